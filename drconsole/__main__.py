@@ -1,0 +1,5 @@
+"""`python -m drconsole` runs the command line."""
+
+from drconsole.cli import main
+
+raise SystemExit(main())

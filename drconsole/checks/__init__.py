@@ -1,0 +1,1 @@
+"""Prerequisite checks: facts are gathered by `aws/`, verdicts are pure functions."""

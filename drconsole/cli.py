@@ -1,0 +1,90 @@
+"""Entry point: global flags, subcommand dispatch, one-line errors and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from drconsole import __version__
+from drconsole.commands import command_module_names
+from drconsole.errors import DrConsoleError
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def add_global_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags every command accepts (DESIGN.md section 4)."""
+    group = parser.add_argument_group("AWS access")
+    group.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or the default chain)")
+    group.add_argument(
+        "--region",
+        "--regions",
+        dest="regions",
+        action="append",
+        help="Region to scan; repeat or comma-separate for several",
+    )
+    group.add_argument(
+        "--role-name",
+        help="role assumed in member accounts (default OrganizationAccountAccessRole)",
+    )
+    group.add_argument(
+        "--read-only",
+        action="store_true",
+        default=None,
+        help="refuse every AWS operation that is not a read",
+    )
+    group.add_argument("--config", help="config file (default: the XDG config dir)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with every subcommand registered."""
+    parser = OneLineParser(
+        prog="drconsole",
+        description="Disaster recovery on AWS Backup across accounts and Regions.",
+    )
+    parser.add_argument("--version", action="version", version=f"drconsole {__version__}")
+    add_global_flags(parser)
+    subparsers = parser.add_subparsers(dest="command", parser_class=OneLineParser)
+    for name in command_module_names():
+        module = importlib.import_module(f"drconsole.commands.{name}")
+        module.register(subparsers)
+    return parser
+
+
+def split_regions(values: list[str] | None) -> list[str] | None:
+    """`--region a,b --region c` -> [a, b, c]."""
+    if not values:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv in (["--version"], ["-V"]):
+        # Fast path: no subcommand imports at all.
+        print(f"drconsole {__version__}")
+        return 0
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.regions = split_regions(args.regions)
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            from drconsole.tui.launch import run_tui
+
+            return run_tui(args)
+        return int(handler(args))
+    except DrConsoleError as error:
+        print(f"drconsole: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,37 @@
+"""Errors that the command line turns into one line and an exit code."""
+
+from __future__ import annotations
+
+
+class DrConsoleError(Exception):
+    """Base of the errors shown to the user as one line."""
+
+    exit_code = 1
+
+
+class UsageError(DrConsoleError):
+    """Bad input from the user: a malformed ARN, policy, runbook, metadata value or flag."""
+
+    exit_code = 2
+
+
+class AwsError(DrConsoleError):
+    """An AWS or credential failure; `cause` is a cause code from DESIGN.md section 6."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, cause: str = "UNKNOWN") -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+class ReadOnlyViolation(DrConsoleError):
+    """A mutating AWS operation was attempted while read-only mode is on."""
+
+    exit_code = 2
+
+
+class MissingExtraError(DrConsoleError):
+    """An optional dependency (the `demo` extra) is not installed."""
+
+    exit_code = 2

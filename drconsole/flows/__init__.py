@@ -1,0 +1,1 @@
+"""Copy-back and restore planning and execution: routes, hops, journal, resume."""

@@ -1,0 +1,225 @@
+"""Frozen dataclasses shared by every layer; no raw boto3 dicts travel past `aws/`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class CheckStatus(StrEnum):
+    """Outcome of one prerequisite check. A fact that could not be read is UNKNOWN."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    WARN = "WARN"
+    UNKNOWN = "UNKNOWN"
+
+
+class CauseCode(StrEnum):
+    """Cause codes shared by checks, failed jobs and `explain` (DESIGN.md section 6)."""
+
+    CROSS_ACCOUNT_DISABLED = "CROSS_ACCOUNT_DISABLED"
+    NOT_SAME_ORG = "NOT_SAME_ORG"
+    VAULT_POLICY_DENIES_COPY = "VAULT_POLICY_DENIES_COPY"
+    UNSUPPORTED_COPY_ROUTE = "UNSUPPORTED_COPY_ROUTE"
+    RDS_OPTION_GROUP = "RDS_OPTION_GROUP"
+    SOURCE_KEY_NOT_SHARED = "SOURCE_KEY_NOT_SHARED"
+    DEST_VAULT_AWS_MANAGED_KEY = "DEST_VAULT_AWS_MANAGED_KEY"
+    AWS_MANAGED_RESOURCE_KEY = "AWS_MANAGED_RESOURCE_KEY"
+    KMS_KEY_UNUSABLE = "KMS_KEY_UNUSABLE"
+    PRINCIPAL_DOES_NOT_EXIST = "PRINCIPAL_DOES_NOT_EXIST"
+    SERVICE_LINKED_ROLE_MISSING = "SERVICE_LINKED_ROLE_MISSING"
+    MARKETPLACE_AMI = "MARKETPLACE_AMI"
+    VAULT_LOCK_RETENTION = "VAULT_LOCK_RETENTION"
+    TOO_MANY_JOBS = "TOO_MANY_JOBS"
+    ROLE_PERMISSIONS = "ROLE_PERMISSIONS"
+    CROSS_ACCOUNT_RESTORE = "CROSS_ACCOUNT_RESTORE"
+    THROTTLED = "THROTTLED"
+    CREDENTIALS_EXPIRED = "CREDENTIALS_EXPIRED"
+    NETWORK = "NETWORK"
+    SERVICE_ERROR = "SERVICE_ERROR"
+    UNKNOWN = "UNKNOWN"
+
+
+class KeyType(StrEnum):
+    """Who manages a KMS key."""
+
+    CUSTOMER_MANAGED = "customer-managed"
+    AWS_MANAGED = "aws-managed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class OrgUnit:
+    """An organizational unit; `path` is the display path (e.g. `Root/Non-Prod/QA`)."""
+
+    id: str
+    name: str
+    parent_id: str
+    path: str
+    # aws:PrincipalOrgPaths form: o-xxx/r-xxx/ou-xxx/
+    org_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An AWS account of the organization (or a plain profile)."""
+
+    id: str
+    name: str
+    email: str = ""
+    status: str = "ACTIVE"
+    ou_id: str = ""
+    ou_path: str = ""
+    org_path: str = ""
+    role: str = "member"  # management | backup | member
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    """The AWS Organization seen from the management (or delegated-admin) account."""
+
+    id: str
+    management_account_id: str
+    root_id: str
+    accounts: tuple[Account, ...]
+    units: tuple[OrgUnit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountError:
+    """A failure confined to one account and Region (AccessDenied, throttling...)."""
+
+    account_id: str
+    region: str
+    operation: str
+    code: str
+    message: str
+    cause: CauseCode
+
+
+@dataclass(frozen=True, slots=True)
+class Vault:
+    """A backup vault in one account and Region."""
+
+    arn: str
+    name: str
+    account_id: str
+    region: str
+    encryption_key_arn: str
+    key_type: KeyType
+    locked: bool
+    min_retention_days: int | None
+    max_retention_days: int | None
+    has_access_policy: bool | None  # None: could not be read
+    recovery_point_count: int
+    created: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryPoint:
+    """One recovery point (a backup or a copy) in a vault."""
+
+    arn: str
+    vault_name: str
+    account_id: str
+    region: str
+    resource_arn: str
+    resource_type: str
+    resource_name: str
+    created: datetime
+    status: str
+    size_bytes: int | None
+    encryption_key_arn: str
+    is_encrypted: bool
+    source_vault_arn: str | None
+    expires: datetime | None
+    iam_role_arn: str | None = None
+    completion_date: datetime | None = None
+
+    @property
+    def vault_arn(self) -> str:
+        """The ARN of the vault holding this recovery point."""
+        return f"arn:aws:backup:{self.region}:{self.account_id}:backup-vault:{self.vault_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectedResource:
+    """A resource with at least one recovery point, and its newest one."""
+
+    resource_arn: str
+    resource_type: str
+    resource_name: str
+    account_id: str
+    region: str
+    last_backup: datetime | None
+    last_recovery_point_arn: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CopyJob:
+    """A copy job as AWS reports it. Copy jobs have no percentage."""
+
+    id: str
+    account_id: str
+    region: str
+    state: str  # CREATED | RUNNING | COMPLETED | FAILED | PARTIAL | ABORTED
+    status_message: str
+    source_recovery_point_arn: str
+    source_vault_arn: str
+    destination_vault_arn: str
+    destination_recovery_point_arn: str | None
+    resource_arn: str
+    resource_type: str
+    created: datetime | None
+    completed: datetime | None
+    size_bytes: int | None
+    iam_role_arn: str
+    parent_job_id: str | None = None
+    is_parent: bool = False
+    child_states: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreJob:
+    """A restore job as AWS reports it."""
+
+    id: str
+    account_id: str
+    region: str
+    state: str  # PENDING | RUNNING | COMPLETED | ABORTED | FAILED
+    status_message: str
+    recovery_point_arn: str
+    resource_type: str
+    percent_done: float | None
+    expected_minutes: int | None
+    created: datetime | None
+    completed: datetime | None
+    created_resource_arn: str | None
+    iam_role_arn: str
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One prerequisite check with its verdict, evidence and remediation."""
+
+    id: str
+    title: str
+    status: CheckStatus
+    evidence: str
+    cause: CauseCode | None = None
+    remediation: str = ""
+    fix_id: str | None = None  # set when drconsole can apply the fix itself
+    details: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """An AWS error or job StatusMessage explained."""
+
+    cause: CauseCode
+    explanation: str
+    remediation: str
+    matched: str = ""  # the pattern or error code that matched, for transparency

@@ -1,0 +1,1 @@
+"""The Textual application; talks to the rest through `models`."""
