@@ -1,0 +1,259 @@
+"""The rules AWS Backup applies to a copy job, with the messages AWS really gives.
+
+`copy_start_error` answers what StartCopyJob refuses at once; `copy_failure` answers the
+StatusMessage of a copy job that AWS accepts and then FAILS (most cross-account problems surface
+that way, hours later). The messages are AWS's own: those of the seeds (DESIGN.md section 2),
+of AWS Backup's documented job status messages, and of AWS knowledge-center articles.
+Facts (organizations, roles, keys) are read from moto's backends in this process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drconsole.sandbox.access import (
+    Caller,
+    Request,
+    allows,
+    backup_can_assume,
+    is_aws_managed_key,
+    key_is_usable,
+    key_policy,
+    organization_of,
+    service_linked_role_arn,
+    service_linked_role_exists,
+)
+
+RDS_FAMILY = frozenset({"RDS", "Aurora", "DocumentDB", "Neptune"})
+# Resource types whose backups AWS Backup encrypts itself with the vault key ("full AWS Backup
+# management"); DynamoDB joins them only with advanced features turned on.
+FULLY_MANAGED = frozenset({"S3", "EFS", "Timestream", "VirtualMachine", "CloudFormation"})
+
+# --- Messages ---------------------------------------------------------------------------------
+# Verbatim from the seeds.
+MSG_CROSS_ACCOUNT_DISABLED = (
+    "Copy job failed. Cross-account copy feature is not enabled for the current organization."
+)
+MSG_VAULT_POLICY_DENIES = "Access Denied trying to call AWS Backup service."
+MSG_DEST_VAULT_AWS_MANAGED_KEY = (
+    "Copy job failed because the destination Backup vault is encrypted with the default Backup "
+    "service managed key. The contents of this vault cannot be copied. Only the contents of a "
+    "Backup vault encrypted by an AWS KMS key may be copied."
+)
+MSG_EBS_KEY_NOT_ACCESSIBLE = "Given key ID is not accessible"
+MSG_RDS_SOURCE_KEY = (
+    "The source snapshot KMS key [{key_arn}] does not exist, is not enabled or you do not have "
+    "permissions to access it."
+)
+MSG_UNSUPPORTED_ROUTE = (
+    "Copy job from {source_region} to {dest_region} cannot be initiated for {resource_type} "
+    "resources. Feature is not supported for provided resource type."
+)
+# Verbatim from AWS (knowledge center "Why does my cross-account copy fail in AWS Backup?" and
+# the AWS Backup Developer Guide's list of job status messages).
+MSG_NOT_SAME_ORG = (
+    "Copy job failed. Both source and destination account must be a member of the same "
+    "organization."
+)
+MSG_RDS_AWS_MANAGED_KEY = (
+    "Snapshots encrypted with the AWS managed key can't be shared. Specify another snapshot."
+)
+MSG_EBS_AWS_MANAGED_KEY = "Encrypted snapshots with Amazon EBS default key cannot be shared"
+MSG_EC2_AWS_MANAGED_KEY = (
+    "AMI snapshot copy failed with error: Given key ID is not accessible. You must have "
+    "DescribeKey permissions on the default key"
+)
+MSG_KMS_KEY_UNUSABLE = (
+    "KMS key is either disabled or pending deletion or access to KMS key is denied"
+)
+MSG_MARKETPLACE_AMI = "Images from AWS Marketplace cannot be copied to another AWS account."
+MSG_ROLE_CANNOT_BE_ASSUMED = "IAM Role {role_arn} cannot be assumed by AWS Backup"
+MSG_SLR_CANNOT_BE_ASSUMED = "The provided role {role_arn} cannot be assumed by AWS Backup."
+# Wording not confirmed against AWS: the destination vault of a same-account copy is missing.
+MSG_DEST_VAULT_NOT_FOUND = "Backup vault {vault_name} does not exist."
+
+
+@dataclass(frozen=True)
+class CopyAttempt:
+    """Everything the rules need to know about one StartCopyJob call."""
+
+    source_account_id: str
+    source_region: str
+    source_vault_name: str
+    dest_account_id: str
+    dest_region: str
+    dest_vault_name: str
+    dest_vault_key_arn: str | None  # the destination vault's EncryptionKeyArn (None: vault missing)
+    dest_vault_access_policy: str | None  # JSON text or None
+    cross_account_enabled: bool  # the org management account's isCrossAccountBackupEnabled
+    single_action_db_copy: bool
+    resource_type: str
+    resource_arn: str
+    source_key_arn: str | None  # the source recovery point's EncryptionKeyArn
+    iam_role_arn: str  # role passed to StartCopyJob (in the source account)
+    # DescribeRegionSettings' ResourceTypeManagementPreference["DynamoDB"] in the source account.
+    dynamodb_advanced_features: bool = False
+    # The EC2 recovery point is an AMI from AWS Marketplace.
+    marketplace_ami: bool = False
+
+    @property
+    def cross_account(self) -> bool:
+        """True when the copy leaves the source account."""
+        return self.source_account_id != self.dest_account_id
+
+    @property
+    def cross_region(self) -> bool:
+        """True when the copy leaves the source Region."""
+        return self.source_region != self.dest_region
+
+    @property
+    def dest_vault_arn(self) -> str:
+        """The destination vault's ARN."""
+        return (
+            f"arn:aws:backup:{self.dest_region}:{self.dest_account_id}:"
+            f"backup-vault:{self.dest_vault_name}"
+        )
+
+
+def fully_managed(resource_type: str, dynamodb_advanced_features: bool = False) -> bool:
+    """True when AWS Backup encrypts this resource type's backups with the vault key."""
+    if resource_type == "DynamoDB":
+        return dynamodb_advanced_features
+    return resource_type in FULLY_MANAGED
+
+
+def copy_start_error(attempt: CopyAttempt) -> tuple[str, str] | None:
+    """(error code, message) for what StartCopyJob refuses synchronously, else None."""
+    if not backup_can_assume(attempt.iam_role_arn):
+        return (
+            "InvalidParameterValueException",
+            MSG_ROLE_CANNOT_BE_ASSUMED.format(role_arn=attempt.iam_role_arn),
+        )
+    if attempt.dest_vault_key_arn is None and not attempt.cross_account:
+        return (
+            "ResourceNotFoundException",
+            MSG_DEST_VAULT_NOT_FOUND.format(vault_name=attempt.dest_vault_name),
+        )
+    if unsupported_route(attempt):
+        return (
+            "InvalidParameterValueException",
+            MSG_UNSUPPORTED_ROUTE.format(
+                source_region=attempt.source_region,
+                dest_region=attempt.dest_region,
+                resource_type=attempt.resource_type,
+            ),
+        )
+    return None
+
+
+def unsupported_route(attempt: CopyAttempt) -> bool:
+    """True when AWS cannot copy this resource type between these accounts and Regions at once."""
+    if attempt.resource_type in RDS_FAMILY:
+        return attempt.cross_account and attempt.cross_region and not attempt.single_action_db_copy
+    if attempt.resource_type == "DynamoDB":
+        return attempt.cross_region and not attempt.dynamodb_advanced_features
+    return False
+
+
+def copy_failure(attempt: CopyAttempt) -> str | None:
+    """The StatusMessage AWS gives when this copy job FAILS, else None (the copy completes)."""
+    managed = fully_managed(attempt.resource_type, attempt.dynamodb_advanced_features)
+    if attempt.cross_account:
+        refusal = _cross_account_refusal(attempt, managed)
+        if refusal is not None:
+            return refusal
+    for key_arn in (attempt.source_key_arn, attempt.dest_vault_key_arn):
+        if key_arn is not None and not is_aws_managed_key(key_arn) and not key_is_usable(key_arn):
+            return MSG_KMS_KEY_UNUSABLE
+    if attempt.cross_account:
+        return _source_key_failure(attempt, managed)
+    return None
+
+
+def _cross_account_refusal(attempt: CopyAttempt, managed: bool) -> str | None:
+    """Organization, setting, vault policy, vault key and service-linked role, in AWS's order."""
+    source_org = organization_of(attempt.source_account_id)
+    dest_org = organization_of(attempt.dest_account_id)
+    if source_org is None or dest_org is None or source_org.org_id != dest_org.org_id:
+        return MSG_NOT_SAME_ORG
+    if not attempt.cross_account_enabled:
+        return MSG_CROSS_ACCOUNT_DISABLED
+    if attempt.resource_type == "EC2" and attempt.marketplace_ami:
+        return MSG_MARKETPLACE_AMI
+    if not vault_policy_allows_copy(attempt, source_org.org_id, source_org.org_path):
+        return MSG_VAULT_POLICY_DENIES
+    if not managed and is_aws_managed_key(attempt.dest_vault_key_arn):
+        return MSG_DEST_VAULT_AWS_MANAGED_KEY
+    if not service_linked_role_exists(attempt.dest_account_id):
+        return MSG_SLR_CANNOT_BE_ASSUMED.format(
+            role_arn=service_linked_role_arn(attempt.dest_account_id)
+        )
+    return None
+
+
+def vault_policy_allows_copy(attempt: CopyAttempt, org_id: str, org_path: str) -> bool:
+    """True when the destination vault's access policy lets the source copy into it."""
+    request = Request(
+        caller=Caller(account_id=attempt.source_account_id, arn=attempt.iam_role_arn),
+        action="backup:CopyIntoBackupVault",
+        resource=attempt.dest_vault_arn,
+        context={
+            "aws:PrincipalOrgID": org_id,
+            "aws:PrincipalOrgPaths": [org_path],
+            "aws:PrincipalAccount": attempt.source_account_id,
+            "aws:PrincipalArn": attempt.iam_role_arn,
+        },
+    )
+    return allows(attempt.dest_vault_access_policy, request)
+
+
+def source_key_shared(key_arn: str, dest_account_id: str) -> bool:
+    """True when the key policy lets the destination's service-linked role create grants on it.
+
+    That is what AWS Backup needs: the destination account's AWSServiceRoleForBackup creates a
+    grant for the AWS resource (kms:GrantIsForAWSResource) and uses the key through it.
+    """
+    org = organization_of(dest_account_id)
+    context: dict[str, str | list[str]] = {
+        "kms:GrantIsForAWSResource": "true",
+        "kms:CallerAccount": dest_account_id,
+        "aws:PrincipalAccount": dest_account_id,
+        "aws:PrincipalArn": service_linked_role_arn(dest_account_id),
+    }
+    if org is not None:
+        context["aws:PrincipalOrgID"] = org.org_id
+        context["aws:PrincipalOrgPaths"] = [org.org_path]
+    request = Request(
+        caller=Caller(account_id=dest_account_id, arn=service_linked_role_arn(dest_account_id)),
+        action="kms:CreateGrant",
+        resource=key_arn,
+        context=context,
+    )
+    return allows(key_policy(key_arn), request)
+
+
+def _source_key_failure(attempt: CopyAttempt, managed: bool) -> str | None:
+    key_arn = attempt.source_key_arn
+    if key_arn is None:
+        return None  # unencrypted source: nothing to share
+    if is_aws_managed_key(key_arn):
+        if managed:
+            return None  # AWS Backup re-encrypts fully managed backups itself
+        return _aws_managed_key_message(attempt.resource_type)
+    if source_key_shared(key_arn, attempt.dest_account_id):
+        return None
+    if attempt.resource_type in RDS_FAMILY:
+        return MSG_RDS_SOURCE_KEY.format(key_arn=key_arn)
+    if attempt.resource_type in ("EBS", "EC2"):
+        return MSG_EBS_KEY_NOT_ACCESSIBLE
+    return MSG_KMS_KEY_UNUSABLE
+
+
+def _aws_managed_key_message(resource_type: str) -> str:
+    if resource_type in RDS_FAMILY:
+        return MSG_RDS_AWS_MANAGED_KEY
+    if resource_type == "EBS":
+        return MSG_EBS_AWS_MANAGED_KEY
+    if resource_type == "EC2":
+        return MSG_EC2_AWS_MANAGED_KEY
+    return MSG_KMS_KEY_UNUSABLE
