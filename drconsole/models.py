@@ -223,3 +223,12 @@ class Diagnosis:
     explanation: str
     remediation: str
     matched: str = ""  # the pattern or error code that matched, for transparency
+
+
+@dataclass(frozen=True, slots=True)
+class VaultBatch:
+    """The vaults of one account and Region, as the inventory hands them over."""
+
+    account_id: str
+    region: str
+    vaults: tuple[Vault, ...]

@@ -1,0 +1,198 @@
+"""Classify botocore/boto3 failures into cause codes and describe them in one line."""
+
+from __future__ import annotations
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    CredentialRetrievalError,
+    EndpointConnectionError,
+    HTTPClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    ReadTimeoutError,
+    SSOError,
+    TokenRetrievalError,
+)
+
+from drconsole.errors import AwsError
+from drconsole.models import AccountError, CauseCode
+
+ACCESS_DENIED_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnauthorizedAccess",
+        "AuthorizationError",
+        "AuthorizationErrorException",
+        "Forbidden",
+        "403",
+    }
+)
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "SlowDown",
+        "BandwidthLimitExceeded",
+        "EC2ThrottledException",
+        "PriorRequestNotComplete",
+    }
+)
+CREDENTIAL_CODES = frozenset(
+    {
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "InvalidToken",
+        "RequestExpired",
+        "AuthFailure",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "InvalidSignatureException",
+        "IncompleteSignature",
+        "MissingAuthenticationToken",
+    }
+)
+SERVICE_ERROR_CODES = frozenset(
+    {
+        "InternalFailure",
+        "InternalError",
+        "InternalServerError",
+        "InternalServerException",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "ServiceException",
+        "ServiceFailure",
+        "Unavailable",
+    }
+)
+CREDENTIAL_EXCEPTIONS = (
+    NoCredentialsError,
+    PartialCredentialsError,
+    TokenRetrievalError,
+    CredentialRetrievalError,
+    SSOError,
+)
+NETWORK_EXCEPTIONS = (
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    ConnectionClosedError,
+    HTTPClientError,
+)
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a ClientError, else the exception's class name."""
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code") or "Unknown")
+    return type(exc).__name__
+
+
+def _status(exc: ClientError) -> int:
+    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+
+
+def classify(exc: BaseException) -> CauseCode:
+    """The cause code (DESIGN.md section 6) of a boto3/botocore failure."""
+    if isinstance(exc, ClientError):
+        code = error_code(exc)
+        if code in THROTTLING_CODES:
+            return CauseCode.THROTTLED
+        if code in CREDENTIAL_CODES:
+            return CauseCode.CREDENTIALS_EXPIRED
+        if code in ACCESS_DENIED_CODES:
+            return CauseCode.ROLE_PERMISSIONS
+        status = _status(exc)
+        if code in SERVICE_ERROR_CODES or status >= 500:
+            return CauseCode.SERVICE_ERROR
+        if status == 429:
+            return CauseCode.THROTTLED
+        return CauseCode.UNKNOWN
+    if isinstance(exc, CREDENTIAL_EXCEPTIONS):
+        return CauseCode.CREDENTIALS_EXPIRED
+    if isinstance(exc, NETWORK_EXCEPTIONS):
+        return CauseCode.NETWORK
+    if isinstance(exc, BotoCoreError):
+        return CauseCode.UNKNOWN
+    return CauseCode.UNKNOWN
+
+
+def _one_line(text: str) -> str:
+    """Collapse whitespace so a message stays on one line."""
+    return " ".join(text.split())
+
+
+def describe(exc: BaseException) -> str:
+    """One line saying what failed, for a person: `Operation: Code: message`."""
+    if isinstance(exc, ClientError):
+        operation = getattr(exc, "operation_name", "") or "request"
+        message = exc.response.get("Error", {}).get("Message") or ""
+        attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts")
+        text = f"{operation}: {error_code(exc)}"
+        if message:
+            text += f": {message}"
+        if classify(exc) is CauseCode.THROTTLED and attempts:
+            text += f" (still throttled after {attempts} retries)"
+        return _one_line(text)
+    return _one_line(f"{type(exc).__name__}: {exc}")
+
+
+def account_error(account_id: str, region: str, operation: str, exc: BaseException) -> AccountError:
+    """An AccountError recording `exc` on one account and Region."""
+    if isinstance(exc, ClientError) and exc.operation_name:
+        operation = str(exc.operation_name)
+    return AccountError(
+        account_id=account_id,
+        region=region,
+        operation=operation,
+        code=error_code(exc),
+        message=describe(exc),
+        cause=classify(exc),
+    )
+
+
+def refresh_command(profile: str | None, is_sso: bool) -> str:
+    """The AWS CLI command that refreshes a profile's credentials."""
+    name = profile or "default"
+    if is_sso:
+        return f"aws sso login --profile {name}"
+    return f"aws configure --profile {name}"
+
+
+def credentials_error(
+    exc: BaseException, profile: str | None, *, is_sso: bool, from_environment: bool = False
+) -> AwsError:
+    """One clear line for expired or missing credentials, naming the refresh command."""
+    name = profile or "default"
+    missing = isinstance(exc, NoCredentialsError | PartialCredentialsError)
+    state = "missing" if missing else "expired or invalid"
+    if from_environment:
+        return AwsError(
+            f"AWS credentials from the environment (AWS_ACCESS_KEY_ID) are {state}: "
+            "export fresh ones, or unset them and use a profile",
+            cause=CauseCode.CREDENTIALS_EXPIRED,
+        )
+    return AwsError(
+        f"AWS credentials for profile '{name}' are {state}: "
+        f"run `{refresh_command(profile, is_sso)}` ({describe(exc)})",
+        cause=CauseCode.CREDENTIALS_EXPIRED,
+    )
+
+
+def aws_error(exc: BaseException, context: str = "") -> AwsError:
+    """An AwsError (exit code 3) carrying the cause code and the one-line description."""
+    prefix = f"{context}: " if context else ""
+    return AwsError(prefix + describe(exc), cause=classify(exc))

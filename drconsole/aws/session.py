@@ -1,0 +1,267 @@
+"""AWS access: one session per identity, shared clients, member accounts, the read-only guard.
+
+Credentials resolve as the AWS CLI resolves them (boto3's chain: `--profile`/`AWS_PROFILE`,
+SSO, environment variables, instance roles), or from static credentials (the sandbox). Member
+accounts are reached by assuming `role_name` in each (credentials cached and refreshed before
+they expire), or through the profiles listed in `member_profiles`. Clients are created once per
+(identity, service, Region) and shared by every thread: boto3 clients are thread-safe, sessions
+are not, so creation happens under a lock.
+"""
+
+from __future__ import annotations
+
+import getpass
+import re
+import threading
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import DeferredRefreshableCredentials
+from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
+
+from drconsole.aws.errors import aws_error, classify, credentials_error
+from drconsole.aws.readonly import install_read_only_guard
+from drconsole.config import Settings
+from drconsole.errors import AwsError, UsageError
+from drconsole.models import CauseCode
+
+# Fit for an incident: fail fast on a dead endpoint, ride out throttling with adaptive retries.
+CONNECT_TIMEOUT_SECONDS = 5
+READ_TIMEOUT_SECONDS = 30
+ASSUMED_ROLE_SECONDS = 3600
+
+# An identity: ("caller",), ("profile", name) or ("role", account id).
+Identity = tuple[str, ...]
+CALLER: Identity = ("caller",)
+
+
+def role_session_name() -> str:
+    """`drconsole-<local user>`, so CloudTrail shows who acted in member accounts."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "user"
+    return re.sub(r"[^\w+=,.@-]", "-", f"drconsole-{user}")[:64]
+
+
+class AwsSessions:
+    """Sessions and clients for every identity drconsole uses; safe to share across threads."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.RLock()
+        self._sessions: dict[Identity, boto3.Session] = {}
+        self._clients: dict[tuple[Identity, str, str], Any] = {}
+        self._caller: dict[str, str] | None = None
+        self._profile_accounts: dict[str, str] | None = None
+        self._config = Config(
+            retries={"mode": "adaptive", "total_max_attempts": settings.retry_max_attempts},
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            read_timeout=READ_TIMEOUT_SECONDS,
+            max_pool_connections=max(10, settings.max_workers),
+            user_agent_extra="drconsole",
+        )
+        self._base = self._new_base_session()
+        self._sessions[CALLER] = self._base
+        # Every identity shares one model loader: service models are parsed once per process.
+        self._loader = self._base._session.get_component("data_loader")
+
+    @property
+    def read_only(self) -> bool:
+        """True when every non-read operation is refused."""
+        return self.settings.read_only
+
+    # Sessions -----------------------------------------------------------------------------
+
+    def _new_base_session(self) -> boto3.Session:
+        """The caller's session: static credentials, or the AWS CLI chain for the profile."""
+        region = self.settings.home_region
+        creds = self.settings.static_credentials
+        if creds is not None:
+            return boto3.Session(
+                aws_access_key_id=creds.access_key_id,
+                aws_secret_access_key=creds.secret_access_key,
+                aws_session_token=creds.session_token,
+                region_name=region,
+            )
+        try:
+            return boto3.Session(profile_name=self.settings.profile, region_name=region)
+        except ProfileNotFound:
+            raise UsageError(
+                f"AWS profile '{self.settings.profile}' not found in the AWS config files"
+            ) from None
+
+    def _share_loader(self, core: botocore.session.Session) -> None:
+        core.register_component("data_loader", self._loader)
+
+    def _profile_session(self, profile: str) -> boto3.Session:
+        try:
+            session = boto3.Session(profile_name=profile, region_name=self.settings.home_region)
+        except ProfileNotFound:
+            raise UsageError(
+                f"member profile '{profile}' (member_profiles in the config) not found "
+                "in the AWS config files"
+            ) from None
+        self._share_loader(session._session)
+        return session
+
+    def _role_session(self, account_id: str) -> boto3.Session:
+        """A session whose credentials come from AssumeRole into `account_id`, refreshed."""
+        role_arn = f"arn:{self.partition()}:iam::{account_id}:role/{self.settings.role_name}"
+        session_name = role_session_name()
+
+        def assume() -> dict[str, str]:
+            sts = self.client("sts")
+            answer = sts.assume_role(
+                RoleArn=role_arn,
+                RoleSessionName=session_name,
+                DurationSeconds=ASSUMED_ROLE_SECONDS,
+            )
+            creds = answer["Credentials"]
+            return {
+                "access_key": creds["AccessKeyId"],
+                "secret_key": creds["SecretAccessKey"],
+                "token": creds["SessionToken"],
+                "expiry_time": creds["Expiration"].isoformat(),
+            }
+
+        core = botocore.session.Session()
+        # botocore has no public setter for refreshable credentials; this is the documented
+        # pattern for assume-role sessions. The first call assumes the role; later calls
+        # refresh it shortly before expiry.
+        core._credentials = DeferredRefreshableCredentials(
+            refresh_using=assume, method="assume-role"
+        )
+        session = boto3.Session(botocore_session=core, region_name=self.settings.home_region)
+        self._share_loader(core)
+        return session
+
+    def _identity_for(self, account_id: str | None) -> Identity:
+        if account_id is None:
+            return CALLER
+        if self.settings.member_profiles:
+            profile = self.member_profile_accounts().get(account_id)
+            if profile is not None:
+                return ("profile", profile)
+        if account_id == self.caller_account_id():
+            return CALLER
+        return ("role", account_id)
+
+    def _session_for(self, identity: Identity) -> boto3.Session:
+        session = self._sessions.get(identity)
+        if session is None:
+            with self._lock:
+                session = self._sessions.get(identity)
+                if session is None:
+                    if identity[0] == "profile":
+                        session = self._profile_session(identity[1])
+                    else:
+                        session = self._role_session(identity[1])
+                    self._sessions[identity] = session
+        return session
+
+    # Clients ------------------------------------------------------------------------------
+
+    def client(self, service: str, account_id: str | None = None, region: str | None = None) -> Any:
+        """The shared client for `service` in `account_id` (None: the caller's) and `region`."""
+        region = region or self.settings.home_region
+        identity = self._identity_for(account_id)
+        key = (identity, service, region)
+        found = self._clients.get(key)
+        if found is not None:
+            return found
+        session = self._session_for(identity)
+        with self._lock:
+            found = self._clients.get(key)
+            if found is None:
+                found = session.client(
+                    service,
+                    region_name=region,
+                    endpoint_url=self.settings.endpoint_url,
+                    config=self._config,
+                )
+                if self.settings.read_only:
+                    install_read_only_guard(found)
+                self._clients[key] = found
+        return found
+
+    # Identity -----------------------------------------------------------------------------
+
+    def _caller_identity(self) -> dict[str, str]:
+        if self._caller is None:
+            try:
+                answer = self.client("sts").get_caller_identity()
+            except (ClientError, BotoCoreError) as exc:
+                raise self.error_for(exc, "cannot read the caller identity") from None
+            self._caller = {"Account": answer["Account"], "Arn": answer["Arn"]}
+        return self._caller
+
+    def caller_account_id(self) -> str:
+        """The account id of the credentials in use (sts:GetCallerIdentity, cached)."""
+        return self._caller_identity()["Account"]
+
+    def caller_identity_arn(self) -> str:
+        """The ARN of the credentials in use (for the audit log)."""
+        return self._caller_identity()["Arn"]
+
+    def partition(self) -> str:
+        """The AWS partition of the caller (`aws`, `aws-cn`, `aws-us-gov`)."""
+        return self.caller_identity_arn().split(":")[1]
+
+    def member_profile_accounts(self) -> dict[str, str]:
+        """account id -> profile, for the profiles in `member_profiles` (resolved once)."""
+        if self._profile_accounts is None:
+            with self._lock:
+                if self._profile_accounts is None:
+                    mapping: dict[str, str] = {}
+                    for profile in self.settings.member_profiles:
+                        session = self._session_for(("profile", profile))
+                        sts = session.client(
+                            "sts", endpoint_url=self.settings.endpoint_url, config=self._config
+                        )
+                        try:
+                            account = sts.get_caller_identity()["Account"]
+                        except (ClientError, BotoCoreError) as exc:
+                            raise self.error_for(
+                                exc, f"member profile '{profile}'", profile=profile
+                            ) from None
+                        mapping.setdefault(account, profile)
+                    self._profile_accounts = mapping
+        return self._profile_accounts
+
+    # Errors -------------------------------------------------------------------------------
+
+    def _is_sso_profile(self, profile: str | None) -> bool:
+        try:
+            profiles = self._base._session.full_config.get("profiles", {})
+        except BotoCoreError:
+            return False
+        section = profiles.get(profile or "default", {})
+        return any(key in section for key in ("sso_start_url", "sso_session", "sso_account_id"))
+
+    def _credentials_from_environment(self) -> bool:
+        if self.settings.static_credentials is not None or self.settings.profile:
+            return False
+        try:
+            creds = self._base._session.get_credentials()
+        except BotoCoreError:
+            return False
+        return creds is not None and creds.method == "env"
+
+    def error_for(
+        self, exc: BaseException, context: str = "", profile: str | None = None
+    ) -> AwsError:
+        """The AwsError for a failure: expired/missing credentials name the refresh command."""
+        if classify(exc) is CauseCode.CREDENTIALS_EXPIRED:
+            if self.settings.static_credentials is not None:
+                return aws_error(exc, context or "the sandbox's credentials were refused")
+            profile = profile or self.settings.profile
+            return credentials_error(
+                exc,
+                profile,
+                is_sso=self._is_sso_profile(profile),
+                from_environment=profile is None and self._credentials_from_environment(),
+            )
+        return aws_error(exc, context)

@@ -1,0 +1,257 @@
+"""Settings: command-line flags, AWS environment variables and the TOML config file, merged.
+
+Precedence, highest first: flags, environment (`AWS_PROFILE`, `AWS_REGION` /
+`AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL`), the `[profiles.NAME]` section of the config file for
+the active profile, the top level of the config file, built-in defaults. The Regions to scan are
+`--regions` if given, else `regions` from the config file, else the profile's Region followed by
+the configured `dr_regions`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drconsole.errors import UsageError
+
+APP_NAME = "drconsole"
+DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
+CONFIG_FILE_NAME = "config.toml"
+
+# key -> (expected type description, validator); shared by the top level and profile sections.
+_STRING_KEYS = ("role_name", "management_account_id", "backup_account_id", "endpoint_url")
+_LIST_KEYS = ("regions", "dr_regions", "member_profiles")
+_BOOL_KEYS = ("read_only",)
+_INT_KEYS = ("max_workers",)
+_TOP_ONLY_KEYS = ("profile",)
+
+
+def default_config_dir() -> Path:
+    """The XDG config dir for drconsole (`~/.config/drconsole` on Linux)."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME))
+
+
+def default_state_dir() -> Path:
+    """The XDG state dir for drconsole: the journal and the audit log live here."""
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir(APP_NAME))
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Static AWS credentials (the sandbox's, or break-glass ones). Never printed."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None = None
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str]) -> Credentials:
+        """Build from boto3-style keys, as `Sandbox.credentials_for` gives them."""
+        return cls(
+            access_key_id=values["aws_access_key_id"],
+            secret_access_key=values["aws_secret_access_key"],
+            session_token=values.get("aws_session_token"),
+        )
+
+    def __repr__(self) -> str:
+        # Keep secrets out of logs, tracebacks and snapshots.
+        return f"Credentials(access_key_id={self.access_key_id[:4]}..., secret=***)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything drconsole needs to reach AWS: identity, Regions, member access, safety."""
+
+    profile: str | None = None
+    regions: tuple[str, ...] = ()
+    role_name: str = DEFAULT_ROLE_NAME
+    read_only: bool = False
+    endpoint_url: str | None = None
+    static_credentials: Credentials | None = None
+    management_account_id: str | None = None
+    backup_account_id: str | None = None
+    member_profiles: tuple[str, ...] = ()
+    state_dir: Path = field(default_factory=default_state_dir)
+    config_dir: Path = field(default_factory=default_config_dir)
+    dr_regions: tuple[str, ...] = ()
+    max_workers: int = 16
+    config_file: Path | None = None
+    retry_max_attempts: int = 10  # total attempts per call (adaptive retries); tests lower it
+
+    @property
+    def home_region(self) -> str:
+        """The Region for global calls (STS, Organizations, IAM): the first Region scanned."""
+        return self.regions[0] if self.regions else "us-east-1"
+
+
+def _check_type(path: Path, section: str, key: str, value: Any) -> None:
+    """Raise UsageError when `value` does not have the type `key` needs."""
+    where = f"{path}: key '{key}'" + (f" in [{section}]" if section else "")
+    if key in _STRING_KEYS or key in _TOP_ONLY_KEYS:
+        if not isinstance(value, str) or not value:
+            raise UsageError(f"{where} must be a non-empty string, got {value!r}")
+    elif key in _LIST_KEYS:
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise UsageError(f"{where} must be a list of strings, got {value!r}")
+    elif key in _BOOL_KEYS:
+        if not isinstance(value, bool):
+            raise UsageError(f"{where} must be true or false, got {value!r}")
+    elif key in _INT_KEYS and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise UsageError(f"{where} must be a positive integer, got {value!r}")
+    if key in ("management_account_id", "backup_account_id") and not (
+        len(value) == 12 and value.isdigit()
+    ):
+        raise UsageError(f"{where} must be a 12-digit account id, got {value!r}")
+
+
+def _validate_section(path: Path, section: str, table: Mapping[str, Any]) -> dict[str, Any]:
+    """Check every key of one table; return it as a plain dict."""
+    allowed = set(_STRING_KEYS + _LIST_KEYS + _BOOL_KEYS + _INT_KEYS)
+    if not section:
+        allowed |= set(_TOP_ONLY_KEYS)
+    for key, value in table.items():
+        if key not in allowed:
+            where = f" in [{section}]" if section else ""
+            known = ", ".join(sorted(allowed | ({"profiles"} if not section else set())))
+            raise UsageError(f"{path}: unknown key '{key}'{where} (known keys: {known})")
+        _check_type(path, section, key, value)
+    return dict(table)
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """The parsed, validated config file: top-level keys and per-profile sections."""
+
+    path: Path | None
+    top: dict[str, Any]
+    profiles: dict[str, dict[str, Any]]
+
+    def section_for(self, profile: str | None) -> dict[str, Any]:
+        """The profile's section (the `default` section when no profile is set), or {}."""
+        return self.profiles.get(profile or "default", {})
+
+
+def read_config_file(path: Path, *, required: bool) -> ConfigFile:
+    """Parse and validate a config file; a missing optional file is an empty config."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if required:
+            raise UsageError(f"config file not found: {path}") from None
+        return ConfigFile(None, {}, {})
+    except OSError as error:
+        raise UsageError(f"cannot read config file {path}: {error.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"{path}: invalid TOML: {error}") from None
+    profiles_table = data.pop("profiles", {})
+    if not isinstance(profiles_table, dict):
+        raise UsageError(f"{path}: 'profiles' must be a table of [profiles.NAME] sections")
+    top = _validate_section(path, "", data)
+    profiles: dict[str, dict[str, Any]] = {}
+    for name, table in profiles_table.items():
+        if not isinstance(table, dict):
+            raise UsageError(f"{path}: 'profiles.{name}' must be a table ([profiles.{name}])")
+        profiles[name] = _validate_section(path, f"profiles.{name}", table)
+    return ConfigFile(path, top, profiles)
+
+
+def _env(environ: Mapping[str, str], *names: str) -> str | None:
+    """The first non-empty environment variable among `names`."""
+    for name in names:
+        value = environ.get(name, "").strip()
+        if value:
+            return value
+    return None
+
+
+def profile_region(profile: str | None) -> str | None:
+    """The Region configured for an AWS CLI profile (~/.aws/config), as botocore resolves it."""
+    import botocore.session
+    from botocore.exceptions import ProfileNotFound
+
+    session = botocore.session.Session(profile=profile)
+    try:
+        region = session.get_config_variable("region")
+    except ProfileNotFound:
+        raise UsageError(f"AWS profile '{profile}' not found in the AWS config files") from None
+    return str(region) if region else None
+
+
+def _unique(values: list[str]) -> tuple[str, ...]:
+    """Values in order, duplicates dropped."""
+    return tuple(dict.fromkeys(values))
+
+
+def load_settings(
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Merge flags, environment and config file into Settings (see the module docstring).
+
+    `overrides` replace fields after merging (the sandbox passes its endpoint and credentials).
+    """
+    environ = os.environ if environ is None else environ
+    config_dir = default_config_dir()
+    state_dir = default_state_dir()
+    flag_config = getattr(args, "config", None)
+    config_path = Path(flag_config) if flag_config else config_dir / CONFIG_FILE_NAME
+    config = read_config_file(config_path, required=bool(flag_config))
+
+    profile = getattr(args, "profile", None) or _env(environ, "AWS_PROFILE")
+    profile = profile or config.top.get("profile")
+    section = config.section_for(profile)
+
+    def pick(key: str, default: Any = None) -> Any:
+        if key in section:
+            return section[key]
+        return config.top.get(key, default)
+
+    flag_regions = getattr(args, "regions", None)
+    if "regions" in overrides:
+        regions = _unique(list(overrides.pop("regions")))
+    elif flag_regions:
+        regions = _unique(list(flag_regions))
+    elif pick("regions"):
+        regions = _unique(pick("regions"))
+    else:
+        home = _env(environ, "AWS_REGION", "AWS_DEFAULT_REGION") or profile_region(profile)
+        regions = _unique(([home] if home else []) + list(pick("dr_regions", [])))
+
+    read_only = bool(getattr(args, "read_only", None)) or bool(pick("read_only", False))
+    settings = Settings(
+        profile=profile,
+        regions=regions,
+        role_name=getattr(args, "role_name", None) or pick("role_name", DEFAULT_ROLE_NAME),
+        read_only=read_only,
+        endpoint_url=_env(environ, "AWS_ENDPOINT_URL") or pick("endpoint_url"),
+        management_account_id=pick("management_account_id"),
+        backup_account_id=pick("backup_account_id"),
+        member_profiles=tuple(pick("member_profiles", [])),
+        state_dir=state_dir,
+        config_dir=config_dir,
+        dr_regions=tuple(pick("dr_regions", [])),
+        max_workers=int(pick("max_workers", 16)),
+        config_file=config.path,
+    )
+    if overrides:
+        from dataclasses import replace
+
+        settings = replace(settings, **overrides)
+    if not settings.regions:
+        where = f"profile '{profile}'" if profile else "the default profile"
+        raise UsageError(
+            f"no AWS Region: pass --region, set AWS_REGION, or set a region for {where}"
+        )
+    return settings
