@@ -1,0 +1,137 @@
+"""`drconsole policy simulate`: evaluate an IAM policy offline for one request."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from drconsole.errors import UsageError
+
+
+def register(subparsers: Any) -> None:
+    """Add `policy` and its `simulate` subcommand."""
+    policy = subparsers.add_parser(
+        "policy",
+        help="work with IAM policies offline",
+        description="Work with IAM policies offline (no AWS calls).",
+    )
+    policy.set_defaults(handler=lambda args: _usage(policy))
+    actions = policy.add_subparsers(dest="policy_command", parser_class=type(policy))
+    simulate = actions.add_parser(
+        "simulate",
+        help="evaluate a policy for one request: allow, explicit-deny or implicit-deny",
+        description=(
+            "Evaluate a policy (identity, vault access, key policy or SCP) for one request. "
+            "Exit 0 when allowed, 1 when denied, 2 for bad input."
+        ),
+    )
+    simulate.add_argument(
+        "--policy", required=True, metavar="FILE", help="policy JSON, - for stdin"
+    )
+    simulate.add_argument("--action", required=True, help="e.g. backup:CopyIntoBackupVault")
+    simulate.add_argument(
+        "--principal",
+        required=True,
+        help="account id, IAM/STS ARN, or service principal (backup.amazonaws.com)",
+    )
+    simulate.add_argument("--resource", help="resource ARN (default: none, matched as *)")
+    simulate.add_argument(
+        "--context",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="request context key; repeat a key to give it several values",
+    )
+    simulate.add_argument("--json", action="store_true", help="stable JSON output")
+    simulate.set_defaults(handler=run_simulate)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    """`drconsole policy` alone: name the subcommands."""
+    raise UsageError("policy: choose a subcommand: simulate")
+
+
+def parse_context(pairs: list[str]) -> dict[str, str | list[str]]:
+    """`K=V` pairs into a context; a key given more than once (any case) becomes a list."""
+    context: dict[str, str | list[str]] = {}
+    spelled: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--context '{pair}': expected KEY=VALUE, e.g. aws:PrincipalOrgID=o-1")
+        name = spelled.setdefault(key.lower(), key)
+        if name not in context:
+            context[name] = value
+        else:
+            previous = context[name]
+            context[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+    return context
+
+
+def read_policy(source: str) -> tuple[str, str]:
+    """The policy text and a name for messages, from a file or `-` (stdin)."""
+    if source == "-":
+        return sys.stdin.read(), "stdin"
+    try:
+        with open(source, encoding="utf-8") as handle:
+            return handle.read(), source
+    except FileNotFoundError:
+        raise UsageError(f"--policy {source}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"--policy {source}: is a directory") from None
+    except PermissionError:
+        raise UsageError(f"--policy {source}: permission denied") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"--policy {source}: not UTF-8 text") from None
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    """Evaluate the policy and print the decision; 0 allow, 1 deny."""
+    from drconsole.policy import PolicyError, Request, evaluate
+
+    context = parse_context(args.context)
+    text, name = read_policy(args.policy)
+    request = Request(args.action, args.principal, args.resource, context)
+    try:
+        decision = evaluate(text, request)
+    except PolicyError as error:
+        raise PolicyError(f"policy {name}: {error}") from None
+    if args.json:
+        document = {
+            "decision": decision.decision,
+            "statements": [s.to_dict() for s in decision.statements],
+            "action": args.action,
+            "principal": args.principal,
+            "resource": args.resource,
+        }
+        print(json.dumps(document, indent=2))
+    else:
+        _print_decision(decision, request)
+    return 0 if decision.allowed else 1
+
+
+def _print_decision(decision: Any, request: Any) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False, soft_wrap=True)
+    style = {"allow": "bold green", "explicit-deny": "bold red"}.get(
+        decision.decision, "bold yellow"
+    )
+    target = f" on {request.resource}" if request.resource else ""
+    console.print(
+        f"[{style}]{decision.decision.upper()}[/] "
+        f"{escape(request.action)} by {escape(request.principal)}{escape(target)}"
+    )
+    if decision.decision == "implicit-deny":
+        console.print("  no statement allows this request:")
+    for result in decision.statements:
+        label = (
+            f'Statement[{result.index}] "{result.sid}"'
+            if result.sid
+            else (f"Statement[{result.index}]")
+        )
+        console.print(f"  {escape(label)} ({result.effect}): {escape(result.reason)}")

@@ -1,0 +1,401 @@
+"""Offline IAM policy evaluator: AWS's documented evaluation logic, without I/O."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from drconsole.errors import UsageError
+from drconsole.policy_conditions import (
+    ACCOUNT,
+    ConditionTest,
+    Context,
+    PolicyError,
+    Principal,
+    PrincipalSpec,
+    Template,
+    UnresolvedVariable,
+    compile_template,
+    parse_condition,
+    parse_principal,
+    parse_principal_element,
+    show_identity,
+    wildcard_match,
+)
+
+__all__ = [
+    "Decision",
+    "Policy",
+    "PolicyError",
+    "Principal",
+    "Request",
+    "StatementResult",
+    "evaluate",
+    "evaluate_resource_policy",
+    "parse_policy",
+    "parse_principal",
+]
+
+VERSIONS = ("2012-10-17", "2008-10-17")
+STATEMENT_ELEMENTS = {
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+}
+ACTION = re.compile(r"^[A-Za-z0-9_*?-]+:[A-Za-z0-9_*?-]+$")
+
+
+def _string_list(value: object, where: str) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(isinstance(i, str) and i for i in items):
+        raise PolicyError(f"{where}: must be a non-empty string or list of strings")
+    return [str(i) for i in items]
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One parsed statement."""
+
+    index: int
+    sid: str | None
+    effect: str
+    principal: PrincipalSpec | None
+    not_principal: bool
+    actions: tuple[str, ...]
+    not_action: bool
+    resources: tuple[Template, ...] | None
+    not_resource: bool
+    conditions: tuple[ConditionTest, ...]
+
+    @property
+    def label(self) -> str:
+        """`Statement[i] "Sid"` for messages."""
+        return f'Statement[{self.index}] "{self.sid}"' if self.sid else f"Statement[{self.index}]"
+
+
+def _parse_statement(raw: object, index: int, where: str, variables: bool) -> Statement:
+    if not isinstance(raw, Mapping):
+        raise PolicyError(f"{where}: must be an object")
+    unknown = sorted(set(raw) - STATEMENT_ELEMENTS)
+    if unknown:
+        raise PolicyError(f"{where}: unknown element '{unknown[0]}'")
+    sid = raw.get("Sid")
+    if sid is not None and not isinstance(sid, str):
+        raise PolicyError(f"{where}.Sid: must be a string")
+    effect = raw.get("Effect")
+    if effect not in ("Allow", "Deny"):
+        raise PolicyError(f'{where}.Effect: must be "Allow" or "Deny", not {effect!r}')
+    for a, b in (
+        ("Principal", "NotPrincipal"),
+        ("Action", "NotAction"),
+        ("Resource", "NotResource"),
+    ):
+        if a in raw and b in raw:
+            raise PolicyError(f"{where}: has both {a} and {b}")
+    principal = None
+    not_principal = "NotPrincipal" in raw
+    if "Principal" in raw or not_principal:
+        name = "NotPrincipal" if not_principal else "Principal"
+        principal = parse_principal_element(raw[name], f"{where}.{name}")
+    not_action = "NotAction" in raw
+    if "Action" not in raw and not not_action:
+        raise PolicyError(f"{where}: needs Action or NotAction")
+    action_name = "NotAction" if not_action else "Action"
+    actions = _string_list(raw[action_name], f"{where}.{action_name}")
+    for action in actions:
+        if action != "*" and not ACTION.match(action):
+            raise PolicyError(
+                f"{where}.{action_name}: invalid action '{action}' (want service:Name)"
+            )
+    not_resource = "NotResource" in raw
+    resources: tuple[Template, ...] | None = None
+    if "Resource" in raw or not_resource:
+        name = "NotResource" if not_resource else "Resource"
+        texts = _string_list(raw[name], f"{where}.{name}")
+        for text in texts:
+            if text != "*" and not text.startswith("arn:"):
+                raise PolicyError(f"{where}.{name}: '{text}' is neither an ARN nor \"*\"")
+        resources = tuple(compile_template(t, f"{where}.{name}", variables) for t in texts)
+    conditions: tuple[ConditionTest, ...] = ()
+    if "Condition" in raw:
+        conditions = parse_condition(raw["Condition"], f"{where}.Condition", variables)
+    return Statement(
+        index,
+        sid or None,
+        str(effect),
+        principal,
+        not_principal,
+        tuple(actions),
+        not_action,
+        resources,
+        not_resource,
+        conditions,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A parsed, validated policy document."""
+
+    version: str | None
+    statements: tuple[Statement, ...]
+
+
+def _json_error_message(error: json.JSONDecodeError) -> str:
+    return f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+
+
+def parse_policy(document: str | bytes | Mapping[str, Any] | Policy) -> Policy:
+    """Parse and validate a policy from JSON text or a dict; raise PolicyError when malformed."""
+    if isinstance(document, Policy):
+        return document
+    if isinstance(document, str | bytes):
+        try:
+            document = json.loads(document)
+        except json.JSONDecodeError as error:
+            raise PolicyError(_json_error_message(error)) from None
+        except UnicodeDecodeError:
+            raise PolicyError("policy is not UTF-8 text") from None
+    if not isinstance(document, Mapping):
+        raise PolicyError("policy: must be a JSON object with a Statement")
+    unknown = sorted(set(document) - {"Version", "Id", "Statement"})
+    if unknown:
+        raise PolicyError(f"policy: unknown top-level element '{unknown[0]}'")
+    version = document.get("Version")
+    if version is not None and version not in VERSIONS:
+        raise PolicyError(f"Version: {version!r} is not one of {', '.join(VERSIONS)}")
+    if "Statement" not in document:
+        raise PolicyError("policy: no Statement")
+    raw = document["Statement"]
+    # Policy variables exist only in the 2012-10-17 language; older policies read "${" literally.
+    variables = version == "2012-10-17"
+    statements: tuple[Statement, ...]
+    if isinstance(raw, Mapping):
+        statements = (_parse_statement(raw, 0, "Statement", variables),)
+    elif isinstance(raw, list) and raw:
+        statements = tuple(
+            _parse_statement(s, i, f"Statement[{i}]", variables) for i, s in enumerate(raw)
+        )
+    else:
+        raise PolicyError("Statement: must be an object or a non-empty list of objects")
+    return Policy(version, statements)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What is asked: an action by a principal on a resource, with request context keys."""
+
+    action: str
+    principal: str
+    resource: str | None = None
+    context: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementResult:
+    """How one statement judged the request."""
+
+    index: int
+    sid: str | None
+    effect: str
+    matched: bool
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON form."""
+        return {
+            "sid": self.sid,
+            "index": self.index,
+            "effect": self.effect,
+            "matched": self.matched,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome: `allow`, `explicit-deny` or `implicit-deny`, and why.
+
+    `statements` are the deciding ones: the matching Deny statements for an explicit deny,
+    the matching Allow statements for an allow, every statement (none matched) for an
+    implicit deny. `evaluated` holds every statement's result. `needs_identity_allow` is set
+    by `evaluate_resource_policy` when the principal is in another account: AWS then also
+    requires an identity-based policy in the principal's account to allow the action.
+    """
+
+    decision: str
+    statements: tuple[StatementResult, ...]
+    evaluated: tuple[StatementResult, ...]
+    needs_identity_allow: bool = False
+
+    @property
+    def allowed(self) -> bool:
+        """True for `allow`."""
+        return self.decision == "allow"
+
+
+def _normalise_context(request: Request, principal: Principal) -> dict[str, tuple[str, ...]]:
+    context: dict[str, tuple[str, ...]] = {}
+    for key, value in request.context.items():
+        values = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+        if values:  # an empty list is an empty set: the key is absent
+            context[key.strip().lower()] = values
+    derived: dict[str, str] = {}
+    if principal.kind == "service":
+        derived = {"aws:principalservicename": principal.text, "aws:principalisawsservice": "true"}
+    else:
+        derived["aws:principalaccount"] = principal.account
+        derived["aws:principalisawsservice"] = "false"
+        kind, account = principal.kind, principal.account
+        if kind == "assumed-role":
+            role = principal.identities[1][2]
+            derived["aws:principalarn"] = f"arn:aws:iam::{account}:role/{role}"
+        elif kind == "account":
+            derived["aws:principalarn"] = f"arn:aws:iam::{account}:root"
+        else:
+            derived["aws:principalarn"] = principal.text
+        derived["aws:principaltype"] = {
+            "account": "Account",
+            "user": "User",
+            "role": "AssumedRole",
+            "assumed-role": "AssumedRole",
+            "federated-user": "FederatedUser",
+        }.get(kind, "")
+    for key, value in derived.items():
+        if value:
+            context.setdefault(key, (value,))
+    return context
+
+
+def _match_action(statement: Statement, action: str) -> tuple[bool, str]:
+    hit = next((a for a in statement.actions if wildcard_match(_live(a), action, True)), None)
+    word = "NotAction" if statement.not_action else "Action"
+    if statement.not_action:
+        if hit is None:
+            return True, f"{action} is outside NotAction"
+        return False, f"{action} is excluded by NotAction '{hit}'"
+    if hit is None:
+        return False, f"{action} is not in {word} {list(statement.actions)}"
+    return True, f"{action} matches '{hit}'"
+
+
+def _live(text: str) -> tuple[tuple[str, bool], ...]:
+    return tuple((c, True) for c in text)
+
+
+def _match_resource(
+    statement: Statement, resource: str | None, context: Context
+) -> tuple[bool, str]:
+    if statement.resources is None:
+        return True, ""
+    # A request without a resource is an action without resource-level permissions: "*".
+    target = resource if resource is not None else "*"
+    hit = next(
+        (r.raw for r in statement.resources if wildcard_match(r.resolve(context), target)), None
+    )
+    if statement.not_resource:
+        if hit is None:
+            return True, f"resource {target} is outside NotResource"
+        return False, f"resource {target} is excluded by NotResource '{hit}'"
+    if hit is None:
+        shown = [r.raw for r in statement.resources]
+        return False, f"resource {target} does not match Resource {shown}"
+    return True, f"resource {target} matches '{hit}'"
+
+
+def _judge(
+    statement: Statement, principal: Principal, action: str, resource: str | None, context: Context
+) -> tuple[bool, str]:
+    reasons: list[str] = []
+    if statement.principal is not None:
+        who = principal.text
+        if statement.not_principal:
+            missing = statement.principal.unlisted(principal)
+            if missing is None:
+                return False, f"principal {who} is excluded by NotPrincipal"
+            reasons.append(
+                f"principal {who} is not excluded: NotPrincipal lacks {show_identity(missing)}"
+            )
+        else:
+            listed, shown = statement.principal.matches(principal)
+            if not listed:
+                return False, f"principal {who} is not in Principal {shown}"
+            reasons.append(f"principal {who} matches {shown}")
+    ok, why = _match_action(statement, action)
+    if not ok:
+        return False, why
+    reasons.append(why)
+    try:
+        ok, why = _match_resource(statement, resource, context)
+        if not ok:
+            return False, why
+        if why:
+            reasons.append(why)
+        for test in statement.conditions:
+            ok, why = test.evaluate(context)
+            if not ok:
+                return False, f"condition {why}"
+            reasons.append(f"condition {why}")
+    except UnresolvedVariable as missing:
+        return False, f"policy variable ${{{missing.name}}} has no value in the request context"
+    return True, "; ".join(reasons)
+
+
+def evaluate(policy: str | bytes | Mapping[str, Any] | Policy, request: Request) -> Decision:
+    """Evaluate one policy for one request: explicit deny beats allow; no match is implicit deny."""
+    parsed = parse_policy(policy)
+    action = request.action.strip()
+    if not ACTION.match(action) or "*" in action or "?" in action:
+        raise UsageError(f"action '{request.action}': expected service:Name, e.g. kms:CreateGrant")
+    principal = parse_principal(request.principal)
+    context = _normalise_context(request, principal)
+    results = tuple(
+        StatementResult(
+            s.index, s.sid, s.effect, *_judge(s, principal, action, request.resource, context)
+        )
+        for s in parsed.statements
+    )
+    denies = tuple(r for r in results if r.matched and r.effect == "Deny")
+    allows = tuple(r for r in results if r.matched and r.effect == "Allow")
+    if denies:
+        return Decision("explicit-deny", denies, results)
+    if allows:
+        return Decision("allow", allows, results)
+    return Decision("implicit-deny", results, results)
+
+
+def evaluate_resource_policy(
+    policy: str | bytes | Mapping[str, Any] | Policy, request: Request, resource_account: str
+) -> Decision:
+    """Evaluate a resource-based policy (vault access policy, key policy) owned by
+    `resource_account` for a principal that may be in another account.
+
+    `aws:ResourceAccount` is added to the context unless given. When the principal is an IAM
+    principal of another account, an allow here is necessary but not sufficient: the decision
+    carries `needs_identity_allow=True`, because AWS also requires the principal's own account
+    to allow the action in an identity-based policy.
+    """
+    if not ACCOUNT.match(resource_account):
+        raise UsageError(f"resource account '{resource_account}': expected 12 digits")
+    context = dict(request.context)
+    if not any(k.lower() == "aws:resourceaccount" for k in context):
+        context["aws:ResourceAccount"] = resource_account
+    adjusted = Request(request.action, request.principal, request.resource, context)
+    decision = evaluate(policy, adjusted)
+    principal = parse_principal(request.principal)
+    cross_account = principal.kind != "service" and principal.account != resource_account
+    return Decision(
+        decision.decision,
+        decision.statements,
+        decision.evaluated,
+        needs_identity_allow=decision.allowed and cross_account,
+    )

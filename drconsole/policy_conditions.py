@@ -1,0 +1,507 @@
+"""Matching rules of the IAM policy language: principals, conditions, wildcards, variables."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from drconsole.errors import UsageError
+
+
+class PolicyError(UsageError):
+    """A malformed policy document; the message names what is wrong and where."""
+
+
+# A resolved value: each character with a flag saying whether it is a live wildcard.
+# Characters that came from a policy variable or an escape like ${*} are never wildcards.
+Chars = tuple[tuple[str, bool], ...]
+
+# Normalised request context: lower-cased key -> non-empty tuple of values.
+Context = Mapping[str, tuple[str, ...]]
+
+VARIABLE = re.compile(r"\$\{([^}]*)\}")
+VARIABLE_BODY = re.compile(r"^\s*([A-Za-z0-9_.:/\-]+)\s*(?:,\s*'((?:[^']|'')*)'\s*)?$")
+ESCAPES = {"*": "*", "?": "?", "$": "$"}
+SET_PREFIXES = {"forallvalues": "ForAllValues", "foranyvalue": "ForAnyValue"}
+
+
+class UnresolvedVariable(Exception):
+    """A policy variable has no value in the request context and no default."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A policy string that may hold policy variables (`${aws:PrincipalAccount}`)."""
+
+    raw: str
+    # ("text", s, "") | ("var", lower-cased key, default or "\0" for none) | ("lit", s, "")
+    parts: tuple[tuple[str, str, str], ...]
+
+    @property
+    def has_variables(self) -> bool:
+        """True when resolving depends on the request context."""
+        return any(kind == "var" for kind, _, _ in self.parts)
+
+    def resolve(self, context: Context) -> Chars:
+        """Substitute variables from the context; raise UnresolvedVariable when one is missing."""
+        chars: list[tuple[str, bool]] = []
+        for kind, text, default in self.parts:
+            if kind == "text":
+                chars.extend((c, True) for c in text)
+                continue
+            if kind == "var":
+                values = context.get(text)
+                if values is not None and len(values) == 1:
+                    text = values[0]
+                elif default != "\0":
+                    text = default
+                else:
+                    raise UnresolvedVariable(text)
+            chars.extend((c, False) for c in text)
+        return tuple(chars)
+
+
+def compile_template(raw: str, where: str, variables: bool) -> Template:
+    """Parse `raw`; variables are only recognised in 2012-10-17 policies."""
+    if not variables or "${" not in raw:
+        return Template(raw, (("text", raw, ""),))
+    parts: list[tuple[str, str, str]] = []
+    position = 0
+    for match in VARIABLE.finditer(raw):
+        if match.start() > position:
+            parts.append(("text", raw[position : match.start()], ""))
+        body = match.group(1)
+        if body in ESCAPES:
+            parts.append(("lit", ESCAPES[body], ""))
+        else:
+            parsed = VARIABLE_BODY.match(body)
+            if parsed is None:
+                raise PolicyError(f"{where}: invalid policy variable '${{{body}}}'")
+            default = parsed.group(2)
+            default = "\0" if default is None else default.replace("''", "'")
+            parts.append(("var", parsed.group(1).lower(), default))
+        position = match.end()
+    if position < len(raw):
+        parts.append(("text", raw[position:], ""))
+    return Template(raw, tuple(parts))
+
+
+def plain(chars: Chars) -> str:
+    """The resolved text, wildcards taken literally."""
+    return "".join(c for c, _ in chars)
+
+
+def wildcard_regex(chars: Chars, ignore_case: bool = False) -> re.Pattern[str]:
+    """A regex where live `*` matches any run of characters and live `?` exactly one."""
+    pieces: list[str] = []
+    for c, live in chars:
+        if live and c == "*":
+            pieces.append(".*")
+        elif live and c == "?":
+            pieces.append(".")
+        else:
+            pieces.append(re.escape(c))
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.compile("".join(pieces), flags)
+
+
+def wildcard_match(chars: Chars, value: str, ignore_case: bool = False) -> bool:
+    """True when `value` matches the wildcard pattern `chars` in full."""
+    return wildcard_regex(chars, ignore_case).fullmatch(value) is not None
+
+
+def split_arn(chars: Chars) -> list[Chars] | None:
+    """The six colon-separated ARN components (the last keeps its colons), or None."""
+    parts: list[Chars] = []
+    current: list[tuple[str, bool]] = []
+    for item in chars:
+        if item[0] == ":" and len(parts) < 5:
+            parts.append(tuple(current))
+            current = []
+        else:
+            current.append(item)
+    parts.append(tuple(current))
+    return parts if len(parts) == 6 and plain(parts[0]) in ("arn", "*") else None
+
+
+def arn_like(pattern: Chars, value: str) -> bool:
+    """ArnLike: each of the six ARN components is matched separately, with wildcards."""
+    pattern_parts = split_arn(pattern)
+    value_parts = value.split(":", 5)
+    if pattern_parts is None or len(value_parts) != 6 or value_parts[0] != "arn":
+        return False
+    return all(wildcard_match(p, v) for p, v in zip(pattern_parts, value_parts, strict=True))
+
+
+def parse_number(text: str) -> float | None:
+    """A numeric condition value, or None when it is not a number."""
+    try:
+        return float(text.strip())
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> datetime | None:
+    """An ISO 8601 date/time or epoch seconds, as an aware datetime; None when unparseable."""
+    text = text.strip()
+    if re.fullmatch(r"-?\d+(\.\d+)?", text) and not re.fullmatch(r"\d{8}", text):
+        return datetime.fromtimestamp(float(text), tz=UTC)
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_bool(text: str) -> bool | None:
+    """`true`/`false` in any case, else None."""
+    lowered = text.strip().lower()
+    return {"true": True, "false": False}.get(lowered)
+
+
+def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """A CIDR block or single address, or None."""
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def _ordered(test: Callable[[float, float], bool], parse: Callable[[str], object]) -> Compare:
+    def compare(pattern: Chars, value: str) -> bool:
+        left, right = parse(value), parse(plain(pattern))
+        return left is not None and right is not None and test(left, right)  # type: ignore[arg-type]
+
+    return compare
+
+
+def _bool_equal(pattern: Chars, value: str) -> bool:
+    wanted = parse_bool(plain(pattern))
+    return wanted is not None and parse_bool(value) == wanted
+
+
+def _ip_in(pattern: Chars, value: str) -> bool:
+    network = parse_network(plain(pattern))
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return False
+    return network is not None and address in network
+
+
+Compare = Callable[[Chars, str], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class BaseOperator:
+    """One condition operator without qualifiers: how a policy value matches a request value."""
+
+    name: str
+    family: str
+    negated: bool
+    compare: Compare
+    validate: Callable[[str], object] | None = None
+
+
+def _operators() -> dict[str, BaseOperator]:
+    eq: Callable[[float, float], bool] = lambda a, b: a == b  # noqa: E731
+    lt: Callable[[float, float], bool] = lambda a, b: a < b  # noqa: E731
+    le: Callable[[float, float], bool] = lambda a, b: a <= b  # noqa: E731
+    gt: Callable[[float, float], bool] = lambda a, b: a > b  # noqa: E731
+    ge: Callable[[float, float], bool] = lambda a, b: a >= b  # noqa: E731
+    table: list[BaseOperator] = [
+        BaseOperator("StringEquals", "String", False, lambda p, v: plain(p) == v),
+        BaseOperator("StringNotEquals", "String", True, lambda p, v: plain(p) == v),
+        BaseOperator(
+            "StringEqualsIgnoreCase", "String", False, lambda p, v: plain(p).lower() == v.lower()
+        ),
+        BaseOperator(
+            "StringNotEqualsIgnoreCase", "String", True, lambda p, v: plain(p).lower() == v.lower()
+        ),
+        BaseOperator("StringLike", "String", False, wildcard_match),
+        BaseOperator("StringNotLike", "String", True, wildcard_match),
+        # AWS documents ArnEquals and ArnLike identically: component-wise, with wildcards.
+        BaseOperator("ArnEquals", "Arn", False, arn_like),
+        BaseOperator("ArnLike", "Arn", False, arn_like),
+        BaseOperator("ArnNotEquals", "Arn", True, arn_like),
+        BaseOperator("ArnNotLike", "Arn", True, arn_like),
+        BaseOperator("Bool", "Bool", False, _bool_equal, parse_bool),
+        BaseOperator("IpAddress", "IpAddress", False, _ip_in, parse_network),
+        BaseOperator("NotIpAddress", "IpAddress", True, _ip_in, parse_network),
+    ]
+    for family, parse in (("Numeric", parse_number), ("Date", parse_date)):
+        for suffix, test, negated in (
+            ("Equals", eq, False),
+            ("NotEquals", eq, True),
+            ("LessThan", lt, False),
+            ("LessThanEquals", le, False),
+            ("GreaterThan", gt, False),
+            ("GreaterThanEquals", ge, False),
+        ):
+            table.append(
+                BaseOperator(family + suffix, family, negated, _ordered(test, parse), parse)
+            )
+    return {op.name.lower(): op for op in table}
+
+
+OPERATORS = _operators()
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionTest:
+    """One `operator: {key: values}` pair of a Condition block, parsed and validated."""
+
+    operator: str  # as written in the policy
+    base: BaseOperator | None  # None for Null
+    set_operator: str  # "", "ForAllValues" or "ForAnyValue"
+    if_exists: bool
+    key: str  # as written
+    values: tuple[Template, ...]
+
+    def describe(self) -> str:
+        """`Operator key [values]` for explanations."""
+        shown = ", ".join(repr(v.raw) for v in self.values)
+        return f"{self.operator} {self.key} [{shown}]"
+
+    def evaluate(self, context: Context) -> tuple[bool, str]:
+        """Whether the test holds, and why. May raise UnresolvedVariable."""
+        request = context.get(self.key.lower())
+        if self.base is None:
+            wants_absent = {parse_bool(v.raw) for v in self.values}
+            held = (request is None) in wants_absent
+            state = "absent" if request is None else "present"
+            return held, f"{self.describe()}: key {state}"
+        if request is None:
+            if self.if_exists:
+                return True, f"{self.describe()}: key absent, IfExists holds"
+            if self.set_operator == "ForAllValues":
+                return True, f"{self.describe()}: key absent, ForAllValues holds on an empty set"
+            if self.set_operator == "ForAnyValue":
+                return False, f"{self.describe()}: key absent, ForAnyValue needs a value"
+            if self.base.negated:
+                return True, f"{self.describe()}: key absent, a negated operator holds"
+            return False, f"{self.describe()}: key absent from the request context"
+        patterns = [v.resolve(context) for v in self.values]
+        base = self.base
+
+        def value_ok(value: str) -> bool:
+            hit = any(base.compare(p, value) for p in patterns)
+            return not hit if base.negated else hit
+
+        results = [value_ok(v) for v in request]
+        if self.set_operator == "ForAllValues":
+            held = all(results)
+        elif self.set_operator == "ForAnyValue":
+            held = any(results)
+        elif self.base.negated:
+            held = all(results)  # NOR over every request value and every policy value
+        else:
+            held = any(results)
+        shown = request[0] if len(request) == 1 else list(request)
+        verdict = "holds" if held else "does not hold"
+        return held, f"{self.describe()}: request value {shown!r} {verdict}"
+
+
+def parse_operator(name: str, where: str) -> tuple[BaseOperator | None, str, bool]:
+    """Split `ForAnyValue:StringLikeIfExists` into (base operator, set operator, IfExists)."""
+    rest = name
+    set_operator = ""
+    if ":" in rest:
+        prefix, rest = rest.split(":", 1)
+        if prefix.lower() not in SET_PREFIXES:
+            raise PolicyError(f"{where}: unknown set operator '{prefix}' in '{name}'")
+        set_operator = SET_PREFIXES[prefix.lower()]
+    if_exists = rest.lower().endswith("ifexists") and rest.lower() != "ifexists"
+    base_name = rest[: -len("IfExists")] if if_exists else rest
+    if base_name.lower() == "null":
+        if if_exists or set_operator:
+            raise PolicyError(f"{where}: Null takes neither IfExists nor a set operator")
+        return None, "", False
+    base = OPERATORS.get(base_name.lower())
+    if base is None:
+        raise PolicyError(f"{where}: unknown operator '{name}'")
+    return base, set_operator, if_exists
+
+
+def _value_text(value: object, where: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    raise PolicyError(f"{where}: condition values must be strings, numbers or booleans")
+
+
+def parse_condition(block: object, where: str, variables: bool) -> tuple[ConditionTest, ...]:
+    """Parse and validate a Condition element."""
+    if not isinstance(block, Mapping):
+        raise PolicyError(f"{where}: must be an object of operators")
+    tests: list[ConditionTest] = []
+    for operator, keys in block.items():
+        here = f"{where}.{operator}"
+        base, set_operator, if_exists = parse_operator(str(operator), where)
+        if not isinstance(keys, Mapping) or not keys:
+            raise PolicyError(f"{here}: must be a non-empty object of condition keys")
+        for key, raw_values in keys.items():
+            if not isinstance(key, str) or not key.strip():
+                raise PolicyError(f"{here}: empty condition key")
+            at = f"{here}.{key}"
+            items: Sequence[object] = raw_values if isinstance(raw_values, list) else [raw_values]
+            if not items:
+                raise PolicyError(f"{at}: no values")
+            texts = [_value_text(v, at) for v in items]
+            values = tuple(compile_template(t, at, variables) for t in texts)
+            check = parse_bool if base is None else base.validate
+            for value in values:
+                if check is not None and not value.has_variables and check(value.raw) is None:
+                    raise PolicyError(f"{at}: '{value.raw}' is not a valid {operator} value")
+            tests.append(ConditionTest(str(operator), base, set_operator, if_exists, key, values))
+    return tuple(tests)
+
+
+ACCOUNT = re.compile(r"^\d{12}$")
+IAM_ARN = re.compile(r"^arn:([a-z0-9-]+):(iam|sts)::(\d{12}):(.+)$")
+SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A principal, as the request names it or a policy lists it.
+
+    `identities` is the chain AWS matches against Principal/NotPrincipal: an assumed-role
+    session is also its role and its account; a user or role is also its account.
+    """
+
+    text: str
+    kind: str  # account | user | role | assumed-role | federated-user | service | other
+    account: str = ""
+    identities: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def own_identity(self) -> tuple[str, ...]:
+        """The most specific identity (the first of the chain)."""
+        return self.identities[0]
+
+
+def _iam_principal(text: str) -> Principal | None:
+    match = IAM_ARN.match(text)
+    if ACCOUNT.match(text):
+        return Principal(text, "account", text, (("account", text),))
+    if match is None:
+        return None
+    service, account, rest = match.group(2), match.group(3), match.group(4)
+    account_id = ("account", account)
+    if service == "iam" and rest == "root":
+        return Principal(text, "account", account, (account_id,))
+    kind, _, path = rest.partition("/")
+    name = path.rsplit("/", 1)[-1]
+    if service == "iam" and kind in ("user", "role") and name:
+        return Principal(text, kind, account, ((kind, account, name), account_id))
+    if service == "sts" and kind == "assumed-role" and path.count("/") == 1:
+        role, session = path.split("/")
+        identities = (("session", account, role, session), ("role", account, role), account_id)
+        return Principal(text, "assumed-role", account, identities)
+    if service == "sts" and kind == "federated-user" and name:
+        return Principal(
+            text, "federated-user", account, (("federated", account, name), account_id)
+        )
+    return None
+
+
+def parse_principal(text: str) -> Principal:
+    """Parse the principal of a request: an ARN, an account id or a service principal."""
+    text = text.strip()
+    principal = _iam_principal(text)
+    if principal is not None:
+        return principal
+    if SERVICE_PRINCIPAL.match(text):
+        return Principal(text, "service", "", (("service", text),))
+    raise UsageError(
+        f"principal '{text}': expected an account id, an IAM or STS ARN "
+        "(arn:aws:iam::ACCOUNT:root|user/NAME|role/NAME, "
+        "arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION) or a service principal "
+        "such as backup.amazonaws.com"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalSpec:
+    """A statement's Principal or NotPrincipal: `*`, or identities AWS matches exactly."""
+
+    everyone: bool
+    identities: frozenset[tuple[str, ...]]
+    shown: str
+
+    def matches(self, principal: Principal) -> tuple[bool, str]:
+        """Whether any identity of the principal's chain is listed."""
+        if self.everyone:
+            return True, "'*'"
+        for identity in principal.identities:
+            if identity in self.identities:
+                return True, show_identity(identity)
+        return False, self.shown
+
+    def unlisted(self, principal: Principal) -> tuple[str, ...] | None:
+        """For NotPrincipal: the first identity of the chain that is not listed, else None.
+
+        AWS excludes a requester from a NotPrincipal statement only when every identity of
+        its chain is listed: a role session needs the session ARN, the role ARN and the
+        account; a user needs the user ARN and the account.
+        """
+        if self.everyone:
+            return None
+        return next((i for i in principal.identities if i not in self.identities), None)
+
+
+def show_identity(identity: tuple[str, ...]) -> str:
+    """An identity of a principal chain in words."""
+    kind = identity[0]
+    if kind == "account":
+        return f"account {identity[1]}"
+    if kind == "session":
+        return f"session {identity[3]} of role {identity[2]} in {identity[1]}"
+    if kind in ("role", "user", "federated"):
+        return f"{kind} {identity[2]} in {identity[1]}"
+    return f"{kind} {identity[-1]}"
+
+
+def parse_principal_element(value: object, where: str) -> PrincipalSpec:
+    """Parse and validate a Principal or NotPrincipal element."""
+    if value == "*":
+        return PrincipalSpec(True, frozenset(), "*")
+    if not isinstance(value, Mapping) or not value:
+        raise PolicyError(f'{where}: must be "*" or an object such as {{"AWS": [...]}}')
+    identities: set[tuple[str, ...]] = set()
+    everyone = False
+    for kind, entries in value.items():
+        if kind not in PRINCIPAL_TYPES:
+            raise PolicyError(f"{where}: unknown principal type '{kind}'")
+        items = entries if isinstance(entries, list) else [entries]
+        if not items or not all(isinstance(e, str) and e for e in items):
+            raise PolicyError(f"{where}.{kind}: must be a string or a list of strings")
+        for entry in items:
+            entry = entry.strip()
+            if kind == "AWS" and entry == "*":
+                everyone = True
+            elif kind == "AWS":
+                parsed = None if "*" in entry or "?" in entry else _iam_principal(entry)
+                if parsed is None:
+                    hint = " (wildcards are not allowed here)" if "*" in entry else ""
+                    raise PolicyError(f"{where}.AWS: invalid principal '{entry}'{hint}")
+                identities.add(parsed.own_identity)
+            elif kind == "Service":
+                identities.add(("service", entry))
+            else:
+                identities.add(("other", entry))
+    shown = json.dumps(value, sort_keys=True)
+    return PrincipalSpec(everyone, frozenset(identities), shown)
