@@ -1,0 +1,251 @@
+"""The job engine: backup, copy and restore jobs advancing over scaled time.
+
+A job's timeline (real seconds) is fixed when it starts, from sandbox durations divided by the
+time scale. Its state is computed from the clock whenever it is read, and every request to the
+sandbox first settles the jobs that are due, so completion side effects (the destination
+recovery point, the restored resource) happen once, under the store lock, whoever looks first.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import store
+
+if TYPE_CHECKING:
+    from .server import SandboxOptions
+
+GIB = 2**30
+
+# Sandbox-time durations (seconds) of each phase, before the time scale applies.
+COPY_QUEUED = 20.0
+COPY_BASE = 60.0
+RESTORE_QUEUED = 30.0
+RESTORE_BASE = 120.0
+BACKUP_QUEUED = 10.0
+BACKUP_BASE = 60.0
+PER_GIB = 1.0
+LONGEST = 1800.0
+
+_options: SandboxOptions | None = None
+_injected: dict[str, deque[str]] = {}
+_due: list[tuple[float, int, Job]] = []
+_order = itertools.count()
+
+FINISHED = frozenset({"COMPLETED", "FAILED", "ABORTED", "PARTIAL", "EXPIRED"})
+
+
+def configure(options: SandboxOptions) -> None:
+    """Use these (live) options for time scale and the database copy route."""
+    global _options
+    _options = options
+
+
+def options() -> SandboxOptions:
+    """The options in force (defaults before a sandbox starts)."""
+    global _options
+    if _options is None:
+        from .server import SandboxOptions
+
+        _options = SandboxOptions()
+    return _options
+
+
+def time_scale() -> float:
+    """Sandbox seconds per real second (at least a tiny positive number)."""
+    return max(float(options().time_scale), 1e-6)
+
+
+def reset() -> None:
+    """Forget every scheduled job and injected failure."""
+    with store.LOCK:
+        _injected.clear()
+        _due.clear()
+
+
+def inject_failure(resource_arn: str, message: str) -> None:
+    """The next copy or restore job of the resource fails with `message`."""
+    with store.LOCK:
+        _injected.setdefault(resource_arn, deque()).append(message)
+
+
+def take_injected_failure(resource_arn: str) -> str | None:
+    """Consume the failure injected for the resource's next job, if any."""
+    with store.LOCK:
+        queue = _injected.get(resource_arn)
+        if not queue:
+            return None
+        message = queue.popleft()
+        if not queue:
+            _injected.pop(resource_arn, None)
+        return message
+
+
+def phase_durations(queued: float, base: float, size_bytes: int) -> tuple[float, float]:
+    """Real seconds spent queued and running, for sandbox durations and a size."""
+    running = min(base + PER_GIB * size_bytes / GIB, LONGEST)
+    scale = time_scale()
+    return queued / scale, running / scale
+
+
+@dataclass(eq=False)
+class Job:
+    """One job; `fields` hold the AWS members fixed at start, the rest derive from the clock."""
+
+    kind: str  # "backup", "copy" or "restore"
+    job_id: str
+    account_id: str
+    region: str
+    created: float
+    start_at: float
+    end_at: float
+    fields: dict[str, Any]
+    on_complete: Callable[[Job], None]
+    failure: str | None = None
+    expected_minutes: int = 1
+    settled: bool = False
+    state: str = ""
+    status_message: str | None = None
+    completed: float | None = None
+    results: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def queued_state(self) -> str:
+        """The state while waiting: PENDING for restores, CREATED for the others."""
+        return "PENDING" if self.kind == "restore" else "CREATED"
+
+    def refresh(self, now: float | None = None) -> None:
+        """Bring the state up to the clock, settling the job when its time has come."""
+        now = time.time() if now is None else now
+        if self.settled:
+            return
+        if now >= self.end_at:
+            self.settle()
+        elif now >= self.start_at:
+            self.state = "RUNNING"
+        else:
+            self.state = self.queued_state
+
+    def settle(self) -> None:
+        """Finish the job once: FAILED with its message, or COMPLETED after its side effects."""
+        with store.LOCK:
+            if self.settled:
+                return
+            self.settled = True
+            self.completed = self.end_at
+            if self.failure is not None:
+                self.state, self.status_message = "FAILED", self.failure
+                return
+            try:
+                self.on_complete(self)
+            except JobFailed as exc:
+                self.state, self.status_message = "FAILED", str(exc)
+                return
+            except Exception as exc:  # a broken side effect must not leave the job RUNNING
+                self.state = "FAILED"
+                self.status_message = f"An internal error occurred: {type(exc).__name__}: {exc}"
+                return
+            self.state = "COMPLETED"
+
+    def percent_done(self, now: float) -> str:
+        """PercentDone as AWS reports it (a string such as "42.00%")."""
+        if self.state in FINISHED:
+            return "100.00%" if self.state == "COMPLETED" else f"{self._fraction(now):.2f}%"
+        return f"{self._fraction(now):.2f}%"
+
+    def _fraction(self, now: float) -> float:
+        if now <= self.start_at:
+            return 0.0
+        span = max(self.end_at - self.start_at, 1e-9)
+        return min(99.0, 100.0 * (now - self.start_at) / span)
+
+    def describe(self) -> dict[str, Any]:
+        """The job's AWS members now (the caller holds the store lock)."""
+        now = time.time()
+        self.refresh(now)
+        out = dict(self.fields)
+        out.update(self.results)
+        out["CreationDate"] = self.created
+        out["StatusMessage"] = self.status_message
+        if self.completed is not None:
+            out["CompletionDate"] = self.completed
+        if self.kind == "restore":
+            out["Status"] = self.state
+            out["PercentDone"] = self.percent_done(now)
+            out["ExpectedCompletionTimeMinutes"] = self.expected_minutes
+        else:
+            out["State"] = self.state
+            if self.kind == "backup":
+                out["PercentDone"] = self.percent_done(now)
+        return out
+
+
+class JobFailed(Exception):
+    """Raised by a completion side effect: the job ends FAILED with this message."""
+
+
+def schedule(
+    kind: str,
+    job_id: str,
+    account_id: str,
+    region: str,
+    size_bytes: int,
+    fields: dict[str, Any],
+    on_complete: Callable[[Job], None],
+    failure: str | None,
+) -> Job:
+    """Create a job starting now and register it for settling when due."""
+    queued, running = {
+        "copy": (COPY_QUEUED, COPY_BASE),
+        "restore": (RESTORE_QUEUED, RESTORE_BASE),
+        "backup": (BACKUP_QUEUED, BACKUP_BASE),
+    }[kind]
+    wait, run = phase_durations(queued, running, size_bytes)
+    now = time.time()
+    sandbox_total = (wait + run) * time_scale()
+    job = Job(
+        kind=kind,
+        job_id=job_id,
+        account_id=account_id,
+        region=region,
+        created=now,
+        start_at=now + wait,
+        end_at=now + wait + run,
+        fields=fields,
+        on_complete=on_complete,
+        failure=failure,
+        expected_minutes=max(1, round(sandbox_total / 60)),
+    )
+    job.state = job.queued_state
+    with store.LOCK:
+        store.backend_for(account_id, region).extras.jobs[kind][job_id] = job
+        heapq.heappush(_due, (job.end_at, next(_order), job))
+    return job
+
+
+def advance_due() -> None:
+    """Settle every job whose end time has passed (called before each request is served)."""
+    if not _due or _due[0][0] > time.time():
+        return
+    with store.LOCK:
+        now = time.time()
+        while _due and _due[0][0] <= now:
+            _, _, job = heapq.heappop(_due)
+            job.settle()
+
+
+def wait_idle(timeout: float = 10.0) -> bool:
+    """Wait until no job is pending (for tests and scripted demos); True when idle."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        advance_due()
+        if not _due:
+            return True
+        time.sleep(min(0.05, max(0.0, _due[0][0] - time.time())))
+    return not _due

@@ -1,0 +1,159 @@
+"""WSGI middleware around moto's app: latency, throttling and AccessDenied for every service."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .server import SandboxOptions
+
+CREDENTIAL_SCOPE = re.compile(r"Credential=([A-Z0-9]{16,128})/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/")
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def request_identity(environ: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The access key id and the signing service name of a SigV4 request, or Nones."""
+    match = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if match is None:
+        return None, None
+    return match.group(1), match.group(3)
+
+
+def account_of_access_key(access_key: str) -> str:
+    """The account moto maps an access key to (assumed-role and IAM keys; else the default)."""
+    from moto.iam.models import get_account_id_from
+
+    return str(get_account_id_from(access_key))
+
+
+def principal_of_access_key(account_id: str, access_key: str) -> str:
+    """The caller's ARN as AWS prints it in AccessDenied messages."""
+    from moto.iam.models import iam_backends
+
+    key = iam_backends[account_id]["aws"].access_keys.get(access_key)
+    role_arn = getattr(key, "role_arn", None) if key is not None else None
+    if role_arn:
+        return f"arn:aws:sts::{account_id}:assumed-role/{role_arn.split('/')[-1]}/drconsole"
+    return f"arn:aws:iam::{account_id}:root"
+
+
+def protocol_of(environ: dict[str, Any], service: str | None) -> str:
+    """The wire protocol of the request: json, rest-json, query, ec2 or rest-xml."""
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        return "json"
+    if service == "s3":
+        return "rest-xml"
+    if service == "ec2":
+        return "ec2"
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return "query"
+    return "rest-json"
+
+
+def error_response(
+    protocol: str, status: int, code: str, message: str
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Status line, headers and body of an error in the service's own protocol."""
+    request_id = str(uuid.uuid4())
+    reason = {400: "Bad Request", 403: "Forbidden", 503: "Service Unavailable"}[status]
+    headers = [("x-amzn-RequestId", request_id)]
+    if protocol in ("json", "rest-json"):
+        body = json.dumps({"__type": code, "message": message}).encode()
+        headers += [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]
+    elif protocol == "ec2":
+        body = (
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error>"
+            f"</Errors><RequestID>{request_id}</RequestID></Response>"
+        ).encode()
+        headers.append(("Content-Type", "text/xml"))
+    elif protocol == "rest-xml":
+        body = (
+            f"<Error><Code>{code}</Code><Message>{message}</Message>"
+            f"<RequestId>{request_id}</RequestId></Error>"
+        ).encode()
+        headers.append(("Content-Type", "application/xml"))
+    else:
+        body = (
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
+            f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId>"
+            "</ErrorResponse>"
+        ).encode()
+        headers.append(("Content-Type", "text/xml"))
+    headers.append(("Content-Length", str(len(body))))
+    return f"{status} {reason}", headers, body
+
+
+def throttling_error(protocol: str) -> tuple[int, str, str]:
+    """(status, code, message) of throttling as each protocol's services answer it."""
+    if protocol == "ec2":
+        return 503, "RequestLimitExceeded", "Request limit exceeded."
+    if protocol == "rest-xml":
+        return 503, "SlowDown", "Please reduce your request rate."
+    if protocol == "query":
+        return 400, "Throttling", "Rate exceeded"
+    return 400, "ThrottlingException", "Rate exceeded"
+
+
+def access_denied_error(protocol: str, principal: str, action: str) -> tuple[int, str, str]:
+    """(status, code, message) of AccessDenied as each protocol's services answer it."""
+    message = f"User: {principal} is not authorized to perform: {action}"
+    if protocol == "ec2":
+        return 403, "UnauthorizedOperation", "You are not authorized to perform this operation."
+    if protocol in ("query", "rest-xml"):
+        return 403, "AccessDenied", message
+    return 403, "AccessDeniedException", message
+
+
+class KnobsMiddleware:
+    """Applies the sandbox's knobs (read at every request, so tests may flip them live)."""
+
+    def __init__(
+        self,
+        app: WsgiApp,
+        options: SandboxOptions,
+        before_request: Callable[[], None] | None = None,
+    ) -> None:
+        self.app = app
+        self.options = options
+        self.before_request = before_request
+        self.requests = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        self.requests += 1
+        options = self.options
+        if environ.get("PATH_INFO", "").startswith("/moto-api"):
+            return self.app(environ, start_response)
+        if options.latency_ms > 0:
+            time.sleep(options.latency_ms / 1000.0)
+        access_key, service = request_identity(environ)
+        protocol = protocol_of(environ, service)
+        if options.throttle_rate > 0 and random.random() < options.throttle_rate:
+            status, code, message = throttling_error(protocol)
+            return self._reply(start_response, protocol, status, code, message)
+        if options.access_denied_accounts and access_key is not None:
+            account_id = account_of_access_key(access_key)
+            if account_id in options.access_denied_accounts:
+                target = environ.get("HTTP_X_AMZ_TARGET", "")
+                action = f"{service}:{target.split('.')[-1]}" if target else f"{service}:*"
+                principal = principal_of_access_key(account_id, access_key)
+                status, code, message = access_denied_error(protocol, principal, action)
+                return self._reply(start_response, protocol, status, code, message)
+        if self.before_request is not None:
+            self.before_request()
+        return self.app(environ, start_response)
+
+    @staticmethod
+    def _reply(
+        start_response: StartResponse, protocol: str, status: int, code: str, message: str
+    ) -> Iterable[bytes]:
+        line, headers, body = error_response(protocol, status, code, message)
+        start_response(line, headers)
+        return [body]

@@ -1,0 +1,153 @@
+"""The embedded AWS: moto's threaded server on 127.0.0.1 with drconsole's Backup additions."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_REGION = "eu-central-1"
+
+
+@dataclass
+class SandboxOptions:
+    """Knobs of the sandbox; read at every request, so they may be changed while it runs."""
+
+    time_scale: float = 60.0  # sandbox seconds per real second for job progress
+    latency_ms: int = 0  # added to every request
+    throttle_rate: float = 0.0  # fraction of requests answered ThrottlingException
+    access_denied_accounts: set[str] = field(default_factory=set)  # every call -> AccessDenied
+    single_action_db_copy: bool = True  # False: RDS-family cross-account+cross-Region fails
+    region: str = DEFAULT_REGION
+
+
+class Sandbox:
+    """One embedded AWS per process (moto's state is process-global)."""
+
+    def __init__(self, options: SandboxOptions | None = None, port: int = 0) -> None:
+        self.options = options or SandboxOptions()
+        self.endpoint_url = ""
+        self._port = port
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._credentials: dict[str, dict[str, str]] = {}
+        self._sessions: dict[str, Any] = {}
+        self.middleware: Any = None
+
+    def start(self) -> None:
+        """Register the Backup additions and serve on 127.0.0.1 (the given port or a free one)."""
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import make_server
+
+        from . import backup_api, engine
+        from .knobs import KnobsMiddleware
+
+        backup_api.install()
+        engine.configure(self.options)
+        app = DomainDispatcherApplication(create_backend_app)
+        self.middleware = KnobsMiddleware(app, self.options, before_request=engine.advance_due)
+        self._server = make_server(
+            "127.0.0.1",
+            self._port,
+            self.middleware,
+            threaded=True,
+            request_handler=quiet_request_handler(),
+        )
+        host, port = self._server.server_address[:2]
+        self.endpoint_url = f"http://{host}:{port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="drconsole-sandbox", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving (state stays until reset)."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def reset(self) -> None:
+        """Wipe every moto and sandbox state (accounts, organization, vaults, jobs, keys)."""
+        from moto.moto_api._internal.models import moto_api_backend
+        from moto.organizations.models import organizations_backends
+
+        from . import engine, store
+
+        with store.LOCK:
+            moto_api_backend.reset()
+            organizations_backends.master_accounts.clear()
+            engine.reset()
+        self._credentials.clear()
+        self._sessions.clear()
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def credentials_for(self, account_id: str) -> dict[str, str]:
+        """Access keys that moto maps to the account (made once per account, like STS keys)."""
+        from moto.iam.models import iam_backends
+
+        from . import store
+
+        with store.LOCK:
+            known = self._credentials.get(account_id)
+            iam = iam_backends[account_id]["aws"]
+            if known is None or known["aws_access_key_id"] not in iam.access_keys:
+                key = iam.create_temp_access_key()
+                known = {
+                    "aws_access_key_id": key.access_key_id,
+                    "aws_secret_access_key": key.secret_access_key,
+                }
+                self._credentials[account_id] = known
+            return dict(known)
+
+    def client(self, service: str, account_id: str, region: str | None = None) -> Any:
+        """A boto3 client over HTTP acting as the account (standard retries)."""
+        import boto3
+        from botocore.config import Config
+
+        session = self._sessions.get(account_id)
+        credentials = self.credentials_for(account_id)
+        if (
+            session is None
+            or session.get_credentials().access_key != (credentials["aws_access_key_id"])
+        ):
+            session = boto3.session.Session(**credentials)
+            self._sessions[account_id] = session
+        config = Config(
+            retries={"mode": "standard", "max_attempts": 10},
+            s3={"addressing_style": "path"},
+        )
+        return session.client(
+            service,
+            region_name=region or self.options.region,
+            endpoint_url=self.endpoint_url,
+            config=config,
+        )
+
+    def inject_job_failure(self, resource_arn: str, message: str) -> None:
+        """Make the next copy or restore job of that resource fail with `message`."""
+        from . import engine
+
+        engine.inject_failure(resource_arn, message)
+
+
+def quiet_request_handler() -> type:
+    """moto's request handler class without a log line per request."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class QuietHandler(MotoRequestHandler):
+        """moto's request handler, silent."""
+
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    return QuietHandler

@@ -1,0 +1,447 @@
+"""Recovery points, access policies and settings kept in moto's Backup backend; seeding."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import threading
+import uuid
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from moto.backup.models import BackupBackend, backup_backends
+
+# Guards every structure below: moto's server answers each request on its own thread.
+LOCK = threading.RLock()
+
+RDS_CLUSTER_TYPES = frozenset({"Aurora", "DocumentDB", "Neptune"})
+RESOURCE_TYPES = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3", "DocumentDB", "Neptune")
+DAY = 86400.0
+
+RecoveryPointKey = tuple[float, str]
+
+
+@dataclass(slots=True)
+class RecoveryPoint:
+    """One recovery point, as DescribeRecoveryPoint reports it (times are epoch seconds)."""
+
+    arn: str
+    account_id: str
+    region: str
+    vault_name: str
+    vault_arn: str
+    resource_arn: str
+    resource_type: str
+    resource_name: str
+    created: float
+    completed: float
+    encryption_key_arn: str | None
+    size_bytes: int
+    status: str = "COMPLETED"
+    source_backup_vault_arn: str | None = None
+    iam_role_arn: str | None = None
+    delete_after_days: int | None = None
+    move_to_cold_after_days: int | None = None
+    status_message: str | None = None
+    last_restore_time: float | None = None
+    created_by: dict[str, str] | None = None
+
+    @property
+    def key(self) -> RecoveryPointKey:
+        """Sort key: newest first, then by ARN so that equal times keep a stable order."""
+        return (-self.created, self.arn)
+
+    def lifecycle(self) -> dict[str, Any] | None:
+        """The Lifecycle structure, or None when the point never expires."""
+        if self.delete_after_days is None and self.move_to_cold_after_days is None:
+            return None
+        return {
+            "DeleteAfterDays": self.delete_after_days,
+            "MoveToColdStorageAfterDays": self.move_to_cold_after_days,
+        }
+
+    def calculated_lifecycle(self) -> dict[str, Any] | None:
+        """CalculatedLifecycle: the dates at which the lifecycle acts."""
+        if self.delete_after_days is None and self.move_to_cold_after_days is None:
+            return None
+        out: dict[str, Any] = {}
+        if self.delete_after_days is not None:
+            out["DeleteAt"] = self.created + self.delete_after_days * DAY
+        if self.move_to_cold_after_days is not None:
+            out["MoveToColdStorageAt"] = self.created + self.move_to_cold_after_days * DAY
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        """The fields of DescribeRecoveryPoint / ListRecoveryPointsByBackupVault."""
+        return {
+            "RecoveryPointArn": self.arn,
+            "BackupVaultName": self.vault_name,
+            "BackupVaultArn": self.vault_arn,
+            "SourceBackupVaultArn": self.source_backup_vault_arn,
+            "ResourceArn": self.resource_arn,
+            "ResourceType": self.resource_type,
+            "ResourceName": self.resource_name or None,
+            "CreatedBy": self.created_by,
+            "IamRoleArn": self.iam_role_arn,
+            "Status": self.status,
+            "StatusMessage": self.status_message,
+            "CreationDate": self.created,
+            "InitiationDate": self.created,
+            "CompletionDate": self.completed,
+            "BackupSizeInBytes": self.size_bytes,
+            "Lifecycle": self.lifecycle(),
+            "CalculatedLifecycle": self.calculated_lifecycle(),
+            "EncryptionKeyArn": self.encryption_key_arn,
+            "IsEncrypted": self.encryption_key_arn is not None,
+            "LastRestoreTime": self.last_restore_time,
+            "IsParent": False,
+            "VaultType": "BACKUP_VAULT",
+        }
+
+    def by_resource(self) -> dict[str, Any]:
+        """The fields of ListRecoveryPointsByResource (note BackupSizeBytes, as AWS names it)."""
+        return {
+            "RecoveryPointArn": self.arn,
+            "CreationDate": self.created,
+            "Status": self.status,
+            "StatusMessage": self.status_message,
+            "EncryptionKeyArn": self.encryption_key_arn,
+            "BackupSizeBytes": self.size_bytes,
+            "BackupVaultName": self.vault_name,
+            "IsParent": False,
+            "ResourceName": self.resource_name or None,
+            "VaultType": "BACKUP_VAULT",
+        }
+
+
+class VaultPoints:
+    """The recovery points of one vault, kept in listing order (newest first) for cheap paging.
+
+    Points are appended and the key list is sorted once on the next read when an append broke
+    the order (Python's sort is linear on presorted runs), so seeding 300,000 points is cheap.
+    """
+
+    def __init__(self) -> None:
+        self.items: dict[str, RecoveryPoint] = {}
+        self._keys: list[RecoveryPointKey] = []
+        self._ordered = True
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def add(self, point: RecoveryPoint) -> None:
+        """Insert a point (its ARN must be new)."""
+        key = point.key
+        if self._keys and key < self._keys[-1]:
+            self._ordered = False
+        self._keys.append(key)
+        self.items[point.arn] = point
+
+    def keys(self) -> list[RecoveryPointKey]:
+        """The sort keys in listing order."""
+        if not self._ordered:
+            self._keys.sort()
+            self._ordered = True
+        return self._keys
+
+    def remove(self, arn: str) -> RecoveryPoint:
+        """Drop a point; KeyError when absent."""
+        point = self.items.pop(arn)
+        keys = self.keys()
+        index = bisect_left(keys, point.key)
+        del keys[index]
+        return point
+
+    def page(
+        self,
+        after: RecoveryPointKey | None,
+        limit: int,
+        matches: Callable[[RecoveryPoint], bool],
+        created_after: float | None = None,
+        created_before: float | None = None,
+    ) -> tuple[list[RecoveryPoint], RecoveryPointKey | None]:
+        """Up to `limit` matching points after the key `after`, and the key to continue from."""
+        keys = self.keys()
+        start = 0 if after is None else bisect_right(keys, after)
+        if created_before is not None:
+            start = max(start, bisect_right(keys, (-created_before, "\U0010ffff")))
+        stop = len(keys) if created_after is None else bisect_left(keys, (-created_after, ""))
+        found: list[RecoveryPoint] = []
+        index = start
+        while index < stop and len(found) < limit:
+            point = self.items[keys[index][1]]
+            if matches(point):
+                found.append(point)
+            index += 1
+        more = index < stop and found and len(found) == limit
+        return found, (found[-1].key if more else None)
+
+
+def encode_token(key: RecoveryPointKey | int | str) -> str:
+    """An opaque NextToken for a sort key, an offset or an id."""
+    return base64.urlsafe_b64encode(repr(key).encode()).decode()
+
+
+def decode_token(token: str | None) -> Any:
+    """Read back a NextToken made by encode_token; ValueError when it is not one."""
+    import ast
+
+    if not token:
+        return None
+    try:
+        return ast.literal_eval(base64.urlsafe_b64decode(token.encode()).decode())
+    except (ValueError, SyntaxError, UnicodeDecodeError) as exc:
+        raise ValueError("invalid NextToken") from exc
+
+
+@dataclass
+class ProtectedResource:
+    """A resource with at least one recovery point in an account and Region."""
+
+    resource_arn: str
+    resource_type: str
+    resource_name: str
+    last_backup_time: float
+    last_vault_arn: str
+    last_recovery_point_arn: str
+
+
+@dataclass
+class BackupExtras:
+    """What drconsole adds to one account and Region of moto's Backup backend."""
+
+    vault_points: dict[str, VaultPoints] = field(default_factory=dict)
+    points: dict[str, RecoveryPoint] = field(default_factory=dict)
+    by_resource: dict[str, dict[str, RecoveryPoint]] = field(default_factory=dict)
+    protected: dict[str, ProtectedResource] = field(default_factory=dict)
+    access_policies: dict[str, str] = field(default_factory=dict)
+    global_settings: dict[str, str] = field(default_factory=dict)
+    global_settings_updated: float | None = None
+    jobs: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {"backup": {}, "copy": {}, "restore": {}}
+    )
+    idempotency: dict[tuple[str, str], tuple[str, Any]] = field(default_factory=dict)
+
+
+class SandboxBackupBackend(BackupBackend):
+    """moto's Backup backend with recovery points, access policies, settings and jobs."""
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self.extras = BackupExtras()
+
+    @property
+    def _url_module(self) -> Any:
+        # moto finds a backend's routes next to its models module; ours are moto's own, extended
+        import moto.backup.urls
+
+        return moto.backup.urls
+
+    def create_backup_vault(
+        self,
+        backup_vault_name: str,
+        backup_vault_tags: dict[str, str],
+        encryption_key_arn: str,
+        creator_request_id: str,
+    ) -> Any:
+        """Create a vault; without a key AWS encrypts it with the AWS managed key aws/backup."""
+        key_arn = encryption_key_arn or managed_backup_key_arn(self.account_id, self.region_name)
+        with LOCK:
+            vault = super().create_backup_vault(
+                backup_vault_name, backup_vault_tags, key_arn, creator_request_id
+            )
+            self.extras.vault_points[backup_vault_name] = VaultPoints()
+        return vault
+
+    def delete_backup_vault(self, backup_vault_name: str) -> None:
+        """Delete an empty vault, as AWS does (it refuses while recovery points remain)."""
+        from .shapes import invalid_request, not_found
+
+        with LOCK:
+            if backup_vault_name not in self.vaults:
+                raise not_found(f"Backup vault {backup_vault_name} does not exist")
+            if len(self.points_of(backup_vault_name)):
+                raise invalid_request(
+                    "Backup vault cannot be deleted because it contains recovery points"
+                )
+            super().delete_backup_vault(backup_vault_name)
+            self.extras.vault_points.pop(backup_vault_name, None)
+            self.extras.access_policies.pop(backup_vault_name, None)
+
+    def points_of(self, vault_name: str) -> VaultPoints:
+        """The recovery points of a vault of this account and Region."""
+        return self.extras.vault_points.setdefault(vault_name, VaultPoints())
+
+    def add_point(self, point: RecoveryPoint) -> None:
+        """Store a recovery point and update the counts and the protected-resource summary."""
+        with LOCK:
+            self.points_of(point.vault_name).add(point)
+            self.extras.points[point.arn] = point
+            self.extras.by_resource.setdefault(point.resource_arn, {})[point.arn] = point
+            self.vaults[point.vault_name].num_of_recovery_points += 1
+            self._note_protected(point)
+
+    def remove_point(self, arn: str) -> RecoveryPoint:
+        """Delete a recovery point; KeyError when it is not in this account and Region."""
+        with LOCK:
+            point = self.extras.points.pop(arn)
+            self.points_of(point.vault_name).remove(arn)
+            same_resource = self.extras.by_resource.get(point.resource_arn, {})
+            same_resource.pop(arn, None)
+            vault = self.vaults.get(point.vault_name)
+            if vault is not None:
+                vault.num_of_recovery_points -= 1
+            self.extras.protected.pop(point.resource_arn, None)
+            for other in same_resource.values():
+                self._note_protected(other)
+            if not same_resource:
+                self.extras.by_resource.pop(point.resource_arn, None)
+            return point
+
+    def _note_protected(self, point: RecoveryPoint) -> None:
+        current = self.extras.protected.get(point.resource_arn)
+        if current is None or point.created >= current.last_backup_time:
+            self.extras.protected[point.resource_arn] = ProtectedResource(
+                point.resource_arn,
+                point.resource_type,
+                point.resource_name,
+                point.created,
+                point.vault_arn,
+                point.arn,
+            )
+
+
+def backend_for(account_id: str, region: str) -> SandboxBackupBackend:
+    """The sandbox Backup backend of an account and Region."""
+    return cast(SandboxBackupBackend, backup_backends[account_id][region])
+
+
+def iter_backends() -> Iterator[tuple[str, str, SandboxBackupBackend]]:
+    """Every Backup backend created so far: (account id, Region, backend)."""
+    for account_id, region, backend in list(backup_backends.iter_backends()):
+        yield account_id, region, cast(SandboxBackupBackend, backend)
+
+
+def managed_backup_key_arn(account_id: str, region: str) -> str:
+    """The ARN of the account's AWS managed key aws/backup in a Region, created on first use."""
+    from .resources import aws_managed_key
+
+    with LOCK:
+        return aws_managed_key(account_id, region, "aws/backup")
+
+
+def recovery_point_arn(account_id: str, region: str, resource_type: str) -> str:
+    """A new recovery point ARN in the format AWS uses for the resource type."""
+    if resource_type == "EBS":
+        return f"arn:aws:ec2:{region}::snapshot/snap-{secrets.token_hex(9)[:17]}"
+    if resource_type == "EC2":
+        return f"arn:aws:ec2:{region}::image/ami-{secrets.token_hex(9)[:17]}"
+    if resource_type == "RDS":
+        return f"arn:aws:rds:{region}:{account_id}:snapshot:awsbackup:job-{uuid.uuid4()}"
+    if resource_type in RDS_CLUSTER_TYPES:
+        return f"arn:aws:rds:{region}:{account_id}:cluster-snapshot:awsbackup:job-{uuid.uuid4()}"
+    return f"arn:aws:backup:{region}:{account_id}:recovery-point:{uuid.uuid4()}"
+
+
+def seed_recovery_point(
+    account_id: str,
+    region: str,
+    vault_name: str,
+    *,
+    resource_arn: str,
+    resource_type: str,
+    created: datetime,
+    encryption_key_arn: str | None,
+    size_bytes: int,
+    resource_name: str = "",
+    source_backup_vault_arn: str | None = None,
+    iam_role_arn: str | None = None,
+    delete_after_days: int | None = None,
+    status: str = "COMPLETED",
+) -> str:
+    """Store a recovery point as if AWS Backup had made it at `created`; returns its ARN.
+
+    No AWS API creates an old recovery point, so scenarios seed them here. The vault must exist
+    (made with CreateBackupVault); KeyError otherwise.
+    """
+    if resource_type not in RESOURCE_TYPES:
+        raise ValueError(f"unknown resource type {resource_type!r}")
+    backend = backend_for(account_id, region)
+    vault = backend.vaults.get(vault_name)
+    if vault is None:
+        raise KeyError(f"backup vault {vault_name!r} does not exist in {account_id}/{region}")
+    created_at = created.timestamp()
+    point = RecoveryPoint(
+        arn=recovery_point_arn(account_id, region, resource_type),
+        account_id=account_id,
+        region=region,
+        vault_name=vault_name,
+        vault_arn=vault.backup_vault_arn,
+        resource_arn=resource_arn,
+        resource_type=resource_type,
+        resource_name=resource_name,
+        created=created_at,
+        completed=(created + timedelta(minutes=5 + size_bytes // 2**30)).timestamp(),
+        encryption_key_arn=encryption_key_arn,
+        size_bytes=size_bytes,
+        status=status,
+        source_backup_vault_arn=source_backup_vault_arn,
+        iam_role_arn=iam_role_arn,
+        delete_after_days=delete_after_days,
+    )
+    backend.add_point(point)
+    return point.arn
+
+
+def find_point(account_id: str, region: str, arn: str) -> RecoveryPoint | None:
+    """A recovery point of an account and Region by ARN, or None."""
+    return backend_for(account_id, region).extras.points.get(arn)
+
+
+def management_account_of(account_id: str) -> str | None:
+    """The management account of the organization the account belongs to, or None."""
+    from moto.organizations.models import organizations_backends
+
+    if account_id in organizations_backends.master_accounts:
+        return organizations_backends.master_accounts[account_id][0]
+    if account_id in organizations_backends:
+        org = organizations_backends[account_id]["aws"].org
+        if org is not None and org.master_account_id == account_id:
+            return account_id
+    return None
+
+
+def organization_id_of(account_id: str) -> str | None:
+    """The organization id (o-...) of the account's organization, or None."""
+    from moto.organizations.models import organizations_backends
+
+    management = management_account_of(account_id)
+    if management is None:
+        return None
+    org = organizations_backends[management]["aws"].org
+    return None if org is None else str(org.id)
+
+
+GLOBAL_SETTING_NAMES = (
+    "isCrossAccountBackupEnabled",
+    "isMpaEnabled",
+    "isDelegatedAdministratorEnabled",
+)
+
+
+def global_settings(account_id: str) -> tuple[dict[str, str], float | None]:
+    """The organization-wide Backup settings that apply to the account, and their update time."""
+    management = management_account_of(account_id) or account_id
+    extras = backend_for(management, "us-east-1").extras
+    settings = {name: "false" for name in GLOBAL_SETTING_NAMES}
+    settings.update(extras.global_settings)
+    return settings, extras.global_settings_updated
+
+
+def cross_account_backup_enabled(account_id: str) -> bool:
+    """Whether the account's organization has turned on cross-account backup."""
+    settings, _ = global_settings(account_id)
+    return settings["isCrossAccountBackupEnabled"].lower() == "true"
