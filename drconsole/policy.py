@@ -209,6 +209,10 @@ class StatementResult:
     effect: str
     matched: bool
     reason: str
+    # How the requester matched Principal/NotPrincipal: "" (no such element), "everyone"
+    # (`*` or outside NotPrincipal), "principal" (its own ARN or its role), "account" (only
+    # its account, which delegates to the account's IAM policies).
+    grant: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form."""
@@ -228,8 +232,8 @@ class Decision:
     `statements` are the deciding ones: the matching Deny statements for an explicit deny,
     the matching Allow statements for an allow, every statement (none matched) for an
     implicit deny. `evaluated` holds every statement's result. `needs_identity_allow` is set
-    by `evaluate_resource_policy` when the principal is in another account: AWS then also
-    requires an identity-based policy in the principal's account to allow the action.
+    by `evaluate_resource_policy` when this allow is not enough on its own: AWS also requires
+    an identity-based policy in the principal's account to allow the action.
     """
 
     decision: str
@@ -243,10 +247,18 @@ class Decision:
         return self.decision == "allow"
 
 
+def _context_text(value: object) -> str:
+    # Callers may pass Python booleans and numbers; AWS sends them as "true"/"false" and digits.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _normalise_context(request: Request, principal: Principal) -> dict[str, tuple[str, ...]]:
     context: dict[str, tuple[str, ...]] = {}
     for key, value in request.context.items():
-        values = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+        items = value if isinstance(value, list | tuple | set | frozenset) else [value]
+        values = tuple(_context_text(v) for v in items)
         if values:  # an empty list is an empty set: the key is absent
             context[key.strip().lower()] = values
     derived: dict[str, str] = {}
@@ -314,40 +326,49 @@ def _match_resource(
 
 def _judge(
     statement: Statement, principal: Principal, action: str, resource: str | None, context: Context
-) -> tuple[bool, str]:
+) -> StatementResult:
+    def result(matched: bool, reason: str, grant: str = "") -> StatementResult:
+        return StatementResult(
+            statement.index, statement.sid, statement.effect, matched, reason, grant
+        )
+
     reasons: list[str] = []
+    grant = ""
     if statement.principal is not None:
         who = principal.text
         if statement.not_principal:
             missing = statement.principal.unlisted(principal)
             if missing is None:
-                return False, f"principal {who} is excluded by NotPrincipal"
+                return result(False, f"principal {who} is excluded by NotPrincipal")
             reasons.append(
                 f"principal {who} is not excluded: NotPrincipal lacks {show_identity(missing)}"
             )
+            grant = "everyone"
         else:
             listed, shown = statement.principal.matches(principal)
             if not listed:
-                return False, f"principal {who} is not in Principal {shown}"
+                return result(False, f"principal {who} is not in Principal {shown}")
             reasons.append(f"principal {who} matches {shown}")
+            grant = statement.principal.grant_kind(principal)
     ok, why = _match_action(statement, action)
     if not ok:
-        return False, why
+        return result(False, why)
     reasons.append(why)
     try:
         ok, why = _match_resource(statement, resource, context)
         if not ok:
-            return False, why
+            return result(False, why)
         if why:
             reasons.append(why)
         for test in statement.conditions:
             ok, why = test.evaluate(context)
             if not ok:
-                return False, f"condition {why}"
+                return result(False, f"condition {why}")
             reasons.append(f"condition {why}")
-    except UnresolvedVariable as missing:
-        return False, f"policy variable ${{{missing.name}}} has no value in the request context"
-    return True, "; ".join(reasons)
+    except UnresolvedVariable as unresolved:
+        name = unresolved.name
+        return result(False, f"policy variable ${{{name}}} has no value in the request context")
+    return result(True, "; ".join(reasons), grant)
 
 
 def evaluate(policy: str | bytes | Mapping[str, Any] | Policy, request: Request) -> Decision:
@@ -359,10 +380,7 @@ def evaluate(policy: str | bytes | Mapping[str, Any] | Policy, request: Request)
     principal = parse_principal(request.principal)
     context = _normalise_context(request, principal)
     results = tuple(
-        StatementResult(
-            s.index, s.sid, s.effect, *_judge(s, principal, action, request.resource, context)
-        )
-        for s in parsed.statements
+        _judge(s, principal, action, request.resource, context) for s in parsed.statements
     )
     denies = tuple(r for r in results if r.matched and r.effect == "Deny")
     allows = tuple(r for r in results if r.matched and r.effect == "Allow")
@@ -379,23 +397,32 @@ def evaluate_resource_policy(
     """Evaluate a resource-based policy (vault access policy, key policy) owned by
     `resource_account` for a principal that may be in another account.
 
-    `aws:ResourceAccount` is added to the context unless given. When the principal is an IAM
-    principal of another account, an allow here is necessary but not sufficient: the decision
-    carries `needs_identity_allow=True`, because AWS also requires the principal's own account
-    to allow the action in an identity-based policy.
+    `aws:ResourceAccount` is added to the context unless given. An allow here is necessary but
+    not sufficient, and the decision carries `needs_identity_allow=True`, when the principal is
+    an IAM principal of another account (AWS also requires its own account's identity-based
+    policies to allow the action) or when the allowing statements name only the principal's
+    account (`arn:aws:iam::ACCOUNT:root`), which delegates to that account's IAM policies.
     """
     if not ACCOUNT.match(resource_account):
         raise UsageError(f"resource account '{resource_account}': expected 12 digits")
+    parsed = parse_policy(policy)
+    for statement in parsed.statements:
+        if statement.principal is None:
+            where = f"Statement[{statement.index}]"
+            raise PolicyError(f"{where}: a resource-based policy needs Principal or NotPrincipal")
     context = dict(request.context)
     if not any(k.lower() == "aws:resourceaccount" for k in context):
         context["aws:ResourceAccount"] = resource_account
     adjusted = Request(request.action, request.principal, request.resource, context)
-    decision = evaluate(policy, adjusted)
+    decision = evaluate(parsed, adjusted)
     principal = parse_principal(request.principal)
-    cross_account = principal.kind != "service" and principal.account != resource_account
+    iam = principal.kind != "service"
+    cross_account = iam and principal.account != resource_account
+    direct = any(r.grant in ("everyone", "principal") for r in decision.statements)
+    needs_identity = decision.allowed and iam and (cross_account or not direct)
     return Decision(
         decision.decision,
         decision.statements,
         decision.evaluated,
-        needs_identity_allow=decision.allowed and cross_account,
+        needs_identity_allow=needs_identity,
     )

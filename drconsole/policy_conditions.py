@@ -141,12 +141,13 @@ def arn_like(pattern: Chars, value: str) -> bool:
     return all(wildcard_match(p, v) for p, v in zip(pattern_parts, value_parts, strict=True))
 
 
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
 def parse_number(text: str) -> float | None:
-    """A numeric condition value, or None when it is not a number."""
-    try:
-        return float(text.strip())
-    except ValueError:
-        return None
+    """A numeric condition value (integer or decimal), or None when it is not a number."""
+    text = text.strip()
+    return float(text) if NUMBER.match(text) else None
 
 
 def parse_date(text: str) -> datetime | None:
@@ -450,6 +451,13 @@ class PrincipalSpec:
             if identity in self.identities:
                 return True, show_identity(identity)
         return False, self.shown
+
+    def grant_kind(self, principal: Principal) -> str:
+        """`everyone`, `principal` (its own ARN, or its role for a session) or `account`."""
+        if self.everyone:
+            return "everyone"
+        direct = any(i in self.identities for i in principal.identities if i[0] != "account")
+        return "principal" if direct else "account"
 
     def unlisted(self, principal: Principal) -> tuple[str, ...] | None:
         """For NotPrincipal: the first identity of the chain that is not listed, else None.

@@ -505,7 +505,8 @@ def test_resource_policy_for_a_principal_in_another_account() -> None:
     request = Request("backup:CopyIntoBackupVault", f"arn:aws:iam::{OTHER}:role/Copier", VAULT)
     result = evaluate_resource_policy(vault_policy, request, ACCT)
     assert result.allowed and result.needs_identity_allow
-    same = evaluate_resource_policy(policy_of(), Request("backup:X", ROLE, VAULT), ACCT)
+    anyone = policy_of(Principal="*")
+    same = evaluate_resource_policy(anyone, Request("backup:X", ROLE, VAULT), ACCT)
     assert same.allowed and not same.needs_identity_allow
     denied = evaluate_resource_policy(
         vault_policy, Request("backup:CopyIntoBackupVault", ROLE), ACCT
@@ -514,7 +515,7 @@ def test_resource_policy_for_a_principal_in_another_account() -> None:
 
 
 def test_resource_policy_fills_resource_account() -> None:
-    policy = cond("StringEquals", "aws:ResourceAccount", ACCT)
+    policy = policy_of(Principal="*", Condition={"StringEquals": {"aws:ResourceAccount": ACCT}})
     assert evaluate_resource_policy(policy, Request("kms:Decrypt", ROLE), ACCT).allowed
     assert not evaluate_resource_policy(policy, Request("kms:Decrypt", ROLE), OTHER).allowed
 
@@ -676,3 +677,36 @@ def test_malformed_request(action: str, principal: str, message: str) -> None:
     with pytest.raises(UsageError) as caught:
         evaluate(policy_of(), Request(action, principal))
     assert message in str(caught.value)
+
+
+def test_naming_only_the_account_delegates_to_its_iam_policies() -> None:
+    key_policy = policy_of(Principal={"AWS": f"arn:aws:iam::{ACCT}:root"}, Action="kms:*")
+    own = evaluate_resource_policy(key_policy, Request("kms:Decrypt", SESSION), ACCT)
+    assert own.allowed and own.needs_identity_allow
+    named = policy_of(Principal={"AWS": ROLE}, Action="kms:*")
+    direct = evaluate_resource_policy(named, Request("kms:Decrypt", SESSION), ACCT)
+    assert direct.allowed and not direct.needs_identity_allow
+    assert direct.statements[0].grant == "principal" and own.statements[0].grant == "account"
+    service = policy_of(Principal={"Service": "backup.amazonaws.com"}, Action="kms:*")
+    by_service = evaluate_resource_policy(
+        service, Request("kms:Decrypt", "backup.amazonaws.com"), ACCT
+    )
+    assert by_service.allowed and not by_service.needs_identity_allow
+
+
+def test_context_values_may_be_python_scalars() -> None:
+    policy = policy_of(Condition={"Bool": {"a:Flag": "true"}, "NumericEquals": {"a:N": "3"}})
+    decision = evaluate(policy, Request("s3:GetObject", ACCT, None, {"a:Flag": True, "a:N": 3}))  # type: ignore[dict-item]
+    assert decision.allowed
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1_000", "0x10", ""])
+def test_numeric_values_must_be_decimal_numbers(value: str) -> None:
+    assert decide(cond("NumericLessThanIfExists", "a:N", "10"), a__N=value) == "implicit-deny"
+    with pytest.raises(PolicyError):
+        parse_policy(cond("NumericEquals", "a:N", value))
+
+
+def test_resource_policy_statements_need_a_principal() -> None:
+    with pytest.raises(PolicyError, match=r"Statement\[0\]: a resource-based policy needs"):
+        evaluate_resource_policy(policy_of(), Request("kms:Decrypt", ROLE), ACCT)
