@@ -1,0 +1,94 @@
+"""`drconsole explain MESSAGE`: an AWS error or job StatusMessage in plain words, with the fix.
+
+Exit codes: 0 a cause was found; 1 the message was not recognised (cause UNKNOWN); 2 empty input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from drconsole.errors import UsageError
+
+
+def register(subparsers: Any) -> None:
+    """Add the `explain` subcommand."""
+    parser = subparsers.add_parser(
+        "explain",
+        help="explain an AWS error or job status message, with the exact fix",
+        description=(
+            "Map an AWS error or a copy/restore job StatusMessage to a cause code, a plain-words"
+            " explanation and a remediation. Exit 0 when a cause was found, 1 when the message"
+            " is not recognised (cause UNKNOWN), 2 when the message is empty."
+        ),
+    )
+    parser.add_argument(
+        "message",
+        nargs="*",
+        metavar="MESSAGE",
+        help="the message (several words are joined with spaces); '-' reads standard input",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(handler=run)
+
+
+def read_message(words: list[str]) -> str:
+    """The message from the arguments, or from standard input for `-`."""
+    text = sys.stdin.read() if words == ["-"] else " ".join(words)
+    if not text.strip():
+        raise UsageError(
+            "explain: MESSAGE is empty; pass the error text as arguments or '-' to read stdin"
+        )
+    return text
+
+
+def run(args: argparse.Namespace) -> int:
+    """Diagnose the message and print it for people or as JSON."""
+    from drconsole.diagnose import diagnose, parse_error
+    from drconsole.models import CauseCode
+
+    message = read_message(list(args.message))
+    parsed = parse_error(message)
+    diagnosis = diagnose(message)
+    if args.json:
+        payload = {
+            "cause": diagnosis.cause.value,
+            "explanation": diagnosis.explanation,
+            "remediation": diagnosis.remediation,
+            "matched": diagnosis.matched or None,
+            "error_code": parsed.error_code,
+        }
+        print(json.dumps(payload, indent=2))
+    else:
+        print_for_people(
+            diagnosis.cause.value,
+            diagnosis.explanation,
+            diagnosis.remediation,
+            diagnosis.matched,
+            parsed.error_code,
+        )
+    return 1 if diagnosis.cause is CauseCode.UNKNOWN else 0
+
+
+def print_for_people(
+    cause: str, explanation: str, remediation: str, matched: str, error_code: str | None
+) -> None:
+    """Cause, explanation and fix, styled when the output is a terminal."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False, soft_wrap=True)
+    style = "bold yellow" if cause == "UNKNOWN" else "bold red"
+    heading = Text(cause, style=style)
+    details = [f"error code {error_code}"] if error_code else []
+    if matched:
+        details.append(f"matched {matched}")
+    if details:
+        heading.append(f"  ({'; '.join(details)})", style="dim")
+    console.print(heading)
+    console.print(Text(explanation))
+    console.print()
+    console.print(Text("Fix:", style="bold"))
+    console.print(Text(remediation))

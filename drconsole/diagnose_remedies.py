@@ -1,0 +1,422 @@
+"""Plain-words explanations and exact fixes for each diagnosed cause, filled from the message."""
+
+from __future__ import annotations
+
+import re
+
+from drconsole import diagnose_facts as f
+from drconsole.diagnose_facts import Facts, fill, policy_json
+from drconsole.models import CauseCode, Diagnosis
+
+
+def _d(cause: CauseCode, explanation: str, remediation: str) -> Diagnosis:
+    return Diagnosis(cause=cause, explanation=explanation, remediation=remediation)
+
+
+def _group(match: re.Match[str] | None, name: str) -> str | None:
+    value = match.groupdict().get(name) if match else None
+    return value.strip() if value else None
+
+
+def marketplace_ami(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    return _d(
+        CauseCode.MARKETPLACE_AMI,
+        "The EC2 instance was launched from an AWS Marketplace AMI (it carries billing product"
+        " codes). EC2 does not allow such AMIs, or backups of instances made from them, to be"
+        " copied to another account.",
+        "Do not copy this instance across accounts. Either back up its data volumes (resource type"
+        " EBS, which copy across accounts) and attach them to an instance launched in the"
+        " destination account from the same Marketplace product (subscribe to it there first),"
+        " or keep the copy in the same account and copy only across Regions.",
+    )
+
+
+def rds_option_group(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    region = fill(facts.region(1) or facts.region(0), "DESTINATION_REGION")
+    return _d(
+        CauseCode.RDS_OPTION_GROUP,
+        "The DB snapshot uses a custom option group, and RDS option groups are not copied across"
+        " Regions, so the copy (or a restore of it) cannot bring the option group along.",
+        f"Create an equivalent option group in the destination Region {region}, then name it when"
+        " restoring:\n"
+        "  aws rds create-option-group --option-group-name <NAME> --engine-name <ENGINE>"
+        " --major-engine-version <VERSION> --option-group-description 'DR copy'"
+        f" --region {region}\n"
+        "  aws rds add-option-to-option-group --option-group-name <NAME> --options"
+        f" OptionName=<OPTION> --region {region}\n"
+        "  drconsole restore --recovery-point <COPY_ARN> --metadata OptionGroupName=<NAME>",
+    )
+
+
+def cross_account_disabled(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    return _d(
+        CauseCode.CROSS_ACCOUNT_DISABLED,
+        "Cross-account backup is turned off for the organization, so AWS Backup refuses every copy"
+        " into another account. Only the organization's management account can turn it on.",
+        "In the organization's management account:\n"
+        "  aws organizations enable-aws-service-access --service-principal backup.amazonaws.com\n"
+        "  aws backup update-global-settings --global-settings isCrossAccountBackupEnabled=true\n"
+        "Console: AWS Backup > Settings > Cross-account backup > Enable. Then start the copy"
+        " again.",
+    )
+
+
+def not_same_org(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    other = fill(facts.other_account(), "ACCOUNT_ID")
+    return _d(
+        CauseCode.NOT_SAME_ORG,
+        "Cross-account copies only work between accounts of the same AWS Organization, and the"
+        " source and destination accounts are not both members of it.",
+        "Copy into a vault of an account in the source account's organization, or bring the other"
+        " account into it. From the management account:\n"
+        f"  aws organizations describe-account --account-id {other}\n"
+        f"  aws organizations invite-account-to-organization --target Id={other},Type=ACCOUNT\n"
+        "and in the invited account: aws organizations accept-handshake --handshake-id <ID>",
+    )
+
+
+def dest_vault_aws_managed(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    vault = facts.vault_arn
+    account = fill(f.arn_account(vault) if vault else None, "DESTINATION_ACCOUNT_ID")
+    region = fill(f.arn_region(vault) if vault else facts.region(), "REGION")
+    return _d(
+        CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
+        "The vault is encrypted with the AWS managed key aws/backup (the Default vault always is)."
+        " That key cannot be shared with other accounts, so recovery points of resource types not"
+        " fully managed by AWS Backup (EBS, EC2, RDS, Aurora...) cannot be copied across accounts"
+        " with it.",
+        "Copy into a vault encrypted with a customer managed key instead (a vault's key cannot be"
+        f" changed after it is created). In account {account}, Region {region}:\n"
+        f"  aws kms create-key --description 'AWS Backup vault key' --region {region}\n"
+        "  aws backup create-backup-vault --backup-vault-name <NEW_VAULT> --encryption-key-arn"
+        f" <NEW_KEY_ARN> --region {region}\n"
+        "then give the new vault an access policy allowing backup:CopyIntoBackupVault for the"
+        " source account, and copy into it.",
+    )
+
+
+def unsupported_route(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    source = _group(match, "src") or facts.region(0)
+    dest = _group(match, "dst") or facts.region(1)
+    kind = _group(match, "type") or ""
+    what = f"{kind} recovery points" if kind else "this resource type"
+    route = f" from {source} to {dest}" if source and dest else ""
+    two_hops = (
+        "Copy in two hops: (1) across accounts inside the source Region"
+        f" {fill(source, 'SOURCE_REGION')}, into a vault of the destination account; (2) inside"
+        f" the destination account, from {fill(source, 'SOURCE_REGION')} to"
+        f" {fill(dest, 'DESTINATION_REGION')}. drconsole plans and runs both hops:\n"
+        "  drconsole check copy --recovery-point <RECOVERY_POINT_ARN> --to <VAULT_ARN>\n"
+        "  drconsole copy --recovery-point <RECOVERY_POINT_ARN> --to <VAULT_ARN>"
+    )
+    dynamodb = (
+        "DynamoDB tables copy across Regions only with AWS Backup's advanced DynamoDB features:"
+        f" aws backup update-region-settings --resource-type-management-preference DynamoDB=true"
+        f" --region {fill(source, 'SOURCE_REGION')}; then take a new backup (older backups stay"
+        " non-copyable) and copy that one."
+    )
+    if "dynamo" in kind.lower() or "dynamodb" in facts.text.lower():
+        fix = dynamodb
+    elif kind:
+        fix = two_hops
+    else:
+        fix = f"{two_hops}\nFor DynamoDB: {dynamodb}"
+    return _d(
+        CauseCode.UNSUPPORTED_COPY_ROUTE,
+        f"AWS Backup does not support copying {what}{route} in one job. RDS, Aurora, DocumentDB"
+        " and Neptune have not always been able to copy across accounts and Regions in the same"
+        " job; DynamoDB without advanced backup features cannot copy across Regions.",
+        fix,
+    )
+
+
+def cross_account_restore(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    point = fill(
+        facts.arn_of("backup", "recovery-point") or facts.arn_of("ec2"), "RECOVERY_POINT_ARN"
+    )
+    return _d(
+        CauseCode.CROSS_ACCOUNT_RESTORE,
+        "AWS Backup cannot restore a recovery point into another account: it must first be copied"
+        " into a vault of the account where the resource should come back, then restored there.",
+        "Copy first, then restore in the destination account:\n"
+        f"  drconsole copy --recovery-point {point} --to <VAULT_ARN_IN_TARGET_ACCOUNT> --restore\n"
+        "With the AWS CLI: aws backup start-copy-job (in the account that owns the recovery point),"
+        " then aws backup start-restore-job in the target account.",
+    )
+
+
+def vault_lock(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    name = fill(f.vault_name(facts.vault_arn), "VAULT_NAME")
+    return _d(
+        CauseCode.VAULT_LOCK_RETENTION,
+        "The vault has AWS Backup Vault Lock: the copy's retention falls outside the vault's"
+        " minimum/maximum retention, or a locked recovery point cannot be deleted or changed"
+        " before its retention ends.",
+        "Read the vault's limits and copy with a retention inside them:\n"
+        f"  aws backup describe-backup-vault --backup-vault-name {name}"
+        " --query '[Locked,MinRetentionDays,MaxRetentionDays]'\n"
+        "  aws backup start-copy-job ... --lifecycle DeleteAfterDays=<N>   (min <= N <= max)\n"
+        "Vault Lock in compliance mode cannot be relaxed once its grace time has passed.",
+    )
+
+
+def too_many_jobs(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    region = fill(facts.region(), "REGION")
+    return _d(
+        CauseCode.TOO_MANY_JOBS,
+        "AWS Backup's limit on concurrent copy jobs was reached: at most 100 concurrent copy jobs"
+        " per account per destination Region, and one copy at a time per resource.",
+        "Wait for running copies to finish, then start this one again:\n"
+        f"  aws backup list-copy-jobs --by-state RUNNING --region {region}\n"
+        f"  aws backup list-copy-jobs --by-state CREATED --region {region}\n"
+        "(drconsole jobs --watch follows drconsole's own in-flight copies.)",
+    )
+
+
+def slr_missing(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    account = fill(
+        next((f.arn_account(a) for a in facts.arns if "AWSServiceRoleForBackup" in a), None)
+        or facts.other_account(),
+        "ACCOUNT_ID",
+    )
+    return _d(
+        CauseCode.SERVICE_LINKED_ROLE_MISSING,
+        "AWS Backup's service-linked role AWSServiceRoleForBackup does not exist in the account."
+        " AWS Backup performs copies with it (the destination account's role uses the source key),"
+        " and AWS creates it only when the account first uses AWS Backup.",
+        f"In account {account}:\n  {f.SLR_CREATE}\n"
+        "(or start any on-demand backup there once). Then make sure the source key policy allows"
+        f" {f.slr_arn(account)}.",
+    )
+
+
+def invalid_principal(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    return _d(
+        CauseCode.PRINCIPAL_DOES_NOT_EXIST,
+        "The policy names a principal that does not exist (yet), so AWS rejects the whole policy."
+        " Typical case: another account's AWSServiceRoleForBackup was never created because AWS"
+        " Backup was never used there; or a principal ARN has a typo (e.g. arn:aws:iam::: with an"
+        " extra colon).",
+        "Create the missing role first, in the account the principal belongs to:\n"
+        f"  {f.SLR_CREATE}\n"
+        "check every principal ARN in the policy for typos, then apply the policy again.",
+    )
+
+
+def aws_managed_resource_key(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    key = fill(facts.key_arn, "CUSTOMER_MANAGED_KEY_ARN")
+    region = fill(facts.region(), "REGION")
+    return _d(
+        CauseCode.AWS_MANAGED_RESOURCE_KEY,
+        "The recovery point is encrypted with an AWS managed key (aws/ebs, aws/rds...). AWS"
+        " managed keys cannot be shared with other accounts, so it can never be copied across"
+        " accounts as it is.",
+        "Re-encrypt with a customer managed key inside the source account, then back up or copy"
+        " the re-encrypted snapshot:\n"
+        f"  EBS: aws ec2 copy-snapshot --source-region {region} --source-snapshot-id <SNAPSHOT_ID>"
+        f" --encrypted --kms-key-id {key}\n"
+        "  RDS: aws rds copy-db-snapshot --source-db-snapshot-identifier <SNAPSHOT>"
+        f" --target-db-snapshot-identifier <SNAPSHOT>-cmk --kms-key-id {key}\n"
+        "Going forward, encrypt the resource itself with a customer managed key whose policy lets"
+        " the destination account's AWSServiceRoleForBackup create grants.",
+    )
+
+
+def source_key_not_shared(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    key = facts.key_arn
+    key_account = f.arn_account(key) if key else None
+    dest = facts.principal_account
+    if dest is None or dest == key_account:
+        dest = facts.other_account(key_account)
+    dest_text = fill(dest, "DESTINATION_ACCOUNT_ID")
+    statements = f.key_grant_statements(dest_text)
+    owner = f" {key_account}" if key_account else ""
+    return _d(
+        CauseCode.SOURCE_KEY_NOT_SHARED,
+        "The recovery point is encrypted with the customer managed key"
+        f" {fill(key, 'SOURCE_KEY_ARN')}, which the destination account's AWS Backup"
+        " service-linked role cannot use. During a"
+        " cross-account copy that role must create a grant on the source key, and the key policy"
+        " does not allow it (less often: the key is disabled or scheduled for deletion).",
+        f"In the key's account{owner}, add to the key policy:\n"
+        f"{policy_json(*statements)}\n"
+        f"{f.key_policy_commands(fill(key, 'SOURCE_KEY_ARN'))}\n"
+        "Check the key is enabled: aws kms describe-key --key-id"
+        f" {fill(key, 'SOURCE_KEY_ARN')} --query KeyMetadata.KeyState",
+    )
+
+
+def kms_key_state(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    key = fill(facts.key_arn, "KEY_ARN")
+    owner = f.arn_account(facts.key_arn) if facts.key_arn else None
+    text = facts.text.lower()
+    check = f"  aws kms describe-key --key-id {key} --query KeyMetadata.KeyState"
+    enable = f"  Disabled:        aws kms enable-key --key-id {key}"
+    cancel = (
+        f"  PendingDeletion: aws kms cancel-key-deletion --key-id {key}"
+        f" && aws kms enable-key --key-id {key}"
+    )
+    lines = [f"In the key's account{' ' + owner if owner else ''}, read the key state:", check]
+    if "pending" in text and "deletion" in text:
+        lines += [cancel, enable]
+    else:
+        lines += [enable, cancel]
+    lines.append(
+        "  Deleted: data encrypted with it cannot be recovered; use a recovery point encrypted"
+        " with another key."
+    )
+    if "denied" in text or "access" in text:
+        grants, _ = f.key_grant_statements("<DESTINATION_ACCOUNT_ID>")
+        lines.append(
+            "If the key is Enabled, access is what is missing: for a cross-account copy the key"
+            " policy must let the destination account's AWSServiceRoleForBackup create grants:\n"
+            f"{policy_json(grants)}\n{f.key_policy_commands(key)}"
+        )
+    return _d(
+        CauseCode.KMS_KEY_UNUSABLE,
+        f"The KMS key {key} cannot be used: it is disabled, pending deletion, unavailable or"
+        " missing, or the principal AWS Backup acts as may not use it, so AWS cannot decrypt or"
+        " encrypt with it.",
+        "\n".join(lines),
+    )
+
+
+def kms_not_authorized(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    key = facts.key_arn
+    key_account = f.arn_account(key) if key else None
+    principal = facts.principal_arn
+    caller_account = facts.principal_account
+    is_slr = principal is not None and "awsserviceroleforbackup" in principal.lower()
+    if (caller_account and key_account and caller_account != key_account) or is_slr:
+        return source_key_not_shared(match, facts)
+    statement = {
+        "Sid": "AllowUseOfTheKey",
+        "Effect": "Allow",
+        "Principal": {"AWS": fill(principal, "PRINCIPAL_ARN")},
+        "Action": [fill(facts.action, "kms:ACTION"), "kms:DescribeKey"],
+        "Resource": "*",
+    }
+    return _d(
+        CauseCode.KMS_KEY_UNUSABLE,
+        f"{fill(principal, 'The caller')} may not use the KMS key {fill(key, 'KEY_ARN')}"
+        f" ({fill(facts.action, 'kms action')}): neither the key policy nor the caller's IAM"
+        " policies allow it.",
+        "Add to the key policy (or an IAM policy of the role) a statement such as:\n"
+        f"{policy_json(statement)}\n{f.key_policy_commands(fill(key, 'KEY_ARN'))}",
+    )
+
+
+def copy_into_vault_denied(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    vault = facts.vault_arn
+    vault_account = f.arn_account(vault) if vault else None
+    source = facts.principal_account
+    if source is None or source == vault_account:
+        source = facts.other_account(vault_account)
+    statement = {
+        "Sid": "AllowCopyFromSourceAccount",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{fill(source, 'SOURCE_ACCOUNT_ID')}:root"},
+        "Action": "backup:CopyIntoBackupVault",
+        "Resource": "*",
+    }
+    region = fill(f.arn_region(vault) if vault else None, "REGION")
+    return _d(
+        CauseCode.VAULT_POLICY_DENIES_COPY,
+        "The destination vault's access policy does not allow the source account to copy into it"
+        " (backup:CopyIntoBackupVault). Without that Allow, every copy from another account into"
+        " the vault is denied.",
+        f"In the destination account{' ' + vault_account if vault_account else ''}, add to the"
+        f" access policy of vault {fill(vault, 'DESTINATION_VAULT_ARN')}:\n"
+        f"{policy_json(statement)}\n"
+        '(or allow the whole organization: Principal "*" with Condition StringEquals'
+        " aws:PrincipalOrgID). The call replaces the policy, so merge with the current one first:\n"
+        f"  aws backup get-backup-vault-access-policy --backup-vault-name"
+        f" {fill(f.vault_name(vault), 'VAULT_NAME')} --region {region}\n"
+        f"  aws backup put-backup-vault-access-policy --backup-vault-name"
+        f" {fill(f.vault_name(vault), 'VAULT_NAME')} --policy file://vault-policy.json"
+        f" --region {region}",
+    )
+
+
+def role_insufficient(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    role = _group(match, "role") or facts.role_arn
+    return _d(
+        CauseCode.ROLE_PERMISSIONS,
+        f"The IAM role {fill(role, 'ROLE_ARN')} given to the job lacks permissions AWS Backup"
+        " needs, does not trust backup.amazonaws.com, or does not exist yet (AWS reports a missing"
+        " role the same way). The default role cannot back up or restore S3.",
+        f.backup_role_fix(role),
+    )
+
+
+def unshare_failed(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    return _d(
+        CauseCode.ROLE_PERMISSIONS,
+        "The copy job's IAM role was deleted (or lost permissions) during a cross-account copy, so"
+        " AWS Backup could not unshare the source snapshot afterwards; the job is reported"
+        " failed even if the data arrived.",
+        f"{f.backup_role_fix(facts.role_arn)}\n"
+        "Then remove the leftover share from the source snapshot:\n"
+        "  aws ec2 modify-snapshot-attribute --snapshot-id <SNAPSHOT_ID> --attribute"
+        " createVolumePermission --operation-type remove --user-ids <DESTINATION_ACCOUNT_ID>\n"
+        "  (RDS: aws rds modify-db-snapshot-attribute --db-snapshot-identifier <SNAPSHOT>"
+        " --attribute-name restore --values-to-remove <DESTINATION_ACCOUNT_ID>)",
+    )
+
+
+def role_not_assumable(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    role = facts.role_arn
+    return _d(
+        CauseCode.ROLE_PERMISSIONS,
+        f"The IAM role {fill(role, 'ROLE_ARN')} cannot be used for the job: it does not exist in"
+        " the account that runs the job, does not trust backup.amazonaws.com, or the caller may"
+        " not pass it (iam:PassRole).",
+        f"{f.backup_role_fix(role)}\nThe caller also needs iam:PassRole on that role.",
+    )
+
+
+def not_authorized(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    principal = fill(facts.principal_arn, "PRINCIPAL_ARN")
+    action = fill(facts.action, "ACTION")
+    resource = _group(match, "resource") or "*"
+    text = facts.text.lower()
+    if "explicit deny" in text and "service control policy" in text:
+        why = "A service control policy (SCP) of the organization explicitly denies it."
+        fix = (
+            "In the management account, find the SCP with the Deny for"
+            f" {action} (aws organizations list-policies-for-target --target-id"
+            f" {fill(f.arn_account(principal) if facts.principal_arn else None, 'ACCOUNT_ID')}"
+            " --filter SERVICE_CONTROL_POLICY) and exempt this role or action."
+        )
+    elif "explicit deny" in text:
+        why = (
+            "A policy explicitly denies it (identity policy, permissions boundary or resource"
+            " policy)."
+        )
+        fix = f"Find and narrow the Deny statement that covers {action} for {principal}."
+    else:
+        why = "No policy allows it."
+        statement = {"Effect": "Allow", "Action": action, "Resource": _clean(resource)}
+        fix = (
+            f"Add to a policy of {principal}'s role:\n{policy_json(statement)}\n"
+            "  aws iam put-role-policy --role-name"
+            f" {fill(f.role_name(_role_of(principal)), 'ROLE_NAME')}"
+            " --policy-name drconsole-fix --policy-document file://policy.json"
+        )
+    return _d(
+        CauseCode.ROLE_PERMISSIONS,
+        f"{principal} is not allowed to call {action} on {_clean(resource)}. {why}",
+        fix,
+    )
+
+
+def _clean(value: str) -> str:
+    return value.rstrip(".,;:)]'\"")
+
+
+def _role_of(principal: str) -> str | None:
+    """`arn:aws:sts::1:assumed-role/Name/session` -> a role ARN ending in Name."""
+    if ":assumed-role/" in principal:
+        parts = principal.split(":assumed-role/", 1)[1].split("/")
+        return f"{principal.split(':assumed-role/')[0]}:role/{parts[0]}"
+    return principal if ":role/" in principal else None

@@ -1,0 +1,336 @@
+"""Ordered message patterns for `diagnose`: each names the real AWS message it comes from."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from drconsole.diagnose_facts import Facts
+from drconsole.diagnose_remedies import (
+    aws_managed_resource_key,
+    copy_into_vault_denied,
+    cross_account_disabled,
+    cross_account_restore,
+    dest_vault_aws_managed,
+    invalid_principal,
+    kms_key_state,
+    kms_not_authorized,
+    marketplace_ami,
+    not_authorized,
+    not_same_org,
+    rds_option_group,
+    role_insufficient,
+    role_not_assumable,
+    slr_missing,
+    source_key_not_shared,
+    too_many_jobs,
+    unshare_failed,
+    unsupported_route,
+    vault_lock,
+)
+from drconsole.models import CauseCode, Diagnosis
+
+Render = Callable[[re.Match[str] | None, Facts], Diagnosis]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One message pattern: its id, the cause it usually means, and the real message it matches."""
+
+    id: str
+    cause: CauseCode
+    pattern: re.Pattern[str]
+    example: str  # the real AWS message this pattern was written from
+    source: str  # where that message was seen
+    render: Render
+
+
+def _p(*alternatives: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{a})" for a in alternatives), re.IGNORECASE)
+
+
+ARN = r"arn:aws\S*"
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "marketplace-ami",
+        CauseCode.MARKETPLACE_AMI,
+        _p(
+            r"marketplace.{0,80}(?:cannot|can ?not|can't"
+            r"|not (?:be )?(?:allowed|supported|permitted))",
+            r"(?:cannot|can ?not|can't|not allow(?:ed)?(?: to)?) .{0,60}marketplace",
+            r"billing ?product codes?.{0,80}(?:cannot|can ?not|can't|not)",
+        ),
+        "Images from AWS Marketplace cannot be copied to another AWS account. / Images with EC2"
+        " BillingProduct codes cannot be copied to another AWS account.",
+        "AWS Backup job status messages, EC2 CopyImage; seeds/aws-backup-docs-cross-account.txt",
+        marketplace_ami,
+    ),
+    Rule(
+        "rds-option-group",
+        CauseCode.RDS_OPTION_GROUP,
+        _p(
+            r"option groups?\b.{0,80}(?:across (?:aws )?regions|cross[- ]region|not supported"
+            r"|cannot be copied|target option group)",
+            r"(?:copy|copying)\b.{0,40}option groups?",
+            r"requires a target option group",
+        ),
+        "Also, copying Amazon RDS custom option groups across AWS Regions is not supported.",
+        "seeds/aws-backup-docs-cross-account.txt",
+        rds_option_group,
+    ),
+    Rule(
+        "cross-account-disabled",
+        CauseCode.CROSS_ACCOUNT_DISABLED,
+        _p(
+            r"cross[- ]?account (?:copy|backup)(?: feature)? (?:is )?(?:not enabled|disabled)",
+            r"cross[- ]?account .{0,40}not (?:been )?enabled for (?:the|this|your)"
+            r" (?:current )?organi[sz]ation",
+        ),
+        "Copy job failed. Cross-account copy feature is not enabled for the current organization.",
+        "seeds/blog-automating-cross-account-cross-region.txt",
+        cross_account_disabled,
+    ),
+    Rule(
+        "not-same-org",
+        CauseCode.NOT_SAME_ORG,
+        _p(
+            r"must be (?:a )?members? of the same organi[sz]ation",
+            r"not (?:in|members? of|part of) the same organi[sz]ation",
+            r"(?:account|accounts) (?:is|are) not a member of an organi[sz]ation",
+        ),
+        "Copy job failed. Both source and destination account must be a member of the same"
+        " organization",
+        "AWS re:Post knowledge center, backup-troubleshoot-cross-account-copy; Organizations"
+        " AWSOrganizationsNotInUseException",
+        not_same_org,
+    ),
+    Rule(
+        "dest-vault-aws-managed-key",
+        CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
+        _p(
+            r"vault is encrypted with the default (?:aws )?backup service[- ]managed key",
+            r"only the contents of a backup vault encrypted by an? (?:aws )?kms key",
+            r"contents of this vault cannot be copied",
+        ),
+        "Copy job failed because the destination Backup vault is encrypted with the default Backup"
+        " service managed key. The contents of this vault cannot be copied. Only the contents of a"
+        " Backup vault encrypted by an AWS KMS key may be copied.",
+        "seeds/blog-automating-cross-account-cross-region.txt",
+        dest_vault_aws_managed,
+    ),
+    Rule(
+        "unsupported-copy-route",
+        CauseCode.UNSUPPORTED_COPY_ROUTE,
+        _p(
+            r"copy job from (?P<src>[a-z0-9-]+) to (?P<dst>[a-z0-9-]+) cannot be initiated"
+            r"(?: for (?P<type>[\w /.-]{1,40}?) resources)?",
+            r"feature is not supported for (?:the )?provided resource type",
+            r"(?P<type2>dynamodb)\b.{0,60}(?:cross[- ]region|across (?:aws )?regions)"
+            r".{0,30}not supported",
+            r"(?:does not|doesn't) support cross[- ]region (?:copy|backup)",
+        ),
+        "Copy job from eu-north-1 to eu-central-1 cannot be initiated for Aurora resources."
+        " Feature is not supported for provided resource type.",
+        "seeds/blog-automating-cross-account-cross-region.txt; DESIGN.md section 2 (RDS)",
+        unsupported_route,
+    ),
+    Rule(
+        "cross-account-restore",
+        CauseCode.CROSS_ACCOUNT_RESTORE,
+        _p(
+            r"(?:does not support|not supported|cannot|can't).{0,40}(?:restor|recover)\w*"
+            r".{0,60}(?:from one aws account to another|across (?:aws )?accounts|cross[- ]account)",
+            r"cross[- ]account restor\w* (?:is )?not supported",
+        ),
+        "AWS Backup does not support recovering resources from one AWS account to another.",
+        "seeds/aws-backup-docs-cross-account.txt",
+        cross_account_restore,
+    ),
+    Rule(
+        "vault-lock-retention",
+        CauseCode.VAULT_LOCK_RETENTION,
+        _p(
+            r"vault ?lock",
+            r"locked (?:backup )?vault",
+            r"(?:min|max)(?:imum)? ?retention ?(?:days|period)",
+            r"retention (?:period|days).{0,60}"
+            r"(?:outside|out of|violat|exceed|less than|greater than)",
+        ),
+        "The lifecycle of the recovery point is outside the vault lock minimum retention days",
+        "wording not confirmed against AWS; Vault Lock's MinRetentionDays/MaxRetentionDays",
+        vault_lock,
+    ),
+    Rule(
+        "too-many-copy-jobs",
+        CauseCode.TOO_MANY_JOBS,
+        _p(
+            r"(?:too many|maximum number of|limit (?:of|on|for)) (?:concurrent |active |running )?"
+            r"(?:copy )?jobs",
+            r"concurrent (?:copy )?jobs?.{0,40}(?:limit|exceeded|maximum)",
+            r"(?:copy )?job (?:is )?already (?:running|in progress) for (?:this|the)"
+            r" (?:resource|recovery point)",
+        ),
+        "Too many concurrent copy jobs",
+        "wording not confirmed against AWS; the quota (100 concurrent copy jobs per account per"
+        " destination Region, one per resource) is from DESIGN.md section 2",
+        too_many_jobs,
+    ),
+    Rule(
+        "service-linked-role-missing",
+        CauseCode.SERVICE_LINKED_ROLE_MISSING,
+        _p(
+            r"(?:service[- ]linked role|AWSServiceRoleForBackup)\b.{0,100}(?:does not exist|doesn't"
+            r" exist|not found|cannot be found|could not be found|is missing|not present)",
+            r"(?:no|missing) service[- ]linked role",
+            r"(?:AWSServiceRoleForBackup|aws-service-role/backup\.amazonaws\.com)\S*\s+cannot be"
+            r" assumed",
+        ),
+        "The provided role arn:aws:iam::222222222222:role/aws-service-role/backup.amazonaws.com/"
+        "AWSServiceRoleForBackup cannot be assumed by AWS Backup.",
+        "AWS Backup job status messages; DESIGN.md section 2 (the destination SLR uses the key)",
+        slr_missing,
+    ),
+    Rule(
+        "invalid-principal",
+        CauseCode.PRINCIPAL_DOES_NOT_EXIST,
+        _p(
+            r"(?:one or more )?invalid principals?\b",
+            r"statement with one or more invalid",
+            r"principal .{0,80}does not exist",
+        ),
+        "PutKeyPolicy request failed MalformedPolicyDocumentException - Policy contains a"
+        " statement with one or more invalid principals.",
+        "seeds/blog-automating-cross-account-cross-region.txt",
+        invalid_principal,
+    ),
+    Rule(
+        "aws-managed-resource-key",
+        CauseCode.AWS_MANAGED_RESOURCE_KEY,
+        _p(
+            r"(?:aws[- ]managed |default (?:aws |ebs |rds )?)(?:kms )?(?:cmk|key)\b.{0,80}"
+            r"(?:cannot|can ?not|can't|not (?:be )?(?:shared|supported|copied))",
+            r"(?:encrypted|snapshots?) with (?:the |an )?(?:aws[- ]managed |default (?:ebs |rds )?)"
+            r"(?:kms )?(?:cmk|key)",
+            r"\baws/(?:ebs|rds)\b.{0,60}(?:cannot|can ?not|can't|not)",
+            r"permissions? on the (?:aws[- ]managed |default )(?:kms )?key",
+        ),
+        "Encrypted snapshots with Amazon EBS default key cannot be shared / Snapshots encrypted"
+        " with the AWS managed key can't be shared. Specify another snapshot. / AMI snapshot copy"
+        " failed with error: Given key ID is not accessible. You must have DescribeKey"
+        " permissions on the default key",
+        "AWS Backup job status messages (EBS, RDS, EC2); seeds/aws-backup-docs-cross-account.txt:"
+        " AWS keys are not intended to be shared between accounts",
+        aws_managed_resource_key,
+    ),
+    Rule(
+        "rds-source-snapshot-key",
+        CauseCode.SOURCE_KEY_NOT_SHARED,
+        _p(
+            r"source snapshot kms key\b",
+            r"kms key \[?"
+            + ARN
+            + r" does not exist, is not enabled or you do not have permissions",
+        ),
+        "The source snapshot KMS key [arn:aws:kms:eu-central-1:111111111111:key/159f9as4-697q-"
+        "f354-a448-example] does not exist, is not enabled or you do not have permissions to"
+        " access it.",
+        "seeds/blog-automating-cross-account-cross-region.txt (RDS)",
+        source_key_not_shared,
+    ),
+    Rule(
+        "ebs-key-not-accessible",
+        CauseCode.SOURCE_KEY_NOT_SHARED,
+        _p(r"given key id is not accessible", r"key id .{0,80}is not accessible"),
+        "Given key ID is not accessible",
+        "seeds/blog-automating-cross-account-cross-region.txt (EBS)",
+        source_key_not_shared,
+    ),
+    Rule(
+        "kms-key-state",
+        CauseCode.KMS_KEY_UNUSABLE,
+        _p(
+            r"(?:key/|kms key\b|\bkey ).{0,120}\bis (?:disabled|pending (?:deletion|import)"
+            r"|unavailable|not enabled)",
+            r"\bkey state\b.{0,60}(?:not valid|invalid|disabled|pending)",
+            r"\bkey '?" + ARN + r"'? does not exist",
+            r"kms ?invalid ?state|\bdisabledexception\b|keyunavailable",
+            r"\bdisabled or pending deletion\b",
+        ),
+        "KMS key is either disabled or pending deletion or access to KMS key is denied",
+        "AWS Backup job status messages; AWS KMS DisabledException / KMSInvalidStateException",
+        kms_key_state,
+    ),
+    Rule(
+        "kms-not-authorized",
+        CauseCode.SOURCE_KEY_NOT_SHARED,
+        _p(r"not authorized to perform:? ?kms:\w+(?: on resource:? ?(?P<resource>\S+))?"),
+        "User: arn:aws:sts::222222222222:assumed-role/AWSServiceRoleForBackup/x is not authorized"
+        " to perform: kms:CreateGrant on resource: arn:aws:kms:eu-central-1:111111111111:key/...",
+        "AWS KMS AccessDeniedException (cross-account copy, destination SLR on the source key)",
+        kms_not_authorized,
+    ),
+    Rule(
+        "copy-into-vault-denied",
+        CauseCode.VAULT_POLICY_DENIES_COPY,
+        _p(
+            r"access denied trying to call (?:the )?aws backup service",
+            r"not authorized to perform:? ?backup:CopyIntoBackupVault",
+            r"CopyIntoBackupVault\b.{0,80}(?:denied|not allowed|not authorized)",
+            r"(?:access|vault) policy.{0,60}(?:does not allow|denies|deny).{0,40}cop",
+        ),
+        "Access Denied trying to call AWS Backup service.",
+        "seeds/blog-automating-cross-account-cross-region.txt",
+        copy_into_vault_denied,
+    ),
+    Rule(
+        "role-insufficient-permissions",
+        CauseCode.ROLE_PERMISSIONS,
+        _p(
+            r"iam role (?P<role>arn:aws\S+?)\.? does not have sufficient permissions",
+            r"does not have sufficient permissions to (?:execute|perform|run) the"
+            r" (?:backup|restore|copy)",
+        ),
+        "IAM Role arn:aws:iam::111111111111:role/service-role/AWSBackupDefaultServiceRole does"
+        " not have sufficient permissions to execute the backup.",
+        "seeds/blog-automating-cross-account-cross-region.txt",
+        role_insufficient,
+    ),
+    Rule(
+        "unshare-snapshot-failed",
+        CauseCode.ROLE_PERMISSIONS,
+        _p(r"failed to unshare (?:the )?(?:source )?snapshot"),
+        "Failed to unshare snapshot",
+        "seeds/aws-backup-docs-cross-account.txt (copy job role deleted during the copy)",
+        unshare_failed,
+    ),
+    Rule(
+        "role-not-assumable",
+        CauseCode.ROLE_PERMISSIONS,
+        _p(
+            r"(?:unable to|cannot|can't|could not|failed to|not authorized to) assume (?:the )?"
+            r"(?:iam |service )?role",
+            r"role\b.{0,160}cannot be assumed",
+            r"not authorized to perform:? ?(?:iam:PassRole|sts:AssumeRole)",
+            r"(?:iam |service )?role\b.{0,120}(?:does not exist|doesn't exist|cannot be found"
+            r"|not found|is not trusted|does not trust|trust (?:relationship|policy))",
+            r"invalid (?:iam )?role arn",
+        ),
+        "IAM Role arn:aws:iam::111111111111:role/BackupCopyRole cannot be assumed by AWS Backup",
+        "AWS Backup job roles (DESIGN.md section 2: the role must trust backup.amazonaws.com)",
+        role_not_assumable,
+    ),
+    Rule(
+        "not-authorized",
+        CauseCode.ROLE_PERMISSIONS,
+        _p(
+            r"not authorized to perform:? ?[\w-]+:\w+(?: on resource:? ?(?P<resource>\S+))?",
+            r"(?:you )?(?:do not|don't) have (?:sufficient )?permissions? to",
+        ),
+        "User: arn:aws:sts::111111111111:assumed-role/Ops/me is not authorized to perform:"
+        " backup:StartCopyJob on resource: arn:aws:backup:... because no identity-based policy"
+        " allows the backup:StartCopyJob action",
+        "IAM AccessDenied message format",
+        not_authorized,
+    ),
+)
