@@ -76,11 +76,6 @@ class Statement:
     not_resource: bool
     conditions: tuple[ConditionTest, ...]
 
-    @property
-    def label(self) -> str:
-        """`Statement[i] "Sid"` for messages."""
-        return f'Statement[{self.index}] "{self.sid}"' if self.sid else f"Statement[{self.index}]"
-
 
 def _parse_statement(raw: object, index: int, where: str, variables: bool) -> Statement:
     if not isinstance(raw, Mapping):
@@ -213,6 +208,11 @@ class StatementResult:
     # (`*` or outside NotPrincipal), "principal" (its own ARN or its role), "account" (only
     # its account, which delegates to the account's IAM policies).
     grant: str = ""
+
+    @property
+    def label(self) -> str:
+        """`Statement[i] "Sid"` for messages."""
+        return f'Statement[{self.index}] "{self.sid}"' if self.sid else f"Statement[{self.index}]"
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form."""

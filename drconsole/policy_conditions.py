@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import eq, ge, gt, le, lt
 
 from drconsole.errors import UsageError
 
@@ -153,7 +154,7 @@ def parse_number(text: str) -> float | None:
 def parse_date(text: str) -> datetime | None:
     """An ISO 8601 date/time or epoch seconds, as an aware datetime; None when unparseable."""
     text = text.strip()
-    if re.fullmatch(r"-?\d+(\.\d+)?", text) and not re.fullmatch(r"\d{8}", text):
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
         return datetime.fromtimestamp(float(text), tz=UTC)
     try:
         moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
@@ -176,10 +177,16 @@ def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | 
         return None
 
 
-def _ordered(test: Callable[[float, float], bool], parse: Callable[[str], object]) -> Compare:
+def date_seconds(text: str) -> float | None:
+    """A date condition value as epoch seconds, for ordering; None when unparseable."""
+    moment = parse_date(text)
+    return None if moment is None else moment.timestamp()
+
+
+def _ordered(test: Callable[[float, float], bool], parse: Callable[[str], float | None]) -> Compare:
     def compare(pattern: Chars, value: str) -> bool:
         left, right = parse(value), parse(plain(pattern))
-        return left is not None and right is not None and test(left, right)  # type: ignore[arg-type]
+        return left is not None and right is not None and test(left, right)
 
     return compare
 
@@ -213,11 +220,6 @@ class BaseOperator:
 
 
 def _operators() -> dict[str, BaseOperator]:
-    eq: Callable[[float, float], bool] = lambda a, b: a == b  # noqa: E731
-    lt: Callable[[float, float], bool] = lambda a, b: a < b  # noqa: E731
-    le: Callable[[float, float], bool] = lambda a, b: a <= b  # noqa: E731
-    gt: Callable[[float, float], bool] = lambda a, b: a > b  # noqa: E731
-    ge: Callable[[float, float], bool] = lambda a, b: a >= b  # noqa: E731
     table: list[BaseOperator] = [
         BaseOperator("StringEquals", "String", False, lambda p, v: plain(p) == v),
         BaseOperator("StringNotEquals", "String", True, lambda p, v: plain(p) == v),
@@ -238,7 +240,7 @@ def _operators() -> dict[str, BaseOperator]:
         BaseOperator("IpAddress", "IpAddress", False, _ip_in, parse_network),
         BaseOperator("NotIpAddress", "IpAddress", True, _ip_in, parse_network),
     ]
-    for family, parse in (("Numeric", parse_number), ("Date", parse_date)):
+    for family, parse in (("Numeric", parse_number), ("Date", date_seconds)):
         for suffix, test, negated in (
             ("Equals", eq, False),
             ("NotEquals", eq, True),
@@ -279,7 +281,7 @@ class ConditionTest:
             wants_absent = {parse_bool(v.raw) for v in self.values}
             held = (request is None) in wants_absent
             state = "absent" if request is None else "present"
-            return held, f"{self.describe()}: key {state}"
+            return held, f"{self.describe()}: key {state}, {'holds' if held else 'fails'}"
         if request is None:
             if self.if_exists:
                 return True, f"{self.describe()}: key absent, IfExists holds"
@@ -307,8 +309,8 @@ class ConditionTest:
         else:
             held = any(results)
         shown = request[0] if len(request) == 1 else list(request)
-        verdict = "holds" if held else "does not hold"
-        return held, f"{self.describe()}: request value {shown!r} {verdict}"
+        verdict = "holds" if held else "fails"
+        return held, f"{self.describe()}: {verdict} for request value {shown!r}"
 
 
 def parse_operator(name: str, where: str) -> tuple[BaseOperator | None, str, bool]:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drconsole.errors import UsageError
+
+if TYPE_CHECKING:
+    from drconsole.policy import Decision, Request
 
 
 def register(subparsers: Any) -> None:
@@ -113,7 +116,8 @@ def run_simulate(args: argparse.Namespace) -> int:
     return 0 if decision.allowed else 1
 
 
-def _print_decision(decision: Any, request: Any) -> None:
+def _print_decision(decision: Decision, request: Request) -> None:
+    """The decision, then each deciding statement and why, for people."""
     from rich.console import Console
     from rich.markup import escape
 
@@ -129,9 +133,4 @@ def _print_decision(decision: Any, request: Any) -> None:
     if decision.decision == "implicit-deny":
         console.print("  no statement allows this request:")
     for result in decision.statements:
-        label = (
-            f'Statement[{result.index}] "{result.sid}"'
-            if result.sid
-            else (f"Statement[{result.index}]")
-        )
-        console.print(f"  {escape(label)} ({result.effect}): {escape(result.reason)}")
+        console.print(f"  {escape(result.label)} ({result.effect}): {escape(result.reason)}")
