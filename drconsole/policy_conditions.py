@@ -277,6 +277,9 @@ class ConditionTest:
     def evaluate(self, context: Context) -> tuple[bool, str]:
         """Whether the test holds, and why. May raise UnresolvedVariable."""
         request = context.get(self.key.lower())
+        if self.set_operator and request is not None:
+            # AWS: for the set operators an empty string is a null data set, like no key.
+            request = tuple(v for v in request if v) or None
         if self.base is None:
             wants_absent = {parse_bool(v.raw) for v in self.values}
             held = (request is None) in wants_absent

@@ -414,6 +414,17 @@ def test_set_operators(operator: str, request_values: list[str], held: bool) -> 
     assert got == ("allow" if held else "implicit-deny")
 
 
+@pytest.mark.parametrize(
+    ("operator", "held"), [("ForAllValues:StringEquals", True), ("ForAnyValue:StringEquals", False)]
+)
+def test_set_operators_read_an_empty_string_as_an_empty_set(operator: str, held: bool) -> None:
+    expected = "allow" if held else "implicit-deny"
+    assert decide(cond(operator, "aws:TagKeys", "a"), aws__TagKeys="") == expected
+    assert decide(cond(operator, "aws:TagKeys", "a"), aws__TagKeys=["", ""]) == expected
+    # Without a set operator an empty string is a value like any other.
+    assert decide(cond("Null", "aws:TagKeys", "false"), aws__TagKeys="") == "allow"
+
+
 def test_single_value_counts_as_a_one_element_set() -> None:
     policy = cond("ForAllValues:StringLike", "aws:PrincipalOrgPaths", PATHS)
     assert decide(policy, aws__PrincipalOrgPaths="o-1/r-1/ou-a/") == "allow"
