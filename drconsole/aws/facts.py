@@ -1,0 +1,523 @@
+"""Gather the facts the copy checks judge, with boto3 through `AwsSessions`.
+
+Every read that AWS refuses (AccessDenied, throttling past the retries...) becomes an
+`Unreadable` fact so that its check says UNKNOWN; only credential and network failures, which
+would make every fact unreadable, stop the gathering with an AwsError (exit 3).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any, TypeVar
+from urllib.parse import unquote
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drconsole.aws.errors import classify, error_code
+from drconsole.aws.session import AwsSessions
+from drconsole.checks.arns import RecoveryPointArn, VaultArn
+from drconsole.checks.facts import (
+    SERVICE_LINKED_ROLE_NAME,
+    CopyFacts,
+    CopyJobLoad,
+    KeyFacts,
+    OrgMembership,
+    RecoveryPointFacts,
+    RoleFacts,
+    ScpLevel,
+    Unreadable,
+    VaultFacts,
+    default_role_arn,
+)
+from drconsole.errors import AwsError
+from drconsole.models import CauseCode
+
+T = TypeVar("T")
+FATAL_CAUSES = (CauseCode.CREDENTIALS_EXPIRED, CauseCode.NETWORK)
+NOT_GATHERED = Unreadable("not gathered", "Pending", "this fact has not been read yet")
+IN_FLIGHT_STATES = ("CREATED", "RUNNING")
+COPY_GROUPS = ("organization", "destination", "source", "route")
+
+
+class FactReader:
+    """Reads facts with shared clients; one instance per check run."""
+
+    def __init__(self, sessions: AwsSessions) -> None:
+        self.sessions = sessions
+
+    def client(self, service: str, account_id: str, region: str) -> Any:
+        """The client for `service` in `account_id` and `region`."""
+        return self.sessions.client(service, account_id=account_id, region=region)
+
+    def read(
+        self, operation: str, call: Callable[[], T], missing: tuple[str, ...] = ()
+    ) -> T | Unreadable | None:
+        """Run one read: its value, None when AWS says it does not exist, or Unreadable."""
+        try:
+            return call()
+        except ClientError as exc:
+            if error_code(exc) in missing:
+                return None
+            if classify(exc) in FATAL_CAUSES:
+                raise self.sessions.error_for(exc, operation) from None
+            message = str(exc.response.get("Error", {}).get("Message") or "")
+            return Unreadable(operation, error_code(exc), message)
+        except BotoCoreError as exc:
+            if classify(exc) in FATAL_CAUSES:
+                raise self.sessions.error_for(exc, operation) from None
+            return Unreadable(operation, type(exc).__name__, str(exc))
+
+    # Recovery point ---------------------------------------------------------------------
+
+    def recovery_point(self, arn: RecoveryPointArn, account_hint: str | None) -> RecoveryPointFacts:
+        """DescribeRecoveryPoint, looking for the vault that holds the recovery point."""
+        account = arn.account_id or account_hint or self.sessions.caller_account_id()
+        backup = self.client("backup", account, arn.region)
+        found = self.read(
+            "backup:ListBackupVaults",
+            lambda: [
+                v["BackupVaultName"]
+                for v in _pages(backup, "list_backup_vaults", "BackupVaultList")
+            ],
+        )
+        if not isinstance(found, list):
+            raise AwsError(
+                f"cannot list the vaults of account {account} in {arn.region} to find "
+                f"{arn.arn}: {found.describe() if found else 'no answer'}",
+                CauseCode.ROLE_PERMISSIONS,
+            )
+        for vault in found:
+            answer = self.read(
+                "backup:DescribeRecoveryPoint",
+                lambda v=vault: backup.describe_recovery_point(  # type: ignore[misc]
+                    BackupVaultName=v, RecoveryPointArn=arn.arn
+                ),
+                missing=("ResourceNotFoundException", "InvalidParameterValueException"),
+            )
+            if isinstance(answer, dict):
+                return _recovery_point_facts(answer, account, arn)
+        raise AwsError(
+            f"recovery point {arn.arn} not found in any vault of account {account} in {arn.region}",
+            CauseCode.UNKNOWN,
+        )
+
+    # Organization -----------------------------------------------------------------------
+
+    def membership(self, account_id: str) -> OrgMembership | Unreadable:
+        """The account's organization (DescribeOrganization) and, if readable, its OU path."""
+        orgs = self.client("organizations", account_id, self.sessions.settings.home_region)
+        answer = self.read(
+            "organizations:DescribeOrganization",
+            lambda: orgs.describe_organization()["Organization"],
+            missing=("AWSOrganizationsNotInUseException",),
+        )
+        if isinstance(answer, Unreadable):
+            return answer
+        if answer is None:
+            return OrgMembership(account_id, None)
+        org_id, management = answer["Id"], answer.get("MasterAccountId")
+        return OrgMembership(account_id, org_id, management, self.org_path(org_id, account_id))
+
+    def management_client(self, service: str, region: str) -> Any:
+        """A client in the organization's management account (the configured one or caller)."""
+        account = self.sessions.settings.management_account_id or self.sessions.caller_account_id()
+        return self.client(service, account, region)
+
+    def org_path(self, org_id: str, account_id: str) -> str | None:
+        """`o-x/r-x/ou-x/.../` for the account, from the management account; None if refused."""
+        chain = self.parents(account_id)
+        if not isinstance(chain, list) or not chain:
+            return None
+        return "/".join([org_id, *reversed(chain)]) + "/"
+
+    def parents(self, target_id: str) -> list[str] | Unreadable:
+        """The account's parents, nearest first, up to and including the root."""
+        orgs = self.management_client("organizations", self.sessions.settings.home_region)
+        chain: list[str] = []
+        node = target_id
+        while not node.startswith("r-") and len(chain) < 10:
+            answer = self.read(
+                "organizations:ListParents",
+                lambda n=node: orgs.list_parents(ChildId=n),  # type: ignore[misc]
+            )
+            if not isinstance(answer, dict) or not answer.get("Parents"):
+                return answer if isinstance(answer, Unreadable) else chain
+            node = answer["Parents"][0]["Id"]
+            chain.append(node)
+        return chain
+
+    def service_control_policies(
+        self, account_id: str, membership: OrgMembership | Unreadable
+    ) -> tuple[ScpLevel, ...] | Unreadable | None:
+        """SCPs attached at the root, each OU and the account; None when none apply."""
+        if isinstance(membership, Unreadable):
+            return membership
+        if membership.org_id is None or membership.management_account_id == account_id:
+            return None  # SCPs never restrict the management account
+        orgs = self.management_client("organizations", self.sessions.settings.home_region)
+        roots = self.read("organizations:ListRoots", lambda: orgs.list_roots()["Roots"])
+        if not isinstance(roots, list):
+            return roots if isinstance(roots, Unreadable) else None
+        enabled = any(
+            kind.get("Type") == "SERVICE_CONTROL_POLICY" and kind.get("Status") == "ENABLED"
+            for root in roots
+            for kind in root.get("PolicyTypes", [])
+        )
+        if not enabled:
+            return None
+        chain = self.parents(account_id)
+        if isinstance(chain, Unreadable):
+            return chain
+        levels: list[ScpLevel] = []
+        for target in [*reversed(chain), account_id]:
+            level = self.scp_level(orgs, target)
+            if isinstance(level, Unreadable):
+                return level
+            levels.append(level)
+        return tuple(levels)
+
+    def scp_level(self, orgs: Any, target: str) -> ScpLevel | Unreadable:
+        """The SCP documents attached to one target."""
+        listed = self.read(
+            "organizations:ListPoliciesForTarget",
+            lambda: orgs.list_policies_for_target(TargetId=target, Filter="SERVICE_CONTROL_POLICY")[
+                "Policies"
+            ],
+        )
+        if not isinstance(listed, list):
+            return listed or Unreadable("organizations:ListPoliciesForTarget", "Empty", "")
+        documents: list[tuple[str, str]] = []
+        for summary in listed:
+            policy = self.read(
+                "organizations:DescribePolicy",
+                lambda s=summary: orgs.describe_policy(PolicyId=s["Id"])["Policy"],  # type: ignore[misc]
+            )
+            if not isinstance(policy, dict):
+                return policy or Unreadable("organizations:DescribePolicy", "Empty", "")
+            documents.append((summary.get("Name", summary["Id"]), policy["Content"]))
+        return ScpLevel(target, tuple(documents))
+
+    def cross_account_enabled(self, region: str) -> bool | Unreadable:
+        """isCrossAccountBackupEnabled, from the organization's management account."""
+        backup = self.management_client("backup", region)
+        answer = self.read("backup:DescribeGlobalSettings", backup.describe_global_settings)
+        if not isinstance(answer, dict):
+            return answer or Unreadable("backup:DescribeGlobalSettings", "Empty", "")
+        value = answer.get("GlobalSettings", {}).get("isCrossAccountBackupEnabled", "false")
+        return str(value).lower() == "true"
+
+    # Vaults, keys, roles ----------------------------------------------------------------
+
+    def key(self, key_arn: str, with_policy: bool) -> KeyFacts | Unreadable | None:
+        """DescribeKey (and GetKeyPolicy) in the key's own account and Region."""
+        parts = key_arn.split(":")
+        if len(parts) < 6 or parts[2] != "kms":
+            return None
+        region, account = parts[3], parts[4]
+        kms = self.client("kms", account, region)
+        meta = self.read("kms:DescribeKey", lambda: kms.describe_key(KeyId=key_arn)["KeyMetadata"])
+        if not isinstance(meta, dict):
+            return meta or Unreadable(
+                "kms:DescribeKey", "NotFoundException", f"{key_arn} not found"
+            )
+        aliases = self.read(
+            "kms:ListAliases",
+            lambda: tuple(
+                a["AliasName"] for a in kms.list_aliases(KeyId=meta["KeyId"]).get("Aliases", [])
+            ),
+        )
+        manager = meta.get("KeyManager", "CUSTOMER")
+        names = aliases if isinstance(aliases, tuple) else ()
+        if any(name.startswith("alias/aws/") for name in names):
+            manager = "AWS"
+        policy: str | Unreadable | None = None
+        if with_policy and manager != "AWS":
+            got = self.read(
+                "kms:GetKeyPolicy",
+                lambda: kms.get_key_policy(KeyId=meta["KeyId"], PolicyName="default")["Policy"],
+            )
+            policy = got if got is not None else Unreadable("kms:GetKeyPolicy", "Empty", "")
+        return KeyFacts(
+            arn=meta["Arn"],
+            manager=manager,
+            state=meta.get("KeyState", "Enabled" if meta.get("Enabled") else "Disabled"),
+            policy=policy,
+            aliases=names,
+        )
+
+    def vault_policy(self, account_id: str, region: str, name: str) -> str | Unreadable | None:
+        """GetBackupVaultAccessPolicy: the JSON text, or None when no policy is set."""
+        backup = self.client("backup", account_id, region)
+        return self.read(
+            "backup:GetBackupVaultAccessPolicy",
+            lambda: backup.get_backup_vault_access_policy(BackupVaultName=name).get("Policy"),
+            missing=("ResourceNotFoundException",),
+        )
+
+    def vault(self, arn: VaultArn) -> VaultFacts | Unreadable | None:
+        """DescribeBackupVault with its key and access policy; None when it does not exist."""
+        backup = self.client("backup", arn.account_id, arn.region)
+        described = self.read(
+            "backup:DescribeBackupVault",
+            lambda: backup.describe_backup_vault(BackupVaultName=arn.name),
+            missing=("ResourceNotFoundException",),
+        )
+        if not isinstance(described, dict):
+            return described
+        key_arn = described.get("EncryptionKeyArn", "")
+        return VaultFacts(
+            arn=described.get("BackupVaultArn", arn.arn),
+            name=arn.name,
+            account_id=arn.account_id,
+            region=arn.region,
+            encryption_key_arn=key_arn,
+            key=self.key(key_arn, with_policy=False) if key_arn else None,
+            access_policy=self.vault_policy(arn.account_id, arn.region, arn.name),
+            locked=bool(described.get("Locked")),
+            min_retention_days=described.get("MinRetentionDays"),
+            max_retention_days=described.get("MaxRetentionDays"),
+        )
+
+    def vault_tags(self, arn: VaultArn) -> tuple[tuple[str, str], ...]:
+        """The destination vault's tags (for SCP conditions); empty when unreadable."""
+        backup = self.client("backup", arn.account_id, arn.region)
+        tags = self.read("backup:ListTags", lambda: backup.list_tags(ResourceArn=arn.arn))
+        if not isinstance(tags, dict):
+            return ()
+        return tuple(sorted(tags.get("Tags", {}).items()))
+
+    def role(self, role_arn: str) -> RoleFacts | Unreadable | None:
+        """GetRole with its trust policy and attached policies; None when it does not exist."""
+        account = role_arn.split(":")[4]
+        name = role_arn.rsplit("/", 1)[-1]
+        iam = self.client("iam", account, self.sessions.settings.home_region)
+        got = self.read(
+            "iam:GetRole", lambda: iam.get_role(RoleName=name)["Role"], ("NoSuchEntity",)
+        )
+        if not isinstance(got, dict):
+            return got
+        attached = self.read(
+            "iam:ListAttachedRolePolicies",
+            lambda: tuple(
+                p["PolicyArn"]
+                for p in _pages(
+                    iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name
+                )
+            ),
+        )
+        inline = self.read(
+            "iam:ListRolePolicies",
+            lambda: tuple(_pages(iam, "list_role_policies", "PolicyNames", RoleName=name)),
+        )
+        return RoleFacts(
+            arn=got["Arn"],
+            trust_policy=_policy_text(got.get("AssumeRolePolicyDocument")),
+            attached_policy_arns=attached if isinstance(attached, tuple) else (),
+            inline_policy_names=inline if isinstance(inline, tuple) else (),
+        )
+
+    def role_exists(self, account_id: str, name: str) -> bool | Unreadable:
+        """True when the account has a role of exactly that name."""
+        iam = self.client("iam", account_id, self.sessions.settings.home_region)
+        got = self.read(
+            "iam:GetRole", lambda: iam.get_role(RoleName=name)["Role"], ("NoSuchEntity",)
+        )
+        if isinstance(got, Unreadable):
+            return got
+        return got is not None and got.get("RoleName") == name
+
+    # Jobs and route ---------------------------------------------------------------------
+
+    def job_load(self, rp: RecoveryPointFacts, dest_region: str) -> CopyJobLoad | Unreadable:
+        """CREATED/RUNNING copy jobs of the resource and of the account into the Region."""
+        backup = self.client("backup", rp.account_id, rp.region)
+        mine: list[str] = []
+        into_region = 0
+        for state in IN_FLIGHT_STATES:
+            jobs = self.read(
+                "backup:ListCopyJobs",
+                lambda s=state: list(_pages(backup, "list_copy_jobs", "CopyJobs", ByState=s)),  # type: ignore[misc]
+            )
+            if not isinstance(jobs, list):
+                return jobs or Unreadable("backup:ListCopyJobs", "Empty", "")
+            for job in jobs:
+                if job.get("ResourceArn") == rp.resource_arn:
+                    mine.append(job.get("CopyJobId", "?"))
+                if str(job.get("DestinationBackupVaultArn", "")).split(":")[3:4] == [dest_region]:
+                    into_region += 1
+        return CopyJobLoad(tuple(mine), into_region)
+
+    def marketplace_codes(self, rp: RecoveryPointFacts) -> tuple[str, ...] | Unreadable:
+        """AWS Marketplace product codes of an EC2 recovery point's AMI."""
+        if rp.resource_type != "EC2" or ":image/" not in rp.arn:
+            return ()
+        ec2 = self.client("ec2", rp.account_id, rp.region)
+        image_id = rp.arn.rsplit("/", 1)[-1]
+        images = self.read(
+            "ec2:DescribeImages", lambda: ec2.describe_images(ImageIds=[image_id])["Images"]
+        )
+        if not isinstance(images, list):
+            return images or ()
+        return tuple(
+            code["ProductCodeId"]
+            for image in images
+            for code in image.get("ProductCodes", [])
+            if code.get("ProductCodeType") == "marketplace"
+        )
+
+    def dynamodb_advanced(self, account_id: str, region: str) -> bool | Unreadable:
+        """DescribeRegionSettings' ResourceTypeManagementPreference for DynamoDB."""
+        backup = self.client("backup", account_id, region)
+        answer = self.read("backup:DescribeRegionSettings", backup.describe_region_settings)
+        if not isinstance(answer, dict):
+            return answer or False
+        return bool(answer.get("ResourceTypeManagementPreference", {}).get("DynamoDB", False))
+
+    def vault_arns(self, account_id: str, region: str) -> tuple[str, ...]:
+        """ARNs of the account's vaults in the Region other than the default vault."""
+        backup = self.client("backup", account_id, region)
+        vaults = self.read(
+            "backup:ListBackupVaults",
+            lambda: list(_pages(backup, "list_backup_vaults", "BackupVaultList")),
+        )
+        if not isinstance(vaults, list):
+            return ()
+        return tuple(v["BackupVaultArn"] for v in vaults if v.get("BackupVaultName") != "Default")
+
+
+def _pages(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
+    if client.can_paginate(operation):
+        for page in client.get_paginator(operation).paginate(**params):
+            yield from page.get(key, [])
+    else:
+        yield from client.__getattr__(operation)(**params).get(key, [])
+
+
+def _policy_text(document: Any) -> str:
+    if isinstance(document, str):
+        return unquote(document)
+    return json.dumps(document or {})
+
+
+def _recovery_point_facts(
+    answer: dict[str, Any], account: str, arn: RecoveryPointArn
+) -> RecoveryPointFacts:
+    lifecycle = answer.get("Lifecycle") or {}
+    return RecoveryPointFacts(
+        arn=arn.arn,
+        account_id=account,
+        region=arn.region,
+        vault_name=answer.get("BackupVaultName", ""),
+        resource_type=answer.get("ResourceType") or arn.resource_type_hint or "",
+        resource_arn=answer.get("ResourceArn", ""),
+        resource_name=answer.get("ResourceName", ""),
+        status=answer.get("Status", ""),
+        encryption_key_arn=answer.get("EncryptionKeyArn") or None,
+        delete_after_days=lifecycle.get("DeleteAfterDays"),
+    )
+
+
+def base_copy_facts(
+    reader: FactReader,
+    rp_arn: RecoveryPointArn,
+    dest: VaultArn,
+    role_arn: str | None = None,
+    delete_after_days: int | None = None,
+    account_hint: str | None = None,
+) -> CopyFacts:
+    """The recovery point and both accounts' organizations; every other fact NOT_GATHERED."""
+    rp = reader.recovery_point(rp_arn, account_hint)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        source_org = pool.submit(reader.membership, rp.account_id)
+        dest_org = pool.submit(reader.membership, dest.account_id)
+        source, destination = source_org.result(), dest_org.result()
+    return CopyFacts(
+        recovery_point=rp,
+        dest_vault_arn=dest.arn,
+        dest_account_id=dest.account_id,
+        dest_region=dest.region,
+        dest_vault_name=dest.name,
+        copy_role_arn=role_arn or default_role_arn(rp.account_id),
+        cross_account_enabled=NOT_GATHERED,
+        source_org=source,
+        dest_org=destination,
+        dest_vault=NOT_GATHERED,
+        source_vault_policy=NOT_GATHERED,
+        source_scps=NOT_GATHERED,
+        source_key=NOT_GATHERED,
+        dest_slr_exists=NOT_GATHERED,
+        copy_role=NOT_GATHERED,
+        job_load=NOT_GATHERED,
+        marketplace_product_codes=NOT_GATHERED,
+        lifecycle_delete_after_days=(
+            delete_after_days if delete_after_days is not None else rp.delete_after_days
+        ),
+    )
+
+
+def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
+    """`base` with the facts of one check group read (see checks.copy.COPY_CHECK_GROUPS)."""
+    rp = base.recovery_point
+    dest = VaultArn(
+        base.dest_vault_arn, "aws", base.dest_region, base.dest_account_id, base.dest_vault_name
+    )
+    if group == "organization":
+        return replace(
+            base,
+            cross_account_enabled=reader.cross_account_enabled(rp.region),
+            source_scps=reader.service_control_policies(rp.account_id, base.source_org),
+            dest_vault_tags=reader.vault_tags(dest),
+        )
+    if group == "destination":
+        return replace(
+            base,
+            dest_vault=reader.vault(dest),
+            dest_slr_exists=reader.role_exists(base.dest_account_id, SERVICE_LINKED_ROLE_NAME),
+        )
+    if group == "source":
+        key = reader.key(rp.encryption_key_arn, with_policy=True) if rp.encryption_key_arn else None
+        return replace(
+            base,
+            source_vault_policy=reader.vault_policy(rp.account_id, rp.region, rp.vault_name),
+            source_key=key,
+            copy_role=reader.role(base.copy_role_arn),
+        )
+    if group == "route":
+        needs_two_hops = base.cross_account and base.cross_region
+        return replace(
+            base,
+            job_load=reader.job_load(rp, base.dest_region),
+            marketplace_product_codes=reader.marketplace_codes(rp),
+            dynamodb_advanced=(
+                reader.dynamodb_advanced(rp.account_id, rp.region)
+                if rp.resource_type == "DynamoDB"
+                else False
+            ),
+            intermediate_vaults=(
+                reader.vault_arns(rp.account_id, base.dest_region) if needs_two_hops else ()
+            ),
+        )
+    raise ValueError(f"unknown check group {group!r}")
+
+
+def merge_groups(base: CopyFacts, gathered: dict[str, CopyFacts]) -> CopyFacts:
+    """One CopyFacts holding every group's facts."""
+    fields = {
+        "organization": ("cross_account_enabled", "source_scps", "dest_vault_tags"),
+        "destination": ("dest_vault", "dest_slr_exists"),
+        "source": ("source_vault_policy", "source_key", "copy_role"),
+        "route": (
+            "job_load",
+            "marketplace_product_codes",
+            "dynamodb_advanced",
+            "intermediate_vaults",
+        ),
+    }
+    updates: dict[str, Any] = {}
+    for group, facts in gathered.items():
+        for name in fields[group]:
+            updates[name] = getattr(facts, name)
+    return replace(base, **updates)

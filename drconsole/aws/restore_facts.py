@@ -1,0 +1,136 @@
+"""Gather the facts the restore checks judge, with boto3 through `AwsSessions`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drconsole.aws.facts import FactReader
+from drconsole.checks.arns import RecoveryPointArn
+from drconsole.checks.facts import (
+    RecoveryPointFacts,
+    RestoreFacts,
+    TargetName,
+    Unreadable,
+    default_role_arn,
+)
+
+# Metadata keys that may name the KMS key of the restored resource, per AWS's metadata.
+KEY_METADATA = ("KmsKeyId", "kmsKeyId", "kmsMasterKeyArn", "KMSKey", "KmsKey")
+
+
+def _true(value: str | None) -> bool:
+    return str(value or "").lower() == "true"
+
+
+class RestoreFactReader(FactReader):
+    """FactReader plus the reads only a restore needs."""
+
+    def restore_metadata(self, rp: RecoveryPointFacts) -> dict[str, str] | Unreadable:
+        """GetRecoveryPointRestoreMetadata in the recovery point's account."""
+        backup = self.client("backup", rp.account_id, rp.region)
+        answer = self.read(
+            "backup:GetRecoveryPointRestoreMetadata",
+            lambda: backup.get_recovery_point_restore_metadata(
+                BackupVaultName=rp.vault_name, RecoveryPointArn=rp.arn
+            ).get("RestoreMetadata", {}),
+        )
+        if answer is None:
+            return {}
+        return answer if isinstance(answer, Unreadable) else {k: str(v) for k, v in answer.items()}
+
+    def name_taken(self, account: str, region: str, kind: str, name: str) -> bool | Unreadable:
+        """Whether a table, DB instance, DB cluster or bucket of that name exists."""
+        calls: dict[str, tuple[str, str, Any, tuple[str, ...]]] = {
+            "DynamoDB table": (
+                "dynamodb",
+                "dynamodb:DescribeTable",
+                lambda c: c.describe_table(TableName=name),
+                ("ResourceNotFoundException",),
+            ),
+            "RDS DB instance": (
+                "rds",
+                "rds:DescribeDBInstances",
+                lambda c: c.describe_db_instances(DBInstanceIdentifier=name),
+                ("DBInstanceNotFound", "DBInstanceNotFoundFault"),
+            ),
+            "DB cluster": (
+                "rds",
+                "rds:DescribeDBClusters",
+                lambda c: c.describe_db_clusters(DBClusterIdentifier=name),
+                ("DBClusterNotFoundFault", "DBClusterNotFound"),
+            ),
+            "S3 bucket": (
+                "s3",
+                "s3:HeadBucket",
+                lambda c: c.head_bucket(Bucket=name),
+                ("404", "NoSuchBucket", "NotFound"),
+            ),
+        }
+        service, operation, call, missing = calls[kind]
+        client = self.client(service, account, region)
+        answer = self.read(operation, lambda: call(client), missing)
+        if isinstance(answer, Unreadable):
+            # A bucket name held by another account answers 403: it is taken.
+            return True if kind == "S3 bucket" and answer.code in ("403", "Forbidden") else answer
+        return answer is not None
+
+
+def target_names(resource_type: str, metadata: dict[str, str]) -> list[tuple[str, str]]:
+    """(kind, name) of the named resources a restore of this type creates."""
+    pairs: list[tuple[str, str]] = []
+    if resource_type == "DynamoDB" and metadata.get("targetTableName"):
+        pairs.append(("DynamoDB table", metadata["targetTableName"]))
+    elif resource_type == "RDS" and metadata.get("DBInstanceIdentifier"):
+        pairs.append(("RDS DB instance", metadata["DBInstanceIdentifier"]))
+    elif resource_type in ("Aurora", "DocumentDB", "Neptune") and metadata.get(
+        "DBClusterIdentifier"
+    ):
+        pairs.append(("DB cluster", metadata["DBClusterIdentifier"]))
+    elif (
+        resource_type == "S3"
+        and metadata.get("DestinationBucketName")
+        and _true(metadata.get("NewBucket", "true"))
+    ):
+        pairs.append(("S3 bucket", metadata["DestinationBucketName"]))
+    return pairs
+
+
+def gather_restore_facts(
+    reader: RestoreFactReader,
+    rp_arn: RecoveryPointArn,
+    restoring_account: str | None = None,
+    role_arn: str | None = None,
+    user_metadata: dict[str, str] | None = None,
+    account_hint: str | None = None,
+) -> RestoreFacts:
+    """Every fact the restore checks need."""
+    rp = reader.recovery_point(rp_arn, account_hint)
+    account = restoring_account or rp.account_id
+    role = role_arn or default_role_arn(account)
+    given = dict(user_metadata or {})
+    metadata = reader.restore_metadata(rp)
+    merged: dict[str, str] | Unreadable = (
+        metadata if isinstance(metadata, Unreadable) else {**metadata, **given}
+    )
+    names: list[TargetName] = []
+    if isinstance(merged, dict) and account == rp.account_id:
+        for kind, name in target_names(rp.resource_type, merged):
+            names.append(TargetName(kind, name, reader.name_taken(account, rp.region, kind, name)))
+    key_arn = next(
+        (merged[k] for k in KEY_METADATA if isinstance(merged, dict) and merged.get(k)),
+        rp.encryption_key_arn,
+    )
+    key = reader.key(key_arn, with_policy=False) if key_arn else None
+    return RestoreFacts(
+        recovery_point=rp,
+        restoring_account_id=account,
+        role_arn=role,
+        role=reader.role(role),
+        metadata=merged,
+        user_metadata_keys=frozenset(given),
+        target_names=tuple(names),
+        restore_key=key,
+        copy_back_vaults=(
+            reader.vault_arns(account, rp.region) if account != rp.account_id else ()
+        ),
+    )

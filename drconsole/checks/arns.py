@@ -1,0 +1,156 @@
+"""Parse backup vault and recovery point ARNs; a malformed ARN is a one-line UsageError."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from drconsole.errors import UsageError
+
+_PARTITION = r"aws(?:-cn|-us-gov|-iso|-iso-b)?"
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d"
+_ACCOUNT = r"\d{12}"
+
+VAULT_ARN = re.compile(
+    rf"^arn:(?P<partition>{_PARTITION}):backup:(?P<region>{_REGION}):(?P<account>{_ACCOUNT})"
+    r":backup-vault:(?P<name>[A-Za-z0-9_.-]{2,50})$"
+)
+
+# Each kind of recovery point ARN: the resource type it implies (None: any fully managed type).
+_RECOVERY_POINT_KINDS: tuple[tuple[str, str | None, re.Pattern[str]], ...] = (
+    (
+        "backup",
+        None,
+        re.compile(
+            rf"^arn:(?P<partition>{_PARTITION}):backup:(?P<region>{_REGION}):"
+            rf"(?P<account>{_ACCOUNT}):recovery-point:(?P<id>[A-Za-z0-9_.:-]+)$"
+        ),
+    ),
+    (
+        "ebs-snapshot",
+        "EBS",
+        re.compile(
+            rf"^arn:(?P<partition>{_PARTITION}):ec2:(?P<region>{_REGION}):"
+            rf"(?P<account>{_ACCOUNT})?:snapshot/(?P<id>snap-[0-9a-f]+)$"
+        ),
+    ),
+    (
+        "ec2-image",
+        "EC2",
+        re.compile(
+            rf"^arn:(?P<partition>{_PARTITION}):ec2:(?P<region>{_REGION}):"
+            rf"(?P<account>{_ACCOUNT})?:image/(?P<id>ami-[0-9a-f]+)$"
+        ),
+    ),
+    (
+        "rds-snapshot",
+        "RDS",
+        re.compile(
+            rf"^arn:(?P<partition>{_PARTITION}):rds:(?P<region>{_REGION}):"
+            rf"(?P<account>{_ACCOUNT}):snapshot:(?P<id>[A-Za-z0-9:-]+)$"
+        ),
+    ),
+    (
+        "rds-cluster-snapshot",
+        "Aurora",
+        re.compile(
+            rf"^arn:(?P<partition>{_PARTITION}):rds:(?P<region>{_REGION}):"
+            rf"(?P<account>{_ACCOUNT}):cluster-snapshot:(?P<id>[A-Za-z0-9:-]+)$"
+        ),
+    ),
+    (
+        "dynamodb-backup",
+        "DynamoDB",
+        re.compile(
+            rf"^arn:(?P<partition>{_PARTITION}):dynamodb:(?P<region>{_REGION}):"
+            rf"(?P<account>{_ACCOUNT}):table/(?P<table>[A-Za-z0-9_.-]{{3,255}})"
+            r"/backup/(?P<id>[A-Za-z0-9-]+)$"
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VaultArn:
+    """A parsed backup vault ARN."""
+
+    arn: str
+    partition: str
+    region: str
+    account_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryPointArn:
+    """A parsed recovery point ARN; `account_id` is None for EBS/EC2 ARNs that omit it."""
+
+    arn: str
+    kind: str
+    partition: str
+    region: str
+    account_id: str | None
+    resource_type_hint: str | None
+
+
+def parse_vault_arn(value: str, argument: str = "--to") -> VaultArn:
+    """Parse a backup vault ARN or raise UsageError naming the argument and the problem."""
+    text = value.strip()
+    match = VAULT_ARN.match(text)
+    if match is None:
+        raise UsageError(f"{argument}: {_why_not_vault(text)}")
+    return VaultArn(
+        arn=text,
+        partition=match["partition"],
+        region=match["region"],
+        account_id=match["account"],
+        name=match["name"],
+    )
+
+
+def parse_recovery_point_arn(value: str, argument: str = "--recovery-point") -> RecoveryPointArn:
+    """Parse a recovery point ARN of any kind or raise UsageError naming the argument."""
+    text = value.strip()
+    for kind, type_hint, pattern in _RECOVERY_POINT_KINDS:
+        match = pattern.match(text)
+        if match is not None:
+            return RecoveryPointArn(
+                arn=text,
+                kind=kind,
+                partition=match["partition"],
+                region=match["region"],
+                account_id=match["account"] or None,
+                resource_type_hint=type_hint,
+            )
+    raise UsageError(f"{argument}: {_why_not_recovery_point(text)}")
+
+
+def _why_not_vault(text: str) -> str:
+    if not text:
+        return "empty; expected arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME"
+    parts = text.split(":")
+    if len(parts) < 7 or parts[0] != "arn":
+        return f"{text!r} is not an ARN; expected arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME"
+    if parts[2] != "backup" or parts[5] != "backup-vault":
+        return f"{text!r} is not a backup vault ARN (expected service 'backup', 'backup-vault')"
+    if not re.fullmatch(_REGION, parts[3]):
+        return f"{text!r} has an invalid Region {parts[3]!r}"
+    if not re.fullmatch(_ACCOUNT, parts[4]):
+        return f"{text!r} has an invalid account id {parts[4]!r} (12 digits expected)"
+    return f"{text!r} has an invalid vault name (2-50 letters, digits, '-', '_', '.')"
+
+
+def _why_not_recovery_point(text: str) -> str:
+    if not text:
+        return "empty; expected a recovery point ARN"
+    parts = text.split(":")
+    if len(parts) < 6 or parts[0] != "arn":
+        return f"{text!r} is not an ARN"
+    if len(parts) > 3 and not re.fullmatch(_REGION, parts[3]):
+        return f"{text!r} has an invalid Region {parts[3]!r}"
+    if len(parts) > 4 and parts[4] and not re.fullmatch(_ACCOUNT, parts[4]):
+        return f"{text!r} has an invalid account id {parts[4]!r} (12 digits expected)"
+    return (
+        f"{text!r} is not a recovery point ARN (expected arn:aws:backup:...:recovery-point:ID, "
+        "an EBS snapshot, an AMI, an RDS (cluster) snapshot or a DynamoDB backup ARN)"
+    )

@@ -1,0 +1,53 @@
+"""Verdict helpers shared by the copy and restore checks."""
+
+from __future__ import annotations
+
+import json
+
+from drconsole.checks.evaluation import decide
+from drconsole.checks.facts import Unreadable
+from drconsole.models import CauseCode, Check, CheckStatus
+
+
+def unknown_check(check_id: str, title: str, fact: Unreadable, what: str) -> Check:
+    """The UNKNOWN verdict for a fact that could not be read."""
+    return Check(
+        id=check_id,
+        title=title,
+        status=CheckStatus.UNKNOWN,
+        evidence=f"could not read {what}: {fact.describe()}",
+        remediation=f"Grant read access ({fact.operation}) to the identity drconsole uses, "
+        "then re-run the check.",
+    )
+
+
+def trust_verdict(cid: str, title: str, role_arn: str, trust_policy: str) -> Check:
+    """Whether a role's trust policy lets AWS Backup assume it."""
+    outcome = decide(
+        trust_policy,
+        principal="backup.amazonaws.com",
+        action="sts:AssumeRole",
+        resource=role_arn,
+        context={},
+    )
+    if outcome.error:
+        return Check(
+            cid, title, CheckStatus.UNKNOWN, f"the trust policy could not be read: {outcome.error}"
+        )
+    if outcome.decision == "allow":
+        return Check(
+            cid, title, CheckStatus.PASS, f"{role_arn} exists and trusts backup.amazonaws.com"
+        )
+    trust = {
+        "Effect": "Allow",
+        "Principal": {"Service": "backup.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    return Check(
+        cid,
+        title,
+        CheckStatus.FAIL,
+        f"the trust policy of {role_arn} does not let backup.amazonaws.com assume it",
+        CauseCode.ROLE_PERMISSIONS,
+        f"Add this statement to the trust policy of {role_arn}:\n{json.dumps(trust, indent=2)}",
+    )

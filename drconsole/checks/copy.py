@@ -1,0 +1,601 @@
+"""Copy prerequisite verdicts: pure functions from `CopyFacts` to `models.Check`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from drconsole.checks import remedies
+from drconsole.checks.common import trust_verdict, unknown_check
+from drconsole.checks.evaluation import decide, principal_context
+from drconsole.checks.facts import (
+    FULLY_MANAGED_TYPES,
+    RDS_FAMILY_TYPES,
+    CopyFacts,
+    KeyFacts,
+    OrgMembership,
+    Unreadable,
+    slr_arn,
+)
+from drconsole.models import CauseCode, Check, CheckStatus
+
+PASS, FAIL, WARN, UNKNOWN = (
+    CheckStatus.PASS,
+    CheckStatus.FAIL,
+    CheckStatus.WARN,
+    CheckStatus.UNKNOWN,
+)
+MAX_CONCURRENT_COPIES = 100
+NEAR_CONCURRENT_COPIES = 90
+KEY_USE_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
+
+
+def _not_cross_account(check_id: str, title: str) -> Check:
+    return Check(check_id, title, PASS, "same-account copy: not required")
+
+
+def check_cross_account_setting(facts: CopyFacts) -> Check:
+    """The organization's management account has cross-account backup enabled."""
+    cid, title = "org.cross-account", "Cross-account backup enabled for the organization"
+    if not facts.cross_account:
+        return _not_cross_account(cid, title)
+    if isinstance(facts.cross_account_enabled, Unreadable):
+        return unknown_check(cid, title, facts.cross_account_enabled, "the Backup global settings")
+    if facts.cross_account_enabled:
+        return Check(cid, title, PASS, "isCrossAccountBackupEnabled is true")
+    return Check(
+        cid,
+        title,
+        FAIL,
+        "isCrossAccountBackupEnabled is false in the organization's management account",
+        CauseCode.CROSS_ACCOUNT_DISABLED,
+        "In the management account: AWS Backup console > Settings > Cross-account backup > "
+        f"Enable, or run: {remedies.cross_account_cli()}",
+        fix_id=remedies.FIX_CROSS_ACCOUNT,
+    )
+
+
+def check_same_organization(facts: CopyFacts) -> Check:
+    """Source and destination accounts belong to the same organization."""
+    cid, title = "org.same-organization", "Source and destination in the same organization"
+    if not facts.cross_account:
+        return _not_cross_account(cid, title)
+    for side, fact in (("source", facts.source_org), ("destination", facts.dest_org)):
+        if isinstance(fact, Unreadable):
+            return unknown_check(cid, title, fact, f"the {side} account's organization")
+    assert isinstance(facts.source_org, OrgMembership)
+    assert isinstance(facts.dest_org, OrgMembership)
+    source, dest = facts.source_org, facts.dest_org
+    evidence = (
+        f"source {source.account_id} in {source.org_id or 'no organization'}, "
+        f"destination {dest.account_id} in {dest.org_id or 'no organization'}"
+    )
+    if source.org_id and source.org_id == dest.org_id:
+        return Check(cid, title, PASS, evidence)
+    return Check(
+        cid,
+        title,
+        FAIL,
+        evidence,
+        CauseCode.NOT_SAME_ORG,
+        "Cross-account copies only work inside one AWS Organization: invite the account "
+        f"{dest.account_id if source.org_id else source.account_id} into organization "
+        f"{source.org_id or dest.org_id} (Organizations console > AWS accounts > Invite), "
+        "or copy to a vault of an account in the same organization.",
+    )
+
+
+def check_destination_vault(facts: CopyFacts) -> Check:
+    """The destination vault exists, is not the default vault, and its key fits the type."""
+    cid, title = "dest.vault", "Destination vault exists and its key fits the resource type"
+    vault = facts.dest_vault
+    resource_type = facts.recovery_point.resource_type
+    if isinstance(vault, Unreadable):
+        return unknown_check(cid, title, vault, f"vault {facts.dest_vault_arn}")
+    if vault is None:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"vault {facts.dest_vault_name} does not exist in account {facts.dest_account_id} "
+            f"({facts.dest_region})"
+            + (
+                "; AWS reports a cross-account copy into it as Access Denied"
+                if facts.cross_account
+                else ""
+            ),
+            CauseCode.VAULT_POLICY_DENIES_COPY if facts.cross_account else CauseCode.UNKNOWN,
+            f"Create it with a customer managed key: aws backup create-backup-vault --region "
+            f"{facts.dest_region} --backup-vault-name {facts.dest_vault_name} "
+            "--encryption-key-arn <customer managed key ARN in that account>",
+        )
+    if facts.cross_account and vault.name == "Default":
+        return Check(
+            cid,
+            title,
+            FAIL,
+            "the destination is the default vault, whose key cannot be shared across accounts",
+            CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
+            "Copy into a vault other than 'Default', encrypted with a customer managed key.",
+        )
+    key = vault.key
+    if isinstance(key, Unreadable):
+        return unknown_check(cid, title, key, f"the key of vault {vault.name}")
+    fully_managed = _fully_managed(facts)
+    if key is not None and key.aws_managed and facts.cross_account and not fully_managed:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"vault {vault.name} is encrypted with the AWS managed key {_key_label(key)}; "
+            f"{resource_type} backups are not fully managed by AWS Backup and need a customer "
+            "managed key in the destination vault",
+            CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
+            f"Copy into a vault of account {facts.dest_account_id} in {facts.dest_region} that is "
+            "encrypted with a customer managed key (aws backup create-backup-vault "
+            f"--region {facts.dest_region} --backup-vault-name NAME --encryption-key-arn "
+            "<customer managed key ARN>); a vault's key cannot be changed after creation.",
+        )
+    if key is not None and not key.aws_managed and not key.usable:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"the key of vault {vault.name}, {_key_label(key)}, is {key.state}",
+            CauseCode.KMS_KEY_UNUSABLE,
+            f"In account {facts.dest_account_id}: aws kms enable-key --region {vault.region} "
+            f"--key-id {key.arn}"
+            + ("; cancel its deletion first" if key.state == "PendingDeletion" else ""),
+        )
+    return Check(
+        cid,
+        title,
+        PASS,
+        f"vault {vault.name} exists, key {_key_label(key) if key else vault.encryption_key_arn}",
+    )
+
+
+def check_destination_access_policy(facts: CopyFacts) -> Check:
+    """The destination vault's access policy allows the source to copy into it."""
+    cid, title = "dest.access-policy", "Destination vault policy allows CopyIntoBackupVault"
+    if not facts.cross_account:
+        return _not_cross_account(cid, title)
+    vault = facts.dest_vault
+    if isinstance(vault, Unreadable):
+        return unknown_check(cid, title, vault, f"vault {facts.dest_vault_arn}")
+    if vault is None:
+        return Check(cid, title, UNKNOWN, "the destination vault does not exist")
+    policy = vault.access_policy
+    if isinstance(policy, Unreadable):
+        return unknown_check(cid, title, policy, f"the access policy of vault {vault.name}")
+    source = facts.recovery_point.account_id
+    fix_document = remedies.add_statements(
+        policy if isinstance(policy, str) else None,
+        [remedies.vault_policy_statement(source)],
+    )
+    remediation = (
+        f"In account {facts.dest_account_id}, add to the access policy of vault {vault.name}:\n"
+        f"{remedies.pretty(remedies.vault_policy_statement(source))}\n"
+        f"or run: {remedies.vault_policy_cli(vault.name, vault.region, fix_document)}"
+    )
+    if policy is None:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"vault {vault.name} has no access policy: copies from other accounts are refused",
+            CauseCode.VAULT_POLICY_DENIES_COPY,
+            remediation,
+            fix_id=remedies.FIX_VAULT_POLICY,
+        )
+    context, complete = principal_context(facts.source_org, source)
+    outcome = decide(
+        policy,
+        principal=facts.copy_role_arn,
+        action="backup:CopyIntoBackupVault",
+        resource=vault.arn,
+        context=context,
+    )
+    if outcome.error:
+        return Check(cid, title, UNKNOWN, f"the access policy could not be read: {outcome.error}")
+    if outcome.decision == "allow":
+        return Check(
+            cid, title, PASS, f"allowed for {facts.copy_role_arn} by {outcome.statements_text}"
+        )
+    if outcome.decision == "implicit-deny" and not complete and _mentions_org_keys(policy):
+        return Check(
+            cid,
+            title,
+            UNKNOWN,
+            "the policy depends on the source's organization, which could not be read",
+        )
+    evidence = (
+        f"explicitly denied by {outcome.statements_text}"
+        if outcome.decision == "explicit-deny"
+        else f"no statement allows {facts.copy_role_arn} (account {source})"
+    )
+    return Check(
+        cid,
+        title,
+        FAIL,
+        f"vault {vault.name}: {evidence}",
+        CauseCode.VAULT_POLICY_DENIES_COPY,
+        remediation,
+        fix_id=remedies.FIX_VAULT_POLICY if outcome.decision == "implicit-deny" else None,
+    )
+
+
+def check_vault_lock(facts: CopyFacts) -> Check:
+    """The copy's retention fits the destination vault lock's minimum and maximum."""
+    cid, title = "dest.vault-lock", "Copy retention fits the destination vault lock"
+    vault = facts.dest_vault
+    if isinstance(vault, Unreadable):
+        return unknown_check(cid, title, vault, f"vault {facts.dest_vault_arn}")
+    if vault is None or not vault.locked:
+        return Check(cid, title, PASS, "the destination vault has no vault lock")
+    days = facts.lifecycle_delete_after_days
+    low, high = vault.min_retention_days, vault.max_retention_days
+    retention = "kept indefinitely" if days is None else f"kept {days} days"
+    bounds = f"lock min {low if low is not None else '-'}, max {high if high is not None else '-'}"
+    too_short = days is not None and low is not None and days < low
+    too_long = high is not None and (days is None or days > high)
+    if not (too_short or too_long):
+        return Check(cid, title, PASS, f"copy {retention}; {bounds} days")
+    wanted = low if too_short else high
+    return Check(
+        cid,
+        title,
+        FAIL,
+        f"copy {retention}, outside the vault lock of {vault.name} ({bounds} days)",
+        CauseCode.VAULT_LOCK_RETENTION,
+        f"Start the copy with a retention between {low or 1} and {high or 'any'} days, e.g. "
+        f"aws backup start-copy-job ... --lifecycle DeleteAfterDays={wanted}",
+    )
+
+
+def check_destination_slr(facts: CopyFacts) -> Check:
+    """The destination account has AWS Backup's service-linked role."""
+    cid, title = "dest.service-linked-role", "Destination service-linked role exists"
+    role = slr_arn(facts.dest_account_id)
+    if not facts.cross_account:
+        return _not_cross_account(cid, title)
+    if isinstance(facts.dest_slr_exists, Unreadable):
+        return unknown_check(cid, title, facts.dest_slr_exists, f"role {role}")
+    if facts.dest_slr_exists:
+        return Check(cid, title, PASS, f"{role} exists")
+    return Check(
+        cid,
+        title,
+        FAIL,
+        f"{role} does not exist (AWS Backup was never used in account {facts.dest_account_id})",
+        CauseCode.SERVICE_LINKED_ROLE_MISSING,
+        f"In account {facts.dest_account_id} run: {remedies.slr_cli()}",
+        fix_id=remedies.FIX_SERVICE_LINKED_ROLE,
+    )
+
+
+def check_source_vault_policy(facts: CopyFacts) -> Check:
+    """The source vault's access policy does not deny copying out."""
+    cid, title = "source.vault-policy", "Source vault policy does not deny the copy"
+    policy = facts.source_vault_policy
+    if isinstance(policy, Unreadable):
+        return unknown_check(cid, title, policy, "the source vault's access policy")
+    if policy is None:
+        return Check(cid, title, PASS, "the source vault has no access policy")
+    context, _ = principal_context(facts.source_org, facts.recovery_point.account_id)
+    context["backup:CopyTargets"] = [facts.dest_vault_arn]
+    outcome = decide(
+        policy,
+        principal=facts.copy_role_arn,
+        action="backup:CopyFromBackupVault",
+        resource=facts.recovery_point.arn,
+        context=context,
+    )
+    if outcome.error:
+        return Check(cid, title, UNKNOWN, f"the policy could not be read: {outcome.error}")
+    if outcome.decision != "explicit-deny":
+        return Check(cid, title, PASS, "no statement denies backup:CopyFromBackupVault")
+    return Check(
+        cid,
+        title,
+        FAIL,
+        f"vault {facts.recovery_point.vault_name} denies backup:CopyFromBackupVault to "
+        f"{facts.dest_vault_arn}: {outcome.statements_text}",
+        CauseCode.VAULT_POLICY_DENIES_COPY,
+        f"In account {facts.recovery_point.account_id}, remove or narrow the deny statement "
+        f"({outcome.statements_text}) in the access policy of vault "
+        f"{facts.recovery_point.vault_name}.",
+    )
+
+
+def check_scps(facts: CopyFacts) -> Check:
+    """No service control policy on the source account denies the copy."""
+    cid, title = "source.scps", "Service control policies allow the copy"
+    levels = facts.source_scps
+    if isinstance(levels, Unreadable):
+        return unknown_check(
+            cid, title, levels, "the service control policies of the source account"
+        )
+    if levels is None:
+        return Check(cid, title, PASS, "no service control policies apply to this account")
+    context, _ = principal_context(facts.source_org, facts.recovery_point.account_id)
+    dest_path = facts.dest_org.org_path if isinstance(facts.dest_org, OrgMembership) else None
+    context["backup:CopyTargets"] = [facts.dest_vault_arn]
+    if dest_path:
+        context["backup:CopyTargetOrgPaths"] = [dest_path]
+    for key, value in facts.dest_vault_tags:
+        context[f"aws:ResourceTag/{key}"] = value
+    requests = (
+        ("backup:CopyFromBackupVault", facts.recovery_point.arn),
+        ("backup:CopyIntoBackupVault", facts.dest_vault_arn),
+    )
+    for level in levels:
+        if not level.policies:
+            return Check(
+                cid,
+                title,
+                FAIL,
+                f"no SCP is attached at {level.target_id}: every action is implicitly denied",
+                CauseCode.ROLE_PERMISSIONS,
+                f"In the management account, attach an SCP (e.g. FullAWSAccess) to {level.target_id}.",
+            )
+        document = _merge_documents(level.policies)
+        for action, resource in requests:
+            outcome = decide(
+                document,
+                principal=facts.copy_role_arn,
+                action=action,
+                resource=resource,
+                context=context,
+            )
+            if outcome.error:
+                return Check(cid, title, UNKNOWN, f"SCP at {level.target_id}: {outcome.error}")
+            if outcome.decision != "allow":
+                names = ", ".join(name for name, _ in level.policies) or "none"
+                how = "denies" if outcome.decision == "explicit-deny" else "does not allow"
+                return Check(
+                    cid,
+                    title,
+                    FAIL,
+                    f"SCPs at {level.target_id} ({names}) {how} {action}",
+                    CauseCode.ROLE_PERMISSIONS,
+                    f"In the management account, change the SCP {names} attached to "
+                    f"{level.target_id} so that it allows {action} for this copy "
+                    f"({outcome.statements_text or 'no allowing statement'}).",
+                )
+    return Check(cid, title, PASS, f"{len(levels)} SCP levels allow the copy")
+
+
+def check_source_key(facts: CopyFacts) -> Check:
+    """The recovery point's key can be used by the destination's AWS Backup."""
+    cid, title = "source.key", "Source key usable by the destination"
+    key = facts.source_key
+    if isinstance(key, Unreadable):
+        return unknown_check(cid, title, key, f"key {facts.recovery_point.encryption_key_arn}")
+    if key is None:
+        return Check(cid, title, PASS, "the recovery point is not encrypted with a KMS key")
+    if not key.usable:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"key {key.arn} is {key.state}",
+            CauseCode.KMS_KEY_UNUSABLE,
+            f"Enable the key: aws kms enable-key --key-id {key.arn}"
+            + (" (or cancel its deletion first)" if key.state == "PendingDeletion" else ""),
+        )
+    if not facts.cross_account:
+        return Check(cid, title, PASS, f"key {_key_label(key)} is enabled (same-account copy)")
+    if key.aws_managed:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"the recovery point is encrypted with the AWS managed key {_key_label(key)}, "
+            "which cannot be shared with another account",
+            CauseCode.AWS_MANAGED_RESOURCE_KEY,
+            "Re-encrypt the resource with a customer managed key (for EBS: copy the snapshot "
+            "with --kms-key-id <customer managed key>, create a volume from it and back that "
+            "up), then copy the new recovery point.",
+        )
+    return _key_policy_verdict(cid, title, facts, key)
+
+
+def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -> Check:
+    policy = key.policy
+    if isinstance(policy, Unreadable):
+        return unknown_check(cid, title, policy, f"the key policy of {key.arn}")
+    if policy is None:
+        return Check(cid, title, UNKNOWN, f"the key policy of {key.arn} was not read")
+    dest = facts.dest_account_id
+    principal = slr_arn(dest)
+    context, _ = principal_context(facts.dest_org, dest)
+    missing: list[str] = []
+    for action in ("kms:CreateGrant", *KEY_USE_ACTIONS):
+        action_context = dict(context)
+        if action == "kms:CreateGrant":
+            action_context["kms:GrantIsForAWSResource"] = "true"
+        outcome = decide(
+            policy, principal=principal, action=action, resource=key.arn, context=action_context
+        )
+        if outcome.error:
+            return Check(cid, title, UNKNOWN, f"the key policy could not be read: {outcome.error}")
+        if outcome.decision != "allow":
+            missing.append(action)
+    if not missing:
+        return Check(
+            cid, title, PASS, f"key {key.arn} lets {principal} create grants and use the key"
+        )
+    document = remedies.add_statements(policy, remedies.key_policy_statements(dest))
+    statements = remedies.pretty(remedies.key_policy_statements(dest))
+    return Check(
+        cid,
+        title,
+        FAIL,
+        f"the policy of key {key.arn} does not let account {dest}'s AWS Backup "
+        f"({principal}) use it: {', '.join(missing)} not allowed",
+        CauseCode.SOURCE_KEY_NOT_SHARED,
+        f"In account {key.arn.split(':')[4]}, add to the key policy of {key.arn}:\n{statements}\n"
+        f"or run: {remedies.key_policy_cli(key.arn, document)}",
+        fix_id=remedies.FIX_KEY_POLICY,
+    )
+
+
+def check_copy_role(facts: CopyFacts) -> Check:
+    """The role passed to StartCopyJob exists in the source account and trusts AWS Backup."""
+    cid, title = "source.copy-role", "Copy role exists and trusts AWS Backup"
+    role = facts.copy_role
+    if isinstance(role, Unreadable):
+        return unknown_check(cid, title, role, f"role {facts.copy_role_arn}")
+    account = facts.recovery_point.account_id
+    if role is None:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"role {facts.copy_role_arn} does not exist in account {account}",
+            CauseCode.ROLE_PERMISSIONS,
+            f"In account {account}, create the default role: AWS Backup console > Settings > "
+            "Service role, or create a role trusted by backup.amazonaws.com with the "
+            "AWSBackupServiceRolePolicyForBackup managed policy, and pass its ARN.",
+        )
+    return trust_verdict(cid, title, role.arn, role.trust_policy)
+
+
+def check_route(facts: CopyFacts) -> Check:
+    """The copy route (one hop or two) for the resource type, accounts and Regions."""
+    cid, title = "route", "Copy route"
+    rp = facts.recovery_point
+    kind = "cross-account" if facts.cross_account else "same-account"
+    where = "cross-Region" if facts.cross_region else "same-Region"
+    shape = f"{rp.resource_type}, {kind}, {where}"
+    if (
+        rp.resource_type == "DynamoDB"
+        and facts.cross_region
+        and isinstance(facts.dynamodb_advanced, Unreadable)
+    ):
+        return unknown_check(cid, title, facts.dynamodb_advanced, "the DynamoDB backup settings")
+    if rp.resource_type == "DynamoDB" and facts.cross_region and not _fully_managed(facts):
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"{shape}: DynamoDB backups without advanced features cannot be copied across Regions",
+            CauseCode.UNSUPPORTED_COPY_ROUTE,
+            "Enable DynamoDB advanced backup features (AWS Backup console > Settings > "
+            "Advanced features for Amazon DynamoDB backups), take a new backup, and copy that; "
+            f"or restore in {rp.region}.",
+            details=(("hops", "0"),),
+        )
+    codes = facts.marketplace_product_codes
+    if facts.cross_account and isinstance(codes, tuple) and codes:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"{shape}: the AMI carries AWS Marketplace product codes {', '.join(codes)}",
+            CauseCode.MARKETPLACE_AMI,
+            "AWS Marketplace AMIs cannot be copied across accounts: launch the product in "
+            f"account {facts.dest_account_id} from the Marketplace and restore data volumes only.",
+        )
+    if rp.resource_type in RDS_FAMILY_TYPES and facts.cross_account and facts.cross_region:
+        intermediate = (
+            facts.intermediate_vaults[0]
+            if facts.intermediate_vaults
+            else f"a vault of account {rp.account_id} in {facts.dest_region}"
+        )
+        return Check(
+            cid,
+            title,
+            WARN,
+            f"{shape}: one copy job works only where AWS offers single-action cross-account "
+            "and cross-Region database copy; otherwise AWS answers 'Feature is not supported "
+            "for provided resource type'",
+            CauseCode.UNSUPPORTED_COPY_ROUTE,
+            f"Two hops: (1) copy {rp.arn} within account {rp.account_id} from {rp.region} to "
+            f"{intermediate}; (2) copy that recovery point to {facts.dest_vault_arn}. "
+            "drconsole copy falls back to this plan when the single copy is refused.",
+            details=(("hops", "1 or 2"), ("intermediate", intermediate)),
+        )
+    return Check(cid, title, PASS, f"{shape}: one copy job", details=(("hops", "1"),))
+
+
+def check_running_jobs(facts: CopyFacts) -> Check:
+    """No copy of this resource is in flight, and the account is under its copy job quota."""
+    cid, title = "jobs.concurrency", "Concurrent copy jobs"
+    load = facts.job_load
+    if isinstance(load, Unreadable):
+        return unknown_check(cid, title, load, "the running copy jobs")
+    rp = facts.recovery_point
+    if load.for_resource:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"copy job(s) {', '.join(load.for_resource)} of {rp.resource_arn} already running: "
+            "AWS runs one copy per resource at a time",
+            CauseCode.TOO_MANY_JOBS,
+            f"Wait for the running copy to finish (drconsole jobs --watch, or aws backup "
+            f"list-copy-jobs --by-resource-arn {rp.resource_arn} --region {rp.region}).",
+        )
+    count = load.to_destination_region
+    evidence = (
+        f"{count} copy jobs of account {rp.account_id} into {facts.dest_region} in flight "
+        f"(quota {MAX_CONCURRENT_COPIES})"
+    )
+    if count >= MAX_CONCURRENT_COPIES:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            evidence,
+            CauseCode.TOO_MANY_JOBS,
+            "Wait for running copy jobs to finish, or request a quota increase in Service Quotas.",
+        )
+    if count >= NEAR_CONCURRENT_COPIES:
+        return Check(cid, title, WARN, evidence, CauseCode.TOO_MANY_JOBS)
+    return Check(cid, title, PASS, evidence)
+
+
+def _fully_managed(facts: CopyFacts) -> bool:
+    rp = facts.recovery_point
+    if rp.resource_type == "DynamoDB":
+        # Plain DynamoDB backups (arn:aws:dynamodb:...:backup/...) are never AWS Backup's own.
+        return facts.dynamodb_advanced is True and ":recovery-point:" in rp.arn
+    return rp.resource_type in FULLY_MANAGED_TYPES
+
+
+def _key_label(key: KeyFacts | None) -> str:
+    if key is None:
+        return "none"
+    return f"{key.aliases[0]} ({key.arn})" if key.aliases else key.arn
+
+
+def _mentions_org_keys(policy: str) -> bool:
+    return "aws:principalorg" in policy.lower()
+
+
+def _merge_documents(policies: tuple[tuple[str, str], ...]) -> str:
+    statements: list[object] = []
+    for _, text in policies:
+        document = remedies.load_policy(text)
+        statements.extend(document["Statement"])
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+COPY_CHECK_GROUPS: dict[str, tuple[Callable[[CopyFacts], Check], ...]] = {
+    "organization": (check_cross_account_setting, check_same_organization, check_scps),
+    "destination": (
+        check_destination_vault,
+        check_destination_access_policy,
+        check_vault_lock,
+        check_destination_slr,
+    ),
+    "source": (check_source_vault_policy, check_source_key, check_copy_role),
+    "route": (check_route, check_running_jobs),
+}
+
+
+def copy_verdicts(facts: CopyFacts) -> list[Check]:
+    """Every copy check, in display order."""
+    return [verdict(facts) for group in COPY_CHECK_GROUPS.values() for verdict in group]

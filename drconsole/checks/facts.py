@@ -1,0 +1,205 @@
+"""Facts the checks judge: frozen dataclasses gathered by `drconsole.aws.facts`.
+
+A fact that could not be read is an `Unreadable` in place of its value, so that every verdict
+must decide what an unreadable fact means (UNKNOWN, never PASS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+T = TypeVar("T")
+
+# Resource types AWS Backup manages fully: their recovery points are encrypted with the vault's
+# key (independent encryption), so a vault on aws/backup can receive them. DynamoDB joins them
+# only with advanced features turned on.
+FULLY_MANAGED_TYPES = frozenset({"S3", "EFS", "Timestream", "VirtualMachine", "CloudFormation"})
+# Database engines that historically cannot copy across account AND Region in one job.
+RDS_FAMILY_TYPES = frozenset({"RDS", "Aurora", "DocumentDB", "Neptune"})
+
+SERVICE_LINKED_ROLE_NAME = "AWSServiceRoleForBackup"
+DEFAULT_SERVICE_ROLE_NAME = "AWSBackupDefaultServiceRole"
+RESTORE_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
+S3_RESTORE_POLICY_ARN = "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore"
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A fact drconsole could not read, and why (AccessDenied, throttling...)."""
+
+    operation: str
+    code: str
+    message: str
+
+    def describe(self) -> str:
+        """One line for evidence: which call failed and how."""
+        return f"{self.operation} failed: {self.code}: {self.message}"
+
+
+def slr_arn(account_id: str) -> str:
+    """The ARN of AWS Backup's service-linked role in an account."""
+    return (
+        f"arn:aws:iam::{account_id}:role/aws-service-role/backup.amazonaws.com/"
+        f"{SERVICE_LINKED_ROLE_NAME}"
+    )
+
+
+def default_role_arn(account_id: str) -> str:
+    """The ARN of the default AWS Backup service role in an account."""
+    return f"arn:aws:iam::{account_id}:role/service-role/{DEFAULT_SERVICE_ROLE_NAME}"
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryPointFacts:
+    """The recovery point being copied or restored, as DescribeRecoveryPoint reports it."""
+
+    arn: str
+    account_id: str
+    region: str
+    vault_name: str
+    resource_type: str
+    resource_arn: str
+    resource_name: str
+    status: str
+    encryption_key_arn: str | None
+    delete_after_days: int | None = None
+
+    @property
+    def vault_arn(self) -> str:
+        """The ARN of the vault holding the recovery point."""
+        return f"arn:aws:backup:{self.region}:{self.account_id}:backup-vault:{self.vault_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyFacts:
+    """A KMS key: who manages it, whether it can be used, and its key policy."""
+
+    arn: str
+    manager: str  # "AWS" | "CUSTOMER"
+    state: str  # Enabled | Disabled | PendingDeletion ...
+    policy: str | Unreadable | None = None  # key policy JSON; None when not read
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def aws_managed(self) -> bool:
+        """True for an AWS managed key (aws/ebs, aws/rds, aws/backup...)."""
+        return self.manager == "AWS"
+
+    @property
+    def usable(self) -> bool:
+        """True when the key can encrypt and decrypt."""
+        return self.state == "Enabled"
+
+
+@dataclass(frozen=True, slots=True)
+class VaultFacts:
+    """A destination (or intermediate) vault and what guards it."""
+
+    arn: str
+    name: str
+    account_id: str
+    region: str
+    encryption_key_arn: str
+    key: KeyFacts | Unreadable | None
+    access_policy: str | Unreadable | None  # None: no policy set
+    locked: bool = False
+    min_retention_days: int | None = None
+    max_retention_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoleFacts:
+    """An IAM role: its trust policy and the managed policies attached to it."""
+
+    arn: str
+    trust_policy: str
+    attached_policy_arns: tuple[str, ...] = ()
+    inline_policy_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OrgMembership:
+    """What one account sees of its organization."""
+
+    account_id: str
+    org_id: str | None  # None: the account is in no organization
+    management_account_id: str | None = None
+    org_path: str | None = None  # aws:PrincipalOrgPaths form, when the path could be read
+
+
+@dataclass(frozen=True, slots=True)
+class ScpLevel:
+    """The service control policies attached at one level (root, an OU, the account)."""
+
+    target_id: str
+    policies: tuple[tuple[str, str], ...]  # (policy name, JSON document)
+
+
+@dataclass(frozen=True, slots=True)
+class CopyJobLoad:
+    """Copy jobs already in flight that this copy competes with."""
+
+    for_resource: tuple[str, ...]  # ids of CREATED/RUNNING copy jobs of the same resource
+    to_destination_region: int  # CREATED/RUNNING copy jobs of the account into the dest Region
+
+
+@dataclass(frozen=True, slots=True)
+class CopyFacts:
+    """Everything the copy checks judge, for one recovery point and one destination vault."""
+
+    recovery_point: RecoveryPointFacts
+    dest_vault_arn: str
+    dest_account_id: str
+    dest_region: str
+    dest_vault_name: str
+    copy_role_arn: str
+    cross_account_enabled: bool | Unreadable
+    source_org: OrgMembership | Unreadable
+    dest_org: OrgMembership | Unreadable
+    dest_vault: VaultFacts | Unreadable | None  # None: the vault does not exist
+    source_vault_policy: str | Unreadable | None
+    source_scps: tuple[ScpLevel, ...] | Unreadable | None  # None: no SCPs apply (management)
+    source_key: KeyFacts | Unreadable | None  # None: the recovery point is not encrypted
+    dest_slr_exists: bool | Unreadable
+    copy_role: RoleFacts | Unreadable | None  # None: the role does not exist
+    job_load: CopyJobLoad | Unreadable
+    marketplace_product_codes: tuple[str, ...] | Unreadable = ()
+    dynamodb_advanced: bool | Unreadable = False  # DynamoDB advanced features in the source
+    dest_vault_tags: tuple[tuple[str, str], ...] = ()  # for SCP aws:ResourceTag conditions
+    intermediate_vaults: tuple[str, ...] = ()  # candidate vault ARNs for a two-hop route
+    lifecycle_delete_after_days: int | None = None  # the copy's retention (None: kept forever)
+
+    @property
+    def cross_account(self) -> bool:
+        """True when the copy leaves the source account."""
+        return self.recovery_point.account_id != self.dest_account_id
+
+    @property
+    def cross_region(self) -> bool:
+        """True when the copy leaves the source Region."""
+        return self.recovery_point.region != self.dest_region
+
+
+@dataclass(frozen=True, slots=True)
+class TargetName:
+    """A name the restore will create, and whether something already holds it."""
+
+    kind: str  # "DynamoDB table" | "RDS DB instance" | "Aurora DB cluster" | "S3 bucket" ...
+    name: str
+    taken: bool | Unreadable
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreFacts:
+    """Everything the restore checks judge."""
+
+    recovery_point: RecoveryPointFacts
+    restoring_account_id: str
+    role_arn: str
+    role: RoleFacts | Unreadable | None  # None: the role does not exist
+    metadata: dict[str, str] | Unreadable  # AWS's restore metadata merged with the user's
+    user_metadata_keys: frozenset[str] = frozenset()
+    target_names: tuple[TargetName, ...] = ()
+    restore_key: KeyFacts | Unreadable | None = None  # None: nothing encrypted with a KMS key
+    copy_back_vaults: tuple[str, ...] = field(default_factory=tuple)  # vaults to copy into first

@@ -1,0 +1,139 @@
+"""Remediation text and fix plans: exact policy statements, CLI commands and JSON diffs."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+FIX_VAULT_POLICY = "vault-policy-allow-source"
+FIX_KEY_POLICY = "key-policy-share-with-destination"
+FIX_SERVICE_LINKED_ROLE = "create-service-linked-role"
+FIX_CROSS_ACCOUNT = "enable-cross-account-backup"
+FIX_IDS = (FIX_VAULT_POLICY, FIX_KEY_POLICY, FIX_SERVICE_LINKED_ROLE, FIX_CROSS_ACCOUNT)
+
+
+def vault_policy_statement(source_account_id: str) -> dict[str, Any]:
+    """The destination vault statement letting one source account copy into the vault."""
+    return {
+        "Sid": f"AllowCopyIntoVaultFrom{source_account_id}",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{source_account_id}:root"},
+        "Action": "backup:CopyIntoBackupVault",
+        "Resource": "*",
+    }
+
+
+def key_policy_statements(dest_account_id: str) -> list[dict[str, Any]]:
+    """Source key statements letting the destination account's AWS Backup use the key."""
+    principal = {"AWS": f"arn:aws:iam::{dest_account_id}:root"}
+    return [
+        {
+            "Sid": f"AllowBackupCopyUseBy{dest_account_id}",
+            "Effect": "Allow",
+            "Principal": principal,
+            "Action": [
+                "kms:DescribeKey",
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey",
+                "kms:GenerateDataKeyWithoutPlaintext",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": f"AllowBackupCopyGrantsBy{dest_account_id}",
+            "Effect": "Allow",
+            "Principal": principal,
+            "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+            "Resource": "*",
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+    ]
+
+
+def pretty(document: Any) -> str:
+    """Stable, indented JSON for diffs and remediation text."""
+    return json.dumps(document, indent=2, sort_keys=False)
+
+
+def load_policy(text: str | None) -> dict[str, Any]:
+    """A policy document from JSON text; an absent policy is an empty one."""
+    if not text:
+        return {"Version": "2012-10-17", "Statement": []}
+    document = json.loads(text)
+    if not isinstance(document, dict):
+        raise ValueError("policy document is not a JSON object")
+    statements = document.get("Statement", [])
+    document["Statement"] = [statements] if isinstance(statements, dict) else list(statements)
+    return document
+
+
+def add_statements(text: str | None, statements: list[dict[str, Any]]) -> dict[str, Any]:
+    """The policy with the statements added, replacing statements with the same Sid."""
+    document = load_policy(text)
+    sids = {statement.get("Sid") for statement in statements}
+    kept = [s for s in document["Statement"] if not (s.get("Sid") and s.get("Sid") in sids)]
+    document["Statement"] = kept + statements
+    return document
+
+
+def unified_diff(old: str, new: str, name: str) -> str:
+    """A unified diff of two JSON texts, for a person to read before a fix is applied."""
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=f"{name} (current)",
+        tofile=f"{name} (after fix)",
+    )
+    return "".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class FixPlan:
+    """A fix drconsole can apply: the exact call, and the before/after for the diff."""
+
+    fix_id: str
+    title: str
+    account_id: str
+    region: str
+    service: str
+    operation: str
+    parameters: tuple[tuple[str, str], ...]  # the call's parameters (no secrets)
+    before: str
+    after: str
+    target: str  # what is changed (a vault, key, role or setting), for the diff header
+
+    @property
+    def diff(self) -> str:
+        """The unified diff between the current and the fixed document."""
+        return unified_diff(self.before, self.after, self.target)
+
+
+def vault_policy_cli(vault_name: str, region: str, document: dict[str, Any]) -> str:
+    """The AWS CLI command that sets a vault access policy (run in the vault's account)."""
+    return (
+        f"aws backup put-backup-vault-access-policy --region {region} "
+        f"--backup-vault-name {vault_name} --policy '{json.dumps(document)}'"
+    )
+
+
+def key_policy_cli(key_arn: str, document: dict[str, Any]) -> str:
+    """The AWS CLI command that sets a key policy (run in the key's account)."""
+    region = key_arn.split(":")[3] if key_arn.count(":") >= 5 else ""
+    return (
+        f"aws kms put-key-policy --region {region} --key-id {key_arn} "
+        f"--policy-name default --policy '{json.dumps(document)}'"
+    )
+
+
+def slr_cli() -> str:
+    """The AWS CLI command that creates AWS Backup's service-linked role."""
+    return "aws iam create-service-linked-role --aws-service-name backup.amazonaws.com"
+
+
+def cross_account_cli() -> str:
+    """The AWS CLI command that enables cross-account backup (management account)."""
+    return "aws backup update-global-settings --global-settings isCrossAccountBackupEnabled=true"

@@ -1,0 +1,198 @@
+"""Restore prerequisite verdicts: pure functions from `RestoreFacts` to `models.Check`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from drconsole.checks.common import trust_verdict, unknown_check
+from drconsole.checks.facts import (
+    RESTORE_POLICY_ARN,
+    S3_RESTORE_POLICY_ARN,
+    RestoreFacts,
+    Unreadable,
+)
+from drconsole.models import CauseCode, Check, CheckStatus
+
+PASS, FAIL, WARN, UNKNOWN = (
+    CheckStatus.PASS,
+    CheckStatus.FAIL,
+    CheckStatus.WARN,
+    CheckStatus.UNKNOWN,
+)
+
+# Restore metadata keys without which StartRestoreJob cannot create the resource.
+REQUIRED_METADATA: dict[str, tuple[str, ...]] = {
+    "EBS": ("availabilityZone",),
+    "EC2": ("InstanceType",),
+    "RDS": ("DBInstanceIdentifier",),
+    "Aurora": ("DBClusterIdentifier", "Engine"),
+    "DocumentDB": ("DBClusterIdentifier", "Engine"),
+    "Neptune": ("DBClusterIdentifier", "Engine"),
+    "DynamoDB": ("targetTableName",),
+    "EFS": ("newFileSystem", "PerformanceMode"),
+    "S3": ("DestinationBucketName",),
+}
+
+
+def check_restore_account(facts: RestoreFacts) -> Check:
+    """The recovery point lives in the account that restores it."""
+    cid, title = "restore.account", "Recovery point is in the restoring account"
+    rp = facts.recovery_point
+    if rp.account_id == facts.restoring_account_id:
+        return Check(cid, title, PASS, f"recovery point and restore both in {rp.account_id}")
+    vault = (
+        facts.copy_back_vaults[0]
+        if facts.copy_back_vaults
+        else f"arn:aws:backup:{rp.region}:{facts.restoring_account_id}:backup-vault:VAULT_NAME"
+    )
+    others = (
+        f" (vaults of that account: {', '.join(facts.copy_back_vaults)})"
+        if len(facts.copy_back_vaults) > 1
+        else ""
+    )
+    return Check(
+        cid,
+        title,
+        FAIL,
+        f"the recovery point is in account {rp.account_id}; AWS Backup cannot restore into "
+        f"account {facts.restoring_account_id} directly",
+        CauseCode.CROSS_ACCOUNT_RESTORE,
+        "Copy it into the restoring account first, then restore the copy there: "
+        f"drconsole copy --recovery-point {rp.arn} --to {vault} --restore{others}",
+    )
+
+
+def check_restore_role(facts: RestoreFacts) -> Check:
+    """The restore role exists, trusts AWS Backup, and carries restore permissions."""
+    cid, title = "restore.role", "Restore role exists, is trusted and may restore"
+    role = facts.role
+    if isinstance(role, Unreadable):
+        return unknown_check(cid, title, role, f"role {facts.role_arn}")
+    if role is None:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"role {facts.role_arn} does not exist in account {facts.restoring_account_id}",
+            CauseCode.ROLE_PERMISSIONS,
+            f"Create it (trusted by backup.amazonaws.com, with {RESTORE_POLICY_ARN}"
+            + (
+                f" and {S3_RESTORE_POLICY_ARN}"
+                if facts.recovery_point.resource_type == "S3"
+                else ""
+            )
+            + ") or pass an existing role with --role-arn.",
+        )
+    trust = trust_verdict(cid, title, role.arn, role.trust_policy)
+    if trust.status != PASS:
+        return trust
+    needed = [RESTORE_POLICY_ARN]
+    if facts.recovery_point.resource_type == "S3":
+        needed.append(S3_RESTORE_POLICY_ARN)
+    missing = [arn for arn in needed if arn not in role.attached_policy_arns]
+    if not missing:
+        return Check(cid, title, PASS, f"{role.arn} trusts AWS Backup and has {', '.join(needed)}")
+    commands = "; ".join(
+        f"aws iam attach-role-policy --role-name {role.arn.rsplit('/', 1)[-1]} --policy-arn {arn}"
+        for arn in missing
+    )
+    status = WARN if role.inline_policy_names else FAIL
+    inline = (
+        f"; inline policies {', '.join(role.inline_policy_names)} may grant it instead"
+        if role.inline_policy_names
+        else ""
+    )
+    return Check(
+        cid,
+        title,
+        status,
+        f"{role.arn} lacks {', '.join(missing)}{inline}",
+        CauseCode.ROLE_PERMISSIONS,
+        f"Attach the restore policies: {commands}",
+    )
+
+
+def check_restore_metadata(facts: RestoreFacts) -> Check:
+    """The restore metadata carries what the resource type needs."""
+    cid, title = "restore.metadata", "Restore metadata complete"
+    metadata = facts.metadata
+    if isinstance(metadata, Unreadable):
+        return unknown_check(cid, title, metadata, "the recovery point's restore metadata")
+    resource_type = facts.recovery_point.resource_type
+    required = REQUIRED_METADATA.get(resource_type, ())
+    missing = [key for key in required if not metadata.get(key)]
+    if not missing:
+        shown = ", ".join(f"{k}={metadata[k]}" for k in required) or "no required keys"
+        return Check(cid, title, PASS, f"{resource_type}: {shown}")
+    flags = " ".join(f"--metadata {key}=VALUE" for key in missing)
+    return Check(
+        cid,
+        title,
+        FAIL,
+        f"{resource_type} restore needs {', '.join(missing)}",
+        CauseCode.UNKNOWN,
+        f"Give the missing values: {flags}",
+    )
+
+
+def check_target_names(facts: RestoreFacts) -> Check:
+    """The names the restore will create are free."""
+    cid, title = "restore.target-name", "Target name is free"
+    if not facts.target_names:
+        return Check(cid, title, PASS, "the restore creates a resource with a generated id")
+    for target in facts.target_names:
+        if isinstance(target.taken, Unreadable):
+            return unknown_check(
+                cid, title, target.taken, f"whether {target.kind} {target.name} exists"
+            )
+        if target.taken:
+            return Check(
+                cid,
+                title,
+                FAIL,
+                f"{target.kind} {target.name} already exists in account "
+                f"{facts.restoring_account_id} ({facts.recovery_point.region})",
+                CauseCode.UNKNOWN,
+                f"Restore under another name (--metadata with a new {target.kind} name) or "
+                f"remove the existing {target.kind} first.",
+            )
+    names = ", ".join(f"{t.kind} {t.name}" for t in facts.target_names)
+    return Check(cid, title, PASS, f"{names} free")
+
+
+def check_restore_key(facts: RestoreFacts) -> Check:
+    """The KMS key the restored resource will use is enabled."""
+    cid, title = "restore.key", "Key for the restored resource usable"
+    key = facts.restore_key
+    if isinstance(key, Unreadable):
+        return unknown_check(cid, title, key, "the key for the restored resource")
+    if key is None:
+        return Check(cid, title, PASS, "no KMS key involved")
+    if key.usable:
+        return Check(cid, title, PASS, f"key {key.arn} is enabled")
+    return Check(
+        cid,
+        title,
+        FAIL,
+        f"key {key.arn} is {key.state}",
+        CauseCode.KMS_KEY_UNUSABLE,
+        f"Enable the key (aws kms enable-key --key-id {key.arn}"
+        + ("; cancel its deletion first" if key.state == "PendingDeletion" else "")
+        + ") or restore with another key (--metadata KmsKeyId=ARN).",
+    )
+
+
+RESTORE_CHECK_GROUPS: dict[str, tuple[Callable[[RestoreFacts], Check], ...]] = {
+    "restore": (
+        check_restore_account,
+        check_restore_role,
+        check_restore_metadata,
+        check_target_names,
+        check_restore_key,
+    ),
+}
+
+
+def restore_verdicts(facts: RestoreFacts) -> list[Check]:
+    """Every restore check, in display order."""
+    return [verdict(facts) for group in RESTORE_CHECK_GROUPS.values() for verdict in group]

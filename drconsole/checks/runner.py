@@ -1,0 +1,144 @@
+"""Run the copy and restore checks: gather facts group by group, then judge them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
+from drconsole.checks.copy import COPY_CHECK_GROUPS
+from drconsole.checks.facts import CopyFacts, RestoreFacts
+from drconsole.checks.restore import restore_verdicts
+from drconsole.models import Check, CheckStatus
+
+GroupCallback = Callable[[str, list[Check]], None]
+BLOCKING = (CheckStatus.FAIL, CheckStatus.UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """The checks of one copy or restore, with the facts they judged."""
+
+    kind: str  # "copy" | "restore"
+    recovery_point_arn: str
+    destination: str | None
+    checks: tuple[Check, ...]
+    facts: CopyFacts | RestoreFacts
+    route: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        """True when no check FAILed or stayed UNKNOWN (WARN does not block)."""
+        return all(check.status not in BLOCKING for check in self.checks)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable `--json` form (README: `drconsole check`)."""
+        return {
+            "kind": self.kind,
+            "recovery_point": self.recovery_point_arn,
+            "destination": self.destination,
+            "route": self.route,
+            "checks": [check_to_json(check) for check in self.checks],
+            "ok": self.ok,
+        }
+
+
+def check_to_json(check: Check) -> dict[str, Any]:
+    """One check in the stable `--json` form."""
+    return {
+        "id": check.id,
+        "title": check.title,
+        "status": check.status.value,
+        "cause": check.cause.value if check.cause else None,
+        "evidence": check.evidence,
+        "remediation": check.remediation,
+        "fix": check.fix_id,
+    }
+
+
+def copy_route(facts: CopyFacts, checks: list[Check]) -> dict[str, Any]:
+    """The planned route: accounts, Regions and hops (from the route check)."""
+    rp = facts.recovery_point
+    route_check = next((c for c in checks if c.id == "route"), None)
+    details = dict(route_check.details) if route_check else {}
+    return {
+        "resource_type": rp.resource_type,
+        "source_vault": rp.vault_arn,
+        "source_account": rp.account_id,
+        "source_region": rp.region,
+        "destination_account": facts.dest_account_id,
+        "destination_region": facts.dest_region,
+        "cross_account": facts.cross_account,
+        "cross_region": facts.cross_region,
+        "hops": details.get("hops", "1"),
+        "intermediate": details.get("intermediate"),
+    }
+
+
+def run_copy_checks(
+    sessions: Any,
+    recovery_point: str,
+    destination: str,
+    *,
+    role_arn: str | None = None,
+    delete_after_days: int | None = None,
+    account_hint: str | None = None,
+    on_group: GroupCallback | None = None,
+) -> CheckReport:
+    """Every copy check for one recovery point and destination vault ARN.
+
+    Arguments are validated first (UsageError); the base facts are read, then each check
+    group's facts concurrently; `on_group` hears each group's verdicts as they resolve.
+    """
+    from drconsole.aws.facts import FactReader, base_copy_facts, gather_group, merge_groups
+
+    rp_arn = parse_recovery_point_arn(recovery_point)
+    dest = parse_vault_arn(destination)
+    reader = FactReader(sessions)
+    base = base_copy_facts(reader, rp_arn, dest, role_arn, delete_after_days, account_hint)
+
+    def one(group: str) -> tuple[str, CopyFacts, list[Check]]:
+        facts = gather_group(reader, group, base)
+        verdicts = [verdict(facts) for verdict in COPY_CHECK_GROUPS[group]]
+        if on_group is not None:
+            on_group(group, verdicts)
+        return group, facts, verdicts
+
+    with ThreadPoolExecutor(max_workers=len(COPY_CHECK_GROUPS)) as pool:
+        results = list(pool.map(one, COPY_CHECK_GROUPS))
+    facts = merge_groups(base, {group: gathered for group, gathered, _ in results})
+    checks = [check for _, _, verdicts in results for check in verdicts]
+    return CheckReport(
+        "copy", rp_arn.arn, dest.arn, tuple(checks), facts, copy_route(facts, checks)
+    )
+
+
+def run_restore_checks(
+    sessions: Any,
+    recovery_point: str,
+    *,
+    restoring_account: str | None = None,
+    role_arn: str | None = None,
+    metadata: dict[str, str] | None = None,
+    account_hint: str | None = None,
+) -> CheckReport:
+    """Every restore check for one recovery point."""
+    from drconsole.aws.restore_facts import RestoreFactReader, gather_restore_facts
+
+    rp_arn = parse_recovery_point_arn(recovery_point)
+    reader = RestoreFactReader(sessions)
+    facts = gather_restore_facts(
+        reader, rp_arn, restoring_account, role_arn, metadata, account_hint
+    )
+    checks = restore_verdicts(facts)
+    rp = facts.recovery_point
+    route = {
+        "resource_type": rp.resource_type,
+        "source_vault": rp.vault_arn,
+        "restoring_account": facts.restoring_account_id,
+        "region": rp.region,
+        "role_arn": facts.role_arn,
+    }
+    return CheckReport("restore", rp_arn.arn, None, tuple(checks), facts, route)

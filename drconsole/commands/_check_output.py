@@ -1,0 +1,133 @@
+"""Output of `drconsole check`: rich tables for people, stable JSON, and the fix prompts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from drconsole.checks.facts import CopyFacts
+from drconsole.checks.runner import CheckReport
+from drconsole.errors import DrConsoleError, UsageError
+from drconsole.models import CheckStatus
+
+STYLES = {
+    CheckStatus.PASS: "green",
+    CheckStatus.WARN: "yellow",
+    CheckStatus.FAIL: "bold red",
+    CheckStatus.UNKNOWN: "magenta",
+}
+
+
+def print_json(report: CheckReport, fixes: list[dict[str, Any]] | None) -> None:
+    """The stable JSON document on stdout."""
+    document = report.to_json()
+    if fixes is not None:
+        document["fixes"] = fixes
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+
+
+def print_report(report: CheckReport, console: Console | None = None) -> None:
+    """A table of the checks, then the remediation of each one that did not pass."""
+    console = console or Console(highlight=False)
+    route = report.route
+    if report.kind == "copy":
+        hops = route.get("hops", "1")
+        console.print(
+            Text(
+                f"Copy {report.recovery_point_arn}\n  -> {report.destination}\n"
+                f"  {route['resource_type']}: {route['source_account']} {route['source_region']}"
+                f" -> {route['destination_account']} {route['destination_region']}, "
+                f"hops: {hops}"
+            )
+        )
+    else:
+        console.print(
+            Text(
+                f"Restore {report.recovery_point_arn}\n  {route['resource_type']} into account "
+                f"{route['restoring_account']} ({route['region']}) with role {route['role_arn']}"
+            )
+        )
+    table = Table(show_lines=False, expand=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Check")
+    table.add_column("Evidence", ratio=2)
+    for check in report.checks:
+        table.add_row(
+            Text(check.status.value, style=STYLES[check.status]),
+            Text(check.title),
+            Text(check.evidence),
+        )
+    console.print(table)
+    for check in report.checks:
+        if check.status is CheckStatus.PASS or not check.remediation:
+            continue
+        cause = f" [{check.cause.value}]" if check.cause else ""
+        fix = (
+            f" (drconsole can apply this: check copy --fix, fix '{check.fix_id}')"
+            if (check.fix_id)
+            else ""
+        )
+        console.print(Text(f"\n{check.status.value} {check.title}{cause}{fix}", style="bold"))
+        console.print(Text(check.remediation))
+    verdict = "ready" if report.ok else "not ready"
+    console.print(
+        Text(f"\n{report.kind} {verdict}", style="bold green" if report.ok else "bold red")
+    )
+
+
+def offer_fixes(
+    sessions: Any, report: CheckReport, *, assume_yes: bool, quiet: bool
+) -> list[dict[str, Any]]:
+    """For each failing check with a fix: show the diff, ask (unless --yes), apply."""
+    from drconsole.aws.fixes import apply_fix
+    from drconsole.checks.fixes import plan_fix
+    from drconsole.flows.audit import AuditLog
+
+    assert isinstance(report.facts, CopyFacts)
+    console = Console(stderr=True, highlight=False)
+    audit = AuditLog(sessions.settings.state_dir)
+    outcomes: list[dict[str, Any]] = []
+    for check in report.checks:
+        if check.fix_id is None or check.status is CheckStatus.PASS:
+            continue
+        outcome: dict[str, Any] = {"check": check.id, "fix": check.fix_id, "applied": False}
+        outcomes.append(outcome)
+        try:
+            plan = plan_fix(check.fix_id, report.facts)
+        except DrConsoleError as problem:
+            outcome["error"] = str(problem)
+            continue
+        outcome.update(title=plan.title, operation=f"{plan.service}:{plan.operation}")
+        outcome["diff"] = plan.diff
+        if not quiet:
+            console.print(Text(f"\nFix: {plan.title}", style="bold"))
+            console.print(
+                Text(
+                    f"{plan.service}:{plan.operation} in account {plan.account_id} ({plan.region})"
+                )
+            )
+            console.print(Text(plan.diff or "(no document change)"))
+        if not assume_yes and not _confirm(f"Apply '{plan.title}'?"):
+            outcome["error"] = "declined"
+            continue
+        try:
+            outcome["result"] = apply_fix(sessions, plan, audit)
+            outcome["applied"] = True
+        except DrConsoleError as problem:
+            outcome["error"] = str(problem)
+        if not quiet:
+            console.print(Text(outcome.get("result") or f"not applied: {outcome['error']}"))
+    return outcomes
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        raise UsageError(f"{question} needs an answer: run in a terminal or pass --yes")
+    import questionary
+
+    return bool(questionary.confirm(question, default=False).ask())

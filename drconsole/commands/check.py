@@ -1,0 +1,162 @@
+"""`drconsole check copy|restore`: prerequisite checks before a copy or a restore.
+
+Exit codes: 0 every check PASS or WARN; 1 a check FAILed or stayed UNKNOWN (a prerequisite
+that could not be verified is not a green light); 2 bad input (malformed ARN, metadata);
+3 AWS or credential error.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from drconsole.errors import UsageError
+
+
+def register(subparsers: Any) -> None:
+    """Add `check copy` and `check restore`."""
+    parser = subparsers.add_parser(
+        "check",
+        help="prerequisite checks before a copy or restore",
+        description="Check every prerequisite of a copy or restore before starting it.",
+    )
+    kinds = parser.add_subparsers(dest="check_kind", required=True, parser_class=type(parser))
+    copy = kinds.add_parser("copy", help="checks for copying a recovery point to a vault")
+    copy.add_argument("--recovery-point", required=True, metavar="ARN")
+    copy.add_argument("--to", required=True, metavar="VAULT_ARN", help="destination vault ARN")
+    copy.add_argument(
+        "--role-arn",
+        metavar="ARN",
+        help="role passed to StartCopyJob (default: the source account's "
+        "AWSBackupDefaultServiceRole)",
+    )
+    copy.add_argument(
+        "--delete-after-days",
+        type=int,
+        metavar="N",
+        help="the copy's retention (default: the recovery point's)",
+    )
+    copy.add_argument("--fix", action="store_true", help="offer the fixes drconsole can apply")
+    copy.add_argument("--yes", action="store_true", help="apply fixes without asking")
+    _common(copy)
+    copy.set_defaults(handler=run_check_copy)
+
+    restore = kinds.add_parser("restore", help="checks for restoring a recovery point")
+    restore.add_argument("--recovery-point", required=True, metavar="ARN")
+    restore.add_argument(
+        "--metadata",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="restore metadata overriding AWS's (repeatable)",
+    )
+    restore.add_argument("--role-arn", metavar="ARN", help="role passed to StartRestoreJob")
+    restore.add_argument(
+        "--account",
+        metavar="ID",
+        help="the account to restore into (default: the recovery point's)",
+    )
+    _common(restore)
+    restore.set_defaults(handler=run_check_restore)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source-account",
+        metavar="ID",
+        help="account holding the recovery point, for EBS/EC2 ARNs that omit it "
+        "(default: the caller's)",
+    )
+    parser.add_argument("--json", action="store_true", help="stable JSON on stdout")
+
+
+def parse_metadata(values: list[str]) -> dict[str, str]:
+    """`K=V` pairs -> dict; a malformed pair is a UsageError naming it."""
+    metadata: dict[str, str] = {}
+    for value in values:
+        key, sep, item = value.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--metadata {value!r}: expected KEY=VALUE")
+        metadata[key.strip()] = item
+    return metadata
+
+
+def _account(value: str | None, flag: str) -> str | None:
+    if value is not None and not (len(value) == 12 and value.isdigit()):
+        raise UsageError(f"{flag} {value!r}: expected a 12-digit account id")
+    return value
+
+
+def _sessions(args: argparse.Namespace) -> Any:
+    from drconsole.aws.session import AwsSessions
+    from drconsole.config import load_settings
+
+    return AwsSessions(load_settings(args))
+
+
+def run_check_copy(args: argparse.Namespace) -> int:
+    """Run the copy checks (and, with --fix, the fixes); print them; return the exit code."""
+    from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
+    from drconsole.checks.runner import run_copy_checks
+    from drconsole.commands import _check_output as check_output
+
+    parse_recovery_point_arn(args.recovery_point)
+    parse_vault_arn(args.to)
+    source_account = _account(args.source_account, "--source-account")
+    if args.delete_after_days is not None and args.delete_after_days < 1:
+        raise UsageError(f"--delete-after-days {args.delete_after_days}: must be at least 1")
+    if args.fix and args.json and not args.yes:
+        raise UsageError("--fix with --json needs --yes (there is no one to ask)")
+    sessions = _sessions(args)
+    if args.fix and sessions.read_only:
+        raise UsageError("--fix refused: read-only mode is on (fixes change AWS resources)")
+
+    def run() -> Any:
+        return run_copy_checks(
+            sessions,
+            args.recovery_point,
+            args.to,
+            role_arn=args.role_arn,
+            delete_after_days=args.delete_after_days,
+            account_hint=source_account,
+        )
+
+    report = run()
+    fixes: list[dict[str, Any]] = []
+    if args.fix:
+        fixes = check_output.offer_fixes(sessions, report, assume_yes=args.yes, quiet=args.json)
+        if any(f["applied"] for f in fixes):
+            report = run()
+    if args.json:
+        check_output.print_json(report, fixes if args.fix else None)
+    else:
+        check_output.print_report(report)
+    return 0 if report.ok else 1
+
+
+def run_check_restore(args: argparse.Namespace) -> int:
+    """Run the restore checks; print them; return the exit code."""
+    from drconsole.checks.arns import parse_recovery_point_arn
+    from drconsole.checks.runner import run_restore_checks
+    from drconsole.commands import _check_output as check_output
+
+    parse_recovery_point_arn(args.recovery_point)
+    metadata = parse_metadata(args.metadata)
+    account = _account(args.account, "--account")
+    source_account = _account(args.source_account, "--source-account")
+    if args.role_arn is not None and not args.role_arn.startswith("arn:"):
+        raise UsageError(f"--role-arn {args.role_arn!r}: expected an IAM role ARN")
+    sessions = _sessions(args)
+    report = run_restore_checks(
+        sessions,
+        args.recovery_point,
+        restoring_account=account,
+        role_arn=args.role_arn,
+        metadata=metadata,
+        account_hint=source_account,
+    )
+    if args.json:
+        check_output.print_json(report, None)
+    else:
+        check_output.print_report(report)
+    return 0 if report.ok else 1

@@ -1,0 +1,461 @@
+"""Copy verdicts: PASS, FAIL and UNKNOWN paths of every copy check, from facts alone."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from drconsole.checks import copy as checks
+from drconsole.checks import remedies
+from drconsole.checks.facts import (
+    CopyFacts,
+    CopyJobLoad,
+    KeyFacts,
+    OrgMembership,
+    RecoveryPointFacts,
+    RoleFacts,
+    ScpLevel,
+    Unreadable,
+    VaultFacts,
+    slr_arn,
+)
+from drconsole.models import CauseCode, CheckStatus
+
+SRC, DEST, OTHER = "111111111111", "222222222222", "333333333333"
+ORG = "o-abc123defg"
+REGION, DR = "eu-central-1", "eu-north-1"
+SRC_KEY = f"arn:aws:kms:{REGION}:{SRC}:key/11111111-2222-3333-4444-555555555555"
+DEST_KEY = f"arn:aws:kms:{DR}:{DEST}:key/aaaaaaaa-2222-3333-4444-555555555555"
+DEST_VAULT = f"arn:aws:backup:{DR}:{DEST}:backup-vault:central"
+DENIED = Unreadable("kms:GetKeyPolicy", "AccessDeniedException", "not authorized")
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "backup.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+
+
+def policy(*statements: dict[str, object]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+ORG_VAULT_POLICY = policy(
+    {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "backup:CopyIntoBackupVault",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG}},
+    }
+)
+OWNER = {
+    "Effect": "Allow",
+    "Principal": {"AWS": f"arn:aws:iam::{SRC}:root"},
+    "Action": "kms:*",
+    "Resource": "*",
+}
+SHARED_KEY_POLICY = policy(OWNER, *remedies.key_policy_statements(DEST))
+FULL_ACCESS = policy({"Effect": "Allow", "Action": "*", "Resource": "*"})
+
+
+def good_facts(resource_type: str = "EBS", **changes: object) -> CopyFacts:
+    """Facts of a cross-account, cross-Region copy that meets every rule."""
+    arn = {
+        "EBS": f"arn:aws:ec2:{REGION}::snapshot/snap-0123456789abcdef0",
+        "RDS": f"arn:aws:rds:{REGION}:{SRC}:snapshot:awsbackup:job-1",
+        "DynamoDB": f"arn:aws:backup:{REGION}:{SRC}:recovery-point:abc",
+        "S3": f"arn:aws:backup:{REGION}:{SRC}:recovery-point:s3",
+        "EC2": f"arn:aws:ec2:{REGION}::image/ami-0123456789abcdef0",
+    }[resource_type]
+    rp = RecoveryPointFacts(
+        arn=arn,
+        account_id=SRC,
+        region=REGION,
+        vault_name="prod-vault",
+        resource_type=resource_type,
+        resource_arn=f"arn:aws:ec2:{REGION}:{SRC}:volume/vol-1",
+        resource_name="data",
+        status="COMPLETED",
+        encryption_key_arn=SRC_KEY,
+        delete_after_days=35,
+    )
+    facts = CopyFacts(
+        recovery_point=rp,
+        dest_vault_arn=DEST_VAULT,
+        dest_account_id=DEST,
+        dest_region=DR,
+        dest_vault_name="central",
+        copy_role_arn=f"arn:aws:iam::{SRC}:role/service-role/AWSBackupDefaultServiceRole",
+        cross_account_enabled=True,
+        source_org=OrgMembership(SRC, ORG, OTHER, f"{ORG}/r-ab12/ou-ab12-prod1234/"),
+        dest_org=OrgMembership(DEST, ORG, OTHER, f"{ORG}/r-ab12/ou-ab12-sec12345/"),
+        dest_vault=VaultFacts(
+            arn=DEST_VAULT,
+            name="central",
+            account_id=DEST,
+            region=DR,
+            encryption_key_arn=DEST_KEY,
+            key=KeyFacts(DEST_KEY, "CUSTOMER", "Enabled", aliases=("alias/central",)),
+            access_policy=ORG_VAULT_POLICY,
+        ),
+        source_vault_policy=None,
+        source_scps=(ScpLevel("r-ab12", (("FullAWSAccess", FULL_ACCESS),)),),
+        source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", SHARED_KEY_POLICY),
+        dest_slr_exists=True,
+        copy_role=RoleFacts(
+            f"arn:aws:iam::{SRC}:role/service-role/AWSBackupDefaultServiceRole", TRUST
+        ),
+        job_load=CopyJobLoad((), 3),
+        lifecycle_delete_after_days=35,
+    )
+    return replace(facts, **changes)
+
+
+def with_vault(facts: CopyFacts, **changes: object) -> CopyFacts:
+    assert isinstance(facts.dest_vault, VaultFacts)
+    return replace(facts, dest_vault=replace(facts.dest_vault, **changes))
+
+
+def test_every_check_passes_on_good_facts() -> None:
+    results = checks.copy_verdicts(good_facts())
+    assert [c.status for c in results if c.status is not CheckStatus.PASS] == []
+    assert len({c.id for c in results}) == len(results) == 12
+
+
+@pytest.mark.parametrize(
+    ("verdict", "facts", "cause", "fix"),
+    [
+        (
+            checks.check_cross_account_setting,
+            good_facts(cross_account_enabled=False),
+            CauseCode.CROSS_ACCOUNT_DISABLED,
+            remedies.FIX_CROSS_ACCOUNT,
+        ),
+        (
+            checks.check_same_organization,
+            good_facts(dest_org=OrgMembership(DEST, "o-zzzzzzzzzz")),
+            CauseCode.NOT_SAME_ORG,
+            None,
+        ),
+        (
+            checks.check_same_organization,
+            good_facts(dest_org=OrgMembership(DEST, None)),
+            CauseCode.NOT_SAME_ORG,
+            None,
+        ),
+        (
+            checks.check_destination_vault,
+            good_facts(dest_vault=None),
+            CauseCode.VAULT_POLICY_DENIES_COPY,
+            None,
+        ),
+        (
+            checks.check_destination_vault,
+            with_vault(
+                good_facts(),
+                key=KeyFacts(DEST_KEY, "AWS", "Enabled", aliases=("alias/aws/backup",)),
+            ),
+            CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
+            None,
+        ),
+        (
+            checks.check_destination_vault,
+            with_vault(good_facts(), name="Default"),
+            CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
+            None,
+        ),
+        (
+            checks.check_destination_vault,
+            with_vault(good_facts(), key=KeyFacts(DEST_KEY, "CUSTOMER", "Disabled")),
+            CauseCode.KMS_KEY_UNUSABLE,
+            None,
+        ),
+        (
+            checks.check_destination_access_policy,
+            with_vault(good_facts(), access_policy=None),
+            CauseCode.VAULT_POLICY_DENIES_COPY,
+            remedies.FIX_VAULT_POLICY,
+        ),
+        (
+            checks.check_destination_access_policy,
+            with_vault(
+                good_facts(),
+                access_policy=policy(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"},
+                        "Action": "backup:CopyIntoBackupVault",
+                        "Resource": "*",
+                    }
+                ),
+            ),
+            CauseCode.VAULT_POLICY_DENIES_COPY,
+            remedies.FIX_VAULT_POLICY,
+        ),
+        (
+            checks.check_destination_access_policy,
+            with_vault(
+                good_facts(),
+                access_policy=policy(
+                    json.loads(ORG_VAULT_POLICY)["Statement"][0],
+                    {
+                        "Sid": "NoProd",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "backup:CopyIntoBackupVault",
+                        "Resource": "*",
+                        "Condition": {
+                            "ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": ["*/ou-ab12-prod*"]}
+                        },
+                    },
+                ),
+            ),
+            CauseCode.VAULT_POLICY_DENIES_COPY,
+            None,
+        ),
+        (
+            checks.check_vault_lock,
+            with_vault(good_facts(), locked=True, min_retention_days=90),
+            CauseCode.VAULT_LOCK_RETENTION,
+            None,
+        ),
+        (
+            checks.check_vault_lock,
+            with_vault(
+                good_facts(lifecycle_delete_after_days=None), locked=True, max_retention_days=400
+            ),
+            CauseCode.VAULT_LOCK_RETENTION,
+            None,
+        ),
+        (
+            checks.check_destination_slr,
+            good_facts(dest_slr_exists=False),
+            CauseCode.SERVICE_LINKED_ROLE_MISSING,
+            remedies.FIX_SERVICE_LINKED_ROLE,
+        ),
+        (
+            checks.check_source_vault_policy,
+            good_facts(
+                source_vault_policy=policy(
+                    {
+                        "Sid": "OnlyToFortKnox",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "backup:CopyFromBackupVault",
+                        "Resource": "*",
+                        "Condition": {
+                            "ForAllValues:ArnNotLike": {
+                                "backup:CopyTargets": [
+                                    "arn:aws:backup:us-west-1:123456789012:backup-vault:fort-knox"
+                                ]
+                            }
+                        },
+                    }
+                )
+            ),
+            CauseCode.VAULT_POLICY_DENIES_COPY,
+            None,
+        ),
+        (
+            checks.check_scps,
+            good_facts(
+                source_scps=(
+                    ScpLevel("r-ab12", (("FullAWSAccess", FULL_ACCESS),)),
+                    ScpLevel(
+                        "ou-ab12-prod1234",
+                        (
+                            ("FullAWSAccess", FULL_ACCESS),
+                            (
+                                "LimitCopyTargets",
+                                policy(
+                                    {
+                                        "Effect": "Deny",
+                                        "Action": "backup:CopyFromBackupVault",
+                                        "Resource": "*",
+                                        "Condition": {
+                                            "ForAllValues:StringNotLike": {
+                                                "backup:CopyTargetOrgPaths": [f"{ORG}/r-ab12/ou-x/"]
+                                            }
+                                        },
+                                    }
+                                ),
+                            ),
+                        ),
+                    ),
+                )
+            ),
+            CauseCode.ROLE_PERMISSIONS,
+            None,
+        ),
+        (
+            checks.check_scps,
+            good_facts(source_scps=(ScpLevel("ou-ab12-prod1234", ()),)),
+            CauseCode.ROLE_PERMISSIONS,
+            None,
+        ),
+        (
+            checks.check_source_key,
+            good_facts(source_key=KeyFacts(SRC_KEY, "AWS", "Enabled", aliases=("alias/aws/ebs",))),
+            CauseCode.AWS_MANAGED_RESOURCE_KEY,
+            None,
+        ),
+        (
+            checks.check_source_key,
+            good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", policy(OWNER))),
+            CauseCode.SOURCE_KEY_NOT_SHARED,
+            remedies.FIX_KEY_POLICY,
+        ),
+        (
+            checks.check_source_key,
+            good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "PendingDeletion", policy(OWNER))),
+            CauseCode.KMS_KEY_UNUSABLE,
+            None,
+        ),
+        (
+            checks.check_copy_role,
+            good_facts(copy_role=None),
+            CauseCode.ROLE_PERMISSIONS,
+            None,
+        ),
+        (
+            checks.check_copy_role,
+            good_facts(
+                copy_role=RoleFacts(
+                    f"arn:aws:iam::{SRC}:role/r",
+                    policy(
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ec2.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ),
+                )
+            ),
+            CauseCode.ROLE_PERMISSIONS,
+            None,
+        ),
+        (
+            checks.check_route,
+            good_facts("DynamoDB", dynamodb_advanced=False),
+            CauseCode.UNSUPPORTED_COPY_ROUTE,
+            None,
+        ),
+        (
+            checks.check_route,
+            good_facts("EC2", marketplace_product_codes=("prod-abc123",)),
+            CauseCode.MARKETPLACE_AMI,
+            None,
+        ),
+        (
+            checks.check_running_jobs,
+            good_facts(job_load=CopyJobLoad(("job-1",), 1)),
+            CauseCode.TOO_MANY_JOBS,
+            None,
+        ),
+        (
+            checks.check_running_jobs,
+            good_facts(job_load=CopyJobLoad((), 100)),
+            CauseCode.TOO_MANY_JOBS,
+            None,
+        ),
+    ],
+    ids=lambda value: getattr(value, "__name__", None) if callable(value) else None,
+)
+def test_fail_paths(verdict, facts, cause, fix) -> None:  # type: ignore[no-untyped-def]
+    result = verdict(facts)
+    assert result.status is CheckStatus.FAIL, result
+    assert result.cause is cause
+    assert result.fix_id == fix
+    assert result.remediation
+    assert verdict(good_facts()).status is CheckStatus.PASS
+
+
+@pytest.mark.parametrize(
+    ("verdict", "facts"),
+    [
+        (checks.check_cross_account_setting, good_facts(cross_account_enabled=DENIED)),
+        (checks.check_same_organization, good_facts(dest_org=DENIED)),
+        (checks.check_destination_vault, good_facts(dest_vault=DENIED)),
+        (checks.check_destination_vault, with_vault(good_facts(), key=DENIED)),
+        (checks.check_destination_access_policy, with_vault(good_facts(), access_policy=DENIED)),
+        (checks.check_vault_lock, good_facts(dest_vault=DENIED)),
+        (checks.check_destination_slr, good_facts(dest_slr_exists=DENIED)),
+        (checks.check_source_vault_policy, good_facts(source_vault_policy=DENIED)),
+        (checks.check_scps, good_facts(source_scps=DENIED)),
+        (checks.check_source_key, good_facts(source_key=DENIED)),
+        (
+            checks.check_source_key,
+            good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", DENIED)),
+        ),
+        (checks.check_copy_role, good_facts(copy_role=DENIED)),
+        (checks.check_route, good_facts("DynamoDB", dynamodb_advanced=DENIED)),
+        (checks.check_running_jobs, good_facts(job_load=DENIED)),
+        (
+            # The vault shares with the organization, whose id could not be read.
+            checks.check_destination_access_policy,
+            good_facts(source_org=DENIED),
+        ),
+    ],
+)
+def test_unreadable_facts_are_unknown_never_pass(verdict, facts) -> None:  # type: ignore[no-untyped-def]
+    result = verdict(facts)
+    assert result.status is CheckStatus.UNKNOWN, result
+
+
+def test_same_account_copy_skips_cross_account_rules() -> None:
+    facts = good_facts(
+        dest_account_id=SRC,
+        dest_vault_arn=f"arn:aws:backup:{DR}:{SRC}:backup-vault:dr",
+        cross_account_enabled=False,
+        dest_slr_exists=False,
+        source_key=KeyFacts(SRC_KEY, "AWS", "Enabled", aliases=("alias/aws/ebs",)),
+    )
+    facts = with_vault(facts, access_policy=None)
+    assert all(c.status is CheckStatus.PASS for c in checks.copy_verdicts(facts))
+
+
+def test_rds_cross_account_and_region_warns_with_two_hop_plan() -> None:
+    facts = good_facts("RDS", intermediate_vaults=(f"arn:aws:backup:{DR}:{SRC}:backup-vault:x",))
+    result = checks.check_route(facts)
+    assert result.status is CheckStatus.WARN
+    assert result.cause is CauseCode.UNSUPPORTED_COPY_ROUTE
+    assert "Two hops" in result.remediation and f"{SRC}:backup-vault:x" in result.remediation
+    same_region = replace(facts, dest_region=REGION)
+    assert checks.check_route(same_region).status is CheckStatus.PASS
+
+
+def test_fully_managed_types_accept_aws_managed_keys() -> None:
+    facts = with_vault(
+        good_facts(
+            "S3", source_key=KeyFacts(SRC_KEY, "AWS", "Enabled", aliases=("alias/aws/backup",))
+        ),
+        key=KeyFacts(DEST_KEY, "AWS", "Enabled", aliases=("alias/aws/backup",)),
+    )
+    assert checks.check_destination_vault(facts).status is CheckStatus.PASS
+    advanced = good_facts("DynamoDB", dynamodb_advanced=True)
+    assert checks.check_route(advanced).status is CheckStatus.PASS
+
+
+def test_key_remediation_names_the_real_accounts_and_key() -> None:
+    facts = good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", policy(OWNER)))
+    result = checks.check_source_key(facts)
+    assert SRC_KEY in result.remediation
+    assert f"arn:aws:iam::{DEST}:root" in result.remediation
+    assert "kms:GrantIsForAWSResource" in result.remediation
+    assert slr_arn(DEST) in result.evidence
+
+
+def test_vault_policy_remediation_is_exact_statement() -> None:
+    result = checks.check_destination_access_policy(with_vault(good_facts(), access_policy=None))
+    statement = remedies.vault_policy_statement(SRC)
+    assert remedies.pretty(statement) in result.remediation
+    assert "put-backup-vault-access-policy" in result.remediation
