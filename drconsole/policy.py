@@ -264,6 +264,8 @@ def _normalise_context(request: Request, principal: Principal) -> dict[str, tupl
     derived: dict[str, str] = {}
     if principal.kind == "service":
         derived = {"aws:principalservicename": principal.text, "aws:principalisawsservice": "true"}
+    elif principal.kind == "other":
+        derived = {"aws:principalisawsservice": "false"}
     else:
         derived["aws:principalaccount"] = principal.account
         derived["aws:principalisawsservice"] = "false"
@@ -416,7 +418,7 @@ def evaluate_resource_policy(
     adjusted = Request(request.action, request.principal, request.resource, context)
     decision = evaluate(parsed, adjusted)
     principal = parse_principal(request.principal)
-    iam = principal.kind != "service"
+    iam = principal.kind not in ("service", "other")
     cross_account = iam and principal.account != resource_account
     direct = any(r.grant in ("everyone", "principal") for r in decision.statements)
     needs_identity = decision.allowed and iam and (cross_account or not direct)

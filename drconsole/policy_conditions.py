@@ -378,6 +378,8 @@ ACCOUNT = re.compile(r"^\d{12}$")
 IAM_ARN = re.compile(r"^arn:([a-z0-9-]+):(iam|sts)::(\d{12}):(.+)$")
 SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
+PROVIDER_ARN = re.compile(r"^arn:[a-z0-9-]+:iam::\d{12}:(saml|oidc)-provider/.+$")
+CANONICAL_USER = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,8 +432,11 @@ def parse_principal(text: str) -> Principal:
     principal = _iam_principal(text)
     if principal is not None:
         return principal
-    if SERVICE_PRINCIPAL.match(text):
-        return Principal(text, "service", "", (("service", text),))
+    if SERVICE_PRINCIPAL.match(text) and re.search(r"\.amazonaws\.com(\.cn)?$", text):
+        return Principal(text, "service", "", (("name", text),))
+    if SERVICE_PRINCIPAL.match(text) or PROVIDER_ARN.match(text) or CANONICAL_USER.match(text):
+        # A web identity or SAML provider, or an S3 canonical user: matched by name only.
+        return Principal(text, "other", "", (("name", text),))
     raise UsageError(
         f"principal '{text}': expected an account id, an IAM or STS ARN "
         "(arn:aws:iam::ACCOUNT:root|user/NAME|role/NAME, "
@@ -485,7 +490,7 @@ def show_identity(identity: tuple[str, ...]) -> str:
         return f"session {identity[3]} of role {identity[2]} in {identity[1]}"
     if kind in ("role", "user", "federated"):
         return f"{kind} {identity[2]} in {identity[1]}"
-    return f"{kind} {identity[-1]}"
+    return identity[-1]
 
 
 def parse_principal_element(value: object, where: str) -> PrincipalSpec:
@@ -512,9 +517,8 @@ def parse_principal_element(value: object, where: str) -> PrincipalSpec:
                     hint = " (wildcards are not allowed here)" if "*" in entry else ""
                     raise PolicyError(f"{where}.AWS: invalid principal '{entry}'{hint}")
                 identities.add(parsed.own_identity)
-            elif kind == "Service":
-                identities.add(("service", entry))
             else:
-                identities.add(("other", entry))
+                # Service, Federated and CanonicalUser principals are matched by name.
+                identities.add(("name", entry))
     shown = json.dumps(value, sort_keys=True)
     return PrincipalSpec(everyone, frozenset(identities), shown)

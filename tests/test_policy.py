@@ -124,6 +124,14 @@ def test_json_text_and_dict_agree() -> None:
         ({"AWS": [f"arn:aws:iam::{OTHER}:root", ROLE]}, SESSION, "allow"),
         ({"AWS": [f"arn:aws:iam::{OTHER}:root", ROLE]}, f"arn:aws:iam::{OTHER}:user/x", "allow"),
         ({"AWS": [OTHER], "Service": ["backup.amazonaws.com"]}, "backup.amazonaws.com", "allow"),
+        ({"Federated": "accounts.google.com"}, "accounts.google.com", "allow"),
+        ({"Federated": "accounts.google.com"}, "backup.amazonaws.com", "implicit-deny"),
+        (
+            {"Federated": f"arn:aws:iam::{ACCT}:saml-provider/Okta"},
+            f"arn:aws:iam::{ACCT}:saml-provider/Okta",
+            "allow",
+        ),
+        ({"CanonicalUser": "a" * 64}, "a" * 64, "allow"),
     ],
 )
 def test_principal(principal_element: Any, requester: str, expected: str) -> None:
