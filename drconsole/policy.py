@@ -10,20 +10,22 @@ from typing import Any
 
 from drconsole.errors import UsageError
 from drconsole.policy_conditions import (
-    ACCOUNT,
     ConditionTest,
     Context,
     PolicyError,
-    Principal,
-    PrincipalSpec,
     Template,
     UnresolvedVariable,
     compile_template,
     parse_condition,
+    wildcard_match,
+)
+from drconsole.policy_principals import (
+    ACCOUNT,
+    Principal,
+    PrincipalSpec,
     parse_principal,
     parse_principal_element,
     show_identity,
-    wildcard_match,
 )
 
 __all__ = [

@@ -1,0 +1,160 @@
+"""Principals of the IAM policy language: parsing requesters and Principal/NotPrincipal."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from drconsole.errors import UsageError
+from drconsole.policy_conditions import PolicyError
+
+ACCOUNT = re.compile(r"^\d{12}$")
+IAM_ARN = re.compile(r"^arn:([a-z0-9-]+):(iam|sts)::(\d{12}):(.+)$")
+SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
+PROVIDER_ARN = re.compile(r"^arn:[a-z0-9-]+:iam::\d{12}:(saml|oidc)-provider/.+$")
+CANONICAL_USER = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A principal, as the request names it or a policy lists it.
+
+    `identities` is the chain AWS matches against Principal/NotPrincipal: an assumed-role
+    session is also its role and its account; a user or role is also its account.
+    """
+
+    text: str
+    kind: str  # account | user | role | assumed-role | federated-user | service | other
+    account: str = ""
+    identities: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def own_identity(self) -> tuple[str, ...]:
+        """The most specific identity (the first of the chain)."""
+        return self.identities[0]
+
+
+def _iam_principal(text: str) -> Principal | None:
+    match = IAM_ARN.match(text)
+    if ACCOUNT.match(text):
+        return Principal(text, "account", text, (("account", text),))
+    if match is None:
+        return None
+    service, account, rest = match.group(2), match.group(3), match.group(4)
+    account_id = ("account", account)
+    if service == "iam" and rest == "root":
+        return Principal(text, "account", account, (account_id,))
+    kind, _, path = rest.partition("/")
+    name = path.rsplit("/", 1)[-1]
+    if service == "iam" and kind in ("user", "role") and name:
+        return Principal(text, kind, account, ((kind, account, name), account_id))
+    if service == "sts" and kind == "assumed-role" and path.count("/") == 1:
+        role, session = path.split("/")
+        identities = (("session", account, role, session), ("role", account, role), account_id)
+        return Principal(text, "assumed-role", account, identities)
+    if service == "sts" and kind == "federated-user" and name:
+        return Principal(
+            text, "federated-user", account, (("federated", account, name), account_id)
+        )
+    return None
+
+
+def parse_principal(text: str) -> Principal:
+    """Parse the principal of a request: an ARN, an account id or a service principal."""
+    text = text.strip()
+    principal = _iam_principal(text)
+    if principal is not None:
+        return principal
+    if SERVICE_PRINCIPAL.match(text) and re.search(r"\.amazonaws\.com(\.cn)?$", text):
+        return Principal(text, "service", "", (("name", text),))
+    if SERVICE_PRINCIPAL.match(text) or PROVIDER_ARN.match(text) or CANONICAL_USER.match(text):
+        # A web identity or SAML provider, or an S3 canonical user: matched by name only.
+        return Principal(text, "other", "", (("name", text),))
+    raise UsageError(
+        f"principal '{text}': expected an account id, an IAM or STS ARN "
+        "(arn:aws:iam::ACCOUNT:root|user/NAME|role/NAME, "
+        "arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION) or a service principal "
+        "such as backup.amazonaws.com"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalSpec:
+    """A statement's Principal or NotPrincipal: `*`, or identities AWS matches exactly."""
+
+    everyone: bool
+    identities: frozenset[tuple[str, ...]]
+    shown: str
+
+    def matches(self, principal: Principal) -> tuple[bool, str]:
+        """Whether any identity of the principal's chain is listed."""
+        if self.everyone:
+            return True, "'*'"
+        for identity in principal.identities:
+            if identity in self.identities:
+                return True, show_identity(identity)
+        return False, self.shown
+
+    def grant_kind(self, principal: Principal) -> str:
+        """`everyone`, `principal` (its own ARN, or its role for a session) or `account`."""
+        if self.everyone:
+            return "everyone"
+        direct = any(i in self.identities for i in principal.identities if i[0] != "account")
+        return "principal" if direct else "account"
+
+    def unlisted(self, principal: Principal) -> tuple[str, ...] | None:
+        """For NotPrincipal: the first identity of the chain that is not listed, else None.
+
+        AWS excludes a requester from a NotPrincipal statement only when every identity of
+        its chain is listed: a role session needs the session ARN, the role ARN and the
+        account; a user needs the user ARN and the account.
+        """
+        if self.everyone:
+            return None
+        return next((i for i in principal.identities if i not in self.identities), None)
+
+
+def show_identity(identity: tuple[str, ...]) -> str:
+    """An identity of a principal chain in words."""
+    kind = identity[0]
+    if kind == "account":
+        return f"account {identity[1]}"
+    if kind == "session":
+        return f"session {identity[3]} of role {identity[2]} in {identity[1]}"
+    if kind in ("role", "user", "federated"):
+        return f"{kind} {identity[2]} in {identity[1]}"
+    return identity[-1]
+
+
+def parse_principal_element(value: object, where: str) -> PrincipalSpec:
+    """Parse and validate a Principal or NotPrincipal element."""
+    if value == "*":
+        return PrincipalSpec(True, frozenset(), "*")
+    if not isinstance(value, Mapping) or not value:
+        raise PolicyError(f'{where}: must be "*" or an object such as {{"AWS": [...]}}')
+    identities: set[tuple[str, ...]] = set()
+    everyone = False
+    for kind, entries in value.items():
+        if kind not in PRINCIPAL_TYPES:
+            raise PolicyError(f"{where}: unknown principal type '{kind}'")
+        items = entries if isinstance(entries, list) else [entries]
+        if not items or not all(isinstance(e, str) and e for e in items):
+            raise PolicyError(f"{where}.{kind}: must be a string or a list of strings")
+        for entry in items:
+            entry = entry.strip()
+            if kind == "AWS" and entry == "*":
+                everyone = True
+            elif kind == "AWS":
+                parsed = None if "*" in entry or "?" in entry else _iam_principal(entry)
+                if parsed is None:
+                    hint = " (wildcards are not allowed here)" if "*" in entry else ""
+                    raise PolicyError(f"{where}.AWS: invalid principal '{entry}'{hint}")
+                identities.add(parsed.own_identity)
+            else:
+                # Service, Federated and CanonicalUser principals are matched by name.
+                identities.add(("name", entry))
+    shown = json.dumps(value, sort_keys=True)
+    return PrincipalSpec(everyone, frozenset(identities), shown)
