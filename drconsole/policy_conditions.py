@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from operator import eq, ge, gt, le, lt
 
 from drconsole.errors import UsageError
@@ -99,6 +100,7 @@ def plain(chars: Chars) -> str:
     return "".join(c for c, _ in chars)
 
 
+@lru_cache(maxsize=4096)
 def wildcard_regex(chars: Chars, ignore_case: bool = False) -> re.Pattern[str]:
     """A regex where live `*` matches any run of characters and live `?` exactly one."""
     pieces: list[str] = []

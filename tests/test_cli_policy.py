@@ -137,3 +137,14 @@ def test_missing_required_flag_is_a_usage_error() -> None:
     run = simulate("--policy", str(SCP))
     assert run.returncode == 2
     assert "--action" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_accepts_aws_cli_get_policy_output_as_is() -> None:
+    wrapped = json.dumps({"Policy": KEY_POLICY.read_text(), "PolicyName": "default"})
+    run = simulate(
+        "--policy", "-", "--action", "kms:CreateGrant", "--principal", SLR_SESSION,
+        "--context", "kms:GrantIsForAWSResource=true", "--json",
+        stdin=wrapped,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["statements"][0]["index"] == 1

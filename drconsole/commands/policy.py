@@ -91,6 +91,20 @@ def read_policy(source: str) -> tuple[str, str]:
         raise UsageError(f"--policy {source}: not UTF-8 text") from None
 
 
+def unwrap_cli_output(text: str) -> str:
+    """The policy inside `aws kms get-key-policy` or `aws backup get-backup-vault-access-policy`
+    output (`{"Policy": "<policy JSON>", ...}`), so their output can be given as it is."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return text  # the evaluator reports the JSON error with its line and column
+    if isinstance(document, dict) and "Statement" not in document:
+        inner = document.get("Policy")
+        if isinstance(inner, str):
+            return inner
+    return text
+
+
 def run_simulate(args: argparse.Namespace) -> int:
     """Evaluate the policy and print the decision; 0 allow, 1 deny."""
     from drconsole.policy import PolicyError, Request, evaluate
@@ -99,7 +113,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     text, name = read_policy(args.policy)
     request = Request(args.action, args.principal, args.resource, context)
     try:
-        decision = evaluate(text, request)
+        decision = evaluate(unwrap_cli_output(text), request)
     except PolicyError as error:
         raise PolicyError(f"policy {name}: {error}") from None
     if args.json:
