@@ -114,7 +114,7 @@ NETWORK_TEXT = re.compile(
     r"|connection was closed before we received|ssl validation failed|name or service not known"
     r"|temporary failure in name resolution|connection refused|failed to establish a new connection"
     r"|max retries exceeded with url|network is unreachable|connection reset by peer"
-    r"|timed out",
+    r"|connection timed out",
     re.IGNORECASE,
 )
 SERVICE_TEXT = re.compile(

@@ -237,7 +237,9 @@ def source_key_not_shared(match: re.Match[str] | None, facts: Facts) -> Diagnosi
         f" {fill(key, 'SOURCE_KEY_ARN')}, which the destination account's AWS Backup"
         " service-linked role cannot use. During a"
         " cross-account copy that role must create a grant on the source key, and the key policy"
-        " does not allow it (less often: the key is disabled or scheduled for deletion).",
+        " does not allow it (less often: the key is disabled or scheduled for deletion). If the"
+        " snapshot is encrypted with an AWS managed key (aws/ebs, aws/rds), no key policy can fix"
+        " it: see AWS_MANAGED_RESOURCE_KEY.",
         f"In the key's account{owner}, add to the key policy:\n"
         f"{policy_json(*statements)}\n"
         f"{f.key_policy_commands(fill(key, 'SOURCE_KEY_ARN'))}\n"
@@ -420,3 +422,39 @@ def _role_of(principal: str) -> str | None:
         parts = principal.split(":assumed-role/", 1)[1].split("/")
         return f"{principal.split(':assumed-role/')[0]}:role/{parts[0]}"
     return principal if ":role/" in principal else None
+
+
+TARGET_NAME_KEYS = (
+    ("table", "DynamoDB: --metadata targetTableName=<NEW_NAME>"),
+    ("db instance", "RDS: --metadata DBInstanceIdentifier=<NEW_ID>"),
+    ("db cluster", "Aurora: --metadata DBClusterIdentifier=<NEW_ID>"),
+    ("file system", "EFS: --metadata newFileSystem=true CreationToken=<NEW_TOKEN>"),
+    ("bucket", "S3: --metadata DestinationBucketName=<NEW_BUCKET>"),
+)
+
+
+def restore_target_exists(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    text = facts.text.lower()
+    hints = [hint for kind, hint in TARGET_NAME_KEYS if kind in text] or [
+        hint for _, hint in TARGET_NAME_KEYS
+    ]
+    return _d(
+        CauseCode.UNKNOWN,
+        "No cause code covers this, but the message is clear: the restore would create a"
+        " resource whose name is already taken (in this account and Region, or for S3 bucket"
+        " names, anywhere).",
+        "Restore under a new name, or delete the existing resource first:\n"
+        + "\n".join(f"  drconsole restore --recovery-point <ARN> {hint}" for hint in hints),
+    )
+
+
+def restore_target_missing(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    return _d(
+        CauseCode.UNKNOWN,
+        "No cause code covers this, but the message is clear: the restore metadata names a"
+        " subnet, security group, file system or bucket that does not exist in the account and"
+        " Region of the restore.",
+        "Give identifiers that exist where you restore (see drconsole check restore"
+        " --recovery-point <ARN>), e.g. --metadata SubnetId=<SUBNET> or"
+        " --metadata DBSubnetGroupName=<GROUP>, or create the missing resource first.",
+    )

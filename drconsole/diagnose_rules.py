@@ -20,6 +20,8 @@ from drconsole.diagnose_remedies import (
     not_authorized,
     not_same_org,
     rds_option_group,
+    restore_target_exists,
+    restore_target_missing,
     role_insufficient,
     role_not_assumable,
     slr_missing,
@@ -142,16 +144,23 @@ RULES: tuple[Rule, ...] = (
             r"(?:does not support|not supported|cannot|can't).{0,40}(?:restor|recover)\w*"
             r".{0,60}(?:from one aws account to another|across (?:aws )?accounts|cross[- ]account)",
             r"cross[- ]account restor\w* (?:is )?not supported",
+            r"restores only recovery points of the calling account",
+            r"recovery point \S+ belongs to account \d{12}",
         ),
-        "AWS Backup does not support recovering resources from one AWS account to another.",
-        "seeds/aws-backup-docs-cross-account.txt",
+        "AWS Backup does not support recovering resources from one AWS account to another. /"
+        " Recovery point arn:aws:backup:eu-north-1:222222222222:recovery-point:abc belongs to"
+        " account 222222222222. AWS Backup restores only recovery points of the calling account"
+        " 111111111111: copy it into a vault of account 111111111111 first.",
+        "seeds/aws-backup-docs-cross-account.txt; sandbox StartRestoreJob refusal",
         cross_account_restore,
     ),
     Rule(
         "vault-lock-retention",
         CauseCode.VAULT_LOCK_RETENTION,
         _p(
-            r"vault ?lock",
+            r"vault ?lock\b.{0,80}(?:cannot|can't|not\b|outside|violat|denied|fail|exceed"
+            r"|retention|protect|prevent)",
+            r"(?:cannot|can't|not\b|fail\w*|denied|protected|prevent\w*) .{0,80}vault ?lock",
             r"locked (?:backup )?vault",
             r"(?:min|max)(?:imum)? ?retention ?(?:days|period)",
             r"retention (?:period|days).{0,60}"
@@ -185,6 +194,7 @@ RULES: tuple[Rule, ...] = (
             r"(?:no|missing) service[- ]linked role",
             r"(?:AWSServiceRoleForBackup|aws-service-role/backup\.amazonaws\.com)\S*\s+cannot be"
             r" assumed",
+            r"provided role \S*aws-service-role/backup\.amazonaws\.com/AWSServiceRoleForBackup",
         ),
         "The provided role arn:aws:iam::222222222222:role/aws-service-role/backup.amazonaws.com/"
         "AWSServiceRoleForBackup cannot be assumed by AWS Backup.",
@@ -332,5 +342,33 @@ RULES: tuple[Rule, ...] = (
         " allows the backup:StartCopyJob action",
         "IAM AccessDenied message format",
         not_authorized,
+    ),
+    Rule(
+        "restore-target-exists",
+        CauseCode.UNKNOWN,
+        _p(
+            r"(?:table|db instance|db cluster|file system|bucket)\b.{0,80}already exists",
+            r"bucket name is not available",
+            r"you already own it",
+            r"BucketAlready(?:Exists|OwnedByYou)",
+        ),
+        "Table already exists: orders / DB instance already exists / The requested bucket name"
+        " is not available. The bucket namespace is shared by all users of the system. Please"
+        " select a different name and try again",
+        "DynamoDB, RDS, EFS and S3 messages passed on as the restore job's StatusMessage",
+        restore_target_exists,
+    ),
+    Rule(
+        "restore-target-missing",
+        CauseCode.UNKNOWN,
+        _p(
+            r"the (?:subnet id|security group) '?[\w-]+'? does not exist",
+            r"file system '?fs-[\w-]+'? does not exist",
+            r"the specified bucket does not exist",
+        ),
+        "The subnet ID 'subnet-0abc' does not exist / File system 'fs-0abc' does not exist. /"
+        " The specified bucket does not exist",
+        "EC2, EFS and S3 messages passed on as the restore job's StatusMessage",
+        restore_target_missing,
     ),
 )
