@@ -12,6 +12,7 @@ from moto.backup.responses import BackupResponse
 
 from . import store
 from .shapes import BackupError, invalid_parameter, missing_parameter, not_found, serialize
+from .transfer_api import TransferApiMixin
 
 MAX_RESULTS = 1000
 
@@ -61,13 +62,8 @@ def epoch(value: Any) -> float | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-class SandboxBackupResponse(BackupResponse):
+class SandboxBackupResponse(TransferApiMixin, BackupResponse):
     """moto's Backup responses plus the operations drconsole relies on, shaped by botocore."""
-
-    @property
-    def sandbox(self) -> store.SandboxBackupBackend:
-        """The caller's account and Region of the sandbox Backup backend."""
-        return store.backend_for(self.current_account, self.region)
 
     # ---- input helpers -------------------------------------------------------------------
     def inputs(self) -> dict[str, Any]:
@@ -353,13 +349,29 @@ class SandboxBackupResponse(BackupResponse):
         return self.answer("UpdateGlobalSettings", {})
 
     def describe_region_settings(self) -> str:
-        """DescribeRegionSettings: every resource type opted in, as in a new account."""
-        opt_in = {t: True for t in store.RESOURCE_TYPES}
-        managed = {"DynamoDB": True, "EFS": True}
-        return self.answer(
-            "DescribeRegionSettings",
-            {"ResourceTypeOptInPreference": opt_in, "ResourceTypeManagementPreference": managed},
-        )
+        """DescribeRegionSettings of the caller's account and Region."""
+        with store.LOCK:
+            extras = self.sandbox.extras
+            body = {
+                "ResourceTypeOptInPreference": dict(extras.opt_in_preference),
+                "ResourceTypeManagementPreference": dict(extras.management_preference),
+            }
+        return self.answer("DescribeRegionSettings", body)
+
+    def update_region_settings(self) -> str:
+        """UpdateRegionSettings: opt-in and management preferences (e.g. DynamoDB advanced)."""
+        opt_in = self.param("ResourceTypeOptInPreference") or {}
+        managed = self.param("ResourceTypeManagementPreference") or {}
+        for name, value in {**opt_in, **managed}.items():
+            if not isinstance(value, bool):
+                raise invalid_parameter(f"The preference for {name} must be a boolean")
+        for name in managed:
+            if name not in ("DynamoDB", "EFS"):
+                raise invalid_parameter(f"Resource type {name} has no management preference")
+        with store.LOCK:
+            self.sandbox.extras.opt_in_preference.update(opt_in)
+            self.sandbox.extras.management_preference.update(managed)
+        return self.answer("UpdateRegionSettings", {})
 
     def get_recovery_point_restore_metadata(self) -> str:
         """GetRecoveryPointRestoreMetadata, from the sandbox's restore rules."""

@@ -38,6 +38,7 @@ _injected: dict[str, deque[str]] = {}
 _due: list[tuple[float, int, Job]] = []
 _order = itertools.count()
 
+JOB_ID_MEMBER = {"backup": "BackupJobId", "copy": "CopyJobId", "restore": "RestoreJobId"}
 FINISHED = frozenset({"COMPLETED", "FAILED", "ABORTED", "PARTIAL", "EXPIRED"})
 
 
@@ -206,6 +207,7 @@ def schedule(
         "restore": (RESTORE_QUEUED, RESTORE_BASE),
         "backup": (BACKUP_QUEUED, BACKUP_BASE),
     }[kind]
+    fields = {**fields, JOB_ID_MEMBER[kind]: job_id}
     wait, run = phase_durations(queued, running, size_bytes)
     now = time.time()
     sandbox_total = (wait + run) * time_scale()

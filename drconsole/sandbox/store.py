@@ -224,6 +224,14 @@ class BackupExtras:
         default_factory=lambda: {"backup": {}, "copy": {}, "restore": {}}
     )
     idempotency: dict[tuple[str, str], tuple[str, Any]] = field(default_factory=dict)
+    # DescribeRegionSettings: accounts opted in to every type; DynamoDB advanced features and
+    # EFS cold storage on, as AWS sets them for accounts that start using Backup today.
+    opt_in_preference: dict[str, bool] = field(
+        default_factory=lambda: dict.fromkeys(RESOURCE_TYPES, True)
+    )
+    management_preference: dict[str, bool] = field(
+        default_factory=lambda: {"DynamoDB": True, "EFS": True}
+    )
 
 
 class SandboxBackupBackend(BackupBackend):

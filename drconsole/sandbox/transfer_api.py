@@ -1,0 +1,278 @@
+"""Copy and restore jobs in the sandbox: the copy rules and restore rules decide the outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import engine, store
+from .jobs_api import (
+    CONCURRENT_COPY_LIMIT,
+    MSG_CROSS_ACCOUNT_RESTORE,
+    VAULT_ARN,
+    JobsApiMixin,
+    new_job_id,
+    rules,
+)
+from .shapes import BackupError, invalid_parameter, not_found
+
+
+def find_point_anywhere(arn: str) -> store.RecoveryPoint | None:
+    """The recovery point with this ARN in any account and Region, or None."""
+    for _account, _region, backend in store.iter_backends():
+        point = backend.extras.points.get(arn)
+        if point is not None:
+            return point
+    return None
+
+
+class TransferApiMixin(JobsApiMixin):
+    """StartCopyJob, StartRestoreJob and their describe/list operations."""
+
+    # ---- copy jobs -----------------------------------------------------------------------
+    def start_copy_job(self) -> str:
+        """StartCopyJob, called in the source account and Region."""
+        point_arn = self.param("RecoveryPointArn", required=True)
+        source_vault_name = self.param("SourceBackupVaultName", required=True)
+        dest_vault_arn = self.param("DestinationBackupVaultArn", required=True)
+        role_arn = self.param("IamRoleArn", required=True)
+        lifecycle = self.param("Lifecycle") or {}
+        match = VAULT_ARN.fullmatch(dest_vault_arn)
+        if match is None:
+            raise invalid_parameter(f"Invalid destination backup vault ARN: {dest_vault_arn}")
+        dest_region, dest_account, dest_vault_name = match.groups()
+        inputs = {
+            "point": point_arn,
+            "source": source_vault_name,
+            "dest": dest_vault_arn,
+            "role": role_arn,
+            "lifecycle": lifecycle,
+        }
+        with store.LOCK:
+            earlier = self._idempotent("copy", inputs)
+            if earlier is not None:
+                return self._copy_started(earlier)
+            source_vault = self.vault(source_vault_name)
+            point = self.sandbox.points_of(source_vault_name).items.get(point_arn)
+            if point is None:
+                raise not_found(f"Recovery point {point_arn} not found in {source_vault_name}")
+            self._check_copy_quota(dest_region)
+            dest_backend = store.backend_for(dest_account, dest_region)
+            dest_vault = dest_backend.vaults.get(dest_vault_name)
+            attempt = rules("copy_rules").CopyAttempt(
+                source_account_id=self.current_account,
+                source_region=self.region,
+                source_vault_name=source_vault_name,
+                dest_account_id=dest_account,
+                dest_region=dest_region,
+                dest_vault_name=dest_vault_name,
+                dest_vault_key_arn=None if dest_vault is None else dest_vault.encryption_key_arn,
+                dest_vault_access_policy=dest_backend.extras.access_policies.get(dest_vault_name),
+                cross_account_enabled=store.cross_account_backup_enabled(self.current_account),
+                single_action_db_copy=engine.options().single_action_db_copy,
+                resource_type=point.resource_type,
+                resource_arn=point.resource_arn,
+                source_key_arn=point.encryption_key_arn,
+                iam_role_arn=role_arn,
+                dynamodb_advanced_features=self.sandbox.extras.management_preference.get(
+                    "DynamoDB", True
+                ),
+            )
+            refusal = rules("copy_rules").copy_start_error(attempt)
+            if refusal is not None:
+                raise BackupError(*refusal)
+            failure = engine.take_injected_failure(point.resource_arn)
+            if failure is None:
+                failure = rules("copy_rules").copy_failure(attempt)
+            job = engine.schedule(
+                "copy",
+                new_job_id(),
+                self.current_account,
+                self.region,
+                point.size_bytes,
+                {
+                    "AccountId": self.current_account,
+                    "SourceBackupVaultArn": source_vault.backup_vault_arn,
+                    "SourceRecoveryPointArn": point.arn,
+                    "DestinationBackupVaultArn": dest_vault_arn,
+                    "DestinationVaultType": "BACKUP_VAULT",
+                    "DestinationEncryptionKeyArn": attempt.dest_vault_key_arn,
+                    "DestinationRecoveryPointLifecycle": lifecycle or None,
+                    "ResourceArn": point.resource_arn,
+                    "ResourceType": point.resource_type,
+                    "ResourceName": point.resource_name or None,
+                    "BackupSizeInBytes": point.size_bytes,
+                    "IamRoleArn": role_arn,
+                    "IsParent": False,
+                },
+                self._copy_completion(point, dest_account, dest_region, dest_vault_name, lifecycle),
+                failure,
+            )
+            self._remember("copy", inputs, job)
+            return self._copy_started(job)
+
+    def _check_copy_quota(self, dest_region: str) -> None:
+        running = [
+            job
+            for job in self.sandbox.extras.jobs["copy"].values()
+            if not job.settled
+            and job.fields["DestinationBackupVaultArn"].split(":")[3] == dest_region
+        ]
+        for job in running:
+            job.refresh()
+        if sum(1 for job in running if not job.settled) >= CONCURRENT_COPY_LIMIT:
+            raise BackupError(
+                "LimitExceededException",
+                f"Too many concurrent copy jobs to {dest_region}: the limit is "
+                f"{CONCURRENT_COPY_LIMIT} per account and destination Region",
+            )
+
+    @staticmethod
+    def _copy_completion(
+        source: store.RecoveryPoint,
+        dest_account: str,
+        dest_region: str,
+        dest_vault_name: str,
+        lifecycle: dict[str, Any],
+    ) -> Callable[[engine.Job], None]:
+        """The side effect of a completed copy: the destination recovery point."""
+
+        def complete(job: engine.Job) -> None:
+            backend = store.backend_for(dest_account, dest_region)
+            vault = backend.vaults.get(dest_vault_name)
+            if vault is None:
+                raise engine.JobFailed(f"Backup vault {dest_vault_name} does not exist.")
+            copy = store.RecoveryPoint(
+                arn=store.recovery_point_arn(dest_account, dest_region, source.resource_type),
+                account_id=dest_account,
+                region=dest_region,
+                vault_name=dest_vault_name,
+                vault_arn=vault.backup_vault_arn,
+                resource_arn=source.resource_arn,
+                resource_type=source.resource_type,
+                resource_name=source.resource_name,
+                created=job.end_at,
+                completed=job.end_at,
+                encryption_key_arn=vault.encryption_key_arn,
+                size_bytes=source.size_bytes,
+                source_backup_vault_arn=source.vault_arn,
+                iam_role_arn=job.fields["IamRoleArn"],
+                delete_after_days=lifecycle.get("DeleteAfterDays"),
+                move_to_cold_after_days=lifecycle.get("MoveToColdStorageAfterDays"),
+            )
+            backend.add_point(copy)
+            job.results["DestinationRecoveryPointArn"] = copy.arn
+
+        return complete
+
+    def _copy_started(self, job: engine.Job) -> str:
+        return self.answer(
+            "StartCopyJob",
+            {"CopyJobId": job.job_id, "CreationDate": job.created, "IsParent": False},
+        )
+
+    def describe_copy_job(self) -> str:
+        """DescribeCopyJob."""
+        with store.LOCK:
+            job = self._job("copy", "CopyJobId")
+            row = job.describe()
+        return self.answer("DescribeCopyJob", {"CopyJob": row})
+
+    def list_copy_jobs(self) -> str:
+        """ListCopyJobs with AWS's filters (ByAccountId org-wide from the management account)."""
+        checks = [
+            self._equals("ByResourceArn", "ResourceArn"),
+            self._equals("ByState", "State"),
+            self._equals("ByResourceType", "ResourceType"),
+            self._equals("ByDestinationVaultArn", "DestinationBackupVaultArn"),
+            self._equals("BySourceRecoveryPointArn", "SourceRecoveryPointArn"),
+        ]
+        return self._list_jobs(
+            "copy", "ListCopyJobs", "CopyJobId", lambda r: all(c(r) for c in checks)
+        )
+
+    # ---- restore jobs --------------------------------------------------------------------
+    def start_restore_job(self) -> str:
+        """StartRestoreJob, in the account and Region that hold the recovery point."""
+        point_arn = self.param("RecoveryPointArn", required=True)
+        metadata = self.param("Metadata", required=True)
+        role_arn = self.param("IamRoleArn")
+        requested_type = self.param("ResourceType")
+        inputs = {"point": point_arn, "metadata": metadata, "role": role_arn}
+        with store.LOCK:
+            earlier = self._idempotent("restore", inputs)
+            if earlier is not None:
+                return self.answer("StartRestoreJob", {"RestoreJobId": earlier.job_id})
+            point = self.sandbox.extras.points.get(point_arn)
+            if point is None:
+                elsewhere = find_point_anywhere(point_arn)
+                if elsewhere is not None and elsewhere.account_id != self.current_account:
+                    raise invalid_parameter(
+                        MSG_CROSS_ACCOUNT_RESTORE.format(
+                            arn=point_arn, owner=elsewhere.account_id, caller=self.current_account
+                        )
+                    )
+                raise not_found(f"Recovery point {point_arn} not found")
+            resource_type = requested_type or point.resource_type
+            restores = rules("restores")
+            refusal = restores.restore_start_error(
+                self.current_account, self.region, resource_type, metadata, role_arn
+            )
+            if refusal is not None:
+                raise BackupError(*refusal)
+            failure = engine.take_injected_failure(point.resource_arn)
+            if failure is None:
+                failure = restores.restore_failure(
+                    self.current_account, self.region, resource_type, metadata, role_arn
+                )
+            account, region = self.current_account, self.region
+
+            def complete(job: engine.Job) -> None:
+                try:
+                    created = restores.create_restored_resource(
+                        account, region, resource_type, dict(metadata), point.arn
+                    )
+                except Exception as exc:
+                    raise engine.JobFailed(str(exc)) from exc
+                job.results["CreatedResourceArn"] = created
+                point.last_restore_time = job.end_at
+
+            job = engine.schedule(
+                "restore",
+                new_job_id(),
+                account,
+                region,
+                point.size_bytes,
+                {
+                    "AccountId": account,
+                    "RecoveryPointArn": point.arn,
+                    "SourceResourceArn": point.resource_arn,
+                    "BackupVaultArn": point.vault_arn,
+                    "BackupSizeInBytes": point.size_bytes,
+                    "IamRoleArn": role_arn,
+                    "ResourceType": resource_type,
+                    "RecoveryPointCreationDate": point.created,
+                    "IsParent": False,
+                },
+                complete,
+                failure,
+            )
+            self._remember("restore", inputs, job)
+        return self.answer("StartRestoreJob", {"RestoreJobId": job.job_id})
+
+    def describe_restore_job(self) -> str:
+        """DescribeRestoreJob."""
+        with store.LOCK:
+            job = self._job("restore", "RestoreJobId")
+            row = job.describe()
+        return self.answer("DescribeRestoreJob", row)
+
+    def list_restore_jobs(self) -> str:
+        """ListRestoreJobs with AWS's filters."""
+        checks = [
+            self._equals("ByStatus", "Status"),
+            self._equals("ByResourceType", "ResourceType"),
+        ]
+        return self._list_jobs(
+            "restore", "ListRestoreJobs", "RestoreJobId", lambda r: all(c(r) for c in checks)
+        )
