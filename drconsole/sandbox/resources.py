@@ -1,10 +1,18 @@
-"""Real moto resources for the scenarios: the resources recovery points protect, and AWS keys.
+"""Real moto resources: those the scenarios' recovery points protect, and those restores create.
 
 Everything is created in moto's backends of the given account and Region, in this process, so it
-is visible through moto's ordinary API over HTTP as that account.
+is visible through moto's ordinary API over HTTP as that account. Each builder returns the ARN
+AWS gives the resource (the CreatedResourceArn of a restore job).
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+DEFAULT_INSTANCE_TYPE = "t3.micro"
+DEFAULT_DB_CLASS = "db.t3.micro"
 
 
 def aws_managed_key(account_id: str, region: str, alias: str = "aws/backup") -> str:
@@ -27,3 +35,345 @@ def aws_managed_key(account_id: str, region: str, alias: str = "aws/backup") -> 
     key.key_manager = "AWS"
     backend.create_alias(key.id, alias_name)
     return str(key.arn)
+
+
+def _ec2(account_id: str, region: str) -> Any:
+    from moto.ec2.models import ec2_backends
+
+    return ec2_backends[account_id][region]
+
+
+def default_subnet(account_id: str, region: str, zone: str | None = None) -> Any:
+    """The default VPC's subnet in `zone` (or the first zone) of the account and Region."""
+    subnets = _ec2(account_id, region).get_default_subnets()
+    if zone and zone in subnets:
+        return subnets[zone]
+    return subnets[sorted(subnets)[0]]
+
+
+def default_security_group(account_id: str, region: str) -> Any:
+    """The default VPC's default security group."""
+    backend = _ec2(account_id, region)
+    vpc = backend.get_default_vpc()
+    return backend.get_security_group_from_name("default", vpc.id if vpc else None)
+
+
+def ebs_volume(
+    account_id: str,
+    region: str,
+    *,
+    zone: str,
+    size_gib: int = 8,
+    volume_type: str = "gp3",
+    kms_key_id: str | None = None,
+    encrypted: bool = False,
+    iops: int | None = None,
+    throughput: int | None = None,
+    name: str = "",
+) -> str:
+    """An EBS volume; returns arn:aws:ec2:REGION:ACCOUNT:volume/vol-..."""
+    backend = _ec2(account_id, region)
+    volume = backend.create_volume(
+        size=size_gib,
+        zone_name=zone,
+        encrypted=encrypted or bool(kms_key_id),
+        kms_key_id=kms_key_id,
+        volume_type=volume_type,
+        iops=iops,
+        throughput=throughput,
+    )
+    if name:
+        volume.add_tags({"Name": name})
+    return f"arn:aws:ec2:{region}:{account_id}:volume/{volume.id}"
+
+
+def any_image_id(account_id: str, region: str) -> str:
+    """An AMI that exists in the Region (moto ships Amazon's public ones)."""
+    amis = _ec2(account_id, region).amis
+    return str(sorted(amis)[0])
+
+
+def ec2_instance(
+    account_id: str,
+    region: str,
+    *,
+    instance_type: str = DEFAULT_INSTANCE_TYPE,
+    subnet_id: str | None = None,
+    security_group_ids: Sequence[str] = (),
+    image_id: str | None = None,
+    name: str = "",
+) -> str:
+    """A running EC2 instance; returns arn:aws:ec2:REGION:ACCOUNT:instance/i-..."""
+    backend = _ec2(account_id, region)
+    subnet = backend.get_subnet(subnet_id) if subnet_id else default_subnet(account_id, region)
+    groups = list(security_group_ids) or [default_security_group(account_id, region).id]
+    reservation = backend.run_instances(
+        image_id or any_image_id(account_id, region),
+        1,
+        None,
+        [],
+        instance_type=instance_type,
+        is_instance_type_default=False,
+        subnet_id=subnet.id,
+        security_group_ids=groups,
+        region_name=region,
+        tags={"instance": {"Name": name}} if name else {},
+    )
+    instance = reservation.instances[0]
+    return f"arn:aws:ec2:{region}:{account_id}:instance/{instance.id}"
+
+
+def _rds(account_id: str, region: str) -> Any:
+    from moto.rds.models import rds_backends
+
+    return rds_backends[account_id][region]
+
+
+def rds_instance(
+    account_id: str,
+    region: str,
+    *,
+    identifier: str,
+    instance_class: str = DEFAULT_DB_CLASS,
+    engine: str = "postgres",
+    port: int | None = None,
+    multi_az: bool = False,
+    kms_key_id: str | None = None,
+    availability_zone: str | None = None,
+    security_group_ids: Sequence[str] = (),
+    allocated_storage: int = 20,
+) -> str:
+    """An RDS DB instance; returns arn:aws:rds:REGION:ACCOUNT:db:IDENTIFIER."""
+    database = _rds(account_id, region).create_db_instance(
+        {
+            "db_instance_identifier": identifier,
+            "db_instance_class": instance_class,
+            "engine": engine,
+            "port": port,
+            "multi_az": multi_az,
+            "allocated_storage": allocated_storage,
+            "storage_encrypted": bool(kms_key_id),
+            "kms_key_id": kms_key_id,
+            "availability_zone": availability_zone,
+            "vpc_security_group_ids": list(security_group_ids),
+            "master_username": "dbadmin",
+            "master_user_password": "sandbox-password",
+        }
+    )
+    return str(database.db_instance_arn)
+
+
+def aurora_cluster(
+    account_id: str,
+    region: str,
+    *,
+    identifier: str,
+    engine: str = "aurora-postgresql",
+    port: int | None = None,
+    kms_key_id: str | None = None,
+    database_name: str | None = None,
+    security_group_ids: Sequence[str] = (),
+) -> str:
+    """An Aurora DB cluster; returns arn:aws:rds:REGION:ACCOUNT:cluster:IDENTIFIER."""
+    cluster = _rds(account_id, region).create_db_cluster(
+        {
+            "db_cluster_identifier": identifier,
+            "engine": engine,
+            "port": port,
+            "storage_encrypted": bool(kms_key_id),
+            "kms_key_id": kms_key_id,
+            "database_name": database_name,
+            "vpc_security_group_ids": list(security_group_ids),
+            "master_username": "dbadmin",
+            "master_user_password": "sandbox-password",
+        }
+    )
+    return str(cluster.db_cluster_arn)
+
+
+def _dynamodb(account_id: str, region: str) -> Any:
+    from moto.dynamodb.models import dynamodb_backends
+
+    return dynamodb_backends[account_id][region]
+
+
+def dynamodb_table(
+    account_id: str,
+    region: str,
+    *,
+    name: str,
+    key_schema: Sequence[dict[str, str]] = ({"AttributeName": "id", "KeyType": "HASH"},),
+    attributes: Sequence[dict[str, str]] = ({"AttributeName": "id", "AttributeType": "S"},),
+    kms_key_id: str | None = None,
+) -> str:
+    """An on-demand DynamoDB table; returns arn:aws:dynamodb:REGION:ACCOUNT:table/NAME."""
+    sse = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": kms_key_id} if kms_key_id else None
+    table = _dynamodb(account_id, region).create_table(
+        name,
+        schema=list(key_schema),
+        throughput=None,
+        attr=list(attributes),
+        global_indexes=None,
+        indexes=None,
+        streams=None,
+        billing_mode="PAY_PER_REQUEST",
+        sse_specification=sse,
+        tags=[],
+        deletion_protection_enabled=False,
+        warm_throughput=None,
+    )
+    return str(table.table_arn)
+
+
+def _efs(account_id: str, region: str) -> Any:
+    from moto.efs.models import efs_backends
+
+    return efs_backends[account_id][region]
+
+
+def efs_file_system(
+    account_id: str,
+    region: str,
+    *,
+    creation_token: str,
+    performance_mode: str = "generalPurpose",
+    encrypted: bool = False,
+    kms_key_id: str | None = None,
+    name: str = "",
+) -> str:
+    """An EFS file system; returns arn:aws:elasticfilesystem:REGION:ACCOUNT:file-system/fs-..."""
+    file_system = _efs(account_id, region).create_file_system(
+        creation_token=creation_token,
+        performance_mode=performance_mode,
+        encrypted=encrypted or bool(kms_key_id),
+        kms_key_id=kms_key_id,
+        throughput_mode="bursting",
+        provisioned_throughput_in_mibps=0,
+        availability_zone_name="",
+        backup=False,
+        tags=[{"Key": "Name", "Value": name}] if name else [],
+    )
+    return (
+        f"arn:aws:elasticfilesystem:{region}:{account_id}:file-system/{file_system.file_system_id}"
+    )
+
+
+def _s3(account_id: str) -> Any:
+    from moto.s3.models import s3_backends
+
+    return s3_backends[account_id]["aws"]
+
+
+def s3_bucket(account_id: str, region: str, *, name: str, kms_key_id: str | None = None) -> str:
+    """An S3 bucket (SSE-KMS when a key is given, else SSE-S3); returns arn:aws:s3:::NAME."""
+    backend = _s3(account_id)
+    backend.create_bucket(name, region)
+    rule: dict[str, Any] = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key_id}
+    if not kms_key_id:
+        rule = {"SSEAlgorithm": "AES256"}
+    backend.put_bucket_encryption(name, {"Rule": {"ApplyServerSideEncryptionByDefault": rule}})
+    return f"arn:aws:s3:::{name}"
+
+
+def _safe_name(name: str, allowed: str, limit: int) -> str:
+    cleaned = re.sub(f"[^{allowed}]", "-", name).strip("-") or "resource"
+    return cleaned[:limit]
+
+
+def create_source_resource(
+    account_id: str, region: str, resource_type: str, name: str, kms_key_arn: str | None = None
+) -> str:
+    """A real moto resource of that AWS Backup resource type, for scenarios; returns its ARN."""
+    zone = f"{region}a"
+    if resource_type == "EBS":
+        return ebs_volume(account_id, region, zone=zone, kms_key_id=kms_key_arn, name=name)
+    if resource_type == "EC2":
+        return ec2_instance(account_id, region, name=name)
+    db_name = _safe_name(name, "a-zA-Z0-9-", 63).lower()
+    if not db_name[0].isalpha():
+        db_name = f"db-{db_name}"[:63]
+    if resource_type == "RDS":
+        return rds_instance(account_id, region, identifier=db_name, kms_key_id=kms_key_arn)
+    if resource_type == "Aurora":
+        return aurora_cluster(account_id, region, identifier=db_name, kms_key_id=kms_key_arn)
+    if resource_type == "Neptune":
+        return aurora_cluster(
+            account_id, region, identifier=db_name, engine="neptune", kms_key_id=kms_key_arn
+        )
+    if resource_type == "DynamoDB":
+        table = _safe_name(name, "a-zA-Z0-9_.-", 255)
+        return dynamodb_table(account_id, region, name=table, kms_key_id=kms_key_arn)
+    if resource_type == "EFS":
+        return efs_file_system(
+            account_id, region, creation_token=name, kms_key_id=kms_key_arn, name=name
+        )
+    if resource_type == "S3":
+        bucket = _safe_name(name.lower(), "a-z0-9.-", 63)
+        return s3_bucket(account_id, region, name=bucket, kms_key_id=kms_key_arn)
+    raise ValueError(f"the sandbox cannot create {resource_type} resources")
+
+
+# --- Lookups of existing resources (None when absent) -----------------------------------------
+
+
+def find_volume(account_id: str, region: str, volume_id: str) -> Any | None:
+    """The moto EBS volume, or None."""
+    return _ec2(account_id, region).volumes.get(volume_id)
+
+
+def find_instance(account_id: str, region: str, instance_id: str) -> Any | None:
+    """The moto EC2 instance, or None."""
+    backend = _ec2(account_id, region)
+    return next((i for i in backend.all_instances() if i.id == instance_id), None)
+
+
+def find_subnet(account_id: str, region: str, subnet_id: str) -> Any | None:
+    """The moto subnet, or None."""
+    for subnets in _ec2(account_id, region).subnets.values():
+        if subnet_id in subnets:
+            return subnets[subnet_id]
+    return None
+
+
+def find_security_group(account_id: str, region: str, group_id: str) -> Any | None:
+    """The moto security group, or None."""
+    return _ec2(account_id, region).get_security_group_from_id(group_id)
+
+
+def image_exists(account_id: str, region: str, image_id: str) -> bool:
+    """True when the AMI exists in the Region."""
+    return bool(image_id) and image_id in _ec2(account_id, region).amis
+
+
+def find_db_instance(account_id: str, region: str, identifier: str) -> Any | None:
+    """The moto RDS DB instance, or None."""
+    return _rds(account_id, region).databases.get(identifier)
+
+
+def find_db_cluster(account_id: str, region: str, identifier: str) -> Any | None:
+    """The moto RDS/Aurora DB cluster, or None."""
+    return _rds(account_id, region).clusters.get(identifier)
+
+
+def find_table(account_id: str, region: str, name: str) -> Any | None:
+    """The moto DynamoDB table, or None."""
+    return _dynamodb(account_id, region).tables.get(name)
+
+
+def find_file_system(account_id: str, region: str, file_system_id: str) -> Any | None:
+    """The moto EFS file system, or None."""
+    return _efs(account_id, region).file_systems_by_id.get(file_system_id)
+
+
+def find_file_system_by_token(account_id: str, region: str, creation_token: str) -> Any | None:
+    """The moto EFS file system created with that creation token, or None."""
+    systems = _efs(account_id, region).file_systems_by_id.values()
+    return next((fs for fs in systems if fs.creation_token == creation_token), None)
+
+
+def bucket_owner(bucket: str) -> str | None:
+    """The account owning the bucket (bucket names are global), or None."""
+    from moto.s3.models import s3_backends
+
+    owner = s3_backends.bucket_accounts.get(bucket)
+    return owner[1] if owner else None

@@ -1,0 +1,407 @@
+"""Restore metadata: what GetRecoveryPointRestoreMetadata returns, and its validation.
+
+The keys are AWS Backup's documented ones per resource type, matched without regard to case as
+AWS Backup does. Values come from the protected resource in moto when it still exists.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from drconsole.sandbox import resources
+
+RESTORABLE = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3")
+EBS_VOLUME_TYPES = ("gp2", "gp3", "io1", "io2", "st1", "sc1", "standard")
+BOOLEANS = ("true", "false")
+
+
+class Metadata:
+    """Restore metadata looked up without regard to the keys' case."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = {key.lower(): (key, str(value)) for key, value in values.items()}
+
+    def get(self, key: str, default: str = "") -> str:
+        """The value for key (any case), or default."""
+        return self._values.get(key.lower(), (key, default))[1]
+
+    def has(self, key: str) -> bool:
+        """True when the key is present with a non-empty value."""
+        return bool(self.get(key).strip())
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        """A boolean value ("true"/"false")."""
+        return self.get(key, str(default)).strip().lower() == "true"
+
+    def json_list(self, key: str) -> list[str]:
+        """A JSON list value (AWS Backup serializes lists as JSON text), or a comma list."""
+        raw = self.get(key).strip()
+        if not raw:
+            return []
+        if raw.startswith("["):
+            return [str(v) for v in json.loads(raw)]
+        return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+# --- GetRecoveryPointRestoreMetadata ----------------------------------------------------------
+
+
+def arn_parts(resource_arn: str) -> tuple[str, str, str]:
+    """(region, account, resource id) of a resource ARN; S3 ARNs have no Region or account."""
+    parts = resource_arn.split(":", 5)
+    if len(parts) < 6:
+        return "", "", resource_arn
+    tail = parts[5]
+    resource_id = re.split(r"[:/]", tail, maxsplit=1)[-1] if re.search(r"[:/]", tail) else tail
+    return parts[3], parts[4], resource_id
+
+
+def _bool(value: Any) -> str:
+    return "true" if value else "false"
+
+
+def restore_metadata(
+    resource_type: str,
+    resource_arn: str,
+    resource_name: str,
+    encryption_key_arn: str | None,
+    region: str,
+) -> dict[str, str]:
+    """What GetRecoveryPointRestoreMetadata returns for a recovery point of this resource."""
+    source_region, account_id, resource_id = arn_parts(resource_arn)
+    name = resource_name or resource_id
+    key = encryption_key_arn or ""
+    readers: dict[str, Callable[[], dict[str, str]]] = {
+        "EBS": lambda: _ebs_metadata(account_id, source_region, resource_id, key, region),
+        "EC2": lambda: _ec2_metadata(account_id, source_region, resource_id, region),
+        "RDS": lambda: _rds_metadata(account_id, source_region, resource_id, name, key, region),
+        "Aurora": lambda: _aurora_metadata(account_id, source_region, resource_id, key, region),
+        "DynamoDB": lambda: _dynamodb_metadata(resource_id, key),
+        "EFS": lambda: _efs_metadata(account_id, source_region, resource_id, key),
+        "S3": lambda: _s3_metadata(resource_id, key),
+    }
+    reader = readers.get(resource_type)
+    return reader() if reader else {}
+
+
+def _ebs_metadata(
+    account: str, source_region: str, volume_id: str, key: str, region: str
+) -> dict[str, str]:
+    volume = None
+    if account and source_region:
+        volume = resources.find_volume(account, source_region, volume_id)
+    zone = f"{region}a"
+    if volume is not None and source_region == region:
+        zone = volume.zone.name
+    metadata = {
+        "volumeId": volume_id,
+        "availabilityZone": zone,
+        "volumeType": volume.volume_type if volume else "gp3",
+        "volumeSize": str(volume.size if volume else 8),
+        "encrypted": _bool(bool(key) or (volume is not None and volume.encrypted)),
+        "multiAttachEnabled": _bool(volume is not None and volume.multi_attach_enabled),
+    }
+    if key:
+        metadata["kmsKeyId"] = key
+    if volume is not None and volume.iops:
+        metadata["iops"] = str(volume.iops)
+    if volume is not None and volume.throughput:
+        metadata["throughput"] = str(volume.throughput)
+    return metadata
+
+
+def _ec2_metadata(
+    account: str, source_region: str, instance_id: str, region: str
+) -> dict[str, str]:
+    instance = resources.find_instance(account, source_region, instance_id) if account else None
+    if instance is None:
+        return {"InstanceType": resources.DEFAULT_INSTANCE_TYPE, "RequireIMDSv2": "false"}
+    metadata = {
+        "InstanceType": instance.instance_type,
+        "ImageId": instance.image_id,
+        "RequireIMDSv2": "false",
+        "DisableApiTermination": _bool(instance.disable_api_termination),
+        "InstanceInitiatedShutdownBehavior": instance.instance_initiated_shutdown_behavior,
+    }
+    if source_region == region:
+        metadata["SubnetId"] = instance.subnet_id or ""
+        metadata["SecurityGroupIds"] = json.dumps([group.id for group in instance.security_groups])
+        metadata["Placement"] = json.dumps(
+            {"AvailabilityZone": instance.placement.availability_zone}
+        )
+    return metadata
+
+
+def _rds_metadata(
+    account: str, source_region: str, identifier: str, name: str, key: str, region: str
+) -> dict[str, str]:
+    database = resources.find_db_instance(account, source_region, identifier) if account else None
+    metadata = {
+        "DBInstanceIdentifier": identifier or name,
+        "DBInstanceClass": database.db_instance_class if database else resources.DEFAULT_DB_CLASS,
+        "Engine": database.engine if database else "postgres",
+        "Port": str(database.port if database else 5432),
+        "MultiAZ": _bool(database is not None and database.multi_az),
+        "StorageType": (database.storage_type if database else None) or "gp2",
+        "PubliclyAccessible": "false",
+        "CopyTagsToSnapshot": "true",
+        "DeletionProtection": "false",
+    }
+    if database is not None and source_region == region:
+        metadata["AvailabilityZone"] = database.availability_zone
+        metadata["VpcSecurityGroupIds"] = json.dumps(list(database.vpc_security_group_ids))
+    if key:
+        metadata["KmsKeyId"] = key
+    return metadata
+
+
+def _aurora_metadata(
+    account: str, source_region: str, identifier: str, key: str, region: str
+) -> dict[str, str]:
+    cluster = resources.find_db_cluster(account, source_region, identifier) if account else None
+    metadata = {
+        "DBClusterIdentifier": identifier,
+        "Engine": cluster.engine if cluster else "aurora-postgresql",
+        "EngineVersion": (cluster.engine_version if cluster else None) or "",
+        "EngineMode": (cluster.engine_mode if cluster else None) or "provisioned",
+        "Port": str((cluster.port if cluster else None) or 5432),
+        "DeletionProtection": "false",
+        "CopyTagsToSnapshot": "true",
+    }
+    if cluster is not None and cluster.database_name:
+        metadata["DatabaseName"] = cluster.database_name
+    if cluster is not None and source_region == region:
+        metadata["AvailabilityZones"] = json.dumps(list(cluster.availability_zones))
+        if cluster.vpc_security_group_ids:
+            metadata["VpcSecurityGroupIds"] = json.dumps(list(cluster.vpc_security_group_ids))
+    if key:
+        metadata["KmsKeyId"] = key
+    return metadata
+
+
+def _dynamodb_metadata(table_name: str, key: str) -> dict[str, str]:
+    metadata = {
+        "originalTableName": table_name,
+        "targetTableName": table_name,
+        "encryptionType": "KMS" if key else "Default",
+        "deletionProtection": "false",
+    }
+    if key:
+        metadata["kmsMasterKeyArn"] = key
+    return metadata
+
+
+def _efs_metadata(
+    account: str, source_region: str, file_system_id: str, key: str
+) -> dict[str, str]:
+    file_system = (
+        resources.find_file_system(account, source_region, file_system_id) if account else None
+    )
+    metadata = {
+        "file-system-id": file_system_id,
+        "Encrypted": _bool(bool(key) or (file_system is not None and file_system.encrypted)),
+        "PerformanceMode": file_system.performance_mode if file_system else "generalPurpose",
+        "CreationToken": f"{file_system_id}-restore",
+        "newFileSystem": "true",
+    }
+    if key:
+        metadata["KmsKeyId"] = key
+    return metadata
+
+
+def _s3_metadata(bucket: str, key: str) -> dict[str, str]:
+    metadata = {
+        "DestinationBucketName": bucket,
+        "NewBucket": "true",
+        "Encrypted": "true",
+        "EncryptionType": "SSE-KMS" if key else "SSE-S3",
+        "CreationToken": f"{bucket}-restore",
+    }
+    if key:
+        metadata["KMSKey"] = key
+    return metadata
+
+
+# --- StartRestoreJob's synchronous validation ------------------------------------------------
+
+_AZ = r"[a-z]{2}(-[a-z]+)+-\d[a-z]"
+_DB_IDENTIFIER = re.compile(r"[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)")
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+_BUCKET_NAME = re.compile(r"(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+class _Invalid(Exception):
+    """A restore metadata problem, worded as AWS Backup's InvalidParameterValueException."""
+
+
+def _required(metadata: Metadata, key: str) -> str:
+    if not metadata.has(key):
+        raise _Invalid(f"Restore metadata is missing required key {key}.")
+    return metadata.get(key).strip()
+
+
+def _check(ok: bool, metadata: Metadata, key: str, expectation: str) -> None:
+    if not ok:
+        raise _Invalid(
+            f"Invalid value '{metadata.get(key)}' for restore metadata key {key}: {expectation}."
+        )
+
+
+def _check_bool(metadata: Metadata, key: str) -> None:
+    if metadata.has(key):
+        _check(
+            metadata.get(key).strip().lower() in BOOLEANS, metadata, key, "must be true or false"
+        )
+
+
+def _check_int(metadata: Metadata, key: str, low: int, high: int) -> None:
+    if metadata.has(key):
+        value = metadata.get(key).strip()
+        ok = value.isdigit() and low <= int(value) <= high
+        _check(ok, metadata, key, f"must be an integer from {low} to {high}")
+
+
+def _check_json_list(metadata: Metadata, key: str, prefix: str) -> None:
+    if not metadata.has(key):
+        return
+    try:
+        values, ok = metadata.json_list(key), True
+    except ValueError:
+        values, ok = [], False
+    ok = ok and all(v.startswith(prefix) for v in values)
+    _check(ok, metadata, key, f"must be a JSON list of {prefix}... identifiers")
+
+
+def _check_key_needs_encryption(metadata: Metadata, key_name: str, flag: str) -> None:
+    if metadata.has(key_name):
+        _check(metadata.flag(flag), metadata, flag, f"must be true when {key_name} is set")
+
+
+def _validate_ebs(metadata: Metadata, region: str) -> None:
+    zone = _required(metadata, "availabilityZone")
+    in_region = bool(re.fullmatch(_AZ, zone)) and zone.startswith(region)
+    _check(in_region, metadata, "availabilityZone", f"must be an Availability Zone of {region}")
+    if metadata.has("volumeType"):
+        ok = metadata.get("volumeType") in EBS_VOLUME_TYPES
+        _check(ok, metadata, "volumeType", f"must be one of {', '.join(EBS_VOLUME_TYPES)}")
+    _check_int(metadata, "volumeSize", 1, 65536)
+    _check_int(metadata, "iops", 100, 256000)
+    _check_int(metadata, "throughput", 125, 2000)
+    _check_bool(metadata, "encrypted")
+    _check_key_needs_encryption(metadata, "kmsKeyId", "encrypted")
+
+
+def _validate_ec2(metadata: Metadata, region: str) -> None:
+    instance_type = _required(metadata, "InstanceType")
+    ok = bool(re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", instance_type))
+    _check(ok, metadata, "InstanceType", "must be an instance type such as t3.micro")
+    if metadata.has("SubnetId"):
+        ok = bool(re.fullmatch(r"subnet-[0-9a-f]+", metadata.get("SubnetId")))
+        _check(ok, metadata, "SubnetId", "must be a subnet ID (subnet-...)")
+    if metadata.has("ImageId"):
+        ok = bool(re.fullmatch(r"ami-[0-9a-f]+", metadata.get("ImageId")))
+        _check(ok, metadata, "ImageId", "must be an AMI ID (ami-...)")
+    _check_json_list(metadata, "SecurityGroupIds", "sg-")
+    _check_bool(metadata, "RequireIMDSv2")
+
+
+def _validate_db_identifier(metadata: Metadata, key: str) -> None:
+    identifier = _required(metadata, key)
+    ok = bool(_DB_IDENTIFIER.fullmatch(identifier))
+    expectation = (
+        "must be 1 to 63 letters, digits or hyphens, start with a letter, and not end with a "
+        "hyphen or contain two consecutive hyphens"
+    )
+    _check(ok, metadata, key, expectation)
+
+
+def _validate_rds(metadata: Metadata, region: str) -> None:
+    _validate_db_identifier(metadata, "DBInstanceIdentifier")
+    if metadata.has("DBInstanceClass"):
+        ok = bool(re.fullmatch(r"db\.[a-z0-9-]+\.[a-z0-9]+", metadata.get("DBInstanceClass")))
+        _check(ok, metadata, "DBInstanceClass", "must be a DB instance class such as db.t3.micro")
+    _check_int(metadata, "Port", 1150, 65535)
+    _check_bool(metadata, "MultiAZ")
+    if metadata.has("AvailabilityZone"):
+        zone = metadata.get("AvailabilityZone")
+        ok = bool(re.fullmatch(_AZ, zone)) and zone.startswith(region)
+        _check(ok, metadata, "AvailabilityZone", f"must be an Availability Zone of {region}")
+    _check_json_list(metadata, "VpcSecurityGroupIds", "sg-")
+
+
+def _validate_aurora(metadata: Metadata, region: str) -> None:
+    _validate_db_identifier(metadata, "DBClusterIdentifier")
+    if metadata.has("Engine"):
+        engines = ("aurora-mysql", "aurora-postgresql")
+        ok = metadata.get("Engine") in engines
+        _check(ok, metadata, "Engine", f"must be one of {', '.join(engines)}")
+    _check_int(metadata, "Port", 1150, 65535)
+    _check_json_list(metadata, "VpcSecurityGroupIds", "sg-")
+
+
+def _validate_dynamodb(metadata: Metadata, region: str) -> None:
+    name = _required(metadata, "targetTableName")
+    ok = bool(_TABLE_NAME.fullmatch(name))
+    expectation = "must be 3 to 255 letters, digits, underscores, hyphens or periods"
+    _check(ok, metadata, "targetTableName", expectation)
+    encryption = metadata.get("encryptionType", "Default") or "Default"
+    _check(encryption in ("Default", "KMS"), metadata, "encryptionType", "must be Default or KMS")
+    if encryption == "KMS":
+        _required(metadata, "kmsMasterKeyArn")
+
+
+def _validate_efs(metadata: Metadata, region: str) -> None:
+    file_system_id = _required(metadata, "file-system-id")
+    ok = bool(re.fullmatch(r"fs-[0-9a-f]+", file_system_id))
+    _check(ok, metadata, "file-system-id", "must be a file system ID (fs-...)")
+    _required(metadata, "newFileSystem")
+    _check_bool(metadata, "newFileSystem")
+    _check_bool(metadata, "Encrypted")
+    _check_key_needs_encryption(metadata, "KmsKeyId", "Encrypted")
+    if metadata.has("PerformanceMode"):
+        modes = ("generalPurpose", "maxIO")
+        ok = metadata.get("PerformanceMode") in modes
+        _check(ok, metadata, "PerformanceMode", f"must be one of {', '.join(modes)}")
+    if metadata.flag("newFileSystem"):
+        _required(metadata, "CreationToken")
+
+
+def _validate_s3(metadata: Metadata, region: str) -> None:
+    bucket = _required(metadata, "DestinationBucketName")
+    ok = bool(_BUCKET_NAME.fullmatch(bucket))
+    _check(ok, metadata, "DestinationBucketName", "must be a valid S3 bucket name")
+    _required(metadata, "NewBucket")
+    _check_bool(metadata, "NewBucket")
+    _check_bool(metadata, "Encrypted")
+    if metadata.has("EncryptionType"):
+        types = ("SSE-S3", "SSE-KMS")
+        ok = metadata.get("EncryptionType") in types
+        _check(ok, metadata, "EncryptionType", f"must be one of {', '.join(types)}")
+    if metadata.get("EncryptionType") == "SSE-KMS":
+        _required(metadata, "KMSKey")
+
+
+_VALIDATORS: dict[str, Callable[[Metadata, str], None]] = {
+    "EBS": _validate_ebs,
+    "EC2": _validate_ec2,
+    "RDS": _validate_rds,
+    "Aurora": _validate_aurora,
+    "DynamoDB": _validate_dynamodb,
+    "EFS": _validate_efs,
+    "S3": _validate_s3,
+}
+
+
+def validate_metadata(resource_type: str, metadata: Mapping[str, str], region: str) -> str | None:
+    """The InvalidParameterValueException message for bad restore metadata, else None."""
+    validator = _VALIDATORS.get(resource_type)
+    if validator is None:
+        return f"Unsupported resource type: {resource_type}"
+    try:
+        validator(Metadata(metadata), region)
+    except _Invalid as problem:
+        return str(problem)
+    return None

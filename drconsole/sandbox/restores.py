@@ -1,0 +1,357 @@
+"""Restores in the sandbox: restore metadata, its validation, failures, and the restored resource.
+
+`restore_metadata` is what GetRecoveryPointRestoreMetadata returns for a resource type, read from
+the protected resource in moto when it still exists. `restore_start_error` is what
+StartRestoreJob refuses at once; `restore_failure` the StatusMessage of a restore job that then
+FAILS; `create_restored_resource` creates the real resource in moto and returns the
+CreatedResourceArn. Metadata keys are AWS Backup's documented ones (matched without regard to
+case, as AWS Backup does).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from drconsole.sandbox import resources
+from drconsole.sandbox.access import (
+    Caller,
+    Request,
+    allows,
+    find_role_by_arn,
+    key_is_usable,
+    role_trusts_service,
+)
+from drconsole.sandbox.restore_metadata import (
+    RESTORABLE,
+    Metadata,
+    arn_parts,
+    restore_metadata,
+    validate_metadata,
+)
+
+__all__ = [
+    "RESTORABLE",
+    "create_restored_resource",
+    "restore_failure",
+    "restore_metadata",
+    "restore_start_error",
+]
+
+MSG_ROLE_CANNOT_BE_ASSUMED = "IAM Role {role_arn} cannot be assumed by AWS Backup"
+MSG_KMS_KEY_UNUSABLE = (
+    "KMS key is either disabled or pending deletion or access to KMS key is denied"
+)
+MSG_ROLE_PERMISSIONS = (
+    "IAM Role {role_arn} does not have sufficient permissions to execute the restore."
+)
+# The services' own messages, which AWS Backup passes on as the job's StatusMessage.
+MSG_TABLE_EXISTS = "Table already exists: {name}"
+MSG_DB_INSTANCE_EXISTS = "DB instance already exists"
+MSG_DB_CLUSTER_EXISTS = "DB cluster already exists"
+MSG_SUBNET_MISSING = "The subnet ID '{subnet_id}' does not exist"
+MSG_SECURITY_GROUP_MISSING = "The security group '{group_id}' does not exist"
+MSG_FILE_SYSTEM_MISSING = "File system '{file_system_id}' does not exist."
+MSG_FILE_SYSTEM_EXISTS = "File system with {creation_token} already exists."
+MSG_BUCKET_TAKEN = (
+    "The requested bucket name is not available. The bucket namespace is shared by all users of "
+    "the system. Please select a different name and try again"
+)
+MSG_BUCKET_OWNED = (
+    "Your previous request to create the named bucket succeeded and you already own it."
+)
+MSG_BUCKET_MISSING = "The specified bucket does not exist"
+
+
+def restore_start_error(
+    account_id: str,
+    region: str,
+    resource_type: str,
+    metadata: dict[str, str],
+    iam_role_arn: str | None,
+) -> tuple[str, str] | None:
+    """(error code, message) for what StartRestoreJob refuses synchronously, else None."""
+    role = find_role_by_arn(iam_role_arn or "")
+    if role is None or role.account_id != account_id or not role_trusts_service(role):
+        return (
+            "InvalidParameterValueException",
+            MSG_ROLE_CANNOT_BE_ASSUMED.format(role_arn=iam_role_arn),
+        )
+    problem = validate_metadata(resource_type, metadata, region)
+    if problem is not None:
+        return ("InvalidParameterValueException", problem)
+    return None
+
+
+# --- Restore jobs that FAIL, and the restored resource ----------------------------------------
+
+
+def restore_failure(
+    account_id: str,
+    region: str,
+    resource_type: str,
+    metadata: dict[str, str],
+    iam_role_arn: str | None,
+) -> str | None:
+    """The StatusMessage AWS gives when this restore job FAILS, else None (it completes)."""
+    values = Metadata(metadata)
+    for key_name in ("kmsKeyId", "KmsKeyId", "kmsMasterKeyArn", "KMSKey"):
+        key = values.get(key_name)
+        if key.startswith("arn:aws:kms:") and not key_is_usable(key):
+            return MSG_KMS_KEY_UNUSABLE
+    check = _FAILURES.get(resource_type)
+    if check is None:
+        return None
+    return check(account_id, region, values, iam_role_arn or "")
+
+
+def _ec2_failure(account_id: str, region: str, metadata: Metadata, role_arn: str) -> str | None:
+    if (
+        metadata.has("SubnetId")
+        and resources.find_subnet(account_id, region, metadata.get("SubnetId")) is None
+    ):
+        return MSG_SUBNET_MISSING.format(subnet_id=metadata.get("SubnetId"))
+    for group_id in metadata.json_list("SecurityGroupIds"):
+        if resources.find_security_group(account_id, region, group_id) is None:
+            return MSG_SECURITY_GROUP_MISSING.format(group_id=group_id)
+    return None
+
+
+def _rds_failure(account_id: str, region: str, metadata: Metadata, role_arn: str) -> str | None:
+    identifier = metadata.get("DBInstanceIdentifier")
+    if resources.find_db_instance(account_id, region, identifier) is not None:
+        return MSG_DB_INSTANCE_EXISTS
+    return None
+
+
+def _aurora_failure(account_id: str, region: str, metadata: Metadata, role_arn: str) -> str | None:
+    identifier = metadata.get("DBClusterIdentifier")
+    if resources.find_db_cluster(account_id, region, identifier) is not None:
+        return MSG_DB_CLUSTER_EXISTS
+    return None
+
+
+def _dynamodb_failure(
+    account_id: str, region: str, metadata: Metadata, role_arn: str
+) -> str | None:
+    name = metadata.get("targetTableName")
+    if resources.find_table(account_id, region, name) is not None:
+        return MSG_TABLE_EXISTS.format(name=name)
+    return None
+
+
+def _efs_failure(account_id: str, region: str, metadata: Metadata, role_arn: str) -> str | None:
+    if not metadata.flag("newFileSystem"):
+        file_system_id = metadata.get("file-system-id")
+        if resources.find_file_system(account_id, region, file_system_id) is None:
+            return MSG_FILE_SYSTEM_MISSING.format(file_system_id=file_system_id)
+        return None
+    token = metadata.get("CreationToken")
+    if resources.find_file_system_by_token(account_id, region, token) is not None:
+        return MSG_FILE_SYSTEM_EXISTS.format(creation_token=token)
+    return None
+
+
+def _s3_failure(account_id: str, region: str, metadata: Metadata, role_arn: str) -> str | None:
+    bucket = metadata.get("DestinationBucketName")
+    owner = resources.bucket_owner(bucket)
+    if metadata.flag("NewBucket"):
+        if owner is not None:
+            return MSG_BUCKET_OWNED if owner == account_id else MSG_BUCKET_TAKEN
+        needed = [("s3:CreateBucket", f"arn:aws:s3:::{bucket}")]
+    else:
+        if owner != account_id:
+            return MSG_BUCKET_MISSING
+        needed = []
+    needed.append(("s3:PutObject", f"arn:aws:s3:::{bucket}/*"))
+    if not all(role_allows(role_arn, action, resource) for action, resource in needed):
+        return MSG_ROLE_PERMISSIONS.format(role_arn=role_arn)
+    return None
+
+
+_FAILURES: dict[str, Callable[[str, str, Metadata, str], str | None]] = {
+    "EC2": _ec2_failure,
+    "RDS": _rds_failure,
+    "Aurora": _aurora_failure,
+    "DynamoDB": _dynamodb_failure,
+    "EFS": _efs_failure,
+    "S3": _s3_failure,
+}
+
+
+def role_allows(role_arn: str, action: str, resource: str) -> bool:
+    """True when one of the role's policies (inline or attached) allows the action."""
+    role = find_role_by_arn(role_arn)
+    if role is None:
+        return False
+    documents: list[Any] = list(role.policies.values())
+    for policy in role.managed_policies.values():
+        documents += [
+            v.document for v in policy.versions if v.version_id == policy.default_version_id
+        ]
+    request = Request(caller=Caller(), action=action, resource=resource)
+    allowed = False
+    for document in documents:
+        parsed = json.loads(document) if isinstance(document, str) else document
+        statements = parsed.get("Statement", [])
+        statements = [statements] if isinstance(statements, dict) else statements
+        if any(
+            s.get("Effect") == "Deny" and allows({"Statement": [{**s, "Effect": "Allow"}]}, request)
+            for s in statements
+        ):
+            return False
+        allowed = allowed or allows(parsed, request)
+    return allowed
+
+
+def create_restored_resource(
+    account_id: str,
+    region: str,
+    resource_type: str,
+    metadata: dict[str, str],
+    recovery_point_arn: str,
+    *,
+    source_resource_arn: str | None = None,
+) -> str:
+    """Create the restored resource in moto and return its ARN (the CreatedResourceArn).
+
+    `source_resource_arn`, when given, lets a restored DynamoDB table keep its source's key
+    schema.
+    """
+    values = Metadata(metadata)
+    builder = _BUILDERS.get(resource_type)
+    if builder is None:
+        raise ValueError(f"the sandbox cannot restore {resource_type} recovery points")
+    return builder(account_id, region, values, source_resource_arn or "")
+
+
+def _key_or_none(metadata: Metadata, key: str) -> str | None:
+    return metadata.get(key).strip() or None
+
+
+def _build_ebs(account_id: str, region: str, metadata: Metadata, source: str) -> str:
+    volume_type = metadata.get("volumeType", "gp3") or "gp3"
+    iops = (
+        int(metadata.get("iops"))
+        if metadata.has("iops") and volume_type in ("gp3", "io1", "io2")
+        else None
+    )
+    throughput = (
+        int(metadata.get("throughput"))
+        if metadata.has("throughput") and volume_type == "gp3"
+        else None
+    )
+    if volume_type in ("io1", "io2") and iops is None:
+        iops = 3000
+    return resources.ebs_volume(
+        account_id,
+        region,
+        zone=metadata.get("availabilityZone"),
+        size_gib=int(metadata.get("volumeSize", "8") or 8),
+        volume_type=volume_type,
+        encrypted=metadata.flag("encrypted"),
+        kms_key_id=_key_or_none(metadata, "kmsKeyId"),
+        iops=iops,
+        throughput=throughput,
+    )
+
+
+def _build_ec2(account_id: str, region: str, metadata: Metadata, source: str) -> str:
+    image_id = metadata.get("ImageId")
+    if not resources.image_exists(account_id, region, image_id):
+        image_id = resources.any_image_id(account_id, region)
+    return resources.ec2_instance(
+        account_id,
+        region,
+        instance_type=metadata.get("InstanceType"),
+        subnet_id=_key_or_none(metadata, "SubnetId"),
+        security_group_ids=metadata.json_list("SecurityGroupIds"),
+        image_id=image_id,
+    )
+
+
+def _build_rds(account_id: str, region: str, metadata: Metadata, source: str) -> str:
+    return resources.rds_instance(
+        account_id,
+        region,
+        identifier=metadata.get("DBInstanceIdentifier"),
+        instance_class=metadata.get("DBInstanceClass") or resources.DEFAULT_DB_CLASS,
+        engine=metadata.get("Engine") or "postgres",
+        port=int(metadata.get("Port")) if metadata.has("Port") else None,
+        multi_az=metadata.flag("MultiAZ"),
+        kms_key_id=_key_or_none(metadata, "KmsKeyId"),
+        availability_zone=_key_or_none(metadata, "AvailabilityZone"),
+        security_group_ids=metadata.json_list("VpcSecurityGroupIds"),
+    )
+
+
+def _build_aurora(account_id: str, region: str, metadata: Metadata, source: str) -> str:
+    return resources.aurora_cluster(
+        account_id,
+        region,
+        identifier=metadata.get("DBClusterIdentifier"),
+        engine=metadata.get("Engine") or "aurora-postgresql",
+        port=int(metadata.get("Port")) if metadata.has("Port") else None,
+        kms_key_id=_key_or_none(metadata, "KmsKeyId"),
+        database_name=_key_or_none(metadata, "DatabaseName"),
+        security_group_ids=metadata.json_list("VpcSecurityGroupIds"),
+    )
+
+
+def _build_dynamodb(account_id: str, region: str, metadata: Metadata, source: str) -> str:
+    source_region, source_account, table_name = arn_parts(source)
+    table = (
+        resources.find_table(source_account, source_region, table_name) if source_account else None
+    )
+    kms = (
+        _key_or_none(metadata, "kmsMasterKeyArn")
+        if metadata.get("encryptionType") == "KMS"
+        else None
+    )
+    if table is None:
+        return resources.dynamodb_table(
+            account_id, region, name=metadata.get("targetTableName"), kms_key_id=kms
+        )
+    return resources.dynamodb_table(
+        account_id,
+        region,
+        name=metadata.get("targetTableName"),
+        key_schema=table.schema,
+        attributes=table.attr,
+        kms_key_id=kms,
+    )
+
+
+def _build_efs(account_id: str, region: str, metadata: Metadata, source: str) -> str:
+    if not metadata.flag("newFileSystem"):
+        # Restored into a directory of the existing file system.
+        file_system_id = metadata.get("file-system-id")
+        return f"arn:aws:elasticfilesystem:{region}:{account_id}:file-system/{file_system_id}"
+    return resources.efs_file_system(
+        account_id,
+        region,
+        creation_token=metadata.get("CreationToken"),
+        performance_mode=metadata.get("PerformanceMode") or "generalPurpose",
+        encrypted=metadata.flag("Encrypted"),
+        kms_key_id=_key_or_none(metadata, "KmsKeyId"),
+    )
+
+
+def _build_s3(account_id: str, region: str, metadata: Metadata, source: str) -> str:
+    bucket = metadata.get("DestinationBucketName")
+    if not metadata.flag("NewBucket"):
+        return f"arn:aws:s3:::{bucket}"
+    kms = _key_or_none(metadata, "KMSKey") if metadata.get("EncryptionType") == "SSE-KMS" else None
+    return resources.s3_bucket(account_id, region, name=bucket, kms_key_id=kms)
+
+
+_BUILDERS: dict[str, Callable[[str, str, Metadata, str], str]] = {
+    "EBS": _build_ebs,
+    "EC2": _build_ec2,
+    "RDS": _build_rds,
+    "Aurora": _build_aurora,
+    "DynamoDB": _build_dynamodb,
+    "EFS": _build_efs,
+    "S3": _build_s3,
+}
