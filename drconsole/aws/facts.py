@@ -73,23 +73,61 @@ class FactReader:
     # Recovery point ---------------------------------------------------------------------
 
     def recovery_point(self, arn: RecoveryPointArn, account_hint: str | None) -> RecoveryPointFacts:
-        """DescribeRecoveryPoint, looking for the vault that holds the recovery point."""
-        account = arn.account_id or account_hint or self.sessions.caller_account_id()
+        """DescribeRecoveryPoint, looking for the vault (and, for ARNs without an account id,
+        the account: the hint, the caller's, the backup account, then the organization's)."""
+        if arn.account_id or account_hint:
+            candidates = [arn.account_id or account_hint or ""]
+        else:
+            settings = self.sessions.settings
+            candidates = [self.sessions.caller_account_id()]
+            if settings.backup_account_id:
+                candidates.append(settings.backup_account_id)
+            candidates.extend(self.organization_account_ids())
+        searched: list[str] = []
+        for account in dict.fromkeys(candidates):
+            found = self.find_in_account(arn, account)
+            if found is not None:
+                return found
+            searched.append(account)
+        raise AwsError(
+            f"recovery point {arn.arn} not found in any vault of account(s) "
+            f"{', '.join(searched)} in {arn.region}",
+            CauseCode.UNKNOWN,
+        )
+
+    def organization_account_ids(self) -> list[str]:
+        """Every active account of the organization (empty when it cannot be listed)."""
+        orgs = self.management_client("organizations", self.sessions.settings.home_region)
+        listed = self.read(
+            "organizations:ListAccounts",
+            lambda: [
+                a["Id"]
+                for a in _pages(orgs, "list_accounts", "Accounts")
+                if a.get("Status") == "ACTIVE"
+            ],
+        )
+        return listed if isinstance(listed, list) else []
+
+    def find_in_account(self, arn: RecoveryPointArn, account: str) -> RecoveryPointFacts | None:
+        """The recovery point if one of the account's vaults in its Region holds it."""
         backup = self.client("backup", account, arn.region)
-        found = self.read(
+        vaults = self.read(
             "backup:ListBackupVaults",
             lambda: [
                 v["BackupVaultName"]
                 for v in _pages(backup, "list_backup_vaults", "BackupVaultList")
             ],
         )
-        if not isinstance(found, list):
-            raise AwsError(
-                f"cannot list the vaults of account {account} in {arn.region} to find "
-                f"{arn.arn}: {found.describe() if found else 'no answer'}",
-                CauseCode.ROLE_PERMISSIONS,
-            )
-        for vault in found:
+        if not isinstance(vaults, list):
+            if arn.account_id:
+                reason = vaults.describe() if vaults else "no answer"
+                raise AwsError(
+                    f"cannot list the vaults of account {account} in {arn.region} to find "
+                    f"{arn.arn}: {reason}",
+                    CauseCode.ROLE_PERMISSIONS,
+                )
+            return None
+        for vault in vaults:
             answer = self.read(
                 "backup:DescribeRecoveryPoint",
                 lambda v=vault: backup.describe_recovery_point(  # type: ignore[misc]
@@ -99,10 +137,7 @@ class FactReader:
             )
             if isinstance(answer, dict):
                 return _recovery_point_facts(answer, account, arn)
-        raise AwsError(
-            f"recovery point {arn.arn} not found in any vault of account {account} in {arn.region}",
-            CauseCode.UNKNOWN,
-        )
+        return None
 
     # Organization -----------------------------------------------------------------------
 

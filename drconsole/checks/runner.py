@@ -92,7 +92,7 @@ def run_copy_checks(
     Arguments are validated first (UsageError); the base facts are read, then each check
     group's facts concurrently; `on_group` hears each group's verdicts as they resolve.
     """
-    from drconsole.aws.facts import FactReader, base_copy_facts, gather_group, merge_groups
+    from drconsole.aws.facts import FactReader, base_copy_facts, merge_groups
 
     rp_arn = parse_recovery_point_arn(recovery_point)
     dest = parse_vault_arn(destination)
@@ -100,8 +100,7 @@ def run_copy_checks(
     base = base_copy_facts(reader, rp_arn, dest, role_arn, delete_after_days, account_hint)
 
     def one(group: str) -> tuple[str, CopyFacts, list[Check]]:
-        facts = gather_group(reader, group, base)
-        verdicts = [verdict(facts) for verdict in COPY_CHECK_GROUPS[group]]
+        facts, verdicts = copy_group_checks(reader, group, base)
         if on_group is not None:
             on_group(group, verdicts)
         return group, facts, verdicts
@@ -113,6 +112,14 @@ def run_copy_checks(
     return CheckReport(
         "copy", rp_arn.arn, dest.arn, tuple(checks), facts, copy_route(facts, checks)
     )
+
+
+def copy_group_checks(reader: Any, group: str, base: CopyFacts) -> tuple[CopyFacts, list[Check]]:
+    """Read one group's facts and judge them (the TUI runs one worker per group)."""
+    from drconsole.aws.facts import gather_group
+
+    facts = gather_group(reader, group, base)
+    return facts, [verdict(facts) for verdict in COPY_CHECK_GROUPS[group]]
 
 
 def run_restore_checks(

@@ -1,0 +1,361 @@
+"""The checks panel of a recovery point: copy and restore prerequisites, live, with fixes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Input, Static
+
+from drconsole.models import Check, CheckStatus, RecoveryPoint
+
+if TYPE_CHECKING:
+    from drconsole.aws.session import AwsSessions
+    from drconsole.checks.facts import CopyFacts
+    from drconsole.checks.remedies import FixPlan
+    from drconsole.config import Settings
+
+STYLES = {
+    CheckStatus.PASS: "green",
+    CheckStatus.WARN: "yellow",
+    CheckStatus.FAIL: "bold red",
+    CheckStatus.UNKNOWN: "magenta",
+}
+COPY_GROUPS = ("organization", "destination", "source", "route")
+
+
+class FixDialog(ModalScreen[bool]):
+    """The diff of a fix, and the question: apply it? (y / n)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Apply"),
+        Binding("n,escape", "answer(False)", "Cancel"),
+    ]
+
+    def __init__(self, plan: FixPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def compose(self) -> ComposeResult:
+        plan = self.plan
+        with Vertical(id="fix-dialog"):
+            yield Static(Text(f"Fix: {plan.title}", style="bold"))
+            yield Static(
+                Text(
+                    f"{plan.service}:{plan.operation} in account {plan.account_id} ({plan.region})"
+                )
+            )
+            with VerticalScroll(id="fix-diff"):
+                yield Static(_diff_text(plan.diff or "(no document change)"))
+            with Horizontal(id="fix-buttons"):
+                yield Button("Apply (y)", id="apply", variant="warning")
+                yield Button("Cancel (n)", id="cancel")
+
+    def action_answer(self, apply: bool) -> None:
+        """Close with the answer."""
+        self.dismiss(apply)
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        """Buttons answer like the keys."""
+        self.dismiss(event.button.id == "apply")
+
+
+def _diff_text(diff: str) -> Text:
+    text = Text()
+    for line in diff.splitlines(keepends=True):
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
+        text.append(line, style=style)
+    return text
+
+
+class ChecksScreen(Screen[None]):
+    """Copy checks (to a destination vault) and restore checks of one recovery point."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("r", "recheck", "Re-check"),
+        Binding("f", "fix", "Fix"),
+        Binding("d", "focus_destination", "Destination"),
+    ]
+    DEFAULT_CSS = """
+    ChecksScreen #checks-table { height: 1fr; }
+    ChecksScreen #remediation { height: 12; border-top: solid $accent; padding: 0 1; }
+    ChecksScreen #rp-title { padding: 0 1; }
+    FixDialog { align: center middle; }
+    FixDialog #fix-dialog { width: 90%; height: 80%; border: thick $warning; padding: 1 2;
+        background: $surface; }
+    FixDialog #fix-diff { height: 1fr; }
+    FixDialog #fix-buttons { height: 3; }
+    """
+
+    class GroupResolved(Message):
+        """A check group's verdicts, with the facts they judged."""
+
+        def __init__(self, run: int, group: str, checks: list[Check], facts: Any) -> None:
+            super().__init__()
+            self.run = run
+            self.group = group
+            self.checks = checks
+            self.facts = facts
+
+    class GroupFailed(Message):
+        """A check group could not run at all (bad ARN, credentials, network)."""
+
+        def __init__(self, run: int, group: str, error: str) -> None:
+            super().__init__()
+            self.run = run
+            self.group = group
+            self.error = error
+
+    def __init__(
+        self,
+        recovery_point: RecoveryPoint,
+        settings: Settings,
+        sessions: AwsSessions,
+        destination: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.recovery_point = recovery_point
+        self.settings = settings
+        self.sessions = sessions
+        self.destination = destination or recovery_point.source_vault_arn or ""
+        self.rows: dict[str, list[Check]] = {}
+        self.pending: dict[str, str] = {}
+        self.group_facts: dict[str, Any] = {}
+        self.run_id = 0
+
+    def compose(self) -> ComposeResult:
+        rp = self.recovery_point
+        yield Static(
+            Text(
+                f"Checks for {rp.resource_type} {rp.resource_name or rp.resource_arn}\n{rp.arn}",
+                style="bold",
+            ),
+            id="rp-title",
+        )
+        yield Input(
+            value=self.destination,
+            placeholder="destination vault ARN for copy checks (Enter to check)",
+            id="destination",
+        )
+        table: DataTable[Any] = DataTable(id="checks-table", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield VerticalScroll(Static(id="remediation-text"), id="remediation")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#checks-table", DataTable)
+        table.add_columns("Status", "Group", "Check", "Evidence")
+        self.start_checks()
+        table.focus()
+
+    # Running --------------------------------------------------------------------------------
+
+    def start_checks(self) -> None:
+        """(Re)start every check group; stale results of an earlier run are ignored."""
+        self.run_id += 1
+        self.rows.clear()
+        self.group_facts.clear()
+        self.pending = {"restore": "restore checks: reading facts"}
+        if self.destination:
+            for group in COPY_GROUPS:
+                self.pending[group] = f"copy {group} checks: reading facts"
+        self.refresh_table()
+        self.run_restore(self.run_id)
+        if self.destination:
+            self.run_copy(self.run_id, self.destination)
+
+    @work(thread=True, exit_on_error=False, group="checks-restore")
+    def run_restore(self, run: int) -> None:
+        """The restore checks, in one worker."""
+        from drconsole.checks.runner import run_restore_checks
+
+        try:
+            report = run_restore_checks(
+                self.sessions, self.recovery_point.arn, account_hint=self.recovery_point.account_id
+            )
+        except Exception as error:  # shown on the screen, never a crash
+            self.post_message(self.GroupFailed(run, "restore", _describe(error)))
+            return
+        self.post_message(self.GroupResolved(run, "restore", list(report.checks), report.facts))
+
+    @work(thread=True, exit_on_error=False, group="checks-copy")
+    def run_copy(self, run: int, destination: str) -> None:
+        """Read the base facts, then start one worker per copy check group."""
+        from drconsole.aws.facts import FactReader, base_copy_facts
+        from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
+
+        try:
+            dest = parse_vault_arn(destination, "destination")
+            reader = FactReader(self.sessions)
+            base = base_copy_facts(
+                reader,
+                parse_recovery_point_arn(self.recovery_point.arn),
+                dest,
+                account_hint=self.recovery_point.account_id,
+            )
+        except Exception as error:
+            for group in COPY_GROUPS:
+                self.post_message(self.GroupFailed(run, group, _describe(error)))
+            return
+        for group in COPY_GROUPS:
+            self.app.call_from_thread(self.run_copy_group, run, reader, group, base)
+
+    @work(thread=True, exit_on_error=False)
+    def run_copy_group(self, run: int, reader: Any, group: str, base: CopyFacts) -> None:
+        """One copy check group: its facts, then its verdicts."""
+        from drconsole.checks.runner import copy_group_checks
+
+        try:
+            facts, checks = copy_group_checks(reader, group, base)
+        except Exception as error:
+            self.post_message(self.GroupFailed(run, group, _describe(error)))
+            return
+        self.post_message(self.GroupResolved(run, group, checks, facts))
+
+    @on(GroupResolved)
+    def group_resolved(self, message: GroupResolved) -> None:
+        """Show a group's verdicts as soon as they arrive."""
+        if message.run != self.run_id:
+            return
+        self.pending.pop(message.group, None)
+        self.rows[message.group] = message.checks
+        self.group_facts[message.group] = message.facts
+        self.refresh_table()
+
+    @on(GroupFailed)
+    def group_failed(self, message: GroupFailed) -> None:
+        """A group that could not run stays visible with its error."""
+        if message.run != self.run_id:
+            return
+        self.pending[message.group] = f"could not run: {message.error}"
+        self.refresh_table()
+
+    # Display --------------------------------------------------------------------------------
+
+    def ordered(self) -> list[tuple[str, Check]]:
+        """Resolved checks in display order: copy groups, then restore."""
+        return [
+            (group, check)
+            for group in (*COPY_GROUPS, "restore")
+            for check in self.rows.get(group, [])
+        ]
+
+    def refresh_table(self) -> None:
+        """Redraw the table, keeping the cursor."""
+        table = self.query_one("#checks-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for group, check in self.ordered():
+            table.add_row(
+                Text(check.status.value, style=STYLES[check.status]),
+                group,
+                check.title,
+                check.evidence,
+                key=f"{group}:{check.id}",
+            )
+        for group, note in self.pending.items():
+            table.add_row(Text("…"), group, note, "", key=f"pending:{group}")
+        if table.row_count:
+            table.move_cursor(row=min(max(row, 0), table.row_count - 1))
+        self.show_remediation()
+
+    def selected(self) -> tuple[str, Check] | None:
+        """The check under the cursor, with its group."""
+        table = self.query_one("#checks-table", DataTable)
+        rows = self.ordered()
+        if not rows or table.cursor_row >= len(rows) or table.cursor_row < 0:
+            return None
+        return rows[table.cursor_row]
+
+    @on(DataTable.RowHighlighted)
+    def show_remediation(self) -> None:
+        """The remediation of the highlighted check."""
+        chosen = self.selected()
+        text = Text()
+        if chosen is not None:
+            _, check = chosen
+            text.append(f"{check.status.value} {check.title}", style=STYLES[check.status])
+            if check.cause:
+                text.append(f"  [{check.cause.value}]")
+            text.append(f"\n{check.evidence}\n")
+            if check.remediation:
+                text.append(f"\n{check.remediation}\n")
+            if check.fix_id and check.status is not CheckStatus.PASS:
+                text.append("\nPress f: drconsole can apply this fix.", style="bold")
+        self.query_one("#remediation-text", Static).update(text)
+
+    # Actions --------------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#destination")
+    def destination_entered(self, event: Input.Submitted) -> None:
+        """A new destination: re-run every check."""
+        self.destination = event.value.strip()
+        self.start_checks()
+        self.query_one("#checks-table", DataTable).focus()
+
+    def action_focus_destination(self) -> None:
+        """Edit the destination vault ARN."""
+        self.query_one("#destination", Input).focus()
+
+    def action_recheck(self) -> None:
+        """Run every check again."""
+        self.start_checks()
+
+    def action_back(self) -> None:
+        """Back to the recovery point."""
+        self.app.pop_screen()
+
+    def action_fix(self) -> None:
+        """Plan the highlighted check's fix, show its diff, and apply it once confirmed."""
+        from drconsole.checks.fixes import plan_fix
+        from drconsole.errors import DrConsoleError
+
+        chosen = self.selected()
+        if chosen is None:
+            return
+        group, check = chosen
+        if check.fix_id is None or check.status is CheckStatus.PASS:
+            self.notify("drconsole has no fix to apply for this check.", severity="warning")
+            return
+        if self.settings.read_only:
+            self.notify("Fix refused: read-only mode is on.", severity="error")
+            return
+        try:
+            plan = plan_fix(check.fix_id, self.group_facts[group])
+        except DrConsoleError as problem:
+            self.notify(str(problem), severity="error")
+            return
+
+        def decided(apply: bool | None) -> None:
+            if apply:
+                self.apply(plan)
+
+        self.app.push_screen(FixDialog(plan), decided)
+
+    @work(thread=True, exit_on_error=False, group="fix")
+    def apply(self, plan: FixPlan) -> None:
+        """Apply a confirmed fix (audited), then re-check."""
+        from drconsole.aws.fixes import apply_fix
+
+        try:
+            summary = apply_fix(self.sessions, plan)
+        except Exception as error:
+            self.app.call_from_thread(self.notify, _describe(error), severity="error")
+            return
+        self.app.call_from_thread(self.notify, summary)
+        self.app.call_from_thread(self.start_checks)
+
+
+def _describe(error: BaseException) -> str:
+    from drconsole.aws.errors import describe
+    from drconsole.errors import DrConsoleError
+
+    return str(error) if isinstance(error, DrConsoleError) else describe(error)
