@@ -289,6 +289,8 @@ def kms_not_authorized(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     principal = facts.principal_arn
     caller_account = facts.principal_account
     is_slr = principal is not None and "awsserviceroleforbackup" in principal.lower()
+    if key is None and not is_slr:
+        return not_authorized(match, facts)  # no key named: the caller's own permissions
     if (caller_account and key_account and caller_account != key_account) or is_slr:
         return source_key_not_shared(match, facts)
     statement = {
@@ -399,8 +401,9 @@ def not_authorized(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     else:
         why = "No policy allows it."
         statement = {"Effect": "Allow", "Action": action, "Resource": _clean(resource)}
+        role = _role_of(principal) if facts.principal_arn else None
         fix = (
-            f"Add to a policy of {principal}'s role:\n{policy_json(statement)}\n"
+            f"Add to a policy of the role {fill(role, 'ROLE_ARN')}:\n{policy_json(statement)}\n"
             "  aws iam put-role-policy --role-name"
             f" {fill(f.role_name(_role_of(principal)), 'ROLE_NAME')}"
             " --policy-name drconsole-fix --policy-document file://policy.json"
@@ -417,19 +420,21 @@ def _clean(value: str) -> str:
 
 
 def _role_of(principal: str) -> str | None:
-    """`arn:aws:sts::1:assumed-role/Name/session` -> a role ARN ending in Name."""
+    """`arn:aws:sts::1:assumed-role/Name/session` -> `arn:aws:iam::1:role/Name`."""
     if ":assumed-role/" in principal:
-        parts = principal.split(":assumed-role/", 1)[1].split("/")
-        return f"{principal.split(':assumed-role/')[0]}:role/{parts[0]}"
+        prefix, rest = principal.split(":assumed-role/", 1)
+        partition = prefix.split(":")[1] if prefix.count(":") >= 1 else "aws"
+        account = f.arn_account(principal) or ""
+        return f"arn:{partition}:iam::{account}:role/{rest.split('/')[0]}"
     return principal if ":role/" in principal else None
 
 
 TARGET_NAME_KEYS = (
-    ("table", "DynamoDB: --metadata targetTableName=<NEW_NAME>"),
-    ("db instance", "RDS: --metadata DBInstanceIdentifier=<NEW_ID>"),
-    ("db cluster", "Aurora: --metadata DBClusterIdentifier=<NEW_ID>"),
-    ("file system", "EFS: --metadata newFileSystem=true CreationToken=<NEW_TOKEN>"),
-    ("bucket", "S3: --metadata DestinationBucketName=<NEW_BUCKET>"),
+    ("table", "DynamoDB: {cmd} --metadata targetTableName=<NEW_NAME>"),
+    ("db instance", "RDS:      {cmd} --metadata DBInstanceIdentifier=<NEW_ID>"),
+    ("db cluster", "Aurora:   {cmd} --metadata DBClusterIdentifier=<NEW_ID>"),
+    ("file system", "EFS:      {cmd} --metadata newFileSystem=true --metadata CreationToken=<NEW>"),
+    ("bucket", "S3:       {cmd} --metadata DestinationBucketName=<NEW_BUCKET>"),
 )
 
 
@@ -444,7 +449,9 @@ def restore_target_exists(match: re.Match[str] | None, facts: Facts) -> Diagnosi
         " resource whose name is already taken (in this account and Region, or for S3 bucket"
         " names, anywhere).",
         "Restore under a new name, or delete the existing resource first:\n"
-        + "\n".join(f"  drconsole restore --recovery-point <ARN> {hint}" for hint in hints),
+        + "\n".join(
+            "  " + hint.format(cmd="drconsole restore --recovery-point <ARN>") for hint in hints
+        ),
     )
 
 

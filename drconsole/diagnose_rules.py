@@ -276,7 +276,8 @@ RULES: tuple[Rule, ...] = (
         CauseCode.SOURCE_KEY_NOT_SHARED,
         _p(r"not authorized to perform:? ?kms:\w+(?: on resource:? ?(?P<resource>\S+))?"),
         "User: arn:aws:sts::222222222222:assumed-role/AWSServiceRoleForBackup/x is not authorized"
-        " to perform: kms:CreateGrant on resource: arn:aws:kms:eu-central-1:111111111111:key/...",
+        " to perform: kms:CreateGrant on resource: arn:aws:kms:eu-central-1:111111111111:key/"
+        "1234abcd-12ab-34cd-56ef-1234567890ab",
         "AWS KMS AccessDeniedException (cross-account copy, destination SLR on the source key)",
         kms_not_authorized,
     ),
@@ -338,8 +339,9 @@ RULES: tuple[Rule, ...] = (
             r"(?:you )?(?:do not|don't) have (?:sufficient )?permissions? to",
         ),
         "User: arn:aws:sts::111111111111:assumed-role/Ops/me is not authorized to perform:"
-        " backup:StartCopyJob on resource: arn:aws:backup:... because no identity-based policy"
-        " allows the backup:StartCopyJob action",
+        " backup:StartCopyJob on resource: arn:aws:backup:eu-central-1:111111111111:"
+        "recovery-point:abc because no identity-based policy allows the backup:StartCopyJob"
+        " action",
         "IAM AccessDenied message format",
         not_authorized,
     ),

@@ -448,3 +448,16 @@ def test_diagnosis_modules_are_pure() -> None:
             for name in names:
                 root = name.split(".")[0]
                 assert name in allowed_local or root in allowed_std, f"{path.name} imports {name}"
+
+
+def test_assumed_role_caller_is_fixed_on_its_role() -> None:
+    message = (
+        "User: arn:aws:sts::135792468013:assumed-role/Ops/me is not authorized to perform:"
+        " backup:StartCopyJob on resource: arn:aws:backup:eu-central-1:135792468013:"
+        "recovery-point:abc because no identity-based policy allows the backup:StartCopyJob action"
+    )
+    diagnosis = diagnose(message)
+    assert diagnosis.cause is CauseCode.ROLE_PERMISSIONS
+    assert "arn:aws:iam::135792468013:role/Ops" in diagnosis.remediation
+    assert "--role-name Ops " in diagnosis.remediation
+    assert '"Action": "backup:StartCopyJob"' in diagnosis.remediation
