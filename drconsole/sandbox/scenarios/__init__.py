@@ -1,0 +1,74 @@
+"""Named scenarios that fill a running sandbox: the `demo` organization and the `large` one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from drconsole.sandbox.server import Sandbox, SandboxOptions
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """What a built scenario holds: the organization, its accounts by role, and its faults.
+
+    `faults` maps a fault name to the ARN it concerns (vault, key, recovery point or role);
+    `fault_recovery_points` maps the same fault name to a recovery point whose copy meets it.
+    `build_seconds` is the wall time the scenario took to build.
+    """
+
+    name: str
+    org_id: str
+    region: str
+    dr_region: str
+    accounts: dict[str, str]
+    faults: dict[str, str]
+    fault_recovery_points: dict[str, str] = field(default_factory=dict)
+    recovery_point_count: int = 0
+    build_seconds: float = 0.0
+
+
+def scenario_names() -> tuple[str, ...]:
+    """The names `build_scenario` accepts."""
+    return tuple(sorted(_builders()))
+
+
+def _builders() -> dict[str, Callable[..., ScenarioInfo]]:
+    from drconsole.sandbox.scenarios.demo import build_demo
+    from drconsole.sandbox.scenarios.large import build_large
+
+    return {"demo": build_demo, "large": build_large}
+
+
+def build_scenario(sandbox: Sandbox, name: str = "demo", **params: Any) -> ScenarioInfo:
+    """Fill a started sandbox with the named scenario and describe what it built."""
+    builders = _builders()
+    if name not in builders:
+        known = ", ".join(sorted(builders))
+        raise ValueError(f"unknown scenario {name!r} (known: {known})")
+    return builders[name](sandbox, **params)
+
+
+def start_sandbox(
+    scenario: str = "demo",
+    options: SandboxOptions | None = None,
+    port: int = 0,
+    **params: Any,
+) -> tuple[Sandbox, ScenarioInfo]:
+    """Start a sandbox server and build a scenario in it; the caller stops the sandbox.
+
+    moto's state is process-wide, so whatever an earlier sandbox of this process left is wiped.
+    """
+    from drconsole.sandbox.server import Sandbox
+
+    sandbox = Sandbox(options, port=port)
+    sandbox.start()
+    try:
+        sandbox.reset()
+        info = build_scenario(sandbox, scenario, **params)
+    except BaseException:
+        sandbox.stop()
+        raise
+    return sandbox, info

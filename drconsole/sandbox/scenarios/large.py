@@ -1,0 +1,227 @@
+"""Scenario `large`: a generated organization of many accounts, vaults and recovery points.
+
+For performance work (DESIGN.md section 7): by default 100 accounts x 2 Regions holding 300,000
+recovery points. Recovery points are seeded directly (no AWS API creates old ones) and protect
+synthetic resource ARNs; accounts, OUs, keys and vaults are made through the ordinary APIs.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from drconsole.sandbox.scenarios import ScenarioInfo
+from drconsole.sandbox.scenarios.clients import ScenarioClients
+from drconsole.sandbox.scenarios.iam_roles import create_backup_roles, default_service_role_arn
+from drconsole.sandbox.scenarios.keys import create_customer_key, key_policy, root_arn
+from drconsole.sandbox.scenarios.moto_state import (
+    fast_symmetric_keys,
+    name_management_account,
+    seed_moto_random,
+)
+from drconsole.sandbox.scenarios.organization import (
+    MANAGEMENT_ACCOUNT_ID,
+    AccountSpec,
+    create_organization,
+)
+from drconsole.sandbox.scenarios.vaults import (
+    accounts_access_policy,
+    create_vault,
+    org_wide_access_policy,
+)
+
+if TYPE_CHECKING:
+    from drconsole.sandbox.server import Sandbox
+
+NAMED_ROLES = (
+    AccountSpec("backup", "backup", ("Security",)),
+    AccountSpec("prod", "prod", ("Prod",)),
+    AccountSpec("qa", "qa", ("Non-Prod", "QA")),
+    AccountSpec("dev", "dev", ("Non-Prod", "Dev")),
+)
+MEMBER_OUS = (("Prod",), ("Non-Prod", "QA"), ("Non-Prod", "Dev"), ("Workloads",))
+RESOURCE_TYPES = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3")
+DAYS = 30
+
+
+def account_specs(accounts: int) -> list[AccountSpec]:
+    """The accounts besides management: backup, prod, qa, dev, then member-001... in OUs."""
+    members = [
+        AccountSpec(f"member-{n:03d}", f"member-{n:03d}", MEMBER_OUS[n % len(MEMBER_OUS)])
+        for n in range(1, accounts - len(NAMED_ROLES))
+    ]
+    return [*NAMED_ROLES, *members]
+
+
+def synthetic_resource_arn(resource_type: str, account_id: str, region: str, n: int) -> str:
+    """A resource ARN in AWS's format for the type; the resource itself does not exist."""
+    if resource_type == "EBS":
+        return f"arn:aws:ec2:{region}:{account_id}:volume/vol-{n:017x}"
+    if resource_type == "EC2":
+        return f"arn:aws:ec2:{region}:{account_id}:instance/i-{n:017x}"
+    if resource_type == "RDS":
+        return f"arn:aws:rds:{region}:{account_id}:db:db-{n:06d}"
+    if resource_type == "Aurora":
+        return f"arn:aws:rds:{region}:{account_id}:cluster:cluster-{n:06d}"
+    if resource_type == "DynamoDB":
+        return f"arn:aws:dynamodb:{region}:{account_id}:table/table-{n:06d}"
+    if resource_type == "EFS":
+        return f"arn:aws:elasticfilesystem:{region}:{account_id}:file-system/fs-{n:017x}"
+    return f"arn:aws:s3:::bucket-{account_id}-{n:06d}"
+
+
+class LargeBuilder:
+    """Builds the large scenario into a started sandbox."""
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        accounts: int,
+        regions: Sequence[str],
+        vaults_per_account: int,
+        recovery_points: int,
+        iam_roles: bool,
+        now: datetime | None,
+        seed: int,
+    ) -> None:
+        if accounts < len(NAMED_ROLES) + 1:
+            raise ValueError(f"the large scenario needs at least {len(NAMED_ROLES) + 1} accounts")
+        if not regions or vaults_per_account < 1 or recovery_points < 0:
+            raise ValueError("the large scenario needs Regions, vaults and recovery points >= 0")
+        self.sandbox = sandbox
+        self.clients = ScenarioClients(sandbox)
+        self.account_count = accounts
+        self.regions = tuple(regions)
+        self.vaults_per_account = vaults_per_account
+        self.recovery_point_total = recovery_points
+        self.iam_roles = iam_roles
+        self.now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.accounts: dict[str, str] = {}
+        self.org_id = ""
+        # (account id, region) -> key ARN
+        self.keys: dict[tuple[str, str], str] = {}
+        # (account id, region, vault name, vault key ARN)
+        self.vaults: list[tuple[str, str, str, str]] = []
+        self.seeded = 0
+
+    def build(self) -> ScenarioInfo:
+        """Run every step and describe the result."""
+        started = time.perf_counter()
+        seed_moto_random(self.seed)
+        with fast_symmetric_keys():
+            self.build_organization()
+            if self.iam_roles:
+                self.build_roles()
+            self.build_keys_and_vaults()
+        self.seed_points()
+        return ScenarioInfo(
+            name="large",
+            org_id=self.org_id,
+            region=self.regions[0],
+            dr_region=self.regions[-1],
+            accounts=dict(self.accounts),
+            faults={},
+            recovery_point_count=self.seeded,
+            build_seconds=round(time.perf_counter() - started, 3),
+        )
+
+    def build_organization(self) -> None:
+        """The organization with every account in its OU; cross-account backup enabled."""
+        organizations = self.clients.client("organizations", MANAGEMENT_ACCOUNT_ID, self.regions[0])
+        layout = create_organization(organizations, account_specs(self.account_count))
+        self.org_id = layout.org_id
+        self.accounts = dict(layout.accounts)
+        name_management_account(MANAGEMENT_ACCOUNT_ID, "management")
+        backup = self.clients.client("backup", MANAGEMENT_ACCOUNT_ID, self.regions[0])
+        backup.update_global_settings(GlobalSettings={"isCrossAccountBackupEnabled": "true"})
+
+    def build_roles(self) -> None:
+        """AWS Backup's roles and the member-access role in every account."""
+        for account_id in self.accounts.values():
+            iam = self.clients.client("iam", account_id, self.regions[0])
+            create_backup_roles(iam, account_id, MANAGEMENT_ACCOUNT_ID)
+
+    def build_keys_and_vaults(self) -> None:
+        """A customer managed key and `vaults_per_account` vaults per account and Region."""
+        backup_id = self.accounts["backup"]
+        org_policy = org_wide_access_policy(self.org_id)
+        copy_back = accounts_access_policy([backup_id])
+        for role, account_id in self.accounts.items():
+            if role == "management":
+                continue
+            shared = [root_arn(backup_id)] if role != "backup" else []
+            for region in self.regions:
+                kms = self.clients.client("kms", account_id, region)
+                key_arn = create_customer_key(
+                    kms, f"alias/{role}-backup", f"{role} backups", key_policy(account_id, shared)
+                )
+                self.keys[(account_id, region)] = key_arn
+                backup = self.clients.client("backup", account_id, region)
+                for index in range(self.vaults_per_account):
+                    if role == "backup":
+                        name = f"central-{region}" if index == 0 else f"central-{region}-{index}"
+                        policy = org_policy
+                    else:
+                        name = f"{role}-vault" if index == 0 else f"{role}-vault-{index + 1}"
+                        policy = copy_back
+                    create_vault(backup, name, key_arn, policy)
+                    self.vaults.append((account_id, region, name, key_arn))
+
+    def seed_points(self) -> None:
+        """Spread the recovery points evenly over the vaults: daily backups over 30 days."""
+        from drconsole.sandbox.store import seed_recovery_point
+
+        if not self.vaults:
+            return
+        per_vault, extra = divmod(self.recovery_point_total, len(self.vaults))
+        resource_number = 0
+        for index, (account_id, region, vault_name, vault_key) in enumerate(self.vaults):
+            count = per_vault + (1 if index < extra else 0)
+            role_arn = default_service_role_arn(account_id)
+            resources = max(1, -(-count // DAYS))
+            for slot in range(resources):
+                resource_number += 1
+                resource_type = RESOURCE_TYPES[resource_number % len(RESOURCE_TYPES)]
+                arn = synthetic_resource_arn(resource_type, account_id, region, resource_number)
+                name = f"{resource_type.lower()}-{resource_number:06d}"
+                size = self.rng.randint(1, 500) * 2**30
+                minute = self.rng.randint(30, 300)
+                # Point i of the vault goes to resource i % resources, on day i // resources.
+                for i in range(slot, count, resources):
+                    created = self.now - timedelta(days=i // resources, minutes=minute)
+                    seed_recovery_point(
+                        account_id,
+                        region,
+                        vault_name,
+                        resource_arn=arn,
+                        resource_type=resource_type,
+                        resource_name=name,
+                        created=created,
+                        encryption_key_arn=vault_key,
+                        size_bytes=size,
+                        iam_role_arn=role_arn,
+                        delete_after_days=35,
+                    )
+                    self.seeded += 1
+
+
+def build_large(
+    sandbox: Sandbox,
+    *,
+    accounts: int = 100,
+    regions: Sequence[str] = ("eu-central-1", "eu-north-1"),
+    vaults_per_account: int = 2,
+    recovery_points: int = 300_000,
+    iam_roles: bool = True,
+    now: datetime | None = None,
+    seed: int = 20261123,
+) -> ScenarioInfo:
+    """Build the large scenario into a started sandbox; every size is a parameter."""
+    return LargeBuilder(
+        sandbox, accounts, regions, vaults_per_account, recovery_points, iam_roles, now, seed
+    ).build()
