@@ -43,6 +43,13 @@ def _ec2(account_id: str, region: str) -> Any:
     return ec2_backends[account_id][region]
 
 
+def availability_zones(region: str) -> list[str]:
+    """The Availability Zones moto's EC2 knows in the Region (without creating a backend)."""
+    from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
+
+    return [zone.name for zone in RegionsAndZonesBackend.zones.get(region, [])]
+
+
 def default_subnet(account_id: str, region: str, zone: str | None = None) -> Any:
     """The default VPC's subnet in `zone` (or the first zone) of the account and Region."""
     subnets = _ec2(account_id, region).get_default_subnets()

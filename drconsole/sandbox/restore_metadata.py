@@ -233,6 +233,13 @@ _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _BUCKET_NAME = re.compile(r"(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
+def _in_region(zone: str, region: str) -> bool:
+    known = resources.availability_zones(region)
+    if known:
+        return zone in known
+    return bool(re.fullmatch(_AZ, zone)) and zone.startswith(region)
+
+
 class _Invalid(Exception):
     """A restore metadata problem, worded as AWS Backup's InvalidParameterValueException."""
 
@@ -282,8 +289,12 @@ def _check_key_needs_encryption(metadata: Metadata, key_name: str, flag: str) ->
 
 def _validate_ebs(metadata: Metadata, region: str) -> None:
     zone = _required(metadata, "availabilityZone")
-    in_region = bool(re.fullmatch(_AZ, zone)) and zone.startswith(region)
-    _check(in_region, metadata, "availabilityZone", f"must be an Availability Zone of {region}")
+    _check(
+        _in_region(zone, region),
+        metadata,
+        "availabilityZone",
+        f"must be an Availability Zone of {region}",
+    )
     if metadata.has("volumeType"):
         ok = metadata.get("volumeType") in EBS_VOLUME_TYPES
         _check(ok, metadata, "volumeType", f"must be one of {', '.join(EBS_VOLUME_TYPES)}")
@@ -326,8 +337,7 @@ def _validate_rds(metadata: Metadata, region: str) -> None:
     _check_int(metadata, "Port", 1150, 65535)
     _check_bool(metadata, "MultiAZ")
     if metadata.has("AvailabilityZone"):
-        zone = metadata.get("AvailabilityZone")
-        ok = bool(re.fullmatch(_AZ, zone)) and zone.startswith(region)
+        ok = _in_region(metadata.get("AvailabilityZone"), region)
         _check(ok, metadata, "AvailabilityZone", f"must be an Availability Zone of {region}")
     _check_json_list(metadata, "VpcSecurityGroupIds", "sg-")
 

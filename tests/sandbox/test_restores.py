@@ -214,6 +214,7 @@ def test_metadata_uses_aws_backup_keys_and_the_source_configuration(sandbox: San
 INVALID = [
     ("EBS", {"volumeSize": "8"}, "Restore metadata is missing required key availabilityZone."),
     ("EBS", {"availabilityZone": "us-east-1a"}, "for restore metadata key availabilityZone"),
+    ("EBS", {"availabilityZone": f"{REGION}z"}, "must be an Availability Zone of eu-central-1"),
     ("EBS", {"availabilityZone": f"{REGION}a", "volumeType": "gp9"}, "key volumeType"),
     (
         "EBS",
