@@ -22,6 +22,8 @@ WRAPPER_RE = re.compile(
 # "MalformedPolicyDocumentException - Policy ..." or "KMSInvalidStateException: arn:..."
 INLINE_CODE_RE = re.compile(r"\b(?P<code>[A-Z][A-Za-z0-9]*(?:Exception|Error|Fault))\s*(?:-|:)\s")
 LEADING_CODE_RE = re.compile(r"^\s*(?P<code>[A-Z][A-Za-z0-9.]+)\s*:\s")
+# Messages copied out of JSON keep their escapes: \n, \t and \" read as what they stand for.
+JSON_ESCAPES = re.compile(r'\\[nrt]|\\(?=")')
 QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
 
 THROTTLE_CODES = frozenset(
@@ -135,13 +137,16 @@ class ParsedError:
 
 def parse_error(message: str, error_code: str | None = None) -> ParsedError:
     """Normalize a message and strip botocore's "An error occurred (X) when calling Y" wrapper."""
-    text = " ".join(message.translate(QUOTES).split()).strip().strip("'\"").strip()
+    unescaped = JSON_ESCAPES.sub(lambda m: "" if m.group(0) == "\\" else " ", message)
+    text = " ".join(unescaped.translate(QUOTES).split()).strip().strip("'\"").strip()
     operation = None
     wrapper = WRAPPER_RE.search(text)
     if wrapper:
         error_code = error_code or wrapper.group("code").strip() or None
         operation = wrapper.group("operation")
         text = (text[: wrapper.start()] + " " + text[wrapper.end() :]).strip()
+    if not error_code and re.fullmatch(r"[A-Za-z][A-Za-z0-9.]+", text) and _is_known_code(text):
+        error_code = text  # a bare error code pasted on its own
     if not error_code:
         leading = LEADING_CODE_RE.match(text)
         inline = INLINE_CODE_RE.search(text)

@@ -70,6 +70,16 @@ def reshape(text: str) -> str:
     return "  \u201c" + text.replace(" ", "\n\t ", 3).replace(". ", ".   ") + "\u201d \n"
 
 
+def punctuate(text: str) -> str:
+    """Full stops and brackets dropped, a status prefix added, as logs and tickets show it."""
+    return "FAILED - " + text.replace(". ", " ").rstrip(".").replace("[", "").replace("]", "")
+
+
+def json_escaped(text: str) -> str:
+    """The message as it appears inside a JSON document (escaped quotes and newlines)."""
+    return '{"StatusMessage": ' + json.dumps(text) + "}"
+
+
 def truncate(text: str) -> str:
     """What a narrow table or a log line keeps of a long message."""
     return text if len(text) <= 120 else text[:120] + "..."
@@ -86,6 +96,8 @@ VARIANTS: dict[str, Callable[[str], str]] = {
     "lower": str.lower,
     "whitespace-quotes": reshape,
     "truncated": truncate,
+    "punctuation-prefix": punctuate,
+    "json-escaped": json_escaped,
     "wrapped-changed-upper": lambda t: wrap(change_names(change_accounts(t))).upper(),
 }
 
@@ -461,3 +473,16 @@ def test_assumed_role_caller_is_fixed_on_its_role() -> None:
     assert "arn:aws:iam::135792468013:role/Ops" in diagnosis.remediation
     assert "--role-name Ops " in diagnosis.remediation
     assert '"Action": "backup:StartCopyJob"' in diagnosis.remediation
+
+
+@pytest.mark.parametrize(
+    ("code", "cause"),
+    [
+        ("ExpiredToken", CauseCode.CREDENTIALS_EXPIRED),
+        ("ThrottlingException", CauseCode.THROTTLED),
+        ("ServiceUnavailable", CauseCode.SERVICE_ERROR),
+    ],
+)
+def test_a_bare_error_code_pasted_alone(code: str, cause: CauseCode) -> None:
+    assert diagnose(code).cause is cause
+    assert parse_error(code).error_code == code
