@@ -67,6 +67,10 @@ MSG_KMS_KEY_UNUSABLE = (
     "KMS key is either disabled or pending deletion or access to KMS key is denied"
 )
 MSG_MARKETPLACE_AMI = "Images from AWS Marketplace cannot be copied to another AWS account."
+MSG_RETENTION_OUT_OF_RANGE = (
+    "Copy job failed. The retention specified in the job is not within the range specified for "
+    "the target Backup Vault."
+)
 MSG_ROLE_CANNOT_BE_ASSUMED = "IAM Role {role_arn} cannot be assumed by AWS Backup"
 MSG_SLR_CANNOT_BE_ASSUMED = "The provided role {role_arn} cannot be assumed by AWS Backup."
 # Wording not confirmed against AWS: the destination vault of a same-account copy is missing.
@@ -95,6 +99,11 @@ class CopyAttempt:
     dynamodb_advanced_features: bool = False
     # The EC2 recovery point is an AMI from AWS Marketplace.
     marketplace_ami: bool = False
+    # The copy's retention (Lifecycle.DeleteAfterDays; None: kept forever) and the destination
+    # vault's Vault Lock range (None: no lock, or no bound).
+    delete_after_days: int | None = None
+    dest_vault_min_retention_days: int | None = None
+    dest_vault_max_retention_days: int | None = None
 
     @property
     def cross_account(self) -> bool:
@@ -124,7 +133,10 @@ def fully_managed(resource_type: str, dynamodb_advanced_features: bool = False) 
 
 def copy_start_error(attempt: CopyAttempt) -> tuple[str, str] | None:
     """(error code, message) for what StartCopyJob refuses synchronously, else None."""
-    if not backup_can_assume(attempt.iam_role_arn):
+    role_account = (
+        attempt.iam_role_arn.split(":")[4] if attempt.iam_role_arn.count(":") >= 5 else ""
+    )
+    if role_account != attempt.source_account_id or not backup_can_assume(attempt.iam_role_arn):
         return (
             "InvalidParameterValueException",
             MSG_ROLE_CANNOT_BE_ASSUMED.format(role_arn=attempt.iam_role_arn),
@@ -165,6 +177,8 @@ def copy_failure(attempt: CopyAttempt) -> str | None:
     for key_arn in (attempt.source_key_arn, attempt.dest_vault_key_arn):
         if key_arn is not None and not is_aws_managed_key(key_arn) and not key_is_usable(key_arn):
             return MSG_KMS_KEY_UNUSABLE
+    if not retention_fits_vault_lock(attempt):
+        return MSG_RETENTION_OUT_OF_RANGE
     if attempt.cross_account:
         return _source_key_failure(attempt, managed)
     return None
@@ -189,6 +203,15 @@ def _cross_account_refusal(attempt: CopyAttempt, managed: bool) -> str | None:
             role_arn=service_linked_role_arn(attempt.dest_account_id)
         )
     return None
+
+
+def retention_fits_vault_lock(attempt: CopyAttempt) -> bool:
+    """True when the copy's retention lies within the destination vault's Vault Lock range."""
+    low, high = attempt.dest_vault_min_retention_days, attempt.dest_vault_max_retention_days
+    days = attempt.delete_after_days
+    if days is None:
+        return high is None  # kept forever: only a vault without a maximum accepts it
+    return (low is None or days >= low) and (high is None or days <= high)
 
 
 def vault_policy_allows_copy(attempt: CopyAttempt, org_id: str, org_path: str) -> bool:

@@ -455,6 +455,30 @@ def test_disabled_keys_fail_the_copy(world: World) -> None:
     assert copy_failure(a) is None
 
 
+def test_retention_outside_the_destination_vault_lock(world: World) -> None:
+    message = (
+        "Copy job failed. The retention specified in the job is not within the range specified "
+        "for the target Backup Vault."
+    )
+    locked = {"dest_vault_min_retention_days": 7, "dest_vault_max_retention_days": 365}
+    assert copy_failure(attempt(world, delete_after_days=3, **locked)) == message
+    assert copy_failure(attempt(world, delete_after_days=400, **locked)) == message
+    assert copy_failure(attempt(world, delete_after_days=None, **locked)) == message
+    assert copy_failure(attempt(world, delete_after_days=30, **locked)) is None
+    assert copy_failure(attempt(world, delete_after_days=None)) is None
+
+
+def test_copy_role_of_another_account_is_refused(world: World) -> None:
+    # A role that exists and trusts AWS Backup, but in the destination account.
+    foreign = world.client("iam", world.backup).create_role(
+        RoleName="copy-role", AssumeRolePolicyDocument=json.dumps(BACKUP_TRUST)
+    )["Role"]["Arn"]
+    assert copy_start_error(attempt(world, iam_role_arn=foreign)) == (
+        "InvalidParameterValueException",
+        f"IAM Role {foreign} cannot be assumed by AWS Backup",
+    )
+
+
 def test_marketplace_ami(world: World) -> None:
     a = attempt(world, resource_type="EC2", marketplace_ami=True)
     assert copy_failure(a) == "Images from AWS Marketplace cannot be copied to another AWS account."
