@@ -13,6 +13,7 @@ from __future__ import annotations
 import getpass
 import re
 import threading
+from collections import Counter
 from typing import Any
 
 import boto3
@@ -52,10 +53,13 @@ class AwsSessions:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.RLock()
+        self._count_lock = threading.Lock()
         self._sessions: dict[Identity, boto3.Session] = {}
         self._clients: dict[tuple[Identity, str, str], Any] = {}
         self._caller: dict[str, str] | None = None
         self._profile_accounts: dict[str, str] | None = None
+        # "service:Operation" -> HTTP requests sent (retries included); for benchmarks.
+        self.requests_sent: Counter[str] = Counter()
         self._config = Config(
             retries={"mode": "adaptive", "total_max_attempts": settings.retry_max_attempts},
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
@@ -184,8 +188,15 @@ class AwsSessions:
                 )
                 if self.settings.read_only:
                     install_read_only_guard(found)
+                found.meta.events.register("before-send.*.*", self._count_request)
                 self._clients[key] = found
         return found
+
+    def _count_request(self, event_name: str = "", **_: Any) -> None:
+        # event_name is "before-send.<service id>.<Operation>".
+        name = ":".join(event_name.split(".")[1:3])
+        with self._count_lock:
+            self.requests_sent[name] += 1
 
     # Identity -----------------------------------------------------------------------------
 

@@ -1,0 +1,459 @@
+"""Inventory: the organization, vaults and recovery points of every account and Region.
+
+Everything is fetched on a bounded pool (`runner.run_tasks`) and handed over as it arrives:
+one `VaultBatch` per account and Region once its vaults' details are known, one list of
+recovery points per page of 1,000. A failure confined to one account and Region (AccessDenied,
+throttling that outlived the retries, a network error) is yielded as an `AccountError` and the
+other accounts go on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drconsole.aws.convert import (
+    arn_region,
+    copy_job_from,
+    newest_per_resource,
+    protected_resource_from,
+    recovery_point_from,
+    restore_job_from,
+    vault_from,
+)
+from drconsole.aws.errors import account_error, error_code
+from drconsole.aws.organization import load_organization, standalone_organization
+from drconsole.aws.runner import Step, Task, run_tasks
+from drconsole.aws.session import AwsSessions
+from drconsole.models import (
+    Account,
+    AccountError,
+    CauseCode,
+    CopyJob,
+    KeyType,
+    Organization,
+    ProtectedResource,
+    RecoveryPoint,
+    RestoreJob,
+    Vault,
+    VaultBatch,
+)
+
+PAGE_SIZE = 1000  # the most any AWS Backup list call returns per page
+AWS_ERRORS = (ClientError, BotoCoreError)
+# Priorities (lower runs first): listings unlock everything else; long page chains go next,
+# longest first; per-vault details are leaves and fill the gaps.
+LIST_PRIORITY = -1e12
+DETAIL_PRIORITY = 0.0
+
+
+@dataclass(frozen=True)
+class PointFilter:
+    """Server-side filters of ListRecoveryPointsByBackupVault (also applied locally)."""
+
+    resource_type: str | None = None
+    created_after: datetime | None = None
+
+    def params(self) -> dict[str, Any]:
+        """The API parameters for these filters."""
+        params: dict[str, Any] = {}
+        if self.resource_type:
+            params["ByResourceType"] = self.resource_type
+        if self.created_after is not None:
+            params["ByCreatedAfter"] = self.created_after
+        return params
+
+    def keep(self, point: RecoveryPoint) -> bool:
+        """True when the point passes the filters."""
+        if self.resource_type and point.resource_type != self.resource_type:
+            return False
+        return self.created_after is None or point.created >= self.created_after
+
+
+NO_FILTER = PointFilter()
+
+
+@dataclass
+class _Batch:
+    """The vaults of one account and Region while their details are being read."""
+
+    account_id: str
+    region: str
+    items: list[dict[str, Any]]
+    policies: dict[str, bool | None] = field(default_factory=dict)
+    remaining: int = 0
+
+
+def _key_type_of(manager: str | None) -> KeyType:
+    if manager == "AWS":
+        return KeyType.AWS_MANAGED
+    if manager == "CUSTOMER":
+        return KeyType.CUSTOMER_MANAGED
+    return KeyType.UNKNOWN
+
+
+class Inventory:
+    """Reads the organization, vaults, recovery points and jobs; safe to use from one thread."""
+
+    def __init__(self, sessions: AwsSessions, max_workers: int = 16) -> None:
+        self.sessions = sessions
+        self.max_workers = max_workers
+        self._organization: Organization | None = None
+        self._key_types: dict[str, KeyType] = {}
+        # key ARN -> continuations waiting for its DescribeKey (one call per key).
+        self._key_waiters: dict[str, list[Callable[[], list[Any]]]] = {}
+
+    # Organization -------------------------------------------------------------------------
+
+    def organization(self, refresh: bool = False) -> Organization:
+        """The organization (cached); a synthetic one when `member_profiles` is configured."""
+        if self._organization is None or refresh:
+            if self.sessions.settings.member_profiles:
+                self._organization = standalone_organization(self.sessions)
+            else:
+                self._organization = load_organization(self.sessions, self.max_workers)
+        return self._organization
+
+    # Vaults -------------------------------------------------------------------------------
+
+    def iter_vaults(
+        self, accounts: Sequence[Account], regions: Sequence[str]
+    ) -> Iterator[VaultBatch | AccountError]:
+        """Each (account, Region)'s vaults, concurrently, as each completes."""
+        tasks = [self._list_vaults_task(a.id, r, None) for a in accounts for r in regions]
+        yield from run_tasks(tasks, self.max_workers)
+
+    def iter_inventory(
+        self,
+        accounts: Sequence[Account],
+        regions: Sequence[str],
+        point_filter: PointFilter = NO_FILTER,
+    ) -> Iterator[VaultBatch | list[RecoveryPoint] | AccountError]:
+        """Vaults and all their recovery points in one pipelined scan.
+
+        Recovery point pages of a vault start as soon as its account and Region are listed,
+        without waiting for the other accounts: the scan ends near its critical path.
+        """
+        tasks = [self._list_vaults_task(a.id, r, point_filter) for a in accounts for r in regions]
+        yield from run_tasks(tasks, self.max_workers)
+
+    def _list_vaults_task(self, account_id: str, region: str, points: PointFilter | None) -> Task:
+        def work() -> Any:
+            try:
+                client = self.sessions.client("backup", account_id, region)
+                items: list[dict[str, Any]] = []
+                token: str | None = None
+                while True:
+                    extra = {"NextToken": token} if token else {}
+                    answer = client.list_backup_vaults(MaxResults=PAGE_SIZE, **extra)
+                    items.extend(answer.get("BackupVaultList", []))
+                    token = answer.get("NextToken")
+                    if not token:
+                        return items
+            except AWS_ERRORS as exc:
+                return account_error(account_id, region, "ListBackupVaults", exc)
+
+        def then(answer: Any) -> Step:
+            if isinstance(answer, AccountError):
+                return Step(emit=[answer])
+            batch = _Batch(account_id, region, answer)
+            step = self._detail_tasks(batch)
+            if points is not None:
+                for item in answer:
+                    step.tasks.append(
+                        self._page_task(
+                            account_id,
+                            region,
+                            item["BackupVaultName"],
+                            None,
+                            int(item.get("NumberOfRecoveryPoints") or 0),
+                            points,
+                        )
+                    )
+            return step
+
+        return Task(LIST_PRIORITY, work, then)
+
+    def _detail_tasks(self, batch: _Batch) -> Step:
+        """Access policy and key type of each vault; the batch is emitted when all are known."""
+        step = Step()
+
+        def finish_one() -> list[Any]:
+            batch.remaining -= 1
+            return [self._vault_batch(batch)] if batch.remaining == 0 else []
+
+        for item in batch.items:
+            name = item["BackupVaultName"]
+            step.tasks.append(self._policy_task(batch, name, finish_one))
+            batch.remaining += 1
+            key_arn = item.get("EncryptionKeyArn") or ""
+            if not key_arn or key_arn in self._key_types:
+                continue
+            waiters = self._key_waiters.get(key_arn)
+            if waiters is None:
+                self._key_waiters[key_arn] = waiters = []
+                step.tasks.append(self._key_task(batch.account_id, batch.region, key_arn))
+            if finish_one not in waiters:
+                waiters.append(finish_one)
+                batch.remaining += 1
+        if batch.remaining == 0:
+            step.emit.append(self._vault_batch(batch))
+        return step
+
+    def _policy_task(self, batch: _Batch, name: str, finish: Callable[[], list[Any]]) -> Task:
+        def work() -> Any:
+            client = self.sessions.client("backup", batch.account_id, batch.region)
+            try:
+                client.get_backup_vault_access_policy(BackupVaultName=name)
+            except ClientError as exc:
+                if error_code(exc) == "ResourceNotFoundException":
+                    return False
+                return exc
+            except BotoCoreError as exc:
+                return exc
+            return True
+
+        def then(answer: Any) -> Step:
+            step = Step()
+            if isinstance(answer, BaseException):
+                batch.policies[name] = None
+                error = account_error(
+                    batch.account_id, batch.region, "GetBackupVaultAccessPolicy", answer
+                )
+                if error.cause is not CauseCode.ROLE_PERMISSIONS:
+                    step.emit.append(error)
+            else:
+                batch.policies[name] = bool(answer)
+            step.emit.extend(finish())
+            return step
+
+        return Task(DETAIL_PRIORITY, work, then)
+
+    def _key_task(self, account_id: str, region: str, key_arn: str) -> Task:
+        def work() -> KeyType:
+            client = self.sessions.client("kms", account_id, arn_region(key_arn) or region)
+            try:
+                metadata = client.describe_key(KeyId=key_arn)["KeyMetadata"]
+            except AWS_ERRORS:
+                # A key we may not describe is shown as unknown, never guessed.
+                return KeyType.UNKNOWN
+            return _key_type_of(metadata.get("KeyManager"))
+
+        def then(key_type: KeyType) -> Step:
+            self._key_types.setdefault(key_arn, key_type)
+            step = Step()
+            for waiter in self._key_waiters.pop(key_arn, []):
+                step.emit.extend(waiter())
+            return step
+
+        return Task(DETAIL_PRIORITY, work, then)
+
+    def _vault_batch(self, batch: _Batch) -> VaultBatch:
+        vaults = []
+        for item in batch.items:
+            key_arn = item.get("EncryptionKeyArn") or ""
+            if key_arn:
+                key_type = self._key_types.get(key_arn, KeyType.UNKNOWN)
+            elif item.get("EncryptionKeyType") == "AWS_OWNED_KMS_KEY":
+                key_type = KeyType.AWS_MANAGED
+            else:
+                key_type = KeyType.UNKNOWN
+            vaults.append(
+                vault_from(
+                    item,
+                    batch.account_id,
+                    batch.region,
+                    key_type,
+                    batch.policies.get(item["BackupVaultName"]),
+                )
+            )
+        vaults.sort(key=lambda vault: vault.name)
+        return VaultBatch(batch.account_id, batch.region, tuple(vaults))
+
+    # Recovery points ----------------------------------------------------------------------
+
+    def _fetch_page(
+        self,
+        account_id: str,
+        region: str,
+        vault_name: str,
+        token: str | None,
+        points: PointFilter,
+    ) -> tuple[list[RecoveryPoint], str | None]:
+        client = self.sessions.client("backup", account_id, region)
+        params = {"BackupVaultName": vault_name, "MaxResults": PAGE_SIZE, **points.params()}
+        if token:
+            params["NextToken"] = token
+        answer = client.list_recovery_points_by_backup_vault(**params)
+        page = [
+            recovery_point_from(item, account_id, region, vault_name)
+            for item in answer.get("RecoveryPoints", [])
+        ]
+        return [p for p in page if points.keep(p)], answer.get("NextToken") or None
+
+    def _page_task(
+        self,
+        account_id: str,
+        region: str,
+        vault_name: str,
+        token: str | None,
+        remaining_points: int,
+        points: PointFilter,
+    ) -> Task:
+        def work() -> Any:
+            try:
+                return self._fetch_page(account_id, region, vault_name, token, points)
+            except AWS_ERRORS as exc:
+                return account_error(account_id, region, "ListRecoveryPointsByBackupVault", exc)
+
+        def then(answer: Any) -> Step:
+            if isinstance(answer, AccountError):
+                return Step(emit=[answer])
+            page, next_token = answer
+            step = Step(emit=[page] if page else [])
+            if next_token:
+                left = max(0, remaining_points - PAGE_SIZE)
+                step.tasks.append(
+                    self._page_task(account_id, region, vault_name, next_token, left, points)
+                )
+            return step
+
+        pages_left = max(1, math.ceil(remaining_points / PAGE_SIZE))
+        return Task(-float(pages_left), work, then)
+
+    def iter_recovery_points(
+        self, vault: Vault, point_filter: PointFilter = NO_FILTER
+    ) -> Iterator[list[RecoveryPoint]]:
+        """One vault's recovery points, one list per page; AWS failures raise AwsError."""
+        token: str | None = None
+        while True:
+            try:
+                page, token = self._fetch_page(
+                    vault.account_id, vault.region, vault.name, token, point_filter
+                )
+            except AWS_ERRORS as exc:
+                raise self.sessions.error_for(exc, f"vault {vault.arn}") from None
+            if page:
+                yield page
+            if not token:
+                return
+
+    def iter_all_recovery_points(
+        self, vaults: Sequence[Vault], point_filter: PointFilter = NO_FILTER
+    ) -> Iterator[list[RecoveryPoint] | AccountError]:
+        """Recovery points of many vaults, concurrently; one list per page as it arrives."""
+        tasks = [
+            self._page_task(
+                v.account_id, v.region, v.name, None, v.recovery_point_count, point_filter
+            )
+            for v in vaults
+        ]
+        yield from run_tasks(tasks, self.max_workers)
+
+    # Protected resources ------------------------------------------------------------------
+
+    def protected_resources(self, account_id: str, region: str) -> list[ProtectedResource]:
+        """Each protected resource of an account and Region with its newest recovery point.
+
+        ListProtectedResources gives the newest backup; where it omits the recovery point ARN,
+        the newest one is found with ListRecoveryPointsByResource.
+        """
+        client = self.sessions.client("backup", account_id, region)
+        try:
+            items: list[dict[str, Any]] = []
+            token: str | None = None
+            while True:
+                extra = {"NextToken": token} if token else {}
+                answer = client.list_protected_resources(MaxResults=PAGE_SIZE, **extra)
+                items.extend(answer.get("Results", []))
+                token = answer.get("NextToken")
+                if not token:
+                    break
+        except AWS_ERRORS as exc:
+            raise self.sessions.error_for(exc, f"account {account_id} {region}") from None
+        resources = [protected_resource_from(item, account_id, region) for item in items]
+        missing = [r for r in resources if r.last_recovery_point_arn is None]
+        if missing:
+            found = {
+                r.resource_arn: r
+                for r in newest_per_resource(self._points_of_resources(client, missing, region))
+            }
+            resources = [found.get(r.resource_arn, r) if r in missing else r for r in resources]
+        resources.sort(key=lambda r: r.last_backup or datetime.min, reverse=True)
+        return resources
+
+    def _points_of_resources(
+        self, client: Any, resources: Sequence[ProtectedResource], region: str
+    ) -> Iterator[RecoveryPoint]:
+        for resource in resources:
+            token: str | None = None
+            while True:
+                extra = {"NextToken": token} if token else {}
+                try:
+                    answer = client.list_recovery_points_by_resource(
+                        ResourceArn=resource.resource_arn, MaxResults=PAGE_SIZE, **extra
+                    )
+                except AWS_ERRORS:
+                    break
+                for item in answer.get("RecoveryPoints", []):
+                    vault_arn = item.get("BackupVaultArn") or ""
+                    yield recovery_point_from(
+                        {**item, "ResourceArn": resource.resource_arn},
+                        resource.account_id,
+                        region,
+                        item.get("BackupVaultName") or vault_arn.rsplit(":", 1)[-1],
+                    )
+                token = answer.get("NextToken")
+                if not token:
+                    break
+
+    # Jobs ---------------------------------------------------------------------------------
+
+    def iter_jobs(
+        self,
+        accounts: Sequence[Account],
+        regions: Sequence[str],
+        created_after: datetime | None = None,
+    ) -> Iterator[list[CopyJob | RestoreJob] | AccountError]:
+        """Copy and restore jobs of each account and Region (ListCopyJobs, ListRestoreJobs)."""
+        tasks = [
+            self._jobs_task(a.id, r, kind, created_after)
+            for a in accounts
+            for r in regions
+            for kind in ("copy", "restore")
+        ]
+        yield from run_tasks(tasks, self.max_workers)
+
+    def _jobs_task(
+        self, account_id: str, region: str, kind: str, created_after: datetime | None
+    ) -> Task:
+        operation = "ListCopyJobs" if kind == "copy" else "ListRestoreJobs"
+
+        def work() -> Any:
+            client = self.sessions.client("backup", account_id, region)
+            call = client.list_copy_jobs if kind == "copy" else client.list_restore_jobs
+            key = "CopyJobs" if kind == "copy" else "RestoreJobs"
+            convert = copy_job_from if kind == "copy" else restore_job_from
+            params: dict[str, Any] = {"MaxResults": PAGE_SIZE}
+            if created_after is not None:
+                params["ByCreatedAfter"] = created_after
+            jobs: list[CopyJob | RestoreJob] = []
+            try:
+                while True:
+                    answer = call(**params)
+                    jobs.extend(convert(item, account_id, region) for item in answer.get(key, []))
+                    params["NextToken"] = answer.get("NextToken")
+                    if not params["NextToken"]:
+                        return jobs
+            except AWS_ERRORS as exc:
+                return account_error(account_id, region, operation, exc)
+
+        def then(answer: Any) -> Step:
+            return Step(emit=[answer] if isinstance(answer, AccountError) or answer else [])
+
+        return Task(LIST_PRIORITY, work, then)

@@ -1,0 +1,190 @@
+"""The AWS Organization: accounts, OUs and their paths, read from the management account.
+
+The tree is walked level by level, every parent's OUs and accounts fetched concurrently. OU
+paths are given twice: for people (`Root/Non-Prod/QA`) and in the form of the
+`aws:PrincipalOrgPaths` condition key (`o-xxx/r-xxx/ou-xxx/ou-yyy/`), which vault and key
+policies use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drconsole.aws.errors import error_code
+from drconsole.aws.runner import Step, Task, run_tasks
+from drconsole.aws.session import AwsSessions
+from drconsole.errors import AwsError
+from drconsole.models import Account, CauseCode, Organization, OrgUnit
+
+ROOT_DISPLAY_NAME = "Root"
+
+
+@dataclass(frozen=True)
+class _Parent:
+    id: str
+    path: str
+    org_path: str
+
+
+def _pages(call: Callable[..., dict[str, Any]], key: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a NextToken-paged Organizations listing."""
+    items: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        answer = call(**params, **({"NextToken": token} if token else {}))
+        items.extend(answer.get(key, []))
+        token = answer.get("NextToken")
+        if not token:
+            return items
+
+
+def account_role(account_id: str, name: str, management_id: str, backup_id: str | None) -> str:
+    """`management`, `backup` or `member`.
+
+    The backup account is the configured `backup_account_id`; without one, an account whose
+    name contains "backup" is taken as the backup account.
+    """
+    if account_id == management_id:
+        return "management"
+    if backup_id is not None:
+        return "backup" if account_id == backup_id else "member"
+    return "backup" if "backup" in name.lower() else "member"
+
+
+def load_organization(sessions: AwsSessions, max_workers: int) -> Organization:
+    """The organization as the management (or delegated-admin) account sees it."""
+    settings = sessions.settings
+    account = settings.management_account_id
+    if account is not None and account == sessions.caller_account_id():
+        account = None
+    client = sessions.client("organizations", account)
+    where = f"account {account or sessions.caller_account_id()}"
+    try:
+        described = client.describe_organization()["Organization"]
+        root = client.list_roots()["Roots"][0]
+    except ClientError as exc:
+        if error_code(exc) == "AWSOrganizationsNotInUseException":
+            return standalone_organization(sessions)
+        raise _organization_error(sessions, exc, where) from None
+    except BotoCoreError as exc:
+        raise sessions.error_for(exc, "cannot read the organization") from None
+    org_id = described["Id"]
+    management_id = described.get("MasterAccountId") or ""
+    top = _Parent(root["Id"], ROOT_DISPLAY_NAME, f"{org_id}/{root['Id']}/")
+    units: list[OrgUnit] = []
+    accounts: list[Account] = []
+    failures: list[BaseException] = []
+
+    def children(parent: _Parent) -> list[Task]:
+        def list_units() -> Any:
+            try:
+                return _pages(
+                    client.list_organizational_units_for_parent,
+                    "OrganizationalUnits",
+                    ParentId=parent.id,
+                )
+            except (ClientError, BotoCoreError) as exc:
+                return exc
+
+        def list_accounts() -> Any:
+            try:
+                return _pages(client.list_accounts_for_parent, "Accounts", ParentId=parent.id)
+            except (ClientError, BotoCoreError) as exc:
+                return exc
+
+        def units_listed(answer: Any) -> Step:
+            if isinstance(answer, BaseException):
+                failures.append(answer)
+                return Step()
+            step = Step()
+            for item in answer:
+                unit = OrgUnit(
+                    id=item["Id"],
+                    name=item.get("Name") or item["Id"],
+                    parent_id=parent.id,
+                    path=f"{parent.path}/{item.get('Name') or item['Id']}",
+                    org_path=f"{parent.org_path}{item['Id']}/",
+                )
+                units.append(unit)
+                step.tasks.extend(children(_Parent(unit.id, unit.path, unit.org_path)))
+            return step
+
+        def accounts_listed(answer: Any) -> Step:
+            if isinstance(answer, BaseException):
+                failures.append(answer)
+                return Step()
+            for item in answer:
+                name = item.get("Name") or item["Id"]
+                accounts.append(
+                    Account(
+                        id=item["Id"],
+                        name=name,
+                        email=item.get("Email") or "",
+                        status=item.get("State") or item.get("Status") or "ACTIVE",
+                        ou_id=parent.id,
+                        ou_path=parent.path,
+                        org_path=parent.org_path,
+                        role=account_role(
+                            item["Id"], name, management_id, settings.backup_account_id
+                        ),
+                    )
+                )
+            return Step()
+
+        # Units first: they lead to deeper levels, accounts are leaves.
+        return [Task(0, list_units, units_listed), Task(1, list_accounts, accounts_listed)]
+
+    for _ in run_tasks(children(top), max_workers):
+        pass
+    if failures:
+        raise _organization_error(sessions, failures[0], where)
+    units.sort(key=lambda unit: unit.path)
+    accounts.sort(key=lambda acc: (acc.ou_path, acc.name))
+    return Organization(
+        id=org_id,
+        management_account_id=management_id,
+        root_id=root["Id"],
+        accounts=tuple(accounts),
+        units=tuple(units),
+    )
+
+
+def _organization_error(sessions: AwsSessions, exc: BaseException, where: str) -> AwsError:
+    if isinstance(exc, ClientError) and sessions.error_for(exc).cause == CauseCode.ROLE_PERMISSIONS:
+        return AwsError(
+            f"cannot list the organization's accounts from {where} ({error_code(exc)} on "
+            f"organizations:{exc.operation_name}): run from the management or a delegated "
+            "administrator account, set management_account_id, or list member_profiles "
+            "in the config",
+            cause=CauseCode.ROLE_PERMISSIONS,
+        )
+    return sessions.error_for(exc, "cannot read the organization")
+
+
+def standalone_organization(sessions: AwsSessions) -> Organization:
+    """A synthetic organization: the caller's account, plus one account per member profile."""
+    caller = sessions.caller_account_id()
+    settings = sessions.settings
+    accounts = [
+        Account(
+            id=caller,
+            name=settings.profile or caller,
+            role="backup" if caller == settings.backup_account_id else "member",
+            profile=settings.profile,
+        )
+    ]
+    for account_id, profile in sorted(sessions.member_profile_accounts().items()):
+        if account_id != caller:
+            role = "backup" if account_id == settings.backup_account_id else "member"
+            accounts.append(Account(id=account_id, name=profile, role=role, profile=profile))
+    return Organization(
+        id="",
+        management_account_id="",
+        root_id="",
+        accounts=tuple(accounts),
+        units=(),
+    )
