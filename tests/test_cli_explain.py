@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 SEED = "Copy job failed. Cross-account copy feature is not enabled for the current organization."
 KEY = "arn:aws:kms:eu-central-1:111111111111:key/159f9as4-697q-f354-a448-example"
@@ -74,3 +75,81 @@ def test_empty_message_is_a_usage_error() -> None:
         assert "MESSAGE is empty" in result.stderr
         assert "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+# --- The demo scenario's five deliberate faults, copied for real in the sandbox ------------------
+
+FAULT_CAUSES = {
+    "vault_aws_managed_key": "DEST_VAULT_AWS_MANAGED_KEY",
+    "vault_without_access_policy": "VAULT_POLICY_DENIES_COPY",
+    "service_linked_role_missing": "SERVICE_LINKED_ROLE_MISSING",
+    "source_key_not_shared": "SOURCE_KEY_NOT_SHARED",
+    "aws_managed_resource_key": "AWS_MANAGED_RESOURCE_KEY",
+}
+
+
+def failed_copy_messages() -> dict[str, str]:
+    """Start the copy that meets each demo fault and return the StatusMessage it fails with."""
+    from drconsole.sandbox.scenarios import start_sandbox
+    from drconsole.sandbox.scenarios.clients import ScenarioClients
+    from drconsole.sandbox.scenarios.iam_roles import default_service_role_arn
+    from drconsole.sandbox.server import SandboxOptions
+
+    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=36000.0))
+    try:
+        clients = ScenarioClients(sandbox)
+        accounts, region = info.accounts, info.region
+        central = f"arn:aws:backup:{region}:{accounts['backup']}:backup-vault:central-{region}"
+        dev_vault = f"arn:aws:backup:{region}:{accounts['dev']}:backup-vault:dev-vault"
+        # fault -> (account that starts the copy, its source vault, destination vault ARN)
+        plan = {
+            "vault_aws_managed_key": (
+                "backup",
+                f"central-{region}",
+                info.faults["vault_aws_managed_key"],
+            ),
+            "vault_without_access_policy": (
+                "backup",
+                f"central-{region}",
+                info.faults["vault_without_access_policy"],
+            ),
+            "service_linked_role_missing": ("backup", f"central-{region}", dev_vault),
+            "source_key_not_shared": ("qa", "qa-vault", central),
+            "aws_managed_resource_key": ("prod", "prod-vault", central),
+        }
+        jobs = {}
+        for fault, (role, source_vault, destination) in plan.items():
+            backup = clients.client("backup", accounts[role], region)
+            job_id = backup.start_copy_job(
+                RecoveryPointArn=info.fault_recovery_points[fault],
+                SourceBackupVaultName=source_vault,
+                DestinationBackupVaultArn=destination,
+                IamRoleArn=default_service_role_arn(accounts[role]),
+            )["CopyJobId"]
+            jobs[fault] = (backup, job_id)
+        messages: dict[str, str] = {}
+        deadline = time.monotonic() + 60
+        while len(messages) < len(jobs) and time.monotonic() < deadline:
+            for fault, (backup, job_id) in jobs.items():
+                job = backup.describe_copy_job(CopyJobId=job_id)["CopyJob"]
+                if job["State"] in ("FAILED", "COMPLETED", "ABORTED", "PARTIAL"):
+                    messages[fault] = f"{job['State']}: {job.get('StatusMessage', '')}"
+            time.sleep(0.1)
+        return messages
+    finally:
+        sandbox.stop()
+        sandbox.reset()
+
+
+def test_explain_each_demo_fault_from_its_failed_copy_job() -> None:
+    messages = failed_copy_messages()
+    assert set(messages) == set(FAULT_CAUSES), "every fault's copy job finished"
+    print("\ndemo fault -> copy job StatusMessage -> explain")
+    for fault, message in sorted(messages.items()):
+        assert message.startswith("FAILED: "), (fault, message)
+        status_message = message.removeprefix("FAILED: ")
+        result = explain("--json", "-", stdin=status_message)
+        cause = json.loads(result.stdout)["cause"]
+        print(f"  {fault:<28} {cause:<28} {status_message[:70]}")
+        assert result.returncode == 0
+        assert cause == FAULT_CAUSES[fault], (fault, status_message)
