@@ -1,18 +1,119 @@
-"""The Textual application shell."""
+"""The Textual application: settings, AWS access for the screens, errors, help and the palette."""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from drconsole.tui.commands import DrConsoleCommands
+
+if TYPE_CHECKING:
+    from drconsole.aws.inventory import Inventory
+    from drconsole.aws.session import AwsSessions
+    from drconsole.config import Settings
+    from drconsole.models import AccountError, Organization, Vault
+
+
+def utc_now() -> datetime:
+    """The real clock (tests and screenshots pass a frozen one instead)."""
+    return datetime.now(UTC)
 
 
 class DrConsoleApp(App[None]):
-    """drconsole's terminal UI."""
+    """drconsole's terminal UI: organization -> account -> vault -> recovery point."""
 
     TITLE = "drconsole"
-    BINDINGS = [("q", "quit", "Quit")]
+    CSS_PATH = "drconsole.tcss"
+    COMMANDS = App.COMMANDS | {DrConsoleCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Keys", key_display="?"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False),
+    ]
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("drconsole")
-        yield Footer()
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        now: Callable[[], datetime] = utc_now,
+        sessions: AwsSessions | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.now = now
+        self._sessions = sessions
+        self._inventory: Inventory | None = None
+        self._aws_lock = threading.Lock()
+        # What the screens have loaded so far, for the command palette's jumps.
+        self.organization: Organization | None = None
+        self.vaults_by_account: dict[str, dict[str, Vault]] = {}
+        self.account_errors: dict[str, list[AccountError]] = {}
+
+    # AWS access, created on first use in a worker thread (boto3 is slow to import).
+
+    @property
+    def sessions(self) -> AwsSessions:
+        """Shared sessions and clients (thread-safe)."""
+        with self._aws_lock:
+            if self._sessions is None:
+                from drconsole.aws.session import AwsSessions
+
+                self._sessions = AwsSessions(self.settings)
+            return self._sessions
+
+    @property
+    def inventory(self) -> Inventory:
+        """The inventory reader shared by every screen."""
+        sessions = self.sessions
+        with self._aws_lock:
+            if self._inventory is None:
+                from drconsole.aws.inventory import Inventory
+
+                self._inventory = Inventory(sessions, max_workers=self.settings.max_workers)
+            return self._inventory
+
+    def regions(self) -> tuple[str, ...]:
+        """The Regions to scan."""
+        return self.settings.regions or (self.settings.home_region,)
+
+    # Lifecycle, errors, help.
+
+    def on_mount(self) -> None:
+        from drconsole.tui.screens.accounts import AccountsScreen
+
+        if self.settings.read_only:
+            self.sub_title = "read-only"
+        self.push_screen(AccountsScreen())
+
+    def show_error(self, error: BaseException, where: str = "") -> None:
+        """Open the error dialog for a failure, with its cause code."""
+        from drconsole.tui.screens.dialogs import ErrorDialog
+
+        self.push_screen(ErrorDialog.from_exception(error, where))
+
+    def action_help(self) -> None:
+        """Show every binding of the focused screen and the app."""
+        from drconsole.tui.screens.dialogs import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen.for_screen(self.screen))
+
+    def copy_arn(self, arn: str) -> None:
+        """Put an ARN on the clipboard (OSC 52: works over SSH) and say so."""
+        self.copy_to_clipboard(arn)
+        self.notify(arn, title="Copied ARN", timeout=3)
+
+    def goto(self, *screens: Any) -> None:
+        """Jump to a screen from the command palette: back to the accounts, then push."""
+        from drconsole.tui.screens.accounts import AccountsScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, AccountsScreen):
+            self.pop_screen()
+        for screen in screens:
+            self.push_screen(screen)

@@ -1,0 +1,76 @@
+"""drconsole's entries in the command palette: jump to an account, a vault, or a view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from drconsole.tui.app import DrConsoleApp
+
+
+class DrConsoleCommands(Provider):
+    """Accounts and vaults loaded so far, their protected resources, and the help screen."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        from drconsole.tui.screens.protected import ProtectedResourcesScreen
+        from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
+        from drconsole.tui.screens.vaults import VaultsScreen
+
+        app: DrConsoleApp = self.app  # type: ignore[assignment]
+        root = ("Organization",)
+        commands: list[tuple[str, str, Callable[[], object]]] = [
+            ("Keys", "Show every key binding", app.action_help),
+        ]
+        organization = app.organization
+        if organization is None:
+            return commands
+        accounts = {account.id: account for account in organization.accounts}
+        for account in sorted(organization.accounts, key=lambda a: a.name.lower()):
+            label = f"{account.name} ({account.id})"
+            commands.append(
+                (
+                    f"Account {label}",
+                    f"Vaults of {account.name} in {account.ou_path or 'Root'}",
+                    partial(app.goto, VaultsScreen(account, root)),
+                )
+            )
+            commands.append(
+                (
+                    f"Protected resources {label}",
+                    f"Each resource's newest recovery point in {account.name}",
+                    partial(app.goto, ProtectedResourcesScreen(account, root)),
+                )
+            )
+        for account_id, vaults in app.vaults_by_account.items():
+            owner = accounts.get(account_id)
+            if owner is None:
+                continue
+            for vault in vaults.values():
+                trail = (*root, f"{owner.name} ({owner.id})")
+                commands.append(
+                    (
+                        f"Vault {vault.name} {vault.region} ({owner.name})",
+                        f"{vault.recovery_point_count:,} recovery points",
+                        partial(
+                            app.goto,
+                            VaultsScreen(owner, root),
+                            RecoveryPointsScreen(vault, trail),
+                        ),
+                    )
+                )
+        return commands
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -1,0 +1,1 @@
+"""Screens of the drconsole TUI, one module each."""

@@ -1,0 +1,276 @@
+"""The organization's accounts grouped by OU, with backup posture at a glance."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.worker import get_current_worker
+
+from drconsole.models import Account, AccountError, Organization, ProtectedResource, Vault
+from drconsole.tui import formatting as fmt
+from drconsole.tui.screens.table import TableRow, TableScreen
+
+
+@dataclass
+class Posture:
+    """What is known so far about one account's backups."""
+
+    vaults: dict[str, Vault] = field(default_factory=dict)  # by ARN
+    regions_loaded: set[str] = field(default_factory=set)
+    errors: list[AccountError] = field(default_factory=list)
+    newest: datetime | None = None
+
+    @property
+    def recovery_points(self) -> int:
+        """Recovery points across the account's vaults."""
+        return sum(vault.recovery_point_count for vault in self.vaults.values())
+
+
+AGE_STYLE = {"fresh": "green", "aging": "yellow", "stale": "bold red"}
+
+
+def age_cell(moment: datetime | None, now: datetime) -> Text:
+    """An age colored by staleness; a stale one is also marked with '!' for NO_COLOR."""
+    if moment is None:
+        return Text("-")
+    delta = now - moment
+    band = fmt.staleness(delta)
+    marker = " !" if band == "stale" else ""
+    return Text(fmt.human_age(delta) + marker, style=AGE_STYLE[band])
+
+
+def newest_backup(resources: list[ProtectedResource]) -> datetime | None:
+    """The most recent backup among `resources`."""
+    moments = [r.last_backup for r in resources if r.last_backup is not None]
+    return max(moments) if moments else None
+
+
+class AccountsScreen(TableScreen):
+    """Accounts by OU: vaults, recovery points, newest backup's age, errors."""
+
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("account", "Account"),
+        ("id", "Id"),
+        ("vaults", "Vaults"),
+        ("rps", "RPs"),
+        ("newest", "Newest"),
+        ("state", "State"),
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Vaults"),
+        Binding("p", "protected", "Protected resources"),
+        Binding("y", "copy_arn", "Copy ARN", show=False),
+    ]
+
+    class OrganizationLoaded(Message):
+        """The organization (accounts and OUs) was read."""
+
+        def __init__(self, organization: Organization) -> None:
+            self.organization = organization
+            super().__init__()
+
+    class VaultsLoaded(Message):
+        """The vaults of one account and Region (a VaultBatch), or the error reading them."""
+
+        def __init__(self, item: Any) -> None:
+            self.item = item
+            super().__init__()
+
+    class NewestLoaded(Message):
+        """The newest backup of one account and Region, or the error reading it."""
+
+        def __init__(
+            self,
+            account_id: str,
+            region: str,
+            newest: datetime | None,
+            error: AccountError | None,
+        ) -> None:
+            self.account_id = account_id
+            self.region = region
+            self.newest = newest
+            self.error = error
+            super().__init__()
+
+    def __init__(self) -> None:
+        super().__init__(("Organization",))
+        self.organization: Organization | None = None
+        self.postures: dict[str, Posture] = {}
+
+    # Loading -------------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self.organization = None
+        self.postures = {}
+        self.rebuild()
+        self.set_status("reading the organization…")
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="accounts")
+    def load(self) -> None:
+        """The organization, then every account's vaults as each (account, Region) answers."""
+        worker = get_current_worker()
+        inventory = self.drapp.inventory
+        organization = inventory.organization()
+        self.post_message(self.OrganizationLoaded(organization))
+        regions = self.drapp.regions()
+        self.load_newest(organization.accounts, regions)
+        for item in inventory.iter_vaults(organization.accounts, regions):
+            if worker.is_cancelled:
+                return
+            self.post_message(self.VaultsLoaded(item))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="posture")
+    def load_newest(self, accounts: tuple[Account, ...], regions: tuple[str, ...]) -> None:
+        """Each account's newest backup, from its protected resources, per Region."""
+        from drconsole.aws.errors import account_error
+
+        worker = get_current_worker()
+        inventory = self.drapp.inventory
+        jobs = [(account.id, region) for account in accounts for region in regions]
+        with ThreadPoolExecutor(max_workers=self.drapp.settings.max_workers) as pool:
+            futures = {pool.submit(inventory.protected_resources, a, r): (a, r) for a, r in jobs}
+            for future in as_completed(futures):
+                if worker.is_cancelled:
+                    for pending in futures:
+                        pending.cancel()
+                    return
+                account_id, region = futures[future]
+                try:
+                    newest = newest_backup(future.result())
+                    self.post_message(self.NewestLoaded(account_id, region, newest, None))
+                except Exception as exc:  # recorded on that account, the others go on
+                    error = account_error(account_id, region, "ListProtectedResources", exc)
+                    self.post_message(self.NewestLoaded(account_id, region, None, error))
+
+    def on_accounts_screen_organization_loaded(self, message: OrganizationLoaded) -> None:
+        self.organization = message.organization
+        self.drapp.organization = message.organization
+        self.postures = {account.id: Posture() for account in message.organization.accounts}
+        self.rebuild()
+
+    def on_accounts_screen_vaults_loaded(self, message: VaultsLoaded) -> None:
+        item = message.item
+        posture = self.postures.setdefault(item.account_id, Posture())
+        posture.regions_loaded.add(item.region)
+        if isinstance(item, AccountError):
+            posture.errors.append(item)
+            self.drapp.account_errors.setdefault(item.account_id, []).append(item)
+        else:
+            cache = self.drapp.vaults_by_account.setdefault(item.account_id, {})
+            for vault in item.vaults:
+                posture.vaults[vault.arn] = vault
+                cache[vault.arn] = vault
+        self.schedule_rebuild()
+
+    def on_accounts_screen_newest_loaded(self, message: NewestLoaded) -> None:
+        posture = self.postures.setdefault(message.account_id, Posture())
+        if message.error is not None:
+            if not any(e.region == message.region for e in posture.errors):
+                posture.errors.append(message.error)
+        elif message.newest is not None:
+            posture.newest = max(message.newest, posture.newest or message.newest)
+        self.schedule_rebuild()
+
+    # Display -------------------------------------------------------------------------------
+
+    def accounts_by_ou(self) -> list[Account]:
+        """Accounts ordered by OU path, then name."""
+        if self.organization is None:
+            return []
+        return sorted(self.organization.accounts, key=lambda a: (a.ou_path, a.name.lower()))
+
+    def table_rows(self) -> list[TableRow]:
+        rows: list[TableRow] = []
+        now = self.drapp.now()
+        expected = len(self.drapp.regions())
+        current_ou: str | None = None
+        for account in self.accounts_by_ou():
+            if account.ou_path != current_ou:
+                current_ou = account.ou_path
+                label = Text(f"▾ {current_ou or 'Root'}", style="bold")
+                rows.append(TableRow(f"ou:{current_ou}", (label, "", "", "", "", ""), "", False))
+            posture = self.postures.get(account.id, Posture())
+            loading = len(posture.regions_loaded) < expected
+            name = account.name + ("" if account.role == "member" else f" ({account.role})")
+            if posture.errors:
+                state = Text(f"⚠ {posture.errors[0].cause}", style="bold red")
+            elif loading:
+                state = Text("loading…", style="dim")
+            else:
+                state = Text("ok", style="green")
+            vaults = str(len(posture.vaults)) if posture.vaults or not loading else "…"
+            rps = f"{posture.recovery_points:,}" if posture.vaults or not loading else "…"
+            search = f"{account.name} {account.id} {account.ou_path} {account.role}".lower()
+            cells = ("  " + name, account.id, vaults, rps, age_cell(posture.newest, now), state)
+            rows.append(TableRow(account.id, cells, search))
+        return rows
+
+    def filter_rows(self, rows: list[TableRow], query: str) -> list[TableRow]:
+        shown: list[TableRow] = []
+        header: TableRow | None = None
+        for row in rows:
+            if not row.selectable:
+                header = row
+            elif query in row.search:
+                if header is not None:
+                    shown.append(header)
+                    header = None
+                shown.append(row)
+        return shown
+
+    def update_status(self, shown: int, total: int) -> None:
+        if self.organization is None:
+            return
+        accounts = len(self.organization.accounts)
+        expected = len(self.drapp.regions())
+        done = sum(1 for p in self.postures.values() if len(p.regions_loaded) >= expected)
+        failed = sum(1 for p in self.postures.values() if p.errors)
+        text = f"{self.organization.id}  {accounts} accounts"
+        if done < accounts:
+            text += f"  loading {done}/{accounts}…"
+        if failed:
+            text += f"  {failed} with errors"
+        if self.query_text:
+            text += f"  filter {self.query_text!r}"
+        self.set_status(text)
+
+    # Actions -------------------------------------------------------------------------------
+
+    def account(self, key: str | None) -> Account | None:
+        """The account with id `key`."""
+        if key is None or self.organization is None:
+            return None
+        return next((a for a in self.organization.accounts if a.id == key), None)
+
+    def open_row(self, key: str) -> None:
+        from drconsole.tui.screens.vaults import VaultsScreen
+
+        account = self.account(key)
+        if account is not None:
+            posture = self.postures.get(account.id, Posture())
+            self.app.push_screen(VaultsScreen(account, self.trail, errors=list(posture.errors)))
+
+    def action_open(self) -> None:
+        key = self.highlighted_key()
+        if key is not None:
+            self.open_row(key)
+
+    def action_protected(self) -> None:
+        from drconsole.tui.screens.protected import ProtectedResourcesScreen
+
+        account = self.account(self.highlighted_key())
+        if account is not None:
+            self.app.push_screen(ProtectedResourcesScreen(account, self.trail))
+
+    def action_copy_arn(self) -> None:
+        account = self.account(self.highlighted_key())
+        if account is not None:
+            self.drapp.copy_arn(f"arn:aws:iam::{account.id}:root")

@@ -1,0 +1,117 @@
+"""What every browsing screen shares: top bar, filter, status line, back, errors from workers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Input
+from textual.worker import Worker, WorkerState
+
+from drconsole.tui.widgets.chrome import FilterBar, StatusLine, TopBar
+
+if TYPE_CHECKING:
+    from drconsole.tui.app import DrConsoleApp
+
+
+class BrowseScreen(Screen[None]):
+    """A screen with breadcrumbs, a main list, a `/` filter and a status line.
+
+    Subclasses compose their list in `compose_body`, say which widget holds the focus in
+    `main_widget`, and narrow the list in `apply_filter`.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("slash", "start_filter", "Filter", key_display="/"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+
+    def __init__(self, trail: tuple[str, ...]) -> None:
+        super().__init__()
+        self.trail = trail
+        self.query_text = ""
+
+    @property
+    def drapp(self) -> DrConsoleApp:
+        """The application, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(self.trail, read_only=self.drapp.settings.read_only)
+        yield from self.compose_body()
+        filter_bar = FilterBar()
+        filter_bar.display = False
+        yield filter_bar
+        yield StatusLine()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own widgets."""
+        yield from ()
+
+    def main_widget(self) -> Widget:
+        """The list that gets the focus back after filtering."""
+        raise LookupError("no main widget")
+
+    def apply_filter(self, query: str) -> None:
+        """Narrow the list to `query` (case-insensitive)."""
+
+    def set_status(self, text: str) -> None:
+        """Replace the status line's text."""
+        self.query_one(StatusLine).update(text)
+
+    # Filter ------------------------------------------------------------------------------
+
+    def action_start_filter(self) -> None:
+        filter_bar = self.query_one(FilterBar)
+        filter_bar.display = True
+        filter_bar.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+        self.apply_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if not event.value:
+            self.query_one(FilterBar).display = False
+        self.main_widget().focus()
+
+    def clear_filter(self) -> None:
+        """Drop the filter and hide its bar."""
+        filter_bar = self.query_one(FilterBar)
+        filter_bar.value = ""
+        filter_bar.display = False
+        if self.query_text:
+            self.query_text = ""
+            self.apply_filter("")
+        self.main_widget().focus()
+
+    def action_back(self) -> None:
+        """Escape: first clear the filter, then go back one screen."""
+        filter_bar = self.query_one(FilterBar)
+        if filter_bar.display or self.query_text:
+            self.clear_filter()
+        elif len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    def action_refresh(self) -> None:
+        """Load the screen's data again."""
+
+    # Errors ------------------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place where a failed worker becomes an error dialog."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.loading_failed()
+            self.drapp.show_error(event.worker.error, " > ".join(self.trail))
+
+    def loading_failed(self) -> None:
+        """Called when the screen's worker failed (update the status line)."""
+        self.set_status("loading failed (r to retry)")

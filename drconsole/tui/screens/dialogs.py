@@ -1,0 +1,114 @@
+"""Modal dialogs: an AWS failure with its cause code, and the list of every key binding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from drconsole.errors import AwsError
+
+
+@dataclass(frozen=True)
+class FailureReport:
+    """What the error dialog shows: where, the cause code and one line of description."""
+
+    where: str
+    cause: str
+    description: str
+
+
+def report_for(error: BaseException, where: str) -> FailureReport:
+    """Classify a worker's exception (botocore's, or drconsole's own AwsError)."""
+    if isinstance(error, AwsError):
+        return FailureReport(where, str(error.cause), str(error))
+    from drconsole.aws.errors import classify, describe
+
+    return FailureReport(where, str(classify(error)), describe(error))
+
+
+class ErrorDialog(ModalScreen[None]):
+    """An AWS call failed: where, the cause code, AWS's message. Any key closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter,q", "dismiss", "Close"),
+    ]
+
+    def __init__(self, report: FailureReport) -> None:
+        super().__init__()
+        self.report = report
+
+    @classmethod
+    def from_exception(cls, error: BaseException, where: str = "") -> ErrorDialog:
+        """The dialog for an exception raised in a worker."""
+        return cls(report_for(error, where))
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="error"):
+            yield Static("Error", classes="dialog-title")
+            if self.report.where:
+                yield Static(f"While loading: {self.report.where}", markup=False)
+            yield Static(f"Cause: {self.report.cause}", markup=False, id="error-cause")
+            yield Static(self.report.description, markup=False, id="error-description")
+            yield Static("Enter or Esc closes this.", classes="dialog-hint")
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)
+
+
+@dataclass(frozen=True)
+class BindingRow:
+    """One line of the help screen."""
+
+    keys: str
+    description: str
+    where: str
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every binding active on the screen below: its own, its widgets' and the app's."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "dismiss", "Close"),
+    ]
+
+    def __init__(self, rows: list[BindingRow]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    @classmethod
+    def for_screen(cls, screen: Screen[object]) -> HelpScreen:
+        """Collect the bindings that `screen` answers to, hidden ones included."""
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            description = binding.description or binding.action.replace("_", " ")
+            where = type(active.node).__name__
+            keys = grouped.setdefault((description, where), [])
+            shown = binding.key_display or screen.app.get_key_display(binding) or key
+            if shown not in keys:
+                keys.append(shown)
+        rows = [
+            BindingRow(", ".join(keys), description, where)
+            for (description, where), keys in grouped.items()
+        ]
+        return cls(rows)
+
+    def compose(self) -> ComposeResult:
+        width = max((len(row.keys) for row in self.rows), default=4) + 2
+        lines = [f"{row.keys.ljust(width)}{row.description}" for row in self.rows]
+        with Vertical(id="dialog", classes="help"):
+            yield Static("Keys", classes="dialog-title")
+            with VerticalScroll():
+                yield Static("\n".join(lines), markup=False, id="help-keys")
+            yield Static(
+                "Esc or ? closes this.  Ctrl+P opens the command palette.", classes="dialog-hint"
+            )
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

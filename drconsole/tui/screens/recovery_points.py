@@ -1,0 +1,145 @@
+"""A vault's recovery points: the virtual list, streamed in page by page as they arrive."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from drconsole.models import RecoveryPoint, Vault
+from drconsole.tui.screens.base import BrowseScreen
+from drconsole.tui.screens.detail import open_checks, recovery_point_detail
+from drconsole.tui.widgets.recovery_point_list import RecoveryPointList
+from drconsole.tui.widgets.vault_summary import vault_summary
+
+# While pages stream in, sort and repaint at most this often (seconds).
+REPAINT_INTERVAL = 0.25
+
+
+class RecoveryPointsScreen(BrowseScreen):
+    """Every recovery point of one vault, newest first."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Detail"),
+        Binding("y", "copy_arn", "Copy ARN"),
+        Binding("c", "check", "Check copy/restore"),
+    ]
+
+    class PageLoaded(Message):
+        """One page (up to 1,000) of recovery points arrived."""
+
+        def __init__(self, points: list[RecoveryPoint]) -> None:
+            self.points = points
+            super().__init__()
+
+    class Finished(Message):
+        """Every page has arrived."""
+
+    def __init__(self, vault: Vault, trail: tuple[str, ...]) -> None:
+        super().__init__((*trail, f"{vault.region}/{vault.name}"))
+        self.vault = vault
+        self.loading_done = False
+        self._repaint_timer: Timer | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(vault_summary(self.vault), markup=False, id="summary")
+        yield RecoveryPointList(now=self.drapp.now, id="recovery-points")
+
+    @property
+    def rp_list(self) -> RecoveryPointList:
+        """The virtual list."""
+        return self.query_one(RecoveryPointList)
+
+    def main_widget(self) -> Widget:
+        return self.rp_list
+
+    def on_mount(self) -> None:
+        self.rp_list.focus()
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.rp_list.rows.clear()
+        self.rp_list.data_changed()
+        self.loading_done = False
+        self.update_status()
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="recovery-points")
+    def load(self) -> None:
+        """Page through the vault; every page is posted as it arrives."""
+        worker = get_current_worker()
+        for page in self.drapp.inventory.iter_recovery_points(self.vault):
+            if worker.is_cancelled:
+                return
+            self.post_message(self.PageLoaded(page))
+        self.post_message(self.Finished())
+
+    def on_recovery_points_screen_page_loaded(self, message: PageLoaded) -> None:
+        self.rp_list.rows.add(message.points)
+        if self._repaint_timer is None:
+            self._repaint_timer = self.set_timer(REPAINT_INTERVAL, self._repaint)
+
+    def on_recovery_points_screen_finished(self, message: Finished) -> None:
+        self.loading_done = True
+        self._repaint()
+        self.rp_list.rows.compact()
+
+    def _repaint(self) -> None:
+        self._repaint_timer = None
+        self.rp_list.data_changed()
+        self.update_status()
+
+    def loading_failed(self) -> None:
+        self.loading_done = True
+        self._repaint()
+        self.set_status(f"{self.status_text()}  loading failed (r to retry)")
+
+    def status_text(self) -> str:
+        """'1,234 recovery points', or '12 of 1,234 match "prod"', plus loading progress."""
+        rows = self.rp_list.rows
+        total = len(rows)
+        text = f"{total:,} recovery points"
+        if rows.query:
+            text = f"{self.rp_list.count:,} of {total:,} match {rows.query!r}"
+        if not self.loading_done:
+            text += "  loading…"
+        return text
+
+    def update_status(self) -> None:
+        """Refresh the status line."""
+        self.set_status(self.status_text())
+
+    def apply_filter(self, query: str) -> None:
+        self.rp_list.apply_filter(query)
+        self.update_status()
+
+    def highlighted(self) -> RecoveryPoint | None:
+        """The recovery point under the cursor."""
+        row = self.rp_list.highlighted_row
+        return None if row is None else self.rp_list.rows.record(row)
+
+    @on(RecoveryPointList.Selected)
+    def _selected(self, event: RecoveryPointList.Selected) -> None:
+        self.app.push_screen(
+            recovery_point_detail(self.rp_list.rows.record(event.row), self.trail, self.drapp.now())
+        )
+
+    def action_open(self) -> None:
+        self.rp_list.action_select()
+
+    def action_copy_arn(self) -> None:
+        point = self.highlighted()
+        if point is not None:
+            self.drapp.copy_arn(point.arn)
+
+    def action_check(self) -> None:
+        point = self.highlighted()
+        if point is not None:
+            open_checks(self.drapp, point)

@@ -1,0 +1,154 @@
+"""One account's vaults across Regions: key type, lock, access policy, recovery points."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from drconsole.models import Account, AccountError, KeyType, Vault
+from drconsole.tui.screens.table import TableRow, TableScreen
+from drconsole.tui.widgets.vault_summary import key_label, lock_label, policy_label
+
+
+class VaultsScreen(TableScreen):
+    """Every vault of one account in the scanned Regions."""
+
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("region", "Region"),
+        ("vault", "Vault"),
+        ("key", "Key"),
+        ("lock", "Lock"),
+        ("policy", "Access policy"),
+        ("rps", "RPs"),
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Recovery points"),
+        Binding("p", "protected", "Protected resources"),
+        Binding("y", "copy_arn", "Copy ARN"),
+    ]
+
+    class Loaded(Message):
+        """The vaults of one Region (a VaultBatch), or the error reading them."""
+
+        def __init__(self, item: object) -> None:
+            self.item = item
+            super().__init__()
+
+    class Finished(Message):
+        """Every Region has answered."""
+
+    def __init__(
+        self, account: Account, trail: tuple[str, ...], errors: list[AccountError] | None = None
+    ) -> None:
+        super().__init__((*trail, f"{account.name} ({account.id})"))
+        self.account = account
+        self.vaults: dict[str, Vault] = {}
+        self.errors: list[AccountError] = list(errors or [])
+        self.loading = True
+
+    def compose_above_table(self) -> ComposeResult:
+        yield Static("", markup=False, id="errors")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.show_errors()
+
+    def action_refresh(self) -> None:
+        self.vaults = dict(self.drapp.vaults_by_account.get(self.account.id, {}))
+        self.loading = True
+        self.rebuild()
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="vaults")
+    def load(self) -> None:
+        """The account's vaults, Region by Region as each answers."""
+        worker = get_current_worker()
+        for item in self.drapp.inventory.iter_vaults([self.account], self.drapp.regions()):
+            if worker.is_cancelled:
+                return
+            self.post_message(self.Loaded(item))
+        self.post_message(self.Finished())
+
+    def on_vaults_screen_loaded(self, message: Loaded) -> None:
+        item = message.item
+        if isinstance(item, AccountError):
+            self.errors = [e for e in self.errors if e.region != item.region] + [item]
+            self.show_errors()
+        else:
+            for vault in self.vaults.copy().values():
+                if vault.region == item.region:  # type: ignore[attr-defined]
+                    del self.vaults[vault.arn]
+            for vault in item.vaults:  # type: ignore[attr-defined]
+                self.vaults[vault.arn] = vault
+            self.errors = [e for e in self.errors if e.region != item.region]  # type: ignore[attr-defined]
+            self.show_errors()
+        self.schedule_rebuild()
+
+    def on_vaults_screen_finished(self, message: Finished) -> None:
+        self.loading = False
+        self.rebuild()
+
+    def show_errors(self) -> None:
+        """One line per Region that failed, with its cause code."""
+        box = self.query_one("#errors", Static)
+        lines = [f"⚠ {e.region}: {e.cause} — {e.message}" for e in self.errors]
+        box.update("\n".join(lines))
+        box.display = bool(lines)
+
+    def table_rows(self) -> list[TableRow]:
+        rows: list[TableRow] = []
+        for vault in sorted(self.vaults.values(), key=lambda v: (v.region, v.name)):
+            key = Text(key_label(vault))
+            if vault.key_type is KeyType.AWS_MANAGED:
+                key.stylize("yellow")
+            policy = Text(policy_label(vault))
+            if vault.has_access_policy is False:
+                policy.stylize("yellow")
+            cells = (
+                vault.region,
+                vault.name,
+                key,
+                lock_label(vault),
+                policy,
+                f"{vault.recovery_point_count:,}",
+            )
+            search = f"{vault.region} {vault.name} {key_label(vault)} {policy_label(vault)}".lower()
+            rows.append(TableRow(vault.arn, cells, search))
+        return rows
+
+    def update_status(self, shown: int, total: int) -> None:
+        text = f"{total} vaults in {len(self.drapp.regions())} Regions"
+        if self.query_text:
+            text = f"{shown} of {total} vaults match {self.query_text!r}"
+        if self.loading:
+            text += "  loading…"
+        self.set_status(text)
+
+    def open_row(self, key: str) -> None:
+        from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
+
+        vault = self.vaults.get(key)
+        if vault is not None:
+            self.app.push_screen(RecoveryPointsScreen(vault, self.trail))
+
+    def action_open(self) -> None:
+        key = self.highlighted_key()
+        if key is not None:
+            self.open_row(key)
+
+    def action_protected(self) -> None:
+        from drconsole.tui.screens.protected import ProtectedResourcesScreen
+
+        self.app.push_screen(ProtectedResourcesScreen(self.account, self.trail[:-1]))
+
+    def action_copy_arn(self) -> None:
+        key = self.highlighted_key()
+        if key is not None:
+            self.drapp.copy_arn(key)

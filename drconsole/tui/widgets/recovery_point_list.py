@@ -1,0 +1,275 @@
+"""A virtual list of recovery points: renders only the visible lines (Textual's Line API)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from drconsole.tui import formatting as fmt
+from drconsole.tui.rp_rows import RecoveryPointRows
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its title, width, alignment and priority (0 = shown at any width)."""
+
+    key: str
+    title: str
+    width: int
+    priority: int
+    right: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("created", "Created (UTC)", 16, 0),
+    Column("age", "Age", 6, 1, right=True),
+    Column("type", "Type", 10, 0),
+    Column("resource", "Resource", 14, 0),  # takes the width left over
+    Column("size", "Size", 9, 2, right=True),
+    Column("status", "Status", 9, 1),
+    Column("key", "Key", 12, 4),
+    Column("source", "Copied from", 24, 5),
+    Column("expires", "Expires", 10, 3),
+)
+GAP = 1
+
+
+def layout_columns(width: int) -> list[tuple[Column, int]]:
+    """The columns that fit in `width` cells, each with its width; Resource takes the rest."""
+    chosen = [column for column in COLUMNS if column.priority == 0]
+    for priority in sorted({column.priority for column in COLUMNS} - {0}):
+        trial = chosen + [column for column in COLUMNS if column.priority == priority]
+        needed = sum(column.width for column in trial) + GAP * (len(trial) - 1)
+        if needed <= width:
+            chosen = trial
+    chosen.sort(key=COLUMNS.index)
+    fixed = sum(column.width for column in chosen if column.key != "resource")
+    resource_width = max(8, width - fixed - GAP * (len(chosen) - 1))
+    return [
+        (column, resource_width if column.key == "resource" else column.width) for column in chosen
+    ]
+
+
+class RecoveryPointList(ScrollView, can_focus=True):
+    """Recovery points newest first, with a cursor, paging and filtering, at any row count."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "rp-list--header",
+        "rp-list--cursor",
+        "rp-list--failed",
+        "rp-list--partial",
+        "rp-list--dim",
+    }
+
+    DEFAULT_CSS = """
+    RecoveryPointList { height: 1fr; }
+    RecoveryPointList > .rp-list--header { text-style: bold; background: $panel; }
+    RecoveryPointList > .rp-list--cursor { background: $accent 40%; text-style: bold; }
+    RecoveryPointList:focus > .rp-list--cursor { background: $accent; color: $text; }
+    RecoveryPointList > .rp-list--failed { color: $error; }
+    RecoveryPointList > .rp-list--partial { color: $warning; }
+    RecoveryPointList > .rp-list--dim { color: $text-muted; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    class Highlighted(Message):
+        """The cursor moved to another recovery point (`row` indexes the store)."""
+
+        def __init__(self, row: int | None) -> None:
+            self.row = row
+            super().__init__()
+
+    class Selected(Message):
+        """Enter was pressed on a recovery point (`row` indexes the store)."""
+
+        def __init__(self, row: int) -> None:
+            self.row = row
+            super().__init__()
+
+    def __init__(
+        self,
+        rows: RecoveryPointRows | None = None,
+        *,
+        now: Callable[[], datetime] | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.rows = rows if rows is not None else RecoveryPointRows()
+        self._now = now or (lambda: datetime.now(UTC))
+        self._layout: list[tuple[Column, int]] = []
+        self._layout_width = -1
+
+    # -- data ---------------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        """How many recovery points the current filter shows."""
+        return len(self.rows.visible)
+
+    def data_changed(self) -> None:
+        """Sort what arrived, then resize and repaint; call after adding rows."""
+        if self.rows.needs_sort:
+            self.rows.sort()
+        self._resize()
+
+    def apply_filter(self, query: str) -> int:
+        """Show only rows matching `query`; returns how many match."""
+        count = self.rows.filter(query)
+        self.cursor = 0
+        self._resize()
+        return count
+
+    def _resize(self) -> None:
+        width = self.scrollable_content_region.width or self.size.width
+        self.virtual_size = Size(width, self.count + 1)
+        if self.cursor >= self.count:
+            self.cursor = max(0, self.count - 1)
+        self.refresh()
+
+    @property
+    def highlighted_row(self) -> int | None:
+        """The store row under the cursor, if any."""
+        if 0 <= self.cursor < self.count:
+            return self.rows.row_at(self.cursor)
+        return None
+
+    # -- cursor -------------------------------------------------------------------------
+
+    @property
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, self.count - 1)) if self.count else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        top = round(self.scroll_y)
+        if new < top:
+            self.scroll_to(y=new, animate=False)
+        elif new >= top + self._page:
+            self.scroll_to(y=new - self._page + 1, animate=False)
+        self.refresh()
+        self.post_message(self.Highlighted(self.highlighted_row))
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_page_up(self) -> None:
+        self.cursor -= self._page
+
+    def action_page_down(self) -> None:
+        self.cursor += self._page
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = self.count - 1
+
+    def action_select(self) -> None:
+        row = self.highlighted_row
+        if row is not None:
+            self.post_message(self.Selected(row))
+
+    def on_click(self, event: events.Click) -> None:
+        line = event.y - 1
+        if line >= 0:
+            self.cursor = round(self.scroll_y) + line
+            if event.chain >= 2:
+                self.action_select()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._resize()
+
+    # -- rendering ----------------------------------------------------------------------
+
+    def _columns(self, width: int) -> list[tuple[Column, int]]:
+        if width != self._layout_width:
+            self._layout = layout_columns(width)
+            self._layout_width = width
+        return self._layout
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width or self.size.width
+        columns = self._columns(width)
+        if y == 0:
+            style = self.get_component_rich_style("rp-list--header")
+            text = " ".join(
+                fmt.fit_right(c.title, w) if c.right else fmt.fit(c.title, w) for c, w in columns
+            )
+            return Strip([Segment(fmt.fit(text, width), style)], width)
+        index = round(self.scroll_y) + y - 1
+        if index >= self.count:
+            return Strip.blank(width, self.rich_style)
+        row = self.rows.row_at(index)
+        base = self.rich_style
+        if index == self.cursor:
+            base = base + self.get_component_rich_style("rp-list--cursor")
+        segments = self._row_segments(row, columns, base)
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _row_segments(
+        self, row: int, columns: list[tuple[Column, int]], base: Style
+    ) -> list[Segment]:
+        rows = self.rows
+        segments: list[Segment] = []
+        for position, (column, width) in enumerate(columns):
+            style = base
+            key = column.key
+            if key == "created":
+                text = fmt.short_time(rows.created_at(row))
+            elif key == "age":
+                created = rows.created_at(row)
+                text = fmt.human_age(self._now() - created if created else None)
+            elif key == "type":
+                text = rows.types[row]
+            elif key == "resource":
+                text = rows.names[row] or fmt.resource_id(rows.resource_arns[row])
+            elif key == "size":
+                size = rows.sizes[row]
+                text = fmt.human_size(None if size < 0 else size)
+            elif key == "status":
+                text = rows.statuses[row]
+                if text in ("FAILED", "EXPIRED", "DELETING"):
+                    style = base + self.get_component_rich_style("rp-list--failed", partial=True)
+                elif text == "PARTIAL":
+                    style = base + self.get_component_rich_style("rp-list--partial", partial=True)
+            elif key == "key":
+                text = fmt.short_key(rows.keys[row])
+            elif key == "source":
+                text = fmt.vault_label(rows.sources[row])
+            else:
+                text = fmt.short_date(rows.expires_at(row))
+            cell = fmt.fit_right(text, width) if column.right else fmt.fit(text, width)
+            if position:
+                segments.append(Segment(" ", base))
+            segments.append(Segment(cell, style))
+        return segments

@@ -1,0 +1,39 @@
+"""One line describing a vault: where it is, its key, lock and access policy."""
+
+from __future__ import annotations
+
+from drconsole.models import KeyType, Vault
+from drconsole.tui import formatting as fmt
+
+
+def key_label(vault: Vault) -> str:
+    """'CMK key/1a2b3c4d', 'AWS-managed key' or 'key unknown'."""
+    if vault.key_type is KeyType.CUSTOMER_MANAGED:
+        return f"CMK {fmt.short_key(vault.encryption_key_arn)}"
+    if vault.key_type is KeyType.AWS_MANAGED:
+        return "AWS-managed key"
+    return "key unknown"
+
+
+def lock_label(vault: Vault) -> str:
+    """'locked (7-365 d)' or 'unlocked'."""
+    if not vault.locked:
+        return "unlocked"
+    low = vault.min_retention_days if vault.min_retention_days is not None else "?"
+    high = vault.max_retention_days if vault.max_retention_days is not None else "?"
+    return f"locked ({low}-{high} d)"
+
+
+def policy_label(vault: Vault) -> str:
+    """'policy', 'no policy' or 'policy ?' (could not be read)."""
+    if vault.has_access_policy is None:
+        return "policy ?"
+    return "policy" if vault.has_access_policy else "no policy"
+
+
+def vault_summary(vault: Vault) -> str:
+    """'dr-eu-north-1  111111111111 eu-north-1  CMK key/1a2b  unlocked  policy  42 RPs'."""
+    return (
+        f"{vault.name}  {vault.account_id} {vault.region}  {key_label(vault)}  "
+        f"{lock_label(vault)}  {policy_label(vault)}  {vault.recovery_point_count:,} RPs"
+    )

@@ -1,0 +1,111 @@
+"""The recovery-point column store: order, incremental filter, full records, memory."""
+
+from __future__ import annotations
+
+import gc
+import random
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+
+from drconsole.models import RecoveryPoint
+from drconsole.tui.rp_rows import RecoveryPointRows
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def point(
+    number: int, created: datetime, name: str = "", status: str = "COMPLETED"
+) -> RecoveryPoint:
+    kind = ("EBS", "RDS", "S3")[number % 3]
+    return RecoveryPoint(
+        arn=f"arn:aws:backup:eu-north-1:222222222222:recovery-point:{number:032x}",
+        vault_name="dr-eu-north-1",
+        account_id="222222222222",
+        region="eu-north-1",
+        resource_arn=f"arn:aws:rds:eu-central-1:333333333333:db:{name or f'db-{number}'}",
+        resource_type=kind,
+        resource_name=name or f"Db-{number}",
+        created=created,
+        status=status,
+        size_bytes=None if number % 5 == 0 else number * 1000,
+        encryption_key_arn="arn:aws:kms:eu-north-1:222222222222:key/abcd",
+        is_encrypted=True,
+        source_vault_arn=None if number % 2 else "arn:aws:backup:eu-central-1:3:backup-vault:v",
+        expires=None if number % 4 else NOW + timedelta(days=number),
+        iam_role_arn="arn:aws:iam::222222222222:role/service-role/AWSBackupDefaultServiceRole",
+        completion_date=created + timedelta(minutes=5),
+    )
+
+
+def shuffled_points(count: int, seed: int = 3) -> list[RecoveryPoint]:
+    rng = random.Random(seed)
+    points = [point(n, NOW - timedelta(minutes=n)) for n in range(count)]
+    rng.shuffle(points)
+    return points
+
+
+def shown(rows: RecoveryPointRows) -> list[RecoveryPoint]:
+    return [rows.record(rows.row_at(i)) for i in range(len(rows.visible))]
+
+
+def test_rows_are_newest_first_across_batches() -> None:
+    rows = RecoveryPointRows()
+    points = shuffled_points(2500)
+    for start in range(0, 2500, 1000):
+        rows.add(points[start : start + 1000])
+        rows.sort()
+    created = [p.created for p in shown(rows)]
+    assert len(created) == 2500
+    assert created == sorted(created, reverse=True)
+
+
+def test_record_gives_back_every_field() -> None:
+    rows = RecoveryPointRows()
+    originals = shuffled_points(50)
+    rows.add(originals)
+    rows.sort()
+    assert sorted(shown(rows), key=lambda p: p.arn) == sorted(originals, key=lambda p: p.arn)
+
+
+def test_filter_is_case_insensitive_and_narrows_incrementally() -> None:
+    rows = RecoveryPointRows()
+    rows.add(shuffled_points(3000))
+    rows.sort()
+    expected = [p for p in shown(rows) if "db-12" in p.resource_name.lower()]
+    for prefix in ("d", "db", "db-", "db-1", "DB-12"):
+        rows.filter(prefix)
+    assert shown(rows) == expected
+    fresh = RecoveryPointRows()
+    fresh.add(shuffled_points(3000))
+    fresh.sort()
+    fresh.compact()
+    assert fresh.filter("db-12") == len(expected)
+    assert rows.filter("") == 3000
+
+
+def test_filter_matches_type_and_status_and_survives_new_rows() -> None:
+    rows = RecoveryPointRows()
+    rows.add([point(1, NOW, status="FAILED"), point(2, NOW - timedelta(hours=1))])
+    rows.sort()
+    assert rows.filter("failed") == 1
+    rows.add([point(4, NOW + timedelta(hours=1), status="FAILED")])
+    rows.sort()
+    assert [p.status for p in shown(rows)] == ["FAILED", "FAILED"]
+    assert rows.filter("rds") == 2  # numbers 1 and 4; a new query, not a narrower one
+    assert rows.filter("nothing-like-this") == 0
+
+
+def test_memory_per_recovery_point_is_under_one_kilobyte() -> None:
+    points = shuffled_points(20_000)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    rows = RecoveryPointRows()
+    rows.add(points)
+    rows.sort()
+    rows.compact()
+    gc.collect()
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    # The store copies the varying strings (ARNs, names, keys) and shares the repeated ones.
+    assert used / len(rows) < 1024
