@@ -162,12 +162,16 @@ RULES: tuple[Rule, ...] = (
             r"|retention|protect|prevent)",
             r"(?:cannot|can't|not\b|fail\w*|denied|protected|prevent\w*) .{0,80}vault ?lock",
             r"locked (?:backup )?vault",
+            r"retention\b.{0,60}not within the range",
             r"(?:min|max)(?:imum)? ?retention ?(?:days|period)",
             r"retention (?:period|days).{0,60}"
             r"(?:outside|out of|violat|exceed|less than|greater than)",
         ),
-        "The lifecycle of the recovery point is outside the vault lock minimum retention days",
-        "wording not confirmed against AWS; Vault Lock's MinRetentionDays/MaxRetentionDays",
+        "Copy job failed. The retention specified in the job is not within the range specified"
+        " for the target Backup Vault. / The lifecycle of the recovery point is outside the vault"
+        " lock minimum retention days",
+        "AWS Backup job status messages (sandbox copy rules); the second wording is not confirmed"
+        " against AWS",
         vault_lock,
     ),
     Rule(
