@@ -335,6 +335,12 @@ def test_generic_not_authorized_is_role_permissions_and_scp_is_named() -> None:
             CauseCode.VAULT_LOCK_RETENTION,
         ),
         ("Too many concurrent copy jobs for this account", CauseCode.TOO_MANY_JOBS),
+        (
+            "An error occurred (LimitExceededException) when calling the StartCopyJob operation:"
+            " Too many concurrent copy jobs to eu-north-1: the limit is 100 per account and"
+            " destination Region",
+            CauseCode.TOO_MANY_JOBS,
+        ),
     ],
 )
 def test_other_real_aws_wordings(message: str, cause: CauseCode) -> None:
