@@ -75,8 +75,25 @@ class RestoreFactReader(FactReader):
         return answer is not None
 
 
+def merge_metadata(aws: dict[str, str], given: dict[str, str]) -> dict[str, str]:
+    """AWS's restore metadata with the user's values replacing keys of any case."""
+    overridden = {key.lower() for key in given}
+    return {**{k: v for k, v in aws.items() if k.lower() not in overridden}, **given}
+
+
 def target_names(resource_type: str, metadata: dict[str, str]) -> list[tuple[str, str]]:
     """(kind, name) of the named resources a restore of this type creates."""
+    canonical = {
+        key.lower(): key
+        for key in (
+            "targetTableName",
+            "DBInstanceIdentifier",
+            "DBClusterIdentifier",
+            "DestinationBucketName",
+            "NewBucket",
+        )
+    }
+    metadata = {canonical.get(k.lower(), k): v for k, v in metadata.items()}
     pairs: list[tuple[str, str]] = []
     if resource_type == "DynamoDB" and metadata.get("targetTableName"):
         pairs.append(("DynamoDB table", metadata["targetTableName"]))
@@ -110,14 +127,15 @@ def gather_restore_facts(
     given = dict(user_metadata or {})
     metadata = reader.restore_metadata(rp)
     merged: dict[str, str] | Unreadable = (
-        metadata if isinstance(metadata, Unreadable) else {**metadata, **given}
+        metadata if isinstance(metadata, Unreadable) else merge_metadata(metadata, given)
     )
     names: list[TargetName] = []
     if isinstance(merged, dict) and account == rp.account_id:
         for kind, name in target_names(rp.resource_type, merged):
             names.append(TargetName(kind, name, reader.name_taken(account, rp.region, kind, name)))
+    lowered = {k.lower(): v for k, v in merged.items()} if isinstance(merged, dict) else {}
     key_arn = next(
-        (merged[k] for k in KEY_METADATA if isinstance(merged, dict) and merged.get(k)),
+        (lowered[k.lower()] for k in KEY_METADATA if lowered.get(k.lower())),
         rp.encryption_key_arn,
     )
     key = reader.key(key_arn, with_policy=False) if key_arn else None

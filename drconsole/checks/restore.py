@@ -25,12 +25,12 @@ REQUIRED_METADATA: dict[str, tuple[str, ...]] = {
     "EBS": ("availabilityZone",),
     "EC2": ("InstanceType",),
     "RDS": ("DBInstanceIdentifier",),
-    "Aurora": ("DBClusterIdentifier", "Engine"),
-    "DocumentDB": ("DBClusterIdentifier", "Engine"),
-    "Neptune": ("DBClusterIdentifier", "Engine"),
+    "Aurora": ("DBClusterIdentifier",),
+    "DocumentDB": ("DBClusterIdentifier",),
+    "Neptune": ("DBClusterIdentifier",),
     "DynamoDB": ("targetTableName",),
-    "EFS": ("newFileSystem", "PerformanceMode"),
-    "S3": ("DestinationBucketName",),
+    "EFS": ("file-system-id", "newFileSystem"),
+    "S3": ("DestinationBucketName", "NewBucket"),
 }
 
 
@@ -120,9 +120,11 @@ def check_restore_metadata(facts: RestoreFacts) -> Check:
         return unknown_check(cid, title, metadata, "the recovery point's restore metadata")
     resource_type = facts.recovery_point.resource_type
     required = REQUIRED_METADATA.get(resource_type, ())
-    missing = [key for key in required if not metadata.get(key)]
+    # AWS Backup matches metadata keys without regard to case.
+    lowered = {key.lower(): value for key, value in metadata.items()}
+    missing = [key for key in required if not lowered.get(key.lower(), "").strip()]
     if not missing:
-        shown = ", ".join(f"{k}={metadata[k]}" for k in required) or "no required keys"
+        shown = ", ".join(f"{k}={lowered[k.lower()]}" for k in required) or "no required keys"
         return Check(cid, title, PASS, f"{resource_type}: {shown}")
     flags = " ".join(f"--metadata {key}=VALUE" for key in missing)
     return Check(

@@ -1,0 +1,455 @@
+"""The checks predict the sandbox: every fault fails its check, fails the copy, and is explained
+with the same cause; once repaired, every check passes and the copy completes.
+
+The sandbox enforces AWS's copy rules with its own code (it imports neither the checks, nor the
+policy evaluator, nor the diagnosis), so this agreement is evidence, not a tautology. The
+agreement matrix is printed (run with `pytest -s` to see it) and written to a file.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from drconsole.aws.fixes import apply_fix
+from drconsole.aws.session import AwsSessions
+from drconsole.checks import remedies
+from drconsole.checks.fixes import plan_fix
+from drconsole.checks.runner import CheckReport, run_copy_checks
+from drconsole.config import Credentials, Settings
+from drconsole.diagnose import diagnose
+from drconsole.flows.audit import AuditLog
+from drconsole.models import CauseCode, CheckStatus
+from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
+from drconsole.sandbox.server import Sandbox, SandboxOptions
+
+OUTSIDER = "999988887777"
+FINISHED = ("COMPLETED", "FAILED", "ABORTED", "PARTIAL")
+
+
+@dataclass
+class World:
+    """The running sandbox, its scenario, and drconsole's sessions on it."""
+
+    sandbox: Sandbox
+    info: ScenarioInfo
+    sessions: AwsSessions
+    audit: AuditLog
+
+    def account(self, role: str) -> str:
+        return self.info.accounts[role]
+
+    def vault_arn(self, role: str, name: str, region: str | None = None) -> str:
+        region = region or self.info.region
+        return f"arn:aws:backup:{region}:{self.account(role)}:backup-vault:{name}"
+
+    def client(self, service: str, account: str, region: str | None = None) -> Any:
+        return self.sandbox.client(service, account, region or self.info.region)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
+    state = tmp_path_factory.mktemp("state")
+    settings = Settings(
+        regions=(info.region,),
+        endpoint_url=sandbox.endpoint_url,
+        static_credentials=Credentials.from_mapping(
+            sandbox.credentials_for(info.accounts["management"])
+        ),
+        management_account_id=info.accounts["management"],
+        backup_account_id=info.accounts["backup"],
+        state_dir=state,
+        retry_max_attempts=3,
+    )
+    try:
+        yield World(sandbox, info, AwsSessions(settings), AuditLog(state))
+    finally:
+        sandbox.stop()
+
+
+# --- Copy in the sandbox ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CopyOutcome:
+    """What the sandbox did with a copy: REFUSED at start, or the job's final state."""
+
+    state: str
+    message: str
+    destination_recovery_point: str | None = None
+
+
+def copy_in_sandbox(world: World, report: CheckReport, role_arn: str | None = None) -> CopyOutcome:
+    """StartCopyJob as the source account, then wait for the job to finish."""
+    rp = report.facts.recovery_point
+    backup = world.client("backup", rp.account_id, rp.region)
+    role = role_arn or f"arn:aws:iam::{rp.account_id}:role/service-role/AWSBackupDefaultServiceRole"
+    try:
+        job_id = backup.start_copy_job(
+            RecoveryPointArn=rp.arn,
+            SourceBackupVaultName=rp.vault_name,
+            DestinationBackupVaultArn=report.destination,
+            IamRoleArn=role,
+        )["CopyJobId"]
+    except ClientError as error:
+        return CopyOutcome("REFUSED", error.response["Error"]["Message"])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = backup.describe_copy_job(CopyJobId=job_id)["CopyJob"]
+        if job["State"] in FINISHED:
+            return CopyOutcome(
+                job["State"], job.get("StatusMessage", ""), job.get("DestinationRecoveryPointArn")
+            )
+        time.sleep(0.05)
+    raise AssertionError(f"copy job {job_id} did not finish")
+
+
+def check(world: World, rp: str, dest: str, **options: Any) -> CheckReport:
+    return run_copy_checks(world.sessions, rp, dest, **options)
+
+
+def failing(report: CheckReport) -> list[tuple[str, str, str | None]]:
+    return [
+        (c.id, c.status.value, c.cause.value if c.cause else None)
+        for c in report.checks
+        if c.status is not CheckStatus.PASS
+    ]
+
+
+def fix(world: World, report: CheckReport, fix_id: str) -> None:
+    """Apply drconsole's own fix for the failing check that offers it."""
+    assert any(c.fix_id == fix_id for c in report.checks), failing(report)
+    apply_fix(world.sessions, plan_fix(fix_id, report.facts), world.audit)
+
+
+def newest(world: World, role: str, vault: str, resource_type: str, name: str = "") -> str:
+    """The newest recovery point of a resource type (and name) in a vault."""
+    backup = world.client("backup", world.account(role))
+    points = [
+        p
+        for page in backup.get_paginator("list_recovery_points_by_backup_vault").paginate(
+            BackupVaultName=vault
+        )
+        for p in page["RecoveryPoints"]
+        if p["ResourceType"] == resource_type
+        and p["Status"] == "COMPLETED"
+        and (not name or p.get("ResourceName") == name)
+        and "legacy" not in p.get("ResourceName", "")
+    ]
+    assert points, f"no {resource_type} recovery point in {role}/{vault}"
+    return max(points, key=lambda p: p["CreationDate"])["RecoveryPointArn"]
+
+
+# --- Rows of the matrix -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """A fault: how to meet it, the cause every side must give, and how to repair it."""
+
+    name: str
+    cause: CauseCode
+    meet: Callable[[World], tuple[str, str]]  # -> (recovery point, destination vault)
+    repair: Callable[[World, CheckReport], tuple[str, str]]  # -> what to copy after repair
+    status: CheckStatus = CheckStatus.FAIL
+    repair_is: str = ""
+    copies_after_repair: int = 1
+
+
+def fault_pair(name: str) -> Callable[[World], tuple[str, str]]:
+    """A demo fault: its recovery point and the destination it concerns."""
+
+    def meet(world: World) -> tuple[str, str]:
+        rp = world.info.fault_recovery_points[name]
+        concerns = world.info.faults[name]
+        if ":backup-vault:" in concerns:
+            return rp, concerns
+        if name == "service_linked_role_missing":
+            return rp, world.vault_arn("dev", "dev-vault")
+        return rp, world.vault_arn("backup", "central-eu-central-1")
+
+    return meet
+
+
+def by_fix(fix_id: str) -> Callable[[World, CheckReport], tuple[str, str]]:
+    def repair(world: World, report: CheckReport) -> tuple[str, str]:
+        fix(world, report, fix_id)
+        return report.recovery_point_arn, str(report.destination)
+
+    return repair
+
+
+def to_vault(role: str, vault: str) -> Callable[[World, CheckReport], tuple[str, str]]:
+    """Repair by hand: copy into a vault that meets the rule instead."""
+
+    def repair(world: World, report: CheckReport) -> tuple[str, str]:
+        return report.recovery_point_arn, world.vault_arn(role, vault)
+
+    return repair
+
+
+def reencrypt_with_customer_key(world: World, report: CheckReport) -> tuple[str, str]:
+    """Repair by hand: a volume on a customer managed key, backed up anew."""
+    prod = world.account("prod")
+    ec2, backup = world.client("ec2", prod), world.client("backup", prod)
+    volume = ec2.create_volume(
+        AvailabilityZone=f"{world.info.region}a", Size=8, Encrypted=True, KmsKeyId="alias/prod-data"
+    )
+    resource = f"arn:aws:ec2:{world.info.region}:{prod}:volume/{volume['VolumeId']}"
+    started = backup.start_backup_job(
+        BackupVaultName="prod-vault",
+        ResourceArn=resource,
+        IamRoleArn=f"arn:aws:iam::{prod}:role/service-role/AWSBackupDefaultServiceRole",
+    )
+    for _ in range(600):
+        job = backup.describe_backup_job(BackupJobId=started["BackupJobId"])
+        if job["State"] in FINISHED:
+            break
+        time.sleep(0.05)
+    assert job["State"] == "COMPLETED", job
+    return started["RecoveryPointArn"], str(report.destination)
+
+
+def meet_cross_account_disabled(world: World) -> tuple[str, str]:
+    world.client("backup", world.account("management")).update_global_settings(
+        GlobalSettings={"isCrossAccountBackupEnabled": "false"}
+    )
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return rp, world.vault_arn("backup", "central-eu-central-1")
+
+
+def prepare_destination(world: World, account: str, vault: str) -> str:
+    """A vault meeting every rule but organization membership: CMK, policy, SLR, shared key."""
+    prod = world.account("prod")
+    kms = world.client("kms", account)
+    key = kms.create_key(Description="destination vault key")["KeyMetadata"]["Arn"]
+    backup = world.client("backup", account)
+    backup.create_backup_vault(BackupVaultName=vault, EncryptionKeyArn=key)
+    statement = remedies.vault_policy_statement(prod)
+    backup.put_backup_vault_access_policy(
+        BackupVaultName=vault,
+        Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+    )
+    iam = world.client("iam", account)
+    iam.create_role(
+        RoleName="AWSServiceRoleForBackup",
+        Path="/aws-service-role/backup.amazonaws.com/",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "backup.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )
+    prod_kms = world.client("kms", prod)
+    key_id = prod_kms.describe_key(KeyId="alias/prod-data")["KeyMetadata"]["Arn"]
+    current = prod_kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
+    shared = remedies.add_statements(current, remedies.key_policy_statements(account))
+    prod_kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=json.dumps(shared))
+    return f"arn:aws:backup:{world.info.region}:{account}:backup-vault:{vault}"
+
+
+def meet_not_same_org(world: World) -> tuple[str, str]:
+    dest = prepare_destination(world, OUTSIDER, "outside-vault")
+    return newest(world, "prod", "prod-vault", "EBS", "prod-web-data"), dest
+
+
+def into_new_org_account(world: World, report: CheckReport) -> tuple[str, str]:
+    """Repair by hand: the same destination in an account of the organization."""
+    orgs = world.client("organizations", world.account("management"))
+    status = orgs.create_account(Email="dr-restore@example.com", AccountName="dr-restore")
+    account = status["CreateAccountStatus"]["AccountId"]
+    return report.recovery_point_arn, prepare_destination(world, account, "inside-vault")
+
+
+def meet_vault_policy_denies(world: World) -> tuple[str, str]:
+    backup = world.client("backup", world.account("backup"))
+    backup.create_backup_vault(
+        BackupVaultName="guarded-vault",
+        EncryptionKeyArn=world.client("kms", world.account("backup")).describe_key(
+            KeyId="alias/backup-vault-key"
+        )["KeyMetadata"]["Arn"],
+    )
+    deny = {
+        "Sid": "NoCopiesFromProd",
+        "Effect": "Deny",
+        "Principal": {"AWS": f"arn:aws:iam::{world.account('prod')}:root"},
+        "Action": "backup:CopyIntoBackupVault",
+        "Resource": "*",
+    }
+    allow_org = json.loads(
+        backup.get_backup_vault_access_policy(BackupVaultName="central-eu-central-1")["Policy"]
+    )["Statement"]
+    backup.put_backup_vault_access_policy(
+        BackupVaultName="guarded-vault",
+        Policy=json.dumps({"Version": "2012-10-17", "Statement": [*allow_org, deny]}),
+    )
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return rp, world.vault_arn("backup", "guarded-vault")
+
+
+def drop_deny_statement(world: World, report: CheckReport) -> tuple[str, str]:
+    """Repair by hand: remove the deny statement from the vault policy."""
+    backup = world.client("backup", world.account("backup"))
+    document = json.loads(
+        backup.get_backup_vault_access_policy(BackupVaultName="guarded-vault")["Policy"]
+    )
+    document["Statement"] = [s for s in document["Statement"] if s.get("Effect") != "Deny"]
+    backup.put_backup_vault_access_policy(
+        BackupVaultName="guarded-vault", Policy=json.dumps(document)
+    )
+    return report.recovery_point_arn, str(report.destination)
+
+
+def meet_rds_into_aws_managed_vault(world: World) -> tuple[str, str]:
+    backup = world.client("backup", world.account("backup"))
+    backup.create_backup_vault(BackupVaultName="plain-vault")  # aws/backup
+    central = backup.get_backup_vault_access_policy(BackupVaultName="central-eu-central-1")
+    backup.put_backup_vault_access_policy(BackupVaultName="plain-vault", Policy=central["Policy"])
+    rp = newest(world, "prod", "prod-vault", "RDS")
+    return rp, world.vault_arn("backup", "plain-vault")
+
+
+def meet_rds_two_regions(world: World) -> tuple[str, str]:
+    world.sandbox.options.single_action_db_copy = False
+    rp = newest(world, "prod", "prod-vault", "RDS")
+    return rp, world.vault_arn("backup", "dr-eu-north-1", world.info.dr_region)
+
+
+def two_hops(world: World, report: CheckReport) -> tuple[str, str]:
+    """Repair by route: hop 1 across accounts in the source Region, hop 2 across Regions."""
+    hop1 = check(
+        world, report.recovery_point_arn, world.vault_arn("backup", "central-eu-central-1")
+    )
+    assert failing(hop1) == [], failing(hop1)
+    first = copy_in_sandbox(world, hop1)
+    assert first.state == "COMPLETED", first
+    assert first.destination_recovery_point
+    return first.destination_recovery_point, str(report.destination)
+
+
+def meet_dynamodb_cross_region(world: World) -> tuple[str, str]:
+    world.client("backup", world.account("prod")).update_region_settings(
+        ResourceTypeManagementPreference={"DynamoDB": False}
+    )
+    rp = newest(world, "prod", "prod-vault", "DynamoDB")
+    return rp, world.vault_arn("backup", "dr-eu-north-1", world.info.dr_region)
+
+
+def turn_on_dynamodb_advanced(world: World, report: CheckReport) -> tuple[str, str]:
+    world.client("backup", world.account("prod")).update_region_settings(
+        ResourceTypeManagementPreference={"DynamoDB": True}
+    )
+    return report.recovery_point_arn, str(report.destination)
+
+
+def meet_disabled_source_key(world: World) -> tuple[str, str]:
+    kms = world.client("kms", world.account("prod"))
+    kms.disable_key(KeyId=kms.describe_key(KeyId="alias/prod-data")["KeyMetadata"]["KeyId"])
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return rp, world.vault_arn("backup", "central-eu-central-1")
+
+
+def enable_source_key(world: World, report: CheckReport) -> tuple[str, str]:
+    kms = world.client("kms", world.account("prod"))
+    kms.enable_key(KeyId=kms.describe_key(KeyId="alias/prod-data")["KeyMetadata"]["KeyId"])
+    return report.recovery_point_arn, str(report.destination)
+
+
+CASES = [
+    Case("demo: vault_aws_managed_key", CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
+         fault_pair("vault_aws_managed_key"), to_vault("qa", "qa-vault"),
+         repair_is="by hand: copy into qa-vault (customer managed key)"),
+    Case("demo: vault_without_access_policy", CauseCode.VAULT_POLICY_DENIES_COPY,
+         fault_pair("vault_without_access_policy"), by_fix(remedies.FIX_VAULT_POLICY),
+         repair_is="drconsole fix"),
+    Case("demo: source_key_not_shared", CauseCode.SOURCE_KEY_NOT_SHARED,
+         fault_pair("source_key_not_shared"), by_fix(remedies.FIX_KEY_POLICY),
+         repair_is="drconsole fix"),
+    Case("demo: aws_managed_resource_key", CauseCode.AWS_MANAGED_RESOURCE_KEY,
+         fault_pair("aws_managed_resource_key"), reencrypt_with_customer_key,
+         repair_is="by hand: volume on a customer managed key, new backup"),
+    Case("demo: service_linked_role_missing", CauseCode.SERVICE_LINKED_ROLE_MISSING,
+         fault_pair("service_linked_role_missing"), by_fix(remedies.FIX_SERVICE_LINKED_ROLE),
+         repair_is="drconsole fix"),
+    Case("cross-account disabled", CauseCode.CROSS_ACCOUNT_DISABLED,
+         meet_cross_account_disabled, by_fix(remedies.FIX_CROSS_ACCOUNT),
+         repair_is="drconsole fix"),
+    Case("not same organization", CauseCode.NOT_SAME_ORG, meet_not_same_org,
+         into_new_org_account, repair_is="by hand: same setup in an org account"),
+    Case("vault policy denies", CauseCode.VAULT_POLICY_DENIES_COPY, meet_vault_policy_denies,
+         drop_deny_statement, repair_is="by hand: deny statement removed"),
+    Case("RDS into aws/backup vault", CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
+         meet_rds_into_aws_managed_vault, to_vault("backup", "central-eu-central-1"),
+         repair_is="by hand: copy into the CMK vault"),
+    Case("RDS cross-account+Region, no single action", CauseCode.UNSUPPORTED_COPY_ROUTE,
+         meet_rds_two_regions, two_hops, status=CheckStatus.WARN,
+         repair_is="two hops", copies_after_repair=2),
+    Case("DynamoDB cross-Region, no advanced", CauseCode.UNSUPPORTED_COPY_ROUTE,
+         meet_dynamodb_cross_region, turn_on_dynamodb_advanced,
+         repair_is="by hand: advanced features on"),
+    Case("source key disabled", CauseCode.KMS_KEY_UNUSABLE, meet_disabled_source_key,
+         enable_source_key, repair_is="by hand: kms enable-key"),
+]  # fmt: skip
+
+MATRIX: list[tuple[str, ...]] = []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_checks_agree_with_the_sandbox(world: World, case: Case) -> None:
+    rp, dest = case.meet(world)
+    before = check(world, rp, dest)
+    flagged = [c for c in before.checks if c.cause is case.cause and c.status is case.status]
+    others = [c for c in before.checks if c.status is not CheckStatus.PASS and c not in flagged]
+    assert flagged, f"{case.name}: expected {case.status} {case.cause}, got {failing(before)}"
+    assert others == [], f"{case.name}: unrelated findings {failing(before)}"
+    assert not before.ok or case.status is CheckStatus.WARN
+
+    outcome = copy_in_sandbox(world, before)
+    assert outcome.state in ("FAILED", "REFUSED"), outcome
+    explained = diagnose(outcome.message).cause
+    assert explained is case.cause, f"explain({outcome.message!r}) -> {explained}"
+
+    rp_after, dest_after = case.repair(world, before)
+    after = check(world, rp_after, dest_after)
+    assert all(c.status is CheckStatus.PASS for c in after.checks), failing(after)
+    repaired = copy_in_sandbox(world, after)
+    assert repaired.state == "COMPLETED", repaired
+
+    world.sandbox.options.single_action_db_copy = True
+    MATRIX.append(
+        (
+            case.name,
+            f"{flagged[0].status.value} {flagged[0].cause}",
+            f"{outcome.state}: {outcome.message[:60]}",
+            str(explained),
+            f"all PASS, {case.copies_after_repair} copy COMPLETED ({case.repair_is})",
+        )
+    )
+
+
+def test_print_agreement_matrix(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Runs last in this module: prints the matrix and writes it to a file."""
+    assert len(MATRIX) == len(CASES), "run the whole module to get the full matrix"
+    header = ("fault", "check cause", "sandbox outcome", "explain cause", "repaired outcome")
+    rows = [header, *MATRIX]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = [" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    text = "\n".join(lines)
+    out = tmp_path_factory.mktemp("agreement") / "agreement-matrix.txt"
+    out.write_text(text + "\n")
+    print(f"\nAgreement matrix (also in {out}):\n{text}")
