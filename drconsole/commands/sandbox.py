@@ -1,0 +1,172 @@
+"""`drconsole sandbox`: the embedded AWS alone, as a local server for the AWS CLI and scripts."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import Any
+
+from drconsole.errors import MissingExtraError, UsageError
+
+INSTALL_HINT = "pip install 'drconsole[demo]'"
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def register(subparsers: Any) -> None:
+    """Add `sandbox` and its flags."""
+    parser = subparsers.add_parser(
+        "sandbox",
+        help="run the embedded AWS sandbox as a local server",
+        description=(
+            "Serve a multi-account AWS organization on 127.0.0.1 and print one JSON line "
+            "(endpoint_url, region, org_id, accounts, credentials); stop with Ctrl-C or SIGTERM."
+        ),
+    )
+    add_sandbox_flags(parser)
+    parser.add_argument(
+        "--port", type=int, default=0, help="port to listen on (default: a free one)"
+    )
+    parser.set_defaults(handler=run)
+
+
+def add_sandbox_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags shared by `sandbox` and `demo`: the scenario and the sandbox's knobs."""
+    parser.add_argument("--scenario", default="demo", help="scenario to build (demo, large)")
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=60.0,
+        metavar="X",
+        help="sandbox seconds per real second for job progress (default 60)",
+    )
+    parser.add_argument(
+        "--latency-ms", type=int, default=0, metavar="N", help="latency added to every request"
+    )
+    parser.add_argument(
+        "--throttle-rate",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="fraction of requests answered with ThrottlingException (0 to 1)",
+    )
+    parser.add_argument(
+        "--access-denied",
+        action="append",
+        default=[],
+        metavar="ACCOUNT",
+        help="answer AccessDenied to every call from this account (id or role: prod, qa...)",
+    )
+    parser.add_argument(
+        "--single-action-db-copy",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="allow RDS-family copies across account and Region in one job (default: yes)",
+    )
+
+
+def validate_flags(args: argparse.Namespace) -> None:
+    """Refuse out-of-range knobs with one line naming the flag (exit 2)."""
+    port = getattr(args, "port", 0)
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port must be between 0 and 65535, not {port}")
+    if not args.time_scale > 0:
+        raise UsageError(f"--time-scale must be greater than 0, not {args.time_scale:g}")
+    if args.latency_ms < 0:
+        raise UsageError(f"--latency-ms must be 0 or more, not {args.latency_ms}")
+    if not 0 <= args.throttle_rate < 1:
+        raise UsageError(
+            f"--throttle-rate must be at least 0 and below 1, not {args.throttle_rate:g}"
+        )
+    known = ("demo", "large")
+    if args.scenario not in known:
+        raise UsageError(f"--scenario must be one of {', '.join(known)}, not {args.scenario!r}")
+    roles = ("management", "backup", "prod", "qa", "dev")
+    for account in args.access_denied:
+        if not (ACCOUNT_ID.match(account) or account in roles or account.startswith("member-")):
+            raise UsageError(
+                f"--access-denied takes a 12-digit account id or a role ({', '.join(roles)}), "
+                f"not {account!r}"
+            )
+
+
+def require_demo_extra() -> None:
+    """Raise MissingExtraError (one line, exit 2) when moto is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("werkzeug") is None:
+        raise MissingExtraError(f"the sandbox needs moto, which is not installed: {INSTALL_HINT}")
+
+
+def start_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
+    """Start the sandbox with the knobs from the flags and build the scenario."""
+    from drconsole.sandbox.scenarios import start_sandbox
+    from drconsole.sandbox.server import SandboxOptions
+
+    options = SandboxOptions(
+        time_scale=args.time_scale,
+        latency_ms=args.latency_ms,
+        throttle_rate=args.throttle_rate,
+        single_action_db_copy=args.single_action_db_copy,
+    )
+    # Latency, throttling and AccessDenied apply once the scenario is built, not while building.
+    wanted = (options.latency_ms, options.throttle_rate)
+    options.latency_ms, options.throttle_rate = 0, 0.0
+    try:
+        sandbox, info = start_sandbox(args.scenario, options, port=getattr(args, "port", 0))
+    except OSError as error:
+        raise UsageError(
+            f"cannot serve on port {getattr(args, 'port', 0)}: {error.strerror}"
+        ) from error
+    options.latency_ms, options.throttle_rate = wanted
+    for account in args.access_denied:
+        account_id = info.accounts.get(account, account)
+        if not ACCOUNT_ID.match(account_id):
+            sandbox.stop()
+            raise UsageError(f"--access-denied: the scenario has no account {account!r}")
+        options.access_denied_accounts.add(account_id)
+    return sandbox, info
+
+
+def startup_line(sandbox: Any, info: Any) -> dict[str, Any]:
+    """The JSON object printed once the sandbox is ready."""
+    return {
+        "endpoint_url": sandbox.endpoint_url,
+        "region": info.region,
+        "dr_region": info.dr_region,
+        "scenario": info.name,
+        "org_id": info.org_id,
+        "accounts": dict(info.accounts),
+        "credentials": sandbox.credentials_for(info.accounts["management"]),
+        "faults": dict(info.faults),
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT or SIGTERM, then stop cleanly."""
+    import json
+    import signal
+    import sys
+    import threading
+
+    validate_flags(args)
+    require_demo_extra()
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: Any) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        sandbox, info = start_from_args(args)
+        try:
+            if not stop.is_set():
+                sys.stdout.write(json.dumps(startup_line(sandbox, info)) + "\n")
+                sys.stdout.flush()
+            while not stop.wait(0.5):
+                pass
+        finally:
+            sandbox.stop()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0

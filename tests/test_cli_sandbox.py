@@ -1,0 +1,238 @@
+"""`drconsole sandbox` and `drconsole demo` as a user runs them: real subprocesses."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+STARTUP_TIMEOUT = 60.0
+STOP_TIMEOUT = 5.0
+
+
+def launch(*flags: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start `python -m drconsole sandbox ...` with pipes."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "drconsole", "sandbox", *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def read_line(process: subprocess.Popen[str], timeout: float) -> str:
+    """The first stdout line, or fail when none comes in time."""
+    assert process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    if not selector.select(timeout):
+        process.kill()
+        pytest.fail(f"no startup line within {timeout} s")
+    return process.stdout.readline()
+
+
+class Running:
+    """A running `drconsole sandbox` process and what it printed."""
+
+    def __init__(self, process: subprocess.Popen[str], line: str, started: float) -> None:
+        self.process = process
+        self.line = line
+        self.info: dict[str, Any] = json.loads(line)
+        self.startup_seconds = time.perf_counter() - started
+
+    def session(self) -> boto3.session.Session:
+        credentials = self.info["credentials"]
+        return boto3.session.Session(region_name=self.info["region"], **credentials)
+
+    def client(self, service: str) -> Any:
+        return self.session().client(service, endpoint_url=self.info["endpoint_url"])
+
+    def stop(self, sig: int) -> tuple[int, float, str, str]:
+        started = time.perf_counter()
+        self.process.send_signal(sig)
+        stdout, stderr = self.process.communicate(timeout=STOP_TIMEOUT + 5)
+        return self.process.returncode, time.perf_counter() - started, stdout, stderr
+
+
+def start_running(*flags: str) -> Running:
+    started = time.perf_counter()
+    process = launch("--port", "0", *flags)
+    return Running(process, read_line(process, STARTUP_TIMEOUT), started)
+
+
+@pytest.fixture
+def running() -> Iterator[Running]:
+    server = start_running("--time-scale", "3600")
+    try:
+        yield server
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+
+
+def test_prints_one_json_line_and_serves_the_organization(running: Running) -> None:
+    info = running.info
+    assert running.line.endswith("\n") and "\n" not in running.line[:-1]
+    assert set(info) >= {"endpoint_url", "region", "org_id", "accounts", "credentials"}
+    assert info["endpoint_url"].startswith("http://127.0.0.1:")
+    assert info["region"] == "eu-central-1"
+    assert set(info["accounts"]) == {"management", "backup", "prod", "qa", "dev"}
+    assert set(info["credentials"]) >= {"aws_access_key_id", "aws_secret_access_key"}
+    organizations = running.client("organizations")
+    assert organizations.describe_organization()["Organization"]["Id"] == info["org_id"]
+    listed = {a["Id"] for a in organizations.list_accounts()["Accounts"]}
+    assert listed == set(info["accounts"].values())
+    caller = running.client("sts").get_caller_identity()
+    assert caller["Account"] == info["accounts"]["management"]
+    print(f"\nsandbox start-up to JSON line: {running.startup_seconds:.2f} s")
+
+
+def test_sigterm_stops_cleanly(running: Running) -> None:
+    code, seconds, stdout, stderr = running.stop(signal.SIGTERM)
+    assert code == 0, stderr
+    assert seconds < STOP_TIMEOUT
+    assert stdout == ""
+    assert "Traceback" not in stderr
+
+
+def test_sigint_stops_cleanly(running: Running) -> None:
+    running.client("sts").get_caller_identity()
+    code, seconds, stdout, stderr = running.stop(signal.SIGINT)
+    assert code == 0, stderr
+    assert seconds < STOP_TIMEOUT
+    assert stdout == ""
+    assert "Traceback" not in stderr
+
+
+def test_access_denied_account_by_role() -> None:
+    server = start_running("--access-denied", "qa", "--time-scale", "3600")
+    try:
+        info = server.info
+        sts = server.client("sts")
+        for role, expect_denied in (("qa", True), ("prod", False)):
+            account = info["accounts"][role]
+            assumed = sts.assume_role(
+                RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+                RoleSessionName="test",
+            )["Credentials"]
+            backup = boto3.client(
+                "backup",
+                region_name=info["region"],
+                endpoint_url=info["endpoint_url"],
+                aws_access_key_id=assumed["AccessKeyId"],
+                aws_secret_access_key=assumed["SecretAccessKey"],
+                aws_session_token=assumed["SessionToken"],
+            )
+            if expect_denied:
+                with pytest.raises(backup.exceptions.ClientError) as caught:
+                    backup.list_backup_vaults()
+                assert "AccessDenied" in caught.value.response["Error"]["Code"]
+            else:
+                assert backup.list_backup_vaults()["BackupVaultList"]
+    finally:
+        code, _, _, stderr = server.stop(signal.SIGTERM)
+        assert code == 0, stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--port", "-1"], "--port must be between 0 and 65535"),
+        (["--port", "70000"], "--port must be between 0 and 65535"),
+        (["--time-scale", "-5"], "--time-scale must be greater than 0"),
+        (["--time-scale", "0"], "--time-scale must be greater than 0"),
+        (["--latency-ms", "-1"], "--latency-ms must be 0 or more"),
+        (["--throttle-rate", "1.5"], "--throttle-rate must be at least 0 and below 1"),
+        (["--scenario", "nope"], "--scenario must be one of demo, large"),
+        (["--access-denied", "someone"], "--access-denied takes a 12-digit account id"),
+        (["--port", "abc"], "argument --port: invalid int value"),
+    ],
+)
+def test_bad_flags_give_one_line_and_exit_2(flags: list[str], expected: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "drconsole", "sandbox", *flags],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert expected in lines[0]
+
+
+@pytest.mark.parametrize("command", ["sandbox", "demo"])
+def test_without_moto_says_how_to_install_it(command: str) -> None:
+    # moto hidden from this interpreter, as on an install without the `demo` extra.
+    code = (
+        "import sys; sys.modules['moto'] = None; "
+        "from drconsole.cli import main; "
+        f"raise SystemExit(main([{command!r}]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "pip install 'drconsole[demo]'" in lines[0]
+
+
+def test_demo_opens_the_console_and_quits() -> None:
+    """`drconsole demo` in a terminal: the console paints, then `q` quits with exit 0."""
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: become `drconsole demo` in the pseudo-terminal
+        os.environ.update({"TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"})
+        os.execv(sys.executable, [sys.executable, "-m", "drconsole", "demo"])
+    started = time.perf_counter()
+    screen = b""
+    painted_at = None
+    try:
+        selector = selectors.DefaultSelector()
+        selector.register(fd, selectors.EVENT_READ)
+        while time.perf_counter() - started < STARTUP_TIMEOUT:
+            if selector.select(0.5):
+                try:
+                    screen += os.read(fd, 65536)
+                except OSError:
+                    break
+            if painted_at is None and b"drconsole" in screen and len(screen) > 2000:
+                painted_at = time.perf_counter() - started
+                break
+        assert painted_at is not None, screen[-2000:]
+        os.write(fd, b"q")
+        deadline = time.perf_counter() + 15
+        status = None
+        while time.perf_counter() < deadline:
+            if selector.select(0.1):
+                with contextlib.suppress(OSError):
+                    os.read(fd, 65536)
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+        assert status is not None and os.WIFEXITED(status), "demo did not quit on q"
+        assert os.WEXITSTATUS(status) == 0
+        print(f"\ndemo start-up to first paint: {painted_at:.2f} s")
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(fd)
