@@ -72,6 +72,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield World(sandbox, info, AwsSessions(settings), AuditLog(state))
     finally:
         sandbox.stop()
+        sandbox.reset()
 
 
 # --- Copy in the sandbox ----------------------------------------------------------------------

@@ -1,0 +1,247 @@
+"""`drconsole check copy|restore` in a subprocess against the sandbox: JSON, exit codes, fixes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
+from drconsole.sandbox.server import Sandbox, SandboxOptions
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Env:
+    sandbox: Sandbox
+    info: ScenarioInfo
+    env: dict[str, str]
+    state: Path
+
+    def vault(self, role: str, name: str) -> str:
+        return f"arn:aws:backup:{self.info.region}:{self.info.accounts[role]}:backup-vault:{name}"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
+    creds = sandbox.credentials_for(info.accounts["management"])
+    home = tmp_path_factory.mktemp("home")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "XDG_"))}
+    env.update(
+        AWS_ENDPOINT_URL=sandbox.endpoint_url,
+        AWS_ACCESS_KEY_ID=creds["aws_access_key_id"],
+        AWS_SECRET_ACCESS_KEY=creds["aws_secret_access_key"],
+        AWS_REGION=info.region,
+        AWS_CONFIG_FILE=str(home / "aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / "aws-credentials"),
+        HOME=str(home),
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        NO_COLOR="1",
+        COLUMNS="160",
+    )
+    try:
+        yield Env(sandbox, info, env, home / "state")
+    finally:
+        sandbox.stop()
+        sandbox.reset()
+
+
+def drconsole(demo: Env, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "drconsole", *args],
+        capture_output=True,
+        text=True,
+        env=demo.env,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def as_json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def test_copy_json_reports_the_fault_and_exits_1(demo: Env) -> None:
+    rp = demo.info.fault_recovery_points["source_key_not_shared"]
+    dest = demo.vault("backup", "central-eu-central-1")
+    result = drconsole(demo, "check", "copy", "--recovery-point", rp, "--to", dest, "--json")
+    assert result.returncode == 1, result.stderr
+    document = as_json(result)
+    assert set(document) == {"kind", "recovery_point", "destination", "route", "checks", "ok"}
+    assert (document["recovery_point"], document["destination"], document["ok"]) == (
+        rp,
+        dest,
+        False,
+    )
+    assert document["route"]["cross_account"] is True
+    assert document["route"]["source_account"] == demo.info.accounts["qa"]
+    for item in document["checks"]:
+        assert set(item) == {"id", "title", "status", "cause", "evidence", "remediation", "fix"}
+    bad = [c for c in document["checks"] if c["status"] != "PASS"]
+    assert [(c["id"], c["cause"], c["fix"]) for c in bad] == [
+        ("source.key", "SOURCE_KEY_NOT_SHARED", "key-policy-share-with-destination")
+    ]
+    assert demo.info.faults["source_key_not_shared"] in bad[0]["remediation"]
+
+
+def test_healthy_copy_exits_0_and_people_get_a_table(demo: Env) -> None:
+    backup = demo.sandbox.client("backup", demo.info.accounts["prod"], demo.info.region)
+    points = backup.list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    rp = next(
+        p["RecoveryPointArn"]
+        for p in points["RecoveryPoints"]
+        if p["ResourceType"] == "EBS" and p.get("ResourceName") == "prod-web-data"
+    )
+    dest = demo.vault("backup", "central-eu-central-1")
+    result = drconsole(demo, "check", "copy", "--recovery-point", rp, "--to", dest)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Destination vault policy allows CopyIntoBackupVault" in result.stdout
+    assert "copy ready" in result.stdout
+    assert "FAIL" not in result.stdout
+
+
+def test_people_see_the_remediation(demo: Env) -> None:
+    rp = demo.info.fault_recovery_points["vault_aws_managed_key"]
+    dest = demo.info.faults["vault_aws_managed_key"]
+    result = drconsole(demo, "check", "copy", "--recovery-point", rp, "--to", dest)
+    assert result.returncode == 1
+    assert "DEST_VAULT_AWS_MANAGED_KEY" in result.stdout
+    assert "create-backup-vault" in result.stdout
+    assert "copy not ready" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (
+            ["--recovery-point", "arn:aws:backup:eu-central-1:12:recovery-point:x"],
+            "--recovery-point",
+        ),
+        (["--to", "arn:aws:backup:eu-central-1:123456789012:backup-vault"], "--to"),
+        (["--to", "vault-name"], "--to"),
+    ],
+)
+def test_malformed_arns_exit_2_with_one_line(demo: Env, args: list[str], words: str) -> None:
+    values = {
+        "--recovery-point": demo.info.fault_recovery_points["source_key_not_shared"],
+        "--to": demo.vault("backup", "central-eu-central-1"),
+    }
+    values.update(dict(zip(args[::2], args[1::2], strict=True)))
+    flat = [item for pair in values.items() for item in pair]
+    result = drconsole(demo, "check", "copy", *flat, "--json")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_recovery_point_is_an_aws_error_exit_3(demo: Env) -> None:
+    missing = f"arn:aws:backup:eu-central-1:{demo.info.accounts['prod']}:recovery-point:nope"
+    dest = demo.vault("backup", "central-eu-central-1")
+    result = drconsole(demo, "check", "copy", "--recovery-point", missing, "--to", dest)
+    assert result.returncode == 3
+    assert "not found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_fix_applies_diffs_audits_and_rechecks(demo: Env) -> None:
+    rp = demo.info.fault_recovery_points["vault_without_access_policy"]
+    dest = demo.info.faults["vault_without_access_policy"]
+    result = drconsole(
+        demo, "check", "copy", "--recovery-point", rp, "--to", dest, "--fix", "--yes", "--json"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = as_json(result)
+    assert document["ok"] is True
+    (applied,) = document["fixes"]
+    assert applied["applied"] is True and applied["fix"] == "vault-policy-allow-source"
+    assert "+++ access policy of" in applied["diff"]
+    assert f'"AWS": "arn:aws:iam::{demo.info.accounts["backup"]}:root"' in applied["diff"]
+    (log,) = list(demo.state.rglob("audit.log"))
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert entries[-1]["operation"] == "backup:PutBackupVaultAccessPolicy"
+    assert entries[-1]["account"] == demo.info.accounts["qa"]
+    assert entries[-1]["caller"].startswith("arn:aws:")
+    assert demo.env["AWS_SECRET_ACCESS_KEY"] not in log.read_text()
+
+
+def test_fix_is_refused_in_read_only_mode(demo: Env) -> None:
+    rp = demo.info.fault_recovery_points["service_linked_role_missing"]
+    dest = demo.vault("dev", "dev-vault")
+    result = drconsole(
+        demo, "--read-only", "check", "copy", "--recovery-point", rp, "--to", dest, "--fix", "--yes"
+    )
+    assert result.returncode == 2
+    assert "read-only" in result.stderr
+    # The check itself still runs in read-only mode, and still fails.
+    result = drconsole(
+        demo, "--read-only", "check", "copy", "--recovery-point", rp, "--to", dest, "--json"
+    )
+    assert result.returncode == 1
+    assert any(c["cause"] == "SERVICE_LINKED_ROLE_MISSING" for c in as_json(result)["checks"])
+
+
+def test_fix_with_json_needs_yes(demo: Env) -> None:
+    rp = demo.info.fault_recovery_points["source_key_not_shared"]
+    dest = demo.vault("backup", "central-eu-central-1")
+    result = drconsole(
+        demo, "check", "copy", "--recovery-point", rp, "--to", dest, "--fix", "--json"
+    )
+    assert result.returncode == 2 and "--yes" in result.stderr
+
+
+def test_restore_checks(demo: Env) -> None:
+    rp = demo.info.fault_recovery_points["vault_without_access_policy"]  # an RDS copy in backup
+    result = drconsole(demo, "check", "restore", "--recovery-point", rp, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = as_json(result)
+    assert document["kind"] == "restore" and document["ok"] is True
+    assert [c["status"] for c in document["checks"]] == ["PASS"] * 5
+
+    prod = demo.info.accounts["prod"]
+    result = drconsole(
+        demo, "check", "restore", "--recovery-point", rp, "--account", prod, "--json"
+    )
+    assert result.returncode == 1
+    first = as_json(result)["checks"][0]
+    assert first["cause"] == "CROSS_ACCOUNT_RESTORE"
+    assert f"drconsole copy --recovery-point {rp} --to arn:aws:backup:" in first["remediation"]
+
+
+def test_restore_target_name_taken_and_bad_metadata(demo: Env) -> None:
+    rp = demo.info.fault_recovery_points["vault_without_access_policy"]
+    rds = demo.sandbox.client("rds", demo.info.accounts["backup"], demo.info.region)
+    rds.create_db_instance(
+        DBInstanceIdentifier="taken-db",
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        MasterUsername="admin",
+        MasterUserPassword="not-a-real-password",
+        AllocatedStorage=20,
+    )
+    result = drconsole(
+        demo,
+        "check",
+        "restore",
+        "--recovery-point",
+        rp,
+        "--metadata",
+        "DBInstanceIdentifier=taken-db",
+        "--json",
+    )
+    assert result.returncode == 1
+    bad = [c for c in as_json(result)["checks"] if c["status"] != "PASS"]
+    assert [c["id"] for c in bad] == ["restore.target-name"]
+    result = drconsole(demo, "check", "restore", "--recovery-point", rp, "--metadata", "oops")
+    assert result.returncode == 2 and "KEY=VALUE" in result.stderr
