@@ -216,14 +216,19 @@ def create_restored_resource(
 ) -> str:
     """Create the restored resource in moto and return its ARN (the CreatedResourceArn).
 
-    `source_resource_arn`, when given, lets a restored DynamoDB table keep its source's key
-    schema.
+    The protected resource (`source_resource_arn`, else the one the recovery point names) lets a
+    restored DynamoDB table keep its source's key schema.
     """
     values = Metadata(metadata)
     builder = _BUILDERS.get(resource_type)
     if builder is None:
         raise ValueError(f"the sandbox cannot restore {resource_type} recovery points")
-    return builder(account_id, region, values, source_resource_arn or "")
+    if source_resource_arn is None:
+        from drconsole.sandbox import store
+
+        point = store.find_point(account_id, region, recovery_point_arn)
+        source_resource_arn = point.resource_arn if point is not None else ""
+    return builder(account_id, region, values, source_resource_arn)
 
 
 def _key_or_none(metadata: Metadata, key: str) -> str | None:

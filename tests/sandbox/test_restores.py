@@ -374,3 +374,45 @@ def test_unusable_key_fails_the_restore(sandbox: Sandbox, role: str) -> None:
     assert restore_failure(ACCOUNT, REGION, "EBS", metadata, role) == (
         "KMS key is either disabled or pending deletion or access to KMS key is denied"
     )
+
+
+def test_restored_table_keeps_the_key_schema_of_the_protected_table(
+    sandbox: Sandbox, role: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from drconsole.sandbox.store import seed_recovery_point
+
+    dynamodb = sandbox.client("dynamodb", ACCOUNT)
+    schema = [
+        {"AttributeName": "tenant", "KeyType": "HASH"},
+        {"AttributeName": "ts", "KeyType": "RANGE"},
+    ]
+    table = dynamodb.create_table(
+        TableName="events",
+        KeySchema=schema,
+        AttributeDefinitions=[
+            {"AttributeName": "tenant", "AttributeType": "S"},
+            {"AttributeName": "ts", "AttributeType": "N"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )["TableDescription"]["TableArn"]
+    sandbox.client("backup", ACCOUNT).create_backup_vault(BackupVaultName="tables")
+    point = seed_recovery_point(
+        ACCOUNT,
+        REGION,
+        "tables",
+        resource_arn=table,
+        resource_type="DynamoDB",
+        created=datetime.now(UTC),
+        encryption_key_arn=None,
+        size_bytes=1024,
+    )
+    metadata = restore_metadata("DynamoDB", table, "events", None, REGION)
+    metadata["targetTableName"] = "events-restored"
+
+    arn = create_restored_resource(ACCOUNT, REGION, "DynamoDB", metadata, point)
+
+    described = dynamodb.describe_table(TableName="events-restored")["Table"]
+    assert described["TableArn"] == arn
+    assert described["KeySchema"] == schema
