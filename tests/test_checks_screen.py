@@ -1,0 +1,146 @@
+"""The TUI checks panel against the sandbox: live groups, remediation, fix dialog, re-check."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from textual.app import App
+from textual.widgets import DataTable, Static
+
+from drconsole.aws.session import AwsSessions
+from drconsole.config import Credentials, Settings
+from drconsole.models import CauseCode, CheckStatus, RecoveryPoint
+from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
+from drconsole.sandbox.server import Sandbox, SandboxOptions
+from drconsole.tui.checks_screen import ChecksScreen, FixDialog
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
+    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
+    try:
+        yield sandbox, info
+    finally:
+        sandbox.stop()
+        sandbox.reset()
+
+
+def settings_for(sandbox: Sandbox, info: ScenarioInfo, tmp_path: object) -> Settings:
+    return Settings(
+        regions=(info.region,),
+        endpoint_url=sandbox.endpoint_url,
+        static_credentials=Credentials.from_mapping(
+            sandbox.credentials_for(info.accounts["management"])
+        ),
+        management_account_id=info.accounts["management"],
+        state_dir=tmp_path,  # type: ignore[arg-type]
+        retry_max_attempts=2,
+    )
+
+
+def recovery_point(sandbox: Sandbox, info: ScenarioInfo, arn: str) -> RecoveryPoint:
+    """The model the recovery point view hands to the checks panel."""
+    account = info.accounts["backup"]
+    backup = sandbox.client("backup", account, info.region)
+    found = backup.describe_recovery_point(
+        BackupVaultName="central-eu-central-1", RecoveryPointArn=arn
+    )
+    return RecoveryPoint(
+        arn=arn,
+        vault_name="central-eu-central-1",
+        account_id=account,
+        region=info.region,
+        resource_arn=found["ResourceArn"],
+        resource_type=found["ResourceType"],
+        resource_name=found.get("ResourceName", ""),
+        created=datetime.now(UTC),
+        status=found["Status"],
+        size_bytes=None,
+        encryption_key_arn=found.get("EncryptionKeyArn", ""),
+        is_encrypted=True,
+        source_vault_arn=found.get("SourceBackupVaultArn"),
+        expires=None,
+    )
+
+
+class Host(App[None]):
+    """A bare app that opens the checks panel, as the recovery point view does with `c`."""
+
+    def __init__(self, screen: ChecksScreen) -> None:
+        super().__init__()
+        self.checks = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self.checks)
+
+
+async def settle(screen: ChecksScreen, pilot: object) -> None:
+    for _ in range(400):
+        await pilot.pause()  # type: ignore[attr-defined]
+        if not screen.pending and "restore" in screen.rows:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"checks still pending: {screen.pending}")
+
+
+async def test_fault_shows_then_fix_from_the_dialog_makes_it_pass(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object
+) -> None:
+    sandbox, info = demo
+    settings = settings_for(sandbox, info, tmp_path)
+    rp = recovery_point(sandbox, info, info.fault_recovery_points["vault_without_access_policy"])
+    screen = ChecksScreen(
+        rp, settings, AwsSessions(settings), destination=info.faults["vault_without_access_policy"]
+    )
+    app = Host(screen)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(screen, pilot)
+        ordered = screen.ordered()
+        failing = [i for i, (_, c) in enumerate(ordered) if c.status is not CheckStatus.PASS]
+        assert [ordered[i][1].cause for i in failing] == [CauseCode.VAULT_POLICY_DENIES_COPY]
+        groups = {group for group, _ in ordered}
+        assert groups == {"organization", "destination", "source", "route", "restore"}
+        table = screen.query_one("#checks-table", DataTable)
+        assert table.row_count == len(ordered) == 17
+        table.move_cursor(row=failing[0])
+        await pilot.pause()
+        remediation = str(screen.query_one("#remediation-text", Static).render())
+        assert "backup:CopyIntoBackupVault" in remediation and "Press f" in remediation
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, FixDialog)
+        assert "CopyIntoBackupVault" in app.screen.plan.diff
+        await pilot.press("y")
+        for _ in range(100):
+            await pilot.pause()
+            if screen.run_id > 1:
+                break
+            await asyncio.sleep(0.05)
+        await settle(screen, pilot)
+        assert all(c.status is CheckStatus.PASS for _, c in screen.ordered())
+
+
+async def test_read_only_refuses_the_fix(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object
+) -> None:
+    sandbox, info = demo
+    settings = replace(settings_for(sandbox, info, tmp_path), read_only=True)
+    rp = recovery_point(sandbox, info, info.fault_recovery_points["service_linked_role_missing"])
+    dev = info.accounts["dev"]
+    dest = f"arn:aws:backup:{info.region}:{dev}:backup-vault:dev-vault"
+    screen = ChecksScreen(rp, settings, AwsSessions(settings), destination=dest)
+    app = Host(screen)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(screen, pilot)
+        ordered = screen.ordered()
+        index = next(i for i, (_, c) in enumerate(ordered) if c.status is CheckStatus.FAIL)
+        assert ordered[index][1].cause is CauseCode.SERVICE_LINKED_ROLE_MISSING
+        screen.query_one("#checks-table", DataTable).move_cursor(row=index)
+        await pilot.press("f")
+        await pilot.pause()
+        assert app.screen is screen
+        assert any("read-only" in n.message for n in app._notifications)
