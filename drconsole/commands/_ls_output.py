@@ -1,0 +1,258 @@
+"""Gathering and printing for `drconsole ls`: rich tables for people, stable JSON for scripts.
+
+The JSON document is `{"items": [...], "errors": [...]}`; the fields of each kind are listed in
+`*_json` below and documented in the README. Times are UTC ISO 8601 with a `Z`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from drconsole.errors import UsageError
+from drconsole.models import (
+    Account,
+    AccountError,
+    CopyJob,
+    RecoveryPoint,
+    RestoreJob,
+    Vault,
+    VaultBatch,
+)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What `ls` was asked for, validated."""
+
+    kind: str
+    accounts: tuple[str, ...]
+    vaults: tuple[str, ...]
+    resource_type: str | None
+    since: datetime | None
+    as_json: bool
+
+
+def iso(moment: datetime | None) -> str | None:
+    """UTC ISO 8601 with a trailing Z, or None."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def account_json(account: Account) -> dict[str, Any]:
+    """JSON of one account."""
+    return {
+        "id": account.id,
+        "name": account.name,
+        "email": account.email,
+        "status": account.status,
+        "role": account.role,
+        "ou_id": account.ou_id,
+        "ou_path": account.ou_path,
+        "org_path": account.org_path,
+    }
+
+
+def vault_json(vault: Vault, names: dict[str, str]) -> dict[str, Any]:
+    """JSON of one vault."""
+    return {
+        "arn": vault.arn,
+        "name": vault.name,
+        "account_id": vault.account_id,
+        "account_name": names.get(vault.account_id, ""),
+        "region": vault.region,
+        "encryption_key_arn": vault.encryption_key_arn,
+        "key_type": str(vault.key_type),
+        "locked": vault.locked,
+        "min_retention_days": vault.min_retention_days,
+        "max_retention_days": vault.max_retention_days,
+        "has_access_policy": vault.has_access_policy,
+        "recovery_point_count": vault.recovery_point_count,
+        "created": iso(vault.created),
+    }
+
+
+def point_json(point: RecoveryPoint, names: dict[str, str]) -> dict[str, Any]:
+    """JSON of one recovery point."""
+    return {
+        "arn": point.arn,
+        "vault_name": point.vault_name,
+        "vault_arn": point.vault_arn,
+        "account_id": point.account_id,
+        "account_name": names.get(point.account_id, ""),
+        "region": point.region,
+        "resource_arn": point.resource_arn,
+        "resource_type": point.resource_type,
+        "resource_name": point.resource_name,
+        "created": iso(point.created),
+        "completed": iso(point.completion_date),
+        "status": point.status,
+        "size_bytes": point.size_bytes,
+        "encryption_key_arn": point.encryption_key_arn,
+        "is_encrypted": point.is_encrypted,
+        "source_vault_arn": point.source_vault_arn,
+        "expires": iso(point.expires),
+        "iam_role_arn": point.iam_role_arn,
+    }
+
+
+def job_json(job: CopyJob | RestoreJob, names: dict[str, str]) -> dict[str, Any]:
+    """JSON of one copy or restore job; fields of the other kind are null."""
+    copy = job if isinstance(job, CopyJob) else None
+    restore = job if isinstance(job, RestoreJob) else None
+    if copy is not None:
+        recovery_point_arn = copy.source_recovery_point_arn
+    else:
+        recovery_point_arn = restore.recovery_point_arn if restore else ""
+    return {
+        "kind": "copy" if copy else "restore",
+        "id": job.id,
+        "account_id": job.account_id,
+        "account_name": names.get(job.account_id, ""),
+        "region": job.region,
+        "state": job.state,
+        "status_message": job.status_message,
+        "resource_type": job.resource_type,
+        "created": iso(job.created),
+        "completed": iso(job.completed),
+        "iam_role_arn": job.iam_role_arn,
+        "recovery_point_arn": recovery_point_arn,
+        "resource_arn": copy.resource_arn if copy else None,
+        "source_vault_arn": copy.source_vault_arn if copy else None,
+        "destination_vault_arn": copy.destination_vault_arn if copy else None,
+        "destination_recovery_point_arn": copy.destination_recovery_point_arn if copy else None,
+        "size_bytes": copy.size_bytes if copy else None,
+        "percent_done": restore.percent_done if restore else None,
+        "expected_minutes": restore.expected_minutes if restore else None,
+        "created_resource_arn": restore.created_resource_arn if restore else None,
+    }
+
+
+def error_json(error: AccountError, names: dict[str, str]) -> dict[str, Any]:
+    """JSON of one per-account failure."""
+    return {
+        "account_id": error.account_id,
+        "account_name": names.get(error.account_id, ""),
+        "region": error.region,
+        "operation": error.operation,
+        "code": error.code,
+        "cause": str(error.cause),
+        "message": error.message,
+    }
+
+
+def select_accounts(wanted: Sequence[str], accounts: Sequence[Account]) -> list[Account]:
+    """The accounts named by --account (id or name); an unknown one is a UsageError."""
+    if not wanted:
+        return list(accounts)
+    chosen: dict[str, Account] = {}
+    for value in wanted:
+        match = [a for a in accounts if a.id == value or a.name.lower() == value.lower()]
+        if not match:
+            raise UsageError(f"--account {value!r}: no such account in the organization")
+        for account in match:
+            chosen[account.id] = account
+    return list(chosen.values())
+
+
+def vault_wanted(vault: Vault, wanted: Sequence[str]) -> bool:
+    """True when no --vault was given or the vault matches one by name or ARN."""
+    return not wanted or any(value in (vault.name, vault.arn) for value in wanted)
+
+
+def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
+    """Gather what `listing` asks for and print it; return the exit code."""
+    from drconsole.aws.inventory import Inventory, PointFilter
+    from drconsole.aws.session import AwsSessions
+    from drconsole.config import load_settings
+
+    settings = replace(load_settings(args), read_only=True)
+    sessions = AwsSessions(settings)
+    inventory = Inventory(sessions, max_workers=settings.max_workers)
+    org = inventory.organization()
+    names = {a.id: a.name for a in org.accounts}
+    accounts = select_accounts(listing.accounts, org.accounts)
+    regions = settings.regions
+    items: list[Any] = []
+    errors: list[AccountError] = []
+    units = len(accounts) * len(regions)
+    failed_units: set[tuple[str, str]] = set()
+
+    if listing.kind == "accounts":
+        items = accounts
+    elif listing.kind == "jobs":
+        for result in inventory.iter_jobs(accounts, regions, listing.since):
+            if isinstance(result, AccountError):
+                errors.append(result)
+                failed_units.add((result.account_id, result.region))
+            else:
+                items.extend(result)
+        items.sort(key=lambda job: job.created or datetime.min.replace(tzinfo=UTC), reverse=True)
+    else:
+        vaults: list[Vault] = []
+        for batch in inventory.iter_vaults(accounts, regions):
+            if isinstance(batch, VaultBatch):
+                vaults.extend(v for v in batch.vaults if vault_wanted(v, listing.vaults))
+            else:
+                errors.append(batch)
+                if batch.operation == "ListBackupVaults":
+                    failed_units.add((batch.account_id, batch.region))
+        if listing.vaults and not vaults and not errors:
+            raise UsageError(f"--vault {', '.join(listing.vaults)}: no such vault")
+        if listing.kind == "vaults":
+            items = sorted(vaults, key=lambda v: (names.get(v.account_id, ""), v.region, v.name))
+        else:
+            point_filter = PointFilter(listing.resource_type, listing.since)
+            for page in inventory.iter_all_recovery_points(vaults, point_filter):
+                if isinstance(page, AccountError):
+                    errors.append(page)
+                    failed_units.add((page.account_id, page.region))
+                else:
+                    items.extend(page)
+            items.sort(key=lambda p: p.created, reverse=True)
+
+    try:
+        if listing.as_json:
+            print_json(listing.kind, items, errors, names)
+        else:
+            from drconsole.commands._ls_tables import print_table
+
+            print_table(listing.kind, items, names)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (`head`, a pager) went away: not an error; keep the exit quiet.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if not listing.as_json:
+        for error in errors:
+            name = names.get(error.account_id, "")
+            label = f"{error.account_id} ({name})" if name else error.account_id
+            print(
+                f"drconsole: account {label} {error.region}: {error.message} [{error.cause}]",
+                file=sys.stderr,
+            )
+    everything_failed = units > 0 and len(failed_units) >= units
+    return 3 if everything_failed else 0
+
+
+def print_json(
+    kind: str, items: Sequence[Any], errors: Sequence[AccountError], names: dict[str, str]
+) -> None:
+    """One JSON document on stdout."""
+    if kind == "accounts":
+        rows = [account_json(a) for a in items]
+    elif kind == "vaults":
+        rows = [vault_json(v, names) for v in items]
+    elif kind == "recovery-points":
+        rows = [point_json(p, names) for p in items]
+    else:
+        rows = [job_json(j, names) for j in items]
+    document = {"items": rows, "errors": [error_json(e, names) for e in errors]}
+    sys.stdout.write(json.dumps(document, indent=1) + "\n")

@@ -1,0 +1,140 @@
+"""Rich tables for `drconsole ls` (people's output; scripts use --json)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from drconsole.models import Account, CopyJob, RecoveryPoint, RestoreJob, Vault
+
+
+def when(moment: datetime | None) -> str:
+    """`2026-11-23 08:34` in UTC, or a dash."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def size(value: int | None) -> str:
+    """Bytes in binary units (`1.5 GiB`)."""
+    if value is None:
+        return "-"
+    amount = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if amount < 1024 or unit == "TiB":
+            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1024
+    return f"{amount:.1f} PiB"
+
+
+def yes_no(value: bool | None) -> str:
+    """yes / no / ? (could not be read)."""
+    return "?" if value is None else ("yes" if value else "no")
+
+
+def account_label(account_id: str, names: dict[str, str]) -> str:
+    """The account's name (ids are in `ls accounts` and in --json), or its id."""
+    return names.get(account_id) or account_id
+
+
+def short_arn(arn: str | None) -> str:
+    """The resource part of an ARN (after the last ':' or '/')."""
+    if not arn:
+        return "-"
+    return arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+
+
+def accounts_table(items: Sequence[Account]) -> Table:
+    """Accounts grouped by OU path."""
+    table = Table(title="Accounts")
+    for column in ("OU", "Account", "Name", "Role", "Status"):
+        table.add_column(column)
+    for account in sorted(items, key=lambda a: (a.ou_path, a.name)):
+        table.add_row(
+            account.ou_path or "-", account.id, account.name, account.role, account.status
+        )
+    return table
+
+
+def vaults_table(items: Sequence[Vault], names: dict[str, str]) -> Table:
+    """Vaults with their key type, lock, access policy and recovery point count."""
+    table = Table(title="Backup vaults")
+    for column in ("Account", "Region", "Vault", "Key", "Locked", "Access policy"):
+        table.add_column(column)
+    table.add_column("Recovery points", justify="right")
+    for vault in items:
+        table.add_row(
+            account_label(vault.account_id, names),
+            vault.region,
+            vault.name,
+            str(vault.key_type),
+            yes_no(vault.locked),
+            yes_no(vault.has_access_policy),
+            str(vault.recovery_point_count),
+        )
+    return table
+
+
+def points_table(items: Sequence[RecoveryPoint], names: dict[str, str]) -> Table:
+    """Recovery points, newest first."""
+    table = Table(title=f"Recovery points ({len(items)})")
+    for column in ("Created", "Account", "Region", "Vault", "Type", "Resource", "Status"):
+        table.add_column(column)
+    table.add_column("Size", justify="right")
+    for column in ("Copied from", "Expires"):
+        table.add_column(column)
+    for point in items:
+        table.add_row(
+            when(point.created),
+            account_label(point.account_id, names),
+            point.region,
+            point.vault_name,
+            point.resource_type,
+            point.resource_name or short_arn(point.resource_arn),
+            point.status,
+            size(point.size_bytes),
+            short_arn(point.source_vault_arn),
+            when(point.expires),
+        )
+    return table
+
+
+def jobs_table(items: Sequence[CopyJob | RestoreJob], names: dict[str, str]) -> Table:
+    """Copy and restore jobs, newest first."""
+    table = Table(title="Jobs")
+    for column in ("Created", "Kind", "Job", "Account", "Region", "Type", "State", "Message"):
+        table.add_column(column)
+    for job in items:
+        state = job.state
+        if isinstance(job, RestoreJob) and job.percent_done is not None and state == "RUNNING":
+            state = f"{state} {job.percent_done:.0f}%"
+        table.add_row(
+            when(job.created),
+            "copy" if isinstance(job, CopyJob) else "restore",
+            job.id,
+            account_label(job.account_id, names),
+            job.region,
+            job.resource_type,
+            state,
+            job.status_message or "",
+        )
+    return table
+
+
+def print_table(kind: str, items: Sequence[Any], names: dict[str, str]) -> None:
+    """Print the table of `kind` to stdout."""
+    import sys
+
+    # Piped output keeps whole rows (for grep); a terminal gets rich's fitted layout.
+    console = Console() if sys.stdout.isatty() else Console(width=400)
+    if kind == "accounts":
+        table = accounts_table(items)
+    elif kind == "vaults":
+        table = vaults_table(items, names)
+    elif kind == "recovery-points":
+        table = points_table(items, names)
+    else:
+        table = jobs_table(items, names)
+    console.print(table)

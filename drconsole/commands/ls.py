@@ -1,0 +1,142 @@
+"""`drconsole ls accounts|vaults|recovery-points|jobs`: the inventory as tables or JSON.
+
+Always read-only: the read-only guard is installed whatever the flags say. Exit codes: 0 when
+at least one account and Region answered (failures of the others are listed: on stderr for
+tables, in "errors" for JSON); 3 when every account and Region failed, or when credentials or
+the organization could not be read; 2 for bad input (--since, --account, --resource-type).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from drconsole.errors import UsageError
+
+KINDS = ("accounts", "vaults", "recovery-points", "jobs")
+RESOURCE_TYPES = (
+    "Aurora",
+    "CloudFormation",
+    "DocumentDB",
+    "DynamoDB",
+    "EBS",
+    "EC2",
+    "EFS",
+    "FSx",
+    "Neptune",
+    "RDS",
+    "Redshift",
+    "S3",
+    "SAP HANA on Amazon EC2",
+    "Storage Gateway",
+    "Timestream",
+    "VirtualMachine",
+)
+DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
+UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def register(subparsers: Any) -> None:
+    """Add `ls`."""
+    parser = subparsers.add_parser(
+        "ls",
+        help="list accounts, vaults, recovery points or jobs",
+        description="The inventory across accounts and Regions, as a table or as JSON.",
+    )
+    parser.add_argument("kind", choices=KINDS, help="what to list")
+    parser.add_argument(
+        "--account",
+        action="append",
+        metavar="ID|NAME",
+        help="only this account (id or name; repeatable)",
+    )
+    # Same destination as the global --region flag; SUPPRESS keeps a global value.
+    parser.add_argument(
+        "--region",
+        "--regions",
+        dest="regions",
+        action="append",
+        default=argparse.SUPPRESS,
+        metavar="REGION",
+        help="only this Region (repeatable or comma-separated)",
+    )
+    parser.add_argument("--vault", action="append", metavar="NAME|ARN", help="only this vault")
+    parser.add_argument(
+        "--resource-type", metavar="TYPE", help="only recovery points of this type (e.g. RDS)"
+    )
+    parser.add_argument(
+        "--since",
+        metavar="DURATION|DATE",
+        help="only items created since: 30m, 24h, 7d, 2w, or 2026-11-01[T08:00:00Z]",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    parser.set_defaults(handler=run)
+
+
+def parse_since(value: str, now: datetime | None = None) -> datetime:
+    """`7d` / `24h` / `30m` / `2w` ago, or an ISO date or date-time (UTC unless it says)."""
+    now = now or datetime.now(UTC)
+    text = value.strip()
+    match = DURATION.match(text)
+    if match:
+        return now - timedelta(seconds=int(match.group(1)) * UNIT_SECONDS[match.group(2)])
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--since {value!r}: expected a duration (30m, 24h, 7d, 2w) "
+            "or a date (2026-11-01 or 2026-11-01T08:00:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if moment > now:
+        raise UsageError(f"--since {value!r} is in the future")
+    return moment
+
+
+def parse_resource_type(value: str | None) -> str | None:
+    """The canonical AWS Backup resource type for `value` (case-insensitive)."""
+    if value is None:
+        return None
+    for known in RESOURCE_TYPES:
+        if known.lower() == value.strip().lower():
+            return known
+    raise UsageError(
+        f"--resource-type {value!r}: unknown resource type (known: {', '.join(RESOURCE_TYPES)})"
+    )
+
+
+def check_account_flags(values: list[str] | None) -> list[str]:
+    """Account flags look like an id (12 digits) or a name; checked against the org later."""
+    accounts = [part.strip() for value in values or [] for part in value.split(",")]
+    for account in accounts:
+        if not account:
+            raise UsageError("--account: empty value")
+        if account.isdigit() and len(account) != 12:
+            raise UsageError(f"--account {account!r}: an account id has 12 digits")
+    return accounts
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of `drconsole ls`."""
+    since = parse_since(args.since) if args.since else None
+    resource_type = parse_resource_type(args.resource_type)
+    accounts = check_account_flags(args.account)
+    if args.kind in ("accounts", "jobs") and (args.vault or resource_type):
+        raise UsageError(f"ls {args.kind}: --vault and --resource-type apply to vaults and points")
+    if args.kind in ("accounts", "vaults") and since is not None:
+        raise UsageError(f"ls {args.kind}: --since applies to recovery-points and jobs")
+
+    from drconsole.commands._ls_output import Listing, list_inventory
+
+    listing = Listing(
+        kind=args.kind,
+        accounts=tuple(accounts),
+        vaults=tuple(args.vault or ()),
+        resource_type=resource_type,
+        since=since,
+        as_json=bool(args.json),
+    )
+    return list_inventory(args, listing)

@@ -1,0 +1,273 @@
+"""`drconsole ls` in a subprocess against the sandbox, reached as the AWS CLI would reach it.
+
+The CLI gets AWS_ENDPOINT_URL, AWS_REGION and the management account's keys in its
+environment, nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
+from drconsole.sandbox.server import Sandbox, SandboxOptions
+
+VAULT_FIELDS = {
+    "arn",
+    "name",
+    "account_id",
+    "account_name",
+    "region",
+    "encryption_key_arn",
+    "key_type",
+    "locked",
+    "min_retention_days",
+    "max_retention_days",
+    "has_access_policy",
+    "recovery_point_count",
+    "created",
+}
+POINT_FIELDS = {
+    "arn",
+    "vault_name",
+    "vault_arn",
+    "account_id",
+    "account_name",
+    "region",
+    "resource_arn",
+    "resource_type",
+    "resource_name",
+    "created",
+    "completed",
+    "status",
+    "size_bytes",
+    "encryption_key_arn",
+    "is_encrypted",
+    "source_vault_arn",
+    "expires",
+    "iam_role_arn",
+}
+ERROR_FIELDS = {"account_id", "account_name", "region", "operation", "code", "cause", "message"}
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
+    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=3600.0))
+    yield sandbox, info
+    sandbox.stop()
+    sandbox.reset()
+
+
+@pytest.fixture(scope="module")
+def env(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    sandbox, info = demo
+    home = tmp_path_factory.mktemp("home")
+    creds = sandbox.credentials_for(info.accounts["management"])
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return {
+        **clean,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_STATE_HOME": str(home / "state"),
+        "AWS_CONFIG_FILE": str(home / "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
+        "AWS_ENDPOINT_URL": sandbox.endpoint_url,
+        "AWS_REGION": info.region,
+        "AWS_ACCESS_KEY_ID": creds["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": creds["aws_secret_access_key"],
+        "NO_COLOR": "1",
+    }
+
+
+def drconsole(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "drconsole", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def ls_json(env: dict[str, str], *args: str, code: int = 0) -> dict[str, Any]:
+    done = drconsole(env, "ls", *args, "--json")
+    assert done.returncode == code, done.stderr
+    document: dict[str, Any] = json.loads(done.stdout)
+    assert set(document) == {"items", "errors"}
+    return document
+
+
+def test_accounts_json(env: dict[str, str], demo: Any) -> None:
+    _, info = demo
+    items = ls_json(env, "accounts")["items"]
+    by_id = {item["id"]: item for item in items}
+    assert set(by_id) == set(info.accounts.values())
+    qa = by_id[info.accounts["qa"]]
+    assert qa["name"] == "qa"
+    assert qa["ou_path"] == "Root/Non-Prod/QA"
+    assert qa["org_path"].startswith(f"{info.org_id}/r-")
+    assert qa["org_path"].endswith("/")
+    assert by_id[info.accounts["management"]]["role"] == "management"
+
+
+def test_vaults_json_across_regions(env: dict[str, str], demo: Any) -> None:
+    _, info = demo
+    document = ls_json(env, "vaults", "--region", f"{info.region},{info.dr_region}")
+    items = {item["arn"]: item for item in document["items"]}
+    assert document["errors"] == []
+    assert all(set(item) == VAULT_FIELDS for item in items.values())
+    assert items[info.faults["vault_aws_managed_key"]]["key_type"] == "aws-managed"
+    assert items[info.faults["vault_without_access_policy"]]["has_access_policy"] is False
+    regions = {item["region"] for item in items.values()}
+    assert regions == {info.region, info.dr_region}
+
+
+def test_table_for_people(env: dict[str, str], demo: Any) -> None:
+    done = drconsole(env, "ls", "vaults", "--account", "qa")
+    assert done.returncode == 0, done.stderr
+    assert "qa-legacy-vault" in done.stdout
+    assert "aws-managed" in done.stdout
+    assert "prod-vault" not in done.stdout
+    assert done.stderr == ""
+
+
+def test_newest_prod_database_copy_in_the_dr_vault(env: dict[str, str], demo: Any) -> None:
+    sandbox, info = demo
+    document = ls_json(
+        env,
+        "recovery-points",
+        "--account",
+        "backup",
+        "--region",
+        info.dr_region,
+        "--vault",
+        "dr-eu-north-1",
+        "--resource-type",
+        "rds",
+        "--since",
+        "30d",
+    )
+    items = document["items"]
+    assert items
+    assert all(set(item) == POINT_FIELDS for item in items)
+    assert all(item["resource_type"] == "RDS" for item in items)
+    created = [item["created"] for item in items]
+    assert created == sorted(created, reverse=True)
+    newest = items[0]
+    # The same data as the API gives.
+    backup = sandbox.client("backup", info.accounts["backup"], info.dr_region)
+    described = backup.describe_recovery_point(
+        BackupVaultName="dr-eu-north-1", RecoveryPointArn=newest["arn"]
+    )
+    assert described["ResourceArn"] == newest["resource_arn"]
+    assert described["BackupSizeInBytes"] == newest["size_bytes"]
+    assert newest["source_vault_arn"]
+
+
+def test_access_denied_account_listed_in_errors(env: dict[str, str], demo: Any) -> None:
+    sandbox, info = demo
+    qa = info.accounts["qa"]
+    sandbox.options.access_denied_accounts = {qa}
+    try:
+        document = ls_json(env, "vaults", "--region", f"{info.region},{info.dr_region}")
+        table = drconsole(env, "--region", f"{info.region},{info.dr_region}", "ls", "vaults")
+    finally:
+        sandbox.options.access_denied_accounts = set()
+    errors = document["errors"]
+    assert {(e["account_id"], e["region"]) for e in errors} == {
+        (qa, info.region),
+        (qa, info.dr_region),
+    }
+    assert all(set(e) == ERROR_FIELDS and e["cause"] == "ROLE_PERMISSIONS" for e in errors)
+    assert {item["account_id"] for item in document["items"]} >= {info.accounts["prod"]}
+    assert table.returncode == 0
+    lines = sorted(table.stderr.strip().splitlines())
+    assert len(lines) == 2
+    for line, region in zip(lines, sorted([info.region, info.dr_region]), strict=True):
+        assert line.startswith(f"drconsole: account {qa} (qa) {region}: ListBackupVaults")
+        assert line.endswith("[ROLE_PERMISSIONS]")
+
+
+def test_exit_3_when_every_account_failed(env: dict[str, str], demo: Any) -> None:
+    sandbox, info = demo
+    members = {info.accounts["qa"], info.accounts["dev"]}
+    sandbox.options.access_denied_accounts = members
+    try:
+        document = ls_json(env, "vaults", "--account", "qa", "--account", "dev", code=3)
+    finally:
+        sandbox.options.access_denied_accounts = set()
+    assert document["items"] == []
+    assert {e["account_id"] for e in document["errors"]} == members
+
+
+def test_jobs_json_lists_a_copy_job(env: dict[str, str], demo: Any) -> None:
+    sandbox, info = demo
+    prod = info.accounts["prod"]
+    backup = sandbox.client("backup", prod, info.region)
+    points = backup.list_recovery_points_by_backup_vault(
+        BackupVaultName="prod-vault", ByResourceType="EFS"
+    )["RecoveryPoints"]
+    central = (
+        f"arn:aws:backup:{info.region}:{info.accounts['backup']}:backup-vault:central-eu-central-1"
+    )
+    job_id = backup.start_copy_job(
+        RecoveryPointArn=points[0]["RecoveryPointArn"],
+        SourceBackupVaultName="prod-vault",
+        DestinationBackupVaultArn=central,
+        IamRoleArn=f"arn:aws:iam::{prod}:role/service-role/AWSBackupDefaultServiceRole",
+    )["CopyJobId"]
+    items = ls_json(env, "jobs", "--account", "prod", "--since", "1h")["items"]
+    job = next(item for item in items if item["id"] == job_id)
+    assert job["kind"] == "copy"
+    assert job["account_id"] == prod
+    assert job["destination_vault_arn"] == central
+    assert job["recovery_point_arn"] == points[0]["RecoveryPointArn"]
+    assert job["percent_done"] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["recovery-points", "--since", "yesterday"], "--since 'yesterday': expected a duration"),
+        (["vaults", "--account", "12345"], "--account '12345': an account id has 12 digits"),
+        (["vaults", "--account", "nobody"], "--account 'nobody': no such account"),
+        (["recovery-points", "--resource-type", "floppy"], "--resource-type 'floppy': unknown"),
+        (["recovery-points", "--since", "2999-01-01"], "is in the future"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    env: dict[str, str], args: list[str], expected: str
+) -> None:
+    done = drconsole(env, "ls", *args, "--json")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert expected in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_expired_sso_login_is_named(env: dict[str, str], tmp_path: Path) -> None:
+    config = tmp_path / "aws-config"
+    config.write_text(
+        "[profile ops]\nsso_session = corp\nsso_account_id = 111122223333\n"
+        "sso_role_name = Admin\nregion = eu-central-1\n"
+        "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\n"
+        "sso_region = eu-central-1\n"
+    )
+    sso_env = {k: v for k, v in env.items() if not k.startswith("AWS_ACCESS_KEY_ID")}
+    sso_env.pop("AWS_SECRET_ACCESS_KEY", None)
+    sso_env.update({"AWS_CONFIG_FILE": str(config), "AWS_PROFILE": "ops"})
+    done = drconsole(sso_env, "ls", "accounts")
+    assert done.returncode == 3
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "run `aws sso login --profile ops`" in lines[0]
