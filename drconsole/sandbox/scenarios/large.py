@@ -2,7 +2,8 @@
 
 For performance work (DESIGN.md section 7): by default 100 accounts x 2 Regions holding 300,000
 recovery points. Recovery points are seeded directly (no AWS API creates old ones) and protect
-synthetic resource ARNs; accounts, OUs, keys and vaults are made through the ordinary APIs.
+synthetic resource ARNs; the organization, roles, keys and vaults are made on moto's models in
+this process (see `direct`), as the API would make them, only faster.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from drconsole.sandbox.scenarios import ScenarioInfo
-from drconsole.sandbox.scenarios.clients import ScenarioClients
-from drconsole.sandbox.scenarios.iam_roles import create_backup_roles, default_service_role_arn
-from drconsole.sandbox.scenarios.keys import create_customer_key, key_policy, root_arn
+from drconsole.sandbox.scenarios import ScenarioInfo, direct
+from drconsole.sandbox.scenarios.iam_roles import default_service_role_arn
+from drconsole.sandbox.scenarios.keys import key_policy, root_arn
 from drconsole.sandbox.scenarios.moto_state import (
     fast_symmetric_keys,
     name_management_account,
@@ -27,11 +27,7 @@ from drconsole.sandbox.scenarios.organization import (
     AccountSpec,
     create_organization,
 )
-from drconsole.sandbox.scenarios.vaults import (
-    accounts_access_policy,
-    create_vault,
-    org_wide_access_policy,
-)
+from drconsole.sandbox.scenarios.vaults import accounts_access_policy, org_wide_access_policy
 
 if TYPE_CHECKING:
     from drconsole.sandbox.server import Sandbox
@@ -92,7 +88,6 @@ class LargeBuilder:
         if not regions or vaults_per_account < 1 or recovery_points < 0:
             raise ValueError("the large scenario needs Regions, vaults and recovery points >= 0")
         self.sandbox = sandbox
-        self.clients = ScenarioClients(sandbox)
         self.account_count = accounts
         self.regions = tuple(regions)
         self.vaults_per_account = vaults_per_account
@@ -132,19 +127,18 @@ class LargeBuilder:
 
     def build_organization(self) -> None:
         """The organization with every account in its OU; cross-account backup enabled."""
-        organizations = self.clients.client("organizations", MANAGEMENT_ACCOUNT_ID, self.regions[0])
+        organizations = direct.DirectOrganizations(MANAGEMENT_ACCOUNT_ID, self.regions[0])
         layout = create_organization(organizations, account_specs(self.account_count))
         self.org_id = layout.org_id
         self.accounts = dict(layout.accounts)
         name_management_account(MANAGEMENT_ACCOUNT_ID, "management")
-        backup = self.clients.client("backup", MANAGEMENT_ACCOUNT_ID, self.regions[0])
+        backup = self.sandbox.client("backup", MANAGEMENT_ACCOUNT_ID, self.regions[0])
         backup.update_global_settings(GlobalSettings={"isCrossAccountBackupEnabled": "true"})
 
     def build_roles(self) -> None:
         """AWS Backup's roles and the member-access role in every account."""
         for account_id in self.accounts.values():
-            iam = self.clients.client("iam", account_id, self.regions[0])
-            create_backup_roles(iam, account_id, MANAGEMENT_ACCOUNT_ID)
+            direct.create_roles(account_id, MANAGEMENT_ACCOUNT_ID)
 
     def build_keys_and_vaults(self) -> None:
         """A customer managed key and `vaults_per_account` vaults per account and Region."""
@@ -156,12 +150,11 @@ class LargeBuilder:
                 continue
             shared = [root_arn(backup_id)] if role != "backup" else []
             for region in self.regions:
-                kms = self.clients.client("kms", account_id, region)
-                key_arn = create_customer_key(
-                    kms, f"alias/{role}-backup", f"{role} backups", key_policy(account_id, shared)
+                policy = key_policy(account_id, shared)
+                key_arn = direct.create_customer_key(
+                    account_id, region, f"alias/{role}-backup", policy
                 )
                 self.keys[(account_id, region)] = key_arn
-                backup = self.clients.client("backup", account_id, region)
                 for index in range(self.vaults_per_account):
                     if role == "backup":
                         name = f"central-{region}" if index == 0 else f"central-{region}-{index}"
@@ -169,7 +162,7 @@ class LargeBuilder:
                     else:
                         name = f"{role}-vault" if index == 0 else f"{role}-vault-{index + 1}"
                         policy = copy_back
-                    create_vault(backup, name, key_arn, policy)
+                    direct.create_vault(account_id, region, name, key_arn, policy)
                     self.vaults.append((account_id, region, name, key_arn))
 
     def seed_points(self) -> None:
