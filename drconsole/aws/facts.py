@@ -487,9 +487,8 @@ def base_copy_facts(
         copy_role=NOT_GATHERED,
         job_load=NOT_GATHERED,
         marketplace_product_codes=NOT_GATHERED,
-        lifecycle_delete_after_days=(
-            delete_after_days if delete_after_days is not None else rp.delete_after_days
-        ),
+        # StartCopyJob without a Lifecycle keeps the copy indefinitely.
+        lifecycle_delete_after_days=delete_after_days,
     )
 
 

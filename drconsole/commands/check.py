@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
         "--delete-after-days",
         type=int,
         metavar="N",
-        help="the copy's retention (default: the recovery point's)",
+        help="the retention the copy will be started with (default: none, kept indefinitely)",
     )
     copy.add_argument("--fix", action="store_true", help="offer the fixes drconsole can apply")
     copy.add_argument("--yes", action="store_true", help="apply fixes without asking")
