@@ -18,6 +18,7 @@ CORE = [
     "diagnose.py",
     "diagnose_rules.py",
     "diagnose_remedies.py",
+    "diagnose_facts.py",
     "models.py",
     "config.py",
     "errors.py",
