@@ -1,0 +1,173 @@
+"""Copy and restore jobs: start, describe and list them, as `models.CopyJob` / `RestoreJob`.
+
+Every mutating call (StartCopyJob, StartRestoreJob, DeleteRecoveryPoint) is written to the audit
+log with the caller's identity before it returns, whatever its outcome. Start calls carry the
+caller's IdempotencyToken, so a retried start returns the job the first call created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drconsole.aws.convert import copy_job_from, restore_job_from
+from drconsole.aws.errors import describe
+from drconsole.aws.session import AwsSessions
+from drconsole.flows.audit import AuditLog
+from drconsole.models import CopyJob, RestoreJob
+
+COPY_FINISHED = frozenset({"COMPLETED", "FAILED", "ABORTED", "PARTIAL"})
+RESTORE_FINISHED = frozenset({"COMPLETED", "FAILED", "ABORTED"})
+
+
+@dataclass(frozen=True, slots=True)
+class JobRef:
+    """Where a job lives: its kind ("copy" | "restore"), account, Region and id."""
+
+    kind: str
+    account_id: str
+    region: str
+    job_id: str
+
+    @property
+    def key(self) -> str:
+        """A stable text key (for the watcher and the journal)."""
+        return f"{self.kind}:{self.account_id}:{self.region}:{self.job_id}"
+
+
+def is_finished(job: CopyJob | RestoreJob) -> bool:
+    """True when the job will not change any more."""
+    finished = COPY_FINISHED if isinstance(job, CopyJob) else RESTORE_FINISHED
+    return job.state in finished
+
+
+class JobsApi:
+    """AWS Backup job calls across accounts and Regions, through the shared sessions."""
+
+    def __init__(self, sessions: AwsSessions, audit: AuditLog | None = None) -> None:
+        self.sessions = sessions
+        self.audit = audit
+
+    def _backup(self, account_id: str, region: str) -> Any:
+        return self.sessions.client("backup", account_id=account_id, region=region)
+
+    def _mutate(self, account_id: str, region: str, operation: str, params: dict[str, Any]) -> Any:
+        """Call a mutating operation and write the audit log entry (ok or failed)."""
+        client = self._backup(account_id, region)
+        method = getattr(client, _snake(operation))
+        caller = self._caller_arn()
+        try:
+            answer = method(**params)
+        except (ClientError, BotoCoreError) as exc:
+            self._audit(caller, account_id, region, operation, params, "error", describe(exc))
+            raise
+        self._audit(caller, account_id, region, operation, params, "ok", None)
+        return answer
+
+    def _caller_arn(self) -> str:
+        try:
+            return self.sessions.caller_identity_arn()
+        except Exception:  # the audit entry must still be written when STS is unreachable
+            return "unknown"
+
+    def _audit(
+        self,
+        caller: str,
+        account_id: str,
+        region: str,
+        operation: str,
+        params: dict[str, Any],
+        outcome: str,
+        error: str | None,
+    ) -> None:
+        if self.audit is not None:
+            self.audit.record(
+                caller_arn=caller,
+                account_id=account_id,
+                region=region,
+                operation=f"backup:{operation}",
+                parameters=params,
+                outcome=outcome,
+                error=error,
+            )
+
+    # Starting jobs --------------------------------------------------------------------------
+
+    def start_copy(self, account_id: str, region: str, request: dict[str, Any]) -> str:
+        """StartCopyJob in the source account and Region; returns the CopyJobId."""
+        answer = self._mutate(account_id, region, "StartCopyJob", request)
+        return str(answer["CopyJobId"])
+
+    def start_restore(self, account_id: str, region: str, request: dict[str, Any]) -> str:
+        """StartRestoreJob in the account and Region holding the recovery point."""
+        answer = self._mutate(account_id, region, "StartRestoreJob", request)
+        return str(answer["RestoreJobId"])
+
+    def delete_recovery_point(self, account_id: str, region: str, vault: str, arn: str) -> None:
+        """DeleteRecoveryPoint (clean-up of an intermediate copy)."""
+        params = {"BackupVaultName": vault, "RecoveryPointArn": arn}
+        self._mutate(account_id, region, "DeleteRecoveryPoint", params)
+
+    # Reading jobs ---------------------------------------------------------------------------
+
+    def describe(self, ref: JobRef) -> CopyJob | RestoreJob:
+        """DescribeCopyJob or DescribeRestoreJob (one call)."""
+        backup = self._backup(ref.account_id, ref.region)
+        if ref.kind == "copy":
+            item = backup.describe_copy_job(CopyJobId=ref.job_id)["CopyJob"]
+            return copy_job_from(item, ref.account_id, ref.region)
+        item = backup.describe_restore_job(RestoreJobId=ref.job_id)
+        return restore_job_from(item, ref.account_id, ref.region)
+
+    def list_copy_jobs(
+        self, account_id: str | None, region: str, **filters: str
+    ) -> Iterator[CopyJob]:
+        """ListCopyJobs (every page) in an account (None: the caller's) and Region.
+
+        `ByAccountId="*"` from the management account lists the whole organization's jobs.
+        """
+        backup = self._backup(account_id or self.sessions.caller_account_id(), region)
+        owner = account_id or self.sessions.caller_account_id()
+        for page in backup.get_paginator("list_copy_jobs").paginate(**filters):
+            for item in page.get("CopyJobs", []):
+                yield copy_job_from(item, owner, region)
+
+    def list_restore_jobs(
+        self, account_id: str | None, region: str, **filters: str
+    ) -> Iterator[RestoreJob]:
+        """ListRestoreJobs (every page) in an account (None: the caller's) and Region."""
+        backup = self._backup(account_id or self.sessions.caller_account_id(), region)
+        owner = account_id or self.sessions.caller_account_id()
+        for page in backup.get_paginator("list_restore_jobs").paginate(**filters):
+            for item in page.get("RestoreJobs", []):
+                yield restore_job_from(item, owner, region)
+
+    # Recovery points ------------------------------------------------------------------------
+
+    def restore_metadata(
+        self, account_id: str, region: str, vault: str, arn: str
+    ) -> dict[str, str]:
+        """GetRecoveryPointRestoreMetadata in the account holding the recovery point."""
+        answer = self._backup(account_id, region).get_recovery_point_restore_metadata(
+            BackupVaultName=vault, RecoveryPointArn=arn
+        )
+        return {str(k): str(v) for k, v in (answer.get("RestoreMetadata") or {}).items()}
+
+    def describe_vault(self, account_id: str, region: str, vault: str) -> dict[str, Any]:
+        """DescribeBackupVault (lock state for the clean-up)."""
+        answer = self._backup(account_id, region).describe_backup_vault(BackupVaultName=vault)
+        return {
+            "locked": bool(answer.get("Locked", False)),
+            "min_retention_days": answer.get("MinRetentionDays"),
+        }
+
+
+def _snake(operation: str) -> str:
+    """`StartCopyJob` -> `start_copy_job`."""
+    out = [operation[0].lower()]
+    for char in operation[1:]:
+        out.append(f"_{char.lower()}" if char.isupper() else char)
+    return "".join(out)

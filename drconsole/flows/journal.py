@@ -1,0 +1,280 @@
+"""The flow journal: append-only JSON lines, each fsynced, written BEFORE the call it protects.
+
+`<state_dir>/journal.jsonl` holds every flow's plan, its route changes, every check verdict,
+every IdempotencyToken (with the exact request) before its Start call, every job id after it,
+every job's end, the restore form, and the flow's end. Folding a flow's records gives its state
+(`FlowState`), from which `drconsole jobs --resume` carries on: a step whose job id is known is
+watched, a step whose token is known is started again with the same token (AWS then returns the
+job the first call created), and only a step with neither is started afresh.
+
+One process at a time drives a flow: `FlowLock` holds an exclusive lock file per flow that the
+operating system releases when the process dies (SIGKILL included).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from drconsole.flows.audit import redact
+
+JOURNAL_FILE = "journal.jsonl"
+LOCK_DIR = "flow-locks"
+_LOCK = threading.Lock()
+
+# Flow statuses.
+RUNNING = "running"  # unfinished: a resume carries on
+BLOCKED = "blocked"  # a check failed: a resume re-checks and carries on
+COMPLETED = "completed"
+FAILED = "failed"
+FINISHED_STATUSES = (COMPLETED, FAILED)
+
+
+def new_flow_id() -> str:
+    """A short unique flow id."""
+    return uuid.uuid4().hex[:12]
+
+
+def idempotency_token(flow_id: str, generation: int, step: str) -> str:
+    """The stable IdempotencyToken of one step of one route generation of a flow."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"drconsole:{flow_id}:{generation}:{step}"))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class Journal:
+    """Append and read `<state_dir>/journal.jsonl`."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = Path(state_dir)
+        self.path = self.state_dir / JOURNAL_FILE
+
+    def append(self, flow_id: str, record_type: str, **data: Any) -> dict[str, Any]:
+        """Write one record and fsync it before returning (secrets redacted)."""
+        record = {"time": _now(), "flow": flow_id, "type": record_type, **redact(data)}
+        line = json.dumps(record, sort_keys=True, default=str) + "\n"
+        with _LOCK:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            try:
+                os.write(fd, line.encode())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return record
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every record, oldest first; a torn last line (a crash mid-write) is skipped."""
+        if not self.path.exists():
+            return
+        with self.path.open(encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(record, dict) and "flow" in record and "type" in record:
+                    yield record
+
+    def flows(self) -> list[FlowState]:
+        """Every flow's state, oldest first."""
+        states: dict[str, FlowState] = {}
+        for record in self.records():
+            flow_id = str(record["flow"])
+            state = states.get(flow_id)
+            if state is None:
+                if record["type"] != "plan":
+                    continue
+                state = states[flow_id] = FlowState(flow_id)
+            state.apply(record)
+        return list(states.values())
+
+    def flow(self, flow_id: str) -> FlowState | None:
+        """One flow's state (None when the journal has no plan for it)."""
+        return next((f for f in self.flows() if f.flow_id == flow_id), None)
+
+    def unfinished(self) -> list[FlowState]:
+        """Flows that are neither completed nor failed."""
+        return [f for f in self.flows() if f.status not in FINISHED_STATUSES]
+
+
+@dataclass
+class StepState:
+    """What the journal says about one step (a copy hop or the restore)."""
+
+    name: str
+    token: str | None = None
+    request: dict[str, Any] | None = None
+    account_id: str = ""
+    region: str = ""
+    job_id: str | None = None
+    state: str | None = None  # the finished job's state
+    status_message: str = ""
+    result_arn: str | None = None  # destination recovery point / created resource
+    refused: str | None = None  # the Start call was refused synchronously with this message
+
+    @property
+    def finished(self) -> bool:
+        """True when the step's job reached an end state."""
+        return self.state is not None
+
+
+@dataclass
+class FlowState:
+    """A flow folded from its journal records."""
+
+    flow_id: str
+    plan: dict[str, Any] = field(default_factory=dict)
+    created: str = ""
+    updated: str = ""
+    status: str = RUNNING
+    generation: int = 0
+    hops: list[dict[str, str]] = field(default_factory=list)  # [{"source":arn,"destination":arn}]
+    steps: dict[str, StepState] = field(default_factory=dict)
+    restore_metadata: dict[str, str] | None = None
+    blocked_by: list[dict[str, Any]] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)
+    failure: dict[str, Any] = field(default_factory=dict)
+    cleanups: list[dict[str, Any]] = field(default_factory=list)
+
+    def step(self, name: str) -> StepState:
+        """The step's state (created empty on first use)."""
+        key = f"{self.generation}:{name}"
+        if key not in self.steps:
+            self.steps[key] = StepState(name)
+        return self.steps[key]
+
+    def apply(self, record: dict[str, Any]) -> None:
+        """Fold one record into the state."""
+        kind = record["type"]
+        self.updated = str(record.get("time", ""))
+        if kind == "plan":
+            self.plan = dict(record.get("plan") or {})
+            self.created = self.updated
+            self.hops = list(self.plan.get("hops") or [])
+        elif kind == "route":
+            self.generation = int(record.get("generation", self.generation + 1))
+            self.hops = list(record.get("hops") or [])
+            self.status = RUNNING
+        elif kind == "checks":
+            if record.get("ok"):
+                if self.status == BLOCKED:
+                    self.status = RUNNING
+                self.blocked_by = []
+            else:
+                self.status = BLOCKED
+                self.blocked_by = list(record.get("failed") or [])
+        elif kind == "start":
+            step = self.step(str(record["step"]))
+            step.token = record.get("token")
+            step.request = record.get("request")
+            step.account_id = str(record.get("account", ""))
+            step.region = str(record.get("region", ""))
+        elif kind == "refused":
+            self.step(str(record["step"])).refused = str(record.get("message", ""))
+        elif kind == "job":
+            self.step(str(record["step"])).job_id = str(record["job_id"])
+        elif kind == "finished":
+            step = self.step(str(record["step"]))
+            step.state = str(record.get("state", ""))
+            step.status_message = str(record.get("status_message") or "")
+            step.result_arn = record.get("result_arn")
+        elif kind == "restore-form":
+            self.restore_metadata = dict(record.get("metadata") or {})
+        elif kind == "cleanup":
+            self.cleanups.append(dict(record))
+        elif kind == "done":
+            self.status = COMPLETED
+            self.result = dict(record.get("result") or {})
+        elif kind == "failed":
+            self.status = FAILED
+            self.failure = {k: v for k, v in record.items() if k not in ("flow", "type")}
+
+    @property
+    def hop_names(self) -> list[str]:
+        """The copy steps of the current route: hop1, hop2..."""
+        return [f"hop{i + 1}" for i in range(len(self.hops))]
+
+    def current_step(self) -> str:
+        """The first step not finished yet ("done" when every step is)."""
+        for name in self.hop_names:
+            if not self.step(name).finished:
+                return name
+        if self.plan.get("restore") and not self.step("restore").finished:
+            return "restore"
+        return "done"
+
+    def summary(self) -> dict[str, Any]:
+        """The flow for `drconsole jobs --json` and the jobs screen."""
+        steps = []
+        for name in [*self.hop_names, *(["restore"] if self.plan.get("restore") else [])]:
+            step = self.step(name)
+            steps.append(
+                {
+                    "step": name,
+                    "job_id": step.job_id,
+                    "account": step.account_id,
+                    "region": step.region,
+                    "state": step.state or ("STARTED" if step.job_id else "PENDING"),
+                    "status_message": step.status_message,
+                    "result_arn": step.result_arn,
+                }
+            )
+        return {
+            "flow": self.flow_id,
+            "kind": self.plan.get("kind", "copy"),
+            "status": self.status,
+            "current_step": self.current_step(),
+            "recovery_point": self.plan.get("recovery_point"),
+            "destination": self.plan.get("destination"),
+            "resource_type": self.plan.get("resource_type"),
+            "created": self.created,
+            "updated": self.updated,
+            "steps": steps,
+            "blocked_by": self.blocked_by,
+            "result": self.result,
+            "failure": self.failure,
+        }
+
+
+class FlowLock:
+    """An exclusive, non-blocking lock on one flow (released by the OS if the process dies)."""
+
+    def __init__(self, state_dir: Path, flow_id: str) -> None:
+        self.path = Path(state_dir) / LOCK_DIR / f"{flow_id}.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        """True when this process now drives the flow; False when another one does."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        """Let another process drive the flow."""
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> FlowLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

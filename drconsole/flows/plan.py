@@ -1,0 +1,328 @@
+"""Flow plans: the recovery point, the destination, the route, and the exact API requests.
+
+A plan is what the operator confirms and what the journal stores first. Reading the recovery
+point and choosing an intermediate vault (whose own checks must pass) happen here; the plan
+itself is plain data (`to_json` / `from_json`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from drconsole.checks.runner import CheckReport
+from drconsole.errors import UsageError
+from drconsole.flows.routes import (
+    Route,
+    VaultRef,
+    direct_route,
+    intermediate_candidates,
+    needs_two_hops,
+    two_hop_route,
+)
+
+DEFAULT_COPY_ROLE = "service-role/AWSBackupDefaultServiceRole"
+DEFAULT_RESTORE_ROLE = "service-role/AWSBackupDefaultServiceRole"
+ROUTE_MODES = ("auto", "single", "two-hop")
+PENDING_ARN = "<recovery point created by {step}>"
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePoint:
+    """The recovery point a flow starts from."""
+
+    arn: str
+    account_id: str
+    region: str
+    vault_name: str
+    resource_type: str
+    resource_arn: str
+    resource_name: str
+    delete_after_days: int | None = None
+
+    @property
+    def vault(self) -> VaultRef:
+        """The vault holding it."""
+        return VaultRef(self.account_id, self.region, self.vault_name)
+
+
+@dataclass(frozen=True, slots=True)
+class FlowPlan:
+    """Everything a flow needs to run, as confirmed by the operator."""
+
+    kind: str  # "copy" | "restore"
+    source: SourcePoint
+    destination: VaultRef | None
+    route: Route
+    restore: bool
+    metadata: dict[str, str] = field(default_factory=dict)  # the user's --metadata
+    copy_role: str = DEFAULT_COPY_ROLE
+    restore_role: str = DEFAULT_RESTORE_ROLE
+    delete_after_days: int | None = None
+    cleanup_intermediate: bool = False
+    route_mode: str = "auto"
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as the journal and `--json` hold it."""
+        return {
+            "kind": self.kind,
+            "recovery_point": self.source.arn,
+            "source": {
+                "account": self.source.account_id,
+                "region": self.source.region,
+                "vault": self.source.vault_name,
+                "resource_type": self.source.resource_type,
+                "resource_arn": self.source.resource_arn,
+                "resource_name": self.source.resource_name,
+                "delete_after_days": self.source.delete_after_days,
+            },
+            "resource_type": self.source.resource_type,
+            "destination": self.destination.arn if self.destination else None,
+            "hops": hops_json(self.route),
+            "route_reason": self.route.reason,
+            "restore": self.restore,
+            "metadata": dict(self.metadata),
+            "copy_role": self.copy_role,
+            "restore_role": self.restore_role,
+            "delete_after_days": self.delete_after_days,
+            "cleanup_intermediate": self.cleanup_intermediate,
+            "route_mode": self.route_mode,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FlowPlan:
+        """Rebuild a plan from its journal form."""
+        src = data["source"]
+        source = SourcePoint(
+            arn=data["recovery_point"],
+            account_id=src["account"],
+            region=src["region"],
+            vault_name=src["vault"],
+            resource_type=src["resource_type"],
+            resource_arn=src.get("resource_arn", ""),
+            resource_name=src.get("resource_name", ""),
+            delete_after_days=src.get("delete_after_days"),
+        )
+        destination = VaultRef.from_arn(data["destination"]) if data.get("destination") else None
+        return cls(
+            kind=data.get("kind", "copy"),
+            source=source,
+            destination=destination,
+            route=route_from_json(data.get("hops") or [], data.get("route_reason", "")),
+            restore=bool(data.get("restore")),
+            metadata=dict(data.get("metadata") or {}),
+            copy_role=data.get("copy_role", DEFAULT_COPY_ROLE),
+            restore_role=data.get("restore_role", DEFAULT_RESTORE_ROLE),
+            delete_after_days=data.get("delete_after_days"),
+            cleanup_intermediate=bool(data.get("cleanup_intermediate")),
+            route_mode=data.get("route_mode", "auto"),
+        )
+
+    @property
+    def final_account(self) -> str:
+        """The account where the restore runs."""
+        return self.destination.account_id if self.destination else self.source.account_id
+
+    @property
+    def final_region(self) -> str:
+        """The Region where the restore runs."""
+        return self.destination.region if self.destination else self.source.region
+
+
+def hops_json(route: Route) -> list[dict[str, str]]:
+    """The hops as vault ARN pairs."""
+    return [{"source": h.source.arn, "destination": h.destination.arn} for h in route.hops]
+
+
+def route_from_json(hops: list[dict[str, str]], reason: str = "") -> Route:
+    """A Route from vault ARN pairs."""
+    from drconsole.flows.routes import Hop
+
+    return Route(
+        tuple(
+            Hop(VaultRef.from_arn(h["source"]), VaultRef.from_arn(h["destination"])) for h in hops
+        ),
+        reason,
+    )
+
+
+def role_arn(account_id: str, role: str) -> str:
+    """The ARN of a role given by name (or path/name, or a full ARN) in an account."""
+    if role.startswith("arn:"):
+        return role
+    return f"arn:aws:iam::{account_id}:role/{role.strip('/')}"
+
+
+def copy_request(
+    plan: FlowPlan, hop_index: int, recovery_point_arn: str, token: str
+) -> dict[str, Any]:
+    """The exact StartCopyJob request of one hop."""
+    hop = plan.route.hops[hop_index]
+    request: dict[str, Any] = {
+        "RecoveryPointArn": recovery_point_arn,
+        "SourceBackupVaultName": hop.source.name,
+        "DestinationBackupVaultArn": hop.destination.arn,
+        "IamRoleArn": role_arn(hop.source.account_id, plan.copy_role),
+        "IdempotencyToken": token,
+    }
+    days = plan.delete_after_days or plan.source.delete_after_days
+    if days:
+        request["Lifecycle"] = {"DeleteAfterDays": int(days)}
+    return request
+
+
+def restore_request(
+    plan: FlowPlan, recovery_point_arn: str, metadata: dict[str, str], token: str
+) -> dict[str, Any]:
+    """The exact StartRestoreJob request."""
+    return {
+        "RecoveryPointArn": recovery_point_arn,
+        "Metadata": dict(metadata),
+        "IamRoleArn": role_arn(plan.final_account, plan.restore_role),
+        "ResourceType": plan.source.resource_type,
+        "IdempotencyToken": token,
+    }
+
+
+def api_requests(
+    plan: FlowPlan, token_for: Callable[[str], str], restore_metadata: dict[str, str] | None
+) -> list[dict[str, Any]]:
+    """Every request the flow will send, in order (for the confirmation)."""
+    out: list[dict[str, Any]] = []
+    arn = plan.source.arn
+    for index, hop in enumerate(plan.route.hops):
+        step = f"hop{index + 1}"
+        out.append(
+            {
+                "step": step,
+                "operation": "backup:StartCopyJob",
+                "account": hop.source.account_id,
+                "region": hop.source.region,
+                "request": copy_request(plan, index, arn, token_for(step)),
+            }
+        )
+        arn = PENDING_ARN.format(step=step)
+    if plan.restore:
+        out.append(
+            {
+                "step": "restore",
+                "operation": "backup:StartRestoreJob",
+                "account": plan.final_account,
+                "region": plan.final_region,
+                "request": restore_request(plan, arn, restore_metadata or {}, token_for("restore")),
+            }
+        )
+    return out
+
+
+# Reading AWS -------------------------------------------------------------------------------
+
+
+def read_source(sessions: Any, recovery_point: str, account_hint: str | None) -> SourcePoint:
+    """DescribeRecoveryPoint, finding the account and vault that hold it."""
+    from drconsole.aws.facts import FactReader
+    from drconsole.checks.arns import parse_recovery_point_arn
+
+    parsed = parse_recovery_point_arn(recovery_point)
+    facts = FactReader(sessions).recovery_point(parsed, account_hint)
+    return SourcePoint(
+        arn=facts.arn,
+        account_id=facts.account_id,
+        region=facts.region,
+        vault_name=facts.vault_name,
+        resource_type=facts.resource_type,
+        resource_arn=facts.resource_arn,
+        resource_name=facts.resource_name,
+        delete_after_days=facts.delete_after_days,
+    )
+
+
+def vault_names(sessions: Any, account_id: str, region: str) -> list[str]:
+    """The names of an account's vaults in a Region (empty when they cannot be listed)."""
+    from drconsole.aws.facts import FactReader
+
+    arns = FactReader(sessions).vault_arns(account_id, region)
+    return [arn.rsplit(":", 1)[-1] for arn in arns]
+
+
+CheckRunner = Callable[[str, VaultRef, str | None], CheckReport]
+
+
+def choose_intermediate(
+    sessions: Any,
+    source: SourcePoint,
+    destination: VaultRef,
+    run_checks: CheckRunner,
+) -> tuple[VaultRef | None, list[tuple[VaultRef, CheckReport]]]:
+    """The first candidate intermediate vault whose own checks (hop 1 into it) pass.
+
+    Returns the chosen vault (None when none passes) and every candidate's report.
+    """
+    candidates = intermediate_candidates(
+        source.vault,
+        destination,
+        vault_names(sessions, destination.account_id, source.region),
+        vault_names(sessions, source.account_id, destination.region),
+    )
+    tried: list[tuple[VaultRef, CheckReport]] = []
+    for candidate in candidates:
+        report = run_checks(source.arn, candidate, source.account_id)
+        tried.append((candidate, report))
+        if report.ok:
+            return candidate, tried
+    return None, tried
+
+
+def plan_flow(
+    source: SourcePoint,
+    destination: VaultRef | None,
+    *,
+    restore: bool,
+    metadata: dict[str, str] | None = None,
+    route_mode: str = "auto",
+    intermediate: VaultRef | None = None,
+    copy_role: str | None = None,
+    restore_role: str | None = None,
+    delete_after_days: int | None = None,
+    cleanup_intermediate: bool = False,
+) -> FlowPlan:
+    """The plan of a copy (and restore) or of a restore alone (`destination` None)."""
+    if route_mode not in ROUTE_MODES:
+        raise UsageError(f"--route {route_mode!r}: expected one of {', '.join(ROUTE_MODES)}")
+    if destination is None:
+        route = Route((), "restore in place: no copy")
+        kind = "restore"
+    elif intermediate is not None:
+        route = two_hop_route(source.vault, intermediate, destination)
+        kind = "copy"
+    else:
+        route = direct_route(source.resource_type, source.vault, destination)
+        kind = "copy"
+    return FlowPlan(
+        kind=kind,
+        source=source,
+        destination=destination,
+        route=route,
+        restore=restore,
+        metadata=dict(metadata or {}),
+        copy_role=copy_role or DEFAULT_COPY_ROLE,
+        restore_role=restore_role or DEFAULT_RESTORE_ROLE,
+        delete_after_days=delete_after_days,
+        cleanup_intermediate=cleanup_intermediate,
+        route_mode=route_mode,
+    )
+
+
+def wants_two_hops(plan: FlowPlan) -> bool:
+    """True when the plan asks for two hops up front (`--route two-hop` on a database copy)."""
+    return (
+        plan.destination is not None
+        and plan.route_mode == "two-hop"
+        and needs_two_hops(plan.source.resource_type, plan.source.vault, plan.destination)
+    )
+
+
+def with_route(plan: FlowPlan, route: Route) -> FlowPlan:
+    """The plan with another route (the fall-back to two hops)."""
+    return replace(plan, route=route)

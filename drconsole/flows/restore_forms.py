@@ -1,0 +1,282 @@
+"""Restore forms: per resource type, the metadata fields a person reviews, their defaults and
+their validation (one line per problem). Pure.
+
+Defaults come from GetRecoveryPointRestoreMetadata; names that the restore creates (table, DB
+instance or cluster, bucket, EFS creation token) default to a new name derived from the original
+and the flow id, so that a restore never collides with the resource it replaces and a resumed
+flow asks for the same name again. Metadata keys the form does not show are passed through.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+RESTORABLE_TYPES = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3")
+BOOL = ("true", "false")
+EBS_VOLUME_TYPES = ("gp2", "gp3", "io1", "io2", "st1", "sc1", "standard")
+_AZ = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
+_DB_ID = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
+_TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+_BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """One metadata field: its key, how to ask for it, and what a valid value is."""
+
+    key: str
+    label: str
+    kind: str = "text"  # text | int | bool | choice | json-list
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    pattern: str = ""  # a regular expression the value must match
+    expectation: str = ""  # said when the pattern does not match
+    low: int = 0
+    high: int = 0
+    prefix: str = ""  # json-list items start with it (sg-...)
+    new_name: bool = False  # the default is a new name for the restored resource
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreForm:
+    """The form for one recovery point: its fields, their default values, and the rest."""
+
+    resource_type: str
+    region: str
+    fields: tuple[FormField, ...]
+    defaults: dict[str, str]
+    passthrough: dict[str, str] = field(default_factory=dict)
+
+    def field_for(self, key: str) -> FormField | None:
+        """The field whose key matches (without regard to case)."""
+        lowered = key.lower()
+        return next((f for f in self.fields if f.key.lower() == lowered), None)
+
+
+def _db_id(key: str, label: str) -> FormField:
+    return FormField(
+        key,
+        label,
+        required=True,
+        pattern=_DB_ID.pattern,
+        expectation="1-63 letters, digits or hyphens, starting with a letter, no '--', "
+        "not ending with '-'",
+        new_name=True,
+    )
+
+
+def _port() -> FormField:
+    return FormField("Port", "Port", kind="int", low=1150, high=65535)
+
+
+FIELDS: dict[str, tuple[FormField, ...]] = {
+    "EBS": (
+        FormField(
+            "availabilityZone",
+            "Availability Zone",
+            required=True,
+            pattern=_AZ.pattern,
+            expectation="an Availability Zone such as eu-central-1a",
+        ),
+        FormField("volumeType", "Volume type", kind="choice", choices=EBS_VOLUME_TYPES),
+        FormField("volumeSize", "Size (GiB)", kind="int", low=1, high=65536),
+        FormField("iops", "IOPS", kind="int", low=100, high=256000),
+        FormField("throughput", "Throughput (MiB/s)", kind="int", low=125, high=2000),
+        FormField("encrypted", "Encrypted", kind="bool"),
+        FormField(
+            "kmsKeyId", "KMS key ARN", pattern=r"^arn:aws[a-z-]*:kms:", expectation="a KMS key ARN"
+        ),
+    ),
+    "EC2": (
+        FormField(
+            "InstanceType",
+            "Instance type",
+            required=True,
+            pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
+            expectation="an instance type such as t3.micro",
+        ),
+        FormField("SubnetId", "Subnet", pattern=r"^subnet-[0-9a-f]+$", expectation="subnet-..."),
+        FormField("SecurityGroupIds", "Security groups", kind="json-list", prefix="sg-"),
+        FormField("RequireIMDSv2", "Require IMDSv2", kind="bool"),
+    ),
+    "RDS": (
+        _db_id("DBInstanceIdentifier", "New DB instance identifier"),
+        FormField(
+            "DBInstanceClass",
+            "Instance class",
+            pattern=r"^db\.[a-z0-9-]+\.[a-z0-9]+$",
+            expectation="a DB instance class such as db.t3.micro",
+        ),
+        _port(),
+        FormField("MultiAZ", "Multi-AZ", kind="bool"),
+        FormField(
+            "AvailabilityZone",
+            "Availability Zone",
+            pattern=_AZ.pattern,
+            expectation="an Availability Zone such as eu-central-1a",
+        ),
+        FormField("VpcSecurityGroupIds", "VPC security groups", kind="json-list", prefix="sg-"),
+    ),
+    "Aurora": (
+        _db_id("DBClusterIdentifier", "New DB cluster identifier"),
+        FormField("Engine", "Engine", kind="choice", choices=("aurora-mysql", "aurora-postgresql")),
+        _port(),
+        FormField("VpcSecurityGroupIds", "VPC security groups", kind="json-list", prefix="sg-"),
+    ),
+    "DynamoDB": (
+        FormField(
+            "targetTableName",
+            "New table name",
+            required=True,
+            pattern=_TABLE.pattern,
+            expectation="3-255 letters, digits, '_', '-' or '.'",
+            new_name=True,
+        ),
+        FormField("encryptionType", "Encryption", kind="choice", choices=("Default", "KMS")),
+        FormField(
+            "kmsMasterKeyArn",
+            "KMS key ARN",
+            pattern=r"^arn:aws[a-z-]*:kms:",
+            expectation="a KMS key ARN",
+        ),
+    ),
+    "EFS": (
+        FormField("newFileSystem", "Restore to a new file system", kind="bool", required=True),
+        FormField("CreationToken", "Creation token", new_name=True),
+        FormField(
+            "PerformanceMode",
+            "Performance mode",
+            kind="choice",
+            choices=("generalPurpose", "maxIO"),
+        ),
+        FormField("Encrypted", "Encrypted", kind="bool"),
+        FormField(
+            "KmsKeyId", "KMS key ARN", pattern=r"^arn:aws[a-z-]*:kms:", expectation="a KMS key ARN"
+        ),
+    ),
+    "S3": (
+        FormField(
+            "DestinationBucketName",
+            "Destination bucket",
+            required=True,
+            pattern=_BUCKET.pattern,
+            expectation="a valid S3 bucket name (lower case, 3-63 characters)",
+            new_name=True,
+        ),
+        FormField("NewBucket", "Create the bucket", kind="bool", required=True),
+        FormField("EncryptionType", "Encryption", kind="choice", choices=("SSE-S3", "SSE-KMS")),
+        FormField(
+            "KMSKey", "KMS key ARN", pattern=r"^arn:aws[a-z-]*:kms:", expectation="a KMS key ARN"
+        ),
+    ),
+}
+
+
+def new_name(original: str, suffix: str, *, lower: bool = False, limit: int = 63) -> str:
+    """`<original>-restored-<suffix>`, trimmed to `limit` characters and valid at both ends."""
+    base = re.sub(r"[^A-Za-z0-9-]", "-", original or "restored").strip("-") or "restored"
+    tail = f"-restored-{suffix}"
+    name = base[: max(1, limit - len(tail))].rstrip("-") + tail
+    name = re.sub(r"-{2,}", "-", name)
+    if not name[0].isalpha():
+        name = f"r{name}"[:limit]
+    return name.lower() if lower else name
+
+
+def build_form(
+    resource_type: str, aws_metadata: Mapping[str, str], region: str, suffix: str
+) -> RestoreForm:
+    """The form for a recovery point, prefilled from AWS's restore metadata."""
+    if resource_type not in FIELDS:
+        raise ValueError(
+            f"no restore form for resource type {resource_type!r} "
+            f"(supported: {', '.join(RESTORABLE_TYPES)})"
+        )
+    fields = FIELDS[resource_type]
+    by_lower = {k.lower(): (k, str(v)) for k, v in aws_metadata.items()}
+    defaults: dict[str, str] = {}
+    for form_field in fields:
+        found = by_lower.pop(form_field.key.lower(), None)
+        value = found[1] if found else ""
+        if form_field.new_name:
+            limit = 255 if resource_type == "DynamoDB" else 63
+            original = value or str(by_lower.get("originaltablename", ("", ""))[1])
+            value = new_name(original, suffix, lower=resource_type in ("S3", "EFS"), limit=limit)
+        elif form_field.kind == "bool" and value:
+            value = value.lower()
+        defaults[form_field.key] = value
+    if resource_type == "EFS" and not defaults.get("newFileSystem"):
+        defaults["newFileSystem"] = "true"
+    if resource_type == "S3" and not defaults.get("NewBucket"):
+        defaults["NewBucket"] = "true"
+    passthrough = {key: value for key, value in by_lower.values()}
+    return RestoreForm(resource_type, region, fields, defaults, passthrough)
+
+
+def with_overrides(form: RestoreForm, overrides: Mapping[str, str]) -> dict[str, str]:
+    """The form's values with the user's `--metadata` (keys matched without regard to case)."""
+    values = dict(form.defaults)
+    for key, value in overrides.items():
+        known = form.field_for(key)
+        values[known.key if known else key] = value
+    return values
+
+
+def field_problem(form_field: FormField, value: str, region: str) -> str | None:
+    """What is wrong with one value, in a few words, or None."""
+    text = value.strip()
+    if not text:
+        return "is required" if form_field.required else None
+    if form_field.kind == "bool" and text.lower() not in BOOL:
+        return f"must be true or false, not {text!r}"
+    if form_field.kind == "int" and not (
+        text.isdigit() and form_field.low <= int(text) <= form_field.high
+    ):
+        return f"must be a whole number from {form_field.low} to {form_field.high}, not {text!r}"
+    if form_field.kind == "choice" and text not in form_field.choices:
+        return f"must be one of {', '.join(form_field.choices)}, not {text!r}"
+    if form_field.kind == "json-list":
+        try:
+            items = json.loads(text) if text.startswith("[") else text.split(",")
+        except ValueError:
+            return f'must be a JSON list such as ["{form_field.prefix}0123"], not {text!r}'
+        if not isinstance(items, list) or not all(
+            isinstance(i, str) and i.strip().startswith(form_field.prefix) for i in items
+        ):
+            return f"must list {form_field.prefix}... identifiers, not {text!r}"
+    if form_field.pattern and not re.search(form_field.pattern, text):
+        return f"must be {form_field.expectation or 'valid'}, not {text!r}"
+    if form_field.key.lower() in ("availabilityzone",) and not text.startswith(region):
+        return f"must be an Availability Zone of {region}, not {text!r}"
+    return None
+
+
+def validate(form: RestoreForm, values: Mapping[str, str]) -> list[str]:
+    """One line per problem, naming the metadata key (empty: valid)."""
+    problems: list[str] = []
+    for form_field in form.fields:
+        problem = field_problem(form_field, str(values.get(form_field.key, "")), form.region)
+        if problem is not None:
+            problems.append(f"{form_field.key} ({form_field.label}) {problem}")
+    lowered = {k.lower(): str(v) for k, v in values.items()}
+    dynamodb_kms = form.resource_type == "DynamoDB" and lowered.get("encryptiontype") == "KMS"
+    if dynamodb_kms and not lowered.get("kmsmasterkeyarn"):
+        problems.append("kmsMasterKeyArn (KMS key ARN) is required when encryptionType is KMS")
+    s3_kms = form.resource_type == "S3" and lowered.get("encryptiontype") == "SSE-KMS"
+    if s3_kms and not lowered.get("kmskey"):
+        problems.append("KMSKey (KMS key ARN) is required when EncryptionType is SSE-KMS")
+    return problems
+
+
+def metadata_for(form: RestoreForm, values: Mapping[str, str]) -> dict[str, str]:
+    """The StartRestoreJob Metadata: passed-through keys plus every non-empty form value."""
+    metadata = dict(form.passthrough)
+    for key, value in values.items():
+        if str(value).strip():
+            metadata[key] = str(value).strip()
+        else:
+            metadata.pop(key, None)
+    return metadata
