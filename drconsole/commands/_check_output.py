@@ -54,8 +54,8 @@ def print_report(report: CheckReport, console: Console | None = None) -> None:
         )
     table = Table(show_lines=False, expand=True)
     table.add_column("Status", no_wrap=True)
-    table.add_column("Check")
-    table.add_column("Evidence", ratio=2)
+    table.add_column("Check", ratio=1, min_width=18)
+    table.add_column("Evidence", ratio=2, overflow="fold")
     for check in report.checks:
         table.add_row(
             Text(check.status.value, style=STYLES[check.status]),
