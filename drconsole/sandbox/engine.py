@@ -233,7 +233,10 @@ def schedule(
 
 def advance_due() -> None:
     """Settle every job whose end time has passed (called before each request is served)."""
-    if not _due or _due[0][0] > time.time():
+    try:
+        if _due[0][0] > time.time():
+            return
+    except IndexError:  # nothing scheduled (or another thread just took the last one)
         return
     with store.LOCK:
         now = time.time()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import secrets
+import random
 import threading
 import uuid
 from bisect import bisect_left, bisect_right
@@ -22,6 +22,8 @@ RESOURCE_TYPES = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3", "Docum
 DAY = 86400.0
 
 RecoveryPointKey = tuple[float, str]
+# Snapshot and image ids: a generator of our own, so tests seeding `random` cannot repeat them.
+_IDS = random.Random()
 
 
 @dataclass(slots=True)
@@ -323,7 +325,13 @@ class SandboxBackupBackend(BackupBackend):
 
 
 def backend_for(account_id: str, region: str) -> SandboxBackupBackend:
-    """The sandbox Backup backend of an account and Region."""
+    """The sandbox Backup backend of an account and Region (created on first use)."""
+    # Plain dict lookups first: moto's own lookup takes a lock and lists every account.
+    account = dict.get(backup_backends, account_id)
+    if account is not None:
+        backend = dict.get(account, region)
+        if backend is not None:
+            return cast(SandboxBackupBackend, backend)
     return cast(SandboxBackupBackend, backup_backends[account_id][region])
 
 
@@ -344,9 +352,9 @@ def managed_backup_key_arn(account_id: str, region: str) -> str:
 def recovery_point_arn(account_id: str, region: str, resource_type: str) -> str:
     """A new recovery point ARN in the format AWS uses for the resource type."""
     if resource_type == "EBS":
-        return f"arn:aws:ec2:{region}::snapshot/snap-{secrets.token_hex(9)[:17]}"
+        return f"arn:aws:ec2:{region}::snapshot/snap-{_IDS.getrandbits(68):017x}"
     if resource_type == "EC2":
-        return f"arn:aws:ec2:{region}::image/ami-{secrets.token_hex(9)[:17]}"
+        return f"arn:aws:ec2:{region}::image/ami-{_IDS.getrandbits(68):017x}"
     if resource_type == "RDS":
         return f"arn:aws:rds:{region}:{account_id}:snapshot:awsbackup:job-{uuid.uuid4()}"
     if resource_type in RDS_CLUSTER_TYPES:

@@ -230,7 +230,12 @@ class TransferApiMixin(JobsApiMixin):
             def complete(job: engine.Job) -> None:
                 try:
                     created = restores.create_restored_resource(
-                        account, region, resource_type, dict(metadata), point.arn
+                        account,
+                        region,
+                        resource_type,
+                        dict(metadata),
+                        point.arn,
+                        source_resource_arn=point.resource_arn,
                     )
                 except Exception as exc:
                     raise engine.JobFailed(str(exc)) from exc
