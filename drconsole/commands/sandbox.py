@@ -162,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
             if not stop.is_set():
                 sys.stdout.write(json.dumps(startup_line(sandbox, info)) + "\n")
                 sys.stdout.flush()
-            while not stop.wait(0.5):
+            while not stop.wait(0.1):
                 pass
         finally:
             sandbox.stop()
