@@ -530,8 +530,14 @@ def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
                 if rp.resource_type == "DynamoDB"
                 else False
             ),
+            # As drconsole copy chooses: the destination account in the source Region first
+            # (the cross-account hop stays in one Region), else the source account in the
+            # destination Region.
             intermediate_vaults=(
-                reader.vault_arns(rp.account_id, base.dest_region) if needs_two_hops else ()
+                reader.vault_arns(base.dest_account_id, rp.region)
+                + reader.vault_arns(rp.account_id, base.dest_region)
+                if needs_two_hops
+                else ()
             ),
         )
     raise ValueError(f"unknown check group {group!r}")

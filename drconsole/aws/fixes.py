@@ -131,8 +131,12 @@ def _record(
     outcome: str,
     error: str | None,
 ) -> None:
+    try:
+        caller = sessions.caller_identity_arn()
+    except Exception:  # the entry must still be written when STS is unreachable
+        caller = "unknown"
     audit.record(
-        caller_arn=sessions.caller_identity_arn(),
+        caller_arn=caller,
         account_id=plan.account_id,
         region=plan.region,
         operation=f"{plan.service}:{plan.operation}",

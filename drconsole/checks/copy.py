@@ -337,7 +337,8 @@ def check_scps(facts: CopyFacts) -> Check:
                 FAIL,
                 f"no SCP is attached at {level.target_id}: every action is implicitly denied",
                 CauseCode.ROLE_PERMISSIONS,
-                f"In the management account, attach an SCP (e.g. FullAWSAccess) to {level.target_id}.",
+                "In the management account, attach an SCP (e.g. FullAWSAccess) to "
+                f"{level.target_id}.",
             )
         document = _merge_documents(level.policies)
         for action, resource in requests:
@@ -502,7 +503,8 @@ def check_route(facts: CopyFacts) -> Check:
         intermediate = (
             facts.intermediate_vaults[0]
             if facts.intermediate_vaults
-            else f"a vault of account {rp.account_id} in {facts.dest_region}"
+            else f"a vault of account {facts.dest_account_id} in {rp.region} (or of account "
+            f"{rp.account_id} in {facts.dest_region})"
         )
         return Check(
             cid,
@@ -512,8 +514,8 @@ def check_route(facts: CopyFacts) -> Check:
             "and cross-Region database copy; otherwise AWS answers 'Feature is not supported "
             "for provided resource type'",
             CauseCode.UNSUPPORTED_COPY_ROUTE,
-            f"Two hops: (1) copy {rp.arn} within account {rp.account_id} from {rp.region} to "
-            f"{intermediate}; (2) copy that recovery point to {facts.dest_vault_arn}. "
+            f"Two hops: (1) copy {rp.arn} to {intermediate}, changing only the account or only "
+            f"the Region; (2) copy that recovery point to {facts.dest_vault_arn}. "
             "drconsole copy falls back to this plan when the single copy is refused.",
             details=(("hops", "1 or 2"), ("intermediate", intermediate)),
         )
