@@ -8,6 +8,7 @@ that could not be verified is not a green light); 2 bad input (malformed ARN, me
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from drconsole.errors import UsageError
@@ -87,6 +88,14 @@ def _account(value: str | None, flag: str) -> str | None:
     return value
 
 
+def _role_arn(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(
+        r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+", value
+    ):
+        raise UsageError(f"--role-arn {value!r}: expected arn:aws:iam::ACCOUNT:role/NAME")
+    return value
+
+
 def _sessions(args: argparse.Namespace) -> Any:
     from drconsole.aws.session import AwsSessions
     from drconsole.config import load_settings
@@ -103,6 +112,7 @@ def run_check_copy(args: argparse.Namespace) -> int:
     parse_recovery_point_arn(args.recovery_point)
     parse_vault_arn(args.to)
     source_account = _account(args.source_account, "--source-account")
+    _role_arn(args.role_arn)
     if args.delete_after_days is not None and args.delete_after_days < 1:
         raise UsageError(f"--delete-after-days {args.delete_after_days}: must be at least 1")
     if args.fix and args.json and not args.yes:
@@ -144,8 +154,7 @@ def run_check_restore(args: argparse.Namespace) -> int:
     metadata = parse_metadata(args.metadata)
     account = _account(args.account, "--account")
     source_account = _account(args.source_account, "--source-account")
-    if args.role_arn is not None and not args.role_arn.startswith("arn:"):
-        raise UsageError(f"--role-arn {args.role_arn!r}: expected an IAM role ARN")
+    _role_arn(args.role_arn)
     sessions = _sessions(args)
     report = run_restore_checks(
         sessions,
