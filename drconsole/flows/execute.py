@@ -114,13 +114,22 @@ class FlowEngine:
                 "refused before any AWS call; run without --read-only to copy or restore"
             )
 
-    def run_copy_checks(
-        self, recovery_point: str, dest: VaultRef, account: str | None
-    ) -> CheckReport:
-        """The copy checks of one hop (with the plan's copy role)."""
+    def copy_checks(self, plan: pl.FlowPlan) -> pl.CheckRunner:
+        """The copy checks of one hop of `plan`: its copy role (in the hop's source account)
+        and the retention StartCopyJob will be given."""
         from drconsole.checks.runner import run_copy_checks
 
-        return run_copy_checks(self.sessions, recovery_point, dest.arn, account_hint=account)
+        def run(recovery_point: str, dest: VaultRef, account: str | None) -> CheckReport:
+            return run_copy_checks(
+                self.sessions,
+                recovery_point,
+                dest.arn,
+                role_arn=pl.role_arn(account or plan.source.account_id, plan.copy_role),
+                delete_after_days=pl.copy_retention_days(plan),
+                account_hint=account,
+            )
+
+        return run
 
     def prepare(
         self,
@@ -133,6 +142,8 @@ class FlowEngine:
         route_mode: str = "auto",
         cleanup_intermediate: bool = False,
         delete_after_days: int | None = None,
+        copy_role: str | None = None,
+        restore_role: str | None = None,
     ) -> Prepared:
         """Read the recovery point, plan the route, run the first step's checks."""
         self.refuse_read_only()
@@ -154,12 +165,14 @@ class FlowEngine:
             route_mode=route_mode,
             cleanup_intermediate=cleanup_intermediate,
             delete_after_days=delete_after_days,
+            copy_role=copy_role,
+            restore_role=restore_role,
         )
         reports: list[tuple[str, CheckReport]] = []
         if pl.wants_two_hops(plan):
             assert dest is not None
             chosen, tried = pl.choose_intermediate(
-                self.sessions, source, dest, self.run_copy_checks
+                self.sessions, source, dest, self.copy_checks(plan)
             )
             if chosen is None:
                 reports.extend(("hop1", report) for _, report in tried[:1])
@@ -171,7 +184,7 @@ class FlowEngine:
         elif plan.route.hops:
             hop = plan.route.hops[0]
             reports.append(
-                ("hop1", self.run_copy_checks(source.arn, hop.destination, source.account_id))
+                ("hop1", self.copy_checks(plan)(source.arn, hop.destination, source.account_id))
             )
         flow_id = jr.new_flow_id()
         form, values = None, dict(plan.metadata)
@@ -221,6 +234,8 @@ class FlowEngine:
                 self.journal.append(flow_id, "checks", step=step, ok=True, failed=[])
                 self._checked.add(f"{flow_id}:0:{step}")
         self.emit(ev.FlowPlanned(flow_id, plan_json, prepared.requests))
+        for step, report in prepared.reports:
+            self.emit(ev.ChecksDone(flow_id, step, report.ok, report.checks))
         return flow_id
 
     def _form_for(
@@ -400,7 +415,7 @@ class FlowEngine:
             blocked = self._checks_pass(
                 state,
                 name,
-                lambda: self.run_copy_checks(arn, hop.destination, hop.source.account_id),
+                lambda: self.copy_checks(plan)(arn, hop.destination, hop.source.account_id),
             )
             if blocked is not None:
                 return blocked
@@ -442,7 +457,7 @@ class FlowEngine:
         """AWS refused the single copy: choose an intermediate vault and go in two hops."""
         assert plan.destination is not None
         chosen, tried = pl.choose_intermediate(
-            self.sessions, plan.source, plan.destination, self.run_copy_checks
+            self.sessions, plan.source, plan.destination, self.copy_checks(plan)
         )
         if chosen is None:
             if tried:

@@ -166,10 +166,15 @@ def copy_request(
         "IamRoleArn": role_arn(hop.source.account_id, plan.copy_role),
         "IdempotencyToken": token,
     }
-    days = plan.delete_after_days or plan.source.delete_after_days
+    days = copy_retention_days(plan)
     if days:
         request["Lifecycle"] = {"DeleteAfterDays": int(days)}
     return request
+
+
+def copy_retention_days(plan: FlowPlan) -> int | None:
+    """The copies' retention: `--delete-after-days`, else the source recovery point's."""
+    return plan.delete_after_days or plan.source.delete_after_days
 
 
 def restore_request(

@@ -1,0 +1,340 @@
+"""What `drconsole copy`, `restore` and `jobs` share: input checks, printing events, prompts.
+
+Text mode prints one line per change; `--json` prints every flow event as one JSON line and, last,
+one `result` object (README: the `--json` event schema). Prompts (questionary) are used only in a
+terminal without `--yes`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from typing import Any
+
+from drconsole.errors import UsageError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AWS = 0, 1, 2, 3
+
+
+def add_flow_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags of `copy` and `restore`."""
+    parser.add_argument(
+        "--metadata",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="restore metadata replacing the form's default (repeatable)",
+    )
+    parser.add_argument("--yes", action="store_true", help="do not ask: run headless")
+    parser.add_argument("--json", action="store_true", help="JSON lines of events, then a result")
+    parser.add_argument(
+        "--source-account",
+        metavar="ID",
+        help="account holding the recovery point, for EBS/EC2 ARNs that omit it",
+    )
+    parser.add_argument(
+        "--restore-role",
+        metavar="NAME",
+        help="restore role name or ARN in the restoring account "
+        "(default service-role/AWSBackupDefaultServiceRole)",
+    )
+
+
+def parse_metadata(values: list[str]) -> dict[str, str]:
+    """`K=V` pairs -> dict; a malformed pair is one line naming it (exit 2)."""
+    metadata: dict[str, str] = {}
+    for value in values:
+        key, sep, item = value.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--metadata {value!r}: expected KEY=VALUE")
+        metadata[key.strip()] = item
+    return metadata
+
+
+def account_flag(value: str | None, flag: str) -> str | None:
+    """A 12-digit account id flag, or a UsageError."""
+    if value is not None and not (len(value) == 12 and value.isdigit()):
+        raise UsageError(f"{flag} {value!r}: expected a 12-digit account id")
+    return value
+
+
+def interactive(args: argparse.Namespace) -> bool:
+    """True when prompts are allowed: no --yes, no --json, and a terminal on both ends."""
+    return not args.yes and not args.json and sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def require_confirmation_path(args: argparse.Namespace) -> None:
+    """Without --yes there must be someone to ask."""
+    if args.yes:
+        return
+    if args.json:
+        raise UsageError("--json needs --yes (there is no one to confirm the flow)")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("not a terminal: pass --yes to run the flow without confirmation")
+
+
+def engine_for(args: argparse.Namespace, printer: EventPrinter) -> Any:
+    """Settings, sessions and a flow engine for the command."""
+    from drconsole.aws.session import AwsSessions
+    from drconsole.config import load_settings
+    from drconsole.flows.execute import FlowEngine
+
+    settings = load_settings(args)
+    if settings.read_only:
+        from drconsole.errors import ReadOnlyViolation
+
+        raise ReadOnlyViolation(
+            "read-only mode is on: copy and restore flows start jobs, so the flow was refused "
+            "before any AWS call; run without --read-only to copy or restore"
+        )
+    return FlowEngine(AwsSessions(settings), on_event=printer)
+
+
+class EventPrinter:
+    """Prints flow events: JSON lines, or one short line per change for people."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self._lock = threading.Lock()
+        self._last: dict[tuple[str, str], tuple[Any, ...]] = {}
+
+    def __call__(self, event: Any) -> None:
+        with self._lock:
+            if self.as_json:
+                print(json.dumps(event.to_json(), sort_keys=True, default=str), flush=True)
+            else:
+                line = self.text(event)
+                if line:
+                    print(line, flush=True)
+
+    def text(self, event: Any) -> str:
+        """One line for a person (empty: nothing new to say)."""
+        data = event.to_json()
+        name = data["event"]
+        if name == "flow-planned":
+            return f"flow {data['flow']}: {data['plan'].get('route_reason', '')}"
+        if name == "checks":
+            bad = [c for c in data["checks"] if c["status"] in ("FAIL", "UNKNOWN")]
+            if not bad:
+                return f"  checks for {data['step']}: all {len(data['checks'])} pass"
+            return "\n".join(
+                f"  {c['status']} {c['id']}: {c['evidence']}\n    fix: {c['remediation']}"
+                for c in bad
+            )
+        if name == "route-changed":
+            return (
+                f"  AWS refused one copy job ({data['message']}); "
+                f"two hops via {data['intermediate']}"
+            )
+        if name == "job-started":
+            again = " (from the journal)" if data["resumed"] else ""
+            where = f"{data['account']} {data['region']}"
+            return f"  {data['step']}: {data['kind']} job {data['job_id']} in {where}{again}"
+        if name == "job-progress":
+            job = data["job"]
+            key = (data["flow"], data["step"])
+            state = (
+                job["state"],
+                job.get("percent_done"),
+                tuple(job.get("child_states", {}).items()),
+            )
+            if self._last.get(key) == state:
+                return ""
+            self._last[key] = state
+            return f"  {data['step']}: {progress_text(job)} after {data['elapsed_seconds']:.0f}s"
+        if name == "job-finished":
+            job = data["job"]
+            tail = job.get("destination_recovery_point") or job.get("created_resource") or ""
+            message = f" - {job['status_message']}" if job.get("status_message") else ""
+            if job["state"] not in ("COMPLETED", "RUNNING", "CREATED", "PENDING"):
+                from drconsole.diagnose import diagnose
+
+                message += f" [cause {diagnose(job.get('status_message') or '').cause.value}]"
+            return f"  {data['step']}: {job['state']} ({data['polls']} polls) {tail}{message}"
+        if name == "restore-form":
+            return "  restore metadata: " + ", ".join(f"{k}={v}" for k, v in data["values"].items())
+        if name == "cleanup":
+            return f"  intermediate copy {data['recovery_point']}: {data['reason']}"
+        if name == "flow-finished":
+            if data["status"] == "completed":
+                result = data["result"]
+                made = result.get("created_resource") or result.get("recovery_point")
+                return f"flow {data['flow']} completed: {made}"
+            lines = [f"flow {data['flow']} {data['status']} at {data['step']}: {data['message']}"]
+            if data.get("cause"):
+                lines.append(f"  cause: {data['cause']}")
+            if data.get("explanation"):
+                lines.append(f"  why: {data['explanation']}")
+            if data.get("remediation"):
+                lines.append(f"  fix: {data['remediation']}")
+            return "\n".join(lines)
+        return ""
+
+
+def progress_text(job: dict[str, Any]) -> str:
+    """`RUNNING 42%` / `RUNNING 12.0 GiB` / children states."""
+    parts = [job["state"]]
+    if job.get("percent_done") is not None:
+        parts.append(f"{job['percent_done']:.0f}%")
+        if job.get("expected_minutes"):
+            parts.append(f"(~{job['expected_minutes']} min)")
+    if job.get("size_bytes"):
+        parts.append(f"{job['size_bytes'] / 2**30:.1f} GiB")
+    if job.get("child_states"):
+        parts.append(" ".join(f"{k}:{v}" for k, v in job["child_states"].items()))
+    return " ".join(parts)
+
+
+def print_prepared(prepared: Any) -> None:
+    """The plan, the checks and the exact API requests, for a person to confirm."""
+    plan = prepared.plan
+    print(f"Recovery point {plan.source.arn}")
+    print(f"  {plan.source.resource_type} {plan.source.resource_name} in {plan.source.vault.arn}")
+    if plan.destination is not None:
+        print(f"Destination {plan.destination.arn}")
+    print(f"Route: {plan.route.reason}")
+    for step, report in prepared.reports:
+        for check in report.checks:
+            print(f"  [{check.status.value}] {step} {check.id}: {check.evidence}")
+            if check.status.value in ("FAIL", "UNKNOWN") and check.remediation:
+                print(f"      fix: {check.remediation}")
+    print("API requests:")
+    for request in prepared.requests:
+        print(f"  {request['operation']} as {request['account']} in {request['region']}:")
+        for line in json.dumps(request["request"], indent=2).splitlines():
+            print(f"    {line}")
+
+
+def print_result(args: argparse.Namespace, outcome: Any, code: int) -> None:
+    """The final `result` line of --json."""
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "event": "result",
+                    "flow": outcome.flow_id,
+                    "status": outcome.status,
+                    "exit_code": code,
+                    "result": outcome.result,
+                    "cause": outcome.cause,
+                    "message": outcome.message,
+                },
+                sort_keys=True,
+            ),
+            flush=True,
+        )
+
+
+def exit_code(outcome: Any) -> int:
+    """0 done, 1 a check or job failed, 3 AWS refused a call."""
+    if outcome.status == "completed":
+        return EXIT_OK
+    if outcome.aws_error:
+        return EXIT_AWS
+    return EXIT_FAILED
+
+
+def blocked_before_start(args: argparse.Namespace, prepared: Any) -> int:
+    """Checks of the first step failed: show them (JSON: the checks and a result) and exit 1."""
+    if args.json:
+        from drconsole.checks.runner import check_to_json
+
+        for step, report in prepared.reports:
+            print(
+                json.dumps(
+                    {
+                        "event": "checks",
+                        "flow": None,
+                        "step": step,
+                        "ok": report.ok,
+                        "checks": [check_to_json(c) for c in report.checks],
+                    },
+                    sort_keys=True,
+                )
+            )
+        failing = [
+            c
+            for _, r in prepared.reports
+            for c in r.checks
+            if c.status.value in ("FAIL", "UNKNOWN")
+        ]
+        first = failing[0] if failing else None
+        print(
+            json.dumps(
+                {
+                    "event": "result",
+                    "flow": None,
+                    "status": "blocked",
+                    "exit_code": EXIT_FAILED,
+                    "result": {},
+                    "cause": first.cause.value if first and first.cause else None,
+                    "message": f"check {first.id} {first.status.value}: {first.evidence}"
+                    if first
+                    else "",
+                },
+                sort_keys=True,
+            )
+        )
+    else:
+        print_prepared(prepared)
+        print("A check failed: nothing was started. Fix it and run the command again.")
+    return EXIT_FAILED
+
+
+def ask_restore_values(form: Any, values: dict[str, str]) -> dict[str, str]:
+    """Ask for each restore form field in the terminal (questionary), validating each."""
+    import questionary
+
+    from drconsole.flows import restore_forms as forms
+
+    answers = dict(values)
+    for form_field in form.fields:
+
+        def check(text: str, f: Any = form_field) -> bool | str:
+            problem = forms.field_problem(f, text, form.region)
+            return True if problem is None else f"{f.key} {problem}"
+
+        answer = questionary.text(
+            f"{form_field.label} ({form_field.key})",
+            default=str(values.get(form_field.key, "")),
+            validate=check,
+        ).ask()
+        if answer is None:
+            raise KeyboardInterrupt
+        answers[form_field.key] = answer
+    return answers
+
+
+def confirm(prompt: str) -> bool:
+    """Ask yes/no (questionary); Ctrl-C is no."""
+    import questionary
+
+    return bool(questionary.confirm(prompt, default=False).ask())
+
+
+def run_flow(args: argparse.Namespace, engine: Any, prepared: Any, printer: EventPrinter) -> int:
+    """Confirm (unless --yes), journal and run the flow; print its result; return the exit code."""
+    if not prepared.ok:
+        return blocked_before_start(args, prepared)
+    form_values: dict[str, str] | None = None
+    if interactive(args):
+        if prepared.form is not None and not prepared.plan.route.hops:
+            form_values = ask_restore_values(prepared.form, prepared.form_values)
+        print_prepared(prepared)
+        if not confirm("Start these jobs?"):
+            print("Nothing was started.")
+            return EXIT_FAILED
+    flow_id = engine.begin(prepared)
+    ask_later = interactive(args) and prepared.plan.restore and bool(prepared.plan.route.hops)
+    try:
+        outcome = engine.run(flow_id, form_values=form_values, pause_for_form=ask_later)
+        if outcome.status == "needs-form":
+            values = ask_restore_values(outcome.form, outcome.form_values)
+            outcome = engine.run(flow_id, form_values=values)
+    finally:
+        engine.close()
+    code = exit_code(outcome)
+    print_result(args, outcome, code)
+    return code

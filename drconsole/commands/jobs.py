@@ -1,0 +1,179 @@
+"""`drconsole jobs`: flows in flight from the journal; `--watch` follows, `--resume` finishes them.
+
+Exit codes: 0 nothing failed; 1 a flow failed or is blocked by a check; 2 bad input (or
+`--resume` in read-only mode); 3 AWS refused a call.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    """Add `jobs` and its flags."""
+    parser = subparsers.add_parser(
+        "jobs",
+        help="copy and restore flows in flight (resume them after a dropped session)",
+        description="List the unfinished copy and restore flows of the journal. --watch follows "
+        "their jobs (and the jobs started elsewhere) live; --resume carries every unfinished "
+        "flow on from where it stopped, never starting a job twice.",
+    )
+    parser.add_argument("--watch", action="store_true", help="follow the jobs until they end")
+    parser.add_argument("--resume", action="store_true", help="carry on every unfinished flow")
+    parser.add_argument("--all", action="store_true", help="list finished flows too")
+    parser.add_argument("--flow", metavar="ID", help="only this flow")
+    parser.add_argument("--json", action="store_true", help="JSON output (README: jobs)")
+    parser.set_defaults(handler=run)
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from drconsole.config import load_settings
+
+    return load_settings(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """List, watch or resume."""
+    from drconsole.flows.journal import Journal
+
+    settings = _settings(args)
+    journal = Journal(settings.state_dir)
+    flows = journal.flows() if args.all else journal.unfinished()
+    if args.flow:
+        flows = [f for f in flows if f.flow_id == args.flow]
+        if not flows:
+            from drconsole.errors import UsageError
+
+            raise UsageError(f"--flow {args.flow}: no such unfinished flow in {journal.path}")
+    if args.resume:
+        return _resume(args, settings, [f.flow_id for f in flows])
+    if args.watch:
+        return _watch(args, settings, flows)
+    _print_flows(args, [f.summary() for f in flows])
+    return 1 if any(f.status in ("failed", "blocked") for f in flows) else 0
+
+
+def _print_flows(args: argparse.Namespace, summaries: list[dict[str, Any]]) -> None:
+    import json
+
+    if args.json:
+        print(json.dumps({"flows": summaries}, sort_keys=True, default=str))
+        return
+    if not summaries:
+        print("No flow in flight.")
+        return
+    for flow in summaries:
+        print(
+            f"{flow['flow']}  {flow['kind']:<7} {flow['status']:<9} at {flow['current_step']:<7} "
+            f"{flow['resource_type'] or ''}  {flow['recovery_point']}"
+        )
+        for step in flow["steps"]:
+            job = step["job_id"] or "-"
+            print(f"    {step['step']:<8} {step['state']:<10} {job}  {step['result_arn'] or ''}")
+        for blocked in flow["blocked_by"]:
+            print(f"    blocked by {blocked['id']}: {blocked['evidence']}")
+            print(f"      fix: {blocked['remediation']}")
+        if flow["failure"]:
+            print(f"    failed: {flow['failure'].get('cause')}: {flow['failure'].get('message')}")
+
+
+def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int:
+    """Run every unfinished flow on from its journal, one after the other."""
+    from drconsole.aws.session import AwsSessions
+    from drconsole.commands._flow_cli import EventPrinter, exit_code, print_result
+    from drconsole.errors import ReadOnlyViolation
+    from drconsole.flows.execute import FlowBusy, FlowEngine
+
+    if settings.read_only:
+        raise ReadOnlyViolation(
+            "read-only mode is on: resuming flows starts jobs, so it was refused before any "
+            "AWS call; run without --read-only to resume"
+        )
+    if not flow_ids:
+        if not args.json:
+            print("No flow to resume.")
+        return 0
+    printer = EventPrinter(args.json)
+    engine = FlowEngine(AwsSessions(settings), on_event=printer)
+    worst = 0
+    try:
+        for flow_id in flow_ids:
+            try:
+                outcome = engine.run(flow_id)
+            except FlowBusy as busy:
+                if not args.json:
+                    print(f"flow {flow_id}: {busy}")
+                continue
+            code = exit_code(outcome)
+            print_result(args, outcome, code)
+            worst = max(worst, code)
+    finally:
+        engine.close()
+    return worst
+
+
+def _watch(args: argparse.Namespace, settings: Any, flows: list[Any]) -> int:
+    """Follow the jobs of the flows and the jobs in flight elsewhere until they all end."""
+    import threading
+
+    from drconsole.aws.jobs import JobRef, JobsApi
+    from drconsole.aws.session import AwsSessions
+    from drconsole.aws.watcher import JobUpdate, JobWatcher, discover
+    from drconsole.commands._flow_cli import EventPrinter
+    from drconsole.flows import events as ev
+
+    sessions = AwsSessions(settings)
+    jobs = JobsApi(sessions)
+    watcher = JobWatcher(jobs)
+    printer = EventPrinter(args.json)
+    refs: dict[str, tuple[str, str]] = {}
+    for flow in flows:
+        for step in flow.steps.values():
+            if step.job_id and not step.finished and step.account_id:
+                kind = "restore" if step.name == "restore" else "copy"
+                ref = JobRef(kind, step.account_id, step.region, step.job_id)
+                refs[ref.key] = (flow.flow_id, step.name)
+    found = discover(jobs, settings.regions or (settings.home_region,))
+    for error in found.errors:
+        if not args.json:
+            print(f"not listed: {error}")
+    for copy in found.copy_jobs:
+        ref = JobRef("copy", copy.account_id, copy.region, copy.id)
+        refs.setdefault(ref.key, ("", copy.id))
+    for restore in found.restore_jobs:
+        ref = JobRef("restore", restore.account_id, restore.region, restore.id)
+        refs.setdefault(ref.key, ("", restore.id))
+    if not refs:
+        if not args.json:
+            print("No job in flight.")
+        return 0
+    remaining = set(refs)
+    done = threading.Event()
+    failed: list[str] = []
+    lock = threading.Lock()
+
+    def on_update(update: JobUpdate) -> None:
+        flow_id, step = refs[update.ref.key]
+        if update.job is None:
+            return
+        if update.finished:
+            printer(ev.JobFinished(flow_id, step, update.job, update.polls))
+            with lock:
+                remaining.discard(update.ref.key)
+                if update.job.state != "COMPLETED":
+                    failed.append(update.ref.key)
+                if not remaining:
+                    done.set()
+        elif update.changed:
+            printer(ev.JobProgress(flow_id, step, update.job, 0.0, update.polls))
+
+    with watcher:
+        for key in list(refs):
+            kind, account, region, job_id = key.split(":", 3)
+            watcher.watch(JobRef(kind, account, region, job_id), on_update)
+        try:
+            done.wait()
+        except KeyboardInterrupt:
+            return 130
+    return 1 if failed else 0

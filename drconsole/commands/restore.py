@@ -1,0 +1,51 @@
+"""`drconsole restore`: restore a recovery point in the account that holds it.
+
+Exit codes: 0 done; 1 a check or job failed (with the cause from `explain`); 2 bad input or
+read-only mode; 3 AWS refused a call.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from drconsole.commands._flow_cli import add_flow_flags
+
+
+def register(subparsers: Any) -> None:
+    """Add `restore` and its flags."""
+    parser = subparsers.add_parser(
+        "restore",
+        help="restore a recovery point",
+        description="Restore a recovery point in its own account and Region: the metadata form "
+        "prefilled from AWS, the restore checks, then StartRestoreJob, watched to its end.",
+    )
+    parser.add_argument("--recovery-point", required=True, metavar="ARN")
+    add_flow_flags(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate the input, read the metadata, check, confirm, then restore."""
+    from drconsole.checks.arns import parse_recovery_point_arn
+    from drconsole.commands import _flow_cli as cli
+
+    parse_recovery_point_arn(args.recovery_point)
+    metadata = cli.parse_metadata(args.metadata)
+    source_account = cli.account_flag(args.source_account, "--source-account")
+    cli.require_confirmation_path(args)
+    printer = cli.EventPrinter(args.json)
+    engine = cli.engine_for(args, printer)
+    try:
+        prepared = engine.prepare(
+            args.recovery_point,
+            None,
+            restore=True,
+            metadata=metadata,
+            account_hint=source_account,
+            restore_role=args.restore_role,
+        )
+    except BaseException:
+        engine.close()
+        raise
+    return cli.run_flow(args, engine, prepared, printer)
