@@ -14,7 +14,7 @@ from .jobs_api import (
     new_job_id,
     rules,
 )
-from .shapes import BackupError, invalid_parameter, not_found
+from .shapes import BackupError, invalid_parameter, invalid_request, not_found
 
 
 def find_point_anywhere(arn: str) -> store.RecoveryPoint | None:
@@ -56,6 +56,11 @@ class TransferApiMixin(JobsApiMixin):
             point = self.sandbox.points_of(source_vault_name).items.get(point_arn)
             if point is None:
                 raise not_found(f"Recovery point {point_arn} not found in {source_vault_name}")
+            if point.status != "COMPLETED":
+                raise invalid_request(
+                    f"Recovery point {point_arn} is {point.status}: only a COMPLETED recovery "
+                    "point can be copied"
+                )
             self._check_copy_quota(dest_region)
             dest_backend = store.backend_for(dest_account, dest_region)
             dest_vault = dest_backend.vaults.get(dest_vault_name)

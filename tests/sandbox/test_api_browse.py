@@ -215,6 +215,7 @@ def test_access_policy_round_trip(world: World) -> None:
         }
     )
     client.put_backup_vault_access_policy(BackupVaultName="small", Policy=policy)
+    assert world.raw.check("PutBackupVaultAccessPolicy") == []
     got = client.get_backup_vault_access_policy(BackupVaultName="small")
     assert json.loads(got["Policy"]) == json.loads(policy)
     assert got["BackupVaultArn"].endswith(":backup-vault:small")
@@ -223,6 +224,7 @@ def test_access_policy_round_trip(world: World) -> None:
         client.put_backup_vault_access_policy(BackupVaultName="small", Policy="{not json")
     assert error.value.response["Error"]["Code"] == "InvalidParameterValueException"
     client.delete_backup_vault_access_policy(BackupVaultName="small")
+    assert world.raw.check("DeleteBackupVaultAccessPolicy") == []
     with pytest.raises(ClientError):
         client.get_backup_vault_access_policy(BackupVaultName="small")
 
@@ -236,7 +238,11 @@ def test_global_settings_come_from_the_management_account(world: World) -> None:
         member.update_global_settings(GlobalSettings={"isCrossAccountBackupEnabled": "true"})
     assert error.value.response["Error"]["Code"] == "InvalidRequestException"
     management = world.client(MANAGEMENT)
+    raw = RawAnswers(management)
     management.update_global_settings(GlobalSettings={"isCrossAccountBackupEnabled": "true"})
+    assert raw.check("UpdateGlobalSettings") == []
+    described = management.describe_global_settings()
+    assert described["LastUpdateTime"].year >= 2026
     assert member.describe_global_settings()["GlobalSettings"]["isCrossAccountBackupEnabled"] == (
         "true"
     )
@@ -247,10 +253,30 @@ def test_global_settings_come_from_the_management_account(world: World) -> None:
     management.update_global_settings(GlobalSettings={"isCrossAccountBackupEnabled": "false"})
 
 
-def test_region_settings_shape(world: World) -> None:
-    settings = world.backup_a.describe_region_settings()
+def test_region_settings(world: World) -> None:
+    client = world.backup_a
+    settings = client.describe_region_settings()
     assert settings["ResourceTypeOptInPreference"]["EBS"] is True
+    assert settings["ResourceTypeManagementPreference"]["DynamoDB"] is True
     assert world.raw.check("DescribeRegionSettings") == []
+    client.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": False})
+    assert world.raw.check("UpdateRegionSettings") == []
+    settings = client.describe_region_settings()
+    assert settings["ResourceTypeManagementPreference"]["DynamoDB"] is False
+    client.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": True})
+    with pytest.raises(ClientError) as error:
+        client.update_region_settings(ResourceTypeManagementPreference={"EBS": True})
+    assert error.value.response["Error"]["Code"] == "InvalidParameterValueException"
+
+
+def test_describe_protected_resource(world: World) -> None:
+    described = world.backup_a.describe_protected_resource(ResourceArn=world.table)
+    assert described["ResourceType"] == "DynamoDB"
+    assert described["LastRecoveryPointArn"] == world.small[1]
+    assert world.raw.check("DescribeProtectedResource") == []
+    with pytest.raises(ClientError) as error:
+        world.backup_a.describe_protected_resource(ResourceArn=f"{world.table}-missing")
+    assert error.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
 def test_lifecycle_update_and_delete(world: World) -> None:
@@ -262,6 +288,7 @@ def test_lifecycle_update_and_delete(world: World) -> None:
     assert answer["Lifecycle"]["DeleteAfterDays"] == 400
     assert world.raw.check("UpdateRecoveryPointLifecycle") == []
     client.delete_recovery_point(BackupVaultName="small", RecoveryPointArn=target)
+    assert world.raw.check("DeleteRecoveryPoint") == []
     assert client.describe_backup_vault(BackupVaultName="small")["NumberOfRecoveryPoints"] == 5
     with pytest.raises(ClientError) as error:
         client.describe_recovery_point(BackupVaultName="small", RecoveryPointArn=target)
