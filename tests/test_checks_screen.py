@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from textual.app import App
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Select, Static
 
 from drconsole.aws.session import AwsSessions
 from drconsole.config import Credentials, Settings
@@ -144,3 +144,52 @@ async def test_read_only_refuses_the_fix(
         await pilot.pause()
         assert app.screen is screen
         assert any("read-only" in n.message for n in app._notifications)
+
+
+async def test_destination_picked_from_the_organization_vaults(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object
+) -> None:
+    sandbox, info = demo
+    settings = settings_for(sandbox, info, tmp_path)
+    arn = info.fault_recovery_points["source_key_not_shared"]
+    qa = info.accounts["qa"]
+    found = sandbox.client("backup", qa, info.region).describe_recovery_point(
+        BackupVaultName="qa-vault", RecoveryPointArn=arn
+    )
+    rp = RecoveryPoint(
+        arn=arn,
+        vault_name="qa-vault",
+        account_id=qa,
+        region=info.region,
+        resource_arn=found["ResourceArn"],
+        resource_type=found["ResourceType"],
+        resource_name=found.get("ResourceName", ""),
+        created=datetime.now(UTC),
+        status=found["Status"],
+        size_bytes=None,
+        encryption_key_arn=found.get("EncryptionKeyArn", ""),
+        is_encrypted=True,
+        source_vault_arn=None,
+        expires=None,
+    )
+    screen = ChecksScreen(rp, settings, AwsSessions(settings))
+    app = Host(screen)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(screen, pilot)
+        assert {group for group, _ in screen.ordered()} == {"restore"}  # no destination yet
+        choice = screen.query_one("#destination-choice", Select)
+        central = (
+            f"arn:aws:backup:{info.region}:{info.accounts['backup']}:backup-vault:"
+            "central-eu-central-1"
+        )
+        for _ in range(200):
+            await pilot.pause()
+            if any(value == central for _, value in choice._options):
+                break
+            await asyncio.sleep(0.05)
+        choice.value = central
+        await pilot.pause()
+        await settle(screen, pilot)
+        assert screen.destination == central
+        bad = [c for _, c in screen.ordered() if c.status is not CheckStatus.PASS]
+        assert [c.cause for c in bad] == [CauseCode.SOURCE_KEY_NOT_SHARED]

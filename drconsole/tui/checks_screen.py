@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import Button, DataTable, Footer, Input, Select, Static
 
 from drconsole.models import Check, CheckStatus, RecoveryPoint
 
@@ -88,6 +88,7 @@ class ChecksScreen(Screen[None]):
     ChecksScreen #checks-table { height: 1fr; }
     ChecksScreen #remediation { height: 12; border-top: solid $accent; padding: 0 1; }
     ChecksScreen #rp-title { padding: 0 1; }
+    ChecksScreen #destination-choice { width: 100%; }
     FixDialog { align: center middle; }
     FixDialog #fix-dialog { width: 90%; height: 80%; border: thick $warning; padding: 1 2;
         background: $surface; }
@@ -140,6 +141,9 @@ class ChecksScreen(Screen[None]):
             ),
             id="rp-title",
         )
+        yield Select[str](
+            [], prompt="copy to… (vaults of the organization)", id="destination-choice"
+        )
         yield Input(
             value=self.destination,
             placeholder="destination vault ARN for copy checks (Enter to check)",
@@ -154,7 +158,38 @@ class ChecksScreen(Screen[None]):
         table = self.query_one("#checks-table", DataTable)
         table.add_columns("Status", "Group", "Check", "Evidence")
         self.start_checks()
+        self.load_destinations()
         table.focus()
+
+    @work(thread=True, exit_on_error=False, group="destinations")
+    def load_destinations(self) -> None:
+        """Vaults the recovery point could be copied to, for the destination picker."""
+        from drconsole.aws.facts import FactReader
+
+        reader = FactReader(self.sessions)
+        rp = self.recovery_point
+        accounts = [rp.account_id, *reader.organization_account_ids()]
+        regions = [rp.region, *self.settings.regions]
+        found: list[str] = []
+        for account in dict.fromkeys(accounts):
+            for region in dict.fromkeys(regions):
+                found.extend(reader.vault_arns(account, region))
+        if rp.source_vault_arn and rp.source_vault_arn not in found:
+            found.insert(0, rp.source_vault_arn)
+        options = [(_vault_label(arn, rp), arn) for arn in found if arn != rp.vault_arn]
+        self.app.call_from_thread(self.set_destinations, options)
+
+    def set_destinations(self, options: list[tuple[str, str]]) -> None:
+        """Fill the destination picker."""
+        self.query_one("#destination-choice", Select).set_options(options)
+
+    @on(Select.Changed, "#destination-choice")
+    def destination_chosen(self, event: Select.Changed) -> None:
+        """A vault picked from the list: check the copy to it."""
+        if isinstance(event.value, str) and event.value != self.destination:
+            self.query_one("#destination", Input).value = event.value
+            self.destination = event.value
+            self.start_checks()
 
     # Running --------------------------------------------------------------------------------
 
@@ -352,6 +387,13 @@ class ChecksScreen(Screen[None]):
             return
         self.app.call_from_thread(self.notify, summary)
         self.app.call_from_thread(self.start_checks)
+
+
+def _vault_label(arn: str, rp: RecoveryPoint) -> str:
+    parts = arn.split(":")
+    region, account, name = parts[3], parts[4], parts[-1]
+    origin = "  (copied from)" if arn == rp.source_vault_arn else ""
+    return f"{account} {region} {name}{origin}"
 
 
 def _describe(error: BaseException) -> str:
