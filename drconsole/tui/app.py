@@ -47,7 +47,6 @@ class DrConsoleApp(App[None]):
         self.settings = settings
         self.now = now
         self._sessions = sessions
-        self._inventory: Inventory | None = None
         self._aws_lock = threading.Lock()
         # What the screens have loaded so far, for the command palette's jumps.
         self.organization: Organization | None = None
@@ -66,16 +65,12 @@ class DrConsoleApp(App[None]):
                 self._sessions = AwsSessions(self.settings)
             return self._sessions
 
-    @property
-    def inventory(self) -> Inventory:
-        """The inventory reader shared by every screen."""
-        sessions = self.sessions
-        with self._aws_lock:
-            if self._inventory is None:
-                from drconsole.aws.inventory import Inventory
+    def new_inventory(self) -> Inventory:
+        """An inventory reader for one worker (Inventory keeps per-scan state; sessions and
+        clients underneath are shared)."""
+        from drconsole.aws.inventory import Inventory
 
-                self._inventory = Inventory(sessions, max_workers=self.settings.max_workers)
-            return self._inventory
+        return Inventory(self.sessions, max_workers=self.settings.max_workers)
 
     def regions(self) -> tuple[str, ...]:
         """The Regions to scan."""

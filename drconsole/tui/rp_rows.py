@@ -4,8 +4,8 @@ A million recovery points must fit in well under 1 KB each and filter in under 1
 rows are not kept as objects: each field lives in a parallel list or array, repeated strings
 (types, statuses, keys, vaults) are shared, and numbers and dates are packed in arrays. A
 lowercase search key is computed once per row; the filter runs in C (`operator.contains`
-mapped over the keys, `itertools.compress` keeping the matches) and narrows the previous
-result when the new query extends the old one.
+mapped over the keys, `itertools.compress` keeping the matches), one pass per word of the
+query, and narrows the previous result when the new query extends the old one.
 """
 
 from __future__ import annotations
@@ -138,22 +138,23 @@ class RecoveryPointRows:
         self.search_keys = [key.lower() for key in self.search_keys]
 
     def filter(self, query: str) -> int:
-        """Keep the rows whose search key contains `query` (case-insensitive); returns the count."""
-        query = query.lower().strip()
+        """Keep the rows whose search key contains every word of `query` (case-insensitive);
+        returns the count. A query that extends the previous one narrows its result."""
+        query = " ".join(query.lower().split())
         if query == self.query:
             return len(self.visible)
-        if not query:
-            self.visible = range(len(self.order))
-        else:
-            narrowing = bool(self.query) and query.startswith(self.query)
-            base = self.visible if narrowing else range(len(self.order))
+        everything = range(len(self.order))
+        narrowing = bool(self.query) and query.startswith(self.query)
+        base: Sequence[int] = self.visible if narrowing else everything
+        for word in query.split():
             if len(base) == len(self.order):
-                base = range(len(self.order))
+                base = everything
             if isinstance(base, range):
                 candidates: Iterable[str] = self.search_keys
             else:
                 candidates = map(self.search_keys.__getitem__, base)
-            self.visible = list(compress(base, map(operator.contains, candidates, repeat(query))))
+            base = list(compress(base, map(operator.contains, candidates, repeat(word))))
+        self.visible = base
         self.query = query
         return len(self.visible)
 

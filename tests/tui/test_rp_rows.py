@@ -109,3 +109,15 @@ def test_memory_per_recovery_point_is_under_one_kilobyte() -> None:
     tracemalloc.stop()
     # The store copies the varying strings (ARNs, names, keys) and shares the repeated ones.
     assert used / len(rows) < 1024
+
+
+def test_every_word_of_the_query_must_match() -> None:
+    rows = RecoveryPointRows()
+    rows.add(shuffled_points(300))
+    rows.sort()
+    expected = [
+        p for p in shown(rows) if p.resource_type == "RDS" and "db-1" in p.resource_name.lower()
+    ]
+    assert rows.filter("rds db-1") == len(expected)
+    assert shown(rows) == expected
+    assert rows.filter("db-1 rds") == len(expected)

@@ -15,7 +15,8 @@ from textual.worker import get_current_worker
 
 from drconsole.models import Account, AccountError, Organization, ProtectedResource, Vault
 from drconsole.tui import formatting as fmt
-from drconsole.tui.screens.table import TableRow, TableScreen
+from drconsole.tui.screens.base import error_on_account
+from drconsole.tui.screens.table import TableRow, TableScreen, matches
 
 
 @dataclass
@@ -117,7 +118,7 @@ class AccountsScreen(TableScreen):
     def load(self) -> None:
         """The organization, then every account's vaults as each (account, Region) answers."""
         worker = get_current_worker()
-        inventory = self.drapp.inventory
+        inventory = self.drapp.new_inventory()
         organization = inventory.organization()
         self.post_message(self.OrganizationLoaded(organization))
         regions = self.drapp.regions()
@@ -130,10 +131,8 @@ class AccountsScreen(TableScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="posture")
     def load_newest(self, accounts: tuple[Account, ...], regions: tuple[str, ...]) -> None:
         """Each account's newest backup, from its protected resources, per Region."""
-        from drconsole.aws.errors import account_error
-
         worker = get_current_worker()
-        inventory = self.drapp.inventory
+        inventory = self.drapp.new_inventory()
         jobs = [(account.id, region) for account in accounts for region in regions]
         with ThreadPoolExecutor(max_workers=self.drapp.settings.max_workers) as pool:
             futures = {pool.submit(inventory.protected_resources, a, r): (a, r) for a, r in jobs}
@@ -147,7 +146,7 @@ class AccountsScreen(TableScreen):
                     newest = newest_backup(future.result())
                     self.post_message(self.NewestLoaded(account_id, region, newest, None))
                 except Exception as exc:  # recorded on that account, the others go on
-                    error = account_error(account_id, region, "ListProtectedResources", exc)
+                    error = error_on_account(account_id, region, "ListProtectedResources", exc)
                     self.post_message(self.NewestLoaded(account_id, region, None, error))
 
     def on_accounts_screen_organization_loaded(self, message: OrganizationLoaded) -> None:
@@ -219,7 +218,7 @@ class AccountsScreen(TableScreen):
         for row in rows:
             if not row.selectable:
                 header = row
-            elif query in row.search:
+            elif matches(row.search, query):
                 if header is not None:
                     shown.append(header)
                     header = None

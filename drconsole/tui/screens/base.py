@@ -15,7 +15,23 @@ from textual.worker import Worker, WorkerState
 from drconsole.tui.widgets.chrome import FilterBar, StatusLine, TopBar
 
 if TYPE_CHECKING:
+    from drconsole.models import AccountError
     from drconsole.tui.app import DrConsoleApp
+
+
+def error_on_account(
+    account_id: str, region: str, operation: str, error: BaseException
+) -> AccountError:
+    """Record a failure on one account and Region (AccessDenied there must not stop the rest)."""
+    from drconsole.aws.errors import account_error
+    from drconsole.errors import AwsError
+    from drconsole.models import AccountError, CauseCode
+
+    if isinstance(error, AwsError):
+        known = error.cause in CauseCode.__members__
+        cause = CauseCode(error.cause) if known else CauseCode.UNKNOWN
+        return AccountError(account_id, region, operation, type(error).__name__, str(error), cause)
+    return account_error(account_id, region, operation, error)
 
 
 class BrowseScreen(Screen[None]):

@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 from drconsole.models import Account, AccountError, ProtectedResource
 from drconsole.tui import formatting as fmt
 from drconsole.tui.screens.accounts import age_cell
+from drconsole.tui.screens.base import error_on_account
 from drconsole.tui.screens.detail import DetailScreen, protected_resource_fields
 from drconsole.tui.screens.table import TableRow, TableScreen
 
@@ -53,7 +54,7 @@ class ProtectedResourcesScreen(TableScreen):
         self.account = account
         self.resources: dict[str, ProtectedResource] = {}
         self.errors: list[AccountError] = []
-        self.loading = True
+        self.in_progress = True
 
     def compose_above_table(self) -> ComposeResult:
         yield Static("", markup=False, id="errors")
@@ -61,23 +62,21 @@ class ProtectedResourcesScreen(TableScreen):
     def action_refresh(self) -> None:
         self.resources = {}
         self.errors = []
-        self.loading = True
+        self.in_progress = True
         self.rebuild()
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="protected")
     def load(self) -> None:
         """ListProtectedResources in each Region; a Region's failure is shown on its own."""
-        from drconsole.aws.errors import account_error
-
         worker = get_current_worker()
         for region in self.drapp.regions():
             if worker.is_cancelled:
                 return
             try:
-                resources = self.drapp.inventory.protected_resources(self.account.id, region)
+                resources = self.drapp.new_inventory().protected_resources(self.account.id, region)
             except Exception as exc:  # shown for that Region; the other Regions still load
-                error = account_error(self.account.id, region, "ListProtectedResources", exc)
+                error = error_on_account(self.account.id, region, "ListProtectedResources", exc)
                 self.post_message(self.Loaded(region, [], error))
                 continue
             self.post_message(self.Loaded(region, resources, None))
@@ -94,11 +93,10 @@ class ProtectedResourcesScreen(TableScreen):
         self.schedule_rebuild()
 
     def on_protected_resources_screen_finished(self, message: Finished) -> None:
-        self.loading = False
+        self.in_progress = False
         self.rebuild()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#errors", Static).display = False
 
     def table_rows(self) -> list[TableRow]:
@@ -126,7 +124,7 @@ class ProtectedResourcesScreen(TableScreen):
         text = f"{total} protected resources"
         if self.query_text:
             text = f"{shown} of {total} resources match {self.query_text!r}"
-        if self.loading:
+        if self.in_progress:
             text += "  loading…"
         self.set_status(text)
 

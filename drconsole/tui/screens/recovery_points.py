@@ -46,6 +46,7 @@ class RecoveryPointsScreen(BrowseScreen):
         super().__init__((*trail, f"{vault.region}/{vault.name}"))
         self.vault = vault
         self.loading_done = False
+        self.failed = False
         self._repaint_timer: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -68,6 +69,7 @@ class RecoveryPointsScreen(BrowseScreen):
         self.rp_list.rows.clear()
         self.rp_list.data_changed()
         self.loading_done = False
+        self.failed = False
         self.update_status()
         self.load()
 
@@ -75,7 +77,7 @@ class RecoveryPointsScreen(BrowseScreen):
     def load(self) -> None:
         """Page through the vault; every page is posted as it arrives."""
         worker = get_current_worker()
-        for page in self.drapp.inventory.iter_recovery_points(self.vault):
+        for page in self.drapp.new_inventory().iter_recovery_points(self.vault):
             if worker.is_cancelled:
                 return
             self.post_message(self.PageLoaded(page))
@@ -98,8 +100,8 @@ class RecoveryPointsScreen(BrowseScreen):
 
     def loading_failed(self) -> None:
         self.loading_done = True
+        self.failed = True
         self._repaint()
-        self.set_status(f"{self.status_text()}  loading failed (r to retry)")
 
     def status_text(self) -> str:
         """'1,234 recovery points', or '12 of 1,234 match "prod"', plus loading progress."""
@@ -108,7 +110,9 @@ class RecoveryPointsScreen(BrowseScreen):
         text = f"{total:,} recovery points"
         if rows.query:
             text = f"{self.rp_list.count:,} of {total:,} match {rows.query!r}"
-        if not self.loading_done:
+        if self.failed:
+            text += "  loading failed (r to retry)"
+        elif not self.loading_done:
             text += "  loading…"
         return text
 

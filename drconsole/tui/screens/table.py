@@ -21,6 +21,11 @@ REBUILD_INTERVAL = 0.2
 Cell = str | Text
 
 
+def matches(text: str, query: str) -> bool:
+    """True when `text` contains every word of `query` (both lowercase)."""
+    return all(word in text for word in query.split())
+
+
 @dataclass(frozen=True)
 class TableRow:
     """One row: its key, its cells and the lowercase text a filter matches."""
@@ -68,7 +73,7 @@ class TableScreen(BrowseScreen):
 
     def filter_rows(self, rows: list[TableRow], query: str) -> list[TableRow]:
         """The rows shown for `query` (subclasses keep group headers of matching rows)."""
-        return [row for row in rows if query in row.search]
+        return [row for row in rows if matches(row.search, query)]
 
     def schedule_rebuild(self) -> None:
         """Rebuild soon, coalescing a burst of results into one rebuild."""
@@ -86,9 +91,14 @@ class TableScreen(BrowseScreen):
         table.clear()
         for row in shown:
             table.add_row(*row.cells, key=row.key)
+        restored = False
         if current is not None:
             with contextlib.suppress(RowDoesNotExist):
                 table.move_cursor(row=table.get_row_index(current), animate=False)
+                restored = True
+        if not restored:
+            first = next((i for i, row in enumerate(shown) if row.selectable), 0)
+            table.move_cursor(row=first, animate=False)
         self.update_status(len(shown), len(rows))
 
     def update_status(self, shown: int, total: int) -> None:

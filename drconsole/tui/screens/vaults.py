@@ -51,18 +51,17 @@ class VaultsScreen(TableScreen):
         self.account = account
         self.vaults: dict[str, Vault] = {}
         self.errors: list[AccountError] = list(errors or [])
-        self.loading = True
+        self.in_progress = True
 
     def compose_above_table(self) -> ComposeResult:
         yield Static("", markup=False, id="errors")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.show_errors()
 
     def action_refresh(self) -> None:
         self.vaults = dict(self.drapp.vaults_by_account.get(self.account.id, {}))
-        self.loading = True
+        self.in_progress = True
         self.rebuild()
         self.load()
 
@@ -70,7 +69,7 @@ class VaultsScreen(TableScreen):
     def load(self) -> None:
         """The account's vaults, Region by Region as each answers."""
         worker = get_current_worker()
-        for item in self.drapp.inventory.iter_vaults([self.account], self.drapp.regions()):
+        for item in self.drapp.new_inventory().iter_vaults([self.account], self.drapp.regions()):
             if worker.is_cancelled:
                 return
             self.post_message(self.Loaded(item))
@@ -92,7 +91,7 @@ class VaultsScreen(TableScreen):
         self.schedule_rebuild()
 
     def on_vaults_screen_finished(self, message: Finished) -> None:
-        self.loading = False
+        self.in_progress = False
         self.rebuild()
 
     def show_errors(self) -> None:
@@ -127,7 +126,7 @@ class VaultsScreen(TableScreen):
         text = f"{total} vaults in {len(self.drapp.regions())} Regions"
         if self.query_text:
             text = f"{shown} of {total} vaults match {self.query_text!r}"
-        if self.loading:
+        if self.in_progress:
             text += "  loading…"
         self.set_status(text)
 

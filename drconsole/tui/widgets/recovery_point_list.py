@@ -36,11 +36,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("created", "Created (UTC)", 16, 0),
     Column("age", "Age", 6, 1, right=True),
     Column("type", "Type", 10, 0),
-    Column("resource", "Resource", 14, 0),  # takes the width left over
+    Column("resource", "Resource", 20, 0),  # takes the width left over
     Column("size", "Size", 9, 2, right=True),
     Column("status", "Status", 9, 1),
-    Column("key", "Key", 12, 4),
-    Column("source", "Copied from", 24, 5),
+    Column("key", "Key", 12, 5),
+    Column("source", "Copied from", 22, 4),
     Column("expires", "Expires", 10, 3),
 )
 GAP = 1
@@ -49,6 +49,8 @@ GAP = 1
 def layout_columns(width: int) -> list[tuple[Column, int]]:
     """The columns that fit in `width` cells, each with its width; Resource takes the rest."""
     chosen = [column for column in COLUMNS if column.priority == 0]
+    # Optional columns join while Resource keeps its minimum width; at 80 cells the list
+    # keeps created, age, type, resource, size, status; copied-from and key need more.
     for priority in sorted({column.priority for column in COLUMNS} - {0}):
         trial = chosen + [column for column in COLUMNS if column.priority == priority]
         needed = sum(column.width for column in trial) + GAP * (len(trial) - 1)
@@ -56,7 +58,7 @@ def layout_columns(width: int) -> list[tuple[Column, int]]:
             chosen = trial
     chosen.sort(key=COLUMNS.index)
     fixed = sum(column.width for column in chosen if column.key != "resource")
-    resource_width = max(8, width - fixed - GAP * (len(chosen) - 1))
+    resource_width = max(12, width - fixed - GAP * (len(chosen) - 1))
     return [
         (column, resource_width if column.key == "resource" else column.width) for column in chosen
     ]

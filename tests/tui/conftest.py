@@ -1,0 +1,74 @@
+"""A demo sandbox per test module, the settings `drconsole demo` would use, and Pilot helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from drconsole.cli import build_parser
+from drconsole.commands.demo import demo_settings
+from drconsole.config import Settings
+from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
+from drconsole.sandbox.server import Sandbox, SandboxOptions
+from drconsole.tui.app import DrConsoleApp
+
+# The demo is built relative to this instant and the app's clock is frozen on it, so that
+# ages ("2h", "3d 4h") render the same on every run.
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Demo:
+    """A running demo sandbox and the settings that point drconsole at it."""
+
+    sandbox: Sandbox
+    info: ScenarioInfo
+    settings: Settings
+
+    def app(self, **changes: Any) -> DrConsoleApp:
+        """A fresh app on the sandbox with a frozen clock (`changes` alter the settings)."""
+        settings = dataclasses.replace(self.settings, **changes) if changes else self.settings
+        return DrConsoleApp(settings, now=lambda: NOW)
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[Demo]:
+    """The demo scenario, shared by the tests of one module."""
+    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=3600.0), now=NOW)
+    try:
+        args = build_parser().parse_args(["demo"])
+        settings = dataclasses.replace(demo_settings(args, sandbox, info), retry_max_attempts=2)
+        yield Demo(sandbox, info, settings)
+    finally:
+        sandbox.stop()
+
+
+async def wait_until(
+    pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 20.0, what: str = ""
+) -> None:
+    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
+def status_of(app: DrConsoleApp) -> str:
+    """The status line of the current screen."""
+    return str(app.screen.query_one("#status").render())
+
+
+def table_text(app: DrConsoleApp) -> list[list[str]]:
+    """Every row of the current screen's table, as plain text."""
+    table = app.screen.query_one("#table")
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]  # type: ignore[attr-defined]
