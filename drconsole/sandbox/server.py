@@ -25,7 +25,7 @@ class Sandbox:
     """One embedded AWS per process (moto's state is process-global)."""
 
     def __init__(self, options: SandboxOptions | None = None, port: int = 0) -> None:
-        self.options = options or SandboxOptions()
+        self._options = options or SandboxOptions()
         self.endpoint_url = ""
         self._port = port
         self._server: Any = None
@@ -33,6 +33,20 @@ class Sandbox:
         self._credentials: dict[str, dict[str, str]] = {}
         self._sessions: dict[str, Any] = {}
         self.middleware: Any = None
+
+    @property
+    def options(self) -> SandboxOptions:
+        """The knobs in force; change their fields, or assign new options, while it runs."""
+        return self._options
+
+    @options.setter
+    def options(self, value: SandboxOptions) -> None:
+        from . import engine
+
+        self._options = value
+        if self.middleware is not None:
+            self.middleware.options = value
+            engine.configure(value)
 
     def start(self) -> None:
         """Register the Backup additions and serve on 127.0.0.1 (the given port or a free one)."""

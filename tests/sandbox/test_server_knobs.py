@@ -166,3 +166,15 @@ def test_reset_wipes_state(sandbox: Sandbox) -> None:
     sandbox.client("backup", ALLOWED, REGION).create_backup_vault(BackupVaultName="gone")
     sandbox.reset()
     assert sandbox.client("backup", ALLOWED, REGION).list_backup_vaults()["BackupVaultList"] == []
+
+
+def test_assigning_new_options_takes_effect(sandbox: Sandbox) -> None:
+    original = sandbox.options
+    sandbox.options = SandboxOptions(region=REGION, access_denied_accounts={ALLOWED})
+    try:
+        with pytest.raises(ClientError) as error:
+            sandbox.client("backup", ALLOWED, REGION).list_backup_vaults()
+        assert error.value.response["Error"]["Code"] == "AccessDeniedException"
+    finally:
+        sandbox.options = original
+    assert sandbox.client("backup", ALLOWED, REGION).list_backup_vaults()["BackupVaultList"] == []
