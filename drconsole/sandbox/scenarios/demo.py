@@ -80,6 +80,16 @@ SIZE_GIB = {
     "S3": (5, 150),
 }
 GIB = 1024**3
+# Every member runs one resource of each type: (resource type, name after the account prefix).
+WORKLOADS = (
+    ("RDS", "orders-db"),
+    ("Aurora", "payments-cluster"),
+    ("EBS", "web-data"),
+    ("EC2", "web-1"),
+    ("DynamoDB", "sessions"),
+    ("EFS", "shared-files"),
+    ("S3", "assets"),
+)
 
 
 def job_minutes(size_bytes: int) -> timedelta:
@@ -110,33 +120,14 @@ def _resources() -> tuple[SourceResource, ...]:
     """Every backed-up resource of the scenario, in build order."""
     prod = [
         SourceResource("prod", kind, f"prod-{name}", 1, copy_to_dr=kind != "DynamoDB")
-        for kind, name in (
-            ("RDS", "orders-db"),
-            ("Aurora", "payments-cluster"),
-            ("EBS", "web-data"),
-            ("EC2", "web-1"),
-            ("DynamoDB", "sessions"),
-            ("EFS", "shared-files"),
-            ("S3", "assets"),
-        )
+        for kind, name in WORKLOADS
     ]
     prod.append(
         SourceResource(
             "prod", "EBS", "prod-legacy-data", 1, key="alias/aws/ebs", copy_to_central=False
         )
     )
-    qa = [
-        SourceResource("qa", kind, f"qa-{name}", 2)
-        for kind, name in (
-            ("RDS", "orders-db"),
-            ("Aurora", "payments-cluster"),
-            ("EBS", "web-data"),
-            ("EC2", "web-1"),
-            ("DynamoDB", "sessions"),
-            ("EFS", "shared-files"),
-            ("S3", "assets"),
-        )
-    ]
+    qa = [SourceResource("qa", kind, f"qa-{name}", 2) for kind, name in WORKLOADS]
     qa.append(
         SourceResource(
             "qa", "EBS", "qa-analytics-data", 2, key="alias/qa-analytics", copy_to_central=False
@@ -148,18 +139,7 @@ def _resources() -> tuple[SourceResource, ...]:
         )
         for kind, name in (("EBS", "qa-web-data"), ("DynamoDB", "qa-sessions"))
     )
-    dev = [
-        SourceResource("dev", kind, f"dev-{name}", 3)
-        for kind, name in (
-            ("RDS", "orders-db"),
-            ("Aurora", "payments-cluster"),
-            ("EBS", "web-data"),
-            ("EC2", "web-1"),
-            ("DynamoDB", "sessions"),
-            ("EFS", "shared-files"),
-            ("S3", "assets"),
-        )
-    ]
+    dev = [SourceResource("dev", kind, f"dev-{name}", 3) for kind, name in WORKLOADS]
     return (*prod, *qa, *dev)
 
 
@@ -195,7 +175,9 @@ class DemoBuilder:
         self.vault_keys: dict[tuple[str, str, str], str] = {}
         self.faults: dict[str, str] = {}
         self.fault_recovery_points: dict[str, str] = {}
-        # resource name -> location ("member", "central", "dr") -> newest recovery point ARN
+        # resource name -> its ARN
+        self.resource_arns: dict[str, str] = {}
+        # resource name -> where ("member:<vault>", "central", "dr") -> newest recovery point ARN
         self.newest: dict[str, dict[str, str]] = {}
         self.recovery_points = 0
 
@@ -319,15 +301,18 @@ class DemoBuilder:
         from drconsole.sandbox.resources import create_source_resource
 
         for resource in _resources():
-            account_id = self.accounts[resource.account]
             key_arn = self.resource_key(resource)
-            existing = self.newest.get(resource.name)
-            if existing is None:
-                arn = create_source_resource(
-                    account_id, REGION, resource.resource_type, resource.name, key_arn
+            # A resource backed up into two vaults (qa's legacy one) exists once.
+            if resource.name not in self.resource_arns:
+                self.resource_arns[resource.name] = create_source_resource(
+                    self.accounts[resource.account],
+                    REGION,
+                    resource.resource_type,
+                    resource.name,
+                    key_arn,
                 )
-                self.newest[resource.name] = {"arn": arn}
-            self.seed_history(resource, self.newest[resource.name]["arn"], key_arn)
+                self.newest[resource.name] = {}
+            self.seed_history(resource, self.resource_arns[resource.name], key_arn)
 
     def resource_key(self, resource: SourceResource) -> str:
         """ARN of the key that encrypts the resource."""
