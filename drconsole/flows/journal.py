@@ -65,8 +65,11 @@ class Journal:
         line = json.dumps(record, sort_keys=True, default=str) + "\n"
         with _LOCK:
             self.state_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
             try:
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    line = "\n" + line  # a crash tore the last line: start a fresh one
                 os.write(fd, line.encode())
                 os.fsync(fd)
             finally:

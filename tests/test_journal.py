@@ -1,0 +1,129 @@
+"""The flow journal: fsynced JSON lines, folded into flow states; one driver per flow."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from pathlib import Path
+
+from drconsole.flows.journal import (
+    BLOCKED,
+    COMPLETED,
+    RUNNING,
+    FlowLock,
+    Journal,
+    idempotency_token,
+)
+
+PLAN = {
+    "kind": "copy",
+    "recovery_point": "arn:aws:rds:eu-north-1:111111111111:snapshot:awsbackup:job-1",
+    "destination": "arn:aws:backup:eu-central-1:222222222222:backup-vault:prod-vault",
+    "resource_type": "RDS",
+    "restore": True,
+    "hops": [
+        {
+            "source": "arn:aws:backup:eu-north-1:111111111111:backup-vault:dr",
+            "destination": "arn:aws:backup:eu-central-1:222222222222:backup-vault:prod-vault",
+        }
+    ],
+}
+
+
+def test_records_are_appended_as_json_lines_and_folded(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.append("f1", "plan", plan=PLAN)
+    token = idempotency_token("f1", 0, "hop1")
+    journal.append(
+        "f1",
+        "start",
+        step="hop1",
+        token=token,
+        request={"IdempotencyToken": token},
+        account="111111111111",
+        region="eu-north-1",
+    )
+    state = journal.flow("f1")
+    assert state is not None and state.status == RUNNING
+    hop = state.step("hop1")
+    assert hop.token == token and hop.job_id is None and state.current_step() == "hop1"
+    journal.append("f1", "job", step="hop1", job_id="JOB-1")
+    journal.append("f1", "finished", step="hop1", state="COMPLETED", result_arn="arn:copy")
+    state = journal.flow("f1")
+    assert state is not None and state.current_step() == "restore"
+    journal.append("f1", "done", result={"created_resource": "arn:db"})
+    assert journal.unfinished() == []
+    lines = journal.path.read_text().splitlines()
+    assert [json.loads(line)["type"] for line in lines] == [
+        "plan",
+        "start",
+        "job",
+        "finished",
+        "done",
+    ]
+    done = journal.flow("f1")
+    assert done is not None and done.status == COMPLETED
+
+
+def test_tokens_are_stable_per_flow_generation_and_step() -> None:
+    assert idempotency_token("f1", 0, "hop1") == idempotency_token("f1", 0, "hop1")
+    assert len({idempotency_token("f1", g, s) for g in (0, 1) for s in ("hop1", "hop2")}) == 4
+    assert idempotency_token("f1", 0, "hop1") != idempotency_token("f2", 0, "hop1")
+
+
+def test_a_route_change_starts_a_new_generation_of_steps(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.append("f1", "plan", plan=PLAN)
+    journal.append("f1", "start", step="hop1", token="t0", request={})
+    journal.append("f1", "refused", step="hop1", message="Feature is not supported")
+    two = [PLAN["hops"][0], PLAN["hops"][0]]
+    journal.append("f1", "route", generation=1, hops=two)
+    state = journal.flow("f1")
+    assert state is not None and state.generation == 1 and state.hop_names == ["hop1", "hop2"]
+    assert state.step("hop1").token is None  # the new route's first hop starts afresh
+
+
+def test_failed_checks_block_and_passing_checks_unblock(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.append("f1", "plan", plan=PLAN)
+    journal.append("f1", "checks", step="hop1", ok=False, failed=[{"id": "dest.vault-policy"}])
+    state = journal.flow("f1")
+    assert state is not None and state.status == BLOCKED and journal.unfinished() == [state]
+    journal.append("f1", "checks", step="hop1", ok=True, failed=[])
+    state = journal.flow("f1")
+    assert state is not None and state.status == RUNNING and state.blocked_by == []
+
+
+def test_a_torn_last_line_is_skipped_and_secrets_never_written(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.append("f1", "plan", plan=PLAN, credentials={"SecretAccessKey": "abc"})
+    with journal.path.open("a") as handle:
+        handle.write('{"flow": "f1", "type": "job", "st')  # a crash mid-write
+    assert [f.flow_id for f in journal.flows()] == ["f1"]
+    journal.append("f1", "job", step="hop1", job_id="JOB-1")  # the next record stays whole
+    state = journal.flow("f1")
+    assert state is not None and state.step("hop1").job_id == "JOB-1"
+    assert "abc" not in journal.path.read_text()
+    assert oct(os.stat(journal.path).st_mode & 0o777) == "0o600"
+
+
+def _hold_lock(state_dir: str, ready: object, release: object) -> None:
+    lock = FlowLock(Path(state_dir), "f1")
+    assert lock.acquire()
+    ready.set()  # type: ignore[attr-defined]
+    release.wait(10)  # type: ignore[attr-defined]
+
+
+def test_one_process_drives_a_flow_and_a_dead_one_lets_go(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    ready, release = context.Event(), context.Event()
+    holder = context.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    holder.start()
+    assert ready.wait(10)
+    assert not FlowLock(tmp_path, "f1").acquire()
+    holder.kill()  # SIGKILL: the OS drops the lock
+    holder.join(10)
+    lock = FlowLock(tmp_path, "f1")
+    assert lock.acquire()
+    lock.release()
