@@ -90,6 +90,8 @@ def test_prints_one_json_line_and_serves_the_organization(running: Running) -> N
     assert info["region"] == "eu-central-1"
     assert set(info["accounts"]) == {"management", "backup", "prod", "qa", "dev"}
     assert set(info["credentials"]) >= {"aws_access_key_id", "aws_secret_access_key"}
+    assert set(info["faults"]) == set(info["fault_recovery_points"])
+    assert len(info["faults"]) == 5
     organizations = running.client("organizations")
     assert organizations.describe_organization()["Organization"]["Id"] == info["org_id"]
     listed = {a["Id"] for a in organizations.list_accounts()["Accounts"]}

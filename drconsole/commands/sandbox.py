@@ -138,6 +138,7 @@ def startup_line(sandbox: Any, info: Any) -> dict[str, Any]:
         "accounts": dict(info.accounts),
         "credentials": sandbox.credentials_for(info.accounts["management"]),
         "faults": dict(info.faults),
+        "fault_recovery_points": dict(info.fault_recovery_points),
     }
 
 
