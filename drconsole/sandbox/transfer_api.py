@@ -26,6 +26,14 @@ def find_point_anywhere(arn: str) -> store.RecoveryPoint | None:
     return None
 
 
+def _lock_bound(vault: Any, name: str) -> int | None:
+    """A Vault Lock retention bound of the vault, or None (no vault, no lock, or no bound)."""
+    if vault is None or not vault.locked:
+        return None
+    value = getattr(vault, name)
+    return None if value is None else int(value)
+
+
 class TransferApiMixin(JobsApiMixin):
     """StartCopyJob, StartRestoreJob and their describe/list operations."""
 
@@ -82,6 +90,9 @@ class TransferApiMixin(JobsApiMixin):
                 dynamodb_advanced_features=self.sandbox.extras.management_preference.get(
                     "DynamoDB", True
                 ),
+                delete_after_days=lifecycle.get("DeleteAfterDays"),
+                dest_vault_min_retention_days=_lock_bound(dest_vault, "min_retention_days"),
+                dest_vault_max_retention_days=_lock_bound(dest_vault, "max_retention_days"),
             )
             refusal = rules("copy_rules").copy_start_error(attempt)
             if refusal is not None:

@@ -465,3 +465,23 @@ def test_rule_destination_service_linked_role_missing(world: World) -> None:
     assert outcome(world, point, world.dev_vault) == ("FAILED", expected)
     world.create_slr(world.dev)
     assert outcome(world, point, world.dev_vault) == ("COMPLETED", None)
+
+
+def test_rule_retention_outside_the_destination_vault_lock(world: World) -> None:
+    point = world.seed(name="locked")
+    locked = world.make_vault(world.backup, DST, "locked", cmk=True, policy=True)
+    dest = world.sandbox.client("backup", world.backup, DST)
+    dest.put_backup_vault_lock_configuration(
+        BackupVaultName="locked", MinRetentionDays=30, MaxRetentionDays=365
+    )
+    short = world.finished_copy(world.copy(point, locked, Lifecycle={"DeleteAfterDays": 7}))
+    assert (short["State"], short["StatusMessage"]) == (
+        "FAILED",
+        rules.MSG_RETENTION_OUT_OF_RANGE,
+    )
+    fitting = world.finished_copy(world.copy(point, locked, Lifecycle={"DeleteAfterDays": 90}))
+    assert fitting["State"] == "COMPLETED"
+    copied = dest.describe_recovery_point(
+        BackupVaultName="locked", RecoveryPointArn=fitting["DestinationRecoveryPointArn"]
+    )
+    assert copied["Lifecycle"]["DeleteAfterDays"] == 90
