@@ -91,7 +91,7 @@ def copy_in_sandbox(world: World, report: CheckReport, role_arn: str | None = No
     """StartCopyJob as the source account, then wait for the job to finish."""
     rp = report.facts.recovery_point
     backup = world.client("backup", rp.account_id, rp.region)
-    role = role_arn or f"arn:aws:iam::{rp.account_id}:role/service-role/AWSBackupDefaultServiceRole"
+    role = role_arn or report.facts.copy_role_arn
     days = report.facts.lifecycle_delete_after_days
     lifecycle = {"Lifecycle": {"DeleteAfterDays": days}} if days else {}
     try:
@@ -165,6 +165,7 @@ class Case:
     status: CheckStatus = CheckStatus.FAIL
     repair_is: str = ""
     copies_after_repair: int = 1
+    before_options: dict[str, Any] = field(default_factory=dict)
     after_options: dict[str, Any] = field(default_factory=dict)
     # Set while the sandbox does not enforce the rule yet: the row is shown, the test xfails.
     sandbox_pending: str = ""
@@ -391,6 +392,62 @@ def meet_vault_lock(world: World) -> tuple[str, str]:
     return rp, world.vault_arn("backup", "locked-vault")
 
 
+UNTRUSTING_ROLE = "copy-role-for-ec2"
+
+
+def meet_untrusted_copy_role(world: World) -> tuple[str, str]:
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    world.client("iam", world.account("prod")).create_role(
+        RoleName=UNTRUSTING_ROLE, AssumeRolePolicyDocument=json.dumps(trust)
+    )
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return rp, world.vault_arn("backup", "central-eu-central-1")
+
+
+def trust_backup(world: World, report: CheckReport) -> tuple[str, str]:
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "backup.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    world.client("iam", world.account("prod")).update_assume_role_policy(
+        RoleName=UNTRUSTING_ROLE, PolicyDocument=json.dumps(trust)
+    )
+    return report.recovery_point_arn, str(report.destination)
+
+
+def meet_missing_vault(world: World) -> tuple[str, str]:
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return rp, world.vault_arn("backup", "not-created-yet")
+
+
+def create_the_vault(world: World, report: CheckReport) -> tuple[str, str]:
+    backup = world.client("backup", world.account("backup"))
+    key = world.client("kms", world.account("backup")).describe_key(KeyId="alias/backup-vault-key")
+    backup.create_backup_vault(
+        BackupVaultName="not-created-yet", EncryptionKeyArn=key["KeyMetadata"]["Arn"]
+    )
+    central = backup.get_backup_vault_access_policy(BackupVaultName="central-eu-central-1")
+    backup.put_backup_vault_access_policy(
+        BackupVaultName="not-created-yet", Policy=central["Policy"]
+    )
+    return report.recovery_point_arn, str(report.destination)
+
+
 CASES = [
     Case("demo: vault_aws_managed_key", CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
          fault_pair("vault_aws_managed_key"), to_vault("qa", "qa-vault"),
@@ -429,6 +486,12 @@ CASES = [
          repair_is="copy with DeleteAfterDays=14",
          sandbox_pending="the sandbox's StartCopyJob does not pass the vault lock range to its "
          "copy rules yet"),
+    Case("copy role not trusted by AWS Backup", CauseCode.ROLE_PERMISSIONS,
+         meet_untrusted_copy_role, trust_backup, repair_is="by hand: trust policy fixed",
+         before_options={"role_arn": f"arn:aws:iam::{{prod}}:role/{UNTRUSTING_ROLE}"},
+         after_options={"role_arn": f"arn:aws:iam::{{prod}}:role/{UNTRUSTING_ROLE}"}),
+    Case("destination vault missing", CauseCode.VAULT_POLICY_DENIES_COPY, meet_missing_vault,
+         create_the_vault, repair_is="by hand: vault created with CMK and policy"),
     Case("source key disabled", CauseCode.KMS_KEY_UNUSABLE, meet_disabled_source_key,
          enable_source_key, repair_is="by hand: kms enable-key"),
 ]  # fmt: skip
@@ -436,10 +499,16 @@ CASES = [
 MATRIX: list[tuple[str, ...]] = []
 
 
+def fill(options: dict[str, Any], accounts: dict[str, str]) -> dict[str, Any]:
+    """Options with `{prod}`-style account placeholders filled in."""
+    return {k: v.format(**accounts) if isinstance(v, str) else v for k, v in options.items()}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_checks_agree_with_the_sandbox(world: World, case: Case) -> None:
     rp, dest = case.meet(world)
-    before = check(world, rp, dest)
+    accounts = world.info.accounts
+    before = check(world, rp, dest, **fill(case.before_options, accounts))
     flagged = [c for c in before.checks if c.cause is case.cause and c.status is case.status]
     others = [c for c in before.checks if c.status is not CheckStatus.PASS and c not in flagged]
     assert flagged, f"{case.name}: expected {case.status} {case.cause}, got {failing(before)}"
@@ -456,7 +525,7 @@ def test_checks_agree_with_the_sandbox(world: World, case: Case) -> None:
     assert explained is case.cause, f"explain({outcome.message!r}) -> {explained}"
 
     rp_after, dest_after = case.repair(world, before)
-    after = check(world, rp_after, dest_after, **case.after_options)
+    after = check(world, rp_after, dest_after, **fill(case.after_options, accounts))
     assert all(c.status is CheckStatus.PASS for c in after.checks), failing(after)
     repaired = copy_in_sandbox(world, after)
     assert repaired.state == "COMPLETED", repaired

@@ -164,7 +164,15 @@ def check_destination_access_policy(facts: CopyFacts) -> Check:
     if isinstance(vault, Unreadable):
         return unknown_check(cid, title, vault, f"vault {facts.dest_vault_arn}")
     if vault is None:
-        return Check(cid, title, UNKNOWN, "the destination vault does not exist")
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"vault {facts.dest_vault_name} does not exist, so no policy allows the copy",
+            CauseCode.VAULT_POLICY_DENIES_COPY,
+            "Create the destination vault first (see the destination vault check), with an "
+            f"access policy allowing account {facts.recovery_point.account_id}.",
+        )
     policy = vault.access_policy
     if isinstance(policy, Unreadable):
         return unknown_check(cid, title, policy, f"the access policy of vault {vault.name}")
@@ -231,7 +239,9 @@ def check_vault_lock(facts: CopyFacts) -> Check:
     vault = facts.dest_vault
     if isinstance(vault, Unreadable):
         return unknown_check(cid, title, vault, f"vault {facts.dest_vault_arn}")
-    if vault is None or not vault.locked:
+    if vault is None:
+        return Check(cid, title, PASS, "no destination vault, so no vault lock")
+    if not vault.locked:
         return Check(cid, title, PASS, "the destination vault has no vault lock")
     days = facts.lifecycle_delete_after_days
     low, high = vault.min_retention_days, vault.max_retention_days
