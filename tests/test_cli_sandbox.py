@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -194,13 +195,21 @@ def test_without_moto_says_how_to_install_it(command: str) -> None:
     assert "pip install 'drconsole[demo]'" in lines[0]
 
 
-def test_demo_opens_the_console_and_quits() -> None:
+def test_demo_opens_the_console_and_quits(tmp_path: Path) -> None:
     """`drconsole demo` in a terminal: the console paints, then `q` quits with exit 0."""
     import pty
 
     pid, fd = pty.fork()
     if pid == 0:  # the child: become `drconsole demo` in the pseudo-terminal
-        os.environ.update({"TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"})
+        os.environ.update(
+            {
+                "TERM": "xterm-256color",
+                "COLUMNS": "100",
+                "LINES": "30",
+                "XDG_CONFIG_HOME": str(tmp_path / "config"),
+                "XDG_STATE_HOME": str(tmp_path / "state"),
+            }
+        )
         os.execv(sys.executable, [sys.executable, "-m", "drconsole", "demo"])
     started = time.perf_counter()
     screen = b""
