@@ -167,8 +167,6 @@ class Case:
     copies_after_repair: int = 1
     before_options: dict[str, Any] = field(default_factory=dict)
     after_options: dict[str, Any] = field(default_factory=dict)
-    # Set while the sandbox does not enforce the rule yet: the row is shown, the test xfails.
-    sandbox_pending: str = ""
 
 
 def fault_pair(name: str) -> Callable[[World], tuple[str, str]]:
@@ -483,9 +481,7 @@ CASES = [
     Case("copy kept forever into a locked vault", CauseCode.VAULT_LOCK_RETENTION, meet_vault_lock,
          lambda world, report: (report.recovery_point_arn, str(report.destination)),
          after_options={"delete_after_days": 14},
-         repair_is="copy with DeleteAfterDays=14",
-         sandbox_pending="the sandbox's StartCopyJob does not pass the vault lock range to its "
-         "copy rules yet"),
+         repair_is="copy with DeleteAfterDays=14"),
     Case("copy role not trusted by AWS Backup", CauseCode.ROLE_PERMISSIONS,
          meet_untrusted_copy_role, trust_backup, repair_is="by hand: trust policy fixed",
          before_options={"role_arn": f"arn:aws:iam::{{prod}}:role/{UNTRUSTING_ROLE}"},
@@ -516,10 +512,6 @@ def test_checks_agree_with_the_sandbox(world: World, case: Case) -> None:
     assert not before.ok or case.status is CheckStatus.WARN
 
     outcome = copy_in_sandbox(world, before)
-    if case.sandbox_pending and outcome.state == "COMPLETED":
-        status = f"{flagged[0].status.value} {flagged[0].cause}"
-        MATRIX.append((case.name, status, "COMPLETED (rule not enforced)", "-", "-"))
-        pytest.xfail(case.sandbox_pending)
     assert outcome.state in ("FAILED", "REFUSED"), outcome
     explained = diagnose(outcome.message).cause
     assert explained is case.cause, f"explain({outcome.message!r}) -> {explained}"
