@@ -146,11 +146,16 @@ class SandboxBackupResponse(TransferApiMixin, BackupResponse):
             return self.answer("DescribeBackupVault", self.vault_fields(vault))
 
     def list_backup_vaults(self) -> str:
-        """ListBackupVaults, paginated."""
+        """ListBackupVaults, paginated, with the ByVaultType and ByShared filters."""
         limit = self.max_results()
         offset = self.next_token() or 0
+        vault_type = self.param("ByVaultType")
+        shared = self.param("ByShared")
         with store.LOCK:
             vaults = sorted(self.sandbox.vaults.values(), key=lambda v: v.backup_vault_name)
+            # The sandbox has plain backup vaults only, none of them shared through AWS RAM.
+            if (vault_type and vault_type != "BACKUP_VAULT") or str(shared).lower() == "true":
+                vaults = []
             page = vaults[offset : offset + limit]
             body: dict[str, Any] = {"BackupVaultList": [self.vault_fields(v) for v in page]}
         if offset + limit < len(vaults):

@@ -243,14 +243,3 @@ def advance_due() -> None:
         while _due and _due[0][0] <= now:
             _, _, job = heapq.heappop(_due)
             job.settle()
-
-
-def wait_idle(timeout: float = 10.0) -> bool:
-    """Wait until no job is pending (for tests and scripted demos); True when idle."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        advance_due()
-        if not _due:
-            return True
-        time.sleep(min(0.05, max(0.0, _due[0][0] - time.time())))
-    return not _due

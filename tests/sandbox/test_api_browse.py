@@ -105,6 +105,10 @@ def test_vaults_report_their_real_number_of_recovery_points(world: World) -> Non
     assert world.raw.check("DescribeBackupVault") == []
     listed = {v["BackupVaultName"]: v for v in client.list_backup_vaults()["BackupVaultList"]}
     assert listed["big"]["NumberOfRecoveryPoints"] == 2500
+    paged = client.get_paginator("list_backup_vaults").paginate(PaginationConfig={"PageSize": 1})
+    assert [v["BackupVaultName"] for p in paged for v in p["BackupVaultList"]] == ["big", "small"]
+    assert client.list_backup_vaults(ByVaultType="BACKUP_VAULT")["BackupVaultList"]
+    assert client.list_backup_vaults(ByShared=True)["BackupVaultList"] == []
     assert world.raw.check("ListBackupVaults") == []
 
 
