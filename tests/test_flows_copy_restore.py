@@ -1,0 +1,331 @@
+"""Copy-back-and-restore flows against the embedded sandbox: every resource type, two hops,
+the fall-back after a refused single hop, failing checks, failed jobs, read-only mode."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drconsole.aws.session import AwsSessions
+from drconsole.config import Credentials, Settings
+from drconsole.errors import ReadOnlyViolation
+from drconsole.flows import events as ev
+from drconsole.flows.audit import AuditLog
+from drconsole.flows.execute import FlowEngine
+from drconsole.flows.journal import Journal
+from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
+from drconsole.sandbox.server import Sandbox, SandboxOptions
+
+EU, NORTH = "eu-central-1", "eu-north-1"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
+    sb, info = start_sandbox("demo", SandboxOptions(time_scale=600))
+    yield sb, info
+    sb.stop()
+
+
+_SHARED: dict[tuple[str, bool], AwsSessions] = {}
+
+
+def shared_sessions(sb: Sandbox, info: ScenarioInfo, read_only: bool) -> AwsSessions:
+    """One AwsSessions per sandbox (clients are slow to create); state dirs are per test."""
+    key = (sb.endpoint_url, read_only)
+    if key not in _SHARED:
+        _SHARED[key] = AwsSessions(
+            settings_for(sb, info, Path("/nonexistent"), read_only=read_only)
+        )
+    return _SHARED[key]
+
+
+def settings_for(sb: Sandbox, info: ScenarioInfo, state_dir: Path, **extra: Any) -> Settings:
+    management = info.accounts["management"]
+    return Settings(
+        regions=(EU, NORTH),
+        endpoint_url=sb.endpoint_url,
+        static_credentials=Credentials.from_mapping(sb.credentials_for(management)),
+        management_account_id=management,
+        backup_account_id=info.accounts["backup"],
+        state_dir=state_dir,
+        retry_max_attempts=3,
+        **extra,
+    )
+
+
+class Run:
+    """One engine, the events it emitted, and helpers to look at the sandbox."""
+
+    def __init__(self, sb: Sandbox, info: ScenarioInfo, state_dir: Path, **extra: Any) -> None:
+        self.sb, self.info, self.state_dir = sb, info, state_dir
+        self.sessions = shared_sessions(sb, info, bool(extra.get("read_only")))
+        self.events: list[ev.FlowEvent] = []
+        self.engine = FlowEngine(
+            self.sessions, on_event=self.events.append, state_dir=state_dir, min_poll=0.1
+        )
+
+    def names(self) -> list[str]:
+        return [e.name for e in self.events]
+
+    def of(self, kind: type[ev.FlowEvent]) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+    def flow(self, rp: str, dest: str | None, **options: Any) -> Any:
+        prepared = self.engine.prepare(
+            rp, dest, account_hint=self.info.accounts["backup"], **options
+        )
+        flow_id = self.engine.begin(prepared)
+        try:
+            return self.engine.run(flow_id)
+        finally:
+            self.engine.close()
+
+
+def newest(sb: Sandbox, info: ScenarioInfo, vault: str, region: str, rtype: str, n: int = 0) -> str:
+    backup = sb.client("backup", info.accounts["backup"], region)
+    points = backup.list_recovery_points_by_backup_vault(BackupVaultName=vault)["RecoveryPoints"]
+    chosen = [
+        p
+        for p in points
+        if p["ResourceType"] == rtype
+        and p["ResourceName"].startswith("prod-")
+        and "legacy" not in p["ResourceName"]
+    ]
+    chosen.sort(key=lambda p: p["CreationDate"], reverse=True)
+    return str(chosen[n]["RecoveryPointArn"])
+
+
+def copy_jobs_from(sb: Sandbox, account: str, region: str, source_rp: str) -> list[dict[str, Any]]:
+    backup = sb.client("backup", account, region)
+    jobs = backup.list_copy_jobs(BySourceRecoveryPointArn=source_rp)["CopyJobs"]
+    return list(jobs)
+
+
+def restore_jobs_of(sb: Sandbox, account: str, region: str, rp: str) -> list[dict[str, Any]]:
+    jobs = sb.client("backup", account, region).list_restore_jobs()["RestoreJobs"]
+    return [j for j in jobs if j["RecoveryPointArn"] == rp]
+
+
+def resource_exists(sb: Sandbox, account: str, arn: str) -> bool:
+    """Ask moto's ordinary API about the restored resource."""
+    last = arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    if ":volume/" in arn:
+        return bool(sb.client("ec2", account).describe_volumes(VolumeIds=[last])["Volumes"])
+    if ":instance/" in arn:
+        found = sb.client("ec2", account).describe_instances(InstanceIds=[last])["Reservations"]
+        return bool(found)
+    if ":db:" in arn:
+        rds = sb.client("rds", account)
+        return bool(rds.describe_db_instances(DBInstanceIdentifier=last)["DBInstances"])
+    if ":cluster:" in arn:
+        rds = sb.client("rds", account)
+        return bool(rds.describe_db_clusters(DBClusterIdentifier=last)["DBClusters"])
+    if ":table/" in arn:
+        return bool(sb.client("dynamodb", account).describe_table(TableName=last)["Table"])
+    if ":file-system/" in arn:
+        efs = sb.client("efs", account)
+        return bool(efs.describe_file_systems(FileSystemId=last)["FileSystems"])
+    if arn.startswith("arn:aws:s3:::"):
+        sb.client("s3", account).head_bucket(Bucket=arn.split(":::", 1)[1])
+        return True
+    raise AssertionError(f"unexpected resource ARN {arn}")
+
+
+# From the backup account's DR vault (another Region) where the demo keeps copies there;
+# DynamoDB has no cross-Region copies, so it comes from the central vault in the same Region.
+SOURCES = {
+    "EBS": ("dr-eu-north-1", NORTH),
+    "EC2": ("dr-eu-north-1", NORTH),
+    "RDS": ("dr-eu-north-1", NORTH),
+    "Aurora": ("dr-eu-north-1", NORTH),
+    "DynamoDB": ("central-eu-central-1", EU),
+    "EFS": ("dr-eu-north-1", NORTH),
+    "S3": ("dr-eu-north-1", NORTH),
+}
+
+
+@pytest.mark.parametrize("rtype", list(SOURCES))
+def test_copy_back_and_restore_each_resource_type(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path, rtype: str
+) -> None:
+    sb, info = sandbox
+    prod, backup = info.accounts["prod"], info.accounts["backup"]
+    vault, region = SOURCES[rtype]
+    rp = newest(sb, info, vault, region, rtype)
+    dest = f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault"
+    run = Run(sb, info, tmp_path)
+    outcome = run.flow(rp, dest, restore=True)
+
+    assert outcome.status == "completed", (outcome, [e.to_json() for e in run.events][-3:])
+    created = outcome.result["created_resource"]
+    assert created and resource_exists(sb, prod, created)
+    assert len(copy_jobs_from(sb, backup, region, rp)) == 1
+    assert len(restore_jobs_of(sb, prod, EU, outcome.result["recovery_point"])) == 1
+    names = run.names()
+    assert names[0] == "flow-planned" and names[-1] == "flow-finished"
+    assert {"checks", "job-started", "job-finished", "restore-form"} <= set(names)
+    progress = run.of(ev.JobProgress)
+    assert all(p.job is not None and p.elapsed_seconds >= 0 for p in progress)
+    finished = run.of(ev.JobFinished)
+    assert [f.step for f in finished] == ["hop1", "restore"]
+    assert all(f.polls >= 1 and f.delay_seconds is not None for f in finished)
+    # Each Start was journaled before it was sent, and audited with the caller.
+    records = [json.loads(line) for line in (tmp_path / "journal.jsonl").read_text().splitlines()]
+    kinds = [(r["type"], r.get("step")) for r in records]
+    assert kinds.index(("start", "hop1")) < kinds.index(("job", "hop1"))
+    assert kinds.index(("start", "restore")) < kinds.index(("job", "restore"))
+    audit = AuditLog(tmp_path).entries()
+    operations = [e["operation"] for e in audit]
+    assert operations == ["backup:StartCopyJob", "backup:StartRestoreJob"]
+    assert all(e["caller"].startswith("arn:aws:") for e in audit)
+    secret = run.sessions.settings.static_credentials
+    assert secret is not None
+    for path in (tmp_path / "journal.jsonl", tmp_path / "audit.log"):
+        assert secret.secret_access_key not in path.read_text()
+
+
+def test_two_hop_database_copy_with_clean_up(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    prod, backup = info.accounts["prod"], info.accounts["backup"]
+    rp = newest(sb, info, "dr-eu-north-1", NORTH, "Aurora", n=1)
+    dest = f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault"
+    run = Run(sb, info, tmp_path)
+    outcome = run.flow(rp, dest, restore=True, route_mode="two-hop", cleanup_intermediate=True)
+
+    assert outcome.status == "completed"
+    planned = run.of(ev.FlowPlanned)[0]
+    hops = planned.plan["hops"]
+    assert [h["destination"] for h in hops] == [
+        f"arn:aws:backup:{NORTH}:{prod}:backup-vault:prod-vault",
+        dest,
+    ]
+    assert [r["operation"] for r in planned.requests] == [
+        "backup:StartCopyJob",
+        "backup:StartCopyJob",
+        "backup:StartRestoreJob",
+    ]
+    hop1 = copy_jobs_from(sb, backup, NORTH, rp)
+    assert len(hop1) == 1
+    intermediate = hop1[0]["DestinationRecoveryPointArn"]
+    assert len(copy_jobs_from(sb, prod, NORTH, intermediate)) == 1
+    cleanup = run.of(ev.CleanupDone)
+    assert cleanup and cleanup[0].deleted and cleanup[0].recovery_point == intermediate
+    prod_north = sb.client("backup", prod, NORTH)
+    with pytest.raises(prod_north.exceptions.ResourceNotFoundException):
+        prod_north.describe_recovery_point(
+            BackupVaultName="prod-vault", RecoveryPointArn=intermediate
+        )
+
+
+def test_fall_back_to_two_hops_when_aws_refuses_one_copy_job(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    prod, backup = info.accounts["prod"], info.accounts["backup"]
+    rp = newest(sb, info, "dr-eu-north-1", NORTH, "RDS", n=1)
+    dest = f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault"
+    sb.options.single_action_db_copy = False
+    try:
+        run = Run(sb, info, tmp_path)
+        outcome = run.flow(rp, dest, restore=False)
+    finally:
+        sb.options.single_action_db_copy = True
+
+    assert outcome.status == "completed"
+    changed = run.of(ev.RouteChanged)
+    assert len(changed) == 1 and "Feature is not supported" in changed[0].message
+    assert len(changed[0].hops) == 2
+    hop1 = copy_jobs_from(sb, backup, NORTH, rp)
+    assert len(hop1) == 1 and hop1[0]["DestinationBackupVaultArn"].startswith(
+        f"arn:aws:backup:{NORTH}:{prod}"
+    )
+    assert len(copy_jobs_from(sb, prod, NORTH, hop1[0]["DestinationRecoveryPointArn"])) == 1
+    audit = AuditLog(tmp_path).entries()
+    assert [(e["operation"], e["outcome"]) for e in audit] == [
+        ("backup:StartCopyJob", "error"),
+        ("backup:StartCopyJob", "ok"),
+        ("backup:StartCopyJob", "ok"),
+    ]
+    assert outcome.result["recovery_point"].startswith(f"arn:aws:rds:{EU}:{prod}:snapshot:")
+
+
+def test_a_failed_copy_shows_its_cause(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    prod = info.accounts["prod"]
+    rp = newest(sb, info, "central-eu-central-1", EU, "EFS")
+    resource = sb.client("backup", info.accounts["backup"], EU).describe_recovery_point(
+        BackupVaultName="central-eu-central-1", RecoveryPointArn=rp
+    )["ResourceArn"]
+    sb.inject_job_failure(resource, "Access Denied trying to call AWS Backup service.")
+    run = Run(sb, info, tmp_path)
+    outcome = run.flow(rp, f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault", restore=True)
+
+    assert outcome.status == "failed" and outcome.cause == "VAULT_POLICY_DENIES_COPY"
+    end = run.of(ev.FlowFinished)[-1]
+    assert end.status == "failed" and end.step == "hop1" and end.remediation
+    assert "restore" not in [e.step for e in run.of(ev.JobStarted)]
+    state = Journal(tmp_path).flow(outcome.flow_id)
+    assert state is not None and state.status == "failed"
+
+
+def test_a_failing_check_blocks_the_flow_until_fixed(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    qa = info.accounts["qa"]
+    archive = info.faults["vault_without_access_policy"]
+    rp = info.fault_recovery_points["vault_without_access_policy"]
+    run = Run(sb, info, tmp_path)
+    prepared = run.engine.prepare(rp, archive, restore=False, account_hint=info.accounts["backup"])
+    assert not prepared.ok
+    failing = [c for _, r in prepared.reports for c in r.checks if c.status.value == "FAIL"]
+    assert failing and failing[0].cause is not None
+    assert failing[0].cause.value == "VAULT_POLICY_DENIES_COPY" and failing[0].remediation
+    flow_id = run.engine.begin(prepared)
+    blocked = run.engine.run(flow_id)
+    assert blocked.status == "blocked" and blocked.cause == "VAULT_POLICY_DENIES_COPY"
+    assert AuditLog(tmp_path).entries() == []  # nothing was started
+
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{info.accounts['backup']}:root"},
+                "Action": "backup:CopyIntoBackupVault",
+                "Resource": "*",
+            }
+        ],
+    }
+    sb.client("backup", qa, EU).put_backup_vault_access_policy(
+        BackupVaultName=archive.rsplit(":", 1)[-1], Policy=json.dumps(policy)
+    )
+    again = FlowEngine(run.sessions, on_event=run.events.append, state_dir=tmp_path, min_poll=0.1)
+    try:
+        outcome = again.run(flow_id)  # re-checks, then copies
+    finally:
+        again.close()
+    assert outcome.status == "completed"
+
+
+def test_read_only_refuses_the_whole_flow_before_any_call(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    run = Run(sb, info, tmp_path, read_only=True)
+    rp = newest(sb, info, "central-eu-central-1", EU, "EBS")
+    before = sum(run.sessions.requests_sent.values())
+    with pytest.raises(ReadOnlyViolation, match="refused before any AWS call"):
+        run.engine.prepare(
+            rp, f"arn:aws:backup:{EU}:{info.accounts['prod']}:backup-vault:prod-vault", restore=True
+        )
+    assert sum(run.sessions.requests_sent.values()) == before
+    assert not (tmp_path / "journal.jsonl").exists()
