@@ -1,0 +1,190 @@
+"""The job watcher against the sandbox: many jobs, one Describe per job per poll, adaptive
+intervals, jobs started elsewhere (organization-wide listing), a clean stop; measured figures."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from drconsole.aws.jobs import JobRef, JobsApi
+from drconsole.aws.session import AwsSessions
+from drconsole.aws.watcher import JobUpdate, JobWatcher, discover
+from drconsole.config import Credentials, Settings
+from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
+from drconsole.sandbox.server import Sandbox, SandboxOptions
+
+EU = "eu-central-1"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
+    sb, info = start_sandbox("demo", SandboxOptions(time_scale=600))
+    yield sb, info
+    sb.stop()
+
+
+@pytest.fixture(scope="module")
+def jobs(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path_factory: pytest.TempPathFactory
+) -> JobsApi:
+    sb, info = sandbox
+    management = info.accounts["management"]
+    settings = Settings(
+        regions=(EU,),
+        endpoint_url=sb.endpoint_url,
+        static_credentials=Credentials.from_mapping(sb.credentials_for(management)),
+        management_account_id=management,
+        state_dir=tmp_path_factory.mktemp("state"),
+        retry_max_attempts=3,
+    )
+    return JobsApi(AwsSessions(settings))
+
+
+def start_copies(sb: Sandbox, info: ScenarioInfo, count: int) -> list[JobRef]:
+    """Copy jobs of `count` different resources, central vault -> prod vault, started as the
+    backup account (i.e. elsewhere than the watcher's management identity)."""
+    backup_id, prod = info.accounts["backup"], info.accounts["prod"]
+    backup = sb.client("backup", backup_id, EU)
+    points = backup.list_recovery_points_by_backup_vault(BackupVaultName="central-eu-central-1")
+    newest: dict[str, str] = {}
+    for point in sorted(points["RecoveryPoints"], key=lambda p: p["CreationDate"], reverse=True):
+        if point["ResourceName"].startswith("prod-") and point["ResourceType"] in (
+            "EFS",
+            "S3",
+            "DynamoDB",
+            "EBS",
+            "EC2",
+        ):
+            newest.setdefault(point["ResourceArn"], point["RecoveryPointArn"])
+    refs = []
+    for arn in list(newest.values())[:count]:
+        job = backup.start_copy_job(
+            RecoveryPointArn=arn,
+            SourceBackupVaultName="central-eu-central-1",
+            DestinationBackupVaultArn=f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault",
+            IamRoleArn=f"arn:aws:iam::{backup_id}:role/service-role/AWSBackupDefaultServiceRole",
+        )
+        refs.append(JobRef("copy", backup_id, EU, job["CopyJobId"]))
+    assert len(refs) == count
+    return refs
+
+
+def describe_calls(jobs: JobsApi) -> int:
+    return jobs.sessions.requests_sent["backup:DescribeCopyJob"]
+
+
+def test_many_jobs_at_once_one_describe_per_job_per_poll(
+    sandbox: tuple[Sandbox, ScenarioInfo], jobs: JobsApi
+) -> None:
+    sb, info = sandbox
+    sb.options.time_scale = 120  # jobs of about a second
+    try:
+        refs = start_copies(sb, info, 5)
+    finally:
+        sb.options.time_scale = 600
+    updates: list[JobUpdate] = []
+    finished = threading.Event()
+    lock = threading.Lock()
+
+    def listen(update: JobUpdate) -> None:
+        with lock:
+            updates.append(update)
+            if sum(1 for u in updates if u.finished) == len(refs):
+                finished.set()
+
+    before = describe_calls(jobs)
+    with JobWatcher(jobs, min_interval=0.05, max_interval=0.5) as watcher:
+        for ref in refs:
+            watcher.watch(ref, listen)
+            watcher.watch(ref, listen)  # watching twice changes nothing
+        assert finished.wait(20)
+        polls = dict(watcher.polls)
+    assert describe_calls(jobs) - before == sum(polls.values())
+    assert set(polls) == {ref.key for ref in refs}
+    for ref in refs:
+        mine = [u for u in updates if u.ref == ref]
+        assert [u.polls for u in mine] == list(range(1, len(mine) + 1))  # one call per poll
+        assert mine[-1].finished and mine[-1].job is not None
+        assert mine[-1].job.state == "COMPLETED" and sum(u.finished for u in mine) == 1
+        assert len(mine) >= 2  # seen in flight, then finished
+    delays = [
+        u.seen_at - u.job.completed.timestamp()
+        for u in updates
+        if u.finished and u.job and u.job.completed
+    ]
+    print(
+        f"\nwatcher: polls per job {sorted(polls.values())}, completion->event delays (s) "
+        f"{[round(d, 3) for d in sorted(delays)]}"
+    )
+    assert max(delays) < 1.0
+
+
+def test_polling_backs_off_for_long_jobs_and_resets_on_change(
+    sandbox: tuple[Sandbox, ScenarioInfo], jobs: JobsApi
+) -> None:
+    sb, info = sandbox
+    sb.options.time_scale = 40  # a ~3 s job
+    try:
+        (ref,) = start_copies(sb, info, 1)
+        seen: list[tuple[float, str]] = []
+        done = threading.Event()
+
+        def listen(update: JobUpdate) -> None:
+            assert update.job is not None
+            seen.append((time.monotonic(), update.job.state))
+            if update.finished:
+                done.set()
+
+        with JobWatcher(jobs, min_interval=0.05, max_interval=0.8, backoff=2.0) as watcher:
+            watcher.watch(ref, listen)
+            assert done.wait(30)
+    finally:
+        sb.options.time_scale = 600
+    elapsed = seen[-1][0] - seen[0][0]
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(seen)]
+    assert len(seen) < elapsed / 0.05 / 3  # far fewer polls than a fixed fast interval
+    assert max(gaps) <= 0.8 + 0.3  # capped
+    states = [s for _, s in seen]
+    first_running = states.index("RUNNING")
+    # The poll after a state change comes back at the minimum interval.
+    assert gaps[first_running] < 0.05 + 0.15
+    print(f"\nbackoff: {len(seen)} polls over {elapsed:.1f} s, gaps {[round(g, 2) for g in gaps]}")
+
+
+def test_stop_is_clean_and_quick(jobs: JobsApi, sandbox: tuple[Sandbox, ScenarioInfo]) -> None:
+    sb, info = sandbox
+    watcher = JobWatcher(jobs, min_interval=5.0)
+    (ref,) = start_copies(sb, info, 1)
+    watcher.watch(ref, lambda update: None)
+    time.sleep(0.2)
+    started = time.monotonic()
+    watcher.stop()
+    assert time.monotonic() - started < 2.0
+    assert not any(
+        t.name == "drconsole-job-watcher" and t.is_alive() for t in threading.enumerate()
+    )
+
+
+def test_jobs_started_elsewhere_are_found_org_wide_once_monitoring_is_on(
+    sandbox: tuple[Sandbox, ScenarioInfo], jobs: JobsApi
+) -> None:
+    sb, info = sandbox
+    sb.options.time_scale = 20  # keep the jobs in flight while they are listed
+    try:
+        refs = start_copies(sb, info, 2)
+        found = discover(jobs, [EU], [info.accounts["backup"]])
+        assert not found.organization_wide  # trusted access for AWS Backup is not on yet
+        assert {r.job_id for r in refs} <= {j.id for j in found.copy_jobs}
+        organizations = sb.client("organizations", info.accounts["management"], EU)
+        organizations.enable_aws_service_access(ServicePrincipal="backup.amazonaws.com")
+        org_wide = discover(jobs, [EU])
+        assert org_wide.organization_wide and org_wide.errors == ()
+        listed = {j.id: j for j in org_wide.copy_jobs}
+        assert {r.job_id for r in refs} <= set(listed)
+        assert all(listed[r.job_id].account_id == info.accounts["backup"] for r in refs)
+    finally:
+        sb.options.time_scale = 600
