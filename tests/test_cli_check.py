@@ -245,3 +245,23 @@ def test_restore_target_name_taken_and_bad_metadata(demo: Env) -> None:
     assert [c["id"] for c in bad] == ["restore.target-name"]
     result = drconsole(demo, "check", "restore", "--recovery-point", rp, "--metadata", "oops")
     assert result.returncode == 2 and "KEY=VALUE" in result.stderr
+
+
+def test_database_across_account_and_region_plans_two_hops(demo: Env) -> None:
+    backup = demo.sandbox.client("backup", demo.info.accounts["prod"], demo.info.region)
+    points = backup.list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    rp = next(p["RecoveryPointArn"] for p in points["RecoveryPoints"] if p["ResourceType"] == "RDS")
+    dr = demo.info.dr_region
+    dest = f"arn:aws:backup:{dr}:{demo.info.accounts['backup']}:backup-vault:dr-eu-north-1"
+    result = drconsole(demo, "check", "copy", "--recovery-point", rp, "--to", dest, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr  # WARN does not block
+    document = as_json(result)
+    route = document["route"]
+    assert (route["hops"], route["single_action_may_work"]) == (2, True)
+    assert route["intermediate"] == demo.vault("backup", "central-eu-central-1")
+    (warned,) = [c for c in document["checks"] if c["status"] != "PASS"]
+    assert (warned["id"], warned["status"], warned["cause"]) == (
+        "route",
+        "WARN",
+        "UNSUPPORTED_COPY_ROUTE",
+    )

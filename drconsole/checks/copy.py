@@ -508,6 +508,7 @@ def check_route(facts: CopyFacts) -> Check:
             CauseCode.MARKETPLACE_AMI,
             "AWS Marketplace AMIs cannot be copied across accounts: launch the product in "
             f"account {facts.dest_account_id} from the Marketplace and restore data volumes only.",
+            details=(("hops", "0"),),
         )
     if rp.resource_type in RDS_FAMILY_TYPES and facts.cross_account and facts.cross_region:
         intermediate = (
@@ -527,7 +528,11 @@ def check_route(facts: CopyFacts) -> Check:
             f"Two hops: (1) copy {rp.arn} to {intermediate}, changing only the account or only "
             f"the Region; (2) copy that recovery point to {facts.dest_vault_arn}. "
             "drconsole copy falls back to this plan when the single copy is refused.",
-            details=(("hops", "1 or 2"), ("intermediate", intermediate)),
+            details=(
+                ("hops", "2"),
+                ("intermediate", intermediate),
+                ("single_action_may_work", "true"),
+            ),
         )
     return Check(cid, title, PASS, f"{shape}: one copy job", details=(("hops", "1"),))
 

@@ -72,8 +72,10 @@ def copy_route(facts: CopyFacts, checks: list[Check]) -> dict[str, Any]:
         "destination_region": facts.dest_region,
         "cross_account": facts.cross_account,
         "cross_region": facts.cross_region,
-        "hops": details.get("hops", "1"),
+        # 0: no route; 2: two hops through `intermediate` unless single-action copy works.
+        "hops": int(details.get("hops", "1")),
         "intermediate": details.get("intermediate"),
+        "single_action_may_work": details.get("single_action_may_work") == "true",
     }
 
 

@@ -36,7 +36,9 @@ def print_report(report: CheckReport, console: Console | None = None) -> None:
     console = console or Console(highlight=False)
     route = report.route
     if report.kind == "copy":
-        hops = route.get("hops", "1")
+        hops = str(route["hops"]) if route["hops"] else "none (no supported route)"
+        if route["single_action_may_work"]:
+            hops += f" via {route['intermediate']} (1 where AWS offers single-action copy)"
         console.print(
             Text(
                 f"Copy {report.recovery_point_arn}\n  -> {report.destination}\n"
