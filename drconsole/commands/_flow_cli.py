@@ -34,12 +34,33 @@ def add_flow_flags(parser: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="account holding the recovery point, for EBS/EC2 ARNs that omit it",
     )
+    add_poll_flag(parser)
     parser.add_argument(
         "--restore-role",
         metavar="NAME",
         help="restore role name or ARN in the restoring account "
         "(default service-role/AWSBackupDefaultServiceRole)",
     )
+
+
+def add_poll_flag(parser: argparse.ArgumentParser) -> None:
+    """`--poll-interval`: the watcher's first (shortest) interval between two polls of a job."""
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="first interval between two polls of a job; it grows to 30 s while nothing "
+        "changes (default 1)",
+    )
+
+
+def poll_interval(args: argparse.Namespace) -> float:
+    """The validated `--poll-interval`."""
+    value = float(args.poll_interval)
+    if not 0.05 <= value <= 30:
+        raise UsageError(f"--poll-interval {value:g}: expected 0.05 to 30 seconds")
+    return value
 
 
 def parse_metadata(values: list[str]) -> dict[str, str]:
@@ -89,7 +110,7 @@ def engine_for(args: argparse.Namespace, printer: EventPrinter) -> Any:
             "read-only mode is on: copy and restore flows start jobs, so the flow was refused "
             "before any AWS call; run without --read-only to copy or restore"
         )
-    return FlowEngine(AwsSessions(settings), on_event=printer)
+    return FlowEngine(AwsSessions(settings), on_event=printer, min_poll=poll_interval(args))
 
 
 class EventPrinter:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from drconsole.commands._flow_cli import add_poll_flag
+
 
 def register(subparsers: Any) -> None:
     """Add `jobs` and its flags."""
@@ -24,6 +26,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--all", action="store_true", help="list finished flows too")
     parser.add_argument("--flow", metavar="ID", help="only this flow")
     parser.add_argument("--json", action="store_true", help="JSON output (README: jobs)")
+    add_poll_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -81,7 +84,7 @@ def _print_flows(args: argparse.Namespace, summaries: list[dict[str, Any]]) -> N
 def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int:
     """Run every unfinished flow on from its journal, one after the other."""
     from drconsole.aws.session import AwsSessions
-    from drconsole.commands._flow_cli import EventPrinter, exit_code, print_result
+    from drconsole.commands._flow_cli import EventPrinter, exit_code, poll_interval, print_result
     from drconsole.errors import ReadOnlyViolation
     from drconsole.flows.execute import FlowBusy, FlowEngine
 
@@ -95,7 +98,7 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
             print("No flow to resume.")
         return 0
     printer = EventPrinter(args.json)
-    engine = FlowEngine(AwsSessions(settings), on_event=printer)
+    engine = FlowEngine(AwsSessions(settings), on_event=printer, min_poll=poll_interval(args))
     worst = 0
     try:
         for flow_id in flow_ids:
@@ -120,12 +123,12 @@ def _watch(args: argparse.Namespace, settings: Any, flows: list[Any]) -> int:
     from drconsole.aws.jobs import JobRef, JobsApi
     from drconsole.aws.session import AwsSessions
     from drconsole.aws.watcher import JobUpdate, JobWatcher, discover
-    from drconsole.commands._flow_cli import EventPrinter
+    from drconsole.commands._flow_cli import EventPrinter, poll_interval
     from drconsole.flows import events as ev
 
     sessions = AwsSessions(settings)
     jobs = JobsApi(sessions)
-    watcher = JobWatcher(jobs)
+    watcher = JobWatcher(jobs, min_interval=poll_interval(args))
     printer = EventPrinter(args.json)
     refs: dict[str, tuple[str, str]] = {}
     for flow in flows:

@@ -1,0 +1,389 @@
+"""`drconsole copy`, `restore` and `jobs` as a user runs them: real processes against a
+`drconsole sandbox` process, including a flow killed with SIGKILL at every step and resumed."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+EU, NORTH = "eu-central-1", "eu-north-1"
+TIMEOUT = 90
+
+
+class SandboxProcess:
+    """A running `drconsole sandbox` and boto3 access to its accounts."""
+
+    def __init__(self, process: subprocess.Popen[str], info: dict[str, Any]) -> None:
+        self.process = process
+        self.info = info
+        self.accounts: dict[str, str] = info["accounts"]
+
+    def client(self, service: str, role: str, region: str = EU) -> Any:
+        base = boto3.session.Session(region_name=EU, **self.info["credentials"])
+        endpoint = self.info["endpoint_url"]
+        if role == "management":
+            return base.client(service, endpoint_url=endpoint, region_name=region)
+        sts = base.client("sts", endpoint_url=endpoint)
+        creds = sts.assume_role(
+            RoleArn=f"arn:aws:iam::{self.accounts[role]}:role/OrganizationAccountAccessRole",
+            RoleSessionName="tests",
+        )["Credentials"]
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=endpoint,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+
+    def env(self, state: Path, endpoint: str | None = None) -> dict[str, str]:
+        credentials = self.info["credentials"]
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("AWS_") and not key.startswith("XDG_")
+        }
+        env.update(
+            AWS_ENDPOINT_URL=endpoint or self.info["endpoint_url"],
+            AWS_ACCESS_KEY_ID=credentials["aws_access_key_id"],
+            AWS_SECRET_ACCESS_KEY=credentials["aws_secret_access_key"],
+            AWS_REGION=EU,
+            AWS_DEFAULT_REGION=EU,
+            XDG_STATE_HOME=str(state / "xdg-state"),
+            XDG_CONFIG_HOME=str(state / "xdg-config"),
+        )
+        return env
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxProcess]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "drconsole", "sandbox", "--time-scale", "120", "--latency-ms", "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    if not selector.select(TIMEOUT):
+        process.kill()
+        pytest.fail("the sandbox did not start")
+    info = json.loads(process.stdout.readline())
+    yield SandboxProcess(process, info)
+    process.send_signal(signal.SIGTERM)
+    process.wait(10)
+
+
+def drconsole(sb: SandboxProcess, state: Path, *args: str, endpoint: str | None = None) -> Any:
+    return subprocess.run(
+        [sys.executable, "-m", "drconsole", *args],
+        env=sb.env(state, endpoint),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+
+
+def spawn(sb: SandboxProcess, state: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "drconsole", *args],
+        env=sb.env(state),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def journal(state: Path) -> list[dict[str, Any]]:
+    path = state / "xdg-state" / "drconsole" / "journal.jsonl"
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text().splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return out
+
+
+def has(records: list[dict[str, Any]], kind: str, step: str | None = None) -> bool:
+    return any(r["type"] == kind and (step is None or r.get("step") == step) for r in records)
+
+
+def kill_when(
+    process: subprocess.Popen[str], state: Path, kind: str, step: str | None = None
+) -> list[dict[str, Any]]:
+    """SIGKILL the process as soon as the journal holds that record; the journal then."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        if has(journal(state), kind, step):
+            process.send_signal(signal.SIGKILL)
+            process.wait(10)
+            return journal(state)
+        if process.poll() is not None:
+            pytest.fail(f"the flow ended (exit {process.returncode}) before {kind} {step}")
+        time.sleep(0.005)
+    process.kill()
+    pytest.fail(f"no {kind} {step} record in time")
+
+
+def newest(sb: SandboxProcess, vault: str, region: str, rtype: str, n: int = 0) -> str:
+    backup = sb.client("backup", "backup", region)
+    points = backup.list_recovery_points_by_backup_vault(BackupVaultName=vault)["RecoveryPoints"]
+    chosen = [
+        p
+        for p in points
+        if p["ResourceType"] == rtype
+        and p["ResourceName"].startswith("prod-")
+        and "legacy" not in p["ResourceName"]
+    ]
+    chosen.sort(key=lambda p: p["CreationDate"], reverse=True)
+    return str(chosen[n]["RecoveryPointArn"])
+
+
+def prod_vault(sb: SandboxProcess) -> str:
+    return f"arn:aws:backup:{EU}:{sb.accounts['prod']}:backup-vault:prod-vault"
+
+
+def copy_jobs(sb: SandboxProcess, role: str, region: str, source_rp: str) -> list[dict[str, Any]]:
+    backup = sb.client("backup", role, region)
+    return list(backup.list_copy_jobs(BySourceRecoveryPointArn=source_rp)["CopyJobs"])
+
+
+def wait_finished(sb: SandboxProcess, role: str, region: str, job_id: str) -> str:
+    backup = sb.client("backup", role, region)
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        job_state = backup.describe_copy_job(CopyJobId=job_id)["CopyJob"]["State"]
+        if job_state not in ("CREATED", "RUNNING"):
+            return str(job_state)
+        time.sleep(0.1)
+    pytest.fail(f"copy job {job_id} did not finish")
+
+
+def test_copy_and_restore_headless_with_json_events(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    rp = newest(sandbox, "dr-eu-north-1", NORTH, "EFS")
+    done = drconsole(
+        sandbox,
+        tmp_path,
+        "copy",
+        "--recovery-point",
+        rp,
+        "--to",
+        prod_vault(sandbox),
+        "--restore",
+        "--yes",
+        "--json",
+        "--poll-interval",
+        "0.2",
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    names = [line["event"] for line in lines]
+    assert names[0] == "flow-planned" and names[-2:] == ["flow-finished", "result"]
+    assert {"checks", "job-started", "job-progress", "job-finished", "restore-form"} <= set(names)
+    result = lines[-1]
+    assert result["status"] == "completed" and result["exit_code"] == 0
+    assert result["result"]["created_resource"].startswith(
+        f"arn:aws:elasticfilesystem:{EU}:{sandbox.accounts['prod']}:file-system/"
+    )
+    planned = lines[0]
+    assert [r["operation"] for r in planned["requests"]] == [
+        "backup:StartCopyJob",
+        "backup:StartRestoreJob",
+    ]
+    token = planned["requests"][0]["request"]["IdempotencyToken"]
+    started = next(line for line in lines if line["event"] == "job-started")
+    assert started["request"]["IdempotencyToken"] == token  # the confirmed request is the sent one
+    listed = drconsole(sandbox, tmp_path, "jobs", "--json")
+    assert listed.returncode == 0 and json.loads(listed.stdout) == {"flows": []}
+    every = json.loads(drconsole(sandbox, tmp_path, "jobs", "--all", "--json").stdout)["flows"]
+    assert [f["status"] for f in every] == ["completed"]
+
+
+def test_restore_in_place_headless(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    rp = newest(sandbox, "central-eu-central-1", EU, "DynamoDB")
+    done = drconsole(
+        sandbox,
+        tmp_path,
+        "restore",
+        "--recovery-point",
+        rp,
+        "--source-account",
+        sandbox.accounts["backup"],
+        "--metadata",
+        "targetTableName=sessions-drill",
+        "--yes",
+        "--poll-interval",
+        "0.2",
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"arn:aws:dynamodb:{EU}:{sandbox.accounts['backup']}:table/sessions-drill" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (
+            ["--recovery-point", "arn:aws:backup:eu-central-1:12:recovery-point:x"],
+            "invalid account id",
+        ),
+        (["--to", "arn:aws:s3:::bucket"], "--to"),
+        (["--metadata", "novalue"], "expected KEY=VALUE"),
+        (["--poll-interval", "0"], "--poll-interval"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    sandbox: SandboxProcess, tmp_path: Path, args: list[str], words: str
+) -> None:
+    base = {
+        "--recovery-point": newest(sandbox, "central-eu-central-1", EU, "EFS"),
+        "--to": prod_vault(sandbox),
+    }
+    base.update(dict(zip(args[::2], args[1::2], strict=True)))
+    flags = [part for pair in base.items() for part in pair]
+    done = drconsole(sandbox, tmp_path, "copy", *flags, "--restore", "--yes")
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and words in done.stderr
+    assert "Traceback" not in done.stderr and not journal(tmp_path)
+
+
+def test_bad_metadata_value_is_refused_before_any_job(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    rp = newest(sandbox, "central-eu-central-1", EU, "EFS")
+    done = drconsole(
+        sandbox,
+        tmp_path,
+        "copy",
+        "--recovery-point",
+        rp,
+        "--to",
+        prod_vault(sandbox),
+        "--restore",
+        "--metadata",
+        "PerformanceMode=fastest",
+        "--yes",
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "PerformanceMode" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not journal(tmp_path)
+
+
+def test_read_only_refuses_the_whole_flow_before_any_call(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    rp = newest(sandbox, "central-eu-central-1", EU, "EFS")
+    # Nothing listens on port 9: any AWS call would fail with a network error (exit 3).
+    for command in (
+        ["copy", "--recovery-point", rp, "--to", prod_vault(sandbox), "--restore", "--yes"],
+        ["restore", "--recovery-point", rp, "--yes"],
+        ["jobs", "--resume"],
+    ):
+        done = drconsole(sandbox, tmp_path, "--read-only", *command, endpoint="http://127.0.0.1:9")
+        assert done.returncode == 2, done.stderr
+        assert "read-only" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "xdg-state" / "drconsole").exists()
+
+
+def test_a_failing_check_stops_the_copy_with_its_remediation(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    faults = sandbox.info["fault_recovery_points"]
+    dev_vault = f"arn:aws:backup:{EU}:{sandbox.accounts['dev']}:backup-vault:dev-vault"
+    done = drconsole(
+        sandbox,
+        tmp_path,
+        "copy",
+        "--recovery-point",
+        faults["service_linked_role_missing"],
+        "--source-account",
+        sandbox.accounts["backup"],
+        "--to",
+        dev_vault,
+        "--yes",
+        "--json",
+    )
+    assert done.returncode == 1
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["status"] == "blocked" and result["cause"] == "SERVICE_LINKED_ROLE_MISSING"
+    assert not journal(tmp_path)  # nothing was planned to run
+
+
+def test_flow_killed_at_every_step_then_resumed_starts_each_job_once(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    rp = newest(sandbox, "dr-eu-north-1", NORTH, "Aurora", n=2)
+    poll = ["--poll-interval", "0.2"]
+    first = spawn(
+        sandbox,
+        tmp_path,
+        "copy",
+        "--recovery-point",
+        rp,
+        "--to",
+        prod_vault(sandbox),
+        "--route",
+        "two-hop",
+        "--restore",
+        "--yes",
+        *poll,
+    )
+    windows: list[str] = []
+    # 1. before the first StartCopyJob (the plan is journaled)
+    seen = kill_when(first, tmp_path, "plan")
+    windows.append("before StartCopyJob" if not has(seen, "start") else "after StartCopyJob")
+    # 2. after the first StartCopyJob was sent (token journaled), maybe before its answer
+    seen = kill_when(spawn(sandbox, tmp_path, "jobs", "--resume", *poll), tmp_path, "start", "hop1")
+    windows.append("answer lost" if not has(seen, "job", "hop1") else "answer kept")
+    # 3. during the first hop; the hop then finishes while nobody is connected
+    seen = kill_when(spawn(sandbox, tmp_path, "jobs", "--resume", *poll), tmp_path, "job", "hop1")
+    hop1_id = next(r["job_id"] for r in seen if r["type"] == "job" and r["step"] == "hop1")
+    assert wait_finished(sandbox, "backup", NORTH, hop1_id) == "COMPLETED"
+    windows.append("hop 1 finished offline")
+    # 4. between the hops
+    kill_when(spawn(sandbox, tmp_path, "jobs", "--resume", *poll), tmp_path, "finished", "hop1")
+    # 5. during the second hop, then during the restore
+    kill_when(spawn(sandbox, tmp_path, "jobs", "--resume", *poll), tmp_path, "job", "hop2")
+    kill_when(spawn(sandbox, tmp_path, "jobs", "--resume", *poll), tmp_path, "job", "restore")
+    listed = json.loads(drconsole(sandbox, tmp_path, "jobs", "--json").stdout)["flows"]
+    assert len(listed) == 1 and listed[0]["current_step"] == "restore"
+    # 6. the last resume finishes the flow
+    last = drconsole(sandbox, tmp_path, "jobs", "--resume", "--json", *poll)
+    assert last.returncode == 0, last.stdout + last.stderr
+    result = json.loads(last.stdout.splitlines()[-1])
+    assert result["status"] == "completed" and result["result"]["created_resource"]
+    print(f"\nkill windows: {windows}")
+
+    hop1 = copy_jobs(sandbox, "backup", NORTH, rp)
+    assert len(hop1) == 1 and hop1[0]["CopyJobId"] == hop1_id
+    intermediate = hop1[0]["DestinationRecoveryPointArn"]
+    hop2 = copy_jobs(sandbox, "prod", NORTH, intermediate)
+    assert len(hop2) == 1
+    final = hop2[0]["DestinationRecoveryPointArn"]
+    restores = [
+        j
+        for j in sandbox.client("backup", "prod", EU).list_restore_jobs()["RestoreJobs"]
+        if j["RecoveryPointArn"] == final
+    ]
+    assert len(restores) == 1 and restores[0]["Status"] == "COMPLETED"
+    records = journal(tmp_path)
+    tokens = {r["token"] for r in records if r["type"] == "start" and r["step"] == "hop1"}
+    assert len(tokens) == 1  # a re-sent Start carried the journaled token
+    assert json.loads(drconsole(sandbox, tmp_path, "jobs", "--json").stdout) == {"flows": []}
