@@ -111,6 +111,11 @@ async def test_organization_to_recovery_point_detail_and_back(demo: Demo) -> Non
         assert "Copied from" in fields
         await pilot.press("y")
         assert app.clipboard == newest["RecoveryPointArn"]
+        await pilot.press("c")
+        assert type(app.screen).__name__ == "ChecksScreen"
+        assert app.screen.recovery_point.arn == newest["RecoveryPointArn"]
+        await pilot.press("escape")
+        assert isinstance(app.screen, DetailScreen)
         await pilot.press("escape")
         assert isinstance(app.screen, RecoveryPointsScreen)
         await pilot.press("escape")  # clears the filter
@@ -213,7 +218,7 @@ async def test_help_lists_every_binding_and_read_only_shows_a_badge(demo: Demo) 
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = str(app.screen.query_one("#help-keys").render())
-        for description in ("Filter", "Refresh", "Back", "Protected resources", "Quit", "Commands"):
+        for description in ("Filter", "Refresh", "Back", "Protected", "Quit", "Commands"):
             assert description in text
         await pilot.press("escape")
         assert isinstance(app.screen, AccountsScreen)

@@ -66,7 +66,7 @@ class AccountsScreen(TableScreen):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Vaults"),
-        Binding("p", "protected", "Protected resources"),
+        Binding("p", "protected", "Protected"),
         Binding("y", "copy_arn", "Copy ARN", show=False),
     ]
 

@@ -131,7 +131,7 @@ class RecoveryPointDetail(DetailScreen):
     """The detail of a recovery point, from which a copy or restore can be checked."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "check", "Check copy/restore"),
+        Binding("c", "check", "Checks", tooltip="Check a copy or restore of this recovery point"),
     ]
 
 

@@ -83,25 +83,45 @@ class HelpScreen(ModalScreen[None]):
 
     @classmethod
     def for_screen(cls, screen: Screen[object]) -> HelpScreen:
-        """Collect the bindings that `screen` answers to, hidden ones included."""
+        """Collect the bindings that `screen` answers to, hidden ones included: the screen's
+        own first, then the app's, then those of the focused widget."""
         grouped: dict[tuple[str, str], list[str]] = {}
         for key, active in screen.active_bindings.items():
             binding = active.binding
-            description = binding.description or binding.action.replace("_", " ")
-            where = type(active.node).__name__
-            keys = grouped.setdefault((description, where), [])
+            description = binding.description or binding.action.replace("_", " ").capitalize()
+            if binding.tooltip:
+                description = f"{description}: {binding.tooltip}"
+            node = active.node
+            where = (
+                "This screen"
+                if node is screen
+                else "Everywhere"
+                if node is screen.app
+                else type(node).__name__
+            )
+            keys = grouped.setdefault((where, description), [])
             shown = binding.key_display or screen.app.get_key_display(binding) or key
             if shown not in keys:
                 keys.append(shown)
+        order = {"This screen": 0, "Everywhere": 1}
         rows = [
             BindingRow(", ".join(keys), description, where)
-            for (description, where), keys in grouped.items()
+            for (where, description), keys in grouped.items()
         ]
+        rows.sort(key=lambda row: order.get(row.where, 2))
         return cls(rows)
 
     def compose(self) -> ComposeResult:
         width = max((len(row.keys) for row in self.rows), default=4) + 2
-        lines = [f"{row.keys.ljust(width)}{row.description}" for row in self.rows]
+        lines: list[str] = []
+        current: str | None = None
+        for row in self.rows:
+            if row.where != current:
+                if lines:
+                    lines.append("")
+                lines.append(row.where)
+                current = row.where
+            lines.append(f"  {row.keys.ljust(width)}{row.description}")
         with Vertical(id="dialog", classes="help"):
             yield Static("Keys", classes="dialog-title")
             with VerticalScroll():

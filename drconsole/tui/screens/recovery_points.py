@@ -29,7 +29,7 @@ class RecoveryPointsScreen(BrowseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Detail"),
         Binding("y", "copy_arn", "Copy ARN"),
-        Binding("c", "check", "Check copy/restore"),
+        Binding("c", "check", "Checks", tooltip="Check a copy or restore of this recovery point"),
     ]
 
     class PageLoaded(Message):

@@ -30,7 +30,7 @@ class VaultsScreen(TableScreen):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Recovery points"),
-        Binding("p", "protected", "Protected resources"),
+        Binding("p", "protected", "Protected"),
         Binding("y", "copy_arn", "Copy ARN"),
     ]
 

@@ -86,7 +86,7 @@ class RecoveryPointList(ScrollView, can_focus=True):
     }
 
     DEFAULT_CSS = """
-    RecoveryPointList { height: 1fr; }
+    RecoveryPointList { height: 1fr; overflow-x: hidden; overflow-y: scroll; }
     RecoveryPointList > .rp-list--header { text-style: bold; background: $panel; }
     RecoveryPointList > .rp-list--cursor { background: $accent 40%; text-style: bold; }
     RecoveryPointList:focus > .rp-list--cursor { background: $accent; color: $text; }
@@ -147,8 +147,8 @@ class RecoveryPointList(ScrollView, can_focus=True):
         return count
 
     def _resize(self) -> None:
-        width = self.scrollable_content_region.width or self.size.width
-        self.virtual_size = Size(width, self.count + 1)
+        # Width 0: the columns always fit the view, so there is never a horizontal scrollbar.
+        self.virtual_size = Size(0, self.count + 1)
         if self.cursor >= self.count:
             self.cursor = max(0, self.count - 1)
         self.refresh()

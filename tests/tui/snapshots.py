@@ -1,0 +1,43 @@
+"""Compare an app's SVG screenshot with a committed one; UPDATE_SNAPSHOTS=1 rewrites it."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+
+from textual.app import App
+
+SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshots"
+
+# Rich names the SVG's CSS classes and clip paths after a hash of the whole document
+# ("terminal-1234567-r5"); the same screen gives the same picture under any name.
+_UNIQUE_ID = re.compile(r"terminal-\d+")
+# The sandbox names copied recovery points with random UUIDs (as AWS does); a snapshot that
+# shows one (the detail screen) is compared with the UUID masked.
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
+def normalise_svg(svg: str) -> str:
+    """The SVG with its generated ids and random UUIDs made constant."""
+    return _UUID.sub("00000000-0000-0000-0000-000000000000", _UNIQUE_ID.sub("terminal", svg))
+
+
+def assert_snapshot(app: App[object], name: str) -> None:
+    """The current screen matches `snapshots/<name>.svg` (or becomes it when updating)."""
+    svg = normalise_svg(app.export_screenshot(title=name))
+    path = SNAPSHOT_DIR / f"{name}.svg"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not path.exists():
+        if not path.exists() and os.environ.get("UPDATE_SNAPSHOTS") != "1":
+            raise AssertionError(f"no snapshot {path.name}: run with UPDATE_SNAPSHOTS=1")
+        SNAPSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(svg)
+        return
+    expected = path.read_text()
+    if svg != expected:
+        texts = [re.findall(r">([^<>]+)</text>", s) for s in (expected, svg)]
+        diff = "\n".join(list(difflib.unified_diff(texts[0], texts[1], lineterm="", n=0))[:40])
+        raise AssertionError(
+            f"screen differs from {path.name} (UPDATE_SNAPSHOTS=1 to accept):\n{diff}"
+        )
