@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from drconsole.sandbox import copy_rules as rules
@@ -485,3 +487,30 @@ def test_rule_retention_outside_the_destination_vault_lock(world: World) -> None
         BackupVaultName="locked", RecoveryPointArn=fitting["DestinationRecoveryPointArn"]
     )
     assert copied["Lifecycle"]["DeleteAfterDays"] == 90
+
+
+def test_concurrent_copy_quota_per_destination_region(world: World) -> None:
+    point = world.seed(name="quota")
+    world.sandbox.options.time_scale = 0.5  # these copies stay queued for the whole test
+    try:
+        for _ in range(100):
+            world.copy(point, world.prod_dr_vault)
+        # botocore retries LimitExceededException as throttling: ask once, without retries
+        once = boto3.client(
+            "backup",
+            region_name=SRC,
+            endpoint_url=world.sandbox.endpoint_url,
+            config=Config(retries={"total_max_attempts": 1}),
+            **world.sandbox.credentials_for(world.prod),
+        )
+        with pytest.raises(ClientError) as error:
+            once.start_copy_job(
+                RecoveryPointArn=point,
+                SourceBackupVaultName="prod-vault",
+                DestinationBackupVaultArn=world.prod_dr_vault,
+                IamRoleArn=world.role,
+            )
+        assert error.value.response["Error"]["Code"] == "LimitExceededException"
+        assert "Too many concurrent copy jobs" in error.value.response["Error"]["Message"]
+    finally:
+        world.sandbox.options.time_scale = FAST
