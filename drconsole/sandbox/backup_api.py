@@ -99,6 +99,29 @@ class SandboxBackupResponse(TransferApiMixin, BackupResponse):
         except ValueError as exc:
             raise invalid_parameter("The NextToken is not valid") from exc
 
+    def offset_token(self) -> int:
+        """A NextToken holding a list offset (0 without one)."""
+        offset = self.next_token()
+        if offset is None:
+            return 0
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            raise invalid_parameter("The NextToken is not valid")
+        return offset
+
+    def key_token(self) -> store.RecoveryPointKey | None:
+        """A NextToken holding a recovery point sort key (None without one)."""
+        key = self.next_token()
+        if key is None:
+            return None
+        if not (
+            isinstance(key, tuple)
+            and len(key) == 2
+            and isinstance(key[0], float)
+            and isinstance(key[1], str)
+        ):
+            raise invalid_parameter("The NextToken is not valid")
+        return key
+
     def vault(self, name: str | None = None) -> Any:
         """The caller's vault named in the path; ResourceNotFoundException when missing."""
         vault_name = name or self.param("BackupVaultName", required=True)
@@ -148,7 +171,7 @@ class SandboxBackupResponse(TransferApiMixin, BackupResponse):
     def list_backup_vaults(self) -> str:
         """ListBackupVaults, paginated, with the ByVaultType and ByShared filters."""
         limit = self.max_results()
-        offset = self.next_token() or 0
+        offset = self.offset_token()
         vault_type = self.param("ByVaultType")
         shared = self.param("ByShared")
         with store.LOCK:
@@ -204,7 +227,7 @@ class SandboxBackupResponse(TransferApiMixin, BackupResponse):
     def list_recovery_points_by_backup_vault(self) -> str:
         """ListRecoveryPointsByBackupVault, newest first, with AWS's filters."""
         limit = self.max_results()
-        after = self.next_token()
+        after = self.key_token()
         resource_arn = self.param("ByResourceArn")
         resource_type = self.param("ByResourceType")
         plan_id = self.param("ByBackupPlanId")
@@ -222,7 +245,7 @@ class SandboxBackupResponse(TransferApiMixin, BackupResponse):
         with store.LOCK:
             vault = self.vault()
             points, last = self.sandbox.points_of(vault.backup_vault_name).page(
-                tuple(after) if after else None,
+                after,
                 limit,
                 matches,
                 created_after=epoch(self.param("ByCreatedAfter")),
@@ -244,7 +267,7 @@ class SandboxBackupResponse(TransferApiMixin, BackupResponse):
     def list_recovery_points_by_resource(self) -> str:
         """ListRecoveryPointsByResource, newest first."""
         limit = self.max_results()
-        offset = self.next_token() or 0
+        offset = self.offset_token()
         arn = self.param("ResourceArn", required=True)
         with store.LOCK:
             points = sorted(
@@ -270,7 +293,7 @@ class SandboxBackupResponse(TransferApiMixin, BackupResponse):
     def list_protected_resources(self) -> str:
         """ListProtectedResources: resources with at least one recovery point here."""
         limit = self.max_results()
-        offset = self.next_token() or 0
+        offset = self.offset_token()
         with store.LOCK:
             items = sorted(self.sandbox.extras.protected.values(), key=lambda r: r.resource_arn)
             page = items[offset : offset + limit]

@@ -69,7 +69,7 @@ class JobsApiMixin:
     param: Callable[..., Any]
     vault: Callable[..., Any]
     max_results: Callable[[], int]
-    next_token: Callable[[], Any]
+    offset_token: Callable[[], int]
     answer: Callable[[str, dict[str, Any]], str]
 
     # ---- shared --------------------------------------------------------------------------
@@ -135,9 +135,7 @@ class JobsApiMixin:
         self, kind: str, operation: str, key: str, matches: Callable[[dict[str, Any]], bool]
     ) -> str:
         limit = self.max_results()
-        offset = self.next_token() or 0
-        if not isinstance(offset, int):
-            raise invalid_parameter("The NextToken is not valid")
+        offset = self.offset_token()
         created_after = _epoch(self.param("ByCreatedAfter"))
         created_before = _epoch(self.param("ByCreatedBefore"))
         complete_after = _epoch(self.param("ByCompleteAfter"))

@@ -174,6 +174,21 @@ def test_paging_past_a_thousand_points_has_no_duplicates_or_gaps(world: World) -
     assert sum(len(p["RecoveryPoints"]) for p in small_pages) == 2500
 
 
+def test_foreign_next_tokens_are_refused(world: World) -> None:
+    client = world.backup_a
+    vault_token = client.list_backup_vaults(MaxResults=1)["NextToken"]
+    for bad in (vault_token, "not-a-token"):
+        with pytest.raises(ClientError) as error:
+            client.list_recovery_points_by_backup_vault(BackupVaultName="big", NextToken=bad)
+        assert error.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    point_token = client.list_recovery_points_by_backup_vault(BackupVaultName="big", MaxResults=1)[
+        "NextToken"
+    ]
+    with pytest.raises(ClientError) as error:
+        client.list_protected_resources(NextToken=point_token)
+    assert error.value.response["Error"]["Code"] == "InvalidParameterValueException"
+
+
 def test_max_results_out_of_bounds_is_refused(world: World) -> None:
     with pytest.raises(ClientError) as error:
         world.backup_a.list_recovery_points_by_backup_vault(BackupVaultName="big", MaxResults=1001)
