@@ -38,7 +38,6 @@ EXTRA_URL_PATHS = (
     "{0}/restore-jobs$",
     "{0}/restore-jobs/$",
     "{0}/restore-jobs/(?P<restore_job>[^/]+)$",
-    "{0}/audit/copy-job-summaries$",
 )
 
 
