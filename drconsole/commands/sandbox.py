@@ -89,6 +89,20 @@ def validate_flags(args: argparse.Namespace) -> None:
             )
 
 
+def ensure_port_free(port: int) -> None:
+    """Refuse a port another program holds, in one line (the server would print two and exit 1)."""
+    import socket
+
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise UsageError(f"--port {port}: {error.strerror or error}") from error
+
+
 def require_demo_extra() -> None:
     """Raise MissingExtraError (one line, exit 2) when moto is not installed."""
     import importlib.util
@@ -111,12 +125,9 @@ def start_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
     # Latency, throttling and AccessDenied apply once the scenario is built, not while building.
     wanted = (options.latency_ms, options.throttle_rate)
     options.latency_ms, options.throttle_rate = 0, 0.0
-    try:
-        sandbox, info = start_sandbox(args.scenario, options, port=getattr(args, "port", 0))
-    except OSError as error:
-        raise UsageError(
-            f"cannot serve on port {getattr(args, 'port', 0)}: {error.strerror}"
-        ) from error
+    port = getattr(args, "port", 0)
+    ensure_port_free(port)
+    sandbox, info = start_sandbox(args.scenario, options, port=port)
     options.latency_ms, options.throttle_rate = wanted
     for account in args.access_denied:
         account_id = info.accounts.get(account, account)
