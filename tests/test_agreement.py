@@ -20,8 +20,9 @@ from botocore.exceptions import ClientError
 from drconsole.aws.fixes import apply_fix
 from drconsole.aws.session import AwsSessions
 from drconsole.checks import remedies
+from drconsole.checks.facts import RESTORE_POLICY_ARN, S3_RESTORE_POLICY_ARN, RestoreFacts
 from drconsole.checks.fixes import plan_fix
-from drconsole.checks.runner import CheckReport, run_copy_checks
+from drconsole.checks.runner import CheckReport, run_copy_checks, run_restore_checks
 from drconsole.config import Credentials, Settings
 from drconsole.diagnose import diagnose
 from drconsole.flows.audit import AuditLog
@@ -534,9 +535,218 @@ def test_checks_agree_with_the_sandbox(world: World, case: Case) -> None:
     )
 
 
+# --- Restores -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RestoreSetup:
+    """What to restore, where, with which role and metadata overrides."""
+
+    recovery_point: str
+    account: str | None = None
+    role_arn: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RestoreCase:
+    """A restore fault: the check that catches it, the cause, and its repair."""
+
+    name: str
+    check_id: str
+    cause: CauseCode
+    meet: Callable[[World], RestoreSetup]
+    repair: Callable[[World, RestoreSetup], RestoreSetup]
+    repair_is: str
+
+
+def restore_in_sandbox(world: World, report: CheckReport) -> CopyOutcome:
+    """StartRestoreJob as the restoring account with the checked metadata, then wait."""
+    facts = report.facts
+    assert isinstance(facts, RestoreFacts) and isinstance(facts.metadata, dict)
+    backup = world.client("backup", facts.restoring_account_id, facts.recovery_point.region)
+    try:
+        job_id = backup.start_restore_job(
+            RecoveryPointArn=facts.recovery_point.arn,
+            Metadata=facts.metadata,
+            IamRoleArn=facts.role_arn,
+        )["RestoreJobId"]
+    except ClientError as error:
+        return CopyOutcome("REFUSED", error.response["Error"]["Message"])
+    for _ in range(1200):
+        job = backup.describe_restore_job(RestoreJobId=job_id)
+        if job["Status"] in FINISHED:
+            return CopyOutcome(job["Status"], job.get("StatusMessage", ""))
+        time.sleep(0.05)
+    raise AssertionError(f"restore job {job_id} did not finish")
+
+
+def check_restore(world: World, setup: RestoreSetup) -> CheckReport:
+    return run_restore_checks(
+        world.sessions,
+        setup.recovery_point,
+        restoring_account=setup.account,
+        role_arn=setup.role_arn,
+        metadata=setup.metadata,
+    )
+
+
+def backup_role(world: World, role: str, name: str, policies: tuple[str, ...] = ()) -> str:
+    """A role trusted by AWS Backup with the given managed policies."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "backup.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    iam = world.client("iam", world.account(role))
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    for policy in policies:
+        iam.attach_role_policy(RoleName=name, PolicyArn=policy)
+    return str(arn)
+
+
+def meet_cross_account_restore(world: World) -> RestoreSetup:
+    rp = world.info.fault_recovery_points["vault_without_access_policy"]  # qa's DB, in backup
+    return RestoreSetup(rp, account=world.account("qa"))
+
+
+def copy_back_first(world: World, setup: RestoreSetup) -> RestoreSetup:
+    """The remediation: copy into the restoring account, then restore the copy there."""
+    hop = check(world, setup.recovery_point, world.vault_arn("qa", "qa-vault"))
+    assert failing(hop) == [], failing(hop)
+    copied = copy_in_sandbox(world, hop)
+    assert copied.state == "COMPLETED" and copied.destination_recovery_point, copied
+    return RestoreSetup(
+        copied.destination_recovery_point,
+        metadata={"DBInstanceIdentifier": "qa-orders-db-restored"},
+    )
+
+
+def meet_untrusted_restore_role(world: World) -> RestoreSetup:
+    role = backup_role(world, "prod", "restore-untrusted", (RESTORE_POLICY_ARN,))
+    world.client("iam", world.account("prod")).update_assume_role_policy(
+        RoleName="restore-untrusted",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "ec2.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )
+    return RestoreSetup(newest(world, "prod", "prod-vault", "EBS", "prod-web-data"), role_arn=role)
+
+
+def with_default_role(world: World, setup: RestoreSetup) -> RestoreSetup:
+    return RestoreSetup(setup.recovery_point, metadata=setup.metadata)
+
+
+def meet_s3_role_without_s3_policy(world: World) -> RestoreSetup:
+    role = backup_role(world, "prod", "restore-no-s3", (RESTORE_POLICY_ARN,))
+    return RestoreSetup(
+        newest(world, "prod", "prod-vault", "S3"),
+        role_arn=role,
+        metadata={"DestinationBucketName": "prod-assets-restored", "NewBucket": "true"},
+    )
+
+
+def attach_s3_restore_policy(world: World, setup: RestoreSetup) -> RestoreSetup:
+    world.client("iam", world.account("prod")).attach_role_policy(
+        RoleName="restore-no-s3", PolicyArn=S3_RESTORE_POLICY_ARN
+    )
+    return setup
+
+
+def meet_table_exists(world: World) -> RestoreSetup:
+    return RestoreSetup(newest(world, "prod", "prod-vault", "DynamoDB"))
+
+
+def new_table_name(world: World, setup: RestoreSetup) -> RestoreSetup:
+    return RestoreSetup(
+        setup.recovery_point, metadata={"targetTableName": "prod-sessions-restored"}
+    )
+
+
+def meet_missing_metadata(world: World) -> RestoreSetup:
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return RestoreSetup(rp, metadata={"availabilityZone": ""})
+
+
+def give_the_zone(world: World, setup: RestoreSetup) -> RestoreSetup:
+    zone = f"{world.info.region}b"
+    return RestoreSetup(setup.recovery_point, metadata={"availabilityZone": zone})
+
+
+def meet_restore_key_disabled(world: World) -> RestoreSetup:
+    meet_disabled_source_key(world)
+    return RestoreSetup(newest(world, "prod", "prod-vault", "EBS", "prod-web-data"))
+
+
+def enable_restore_key(world: World, setup: RestoreSetup) -> RestoreSetup:
+    kms = world.client("kms", world.account("prod"))
+    kms.enable_key(KeyId=kms.describe_key(KeyId="alias/prod-data")["KeyMetadata"]["KeyId"])
+    return setup
+
+
+RESTORE_CASES = [
+    RestoreCase("restore: other account", "restore.account", CauseCode.CROSS_ACCOUNT_RESTORE,
+                meet_cross_account_restore, copy_back_first, "copy back first, then restore"),
+    RestoreCase("restore: role not trusted", "restore.role", CauseCode.ROLE_PERMISSIONS,
+                meet_untrusted_restore_role, with_default_role, "default service role"),
+    RestoreCase("restore: S3 without S3 policy", "restore.role", CauseCode.ROLE_PERMISSIONS,
+                meet_s3_role_without_s3_policy, attach_s3_restore_policy,
+                "by hand: S3 restore policy attached"),
+    RestoreCase("restore: table name taken", "restore.target-name", CauseCode.UNKNOWN,
+                meet_table_exists, new_table_name, "another targetTableName"),
+    RestoreCase("restore: metadata missing", "restore.metadata", CauseCode.UNKNOWN,
+                meet_missing_metadata, give_the_zone, "availabilityZone given"),
+    RestoreCase("restore: key disabled", "restore.key", CauseCode.KMS_KEY_UNUSABLE,
+                meet_restore_key_disabled, enable_restore_key, "by hand: kms enable-key"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", RESTORE_CASES, ids=[c.name for c in RESTORE_CASES])
+def test_restore_checks_agree_with_the_sandbox(world: World, case: RestoreCase) -> None:
+    setup = case.meet(world)
+    before = check_restore(world, setup)
+    bad = [c for c in before.checks if c.status is not CheckStatus.PASS]
+    assert [(c.id, c.status, c.cause) for c in bad] == [
+        (case.check_id, CheckStatus.FAIL, case.cause)
+    ], failing(before)
+
+    outcome = restore_in_sandbox(world, before)
+    assert outcome.state in ("FAILED", "REFUSED"), outcome
+    explained = diagnose(outcome.message).cause
+    assert explained is case.cause, f"explain({outcome.message!r}) -> {explained}"
+
+    after = check_restore(world, case.repair(world, setup))
+    assert all(c.status is CheckStatus.PASS for c in after.checks), failing(after)
+    repaired = restore_in_sandbox(world, after)
+    assert repaired.state == "COMPLETED", repaired
+    MATRIX.append(
+        (
+            case.name,
+            f"FAIL {case.cause} ({case.check_id})",
+            f"{outcome.state}: {outcome.message[:60]}",
+            str(explained),
+            f"all PASS, restore COMPLETED ({case.repair_is})",
+        )
+    )
+
+
 def test_print_agreement_matrix(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Runs last in this module: prints the matrix and writes it to a file."""
-    assert len(MATRIX) == len(CASES), "run the whole module to get the full matrix"
+    assert len(MATRIX) == len(CASES) + len(RESTORE_CASES), "run the whole module for the matrix"
     header = ("fault", "check cause", "sandbox outcome", "explain cause", "repaired outcome")
     rows = [header, *MATRIX]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
