@@ -84,6 +84,26 @@ class DrConsoleApp(App[None]):
         if self.settings.read_only:
             self.sub_title = "read-only"
         self.push_screen(AccountsScreen())
+        self.offer_unfinished_flows()
+
+    def offer_unfinished_flows(self) -> None:
+        """Copy/restore flows left unfinished (a dropped session): say so and bind `j`."""
+        from drconsole.tui.jobs_screen import unfinished_flow_count
+
+        count = unfinished_flow_count(self.settings.state_dir)
+        if count:
+            self.bind("j", "jobs", description="Jobs")
+            self.notify(
+                f"{count} unfinished copy/restore flow(s): press j to see and resume them",
+                title="Flows in flight",
+                timeout=10,
+            )
+
+    def action_jobs(self) -> None:
+        """The jobs screen: flows of the journal and jobs across the organization."""
+        from drconsole.tui.jobs_screen import JobsScreen
+
+        self.push_screen(JobsScreen())
 
     def show_error(self, error: BaseException, where: str = "") -> None:
         """Open the error dialog for a failure, with its cause code."""

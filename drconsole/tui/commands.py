@@ -24,6 +24,7 @@ class DrConsoleCommands(Provider):
         root = ("Organization",)
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Keys", "Show every key binding", app.action_help),
+            ("Jobs", "Copy and restore flows and jobs in flight; resume them", app.action_jobs),
         ]
         organization = app.organization
         if organization is None:

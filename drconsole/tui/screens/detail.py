@@ -132,7 +132,15 @@ class RecoveryPointDetail(DetailScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "check", "Checks", tooltip="Check a copy or restore of this recovery point"),
+        Binding("w", "wizard", "Copy back/restore", show=False),
     ]
+
+    def action_wizard(self) -> None:
+        """Copy back and restore this recovery point (the wizard)."""
+        from drconsole.tui.wizard import open_wizard
+
+        if self.recovery_point is not None:
+            open_wizard(self.drapp, self.recovery_point)
 
 
 def recovery_point_detail(

@@ -30,6 +30,7 @@ class RecoveryPointsScreen(BrowseScreen):
         Binding("enter", "open", "Detail"),
         Binding("y", "copy_arn", "Copy ARN"),
         Binding("c", "check", "Checks", tooltip="Check a copy or restore of this recovery point"),
+        Binding("w", "wizard", "Copy back/restore", show=False),
     ]
 
     class PageLoaded(Message):
@@ -147,3 +148,11 @@ class RecoveryPointsScreen(BrowseScreen):
         point = self.highlighted()
         if point is not None:
             open_checks(self.drapp, point)
+
+    def action_wizard(self) -> None:
+        """Copy back and restore the highlighted recovery point (the wizard)."""
+        from drconsole.tui.wizard import open_wizard
+
+        point = self.highlighted()
+        if point is not None:
+            open_wizard(self.drapp, point)

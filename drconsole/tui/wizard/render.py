@@ -1,0 +1,103 @@
+"""Rich text for the wizard's panes: the plan and its checks, the exact API requests, progress."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+
+from drconsole.models import Check, CheckStatus, CopyJob, RestoreJob
+
+STEPS = (
+    "Recovery point",
+    "Destination",
+    "Plan & checks",
+    "Confirm",
+    "Copy",
+    "Restore form",
+    "Restore",
+    "Result",
+)
+STATUS_STYLES = {
+    CheckStatus.PASS: "green",
+    CheckStatus.WARN: "yellow",
+    CheckStatus.FAIL: "bold red",
+    CheckStatus.UNKNOWN: "magenta",
+}
+
+
+def steps_bar(current: str) -> Text:
+    """`Recovery point > Destination > ...` with the current step highlighted."""
+    text = Text()
+    for index, name in enumerate(STEPS):
+        if index:
+            text.append(" > ", style="dim")
+        text.append(name, style="bold reverse" if name == current else "dim")
+    return text
+
+
+def checks_text(reports: tuple[tuple[str, Any], ...]) -> Text:
+    """Each check with its status; failing ones with their remediation."""
+    text = Text()
+    for step, report in reports:
+        text.append(f"Checks before {step}\n", style="bold")
+        for check in report.checks:
+            text.append_text(check_line(check))
+    return text
+
+
+def check_line(check: Check) -> Text:
+    """One check, and its remediation when it blocks."""
+    text = Text()
+    text.append(f"  {check.status.value:<7}", style=STATUS_STYLES.get(check.status, ""))
+    text.append(f" {check.title}: {check.evidence}\n")
+    if check.status in (CheckStatus.FAIL, CheckStatus.UNKNOWN) and check.remediation:
+        text.append(f"      fix: {check.remediation}\n", style="yellow")
+    return text
+
+
+def plan_text(prepared: Any) -> Text:
+    """Route and checks of a prepared flow."""
+    plan = prepared.plan
+    text = Text()
+    text.append("Route: ", style="bold")
+    text.append(f"{plan.route.reason}\n")
+    for index, hop in enumerate(plan.route.hops, start=1):
+        text.append(f"  hop{index}: {hop.source.arn}\n     -> {hop.destination.arn}\n")
+    if plan.restore:
+        where = f"{plan.final_account} {plan.final_region}"
+        text.append(f"  then restore the {plan.source.resource_type} in {where}\n")
+    text.append("\n")
+    text.append_text(checks_text(prepared.reports))
+    if not prepared.ok:
+        text.append("\nA check blocks the flow: fix it, then Re-check.\n", style="bold red")
+    return text
+
+
+def requests_text(requests: tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> Text:
+    """The exact API requests, as they will be sent."""
+    text = Text()
+    for request in requests:
+        text.append(
+            f"{request['operation']} as {request['account']} in {request['region']}\n",
+            style="bold",
+        )
+        text.append(json.dumps(request["request"], indent=2) + "\n\n")
+    return text
+
+
+def job_status(step: str, job: CopyJob | RestoreJob, elapsed: float) -> str:
+    """`hop1 RUNNING 12s 22.0 GiB` / `restore RUNNING 40% ~3 min 12s`."""
+    parts = [step, job.state, f"{elapsed:.0f}s"]
+    if isinstance(job, CopyJob):
+        if job.size_bytes:
+            parts.append(f"{job.size_bytes / 2**30:.1f} GiB")
+        if job.child_states:
+            parts.append(" ".join(f"{k}:{v}" for k, v in job.child_states))
+    else:
+        if job.percent_done is not None:
+            parts.append(f"{job.percent_done:.0f}%")
+        if job.expected_minutes:
+            parts.append(f"~{job.expected_minutes} min")
+    return "  ".join(parts)

@@ -1,0 +1,157 @@
+"""The copy-back and restore wizard and the jobs screen, driven by Pilot against the sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import Button, DataTable, Input, Static
+
+from drconsole.aws.session import AwsSessions
+from drconsole.flows.execute import FlowEngine
+from drconsole.flows.journal import Journal
+from drconsole.tui.jobs_screen import JobsScreen
+from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
+from drconsole.tui.wizard.restore_form import RestoreFormPane
+from drconsole.tui.wizard.screen import CopyRestoreWizard
+from tests.tui.conftest import Demo, wait_until
+from tests.tui.test_screens import newest_recovery_point, open_account
+
+SIZE = (120, 40)
+EU, NORTH = "eu-central-1", "eu-north-1"
+
+
+def pane(app: Any) -> str:
+    return str(app.screen.query_one("ContentSwitcher").current)
+
+
+def text_of(app: Any, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def test_wizard_copies_back_and_restores_with_the_keyboard(
+    demo: Demo, tmp_path: Path
+) -> None:
+    backup, prod = demo.info.accounts["backup"], demo.info.accounts["prod"]
+    newest = newest_recovery_point(
+        demo, backup, NORTH, "dr-eu-north-1", ResourceType="Aurora", ResourceName="prod-"
+    )
+    dest = f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault"
+    app = demo.app(state_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_account(pilot, backup)
+        await pilot.press("down", "enter")
+        assert isinstance(app.screen, RecoveryPointsScreen)
+        await wait_until(pilot, lambda: app.screen.loading_done, what="recovery points")
+        await pilot.press("slash", *"prod aurora", "enter")
+        await pilot.press("w")
+        assert isinstance(app.screen, CopyRestoreWizard)
+        wizard = app.screen
+        assert wizard.point is not None and wizard.point.arn == newest["RecoveryPointArn"]
+        assert pane(app) == "destination"
+
+        # Destination: typed, then Enter plans and checks.
+        app.screen.query_one("#dest-arn", Input).focus()
+        await pilot.press(*dest, "enter")
+        await wait_until(pilot, lambda: wizard.prepared is not None, what="plan", timeout=30)
+        assert pane(app) == "plan" and "Route:" in text_of(app, "#plan-text")
+        assert wizard.prepared is not None and wizard.prepared.ok
+        assert app.screen.focused is app.screen.query_one("#to-confirm", Button)
+        await pilot.press("enter")
+        assert pane(app) == "confirm"
+        requests = text_of(app, "#confirm-text")
+        assert "backup:StartCopyJob" in requests and "backup:StartRestoreJob" in requests
+        assert "IdempotencyToken" in requests
+        await pilot.press("enter")  # Start
+
+        # Copy progress, then the restore form prefilled from AWS.
+        await wait_until(pilot, lambda: pane(app) == "form", what="restore form", timeout=60)
+        assert any("hop1: COMPLETED" in line for line in wizard.log_lines)
+        form = app.screen.query_one(RestoreFormPane)
+        values = form.values()
+        assert values["DBClusterIdentifier"].startswith("prod-payments-cluster-restored-")
+        identifier = app.screen.query_one("#field-0", Input)
+        identifier.value = "bad--name"
+        await pilot.click("#submit-form")
+        assert "DBClusterIdentifier" in text_of(app, "#form-errors")
+        identifier.value = "payments-wizard"
+        await pilot.click("#submit-form")
+
+        await wait_until(pilot, lambda: pane(app) == "result", what="result", timeout=60)
+        result = text_of(app, "#result-text")
+        created = f"arn:aws:rds:{EU}:{prod}:cluster:payments-wizard"
+        assert "Done." in result and created in result
+        assert any("restore: COMPLETED" in line for line in wizard.log_lines)
+        await pilot.press("enter")  # Close
+        assert isinstance(app.screen, RecoveryPointsScreen)
+
+    flows = Journal(tmp_path).flows()
+    assert [f.status for f in flows] == ["completed"]
+    copies = demo.sandbox.client("backup", backup, NORTH).list_copy_jobs(
+        BySourceRecoveryPointArn=newest["RecoveryPointArn"]
+    )["CopyJobs"]
+    assert len(copies) == 1
+
+
+async def test_unfinished_flow_is_offered_at_start_and_resumed_from_the_jobs_screen(
+    demo: Demo, tmp_path: Path
+) -> None:
+    backup, prod = demo.info.accounts["backup"], demo.info.accounts["prod"]
+    newest = newest_recovery_point(
+        demo, backup, EU, "central-eu-central-1", ResourceType="S3", ResourceName="prod-"
+    )
+    settings = demo.app(state_dir=tmp_path).settings
+    engine = FlowEngine(AwsSessions(settings))
+    prepared = engine.prepare(
+        newest["RecoveryPointArn"],
+        f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault",
+        restore=False,
+        account_hint=backup,
+    )
+    flow_id = engine.begin(prepared)  # the session drops before anything runs
+    engine.close()
+
+    failed_source = newest_recovery_point(
+        demo, backup, EU, "central-eu-central-1", ResourceType="EFS", ResourceName="prod-"
+    )
+    demo.sandbox.inject_job_failure(
+        failed_source["ResourceArn"], "Access Denied trying to call AWS Backup service."
+    )
+    demo.sandbox.client("backup", backup, EU).start_copy_job(
+        RecoveryPointArn=failed_source["RecoveryPointArn"],
+        SourceBackupVaultName="central-eu-central-1",
+        DestinationBackupVaultArn=f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault",
+        IamRoleArn=f"arn:aws:iam::{backup}:role/service-role/AWSBackupDefaultServiceRole",
+    )  # started elsewhere; it fails
+
+    app = demo.app(state_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        notices = [n.message for n in app._notifications]
+        assert any("1 unfinished copy/restore flow" in m for m in notices)
+        await pilot.press("j")
+        assert isinstance(app.screen, JobsScreen)
+        jobs_screen = app.screen
+        await wait_until(
+            pilot,
+            lambda: (
+                any(getattr(j, "state", "") == "FAILED" for j in jobs_screen.jobs)
+                and bool(jobs_screen.flows)
+            ),
+            what="jobs",
+            timeout=30,
+        )
+        flows = jobs_screen.query_one("#flows", DataTable)
+        assert str(flows.get_row_at(0)[0]) == flow_id
+        table = jobs_screen.query_one("#jobs", DataTable)
+        causes = [str(table.get_row_at(i)[-1]) for i in range(table.row_count)]
+        assert any(c.startswith("VAULT_POLICY_DENIES_COPY") for c in causes)
+        assert "unfinished flow" in str(jobs_screen.query_one("#jobs-status", Static).render())
+        await pilot.press("enter")  # resume the flow in the wizard
+        assert isinstance(app.screen, CopyRestoreWizard)
+        wizard = app.screen
+        await wait_until(pilot, lambda: pane(app) == "result", what="resumed flow", timeout=60)
+        assert "Done." in text_of(app, "#result-text")
+        assert wizard.flow_id == flow_id
+    state = Journal(tmp_path).flow(flow_id)
+    assert state is not None and state.status == "completed"
