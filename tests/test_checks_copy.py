@@ -441,6 +441,7 @@ def test_fully_managed_types_accept_aws_managed_keys() -> None:
         key=KeyFacts(DEST_KEY, "AWS", "Enabled", aliases=("alias/aws/backup",)),
     )
     assert checks.check_destination_vault(facts).status is CheckStatus.PASS
+    assert checks.check_source_key(facts).status is CheckStatus.PASS
     advanced = good_facts("DynamoDB", dynamodb_advanced=True)
     assert checks.check_route(advanced).status is CheckStatus.PASS
 

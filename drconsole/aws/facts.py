@@ -8,26 +8,21 @@ would make every fact unreadable, stop the gathering with an AwsError (exit 3).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import unquote
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from drconsole.aws.errors import classify, error_code
-from drconsole.aws.session import AwsSessions
+from drconsole.aws.org_facts import OrgReader
+from drconsole.aws.reader import pages
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.facts import (
     SERVICE_LINKED_ROLE_NAME,
     CopyFacts,
     CopyJobLoad,
     KeyFacts,
-    OrgMembership,
     RecoveryPointFacts,
     RoleFacts,
-    ScpLevel,
     Unreadable,
     VaultFacts,
     default_role_arn,
@@ -35,40 +30,13 @@ from drconsole.checks.facts import (
 from drconsole.errors import AwsError
 from drconsole.models import CauseCode
 
-T = TypeVar("T")
-FATAL_CAUSES = (CauseCode.CREDENTIALS_EXPIRED, CauseCode.NETWORK)
 NOT_GATHERED = Unreadable("not gathered", "Pending", "this fact has not been read yet")
 IN_FLIGHT_STATES = ("CREATED", "RUNNING")
 COPY_GROUPS = ("organization", "destination", "source", "route")
 
 
-class FactReader:
-    """Reads facts with shared clients; one instance per check run."""
-
-    def __init__(self, sessions: AwsSessions) -> None:
-        self.sessions = sessions
-
-    def client(self, service: str, account_id: str, region: str) -> Any:
-        """The client for `service` in `account_id` and `region`."""
-        return self.sessions.client(service, account_id=account_id, region=region)
-
-    def read(
-        self, operation: str, call: Callable[[], T], missing: tuple[str, ...] = ()
-    ) -> T | Unreadable | None:
-        """Run one read: its value, None when AWS says it does not exist, or Unreadable."""
-        try:
-            return call()
-        except ClientError as exc:
-            if error_code(exc) in missing:
-                return None
-            if classify(exc) in FATAL_CAUSES:
-                raise self.sessions.error_for(exc, operation) from None
-            message = str(exc.response.get("Error", {}).get("Message") or "")
-            return Unreadable(operation, error_code(exc), message)
-        except BotoCoreError as exc:
-            if classify(exc) in FATAL_CAUSES:
-                raise self.sessions.error_for(exc, operation) from None
-            return Unreadable(operation, type(exc).__name__, str(exc))
+class FactReader(OrgReader):
+    """Every read the copy and restore checks need."""
 
     # Recovery point ---------------------------------------------------------------------
 
@@ -95,27 +63,13 @@ class FactReader:
             CauseCode.UNKNOWN,
         )
 
-    def organization_account_ids(self) -> list[str]:
-        """Every active account of the organization (empty when it cannot be listed)."""
-        orgs = self.management_client("organizations", self.sessions.settings.home_region)
-        listed = self.read(
-            "organizations:ListAccounts",
-            lambda: [
-                a["Id"]
-                for a in _pages(orgs, "list_accounts", "Accounts")
-                if a.get("Status") == "ACTIVE"
-            ],
-        )
-        return listed if isinstance(listed, list) else []
-
     def find_in_account(self, arn: RecoveryPointArn, account: str) -> RecoveryPointFacts | None:
         """The recovery point if one of the account's vaults in its Region holds it."""
         backup = self.client("backup", account, arn.region)
         vaults = self.read(
             "backup:ListBackupVaults",
             lambda: [
-                v["BackupVaultName"]
-                for v in _pages(backup, "list_backup_vaults", "BackupVaultList")
+                v["BackupVaultName"] for v in pages(backup, "list_backup_vaults", "BackupVaultList")
             ],
         )
         if not isinstance(vaults, list):
@@ -138,111 +92,6 @@ class FactReader:
             if isinstance(answer, dict):
                 return _recovery_point_facts(answer, account, arn)
         return None
-
-    # Organization -----------------------------------------------------------------------
-
-    def membership(self, account_id: str) -> OrgMembership | Unreadable:
-        """The account's organization (DescribeOrganization) and, if readable, its OU path."""
-        orgs = self.client("organizations", account_id, self.sessions.settings.home_region)
-        answer = self.read(
-            "organizations:DescribeOrganization",
-            lambda: orgs.describe_organization()["Organization"],
-            missing=("AWSOrganizationsNotInUseException",),
-        )
-        if isinstance(answer, Unreadable):
-            return answer
-        if answer is None:
-            return OrgMembership(account_id, None)
-        org_id, management = answer["Id"], answer.get("MasterAccountId")
-        return OrgMembership(account_id, org_id, management, self.org_path(org_id, account_id))
-
-    def management_client(self, service: str, region: str) -> Any:
-        """A client in the organization's management account (the configured one or caller)."""
-        account = self.sessions.settings.management_account_id or self.sessions.caller_account_id()
-        return self.client(service, account, region)
-
-    def org_path(self, org_id: str, account_id: str) -> str | None:
-        """`o-x/r-x/ou-x/.../` for the account, from the management account; None if refused."""
-        chain = self.parents(account_id)
-        if not isinstance(chain, list) or not chain:
-            return None
-        return "/".join([org_id, *reversed(chain)]) + "/"
-
-    def parents(self, target_id: str) -> list[str] | Unreadable:
-        """The account's parents, nearest first, up to and including the root."""
-        orgs = self.management_client("organizations", self.sessions.settings.home_region)
-        chain: list[str] = []
-        node = target_id
-        while not node.startswith("r-") and len(chain) < 10:
-            answer = self.read(
-                "organizations:ListParents",
-                lambda n=node: orgs.list_parents(ChildId=n),  # type: ignore[misc]
-            )
-            if not isinstance(answer, dict) or not answer.get("Parents"):
-                return answer if isinstance(answer, Unreadable) else chain
-            node = answer["Parents"][0]["Id"]
-            chain.append(node)
-        return chain
-
-    def service_control_policies(
-        self, account_id: str, membership: OrgMembership | Unreadable
-    ) -> tuple[ScpLevel, ...] | Unreadable | None:
-        """SCPs attached at the root, each OU and the account; None when none apply."""
-        if isinstance(membership, Unreadable):
-            return membership
-        if membership.org_id is None or membership.management_account_id == account_id:
-            return None  # SCPs never restrict the management account
-        orgs = self.management_client("organizations", self.sessions.settings.home_region)
-        roots = self.read("organizations:ListRoots", lambda: orgs.list_roots()["Roots"])
-        if not isinstance(roots, list):
-            return roots if isinstance(roots, Unreadable) else None
-        enabled = any(
-            kind.get("Type") == "SERVICE_CONTROL_POLICY" and kind.get("Status") == "ENABLED"
-            for root in roots
-            for kind in root.get("PolicyTypes", [])
-        )
-        if not enabled:
-            return None
-        chain = self.parents(account_id)
-        if isinstance(chain, Unreadable):
-            return chain
-        levels: list[ScpLevel] = []
-        for target in [*reversed(chain), account_id]:
-            level = self.scp_level(orgs, target)
-            if isinstance(level, Unreadable):
-                return level
-            levels.append(level)
-        return tuple(levels)
-
-    def scp_level(self, orgs: Any, target: str) -> ScpLevel | Unreadable:
-        """The SCP documents attached to one target."""
-        listed = self.read(
-            "organizations:ListPoliciesForTarget",
-            lambda: orgs.list_policies_for_target(TargetId=target, Filter="SERVICE_CONTROL_POLICY")[
-                "Policies"
-            ],
-        )
-        if not isinstance(listed, list):
-            return listed or Unreadable("organizations:ListPoliciesForTarget", "Empty", "")
-        documents: list[tuple[str, str]] = []
-        for summary in listed:
-            policy = self.read(
-                "organizations:DescribePolicy",
-                lambda s=summary: orgs.describe_policy(PolicyId=s["Id"])["Policy"],  # type: ignore[misc]
-            )
-            if not isinstance(policy, dict):
-                return policy or Unreadable("organizations:DescribePolicy", "Empty", "")
-            documents.append((summary.get("Name", summary["Id"]), policy["Content"]))
-        return ScpLevel(target, tuple(documents))
-
-    def cross_account_enabled(self, region: str) -> bool | Unreadable:
-        """isCrossAccountBackupEnabled, from the organization's management account."""
-        backup = self.management_client("backup", region)
-        answer = self.read("backup:DescribeGlobalSettings", backup.describe_global_settings)
-        if not isinstance(answer, dict):
-            return answer or Unreadable("backup:DescribeGlobalSettings", "Empty", "")
-        value = answer.get("GlobalSettings", {}).get("isCrossAccountBackupEnabled", "false")
-        return str(value).lower() == "true"
 
     # Vaults, keys, roles ----------------------------------------------------------------
 
@@ -338,14 +187,14 @@ class FactReader:
             "iam:ListAttachedRolePolicies",
             lambda: tuple(
                 p["PolicyArn"]
-                for p in _pages(
+                for p in pages(
                     iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name
                 )
             ),
         )
         inline = self.read(
             "iam:ListRolePolicies",
-            lambda: tuple(_pages(iam, "list_role_policies", "PolicyNames", RoleName=name)),
+            lambda: tuple(pages(iam, "list_role_policies", "PolicyNames", RoleName=name)),
         )
         return RoleFacts(
             arn=got["Arn"],
@@ -374,7 +223,7 @@ class FactReader:
         for state in IN_FLIGHT_STATES:
             jobs = self.read(
                 "backup:ListCopyJobs",
-                lambda s=state: list(_pages(backup, "list_copy_jobs", "CopyJobs", ByState=s)),  # type: ignore[misc]
+                lambda s=state: list(pages(backup, "list_copy_jobs", "CopyJobs", ByState=s)),  # type: ignore[misc]
             )
             if not isinstance(jobs, list):
                 return jobs or Unreadable("backup:ListCopyJobs", "Empty", "")
@@ -416,19 +265,11 @@ class FactReader:
         backup = self.client("backup", account_id, region)
         vaults = self.read(
             "backup:ListBackupVaults",
-            lambda: list(_pages(backup, "list_backup_vaults", "BackupVaultList")),
+            lambda: list(pages(backup, "list_backup_vaults", "BackupVaultList")),
         )
         if not isinstance(vaults, list):
             return ()
         return tuple(v["BackupVaultArn"] for v in vaults if v.get("BackupVaultName") != "Default")
-
-
-def _pages(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
-    if client.can_paginate(operation):
-        for page in client.get_paginator(operation).paginate(**params):
-            yield from page.get(key, [])
-    else:
-        yield from client.__getattr__(operation)(**params).get(key, [])
 
 
 def _policy_text(document: Any) -> str:

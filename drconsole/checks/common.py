@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from drconsole.checks.evaluation import decide
-from drconsole.checks.facts import Unreadable
+from drconsole.checks.facts import FULLY_MANAGED_TYPES, CopyFacts, KeyFacts, Unreadable
 from drconsole.models import CauseCode, Check, CheckStatus
 
 
@@ -51,3 +51,30 @@ def trust_verdict(cid: str, title: str, role_arn: str, trust_policy: str) -> Che
         CauseCode.ROLE_PERMISSIONS,
         f"Add this statement to the trust policy of {role_arn}:\n{json.dumps(trust, indent=2)}",
     )
+
+
+def not_cross_account(check_id: str, title: str) -> Check:
+    """PASS for a rule that only cross-account copies must meet."""
+    return Check(check_id, title, CheckStatus.PASS, "same-account copy: not required")
+
+
+def fully_managed(facts: CopyFacts) -> bool:
+    """True when AWS Backup encrypts the recovery point with the vault key (independent
+    encryption): a vault on aws/backup can then receive it, and AWS managed keys travel."""
+    rp = facts.recovery_point
+    if rp.resource_type == "DynamoDB":
+        # Plain DynamoDB backups (arn:aws:dynamodb:...:backup/...) are never AWS Backup's own.
+        return facts.dynamodb_advanced is True and ":recovery-point:" in rp.arn
+    return rp.resource_type in FULLY_MANAGED_TYPES
+
+
+def key_label(key: KeyFacts | None) -> str:
+    """`alias (arn)` for evidence."""
+    if key is None:
+        return "none"
+    return f"{key.aliases[0]} ({key.arn})" if key.aliases else key.arn
+
+
+def mentions_org_keys(policy: str) -> bool:
+    """True when a policy's decision may hinge on the principal's organization."""
+    return "aws:principalorg" in policy.lower()

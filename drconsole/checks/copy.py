@@ -6,10 +6,21 @@ import json
 from collections.abc import Callable
 
 from drconsole.checks import remedies
-from drconsole.checks.common import trust_verdict, unknown_check
+from drconsole.checks.common import (
+    fully_managed,
+    key_label,
+    not_cross_account,
+    trust_verdict,
+    unknown_check,
+)
+from drconsole.checks.copy_destination import (
+    check_destination_access_policy,
+    check_destination_slr,
+    check_destination_vault,
+    check_vault_lock,
+)
 from drconsole.checks.evaluation import decide, principal_context
 from drconsole.checks.facts import (
-    FULLY_MANAGED_TYPES,
     RDS_FAMILY_TYPES,
     CopyFacts,
     KeyFacts,
@@ -30,15 +41,11 @@ NEAR_CONCURRENT_COPIES = 90
 KEY_USE_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
 
 
-def _not_cross_account(check_id: str, title: str) -> Check:
-    return Check(check_id, title, PASS, "same-account copy: not required")
-
-
 def check_cross_account_setting(facts: CopyFacts) -> Check:
     """The organization's management account has cross-account backup enabled."""
     cid, title = "org.cross-account", "Cross-account backup enabled for the organization"
     if not facts.cross_account:
-        return _not_cross_account(cid, title)
+        return not_cross_account(cid, title)
     if isinstance(facts.cross_account_enabled, Unreadable):
         return unknown_check(cid, title, facts.cross_account_enabled, "the Backup global settings")
     if facts.cross_account_enabled:
@@ -59,7 +66,7 @@ def check_same_organization(facts: CopyFacts) -> Check:
     """Source and destination accounts belong to the same organization."""
     cid, title = "org.same-organization", "Source and destination in the same organization"
     if not facts.cross_account:
-        return _not_cross_account(cid, title)
+        return not_cross_account(cid, title)
     for side, fact in (("source", facts.source_org), ("destination", facts.dest_org)):
         if isinstance(fact, Unreadable):
             return unknown_check(cid, title, fact, f"the {side} account's organization")
@@ -82,205 +89,6 @@ def check_same_organization(facts: CopyFacts) -> Check:
         f"{dest.account_id if source.org_id else source.account_id} into organization "
         f"{source.org_id or dest.org_id} (Organizations console > AWS accounts > Invite), "
         "or copy to a vault of an account in the same organization.",
-    )
-
-
-def check_destination_vault(facts: CopyFacts) -> Check:
-    """The destination vault exists, is not the default vault, and its key fits the type."""
-    cid, title = "dest.vault", "Destination vault exists and its key fits the resource type"
-    vault = facts.dest_vault
-    resource_type = facts.recovery_point.resource_type
-    if isinstance(vault, Unreadable):
-        return unknown_check(cid, title, vault, f"vault {facts.dest_vault_arn}")
-    if vault is None:
-        return Check(
-            cid,
-            title,
-            FAIL,
-            f"vault {facts.dest_vault_name} does not exist in account {facts.dest_account_id} "
-            f"({facts.dest_region})"
-            + (
-                "; AWS reports a cross-account copy into it as Access Denied"
-                if facts.cross_account
-                else ""
-            ),
-            CauseCode.VAULT_POLICY_DENIES_COPY if facts.cross_account else CauseCode.UNKNOWN,
-            f"Create it with a customer managed key: aws backup create-backup-vault --region "
-            f"{facts.dest_region} --backup-vault-name {facts.dest_vault_name} "
-            "--encryption-key-arn <customer managed key ARN in that account>",
-        )
-    if facts.cross_account and vault.name == "Default":
-        return Check(
-            cid,
-            title,
-            FAIL,
-            "the destination is the default vault, whose key cannot be shared across accounts",
-            CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
-            "Copy into a vault other than 'Default', encrypted with a customer managed key.",
-        )
-    key = vault.key
-    if isinstance(key, Unreadable):
-        return unknown_check(cid, title, key, f"the key of vault {vault.name}")
-    fully_managed = _fully_managed(facts)
-    if key is not None and key.aws_managed and facts.cross_account and not fully_managed:
-        return Check(
-            cid,
-            title,
-            FAIL,
-            f"vault {vault.name} is encrypted with the AWS managed key {_key_label(key)}; "
-            f"{resource_type} backups are not fully managed by AWS Backup and need a customer "
-            "managed key in the destination vault",
-            CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
-            f"Copy into a vault of account {facts.dest_account_id} in {facts.dest_region} that is "
-            "encrypted with a customer managed key (aws backup create-backup-vault "
-            f"--region {facts.dest_region} --backup-vault-name NAME --encryption-key-arn "
-            "<customer managed key ARN>); a vault's key cannot be changed after creation.",
-        )
-    if key is not None and not key.aws_managed and not key.usable:
-        return Check(
-            cid,
-            title,
-            FAIL,
-            f"the key of vault {vault.name}, {_key_label(key)}, is {key.state}",
-            CauseCode.KMS_KEY_UNUSABLE,
-            f"In account {facts.dest_account_id}: aws kms enable-key --region {vault.region} "
-            f"--key-id {key.arn}"
-            + ("; cancel its deletion first" if key.state == "PendingDeletion" else ""),
-        )
-    return Check(
-        cid,
-        title,
-        PASS,
-        f"vault {vault.name} exists, key {_key_label(key) if key else vault.encryption_key_arn}",
-    )
-
-
-def check_destination_access_policy(facts: CopyFacts) -> Check:
-    """The destination vault's access policy allows the source to copy into it."""
-    cid, title = "dest.access-policy", "Destination vault policy allows CopyIntoBackupVault"
-    if not facts.cross_account:
-        return _not_cross_account(cid, title)
-    vault = facts.dest_vault
-    if isinstance(vault, Unreadable):
-        return unknown_check(cid, title, vault, f"vault {facts.dest_vault_arn}")
-    if vault is None:
-        return Check(
-            cid,
-            title,
-            FAIL,
-            f"vault {facts.dest_vault_name} does not exist, so no policy allows the copy",
-            CauseCode.VAULT_POLICY_DENIES_COPY,
-            "Create the destination vault first (see the destination vault check), with an "
-            f"access policy allowing account {facts.recovery_point.account_id}.",
-        )
-    policy = vault.access_policy
-    if isinstance(policy, Unreadable):
-        return unknown_check(cid, title, policy, f"the access policy of vault {vault.name}")
-    source = facts.recovery_point.account_id
-    fix_document = remedies.add_statements(
-        policy if isinstance(policy, str) else None,
-        [remedies.vault_policy_statement(source)],
-    )
-    remediation = (
-        f"In account {facts.dest_account_id}, add to the access policy of vault {vault.name}:\n"
-        f"{remedies.pretty(remedies.vault_policy_statement(source))}\n"
-        f"or run: {remedies.vault_policy_cli(vault.name, vault.region, fix_document)}"
-    )
-    if policy is None:
-        return Check(
-            cid,
-            title,
-            FAIL,
-            f"vault {vault.name} has no access policy: copies from other accounts are refused",
-            CauseCode.VAULT_POLICY_DENIES_COPY,
-            remediation,
-            fix_id=remedies.FIX_VAULT_POLICY,
-        )
-    context, complete = principal_context(facts.source_org, source)
-    outcome = decide(
-        policy,
-        principal=facts.copy_role_arn,
-        action="backup:CopyIntoBackupVault",
-        resource=vault.arn,
-        context=context,
-    )
-    if outcome.error:
-        return Check(cid, title, UNKNOWN, f"the access policy could not be read: {outcome.error}")
-    if outcome.decision == "allow":
-        return Check(
-            cid, title, PASS, f"allowed for {facts.copy_role_arn} by {outcome.statements_text}"
-        )
-    if outcome.decision == "implicit-deny" and not complete and _mentions_org_keys(policy):
-        return Check(
-            cid,
-            title,
-            UNKNOWN,
-            "the policy depends on the source's organization, which could not be read",
-        )
-    evidence = (
-        f"explicitly denied by {outcome.statements_text}"
-        if outcome.decision == "explicit-deny"
-        else f"no statement allows {facts.copy_role_arn} (account {source})"
-    )
-    return Check(
-        cid,
-        title,
-        FAIL,
-        f"vault {vault.name}: {evidence}",
-        CauseCode.VAULT_POLICY_DENIES_COPY,
-        remediation,
-        fix_id=remedies.FIX_VAULT_POLICY if outcome.decision == "implicit-deny" else None,
-    )
-
-
-def check_vault_lock(facts: CopyFacts) -> Check:
-    """The copy's retention fits the destination vault lock's minimum and maximum."""
-    cid, title = "dest.vault-lock", "Copy retention fits the destination vault lock"
-    vault = facts.dest_vault
-    if isinstance(vault, Unreadable):
-        return unknown_check(cid, title, vault, f"vault {facts.dest_vault_arn}")
-    if vault is None:
-        return Check(cid, title, PASS, "no destination vault, so no vault lock")
-    if not vault.locked:
-        return Check(cid, title, PASS, "the destination vault has no vault lock")
-    days = facts.lifecycle_delete_after_days
-    low, high = vault.min_retention_days, vault.max_retention_days
-    retention = "kept indefinitely" if days is None else f"kept {days} days"
-    bounds = f"lock min {low if low is not None else '-'}, max {high if high is not None else '-'}"
-    too_short = days is not None and low is not None and days < low
-    too_long = high is not None and (days is None or days > high)
-    if not (too_short or too_long):
-        return Check(cid, title, PASS, f"copy {retention}; {bounds} days")
-    wanted = low if too_short else high
-    return Check(
-        cid,
-        title,
-        FAIL,
-        f"copy {retention}, outside the vault lock of {vault.name} ({bounds} days)",
-        CauseCode.VAULT_LOCK_RETENTION,
-        f"Start the copy with a retention between {low or 1} and {high or 'any'} days, e.g. "
-        f"aws backup start-copy-job ... --lifecycle DeleteAfterDays={wanted}",
-    )
-
-
-def check_destination_slr(facts: CopyFacts) -> Check:
-    """The destination account has AWS Backup's service-linked role."""
-    cid, title = "dest.service-linked-role", "Destination service-linked role exists"
-    role = slr_arn(facts.dest_account_id)
-    if not facts.cross_account:
-        return _not_cross_account(cid, title)
-    if isinstance(facts.dest_slr_exists, Unreadable):
-        return unknown_check(cid, title, facts.dest_slr_exists, f"role {role}")
-    if facts.dest_slr_exists:
-        return Check(cid, title, PASS, f"{role} exists")
-    return Check(
-        cid,
-        title,
-        FAIL,
-        f"{role} does not exist (AWS Backup was never used in account {facts.dest_account_id})",
-        CauseCode.SERVICE_LINKED_ROLE_MISSING,
-        f"In account {facts.dest_account_id} run: {remedies.slr_cli()}",
-        fix_id=remedies.FIX_SERVICE_LINKED_ROLE,
     )
 
 
@@ -396,13 +204,21 @@ def check_source_key(facts: CopyFacts) -> Check:
             + (" (or cancel its deletion first)" if key.state == "PendingDeletion" else ""),
         )
     if not facts.cross_account:
-        return Check(cid, title, PASS, f"key {_key_label(key)} is enabled (same-account copy)")
+        return Check(cid, title, PASS, f"key {key_label(key)} is enabled (same-account copy)")
+    if key.aws_managed and fully_managed(facts):
+        return Check(
+            cid,
+            title,
+            PASS,
+            f"{key_label(key)} is AWS managed, but AWS Backup re-encrypts "
+            f"{facts.recovery_point.resource_type} backups with the destination vault's key",
+        )
     if key.aws_managed:
         return Check(
             cid,
             title,
             FAIL,
-            f"the recovery point is encrypted with the AWS managed key {_key_label(key)}, "
+            f"the recovery point is encrypted with the AWS managed key {key_label(key)}, "
             "which cannot be shared with another account",
             CauseCode.AWS_MANAGED_RESOURCE_KEY,
             "Re-encrypt the resource with a customer managed key (for EBS: copy the snapshot "
@@ -486,7 +302,7 @@ def check_route(facts: CopyFacts) -> Check:
         and isinstance(facts.dynamodb_advanced, Unreadable)
     ):
         return unknown_check(cid, title, facts.dynamodb_advanced, "the DynamoDB backup settings")
-    if rp.resource_type == "DynamoDB" and facts.cross_region and not _fully_managed(facts):
+    if rp.resource_type == "DynamoDB" and facts.cross_region and not fully_managed(facts):
         return Check(
             cid,
             title,
@@ -572,24 +388,6 @@ def check_running_jobs(facts: CopyFacts) -> Check:
     if count >= NEAR_CONCURRENT_COPIES:
         return Check(cid, title, WARN, evidence, CauseCode.TOO_MANY_JOBS)
     return Check(cid, title, PASS, evidence)
-
-
-def _fully_managed(facts: CopyFacts) -> bool:
-    rp = facts.recovery_point
-    if rp.resource_type == "DynamoDB":
-        # Plain DynamoDB backups (arn:aws:dynamodb:...:backup/...) are never AWS Backup's own.
-        return facts.dynamodb_advanced is True and ":recovery-point:" in rp.arn
-    return rp.resource_type in FULLY_MANAGED_TYPES
-
-
-def _key_label(key: KeyFacts | None) -> str:
-    if key is None:
-        return "none"
-    return f"{key.aliases[0]} ({key.arn})" if key.aliases else key.arn
-
-
-def _mentions_org_keys(policy: str) -> bool:
-    return "aws:principalorg" in policy.lower()
 
 
 def _merge_documents(policies: tuple[tuple[str, str], ...]) -> str:

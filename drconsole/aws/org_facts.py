@@ -1,0 +1,123 @@
+"""Organization facts: membership, OU paths, service control policies, the global setting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drconsole.aws.reader import BaseReader, pages
+from drconsole.checks.facts import OrgMembership, ScpLevel, Unreadable
+
+
+class OrgReader(BaseReader):
+    """BaseReader plus the organization's facts (read from the management account)."""
+
+    def organization_account_ids(self) -> list[str]:
+        """Every active account of the organization (empty when it cannot be listed)."""
+        orgs = self.management_client("organizations", self.sessions.settings.home_region)
+        listed = self.read(
+            "organizations:ListAccounts",
+            lambda: [
+                a["Id"]
+                for a in pages(orgs, "list_accounts", "Accounts")
+                if a.get("Status") == "ACTIVE"
+            ],
+        )
+        return listed if isinstance(listed, list) else []
+
+    def membership(self, account_id: str) -> OrgMembership | Unreadable:
+        """The account's organization (DescribeOrganization) and, if readable, its OU path."""
+        orgs = self.client("organizations", account_id, self.sessions.settings.home_region)
+        answer = self.read(
+            "organizations:DescribeOrganization",
+            lambda: orgs.describe_organization()["Organization"],
+            missing=("AWSOrganizationsNotInUseException",),
+        )
+        if isinstance(answer, Unreadable):
+            return answer
+        if answer is None:
+            return OrgMembership(account_id, None)
+        org_id, management = answer["Id"], answer.get("MasterAccountId")
+        return OrgMembership(account_id, org_id, management, self.org_path(org_id, account_id))
+
+    def org_path(self, org_id: str, account_id: str) -> str | None:
+        """`o-x/r-x/ou-x/.../` for the account, from the management account; None if refused."""
+        chain = self.parents(account_id)
+        if not isinstance(chain, list) or not chain:
+            return None
+        return "/".join([org_id, *reversed(chain)]) + "/"
+
+    def parents(self, target_id: str) -> list[str] | Unreadable:
+        """The account's parents, nearest first, up to and including the root."""
+        orgs = self.management_client("organizations", self.sessions.settings.home_region)
+        chain: list[str] = []
+        node = target_id
+        while not node.startswith("r-") and len(chain) < 10:
+            answer = self.read(
+                "organizations:ListParents",
+                lambda n=node: orgs.list_parents(ChildId=n),  # type: ignore[misc]
+            )
+            if not isinstance(answer, dict) or not answer.get("Parents"):
+                return answer if isinstance(answer, Unreadable) else chain
+            node = answer["Parents"][0]["Id"]
+            chain.append(node)
+        return chain
+
+    def service_control_policies(
+        self, account_id: str, membership: OrgMembership | Unreadable
+    ) -> tuple[ScpLevel, ...] | Unreadable | None:
+        """SCPs attached at the root, each OU and the account; None when none apply."""
+        if isinstance(membership, Unreadable):
+            return membership
+        if membership.org_id is None or membership.management_account_id == account_id:
+            return None  # SCPs never restrict the management account
+        orgs = self.management_client("organizations", self.sessions.settings.home_region)
+        roots = self.read("organizations:ListRoots", lambda: orgs.list_roots()["Roots"])
+        if not isinstance(roots, list):
+            return roots if isinstance(roots, Unreadable) else None
+        enabled = any(
+            kind.get("Type") == "SERVICE_CONTROL_POLICY" and kind.get("Status") == "ENABLED"
+            for root in roots
+            for kind in root.get("PolicyTypes", [])
+        )
+        if not enabled:
+            return None
+        chain = self.parents(account_id)
+        if isinstance(chain, Unreadable):
+            return chain
+        levels: list[ScpLevel] = []
+        for target in [*reversed(chain), account_id]:
+            level = self.scp_level(orgs, target)
+            if isinstance(level, Unreadable):
+                return level
+            levels.append(level)
+        return tuple(levels)
+
+    def scp_level(self, orgs: Any, target: str) -> ScpLevel | Unreadable:
+        """The SCP documents attached to one target."""
+        listed = self.read(
+            "organizations:ListPoliciesForTarget",
+            lambda: orgs.list_policies_for_target(TargetId=target, Filter="SERVICE_CONTROL_POLICY")[
+                "Policies"
+            ],
+        )
+        if not isinstance(listed, list):
+            return listed or Unreadable("organizations:ListPoliciesForTarget", "Empty", "")
+        documents: list[tuple[str, str]] = []
+        for summary in listed:
+            policy = self.read(
+                "organizations:DescribePolicy",
+                lambda s=summary: orgs.describe_policy(PolicyId=s["Id"])["Policy"],  # type: ignore[misc]
+            )
+            if not isinstance(policy, dict):
+                return policy or Unreadable("organizations:DescribePolicy", "Empty", "")
+            documents.append((summary.get("Name", summary["Id"]), policy["Content"]))
+        return ScpLevel(target, tuple(documents))
+
+    def cross_account_enabled(self, region: str) -> bool | Unreadable:
+        """isCrossAccountBackupEnabled, from the organization's management account."""
+        backup = self.management_client("backup", region)
+        answer = self.read("backup:DescribeGlobalSettings", backup.describe_global_settings)
+        if not isinstance(answer, dict):
+            return answer or Unreadable("backup:DescribeGlobalSettings", "Empty", "")
+        value = answer.get("GlobalSettings", {}).get("isCrossAccountBackupEnabled", "false")
+        return str(value).lower() == "true"

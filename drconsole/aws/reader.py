@@ -1,0 +1,60 @@
+"""The base of the fact readers: shared clients, and reads that turn refusals into facts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drconsole.aws.errors import classify, error_code
+from drconsole.aws.session import AwsSessions
+from drconsole.checks.facts import Unreadable
+from drconsole.models import CauseCode
+
+T = TypeVar("T")
+# Failures that would make every fact unreadable: they stop the checks (exit 3) instead.
+FATAL_CAUSES = (CauseCode.CREDENTIALS_EXPIRED, CauseCode.NETWORK)
+
+
+class BaseReader:
+    """Reads facts with shared clients; one instance per check run."""
+
+    def __init__(self, sessions: AwsSessions) -> None:
+        self.sessions = sessions
+
+    def client(self, service: str, account_id: str, region: str) -> Any:
+        """The client for `service` in `account_id` and `region`."""
+        return self.sessions.client(service, account_id=account_id, region=region)
+
+    def read(
+        self, operation: str, call: Callable[[], T], missing: tuple[str, ...] = ()
+    ) -> T | Unreadable | None:
+        """Run one read: its value, None when AWS says it does not exist, or Unreadable."""
+        try:
+            return call()
+        except ClientError as exc:
+            if error_code(exc) in missing:
+                return None
+            if classify(exc) in FATAL_CAUSES:
+                raise self.sessions.error_for(exc, operation) from None
+            message = str(exc.response.get("Error", {}).get("Message") or "")
+            return Unreadable(operation, error_code(exc), message)
+        except BotoCoreError as exc:
+            if classify(exc) in FATAL_CAUSES:
+                raise self.sessions.error_for(exc, operation) from None
+            return Unreadable(operation, type(exc).__name__, str(exc))
+
+    def management_client(self, service: str, region: str) -> Any:
+        """A client in the organization's management account (the configured one or caller)."""
+        account = self.sessions.settings.management_account_id or self.sessions.caller_account_id()
+        return self.client(service, account, region)
+
+
+def pages(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
+    """Every item under `key` of every page of a list operation."""
+    if client.can_paginate(operation):
+        for page in client.get_paginator(operation).paginate(**params):
+            yield from page.get(key, [])
+    else:
+        yield from getattr(client, operation)(**params).get(key, [])
