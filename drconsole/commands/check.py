@@ -21,9 +21,13 @@ def register(subparsers: Any) -> None:
         help="prerequisite checks before a copy or restore",
         description="Check every prerequisite of a copy or restore before starting it.",
     )
-    kinds = parser.add_subparsers(dest="check_kind", required=True, parser_class=type(parser))
+    kinds = parser.add_subparsers(
+        dest="check_kind", metavar="{copy,restore}", required=True, parser_class=type(parser)
+    )
     copy = kinds.add_parser("copy", help="checks for copying a recovery point to a vault")
-    copy.add_argument("--recovery-point", required=True, metavar="ARN")
+    copy.add_argument(
+        "--recovery-point", required=True, metavar="ARN", help="the recovery point to copy"
+    )
     copy.add_argument("--to", required=True, metavar="VAULT_ARN", help="destination vault ARN")
     copy.add_argument(
         "--role-arn",
@@ -43,7 +47,9 @@ def register(subparsers: Any) -> None:
     copy.set_defaults(handler=run_check_copy)
 
     restore = kinds.add_parser("restore", help="checks for restoring a recovery point")
-    restore.add_argument("--recovery-point", required=True, metavar="ARN")
+    restore.add_argument(
+        "--recovery-point", required=True, metavar="ARN", help="the recovery point to restore"
+    )
     restore.add_argument(
         "--metadata",
         action="append",
@@ -65,8 +71,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source-account",
         metavar="ID",
-        help="account holding the recovery point, for EBS/EC2 ARNs that omit it "
-        "(default: the caller's)",
+        help="account holding the recovery point, for EBS/EC2 ARNs that omit it (default: "
+        "searched in the caller's, the backup account, then the organization's accounts)",
     )
     parser.add_argument("--json", action="store_true", help="stable JSON on stdout")
 
