@@ -1,0 +1,156 @@
+"""`drconsole demo` in a real terminal (tmux): keys in, screen text out; two sizes, NO_COLOR."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Terminal:
+    """One tmux session on a private server socket, running one command."""
+
+    def __init__(self, name: str, width: int, height: int, command: str) -> None:
+        self.socket = f"drconsole-test-{os.getpid()}-{name}"
+        self.target = name
+        self.tmux("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height), command)
+
+    def tmux(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=False
+        )
+        return result.stdout
+
+    def keys(self, *keys: str) -> None:
+        """Send keys (tmux names: Enter, Escape, Down...) and give the app time to react."""
+        for key in keys:
+            self.tmux("send-keys", "-t", self.target, key)
+            time.sleep(0.15)
+
+    def text(self, escapes: bool = False) -> str:
+        """What the terminal shows now (with escape sequences when `escapes`)."""
+        return self.tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", self.target)
+
+    def wait_for(self, pattern: str, timeout: float = 60.0) -> str:
+        """Wait until the screen matches `pattern` (a regex); return the screen."""
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.text()
+            if re.search(pattern, screen):
+                return screen
+            time.sleep(0.25)
+        raise AssertionError(f"{pattern!r} never appeared; the screen shows:\n{screen}")
+
+    def alive(self) -> bool:
+        return self.target in self.tmux("list-sessions", "-F", "#{session_name}")
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+@pytest.fixture
+def terminal(request: pytest.FixtureRequest) -> Iterator[type[Terminal]]:
+    opened: list[Terminal] = []
+
+    def open_terminal(name: str, width: int, height: int, command: str) -> Terminal:
+        term = Terminal(name, width, height, command)
+        opened.append(term)
+        return term
+
+    yield open_terminal  # type: ignore[misc]
+    for term in opened:
+        term.close()
+
+
+# xterm-256 palette entries that are greys: black/white/greys of the 16, the cube's diagonal,
+# and the 24-step grey ramp.
+GREYS_256 = {0, 7, 8, 15, 16, 59, 102, 145, 188, 231, *range(232, 256)}
+
+
+def chromatic_colors(screen: str) -> set[str]:
+    """Foreground/background colors in SGR sequences that are not greys."""
+    found: set[str] = set()
+    for params in re.findall(r"\x1b\[([0-9;]*)m", screen):
+        numbers = [int(p) for p in params.split(";") if p]
+        i = 0
+        while i < len(numbers):
+            if numbers[i] in (38, 48) and i + 2 < len(numbers) and numbers[i + 1] == 5:
+                if numbers[i + 2] not in GREYS_256:
+                    found.add(f"{numbers[i]};5;{numbers[i + 2]}")
+                i += 3
+            elif numbers[i] in (38, 48) and i + 4 < len(numbers) and numbers[i + 1] == 2:
+                r, g, b = numbers[i + 2 : i + 5]
+                if not r == g == b:
+                    found.add(f"{numbers[i]};2;{r};{g};{b}")
+                i += 5
+            else:
+                basic = 30 <= numbers[i] <= 37 or 40 <= numbers[i] <= 47 or 90 <= numbers[i] <= 107
+                if basic and numbers[i] not in (30, 37, 40, 47, 90, 97, 100, 107):
+                    found.add(str(numbers[i]))
+                i += 1
+    return found
+
+
+def demo_command(no_color: bool) -> str:
+    env = "NO_COLOR=1 " if no_color else "env -u NO_COLOR "
+    # `sleep` keeps the pane (and an eventual traceback) readable after the app exits.
+    return f"cd {ROOT} && {env}TERM=xterm-256color {sys.executable} -m drconsole demo; sleep 5"
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "no_color"), [(120, 40, False), (80, 24, False), (80, 24, True)]
+)
+def test_find_the_newest_prod_database_copy_with_the_keyboard(
+    terminal: type[Terminal], width: int, height: int, no_color: bool
+) -> None:
+    name = f"demo{width}x{height}{'nc' if no_color else ''}"
+    term = terminal(name, width, height, demo_command(no_color))  # type: ignore[call-arg]
+    screen = term.wait_for(r"5 accounts(?!\s+loading)", timeout=90)
+    assert "Root/Prod" in screen and "backup (backup)" in screen
+    assert re.search(
+        r"backup \(backup\)\s+\d{12}\s+2\s", screen
+    )  # two vaults in the backup account
+    term.keys("/")
+    term.wait_for(r"filter \(Enter keeps")
+    term.keys("backup", "Enter", "Enter")
+    screen = term.wait_for(r"(?m)2 vaults in 2 Regions *$")
+    assert "central-eu-central-1" in screen and "dr-eu-north-1" in screen
+    term.keys("Down", "Enter")
+    screen = term.wait_for(r"(?m)\d+ recovery points *$")
+    assert "Created (UTC)" in screen and "Resource" in screen
+    term.keys("/")
+    term.wait_for(r"filter \(Enter keeps")
+    term.keys("prod rds", "Enter")
+    screen = term.wait_for(r"of \d+ match 'prod rds'")
+    first_row = next(
+        line for line in screen.splitlines() if re.match(r"\s*\d{4}-\d\d-\d\d \d\d:\d\d", line)
+    )
+    assert "RDS" in first_row and "prod-orders-db" in first_row
+    term.keys("Enter")
+    screen = term.wait_for(r"Recovery point\s+arn:aws:")
+    assert re.search(r"Resource type\s+RDS", screen)
+    assert "eu-north-1" in screen
+    if no_color:
+        hues = chromatic_colors(term.text(escapes=True))
+        assert not hues, f"colors despite NO_COLOR: {sorted(hues)[:5]}"
+    term.keys("Escape", "Escape", "Escape")
+    term.wait_for(r"Access policy")
+    term.keys("?")
+    screen = term.wait_for(r"This screen")
+    assert "Refresh" in screen
+    term.keys("Escape", "q")
+    deadline = time.monotonic() + 20
+    while "drconsole" in term.text() and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert "drconsole" not in term.text()  # the app quit and gave the terminal back
