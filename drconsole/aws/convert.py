@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from drconsole.aws.fastparse import utc_timestamp
 from drconsole.models import (
     CopyJob,
     KeyType,
@@ -33,7 +34,10 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def _date(value: Any) -> datetime | None:
-    return value if isinstance(value, datetime) else None
+    """A datetime from botocore, or from raw JSON (epoch number or ISO text)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return utc_timestamp(value)
 
 
 def vault_from(
@@ -73,7 +77,7 @@ def recovery_point_from(
         resource_arn=item.get("ResourceArn") or "",
         resource_type=item.get("ResourceType") or "",
         resource_name=item.get("ResourceName") or "",
-        created=item["CreationDate"],
+        created=_date(item["CreationDate"]) or datetime.min.replace(tzinfo=UTC),
         status=item.get("Status") or "",
         size_bytes=_int_or_none(item.get("BackupSizeInBytes")),
         encryption_key_arn=item.get("EncryptionKeyArn") or "",
@@ -173,3 +177,49 @@ def restore_job_from(item: Mapping[str, Any], account_id: str, region: str) -> R
         created_resource_arn=item.get("CreatedResourceArn") or None,
         iam_role_arn=item.get("IamRoleArn") or "",
     )
+
+
+def recovery_points_from_raw(
+    items: Iterable[Mapping[str, Any]], account_id: str, region: str, vault_name: str
+) -> list[RecoveryPoint]:
+    """RecoveryPoints from raw JSON items (timestamps as epoch numbers), fast.
+
+    The hot loop of a large inventory: field access is inlined and epoch numbers go straight
+    to UTC datetimes. Values that are not epoch numbers take the general path.
+    """
+    stamp = datetime.fromtimestamp
+    points: list[RecoveryPoint] = []
+    append = points.append
+
+    def when(value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.__class__ is float or value.__class__ is int:
+            return stamp(value, UTC)
+        return _date(value)
+
+    for item in items:
+        get = item.get
+        lifecycle = get("CalculatedLifecycle")
+        size = get("BackupSizeInBytes")
+        append(
+            RecoveryPoint(
+                item["RecoveryPointArn"],
+                get("BackupVaultName") or vault_name,
+                account_id,
+                region,
+                get("ResourceArn") or "",
+                get("ResourceType") or "",
+                get("ResourceName") or "",
+                when(item["CreationDate"]) or datetime.min.replace(tzinfo=UTC),
+                get("Status") or "",
+                None if size is None else int(size),
+                get("EncryptionKeyArn") or "",
+                bool(get("IsEncrypted", False)),
+                get("SourceBackupVaultArn") or None,
+                when(lifecycle.get("DeleteAt")) if lifecycle else None,
+                get("IamRoleArn") or None,
+                when(get("CompletionDate")),
+            )
+        )
+    return points

@@ -23,10 +23,12 @@ from drconsole.aws.convert import (
     newest_per_resource,
     protected_resource_from,
     recovery_point_from,
+    recovery_points_from_raw,
     restore_job_from,
     vault_from,
 )
 from drconsole.aws.errors import account_error, error_code
+from drconsole.aws.fastparse import install_raw_pages, raw_pages
 from drconsole.aws.organization import load_organization, standalone_organization
 from drconsole.aws.runner import Step, Task, run_tasks
 from drconsole.aws.session import AwsSessions
@@ -105,6 +107,9 @@ class Inventory:
         self.max_workers = max_workers
         self._organization: Organization | None = None
         self._key_types: dict[str, KeyType] = {}
+        # ids of the backup clients with the raw page decoding installed (clients live as
+        # long as the sessions, which outlive this inventory's use of them).
+        self._raw_clients: set[int] = set()
         # key ARN -> continuations waiting for its DescribeKey (one call per key).
         self._key_waiters: dict[str, list[Callable[[], list[Any]]]] = {}
 
@@ -286,14 +291,17 @@ class Inventory:
         points: PointFilter,
     ) -> tuple[list[RecoveryPoint], str | None]:
         client = self.sessions.client("backup", account_id, region)
+        if id(client) not in self._raw_clients:
+            install_raw_pages(client)
+            self._raw_clients.add(id(client))
         params = {"BackupVaultName": vault_name, "MaxResults": PAGE_SIZE, **points.params()}
         if token:
             params["NextToken"] = token
-        answer = client.list_recovery_points_by_backup_vault(**params)
-        page = [
-            recovery_point_from(item, account_id, region, vault_name)
-            for item in answer.get("RecoveryPoints", [])
-        ]
+        with raw_pages():
+            answer = client.list_recovery_points_by_backup_vault(**params)
+        page = recovery_points_from_raw(
+            answer.get("RecoveryPoints", []), account_id, region, vault_name
+        )
         return [p for p in page if points.keep(p)], answer.get("NextToken") or None
 
     def _page_task(

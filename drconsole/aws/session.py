@@ -23,6 +23,7 @@ from botocore.credentials import DeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from drconsole.aws.errors import aws_error, classify, credentials_error
+from drconsole.aws.fastparse import utc_parser_factory
 from drconsole.aws.readonly import install_read_only_guard
 from drconsole.config import Settings
 from drconsole.errors import AwsError, UsageError
@@ -69,6 +70,7 @@ class AwsSessions:
         )
         self._base = self._new_base_session()
         self._sessions[CALLER] = self._base
+        self._base._session.register_component("response_parser_factory", utc_parser_factory())
         # Every identity shares one model loader: service models are parsed once per process.
         self._loader = self._base._session.get_component("data_loader")
 
@@ -99,6 +101,7 @@ class AwsSessions:
 
     def _share_loader(self, core: botocore.session.Session) -> None:
         core.register_component("data_loader", self._loader)
+        core.register_component("response_parser_factory", utc_parser_factory())
 
     def _profile_session(self, profile: str) -> boto3.Session:
         try:
