@@ -221,7 +221,10 @@ def print_prepared(prepared: Any) -> None:
             print(f"  [{check.status.value}] {step} {check.id}: {check.evidence}")
             if check.status.value in ("FAIL", "UNKNOWN") and check.remediation:
                 print(f"      fix: {check.remediation}")
-    print("API requests:")
+    if plan.restore and plan.route.hops:
+        print("API requests (the restore metadata is read again from the copy, and asked for):")
+    else:
+        print("API requests:")
     for request in prepared.requests:
         print(f"  {request['operation']} as {request['account']} in {request['region']}:")
         for line in json.dumps(request["request"], indent=2).splitlines():
@@ -252,6 +255,8 @@ def exit_code(outcome: Any) -> int:
     """0 done, 1 a check or job failed, 3 AWS refused a call."""
     if outcome.status == "completed":
         return EXIT_OK
+    if outcome.status == "stopped":
+        print(f"flow {outcome.flow_id} stopped: resume it with `drconsole jobs --resume`")
     if outcome.aws_error:
         return EXIT_AWS
     return EXIT_FAILED
@@ -335,6 +340,30 @@ def confirm(prompt: str) -> bool:
     return bool(questionary.confirm(prompt, default=False).ask())
 
 
+def with_form_values(prepared: Any, values: dict[str, str]) -> Any:
+    """The prepared flow with the answered restore form (and so its exact requests)."""
+    from dataclasses import replace
+
+    from drconsole.flows import plan as pl
+    from drconsole.flows import restore_forms as forms
+    from drconsole.flows.journal import idempotency_token
+
+    requests = pl.api_requests(
+        prepared.plan,
+        lambda step: idempotency_token(prepared.flow_id, 0, step),
+        forms.metadata_for(prepared.form, values),
+    )
+    return replace(prepared, form_values=values, requests=tuple(requests))
+
+
+def confirm_request(request: dict[str, Any]) -> bool:
+    """Show the exact StartRestoreJob request and ask before it is sent."""
+    print("  backup:StartRestoreJob:")
+    for line in json.dumps(request, indent=2).splitlines():
+        print(f"    {line}")
+    return confirm("Start the restore?")
+
+
 def run_flow(args: argparse.Namespace, engine: Any, prepared: Any, printer: EventPrinter) -> int:
     """Confirm (unless --yes), journal and run the flow; print its result; return the exit code."""
     if not prepared.ok:
@@ -343,6 +372,7 @@ def run_flow(args: argparse.Namespace, engine: Any, prepared: Any, printer: Even
     if interactive(args):
         if prepared.form is not None and not prepared.plan.route.hops:
             form_values = ask_restore_values(prepared.form, prepared.form_values)
+            prepared = with_form_values(prepared, form_values)
         print_prepared(prepared)
         if not confirm("Start these jobs?"):
             print("Nothing was started.")
@@ -353,7 +383,7 @@ def run_flow(args: argparse.Namespace, engine: Any, prepared: Any, printer: Even
         outcome = engine.run(flow_id, form_values=form_values, pause_for_form=ask_later)
         if outcome.status == "needs-form":
             values = ask_restore_values(outcome.form, outcome.form_values)
-            outcome = engine.run(flow_id, form_values=values)
+            outcome = engine.run(flow_id, form_values=values, confirm_restore=confirm_request)
     finally:
         engine.close()
     code = exit_code(outcome)

@@ -137,7 +137,10 @@ def _watch(args: argparse.Namespace, settings: Any, flows: list[Any]) -> int:
                 kind = "restore" if step.name == "restore" else "copy"
                 ref = JobRef(kind, step.account_id, step.region, step.job_id)
                 refs[ref.key] = (flow.flow_id, step.name)
-    found = discover(jobs, settings.regions or (settings.home_region,))
+    from drconsole.aws.facts import FactReader
+
+    accounts = FactReader(sessions).organization_account_ids()
+    found = discover(jobs, settings.regions or (settings.home_region,), accounts)
     for error in found.errors:
         if not args.json:
             print(f"not listed: {error}")
@@ -161,7 +164,9 @@ def _watch(args: argparse.Namespace, settings: Any, flows: list[Any]) -> int:
         if update.job is None:
             return
         if update.finished:
-            printer(ev.JobFinished(flow_id, step, update.job, update.polls))
+            done_at = update.job.completed.timestamp() if update.job.completed else None
+            delay = update.seen_at - done_at if done_at else None
+            printer(ev.JobFinished(flow_id, step, update.job, update.polls, delay))
             with lock:
                 remaining.discard(update.ref.key)
                 if update.job.state != "COMPLETED":
@@ -169,7 +174,9 @@ def _watch(args: argparse.Namespace, settings: Any, flows: list[Any]) -> int:
                 if not remaining:
                     done.set()
         elif update.changed:
-            printer(ev.JobProgress(flow_id, step, update.job, 0.0, update.polls))
+            created = update.job.created.timestamp() if update.job.created else update.seen_at
+            elapsed = update.seen_at - created
+            printer(ev.JobProgress(flow_id, step, update.job, elapsed, update.polls))
 
     with watcher:
         for key in list(refs):

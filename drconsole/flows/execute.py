@@ -94,6 +94,7 @@ class FlowEngine:
         self.watcher = JobWatcher(self.jobs, min_interval=min_poll, max_interval=max_poll)
         self.on_event = on_event
         self._checked: set[str] = set()
+        self._confirm_restore: Callable[[dict[str, Any]], bool] | None = None
 
     def emit(self, event: ev.FlowEvent) -> None:
         """Hand an event to the listener."""
@@ -232,7 +233,8 @@ class FlowEngine:
         for step, report in prepared.reports:
             if report.ok:
                 self.journal.append(flow_id, "checks", step=step, ok=True, failed=[])
-                self._checked.add(f"{flow_id}:0:{step}")
+                if step != "restore":  # the restore is checked again with the final metadata
+                    self._checked.add(f"{flow_id}:0:{step}")
         self.emit(ev.FlowPlanned(flow_id, plan_json, prepared.requests))
         for step, report in prepared.reports:
             self.emit(ev.ChecksDone(flow_id, step, report.ok, report.checks))
@@ -258,9 +260,15 @@ class FlowEngine:
         *,
         form_values: dict[str, str] | None = None,
         pause_for_form: bool = False,
+        confirm_restore: Callable[[dict[str, Any]], bool] | None = None,
     ) -> FlowOutcome:
-        """Drive the flow from where its journal stands to its end (or a failing check)."""
+        """Drive the flow from where its journal stands to its end (or a failing check).
+
+        `confirm_restore` sees the exact StartRestoreJob request before it is journaled and
+        sent; False leaves the flow unfinished ("stopped"), to be resumed later.
+        """
         self.refuse_read_only()
+        self._confirm_restore = confirm_restore
         lock = jr.FlowLock(self.state_dir, flow_id)
         if not lock.acquire():
             raise FlowBusy(f"flow {flow_id} is being run by another drconsole process")
@@ -638,6 +646,8 @@ class FlowEngine:
             return blocked
         token = jr.idempotency_token(flow_id, state.generation, "restore")
         request = pl.restore_request(plan, arn, metadata, token)
+        if self._confirm_restore is not None and not self._confirm_restore(request):
+            return FlowOutcome(flow_id, "stopped", message="the restore was not confirmed")
         self.journal.append(
             flow_id,
             "start",
