@@ -81,13 +81,13 @@ def resource_id(resource_arn: str) -> str:
     return tail or resource_arn
 
 
-def vault_label(vault_arn: str | None) -> str:
-    """A vault ARN as '<account>/<vault name>', or '-'."""
+def vault_label(vault_arn: str | None, home_account: str = "") -> str:
+    """A vault ARN as '<account>/<vault name>' (just the name in `home_account`), or '-'."""
     if not vault_arn:
         return "-"
     parts = vault_arn.split(":")
     if len(parts) >= 7:
-        return f"{parts[4]}/{parts[6]}"
+        return parts[6] if parts[4] == home_account else f"{parts[4]}/{parts[6]}"
     return vault_arn
 
 

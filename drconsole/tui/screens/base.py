@@ -87,6 +87,7 @@ class BrowseScreen(Screen[None]):
         filter_bar = self.query_one(FilterBar)
         filter_bar.display = True
         filter_bar.focus()
+        filter_bar.cursor_position = len(filter_bar.value)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -95,8 +96,8 @@ class BrowseScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        if not event.value:
-            self.query_one(FilterBar).display = False
+        # The filter stays applied (the status line says so); the bar makes room for the list.
+        self.query_one(FilterBar).display = False
         self.main_widget().focus()
 
     def clear_filter(self) -> None:

@@ -267,7 +267,7 @@ class RecoveryPointList(ScrollView, can_focus=True):
             elif key == "key":
                 text = fmt.short_key(rows.keys[row])
             elif key == "source":
-                text = fmt.vault_label(rows.sources[row])
+                text = fmt.vault_label(rows.sources[row], rows.places[row][1])
             else:
                 text = fmt.short_date(rows.expires_at(row))
             cell = fmt.fit_right(text, width) if column.right else fmt.fit(text, width)

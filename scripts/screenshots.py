@@ -1,0 +1,112 @@
+"""Regenerate screenshots/*.svg from the demo scenario with a frozen clock.
+
+Run: .venv/bin/python scripts/screenshots.py   (or `make screenshots`)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from drconsole.cli import build_parser
+from drconsole.commands.demo import demo_settings
+from drconsole.sandbox.scenarios import start_sandbox
+from drconsole.sandbox.server import SandboxOptions
+from drconsole.tui.app import DrConsoleApp
+from drconsole.tui.screens.accounts import AccountsScreen
+from drconsole.tui.screens.detail import DetailScreen
+from drconsole.tui.screens.protected import ProtectedResourcesScreen
+from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
+from drconsole.tui.screens.vaults import VaultsScreen
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+SIZE = (120, 34)
+OUT = Path(__file__).resolve().parent.parent / "screenshots"
+
+
+async def settle(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Run the app until `condition()` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"screenshots: the demo did not reach {condition}")
+        await pilot.pause(0.05)
+    await pilot.pause(0.2)
+
+
+def status(app: DrConsoleApp) -> str:
+    return str(app.screen.query_one("#status").render())
+
+
+async def shoot(app: DrConsoleApp, backup: str, prod: str) -> list[Path]:
+    """Walk organization -> backup account -> DR vault -> newest prod RDS copy, then prod's
+    protected resources, saving each screen."""
+    saved: list[Path] = []
+
+    def save(name: str) -> None:
+        path = OUT / f"{name}.svg"
+        path.write_text(app.export_screenshot(title=f"drconsole: {name.replace('_', ' ')}"))
+        saved.append(path)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(
+            pilot,
+            lambda: (
+                isinstance(app.screen, AccountsScreen)
+                and app.screen.organization is not None
+                and "loading" not in status(app)
+                and all(p.newest or p.errors for p in app.screen.postures.values() if p.vaults)
+            ),
+        )
+        save("accounts")
+        await pilot.press("slash", *backup, "enter", "enter")
+        await settle(pilot, lambda: isinstance(app.screen, VaultsScreen))
+        await settle(pilot, lambda: "loading" not in status(app))
+        save("vaults")
+        await pilot.press("down", "enter")
+        await settle(pilot, lambda: isinstance(app.screen, RecoveryPointsScreen))
+        await settle(pilot, lambda: app.screen.loading_done)
+        save("recovery_points")
+        await pilot.press("slash", *"prod rds", "enter")
+        save("recovery_points_filtered")
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, DetailScreen))
+        save("detail")
+        await pilot.press("escape", "escape", "escape", "escape")
+        await settle(pilot, lambda: isinstance(app.screen, AccountsScreen))
+        await pilot.press("escape")  # clears the accounts filter
+        await pilot.press("slash", *prod, "enter", "p")
+        await settle(pilot, lambda: isinstance(app.screen, ProtectedResourcesScreen))
+        await settle(pilot, lambda: "loading" not in status(app))
+        save("protected_resources")
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        save("help")
+    return saved
+
+
+def main() -> int:
+    """Start the demo sandbox, take the screenshots, stop the sandbox."""
+    OUT.mkdir(exist_ok=True)
+    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=3600.0), now=NOW)
+    try:
+        settings = demo_settings(build_parser().parse_args(["demo"]), sandbox, info)
+        settings = dataclasses.replace(settings, read_only=True)
+        app = DrConsoleApp(settings, now=lambda: NOW)
+        saved = asyncio.run(shoot(app, info.accounts["backup"], info.accounts["prod"]))
+    finally:
+        sandbox.stop()
+    for path in saved:
+        print(path.relative_to(OUT.parent))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
