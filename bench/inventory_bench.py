@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import math
 import multiprocessing
+import os
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -242,6 +243,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  client CPU             {full.cpu:.2f} s")
     if not math.isnan(server_cpu):
         print(f"  sandbox CPU            {server_cpu:.2f} s (separate process)")
+    if not math.isnan(server_cpu):
+        cores = os.cpu_count() or 1
+        cpu_floor = max(full.cpu, server_cpu, (full.cpu + server_cpu) / cores)
+        print(
+            f"  CPU floor              {cpu_floor:.2f} s (client and sandbox CPU over {cores} "
+            f"cores; load average {os.getloadavg()[0]:.1f} during the run)"
+        )
     print(f"  critical path          {chain} calls = {path_bound:.2f} s")
     print(f"  calls / workers        {total_calls} / {args.workers} = {work_bound:.2f} s")
     print(f"  lower bound            {bound:.2f} s")
