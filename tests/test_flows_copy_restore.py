@@ -4,6 +4,7 @@ the fall-back after a refused single hop, failing checks, failed jobs, read-only
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,12 +35,12 @@ _SHARED: dict[tuple[str, bool], AwsSessions] = {}
 
 
 def shared_sessions(sb: Sandbox, info: ScenarioInfo, read_only: bool) -> AwsSessions:
-    """One AwsSessions per sandbox (clients are slow to create); state dirs are per test."""
+    """One AwsSessions per sandbox (clients are slow to create). The engines get a state
+    dir per test; the sessions' own state dir is never written."""
     key = (sb.endpoint_url, read_only)
     if key not in _SHARED:
-        _SHARED[key] = AwsSessions(
-            settings_for(sb, info, Path("/nonexistent"), read_only=read_only)
-        )
+        unused = Path(tempfile.mkdtemp(prefix="drconsole-sessions-"))
+        _SHARED[key] = AwsSessions(settings_for(sb, info, unused, read_only=read_only))
     return _SHARED[key]
 
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from drconsole.aws.jobs import JobRef, JobsApi
 from drconsole.aws.session import AwsSessions
-from drconsole.aws.watcher import JobUpdate, JobWatcher, discover
+from drconsole.aws.watcher import JobUpdate, JobWatcher, discover, wait_for
 from drconsole.config import Credentials, Settings
+from drconsole.errors import AwsError
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 
@@ -44,7 +45,12 @@ def jobs(
     return JobsApi(AwsSessions(settings))
 
 
-def start_copies(sb: Sandbox, info: ScenarioInfo, count: int) -> list[JobRef]:
+def start_copies(
+    sb: Sandbox,
+    info: ScenarioInfo,
+    count: int,
+    on_start: Callable[[JobRef], None] | None = None,
+) -> list[JobRef]:
     """Copy jobs of `count` different resources, central vault -> prod vault, started as the
     backup account (i.e. elsewhere than the watcher's management identity)."""
     backup_id, prod = info.accounts["backup"], info.accounts["prod"]
@@ -69,6 +75,8 @@ def start_copies(sb: Sandbox, info: ScenarioInfo, count: int) -> list[JobRef]:
             IamRoleArn=f"arn:aws:iam::{backup_id}:role/service-role/AWSBackupDefaultServiceRole",
         )
         refs.append(JobRef("copy", backup_id, EU, job["CopyJobId"]))
+        if on_start is not None:
+            on_start(refs[-1])
     assert len(refs) == count
     return refs
 
@@ -81,27 +89,30 @@ def test_many_jobs_at_once_one_describe_per_job_per_poll(
     sandbox: tuple[Sandbox, ScenarioInfo], jobs: JobsApi
 ) -> None:
     sb, info = sandbox
-    sb.options.time_scale = 120  # jobs of about a second
-    try:
-        refs = start_copies(sb, info, 5)
-    finally:
-        sb.options.time_scale = 600
     updates: list[JobUpdate] = []
     finished = threading.Event()
     lock = threading.Lock()
+    count = 5
 
     def listen(update: JobUpdate) -> None:
         with lock:
             updates.append(update)
-            if sum(1 for u in updates if u.finished) == len(refs):
+            if sum(1 for u in updates if u.finished) == count:
                 finished.set()
 
     before = describe_calls(jobs)
+    sb.options.time_scale = 40  # jobs of two seconds or more
     with JobWatcher(jobs, min_interval=0.05, max_interval=0.5) as watcher:
-        for ref in refs:
-            watcher.watch(ref, listen)
-            watcher.watch(ref, listen)  # watching twice changes nothing
-        assert finished.wait(20)
+        try:
+
+            def watch_twice(ref: JobRef) -> None:
+                watcher.watch(ref, listen)
+                watcher.watch(ref, listen)  # watching twice changes nothing
+
+            refs = start_copies(sb, info, count, watch_twice)
+        finally:
+            sb.options.time_scale = 600
+        assert finished.wait(30)
         polls = dict(watcher.polls)
     assert describe_calls(jobs) - before == sum(polls.values())
     assert set(polls) == {ref.key for ref in refs}
@@ -188,3 +199,14 @@ def test_jobs_started_elsewhere_are_found_org_wide_once_monitoring_is_on(
         assert all(listed[r.job_id].account_id == info.accounts["backup"] for r in refs)
     finally:
         sb.options.time_scale = 600
+
+
+def test_a_job_that_cannot_be_read_is_given_up_after_a_few_polls(
+    sandbox: tuple[Sandbox, ScenarioInfo], jobs: JobsApi
+) -> None:
+    _, info = sandbox
+    ref = JobRef("copy", info.accounts["management"], EU, "00000000-0000-0000-0000-000000000000")
+    with JobWatcher(jobs, min_interval=0.01, max_interval=0.02) as watcher:
+        with pytest.raises(AwsError, match="could not be read 5 times in a row"):
+            wait_for(watcher, ref)
+        assert watcher.polls[ref.key] == 5 and watcher.watching == []

@@ -21,11 +21,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from drconsole.aws.errors import classify, describe
 from drconsole.aws.jobs import JobRef, JobsApi, is_finished
+from drconsole.errors import AwsError
 from drconsole.models import CauseCode, CopyJob, RestoreJob
 
 DEFAULT_MIN_INTERVAL = 1.0
 DEFAULT_MAX_INTERVAL = 30.0
 DEFAULT_BACKOFF = 1.5
+MAX_CONSECUTIVE_ERRORS = 5
 IN_FLIGHT_COPY = ("CREATED", "RUNNING")
 IN_FLIGHT_RESTORE = ("PENDING", "RUNNING")
 
@@ -195,15 +197,30 @@ def _percent(job: CopyJob | RestoreJob) -> float | None:
 
 
 def wait_for(
-    watcher: JobWatcher, ref: JobRef, on_update: UpdateCallback | None = None
+    watcher: JobWatcher,
+    ref: JobRef,
+    on_update: UpdateCallback | None = None,
+    max_errors: int = MAX_CONSECUTIVE_ERRORS,
 ) -> CopyJob | RestoreJob:
-    """Watch one job until it finishes; `on_update` hears every poll. Returns the final job."""
+    """Watch one job until it finishes; `on_update` hears every poll. Returns the final job.
+
+    After `max_errors` Describe failures in a row (the job is gone, access was lost) the job
+    is dropped and AwsError raised: a resumed flow can watch it again later.
+    """
     done = threading.Event()
     final: list[CopyJob | RestoreJob] = []
+    errors: list[JobUpdate] = []
 
     def listen(update: JobUpdate) -> None:
         if on_update is not None:
             on_update(update)
+        if update.error:
+            errors.append(update)
+            if len(errors) >= max_errors:
+                watcher.unwatch(ref)
+                done.set()
+            return
+        errors.clear()
         if update.finished and update.job is not None:
             final.append(update.job)
             done.set()
@@ -212,6 +229,13 @@ def wait_for(
     while not done.wait(0.5):
         if watcher._stopping.is_set():
             raise InterruptedError("the job watcher was stopped")
+    if not final:
+        last = errors[-1]
+        raise AwsError(
+            f"{ref.kind} job {ref.job_id} in {ref.account_id} {ref.region} could not be read "
+            f"{len(errors)} times in a row: {last.error}",
+            (last.cause or CauseCode.UNKNOWN).value,
+        )
     return final[0]
 
 
