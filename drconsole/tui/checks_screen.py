@@ -86,7 +86,7 @@ class ChecksScreen(Screen[None]):
     ]
     DEFAULT_CSS = """
     ChecksScreen #checks-table { height: 1fr; }
-    ChecksScreen #remediation { height: 12; border-top: solid $accent; padding: 0 1; }
+    ChecksScreen #remediation { height: 35%; border-top: solid $accent; padding: 0 1; }
     ChecksScreen #rp-title { padding: 0 1; }
     ChecksScreen #destination-choice { width: 100%; }
     FixDialog { align: center middle; }
