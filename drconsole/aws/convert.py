@@ -16,6 +16,9 @@ from drconsole.models import (
     Vault,
 )
 
+# Sort key for a missing time (aware, so it compares with AWS's aware datetimes).
+EPOCH = datetime.min.replace(tzinfo=UTC)
+
 
 def arn_account(arn: str) -> str:
     """The account id field of an ARN ('' when absent)."""
@@ -129,7 +132,7 @@ def newest_per_resource(points: Iterable[RecoveryPoint]) -> list[ProtectedResour
         )
         for point in newest.values()
     ]
-    resources.sort(key=lambda r: r.last_backup or datetime.min, reverse=True)
+    resources.sort(key=lambda r: r.last_backup or EPOCH, reverse=True)
     return resources
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drconsole.aws.convert import (
+    EPOCH,
     arn_region,
     copy_job_from,
     newest_per_resource,
@@ -392,7 +393,7 @@ class Inventory:
                 for r in newest_per_resource(self._points_of_resources(client, missing, region))
             }
             resources = [found.get(r.resource_arn, r) if r in missing else r for r in resources]
-        resources.sort(key=lambda r: r.last_backup or datetime.min, reverse=True)
+        resources.sort(key=lambda r: r.last_backup or EPOCH, reverse=True)
         return resources
 
     def _points_of_resources(
