@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -105,6 +106,8 @@ class CopyRestoreWizard(Screen[None]):
         self._engine: FlowEngine | None = None
         self.log_lines: list[str] = []
         self.status_text = ""
+        # step -> (polls, seconds from the job's CompletionDate to this screen showing it)
+        self.finish_figures: dict[str, tuple[int, float]] = {}
 
     @property
     def drapp(self) -> DrConsoleApp:
@@ -348,6 +351,9 @@ class CopyRestoreWizard(Screen[None]):
                 else job.created_resource_arn
             )
             self.log_line(f"{event.step}: {job.state} after {event.polls} polls  {made or ''}")
+            if job.completed is not None:
+                shown = time.time() - job.completed.timestamp()
+                self.finish_figures[event.step] = (event.polls, shown)
             if job.status_message:
                 self.log_line(f"  {job.status_message}")
         elif isinstance(event, ev.CleanupDone):
