@@ -64,7 +64,9 @@ class RecoveryPointsScreen(BrowseScreen):
 
     def on_mount(self) -> None:
         self.rp_list.focus()
-        self.action_refresh()
+        # Paint first: the worker's first AWS call imports boto3 and parses service models,
+        # which would hold the interpreter while the first frame waits.
+        self.call_after_refresh(self.action_refresh)
 
     def action_refresh(self) -> None:
         self.rp_list.rows.clear()

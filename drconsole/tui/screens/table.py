@@ -65,7 +65,9 @@ class TableScreen(BrowseScreen):
         for key, label in self.COLUMNS:
             self.table.add_column(label, key=key)
         self.table.focus()
-        self.action_refresh()
+        # Paint first: the worker's first AWS call imports boto3 and parses service models,
+        # which would hold the interpreter while the first frame waits.
+        self.call_after_refresh(self.action_refresh)
 
     def table_rows(self) -> list[TableRow]:
         """Every row, unfiltered, in display order."""

@@ -1,0 +1,137 @@
+"""Start-up: `drconsole --version`, TUI first paint on the demo, `drconsole demo` end to end.
+
+Run: .venv/bin/python bench/startup_bench.py
+Budgets (DESIGN.md section 7): --version < 0.3 s, TUI first paint < 1 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 10
+
+
+def version_times() -> list[float]:
+    """Wall time of `drconsole --version` (the console script), RUNS times."""
+    script = Path(sys.executable).parent / "drconsole"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "drconsole"]
+    times = []
+    for _ in range(RUNS):
+        began = time.perf_counter()
+        subprocess.run([*command, "--version"], check=True, capture_output=True)
+        times.append(time.perf_counter() - began)
+    return times
+
+
+async def first_paint() -> tuple[float, float, float]:
+    """In-process on the demo sandbox: (app start -> accounts screen painted,
+    -> organization shown, -> every account's posture loaded)."""
+    import dataclasses
+
+    from drconsole.cli import build_parser
+    from drconsole.commands.demo import demo_settings
+    from drconsole.sandbox.scenarios import start_sandbox
+    from drconsole.tui.app import DrConsoleApp
+    from drconsole.tui.screens.accounts import AccountsScreen
+
+    sandbox, info = start_sandbox("demo")
+    try:
+        settings = demo_settings(build_parser().parse_args(["demo"]), sandbox, info)
+        app = DrConsoleApp(dataclasses.replace(settings))
+        painted_at: list[float] = []
+        began = time.perf_counter()
+        async with app.run_test(size=(120, 40)) as pilot:
+            while not isinstance(app.screen, AccountsScreen):
+                await asyncio.sleep(0.001)
+            screen = app.screen
+            # The first frame of the accounts screen (the list's header and "reading the
+            # organization…"), recorded by the app itself once it has been drawn.
+            screen.call_after_refresh(lambda: painted_at.append(time.perf_counter()))
+            while not painted_at:
+                await asyncio.sleep(0.001)
+            painted = painted_at[0] - began
+            while screen.organization is None:
+                await asyncio.sleep(0.005)
+            organization = time.perf_counter() - began
+            while "loading" in str(screen.query_one("#status").render()) or not all(
+                p.newest or p.errors for p in screen.postures.values() if p.vaults
+            ):
+                await pilot.pause(0.005)
+            loaded = time.perf_counter() - began
+    finally:
+        sandbox.stop()
+    return painted, organization, loaded
+
+
+def demo_end_to_end() -> tuple[float, float] | None:
+    """`python -m drconsole demo` in tmux: seconds until the accounts screen shows, and until
+    every account has loaded (sandbox start and scenario build included)."""
+    if shutil.which("tmux") is None:
+        return None
+    socket = f"drconsole-bench-{os.getpid()}"
+    command = f"cd {ROOT} && {sys.executable} -m drconsole demo"
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", socket, *args], capture_output=True, text=True, check=False
+        ).stdout
+
+    began = time.perf_counter()
+    tmux("new-session", "-d", "-s", "bench", "-x", "120", "-y", "40", command)
+    shown = loaded = 0.0
+    try:
+        while time.perf_counter() - began < 120:
+            screen = tmux("capture-pane", "-p", "-t", "bench")
+            if not shown and "Account" in screen and "drconsole" in screen:
+                shown = time.perf_counter() - began
+            if "5 accounts" in screen and "loading" not in screen:
+                loaded = time.perf_counter() - began
+                break
+            time.sleep(0.02)
+    finally:
+        tmux("kill-server")
+    return shown, loaded
+
+
+def main() -> int:
+    """Print the figures and whether they meet the budgets."""
+    versions = version_times()
+    median = statistics.median(versions)
+    painted, organization, loaded = asyncio.run(first_paint())
+    demo = demo_end_to_end()
+    print(f"start-up (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    verdict = "ok" if median < 0.3 else "OVER BUDGET"
+    print(
+        f"  drconsole --version: median {median * 1000:.0f} ms of {RUNS} runs "
+        f"(min {min(versions) * 1000:.0f}, max {max(versions) * 1000:.0f})  "
+        f"[budget 300 ms: {verdict}]"
+    )
+    verdict = "ok" if painted < 1.0 else "OVER BUDGET"
+    print(
+        f"  TUI first paint on the demo sandbox (app start -> accounts screen): "
+        f"{painted * 1000:.0f} ms  [budget 1 s: {verdict}]"
+    )
+    print(
+        f"    organization shown: {organization * 1000:.0f} ms; "
+        f"every account's posture loaded: {loaded * 1000:.0f} ms"
+    )
+    if demo is None:
+        print("  drconsole demo end to end: skipped (tmux is not installed)")
+    else:
+        print(
+            f"  drconsole demo end to end (sandbox start and scenario build included): "
+            f"first screen {demo[0]:.2f} s, all accounts loaded {demo[1]:.2f} s"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
