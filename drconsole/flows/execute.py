@@ -8,129 +8,29 @@ picks a flow up wherever its journal left it, so a resumed flow never starts a j
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drconsole.aws.errors import classify, describe
-from drconsole.aws.jobs import JobRef, JobsApi
-from drconsole.aws.watcher import JobUpdate, JobWatcher, wait_for
+from drconsole.aws.errors import describe
+from drconsole.aws.jobs import JobRef
 from drconsole.checks.runner import CheckReport
-from drconsole.errors import AwsError, ReadOnlyViolation, UsageError
+from drconsole.errors import AwsError, UsageError
 from drconsole.flows import events as ev
 from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
 from drconsole.flows import restore_forms as forms
-from drconsole.flows.audit import AuditLog
+from drconsole.flows.engine_base import FlowBusy, FlowOutcome, Prepared, no_intermediate
+from drconsole.flows.restore_step import RestoreSteps
 from drconsole.flows.routes import VaultRef, is_route_refusal, two_hop_route
-from drconsole.models import CauseCode, CopyJob, RestoreJob
+from drconsole.models import CauseCode, CopyJob
 
-EventCallback = Callable[[ev.FlowEvent], None]
-TRANSIENT = (
-    CauseCode.THROTTLED,
-    CauseCode.NETWORK,
-    CauseCode.CREDENTIALS_EXPIRED,
-    CauseCode.SERVICE_ERROR,
-)
+__all__ = ["FlowBusy", "FlowEngine", "FlowOutcome", "Prepared"]
 
 
-class FlowBusy(UsageError):
-    """Another process drives this flow right now."""
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A plan ready to confirm: the checks of its first step and the exact requests."""
-
-    flow_id: str
-    plan: pl.FlowPlan
-    reports: tuple[tuple[str, CheckReport], ...]
-    requests: tuple[dict[str, Any], ...]
-    form: forms.RestoreForm | None = None
-    form_values: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        """True when the checks of the first step pass."""
-        return all(report.ok for _, report in self.reports)
-
-
-@dataclass(frozen=True)
-class FlowOutcome:
-    """How `run` ended: completed, failed, blocked (a check failed) or needs-form."""
-
-    flow_id: str
-    status: str
-    result: dict[str, Any] = field(default_factory=dict)
-    cause: str | None = None
-    message: str = ""
-    aws_error: bool = False  # AWS refused a call (exit 3) rather than a job or check failing
-    form: forms.RestoreForm | None = None
-    form_values: dict[str, str] = field(default_factory=dict)
-
-
-class FlowEngine:
+class FlowEngine(RestoreSteps):
     """Runs copy-back and restore flows for one identity; share one per process."""
-
-    def __init__(
-        self,
-        sessions: Any,
-        *,
-        on_event: EventCallback | None = None,
-        state_dir: Path | None = None,
-        min_poll: float = 1.0,
-        max_poll: float = 30.0,
-    ) -> None:
-        self.sessions = sessions
-        state = Path(state_dir or sessions.settings.state_dir)
-        self.state_dir = state
-        self.journal = jr.Journal(state)
-        self.audit = AuditLog(state)
-        self.jobs = JobsApi(sessions, self.audit)
-        self.watcher = JobWatcher(self.jobs, min_interval=min_poll, max_interval=max_poll)
-        self.on_event = on_event
-        self._checked: set[str] = set()
-        self._confirm_restore: Callable[[dict[str, Any]], bool] | None = None
-
-    def emit(self, event: ev.FlowEvent) -> None:
-        """Hand an event to the listener."""
-        if self.on_event is not None:
-            self.on_event(event)
-
-    def close(self) -> None:
-        """Stop the watcher thread."""
-        self.watcher.stop()
-
-    # Preparing --------------------------------------------------------------------------------
-
-    def refuse_read_only(self) -> None:
-        """Refuse the whole flow, before any AWS call, in read-only mode."""
-        if self.sessions.read_only:
-            raise ReadOnlyViolation(
-                "read-only mode is on: copy and restore flows start jobs, so the flow was "
-                "refused before any AWS call; run without --read-only to copy or restore"
-            )
-
-    def copy_checks(self, plan: pl.FlowPlan) -> pl.CheckRunner:
-        """The copy checks of one hop of `plan`: its copy role (in the hop's source account)
-        and the retention StartCopyJob will be given."""
-        from drconsole.checks.runner import run_copy_checks
-
-        def run(recovery_point: str, dest: VaultRef, account: str | None) -> CheckReport:
-            return run_copy_checks(
-                self.sessions,
-                recovery_point,
-                dest.arn,
-                role_arn=pl.role_arn(account or plan.source.account_id, plan.copy_role),
-                delete_after_days=pl.copy_retention_days(plan),
-                account_hint=account,
-            )
-
-        return run
 
     def prepare(
         self,
@@ -178,7 +78,7 @@ class FlowEngine:
             if chosen is None:
                 reports.extend(("hop1", report) for _, report in tried[:1])
                 if not tried:
-                    raise AwsError(_no_intermediate(source, dest), CauseCode.UNSUPPORTED_COPY_ROUTE)
+                    raise AwsError(no_intermediate(source, dest), CauseCode.UNSUPPORTED_COPY_ROUTE)
             else:
                 plan = pl.with_route(plan, two_hop_route(source.vault, chosen, dest))
                 reports.append(("hop1", tried[-1][1]))
@@ -240,18 +140,6 @@ class FlowEngine:
             self.emit(ev.ChecksDone(flow_id, step, report.ok, report.checks))
         return flow_id
 
-    def _form_for(
-        self,
-        plan: pl.FlowPlan,
-        arn: str,
-        vault: VaultRef,
-        overrides: dict[str, str],
-        suffix: str,
-    ) -> tuple[forms.RestoreForm, dict[str, str]]:
-        aws_metadata = self.jobs.restore_metadata(vault.account_id, vault.region, vault.name, arn)
-        form = forms.build_form(plan.source.resource_type, aws_metadata, vault.region, suffix)
-        return form, forms.with_overrides(form, overrides)
-
     # Running ----------------------------------------------------------------------------------
 
     def run(
@@ -276,12 +164,6 @@ class FlowEngine:
             return self._run_locked(flow_id, form_values, pause_for_form)
         finally:
             lock.release()
-
-    def _state(self, flow_id: str) -> jr.FlowState:
-        state = self.journal.flow(flow_id)
-        if state is None:
-            raise UsageError(f"no flow {flow_id} in the journal {self.journal.path}")
-        return state
 
     def _run_locked(
         self, flow_id: str, form_values: dict[str, str] | None, pause_for_form: bool
@@ -311,12 +193,6 @@ class FlowEngine:
             }
             return self._done(flow_id, result)
         return self._restore(state, plan, final_arn, form_values, pause_for_form)
-
-    def _final_arn(self, state: jr.FlowState, plan: pl.FlowPlan) -> str:
-        arn = plan.source.arn
-        for name in state.hop_names:
-            arn = state.step(name).result_arn or arn
-        return arn
 
     def _copy_hops(self, state: jr.FlowState, plan: pl.FlowPlan) -> FlowOutcome | str | None:
         arn = plan.source.arn
@@ -367,49 +243,6 @@ class FlowEngine:
 
     def _can_fall_back(self, plan: pl.FlowPlan, index: int) -> bool:
         return index == 0 and len(plan.route.hops) == 1 and plan.route_mode != "single"
-
-    def _checks_pass(
-        self, state: jr.FlowState, step: str, run: Callable[[], CheckReport]
-    ) -> FlowOutcome | None:
-        """Run a step's checks unless this process just passed them; journal the verdict."""
-        key = f"{state.flow_id}:{state.generation}:{step}"
-        if key in self._checked:
-            return None
-        report = run()
-        self.emit(ev.ChecksDone(state.flow_id, step, report.ok, report.checks))
-        failed = [
-            {
-                "id": c.id,
-                "status": c.status.value,
-                "cause": c.cause.value if c.cause else None,
-                "evidence": c.evidence,
-                "remediation": c.remediation,
-            }
-            for c in report.checks
-            if c.status.value in ("FAIL", "UNKNOWN")
-        ]
-        self.journal.append(state.flow_id, "checks", step=step, ok=report.ok, failed=failed)
-        if report.ok:
-            self._checked.add(key)
-            return None
-        first = failed[0]
-        outcome = FlowOutcome(
-            state.flow_id,
-            "blocked",
-            cause=first["cause"] or CauseCode.UNKNOWN.value,
-            message=f"check {first['id']} {first['status']}: {first['evidence']}",
-        )
-        self.emit(
-            ev.FlowFinished(
-                state.flow_id,
-                "blocked",
-                step,
-                cause=outcome.cause,
-                message=outcome.message,
-                remediation=str(first["remediation"] or ""),
-            )
-        )
-        return outcome
 
     def _start_copy(
         self, state: jr.FlowState, plan: pl.FlowPlan, index: int, arn: str
@@ -477,7 +310,7 @@ class FlowEngine:
             return self._fail(
                 state,
                 "hop1",
-                _no_intermediate(plan.source, plan.destination),
+                no_intermediate(plan.source, plan.destination),
                 job_failed=False,
                 cause=CauseCode.UNSUPPORTED_COPY_ROUTE.value,
             )
@@ -494,25 +327,6 @@ class FlowEngine:
         self._checked.add(f"{state.flow_id}:{state.generation + 1}:hop1")
         self.emit(ev.RouteChanged(state.flow_id, message, tuple(hops), chosen.arn))
         return "route-changed"
-
-    def _watch(self, flow_id: str, step: str, ref: JobRef) -> CopyJob | RestoreJob:
-        started = time.time()
-
-        def on_update(update: JobUpdate) -> None:
-            if update.job is None:
-                return
-            created = update.job.created.timestamp() if update.job.created else started
-            if not update.finished:
-                self.emit(
-                    ev.JobProgress(
-                        flow_id, step, update.job, update.seen_at - created, update.polls
-                    )
-                )
-
-        job = wait_for(self.watcher, ref, on_update)
-        delay = time.time() - job.completed.timestamp() if job.completed else None
-        self.emit(ev.JobFinished(flow_id, step, job, self.watcher.polls.get(ref.key, 0), delay))
-        return job
 
     # Clean-up and restore ---------------------------------------------------------------------
 
@@ -538,220 +352,3 @@ class FlowEngine:
             state.flow_id, "cleanup", recovery_point=arn, deleted=deleted, reason=reason
         )
         self.emit(ev.CleanupDone(state.flow_id, arn, deleted, reason))
-
-    def restore_form(self, flow_id: str) -> tuple[forms.RestoreForm, dict[str, str]]:
-        """The restore form of a flow whose copies are done, prefilled (for the TUI)."""
-        state = self._state(flow_id)
-        plan = pl.FlowPlan.from_json(state.plan)
-        plan = pl.with_route(plan, pl.route_from_json(state.hops))
-        arn = self._final_arn(state, plan)
-        vault = plan.destination or plan.source.vault
-        return self._form_for(plan, arn, vault, plan.metadata, flow_id[:6])
-
-    def _restore(
-        self,
-        state: jr.FlowState,
-        plan: pl.FlowPlan,
-        arn: str,
-        form_values: dict[str, str] | None,
-        pause_for_form: bool,
-    ) -> FlowOutcome:
-        flow_id = state.flow_id
-        step = state.step("restore")
-        account, region = plan.final_account, plan.final_region
-        if step.finished:
-            return self._restore_end(state, step.state or "", step.status_message, step.result_arn)
-        job_id = step.job_id
-        if job_id is None:
-            if step.token and step.request:
-                request = step.request
-            else:
-                request_or_outcome = self._restore_request(
-                    state, plan, arn, form_values, pause_for_form
-                )
-                if isinstance(request_or_outcome, FlowOutcome):
-                    return request_or_outcome
-                request = request_or_outcome
-            try:
-                job_id = self.jobs.start_restore(account, region, request)
-            except (ClientError, BotoCoreError) as exc:
-                return self._aws_failure(state, "restore", exc)
-            self.journal.append(flow_id, "job", step="restore", job_id=job_id)
-            self.emit(
-                ev.JobStarted(flow_id, "restore", "restore", job_id, account, region, request)
-            )
-        else:
-            self.emit(
-                ev.JobStarted(
-                    flow_id,
-                    "restore",
-                    "restore",
-                    job_id,
-                    account,
-                    region,
-                    step.request or {},
-                    resumed=True,
-                )
-            )
-        job = self._watch(flow_id, "restore", JobRef("restore", account, region, job_id))
-        assert isinstance(job, RestoreJob)
-        self.journal.append(
-            flow_id,
-            "finished",
-            step="restore",
-            state=job.state,
-            status_message=job.status_message,
-            result_arn=job.created_resource_arn,
-        )
-        return self._restore_end(state, job.state, job.status_message, job.created_resource_arn)
-
-    def _restore_request(
-        self,
-        state: jr.FlowState,
-        plan: pl.FlowPlan,
-        arn: str,
-        form_values: dict[str, str] | None,
-        pause_for_form: bool,
-    ) -> dict[str, Any] | FlowOutcome:
-        flow_id = state.flow_id
-        vault = plan.destination or plan.source.vault
-        form, defaults = self._form_for(plan, arn, vault, plan.metadata, flow_id[:6])
-        if state.restore_metadata is not None:
-            metadata = state.restore_metadata
-        else:
-            values = dict(form_values) if form_values is not None else defaults
-            self.emit(ev.RestoreFormReady(flow_id, plan.source.resource_type, arn, values))
-            if pause_for_form and form_values is None:
-                return FlowOutcome(flow_id, "needs-form", form=form, form_values=values)
-            problems = forms.validate(form, values)
-            if problems:
-                raise UsageError(f"restore metadata: {problems[0]}")
-            metadata = forms.metadata_for(form, values)
-            self.journal.append(flow_id, "restore-form", metadata=metadata)
-        role = pl.role_arn(plan.final_account, plan.restore_role)
-        from drconsole.checks.runner import run_restore_checks
-
-        blocked = self._checks_pass(
-            state,
-            "restore",
-            lambda: run_restore_checks(
-                self.sessions,
-                arn,
-                role_arn=role,
-                metadata=metadata,
-                account_hint=plan.final_account,
-            ),
-        )
-        if blocked is not None:
-            return blocked
-        token = jr.idempotency_token(flow_id, state.generation, "restore")
-        request = pl.restore_request(plan, arn, metadata, token)
-        if self._confirm_restore is not None and not self._confirm_restore(request):
-            return FlowOutcome(flow_id, "stopped", message="the restore was not confirmed")
-        self.journal.append(
-            flow_id,
-            "start",
-            step="restore",
-            kind="restore",
-            token=token,
-            request=request,
-            account=plan.final_account,
-            region=plan.final_region,
-        )
-        return request
-
-    def _restore_end(
-        self, state: jr.FlowState, job_state: str, message: str, created: str | None
-    ) -> FlowOutcome:
-        if job_state != "COMPLETED":
-            return self._fail(state, "restore", message, job_failed=True)
-        result = {
-            "recovery_point": self._final_arn(state, pl.FlowPlan.from_json(state.plan)),
-            "created_resource": created,
-        }
-        return self._done(state.flow_id, result)
-
-    # Endings ----------------------------------------------------------------------------------
-
-    def _done(self, flow_id: str, result: dict[str, Any]) -> FlowOutcome:
-        self.journal.append(flow_id, "done", result=result)
-        self.emit(ev.FlowFinished(flow_id, "completed", "done", result))
-        return FlowOutcome(flow_id, "completed", result)
-
-    def _fail(
-        self,
-        state: jr.FlowState,
-        step: str,
-        message: str,
-        *,
-        job_failed: bool,
-        cause: str | None = None,
-        aws_error: bool = False,
-    ) -> FlowOutcome:
-        from drconsole.diagnose import diagnose
-
-        diagnosis = diagnose(message)
-        code = cause or diagnosis.cause.value
-        self.journal.append(
-            state.flow_id,
-            "failed",
-            step=step,
-            cause=code,
-            message=message,
-            explanation=diagnosis.explanation,
-            remediation=diagnosis.remediation,
-        )
-        self.emit(
-            ev.FlowFinished(
-                state.flow_id,
-                "failed",
-                step,
-                cause=code,
-                message=message,
-                explanation=diagnosis.explanation,
-                remediation=diagnosis.remediation,
-            )
-        )
-        return FlowOutcome(
-            state.flow_id, "failed", cause=code, message=message, aws_error=aws_error
-        )
-
-    def _aws_failure(self, state: jr.FlowState, step: str, exc: BaseException) -> FlowOutcome:
-        """A Start call AWS refused: transient causes leave the flow resumable (exit 3)."""
-        if classify(exc) in TRANSIENT:
-            raise self.sessions.error_for(exc, f"{step} of flow {state.flow_id} (resumable)")
-        from drconsole.diagnose import diagnose_exception
-
-        diagnosis = diagnose_exception(exc)
-        message = describe(exc)
-        self.journal.append(
-            state.flow_id,
-            "failed",
-            step=step,
-            cause=diagnosis.cause.value,
-            message=message,
-            explanation=diagnosis.explanation,
-            remediation=diagnosis.remediation,
-        )
-        self.emit(
-            ev.FlowFinished(
-                state.flow_id,
-                "failed",
-                step,
-                cause=diagnosis.cause.value,
-                message=message,
-                explanation=diagnosis.explanation,
-                remediation=diagnosis.remediation,
-            )
-        )
-        return FlowOutcome(
-            state.flow_id, "failed", cause=diagnosis.cause.value, message=message, aws_error=True
-        )
-
-
-def _no_intermediate(source: pl.SourcePoint, dest: VaultRef) -> str:
-    return (
-        f"no intermediate vault for a two-hop copy: create a vault in account {dest.account_id} "
-        f"in {source.region}, or in account {source.account_id} in {dest.region}, with an "
-        "access policy and a customer managed key, then retry"
-    )

@@ -1,0 +1,294 @@
+"""The flow engine's shared parts: outcomes, events, checks before a step, watching, endings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drconsole.aws.errors import classify, describe
+from drconsole.aws.jobs import JobRef, JobsApi
+from drconsole.aws.watcher import JobUpdate, JobWatcher, wait_for
+from drconsole.checks.runner import CheckReport
+from drconsole.errors import ReadOnlyViolation, UsageError
+from drconsole.flows import events as ev
+from drconsole.flows import journal as jr
+from drconsole.flows import plan as pl
+from drconsole.flows import restore_forms as forms
+from drconsole.flows.audit import AuditLog
+from drconsole.flows.routes import VaultRef
+from drconsole.models import CauseCode, CopyJob, RestoreJob
+
+EventCallback = Callable[[ev.FlowEvent], None]
+TRANSIENT = (
+    CauseCode.THROTTLED,
+    CauseCode.NETWORK,
+    CauseCode.CREDENTIALS_EXPIRED,
+    CauseCode.SERVICE_ERROR,
+)
+
+
+class FlowBusy(UsageError):
+    """Another process drives this flow right now."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A plan ready to confirm: the checks of its first step and the exact requests."""
+
+    flow_id: str
+    plan: pl.FlowPlan
+    reports: tuple[tuple[str, CheckReport], ...]
+    requests: tuple[dict[str, Any], ...]
+    form: forms.RestoreForm | None = None
+    form_values: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when the checks of the first step pass."""
+        return all(report.ok for _, report in self.reports)
+
+
+@dataclass(frozen=True)
+class FlowOutcome:
+    """How `run` ended: completed, failed, blocked (a check failed) or needs-form."""
+
+    flow_id: str
+    status: str
+    result: dict[str, Any] = field(default_factory=dict)
+    cause: str | None = None
+    message: str = ""
+    aws_error: bool = False  # AWS refused a call (exit 3) rather than a job or check failing
+    form: forms.RestoreForm | None = None
+    form_values: dict[str, str] = field(default_factory=dict)
+
+
+class EngineBase:
+    """State and helpers every part of the engine uses (see `execute.FlowEngine`)."""
+
+    def __init__(
+        self,
+        sessions: Any,
+        *,
+        on_event: EventCallback | None = None,
+        state_dir: Path | None = None,
+        min_poll: float = 1.0,
+        max_poll: float = 30.0,
+    ) -> None:
+        self.sessions = sessions
+        state = Path(state_dir or sessions.settings.state_dir)
+        self.state_dir = state
+        self.journal = jr.Journal(state)
+        self.audit = AuditLog(state)
+        self.jobs = JobsApi(sessions, self.audit)
+        self.watcher = JobWatcher(self.jobs, min_interval=min_poll, max_interval=max_poll)
+        self.on_event = on_event
+        self._checked: set[str] = set()
+        self._confirm_restore: Callable[[dict[str, Any]], bool] | None = None
+
+    def emit(self, event: ev.FlowEvent) -> None:
+        """Hand an event to the listener."""
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def close(self) -> None:
+        """Stop the watcher thread."""
+        self.watcher.stop()
+
+    def refuse_read_only(self) -> None:
+        """Refuse the whole flow, before any AWS call, in read-only mode."""
+        if self.sessions.read_only:
+            raise ReadOnlyViolation(
+                "read-only mode is on: copy and restore flows start jobs, so the flow was "
+                "refused before any AWS call; run without --read-only to copy or restore"
+            )
+
+    def copy_checks(self, plan: pl.FlowPlan) -> pl.CheckRunner:
+        """The copy checks of one hop of `plan`: its copy role (in the hop's source account)
+        and the retention StartCopyJob will be given."""
+        from drconsole.checks.runner import run_copy_checks
+
+        def run(recovery_point: str, dest: VaultRef, account: str | None) -> CheckReport:
+            return run_copy_checks(
+                self.sessions,
+                recovery_point,
+                dest.arn,
+                role_arn=pl.role_arn(account or plan.source.account_id, plan.copy_role),
+                delete_after_days=pl.copy_retention_days(plan),
+                account_hint=account,
+            )
+
+        return run
+
+    def _form_for(
+        self,
+        plan: pl.FlowPlan,
+        arn: str,
+        vault: VaultRef,
+        overrides: dict[str, str],
+        suffix: str,
+    ) -> tuple[forms.RestoreForm, dict[str, str]]:
+        aws_metadata = self.jobs.restore_metadata(vault.account_id, vault.region, vault.name, arn)
+        form = forms.build_form(plan.source.resource_type, aws_metadata, vault.region, suffix)
+        return form, forms.with_overrides(form, overrides)
+
+    def _state(self, flow_id: str) -> jr.FlowState:
+        state = self.journal.flow(flow_id)
+        if state is None:
+            raise UsageError(f"no flow {flow_id} in the journal {self.journal.path}")
+        return state
+
+    def _final_arn(self, state: jr.FlowState, plan: pl.FlowPlan) -> str:
+        arn = plan.source.arn
+        for name in state.hop_names:
+            arn = state.step(name).result_arn or arn
+        return arn
+
+    def _checks_pass(
+        self, state: jr.FlowState, step: str, run: Callable[[], CheckReport]
+    ) -> FlowOutcome | None:
+        """Run a step's checks unless this process just passed them; journal the verdict."""
+        key = f"{state.flow_id}:{state.generation}:{step}"
+        if key in self._checked:
+            return None
+        report = run()
+        self.emit(ev.ChecksDone(state.flow_id, step, report.ok, report.checks))
+        failed = [
+            {
+                "id": c.id,
+                "status": c.status.value,
+                "cause": c.cause.value if c.cause else None,
+                "evidence": c.evidence,
+                "remediation": c.remediation,
+            }
+            for c in report.checks
+            if c.status.value in ("FAIL", "UNKNOWN")
+        ]
+        self.journal.append(state.flow_id, "checks", step=step, ok=report.ok, failed=failed)
+        if report.ok:
+            self._checked.add(key)
+            return None
+        first = failed[0]
+        outcome = FlowOutcome(
+            state.flow_id,
+            "blocked",
+            cause=first["cause"] or CauseCode.UNKNOWN.value,
+            message=f"check {first['id']} {first['status']}: {first['evidence']}",
+        )
+        self.emit(
+            ev.FlowFinished(
+                state.flow_id,
+                "blocked",
+                step,
+                cause=outcome.cause,
+                message=outcome.message,
+                remediation=str(first["remediation"] or ""),
+            )
+        )
+        return outcome
+
+    def _watch(self, flow_id: str, step: str, ref: JobRef) -> CopyJob | RestoreJob:
+        started = time.time()
+
+        def on_update(update: JobUpdate) -> None:
+            if update.job is None:
+                return
+            created = update.job.created.timestamp() if update.job.created else started
+            if not update.finished:
+                self.emit(
+                    ev.JobProgress(
+                        flow_id, step, update.job, update.seen_at - created, update.polls
+                    )
+                )
+
+        job = wait_for(self.watcher, ref, on_update)
+        delay = time.time() - job.completed.timestamp() if job.completed else None
+        self.emit(ev.JobFinished(flow_id, step, job, self.watcher.polls.get(ref.key, 0), delay))
+        return job
+
+    # Endings ----------------------------------------------------------------------------------
+
+    def _done(self, flow_id: str, result: dict[str, Any]) -> FlowOutcome:
+        self.journal.append(flow_id, "done", result=result)
+        self.emit(ev.FlowFinished(flow_id, "completed", "done", result))
+        return FlowOutcome(flow_id, "completed", result)
+
+    def _fail(
+        self,
+        state: jr.FlowState,
+        step: str,
+        message: str,
+        *,
+        job_failed: bool,
+        cause: str | None = None,
+        aws_error: bool = False,
+    ) -> FlowOutcome:
+        from drconsole.diagnose import diagnose
+
+        diagnosis = diagnose(message)
+        code = cause or diagnosis.cause.value
+        self.journal.append(
+            state.flow_id,
+            "failed",
+            step=step,
+            cause=code,
+            message=message,
+            explanation=diagnosis.explanation,
+            remediation=diagnosis.remediation,
+        )
+        self.emit(
+            ev.FlowFinished(
+                state.flow_id,
+                "failed",
+                step,
+                cause=code,
+                message=message,
+                explanation=diagnosis.explanation,
+                remediation=diagnosis.remediation,
+            )
+        )
+        return FlowOutcome(
+            state.flow_id, "failed", cause=code, message=message, aws_error=aws_error
+        )
+
+    def _aws_failure(self, state: jr.FlowState, step: str, exc: BaseException) -> FlowOutcome:
+        """A Start call AWS refused: transient causes leave the flow resumable (exit 3)."""
+        if classify(exc) in TRANSIENT:
+            raise self.sessions.error_for(exc, f"{step} of flow {state.flow_id} (resumable)")
+        from drconsole.diagnose import diagnose_exception
+
+        diagnosis = diagnose_exception(exc)
+        message = describe(exc)
+        self.journal.append(
+            state.flow_id,
+            "failed",
+            step=step,
+            cause=diagnosis.cause.value,
+            message=message,
+            explanation=diagnosis.explanation,
+            remediation=diagnosis.remediation,
+        )
+        self.emit(
+            ev.FlowFinished(
+                state.flow_id,
+                "failed",
+                step,
+                cause=diagnosis.cause.value,
+                message=message,
+                explanation=diagnosis.explanation,
+                remediation=diagnosis.remediation,
+            )
+        )
+        return FlowOutcome(
+            state.flow_id, "failed", cause=diagnosis.cause.value, message=message, aws_error=True
+        )
+
+
+def no_intermediate(source: pl.SourcePoint, dest: VaultRef) -> str:
+    return (
+        f"no intermediate vault for a two-hop copy: create a vault in account {dest.account_id} "
+        f"in {source.region}, or in account {source.account_id} in {dest.region}, with an "
+        "access policy and a customer managed key, then retry"
+    )

@@ -1,0 +1,153 @@
+"""The restore step of a flow: the form (from GetRecoveryPointRestoreMetadata), the restore
+checks with the final metadata, StartRestoreJob with its journaled token, and its watch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drconsole.aws.jobs import JobRef
+from drconsole.errors import UsageError
+from drconsole.flows import events as ev
+from drconsole.flows import journal as jr
+from drconsole.flows import plan as pl
+from drconsole.flows import restore_forms as forms
+from drconsole.flows.engine_base import EngineBase, FlowOutcome
+from drconsole.models import RestoreJob
+
+
+class RestoreSteps(EngineBase):
+    """The restore of a flow, once its copies are done."""
+
+    def restore_form(self, flow_id: str) -> tuple[forms.RestoreForm, dict[str, str]]:
+        """The restore form of a flow whose copies are done, prefilled (for the TUI)."""
+        state = self._state(flow_id)
+        plan = pl.FlowPlan.from_json(state.plan)
+        plan = pl.with_route(plan, pl.route_from_json(state.hops))
+        arn = self._final_arn(state, plan)
+        vault = plan.destination or plan.source.vault
+        return self._form_for(plan, arn, vault, plan.metadata, flow_id[:6])
+
+    def _restore(
+        self,
+        state: jr.FlowState,
+        plan: pl.FlowPlan,
+        arn: str,
+        form_values: dict[str, str] | None,
+        pause_for_form: bool,
+    ) -> FlowOutcome:
+        flow_id = state.flow_id
+        step = state.step("restore")
+        account, region = plan.final_account, plan.final_region
+        if step.finished:
+            return self._restore_end(state, step.state or "", step.status_message, step.result_arn)
+        job_id = step.job_id
+        if job_id is None:
+            if step.token and step.request:
+                request = step.request
+            else:
+                request_or_outcome = self._restore_request(
+                    state, plan, arn, form_values, pause_for_form
+                )
+                if isinstance(request_or_outcome, FlowOutcome):
+                    return request_or_outcome
+                request = request_or_outcome
+            try:
+                job_id = self.jobs.start_restore(account, region, request)
+            except (ClientError, BotoCoreError) as exc:
+                return self._aws_failure(state, "restore", exc)
+            self.journal.append(flow_id, "job", step="restore", job_id=job_id)
+            self.emit(
+                ev.JobStarted(flow_id, "restore", "restore", job_id, account, region, request)
+            )
+        else:
+            self.emit(
+                ev.JobStarted(
+                    flow_id,
+                    "restore",
+                    "restore",
+                    job_id,
+                    account,
+                    region,
+                    step.request or {},
+                    resumed=True,
+                )
+            )
+        job = self._watch(flow_id, "restore", JobRef("restore", account, region, job_id))
+        assert isinstance(job, RestoreJob)
+        self.journal.append(
+            flow_id,
+            "finished",
+            step="restore",
+            state=job.state,
+            status_message=job.status_message,
+            result_arn=job.created_resource_arn,
+        )
+        return self._restore_end(state, job.state, job.status_message, job.created_resource_arn)
+
+    def _restore_request(
+        self,
+        state: jr.FlowState,
+        plan: pl.FlowPlan,
+        arn: str,
+        form_values: dict[str, str] | None,
+        pause_for_form: bool,
+    ) -> dict[str, Any] | FlowOutcome:
+        flow_id = state.flow_id
+        vault = plan.destination or plan.source.vault
+        form, defaults = self._form_for(plan, arn, vault, plan.metadata, flow_id[:6])
+        if state.restore_metadata is not None:
+            metadata = state.restore_metadata
+        else:
+            values = dict(form_values) if form_values is not None else defaults
+            self.emit(ev.RestoreFormReady(flow_id, plan.source.resource_type, arn, values))
+            if pause_for_form and form_values is None:
+                return FlowOutcome(flow_id, "needs-form", form=form, form_values=values)
+            problems = forms.validate(form, values)
+            if problems:
+                raise UsageError(f"restore metadata: {problems[0]}")
+            metadata = forms.metadata_for(form, values)
+            self.journal.append(flow_id, "restore-form", metadata=metadata)
+        role = pl.role_arn(plan.final_account, plan.restore_role)
+        from drconsole.checks.runner import run_restore_checks
+
+        blocked = self._checks_pass(
+            state,
+            "restore",
+            lambda: run_restore_checks(
+                self.sessions,
+                arn,
+                role_arn=role,
+                metadata=metadata,
+                account_hint=plan.final_account,
+            ),
+        )
+        if blocked is not None:
+            return blocked
+        token = jr.idempotency_token(flow_id, state.generation, "restore")
+        request = pl.restore_request(plan, arn, metadata, token)
+        if self._confirm_restore is not None and not self._confirm_restore(request):
+            return FlowOutcome(flow_id, "stopped", message="the restore was not confirmed")
+        self.journal.append(
+            flow_id,
+            "start",
+            step="restore",
+            kind="restore",
+            token=token,
+            request=request,
+            account=plan.final_account,
+            region=plan.final_region,
+        )
+        return request
+
+    def _restore_end(
+        self, state: jr.FlowState, job_state: str, message: str, created: str | None
+    ) -> FlowOutcome:
+        if job_state != "COMPLETED":
+            return self._fail(state, "restore", message, job_failed=True)
+        result = {
+            "recovery_point": self._final_arn(state, pl.FlowPlan.from_json(state.plan)),
+            "created_resource": created,
+        }
+        return self._done(state.flow_id, result)
