@@ -135,6 +135,7 @@ class CopyRestoreWizard(Screen[None]):
                 with Horizontal(classes="buttons"):
                     yield Button("Next: confirm", id="to-confirm", variant="primary")
                     yield Button("Re-check", id="recheck")
+                    yield Button("Checks and fixes", id="open-checks")
                     yield Button("Back", id="back-destination")
             with VerticalScroll(id="confirm", classes="pane"):
                 yield Static("These requests will be sent:", id="confirm-title")
@@ -274,6 +275,18 @@ class CopyRestoreWizard(Screen[None]):
     def _recheck(self) -> None:
         self.plan()
 
+    @on(Button.Pressed, "#open-checks")
+    def _open_checks(self) -> None:
+        """The checks panel, where drconsole's own fixes are offered (diff, then ask)."""
+        if self.point is None:
+            return
+        from drconsole.tui.checks_screen import ChecksScreen
+
+        destination = self.query_one("#dest-arn", Input).value.strip() or None
+        self.app.push_screen(
+            ChecksScreen(self.point, self.drapp.settings, self.drapp.sessions, destination)
+        )
+
     @on(Button.Pressed, "#back-destination")
     def _back_destination(self) -> None:
         self.show("destination")
@@ -409,7 +422,11 @@ class CopyRestoreWizard(Screen[None]):
                 if failure.get(label):
                     text.append(f"{label}: {failure[label]}\n")
             if outcome.status == "blocked":
-                text.append("Fix it, then resume the flow from the jobs screen (j).\n")
+                self.app.bind("j", "jobs", description="Jobs")
+                text.append(
+                    "Fix it (the checks panel offers drconsole's own fixes), then resume the "
+                    "flow from the jobs screen (j, or Jobs in the command palette).\n"
+                )
         self.query_one("#result-text", Static).update(text)
         self.show("result")
         self.query_one("#close", Button).focus()
