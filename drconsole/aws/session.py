@@ -10,6 +10,7 @@ are not, so creation happens under a lock.
 
 from __future__ import annotations
 
+import copy
 import getpass
 import re
 import threading
@@ -55,7 +56,9 @@ class AwsSessions:
         self.settings = settings
         self._lock = threading.RLock()
         self._count_lock = threading.Lock()
-        self._sessions: dict[Identity, boto3.Session] = {}
+        # boto3 sessions for the caller and member profiles; botocore sessions for roles.
+        self._sessions: dict[Identity, Any] = {}
+        self._template: botocore.session.Session | None = None
         self._clients: dict[tuple[Identity, str, str], Any] = {}
         self._caller: dict[str, str] | None = None
         self._profile_accounts: dict[str, str] | None = None
@@ -114,7 +117,7 @@ class AwsSessions:
         self._share_loader(session._session)
         return session
 
-    def _role_session(self, account_id: str) -> boto3.Session:
+    def _role_session(self, account_id: str) -> botocore.session.Session:
         """A session whose credentials come from AssumeRole into `account_id`, refreshed."""
         role_arn = f"arn:{self.partition()}:iam::{account_id}:role/{self.settings.role_name}"
         session_name = role_session_name()
@@ -134,16 +137,25 @@ class AwsSessions:
                 "expiry_time": creds["Expiration"].isoformat(),
             }
 
-        core = botocore.session.Session()
-        # botocore has no public setter for refreshable credentials; this is the documented
+        # A shallow copy of a prepared botocore session: it shares the event handlers, model
+        # loader and endpoint data, and only the credentials differ. Building a fresh session
+        # would register botocore's ~130 built-in handlers again for every account.
+        core = copy.copy(self._role_template())
+        # botocore has no public setter for refreshable credentials; this is the usual
         # pattern for assume-role sessions. The first call assumes the role; later calls
         # refresh it shortly before expiry.
         core._credentials = DeferredRefreshableCredentials(
             refresh_using=assume, method="assume-role"
         )
-        session = boto3.Session(botocore_session=core, region_name=self.settings.home_region)
-        self._share_loader(core)
-        return session
+        return core
+
+    def _role_template(self) -> botocore.session.Session:
+        """The botocore session that role sessions are copied from (made once)."""
+        if self._template is None:
+            template = botocore.session.Session()
+            self._share_loader(template)
+            self._template = template
+        return self._template
 
     def _identity_for(self, account_id: str | None) -> Identity:
         if account_id is None:
@@ -156,7 +168,7 @@ class AwsSessions:
             return CALLER
         return ("role", account_id)
 
-    def _session_for(self, identity: Identity) -> boto3.Session:
+    def _session_for(self, identity: Identity) -> Any:
         session = self._sessions.get(identity)
         if session is None:
             with self._lock:
@@ -183,7 +195,10 @@ class AwsSessions:
         with self._lock:
             found = self._clients.get(key)
             if found is None:
-                found = session.client(
+                create = (
+                    session.client if isinstance(session, boto3.Session) else session.create_client
+                )
+                found = create(
                     service,
                     region_name=region,
                     endpoint_url=self.settings.endpoint_url,
