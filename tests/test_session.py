@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import NoCredentialsError
 
+from drconsole.aws.inventory import Inventory
 from drconsole.aws.session import AwsSessions
 from drconsole.config import Credentials, Settings, load_settings
 from drconsole.errors import AwsError, UsageError
@@ -243,3 +244,9 @@ def test_member_profiles_map_accounts_to_profiles(
     assert sessions.member_profile_accounts() == {MEMBER: "member"}
     arn = sessions.client("sts", MEMBER).get_caller_identity()["Arn"]
     assert arn.endswith(":user/operator")
+    # Without Organizations access, the organization is the caller plus the member profiles.
+    org = Inventory(sessions).organization()
+    assert [(a.id, a.profile) for a in org.accounts] == [
+        ("123456789012", None),
+        (MEMBER, "member"),
+    ]
