@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from drconsole import __version__
 from drconsole.commands import command_module_names
@@ -20,28 +20,52 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def add_global_flags(parser: argparse.ArgumentParser) -> None:
-    """Flags every command accepts (DESIGN.md section 4)."""
+def add_global_flags(parser: argparse.ArgumentParser, *, nested: bool = False) -> None:
+    """Flags every command accepts (DESIGN.md section 4).
+
+    They are accepted before or after the subcommand. On subcommands their default is
+    SUPPRESS so that a flag given before the subcommand is not reset by the subparser.
+    """
+    taken = {option for action in parser._actions for option in action.option_strings}
     group = parser.add_argument_group("AWS access")
-    group.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or the default chain)")
-    group.add_argument(
+
+    def add(*flags: str, **kwargs: Any) -> None:
+        if taken.intersection(flags):
+            return
+        if nested:
+            kwargs["default"] = argparse.SUPPRESS
+        group.add_argument(*flags, **kwargs)
+
+    add("--profile", help="AWS profile (default: AWS_PROFILE or the default chain)")
+    add(
         "--region",
         "--regions",
         dest="regions",
         action="append",
         help="Region to scan; repeat or comma-separate for several",
     )
-    group.add_argument(
+    add(
         "--role-name",
         help="role assumed in member accounts (default OrganizationAccountAccessRole)",
     )
-    group.add_argument(
+    add(
         "--read-only",
         action="store_true",
         default=None,
         help="refuse every AWS operation that is not a read",
     )
-    group.add_argument("--config", help="config file (default: the XDG config dir)")
+    add("--config", help="config file (default: the XDG config dir)")
+
+
+def subparsers_of(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every subcommand parser below `parser`, at any depth (`check copy`, `policy simulate`)."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found.append(child)
+                found.extend(subparsers_of(child))
+    return found
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name in command_module_names():
         module = importlib.import_module(f"drconsole.commands.{name}")
         module.register(subparsers)
+    for child in subparsers_of(parser):
+        add_global_flags(child, nested=True)
     return parser
 
 
