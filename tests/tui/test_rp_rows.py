@@ -121,3 +121,22 @@ def test_every_word_of_the_query_must_match() -> None:
     assert rows.filter("rds db-1") == len(expected)
     assert shown(rows) == expected
     assert rows.filter("db-1 rds") == len(expected)
+
+
+def test_backspace_gives_the_same_rows_as_a_fresh_filter() -> None:
+    rows = RecoveryPointRows()
+    rows.add(shuffled_points(2000))
+    rows.sort()
+    typed = "db-12"
+    for end in range(1, len(typed) + 1):
+        rows.filter(typed[:end])
+    for end in range(len(typed) - 1, 0, -1):
+        count = rows.filter(typed[:end])
+        fresh = RecoveryPointRows()
+        fresh.add(shuffled_points(2000))
+        fresh.sort()
+        assert count == fresh.filter(typed[:end])
+        assert shown(rows) == shown(fresh)
+    rows.add([point(5000, NOW + timedelta(days=1), name="db-1-new")])
+    rows.sort()  # new rows: earlier results no longer hold
+    assert rows.filter("db-1") == fresh.filter("db-1") + 1

@@ -19,8 +19,10 @@ from drconsole.tui.screens.detail import open_checks, recovery_point_detail
 from drconsole.tui.widgets.recovery_point_list import RecoveryPointList
 from drconsole.tui.widgets.vault_summary import vault_summary
 
-# While pages stream in, sort and repaint at most this often (seconds).
+# While pages stream in, sort and repaint at most this often (seconds); a re-sort costs about
+# linear time in the rows held, so a huge vault repaints less often while it loads.
 REPAINT_INTERVAL = 0.25
+REPAINT_SECONDS_PER_MILLION_ROWS = 2.0
 
 
 class RecoveryPointsScreen(BrowseScreen):
@@ -89,7 +91,9 @@ class RecoveryPointsScreen(BrowseScreen):
     def on_recovery_points_screen_page_loaded(self, message: PageLoaded) -> None:
         self.rp_list.rows.add(message.points)
         if self._repaint_timer is None:
-            self._repaint_timer = self.set_timer(REPAINT_INTERVAL, self._repaint)
+            rows = len(self.rp_list.rows)
+            delay = REPAINT_INTERVAL + REPAINT_SECONDS_PER_MILLION_ROWS * rows / 1_000_000
+            self._repaint_timer = self.set_timer(delay, self._repaint)
 
     def on_recovery_points_screen_finished(self, message: Finished) -> None:
         self.loading_done = True
