@@ -39,12 +39,16 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo() -> Iterator[Demo]:
-    """The demo scenario, shared by the tests of one module."""
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo scenario, shared by the tests of one module (with a journal of its own)."""
     sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=3600.0), now=NOW)
     try:
         args = build_parser().parse_args(["demo"])
-        settings = dataclasses.replace(demo_settings(args, sandbox, info), retry_max_attempts=2)
+        settings = dataclasses.replace(
+            demo_settings(args, sandbox, info),
+            retry_max_attempts=2,
+            state_dir=tmp_path_factory.mktemp("state"),
+        )
         yield Demo(sandbox, info, settings)
     finally:
         sandbox.stop()
