@@ -71,11 +71,15 @@ async def test_wizard_copies_back_and_restores_with_the_keyboard(
         values = form.values()
         assert values["DBClusterIdentifier"].startswith("prod-payments-cluster-restored-")
         identifier = app.screen.query_one("#field-0", Input)
+        submit = app.screen.query_one("#submit-form", Button)
         identifier.value = "bad--name"
-        await pilot.click("#submit-form")
+        submit.focus()
+        await pilot.press("enter")
         assert "DBClusterIdentifier" in text_of(app, "#form-errors")
+        assert pane(app) == "form"
         identifier.value = "payments-wizard"
-        await pilot.click("#submit-form")
+        await pilot.pause(0.5)  # a button ignores a second press while it still shows the first
+        await pilot.press("enter")
 
         await wait_until(pilot, lambda: pane(app) == "result", what="result", timeout=60)
         result = text_of(app, "#result-text")
