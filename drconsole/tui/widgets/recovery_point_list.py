@@ -36,11 +36,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("created", "Created (UTC)", 16, 0),
     Column("age", "Age", 6, 1, right=True),
     Column("type", "Type", 10, 0),
-    Column("resource", "Resource", 20, 0),  # takes the width left over
+    Column("resource", "Resource", 22, 0),  # takes the width left over
     Column("size", "Size", 9, 2, right=True),
     Column("status", "Status", 9, 1),
-    Column("key", "Key", 12, 5),
-    Column("source", "Copied from", 22, 4),
+    Column("key", "Key", 8, 5),  # the first block of the KMS key id
+    Column("source", "Copied from", 20, 4),
     Column("expires", "Expires", 10, 3),
 )
 GAP = 1
@@ -265,7 +265,7 @@ class RecoveryPointList(ScrollView, can_focus=True):
                 elif text == "PARTIAL":
                     style = base + self.get_component_rich_style("rp-list--partial", partial=True)
             elif key == "key":
-                text = fmt.short_key(rows.keys[row])
+                text = fmt.short_key(rows.keys[row]).removeprefix("key/")
             elif key == "source":
                 text = fmt.vault_label(rows.sources[row], rows.places[row][1])
             else:
