@@ -1,0 +1,51 @@
+"""Suite-wide ordering: the slowest test modules are collected first, so two workers end together.
+
+`pytest -n 2 --dist loadfile` hands whole modules to the workers in collection order (with
+`--no-loadscope-reorder`, set in pyproject.toml; xdist otherwise sorts modules by their number of
+tests, which puts the few-but-slow end-to-end modules last and leaves one worker idle while the
+other finishes them). Longest-first is the classic greedy schedule for two machines.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+# Seconds each module took on a loaded 2-core machine (`pytest -n 2 --dist loadfile
+# --durations=0`). Only the order matters: a module missing here counts as quick, and a stale
+# figure costs some balance, never a test.
+MODULE_SECONDS: dict[str, float] = {
+    "tests/tui/test_wizard.py": 48,
+    "tests/tui/test_screens.py": 42,
+    "tests/test_cli_copy.py": 42,
+    "tests/test_cli_sandbox.py": 32,
+    "tests/tui/test_tmux.py": 30,
+    "tests/tui/test_snapshots.py": 26,
+    "tests/test_cli_check.py": 22,
+    "tests/test_flows_copy_restore.py": 19,
+    "tests/test_agreement.py": 16,
+    "tests/sandbox/test_server_knobs.py": 14,
+    "tests/test_inventory.py": 14,
+    "tests/sandbox/test_restores.py": 11,
+    "tests/test_cli_ls.py": 11,
+    "tests/sandbox/test_scenarios.py": 10,
+    "tests/test_watcher.py": 10,
+    "tests/test_checks_screen.py": 9,
+    "tests/test_readonly.py": 9,
+    "tests/test_checks_facts.py": 9,
+    "tests/test_cli_explain.py": 7,
+    "tests/sandbox/test_engine_copy.py": 6,
+    "tests/test_fixes.py": 6,
+    "tests/sandbox/test_scenario_large.py": 6,
+    "tests/sandbox/test_engine_restore.py": 4,
+    "tests/sandbox/test_copy_rules.py": 4,
+}
+
+
+def module_seconds(item: pytest.Item) -> float:
+    """The expected cost of the module that holds `item`."""
+    return MODULE_SECONDS.get(item.nodeid.split("::", 1)[0], 0.0)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order modules longest first; tests keep their order within a module (sort is stable)."""
+    items.sort(key=lambda item: -module_seconds(item))
