@@ -217,6 +217,20 @@ def test_copy_and_restore_headless_with_json_events(
     assert [f["status"] for f in every] == ["completed"]
 
 
+def test_an_unfinished_flow_can_be_abandoned(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    from drconsole.flows.journal import Journal
+
+    journal = Journal(tmp_path / "xdg-state" / "drconsole")
+    journal.append("0123456789ab", "plan", plan={"kind": "copy", "recovery_point": "arn:x"})
+    listed = drconsole(sandbox, tmp_path, "jobs")
+    assert listed.returncode == 0 and "0123456789ab" in listed.stdout
+    done = drconsole(sandbox, tmp_path, "jobs", "--abandon", "0123456789ab")
+    assert done.returncode == 0 and "abandoned" in done.stdout
+    assert json.loads(drconsole(sandbox, tmp_path, "jobs", "--json").stdout) == {"flows": []}
+    again = drconsole(sandbox, tmp_path, "jobs", "--abandon", "0123456789ab")
+    assert again.returncode == 2 and "no such unfinished flow" in again.stderr
+
+
 def test_restore_in_place_headless(sandbox: SandboxProcess, tmp_path: Path) -> None:
     rp = newest(sandbox, "central-eu-central-1", EU, "DynamoDB")
     done = drconsole(

@@ -127,3 +127,12 @@ def test_one_process_drives_a_flow_and_a_dead_one_lets_go(tmp_path: Path) -> Non
     lock = FlowLock(tmp_path, "f1")
     assert lock.acquire()
     lock.release()
+
+
+def test_an_abandoned_flow_is_never_resumed(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.append("f1", "plan", plan=PLAN)
+    journal.abandon("f1")
+    state = journal.flow("f1")
+    assert state is not None and state.status == "failed" and journal.unfinished() == []
+    assert state.failure["message"] == "abandoned by the operator"

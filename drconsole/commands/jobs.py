@@ -25,6 +25,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--resume", action="store_true", help="carry on every unfinished flow")
     parser.add_argument("--all", action="store_true", help="list finished flows too")
     parser.add_argument("--flow", metavar="ID", help="only this flow")
+    parser.add_argument(
+        "--abandon",
+        metavar="ID",
+        help="mark an unfinished flow as failed so that nothing resumes it (its AWS jobs, if "
+        "any, are not cancelled)",
+    )
     parser.add_argument("--json", action="store_true", help="JSON output (README: jobs)")
     add_poll_flag(parser)
     parser.set_defaults(handler=run)
@@ -42,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     journal = Journal(settings.state_dir)
+    if args.abandon:
+        return _abandon(journal, args.abandon)
     flows = journal.flows() if args.all else journal.unfinished()
     if args.flow:
         flows = [f for f in flows if f.flow_id == args.flow]
@@ -55,6 +63,24 @@ def run(args: argparse.Namespace) -> int:
         return _watch(args, settings, flows)
     _print_flows(args, [f.summary() for f in flows])
     return 1 if any(f.status in ("failed", "blocked") for f in flows) else 0
+
+
+def _abandon(journal: Any, flow_id: str) -> int:
+    """Mark one unfinished flow failed (refused while another process drives it)."""
+    from drconsole.errors import UsageError
+    from drconsole.flows.journal import FlowLock
+
+    if flow_id not in {f.flow_id for f in journal.unfinished()}:
+        raise UsageError(f"--abandon {flow_id}: no such unfinished flow in {journal.path}")
+    lock = FlowLock(journal.state_dir, flow_id)
+    if not lock.acquire():
+        raise UsageError(f"--abandon {flow_id}: another drconsole process is running this flow")
+    try:
+        journal.abandon(flow_id)
+    finally:
+        lock.release()
+    print(f"flow {flow_id} abandoned")
+    return 0
 
 
 def _print_flows(args: argparse.Namespace, summaries: list[dict[str, Any]]) -> None:

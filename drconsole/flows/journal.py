@@ -106,6 +106,11 @@ class Journal:
         """One flow's state (None when the journal has no plan for it)."""
         return next((f for f in self.flows() if f.flow_id == flow_id), None)
 
+    def abandon(self, flow_id: str, reason: str = "abandoned by the operator") -> None:
+        """Mark an unfinished flow as failed, so that nothing resumes it (jobs already started
+        in AWS go on; they are not cancelled)."""
+        self.append(flow_id, "failed", step="", cause="UNKNOWN", message=reason, abandoned=True)
+
     def unfinished(self) -> list[FlowState]:
         """Flows that are neither completed nor failed."""
         return [f for f in self.flows() if f.status not in FINISHED_STATUSES]

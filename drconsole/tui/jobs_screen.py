@@ -47,6 +47,7 @@ class JobsScreen(Screen[None]):
         Binding("escape", "back", "Back"),
         Binding("r", "refresh", "Refresh"),
         Binding("enter", "resume", "Resume flow"),
+        Binding("x", "abandon", "Abandon flow"),
     ]
     DEFAULT_CSS = """
     JobsScreen #flows { height: 1fr; }
@@ -211,3 +212,26 @@ class JobsScreen(Screen[None]):
         from drconsole.tui.wizard import resume_in_wizard
 
         resume_in_wizard(self.drapp, flow.flow_id)
+
+    def action_abandon(self) -> None:
+        """Mark the highlighted unfinished flow failed, so that nothing resumes it."""
+        from drconsole.flows.journal import FlowLock, Journal
+
+        table = self.query_one("#flows", DataTable)
+        if not self.flows or table.cursor_row >= len(self.flows):
+            return
+        flow = self.flows[table.cursor_row]
+        if flow.status in ("completed", "failed"):
+            self.notify(f"Flow {flow.flow_id} is {flow.status}.")
+            return
+        state_dir = self.drapp.settings.state_dir
+        lock = FlowLock(state_dir, flow.flow_id)
+        if not lock.acquire():
+            self.notify(f"Flow {flow.flow_id} is running here or elsewhere.", severity="warning")
+            return
+        try:
+            Journal(state_dir).abandon(flow.flow_id)
+        finally:
+            lock.release()
+        self.notify(f"Flow {flow.flow_id} abandoned (its AWS jobs, if any, go on).")
+        self.action_refresh()
