@@ -23,7 +23,9 @@ test: $(STAMP)
 	$(VENV)/bin/pytest -n 2 --dist loadfile -q
 
 bench: $(STAMP)
-	$(PY) bench/run_all.py
+	$(PY) bench/startup_bench.py
+	$(PY) bench/recovery_point_list_bench.py
+	$(PY) bench/inventory_bench.py
 
 screenshots: $(STAMP)
 	$(PY) scripts/screenshots.py
