@@ -224,6 +224,36 @@ def test_two_hop_database_copy_with_clean_up(
         )
 
 
+def test_clean_up_keeps_an_intermediate_copy_in_a_locked_vault(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    prod, backup = info.accounts["prod"], info.accounts["backup"]
+    rp = newest(sb, info, "dr-eu-north-1", NORTH, "RDS", n=2)
+    prod_north = sb.client("backup", prod, NORTH)
+    prod_north.put_backup_vault_lock_configuration(BackupVaultName="prod-vault", MinRetentionDays=7)
+    try:
+        run = Run(sb, info, tmp_path)
+        outcome = run.flow(
+            rp,
+            f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault",
+            restore=False,
+            route_mode="two-hop",
+            cleanup_intermediate=True,
+        )
+    finally:
+        prod_north.delete_backup_vault_lock_configuration(BackupVaultName="prod-vault")
+    assert outcome.status == "completed"
+    (cleanup,) = run.of(ev.CleanupDone)
+    assert not cleanup.deleted and "locked" in cleanup.reason
+    intermediate = copy_jobs_from(sb, backup, NORTH, rp)[0]["DestinationRecoveryPointArn"]
+    kept = prod_north.describe_recovery_point(
+        BackupVaultName="prod-vault", RecoveryPointArn=intermediate
+    )
+    assert kept["Status"] == "COMPLETED"
+    assert "DeleteRecoveryPoint" not in str(AuditLog(tmp_path).entries())
+
+
 def test_fall_back_to_two_hops_when_aws_refuses_one_copy_job(
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
 ) -> None:
