@@ -11,7 +11,14 @@ from typing import Any
 from moto.backup.responses import BackupResponse
 
 from . import store
-from .shapes import BackupError, invalid_parameter, missing_parameter, not_found, serialize
+from .shapes import (
+    BackupError,
+    invalid_parameter,
+    missing_parameter,
+    not_found,
+    serialize,
+    serialize_with_fragments,
+)
 from .transfer_api import TransferApiMixin
 
 MAX_RESULTS = 1000
@@ -63,6 +70,18 @@ def epoch(value: Any) -> float | None:
 
 class SandboxBackupResponse(TransferApiMixin, BackupResponse):
     """moto's Backup responses plus the operations drconsole relies on, shaped by botocore."""
+
+    @staticmethod
+    def _enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+        """moto's status and request id headers; its XML RequestId rewrite only where it applies.
+
+        moto runs a look-behind regular expression over every body to rewrite an XML
+        <RequestId>; on a megabyte page of JSON that scan costs more than building the page.
+        """
+        if isinstance(body, str) and "<RequestId>" not in body:
+            enriched, _ = BackupResponse._enrich_response(headers, "")
+            return enriched, body
+        return BackupResponse._enrich_response(headers, body)
 
     # ---- input helpers -------------------------------------------------------------------
     def inputs(self) -> dict[str, Any]:
@@ -250,10 +269,11 @@ class SandboxBackupResponse(TransferApiMixin, BackupResponse):
                 created_after=epoch(self.param("ByCreatedAfter")),
                 created_before=epoch(self.param("ByCreatedBefore")),
             )
-            body: dict[str, Any] = {"RecoveryPoints": [p.describe() for p in points]}
-        if last is not None:
-            body["NextToken"] = store.encode_token(last)
-        return self.answer("ListRecoveryPointsByBackupVault", body)
+            # Each point's JSON is walked through the shape once and kept (store.py).
+            fragments = [p.list_fragment() for p in points]
+        rest = {} if last is None else {"NextToken": store.encode_token(last)}
+        self.response_headers["Content-Type"] = "application/json"
+        return serialize_with_fragments(store.LIST_OPERATION, "RecoveryPoints", fragments, rest)
 
     def describe_recovery_point(self) -> str:
         """DescribeRecoveryPoint."""

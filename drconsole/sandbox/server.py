@@ -58,7 +58,7 @@ class Sandbox:
 
         backup_api.install()
         engine.configure(self.options)
-        app = DomainDispatcherApplication(create_backend_app)
+        app = cached_dispatcher(DomainDispatcherApplication)(create_backend_app)
         self.middleware = KnobsMiddleware(app, self.options, before_request=engine.advance_due)
         self._server = make_server(
             "127.0.0.1",
@@ -152,6 +152,32 @@ class Sandbox:
         from . import engine
 
         engine.inject_failure(resource_arn, message)
+
+
+def cached_dispatcher(base: type) -> type:
+    """moto's dispatcher remembering each host's backend.
+
+    moto lists its package directory on disk and tries every service's URL pattern to find the
+    backend of a host name, for every request and under one lock; the answer never changes.
+    """
+
+    class CachedDispatcher(base):
+        """moto's DomainDispatcherApplication with the host -> backend lookup cached."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.backends_by_host: dict[str | None, Any] = {}
+
+        def get_backend_for_host(self, host: str | None) -> Any:
+            # Called under the dispatcher's lock (get_application).
+            try:
+                return self.backends_by_host[host]
+            except KeyError:
+                backend = super().get_backend_for_host(host)
+                self.backends_by_host[host] = backend
+                return backend
+
+    return CachedDispatcher
 
 
 def quiet_request_handler() -> type:

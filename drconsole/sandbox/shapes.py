@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -92,9 +93,118 @@ def to_wire(shape: Any, value: Any, path: str = "") -> Any:
     raise TypeError(f"{path}: shape type {kind} is not serialized by the sandbox")
 
 
+Converter = Callable[[Any], Any]
+
+
+def _identity_of(kind: type | tuple[type, ...], exclude_bool: bool = False) -> Converter:
+    def convert(value: Any) -> Any:
+        if not isinstance(value, kind) or (exclude_bool and isinstance(value, bool)):
+            raise TypeError
+        return value
+
+    return convert
+
+
+def _timestamp(value: Any) -> float:
+    return value.timestamp() if isinstance(value, datetime) else float(value)
+
+
+def compile_shape(shape: Any) -> Converter:
+    """A converter equal to `to_wire(shape, value)` but without its per-value dispatch.
+
+    It raises a bare TypeError on a value that does not fit; `fast_wire` then repeats the walk
+    with `to_wire` for the message that names the offending member.
+    """
+    found = _COMPILED.get(shape)  # shapes hash by identity and botocore caches them
+    if found is not None:
+        return found
+    kind = shape.type_name
+    convert: Converter
+    if kind == "structure":
+        members: dict[str, Converter] = {}
+
+        def structure(value: Any) -> Any:
+            if not isinstance(value, dict):
+                raise TypeError
+            out: dict[str, Any] = {}
+            for name, member_value in value.items():
+                if member_value is None:
+                    continue
+                out[name] = members[name](member_value)  # KeyError: not a member
+            return out
+
+        convert = structure
+        _COMPILED[shape] = convert  # before the members: shapes may be recursive
+        for name, member in shape.members.items():
+            members[name] = compile_shape(member)
+        return convert
+    if kind == "list":
+        item = compile_shape(shape.member)
+        convert = lambda value: [item(v) for v in value]  # noqa: E731
+    elif kind == "map":
+        entry = compile_shape(shape.value)
+        convert = lambda value: {str(k): entry(v) for k, v in value.items()}  # noqa: E731
+    elif kind == "timestamp":
+        convert = _timestamp
+    elif kind in ("integer", "long"):
+        convert = _identity_of(int, exclude_bool=True)
+    elif kind == "boolean":
+        convert = _identity_of(bool)
+    elif kind in ("float", "double"):
+        convert = float
+    elif kind == "string":
+        convert = _identity_of(str)
+    else:
+
+        def convert(value: Any) -> Any:
+            raise TypeError
+
+    _COMPILED[shape] = convert
+    return convert
+
+
+_COMPILED: dict[Any, Converter] = {}
+
+
+def fast_wire(shape: Any, value: Any, path: str) -> Any:
+    """`to_wire` through the compiled converter; the same result and the same errors."""
+    try:
+        return compile_shape(shape)(value)
+    except (TypeError, KeyError, ValueError, AttributeError):
+        # Walk again for the precise message (raises); a value only the fast path refused
+        # (none known) still goes out as the reference walk makes it.
+        return to_wire(shape, value, path)
+
+
 def serialize(operation: str, body: dict[str, Any]) -> str:
     """The JSON body of a Backup operation's answer, walked through its botocore output shape."""
     shape = output_shape(operation)
     if shape is None:
         return "{}"
-    return json.dumps(to_wire(shape, body, operation))
+    return json.dumps(fast_wire(shape, body, operation))
+
+
+def list_member_shape(operation: str, list_name: str) -> Any:
+    """The shape of one item of a list member of an operation's output (e.g. RecoveryPoints)."""
+    return output_shape(operation).members[list_name].member
+
+
+def item_fragment(operation: str, list_name: str, item: dict[str, Any]) -> str:
+    """The JSON text of one list item of an operation's answer, walked through its shape."""
+    shape = list_member_shape(operation, list_name)
+    return json.dumps(fast_wire(shape, item, f"{operation}.{list_name}[]"))
+
+
+def serialize_with_fragments(
+    operation: str, list_name: str, fragments: list[str], rest: dict[str, Any]
+) -> str:
+    """What `serialize` makes of `{list_name: items, **rest}`, from the items' fragments.
+
+    `list_name` must be the first member of the body; the fragments come from `item_fragment`,
+    so the text is the one `serialize` would produce, without walking each item again.
+    """
+    skeleton = serialize(operation, {list_name: [], **rest})
+    opening = "{" + json.dumps(list_name) + ": ["
+    if not skeleton.startswith(opening + "]"):
+        raise ValueError(f"{list_name} is not the first member of the {operation} answer")
+    return opening + ", ".join(fragments) + skeleton[len(opening) :]

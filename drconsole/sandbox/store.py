@@ -22,8 +22,21 @@ RESOURCE_TYPES = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3", "Docum
 DAY = 86400.0
 
 RecoveryPointKey = tuple[float, str]
-# Snapshot and image ids: a generator of our own, so tests seeding `random` cannot repeat them.
+LIST_OPERATION = "ListRecoveryPointsByBackupVault"
+# Recovery point ids: a generator of our own, so tests seeding `random` cannot repeat them;
+# scenario builds seed it (seed_ids) so that a build's ARNs are the same from run to run.
 _IDS = random.Random()
+
+
+def seed_ids(seed: int) -> None:
+    """Make the recovery point ARNs made from now on repeat for the same seed."""
+    with LOCK:
+        _IDS.seed(seed)
+
+
+def _uuid() -> uuid.UUID:
+    """A random (version 4) UUID drawn from the seedable id generator."""
+    return uuid.UUID(int=_IDS.getrandbits(128), version=4)
 
 
 @dataclass(slots=True)
@@ -50,6 +63,10 @@ class RecoveryPoint:
     status_message: str | None = None
     last_restore_time: float | None = None
     created_by: dict[str, str] | None = None
+    # (the mutable fields it was made from, the JSON of this point in a list page)
+    _listed: tuple[tuple[Any, ...], str] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def key(self) -> RecoveryPointKey:
@@ -102,6 +119,34 @@ class RecoveryPoint:
             "IsParent": False,
             "VaultType": "BACKUP_VAULT",
         }
+
+    def _mutable_state(self) -> tuple[Any, ...]:
+        # The fields that change after a point is stored (status, lifecycle, restores);
+        # the others (ARNs, vault, resource, times, key, size) are fixed at creation.
+        created_by = self.created_by
+        return (
+            self.status,
+            self.status_message,
+            self.delete_after_days,
+            self.move_to_cold_after_days,
+            self.last_restore_time,
+            None if created_by is None else tuple(sorted(created_by.items())),
+        )
+
+    def list_fragment(self) -> str:
+        """This point's JSON in a ListRecoveryPointsByBackupVault page, walked once and kept.
+
+        The text is remade when a mutable field changed since it was made.
+        """
+        state = self._mutable_state()
+        listed = self._listed
+        if listed is not None and listed[0] == state:
+            return listed[1]
+        from .shapes import item_fragment
+
+        text = item_fragment(LIST_OPERATION, "RecoveryPoints", self.describe())
+        self._listed = (state, text)
+        return text
 
     def by_resource(self) -> dict[str, Any]:
         """The fields of ListRecoveryPointsByResource (note BackupSizeBytes, as AWS names it)."""
@@ -286,7 +331,11 @@ class SandboxBackupBackend(BackupBackend):
         return self.extras.vault_points.setdefault(vault_name, VaultPoints())
 
     def add_point(self, point: RecoveryPoint) -> None:
-        """Store a recovery point and update the counts and the protected-resource summary."""
+        """Store a recovery point and update the counts and the protected-resource summary.
+
+        Its list-page JSON is made now, so listing a vault only joins kept texts.
+        """
+        point.list_fragment()
         with LOCK:
             self.points_of(point.vault_name).add(point)
             self.extras.points[point.arn] = point
@@ -356,10 +405,10 @@ def recovery_point_arn(account_id: str, region: str, resource_type: str) -> str:
     if resource_type == "EC2":
         return f"arn:aws:ec2:{region}::image/ami-{_IDS.getrandbits(68):017x}"
     if resource_type == "RDS":
-        return f"arn:aws:rds:{region}:{account_id}:snapshot:awsbackup:job-{uuid.uuid4()}"
+        return f"arn:aws:rds:{region}:{account_id}:snapshot:awsbackup:job-{_uuid()}"
     if resource_type in RDS_CLUSTER_TYPES:
-        return f"arn:aws:rds:{region}:{account_id}:cluster-snapshot:awsbackup:job-{uuid.uuid4()}"
-    return f"arn:aws:backup:{region}:{account_id}:recovery-point:{uuid.uuid4()}"
+        return f"arn:aws:rds:{region}:{account_id}:cluster-snapshot:awsbackup:job-{_uuid()}"
+    return f"arn:aws:backup:{region}:{account_id}:recovery-point:{_uuid()}"
 
 
 def seed_recovery_point(

@@ -103,7 +103,13 @@ def demo_snapshot(sandbox: Sandbox) -> tuple[Any, ...]:
     clients = ScenarioClients(sandbox)
     points = all_points(clients, info.accounts["prod"], REGIONS[0])
     summary = sorted(
-        (p["ResourceName"], p["ResourceType"], p["CreationDate"], p["BackupSizeInBytes"])
+        (
+            p["ResourceName"],
+            p["ResourceType"],
+            p["CreationDate"],
+            p["BackupSizeInBytes"],
+            p["RecoveryPointArn"],
+        )
         for p in points
     )
     return info.org_id, tuple(sorted(info.accounts.items())), tuple(summary)

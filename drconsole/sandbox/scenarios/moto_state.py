@@ -40,10 +40,13 @@ def fast_symmetric_keys() -> Iterator[None]:
 
 
 def seed_moto_random(seed: int) -> None:
-    """Make moto's generated identifiers (account ids, key ids...) repeat from run to run."""
+    """Make generated identifiers (account ids, key ids, recovery point ARNs) repeat."""
     from moto.moto_api._internal import mock_random
 
+    from drconsole.sandbox.store import seed_ids
+
     mock_random.seed(seed)
+    seed_ids(seed)
 
 
 def name_management_account(account_id: str, name: str) -> None:
