@@ -187,11 +187,13 @@ def test_jobs_started_elsewhere_are_found_org_wide_once_monitoring_is_on(
     sb, info = sandbox
     sb.options.time_scale = 20  # keep the jobs in flight while they are listed
     try:
+        organizations = sb.client("organizations", info.accounts["management"], EU)
+        # Without trusted access for AWS Backup, jobs are listed account by account.
+        organizations.disable_aws_service_access(ServicePrincipal="backup.amazonaws.com")
         refs = start_copies(sb, info, 2)
         found = discover(jobs, [EU], [info.accounts["backup"]])
-        assert not found.organization_wide  # trusted access for AWS Backup is not on yet
+        assert not found.organization_wide
         assert {r.job_id for r in refs} <= {j.id for j in found.copy_jobs}
-        organizations = sb.client("organizations", info.accounts["management"], EU)
         organizations.enable_aws_service_access(ServicePrincipal="backup.amazonaws.com")
         org_wide = discover(jobs, [EU])
         assert org_wide.organization_wide and org_wide.errors == ()
