@@ -162,3 +162,36 @@ async def test_unfinished_flow_is_offered_at_start_and_resumed_from_the_jobs_scr
         assert wizard.flow_id == flow_id
     state = Journal(tmp_path).flow(flow_id)
     assert state is not None and state.status == "completed"
+
+
+async def test_read_only_mode_does_not_offer_the_wizard(demo: Demo, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from drconsole.models import RecoveryPoint
+    from drconsole.tui.wizard import open_wizard
+
+    backup = demo.info.accounts["backup"]
+    point = RecoveryPoint(
+        arn=f"arn:aws:backup:{EU}:{backup}:recovery-point:0000",
+        vault_name="central-eu-central-1",
+        account_id=backup,
+        region=EU,
+        resource_arn="arn:aws:s3:::prod-assets",
+        resource_type="S3",
+        resource_name="prod-assets",
+        created=datetime(2026, 11, 23, tzinfo=UTC),
+        status="COMPLETED",
+        size_bytes=None,
+        encryption_key_arn="",
+        is_encrypted=True,
+        source_vault_arn=None,
+        expires=None,
+    )
+    app = demo.app(state_dir=tmp_path, read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        open_wizard(app, point)
+        await pilot.pause()
+        assert not isinstance(app.screen, CopyRestoreWizard)
+        assert any("Read-only mode" in n.message for n in app._notifications)
+    assert not (tmp_path / "journal.jsonl").exists()
