@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from drconsole.aws.fastparse import utc_timestamp
+from drconsole.aws.fastparse import WireRecoveryPoint, utc_timestamp
 from drconsole.models import (
     CopyJob,
     KeyType,
@@ -223,6 +223,44 @@ def recovery_points_from_raw(
                 when(lifecycle.get("DeleteAt")) if lifecycle else None,
                 get("IamRoleArn") or None,
                 when(get("CompletionDate")),
+            )
+        )
+    return points
+
+
+def recovery_points_from_page(
+    items: Sequence[WireRecoveryPoint | Mapping[str, Any]],
+    account_id: str,
+    region: str,
+    vault_name: str,
+) -> list[RecoveryPoint]:
+    """RecoveryPoints from a page decoded by `fastparse.decode_page` (structs or raw dicts)."""
+    if items and not isinstance(items[0], WireRecoveryPoint):
+        return recovery_points_from_raw(
+            cast(Sequence[Mapping[str, Any]], items), account_id, region, vault_name
+        )
+    points: list[RecoveryPoint] = []
+    append = points.append
+    for wire in cast(Sequence[WireRecoveryPoint], items):
+        lifecycle = wire.calculated_lifecycle
+        append(
+            RecoveryPoint(
+                wire.recovery_point_arn,
+                wire.backup_vault_name or vault_name,
+                account_id,
+                region,
+                wire.resource_arn or "",
+                wire.resource_type or "",
+                wire.resource_name or "",
+                wire.creation_date,
+                wire.status or "",
+                wire.backup_size_in_bytes,
+                wire.encryption_key_arn or "",
+                wire.is_encrypted,
+                wire.source_backup_vault_arn or None,
+                lifecycle.delete_at if lifecycle is not None else None,
+                wire.iam_role_arn or None,
+                wire.completion_date,
             )
         )
     return points

@@ -7,9 +7,12 @@ minute of CPU for 300,000 of them. Two remedies, both through botocore's own ext
 - `utc_parser_factory()`: a response parser factory whose timestamp parser maps epoch numbers
   straight to UTC datetimes (every client drconsole makes uses it; datetimes stay aware).
 - `raw_pages()`: inside this context, and only in the calling thread, a 200 answer of
-  ListRecoveryPointsByBackupVault is decoded with `json.loads` in the `before-parse` event and
-  botocore's model walk is skipped; the caller gets the items as AWS sent them (timestamps as
-  epoch numbers) and converts them itself. Errors, retries and signing are untouched.
+  ListRecoveryPointsByBackupVault is decoded in the `before-parse` event and botocore's model
+  walk is skipped. msgspec decodes the page straight into `WireRecoveryPoint` structs (only the
+  members drconsole reads, epoch numbers as UTC datetimes): three times faster than
+  `json.loads` and a dict per item. A page msgspec cannot type (a member of an unexpected
+  type) falls back to `json.loads`, and the caller gets the items as AWS sent them. Errors,
+  retries and signing are untouched.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from botocore.parsers import ResponseParserFactory
 from botocore.utils import parse_timestamp
 
@@ -55,14 +59,62 @@ def raw_pages() -> Iterator[None]:
         _state.raw = previous
 
 
+class WireLifecycle(msgspec.Struct, rename="pascal"):
+    """The CalculatedLifecycle member of a recovery point (the part drconsole reads)."""
+
+    delete_at: datetime | None = None
+
+
+class WireRecoveryPoint(msgspec.Struct, rename="pascal"):
+    """A ListRecoveryPointsByBackupVault item: the members drconsole reads, as AWS names them."""
+
+    recovery_point_arn: str
+    creation_date: datetime
+    backup_vault_name: str | None = None
+    resource_arn: str | None = None
+    resource_type: str | None = None
+    resource_name: str | None = None
+    status: str | None = None
+    backup_size_in_bytes: int | None = None
+    encryption_key_arn: str | None = None
+    is_encrypted: bool = False
+    source_backup_vault_arn: str | None = None
+    calculated_lifecycle: WireLifecycle | None = None
+    iam_role_arn: str | None = None
+    completion_date: datetime | None = None
+
+
+class WirePage(msgspec.Struct, rename="pascal"):
+    """One page of ListRecoveryPointsByBackupVault."""
+
+    recovery_points: list[WireRecoveryPoint] = msgspec.field(default_factory=list)
+    next_token: str | None = None
+
+
+# strict=False: epoch numbers decode to aware UTC datetimes (AWS's rest-json timestamps).
+_PAGE_DECODER = msgspec.json.Decoder(WirePage, strict=False)
+
+
+def decode_page(body: bytes) -> dict[str, Any]:
+    """A page's members: RecoveryPoints (WireRecoveryPoint structs, or raw dicts) and NextToken."""
+    try:
+        page = _PAGE_DECODER.decode(body)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        decoded: dict[str, Any] = json.loads(body)
+        return decoded
+    answer: dict[str, Any] = {"RecoveryPoints": page.recovery_points}
+    if page.next_token:
+        answer["NextToken"] = page.next_token
+    return answer
+
+
 def _decode_raw(
     response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
 ) -> None:
     if not getattr(_state, "raw", False) or response_dict.get("status_code", 500) >= 300:
         return
     body = response_dict.get("body") or b"{}"
-    decoded = json.loads(body)
-    customized_response_dict.update(decoded)
+    customized_response_dict.update(decode_page(body))
     # botocore's parser now sees an empty document; the update above supplies the content.
     response_dict["body"] = b"{}"
 

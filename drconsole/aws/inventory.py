@@ -24,7 +24,7 @@ from drconsole.aws.convert import (
     newest_per_resource,
     protected_resource_from,
     recovery_point_from,
-    recovery_points_from_raw,
+    recovery_points_from_page,
     restore_job_from,
     vault_from,
 )
@@ -300,7 +300,7 @@ class Inventory:
             params["NextToken"] = token
         with raw_pages():
             answer = client.list_recovery_points_by_backup_vault(**params)
-        page = recovery_points_from_raw(
+        page = recovery_points_from_page(
             answer.get("RecoveryPoints", []), account_id, region, vault_name
         )
         return [p for p in page if points.keep(p)], answer.get("NextToken") or None
