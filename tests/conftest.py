@@ -1,4 +1,4 @@
-"""Suite-wide ordering: the slowest test modules are collected first, so two workers end together.
+"""Suite-wide: the slowest modules are collected first, and every module starts on empty moto state.
 
 `pytest -n 2 --dist loadfile` hands whole modules to the workers in collection order (with
 `--no-loadscope-reorder`, set in pyproject.toml; xdist otherwise sorts modules by their number of
@@ -7,6 +7,8 @@ other finishes them). Longest-first is the classic greedy schedule for two machi
 """
 
 from __future__ import annotations
+
+import sys
 
 import pytest
 
@@ -49,3 +51,17 @@ def module_seconds(item: pytest.Item) -> float:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Order modules longest first; tests keep their order within a module (sort is stable)."""
     items.sort(key=lambda item: -module_seconds(item))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def empty_sandbox_state() -> None:
+    """Wipe moto's and the sandbox's state before each module, whatever the previous one left.
+
+    moto's state is process-wide and a worker runs many modules one after another, in an order
+    that depends on timing: a module must not pass or fail according to its neighbour. (Autouse
+    fixtures run before the module's own fixtures of the same scope.)
+    """
+    if "drconsole.sandbox.server" in sys.modules:  # nothing can have been left otherwise
+        from drconsole.sandbox.server import Sandbox
+
+        Sandbox().reset()
