@@ -13,15 +13,27 @@ SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshots"
 
 # Rich names the SVG's CSS classes and clip paths after a hash of the whole document
 # ("terminal-1234567-r5"); the same screen gives the same picture under any name.
-_UNIQUE_ID = re.compile(r"terminal-\d+")
-# The sandbox names copied recovery points with random UUIDs (as AWS does); a snapshot that
-# shows one (the detail screen) is compared with the UUID masked.
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+# Identifiers the sandbox generates (as AWS does): recovery point and KMS key UUIDs (and the
+# 8-character key id prefix the lists show), account ids and the organization id. They change
+# whenever a scenario creates things in another order; what a snapshot guards is the screen
+# around them, so they are compared masked, each kind by a constant of the same width.
+_MASKS = (
+    (re.compile(r"terminal-\d+"), "terminal"),
+    (
+        re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I),
+        "00000000-0000-0000-0000-000000000000",
+    ),
+    (re.compile(r"(?<![0-9a-z-])[0-9a-f]{8}(?![0-9a-z-])"), "0000abcd"),
+    (re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])"), "000000000000"),
+    (re.compile(r"\bo-[a-z0-9]{10}\b"), "o-0000000000"),
+)
 
 
 def normalise_svg(svg: str) -> str:
-    """The SVG with its generated ids and random UUIDs made constant."""
-    return _UUID.sub("00000000-0000-0000-0000-000000000000", _UNIQUE_ID.sub("terminal", svg))
+    """The SVG with generated ids made constant."""
+    for pattern, constant in _MASKS:
+        svg = pattern.sub(constant, svg)
+    return svg
 
 
 def assert_snapshot(app: App[object], name: str) -> None:
