@@ -97,6 +97,22 @@ def test_cross_account_backup_is_enabled(demo: Demo) -> None:
         assert settings["isCrossAccountBackupEnabled"] == "true"
 
 
+def test_management_account_monitors_every_members_jobs(demo: Demo) -> None:
+    organizations = demo.client("organizations", "management")
+    principals = [
+        s["ServicePrincipal"]
+        for s in organizations.list_aws_service_access_for_organization()[
+            "EnabledServicePrincipals"
+        ]
+    ]
+    assert "backup.amazonaws.com" in principals
+    # Organization-wide job listing works from the management account only.
+    demo.client("backup", "management").list_copy_jobs(ByAccountId="*")
+    with pytest.raises(ClientError) as denied:
+        demo.client("backup", "prod").list_copy_jobs(ByAccountId="*")
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
 @pytest.mark.parametrize("role", ["management", "backup", "prod", "qa", "dev"])
 def test_every_account_has_backup_service_role_and_member_access_role(
     demo: Demo, role: str

@@ -209,12 +209,15 @@ class DemoBuilder:
         )
 
     def build_organization(self) -> None:
-        """The organization, its OUs and accounts; cross-account backup enabled."""
+        """The organization, its OUs and accounts; cross-account backup and monitoring enabled."""
         organizations = self.clients.client("organizations", MANAGEMENT_ACCOUNT_ID, REGION)
         layout = create_organization(organizations, ACCOUNT_SPECS)
         self.org_id = layout.org_id
         self.accounts = dict(layout.accounts)
         name_management_account(self.accounts["management"], "management")
+        # Trusted access for AWS Backup, as the console's "cross-account monitoring" turns it
+        # on: the management account then lists every member's jobs (ByAccountId).
+        organizations.enable_aws_service_access(ServicePrincipal="backup.amazonaws.com")
         self.client("backup", "management").update_global_settings(
             GlobalSettings={"isCrossAccountBackupEnabled": "true"}
         )
