@@ -12,11 +12,30 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+from drconsole.config import Credentials, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 10
+
+
+def sandbox_settings(sandbox: Any, info: Any, state_dir: Path) -> Settings:
+    """Settings that point every client at the sandbox as its management account (what
+    `drconsole demo` gives the console), with a state dir of their own."""
+    management = info.accounts["management"]
+    return Settings(
+        regions=(info.region, info.dr_region),
+        dr_regions=(info.dr_region,),
+        endpoint_url=sandbox.endpoint_url,
+        static_credentials=Credentials.from_mapping(sandbox.credentials_for(management)),
+        management_account_id=management,
+        backup_account_id=info.accounts["backup"],
+        state_dir=state_dir,
+    )
 
 
 def version_times() -> list[float]:
@@ -34,18 +53,14 @@ def version_times() -> list[float]:
 async def first_paint() -> tuple[float, float, float]:
     """In-process on the demo sandbox: (app start -> accounts screen painted,
     -> organization shown, -> every account's posture loaded)."""
-    import dataclasses
-
-    from drconsole.cli import build_parser
-    from drconsole.commands.demo import demo_settings
     from drconsole.sandbox.scenarios import start_sandbox
     from drconsole.tui.app import DrConsoleApp
     from drconsole.tui.screens.accounts import AccountsScreen
 
     sandbox, info = start_sandbox("demo")
     try:
-        settings = demo_settings(build_parser().parse_args(["demo"]), sandbox, info)
-        app = DrConsoleApp(dataclasses.replace(settings))
+        state_dir = Path(tempfile.mkdtemp(prefix="drconsole-bench-"))
+        app = DrConsoleApp(sandbox_settings(sandbox, info, state_dir))
         painted_at: list[float] = []
         began = time.perf_counter()
         async with app.run_test(size=(120, 40)) as pilot:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,8 +16,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from drconsole.cli import build_parser
-from drconsole.commands.demo import demo_settings
+from drconsole.config import Credentials, Settings
 from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
 from drconsole.tui.app import DrConsoleApp
@@ -29,6 +29,21 @@ from drconsole.tui.screens.vaults import VaultsScreen
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 SIZE = (120, 34)
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
+
+
+def sandbox_settings(sandbox: Any, info: Any, state_dir: Path) -> Settings:
+    """Settings that point every client at the sandbox as its management account (what
+    `drconsole demo` gives the console), with a state dir of their own."""
+    management = info.accounts["management"]
+    return Settings(
+        regions=(info.region, info.dr_region),
+        dr_regions=(info.dr_region,),
+        endpoint_url=sandbox.endpoint_url,
+        static_credentials=Credentials.from_mapping(sandbox.credentials_for(management)),
+        management_account_id=management,
+        backup_account_id=info.accounts["backup"],
+        state_dir=state_dir,
+    )
 
 
 async def settle(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -97,10 +112,11 @@ def main() -> int:
     OUT.mkdir(exist_ok=True)
     sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=3600.0), now=NOW)
     try:
-        settings = demo_settings(build_parser().parse_args(["demo"]), sandbox, info)
-        settings = dataclasses.replace(settings, read_only=True)
-        app = DrConsoleApp(settings, now=lambda: NOW)
-        saved = asyncio.run(shoot(app, info.accounts["backup"], info.accounts["prod"]))
+        with tempfile.TemporaryDirectory() as state_dir:
+            settings = sandbox_settings(sandbox, info, Path(state_dir))
+            settings = dataclasses.replace(settings, read_only=True)
+            app = DrConsoleApp(settings, now=lambda: NOW)
+            saved = asyncio.run(shoot(app, info.accounts["backup"], info.accounts["prod"]))
     finally:
         sandbox.stop()
     for path in saved:

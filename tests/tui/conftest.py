@@ -7,14 +7,13 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
-from drconsole.cli import build_parser
-from drconsole.commands.demo import demo_settings
-from drconsole.config import Settings
+from drconsole.config import Credentials, Settings
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.tui.app import DrConsoleApp
@@ -22,6 +21,22 @@ from drconsole.tui.app import DrConsoleApp
 # The demo is built relative to this instant and the app's clock is frozen on it, so that
 # ages ("2h", "3d 4h") render the same on every run.
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def sandbox_settings(sandbox: Any, info: Any, state_dir: Path, **changes: Any) -> Settings:
+    """Settings that point every client at the sandbox as its management account (what
+    `drconsole demo` gives the console), with a state dir of their own."""
+    management = info.accounts["management"]
+    return Settings(
+        regions=(info.region, info.dr_region),
+        dr_regions=(info.dr_region,),
+        endpoint_url=sandbox.endpoint_url,
+        static_credentials=Credentials.from_mapping(sandbox.credentials_for(management)),
+        management_account_id=management,
+        backup_account_id=info.accounts["backup"],
+        state_dir=state_dir,
+        **changes,
+    )
 
 
 @dataclass
@@ -43,12 +58,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """The demo scenario, shared by the tests of one module (with a journal of its own)."""
     sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=3600.0), now=NOW)
     try:
-        args = build_parser().parse_args(["demo"])
-        settings = dataclasses.replace(
-            demo_settings(args, sandbox, info),
-            retry_max_attempts=2,
-            state_dir=tmp_path_factory.mktemp("state"),
-        )
+        state_dir = tmp_path_factory.mktemp("state")
+        settings = sandbox_settings(sandbox, info, state_dir, retry_max_attempts=2)
         yield Demo(sandbox, info, settings)
     finally:
         sandbox.stop()
