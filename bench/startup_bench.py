@@ -92,7 +92,9 @@ def demo_end_to_end() -> tuple[float, float] | None:
     if shutil.which("tmux") is None:
         return None
     socket = f"drconsole-bench-{os.getpid()}"
-    command = f"cd {ROOT} && {sys.executable} -m drconsole demo"
+    home = Path(tempfile.mkdtemp(prefix="drconsole-bench-"))
+    env = f"XDG_STATE_HOME={home / 'state'} XDG_CONFIG_HOME={home / 'config'}"
+    command = f"cd {ROOT} && {env} {sys.executable} -m drconsole demo"
 
     def tmux(*args: str) -> str:
         return subprocess.run(
@@ -112,7 +114,18 @@ def demo_end_to_end() -> tuple[float, float] | None:
                 break
             time.sleep(0.02)
     finally:
+        tmux("send-keys", "-t", "bench", "q")
+        time.sleep(2)
         tmux("kill-server")
+        # The demo may keep its sandbox running in the background: stop it.
+        subprocess.run(
+            f"{env} {sys.executable} -m drconsole demo --stop",
+            shell=True,
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
     return shown, loaded
 
 

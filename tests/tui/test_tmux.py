@@ -102,20 +102,47 @@ def chromatic_colors(screen: str) -> set[str]:
     return found
 
 
-def demo_command(no_color: bool) -> str:
-    env = "NO_COLOR=1 " if no_color else "env -u NO_COLOR "
+def xdg_env(home: Path) -> str:
+    """A state and config dir of the test's own: no journal or config of the user's."""
+    return f"XDG_STATE_HOME={home / 'state'} XDG_CONFIG_HOME={home / 'config'} "
+
+
+def demo_command(no_color: bool, home: Path) -> str:
+    env = ("NO_COLOR=1 " if no_color else "env -u NO_COLOR ") + xdg_env(home)
     # `sleep` keeps the pane (and an eventual traceback) readable after the app exits.
     return f"cd {ROOT} && {env}TERM=xterm-256color {sys.executable} -m drconsole demo; sleep 5"
+
+
+def stop_demo_sandbox(home: Path) -> None:
+    """`drconsole demo --stop`, in case the demo left its sandbox running in the background."""
+    subprocess.run(
+        f"{xdg_env(home)}{sys.executable} -m drconsole demo --stop",
+        shell=True,
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize(
     ("width", "height", "no_color"), [(120, 40, False), (80, 24, False), (80, 24, True)]
 )
 def test_find_the_newest_prod_database_copy_with_the_keyboard(
-    terminal: type[Terminal], width: int, height: int, no_color: bool
+    terminal: type[Terminal], width: int, height: int, no_color: bool, tmp_path: Path
 ) -> None:
     name = f"demo{width}x{height}{'nc' if no_color else ''}"
-    term = terminal(name, width, height, demo_command(no_color))  # type: ignore[call-arg]
+    try:
+        drive_the_demo(terminal, name, width, height, no_color, tmp_path)
+    finally:
+        stop_demo_sandbox(tmp_path)
+
+
+def drive_the_demo(
+    terminal: type[Terminal], name: str, width: int, height: int, no_color: bool, home: Path
+) -> None:
+    """Organization -> backup account -> DR vault -> filter -> detail -> back -> help -> quit."""
+    term = terminal(name, width, height, demo_command(no_color, home))  # type: ignore[call-arg]
     screen = term.wait_for(r"5 accounts(?!\s+loading)", timeout=90)
     assert "Root/Prod" in screen and "backup (backup)" in screen
     assert re.search(
