@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from typing import Any
 
+import msgspec
 from moto.core.exceptions import JsonRESTError
 
 
@@ -176,12 +176,20 @@ def fast_wire(shape: Any, value: Any, path: str) -> Any:
         return to_wire(shape, value, path)
 
 
+_ENCODER = msgspec.json.Encoder()
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text of a walked value (msgspec: several times faster than json.dumps)."""
+    return _ENCODER.encode(value).decode()
+
+
 def serialize(operation: str, body: dict[str, Any]) -> str:
     """The JSON body of a Backup operation's answer, walked through its botocore output shape."""
     shape = output_shape(operation)
     if shape is None:
         return "{}"
-    return json.dumps(fast_wire(shape, body, operation))
+    return dumps(fast_wire(shape, body, operation))
 
 
 def list_member_shape(operation: str, list_name: str) -> Any:
@@ -192,7 +200,7 @@ def list_member_shape(operation: str, list_name: str) -> Any:
 def item_fragment(operation: str, list_name: str, item: dict[str, Any]) -> str:
     """The JSON text of one list item of an operation's answer, walked through its shape."""
     shape = list_member_shape(operation, list_name)
-    return json.dumps(fast_wire(shape, item, f"{operation}.{list_name}[]"))
+    return dumps(fast_wire(shape, item, f"{operation}.{list_name}[]"))
 
 
 def serialize_with_fragments(
@@ -204,7 +212,7 @@ def serialize_with_fragments(
     so the text is the one `serialize` would produce, without walking each item again.
     """
     skeleton = serialize(operation, {list_name: [], **rest})
-    opening = "{" + json.dumps(list_name) + ": ["
+    opening = "{" + dumps(list_name) + ":["
     if not skeleton.startswith(opening + "]"):
         raise ValueError(f"{list_name} is not the first member of the {operation} answer")
-    return opening + ", ".join(fragments) + skeleton[len(opening) :]
+    return opening + ",".join(fragments) + skeleton[len(opening) :]
