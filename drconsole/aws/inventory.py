@@ -303,7 +303,9 @@ class Inventory:
         page = recovery_points_from_page(
             answer.get("RecoveryPoints", []), account_id, region, vault_name
         )
-        return [p for p in page if points.keep(p)], answer.get("NextToken") or None
+        if points.resource_type or points.created_after is not None:
+            page = [p for p in page if points.keep(p)]
+        return page, answer.get("NextToken") or None
 
     def _page_task(
         self,
