@@ -1,11 +1,22 @@
-"""`drconsole demo`: the TUI on the embedded sandbox, with nothing else to set up."""
+"""`drconsole demo`: the TUI on the embedded sandbox, with nothing else to set up.
+
+The sandbox runs in its own detached process (see `_demo_process`), so that closing the terminal
+while a copy runs leaves the organization, and the jobs in flight, for `drconsole jobs --resume`.
+The console opens at once; its first AWS call waits for the sandbox to be ready.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from drconsole.commands.sandbox import add_sandbox_flags, require_demo_extra, validate_flags
+from drconsole.errors import UsageError
+
+if TYPE_CHECKING:
+    from drconsole.aws.session import AwsSessions
 
 
 def register(subparsers: Any) -> None:
@@ -14,47 +25,153 @@ def register(subparsers: Any) -> None:
         "demo",
         help="open the console on the embedded sandbox",
         description=(
-            "Start the embedded AWS sandbox in this process, build a scenario (default: demo) "
-            "and open the console on it. Nothing is sent to AWS."
+            "Open the console on the embedded AWS sandbox (scenario demo by default). The "
+            "sandbox runs in the background and survives a closed terminal while copy or "
+            "restore flows are unfinished; a later `drconsole demo` reuses it. Nothing is sent "
+            "to AWS."
         ),
     )
     add_sandbox_flags(parser)
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument(
+        "--fresh",
+        action="store_true",
+        help="replace a running demo sandbox with a new one (its unfinished flows are dropped)",
+    )
+    what.add_argument("--stop", action="store_true", help="stop the running demo sandbox")
     parser.set_defaults(handler=run)
 
 
-def demo_settings(args: argparse.Namespace, sandbox: Any, info: Any) -> Any:
-    """Settings that point every client at the sandbox as its management account.
-
-    The journal and audit log go to a `demo` folder of the state dir, so that flows run against
-    the sandbox never mix with real ones.
-    """
-    from drconsole.config import Credentials, default_state_dir, load_settings
-
-    management = info.accounts["management"]
-    return load_settings(
-        args,
-        profile=None,
-        regions=(info.region, info.dr_region),
-        dr_regions=(info.dr_region,),
-        endpoint_url=sandbox.endpoint_url,
-        static_credentials=Credentials.from_mapping(sandbox.credentials_for(management)),
-        management_account_id=management,
-        backup_account_id=info.accounts["backup"],
-        member_profiles=(),
-        state_dir=default_state_dir() / "demo",
-    )
-
-
 def run(args: argparse.Namespace) -> int:
-    """Start the sandbox, build the scenario, run the TUI on it, then stop the sandbox."""
+    """Find or start the sandbox, run the TUI on it, then stop it unless flows are unfinished."""
+    from drconsole.commands import _demo_process as proc
+
     validate_flags(args)
+    state_dir = proc.demo_state_dir()
+    if args.stop:
+        return _stop(state_dir)
     require_demo_extra()
-    from drconsole.commands.sandbox import start_from_args
+    record = proc.SandboxRecord.read(state_dir)
+    alive = record is not None and record.is_alive()
+    if record is not None and alive and not args.fresh:
+        if record.scenario != args.scenario:
+            raise UsageError(
+                f"--scenario {args.scenario}: the running demo sandbox (pid {record.pid}) has "
+                f"scenario {record.scenario}; use --fresh to replace it or --stop to stop it"
+            )
+        return _console(args, state_dir, proc.demo_settings(args, record, state_dir), None)
+    if record is not None and alive:
+        proc.stop(record, state_dir)
+    elif record is not None:
+        (state_dir / proc.RECORD_FILE).unlink(missing_ok=True)
+    proc.abandon_orphans(state_dir)
+    starting = proc.start_detached(args, state_dir)
+    return _console(args, state_dir, None, starting)
 
-    sandbox, info = start_from_args(args)
+
+def _stop(state_dir: Path) -> int:
+    """`--stop`: stop the recorded sandbox, saying what that leaves behind."""
+    from drconsole.commands import _demo_process as proc
+
+    record = proc.SandboxRecord.read(state_dir)
+    if record is None:
+        print("No demo sandbox is running.")
+        return 0
+    ran = proc.stop(record, state_dir)
+    left = proc.unfinished_flow_ids(state_dir)
+    tail = f"; {len(left)} unfinished demo flow(s) can no longer be resumed" if left else ""
+    state = "stopped" if ran else "was not running"
+    print(f"Demo sandbox (pid {record.pid}) {state}{tail}.")
+    return 0
+
+
+def _console(args: argparse.Namespace, state_dir: Path, settings: Any, starting: Any) -> int:
+    """Run the TUI; on exit keep the sandbox only while demo flows are unfinished."""
+    from drconsole.commands import _demo_process as proc
+
+    code = 1
     try:
-        from drconsole.tui.launch import run_tui
-
-        return run_tui(args, settings=demo_settings(args, sandbox, info))
+        code = _run_app(args, state_dir, settings, starting)
     finally:
-        sandbox.stop()
+        record = proc.SandboxRecord.read(state_dir)
+        if starting is not None and (record is None or record.pid != starting.process.pid):
+            # Quit before the sandbox was ready: nothing can be in flight in it.
+            starting.process.kill()
+            starting.process.wait()
+        elif record is not None:
+            left = proc.unfinished_flow_ids(state_dir)
+            if left:
+                print(
+                    f"The demo sandbox keeps running for {len(left)} unfinished flow(s): "
+                    "`drconsole jobs --resume` finishes them, `drconsole demo --stop` stops it."
+                )
+            else:
+                proc.stop(record, state_dir)
+    return code
+
+
+def _run_app(args: argparse.Namespace, state_dir: Path, settings: Any, starting: Any) -> int:
+    """The TUI; with a sandbox still starting, its first AWS access waits for it."""
+    from drconsole.config import load_settings
+    from drconsole.tui.app import DrConsoleApp
+
+    if starting is None:
+        app: DrConsoleApp = DrConsoleApp(settings)
+    else:
+        provisional = load_settings(
+            args, profile=None, regions=("eu-central-1",), member_profiles=(), state_dir=state_dir
+        )
+        app = _starting_app_class()(provisional, _ReadySettings(args, state_dir, starting))
+    app.run()
+    return app.return_code or 0
+
+
+class _ReadySettings:
+    """Waits once for the starting sandbox and gives the settings pointing at it (or raises)."""
+
+    def __init__(self, args: argparse.Namespace, state_dir: Path, starting: Any) -> None:
+        self.args, self.state_dir, self.starting = args, state_dir, starting
+        self._lock = threading.Lock()
+        self._result: Any = None
+        self._error: BaseException | None = None
+
+    def __call__(self) -> Any:
+        from drconsole.commands import _demo_process as proc
+
+        with self._lock:
+            if self._result is None and self._error is None:
+                try:
+                    record = self.starting.wait()
+                    self._result = proc.demo_settings(self.args, record, self.state_dir)
+                except BaseException as error:
+                    self._error = error
+            if self._error is not None:
+                raise self._error
+            return self._result
+
+
+def _starting_app_class() -> Any:
+    """DrConsoleApp whose AWS sessions are made once the sandbox is ready (in a worker)."""
+    import drconsole.tui.app
+    from drconsole.tui.app import DrConsoleApp
+
+    class StartingSandboxApp(DrConsoleApp):
+        """The console opened while the demo sandbox is still starting."""
+
+        # Textual resolves a relative CSS path next to the subclass's module.
+        CSS_PATH = str(Path(drconsole.tui.app.__file__).with_name(DrConsoleApp.CSS_PATH))
+
+        def __init__(self, provisional: Any, ready: _ReadySettings) -> None:
+            super().__init__(provisional)
+            self._sandbox_ready = ready
+
+        @property
+        def sessions(self) -> AwsSessions:
+            """Shared sessions, once the sandbox answers (the first call waits for it)."""
+            if self._sessions is None:
+                settings = self._sandbox_ready()
+                with self._aws_lock:
+                    self.settings = settings
+            return DrConsoleApp.sessions.fget(self)  # type: ignore[attr-defined]
+
+    return StartingSandboxApp

@@ -43,25 +43,84 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    """List, watch or resume."""
+    """List, watch or resume; the demo's flows too, each against its own sandbox and journal."""
+    demo = _demo_flows(args)
+    if demo is None:
+        return _run_real(args)
+    from drconsole.config import default_state_dir
+    from drconsole.flows.journal import Journal
+
+    journal = Journal(default_state_dir())
+    if args.abandon:
+        demo_ids = {f.flow_id for f in demo.journal.unfinished()}
+        return _abandon(demo.journal if args.abandon in demo_ids else journal, args.abandon)
+    real = journal.flows() if args.all else journal.unfinished()
+    if args.flow:
+        real = [f for f in real if f.flow_id == args.flow]
+        demo.flows = [f for f in demo.flows if f.flow_id == args.flow]
+        if not real and not demo.flows:
+            from drconsole.errors import UsageError
+
+            raise UsageError(f"--flow {args.flow}: no such unfinished flow in {journal.path}")
+    if not demo.flows:
+        return _run_real(args, real)
+    if not args.resume and not args.watch:
+        return _list_with_demo(args, real, demo)
+    worst = _run_real(args, real) if real else 0
+    if demo.record is None:
+        return max(worst, demo.report_gone(args.json))
+    settings = demo.settings(args)
+    if args.resume:
+        return max(worst, _resume(args, settings, [f.flow_id for f in demo.flows]))
+    return max(worst, _watch(args, settings, demo.flows))
+
+
+def _run_real(args: argparse.Namespace, flows: list[Any] | None = None) -> int:
+    """List, watch or resume the flows of the real journal on the real settings."""
     from drconsole.flows.journal import Journal
 
     settings = _settings(args)
     journal = Journal(settings.state_dir)
     if args.abandon:
         return _abandon(journal, args.abandon)
-    flows = journal.flows() if args.all else journal.unfinished()
-    if args.flow:
-        flows = [f for f in flows if f.flow_id == args.flow]
-        if not flows:
-            from drconsole.errors import UsageError
+    if flows is None:
+        flows = journal.flows() if args.all else journal.unfinished()
+        if args.flow:
+            flows = [f for f in flows if f.flow_id == args.flow]
+            if not flows:
+                from drconsole.errors import UsageError
 
-            raise UsageError(f"--flow {args.flow}: no such unfinished flow in {journal.path}")
+                raise UsageError(f"--flow {args.flow}: no such unfinished flow in {journal.path}")
     if args.resume:
         return _resume(args, settings, [f.flow_id for f in flows])
     if args.watch:
         return _watch(args, settings, flows)
     _print_flows(args, [f.summary() for f in flows])
+    return 1 if any(f.status in ("failed", "blocked") for f in flows) else 0
+
+
+def _demo_flows(args: argparse.Namespace) -> Any:
+    """The demo journal's flows and its sandbox; None (cheaply) when there are none."""
+    from drconsole.commands._demo_process import DemoFlows
+
+    return DemoFlows.find(all_flows=bool(args.all))
+
+
+def _list_with_demo(args: argparse.Namespace, real: list[Any], demo: Any) -> int:
+    """The real flows, then the demo's (marked `demo`, and whether they can be resumed)."""
+    resumable = demo.record is not None
+    demo_summaries = [f.summary() | {"demo": True, "resumable": resumable} for f in demo.flows]
+    if args.json:
+        _print_flows(args, [f.summary() for f in real] + demo_summaries)
+    else:
+        if real:
+            _print_flows(args, [f.summary() for f in real])
+        if resumable:
+            print(f"Demo flows (sandbox pid {demo.record.pid} at {demo.record.endpoint_url}):")
+        else:
+            demo.report_gone(False)
+        _print_flows(args, demo_summaries)
+    flows = [*real, *demo.flows]
     return 1 if any(f.status in ("failed", "blocked") for f in flows) else 0
 
 

@@ -1,0 +1,375 @@
+"""The demo's sandbox as a detached process that outlives the terminal, and its record file.
+
+`drconsole demo` starts `python -m drconsole.commands._demo_process` in a new session (so a closed
+terminal's SIGHUP does not reach it), with its output in `<state dir>/demo/sandbox.log`. Once the
+scenario is built, the process writes `<state dir>/demo/sandbox.json` (mode 0600): its endpoint,
+pid, scenario, accounts, Regions and the sandbox's own access keys for the management account.
+Those keys belong to the local sandbox, not to AWS; they are never printed or logged. A later
+`drconsole demo` or `drconsole jobs` finds the sandbox through that file, so that flows left in
+flight in the demo can be resumed after the terminal closed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from drconsole.errors import DrConsoleError
+
+RECORD_FILE = "sandbox.json"
+LOG_FILE = "sandbox.log"
+START_TIMEOUT_SECONDS = 120.0
+STOP_TIMEOUT_SECONDS = 10.0
+
+
+def demo_state_dir() -> Path:
+    """`<state dir>/demo`: the demo's journal, audit log, sandbox record and sandbox log."""
+    from drconsole.config import default_state_dir
+
+    return default_state_dir() / "demo"
+
+
+@dataclass(frozen=True)
+class SandboxRecord:
+    """What `sandbox.json` holds about the demo's running sandbox."""
+
+    endpoint_url: str
+    pid: int
+    scenario: str
+    region: str
+    dr_region: str
+    accounts: dict[str, str]
+    credentials: dict[str, str]
+    knobs: dict[str, Any]
+
+    def __repr__(self) -> str:
+        # The access keys stay out of tracebacks and logs.
+        return f"SandboxRecord(endpoint_url={self.endpoint_url!r}, pid={self.pid})"
+
+    @classmethod
+    def read(cls, state_dir: Path) -> SandboxRecord | None:
+        """The record in `state_dir`, or None (missing, torn or from another version)."""
+        try:
+            data = json.loads((state_dir / RECORD_FILE).read_text(encoding="utf-8"))
+            return cls(
+                endpoint_url=str(data["endpoint_url"]),
+                pid=int(data["pid"]),
+                scenario=str(data["scenario"]),
+                region=str(data["region"]),
+                dr_region=str(data["dr_region"]),
+                accounts={str(k): str(v) for k, v in data["accounts"].items()},
+                credentials={str(k): str(v) for k, v in data["credentials"].items()},
+                knobs=dict(data.get("knobs", {})),
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def write(self, state_dir: Path) -> None:
+        """Write atomically with mode 0600 (it holds the sandbox's access keys)."""
+        state_dir.mkdir(parents=True, exist_ok=True)
+        temporary = state_dir / f".{RECORD_FILE}.{os.getpid()}"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(self.__dict__, handle, sort_keys=True)
+        os.replace(temporary, state_dir / RECORD_FILE)
+
+    def is_alive(self) -> bool:
+        """True when the process exists and its endpoint answers HTTP."""
+        return pid_alive(self.pid) and endpoint_answers(self.endpoint_url)
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this pid exists (and is not a zombie of ours)."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def endpoint_answers(endpoint_url: str, timeout: float = 2.0) -> bool:
+    """True when something answers HTTP at the endpoint (any status)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(endpoint_url)
+    connection = http.client.HTTPConnection(
+        parts.hostname or "127.0.0.1", parts.port, timeout=timeout
+    )
+    try:
+        connection.request("GET", "/")
+        connection.getresponse().read()
+    except OSError:
+        return False
+    finally:
+        connection.close()
+    return True
+
+
+def live_record(state_dir: Path) -> SandboxRecord | None:
+    """The record of a sandbox that is running and answering, else None."""
+    record = SandboxRecord.read(state_dir)
+    return record if record is not None and record.is_alive() else None
+
+
+def demo_settings(args: argparse.Namespace, record: SandboxRecord, state_dir: Path) -> Any:
+    """Settings that point every client at the sandbox as its management account.
+
+    The journal and audit log go to the demo folder of the state dir, so that flows run against
+    the sandbox never mix with real ones.
+    """
+    from drconsole.config import Credentials, load_settings
+
+    return load_settings(
+        args,
+        profile=None,
+        regions=(record.region, record.dr_region),
+        dr_regions=(record.dr_region,),
+        endpoint_url=record.endpoint_url,
+        static_credentials=Credentials.from_mapping(record.credentials),
+        management_account_id=record.accounts["management"],
+        backup_account_id=record.accounts["backup"],
+        member_profiles=(),
+        state_dir=state_dir,
+    )
+
+
+# Starting and stopping --------------------------------------------------------------------------
+
+
+def knob_args(args: argparse.Namespace) -> list[str]:
+    """The sandbox flags of `args`, as command-line arguments for the detached process."""
+    argv = [
+        "--scenario",
+        args.scenario,
+        "--time-scale",
+        repr(float(args.time_scale)),
+        "--latency-ms",
+        str(args.latency_ms),
+        "--throttle-rate",
+        repr(float(args.throttle_rate)),
+    ]
+    for account in args.access_denied:
+        argv += ["--access-denied", account]
+    argv.append(
+        "--single-action-db-copy" if args.single_action_db_copy else "--no-single-action-db-copy"
+    )
+    return argv
+
+
+class SandboxStarting:
+    """A detached sandbox process on its way up; `wait()` returns its record once it is ready."""
+
+    def __init__(self, state_dir: Path, process: subprocess.Popen[bytes]) -> None:
+        self.state_dir = state_dir
+        self.process = process
+
+    def wait(self, timeout: float = START_TIMEOUT_SECONDS) -> SandboxRecord:
+        """Block until the record names this process; raise DrConsoleError if it died."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            record = SandboxRecord.read(self.state_dir)
+            if record is not None and record.pid == self.process.pid:
+                return record
+            if self.process.poll() is not None:
+                raise DrConsoleError(
+                    f"the demo sandbox stopped while starting (exit {self.process.returncode}): "
+                    f"{last_log_line(self.state_dir)}"
+                )
+            time.sleep(0.05)
+        raise DrConsoleError(f"the demo sandbox did not start within {timeout:.0f} s")
+
+
+def last_log_line(state_dir: Path) -> str:
+    """The last non-empty line of the sandbox's log (where a failure says why)."""
+    try:
+        lines = (state_dir / LOG_FILE).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return "no log"
+    return next((line for line in reversed(lines) if line.strip()), "empty log")
+
+
+def start_detached(args: argparse.Namespace, state_dir: Path) -> SandboxStarting:
+    """Start the sandbox in its own session, output to the log file; return at once."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / RECORD_FILE).unlink(missing_ok=True)
+    log_fd = os.open(state_dir / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "drconsole.commands._demo_process",
+                str(state_dir),
+                *knob_args(args),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log_fd,
+            stderr=log_fd,
+            start_new_session=True,
+            close_fds=True,
+        )
+    finally:
+        os.close(log_fd)
+    return SandboxStarting(state_dir, process)
+
+
+def stop(record: SandboxRecord, state_dir: Path, timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
+    """SIGTERM the sandbox, SIGKILL it after `timeout`; remove its record. True if it ran."""
+    running = pid_alive(record.pid)
+    if running:
+        try:
+            os.kill(record.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            running = False
+        deadline = time.monotonic() + timeout
+        while running and pid_alive(record.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if pid_alive(record.pid):
+            os.kill(record.pid, signal.SIGKILL)
+    current = SandboxRecord.read(state_dir)
+    if current is not None and current.pid == record.pid:
+        (state_dir / RECORD_FILE).unlink(missing_ok=True)
+    return running
+
+
+def unfinished_flow_ids(state_dir: Path) -> list[str]:
+    """Ids of the demo journal's unfinished flows (an empty list when there is no journal)."""
+    from drconsole.flows.journal import JOURNAL_FILE, Journal
+
+    if not (state_dir / JOURNAL_FILE).exists():
+        return []
+    return [flow.flow_id for flow in Journal(state_dir).unfinished()]
+
+
+def abandon_orphans(state_dir: Path) -> list[str]:
+    """Mark the demo journal's unfinished flows failed: their sandbox is gone for good.
+
+    Called before a new sandbox starts, so that no flow is ever resumed against a sandbox that
+    did not start its jobs.
+    """
+    from drconsole.flows.journal import Journal
+
+    orphans = unfinished_flow_ids(state_dir)
+    journal = Journal(state_dir)
+    for flow_id in orphans:
+        journal.abandon(flow_id, "the demo sandbox this flow ran on was stopped or replaced")
+    return orphans
+
+
+# The detached process itself ------------------------------------------------------------------
+
+
+def serve(argv: list[str]) -> int:
+    """Run the sandbox until SIGTERM/SIGINT, writing the record once the scenario is built."""
+    import threading
+
+    from drconsole.commands.sandbox import add_sandbox_flags, start_from_args, validate_flags
+
+    parser = argparse.ArgumentParser(prog="drconsole-demo-sandbox")
+    parser.add_argument("state_dir", type=Path)
+    add_sandbox_flags(parser)
+    args = parser.parse_args(argv)
+    validate_flags(args)
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: stopping.set())
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    started = time.monotonic()
+    sandbox, info = start_from_args(args)
+    record = SandboxRecord(
+        endpoint_url=sandbox.endpoint_url,
+        pid=os.getpid(),
+        scenario=info.name,
+        region=info.region,
+        dr_region=info.dr_region,
+        accounts=dict(info.accounts),
+        credentials=sandbox.credentials_for(info.accounts["management"]),
+        knobs={"time_scale": args.time_scale, "latency_ms": args.latency_ms},
+    )
+    try:
+        if not stopping.is_set():
+            record.write(args.state_dir)
+            print(
+                f"demo sandbox pid {record.pid} at {record.endpoint_url}, scenario {info.name}, "
+                f"ready in {time.monotonic() - started:.1f} s",
+                flush=True,
+            )
+        while not stopping.wait(0.2):
+            pass
+    finally:
+        current = SandboxRecord.read(args.state_dir)
+        if current is not None and current.pid == record.pid:
+            (args.state_dir / RECORD_FILE).unlink(missing_ok=True)
+        sandbox.stop()
+        print(f"demo sandbox pid {record.pid} stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve(sys.argv[1:]))
+
+
+# What `drconsole jobs` sees of the demo ---------------------------------------------------------
+
+
+@dataclass
+class DemoFlows:
+    """The demo journal's flows and the sandbox they run on (`record` None: it is gone)."""
+
+    journal: Any
+    flows: list[Any]
+    record: SandboxRecord | None
+
+    @classmethod
+    def find(cls, *, all_flows: bool) -> DemoFlows | None:
+        """The demo's flows; None without a demo journal or when it has nothing to show.
+
+        Without a demo journal this costs one stat call, so `drconsole jobs` stays fast.
+        """
+        from drconsole.flows.journal import FINISHED_STATUSES, JOURNAL_FILE, Journal
+
+        state_dir = demo_state_dir()
+        if not (state_dir / JOURNAL_FILE).exists():
+            return None
+        journal = Journal(state_dir)
+        flows = journal.flows() if all_flows else journal.unfinished()
+        if not flows:
+            return None
+        unfinished = any(flow.status not in FINISHED_STATUSES for flow in flows)
+        record = live_record(state_dir) if unfinished else SandboxRecord.read(state_dir)
+        return cls(journal, flows, record)
+
+    def settings(self, args: argparse.Namespace) -> Any:
+        """Settings on the demo sandbox with the demo journal."""
+        assert self.record is not None
+        return demo_settings(args, self.record, self.journal.state_dir)
+
+    def report_gone(self, as_json: bool) -> int:
+        """One line: the sandbox of these demo flows is gone, so they cannot be resumed (1)."""
+        ids = ", ".join(flow.flow_id for flow in self.flows)
+        line = (
+            f"demo flow(s) {ids}: the demo sandbox they ran on is gone, so they cannot be "
+            "resumed; `drconsole jobs --abandon ID` clears each"
+        )
+        if as_json:
+            print(line, file=sys.stderr)
+        else:
+            print(line)
+        return 1
