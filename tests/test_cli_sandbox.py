@@ -253,17 +253,10 @@ def test_demo_opens_the_console_and_quits(tmp_path: Path) -> None:
     """`drconsole demo` in a terminal: the console paints, then `q` quits with exit 0."""
     import pty
 
+    dirs = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_STATE_HOME": str(tmp_path / "state")}
     pid, fd = pty.fork()
     if pid == 0:  # the child: become `drconsole demo` in the pseudo-terminal
-        os.environ.update(
-            {
-                "TERM": "xterm-256color",
-                "COLUMNS": "100",
-                "LINES": "30",
-                "XDG_CONFIG_HOME": str(tmp_path / "config"),
-                "XDG_STATE_HOME": str(tmp_path / "state"),
-            }
-        )
+        os.environ.update({"TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30", **dirs})
         os.execv(sys.executable, [sys.executable, "-m", "drconsole", "demo"])
     started = time.perf_counter()
     screen = b""
@@ -301,3 +294,13 @@ def test_demo_opens_the_console_and_quits(tmp_path: Path) -> None:
         except (ProcessLookupError, ChildProcessError):
             pass
         os.close(fd)
+        # The demo's sandbox runs in a background process of its own: never leave one behind.
+        stopped_demo = subprocess.run(
+            [sys.executable, "-m", "drconsole", "demo", "--stop"],
+            env={**os.environ, **dirs},
+            capture_output=True,
+            text=True,
+            timeout=STOP_TIMEOUT,
+        )
+    # Quit with no flow in flight, the demo stopped its sandbox itself.
+    assert stopped_demo.stdout.strip() == "No demo sandbox is running.", stopped_demo
