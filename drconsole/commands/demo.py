@@ -102,8 +102,8 @@ def _console(args: argparse.Namespace, state_dir: Path, settings: Any, starting:
             left = proc.unfinished_flow_ids(state_dir)
             if left:
                 print(
-                    f"The demo sandbox keeps running for {len(left)} unfinished flow(s): "
-                    "`drconsole jobs --resume` finishes them, `drconsole demo --stop` stops it."
+                    f"Demo sandbox kept for {len(left)} unfinished flow(s): "
+                    "`drconsole jobs --resume` finishes, `drconsole demo --stop` stops."
                 )
             else:
                 proc.stop(record, state_dir)

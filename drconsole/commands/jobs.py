@@ -71,8 +71,15 @@ def run(args: argparse.Namespace) -> int:
         return max(worst, demo.report_gone(args.json))
     settings = demo.settings(args)
     if args.resume:
-        return max(worst, _resume(args, settings, [f.flow_id for f in demo.flows]))
-    return max(worst, _watch(args, settings, demo.flows))
+        worst = max(worst, _resume(args, settings, [f.flow_id for f in demo.flows]))
+    else:
+        worst = max(worst, _watch(args, settings, demo.flows))
+    if not args.json:
+        print(
+            "The demo sandbox keeps running: `drconsole demo` opens the console on it, "
+            "`drconsole demo --stop` stops it."
+        )
+    return worst
 
 
 def _run_real(args: argparse.Namespace, flows: list[Any] | None = None) -> int:
