@@ -292,7 +292,12 @@ def serve(argv: list[str]) -> int:
         signal.signal(sig, lambda signum, frame: stopping.set())
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     started = time.monotonic()
-    sandbox, info = start_from_args(args)
+    try:
+        sandbox, info = start_from_args(args)
+    except DrConsoleError as error:
+        # One line for the log: `drconsole demo` shows the log's last line as the reason.
+        print(f"the sandbox did not start: {error}", file=sys.stderr, flush=True)
+        return error.exit_code
     record = SandboxRecord(
         endpoint_url=sandbox.endpoint_url,
         pid=os.getpid(),
