@@ -82,6 +82,7 @@ class World:
 def world() -> Iterator[World]:
     sandbox = Sandbox(SandboxOptions(region=REGION))
     sandbox.start()
+    sandbox.reset()  # no state left by another module in this process
     try:
         yield World(sandbox)
     finally:

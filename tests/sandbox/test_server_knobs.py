@@ -41,6 +41,7 @@ DENIED_CODES = {
 def sandbox() -> Iterator[Sandbox]:
     box = Sandbox(SandboxOptions(region=REGION))
     box.start()
+    box.reset()  # no state left by another module in this process
     try:
         yield box
     finally:
