@@ -124,7 +124,8 @@ def test_restore_progresses_and_creates_the_volume(world: World) -> None:
     try:
         job_id = world.restore(world.ebs_point, world.metadata(world.ebs_point))
         assert world.raw.check("StartRestoreJob") == []
-        states, percents = [], []
+        states: list[str] = []
+        percents: list[float] = []
         while True:
             job = world.backup.describe_restore_job(RestoreJobId=job_id)
             if not states or states[-1] != job["Status"]:
