@@ -44,6 +44,7 @@ class JobUpdate:
     error: str = ""  # a Describe failure (the job stays watched)
     cause: CauseCode | None = None
     seen_at: float = 0.0  # time.time() when the answer arrived
+    interval: float = 0.0  # seconds until this job's next poll, as scheduled after this one
 
 
 UpdateCallback = Callable[[JobUpdate], None]
@@ -166,6 +167,7 @@ class JobWatcher:
                 describe(exc),
                 classify(exc),
                 time.time(),
+                watched.interval,
             )
             self._deliver(watched, update)
             return
@@ -181,7 +183,15 @@ class JobWatcher:
         if finished:
             with self._lock:
                 self._watched.pop(watched.ref.key, None)
-        update = JobUpdate(watched.ref, job, watched.polls, changed, finished, seen_at=time.time())
+        update = JobUpdate(
+            watched.ref,
+            job,
+            watched.polls,
+            changed,
+            finished,
+            seen_at=time.time(),
+            interval=watched.interval,
+        )
         self._deliver(watched, update)
 
     @staticmethod
