@@ -2,10 +2,14 @@
 
 A million recovery points must fit in well under 1 KB each and filter in under 100 ms, so
 rows are not kept as objects: each field lives in a parallel list or array, repeated strings
-(types, statuses, keys, vaults) are shared, and numbers and dates are packed in arrays. A
-lowercase search key is computed once per row; the filter runs in C (`operator.contains`
-mapped over the keys, `itertools.compress` keeping the matches), one pass per word of the
-query, and narrows the previous result when the new query extends the old one.
+(types, statuses, keys, vaults) are shared, and numbers and dates are packed in arrays.
+
+The filter works on search keys, not on rows: a resource is backed up again and again, so a
+million recovery points carry far fewer distinct keys (resource name and id, type, status).
+Each distinct key is stored once with how many rows carry it; a keystroke tests only those
+keys (in C, narrowing the previous matches when the query extends the old one), sums their
+counts for the total, and leaves the rows to be found as the list reads them: the visible
+window is looked up at once, the rest only if the user scrolls there.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import gc
 import math
 import operator
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import compress, islice, repeat
 from typing import overload
@@ -22,8 +26,6 @@ from typing import overload
 from drconsole.models import RecoveryPoint
 
 _NO_SIZE = -1
-# Positions held by the backspace cache of filter results, at most (8 bytes each).
-RECENT_RESULTS_BUDGET = 4_000_000
 _NO_DATE = math.nan
 
 
@@ -50,18 +52,16 @@ def _search_text(point: RecoveryPoint) -> str:
     return f"{name} {point.resource_type} {point.status}"
 
 
-class MaskedPositions(Sequence[int]):
-    """The positions whose byte in `mask` is set, listed only as far as they are read.
+class MatchedPositions(Sequence[int]):
+    """Display positions of the rows matching a query, found only as far as they are read.
 
-    A broad query ("p") matches most of a million rows; the list needs the count and the
-    first screenful at once, and the rest only if the user scrolls there.
+    The count is known up front (summed over distinct keys); positions are found by walking
+    the display order and keeping rows whose key matched, a screenful at a time.
     """
 
-    def __init__(self, mask: bytes, count: int, positions: list[int]) -> None:
-        self.mask = mask
+    def __init__(self, count: int, pending: Iterator[int]) -> None:
         self._count = count
-        # Over prebuilt position objects, `compress` only copies references.
-        self._pending = compress(positions, mask)
+        self._pending = pending
         self._listed: list[int] = []
 
     def __len__(self) -> int:
@@ -87,8 +87,9 @@ class MaskedPositions(Sequence[int]):
     def _list_up_to(self, length: int) -> None:
         missing = length - len(self._listed)
         if missing > 0:
-            # At least a few thousand at a time: scrolling reads row after row.
-            self._listed.extend(islice(self._pending, max(missing, 4096)))
+            # A screenful ahead, not thousands: for a narrow query every position listed
+            # costs a walk over the rows in between (the whole list for the last one).
+            self._listed.extend(islice(self._pending, max(missing, 64)))
 
 
 class RecoveryPointRows:
@@ -114,17 +115,21 @@ class RecoveryPointRows:
         self.expires = array("d")
         self.completed = array("d")
         self.sizes = array("q")
-        # Row numbers newest first; the search key of each, in that same order.
-        self.order: list[int] = []
+        # Distinct lowercase search keys, how many rows carry each, and each row's key number
+        # (the int objects come from `_key_numbers`, so a row costs one reference).
         self.search_keys: list[str] = []
+        self.key_counts: list[int] = []
+        self._key_numbers: dict[str, int] = {}
+        self.row_keys: list[int] = []
+        # Row numbers newest first, and the key number of each in that same order.
+        self.order: list[int] = []
+        self.order_keys: list[int] = []
+        self._sorted = 0
         # Positions in `order` matching the query (`range` when there is none).
         self.visible: Sequence[int] = range(0)
         self.query = ""
-        self._recent: dict[str, Sequence[int]] = {}
-        # 0..n-1 as int objects made once (36 bytes a row), so that a filter result is a list
-        # of references to them rather than a million freshly allocated ints.
-        self._positions: list[int] = []
-        self._pending_keys: list[str] = []
+        # Key numbers matching `query`, narrowed further when the next query extends it.
+        self._matching_keys: list[int] = []
 
     def __len__(self) -> int:
         return len(self.arns)
@@ -136,6 +141,7 @@ class RecoveryPointRows:
     def add(self, points: Iterable[RecoveryPoint]) -> int:
         """Append recovery points (call `sort` before reading `visible`); returns how many."""
         share = self._share
+        numbers = self._key_numbers
         start = len(self.arns)
         for point in points:
             self.arns.append(point.arn)
@@ -152,108 +158,81 @@ class RecoveryPointRows:
             self.expires.append(_timestamp(point.expires))
             self.completed.append(_timestamp(point.completion_date))
             self.sizes.append(_NO_SIZE if point.size_bytes is None else point.size_bytes)
-            self._pending_keys.append(_search_text(point).lower())
+            text = _search_text(point).lower()
+            number = numbers.get(text)
+            if number is None:
+                number = numbers[text] = len(self.search_keys)
+                self.search_keys.append(text)
+                self.key_counts.append(0)
+            self.key_counts[number] += 1
+            self.row_keys.append(number)
         return len(self.arns) - start
 
     @property
     def needs_sort(self) -> bool:
         """True when rows were added since the last `sort`."""
-        return bool(self._pending_keys)
+        return self._sorted != len(self.arns)
 
     def sort(self) -> None:
         """Order every row newest first and re-apply the current query."""
-        if not self._pending_keys:
-            return
         count = len(self.arns)
-        start = count - len(self._pending_keys)
-        keys_by_row: list[str] = [""] * count
-        # Scatter the sorted keys back to their rows, in C (`any` just drives the map).
-        any(map(keys_by_row.__setitem__, self.order, self.search_keys))
-        keys_by_row[start:] = self._pending_keys
-        self._pending_keys = []
+        if self._sorted == count:
+            return
         # Timsort merges the already sorted run with the new rows in about linear time.
         merged = self.order
-        merged.extend(range(start, count))
+        merged.extend(range(self._sorted, count))
         merged.sort(key=self.created.__getitem__, reverse=True)
-        self.search_keys = list(map(keys_by_row.__getitem__, merged))
-        self._positions.extend(range(len(self._positions), count))
+        self.order_keys = list(map(self.row_keys.__getitem__, merged))
+        self._sorted = count
         query, self.query = self.query, ""
         self.visible = range(count)
-        self._recent.clear()
         if query:
             self.filter(query)
 
     def compact(self) -> None:
-        """Lay the search keys out in memory in display order, so a filter reads them in
-        sequence rather than hopping around the heap (several times faster at 1M rows).
-
-        Then move everything alive out of the cyclic garbage collector's sight: a full
+        """Move everything alive out of the cyclic garbage collector's sight: a full
         collection walks every element of these lists (tens of millions of references at 1M
         rows, a 100-200 ms pause in the middle of a keystroke). The rows hold no cycles and
-        are freed by reference counting when the list goes away.
+        are freed by reference counting when the lists go away.
         """
-        self.search_keys = [key.lower() for key in self.search_keys]
         gc.collect()
         gc.freeze()
 
     def filter(self, query: str) -> int:
         """Keep the rows whose search key contains every word of `query` (case-insensitive);
-        returns the count. A query that extends the previous one narrows its result; going
-        back (backspace) to a query of the same typing reuses its result."""
+        returns the count. A query that extends the previous one tests only the keys that
+        matched it."""
         query = " ".join(query.lower().split())
         if query == self.query:
             return len(self.visible)
-        cached = self._recent.get(query)
-        if cached is not None:
-            self.visible, self.query = cached, query
-            return len(cached)
         narrowing = bool(self.query) and query.startswith(self.query)
-        base: Sequence[int] = self.visible if narrowing else range(len(self.order))
-        if not narrowing:
-            self._recent.clear()
-        for word in query.split():
-            base = self._keep_matching(base, word)
-        self.visible, self.query = base, query
-        self._remember(query, base)
-        return len(base)
-
-    def _keep_matching(self, base: Sequence[int], word: str) -> Sequence[int]:
-        """The positions of `base` whose key contains `word`, computed in C.
-
-        A byte mask says which keys match. Over every row (or a broad earlier result, whose
-        own mask is AND-ed in as one big integer), a broad answer stays a mask and a narrow
-        one becomes a list; a narrow base is tested key by key. An all-or-nothing answer
-        allocates nothing.
-        """
-        every = len(self.search_keys)
-        if isinstance(base, range | MaskedPositions):
-            mask = bytes(map(operator.contains, self.search_keys, repeat(word)))
-            if isinstance(base, MaskedPositions):
-                both = int.from_bytes(mask, "little") & int.from_bytes(base.mask, "little")
-                mask = both.to_bytes(every, "little")
-            matched = every - mask.count(0)
-            if matched == len(base):
-                return base
-            if matched == 0:
-                return []
-            if matched * 8 > every:
-                return MaskedPositions(mask, matched, self._positions)
-            return list(compress(self._positions, mask))
-        candidates = map(self.search_keys.__getitem__, base)
-        mask = bytes(map(operator.contains, candidates, repeat(word)))
-        matched = len(mask) - mask.count(0)
-        if matched == len(base):
-            return base
-        return list(compress(base, mask)) if matched else []
-
-    def _remember(self, query: str, result: Sequence[int]) -> None:
-        """Keep the results of the current typing (bounded), for backspace."""
-        self._recent[query] = result
-        held = sum(len(r) for r in self._recent.values() if isinstance(r, list))
-        while held > RECENT_RESULTS_BUDGET and len(self._recent) > 1:
-            oldest = next(iter(self._recent))
-            dropped = self._recent.pop(oldest)
-            held -= len(dropped) if isinstance(dropped, list) else 0
+        self.query = query
+        if not query:
+            self.visible = range(len(self.order))
+            return len(self.visible)
+        keys = self.search_keys
+        words = query.split()
+        if narrowing:
+            matching = self._matching_keys
+        else:
+            first = map(operator.contains, keys, repeat(words.pop(0)))
+            matching = list(compress(range(len(keys)), first))
+        for word in words:
+            found = map(operator.contains, map(keys.__getitem__, matching), repeat(word))
+            matching = list(compress(matching, found))
+        self._matching_keys = matching
+        count = sum(map(self.key_counts.__getitem__, self._matching_keys))
+        if count == len(self.order):
+            self.visible = range(count)
+        elif count == 0:
+            self.visible = []
+        else:
+            matched = bytearray(len(keys))
+            any(map(matched.__setitem__, self._matching_keys, repeat(1)))
+            # `any` only drives the map above; the scan below runs as rows are read.
+            rows_matching = map(matched.__getitem__, self.order_keys)
+            self.visible = MatchedPositions(count, compress(range(len(self.order)), rows_matching))
+        return count
 
     def row_at(self, index: int) -> int:
         """The row number shown at line `index` of the (filtered) list."""

@@ -140,3 +140,25 @@ def test_backspace_gives_the_same_rows_as_a_fresh_filter() -> None:
     rows.add([point(5000, NOW + timedelta(days=1), name="db-1-new")])
     rows.sort()  # new rows: earlier results no longer hold
     assert rows.filter("db-1") == fresh.filter("db-1") + 1
+
+
+def test_matches_are_found_as_far_as_they_are_read() -> None:
+    rows = RecoveryPointRows()
+    rows.add(shuffled_points(5000))
+    rows.sort()
+    expected = [p for p in shown(rows) if "db-49" in p.resource_name.lower()]
+    assert rows.filter("db-49") == len(expected) == 111
+    # The oldest match first, then the newest: both read straight from the lazy result.
+    assert rows.record(rows.row_at(len(expected) - 1)) == expected[-1]
+    assert rows.record(rows.row_at(0)) == expected[0]
+    assert shown(rows) == expected
+
+
+def test_rows_of_one_resource_share_one_search_key() -> None:
+    rows = RecoveryPointRows()
+    rows.add([point(n, NOW - timedelta(days=n), name="orders-db") for n in range(30)])
+    rows.add([point(n, NOW - timedelta(days=n), name="users-db") for n in range(30, 60)])
+    rows.sort()
+    assert len(rows.search_keys) < 10  # one per name, type and status, not one per row
+    assert rows.filter("orders") == 30
+    assert rows.filter("users") == 30
