@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 from drconsole import __version__
 from drconsole.commands import command_module_names
-from drconsole.errors import DrConsoleError
+from drconsole.errors import AwsError, DrConsoleError
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -92,6 +92,14 @@ def split_regions(values: list[str] | None) -> list[str] | None:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
+def cause_suffix(error: DrConsoleError) -> str:
+    """` [CAUSE]` for an AWS failure with a known cause code, so the one line says why."""
+    cause = str(getattr(error, "cause", "") or "")
+    if not isinstance(error, AwsError) or cause in ("", "UNKNOWN") or f"[{cause}]" in str(error):
+        return ""
+    return f" [{cause}]"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -110,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_tui(args)
         return int(handler(args))
     except DrConsoleError as error:
-        print(f"drconsole: {error}", file=sys.stderr)
+        print(f"drconsole: {error}{cause_suffix(error)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
