@@ -156,6 +156,7 @@ class ProtectedResource:
     region: str
     last_backup: datetime | None
     last_recovery_point_arn: str | None
+    last_vault_arn: str | None = None  # the vault holding the newest recovery point
 
 
 @dataclass(frozen=True, slots=True)

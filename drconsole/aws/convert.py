@@ -104,6 +104,7 @@ def protected_resource_from(
         region=region,
         last_backup=_date(item.get("LastBackupTime")),
         last_recovery_point_arn=item.get("LastRecoveryPointArn") or None,
+        last_vault_arn=item.get("LastBackupVaultArn") or None,
     )
 
 
@@ -129,6 +130,8 @@ def newest_per_resource(points: Iterable[RecoveryPoint]) -> list[ProtectedResour
             region=point.region,
             last_backup=point.created,
             last_recovery_point_arn=point.arn,
+            last_vault_arn=f"arn:aws:backup:{point.region}:{point.account_id}:backup-vault:"
+            f"{point.vault_name}",
         )
         for point in newest.values()
     ]

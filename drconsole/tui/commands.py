@@ -16,6 +16,7 @@ class DrConsoleCommands(Provider):
     """Accounts and vaults loaded so far, their protected resources, and the help screen."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        from drconsole.tui.screens.org_protected import OrgProtectedScreen
         from drconsole.tui.screens.protected import ProtectedResourcesScreen
         from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
         from drconsole.tui.screens.vaults import VaultsScreen
@@ -25,6 +26,11 @@ class DrConsoleCommands(Provider):
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Keys", "Show every key binding", app.action_help),
             ("Jobs", "Copy and restore flows and jobs in flight; resume them", app.action_jobs),
+            (
+                "Protected resources, all accounts",
+                "Every resource's current RPO, vault and DR copy, stalest first",
+                partial(app.goto, OrgProtectedScreen(root)),
+            ),
         ]
         organization = app.organization
         if organization is None:

@@ -67,6 +67,7 @@ class AccountsScreen(TableScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Vaults"),
         Binding("p", "protected", "Protected"),
+        Binding("P", "protected_all", "All protected"),
         Binding("y", "copy_arn", "Copy ARN", show=False),
     ]
 
@@ -268,6 +269,11 @@ class AccountsScreen(TableScreen):
         account = self.account(self.highlighted_key())
         if account is not None:
             self.app.push_screen(ProtectedResourcesScreen(account, self.trail))
+
+    def action_protected_all(self) -> None:
+        from drconsole.tui.screens.org_protected import OrgProtectedScreen
+
+        self.app.push_screen(OrgProtectedScreen(self.trail))
 
     def action_copy_arn(self) -> None:
         account = self.account(self.highlighted_key())
