@@ -265,3 +265,16 @@ def test_database_across_account_and_region_plans_two_hops(demo: Env) -> None:
         "WARN",
         "UNSUPPORTED_COPY_ROUTE",
     )
+
+
+def test_remediation_commands_are_not_folded_on_a_narrow_terminal(demo: Env) -> None:
+    rp = demo.info.fault_recovery_points["source_key_not_shared"]
+    dest = demo.vault("backup", "central-eu-central-1")
+    narrow = Env(demo.sandbox, demo.info, demo.env | {"COLUMNS": "80"}, demo.state)
+    result = drconsole(narrow, "check", "copy", "--recovery-point", rp, "--to", dest)
+    assert result.returncode == 1, result.stderr
+    commands = [line for line in result.stdout.splitlines() if "aws kms put-key-policy" in line]
+    assert len(commands) == 1, result.stdout
+    # The whole command, policy included, is on the line: it pastes into a shell as it is.
+    assert "--policy-name default --policy '{" in commands[0]
+    assert commands[0].endswith("}]}'"), commands[0]

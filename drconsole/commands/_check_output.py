@@ -74,8 +74,11 @@ def print_report(report: CheckReport, console: Console | None = None) -> None:
             if (check.fix_id)
             else ""
         )
-        console.print(Text(f"\n{check.status.value} {check.title}{cause}{fix}", style="bold"))
-        console.print(Text(check.remediation))
+        console.print(
+            Text(f"\n{check.status.value} {check.title}{cause}{fix}", style="bold"), soft_wrap=True
+        )
+        # Not folded: the commands and policy statements in it must paste as they are.
+        console.print(Text(check.remediation), soft_wrap=True)
     verdict = "ready" if report.ok else "not ready"
     console.print(
         Text(f"\n{report.kind} {verdict}", style="bold green" if report.ok else "bold red")
@@ -107,13 +110,14 @@ def offer_fixes(
         outcome.update(title=plan.title, operation=f"{plan.service}:{plan.operation}")
         outcome["diff"] = plan.diff
         if not quiet:
-            console.print(Text(f"\nFix: {plan.title}", style="bold"))
+            console.print(Text(f"\nFix: {plan.title}", style="bold"), soft_wrap=True)
             console.print(
                 Text(
                     f"{plan.service}:{plan.operation} in account {plan.account_id} ({plan.region})"
                 )
             )
-            console.print(Text(plan.diff or "(no document change)"))
+            # Not folded: a diff line broken in two reads as two changes.
+            console.print(Text(plan.diff or "(no document change)"), soft_wrap=True)
         if not assume_yes and not _confirm(f"Apply '{plan.title}'?"):
             outcome["error"] = "declined"
             continue
