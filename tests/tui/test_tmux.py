@@ -31,26 +31,32 @@ class Terminal:
         )
         return result.stdout
 
-    def keys(self, *keys: str) -> None:
-        """Send keys (tmux names: Enter, Escape, Down...) and give the app time to react."""
-        for key in keys:
-            self.tmux("send-keys", "-t", self.target, key)
-            time.sleep(0.15)
+    def press(self, key: str, then: str | None = None, gone: str | None = None) -> str:
+        """Send one key (tmux names: Enter, Escape, Down...) or text, then wait until the screen
+        matches `then` and no longer matches `gone` (regexes), so the next key reaches the
+        screen it is meant for. Without either, only the terminal's input order is relied on
+        (a cursor move that changes no text). Returns the screen."""
+        self.tmux("send-keys", "-t", self.target, key)
+        if then is None and gone is None:
+            return self.text()
+        return self.wait_for(then or "", gone=gone)
 
     def text(self, escapes: bool = False) -> str:
         """What the terminal shows now (with escape sequences when `escapes`)."""
         return self.tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", self.target)
 
-    def wait_for(self, pattern: str, timeout: float = 60.0) -> str:
-        """Wait until the screen matches `pattern` (a regex); return the screen."""
+    def wait_for(self, pattern: str, timeout: float = 60.0, gone: str | None = None) -> str:
+        """Wait until the screen matches `pattern` (a regex) and, if given, no longer matches
+        `gone`; return the screen."""
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
             screen = self.text()
-            if re.search(pattern, screen):
+            if re.search(pattern, screen) and not (gone and re.search(gone, screen)):
                 return screen
-            time.sleep(0.25)
-        raise AssertionError(f"{pattern!r} never appeared; the screen shows:\n{screen}")
+            time.sleep(0.1)
+        expected = f"{pattern!r}" + (f" without {gone!r}" if gone else "")
+        raise AssertionError(f"{expected} never appeared; the screen shows:\n{screen}")
 
     def alive(self) -> bool:
         return self.target in self.tmux("list-sessions", "-F", "#{session_name}")
@@ -142,42 +148,43 @@ def drive_the_demo(
     terminal: type[Terminal], name: str, width: int, height: int, no_color: bool, home: Path
 ) -> None:
     """Organization -> backup account -> DR vault -> filter -> detail -> back -> help -> quit."""
-    term = terminal(name, width, height, demo_command(no_color, home))  # type: ignore[call-arg]
+    term = terminal(name, width, height, demo_command(no_color, home))
     screen = term.wait_for(r"5 accounts(?!\s+loading)", timeout=90)
     assert "Root/Prod" in screen and "backup (backup)" in screen
     assert re.search(
         r"backup \(backup\)\s+\d{12}\s+2\s", screen
     )  # two vaults in the backup account
-    term.keys("/")
-    term.wait_for(r"filter \(Enter keeps")
-    term.keys("backup", "Enter", "Enter")
-    screen = term.wait_for(r"(?m)2 vaults in 2 Regions *$")
+    term.press("/", then=r"filter \(Enter keeps")
+    term.press("backup", then=r"filter 'backup'")
+    # Enter keeps the filter: its bar closes and the list (with its keys) has the focus again.
+    term.press("Enter", then=r"filter 'backup' *\n.*r Refresh")
+    screen = term.press("Enter", then=r"(?m)2 vaults in 2 Regions *$")
     assert "central-eu-central-1" in screen and "dr-eu-north-1" in screen
-    term.keys("Down", "Enter")
-    screen = term.wait_for(r"(?m)\d+ recovery points *$")
+    term.press("Down")
+    screen = term.press("Enter", then=r"(?m)\d+ recovery points *$")
     assert "Created (UTC)" in screen and "Resource" in screen
-    term.keys("/")
-    term.wait_for(r"filter \(Enter keeps")
-    term.keys("prod rds", "Enter")
-    screen = term.wait_for(r"of \d+ match 'prod rds'")
+    term.press("/", then=r"filter \(Enter keeps")
+    term.press("prod rds", then=r"of \d+ match 'prod rds'")
+    screen = term.press("Enter", then=r"of \d+ match 'prod rds' *\n.*r Refresh")
     first_row = next(
         line for line in screen.splitlines() if re.match(r"\s*\d{4}-\d\d-\d\d \d\d:\d\d", line)
     )
     assert "RDS" in first_row and "prod-orders-db" in first_row
-    term.keys("Enter")
-    screen = term.wait_for(r"Recovery point\s+arn:aws:")
+    screen = term.press("Enter", then=r"Recovery point\s+arn:aws:")
     assert re.search(r"Resource type\s+RDS", screen)
     assert "eu-north-1" in screen
     if no_color:
         hues = chromatic_colors(term.text(escapes=True))
         assert not hues, f"colors despite NO_COLOR: {sorted(hues)[:5]}"
-    term.keys("Escape", "Escape", "Escape")
-    term.wait_for(r"Access policy")
-    term.keys("?")
-    screen = term.wait_for(r"This screen")
+    # Escape: back to the filtered list, then the filter is cleared, then back to the vaults.
+    term.press("Escape", then=r"Created \(UTC\)[\s\S]*match 'prod rds'")
+    term.press("Escape", then=r"(?m)\d+ recovery points *$")
+    term.press("Escape", then=r"Access policy[\s\S]*2 vaults in 2 Regions")
+    screen = term.press("?", then=r"This screen")
     assert "Refresh" in screen
-    term.keys("Escape", "q")
-    deadline = time.monotonic() + 20
+    term.press("Escape", then=r"2 vaults in 2 Regions", gone=r"This screen")
+    term.press("q")
+    deadline = time.monotonic() + 60
     while "drconsole" in term.text() and time.monotonic() < deadline:
         time.sleep(0.25)
     assert "drconsole" not in term.text()  # the app quit and gave the terminal back
