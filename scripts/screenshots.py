@@ -22,6 +22,7 @@ from drconsole.sandbox.server import SandboxOptions
 from drconsole.tui.app import DrConsoleApp
 from drconsole.tui.screens.accounts import AccountsScreen
 from drconsole.tui.screens.detail import DetailScreen
+from drconsole.tui.screens.org_protected import OrgProtectedScreen
 from drconsole.tui.screens.protected import ProtectedResourcesScreen
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.screens.vaults import VaultsScreen
@@ -62,7 +63,7 @@ def status(app: DrConsoleApp) -> str:
 
 async def shoot(app: DrConsoleApp, backup: str, prod: str) -> list[Path]:
     """Walk organization -> backup account -> DR vault -> newest prod RDS copy, then prod's
-    protected resources, saving each screen."""
+    protected resources, then every account's protected resources, saving each screen."""
     saved: list[Path] = []
 
     def save(name: str) -> None:
@@ -104,6 +105,14 @@ async def shoot(app: DrConsoleApp, backup: str, prod: str) -> list[Path]:
         await pilot.press("question_mark")
         await pilot.pause(0.2)
         save("help")
+        await pilot.press("escape", "escape")
+        await settle(pilot, lambda: isinstance(app.screen, AccountsScreen))
+        await pilot.press("escape", "P")
+        await settle(pilot, lambda: isinstance(app.screen, OrgProtectedScreen))
+        await settle(pilot, lambda: "loading" not in status(app))
+        save("protected_all_accounts")
+        await pilot.press("slash", *"orders", "enter")
+        save("protected_all_accounts_filtered")
     return saved
 
 
