@@ -56,13 +56,16 @@ class MatchedPositions(Sequence[int]):
     """Display positions of the rows matching a query, found only as far as they are read.
 
     The count is known up front (summed over distinct keys); positions are found by walking
-    the display order and keeping rows whose key matched, a screenful at a time.
+    the display order and keeping rows whose key matched, a screenful at a time, from the
+    newest end or, for the last lines (`End`), from the oldest end.
     """
 
-    def __init__(self, count: int, pending: Iterator[int]) -> None:
+    def __init__(self, count: int, from_newest: Iterator[int], from_oldest: Iterator[int]) -> None:
         self._count = count
-        self._pending = pending
-        self._listed: list[int] = []
+        self._head_pending = from_newest
+        self._tail_pending = from_oldest
+        self._head: list[int] = []  # the first matches, in order
+        self._tail: list[int] = []  # the last matches, oldest first
 
     def __len__(self) -> int:
         return self._count
@@ -75,21 +78,30 @@ class MatchedPositions(Sequence[int]):
 
     def __getitem__(self, index: int | slice) -> int | Sequence[int]:
         if isinstance(index, slice):
-            self._list_up_to(self._count)
-            return self._listed[index]
+            self._list_head(self._count)
+            return self._head[index]
         if index < 0:
             index += self._count
         if not 0 <= index < self._count:
             raise IndexError(index)
-        self._list_up_to(index + 1)
-        return self._listed[index]
+        from_end = self._count - 1 - index
+        if index < len(self._head):
+            return self._head[index]
+        if from_end < len(self._tail):
+            return self._tail[from_end]
+        if from_end < index:
+            missing = from_end + 1 - len(self._tail)
+            self._tail.extend(islice(self._tail_pending, max(missing, 64)))
+            return self._tail[from_end]
+        self._list_head(index + 1)
+        return self._head[index]
 
-    def _list_up_to(self, length: int) -> None:
-        missing = length - len(self._listed)
+    def _list_head(self, length: int) -> None:
+        missing = length - len(self._head)
         if missing > 0:
             # A screenful ahead, not thousands: for a narrow query every position listed
-            # costs a walk over the rows in between (the whole list for the last one).
-            self._listed.extend(islice(self._pending, max(missing, 64)))
+            # costs a walk over the rows in between.
+            self._head.extend(islice(self._head_pending, max(missing, 64)))
 
 
 class RecoveryPointRows:
@@ -230,8 +242,11 @@ class RecoveryPointRows:
             matched = bytearray(len(keys))
             any(map(matched.__setitem__, self._matching_keys, repeat(1)))
             # `any` only drives the map above; the scan below runs as rows are read.
-            rows_matching = map(matched.__getitem__, self.order_keys)
-            self.visible = MatchedPositions(count, compress(range(len(self.order)), rows_matching))
+            everywhere = range(len(self.order))
+            newest_first = compress(everywhere, map(matched.__getitem__, self.order_keys))
+            keys_oldest_first = map(matched.__getitem__, reversed(self.order_keys))
+            oldest_first = compress(reversed(everywhere), keys_oldest_first)
+            self.visible = MatchedPositions(count, newest_first, oldest_first)
         return count
 
     def row_at(self, index: int) -> int:
