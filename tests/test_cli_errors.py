@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from botocore.exceptions import EndpointConnectionError
@@ -65,3 +66,32 @@ def test_expired_sso_login_is_one_line_with_cause_and_exit_3(tmp_path: Path) -> 
     assert len(lines) == 1, done.stderr
     assert "aws sso login --profile incident" in lines[0]
     assert lines[0].endswith("[CREDENTIALS_EXPIRED]")
+
+
+def test_dead_endpoint_is_reported_within_seconds(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env |= {
+        "HOME": str(tmp_path),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        # A closed port: every connection is refused.
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+    }
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "drconsole", "ls", "accounts"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    elapsed = time.monotonic() - started
+    assert done.returncode == 3
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].endswith("[NETWORK]")
+    # Every adaptive retry spent on "connection refused" took 8 to 15 s.
+    assert elapsed < 3, f"took {elapsed:.1f} s"

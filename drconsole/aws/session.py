@@ -34,6 +34,10 @@ from drconsole.models import CauseCode
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 30
 ASSUMED_ROLE_SECONDS = 3600
+# The first call to an endpoint (the caller identity) tries at most twice with a short connect
+# timeout: a dead endpoint is reported in seconds, not after every adaptive retry is spent.
+FIRST_CONTACT_ATTEMPTS = 2
+FIRST_CONTACT_CONNECT_TIMEOUT_SECONDS = 2
 
 # An identity: ("caller",), ("profile", name) or ("role", account id).
 Identity = tuple[str, ...]
@@ -70,6 +74,12 @@ class AwsSessions:
             read_timeout=READ_TIMEOUT_SECONDS,
             max_pool_connections=max(10, settings.max_workers),
             user_agent_extra="drconsole",
+        )
+        self._first_contact_config = self._config.merge(
+            Config(
+                retries={"mode": "adaptive", "total_max_attempts": FIRST_CONTACT_ATTEMPTS},
+                connect_timeout=FIRST_CONTACT_CONNECT_TIMEOUT_SECONDS,
+            )
         )
         self._base = self._new_base_session()
         self._sessions[CALLER] = self._base
@@ -218,10 +228,41 @@ class AwsSessions:
 
     # Identity -----------------------------------------------------------------------------
 
+    def _first_contact_identity(self, session: Any) -> dict[str, Any]:
+        """sts:GetCallerIdentity through `session`: fast failure on a dead endpoint.
+
+        A client with few attempts and a short connect timeout asks first; when it fails for
+        any other reason than the network (throttling, say), the shared client with the full
+        adaptive retries asks again, so throttling is still absorbed.
+        """
+        create = session.client if isinstance(session, boto3.Session) else session.create_client
+        quick = create(
+            "sts",
+            region_name=self.settings.home_region,
+            endpoint_url=self.settings.endpoint_url,
+            config=self._first_contact_config,
+        )
+        quick.meta.events.register("before-send.*.*", self._count_request)
+        try:
+            answer: dict[str, Any] = quick.get_caller_identity()
+            return answer
+        except (ClientError, BotoCoreError) as exc:
+            if classify(exc) is CauseCode.NETWORK:
+                raise
+        patient = create(
+            "sts",
+            region_name=self.settings.home_region,
+            endpoint_url=self.settings.endpoint_url,
+            config=self._config,
+        )
+        patient.meta.events.register("before-send.*.*", self._count_request)
+        answer = patient.get_caller_identity()
+        return answer
+
     def _caller_identity(self) -> dict[str, str]:
         if self._caller is None:
             try:
-                answer = self.client("sts").get_caller_identity()
+                answer = self._first_contact_identity(self._base)
             except (ClientError, BotoCoreError) as exc:
                 raise self.error_for(exc, "cannot read the caller identity") from None
             self._caller = {"Account": answer["Account"], "Arn": answer["Arn"]}
@@ -247,11 +288,8 @@ class AwsSessions:
                     mapping: dict[str, str] = {}
                     for profile in self.settings.member_profiles:
                         session = self._session_for(("profile", profile))
-                        sts = session.client(
-                            "sts", endpoint_url=self.settings.endpoint_url, config=self._config
-                        )
                         try:
-                            account = sts.get_caller_identity()["Account"]
+                            account = self._first_contact_identity(session)["Account"]
                         except (ClientError, BotoCoreError) as exc:
                             raise self.error_for(
                                 exc, f"member profile '{profile}'", profile=profile
