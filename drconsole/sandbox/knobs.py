@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,6 +26,26 @@ def request_identity(environ: dict[str, Any]) -> tuple[str | None, str | None]:
     if match is None:
         return None, None
     return match.group(1), match.group(3)
+
+
+def request_region(environ: dict[str, Any]) -> str | None:
+    """The Region in a SigV4 request's credential scope, or None."""
+    match = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(2) if match is not None else None
+
+
+@cache
+def known_regions() -> frozenset[str]:
+    """Every Region of every AWS partition botocore knows (the Regions moto can serve)."""
+    from botocore.loaders import create_loader
+
+    partitions = create_loader().load_data("endpoints")["partitions"]
+    return frozenset(region for partition in partitions for region in partition["regions"])
+
+
+def unknown_region_error(region: str) -> tuple[int, str, str]:
+    """(status, code, message) for a Region the sandbox does not serve (never retried)."""
+    return 400, "InvalidRegion", f"Region {region} is not served by the sandbox"
 
 
 def account_of_access_key(access_key: str) -> str:
@@ -135,6 +156,12 @@ class KnobsMiddleware:
             time.sleep(options.latency_ms / 1000.0)
         access_key, service = request_identity(environ)
         protocol = protocol_of(environ, service)
+        region = request_region(environ)
+        # Real AWS has no endpoint there (a DNS failure); moto would answer 500 and log a
+        # KeyError traceback, which botocore retries.
+        if region is not None and region not in known_regions():
+            status, code, message = unknown_region_error(region)
+            return self._reply(start_response, protocol, status, code, message)
         if options.throttle_rate > 0 and random.random() < options.throttle_rate:
             status, code, message = throttling_error(protocol)
             return self._reply(start_response, protocol, status, code, message)

@@ -179,3 +179,31 @@ def test_assigning_new_options_takes_effect(sandbox: Sandbox) -> None:
     finally:
         sandbox.options = original
     assert sandbox.client("backup", ALLOWED, REGION).list_backup_vaults()["BackupVaultList"] == []
+
+
+@pytest.mark.parametrize("service", sorted(CALLS))
+def test_unknown_region_is_a_clear_error_that_is_not_retried(
+    sandbox: Sandbox,
+    service: str,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = boto3.client(
+        service,
+        region_name="mars-1",
+        endpoint_url=sandbox.endpoint_url,
+        config=Config(
+            retries={"mode": "adaptive", "max_attempts": 5}, s3={"addressing_style": "path"}
+        ),
+        **sandbox.credentials_for(ALLOWED),
+    )
+    with pytest.raises(ClientError) as error:
+        CALLS[service](client)
+    response = error.value.response
+    assert response["Error"]["Code"] == "InvalidRegion"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert response["ResponseMetadata"]["RetryAttempts"] == 0
+    assert "Region mars-1 is not served by the sandbox" in str(error.value)
+    # moto's KeyError used to be logged with its traceback for every attempt.
+    assert "Traceback" not in capfd.readouterr().err
+    assert "Traceback" not in caplog.text
