@@ -304,3 +304,42 @@ def test_demo_opens_the_console_and_quits(tmp_path: Path) -> None:
         )
     # Quit with no flow in flight, the demo stopped its sandbox itself.
     assert stopped_demo.stdout.strip() == "No demo sandbox is running.", stopped_demo
+
+
+EXPECTED_FAULT_CAUSES = {
+    "vault_aws_managed_key": "DEST_VAULT_AWS_MANAGED_KEY",
+    "vault_without_access_policy": "VAULT_POLICY_DENIES_COPY",
+    "source_key_not_shared": "SOURCE_KEY_NOT_SHARED",
+    "aws_managed_resource_key": "AWS_MANAGED_RESOURCE_KEY",
+    "service_linked_role_missing": "SERVICE_LINKED_ROLE_MISSING",
+}
+
+
+def test_each_fault_names_a_copy_that_meets_it(running: Running, tmp_path: Path) -> None:
+    info = running.info
+    assert set(info["fault_destinations"]) == set(info["faults"]) == set(EXPECTED_FAULT_CAUSES)
+    credentials = info["credentials"]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env |= {
+        "HOME": str(tmp_path),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "AWS_ENDPOINT_URL": info["endpoint_url"],
+        "AWS_DEFAULT_REGION": info["region"],
+        "AWS_ACCESS_KEY_ID": credentials["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": credentials["aws_secret_access_key"],
+    }
+    for fault, cause in EXPECTED_FAULT_CAUSES.items():
+        done = subprocess.run(
+            [
+                sys.executable, "-m", "drconsole", "check", "copy", "--json",
+                "--recovery-point", info["fault_recovery_points"][fault],
+                "--to", info["fault_destinations"][fault],
+            ],
+            capture_output=True, text=True, env=env, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 1, (fault, done.stdout, done.stderr)
+        report = json.loads(done.stdout)
+        assert report["destination"] == info["fault_destinations"][fault]
+        failed = {check["cause"] for check in report["checks"] if check["status"] == "FAIL"}
+        assert cause in failed, (fault, failed)

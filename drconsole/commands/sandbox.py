@@ -150,6 +150,7 @@ def startup_line(sandbox: Any, info: Any) -> dict[str, Any]:
         "credentials": sandbox.credentials_for(info.accounts["management"]),
         "faults": dict(info.faults),
         "fault_recovery_points": dict(info.fault_recovery_points),
+        "fault_destinations": dict(info.fault_destinations),
     }
 
 

@@ -15,7 +15,8 @@ class ScenarioInfo:
     """What a built scenario holds: the organization, its accounts by role, and its faults.
 
     `faults` maps a fault name to the ARN it concerns (vault, key, recovery point or role);
-    `fault_recovery_points` maps the same fault name to a recovery point whose copy meets it.
+    `fault_recovery_points` maps the same fault name to a recovery point whose copy meets it,
+    and `fault_destinations` to the destination vault of that copy.
     `build_seconds` is the wall time the scenario took to build.
     """
 
@@ -26,6 +27,7 @@ class ScenarioInfo:
     accounts: dict[str, str]
     faults: dict[str, str]
     fault_recovery_points: dict[str, str] = field(default_factory=dict)
+    fault_destinations: dict[str, str] = field(default_factory=dict)
     recovery_point_count: int = 0
     build_seconds: float = 0.0
 

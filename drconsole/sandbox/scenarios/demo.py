@@ -175,6 +175,7 @@ class DemoBuilder:
         self.vault_keys: dict[tuple[str, str, str], str] = {}
         self.faults: dict[str, str] = {}
         self.fault_recovery_points: dict[str, str] = {}
+        self.fault_destinations: dict[str, str] = {}
         # resource name -> its ARN
         self.resource_arns: dict[str, str] = {}
         # resource name -> where ("member:<vault>", "central", "dr") -> newest recovery point ARN
@@ -204,6 +205,7 @@ class DemoBuilder:
             accounts=dict(self.accounts),
             faults=dict(self.faults),
             fault_recovery_points=dict(self.fault_recovery_points),
+            fault_destinations=dict(self.fault_destinations),
             recovery_point_count=self.recovery_points,
             build_seconds=round(time.perf_counter() - started, 3),
         )
@@ -424,6 +426,14 @@ class DemoBuilder:
             # Copy from the member vault to the central vault.
             "source_key_not_shared": self.newest["qa-analytics-data"]["member:qa-vault"],
             "aws_managed_resource_key": self.newest["prod-legacy-data"]["member:prod-vault"],
+        }
+        central = self.vaults[("backup", REGION, CENTRAL_VAULT)]
+        self.fault_destinations = {
+            "vault_aws_managed_key": self.faults["vault_aws_managed_key"],
+            "vault_without_access_policy": self.faults["vault_without_access_policy"],
+            "service_linked_role_missing": self.vaults[("dev", REGION, "dev-vault")],
+            "source_key_not_shared": central,
+            "aws_managed_resource_key": central,
         }
 
 
