@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, Static
 
 from drconsole.aws.session import AwsSessions
 from drconsole.flows.execute import FlowEngine
@@ -195,3 +195,29 @@ async def test_read_only_mode_does_not_offer_the_wizard(demo: Demo, tmp_path: Pa
         assert not isinstance(app.screen, CopyRestoreWizard)
         assert any("Read-only mode" in n.message for n in app._notifications)
     assert not (tmp_path / "journal.jsonl").exists()
+
+
+async def test_restore_checkboxes_state_their_value_without_colour(
+    demo: Demo, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    backup = demo.info.accounts["backup"]
+    app = demo.app(state_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_account(pilot, backup)
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: app.screen.loading_done, what="recovery points")
+        await pilot.press("w")
+        assert isinstance(app.screen, CopyRestoreWizard)
+
+        def shown(selector: str) -> str:
+            return str(app.screen.query_one(selector, Checkbox).render()).rstrip()
+
+        assert shown("#restore").endswith("Restore after the copy (on)")
+        assert shown("#in-place").endswith("Restore in place (no copy) (off)")
+        for selector in ("#restore", "#in-place"):
+            app.screen.query_one(selector, Checkbox).focus()
+            await pilot.press("space")
+            await pilot.pause()
+        assert shown("#restore").endswith("Restore after the copy (off)")
+        assert shown("#in-place").endswith("Restore in place (no copy) (on)")

@@ -27,6 +27,12 @@ STATUS_STYLES = {
 }
 
 
+def toggle_label(label: str, on: bool) -> str:
+    """A checkbox label that states its value in words: the box's glyph is the same either way
+    and only its colour differs, which NO_COLOR and monochrome terminals do not show."""
+    return f"{label} ({'on' if on else 'off'})"
+
+
 def steps_bar(current: str) -> Text:
     """`Recovery point > Destination > ...` with the current step highlighted."""
     text = Text()

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from drconsole.models import RecoveryPoint
     from drconsole.tui.app import DrConsoleApp
 
+RESTORE_LABEL = "Restore after the copy"
+IN_PLACE_LABEL = "Restore in place (no copy)"
 PANE_STEP = {
     "destination": "Destination",
     "plan": "Plan & checks",
@@ -126,8 +128,10 @@ class CopyRestoreWizard(Screen[None]):
                     [], prompt="copy to… (vaults of the organization)", id="dest-choice"
                 )
                 yield Input(placeholder="or a destination vault ARN", id="dest-arn")
-                yield Checkbox("Restore after the copy", value=True, id="restore")
-                yield Checkbox("Restore in place (no copy)", value=False, id="in-place")
+                yield Checkbox(render.toggle_label(RESTORE_LABEL, True), value=True, id="restore")
+                yield Checkbox(
+                    render.toggle_label(IN_PLACE_LABEL, False), value=False, id="in-place"
+                )
                 with Horizontal(classes="buttons"):
                     yield Button("Plan and check", id="plan-button", variant="primary")
             with VerticalScroll(id="plan", classes="pane"):
@@ -226,8 +230,13 @@ class CopyRestoreWizard(Screen[None]):
         if isinstance(event.value, str):
             self.query_one("#dest-arn", Input).value = event.value
 
+    @on(Checkbox.Changed, "#restore")
+    def _restore_toggled(self, event: Checkbox.Changed) -> None:
+        event.checkbox.label = render.toggle_label(RESTORE_LABEL, event.value)
+
     @on(Checkbox.Changed, "#in-place")
     def _in_place(self, event: Checkbox.Changed) -> None:
+        event.checkbox.label = render.toggle_label(IN_PLACE_LABEL, event.value)
         self.query_one("#dest-arn", Input).disabled = event.value
         self.query_one("#dest-choice", Select).disabled = event.value
 
