@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 
 from drconsole.tui.commands import DrConsoleCommands
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from drconsole.aws.inventory import Inventory
     from drconsole.aws.session import AwsSessions
     from drconsole.config import Settings
@@ -110,6 +112,12 @@ class DrConsoleApp(App[None]):
         from drconsole.tui.screens.dialogs import ErrorDialog
 
         self.push_screen(ErrorDialog.from_exception(error, where))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette commands, less its "Keys" (the app's own "Keys" lists them all)."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":
+                yield command
 
     def action_help(self) -> None:
         """Show every binding of the focused screen and the app."""

@@ -179,7 +179,7 @@ def drive_the_demo(
     # Escape: back to the filtered list, then the filter is cleared, then back to the vaults.
     term.press("Escape", then=r"Created \(UTC\)[\s\S]*match 'prod rds'")
     term.press("Escape", then=r"(?m)\d+ recovery points *$")
-    term.press("Escape", then=r"Access policy[\s\S]*2 vaults in 2 Regions")
+    term.press("Escape", then=r"Region +Vault +RPs[\s\S]*2 vaults in 2 Regions")
     screen = term.press("?", then=r"This screen")
     assert "Refresh" in screen
     term.press("Escape", then=r"2 vaults in 2 Regions", gone=r"This screen")

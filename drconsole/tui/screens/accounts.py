@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.worker import get_current_worker
@@ -67,7 +67,7 @@ class AccountsScreen(TableScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Vaults"),
         Binding("p", "protected", "Protected"),
-        Binding("P", "protected_all", "All protected"),
+        Binding("P", "protected_all", "Org-wide", tooltip="Protected resources of every account"),
         Binding("y", "copy_arn", "Copy ARN", show=False),
     ]
 
@@ -211,7 +211,33 @@ class AccountsScreen(TableScreen):
             search = f"{account.name} {account.id} {account.ou_path} {account.role}".lower()
             cells = ("  " + name, account.id, vaults, rps, age_cell(posture.newest, now), state)
             rows.append(TableRow(account.id, cells, search))
-        return rows
+        return self.shorten_names(rows)
+
+    def shorten_names(self, rows: list[TableRow]) -> list[TableRow]:
+        """On a narrow terminal, cut long account names (with '…') rather than let the table
+        run past the right edge and hide an error badge's cause code."""
+        available = self.table.scrollable_content_region.width
+        if not available or not rows:
+            return rows
+        others = 0
+        for index, (_, label) in enumerate(self.COLUMNS[1:], start=1):
+            widest = max(Text(str(row.cells[index])).cell_len for row in rows)
+            others += max(widest, len(label)) + 2  # a cell's padding, one each side
+        limit = available - others - 2
+        widest_name = max(Text(str(row.cells[0])).cell_len for row in rows if row.selectable)
+        if widest_name <= limit or limit < len("Account"):
+            return rows
+        shortened = []
+        for row in rows:
+            if row.selectable:
+                name = fmt.fit(str(row.cells[0]), limit).rstrip()
+                row = TableRow(row.key, (name, *row.cells[1:]), row.search, row.selectable)
+            shortened.append(row)
+        return shortened
+
+    def on_resize(self, event: events.Resize) -> None:
+        # (BrowseScreen's own handler runs too: Textual calls each class's handler.)
+        self.schedule_rebuild()
 
     def filter_rows(self, rows: list[TableRow], query: str) -> list[TableRow]:
         shown: list[TableRow] = []

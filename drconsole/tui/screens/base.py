@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -17,6 +17,10 @@ from drconsole.tui.widgets.chrome import FilterBar, StatusLine, TopBar
 if TYPE_CHECKING:
     from drconsole.models import AccountError
     from drconsole.tui.app import DrConsoleApp
+
+
+# Below this many columns the footer is drawn compact.
+NARROW_WIDTH = 100
 
 
 def error_on_account(
@@ -65,6 +69,11 @@ class BrowseScreen(Screen[None]):
         yield filter_bar
         yield StatusLine()
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Under 100 columns the footer drops its spacing so that every key, `q Quit` and
+        # `? Keys` included, still fits at 80.
+        self.query_one(Footer).compact = event.size.width < NARROW_WIDTH
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets."""

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable
@@ -36,6 +37,16 @@ class TableRow:
     selectable: bool = True
 
 
+class Table(DataTable[Cell]):
+    """A row-cursor table where Home and End go to the first and last row (DataTable's own
+    Home/End scroll sideways, which a row cursor never needs)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
+
+
 class TableScreen(BrowseScreen):
     """Rows from `table_rows`, narrowed by the filter, rebuilt as results arrive."""
 
@@ -47,7 +58,7 @@ class TableScreen(BrowseScreen):
 
     def compose_body(self) -> ComposeResult:
         yield from self.compose_above_table()
-        yield DataTable(id="table", cursor_type="row", zebra_stripes=False)
+        yield Table(id="table", cursor_type="row", zebra_stripes=False)
 
     def compose_above_table(self) -> ComposeResult:
         """Widgets above the table (none by default)."""
@@ -91,6 +102,10 @@ class TableScreen(BrowseScreen):
         rows = self.table_rows()
         shown = self.filter_rows(rows, query) if query else rows
         table.clear()
+        # clear() keeps each column as wide as its widest row ever was; start from the labels
+        # so that columns fit the rows shown now.
+        for column in table.columns.values():
+            column.content_width = column.label.cell_len
         for row in shown:
             table.add_row(*row.cells, key=row.key)
         restored = False

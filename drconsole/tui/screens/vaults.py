@@ -23,10 +23,10 @@ class VaultsScreen(TableScreen):
     COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("region", "Region"),
         ("vault", "Vault"),
+        ("rps", "RPs"),
         ("key", "Key"),
         ("lock", "Lock"),
-        ("policy", "Access policy"),
-        ("rps", "RPs"),
+        ("policy", "Policy"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Recovery points"),
@@ -113,10 +113,10 @@ class VaultsScreen(TableScreen):
             cells = (
                 vault.region,
                 vault.name,
+                f"{vault.recovery_point_count:,}",
                 key,
                 lock_label(vault),
                 policy,
-                f"{vault.recovery_point_count:,}",
             )
             search = f"{vault.region} {vault.name} {key_label(vault)} {policy_label(vault)}".lower()
             rows.append(TableRow(vault.arn, cells, search))

@@ -32,8 +32,11 @@ def policy_label(vault: Vault) -> str:
 
 
 def vault_summary(vault: Vault) -> str:
-    """'dr-eu-north-1  111111111111 eu-north-1  CMK key/1a2b  unlocked  policy  42 RPs'."""
+    """'dr-eu-north-1  42 RPs  111111111111 eu-north-1  CMK key/1a2b  unlocked  policy'.
+
+    The count comes first so that a narrow terminal cuts the least useful part (the policy).
+    """
     return (
-        f"{vault.name}  {vault.account_id} {vault.region}  {key_label(vault)}  "
-        f"{lock_label(vault)}  {policy_label(vault)}  {vault.recovery_point_count:,} RPs"
+        f"{vault.name}  {vault.recovery_point_count:,} RPs  {vault.account_id} {vault.region}  "
+        f"{key_label(vault)}  {lock_label(vault)}  {policy_label(vault)}"
     )

@@ -1,0 +1,83 @@
+"""An 80x24 terminal: footer keys, error badges and columns stay whole; Home/End; the palette."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from textual.app import App
+from textual.widgets import DataTable
+
+from drconsole.tui.screens.accounts import AccountsScreen
+from drconsole.tui.screens.vaults import VaultsScreen
+from tests.tui.conftest import Demo, status_of, wait_until
+from tests.tui.test_screens import accounts_loaded
+
+SMALL = (80, 24)
+# Width of one cell in Rich's SVG export (font size 20 times 0.61).
+CELL_WIDTH = 12.2
+
+
+def screen_lines(app: App[object]) -> list[str]:
+    """The screen as text lines, each span at its column (from the SVG screenshot)."""
+    svg = app.export_screenshot()
+    rows: dict[float, str] = {}
+    spans = re.findall(r'<text[^>]* x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>', svg)
+    for x, y, text in spans:
+        column = round(float(x) / CELL_WIDTH)
+        line = rows.get(float(y), "").ljust(column)
+        rows[float(y)] = line + html.unescape(text).replace("\xa0", " ")
+    return [rows[y] for y in sorted(rows)]
+
+
+async def test_footer_keeps_quit_and_keys_whole_at_80_columns(demo: Demo) -> None:
+    app = demo.app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        footer = screen_lines(app)[-1]
+        assert "q Quit" in footer and "? Keys" in footer, footer
+
+
+async def test_denied_accounts_badge_is_whole_at_80_columns(demo: Demo) -> None:
+    qa = demo.info.accounts["qa"]
+    demo.sandbox.options.access_denied_accounts = {qa}
+    try:
+        app = demo.app()
+        async with app.run_test(size=SMALL) as pilot:
+            await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+            lines = screen_lines(app)
+            assert any("⚠ ROLE_PERMISSIONS" in line for line in lines), "\n".join(lines)
+    finally:
+        demo.sandbox.options.access_denied_accounts = set()
+
+
+async def test_vaults_show_their_recovery_point_count_at_80_columns(demo: Demo) -> None:
+    app = demo.app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        await pilot.press("slash", *demo.info.accounts["backup"], "enter", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, VaultsScreen), what="vaults")
+        await wait_until(pilot, lambda: "loading" not in status_of(app), what="vaults loaded")
+        header = next(line for line in screen_lines(app) if "Region" in line)
+        assert "RPs" in header, header
+
+
+async def test_home_and_end_jump_to_the_first_and_last_account(demo: Demo) -> None:
+    app = demo.app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        assert isinstance(app.screen, AccountsScreen)
+        table = app.screen.query_one(DataTable)
+        await pilot.press("end")
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("home")
+        assert table.cursor_row == 0
+
+
+async def test_palette_lists_keys_once(demo: Demo) -> None:
+    app = demo.app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Keys" not in titles  # the app's own "Keys" (every binding) is the one listed
+        assert "Quit" in titles
