@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from drconsole.aws.audit import AuditLog
 from drconsole.aws.fixes import apply_fix
 from drconsole.aws.session import AwsSessions
 from drconsole.checks import remedies
@@ -25,7 +26,6 @@ from drconsole.checks.fixes import plan_fix
 from drconsole.checks.runner import CheckReport, run_copy_checks, run_restore_checks
 from drconsole.config import Credentials, Settings
 from drconsole.diagnose import diagnose
-from drconsole.flows.audit import AuditLog
 from drconsole.models import CauseCode, CheckStatus
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from drconsole.aws.audit import REDACTED, AuditLog
 from drconsole.checks import fixes, remedies
 from drconsole.checks import restore as checks
 from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
@@ -23,7 +24,6 @@ from drconsole.checks.facts import (
     VaultFacts,
 )
 from drconsole.errors import UsageError
-from drconsole.flows.audit import REDACTED, AuditLog
 from drconsole.models import CauseCode, CheckStatus
 from tests.test_checks_copy import DEST, SRC, TRUST, good_facts
 
@@ -218,30 +218,31 @@ def test_fix_needs_readable_facts() -> None:
         fixes.plan_fix("rm-rf", good_facts())
 
 
-def test_audit_log_appends_fsynced_lines_without_secrets(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_audit_log_writes_intents_then_outcomes_without_secrets(tmp_path) -> None:  # type: ignore[no-untyped-def]
     log = AuditLog(tmp_path / "state")
-    log.record(
+    first = log.intent(
         caller_arn=f"arn:aws:sts::{SRC}:assumed-role/Admin/me",
         account_id=DEST,
         region="eu-north-1",
         operation="backup:PutBackupVaultAccessPolicy",
         parameters={"BackupVaultName": "v", "SecretAccessKey": "abc", "nested": {"Password": "p"}},
     )
-    log.record(
+    second = log.intent(
         caller_arn="x",
         account_id=DEST,
         region="r",
         operation="iam:CreateServiceLinkedRole",
         parameters={},
-        outcome="failed",
-        error="AccessDenied",
     )
+    # The second call's process died in flight: its intent stays, pending.
+    log.outcome(first, caller_arn="x", operation="backup:PutBackupVaultAccessPolicy", outcome="ok")
     text = log.path.read_text()
     assert "abc" not in text and '"p"' not in text and REDACTED in text
-    entries = log.entries()
-    assert [e["operation"] for e in entries] == [
-        "backup:PutBackupVaultAccessPolicy",
-        "iam:CreateServiceLinkedRole",
+    calls = log.calls()
+    assert [(c["operation"], c["outcome"]) for c in calls] == [
+        ("backup:PutBackupVaultAccessPolicy", "ok"),
+        ("iam:CreateServiceLinkedRole", "pending"),
     ]
-    assert entries[0]["caller"].endswith("assumed-role/Admin/me") and entries[1]["error"]
+    assert calls[0]["caller"].endswith("assumed-role/Admin/me") and calls[1]["id"] == second
+    assert [e["entry"] for e in log.entries()] == ["intent", "intent", "outcome"]
     assert oct(os.stat(log.path).st_mode & 0o777) == "0o600"

@@ -170,9 +170,11 @@ def test_fix_applies_diffs_audits_and_rechecks(demo: Env) -> None:
     assert f'"AWS": "arn:aws:iam::{demo.info.accounts["backup"]}:root"' in applied["diff"]
     (log,) = list(demo.state.rglob("audit.log"))
     entries = [json.loads(line) for line in log.read_text().splitlines()]
-    assert entries[-1]["operation"] == "backup:PutBackupVaultAccessPolicy"
-    assert entries[-1]["account"] == demo.info.accounts["qa"]
-    assert entries[-1]["caller"].startswith("arn:aws:")
+    intent, outcome = entries[-2:]
+    assert intent["entry"] == "intent" and outcome["intent"] == intent["id"]
+    assert intent["operation"] == "backup:PutBackupVaultAccessPolicy"
+    assert intent["account"] == demo.info.accounts["qa"] and outcome["outcome"] == "ok"
+    assert intent["caller"].startswith("arn:aws:") and outcome["caller"] == intent["caller"]
     assert demo.env["AWS_SECRET_ACCESS_KEY"] not in log.read_text()
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from drconsole.aws.audit import AuditLog
 from drconsole.aws.fixes import FixConflict, apply_fix
 from drconsole.aws.session import AwsSessions
 from drconsole.checks import remedies
@@ -16,7 +17,6 @@ from drconsole.checks.fixes import plan_fix
 from drconsole.checks.runner import run_copy_checks
 from drconsole.config import Credentials, Settings
 from drconsole.errors import ReadOnlyViolation
-from drconsole.flows.audit import AuditLog
 from drconsole.models import CheckStatus
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
@@ -62,7 +62,7 @@ def test_read_only_refuses_before_any_call(
     plan = plan_fix(remedies.FIX_KEY_POLICY, report.facts)
     with pytest.raises(ReadOnlyViolation, match="read-only"):
         apply_fix(sessions_for(demo, tmp_path, read_only=True), plan)
-    assert AuditLog(tmp_path).entries() == []
+    assert AuditLog(tmp_path).calls() == []
     kms = sandbox.client("kms", info.accounts["qa"], info.region)
     policy = kms.get_key_policy(KeyId=info.faults["source_key_not_shared"], PolicyName="default")
     assert "AllowBackupCopyGrantsBy" not in policy["Policy"]
@@ -81,7 +81,7 @@ def test_stale_plan_is_refused(demo: tuple[Sandbox, ScenarioInfo], tmp_path: Pat
     kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(document))
     with pytest.raises(FixConflict, match="changed since the check"):
         apply_fix(sessions, plan)
-    assert AuditLog(tmp_path).entries() == []
+    assert AuditLog(tmp_path).calls() == []
     # Re-checking plans against the new document; then the fix applies and the check passes.
     report = run_copy_checks(sessions, rp, central(info))
     apply_fix(sessions, plan_fix(remedies.FIX_KEY_POLICY, report.facts))
@@ -107,7 +107,7 @@ def test_service_linked_role_fix_creates_the_role_aws_backup_uses(
     assert role["Arn"].endswith(
         ":role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup"
     )
-    (entry,) = AuditLog(tmp_path).entries()
+    (entry,) = AuditLog(tmp_path).calls()
     assert entry["operation"] == "iam:CreateServiceLinkedRole"
     assert entry["account"] == dev and entry["outcome"] == "ok"
     assert entry["caller"] == sessions.caller_identity_arn()
@@ -133,4 +133,4 @@ def test_cross_account_setting_fix(demo: tuple[Sandbox, ScenarioInfo], tmp_path:
     apply_fix(sessions, plan_fix(remedies.FIX_CROSS_ACCOUNT, report.facts))
     settings = management.describe_global_settings()["GlobalSettings"]
     assert settings["isCrossAccountBackupEnabled"] == "true"
-    assert AuditLog(tmp_path).entries()[-1]["account"] == info.accounts["management"]
+    assert AuditLog(tmp_path).calls()[-1]["account"] == info.accounts["management"]

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from drconsole.aws.audit import AuditLog
 from drconsole.aws.session import AwsSessions
 from drconsole.config import Credentials, Settings
 from drconsole.errors import ReadOnlyViolation
 from drconsole.flows import events as ev
-from drconsole.flows.audit import AuditLog
 from drconsole.flows.execute import FlowEngine
 from drconsole.flows.journal import Journal
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
@@ -179,10 +179,14 @@ def test_copy_back_and_restore_each_resource_type(
     kinds = [(r["type"], r.get("step")) for r in records]
     assert kinds.index(("start", "hop1")) < kinds.index(("job", "hop1"))
     assert kinds.index(("start", "restore")) < kinds.index(("job", "restore"))
-    audit = AuditLog(tmp_path).entries()
+    audit = AuditLog(tmp_path).calls()
     operations = [e["operation"] for e in audit]
     assert operations == ["backup:StartCopyJob", "backup:StartRestoreJob"]
     assert all(e["caller"].startswith("arn:aws:") for e in audit)
+    # The intent was written before the journal's start record, which names it.
+    starts = [r for r in records if r["type"] == "start"]
+    assert [r["audit_intent"] for r in starts] == [e["id"] for e in audit]
+    assert [e["outcome"] for e in audit] == ["ok", "ok"] and audit[0]["result"]["CopyJobId"]
     secret = run.sessions.settings.static_credentials
     assert secret is not None
     for path in (tmp_path / "journal.jsonl", tmp_path / "audit.log"):
@@ -251,7 +255,7 @@ def test_clean_up_keeps_an_intermediate_copy_in_a_locked_vault(
         BackupVaultName="prod-vault", RecoveryPointArn=intermediate
     )
     assert kept["Status"] == "COMPLETED"
-    assert "DeleteRecoveryPoint" not in str(AuditLog(tmp_path).entries())
+    assert "DeleteRecoveryPoint" not in str(AuditLog(tmp_path).calls())
 
 
 def test_fall_back_to_two_hops_when_aws_refuses_one_copy_job(
@@ -277,7 +281,7 @@ def test_fall_back_to_two_hops_when_aws_refuses_one_copy_job(
         f"arn:aws:backup:{NORTH}:{prod}"
     )
     assert len(copy_jobs_from(sb, prod, NORTH, hop1[0]["DestinationRecoveryPointArn"])) == 1
-    audit = AuditLog(tmp_path).entries()
+    audit = AuditLog(tmp_path).calls()
     assert [(e["operation"], e["outcome"]) for e in audit] == [
         ("backup:StartCopyJob", "error"),
         ("backup:StartCopyJob", "ok"),
@@ -323,7 +327,7 @@ def test_a_failing_check_blocks_the_flow_until_fixed(
     flow_id = run.engine.begin(prepared)
     blocked = run.engine.run(flow_id)
     assert blocked.status == "blocked" and blocked.cause == "VAULT_POLICY_DENIES_COPY"
-    assert AuditLog(tmp_path).entries() == []  # nothing was started
+    assert AuditLog(tmp_path).calls() == []  # nothing was started
 
     policy = {
         "Version": "2012-10-17",

@@ -107,6 +107,9 @@ def _status(exc: ClientError) -> int:
 
 def classify(exc: BaseException) -> CauseCode:
     """The cause code (DESIGN.md section 6) of a boto3/botocore failure."""
+    if isinstance(exc, AwsError):
+        known = {code.value: code for code in CauseCode}
+        return known.get(exc.cause, CauseCode.UNKNOWN)
     if isinstance(exc, ClientError):
         code = error_code(exc)
         if code in THROTTLING_CODES:
@@ -147,6 +150,8 @@ def describe(exc: BaseException) -> str:
         if classify(exc) is CauseCode.THROTTLED and attempts:
             text += f" (still throttled after {attempts} retries)"
         return _one_line(text)
+    if isinstance(exc, AwsError):
+        return _one_line(str(exc))
     return _one_line(f"{type(exc).__name__}: {exc}")
 
 

@@ -1,6 +1,7 @@
 """Apply a planned fix with boto3, after checking nothing changed since it was planned.
 
-Every call, applied or failed, is written to the audit log with the caller's identity.
+Every call is written to the audit log with the caller's identity: its intent before it is
+sent, its outcome (applied, failed or interrupted) after.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drconsole.aws.errors import describe, error_code
+from drconsole.aws.audit import AuditLog, audited_call
+from drconsole.aws.errors import classify, describe, error_code
 from drconsole.aws.session import AwsSessions
 from drconsole.checks import remedies
 from drconsole.checks.facts import SERVICE_LINKED_ROLE_NAME
 from drconsole.checks.remedies import FixPlan
 from drconsole.errors import AwsError, ReadOnlyViolation
-from drconsole.flows.audit import AuditLog
 
 SLR_PATH = "/aws-service-role/backup.amazonaws.com/"
 BACKUP_TRUST = {
@@ -47,12 +48,17 @@ def apply_fix(sessions: AwsSessions, plan: FixPlan, audit: AuditLog | None = Non
     params = dict(plan.parameters)
     _ensure_unchanged(client, plan)
     try:
-        summary = _call(sessions, client, plan, params)
+        return audited_call(
+            audit,
+            lambda: _call(sessions, client, plan, params),
+            caller_arn=_caller(sessions),
+            account_id=plan.account_id,
+            region=plan.region,
+            operation=f"{plan.service}:{plan.operation}",
+            parameters={**params, "fix": plan.fix_id},
+        )
     except (ClientError, BotoCoreError) as exc:
-        _record(sessions, audit, plan, params, "failed", describe(exc))
-        raise AwsError(f"{plan.title}: {describe(exc)}", "UNKNOWN") from None
-    _record(sessions, audit, plan, params, "ok", None)
-    return summary
+        raise AwsError(f"{plan.title}: {describe(exc)}", classify(exc).value) from None
 
 
 def _call(sessions: AwsSessions, client: Any, plan: FixPlan, params: dict[str, str]) -> str:
@@ -123,24 +129,8 @@ def _ensure_unchanged(client: Any, plan: FixPlan) -> None:
         )
 
 
-def _record(
-    sessions: AwsSessions,
-    audit: AuditLog,
-    plan: FixPlan,
-    params: dict[str, str],
-    outcome: str,
-    error: str | None,
-) -> None:
+def _caller(sessions: AwsSessions) -> str:
     try:
-        caller = sessions.caller_identity_arn()
+        return sessions.caller_identity_arn()
     except Exception:  # the entry must still be written when STS is unreachable
-        caller = "unknown"
-    audit.record(
-        caller_arn=caller,
-        account_id=plan.account_id,
-        region=plan.region,
-        operation=f"{plan.service}:{plan.operation}",
-        parameters={**params, "fix": plan.fix_id},
-        outcome=outcome,
-        error=error,
-    )
+        return "unknown"

@@ -1,8 +1,9 @@
 """Copy and restore jobs: start, describe and list them, as `models.CopyJob` / `RestoreJob`.
 
 Every mutating call (StartCopyJob, StartRestoreJob, DeleteRecoveryPoint) is written to the audit
-log with the caller's identity before it returns, whatever its outcome. Start calls carry the
-caller's IdempotencyToken, so a retried start returns the job the first call created.
+log with the caller's identity: its intent before it is sent, its outcome after, however it
+ends. Start calls carry the caller's IdempotencyToken, so a retried start returns the job the
+first call created.
 """
 
 from __future__ import annotations
@@ -11,12 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from drconsole.aws.audit import AuditLog, audited_call
 from drconsole.aws.convert import copy_job_from, restore_job_from
-from drconsole.aws.errors import describe
 from drconsole.aws.session import AwsSessions
-from drconsole.flows.audit import AuditLog
 from drconsole.models import CopyJob, RestoreJob
 
 COPY_FINISHED = frozenset({"COMPLETED", "FAILED", "ABORTED", "PARTIAL"})
@@ -54,18 +52,56 @@ class JobsApi:
     def _backup(self, account_id: str, region: str) -> Any:
         return self.sessions.client("backup", account_id=account_id, region=region)
 
-    def _mutate(self, account_id: str, region: str, operation: str, params: dict[str, Any]) -> Any:
-        """Call a mutating operation and write the audit log entry (ok or failed)."""
+    def _mutate(
+        self,
+        account_id: str,
+        region: str,
+        operation: str,
+        params: dict[str, Any],
+        intent: str | None = None,
+        result_of: Any = None,
+    ) -> Any:
+        """Call a mutating operation between its audit intent and its outcome (`intent`: an
+        intent already written by `audit_intent`)."""
         client = self._backup(account_id, region)
         method = getattr(client, _snake(operation))
-        caller = self._caller_arn()
-        try:
-            answer = method(**params)
-        except (ClientError, BotoCoreError) as exc:
-            self._audit(caller, account_id, region, operation, params, "error", describe(exc))
-            raise
-        self._audit(caller, account_id, region, operation, params, "ok", None)
-        return answer
+        return audited_call(
+            self.audit,
+            lambda: method(**params),
+            caller_arn=self._caller_arn(),
+            account_id=account_id,
+            region=region,
+            operation=f"backup:{operation}",
+            parameters=params,
+            intent_id=intent,
+            result_of=result_of,
+        )
+
+    def audit_intent(
+        self,
+        account_id: str,
+        region: str,
+        operation: str,
+        params: dict[str, Any],
+        *,
+        flow: str,
+        step: str,
+        resumes: str | None = None,
+    ) -> str | None:
+        """Write the audit intent of a flow's Start call before the flow journals it; its id
+        (None without an audit log)."""
+        if self.audit is None:
+            return None
+        return self.audit.intent(
+            caller_arn=self._caller_arn(),
+            account_id=account_id,
+            region=region,
+            operation=f"backup:{operation}",
+            parameters=params,
+            flow=flow,
+            step=step,
+            resumes=resumes,
+        )
 
     def _caller_arn(self) -> str:
         try:
@@ -73,37 +109,34 @@ class JobsApi:
         except Exception:  # the audit entry must still be written when STS is unreachable
             return "unknown"
 
-    def _audit(
-        self,
-        caller: str,
-        account_id: str,
-        region: str,
-        operation: str,
-        params: dict[str, Any],
-        outcome: str,
-        error: str | None,
-    ) -> None:
-        if self.audit is not None:
-            self.audit.record(
-                caller_arn=caller,
-                account_id=account_id,
-                region=region,
-                operation=f"backup:{operation}",
-                parameters=params,
-                outcome=outcome,
-                error=error,
-            )
-
     # Starting jobs --------------------------------------------------------------------------
 
-    def start_copy(self, account_id: str, region: str, request: dict[str, Any]) -> str:
+    def start_copy(
+        self, account_id: str, region: str, request: dict[str, Any], intent: str | None = None
+    ) -> str:
         """StartCopyJob in the source account and Region; returns the CopyJobId."""
-        answer = self._mutate(account_id, region, "StartCopyJob", request)
+        answer = self._mutate(
+            account_id,
+            region,
+            "StartCopyJob",
+            request,
+            intent,
+            lambda a: {"CopyJobId": a.get("CopyJobId")},
+        )
         return str(answer["CopyJobId"])
 
-    def start_restore(self, account_id: str, region: str, request: dict[str, Any]) -> str:
+    def start_restore(
+        self, account_id: str, region: str, request: dict[str, Any], intent: str | None = None
+    ) -> str:
         """StartRestoreJob in the account and Region holding the recovery point."""
-        answer = self._mutate(account_id, region, "StartRestoreJob", request)
+        answer = self._mutate(
+            account_id,
+            region,
+            "StartRestoreJob",
+            request,
+            intent,
+            lambda a: {"RestoreJobId": a.get("RestoreJobId")},
+        )
         return str(answer["RestoreJobId"])
 
     def delete_recovery_point(self, account_id: str, region: str, vault: str, arn: str) -> None:

@@ -89,9 +89,9 @@ def offer_fixes(
     sessions: Any, report: CheckReport, *, assume_yes: bool, quiet: bool
 ) -> list[dict[str, Any]]:
     """For each failing check with a fix: show the diff, ask (unless --yes), apply."""
+    from drconsole.aws.audit import AuditLog
     from drconsole.aws.fixes import apply_fix
     from drconsole.checks.fixes import plan_fix
-    from drconsole.flows.audit import AuditLog
 
     assert isinstance(report.facts, CopyFacts)
     console = Console(stderr=True, highlight=False)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drconsole.aws.audit import AuditLog
 from drconsole.aws.errors import classify, describe
 from drconsole.aws.jobs import JobRef, JobsApi
 from drconsole.aws.watcher import JobUpdate, JobWatcher, wait_for
@@ -17,7 +18,6 @@ from drconsole.flows import events as ev
 from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
 from drconsole.flows import restore_forms as forms
-from drconsole.flows.audit import AuditLog
 from drconsole.flows.routes import VaultRef
 from drconsole.models import CauseCode, CopyJob, RestoreJob
 
@@ -133,6 +133,28 @@ class EngineBase:
         aws_metadata = self.jobs.restore_metadata(vault.account_id, vault.region, vault.name, arn)
         form = forms.build_form(plan.source.resource_type, aws_metadata, vault.region, suffix)
         return form, forms.with_overrides(form, overrides)
+
+    def _intent(
+        self,
+        state: jr.FlowState,
+        step: str,
+        operation: str,
+        where: tuple[str, str],
+        request: dict[str, Any],
+        resumed: jr.StepState | None = None,
+    ) -> str | None:
+        """The audit intent of a Start call, written before the journal's `start` record (a
+        resumed call links to the intent of the first)."""
+        account_id, region = where
+        return self.jobs.audit_intent(
+            account_id,
+            region,
+            operation,
+            request,
+            flow=state.flow_id,
+            step=step,
+            resumes=resumed.audit_intent if resumed is not None else None,
+        )
 
     def _state(self, flow_id: str) -> jr.FlowState:
         state = self.journal.flow(flow_id)

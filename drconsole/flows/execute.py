@@ -250,8 +250,10 @@ class FlowEngine(RestoreSteps):
         name = f"hop{index + 1}"
         hop = plan.route.hops[index]
         step = state.step(name)
+        source_at = (hop.source.account_id, hop.source.region)
         if step.token and step.request and not step.refused:
             request = step.request  # started before: the same token returns the same job
+            intent = self._intent(state, name, "StartCopyJob", source_at, request, step)
         else:
             blocked = self._checks_pass(
                 state,
@@ -262,6 +264,7 @@ class FlowEngine(RestoreSteps):
                 return blocked
             token = jr.idempotency_token(state.flow_id, state.generation, name)
             request = pl.copy_request(plan, index, arn, token)
+            intent = self._intent(state, name, "StartCopyJob", source_at, request)
             self.journal.append(
                 state.flow_id,
                 "start",
@@ -271,9 +274,10 @@ class FlowEngine(RestoreSteps):
                 request=request,
                 account=hop.source.account_id,
                 region=hop.source.region,
+                audit_intent=intent,
             )
         try:
-            job_id = self.jobs.start_copy(hop.source.account_id, hop.source.region, request)
+            job_id = self.jobs.start_copy(hop.source.account_id, hop.source.region, request, intent)
         except (ClientError, BotoCoreError) as exc:
             message = describe(exc)
             if self._can_fall_back(plan, index) and is_route_refusal(message):

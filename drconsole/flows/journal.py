@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from drconsole.flows.audit import redact
+from drconsole.aws.audit import redact
 
 JOURNAL_FILE = "journal.jsonl"
 LOCK_DIR = "flow-locks"
@@ -130,6 +130,7 @@ class StepState:
     status_message: str = ""
     result_arn: str | None = None  # destination recovery point / created resource
     refused: str | None = None  # the Start call was refused synchronously with this message
+    audit_intent: str | None = None  # the audit log's intent entry of the first Start call
 
     @property
     def finished(self) -> bool:
@@ -188,6 +189,7 @@ class FlowState:
             step.request = record.get("request")
             step.account_id = str(record.get("account", ""))
             step.region = str(record.get("region", ""))
+            step.audit_intent = record.get("audit_intent")
         elif kind == "refused":
             self.step(str(record["step"])).refused = str(record.get("message", ""))
         elif kind == "job":

@@ -46,15 +46,17 @@ class RestoreSteps(EngineBase):
         if job_id is None:
             if step.token and step.request:
                 request = step.request
+                where = (account, region)
+                intent = self._intent(state, "restore", "StartRestoreJob", where, request, step)
             else:
                 request_or_outcome = self._restore_request(
                     state, plan, arn, form_values, pause_for_form
                 )
                 if isinstance(request_or_outcome, FlowOutcome):
                     return request_or_outcome
-                request = request_or_outcome
+                request, intent = request_or_outcome
             try:
-                job_id = self.jobs.start_restore(account, region, request)
+                job_id = self.jobs.start_restore(account, region, request, intent)
             except (ClientError, BotoCoreError) as exc:
                 return self._aws_failure(state, "restore", exc)
             self.journal.append(flow_id, "job", step="restore", job_id=job_id)
@@ -93,7 +95,7 @@ class RestoreSteps(EngineBase):
         arn: str,
         form_values: dict[str, str] | None,
         pause_for_form: bool,
-    ) -> dict[str, Any] | FlowOutcome:
+    ) -> tuple[dict[str, Any], str | None] | FlowOutcome:
         flow_id = state.flow_id
         vault = plan.destination or plan.source.vault
         form, defaults = self._form_for(plan, arn, vault, plan.metadata, flow_id[:6])
@@ -129,6 +131,8 @@ class RestoreSteps(EngineBase):
         request = pl.restore_request(plan, arn, metadata, token)
         if self._confirm_restore is not None and not self._confirm_restore(request):
             return FlowOutcome(flow_id, "stopped", message="the restore was not confirmed")
+        where = (plan.final_account, plan.final_region)
+        intent = self._intent(state, "restore", "StartRestoreJob", where, request)
         self.journal.append(
             flow_id,
             "start",
@@ -138,8 +142,9 @@ class RestoreSteps(EngineBase):
             request=request,
             account=plan.final_account,
             region=plan.final_region,
+            audit_intent=intent,
         )
-        return request
+        return request, intent
 
     def _restore_end(
         self, state: jr.FlowState, job_state: str, message: str, created: str | None
