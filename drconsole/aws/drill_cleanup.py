@@ -1,0 +1,112 @@
+"""Deleting what a drill restored: one plain delete per resource type, each in the audit log.
+
+Only ARNs the drill's journal records as created by its own restore jobs reach these calls
+(`drills.cleanup` decides); this module only knows how to delete one resource of each type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drconsole.aws.drill_reads import arn_region, last_part
+from drconsole.aws.errors import describe
+from drconsole.flows.audit import AuditLog
+
+
+class ResourceDeleter:
+    """Delete restored resources through the shared sessions, auditing every call."""
+
+    def __init__(self, sessions: Any, audit: AuditLog | None) -> None:
+        self.sessions = sessions
+        self.audit = audit
+
+    def _caller(self) -> str:
+        try:
+            return str(self.sessions.caller_identity_arn())
+        except Exception:  # the audit entry is written even when STS cannot answer
+            return "unknown"
+
+    def _call(self, service: str, account: str, region: str, operation: str, **params: Any) -> Any:
+        client = self.sessions.client(service, account_id=account, region=region)
+        caller = self._caller()
+        try:
+            answer = getattr(client, operation)(**params)
+        except (ClientError, BotoCoreError) as exc:
+            self._record(
+                caller, account, region, service, operation, params, "error", describe(exc)
+            )
+            raise
+        self._record(caller, account, region, service, operation, params, "ok", None)
+        return answer
+
+    def _record(
+        self,
+        caller: str,
+        account: str,
+        region: str,
+        service: str,
+        operation: str,
+        params: dict[str, Any],
+        outcome: str,
+        error: str | None,
+    ) -> None:
+        if self.audit is None:
+            return
+        name = "".join(part.capitalize() for part in operation.split("_"))
+        self.audit.record(
+            caller_arn=caller,
+            account_id=account,
+            region=region,
+            operation=f"{service}:{name}",
+            parameters=params,
+            outcome=outcome,
+            error=error,
+        )
+
+    def delete(self, account: str, region: str, resource_type: str, arn: str) -> None:
+        """Delete one restored resource (raises the AWS error when it cannot be)."""
+        region = arn_region(arn) or region
+        name = last_part(arn)
+        if resource_type == "Aurora":
+            self._call(
+                "rds",
+                account,
+                region,
+                "delete_db_cluster",
+                DBClusterIdentifier=name,
+                SkipFinalSnapshot=True,
+            )
+        elif resource_type == "RDS":
+            self._call(
+                "rds",
+                account,
+                region,
+                "delete_db_instance",
+                DBInstanceIdentifier=name,
+                SkipFinalSnapshot=True,
+            )
+        elif resource_type == "DynamoDB":
+            self._call("dynamodb", account, region, "delete_table", TableName=name)
+        elif resource_type == "S3":
+            self._empty_bucket(account, region, name)
+            self._call("s3", account, region, "delete_bucket", Bucket=name)
+        elif resource_type == "EBS":
+            self._call("ec2", account, region, "delete_volume", VolumeId=name)
+        elif resource_type == "EFS":
+            self._call("efs", account, region, "delete_file_system", FileSystemId=name)
+        elif resource_type == "EC2":
+            self._call("ec2", account, region, "terminate_instances", InstanceIds=[name])
+        else:
+            raise ValueError(f"drconsole does not delete {resource_type} resources")
+
+    def _empty_bucket(self, account: str, region: str, bucket: str) -> None:
+        """A bucket must be empty before DeleteBucket: delete its objects (audited per page)."""
+        s3 = self.sessions.client("s3", account_id=account, region=region)
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                self._call(
+                    "s3", account, region, "delete_objects", Bucket=bucket, Delete={"Objects": keys}
+                )

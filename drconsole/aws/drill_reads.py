@@ -1,0 +1,275 @@
+"""What a drill reads from AWS: recovery points of a vault, the original backup behind a copy,
+and the state of a restored resource read with its own service's plain API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drconsole.aws.convert import recovery_point_from
+from drconsole.models import RecoveryPoint
+
+AWS_ERRORS = (ClientError, BotoCoreError)
+NOT_FOUND_CODES = frozenset(
+    {
+        "ResourceNotFoundException",
+        "DBClusterNotFoundFault",
+        "DBInstanceNotFound",
+        "DBInstanceNotFoundFault",
+        "NoSuchBucket",
+        "404",
+        "NotFound",
+        "FileSystemNotFound",
+        "InvalidVolume.NotFound",
+        "InvalidInstanceID.NotFound",
+        "InvalidInstanceID.Malformed",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceState:
+    """A restored (or source) resource as its service reports it."""
+
+    arn: str
+    resource_type: str
+    exists: bool
+    status: str = ""
+    available: bool = False
+    measures: dict[str, float] = field(default_factory=dict)  # size_gib, item_count, objects...
+    endpoint: str = ""
+    identifier: str = ""
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a ClientError ('' otherwise)."""
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def last_part(arn: str) -> str:
+    """`...:table/x` -> x; `...:cluster:x` -> x; `arn:aws:s3:::b` -> b."""
+    if arn.startswith("arn:aws:s3:::"):
+        return arn.split(":::", 1)[1]
+    return arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+
+
+def arn_region(arn: str) -> str:
+    """The Region field of an ARN ('' for S3 buckets)."""
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 3 else ""
+
+
+class DrillReader:
+    """Read-only calls a drill makes, through the shared sessions."""
+
+    def __init__(self, sessions: Any) -> None:
+        self.sessions = sessions
+
+    def _client(self, service: str, account: str, region: str) -> Any:
+        return self.sessions.client(service, account_id=account, region=region)
+
+    def vault_names(self, account: str, region: str) -> list[str]:
+        """Every vault of an account in a Region."""
+        backup = self._client("backup", account, region)
+        names: list[str] = []
+        for page in backup.get_paginator("list_backup_vaults").paginate():
+            names.extend(str(v["BackupVaultName"]) for v in page.get("BackupVaultList", []))
+        return names
+
+    def points(
+        self,
+        account: str,
+        region: str,
+        vault: str,
+        *,
+        resource_arn: str | None = None,
+        resource_type: str | None = None,
+    ) -> list[RecoveryPoint]:
+        """A vault's recovery points (optionally of one resource or type), newest first."""
+        params: dict[str, Any] = {"BackupVaultName": vault}
+        if resource_arn:
+            params["ByResourceArn"] = resource_arn
+        if resource_type:
+            params["ByResourceType"] = resource_type
+        backup = self._client("backup", account, region)
+        found: list[RecoveryPoint] = []
+        for page in backup.get_paginator("list_recovery_points_by_backup_vault").paginate(**params):
+            for item in page.get("RecoveryPoints", []):
+                found.append(recovery_point_from(item, account, region, vault))
+        found.sort(key=lambda p: p.created, reverse=True)
+        return found
+
+    def point(self, account: str, region: str, vault: str, arn: str) -> RecoveryPoint:
+        """DescribeRecoveryPoint."""
+        item = self._client("backup", account, region).describe_recovery_point(
+            BackupVaultName=vault, RecoveryPointArn=arn
+        )
+        return recovery_point_from(item, account, region, vault)
+
+    def original_backup(self, copy: RecoveryPoint) -> RecoveryPoint | None:
+        """The backup a copy was made from: the newest recovery point of the same resource in
+        the copy's source vault created no later than the copy (None when unreadable)."""
+        if not copy.source_vault_arn:
+            return None
+        parts = copy.source_vault_arn.split(":")
+        if len(parts) < 7:
+            return None
+        region, account, vault = parts[3], parts[4], parts[6]
+        try:
+            candidates = self.points(account, region, vault, resource_arn=copy.resource_arn)
+        except AWS_ERRORS:
+            return None
+        earlier = [p for p in candidates if p.created <= copy.created]
+        return earlier[0] if earlier else None
+
+    # Restored resources ------------------------------------------------------------------------
+
+    def resource_state(
+        self, account: str, region: str, resource_type: str, arn: str
+    ) -> ResourceState:
+        """The resource as its service reports it (AWS failures other than not-found raise)."""
+        reader = {
+            "Aurora": self._aurora,
+            "RDS": self._rds,
+            "DynamoDB": self._dynamodb,
+            "S3": self._s3,
+            "EBS": self._ebs,
+            "EFS": self._efs,
+            "EC2": self._ec2,
+        }.get(resource_type)
+        if reader is None:
+            return ResourceState(arn, resource_type, exists=False, status="unsupported type")
+        region = arn_region(arn) or region
+        try:
+            return reader(account, region, arn)
+        except AWS_ERRORS as exc:
+            if error_code(exc) in NOT_FOUND_CODES:
+                return ResourceState(arn, resource_type, exists=False, status="not found")
+            raise
+
+    def _aurora(self, account: str, region: str, arn: str) -> ResourceState:
+        name = last_part(arn)
+        rds = self._client("rds", account, region)
+        cluster = rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]
+        status = str(cluster.get("Status", ""))
+        return ResourceState(
+            arn,
+            "Aurora",
+            True,
+            status,
+            status == "available",
+            {"allocated_gib": float(cluster.get("AllocatedStorage") or 0)},
+            str(cluster.get("Endpoint") or ""),
+            name,
+        )
+
+    def _rds(self, account: str, region: str, arn: str) -> ResourceState:
+        name = last_part(arn)
+        rds = self._client("rds", account, region)
+        db = rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]
+        status = str(db.get("DBInstanceStatus", ""))
+        endpoint = db.get("Endpoint") or {}
+        return ResourceState(
+            arn,
+            "RDS",
+            True,
+            status,
+            status == "available",
+            {"allocated_gib": float(db.get("AllocatedStorage") or 0)},
+            f"{endpoint.get('Address', '')}:{endpoint.get('Port', '')}" if endpoint else "",
+            name,
+        )
+
+    def _dynamodb(self, account: str, region: str, arn: str) -> ResourceState:
+        name = last_part(arn)
+        ddb = self._client("dynamodb", account, region)
+        table = ddb.describe_table(TableName=name)["Table"]
+        status = str(table.get("TableStatus", ""))
+        items = 0
+        for page in ddb.get_paginator("scan").paginate(TableName=name, Select="COUNT"):
+            items += int(page.get("Count", 0))
+        return ResourceState(
+            arn,
+            "DynamoDB",
+            True,
+            status,
+            status == "ACTIVE",
+            {"item_count": float(items)},
+            "",
+            name,
+        )
+
+    def _s3(self, account: str, region: str, arn: str) -> ResourceState:
+        bucket = last_part(arn)
+        s3 = self._client("s3", account, region)
+        s3.head_bucket(Bucket=bucket)
+        count, size = 0, 0
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for item in page.get("Contents", []):
+                count += 1
+                size += int(item.get("Size", 0))
+        return ResourceState(
+            arn,
+            "S3",
+            True,
+            "exists",
+            True,
+            {"object_count": float(count), "total_bytes": float(size)},
+            f"s3://{bucket}",
+            bucket,
+        )
+
+    def _ebs(self, account: str, region: str, arn: str) -> ResourceState:
+        volume_id = last_part(arn)
+        ec2 = self._client("ec2", account, region)
+        volume = ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
+        status = str(volume.get("State", ""))
+        return ResourceState(
+            arn,
+            "EBS",
+            True,
+            status,
+            status in ("available", "in-use"),
+            {"size_gib": float(volume.get("Size") or 0)},
+            "",
+            volume_id,
+        )
+
+    def _efs(self, account: str, region: str, arn: str) -> ResourceState:
+        fs_id = last_part(arn)
+        efs = self._client("efs", account, region)
+        fs = efs.describe_file_systems(FileSystemId=fs_id)["FileSystems"][0]
+        status = str(fs.get("LifeCycleState", ""))
+        size = float((fs.get("SizeInBytes") or {}).get("Value") or 0)
+        return ResourceState(
+            arn, "EFS", True, status, status == "available", {"size_bytes": size}, "", fs_id
+        )
+
+    def _ec2(self, account: str, region: str, arn: str) -> ResourceState:
+        instance_id = last_part(arn)
+        ec2 = self._client("ec2", account, region)
+        reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+        if not reservations or not reservations[0]["Instances"]:
+            return ResourceState(arn, "EC2", False, "not found")
+        instance = reservations[0]["Instances"][0]
+        status = str((instance.get("State") or {}).get("Name", ""))
+        return ResourceState(
+            arn,
+            "EC2",
+            True,
+            status,
+            status == "running",
+            {},
+            str(instance.get("PrivateIpAddress") or ""),
+            instance_id,
+        )
+
+
+def when(point: RecoveryPoint | None) -> datetime | None:
+    """A recovery point's creation time (None for None)."""
+    return point.created if point is not None else None

@@ -1,0 +1,89 @@
+"""`drconsole drill plan|run|resume|cleanup|history`: restore drills from runbook files.
+
+Exit codes: 0 the drill passed (plan: every target can start); 1 a target failed, missed an
+objective or cannot start; 2 bad runbook or flags, or --read-only for run; 3 AWS failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    """Add `drill` and its subcommands."""
+    parser = subparsers.add_parser(
+        "drill",
+        help="restore drills from runbook files",
+        description="Plan, run, resume and clean up restore drills written as runbook files; "
+        "list past drills.",
+    )
+    kinds = parser.add_subparsers(
+        dest="drill_kind",
+        metavar="{plan}",
+        required=True,
+        parser_class=type(parser),
+    )
+    plan = kinds.add_parser(
+        "plan",
+        help="resolve and check every target (read-only)",
+        description="Resolve every "
+        "target's recovery point, run its checks, show the route, the RPO achievable now, what "
+        "the drill creates and what clean-up deletes. Changes nothing.",
+    )
+    plan.add_argument("runbook", metavar="RUNBOOK", help="runbook file (YAML)")
+    plan.add_argument("--json", action="store_true", help="stable JSON on stdout")
+    plan.set_defaults(handler=run_plan)
+
+
+def _run_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--yes", action="store_true", help="headless: manual steps not performed")
+    parser.add_argument("--json", action="store_true", help="JSON lines of events, then a result")
+    parser.add_argument(
+        "--junit", metavar="FILE", help="write JUnit XML (one test case per target)"
+    )
+    parser.add_argument(
+        "--report-dir",
+        metavar="DIR",
+        help="where report.json and report.html go (default: the state dir's "
+        "drills/<runbook>/<run id>/)",
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="first interval between two polls of a job (default 1)",
+    )
+
+
+def _sessions(args: argparse.Namespace) -> Any:
+    from drconsole.aws.session import AwsSessions
+    from drconsole.config import load_settings
+
+    return AwsSessions(load_settings(args))
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    """Parse, resolve and check; print the plan."""
+    import json
+
+    from drconsole.drills.parse import load_runbook
+    from drconsole.drills.plan_output import plan_json, plan_lines
+    from drconsole.drills.planner import plan_drill
+
+    runbook = load_runbook(args.runbook)
+    plan = plan_drill(_sessions(args), runbook)
+    if args.json:
+        print(json.dumps(plan_json(plan), indent=2, sort_keys=True))
+    else:
+        print("\n".join(plan_lines(plan)))
+    return 0 if plan.ok else 1
+
+
+def _check_run_flags(args: argparse.Namespace) -> None:
+    from drconsole.errors import UsageError
+
+    value = float(args.poll_interval)
+    if not 0.05 <= value <= 30:
+        raise UsageError(f"--poll-interval {value:g}: expected 0.05 to 30 seconds")

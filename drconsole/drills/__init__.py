@@ -1,0 +1,1 @@
+"""Restore drills: runbooks, planning, running, validation, clean-up and evidence."""

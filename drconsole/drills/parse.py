@@ -1,0 +1,366 @@
+"""Runbook files: YAML validated into `runbook.Runbook`; the first mistake is one line naming
+the file, its line:column and its path (e.g. `targets[1].restore_to.account`), exit 2."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shlex
+from datetime import datetime
+from pathlib import Path
+
+from drconsole.drills import runbook as rb
+from drconsole.drills.yaml_nodes import Node, RunbookError, load
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
+_VAULT = re.compile(r"^[A-Za-z0-9_.-]{2,50}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+$")
+_PERCENT = re.compile(r"^(\d+(?:\.\d+)?)\s*%?$")
+
+TOP_KEYS = (
+    "name",
+    "description",
+    "objectives",
+    "cleanup",
+    "manual_steps",
+    "source",
+    "restore_to",
+    "targets",
+)
+TARGET_KEYS = (
+    "name",
+    "resource",
+    "source",
+    "recovery_point",
+    "restore_to",
+    "metadata",
+    "validate",
+    "objectives",
+    "restore_role",
+    "copy_role",
+)
+
+
+def parse_duration(text: str) -> float:
+    """`24h`, `90m`, `1h30m`, `45s`, `2d` -> seconds; ValueError when malformed or zero."""
+    match = _DURATION.match(text.strip().lower())
+    if not text.strip() or match is None or not any(match.groups()):
+        raise ValueError(text)
+    days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    total = float(days * 86400 + hours * 3600 + minutes * 60 + seconds)
+    if total <= 0:
+        raise ValueError(text)
+    return total
+
+
+def format_duration(seconds: float | None) -> str:
+    """Seconds -> `1h02m03s` / `4m05s` / `12.3s` (`-` for None)."""
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    whole = round(seconds)
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d{hours:02d}h{minutes:02d}m"
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    return f"{minutes}m{secs:02d}s"
+
+
+def load_runbook(path: str | Path) -> rb.Runbook:
+    """Read and validate a runbook file (RunbookError on the first mistake)."""
+    file = Path(path)
+    shown = str(path)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise RunbookError(f"{shown}: cannot read the runbook: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RunbookError(f"{shown}: not UTF-8 text (byte {exc.start})") from None
+    return parse_runbook(text, shown, hashlib.sha256(data).hexdigest())
+
+
+def parse_runbook(text: str, file: str, sha256: str = "") -> rb.Runbook:
+    """Validate runbook text (`file` names it in messages)."""
+    root = load(text, file)
+    top = root.mapping(TOP_KEYS)
+    if "name" not in top:
+        raise root.error("missing key name (the drill's name)")
+    name = _name(top["name"])
+    if "targets" not in top:
+        raise root.error("missing key targets (the resources to restore)")
+    objectives = _objectives(top["objectives"]) if "objectives" in top else rb.Objectives()
+    cleanup = "on-success"
+    if "cleanup" in top:
+        cleanup = top["cleanup"].text("a clean-up policy")
+        if cleanup not in rb.CLEANUP_POLICIES:
+            raise top["cleanup"].error(
+                f"expected one of {', '.join(rb.CLEANUP_POLICIES)}, got {cleanup!r}"
+            )
+    default_source = _source_fields(top["source"]) if "source" in top else {}
+    default_restore = _restore_fields(top["restore_to"]) if "restore_to" in top else {}
+    manual = (
+        tuple(_manual(node) for node in top["manual_steps"].sequence())
+        if ("manual_steps" in top)
+        else ()
+    )
+    _unique(top.get("manual_steps"), [m.name for m in manual], "manual step")
+    target_nodes = top["targets"].sequence()
+    if not target_nodes:
+        raise top["targets"].error("expected at least one target")
+    targets = tuple(_target(node, default_source, default_restore) for node in target_nodes)
+    _unique(top["targets"], [t.name for t in targets], "target")
+    return rb.Runbook(
+        name=name,
+        path=file,
+        sha256=sha256,
+        description=top["description"].text("a description") if "description" in top else "",
+        objectives=objectives,
+        cleanup=cleanup,
+        manual_steps=manual,
+        targets=targets,
+    )
+
+
+def _unique(parent: Node | None, names: list[str], what: str) -> None:
+    if parent is None:
+        return
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            node = parent.sequence()[index]
+            raise node.error(f"{what} name {name!r} is used twice; names must differ")
+        seen.add(name)
+
+
+def _name(node: Node) -> str:
+    value = node.text("a name")
+    if not _NAME.match(value):
+        raise node.error(
+            f"{value!r} is not a name: 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return value
+
+
+def _duration(node: Node) -> float:
+    value = node.text("a duration such as 24h or 90m")
+    try:
+        return parse_duration(value)
+    except ValueError:
+        raise node.error(
+            f"{value!r} is not a duration: use d, h, m and s, e.g. 24h, 90m, 1h30m"
+        ) from None
+
+
+def _objectives(node: Node) -> rb.Objectives:
+    fields = node.mapping(("rpo", "rto"))
+    return rb.Objectives(
+        _duration(fields["rpo"]) if "rpo" in fields else None,
+        _duration(fields["rto"]) if "rto" in fields else None,
+    )
+
+
+def _account(node: Node) -> str:
+    value = node.text("a 12-digit account id")
+    if not _ACCOUNT.match(value):
+        raise node.error(f"expected a 12-digit account id (quote it), got {value!r}")
+    return value
+
+
+def _region(node: Node) -> str:
+    value = node.text("a Region")
+    if not _REGION.match(value):
+        raise node.error(f"expected a Region such as eu-central-1, got {value!r}")
+    return value
+
+
+def _vault(node: Node) -> str:
+    value = node.text("a vault name")
+    if not _VAULT.match(value):
+        raise node.error(
+            f"expected a vault name (2-50 letters, digits, '.', '_', '-'), got {value!r}"
+        )
+    return value
+
+
+def _source_fields(node: Node) -> dict[str, str]:
+    fields = node.mapping(("account", "region", "vault"))
+    out: dict[str, str] = {}
+    if "account" in fields:
+        out["account"] = _account(fields["account"])
+    if "region" in fields:
+        out["region"] = _region(fields["region"])
+    if "vault" in fields:
+        out["vault"] = _vault(fields["vault"])
+    return out
+
+
+def _restore_fields(node: Node) -> dict[str, str]:
+    return _source_fields(node)
+
+
+def _resource(node: Node) -> rb.ResourceSelector:
+    if node.kind == "scalar":
+        return rb.ResourceSelector(arn=_arn(node))
+    fields = node.mapping(("arn", "account", "type", "name"))
+    if "arn" in fields:
+        if len(fields) > 1:
+            raise node.error("give the resource by arn alone, or by account, type and name")
+        return rb.ResourceSelector(arn=_arn(fields["arn"]))
+    for key in ("account", "type", "name"):
+        if key not in fields:
+            raise node.error(f"missing key {key} (or give the resource's arn)")
+    rtype = fields["type"].text("a resource type")
+    if rtype not in rb.RESOURCE_TYPES:
+        raise fields["type"].error(f"expected one of {', '.join(rb.RESOURCE_TYPES)}, got {rtype!r}")
+    return rb.ResourceSelector(
+        account=_account(fields["account"]),
+        resource_type=rtype,
+        name=fields["name"].text("the resource's name"),
+    )
+
+
+def _arn(node: Node) -> str:
+    value = node.text("an ARN")
+    if not _ARN.match(value):
+        raise node.error(f"expected an ARN (arn:aws:...), got {value!r}")
+    return value
+
+
+def _time(node: Node, text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise node.error(
+            f"expected an ISO 8601 time such as 2026-12-01T06:00:00Z, got {text!r}"
+        ) from None
+    if when.tzinfo is None:
+        raise node.error(f"the time {text!r} needs a time zone (e.g. Z or +01:00)")
+    return when
+
+
+def _point(node: Node) -> rb.PointChoice:
+    if node.kind == "mapping":
+        fields = node.mapping(("newest-before", "arn"))
+        if len(fields) != 1:
+            raise node.error("give exactly one of newest-before or arn")
+        if "arn" in fields:
+            return rb.PointChoice("arn", arn=_arn(fields["arn"]))
+        child = fields["newest-before"]
+        return rb.PointChoice("newest-before", before=_time(child, child.text("a time")))
+    value = node.text("newest, newest-before TIME, or a recovery point ARN")
+    if value == "newest":
+        return rb.PointChoice("newest")
+    if value.startswith("newest-before"):
+        rest = value[len("newest-before") :].strip()
+        if not rest:
+            raise node.error("newest-before needs a time, e.g. newest-before 2026-12-01T06:00Z")
+        return rb.PointChoice("newest-before", before=_time(node, rest))
+    if value.startswith("arn:"):
+        return rb.PointChoice("arn", arn=_arn(node))
+    raise node.error(f"expected newest, newest-before TIME or a recovery point ARN, got {value!r}")
+
+
+def _validation(node: Node) -> rb.Validation:
+    fields = node.mapping(("builtin", "compare_with_source", "tolerance", "command", "timeout"))
+    tolerance = 0.0
+    if "tolerance" in fields:
+        text = fields["tolerance"].text("a tolerance such as 5%")
+        match = _PERCENT.match(text)
+        if match is None or float(match.group(1)) > 100:
+            raise fields["tolerance"].error(f"expected a percentage from 0% to 100%, got {text!r}")
+        tolerance = float(match.group(1))
+    command = None
+    if "command" in fields:
+        command = _command(fields["command"], fields.get("timeout"))
+    elif "timeout" in fields:
+        raise fields["timeout"].error("timeout applies to a command: add command")
+    builtin = fields["builtin"].flag() if "builtin" in fields else True
+    compare = fields["compare_with_source"].flag() if "compare_with_source" in fields else False
+    if compare and not builtin:
+        raise fields["compare_with_source"].error("compare_with_source needs builtin: true")
+    return rb.Validation(builtin, compare, tolerance, command)
+
+
+def _command(node: Node, timeout_node: Node | None) -> rb.CommandValidation:
+    timeout = _duration(timeout_node) if timeout_node is not None else 300.0
+    if node.kind == "list":
+        argv = tuple(child.text("a command word") for child in node.sequence())
+        if not argv:
+            raise node.error("expected a command, got an empty list")
+        return rb.CommandValidation(argv, timeout, shell=False)
+    text = node.text("a command")
+    try:
+        shlex.split(text)
+    except ValueError as exc:
+        raise node.error(f"the command does not parse as shell words: {exc}") from None
+    return rb.CommandValidation((text,), timeout, shell=True)
+
+
+def _manual(node: Node) -> rb.ManualStep:
+    fields = node.mapping(("name", "text", "when", "required"))
+    for key in ("name", "text"):
+        if key not in fields:
+            raise node.error(f"missing key {key}")
+    when = "before"
+    if "when" in fields:
+        when = fields["when"].text("when the step stands")
+        if when not in rb.MANUAL_WHEN:
+            raise fields["when"].error(f"expected one of {', '.join(rb.MANUAL_WHEN)}, got {when!r}")
+    return rb.ManualStep(
+        name=_name(fields["name"]),
+        text=fields["text"].text("the step's instructions"),
+        when=when,
+        required=fields["required"].flag() if "required" in fields else False,
+    )
+
+
+def _target(
+    node: Node, default_source: dict[str, str], default_restore: dict[str, str]
+) -> rb.Target:
+    fields = node.mapping(TARGET_KEYS)
+    for key in ("name", "resource"):
+        if key not in fields:
+            raise node.error(f"missing key {key}")
+    source = {**default_source, **(_source_fields(fields["source"]) if "source" in fields else {})}
+    restore = {
+        **default_restore,
+        **(_restore_fields(fields["restore_to"]) if "restore_to" in fields else {}),
+    }
+    for key in ("account", "region", "vault"):
+        if key not in restore:
+            where = fields.get("restore_to", node)
+            raise where.error(
+                f"missing restore_to.{key} (here or in the runbook's top-level restore_to)"
+            )
+    metadata: list[tuple[str, str]] = []
+    if "metadata" in fields:
+        for key, value in fields["metadata"].items():
+            if value.kind != "scalar" or value.is_null():
+                raise value.error(f"expected a text value, got {value.shown()}")
+            metadata.append((key, str(value.node.value)))
+    return rb.Target(
+        name=_name(fields["name"]),
+        resource=_resource(fields["resource"]),
+        source=rb.SourceSpec(source.get("account"), source.get("region"), source.get("vault")),
+        recovery_point=_point(fields["recovery_point"])
+        if "recovery_point" in fields
+        else rb.PointChoice("newest"),
+        restore_to=rb.RestoreTarget(restore["account"], restore["region"], restore["vault"]),
+        metadata=tuple(metadata),
+        validation=_validation(fields["validate"]) if "validate" in fields else rb.Validation(),
+        objectives=_objectives(fields["objectives"]) if "objectives" in fields else rb.Objectives(),
+        restore_role=fields["restore_role"].text("a role name")
+        if "restore_role" in fields
+        else None,
+        copy_role=fields["copy_role"].text("a role name") if "copy_role" in fields else None,
+    )

@@ -1,0 +1,174 @@
+"""`drill plan`: every target resolved, routed and checked, with nothing changed (read-only).
+
+The copy checks of the first hop (and, for a two-hop route, of each candidate intermediate
+vault) run now; the checks of a later hop and of the restore need the copy that the previous
+step creates, so the plan says that the flow runs them before that step.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from drconsole.checks.runner import CheckReport, run_copy_checks, run_restore_checks
+from drconsole.drills.resolve import Resolved, ResolveError, resolve_target
+from drconsole.drills.runbook import Runbook, Target
+from drconsole.errors import AwsError, UsageError
+from drconsole.flows import plan as pl
+from drconsole.flows.routes import VaultRef
+from drconsole.models import CauseCode
+
+
+@dataclass(frozen=True)
+class TargetPlan:
+    """One target: its recovery point, route, checks and what it creates; or why not."""
+
+    target: Target
+    resolved: Resolved | None = None
+    flow: pl.FlowPlan | None = None
+    reports: tuple[tuple[str, CheckReport], ...] = ()
+    deferred: tuple[str, ...] = ()
+    cause: str | None = None
+    message: str = ""
+    rpo_now_seconds: float | None = None
+    creates: tuple[str, ...] = ()
+    cleanup_deletes: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the target resolved and every check that could run passed."""
+        return self.cause is None and all(report.ok for _, report in self.reports)
+
+    def first_failure(self) -> tuple[str, str]:
+        """(cause, message) of what stops the target."""
+        if self.cause is not None:
+            return self.cause, self.message
+        for step, report in self.reports:
+            for check in report.checks:
+                if check.status.value in ("FAIL", "UNKNOWN"):
+                    cause = check.cause.value if check.cause else CauseCode.UNKNOWN.value
+                    return cause, f"{step} check {check.id} {check.status.value}: {check.evidence}"
+        return "", ""
+
+
+@dataclass(frozen=True)
+class DrillPlan:
+    """The plan of a whole runbook."""
+
+    runbook: Runbook
+    planned_at: datetime
+    targets: tuple[TargetPlan, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        """True when every target can start."""
+        return all(t.ok for t in self.targets)
+
+
+def destination_of(target: Target, resolved: Resolved) -> VaultRef | None:
+    """The destination vault, or None when the recovery point already sits in it."""
+    dest = VaultRef(target.restore_to.account, target.restore_to.region, target.restore_to.vault)
+    if dest == VaultRef(
+        resolved.point.account_id, resolved.point.region, resolved.point.vault_name
+    ):
+        return None
+    return dest
+
+
+def plan_drill(sessions: Any, runbook: Runbook) -> DrillPlan:
+    """Resolve and check every target concurrently (reads only)."""
+    now = datetime.now(UTC)
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(runbook.targets)))) as pool:
+        plans = list(pool.map(lambda t: plan_target(sessions, runbook, t, now), runbook.targets))
+    return DrillPlan(runbook, now, tuple(plans))
+
+
+def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) -> TargetPlan:
+    """One target's plan; a failure to resolve or check is the plan's cause, never raised."""
+    try:
+        resolved = resolve_target(sessions, target)
+    except ResolveError as exc:
+        return TargetPlan(target, cause=exc.cause, message=str(exc))
+    except AwsError as exc:
+        return TargetPlan(target, cause=exc.cause, message=str(exc))
+    source = pl.SourcePoint(
+        arn=resolved.point.arn,
+        account_id=resolved.point.account_id,
+        region=resolved.point.region,
+        vault_name=resolved.point.vault_name,
+        resource_type=resolved.point.resource_type,
+        resource_arn=resolved.point.resource_arn,
+        resource_name=resolved.point.resource_name,
+    )
+    dest = destination_of(target, resolved)
+    flow = pl.plan_flow(
+        source,
+        dest,
+        restore=True,
+        metadata=dict(target.metadata),
+        copy_role=target.copy_role,
+        restore_role=target.restore_role,
+    )
+    reports: list[tuple[str, CheckReport]] = []
+    deferred: list[str] = []
+    try:
+        if flow.route.hops:
+            hop = flow.route.hops[0]
+            reports.append(
+                (
+                    "hop1",
+                    run_copy_checks(
+                        sessions,
+                        source.arn,
+                        hop.destination.arn,
+                        role_arn=pl.role_arn(source.account_id, flow.copy_role),
+                        account_hint=source.account_id,
+                    ),
+                )
+            )
+            deferred.extend(f"hop{i + 1}" for i in range(1, len(flow.route.hops)))
+            deferred.append("restore")
+        else:
+            reports.append(
+                (
+                    "restore",
+                    run_restore_checks(
+                        sessions,
+                        source.arn,
+                        role_arn=pl.role_arn(flow.final_account, flow.restore_role),
+                        metadata=dict(target.metadata) or None,
+                        account_hint=source.account_id,
+                    ),
+                )
+            )
+    except (AwsError, UsageError) as exc:
+        cause = getattr(exc, "cause", CauseCode.UNKNOWN.value)
+        return TargetPlan(target, resolved, flow, cause=str(cause), message=str(exc))
+    creates, deletes = _effects(flow, runbook.cleanup)
+    return TargetPlan(
+        target,
+        resolved,
+        flow,
+        tuple(reports),
+        tuple(deferred),
+        rpo_now_seconds=(now - resolved.data_time).total_seconds(),
+        creates=creates,
+        cleanup_deletes=deletes,
+    )
+
+
+def _effects(flow: pl.FlowPlan, cleanup: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What the drill will create, and what clean-up will delete of it."""
+    creates = [f"a copy of the recovery point in {hop.destination.arn}" for hop in flow.route.hops]
+    creates.append(
+        f"a restored {flow.source.resource_type} (new name, from {flow.source.resource_name}) "
+        f"in account {flow.final_account} {flow.final_region}"
+    )
+    if cleanup == "never":
+        return tuple(creates), ()
+    when = "always" if cleanup == "always" else "when the drill passes"
+    deletes = [f"{item} ({when}; kept in a locked vault)" for item in creates[:-1]]
+    deletes.append(f"{creates[-1]} ({when})")
+    return tuple(creates), tuple(deletes)

@@ -1,0 +1,147 @@
+"""Resolve a runbook target to its recovery point and the time of the data it holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from drconsole.aws.drill_reads import AWS_ERRORS, DrillReader, error_code
+from drconsole.drills.runbook import Target
+from drconsole.models import CauseCode, RecoveryPoint
+
+
+class ResolveError(Exception):
+    """A target whose recovery point cannot be found; `cause` is a cause code."""
+
+    def __init__(self, message: str, cause: str = CauseCode.UNKNOWN.value) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A target's recovery point and the age of its data."""
+
+    point: RecoveryPoint
+    data_time: datetime
+    data_time_basis: str  # "backup" | "original-backup" | "copy-creation"
+
+    def to_json(self) -> dict[str, Any]:
+        """The journal and report form."""
+        point = self.point
+        return {
+            "recovery_point": point.arn,
+            "account": point.account_id,
+            "region": point.region,
+            "vault": point.vault_name,
+            "resource_type": point.resource_type,
+            "resource_arn": point.resource_arn,
+            "resource_name": point.resource_name,
+            "created": point.created.isoformat(),
+            "source_vault": point.source_vault_arn,
+            "data_time": self.data_time.isoformat(),
+            "data_time_basis": self.data_time_basis,
+        }
+
+
+def source_of(target: Target, settings: Any) -> tuple[str, str]:
+    """The account and Region the recovery point comes from (runbook, else the configured
+    backup account and its first DR Region)."""
+    account = target.source.account or settings.backup_account_id
+    if not account:
+        raise ResolveError(
+            "no source account: set source.account in the runbook, or backup_account_id in "
+            "the config",
+            CauseCode.UNKNOWN.value,
+        )
+    regions = tuple(getattr(settings, "dr_regions", ()) or ())
+    region = target.source.region or (regions[0] if regions else None)
+    if not region:
+        raise ResolveError(
+            "no source Region: set source.region in the runbook, or dr_regions in the config",
+            CauseCode.UNKNOWN.value,
+        )
+    return account, region
+
+
+def _matches(target: Target, point: RecoveryPoint) -> bool:
+    resource = target.resource
+    if resource.arn:
+        return point.resource_arn == resource.arn
+    if point.resource_type != resource.resource_type or point.resource_name != resource.name:
+        return False
+    parts = point.resource_arn.split(":")
+    owner = parts[4] if len(parts) > 4 else ""
+    return not owner or owner == resource.account
+
+
+def resolve_target(sessions: Any, target: Target) -> Resolved:
+    """The recovery point the target's choice names, with its data time (ResolveError when
+    none fits or AWS refuses the reads)."""
+    from drconsole.diagnose import diagnose_exception
+
+    reader = DrillReader(sessions)
+    account, region = source_of(target, sessions.settings)
+    try:
+        vaults = (
+            [target.source.vault] if target.source.vault else reader.vault_names(account, region)
+        )
+        point = _choose(reader, target, account, region, vaults)
+        data_time, basis = _data_time(reader, point)
+    except AWS_ERRORS as exc:
+        cause = diagnose_exception(exc).cause.value
+        raise ResolveError(
+            f"reading the recovery points of account {account} in {region}: "
+            f"{error_code(exc) or type(exc).__name__}: {exc}",
+            cause,
+        ) from None
+    return Resolved(point, data_time, basis)
+
+
+def _choose(
+    reader: DrillReader, target: Target, account: str, region: str, vaults: list[str]
+) -> RecoveryPoint:
+    choice = target.recovery_point
+    where = f"account {account} {region} ({', '.join(vaults) or 'no vaults'})"
+    if choice.kind == "arn":
+        assert choice.arn is not None
+        for vault in vaults:
+            try:
+                return reader.point(account, region, vault, choice.arn)
+            except AWS_ERRORS as exc:
+                if error_code(exc) in (
+                    "ResourceNotFoundException",
+                    "InvalidParameterValueException",
+                ):
+                    continue
+                raise
+        raise ResolveError(f"recovery point {choice.arn} is not in {where}")
+    candidates: list[RecoveryPoint] = []
+    for vault in vaults:
+        if target.resource.arn:
+            found = reader.points(account, region, vault, resource_arn=target.resource.arn)
+        else:
+            found = reader.points(
+                account, region, vault, resource_type=target.resource.resource_type
+            )
+        candidates.extend(p for p in found if _matches(target, p) and p.status == "COMPLETED")
+    if choice.kind == "newest-before" and choice.before is not None:
+        before = choice.before
+        candidates = [p for p in candidates if p.created < before]
+    if not candidates:
+        extra = f" before {choice.before.isoformat()}" if choice.before else ""
+        raise ResolveError(
+            f"no COMPLETED recovery point of {target.resource.describe()}{extra} in {where}"
+        )
+    return max(candidates, key=lambda p: p.created)
+
+
+def _data_time(reader: DrillReader, point: RecoveryPoint) -> tuple[datetime, str]:
+    """When the data was backed up: for a copy, the original backup's time."""
+    if not point.source_vault_arn:
+        return point.created, "backup"
+    original = reader.original_backup(point)
+    if original is not None:
+        return original.created, "original-backup"
+    return point.created, "copy-creation"

@@ -1,0 +1,160 @@
+"""`drill plan` against the demo sandbox: every target resolved and checked, read-only, and a
+target that cannot resolve or check said with its cause."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from drconsole.aws.session import AwsSessions
+from drconsole.config import Credentials, Settings
+from drconsole.drills.parse import load_runbook, parse_runbook
+from drconsole.drills.plan_output import plan_json
+from drconsole.drills.planner import plan_drill
+from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
+from drconsole.sandbox.server import Sandbox, SandboxOptions
+
+EU, NORTH = "eu-central-1", "eu-north-1"
+DRILL = [sys.executable, "-m", "drconsole", "--read-only", "drill"]
+PAYMENTS = Path(__file__).resolve().parent.parent / "examples" / "runbooks" / "payments.yaml"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
+    sb, info = start_sandbox("demo", SandboxOptions(time_scale=600))
+    yield sb, info
+    sb.stop()
+
+
+def sessions_for(sb: Sandbox, info: ScenarioInfo, state: Path, **extra: object) -> AwsSessions:
+    management = info.accounts["management"]
+    return AwsSessions(
+        Settings(
+            regions=(EU, NORTH),
+            endpoint_url=sb.endpoint_url,
+            static_credentials=Credentials.from_mapping(sb.credentials_for(management)),
+            management_account_id=management,
+            backup_account_id=info.accounts["backup"],
+            dr_regions=(NORTH,),
+            state_dir=state,
+            retry_max_attempts=3,
+            **extra,  # type: ignore[arg-type]
+        )
+    )
+
+
+def test_the_example_names_the_demo_accounts(sandbox: tuple[Sandbox, ScenarioInfo]) -> None:
+    _, info = sandbox
+    text = PAYMENTS.read_text()
+    for role in ("backup", "qa", "prod"):
+        assert f'"{info.accounts[role]}"   # {role}' in text or info.accounts[role] in text
+
+
+def test_plan_resolves_and_checks_every_target_read_only(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    sessions = sessions_for(sb, info, tmp_path, read_only=True)
+    plan = plan_drill(sessions, load_runbook(PAYMENTS))
+    assert plan.ok, [t.first_failure() for t in plan.targets]
+    data = plan_json(plan)
+    by_name = {t["target"]: t for t in data["targets"]}
+    assert set(by_name) == {"payments-db", "receipts", "sessions"}
+    backup = sb.client("backup", info.accounts["backup"], NORTH)
+    points = backup.list_recovery_points_by_backup_vault(BackupVaultName="dr-eu-north-1")
+    newest_aurora = max(
+        (
+            p
+            for p in points["RecoveryPoints"]
+            if p["ResourceName"] == "prod-payments-cluster" and p["Status"] == "COMPLETED"
+        ),
+        key=lambda p: p["CreationDate"],
+    )
+    db = by_name["payments-db"]
+    assert db["resolved"]["recovery_point"] == newest_aurora["RecoveryPointArn"]
+    # The data's age is the original backup's, older than the copy in the DR vault.
+    assert db["resolved"]["data_time_basis"] == "original-backup"
+    assert db["resolved"]["data_time"] < newest_aurora["CreationDate"].isoformat()
+    assert db["rpo_now_seconds"] > 0 and db["rpo_met_now"] is True
+    assert db["route"]["hops"][0]["destination"].endswith(
+        f"{EU}:{info.accounts['qa']}:backup-vault:qa-vault"
+    )
+    assert db["checks"][0]["step"] == "hop1" and db["checks"][0]["ok"]
+    assert db["checked_before_their_step"] == ["restore"]
+    assert db["creates"] and db["cleanup_deletes"]
+    assert by_name["sessions"]["resolved"]["vault"] == "central-eu-central-1"
+    assert by_name["sessions"]["objectives"]["rto_seconds"] == 3600
+    # Nothing but reads was sent (read-only mode would have refused anything else).
+    assert not (tmp_path / "journal.jsonl").exists()
+
+
+def test_a_target_that_cannot_resolve_or_pass_its_checks_says_its_cause(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    backup, qa, prod = info.accounts["backup"], info.accounts["qa"], info.accounts["prod"]
+    runbook = parse_runbook(
+        f"""
+name: broken
+source: {{account: "{backup}", region: {EU}, vault: central-eu-central-1}}
+targets:
+  - name: missing
+    resource: {{account: "{prod}", type: S3, name: no-such-bucket}}
+    restore_to: {{account: "{qa}", region: {EU}, vault: qa-vault}}
+  - name: denied
+    resource: {{account: "{prod}", type: EFS, name: prod-shared-files}}
+    restore_to: {{account: "{qa}", region: {EU}, vault: qa-archive-vault}}
+""",
+        "broken.yaml",
+    )
+    plan = plan_drill(sessions_for(sb, info, tmp_path, read_only=True), runbook)
+    missing, denied = plan.targets
+    assert not missing.ok and missing.resolved is None
+    assert missing.first_failure()[1].startswith("no COMPLETED recovery point of S3 no-such-bucket")
+    assert not denied.ok and denied.first_failure()[0] == "VAULT_POLICY_DENIES_COPY"
+
+
+def test_drill_plan_on_the_command_line(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    credentials = sb.credentials_for(info.accounts["management"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
+    env.update(
+        AWS_ENDPOINT_URL=sb.endpoint_url,
+        AWS_ACCESS_KEY_ID=credentials["aws_access_key_id"],
+        AWS_SECRET_ACCESS_KEY=credentials["aws_secret_access_key"],
+        AWS_REGION=EU,
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
+    done = subprocess.run(
+        [*DRILL, "plan", str(PAYMENTS), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["ok"] and [t["target"] for t in data["targets"]] == [
+        "payments-db",
+        "receipts",
+        "sessions",
+    ]
+    text = subprocess.run(
+        [*DRILL, "plan", str(PAYMENTS)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert text.returncode == 0, text.stderr
+    assert "Target payments-db: ready" in text.stdout
+    assert "Every target can start." in text.stdout
