@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from drconsole.aws.audit import AuditLog, audited_call
 from drconsole.aws.drill_reads import arn_region, last_part
-from drconsole.aws.errors import describe
-from drconsole.flows.audit import AuditLog
 
 
 class ResourceDeleter:
@@ -30,39 +27,15 @@ class ResourceDeleter:
 
     def _call(self, service: str, account: str, region: str, operation: str, **params: Any) -> Any:
         client = self.sessions.client(service, account_id=account, region=region)
-        caller = self._caller()
-        try:
-            answer = getattr(client, operation)(**params)
-        except (ClientError, BotoCoreError) as exc:
-            self._record(
-                caller, account, region, service, operation, params, "error", describe(exc)
-            )
-            raise
-        self._record(caller, account, region, service, operation, params, "ok", None)
-        return answer
-
-    def _record(
-        self,
-        caller: str,
-        account: str,
-        region: str,
-        service: str,
-        operation: str,
-        params: dict[str, Any],
-        outcome: str,
-        error: str | None,
-    ) -> None:
-        if self.audit is None:
-            return
         name = "".join(part.capitalize() for part in operation.split("_"))
-        self.audit.record(
-            caller_arn=caller,
+        return audited_call(
+            self.audit,
+            lambda: getattr(client, operation)(**params),
+            caller_arn=self._caller(),
             account_id=account,
             region=region,
             operation=f"{service}:{name}",
             parameters=params,
-            outcome=outcome,
-            error=error,
         )
 
     def delete(self, account: str, region: str, resource_type: str, arn: str) -> None:
