@@ -16,7 +16,7 @@ from textual.worker import get_current_worker
 from drconsole.models import Account, AccountError, Organization, ProtectedResource, Vault
 from drconsole.tui import formatting as fmt
 from drconsole.tui.screens.base import error_on_account
-from drconsole.tui.screens.table import TableRow, TableScreen, matches
+from drconsole.tui.screens.table import NO_RANK, TableRow, TableScreen, matches, sort_rows
 
 
 @dataclass
@@ -70,6 +70,14 @@ class AccountsScreen(TableScreen):
         Binding("P", "protected_all", "Org-wide", tooltip="Protected resources of every account"),
         Binding("y", "copy_arn", "Copy ARN", show=False),
     ]
+    SORT_KEYS: ClassVar[dict[str, str]] = {
+        "A": "account",
+        "I": "id",
+        "V": "vaults",
+        "R": "rps",
+        "N": "newest",
+        "S": "state",
+    }
 
     class OrganizationLoaded(Message):
         """The organization (accounts and OUs) was read."""
@@ -210,7 +218,10 @@ class AccountsScreen(TableScreen):
             rps = f"{posture.recovery_points:,}" if posture.vaults or not loading else "…"
             search = f"{account.name} {account.id} {account.ou_path} {account.role}".lower()
             cells = ("  " + name, account.id, vaults, rps, age_cell(posture.newest, now), state)
-            rows.append(TableRow(account.id, cells, search))
+            fields = (account.name, account.id, account.ou_path, account.role)
+            age = None if posture.newest is None else (now - posture.newest).total_seconds()
+            values = (account.name, None, None, None, age, None)
+            rows.append(TableRow(account.id, cells, search, True, fields, values))
         return self.shorten_names(rows)
 
     def shorten_names(self, rows: list[TableRow]) -> list[TableRow]:
@@ -231,7 +242,9 @@ class AccountsScreen(TableScreen):
         for row in rows:
             if row.selectable:
                 name = fmt.fit(str(row.cells[0]), limit).rstrip()
-                row = TableRow(row.key, (name, *row.cells[1:]), row.search, row.selectable)
+                row = TableRow(
+                    row.key, (name, *row.cells[1:]), row.search, True, row.fields, row.values
+                )
             shortened.append(row)
         return shortened
 
@@ -239,17 +252,46 @@ class AccountsScreen(TableScreen):
         # (BrowseScreen's own handler runs too: Textual calls each class's handler.)
         self.schedule_rebuild()
 
-    def filter_rows(self, rows: list[TableRow], query: str) -> list[TableRow]:
-        shown: list[TableRow] = []
-        header: TableRow | None = None
+    @staticmethod
+    def groups(rows: list[TableRow]) -> list[tuple[TableRow | None, list[TableRow]]]:
+        """Rows split into OU groups: (header, accounts)."""
+        grouped: list[tuple[TableRow | None, list[TableRow]]] = []
         for row in rows:
             if not row.selectable:
-                header = row
-            elif matches(row.search, query):
-                if header is not None:
-                    shown.append(header)
-                    header = None
-                shown.append(row)
+                grouped.append((row, []))
+            elif grouped:
+                grouped[-1][1].append(row)
+            else:
+                grouped.append((None, [row]))
+        return grouped
+
+    def sorted_rows(self, rows: list[TableRow]) -> list[TableRow]:
+        """Accounts sorted within their OU (the OUs keep their order)."""
+        if self.sort_column is None:
+            return rows
+        index = self.column_index(self.sort_column)
+        ordered: list[TableRow] = []
+        for header, accounts in self.groups(rows):
+            ordered.extend([header] if header is not None else [])
+            ordered.extend(sort_rows(accounts, index, self.sort_descending))
+        return ordered
+
+    def filter_rows(self, rows: list[TableRow], query: str) -> list[TableRow]:
+        """Matching accounts best match first (exact name, name prefix, a word of the name,
+        the id, then the OU path), each under its OU's header: the OU holding the best match
+        comes first."""
+        ranked = []
+        for header, accounts in self.groups(rows):
+            found = [row for row in accounts if matches(row.search, query)]
+            found.sort(key=lambda row: row.rank(query))
+            if found:
+                best = found[0].rank(query) if found else NO_RANK
+                ranked.append((best, header, found))
+        ranked.sort(key=lambda group: group[0])
+        shown: list[TableRow] = []
+        for _, header, found in ranked:
+            shown.extend([header] if header is not None else [])
+            shown.extend(found)
         return shown
 
     def update_status(self, shown: int, total: int) -> None:

@@ -95,7 +95,9 @@ class BrowseScreen(Screen[None]):
     def action_start_filter(self) -> None:
         filter_bar = self.query_one(FilterBar)
         filter_bar.display = True
-        filter_bar.focus()
+        # Focus now, not after a refresh (Widget.focus): the letters typed right after `/`
+        # are already queued and must reach the filter, not the list's own keys (`p`, `r`).
+        self.set_focus(filter_bar)
         filter_bar.cursor_position = len(filter_bar.value)
 
     @on(Input.Changed, "#filter")

@@ -1,10 +1,12 @@
-"""A browsing screen around a DataTable (for lists of hundreds, not millions, of rows)."""
+"""A browsing screen around a DataTable (for lists of hundreds, not millions, of rows): filtered
+best match first, sorted by a column (shift+letter), with group headers the cursor skips."""
 
 from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import ClassVar
+from datetime import datetime
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,8 +14,9 @@ from textual.binding import Binding, BindingType
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist
 
+from drconsole.tui.ranking import Rank, rank
 from drconsole.tui.screens.base import BrowseScreen
 
 # While results stream in, rebuild the table at most this often (seconds).
@@ -27,34 +30,148 @@ def matches(text: str, query: str) -> bool:
     return all(word in text for word in query.split())
 
 
+# Any rank is better than no rank (a row matching only through words no field holds).
+NO_RANK: Rank = (99,)
+# Sort direction marks appended to the sorted column's label.
+ASCENDING_MARK = " ▲"
+DESCENDING_MARK = " ▼"
+
+
 @dataclass(frozen=True)
 class TableRow:
-    """One row: its key, its cells and the lowercase text a filter matches."""
+    """One row: its key, its cells and the lowercase text a filter matches.
+
+    `fields` rank a match (most important first: name, id, then the rest; see ranking.py);
+    `values` are what each column sorts by (None: the cell's text) and unselectable rows are
+    group headers the cursor skips.
+    """
 
     key: str
     cells: tuple[Cell, ...]
     search: str
     selectable: bool = True
+    fields: tuple[str, ...] = ()
+    values: tuple[Any, ...] = ()
+
+    def rank(self, query: str) -> Rank:
+        """How well the row matches `query` (lower is better)."""
+        found = rank(query, self.fields or (self.search,))
+        return NO_RANK if found is None else found
+
+    def sort_value(self, index: int) -> Any:
+        """What column `index` sorts by."""
+        if index < len(self.values) and self.values[index] is not None:
+            return self.values[index]
+        return self.cells[index] if index < len(self.cells) else None
+
+
+def sortable(value: Any) -> tuple[int, Any] | None:
+    """`value` as a key that compares across rows: numbers and moments first, then text;
+    None for nothing to sort by (an empty or '-' cell, a row still loading)."""
+    if isinstance(value, Text):
+        value = value.plain
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return (0, value.timestamp())
+    if isinstance(value, bool):
+        return (0, int(value))
+    if isinstance(value, int | float):
+        return (0, value)
+    text = str(value).strip()
+    if text in ("", "-", "…"):
+        return None
+    number = text.replace(",", "")
+    if number.replace(".", "", 1).isdigit():
+        return (0, float(number))
+    return (1, text.lower())
+
+
+def sort_rows(rows: list[TableRow], index: int, descending: bool) -> list[TableRow]:
+    """`rows` by column `index` (stable), rows without a value last in either direction."""
+    keyed = [(sortable(row.sort_value(index)), row) for row in rows]
+    present = [(key, row) for key, row in keyed if key is not None]
+    present.sort(key=lambda pair: pair[0], reverse=descending)
+    return [row for _, row in present] + [row for key, row in keyed if key is None]
+
+
+def best_first(rows: list[TableRow], query: str) -> list[TableRow]:
+    """`rows` ordered by how well they match `query`, keeping their order among equals."""
+    return sorted(rows, key=lambda row: row.rank(query))
 
 
 class Table(DataTable[Cell]):
     """A row-cursor table where Home and End go to the first and last row (DataTable's own
-    Home/End scroll sideways, which a row cursor never needs)."""
+    Home/End scroll sideways, which a row cursor never needs) and the cursor skips group
+    headers, whichever key or click moved it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("home", "scroll_top", "First row", show=False),
         Binding("end", "scroll_bottom", "Last row", show=False),
     ]
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.headers: set[str] = set()  # keys of rows the cursor never rests on
+
+    def is_header(self, row: int) -> bool:
+        """True when row `row` is a group header."""
+        if not 0 <= row < self.row_count:
+            return False
+        try:
+            key, _ = self.coordinate_to_cell_key(self.cursor_coordinate._replace(row=row))
+        except CellDoesNotExist:
+            return False
+        return key.value in self.headers
+
+    def selectable_row(self, row: int, step: int) -> int:
+        """The first row from `row` on (going by `step`) that is not a header; failing that,
+        the nearest one the other way."""
+        for direction in (step, -step):
+            candidate = row
+            while 0 <= candidate < self.row_count:
+                if not self.is_header(candidate):
+                    return candidate
+                candidate += direction
+        return row
+
+    def watch_cursor_coordinate(self, old: Any, new: Any) -> None:
+        super().watch_cursor_coordinate(old, new)
+        if self.headers and self.is_header(new.row):
+            step = 1 if new.row >= old.row else -1
+            target = self.selectable_row(new.row, step)
+            if target != new.row:
+                self.move_cursor(row=target, animate=False)
+
 
 class TableScreen(BrowseScreen):
-    """Rows from `table_rows`, narrowed by the filter, rebuilt as results arrive."""
+    """Rows from `table_rows`, narrowed by the filter best match first, sorted by the column
+    the user picked (shift+letter, again to reverse), rebuilt as results arrive."""
 
     COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()  # (key, label)
+    # Shift+letter -> the column it sorts by; a binding is made for each.
+    SORT_KEYS: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        own = list(cls.__dict__.get("BINDINGS", []))
+        labels = dict(cls.COLUMNS)
+        for letter, column in cls.__dict__.get("SORT_KEYS", {}).items():
+            description = f"Sort by {labels.get(column, column)}"
+            own.append(Binding(letter, f"sort('{column}')", description, show=False))
+        if own:
+            cls.BINDINGS = own
+        super().__init_subclass__(**kwargs)
 
     def __init__(self, trail: tuple[str, ...]) -> None:
         super().__init__(trail)
         self._rebuild_timer: Timer | None = None
+        self.sort_column: str | None = None
+        self.sort_descending = False
+        # Where the cursor was last put for the best match: until the user moves it, each
+        # rebuild (a new filter, rows streaming in) puts it on the best match again; once they
+        # have moved it, it stays on their row.
+        self._placed_key: str | None = None
+        self._new_filter = False
 
     def compose_body(self) -> ComposeResult:
         yield from self.compose_above_table()
@@ -65,9 +182,9 @@ class TableScreen(BrowseScreen):
         yield from ()
 
     @property
-    def table(self) -> DataTable[Cell]:
+    def table(self) -> Table:
         """The screen's table."""
-        return self.query_one("#table", DataTable)
+        return self.query_one("#table", Table)
 
     def main_widget(self) -> Widget:
         return self.table
@@ -85,8 +202,31 @@ class TableScreen(BrowseScreen):
         return []
 
     def filter_rows(self, rows: list[TableRow], query: str) -> list[TableRow]:
-        """The rows shown for `query` (subclasses keep group headers of matching rows)."""
-        return [row for row in rows if matches(row.search, query)]
+        """The rows shown for `query`, best match first (subclasses keep group headers)."""
+        return best_first([row for row in rows if matches(row.search, query)], query)
+
+    def sorted_rows(self, rows: list[TableRow]) -> list[TableRow]:
+        """`rows` in the chosen column's order (subclasses sort within their groups)."""
+        if self.sort_column is None:
+            return rows
+        return sort_rows(rows, self.column_index(self.sort_column), self.sort_descending)
+
+    def column_index(self, column: str) -> int:
+        """The position of column `column`."""
+        return [key for key, _ in self.COLUMNS].index(column)
+
+    def action_sort(self, column: str) -> None:
+        """Sort by `column`; the same column again reverses the direction."""
+        if self.sort_column == column:
+            self.sort_descending = not self.sort_descending
+        else:
+            self.sort_column, self.sort_descending = column, False
+        for key, label in self.COLUMNS:
+            mark = ""
+            if key == self.sort_column:
+                mark = DESCENDING_MARK if self.sort_descending else ASCENDING_MARK
+            self.table.columns[ColumnKey(key)].label = Text(label + mark)
+        self.rebuild()
 
     def schedule_rebuild(self) -> None:
         """Rebuild soon, coalescing a burst of results into one rebuild."""
@@ -94,14 +234,16 @@ class TableScreen(BrowseScreen):
             self._rebuild_timer = self.set_timer(REBUILD_INTERVAL, self.rebuild)
 
     def rebuild(self) -> None:
-        """Refill the table, keeping the cursor on the same row when it is still shown."""
+        """Refill the table: on a new filter the cursor goes to the best match; otherwise it
+        stays on the same row when that row is still shown (it never moves under the user)."""
         self._rebuild_timer = None
         table = self.table
         current = self.highlighted_key()
         query = self.query_text.lower().strip()
-        rows = self.table_rows()
+        rows = self.sorted_rows(self.table_rows())
         shown = self.filter_rows(rows, query) if query else rows
         table.clear()
+        table.headers = {row.key for row in shown if not row.selectable}
         # clear() keeps each column as wide as its widest row ever was; start from the labels
         # so that columns fit the rows shown now.
         for column in table.columns.values():
@@ -109,19 +251,22 @@ class TableScreen(BrowseScreen):
         for row in shown:
             table.add_row(*row.cells, key=row.key)
         restored = False
-        if current is not None:
+        if current is not None and current != self._placed_key and not self._new_filter:
             with contextlib.suppress(RowDoesNotExist):
                 table.move_cursor(row=table.get_row_index(current), animate=False)
                 restored = True
         if not restored:
             first = next((i for i, row in enumerate(shown) if row.selectable), 0)
             table.move_cursor(row=first, animate=False)
+            self._placed_key = shown[first].key if shown else None
+        self._new_filter = False
         self.update_status(len(shown), len(rows))
 
     def update_status(self, shown: int, total: int) -> None:
         """Refresh the status line after a rebuild."""
 
     def apply_filter(self, query: str) -> None:
+        self._new_filter = True
         self.rebuild()
 
     def highlighted_key(self) -> str | None:
