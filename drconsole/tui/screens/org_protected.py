@@ -53,6 +53,15 @@ class OrgProtectedScreen(TableScreen):
         Binding("enter", "open", "Detail"),
         Binding("y", "copy_arn", "Copy ARN"),
     ]
+    SORT_KEYS: ClassVar[dict[str, str]] = {
+        "A": "rpo",
+        "N": "resource",
+        "T": "type",
+        "C": "account",
+        "R": "region",
+        "V": "vault",
+        "O": "copy",
+    }
 
     class Loaded(Message):
         """One account and Region's protected resources, or the error reading them."""
@@ -201,7 +210,18 @@ class OrgProtectedScreen(TableScreen):
                 f"{name} {resource.resource_arn} {resource.resource_type} {account} "
                 f"{resource.account_id} {resource.region} {vault}"
             )
-            rows.append(TableRow(key, cells, search.lower()))
+            fields = (
+                name,
+                resource.resource_arn,
+                account,
+                resource.account_id,
+                resource.resource_type,
+                resource.region,
+                vault,
+            )
+            age = None if resource.last_backup is None else now - resource.last_backup
+            values = (None if age is None else age.total_seconds(),)
+            rows.append(TableRow(key, cells, search.lower(), True, fields, values))
         return rows
 
     def update_status(self, shown: int, total: int) -> None:

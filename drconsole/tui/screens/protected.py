@@ -34,6 +34,13 @@ class ProtectedResourcesScreen(TableScreen):
         Binding("enter", "open", "Detail"),
         Binding("y", "copy_arn", "Copy ARN"),
     ]
+    SORT_KEYS: ClassVar[dict[str, str]] = {
+        "A": "rpo",
+        "N": "resource",
+        "T": "type",
+        "R": "region",
+        "B": "newest",
+    }
 
     class Loaded(Message):
         """The protected resources of one Region, or the error reading them."""
@@ -117,7 +124,16 @@ class ProtectedResourcesScreen(TableScreen):
                 fmt.short_time(resource.last_backup),
             )
             search = f"{name} {resource.resource_arn} {resource.resource_type} {resource.region}"
-            rows.append(TableRow(key, cells, search.lower()))
+            fields = (name, resource.resource_arn, resource.resource_type, resource.region)
+            age = None if resource.last_backup is None else now - resource.last_backup
+            values = (
+                None if age is None else age.total_seconds(),
+                None,
+                None,
+                None,
+                resource.last_backup,
+            )
+            rows.append(TableRow(key, cells, search.lower(), True, fields, values))
         return rows
 
     def update_status(self, shown: int, total: int) -> None:

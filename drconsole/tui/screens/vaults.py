@@ -33,6 +33,14 @@ class VaultsScreen(TableScreen):
         Binding("p", "protected", "Protected"),
         Binding("y", "copy_arn", "Copy ARN"),
     ]
+    SORT_KEYS: ClassVar[dict[str, str]] = {
+        "R": "region",
+        "V": "vault",
+        "C": "rps",
+        "K": "key",
+        "L": "lock",
+        "O": "policy",
+    }
 
     class Loaded(Message):
         """The vaults of one Region (a VaultBatch), or the error reading them."""
@@ -119,7 +127,9 @@ class VaultsScreen(TableScreen):
                 policy,
             )
             search = f"{vault.region} {vault.name} {key_label(vault)} {policy_label(vault)}".lower()
-            rows.append(TableRow(vault.arn, cells, search))
+            fields = (vault.name, vault.arn, vault.region, key_label(vault), policy_label(vault))
+            values = (None, None, vault.recovery_point_count)
+            rows.append(TableRow(vault.arn, cells, search, True, fields, values))
         return rows
 
     def update_status(self, shown: int, total: int) -> None:
