@@ -12,6 +12,7 @@ CORE = [
     "aws",
     "checks",
     "flows",
+    "drills",
     "policy.py",
     "policy_conditions.py",
     "policy_principals.py",

@@ -257,7 +257,7 @@ def test_the_cli_says_one_line_exits_2_and_writes_nothing(tmp_path: Path) -> Non
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",  # never reached: the runbook is read first
     }
-    for command in (["plan"],):
+    for command in (["plan"], ["run", "--yes"]):
         done = subprocess.run(
             [sys.executable, "-m", "drconsole", "drill", *command, str(bad)],
             capture_output=True,

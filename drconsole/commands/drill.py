@@ -20,7 +20,7 @@ def register(subparsers: Any) -> None:
     )
     kinds = parser.add_subparsers(
         dest="drill_kind",
-        metavar="{plan}",
+        metavar="{plan,run,resume,cleanup,history}",
         required=True,
         parser_class=type(parser),
     )
@@ -34,6 +34,44 @@ def register(subparsers: Any) -> None:
     plan.add_argument("runbook", metavar="RUNBOOK", help="runbook file (YAML)")
     plan.add_argument("--json", action="store_true", help="stable JSON on stdout")
     plan.set_defaults(handler=run_plan)
+
+    run = kinds.add_parser(
+        "run",
+        help="run a drill",
+        description="Run every target in parallel (copy back, restore, validate), measure RPO "
+        "and RTO, clean up, and write report.json, report.html (and JUnit XML).",
+    )
+    run.add_argument("runbook", metavar="RUNBOOK", help="runbook file (YAML)")
+    _run_flags(run)
+    run.set_defaults(handler=run_run)
+
+    resume = kinds.add_parser(
+        "resume",
+        help="resume an interrupted drill",
+        description="Carry an interrupted drill on from its journal: no job is started twice.",
+    )
+    resume.add_argument("run_id", metavar="RUN_ID")
+    _run_flags(resume)
+    resume.set_defaults(handler=run_resume)
+
+    cleanup = kinds.add_parser(
+        "cleanup",
+        help="delete what a drill created and left",
+        description="Delete what the drill created and has not deleted yet (only that).",
+    )
+    cleanup.add_argument("run_id", metavar="RUN_ID")
+    cleanup.add_argument("--json", action="store_true", help="stable JSON on stdout")
+    cleanup.set_defaults(handler=run_cleanup)
+
+    history = kinds.add_parser(
+        "history",
+        help="past drills with RPO, RTO and verdict",
+        description="List past drill runs (all, or of one runbook) from the drill journal and "
+        "their reports.",
+    )
+    history.add_argument("runbook", nargs="?", metavar="RUNBOOK", help="runbook name or file")
+    history.add_argument("--json", action="store_true", help="stable JSON on stdout")
+    history.set_defaults(handler=run_history)
 
 
 def _run_flags(parser: argparse.ArgumentParser) -> None:
@@ -79,6 +117,37 @@ def run_plan(args: argparse.Namespace) -> int:
     else:
         print("\n".join(plan_lines(plan)))
     return 0 if plan.ok else 1
+
+
+def run_run(args: argparse.Namespace) -> int:
+    """Run a drill from a runbook file."""
+    from drconsole.commands._drill_cli import start_drill
+    from drconsole.drills.parse import load_runbook
+
+    _check_run_flags(args)
+    return start_drill(args, load_runbook(args.runbook))
+
+
+def run_resume(args: argparse.Namespace) -> int:
+    """Resume an interrupted drill."""
+    from drconsole.commands._drill_cli import resume_drill
+
+    _check_run_flags(args)
+    return resume_drill(args, args.run_id)
+
+
+def run_cleanup(args: argparse.Namespace) -> int:
+    """Delete what a drill created and left."""
+    from drconsole.commands._drill_cli import cleanup_drill
+
+    return cleanup_drill(args, args.run_id)
+
+
+def run_history(args: argparse.Namespace) -> int:
+    """List past drills."""
+    from drconsole.commands._drill_cli import show_history
+
+    return show_history(args, args.runbook)
 
 
 def _check_run_flags(args: argparse.Namespace) -> None:

@@ -1,0 +1,259 @@
+"""What `drconsole drill run|resume|cleanup|history` share: printing events, asking manual
+steps (questionary, only in a terminal without --yes), exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from drconsole.errors import UsageError
+
+EXIT_OK, EXIT_FAILED, EXIT_AWS = 0, 1, 3
+
+
+def _sessions(args: argparse.Namespace) -> Any:
+    from drconsole.aws.session import AwsSessions
+    from drconsole.config import load_settings
+
+    settings = load_settings(args)
+    if settings.read_only:
+        from drconsole.errors import ReadOnlyViolation
+
+        raise ReadOnlyViolation(
+            "read-only mode is on: a drill starts copy and restore jobs, so it was refused "
+            "before any AWS call; use drill plan to check a runbook read-only"
+        )
+    return AwsSessions(settings)
+
+
+class DrillPrinter:
+    """Drill events as JSON lines, or one short line each for a person."""
+
+    def __init__(self, as_json: bool) -> None:
+        from drconsole.commands._flow_cli import EventPrinter
+
+        self.as_json = as_json
+        self.flow_text = EventPrinter(False)
+        self._lock = threading.Lock()
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        with self._lock:
+            if self.as_json:
+                print(json.dumps(event, sort_keys=True, default=str), flush=True)
+                return
+            line = self.text(event)
+            if line:
+                print(line, flush=True)
+
+    def text(self, event: dict[str, Any]) -> str:
+        """One line (or none) for a person."""
+        name = event["event"]
+        target = event.get("target", "")
+        if name == "flow":
+            data = event["flow_event"]
+            fake = _Event(data)
+            line = self.flow_text.text(fake) if data["event"] != "flow-planned" else ""
+            return "\n".join(f"[{target}] {part.strip()}" for part in line.splitlines() if part)
+        if name == "drill-started":
+            return f"drill {event['run']} of {event['runbook']} started"
+        if name == "drill-resumed":
+            return f"drill {event['run']} of {event['runbook']} resumed from its journal"
+        if name == "target-resolved":
+            return f"[{target}] recovery point {event['recovery_point']}"
+        if name == "target-failed":
+            return f"[{target}] FAILED: {event['message']} [{event.get('cause')}]"
+        if name == "validation":
+            verdict = "passed" if event["passed"] else "FAILED"
+            return f"[{target}] validation {event['kind']} {verdict}: {event['message']}"
+        if name == "manual-step":
+            done = "performed" if event["performed"] else "NOT performed"
+            return f"manual step {event['step']}: {done} {event['note']}".rstrip()
+        return ""
+
+
+class _Event:
+    """A flow event's JSON seen through the flow printer's `to_json` interface."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def to_json(self) -> dict[str, Any]:
+        return self.data
+
+
+def ask_manual(step: Any) -> tuple[bool, str]:
+    """Ask the operator to perform a manual step, with an optional note."""
+    import questionary
+
+    print(f"Manual step {step.name}: {step.text}")
+    done = questionary.confirm("Performed?", default=True).ask()
+    if done is None:
+        raise KeyboardInterrupt
+    note = questionary.text("Note (optional)").ask()
+    return bool(done), str(note or "")
+
+
+def _interactive(args: argparse.Namespace) -> bool:
+    if args.yes:
+        return False
+    if args.json:
+        raise UsageError("--json needs --yes (there is no one to answer the manual steps)")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("not a terminal: pass --yes to run the drill headless")
+    return True
+
+
+def _drive(args: argparse.Namespace, runbook: Any, run_id: str | None) -> int:
+    from drconsole.drills.finish import finish
+    from drconsole.drills.runner import DrillRunner
+
+    interactive = _interactive(args)
+    sessions = _sessions(args)
+    printer = DrillPrinter(args.json)
+    runner = DrillRunner(
+        sessions,
+        runbook,
+        state_dir=sessions.settings.state_dir,
+        ask_manual=ask_manual if interactive else None,
+        on_event=printer,
+        min_poll=float(args.poll_interval),
+        run_id=run_id,
+    )
+    runner.run()
+    report = finish(
+        sessions,
+        sessions.settings.state_dir,
+        runbook,
+        runner.run_id,
+        Path(args.report_dir) if args.report_dir else None,
+        Path(args.junit) if args.junit else None,
+    )
+    return print_outcome(args, report)
+
+
+def exit_code(report: dict[str, Any]) -> int:
+    """0 passed; 3 when an AWS failure stopped a target; 1 otherwise."""
+    if report["verdict"] == "passed":
+        return EXIT_OK
+    if any(t["aws_error"] for t in report["targets"]):
+        return EXIT_AWS
+    return EXIT_FAILED
+
+
+def print_outcome(args: argparse.Namespace, report: dict[str, Any]) -> int:
+    """The last line(s): the verdict per target and where the report is."""
+    from drconsole.drills.parse import format_duration
+
+    code = exit_code(report)
+    directory = report.get("report_dir")
+    if args.json:
+        result = {
+            "event": "result",
+            "run": report["run_id"],
+            "verdict": report["verdict"],
+            "exit_code": code,
+            "report_dir": directory,
+            "targets": [
+                {
+                    "target": t["target"],
+                    "verdict": t["verdict"],
+                    "cause": t["cause"],
+                    "failures": t["failures"],
+                    "rpo_seconds": t["rpo_seconds"],
+                    "rto_seconds": t["rto_seconds"],
+                    "rto_by": t["rto_by"],
+                }
+                for t in report["targets"]
+            ],
+        }
+        print(json.dumps(result, sort_keys=True), flush=True)
+        return code
+    for target in report["targets"]:
+        by = ", ".join(f"{k} {format_duration(v)}" for k, v in target["rto_by"].items())
+        print(
+            f"{target['target']}: {target['verdict'].upper()} RPO "
+            f"{format_duration(target['rpo_seconds'])} RTO {format_duration(target['rto_seconds'])}"
+            + (f" ({by})" if by else "")
+        )
+        for failure in target["failures"]:
+            print(f"  {failure}")
+        for item in target["cleanup"]:
+            print(f"  clean-up {item['kind']} {item['arn']}: {item['reason']}")
+    print(f"drill {report['run_id']} {report['verdict']}; report in {directory}")
+    return code
+
+
+def start_drill(args: argparse.Namespace, runbook: Any) -> int:
+    """`drill run`."""
+    return _drive(args, runbook, None)
+
+
+def resume_drill(args: argparse.Namespace, run_id: str) -> int:
+    """`drill resume RUN_ID`: the runbook is read again and must not have changed."""
+    from drconsole.config import load_settings
+    from drconsole.drills.journal import DrillJournal
+    from drconsole.drills.parse import load_runbook
+
+    state = DrillJournal(load_settings(args).state_dir).run(run_id)
+    if state is None:
+        raise UsageError(f"no drill {run_id} in the drill journal")
+    runbook = load_runbook(state.start["path"])
+    if runbook.sha256 != state.start.get("sha256"):
+        raise UsageError(
+            f"{state.start['path']} changed since drill {run_id} started (SHA-256 differs): "
+            "restore the runbook as it was to resume"
+        )
+    return _drive(args, runbook, run_id)
+
+
+def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
+    """`drill cleanup RUN_ID`: delete what the drill created and left, whatever its policy."""
+    from drconsole.drills.cleanup import clean_up, created_by
+    from drconsole.drills.journal import DrillJournal
+    from drconsole.flows.journal import Journal
+
+    sessions = _sessions(args)
+    state_dir = sessions.settings.state_dir
+    state = DrillJournal(state_dir).run(run_id)
+    if state is None:
+        raise UsageError(f"no drill {run_id} in the drill journal")
+    results = clean_up(sessions, state_dir, state)
+    state = DrillJournal(state_dir).run(run_id)
+    assert state is not None
+    left = [i for i in created_by(state, Journal(state_dir)) if i["arn"] not in state.deleted()]
+    if args.json:
+        print(json.dumps({"run": run_id, "cleanup": results, "left": left}, sort_keys=True))
+    else:
+        for item in results:
+            print(f"{item['kind']} {item['arn']}: {item['reason']}")
+        print(f"{len(left)} left" if left else "nothing the drill created is left")
+    return EXIT_OK if not left else EXIT_FAILED
+
+
+def show_history(args: argparse.Namespace, runbook: str | None) -> int:
+    """`drill history [RUNBOOK]`: a runbook file or a runbook name."""
+    from drconsole.config import load_settings
+    from drconsole.drills.finish import history
+    from drconsole.drills.parse import format_duration, load_runbook
+
+    name = runbook
+    if runbook is not None and Path(runbook).is_file():
+        name = load_runbook(runbook).name
+    runs = history(load_settings(args).state_dir, name)
+    if args.json:
+        print(json.dumps({"runs": runs}, sort_keys=True))
+        return EXIT_OK
+    if not runs:
+        print("no drills yet")
+    for run in runs:
+        print(
+            f"{run['run_id']}  {run['runbook']:<20} {run['verdict']:<10} "
+            f"RPO {format_duration(run['rpo_seconds']):>10}  RTO "
+            f"{format_duration(run['rto_seconds']):>10}"
+            + ("  (interrupted)" if run["interrupted"] else "")
+        )
+    return EXIT_OK

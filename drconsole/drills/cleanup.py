@@ -1,0 +1,114 @@
+"""Drill clean-up: delete what the drill's own flows created (the restored resources and the
+copies they made, as their flow journal records them) and nothing else; a copy in a locked
+vault is kept; what could not be deleted is recorded with its cause, to be retried."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drconsole.aws.audit import AuditLog
+from drconsole.aws.drill_cleanup import ResourceDeleter
+from drconsole.aws.drill_reads import AWS_ERRORS, error_code
+from drconsole.aws.errors import describe
+from drconsole.aws.jobs import JobsApi
+from drconsole.drills.journal import DrillJournal, DrillState
+from drconsole.flows.journal import Journal
+from drconsole.flows.routes import VaultRef
+
+GONE_CODES = frozenset(
+    {
+        "ResourceNotFoundException",
+        "DBClusterNotFoundFault",
+        "DBInstanceNotFound",
+        "NoSuchBucket",
+        "FileSystemNotFound",
+        "InvalidVolume.NotFound",
+    }
+)
+
+
+def created_by(state: DrillState, flows: Journal) -> list[dict[str, str]]:
+    """What the drill's flows created: restored resources first, then their copies."""
+    items: list[dict[str, str]] = []
+    for name, record in state.targets.items():
+        if not record.flow_id:
+            continue
+        flow = flows.flow(record.flow_id)
+        if flow is None:
+            continue
+        plan = flow.plan
+        restore = flow.step("restore")
+        final_account = str(restore.account_id or "")
+        if restore.state == "COMPLETED" and restore.result_arn:
+            items.append(
+                {
+                    "target": name,
+                    "kind": "resource",
+                    "arn": restore.result_arn,
+                    "resource_type": str(plan.get("resource_type", "")),
+                    "account": final_account,
+                    "region": restore.region,
+                }
+            )
+        for index, hop_name in enumerate(flow.hop_names):
+            hop = flow.step(hop_name)
+            if hop.state != "COMPLETED" or not hop.result_arn:
+                continue
+            vault = VaultRef.from_arn(flow.hops[index]["destination"])
+            items.append(
+                {
+                    "target": name,
+                    "kind": "recovery-point",
+                    "arn": hop.result_arn,
+                    "resource_type": str(plan.get("resource_type", "")),
+                    "account": vault.account_id,
+                    "region": vault.region,
+                    "vault": vault.name,
+                }
+            )
+    return items
+
+
+def clean_up(
+    sessions: Any, state_dir: Any, state: DrillState, targets: set[str] | None = None
+) -> list[dict[str, Any]]:
+    """Delete what the drill created and has not deleted yet (of `targets`, or all); each
+    outcome is journaled and returned."""
+    drills = DrillJournal(state_dir)
+    audit = AuditLog(state_dir)
+    deleter = ResourceDeleter(sessions, audit)
+    jobs = JobsApi(sessions, audit)
+    done = state.deleted()
+    results = []
+    for item in created_by(state, Journal(state_dir)):
+        if item["arn"] in done or (targets is not None and item["target"] not in targets):
+            continue
+        deleted, reason, cause = _delete_one(deleter, jobs, item)
+        results.append(
+            drills.append(
+                state.run_id, "cleanup", **item, deleted=deleted, reason=reason, cause=cause
+            )
+        )
+    return results
+
+
+def _delete_one(
+    deleter: ResourceDeleter, jobs: JobsApi, item: dict[str, str]
+) -> tuple[bool, str, str | None]:
+    from drconsole.diagnose import diagnose_exception
+
+    try:
+        if item["kind"] == "resource":
+            deleter.delete(item["account"], item["region"], item["resource_type"], item["arn"])
+            return True, "deleted", None
+        vault = jobs.describe_vault(item["account"], item["region"], item["vault"])
+        if vault["locked"]:
+            return False, f"kept: vault {item['vault']} is locked", "VAULT_LOCK_RETENTION"
+        jobs.delete_recovery_point(item["account"], item["region"], item["vault"], item["arn"])
+        return True, f"deleted from vault {item['vault']}", None
+    except AWS_ERRORS as exc:
+        if error_code(exc) in GONE_CODES:
+            return True, "already gone", None
+        return False, f"kept: {describe(exc)}", diagnose_exception(exc).cause.value
+    except ValueError as exc:
+        return False, f"kept: {exc}", "UNKNOWN"

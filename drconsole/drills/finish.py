@@ -1,0 +1,115 @@
+"""The end of a drill: clean-up by its policy, the verdict, the evidence files, and history."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from drconsole.drills import report as rp
+from drconsole.drills.cleanup import clean_up
+from drconsole.drills.journal import DrillJournal, DrillState
+from drconsole.drills.report_html import render
+from drconsole.drills.runbook import Runbook
+from drconsole.drills.runner import interrupted_seconds
+from drconsole.drills.validate import now_iso
+
+
+def report_dir_for(state_dir: Path, runbook: str, run_id: str) -> Path:
+    """The default: `<state_dir>/drills/<runbook>/<run id>/`."""
+    return Path(state_dir) / "drills" / runbook / run_id
+
+
+def finish(
+    sessions: Any,
+    state_dir: Path,
+    runbook: Runbook,
+    run_id: str,
+    report_dir: Path | None,
+    junit: Path | None,
+) -> dict[str, Any]:
+    """Clean up as the runbook says, write the evidence, journal the end; return the report."""
+    journal = DrillJournal(state_dir)
+    state = _state(journal, run_id)
+    report = rp.build_report(sessions, state_dir, runbook, state, interrupted_seconds(state))
+    policy = runbook.cleanup
+    if policy == "always" or (policy == "on-success" and report["verdict"] == "passed"):
+        clean_up(sessions, state_dir, state)
+        state = _state(journal, run_id)
+    directory = Path(report_dir) if report_dir else report_dir_for(state_dir, runbook.name, run_id)
+    if state.end is None:
+        journal.append(run_id, "drill-end", finished=now_iso(), report_dir=str(directory))
+    state = _state(journal, run_id)
+    report = rp.build_report(sessions, state_dir, runbook, state, interrupted_seconds(state))
+    report["report_dir"] = str(directory)
+    journal.append(run_id, "drill-verdict", verdict=report["verdict"], report_dir=str(directory))
+    write_evidence(report, directory, history(state_dir, runbook.name), junit)
+    return report
+
+
+def write_evidence(
+    report: dict[str, Any], directory: Path, past: list[dict[str, Any]], junit: Path | None
+) -> None:
+    """report.json, report.html (with the trend of `past` runs) and the JUnit XML if asked."""
+    rp.write_json(report, directory)
+    trend = [h for h in past if h["run_id"] != report["run_id"]] + [summary(report, directory)]
+    (directory / "report.html").write_text(render(report, trend))
+    if junit is not None:
+        junit.parent.mkdir(parents=True, exist_ok=True)
+        junit.write_text(rp.junit_xml(report))
+
+
+def _state(journal: DrillJournal, run_id: str) -> DrillState:
+    state = journal.run(run_id)
+    assert state is not None
+    return state
+
+
+def summary(report: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """One line of history: the slowest RTO and the oldest data of the run."""
+    rtos = [t["rto_seconds"] for t in report["targets"] if t["rto_seconds"] is not None]
+    rpos = [t["rpo_seconds"] for t in report["targets"] if t["rpo_seconds"] is not None]
+    return {
+        "run_id": report["run_id"],
+        "runbook": report["runbook"]["name"],
+        "started": report["started"],
+        "finished": report["finished"],
+        "verdict": report["verdict"],
+        "rto_seconds": max(rtos) if rtos else None,
+        "rpo_seconds": max(rpos) if rpos else None,
+        "targets": len(report["targets"]),
+        "interrupted": report["interrupted"],
+        "report": str(directory / "report.json"),
+    }
+
+
+def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]:
+    """Past runs, oldest first, from the journal and their report.json; unfinished runs say so."""
+    out: list[dict[str, Any]] = []
+    for state in DrillJournal(state_dir).runs():
+        name = str(state.start.get("runbook", ""))
+        if runbook is not None and name != runbook:
+            continue
+        if state.end is None:
+            out.append(
+                {
+                    "run_id": state.run_id,
+                    "runbook": name,
+                    "started": state.start.get("started"),
+                    "finished": None,
+                    "verdict": "unfinished",
+                    "rto_seconds": None,
+                    "rpo_seconds": None,
+                    "targets": len(state.start.get("targets") or []),
+                    "interrupted": bool(state.resumes),
+                    "report": None,
+                }
+            )
+            continue
+        path = Path(str(state.end.get("report_dir", ""))) / "report.json"
+        try:
+            report = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        out.append(summary(report, path.parent))
+    return out

@@ -1,0 +1,128 @@
+"""The drill journal: `<state_dir>/drills/journal.jsonl`, one fsynced line per drill event.
+
+A drill's records (keyed by its run id) say what its flows are (each target's flow id is
+written before the flow is begun), which manual steps were answered, which validations ran,
+what clean-up deleted, and how it ended. The flows themselves live in the flow journal, so a
+resumed drill hands each target's flow back to the engine, which never starts a job twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from drconsole.flows.journal import Journal
+
+DRILLS_DIR = "drills"
+
+
+def new_run_id() -> str:
+    """A run id that sorts by time: `20261203T0012Z-1a2b3c`."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO time written by the journal."""
+    return datetime.fromisoformat(text)
+
+
+@dataclass
+class TargetRecord:
+    """What the journal says about one target."""
+
+    resolved: dict[str, Any] | None = None
+    flow_id: str | None = None
+    started: str | None = None
+    blocked: dict[str, Any] | None = None
+    restored: dict[str, Any] | None = None
+    validations: list[dict[str, Any]] = field(default_factory=list)
+    validated: bool = False
+
+
+@dataclass
+class DrillState:
+    """A drill folded from its journal records."""
+
+    run_id: str
+    start: dict[str, Any] = field(default_factory=dict)
+    targets: dict[str, TargetRecord] = field(default_factory=dict)
+    manual: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cleanups: list[dict[str, Any]] = field(default_factory=list)
+    resumes: list[dict[str, Any]] = field(default_factory=list)
+    end: dict[str, Any] | None = None
+    last_time: str = ""
+
+    def target(self, name: str) -> TargetRecord:
+        """The target's record (created empty on first use)."""
+        return self.targets.setdefault(name, TargetRecord())
+
+    def apply(self, record: dict[str, Any]) -> None:
+        """Fold one record."""
+        kind = record["type"]
+        if kind == "drill-resume":
+            self.resumes.append({**record, "last_before": self.last_time})
+        self.last_time = str(record.get("time", self.last_time))
+        name = str(record.get("target", ""))
+        if kind == "drill-start":
+            self.start = dict(record)
+        elif kind == "target-resolved":
+            self.target(name).resolved = dict(record.get("resolved") or {})
+        elif kind == "target-flow":
+            self.target(name).flow_id = str(record["flow_ref"])
+            self.target(name).started = str(record.get("started") or record["time"])
+        elif kind == "target-blocked":
+            self.target(name).blocked = dict(record)
+        elif kind == "target-restored":
+            self.target(name).restored = dict(record)
+        elif kind == "validation":
+            self.target(name).validations.append(dict(record))
+        elif kind == "validated":
+            self.target(name).validated = True
+        elif kind == "manual":
+            self.manual[str(record["step"])] = dict(record)
+        elif kind == "cleanup":
+            self.cleanups.append(dict(record))
+        elif kind == "drill-end":
+            self.end = dict(record)
+
+    @property
+    def started_at(self) -> datetime:
+        """The drill's start."""
+        return parse_time(str(self.start["started"]))
+
+    def deleted(self) -> set[str]:
+        """ARNs clean-up deleted (or found already gone)."""
+        return {str(c["arn"]) for c in self.cleanups if c.get("deleted")}
+
+
+class DrillJournal:
+    """Append and fold drill records."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.journal = Journal(Path(state_dir) / DRILLS_DIR)
+        self.path = self.journal.path
+
+    def append(self, run_id: str, record_type: str, **data: Any) -> dict[str, Any]:
+        """One fsynced record."""
+        return self.journal.append(run_id, record_type, **data)
+
+    def runs(self) -> list[DrillState]:
+        """Every drill, oldest first."""
+        states: dict[str, DrillState] = {}
+        for record in self.journal.records():
+            run_id = str(record["flow"])
+            state = states.get(run_id)
+            if state is None:
+                if record["type"] != "drill-start":
+                    continue
+                state = states[run_id] = DrillState(run_id)
+            state.apply(record)
+        return list(states.values())
+
+    def run(self, run_id: str) -> DrillState | None:
+        """One drill (None when unknown)."""
+        return next((r for r in self.runs() if r.run_id == run_id), None)

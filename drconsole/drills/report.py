@@ -1,0 +1,215 @@
+"""The drill's evidence: report.json (README: its schema) and JUnit XML, from the journal and
+AWS's job timestamps; verdicts per target against its objectives."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from drconsole.aws.jobs import JobsApi
+from drconsole.drills.journal import DrillState, parse_time
+from drconsole.drills.measure import breakdown, job_times
+from drconsole.drills.parse import format_duration
+from drconsole.drills.runbook import Runbook
+from drconsole.flows.journal import Journal
+
+SCHEMA = "drconsole.drill-report/1"
+
+
+def build_report(
+    sessions: Any, state_dir: Path, runbook: Runbook, state: DrillState, interrupted: float
+) -> dict[str, Any]:
+    """The whole report of a drill as journaled now."""
+    flows = Journal(state_dir)
+    jobs = JobsApi(sessions)
+    drill_start = state.started_at
+    manual = list(state.manual.values())
+    before = [m for m in manual if m.get("when") == "before"]
+    manual_seconds = sum(
+        (parse_time(m["answered"]) - parse_time(m["asked"])).total_seconds() for m in before
+    )
+    targets = []
+    for target in runbook.targets:
+        record = state.target(target.name)
+        objectives = runbook.objectives_of(target)
+        item: dict[str, Any] = {
+            "target": target.name,
+            "resource": target.resource.describe(),
+            "restore_to": target.restore_to.vault_arn,
+            "recovery_point": record.resolved,
+            "flow": record.flow_id,
+            "objectives": {
+                "rpo_seconds": objectives.rpo_seconds,
+                "rto_seconds": objectives.rto_seconds,
+            },
+            "checks": [],
+            "jobs": [],
+            "validations": record.validations,
+            "created_resource": (record.restored or {}).get("created_resource"),
+        }
+        failures: list[str] = []
+        cause = None
+        if record.blocked is not None:
+            failures.append(f"{record.blocked['message']}")
+            cause = record.blocked.get("cause")
+        flow = flows.flow(record.flow_id) if record.flow_id else None
+        if flow is not None:
+            item["checks"] = _checks(flows, record.flow_id or "")
+            item["jobs"] = job_times(jobs, flow)
+        restored = record.restored or {}
+        if restored and restored.get("status") != "completed":
+            failures.append(f"the flow {restored.get('status')}: {restored.get('message')}")
+            cause = restored.get("cause")
+        failed_validations = [v for v in record.validations if not v["passed"]]
+        for validation in failed_validations:
+            failures.append(f"validation {validation['kind']} failed: {validation['message']}")
+        if restored.get("status") == "completed" and not record.validated and not failures:
+            failures.append("validation did not finish")
+        rpo = None
+        if record.resolved:
+            rpo = (
+                drill_start - datetime.fromisoformat(record.resolved["data_time"])
+            ).total_seconds()
+        rto: float | None = None
+        segments: list[dict[str, Any]] = []
+        totals: dict[str, float] = {}
+        if record.validated:
+            validation_start = (
+                min(parse_time(v["started"]) for v in record.validations)
+                if (record.validations)
+                else None
+            )
+            validation_end = (
+                max(parse_time(v["finished"]) for v in record.validations)
+                if (record.validations)
+                else None
+            )
+            target_start = parse_time(record.started) if record.started else drill_start
+            segments, totals = breakdown(
+                drill_start,
+                target_start,
+                item["jobs"],
+                validation_start,
+                validation_end,
+                manual_seconds,
+            )
+            end = validation_end or target_start
+            rto = (end - drill_start).total_seconds()
+        item["rpo_seconds"] = rpo
+        item["rto_seconds"] = rto
+        item["timeline"] = segments
+        item["rto_by"] = totals
+        missed = _missed("RPO", rpo, objectives.rpo_seconds) + _missed(
+            "RTO", rto, objectives.rto_seconds
+        )
+        failures.extend(missed)
+        if missed:
+            cause = cause or ("RPO_OBJECTIVE" if missed[0].startswith("RPO") else "RTO_OBJECTIVE")
+        item["rpo_met"] = (
+            None
+            if rpo is None or objectives.rpo_seconds is None
+            else (rpo <= objectives.rpo_seconds)
+        )
+        item["rto_met"] = (
+            None
+            if rto is None or objectives.rto_seconds is None
+            else (rto <= objectives.rto_seconds)
+        )
+        item["verdict"] = "passed" if not failures else "failed"
+        item["failures"] = failures
+        item["cause"] = cause
+        item["aws_error"] = bool((record.blocked or {}).get("aws_error")) or bool(
+            restored.get("aws_error")
+        )
+        item["cleanup"] = [c for c in state.cleanups if c.get("target") == target.name]
+        targets.append(item)
+    required_missed = [m["step"] for m in manual if m.get("required") and not m.get("performed")]
+    passed = all(t["verdict"] == "passed" for t in targets) and not required_missed
+    return {
+        "schema": SCHEMA,
+        "run_id": state.run_id,
+        "runbook": {
+            "name": runbook.name,
+            "path": state.start.get("path"),
+            "sha256": state.start.get("sha256"),
+        },
+        "operator": state.start.get("operator"),
+        "started": state.start.get("started"),
+        "finished": (state.end or {}).get("finished"),
+        "interrupted": bool(state.resumes),
+        "interrupted_seconds": interrupted,
+        "objectives": {
+            "rpo_seconds": runbook.objectives.rpo_seconds,
+            "rto_seconds": runbook.objectives.rto_seconds,
+        },
+        "cleanup_policy": runbook.cleanup,
+        "manual_steps": manual,
+        "required_manual_steps_not_performed": required_missed,
+        "targets": targets,
+        "verdict": "passed" if passed else "failed",
+    }
+
+
+def _missed(name: str, value: float | None, objective: float | None) -> list[str]:
+    if value is None or objective is None or value <= objective:
+        return []
+    return [f"{name} {format_duration(value)} misses its objective {format_duration(objective)}"]
+
+
+def _checks(flows: Journal, flow_id: str) -> list[dict[str, Any]]:
+    """Every check verdict the flow journaled (failed checks with their evidence)."""
+    return [
+        {
+            "step": r.get("step"),
+            "ok": r.get("ok"),
+            "time": r.get("time"),
+            "failed": r.get("failed") or [],
+        }
+        for r in flows.records()
+        if r.get("flow") == flow_id and r.get("type") == "checks"
+    ]
+
+
+def write_json(report: dict[str, Any], directory: Path) -> Path:
+    """`report.json` in the directory."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "report.json"
+    path.write_text(json.dumps(report, indent=2, sort_keys=True, default=str) + "\n")
+    return path
+
+
+def junit_xml(report: dict[str, Any]) -> str:
+    """JUnit XML: one test suite per drill, one test case per target."""
+    suite = ET.Element(
+        "testsuite",
+        name=f"drill {report['runbook']['name']}",
+        tests=str(len(report["targets"])),
+        failures=str(sum(1 for t in report["targets"] if t["verdict"] != "passed")),
+        errors="0",
+        timestamp=str(report["started"] or ""),
+    )
+    for target in report["targets"]:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"drill.{report['runbook']['name']}",
+            name=target["target"],
+            time=f"{target['rto_seconds'] or 0:.3f}",
+        )
+        if target["verdict"] != "passed":
+            failure = ET.SubElement(
+                case,
+                "failure",
+                message="; ".join(target["failures"]),
+                type=str(target["cause"] or "FAILED"),
+            )
+            failure.text = "\n".join(target["failures"])
+        out = ET.SubElement(case, "system-out")
+        rpo, rto = target["rpo_seconds"], target["rto_seconds"]
+        out.text = f"RPO {format_duration(rpo)}, RTO {format_duration(rto)}"
+    suites = ET.Element("testsuites")
+    suites.append(suite)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True)

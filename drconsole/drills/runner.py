@@ -1,0 +1,324 @@
+"""`drill run` and `drill resume`: every target through the flows engine in parallel, then
+validation, measures against the objectives, manual steps, clean-up, and the report.
+
+Everything is journaled (`drills.journal`) before it matters: the drill's start, each target's
+recovery point and flow id (before the flow is begun), each manual answer, validation and
+clean-up. Resuming folds the journal and carries on: a target whose flow exists is handed back
+to the engine (which never starts a job twice), a validated target is not validated again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from drconsole.drills import validate as vd
+from drconsole.drills.journal import DrillJournal, DrillState, new_run_id, parse_time
+from drconsole.drills.resolve import ResolveError, resolve_target
+from drconsole.drills.runbook import ManualStep, Runbook, Target
+from drconsole.errors import AwsError, UsageError
+from drconsole.flows import events as ev
+
+ManualAsk = Callable[[ManualStep], tuple[bool, str]]  # (performed, note)
+EventSink = Callable[[dict[str, Any]], None]
+
+
+class DrillRunner:
+    """Runs (or resumes) one drill of one runbook."""
+
+    def __init__(
+        self,
+        sessions: Any,
+        runbook: Runbook,
+        *,
+        state_dir: Path,
+        ask_manual: ManualAsk | None,
+        on_event: EventSink,
+        min_poll: float = 1.0,
+        run_id: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.runbook = runbook
+        self.state_dir = Path(state_dir)
+        self.ask_manual = ask_manual
+        self.on_event = on_event
+        self.min_poll = min_poll
+        self.journal = DrillJournal(self.state_dir)
+        self.run_id = run_id or new_run_id()
+        self.resuming = run_id is not None
+
+    def emit(self, event: str, **data: Any) -> None:
+        """One drill event for the listener."""
+        self.on_event({"event": event, "run": self.run_id, **data})
+
+    def state(self) -> DrillState:
+        """The drill as journaled."""
+        state = self.journal.run(self.run_id)
+        if state is None:
+            raise UsageError(f"no drill {self.run_id} in {self.journal.path}")
+        return state
+
+    # The drill -------------------------------------------------------------------------------
+
+    def run(self) -> DrillState:
+        """Run the drill to its end and return its journaled state."""
+        if self.sessions.read_only:
+            from drconsole.errors import ReadOnlyViolation
+
+            raise ReadOnlyViolation(
+                "read-only mode is on: a drill starts copy and restore jobs, so it was refused "
+                "before any AWS call; use drill plan to check a runbook read-only"
+            )
+        if self.resuming:
+            state = self.state()
+            if state.end is not None:
+                return state
+            self.journal.append(self.run_id, "drill-resume")
+            self.emit("drill-resumed", runbook=self.runbook.name)
+        else:
+            self.journal.append(
+                self.run_id,
+                "drill-start",
+                runbook=self.runbook.name,
+                path=str(Path(self.runbook.path).resolve()),
+                sha256=self.runbook.sha256,
+                started=vd.now_iso(),
+                operator=self._operator(),
+                cleanup=self.runbook.cleanup,
+                targets=[t.name for t in self.runbook.targets],
+            )
+            self.emit("drill-started", runbook=self.runbook.name)
+        self._manual_steps("before")
+        with ThreadPoolExecutor(max_workers=len(self.runbook.targets)) as pool:
+            list(pool.map(self._target_safely, self.runbook.targets))
+        self._manual_steps("after")
+        return self.state()
+
+    def _operator(self) -> str:
+        try:
+            return str(self.sessions.caller_identity_arn())
+        except Exception as exc:  # an unknown operator must not stop the drill
+            return f"unknown ({type(exc).__name__})"
+
+    def _manual_steps(self, when: str) -> None:
+        for step in self.runbook.manual_steps:
+            if step.when != when or step.name in self.state().manual:
+                continue
+            asked = vd.now_iso()
+            if self.ask_manual is None:
+                performed, note = False, "not performed: run headless (--yes)"
+            else:
+                performed, note = self.ask_manual(step)
+            self.journal.append(
+                self.run_id,
+                "manual",
+                step=step.name,
+                when=when,
+                required=step.required,
+                performed=performed,
+                note=note,
+                asked=asked,
+                answered=vd.now_iso(),
+            )
+            self.emit("manual-step", step=step.name, performed=performed, note=note)
+
+    # One target ------------------------------------------------------------------------------
+
+    def _target_safely(self, target: Target) -> None:
+        try:
+            self._target(target)
+        except (AwsError, UsageError) as exc:
+            cause = str(getattr(exc, "cause", "UNKNOWN"))
+            self.journal.append(
+                self.run_id,
+                "target-blocked",
+                target=target.name,
+                cause=cause,
+                message=str(exc),
+                aws_error=isinstance(exc, AwsError),
+            )
+            self.emit("target-failed", target=target.name, cause=cause, message=str(exc))
+
+    def _target(self, target: Target) -> None:
+        from drconsole.flows.execute import FlowEngine
+
+        record = self.state().target(target.name)
+        if record.blocked is not None or record.validated:
+            return
+        if record.resolved is None:
+            try:
+                resolved = resolve_target(self.sessions, target).to_json()
+            except ResolveError as exc:
+                raise AwsError(str(exc), exc.cause) from None
+            self.journal.append(
+                self.run_id, "target-resolved", target=target.name, resolved=resolved
+            )
+        else:
+            resolved = record.resolved
+        self.emit("target-resolved", target=target.name, recovery_point=resolved["recovery_point"])
+
+        def forward(event: ev.FlowEvent) -> None:
+            self.emit("flow", target=target.name, flow_event=event.to_json())
+
+        engine = FlowEngine(
+            self.sessions, on_event=forward, state_dir=self.state_dir, min_poll=self.min_poll
+        )
+        try:
+            flow_id = record.flow_id
+            if flow_id is not None and engine.journal.flow(flow_id) is None:
+                flow_id = None  # killed between choosing the flow and beginning it: nothing ran
+            if flow_id is None and record.restored is None:
+                flow_id = self._begin(engine, target, resolved)
+                if flow_id is None:
+                    return
+            if record.restored is None:
+                assert flow_id is not None
+                outcome = engine.run(flow_id)
+                self.journal.append(
+                    self.run_id,
+                    "target-restored",
+                    target=target.name,
+                    status=outcome.status,
+                    cause=outcome.cause,
+                    message=outcome.message,
+                    aws_error=outcome.aws_error,
+                    created_resource=outcome.result.get("created_resource"),
+                    recovery_point=outcome.result.get("recovery_point"),
+                    finished=vd.now_iso(),
+                )
+                if outcome.status != "completed":
+                    self.emit(
+                        "target-failed",
+                        target=target.name,
+                        cause=outcome.cause,
+                        message=outcome.message,
+                    )
+                    return
+        finally:
+            engine.close()
+        self._validate(target, resolved)
+
+    def _begin(self, engine: Any, target: Target, resolved: dict[str, Any]) -> str | None:
+        from drconsole.flows.routes import VaultRef
+
+        dest = VaultRef(
+            target.restore_to.account, target.restore_to.region, target.restore_to.vault
+        )
+        same = dest == VaultRef(resolved["account"], resolved["region"], resolved["vault"])
+        prepared = engine.prepare(
+            resolved["recovery_point"],
+            None if same else dest.arn,
+            restore=True,
+            metadata=dict(target.metadata),
+            account_hint=resolved["account"],
+            copy_role=target.copy_role,
+            restore_role=target.restore_role,
+        )
+        if not prepared.ok:
+            failing = [
+                (step, c)
+                for step, report in prepared.reports
+                for c in report.checks
+                if c.status.value in ("FAIL", "UNKNOWN")
+            ]
+            step, check = failing[0]
+            cause = check.cause.value if check.cause else "UNKNOWN"
+            message = f"{step} check {check.id} {check.status.value}: {check.evidence}"
+            self.journal.append(
+                self.run_id,
+                "target-blocked",
+                target=target.name,
+                cause=cause,
+                message=message,
+                remediation=check.remediation,
+                aws_error=False,
+            )
+            self.emit("target-failed", target=target.name, cause=cause, message=message)
+            return None
+        self.journal.append(
+            self.run_id,
+            "target-flow",
+            target=target.name,
+            flow_ref=prepared.flow_id,
+            started=vd.now_iso(),
+        )
+        engine.begin(prepared)
+        return str(prepared.flow_id)
+
+    def _validate(self, target: Target, resolved: dict[str, Any]) -> None:
+        record = self.state().target(target.name)
+        restored_record = record.restored or {}
+        arn = str(restored_record.get("created_resource") or "")
+        flow_state = None
+        if record.flow_id:
+            from drconsole.flows.journal import Journal
+
+            flow_state = Journal(self.state_dir).flow(record.flow_id)
+        restore_step = flow_state.step("restore") if flow_state else None
+        source_arn = str(resolved.get("resource_arn") or "")
+        parts = source_arn.split(":")
+        restored = vd.Restored(
+            target=target.name,
+            run_id=self.run_id,
+            resource_type=str(resolved["resource_type"]),
+            arn=arn,
+            account=restore_step.account_id if restore_step else target.restore_to.account,
+            region=restore_step.region if restore_step else target.restore_to.region,
+            recovery_point=str(restored_record.get("recovery_point") or ""),
+            source_resource_arn=source_arn,
+            source_account=(parts[4] if len(parts) > 4 and parts[4] else None)
+            or target.resource.account
+            or "",
+        )
+        validation = target.validation
+        endpoint = ""
+        done = {v["kind"] for v in record.validations}
+        passed = all(v["passed"] for v in record.validations)
+        if validation.builtin and "builtin" not in done:
+            result = vd.builtin(self.sessions, restored, validation)
+            endpoint = str(result.get("endpoint") or "")
+            self._record_validation(target, result)
+            passed = passed and result["passed"]
+        if validation.command is not None and "command" not in done and passed:
+            secrets = self._secrets()
+            result = vd.command(validation.command, restored, endpoint, secrets)
+            self._record_validation(target, result)
+            passed = result["passed"]
+        if passed:
+            self.journal.append(self.run_id, "validated", target=target.name, at=vd.now_iso())
+
+    def _record_validation(self, target: Target, result: dict[str, Any]) -> None:
+        self.journal.append(self.run_id, "validation", target=target.name, **result)
+        self.emit(
+            "validation",
+            target=target.name,
+            kind=result["kind"],
+            passed=result["passed"],
+            message=result["message"],
+        )
+
+    def _secrets(self) -> tuple[str, ...]:
+        creds = getattr(self.sessions.settings, "static_credentials", None)
+        if creds is None:
+            return ()
+        return tuple(
+            str(getattr(creds, name, "") or "") for name in ("secret_access_key", "session_token")
+        )
+
+
+def interrupted_seconds(state: DrillState) -> float:
+    """How long the drill stood interrupted (from its last record before each resume)."""
+    total = 0.0
+    for resume in state.resumes:
+        if resume.get("last_before"):
+            gap = parse_time(str(resume["time"])) - parse_time(str(resume["last_before"]))
+            total += max(0.0, gap.total_seconds())
+    return total
+
+
+def utcnow() -> datetime:
+    """Now, UTC."""
+    return datetime.now(UTC)

@@ -1,0 +1,311 @@
+"""`drconsole drill run|resume|cleanup|history` as a user runs them, against the demo sandbox at a
+high time scale: restored in the right account and Region (checked with plain boto3), cleaned up,
+evidence written; an impossible objective, a failing check and a failing validation command fail
+their target; a drill killed mid-copy resumes with no job started twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
+from drconsole.sandbox.server import Sandbox, SandboxOptions
+
+EU, NORTH = "eu-central-1", "eu-north-1"
+PAYMENTS = Path(__file__).resolve().parent.parent / "examples" / "runbooks" / "payments.yaml"
+DRILL = [sys.executable, "-m", "drconsole", "drill"]
+TIMEOUT = 180
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
+    sb, info = start_sandbox("demo", SandboxOptions(time_scale=600))
+    yield sb, info
+    sb.stop()
+
+
+def env_for(sb: Sandbox, info: ScenarioInfo, home: Path) -> dict[str, str]:
+    credentials = sb.credentials_for(info.accounts["management"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
+    env.update(
+        AWS_ENDPOINT_URL=sb.endpoint_url,
+        AWS_ACCESS_KEY_ID=credentials["aws_access_key_id"],
+        AWS_SECRET_ACCESS_KEY=credentials["aws_secret_access_key"],
+        AWS_REGION=EU,
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_CONFIG_HOME=str(home / "config"),
+    )
+    return env
+
+
+def drill(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*DRILL, *args], capture_output=True, text=True, env=env, timeout=TIMEOUT, check=False
+    )
+
+
+def result_of(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    last = json.loads(done.stdout.strip().splitlines()[-1])
+    assert last["event"] == "result", done.stdout[-2000:]
+    return dict(last)
+
+
+def restore_jobs(sb: Sandbox, account: str) -> list[dict[str, Any]]:
+    jobs = sb.client("backup", account, EU).list_restore_jobs()["RestoreJobs"]
+    return list(jobs)
+
+
+def copy_jobs(sb: Sandbox, account: str) -> list[dict[str, Any]]:
+    return [
+        job
+        for region in (EU, NORTH)
+        for job in sb.client("backup", account, region).list_copy_jobs()["CopyJobs"]
+    ]
+
+
+def gone(sb: Sandbox, account: str, arn: str) -> bool:
+    """Asked with the service's own API: the restored resource no longer exists."""
+    name = arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    try:
+        if ":cluster:" in arn:
+            sb.client("rds", account, EU).describe_db_clusters(DBClusterIdentifier=name)
+        elif ":table/" in arn:
+            sb.client("dynamodb", account, EU).describe_table(TableName=name)
+        elif arn.startswith("arn:aws:s3:::"):
+            sb.client("s3", account, EU).head_bucket(Bucket=arn.split(":::", 1)[1])
+        else:
+            raise AssertionError(arn)
+    except Exception as exc:
+        return "NotFound" in type(exc).__name__ or "404" in str(exc) or "not found" in str(exc)
+    return False
+
+
+def test_the_example_drill_passes_restores_in_the_recovery_target_and_cleans_up(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    qa = info.accounts["qa"]
+    env = env_for(sb, info, tmp_path)
+    junit = tmp_path / "out.xml"
+    before = {j["RestoreJobId"] for j in restore_jobs(sb, qa)}
+    done = drill(
+        env,
+        "run",
+        str(PAYMENTS),
+        "--yes",
+        "--json",
+        "--junit",
+        str(junit),
+        "--poll-interval",
+        "0.1",
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    result = result_of(done)
+    assert result["verdict"] == "passed"
+    assert {t["target"] for t in result["targets"]} == {"payments-db", "receipts", "sessions"}
+
+    # One restore job per target, in the qa account and eu-central-1, each COMPLETED.
+    new = [j for j in restore_jobs(sb, qa) if j["RestoreJobId"] not in before]
+    assert len(new) == 3 and all(j["Status"] == "COMPLETED" for j in new)
+    created = [j["CreatedResourceArn"] for j in new]
+    assert all(f":{EU}:{qa}:" in arn or arn.startswith("arn:aws:s3:::") for arn in created)
+    # Clean-up deleted every restored resource and every copy the drill made.
+    assert all(gone(sb, qa, arn) for arn in created)
+    copies = sb.client("backup", qa, EU).list_recovery_points_by_backup_vault(
+        BackupVaultName="qa-vault"
+    )["RecoveryPoints"]
+    report_dir = Path(result["report_dir"])
+    report = json.loads((report_dir / "report.json").read_text())
+    made = {c["arn"] for t in report["targets"] for c in t["cleanup"]}
+    assert set(created) <= made
+    assert not made & {p["RecoveryPointArn"] for p in copies}
+    assert all(c["deleted"] for t in report["targets"] for c in t["cleanup"])
+
+    # The evidence.
+    assert report["schema"] == "drconsole.drill-report/1" and report["verdict"] == "passed"
+    assert report["runbook"]["name"] == "payments" and len(report["runbook"]["sha256"]) == 64
+    assert report["operator"].startswith("arn:aws:")
+    assert [m["step"] for m in report["manual_steps"]] == ["announce", "app-check"]
+    assert not any(m["performed"] for m in report["manual_steps"])
+    for target in report["targets"]:
+        assert target["verdict"] == "passed" and target["rto_met"] and target["rpo_met"]
+        assert 0 < target["rto_seconds"] < 120 and target["rpo_seconds"] > 3600
+        steps = [s["step"] for s in target["timeline"]]
+        assert steps[-1] == "validation" and "hop1" in steps and "restore" in steps
+        kinds = [j["kind"] for j in target["jobs"]]
+        assert kinds == ["copy", "restore"] and all(j["created"] for j in target["jobs"])
+        total = sum(s["seconds"] for s in target["timeline"])
+        assert abs(total - target["rto_seconds"]) < 0.05
+        assert set(target["rto_by"]) >= {"aws", "drconsole", "validation"}
+    db = next(t for t in report["targets"] if t["target"] == "payments-db")
+    assert [v["kind"] for v in db["validations"]] == ["builtin", "command"]
+    html = (report_dir / "report.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and "<script" not in html
+    assert html.count("<svg") >= 3 and "payments-db" in html and "RTO objective" in html
+    assert env["AWS_SECRET_ACCESS_KEY"] not in html + (report_dir / "report.json").read_text()
+
+    from junitparser import JUnitXml
+
+    suites = list(JUnitXml.fromfile(str(junit)))
+    cases = [case for suite in suites for case in suite]
+    assert sorted(case.name for case in cases) == ["payments-db", "receipts", "sessions"]
+    assert all(case.is_passed for case in cases)
+
+    history = drill(env, "history", "payments", "--json")
+    assert history.returncode == 0, history.stderr
+    runs = json.loads(history.stdout)["runs"]
+    assert [r["run_id"] for r in runs] == [result["run"]] and runs[0]["verdict"] == "passed"
+
+
+def _runbook(tmp_path: Path, info: ScenarioInfo, extra: str, targets: str) -> Path:
+    backup, qa, prod = info.accounts["backup"], info.accounts["qa"], info.accounts["prod"]
+    path = tmp_path / "drill.yaml"
+    path.write_text(
+        f"name: edge\ncleanup: always\n{extra}"
+        f'source: {{account: "{backup}", region: {EU}, vault: central-eu-central-1}}\n'
+        f'restore_to: {{account: "{qa}", region: {EU}, vault: qa-vault}}\n'
+        "targets:\n" + targets.replace("PROD", prod).replace("QA", qa)
+    )
+    return path
+
+
+def test_an_impossible_objective_a_failing_check_and_a_failing_command_fail_their_target(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    qa = info.accounts["qa"]
+    path = _runbook(
+        tmp_path,
+        info,
+        "objectives: {rto: 1s}\n",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    metadata: {targetTableName: edge-table}\n"
+        '  - name: denied\n    resource: {account: "PROD", type: EFS, name: prod-shared-files}\n'
+        "    restore_to: {vault: qa-archive-vault}\n"
+        '  - name: files\n    resource: {account: "PROD", type: S3, name: prod-assets}\n'
+        "    objectives: {rto: 1h}\n"
+        "    validate: {command: 'echo checking $DRILL_RESOURCE_ID; exit 4', timeout: 30s}\n",
+    )
+    done = drill(env_for(sb, info, tmp_path), "run", str(path), "--yes", "--json")
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr
+    targets = {t["target"]: t for t in result_of(done)["targets"]}
+    table, denied, files = targets["table"], targets["denied"], targets["files"]
+    assert table["verdict"] == "failed" and table["cause"] == "RTO_OBJECTIVE"
+    assert (
+        table["failures"][0].startswith("RTO ")
+        and "misses its objective 1.0s" in (table["failures"][0])
+    )
+    assert denied["cause"] == "VAULT_POLICY_DENIES_COPY" and denied["rto_seconds"] is None
+    assert files["verdict"] == "failed"
+    assert files["failures"] == ["validation command failed: exit 4"]
+    report = json.loads((Path(result_of(done)["report_dir"]) / "report.json").read_text())
+    command = next(v for t in report["targets"] for v in t["validations"] if v["kind"] == "command")
+    assert command["output"].startswith("checking prod-assets-restored-")
+    # cleanup: always deleted what was restored even though the drill failed.
+    restored = [t["created_resource"] for t in report["targets"] if t["created_resource"]]
+    assert len(restored) == 2 and all(gone(sb, qa, arn) for arn in restored)
+
+
+def test_clean_up_never_deletes_what_the_drill_did_not_create(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    qa = info.accounts["qa"]
+    path = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    metadata: {targetTableName: lookalike-table}\n",
+    )
+    # A look-alike planted in the restore account: same name the restore will ask for.
+    ddb = sb.client("dynamodb", qa, EU)
+    ddb.create_table(
+        TableName="lookalike-table",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    env = env_for(sb, info, tmp_path)
+    done = drill(env, "run", str(path), "--yes", "--json")
+    result = result_of(done)
+    assert done.returncode == 1 and result["verdict"] == "failed"
+    assert ddb.describe_table(TableName="lookalike-table")["Table"]["TableStatus"] == "ACTIVE"
+    report = json.loads((Path(result["report_dir"]) / "report.json").read_text())
+    target = report["targets"][0]
+    assert target["created_resource"] is None
+    assert "lookalike-table already exists" in target["failures"][0]
+    # Only the copy it made was deleted; the look-alike table was never asked for.
+    assert [c["kind"] for c in target["cleanup"]] == ["recovery-point"]
+    assert "lookalike" not in json.dumps(target["cleanup"])
+    assert drill(env, "cleanup", result["run"]).returncode == 0
+    assert ddb.describe_table(TableName="lookalike-table")["Table"]["TableStatus"] == "ACTIVE"
+
+
+def test_read_only_refuses_a_drill_before_any_call(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    done = drill(env_for(sb, info, tmp_path), "--read-only", "run", str(PAYMENTS), "--yes")
+    assert done.returncode == 2
+    assert done.stderr.startswith("drconsole: read-only mode is on: a drill starts copy")
+    assert not (tmp_path / "state").exists()
+
+
+def test_a_drill_killed_mid_copy_resumes_with_no_job_started_twice(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    backup, qa = info.accounts["backup"], info.accounts["qa"]
+    env = env_for(sb, info, tmp_path)
+    journal = tmp_path / "state" / "drconsole" / "journal.jsonl"
+    copies_before = {j["CopyJobId"] for j in copy_jobs(sb, backup)}
+    restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, qa)}
+    sb.options.time_scale = 40  # copies last a few seconds: long enough to be killed in
+    try:
+        process = subprocess.Popen(
+            [*DRILL, "run", str(PAYMENTS), "--yes", "--json", "--poll-interval", "0.2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            text = journal.read_text() if journal.exists() else ""
+            if text.count('"type": "job"') >= 3:
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        assert text.count('"type": "job"') >= 3, "the copies did not start in time"
+        assert '"step": "restore", "time"' not in text
+    finally:
+        sb.options.time_scale = 600
+    drills = tmp_path / "state" / "drconsole" / "drills" / "journal.jsonl"
+    run_id = json.loads(drills.read_text().splitlines()[0])["flow"]
+    done = drill(env, "resume", run_id, "--yes", "--json", "--poll-interval", "0.1")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    result = result_of(done)
+    assert result["run"] == run_id and result["verdict"] == "passed"
+    report = json.loads((Path(result["report_dir"]) / "report.json").read_text())
+    assert report["interrupted"] and report["interrupted_seconds"] > 0
+    # Exactly one copy job per target and one restore job per target, those of the journal.
+    new_copies = [j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]
+    new_restores = [j for j in restore_jobs(sb, qa) if j["RestoreJobId"] not in restores_before]
+    assert sorted(j["SourceRecoveryPointArn"] for j in new_copies) == sorted(
+        t["recovery_point"]["recovery_point"] for t in report["targets"]
+    )
+    assert len(new_restores) == 3
+    journaled = {j["job_id"] for t in report["targets"] for j in t["jobs"]}
+    assert journaled == {j["CopyJobId"] for j in new_copies} | {
+        j["RestoreJobId"] for j in new_restores
+    }
