@@ -33,8 +33,11 @@ class DrConsoleApp(App[None]):
     CSS_PATH = "drconsole.tcss"
     COMMANDS = App.COMMANDS | {DrConsoleCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
+        Binding("q", "request_quit", "Quit"),
+        # Ctrl+C quits as in every terminal program (Textual would copy text or only hint).
+        Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True),
         Binding("question_mark", "help", "Keys", key_display="?"),
+        Binding("colon", "command_mode", "Command", show=False, key_display=":"),
         Binding("ctrl+p", "command_palette", "Commands", show=False),
     ]
 
@@ -106,6 +109,40 @@ class DrConsoleApp(App[None]):
         from drconsole.tui.jobs_screen import JobsScreen
 
         self.push_screen(JobsScreen())
+
+    def flow_running(self) -> bool:
+        """True while a copy/restore flow runs in this console (a wizard's worker)."""
+        return any(w.group == "wizard-run" and w.is_running for w in self.workers)
+
+    def action_request_quit(self) -> None:
+        """Quit; while a flow runs, ask first (it stays in the journal and can be resumed)."""
+        from drconsole.tui.screens.dialogs import ConfirmQuit
+
+        if not self.flow_running():
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmQuit):  # asked already: a second Ctrl+C quits
+            self.exit()
+            return
+
+        def decided(leave: bool | None) -> None:
+            if leave:
+                self.exit()
+
+        self.push_screen(ConfirmQuit(), decided)
+
+    def action_command_mode(self) -> None:
+        """The `:` prompt: run a command of the registry (see command_mode.py)."""
+        from drconsole.tui import command_mode
+
+        if isinstance(self.screen, command_mode.CommandPrompt):
+            return
+
+        def entered(text: str | None) -> None:
+            if text:
+                command_mode.run(self, text)
+
+        self.push_screen(command_mode.CommandPrompt(), entered)
 
     def show_error(self, error: BaseException, where: str = "") -> None:
         """Open the error dialog for a failure, with its cause code."""

@@ -111,6 +111,15 @@ class BrowseScreen(Screen[None]):
         self.query_one(FilterBar).display = False
         self.main_widget().focus()
 
+    def filter_for(self, text: str) -> None:
+        """Apply `text` as the filter, as if typed after `/` and kept with Enter."""
+        filter_bar = self.query_one(FilterBar)
+        filter_bar.value = text
+        filter_bar.display = False
+        self.query_text = text
+        self.apply_filter(text)
+        self.main_widget().focus()
+
     def clear_filter(self) -> None:
         """Drop the filter and hide its bar."""
         filter_bar = self.query_one(FilterBar)

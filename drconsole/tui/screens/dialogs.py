@@ -1,4 +1,4 @@
-"""Modal dialogs: an AWS failure with its cause code, and the list of every key binding."""
+"""Modal dialogs: an AWS failure with its cause code, quitting during a flow, every key."""
 
 from __future__ import annotations
 
@@ -59,6 +59,29 @@ class ErrorDialog(ModalScreen[None]):
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
+
+
+class ConfirmQuit(ModalScreen[bool]):
+    """Quit while a copy/restore flow runs? y quits (the flow stays resumable), n stays."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Quit"),
+        Binding("n,escape", "answer(False)", "Stay"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static("Quit while a flow is running?", classes="dialog-title")
+            yield Static(
+                "The copy/restore flow stops being watched; its AWS jobs go on, and "
+                "`drconsole jobs --resume` (or the jobs screen) finishes it.",
+                markup=False,
+            )
+            yield Static("y quits, n or Esc stays.", classes="dialog-hint")
+
+    def action_answer(self, leave: bool) -> None:
+        """Close with the answer."""
+        self.dismiss(leave)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,103 @@
+"""`:` command mode, Ctrl+C quitting (asking first while a flow runs)."""
+
+from __future__ import annotations
+
+import threading
+
+from drconsole.tui import command_mode
+from drconsole.tui.jobs_screen import JobsScreen
+from drconsole.tui.screens.accounts import AccountsScreen
+from drconsole.tui.screens.dialogs import ConfirmQuit
+from drconsole.tui.screens.org_protected import OrgProtectedScreen
+from drconsole.tui.screens.protected import ProtectedResourcesScreen
+from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
+from drconsole.tui.screens.vaults import VaultsScreen
+from tests.tui.conftest import Demo, wait_until
+from tests.tui.test_screens import accounts_loaded
+
+SIZE = (100, 30)
+
+
+def test_unknown_command_and_empty_line_say_what_is_wrong() -> None:
+    for text, expected in ((":nope", "no such command"), (":", "type a command")):
+        try:
+            command_mode.resolve(text)
+        except command_mode.CommandError as problem:
+            assert expected in str(problem)
+        else:
+            raise AssertionError(f"{text!r} resolved")
+
+
+def test_a_new_screen_registers_its_own_alias() -> None:
+    seen: list[str] = []
+    command_mode.register(
+        command_mode.Command(("readiness-test", "rt"), "test", lambda app, arg: seen.append(arg))
+    )
+    try:
+        command, argument = command_mode.resolve(":rt eu-north-1")
+        command.run(None, argument)  # type: ignore[arg-type]
+        assert seen == ["eu-north-1"]
+        assert "rt" in command_mode.names()
+    finally:
+        for name in ("readiness-test", "rt"):
+            command_mode._REGISTRY.pop(name)
+
+
+async def test_colon_aliases_jump_between_screens(demo: Demo) -> None:
+    prod = demo.info.accounts["prod"]
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        await pilot.press("colon", *"vaults prod", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, VaultsScreen), what="vaults")
+        assert app.screen.account.id == prod  # type: ignore[attr-defined]
+        await pilot.press("colon", *"protected", "enter")  # the account in context
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, ProtectedResourcesScreen), what="protected"
+        )
+        assert app.screen.account.id == prod  # type: ignore[attr-defined]
+        await pilot.press("colon", *"rp dr-eu-north-1", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RecoveryPointsScreen), what="rp")
+        assert app.screen.vault.name == "dr-eu-north-1"  # type: ignore[attr-defined]
+        await pilot.press("escape")  # Back goes to that vault's account
+        assert isinstance(app.screen, VaultsScreen)
+        await pilot.press("colon", *"protected all", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, OrgProtectedScreen), what="org")
+        await pilot.press("colon", *"jobs", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
+        await pilot.press("escape")
+        await pilot.press("colon", *"acc", "tab", "enter")  # Tab completes :accounts
+        await wait_until(pilot, lambda: isinstance(app.screen, AccountsScreen), what="accounts")
+        assert len(app.screen_stack) == 2
+        await pilot.press("colon", *"bogus", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AccountsScreen)
+        assert any("no such command" in str(n.message) for n in app._notifications)
+
+
+async def test_ctrl_c_quits(demo: Demo) -> None:
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        await pilot.press("slash")  # even from the filter's input, which would copy
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: not app.is_running, what="exit")
+
+
+async def test_ctrl_c_asks_first_while_a_flow_runs(demo: Demo) -> None:
+    app = demo.app()
+    release = threading.Event()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        # A worker in the wizard's flow group stands for a copy/restore flow in progress.
+        app.run_worker(release.wait, thread=True, group="wizard-run")
+        await wait_until(pilot, app.flow_running, what="flow running")
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmQuit), what="question")
+        await pilot.press("n")
+        assert app.is_running and isinstance(app.screen, AccountsScreen)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmQuit), what="question")
+        await pilot.press("y")
+        release.set()
+        await wait_until(pilot, lambda: not app.is_running, what="exit")
