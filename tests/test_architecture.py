@@ -23,6 +23,7 @@ CORE = [
     "models.py",
     "config.py",
     "errors.py",
+    "job_request.py",
 ]
 SANDBOX_FORBIDDEN = ("drconsole.policy", "drconsole.checks", "drconsole.diagnose")
 # The sandbox is AWS: it may use nothing of drconsole but its own package.
@@ -86,3 +87,49 @@ def test_sandbox_uses_only_its_own_package(path: Path) -> None:
     ours = {m for m in imported_modules(path) if m.startswith("drconsole")}
     bad = {m for m in ours if not m.startswith(SANDBOX_ALLOWED_PREFIX)}
     assert not bad, f"{path.name} imports {sorted(bad)}"
+
+
+JOB_STARTS = {"start_copy_job", "start_restore_job"}
+
+
+def test_jobs_start_only_from_a_confirmed_job_request() -> None:
+    """StartCopyJob and StartRestoreJob are called in one place, `JobsApi.start(request)`,
+    with nothing but that request's own parameters: no other code can send a request that
+    differs from the JobRequest the operator confirmed (DESIGN.md section 9)."""
+    calls: list[tuple[str, str, ast.Call]] = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        where = str(path.relative_to(PACKAGE))
+        if where.startswith("sandbox/"):
+            continue  # the sandbox is AWS itself
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            named = isinstance(node, ast.Constant) and node.value in JOB_STARTS
+            assert not named, f"{where}:{node.lineno} names a job start as a string"
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for inner in ast.walk(node):
+                if (
+                    isinstance(inner, ast.Call)
+                    and isinstance(inner.func, ast.Attribute)
+                    and inner.func.attr in JOB_STARTS
+                ):
+                    calls.append((where, node.name, inner))
+    assert sorted({(where, name) for where, name, _ in calls}) == [("aws/jobs.py", "start")]
+    assert sorted(call.func.attr for _, _, call in calls) == sorted(JOB_STARTS)  # type: ignore[attr-defined]
+    for _, _, call in calls:
+        assert not call.args and len(call.keywords) == 1, "a start takes only **parameters"
+        spread = call.keywords[0]
+        assert spread.arg is None and isinstance(spread.value, ast.Name)
+        assert spread.value.id == "parameters"
+    jobs = ast.parse((PACKAGE / "aws" / "jobs.py").read_text())
+    start = next(n for n in ast.walk(jobs) if isinstance(n, ast.FunctionDef) and n.name == "start")
+    arguments = [
+        (a.arg, ast.unparse(a.annotation) if a.annotation else "") for a in start.args.args
+    ]
+    assert arguments == [("self", ""), ("request", "JobRequest")]
+    assigned = [
+        ast.unparse(n)
+        for n in ast.walk(start)
+        if isinstance(n, ast.Assign) and any(ast.unparse(t) == "parameters" for t in n.targets)
+    ]
+    assert assigned == ["parameters = request.parameters"], "the request's parameters, as they are"

@@ -17,8 +17,18 @@ from typing import Any
 import boto3
 import pytest
 
+from drconsole.job_request import canonical_json
+
 EU, NORTH = "eu-central-1", "eu-north-1"
 TIMEOUT = 90
+
+
+def audit_requests(tmp_path: Path) -> list[dict[str, Any]]:
+    """The job starts of the audit log that `drconsole` wrote under `tmp_path`, oldest first."""
+    from drconsole.aws.audit import AuditLog
+
+    entries = AuditLog(tmp_path / "xdg-state" / "drconsole").calls()
+    return [e for e in entries if e["operation"].startswith("backup:Start")]
 
 
 class SandboxProcess:
@@ -205,13 +215,17 @@ def test_copy_and_restore_headless_with_json_events(
         f"arn:aws:elasticfilesystem:{EU}:{sandbox.accounts['prod']}:file-system/"
     )
     planned = lines[0]
-    assert [r["operation"] for r in planned["requests"]] == [
-        "backup:StartCopyJob",
-        "backup:StartRestoreJob",
+    assert [r["operation"] for r in planned["requests"]] == ["backup:StartCopyJob"]
+    started = [line for line in lines if line["event"] == "job-started"]
+    ready = [line["request"] for line in lines if line["event"] == "request-ready"]
+    assert [r["operation"] for r in ready] == ["backup:StartRestoreJob"]
+    assert ready[0]["account"] == sandbox.accounts["prod"] and ready[0]["region"] == EU
+    sent = audit_requests(tmp_path)
+    # What was shown (planned, then built from the copy) is what was sent, byte for byte.
+    assert [canonical_json(r["request"]) for r in [*planned["requests"], *ready]] == [
+        canonical_json(entry["parameters"]) for entry in sent
     ]
-    token = planned["requests"][0]["request"]["IdempotencyToken"]
-    started = next(line for line in lines if line["event"] == "job-started")
-    assert started["request"]["IdempotencyToken"] == token  # the confirmed request is the sent one
+    assert [s["request"] for s in started] == [r["request"] for r in [*planned["requests"], *ready]]
     listed = drconsole(sandbox, tmp_path, "jobs", "--json")
     assert listed.returncode == 0 and json.loads(listed.stdout) == {"flows": []}
     every = json.loads(drconsole(sandbox, tmp_path, "jobs", "--all", "--json").stdout)["flows"]

@@ -18,6 +18,7 @@ from drconsole.errors import ReadOnlyViolation
 from drconsole.flows import events as ev
 from drconsole.flows.execute import FlowEngine
 from drconsole.flows.journal import Journal
+from drconsole.job_request import JobRequest, canonical_json
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 
@@ -76,14 +77,36 @@ class Run:
         return [e for e in self.events if isinstance(e, kind)]
 
     def flow(self, rp: str, dest: str | None, **options: Any) -> Any:
-        prepared = self.engine.prepare(
-            rp, dest, account_hint=self.info.accounts["backup"], **options
-        )
+        hint = options.pop("account_hint", self.info.accounts["backup"])
+        prepared = self.engine.prepare(rp, dest, account_hint=hint, **options)
+        self.confirmed: list[JobRequest] = list(prepared.requests)  # what the operator saw
         flow_id = self.engine.begin(prepared)
+
+        def confirm(request: JobRequest) -> bool:
+            self.confirmed.append(request)  # shown and confirmed: the restore after a copy
+            return True
+
         try:
-            return self.engine.run(flow_id)
+            return self.engine.run(flow_id, confirm_request=confirm)
         finally:
             self.engine.close()
+
+    def assert_sent_as_confirmed(self) -> None:
+        """Every request the audit log says was sent is, byte for byte, one that was confirmed
+        (canonical JSON of operation, account, Region and parameters), in the same order."""
+        sent = [
+            canonical_json(
+                {
+                    "operation": e["operation"],
+                    "account": e["account"],
+                    "region": e["region"],
+                    "parameters": e["parameters"],
+                }
+            )
+            for e in AuditLog(self.state_dir).calls()
+            if e["operation"] in ("backup:StartCopyJob", "backup:StartRestoreJob")
+        ]
+        assert sent == [r.canonical() for r in self.confirmed]
 
 
 def newest(sb: Sandbox, info: ScenarioInfo, vault: str, region: str, rtype: str, n: int = 0) -> str:
@@ -149,6 +172,43 @@ SOURCES = {
 }
 
 
+# Restore metadata keys whose default is AWS's own value for the copy (keys, zones, networks),
+# unlike the names the form makes new.
+KEPT_AS_AWS_SAYS = {
+    "kmsKeyId",
+    "KmsKeyId",
+    "kmsMasterKeyArn",
+    "KMSKey",
+    "availabilityZone",
+    "AvailabilityZone",
+    "VpcSecurityGroupIds",
+    "SubnetId",
+    "SecurityGroupIds",
+}
+
+
+@pytest.mark.parametrize("rtype", list(SOURCES))
+def test_restore_in_place_sends_the_confirmed_request(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path, rtype: str
+) -> None:
+    sb, info = sandbox
+    prod = info.accounts["prod"]
+    backup = sb.client("backup", prod, EU)
+    points = backup.list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    rp = next(
+        p["RecoveryPointArn"]
+        for p in sorted(points["RecoveryPoints"], key=lambda p: p["CreationDate"], reverse=True)
+        if p["ResourceType"] == rtype
+    )
+    run = Run(sb, info, tmp_path)
+    outcome = run.flow(rp, None, restore=True, account_hint=prod)
+
+    assert outcome.status == "completed", (outcome, [e.to_json() for e in run.events][-3:])
+    assert [r.operation for r in run.confirmed] == ["StartRestoreJob"]  # confirmed up front
+    assert (run.confirmed[0].account_id, run.confirmed[0].region) == (prod, EU)
+    run.assert_sent_as_confirmed()
+
+
 @pytest.mark.parametrize("rtype", list(SOURCES))
 def test_copy_back_and_restore_each_resource_type(
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path, rtype: str
@@ -182,6 +242,21 @@ def test_copy_back_and_restore_each_resource_type(
     audit = AuditLog(tmp_path).calls()
     operations = [e["operation"] for e in audit]
     assert operations == ["backup:StartCopyJob", "backup:StartRestoreJob"]
+    # What was confirmed is what was sent; the restore was built from the copy in prod.
+    run.assert_sent_as_confirmed()
+    restore = run.confirmed[-1]
+    copy_arn = outcome.result["recovery_point"]
+    assert (restore.account_id, restore.region, restore.recovery_point_arn) == (prod, EU, copy_arn)
+    copy_metadata = (
+        sb.client("backup", prod, EU)
+        .get_recovery_point_restore_metadata(
+            BackupVaultName="prod-vault", RecoveryPointArn=copy_arn
+        )
+        .get("RestoreMetadata", {})
+    )
+    for key, value in restore.parameters["Metadata"].items():
+        if key in copy_metadata and key in KEPT_AS_AWS_SAYS:
+            assert value == copy_metadata[key], f"{key} is the copy's, in prod"
     assert all(e["caller"].startswith("arn:aws:") for e in audit)
     # The intent was written before the journal's start record, which names it.
     starts = [r for r in records if r["type"] == "start"]
@@ -213,8 +288,8 @@ def test_two_hop_database_copy_with_clean_up(
     assert [r["operation"] for r in planned.requests] == [
         "backup:StartCopyJob",
         "backup:StartCopyJob",
-        "backup:StartRestoreJob",
-    ]
+    ]  # the restore is built from the final copy once it exists
+    assert planned.requests[1]["request"]["RecoveryPointArn"] == "<recovery point created by hop1>"
     hop1 = copy_jobs_from(sb, backup, NORTH, rp)
     assert len(hop1) == 1
     intermediate = hop1[0]["DestinationRecoveryPointArn"]

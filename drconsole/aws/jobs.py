@@ -2,8 +2,8 @@
 
 Every mutating call (StartCopyJob, StartRestoreJob, DeleteRecoveryPoint) is written to the audit
 log with the caller's identity: its intent before it is sent, its outcome after, however it
-ends. Start calls carry the caller's IdempotencyToken, so a retried start returns the job the
-first call created.
+ends. Jobs start only from a `JobRequest` (the confirmed request, sent as it is); its
+IdempotencyToken makes a retried start return the job the first call created.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from drconsole.aws.audit import AuditLog, audited_call
 from drconsole.aws.convert import copy_job_from, restore_job_from
 from drconsole.aws.session import AwsSessions
+from drconsole.job_request import OPERATIONS, START_COPY, JobRequest
 from drconsole.models import CopyJob, RestoreJob
 
 COPY_FINISHED = frozenset({"COMPLETED", "FAILED", "ABORTED", "PARTIAL"})
@@ -63,6 +64,8 @@ class JobsApi:
     ) -> Any:
         """Call a mutating operation between its audit intent and its outcome (`intent`: an
         intent already written by `audit_intent`)."""
+        if operation in OPERATIONS:
+            raise ValueError(f"{operation} is sent only from a JobRequest, by start()")
         client = self._backup(account_id, region)
         method = getattr(client, _snake(operation))
         return audited_call(
@@ -111,33 +114,35 @@ class JobsApi:
 
     # Starting jobs --------------------------------------------------------------------------
 
-    def start_copy(
-        self, account_id: str, region: str, request: dict[str, Any], intent: str | None = None
-    ) -> str:
-        """StartCopyJob in the source account and Region; returns the CopyJobId."""
-        answer = self._mutate(
-            account_id,
-            region,
-            "StartCopyJob",
-            request,
-            intent,
-            lambda a: {"CopyJobId": a.get("CopyJobId")},
-        )
-        return str(answer["CopyJobId"])
+    def start(self, request: JobRequest, intent: str | None = None) -> str:
+        """StartCopyJob or StartRestoreJob, exactly as `request` says: its account and Region,
+        its parameters unchanged (the request the operator confirmed). Returns the job id.
+        `intent`: its audit intent, when the flow wrote it before journaling the request.
 
-    def start_restore(
-        self, account_id: str, region: str, request: dict[str, Any], intent: str | None = None
-    ) -> str:
-        """StartRestoreJob in the account and Region holding the recovery point."""
-        answer = self._mutate(
-            account_id,
-            region,
-            "StartRestoreJob",
-            request,
-            intent,
-            lambda a: {"RestoreJobId": a.get("RestoreJobId")},
+        This is the only code that starts a job (tests/test_architecture.py keeps it so)."""
+        if request.pending:
+            raise ValueError(f"{request.step}: its source recovery point does not exist yet")
+        client = self._backup(request.account_id, request.region)
+        parameters = request.parameters
+        copy = request.operation == START_COPY
+        answer = audited_call(
+            self.audit,
+            (lambda: client.start_copy_job(**parameters))
+            if copy
+            else (lambda: client.start_restore_job(**parameters)),
+            caller_arn=self._caller_arn(),
+            account_id=request.account_id,
+            region=request.region,
+            operation=f"backup:{request.operation}",
+            parameters=request.parameters,
+            intent_id=intent,
+            result_of=lambda a: (
+                {"CopyJobId": a.get("CopyJobId")}
+                if copy
+                else {"RestoreJobId": a.get("RestoreJobId")}
+            ),
         )
-        return str(answer["RestoreJobId"])
+        return str(answer["CopyJobId"] if copy else answer["RestoreJobId"])
 
     def delete_recovery_point(self, account_id: str, region: str, vault: str, arn: str) -> None:
         """DeleteRecoveryPoint (clean-up of an intermediate copy)."""

@@ -149,6 +149,11 @@ class EventPrinter:
                 f"  AWS refused one copy job ({data['message']}); "
                 f"two hops via {data['intermediate']}"
             )
+        if name == "request-ready":
+            request = data["request"]
+            where = f"{request['account']} {request['region']}"
+            body = json.dumps(request["request"], sort_keys=True)
+            return f"  {data['step']}: {request['operation']} as {where}: {body}"
         if name == "job-started":
             again = " (from the journal)" if data["resumed"] else ""
             where = f"{data['account']} {data['region']}"
@@ -221,14 +226,22 @@ def print_prepared(prepared: Any) -> None:
             print(f"  [{check.status.value}] {step} {check.id}: {check.evidence}")
             if check.status.value in ("FAIL", "UNKNOWN") and check.remediation:
                 print(f"      fix: {check.remediation}")
-    if plan.restore and plan.route.hops:
-        print("API requests (the restore metadata is read again from the copy, and asked for):")
-    else:
-        print("API requests:")
+    print("API requests (sent exactly as shown):")
     for request in prepared.requests:
-        print(f"  {request['operation']} as {request['account']} in {request['region']}:")
-        for line in json.dumps(request["request"], indent=2).splitlines():
-            print(f"    {line}")
+        print_request(request)
+    if prepared.restore_built_later:
+        print(
+            f"  backup:StartRestoreJob as {plan.final_account} in {plan.final_region}: built "
+            "once the copy exists, from the copy's own restore metadata; shown and asked then."
+        )
+
+
+def print_request(request: Any) -> None:
+    """One request (a JobRequest), as it will be sent."""
+    head, _, body = request.text().partition("\n")
+    print(f"  {head}:")
+    for line in body.splitlines():
+        print(f"    {line}")
 
 
 def print_result(args: argparse.Namespace, outcome: Any, code: int) -> None:
@@ -341,14 +354,14 @@ def confirm(prompt: str) -> bool:
 
 
 def with_form_values(prepared: Any, values: dict[str, str]) -> Any:
-    """The prepared flow with the answered restore form (and so its exact requests)."""
+    """The prepared flow with the answered restore form (and so the requests to confirm)."""
     from dataclasses import replace
 
     from drconsole.flows import plan as pl
     from drconsole.flows import restore_forms as forms
     from drconsole.flows.journal import idempotency_token
 
-    requests = pl.api_requests(
+    requests = pl.planned_requests(
         prepared.plan,
         lambda step: idempotency_token(prepared.flow_id, 0, step),
         forms.metadata_for(prepared.form, values),
@@ -356,34 +369,34 @@ def with_form_values(prepared: Any, values: dict[str, str]) -> Any:
     return replace(prepared, form_values=values, requests=tuple(requests))
 
 
-def confirm_request(request: dict[str, Any]) -> bool:
-    """Show the exact StartRestoreJob request and ask before it is sent."""
-    print("  backup:StartRestoreJob:")
-    for line in json.dumps(request, indent=2).splitlines():
-        print(f"    {line}")
-    return confirm("Start the restore?")
+def confirm_request(request: Any) -> bool:
+    """Show a request built after the plan (the restore after a copy) and ask before it is
+    sent: the object shown is the one sent."""
+    print("This request will be sent:")
+    print_request(request)
+    return confirm(f"Send this {request.operation}?")
 
 
 def run_flow(args: argparse.Namespace, engine: Any, prepared: Any, printer: EventPrinter) -> int:
     """Confirm (unless --yes), journal and run the flow; print its result; return the exit code."""
     if not prepared.ok:
         return blocked_before_start(args, prepared)
-    form_values: dict[str, str] | None = None
     if interactive(args):
         if prepared.form is not None and not prepared.plan.route.hops:
-            form_values = ask_restore_values(prepared.form, prepared.form_values)
-            prepared = with_form_values(prepared, form_values)
+            values = ask_restore_values(prepared.form, prepared.form_values)
+            prepared = with_form_values(prepared, values)
         print_prepared(prepared)
         if not confirm("Start these jobs?"):
             print("Nothing was started.")
             return EXIT_FAILED
     flow_id = engine.begin(prepared)
-    ask_later = interactive(args) and prepared.plan.restore and bool(prepared.plan.route.hops)
+    asking = interactive(args)
+    ask = confirm_request if asking else None
     try:
-        outcome = engine.run(flow_id, form_values=form_values, pause_for_form=ask_later)
+        outcome = engine.run(flow_id, pause_for_form=asking, confirm_request=ask)
         if outcome.status == "needs-form":
             values = ask_restore_values(outcome.form, outcome.form_values)
-            outcome = engine.run(flow_id, form_values=values, confirm_restore=confirm_request)
+            outcome = engine.run(flow_id, form_values=values, confirm_request=ask)
     finally:
         engine.close()
     code = exit_code(outcome)

@@ -19,6 +19,7 @@ from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
 from drconsole.flows import restore_forms as forms
 from drconsole.flows.routes import VaultRef
+from drconsole.job_request import JobRequest
 from drconsole.models import CauseCode, CopyJob, RestoreJob
 
 EventCallback = Callable[[ev.FlowEvent], None]
@@ -41,7 +42,7 @@ class Prepared:
     flow_id: str
     plan: pl.FlowPlan
     reports: tuple[tuple[str, CheckReport], ...]
-    requests: tuple[dict[str, Any], ...]
+    requests: tuple[JobRequest, ...]  # what the operator confirms; begin() journals them
     form: forms.RestoreForm | None = None
     form_values: dict[str, str] = field(default_factory=dict)
 
@@ -49,6 +50,12 @@ class Prepared:
     def ok(self) -> bool:
         """True when the checks of the first step pass."""
         return all(report.ok for _, report in self.reports)
+
+    @property
+    def restore_built_later(self) -> bool:
+        """True when the flow restores but its StartRestoreJob is not among the requests: it
+        is built once the copy exists (or the form is answered), then shown and confirmed."""
+        return self.plan.restore and not any(r.kind == "restore" for r in self.requests)
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,7 @@ class EngineBase:
         self.watcher = JobWatcher(self.jobs, min_interval=min_poll, max_interval=max_poll)
         self.on_event = on_event
         self._checked: set[str] = set()
-        self._confirm_restore: Callable[[dict[str, Any]], bool] | None = None
+        self._confirm_request: Callable[[JobRequest], bool] | None = None
 
     def emit(self, event: ev.FlowEvent) -> None:
         """Hand an event to the listener."""
@@ -161,6 +168,54 @@ class EngineBase:
         if state is None:
             raise UsageError(f"no flow {flow_id} in the journal {self.journal.path}")
         return state
+
+    def _confirmed(self, state: jr.FlowState, step: str) -> JobRequest | None:
+        """The request of `step` that the operator confirmed with the plan (first route only)."""
+        if state.generation != 0 or step not in state.confirmed:
+            return None
+        return JobRequest.from_json(state.confirmed[step])
+
+    def _ask(self, state: jr.FlowState, request: JobRequest) -> JobRequest | FlowOutcome:
+        """A request built after the plan was confirmed: shown (an event) and, when someone can
+        answer, confirmed; the object returned is the one journaled and sent."""
+        self.emit(ev.RequestReady(state.flow_id, request.step, request.to_json()))
+        if self._confirm_request is not None and not self._confirm_request(request):
+            return FlowOutcome(
+                state.flow_id,
+                "stopped",
+                message=f"the {request.step} request was not confirmed: nothing was sent",
+            )
+        return request
+
+    def _journal_start(self, state: jr.FlowState, request: JobRequest) -> str | None:
+        """Write the audit intent, then journal the token and the exact request, before the
+        call that sends it; returns the intent's id."""
+        intent = self._request_intent(state, request)
+        self.journal.append(
+            state.flow_id,
+            "start",
+            step=request.step,
+            kind=request.kind,
+            token=request.token,
+            request=request.parameters,
+            account=request.account_id,
+            region=request.region,
+            audit_intent=intent,
+        )
+        return intent
+
+    def _request_intent(
+        self, state: jr.FlowState, request: JobRequest, resumed: jr.StepState | None = None
+    ) -> str | None:
+        """The audit intent of sending `request` (a resumed call links to the first intent)."""
+        return self._intent(
+            state,
+            request.step,
+            request.operation,
+            (request.account_id, request.region),
+            request.parameters,
+            resumed,
+        )
 
     def _final_arn(self, state: jr.FlowState, plan: pl.FlowPlan) -> str:
         arn = plan.source.arn

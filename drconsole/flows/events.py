@@ -73,7 +73,7 @@ class FlowEvent:
 
 @dataclass(frozen=True, slots=True)
 class FlowPlanned(FlowEvent):
-    """The plan: route, hops and the exact API requests about to be sent."""
+    """The plan: route, hops and the requests confirmed with it (JobRequest.to_json())."""
 
     plan: dict[str, Any] = field(default_factory=dict)
     requests: tuple[dict[str, Any], ...] = ()
@@ -108,6 +108,18 @@ class RouteChanged(FlowEvent):
 
     def payload(self) -> dict[str, Any]:
         return {"message": self.message, "hops": list(self.hops), "intermediate": self.intermediate}
+
+
+@dataclass(frozen=True, slots=True)
+class RequestReady(FlowEvent):
+    """A request built after the plan was confirmed (the restore after a copy, a fall-back
+    hop), exactly as it will be journaled and sent, shown before it is confirmed and sent."""
+
+    step: str = ""
+    request: dict[str, Any] = field(default_factory=dict)  # JobRequest.to_json()
+
+    def payload(self) -> dict[str, Any]:
+        return {"step": self.step, "request": self.request}
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +248,7 @@ _EVENT_NAMES = {
     "FlowPlanned": "flow-planned",
     "ChecksDone": "checks",
     "RouteChanged": "route-changed",
+    "RequestReady": "request-ready",
     "JobStarted": "job-started",
     "JobProgress": "job-progress",
     "JobFinished": "job-finished",

@@ -9,7 +9,6 @@ picks a flow up wherever its journal left it, so a resumed flow never starts a j
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -24,6 +23,7 @@ from drconsole.flows import restore_forms as forms
 from drconsole.flows.engine_base import FlowBusy, FlowOutcome, Prepared, no_intermediate
 from drconsole.flows.restore_step import RestoreSteps
 from drconsole.flows.routes import VaultRef, is_route_refusal, two_hop_route
+from drconsole.job_request import START_COPY, JobRequest
 from drconsole.models import CauseCode, CopyJob
 
 __all__ = ["FlowBusy", "FlowEngine", "FlowOutcome", "Prepared"]
@@ -45,8 +45,11 @@ class FlowEngine(RestoreSteps):
         delete_after_days: int | None = None,
         copy_role: str | None = None,
         restore_role: str | None = None,
+        restore_form_later: bool = False,
     ) -> Prepared:
-        """Read the recovery point, plan the route, run the first step's checks."""
+        """Read the recovery point, plan the route, run the first step's checks, and build the
+        requests to confirm. A restore in place is among them unless `restore_form_later` (the
+        TUI asks its form after the start, then shows the final request and asks again)."""
         self.refuse_read_only()
         from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
 
@@ -117,25 +120,30 @@ class FlowEngine(RestoreSteps):
                         ),
                     )
                 )
-        requests = pl.api_requests(
-            plan,
-            lambda step: jr.idempotency_token(flow_id, 0, step),
-            forms.metadata_for(form, values) if form else None,
+        in_place_metadata = None
+        if form is not None and not plan.route.hops and not restore_form_later:
+            in_place_metadata = forms.metadata_for(form, values)
+        requests = pl.planned_requests(
+            plan, lambda step: jr.idempotency_token(flow_id, 0, step), in_place_metadata
         )
         return Prepared(flow_id, plan, tuple(reports), tuple(requests), form, values)
 
     def begin(self, prepared: Prepared) -> str:
-        """Journal the plan (the flow exists from now on) and return the flow id."""
+        """Journal the plan and the requests the operator confirmed (the flow exists from now
+        on; those requests are the ones sent) and return the flow id."""
         self.refuse_read_only()
         flow_id = prepared.flow_id
         plan_json = prepared.plan.to_json()
         self.journal.append(flow_id, "plan", plan=plan_json)
+        self.journal.append(
+            flow_id, "confirmed", requests=[request.to_json() for request in prepared.requests]
+        )
         for step, report in prepared.reports:
             if report.ok:
                 self.journal.append(flow_id, "checks", step=step, ok=True, failed=[])
                 if step != "restore":  # the restore is checked again with the final metadata
                     self._checked.add(f"{flow_id}:0:{step}")
-        self.emit(ev.FlowPlanned(flow_id, plan_json, prepared.requests))
+        self.emit(ev.FlowPlanned(flow_id, plan_json, tuple(r.to_json() for r in prepared.requests)))
         for step, report in prepared.reports:
             self.emit(ev.ChecksDone(flow_id, step, report.ok, report.checks))
         return flow_id
@@ -148,15 +156,17 @@ class FlowEngine(RestoreSteps):
         *,
         form_values: dict[str, str] | None = None,
         pause_for_form: bool = False,
-        confirm_restore: Callable[[dict[str, Any]], bool] | None = None,
+        confirm_request: Callable[[JobRequest], bool] | None = None,
     ) -> FlowOutcome:
         """Drive the flow from where its journal stands to its end (or a failing check).
 
-        `confirm_restore` sees the exact StartRestoreJob request before it is journaled and
-        sent; False leaves the flow unfinished ("stopped"), to be resumed later.
+        Requests confirmed with the plan are sent as they are. One built later (the restore
+        after a copy, from the copy's own restore metadata; the hops of a fall-back route) is
+        handed to `confirm_request` before it is journaled and sent, the very object sent;
+        False leaves the flow unfinished ("stopped"), to be resumed later.
         """
         self.refuse_read_only()
-        self._confirm_restore = confirm_restore
+        self._confirm_request = confirm_request
         lock = jr.FlowLock(self.state_dir, flow_id)
         if not lock.acquire():
             raise FlowBusy(f"flow {flow_id} is being run by another drconsole process")
@@ -250,10 +260,16 @@ class FlowEngine(RestoreSteps):
         name = f"hop{index + 1}"
         hop = plan.route.hops[index]
         step = state.step(name)
-        source_at = (hop.source.account_id, hop.source.region)
         if step.token and step.request and not step.refused:
-            request = step.request  # started before: the same token returns the same job
-            intent = self._intent(state, name, "StartCopyJob", source_at, request, step)
+            # started before: the same request (and token) returns the same job
+            request = JobRequest.build(
+                name,
+                START_COPY,
+                step.account_id or hop.source.account_id,
+                step.region or hop.source.region,
+                step.request,
+            )
+            intent = self._request_intent(state, request, step)
         else:
             blocked = self._checks_pass(
                 state,
@@ -262,22 +278,18 @@ class FlowEngine(RestoreSteps):
             )
             if blocked is not None:
                 return blocked
-            token = jr.idempotency_token(state.flow_id, state.generation, name)
-            request = pl.copy_request(plan, index, arn, token)
-            intent = self._intent(state, name, "StartCopyJob", source_at, request)
-            self.journal.append(
-                state.flow_id,
-                "start",
-                step=name,
-                kind="copy",
-                token=token,
-                request=request,
-                account=hop.source.account_id,
-                region=hop.source.region,
-                audit_intent=intent,
-            )
+            confirmed = self._confirmed(state, name)
+            if confirmed is not None:
+                request = confirmed.with_source(arn)
+            else:
+                token = jr.idempotency_token(state.flow_id, state.generation, name)
+                unconfirmed = self._ask(state, pl.copy_request(plan, index, arn, token))
+                if isinstance(unconfirmed, FlowOutcome):
+                    return unconfirmed
+                request = unconfirmed
+            intent = self._journal_start(state, request)
         try:
-            job_id = self.jobs.start_copy(hop.source.account_id, hop.source.region, request, intent)
+            job_id = self.jobs.start(request, intent)
         except (ClientError, BotoCoreError) as exc:
             message = describe(exc)
             if self._can_fall_back(plan, index) and is_route_refusal(message):
@@ -291,9 +303,9 @@ class FlowEngine(RestoreSteps):
                 name,
                 "copy",
                 job_id,
-                hop.source.account_id,
-                hop.source.region,
-                request,
+                request.account_id,
+                request.region,
+                request.parameters,
             )
         )
         return job_id

@@ -151,6 +151,7 @@ class FlowState:
     hops: list[dict[str, str]] = field(default_factory=list)  # [{"source":arn,"destination":arn}]
     steps: dict[str, StepState] = field(default_factory=dict)
     restore_metadata: dict[str, str] | None = None
+    confirmed: dict[str, dict[str, Any]] = field(default_factory=dict)  # step -> request
     blocked_by: list[dict[str, Any]] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
     failure: dict[str, Any] = field(default_factory=dict)
@@ -171,6 +172,9 @@ class FlowState:
             self.plan = dict(record.get("plan") or {})
             self.created = self.updated
             self.hops = list(self.plan.get("hops") or [])
+        elif kind == "confirmed":
+            for request in record.get("requests") or []:
+                self.confirmed[str(request["step"])] = dict(request)
         elif kind == "route":
             self.generation = int(record.get("generation", self.generation + 1))
             self.hops = list(record.get("hops") or [])

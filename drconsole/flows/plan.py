@@ -1,4 +1,4 @@
-"""Flow plans: the recovery point, the destination, the route, and the exact API requests.
+"""Flow plans: the recovery point, the destination, the route, and the job requests.
 
 A plan is what the operator confirms and what the journal stores first. Reading the recovery
 point and choosing an intermediate vault (whose own checks must pass) happen here; the plan
@@ -21,11 +21,11 @@ from drconsole.flows.routes import (
     needs_two_hops,
     two_hop_route,
 )
+from drconsole.job_request import PENDING_SOURCE, START_COPY, START_RESTORE, JobRequest
 
 DEFAULT_COPY_ROLE = "service-role/AWSBackupDefaultServiceRole"
 DEFAULT_RESTORE_ROLE = "service-role/AWSBackupDefaultServiceRole"
 ROUTE_MODES = ("auto", "single", "two-hop")
-PENDING_ARN = "<recovery point created by {step}>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,12 +154,10 @@ def role_arn(account_id: str, role: str) -> str:
     return f"arn:aws:iam::{account_id}:role/{role.strip('/')}"
 
 
-def copy_request(
-    plan: FlowPlan, hop_index: int, recovery_point_arn: str, token: str
-) -> dict[str, Any]:
-    """The exact StartCopyJob request of one hop."""
+def copy_request(plan: FlowPlan, hop_index: int, recovery_point_arn: str, token: str) -> JobRequest:
+    """The StartCopyJob request of one hop, in the account and Region holding its source."""
     hop = plan.route.hops[hop_index]
-    request: dict[str, Any] = {
+    parameters: dict[str, Any] = {
         "RecoveryPointArn": recovery_point_arn,
         "SourceBackupVaultName": hop.source.name,
         "DestinationBackupVaultArn": hop.destination.arn,
@@ -168,8 +166,10 @@ def copy_request(
     }
     days = copy_retention_days(plan)
     if days:
-        request["Lifecycle"] = {"DeleteAfterDays": int(days)}
-    return request
+        parameters["Lifecycle"] = {"DeleteAfterDays": int(days)}
+    return JobRequest.build(
+        f"hop{hop_index + 1}", START_COPY, hop.source.account_id, hop.source.region, parameters
+    )
 
 
 def copy_retention_days(plan: FlowPlan) -> int | None:
@@ -179,45 +179,35 @@ def copy_retention_days(plan: FlowPlan) -> int | None:
 
 def restore_request(
     plan: FlowPlan, recovery_point_arn: str, metadata: dict[str, str], token: str
-) -> dict[str, Any]:
-    """The exact StartRestoreJob request."""
-    return {
+) -> JobRequest:
+    """The StartRestoreJob request, in the account and Region where the restore runs."""
+    parameters = {
         "RecoveryPointArn": recovery_point_arn,
         "Metadata": dict(metadata),
         "IamRoleArn": role_arn(plan.final_account, plan.restore_role),
         "ResourceType": plan.source.resource_type,
         "IdempotencyToken": token,
     }
+    return JobRequest.build(
+        "restore", START_RESTORE, plan.final_account, plan.final_region, parameters
+    )
 
 
-def api_requests(
+def planned_requests(
     plan: FlowPlan, token_for: Callable[[str], str], restore_metadata: dict[str, str] | None
-) -> list[dict[str, Any]]:
-    """Every request the flow will send, in order (for the confirmation)."""
-    out: list[dict[str, Any]] = []
+) -> list[JobRequest]:
+    """The requests the operator confirms up front, in order: every copy hop (a later hop's
+    source is pending until the hop before it ends) and a restore in place when its metadata is
+    final. A restore after a copy is not among them: it is built from the copy's own restore
+    metadata once the copy exists, then shown and confirmed on its own."""
+    out: list[JobRequest] = []
     arn = plan.source.arn
-    for index, hop in enumerate(plan.route.hops):
+    for index in range(len(plan.route.hops)):
         step = f"hop{index + 1}"
-        out.append(
-            {
-                "step": step,
-                "operation": "backup:StartCopyJob",
-                "account": hop.source.account_id,
-                "region": hop.source.region,
-                "request": copy_request(plan, index, arn, token_for(step)),
-            }
-        )
-        arn = PENDING_ARN.format(step=step)
-    if plan.restore:
-        out.append(
-            {
-                "step": "restore",
-                "operation": "backup:StartRestoreJob",
-                "account": plan.final_account,
-                "region": plan.final_region,
-                "request": restore_request(plan, arn, restore_metadata or {}, token_for("restore")),
-            }
-        )
+        out.append(copy_request(plan, index, arn, token_for(step)))
+        arn = PENDING_SOURCE.format(step=step)
+    if plan.restore and not plan.route.hops and restore_metadata is not None:
+        out.append(restore_request(plan, arn, restore_metadata, token_for("restore")))
     return out
 
 

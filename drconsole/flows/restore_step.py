@@ -3,8 +3,6 @@ checks with the final metadata, StartRestoreJob with its journaled token, and it
 
 from __future__ import annotations
 
-from typing import Any
-
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drconsole.aws.jobs import JobRef
@@ -14,6 +12,7 @@ from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
 from drconsole.flows import restore_forms as forms
 from drconsole.flows.engine_base import EngineBase, FlowOutcome
+from drconsole.job_request import START_RESTORE, JobRequest
 from drconsole.models import RestoreJob
 
 
@@ -45,9 +44,9 @@ class RestoreSteps(EngineBase):
         job_id = step.job_id
         if job_id is None:
             if step.token and step.request:
-                request = step.request
-                where = (account, region)
-                intent = self._intent(state, "restore", "StartRestoreJob", where, request, step)
+                # started before: the same request (and token) returns the same job
+                request = JobRequest.build("restore", START_RESTORE, account, region, step.request)
+                intent = self._request_intent(state, request, step)
             else:
                 request_or_outcome = self._restore_request(
                     state, plan, arn, form_values, pause_for_form
@@ -56,12 +55,20 @@ class RestoreSteps(EngineBase):
                     return request_or_outcome
                 request, intent = request_or_outcome
             try:
-                job_id = self.jobs.start_restore(account, region, request, intent)
+                job_id = self.jobs.start(request, intent)
             except (ClientError, BotoCoreError) as exc:
                 return self._aws_failure(state, "restore", exc)
             self.journal.append(flow_id, "job", step="restore", job_id=job_id)
             self.emit(
-                ev.JobStarted(flow_id, "restore", "restore", job_id, account, region, request)
+                ev.JobStarted(
+                    flow_id,
+                    "restore",
+                    "restore",
+                    job_id,
+                    request.account_id,
+                    request.region,
+                    request.parameters,
+                )
             )
         else:
             self.emit(
@@ -95,56 +102,53 @@ class RestoreSteps(EngineBase):
         arn: str,
         form_values: dict[str, str] | None,
         pause_for_form: bool,
-    ) -> tuple[dict[str, Any], str | None] | FlowOutcome:
+    ) -> tuple[JobRequest, str | None] | FlowOutcome:
+        """The StartRestoreJob to send, journaled, and its audit intent: the one confirmed with
+        the plan (a restore in place), else one built now from the restore metadata of `arn` in
+        the vault holding it (the copy, in the destination account and Region), shown and
+        confirmed."""
         flow_id = state.flow_id
-        vault = plan.destination or plan.source.vault
-        form, defaults = self._form_for(plan, arn, vault, plan.metadata, flow_id[:6])
-        if state.restore_metadata is not None:
-            metadata = state.restore_metadata
+        confirmed = self._confirmed(state, "restore")
+        if confirmed is not None:
+            request = confirmed.with_source(arn)
         else:
-            values = dict(form_values) if form_values is not None else defaults
-            self.emit(ev.RestoreFormReady(flow_id, plan.source.resource_type, arn, values))
-            if pause_for_form and form_values is None:
-                return FlowOutcome(flow_id, "needs-form", form=form, form_values=values)
-            problems = forms.validate(form, values)
-            if problems:
-                raise UsageError(f"restore metadata: {problems[0]}")
-            metadata = forms.metadata_for(form, values)
-            self.journal.append(flow_id, "restore-form", metadata=metadata)
-        role = pl.role_arn(plan.final_account, plan.restore_role)
+            vault = plan.destination or plan.source.vault
+            form, defaults = self._form_for(plan, arn, vault, plan.metadata, flow_id[:6])
+            if state.restore_metadata is not None and form_values is None:
+                metadata = state.restore_metadata
+            else:
+                values = dict(form_values) if form_values is not None else defaults
+                self.emit(ev.RestoreFormReady(flow_id, plan.source.resource_type, arn, values))
+                if pause_for_form and form_values is None:
+                    return FlowOutcome(flow_id, "needs-form", form=form, form_values=values)
+                problems = forms.validate(form, values)
+                if problems:
+                    raise UsageError(f"restore metadata: {problems[0]}")
+                metadata = forms.metadata_for(form, values)
+                self.journal.append(flow_id, "restore-form", metadata=metadata)
+            token = jr.idempotency_token(flow_id, state.generation, "restore")
+            request = pl.restore_request(plan, arn, metadata, token)
         from drconsole.checks.runner import run_restore_checks
 
+        parameters = request.parameters
         blocked = self._checks_pass(
             state,
             "restore",
             lambda: run_restore_checks(
                 self.sessions,
                 arn,
-                role_arn=role,
-                metadata=metadata,
-                account_hint=plan.final_account,
+                role_arn=str(parameters["IamRoleArn"]),
+                metadata=dict(parameters["Metadata"]),
+                account_hint=request.account_id,
             ),
         )
         if blocked is not None:
             return blocked
-        token = jr.idempotency_token(flow_id, state.generation, "restore")
-        request = pl.restore_request(plan, arn, metadata, token)
-        if self._confirm_restore is not None and not self._confirm_restore(request):
-            return FlowOutcome(flow_id, "stopped", message="the restore was not confirmed")
-        where = (plan.final_account, plan.final_region)
-        intent = self._intent(state, "restore", "StartRestoreJob", where, request)
-        self.journal.append(
-            flow_id,
-            "start",
-            step="restore",
-            kind="restore",
-            token=token,
-            request=request,
-            account=plan.final_account,
-            region=plan.final_region,
-            audit_intent=intent,
-        )
-        return request, intent
+        if confirmed is None:
+            asked = self._ask(state, request)
+            if isinstance(asked, FlowOutcome):
+                return asked
+        return request, self._journal_start(state, request)
 
     def _restore_end(
         self, state: jr.FlowState, job_state: str, message: str, created: str | None

@@ -7,9 +7,11 @@ from typing import Any
 
 from textual.widgets import Button, Checkbox, DataTable, Input, Static
 
+from drconsole.aws.audit import AuditLog
 from drconsole.aws.session import AwsSessions
 from drconsole.flows.execute import FlowEngine
 from drconsole.flows.journal import Journal
+from drconsole.job_request import canonical_json
 from drconsole.tui.jobs_screen import JobsScreen
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.wizard.restore_form import RestoreFormPane
@@ -19,6 +21,12 @@ from tests.tui.test_screens import newest_recovery_point, open_account
 
 SIZE = (120, 40)
 EU, NORTH = "eu-central-1", "eu-north-1"
+
+
+def restore_jobs_in(demo: Demo, account: str) -> list[dict[str, Any]]:
+    """The restore jobs AWS knows in an account (eu-central-1), asked with plain boto3."""
+    jobs = demo.sandbox.client("backup", account, EU).list_restore_jobs()["RestoreJobs"]
+    return list(jobs)
 
 
 def pane(app: Any) -> str:
@@ -60,8 +68,10 @@ async def test_wizard_copies_back_and_restores_with_the_keyboard(
         await pilot.press("enter")
         assert pane(app) == "confirm"
         requests = text_of(app, "#confirm-text")
-        assert "backup:StartCopyJob" in requests and "backup:StartRestoreJob" in requests
-        assert "IdempotencyToken" in requests
+        assert "backup:StartCopyJob" in requests and "IdempotencyToken" in requests
+        # The restore cannot be known yet: the confirmation says when it will be shown.
+        assert f"backup:StartRestoreJob as {prod} in {EU}" in requests
+        assert "built after the restore form" in requests
         await pilot.press("enter")  # Start
 
         # Copy progress, then the restore form prefilled from AWS.
@@ -81,6 +91,17 @@ async def test_wizard_copies_back_and_restores_with_the_keyboard(
         await pilot.pause(0.5)  # a button ignores a second press while it still shows the first
         await pilot.press("enter")
 
+        # The final StartRestoreJob, built from the copy in prod, is shown and asked for.
+        await wait_until(pilot, lambda: pane(app) == "final", what="final request", timeout=60)
+        shown = wizard.asked_request
+        assert shown is not None and (shown.account_id, shown.region) == (prod, EU)
+        final = text_of(app, "#final-text")
+        assert f"backup:StartRestoreJob as {prod} in {EU}" in final
+        assert '"DBClusterIdentifier": "payments-wizard"' in final
+        assert not restore_jobs_in(demo, prod), "nothing is sent before the operator says so"
+        assert app.screen.focused is app.screen.query_one("#send-final", Button)
+        await pilot.press("enter")
+
         await wait_until(pilot, lambda: pane(app) == "result", what="result", timeout=60)
         result = text_of(app, "#result-text")
         created = f"arn:aws:rds:{EU}:{prod}:cluster:payments-wizard"
@@ -94,6 +115,9 @@ async def test_wizard_copies_back_and_restores_with_the_keyboard(
 
     flows = Journal(tmp_path).flows()
     assert [f.status for f in flows] == ["completed"]
+    sent = [e for e in AuditLog(tmp_path).calls() if e["operation"] == "backup:StartRestoreJob"]
+    assert [canonical_json(e["parameters"]) for e in sent] == [canonical_json(shown.parameters)]
+    assert [(e["account"], e["region"]) for e in sent] == [(prod, EU)]
     copies = demo.sandbox.client("backup", backup, NORTH).list_copy_jobs(
         BySourceRecoveryPointArn=newest["RecoveryPointArn"]
     )["CopyJobs"]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rich.text import Text
 
+from drconsole.job_request import JobRequest
 from drconsole.models import Check, CheckStatus, CopyJob, RestoreJob
 
 STEPS = (
@@ -81,15 +81,31 @@ def plan_text(prepared: Any) -> Text:
     return text
 
 
-def requests_text(requests: tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> Text:
-    """The exact API requests, as they will be sent."""
+def requests_text(prepared: Any) -> Text:
+    """The requests confirmed with the plan, exactly as they will be sent, and what comes later."""
     text = Text()
-    for request in requests:
+    for request in prepared.requests:
+        text.append_text(request_text(request))
+        text.append("\n")
+    if prepared.restore_built_later:
+        plan = prepared.plan
         text.append(
-            f"{request['operation']} as {request['account']} in {request['region']}\n",
+            f"backup:StartRestoreJob as {plan.final_account} in {plan.final_region}\n",
             style="bold",
         )
-        text.append(json.dumps(request["request"], indent=2) + "\n\n")
+        text.append(
+            "built after the restore form (from the copy's own restore metadata once the copy "
+            "exists), then shown here and sent only when you confirm it\n"
+        )
+    return text
+
+
+def request_text(request: JobRequest) -> Text:
+    """One request: the operation, where it runs, its parameters as they are sent."""
+    head, _, body = request.text().partition("\n")
+    text = Text()
+    text.append(head + "\n", style="bold")
+    text.append(body + "\n")
     return text
 
 

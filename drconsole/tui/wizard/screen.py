@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -31,6 +32,7 @@ from drconsole.tui.wizard.restore_form import RestoreFormPane
 
 if TYPE_CHECKING:
     from drconsole.flows.execute import FlowEngine, FlowOutcome, Prepared
+    from drconsole.job_request import JobRequest
     from drconsole.models import RecoveryPoint
     from drconsole.tui.app import DrConsoleApp
 
@@ -42,6 +44,7 @@ PANE_STEP = {
     "confirm": "Confirm",
     "progress": "Copy",
     "form": "Restore form",
+    "final": "Restore",
     "result": "Result",
 }
 
@@ -84,6 +87,13 @@ class CopyRestoreWizard(Screen[None]):
             super().__init__()
             self.outcome = outcome
 
+    class ConfirmRequest(Message):
+        """The engine built a request after the plan (the final restore): show it and ask."""
+
+        def __init__(self, request: JobRequest) -> None:
+            super().__init__()
+            self.request = request
+
     class Failed(Message):
         """A worker failed before the flow could go on (AWS error, bad input)."""
 
@@ -110,6 +120,10 @@ class CopyRestoreWizard(Screen[None]):
         self.status_text = ""
         # step -> (polls, seconds from the job's CompletionDate to this screen showing it)
         self.finish_figures: dict[str, tuple[int, float]] = {}
+        # The operator's answer to a request shown on the final pane (the engine's thread
+        # waits on it); the request shown is the one the engine sends.
+        self._answers: queue.Queue[bool] = queue.Queue(maxsize=1)
+        self.asked_request: JobRequest | None = None
 
     @property
     def drapp(self) -> DrConsoleApp:
@@ -156,6 +170,16 @@ class CopyRestoreWizard(Screen[None]):
                 yield Static(id="form-errors")
                 with Horizontal(classes="buttons"):
                     yield Button("Restore", id="submit-form", variant="warning")
+            with VerticalScroll(id="final", classes="pane"):
+                yield Static(
+                    "The restore request, built from the copy's own restore metadata. It is "
+                    "sent exactly as shown, only if you say so:",
+                    id="final-title",
+                )
+                yield Static(id="final-text")
+                with Horizontal(classes="buttons"):
+                    yield Button("Send the restore", id="send-final", variant="warning")
+                    yield Button("Not now", id="hold-final")
             with VerticalScroll(id="result", classes="pane"):
                 yield Static(id="result-text")
                 with Horizontal(classes="buttons"):
@@ -178,6 +202,8 @@ class CopyRestoreWizard(Screen[None]):
             self.query_one("#dest-choice").focus()
 
     def on_unmount(self) -> None:
+        if self.asked_request is not None:
+            self._answer(False)  # the engine thread must not wait for a screen that is gone
         if self._engine is not None:
             self._engine.close()
 
@@ -263,7 +289,11 @@ class CopyRestoreWizard(Screen[None]):
         assert self.point is not None
         try:
             prepared = self.engine.prepare(
-                arn, destination, restore=restore, account_hint=self.point.account_id
+                arn,
+                destination,
+                restore=restore,
+                account_hint=self.point.account_id,
+                restore_form_later=True,
             )
         except Exception as error:
             self.post_message(self.Failed("planning", error))
@@ -274,9 +304,7 @@ class CopyRestoreWizard(Screen[None]):
         self.prepared = message.prepared
         self.query_one("#plan-text", Static).update(render.plan_text(message.prepared))
         self.query_one("#to-confirm", Button).disabled = not message.prepared.ok
-        self.query_one("#confirm-text", Static).update(
-            render.requests_text(message.prepared.requests)
-        )
+        self.query_one("#confirm-text", Static).update(render.requests_text(message.prepared))
         button = "#to-confirm" if message.prepared.ok else "#recheck"
         self.query_one(button, Button).focus()
 
@@ -338,11 +366,42 @@ class CopyRestoreWizard(Screen[None]):
     def _run_now(self, flow_id: str, values: dict[str, str] | None) -> None:
         """engine.run until the end, or until the restore form is needed."""
         try:
-            outcome = self.engine.run(flow_id, form_values=values, pause_for_form=values is None)
+            outcome = self.engine.run(
+                flow_id,
+                form_values=values,
+                pause_for_form=values is None,
+                confirm_request=self._confirm_from_engine,
+            )
         except Exception as error:
             self.post_message(self.Failed("running the flow", error))
             return
         self.post_message(self.Ended(outcome))
+
+    def _confirm_from_engine(self, request: JobRequest) -> bool:
+        """The engine's thread: show the request it is about to send and wait for the answer."""
+        self.post_message(self.ConfirmRequest(request))
+        return self._answers.get()
+
+    def on_copy_restore_wizard_confirm_request(self, message: ConfirmRequest) -> None:
+        self.asked_request = message.request
+        self.query_one("#final-text", Static).update(render.request_text(message.request))
+        self.show("final")
+        self.query_one("#send-final", Button).focus()
+
+    @on(Button.Pressed, "#send-final")
+    def _send_final(self) -> None:
+        self.show("progress", "Restore")
+        self._answer(True)
+
+    @on(Button.Pressed, "#hold-final")
+    def _hold_final(self) -> None:
+        self._answer(False)
+
+    def _answer(self, yes: bool) -> None:
+        if self.asked_request is None:
+            return
+        self.asked_request = None
+        self._answers.put(yes)
 
     def log_line(self, line: str) -> None:
         """Add a line to the progress log."""
