@@ -126,7 +126,8 @@ def test_jobs_start_only_from_a_confirmed_job_request() -> None:
     arguments = [
         (a.arg, ast.unparse(a.annotation) if a.annotation else "") for a in start.args.args
     ]
-    assert arguments == [("self", ""), ("request", "JobRequest")]
+    # the request, and the id of its audit intent (what was sent is logged, not rebuilt)
+    assert arguments == [("self", ""), ("request", "JobRequest"), ("intent", "str | None")]
     assigned = [
         ast.unparse(n)
         for n in ast.walk(start)
