@@ -148,6 +148,11 @@ def test_the_example_drill_passes_restores_in_the_recovery_target_and_cleans_up(
         assert set(target["rto_by"]) >= {"aws", "drconsole", "validation"}
     db = next(t for t in report["targets"] if t["target"] == "payments-db")
     assert [v["kind"] for v in db["validations"]] == ["builtin", "command"]
+    # The sandbox's restores carry the source's data, and the validation compared it.
+    for name, measure in (("receipts", "object_count"), ("sessions", "item_count")):
+        (builtin,) = next(t for t in report["targets"] if t["target"] == name)["validations"]
+        assert builtin["passed"] and builtin["measures"][measure] >= 3
+        assert builtin["source"]["measures"][measure] == builtin["measures"][measure]
     html = (report_dir / "report.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and "<script" not in html
     assert html.count("<svg") >= 3 and "payments-db" in html and "RTO objective" in html

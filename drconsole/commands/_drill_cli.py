@@ -97,6 +97,17 @@ def ask_manual(step: Any) -> tuple[bool, str]:
     return bool(done), str(note or "")
 
 
+def confirm_start(runbook: Any) -> bool:
+    """Say what the drill will restore where, and ask before anything starts."""
+    import questionary
+
+    print(f"Drill {runbook.name}: {len(runbook.targets)} target(s), clean-up {runbook.cleanup}")
+    for target in runbook.targets:
+        print(f"  {target.name}: {target.resource.describe()} -> {target.restore_to.vault_arn}")
+    print(f"(drconsole drill plan {runbook.path} checks it all first, read-only)")
+    return bool(questionary.confirm("Start the drill?", default=False).ask())
+
+
 def _interactive(args: argparse.Namespace) -> bool:
     if args.yes:
         return False
@@ -123,6 +134,9 @@ def _drive(args: argparse.Namespace, runbook: Any, run_id: str | None) -> int:
         min_poll=float(args.poll_interval),
         run_id=run_id,
     )
+    if interactive and run_id is None and not confirm_start(runbook):
+        print("Nothing was started.")
+        return EXIT_FAILED
     runner.run()
     report = finish(
         sessions,

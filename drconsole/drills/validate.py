@@ -60,7 +60,8 @@ def builtin(sessions: Any, restored: Restored, validation: Validation) -> dict[s
         return _result(
             "builtin", started, False, f"{restored.resource_type} is {state.status}", state.measures
         )
-    message = f"{restored.resource_type} {state.identifier} is {state.status}" + "".join(
+    status = "exists" if state.status == "exists" else f"is {state.status}"
+    message = f"{restored.resource_type} {state.identifier} {status}" + "".join(
         f", {k} {v:g}" for k, v in state.measures.items()
     )
     details: dict[str, Any] = {"measures": state.measures, "endpoint": state.endpoint}

@@ -287,6 +287,31 @@ def _safe_name(name: str, allowed: str, limit: int) -> str:
     return cleaned[:limit]
 
 
+def _sample_count(name: str) -> int:
+    """How many items or objects a source table or bucket holds (3 to 9, fixed by its name)."""
+    return 3 + sum(name.encode()) % 7
+
+
+def copy_table_items(source: Any, account_id: str, region: str, table: str) -> int:
+    """Put every item of the moto table `source` into `table`; returns how many."""
+    backend = _dynamodb(account_id, region)
+    items = list(source.all_items())
+    for item in items:
+        backend.put_item(table, item.to_json()["Attributes"])
+    return len(items)
+
+
+def copy_bucket_objects(source_bucket: str, account_id: str, bucket: str) -> int:
+    """Copy every object of `source_bucket` (any owner) into `bucket`; returns how many."""
+    owner = bucket_owner(source_bucket)
+    if owner is None:
+        return 0
+    keys = list(_s3(owner).get_bucket(source_bucket).keys.values())
+    for key in keys:
+        _s3(account_id).put_object(bucket, key.name, key.value)
+    return len(keys)
+
+
 def create_source_resource(
     account_id: str, region: str, resource_type: str, name: str, kms_key_arn: str | None = None
 ) -> str:
@@ -309,14 +334,23 @@ def create_source_resource(
         )
     if resource_type == "DynamoDB":
         table = _safe_name(name, "a-zA-Z0-9_.-", 255)
-        return dynamodb_table(account_id, region, name=table, kms_key_id=kms_key_arn)
+        arn = dynamodb_table(account_id, region, name=table, kms_key_id=kms_key_arn)
+        for index in range(_sample_count(name)):
+            _dynamodb(account_id, region).put_item(
+                table, {"id": {"S": f"{name}-{index:03d}"}, "n": {"N": str(index)}}
+            )
+        return arn
     if resource_type == "EFS":
         return efs_file_system(
             account_id, region, creation_token=name, kms_key_id=kms_key_arn, name=name
         )
     if resource_type == "S3":
         bucket = _safe_name(name.lower(), "a-z0-9.-", 63)
-        return s3_bucket(account_id, region, name=bucket, kms_key_id=kms_key_arn)
+        arn = s3_bucket(account_id, region, name=bucket, kms_key_id=kms_key_arn)
+        for index in range(_sample_count(name)):
+            body = f"{name} object {index}\n".encode() * (index + 1)
+            _s3(account_id).put_object(bucket, f"data/{index:03d}.txt", body)
+        return arn
     raise ValueError(f"the sandbox cannot create {resource_type} resources")
 
 

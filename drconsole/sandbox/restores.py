@@ -318,7 +318,7 @@ def _build_dynamodb(account_id: str, region: str, metadata: Metadata, source: st
         return resources.dynamodb_table(
             account_id, region, name=metadata.get("targetTableName"), kms_key_id=kms
         )
-    return resources.dynamodb_table(
+    arn = resources.dynamodb_table(
         account_id,
         region,
         name=metadata.get("targetTableName"),
@@ -326,6 +326,9 @@ def _build_dynamodb(account_id: str, region: str, metadata: Metadata, source: st
         attributes=table.attr,
         kms_key_id=kms,
     )
+    # The restored table holds the source's items (the sandbox keeps no data per backup).
+    resources.copy_table_items(table, account_id, region, metadata.get("targetTableName"))
+    return arn
 
 
 def _build_efs(account_id: str, region: str, metadata: Metadata, source: str) -> str:
@@ -348,7 +351,11 @@ def _build_s3(account_id: str, region: str, metadata: Metadata, source: str) -> 
     if not metadata.flag("NewBucket"):
         return f"arn:aws:s3:::{bucket}"
     kms = _key_or_none(metadata, "KMSKey") if metadata.get("EncryptionType") == "SSE-KMS" else None
-    return resources.s3_bucket(account_id, region, name=bucket, kms_key_id=kms)
+    arn = resources.s3_bucket(account_id, region, name=bucket, kms_key_id=kms)
+    if source.startswith("arn:aws:s3:::"):
+        # The restored bucket holds the source bucket's objects (none kept per backup).
+        resources.copy_bucket_objects(source.split(":::", 1)[1], account_id, bucket)
+    return arn
 
 
 _BUILDERS: dict[str, Callable[[str, str, Metadata, str], str]] = {
