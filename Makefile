@@ -29,6 +29,8 @@ bench: $(STAMP)
 
 screenshots: $(STAMP)
 	$(PY) scripts/screenshots.py
+	@scripts/ensure-system-tools.sh
+	$(PY) scripts/drill_report_screenshot.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -157,6 +158,24 @@ def test_the_example_drill_passes_restores_in_the_recovery_target_and_cleans_up(
     assert html.startswith("<!DOCTYPE html>") and "<script" not in html
     assert html.count("<svg") >= 3 and "payments-db" in html and "RTO objective" in html
     assert env["AWS_SECRET_ACCESS_KEY"] not in html + (report_dir / "report.json").read_text()
+
+    # The page opens in a real headless browser, which draws the timelines.
+    chromium = shutil.which("chromium")
+    assert chromium, "chromium is missing: run scripts/ensure-system-tools.sh"
+    browser = [chromium, "--headless", "--no-sandbox", "--disable-gpu"]
+    page = (report_dir / "report.html").as_uri()
+    dom = subprocess.run(
+        [*browser, "--dump-dom", page], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    assert "Restore drill payments" in dom and dom.count("<rect") >= 3 * 6
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [*browser, f"--screenshot={shot}", "--window-size=1100,1800", page],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
 
     from junitparser import JUnitXml
 
