@@ -86,6 +86,8 @@ class Settings:
     max_workers: int = 16
     config_file: Path | None = None
     retry_max_attempts: int = 10  # total attempts per call (adaptive retries); tests lower it
+    # Where `regions` came from, said next to every listing ("--region", "config file", ...).
+    regions_source: str = ""
 
     @property
     def home_region(self) -> str:
@@ -221,13 +223,20 @@ def load_settings(
     flag_regions = getattr(args, "regions", None)
     if "regions" in overrides:
         regions = _unique(list(overrides.pop("regions")))
+        regions_source = "given"
     elif flag_regions:
         regions = _unique(list(flag_regions))
+        regions_source = "--region"
     elif pick("regions"):
         regions = _unique(pick("regions"))
+        regions_source = "config file regions"
     else:
-        home = _env(environ, "AWS_REGION", "AWS_DEFAULT_REGION") or profile_region(profile)
+        env_home = _env(environ, "AWS_REGION", "AWS_DEFAULT_REGION")
+        home = env_home or profile_region(profile)
         regions = _unique(([home] if home else []) + list(pick("dr_regions", [])))
+        regions_source = "AWS_REGION" if env_home else "the profile's Region"
+        if pick("dr_regions"):
+            regions_source += " and dr_regions"
 
     read_only = bool(getattr(args, "read_only", None)) or bool(pick("read_only", False))
     settings = Settings(
@@ -244,6 +253,7 @@ def load_settings(
         dr_regions=tuple(pick("dr_regions", [])),
         max_workers=int(pick("max_workers", 16)),
         config_file=config.path,
+        regions_source=regions_source,
     )
     if overrides:
         from dataclasses import replace

@@ -102,7 +102,7 @@ def ls_json(env: dict[str, str], *args: str, code: int = 0) -> dict[str, Any]:
     done = drconsole(env, "ls", *args, "--json")
     assert done.returncode == code, done.stderr
     document: dict[str, Any] = json.loads(done.stdout)
-    assert set(document) == {"items", "errors"}
+    assert set(document) == {"items", "errors", "scope"}
     return document
 
 
@@ -137,7 +137,8 @@ def test_table_for_people(env: dict[str, str], demo: Any) -> None:
     assert "qa-legacy-vault" in done.stdout
     assert "aws-managed" in done.stdout
     assert "prod-vault" not in done.stdout
-    assert done.stderr == ""
+    assert done.stderr.startswith("drconsole: scope: 1 of ")  # and nothing else
+    assert len(done.stderr.splitlines()) == 1
 
 
 def test_newest_prod_database_copy_in_the_dr_vault(env: dict[str, str], demo: Any) -> None:
@@ -191,6 +192,7 @@ def test_access_denied_account_listed_in_errors(env: dict[str, str], demo: Any) 
     assert {item["account_id"] for item in document["items"]} >= {info.accounts["prod"]}
     assert table.returncode == 0
     lines = sorted(table.stderr.strip().splitlines())
+    assert lines.pop().startswith("drconsole: scope: all ")  # sorts after "account"
     assert len(lines) == 2
     for line, region in zip(lines, sorted([info.region, info.dr_region]), strict=True):
         assert line.startswith(f"drconsole: account {qa} (qa) {region}: ListBackupVaults")
@@ -271,3 +273,29 @@ def test_expired_sso_login_is_named(env: dict[str, str], tmp_path: Path) -> None
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "run `aws sso login --profile ops`" in lines[0]
+
+
+def test_every_listing_says_its_scope(env: dict[str, str], demo: Any) -> None:
+    _, info = demo
+    # Without --region: the one Region of AWS_REGION, said aloud.
+    done = drconsole(env, "ls", "vaults")
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"drconsole: scope: all {len(info.accounts)} accounts, Region {info.region} "
+        "(from AWS_REGION; --region to change)"
+    ) in done.stderr
+    for kind in ("accounts", "recovery-points", "jobs"):
+        done = drconsole(env, "ls", kind, "--account", "prod", "--region", info.dr_region)
+        assert done.returncode == 0, done.stderr
+        assert f"scope: 1 of {len(info.accounts)} accounts (prod), Region {info.dr_region} " in (
+            done.stderr
+        ), done.stderr
+    scope = ls_json(env, "vaults", "--region", f"{info.region},{info.dr_region}")["scope"]
+    assert scope == {
+        "accounts": sorted(info.accounts.values(), key=list(scope["accounts"]).index),
+        "account_names": scope["account_names"],
+        "accounts_in_organization": len(info.accounts),
+        "regions": [info.region, info.dr_region],
+        "regions_from": "--region",
+    }
+    assert set(scope["accounts"]) == set(info.accounts.values())

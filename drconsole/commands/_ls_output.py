@@ -1,7 +1,9 @@
 """Gathering and printing for `drconsole ls`: rich tables for people, stable JSON for scripts.
 
-The JSON document is `{"items": [...], "errors": [...]}`; the fields of each kind are listed in
-`*_json` below and documented in the README. Times are UTC ISO 8601 with a `Z`.
+The JSON document is `{"items": [...], "errors": [...], "scope": {...}}`; the fields of each kind
+are listed in `*_json` below and documented in the README. Times are UTC ISO 8601 with a `Z`.
+Every listing says what it covered (which accounts, which Regions and where the Regions came
+from): `scope` in JSON, one line on stderr under a table.
 """
 
 from __future__ import annotations
@@ -147,6 +149,34 @@ def error_json(error: AccountError, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def scope_json(
+    accounts: Sequence[Account], total: int, regions: Sequence[str], source: str
+) -> dict[str, Any]:
+    """What a listing covered: the accounts and Regions it asked, and where the Regions came
+    from (`--region`, the config file, AWS_REGION or the profile's Region, with dr_regions)."""
+    return {
+        "accounts": [account.id for account in accounts],
+        "account_names": [account.name for account in accounts],
+        "accounts_in_organization": total,
+        "regions": list(regions),
+        "regions_from": source,
+    }
+
+
+def scope_line(scope: dict[str, Any]) -> str:
+    """The scope as one line for stderr: 'scope: 5 of 5 accounts, Regions eu-central-1,
+    eu-north-1 (from AWS_REGION and dr_regions; --region to change)'."""
+    count, total = len(scope["accounts"]), scope["accounts_in_organization"]
+    if count == total:
+        accounts = f"all {total} accounts"
+    else:
+        accounts = f"{count} of {total} accounts ({', '.join(scope['account_names'])})"
+    regions = scope["regions"]
+    label = "Region" if len(regions) == 1 else "Regions"
+    source = f"from {scope['regions_from']}; " if scope["regions_from"] else ""
+    return f"scope: {accounts}, {label} {', '.join(regions)} ({source}--region to change)"
+
+
 def select_accounts(wanted: Sequence[str], accounts: Sequence[Account]) -> list[Account]:
     """The accounts named by --account (id or name); an unknown one is a UsageError."""
     if not wanted:
@@ -217,9 +247,10 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
                     items.extend(page)
             items.sort(key=lambda p: p.created, reverse=True)
 
+    scope = scope_json(accounts, len(org.accounts), regions, settings.regions_source)
     try:
         if listing.as_json:
-            print_json(listing.kind, items, errors, names)
+            print_json(listing.kind, items, errors, names, scope)
         else:
             from drconsole.commands._ls_tables import print_table
 
@@ -231,6 +262,7 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if not listing.as_json:
+        print(f"drconsole: {scope_line(scope)}", file=sys.stderr)
         for error in errors:
             name = names.get(error.account_id, "")
             label = f"{error.account_id} ({name})" if name else error.account_id
@@ -243,7 +275,11 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
 
 
 def print_json(
-    kind: str, items: Sequence[Any], errors: Sequence[AccountError], names: dict[str, str]
+    kind: str,
+    items: Sequence[Any],
+    errors: Sequence[AccountError],
+    names: dict[str, str],
+    scope: dict[str, Any],
 ) -> None:
     """One JSON document on stdout."""
     if kind == "accounts":
@@ -254,5 +290,5 @@ def print_json(
         rows = [point_json(p, names) for p in items]
     else:
         rows = [job_json(j, names) for j in items]
-    document = {"items": rows, "errors": [error_json(e, names) for e in errors]}
+    document = {"items": rows, "errors": [error_json(e, names) for e in errors], "scope": scope}
     sys.stdout.write(json.dumps(document, indent=1) + "\n")

@@ -301,7 +301,7 @@ class AccountsScreen(TableScreen):
         expected = len(self.drapp.regions())
         done = sum(1 for p in self.postures.values() if len(p.regions_loaded) >= expected)
         failed = sum(1 for p in self.postures.values() if p.errors)
-        text = f"{self.organization.id}  {accounts} accounts"
+        text = f"{self.organization.id}  {accounts} accounts · {self.regions_label()}"
         if done < accounts:
             text += f"  loading {done}/{accounts}…"
         if failed:

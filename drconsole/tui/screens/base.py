@@ -86,6 +86,11 @@ class BrowseScreen(Screen[None]):
     def apply_filter(self, query: str) -> None:
         """Narrow the list to `query` (case-insensitive)."""
 
+    def regions_label(self) -> str:
+        """The Regions this console scans, said in every status line ('Regions a, b')."""
+        regions = self.drapp.regions()
+        return ("Region " if len(regions) == 1 else "Regions ") + ", ".join(regions)
+
     def set_status(self, text: str) -> None:
         """Replace the status line's text."""
         self.query_one(StatusLine).update(text)

@@ -231,6 +231,7 @@ class OrgProtectedScreen(TableScreen):
         without_copy = sum(1 for r in self.originals.values() if r.resource_arn not in self.copies)
         if self.backup_account and without_copy:
             text += f", {without_copy} without a copy in the backup account"
+        text += f" · {len(self.names) or '?'} accounts · {self.regions_label()}"
         if self.in_progress:
             text += f"  loading… {self.answered}/{self.expected or '?'} account-Regions"
         if self.errors:

@@ -140,6 +140,7 @@ class ProtectedResourcesScreen(TableScreen):
         text = f"{total} protected resources"
         if self.query_text:
             text = f"{shown} of {total} resources match {self.query_text!r}"
+        text += f" · {self.account.name} · {self.regions_label()}"
         if self.in_progress:
             text += "  loading…"
         self.set_status(text)

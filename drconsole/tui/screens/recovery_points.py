@@ -117,6 +117,8 @@ class RecoveryPointsScreen(BrowseScreen):
         text = f"{total:,} recovery points"
         if rows.query:
             text = f"{self.rp_list.count:,} of {total:,} match {rows.query!r}"
+        # One vault: one account and one Region (said here too: the summary may be cut).
+        text += f" · {self.vault.account_id} {self.vault.region}"
         if self.failed:
             text += "  loading failed (r to retry)"
         elif not self.loading_done:

@@ -133,9 +133,10 @@ class VaultsScreen(TableScreen):
         return rows
 
     def update_status(self, shown: int, total: int) -> None:
-        text = f"{total} vaults in {len(self.drapp.regions())} Regions"
+        text = f"{total} vaults"
         if self.query_text:
             text = f"{shown} of {total} vaults match {self.query_text!r}"
+        text += f" · {self.account.name} · {self.regions_label()}"
         if self.in_progress:
             text += "  loading…"
         self.set_status(text)
