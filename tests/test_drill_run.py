@@ -333,3 +333,45 @@ def test_a_drill_killed_mid_copy_resumes_with_no_job_started_twice(
     assert journaled == {j["CopyJobId"] for j in new_copies} | {
         j["RestoreJobId"] for j in new_restores
     }
+
+
+def test_a_drill_killed_during_validation_resumes_without_restoring_again(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    backup, qa = info.accounts["backup"], info.accounts["qa"]
+    path = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    metadata: {targetTableName: validated-table}\n"
+        "    validate: {command: 'sleep 3', timeout: 1m}\n",
+    )
+    env = env_for(sb, info, tmp_path)
+    copies_before = {j["CopyJobId"] for j in copy_jobs(sb, backup)}
+    restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, qa)}
+    drills = tmp_path / "state" / "drconsole" / "drills" / "journal.jsonl"
+    process = subprocess.Popen(
+        [*DRILL, "run", str(path), "--yes", "--json", "--poll-interval", "0.1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 90
+    text = ""
+    while time.monotonic() < deadline and '"kind": "builtin"' not in text:
+        text = drills.read_text() if drills.exists() else ""
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)  # the command validation is running now
+    process.wait(timeout=30)
+    assert '"kind": "builtin"' in text and '"kind": "command"' not in text
+    run_id = json.loads(text.splitlines()[0])["flow"]
+    done = drill(env, "resume", run_id, "--yes", "--json")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    report = json.loads((Path(result_of(done)["report_dir"]) / "report.json").read_text())
+    (target,) = report["targets"]
+    assert [v["kind"] for v in target["validations"]] == ["builtin", "command"]
+    assert report["interrupted"] and target["verdict"] == "passed"
+    assert len([j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]) == 1
+    assert len([j for j in restore_jobs(sb, qa) if j["RestoreJobId"] not in restores_before]) == 1
