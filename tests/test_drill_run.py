@@ -285,7 +285,7 @@ def test_read_only_refuses_a_drill_before_any_call(
     assert not (tmp_path / "state").exists()
 
 
-def test_a_drill_killed_mid_copy_resumes_with_no_job_started_twice(
+def test_a_drill_killed_mid_copy_resumes_through_jobs_and_drill_resume_with_no_job_twice(
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
 ) -> None:
     sb, info = sandbox
@@ -316,6 +316,17 @@ def test_a_drill_killed_mid_copy_resumes_with_no_job_started_twice(
         sb.options.time_scale = 600
     drills = tmp_path / "state" / "drconsole" / "drills" / "journal.jsonl"
     run_id = json.loads(drills.read_text().splitlines()[0])["flow"]
+    # `jobs --resume` finishes the drill's flows and says how the drill itself goes on.
+    jobs = subprocess.run(
+        [sys.executable, "-m", "drconsole", "jobs", "--resume", "--poll-interval", "0.1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert jobs.returncode == 0, jobs.stdout[-2000:] + jobs.stderr
+    assert f"`drconsole drill resume {run_id}`" in jobs.stdout
     done = drill(env, "resume", run_id, "--yes", "--json", "--poll-interval", "0.1")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     result = result_of(done)

@@ -205,7 +205,22 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
             worst = max(worst, code)
     finally:
         engine.close()
+    if not args.json:
+        _drill_hints(settings.state_dir, flow_ids)
     return worst
+
+
+def _drill_hints(state_dir: Any, flow_ids: list[str]) -> None:
+    """A drill's flows resume here too; the drill itself (validation, clean-up, report) goes on
+    with `drill resume`."""
+    from drconsole.drills.journal import unfinished_drill_flows
+
+    drills = unfinished_drill_flows(state_dir)
+    for run_id, runbook in dict.fromkeys(drills[f] for f in flow_ids if f in drills):
+        print(
+            f"drill {run_id} ({runbook}) is unfinished: `drconsole drill resume {run_id}` "
+            "validates, measures, cleans up and reports it"
+        )
 
 
 def _watch(args: argparse.Namespace, settings: Any, flows: list[Any]) -> int:

@@ -126,3 +126,15 @@ class DrillJournal:
     def run(self, run_id: str) -> DrillState | None:
         """One drill (None when unknown)."""
         return next((r for r in self.runs() if r.run_id == run_id), None)
+
+
+def unfinished_drill_flows(state_dir: Path) -> dict[str, tuple[str, str]]:
+    """Flow id -> (run id, runbook name) for the flows of drills that have not ended."""
+    found: dict[str, tuple[str, str]] = {}
+    for state in DrillJournal(state_dir).runs():
+        if state.end is not None:
+            continue
+        for record in state.targets.values():
+            if record.flow_id:
+                found[record.flow_id] = (state.run_id, str(state.start.get("runbook", "")))
+    return found
