@@ -39,6 +39,8 @@ class DrConsoleApp(App[None]):
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("colon", "command_mode", "Command", show=False, key_display=":"),
         Binding("ctrl+p", "command_palette", "Commands", show=False),
+        # Always there; the footer shows it once a flow exists (show_jobs_key).
+        Binding("j", "jobs", "Jobs", show=False),
     ]
 
     def __init__(
@@ -57,6 +59,9 @@ class DrConsoleApp(App[None]):
         self.organization: Organization | None = None
         self.vaults_by_account: dict[str, dict[str, Vault]] = {}
         self.account_errors: dict[str, list[AccountError]] = {}
+        # flow id -> the live wizard that runs it (kept when the operator leaves it).
+        self.flow_wizards: dict[str, Screen[None]] = {}
+        self._jobs_key_shown = False
 
     # AWS access, created on first use in a worker thread (boto3 is slow to import).
 
@@ -97,22 +102,34 @@ class DrConsoleApp(App[None]):
 
         count = unfinished_flow_count(self.settings.state_dir)
         if count:
-            self.bind("j", "jobs", description="Jobs")
+            self.show_jobs_key()
             self.notify(
                 f"{count} unfinished copy/restore flow(s): press j to see and resume them",
                 title="Flows in flight",
                 timeout=10,
             )
 
+    def show_jobs_key(self) -> None:
+        """Show `j Jobs` in the footer from now on (the key itself always works)."""
+        if self._jobs_key_shown:
+            return
+        self._jobs_key_shown = True
+        # The first binding of a key is the one the footer shows: replace the hidden one.
+        self._bindings.key_to_bindings["j"] = [Binding("j", "jobs", "Jobs")]
+        self.refresh_bindings()
+
     def action_jobs(self) -> None:
         """The jobs screen: flows of the journal and jobs across the organization."""
         from drconsole.tui.jobs_screen import JobsScreen
 
-        self.push_screen(JobsScreen())
+        if not isinstance(self.screen, JobsScreen):
+            self.push_screen(JobsScreen())
 
     def flow_running(self) -> bool:
-        """True while a copy/restore flow runs in this console (a wizard's worker)."""
-        return any(w.group == "wizard-run" and w.is_running for w in self.workers)
+        """True while a copy/restore flow runs in this console (a wizard's worker), or waits
+        in a wizard for the operator (its restore form or its final request)."""
+        waiting = any(getattr(w, "flow_unfinished", False) for w in self.flow_wizards.values())
+        return waiting or any(w.group == "wizard-run" and w.is_running for w in self.workers)
 
     def action_request_quit(self) -> None:
         """Quit; while a flow runs, ask first (it stays in the journal and can be resumed)."""

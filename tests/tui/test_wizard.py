@@ -245,3 +245,70 @@ async def test_restore_checkboxes_state_their_value_without_colour(
             await pilot.pause()
         assert shown("#restore").endswith("Restore after the copy (off)")
         assert shown("#in-place").endswith("Restore in place (no copy) (on)")
+
+
+async def test_leaving_a_running_flow_asks_and_the_jobs_screen_brings_it_back(
+    demo: Demo, tmp_path: Path
+) -> None:
+    from drconsole.tui.wizard.leave import LeaveFlowDialog
+
+    backup, prod = demo.info.accounts["backup"], demo.info.accounts["prod"]
+    app = demo.app(state_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_account(pilot, backup)
+        await pilot.press("enter")  # central-eu-central-1
+        await wait_until(pilot, lambda: app.screen.loading_done, what="recovery points")
+        await pilot.press("slash", *"prod s3", "enter", "w")
+        assert isinstance(app.screen, CopyRestoreWizard)
+        wizard = app.screen
+        opened_from = app.screen_stack[-2]
+        # Esc before anything started closes at once.
+        await pilot.press("escape")
+        assert app.screen is opened_from
+        await pilot.press("w")
+        wizard = app.screen
+        assert isinstance(wizard, CopyRestoreWizard)
+        dest = f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault"
+        wizard.query_one("#dest-arn", Input).focus()
+        await pilot.press(*dest, "enter")
+        await wait_until(pilot, lambda: wizard.prepared is not None, what="plan", timeout=30)
+        assert wizard.prepared is not None and wizard.prepared.ok
+        await pilot.press("enter")  # Next: confirm
+        # The buttons, the focused one first, are on screen at 80x24.
+        assert app.screen.focused is wizard.query_one("#start")
+        for button in ("#start", "#back-plan"):
+            region = wizard.query_one(button).region
+            assert region.bottom <= 23, f"{button} below the fold: {region}"
+        await pilot.press("enter")  # Start
+        # The copy is done and the flow waits for the restore form: leaving it asks first.
+        await wait_until(pilot, lambda: pane(app) == "form", what="restore form", timeout=60)
+        flow_id = wizard.flow_id
+        assert flow_id is not None
+        assert wizard.query_one("#submit-form").region.bottom <= 23
+
+        # Esc asks; Esc again (or Stay) keeps the flow on screen.
+        await pilot.press("escape")
+        assert isinstance(app.screen, LeaveFlowDialog)
+        await pilot.press("escape")
+        assert app.screen is wizard
+        await pilot.press("escape", "l")  # Leave
+        assert app.screen is opened_from
+        assert app.flow_wizards.get(flow_id) is wizard
+        # j works at once, and Enter on the flow brings back the very same wizard.
+        await pilot.press("j")
+        assert isinstance(app.screen, JobsScreen)
+        jobs_screen = app.screen
+        await wait_until(pilot, lambda: bool(jobs_screen.flows), what="flows")
+        assert jobs_screen.flows[0].flow_id == flow_id
+        await pilot.press("enter")
+        assert app.screen is wizard and pane(app) == "form"
+        wizard.query_one("#submit-form", Button).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane(app) == "result", what="result", timeout=60)
+        assert "Done." in text_of(app, "#result-text")
+        assert flow_id not in app.flow_wizards
+        await pilot.press("escape")  # the flow has ended: no question; back to the jobs
+        await pilot.pause()
+        assert app.screen is jobs_screen
+    state = Journal(tmp_path).flow(flow_id)
+    assert state is not None and state.status == "completed"

@@ -33,13 +33,24 @@ def toggle_label(label: str, on: bool) -> str:
     return f"{label} ({'on' if on else 'off'})"
 
 
-def steps_bar(current: str) -> Text:
-    """`Recovery point > Destination > ...` with the current step highlighted."""
+def steps_bar(current: str, width: int | None = None) -> Text:
+    """`Recovery point > Destination > ...` with the current step highlighted; when that does
+    not fit in `width`, the other steps shrink to their numbers (`1 > 2 Destination > 3 ...`)."""
     text = Text()
     for index, name in enumerate(STEPS):
         if index:
             text.append(" > ", style="dim")
         text.append(name, style="bold reverse" if name == current else "dim")
+    if width is None or text.cell_len <= width:
+        return text
+    text = Text()
+    for index, name in enumerate(STEPS, start=1):
+        if index > 1:
+            text.append(" > ", style="dim")
+        if name == current:
+            text.append(f"{index} {name}", style="bold reverse")
+        else:
+            text.append(str(index), style="dim")
     return text
 
 
@@ -123,3 +134,28 @@ def job_status(step: str, job: CopyJob | RestoreJob, elapsed: float) -> str:
         if job.expected_minutes:
             parts.append(f"~{job.expected_minutes} min")
     return "  ".join(parts)
+
+
+def result_text(outcome: Any, failure: dict[str, Any]) -> Text:
+    """What a flow made, or what failed (its cause, explanation and fix) and how to go on."""
+    text = Text()
+    if outcome.status == "completed":
+        text.append("Done.\n", style="bold green")
+        for key, value in outcome.result.items():
+            if value:
+                text.append(f"{key.replace('_', ' ')}: ", style="bold")
+                text.append(f"{value}\n")
+        return text
+    text.append(f"Flow {outcome.status}: ", style="bold red")
+    text.append(f"{outcome.message}\n")
+    if outcome.cause:
+        text.append(f"cause: {outcome.cause}\n", style="bold")
+    for label in ("explanation", "remediation"):
+        if failure.get(label):
+            text.append(f"{label}: {failure[label]}\n")
+    if outcome.status == "blocked":
+        text.append(
+            "Fix it (the checks panel offers drconsole's own fixes), then resume the "
+            "flow from the jobs screen (j, or Jobs in the command palette).\n"
+        )
+    return text

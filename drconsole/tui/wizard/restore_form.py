@@ -18,7 +18,9 @@ class RestoreFormPane(Vertical):
     DEFAULT_CSS = """
     RestoreFormPane { height: auto; }
     RestoreFormPane Label { margin-top: 1; }
-    RestoreFormPane Input.-invalid { border: tall $error; }
+    RestoreFormPane Input { background: $boost; }
+    RestoreFormPane Input:focus { text-style: bold; background: $primary 20%; }
+    RestoreFormPane Input.-invalid { text-style: underline; background: $error 30%; }
     """
 
     class Submitted(Message):
@@ -44,6 +46,7 @@ class RestoreFormPane(Vertical):
                     value=str(values.get(form_field.key, "")),
                     id=f"field-{index}",
                     name=form_field.key,
+                    compact=True,
                 )
             )
         self.mount_all(widgets)

@@ -15,19 +15,19 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (
     Button,
-    Checkbox,
     ContentSwitcher,
     Footer,
-    Input,
     ProgressBar,
     RichLog,
-    Select,
     Static,
 )
 
 from drconsole.flows import events as ev
 from drconsole.models import CopyJob, RestoreJob
-from drconsole.tui.wizard import render
+from drconsole.tui.wizard import discard, keep_alive, register_flow, render, unregister
+from drconsole.tui.wizard.chrome import StepsBar, point_summary
+from drconsole.tui.wizard.destinations import DestinationPane
+from drconsole.tui.wizard.leave import LeaveFlowDialog
 from drconsole.tui.wizard.restore_form import RestoreFormPane
 
 if TYPE_CHECKING:
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
     from drconsole.models import RecoveryPoint
     from drconsole.tui.app import DrConsoleApp
 
-RESTORE_LABEL = "Restore after the copy"
-IN_PLACE_LABEL = "Restore in place (no copy)"
 PANE_STEP = {
     "destination": "Destination",
     "plan": "Plan & checks",
@@ -54,15 +52,26 @@ class CopyRestoreWizard(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
+        Binding("pageup", "scroll_body(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_body(1)", "Scroll down", show=False),
     ]
+    # Every pane is a body that scrolls over a row of buttons that does not: whatever the
+    # terminal's height, the buttons and the one that has the focus stay on screen.
     DEFAULT_CSS = """
-    CopyRestoreWizard #wizard-steps { height: auto; padding: 0 1; }
-    CopyRestoreWizard #wizard-rp { height: auto; padding: 0 1; color: $text-muted; }
+    CopyRestoreWizard #wizard-steps { height: 1; padding: 0 1; }
+    CopyRestoreWizard #wizard-rp {
+        height: auto; max-height: 2; padding: 0 1; color: $text-muted;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     CopyRestoreWizard ContentSwitcher { height: 1fr; }
     CopyRestoreWizard .pane { height: 1fr; padding: 0 1; }
-    CopyRestoreWizard .buttons { height: 3; }
+    CopyRestoreWizard .body { height: 1fr; }
+    CopyRestoreWizard .buttons { height: 1; margin-top: 1; }
+    CopyRestoreWizard .buttons Button { margin-right: 2; min-width: 8; }
+    CopyRestoreWizard .buttons Button:focus { text-style: bold reverse; }
     CopyRestoreWizard #progress-log { height: 1fr; border: round $accent; }
     CopyRestoreWizard #progress-status { height: auto; }
+    CopyRestoreWizard #progress-hint { height: auto; color: $text-muted; }
     CopyRestoreWizard #form-errors { color: $error; height: auto; }
     """
 
@@ -74,11 +83,12 @@ class CopyRestoreWizard(Screen[None]):
             self.event = event
 
     class PlanReady(Message):
-        """The plan, its first checks and the exact requests."""
+        """The plan, its first checks and the exact requests (of the `attempt`-th plan)."""
 
-        def __init__(self, prepared: Prepared) -> None:
+        def __init__(self, prepared: Prepared, attempt: int) -> None:
             super().__init__()
             self.prepared = prepared
+            self.attempt = attempt
 
     class Ended(Message):
         """`engine.run` returned (completed, failed, blocked or needs-form)."""
@@ -102,13 +112,6 @@ class CopyRestoreWizard(Screen[None]):
             self.where = where
             self.error = error
 
-    class Destinations(Message):
-        """Vaults the recovery point could be copied to."""
-
-        def __init__(self, options: list[tuple[str, str]]) -> None:
-            super().__init__()
-            self.options = options
-
     def __init__(self, point: RecoveryPoint | None, *, flow_id: str | None = None) -> None:
         super().__init__()
         self.point = point
@@ -124,6 +127,11 @@ class CopyRestoreWizard(Screen[None]):
         # waits on it); the request shown is the one the engine sends.
         self._answers: queue.Queue[bool] = queue.Queue(maxsize=1)
         self.asked_request: JobRequest | None = None
+        self.destination_label = ""
+        # True from Start (or a resume) until the flow ends: leaving then asks first.
+        self.flow_unfinished = flow_id is not None
+        # Each Plan and check counts; only the newest one's answer is shown.
+        self.plan_attempt = 0
 
     @property
     def drapp(self) -> DrConsoleApp:
@@ -134,72 +142,76 @@ class CopyRestoreWizard(Screen[None]):
 
     def compose(self) -> ComposeResult:
         first = "progress" if self.flow_id else "destination"
-        yield Static(render.steps_bar(PANE_STEP[first]), id="wizard-steps")
+        yield StepsBar(PANE_STEP[first], id="wizard-steps")
         yield Static(self._point_text(), id="wizard-rp")
         with ContentSwitcher(initial=first):
             with Vertical(id="destination", classes="pane"):
-                yield Select[str](
-                    [], prompt="copy to… (vaults of the organization)", id="dest-choice"
-                )
-                yield Input(placeholder="or a destination vault ARN", id="dest-arn")
-                yield Checkbox(render.toggle_label(RESTORE_LABEL, True), value=True, id="restore")
-                yield Checkbox(
-                    render.toggle_label(IN_PLACE_LABEL, False), value=False, id="in-place"
-                )
+                yield DestinationPane(self.point)
                 with Horizontal(classes="buttons"):
-                    yield Button("Plan and check", id="plan-button", variant="primary")
-            with VerticalScroll(id="plan", classes="pane"):
-                yield Static(id="plan-text")
+                    yield Button(
+                        "Plan and check", id="plan-button", variant="primary", compact=True
+                    )
+            with Vertical(id="plan", classes="pane"):
+                with VerticalScroll(classes="body", id="plan-body"):
+                    yield Static(id="plan-text")
                 with Horizontal(classes="buttons"):
-                    yield Button("Next: confirm", id="to-confirm", variant="primary")
-                    yield Button("Re-check", id="recheck")
-                    yield Button("Checks and fixes", id="open-checks")
-                    yield Button("Back", id="back-destination")
-            with VerticalScroll(id="confirm", classes="pane"):
-                yield Static("These requests will be sent:", id="confirm-title")
-                yield Static(id="confirm-text")
+                    yield Button("Next: confirm", id="to-confirm", variant="primary", compact=True)
+                    yield Button("Re-check", id="recheck", compact=True)
+                    yield Button("Checks and fixes", id="open-checks", compact=True)
+                    yield Button("Back", id="back-destination", compact=True)
+            with Vertical(id="confirm", classes="pane"):
+                with VerticalScroll(classes="body", id="confirm-body"):
+                    yield Static("These requests will be sent:", id="confirm-title")
+                    yield Static(id="confirm-text")
                 with Horizontal(classes="buttons"):
-                    yield Button("Start", id="start", variant="warning")
-                    yield Button("Back", id="back-plan")
+                    yield Button("Start", id="start", variant="warning", compact=True)
+                    yield Button("Back", id="back-plan", compact=True)
             with Vertical(id="progress", classes="pane"):
                 yield RichLog(id="progress-log", wrap=True, markup=False)
                 yield Static(id="progress-status")
                 yield ProgressBar(total=100, id="restore-bar", show_eta=False)
-            with VerticalScroll(id="form", classes="pane"):
-                yield RestoreFormPane(id="form-fields")
-                yield Static(id="form-errors")
-                with Horizontal(classes="buttons"):
-                    yield Button("Restore", id="submit-form", variant="warning")
-            with VerticalScroll(id="final", classes="pane"):
                 yield Static(
-                    "The restore request, built from the copy's own restore metadata. It is "
-                    "sent exactly as shown, only if you say so:",
-                    id="final-title",
+                    "The flow goes on if you leave (Esc asks first); j: the jobs screen.",
+                    id="progress-hint",
                 )
-                yield Static(id="final-text")
+            with Vertical(id="form", classes="pane"):
+                with VerticalScroll(classes="body", id="form-body"):
+                    yield RestoreFormPane(id="form-fields")
+                    yield Static(id="form-errors")
                 with Horizontal(classes="buttons"):
-                    yield Button("Send the restore", id="send-final", variant="warning")
-                    yield Button("Not now", id="hold-final")
-            with VerticalScroll(id="result", classes="pane"):
-                yield Static(id="result-text")
+                    yield Button("Restore", id="submit-form", variant="warning", compact=True)
+            with Vertical(id="final", classes="pane"):
+                with VerticalScroll(classes="body", id="final-body"):
+                    yield Static(
+                        "The restore request, built from the copy's own restore metadata. It is "
+                        "sent exactly as shown, only if you say so:",
+                        id="final-title",
+                    )
+                    yield Static(id="final-text")
                 with Horizontal(classes="buttons"):
-                    yield Button("Close", id="close")
+                    yield Button(
+                        "Send the restore", id="send-final", variant="warning", compact=True
+                    )
+                    yield Button("Not now", id="hold-final", compact=True)
+            with Vertical(id="result", classes="pane"):
+                with VerticalScroll(classes="body", id="result-body"):
+                    yield Static(id="result-text")
+                with Horizontal(classes="buttons"):
+                    yield Button("Close", id="close", compact=True)
         yield Footer()
 
     def _point_text(self) -> Text:
         if self.point is None:
             return Text(f"Resuming flow {self.flow_id}")
-        point = self.point
-        name = point.resource_name or point.resource_arn
-        return Text(f"{point.resource_type} {name}  {point.arn}\nin {point.vault_arn}")
+        return point_summary(self.point, self.drapp.organization)
 
     def on_mount(self) -> None:
         self.query_one("#restore-bar").display = False
         if self.flow_id:
+            register_flow(self.drapp, self, self.flow_id)
             self._run(self.flow_id, None)
         else:
-            self.load_destinations()
-            self.query_one("#dest-choice").focus()
+            self.query_one("#dest-list").focus()
 
     def on_unmount(self) -> None:
         if self.asked_request is not None:
@@ -207,10 +219,21 @@ class CopyRestoreWizard(Screen[None]):
         if self._engine is not None:
             self._engine.close()
 
-    def show(self, pane: str, step: str | None = None) -> None:
-        """Switch pane and highlight its step."""
+    def show(self, pane: str, step: str | None = None, focus: str | None = None) -> None:
+        """Switch pane, highlight its step, and give the focus to a widget of that pane (a
+        focused widget must be one the operator can see)."""
         self.query_one(ContentSwitcher).current = pane
-        self.query_one("#wizard-steps", Static).update(render.steps_bar(step or PANE_STEP[pane]))
+        self.query_one(StepsBar).current = step or PANE_STEP[pane]
+        if focus is not None:
+            self.query_one(focus).focus()
+
+    def action_scroll_body(self, direction: int) -> None:
+        """Page Up/Down scroll the current pane's body, wherever the focus is."""
+        pane = self.query_one(ContentSwitcher).current
+        bodies = list(self.query(f"#{pane} .body").results(VerticalScroll))
+        if bodies:
+            body = bodies[0]
+            body.scroll_to(y=body.scroll_y + direction * max(1, body.size.height - 1))
 
     @property
     def engine(self) -> FlowEngine:
@@ -227,64 +250,36 @@ class CopyRestoreWizard(Screen[None]):
 
     # Destination ------------------------------------------------------------------------------
 
-    @work(thread=True, exit_on_error=False, group="wizard-destinations")
-    def load_destinations(self) -> None:
-        """Vaults of the organization in the scanned Regions, for the picker."""
-        from drconsole.aws.facts import FactReader
-
-        point = self.point
-        assert point is not None
-        try:
-            reader = FactReader(self.drapp.sessions)
-            accounts = [point.account_id, *reader.organization_account_ids()]
-            regions = [point.region, *self.drapp.regions()]
-            found: list[str] = []
-            for account in dict.fromkeys(accounts):
-                for region in dict.fromkeys(regions):
-                    found.extend(reader.vault_arns(account, region))
-        except Exception as error:  # shown on screen; the ARN can still be typed
-            self.post_message(self.Failed("listing vaults", error))
-            return
-        options = [(arn.split(":", 3)[3], arn) for arn in found if arn != point.vault_arn]
-        self.post_message(self.Destinations(options))
-
-    def on_copy_restore_wizard_destinations(self, message: Destinations) -> None:
-        self.query_one("#dest-choice", Select).set_options(message.options)
-
-    @on(Select.Changed, "#dest-choice")
-    def _destination_picked(self, event: Select.Changed) -> None:
-        if isinstance(event.value, str):
-            self.query_one("#dest-arn", Input).value = event.value
-
-    @on(Checkbox.Changed, "#restore")
-    def _restore_toggled(self, event: Checkbox.Changed) -> None:
-        event.checkbox.label = render.toggle_label(RESTORE_LABEL, event.value)
-
-    @on(Checkbox.Changed, "#in-place")
-    def _in_place(self, event: Checkbox.Changed) -> None:
-        event.checkbox.label = render.toggle_label(IN_PLACE_LABEL, event.value)
-        self.query_one("#dest-arn", Input).disabled = event.value
-        self.query_one("#dest-choice", Select).disabled = event.value
+    @property
+    def destinations(self) -> DestinationPane:
+        """The destination pane."""
+        return self.query_one(DestinationPane)
 
     @on(Button.Pressed, "#plan-button")
-    @on(Input.Submitted, "#dest-arn")
+    @on(DestinationPane.PlanRequested)
     def plan(self) -> None:
         """Plan and check with the chosen destination."""
         assert self.point is not None
-        in_place = self.query_one("#in-place", Checkbox).value
-        destination = None if in_place else self.query_one("#dest-arn", Input).value.strip()
-        if not in_place and not destination:
+        pane = self.destinations
+        destination = None if pane.in_place else pane.destination
+        if not pane.in_place and not destination:
             self.notify("Pick a destination vault or type its ARN.", severity="warning")
             return
-        restore = in_place or self.query_one("#restore", Checkbox).value
+        restore = pane.restore
+        self.destination_label = pane.label_of(destination)
+        where = self.destination_label or "none, restore in place"
         self.query_one("#plan-text", Static).update(
-            Text("Reading the recovery point and checking…")
+            Text(f"Destination: {where}\nReading the recovery point and checking…")
         )
-        self.show("plan")
-        self.prepare(self.point.arn, destination, restore)
+        self.query_one("#to-confirm", Button).disabled = True
+        self.prepared = None
+        self.plan_attempt += 1
+        # Until the plan is ready the focus rests on its text: an Enter typed ahead does nothing.
+        self.show("plan", focus="#plan-body")
+        self.prepare(self.point.arn, destination, restore, self.plan_attempt)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="wizard-prepare")
-    def prepare(self, arn: str, destination: str | None, restore: bool) -> None:
+    def prepare(self, arn: str, destination: str | None, restore: bool, attempt: int) -> None:
         """engine.prepare: the route, the first checks and the exact requests."""
         assert self.point is not None
         try:
@@ -296,17 +291,24 @@ class CopyRestoreWizard(Screen[None]):
                 restore_form_later=True,
             )
         except Exception as error:
-            self.post_message(self.Failed("planning", error))
+            if attempt == self.plan_attempt:
+                self.post_message(self.Failed("planning", error))
             return
-        self.post_message(self.PlanReady(prepared))
+        self.post_message(self.PlanReady(prepared, attempt))
 
     def on_copy_restore_wizard_plan_ready(self, message: PlanReady) -> None:
+        if message.attempt != self.plan_attempt:
+            return  # an earlier plan, for a destination since changed
         self.prepared = message.prepared
-        self.query_one("#plan-text", Static).update(render.plan_text(message.prepared))
+        text = Text("Destination: ", style="bold")
+        text.append(f"{self.destination_label or 'none, restore in place'}\n")
+        text.append_text(render.plan_text(message.prepared))
+        self.query_one("#plan-text", Static).update(text)
         self.query_one("#to-confirm", Button).disabled = not message.prepared.ok
         self.query_one("#confirm-text", Static).update(render.requests_text(message.prepared))
-        button = "#to-confirm" if message.prepared.ok else "#recheck"
-        self.query_one(button, Button).focus()
+        if self.query_one(ContentSwitcher).current == "plan":  # not if the operator went Back
+            button = "#to-confirm" if message.prepared.ok else "#recheck"
+            self.query_one(button, Button).focus()
 
     @on(Button.Pressed, "#recheck")
     def _recheck(self) -> None:
@@ -319,7 +321,7 @@ class CopyRestoreWizard(Screen[None]):
             return
         from drconsole.tui.checks_screen import ChecksScreen
 
-        destination = self.query_one("#dest-arn", Input).value.strip() or None
+        destination = None if self.destinations.in_place else self.destinations.destination
         self.app.push_screen(
             ChecksScreen(self.point, self.drapp.settings, self.drapp.sessions, destination)
         )
@@ -327,15 +329,15 @@ class CopyRestoreWizard(Screen[None]):
     @on(Button.Pressed, "#back-destination")
     def _back_destination(self) -> None:
         self.show("destination")
+        self.destinations.focus_choice()
 
     @on(Button.Pressed, "#to-confirm")
     def _confirm(self) -> None:
-        self.show("confirm")
-        self.query_one("#start", Button).focus()
+        self.show("confirm", focus="#start")
 
     @on(Button.Pressed, "#back-plan")
     def _back_plan(self) -> None:
-        self.show("plan")
+        self.show("plan", focus="#to-confirm")
 
     # Running ----------------------------------------------------------------------------------
 
@@ -346,7 +348,9 @@ class CopyRestoreWizard(Screen[None]):
         if prepared is None or not prepared.ok:
             return
         self.query_one("#start", Button).disabled = True
-        self.show("progress")
+        self.flow_unfinished = True
+        keep_alive(self.drapp, self)
+        self.show("progress", focus="#progress-log")
         self._begin(prepared)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="wizard-run")
@@ -385,12 +389,11 @@ class CopyRestoreWizard(Screen[None]):
     def on_copy_restore_wizard_confirm_request(self, message: ConfirmRequest) -> None:
         self.asked_request = message.request
         self.query_one("#final-text", Static).update(render.request_text(message.request))
-        self.show("final")
-        self.query_one("#send-final", Button).focus()
+        self.show("final", focus="#send-final")
 
     @on(Button.Pressed, "#send-final")
     def _send_final(self) -> None:
-        self.show("progress", "Restore")
+        self.show("progress", "Restore", focus="#progress-log")
         self._answer(True)
 
     @on(Button.Pressed, "#hold-final")
@@ -410,6 +413,9 @@ class CopyRestoreWizard(Screen[None]):
 
     def on_copy_restore_wizard_flow_event(self, message: FlowEvent) -> None:
         event = message.event
+        if event.flow_id not in self.drapp.flow_wizards:
+            self.flow_id = event.flow_id
+            register_flow(self.drapp, self, event.flow_id)
         if isinstance(event, ev.FlowPlanned):
             self.log_line(f"flow {event.flow_id}: {event.plan.get('route_reason', '')}")
         elif isinstance(event, ev.ChecksDone):
@@ -450,6 +456,18 @@ class CopyRestoreWizard(Screen[None]):
         outcome = message.outcome
         self.outcome = outcome
         self.flow_id = outcome.flow_id
+        if outcome.status != "needs-form":
+            self.flow_unfinished = False
+            unregister(self.drapp, self)
+        if self.app.screen is not self:  # left while it ran: say how it ended
+            self.app.notify(
+                f"Flow {outcome.flow_id}: {outcome.status}. j: the jobs screen.",
+                severity="information" if outcome.status == "completed" else "warning",
+                timeout=10,
+            )
+            if self not in self.app.screen_stack and outcome.status != "needs-form":
+                discard(self.drapp, self)
+                return
         if outcome.status == "needs-form" and outcome.form is not None:
             self.query_one(RestoreFormPane).load(outcome.form, outcome.form_values)
             self.query_one("#form-errors", Static).update("")
@@ -468,36 +486,16 @@ class CopyRestoreWizard(Screen[None]):
             self.query_one("#form-errors", Static).update("\n".join(problems))
             return
         assert self.flow_id is not None
-        self.show("progress", "Restore")
+        self.show("progress", "Restore", focus="#progress-log")
         self._run(self.flow_id, form_pane.values())
 
     def show_result(self, outcome: FlowOutcome) -> None:
         """The result pane: what was made, or what failed and how to fix it."""
-        text = Text()
-        if outcome.status == "completed":
-            text.append("Done.\n", style="bold green")
-            for key, value in outcome.result.items():
-                if value:
-                    text.append(f"{key.replace('_', ' ')}: ", style="bold")
-                    text.append(f"{value}\n")
-        else:
-            text.append(f"Flow {outcome.status}: ", style="bold red")
-            text.append(f"{outcome.message}\n")
-            if outcome.cause:
-                text.append(f"cause: {outcome.cause}\n", style="bold")
-            failure = self._failure_details()
-            for label in ("explanation", "remediation"):
-                if failure.get(label):
-                    text.append(f"{label}: {failure[label]}\n")
-            if outcome.status == "blocked":
-                self.app.bind("j", "jobs", description="Jobs")
-                text.append(
-                    "Fix it (the checks panel offers drconsole's own fixes), then resume the "
-                    "flow from the jobs screen (j, or Jobs in the command palette).\n"
-                )
+        text = render.result_text(outcome, self._failure_details())
+        if outcome.status == "blocked":
+            self.drapp.show_jobs_key()
         self.query_one("#result-text", Static).update(text)
-        self.show("result")
-        self.query_one("#close", Button).focus()
+        self.show("result", focus="#close")
 
     def _failure_details(self) -> dict[str, Any]:
         if self.flow_id is None or self._engine is None:
@@ -516,13 +514,47 @@ class CopyRestoreWizard(Screen[None]):
 
         error = message.error
         text = Text(f"{message.where} failed: {error}\n", style="bold red")
+        if self.flow_unfinished:
+            self.flow_unfinished = False
+            unregister(self.drapp, self)
+            text.append("The flow stays in the journal: the jobs screen (j) resumes it.\n")
         diagnosis = diagnose(str(error))
         if diagnosis.cause.value != "UNKNOWN":
             text.append(f"cause: {diagnosis.cause.value}\n{diagnosis.remediation}\n")
         self.query_one("#result-text", Static).update(text)
-        self.show("result")
+        self.show("result", focus="#close")
+
+    def action_close(self) -> None:
+        """Esc: back to where the wizard was opened; a flow that runs or waits for the
+        restore form asks first."""
+        if not self.flow_unfinished:
+            self._close()
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.app.pop_screen()
+                self.notify(
+                    f"Flow {self.flow_id or ''} goes on; j opens the jobs screen, Enter on the "
+                    "flow comes back here.",
+                    timeout=10,
+                )
+
+        self.app.push_screen(
+            LeaveFlowDialog(
+                "Leave this flow?",
+                f"Flow {self.flow_id or '(starting)'} is {self._flow_state()}. It goes on "
+                "without this screen; the jobs screen (j) brings you back to it.",
+            ),
+            answered,
+        )
+
+    def _flow_state(self) -> str:
+        pane = self.query_one(ContentSwitcher).current
+        waiting = {"form": "the restore form", "final": "your answer on the restore request"}
+        return f"waiting for {waiting[pane]}" if pane in waiting else "running"
 
     @on(Button.Pressed, "#close")
-    def action_close(self) -> None:
-        """Back to where the wizard was opened (a running flow goes on in the journal)."""
-        self.app.pop_screen()
+    def _close(self) -> None:
+        """Close the wizard (its flow has ended, or never started)."""
+        discard(self.drapp, self)
