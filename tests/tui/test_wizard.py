@@ -304,6 +304,9 @@ async def test_leaving_a_running_flow_asks_and_the_jobs_screen_brings_it_back(
         assert app.screen is wizard and pane(app) == "form"
         wizard.query_one("#submit-form", Button).focus()
         await pilot.press("enter")
+        await wait_until(pilot, lambda: pane(app) == "final", what="final request", timeout=60)
+        assert wizard.query_one("#send-final").region.bottom <= 23
+        await pilot.press("enter")  # Send the restore
         await wait_until(pilot, lambda: pane(app) == "result", what="result", timeout=60)
         assert "Done." in text_of(app, "#result-text")
         assert flow_id not in app.flow_wizards
