@@ -1,8 +1,10 @@
 """Settings: command-line flags, AWS environment variables and the TOML config file, merged.
 
-Precedence, highest first: flags, environment (`AWS_PROFILE`, `AWS_REGION` /
-`AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL`), the `[profiles.NAME]` section of the config file for
-the active profile, the top level of the config file, built-in defaults. The Regions to scan are
+Precedence, highest first: flags, environment (`AWS_DEFAULT_PROFILE` / `AWS_PROFILE`,
+`AWS_REGION` / `AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL`), the `[profiles.NAME]` section of the
+config file for the active profile, the top level of the config file, built-in defaults. The
+active profile is the one botocore itself would use (see `resolve_profile`), so a profile's
+`read_only = true` holds however the profile was chosen. The Regions to scan are
 `--regions` if given, else `regions` from the config file, else the profile's Region followed by
 the configured `dr_regions`.
 """
@@ -85,6 +87,11 @@ class Settings:
     dr_regions: tuple[str, ...] = ()
     max_workers: int = 16
     config_file: Path | None = None
+    # The environment variable botocore reads the profile from (None: a flag or the config
+    # chose it, or no profile is set); the session then lets botocore resolve it itself.
+    profile_env_var: str | None = None
+    # Profiles whose [profiles.NAME] section says read_only = true (member profiles included).
+    read_only_profiles: frozenset[str] = frozenset()
     retry_max_attempts: int = 10  # total attempts per call (adaptive retries); tests lower it
     # Where `regions` came from, said next to every listing ("--region", "config file", ...).
     regions_source: str = ""
@@ -192,6 +199,35 @@ def profile_region(profile: str | None) -> str | None:
     return str(region) if region else None
 
 
+def botocore_profile_variables() -> tuple[str, ...]:
+    """The environment variables botocore reads the profile from, in its order of precedence."""
+    import botocore.session
+
+    names = botocore.session.Session.SESSION_VARIABLES["profile"][1]
+    return (names,) if isinstance(names, str) else tuple(names)
+
+
+def resolve_profile(
+    flag: str | None, environ: Mapping[str, str], config_profile: str | None
+) -> tuple[str | None, str | None]:
+    """(profile, environment variable it came from): the profile botocore will use.
+
+    `--profile` first; then botocore's own environment variables, in botocore's order
+    (`AWS_DEFAULT_PROFILE` before `AWS_PROFILE`) and with its rule that a variable set to any
+    value, even empty, counts; then the config file's `profile`; else None (botocore's
+    `default` profile).
+    """
+    if flag:
+        return flag, None
+    for name in botocore_profile_variables():
+        if name in environ:
+            value = environ[name]
+            if not value.strip():
+                raise UsageError(f"{name} is set but empty: unset it or name an AWS profile")
+            return value, name
+    return config_profile, None
+
+
 def _unique(values: list[str]) -> tuple[str, ...]:
     """Values in order, duplicates dropped."""
     return tuple(dict.fromkeys(values))
@@ -211,8 +247,9 @@ def load_settings(
     config_path = Path(flag_config) if flag_config else config_dir / CONFIG_FILE_NAME
     config = read_config_file(config_path, required=bool(flag_config))
 
-    profile = getattr(args, "profile", None) or _env(environ, "AWS_PROFILE")
-    profile = profile or config.top.get("profile")
+    profile, profile_env_var = resolve_profile(
+        getattr(args, "profile", None), environ, config.top.get("profile")
+    )
     section = config.section_for(profile)
 
     def pick(key: str, default: Any = None) -> Any:
@@ -254,6 +291,10 @@ def load_settings(
         max_workers=int(pick("max_workers", 16)),
         config_file=config.path,
         regions_source=regions_source,
+        profile_env_var=profile_env_var,
+        read_only_profiles=frozenset(
+            name for name, table in config.profiles.items() if table.get("read_only") is True
+        ),
     )
     if overrides:
         from dataclasses import replace

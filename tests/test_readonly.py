@@ -15,7 +15,7 @@ import botocore.session
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from drconsole.aws.readonly import is_read_operation
+from drconsole.aws.readonly import CREDENTIAL_EXCEPTIONS, READ_OPERATIONS, is_read_operation
 from drconsole.aws.session import AwsSessions
 from drconsole.config import Credentials, Settings
 from drconsole.errors import ReadOnlyViolation
@@ -43,6 +43,19 @@ MUST_REFUSE = [
     ("rds", "DownloadDBLogFilePortion"),
     ("dynamodb", "ExecuteStatement"),
     ("sts", "AssumeRoleWithWebIdentity"),
+    ("sts", "AssumeRoleWithSAML"),
+    # Credential-issuing calls are not reads, whatever their names say.
+    ("sts", "GetSessionToken"),
+    ("sts", "GetFederationToken"),
+    ("sts", "GetDelegatedAccessToken"),
+    ("sts", "GetScopedCredentials"),
+    ("sts", "GetWebIdentityToken"),
+    # Reads with side effects or secrets in the answer.
+    ("kms", "GetParametersForImport"),
+    ("ec2", "GetPasswordData"),
+    ("s3", "GetObject"),
+    ("dynamodb", "GetItem"),
+    ("dynamodb", "Scan"),
 ]
 MUST_ALLOW = [
     ("sts", "AssumeRole"),
@@ -53,8 +66,10 @@ MUST_ALLOW = [
     ("kms", "DescribeKey"),
     ("organizations", "ListAccounts"),
     ("s3", "HeadBucket"),
-    ("dynamodb", "BatchGetItem"),
+    ("dynamodb", "DescribeTable"),
     ("iam", "SimulatePrincipalPolicy"),
+    ("ec2", "DescribeImages"),
+    ("rds", "DescribeDBClusters"),
 ]
 
 
@@ -169,3 +184,34 @@ def test_guard_off_without_read_only() -> None:
     client = AwsSessions(settings).client("backup")
     with pytest.raises(EndpointConnectionError):
         client.create_backup_vault(BackupVaultName="vault")
+
+
+def test_the_allow_list_names_real_operations_only() -> None:
+    for service, names in READ_OPERATIONS.items():
+        known = set(operations(service))
+        assert names <= known, f"{service}: {sorted(names - known)} are not operations"
+
+
+def test_assume_role_is_the_only_credential_issuing_exception() -> None:
+    assert set(CREDENTIAL_EXCEPTIONS) == {("sts", "AssumeRole")}
+    for operation in operations("sts"):
+        if operation not in ("GetCallerIdentity", "DecodeAuthorizationMessage", "AssumeRole"):
+            assert not is_read_operation("sts", operation), operation
+
+
+def test_services_off_the_list_are_refused_whole() -> None:
+    assert not is_read_operation("secretsmanager", "GetSecretValue")
+    assert not is_read_operation("ssm", "GetParameter")
+    assert not is_read_operation("sso", "GetRoleCredentials")
+
+
+def test_credential_issuing_sts_calls_never_leave_the_process(sessions: AwsSessions) -> None:
+    sts = sessions.client("sts")
+    sent_before = sum(sessions.requests_sent.values())
+    for call in (
+        lambda: sts.get_session_token(),
+        lambda: sts.get_federation_token(Name="drconsole"),
+    ):
+        with pytest.raises(ReadOnlyViolation, match="sts:Get"):
+            call()
+    assert sum(sessions.requests_sent.values()) == sent_before

@@ -92,6 +92,13 @@ class AwsSessions:
         """True when every non-read operation is refused."""
         return self.settings.read_only
 
+    def _guarded(self, identity: Identity) -> bool:
+        """True when clients of `identity` carry the read-only guard: read-only mode, or a
+        member profile whose [profiles.NAME] section says read_only = true."""
+        if self.settings.read_only:
+            return True
+        return identity[0] == "profile" and identity[1] in self.settings.read_only_profiles
+
     # Sessions -----------------------------------------------------------------------------
 
     def _new_base_session(self) -> boto3.Session:
@@ -105,11 +112,22 @@ class AwsSessions:
                 aws_session_token=creds.session_token,
                 region_name=region,
             )
+        profile = self.settings.profile
         try:
-            return boto3.Session(profile_name=self.settings.profile, region_name=region)
+            if self.settings.profile_env_var is not None:
+                # Chosen by AWS_PROFILE or AWS_DEFAULT_PROFILE: botocore resolves it itself, so
+                # that environment credentials keep their place in its chain, as in the AWS CLI.
+                session = boto3.Session(region_name=region)
+                if session._session.get_config_variable("profile") == profile:
+                    return session
+            # The profile whose settings (read_only above all) drconsole applied, and no other.
+            return boto3.Session(profile_name=profile, region_name=region)
         except ProfileNotFound:
+            where = (
+                f" (from {self.settings.profile_env_var})" if self.settings.profile_env_var else ""
+            )
             raise UsageError(
-                f"AWS profile '{self.settings.profile}' not found in the AWS config files"
+                f"AWS profile '{profile}'{where} not found in the AWS config files"
             ) from None
 
     def _share_loader(self, core: botocore.session.Session) -> None:
@@ -214,7 +232,7 @@ class AwsSessions:
                     endpoint_url=self.settings.endpoint_url,
                     config=self._config,
                 )
-                if self.settings.read_only:
+                if self._guarded(identity):
                     install_read_only_guard(found)
                 found.meta.events.register("before-send.*.*", self._count_request)
                 self._clients[key] = found
@@ -242,7 +260,7 @@ class AwsSessions:
             endpoint_url=self.settings.endpoint_url,
             config=self._first_contact_config,
         )
-        quick.meta.events.register("before-send.*.*", self._count_request)
+        self._prepare_identity_client(quick)
         try:
             answer: dict[str, Any] = quick.get_caller_identity()
             return answer
@@ -255,9 +273,15 @@ class AwsSessions:
             endpoint_url=self.settings.endpoint_url,
             config=self._config,
         )
-        patient.meta.events.register("before-send.*.*", self._count_request)
+        self._prepare_identity_client(patient)
         answer = patient.get_caller_identity()
         return answer
+
+    def _prepare_identity_client(self, client: Any) -> None:
+        # Only GetCallerIdentity is asked, but every client drconsole makes carries the guard.
+        if self.settings.read_only:
+            install_read_only_guard(client)
+        client.meta.events.register("before-send.*.*", self._count_request)
 
     def _caller_identity(self) -> dict[str, str]:
         if self._caller is None:

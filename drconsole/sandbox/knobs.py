@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from .request_log import RequestLog
+
 if TYPE_CHECKING:
     from .server import SandboxOptions
 
@@ -146,6 +148,8 @@ class KnobsMiddleware:
         self.options = options
         self.before_request = before_request
         self.requests = 0
+        # Every AWS request that arrived, named by its operation (throttled or refused ones too).
+        self.log = RequestLog()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         self.requests += 1
@@ -155,6 +159,7 @@ class KnobsMiddleware:
         if options.latency_ms > 0:
             time.sleep(options.latency_ms / 1000.0)
         access_key, service = request_identity(environ)
+        self.log.record(environ, access_key, service)
         protocol = protocol_of(environ, service)
         region = request_region(environ)
         # Real AWS has no endpoint there (a DNS failure); moto would answer 500 and log a

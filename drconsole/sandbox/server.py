@@ -48,6 +48,13 @@ class Sandbox:
             self.middleware.options = value
             engine.configure(value)
 
+    @property
+    def request_log(self) -> Any:
+        """The RequestLog of every AWS request received (see request_log.py); needs start()."""
+        if self.middleware is None:
+            raise RuntimeError("the sandbox is not started")
+        return self.middleware.log
+
     def start(self) -> None:
         """Register the Backup additions and serve on 127.0.0.1 (the given port or a free one)."""
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app

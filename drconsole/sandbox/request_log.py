@@ -1,0 +1,123 @@
+"""Every request the sandbox receives, named by its operation as AWS would name it.
+
+The operation is read from the wire, the way a server sees it: the `X-Amz-Target` header (JSON
+protocols), the `Action` parameter (query and EC2 protocols), or the HTTP method and path matched
+against the service model's request URIs (REST protocols). Tests count what reached the
+sandbox with it, e.g. that read-only mode sent no mutating call at all.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from urllib.parse import parse_qs
+
+# Signing names whose botocore service name differs.
+SERVICE_BY_SIGNING_NAME = {"elasticfilesystem": "efs"}
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    """One request as it arrived: `service:Operation` and the caller's access key id."""
+
+    service: str
+    operation: str
+    access_key: str | None
+
+    @property
+    def name(self) -> str:
+        """`service:Operation`."""
+        return f"{self.service}:{self.operation}"
+
+
+@cache
+def _service_model(service: str) -> Any:
+    import botocore.session
+
+    try:
+        return botocore.session.get_session().get_service_model(service)
+    except Exception:  # an unknown service: the request is logged without an operation name
+        return None
+
+
+@cache
+def _rest_routes(service: str) -> tuple[tuple[str, re.Pattern[str], frozenset[str], int, str], ...]:
+    """(method, path pattern, required query keys, specificity, operation) of a REST service."""
+    model = _service_model(service)
+    if model is None:
+        return ()
+    routes = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        path, _, query = http.get("requestUri", "/").partition("?")
+        pattern = re.sub(
+            r"\\\{([^}]+)\\\}",
+            lambda m: ".+" if m.group(1).endswith("+") else "[^/]+",
+            re.escape(path),
+        )
+        keys = frozenset(part.split("=")[0] for part in query.split("&") if part)
+        literal = len(re.sub(r"\{[^}]+\}", "", path)) + 10 * len(keys)
+        routes.append((http.get("method", "POST"), re.compile(pattern + "/?"), keys, literal, name))
+    return tuple(routes)
+
+
+def _rest_operation(service: str, method: str, path: str, query: str) -> str:
+    keys = set(parse_qs(query, keep_blank_values=True))
+    best: tuple[int, str] | None = None
+    for route_method, pattern, required, literal, name in _rest_routes(service):
+        matches = route_method == method and pattern.fullmatch(path) and required <= keys
+        if matches and (best is None or literal > best[0]):
+            best = (literal, name)
+    return best[1] if best else f"{method} {path}"
+
+
+def operation_of(environ: dict[str, Any], signing_name: str | None) -> tuple[str, str]:
+    """(botocore service name, operation name) of a WSGI request; reads a form body, and
+    puts it back for the app."""
+    service = SERVICE_BY_SIGNING_NAME.get(signing_name or "", signing_name or "unknown")
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        return service, target.split(".")[-1]
+    query = environ.get("QUERY_STRING", "")
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        action = parse_qs(body.decode("utf-8", "replace")).get("Action")
+        if action:
+            return service, action[0]
+    action = parse_qs(query).get("Action")
+    if action:
+        return service, action[0]
+    method = environ.get("REQUEST_METHOD", "GET")
+    return service, _rest_operation(service, method, environ.get("PATH_INFO", "/"), query)
+
+
+class RequestLog:
+    """Thread-safe record of the requests the sandbox received."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: list[SeenRequest] = []
+
+    def record(
+        self, environ: dict[str, Any], access_key: str | None, signing_name: str | None
+    ) -> None:
+        """Name and keep one request."""
+        service, operation = operation_of(environ, signing_name)
+        with self._lock:
+            self._seen.append(SeenRequest(service, operation, access_key))
+
+    def mark(self) -> int:
+        """A position in the log, for `since`."""
+        with self._lock:
+            return len(self._seen)
+
+    def since(self, mark: int = 0) -> list[SeenRequest]:
+        """The requests received after `mark`."""
+        with self._lock:
+            return list(self._seen[mark:])
