@@ -250,3 +250,58 @@ def test_member_profiles_map_accounts_to_profiles(
         ("123456789012", None),
         (MEMBER, "member"),
     ]
+
+
+# The profile, as botocore resolves it ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({"AWS_DEFAULT_PROFILE": "ro"}, "ro"),
+        ({"AWS_PROFILE": "ro"}, "ro"),
+        # botocore reads AWS_DEFAULT_PROFILE first.
+        ({"AWS_DEFAULT_PROFILE": "ro", "AWS_PROFILE": "rw"}, "ro"),
+        ({"AWS_DEFAULT_PROFILE": "rw", "AWS_PROFILE": "ro"}, "rw"),
+        ({}, None),
+    ],
+)
+def test_the_profile_is_the_one_botocore_uses(
+    isolated_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    environment: dict[str, str],
+    expected: str | None,
+) -> None:
+    write_aws_config(
+        isolated_home,
+        "[default]\nregion = eu-west-1\n[profile ro]\nregion = eu-central-1\n"
+        "[profile rw]\nregion = eu-north-1\n",
+    )
+    write_config(isolated_home, "[profiles.ro]\nread_only = true\n")
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings(flags(), environment)
+    assert settings.profile == expected
+    assert settings.read_only is (expected == "ro")
+    session = AwsSessions(settings)._base
+    assert session.profile_name == (expected or "default")
+    assert session.region_name == {"ro": "eu-central-1", "rw": "eu-north-1"}.get(
+        expected or "", "eu-west-1"
+    )
+
+
+@pytest.mark.parametrize("name", ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"])
+def test_an_empty_profile_variable_is_named(name: str) -> None:
+    with pytest.raises(UsageError, match=f"{name} is set but empty"):
+        load_settings(flags(regions=["eu-central-1"]), {name: ""})
+
+
+def test_a_read_only_member_profile_gets_the_guard(isolated_home: Path) -> None:
+    write_config(isolated_home, "[profiles.prod]\nread_only = true\n")
+    settings = load_settings(flags(regions=["eu-central-1"]), {})
+    assert settings.read_only is False
+    assert settings.read_only_profiles == frozenset({"prod"})
+    sessions = AwsSessions(settings)
+    assert sessions._guarded(("profile", "prod"))
+    assert not sessions._guarded(("profile", "qa"))
+    assert not sessions._guarded(("role", MEMBER))
