@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from drconsole.private_files import open_private
+
 AUDIT_FILE = "audit.log"
 # Parameter names whose values never reach the log.
 SECRET_NAME = re.compile(
@@ -119,8 +121,7 @@ class AuditLog:
     def _write(self, entry: dict[str, Any]) -> None:
         line = json.dumps(entry, sort_keys=True, default=str) + "\n"
         with _LOCK:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+            fd = open_private(self.path, os.O_RDWR | os.O_APPEND)
             try:
                 size = os.fstat(fd).st_size
                 if size and os.pread(fd, 1, size - 1) != b"\n":

@@ -6,7 +6,9 @@ scenario is built, the process writes `<state dir>/demo/sandbox.json` (mode 0600
 pid, scenario, accounts, Regions and the sandbox's own access keys for the management account.
 Those keys belong to the local sandbox, not to AWS; they are never printed or logged. A later
 `drconsole demo` or `drconsole jobs` finds the sandbox through that file, so that flows left in
-flight in the demo can be resumed after the terminal closed.
+flight in the demo can be resumed after the terminal closed. The record also holds the process's
+identity (its start time and command line): a pid that now belongs to another process (the
+sandbox died and the pid was reused) is never signalled.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from drconsole.errors import DrConsoleError
+from drconsole.private_files import open_private, private_dir
 
 RECORD_FILE = "sandbox.json"
 LOG_FILE = "sandbox.log"
@@ -49,6 +52,8 @@ class SandboxRecord:
     accounts: dict[str, str]
     credentials: dict[str, str]
     knobs: dict[str, Any]
+    # process_identity(pid) when the sandbox wrote the record ("" in records of older versions).
+    process: str = ""
 
     def __repr__(self) -> str:
         # The access keys stay out of tracebacks and logs.
@@ -68,13 +73,14 @@ class SandboxRecord:
                 accounts={str(k): str(v) for k, v in data["accounts"].items()},
                 credentials={str(k): str(v) for k, v in data["credentials"].items()},
                 knobs=dict(data.get("knobs", {})),
+                process=str(data.get("process", "")),
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def write(self, state_dir: Path) -> None:
         """Write atomically with mode 0600 (it holds the sandbox's access keys)."""
-        state_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(state_dir)
         temporary = state_dir / f".{RECORD_FILE}.{os.getpid()}"
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -82,8 +88,85 @@ class SandboxRecord:
         os.replace(temporary, state_dir / RECORD_FILE)
 
     def is_alive(self) -> bool:
-        """True when the process exists and its endpoint answers HTTP."""
-        return pid_alive(self.pid) and endpoint_answers(self.endpoint_url)
+        """True when the sandbox's own process runs and its endpoint answers HTTP."""
+        return self.is_ours() and endpoint_answers(self.endpoint_url)
+
+    def is_ours(self) -> bool:
+        """True when the pid is still the sandbox that wrote the record (not a reused pid)."""
+        if not pid_alive(self.pid):
+            return False
+        identity = process_identity(self.pid)
+        if identity is None:
+            return False
+        if self.process:
+            return identity == self.process
+        return DEMO_PROCESS_MODULE in identity  # a record written before identities were kept
+
+
+DEMO_PROCESS_MODULE = "drconsole.commands._demo_process"
+
+
+def process_identity(pid: int) -> str | None:
+    """`<start time> <command line>` of a process, or None when it is gone or unreadable.
+
+    Two processes that share a pid one after the other differ in their start time (clock ticks
+    since boot on Linux, from /proc; `ps`'s start time elsewhere).
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        if Path("/proc/self/stat").exists():
+            return None  # a Linux /proc without the pid: the process is gone
+        return _ps_identity(pid)
+    except OSError:
+        return None
+    # Field 22 (starttime), counted after the command name, which may hold spaces and parens.
+    fields = stat.rsplit(")", 1)[-1].split()
+    if len(fields) < 20:
+        return None
+    command = cmdline.replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    return f"{fields[19]} {command}"
+
+
+def _ps_identity(pid: int) -> str | None:
+    try:
+        answer = subprocess.run(
+            ["ps", "-o", "lstart=", "-o", "args=", "-p", str(pid)],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return answer.stdout.strip() or None if answer.returncode == 0 else None
+
+
+def signal_sandbox(record: SandboxRecord, signum: int) -> bool:
+    """Send `signum` to the recorded sandbox only if the pid is still that sandbox; True if sent.
+
+    Where the OS offers it, a pidfd pins the process between the check and the signal, so a pid
+    reused in between cannot receive it.
+    """
+    pidfd: int | None = None
+    try:
+        try:
+            pidfd = os.pidfd_open(record.pid)
+        except (AttributeError, OSError):
+            pidfd = None
+        if not record.is_ours():
+            return False
+        if pidfd is not None:
+            signal.pidfd_send_signal(pidfd, signum)
+        else:
+            os.kill(record.pid, signum)
+        return True
+    except ProcessLookupError:
+        return False
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
 
 
 def pid_alive(pid: int) -> bool:
@@ -207,9 +290,9 @@ def last_log_line(state_dir: Path) -> str:
 
 def start_detached(args: argparse.Namespace, state_dir: Path) -> SandboxStarting:
     """Start the sandbox in its own session, output to the log file; return at once."""
-    state_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(state_dir)
     (state_dir / RECORD_FILE).unlink(missing_ok=True)
-    log_fd = os.open(state_dir / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    log_fd = open_private(state_dir / LOG_FILE, os.O_WRONLY | os.O_APPEND)
     try:
         process = subprocess.Popen(
             [
@@ -231,18 +314,16 @@ def start_detached(args: argparse.Namespace, state_dir: Path) -> SandboxStarting
 
 
 def stop(record: SandboxRecord, state_dir: Path, timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
-    """SIGTERM the sandbox, SIGKILL it after `timeout`; remove its record. True if it ran."""
-    running = pid_alive(record.pid)
+    """SIGTERM the sandbox, SIGKILL it after `timeout`; remove its record. True if it ran.
+
+    A pid that belongs to another process now is left alone (only the stale record goes).
+    """
+    running = signal_sandbox(record, signal.SIGTERM)
     if running:
-        try:
-            os.kill(record.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            running = False
         deadline = time.monotonic() + timeout
-        while running and pid_alive(record.pid) and time.monotonic() < deadline:
+        while record.is_ours() and time.monotonic() < deadline:
             time.sleep(0.05)
-        if pid_alive(record.pid):
-            os.kill(record.pid, signal.SIGKILL)
+        signal_sandbox(record, signal.SIGKILL)
     current = SandboxRecord.read(state_dir)
     if current is not None and current.pid == record.pid:
         (state_dir / RECORD_FILE).unlink(missing_ok=True)
@@ -307,6 +388,7 @@ def serve(argv: list[str]) -> int:
         accounts=dict(info.accounts),
         credentials=sandbox.credentials_for(info.accounts["management"]),
         knobs={"time_scale": args.time_scale, "latency_ms": args.latency_ms},
+        process=process_identity(os.getpid()) or "",
     )
     try:
         if not stopping.is_set():

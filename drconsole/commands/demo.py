@@ -77,10 +77,13 @@ def _stop(state_dir: Path) -> int:
     if record is None:
         print("No demo sandbox is running.")
         return 0
+    foreign = proc.pid_alive(record.pid) and not record.is_ours()
     ran = proc.stop(record, state_dir)
     left = proc.unfinished_flow_ids(state_dir)
     tail = f"; {len(left)} unfinished demo flow(s) can no longer be resumed" if left else ""
     state = "stopped" if ran else "was not running"
+    if foreign:
+        state = "was not running (that pid is another process now, left alone)"
     print(f"Demo sandbox (pid {record.pid}) {state}{tail}.")
     return 0
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from drconsole.aws.audit import redact
+from drconsole.private_files import open_private
 
 JOURNAL_FILE = "journal.jsonl"
 LOCK_DIR = "flow-locks"
@@ -64,8 +65,7 @@ class Journal:
         record = {"time": _now(), "flow": flow_id, "type": record_type, **redact(data)}
         line = json.dumps(record, sort_keys=True, default=str) + "\n"
         with _LOCK:
-            self.state_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+            fd = open_private(self.path, os.O_RDWR | os.O_APPEND)
             try:
                 size = os.fstat(fd).st_size
                 if size and os.pread(fd, 1, size - 1) != b"\n":
@@ -270,8 +270,7 @@ class FlowLock:
 
     def acquire(self) -> bool:
         """True when this process now drives the flow; False when another one does."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = open_private(self.path, os.O_RDWR)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

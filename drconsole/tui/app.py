@@ -89,10 +89,12 @@ class DrConsoleApp(App[None]):
     # Lifecycle, errors, help.
 
     def on_mount(self) -> None:
+        from drconsole.tui.read_only import badge_every_screen
         from drconsole.tui.screens.accounts import AccountsScreen
 
         if self.settings.read_only:
             self.sub_title = "read-only"
+        badge_every_screen(self)
         self.push_screen(AccountsScreen())
         self.offer_unfinished_flows()
 

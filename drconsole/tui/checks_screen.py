@@ -14,6 +14,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Select, Static
 
 from drconsole.models import Check, CheckStatus, RecoveryPoint
+from drconsole.tui.read_only import ReadOnlyActions
 
 if TYPE_CHECKING:
     from drconsole.aws.session import AwsSessions
@@ -75,7 +76,7 @@ def _diff_text(diff: str) -> Text:
     return text
 
 
-class ChecksScreen(Screen[None]):
+class ChecksScreen(ReadOnlyActions, Screen[None]):
     """Copy checks (to a destination vault) and restore checks of one recovery point."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -324,7 +325,10 @@ class ChecksScreen(Screen[None]):
             if check.remediation:
                 text.append(f"\n{check.remediation}\n")
             if check.fix_id and check.status is not CheckStatus.PASS:
-                text.append("\nPress f: drconsole can apply this fix.", style="bold")
+                if self.settings.read_only:
+                    text.append("\nRead-only mode: apply the remediation above by hand.")
+                else:
+                    text.append("\nPress f: drconsole can apply this fix.", style="bold")
         self.query_one("#remediation-text", Static).update(text)
 
     # Actions --------------------------------------------------------------------------------

@@ -25,7 +25,12 @@ class DrConsoleCommands(Provider):
         root = ("Organization",)
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Keys", "Show every key binding", app.action_help),
-            ("Jobs", "Copy and restore flows and jobs in flight; resume them", app.action_jobs),
+            (
+                "Jobs",
+                "Copy and restore flows and jobs in flight"
+                + ("" if app.settings.read_only else "; resume them"),
+                app.action_jobs,
+            ),
             (
                 "Protected resources, all accounts",
                 "Every resource's current RPO, vault and DR copy, stalest first",

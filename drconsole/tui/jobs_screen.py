@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from drconsole.models import CopyJob, RestoreJob
+from drconsole.tui.read_only import ReadOnlyActions
 
 if TYPE_CHECKING:
     from drconsole.flows.journal import FlowState
@@ -40,7 +41,7 @@ def job_cause(job: CopyJob | RestoreJob) -> str:
     return f"{diagnosis.cause.value}: {diagnosis.explanation}"
 
 
-class JobsScreen(Screen[None]):
+class JobsScreen(ReadOnlyActions, Screen[None]):
     """Flows from the journal and jobs from AWS, refreshed while anything is in flight."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -79,7 +80,12 @@ class JobsScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Flows (Enter resumes an unfinished one)", style="bold"))
+        hint = (
+            "read-only: shown, not resumed"
+            if self.drapp.settings.read_only
+            else ("Enter resumes an unfinished one")
+        )
+        yield Static(Text(f"Flows ({hint})", style="bold"))
         flows: DataTable[Any] = DataTable(id="flows", cursor_type="row", zebra_stripes=True)
         yield flows
         yield Static(Text("Copy and restore jobs in flight or failed", style="bold"))
@@ -197,7 +203,7 @@ class JobsScreen(Screen[None]):
         detail.update(Text(f"{job.status_message}\nfix: {diagnosis.remediation}", style="yellow"))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table.id == "flows":
+        if event.data_table.id == "flows" and self.check_action("resume", ()):
             self.action_resume()
 
     def action_resume(self) -> None:
@@ -214,8 +220,8 @@ class JobsScreen(Screen[None]):
         resume_in_wizard(self.drapp, flow.flow_id)
 
     def action_abandon(self) -> None:
-        """Mark the highlighted unfinished flow failed, so that nothing resumes it."""
-        from drconsole.flows.journal import FlowLock, Journal
+        """Ask, then mark the highlighted unfinished flow failed, so that nothing resumes it."""
+        from drconsole.tui.screens.confirm import ConfirmDialog
 
         table = self.query_one("#flows", DataTable)
         if not self.flows or table.cursor_row >= len(self.flows):
@@ -224,14 +230,32 @@ class JobsScreen(Screen[None]):
         if flow.status in ("completed", "failed"):
             self.notify(f"Flow {flow.flow_id} is {flow.status}.")
             return
+        summary = flow.summary()
+        dialog = ConfirmDialog(
+            f"Abandon flow {flow.flow_id}?",
+            f"{summary['current_step']} of {summary['resource_type'] or 'a recovery point'}: "
+            "it is marked failed and can never be resumed. Its AWS jobs, if any, go on.",
+            yes="Abandon",
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.abandon(flow.flow_id)
+
+        self.app.push_screen(dialog, answered)
+
+    def abandon(self, flow_id: str) -> None:
+        """Mark one flow failed in the journal (under its lock)."""
+        from drconsole.flows.journal import FlowLock, Journal
+
         state_dir = self.drapp.settings.state_dir
-        lock = FlowLock(state_dir, flow.flow_id)
+        lock = FlowLock(state_dir, flow_id)
         if not lock.acquire():
-            self.notify(f"Flow {flow.flow_id} is running here or elsewhere.", severity="warning")
+            self.notify(f"Flow {flow_id} is running here or elsewhere.", severity="warning")
             return
         try:
-            Journal(state_dir).abandon(flow.flow_id)
+            Journal(state_dir).abandon(flow_id)
         finally:
             lock.release()
-        self.notify(f"Flow {flow.flow_id} abandoned (its AWS jobs, if any, go on).")
+        self.notify(f"Flow {flow_id} abandoned (its AWS jobs, if any, go on).")
         self.action_refresh()

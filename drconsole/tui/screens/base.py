@@ -12,6 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
+from drconsole.tui.read_only import ReadOnlyActions
 from drconsole.tui.widgets.chrome import FilterBar, StatusLine, TopBar
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def error_on_account(
     return account_error(account_id, region, operation, error)
 
 
-class BrowseScreen(Screen[None]):
+class BrowseScreen(ReadOnlyActions, Screen[None]):
     """A screen with breadcrumbs, a main list, a `/` filter and a status line.
 
     Subclasses compose their list in `compose_body`, say which widget holds the focus in

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Static
 
 from drconsole.models import ProtectedResource, RecoveryPoint
 from drconsole.tui import formatting as fmt
+from drconsole.tui.read_only import ReadOnlyActions
 from drconsole.tui.widgets.chrome import TopBar
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def protected_resource_fields(resource: ProtectedResource, now: datetime) -> Fie
     ]
 
 
-class DetailScreen(Screen[None]):
+class DetailScreen(ReadOnlyActions, Screen[None]):
     """A labelled list of every field; `y` copies the ARN, `c` checks a copy or restore."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -114,7 +115,7 @@ class DetailScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "check":
             return self.recovery_point is not None
-        return True
+        return super().check_action(action, parameters)
 
     def action_back(self) -> None:
         self.app.pop_screen()

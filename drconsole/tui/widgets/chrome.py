@@ -27,11 +27,16 @@ class TopBar(Horizontal):
         self.trail = tuple(trail)
         self.read_only = read_only
 
+    @staticmethod
+    def badge() -> Static:
+        """The READ-ONLY badge (one per screen)."""
+        return Static(" READ-ONLY ", classes="badge read-only", id="read-only-badge")
+
     def compose(self) -> ComposeResult:
         yield Static("drconsole", classes="app-name")
         yield Breadcrumbs(self.trail)
         if self.read_only:
-            yield Static(" READ-ONLY ", classes="badge read-only", id="read-only-badge")
+            yield self.badge()
 
 
 class FilterBar(Input):
