@@ -113,8 +113,8 @@ READ_OPERATIONS: dict[str, frozenset[str]] = {
     ),
     "s3": _names(
         """
-        HeadBucket ListBuckets GetBucketLocation GetBucketEncryption GetBucketVersioning
-        GetBucketTagging GetBucketPolicy
+        HeadBucket ListBuckets ListObjectsV2 GetBucketLocation GetBucketEncryption
+        GetBucketVersioning GetBucketTagging GetBucketPolicy
         """
     ),
 }
