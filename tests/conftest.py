@@ -24,7 +24,7 @@ MODULE_SECONDS: dict[str, float] = {
     "tests/tui/test_tmux.py": 30,
     "tests/tui/test_snapshots.py": 26,
     "tests/test_readonly_matrix.py": 45,
-    "tests/tui/test_read_only.py": 40,
+    "tests/tui/test_read_only.py": 90,
     "tests/tui/test_tmux_read_only.py": 40,
     "tests/test_cli_check.py": 22,
     "tests/test_drill_plan.py": 30,

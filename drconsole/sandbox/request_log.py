@@ -94,7 +94,11 @@ def operation_of(environ: dict[str, Any], signing_name: str | None) -> tuple[str
     if action:
         return service, action[0]
     method = environ.get("REQUEST_METHOD", "GET")
-    return service, _rest_operation(service, method, environ.get("PATH_INFO", "/"), query)
+    # The path as sent, still percent-encoded: a label such as a recovery point ARN may hold
+    # a `/` (`%2F` on the wire) that PATH_INFO has already decoded.
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
+    path = raw.split("?", 1)[0] if raw.startswith("/") else environ.get("PATH_INFO", "/")
+    return service, _rest_operation(service, method, path, query)
 
 
 class RequestLog:

@@ -24,11 +24,11 @@ from drconsole.tui.commands import DrConsoleCommands
 from drconsole.tui.jobs_screen import JobsScreen
 from drconsole.tui.read_only import MUTATING_ACTIONS, ReadOnlyActions
 from drconsole.tui.screens.confirm import ConfirmDialog
-from drconsole.tui.screens.detail import DetailScreen
+from drconsole.tui.screens.detail import DetailScreen, RecoveryPointDetail
 from drconsole.tui.screens.dialogs import HelpScreen
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.wizard.screen import CopyRestoreWizard
-from tests.test_readonly_matrix import is_mutating
+from tests.test_readonly_matrix import WAYS, Way, is_mutating
 from tests.tui.conftest import NOW, Demo, wait_until
 from tests.tui.test_screens import open_account
 
@@ -200,3 +200,77 @@ def test_every_screen_with_a_mutating_action_hides_it_in_read_only() -> None:
             if mutating and not issubclass(cls, ReadOnlyActions):
                 missing.append(f"{cls.__module__}.{cls.__name__}: {sorted(mutating)}")
     assert not missing, missing
+
+
+def fault_point(demo: Demo, fault: str) -> Any:
+    """The recovery point (model) whose copy meets `fault`, found with plain boto3."""
+    from drconsole.aws.convert import recovery_point_from
+
+    arn = demo.info.fault_recovery_points[fault]
+    for account in demo.info.accounts.values():
+        for region in (demo.info.region, demo.info.dr_region):
+            backup = demo.sandbox.client("backup", account, region)
+            for vault in backup.list_backup_vaults()["BackupVaultList"]:
+                name = vault["BackupVaultName"]
+                pages = backup.get_paginator("list_recovery_points_by_backup_vault")
+                for page in pages.paginate(BackupVaultName=name):
+                    for item in page["RecoveryPoints"]:
+                        if item["RecoveryPointArn"] == arn:
+                            return recovery_point_from(item, account, region, name)
+    raise LookupError(arn)
+
+
+@pytest.mark.parametrize("way", WAYS, ids=[way.name for way in WAYS])
+async def test_no_wizard_and_no_fix_however_read_only_was_chosen(
+    demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, way: Way
+) -> None:
+    """The TUI column of the read-only matrix: settings resolved for each way of choosing
+    read-only, then `w` on a recovery point and `f` on a failing check, counted at the sandbox."""
+    import argparse
+
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    profiles = "".join(f"[profile {p}]\nregion = {EU}\n" for p in ("ro", "rw"))
+    (tmp_path / "aws-config").write_text(f"[default]\nregion = {EU}\n{profiles}")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    for name, value in way.env.items():
+        monkeypatch.setenv(name, value)
+    config = tmp_path / "config.toml"
+    config.write_text(way.config)
+    flags = dict(zip(way.args[::2], way.args[1::2], strict=False))
+    args = argparse.Namespace(
+        profile=flags.get("--profile"),
+        regions=list(demo.settings.regions),
+        role_name=None,
+        read_only="--read-only" in way.args,
+        config=str(config),
+    )
+    chosen = load_settings(args)
+    assert chosen.read_only is True, way.name
+    settings = dataclasses.replace(demo.settings, read_only=True, state_dir=tmp_path)
+    point = fault_point(demo, "service_linked_role_missing")
+    destination = demo.info.fault_destinations["service_linked_role_missing"]
+    mark = demo.sandbox.request_log.mark()
+    app = DrConsoleApp(settings, now=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(
+            RecoveryPointDetail(("Organization",), [("ARN", point.arn)], point.arn, point)
+        )
+        await wait_until(pilot, lambda: badge_shown(app), what="badge on the detail")
+        assert "wizard" not in offered(app)
+        await pilot.press("w")
+        assert isinstance(app.screen, RecoveryPointDetail)
+        await app.push_screen(ChecksScreen(point, settings, app.sessions, destination))
+        await wait_until(pilot, lambda: badge_shown(app), what="badge on the checks")
+        await wait_until(
+            pilot,
+            lambda: any(c.fix_id for checks in app.screen.rows.values() for c in checks),
+            what="the fault's check, which offers a fix outside read-only",
+            timeout=60,
+        )
+        assert "fix" not in offered(app)
+        for _ in range(12):
+            await pilot.press("down", "f")
+            assert not isinstance(app.screen, FixDialog)
+    arrived = [seen.name for seen in demo.sandbox.request_log.since(mark)]
+    assert arrived and [name for name in arrived if is_mutating(name)] == []
