@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 from textual.app import App
-from textual.widgets import DataTable, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from drconsole.aws.session import AwsSessions
+from drconsole.checks.facts import RESTORE_POLICY_ARN
 from drconsole.config import Credentials, Settings
 from drconsole.models import CauseCode, CheckStatus, RecoveryPoint
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
@@ -193,3 +194,50 @@ async def test_destination_picked_from_the_organization_vaults(
         assert screen.destination == central
         bad = [c for _, c in screen.ordered() if c.status is not CheckStatus.PASS]
         assert [c.cause for c in bad] == [CauseCode.SOURCE_KEY_NOT_SHARED]
+
+
+async def test_restore_rows_are_checked_where_the_restore_runs(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object
+) -> None:
+    """A backup-account copy of a prod backup, copied back to prod: the restore rows read
+    prod's role (broken only there), not the backup account's."""
+    sandbox, info = demo
+    prod, backup = info.accounts["prod"], info.accounts["backup"]
+    central = sandbox.client("backup", backup, info.region)
+    points = central.list_recovery_points_by_backup_vault(BackupVaultName="central-eu-central-1")
+    copied = next(
+        p
+        for p in points["RecoveryPoints"]
+        if p["ResourceType"] == "DynamoDB"
+        and (p.get("SourceBackupVaultArn") or "").split(":")[4:5] == [prod]
+    )
+    rp = recovery_point(sandbox, info, copied["RecoveryPointArn"])
+    settings = settings_for(sandbox, info, tmp_path)
+    iam = sandbox.client("iam", prod)
+    role = "AWSBackupDefaultServiceRole"
+    iam.detach_role_policy(RoleName=role, PolicyArn=RESTORE_POLICY_ARN)
+    try:
+        # The destination defaults to the vault the copy came from: prod's.
+        screen = ChecksScreen(rp, settings, AwsSessions(settings))
+        app = Host(screen)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(screen, pilot)
+            assert screen.destination == copied["SourceBackupVaultArn"]
+            restore = {c.id: c for c in screen.rows["restore"]}
+            assert restore["restore.role"].status is CheckStatus.FAIL
+            assert (
+                f"arn:aws:iam::{prod}:role/service-role/{role}" in restore["restore.role"].evidence
+            )
+            assert f"account {prod} ({info.region})" in restore["restore.account"].evidence
+            # In place (no destination), the restore runs in the backup account: its role is whole.
+            field = screen.query_one("#destination", Input)
+            field.value = ""
+            field.focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            await settle(screen, pilot)
+            restore = {c.id: c for c in screen.rows["restore"]}
+            assert restore["restore.role"].status is CheckStatus.PASS
+            assert f"arn:aws:iam::{backup}:role/" in restore["restore.role"].evidence
+    finally:
+        iam.attach_role_policy(RoleName=role, PolicyArn=RESTORE_POLICY_ARN)

@@ -17,6 +17,7 @@ from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 
 ROOT = Path(__file__).resolve().parent.parent
+RESTORE_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
 
 
 @dataclass
@@ -219,6 +220,64 @@ def test_restore_checks(demo: Env) -> None:
     first = as_json(result)["checks"][0]
     assert first["cause"] == "CROSS_ACCOUNT_RESTORE"
     assert f"drconsole copy --recovery-point {rp} --to arn:aws:backup:" in first["remediation"]
+
+
+def test_restore_after_a_copy_is_checked_in_the_destination_account(demo: Env) -> None:
+    """`check restore --to` and `check copy --restore` read the destination account's role
+    and names: a restore role broken only in prod fails there, and the backup account's
+    in-place restore still passes."""
+    rp = demo.info.fault_recovery_points["vault_without_access_policy"]  # an RDS copy in backup
+    prod, backup = demo.info.accounts["prod"], demo.info.accounts["backup"]
+    prod_vault = demo.vault("prod", "prod-vault")
+    rds = demo.sandbox.client("rds", prod, demo.info.region)
+    rds.create_db_instance(
+        DBInstanceIdentifier="taken-in-prod",
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        MasterUsername="admin",
+        MasterUserPassword="not-a-real-password",
+        AllocatedStorage=20,
+    )
+    iam = demo.sandbox.client("iam", prod)
+    iam.detach_role_policy(RoleName="AWSBackupDefaultServiceRole", PolicyArn=RESTORE_POLICY)
+    try:
+        restore = drconsole(
+            demo,
+            "check",
+            "restore",
+            "--recovery-point",
+            rp,
+            "--to",
+            prod_vault,
+            "--metadata",
+            "DBInstanceIdentifier=taken-in-prod",
+            "--json",
+        )
+        assert restore.returncode == 1, restore.stdout + restore.stderr
+        document = as_json(restore)
+        assert document["route"]["restoring_account"] == prod
+        assert document["route"]["after_copy_to"] == prod_vault
+        bad = {c["id"]: c for c in document["checks"] if c["status"] != "PASS"}
+        assert set(bad) == {"restore.role", "restore.target-name"}
+        assert f"arn:aws:iam::{prod}:role/" in bad["restore.role"]["evidence"]
+        assert f"already exists in account {prod}" in bad["restore.target-name"]["evidence"]
+
+        copy = drconsole(
+            demo, "check", "copy", "--recovery-point", rp, "--to", prod_vault, "--restore", "--json"
+        )
+        assert copy.returncode == 1
+        document = as_json(copy)
+        failing = [c["id"] for c in document["restore"]["checks"] if c["status"] != "PASS"]
+        assert failing == ["restore.role"]
+        assert document["restore"]["route"]["restoring_account"] == prod
+
+        in_place = drconsole(demo, "check", "restore", "--recovery-point", rp, "--json")
+        assert in_place.returncode == 0, in_place.stdout
+        role = next(c for c in as_json(in_place)["checks"] if c["id"] == "restore.role")
+        assert f"arn:aws:iam::{backup}:role/" in role["evidence"]
+    finally:
+        iam.attach_role_policy(RoleName="AWSBackupDefaultServiceRole", PolicyArn=RESTORE_POLICY)
+        rds.delete_db_instance(DBInstanceIdentifier="taken-in-prod", SkipFinalSnapshot=True)
 
 
 def test_restore_target_name_taken_and_bad_metadata(demo: Env) -> None:

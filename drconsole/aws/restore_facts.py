@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from drconsole.aws.facts import FactReader
-from drconsole.checks.arns import RecoveryPointArn
+from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.facts import (
+    KeyFacts,
     RecoveryPointFacts,
     RestoreFacts,
     TargetName,
@@ -119,10 +120,16 @@ def gather_restore_facts(
     role_arn: str | None = None,
     user_metadata: dict[str, str] | None = None,
     account_hint: str | None = None,
+    after_copy_to: VaultArn | None = None,
 ) -> RestoreFacts:
-    """Every fact the restore checks need."""
+    """Every fact the restore checks need, read where the restore will run: the recovery
+    point's own account and Region, or, for a restore after a copy (`after_copy_to`), the
+    destination vault's account and Region (its role, its names, the key the copy will have)."""
     rp = reader.recovery_point(rp_arn, account_hint)
-    account = restoring_account or rp.account_id
+    if after_copy_to is not None:
+        account, region = after_copy_to.account_id, after_copy_to.region
+    else:
+        account, region = restoring_account or rp.account_id, rp.region
     role = role_arn or default_role_arn(account)
     given = dict(user_metadata or {})
     metadata = reader.restore_metadata(rp)
@@ -130,15 +137,13 @@ def gather_restore_facts(
         metadata if isinstance(metadata, Unreadable) else merge_metadata(metadata, given)
     )
     names: list[TargetName] = []
-    if isinstance(merged, dict) and account == rp.account_id:
-        for kind, name in target_names(rp.resource_type, merged):
-            names.append(TargetName(kind, name, reader.name_taken(account, rp.region, kind, name)))
-    lowered = {k.lower(): v for k, v in merged.items()} if isinstance(merged, dict) else {}
-    key_arn = next(
-        (lowered[k.lower()] for k in KEY_METADATA if lowered.get(k.lower())),
-        rp.encryption_key_arn,
-    )
-    key = reader.key(key_arn, with_policy=False) if key_arn else None
+    # After a copy, AWS's names are the original's: the flow restores under a new name (or
+    # the one given), checked again on the copy itself; here only the given names are asked.
+    named = given if after_copy_to is not None else merged
+    if isinstance(named, dict) and (after_copy_to is not None or account == rp.account_id):
+        for kind, name in target_names(rp.resource_type, named):
+            names.append(TargetName(kind, name, reader.name_taken(account, region, kind, name)))
+    key = _restore_key(reader, rp, merged, given, after_copy_to)
     return RestoreFacts(
         recovery_point=rp,
         restoring_account_id=account,
@@ -149,6 +154,33 @@ def gather_restore_facts(
         target_names=tuple(names),
         restore_key=key,
         copy_back_vaults=(
-            reader.vault_arns(account, rp.region) if account != rp.account_id else ()
+            reader.vault_arns(account, rp.region)
+            if account != rp.account_id and after_copy_to is None
+            else ()
         ),
+        restoring_region=region,
+        after_copy_to=after_copy_to.arn if after_copy_to is not None else "",
     )
+
+
+def _restore_key(
+    reader: RestoreFactReader,
+    rp: RecoveryPointFacts,
+    merged: dict[str, str] | Unreadable,
+    given: dict[str, str],
+    after_copy_to: VaultArn | None,
+) -> KeyFacts | Unreadable | None:
+    """The key the restored resource will use: the metadata's (after a copy: only a given
+    one, AWS's names a key of the source account), else the recovery point's (after a copy:
+    the destination vault's, which encrypts the copy)."""
+    source = given if after_copy_to is not None else merged
+    lowered = {k.lower(): v for k, v in source.items()} if isinstance(source, dict) else {}
+    key_arn = next((lowered[k.lower()] for k in KEY_METADATA if lowered.get(k.lower())), None)
+    if key_arn is None and after_copy_to is not None:
+        vault = reader.vault(after_copy_to)
+        if isinstance(vault, Unreadable):
+            return vault
+        key_arn = vault.encryption_key_arn if vault is not None else None
+    elif key_arn is None:
+        key_arn = rp.encryption_key_arn
+    return reader.key(key_arn, with_policy=False) if key_arn else None

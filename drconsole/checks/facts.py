@@ -203,3 +203,5 @@ class RestoreFacts:
     target_names: tuple[TargetName, ...] = ()
     restore_key: KeyFacts | Unreadable | None = None  # None: nothing encrypted with a KMS key
     copy_back_vaults: tuple[str, ...] = field(default_factory=tuple)  # vaults to copy into first
+    restoring_region: str = ""  # where the restore runs ("" : the recovery point's Region)
+    after_copy_to: str = ""  # the vault ARN the recovery point is copied into before the restore

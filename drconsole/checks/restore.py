@@ -38,6 +38,14 @@ def check_restore_account(facts: RestoreFacts) -> Check:
     """The recovery point lives in the account that restores it."""
     cid, title = "restore.account", "Recovery point is in the restoring account"
     rp = facts.recovery_point
+    if facts.after_copy_to:
+        return Check(
+            cid,
+            title,
+            PASS,
+            f"the restore runs in account {facts.restoring_account_id} "
+            f"({facts.restoring_region}), on the copy made in {facts.after_copy_to}",
+        )
     if rp.account_id == facts.restoring_account_id:
         return Check(cid, title, PASS, f"recovery point and restore both in {rp.account_id}")
     vault = (
@@ -60,6 +68,11 @@ def check_restore_account(facts: RestoreFacts) -> Check:
         "Copy it into the restoring account first, then restore the copy there: "
         f"drconsole copy --recovery-point {rp.arn} --to {vault} --restore{others}",
     )
+
+
+def region_of(facts: RestoreFacts) -> str:
+    """The Region where the restore runs."""
+    return facts.restoring_region or facts.recovery_point.region
 
 
 def check_restore_role(facts: RestoreFacts) -> Check:
@@ -140,6 +153,14 @@ def check_restore_metadata(facts: RestoreFacts) -> Check:
 def check_target_names(facts: RestoreFacts) -> Check:
     """The names the restore will create are free."""
     cid, title = "restore.target-name", "Target name is free"
+    if not facts.target_names and facts.after_copy_to:
+        return Check(
+            cid,
+            title,
+            PASS,
+            f"the restore creates a new name in account {facts.restoring_account_id} "
+            f"({region_of(facts)}), checked again on the copy before it is sent",
+        )
     if not facts.target_names:
         return Check(cid, title, PASS, "the restore creates a resource with a generated id")
     for target in facts.target_names:
@@ -153,13 +174,14 @@ def check_target_names(facts: RestoreFacts) -> Check:
                 title,
                 FAIL,
                 f"{target.kind} {target.name} already exists in account "
-                f"{facts.restoring_account_id} ({facts.recovery_point.region})",
+                f"{facts.restoring_account_id} ({region_of(facts)})",
                 CauseCode.UNKNOWN,
                 f"Restore under another name (--metadata with a new {target.kind} name) or "
                 f"remove the existing {target.kind} first.",
             )
     names = ", ".join(f"{t.kind} {t.name}" for t in facts.target_names)
-    return Check(cid, title, PASS, f"{names} free")
+    where = f"account {facts.restoring_account_id} ({region_of(facts)})"
+    return Check(cid, title, PASS, f"{names} free in {where}")
 
 
 def check_restore_key(facts: RestoreFacts) -> Check:

@@ -132,14 +132,17 @@ def run_restore_checks(
     role_arn: str | None = None,
     metadata: dict[str, str] | None = None,
     account_hint: str | None = None,
+    after_copy_to: str | None = None,
 ) -> CheckReport:
-    """Every restore check for one recovery point."""
+    """Every restore check for one recovery point, read where the restore runs: its own
+    account and Region, or after a copy into `after_copy_to` (a vault ARN), that vault's."""
     from drconsole.aws.restore_facts import RestoreFactReader, gather_restore_facts
 
     rp_arn = parse_recovery_point_arn(recovery_point)
+    dest = parse_vault_arn(after_copy_to, "--to") if after_copy_to else None
     reader = RestoreFactReader(sessions)
     facts = gather_restore_facts(
-        reader, rp_arn, restoring_account, role_arn, metadata, account_hint
+        reader, rp_arn, restoring_account, role_arn, metadata, account_hint, dest
     )
     checks = restore_verdicts(facts)
     rp = facts.recovery_point
@@ -147,7 +150,10 @@ def run_restore_checks(
         "resource_type": rp.resource_type,
         "source_vault": rp.vault_arn,
         "restoring_account": facts.restoring_account_id,
-        "region": rp.region,
+        "region": facts.restoring_region or rp.region,
         "role_arn": facts.role_arn,
+        "after_copy_to": facts.after_copy_to or None,
     }
-    return CheckReport("restore", rp_arn.arn, None, tuple(checks), facts, route)
+    return CheckReport(
+        "restore", rp_arn.arn, dest.arn if dest else None, tuple(checks), facts, route
+    )

@@ -23,11 +23,16 @@ STYLES = {
 }
 
 
-def print_json(report: CheckReport, fixes: list[dict[str, Any]] | None) -> None:
-    """The stable JSON document on stdout."""
+def print_json(
+    report: CheckReport, fixes: list[dict[str, Any]] | None, restore: CheckReport | None = None
+) -> None:
+    """The stable JSON document on stdout (`check copy --restore`: with the restore's under
+    `restore`)."""
     document = report.to_json()
     if fixes is not None:
         document["fixes"] = fixes
+    if restore is not None:
+        document["restore"] = restore.to_json()
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
 
 
@@ -48,10 +53,16 @@ def print_report(report: CheckReport, console: Console | None = None) -> None:
             )
         )
     else:
+        after = (
+            f"\n  after the copy into {route['after_copy_to']}"
+            if route.get("after_copy_to")
+            else ""
+        )
         console.print(
             Text(
                 f"Restore {report.recovery_point_arn}\n  {route['resource_type']} into account "
                 f"{route['restoring_account']} ({route['region']}) with role {route['role_arn']}"
+                + after
             )
         )
     table = Table(show_lines=False, expand=True)

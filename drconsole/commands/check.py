@@ -43,6 +43,12 @@ def register(subparsers: Any) -> None:
     )
     copy.add_argument("--fix", action="store_true", help="offer the fixes drconsole can apply")
     copy.add_argument("--yes", action="store_true", help="apply fixes without asking")
+    copy.add_argument(
+        "--restore",
+        action="store_true",
+        help="also check the restore that follows the copy, in the destination's account and "
+        "Region",
+    )
     _common(copy)
     copy.set_defaults(handler=run_check_copy)
 
@@ -62,6 +68,12 @@ def register(subparsers: Any) -> None:
         "--account",
         metavar="ID",
         help="the account to restore into (default: the recovery point's)",
+    )
+    restore.add_argument(
+        "--to",
+        metavar="VAULT_ARN",
+        help="the restore follows a copy into this vault: check it in the vault's account and "
+        "Region (its role, its names, the key the copy will have)",
     )
     _common(restore)
     restore.set_defaults(handler=run_check_restore)
@@ -143,11 +155,21 @@ def run_check_copy(args: argparse.Namespace) -> int:
         fixes = check_output.offer_fixes(sessions, report, assume_yes=args.yes, quiet=args.json)
         if any(f["applied"] for f in fixes):
             report = run()
+    restore = None
+    if args.restore:
+        from drconsole.checks.runner import run_restore_checks
+
+        restore = run_restore_checks(
+            sessions, args.recovery_point, account_hint=source_account, after_copy_to=args.to
+        )
     if args.json:
-        check_output.print_json(report, fixes if args.fix else None)
+        check_output.print_json(report, fixes if args.fix else None, restore)
     else:
         check_output.print_report(report)
-    return 0 if report.ok else 1
+        if restore is not None:
+            print()
+            check_output.print_report(restore)
+    return 0 if report.ok and (restore is None or restore.ok) else 1
 
 
 def run_check_restore(args: argparse.Namespace) -> int:
@@ -161,6 +183,12 @@ def run_check_restore(args: argparse.Namespace) -> int:
     account = _account(args.account, "--account")
     source_account = _account(args.source_account, "--source-account")
     _role_arn(args.role_arn)
+    if args.to is not None:
+        from drconsole.checks.arns import parse_vault_arn
+
+        parse_vault_arn(args.to)
+        if account is not None:
+            raise UsageError("--account and --to: the restore runs in the --to vault's account")
     sessions = _sessions(args)
     report = run_restore_checks(
         sessions,
@@ -169,6 +197,7 @@ def run_check_restore(args: argparse.Namespace) -> int:
         role_arn=args.role_arn,
         metadata=metadata,
         account_hint=source_account,
+        after_copy_to=args.to,
     )
     if args.json:
         check_output.print_json(report, None)

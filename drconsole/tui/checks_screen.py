@@ -204,18 +204,22 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
             for group in COPY_GROUPS:
                 self.pending[group] = f"copy {group} checks: reading facts"
         self.refresh_table()
-        self.run_restore(self.run_id)
+        self.run_restore(self.run_id, self.destination)
         if self.destination:
             self.run_copy(self.run_id, self.destination)
 
     @work(thread=True, exit_on_error=False, group="checks-restore")
-    def run_restore(self, run: int) -> None:
-        """The restore checks, in one worker."""
+    def run_restore(self, run: int, destination: str) -> None:
+        """The restore checks, in one worker, where the restore will run: after a copy into
+        the destination, in the destination's account and Region; without one, in place."""
         from drconsole.checks.runner import run_restore_checks
 
         try:
             report = run_restore_checks(
-                self.sessions, self.recovery_point.arn, account_hint=self.recovery_point.account_id
+                self.sessions,
+                self.recovery_point.arn,
+                account_hint=self.recovery_point.account_id,
+                after_copy_to=destination or None,
             )
         except Exception as error:  # shown on the screen, never a crash
             self.post_message(self.GroupFailed(run, "restore", _describe(error)))
