@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import selectors
+import shlex
 import signal
 import subprocess
 import sys
@@ -247,23 +248,107 @@ def test_an_unfinished_flow_can_be_abandoned(sandbox: SandboxProcess, tmp_path: 
 
 
 def test_restore_in_place_headless(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    """A backup-account copy of prod's table restored in place lands in the backup account:
+    with --yes that needs --allow-backup-account-restore, and without it nothing is written."""
     rp = newest(sandbox, "central-eu-central-1", EU, "DynamoDB")
-    done = drconsole(
-        sandbox,
-        tmp_path,
+    backup = sandbox.accounts["backup"]
+    args = [
         "restore",
         "--recovery-point",
         rp,
         "--source-account",
-        sandbox.accounts["backup"],
+        backup,
         "--metadata",
         "targetTableName=sessions-drill",
         "--yes",
         "--poll-interval",
         "0.2",
-    )
+    ]
+    refused = drconsole(sandbox, tmp_path, *args)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "--allow-backup-account-restore" in refused.stderr
+    assert f"account {backup} ({EU}), the central backup account" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+    assert journal(tmp_path) == [] and audit_requests(tmp_path) == []
+    assert not sandbox.client("backup", "backup", EU).list_restore_jobs()["RestoreJobs"]
+
+    done = drconsole(sandbox, tmp_path, *args, "--allow-backup-account-restore")
     assert done.returncode == 0, done.stderr
-    assert f"arn:aws:dynamodb:{EU}:{sandbox.accounts['backup']}:table/sessions-drill" in done.stdout
+    assert f"arn:aws:dynamodb:{EU}:{backup}:table/sessions-drill" in done.stdout
+
+
+def test_without_yes_a_backup_account_restore_is_asked_with_why(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """In a terminal (tmux), the caution is said and asked before anything is started."""
+    rp = newest(sandbox, "central-eu-central-1", EU, "DynamoDB", n=1)
+    script = tmp_path / "run.sh"
+    exports = "".join(
+        f"export {key}={shlex.quote(value)}\n" for key, value in sandbox.env(tmp_path).items()
+    )
+    backup = sandbox.accounts["backup"]
+    restore = ["restore", "--recovery-point", rp, "--source-account", backup]
+    command = shlex.join([sys.executable, "-m", "drconsole", *restore])
+    script.write_text(f"{exports}{command}; echo EXIT=$?; sleep 30\n")
+    socket = f"drconsole-test-{os.getpid()}"
+    tmux = ["tmux", "-L", socket]
+    subprocess.run(
+        [
+            *tmux,
+            "new-session",
+            "-d",
+            "-s",
+            "ask",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            f"bash {shlex.quote(str(script))}",
+        ],
+        check=True,
+    )
+    try:
+
+        def screen() -> str:
+            return subprocess.run(
+                [*tmux, "capture-pane", "-p", "-J", "-t", "ask"], capture_output=True, text=True
+            ).stdout
+
+        def wait_for(text: str) -> str:
+            deadline = time.monotonic() + TIMEOUT
+            while time.monotonic() < deadline:
+                shown = screen()
+                if text in shown:
+                    return shown
+                time.sleep(0.2)
+            raise AssertionError(f"{text!r} never appeared:\n{screen()}")
+
+        shown = wait_for("Go on anyway?")
+        assert "Caution:" in shown and "central backup account" in shown
+        subprocess.run([*tmux, "send-keys", "-t", "ask", "n", "Enter"], check=True)
+        shown = wait_for("EXIT=")
+        assert "Nothing was started." in shown and "EXIT=1" in shown
+    finally:
+        subprocess.run([*tmux, "kill-server"], check=False)
+    assert journal(tmp_path) == []
+
+
+def test_a_second_copy_into_a_vault_holding_one_needs_a_flag(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    rp = newest(sandbox, "dr-eu-north-1", NORTH, "EBS")
+    args = ["copy", "--recovery-point", rp, "--to", prod_vault(sandbox), "--yes"]
+    first = drconsole(sandbox, tmp_path, *args, "--poll-interval", "0.2")
+    assert first.returncode == 0, first.stdout + first.stderr
+    (made,) = [j["DestinationRecoveryPointArn"] for j in copy_jobs(sandbox, "backup", NORTH, rp)]
+    again = drconsole(sandbox, tmp_path, *args)
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert (
+        "--allow-duplicate-copy" in again.stderr
+        and f"already holds its copy {made}" in again.stderr
+    )
+    assert f"drconsole restore --recovery-point {made}" in again.stderr
+    assert len(copy_jobs(sandbox, "backup", NORTH, rp)) == 1  # nothing was started
 
 
 @pytest.mark.parametrize(

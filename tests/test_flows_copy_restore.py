@@ -13,6 +13,7 @@ import pytest
 
 from drconsole.aws.audit import AuditLog
 from drconsole.aws.session import AwsSessions
+from drconsole.checks.facts import RESTORE_POLICY_ARN
 from drconsole.config import Credentials, Settings
 from drconsole.errors import ReadOnlyViolation
 from drconsole.flows import events as ev
@@ -439,3 +440,34 @@ def test_read_only_refuses_the_whole_flow_before_any_call(
         )
     assert sum(run.sessions.requests_sent.values()) == before
     assert not (tmp_path / "journal.jsonl").exists()
+
+
+def test_a_copy_then_restore_is_checked_in_the_destination_before_anything_starts(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """The restore role broken only in prod: a copy back to prod with a restore is refused
+    before the copy, by a check that read prod's role (what the wizard's plan shows)."""
+    sb, info = sandbox
+    prod, backup = info.accounts["prod"], info.accounts["backup"]
+    rp = newest(sb, info, "central-eu-central-1", EU, "DynamoDB")
+    dest = f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault"
+    iam = sb.client("iam", prod)
+    role, policy = "AWSBackupDefaultServiceRole", RESTORE_POLICY_ARN
+    iam.detach_role_policy(RoleName=role, PolicyArn=policy)
+    try:
+        run = Run(sb, info, tmp_path)
+        prepared = run.engine.prepare(rp, dest, restore=True, account_hint=backup)
+        assert not prepared.ok
+        restore = dict(prepared.reports)["restore"]
+        failing = [c for c in restore.checks if c.status.value != "PASS"]
+        assert [c.id for c in failing] == ["restore.role"]
+        assert f"arn:aws:iam::{prod}:role/service-role/{role}" in failing[0].evidence
+        assert restore.route["restoring_account"] == prod and restore.route["region"] == EU
+        # The same recovery point restored in place reads the backup account's role: whole.
+        in_place = run.engine.prepare(rp, None, restore=True, account_hint=backup)
+        role_check = next(c for c in dict(in_place.reports)["restore"].checks if "role" in c.id)
+        assert role_check.status.value == "PASS" and f"::{backup}:role/" in role_check.evidence
+        run.engine.close()
+    finally:
+        iam.attach_role_policy(RoleName=role, PolicyArn=policy)
+    assert AuditLog(tmp_path).calls() == []  # nothing was started

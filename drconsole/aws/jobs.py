@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from drconsole.aws.audit import AuditLog, audited_call
 from drconsole.aws.convert import copy_job_from, restore_job_from
 from drconsole.aws.session import AwsSessions
@@ -193,6 +195,17 @@ class JobsApi:
             BackupVaultName=vault, RecoveryPointArn=arn
         )
         return {str(k): str(v) for k, v in (answer.get("RestoreMetadata") or {}).items()}
+
+    def recovery_point_exists(self, account_id: str, region: str, vault: str, arn: str) -> bool:
+        """DescribeRecoveryPoint: True when the vault still holds it (not deleted or expired)."""
+        backup = self._backup(account_id, region)
+        try:
+            found = backup.describe_recovery_point(BackupVaultName=vault, RecoveryPointArn=arn)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return False
+            raise
+        return str(found.get("Status", "")) not in ("DELETING", "EXPIRED")
 
     def describe_vault(self, account_id: str, region: str, vault: str) -> dict[str, Any]:
         """DescribeBackupVault (lock state for the clean-up)."""

@@ -36,6 +36,11 @@ def add_flow_flags(parser: argparse.ArgumentParser) -> None:
     )
     add_poll_flag(parser)
     parser.add_argument(
+        "--allow-backup-account-restore",
+        action="store_true",
+        help="with --yes: restore even in the central backup account (asked without --yes)",
+    )
+    parser.add_argument(
         "--restore-role",
         metavar="NAME",
         help="restore role name or ARN in the restoring account "
@@ -377,10 +382,27 @@ def confirm_request(request: Any) -> bool:
     return confirm(f"Send this {request.operation}?")
 
 
+def accept_cautions(args: argparse.Namespace, prepared: Any) -> bool:
+    """Say each caution and ask; with --yes, each needs its flag (UsageError naming it)."""
+    for caution in prepared.cautions:
+        if interactive(args):
+            print(f"Caution: {caution.message}")
+            if not confirm("Go on anyway?"):
+                print("Nothing was started.")
+                return False
+        elif not getattr(args, caution.flag[2:].replace("-", "_"), False):
+            raise UsageError(
+                f"{caution.message}. Nothing was started; pass {caution.flag} to do it"
+            )
+    return True
+
+
 def run_flow(args: argparse.Namespace, engine: Any, prepared: Any, printer: EventPrinter) -> int:
     """Confirm (unless --yes), journal and run the flow; print its result; return the exit code."""
     if not prepared.ok:
         return blocked_before_start(args, prepared)
+    if not accept_cautions(args, prepared):
+        return EXIT_FAILED
     if interactive(args):
         if prepared.form is not None and not prepared.plan.route.hops:
             values = ask_restore_values(prepared.form, prepared.form_values)

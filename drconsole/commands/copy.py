@@ -48,6 +48,12 @@ def register(subparsers: Any) -> None:
         help="copy role name (or ARN) in the account starting each copy job "
         "(default service-role/AWSBackupDefaultServiceRole)",
     )
+    parser.add_argument(
+        "--allow-duplicate-copy",
+        action="store_true",
+        help="with --yes: copy even when the destination vault already holds (or is receiving) "
+        "this recovery point's copy (asked without --yes)",
+    )
     add_flow_flags(parser)
     parser.set_defaults(handler=run)
 

@@ -18,6 +18,7 @@ from drconsole.flows import events as ev
 from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
 from drconsole.flows import restore_forms as forms
+from drconsole.flows.cautions import Caution
 from drconsole.flows.routes import VaultRef
 from drconsole.job_request import JobRequest
 from drconsole.models import CauseCode, CopyJob, RestoreJob
@@ -45,6 +46,7 @@ class Prepared:
     requests: tuple[JobRequest, ...]  # what the operator confirms; begin() journals them
     form: forms.RestoreForm | None = None
     form_values: dict[str, str] = field(default_factory=dict)
+    cautions: tuple[Caution, ...] = ()  # said and accepted before the flow starts
 
     @property
     def ok(self) -> bool:

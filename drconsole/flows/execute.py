@@ -16,6 +16,7 @@ from drconsole.aws.errors import describe
 from drconsole.aws.jobs import JobRef
 from drconsole.checks.runner import CheckReport
 from drconsole.errors import AwsError, UsageError
+from drconsole.flows import cautions
 from drconsole.flows import events as ev
 from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
@@ -104,29 +105,86 @@ class FlowEngine(RestoreSteps):
             ]
             if bad:
                 raise UsageError(f"--metadata {bad[0]}")
-            if not plan.route.hops:
-                from drconsole.checks.runner import run_restore_checks
-
-                metadata_now = forms.metadata_for(form, values)
-                reports.append(
-                    (
-                        "restore",
-                        run_restore_checks(
-                            self.sessions,
-                            source.arn,
-                            role_arn=pl.role_arn(plan.final_account, plan.restore_role),
-                            metadata=metadata_now,
-                            account_hint=source.account_id,
-                        ),
-                    )
-                )
+            reports.append(("restore", self._restore_checks_before(plan, form, values)))
         in_place_metadata = None
         if form is not None and not plan.route.hops and not restore_form_later:
             in_place_metadata = forms.metadata_for(form, values)
         requests = pl.planned_requests(
             plan, lambda step: jr.idempotency_token(flow_id, 0, step), in_place_metadata
         )
-        return Prepared(flow_id, plan, tuple(reports), tuple(requests), form, values)
+        return Prepared(
+            flow_id, plan, tuple(reports), tuple(requests), form, values, self._cautions(plan)
+        )
+
+    def _cautions(self, plan: pl.FlowPlan) -> tuple[cautions.Caution, ...]:
+        """What to say and ask before the flow starts (a restore in the backup account, a copy
+        the destination vault already holds)."""
+        source = plan.source
+        found = [
+            cautions.backup_account_restore(
+                restore=plan.restore,
+                restoring_account=plan.final_account,
+                restoring_region=plan.final_region,
+                source_account=source.account_id,
+                resource_arn=source.resource_arn,
+                backup_account_id=self.sessions.settings.backup_account_id,
+                recovery_point_arn=source.arn,
+            )
+        ]
+        if plan.destination is not None:
+            found.append(self._duplicate_copy(source, plan.destination))
+        return tuple(c for c in found if c is not None)
+
+    def _duplicate_copy(self, source: pl.SourcePoint, dest: VaultRef) -> cautions.Caution | None:
+        """The copy jobs AWS still lists from this recovery point into `dest` (unreadable: say
+        nothing; the copy checks speak for access)."""
+        try:
+            jobs = [
+                job
+                for job in self.jobs.list_copy_jobs(
+                    source.account_id, source.region, BySourceRecoveryPointArn=source.arn
+                )
+                if job.destination_vault_arn == dest.arn
+            ]
+            there = {
+                job.destination_recovery_point_arn: self.jobs.recovery_point_exists(
+                    dest.account_id, dest.region, dest.name, job.destination_recovery_point_arn
+                )
+                for job in jobs
+                if job.destination_recovery_point_arn
+            }
+        except (ClientError, BotoCoreError):
+            return None
+        return cautions.duplicate_copy(jobs, dest.arn, there)
+
+    def _restore_checks_before(
+        self, plan: pl.FlowPlan, form: forms.RestoreForm, values: dict[str, str]
+    ) -> CheckReport:
+        """The restore checks before anything starts, where the restore will run: in place
+        with the form's metadata; after a copy, in the destination's account and Region with
+        the names the restore will create and the user's --metadata (the rest of the metadata
+        is the copy's, read once it exists, when these checks run again)."""
+        from drconsole.checks.runner import run_restore_checks
+
+        role = pl.role_arn(plan.final_account, plan.restore_role)
+        if not plan.route.hops:
+            return run_restore_checks(
+                self.sessions,
+                plan.source.arn,
+                role_arn=role,
+                metadata=forms.metadata_for(form, values),
+                account_hint=plan.source.account_id,
+            )
+        assert plan.destination is not None
+        names = {f.key: values[f.key] for f in form.fields if f.new_name and values.get(f.key)}
+        return run_restore_checks(
+            self.sessions,
+            plan.source.arn,
+            role_arn=role,
+            metadata={**names, **plan.metadata},
+            account_hint=plan.source.account_id,
+            after_copy_to=plan.destination.arn,
+        )
 
     def begin(self, prepared: Prepared) -> str:
         """Journal the plan and the requests the operator confirmed (the flow exists from now

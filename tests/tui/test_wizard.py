@@ -315,3 +315,50 @@ async def test_leaving_a_running_flow_asks_and_the_jobs_screen_brings_it_back(
         assert app.screen is jobs_screen
     state = Journal(tmp_path).flow(flow_id)
     assert state is not None and state.status == "completed"
+
+
+async def test_restore_in_the_backup_account_is_said_and_asked(demo: Demo, tmp_path: Path) -> None:
+    """In place on a backup-account copy: the wizard says why it is rarely meant and starts
+    nothing until the operator ticks that they mean it."""
+    backup, prod = demo.info.accounts["backup"], demo.info.accounts["prod"]
+    newest = newest_recovery_point(
+        demo, backup, EU, "central-eu-central-1", ResourceType="DynamoDB", ResourceName="prod-"
+    )
+    app = demo.app(state_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_account(pilot, backup)
+        await pilot.press("enter")  # central-eu-central-1, the first vault
+        assert isinstance(app.screen, RecoveryPointsScreen)
+        await wait_until(pilot, lambda: app.screen.loading_done, what="recovery points")
+        await pilot.press("slash", *newest["ResourceName"], "enter")
+        await pilot.press("w")
+        wizard = app.screen
+        assert isinstance(wizard, CopyRestoreWizard) and wizard.point is not None
+        assert wizard.point.arn == newest["RecoveryPointArn"]
+        in_place = wizard.query_one("#in-place", Checkbox)
+        in_place.focus()
+        await pilot.press("space")
+        wizard.query_one("#plan-button", Button).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: wizard.prepared is not None, what="plan", timeout=30)
+        assert wizard.prepared is not None and wizard.prepared.ok
+        assert [c.code for c in wizard.prepared.cautions] == ["backup-account-restore"]
+        assert "central backup account" in text_of(app, "#plan-text")
+        await pilot.press("enter")  # Next: confirm
+        assert pane(app) == "confirm"
+        assert f"account {backup}" in text_of(app, "#confirm-text")
+        accept = wizard.query_one("#accept-cautions", Checkbox)
+        assert accept.display and app.screen.focused is accept
+        wizard.query_one("#start", Button).press()
+        await pilot.pause(0.3)
+        assert pane(app) == "confirm", "Start does nothing until the caution is accepted"
+        assert any("central backup account" in n.message for n in app._notifications)
+        assert Journal(tmp_path).flows() == []
+        assert not restore_jobs_in(demo, backup)
+        accept.focus()
+        await pilot.press("space")
+        wizard.query_one("#start", Button).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane(app) == "form", what="restore form", timeout=30)
+    assert [f.status for f in Journal(tmp_path).flows()] == ["running"]
+    assert Journal(tmp_path).flows()[0].plan["destination"] is None  # in place, as asked

@@ -87,8 +87,20 @@ def plan_text(prepared: Any) -> Text:
         text.append(f"  then restore the {plan.source.resource_type} in {where}\n")
     text.append("\n")
     text.append_text(checks_text(prepared.reports))
+    if prepared.cautions:
+        text.append("\n")
+        text.append_text(cautions_text(prepared))
     if not prepared.ok:
         text.append("\nA check blocks the flow: fix it, then Re-check.\n", style="bold red")
+    return text
+
+
+def cautions_text(prepared: Any) -> Text:
+    """Each caution (why this flow is rarely meant), before the requests it concerns."""
+    text = Text()
+    for caution in prepared.cautions:
+        text.append("Caution: ", style="bold yellow")
+        text.append(f"{caution.message}\n\n")
     return text
 
 

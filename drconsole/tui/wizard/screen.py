@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (
     Button,
+    Checkbox,
     ContentSwitcher,
     Footer,
     ProgressBar,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from drconsole.models import RecoveryPoint
     from drconsole.tui.app import DrConsoleApp
 
+ACCEPT_LABEL = "Go on anyway, as the caution above says"
 PANE_STEP = {
     "destination": "Destination",
     "plan": "Plan & checks",
@@ -163,6 +165,9 @@ class CopyRestoreWizard(Screen[None]):
                 with VerticalScroll(classes="body", id="confirm-body"):
                     yield Static("These requests will be sent:", id="confirm-title")
                     yield Static(id="confirm-text")
+                    yield Checkbox(
+                        render.toggle_label(ACCEPT_LABEL, False), id="accept-cautions", compact=True
+                    )
                 with Horizontal(classes="buttons"):
                     yield Button("Start", id="start", variant="warning", compact=True)
                     yield Button("Back", id="back-plan", compact=True)
@@ -207,6 +212,7 @@ class CopyRestoreWizard(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#restore-bar").display = False
+        self.query_one("#accept-cautions").display = False
         if self.flow_id:
             register_flow(self.drapp, self, self.flow_id)
             self._run(self.flow_id, None)
@@ -305,7 +311,12 @@ class CopyRestoreWizard(Screen[None]):
         text.append_text(render.plan_text(message.prepared))
         self.query_one("#plan-text", Static).update(text)
         self.query_one("#to-confirm", Button).disabled = not message.prepared.ok
-        self.query_one("#confirm-text", Static).update(render.requests_text(message.prepared))
+        self.query_one("#confirm-text", Static).update(
+            render.cautions_text(message.prepared) + render.requests_text(message.prepared)
+        )
+        accept = self.query_one("#accept-cautions", Checkbox)
+        accept.value = False
+        accept.display = bool(message.prepared.cautions)
         if self.query_one(ContentSwitcher).current == "plan":  # not if the operator went Back
             button = "#to-confirm" if message.prepared.ok else "#recheck"
             self.query_one(button, Button).focus()
@@ -333,7 +344,12 @@ class CopyRestoreWizard(Screen[None]):
 
     @on(Button.Pressed, "#to-confirm")
     def _confirm(self) -> None:
-        self.show("confirm", focus="#start")
+        cautioned = self.prepared is not None and bool(self.prepared.cautions)
+        self.show("confirm", focus="#accept-cautions" if cautioned else "#start")
+
+    @on(Checkbox.Changed, "#accept-cautions")
+    def _accept_toggled(self, event: Checkbox.Changed) -> None:
+        event.checkbox.label = render.toggle_label(ACCEPT_LABEL, event.value)
 
     @on(Button.Pressed, "#back-plan")
     def _back_plan(self) -> None:
@@ -346,6 +362,14 @@ class CopyRestoreWizard(Screen[None]):
         """Journal the plan and run the flow."""
         prepared = self.prepared
         if prepared is None or not prepared.ok:
+            return
+        if prepared.cautions and not self.query_one("#accept-cautions", Checkbox).value:
+            self.notify(
+                f"Nothing was started: {prepared.cautions[0].message}. Tick “{ACCEPT_LABEL}” "
+                "to start anyway.",
+                severity="warning",
+            )
+            self.query_one("#accept-cautions").focus()
             return
         self.query_one("#start", Button).disabled = True
         self.flow_unfinished = True

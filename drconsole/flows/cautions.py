@@ -1,0 +1,101 @@
+"""Flows AWS allows but an operator rarely means: each is said, with why, and must be accepted.
+
+A restore in the central backup account creates the resource beside the DR copies instead of in
+the workload account that lost it; a second copy of a recovery point into a vault that already
+holds (or is receiving) its copy doubles the storage and the wait. The CLI asks (or, with --yes,
+needs the caution's flag); the wizard asks before its Start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from drconsole.models import CopyJob
+
+BACKUP_ACCOUNT_RESTORE = "backup-account-restore"
+DUPLICATE_COPY = "duplicate-copy"
+FLAGS = {
+    BACKUP_ACCOUNT_RESTORE: "--allow-backup-account-restore",
+    DUPLICATE_COPY: "--allow-duplicate-copy",
+}
+# Copy jobs that made, or are making, a copy.
+LIVE_COPY_STATES = ("CREATED", "RUNNING", "COMPLETED", "PARTIAL")
+
+
+@dataclass(frozen=True, slots=True)
+class Caution:
+    """One reason to ask before a flow starts: its code, why, and the flag that accepts it."""
+
+    code: str
+    message: str
+
+    @property
+    def flag(self) -> str:
+        """The command-line flag that accepts it with --yes."""
+        return FLAGS[self.code]
+
+
+def resource_account(resource_arn: str) -> str | None:
+    """The account in a resource ARN (None when the ARN names none, e.g. S3 buckets)."""
+    parts = resource_arn.split(":")
+    account = parts[4] if len(parts) > 4 else ""
+    return account if account.isdigit() and len(account) == 12 else None
+
+
+def backup_account_restore(
+    *,
+    restore: bool,
+    restoring_account: str,
+    restoring_region: str,
+    source_account: str,
+    resource_arn: str,
+    backup_account_id: str | None,
+    recovery_point_arn: str,
+) -> Caution | None:
+    """A restore in the organization's backup account (the configured one, or the account
+    holding this copy of another account's resource)."""
+    if not restore:
+        return None
+    owner = resource_account(resource_arn)
+    copy_of_other = restoring_account == source_account and owner not in (None, source_account)
+    if restoring_account != backup_account_id and not copy_of_other:
+        return None
+    whose = (
+        f" (the resource belongs to account {owner})" if owner and owner != source_account else ""
+    )
+    return Caution(
+        BACKUP_ACCOUNT_RESTORE,
+        f"the restore would create the resource in account {restoring_account} "
+        f"({restoring_region}), the central backup account that holds the DR copies{whose}, "
+        "not in a workload account. To bring it back where it is used, copy it there first: "
+        f"drconsole copy --recovery-point {recovery_point_arn} --to <workload vault ARN> "
+        "--restore",
+    )
+
+
+def duplicate_copy(
+    jobs: Iterable[CopyJob], destination_vault_arn: str, still_there: dict[str, bool]
+) -> Caution | None:
+    """The destination vault already holds this recovery point's copy (a completed copy job
+    whose copy still exists) or is receiving one (a copy job in flight)."""
+    for job in jobs:
+        if job.destination_vault_arn != destination_vault_arn:
+            continue
+        if job.state not in LIVE_COPY_STATES:
+            continue
+        made = job.destination_recovery_point_arn
+        if job.state in ("COMPLETED", "PARTIAL") and not (made and still_there.get(made)):
+            continue
+        if job.state in ("COMPLETED", "PARTIAL"):
+            what = f"already holds its copy {made} (copy job {job.id})"
+            instead = f"restore that copy instead: drconsole restore --recovery-point {made}"
+        else:
+            what = f"is receiving its copy now (copy job {job.id}, {job.state})"
+            instead = "wait for that job (drconsole jobs --watch) and use its copy"
+        return Caution(
+            DUPLICATE_COPY,
+            f"vault {destination_vault_arn} {what}; a second copy doubles the storage and the "
+            f"wait; {instead}",
+        )
+    return None
