@@ -277,60 +277,106 @@ def test_restore_in_place_headless(sandbox: SandboxProcess, tmp_path: Path) -> N
     assert f"arn:aws:dynamodb:{EU}:{backup}:table/sessions-drill" in done.stdout
 
 
+class Prompted:
+    """A drconsole command in a tmux terminal of its own, answered as a person would."""
+
+    def __init__(self, sb: SandboxProcess, state: Path, *args: str) -> None:
+        script = state / "run.sh"
+        exports = "".join(
+            f"export {key}={shlex.quote(value)}\n" for key, value in sb.env(state).items()
+        )
+        command = shlex.join([sys.executable, "-m", "drconsole", *args])
+        script.write_text(f"{exports}{command}; echo EXIT=$?; sleep 60\n")
+        self.tmux = ["tmux", "-L", f"drconsole-test-{os.getpid()}-{state.name}"]
+        start = ["new-session", "-d", "-s", "ask", "-x", "200", "-y", "50"]
+        subprocess.run([*self.tmux, *start, f"bash {shlex.quote(str(script))}"], check=True)
+
+    def screen(self) -> str:
+        """Everything printed so far, wrapped lines joined."""
+        capture = [*self.tmux, "capture-pane", "-p", "-J", "-S", "-", "-t", "ask"]
+        return subprocess.run(capture, capture_output=True, text=True).stdout
+
+    def wait_for(self, text: str) -> str:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never appeared:\n{self.screen()}")
+
+    def prompts(self) -> list[str]:
+        return [line for line in self.screen().splitlines() if line.startswith("? ")]
+
+    def send(self, *keys: str) -> None:
+        subprocess.run([*self.tmux, "send-keys", "-t", "ask", *keys], check=True)
+
+    def close(self) -> None:
+        subprocess.run([*self.tmux, "kill-server"], check=False)
+
+
 def test_without_yes_a_backup_account_restore_is_asked_with_why(
     sandbox: SandboxProcess, tmp_path: Path
 ) -> None:
-    """In a terminal (tmux), the caution is said and asked before anything is started."""
+    """In a terminal, the caution is said and asked before anything is started."""
     rp = newest(sandbox, "central-eu-central-1", EU, "DynamoDB", n=1)
-    script = tmp_path / "run.sh"
-    exports = "".join(
-        f"export {key}={shlex.quote(value)}\n" for key, value in sandbox.env(tmp_path).items()
-    )
     backup = sandbox.accounts["backup"]
-    restore = ["restore", "--recovery-point", rp, "--source-account", backup]
-    command = shlex.join([sys.executable, "-m", "drconsole", *restore])
-    script.write_text(f"{exports}{command}; echo EXIT=$?; sleep 30\n")
-    socket = f"drconsole-test-{os.getpid()}"
-    tmux = ["tmux", "-L", socket]
-    subprocess.run(
-        [
-            *tmux,
-            "new-session",
-            "-d",
-            "-s",
-            "ask",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            f"bash {shlex.quote(str(script))}",
-        ],
-        check=True,
+    term = Prompted(
+        sandbox, tmp_path, "restore", "--recovery-point", rp, "--source-account", backup
     )
     try:
-
-        def screen() -> str:
-            return subprocess.run(
-                [*tmux, "capture-pane", "-p", "-J", "-t", "ask"], capture_output=True, text=True
-            ).stdout
-
-        def wait_for(text: str) -> str:
-            deadline = time.monotonic() + TIMEOUT
-            while time.monotonic() < deadline:
-                shown = screen()
-                if text in shown:
-                    return shown
-                time.sleep(0.2)
-            raise AssertionError(f"{text!r} never appeared:\n{screen()}")
-
-        shown = wait_for("Go on anyway?")
+        shown = term.wait_for("Go on anyway?")
         assert "Caution:" in shown and "central backup account" in shown
-        subprocess.run([*tmux, "send-keys", "-t", "ask", "n", "Enter"], check=True)
-        shown = wait_for("EXIT=")
+        term.send("n", "Enter")
+        shown = term.wait_for("EXIT=")
         assert "Nothing was started." in shown and "EXIT=1" in shown
     finally:
-        subprocess.run([*tmux, "kill-server"], check=False)
+        term.close()
     assert journal(tmp_path) == []
+
+
+def test_without_yes_the_final_restore_is_shown_asked_and_sent_as_shown(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """copy --restore in a terminal: the first confirmation says the restore comes later; once
+    the copy exists, the StartRestoreJob built from it is printed and asked, and the request
+    the audit log records is the one printed, byte for byte."""
+    rp = newest(sandbox, "central-eu-central-1", EU, "DynamoDB", n=2)
+    backup, prod = sandbox.accounts["backup"], sandbox.accounts["prod"]
+    args = ["copy", "--recovery-point", rp, "--to", prod_vault(sandbox), "--restore"]
+    term = Prompted(sandbox, tmp_path, *args, "--source-account", backup, "--poll-interval", "0.2")
+    try:
+        shown = term.wait_for("Start these jobs?")
+        assert f"backup:StartRestoreJob as {prod} in {EU}: built once the copy exists" in shown
+        assert '"Metadata"' not in shown  # no restore request is shown before it can be known
+        term.send("y", "Enter")
+        answered = len(term.prompts())
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:  # the restore form: each default accepted
+            prompts = term.prompts()
+            if len(prompts) > answered:
+                if "Send this StartRestoreJob?" in prompts[-1]:
+                    break
+                term.send("Enter")
+                answered = len(prompts)
+            time.sleep(0.3)
+        shown = term.wait_for("Send this StartRestoreJob?")
+        lines = shown.splitlines()
+        head = max(i for i, line in enumerate(lines) if "This request will be sent:" in line)
+        assert lines[head + 1].strip() == f"backup:StartRestoreJob as {prod} in {EU}:"
+        end = next(i for i in range(head, len(lines)) if "Send this" in lines[i])
+        printed = json.loads("\n".join(lines[head + 2 : end]))
+        restores = sandbox.client("backup", "prod", EU).list_restore_jobs()["RestoreJobs"]
+        copy = printed["RecoveryPointArn"]
+        assert not [j for j in restores if j["RecoveryPointArn"] == copy], "nothing sent yet"
+        term.send("y", "Enter")
+        shown = term.wait_for("EXIT=")
+        assert "EXIT=0" in shown, shown
+    finally:
+        term.close()
+    sent = [c for c in audit_requests(tmp_path) if c["operation"] == "backup:StartRestoreJob"]
+    assert [canonical_json(c["parameters"]) for c in sent] == [canonical_json(printed)]
+    assert [(c["account"], c["region"]) for c in sent] == [(prod, EU)]
 
 
 def test_a_second_copy_into_a_vault_holding_one_needs_a_flag(

@@ -7,6 +7,7 @@ Exit codes: 0 nothing failed; 1 a flow failed or is blocked by a check; 2 bad in
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from drconsole.commands._flow_cli import add_poll_flag
@@ -176,7 +177,13 @@ def _print_flows(args: argparse.Namespace, summaries: list[dict[str, Any]]) -> N
 def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int:
     """Run every unfinished flow on from its journal, one after the other."""
     from drconsole.aws.session import AwsSessions
-    from drconsole.commands._flow_cli import EventPrinter, exit_code, poll_interval, print_result
+    from drconsole.commands._flow_cli import (
+        EventPrinter,
+        confirm_request,
+        exit_code,
+        poll_interval,
+        print_result,
+    )
     from drconsole.errors import ReadOnlyViolation
     from drconsole.flows.execute import FlowBusy, FlowEngine
 
@@ -191,11 +198,13 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
         return 0
     printer = EventPrinter(args.json)
     engine = FlowEngine(AwsSessions(settings), on_event=printer, min_poll=poll_interval(args))
+    # In a terminal, a request built now (the restore after a copy) is shown and asked first.
+    asking = not args.json and sys.stdin.isatty() and sys.stdout.isatty()
     worst = 0
     try:
         for flow_id in flow_ids:
             try:
-                outcome = engine.run(flow_id)
+                outcome = engine.run(flow_id, confirm_request=confirm_request if asking else None)
             except FlowBusy as busy:
                 if not args.json:
                     print(f"flow {flow_id}: {busy}")

@@ -320,7 +320,7 @@ async def test_leaving_a_running_flow_asks_and_the_jobs_screen_brings_it_back(
 async def test_restore_in_the_backup_account_is_said_and_asked(demo: Demo, tmp_path: Path) -> None:
     """In place on a backup-account copy: the wizard says why it is rarely meant and starts
     nothing until the operator ticks that they mean it."""
-    backup, prod = demo.info.accounts["backup"], demo.info.accounts["prod"]
+    backup = demo.info.accounts["backup"]
     newest = newest_recovery_point(
         demo, backup, EU, "central-eu-central-1", ResourceType="DynamoDB", ResourceName="prod-"
     )
