@@ -274,6 +274,12 @@ async def test_leaving_a_running_flow_asks_and_the_jobs_screen_brings_it_back(
         await wait_until(pilot, lambda: wizard.prepared is not None, what="plan", timeout=30)
         assert wizard.prepared is not None and wizard.prepared.ok
         await pilot.press("enter")  # Next: confirm
+        if wizard.prepared.cautions:  # an earlier test of this module copied it there already
+            assert [c.code for c in wizard.prepared.cautions] == ["duplicate-copy"]
+            assert app.screen.focused is wizard.query_one("#accept-cautions")
+            wizard.query_one("#accept-cautions", Checkbox).value = True
+            wizard.query_one("#start").focus()
+            await pilot.pause()
         # The buttons, the focused one first, are on screen at 80x24.
         assert app.screen.focused is wizard.query_one("#start")
         for button in ("#start", "#back-plan"):

@@ -38,6 +38,14 @@ if TYPE_CHECKING:
     from drconsole.tui.app import DrConsoleApp
 
 ACCEPT_LABEL = "Go on anyway, as the caution above says"
+FINAL_TITLE = (
+    "The restore request, built from the copy's own restore metadata. It is sent exactly as "
+    "shown, only if you say so:"
+)
+FINAL_COPY_TITLE = (
+    "A copy request built after the plan (AWS refused the single copy job). It is sent exactly "
+    "as shown, only if you say so:"
+)
 PANE_STEP = {
     "destination": "Destination",
     "plan": "Plan & checks",
@@ -187,11 +195,7 @@ class CopyRestoreWizard(Screen[None]):
                     yield Button("Restore", id="submit-form", variant="warning", compact=True)
             with Vertical(id="final", classes="pane"):
                 with VerticalScroll(classes="body", id="final-body"):
-                    yield Static(
-                        "The restore request, built from the copy's own restore metadata. It is "
-                        "sent exactly as shown, only if you say so:",
-                        id="final-title",
-                    )
+                    yield Static(FINAL_TITLE, id="final-title")
                     yield Static(id="final-text")
                 with Horizontal(classes="buttons"):
                     yield Button(
@@ -413,6 +417,11 @@ class CopyRestoreWizard(Screen[None]):
     def on_copy_restore_wizard_confirm_request(self, message: ConfirmRequest) -> None:
         self.asked_request = message.request
         self.query_one("#final-text", Static).update(render.request_text(message.request))
+        copy = message.request.kind == "copy"  # a hop of a route chosen after the plan
+        self.query_one("#final-title", Static).update(FINAL_COPY_TITLE if copy else FINAL_TITLE)
+        self.query_one("#send-final", Button).label = (
+            "Send the copy" if copy else "Send the restore"
+        )
         self.show("final", focus="#send-final")
 
     @on(Button.Pressed, "#send-final")
