@@ -186,15 +186,20 @@ def test_closed_terminal_mid_copy_then_jobs_resume_finishes_the_flow(
         term.keys("/")
         term.type("prod aurora")
         term.keys("Enter", "w")
-        term.wait_for(r"copy to")
-        term.keys("Tab")
-        term.type(f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault")
+        term.wait_for(r"vaults in \d+ accounts", timeout=40)  # the whole list, focused
+        chosen = f"Destination: prod ({prod}) {EU} prod-vault"
+        for _ in range(12):  # Down until the Destination line names prod's eu-central-1 vault
+            if chosen in term.text():
+                break
+            term.keys("Down")
+            time.sleep(0.3)
+        assert chosen in term.text()
         term.keys("Enter")
         term.wait_for(r"Next: confirm", timeout=40)
-        time.sleep(0.5)  # the button takes focus once the plan is shown
+        time.sleep(1.0)  # the button takes focus once the plan is shown
         term.keys("Enter")
         term.wait_for(r"StartCopyJob")
-        time.sleep(0.5)
+        time.sleep(1.0)  # Start ignores a key typed before its pane could be read
         term.keys("Enter")
         term.wait_for(r"hop1\s+RUNNING", timeout=30)
         # Close the terminal mid-copy: the console dies with it, the sandbox does not.
