@@ -37,7 +37,8 @@ class DrConsoleApp(App[None]):
         # Ctrl+C quits as in every terminal program (Textual would copy text or only hint).
         Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True),
         Binding("question_mark", "help", "Keys", key_display="?"),
-        Binding("colon", "command_mode", "Command", show=False, key_display=":"),
+        # Priority, like `/`: what is typed right after `:` goes to the prompt.
+        Binding("colon", "command_mode", "Command", show=False, key_display=":", priority=True),
         Binding("ctrl+p", "command_palette", "Commands", show=False),
         # Always there; the footer shows it once a flow exists (show_jobs_key).
         Binding("j", "jobs", "Jobs", show=False),
@@ -149,6 +150,14 @@ class DrConsoleApp(App[None]):
                 self.exit()
 
         self.push_screen(ConfirmQuit(), decided)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # `:` typed into an input (an ARN, a time) is a character, not command mode.
+        if action == "command_mode":
+            from textual.widgets import Input
+
+            return not isinstance(self.focused, Input)
+        return True
 
     def action_command_mode(self) -> None:
         """The `:` prompt: run a command of the registry (see command_mode.py)."""

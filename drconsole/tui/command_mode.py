@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -253,6 +254,23 @@ class CommandPrompt(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one(Input))
+
+    def on_key(self, event: events.Key) -> None:
+        # Keys typed right after `:`, before the prompt has the focus, are the command.
+        prompt = self.query_one(Input)
+        if self.focused is prompt:
+            return
+        if event.key == "enter":
+            event.stop()
+            self.dismiss(prompt.value)
+        elif event.is_printable and event.character is not None:
+            event.stop()
+            prompt.insert_text_at_cursor(event.character)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # A `:` typed twice (or pasted with the command) is not part of it.
+        if event.value.startswith(":"):
+            event.input.value = event.value.lstrip(":")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)

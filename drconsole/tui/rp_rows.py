@@ -18,10 +18,10 @@ import gc
 import math
 import operator
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import compress, islice, repeat
-from typing import overload
+from typing import Any, overload
 
 from drconsole.models import RecoveryPoint
 
@@ -137,6 +137,9 @@ class RecoveryPointRows:
         self.order: list[int] = []
         self.order_keys: list[int] = []
         self._sorted = 0
+        # The column the order follows (see `sort_by`) and its direction.
+        self.sort_column = "created"
+        self.sort_descending = True
         # Positions in `order` matching the query (`range` when there is none).
         self.visible: Sequence[int] = range(0)
         self.query = ""
@@ -185,15 +188,41 @@ class RecoveryPointRows:
         """True when rows were added since the last `sort`."""
         return self._sorted != len(self.arns)
 
+    def sort_key(self, column: str) -> Callable[[int], Any]:
+        """What row numbers sort by for `column` (a list column of the widget)."""
+        created = self.created.__getitem__
+        keys: dict[str, Callable[[int], Any]] = {
+            "created": created,
+            "age": lambda row: -created(row),
+            "type": self.types.__getitem__,
+            "resource": lambda row: (self.names[row] or self.resource_arns[row]).lower(),
+            "size": self.sizes.__getitem__,
+            "status": self.statuses.__getitem__,
+            "key": lambda row: self.keys[row] or "",
+            "source": lambda row: self.sources[row] or "",
+            "expires": self.expires.__getitem__,
+        }
+        return keys[column]
+
+    def sort_by(self, column: str, descending: bool) -> None:
+        """Order every row by `column` (stable: equal rows keep their order) and re-apply the
+        query; rows added later merge into this order."""
+        self.sort_key(column)  # an unknown column fails here, before anything changes
+        self.sort_column, self.sort_descending = column, descending
+        self._sorted = 0
+        self.order = []
+        self.sort()
+
     def sort(self) -> None:
-        """Order every row newest first and re-apply the current query."""
+        """Order every row (newest first unless `sort_by` chose another column) and re-apply
+        the current query."""
         count = len(self.arns)
         if self._sorted == count:
             return
         # Timsort merges the already sorted run with the new rows in about linear time.
         merged = self.order
         merged.extend(range(self._sorted, count))
-        merged.sort(key=self.created.__getitem__, reverse=True)
+        merged.sort(key=self.sort_key(self.sort_column), reverse=self.sort_descending)
         self.order_keys = list(map(self.row_keys.__getitem__, merged))
         self._sorted = count
         query, self.query = self.query, ""

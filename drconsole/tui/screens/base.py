@@ -47,8 +47,11 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("slash", "start_filter", "Filter", key_display="/"),
+        # Priority too, so that Esc and `/` typed together are done in the order typed.
+        Binding("escape", "back", "Back", priority=True),
+        # A priority binding runs the moment `/` is read, before the keys typed after it are
+        # routed: those reach the filter, not the list's own keys (`p`, `r`), however fast.
+        Binding("slash", "start_filter", "Filter", key_display="/", priority=True),
         Binding("r", "refresh", "Refresh"),
     ]
 
@@ -65,7 +68,7 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
     def compose(self) -> ComposeResult:
         yield TopBar(self.trail, read_only=self.drapp.settings.read_only)
         yield from self.compose_body()
-        filter_bar = FilterBar()
+        filter_bar = FilterBar(lambda: self.set_focus(self.main_widget()))
         filter_bar.display = False
         yield filter_bar
         yield StatusLine()
@@ -75,6 +78,17 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
         # Under 100 columns the footer drops its spacing so that every key, `q Quit` and
         # `? Keys` included, still fits at 80.
         self.query_one(Footer).compact = event.size.width < NARROW_WIDTH
+
+    def on_screen_resume(self) -> None:
+        # Back from another screen: the list has the focus again, whatever happened to the
+        # widget that had it (Textual's own restore skips this while the terminal reports
+        # it has lost the focus).
+        self.call_after_refresh(self.restore_focus)
+
+    def restore_focus(self) -> None:
+        """Give the focus back to the list when nothing on this screen has it."""
+        if self.is_current and self.focused is None:
+            self.set_focus(self.main_widget())
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets."""
@@ -98,11 +112,15 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
 
     # Filter ------------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # `/` typed into an input (the filter itself: an OU path) is a character.
+        return not (action == "start_filter" and isinstance(self.focused, Input))
+
     def action_start_filter(self) -> None:
         filter_bar = self.query_one(FilterBar)
         filter_bar.display = True
         # Focus now, not after a refresh (Widget.focus): the letters typed right after `/`
-        # are already queued and must reach the filter, not the list's own keys (`p`, `r`).
+        # are already read and must reach the filter.
         self.set_focus(filter_bar)
         filter_bar.cursor_position = len(filter_bar.value)
 
@@ -111,11 +129,31 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
         self.query_text = event.value
         self.apply_filter(event.value)
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        # The filter stays applied (the status line says so); the bar makes room for the list.
+    @on(FilterBar.Kept)
+    def _filter_kept(self, event: FilterBar.Kept) -> None:
+        # The filter stays applied (the status line says so); the bar made room for the list.
         self.query_one(FilterBar).display = False
-        self.main_widget().focus()
+
+    @on(FilterBar.KeptKey)
+    def _key_after_filter(self, event: FilterBar.KeptKey) -> None:
+        # A key typed right after the filter's Enter, before the list had the focus: it was
+        # meant for the list (`/prod` Enter Enter opens prod, however fast it is typed).
+        widget = self.main_widget()
+        if event.key == "enter":
+            self.action_open_highlighted()
+        elif event.key in ("down", "up"):
+            action = getattr(widget, f"action_cursor_{event.key}", None)
+            if action is not None:
+                action()
+
+    def action_open_highlighted(self) -> None:
+        """Open the row under the cursor (Enter on the list)."""
+        widget = self.main_widget()
+        for name in ("action_select_cursor", "action_select"):
+            action = getattr(widget, name, None)
+            if action is not None:
+                action()
+                return
 
     def filter_for(self, text: str) -> None:
         """Apply `text` as the filter, as if typed after `/` and kept with Enter."""

@@ -112,6 +112,15 @@ class DetailScreen(ReadOnlyActions, Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#detail").focus()
 
+    def on_screen_resume(self) -> None:
+        # Back from the checks or the wizard: the fields have the focus again.
+        self.call_after_refresh(self.restore_focus)
+
+    def restore_focus(self) -> None:
+        """Focus the fields when nothing on this screen has the focus."""
+        if self.is_current and self.focused is None:
+            self.set_focus(self.query_one("#detail"))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "check":
             return self.recovery_point is not None

@@ -33,6 +33,15 @@ class RecoveryPointsScreen(BrowseScreen):
         Binding("y", "copy_arn", "Copy ARN"),
         Binding("c", "check", "Checks", tooltip="Check a copy or restore of this recovery point"),
         Binding("w", "wizard", "Copy back/restore", show=False),
+        Binding("C", "sort('created')", "Sort by Created", show=False),
+        Binding("A", "sort('age')", "Sort by Age", show=False),
+        Binding("T", "sort('type')", "Sort by Type", show=False),
+        Binding("N", "sort('resource')", "Sort by Resource", show=False),
+        Binding("S", "sort('size')", "Sort by Size", show=False),
+        Binding("U", "sort('status')", "Sort by Status", show=False),
+        Binding("K", "sort('key')", "Sort by Key", show=False),
+        Binding("F", "sort('source')", "Sort by Copied from", show=False),
+        Binding("E", "sort('expires')", "Sort by Expires", show=False),
     ]
 
     class PageLoaded(Message):
@@ -146,6 +155,11 @@ class RecoveryPointsScreen(BrowseScreen):
 
     def action_open(self) -> None:
         self.rp_list.action_select()
+
+    def action_sort(self, column: str) -> None:
+        """Sort the list by `column` (again: the other way)."""
+        self.rp_list.sort_by(column)
+        self.update_status()
 
     def action_copy_arn(self) -> None:
         point = self.highlighted()

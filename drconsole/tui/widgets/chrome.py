@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import Input, Static
 
 SEPARATOR = " > "
@@ -40,10 +42,39 @@ class TopBar(Horizontal):
 
 
 class FilterBar(Input):
-    """The `/` filter: hidden until asked for; the list narrows as you type."""
+    """The `/` filter: hidden until asked for; the list narrows as you type.
 
-    def __init__(self) -> None:
+    Enter keeps the filter and gives the list the focus at once, in the same step: a key typed
+    right behind it (Enter to open the best match, ↑ ↓) is already on its way to this bar and
+    is passed on to the list (`/prod` Enter Enter opens prod, however fast it is typed).
+    """
+
+    class Kept(Message):
+        """Enter: the filter stays applied and the bar hides."""
+
+    class KeptKey(Message):
+        """A list key (Enter, ↑, ↓) reached the bar after its Enter had hidden it."""
+
+        def __init__(self, key: str) -> None:
+            self.key = key
+            super().__init__()
+
+    def __init__(self, give_focus_back: Callable[[], None]) -> None:
         super().__init__(placeholder="filter (Enter keeps it, Esc clears it)", id="filter")
+        self._give_focus_back = give_focus_back
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter" or (not self.display and event.key in ("down", "up")):
+            event.stop()
+            event.prevent_default()
+            if self.display:
+                self.display = False
+                self._give_focus_back()
+                self.post_message(self.Kept())
+            else:
+                self.post_message(self.KeptKey(event.key))
+            return
+        await super()._on_key(event)
 
 
 class StatusLine(Static):

@@ -46,13 +46,20 @@ COLUMNS: tuple[Column, ...] = (
 GAP = 1
 
 
-def layout_columns(width: int) -> list[tuple[Column, int]]:
-    """The columns that fit in `width` cells, each with its width; Resource takes the rest."""
-    chosen = [column for column in COLUMNS if column.priority == 0]
+def layout_columns(width: int, skip: int = 0) -> list[tuple[Column, int]]:
+    """The columns that fit in `width` cells, each with its width; Resource takes the rest.
+
+    `skip` scrolls sideways: the first `skip` columns other than Resource (which always stays,
+    it names the row) make room for the optional columns that did not fit.
+    """
+    others = [column for column in COLUMNS if column.key != "resource"]
+    skipped = set(others[:skip])
+    offered = [column for column in COLUMNS if column not in skipped]
+    chosen = [column for column in offered if column.priority == 0]
     # Optional columns join while Resource keeps its minimum width; at 80 cells the list
     # keeps created, age, type, resource, size, status; copied-from and key need more.
-    for priority in sorted({column.priority for column in COLUMNS} - {0}):
-        trial = chosen + [column for column in COLUMNS if column.priority == priority]
+    for priority in sorted({column.priority for column in offered} - {0}):
+        trial = chosen + [column for column in offered if column.priority == priority]
         needed = sum(column.width for column in trial) + GAP * (len(trial) - 1)
         if needed <= width:
             chosen = trial
@@ -62,6 +69,13 @@ def layout_columns(width: int) -> list[tuple[Column, int]]:
     return [
         (column, resource_width if column.key == "resource" else column.width) for column in chosen
     ]
+
+
+def hidden_columns(layout: list[tuple[Column, int]], skip: int) -> list[Column]:
+    """The columns neither shown nor scrolled past: what → would bring into view."""
+    others = [column for column in COLUMNS if column.key != "resource"]
+    shown = {column for column, _ in layout}
+    return [column for column in others[skip:] if column not in shown]
 
 
 class RecoveryPointList(ScrollView, can_focus=True):
@@ -75,6 +89,8 @@ class RecoveryPointList(ScrollView, can_focus=True):
         Binding("home,g", "first", "First", show=False),
         Binding("end,G", "last", "Last", show=False),
         Binding("enter", "select", "Open", show=False),
+        Binding("right,l", "scroll_columns(1)", "More columns", show=False),
+        Binding("left,h", "scroll_columns(-1)", "Back columns", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -125,6 +141,7 @@ class RecoveryPointList(ScrollView, can_focus=True):
         self._now = now or (lambda: datetime.now(UTC))
         self._layout: list[tuple[Column, int]] = []
         self._layout_width = -1
+        self.skip = 0  # columns scrolled past to the left (see layout_columns)
 
     # -- data ---------------------------------------------------------------------------
 
@@ -211,23 +228,61 @@ class RecoveryPointList(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._resize()
 
+    def action_scroll_columns(self, step: int) -> None:
+        """Sideways: → shows the columns that did not fit (Resource stays), ← goes back."""
+        width = self.scrollable_content_region.width or self.size.width
+        if step > 0 and not hidden_columns(self._columns(width), self.skip):
+            return
+        self.skip = max(0, self.skip + step)
+        self._layout_width = -1
+        self.refresh()
+
+    def sort_by(self, column: str) -> None:
+        """Sort by `column`; the same column again reverses; the cursor stays on its row."""
+        rows = self.rows
+        # A new column: newest first for Created, A to Z (or smallest first) for the others.
+        same = rows.sort_column == column
+        descending = not rows.sort_descending if same else column == "created"
+        current = self.highlighted_row
+        rows.sort_by(column, descending)
+        self.cursor = 0
+        if current is not None and not rows.query:
+            self.cursor = rows.order.index(current)
+        self._resize()
+
     # -- rendering ----------------------------------------------------------------------
 
     def _columns(self, width: int) -> list[tuple[Column, int]]:
         if width != self._layout_width:
-            self._layout = layout_columns(width)
+            self._layout = layout_columns(width, self.skip)
             self._layout_width = width
         return self._layout
+
+    def header_text(self, width: int) -> str:
+        """The column titles, the sorted one marked ▲/▼, with ◂ and ▸ where columns are
+        scrolled out of view on either side."""
+        columns = self._columns(width)
+        titles = []
+        for column, column_width in columns:
+            title = column.title
+            if column.key == self.rows.sort_column:
+                title += " ▼" if self.rows.sort_descending else " ▲"
+            titles.append(
+                fmt.fit_right(title, column_width) if column.right else fmt.fit(title, column_width)
+            )
+        text = fmt.fit(" ".join(titles), width)
+        if self.skip:
+            text = "◂" + text[1:]
+        if hidden_columns(columns, self.skip):
+            text = text[:-1] + "▸"
+        return text
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width or self.size.width
         columns = self._columns(width)
         if y == 0:
             style = self.get_component_rich_style("rp-list--header")
-            text = " ".join(
-                fmt.fit_right(c.title, w) if c.right else fmt.fit(c.title, w) for c, w in columns
-            )
-            return Strip([Segment(fmt.fit(text, width), style)], width)
+            return Strip([Segment(self.header_text(width), style)], width)
         index = round(self.scroll_y) + y - 1
         if index >= self.count:
             return Strip.blank(width, self.rich_style)
