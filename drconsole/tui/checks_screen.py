@@ -29,6 +29,8 @@ STYLES = {
     CheckStatus.UNKNOWN: "magenta",
 }
 COPY_GROUPS = ("organization", "destination", "source", "route")
+# Below this width the evidence is read in the pane under the table, not in a column.
+WIDE_ENOUGH_FOR_EVIDENCE = 140
 
 
 class FixDialog(ModalScreen[bool]):
@@ -85,11 +87,17 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         Binding("f", "fix", "Fix"),
         Binding("d", "focus_destination", "Destination"),
     ]
+    # At 80x24 the checks and the highlighted one's evidence share the screen: one title line,
+    # the destination picker and its ARN side by side, the table (its Evidence column only when
+    # wide enough to read it), and the evidence and remediation below it.
     DEFAULT_CSS = """
     ChecksScreen #checks-table { height: 1fr; }
-    ChecksScreen #remediation { height: 35%; border-top: solid $accent; padding: 0 1; }
-    ChecksScreen #rp-title { padding: 0 1; }
-    ChecksScreen #destination-choice { width: 100%; }
+    ChecksScreen #remediation { height: 40%; min-height: 6; border-top: solid $accent;
+        padding: 0 1; }
+    ChecksScreen #rp-title { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    ChecksScreen #destination-row { height: 3; }
+    ChecksScreen #destination-choice { width: 1fr; }
+    ChecksScreen #destination { width: 1fr; }
     FixDialog { align: center middle; }
     FixDialog #fix-dialog { width: 90%; height: 80%; border: thick $warning; padding: 1 2;
         background: $surface; }
@@ -137,19 +145,18 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         rp = self.recovery_point
         yield Static(
             Text(
-                f"Checks for {rp.resource_type} {rp.resource_name or rp.resource_arn}\n{rp.arn}",
+                f"Checks for {rp.resource_type} {rp.resource_name or rp.resource_arn}  {rp.arn}",
                 style="bold",
             ),
             id="rp-title",
         )
-        yield Select[str](
-            [], prompt="copy to… (vaults of the organization)", id="destination-choice"
-        )
-        yield Input(
-            value=self.destination,
-            placeholder="destination vault ARN for copy checks (Enter to check)",
-            id="destination",
-        )
+        with Horizontal(id="destination-row"):
+            yield Select[str]([], prompt="copy to… (vaults)", id="destination-choice")
+            yield Input(
+                value=self.destination,
+                placeholder="destination vault ARN (Enter to check)",
+                id="destination",
+            )
         table: DataTable[Any] = DataTable(id="checks-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield VerticalScroll(Static(id="remediation-text"), id="remediation")
@@ -157,7 +164,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#checks-table", DataTable)
-        table.add_columns("Status", "Group", "Check", "Evidence")
+        table.add_columns("Status", "Group", "Check")
         self.start_checks()
         self.load_destinations()
         table.focus()
@@ -293,19 +300,35 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         table = self.query_one("#checks-table", DataTable)
         row = table.cursor_row
         table.clear()
+        wide = self.size.width >= WIDE_ENOUGH_FOR_EVIDENCE
+        if wide and len(table.columns) == 3:
+            table.add_column("Evidence", key="evidence")
+        elif not wide and len(table.columns) == 4:
+            table.remove_column("evidence")
         for group, check in self.ordered():
-            table.add_row(
+            cells: list[Any] = [
                 Text(check.status.value, style=STYLES[check.status]),
                 group,
                 check.title,
-                check.evidence,
-                key=f"{group}:{check.id}",
-            )
+            ]
+            table.add_row(*cells, *([check.evidence] if wide else []), key=f"{group}:{check.id}")
         for group, note in self.pending.items():
-            table.add_row(Text("…"), group, note, "", key=f"pending:{group}")
+            table.add_row(Text("…"), group, note, *([""] if wide else []), key=f"pending:{group}")
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
         self.show_remediation()
+
+    def on_resize(self) -> None:
+        self.refresh_table()
+
+    def on_screen_resume(self) -> None:
+        # Back from a fix's dialog: the checks have the focus again.
+        self.call_after_refresh(self.restore_focus)
+
+    def restore_focus(self) -> None:
+        """Focus the table when nothing on this screen has the focus."""
+        if self.is_current and self.focused is None:
+            self.set_focus(self.query_one("#checks-table", DataTable))
 
     def selected(self) -> tuple[str, Check] | None:
         """The check under the cursor, with its group."""

@@ -149,7 +149,9 @@ def drive_the_demo(
 ) -> None:
     """Organization -> backup account -> DR vault -> filter -> detail -> back -> help -> quit."""
     term = terminal(name, width, height, demo_command(no_color, home))
-    screen = term.wait_for(r"5 accounts(?!\s+loading)", timeout=90)
+    screen = term.wait_for(
+        r"5 accounts · Regions eu-central-1, eu-north-1(?!\s+loading)", timeout=90
+    )
     assert "Root/Prod" in screen and "backup (backup)" in screen
     assert re.search(
         r"backup \(backup\)\s+\d{12}\s+2\s", screen
@@ -158,14 +160,14 @@ def drive_the_demo(
     term.press("backup", then=r"filter 'backup'")
     # Enter keeps the filter: its bar closes and the list (with its keys) has the focus again.
     term.press("Enter", then=r"filter 'backup' *\n.*r Refresh")
-    screen = term.press("Enter", then=r"(?m)2 vaults in 2 Regions *$")
+    screen = term.press("Enter", then=r"2 vaults · backup · Regions eu-central-1, eu-north-1")
     assert "central-eu-central-1" in screen and "dr-eu-north-1" in screen
     term.press("Down")
-    screen = term.press("Enter", then=r"(?m)\d+ recovery points *$")
+    screen = term.press("Enter", then=r"(?m)^ [\d,]+ recovery points · \d{12} eu-north-1 *$")
     assert "Created (UTC)" in screen and "Resource" in screen
     term.press("/", then=r"filter \(Enter keeps")
     term.press("prod rds", then=r"of \d+ match 'prod rds'")
-    screen = term.press("Enter", then=r"of \d+ match 'prod rds' *\n.*r Refresh")
+    screen = term.press("Enter", then=r"of \d+ match 'prod rds' · \d{12} eu-north-1 *\n.*r Refresh")
     first_row = next(
         line for line in screen.splitlines() if re.match(r"\s*\d{4}-\d\d-\d\d \d\d:\d\d", line)
     )
@@ -178,11 +180,11 @@ def drive_the_demo(
         assert not hues, f"colors despite NO_COLOR: {sorted(hues)[:5]}"
     # Escape: back to the filtered list, then the filter is cleared, then back to the vaults.
     term.press("Escape", then=r"Created \(UTC\)[\s\S]*match 'prod rds'")
-    term.press("Escape", then=r"(?m)\d+ recovery points *$")
-    term.press("Escape", then=r"Region +Vault +RPs[\s\S]*2 vaults in 2 Regions")
+    term.press("Escape", then=r"(?m)^ [\d,]+ recovery points · \d{12} eu-north-1 *$")
+    term.press("Escape", then=r"Region +Vault +RPs[\s\S]*2 vaults · backup")
     screen = term.press("?", then=r"This screen")
     assert "Refresh" in screen
-    term.press("Escape", then=r"2 vaults in 2 Regions", gone=r"This screen")
+    term.press("Escape", then=r"2 vaults · backup", gone=r"This screen")
     term.press("q")
     deadline = time.monotonic() + 60
     while "drconsole" in term.text() and time.monotonic() < deadline:

@@ -225,12 +225,12 @@ class OrgProtectedScreen(TableScreen):
         return rows
 
     def update_status(self, shown: int, total: int) -> None:
-        text = f"{total} protected resources"
+        text = f"{total} resources"
         if self.query_text:
             text = f"{shown} of {total} resources match {self.query_text!r}"
         without_copy = sum(1 for r in self.originals.values() if r.resource_arn not in self.copies)
         if self.backup_account and without_copy:
-            text += f", {without_copy} without a copy in the backup account"
+            text += f", {without_copy} without a copy"  # in the backup account (README)
         text += f" · {len(self.names) or '?'} accounts · {self.regions_label()}"
         if self.in_progress:
             text += f"  loading… {self.answered}/{self.expected or '?'} account-Regions"

@@ -44,6 +44,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("expires", "Expires", 10, 3),
 )
 GAP = 1
+MARKS_WIDTH = 1  # the header's last cell: ◂, ▸ or ↔ for columns out of view
 
 
 def layout_columns(width: int, skip: int = 0) -> list[tuple[Column, int]]:
@@ -61,8 +62,9 @@ def layout_columns(width: int, skip: int = 0) -> list[tuple[Column, int]]:
     for priority in sorted({column.priority for column in offered} - {0}):
         trial = chosen + [column for column in offered if column.priority == priority]
         needed = sum(column.width for column in trial) + GAP * (len(trial) - 1)
-        if needed <= width:
-            chosen = trial
+        if needed > width:
+            break  # a column that does not fit leaves the less useful ones out too
+        chosen = trial
     chosen.sort(key=COLUMNS.index)
     fixed = sum(column.width for column in chosen if column.key != "resource")
     resource_width = max(12, width - fixed - GAP * (len(chosen) - 1))
@@ -254,13 +256,14 @@ class RecoveryPointList(ScrollView, can_focus=True):
 
     def _columns(self, width: int) -> list[tuple[Column, int]]:
         if width != self._layout_width:
-            self._layout = layout_columns(width, self.skip)
+            # The last cells are kept for the ◂ ▸ marks of columns out of view.
+            self._layout = layout_columns(width - MARKS_WIDTH, self.skip)
             self._layout_width = width
         return self._layout
 
     def header_text(self, width: int) -> str:
-        """The column titles, the sorted one marked ▲/▼, with ◂ and ▸ where columns are
-        scrolled out of view on either side."""
+        """The column titles, the sorted one marked ▲/▼, and in the last cell ◂ (columns
+        scrolled out of view on the left), ▸ (more on the right, →) or ↔ (both)."""
         columns = self._columns(width)
         titles = []
         for column, column_width in columns:
@@ -270,12 +273,11 @@ class RecoveryPointList(ScrollView, can_focus=True):
             titles.append(
                 fmt.fit_right(title, column_width) if column.right else fmt.fit(title, column_width)
             )
-        text = fmt.fit(" ".join(titles), width)
-        if self.skip:
-            text = "◂" + text[1:]
-        if hidden_columns(columns, self.skip):
-            text = text[:-1] + "▸"
-        return text
+        right = bool(hidden_columns(columns, self.skip))
+        mark = {(True, True): "↔", (True, False): "◂", (False, True): "▸"}.get(
+            (bool(self.skip), right), " "
+        )
+        return fmt.fit(" ".join(titles), width - MARKS_WIDTH) + mark
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width or self.size.width
