@@ -114,7 +114,9 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # `/` typed into an input (the filter itself: an OU path) is a character.
-        return not (action == "start_filter" and isinstance(self.focused, Input))
+        if action == "start_filter" and isinstance(self.focused, Input):
+            return False
+        return super().check_action(action, parameters)
 
     def action_start_filter(self) -> None:
         filter_bar = self.query_one(FilterBar)
