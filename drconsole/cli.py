@@ -10,14 +10,18 @@ from typing import Any, NoReturn
 
 from drconsole import __version__
 from drconsole.commands import command_module_names
-from drconsole.errors import AwsError, DrConsoleError
+from drconsole.errors import AwsError, DrConsoleError, UsageError
+from drconsole.redact import exception_text, safe_line
+
+MAX_ERROR_LINE = 2000
 
 
 class OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line on stderr and exit code 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        # argparse quotes what was typed: escape it, a flag value may hold control characters.
+        self.exit(2, f"{self.prog}: error: {safe_line(message)}\n")
 
 
 def add_global_flags(parser: argparse.ArgumentParser, *, nested: bool = False) -> None:
@@ -100,25 +104,87 @@ def cause_suffix(error: DrConsoleError) -> str:
     return f" [{cause}]"
 
 
+def report(error: DrConsoleError) -> int:
+    """Print the one line for `error` on stderr and return its exit code."""
+    line = safe_line(str(error))
+    if len(line) > MAX_ERROR_LINE:  # a value quoted in full must not flood the terminal
+        line = line[: MAX_ERROR_LINE - 3] + "..."
+    print(f"drconsole: {line}{cause_suffix(error)}", file=sys.stderr)
+    return error.exit_code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return its exit code."""
+    """Run the command line and return its exit code.
+
+    Every failure ends as one redacted line with control characters escaped: drconsole's own
+    errors with their exit code, anything unexpected through `unexpected_error` (never a
+    traceback). `SystemExit` from argparse (`--help`, a usage error) becomes its code.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv in (["--version"], ["-V"]):
         # Fast path: no subcommand imports at all.
         print(f"drconsole {__version__}")
         return 0
+    install_exception_hooks()
+    try:
+        return _run(argv)
+    except DrConsoleError as error:
+        return report(error)
+    except KeyboardInterrupt:
+        return 130
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
+    except BrokenPipeError:
+        return 1
+    except Exception as error:
+        return report(unexpected_error(error))
+
+
+def _run(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.regions = split_regions(args.regions)
     handler = getattr(args, "handler", None)
-    try:
-        if handler is None:
-            from drconsole.tui.launch import run_tui
+    if handler is None:
+        from drconsole.tui.launch import run_tui
 
-            return run_tui(args)
-        return int(handler(args))
-    except DrConsoleError as error:
-        print(f"drconsole: {error}{cause_suffix(error)}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        return 130
+        return run_tui(args)
+    return int(handler(args))
+
+
+def unexpected_error(error: BaseException) -> DrConsoleError:
+    """The DrConsoleError for an exception no command caught, so that it still ends as one line.
+
+    botocore's configuration errors (a malformed AWS config file, AWS_DEFAULTS_MODE...) are the
+    user's input: exit 2. Other botocore and AWS failures: exit 3 with their cause code. A
+    structure nested too deeply for Python's parsers is input: exit 2. Anything else is a
+    defect of drconsole, said so in one line.
+    """
+    from drconsole.aws.config_errors import botocore_usage_error
+
+    usage = botocore_usage_error(error)
+    if usage is not None:
+        return usage
+    if isinstance(error, RecursionError):
+        return UsageError("input nested too deeply to read (RecursionError)")
+    from drconsole.aws.errors import AWS_FAILURES, aws_error
+
+    if isinstance(error, AWS_FAILURES):
+        return aws_error(error)
+    return DrConsoleError(f"unexpected error, a defect of drconsole: {exception_text(error)}")
+
+
+def install_exception_hooks() -> None:
+    """Uncaught exceptions in any thread print one redacted line instead of a traceback."""
+    import threading
+
+    def one_line(error: BaseException | None) -> None:
+        if error is None or isinstance(error, SystemExit | KeyboardInterrupt):
+            return
+        if isinstance(error, DrConsoleError):
+            print(f"drconsole: {safe_line(str(error))}", file=sys.stderr)
+        else:
+            print(f"drconsole: {safe_line(str(unexpected_error(error)))}", file=sys.stderr)
+
+    sys.excepthook = lambda kind, error, trace: one_line(error)
+    threading.excepthook = lambda hook_args: one_line(hook_args.exc_value)

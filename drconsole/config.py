@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drconsole import limits
 from drconsole.errors import UsageError
 
 APP_NAME = "drconsole"
@@ -107,19 +108,28 @@ def _check_type(path: Path, section: str, key: str, value: Any) -> None:
     where = f"{path}: key '{key}'" + (f" in [{section}]" if section else "")
     if key in _STRING_KEYS or key in _TOP_ONLY_KEYS:
         if not isinstance(value, str) or not value:
-            raise UsageError(f"{where} must be a non-empty string, got {value!r}")
+            raise UsageError(f"{where} must be a non-empty string, got {limits.shown(value)}")
     elif key in _LIST_KEYS:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise UsageError(f"{where} must be a list of strings, got {value!r}")
+            raise UsageError(f"{where} must be a list of strings, got {limits.shown(value)}")
     elif key in _BOOL_KEYS:
         if not isinstance(value, bool):
-            raise UsageError(f"{where} must be true or false, got {value!r}")
+            raise UsageError(f"{where} must be true or false, got {limits.shown(value)}")
     elif key in _INT_KEYS and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise UsageError(f"{where} must be a positive integer, got {value!r}")
+        raise UsageError(f"{where} must be a positive integer, got {limits.shown(value)}")
+    if key == "max_workers":
+        limits.bounded_int(value, 1, limits.MAX_WORKERS, where)
+    elif key in ("regions", "dr_regions"):
+        for item in value:
+            limits.region(item, where)
+    elif key == "endpoint_url":
+        limits.endpoint_url(value, where)
+    elif key == "role_name":
+        limits.role(value, where)
     if key in ("management_account_id", "backup_account_id") and not (
         len(value) == 12 and value.isdigit()
     ):
-        raise UsageError(f"{where} must be a 12-digit account id, got {value!r}")
+        raise UsageError(f"{where} must be a 12-digit account id, got {limits.shown(value)}")
 
 
 def _validate_section(path: Path, section: str, table: Mapping[str, Any]) -> dict[str, Any]:
@@ -131,7 +141,8 @@ def _validate_section(path: Path, section: str, table: Mapping[str, Any]) -> dic
         if key not in allowed:
             where = f" in [{section}]" if section else ""
             known = ", ".join(sorted(allowed | ({"profiles"} if not section else set())))
-            raise UsageError(f"{path}: unknown key '{key}'{where} (known keys: {known})")
+            name = limits.shown(key)
+            raise UsageError(f"{path}: unknown key {name}{where} (known keys: {known})")
         _check_type(path, section, key, value)
     return dict(table)
 
@@ -165,6 +176,8 @@ def read_config_file(path: Path, *, required: bool) -> ConfigFile:
         raise UsageError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise UsageError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise UsageError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
     profiles_table = data.pop("profiles", {})
     if not isinstance(profiles_table, dict):
         raise UsageError(f"{path}: 'profiles' must be a table of [profiles.NAME] sections")
@@ -172,7 +185,8 @@ def read_config_file(path: Path, *, required: bool) -> ConfigFile:
     profiles: dict[str, dict[str, Any]] = {}
     for name, table in profiles_table.items():
         if not isinstance(table, dict):
-            raise UsageError(f"{path}: 'profiles.{name}' must be a table ([profiles.{name}])")
+            shown = limits.shown(name)
+            raise UsageError(f"{path}: profiles.{shown} must be a table ([profiles.NAME])")
         profiles[name] = _validate_section(path, f"profiles.{name}", table)
     return ConfigFile(path, top, profiles)
 
@@ -186,6 +200,15 @@ def _env(environ: Mapping[str, str], *names: str) -> str | None:
     return None
 
 
+def _env_region(environ: Mapping[str, str]) -> str | None:
+    """The Region from AWS_REGION or AWS_DEFAULT_REGION, checked and naming its variable."""
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        value = _env(environ, name)
+        if value:
+            return limits.region(value, name)
+    return None
+
+
 def profile_region(profile: str | None) -> str | None:
     """The Region configured for an AWS CLI profile (~/.aws/config), as botocore resolves it."""
     import botocore.session
@@ -195,8 +218,11 @@ def profile_region(profile: str | None) -> str | None:
     try:
         region = session.get_config_variable("region")
     except ProfileNotFound:
-        raise UsageError(f"AWS profile '{profile}' not found in the AWS config files") from None
-    return str(region) if region else None
+        shown = limits.shown(profile)
+        raise UsageError(f"AWS profile {shown} not found in the AWS config files") from None
+    if not region:
+        return None
+    return limits.region(str(region), f"region of AWS profile {limits.shown(profile or 'default')}")
 
 
 def botocore_profile_variables() -> tuple[str, ...]:
@@ -262,26 +288,30 @@ def load_settings(
         regions = _unique(list(overrides.pop("regions")))
         regions_source = "given"
     elif flag_regions:
-        regions = _unique(list(flag_regions))
+        regions = _unique([limits.region(r, "--region") for r in flag_regions])
         regions_source = "--region"
     elif pick("regions"):
         regions = _unique(pick("regions"))
         regions_source = "config file regions"
     else:
-        env_home = _env(environ, "AWS_REGION", "AWS_DEFAULT_REGION")
+        env_home = _env_region(environ)
         home = env_home or profile_region(profile)
         regions = _unique(([home] if home else []) + list(pick("dr_regions", [])))
         regions_source = "AWS_REGION" if env_home else "the profile's Region"
         if pick("dr_regions"):
             regions_source += " and dr_regions"
+    role_name = limits.role(getattr(args, "role_name", None), "--role-name")
+    endpoint = limits.endpoint_url(_env(environ, "AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL")
+    for name in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        limits.session_token(environ.get(name), name)
 
     read_only = bool(getattr(args, "read_only", None)) or bool(pick("read_only", False))
     settings = Settings(
         profile=profile,
         regions=regions,
-        role_name=getattr(args, "role_name", None) or pick("role_name", DEFAULT_ROLE_NAME),
+        role_name=role_name or pick("role_name", DEFAULT_ROLE_NAME),
         read_only=read_only,
-        endpoint_url=_env(environ, "AWS_ENDPOINT_URL") or pick("endpoint_url"),
+        endpoint_url=endpoint or pick("endpoint_url"),
         management_account_id=pick("management_account_id"),
         backup_account_id=pick("backup_account_id"),
         member_profiles=tuple(pick("member_profiles", [])),

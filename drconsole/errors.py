@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from drconsole.redact import redact_text
+
 
 class DrConsoleError(Exception):
-    """Base of the errors shown to the user as one line."""
+    """Base of the errors shown to the user as one line; its text is always redacted."""
 
     exit_code = 1
+
+    def __str__(self) -> str:
+        # A message may quote an AWS answer or a user's file: no secret leaves through it.
+        return redact_text(super().__str__())
 
 
 class UsageError(DrConsoleError):

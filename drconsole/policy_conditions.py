@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from operator import eq, ge, gt, le, lt
 
 from drconsole.errors import UsageError
@@ -100,24 +99,40 @@ def plain(chars: Chars) -> str:
     return "".join(c for c, _ in chars)
 
 
-@lru_cache(maxsize=4096)
-def wildcard_regex(chars: Chars, ignore_case: bool = False) -> re.Pattern[str]:
-    """A regex where live `*` matches any run of characters and live `?` exactly one."""
-    pieces: list[str] = []
-    for c, live in chars:
-        if live and c == "*":
-            pieces.append(".*")
-        elif live and c == "?":
-            pieces.append(".")
-        else:
-            pieces.append(re.escape(c))
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile("".join(pieces), flags)
-
-
 def wildcard_match(chars: Chars, value: str, ignore_case: bool = False) -> bool:
-    """True when `value` matches the wildcard pattern `chars` in full."""
-    return wildcard_regex(chars, ignore_case).fullmatch(value) is not None
+    """True when `value` matches the wildcard pattern `chars` in full: a live `*` matches any
+    run of characters (colons and slashes included, as in IAM), a live `?` exactly one.
+
+    Two pointers, remembering only the last `*`: at most len(chars) x len(value) steps, never
+    the exponential backtracking of a regular expression (`arn:*?*?*?*?*?*?*?*?*?*?Z` against
+    a long ARN took minutes as a regex).
+    """
+    size, length = len(chars), len(value)
+    p = v = 0
+    star, resume = -1, 0  # the last live `*` seen, and where its run of `value` ends so far
+    while v < length:
+        if p < size:
+            c, live = chars[p]
+            if live and c == "*":
+                star, resume = p, v
+                p += 1
+                continue
+            if (live and c == "?") or _same(c, value[v], ignore_case):
+                p += 1
+                v += 1
+                continue
+        if star < 0:
+            return False
+        # Let the last `*` swallow one more character and try the rest again from there.
+        resume += 1
+        p, v = star + 1, resume
+    while p < size and chars[p] == ("*", True):
+        p += 1
+    return p == size
+
+
+def _same(a: str, b: str, ignore_case: bool) -> bool:
+    return a == b or (ignore_case and a.lower() == b.lower())
 
 
 def split_arn(chars: Chars) -> list[Chars] | None:
@@ -155,13 +170,15 @@ def parse_number(text: str) -> float | None:
 def parse_date(text: str) -> datetime | None:
     """An ISO 8601 date/time or epoch seconds, as an aware datetime; None when unparseable."""
     text = text.strip()
-    if re.fullmatch(r"-?\d+(\.\d+)?", text):
-        return datetime.fromtimestamp(float(text), tz=UTC)
     try:
+        if re.fullmatch(r"-?\d{1,20}(\.\d+)?", text, re.ASCII):
+            return datetime.fromtimestamp(float(text), tz=UTC)
         moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment.timestamp()  # an offset past year 1 or 9999 overflows here, not later
+    except (ValueError, OverflowError, OSError):
+        return None  # outside the dates a computer can hold: not a valid Date value
+    return moment
 
 
 def parse_bool(text: str) -> bool | None:
@@ -342,7 +359,12 @@ def _value_text(value: object, where: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return str(value)
+        if isinstance(value, float) and value != value:
+            raise PolicyError(f"{where}: NaN is not a condition value")
+        try:
+            return str(value)
+        except ValueError:  # an integer of thousands of digits
+            raise PolicyError(f"{where}: a number too long to be a condition value") from None
     if isinstance(value, str):
         return value
     raise PolicyError(f"{where}: condition values must be strings, numbers or booleans")

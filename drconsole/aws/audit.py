@@ -13,39 +13,29 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from drconsole.private_files import open_private
+from drconsole.redact import REDACTED, redact_fields, redact_text
 
 AUDIT_FILE = "audit.log"
-# Parameter names whose values never reach the log.
-SECRET_NAME = re.compile(
-    r"(secret|password|passphrase|sessiontoken|session_token|credential|privatekey|"
-    r"private_key|accesskey|access_key)",
-    re.IGNORECASE,
-)
-REDACTED = "<redacted>"
 INTENT, OUTCOME = "intent", "outcome"
 _LOCK = threading.Lock()
 T = TypeVar("T")
 
 
-def redact(value: Any) -> Any:
-    """The value with every secret-named field (at any depth) replaced by a marker."""
-    if isinstance(value, Mapping):
-        return {
-            str(key): REDACTED if SECRET_NAME.search(str(key)) else redact(item)
-            for key, item in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [redact(item) for item in value]
-    return value
+__all__ = ["REDACTED", "AuditLog", "redact"]
+
+
+def redact(value: Any, keep: Iterable[str] = ()) -> Any:
+    """The value with secret-named fields (at any depth) and credential-shaped strings
+    replaced by a marker; top-level names in `keep` are not secret (see drconsole.redact)."""
+    return redact_fields(value, keep)
 
 
 def _now() -> str:
@@ -110,7 +100,7 @@ class AuditLog:
             "outcome": outcome,
         }
         if error:
-            entry["error"] = error
+            entry["error"] = redact_text(error)
         if cause:
             entry["cause"] = cause
         if result:

@@ -16,9 +16,11 @@ from botocore.exceptions import (
     SSOError,
     TokenRetrievalError,
 )
+from botocore.parsers import ResponseParserError
 
 from drconsole.errors import AwsError
 from drconsole.models import AccountError, CauseCode
+from drconsole.redact import exception_text, safe_line
 
 ACCESS_DENIED_CODES = frozenset(
     {
@@ -85,6 +87,8 @@ CREDENTIAL_EXCEPTIONS = (
     CredentialRetrievalError,
     SSOError,
 )
+# Every failure that comes from talking to AWS (or the endpoint standing in for it).
+AWS_FAILURES = (ClientError, BotoCoreError, ResponseParserError)
 NETWORK_EXCEPTIONS = (
     EndpointConnectionError,
     ConnectTimeoutError,
@@ -128,14 +132,15 @@ def classify(exc: BaseException) -> CauseCode:
         return CauseCode.CREDENTIALS_EXPIRED
     if isinstance(exc, NETWORK_EXCEPTIONS):
         return CauseCode.NETWORK
-    if isinstance(exc, BotoCoreError):
-        return CauseCode.UNKNOWN
+    if isinstance(exc, ResponseParserError):
+        return CauseCode.SERVICE_ERROR
     return CauseCode.UNKNOWN
 
 
 def _one_line(text: str) -> str:
-    """Collapse whitespace so a message stays on one line."""
-    return " ".join(text.split())
+    """One safe line: redacted (an unparsable STS answer quotes its credentials), whitespace
+    collapsed, control characters escaped."""
+    return safe_line(text)
 
 
 def describe(exc: BaseException) -> str:
@@ -152,7 +157,12 @@ def describe(exc: BaseException) -> str:
         return _one_line(text)
     if isinstance(exc, AwsError):
         return _one_line(str(exc))
-    return _one_line(f"{type(exc).__name__}: {exc}")
+    if isinstance(exc, ResponseParserError):
+        # botocore quotes the whole body it could not parse (an AssumeRole answer holds the
+        # credentials): only its first line, redacted, says what went wrong.
+        first = str(exc).split("\n", 1)[0].rstrip(":")
+        return safe_line(f"the endpoint's answer could not be read (ResponseParserError: {first})")
+    return exception_text(exc)
 
 
 def account_error(account_id: str, region: str, operation: str, exc: BaseException) -> AccountError:

@@ -11,6 +11,7 @@ from drconsole.aws.errors import classify, error_code
 from drconsole.aws.session import AwsSessions
 from drconsole.checks.facts import Unreadable
 from drconsole.models import CauseCode
+from drconsole.redact import safe_line
 
 T = TypeVar("T")
 # Failures that would make every fact unreadable: they stop the checks (exit 3) instead.
@@ -38,12 +39,12 @@ class BaseReader:
                 return None
             if classify(exc) in FATAL_CAUSES:
                 raise self.sessions.error_for(exc, operation) from None
-            message = str(exc.response.get("Error", {}).get("Message") or "")
+            message = safe_line(str(exc.response.get("Error", {}).get("Message") or ""))
             return Unreadable(operation, error_code(exc), message)
         except BotoCoreError as exc:
             if classify(exc) in FATAL_CAUSES:
                 raise self.sessions.error_for(exc, operation) from None
-            return Unreadable(operation, type(exc).__name__, str(exc))
+            return Unreadable(operation, type(exc).__name__, safe_line(str(exc)))
 
     def management_client(self, service: str, region: str) -> Any:
         """A client in the organization's management account (the configured one or caller)."""

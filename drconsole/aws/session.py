@@ -223,20 +223,30 @@ class AwsSessions:
         with self._lock:
             found = self._clients.get(key)
             if found is None:
-                create = (
-                    session.client if isinstance(session, boto3.Session) else session.create_client
-                )
-                found = create(
-                    service,
-                    region_name=region,
-                    endpoint_url=self.settings.endpoint_url,
-                    config=self._config,
-                )
+                found = self._create_client(session, service, region, self._config)
                 if self._guarded(identity):
                     install_read_only_guard(found)
                 found.meta.events.register("before-send.*.*", self._count_request)
                 self._clients[key] = found
         return found
+
+    def _create_client(self, session: Any, service: str, region: str, config: Config) -> Any:
+        """A new client; botocore's complaints about the endpoint URL are the user's input."""
+        create = session.client if isinstance(session, boto3.Session) else session.create_client
+        try:
+            return create(
+                service, region_name=region, endpoint_url=self.settings.endpoint_url, config=config
+            )
+        except ValueError as error:
+            # botocore says "Invalid endpoint: ..." or urllib "Port out of range" for an
+            # endpoint_url from the AWS config file or AWS_ENDPOINT_URL_<SERVICE>; other values
+            # it cannot convert (AWS_METADATA_SERVICE_TIMEOUT=x) are configuration too.
+            if not any(word in str(error) for word in ("ndpoint", "Port", "IPv6", "URL")):
+                raise UsageError(f"AWS configuration: {error}") from None
+            raise UsageError(
+                f"endpoint URL for {service} (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_"
+                f"{service.upper()} or endpoint_url in the AWS config file): {error}"
+            ) from None
 
     def _count_request(self, event_name: str = "", **_: Any) -> None:
         # event_name is "before-send.<service id>.<Operation>".
@@ -253,13 +263,8 @@ class AwsSessions:
         any other reason than the network (throttling, say), the shared client with the full
         adaptive retries asks again, so throttling is still absorbed.
         """
-        create = session.client if isinstance(session, boto3.Session) else session.create_client
-        quick = create(
-            "sts",
-            region_name=self.settings.home_region,
-            endpoint_url=self.settings.endpoint_url,
-            config=self._first_contact_config,
-        )
+        home = self.settings.home_region
+        quick = self._create_client(session, "sts", home, self._first_contact_config)
         self._prepare_identity_client(quick)
         try:
             answer: dict[str, Any] = quick.get_caller_identity()
@@ -267,12 +272,7 @@ class AwsSessions:
         except (ClientError, BotoCoreError) as exc:
             if classify(exc) is CauseCode.NETWORK:
                 raise
-        patient = create(
-            "sts",
-            region_name=self.settings.home_region,
-            endpoint_url=self.settings.endpoint_url,
-            config=self._config,
-        )
+        patient = self._create_client(session, "sts", home, self._config)
         self._prepare_identity_client(patient)
         answer = patient.get_caller_identity()
         return answer

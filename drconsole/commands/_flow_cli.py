@@ -13,6 +13,7 @@ import sys
 import threading
 from typing import Any
 
+from drconsole import limits
 from drconsole.errors import UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AWS = 0, 1, 2, 3
@@ -74,15 +75,16 @@ def parse_metadata(values: list[str]) -> dict[str, str]:
     for value in values:
         key, sep, item = value.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"--metadata {value!r}: expected KEY=VALUE")
-        metadata[key.strip()] = item
+            raise UsageError(f"--metadata {limits.shown(value)}: expected KEY=VALUE")
+        key, item = limits.metadata_pair(key.strip(), item)
+        metadata[key] = item
     return metadata
 
 
 def account_flag(value: str | None, flag: str) -> str | None:
     """A 12-digit account id flag, or a UsageError."""
     if value is not None and not (len(value) == 12 and value.isdigit()):
-        raise UsageError(f"{flag} {value!r}: expected a 12-digit account id")
+        raise UsageError(f"{flag} {limits.shown(value)}: expected a 12-digit account id")
     return value
 
 

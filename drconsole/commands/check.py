@@ -11,6 +11,8 @@ import argparse
 import re
 from typing import Any
 
+from drconsole import limits
+from drconsole.commands._flow_cli import parse_metadata
 from drconsole.errors import UsageError
 
 
@@ -89,20 +91,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="stable JSON on stdout")
 
 
-def parse_metadata(values: list[str]) -> dict[str, str]:
-    """`K=V` pairs -> dict; a malformed pair is a UsageError naming it."""
-    metadata: dict[str, str] = {}
-    for value in values:
-        key, sep, item = value.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--metadata {value!r}: expected KEY=VALUE")
-        metadata[key.strip()] = item
-    return metadata
-
-
 def _account(value: str | None, flag: str) -> str | None:
     if value is not None and not (len(value) == 12 and value.isdigit()):
-        raise UsageError(f"{flag} {value!r}: expected a 12-digit account id")
+        raise UsageError(f"{flag} {limits.shown(value)}: expected a 12-digit account id")
     return value
 
 
@@ -110,7 +101,9 @@ def _role_arn(value: str | None) -> str | None:
     if value is not None and not re.fullmatch(
         r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+", value
     ):
-        raise UsageError(f"--role-arn {value!r}: expected arn:aws:iam::ACCOUNT:role/NAME")
+        shown = limits.shown(value)
+        raise UsageError(f"--role-arn {shown}: expected arn:aws:iam::ACCOUNT:role/NAME")
+    limits.role(value, "--role-arn")
     return value
 
 
@@ -131,8 +124,7 @@ def run_check_copy(args: argparse.Namespace) -> int:
     parse_vault_arn(args.to)
     source_account = _account(args.source_account, "--source-account")
     _role_arn(args.role_arn)
-    if args.delete_after_days is not None and args.delete_after_days < 1:
-        raise UsageError(f"--delete-after-days {args.delete_after_days}: must be at least 1")
+    limits.delete_after_days(args.delete_after_days)
     if args.fix and args.json and not args.yes:
         raise UsageError("--fix with --json needs --yes (there is no one to ask)")
     sessions = _sessions(args)

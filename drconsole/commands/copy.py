@@ -60,6 +60,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the input, plan and check, confirm, then run the flow."""
+    from drconsole import limits
     from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
     from drconsole.commands import _flow_cli as cli
     from drconsole.errors import UsageError
@@ -69,8 +70,9 @@ def run(args: argparse.Namespace) -> int:
     if metadata and not args.restore:
         raise UsageError("--metadata needs --restore (it is the restore's metadata)")
     source_account = cli.account_flag(args.source_account, "--source-account")
-    if args.delete_after_days is not None and args.delete_after_days < 1:
-        raise UsageError(f"--delete-after-days {args.delete_after_days}: must be at least 1")
+    limits.delete_after_days(args.delete_after_days)
+    limits.role(args.copy_role, "--copy-role")
+    limits.role(args.restore_role, "--restore-role")
     if args.to is not None:
         parse_vault_arn(args.to)
     cli.require_confirmation_path(args)

@@ -13,6 +13,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from drconsole import limits
 from drconsole.errors import UsageError
 
 KINDS = ("accounts", "vaults", "recovery-points", "jobs")
@@ -34,7 +35,8 @@ RESOURCE_TYPES = (
     "Timestream",
     "VirtualMachine",
 )
-DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
+DURATION = re.compile(r"^(\d{1,15})\s*([mhdw])$", re.ASCII)
+MAX_SINCE_SECONDS = 100 * 366 * 86400
 UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
@@ -81,18 +83,24 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
     text = value.strip()
     match = DURATION.match(text)
     if match:
-        return now - timedelta(seconds=int(match.group(1)) * UNIT_SECONDS[match.group(2)])
+        seconds = int(match.group(1)) * UNIT_SECONDS[match.group(2)]
+        if seconds > MAX_SINCE_SECONDS:
+            raise UsageError(f"--since {limits.shown(value)}: at most 100 years back")
+        return now - timedelta(seconds=seconds)
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment.astimezone(UTC)  # an offset that pushes it past year 1 or 9999 fails here
+    except OverflowError:
+        raise UsageError(f"--since {limits.shown(value)}: before year 1 or after 9999") from None
     except ValueError:
         raise UsageError(
-            f"--since {value!r}: expected a duration (30m, 24h, 7d, 2w) "
+            f"--since {limits.shown(value)}: expected a duration (30m, 24h, 7d, 2w) "
             "or a date (2026-11-01 or 2026-11-01T08:00:00Z)"
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     if moment > now:
-        raise UsageError(f"--since {value!r} is in the future")
+        raise UsageError(f"--since {limits.shown(value)} is in the future")
     return moment
 
 
@@ -103,8 +111,9 @@ def parse_resource_type(value: str | None) -> str | None:
     for known in RESOURCE_TYPES:
         if known.lower() == value.strip().lower():
             return known
+    known_types = ", ".join(RESOURCE_TYPES)
     raise UsageError(
-        f"--resource-type {value!r}: unknown resource type (known: {', '.join(RESOURCE_TYPES)})"
+        f"--resource-type {limits.shown(value)}: unknown resource type (known: {known_types})"
     )
 
 
@@ -115,7 +124,7 @@ def check_account_flags(values: list[str] | None) -> list[str]:
         if not account:
             raise UsageError("--account: empty value")
         if account.isdigit() and len(account) != 12:
-            raise UsageError(f"--account {account!r}: an account id has 12 digits")
+            raise UsageError(f"--account {limits.shown(account)}: an account id has 12 digits")
     return accounts
 
 

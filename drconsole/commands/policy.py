@@ -7,7 +7,11 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from drconsole import limits
 from drconsole.errors import UsageError
+
+# AWS's largest policies (KMS key policies) are 32 KB; a file far beyond that is not a policy.
+MAX_POLICY_CHARACTERS = 1024 * 1024
 
 if TYPE_CHECKING:
     from drconsole.policy import Decision, Request
@@ -64,7 +68,8 @@ def parse_context(pairs: list[str]) -> dict[str, str | list[str]]:
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise UsageError(f"--context '{pair}': expected KEY=VALUE, e.g. aws:PrincipalOrgID=o-1")
+            shown = limits.shown(pair)
+            raise UsageError(f"--context {shown}: expected KEY=VALUE, e.g. aws:PrincipalOrgID=o-1")
         name = spelled.setdefault(key.lower(), key)
         if name not in context:
             context[name] = value
@@ -76,19 +81,28 @@ def parse_context(pairs: list[str]) -> dict[str, str | list[str]]:
 
 def read_policy(source: str) -> tuple[str, str]:
     """The policy text and a name for messages, from a file or `-` (stdin)."""
-    if source == "-":
-        return sys.stdin.read(), "stdin"
+    shown = limits.shown_path(source)
     try:
-        with open(source, encoding="utf-8") as handle:
-            return handle.read(), source
+        if source == "-":
+            text, source = sys.stdin.read(MAX_POLICY_CHARACTERS + 1), "stdin"
+        else:
+            with open(source, encoding="utf-8") as handle:
+                text = handle.read(MAX_POLICY_CHARACTERS + 1)
     except FileNotFoundError:
-        raise UsageError(f"--policy {source}: no such file") from None
+        raise UsageError(f"--policy {shown}: no such file") from None
     except IsADirectoryError:
-        raise UsageError(f"--policy {source}: is a directory") from None
+        raise UsageError(f"--policy {shown}: is a directory") from None
     except PermissionError:
-        raise UsageError(f"--policy {source}: permission denied") from None
+        raise UsageError(f"--policy {shown}: permission denied") from None
     except UnicodeDecodeError:
-        raise UsageError(f"--policy {source}: not UTF-8 text") from None
+        raise UsageError(f"--policy {shown}: not UTF-8 text") from None
+    except OSError as error:
+        raise UsageError(f"--policy {shown}: cannot read it ({error.strerror})") from None
+    except ValueError:  # a NUL byte in the path
+        raise UsageError(f"--policy {shown}: not a usable file name") from None
+    if len(text) > MAX_POLICY_CHARACTERS:
+        raise UsageError(f"--policy {shown}: larger than 1 MiB (AWS policies are at most 32 KB)")
+    return text, source
 
 
 def unwrap_cli_output(text: str) -> str:
@@ -96,7 +110,7 @@ def unwrap_cli_output(text: str) -> str:
     output (`{"Policy": "<policy JSON>", ...}`), so their output can be given as it is."""
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text  # the evaluator reports the JSON error with its line and column
     if isinstance(document, dict) and "Statement" not in document:
         inner = document.get("Policy")
@@ -133,7 +147,13 @@ def run_simulate(args: argparse.Namespace) -> int:
 def _print_decision(decision: Decision, request: Request) -> None:
     """The decision, then each deciding statement and why, for people."""
     from rich.console import Console
-    from rich.markup import escape
+    from rich.markup import escape as escape_markup
+
+    from drconsole.redact import escape_controls
+
+    def escape(text: str) -> str:
+        # What was typed is shown back: neither markup nor control characters reach the terminal.
+        return escape_markup(escape_controls(text))
 
     console = Console(highlight=False, soft_wrap=True)
     style = {"allow": "bold green", "explicit-deny": "bold red"}.get(

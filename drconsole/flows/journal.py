@@ -28,6 +28,8 @@ from drconsole.aws.audit import redact
 from drconsole.private_files import open_private
 
 JOURNAL_FILE = "journal.jsonl"
+# A step's `token` is the job's IdempotencyToken (a UUID written before the call), not a secret.
+JOURNAL_NOT_SECRET = ("token",)
 LOCK_DIR = "flow-locks"
 _LOCK = threading.Lock()
 
@@ -62,7 +64,12 @@ class Journal:
 
     def append(self, flow_id: str, record_type: str, **data: Any) -> dict[str, Any]:
         """Write one record and fsync it before returning (secrets redacted)."""
-        record = {"time": _now(), "flow": flow_id, "type": record_type, **redact(data)}
+        record = {
+            "time": _now(),
+            "flow": flow_id,
+            "type": record_type,
+            **redact(data, keep=JOURNAL_NOT_SECRET),
+        }
         line = json.dumps(record, sort_keys=True, default=str) + "\n"
         with _LOCK:
             fd = open_private(self.path, os.O_RDWR | os.O_APPEND)

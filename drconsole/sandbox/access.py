@@ -13,7 +13,6 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 ContextValue = str | Sequence[str]
@@ -108,14 +107,25 @@ def _principal_matches(principal: Any, request: Request) -> bool:
     return False
 
 
-@lru_cache(maxsize=512)
-def _wildcard(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
-    return re.compile(f"^{regex}$", re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
-
-
 def _like(pattern: str, value: str, ignore_case: bool = False) -> bool:
-    return bool(_wildcard(pattern, ignore_case).match(value))
+    """IAM wildcards (`*` any run, `?` one character) without a regex: a policy such as
+    `arn:*?*?*?*?*?Z` would make a regex backtrack for minutes. The last `*` is retried one
+    character further each time a later character fails."""
+    if ignore_case:
+        pattern, value = pattern.lower(), value.lower()
+    p = v = 0
+    star, resume = -1, 0
+    while v < len(value):
+        if p < len(pattern) and pattern[p] == "*":
+            star, resume, p = p, v, p + 1
+        elif p < len(pattern) and pattern[p] in ("?", value[v]):
+            p, v = p + 1, v + 1
+        elif star >= 0:
+            resume += 1
+            p, v = star + 1, resume
+        else:
+            return False
+    return pattern[p:].strip("*") == ""
 
 
 def _any_action(patterns: Any, action: str) -> bool:

@@ -428,7 +428,6 @@ def _vault_label(arn: str, rp: RecoveryPoint) -> str:
 
 
 def _describe(error: BaseException) -> str:
-    from drconsole.aws.errors import describe
-    from drconsole.errors import DrConsoleError
+    from drconsole.tui.screens.dialogs import report_for
 
-    return str(error) if isinstance(error, DrConsoleError) else describe(error)
+    return report_for(error, "").description

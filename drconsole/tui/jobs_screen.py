@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from drconsole.models import CopyJob, RestoreJob
 from drconsole.tui.read_only import ReadOnlyActions
+from drconsole.tui.screens.dialogs import report_for
 
 if TYPE_CHECKING:
     from drconsole.flows.journal import FlowState
@@ -138,7 +139,7 @@ class JobsScreen(ReadOnlyActions, Screen[None]):
             jobs = [job for job in every if job.state in SHOWN_JOB_STATES]
             errors = list(found.errors)
         except Exception as error:  # the flows still show
-            errors.append(str(error))
+            errors.append(report_for(error, "").description)
         self.post_message(self.Loaded(shown, jobs, errors))
 
     def on_jobs_screen_loaded(self, message: Loaded) -> None:

@@ -31,11 +31,13 @@ def error_on_account(
     from drconsole.aws.errors import account_error
     from drconsole.errors import AwsError
     from drconsole.models import AccountError, CauseCode
+    from drconsole.redact import safe_line
 
     if isinstance(error, AwsError):
         known = error.cause in CauseCode.__members__
         cause = CauseCode(error.cause) if known else CauseCode.UNKNOWN
-        return AccountError(account_id, region, operation, type(error).__name__, str(error), cause)
+        message = safe_line(str(error))
+        return AccountError(account_id, region, operation, type(error).__name__, message, cause)
     return account_error(account_id, region, operation, error)
 
 

@@ -11,7 +11,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from drconsole.errors import AwsError
+from drconsole.errors import AwsError, DrConsoleError
+from drconsole.redact import safe_line
 
 
 @dataclass(frozen=True)
@@ -24,12 +25,15 @@ class FailureReport:
 
 
 def report_for(error: BaseException, where: str) -> FailureReport:
-    """Classify a worker's exception (botocore's, or drconsole's own AwsError)."""
+    """Classify a worker's exception (botocore's, or drconsole's own errors), as safe text:
+    every error a screen shows passes here, redacted and with control characters escaped."""
     if isinstance(error, AwsError):
-        return FailureReport(where, str(error.cause), str(error))
+        return FailureReport(safe_line(where), str(error.cause), safe_line(str(error)))
+    if isinstance(error, DrConsoleError):
+        return FailureReport(safe_line(where), "UNKNOWN", safe_line(str(error)))
     from drconsole.aws.errors import classify, describe
 
-    return FailureReport(where, str(classify(error)), describe(error))
+    return FailureReport(safe_line(where), str(classify(error)), describe(error))
 
 
 class ErrorDialog(ModalScreen[None]):

@@ -544,14 +544,15 @@ class CopyRestoreWizard(Screen[None]):
 
     def on_copy_restore_wizard_failed(self, message: Failed) -> None:
         from drconsole.diagnose import diagnose
+        from drconsole.tui.screens.dialogs import report_for
 
-        error = message.error
-        text = Text(f"{message.where} failed: {error}\n", style="bold red")
+        shown = report_for(message.error, message.where).description
+        text = Text(f"{message.where} failed: {shown}\n", style="bold red")
         if self.flow_unfinished:
             self.flow_unfinished = False
             unregister(self.drapp, self)
             text.append("The flow stays in the journal: the jobs screen (j) resumes it.\n")
-        diagnosis = diagnose(str(error))
+        diagnosis = diagnose(shown)
         if diagnosis.cause.value != "UNKNOWN":
             text.append(f"cause: {diagnosis.cause.value}\n{diagnosis.remediation}\n")
         self.query_one("#result-text", Static).update(text)

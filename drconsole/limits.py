@@ -1,0 +1,151 @@
+"""AWS's own limits, checked at the edge: every value a person gives is validated before use.
+
+A value outside these limits is a UsageError (exit 2) naming the value and where it came from,
+raised before any AWS call, so nothing is started with a value AWS (or drconsole) cannot carry.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from drconsole.errors import UsageError
+
+# AWS Backup retention: a vault lock's MaxRetentionDays goes up to 36500 days (100 years), the
+# longest retention the console offers; DeleteAfterDays is at least 1.
+MAX_DELETE_AFTER_DAYS = 36500
+# Threads that read AWS at once; more only queues on AWS's throttling.
+MAX_WORKERS = 128
+# IAM: role names are 1-64 characters of [\w+=,.@-]; a path is at most 512 characters.
+ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
+ROLE_PATH_SEGMENT = re.compile(r"[\w+=,.@-]+", re.ASCII)
+MAX_ROLE_PATH = 512
+ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/(?P<name>.+)", re.ASCII)
+# Region names as AWS spells them: eu-central-1, us-gov-west-1, eu-isoe-west-1, cn-north-1.
+REGION = re.compile(r"[a-z]{2}(-[a-z]+){1,3}-\d{1,2}", re.ASCII)
+# Session tokens from STS and IAM Identity Center are a few kilobytes at most.
+MAX_SESSION_TOKEN = 16384
+# Restore metadata: keys are AWS Backup's parameter names; values may hold JSON.
+METADATA_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,127}", re.ASCII)
+MAX_METADATA_VALUE = 65536
+
+
+def shown(value: object, limit: int = 120) -> str:
+    """`repr(value)` (control characters escaped), cut to `limit` characters for one line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def shown_path(path: str, limit: int = 200) -> str:
+    """A file name for a message: as it is when printable and short, else `shown`."""
+    return path if path.isprintable() and len(path) <= limit else shown(path, limit)
+
+
+def has_controls(text: str) -> bool:
+    """True when `text` holds a control character (none belongs in a name, ARN or value)."""
+    return any(unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in text)
+
+
+def bounded_int(value: int | None, low: int, high: int, where: str) -> int | None:
+    """`value` if within [low, high] (None passes), else a UsageError naming `where`."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not low <= value <= high:
+        raise UsageError(f"{where} {value}: expected {low} to {high}")
+    return value
+
+
+def delete_after_days(value: int | None, where: str = "--delete-after-days") -> int | None:
+    """A copy's retention in days, within AWS Backup's range."""
+    return bounded_int(value, 1, MAX_DELETE_AFTER_DAYS, where)
+
+
+def role(value: str | None, where: str) -> str | None:
+    """A role given as NAME, path/NAME or an IAM role ARN, in IAM's syntax; else UsageError."""
+    if value is None:
+        return None
+    arn = ROLE_ARN.fullmatch(value)
+    path_and_name = arn.group("name") if arn else value.strip("/")
+    if has_controls(value) or not path_and_name:
+        raise UsageError(
+            f"{where} {shown(value)}: expected an IAM role name, path/name or role ARN"
+        )
+    *path, name = path_and_name.split("/")
+    if not ROLE_NAME.fullmatch(name):
+        raise UsageError(
+            f"{where} {shown(value)}: an IAM role name is 1 to 64 letters, digits and +=,.@_- "
+            "(optionally after a path, or as arn:aws:iam::ACCOUNT:role/NAME)"
+        )
+    if path and (
+        len("/".join(path)) + 2 > MAX_ROLE_PATH
+        or not all(ROLE_PATH_SEGMENT.fullmatch(part) for part in path)
+    ):
+        raise UsageError(
+            f"{where} {shown(value)}: invalid IAM role path (letters, digits, +=,.@_-)"
+        )
+    return value
+
+
+def region(value: str, where: str) -> str:
+    """A Region name in AWS's syntax (eu-central-1), else a UsageError naming where it was set."""
+    if not REGION.fullmatch(value):
+        raise UsageError(f"{where}: {shown(value)} is not a Region name (like eu-central-1)")
+    return value
+
+
+def endpoint_url(value: str | None, where: str) -> str | None:
+    """An http(s) URL with a host and a valid port, else a UsageError naming where it was set."""
+    if value is None:
+        return None
+    problem = ""
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises ValueError when out of range or not a number
+    except ValueError as error:
+        problem = str(error)
+    else:
+        if has_controls(value) or any(c.isspace() for c in value):
+            problem = "it holds spaces or control characters"
+        elif parts.scheme not in ("http", "https"):
+            problem = "expected http:// or https://"
+        elif not parts.hostname:
+            problem = "no host"
+        elif port == 0:
+            problem = "port 0"
+    if problem:
+        raise UsageError(f"{where}: {shown(value)} is not a usable endpoint URL ({problem})")
+    return value
+
+
+def session_token(value: str | None, where: str) -> str | None:
+    """A session token that fits in a request header (no control characters, bounded size).
+
+    The token itself is never shown: only where it came from and what is wrong.
+    """
+    if not value:
+        return value
+    if len(value) > MAX_SESSION_TOKEN:
+        raise UsageError(
+            f"{where}: the session token is {len(value)} characters long, more than any AWS "
+            f"session token ({MAX_SESSION_TOKEN})"
+        )
+    if not value.isascii() or not value.isprintable() or " " in value:
+        raise UsageError(f"{where}: the session token holds spaces or control characters")
+    return value
+
+
+def metadata_pair(key: str, value: str, where: str = "--metadata") -> tuple[str, str]:
+    """One restore metadata KEY=VALUE within limits, else a UsageError."""
+    if not METADATA_KEY.fullmatch(key):
+        raise UsageError(
+            f"{where} {shown(key)}: a metadata key is 1 to 128 letters, digits and _.:- "
+            "starting with a letter"
+        )
+    if len(value) > MAX_METADATA_VALUE:
+        raise UsageError(
+            f"{where} {shown(key)}: the value is longer than {MAX_METADATA_VALUE} characters"
+        )
+    if has_controls(value):
+        raise UsageError(f"{where} {shown(key)}: the value holds control characters")
+    return key, value

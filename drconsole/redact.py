@@ -1,0 +1,171 @@
+"""The one redaction point: no secret and no raw control character reaches a person or a file.
+
+Every path that turns an exception or an AWS answer into text (the command line's one line,
+the TUI's error dialog, the audit log, the journal, `--json`) goes through `redact_text`,
+`redact_fields` or `safe_line`. Two kinds of secret are removed: the values of secret-named
+fields (`SecretAccessKey`, `SessionToken`, `token`, `password`... in XML, JSON, Python repr and
+`key=value` forms) and credential-shaped values wherever they stand (AWS access key ids,
+40-character secret keys, long base64 session tokens).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+REDACTED = "<redacted>"
+
+# Field names whose values are secrets (matched on the name without `_`, `-`, `.`, lower-cased).
+SECRET_NAME = re.compile(
+    r"secret|password|passwd|passphrase|token|credential|privatekey|accesskey|apikey|"
+    r"authorization|signature"
+)
+# Names that contain a secret word but hold no secret: idempotency and pagination tokens,
+# EFS creation tokens, error codes named after tokens.
+NOT_SECRET_NAMES = frozenset(
+    {
+        "idempotencytoken",
+        "clienttoken",
+        "creationtoken",
+        "nexttoken",
+        "paginationtoken",
+        "continuationtoken",
+        "nextcontinuationtoken",
+        "startingtoken",
+        "maxtokens",
+        "expiredtoken",
+        "expiredtokenexception",
+        "invalidtoken",
+        "invalidclienttokenid",
+        "missingauthenticationtoken",
+        "signaturedoesnotmatch",
+        "invalidsignatureexception",
+        "incompletesignature",
+        "credentialsexpired",
+        "credentialretrievalerror",
+        "nocredentialserror",
+        "partialcredentialserror",
+        "tokenretrievalerror",
+    }
+)
+
+_NAME = r"[A-Za-z_][\w.-]{0,80}"
+# <SecretAccessKey>value</SecretAccessKey>
+_XML_FIELD = re.compile(rf"<(?P<key>{_NAME})>(?P<value>[^<]*)</(?P=key)>")
+# "SessionToken": "value"  /  'SessionToken': 'value'  /  SessionToken='value'
+_QUOTED_FIELD = re.compile(
+    rf"(?P<q>[\"']?)(?P<key>{_NAME})(?P=q)(?P<sep>\s*[:=]\s*)"
+    r"(?P<vq>[\"'])(?P<value>(?:\\.|(?!(?P=vq)).){0,4096})(?P=vq)"
+)
+# token=value, aws_secret_access_key = value, password: longvalue (a colon needs 8+ characters,
+# so that an error code such as `ExpiredToken: The security token...` keeps its words)
+_BARE_FIELD = re.compile(
+    rf"(?P<key>{_NAME})(?P<sep>\s*=\s*|\s*:\s+(?=[^\s\"'<>]{{8}}))(?P<value>[^\s,;&\"'<>)}}\]]+)"
+)
+# Credential-shaped values: access key ids, 40-character secret keys, long session tokens.
+_ACCESS_KEY_ID = re.compile(
+    r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,28}(?![A-Za-z0-9])"
+)
+_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9/+=_-])[A-Za-z0-9/+]{40,}={0,2}(?![A-Za-z0-9/+=_-])")
+SECRET_KEY_LENGTH = 40
+SESSION_TOKEN_MIN_LENGTH = 100
+
+
+def is_secret_name(name: object) -> bool:
+    """True when a field called `name` holds a secret."""
+    key = re.sub(r"[\s_.\-]", "", str(name)).lower()
+    return key not in NOT_SECRET_NAMES and SECRET_NAME.search(key) is not None
+
+
+def _random_looking(run: str) -> bool:
+    # Secret keys and tokens mix cases and digits; hex digests, words and paths do not.
+    return (
+        any(c.islower() for c in run)
+        and any(c.isupper() for c in run)
+        and any(c.isdigit() for c in run)
+    )
+
+
+def _scrub_base64(match: re.Match[str]) -> str:
+    run = match.group(0)
+    body = run.rstrip("=")
+    shaped = len(body) == SECRET_KEY_LENGTH or len(body) >= SESSION_TOKEN_MIN_LENGTH
+    if shaped and _random_looking(body):
+        return REDACTED
+    return run
+
+
+def _keep_named(match: re.Match[str], keep: Iterable[str]) -> str:
+    key = match.group("key")
+    if key in keep or not is_secret_name(key):
+        return match.group(0)
+    if not match.group("value"):
+        return match.group(0)
+    start, end = match.span("value")
+    whole = match.group(0)
+    offset = match.start()
+    return whole[: start - offset] + REDACTED + whole[end - offset :]
+
+
+def redact_text(text: str, keep: Iterable[str] = ()) -> str:
+    """`text` with the values of secret-named fields and credential-shaped values redacted.
+
+    Names in `keep` are not treated as secret (the journal's `token` is an idempotency token).
+    """
+    if not text:
+        return text
+    keep = frozenset(keep)
+    text = _XML_FIELD.sub(lambda m: _keep_named(m, keep), text)
+    text = _QUOTED_FIELD.sub(lambda m: _keep_named(m, keep), text)
+    text = _BARE_FIELD.sub(lambda m: _keep_named(m, keep), text)
+    text = _ACCESS_KEY_ID.sub(REDACTED, text)
+    return _BASE64_RUN.sub(_scrub_base64, text)
+
+
+def redact_fields(value: Any, keep: Iterable[str] = ()) -> Any:
+    """A copy of `value` where secret-named fields (at any depth) and secret-shaped strings
+    are replaced by a marker; names in `keep` are not secret at the top level."""
+    keep = frozenset(keep)
+    if isinstance(value, Mapping):
+        return {
+            str(key): REDACTED if key not in keep and is_secret_name(key) else redact_fields(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact_fields(item) for item in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
+
+
+# Bidirectional overrides and isolates reorder what a terminal shows; they are escaped too.
+_BIDI = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+
+
+def escape_controls(text: str) -> str:
+    r"""Control characters written as escapes (`\x1b`, `\n`), so none reaches a terminal raw."""
+    out: list[str] = []
+    for char in text:
+        if char in _BIDI or unicodedata.category(char) in ("Cc", "Cs"):
+            escaped = char.encode("unicode_escape", "backslashreplace").decode("ascii")
+            out.append(escaped)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def safe_line(text: str) -> str:
+    """One line fit for a terminal: redacted, whitespace collapsed, control characters escaped."""
+    return escape_controls(" ".join(redact_text(text).split()))
+
+
+def exception_text(error: BaseException) -> str:
+    """`Type: message` of any exception, made safe: the one way an exception becomes text."""
+    try:
+        message = str(error)
+    except Exception:  # a broken __str__ must not hide the original failure
+        message = ""
+    name = type(error).__name__
+    return safe_line(f"{name}: {message}" if message else name)
