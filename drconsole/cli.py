@@ -120,12 +120,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     errors with their exit code, anything unexpected through `unexpected_error` (never a
     traceback). `SystemExit` from argparse (`--help`, a usage error) becomes its code.
     """
+    own_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv in (["--version"], ["-V"]):
         # Fast path: no subcommand imports at all.
         print(f"drconsole {__version__}")
         return 0
-    install_exception_hooks()
+    if own_process:  # the process's own command line: its threads report in one line too
+        install_exception_hooks()
     try:
         return _run(argv)
     except DrConsoleError as error:

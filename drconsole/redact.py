@@ -61,9 +61,9 @@ _QUOTED_FIELD = re.compile(
 )
 # token=value, aws_secret_access_key = value, password: longvalue (a colon needs 8+ characters,
 # so that an error code such as `ExpiredToken: The security token...` keeps its words)
-_BARE_FIELD = re.compile(
-    rf"(?P<key>{_NAME})(?P<sep>\s*=\s*|\s*:\s+(?=[^\s\"'<>]{{8}}))(?P<value>[^\s,;&\"'<>)}}\]]+)"
-)
+_BARE_KEY = re.compile(rf"(?P<key>{_NAME})(?P<sep>\s*=\s*|\s*:\s+)")
+_BARE_VALUE = re.compile(r"[^\s,;&\"'<>)}\]]+")
+MIN_COLON_VALUE = 8
 # Credential-shaped values: access key ids, 40-character secret keys, long session tokens.
 _ACCESS_KEY_ID = re.compile(
     r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,28}(?![A-Za-z0-9])"
@@ -109,6 +109,24 @@ def _keep_named(match: re.Match[str], keep: Iterable[str]) -> str:
     return whole[: start - offset] + REDACTED + whole[end - offset :]
 
 
+def _redact_bare(text: str, keep: frozenset[str]) -> str:
+    # Keys are found without their values, so that a value (`no: SecretAccessKey=...`) is
+    # itself scanned for a key.
+    out: list[str] = []
+    position = 0
+    for match in _BARE_KEY.finditer(text):
+        if match.start() < position or match.group("key") in keep:
+            continue
+        if not is_secret_name(match.group("key")):
+            continue
+        value = _BARE_VALUE.match(text, match.end())
+        if value is None or (":" in match.group("sep") and len(value.group()) < MIN_COLON_VALUE):
+            continue
+        out += [text[position : match.end()], REDACTED]
+        position = value.end()
+    return "".join(out) + text[position:]
+
+
 def redact_text(text: str, keep: Iterable[str] = ()) -> str:
     """`text` with the values of secret-named fields and credential-shaped values redacted.
 
@@ -119,7 +137,7 @@ def redact_text(text: str, keep: Iterable[str] = ()) -> str:
     keep = frozenset(keep)
     text = _XML_FIELD.sub(lambda m: _keep_named(m, keep), text)
     text = _QUOTED_FIELD.sub(lambda m: _keep_named(m, keep), text)
-    text = _BARE_FIELD.sub(lambda m: _keep_named(m, keep), text)
+    text = _redact_bare(text, keep)
     text = _ACCESS_KEY_ID.sub(REDACTED, text)
     return _BASE64_RUN.sub(_scrub_base64, text)
 

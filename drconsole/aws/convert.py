@@ -18,6 +18,36 @@ from drconsole.models import (
 
 # Sort key for a missing time (aware, so it compares with AWS's aware datetimes).
 EPOCH = datetime.min.replace(tzinfo=UTC)
+# The status of a record AWS sent that drconsole cannot read (a date or number out of range).
+UNREADABLE = "UNREADABLE"
+# What reading one record may raise on values out of range or of the wrong type.
+RECORD_ERRORS = (ValueError, OverflowError, OSError, TypeError, KeyError, AttributeError)
+
+
+def unreadable_point(item: object, account_id: str, region: str, vault_name: str) -> RecoveryPoint:
+    """A recovery point that could not be read, listed as UNREADABLE with what could be read:
+    one bad record never breaks a listing."""
+
+    def text(key: str) -> str:
+        value = item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
+        return value if isinstance(value, str) else ""
+
+    return RecoveryPoint(
+        text("RecoveryPointArn") or "(unreadable record)",
+        text("BackupVaultName") or vault_name,
+        account_id,
+        region,
+        text("ResourceArn"),
+        text("ResourceType"),
+        text("ResourceName"),
+        EPOCH,
+        UNREADABLE,
+        None,
+        text("EncryptionKeyArn"),
+        False,
+        None,
+        None,
+    )
 
 
 def arn_account(arn: str) -> str:
@@ -193,7 +223,7 @@ def recovery_points_from_raw(
     The hot loop of a large inventory: field access is inlined and epoch numbers go straight
     to UTC datetimes. Values that are not epoch numbers take the general path.
     """
-    stamp = datetime.fromtimestamp
+    stamp = datetime.fromtimestamp  # raises on a date out of range: the record is UNREADABLE
     points: list[RecoveryPoint] = []
     append = points.append
 
@@ -205,11 +235,11 @@ def recovery_points_from_raw(
         return _date(value)
 
     for item in items:
-        get = item.get
-        lifecycle = get("CalculatedLifecycle")
-        size = get("BackupSizeInBytes")
-        append(
-            RecoveryPoint(
+        try:  # free in CPython 3.11 unless raised
+            get = item.get
+            lifecycle = get("CalculatedLifecycle")
+            size = get("BackupSizeInBytes")
+            point = RecoveryPoint(
                 item["RecoveryPointArn"],
                 get("BackupVaultName") or vault_name,
                 account_id,
@@ -227,7 +257,9 @@ def recovery_points_from_raw(
                 get("IamRoleArn") or None,
                 when(get("CompletionDate")),
             )
-        )
+        except RECORD_ERRORS:
+            point = unreadable_point(item, account_id, region, vault_name)
+        append(point)
     return points
 
 

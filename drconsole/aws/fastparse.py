@@ -33,12 +33,19 @@ HOOK_ID = "drconsole-raw-pages"
 _state = threading.local()
 
 
-def utc_timestamp(value: Any) -> datetime:
-    """An AWS timestamp (epoch number or ISO text) as an aware UTC datetime."""
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC)
-    parsed: datetime = parse_timestamp(value)
-    return parsed.astimezone(UTC)
+def utc_timestamp(value: Any) -> datetime | None:
+    """An AWS timestamp (epoch number or ISO text) as an aware UTC datetime.
+
+    A date no datetime can hold (year 10000 and later, as a retention of 10^20 days gives) is
+    read as absent: one such member must not fail the whole answer that carries it.
+    """
+    try:
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(value, UTC)
+        parsed: datetime = parse_timestamp(value)
+        return parsed.astimezone(UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def utc_parser_factory() -> ResponseParserFactory:

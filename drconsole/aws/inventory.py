@@ -19,6 +19,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from drconsole.aws.convert import (
     EPOCH,
+    RECORD_ERRORS,
+    UNREADABLE,
     arn_region,
     copy_job_from,
     newest_per_resource,
@@ -26,6 +28,7 @@ from drconsole.aws.convert import (
     recovery_point_from,
     recovery_points_from_page,
     restore_job_from,
+    unreadable_point,
     vault_from,
 )
 from drconsole.aws.errors import account_error, error_code
@@ -75,6 +78,8 @@ class PointFilter:
         """True when the point passes the filters."""
         if self.resource_type and point.resource_type != self.resource_type:
             return False
+        if point.status == UNREADABLE:  # its date is unknown: shown rather than hidden
+            return True
         return self.created_after is None or point.created >= self.created_after
 
 
@@ -413,12 +418,12 @@ class Inventory:
                     break
                 for item in answer.get("RecoveryPoints", []):
                     vault_arn = item.get("BackupVaultArn") or ""
-                    yield recovery_point_from(
-                        {**item, "ResourceArn": resource.resource_arn},
-                        resource.account_id,
-                        region,
-                        item.get("BackupVaultName") or vault_arn.rsplit(":", 1)[-1],
-                    )
+                    vault_name = item.get("BackupVaultName") or vault_arn.rsplit(":", 1)[-1]
+                    item = {**item, "ResourceArn": resource.resource_arn}
+                    try:
+                        yield recovery_point_from(item, resource.account_id, region, vault_name)
+                    except RECORD_ERRORS:
+                        yield unreadable_point(item, resource.account_id, region, vault_name)
                 token = answer.get("NextToken")
                 if not token:
                     break

@@ -1,0 +1,134 @@
+"""The one redaction point: secret-named fields in every notation, credential-shaped values, and
+control characters; and the places that turn an exception into text go through it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from drconsole.aws.errors import describe
+from drconsole.errors import AwsError, UsageError
+from drconsole.aws.audit import AuditLog
+from drconsole.flows.journal import Journal
+from drconsole.redact import REDACTED, escape_controls, redact_fields, redact_text, safe_line
+from drconsole.tui.screens.dialogs import report_for
+
+# Shaped like real AWS credentials (AWS's documentation examples, and a token of moto's form).
+ACCESS_KEY = "ASIAQ2NONIOVAFC72TVI"
+SECRET_KEY = "yq3r/LhSbUZJ0sCyrwq/rD7XxdcygCg6xOU/X8MP"
+TOKEN = (
+    "FQoGZXIvYXdzEBYaDIN5LXxdKpK9xmm1o7pK+nUeNaSpVsEl3/yBlAMoRZUl4B5eHob5UMG+O9+Pl/LukkUHJB"
+    "XOsF1QL2rutkkH4EF6J1tDXYeAceBNBwXh29tAVz3b1jQ0pzRa9bSkJzH3eqf0NUkBzz9vTTY4hALKERcT52VS"
+)
+SECRETS = (ACCESS_KEY, SECRET_KEY, TOKEN)
+ASSUME_ROLE_XML = (
+    '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>'
+    f"<Credentials><AccessKeyId>{ACCESS_KEY}</AccessKeyId>"
+    f"<SecretAccessKey>{SECRET_KEY}</SecretAccessKey><SessionToken>{TOKEN}</SessionToken>"
+    "<Expiration>2026-12-03T01:02:09Z</Expiration></Credentials></AssumeRoleResult>"
+    "</AssumeRoleResponse>"
+)
+
+
+def assert_clean(text: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text
+    assert REDACTED in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ASSUME_ROLE_XML,
+        json.dumps({"SecretAccessKey": "hunter2-but-longer", "SessionToken": "short"}),
+        repr({"SecretAccessKey": SECRET_KEY, "token": "t0k3n"}),
+        f"Credentials(access_key_id='{ACCESS_KEY}', secret_access_key='{SECRET_KEY}')",
+        f"aws_secret_access_key = {SECRET_KEY}\naws_session_token={TOKEN}",
+        "password: correct-horse-battery",
+        "token=abc",
+    ],
+    ids=["xml", "json", "repr", "dataclass-repr", "ini", "colon", "token-kv"],
+)
+def test_secret_named_fields_are_redacted_in_every_notation(text: str) -> None:
+    out = redact_text(text)
+    assert REDACTED in out
+    for value in (*SECRETS, "hunter2-but-longer", "short", "t0k3n", "correct-horse", "abc"):
+        assert value not in out
+
+
+def test_credential_shaped_values_are_redacted_wherever_they_stand() -> None:
+    out = redact_text(f"denied for {ACCESS_KEY} using {SECRET_KEY} and {TOKEN} today")
+    assert out == f"denied for {REDACTED} using {REDACTED} and {REDACTED} today"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ExpiredToken: The security token included in the request is expired",
+        "arn:aws:backup:eu-central-1:123456789012:recovery-point:1b2c3d4e-aaaa-bbbb-cccc-0123456789ab",
+        '{"IdempotencyToken": "9f1c2d3e-4b5a-6789-abcd-ef0123456789", "NextToken": "abc"}',
+        "commit 3975896abcdef0123456789abcdef0123456789a",
+        "AROA3X42LBCDNZQZWPKGF:drconsole-root",
+    ],
+)
+def test_what_is_not_a_secret_is_kept(text: str) -> None:
+    assert redact_text(text) == text
+
+
+def test_fields_at_any_depth_and_strings_inside_them() -> None:
+    record = {
+        "token": "9f1c2d3e-4b5a-6789-abcd-ef0123456789",
+        "request": {"IdempotencyToken": "x", "Password": "p", "Note": f"key {ACCESS_KEY}"},
+        "list": [{"SessionToken": TOKEN}],
+    }
+    out = redact_fields(record, keep=("token",))
+    assert out["token"] == record["token"]  # the journal's idempotency token
+    assert out["request"] == {"IdempotencyToken": "x", "Password": REDACTED, "Note": "key " + REDACTED}
+    assert out["list"] == [{"SessionToken": REDACTED}]
+    assert redact_fields({"token": "t"})["token"] == REDACTED
+
+
+def test_control_characters_are_escaped_and_lines_joined() -> None:
+    assert escape_controls("a\x1b[31mb\u202ec") == "a\\x1b[31mb\\u202ec"
+    assert safe_line(f"one\ntwo\tthree\x07 {SECRET_KEY}") == f"one two three\\x07 {REDACTED}"
+
+
+def test_an_unparsable_sts_answer_is_described_without_its_credentials() -> None:
+    from botocore.parsers import ResponseParserError
+
+    error = ResponseParserError(
+        "Unable to parse response (not well-formed (invalid token): line 1, column 803), "
+        f"invalid XML received. Further retries may succeed:\nb'{ASSUME_ROLE_XML}'"
+    )
+    line = describe(error)
+    assert "\n" not in line
+    assert all(secret not in line for secret in SECRETS)
+    assert "ResponseParserError" in line
+    report = report_for(error, "accounts")
+    assert report.cause == "SERVICE_ERROR"
+    assert all(secret not in report.description for secret in SECRETS)
+
+
+def test_client_errors_our_errors_audit_and_journal_are_redacted(tmp_path) -> None:
+    client_error = ClientError(
+        {"Error": {"Code": "AccessDenied", "Message": f"no: SecretAccessKey={SECRET_KEY}"}},
+        "AssumeRole",
+    )
+    assert SECRET_KEY not in describe(client_error)
+    assert SECRET_KEY not in str(AwsError(f"failed with {TOKEN}"))
+    assert ACCESS_KEY not in str(UsageError(f"bad key {ACCESS_KEY}"))
+    AuditLog(tmp_path).record(
+        caller_arn="arn:aws:iam::123456789012:user/x",
+        account_id="123456789012",
+        region="eu-central-1",
+        operation="StartCopyJob",
+        parameters={"token": "t", "Note": TOKEN},
+        outcome="error",
+        error=f"boom {SECRET_KEY}",
+    )
+    Journal(tmp_path).append("f1", "start", token="9f1c2d3e", message=f"x {ACCESS_KEY}")
+    written = (tmp_path / "audit.log").read_text() + (tmp_path / "journal.jsonl").read_text()
+    assert all(secret not in written for secret in SECRETS)
+    assert '"token": "9f1c2d3e"' in written
