@@ -85,7 +85,11 @@ def test_fields_at_any_depth_and_strings_inside_them() -> None:
     }
     out = redact_fields(record, keep=("token",))
     assert out["token"] == record["token"]  # the journal's idempotency token
-    assert out["request"] == {"IdempotencyToken": "x", "Password": REDACTED, "Note": "key " + REDACTED}
+    assert out["request"] == {
+        "IdempotencyToken": "x",
+        "Password": REDACTED,
+        "Note": "key " + REDACTED,
+    }
     assert out["list"] == [{"SessionToken": REDACTED}]
     assert redact_fields({"token": "t"})["token"] == REDACTED
 
