@@ -23,6 +23,13 @@ class OneLineParser(argparse.ArgumentParser):
         # argparse quotes what was typed: escape it, a flag value may hold control characters.
         self.exit(2, f"{self.prog}: error: {safe_line(message)}\n")
 
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> Any:
+        # argparse drops a lone "--" given as an option's value (`--poll-interval=--`) and
+        # hands the option an empty list instead of refusing it.
+        if arg_strings == ["--"] and action.option_strings and action.nargs is None:
+            self.error(f"argument {'/'.join(action.option_strings)}: expected one value, not --")
+        return super()._get_values(action, arg_strings)
+
 
 def add_global_flags(parser: argparse.ArgumentParser, *, nested: bool = False) -> None:
     """Flags every command accepts (DESIGN.md section 4).

@@ -127,7 +127,7 @@ def _check_type(path: Path, section: str, key: str, value: Any) -> None:
     elif key == "role_name":
         limits.role(value, where)
     if key in ("management_account_id", "backup_account_id") and not (
-        len(value) == 12 and value.isdigit()
+        len(value) == 12 and value.isascii() and value.isdigit()
     ):
         raise UsageError(f"{where} must be a 12-digit account id, got {limits.shown(value)}")
 

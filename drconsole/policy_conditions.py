@@ -175,7 +175,7 @@ def parse_date(text: str) -> datetime | None:
             return datetime.fromtimestamp(float(text), tz=UTC)
         moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        moment.timestamp()  # an offset past year 1 or 9999 overflows here, not later
+        moment.astimezone(UTC)  # an offset past year 1 or 9999 overflows here, not later
     except (ValueError, OverflowError, OSError):
         return None  # outside the dates a computer can hold: not a valid Date value
     return moment

@@ -72,12 +72,15 @@ def test_the_backtracking_policy_is_decided_in_milliseconds() -> None:
     started = time.perf_counter()
     assert not wildcard_match(chars, LONG_ARN)
     assert not sandbox_like(PATHOLOGICAL, LONG_ARN)
+    matched = time.perf_counter() - started
+    assert matched < 0.05, f"{matched * 1000:.1f} ms"
     policy = {"Statement": [{"Effect": "Allow", "Action": "backup:*", "Resource": PATHOLOGICAL}]}
     request = Request("backup:CopyIntoBackupVault", "arn:aws:iam::123456789012:root", LONG_ARN)
     assert evaluate(policy, request).decision == "implicit-deny"
     elapsed = time.perf_counter() - started
-    # As a regex this took minutes (13 s with eight `*?`, over 100 s with ten).
-    assert elapsed < 0.05, f"{elapsed * 1000:.1f} ms"
+    # As a regex this took minutes (13 s with eight `*?`, over 100 s with ten); parsing the
+    # policy is included here, on a machine that may be loaded.
+    assert elapsed < 0.5, f"{elapsed * 1000:.1f} ms"
 
 
 def test_policy_simulate_answers_the_backtracking_policy_at_once(tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
+from drconsole.aws.audit import AuditLog
 from drconsole.aws.errors import describe
 from drconsole.errors import AwsError, UsageError
-from drconsole.aws.audit import AuditLog
 from drconsole.flows.journal import Journal
 from drconsole.redact import REDACTED, escape_controls, redact_fields, redact_text, safe_line
 from drconsole.tui.screens.dialogs import report_for
@@ -123,12 +123,18 @@ def test_client_errors_our_errors_audit_and_journal_are_redacted(tmp_path) -> No
     assert SECRET_KEY not in describe(client_error)
     assert SECRET_KEY not in str(AwsError(f"failed with {TOKEN}"))
     assert ACCESS_KEY not in str(UsageError(f"bad key {ACCESS_KEY}"))
-    AuditLog(tmp_path).record(
+    audit = AuditLog(tmp_path)
+    intent = audit.intent(
         caller_arn="arn:aws:iam::123456789012:user/x",
         account_id="123456789012",
         region="eu-central-1",
         operation="StartCopyJob",
-        parameters={"token": "t", "Note": TOKEN},
+        parameters={"IdempotencyToken": "t", "Note": TOKEN},
+    )
+    audit.outcome(
+        intent,
+        caller_arn="x",
+        operation="StartCopyJob",
         outcome="error",
         error=f"boom {SECRET_KEY}",
     )

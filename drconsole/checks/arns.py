@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from drconsole.errors import UsageError
 
 _PARTITION = r"aws(?:-cn|-us-gov|-iso|-iso-b)?"
-_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d"
-_ACCOUNT = r"\d{12}"
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-[0-9]"
+_ACCOUNT = r"[0-9]{12}"
 
 VAULT_ARN = re.compile(
     rf"^arn:(?P<partition>{_PARTITION}):backup:(?P<region>{_REGION}):(?P<account>{_ACCOUNT})"
@@ -96,7 +96,7 @@ class RecoveryPointArn:
 def parse_vault_arn(value: str, argument: str = "--to") -> VaultArn:
     """Parse a backup vault ARN or raise UsageError naming the argument and the problem."""
     text = value.strip()
-    match = VAULT_ARN.match(text)
+    match = VAULT_ARN.fullmatch(text)
     if match is None:
         raise UsageError(f"{argument}: {_why_not_vault(text)}")
     return VaultArn(
@@ -112,7 +112,7 @@ def parse_recovery_point_arn(value: str, argument: str = "--recovery-point") -> 
     """Parse a recovery point ARN of any kind or raise UsageError naming the argument."""
     text = value.strip()
     for kind, type_hint, pattern in _RECOVERY_POINT_KINDS:
-        match = pattern.match(text)
+        match = pattern.fullmatch(text)
         if match is not None:
             return RecoveryPointArn(
                 arn=text,

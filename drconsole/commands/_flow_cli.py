@@ -83,7 +83,7 @@ def parse_metadata(values: list[str]) -> dict[str, str]:
 
 def account_flag(value: str | None, flag: str) -> str | None:
     """A 12-digit account id flag, or a UsageError."""
-    if value is not None and not (len(value) == 12 and value.isdigit()):
+    if value is not None and not (len(value) == 12 and value.isascii() and value.isdigit()):
         raise UsageError(f"{flag} {limits.shown(value)}: expected a 12-digit account id")
     return value
 

@@ -92,7 +92,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _account(value: str | None, flag: str) -> str | None:
-    if value is not None and not (len(value) == 12 and value.isdigit()):
+    if value is not None and not (len(value) == 12 and value.isascii() and value.isdigit()):
         raise UsageError(f"{flag} {limits.shown(value)}: expected a 12-digit account id")
     return value
 

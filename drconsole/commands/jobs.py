@@ -45,6 +45,9 @@ def _settings(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """List, watch or resume; the demo's flows too, each against its own sandbox and journal."""
+    from drconsole.commands._flow_cli import poll_interval
+
+    poll_interval(args)  # checked at the edge, even when no flow will be watched
     demo = _demo_flows(args)
     if demo is None:
         return _run_real(args)

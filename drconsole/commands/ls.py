@@ -37,6 +37,7 @@ RESOURCE_TYPES = (
 )
 DURATION = re.compile(r"^(\d{1,15})\s*([mhdw])$", re.ASCII)
 MAX_SINCE_SECONDS = 100 * 366 * 86400
+MAX_ACCOUNT_NAME = 50  # AWS Organizations: account names are 1 to 50 characters
 UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
@@ -123,8 +124,13 @@ def check_account_flags(values: list[str] | None) -> list[str]:
     for account in accounts:
         if not account:
             raise UsageError("--account: empty value")
-        if account.isdigit() and len(account) != 12:
+        if account.isdigit() and (len(account) != 12 or not account.isascii()):
             raise UsageError(f"--account {limits.shown(account)}: an account id has 12 digits")
+        if limits.has_controls(account) or len(account) > MAX_ACCOUNT_NAME:
+            raise UsageError(
+                f"--account {limits.shown(account)}: expected a 12-digit id or an account name "
+                f"(at most {MAX_ACCOUNT_NAME} printable characters)"
+            )
     return accounts
 
 

@@ -64,15 +64,24 @@ def add_sandbox_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# A million times faster than life turns a two-hour copy into 7 ms; a minute per call is
+# already far past any real latency.
+MAX_TIME_SCALE = 1_000_000.0
+MAX_LATENCY_MS = 60_000
+
+
 def validate_flags(args: argparse.Namespace) -> None:
     """Refuse out-of-range knobs with one line naming the flag (exit 2)."""
     port = getattr(args, "port", 0)
     if not 0 <= port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, not {port}")
-    if not args.time_scale > 0:
-        raise UsageError(f"--time-scale must be greater than 0, not {args.time_scale:g}")
-    if args.latency_ms < 0:
-        raise UsageError(f"--latency-ms must be 0 or more, not {args.latency_ms}")
+    if not 0 < args.time_scale <= MAX_TIME_SCALE:
+        raise UsageError(
+            f"--time-scale must be greater than 0 and at most {MAX_TIME_SCALE:g}, "
+            f"not {args.time_scale:g}"
+        )
+    if not 0 <= args.latency_ms <= MAX_LATENCY_MS:
+        raise UsageError(f"--latency-ms must be 0 to {MAX_LATENCY_MS}, not {args.latency_ms}")
     if not 0 <= args.throttle_rate < 1:
         raise UsageError(
             f"--throttle-rate must be at least 0 and below 1, not {args.throttle_rate:g}"

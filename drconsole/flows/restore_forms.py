@@ -233,7 +233,7 @@ def field_problem(form_field: FormField, value: str, region: str) -> str | None:
     if form_field.kind == "bool" and text.lower() not in BOOL:
         return f"must be true or false, not {text!r}"
     if form_field.kind == "int" and not (
-        text.isdigit() and form_field.low <= int(text) <= form_field.high
+        text.isascii() and text.isdigit() and form_field.low <= int(text) <= form_field.high
     ):
         return f"must be a whole number from {form_field.low} to {form_field.high}, not {text!r}"
     if form_field.kind == "choice" and text not in form_field.choices:

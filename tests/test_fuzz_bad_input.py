@@ -1,0 +1,624 @@
+"""Property-based fuzzing of every way a person can give drconsole bad input.
+
+Every subcommand's flags, the environment variables drconsole and botocore read, the config
+file, the AWS config and credentials files, and policies: each generated case is a user mistake
+by construction, and must end in exit 2 with exactly one line on stderr naming it, no traceback,
+no raw control character, and nothing in the state directory. Most cases run in process through
+`drconsole.cli.main` (the real code); `test_real_processes` runs a sample as real processes.
+The groups live in `BAD_INPUT` (tests/bad_input.py), which other commands extend.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.bad_input import (
+    BAD_INPUT,
+    CONTROL_CHARACTERS,
+    COUNTS,
+    Case,
+    assert_one_line_usage_error,
+    register,
+    run_in_process,
+    run_process,
+    state_files,
+)
+
+FUZZ = settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+RP = "arn:aws:backup:eu-central-1:111122223333:recovery-point:1b2c3d4e-aaaa-bbbb-cccc-0123456789ab"
+VAULT = "arn:aws:backup:eu-north-1:444455556666:backup-vault:dr-vault"
+PRINCIPAL = "arn:aws:iam::111122223333:root"
+# How AWS spells Regions (written here on its own, not taken from drconsole).
+REGION = re.compile(r"[a-z]{2}(-[a-z]+){1,3}-[0-9]{1,2}")
+PRINTABLE = string.ascii_letters + string.digits + "-_./:@+= "
+
+# --- values that are wrong by construction -------------------------------------------------
+
+
+def with_control(base: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[str]:
+    """A value with a control character inside it (surrounding whitespace is trimmed, as the
+    AWS CLI trims it, so the character is never at either end)."""
+    head = base if base is not None else st.text(PRINTABLE.strip(), min_size=1, max_size=12)
+    return st.builds(
+        lambda a, c, b: a + c + b,
+        head,
+        st.sampled_from(CONTROL_CHARACTERS),
+        st.text(string.ascii_letters, min_size=1, max_size=8),
+    )
+
+
+def huge(low: int, high: int) -> st.SearchStrategy[str]:
+    """Integers outside [low, high], up to far past any machine word, as text."""
+    return st.one_of(
+        st.integers(min_value=high + 1, max_value=10**40),
+        st.integers(min_value=-(10**40), max_value=low - 1),
+    ).map(str)
+
+
+NOT_A_NUMBER = st.sampled_from(["", "ten", "1.5", "1e3", "0x10", "NaN", "--", "9" * 5000])
+NOT_A_FLOAT = st.sampled_from(["", "fast", "1,5", "0x1", "--"])
+
+
+def bad_float(low: float, high: float) -> st.SearchStrategy[str]:
+    numbers = st.floats(allow_nan=True, allow_infinity=True).filter(lambda x: not low <= x <= high)
+    return st.one_of(numbers.map(repr), NOT_A_FLOAT)
+
+
+BAD_REGION = st.one_of(
+    with_control(st.just("eu-central-1")),
+    st.text(PRINTABLE + "!;|", min_size=1, max_size=24).filter(
+        lambda s: s.strip() and "," not in s and not REGION.fullmatch(s.strip())
+    ),
+)
+BAD_ROLE = st.one_of(
+    with_control(st.just("Admin")),
+    st.builds(lambda c: f"bad{c}name", st.sampled_from(" !#$%^&*()|;<>'\"~`[]{}\\")),
+    st.text(string.ascii_letters, min_size=65, max_size=120),
+)
+BAD_ACCOUNT = st.one_of(
+    st.text(string.digits, min_size=1, max_size=30).filter(lambda s: len(s) != 12),
+    st.just("١٢٣٤٥٦٧٨٩٠١٢"),  # twelve digits, but not ASCII ones
+    st.builds(lambda s: s[:11] + "x", st.text(string.digits, min_size=12, max_size=12)),
+    with_control(st.just("11112222333")),
+)
+BAD_ARN = st.one_of(
+    st.text(PRINTABLE, max_size=40).filter(lambda s: not s.startswith("arn:")),
+    with_control(st.just(RP[:-4])),
+    st.builds(lambda s: f"arn:aws:backup:{s}", st.text(PRINTABLE, max_size=30)),
+    st.just("arn:" + "x" * 5000),
+)
+BAD_VAULT = st.one_of(
+    BAD_ARN,
+    st.builds(lambda n: VAULT.rsplit(":", 1)[0] + ":" + n, st.sampled_from(["a", "x" * 51, "b!d"])),
+)
+BAD_METADATA = st.one_of(
+    st.text(PRINTABLE.replace("=", ""), max_size=20),  # no '='
+    st.builds(lambda k: f"{k}=v", st.sampled_from(["1key", "bad key", "k!", "x" * 129])),
+    st.builds(lambda v: f"volumeType={v}", with_control()),
+    st.just("=value"),
+)
+BAD_SINCE = st.one_of(
+    st.integers(min_value=36_700, max_value=10**30).map(lambda n: f"{n}d"),
+    st.integers(min_value=10**16, max_value=10**30).map(lambda n: f"{n}m"),
+    st.sampled_from(["yesterday", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-23:59"]),
+    with_control(st.just("7d")),
+)
+
+
+def case(*argv: str, env: dict[str, str | None] | None = None, **files: bytes) -> Case:
+    return Case(tuple(argv), env or {}, {k.replace("__", "/"): v for k, v in files.items()})
+
+
+def slot(strategy: st.SearchStrategy[str], build) -> st.SearchStrategy[Case]:
+    """Cases built by putting each bad value into one place of a command line."""
+    return strategy.map(build)
+
+
+# --- the groups ------------------------------------------------------------------------------
+
+FLAG_CASES = st.one_of(
+    # global flags, before and after the subcommand
+    slot(BAD_REGION, lambda v: case("--region", v, "ls", "vaults")),
+    slot(BAD_REGION, lambda v: case("ls", "recovery-points", "--region", v)),
+    slot(BAD_ROLE, lambda v: case("--role-name", v, "ls", "accounts")),
+    slot(
+        st.text(PRINTABLE, min_size=1, max_size=20).filter(lambda s: s.strip() != "default"),
+        lambda v: case("--profile", "nope-" + v, "ls", "vaults"),
+    ),
+    slot(st.just("{home}/missing.toml"), lambda v: case("--config", v, "ls", "vaults")),
+    # ls
+    slot(BAD_SINCE, lambda v: case("ls", "jobs", "--since", v)),
+    # --account takes an id or a name: a wrong number of digits, a control character, too long
+    slot(
+        st.one_of(
+            st.text(string.digits, min_size=1, max_size=30).filter(lambda s: len(s) != 12),
+            with_control(),
+            st.text(string.ascii_letters, min_size=51, max_size=80),
+        ),
+        lambda v: case("ls", "vaults", "--account", v),
+    ),
+    slot(
+        st.text(string.ascii_letters, min_size=1, max_size=12).filter(
+            lambda s: s.lower() not in {"ebs", "ec2", "rds", "efs", "s3", "aurora", "dynamodb"}
+        ),
+        lambda v: case("ls", "recovery-points", "--resource-type", "x" + v),
+    ),
+    slot(with_control(), lambda v: case("ls", v)),
+    # check copy / check restore
+    slot(BAD_ARN, lambda v: case("check", "copy", "--recovery-point", v, "--to", VAULT)),
+    slot(BAD_VAULT, lambda v: case("check", "copy", "--recovery-point", RP, "--to", v)),
+    slot(
+        huge(1, 36500),
+        lambda v: case(
+            "check", "copy", "--recovery-point", RP, "--to", VAULT, "--delete-after-days", v
+        ),
+    ),
+    slot(
+        NOT_A_NUMBER,
+        lambda v: case(
+            "check", "copy", "--recovery-point", RP, "--to", VAULT, "--delete-after-days", v
+        ),
+    ),
+    slot(
+        st.one_of(BAD_ROLE, BAD_ARN).map(lambda r: f"arn:aws:iam::111122223333:role/{r}"),
+        lambda v: case("check", "copy", "--recovery-point", RP, "--to", VAULT, "--role-arn", v),
+    ),
+    slot(BAD_METADATA, lambda v: case("check", "restore", "--recovery-point", RP, "--metadata", v)),
+    slot(BAD_ACCOUNT, lambda v: case("check", "restore", "--recovery-point", RP, "--account", v)),
+    # copy / restore (with --yes --json: no prompt)
+    slot(
+        huge(1, 36500),
+        lambda v: case(
+            "copy",
+            "--recovery-point",
+            RP,
+            "--to",
+            VAULT,
+            "--yes",
+            "--json",
+            "--delete-after-days",
+            v,
+        ),
+    ),
+    slot(
+        BAD_ROLE,
+        lambda v: case("copy", "--recovery-point", RP, "--to", VAULT, "--yes", "--copy-role", v),
+    ),
+    slot(
+        BAD_ROLE,
+        lambda v: case(
+            "copy", "--recovery-point", RP, "--to", VAULT, "--yes", "--restore", "--restore-role", v
+        ),
+    ),
+    slot(
+        BAD_METADATA,
+        lambda v: case(
+            "copy", "--recovery-point", RP, "--to", VAULT, "--yes", "--restore", "--metadata", v
+        ),
+    ),
+    slot(
+        bad_float(0.05, 30),
+        lambda v: case(
+            "copy", "--recovery-point", RP, "--to", VAULT, "--yes", f"--poll-interval={v}"
+        ),
+    ),
+    slot(
+        BAD_ACCOUNT,
+        lambda v: case("restore", "--recovery-point", RP, "--yes", "--source-account", v),
+    ),
+    slot(BAD_ROLE, lambda v: case("restore", "--recovery-point", RP, "--yes", "--restore-role", v)),
+    slot(BAD_ARN, lambda v: case("restore", "--recovery-point", v, "--yes")),
+    # jobs
+    slot(bad_float(0.05, 30), lambda v: case("jobs", f"--poll-interval={v}")),
+    # policy simulate (the policy itself is fuzzed in its own group)
+    slot(
+        st.one_of(
+            with_control(st.just("s3:Get")),
+            st.text(PRINTABLE, max_size=20).filter(
+                lambda s: not re.fullmatch(r"[A-Za-z0-9_-]+:[A-Za-z0-9_-]+", s.strip())
+            ),
+        ),
+        lambda v: case(
+            "policy",
+            "simulate",
+            "--policy",
+            "{home}/p.json",
+            "--action",
+            v,
+            "--principal",
+            PRINCIPAL,
+            **{"p.json": b'{"Statement":{"Effect":"Allow","Action":"*"}}'},
+        ),
+    ),
+    slot(
+        st.text(PRINTABLE.replace("=", ""), max_size=20),
+        lambda v: case(
+            "policy",
+            "simulate",
+            "--policy",
+            "{home}/p.json",
+            "--action",
+            "s3:Get",
+            "--principal",
+            PRINCIPAL,
+            "--context",
+            v,
+            **{"p.json": b'{"Statement":{"Effect":"Allow","Action":"*"}}'},
+        ),
+    ),
+    slot(
+        st.sampled_from(["{home}/none.json", "{home}", "{home}/" + "n" * 300, "{home}/x/../y"]),
+        lambda v: case(
+            "policy", "simulate", "--policy", v, "--action", "s3:Get", "--principal", PRINCIPAL
+        ),
+    ),
+    # sandbox and demo knobs: refused before anything starts
+    slot(huge(0, 65535), lambda v: case("sandbox", "--port", v)),
+    slot(
+        st.one_of(
+            st.floats(max_value=0).map(repr),
+            st.floats(min_value=1_000_001, allow_infinity=True).map(repr),
+            st.just("nan"),
+        ),
+        lambda v: case("sandbox", f"--time-scale={v}"),
+    ),
+    slot(huge(0, 60000), lambda v: case("sandbox", f"--latency-ms={v}")),
+    slot(bad_float(0, 0.999), lambda v: case("demo", f"--throttle-rate={v}")),
+    slot(with_control(), lambda v: case("sandbox", "--scenario", v)),
+    slot(with_control(), lambda v: case("demo", "--access-denied", v)),
+)
+
+ENV_CASES = st.one_of(
+    slot(BAD_REGION, lambda v: case("ls", "vaults", env={"AWS_REGION": v})),
+    slot(
+        BAD_REGION,
+        lambda v: case("ls", "vaults", env={"AWS_REGION": None, "AWS_DEFAULT_REGION": v}),
+    ),
+    slot(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "not a url",
+                    "ftp://host",
+                    "http://",
+                    "http://[::1",
+                    "http://h:99999",
+                    "http://h:port",
+                    "//host",
+                    "http://h:0",
+                ]
+            ),
+            with_control(st.just("http://127.0.0.1")),
+        ),
+        lambda v: case("ls", "vaults", env={"AWS_ENDPOINT_URL": v}),
+    ),
+    slot(
+        st.text(string.ascii_letters + "-", min_size=1, max_size=12).filter(
+            lambda s: s not in {"legacy", "auto", "standard", "in-region", "cross-region", "mobile"}
+        ),
+        lambda v: case("ls", "vaults", env={"AWS_DEFAULTS_MODE": v}),
+    ),
+    slot(
+        st.text(string.ascii_letters, min_size=1, max_size=12).filter(
+            lambda s: s not in {"legacy", "regional"}
+        ),
+        lambda v: case("ls", "vaults", env={"AWS_STS_REGIONAL_ENDPOINTS": v}),
+    ),
+    slot(
+        st.one_of(
+            st.integers(min_value=16385, max_value=200_000).map(lambda n: "A" * n),
+            with_control(st.just("IQoJb3JpZ2luX2VjE")),
+        ),
+        lambda v: case("ls", "vaults", env={"AWS_SESSION_TOKEN": v}),
+    ),
+    slot(
+        st.text(PRINTABLE, min_size=1, max_size=16).filter(lambda s: s.strip() != "default"),
+        lambda v: case("ls", "vaults", env={"AWS_PROFILE": "nope-" + v}),
+    ),
+    st.just(case("ls", "vaults", env={"AWS_SECRET_ACCESS_KEY": ""})),
+    slot(
+        st.sampled_from(
+            [
+                "AWS_ACCOUNT_ID_ENDPOINT_MODE",
+                "AWS_REQUEST_CHECKSUM_CALCULATION",
+                "AWS_METADATA_SERVICE_TIMEOUT",
+            ]
+        ),
+        lambda name: case("ls", "vaults", env={name: "bogus"}),
+    ),
+)
+
+
+def toml_value(value: object) -> str:
+    return json.dumps(value)  # JSON scalars and arrays are TOML too
+
+
+CONFIG_CASES = st.one_of(
+    slot(
+        st.sampled_from(
+            [
+                "regions = 'eu-central-1'",
+                "regions = [1]",
+                "read_only = 'yes'",
+                "max_workers = 0",
+                "max_workers = 99999999999999",
+                "max_workers = 1.5",
+                "management_account_id = '12345'",
+                "endpoint_url = 'ftp://x'",
+                "endpoint_url = 'http://h:99999'",
+                "role_name = 'bad role!'",
+                "colour = 'blue'",
+                "[profiles]\nx = 1",
+                "profiles = 3",
+                "a = " + "[" * 3000 + "]" * 3000,
+                "a = {" * 2000 + "}" * 2000,
+                "regions = [",
+                "= 1",
+            ]
+        ),
+        lambda text: case("--config", "{home}/c.toml", "ls", "vaults", **{"c.toml": text.encode()}),
+    ),
+    slot(
+        BAD_REGION,
+        lambda v: case(
+            "--config",
+            "{home}/c.toml",
+            "ls",
+            "vaults",
+            **{"c.toml": f"regions = [{toml_value(v)}]".encode()},
+        ),
+    ),
+    slot(
+        BAD_ROLE,
+        lambda v: case(
+            "--config",
+            "{home}/c.toml",
+            "ls",
+            "vaults",
+            **{"c.toml": f"role_name = {toml_value(v)}".encode()},
+        ),
+    ),
+    slot(
+        st.binary(min_size=1, max_size=20).filter(lambda b: _not_utf8(b)),
+        lambda b: case("--config", "{home}/c.toml", "ls", "vaults", **{"c.toml": b}),
+    ),
+    slot(
+        st.integers(min_value=129, max_value=10**30),
+        lambda n: case(
+            "ls", "vaults", **{"config/drconsole/config.toml": f"max_workers = {n}".encode()}
+        ),
+    ),
+)
+
+
+def _not_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+AWS_FILE_CASES = st.one_of(
+    # unparsable AWS config: read for the Region when no AWS_REGION is set
+    slot(
+        st.text(string.ascii_letters + " =", min_size=1, max_size=20),
+        lambda junk: case(
+            "ls",
+            "vaults",
+            env={"AWS_REGION": None},
+            **{"aws-config": f"{junk}\n[default\nregion=eu-central-1\n".encode()},
+        ),
+    ),
+    slot(
+        # an ini file strips the whitespace around a value and ends it at a line break
+        BAD_REGION.filter(lambda v: not REGION.fullmatch(v.strip(" \t\x0b\x0c"))).filter(
+            lambda v: not any(c in v for c in "\r\n\x0b\x0c")
+        ),
+        lambda v: case(
+            "ls",
+            "vaults",
+            env={"AWS_REGION": None},
+            **{"aws-config": f"[default]\nregion = {v}\n".encode()},
+        ),
+    ),
+    # unparsable credentials file: read when the environment has no keys
+    slot(
+        st.text(string.ascii_letters + " =", min_size=1, max_size=20),
+        lambda junk: case(
+            "ls",
+            "vaults",
+            env={"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None},
+            **{"aws-credentials": f"{junk}\n[default\n".encode()},
+        ),
+    ),
+    st.just(
+        case(
+            "ls",
+            "vaults",
+            env={"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None},
+            **{"aws-credentials": b"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"},
+        )
+    ),
+)
+
+
+def nested(depth: int, opener: str, closer: str) -> str:
+    return opener * depth + closer * depth
+
+
+POLICY_CASES = st.one_of(
+    slot(
+        st.one_of(
+            st.integers(min_value=1000, max_value=200_000).map(lambda d: nested(d, "[", "]")),
+            st.integers(min_value=1000, max_value=50_000).map(
+                lambda d: '{"Statement":' + nested(d, '{"a":', "}") + "}"
+            ),
+            st.integers(min_value=4301, max_value=20_000).map(
+                lambda n: (
+                    '{"Statement":{"Effect":"Allow","Action":"*","Condition":'
+                    '{"NumericLessThan":{"s3:max-keys":' + "9" * n + "}}}}"
+                )
+            ),
+            st.sampled_from(
+                [
+                    "99999999999999999999",
+                    "-99999999999999999999",
+                    "1e400",
+                    "0001-01-01T00:00:00+01:00",
+                    "10000-01-01",
+                ]
+            ).map(
+                lambda d: json.dumps(
+                    {
+                        "Statement": {
+                            "Effect": "Allow",
+                            "Action": "*",
+                            "Condition": {"DateLessThan": {"aws:CurrentTime": d}},
+                        }
+                    }
+                )
+            ),
+            st.text(max_size=30).filter(lambda s: not _is_json(s)),
+            st.sampled_from(
+                [
+                    "{}",
+                    "[]",
+                    "null",
+                    '{"Statement": []}',
+                    '{"Statement": 1}',
+                    '{"Statement":{"Effect":"Maybe","Action":"*"}}',
+                    '{"Statement":{"Effect":"Allow","Action":"s3"}}',
+                    '{"Statement":{"Effect":"Allow","Action":"*","Resource":"x"}}',
+                ]
+            ),
+        ),
+        lambda text: case(
+            "policy",
+            "simulate",
+            "--policy",
+            "{home}/p.json",
+            "--action",
+            "s3:GetObject",
+            "--principal",
+            PRINCIPAL,
+            **{"p.json": text.encode()},
+        ),
+    ),
+    slot(
+        st.binary(min_size=1, max_size=20).filter(_not_utf8),
+        lambda b: case(
+            "policy",
+            "simulate",
+            "--policy",
+            "{home}/p.json",
+            "--action",
+            "s3:GetObject",
+            "--principal",
+            PRINCIPAL,
+            **{"p.json": b},
+        ),
+    ),
+)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+register("flags", FLAG_CASES)
+register("environment", ENV_CASES)
+register("config file", CONFIG_CASES)
+register("AWS config and credentials files", AWS_FILE_CASES)
+register("policies", POLICY_CASES)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_counts() -> Iterator[None]:
+    yield
+    total = sum(COUNTS.values())
+    groups = ", ".join(f"{name}: {count}" for name, count in sorted(COUNTS.items()))
+    print(f"\nbad-input fuzz: {total} cases ({groups}), 0 tracebacks")
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz-home")
+
+
+@pytest.mark.parametrize("group", sorted(BAD_INPUT))
+def test_every_user_mistake_is_one_line_and_exit_2(group: str, home: Path) -> None:
+    strategy = BAD_INPUT[group]
+
+    @FUZZ
+    @given(strategy)
+    def check(bad: Case) -> None:
+        outcome = run_in_process(bad, home)
+        COUNTS[group] += 1
+        assert_one_line_usage_error(outcome, bad)
+        assert state_files(home) == {}, f"{bad.argv!r} wrote {state_files(home)}"
+
+    check()
+
+
+REAL_PROCESS_CASES = [
+    case("--role-name", "x\x1by", "ls", "vaults"),
+    case("--region", "eu-central-1;rm", "ls", "vaults"),
+    case("ls", "vaults", env={"AWS_ENDPOINT_URL": "http://localhost:99999"}),
+    case("ls", "vaults", env={"AWS_DEFAULTS_MODE": "bogus"}),
+    case("ls", "vaults", env={"AWS_SESSION_TOKEN": "A" * 100_000}),
+    case("ls", "jobs", "--since", "9999999999999999999d"),
+    case(
+        "copy",
+        "--recovery-point",
+        RP,
+        "--to",
+        VAULT,
+        "--yes",
+        "--delete-after-days",
+        "99999999999999999999",
+    ),
+    case(
+        "copy",
+        "--recovery-point",
+        RP,
+        "--to",
+        VAULT,
+        "--yes",
+        "--restore",
+        "--restore-role",
+        "bad role name!",
+    ),
+    case("ls", "vaults", **{"config/drconsole/config.toml": b"max_workers = 99999999999999\n"}),
+    case("ls", "vaults", **{"config/drconsole/config.toml": ("a = " + "[" * 5000).encode()}),
+    case(
+        "policy", "simulate", "--policy", "{home}", "--action", "s3:Get", "--principal", PRINCIPAL
+    ),
+    case("ls", "vaults\x1b[31m"),
+]
+
+
+@pytest.mark.parametrize("bad", REAL_PROCESS_CASES, ids=lambda c: " ".join(c.argv)[:40])
+def test_real_processes(bad: Case, tmp_path: Path) -> None:
+    outcome = run_process(bad, tmp_path)
+    COUNTS["real processes"] += 1
+    assert_one_line_usage_error(outcome, bad)
+    assert state_files(tmp_path) == {}
