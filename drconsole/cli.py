@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 from drconsole import __version__
 from drconsole.commands import command_module_names
 from drconsole.errors import AwsError, DrConsoleError, UsageError
-from drconsole.redact import exception_text, safe_line
+from drconsole.redact import exception_text, install_log_redaction, safe_line
 
 MAX_ERROR_LINE = 2000
 
@@ -135,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if own_process:  # the process's own command line: its threads report in one line too
         install_exception_hooks()
+    install_log_redaction()
     try:
         return _run(argv)
     except DrConsoleError as error:

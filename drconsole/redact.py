@@ -179,6 +179,32 @@ def safe_line(text: str) -> str:
     return escape_controls(" ".join(redact_text(text).split()))
 
 
+def install_log_redaction() -> None:
+    """Redact every log record as it is made, whoever logs it: botocore logs a failed
+    credential refresh with its traceback, whose message quotes the unparsable STS answer."""
+    import logging
+    import traceback
+
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "redacting", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed format string: keep what was given
+            message = str(record.msg)
+        record.msg, record.args = redact_text(message), None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = redact_text("".join(traceback.format_exception(*record.exc_info)))
+            record.exc_info = None
+        return record
+
+    factory.redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
 def exception_text(error: BaseException) -> str:
     """`Type: message` of any exception, made safe: the one way an exception becomes text."""
     try:

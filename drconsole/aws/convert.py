@@ -21,7 +21,15 @@ EPOCH = datetime.min.replace(tzinfo=UTC)
 # The status of a record AWS sent that drconsole cannot read (a date or number out of range).
 UNREADABLE = "UNREADABLE"
 # What reading one record may raise on values out of range or of the wrong type.
-RECORD_ERRORS = (ValueError, OverflowError, OSError, TypeError, KeyError, AttributeError)
+RECORD_ERRORS = (
+    ValueError,
+    OverflowError,
+    OSError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    RuntimeError,
+)
 
 
 def unreadable_point(item: object, account_id: str, region: str, vault_name: str) -> RecoveryPoint:

@@ -44,7 +44,7 @@ def utc_timestamp(value: Any) -> datetime | None:
             return datetime.fromtimestamp(value, UTC)
         parsed: datetime = parse_timestamp(value)
         return parsed.astimezone(UTC)
-    except (OverflowError, OSError, ValueError):
+    except (OverflowError, OSError, ValueError, RuntimeError):  # botocore raises RuntimeError
         return None
 
 
