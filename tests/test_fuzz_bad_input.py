@@ -174,7 +174,7 @@ FLAG_CASES = st.one_of(
         ),
     ),
     slot(
-        st.one_of(BAD_ROLE, BAD_ARN).map(lambda r: f"arn:aws:iam::111122223333:role/{r}"),
+        st.one_of(BAD_ROLE.map(lambda r: f"arn:aws:iam::111122223333:role/{r}"), BAD_ARN),
         lambda v: case("check", "copy", "--recovery-point", RP, "--to", VAULT, "--role-arn", v),
     ),
     slot(BAD_METADATA, lambda v: case("check", "restore", "--recovery-point", RP, "--metadata", v)),
@@ -544,11 +544,35 @@ def _is_json(text: str) -> bool:
     return True
 
 
+# Deep enough to exhaust Python's recursion limit; parsing it is slow, so one of each.
+RUNBOOK_CASES = st.one_of(
+    slot(
+        st.one_of(
+            st.sampled_from(["a: [", "targets: {", "- - -\n  x: : :", "\t- tab"]),
+            st.just("a: " + nested(1000, "[", "]")),
+            st.just("a: " + "{b: " * 1000 + "}" * 1000),
+        ),
+        lambda text: case(
+            "drill", "plan", "{home}/runbook.yaml", **{"runbook.yaml": text.encode()}
+        ),
+    ),
+    slot(
+        st.binary(min_size=1, max_size=20).filter(lambda b: _not_utf8(b)),
+        lambda b: case("drill", "plan", "{home}/runbook.yaml", **{"runbook.yaml": b}),
+    ),
+    slot(
+        st.sampled_from(["{home}/none.yaml", "{home}", "{home}/" + "r" * 300]),
+        lambda path: case("drill", "plan", path),
+    ),
+)
+
+
 register("flags", FLAG_CASES)
 register("environment", ENV_CASES)
 register("config file", CONFIG_CASES)
 register("AWS config and credentials files", AWS_FILE_CASES)
 register("policies", POLICY_CASES)
+register("runbooks", RUNBOOK_CASES)
 
 
 @pytest.fixture(scope="module", autouse=True)
