@@ -82,6 +82,10 @@ async def shoot(app: DrConsoleApp, backup: str, prod: str) -> list[Path]:
             ),
         )
         save("accounts")
+        await pilot.press("colon", *"vaults pro")
+        await pilot.pause(0.2)
+        save("command_mode")
+        await pilot.press("escape")
         await pilot.press("slash", *backup, "enter", "enter")
         await settle(pilot, lambda: isinstance(app.screen, VaultsScreen))
         await settle(pilot, lambda: "loading" not in status(app))

@@ -207,10 +207,16 @@ class RecoveryPointRows:
     def sort_by(self, column: str, descending: bool) -> None:
         """Order every row by `column` (stable: equal rows keep their order) and re-apply the
         query; rows added later merge into this order."""
-        self.sort_key(column)  # an unknown column fails here, before anything changes
+        key = self.sort_key(column)  # an unknown column fails here, before anything changes
         self.sort_column, self.sort_descending = column, descending
-        self._sorted = 0
-        self.order = []
+        # The rows shown so far are re-sorted from their current order (equal rows keep it);
+        # rows not sorted in yet follow through `sort`.
+        self.order.sort(key=key, reverse=descending)
+        self.order_keys = list(map(self.row_keys.__getitem__, self.order))
+        query, self.query = self.query, ""
+        self.visible = range(len(self.order))
+        if query:
+            self.filter(query)
         self.sort()
 
     def sort(self) -> None:

@@ -101,3 +101,29 @@ async def test_ctrl_c_asks_first_while_a_flow_runs(demo: Demo) -> None:
         await pilot.press("y")
         release.set()
         await wait_until(pilot, lambda: not app.is_running, what="exit")
+
+
+async def test_after_every_back_the_list_has_the_focus(demo: Demo) -> None:
+    from drconsole.tui.checks_screen import ChecksScreen
+    from drconsole.tui.screens.detail import DetailScreen
+
+    app = demo.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        await pilot.press("colon", *"rp dr-eu-north-1", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RecoveryPointsScreen), what="rp")
+        await wait_until(pilot, lambda: app.screen.loading_done, what="recovery points")
+        rp_screen = app.screen
+        for key, opened in (("enter", DetailScreen), ("c", ChecksScreen), ("question_mark", None)):
+            await pilot.press(key)
+            await pilot.pause(0.3)
+            if opened is not None:
+                assert isinstance(app.screen, opened)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is rp_screen, what="back")
+            await pilot.pause(0.2)
+            assert app.focused is rp_screen.main_widget(), (key, app.focused)  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, VaultsScreen), what="vaults")
+        await pilot.pause(0.2)
+        assert app.focused is app.screen.main_widget()  # type: ignore[attr-defined]

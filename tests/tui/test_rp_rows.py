@@ -162,3 +162,35 @@ def test_rows_of_one_resource_share_one_search_key() -> None:
     assert len(rows.search_keys) < 10  # one per name, type and status, not one per row
     assert rows.filter("orders") == 30
     assert rows.filter("users") == 30
+
+
+def test_sort_by_a_column_is_stable_filters_and_takes_new_pages_in_order() -> None:
+    rows = RecoveryPointRows()
+    points = shuffled_points(1200)
+    rows.add(points[:700])
+    rows.sort()
+    rows.sort_by("type", descending=False)
+    rows.filter("db")
+    rows.add(points[700:])  # a page arriving after the sort
+    rows.sort()
+    listed = shown(rows)
+    assert len(listed) == 1200
+    types = [p.resource_type for p in listed]
+    assert types == sorted(types)
+    # Stable: within a type, the rows keep the newest-first order they had, and the later page
+    # follows them in the order it arrived.
+    for kind in ("EBS", "RDS", "S3"):
+        of_kind = [p.arn for p in listed if p.resource_type == kind]
+        old = sorted(
+            (p for p in points[:700] if p.resource_type == kind),
+            key=lambda p: p.created,
+            reverse=True,
+        )
+        new = [p for p in points[700:] if p.resource_type == kind]
+        assert of_kind == [p.arn for p in old + new]
+    rows.sort_by("size", descending=True)
+    sizes = [p.size_bytes if p.size_bytes is not None else -1 for p in shown(rows)]
+    assert sizes == sorted(sizes, reverse=True)
+    rows.sort_by("created", descending=True)
+    created = [p.created for p in shown(rows)]
+    assert created == sorted(created, reverse=True)
