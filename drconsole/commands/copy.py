@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from drconsole.commands import _flow_cli as cli
     from drconsole.errors import UsageError
 
-    parse_recovery_point_arn(args.recovery_point)
+    recovery_point = parse_recovery_point_arn(args.recovery_point)  # parsed once, here
     metadata = cli.parse_metadata(args.metadata)
     if metadata and not args.restore:
         raise UsageError("--metadata needs --restore (it is the restore's metadata)")
@@ -73,8 +73,7 @@ def run(args: argparse.Namespace) -> int:
     limits.delete_after_days(args.delete_after_days)
     limits.role(args.copy_role, "--copy-role")
     limits.role(args.restore_role, "--restore-role")
-    if args.to is not None:
-        parse_vault_arn(args.to)
+    destination = parse_vault_arn(args.to) if args.to is not None else None
     cli.require_confirmation_path(args)
     if args.to is None:
         if not cli.interactive(args):
@@ -87,13 +86,13 @@ def run(args: argparse.Namespace) -> int:
         ).ask()
         if answer is None:
             return cli.EXIT_FAILED
-        args.to = answer.strip()
+        destination = parse_vault_arn(answer)
     printer = cli.EventPrinter(args.json)
     engine = cli.engine_for(args, printer)
     try:
         prepared = engine.prepare(
-            args.recovery_point,
-            args.to,
+            recovery_point,
+            destination,
             restore=args.restore,
             metadata=metadata,
             account_hint=source_account,

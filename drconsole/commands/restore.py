@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from drconsole.checks.arns import parse_recovery_point_arn
     from drconsole.commands import _flow_cli as cli
 
-    parse_recovery_point_arn(args.recovery_point)
+    recovery_point = parse_recovery_point_arn(args.recovery_point)  # parsed once, here
     metadata = cli.parse_metadata(args.metadata)
     source_account = cli.account_flag(args.source_account, "--source-account")
     limits.role(args.restore_role, "--restore-role")
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     engine = cli.engine_for(args, printer)
     try:
         prepared = engine.prepare(
-            args.recovery_point,
+            recovery_point,
             None,
             restore=True,
             metadata=metadata,

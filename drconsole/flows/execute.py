@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from drconsole.aws.errors import describe
 from drconsole.aws.jobs import JobRef
+from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.runner import CheckReport
 from drconsole.errors import AwsError, UsageError
 from drconsole.flows import cautions
@@ -35,8 +36,8 @@ class FlowEngine(RestoreSteps):
 
     def prepare(
         self,
-        recovery_point: str,
-        destination: str | None,
+        recovery_point: str | RecoveryPointArn,
+        destination: str | VaultArn | None,
         *,
         restore: bool,
         metadata: dict[str, str] | None = None,
@@ -54,9 +55,16 @@ class FlowEngine(RestoreSteps):
         self.refuse_read_only()
         from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
 
-        parse_recovery_point_arn(recovery_point)
-        dest = VaultRef.from_arn(parse_vault_arn(destination).arn) if destination else None
-        source = pl.read_source(self.sessions, recovery_point, account_hint)
+        # ARNs are parsed once, here at the latest (the CLI hands them over parsed).
+        rp_arn = (
+            recovery_point
+            if isinstance(recovery_point, RecoveryPointArn)
+            else parse_recovery_point_arn(recovery_point)
+        )
+        if isinstance(destination, str):
+            destination = parse_vault_arn(destination) if destination else None
+        dest = VaultRef.of(destination) if destination is not None else None
+        source = pl.read_source(self.sessions, rp_arn, account_hint)
         if restore and source.resource_type not in forms.RESTORABLE_TYPES:
             raise UsageError(
                 f"--restore: drconsole restores {', '.join(forms.RESTORABLE_TYPES)}, "

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from drconsole.checks.arns import RecoveryPointArn
 from drconsole.checks.runner import CheckReport
 from drconsole.errors import UsageError
 from drconsole.flows.routes import (
@@ -214,12 +215,10 @@ def planned_requests(
 # Reading AWS -------------------------------------------------------------------------------
 
 
-def read_source(sessions: Any, recovery_point: str, account_hint: str | None) -> SourcePoint:
+def read_source(sessions: Any, parsed: RecoveryPointArn, account_hint: str | None) -> SourcePoint:
     """DescribeRecoveryPoint, finding the account and vault that hold it."""
     from drconsole.aws.facts import FactReader
-    from drconsole.checks.arns import parse_recovery_point_arn
 
-    parsed = parse_recovery_point_arn(recovery_point)
     facts = FactReader(sessions).recovery_point(parsed, account_hint)
     return SourcePoint(
         arn=facts.arn,

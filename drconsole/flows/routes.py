@@ -13,6 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from drconsole.checks.arns import VaultArn
 
 DB_FAMILY = frozenset({"RDS", "Aurora", "DocumentDB", "Neptune"})
 UNSUPPORTED_ROUTE_TEXT = "Feature is not supported for provided resource type"
@@ -37,6 +41,11 @@ class VaultRef:
         return (
             f"arn:{self.partition}:backup:{self.region}:{self.account_id}:backup-vault:{self.name}"
         )
+
+    @classmethod
+    def of(cls, parsed: VaultArn) -> VaultRef:
+        """The vault of an ARN parsed at the edge (no second parse)."""
+        return cls(parsed.account_id, parsed.region, parsed.name, parsed.partition)
 
     @classmethod
     def from_arn(cls, arn: str) -> VaultRef:
