@@ -15,7 +15,7 @@ from drconsole.job_request import canonical_json
 from drconsole.tui.jobs_screen import JobsScreen
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.wizard.restore_form import RestoreFormPane
-from drconsole.tui.wizard.screen import CopyRestoreWizard
+from drconsole.tui.wizard.screen import ARMING_SECONDS, CopyRestoreWizard
 from tests.tui.conftest import Demo, wait_until
 from tests.tui.test_screens import newest_recovery_point, open_account
 
@@ -72,6 +72,9 @@ async def test_wizard_copies_back_and_restores_with_the_keyboard(
         # The restore cannot be known yet: the confirmation says when it will be shown.
         assert f"backup:StartRestoreJob as {prod} in {EU}" in requests
         assert "built after the restore form" in requests
+        await pilot.press("enter")  # typed ahead, before the requests could be read: ignored
+        assert pane(app) == "confirm" and wizard.flow_id is None
+        await pilot.pause(ARMING_SECONDS)
         await pilot.press("enter")  # Start
 
         # Copy progress, then the restore form prefilled from AWS.
@@ -93,6 +96,8 @@ async def test_wizard_copies_back_and_restores_with_the_keyboard(
 
         # The final StartRestoreJob, built from the copy in prod, is shown and asked for.
         await wait_until(pilot, lambda: pane(app) == "final", what="final request", timeout=60)
+        await pilot.press("enter")  # typed ahead, before the request could be read: ignored
+        assert pane(app) == "final"
         shown = wizard.asked_request
         assert shown is not None and (shown.account_id, shown.region) == (prod, EU)
         final = text_of(app, "#final-text")
@@ -100,6 +105,7 @@ async def test_wizard_copies_back_and_restores_with_the_keyboard(
         assert '"DBClusterIdentifier": "payments-wizard"' in final
         assert not restore_jobs_in(demo, prod), "nothing is sent before the operator says so"
         assert app.screen.focused is app.screen.query_one("#send-final", Button)
+        await pilot.pause(ARMING_SECONDS)
         await pilot.press("enter")
 
         await wait_until(pilot, lambda: pane(app) == "result", what="result", timeout=60)
@@ -285,6 +291,7 @@ async def test_leaving_a_running_flow_asks_and_the_jobs_screen_brings_it_back(
         for button in ("#start", "#back-plan"):
             region = wizard.query_one(button).region
             assert region.bottom <= 23, f"{button} below the fold: {region}"
+        await pilot.pause(ARMING_SECONDS)
         await pilot.press("enter")  # Start
         # The copy is done and the flow waits for the restore form: leaving it asks first.
         await wait_until(pilot, lambda: pane(app) == "form", what="restore form", timeout=60)
@@ -312,6 +319,7 @@ async def test_leaving_a_running_flow_asks_and_the_jobs_screen_brings_it_back(
         await pilot.press("enter")
         await wait_until(pilot, lambda: pane(app) == "final", what="final request", timeout=60)
         assert wizard.query_one("#send-final").region.bottom <= 23
+        await pilot.pause(ARMING_SECONDS)
         await pilot.press("enter")  # Send the restore
         await wait_until(pilot, lambda: pane(app) == "result", what="result", timeout=60)
         assert "Done." in text_of(app, "#result-text")

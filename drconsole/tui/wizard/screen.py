@@ -46,6 +46,9 @@ FINAL_COPY_TITLE = (
     "A copy request built after the plan (AWS refused the single copy job). It is sent exactly "
     "as shown, only if you say so:"
 )
+# Buttons that start a job, per pane, and how long after their pane appears they answer.
+ARMED_BUTTONS = {"confirm": "#start", "final": "#send-final"}
+ARMING_SECONDS = 0.6
 PANE_STEP = {
     "destination": "Destination",
     "plan": "Plan & checks",
@@ -79,6 +82,7 @@ class CopyRestoreWizard(Screen[None]):
     CopyRestoreWizard .buttons { height: 1; margin-top: 1; }
     CopyRestoreWizard .buttons Button { margin-right: 2; min-width: 8; }
     CopyRestoreWizard .buttons Button:focus { text-style: bold reverse; }
+    CopyRestoreWizard .buttons Button.-arming { text-style: dim; }
     CopyRestoreWizard #progress-log { height: 1fr; border: round $accent; }
     CopyRestoreWizard #progress-status { height: auto; }
     CopyRestoreWizard #progress-hint { height: auto; color: $text-muted; }
@@ -142,6 +146,8 @@ class CopyRestoreWizard(Screen[None]):
         self.flow_unfinished = flow_id is not None
         # Each Plan and check counts; only the newest one's answer is shown.
         self.plan_attempt = 0
+        # button -> when it starts answering (see _arm)
+        self._armed_at: dict[str, float] = {}
 
     @property
     def drapp(self) -> DrConsoleApp:
@@ -236,6 +242,20 @@ class CopyRestoreWizard(Screen[None]):
         self.query_one(StepsBar).current = step or PANE_STEP[pane]
         if focus is not None:
             self.query_one(focus).focus()
+        if pane in ARMED_BUTTONS:
+            self._arm(ARMED_BUTTONS[pane])
+
+    def _arm(self, selector: str) -> None:
+        """A button that starts a job ignores presses for a moment after its pane appears:
+        an Enter typed ahead for the previous pane must not send what nobody has read."""
+        button = self.query_one(selector, Button)
+        button.add_class("-arming")
+        self._armed_at[selector] = time.monotonic() + ARMING_SECONDS
+        self.set_timer(ARMING_SECONDS, lambda: button.remove_class("-arming"))
+
+    def armed(self, selector: str) -> bool:
+        """True once the button's pane has been on screen long enough to be read."""
+        return time.monotonic() >= self._armed_at.get(selector, 0.0)
 
     def action_scroll_body(self, direction: int) -> None:
         """Page Up/Down scroll the current pane's body, wherever the focus is."""
@@ -365,7 +385,7 @@ class CopyRestoreWizard(Screen[None]):
     def start(self) -> None:
         """Journal the plan and run the flow."""
         prepared = self.prepared
-        if prepared is None or not prepared.ok:
+        if prepared is None or not prepared.ok or not self.armed("#start"):
             return
         if prepared.cautions and not self.query_one("#accept-cautions", Checkbox).value:
             self.notify(
@@ -426,6 +446,8 @@ class CopyRestoreWizard(Screen[None]):
 
     @on(Button.Pressed, "#send-final")
     def _send_final(self) -> None:
+        if not self.armed("#send-final"):
+            return
         self.show("progress", "Restore", focus="#progress-log")
         self._answer(True)
 
