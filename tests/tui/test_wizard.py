@@ -14,12 +14,14 @@ from drconsole.flows.journal import Journal
 from drconsole.job_request import canonical_json
 from drconsole.tui.jobs_screen import JobsScreen
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
+from drconsole.tui.wizard import screen as wizard_screen
 from drconsole.tui.wizard.restore_form import RestoreFormPane
 from drconsole.tui.wizard.screen import ARMING_SECONDS, CopyRestoreWizard
 from tests.tui.conftest import Demo, wait_until
 from tests.tui.test_screens import newest_recovery_point, open_account
 
 SIZE = (120, 40)
+SLOW_ARMING = 3.0
 EU, NORTH = "eu-central-1", "eu-north-1"
 
 
@@ -38,8 +40,11 @@ def text_of(app: Any, selector: str) -> str:
 
 
 async def test_wizard_copies_back_and_restores_with_the_keyboard(
-    demo: Demo, tmp_path: Path
+    demo: Demo, tmp_path: Path, monkeypatch: Any
 ) -> None:
+    # Longer than any pause a loaded machine puts between a pane appearing and the next key,
+    # so that "typed ahead" below is always ahead.
+    monkeypatch.setattr(wizard_screen, "ARMING_SECONDS", SLOW_ARMING)
     backup, prod = demo.info.accounts["backup"], demo.info.accounts["prod"]
     newest = newest_recovery_point(
         demo, backup, NORTH, "dr-eu-north-1", ResourceType="Aurora", ResourceName="prod-"
@@ -74,7 +79,7 @@ async def test_wizard_copies_back_and_restores_with_the_keyboard(
         assert "built after the restore form" in requests
         await pilot.press("enter")  # typed ahead, before the requests could be read: ignored
         assert pane(app) == "confirm" and wizard.flow_id is None
-        await pilot.pause(ARMING_SECONDS)
+        await pilot.pause(SLOW_ARMING)
         await pilot.press("enter")  # Start
 
         # Copy progress, then the restore form prefilled from AWS.
@@ -105,7 +110,7 @@ async def test_wizard_copies_back_and_restores_with_the_keyboard(
         assert '"DBClusterIdentifier": "payments-wizard"' in final
         assert not restore_jobs_in(demo, prod), "nothing is sent before the operator says so"
         assert app.screen.focused is app.screen.query_one("#send-final", Button)
-        await pilot.pause(ARMING_SECONDS)
+        await pilot.pause(SLOW_ARMING)
         await pilot.press("enter")
 
         await wait_until(pilot, lambda: pane(app) == "result", what="result", timeout=60)
