@@ -377,6 +377,7 @@ async def test_restore_in_the_backup_account_is_said_and_asked(demo: Demo, tmp_p
         accept.focus()
         await pilot.press("space")
         wizard.query_one("#start", Button).focus()
+        await pilot.pause(ARMING_SECONDS)
         await pilot.press("enter")
         await wait_until(pilot, lambda: pane(app) == "form", what="restore form", timeout=30)
     assert [f.status for f in Journal(tmp_path).flows()] == ["running"]

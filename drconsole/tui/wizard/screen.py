@@ -385,7 +385,7 @@ class CopyRestoreWizard(Screen[None]):
     def start(self) -> None:
         """Journal the plan and run the flow."""
         prepared = self.prepared
-        if prepared is None or not prepared.ok or not self.armed("#start"):
+        if prepared is None or not prepared.ok:
             return
         if prepared.cautions and not self.query_one("#accept-cautions", Checkbox).value:
             self.notify(
@@ -395,6 +395,8 @@ class CopyRestoreWizard(Screen[None]):
             )
             self.query_one("#accept-cautions").focus()
             return
+        if not self.armed("#start"):
+            return  # pressed before the requests could be read
         self.query_one("#start", Button).disabled = True
         self.flow_unfinished = True
         keep_alive(self.drapp, self)
