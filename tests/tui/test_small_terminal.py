@@ -32,7 +32,7 @@ def test_every_screen_at_80x24_over_a_slow_network(
     )
     try:
         term = terminal("small", 80, 24, command)
-        screen = term.wait_for(rf"5 accounts · {SCOPE}(?!\s+loading)", timeout=90)
+        screen = term.wait_for(rf"\d+ accounts · {SCOPE}(?!\s+loading)", timeout=90)
         assert re.search(r"Account +Id +Vaults +RPs +Newest +State", screen)
         assert "q Quit" in footer(screen) and "? Keys" in footer(screen)
 
@@ -40,7 +40,7 @@ def test_every_screen_at_80x24_over_a_slow_network(
         # Enter keeps it, the next Enter opens the best match.
         term.press("/prod")
         term.press("Enter")
-        screen = term.press("Enter", then=rf"2 vaults · prod · {SCOPE}")
+        screen = term.press("Enter", then=rf"\d+ vaults · prod · {SCOPE}")
         assert "Organization > prod (" in screen
         assert re.search(r"Region +Vault +RPs +Key +Lock +Policy", screen)
 
@@ -91,7 +91,8 @@ def test_every_screen_at_80x24_over_a_slow_network(
         screen = term.press("Enter", then=rf"protected resources · prod · {SCOPE}")
         assert re.search(r"RPO +Resource +Type +Region +Newest backup", screen)
         term.press(":protected all")
-        screen = term.press("Enter", then=rf"resources, \d+ without a copy · 5 accounts · {SCOPE}")
+        everywhere = rf"resources(, \d+ without a copy)? · \d+ accounts · {SCOPE}"
+        screen = term.press("Enter", then=everywhere)
         assert re.search(r"RPO +Resource +Type +Account +Region +Vault", screen)
 
         screen = term.press("?", then=r"This screen")
