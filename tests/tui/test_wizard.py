@@ -79,6 +79,9 @@ async def test_wizard_copies_back_and_restores_with_the_keyboard(
         assert "built after the restore form" in requests
         await pilot.press("enter")  # typed ahead, before the requests could be read: ignored
         assert pane(app) == "confirm" and wizard.flow_id is None
+        # At 120x40 as at 80x24, Start has the focus and is on screen, however long the body.
+        start = wizard.query_one("#start", Button)
+        assert app.screen.focused is start and start.region.bottom <= SIZE[1] - 1
         await pilot.pause(SLOW_ARMING)
         await pilot.press("enter")  # Start
 
