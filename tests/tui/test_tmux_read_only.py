@@ -100,7 +100,8 @@ def test_read_only_browsing_of_every_screen(
 
 def browse(term: Terminal, sandbox: Sandbox, mark: int) -> None:
     """Every screen, read-only, then quit; zero mutating requests at the sandbox."""
-    screen = term.wait_for(r"5 accounts(?!\s+loading)", timeout=120)
+    loaded = r"accounts · Regions eu-central-1, eu-north-1(?!\s+loading)"  # nothing loading
+    screen = term.wait_for(loaded, timeout=120)
     assert_badge_and_nothing_mutating(screen, "accounts")
     visited = ["accounts"]
 
