@@ -12,7 +12,7 @@ from drconsole.tui.screens.org_protected import OrgProtectedScreen
 from drconsole.tui.screens.protected import ProtectedResourcesScreen
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.screens.vaults import VaultsScreen
-from tests.tui.conftest import Demo, wait_until
+from tests.tui.conftest import Demo, status_of, wait_until
 from tests.tui.test_screens import accounts_loaded
 
 SIZE = (100, 30)
@@ -69,6 +69,9 @@ async def test_colon_aliases_jump_between_screens(demo: Demo) -> None:
         await pilot.press("colon", *"acc", "tab", "enter")  # Tab completes :accounts
         await wait_until(pilot, lambda: isinstance(app.screen, AccountsScreen), what="accounts")
         assert len(app.screen_stack) == 2
+        await pilot.press("colon", *"accounts prod", "enter")  # filtered, best match first
+        await wait_until(pilot, lambda: "filter 'prod'" in status_of(app), what="filtered")
+        assert app.screen.highlighted_key() == demo.info.accounts["prod"]  # type: ignore[attr-defined]
         await pilot.press("colon", *"bogus", "enter")
         await pilot.pause()
         assert isinstance(app.screen, AccountsScreen)
