@@ -178,6 +178,23 @@ class DrConsoleApp(App[None]):
 
         self.push_screen(ErrorDialog.from_exception(error, where))
 
+    def _fatal_error(self) -> None:
+        # An exception escaped the console itself. Textual would print its traceback with the
+        # locals of every frame, where credentials can sit: one redacted line instead.
+        import sys
+
+        from rich.text import Text
+
+        from drconsole.redact import exception_text
+
+        error = sys.exc_info()[1] or self._exception
+        self.bell()
+        what = exception_text(error) if error is not None else "unknown"
+        self._exit_renderables.append(
+            Text(f"drconsole: unexpected error, a defect of drconsole: {what}")
+        )
+        self._close_messages_no_wait()
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's palette commands, less its "Keys" (the app's own "Keys" lists them all)."""
         for command in super().get_system_commands(screen):

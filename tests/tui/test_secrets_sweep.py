@@ -168,6 +168,27 @@ async def test_the_console_shows_the_failure_without_credentials(demo: Demo) -> 
         assert "\x1b" not in text
 
 
+async def test_a_crash_of_the_console_itself_is_one_redacted_line(demo: Demo, capfd: Any) -> None:
+    secret = demo.sandbox.credentials_for(demo.info.accounts["management"])
+    credentials = {"SecretAccessKey": secret["aws_secret_access_key"]}
+
+    def crash() -> None:
+        raise RuntimeError(f"cannot go on with {credentials}")
+
+    app = demo.app()
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=SIZE) as pilot:
+            app.call_later(crash)
+            await pilot.pause(0.5)
+    # What Textual prints when it exits (its own traceback shows every frame's locals).
+    printed = capfd.readouterr().err
+    CAPTURED.append(printed)
+    assert printed.startswith("drconsole: unexpected error, a defect of drconsole: RuntimeError")
+    assert "Traceback" not in printed
+    assert "<redacted>" in printed
+    assert secret["aws_secret_access_key"] not in printed
+
+
 async def test_console_screens_for_the_sweep(demo: Demo) -> None:
     from tests.tui.test_screens import open_account
 
