@@ -329,6 +329,10 @@ ENV_CASES = st.one_of(
         st.text(PRINTABLE, min_size=1, max_size=16).filter(lambda s: s.strip() != "default"),
         lambda v: case("ls", "vaults", env={"AWS_PROFILE": "nope-" + v}),
     ),
+    slot(
+        st.tuples(st.sampled_from(["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]), with_control()),
+        lambda pair: case("ls", "vaults", env={pair[0]: pair[1]}),
+    ),
     st.just(case("ls", "vaults", env={"AWS_SECRET_ACCESS_KEY": ""})),
     slot(
         st.sampled_from(
