@@ -130,7 +130,7 @@ def test_prints_one_json_line_and_serves_the_organization(served: Running) -> No
     assert set(info) >= {"endpoint_url", "region", "org_id", "accounts", "credentials"}
     assert info["endpoint_url"].startswith("http://127.0.0.1:")
     assert info["region"] == "eu-central-1"
-    assert set(info["accounts"]) == {"management", "backup", "prod", "qa", "dev"}
+    assert set(info["accounts"]) == {"management", "backup", "prod", "qa", "dev", "recovery"}
     assert set(info["credentials"]) >= {"aws_access_key_id", "aws_secret_access_key"}
     assert set(info["faults"]) == set(info["fault_recovery_points"])
     assert len(info["faults"]) == 5

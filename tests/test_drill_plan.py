@@ -52,7 +52,7 @@ def sessions_for(sb: Sandbox, info: ScenarioInfo, state: Path, **extra: object) 
 def test_the_example_names_the_demo_accounts(sandbox: tuple[Sandbox, ScenarioInfo]) -> None:
     _, info = sandbox
     text = PAYMENTS.read_text()
-    for role in ("backup", "qa", "prod"):
+    for role in ("backup", "recovery", "prod"):
         assert f'"{info.accounts[role]}"   # {role}' in text or info.accounts[role] in text
 
 
@@ -83,7 +83,7 @@ def test_plan_resolves_and_checks_every_target_read_only(
     assert db["resolved"]["data_time"] < newest_aurora["CreationDate"].isoformat()
     assert db["rpo_now_seconds"] > 0 and db["rpo_met_now"] is True
     assert db["route"]["hops"][0]["destination"].endswith(
-        f"{EU}:{info.accounts['qa']}:backup-vault:qa-vault"
+        f"{EU}:{info.accounts['recovery']}:backup-vault:recovery-vault"
     )
     assert db["checks"][0]["step"] == "hop1" and db["checks"][0]["ok"]
     assert db["checked_before_their_step"] == ["restore"]

@@ -1,5 +1,5 @@
 """`drconsole drill run|resume|cleanup|history` as a user runs them, against the demo sandbox at a
-high time scale: restored in the right account and Region (checked with plain boto3), cleaned up,
+high time scale: restored in the recovery account and Region (checked with plain boto3), cleaned up,
 evidence written; an impossible objective, a failing check and a failing validation command fail
 their target; a drill killed mid-copy resumes with no job started twice."""
 
@@ -94,10 +94,10 @@ def test_the_example_drill_passes_restores_in_the_recovery_target_and_cleans_up(
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
 ) -> None:
     sb, info = sandbox
-    qa = info.accounts["qa"]
+    recovery = info.accounts["recovery"]
     env = env_for(sb, info, tmp_path)
     junit = tmp_path / "out.xml"
-    before = {j["RestoreJobId"] for j in restore_jobs(sb, qa)}
+    before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
     done = drill(
         env,
         "run",
@@ -114,15 +114,15 @@ def test_the_example_drill_passes_restores_in_the_recovery_target_and_cleans_up(
     assert result["verdict"] == "passed"
     assert {t["target"] for t in result["targets"]} == {"payments-db", "receipts", "sessions"}
 
-    # One restore job per target, in the qa account and eu-central-1, each COMPLETED.
-    new = [j for j in restore_jobs(sb, qa) if j["RestoreJobId"] not in before]
+    # One restore job per target, in the recovery account and eu-central-1, each COMPLETED.
+    new = [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in before]
     assert len(new) == 3 and all(j["Status"] == "COMPLETED" for j in new)
     created = [j["CreatedResourceArn"] for j in new]
-    assert all(f":{EU}:{qa}:" in arn or arn.startswith("arn:aws:s3:::") for arn in created)
+    assert all(f":{EU}:{recovery}:" in arn or arn.startswith("arn:aws:s3:::") for arn in created)
     # Clean-up deleted every restored resource and every copy the drill made.
-    assert all(gone(sb, qa, arn) for arn in created)
-    copies = sb.client("backup", qa, EU).list_recovery_points_by_backup_vault(
-        BackupVaultName="qa-vault"
+    assert all(gone(sb, recovery, arn) for arn in created)
+    copies = sb.client("backup", recovery, EU).list_recovery_points_by_backup_vault(
+        BackupVaultName="recovery-vault"
     )["RecoveryPoints"]
     report_dir = Path(result["report_dir"])
     report = json.loads((report_dir / "report.json").read_text())
@@ -192,11 +192,12 @@ def test_the_example_drill_passes_restores_in_the_recovery_target_and_cleans_up(
 
 def _runbook(tmp_path: Path, info: ScenarioInfo, extra: str, targets: str) -> Path:
     backup, qa, prod = info.accounts["backup"], info.accounts["qa"], info.accounts["prod"]
+    recovery = info.accounts["recovery"]
     path = tmp_path / "drill.yaml"
     path.write_text(
         f"name: edge\ncleanup: always\n{extra}"
         f'source: {{account: "{backup}", region: {EU}, vault: central-eu-central-1}}\n'
-        f'restore_to: {{account: "{qa}", region: {EU}, vault: qa-vault}}\n'
+        f'restore_to: {{account: "{recovery}", region: {EU}, vault: recovery-vault}}\n'
         "targets:\n" + targets.replace("PROD", prod).replace("QA", qa)
     )
     return path
@@ -206,7 +207,6 @@ def test_an_impossible_objective_a_failing_check_and_a_failing_command_fail_thei
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
 ) -> None:
     sb, info = sandbox
-    qa = info.accounts["qa"]
     path = _runbook(
         tmp_path,
         info,
@@ -214,7 +214,7 @@ def test_an_impossible_objective_a_failing_check_and_a_failing_command_fail_thei
         '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
         "    metadata: {targetTableName: edge-table}\n"
         '  - name: denied\n    resource: {account: "PROD", type: EFS, name: prod-shared-files}\n'
-        "    restore_to: {vault: qa-archive-vault}\n"
+        '    restore_to: {account: "QA", vault: qa-archive-vault}\n'
         '  - name: files\n    resource: {account: "PROD", type: S3, name: prod-assets}\n'
         "    objectives: {rto: 1h}\n"
         "    validate: {command: 'echo checking $DRILL_RESOURCE_ID; exit 4', timeout: 30s}\n",
@@ -236,14 +236,15 @@ def test_an_impossible_objective_a_failing_check_and_a_failing_command_fail_thei
     assert command["output"].startswith("checking prod-assets-restored-")
     # cleanup: always deleted what was restored even though the drill failed.
     restored = [t["created_resource"] for t in report["targets"] if t["created_resource"]]
-    assert len(restored) == 2 and all(gone(sb, qa, arn) for arn in restored)
+    recovery = info.accounts["recovery"]
+    assert len(restored) == 2 and all(gone(sb, recovery, arn) for arn in restored)
 
 
 def test_clean_up_never_deletes_what_the_drill_did_not_create(
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
 ) -> None:
     sb, info = sandbox
-    qa = info.accounts["qa"]
+    recovery = info.accounts["recovery"]
     path = _runbook(
         tmp_path,
         info,
@@ -252,7 +253,7 @@ def test_clean_up_never_deletes_what_the_drill_did_not_create(
         "    metadata: {targetTableName: lookalike-table}\n",
     )
     # A look-alike planted in the restore account: same name the restore will ask for.
-    ddb = sb.client("dynamodb", qa, EU)
+    ddb = sb.client("dynamodb", recovery, EU)
     ddb.create_table(
         TableName="lookalike-table",
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
@@ -290,11 +291,11 @@ def test_a_drill_killed_mid_copy_resumes_through_jobs_and_drill_resume_with_no_j
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
 ) -> None:
     sb, info = sandbox
-    backup, qa = info.accounts["backup"], info.accounts["qa"]
+    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
     env = env_for(sb, info, tmp_path)
     journal = tmp_path / "state" / "drconsole" / "journal.jsonl"
     copies_before = {j["CopyJobId"] for j in copy_jobs(sb, backup)}
-    restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, qa)}
+    restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
     sb.options.time_scale = 40  # copies last a few seconds: long enough to be killed in
     try:
         process = subprocess.Popen(
@@ -337,7 +338,9 @@ def test_a_drill_killed_mid_copy_resumes_through_jobs_and_drill_resume_with_no_j
     assert report["interrupted"] and report["interrupted_seconds"] > 0
     # Exactly one copy job per target and one restore job per target, those of the journal.
     new_copies = [j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]
-    new_restores = [j for j in restore_jobs(sb, qa) if j["RestoreJobId"] not in restores_before]
+    new_restores = [
+        j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before
+    ]
     assert sorted(j["SourceRecoveryPointArn"] for j in new_copies) == sorted(
         t["recovery_point"]["recovery_point"] for t in report["targets"]
     )
@@ -352,7 +355,7 @@ def test_a_drill_killed_during_validation_resumes_without_restoring_again(
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
 ) -> None:
     sb, info = sandbox
-    backup, qa = info.accounts["backup"], info.accounts["qa"]
+    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
     path = _runbook(
         tmp_path,
         info,
@@ -363,7 +366,7 @@ def test_a_drill_killed_during_validation_resumes_without_restoring_again(
     )
     env = env_for(sb, info, tmp_path)
     copies_before = {j["CopyJobId"] for j in copy_jobs(sb, backup)}
-    restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, qa)}
+    restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
     drills = tmp_path / "state" / "drconsole" / "drills" / "journal.jsonl"
     process = subprocess.Popen(
         [*DRILL, "run", str(path), "--yes", "--json", "--poll-interval", "0.1"],
@@ -387,4 +390,7 @@ def test_a_drill_killed_during_validation_resumes_without_restoring_again(
     assert [v["kind"] for v in target["validations"]] == ["builtin", "command"]
     assert report["interrupted"] and target["verdict"] == "passed"
     assert len([j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]) == 1
-    assert len([j for j in restore_jobs(sb, qa) if j["RestoreJobId"] not in restores_before]) == 1
+    assert (
+        len([j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before])
+        == 1
+    )

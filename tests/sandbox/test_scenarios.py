@@ -60,9 +60,9 @@ def test_accounts_and_scenario_info(demo: Demo) -> None:
     info = demo.info
     assert info.name == "demo"
     assert (info.region, info.dr_region) == (REGION, DR_REGION)
-    assert set(info.accounts) == {"management", "backup", "prod", "qa", "dev"}
+    assert set(info.accounts) == {"management", "backup", "prod", "qa", "dev", "recovery"}
     assert info.accounts["management"] == "123456789012"
-    assert len(set(info.accounts.values())) == 5
+    assert len(set(info.accounts.values())) == 6
     assert info.org_id.startswith("o-")
     assert info.recovery_point_count > 500
 
@@ -84,7 +84,7 @@ def test_organization_tree(demo: Demo) -> None:
     non_prod = children(top["Non-Prod"])
     assert set(non_prod) == {"QA", "Dev"}
     assert accounts_in(root) == {"management"}
-    assert accounts_in(top["Security"]) == {"backup"}
+    assert accounts_in(top["Security"]) == {"backup", "recovery"}
     assert accounts_in(top["Prod"]) == {"prod"}
     assert accounts_in(non_prod["QA"]) == {"qa"}
     assert accounts_in(non_prod["Dev"]) == {"dev"}
@@ -113,7 +113,7 @@ def test_management_account_monitors_every_members_jobs(demo: Demo) -> None:
     assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
 
 
-@pytest.mark.parametrize("role", ["management", "backup", "prod", "qa", "dev"])
+@pytest.mark.parametrize("role", ["management", "backup", "prod", "qa", "dev", "recovery"])
 def test_every_account_has_backup_service_role_and_member_access_role(
     demo: Demo, role: str
 ) -> None:
@@ -403,3 +403,36 @@ def test_aws_cli_style_client_reaches_the_whole_organization(
     assert member.client("sts").get_caller_identity()["Account"] == prod
     vaults = member.client("backup").list_backup_vaults()["BackupVaultList"]
     assert [v["BackupVaultName"] for v in vaults] == ["prod-vault"]
+
+
+def test_the_recovery_account_is_ready_for_drills(demo: Demo) -> None:
+    """A `recovery` account in the Security OU: its own CMK-encrypted vault in each Region,
+    open to the backup account, and AWS Backup's roles (the restore target of the drills)."""
+    org = demo.client("organizations", "management")
+    recovery = demo.info.accounts["recovery"]
+    (parent,) = org.list_parents(ChildId=recovery)["Parents"]
+    assert (
+        org.describe_organizational_unit(OrganizationalUnitId=parent["Id"])["OrganizationalUnit"][
+            "Name"
+        ]
+        == "Security"
+    )
+    for region in (REGION, DR_REGION):
+        backup = demo.client("backup", "recovery", region)
+        vault = backup.describe_backup_vault(BackupVaultName="recovery-vault")
+        key = demo.client("kms", "recovery", region).describe_key(KeyId=vault["EncryptionKeyArn"])
+        assert key["KeyMetadata"]["KeyManager"] == "CUSTOMER"
+        policy = json.loads(
+            backup.get_backup_vault_access_policy(BackupVaultName="recovery-vault")["Policy"]
+        )
+        assert demo.info.accounts["backup"] in json.dumps(policy)
+        assert (
+            backup.list_recovery_points_by_backup_vault(BackupVaultName="recovery-vault")[
+                "RecoveryPoints"
+            ]
+            == []
+        )
+    iam = demo.client("iam", "recovery")
+    assert iam.get_role(RoleName="AWSServiceRoleForBackup")["Role"]["Path"].startswith(
+        "/aws-service-role/"
+    )

@@ -1,4 +1,6 @@
-"""Scenario `demo`: a five-account organization with backups, central copies and five faults.
+"""Scenario `demo`: a six-account organization with backups, central copies and five faults.
+
+The `recovery` account (Security OU) holds no backups: it is where restore drills restore.
 
 The faults (ScenarioInfo.faults, each with the ARN it concerns):
 - `vault_aws_managed_key`: qa's "qa-legacy-vault" is encrypted with the AWS managed key
@@ -42,6 +44,7 @@ from drconsole.sandbox.scenarios.organization import (
     MANAGEMENT_ACCOUNT_ID,
     AccountSpec,
     create_organization,
+    ensure_ou_path,
 )
 from drconsole.sandbox.scenarios.vaults import (
     accounts_access_policy,
@@ -56,6 +59,7 @@ REGION = "eu-central-1"
 DR_REGION = "eu-north-1"
 CENTRAL_VAULT = "central-eu-central-1"
 DR_VAULT = "dr-eu-north-1"
+RECOVERY_VAULT = "recovery-vault"
 DAYS = 30
 
 ACCOUNT_SPECS = (
@@ -196,6 +200,8 @@ class DemoBuilder:
             self.build_keys()
             self.build_vaults()
             self.build_backups()
+            # Built last so that every identifier generated before it stays as it was.
+            self.build_recovery_account()
         self.record_faults()
         return ScenarioInfo(
             name="demo",
@@ -214,6 +220,7 @@ class DemoBuilder:
         """The organization, its OUs and accounts; cross-account backup and monitoring enabled."""
         organizations = self.clients.client("organizations", MANAGEMENT_ACCOUNT_ID, REGION)
         layout = create_organization(organizations, ACCOUNT_SPECS)
+        self.layout = layout
         self.org_id = layout.org_id
         self.accounts = dict(layout.accounts)
         name_management_account(self.accounts["management"], "management")
@@ -223,6 +230,31 @@ class DemoBuilder:
         self.client("backup", "management").update_global_settings(
             GlobalSettings={"isCrossAccountBackupEnabled": "true"}
         )
+
+    def build_recovery_account(self) -> None:
+        """A `recovery` account in the Security OU for restore drills: AWS Backup's roles, a
+        customer managed key, and a vault in each Region open to the backup account."""
+        organizations = self.clients.client("organizations", MANAGEMENT_ACCOUNT_ID, REGION)
+        parent = ensure_ou_path(organizations, self.layout, ("Security",))
+        status = organizations.create_account(
+            AccountName="recovery", Email="aws+recovery@example.com"
+        )["CreateAccountStatus"]
+        account_id = status["AccountId"]
+        organizations.move_account(
+            AccountId=account_id, SourceParentId=self.layout.root_id, DestinationParentId=parent
+        )
+        self.accounts["recovery"] = account_id
+        create_backup_roles(self.client("iam", "recovery"), account_id, self.accounts["management"])
+        copy_back = accounts_access_policy([self.accounts["backup"]])
+        for region in (REGION, DR_REGION):
+            self.add_key(
+                "recovery",
+                region,
+                "alias/recovery-data",
+                "recovery drills",
+                [root_arn(self.accounts["backup"])],
+            )
+            self.add_vault("recovery", region, RECOVERY_VAULT, "alias/recovery-data", copy_back)
 
     def build_roles(self) -> None:
         """AWS Backup's roles in every account; dev lacks its service-linked role (a fault)."""
