@@ -240,7 +240,9 @@ def test_access_denied_account_is_recorded_while_others_load(demo: Any) -> None:
     assert all(e.cause is CauseCode.ROLE_PERMISSIONS for e in errors)
     assert all(e.code == "AccessDeniedException" or "AccessDenied" in e.code for e in errors)
     assert all("\n" not in e.message for e in errors)
-    assert {v.account_id for v in vaults} == {info.accounts[r] for r in ("backup", "prod", "dev")}
+    assert {v.account_id for v in vaults} == {
+        info.accounts[r] for r in ("backup", "prod", "dev", "recovery")
+    }
 
 
 def test_throttling_is_absorbed_by_retries(demo: Any) -> None:
