@@ -109,7 +109,7 @@ def demo_end_to_end() -> tuple[float, float] | None:
             screen = tmux("capture-pane", "-p", "-t", "bench")
             if not shown and "Account" in screen and "drconsole" in screen:
                 shown = time.perf_counter() - began
-            if "5 accounts" in screen and "loading" not in screen:
+            if "6 accounts" in screen and "loading" not in screen:
                 loaded = time.perf_counter() - began
                 break
             time.sleep(0.02)
