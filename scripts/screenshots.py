@@ -78,7 +78,9 @@ async def shoot(app: DrConsoleApp, backup: str, prod: str) -> list[Path]:
                 isinstance(app.screen, AccountsScreen)
                 and app.screen.organization is not None
                 and "loading" not in status(app)
-                and all(p.newest or p.errors for p in app.screen.postures.values() if p.vaults)
+                and all(
+                    p.newest or p.errors for p in app.screen.postures.values() if p.recovery_points
+                )
             ),
         )
         save("accounts")
