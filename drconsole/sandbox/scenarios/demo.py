@@ -244,6 +244,15 @@ class DemoBuilder:
             AccountId=account_id, SourceParentId=self.layout.root_id, DestinationParentId=parent
         )
         self.accounts["recovery"] = account_id
+        # The backup account's vault keys are shared with the recovery account as with the
+        # members, so that copies of database snapshots can be restored there.
+        members = [self.accounts[role] for role in (*MEMBERS, "recovery")]
+        policy = key_policy(self.accounts["backup"], [root_arn(member) for member in members])
+        for region in (REGION, DR_REGION):
+            key = self.keys[("backup", region, "alias/backup-vault-key")]
+            self.client("kms", "backup", region).put_key_policy(
+                KeyId=key, PolicyName="default", Policy=policy
+            )
         create_backup_roles(self.client("iam", "recovery"), account_id, self.accounts["management"])
         copy_back = accounts_access_policy([self.accounts["backup"]])
         for region in (REGION, DR_REGION):
