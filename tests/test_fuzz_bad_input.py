@@ -579,6 +579,10 @@ register("policies", POLICY_CASES)
 register("runbooks", RUNBOOK_CASES)
 
 
+# Groups whose every mistake is in a file: the line names that file.
+NAMES_ITS_FILE = {"runbooks", "policies"}
+
+
 @pytest.fixture(scope="module", autouse=True)
 def report_counts() -> Iterator[None]:
     yield
@@ -603,6 +607,8 @@ def test_every_user_mistake_is_one_line_and_exit_2(group: str, home: Path) -> No
         COUNTS[group] += 1
         assert_one_line_usage_error(outcome, bad)
         assert state_files(home) == {}, f"{bad.argv!r} wrote {state_files(home)}"
+        if group in NAMES_ITS_FILE:
+            assert str(home) in outcome.stderr, f"the file is not named: {outcome.stderr}"
 
     check()
 

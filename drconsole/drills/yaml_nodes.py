@@ -140,6 +140,8 @@ def load(text: str, file: str) -> Node:
         raise RunbookError(f"{where}: not valid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise RunbookError(f"{file}: not valid YAML: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise RunbookError(f"{file}: not valid YAML: lists or maps nested too deeply") from None
     if root is None:
         raise RunbookError(f"{file}:1:1: the runbook is empty")
     return Node(root, file, "")
