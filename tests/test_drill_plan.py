@@ -85,7 +85,8 @@ def test_plan_resolves_and_checks_every_target_read_only(
     assert db["route"]["hops"][0]["destination"].endswith(
         f"{EU}:{info.accounts['recovery']}:backup-vault:recovery-vault"
     )
-    assert db["checks"][0]["step"] == "hop1" and db["checks"][0]["ok"]
+    assert [c["step"] for c in db["checks"]] == ["hop1", "restore"]
+    assert all(c["ok"] for c in db["checks"])
     assert db["checked_before_their_step"] == ["restore"]
     assert db["creates"] and db["cleanup_deletes"]
     assert by_name["sessions"]["resolved"]["vault"] == "central-eu-central-1"

@@ -1,8 +1,8 @@
 """`drill plan`: every target resolved, routed and checked, with nothing changed (read-only).
 
-The copy checks of the first hop (and, for a two-hop route, of each candidate intermediate
-vault) run now; the checks of a later hop and of the restore need the copy that the previous
-step creates, so the plan says that the flow runs them before that step.
+The copy checks of the first hop and the restore checks (where the restore will run) run now;
+the checks of a later hop need the copy the hop before creates, and the restore is checked again
+with the copy's own metadata, so the plan says that the flow runs those right before their step.
 """
 
 from __future__ import annotations
@@ -125,6 +125,22 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
                         hop.destination.arn,
                         role_arn=pl.role_arn(source.account_id, flow.copy_role),
                         account_hint=source.account_id,
+                    ),
+                )
+            )
+            # The restore checks run now where the restore will run (the destination's account
+            # and Region); the flow runs them again with the copy's own metadata once it exists.
+            assert flow.destination is not None
+            reports.append(
+                (
+                    "restore",
+                    run_restore_checks(
+                        sessions,
+                        source.arn,
+                        role_arn=pl.role_arn(flow.final_account, flow.restore_role),
+                        metadata=dict(target.metadata) or None,
+                        account_hint=source.account_id,
+                        after_copy_to=flow.destination.arn,
                     ),
                 )
             )
