@@ -13,6 +13,7 @@ import pytest
 from drconsole.drills.parse import format_duration, load_runbook, parse_duration, parse_runbook
 from drconsole.drills.yaml_nodes import RunbookError
 
+DRILL = [sys.executable, "-m", "drconsole", "drill"]
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "runbooks"
 
 GOOD = """\
@@ -272,3 +273,53 @@ def test_the_cli_says_one_line_exits_2_and_writes_nothing(tmp_path: Path) -> Non
             "got 'sometimes'\n"
         )
     assert not state.exists()
+
+
+def test_a_drill_driven_by_another_process_is_not_resumed_twice(tmp_path: Path) -> None:
+    from drconsole.drills.journal import DrillJournal
+    from drconsole.flows.journal import FlowLock
+
+    runbook = EXAMPLES / "payments.yaml"
+    state = tmp_path / "state" / "drconsole"
+    DrillJournal(state).append(
+        "20261203T000000Z-abcdef",
+        "drill-start",
+        runbook="payments",
+        path=str(runbook),
+        sha256=load_runbook(runbook).sha256,
+        started="2026-12-03T00:00:00+00:00",
+        targets=[],
+    )
+    env = {
+        **os.environ,
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",  # never reached: the lock is taken first
+        "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "not-a-secret",
+        "AWS_REGION": "eu-central-1",
+    }
+    lock = FlowLock(state / "drills", "20261203T000000Z-abcdef")
+    assert lock.acquire()
+    try:
+        done = subprocess.run(
+            [*DRILL, "resume", "20261203T000000Z-abcdef", "--yes"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+    finally:
+        lock.release()
+    assert done.returncode == 2
+    assert done.stderr == (
+        "drconsole: drill 20261203T000000Z-abcdef is being run by another drconsole process\n"
+    )
+    unknown = subprocess.run(
+        [*DRILL, "resume", "nope", "--yes"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert unknown.returncode == 2 and unknown.stderr.startswith("drconsole: no drill nope")

@@ -64,6 +64,11 @@ class DrillPrinter:
             return f"drill {event['run']} of {event['runbook']} resumed from its journal"
         if name == "target-resolved":
             return f"[{target}] recovery point {event['recovery_point']}"
+        if name == "target-interrupted":
+            return (
+                f"[{target}] interrupted: {event['message']} [{event.get('cause')}]; "
+                f"`drconsole drill resume {event['run']}` carries it on"
+            )
         if name == "target-failed":
             return f"[{target}] FAILED: {event['message']} [{event.get('cause')}]"
         if name == "validation":

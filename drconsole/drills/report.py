@@ -66,8 +66,11 @@ def build_report(
         failed_validations = [v for v in record.validations if not v["passed"]]
         for validation in failed_validations:
             failures.append(f"validation {validation['kind']} failed: {validation['message']}")
-        if restored.get("status") == "completed" and not record.validated and not failures:
-            failures.append("validation did not finish")
+        if not record.validated and not failures:
+            step = "validation" if restored.get("status") == "completed" else "the restore"
+            failures.append(
+                f"{step} did not finish: `drconsole drill resume {state.run_id}` carries it on"
+            )
         rpo = None
         if record.resolved:
             rpo = (

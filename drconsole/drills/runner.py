@@ -22,6 +22,7 @@ from drconsole.drills.runbook import ManualStep, Runbook, Target
 from drconsole.errors import AwsError, UsageError
 from drconsole.flows import events as ev
 
+TRANSIENT_CAUSES = ("THROTTLED", "NETWORK", "CREDENTIALS_EXPIRED", "SERVICE_ERROR")
 ManualAsk = Callable[[ManualStep], tuple[bool, str]]  # (performed, note)
 EventSink = Callable[[dict[str, Any]], None]
 
@@ -64,7 +65,9 @@ class DrillRunner:
     # The drill -------------------------------------------------------------------------------
 
     def run(self) -> DrillState:
-        """Run the drill to its end and return its journaled state."""
+        """Run the drill to its end and return its journaled state (one process at a time)."""
+        from drconsole.flows.journal import FlowLock
+
         if self.sessions.read_only:
             from drconsole.errors import ReadOnlyViolation
 
@@ -72,6 +75,15 @@ class DrillRunner:
                 "read-only mode is on: a drill starts copy and restore jobs, so it was refused "
                 "before any AWS call; use drill plan to check a runbook read-only"
             )
+        lock = FlowLock(self.state_dir / "drills", self.run_id)
+        if not lock.acquire():
+            raise UsageError(f"drill {self.run_id} is being run by another drconsole process")
+        try:
+            return self._run_locked()
+        finally:
+            lock.release()
+
+    def _run_locked(self) -> DrillState:
         if self.resuming:
             state = self.state()
             if state.end is not None:
@@ -132,6 +144,11 @@ class DrillRunner:
             self._target(target)
         except (AwsError, UsageError) as exc:
             cause = str(getattr(exc, "cause", "UNKNOWN"))
+            if cause in TRANSIENT_CAUSES:
+                # Throttling, the network or expired credentials: nothing is decided, so the
+                # target is left for `drill resume` rather than journaled as blocked.
+                self.emit("target-interrupted", target=target.name, cause=cause, message=str(exc))
+                return
             self.journal.append(
                 self.run_id,
                 "target-blocked",
