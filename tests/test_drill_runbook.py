@@ -323,3 +323,68 @@ def test_a_drill_driven_by_another_process_is_not_resumed_twice(tmp_path: Path) 
         timeout=60,
     )
     assert unknown.returncode == 2 and unknown.stderr.startswith("drconsole: no drill nope")
+
+
+def _paths(value: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Every path to a value in a YAML-shaped structure."""
+    found: list[tuple[object, ...]] = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*prefix, index))
+    return found
+
+
+def _replace(value: object, path: tuple[object, ...], new: object) -> object:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {k: _replace(v, rest, new) if k == head else v for k, v in value.items()}
+    assert isinstance(value, list)
+    return [_replace(v, rest, new) if i == head else v for i, v in enumerate(value)]
+
+
+def test_any_mutation_of_a_runbook_parses_or_is_one_line_with_its_place() -> None:
+    """Property: replace any value of a good runbook by anything YAML can hold; the runbook
+    either parses into typed structures or fails as one line naming the file and line:column."""
+    import re
+
+    import yaml
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    good = yaml.safe_load((EXAMPLES / "payments.yaml").read_text())
+    paths = _paths(good)
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=False),
+        st.text(max_size=30),
+        st.sampled_from(["newest", "24h", "0s", "arn:aws:s3:::x", "eu-central-1", "123456789012"]),
+    )
+    values = st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+        ),
+        max_leaves=6,
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.sampled_from(paths), values)
+    def check(path: tuple[object, ...], new: object) -> None:
+        text = yaml.safe_dump(_replace(good, path, new), sort_keys=False)
+        try:
+            runbook = parse_runbook(text, "bad.yaml")
+        except RunbookError as error:
+            message = str(error)
+            assert "\n" not in message
+            assert re.match(r"bad\.yaml:\d+:\d+: ", message), message
+        else:
+            assert runbook.name and runbook.targets
+
+    check()
