@@ -445,8 +445,9 @@ def test_read_only_refuses_the_whole_flow_before_any_call(
 def test_a_copy_then_restore_is_checked_in_the_destination_before_anything_starts(
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
 ) -> None:
-    """The restore role broken only in prod: a copy back to prod with a restore is refused
-    before the copy, by a check that read prod's role (what the wizard's plan shows)."""
+    """The restore role broken only in prod: before the copy, the restore checks read prod's
+    role and say so (the copy may start: it takes hours, time to fix it); once the copy exists
+    the restore is blocked by the same check, and nothing is sent to StartRestoreJob."""
     sb, info = sandbox
     prod, backup = info.accounts["prod"], info.accounts["backup"]
     rp = newest(sb, info, "central-eu-central-1", EU, "DynamoDB")
@@ -457,7 +458,7 @@ def test_a_copy_then_restore_is_checked_in_the_destination_before_anything_start
     try:
         run = Run(sb, info, tmp_path)
         prepared = run.engine.prepare(rp, dest, restore=True, account_hint=backup)
-        assert not prepared.ok
+        assert prepared.ok and prepared.restore_waits
         restore = dict(prepared.reports)["restore"]
         failing = [c for c in restore.checks if c.status.value != "PASS"]
         assert [c.id for c in failing] == ["restore.role"]
@@ -467,7 +468,12 @@ def test_a_copy_then_restore_is_checked_in_the_destination_before_anything_start
         in_place = run.engine.prepare(rp, None, restore=True, account_hint=backup)
         role_check = next(c for c in dict(in_place.reports)["restore"].checks if "role" in c.id)
         assert role_check.status.value == "PASS" and f"::{backup}:role/" in role_check.evidence
+        flow_id = run.engine.begin(prepared)
+        blocked = run.engine.run(flow_id)
         run.engine.close()
+        assert blocked.status == "blocked" and "restore.role" in blocked.message
+        assert blocked.cause == "ROLE_PERMISSIONS"
     finally:
         iam.attach_role_policy(RoleName=role, PolicyArn=policy)
-    assert AuditLog(tmp_path).calls() == []  # nothing was started
+    calls = [c["operation"] for c in AuditLog(tmp_path).calls()]
+    assert calls == ["backup:StartCopyJob"]  # the copy ran; the restore was never sent

@@ -233,6 +233,12 @@ def print_prepared(prepared: Any) -> None:
             print(f"  [{check.status.value}] {step} {check.id}: {check.evidence}")
             if check.status.value in ("FAIL", "UNKNOWN") and check.remediation:
                 print(f"      fix: {check.remediation}")
+    if prepared.restore_waits:
+        print(
+            f"The restore checks fail in account {plan.final_account} ({plan.final_region}): the "
+            "copy can start now; fix them meanwhile, or the restore is blocked once the copy "
+            "exists (then `drconsole jobs --resume` after the fix)."
+        )
     print("API requests (sent exactly as shown):")
     for request in prepared.requests:
         print_request(request)

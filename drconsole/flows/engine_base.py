@@ -50,8 +50,19 @@ class Prepared:
 
     @property
     def ok(self) -> bool:
-        """True when the checks of the first step pass."""
-        return all(report.ok for _, report in self.reports)
+        """True when the checks of the first step pass. The restore checks of a restore after
+        a copy (read in the destination before the copy) do not hold the copy back: a copy may
+        take hours, time to fix the restore's prerequisites, which are checked again on the
+        copy before StartRestoreJob and block the restore (resumable) if still failing."""
+        return all(report.ok for step, report in self.reports if not self._after_copy(step))
+
+    @property
+    def restore_waits(self) -> bool:
+        """True when a restore after the copy would be blocked as things stand now."""
+        return any(self._after_copy(step) and not r.ok for step, r in self.reports)
+
+    def _after_copy(self, step: str) -> bool:
+        return step == "restore" and bool(self.plan.route.hops)
 
     @property
     def restore_built_later(self) -> bool:

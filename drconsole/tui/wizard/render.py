@@ -90,6 +90,14 @@ def plan_text(prepared: Any) -> Text:
     if prepared.cautions:
         text.append("\n")
         text.append_text(cautions_text(prepared))
+    if prepared.ok and prepared.restore_waits:
+        plan = prepared.plan
+        text.append(
+            f"\nThe restore checks fail in account {plan.final_account} ({plan.final_region}): "
+            "the copy can start now; fix them meanwhile (Checks and fixes), or the restore is "
+            "blocked once the copy exists and resumes after the fix.\n",
+            style="bold yellow",
+        )
     if not prepared.ok:
         text.append("\nA check blocks the flow: fix it, then Re-check.\n", style="bold red")
     return text
