@@ -120,6 +120,24 @@ def report(error: DrConsoleError) -> int:
     return error.exit_code
 
 
+def show_warnings_on_stderr() -> None:
+    """Warnings of drconsole's modules (a damaged journal line, say) as one stderr line each."""
+    import logging
+
+    class StderrLines(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            print(self.format(record), file=sys.stderr)  # the stderr of now, not of set-up
+
+    logger = logging.getLogger("drconsole")
+    if any(h.get_name() == "drconsole-stderr" for h in logger.handlers):
+        return
+    handler = StderrLines()
+    handler.set_name("drconsole-stderr")
+    handler.setFormatter(logging.Formatter("drconsole: warning: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code.
 
@@ -159,6 +177,7 @@ def _run(argv: list[str]) -> int:
         from drconsole.tui.launch import run_tui
 
         return run_tui(args)
+    show_warnings_on_stderr()
     return int(handler(args))
 
 

@@ -1,17 +1,18 @@
 """Settings: command-line flags, AWS environment variables and the TOML config file, merged.
 
 Precedence, highest first: flags, environment (`AWS_DEFAULT_PROFILE` / `AWS_PROFILE`,
-`AWS_REGION` / `AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL`), the `[profiles.NAME]` section of the
-config file for the active profile, the top level of the config file, built-in defaults. The
-active profile is the one botocore itself would use (see `resolve_profile`), so a profile's
-`read_only = true` holds however the profile was chosen. The Regions to scan are
-`--regions` if given, else `regions` from the config file, else the profile's Region followed by
-the configured `dr_regions`.
+`AWS_REGION` / `AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL`, `AWS_MAX_ATTEMPTS`), the
+`[profiles.NAME]` section of the config file for the active profile, the top level of the config
+file, built-in defaults. The active profile is the one botocore itself would use (see
+`resolve_profile`), so a profile's `read_only = true` holds however the profile was chosen. The
+Regions to scan are `--regions` if given, else `regions` from the config file, else the
+profile's Region followed by the configured `dr_regions`.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
@@ -326,10 +327,13 @@ def load_settings(
             name for name, table in config.profiles.items() if table.get("read_only") is True
         ),
     )
+    attempts = _env(environ, "AWS_MAX_ATTEMPTS")
+    if attempts is not None:
+        if not attempts.isdigit() or not 1 <= int(attempts) <= 100:
+            raise UsageError(f"AWS_MAX_ATTEMPTS {attempts!r}: expected a whole number, 1 to 100")
+        settings = dataclasses.replace(settings, retry_max_attempts=int(attempts))
     if overrides:
-        from dataclasses import replace
-
-        settings = replace(settings, **overrides)
+        settings = dataclasses.replace(settings, **overrides)
     if not settings.regions:
         where = f"profile '{profile}'" if profile else "the default profile"
         raise UsageError(

@@ -235,9 +235,10 @@ def test_copy_and_restore_headless_with_json_events(
 
 def test_an_unfinished_flow_can_be_abandoned(sandbox: SandboxProcess, tmp_path: Path) -> None:
     from drconsole.flows.journal import Journal
+    from tests.flow_plans import sample_plan
 
     journal = Journal(tmp_path / "xdg-state" / "drconsole")
-    journal.append("0123456789ab", "plan", plan={"kind": "copy", "recovery_point": "arn:x"})
+    journal.append("0123456789ab", "plan", plan=sample_plan())
     listed = drconsole(sandbox, tmp_path, "jobs")
     assert listed.returncode == 0 and "0123456789ab" in listed.stdout
     done = drconsole(sandbox, tmp_path, "jobs", "--abandon", "0123456789ab")

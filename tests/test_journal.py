@@ -6,7 +6,11 @@ import json
 import multiprocessing
 import os
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from drconsole.errors import UsageError
 from drconsole.flows.journal import (
     BLOCKED,
     COMPLETED,
@@ -15,20 +19,10 @@ from drconsole.flows.journal import (
     Journal,
     idempotency_token,
 )
+from tests.flow_plans import sample_plan
 
-PLAN = {
-    "kind": "copy",
-    "recovery_point": "arn:aws:rds:eu-north-1:111111111111:snapshot:awsbackup:job-1",
-    "destination": "arn:aws:backup:eu-central-1:222222222222:backup-vault:prod-vault",
-    "resource_type": "RDS",
-    "restore": True,
-    "hops": [
-        {
-            "source": "arn:aws:backup:eu-north-1:111111111111:backup-vault:dr",
-            "destination": "arn:aws:backup:eu-central-1:222222222222:backup-vault:prod-vault",
-        }
-    ],
-}
+PLAN = sample_plan()
+START = {"kind": "copy", "account": "111111111111", "region": "eu-north-1"}
 
 
 def test_records_are_appended_as_json_lines_and_folded(tmp_path: Path) -> None:
@@ -41,8 +35,7 @@ def test_records_are_appended_as_json_lines_and_folded(tmp_path: Path) -> None:
         step="hop1",
         token=token,
         request={"IdempotencyToken": token},
-        account="111111111111",
-        region="eu-north-1",
+        **START,
     )
     state = journal.flow("f1")
     assert state is not None and state.status == RUNNING
@@ -75,7 +68,7 @@ def test_tokens_are_stable_per_flow_generation_and_step() -> None:
 def test_a_route_change_starts_a_new_generation_of_steps(tmp_path: Path) -> None:
     journal = Journal(tmp_path)
     journal.append("f1", "plan", plan=PLAN)
-    journal.append("f1", "start", step="hop1", token="t0", request={})
+    journal.append("f1", "start", step="hop1", token="t0", request={}, **START)
     journal.append("f1", "refused", step="hop1", message="Feature is not supported")
     two = [PLAN["hops"][0], PLAN["hops"][0]]
     journal.append("f1", "route", generation=1, hops=two)
@@ -84,10 +77,19 @@ def test_a_route_change_starts_a_new_generation_of_steps(tmp_path: Path) -> None
     assert state.step("hop1").token is None  # the new route's first hop starts afresh
 
 
+BLOCKER = {
+    "id": "dest.vault-policy",
+    "status": "FAIL",
+    "cause": "VAULT_POLICY_DENIES_COPY",
+    "evidence": "no statement allows backup:CopyIntoBackupVault",
+    "remediation": "add the statement",
+}
+
+
 def test_failed_checks_block_and_passing_checks_unblock(tmp_path: Path) -> None:
     journal = Journal(tmp_path)
     journal.append("f1", "plan", plan=PLAN)
-    journal.append("f1", "checks", step="hop1", ok=False, failed=[{"id": "dest.vault-policy"}])
+    journal.append("f1", "checks", step="hop1", ok=False, failed=[BLOCKER])
     state = journal.flow("f1")
     assert state is not None and state.status == BLOCKED and journal.unfinished() == [state]
     journal.append("f1", "checks", step="hop1", ok=True, failed=[])
@@ -136,3 +138,42 @@ def test_an_abandoned_flow_is_never_resumed(tmp_path: Path) -> None:
     state = journal.flow("f1")
     assert state is not None and state.status == "failed" and journal.unfinished() == []
     assert state.failure["message"] == "abandoned by the operator"
+
+
+def test_each_damaged_line_is_skipped_with_one_warning(tmp_path: Path, caplog: Any) -> None:
+    journal = Journal(tmp_path)
+    journal.append("f1", "plan", plan=PLAN)
+    good = journal.path.read_bytes()
+    damage = [
+        b'{"flow": "f1", "type": "job", "step": "hop1", "job_id": "\xff"}',
+        b"not json",
+        b'{"time": "t", "flow": "f1", "type": "job", "job_id": "J"}',
+        b'{"time": "t", "flow": "f1", "type": "job", "step": "hop1", "job_id": 7}',
+        b'{"time": "t", "flow": "f1", "type": "teleport"}',
+        b'{"time": "t", "flow": "f2", "type": "plan", "plan": {"kind": "copy"}}',
+        b"[1, 2]",
+    ]
+    tail = b"\x00" * 64 + b"\n" + b'{"flow": "f1", "ty'  # a lost block, a torn write
+    journal.path.write_bytes(good + b"\n".join(damage) + b"\n" + tail)
+    with caplog.at_level("WARNING", logger="drconsole.journal"):
+        assert [f.flow_id for f in journal.flows()] == ["f1"]
+        journal.flows()  # read again: no second warning
+    reasons = {d.line: d.reason for d in journal.damaged}
+    assert sorted(reasons) == list(range(2, 11))
+    assert reasons[2].startswith("invalid UTF-8") and reasons[3].startswith("not JSON")
+    assert "`step`" in reasons[4] and "got `int`" in reasons[5]
+    assert reasons[6] == "unknown record type 'teleport'" and reasons[7].startswith("record 'plan'")
+    assert reasons[8] == "not a JSON object" and reasons[9].startswith("NUL bytes")
+    assert reasons[10] == "line cut short (a write interrupted by a crash)"
+    assert len(caplog.records) == len(reasons)
+    assert all(f"{journal.path}:" in r.getMessage() for r in caplog.records)
+
+
+def test_a_record_that_would_not_read_back_is_never_written(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    broken = dict(PLAN, hops=[{"source": "not-an-arn", "destination": "x"}])
+    with pytest.raises(UsageError, match=r"cannot be journaled .*not a backup vault ARN"):
+        journal.append("f1", "plan", plan=broken)
+    with pytest.raises(UsageError, match="nothing was written"):
+        journal.append("f1", "job", step="hop1", job_id=12)
+    assert not journal.path.exists()

@@ -52,19 +52,31 @@ class FactReader(OrgReader):
                 candidates.append(settings.backup_account_id)
             candidates.extend(self.organization_account_ids())
         searched: list[str] = []
+        unread: list[Unreadable] = []
         for account in dict.fromkeys(candidates):
-            found = self.find_in_account(arn, account)
+            found = self.find_in_account(arn, account, unread)
             if found is not None:
                 return found
             searched.append(account)
+        if unread:  # not "not found": some vault could not be asked
+            from drconsole.checks.common import cause_of_code
+
+            raise AwsError(
+                f"recovery point {arn.arn} could not be read in account(s) "
+                f"{', '.join(searched)} in {arn.region}: {unread[0].describe()}",
+                cause_of_code(unread[0].code),
+            )
         raise AwsError(
             f"recovery point {arn.arn} not found in any vault of account(s) "
             f"{', '.join(searched)} in {arn.region}",
             CauseCode.UNKNOWN,
         )
 
-    def find_in_account(self, arn: RecoveryPointArn, account: str) -> RecoveryPointFacts | None:
-        """The recovery point if one of the account's vaults in its Region holds it."""
+    def find_in_account(
+        self, arn: RecoveryPointArn, account: str, unread: list[Unreadable] | None = None
+    ) -> RecoveryPointFacts | None:
+        """The recovery point if one of the account's vaults in its Region holds it (vaults
+        that could not be asked are added to `unread`)."""
         backup = self.client("backup", account, arn.region)
         vaults = self.read(
             "backup:ListBackupVaults",
@@ -91,6 +103,8 @@ class FactReader(OrgReader):
             )
             if isinstance(answer, dict):
                 return _recovery_point_facts(answer, account, arn)
+            if isinstance(answer, Unreadable) and unread is not None:
+                unread.append(answer)
         return None
 
     # Vaults, keys, roles ----------------------------------------------------------------

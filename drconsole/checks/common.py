@@ -10,7 +10,8 @@ from drconsole.models import CauseCode, Check, CheckStatus
 
 
 def unknown_check(check_id: str, title: str, fact: Unreadable, what: str) -> Check:
-    """The UNKNOWN verdict for a fact that could not be read."""
+    """The UNKNOWN verdict for a fact that could not be read, with the cause of the failed
+    read (AccessDenied: ROLE_PERMISSIONS, throttling: THROTTLED...)."""
     return Check(
         id=check_id,
         title=title,
@@ -18,7 +19,25 @@ def unknown_check(check_id: str, title: str, fact: Unreadable, what: str) -> Che
         evidence=f"could not read {what}: {fact.describe()}",
         remediation=f"Grant read access ({fact.operation}) to the identity drconsole uses, "
         "then re-run the check.",
+        cause=cause_of_code(fact.code),
     )
+
+
+def cause_of_code(code: str) -> CauseCode:
+    """The cause code of an AWS error code (the code of a read that failed)."""
+    from drconsole.aws import errors
+
+    if code in errors.ACCESS_DENIED_CODES:
+        return CauseCode.ROLE_PERMISSIONS
+    if code in errors.THROTTLING_CODES:
+        return CauseCode.THROTTLED
+    if code in errors.CREDENTIAL_CODES:
+        return CauseCode.CREDENTIALS_EXPIRED
+    if code in errors.SERVICE_ERROR_CODES:
+        return CauseCode.SERVICE_ERROR
+    if code in {cls.__name__ for cls in errors.NETWORK_EXCEPTIONS}:
+        return CauseCode.NETWORK
+    return CauseCode.UNKNOWN
 
 
 def trust_verdict(cid: str, title: str, role_arn: str, trust_policy: str) -> Check:

@@ -277,12 +277,40 @@ def print_result(args: argparse.Namespace, outcome: Any, code: int) -> None:
         )
 
 
+def print_error_result(args: argparse.Namespace, error: BaseException) -> None:
+    """The `result` line of --json for an AWS failure before the flow existed (exit 3)."""
+    from drconsole.errors import AwsError
+
+    if args.json and isinstance(error, AwsError):
+        print(
+            json.dumps(
+                {
+                    "event": "result",
+                    "flow": None,
+                    "status": "error",
+                    "exit_code": EXIT_AWS,
+                    "result": {},
+                    "cause": error.cause,
+                    "message": str(error),
+                },
+                sort_keys=True,
+            ),
+            flush=True,
+        )
+
+
 def exit_code(outcome: Any) -> int:
-    """0 done, 1 a check or job failed, 3 AWS refused a call."""
+    """0 done, 1 a check or job failed, 3 an AWS call failed (the flow can be resumed)."""
     if outcome.status == "completed":
         return EXIT_OK
     if outcome.status == "stopped":
         print(f"flow {outcome.flow_id} stopped: resume it with `drconsole jobs --resume`")
+    if outcome.status == "interrupted":
+        print(
+            f"flow {outcome.flow_id} interrupted by an AWS error: "
+            f"`drconsole jobs --resume --flow {outcome.flow_id}` carries it on",
+            file=sys.stderr,
+        )
     if outcome.aws_error:
         return EXIT_AWS
     return EXIT_FAILED
@@ -419,7 +447,12 @@ def run_flow(args: argparse.Namespace, engine: Any, prepared: Any, printer: Even
         if not confirm("Start these jobs?"):
             print("Nothing was started.")
             return EXIT_FAILED
-    flow_id = engine.begin(prepared)
+    try:
+        flow_id = engine.begin(prepared)
+    except BaseException as error:
+        engine.close()
+        print_error_result(args, error)
+        raise
     asking = interactive(args)
     ask = confirm_request if asking else None
     try:

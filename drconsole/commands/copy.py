@@ -102,8 +102,9 @@ def run(args: argparse.Namespace) -> int:
             delete_after_days=args.delete_after_days,
             copy_role=args.copy_role,
         )
-    except BaseException:
+    except BaseException as error:
         engine.close()
+        cli.print_error_result(args, error)
         raise
     return cli.run_flow(args, engine, prepared, printer)
 

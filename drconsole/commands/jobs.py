@@ -32,6 +32,12 @@ def register(subparsers: Any) -> None:
         help="mark an unfinished flow as failed so that nothing resumes it (its AWS jobs, if "
         "any, are not cancelled)",
     )
+    parser.add_argument(
+        "--take-over",
+        action="store_true",
+        help="with --resume: carry on flows that other credentials or another endpoint "
+        "started (refused otherwise)",
+    )
     parser.add_argument("--json", action="store_true", help="JSON output (README: jobs)")
     add_poll_flag(parser)
     parser.set_defaults(handler=run)
@@ -173,6 +179,9 @@ def _print_flows(args: argparse.Namespace, summaries: list[dict[str, Any]]) -> N
         for blocked in flow["blocked_by"]:
             print(f"    blocked by {blocked['id']}: {blocked['evidence']}")
             print(f"      fix: {blocked['remediation']}")
+        if flow.get("last_error"):
+            error = flow["last_error"]
+            print(f"    stopped at {error['step']} by {error['cause']}: {error['message']}")
         if flow["failure"]:
             print(f"    failed: {flow['failure'].get('cause')}: {flow['failure'].get('message')}")
 
@@ -181,6 +190,8 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
     """Run every unfinished flow on from its journal, one after the other."""
     from drconsole.aws.session import AwsSessions
     from drconsole.commands._flow_cli import (
+        EXIT_OK,
+        EXIT_USAGE,
         EventPrinter,
         confirm_request,
         exit_code,
@@ -188,7 +199,7 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
         print_result,
     )
     from drconsole.errors import ReadOnlyViolation
-    from drconsole.flows.execute import FlowBusy, FlowEngine
+    from drconsole.flows.execute import FlowBusy, FlowEngine, OtherOrigin
 
     if settings.read_only:
         raise ReadOnlyViolation(
@@ -200,7 +211,12 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
             print("No flow to resume.")
         return 0
     printer = EventPrinter(args.json)
-    engine = FlowEngine(AwsSessions(settings), on_event=printer, min_poll=poll_interval(args))
+    engine = FlowEngine(
+        AwsSessions(settings),
+        on_event=printer,
+        min_poll=poll_interval(args),
+        take_over=bool(getattr(args, "take_over", False)),
+    )
     # In a terminal, a request built now (the restore after a copy) is shown and asked first.
     asking = not args.json and sys.stdin.isatty() and sys.stdout.isatty()
     worst = 0
@@ -208,9 +224,11 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
         for flow_id in flow_ids:
             try:
                 outcome = engine.run(flow_id, confirm_request=confirm_request if asking else None)
-            except FlowBusy as busy:
-                if not args.json:
-                    print(f"flow {flow_id}: {busy}")
+            except (FlowBusy, OtherOrigin) as refused:
+                code = EXIT_OK if isinstance(refused, FlowBusy) else EXIT_USAGE
+                status = "busy" if isinstance(refused, FlowBusy) else "refused"
+                _print_skipped(args, flow_id, status, str(refused), code)
+                worst = max(worst, code)
                 continue
             code = exit_code(outcome)
             print_result(args, outcome, code)
@@ -233,6 +251,33 @@ def _drill_hints(state_dir: Any, flow_ids: list[str]) -> None:
             f"drill {run_id} ({runbook}) is unfinished: `drconsole drill resume {run_id}` "
             "validates, measures, cleans up and reports it"
         )
+
+
+def _print_skipped(
+    args: argparse.Namespace, flow_id: str, status: str, message: str, code: int
+) -> None:
+    """A flow `--resume` did not run: another process drives it (busy), or other credentials
+    started it (refused); one line, or its `result` line in --json."""
+    import json
+
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "event": "result",
+                    "flow": flow_id,
+                    "status": status,
+                    "exit_code": code,
+                    "result": {},
+                    "cause": None,
+                    "message": message,
+                },
+                sort_keys=True,
+            ),
+            flush=True,
+        )
+    else:
+        print(f"flow {flow_id} skipped: {message}")
 
 
 def _watch(args: argparse.Namespace, settings: Any, flows: list[Any]) -> int:

@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
             account_hint=source_account,
             restore_role=args.restore_role,
         )
-    except BaseException:
+    except BaseException as error:
         engine.close()
+        cli.print_error_result(args, error)
         raise
     return cli.run_flow(args, engine, prepared, printer)

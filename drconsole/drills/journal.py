@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from drconsole.flows.journal import Journal
+from drconsole.flows.journal import RecordFile
+from drconsole.flows.journal_records import decode_loose
 
 DRILLS_DIR = "drills"
 
@@ -103,7 +104,7 @@ class DrillJournal:
     """Append and fold drill records."""
 
     def __init__(self, state_dir: Path) -> None:
-        self.journal = Journal(Path(state_dir) / DRILLS_DIR)
+        self.journal = RecordFile(Path(state_dir) / DRILLS_DIR, decode_loose)
         self.path = self.journal.path
 
     def append(self, run_id: str, record_type: str, **data: Any) -> dict[str, Any]:

@@ -164,15 +164,19 @@ def _missed(name: str, value: float | None, objective: float | None) -> list[str
 
 def _checks(flows: Journal, flow_id: str) -> list[dict[str, Any]]:
     """Every check verdict the flow journaled (failed checks with their evidence)."""
+    from msgspec.structs import asdict
+
+    from drconsole.flows.journal_records import ChecksRecord
+
     return [
         {
-            "step": r.get("step"),
-            "ok": r.get("ok"),
-            "time": r.get("time"),
-            "failed": r.get("failed") or [],
+            "step": r.step,
+            "ok": r.ok,
+            "time": r.time,
+            "failed": [asdict(check) for check in r.failed],
         }
         for r in flows.records()
-        if r.get("flow") == flow_id and r.get("type") == "checks"
+        if isinstance(r, ChecksRecord) and r.flow == flow_id
     ]
 
 

@@ -24,16 +24,14 @@ from drconsole.job_request import JobRequest
 from drconsole.models import CauseCode, CopyJob, RestoreJob
 
 EventCallback = Callable[[ev.FlowEvent], None]
-TRANSIENT = (
-    CauseCode.THROTTLED,
-    CauseCode.NETWORK,
-    CauseCode.CREDENTIALS_EXPIRED,
-    CauseCode.SERVICE_ERROR,
-)
 
 
 class FlowBusy(UsageError):
     """Another process drives this flow right now."""
+
+
+class OtherOrigin(UsageError):
+    """The flow was started with other credentials or on another endpoint."""
 
 
 @dataclass(frozen=True)
@@ -96,8 +94,10 @@ class EngineBase:
         state_dir: Path | None = None,
         min_poll: float = 1.0,
         max_poll: float = 30.0,
+        take_over: bool = False,
     ) -> None:
         self.sessions = sessions
+        self.take_over = take_over  # resume flows started by other credentials or endpoints
         state = Path(state_dir or sessions.settings.state_dir)
         self.state_dir = state
         self.journal = jr.Journal(state)
@@ -106,6 +106,7 @@ class EngineBase:
         self.watcher = JobWatcher(self.jobs, min_interval=min_poll, max_interval=max_poll)
         self.on_event = on_event
         self._checked: set[str] = set()
+        self._at_step: dict[str, str] = {}  # flow id -> the step its AWS calls serve now
         self._confirm_request: Callable[[JobRequest], bool] | None = None
 
     def emit(self, event: ev.FlowEvent) -> None:
@@ -174,6 +175,32 @@ class EngineBase:
             flow=state.flow_id,
             step=step,
             resumes=resumed.audit_intent if resumed is not None else None,
+        )
+
+    def origin(self) -> dict[str, Any]:
+        """Who this engine acts as, and where: recorded with each plan."""
+        settings = self.sessions.settings
+        return {
+            "endpoint": settings.endpoint_url,
+            "profile": settings.profile,
+            "caller": self.sessions.caller_identity_arn(),
+            "account": self.sessions.caller_account_id(),
+        }
+
+    def check_origin(self, state: jr.FlowState) -> None:
+        """Refuse to carry on a flow that other credentials or another endpoint started."""
+        if state.origin is None or self.take_over:
+            return
+        here = self.origin()
+        then = state.origin
+        same_endpoint = _endpoint(then.endpoint) == _endpoint(here["endpoint"])
+        if same_endpoint and _principal(then.caller) == _principal(here["caller"]):
+            return
+        raise OtherOrigin(
+            f"flow {state.flow_id} was started as {then.caller} on "
+            f"{then.endpoint or 'the AWS endpoints'}, not as {here['caller']} on "
+            f"{here['endpoint'] or 'the AWS endpoints'}: resume it with those credentials, or "
+            "pass --take-over to carry it on as you"
         )
 
     def _state(self, flow_id: str) -> jr.FlowState:
@@ -343,37 +370,55 @@ class EngineBase:
             state.flow_id, "failed", cause=code, message=message, aws_error=aws_error
         )
 
-    def _aws_failure(self, state: jr.FlowState, step: str, exc: BaseException) -> FlowOutcome:
-        """A Start call AWS refused: transient causes leave the flow resumable (exit 3)."""
-        if classify(exc) in TRANSIENT:
-            raise self.sessions.error_for(exc, f"{step} of flow {state.flow_id} (resumable)")
+    def _interrupted(self, flow_id: str, exc: BaseException) -> FlowOutcome:
+        """An AWS call failed at a step: journal where and why, leave the flow to a resume."""
         from drconsole.diagnose import diagnose_exception
 
+        state = self._state(flow_id)
+        step = self._at_step.get(flow_id) or state.current_step()
         diagnosis = diagnose_exception(exc)
+        code = classify(exc)
+        cause = (diagnosis.cause if code is CauseCode.UNKNOWN else code).value
         message = describe(exc)
+        operation = str(getattr(exc, "operation_name", "") or "")
+        remediation = (
+            f"{diagnosis.remediation} Then `drconsole jobs --resume --flow {flow_id}` carries "
+            f"the flow on from {step}, never starting a job twice."
+        ).strip()
         self.journal.append(
-            state.flow_id,
-            "failed",
+            flow_id,
+            "aws-error",
             step=step,
-            cause=diagnosis.cause.value,
+            operation=operation,
+            cause=cause,
             message=message,
             explanation=diagnosis.explanation,
-            remediation=diagnosis.remediation,
+            remediation=remediation,
         )
         self.emit(
             ev.FlowFinished(
-                state.flow_id,
-                "failed",
+                flow_id,
+                "interrupted",
                 step,
-                cause=diagnosis.cause.value,
+                cause=cause,
                 message=message,
                 explanation=diagnosis.explanation,
-                remediation=diagnosis.remediation,
+                remediation=remediation,
             )
         )
-        return FlowOutcome(
-            state.flow_id, "failed", cause=diagnosis.cause.value, message=message, aws_error=True
-        )
+        return FlowOutcome(flow_id, "interrupted", cause=cause, message=message, aws_error=True)
+
+
+def _endpoint(url: str | None) -> str:
+    """An endpoint URL compared loosely (case, trailing slash); '' for AWS's own."""
+    return (url or "").strip().rstrip("/").lower()
+
+
+def _principal(arn: str) -> str:
+    """The principal of a caller ARN: an assumed role without its session name."""
+    if ":assumed-role/" in arn:
+        return arn.rsplit("/", 1)[0]
+    return arn
 
 
 def no_intermediate(source: pl.SourcePoint, dest: VaultRef) -> str:

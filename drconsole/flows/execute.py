@@ -8,11 +8,12 @@ picks a flow up wherever its journal left it, so a resumed flow never starts a j
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drconsole.aws.errors import describe
+from drconsole.aws.errors import AWS_FAILURES, describe
 from drconsole.aws.jobs import JobRef
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.runner import CheckReport
@@ -22,13 +23,19 @@ from drconsole.flows import events as ev
 from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
 from drconsole.flows import restore_forms as forms
-from drconsole.flows.engine_base import FlowBusy, FlowOutcome, Prepared, no_intermediate
+from drconsole.flows.engine_base import (
+    FlowBusy,
+    FlowOutcome,
+    OtherOrigin,
+    Prepared,
+    no_intermediate,
+)
 from drconsole.flows.restore_step import RestoreSteps
 from drconsole.flows.routes import VaultRef, is_route_refusal, two_hop_route
 from drconsole.job_request import START_COPY, JobRequest
 from drconsole.models import CauseCode, CopyJob
 
-__all__ = ["FlowBusy", "FlowEngine", "FlowOutcome", "Prepared"]
+__all__ = ["FlowBusy", "FlowEngine", "FlowOutcome", "OtherOrigin", "Prepared"]
 
 
 class FlowEngine(RestoreSteps):
@@ -52,6 +59,39 @@ class FlowEngine(RestoreSteps):
         """Read the recovery point, plan the route, run the first step's checks, and build the
         requests to confirm. A restore in place is among them unless `restore_form_later` (the
         TUI asks its form after the start, then shows the final request and asks again)."""
+        # An AWS failure is an AwsError with its cause: no flow exists yet.
+        try:
+            return self._prepare(
+                recovery_point,
+                destination,
+                restore=restore,
+                metadata=metadata,
+                account_hint=account_hint,
+                route_mode=route_mode,
+                cleanup_intermediate=cleanup_intermediate,
+                delete_after_days=delete_after_days,
+                copy_role=copy_role,
+                restore_role=restore_role,
+                restore_form_later=restore_form_later,
+            )
+        except AWS_FAILURES as exc:
+            raise self.sessions.error_for(exc, "planning the flow") from None
+
+    def _prepare(
+        self,
+        recovery_point: str | RecoveryPointArn,
+        destination: str | VaultArn | None,
+        *,
+        restore: bool,
+        metadata: dict[str, str] | None,
+        account_hint: str | None,
+        route_mode: str,
+        cleanup_intermediate: bool,
+        delete_after_days: int | None,
+        copy_role: str | None,
+        restore_role: str | None,
+        restore_form_later: bool,
+    ) -> Prepared:
         self.refuse_read_only()
         from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
 
@@ -200,7 +240,13 @@ class FlowEngine(RestoreSteps):
         self.refuse_read_only()
         flow_id = prepared.flow_id
         plan_json = prepared.plan.to_json()
-        self.journal.append(flow_id, "plan", plan=plan_json)
+        as_written = json.loads(json.dumps(plan_json, default=str))
+        if pl.FlowPlan.from_json(as_written).to_json() != plan_json:
+            raise UsageError(
+                f"the plan of flow {flow_id} would not read back from the journal the same: "
+                "nothing was started"
+            )
+        self.journal.append(flow_id, "plan", plan=plan_json, origin=self.origin())
         self.journal.append(
             flow_id, "confirmed", requests=[request.to_json() for request in prepared.requests]
         )
@@ -238,7 +284,10 @@ class FlowEngine(RestoreSteps):
             raise FlowBusy(f"flow {flow_id} is being run by another drconsole process")
         try:
             return self._run_locked(flow_id, form_values, pause_for_form)
+        except (*AWS_FAILURES, AwsError) as exc:
+            return self._interrupted(flow_id, exc)
         finally:
+            self._at_step.pop(flow_id, None)
             lock.release()
 
     def _run_locked(
@@ -247,6 +296,7 @@ class FlowEngine(RestoreSteps):
         state = self._state(flow_id)
         if state.status in jr.FINISHED_STATUSES:
             return FlowOutcome(flow_id, state.status, state.result, state.failure.get("cause"))
+        self.check_origin(state)
         while True:
             state = self._state(flow_id)
             plan = pl.with_route(
@@ -274,6 +324,7 @@ class FlowEngine(RestoreSteps):
         arn = plan.source.arn
         for index, hop in enumerate(plan.route.hops):
             name = f"hop{index + 1}"
+            self._at_step[state.flow_id] = name
             step = state.step(name)
             if step.finished:
                 if step.state != "COMPLETED":
@@ -361,7 +412,7 @@ class FlowEngine(RestoreSteps):
             if self._can_fall_back(plan, index) and is_route_refusal(message):
                 self.journal.append(state.flow_id, "refused", step=name, message=message)
                 return self._fall_back(state, plan, message)
-            return self._aws_failure(state, name, exc)
+            raise  # the flow stops here; a resume sends the same request with the same token
         self.journal.append(state.flow_id, "job", step=name, job_id=job_id)
         self.emit(
             ev.JobStarted(
@@ -419,17 +470,16 @@ class FlowEngine(RestoreSteps):
         arn = state.step("hop1").result_arn
         if not arn or any(c.get("recovery_point") == arn for c in state.cleanups):
             return
+        self._at_step[state.flow_id] = "cleanup"
         vault = plan.route.hops[0].destination
-        try:
-            info = self.jobs.describe_vault(vault.account_id, vault.region, vault.name)
-            if info["locked"]:
-                reason = f"kept: vault {vault.name} is locked (Vault Lock retention applies)"
-                deleted = False
-            else:
-                self.jobs.delete_recovery_point(vault.account_id, vault.region, vault.name, arn)
-                reason, deleted = f"deleted from {vault.arn}", True
-        except (ClientError, BotoCoreError) as exc:
-            reason, deleted = f"kept: {describe(exc)}", False
+        # An AWS failure here stops the flow (exit 3); a resume tries the clean-up again.
+        info = self.jobs.describe_vault(vault.account_id, vault.region, vault.name)
+        if info["locked"]:
+            reason = f"kept: vault {vault.name} is locked (Vault Lock retention applies)"
+            deleted = False
+        else:
+            self.jobs.delete_recovery_point(vault.account_id, vault.region, vault.name, arn)
+            reason, deleted = f"deleted from {vault.arn}", True
         self.journal.append(
             state.flow_id, "cleanup", recovery_point=arn, deleted=deleted, reason=reason
         )

@@ -9,22 +9,30 @@ job the first call created), and only a step with neither is started afresh.
 
 One process at a time drives a flow: `FlowLock` holds an exclusive lock file per flow that the
 operating system releases when the process dies (SIGKILL included).
+
+Records are typed (`journal_records`): each is decoded before it is written, and a damaged line
+is skipped with one warning naming it (logger `drconsole.journal`), the rest still read.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+import msgspec
 
 from drconsole.aws.audit import redact
+from drconsole.errors import UsageError
+from drconsole.flows import journal_records as jrec
 from drconsole.private_files import open_private
 
 JOURNAL_FILE = "journal.jsonl"
@@ -32,6 +40,10 @@ JOURNAL_FILE = "journal.jsonl"
 JOURNAL_NOT_SECRET = ("token",)
 LOCK_DIR = "flow-locks"
 _LOCK = threading.Lock()
+LOG = logging.getLogger("drconsole.journal")
+LOG.addHandler(logging.NullHandler())
+_WARNED: set[tuple[str, int]] = set()
+R = TypeVar("R")
 
 # Flow statuses.
 RUNNING = "running"  # unfinished: a resume carries on
@@ -55,15 +67,22 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-class Journal:
-    """Append and read `<state_dir>/journal.jsonl`."""
+class RecordFile(Generic[R]):
+    """Append fsynced JSON lines to `<state_dir>/journal.jsonl` and read them back through a
+    decoder that names each damaged line (the flow journal; the drill journal reads loosely)."""
 
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, decode: Callable[[bytes, bool], R]) -> None:
         self.state_dir = Path(state_dir)
         self.path = self.state_dir / JOURNAL_FILE
+        self.decode = decode
+        self.damaged: list[jrec.Damage] = []  # the damaged lines of the last read
 
     def append(self, flow_id: str, record_type: str, **data: Any) -> dict[str, Any]:
-        """Write one record and fsync it before returning (secrets redacted)."""
+        """Write one record and fsync it before returning (secrets redacted).
+
+        The encoded record is decoded first: one that could not be read back (and so could not
+        be carried on) is refused with a UsageError and nothing is written.
+        """
         record = {
             "time": _now(),
             "flow": flow_id,
@@ -71,6 +90,13 @@ class Journal:
             **redact(data, keep=JOURNAL_NOT_SECRET),
         }
         line = json.dumps(record, sort_keys=True, default=str) + "\n"
+        try:
+            self.decode(line.encode().rstrip(b"\n"), False)
+        except ValueError as error:
+            raise UsageError(
+                f"the {record_type!r} record of {flow_id} cannot be journaled ({error}): "
+                "nothing was written"
+            ) from None
         with _LOCK:
             fd = open_private(self.path, os.O_RDWR | os.O_APPEND)
             try:
@@ -83,29 +109,34 @@ class Journal:
                 os.close(fd)
         return record
 
-    def records(self) -> Iterator[dict[str, Any]]:
-        """Every record, oldest first; a torn last line (a crash mid-write) is skipped."""
-        if not self.path.exists():
-            return
-        with self.path.open(encoding="utf-8") as handle:
-            for line in handle:
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(record, dict) and "flow" in record and "type" in record:
-                    yield record
+    def records(self) -> Iterator[R]:
+        """Every readable record, oldest first; each damaged line is warned about once."""
+        records, damaged = jrec.read_records(self.path, self.decode)
+        self.damaged = damaged
+        for damage in damaged:
+            key = (str(damage.path), damage.line)
+            if key not in _WARNED:
+                _WARNED.add(key)
+                LOG.warning("%s", damage)
+        yield from records
+
+
+class Journal(RecordFile[jrec.AnyRecord]):
+    """The flow journal, `<state_dir>/journal.jsonl`, with strictly typed records."""
+
+    def __init__(self, state_dir: Path) -> None:
+        super().__init__(state_dir, jrec.decode_line)
 
     def flows(self) -> list[FlowState]:
-        """Every flow's state, oldest first."""
+        """Every flow's state, oldest first (records of a flow whose plan is unreadable are
+        skipped with it)."""
         states: dict[str, FlowState] = {}
         for record in self.records():
-            flow_id = str(record["flow"])
-            state = states.get(flow_id)
+            state = states.get(record.flow)
             if state is None:
-                if record["type"] != "plan":
+                if not isinstance(record, jrec.PlanRecord):
                     continue
-                state = states[flow_id] = FlowState(flow_id)
+                state = states[record.flow] = FlowState(record.flow)
             state.apply(record)
         return list(states.values())
 
@@ -163,6 +194,8 @@ class FlowState:
     result: dict[str, Any] = field(default_factory=dict)
     failure: dict[str, Any] = field(default_factory=dict)
     cleanups: list[dict[str, Any]] = field(default_factory=list)
+    origin: jrec.Origin | None = None  # who started the flow, and where
+    last_error: dict[str, Any] = field(default_factory=dict)  # the latest AWS error at a step
 
     def step(self, name: str) -> StepState:
         """The step's state (created empty on first use)."""
@@ -171,55 +204,79 @@ class FlowState:
             self.steps[key] = StepState(name)
         return self.steps[key]
 
-    def apply(self, record: dict[str, Any]) -> None:
+    def apply(self, record: jrec.AnyRecord) -> None:
         """Fold one record into the state."""
-        kind = record["type"]
-        self.updated = str(record.get("time", ""))
-        if kind == "plan":
-            self.plan = dict(record.get("plan") or {})
+        self.updated = record.time
+        if not isinstance(record, jrec.AwsErrorRecord):
+            self.last_error = {}  # the flow moved on since
+        if isinstance(record, jrec.PlanRecord):
+            self.plan = dict(record.plan)
+            self.origin = record.origin
             self.created = self.updated
-            self.hops = list(self.plan.get("hops") or [])
-        elif kind == "confirmed":
-            for request in record.get("requests") or []:
-                self.confirmed[str(request["step"])] = dict(request)
-        elif kind == "route":
-            self.generation = int(record.get("generation", self.generation + 1))
-            self.hops = list(record.get("hops") or [])
+            self.hops = [
+                {"source": h["source"], "destination": h["destination"]} for h in self.plan["hops"]
+            ]
+        elif isinstance(record, jrec.ConfirmedRecord):
+            for request in record.requests:
+                self.confirmed[request.step] = msgspec.structs.asdict(request)
+        elif isinstance(record, jrec.RouteRecord):
+            self.generation = record.generation
+            self.hops = [{"source": h.source, "destination": h.destination} for h in record.hops]
             self.status = RUNNING
-        elif kind == "checks":
-            if record.get("ok"):
+        elif isinstance(record, jrec.ChecksRecord):
+            if record.ok:
                 if self.status == BLOCKED:
                     self.status = RUNNING
                 self.blocked_by = []
             else:
                 self.status = BLOCKED
-                self.blocked_by = list(record.get("failed") or [])
-        elif kind == "start":
-            step = self.step(str(record["step"]))
-            step.token = record.get("token")
-            step.request = record.get("request")
-            step.account_id = str(record.get("account", ""))
-            step.region = str(record.get("region", ""))
-            step.audit_intent = record.get("audit_intent")
-        elif kind == "refused":
-            self.step(str(record["step"])).refused = str(record.get("message", ""))
-        elif kind == "job":
-            self.step(str(record["step"])).job_id = str(record["job_id"])
-        elif kind == "finished":
-            step = self.step(str(record["step"]))
-            step.state = str(record.get("state", ""))
-            step.status_message = str(record.get("status_message") or "")
-            step.result_arn = record.get("result_arn")
-        elif kind == "restore-form":
-            self.restore_metadata = dict(record.get("metadata") or {})
-        elif kind == "cleanup":
-            self.cleanups.append(dict(record))
-        elif kind == "done":
+                self.blocked_by = [msgspec.structs.asdict(check) for check in record.failed]
+        elif isinstance(record, jrec.StartRecord):
+            step = self.step(record.step)
+            step.token = record.token
+            step.request = dict(record.request)
+            step.account_id = record.account
+            step.region = record.region
+            step.audit_intent = record.audit_intent
+        elif isinstance(record, jrec.RefusedRecord):
+            self.step(record.step).refused = record.message
+        elif isinstance(record, jrec.JobRecord):
+            self.step(record.step).job_id = record.job_id
+        elif isinstance(record, jrec.FinishedRecord):
+            step = self.step(record.step)
+            step.state = record.state
+            step.status_message = record.status_message
+            step.result_arn = record.result_arn
+        elif isinstance(record, jrec.RestoreFormRecord):
+            self.restore_metadata = dict(record.metadata)
+        elif isinstance(record, jrec.CleanupRecord):
+            self.cleanups.append(
+                {
+                    "recovery_point": record.recovery_point,
+                    "deleted": record.deleted,
+                    "reason": record.reason,
+                }
+            )
+        elif isinstance(record, jrec.DoneRecord):
             self.status = COMPLETED
-            self.result = dict(record.get("result") or {})
-        elif kind == "failed":
+            self.result = dict(record.result)
+        elif isinstance(record, jrec.FailedRecord):
             self.status = FAILED
-            self.failure = {k: v for k, v in record.items() if k not in ("flow", "type")}
+            self.failure = {
+                key: value
+                for key, value in msgspec.structs.asdict(record).items()
+                if key not in ("flow",)
+            }
+        elif isinstance(record, jrec.AwsErrorRecord):
+            self.last_error = {
+                "step": record.step,
+                "operation": record.operation,
+                "cause": record.cause,
+                "message": record.message,
+                "explanation": record.explanation,
+                "remediation": record.remediation,
+                "time": record.time,
+            }
 
     @property
     def hop_names(self) -> list[str]:
@@ -265,6 +322,7 @@ class FlowState:
             "blocked_by": self.blocked_by,
             "result": self.result,
             "failure": self.failure,
+            "last_error": self.last_error or None,
         }
 
 

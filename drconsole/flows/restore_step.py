@@ -3,8 +3,6 @@ checks with the final metadata, StartRestoreJob with its journaled token, and it
 
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from drconsole.aws.jobs import JobRef
 from drconsole.errors import UsageError
 from drconsole.flows import events as ev
@@ -37,6 +35,7 @@ class RestoreSteps(EngineBase):
         pause_for_form: bool,
     ) -> FlowOutcome:
         flow_id = state.flow_id
+        self._at_step[flow_id] = "restore"
         step = state.step("restore")
         account, region = plan.final_account, plan.final_region
         if step.finished:
@@ -54,10 +53,7 @@ class RestoreSteps(EngineBase):
                 if isinstance(request_or_outcome, FlowOutcome):
                     return request_or_outcome
                 request, intent = request_or_outcome
-            try:
-                job_id = self.jobs.start(request, intent)
-            except (ClientError, BotoCoreError) as exc:
-                return self._aws_failure(state, "restore", exc)
+            job_id = self.jobs.start(request, intent)
             self.journal.append(flow_id, "job", step="restore", job_id=job_id)
             self.emit(
                 ev.JobStarted(

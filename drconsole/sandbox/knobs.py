@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=([A-Z0-9]{16,128})/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/")
 
+SLOW_SECONDS = 3.0  # the delay of the "slow" fault
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -135,6 +137,61 @@ def access_denied_error(protocol: str, principal: str, action: str) -> tuple[int
     return 403, "AccessDeniedException", message
 
 
+@cache
+def _rest_routes(service: str) -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """(method, path pattern, operation) of a REST service, most specific first."""
+    from botocore.loaders import create_loader
+    from botocore.model import ServiceModel
+
+    loader = create_loader()
+    model = ServiceModel(loader.load_service_model(service, "service-2"), service)
+    routes = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        path = http.get("requestUri", "/").split("?", 1)[0]
+        pieces = re.split(r"(\{[^}]+\})", path)
+        pattern = "".join(
+            (".+" if piece.endswith("+}") else "[^/]+")
+            if piece.startswith("{")
+            else re.escape(piece)
+            for piece in pieces
+        )
+        routes.append((http.get("method", "POST"), re.compile(f"^{pattern}/?$"), name))
+    routes.sort(key=lambda route: -len(route[1].pattern))
+    return tuple(routes)
+
+
+def operation_of(environ: dict[str, Any], service: str | None) -> str:
+    """The operation a request calls (json: its target header; REST: its method and path)."""
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        return str(target.split(".")[-1])
+    if service is None:
+        return ""
+    try:
+        routes = _rest_routes(service)
+    except Exception:  # a service botocore does not describe as REST: no fault applies
+        return ""
+    method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+    for route_method, pattern, name in routes:
+        if route_method == method and pattern.match(path):
+            return name
+    return ""
+
+
+def fault_error(
+    fault: str, protocol: str, access_key: str | None, service: str | None
+) -> tuple[int, str, str]:
+    """(status, code, message) of an injected fault."""
+    if fault == "throttle":
+        return throttling_error(protocol)
+    if fault == "denied":
+        account = account_of_access_key(access_key) if access_key else "123456789012"
+        principal = principal_of_access_key(account, access_key) if access_key else "unknown"
+        return access_denied_error(protocol, principal, f"{service}:*")
+    return 503, "ServiceUnavailable", "Service is unavailable, try again later"
+
+
 class KnobsMiddleware:
     """Applies the sandbox's knobs (read at every request, so tests may flip them live)."""
 
@@ -150,6 +207,8 @@ class KnobsMiddleware:
         self.requests = 0
         # Every AWS request that arrived, named by its operation (throttled or refused ones too).
         self.log = RequestLog()
+        self._calls: dict[str, int] = {}  # calls of each faulted operation so far
+        self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         self.requests += 1
@@ -170,6 +229,13 @@ class KnobsMiddleware:
         if options.throttle_rate > 0 and random.random() < options.throttle_rate:
             status, code, message = throttling_error(protocol)
             return self._reply(start_response, protocol, status, code, message)
+        if options.faults:
+            fault = self._fault(options.faults, f"{service}:{operation_of(environ, service)}")
+            if fault == "slow":
+                time.sleep(SLOW_SECONDS)
+            elif fault is not None:
+                status, code, message = fault_error(fault, protocol, access_key, service)
+                return self._reply(start_response, protocol, status, code, message)
         if options.access_denied_accounts and access_key is not None:
             account_id = account_of_access_key(access_key)
             if account_id in options.access_denied_accounts:
@@ -181,6 +247,21 @@ class KnobsMiddleware:
         if self.before_request is not None:
             self.before_request()
         return self.app(environ, start_response)
+
+    def _fault(self, faults: dict[str, str], operation: str) -> str | None:
+        """The fault injected into this call: `KIND`, or `KIND+N` once N calls went through."""
+        spec = faults.get(operation)
+        if spec is None:
+            return None
+        kind, _, passes = spec.partition("+")
+        with self._lock:
+            seen = self._calls[operation] = self._calls.get(operation, 0) + 1
+        return kind if seen > int(passes or 0) else None
+
+    def reset_fault_counts(self) -> None:
+        """Count the calls of faulted operations from now on."""
+        with self._lock:
+            self._calls.clear()
 
     @staticmethod
     def _reply(

@@ -18,6 +18,10 @@ class SandboxOptions:
     throttle_rate: float = 0.0  # fraction of requests answered ThrottlingException
     access_denied_accounts: set[str] = field(default_factory=set)  # every call -> AccessDenied
     single_action_db_copy: bool = True  # False: RDS-family cross-account+cross-Region fails
+    # "service:Operation" -> "throttle" | "denied" | "error" | "slow", optionally "+N": every such
+    # call (after the first N) fails that way; a test fails one precise step, then clears it
+    # (`Sandbox.fail_operation` counts the calls from then on)
+    faults: dict[str, str] = field(default_factory=dict)
     region: str = DEFAULT_REGION
 
 
@@ -153,6 +157,20 @@ class Sandbox:
             endpoint_url=self.endpoint_url,
             config=config,
         )
+
+    def fail_operation(self, operation: str, kind: str, after: int = 0) -> None:
+        """Answer every call of `operation` ("backup:StartCopyJob") with a fault ("throttle",
+        "denied", "error"; "slow" answers after 3 s) once `after` calls went through, counted
+        from now."""
+        if self.middleware is not None:
+            self.middleware.reset_fault_counts()
+        self.options.faults[operation] = f"{kind}+{after}" if after else kind
+
+    def clear_faults(self) -> None:
+        """Stop injecting faults into calls."""
+        self.options.faults.clear()
+        if self.middleware is not None:
+            self.middleware.reset_fault_counts()
 
     def inject_job_failure(self, resource_arn: str, message: str) -> None:
         """Make the next copy or restore job of that resource fail with `message`."""

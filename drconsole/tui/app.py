@@ -101,9 +101,19 @@ class DrConsoleApp(App[None]):
 
     def offer_unfinished_flows(self) -> None:
         """Copy/restore flows left unfinished (a dropped session): say so and bind `j`."""
-        from drconsole.tui.jobs_screen import unfinished_flow_count
+        from drconsole.flows.journal import Journal
 
-        count = unfinished_flow_count(self.settings.state_dir)
+        journal = Journal(self.settings.state_dir)
+        count = len(journal.unfinished())
+        if journal.damaged:
+            first = journal.damaged[0]
+            more = f" (and {len(journal.damaged) - 1} more)" if len(journal.damaged) > 1 else ""
+            self.notify(
+                f"{first}{more}; the other flows read fine",
+                title="Damaged journal line",
+                severity="warning",
+                timeout=15,
+            )
         if count:
             self.show_jobs_key()
             self.notify(
