@@ -203,3 +203,75 @@ def test_a_kill_while_a_start_is_in_flight_leaves_its_audit_intent(
     (outcome,) = [e for e in entries if e["entry"] == "outcome"]
     assert outcome["intent"] == again["id"] and outcome["outcome"] == "ok"
     assert len(box.copy_jobs("backup", NORTH, rp)) == 1
+
+
+def interrupted_flow(box: Box, state: Path, n: int) -> str:
+    """A copy stopped by AccessDenied on its StartCopyJob: its flow id."""
+    rp = box.newest("dr-eu-north-1", NORTH, "EFS", n=n)
+    box.sandbox.fail_operation("backup:StartCopyJob", "denied")
+    first = box.cli(
+        state, "copy", "--recovery-point", rp, "--to", box.vault("prod", "prod-vault"),
+        "--yes", "--json",
+    )  # fmt: skip
+    box.sandbox.clear_faults()
+    assert first.returncode == 3, first.stderr
+    return str(json_lines(first.stdout)[-1]["flow"])
+
+
+def test_resume_elsewhere_is_refused_unless_taken_over(box: Box, tmp_path: Path) -> None:
+    flow = interrupted_flow(box, tmp_path, 7)
+    (plan,) = [r for r in journal(tmp_path) if r["type"] == "plan"]
+    assert plan["origin"]["endpoint"] == box.sandbox.endpoint_url
+    assert plan["origin"]["caller"].startswith("arn:aws:") and plan["origin"]["account"]
+    elsewhere = box.sandbox.endpoint_url.replace("127.0.0.1", "localhost")
+    refused = box.cli(tmp_path, "jobs", "--resume", "--json", AWS_ENDPOINT_URL=elsewhere)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+    (result,) = json_lines(refused.stdout)
+    assert (result["flow"], result["status"]) == (flow, "refused")
+    assert "--take-over" in result["message"] and elsewhere in result["message"]
+    text = box.cli(tmp_path, "jobs", "--resume", AWS_ENDPOINT_URL=elsewhere)
+    assert (
+        text.returncode == 2 and f"flow {flow} skipped: flow {flow} was started as" in text.stdout
+    )
+    taken = box.cli(
+        tmp_path, "jobs", "--resume", "--take-over", "--json", *POLL, AWS_ENDPOINT_URL=elsewhere
+    )
+    assert taken.returncode == 0, taken.stderr
+    assert json_lines(taken.stdout)[-1]["status"] == "completed"
+
+
+def test_a_flow_another_process_drives_is_reported_not_skipped_silently(
+    box: Box, tmp_path: Path
+) -> None:
+    from drconsole.flows.journal import FlowLock
+
+    flow = interrupted_flow(box, tmp_path, 8)
+    lock = FlowLock(tmp_path / "xdg-state" / "drconsole", flow)
+    assert lock.acquire()
+    try:
+        busy = box.cli(tmp_path, "jobs", "--resume", "--json")
+        text = box.cli(tmp_path, "jobs", "--resume")
+    finally:
+        lock.release()
+    assert busy.returncode == 0, busy.stderr
+    (result,) = json_lines(busy.stdout)
+    assert (result["flow"], result["status"]) == (flow, "busy")
+    assert "another drconsole process" in result["message"]
+    assert f"flow {flow} skipped: " in text.stdout
+
+
+def test_a_check_blocked_by_access_denied_names_its_cause(box: Box, tmp_path: Path) -> None:
+    rp = box.newest("dr-eu-north-1", NORTH, "EFS", n=9)
+    box.sandbox.options.access_denied_accounts.add(box.accounts["prod"])
+    try:
+        blocked = box.cli(
+            tmp_path, "copy", "--recovery-point", rp, "--to", box.vault("prod", "prod-vault"),
+            "--yes", "--json",
+        )  # fmt: skip
+    finally:
+        box.sandbox.options.access_denied_accounts.clear()
+    assert blocked.returncode == 1, blocked.stderr
+    lines = json_lines(blocked.stdout)
+    assert (lines[-1]["status"], lines[-1]["cause"]) == ("blocked", "ROLE_PERMISSIONS")
+    unknown = [c for line in lines[:-1] for c in line["checks"] if c["status"] == "UNKNOWN"]
+    assert unknown and all(c["cause"] == "ROLE_PERMISSIONS" for c in unknown)

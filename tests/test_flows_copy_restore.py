@@ -382,6 +382,10 @@ def test_a_failed_copy_shows_its_cause(
     assert outcome.status == "failed" and outcome.cause == "VAULT_POLICY_DENIES_COPY"
     end = run.of(ev.FlowFinished)[-1]
     assert end.status == "failed" and end.step == "hop1" and end.remediation
+    # The job's message names no account: the flow fills in its accounts and vault.
+    assert "<" not in end.remediation.split("(or allow")[0], end.remediation
+    assert f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault" in end.remediation
+    assert f"arn:aws:iam::{info.accounts['backup']}:root" in end.remediation
     assert "restore" not in [e.step for e in run.of(ev.JobStarted)]
     state = Journal(tmp_path).flow(outcome.flow_id)
     assert state is not None and state.status == "failed"

@@ -150,7 +150,7 @@ def test_damaged_line_is_named_once_and_the_rest_works(
     assert len(journal(tmp_path)) >= 8
 
 
-@pytest.mark.parametrize("variant", VARIANTS[:1] + VARIANTS[-2:], ids=lambda v: v.name)
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
 async def test_the_console_starts_and_names_the_damaged_line(
     base: Base, variant: Variant, tmp_path: Path
 ) -> None:

@@ -344,7 +344,7 @@ class EngineBase:
     ) -> FlowOutcome:
         from drconsole.diagnose import diagnose
 
-        diagnosis = diagnose(message)
+        diagnosis = _filled(diagnose(message), state, step)
         code = cause or diagnosis.cause.value
         self.journal.append(
             state.flow_id,
@@ -376,7 +376,7 @@ class EngineBase:
 
         state = self._state(flow_id)
         step = self._at_step.get(flow_id) or state.current_step()
-        diagnosis = diagnose_exception(exc)
+        diagnosis = _filled(diagnose_exception(exc), state, step)
         code = classify(exc)
         cause = (diagnosis.cause if code is CauseCode.UNKNOWN else code).value
         message = describe(exc)
@@ -407,6 +407,53 @@ class EngineBase:
             )
         )
         return FlowOutcome(flow_id, "interrupted", cause=cause, message=message, aws_error=True)
+
+
+def _filled(diagnosis: Any, state: jr.FlowState, step: str) -> Any:
+    """The diagnosis with the placeholders the flow can answer filled in (the failed hop's
+    source account and destination vault, or where the restore runs), since a job's message
+    rarely names them."""
+    from dataclasses import replace
+
+    source = state.plan.get("source") or {}
+    known = {
+        "SOURCE_ACCOUNT_ID": str(source.get("account", "")),
+        "SOURCE_REGION": str(source.get("region", "")),
+    }
+    vault = ""
+    if step.startswith("hop") and step[3:].isdigit() and int(step[3:]) <= len(state.hops):
+        hop = state.hops[int(step[3:]) - 1]
+        vault = hop["destination"]
+        known["SOURCE_ACCOUNT_ID"] = hop["source"].split(":")[4]
+        known["SOURCE_REGION"] = hop["source"].split(":")[3]
+    elif state.plan.get("destination"):
+        vault = str(state.plan["destination"])
+    if vault:
+        _, _, _, region, account, _, name = vault.split(":", 6)
+        known.update(
+            DESTINATION_VAULT_ARN=vault,
+            VAULT_ARN=vault,
+            VAULT_NAME=name,
+            DESTINATION_ACCOUNT_ID=account,
+            DESTINATION_REGION=region,
+            REGION=region,
+        )
+    else:  # a restore in place: the source's account and Region
+        known.update(
+            DESTINATION_ACCOUNT_ID=known["SOURCE_ACCOUNT_ID"],
+            DESTINATION_REGION=known["SOURCE_REGION"],
+            REGION=known["SOURCE_REGION"],
+        )
+
+    def fill(text: str) -> str:
+        for placeholder, value in known.items():
+            if value:
+                text = text.replace(f"<{placeholder}>", value)
+        return text
+
+    return replace(
+        diagnosis, explanation=fill(diagnosis.explanation), remediation=fill(diagnosis.remediation)
+    )
 
 
 def _endpoint(url: str | None) -> str:

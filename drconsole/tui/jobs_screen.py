@@ -25,13 +25,6 @@ FINISHED_FLOWS_SHOWN = 20
 SHOWN_JOB_STATES = ("CREATED", "RUNNING", "PENDING", "FAILED", "ABORTED", "PARTIAL")
 
 
-def unfinished_flow_count(state_dir: Any) -> int:
-    """How many flows of the journal are unfinished (for the notice at start)."""
-    from drconsole.flows.journal import Journal
-
-    return len(Journal(state_dir).unfinished())
-
-
 def job_cause(job: CopyJob | RestoreJob) -> str:
     """`CAUSE: explanation` of a failed job (from `explain`), else ''."""
     if job.state not in ("FAILED", "ABORTED", "PARTIAL"):

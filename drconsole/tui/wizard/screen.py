@@ -562,6 +562,8 @@ class CopyRestoreWizard(Screen[None]):
             return {}
         if state.failure:
             return state.failure
+        if state.last_error:  # interrupted by an AWS error: the fix, then resume
+            return state.last_error
         if state.blocked_by:
             return {"remediation": state.blocked_by[0].get("remediation", "")}
         return {}
