@@ -137,48 +137,6 @@ def access_denied_error(protocol: str, principal: str, action: str) -> tuple[int
     return 403, "AccessDeniedException", message
 
 
-@cache
-def _rest_routes(service: str) -> tuple[tuple[str, re.Pattern[str], str], ...]:
-    """(method, path pattern, operation) of a REST service, most specific first."""
-    from botocore.loaders import create_loader
-    from botocore.model import ServiceModel
-
-    loader = create_loader()
-    model = ServiceModel(loader.load_service_model(service, "service-2"), service)
-    routes = []
-    for name in model.operation_names:
-        http = model.operation_model(name).http
-        path = http.get("requestUri", "/").split("?", 1)[0]
-        pieces = re.split(r"(\{[^}]+\})", path)
-        pattern = "".join(
-            (".+" if piece.endswith("+}") else "[^/]+")
-            if piece.startswith("{")
-            else re.escape(piece)
-            for piece in pieces
-        )
-        routes.append((http.get("method", "POST"), re.compile(f"^{pattern}/?$"), name))
-    routes.sort(key=lambda route: -len(route[1].pattern))
-    return tuple(routes)
-
-
-def operation_of(environ: dict[str, Any], service: str | None) -> str:
-    """The operation a request calls (json: its target header; REST: its method and path)."""
-    target = environ.get("HTTP_X_AMZ_TARGET", "")
-    if target:
-        return str(target.split(".")[-1])
-    if service is None:
-        return ""
-    try:
-        routes = _rest_routes(service)
-    except Exception:  # a service botocore does not describe as REST: no fault applies
-        return ""
-    method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
-    for route_method, pattern, name in routes:
-        if route_method == method and pattern.match(path):
-            return name
-    return ""
-
-
 def fault_error(
     fault: str, protocol: str, access_key: str | None, service: str | None
 ) -> tuple[int, str, str]:
@@ -218,7 +176,7 @@ class KnobsMiddleware:
         if options.latency_ms > 0:
             time.sleep(options.latency_ms / 1000.0)
         access_key, service = request_identity(environ)
-        self.log.record(environ, access_key, service)
+        seen = self.log.record(environ, access_key, service)
         protocol = protocol_of(environ, service)
         region = request_region(environ)
         # Real AWS has no endpoint there (a DNS failure); moto would answer 500 and log a
@@ -230,7 +188,7 @@ class KnobsMiddleware:
             status, code, message = throttling_error(protocol)
             return self._reply(start_response, protocol, status, code, message)
         if options.faults:
-            fault = self._fault(options.faults, f"{service}:{operation_of(environ, service)}")
+            fault = self._fault(options.faults, seen.name)
             if fault == "slow":
                 time.sleep(SLOW_SECONDS)
             elif fault is not None:

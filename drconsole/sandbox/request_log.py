@@ -110,11 +110,13 @@ class RequestLog:
 
     def record(
         self, environ: dict[str, Any], access_key: str | None, signing_name: str | None
-    ) -> None:
-        """Name and keep one request."""
+    ) -> SeenRequest:
+        """Name and keep one request; returns it."""
         service, operation = operation_of(environ, signing_name)
+        seen = SeenRequest(service, operation, access_key)
         with self._lock:
-            self._seen.append(SeenRequest(service, operation, access_key))
+            self._seen.append(seen)
+        return seen
 
     def mark(self) -> int:
         """A position in the log, for `since`."""
