@@ -170,5 +170,6 @@ async def test_the_console_starts_and_names_the_damaged_line(
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         notices = [n.message for n in app._notifications]
-        assert any(f"journal.jsonl:{number}: {variant.says}" in n for n in notices), notices
+        named = [n for n in notices if f"journal.jsonl:{number}: " in n]
+        assert len(named) == 1 and variant.says in named[0], notices
         assert any("1 unfinished copy/restore flow" in n for n in notices), notices

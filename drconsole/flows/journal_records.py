@@ -85,9 +85,9 @@ class FailedCheck(msgspec.Struct, frozen=True):
 
     id: str
     status: str
-    cause: str | None
-    evidence: str
-    remediation: str
+    cause: str | None = None
+    evidence: str | None = ""  # shown, never acted on: a missing text must not lose the record
+    remediation: str | None = ""
 
 
 class Record(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
