@@ -31,7 +31,7 @@ def fail_with(error: BaseException) -> Any:
     ("error", "outcome", "cause"),
     [
         (EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), "error", "NETWORK"),
-        (ResponseParserError("<SecretAccessKey>abc</SecretAccessKey>"), "error", "UNKNOWN"),
+        (ResponseParserError("<SecretAccessKey>abc</SecretAccessKey>"), "error", "SERVICE_ERROR"),
         (KeyboardInterrupt(), "interrupted", None),
     ],
     ids=["network", "parse", "ctrl-c"],
