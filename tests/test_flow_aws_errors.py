@@ -10,6 +10,9 @@ in the sandbox with plain boto3). A kill while a Start call is in flight leaves 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +62,7 @@ class Case:
     step: str  # where the journal says the flow stopped
     cause: str
     cleanup: bool = False
+    armed_after_job: bool = False  # the fault starts once hop1's job is journaled
 
 
 CASES = [
@@ -70,7 +74,7 @@ CASES = [
     # The reported case: throttling past the retries after a completed copy.
     Case(
         "restore metadata after the copy", "backup:GetRecoveryPointRestoreMetadata", "throttle",
-        1, "one-hop", True, "restore", "THROTTLED",
+        0, "one-hop", True, "restore", "THROTTLED", armed_after_job=True,
     ),
     Case(
         "start restore", "backup:StartRestoreJob", "error", 0, "one-hop", True, "restore",
@@ -96,6 +100,7 @@ def command(box: Box, case: Case, rp: str) -> list[str]:
         return [
             "restore", "--recovery-point", rp, "--source-account", box.accounts["backup"],
             "--metadata", f"targetTableName=drill-{case.after}-{len(case.name)}",
+            "--allow-backup-account-restore",
         ]  # fmt: skip
     args = ["copy", "--recovery-point", rp, "--to", box.vault("prod", "prod-vault")]
     if case.route == "two-hop":
@@ -115,14 +120,40 @@ def source_for(box: Box, case: Case, index: int) -> str:
     return box.newest("dr-eu-north-1", NORTH, "EFS", n=index)
 
 
+def armed_after_job(
+    box: Box, case: Case, state: Path, args: list[str]
+) -> subprocess.CompletedProcess[str]:
+    """Run the command with the fault armed once its copy job is journaled: the checks before
+    the plan read the same operation, so only the step after the copy meets the fault (the
+    copy's watch is slowed meanwhile, so the fault is in place before the copy ends)."""
+    box.sandbox.fail_operation("backup:DescribeCopyJob", "slow")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "drconsole", *args, "--yes", "--json", *POLL],
+        env=box.env(state),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not any(r["type"] == "job" for r in journal(state)):
+        assert time.monotonic() < deadline and process.poll() is None, "no copy job journaled"
+        time.sleep(0.05)
+    box.sandbox.options.faults[case.operation] = case.kind
+    out, err = process.communicate(timeout=120)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_an_aws_failure_at_each_step_exits_3_and_resumes_to_the_end(
     box: Box, case: Case, tmp_path: Path
 ) -> None:
     same_route = [c for c in CASES if c.route == case.route]
     rp = source_for(box, case, same_route.index(case))
-    box.sandbox.fail_operation(case.operation, case.kind, case.after)
-    first = box.cli(tmp_path, *command(box, case, rp), "--yes", "--json", *POLL)
+    if case.armed_after_job:
+        first = armed_after_job(box, case, tmp_path, command(box, case, rp))
+    else:
+        box.sandbox.fail_operation(case.operation, case.kind, case.after)
+        first = box.cli(tmp_path, *command(box, case, rp), "--yes", "--json", *POLL)
     assert first.returncode == 3, first.stdout + first.stderr
     assert "Traceback" not in first.stderr, first.stderr
     result = json_lines(first.stdout)[-1]

@@ -137,7 +137,7 @@ def test_damaged_line_is_named_once_and_the_rest_works(
     rp = box.newest("central-eu-central-1", EU, "DynamoDB")
     copied = box.cli(
         tmp_path, "copy", "--recovery-point", rp, "--to", box.vault("prod", "prod-vault"),
-        "--yes", "--json", "--poll-interval", "0.2",
+        "--allow-duplicate-copy", "--yes", "--json", "--poll-interval", "0.2",
     )  # fmt: skip
     assert copied.returncode == 0, copied.stderr
     warned_once(copied.stderr, number, variant.says)
