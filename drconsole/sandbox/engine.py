@@ -243,3 +243,40 @@ def advance_due() -> None:
         while _due and _due[0][0] <= now:
             _, _, job = heapq.heappop(_due)
             job.settle()
+
+
+def seed_finished_job(
+    kind: str,
+    job_id: str,
+    account_id: str,
+    region: str,
+    fields: dict[str, Any],
+    *,
+    created: float,
+    completed: float,
+    state: str,
+    status_message: str | None = None,
+) -> Job:
+    """Store a job that ended in the past (scenarios seed the night before), as AWS lists it.
+
+    No AWS API creates an old job, so scenarios seed them here; the job never changes again.
+    """
+    job = Job(
+        kind=kind,
+        job_id=job_id,
+        account_id=account_id,
+        region=region,
+        created=created,
+        start_at=created,
+        end_at=completed,
+        fields={**fields, JOB_ID_MEMBER[kind]: job_id},
+        on_complete=lambda _job: None,
+        settled=True,
+        state=state,
+        status_message=status_message,
+        completed=completed,
+        expected_minutes=max(1, round((completed - created) / 60)),
+    )
+    with store.LOCK:
+        store.backend_for(account_id, region).extras.jobs[kind][job_id] = job
+    return job

@@ -426,11 +426,13 @@ def seed_recovery_point(
     iam_role_arn: str | None = None,
     delete_after_days: int | None = None,
     status: str = "COMPLETED",
+    completed: datetime | None = None,
 ) -> str:
     """Store a recovery point as if AWS Backup had made it at `created`; returns its ARN.
 
     No AWS API creates an old recovery point, so scenarios seed them here. The vault must exist
-    (made with CreateBackupVault); KeyError otherwise.
+    (made with CreateBackupVault); KeyError otherwise. A copy keeps its source's `created` (as
+    AWS does) and gets its own `completed`.
     """
     if resource_type not in RESOURCE_TYPES:
         raise ValueError(f"unknown resource type {resource_type!r}")
@@ -449,7 +451,7 @@ def seed_recovery_point(
         resource_type=resource_type,
         resource_name=resource_name,
         created=created_at,
-        completed=(created + timedelta(minutes=5 + size_bytes // 2**30)).timestamp(),
+        completed=(completed or created + timedelta(minutes=5 + size_bytes // 2**30)).timestamp(),
         encryption_key_arn=encryption_key_arn,
         size_bytes=size_bytes,
         status=status,

@@ -167,7 +167,10 @@ class TransferApiMixin(JobsApiMixin):
                 resource_arn=source.resource_arn,
                 resource_type=source.resource_type,
                 resource_name=source.resource_name,
-                created=job.end_at,
+                # AWS: "Copies retain their source configuration, including creation dates
+                # [...]. The creation date refers to when the source was created, not when
+                # the copy was created." (AWS Backup developer guide, recov-point-create-a-copy)
+                created=source.created,
                 completed=job.end_at,
                 encryption_key_arn=vault.encryption_key_arn,
                 size_bytes=source.size_bytes,

@@ -239,7 +239,12 @@ def test_copy_job_advances_and_creates_the_destination_point(world: World) -> No
     assert copied["EncryptionKeyArn"] == vault["EncryptionKeyArn"] != world.shared_key
     assert copied["SourceBackupVaultArn"] == world.prod_vault
     assert copied["ResourceArn"] == job["ResourceArn"] and copied["ResourceType"] == "EBS"
-    assert copied["CreationDate"] >= job["CreationDate"]
+    # AWS: a copy keeps its source's creation date; its completion is the copy's own.
+    source = world.source.describe_recovery_point(
+        BackupVaultName="prod-vault", RecoveryPointArn=point
+    )
+    assert copied["CreationDate"] == source["CreationDate"] < job["CreationDate"]
+    assert copied["CompletionDate"] >= job["CreationDate"]
     assert copied["RecoveryPointArn"].startswith(f"arn:aws:ec2:{DST}::snapshot/snap-")
     assert vault["NumberOfRecoveryPoints"] >= 1
 

@@ -347,7 +347,9 @@ def test_copies_in_the_backup_account_follow_their_sources(demo: Demo) -> None:
     newest_copy = max(
         (p for p in prod_copies if p["ResourceType"] == "RDS"), key=lambda p: p["CreationDate"]
     )
-    lag = newest_copy["CreationDate"] - newest_source[newest_copy["ResourceArn"]]
+    # A copy keeps its source's creation date (as AWS does); it completed minutes later.
+    assert newest_copy["CreationDate"] == newest_source[newest_copy["ResourceArn"]]
+    lag = newest_copy["CompletionDate"] - newest_copy["CreationDate"]
     assert timedelta(minutes=1) < lag < timedelta(hours=4)
 
 

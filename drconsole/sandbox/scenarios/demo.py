@@ -40,6 +40,7 @@ from drconsole.sandbox.scenarios.moto_state import (
     name_management_account,
     seed_moto_random,
 )
+from drconsole.sandbox.scenarios.night import NightJobs
 from drconsole.sandbox.scenarios.organization import (
     MANAGEMENT_ACCOUNT_ID,
     AccountSpec,
@@ -143,7 +144,12 @@ def _resources() -> tuple[SourceResource, ...]:
         )
         for kind, name in (("EBS", "qa-web-data"), ("DynamoDB", "qa-sessions"))
     )
-    dev = [SourceResource("dev", kind, f"dev-{name}", 3) for kind, name in WORKLOADS]
+    # dev-assets missed last night's backup (a failed job in the night's history): its newest
+    # recovery point is from the night before.
+    dev = [
+        SourceResource("dev", kind, f"dev-{name}", 3, first_day=1 if kind == "S3" else 0)
+        for kind, name in WORKLOADS
+    ]
     return (*prod, *qa, *dev)
 
 
@@ -185,6 +191,7 @@ class DemoBuilder:
         # resource name -> where ("member:<vault>", "central", "dr") -> newest recovery point ARN
         self.newest: dict[str, dict[str, str]] = {}
         self.recovery_points = 0
+        self.night = NightJobs(self.now)
 
     def client(self, service: str, role: str, region: str = REGION) -> Any:
         """A boto3 client acting as the account with that role."""
@@ -203,6 +210,7 @@ class DemoBuilder:
             # Built last so that every identifier generated before it stays as it was.
             self.build_recovery_account()
         self.record_faults()
+        self.night.seed(self)
         return ScenarioInfo(
             name="demo",
             org_id=self.org_id,
@@ -384,38 +392,73 @@ class DemoBuilder:
         for day in range(resource.first_day, DAYS, resource.every_days):
             created = self.now - timedelta(days=day, minutes=slot + self.rng.randint(0, 20))
             point = SeededPoint(resource, resource_arn, max(GIB, size - day * size // 200))
-            newest.setdefault(
-                f"member:{vault}",
-                self.seed_point(point, account_id, REGION, vault, created, point_key, None, 35),
+            done = created + job_minutes(point.size)
+            member_arn = self.seed_point(
+                point, account_id, REGION, vault, created, point_key, None, 35
             )
+            newest.setdefault(f"member:{vault}", member_arn)
+            self.night.backup(point, account_id, source_vault_arn, member_arn, created, done)
             if not resource.copy_to_central:
                 continue
-            created = created + job_minutes(point.size) + timedelta(minutes=self.rng.randint(2, 9))
+            # A copy keeps its source's creation date (as AWS does); its completion is its own.
+            start = done + timedelta(minutes=self.rng.randint(2, 9))
+            done = start + job_minutes(point.size)
             central_key = self.keys[("backup", REGION, "alias/backup-vault-key")]
-            newest.setdefault(
-                "central",
-                self.seed_point(
-                    point,
-                    backup_id,
-                    REGION,
-                    CENTRAL_VAULT,
-                    created,
-                    central_key,
-                    source_vault_arn,
-                    90,
-                ),
+            central_arn = self.seed_point(
+                point,
+                backup_id,
+                REGION,
+                CENTRAL_VAULT,
+                created,
+                central_key,
+                source_vault_arn,
+                90,
+                completed=done,
+            )
+            newest.setdefault("central", central_arn)
+            self.night.copy(
+                point,
+                account_id,
+                source_vault_arn,
+                member_arn,
+                central_vault_arn,
+                central_arn,
+                start,
+                done,
             )
             if not resource.copy_to_dr:
                 continue
-            created = created + job_minutes(point.size) + timedelta(minutes=self.rng.randint(3, 15))
+            start = done + timedelta(minutes=self.rng.randint(3, 15))
+            done = start + job_minutes(point.size)
             dr_key = self.keys[("backup", DR_REGION, "alias/backup-vault-key")]
             source = central_vault_arn if two_hop else source_vault_arn
-            newest.setdefault(
-                "dr",
-                self.seed_point(
-                    point, backup_id, DR_REGION, DR_VAULT, created, dr_key, source, 365
-                ),
+            dr_arn = self.seed_point(
+                point, backup_id, DR_REGION, DR_VAULT, created, dr_key, source, 365, completed=done
             )
+            newest.setdefault("dr", dr_arn)
+            dr_vault_arn = self.vaults[("backup", DR_REGION, DR_VAULT)]
+            if two_hop:
+                self.night.copy(
+                    point,
+                    backup_id,
+                    central_vault_arn,
+                    central_arn,
+                    dr_vault_arn,
+                    dr_arn,
+                    start,
+                    done,
+                )
+            else:
+                self.night.copy(
+                    point,
+                    account_id,
+                    source_vault_arn,
+                    member_arn,
+                    dr_vault_arn,
+                    dr_arn,
+                    start,
+                    done,
+                )
 
     def seed_point(
         self,
@@ -427,6 +470,7 @@ class DemoBuilder:
         key_arn: str,
         source_vault_arn: str | None,
         delete_after_days: int,
+        completed: datetime | None = None,
     ) -> str:
         """Seed one recovery point (a copy when `source_vault_arn` is set); returns its ARN."""
         from drconsole.sandbox.store import seed_recovery_point
@@ -447,6 +491,7 @@ class DemoBuilder:
             source_backup_vault_arn=source_vault_arn,
             iam_role_arn=default_service_role_arn(role_account),
             delete_after_days=delete_after_days,
+            completed=completed,
         )
 
     def record_faults(self) -> None:
