@@ -312,6 +312,24 @@ RULES: tuple[Rule, ...] = (
         role_insufficient,
     ),
     Rule(
+        "backup-cannot-describe-resource",
+        CauseCode.ROLE_PERMISSIONS,
+        _p(r"AWS Backup does not have permission to describe resource"),
+        "Your backup job failed as AWS Backup does not have permission to describe resource"
+        " arn:aws:s3:::<bucket-name>. Please review your IAM policies to ensure AWS Backup can"
+        " protect your resources.",
+        "S3 backup job with the default service role (dev.classmethod.jp/articles/aws-backup-s3)",
+        role_insufficient,
+    ),
+    Rule(
+        "insufficient-privileges",
+        CauseCode.ROLE_PERMISSIONS,
+        _p(r"^\s*Insufficient privileges to perform this action"),
+        "Insufficient privileges to perform this action.",
+        "AWS Backup backup job StatusMessage (job role lacking the resource's permissions)",
+        role_insufficient,
+    ),
+    Rule(
         "unshare-snapshot-failed",
         CauseCode.ROLE_PERMISSIONS,
         _p(r"failed to unshare (?:the )?(?:source )?snapshot"),

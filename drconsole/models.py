@@ -181,6 +181,7 @@ class CopyJob:
     parent_job_id: str | None = None
     is_parent: bool = False
     child_states: tuple[tuple[str, int], ...] = ()
+    resource_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +201,29 @@ class RestoreJob:
     completed: datetime | None
     created_resource_arn: str | None
     iam_role_arn: str
+    source_resource_arn: str = ""  # the resource the recovery point was made of
+
+
+@dataclass(frozen=True, slots=True)
+class BackupJob:
+    """A backup job as AWS reports it (ListBackupJobs / DescribeBackupJob)."""
+
+    id: str
+    account_id: str
+    region: str
+    # CREATED | PENDING | RUNNING | ABORTING | ABORTED | COMPLETED | FAILED | EXPIRED | PARTIAL
+    state: str
+    status_message: str
+    resource_arn: str
+    resource_type: str
+    resource_name: str
+    vault_arn: str
+    recovery_point_arn: str | None
+    created: datetime | None
+    completed: datetime | None
+    size_bytes: int | None
+    iam_role_arn: str
+    message_category: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -236,9 +236,119 @@ def test_jobs_json_lists_a_copy_job(env: dict[str, str], demo: Any) -> None:
     assert job["percent_done"] is None
 
 
+# The demo's night: every failure with AWS's message, its kind, account and explained cause.
+NIGHT_FAILURES = {
+    ("backup", "qa", "qa-web-data", "ROLE_PERMISSIONS"),
+    ("backup", "dev", "dev-assets", "ROLE_PERMISSIONS"),
+    ("copy", "qa", "qa-analytics-data", "SOURCE_KEY_NOT_SHARED"),
+    ("copy", "prod", "prod-legacy-data", "AWS_MANAGED_RESOURCE_KEY"),
+    ("copy", "backup", "qa-orders-db", "VAULT_POLICY_DENIES_COPY"),
+    ("restore", "qa", "qa-orders-db", "UNKNOWN"),
+}
+JOB_FIELDS = {
+    "kind",
+    "id",
+    "account_id",
+    "account_name",
+    "region",
+    "state",
+    "status_message",
+    "cause",
+    "explanation",
+    "remediation",
+    "resource_type",
+    "resource_name",
+    "resource_arn",
+    "created",
+    "completed",
+    "iam_role_arn",
+    "recovery_point_arn",
+    "vault_arn",
+    "source_vault_arn",
+    "destination_vault_arn",
+    "destination_recovery_point_arn",
+    "size_bytes",
+    "percent_done",
+    "expected_minutes",
+    "created_resource_arn",
+}
+
+
+def night_failures(items: list[dict[str, Any]]) -> set[tuple[str, str, str, str]]:
+    return {
+        (item["kind"], item["account_name"], item["resource_name"], item["cause"]) for item in items
+    }
+
+
+def test_what_failed_overnight_across_the_organization(env: dict[str, str], demo: Any) -> None:
+    _, info = demo
+    regions = f"{info.region},{info.dr_region}"
+    document = ls_json(env, "jobs", "--state", "FAILED", "--since", "24h", "--regions", regions)
+    items = document["items"]
+    assert all(set(item) == JOB_FIELDS for item in items)
+    assert night_failures(items) == NIGHT_FAILURES
+    assert all(item["state"] == "FAILED" and item["status_message"] for item in items)
+    assert all(item["explanation"] and item["remediation"] for item in items)
+    created = [item["created"] for item in items]
+    assert created == sorted(created, reverse=True)
+    assert document["scope"]["listing"] == "organization-wide"
+    assert document["scope"]["regions"] == [info.region, info.dr_region]
+    assert set(document["scope"]["accounts"]) == set(info.accounts.values())
+    assert document["scope"]["kinds"] == ["backup", "copy", "restore"]
+    assert document["scope"]["states"] == ["FAILED"]
+    table = drconsole(env, "ls", "jobs", "--state", "failed", "--since", "24h")
+    assert table.returncode == 0, table.stderr
+    assert "Insufficient privileges to perform this action." in table.stdout
+    assert "SOURCE_KEY_NOT_SHARED" in table.stdout
+    assert "backup/copy/restore jobs listed organization-wide" in table.stderr
+
+
+def test_jobs_filtered_by_kind_and_account(env: dict[str, str], demo: Any) -> None:
+    _, info = demo
+    items = ls_json(env, "jobs", "--kind", "backup", "--account", "dev", "--since", "24h")["items"]
+    assert items and {(i["kind"], i["account_id"]) for i in items} == {
+        ("backup", info.accounts["dev"])
+    }
+    states = {i["state"] for i in items}
+    assert states == {"COMPLETED", "FAILED"}
+    completed = [i for i in items if i["state"] == "COMPLETED"]
+    assert all(i["recovery_point_arn"] and i["cause"] is None for i in completed)
+    copies = ls_json(env, "jobs", "--kind", "copy,restore", "--state", "FAILED")["items"]
+    assert {i["kind"] for i in copies} == {"copy", "restore"}
+
+
+def test_jobs_listed_account_by_account_without_organization_monitoring(
+    env: dict[str, str], demo: Any
+) -> None:
+    sandbox, info = demo
+    organizations = sandbox.client("organizations", info.accounts["management"], info.region)
+    organizations.disable_aws_service_access(ServicePrincipal="backup.amazonaws.com")
+    try:
+        document = ls_json(env, "jobs", "--state", "FAILED", "--since", "24h")
+    finally:
+        organizations.enable_aws_service_access(ServicePrincipal="backup.amazonaws.com")
+    assert document["scope"]["listing"] == "per-account"
+    assert night_failures(document["items"]) == NIGHT_FAILURES
+
+
+def test_job_states_are_botocores() -> None:
+    import botocore.session
+
+    from drconsole.aws.job_history import STATES
+
+    model = botocore.session.get_session().get_service_model("backup")
+    assert STATES["backup"] == tuple(model.shape_for("BackupJobState").enum)
+    assert STATES["copy"] == tuple(model.shape_for("CopyJobState").enum)
+    assert STATES["restore"] == tuple(model.shape_for("RestoreJobStatus").enum)
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
+        (["jobs", "--state", "BROKEN"], "--state 'BROKEN': not a state of backup/copy/restore"),
+        (["jobs", "--kind", "snapshot"], "--kind 'snapshot': expected backup, copy or restore"),
+        (["jobs", "--kind", "copy", "--state", "EXPIRED"], "not a state of copy jobs"),
+        (["vaults", "--state", "FAILED"], "ls vaults: --state and --kind apply to jobs"),
         (["recovery-points", "--since", "yesterday"], "--since 'yesterday': expected a duration"),
         (["vaults", "--account", "12345"], "--account '12345': an account id has 12 digits"),
         (["vaults", "--account", "nobody"], "--account 'nobody': no such account"),

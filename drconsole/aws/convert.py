@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from drconsole.aws.fastparse import WireRecoveryPoint, utc_timestamp
 from drconsole.models import (
+    BackupJob,
     CopyJob,
     KeyType,
     ProtectedResource,
@@ -199,6 +200,7 @@ def copy_job_from(item: Mapping[str, Any], account_id: str, region: str) -> Copy
         parent_job_id=item.get("ParentJobId") or None,
         is_parent=bool(item.get("IsParent", False)),
         child_states=tuple(sorted((str(k), int(v)) for k, v in children.items())),
+        resource_name=item.get("ResourceName") or "",
     )
 
 
@@ -220,6 +222,28 @@ def restore_job_from(item: Mapping[str, Any], account_id: str, region: str) -> R
         completed=_date(item.get("CompletionDate")),
         created_resource_arn=item.get("CreatedResourceArn") or None,
         iam_role_arn=item.get("IamRoleArn") or "",
+        source_resource_arn=item.get("SourceResourceArn") or "",
+    )
+
+
+def backup_job_from(item: Mapping[str, Any], account_id: str, region: str) -> BackupJob:
+    """A BackupJob from a ListBackupJobs member or a DescribeBackupJob answer."""
+    return BackupJob(
+        id=item["BackupJobId"],
+        account_id=item.get("AccountId") or account_id,
+        region=region,
+        state=item.get("State") or "",
+        status_message=item.get("StatusMessage") or "",
+        resource_arn=item.get("ResourceArn") or "",
+        resource_type=item.get("ResourceType") or "",
+        resource_name=item.get("ResourceName") or "",
+        vault_arn=item.get("BackupVaultArn") or "",
+        recovery_point_arn=item.get("RecoveryPointArn") or None,
+        created=_date(item.get("CreationDate")),
+        completed=_date(item.get("CompletionDate")),
+        size_bytes=_int_or_none(item.get("BackupSizeInBytes")),
+        iam_role_arn=item.get("IamRoleArn") or "",
+        message_category=item.get("MessageCategory") or "",
     )
 
 

@@ -22,12 +22,10 @@ from drconsole.aws.convert import (
     RECORD_ERRORS,
     UNREADABLE,
     arn_region,
-    copy_job_from,
     newest_per_resource,
     protected_resource_from,
     recovery_point_from,
     recovery_points_from_page,
-    restore_job_from,
     unreadable_point,
     vault_from,
 )
@@ -40,12 +38,10 @@ from drconsole.models import (
     Account,
     AccountError,
     CauseCode,
-    CopyJob,
     KeyType,
     Organization,
     ProtectedResource,
     RecoveryPoint,
-    RestoreJob,
     Vault,
     VaultBatch,
 )
@@ -427,49 +423,3 @@ class Inventory:
                 token = answer.get("NextToken")
                 if not token:
                     break
-
-    # Jobs ---------------------------------------------------------------------------------
-
-    def iter_jobs(
-        self,
-        accounts: Sequence[Account],
-        regions: Sequence[str],
-        created_after: datetime | None = None,
-    ) -> Iterator[list[CopyJob | RestoreJob] | AccountError]:
-        """Copy and restore jobs of each account and Region (ListCopyJobs, ListRestoreJobs)."""
-        tasks = [
-            self._jobs_task(a.id, r, kind, created_after)
-            for a in accounts
-            for r in regions
-            for kind in ("copy", "restore")
-        ]
-        yield from run_tasks(tasks, self.max_workers)
-
-    def _jobs_task(
-        self, account_id: str, region: str, kind: str, created_after: datetime | None
-    ) -> Task:
-        operation = "ListCopyJobs" if kind == "copy" else "ListRestoreJobs"
-
-        def work() -> Any:
-            client = self.sessions.client("backup", account_id, region)
-            call = client.list_copy_jobs if kind == "copy" else client.list_restore_jobs
-            key = "CopyJobs" if kind == "copy" else "RestoreJobs"
-            convert = copy_job_from if kind == "copy" else restore_job_from
-            params: dict[str, Any] = {"MaxResults": PAGE_SIZE}
-            if created_after is not None:
-                params["ByCreatedAfter"] = created_after
-            jobs: list[CopyJob | RestoreJob] = []
-            try:
-                while True:
-                    answer = call(**params)
-                    jobs.extend(convert(item, account_id, region) for item in answer.get(key, []))
-                    params["NextToken"] = answer.get("NextToken")
-                    if not params["NextToken"]:
-                        return jobs
-            except AWS_ERRORS as exc:
-                return account_error(account_id, region, operation, exc)
-
-        def then(answer: Any) -> Step:
-            return Step(emit=[answer] if isinstance(answer, AccountError) or answer else [])
-
-        return Task(LIST_PRIORITY, work, then)

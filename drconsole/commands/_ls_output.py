@@ -20,9 +20,7 @@ from drconsole.errors import UsageError
 from drconsole.models import (
     Account,
     AccountError,
-    CopyJob,
     RecoveryPoint,
-    RestoreJob,
     Vault,
     VaultBatch,
 )
@@ -38,6 +36,8 @@ class Listing:
     resource_type: str | None
     since: datetime | None
     as_json: bool
+    job_kinds: tuple[str, ...] = ()
+    job_states: tuple[str, ...] = ()
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -104,38 +104,6 @@ def point_json(point: RecoveryPoint, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def job_json(job: CopyJob | RestoreJob, names: dict[str, str]) -> dict[str, Any]:
-    """JSON of one copy or restore job; fields of the other kind are null."""
-    copy = job if isinstance(job, CopyJob) else None
-    restore = job if isinstance(job, RestoreJob) else None
-    if copy is not None:
-        recovery_point_arn = copy.source_recovery_point_arn
-    else:
-        recovery_point_arn = restore.recovery_point_arn if restore else ""
-    return {
-        "kind": "copy" if copy else "restore",
-        "id": job.id,
-        "account_id": job.account_id,
-        "account_name": names.get(job.account_id, ""),
-        "region": job.region,
-        "state": job.state,
-        "status_message": job.status_message,
-        "resource_type": job.resource_type,
-        "created": iso(job.created),
-        "completed": iso(job.completed),
-        "iam_role_arn": job.iam_role_arn,
-        "recovery_point_arn": recovery_point_arn,
-        "resource_arn": copy.resource_arn if copy else None,
-        "source_vault_arn": copy.source_vault_arn if copy else None,
-        "destination_vault_arn": copy.destination_vault_arn if copy else None,
-        "destination_recovery_point_arn": copy.destination_recovery_point_arn if copy else None,
-        "size_bytes": copy.size_bytes if copy else None,
-        "percent_done": restore.percent_done if restore else None,
-        "expected_minutes": restore.expected_minutes if restore else None,
-        "created_resource_arn": restore.created_resource_arn if restore else None,
-    }
-
-
 def error_json(error: AccountError, names: dict[str, str]) -> dict[str, Any]:
     """JSON of one per-account failure."""
     return {
@@ -174,7 +142,10 @@ def scope_line(scope: dict[str, Any]) -> str:
     regions = scope["regions"]
     label = "Region" if len(regions) == 1 else "Regions"
     source = f"from {scope['regions_from']}; " if scope["regions_from"] else ""
-    return f"scope: {accounts}, {label} {', '.join(regions)} ({source}--region to change)"
+    line = f"scope: {accounts}, {label} {', '.join(regions)} ({source}--region to change)"
+    if scope.get("listing"):  # ls jobs: how the jobs were listed
+        line += f"; {'/'.join(scope['kinds'])} jobs listed {scope['listing']}"
+    return line
 
 
 def select_accounts(wanted: Sequence[str], accounts: Sequence[Account]) -> list[Account]:
@@ -213,17 +184,24 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
     errors: list[AccountError] = []
     units = len(accounts) * len(regions)
     failed_units: set[tuple[str, str]] = set()
+    job_extra: dict[str, Any] = {}
 
     if listing.kind == "accounts":
         items = accounts
     elif listing.kind == "jobs":
-        for result in inventory.iter_jobs(accounts, regions, listing.since):
-            if isinstance(result, AccountError):
-                errors.append(result)
-                failed_units.add((result.account_id, result.region))
-            else:
-                items.extend(result)
-        items.sort(key=lambda job: job.created or datetime.min.replace(tzinfo=UTC), reverse=True)
+        from drconsole.aws.job_history import JobQuery
+        from drconsole.commands._ls_jobs import gather_jobs, job_scope
+
+        query = JobQuery(
+            kinds=listing.job_kinds or JobQuery().kinds,
+            states=listing.job_states,
+            since=listing.since,
+            account_ids=tuple(a.id for a in accounts),
+        )
+        found = gather_jobs(sessions, query, accounts, regions, settings.max_workers)
+        items, errors = list(found.jobs), list(found.errors)
+        failed_units |= found.failed_units()
+        job_extra = job_scope(found, query)
     else:
         vaults: list[Vault] = []
         for batch in inventory.iter_vaults(accounts, regions):
@@ -248,6 +226,7 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
             items.sort(key=lambda p: p.created, reverse=True)
 
     scope = scope_json(accounts, len(org.accounts), regions, settings.regions_source)
+    scope.update(job_extra)
     try:
         if listing.as_json:
             print_json(listing.kind, items, errors, names, scope)
@@ -289,6 +268,8 @@ def print_json(
     elif kind == "recovery-points":
         rows = [point_json(p, names) for p in items]
     else:
+        from drconsole.commands._ls_jobs import job_json
+
         rows = [job_json(j, names) for j in items]
     document = {"items": rows, "errors": [error_json(e, names) for e in errors], "scope": scope}
     sys.stdout.write(json.dumps(document, indent=1) + "\n")

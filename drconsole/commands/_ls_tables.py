@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from drconsole.models import Account, CopyJob, RecoveryPoint, RestoreJob, Vault
+from drconsole.models import Account, RecoveryPoint, RestoreJob, Vault
 
 
 def when(moment: datetime | None) -> str:
@@ -101,29 +101,34 @@ def points_table(items: Sequence[RecoveryPoint], names: dict[str, str]) -> Table
     return table
 
 
-def jobs_table(items: Sequence[CopyJob | RestoreJob], names: dict[str, str]) -> Table:
-    """Copy and restore jobs, newest first."""
-    table = Table(title="Jobs")
-    for column in ("Created", "Kind", "Job", "Account", "Region", "Type", "State", "Message"):
+def jobs_table(items: Sequence[Any], names: dict[str, str]) -> Table:
+    """Backup, copy and restore jobs, newest first, each failed one with its cause."""
+    from drconsole.aws.job_history import job_kind, job_resource
+    from drconsole.diagnose_jobs import job_diagnosis
+
+    table = Table(title=f"Jobs ({len(items)})")
+    for column in ("Created", "Kind", "Account", "Region", "State", "Resource", "Cause"):
         table.add_column(column)
+    table.add_column("Message")
     for job in items:
         state = job.state
         if isinstance(job, RestoreJob) and job.percent_done is not None and state == "RUNNING":
             state = f"{state} {job.percent_done:.0f}%"
+        diagnosis = job_diagnosis(job)
         table.add_row(
             when(job.created),
-            "copy" if isinstance(job, CopyJob) else "restore",
-            job.id,
+            job_kind(job),
             account_label(job.account_id, names),
             job.region,
-            job.resource_type,
             state,
+            job_resource(job)[0],
+            str(diagnosis.cause) if diagnosis else "",
             job.status_message or "",
         )
     return table
 
 
-def print_table(kind: str, items: Sequence[Any], names: dict[str, str]) -> None:
+def print_table(kind: str, items: Sequence[Any], names: dict[str, str], caption: str = "") -> None:
     """Print the table of `kind` to stdout."""
     import sys
 

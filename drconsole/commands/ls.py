@@ -74,6 +74,19 @@ def register(subparsers: Any) -> None:
         metavar="DURATION|DATE",
         help="only items created since: 30m, 24h, 7d, 2w, or 2026-11-01[T08:00:00Z]",
     )
+    parser.add_argument(
+        "--state",
+        action="append",
+        metavar="STATE",
+        help="only jobs in this state, e.g. FAILED (repeatable or comma-separated)",
+    )
+    parser.add_argument(
+        "--kind",
+        dest="job_kind",
+        action="append",
+        metavar="backup|copy|restore",
+        help="only jobs of this kind (repeatable or comma-separated; default: all three)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
     parser.set_defaults(handler=run)
 
@@ -134,11 +147,39 @@ def check_account_flags(values: list[str] | None) -> list[str]:
     return accounts
 
 
+def _split(values: list[str] | None) -> list[str]:
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def parse_job_filters(
+    kinds: list[str] | None, states: list[str] | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The job kinds and states asked for, checked against AWS's job states."""
+    from drconsole.aws.job_history import KINDS, STATES
+
+    chosen = tuple(dict.fromkeys(k.lower() for k in _split(kinds))) or KINDS
+    for kind in chosen:
+        if kind not in KINDS:
+            raise UsageError(f"--kind {kind!r}: expected backup, copy or restore")
+    wanted = tuple(dict.fromkeys(s.upper() for s in _split(states)))
+    known = sorted({state for kind in chosen for state in STATES[kind]})
+    for state in wanted:
+        if state not in known:
+            raise UsageError(
+                f"--state {state!r}: not a state of {'/'.join(chosen)} jobs "
+                f"(known: {', '.join(known)})"
+            )
+    return chosen, wanted
+
+
 def run(args: argparse.Namespace) -> int:
     """Handler of `drconsole ls`."""
     since = parse_since(args.since) if args.since else None
     resource_type = parse_resource_type(args.resource_type)
     accounts = check_account_flags(args.account)
+    if args.kind != "jobs" and (args.state or args.job_kind):
+        raise UsageError(f"ls {args.kind}: --state and --kind apply to jobs")
+    job_kinds, job_states = parse_job_filters(args.job_kind, args.state)
     if args.kind in ("accounts", "jobs") and (args.vault or resource_type):
         raise UsageError(f"ls {args.kind}: --vault and --resource-type apply to vaults and points")
     if args.kind in ("accounts", "vaults") and since is not None:
@@ -153,5 +194,7 @@ def run(args: argparse.Namespace) -> int:
         resource_type=resource_type,
         since=since,
         as_json=bool(args.json),
+        job_kinds=job_kinds,
+        job_states=job_states,
     )
     return list_inventory(args, listing)

@@ -1,0 +1,48 @@
+"""A job's outcome explained: the cause of a failed, aborted, expired or partial job."""
+
+from __future__ import annotations
+
+from drconsole.diagnose import diagnose
+from drconsole.models import BackupJob, CauseCode, CopyJob, Diagnosis, RestoreJob
+
+PROBLEM_STATES = frozenset({"FAILED", "ABORTED", "EXPIRED", "PARTIAL"})
+
+# What a state means when AWS gave no message with it.
+_SILENT_STATES = {
+    "EXPIRED": (
+        "The backup job did not start within its backup rule's start window, so AWS Backup"
+        " gave up on it: no recovery point was made.",
+        "Widen the rule's start window or move it away from busy hours, and check that the"
+        " resource existed and was in a state that can be backed up at that time.",
+    ),
+    "ABORTED": (
+        "The job was stopped before it finished (by someone, or because its resource or vault"
+        " went away): no recovery point was made.",
+        "Look in CloudTrail for the StopBackupJob call or a deletion around that time.",
+    ),
+    "PARTIAL": (
+        "Only part of a composite job finished: some of its resources were not backed up or"
+        " copied.",
+        "Open the job's child jobs (ListBackupJobs/ListCopyJobs ByParentJobId) for their causes.",
+    ),
+    "FAILED": (
+        "The job failed and AWS gave no message with it.",
+        "Open the job in the AWS Backup console or with DescribeBackupJob/DescribeCopyJob/"
+        "DescribeRestoreJob for details.",
+    ),
+}
+
+
+def is_problem(job: BackupJob | CopyJob | RestoreJob) -> bool:
+    """True when the job did not do what it was for (failed, aborted, expired, partial)."""
+    return job.state in PROBLEM_STATES
+
+
+def job_diagnosis(job: BackupJob | CopyJob | RestoreJob) -> Diagnosis | None:
+    """The cause of a job that went wrong (None for one that did not)."""
+    if not is_problem(job):
+        return None
+    if job.status_message.strip():
+        return diagnose(job.status_message)
+    explanation, remediation = _SILENT_STATES.get(job.state, _SILENT_STATES["FAILED"])
+    return Diagnosis(CauseCode.UNKNOWN, explanation, remediation, matched=f"state {job.state}")
