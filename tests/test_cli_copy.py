@@ -525,6 +525,16 @@ def test_flow_killed_at_every_step_then_resumed_starts_each_job_once(
     kill_when(spawn(sandbox, tmp_path, "jobs", "--resume", *poll), tmp_path, "job", "restore")
     listed = json.loads(drconsole(sandbox, tmp_path, "jobs", "--json").stdout)["flows"]
     assert len(listed) == 1 and listed[0]["current_step"] == "restore"
+    # Nobody drives the flow since its process was killed: it is not "running".
+    assert listed[0]["status"] == "interrupted"
+    assert "drconsole jobs --resume" in listed[0]["hint"]
+    # Each step's state is AWS's now, not the journal's last word ("STARTED" for the restore).
+    steps = {step["step"]: step for step in listed[0]["steps"]}
+    assert all(step["state_source"] == "aws" for step in steps.values())
+    assert steps["restore"]["state"] in ("PENDING", "RUNNING", "COMPLETED")
+    assert steps["hop2"]["state"] == "COMPLETED"
+    text = drconsole(sandbox, tmp_path, "jobs").stdout
+    assert "interrupted: resume with drconsole jobs --resume" in text
     # 6. the last resume finishes the flow
     last = drconsole(sandbox, tmp_path, "jobs", "--resume", "--json", *poll)
     assert last.returncode == 0, last.stdout + last.stderr

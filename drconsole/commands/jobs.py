@@ -112,8 +112,23 @@ def _run_real(args: argparse.Namespace, flows: list[Any] | None = None) -> int:
         return _resume(args, settings, [f.flow_id for f in flows])
     if args.watch:
         return _watch(args, settings, flows)
-    _print_flows(args, [f.summary() for f in flows])
+    _print_flows(args, _fresh(settings, flows))
     return 1 if any(f.status in ("failed", "blocked") for f in flows) else 0
+
+
+def _fresh(settings: Any, flows: list[Any]) -> list[dict[str, Any]]:
+    """The flows' summaries with their jobs' states asked of AWS now (read-only calls)."""
+    from dataclasses import replace
+
+    from drconsole.flows.live import live_summaries
+
+    jobs = None
+    if any(step.job_id for flow in flows for step in flow.steps.values()):
+        from drconsole.aws.jobs import JobsApi
+        from drconsole.aws.session import AwsSessions
+
+        jobs = JobsApi(AwsSessions(replace(settings, read_only=True)))
+    return live_summaries(flows, jobs, settings.state_dir)
 
 
 def _demo_flows(args: argparse.Namespace) -> Any:
@@ -126,12 +141,19 @@ def _demo_flows(args: argparse.Namespace) -> Any:
 def _list_with_demo(args: argparse.Namespace, real: list[Any], demo: Any) -> int:
     """The real flows, then the demo's (marked `demo`, and whether they can be resumed)."""
     resumable = demo.record is not None
-    demo_summaries = [f.summary() | {"demo": True, "resumable": resumable} for f in demo.flows]
+    if resumable:
+        fresh = _fresh(demo.settings(args), demo.flows)
+    else:
+        from drconsole.flows.live import live_summaries
+
+        fresh = live_summaries(demo.flows, None, demo.journal.state_dir)
+    demo_summaries = [s | {"demo": True, "resumable": resumable} for s in fresh]
+    real_summaries = _fresh(_settings(args), real) if real else []
     if args.json:
-        _print_flows(args, [f.summary() for f in real] + demo_summaries)
+        _print_flows(args, real_summaries + demo_summaries)
     else:
         if real:
-            _print_flows(args, [f.summary() for f in real])
+            _print_flows(args, real_summaries)
         if resumable:
             print(f"Demo flows (sandbox pid {demo.record.pid} at {demo.record.endpoint_url}):")
         else:
@@ -170,12 +192,23 @@ def _print_flows(args: argparse.Namespace, summaries: list[dict[str, Any]]) -> N
         return
     for flow in summaries:
         print(
-            f"{flow['flow']}  {flow['kind']:<7} {flow['status']:<9} at {flow['current_step']:<7} "
+            f"{flow['flow']}  {flow['kind']:<7} {flow['status']:<11} at {flow['current_step']:<7} "
             f"{flow['resource_type'] or ''}  {flow['recovery_point']}"
         )
+        if flow.get("hint"):
+            print(f"    {flow['hint']}")
         for step in flow["steps"]:
             job = step["job_id"] or "-"
-            print(f"    {step['step']:<8} {step['state']:<10} {job}  {step['result_arn'] or ''}")
+            where = f"{step['account']} {step['region']}" if step["account"] else ""
+            source = (
+                "" if step.get("state_source") != "journal" or not step["job_id"] else " (journal)"
+            )
+            print(
+                f"    {step['step']:<8} {step['state'] + source:<20} {job}  {where}  "
+                f"{step['result_arn'] or step['status_message'] or ''}".rstrip()
+            )
+            if step.get("state_error"):
+                print(f"      AWS could not be asked: {step['state_error']}")
         for blocked in flow["blocked_by"]:
             print(f"    blocked by {blocked['id']}: {blocked['evidence']}")
             print(f"      fix: {blocked['remediation']}")
