@@ -1,8 +1,13 @@
-"""The jobs screen: flows of the journal (resumable ones first) and the copy and restore jobs in
-flight or failed across the organization, each failed one with its cause from `explain`."""
+"""The jobs screen: what failed overnight, and the flows to resume.
+
+Backup, copy and restore jobs of every account and Region (organization-wide from the
+management account), newest first, with time, account name, state and explained cause; the
+journal's flows above them with their jobs' states asked of AWS, an interrupted flow said so.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -10,202 +15,324 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
 
-from drconsole.models import CopyJob, RestoreJob
-from drconsole.tui.read_only import ReadOnlyActions
+from drconsole.diagnose_jobs import is_problem, job_diagnosis
+from drconsole.tui.screens.base import BrowseScreen
 from drconsole.tui.screens.dialogs import report_for
+from drconsole.tui.screens.table import matches
 
 if TYPE_CHECKING:
+    from drconsole.aws.job_history import Job
     from drconsole.flows.journal import FlowState
-    from drconsole.tui.app import DrConsoleApp
 
-FINISHED_FLOWS_SHOWN = 20
-SHOWN_JOB_STATES = ("CREATED", "RUNNING", "PENDING", "FAILED", "ABORTED", "PARTIAL")
-
-
-def job_cause(job: CopyJob | RestoreJob) -> str:
-    """`CAUSE: explanation` of a failed job (from `explain`), else ''."""
-    if job.state not in ("FAILED", "ABORTED", "PARTIAL"):
-        return ""
-    from drconsole.diagnose import diagnose
-
-    diagnosis = diagnose(job.status_message)
-    return f"{diagnosis.cause.value}: {diagnosis.explanation}"
+FINISHED_FLOWS_SHOWN = 5
+IN_FLIGHT = frozenset({"CREATED", "PENDING", "RUNNING", "ABORTING"})
+PERIODS = (timedelta(hours=24), timedelta(days=7), timedelta(days=30))
+STATE_STYLE = {"FAILED": "bold red", "EXPIRED": "bold red", "ABORTED": "red", "PARTIAL": "yellow"}
+FLOW_STYLE = {"failed": "bold red", "blocked": "yellow", "interrupted": "bold yellow"}
 
 
-class JobsScreen(ReadOnlyActions, Screen[None]):
-    """Flows from the journal and jobs from AWS, refreshed while anything is in flight."""
+def job_cause(job: Job) -> str:
+    """`CAUSE: explanation` of a job that went wrong (from `explain`), else ''."""
+    diagnosis = job_diagnosis(job)
+    return "" if diagnosis is None else f"{diagnosis.cause.value}: {diagnosis.explanation}"
+
+
+def job_time(moment: datetime | None, now: datetime) -> str:
+    """`17:39` within the last day, else `11-29` (UTC)."""
+    if moment is None:
+        return "-"
+    moment = moment.astimezone(UTC)
+    return f"{moment:%H:%M}" if now - moment < timedelta(hours=23) else f"{moment:%m-%d}"
+
+
+def period_label(period: timedelta) -> str:
+    """`24h`, `7d`, `30d`."""
+    hours = int(period.total_seconds() // 3600)
+    return f"{hours}h" if hours < 48 else f"{hours // 24}d"
+
+
+class JobsScreen(BrowseScreen):
+    """Flows from the journal and jobs from AWS, refreshed every few seconds."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("enter", "resume", "Resume flow"),
-        Binding("x", "abandon", "Abandon flow"),
+        Binding("a", "toggle_all", "All/problems"),
+        Binding("t", "period", "Period"),
+        Binding("enter", "resume", "Resume flow", show=False),
+        Binding("x", "abandon", "Abandon flow", show=False),
     ]
     DEFAULT_CSS = """
-    JobsScreen #flows { height: 1fr; }
+    JobsScreen #flows { height: auto; max-height: 5; }
     JobsScreen #jobs { height: 1fr; }
-    JobsScreen #jobs-status { height: auto; padding: 0 1; }
-    JobsScreen #jobs-detail { height: auto; max-height: 8; padding: 0 1; }
+    JobsScreen #jobs-detail { height: 4; padding: 0 1; color: $warning; }
     """
-    REFRESH_SECONDS = 5.0
+    REFRESH_SECONDS = 10.0
+    JOB_COLUMNS = ("Time", "Kind", "Account", "State", "Cause", "Resource", "Region", "Message")
 
     class Loaded(Message):
         """Flows and jobs, read in a worker."""
 
         def __init__(
-            self, flows: list[FlowState], jobs: list[CopyJob | RestoreJob], errors: list[str]
+            self,
+            flows: list[dict[str, Any]],
+            flow_states: list[FlowState],
+            jobs: list[Job],
+            errors: list[str],
+            scope: str,
         ) -> None:
             super().__init__()
             self.flows = flows
+            self.flow_states = flow_states
             self.jobs = jobs
             self.errors = errors
+            self.scope = scope
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, trail: tuple[str, ...] = ("Jobs",)) -> None:
+        super().__init__(trail)
         self.flows: list[FlowState] = []
-        self.jobs: list[CopyJob | RestoreJob] = []
+        self.flow_summaries: list[dict[str, Any]] = []
+        self.jobs: list[Job] = []
+        self.shown: list[Job] = []
+        self.errors: list[str] = []
+        self.scope = ""
+        self.show_all = False
+        self.period = PERIODS[0]
+        self.loaded = False
 
-    @property
-    def drapp(self) -> DrConsoleApp:
-        """The application, typed."""
-        return self.app  # type: ignore[return-value]
-
-    def compose(self) -> ComposeResult:
-        hint = (
-            "read-only: shown, not resumed"
-            if self.drapp.settings.read_only
-            else ("Enter resumes an unfinished one")
-        )
-        yield Static(Text(f"Flows ({hint})", style="bold"))
-        flows: DataTable[Any] = DataTable(id="flows", cursor_type="row", zebra_stripes=True)
+    def compose_body(self) -> ComposeResult:
+        flows: DataTable[Any] = DataTable(id="flows", cursor_type="row")
+        flows.display = False
         yield flows
-        yield Static(Text("Copy and restore jobs in flight or failed", style="bold"))
-        jobs: DataTable[Any] = DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
-        yield jobs
+        yield DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
         yield Static(id="jobs-detail")
-        yield Static("loading…", id="jobs-status")
-        yield Footer()
+
+    def main_widget(self) -> Widget:
+        return self.query_one("#jobs", DataTable)
 
     def on_mount(self) -> None:
-        self.query_one("#flows", DataTable).add_columns(
-            "Flow", "Status", "Step", "Type", "Recovery point", "Detail"
-        )
-        self.query_one("#jobs", DataTable).add_columns(
-            "Kind", "Account", "Region", "State", "Job", "Resource", "Cause"
-        )
-        self.query_one("#flows").focus()
-        self.action_refresh()
+        self.query_one("#flows", DataTable).add_columns("Flow", "Status", "Step", "Type", "Detail")
+        self.query_one("#jobs", DataTable).add_columns(*self.JOB_COLUMNS)
+        self.main_widget().focus()
+        self.set_status("loading jobs…")
+        self.call_after_refresh(self.action_refresh)
         self.set_interval(self.REFRESH_SECONDS, self.action_refresh)
 
-    def action_back(self) -> None:
-        self.app.pop_screen()
+    # Loading -------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        self.load()
+        self.load(self.period)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="jobs")
-    def load(self) -> None:
-        """The journal's flows and the organization's jobs."""
+    def load(self, period: timedelta) -> None:
+        """The journal's flows (fresh from AWS) and the organization's jobs of the period."""
+        from drconsole.aws.job_history import JobPage, JobQuery, iter_job_history
         from drconsole.aws.jobs import JobsApi
-        from drconsole.aws.watcher import discover
         from drconsole.flows.journal import Journal
+        from drconsole.flows.live import live_summaries
 
-        settings = self.drapp.settings
-        flows = Journal(settings.state_dir).flows()
-        unfinished = [f for f in flows if f.status not in ("completed", "failed")]
-        finished = [f for f in flows if f.status in ("completed", "failed")]
-        shown = unfinished[::-1] + finished[::-1][:FINISHED_FLOWS_SHOWN]
+        app = self.drapp
+        settings = app.settings
+        every = Journal(settings.state_dir).flows()
+        unfinished = [f for f in every if f.status not in ("completed", "failed")]
+        finished = [f for f in every if f.status in ("completed", "failed")]
+        states = unfinished[::-1] + finished[::-1][:FINISHED_FLOWS_SHOWN]
         errors: list[str] = []
-        jobs: list[CopyJob | RestoreJob] = []
         try:
-            sessions = self.drapp.sessions
-            accounts = (
-                [a.id for a in self.drapp.organization.accounts] if self.drapp.organization else []
-            )
-            found = discover(
-                JobsApi(sessions), self.drapp.regions(), accounts, include_finished=True
-            )
-            every: list[CopyJob | RestoreJob] = [*found.copy_jobs, *found.restore_jobs]
-            jobs = [job for job in every if job.state in SHOWN_JOB_STATES]
-            errors = list(found.errors)
+            summaries = live_summaries(states, JobsApi(app.sessions), settings.state_dir)
+        except Exception as error:  # the journal's view still shows
+            summaries = live_summaries(states, None, settings.state_dir)
+            errors.append(f"flows: {report_for(error, '').description}")
+        jobs: list[Job] = []
+        scope = ""
+        try:
+            if app.organization is not None:
+                accounts = {a.id: a.name for a in app.organization.accounts}
+            else:
+                accounts = {app.sessions.caller_account_id(): ""}
+            regions = app.regions()
+            since = app.now() - period
+            query = JobQuery(since=since)
+            wide = per_account = 0
+            for page in iter_job_history(
+                app.sessions, query, list(accounts), regions, settings.max_workers
+            ):
+                if isinstance(page, JobPage):
+                    jobs.extend(page.jobs)
+                    wide += page.organization_wide
+                    per_account += not page.organization_wide
+                else:
+                    name = accounts.get(page.account_id) or page.account_id
+                    errors.append(f"{name} {page.region}: {page.message} [{page.cause}]")
+            how = "org-wide" if wide and not per_account else "account by account"
+            scope = f"{len(accounts)} accounts {how} │ {' '.join(regions)}"
         except Exception as error:  # the flows still show
             errors.append(report_for(error, "").description)
-        self.post_message(self.Loaded(shown, jobs, errors))
+        oldest = datetime.min.replace(tzinfo=UTC)
+        jobs.sort(key=lambda job: job.created or oldest, reverse=True)
+        self.post_message(self.Loaded(summaries, states, jobs, errors, scope))
 
     def on_jobs_screen_loaded(self, message: Loaded) -> None:
-        self.flows, self.jobs = message.flows, message.jobs
-        flows = self.query_one("#flows", DataTable)
-        row = flows.cursor_row
-        flows.clear()
-        for flow in message.flows:
-            summary = flow.summary()
-            detail = ""
-            if flow.failure:
-                detail = f"{flow.failure.get('cause')}: {flow.failure.get('message', '')}"
-            elif flow.blocked_by:
-                detail = f"blocked by {flow.blocked_by[0].get('id')}"
-            elif flow.result:
-                detail = str(
-                    flow.result.get("created_resource") or flow.result.get("recovery_point")
-                )
-            flows.add_row(
-                flow.flow_id,
-                flow.status,
+        first = not self.loaded
+        self.loaded = True
+        self.flows, self.flow_summaries = message.flow_states, message.flows
+        self.jobs, self.errors, self.scope = message.jobs, message.errors, message.scope
+        self.show_flows()
+        self.show_jobs()
+        if first and any(f.status not in ("completed", "failed") for f in self.flows):
+            # Unfinished flows are why the operator came (j at start): Enter resumes one.
+            self.query_one("#flows", DataTable).focus()
+
+    # Display -------------------------------------------------------------------------------
+
+    def show_flows(self) -> None:
+        table = self.query_one("#flows", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for summary in self.flow_summaries:
+            status = summary["status"]
+            detail = summary.get("hint") or ""
+            if summary["failure"]:
+                detail = f"{summary['failure'].get('cause')}: {summary['failure'].get('message')}"
+            elif summary["blocked_by"]:
+                detail = f"blocked by {summary['blocked_by'][0].get('id')}"
+            elif not detail:
+                steps = [f"{s['step']} {s['state']}" for s in summary["steps"] if s["job_id"]]
+                detail = ", ".join(steps) or str(summary["result"].get("created_resource") or "")
+            table.add_row(
+                summary["flow"],
+                Text(status, style=FLOW_STYLE.get(status, "")),
                 summary["current_step"],
                 summary["resource_type"] or "",
-                summary["recovery_point"] or "",
                 detail,
-                key=flow.flow_id,
+                key=summary["flow"],
             )
-        if message.flows:
-            flows.move_cursor(row=min(row, len(message.flows) - 1))
-        jobs = self.query_one("#jobs", DataTable)
-        jobs.clear()
-        for job in message.jobs:
-            kind = "copy" if isinstance(job, CopyJob) else "restore"
-            resource = job.resource_arn if isinstance(job, CopyJob) else job.recovery_point_arn
-            jobs.add_row(
-                kind, job.account_id, job.region, job.state, job.id, resource, job_cause(job)
+        table.display = bool(self.flow_summaries)
+        if self.flow_summaries:
+            table.move_cursor(row=min(row, len(self.flow_summaries) - 1))
+
+    def visible_jobs(self) -> list[Job]:
+        """The jobs the state toggle and the `/` filter let through."""
+        names = self.account_names()
+        query = self.query_text.lower().strip()
+        shown = []
+        for job in self.jobs:
+            if not self.show_all and not (is_problem(job) or job.state in IN_FLIGHT):
+                continue
+            if query and not matches(self.search_text(job, names), query):
+                continue
+            shown.append(job)
+        return shown
+
+    def account_names(self) -> dict[str, str]:
+        organization = self.drapp.organization
+        return {a.id: a.name for a in organization.accounts} if organization else {}
+
+    @staticmethod
+    def search_text(job: Job, names: dict[str, str]) -> str:
+        from drconsole.aws.job_history import job_kind, job_resource
+
+        diagnosis = job_diagnosis(job)
+        cause = diagnosis.cause.value if diagnosis else ""
+        parts = (job_kind(job), names.get(job.account_id, ""), job.account_id, job.region)
+        rest = (job.state, job_resource(job)[0], cause, job.status_message, job.id)
+        return " ".join((*parts, *rest)).lower()
+
+    def show_jobs(self) -> None:
+        from drconsole.aws.job_history import job_kind, job_resource
+
+        table = self.query_one("#jobs", DataTable)
+        row = table.cursor_row
+        table.clear()
+        names = self.account_names()
+        now = self.drapp.now()
+        self.shown = self.visible_jobs()
+        for job in self.shown:
+            diagnosis = job_diagnosis(job)
+            state = job.state
+            if getattr(job, "percent_done", None) is not None and state == "RUNNING":
+                state = f"RUNNING {job.percent_done:.0f}%"  # type: ignore[union-attr]
+            table.add_row(
+                job_time(job.created, now),
+                job_kind(job),
+                names.get(job.account_id) or job.account_id,
+                Text(state, style=STATE_STYLE.get(job.state, "")),
+                Text(diagnosis.cause.value, style="bold") if diagnosis else "",
+                job_resource(job)[0],
+                job.region,
+                job.status_message,
             )
-        waiting = sum(1 for f in message.flows if f.status not in ("completed", "failed"))
-        status = f"{waiting} unfinished flow(s), {len(message.jobs)} job(s) shown"
-        if message.errors:
-            status += f"  ({len(message.errors)} listing error(s): {message.errors[0]})"
-        self.query_one("#jobs-status", Static).update(status)
-        self._show_detail()
+        if self.shown:
+            table.move_cursor(row=min(row, len(self.shown) - 1))
+        self.show_status()
+        self.show_detail()
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_detail()
+    def show_status(self) -> None:
+        problems = sum(1 for job in self.jobs if is_problem(job))
+        running = sum(1 for job in self.jobs if job.state in IN_FLIGHT)
+        text = (
+            f"{period_label(self.period)}: {problems} failed, {running} running ({len(self.jobs)})"
+        )
+        if self.query_text:
+            text += f" │ filter {self.query_text!r}"
+        if self.scope:
+            text += f" │ {self.scope}"
+        if self.errors:
+            text += f"  ⚠ {len(self.errors)} not listed: {self.errors[0]}"
+        self.set_status(text)
 
-    def _show_detail(self) -> None:
-        """The highlighted failed job's message and remediation."""
+    def show_detail(self) -> None:
+        """The highlighted job's message, explanation and fix."""
         table = self.query_one("#jobs", DataTable)
         detail = self.query_one("#jobs-detail", Static)
-        if not self.jobs or table.cursor_row >= len(self.jobs):
+        if not self.shown or table.cursor_row >= len(self.shown):
             detail.update("")
             return
-        job = self.jobs[table.cursor_row]
-        if not job_cause(job):
-            detail.update("")
+        job = self.shown[table.cursor_row]
+        diagnosis = job_diagnosis(job)
+        if diagnosis is None:
+            detail.update(Text(f"{job.id}  {job.status_message}".strip(), style="dim"))
             return
-        from drconsole.diagnose import diagnose
+        fix = diagnosis.remediation.splitlines()[0] if diagnosis.remediation else ""
+        detail.update(f"{job.status_message}\nfix: {fix}\n{diagnosis.explanation}")
 
-        diagnosis = diagnose(job.status_message)
-        detail.update(Text(f"{job.status_message}\nfix: {diagnosis.remediation}", style="yellow"))
+    def apply_filter(self, query: str) -> None:
+        if self.loaded:
+            self.show_jobs()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "jobs":
+            self.show_detail()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "flows" and self.check_action("resume", ()):
             self.action_resume()
 
-    def action_resume(self) -> None:
-        """Resume the highlighted unfinished flow in the wizard."""
+    # Actions -------------------------------------------------------------------------------
+
+    def action_toggle_all(self) -> None:
+        """Every job, or only the ones that failed or are in flight."""
+        self.show_all = not self.show_all
+        self.show_jobs()
+
+    def action_period(self) -> None:
+        """Jobs of the last 24 h, 7 days or 30 days."""
+        self.period = PERIODS[(PERIODS.index(self.period) + 1) % len(PERIODS)]
+        self.set_status(f"loading the jobs of the last {period_label(self.period)}…")
+        self.action_refresh()
+
+    def highlighted_flow(self) -> FlowState | None:
         table = self.query_one("#flows", DataTable)
         if not self.flows or table.cursor_row >= len(self.flows):
+            return None
+        return self.flows[table.cursor_row]
+
+    def action_resume(self) -> None:
+        """Resume the highlighted unfinished flow in the wizard."""
+        flow = self.highlighted_flow()
+        if flow is None:
             return
-        flow = self.flows[table.cursor_row]
         if flow.status in ("completed", "failed"):
             self.notify(f"Flow {flow.flow_id} is {flow.status}.")
             return
@@ -217,10 +344,9 @@ class JobsScreen(ReadOnlyActions, Screen[None]):
         """Ask, then mark the highlighted unfinished flow failed, so that nothing resumes it."""
         from drconsole.tui.screens.confirm import ConfirmDialog
 
-        table = self.query_one("#flows", DataTable)
-        if not self.flows or table.cursor_row >= len(self.flows):
+        flow = self.highlighted_flow()
+        if flow is None:
             return
-        flow = self.flows[table.cursor_row]
         if flow.status in ("completed", "failed"):
             self.notify(f"Flow {flow.flow_id} is {flow.status}.")
             return

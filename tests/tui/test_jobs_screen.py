@@ -1,0 +1,73 @@
+"""The jobs screen answers "what failed overnight" at 80x24: times, account names, states and
+causes of the demo's failed backup, copy and restore jobs, filtered as the operator types."""
+
+from __future__ import annotations
+
+import re
+
+from drconsole.tui.app import DrConsoleApp
+from drconsole.tui.jobs_screen import JobsScreen
+from tests.tui.conftest import Demo, status_of, wait_until
+from tests.tui.test_narrow import screen_lines
+from tests.tui.test_screens import accounts_loaded
+
+SMALL = (80, 24)
+# (kind, account name, cause) of each failure of the demo's night.
+NIGHT = {
+    ("backup", "qa", "ROLE_PERMISSIONS"),
+    ("backup", "dev", "ROLE_PERMISSIONS"),
+    ("copy", "qa", "SOURCE_KEY_NOT_SHARED"),
+    ("copy", "prod", "AWS_MANAGED_RESOURCE_KEY"),
+    ("copy", "backup", "VAULT_POLICY_DENIES_COPY"),
+    ("restore", "qa", "UNKNOWN"),
+}
+ROW = re.compile(r"^\s*(\d\d:\d\d)\s+(backup|copy|restore)\s+(\S+)\s+FAILED\s+([A-Z_]+)\b")
+
+
+async def open_jobs(app: DrConsoleApp, pilot: object) -> JobsScreen:
+    await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")  # type: ignore[arg-type]
+    await pilot.press("ctrl+p")  # type: ignore[attr-defined]
+    await pilot.press(*"jobs", "enter")  # type: ignore[attr-defined]
+    await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs screen")  # type: ignore[arg-type]
+    screen = app.screen
+    assert isinstance(screen, JobsScreen)
+    await wait_until(pilot, lambda: screen.loaded, what="jobs loaded", timeout=30)  # type: ignore[arg-type]
+    await pilot.pause(0.3)  # type: ignore[attr-defined]  # the table sizes its columns when idle
+    return screen
+
+
+async def test_what_failed_overnight_fits_80x24(demo: Demo) -> None:
+    app = demo.app()
+    async with app.run_test(size=SMALL) as pilot:
+        await open_jobs(app, pilot)
+        lines = screen_lines(app)
+        text = "\n".join(lines)
+        header = next(line for line in lines if "Time" in line and "Cause" in line)
+        for column in ("Time", "Kind", "Account", "State", "Cause"):
+            assert column in header, header
+        rows = {(m[2], m[3], m[4]) for line in lines if (m := ROW.match(line))}
+        assert rows == NIGHT, text
+        accounts = f"{len(demo.info.accounts)} accounts org-wide"
+        assert "failed" in status_of(app) and accounts in status_of(app)
+        footer = lines[-1]
+        assert "Back" in footer and "Filter" in footer and "? Keys" in footer, footer
+        # The highlighted failure says AWS's message and the fix; the status line, the scope.
+        assert "DB instance already exists" in text and "fix:" in text
+        assert "eu-central-1 eu-north-1" in text
+
+
+async def test_filter_and_all_jobs(demo: Demo) -> None:
+    app = demo.app()
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_jobs(app, pilot)
+        await pilot.press("slash", *"dev", "enter")
+        await wait_until(pilot, lambda: len(screen.shown) == 1, what="dev's failure only")
+        assert screen.shown[0].account_id == demo.info.accounts["dev"]
+        lines = screen_lines(app)
+        assert any("dev-assets" in line or "ROLE_PERMISSIONS" in line for line in lines)
+        await pilot.press("escape")  # clears the filter
+        await pilot.press("a")  # every job of the night, completed ones too
+        await wait_until(pilot, lambda: len(screen.shown) > len(NIGHT), what="all jobs")
+        assert any(job.state == "COMPLETED" for job in screen.shown)
+        kinds = {type(job).__name__ for job in screen.shown}
+        assert kinds == {"BackupJob", "CopyJob", "RestoreJob"}
