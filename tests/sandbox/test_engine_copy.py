@@ -245,6 +245,9 @@ def test_copy_job_advances_and_creates_the_destination_point(world: World) -> No
     )
     assert copied["CreationDate"] == source["CreationDate"] < job["CreationDate"]
     assert copied["CompletionDate"] >= job["CreationDate"]
+    # The destination's protected resource is as old as the data, not as the copy.
+    protected = dest.describe_protected_resource(ResourceArn=copied["ResourceArn"])
+    assert protected["LastBackupTime"] == source["CreationDate"]
     assert copied["RecoveryPointArn"].startswith(f"arn:aws:ec2:{DST}::snapshot/snap-")
     assert vault["NumberOfRecoveryPoints"] >= 1
 

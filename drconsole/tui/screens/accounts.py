@@ -27,6 +27,10 @@ class Posture:
     regions_loaded: set[str] = field(default_factory=set)
     errors: list[AccountError] = field(default_factory=list)
     newest: datetime | None = None
+    # Regions whose vaults (so their counts) or protected resources could not be read.
+    vaults_unread: set[str] = field(default_factory=set)
+    newest_unread: set[str] = field(default_factory=set)
+    role_checked: bool = False  # AWSServiceRoleForBackup looked up (a problem is in errors)
 
     @property
     def recovery_points(self) -> int:
@@ -35,6 +39,14 @@ class Posture:
 
 
 AGE_STYLE = {"fresh": "green", "aging": "yellow", "stale": "bold red"}
+UNREAD = Text("?", style="bold red")  # a count or age that could not be read is never 0
+
+
+def count_cell(count: int, unread: bool, loading: bool) -> str | Text:
+    """A count; `?` when none could be read, `N+?` when some Regions could not be."""
+    if unread:
+        return UNREAD if not count else Text(f"{count:,}+?", style="bold red")
+    return "…" if loading and not count else f"{count:,}"
 
 
 def age_cell(moment: datetime | None, now: datetime) -> Text:
@@ -93,6 +105,14 @@ class AccountsScreen(TableScreen):
             self.item = item
             super().__init__()
 
+    class RoleChecked(Message):
+        """AWSServiceRoleForBackup of one account: None when it exists, else the problem."""
+
+        def __init__(self, account_id: str, problem: AccountError | None) -> None:
+            self.account_id = account_id
+            self.problem = problem
+            super().__init__()
+
     class NewestLoaded(Message):
         """The newest backup of one account and Region, or the error reading it."""
 
@@ -132,6 +152,7 @@ class AccountsScreen(TableScreen):
         self.post_message(self.OrganizationLoaded(organization))
         regions = self.drapp.regions()
         self.load_newest(organization.accounts, regions)
+        self.load_roles(organization.accounts)
         for item in inventory.iter_vaults(organization.accounts, regions):
             if worker.is_cancelled:
                 return
@@ -158,6 +179,30 @@ class AccountsScreen(TableScreen):
                     error = error_on_account(account_id, region, "ListProtectedResources", exc)
                     self.post_message(self.NewestLoaded(account_id, region, None, error))
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="roles")
+    def load_roles(self, accounts: tuple[Account, ...]) -> None:
+        """Whether each account has AWS Backup's service-linked role (one GetRole each)."""
+        from drconsole.aws.posture import service_linked_role_problem
+
+        worker = get_current_worker()
+        sessions = self.drapp.sessions
+        with ThreadPoolExecutor(max_workers=self.drapp.settings.max_workers) as pool:
+            futures = {
+                pool.submit(service_linked_role_problem, sessions, a.id): a.id for a in accounts
+            }
+            for future in as_completed(futures):
+                if worker.is_cancelled:
+                    return
+                self.post_message(self.RoleChecked(futures[future], future.result()))
+
+    def on_accounts_screen_role_checked(self, message: RoleChecked) -> None:
+        posture = self.postures.setdefault(message.account_id, Posture())
+        posture.role_checked = True
+        if message.problem is not None:
+            posture.errors.append(message.problem)
+            self.drapp.account_errors.setdefault(message.account_id, []).append(message.problem)
+        self.schedule_rebuild()
+
     def on_accounts_screen_organization_loaded(self, message: OrganizationLoaded) -> None:
         self.organization = message.organization
         self.drapp.organization = message.organization
@@ -170,6 +215,7 @@ class AccountsScreen(TableScreen):
         posture.regions_loaded.add(item.region)
         if isinstance(item, AccountError):
             posture.errors.append(item)
+            posture.vaults_unread.add(item.region)
             self.drapp.account_errors.setdefault(item.account_id, []).append(item)
         else:
             cache = self.drapp.vaults_by_account.setdefault(item.account_id, {})
@@ -181,6 +227,7 @@ class AccountsScreen(TableScreen):
     def on_accounts_screen_newest_loaded(self, message: NewestLoaded) -> None:
         posture = self.postures.setdefault(message.account_id, Posture())
         if message.error is not None:
+            posture.newest_unread.add(message.region)
             if not any(e.region == message.region for e in posture.errors):
                 posture.errors.append(message.error)
         elif message.newest is not None:
@@ -210,14 +257,19 @@ class AccountsScreen(TableScreen):
             name = account.name + ("" if account.role == "member" else f" ({account.role})")
             if posture.errors:
                 state = Text(f"⚠ {posture.errors[0].cause}", style="bold red")
-            elif loading:
+            elif loading or not posture.role_checked:
                 state = Text("loading…", style="dim")
             else:
                 state = Text("ok", style="green")
-            vaults = str(len(posture.vaults)) if posture.vaults or not loading else "…"
-            rps = f"{posture.recovery_points:,}" if posture.vaults or not loading else "…"
+            unread = bool(posture.vaults_unread)
+            vaults = count_cell(len(posture.vaults), unread, loading)
+            rps = count_cell(posture.recovery_points, unread, loading)
+            newest: Text = age_cell(posture.newest, now)
+            if posture.newest_unread:
+                # A Region that could not be read may hold a newer backup: never guess.
+                newest = UNREAD if posture.newest is None else newest + Text(" ?", "bold red")
             search = f"{account.name} {account.id} {account.ou_path} {account.role}".lower()
-            cells = ("  " + name, account.id, vaults, rps, age_cell(posture.newest, now), state)
+            cells = ("  " + name, account.id, vaults, rps, newest, state)
             fields = (account.name, account.id, account.ou_path, account.role)
             age = None if posture.newest is None else (now - posture.newest).total_seconds()
             values = (account.name, None, None, None, age, None)
@@ -235,17 +287,22 @@ class AccountsScreen(TableScreen):
             widest = max(Text(str(row.cells[index])).cell_len for row in rows)
             others += max(widest, len(label)) + 2  # a cell's padding, one each side
         limit = available - others - 2
-        widest_name = max(Text(str(row.cells[0])).cell_len for row in rows if row.selectable)
+        # OU headers share the first column: they are cut too, or they would widen it.
+        widest_name = max(Text(str(row.cells[0])).cell_len for row in rows)
         if widest_name <= limit or limit < len("Account"):
             return rows
         shortened = []
         for row in rows:
-            if row.selectable:
-                name = fmt.fit(str(row.cells[0]), limit).rstrip()
-                row = TableRow(
-                    row.key, (name, *row.cells[1:]), row.search, True, row.fields, row.values
-                )
-            shortened.append(row)
+            name: str | Text = fmt.fit(str(row.cells[0]), limit).rstrip()
+            if not row.selectable:  # keep the OU path's end, which tells QA from Dev
+                path = str(row.cells[0])[2:]
+                if len(path) > limit - 2:
+                    path = "…" + path[len(path) - (limit - 3) :]
+                name = Text(f"▾ {path}", style="bold")
+            cells = (name, *row.cells[1:])
+            shortened.append(
+                TableRow(row.key, cells, row.search, row.selectable, row.fields, row.values)
+            )
         return shortened
 
     def on_resize(self, event: events.Resize) -> None:
@@ -299,7 +356,11 @@ class AccountsScreen(TableScreen):
             return
         accounts = len(self.organization.accounts)
         expected = len(self.drapp.regions())
-        done = sum(1 for p in self.postures.values() if len(p.regions_loaded) >= expected)
+        done = sum(
+            1
+            for p in self.postures.values()
+            if len(p.regions_loaded) >= expected and p.role_checked
+        )
         failed = sum(1 for p in self.postures.values() if p.errors)
         text = f"{self.organization.id}  {accounts} accounts · {self.regions_label()}"
         if done < accounts:
