@@ -271,4 +271,11 @@ class OrgProtectedScreen(TableScreen):
 def _newer(candidate: ProtectedResource, known: ProtectedResource) -> bool:
     if candidate.last_backup is None:
         return False
-    return known.last_backup is None or candidate.last_backup > known.last_backup
+    if known.last_backup is None or candidate.last_backup > known.last_backup:
+        return True
+    if candidate.last_backup < known.last_backup:
+        return False
+    # Copies of one backup share its creation date: prefer the one in another Region than the
+    # resource's (the disaster-recovery copy), then the Region's name, so the choice is stable.
+    home = candidate.resource_arn.split(":")[3] if candidate.resource_arn.count(":") >= 5 else ""
+    return (candidate.region != home, candidate.region) > (known.region != home, known.region)
