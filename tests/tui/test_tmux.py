@@ -153,14 +153,15 @@ def drive_the_demo(
     screen = term.wait_for(
         r"6 accounts · Regions eu-central-1, eu-north-1", timeout=90, gone=r"loading \d+/\d+"
     )
-    assert "Root/Prod" in screen and "backup (backup)" in screen
-    assert re.search(
-        r"backup \(backup\)\s+\d{12}\s+2\s", screen
-    )  # two vaults in the backup account
+    # At 80 columns names and OU paths are cut so that dev's SERVICE_LINKED_ROLE_MISSING badge
+    # stays whole: "…/Prod" and "backup (b…".
+    assert "/Prod" in screen and "backup (b" in screen
+    assert "⚠ SERVICE_LINKED_ROLE_MISSING" in screen
+    assert re.search(r"backup \(b\S*\s+\d{12}\s+2\s", screen)  # two vaults in the backup account
     term.press("/", then=r"filter \(Enter keeps")
     term.press("backup", then=r"filter 'backup'")
     # Enter keeps the filter: its bar closes and the list (with its keys) has the focus again.
-    term.press("Enter", then=r"filter 'backup' *\n.*r Refresh")
+    term.press("Enter", then=r"filter 'backup'[^\n]*\n.*r Refresh")
     screen = term.press("Enter", then=r"2 vaults · backup · Regions eu-central-1, eu-north-1")
     assert "central-eu-central-1" in screen and "dr-eu-north-1" in screen
     term.press("Down")

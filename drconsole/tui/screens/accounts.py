@@ -365,10 +365,11 @@ class AccountsScreen(TableScreen):
         text = f"{self.organization.id}  {accounts} accounts · {self.regions_label()}"
         if done < accounts:
             text += f"  loading {done}/{accounts}…"
-        if failed:
-            text += f"  {failed} with errors"
+        # The filter first: on a narrow terminal the line is cut at its end.
         if self.query_text:
             text += f"  filter {self.query_text!r}"
+        if failed:
+            text += f"  {failed} with errors"
         self.set_status(text)
 
     # Actions -------------------------------------------------------------------------------
