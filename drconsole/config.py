@@ -28,7 +28,13 @@ DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 CONFIG_FILE_NAME = "config.toml"
 
 # key -> (expected type description, validator); shared by the top level and profile sections.
-_STRING_KEYS = ("role_name", "management_account_id", "backup_account_id", "endpoint_url")
+_STRING_KEYS = (
+    "role_name",
+    "management_account_id",
+    "backup_account_id",
+    "endpoint_url",
+    "runbooks_dir",
+)
 _LIST_KEYS = ("regions", "dr_regions", "member_profiles")
 _BOOL_KEYS = ("read_only",)
 _INT_KEYS = ("max_workers",)
@@ -40,6 +46,11 @@ def default_config_dir() -> Path:
     from platformdirs import user_config_dir
 
     return Path(user_config_dir(APP_NAME))
+
+
+def default_runbooks_dir() -> Path:
+    """Where drill runbooks are kept unless `runbooks_dir` says otherwise."""
+    return default_config_dir() / "runbooks"
 
 
 def default_state_dir() -> Path:
@@ -94,6 +105,8 @@ class Settings:
     profile_env_var: str | None = None
     # Profiles whose [profiles.NAME] section says read_only = true (member profiles included).
     read_only_profiles: frozenset[str] = frozenset()
+    # The runbooks folder (drills); `runbooks_dir` in the config file.
+    runbooks_dir: Path = field(default_factory=default_runbooks_dir)
     retry_max_attempts: int = 10  # total attempts per call (adaptive retries); tests lower it
     # Where `regions` came from, said next to every listing ("--region", "config file", ...).
     regions_source: str = ""
@@ -127,6 +140,8 @@ def _check_type(path: Path, section: str, key: str, value: Any) -> None:
         limits.endpoint_url(value, where)
     elif key == "role_name":
         limits.role(value, where)
+    elif key == "runbooks_dir" and limits.has_controls(value):
+        raise UsageError(f"{where} must be a folder path, got {limits.shown(value)}")
     if key in ("management_account_id", "backup_account_id") and not (
         len(value) == 12 and value.isascii() and value.isdigit()
     ):
@@ -255,6 +270,16 @@ def resolve_profile(
     return config_profile, None
 
 
+def runbooks_dir(value: str | None, config_path: Path | None) -> Path:
+    """The runbooks folder: `~` expanded, a relative path taken from the config file's folder."""
+    if not value:
+        return default_runbooks_dir()
+    path = Path(value).expanduser()
+    if not path.is_absolute() and config_path is not None:
+        path = config_path.parent / path
+    return path
+
+
 def _unique(values: list[str]) -> tuple[str, ...]:
     """Values in order, duplicates dropped."""
     return tuple(dict.fromkeys(values))
@@ -323,6 +348,7 @@ def load_settings(
         config_file=config.path,
         regions_source=regions_source,
         profile_env_var=profile_env_var,
+        runbooks_dir=runbooks_dir(pick("runbooks_dir"), config.path),
         read_only_profiles=frozenset(
             name for name, table in config.profiles.items() if table.get("read_only") is True
         ),

@@ -103,6 +103,17 @@ def test_configured_regions_and_endpoint_from_environment(isolated_home: Path) -
     assert settings.read_only is True
     assert settings.state_dir == isolated_home / ".state" / "drconsole"
     assert settings.config_dir == isolated_home / ".config" / "drconsole"
+    assert settings.runbooks_dir == isolated_home / ".config" / "drconsole" / "runbooks"
+
+
+def test_runbooks_dir_expands_home_and_reads_relative_from_the_config(isolated_home: Path) -> None:
+    write_config(
+        isolated_home, 'runbooks_dir = "~/dr/runbooks"\n[profiles.ops]\nrunbooks_dir = "rb"\n'
+    )
+    settings = load_settings(flags(regions=["eu-central-1"]), {})
+    assert settings.runbooks_dir == isolated_home / "dr" / "runbooks"
+    settings = load_settings(flags(regions=["eu-central-1"], profile="ops"), {})
+    assert settings.runbooks_dir == isolated_home / ".config" / "drconsole" / "rb"
 
 
 @pytest.mark.parametrize(
@@ -113,6 +124,7 @@ def test_configured_regions_and_endpoint_from_environment(isolated_home: Path) -
         ("[profiles.prod]\nreadonly = true\n", "unknown key 'readonly' in [profiles.prod]"),
         ('[profiles.prod]\nread_only = "yes"\n', "'read_only' in [profiles.prod] must be true"),
         ('backup_account_id = "12"\n', "must be a 12-digit account id"),
+        ('runbooks_dir = "a\\u001bb"\n', "key 'runbooks_dir' must be a folder path"),
         ('regions = ["a"]\nrole_name = \n', "invalid TOML: Invalid value (at line 2, column 13)"),
     ],
 )
