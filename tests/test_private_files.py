@@ -14,6 +14,7 @@ import pytest
 from drconsole.aws.audit import AuditLog
 from drconsole.commands._demo_process import SandboxRecord, process_identity
 from drconsole.flows.journal import FlowLock, Journal
+from tests.flow_plans import sample_plan
 
 
 def mode(path: Path) -> int:
@@ -32,7 +33,7 @@ def audit(state: Path) -> None:
 
 def test_a_fresh_state_dir_is_private(tmp_path: Path) -> None:
     state = tmp_path / "xdg" / "drconsole"
-    Journal(state).append("f-1", "plan", plan={})
+    Journal(state).append("f-1", "plan", plan=sample_plan())
     audit(state)
     lock = FlowLock(state, "f-1")
     assert lock.acquire()
@@ -59,7 +60,7 @@ def test_files_an_older_version_left_readable_are_tightened(tmp_path: Path) -> N
     for name in ("journal.jsonl", "audit.log"):
         (state / name).write_text("")
         (state / name).chmod(0o644)
-    Journal(state).append("f-2", "plan", plan={})
+    Journal(state).append("f-2", "plan", plan=sample_plan())
     audit(state)
     FlowLock(state, "f-2").acquire()
     assert (mode(state), mode(state / "flow-locks")) == (0o700, 0o700)
@@ -81,7 +82,7 @@ def test_a_new_journal_is_made_durable_in_its_directory(
         pytest.skip("needs /proc to name the synced file")
     monkeypatch.setattr(os, "fsync", fsync)
     state = tmp_path / "state"
-    Journal(state).append("f-3", "plan", plan={})
+    Journal(state).append("f-3", "plan", plan=sample_plan())
     assert str(state) in synced, "the new journal's directory was not fsynced"
     assert str(tmp_path) in synced, "the new state dir's parent was not fsynced"
     assert str(state / "journal.jsonl") in synced

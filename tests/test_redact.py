@@ -138,7 +138,16 @@ def test_client_errors_our_errors_audit_and_journal_are_redacted(tmp_path) -> No
         outcome="error",
         error=f"boom {SECRET_KEY}",
     )
-    Journal(tmp_path).append("f1", "start", token="9f1c2d3e", message=f"x {ACCESS_KEY}")
+    Journal(tmp_path).append(
+        "f1",
+        "start",
+        step="hop1",
+        kind="copy",
+        token="9f1c2d3e",
+        request={"Note": f"x {ACCESS_KEY}"},
+        account="123456789012",
+        region="eu-central-1",
+    )
     written = (tmp_path / "audit.log").read_text() + (tmp_path / "journal.jsonl").read_text()
     assert all(secret not in written for secret in SECRETS)
     assert '"token": "9f1c2d3e"' in written
