@@ -38,6 +38,10 @@ class CauseCode(StrEnum):
     RESTORE_NETWORK = "RESTORE_NETWORK"
     RESOURCE_ALREADY_EXISTS = "RESOURCE_ALREADY_EXISTS"
     ENGINE_VERSION = "ENGINE_VERSION"
+    # Readiness (`drconsole readiness`): a resource without a copy in the backup account, and
+    # a newest backup older than the RPO objective.
+    NO_DR_COPY = "NO_DR_COPY"
+    RPO_EXCEEDED = "RPO_EXCEEDED"
     THROTTLED = "THROTTLED"
     CREDENTIALS_EXPIRED = "CREDENTIALS_EXPIRED"
     NETWORK = "NETWORK"

@@ -13,6 +13,7 @@ CORE = [
     "checks",
     "flows",
     "drills",
+    "readiness",
     "policy.py",
     "policy_conditions.py",
     "policy_principals.py",

@@ -1,0 +1,44 @@
+"""Drill coverage for readiness: the newest passing drill that restored each resource."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from drconsole.drills.journal import DrillJournal, parse_time
+from drconsole.readiness.model import DrillCoverage
+
+
+def drill_coverage(state_dir: Path) -> dict[str, DrillCoverage]:
+    """Resource ARN -> the newest finished drill whose target restoring it passed.
+
+    Read from the drill journal under the state dir and each run's report.json; a run whose
+    report cannot be read counts as no evidence (never as a pass).
+    """
+    newest: dict[str, DrillCoverage] = {}
+    for state in DrillJournal(state_dir).runs():
+        if state.end is None:
+            continue
+        path = Path(str(state.end.get("report_dir", ""))) / "report.json"
+        try:
+            report = json.loads(path.read_text())
+            finished = parse_time(str(report["finished"]))
+            targets = list(report["targets"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        runbook = str((report.get("runbook") or {}).get("name", ""))
+        for target in targets:
+            if not isinstance(target, dict) or target.get("verdict") != "passed":
+                continue
+            resource = (target.get("recovery_point") or {}).get("resource_arn")
+            if not resource:
+                continue
+            known = newest.get(resource)
+            if known is None or _later(finished, known.finished):
+                newest[resource] = DrillCoverage(state.run_id, runbook, finished)
+    return newest
+
+
+def _later(candidate: datetime, known: datetime) -> bool:
+    return candidate > known

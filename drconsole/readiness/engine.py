@@ -1,0 +1,184 @@
+"""Evaluate readiness for the organization, streaming rows as they are decided."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from datetime import UTC, datetime
+from typing import Any
+
+from drconsole.errors import UsageError
+from drconsole.models import Account, Organization
+from drconsole.readiness.drills import drill_coverage
+from drconsole.readiness.facts import SharedFacts
+from drconsole.readiness.model import ReadinessReport, ReadinessRow, ReadinessScope
+from drconsole.readiness.objectives import RpoObjectives
+from drconsole.readiness.rows import RowContext, evaluate_row
+
+RowCallback = Callable[[ReadinessRow], None]
+WORKLOAD_ROLES = ("member",)  # not the management nor the backup account
+
+
+def workload_accounts(
+    organization: Organization, wanted: Sequence[str] | None = None
+) -> list[Account]:
+    """The workload accounts (not management, not backup), or those named in `wanted` (ids or
+    names, any role); UsageError naming the first one the organization does not have."""
+    if not wanted:
+        return [a for a in organization.accounts if a.role in WORKLOAD_ROLES]
+    chosen: list[Account] = []
+    for name in wanted:
+        found = next((a for a in organization.accounts if name in (a.id, a.name)), None)
+        if found is None:
+            raise UsageError(f"--account {name}: no such account in the organization")
+        if found not in chosen:
+            chosen.append(found)
+    return chosen
+
+
+def backup_account_of(sessions: Any, organization: Organization) -> str | None:
+    """The account holding the DR copies: the configured one, else the one named `backup`."""
+    configured: str | None = sessions.settings.backup_account_id
+    if configured:
+        return configured
+    return next((a.id for a in organization.accounts if a.role == "backup"), None)
+
+
+def objectives_of(settings: Any) -> RpoObjectives:
+    """The RPO objectives of the settings (`rpo_objective`, `rpo_objectives`)."""
+    return RpoObjectives.from_config(
+        getattr(settings, "rpo_objective", None), getattr(settings, "rpo_objectives", ())
+    )
+
+
+def evaluate_readiness(
+    sessions: Any,
+    *,
+    organization: Organization | None = None,
+    accounts: Sequence[str] | None = None,
+    regions: Sequence[str] | None = None,
+    objectives: RpoObjectives | None = None,
+    now: datetime | None = None,
+    on_row: RowCallback | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ReadinessReport:
+    """Every workload account x Region with protected resources, one `ReadinessRow` each.
+
+    - `sessions`: the `AwsSessions` in use (read-only mode works: only reads are sent).
+    - `organization`: the organization already loaded (the console's); read when None.
+    - `accounts`: account ids or names to evaluate (default: every workload account, i.e. not
+      the management nor the backup account); an unknown one raises UsageError.
+    - `regions`: the Regions (default: the settings' Regions).
+    - `objectives`: RPO objectives (default: the settings' `rpo_objective`/`rpo_objectives`).
+    - `now`: the time ages are measured at (default: the current time, UTC).
+    - `on_row`: called with each row as soon as it is decided, in the calling thread, in
+      completion order (a screen posts it as a message); rows without protected resources
+      are not rows and are never passed.
+    - `cancelled`: polled between rows; when it answers True the rows decided so far are
+      returned and the rest are dropped.
+
+    Facts (keys, vault policies, roles, organization) are read once and shared by every row.
+    AWS refusals confined to an account make its row UNKNOWN; expired credentials or a dead
+    network raise AwsError (exit 3) as everywhere else.
+    """
+    from drconsole.aws.inventory import Inventory
+
+    started = time.perf_counter()
+    calls_before = sum(sessions.requests_sent.values())
+    if organization is None:
+        organization = Inventory(sessions, sessions.settings.max_workers).organization()
+    chosen = workload_accounts(organization, accounts)
+    scope = ReadinessScope(
+        tuple(regions or sessions.settings.regions),
+        tuple(a.id for a in chosen) if accounts else None,
+        backup_account_of(sessions, organization),
+    )
+    context = _context(sessions, scope, objectives, now)
+    rows: list[ReadinessRow] = []
+    jobs = [(account, region) for account in chosen for region in scope.regions]
+    with ThreadPoolExecutor(max_workers=max(1, sessions.settings.max_workers)) as pool:
+        futures: dict[Future[ReadinessRow | None], tuple[Account, str]] = {
+            pool.submit(evaluate_row, context, account, region): (account, region)
+            for account, region in jobs
+        }
+        for future in as_completed(futures):
+            if cancelled is not None and cancelled():
+                for pending in futures:
+                    pending.cancel()
+                break
+            row = future.result()
+            if row is None:
+                continue
+            rows.append(row)
+            if on_row is not None:
+                on_row(row)
+    order = {key: n for n, key in enumerate((a.id, r) for a, r in jobs)}
+    rows.sort(key=lambda row: order[row.key])
+    return ReadinessReport(
+        rows=tuple(rows),
+        generated_at=context.now,
+        scope=scope,
+        calls=sum(sessions.requests_sent.values()) - calls_before,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def reevaluate_row(
+    sessions: Any,
+    row: ReadinessRow,
+    *,
+    organization: Organization | None = None,
+    regions: Sequence[str] | None = None,
+    objectives: RpoObjectives | None = None,
+    now: datetime | None = None,
+) -> ReadinessRow:
+    """The row decided again from fresh reads (after a fix): the same account and Region.
+
+    Nothing read for an earlier evaluation is reused. Returns a row whose verdict is READY,
+    AT RISK, NOT READY or UNKNOWN; if the account and Region no longer protect anything, the
+    row comes back READY with no resources.
+    """
+    account = Account(row.account_id, row.account_name, ou_path=row.ou_path)
+    backup: str | None = sessions.settings.backup_account_id
+    if organization is not None:
+        account = next((a for a in organization.accounts if a.id == row.account_id), account)
+        backup = backup_account_of(sessions, organization)
+    elif backup is None:
+        from drconsole.aws.inventory import Inventory
+
+        found = Inventory(sessions, sessions.settings.max_workers).organization()
+        backup = backup_account_of(sessions, found)
+    scope = ReadinessScope(tuple(regions or sessions.settings.regions), (row.account_id,), backup)
+    context = _context(sessions, scope, objectives, now)
+    fresh = evaluate_row(context, account, row.region)
+    if fresh is not None:
+        return fresh
+    from drconsole.readiness.model import Verdict
+
+    return ReadinessRow(
+        account_id=row.account_id,
+        account_name=row.account_name,
+        ou_path=row.ou_path,
+        region=row.region,
+        verdict=Verdict.READY,
+        causes=(),
+        rpo_objective=context.objectives.for_account(account),
+        evaluated_at=context.now,
+    )
+
+
+def _context(
+    sessions: Any,
+    scope: ReadinessScope,
+    objectives: RpoObjectives | None,
+    now: datetime | None,
+) -> RowContext:
+    return RowContext(
+        SharedFacts(sessions),
+        scope.backup_account_id,
+        scope.regions,
+        objectives or objectives_of(sessions.settings),
+        drill_coverage(sessions.settings.state_dir),
+        now or datetime.now(UTC),
+    )

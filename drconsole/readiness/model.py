@@ -1,0 +1,235 @@
+"""What readiness decides: one frozen `ReadinessRow` per workload account and Region.
+
+A row holds everything its verdict was decided from (the protected resources with their
+newest backup, DR copy and drill; every copy and restore check with the facts it judged), so
+that a screen can show the failing checks with their fixes without reading AWS again:
+`drconsole.checks.fixes.plan_fix(check.fix_id, run.facts)` plans a fix of a copy check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from drconsole.checks.facts import CopyFacts, RestoreFacts
+from drconsole.models import CauseCode, Check, CheckStatus
+
+
+class Verdict(StrEnum):
+    """One row's answer to "could it recover right now?"; the value is the displayed text.
+
+    Precedence (the worst wins): NOT READY (a check FAILs) > UNKNOWN (something could not be
+    read, so READY cannot be said) > AT RISK (no DR copy, RPO objective exceeded, a check
+    WARNs) > READY.
+    """
+
+    READY = "READY"
+    AT_RISK = "AT RISK"
+    NOT_READY = "NOT READY"
+    UNKNOWN = "UNKNOWN"
+
+    @property
+    def rank(self) -> int:
+        """Severity for sorting: NOT READY 3, UNKNOWN 2, AT RISK 1, READY 0."""
+        return _RANKS[self]
+
+
+_RANKS = {Verdict.READY: 0, Verdict.AT_RISK: 1, Verdict.UNKNOWN: 2, Verdict.NOT_READY: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class DrCopy:
+    """The newest copy of a resource in the backup account (any Region).
+
+    `data_time` is the copy's creation date, which AWS sets to its source's: the age of the
+    data a recovery from it would bring back, not the time the copy was made.
+    """
+
+    recovery_point_arn: str
+    vault_arn: str
+    region: str
+    data_time: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DrillCoverage:
+    """The newest passing drill that restored a resource (from the drill journal)."""
+
+    run_id: str
+    runbook: str
+    finished: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceReadiness:
+    """One protected resource of the row: its current RPO, DR copy and last drill."""
+
+    resource_arn: str
+    resource_type: str
+    resource_name: str
+    last_backup: datetime | None  # None: the time could not be read
+    last_recovery_point_arn: str | None
+    last_vault_arn: str | None
+    over_objective: bool  # the newest backup is older than the row's RPO objective
+    dr_copy: DrCopy | None  # None: no copy in the backup account
+    drill: DrillCoverage | None = None  # None: no passing drill restored it
+
+    def backup_age(self, now: datetime) -> timedelta | None:
+        """The current RPO: how old the newest backup is at `now`."""
+        return None if self.last_backup is None else now - self.last_backup
+
+    def copy_age(self, now: datetime) -> timedelta | None:
+        """How old the data of the newest DR copy is at `now` (None: no copy or no date)."""
+        if self.dr_copy is None or self.dr_copy.data_time is None:
+            return None
+        return now - self.dr_copy.data_time
+
+
+@dataclass(frozen=True, slots=True)
+class CopyCheckRun:
+    """Every copy check (the same as `drconsole check copy`, route included) of one
+    representative recovery point into one vault.
+
+    `direction` is "copy-back" (a backup account vault into this account's vault, the copy a
+    recovery needs) or "dr-copy" (this account's vault into a backup account vault, the copy
+    that keeps DR copies coming). `facts` is what the checks judged (None when the recovery
+    point itself could not be read; `checks` then holds one UNKNOWN check saying why).
+    """
+
+    direction: str
+    resource_type: str
+    recovery_point_arn: str
+    source_vault_arn: str
+    destination_vault_arn: str
+    checks: tuple[Check, ...]
+    facts: CopyFacts | None = None
+    hops: int = 1  # 2: a two-hop route through an intermediate vault; 0: no route
+
+    @property
+    def worst(self) -> CheckStatus:
+        """The worst status among the checks."""
+        return worst_status(self.checks)
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreCheckRun:
+    """The restore checks that do not depend on a restore form, for a restore in one of this
+    account's vaults (after a copy back into it): role, key, service-linked role, network."""
+
+    destination_vault_arn: str
+    checks: tuple[Check, ...]
+    facts: RestoreFacts | None = None
+
+    @property
+    def worst(self) -> CheckStatus:
+        """The worst status among the checks."""
+        return worst_status(self.checks)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadinessRow:
+    """One workload account and Region with protected resources, and its verdict."""
+
+    account_id: str
+    account_name: str
+    ou_path: str
+    region: str
+    verdict: Verdict
+    causes: tuple[CauseCode, ...]  # the codes that decided the verdict, most frequent first
+    rpo_objective: timedelta
+    evaluated_at: datetime
+    resources: tuple[ResourceReadiness, ...] = ()
+    copy_back: tuple[CopyCheckRun, ...] = ()
+    dr_copy: tuple[CopyCheckRun, ...] = ()
+    restore: tuple[RestoreCheckRun, ...] = ()
+    # Reads that failed for the whole row (e.g. ListProtectedResources: AccessDenied).
+    unreadable: tuple[str, ...] = ()
+    explanation: tuple[str, ...] = ()  # one line per deciding cause, for people
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(account id, Region): the row's identity in a report."""
+        return (self.account_id, self.region)
+
+    @property
+    def protected(self) -> int:
+        """How many resources the row protects."""
+        return len(self.resources)
+
+    @property
+    def over_objective(self) -> int:
+        """How many resources have a newest backup older than the RPO objective."""
+        return sum(1 for r in self.resources if r.over_objective)
+
+    @property
+    def without_copy(self) -> tuple[ResourceReadiness, ...]:
+        """Resources with no copy at all in the backup account."""
+        return tuple(r for r in self.resources if r.dr_copy is None)
+
+    @property
+    def with_copy(self) -> int:
+        """How many resources have a copy in the backup account."""
+        return self.protected - len(self.without_copy)
+
+    @property
+    def drilled(self) -> int:
+        """How many resources a passing drill restored."""
+        return sum(1 for r in self.resources if r.drill is not None)
+
+    def runs(self) -> tuple[CopyCheckRun | RestoreCheckRun, ...]:
+        """Every check run of the row: copy-back, DR copy, restore."""
+        return (*self.copy_back, *self.dr_copy, *self.restore)
+
+    def problems(self) -> list[tuple[CopyCheckRun | RestoreCheckRun, Check]]:
+        """The checks that did not PASS, worst first, each with its run (for its facts)."""
+        found = [(run, c) for run in self.runs() for c in run.checks if c.status != "PASS"]
+        return sorted(found, key=lambda item: -_STATUS_RANK[item[1].status])
+
+
+_STATUS_RANK = {
+    CheckStatus.PASS: 0,
+    CheckStatus.WARN: 1,
+    CheckStatus.UNKNOWN: 2,
+    CheckStatus.FAIL: 3,
+}
+
+
+def worst_status(checks: tuple[Check, ...]) -> CheckStatus:
+    """FAIL over UNKNOWN over WARN over PASS."""
+    return max((c.status for c in checks), key=_STATUS_RANK.__getitem__, default=CheckStatus.PASS)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadinessScope:
+    """What was evaluated: the accounts asked for (None: every workload account), the Regions,
+    and the backup account holding the DR copies."""
+
+    regions: tuple[str, ...]
+    accounts: tuple[str, ...] | None = None
+    backup_account_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadinessReport:
+    """Every row, when and how it was evaluated, and what it cost."""
+
+    rows: tuple[ReadinessRow, ...]
+    generated_at: datetime
+    scope: ReadinessScope
+    calls: int  # AWS requests sent (retries included)
+    seconds: float
+    # Account-Regions that could not be listed at all, as "account region: cause message".
+    errors: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ready(self) -> bool:
+        """True when every row is READY (the CLI's exit 0)."""
+        return all(row.verdict is Verdict.READY for row in self.rows)
+
+    def counts(self) -> dict[Verdict, int]:
+        """How many rows have each verdict."""
+        counts = dict.fromkeys(Verdict, 0)
+        for row in self.rows:
+            counts[row.verdict] += 1
+        return counts

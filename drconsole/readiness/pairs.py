@@ -1,0 +1,150 @@
+"""The copy and restore check runs of one row: which pairs a recovery would use, and their
+verdicts from the checks of `drconsole.checks` on facts read once (`SharedFacts`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from drconsole.aws.facts import COPY_GROUPS, base_copy_facts, gather_group, merge_groups
+from drconsole.aws.reader import FATAL_CAUSES
+from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
+from drconsole.checks.common import unknown_check
+from drconsole.checks.copy import copy_verdicts
+from drconsole.checks.copy_destination import check_destination_slr
+from drconsole.checks.facts import (
+    RestoreFacts,
+    Unreadable,
+    VaultFacts,
+    default_role_arn,
+)
+from drconsole.checks.restore import check_restore_key, check_restore_role
+from drconsole.checks.runner import copy_route
+from drconsole.errors import AwsError
+from drconsole.models import CauseCode, Check, CheckStatus, ProtectedResource
+from drconsole.readiness.facts import SharedFacts
+from drconsole.readiness.model import CopyCheckRun, RestoreCheckRun
+
+RECOVERY_POINT_CHECK = "readiness.recovery-point"
+
+
+def copy_run(
+    reader: SharedFacts,
+    direction: str,
+    resource_type: str,
+    recovery_point_arn: str,
+    source_vault_arn: str,
+    destination_vault_arn: str,
+) -> CopyCheckRun:
+    """Every copy check of one recovery point (in its known vault) into one vault."""
+    try:
+        reader.locate(recovery_point_arn, source_vault_arn)
+        base = base_copy_facts(
+            reader,
+            parse_recovery_point_arn(recovery_point_arn),
+            parse_vault_arn(destination_vault_arn),
+        )
+    except AwsError as exc:
+        if exc.cause in FATAL_CAUSES:
+            raise
+        fact = Unreadable("backup:DescribeRecoveryPoint", str(exc.cause), str(exc))
+        check = unknown_check(
+            RECOVERY_POINT_CHECK, "Recovery point readable", fact, recovery_point_arn
+        )
+        return CopyCheckRun(
+            direction,
+            resource_type,
+            recovery_point_arn,
+            source_vault_arn,
+            destination_vault_arn,
+            (check,),
+            None,
+            0,
+        )
+    facts = merge_groups(base, {group: gather_group(reader, group, base) for group in COPY_GROUPS})
+    checks = copy_verdicts(facts)
+    return CopyCheckRun(
+        direction,
+        resource_type,
+        recovery_point_arn,
+        source_vault_arn,
+        destination_vault_arn,
+        tuple(checks),
+        facts,
+        int(copy_route(facts, checks)["hops"]),
+    )
+
+
+def representatives(
+    resources: Iterable[ProtectedResource],
+) -> dict[tuple[str, str], ProtectedResource]:
+    """(vault ARN, resource type) -> the resource whose newest recovery point stands for the
+    type in that vault: the first in the given order (callers put the most telling first)."""
+    chosen: dict[tuple[str, str], ProtectedResource] = {}
+    for resource in resources:
+        if resource.last_vault_arn and resource.last_recovery_point_arn:
+            chosen.setdefault((resource.last_vault_arn, resource.resource_type), resource)
+    return chosen
+
+
+def restore_run(
+    reader: SharedFacts,
+    account_id: str,
+    destination_vault_arn: str,
+    resource_types: Sequence[str],
+    copy_back: Sequence[CopyCheckRun],
+) -> RestoreCheckRun:
+    """The form-independent restore checks for a restore in `destination_vault_arn` after a
+    copy back: the default restore role (with S3's extra policy when S3 is protected), the key
+    the copy will be encrypted with (the vault's), and AWS Backup's service-linked role."""
+    run = next(
+        (r for r in copy_back if r.destination_vault_arn == destination_vault_arn and r.facts),
+        None,
+    )
+    if run is None or run.facts is None:
+        return RestoreCheckRun(destination_vault_arn, ())
+    # S3 needs the most of the role: judge the role for it when S3 is protected here.
+    kind = "S3" if "S3" in resource_types else (resource_types[0] if resource_types else "")
+    rp = run.facts.recovery_point
+    point = replace(rp, resource_type=kind or rp.resource_type)
+    vault = run.facts.dest_vault
+    key = vault.key if isinstance(vault, VaultFacts) else vault
+    role_arn = default_role_arn(account_id)
+    facts = RestoreFacts(
+        recovery_point=point,
+        restoring_account_id=account_id,
+        role_arn=role_arn,
+        role=reader.role(role_arn),
+        metadata={},
+        restore_key=key,
+        restoring_region=run.facts.dest_region,
+        after_copy_to=destination_vault_arn,
+    )
+    checks: list[Check] = [check_restore_role(facts), check_restore_key(facts)]
+    slr = check_destination_slr(run.facts)
+    checks.append(
+        Check(
+            "restore.service-linked-role",
+            "AWS Backup's service-linked role exists",
+            slr.status,
+            slr.evidence,
+            slr.cause,
+            # The fix is offered on the copy-back check, which holds the facts it needs.
+            slr.remediation,
+        )
+    )
+    return RestoreCheckRun(destination_vault_arn, tuple(checks), facts)
+
+
+def no_destination_check(account_id: str, region: str) -> Check:
+    """FAIL: the account has no vault in the Region to copy a recovery point back into."""
+    return Check(
+        "readiness.copy-back-vault",
+        "A vault to copy back into",
+        CheckStatus.FAIL,
+        f"account {account_id} has no backup vault in {region} besides the default vault, which "
+        "cannot receive copies from another account",
+        CauseCode.VAULT_POLICY_DENIES_COPY,
+        f"In account {account_id}, create a vault in {region} encrypted with a customer managed "
+        "key, with an access policy allowing backup:CopyIntoBackupVault to the backup account.",
+    )

@@ -1,0 +1,285 @@
+"""Evaluate one readiness row (a workload account and Region) from facts read once."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from drconsole.aws.convert import protected_resource_from
+from drconsole.aws.reader import pages
+from drconsole.checks.common import cause_of_code
+from drconsole.checks.facts import Unreadable
+from drconsole.models import Account, CauseCode, ProtectedResource
+from drconsole.readiness.facts import SharedFacts
+from drconsole.readiness.model import (
+    CopyCheckRun,
+    DrCopy,
+    DrillCoverage,
+    ReadinessRow,
+    ResourceReadiness,
+    RestoreCheckRun,
+    Verdict,
+)
+from drconsole.readiness.objectives import RpoObjectives
+from drconsole.readiness.pairs import (
+    copy_run,
+    no_destination_check,
+    representatives,
+    restore_run,
+)
+from drconsole.readiness.verdict import decide
+
+Unread = tuple[str, CauseCode]  # (what could not be read and why, its cause)
+
+
+@dataclass
+class CopyIndex:
+    """The backup account's newest copy of each resource, per Region it holds one in."""
+
+    by_resource: dict[str, dict[str, ProtectedResource]] = field(default_factory=dict)
+    unreadable: list[Unread] = field(default_factory=list)
+
+    def copies_of(self, resource_arn: str) -> list[ProtectedResource]:
+        """The newest copy of the resource in each Region of the backup account."""
+        return [
+            self.by_resource[resource_arn][r]
+            for r in sorted(self.by_resource.get(resource_arn, {}))
+        ]
+
+    def newest(self, resource_arn: str, home_region: str) -> DrCopy | None:
+        """The newest copy in any Region; of copies of one backup (same data time), the one
+        in another Region than the resource (the disaster-recovery copy)."""
+        copies = self.copies_of(resource_arn)
+        if not copies:
+            return None
+
+        def order(copy: ProtectedResource) -> tuple[float, bool, str]:
+            when = copy.last_backup.timestamp() if copy.last_backup else float("-inf")
+            return (when, copy.region != home_region, copy.region)
+
+        best = max(copies, key=order)
+        return DrCopy(
+            best.last_recovery_point_arn or "",
+            best.last_vault_arn or "",
+            best.region,
+            best.last_backup,
+        )
+
+
+class RowContext:
+    """What every row of one evaluation shares: the facts, the DR copies, the drills."""
+
+    def __init__(
+        self,
+        reader: SharedFacts,
+        backup_account_id: str | None,
+        regions: tuple[str, ...],
+        objectives: RpoObjectives,
+        drills: dict[str, DrillCoverage],
+        now: datetime,
+    ) -> None:
+        self.reader = reader
+        self.backup_account_id = backup_account_id
+        self.regions = regions
+        self.objectives = objectives
+        self.drills = drills
+        self.now = now
+        self._lock = threading.Lock()
+        self._index: CopyIndex | None = None
+
+    def protected(self, account_id: str, region: str) -> list[ProtectedResource] | Unreadable:
+        """ListProtectedResources of an account and Region (every page), read once."""
+
+        def read() -> list[ProtectedResource] | Unreadable:
+            backup = self.reader.client("backup", account_id, region)
+            items = self.reader.read(
+                "backup:ListProtectedResources",
+                lambda: list(pages(backup, "list_protected_resources", "Results")),
+            )
+            if not isinstance(items, list):
+                return items or []
+            return [protected_resource_from(item, account_id, region) for item in items]
+
+        return self.reader.once(("protected", account_id, region), read)
+
+    def copy_index(self) -> CopyIndex:
+        """The backup account's protected resources in every Region: its copies."""
+        return self.reader.once(("copy-index",), self._build_index)
+
+    def _build_index(self) -> CopyIndex:
+        index = CopyIndex()
+        backup = self.backup_account_id
+        if backup is None:
+            index.unreadable.append(
+                (
+                    "the backup account is not known: set backup_account_id in the config",
+                    CauseCode.UNKNOWN,
+                )
+            )
+            return index
+        for region in self.regions:
+            listed = self.protected(backup, region)
+            if isinstance(listed, Unreadable):
+                index.unreadable.append(
+                    (
+                        f"copies in backup account {backup} ({region}): {listed.describe()}",
+                        cause_of_code(listed.code),
+                    )
+                )
+                continue
+            for copy in listed:
+                index.by_resource.setdefault(copy.resource_arn, {})[region] = copy
+        return index
+
+
+def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow | None:
+    """The row of an account and Region; None when it protects nothing (no row)."""
+    objective = ctx.objectives.for_account(account)
+
+    def row(**fields: Any) -> ReadinessRow:
+        return ReadinessRow(
+            account_id=account.id,
+            account_name=account.name,
+            ou_path=account.ou_path,
+            region=region,
+            rpo_objective=objective,
+            evaluated_at=ctx.now,
+            **fields,
+        )
+
+    listed = ctx.protected(account.id, region)
+    if isinstance(listed, Unreadable):
+        cause = cause_of_code(listed.code)
+        return row(
+            verdict=Verdict.UNKNOWN,
+            causes=(cause,),
+            unreadable=(listed.describe(),),
+            explanation=(f"{cause}: could not list the protected resources: {listed.describe()}",),
+        )
+    if not listed:
+        return None
+    index = ctx.copy_index()
+    unreadable: list[Unread] = list(index.unreadable)
+    resources = tuple(
+        ResourceReadiness(
+            resource_arn=r.resource_arn,
+            resource_type=r.resource_type,
+            resource_name=r.resource_name,
+            last_backup=r.last_backup,
+            last_recovery_point_arn=r.last_recovery_point_arn,
+            last_vault_arn=r.last_vault_arn,
+            over_objective=r.last_backup is None or ctx.now - r.last_backup > objective,
+            dr_copy=None if index.unreadable else index.newest(r.resource_arn, region),
+            drill=ctx.drills.get(r.resource_arn),
+        )
+        for r in sorted(listed, key=lambda r: r.resource_arn)
+    )
+    destinations = _vaults(ctx.reader, account.id, region, unreadable)
+    copy_back = _copy_back(ctx, listed, index, destinations, account.id, region)
+    dr_copy = _dr_copy(ctx, listed, index, region, unreadable)
+    types = sorted({r.resource_type for r in listed})
+    restore = [restore_run(ctx.reader, account.id, dest, types, copy_back) for dest in destinations]
+    runs: list[CopyCheckRun | RestoreCheckRun] = [*copy_back, *dr_copy, *restore]
+    # Without readable copies, "no copy" is not known (UNKNOWN says so), not "none".
+    verdict, causes, lines = decide(resources, runs, unreadable, not index.unreadable)
+    return row(
+        verdict=verdict,
+        causes=causes,
+        resources=resources,
+        copy_back=tuple(copy_back),
+        dr_copy=tuple(dr_copy),
+        restore=tuple(r for r in restore if r.checks),
+        unreadable=tuple(message for message, _ in unreadable),
+        explanation=lines,
+    )
+
+
+def _vaults(
+    reader: SharedFacts, account_id: str, region: str, unreadable: list[Unread]
+) -> list[str]:
+    listed = reader.vaults_listed(account_id, region)
+    if isinstance(listed, Unreadable):
+        unreadable.append(
+            (f"vaults of {account_id} ({region}): {listed.describe()}", cause_of_code(listed.code))
+        )
+        return []
+    return sorted(reader.vault_arns(account_id, region))
+
+
+def _copy_back(
+    ctx: RowContext,
+    listed: list[ProtectedResource],
+    index: CopyIndex,
+    destinations: list[str],
+    account_id: str,
+    region: str,
+) -> list[CopyCheckRun]:
+    """Each backup vault holding a newest copy x each resource type there x each of this
+    account's vaults in the Region: the copies a recovery of this row would make."""
+    copies = sorted(
+        (copy for r in listed for copy in index.copies_of(r.resource_arn)),
+        key=lambda c: (c.last_vault_arn or "", c.resource_type, c.resource_arn),
+    )
+    chosen = representatives(copies)
+    if (
+        chosen
+        and not destinations
+        and not isinstance(ctx.reader.vaults_listed(account_id, region), Unreadable)
+    ):
+        source = sorted(chosen)[0][0]
+        return [
+            CopyCheckRun(
+                "copy-back",
+                "",
+                "",
+                source,
+                "",
+                (no_destination_check(account_id, region),),
+                None,
+                0,
+            )
+        ]
+    return [
+        copy_run(ctx.reader, "copy-back", kind, copy.last_recovery_point_arn or "", vault, dest)
+        for (vault, kind), copy in sorted(chosen.items())
+        for dest in destinations
+    ]
+
+
+def _dr_copy(
+    ctx: RowContext,
+    listed: list[ProtectedResource],
+    index: CopyIndex,
+    region: str,
+    unreadable: list[Unread],
+) -> list[CopyCheckRun]:
+    """Each of this row's vaults x each resource type there, into the backup account's vaults
+    in the Region (else in every Region): the copy that keeps DR copies coming. The resource
+    standing for a type is one without a copy if any, else the one with the oldest copy."""
+    backup = ctx.backup_account_id
+    if backup is None:
+        return []
+
+    def telling_first(resource: ProtectedResource) -> tuple[int, float, str]:
+        copy = index.newest(resource.resource_arn, region)
+        when = copy.data_time.timestamp() if copy and copy.data_time else float("-inf")
+        return (0 if copy is None else 1, when, resource.resource_arn)
+
+    chosen = representatives(sorted(listed, key=telling_first))
+    if not chosen:
+        return []
+    targets = _vaults(ctx.reader, backup, region, unreadable)
+    if not targets:
+        targets = sorted(
+            arn
+            for other in ctx.regions
+            if other != region
+            for arn in ctx.reader.vault_arns(backup, other)
+        )
+    return [
+        copy_run(ctx.reader, "dr-copy", kind, resource.last_recovery_point_arn or "", vault, dest)
+        for (vault, kind), resource in sorted(chosen.items())
+        for dest in targets
+    ]
