@@ -13,6 +13,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .request_log import RequestLog
+from .sts_rules import assume_role_refusal
 
 if TYPE_CHECKING:
     from .server import SandboxOptions
@@ -202,6 +203,11 @@ class KnobsMiddleware:
                 principal = principal_of_access_key(account_id, access_key)
                 status, code, message = access_denied_error(protocol, principal, action)
                 return self._reply(start_response, protocol, status, code, message)
+        if seen.name == "sts:AssumeRole" and access_key is not None:
+            caller = principal_of_access_key(account_of_access_key(access_key), access_key)
+            refusal = assume_role_refusal(environ, caller)
+            if refusal is not None:
+                return self._reply(start_response, protocol, *refusal)
         if self.before_request is not None:
             self.before_request()
         return self.app(environ, start_response)

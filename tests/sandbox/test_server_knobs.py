@@ -154,6 +154,24 @@ def test_assumed_role_credentials_of_a_denied_account_are_refused(sandbox: Sandb
     assert member.list_backup_vaults()["BackupVaultList"] == []
 
 
+def test_assume_role_into_a_role_that_does_not_exist_is_refused_as_aws_does(
+    sandbox: Sandbox,
+) -> None:
+    sts = sandbox.client("sts", MANAGEMENT, REGION)
+    missing = f"arn:aws:iam::{ALLOWED}:role/NoSuchRole"
+    with pytest.raises(ClientError) as error:
+        sts.assume_role(RoleArn=missing, RoleSessionName="drconsole")
+    assert error.value.response["Error"]["Code"] == "AccessDenied"
+    assert error.value.response["Error"]["Message"] == (
+        f"User: arn:aws:iam::{MANAGEMENT}:root is not authorized to perform: sts:AssumeRole "
+        f"on resource: {missing}"
+    )
+    sandbox.client("iam", ALLOWED, "us-east-1").create_role(
+        RoleName="NoSuchRole", AssumeRolePolicyDocument="{}"
+    )
+    assert sts.assume_role(RoleArn=missing, RoleSessionName="drconsole")["Credentials"]
+
+
 def test_latency_is_added_to_every_request(sandbox: Sandbox) -> None:
     client = sandbox.client("backup", ALLOWED, REGION)
     client.list_backup_vaults()

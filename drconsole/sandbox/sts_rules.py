@@ -1,0 +1,45 @@
+"""STS as AWS answers it where moto does not: AssumeRole into a role that does not exist.
+
+moto hands out credentials for any role ARN. AWS refuses a role that does not exist with the
+same AccessDenied as a trust policy that does not name the caller, so a console that tests a
+member role name by assuming it (`drconsole init`) meets the answer it would meet in AWS.
+Well-formed role names only: a name IAM's syntax rejects is left to moto's own handling.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs
+
+from .access import find_role
+
+# arn:aws:iam::ACCOUNT:role/[path/]NAME with IAM's role-name syntax (1 to 64 of [\w+=,.@-]).
+ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})")
+
+
+def assumed_role_arn(environ: dict[str, Any]) -> str | None:
+    """The RoleArn of an sts:AssumeRole form request (the body was already put back)."""
+    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return None
+    stream = environ["wsgi.input"]
+    body = stream.getvalue() if hasattr(stream, "getvalue") else b""
+    form = parse_qs(body.decode("utf-8", "replace"))
+    if form.get("Action") != ["AssumeRole"]:
+        return None
+    return (form.get("RoleArn") or [None])[0]
+
+
+def missing_role(role_arn: str | None) -> bool:
+    """True when `role_arn` is a well-formed role ARN and no such role exists in its account."""
+    match = ROLE_ARN.fullmatch(role_arn or "")
+    return match is not None and find_role(match.group(1), match.group(2)) is None
+
+
+def assume_role_refusal(environ: dict[str, Any], principal: str) -> tuple[int, str, str] | None:
+    """(status, code, message) with which AWS refuses this AssumeRole, or None to let it pass."""
+    role_arn = assumed_role_arn(environ)
+    if not missing_role(role_arn):
+        return None
+    message = f"User: {principal} is not authorized to perform: sts:AssumeRole on resource: "
+    return 403, "AccessDenied", message + str(role_arn)
