@@ -218,6 +218,19 @@ def test_member_account_reached_by_assuming_the_role(moto_url: str) -> None:
     assert own["Arn"] == sessions.caller_identity_arn()
 
 
+def test_member_accounts_use_the_endpoint_of_the_callers_profile(
+    moto_url: str, isolated_home: Path
+) -> None:
+    write_aws_config(
+        isolated_home,
+        f"[profile lab]\nregion = eu-central-1\nendpoint_url = {moto_url}\n"
+        "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = lab-secret\n",
+    )
+    sessions = AwsSessions(load_settings(flags(profile="lab"), {}))
+    member = sessions.client("sts", MEMBER).get_caller_identity()
+    assert ":assumed-role/OrganizationAccountAccessRole/" in member["Arn"]
+
+
 def test_clients_are_created_once_and_shared_across_threads(moto_url: str) -> None:
     sessions = AwsSessions(sandbox_settings(moto_url))
     seen: list[Any] = []

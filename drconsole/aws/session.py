@@ -178,9 +178,14 @@ class AwsSessions:
         return core
 
     def _role_template(self) -> botocore.session.Session:
-        """The botocore session that role sessions are copied from (made once)."""
+        """The botocore session that role sessions are copied from (made once).
+
+        It reads the caller's profile, as the AWS CLI does for a role: the profile's settings
+        in the AWS config (`endpoint_url`, `ca_bundle`...) hold in member accounts too.
+        """
         if self._template is None:
-            template = botocore.session.Session()
+            static = self.settings.static_credentials is not None
+            template = botocore.session.Session(profile=None if static else self.settings.profile)
             self._share_loader(template)
             self._template = template
         return self._template
