@@ -1,0 +1,249 @@
+"""The accounts screen on the `large` scenario: every account's posture, keystrokes, memory.
+
+Run: .venv/bin/python bench/accounts_bench.py [--accounts 100] [--points-per-account 3000]
+     [--latency-ms 50] [--sequential-accounts 10] [--no-keys]
+
+The screen is the real one: DrConsoleApp headless (Textual's Pilot) on the sandbox, its own
+workers loading the organization and every account's posture (vaults and their recovery point
+counts, newest backup, service-linked role) in 2 Regions. The sandbox runs in a child process and
+counts the requests it receives. Measured:
+
+- posture: from the app's start until every account's row shows its posture (the screen's
+  workers have finished and the table is redrawn);
+- keystrokes: while it loads, a thread types into the `/` filter as a terminal would (spaces and
+  backspaces, so that every keystroke refilters the whole table and the list is not narrowed),
+  each timed from the moment it is sent to the end of the frame that shows it;
+- memory: the bench process's peak resident set (the console alone: the sandbox is elsewhere).
+
+The lower bound comes from the calls the screen made, counted by the sandbox: the organization's
+discovery is a chain (caller identity, DescribeOrganization, ListRoots, one ListOrganizationalUnits
+per OU level, ListAccountsForParent); every other call is per account and can at best run
+`concurrency` at a time, where `concurrency` is the most AWS-calling threads seen alive. So the
+bound is (chain + per-account calls / concurrency) x latency, and never less than one account's
+own chain (discovery, AssumeRole, a read). Beside it, in this process and on the same sandbox: a
+plain boto3 script making the same reads with a 16-thread pool, and the same script one account
+at a time (on the first accounts, scaled by calls).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from _baselines import posture_of
+from _baselines import run as run_baseline
+from _report import Bound, Measure, print_measures
+from _sandbox import ChildSandbox, load_average, peak_rss_mb
+from textual import events
+from textual.widgets import Input
+
+from drconsole.config import Credentials, Settings
+
+OU_LEVELS = 2  # the large scenario's deepest OU path: Root/Non-Prod/QA
+BUDGET_RATIO, BUDGET_KEY, BUDGET_MB, BUDGET_100 = 1.5, 0.100, 400, 4.0
+
+
+@dataclass
+class ScreenRun:
+    """What one run of the accounts screen measured."""
+
+    posture: float = 0.0
+    organization: float = 0.0
+    keys: list[float] = field(default_factory=list)
+    concurrency: int = 0
+    peak_mb: float = 0.0
+    accounts: int = 0
+
+
+def settings_for(info: dict[str, Any], state_dir: Path) -> Settings:
+    """What `drconsole` would use as the management account on the sandbox."""
+    return Settings(
+        regions=(info["region"], info["dr_region"]),
+        dr_regions=(info["dr_region"],),
+        endpoint_url=info["endpoint_url"],
+        static_credentials=Credentials.from_mapping(info["credentials"]),
+        management_account_id=info["management"],
+        state_dir=state_dir,
+    )
+
+
+def aws_threads() -> int:
+    """Threads that make AWS calls now (the screen's pools)."""
+    return sum(
+        1
+        for thread in threading.enumerate()
+        if thread.name.startswith(("ThreadPoolExecutor", "drconsole-aws"))
+    )
+
+
+async def drive_screen(info: dict[str, Any], type_keys: bool) -> ScreenRun:
+    """Start the console on the sandbox and wait for every account's posture."""
+    from drconsole.tui.app import DrConsoleApp
+    from drconsole.tui.screens.accounts import AccountsScreen
+
+    sent: collections.deque[float] = collections.deque()
+    result = ScreenRun()
+
+    class TimedApp(DrConsoleApp):
+        """The console, timing each filter keystroke to the frame that shows it."""
+
+        CSS_PATH = str(
+            Path(sys.modules[DrConsoleApp.__module__].__file__ or "").parent / "drconsole.tcss"
+        )
+
+        def on_input_changed(self, event: Input.Changed) -> None:
+            if not sent:
+                return
+            started = sent.popleft()
+            self.call_after_refresh(lambda: result.keys.append(time.perf_counter() - started))
+
+    app = TimedApp(settings_for(info, Path(tempfile.mkdtemp(prefix="drconsole-bench-"))))
+    stop_typing = threading.Event()
+
+    def typist() -> None:
+        """Keys as a terminal sends them: from another thread, whatever the app is doing."""
+        driver = app._driver
+        assert driver is not None
+        driver.process_message(events.Key("slash", "/"))
+        time.sleep(0.1)
+        typed = 0
+        rng = random.Random(1)
+        while not stop_typing.is_set():
+            time.sleep(rng.uniform(0.05, 0.15))
+            sent.append(time.perf_counter())
+            if typed < 3:
+                driver.process_message(events.Key("space", " "))
+                typed += 1
+            else:
+                driver.process_message(events.Key("backspace", None))
+                typed = 0 if typed == 5 else typed + 1
+
+    began = time.perf_counter()
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not isinstance(app.screen, AccountsScreen):
+            await asyncio.sleep(0.001)
+        screen = app.screen
+        while screen.organization is None:
+            await asyncio.sleep(0.005)
+            result.concurrency = max(result.concurrency, aws_threads())
+        result.organization = time.perf_counter() - began
+        keys = threading.Thread(target=typist, daemon=True)
+        if type_keys:
+            keys.start()
+        groups = {"accounts", "posture", "roles"}
+        await asyncio.sleep(0.05)
+        while any(w.group in groups and not w.is_finished for w in screen.workers):
+            result.concurrency = max(result.concurrency, aws_threads())
+            await asyncio.sleep(0.01)
+        while screen._rebuild_timer is not None:
+            await asyncio.sleep(0.005)
+        drawn = asyncio.Event()
+        screen.call_after_refresh(drawn.set)
+        await drawn.wait()
+        result.posture = time.perf_counter() - began
+        stop_typing.set()
+        if type_keys:
+            keys.join()
+        await pilot.pause(0.3)  # the last keystrokes are drawn
+        result.accounts = len(screen.postures)
+    result.peak_mb = peak_rss_mb()
+    return result
+
+
+def bound_of(calls: collections.Counter[str], concurrency: int, latency: float) -> Bound:
+    """The lower bound of the screen's calls at its concurrency (see the module docstring)."""
+    discovery = sum(n for op, n in calls.items() if op.startswith("organizations:"))
+    discovery += calls.get("sts:GetCallerIdentity", 0)
+    per_account = sum(calls.values()) - discovery
+    chain = 1 + 1 + 1 + OU_LEVELS + 1  # identity, DescribeOrganization, ListRoots, OUs, accounts
+    extra = 1 if calls.get("backup:ListRecoveryPointsByResource") else 0
+    own_chain = chain + 1 + 1 + extra  # AssumeRole, a read (then the newest point's lookup)
+    seconds = max(own_chain, chain + per_account / max(1, concurrency)) * latency
+    return Bound(seconds, sum(calls.values()), concurrency)
+
+
+def main() -> int:
+    """Run the screen and the baselines; print the figures side by side."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=100)
+    parser.add_argument("--points-per-account", type=int, default=3000)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--sequential-accounts", type=int, default=10)
+    parser.add_argument("--no-keys", action="store_true", help="load without typing")
+    args = parser.parse_args()
+
+    params = {"accounts": args.accounts, "recovery_points": args.accounts * args.points_per_account}
+    print(
+        f"building the large scenario ({args.accounts} accounts x 2 Regions, "
+        f"{params['recovery_points']:,} recovery points)"
+    )
+    sandbox = ChildSandbox(params, args.latency_ms)
+    info = sandbox.info
+    latency = sandbox.latency
+    try:
+        print(f"  built in {info['build_seconds']:.1f} s; load average {load_average():.1f}")
+        mark = sandbox.mark()
+        cpu = sandbox.cpu_seconds()
+        screen = asyncio.run(drive_screen(info, type_keys=not args.no_keys))
+        server_cpu = sandbox.cpu_seconds() - cpu
+        calls = sandbox.calls_since(mark)
+        load = load_average()
+        mark = sandbox.mark()
+        pooled = run_baseline(info, posture_of, 16)
+        pooled_calls = sandbox.calls_since(mark)
+        mark = sandbox.mark()
+        one = run_baseline(info, posture_of, 1, accounts=args.sequential_accounts)
+        one_calls = sandbox.calls_since(mark)
+    finally:
+        sandbox.stop()
+
+    bound = bound_of(calls, screen.concurrency, latency)
+    pooled_bound = bound_of(pooled_calls, 16, latency)
+    sequential = one.wall * sum(pooled_calls.values()) / max(1, sum(one_calls.values()))
+    print(
+        f"accounts screen, {screen.accounts} accounts x 2 Regions, {args.latency_ms} ms latency "
+        f"(load average {load:.1f} at the end; sandbox CPU {server_cpu:.1f} s in its own process)"
+    )
+    print(f"  organization shown      {screen.organization:.2f} s")
+    print("  calls made by the screen:")
+    for name, count in sorted(calls.items()):
+        print(f"    {name:45s} {count}")
+    measures = [
+        Measure("drconsole (accounts screen)", screen.posture, bound),
+        Measure("boto3 script, 16 threads", pooled.wall, pooled_bound),
+        Measure(
+            f"boto3 sequential (x{pooled.accounts}/{one.accounts} accounts by calls)",
+            sequential,
+            None,
+        ),
+    ]
+    print_measures(measures, BUDGET_RATIO)
+    if screen.keys:
+        keys = sorted(screen.keys)
+        p99 = keys[min(len(keys) - 1, int(len(keys) * 0.99))]
+        verdict = "ok" if p99 < BUDGET_KEY else "OVER BUDGET"
+        print(
+            f"  keystroke while loading ({len(keys)} keys): p50 "
+            f"{statistics.median(keys) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max "
+            f"{keys[-1] * 1000:.0f} ms  [budget p99 100 ms: {verdict}]"
+        )
+    verdict = "ok" if screen.peak_mb < BUDGET_MB else "OVER BUDGET"
+    print(f"  peak memory (console)   {screen.peak_mb:.0f} MB  [budget 400 MB: {verdict}]")
+    if args.accounts == 100:
+        verdict = "ok" if screen.posture < BUDGET_100 else "OVER BUDGET"
+        print(f"  100 accounts            {screen.posture:.2f} s  [budget 4 s: {verdict}]")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,165 @@
+"""`drconsole ls recovery-points --json` over the `large` scenario: first record, total, memory.
+
+Run: .venv/bin/python bench/ls_bench.py [--accounts 100] [--recovery-points 300000]
+     [--latency-ms 50] [--sequential-accounts 5]
+
+The CLI runs in a subprocess, as a user runs it, against the sandbox (a child process that
+counts the requests it receives). Measured: the time from starting the command until its first
+recovery point is on stdout, until its end, and its peak resident memory (from the kernel's
+accounting of the finished process).
+
+The lower bound comes from the calls the command made: the organization's discovery chain
+(caller identity, DescribeOrganization, ListRoots, one ListOrganizationalUnits per OU level,
+ListAccountsForParent), then per account AssumeRole, ListBackupVaults and the pages of its
+largest vault one after the other (the longest chain); every call after discovery can at best
+run `workers` at a time. The bound is the larger of the chain and (discovery chain + those calls
+/ workers), times the latency. Beside it, in this process and on the same sandbox: a plain boto3
+script writing every recovery point as a JSON line with a 16-thread pool, and the same script
+one account at a time (on the first accounts, scaled by calls).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from _baselines import recovery_points_of
+from _baselines import run as run_baseline
+from _report import Bound, Measure, print_measures
+from _sandbox import ChildSandbox, load_average
+
+OU_LEVELS = 2
+PAGE = 1000
+WORKERS = 16  # drconsole's default max_workers
+BUDGET_RATIO, BUDGET_FIRST, BUDGET_MB = 1.5, 1.0, 200
+
+
+@dataclass
+class CliRun:
+    """What one `ls` run measured."""
+
+    first: float
+    wall: float
+    peak_mb: float
+    records: int
+    exit_code: int
+    stderr: str
+
+
+def run_cli(sandbox: ChildSandbox, *args: str) -> CliRun:
+    """`drconsole ARGS` in a subprocess; times its first recovery point and its end."""
+    regions = f"{sandbox.info['region']},{sandbox.info['dr_region']}"
+    command = [sys.executable, "-m", "drconsole", "--regions", regions, *args]
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=sandbox.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    first = math.nan
+    records = 0
+    errors: list[bytes] = []
+    drain = threading.Thread(target=lambda: errors.append(process.stderr.read()))  # type: ignore[union-attr]
+    drain.start()
+    assert process.stdout is not None
+    for line in process.stdout:
+        if b'"arn"' in line:
+            if records == 0:
+                first = time.perf_counter() - began
+            records += line.count(b'"arn"')
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - began
+    process.returncode = os.waitstatus_to_exitcode(status)
+    drain.join()
+    stderr = b"".join(errors).decode(errors="replace")
+    return CliRun(first, wall, usage.ru_maxrss / 1024, records, process.returncode, stderr)
+
+
+def bound_of(calls: Counter[str], workers: int, latency: float, pages_longest: int) -> Bound:
+    """The lower bound of a listing's calls at `workers` (see the module docstring)."""
+    discovery = sum(n for op, n in calls.items() if op.startswith("organizations:"))
+    discovery += calls.get("sts:GetCallerIdentity", 0)
+    rest = sum(calls.values()) - discovery
+    chain = 1 + 1 + 1 + OU_LEVELS + 1
+    longest = chain + 1 + 1 + pages_longest  # AssumeRole, ListBackupVaults, the pages
+    seconds = max(longest, chain + rest / workers) * latency
+    return Bound(seconds, sum(calls.values()), workers)
+
+
+def main() -> int:
+    """Run the CLI and the baselines; print the figures side by side."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=100)
+    parser.add_argument("--recovery-points", type=int, default=300_000)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--sequential-accounts", type=int, default=5)
+    args = parser.parse_args()
+
+    params = {"accounts": args.accounts, "recovery_points": args.recovery_points}
+    print(
+        f"building the large scenario ({args.accounts} accounts x 2 Regions, "
+        f"{args.recovery_points:,} recovery points)"
+    )
+    sandbox = ChildSandbox(params, args.latency_ms)
+    latency = sandbox.latency
+    try:
+        print(f"  built in {sandbox.info['build_seconds']:.1f} s; load {load_average():.1f}")
+        mark = sandbox.mark()
+        cli = run_cli(sandbox, "ls", "recovery-points", "--json")
+        calls = sandbox.calls_since(mark)
+        load = load_average()
+        mark = sandbox.mark()
+        pooled = run_baseline(sandbox.info, recovery_points_of, 16)
+        pooled_calls = sandbox.calls_since(mark)
+        mark = sandbox.mark()
+        one = run_baseline(sandbox.info, recovery_points_of, 1, args.sequential_accounts)
+        one_calls = sandbox.calls_since(mark)
+    finally:
+        sandbox.stop()
+
+    # Vaults hold the points evenly (2 per account and Region in `large`).
+    vaults = max(1, calls.get("backup:ListBackupVaults", 1) * 2 - 2)
+    pages_longest = max(1, math.ceil(args.recovery_points / vaults / PAGE))
+    sequential = one.wall * sum(pooled_calls.values()) / max(1, sum(one_calls.values()))
+    print(
+        f"ls recovery-points --json, {args.accounts} accounts x 2 Regions, "
+        f"{args.latency_ms} ms latency (load average {load:.1f} at the end)"
+    )
+    if cli.exit_code != 0:
+        print(f"  the command failed ({cli.exit_code}): {cli.stderr.strip()[-500:]}")
+    print(f"  records written         {cli.records:,} (the boto3 script: {pooled.found:,})")
+    print("  calls made by the command:")
+    for name, count in sorted(calls.items()):
+        print(f"    {name:45s} {count}")
+    measures = [
+        Measure(
+            "drconsole ls recovery-points --json",
+            cli.wall,
+            bound_of(calls, WORKERS, latency, pages_longest),
+        ),
+        Measure(
+            "boto3 script, 16 threads",
+            pooled.wall,
+            bound_of(pooled_calls, 16, latency, pages_longest),
+        ),
+        Measure(
+            f"boto3 sequential (x{pooled.accounts}/{one.accounts} accounts by calls)",
+            sequential,
+            None,
+        ),
+    ]
+    print_measures(measures, BUDGET_RATIO)
+    verdict = "ok" if cli.first < BUDGET_FIRST else "OVER BUDGET"
+    print(f"  first record on stdout  {cli.first:.2f} s  [budget 1 s: {verdict}]")
+    verdict = "ok" if cli.peak_mb < BUDGET_MB else "OVER BUDGET"
+    print(f"  peak memory (command)   {cli.peak_mb:.0f} MB  [budget 200 MB: {verdict}]")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
