@@ -91,7 +91,8 @@ async def drive_screen(info: dict[str, Any], type_keys: bool) -> ScreenRun:
     from drconsole.tui.app import DrConsoleApp
     from drconsole.tui.screens.accounts import AccountsScreen
 
-    sent: collections.deque[float] = collections.deque()
+    # (the filter's value once the key is handled, when it was sent), in the order sent.
+    sent: collections.deque[tuple[str, float]] = collections.deque()
     result = ScreenRun()
 
     class TimedApp(DrConsoleApp):
@@ -102,10 +103,14 @@ async def drive_screen(info: dict[str, Any], type_keys: bool) -> ScreenRun:
         )
 
         def on_input_changed(self, event: Input.Changed) -> None:
-            if not sent:
-                return
-            started = sent.popleft()
-            self.call_after_refresh(lambda: result.keys.append(time.perf_counter() - started))
+            # Keys are handled in order: the first one sent whose value this is, is this one.
+            while sent:
+                value, started = sent.popleft()
+                if value == event.value:
+                    self.call_after_refresh(
+                        lambda began=started: result.keys.append(time.perf_counter() - began)
+                    )
+                    return
 
     app = TimedApp(settings_for(info, Path(tempfile.mkdtemp(prefix="drconsole-bench-"))))
     stop_typing = threading.Event()
@@ -116,17 +121,18 @@ async def drive_screen(info: dict[str, Any], type_keys: bool) -> ScreenRun:
         assert driver is not None
         driver.process_message(events.Key("slash", "/"))
         time.sleep(0.1)
-        typed = 0
         rng = random.Random(1)
+        value = ""
         while not stop_typing.is_set():
             time.sleep(rng.uniform(0.05, 0.15))
-            sent.append(time.perf_counter())
-            if typed < 3:
-                driver.process_message(events.Key("space", " "))
-                typed += 1
+            if len(value) < 3 and (not value or rng.random() < 0.5):
+                value += " "
+                key = events.Key("space", " ")
             else:
-                driver.process_message(events.Key("backspace", None))
-                typed = 0 if typed == 5 else typed + 1
+                value = value[:-1]
+                key = events.Key("backspace", None)
+            sent.append((value, time.perf_counter()))
+            driver.process_message(key)
 
     began = time.perf_counter()
     async with app.run_test(size=(120, 40)) as pilot:

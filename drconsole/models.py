@@ -123,6 +123,9 @@ class Vault:
     has_access_policy: bool | None  # None: could not be read
     recovery_point_count: int
     created: datetime | None = None
+    # False when only listed: the key type and access policy are read when a screen shows them
+    # (`Inventory.vault_details`); until then they say unknown, not unreadable.
+    details_read: bool = True
 
 
 @dataclass(frozen=True, slots=True)

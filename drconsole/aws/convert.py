@@ -88,8 +88,10 @@ def vault_from(
     region: str,
     key_type: KeyType,
     has_access_policy: bool | None,
+    details_read: bool = True,
 ) -> Vault:
-    """A Vault from a ListBackupVaults member plus what KMS and the access policy told us."""
+    """A Vault from a ListBackupVaults member plus what KMS and the access policy told us
+    (`details_read` False: neither was asked yet)."""
     return Vault(
         arn=item["BackupVaultArn"],
         name=item["BackupVaultName"],
@@ -103,6 +105,7 @@ def vault_from(
         has_access_policy=has_access_policy,
         recovery_point_count=int(item.get("NumberOfRecoveryPoints") or 0),
         created=_date(item.get("CreationDate")),
+        details_read=details_read,
     )
 
 

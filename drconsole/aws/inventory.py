@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -129,10 +129,14 @@ class Inventory:
     # Vaults -------------------------------------------------------------------------------
 
     def iter_vaults(
-        self, accounts: Sequence[Account], regions: Sequence[str]
+        self, accounts: Sequence[Account], regions: Sequence[str], details: bool = True
     ) -> Iterator[VaultBatch | AccountError]:
-        """Each (account, Region)'s vaults, concurrently, as each completes."""
-        tasks = [self._list_vaults_task(a.id, r, None) for a in accounts for r in regions]
+        """Each (account, Region)'s vaults, concurrently, as each completes.
+
+        With `details` False only ListBackupVaults is asked (names, counts, lock, key ARN): the
+        vaults come back with `details_read` False, for `vault_details` to complete when shown.
+        """
+        tasks = [self._list_vaults_task(a.id, r, None, details) for a in accounts for r in regions]
         yield from run_tasks(tasks, self.max_workers)
 
     def iter_inventory(
@@ -140,16 +144,23 @@ class Inventory:
         accounts: Sequence[Account],
         regions: Sequence[str],
         point_filter: PointFilter = NO_FILTER,
+        details: bool = True,
     ) -> Iterator[VaultBatch | list[RecoveryPoint] | AccountError]:
         """Vaults and all their recovery points in one pipelined scan.
 
         Recovery point pages of a vault start as soon as its account and Region are listed,
         without waiting for the other accounts: the scan ends near its critical path.
         """
-        tasks = [self._list_vaults_task(a.id, r, point_filter) for a in accounts for r in regions]
+        tasks = [
+            self._list_vaults_task(a.id, r, point_filter, details)
+            for a in accounts
+            for r in regions
+        ]
         yield from run_tasks(tasks, self.max_workers)
 
-    def _list_vaults_task(self, account_id: str, region: str, points: PointFilter | None) -> Task:
+    def _list_vaults_task(
+        self, account_id: str, region: str, points: PointFilter | None, details: bool
+    ) -> Task:
         def work() -> Any:
             try:
                 client = self.sessions.client("backup", account_id, region)
@@ -169,7 +180,10 @@ class Inventory:
             if isinstance(answer, AccountError):
                 return Step(emit=[answer])
             batch = _Batch(account_id, region, answer)
-            step = self._detail_tasks(batch)
+            if details:
+                step = self._detail_tasks(batch)
+            else:
+                step = Step(emit=[self._vault_batch(batch, details_read=False)])
             if points is not None:
                 for item in answer:
                     step.tasks.append(
@@ -260,7 +274,7 @@ class Inventory:
 
         return Task(DETAIL_PRIORITY, work, then)
 
-    def _vault_batch(self, batch: _Batch) -> VaultBatch:
+    def _vault_batch(self, batch: _Batch, details_read: bool = True) -> VaultBatch:
         vaults = []
         for item in batch.items:
             key_arn = item.get("EncryptionKeyArn") or ""
@@ -277,10 +291,32 @@ class Inventory:
                     batch.region,
                     key_type,
                     batch.policies.get(item["BackupVaultName"]),
+                    details_read,
                 )
             )
         vaults.sort(key=lambda vault: vault.name)
         return VaultBatch(batch.account_id, batch.region, tuple(vaults))
+
+    def vault_details(self, vault: Vault) -> Vault:
+        """`vault` with its key type and access policy read (two calls; what a listing without
+        details left out). A detail that cannot be read is unknown, never guessed."""
+        if vault.details_read:
+            return vault
+        batch = _Batch(vault.account_id, vault.region, [])
+        policy = self._policy_task(batch, vault.name, list).work()
+        key_type = KeyType.UNKNOWN
+        if vault.encryption_key_arn:
+            key_type = self._key_task(
+                vault.account_id, vault.region, vault.encryption_key_arn
+            ).work()
+        elif vault.key_type is KeyType.AWS_MANAGED:
+            key_type = KeyType.AWS_MANAGED
+        return replace(
+            vault,
+            key_type=key_type,
+            has_access_policy=policy if isinstance(policy, bool) else None,
+            details_read=True,
+        )
 
     # Recovery points ----------------------------------------------------------------------
 

@@ -233,14 +233,29 @@ async def test_help_lists_every_binding_and_read_only_shows_a_badge(demo: Demo) 
 
 
 async def test_command_palette_jumps_to_a_vault(demo: Demo) -> None:
+    """The accounts screen lists vaults without their details (no access policy or key look-up
+    at start); a vault reached from that listing still shows its key and policy once read."""
+    log = demo.sandbox.middleware.log
+    mark = log.mark()
     app = demo.app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        await app.workers.wait_for_complete()
+        at_start = {seen.name for seen in log.since(mark)}
+        assert "backup:ListBackupVaults" in at_start
+        assert not at_start & {"backup:GetBackupVaultAccessPolicy", "kms:DescribeKey"}
         await pilot.press("ctrl+p")
         await pilot.press(*"vault dr-eu-north-1")
         await pilot.pause(0.5)
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, RecoveryPointsScreen), what="jump")
         assert app.screen.vault.name == "dr-eu-north-1"
+        await wait_until(pilot, lambda: app.screen.vault.details_read, what="vault details")
+        summary = str(app.screen.query_one("#summary").render())
+        assert "CMK key/" in summary and "  policy" in summary, summary
         await pilot.press("escape")
         assert isinstance(app.screen, VaultsScreen)
+        await wait_until(pilot, lambda: "loading" not in status_of(app), what="vaults")
+        rows = {row[1]: row for row in table_text(app)}
+        assert rows["dr-eu-north-1"][3].startswith("CMK key/")
+        assert rows["dr-eu-north-1"][5] == "policy"

@@ -153,7 +153,9 @@ class AccountsScreen(TableScreen):
         regions = self.drapp.regions()
         self.load_newest(organization.accounts, regions)
         self.load_roles(organization.accounts)
-        for item in inventory.iter_vaults(organization.accounts, regions):
+        # Vault names and counts only: key types and access policies are read by the screens
+        # that show them (a vault's list, its recovery points, the checks).
+        for item in inventory.iter_vaults(organization.accounts, regions, details=False):
             if worker.is_cancelled:
                 return
             self.post_message(self.VaultsLoaded(item))

@@ -54,6 +54,13 @@ class RecoveryPointsScreen(BrowseScreen):
     class Finished(Message):
         """Every page has arrived."""
 
+    class DetailsRead(Message):
+        """The vault's key type and access policy (a listing had left them out)."""
+
+        def __init__(self, vault: Vault) -> None:
+            self.vault = vault
+            super().__init__()
+
     def __init__(self, vault: Vault, trail: tuple[str, ...]) -> None:
         super().__init__((*trail, f"{vault.region}/{vault.name}"))
         self.vault = vault
@@ -86,6 +93,17 @@ class RecoveryPointsScreen(BrowseScreen):
         self.failed = False
         self.update_status()
         self.load()
+        if not self.vault.details_read:
+            self.load_details()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="vault-details")
+    def load_details(self) -> None:
+        """The vault's key type and access policy, beside the pages."""
+        self.post_message(self.DetailsRead(self.drapp.new_inventory().vault_details(self.vault)))
+
+    def on_recovery_points_screen_details_read(self, message: DetailsRead) -> None:
+        self.vault = message.vault
+        self.query_one("#summary", Static).update(vault_summary(self.vault))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="recovery-points")
     def load(self) -> None:

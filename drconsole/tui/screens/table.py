@@ -25,6 +25,14 @@ REBUILD_INTERVAL = 0.2
 Cell = str | Text
 
 
+def cell_width(cell: Cell) -> int:
+    """Columns a cell takes on one line, as DataTable measures it (a string may be markup)."""
+    if isinstance(cell, Text):
+        return max((line.cell_len for line in cell.split()), default=0)
+    text = Text.from_markup(cell) if "[" in cell else Text(cell)
+    return text.cell_len
+
+
 def matches(text: str, query: str) -> bool:
     """True when `text` contains every word of `query` (both lowercase)."""
     return all(word in text for word in query.split())
@@ -172,6 +180,10 @@ class TableScreen(BrowseScreen):
         # have moved it, it stays on their row.
         self._placed_key: str | None = None
         self._new_filter = False
+        # The rows on the table now, and their cells' widths (filled on first need), so that a
+        # rebuild that changes cells but not rows updates those cells in place.
+        self._shown: list[TableRow] = []
+        self._widths: dict[str, list[int]] = {}
 
     def compose_body(self) -> ComposeResult:
         yield from self.compose_above_table()
@@ -242,14 +254,11 @@ class TableScreen(BrowseScreen):
         query = self.query_text.lower().strip()
         rows = self.sorted_rows(self.table_rows())
         shown = self.filter_rows(rows, query) if query else rows
-        table.clear()
-        table.headers = {row.key for row in shown if not row.selectable}
-        # clear() keeps each column as wide as its widest row ever was; start from the labels
-        # so that columns fit the rows shown now.
-        for column in table.columns.values():
-            column.content_width = column.label.cell_len
-        for row in shown:
-            table.add_row(*row.cells, key=row.key)
+        if [row.key for row in shown] == [row.key for row in self._shown]:
+            self._update_in_place(shown)
+        else:
+            self._refill(shown)
+        self._shown = shown
         restored = False
         if current is not None and current != self._placed_key and not self._new_filter:
             with contextlib.suppress(RowDoesNotExist):
@@ -261,6 +270,49 @@ class TableScreen(BrowseScreen):
             self._placed_key = shown[first].key if shown else None
         self._new_filter = False
         self.update_status(len(shown), len(rows))
+
+    def _refill(self, shown: list[TableRow]) -> None:
+        """Clear the table and add `shown` (the rows themselves changed)."""
+        table = self.table
+        table.clear()
+        self._widths = {}
+        table.headers = {row.key for row in shown if not row.selectable}
+        # clear() keeps each column as wide as its widest row ever was; start from the labels
+        # so that columns fit the rows shown now.
+        for column in table.columns.values():
+            column.content_width = column.label.cell_len
+        for row in shown:
+            table.add_row(*row.cells, key=row.key)
+
+    def _update_in_place(self, shown: list[TableRow]) -> None:
+        """The same rows in the same order: update only the cells that changed, and fit each
+        changed column to its widest cell (clearing and re-adding every row as results stream
+        in costs time in proportion to the rows, for every batch)."""
+        table = self.table
+        keys = [key for key, _ in self.COLUMNS]
+        if not self._widths:
+            self._widths = {row.key: [cell_width(c) for c in row.cells] for row in self._shown}
+        changed: set[int] = set()
+        for old, new in zip(self._shown, shown, strict=True):
+            if old.cells == new.cells:
+                continue
+            widths = self._widths[new.key]
+            for index, (before, after) in enumerate(zip(old.cells, new.cells, strict=False)):
+                if before != after:
+                    table.update_cell(new.key, keys[index], after)
+                    widths[index] = cell_width(after)
+                    changed.add(index)
+        if not changed:
+            return
+        columns = table.columns
+        for index in changed:
+            column = columns[ColumnKey(keys[index])]
+            widest = max((w[index] for w in self._widths.values()), default=0)
+            column.content_width = max(widest, column.label.cell_len)
+        # DataTable recomputes its virtual size on its next idle when asked (the flag its own
+        # update_cell sets; the widths were fitted here, without re-measuring every cell).
+        table._require_update_dimensions = True
+        table.refresh()
 
     def update_status(self, shown: int, total: int) -> None:
         """Refresh the status line after a rebuild."""

@@ -7,7 +7,9 @@ from drconsole.tui import formatting as fmt
 
 
 def key_label(vault: Vault) -> str:
-    """'CMK key/1a2b3c4d', 'AWS-managed key' or 'key unknown'."""
+    """'CMK key/1a2b3c4d', 'AWS-managed key', 'key unknown', or 'key …' (not read yet)."""
+    if not vault.details_read and vault.key_type is KeyType.UNKNOWN:
+        return "key …"
     if vault.key_type is KeyType.CUSTOMER_MANAGED:
         return f"CMK {fmt.short_key(vault.encryption_key_arn)}"
     if vault.key_type is KeyType.AWS_MANAGED:
@@ -25,7 +27,9 @@ def lock_label(vault: Vault) -> str:
 
 
 def policy_label(vault: Vault) -> str:
-    """'policy', 'no policy' or 'policy ?' (could not be read)."""
+    """'policy', 'no policy', 'policy ?' (could not be read) or 'policy …' (not read yet)."""
+    if not vault.details_read:
+        return "policy …"
     if vault.has_access_policy is None:
         return "policy ?"
     return "policy" if vault.has_access_policy else "no policy"
