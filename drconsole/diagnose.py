@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass, replace
 
 from drconsole.diagnose_facts import Facts, fill
-from drconsole.diagnose_rules import RULES, Rule
+from drconsole.diagnose_restore_rules import RESTORE_CODES
+from drconsole.diagnose_rule import Rule
+from drconsole.diagnose_rules import RULES
 from drconsole.models import CauseCode, Diagnosis
 
 WRAPPER_RE = re.compile(
@@ -20,7 +22,10 @@ WRAPPER_RE = re.compile(
     re.IGNORECASE,
 )
 # "MalformedPolicyDocumentException - Policy ..." or "KMSInvalidStateException: arn:..."
-INLINE_CODE_RE = re.compile(r"\b(?P<code>[A-Z][A-Za-z0-9]*(?:Exception|Error|Fault))\s*(?:-|:)\s")
+# (EC2 state reasons carry a dotted prefix: "Client.InternalError: ...")
+INLINE_CODE_RE = re.compile(
+    r"\b(?P<code>(?:[A-Z][a-z]+\.)?[A-Z][A-Za-z0-9]*(?:Exception|Error|Fault))\s*(?:-|:)\s"
+)
 LEADING_CODE_RE = re.compile(r"^\s*(?P<code>[A-Z][A-Za-z0-9.]+)\s*:\s")
 # Messages copied out of JSON keep their escapes: \n, \t and \" read as what they stand for.
 JSON_ESCAPES = re.compile(r'\\[nrt]|\\(?=")')
@@ -74,6 +79,21 @@ ACCESS_CODES = frozenset(
 KMS_STATE_CODES = frozenset(
     {"kmsinvalidstateexception", "disabledexception", "keyunavailableexception"}
 )
+# Services that use a key on the job's behalf report KMS refusals under their own codes.
+KMS_ACCESS_CODES = frozenset(
+    {
+        "kmsaccessdeniedexception",
+        "kmsaccessdenied",
+        "kmskeynotaccessiblefault",
+        "kmsnotfoundexception",
+        "kmsdisabledexception",
+        "kmsinvalidkeyusageexception",
+    }
+)
+KMS_OPERATIONS = frozenset(
+    {"decrypt", "encrypt", "reencrypt", "generatedatakey", "creategrant", "describekey"}
+)
+KMS_TEXT = re.compile(r"\bkms\b|customer master key|\bkms:", re.IGNORECASE)
 NETWORK_CLASSES = frozenset(
     {
         "EndpointConnectionError",
@@ -160,6 +180,7 @@ def parse_error(message: str, error_code: str | None = None) -> ParsedError:
 def _is_known_code(code: str) -> bool:
     name = code.lower()
     known = THROTTLE_CODES | CREDENTIAL_CODES | SERVICE_CODES | ACCESS_CODES | KMS_STATE_CODES
+    known |= KMS_ACCESS_CODES
     return name in known or name.endswith(("exception", "error", "fault"))
 
 
@@ -180,7 +201,8 @@ def _by_code(code: str | None, facts: Facts) -> Diagnosis | None:
         return throttled()
     if name in CREDENTIAL_CODES:
         return credentials(facts)
-    if name in SERVICE_CODES:
+    # EC2's Client.InternalError is a client-side launch failure (often a key), not AWS's fault.
+    if name in SERVICE_CODES and not code.lower().startswith("client."):
         return service_error()
     if name in NETWORK_CLASSES_LOWER:
         return network(facts)
@@ -191,7 +213,14 @@ def _by_code_late(code: str | None, facts: Facts) -> Diagnosis | None:
     """Codes that give way to a more specific message (AccessDenied, LimitExceeded...)."""
     if not code:
         return None
+    restore = RESTORE_CODES.get(code.lower())
+    if restore is not None:
+        return restore(None, facts)
     name = code.lower().rsplit(".", 1)[-1]
+    if name in KMS_ACCESS_CODES or (name in ACCESS_CODES and _about_a_key(facts)):
+        from drconsole.diagnose_key_remedies import kms_key_access
+
+        return kms_key_access(None, facts)
     if name in ACCESS_CODES:
         return Diagnosis(
             CauseCode.ROLE_PERMISSIONS,
@@ -205,7 +234,7 @@ def _by_code_late(code: str | None, facts: Facts) -> Diagnosis | None:
             " boundaries.",
         )
     if name in KMS_STATE_CODES:
-        from drconsole.diagnose_remedies import kms_key_state
+        from drconsole.diagnose_key_remedies import kms_key_state
 
         return kms_key_state(None, facts)
     if name == "limitexceededexception" and (
@@ -222,6 +251,12 @@ def _by_code_late(code: str | None, facts: Facts) -> Diagnosis | None:
 
 
 NETWORK_CLASSES_LOWER = frozenset(n.lower() for n in NETWORK_CLASSES)
+
+
+def _about_a_key(facts: Facts) -> bool:
+    """A denial of a KMS call, or one whose message speaks of a KMS key."""
+    operation = (facts.operation or "").lower()
+    return operation in KMS_OPERATIONS or bool(KMS_TEXT.search(facts.text))
 
 
 def throttled() -> Diagnosis:

@@ -232,3 +232,15 @@ def backup_role_fix(role_arn: str | None) -> str:
         for p in BACKUP_ROLE_POLICIES
     ]
     return "\n".join(lines)
+
+
+def role_of_session(principal: str | None) -> str | None:
+    """`arn:aws:sts::1:assumed-role/Name/session` -> `arn:aws:iam::1:role/Name`."""
+    if not principal:
+        return None
+    if ":assumed-role/" in principal:
+        prefix, rest = principal.split(":assumed-role/", 1)
+        partition = prefix.split(":")[1] if prefix.count(":") >= 1 else "aws"
+        account = arn_account(principal) or ""
+        return f"arn:{partition}:iam::{account}:role/{rest.split('/')[0]}"
+    return principal if ":role/" in principal else None

@@ -203,113 +203,6 @@ def invalid_principal(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     )
 
 
-def aws_managed_resource_key(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
-    key = fill(facts.key_arn, "CUSTOMER_MANAGED_KEY_ARN")
-    region = fill(facts.region(), "REGION")
-    return _d(
-        CauseCode.AWS_MANAGED_RESOURCE_KEY,
-        "The recovery point is encrypted with an AWS managed key (aws/ebs, aws/rds...). AWS"
-        " managed keys cannot be shared with other accounts, so it can never be copied across"
-        " accounts as it is.",
-        "Re-encrypt with a customer managed key inside the source account, then back up or copy"
-        " the re-encrypted snapshot:\n"
-        f"  EBS: aws ec2 copy-snapshot --source-region {region} --source-snapshot-id <SNAPSHOT_ID>"
-        f" --encrypted --kms-key-id {key}\n"
-        "  RDS: aws rds copy-db-snapshot --source-db-snapshot-identifier <SNAPSHOT>"
-        f" --target-db-snapshot-identifier <SNAPSHOT>-cmk --kms-key-id {key}\n"
-        "Going forward, encrypt the resource itself with a customer managed key whose policy lets"
-        " the destination account's AWSServiceRoleForBackup create grants.",
-    )
-
-
-def source_key_not_shared(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
-    key = facts.key_arn
-    key_account = f.arn_account(key) if key else None
-    dest = facts.principal_account
-    if dest is None or dest == key_account:
-        dest = facts.other_account(key_account)
-    dest_text = fill(dest, "DESTINATION_ACCOUNT_ID")
-    statements = f.key_grant_statements(dest_text)
-    owner = f" {key_account}" if key_account else ""
-    return _d(
-        CauseCode.SOURCE_KEY_NOT_SHARED,
-        "The recovery point is encrypted with the customer managed key"
-        f" {fill(key, 'SOURCE_KEY_ARN')}, which the destination account's AWS Backup"
-        " service-linked role cannot use. During a"
-        " cross-account copy that role must create a grant on the source key, and the key policy"
-        " does not allow it (less often: the key is disabled or scheduled for deletion). If the"
-        " snapshot is encrypted with an AWS managed key (aws/ebs, aws/rds), no key policy can fix"
-        " it: see AWS_MANAGED_RESOURCE_KEY.",
-        f"In the key's account{owner}, add to the key policy:\n"
-        f"{policy_json(*statements)}\n"
-        f"{f.key_policy_commands(fill(key, 'SOURCE_KEY_ARN'))}\n"
-        "Check the key is enabled: aws kms describe-key --key-id"
-        f" {fill(key, 'SOURCE_KEY_ARN')} --query KeyMetadata.KeyState",
-    )
-
-
-def kms_key_state(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
-    key = fill(facts.key_arn, "KEY_ARN")
-    owner = f.arn_account(facts.key_arn) if facts.key_arn else None
-    text = facts.text.lower()
-    check = f"  aws kms describe-key --key-id {key} --query KeyMetadata.KeyState"
-    enable = f"  Disabled:        aws kms enable-key --key-id {key}"
-    cancel = (
-        f"  PendingDeletion: aws kms cancel-key-deletion --key-id {key}"
-        f" && aws kms enable-key --key-id {key}"
-    )
-    lines = [f"In the key's account{' ' + owner if owner else ''}, read the key state:", check]
-    if "pending" in text and "deletion" in text:
-        lines += [cancel, enable]
-    else:
-        lines += [enable, cancel]
-    lines.append(
-        "  Deleted: data encrypted with it cannot be recovered; use a recovery point encrypted"
-        " with another key."
-    )
-    if "denied" in text or "access" in text:
-        grants, _ = f.key_grant_statements("<DESTINATION_ACCOUNT_ID>")
-        lines.append(
-            "If the key is Enabled, access is what is missing: for a cross-account copy the key"
-            " policy must let the destination account's AWSServiceRoleForBackup create grants:\n"
-            f"{policy_json(grants)}\n{f.key_policy_commands(key)}"
-        )
-    return _d(
-        CauseCode.KMS_KEY_UNUSABLE,
-        f"The KMS key {key} cannot be used: it is disabled, pending deletion, unavailable or"
-        " missing, or the principal AWS Backup acts as may not use it, so AWS cannot decrypt or"
-        " encrypt with it.",
-        "\n".join(lines),
-    )
-
-
-def kms_not_authorized(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
-    key = facts.key_arn
-    key_account = f.arn_account(key) if key else None
-    principal = facts.principal_arn
-    caller_account = facts.principal_account
-    is_slr = principal is not None and "awsserviceroleforbackup" in principal.lower()
-    if key is None and not is_slr:
-        return not_authorized(match, facts)  # no key named: the caller's own permissions
-    if (caller_account and key_account and caller_account != key_account) or is_slr:
-        return source_key_not_shared(match, facts)
-    statement = {
-        "Sid": "AllowUseOfTheKey",
-        "Effect": "Allow",
-        "Principal": {"AWS": fill(principal, "PRINCIPAL_ARN")},
-        "Action": [fill(facts.action, "kms:ACTION"), "kms:DescribeKey"],
-        "Resource": "*",
-    }
-    return _d(
-        CauseCode.KMS_KEY_UNUSABLE,
-        f"{fill(principal, 'The caller')} may not use the KMS key {fill(key, 'KEY_ARN')}"
-        f" ({fill(facts.action, 'kms action')}): neither the key policy nor the caller's IAM"
-        " policies allow it.",
-        "Add to the key policy (or an IAM policy of the role) a statement such as:\n"
-        f"{policy_json(statement)}\n{f.key_policy_commands(fill(key, 'KEY_ARN'))}",
-    )
-
-
 def copy_into_vault_denied(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     vault = facts.vault_arn
     vault_account = f.arn_account(vault) if vault else None
@@ -401,11 +294,11 @@ def not_authorized(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     else:
         why = "No policy allows it."
         statement = {"Effect": "Allow", "Action": action, "Resource": _clean(resource)}
-        role = _role_of(principal) if facts.principal_arn else None
+        role = f.role_of_session(principal) if facts.principal_arn else None
         fix = (
             f"Add to a policy of the role {fill(role, 'ROLE_ARN')}:\n{policy_json(statement)}\n"
             "  aws iam put-role-policy --role-name"
-            f" {fill(f.role_name(_role_of(principal)), 'ROLE_NAME')}"
+            f" {fill(f.role_name(f.role_of_session(principal)), 'ROLE_NAME')}"
             " --policy-name drconsole-fix --policy-document file://policy.json"
         )
     return _d(
@@ -417,51 +310,3 @@ def not_authorized(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
 
 def _clean(value: str) -> str:
     return value.rstrip(".,;:)]'\"")
-
-
-def _role_of(principal: str) -> str | None:
-    """`arn:aws:sts::1:assumed-role/Name/session` -> `arn:aws:iam::1:role/Name`."""
-    if ":assumed-role/" in principal:
-        prefix, rest = principal.split(":assumed-role/", 1)
-        partition = prefix.split(":")[1] if prefix.count(":") >= 1 else "aws"
-        account = f.arn_account(principal) or ""
-        return f"arn:{partition}:iam::{account}:role/{rest.split('/')[0]}"
-    return principal if ":role/" in principal else None
-
-
-TARGET_NAME_KEYS = (
-    ("table", "DynamoDB: {cmd} --metadata targetTableName=<NEW_NAME>"),
-    ("db instance", "RDS:      {cmd} --metadata DBInstanceIdentifier=<NEW_ID>"),
-    ("db cluster", "Aurora:   {cmd} --metadata DBClusterIdentifier=<NEW_ID>"),
-    ("file system", "EFS:      {cmd} --metadata newFileSystem=true --metadata CreationToken=<NEW>"),
-    ("bucket", "S3:       {cmd} --metadata DestinationBucketName=<NEW_BUCKET>"),
-)
-
-
-def restore_target_exists(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
-    text = facts.text.lower()
-    hints = [hint for kind, hint in TARGET_NAME_KEYS if kind in text] or [
-        hint for _, hint in TARGET_NAME_KEYS
-    ]
-    return _d(
-        CauseCode.UNKNOWN,
-        "No cause code covers this, but the message is clear: the restore would create a"
-        " resource whose name is already taken (in this account and Region, or for S3 bucket"
-        " names, anywhere).",
-        "Restore under a new name, or delete the existing resource first:\n"
-        + "\n".join(
-            "  " + hint.format(cmd="drconsole restore --recovery-point <ARN>") for hint in hints
-        ),
-    )
-
-
-def restore_target_missing(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
-    return _d(
-        CauseCode.UNKNOWN,
-        "No cause code covers this, but the message is clear: the restore metadata names a"
-        " subnet, security group, file system or bucket that does not exist in the account and"
-        " Region of the restore.",
-        "Give identifiers that exist where you restore (see drconsole check restore"
-        " --recovery-point <ARN>), e.g. --metadata SubnetId=<SUBNET> or"
-        " --metadata DBSubnetGroupName=<GROUP>, or create the missing resource first.",
-    )

@@ -2,58 +2,38 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from drconsole.diagnose_facts import Facts
-from drconsole.diagnose_remedies import (
+from drconsole.diagnose_key_remedies import (
     aws_managed_resource_key,
+    kms_key_access,
+    kms_key_state,
+    kms_not_authorized,
+    source_key_not_shared,
+)
+from drconsole.diagnose_remedies import (
     copy_into_vault_denied,
     cross_account_disabled,
     cross_account_restore,
     dest_vault_aws_managed,
     invalid_principal,
-    kms_key_state,
-    kms_not_authorized,
     marketplace_ami,
     not_authorized,
     not_same_org,
     rds_option_group,
-    restore_target_exists,
-    restore_target_missing,
     role_insufficient,
     role_not_assumable,
     slr_missing,
-    source_key_not_shared,
     too_many_jobs,
     unshare_failed,
     unsupported_route,
     vault_lock,
 )
-from drconsole.models import CauseCode, Diagnosis
-
-Render = Callable[[re.Match[str] | None, Facts], Diagnosis]
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One message pattern: its id, the cause it usually means, and the real message it matches."""
-
-    id: str
-    cause: CauseCode
-    pattern: re.Pattern[str]
-    example: str  # the real AWS message this pattern was written from
-    source: str  # where that message was seen
-    render: Render
-
-
-def _p(*alternatives: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{a})" for a in alternatives), re.IGNORECASE)
-
+from drconsole.diagnose_restore_rules import LAST_RULES, RESTORE_RULES
+from drconsole.diagnose_rule import Rule
+from drconsole.diagnose_rule import any_of as _p
+from drconsole.models import CauseCode
 
 ARN = r"arn:aws\S*"
-RULES: tuple[Rule, ...] = (
+COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
     Rule(
         "marketplace-ami",
         CauseCode.MARKETPLACE_AMI,
@@ -276,6 +256,20 @@ RULES: tuple[Rule, ...] = (
         kms_key_state,
     ),
     Rule(
+        "kms-key-access",
+        CauseCode.KMS_KEY_UNUSABLE,
+        _p(
+            r"ciphertext refers to a customer master key that does not exist",
+            r"kms:\w+ on the resource associated with this ciphertext",
+            r"access denied\b.{0,40}\bkms key",
+            r"\bKMS(?:AccessDenied|KeyNotAccessible)\w*",
+        ),
+        "The ciphertext refers to a customer master key that does not exist, does not exist in"
+        " this region, or you are not allowed to access.",
+        "AWS KMS AccessDeniedException (aws/aws-encryption-sdk-javascript#1005)",
+        kms_key_access,
+    ),
+    Rule(
         "kms-not-authorized",
         CauseCode.SOURCE_KEY_NOT_SHARED,
         _p(r"not authorized to perform:? ?kms:\w+(?: on resource:? ?(?P<resource>\S+))?"),
@@ -367,32 +361,8 @@ RULES: tuple[Rule, ...] = (
         "IAM AccessDenied message format",
         not_authorized,
     ),
-    Rule(
-        "restore-target-exists",
-        CauseCode.UNKNOWN,
-        _p(
-            r"(?:table|db instance|db cluster|file system|bucket)\b.{0,80}already exists",
-            r"bucket name is not available",
-            r"you already own it",
-            r"BucketAlready(?:Exists|OwnedByYou)",
-        ),
-        "Table already exists: orders / DB instance already exists / The requested bucket name"
-        " is not available. The bucket namespace is shared by all users of the system. Please"
-        " select a different name and try again",
-        "DynamoDB, RDS, EFS and S3 messages passed on as the restore job's StatusMessage",
-        restore_target_exists,
-    ),
-    Rule(
-        "restore-target-missing",
-        CauseCode.UNKNOWN,
-        _p(
-            r"the (?:subnet id|security group) '?[\w-]+'? does not exist",
-            r"file system '?fs-[\w-]+'? does not exist",
-            r"the specified bucket does not exist",
-        ),
-        "The subnet ID 'subnet-0abc' does not exist / File system 'fs-0abc' does not exist. /"
-        " The specified bucket does not exist",
-        "EC2, EFS and S3 messages passed on as the restore job's StatusMessage",
-        restore_target_missing,
-    ),
 )
+
+# Restore wordings first (they name subnets, versions and names no copy message has), the
+# generic "contact AWS Support" and missing file system/bucket wordings last.
+RULES: tuple[Rule, ...] = (*RESTORE_RULES, *COPY_AND_ACCESS_RULES, *LAST_RULES)

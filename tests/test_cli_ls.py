@@ -243,7 +243,7 @@ NIGHT_FAILURES = {
     ("copy", "qa", "qa-analytics-data", "SOURCE_KEY_NOT_SHARED"),
     ("copy", "prod", "prod-legacy-data", "AWS_MANAGED_RESOURCE_KEY"),
     ("copy", "backup", "qa-orders-db", "VAULT_POLICY_DENIES_COPY"),
-    ("restore", "qa", "qa-orders-db", "UNKNOWN"),
+    ("restore", "qa", "qa-orders-db", "RESOURCE_ALREADY_EXISTS"),
 }
 JOB_FIELDS = {
     "kind",

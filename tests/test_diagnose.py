@@ -180,21 +180,21 @@ def test_every_sandbox_message_maps_to_its_cause(name: str, variant: str) -> Non
     assert diagnose(VARIANTS[variant](message)).cause == SANDBOX_CAUSES[name]
 
 
-# Every restore StatusMessage / refusal the sandbox can produce. The services' own messages about
-# names and missing resources have no cause code; they are recognised (matched) all the same.
+# Every restore StatusMessage / refusal the sandbox can produce. Missing EFS file systems and S3
+# buckets have no cause code of their own; they are recognised (matched) all the same.
 RESTORE_CAUSES = {
     "MSG_ROLE_CANNOT_BE_ASSUMED": CauseCode.ROLE_PERMISSIONS,
     "MSG_KMS_KEY_UNUSABLE": CauseCode.KMS_KEY_UNUSABLE,
     "MSG_ROLE_PERMISSIONS": CauseCode.ROLE_PERMISSIONS,
-    "MSG_TABLE_EXISTS": CauseCode.UNKNOWN,
-    "MSG_DB_INSTANCE_EXISTS": CauseCode.UNKNOWN,
-    "MSG_DB_CLUSTER_EXISTS": CauseCode.UNKNOWN,
-    "MSG_SUBNET_MISSING": CauseCode.UNKNOWN,
-    "MSG_SECURITY_GROUP_MISSING": CauseCode.UNKNOWN,
+    "MSG_TABLE_EXISTS": CauseCode.RESOURCE_ALREADY_EXISTS,
+    "MSG_DB_INSTANCE_EXISTS": CauseCode.RESOURCE_ALREADY_EXISTS,
+    "MSG_DB_CLUSTER_EXISTS": CauseCode.RESOURCE_ALREADY_EXISTS,
+    "MSG_SUBNET_MISSING": CauseCode.RESTORE_NETWORK,
+    "MSG_SECURITY_GROUP_MISSING": CauseCode.RESTORE_NETWORK,
     "MSG_FILE_SYSTEM_MISSING": CauseCode.UNKNOWN,
-    "MSG_FILE_SYSTEM_EXISTS": CauseCode.UNKNOWN,
-    "MSG_BUCKET_TAKEN": CauseCode.UNKNOWN,
-    "MSG_BUCKET_OWNED": CauseCode.UNKNOWN,
+    "MSG_FILE_SYSTEM_EXISTS": CauseCode.RESOURCE_ALREADY_EXISTS,
+    "MSG_BUCKET_TAKEN": CauseCode.RESOURCE_ALREADY_EXISTS,
+    "MSG_BUCKET_OWNED": CauseCode.RESOURCE_ALREADY_EXISTS,
     "MSG_BUCKET_MISSING": CauseCode.UNKNOWN,
 }
 RESTORE_FILL = {
@@ -455,6 +455,8 @@ def test_diagnosis_modules_are_pure() -> None:
     package = Path(__file__).resolve().parent.parent / "drconsole"
     allowed_local = {"drconsole.models", "drconsole.diagnose_facts", "drconsole.diagnose_rules"}
     allowed_local |= {"drconsole.diagnose_remedies", "drconsole", "drconsole.diagnose"}
+    allowed_local |= {f"drconsole.diagnose_{name}" for name in ("rule", "key_remedies")}
+    allowed_local |= {"drconsole.diagnose_restore_rules", "drconsole.diagnose_restore_remedies"}
     allowed_std = {"__future__", "re", "json", "dataclasses", "collections", "typing"}
     for path in sorted(package.glob("diagnose*.py")):
         for node in ast.walk(ast.parse(path.read_text())):

@@ -19,7 +19,7 @@ NIGHT = {
     ("copy", "qa", "SOURCE_KEY_NOT_SHARED"),
     ("copy", "prod", "AWS_MANAGED_RESOURCE_KEY"),
     ("copy", "backup", "VAULT_POLICY_DENIES_COPY"),
-    ("restore", "qa", "UNKNOWN"),
+    ("restore", "qa", "RESOURCE_ALREADY_EXISTS"),
 }
 ROW = re.compile(r"^\s*(\d\d:\d\d)\s+(backup|copy|restore)\s+(\S+)\s+FAILED\s+([A-Z_]+)\b")
 

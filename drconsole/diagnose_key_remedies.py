@@ -1,0 +1,153 @@
+"""Explanations and exact fixes for KMS causes: unshared, AWS managed, unusable or denied keys."""
+
+from __future__ import annotations
+
+import re
+
+from drconsole import diagnose_facts as f
+from drconsole.diagnose_facts import Facts, fill, policy_json
+from drconsole.models import CauseCode, Diagnosis
+
+
+def _d(cause: CauseCode, explanation: str, remediation: str) -> Diagnosis:
+    return Diagnosis(cause=cause, explanation=explanation, remediation=remediation)
+
+
+def aws_managed_resource_key(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    key = fill(facts.key_arn, "CUSTOMER_MANAGED_KEY_ARN")
+    region = fill(facts.region(), "REGION")
+    return _d(
+        CauseCode.AWS_MANAGED_RESOURCE_KEY,
+        "The recovery point is encrypted with an AWS managed key (aws/ebs, aws/rds...). AWS"
+        " managed keys cannot be shared with other accounts, so it can never be copied across"
+        " accounts as it is.",
+        "Re-encrypt with a customer managed key inside the source account, then back up or copy"
+        " the re-encrypted snapshot:\n"
+        f"  EBS: aws ec2 copy-snapshot --source-region {region} --source-snapshot-id <SNAPSHOT_ID>"
+        f" --encrypted --kms-key-id {key}\n"
+        "  RDS: aws rds copy-db-snapshot --source-db-snapshot-identifier <SNAPSHOT>"
+        f" --target-db-snapshot-identifier <SNAPSHOT>-cmk --kms-key-id {key}\n"
+        "Going forward, encrypt the resource itself with a customer managed key whose policy lets"
+        " the destination account's AWSServiceRoleForBackup create grants.",
+    )
+
+
+def source_key_not_shared(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    key = facts.key_arn
+    key_account = f.arn_account(key) if key else None
+    dest = facts.principal_account
+    if dest is None or dest == key_account:
+        dest = facts.other_account(key_account)
+    dest_text = fill(dest, "DESTINATION_ACCOUNT_ID")
+    statements = f.key_grant_statements(dest_text)
+    owner = f" {key_account}" if key_account else ""
+    return _d(
+        CauseCode.SOURCE_KEY_NOT_SHARED,
+        "The recovery point is encrypted with the customer managed key"
+        f" {fill(key, 'SOURCE_KEY_ARN')}, which the destination account's AWS Backup"
+        " service-linked role cannot use. During a"
+        " cross-account copy that role must create a grant on the source key, and the key policy"
+        " does not allow it (less often: the key is disabled or scheduled for deletion). If the"
+        " snapshot is encrypted with an AWS managed key (aws/ebs, aws/rds), no key policy can fix"
+        " it: see AWS_MANAGED_RESOURCE_KEY.",
+        f"In the key's account{owner}, add to the key policy:\n"
+        f"{policy_json(*statements)}\n"
+        f"{f.key_policy_commands(fill(key, 'SOURCE_KEY_ARN'))}\n"
+        "Check the key is enabled: aws kms describe-key --key-id"
+        f" {fill(key, 'SOURCE_KEY_ARN')} --query KeyMetadata.KeyState",
+    )
+
+
+def kms_key_state(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    key = fill(facts.key_arn, "KEY_ARN")
+    owner = f.arn_account(facts.key_arn) if facts.key_arn else None
+    text = facts.text.lower()
+    check = f"  aws kms describe-key --key-id {key} --query KeyMetadata.KeyState"
+    enable = f"  Disabled:        aws kms enable-key --key-id {key}"
+    cancel = (
+        f"  PendingDeletion: aws kms cancel-key-deletion --key-id {key}"
+        f" && aws kms enable-key --key-id {key}"
+    )
+    lines = [f"In the key's account{' ' + owner if owner else ''}, read the key state:", check]
+    if "pending" in text and "deletion" in text:
+        lines += [cancel, enable]
+    else:
+        lines += [enable, cancel]
+    lines.append(
+        "  Deleted: data encrypted with it cannot be recovered; use a recovery point encrypted"
+        " with another key."
+    )
+    if "denied" in text or "access" in text:
+        grants, _ = f.key_grant_statements("<DESTINATION_ACCOUNT_ID>")
+        lines.append(
+            "If the key is Enabled, access is what is missing: for a cross-account copy the key"
+            " policy must let the destination account's AWSServiceRoleForBackup create grants:\n"
+            f"{policy_json(grants)}\n{f.key_policy_commands(key)}"
+        )
+    return _d(
+        CauseCode.KMS_KEY_UNUSABLE,
+        f"The KMS key {key} cannot be used: it is disabled, pending deletion, unavailable or"
+        " missing, or the principal AWS Backup acts as may not use it, so AWS cannot decrypt or"
+        " encrypt with it.",
+        "\n".join(lines),
+    )
+
+
+def kms_not_authorized(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    key = facts.key_arn
+    key_account = f.arn_account(key) if key else None
+    principal = facts.principal_arn
+    caller_account = facts.principal_account
+    is_slr = principal is not None and "awsserviceroleforbackup" in principal.lower()
+    if key is None and not is_slr:
+        return kms_key_access(None, facts)  # a KMS denial is about the key, whatever names it
+    if (caller_account and key_account and caller_account != key_account) or is_slr:
+        return source_key_not_shared(match, facts)
+    statement = {
+        "Sid": "AllowUseOfTheKey",
+        "Effect": "Allow",
+        "Principal": {"AWS": fill(principal, "PRINCIPAL_ARN")},
+        "Action": [fill(facts.action, "kms:ACTION"), "kms:DescribeKey"],
+        "Resource": "*",
+    }
+    return _d(
+        CauseCode.KMS_KEY_UNUSABLE,
+        f"{fill(principal, 'The caller')} may not use the KMS key {fill(key, 'KEY_ARN')}"
+        f" ({fill(facts.action, 'kms action')}): neither the key policy nor the caller's IAM"
+        " policies allow it.",
+        "Add to the key policy (or an IAM policy of the role) a statement such as:\n"
+        f"{policy_json(statement)}\n{f.key_policy_commands(fill(key, 'KEY_ARN'))}",
+    )
+
+
+def kms_key_access(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """KMS refused the key without naming it: missing, other Region, disabled, or not allowed."""
+    principal = facts.principal_arn
+    if principal and facts.key_arn:
+        return kms_not_authorized(match, facts)
+    is_slr = principal is not None and "awsserviceroleforbackup" in principal.lower()
+    if is_slr and facts.principal_account:
+        return source_key_not_shared(match, facts)
+    role = f.role_of_session(principal) if principal else None
+    action = fill(facts.action, "kms:Decrypt")
+    statement = {
+        "Sid": "AllowUseOfTheKey",
+        "Effect": "Allow",
+        "Principal": {"AWS": fill(role, "JOB_ROLE_ARN")},
+        "Action": [action, "kms:DescribeKey", "kms:CreateGrant"],
+        "Resource": "*",
+    }
+    return _d(
+        CauseCode.KMS_KEY_UNUSABLE,
+        f"KMS refused {action} for {fill(role, 'the role the job ran with')}: the key that"
+        " encrypted the data does not exist in this Region, is disabled or pending deletion, or"
+        " its key policy (and the role's IAM policy) do not let that role use it. The message"
+        " does not name the key.",
+        "Find the key of the recovery point and read its state:\n"
+        "  aws backup describe-recovery-point --backup-vault-name <VAULT> --recovery-point-arn"
+        " <RECOVERY_POINT_ARN> --query EncryptionKeyArn\n"
+        "  aws kms describe-key --key-id <KEY_ARN> --query KeyMetadata.KeyState\n"
+        "Enable it if Disabled (aws kms enable-key --key-id <KEY_ARN>), cancel its deletion if"
+        " PendingDeletion, and add to its key policy:\n"
+        f"{policy_json(statement)}\n{f.key_policy_commands('<KEY_ARN>')}",
+    )

@@ -1,0 +1,347 @@
+"""Explanations and exact fixes for restore failures, filled with the ids the message names."""
+
+from __future__ import annotations
+
+import re
+
+from drconsole import diagnose_facts as f
+from drconsole.diagnose_facts import Facts, fill, policy_json
+from drconsole.models import CauseCode, Diagnosis
+
+VPC_RE = re.compile(r"\bvpc-[0-9a-z]{3,}\b", re.IGNORECASE)
+SUBNET_RE = re.compile(r"\bsubnet-[0-9a-z]{3,}\b", re.IGNORECASE)
+GROUP_RE = re.compile(r"\bsg-[0-9a-z]{3,}\b", re.IGNORECASE)
+ZONE_RE = re.compile(r"\b([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2})([a-z])\b", re.IGNORECASE)
+SUBNET_GROUP_RE = re.compile(r"(?:db )?subnet group '?([\w.-]+?)'? does not exist", re.IGNORECASE)
+QUOTED_RE = re.compile(r"'([^'\s]{1,255})'")
+RESTORE_CMD = "drconsole restore --recovery-point <RECOVERY_POINT_ARN>"
+
+
+def _d(cause: CauseCode, explanation: str, remediation: str) -> Diagnosis:
+    return Diagnosis(cause=cause, explanation=explanation, remediation=remediation)
+
+
+def _ids(pattern: re.Pattern[str], text: str) -> list[str]:
+    return list(dict.fromkeys(m.group(0).lower() for m in pattern.finditer(text)))
+
+
+def _zones(text: str) -> list[str]:
+    return list(dict.fromkeys(m.group(0).lower() for m in ZONE_RE.finditer(text)))
+
+
+def _region(facts: Facts) -> str:
+    """The Region named in the message, or the one an Availability Zone belongs to."""
+    if facts.region():
+        return fill(facts.region(), "REGION")
+    zone = ZONE_RE.search(facts.text)
+    return zone.group(1).lower() if zone else "<REGION>"
+
+
+def _group(match: re.Match[str] | None, name: str) -> str | None:
+    """A named group of the match; alternatives repeat a name with a digit (asked, asked2...)."""
+    groups = match.groupdict() if match else {}
+    for key in (name, f"{name}2", f"{name}3"):
+        if groups.get(key):
+            return str(groups[key]).strip().rstrip(".")
+    return None
+
+
+def restore_network(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """Default VPC or subnets missing, network parts in different VPCs, or a missing subnet."""
+    text = facts.text.lower()
+    region = _region(facts)
+    vpcs, subnets = _ids(VPC_RE, facts.text), _ids(SUBNET_RE, facts.text)
+    groups, zones = _ids(GROUP_RE, facts.text), _zones(facts.text)
+    find_subnets = (
+        f"  aws ec2 describe-subnets --region {region}"
+        " --query 'Subnets[].[SubnetId,VpcId,AvailabilityZone]' --output table"
+    )
+    if "no default" in text or "vpcidnotspecified" in text or "vpcresourcenotspecified" in text:
+        why = (
+            f"The restore relies on the default VPC (or its default subnets) of {region}, and the"
+            " restoring account has none there any more: AWS Backup restores to the default VPC"
+            " when the metadata names no subnet."
+        )
+        fix = [
+            "Name a subnet and security groups of an existing VPC in the restore metadata:",
+            find_subnets,
+            f"  EC2:        {RESTORE_CMD} --metadata SubnetId=<SUBNET_ID>"
+            " --metadata SecurityGroupIds='[\"<SG_ID>\"]'",
+            f"  RDS/Aurora: {RESTORE_CMD} --metadata DBSubnetGroupName=<DB_SUBNET_GROUP>"
+            " --metadata VpcSecurityGroupIds='[\"<SG_ID>\"]'",
+            f"or recreate the default VPC: aws ec2 create-default-vpc --region {region}",
+        ]
+    elif (
+        "different vpc" in text
+        or "different network" in text
+        or re.search(r"is in vpc-\S+,? but", text)
+    ):
+        shown = ", ".join(vpcs) or "two VPCs"
+        why = (
+            "The restore metadata mixes network parts of different VPCs"
+            f" ({', '.join(groups + subnets) or 'subnet and security groups'} span {shown}):"
+            " the subnet (or DB subnet group) and every security group must be in one VPC."
+        )
+        if vpcs:
+            target, sg = vpcs[0], f"<SG_ID_IN_{vpcs[0]}>"
+            lookup = []
+        else:
+            target, sg = "<VPC_ID>", "<SG_ID_IN_THAT_VPC>"
+            subnet = subnets[0] if subnets else "<SUBNET_ID>"
+            lookup = [
+                f"  aws ec2 describe-subnets --region {region} --subnet-ids {subnet}"
+                " --query 'Subnets[0].VpcId' --output text     (gives <VPC_ID>)"
+            ]
+        fix = [
+            "Pick security groups of the subnet's VPC:",
+            *lookup,
+            f"  aws ec2 describe-security-groups --region {region} --filters"
+            f" Name=vpc-id,Values={target} --query 'SecurityGroups[].[GroupId,GroupName]'",
+            f"  EC2:        {RESTORE_CMD} --metadata SecurityGroupIds='[\"{sg}\"]'",
+            f"  RDS/Aurora: {RESTORE_CMD} --metadata DBSubnetGroupName=<DB_SUBNET_GROUP_IN_VPC>"
+            f" --metadata VpcSecurityGroupIds='[\"{sg}\"]'",
+            "(an RDS restore without DBSubnetGroupName lands in the default VPC, so name the"
+            " subnet group of the security groups' VPC.)",
+        ]
+    elif "coverage" in text or "same availability zone" in text:
+        covered = ", ".join(zones) or "one Availability Zone"
+        quoted = QUOTED_RE.search(facts.text)
+        name = quoted.group(1) if quoted else "<DB_SUBNET_GROUP>"
+        why = (
+            f"The DB subnet group covers only {covered}; RDS needs subnets in at least two"
+            " Availability Zones of the Region (Aurora Serverless: subnets in different zones)."
+        )
+        fix = [
+            "Add a subnet of another Availability Zone of the same VPC to the group:",
+            find_subnets,
+            f"  aws rds modify-db-subnet-group --region {region} --db-subnet-group-name {name}"
+            " --subnet-ids <CURRENT_SUBNET_IDS> <SUBNET_IN_ANOTHER_ZONE>",
+            f"or restore with another group: {RESTORE_CMD} --metadata DBSubnetGroupName=<GROUP>",
+        ]
+    elif "availability zone" in text or zones:
+        asked = ", ".join(zones) or "the Availability Zone in the metadata"
+        why = (
+            f"The restore asks for {asked}, which is not offered there or is not the zone of the"
+            " subnet it names: the zone in the metadata must be one of the subnets' zones."
+        )
+        fix = [
+            "Read the zones of the subnets, then name one of them:",
+            find_subnets,
+            f"  {RESTORE_CMD} --metadata AvailabilityZone=<ZONE_OF_THE_SUBNET>",
+        ]
+    else:
+        missing = ", ".join(subnets + groups + vpcs)
+        group = SUBNET_GROUP_RE.search(facts.text)
+        if group:
+            missing = f"DB subnet group {group.group(1)}"
+        named = missing or "the subnet, security group or DB subnet group in the metadata"
+        why = (
+            f"{named} does not exist in the account and Region of the restore ({region}):"
+            " network ids are per account and Region, so ids copied from the source do not"
+            " exist where a DR copy is restored."
+        )
+        fix = [
+            "Use ids that exist where you restore:",
+            find_subnets,
+            f"  aws ec2 describe-security-groups --region {region}"
+            " --query 'SecurityGroups[].[GroupId,VpcId,GroupName]' --output table",
+            f"  aws rds describe-db-subnet-groups --region {region}"
+            " --query 'DBSubnetGroups[].[DBSubnetGroupName,VpcId]' --output table",
+            f"  {RESTORE_CMD} --metadata SubnetId=<SUBNET_ID>"
+            " (RDS/Aurora: --metadata DBSubnetGroupName=<GROUP>)",
+            "drconsole check restore --recovery-point <RECOVERY_POINT_ARN> verifies them first.",
+        ]
+    return _d(CauseCode.RESTORE_NETWORK, why, "\n".join(fix))
+
+
+TARGET_NAME_KEYS = (
+    ("table", "DynamoDB", "targetTableName", "aws dynamodb describe-table --table-name {name}"),
+    ("db instance", "RDS", "DBInstanceIdentifier", "aws rds describe-db-instances"
+     " --db-instance-identifier {name}"),
+    ("cluster", "Aurora", "DBClusterIdentifier", "aws rds describe-db-clusters"
+     " --db-cluster-identifier {name}"),
+    ("file system", "EFS", "CreationToken", "aws efs describe-file-systems"
+     " --creation-token {name}"),
+    ("bucket", "S3", "DestinationBucketName", "aws s3api head-bucket --bucket {name}"),
+)  # fmt: skip
+
+
+def _taken_name(facts: Facts) -> str | None:
+    """The taken name when the message says it (DynamoDB and EFS do; RDS and S3 do not)."""
+    table = re.search(r"table already exists:?\s*'?([\w.-]+)", facts.text, re.IGNORECASE)
+    if table:
+        return table.group(1).rstrip(".")
+    token = re.search(r"creation token '?([^'\s]+?)'?\.?$", facts.text, re.IGNORECASE)
+    if token:
+        return token.group(1)
+    quoted = QUOTED_RE.search(facts.text)
+    return quoted.group(1) if quoted else None
+
+
+def resource_exists(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """The name the restore would create is taken."""
+    text = facts.text.lower()
+    kinds = [k for k in TARGET_NAME_KEYS if k[0] in text or k[2].lower() in text]
+    if "bucketalready" in text or "bucket name" in text or "already own it" in text:
+        kinds = [TARGET_NAME_KEYS[4]]
+    kinds = kinds[:1] or list(TARGET_NAME_KEYS)
+    name = _taken_name(facts)
+    region = _region(facts)
+    anywhere = " (S3 bucket names are global: taken by any account)" if kinds[0][1] == "S3" else ""
+    what = kinds[0][0] if len(kinds) == 1 else "resource"
+    what = f"{what} {name}" if name and len(kinds) == 1 else what
+    lines = ["Restore under a new name (or delete the existing resource first):"]
+    for _, label, key, look in kinds:
+        new = f"{name}-restored" if name else "<NEW_NAME>"
+        lines.append(f"  {label + ':':<10}{RESTORE_CMD} --metadata {key}={new}")
+        if name and len(kinds) == 1:
+            lines.append(f"  see it:    {look.format(name=name)} --region {region}")
+    return _d(
+        CauseCode.RESOURCE_ALREADY_EXISTS,
+        f"The restore would create a {what} whose name is already taken in the restoring"
+        f" account and Region{anywhere}; AWS Backup never overwrites an existing resource.",
+        "\n".join(lines),
+    )
+
+
+def _engine(facts: Facts, fallback: str | None) -> str:
+    named = re.search(
+        r"\b(aurora-postgresql|aurora-mysql|aurora|postgres(?:ql)?|mysql|mariadb|oracle-\w+"
+        r"|sqlserver-\w+|docdb|neptune)\b",
+        facts.text,
+        re.IGNORECASE,
+    )
+    return named.group(1).lower() if named else fill(fallback, "ENGINE")
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    """Numeric parts of an engine version, for ordering (8.0.mysql_aurora.3.08.2 -> 8,0,3,8,2)."""
+    return tuple(int(part) for part in re.findall(r"\d+", version))
+
+
+def engine_version(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """The engine version asked for is older than the snapshot's, or not offered."""
+    region = _region(facts)
+    asked, snapshot = _group(match, "asked"), _group(match, "snapshot")
+    engine = _engine(facts, _group(match, "engine"))
+    versions = (
+        f"  aws rds describe-db-engine-versions --engine {engine} --region {region}"
+        " --query 'DBEngineVersions[].EngineVersion'"
+    )
+    if _group(match, "missing"):
+        missing = _group(match, "missing")
+        why = (
+            f"RDS does not offer {engine} version {missing} in {region} (never, or no longer):"
+            " the restore asks for a version that cannot be created there."
+        )
+        fix = [
+            "List the versions offered, then ask for one that is not older than the snapshot's"
+            " (or leave EngineVersion out to keep the snapshot's):",
+            versions,
+            f"  {RESTORE_CMD} --metadata EngineVersion=<OFFERED_VERSION>",
+        ]
+    else:
+        asked_text = asked or "<REQUESTED_VERSION>"
+        newer = snapshot or "<SNAPSHOT_VERSION>"
+        if asked and snapshot and _version_key(asked) > _version_key(snapshot):
+            why = (
+                f"RDS has no direct upgrade path from the snapshot's {engine} {newer} to"
+                f" {asked_text} (a major version jump, or a version that is not an upgrade"
+                " target of it), so it cannot restore at that version."
+            )
+        else:
+            why = (
+                f"The restore asks for {engine} {asked_text}, older than the snapshot's {newer}:"
+                " RDS restores a snapshot at its own version or a newer one, never an older one."
+            )
+        targets = (
+            f"  aws rds describe-db-engine-versions --engine {engine} --engine-version {newer}"
+            f" --region {region} --query 'DBEngineVersions[].ValidUpgradeTarget[].EngineVersion'"
+        )
+        fix = [
+            f"Restore at the snapshot's version {newer} (or one of its upgrade targets), then"
+            " upgrade the restored database if you need a later major version:",
+            f"  {RESTORE_CMD} --metadata EngineVersion={newer}",
+            targets,
+        ]
+    return _d(CauseCode.ENGINE_VERSION, why, "\n".join(fix))
+
+
+def _pass_role(resource: str) -> dict[str, str]:
+    return {"Effect": "Allow", "Action": "iam:PassRole", "Resource": resource}
+
+
+def pass_role_denied(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """The backup (restore) role may not pass another role (iam:PassRole)."""
+    caller = f.role_of_session(facts.principal_arn)
+    resource = _group(match, "resource")
+    passed = resource.rstrip(".,;") if resource else "<ROLE_TO_PASS_ARN>"
+    statement = _pass_role(passed)
+    return _d(
+        CauseCode.ROLE_PERMISSIONS,
+        f"{fill(caller, 'The restore role')} may not pass the role {passed} (iam:PassRole): a"
+        " restore that attaches a role to what it creates (an EC2 instance profile, an RDS"
+        " monitoring role) needs iam:PassRole on that role.",
+        f"Add to a policy of {fill(caller, 'ROLE_ARN')}:\n{policy_json(statement)}\n"
+        "  aws iam put-role-policy --role-name"
+        f" {fill(f.role_name(caller), 'ROLE_NAME')} --policy-name drconsole-pass-role"
+        " --policy-document file://policy.json",
+    )
+
+
+def encoded_authorization(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """AWS denied a call of the job's role and encoded the details."""
+    encoded = re.search(r"encoded authorization failure message:?\s*([\w-]{8,})", facts.text, re.I)
+    blob = encoded.group(1) if encoded else "<ENCODED_MESSAGE>"
+    return _d(
+        CauseCode.ROLE_PERMISSIONS,
+        "The IAM role the job ran with was denied a call; AWS encoded which action and resource."
+        " For EC2 restores it is most often iam:PassRole on the instance profile's role.",
+        "Decode it (needs sts:DecodeAuthorizationMessage) and allow the action it names on its"
+        " resource to the role in 'principal':\n"
+        f"  aws sts decode-authorization-message --encoded-message {blob}"
+        " --query DecodedMessage --output text\n"
+        "For iam:PassRole add to the job role's policy:\n"
+        + policy_json(_pass_role("<DECODED_RESOURCE>")),
+    )
+
+
+def backup_role_not_authorized(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """AWS Backup's own wording for a job role that lacks a permission."""
+    if re.search(r"encoded authorization failure message", facts.text, re.IGNORECASE):
+        return encoded_authorization(match, facts)
+    return _d(
+        CauseCode.ROLE_PERMISSIONS,
+        "The IAM role of the job lacks a permission the restore needs; AWS Backup does not say"
+        " which. For EC2 restores it is most often iam:PassRole on the instance profile's role.",
+        "Give the job role AWS Backup's restore policy and iam:PassRole on the roles the"
+        " restored resource uses:\n"
+        "  aws iam attach-role-policy --role-name <RESTORE_ROLE_NAME> --policy-arn"
+        " arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores\n"
+        + policy_json(_pass_role("<ROLE_TO_PASS_ARN>"))
+        + "\nThe job's CloudTrail events (errorCode AccessDenied) name the denied action.",
+    )
+
+
+def restore_target_missing(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """An EFS file system or S3 bucket named by the metadata does not exist."""
+    return _d(
+        CauseCode.UNKNOWN,
+        "No cause code covers this, but the message is clear: the restore metadata names a file"
+        " system or bucket that does not exist in the account and Region of the restore.",
+        "Give identifiers that exist where you restore (see drconsole check restore"
+        " --recovery-point <ARN>), e.g. --metadata newFileSystem=true for EFS or an existing"
+        " --metadata DestinationBucketName=<BUCKET>, or create the missing resource first.",
+    )
+
+
+def service_fatal(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """A service's own fatal or internal error that asks to contact AWS Support."""
+    return _d(
+        CauseCode.SERVICE_ERROR,
+        "The service behind the job reported a fatal internal error; it is not caused by your"
+        " configuration.",
+        "Retry the job once; if it fails the same way, open an AWS Support case with the job id"
+        f" and this message. Region status: https://health.aws.amazon.com/health/status"
+        f" ({_region(facts)}).",
+    )

@@ -1,0 +1,170 @@
+"""Restore and backup message patterns (network, taken names, engine versions, job role)."""
+
+from __future__ import annotations
+
+from drconsole.diagnose_restore_remedies import (
+    backup_role_not_authorized,
+    engine_version,
+    pass_role_denied,
+    resource_exists,
+    restore_network,
+    restore_target_missing,
+    service_fatal,
+)
+from drconsole.diagnose_rule import Render, Rule, any_of
+from drconsole.models import CauseCode
+
+VERSION = r"[\w.-]*\d[\w.-]*?"
+# Tried before the copy rules: these wordings name subnets, VPCs, versions and names, which no
+# copy message does, and the job-role ones must win over the generic "role ... not found" rule.
+RESTORE_RULES: tuple[Rule, ...] = (
+    Rule(
+        "restore-network",
+        CauseCode.RESTORE_NETWORK,
+        any_of(
+            r"no default (?:vpc|subnet)",
+            r"\bVPC(?:IdNotSpecified|ResourceNotSpecified)\b",
+            r"(?:are|is) in different vpcs",
+            r"belong to different networks",
+            r"is in vpc-\S+,? but (?:the )?ec2 security group",
+            r"the (?:subnet id|security group|vpc id) '?[\w-]+\s*'? does not exist",
+            r"(?:db )?subnet group '?[\w.-]+'? does not exist",
+            r"DBSubnetGroupNotFound",
+            r"subnet group doesn't meet availability zone (?:\(az\) )?coverage",
+            r"subnets in the same availability zone",
+            r"vpc \S+ associated with the default subnet group does not exist",
+            r"availability zone '?\[?[\w-]+\]?'? is unavailable in this region",
+            r"InvalidSubnetID\.NotFound|InvalidGroup\.NotFound|InvalidVpcID\.NotFound",
+        ),
+        "No default VPC for this user. GroupName is only supported for EC2-Classic and default"
+        " VPC. / No default subnet detected in VPC. Please contact AWS Support to recreate"
+        " default Subnets. / The DB instance and EC2 security group are in different VPCs. The DB"
+        " instance is in vpc-0a0fbbcca3060b009 and the EC2 security group is in"
+        " vpc-03e317d71474c989d / Security group sg-01048a5f724140078 and subnet"
+        " subnet-a78bf4fc belong to different networks. / The subnet ID 'subnet-ed4ddcb6' does"
+        " not exist / The DB subnet group doesn't meet Availability Zone (AZ) coverage"
+        " requirement. Current AZ coverage: us-east-2a. Add subnets to cover at least 2 AZs.",
+        "EC2 RunInstances and RDS RestoreDBInstanceFromDBSnapshot/RestoreDBClusterFromSnapshot"
+        " errors; tests/data/restore_messages.json lists each with its public source",
+        restore_network,
+    ),
+    Rule(
+        "resource-already-exists",
+        CauseCode.RESOURCE_ALREADY_EXISTS,
+        any_of(
+            r"(?:table|db instance|db cluster|file system|bucket)\b.{0,80}already exists"
+            r"(?! in stack)",
+            r"\bcluster already exists",
+            r"(?:DBInstance|DBCluster|Table|FileSystem|Bucket)AlreadyExists",
+            r"bucket name is not available",
+            r"you already own it",
+        ),
+        "Table already exists: orders / DB instance already exists / DB Cluster already exists"
+        " / File system 'fs-0123abcd' already exists with creation token 'CSI' / The requested"
+        " bucket name is not available. The bucket namespace is shared by all users of the"
+        " system. Please select a different name and try again / Your previous request to create"
+        " the named bucket succeeded and you already own it.",
+        "DynamoDB, RDS, EFS and S3 errors passed on as the restore job's StatusMessage",
+        resource_exists,
+    ),
+    Rule(
+        "engine-version",
+        CauseCode.ENGINE_VERSION,
+        any_of(
+            rf"cannot find version (?P<missing>{VERSION}) for (?P<engine>[\w-]+)",
+            rf"engine version you requested for your restored db (?:instance|cluster)"
+            rf" \((?P<asked>{VERSION})\) is earlier than the engine version of the db"
+            rf" (?:cluster )?snapshot \((?P<snapshot>{VERSION})\)",
+            rf"cannot upgrade (?P<engine2>[\w-]+) from (?P<snapshot2>{VERSION}) to"
+            rf" (?P<asked2>{VERSION})(?:[.\s]|$)",
+            rf"cannot find upgrade path from (?P<snapshot3>{VERSION}) to (?P<asked3>{VERSION})"
+            r"(?:[.\s]|$)",
+        ),
+        "Cannot find version 11.5 for aurora-postgresql / The engine version you requested for"
+        " your restored DB cluster (8.0.mysql_aurora.3.08.0) is earlier than the engine version"
+        " of the DB cluster snapshot (8.0.mysql_aurora.3.08.2). / Cannot upgrade"
+        " aurora-postgresql from 11.17 to 11.13",
+        "RDS InvalidParameterCombination on RestoreDBClusterFromSnapshot /"
+        " RestoreDBInstanceFromDBSnapshot",
+        engine_version,
+    ),
+    Rule(
+        "pass-role-denied",
+        CauseCode.ROLE_PERMISSIONS,
+        any_of(r"not authorized to perform:? ?iam:PassRole(?: on resource:? ?(?P<resource>\S+))?"),
+        "User: arn:aws:sts::111122223333:assumed-role/AWSBackupDefaultServiceRole/AWSBackup-x is"
+        " not authorized to perform: iam:PassRole on resource:"
+        " arn:aws:iam::111122223333:role/AmazonSSMRoleForInstancesQuickSetup",
+        "IAM AccessDenied format; decoded EC2 restore failure of re:Post knowledge center"
+        " aws-backup-encoded-authorization-failure",
+        pass_role_denied,
+    ),
+    Rule(
+        "backup-role-not-authorized",
+        CauseCode.ROLE_PERMISSIONS,
+        any_of(
+            r"consult the permissions associated with your aws backup role",
+            r"encoded authorization failure message",
+        ),
+        "You are not authorized to perform this operation. Please consult the permissions"
+        " associated with your AWS Backup role(s), and refer to the AWS Backup documentation for"
+        " more details.",
+        "re:Post knowledge center aws-backup-encoded-authorization-failure (EC2 restore)",
+        backup_role_not_authorized,
+    ),
+)
+
+# Tried after every other rule: the generic "contact AWS Support" wording also closes messages
+# whose real cause is more specific (e.g. "No default subnet ... contact AWS Support").
+LAST_RULES: tuple[Rule, ...] = (
+    Rule(
+        "restore-target-missing",
+        CauseCode.UNKNOWN,
+        any_of(r"file system '?fs-[\w-]+'? does not exist", r"the specified bucket does not exist"),
+        "File system 'fs-0abc' does not exist. / The specified bucket does not exist",
+        "EFS and S3 messages passed on as the restore job's StatusMessage",
+        restore_target_missing,
+    ),
+    Rule(
+        "service-fatal-error",
+        CauseCode.SERVICE_ERROR,
+        any_of(
+            r"(?:fatal|internal|unexpected|unrecoverable) (?:error|failure)\b.{0,160}contact"
+            r" (?:aws |amazon web services )?support",
+        ),
+        "A fatal error has occurred. Please contact AWS Support.",
+        "wording not confirmed against a published AWS message; internal errors that ask to"
+        " contact support",
+        service_fatal,
+    ),
+)
+
+# Error codes that decide the cause on their own when the message text says nothing more
+# (botocore keeps the code in the wrapper "An error occurred (Code) when calling ...").
+RESTORE_CODES: dict[str, Render] = {
+    **dict.fromkeys(
+        (
+            "vpcidnotspecified",
+            "vpcresourcenotspecified",
+            "invalidsubnetid.notfound",
+            "invalidgroup.notfound",
+            "invalidvpcid.notfound",
+            "dbsubnetgroupnotfoundfault",
+            "dbsubnetgroupdoesnotcoverenoughazs",
+            "invalidvpcnetworkstatefault",
+        ),
+        restore_network,
+    ),
+    **dict.fromkeys(
+        (
+            "dbinstancealreadyexists",
+            "dbinstancealreadyexistsfault",
+            "dbclusteralreadyexistsfault",
+            "tablealreadyexistsexception",
+            "filesystemalreadyexists",
+            "bucketalreadyexists",
+            "bucketalreadyownedbyyou",
+        ),
+        resource_exists,
+    ),
+}

@@ -1,0 +1,235 @@
+"""explain on real restore and backup messages, each with its variable parts changed."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drconsole.diagnose import diagnose
+from drconsole.models import CauseCode
+
+MESSAGES = json.loads((Path(__file__).parent / "data" / "restore_messages.json").read_text())
+NEW_CODES = ("RESTORE_NETWORK", "RESOURCE_ALREADY_EXISTS", "ENGINE_VERSION")
+IDS = {
+    "vpc": "vpc-0feedbeef1234567a",
+    "subnet": "subnet-0c0ffee1234567890",
+    "sg": "sg-0abad1dea5eed0000",
+}
+
+
+def change_ids(text: str) -> str:
+    """VPC, subnet, security group and file system ids, accounts and Regions replaced."""
+    for prefix, new in IDS.items():
+        text = re.sub(rf"\b{prefix}-[0-9a-z]{{3,}}\b", new, text)
+    text = re.sub(r"\bfs-[0-9a-z]+\b", "fs-0e1d2c3b4a5968778", text)
+    text = re.sub(r"(?<![\w-])\d{12}(?![\w-])", "404040404040", text)
+    return re.sub(r"\b(us|eu)-(east|west|central)-(\d)", r"ap-southeast-\3", text)
+
+
+def change_names(text: str) -> str:
+    """Table names, creation tokens, quoted names and engine versions replaced."""
+    text = re.sub(r"(already exists:\s*)\S+", r"\1orders-2026", text)
+    text = re.sub(r"creation token '[^']+'", "creation token 'dr-efs-token'", text)
+    text = re.sub(r"subnet group '[^']+'", "subnet group 'dr-db-subnets'", text)
+    return re.sub(r"\b1[1-3]\.(\d+)\b", r"14.\1", text)
+
+
+VARIANTS: dict[str, Callable[[str], str]] = {
+    "as-is": lambda t: t,
+    "ids": change_ids,
+    "names": change_names,
+    "all-parts": lambda t: change_names(change_ids(t)),
+    "wrapped": lambda t: (
+        "An error occurred (InvalidParameterValueException) when calling the"
+        f" StartRestoreJob operation: {t}"
+    ),
+    "upper": str.upper,
+    "lower": str.lower,
+    "reshaped": lambda t: "  \u201c" + t.replace(" ", "\n\t ", 3) + "\u201d \n",
+    "json-escaped": lambda t: '{"StatusMessage": ' + json.dumps(t) + "}",
+    "status-prefix": lambda t: "FAILED - " + t.rstrip("."),
+}
+
+
+def cases() -> list[tuple[str, str, str]]:
+    return [(m["message"], m["cause"], name) for m in MESSAGES for name in VARIANTS]
+
+
+@pytest.mark.parametrize(("message", "cause", "variant"), cases())
+def test_each_gathered_message_keeps_its_cause(message: str, cause: str, variant: str) -> None:
+    diagnosis = diagnose(VARIANTS[variant](message))
+    assert diagnosis.cause is CauseCode(cause), (variant, message, diagnosis.matched)
+    assert diagnosis.explanation and diagnosis.remediation
+
+
+def test_the_data_has_five_real_messages_per_new_code_and_a_source_for_each() -> None:
+    for code in NEW_CODES:
+        assert sum(m["cause"] == code for m in MESSAGES) >= 5, code
+    assert sum(m["cause"] == "UNKNOWN" for m in MESSAGES) >= 5
+    assert all(m["source"].strip() for m in MESSAGES)
+
+
+def test_kms_denials_are_never_role_permissions() -> None:
+    kms = [m["message"] for m in MESSAGES if m["cause"] == "KMS_KEY_UNUSABLE"]
+    kms += [
+        "Access denied for KMS key arn:aws:kms:eu-west-1:111111111111:key/abc",
+    ]
+    for message in kms:
+        for variant in VARIANTS.values():
+            assert diagnose(variant(message)).cause is CauseCode.KMS_KEY_UNUSABLE, message
+
+
+@pytest.mark.parametrize(
+    ("message", "cause"),
+    [
+        # the service's own fatal error asks for support: not the user's configuration
+        ("A fatal error has occurred. Please contact AWS Support.", CauseCode.SERVICE_ERROR),
+        ("Restore failed: internal failure, contact AWS support (job 1)", CauseCode.SERVICE_ERROR),
+        # ...but a missing default subnet also says "contact AWS Support" and is the network
+        ("No default subnet detected in VPC. Contact AWS Support.", CauseCode.RESTORE_NETWORK),
+        ("Contact AWS Support to raise the quota.", CauseCode.UNKNOWN),
+        ("The file system fs-1234abcd is in the wrong state.", CauseCode.UNKNOWN),
+        ("Subnet subnet-0a1b2c3d4e5f was created.", CauseCode.UNKNOWN),
+        ("Engine version 13.4 is available.", CauseCode.UNKNOWN),
+        ("db-cluster-1 already exists in stack arn:aws:cloudformation:x", CauseCode.UNKNOWN),
+    ],
+)
+def test_service_errors_and_negatives(message: str, cause: CauseCode) -> None:
+    assert diagnose(message).cause is cause
+
+
+@pytest.mark.parametrize(
+    ("code", "cause"),
+    [
+        ("InvalidSubnetID.NotFound", CauseCode.RESTORE_NETWORK),
+        ("VPCIdNotSpecified", CauseCode.RESTORE_NETWORK),
+        ("DBSubnetGroupNotFoundFault", CauseCode.RESTORE_NETWORK),
+        ("DBInstanceAlreadyExists", CauseCode.RESOURCE_ALREADY_EXISTS),
+        ("TableAlreadyExistsException", CauseCode.RESOURCE_ALREADY_EXISTS),
+        ("BucketAlreadyOwnedByYou", CauseCode.RESOURCE_ALREADY_EXISTS),
+        ("KMSKeyNotAccessibleFault", CauseCode.KMS_KEY_UNUSABLE),
+    ],
+)
+def test_restore_error_codes_decide_on_their_own(code: str, cause: CauseCode) -> None:
+    wrapped = f"An error occurred ({code}) when calling the StartRestoreJob operation: failed"
+    assert diagnose(wrapped).cause is cause
+    assert diagnose("failed", code).cause is cause
+
+
+def test_a_denied_kms_call_is_about_the_key() -> None:
+    denied = "An error occurred (AccessDeniedException) when calling the Decrypt operation: denied"
+    assert diagnose(denied).cause is CauseCode.KMS_KEY_UNUSABLE
+    assert diagnose("denied", "AccessDenied", "GenerateDataKey").cause is CauseCode.KMS_KEY_UNUSABLE
+    assert diagnose("denied", "AccessDenied", "StartRestoreJob").cause is CauseCode.ROLE_PERMISSIONS
+
+
+def test_remediations_carry_the_ids_names_and_versions_of_the_message() -> None:
+    vpcs = diagnose(
+        "InvalidParameterCombination: The DB instance and EC2 security group are in different"
+        " VPCs. The DB instance is in vpc-0a0fbbcca3060b009 and the EC2 security group is in"
+        " vpc-03e317d71474c989d"
+    )
+    assert "Name=vpc-id,Values=vpc-0a0fbbcca3060b009" in vpcs.remediation
+    assert "vpc-03e317d71474c989d" in vpcs.explanation
+
+    networks = diagnose(
+        "Security group sg-0123 and subnet subnet-a78bf4fc belong to different networks"
+    )
+    assert "--subnet-ids subnet-a78bf4fc" in networks.remediation
+
+    zones = diagnose(
+        "The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. Current AZ"
+        " coverage: eu-central-1c. Add subnets to cover at least 2 AZs."
+    )
+    assert "eu-central-1c" in zones.explanation and "--region eu-central-1 " in zones.remediation
+
+    missing = diagnose("The subnet ID 'subnet-ed4ddcb6' does not exist")
+    assert missing.explanation.startswith("subnet-ed4ddcb6 does not exist")
+
+    table = diagnose("Table already exists: prod-sessions")
+    assert "--metadata targetTableName=prod-sessions-restored" in table.remediation
+    assert "describe-table --table-name prod-sessions" in table.remediation
+    efs = diagnose("File system 'fs-7a1b2c3d' already exists with creation token 'CSI'")
+    assert "--metadata CreationToken=CSI-restored" in efs.remediation
+    bucket = diagnose("The requested bucket name is not available.")
+    assert "DestinationBucketName" in bucket.remediation and "global" in bucket.explanation
+
+    older = diagnose(
+        "The engine version you requested for your restored DB cluster (8.0.mysql_aurora.3.08.0)"
+        " is earlier than the engine version of the DB cluster snapshot (8.0.mysql_aurora.3.08.2)."
+    )
+    assert "--metadata EngineVersion=8.0.mysql_aurora.3.08.2" in older.remediation
+    assert "older than the snapshot's 8.0.mysql_aurora.3.08.2" in older.explanation
+    jump = diagnose("Cannot upgrade aurora-postgresql from 12.11 to 13.6")
+    assert "no direct upgrade path" in jump.explanation
+    assert "--engine aurora-postgresql --engine-version 12.11" in jump.remediation
+    offered = diagnose("Cannot find version 11.5 for aurora-postgresql")
+    assert "--engine aurora-postgresql" in offered.remediation and "11.5" in offered.explanation
+
+    caller = "arn:aws:sts::111122223333:assumed-role/RestoreRole/AWSBackup-RestoreRole"
+    passed = "arn:aws:iam::111122223333:role/ops/InstanceRole"
+    pass_role = diagnose(
+        f"User: {caller} is not authorized to perform: iam:PassRole on resource: {passed}"
+    )
+    assert pass_role.cause is CauseCode.ROLE_PERMISSIONS
+    assert f'"Resource": "{passed}"' in pass_role.remediation
+    assert "--role-name RestoreRole " in pass_role.remediation
+
+    encoded = diagnose(
+        "You are not authorized to perform this operation. Encoded authorization failure"
+        " message: AbC-123_xyz987"
+    )
+    assert "--encoded-message AbC-123_xyz987 " in encoded.remediation
+
+    denied = diagnose(
+        "User: arn:aws:sts::123456789012:assumed-role/BackupRole/s is not authorized to perform:"
+        " kms:Decrypt on the resource associated with this ciphertext because the resource does"
+        " not exist in this Region"
+    )
+    assert '"AWS": "arn:aws:iam::123456789012:role/BackupRole"' in denied.remediation
+
+
+REAL = [m for m in MESSAGES if m["cause"] != "UNKNOWN"]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(
+    st.sampled_from(REAL),
+    st.text(alphabet=" \t\n.:;-[]()#0123456789", max_size=12),
+    st.text(alphabet=" \t\n.:;-[]()#0123456789", max_size=12),
+)
+def test_noise_around_a_real_message_does_not_change_its_cause(
+    entry: dict[str, str], before: str, after: str
+) -> None:
+    noisy = before + " " + entry["message"] + " " + after
+    assert diagnose(noisy).cause is CauseCode(entry["cause"])
+
+
+def test_explain_cli_prints_the_cause_and_the_filled_fix() -> None:
+    message = (
+        "An error occurred (InvalidParameter) when calling the RunInstances operation: Security"
+        " group sg-0d595415951402832 and subnet subnet-008c094dfe760bda4 belong to different"
+        " networks."
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "drconsole", "explain", "--json", message],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["cause"] == "RESTORE_NETWORK"
+    assert payload["matched"] == "restore-network"
+    assert payload["error_code"] == "InvalidParameter"
+    assert "--subnet-ids subnet-008c094dfe760bda4" in payload["remediation"]
