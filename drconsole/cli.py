@@ -66,6 +66,11 @@ def add_global_flags(parser: argparse.ArgumentParser, *, nested: bool = False) -
         help="refuse every AWS operation that is not a read",
     )
     add("--config", help="config file (default: the XDG config dir)")
+    add(
+        "--break-glass",
+        metavar="NAME",
+        help="use the break-glass credentials NAME from the OS keyring (drconsole credentials)",
+    )
 
 
 def subparsers_of(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
@@ -172,6 +177,11 @@ def _run(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.regions = split_regions(args.regions)
+    if getattr(args, "break_glass", None) is not None:
+        from drconsole.aws import break_glass
+
+        # An MFA code is asked on the terminal only when a person may answer.
+        break_glass.allow_prompts(not getattr(args, "yes", False))
     handler = getattr(args, "handler", None)
     if handler is None:
         from drconsole.tui.launch import run_tui

@@ -110,6 +110,8 @@ class Settings:
     retry_max_attempts: int = 10  # total attempts per call (adaptive retries); tests lower it
     # Where `regions` came from, said next to every listing ("--region", "config file", ...).
     regions_source: str = ""
+    # `--break-glass NAME`: the identity of that name in the OS keyring replaces the profile's.
+    break_glass: str | None = None
 
     @property
     def home_region(self) -> str:
@@ -332,6 +334,13 @@ def load_settings(
         limits.session_token(environ.get(name), name)
 
     read_only = bool(getattr(args, "read_only", None)) or bool(pick("read_only", False))
+    break_glass = getattr(args, "break_glass", None)
+    if break_glass is not None:
+        from drconsole.credential_shapes import credentials_name
+
+        credentials_name(break_glass, "--break-glass")
+        if "static_credentials" in overrides:
+            raise UsageError("--break-glass applies to AWS, not to the sandbox's own credentials")
     settings = Settings(
         profile=profile,
         regions=regions,
@@ -349,6 +358,7 @@ def load_settings(
         regions_source=regions_source,
         profile_env_var=profile_env_var,
         runbooks_dir=runbooks_dir(pick("runbooks_dir"), config.path),
+        break_glass=break_glass,
         read_only_profiles=frozenset(
             name for name, table in config.profiles.items() if table.get("read_only") is True
         ),

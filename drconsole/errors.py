@@ -41,3 +41,9 @@ class MissingExtraError(DrConsoleError):
     """An optional dependency (the `demo` extra) is not installed."""
 
     exit_code = 2
+
+
+class CredentialStoreError(DrConsoleError):
+    """The OS keyring cannot be used (no backend, locked, refused): a credential error."""
+
+    exit_code = 3

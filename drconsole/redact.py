@@ -2,10 +2,11 @@
 
 Every path that turns an exception or an AWS answer into text (the command line's one line,
 the TUI's error dialog, the audit log, the journal, `--json`) goes through `redact_text`,
-`redact_fields` or `safe_line`. Two kinds of secret are removed: the values of secret-named
+`redact_fields` or `safe_line`. Three kinds of secret are removed: the values of secret-named
 fields (`SecretAccessKey`, `SessionToken`, `token`, `password`... in XML, JSON, Python repr and
-`key=value` forms) and credential-shaped values wherever they stand (AWS access key ids,
-40-character secret keys, long base64 session tokens).
+`key=value` forms), credential-shaped values wherever they stand (AWS access key ids,
+40-character secret keys, long base64 session tokens), and every value registered with
+`register_secret` (the break-glass secret key read from the keyring), whatever its shape.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ NOT_SECRET_NAMES = frozenset(
         "nocredentialserror",
         "partialcredentialserror",
         "tokenretrievalerror",
+        "getsessiontoken",  # STS operation names, quoted in AWS's error lines
+        "getfederationtoken",
+        "secretservice",  # the freedesktop keyring API, named in keyring's messages
     }
 )
 
@@ -71,6 +75,25 @@ _ACCESS_KEY_ID = re.compile(
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9/+=_-])[A-Za-z0-9/+]{40,}={0,2}(?![A-Za-z0-9/+=_-])")
 SECRET_KEY_LENGTH = 40
 SESSION_TOKEN_MIN_LENGTH = 100
+# Values known to be secret in this process (`register_secret`); replaced as a whole tuple so
+# that a reader in another thread always sees a complete one.
+_KNOWN_SECRETS: tuple[str, ...] = ()
+MIN_KNOWN_SECRET = 4  # shorter values would redact ordinary words
+
+
+def register_secret(value: str) -> None:
+    """Redact `value` wherever it appears from now on, in every text this module cleans."""
+    global _KNOWN_SECRETS
+    if len(value) >= MIN_KNOWN_SECRET and value not in _KNOWN_SECRETS:
+        # Longest first: a secret that contains another is removed whole.
+        _KNOWN_SECRETS = tuple(sorted((*_KNOWN_SECRETS, value), key=len, reverse=True))
+
+
+def _redact_known(text: str) -> str:
+    for secret in _KNOWN_SECRETS:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
 
 
 def is_secret_name(name: object) -> bool:
@@ -135,6 +158,7 @@ def redact_text(text: str, keep: Iterable[str] = ()) -> str:
     if not text:
         return text
     keep = frozenset(keep)
+    text = _redact_known(text)
     text = _XML_FIELD.sub(lambda m: _keep_named(m, keep), text)
     text = _QUOTED_FIELD.sub(lambda m: _keep_named(m, keep), text)
     text = _redact_bare(text, keep)

@@ -42,6 +42,7 @@ class Case:
     argv: tuple[str, ...]
     env: Mapping[str, str | None] = field(default_factory=dict)
     files: Mapping[str, bytes] = field(default_factory=dict)
+    stdin: bytes = b""  # what standard input holds (never a terminal)
 
     def args_for(self, home: Path) -> list[str]:
         """The arguments with `{home}` replaced by the scratch home."""
@@ -118,12 +119,15 @@ def run_in_process(case: Case, home: Path) -> Outcome:
     with prepared(case, home) as env:
         saved = dict(os.environ)
         out, err = io.StringIO(), io.StringIO()
+        saved_stdin = sys.stdin
         try:
             os.environ.clear()
             os.environ.update(env)
+            sys.stdin = io.TextIOWrapper(io.BytesIO(case.stdin), encoding="utf-8")
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 code = main(case.args_for(home))
         finally:
+            sys.stdin = saved_stdin
             os.environ.clear()
             os.environ.update(saved)
     return Outcome(code, out.getvalue(), err.getvalue())
@@ -134,6 +138,7 @@ def run_process(case: Case, home: Path, timeout: float = 60) -> Outcome:
     with prepared(case, home) as env:
         done = subprocess.run(
             [sys.executable, "-m", "drconsole", *case.args_for(home)],
+            input=case.stdin,
             capture_output=True,
             env=env,
             timeout=timeout,

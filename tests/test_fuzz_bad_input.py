@@ -571,12 +571,88 @@ RUNBOOK_CASES = st.one_of(
 )
 
 
+# Break-glass credentials: a real file keyring is chosen, so only the input can be wrong.
+KEYRING = {"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}
+GOOD_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+GOOD_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+GOOD_DEVICE = "arn:aws:iam::123456789012:mfa/ops"
+BAD_NAME = st.one_of(
+    st.sampled_from(["", "-ops", ".ops", "a b", "ops/1", "o" * 65, "ops;rm", "ö"]),
+    with_control(),
+)
+BAD_KEY_ID = st.one_of(
+    st.sampled_from(
+        ["", "AKIA", "AKIAshort", "akiaiosfodnn7example", "AIDAIOSFODNN7EXAMPLE", "A" * 200]
+    ),
+    st.text(string.ascii_uppercase + string.digits, min_size=12, max_size=12).map(
+        lambda t: "AKIA" + t + "-"
+    ),
+    with_control(st.just("AKIAIOSFODNN")),
+)
+BAD_SECRET = st.one_of(
+    st.text(string.ascii_letters + string.digits, max_size=39),
+    st.text(string.ascii_letters, min_size=41, max_size=80),
+    st.sampled_from(["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKE!", "x" * 40 + "\x1b"]),
+)
+BAD_DEVICE = st.one_of(
+    st.sampled_from(
+        [
+            "arn:aws:iam::123456789012:user/ops",
+            "arn:aws:iam::12345:mfa/ops",
+            "arn:aws:sts::123456789012:mfa/ops",
+            "GAHT12345678",
+            "arn:aws:iam::123456789012:mfa/",
+        ]
+    ),
+    with_control(st.just("arn:aws:iam::123456789012:mfa/o")),
+)
+
+
+def answers(key: str = GOOD_KEY_ID, secret: str = GOOD_SECRET, device: str = GOOD_DEVICE) -> bytes:
+    text = f"aws_access_key_id = {key}\naws_secret_access_key = {secret}\n"
+    return (text + (f"mfa_serial = {device}\n" if device else "")).encode()
+
+
+def credentials_set(stdin: bytes, name: str = "ops") -> Case:
+    return Case(("credentials", "set", name), KEYRING, {}, stdin)
+
+
+CREDENTIAL_CASES = st.one_of(
+    slot(BAD_NAME, lambda n: Case(("credentials", "set", n), KEYRING, {}, answers())),
+    slot(BAD_NAME, lambda n: Case(("credentials", "delete", n), KEYRING)),
+    slot(BAD_NAME, lambda n: Case(("--break-glass", n, "ls", "accounts"), KEYRING)),
+    slot(BAD_KEY_ID, lambda v: credentials_set(answers(key=v))),
+    slot(BAD_SECRET, lambda v: credentials_set(answers(secret=v))),
+    slot(BAD_DEVICE, lambda v: credentials_set(answers(device=v))),
+    st.sampled_from(
+        [
+            b"",
+            b"aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+            answers() + b"region = eu-central-1\n",
+            answers() + b"aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+            b"AKIAIOSFODNN7EXAMPLE\n" + GOOD_SECRET.encode() + b"\n",
+            b"\xff\xfe" + answers(),
+            answers() + b"#" * (64 * 1024),
+        ]
+    ).map(credentials_set),
+    st.just(Case(("credentials", "delete", "ops"), KEYRING)),
+    st.just(Case(("--break-glass", "ops", "ls", "accounts"), KEYRING)),
+    slot(
+        st.sampled_from(["12345", "1234567", "abcdef", "12 456", "\uff11\uff12\uff13" * 2]),
+        lambda code: Case(
+            ("--break-glass", "ops", "ls", "accounts"), {**KEYRING, "DRCONSOLE_MFA_CODE": code}
+        ),
+    ),
+)
+
+
 register("flags", FLAG_CASES)
 register("environment", ENV_CASES)
 register("config file", CONFIG_CASES)
 register("AWS config and credentials files", AWS_FILE_CASES)
 register("policies", POLICY_CASES)
 register("runbooks", RUNBOOK_CASES)
+register("break-glass credentials", CREDENTIAL_CASES)
 
 
 # Groups whose every mistake is in a file: the line names that file.
@@ -607,6 +683,8 @@ def test_every_user_mistake_is_one_line_and_exit_2(group: str, home: Path) -> No
         COUNTS[group] += 1
         assert_one_line_usage_error(outcome, bad)
         assert state_files(home) == {}, f"{bad.argv!r} wrote {state_files(home)}"
+        stored = home / ".local" / "share" / "python_keyring" / "keyring_pass.cfg"
+        assert not stored.exists(), f"{bad.argv!r} stored credentials"
         if group in NAMES_ITS_FILE:
             assert str(home) in outcome.stderr, f"the file is not named: {outcome.stderr}"
 

@@ -5,8 +5,9 @@ identity, account, Region, operation and parameters, and the flow step it serves
 before the call, so a process killed while the call is in flight still leaves the call audited;
 an `outcome` entry naming that intent follows when the call returns or raises (`ok`, `error`
 with the cause code, or `interrupted` for Ctrl-C and other exits). A flow resumed after a kill
-sends its journaled request again with a new intent whose `resumes` names the first one. No
-secret reaches the log.
+sends its journaled request again with a new intent whose `resumes` names the first one. Calls
+made with break-glass credentials (`--break-glass NAME`) carry `"break_glass": NAME` in both
+entries. No secret reaches the log.
 """
 
 from __future__ import annotations
@@ -45,8 +46,15 @@ def _now() -> str:
 class AuditLog:
     """Append-only JSON lines in `<state_dir>/audit.log`, each fsynced before returning."""
 
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, *, break_glass: str | None = None) -> None:
         self.path = Path(state_dir) / AUDIT_FILE
+        self.break_glass = break_glass
+
+    @classmethod
+    def of(cls, sessions: Any, state_dir: Path | None = None) -> AuditLog:
+        """The audit log of the identity `sessions` act as (marking break-glass calls)."""
+        settings = sessions.settings
+        return cls(state_dir or settings.state_dir, break_glass=settings.break_glass)
 
     def intent(
         self,
@@ -109,6 +117,8 @@ class AuditLog:
         return entry
 
     def _write(self, entry: dict[str, Any]) -> None:
+        if self.break_glass:
+            entry["break_glass"] = self.break_glass
         line = json.dumps(entry, sort_keys=True, default=str) + "\n"
         with _LOCK:
             fd = open_private(self.path, os.O_RDWR | os.O_APPEND)

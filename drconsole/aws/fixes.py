@@ -43,7 +43,7 @@ def apply_fix(sessions: AwsSessions, plan: FixPlan, audit: AuditLog | None = Non
             f"fix '{plan.fix_id}' refused: read-only mode is on ({plan.operation} would change "
             f"{plan.target})"
         )
-    audit = audit or AuditLog(sessions.settings.state_dir)
+    audit = audit or AuditLog.of(sessions)
     client = sessions.client(plan.service, account_id=plan.account_id, region=plan.region)
     params = dict(plan.parameters)
     _ensure_unchanged(client, plan)

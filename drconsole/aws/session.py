@@ -1,7 +1,8 @@
 """AWS access: one session per identity, shared clients, member accounts, the read-only guard.
 
 Credentials resolve as the AWS CLI resolves them (boto3's chain: `--profile`/`AWS_PROFILE`,
-SSO, environment variables, instance roles), or from static credentials (the sandbox). Member
+SSO, environment variables, instance roles), from static credentials (the sandbox), or from the
+break-glass credentials named by `--break-glass` (the OS keyring; see break_glass.py). Member
 accounts are reached by assuming `role_name` in each (credentials cached and refreshed before
 they expire), or through the profiles listed in `member_profiles`. Clients are created once per
 (identity, service, Region) and shared by every thread: boto3 clients are thread-safe, sessions
@@ -104,6 +105,15 @@ class AwsSessions:
     def _new_base_session(self) -> boto3.Session:
         """The caller's session: static credentials, or the AWS CLI chain for the profile."""
         region = self.settings.home_region
+        if self.settings.break_glass is not None:
+            from drconsole.aws import break_glass
+
+            return break_glass.base_session(
+                self.settings.break_glass,
+                region,
+                self.settings.endpoint_url,
+                self._credential_provider_sts,
+            )
         creds = self.settings.static_credentials
         if creds is not None:
             return boto3.Session(
@@ -129,6 +139,15 @@ class AwsSessions:
             raise UsageError(
                 f"AWS profile '{profile}'{where} not found in the AWS config files"
             ) from None
+
+    def _credential_provider_sts(self, session: boto3.Session) -> Any:
+        """An STS client that obtains the caller's own credentials (GetSessionToken): like
+        botocore's credential providers, it carries no read-only guard (see break_glass.py)."""
+        client = self._create_client(
+            session, "sts", self.settings.home_region, self._first_contact_config
+        )
+        client.meta.events.register("before-send.*.*", self._count_request)
+        return client
 
     def _share_loader(self, core: botocore.session.Session) -> None:
         core.register_component("data_loader", self._loader)
@@ -193,7 +212,8 @@ class AwsSessions:
     def _identity_for(self, account_id: str | None) -> Identity:
         if account_id is None:
             return CALLER
-        if self.settings.member_profiles:
+        # Break-glass replaces every profile: members are reached by assuming the role.
+        if self.settings.member_profiles and self.settings.break_glass is None:
             profile = self.member_profile_accounts().get(account_id)
             if profile is not None:
                 return ("profile", profile)
@@ -351,6 +371,10 @@ class AwsSessions:
     ) -> AwsError:
         """The AwsError for a failure: expired/missing credentials name the refresh command."""
         if classify(exc) is CauseCode.CREDENTIALS_EXPIRED:
+            if self.settings.break_glass is not None and profile is None:
+                from drconsole.aws import break_glass
+
+                return break_glass.refused(break_glass.load(self.settings.break_glass), exc)
             if self.settings.static_credentials is not None:
                 return aws_error(exc, context or "the sandbox's credentials were refused")
             profile = profile or self.settings.profile

@@ -106,7 +106,7 @@ def offer_fixes(
 
     assert isinstance(report.facts, CopyFacts)
     console = Console(stderr=True, highlight=False)
-    audit = AuditLog(sessions.settings.state_dir)
+    audit = AuditLog.of(sessions)
     outcomes: list[dict[str, Any]] = []
     for check in report.checks:
         if check.fix_id is None or check.status is CheckStatus.PASS:

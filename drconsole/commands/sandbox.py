@@ -26,6 +26,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--port", type=int, default=0, help="port to listen on (default: a free one)"
     )
+    parser.add_argument(
+        "--mfa-code",
+        metavar="DIGITS",
+        help="the one MFA code STS GetSessionToken accepts (default: any 6 digits)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -75,6 +80,11 @@ def validate_flags(args: argparse.Namespace) -> None:
     port = getattr(args, "port", 0)
     if not 0 <= port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, not {port}")
+    mfa_code = getattr(args, "mfa_code", None)
+    if mfa_code is not None and not (
+        mfa_code.isascii() and mfa_code.isdigit() and len(mfa_code) == 6
+    ):
+        raise UsageError(f"--mfa-code must be 6 digits, not {mfa_code!r}")
     if not 0 < args.time_scale <= MAX_TIME_SCALE:
         raise UsageError(
             f"--time-scale must be greater than 0 and at most {MAX_TIME_SCALE:g}, "
@@ -130,6 +140,7 @@ def start_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
         latency_ms=args.latency_ms,
         throttle_rate=args.throttle_rate,
         single_action_db_copy=args.single_action_db_copy,
+        mfa_code=getattr(args, "mfa_code", None),
     )
     # Latency, throttling and AccessDenied apply once the scenario is built, not while building.
     wanted = (options.latency_ms, options.throttle_rate)

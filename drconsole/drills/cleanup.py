@@ -75,7 +75,7 @@ def clean_up(
     """Delete what the drill created and has not deleted yet (of `targets`, or all); each
     outcome is journaled and returned."""
     drills = DrillJournal(state_dir)
-    audit = AuditLog(state_dir)
+    audit = AuditLog.of(sessions, state_dir)
     deleter = ResourceDeleter(sessions, audit)
     jobs = JobsApi(sessions, audit)
     done = state.deleted()

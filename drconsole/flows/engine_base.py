@@ -101,7 +101,7 @@ class EngineBase:
         state = Path(state_dir or sessions.settings.state_dir)
         self.state_dir = state
         self.journal = jr.Journal(state)
-        self.audit = AuditLog(state)
+        self.audit = AuditLog.of(sessions, state)
         self.jobs = JobsApi(sessions, self.audit)
         self.watcher = JobWatcher(self.jobs, min_interval=min_poll, max_interval=max_poll)
         self.on_event = on_event

@@ -23,6 +23,8 @@ class SandboxOptions:
     # (`Sandbox.fail_operation` counts the calls from then on)
     faults: dict[str, str] = field(default_factory=dict)
     region: str = DEFAULT_REGION
+    # The one code STS GetSessionToken accepts with an MFA device (None: any 6 digits).
+    mfa_code: str | None = None
 
 
 class Sandbox:
@@ -45,12 +47,13 @@ class Sandbox:
 
     @options.setter
     def options(self, value: SandboxOptions) -> None:
-        from . import engine
+        from . import engine, sts_mfa
 
         self._options = value
         if self.middleware is not None:
             self.middleware.options = value
             engine.configure(value)
+            sts_mfa.configure(value)
 
     @property
     def request_log(self) -> Any:
@@ -64,11 +67,13 @@ class Sandbox:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
-        from . import backup_api, engine
+        from . import backup_api, engine, sts_mfa
         from .knobs import KnobsMiddleware
 
         backup_api.install()
+        sts_mfa.install()
         engine.configure(self.options)
+        sts_mfa.configure(self.options)
         app = cached_dispatcher(DomainDispatcherApplication)(create_backend_app)
         self.middleware = KnobsMiddleware(app, self.options, before_request=engine.advance_due)
         self._server = make_server(
@@ -100,12 +105,13 @@ class Sandbox:
         from moto.moto_api._internal.models import moto_api_backend
         from moto.organizations.models import organizations_backends
 
-        from . import engine, store
+        from . import engine, store, sts_mfa
 
         with store.LOCK:
             moto_api_backend.reset()
             organizations_backends.master_accounts.clear()
             engine.reset()
+            sts_mfa.reset()
         self._credentials.clear()
         self._sessions.clear()
 

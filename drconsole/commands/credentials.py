@@ -1,0 +1,176 @@
+"""`drconsole credentials set|list|delete`: break-glass credentials in the OS keyring.
+
+`set NAME` asks for the access key id and secret key (hidden) and the optional MFA device ARN
+in a terminal, or reads them from standard input when it is not a terminal (or with --stdin),
+as `key = value` lines named like the AWS credentials file:
+
+    aws_access_key_id = AKIA...
+    aws_secret_access_key = ...
+    mfa_serial = arn:aws:iam::123456789012:mfa/ops      (optional)
+
+Blank lines, `# comments` and `[section]` headers are ignored. Exit codes: 0 done; 2 bad input
+(nothing stored); 3 no usable OS keyring (nothing stored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from drconsole.errors import UsageError
+
+ACTIONS = ("set", "list", "delete")
+STDIN_KEYS = ("aws_access_key_id", "aws_secret_access_key", "mfa_serial")
+MAX_STDIN = 64 * 1024
+
+
+def register(subparsers: Any) -> None:
+    """Add `credentials set|list|delete`."""
+    parser = subparsers.add_parser(
+        "credentials",
+        help="break-glass credentials in the OS keyring (used with --break-glass NAME)",
+        description=(
+            "Keep an IAM user's access key in the OS keyring for when single sign-on is down; "
+            "`drconsole --break-glass NAME ...` then acts with it."
+        ),
+    )
+    actions = parser.add_subparsers(
+        dest="credentials_action",
+        metavar="{set,list,delete}",
+        required=True,
+        parser_class=type(parser),
+    )
+    put = actions.add_parser("set", help="store (or replace) credentials under NAME")
+    put.add_argument("name", metavar="NAME", help="a short name, e.g. ops")
+    put.add_argument(
+        "--stdin",
+        action="store_true",
+        help="read key = value lines from standard input even in a terminal",
+    )
+    put.set_defaults(handler=run_set)
+    show = actions.add_parser("list", help="stored names and masked access key ids")
+    show.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    show.set_defaults(handler=run_list)
+    remove = actions.add_parser("delete", help="remove the credentials stored under NAME")
+    remove.add_argument("name", metavar="NAME")
+    remove.set_defaults(handler=run_delete)
+
+
+def parse_stdin(text: str) -> dict[str, str]:
+    """The `key = value` lines of standard input (see the module docstring)."""
+    found: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith(("#", ";", "[")):
+            continue
+        key, sep, value = line.partition("=")
+        key = key.strip().lower()
+        where = f"standard input line {number}"
+        if not sep:
+            raise UsageError(f"{where}: expected `key = value` (keys: {', '.join(STDIN_KEYS)})")
+        if key not in STDIN_KEYS:
+            from drconsole import limits
+
+            raise UsageError(
+                f"{where}: unknown key {limits.shown(key, 40)} (keys: {', '.join(STDIN_KEYS)})"
+            )
+        if key in found:
+            raise UsageError(f"{where}: {key} given twice")
+        found[key] = value.strip()
+    for key in STDIN_KEYS[:2]:
+        if not found.get(key):
+            raise UsageError(f"standard input: {key} is missing (expected `{key} = ...`)")
+    return found
+
+
+def read_stdin() -> dict[str, str]:
+    """The answers from standard input."""
+    data = sys.stdin.buffer.read(MAX_STDIN + 1) if sys.stdin is not None else b""
+    if len(data) > MAX_STDIN:
+        raise UsageError(f"standard input: more than {MAX_STDIN // 1024} KiB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError("standard input: not UTF-8 text") from None
+    return parse_stdin(text)
+
+
+def ask(name: str) -> dict[str, str]:
+    """The answers from a person at the terminal (key and secret hidden)."""
+    import questionary
+
+    answers = {
+        "aws_access_key_id": questionary.password(f"Access key id for '{name}'").ask(),
+        "aws_secret_access_key": questionary.password("Secret access key").ask(),
+        "mfa_serial": questionary.text("MFA device ARN (Enter for none)").ask(),
+    }
+    if any(value is None for value in answers.values()):
+        raise KeyboardInterrupt  # Ctrl-C in a prompt: nothing stored
+    return answers
+
+
+def run_set(args: argparse.Namespace) -> int:
+    """Handler of `credentials set`."""
+    from drconsole import credential_shapes as shapes
+    from drconsole.aws.keyring_store import BreakGlassCredentials, KeyringStore, masked_key_id
+
+    name = shapes.credentials_name(args.name)
+    store = KeyringStore()  # no usable keyring: said before anything is typed
+    interactive = not args.stdin and sys.stdin is not None and sys.stdin.isatty()
+    answers = ask(name) if interactive else read_stdin()
+    credentials = BreakGlassCredentials(
+        name=name,
+        access_key_id=shapes.access_key_id(answers.get("aws_access_key_id") or ""),
+        secret_access_key=shapes.secret_access_key(answers.get("aws_secret_access_key") or ""),
+        mfa_serial=shapes.mfa_serial(answers.get("mfa_serial")),
+    )
+    replaced = store.put(credentials)
+    device = f", MFA device {credentials.mfa_serial}" if credentials.mfa_serial else ""
+    print(
+        f"{'replaced' if replaced else 'stored'} break-glass credentials '{name}' "
+        f"(key {masked_key_id(credentials.access_key_id)}{device}) in the OS keyring "
+        f"({type(store.backend).__module__}); use them with `drconsole --break-glass {name} ...`"
+    )
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """Handler of `credentials list`."""
+    from drconsole.aws.keyring_store import KeyringStore, masked_key_id
+
+    store = KeyringStore()
+    rows = []
+    for name in store.names():
+        found = store.get(name)
+        rows.append(
+            {
+                "name": name,
+                "access_key_id": masked_key_id(found.access_key_id) if found else None,
+                "mfa_serial": found.mfa_serial if found else None,
+            }
+        )
+    if args.json:
+        print(json.dumps({"credentials": rows}, indent=2))
+        return 0
+    if not rows:
+        print("no break-glass credentials stored (add some: drconsole credentials set NAME)")
+        return 0
+    width = max(len(row["name"] or "") for row in rows)
+    print(f"{'NAME':<{width}}  ACCESS KEY  MFA DEVICE")
+    for row in rows:
+        key = row["access_key_id"] or "(entry missing)"
+        print(f"{row['name']:<{width}}  {key:<10}  {row['mfa_serial'] or '-'}")
+    return 0
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    """Handler of `credentials delete`."""
+    from drconsole import credential_shapes as shapes
+    from drconsole.aws.keyring_store import KeyringStore
+
+    name = shapes.credentials_name(args.name)
+    KeyringStore().delete(name)
+    print(f"deleted break-glass credentials '{name}' from the OS keyring")
+    return 0

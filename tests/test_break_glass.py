@@ -1,0 +1,281 @@
+"""Break-glass credentials as an SRE uses them when single sign-on is down: stored in a real
+keyring backend (keyrings.alt's file backend, chosen through keyring's own PYTHON_KEYRING_BACKEND
+in a scratch XDG_DATA_HOME), then `--break-glass NAME` with MFA through the sandbox's STS, a copy
+flow whose audit log marks every call, and the secret nowhere in what the run left or printed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drconsole.sandbox.scenarios import start_sandbox
+from drconsole.sandbox.server import SandboxOptions
+from tests.bad_input import Case, Outcome, run_in_process
+from tests.cli_box import NORTH, TIMEOUT, Box, audit_path, json_lines
+
+MFA_CODE = "424242"
+FILE_KEYRING = "keyrings.alt.file.PlaintextKeyring"
+# An SSO profile whose token cache is empty: what `aws sso login` would fix, if SSO were up.
+BROKEN_SSO = """[profile corp-admin]
+sso_session = corp
+sso_account_id = {account}
+sso_role_name = AdministratorAccess
+region = eu-central-1
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-central-1
+"""
+
+
+@pytest.fixture(scope="module")
+def box() -> Iterator[Box]:
+    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=3600.0, mfa_code=MFA_CODE))
+    try:
+        yield Box(sandbox, info)
+    finally:
+        sandbox.stop()
+
+
+@pytest.fixture(scope="module")
+def breakglass_user(box: Box) -> dict[str, str]:
+    """An IAM user of the management account with an access key and a virtual MFA device."""
+    iam = box.sandbox.client("iam", box.accounts["management"])
+    iam.create_user(UserName="breakglass")
+    key = iam.create_access_key(UserName="breakglass")["AccessKey"]
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="breakglass")["VirtualMFADevice"]
+    iam.enable_mfa_device(
+        UserName="breakglass",
+        SerialNumber=device["SerialNumber"],
+        AuthenticationCode1="111111",
+        AuthenticationCode2="222222",
+    )
+    return {
+        "aws_access_key_id": key["AccessKeyId"],
+        "aws_secret_access_key": key["SecretAccessKey"],
+        "mfa_serial": device["SerialNumber"],
+        "arn": iam.get_user(UserName="breakglass")["User"]["Arn"],
+    }
+
+
+def environment(box: Box, home: Path, **extra: str) -> dict[str, str]:
+    """The sandbox endpoint, a broken SSO profile, no keys in the environment, a file keyring
+    under `home`."""
+    env = box.env(home)
+    del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+    config = home / "aws-config"
+    config.write_text(BROKEN_SSO.format(account=box.accounts["management"]))
+    env.update(
+        HOME=str(home),
+        AWS_CONFIG_FILE=str(config),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / "aws-credentials"),
+        AWS_PROFILE="corp-admin",
+        XDG_DATA_HOME=str(home / "xdg-data"),
+        PYTHON_KEYRING_BACKEND=FILE_KEYRING,
+        NO_COLOR="1",
+    )
+    env.pop("DRCONSOLE_MFA_CODE", None)
+    env.update(extra)
+    return env
+
+
+def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "drconsole", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+
+
+def answers(user: dict[str, str], *, mfa: bool = True) -> str:
+    lines = [
+        "# from the IAM console",
+        "[ops]",
+        f"aws_access_key_id = {user['aws_access_key_id']}",
+        f"aws_secret_access_key = {user['aws_secret_access_key']}",
+    ]
+    if mfa:
+        lines.append(f"mfa_serial = {user['mfa_serial']}")
+    return "\n".join(lines) + "\n"
+
+
+def one_line(done: subprocess.CompletedProcess[str], code: int) -> str:
+    assert done.returncode == code, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+def in_process(home: Path, *argv: str, stdin: str = "", **env: str) -> Outcome:
+    """The real command line, run in this process (no Python start-up per call)."""
+    return run_in_process(Case(argv, {**KEYRING_ENV, **env}, {}, stdin.encode()), home)
+
+
+KEYRING_ENV = {"PYTHON_KEYRING_BACKEND": FILE_KEYRING}
+USER = {
+    "aws_access_key_id": "AKIAIOSFODNN7EXAMPLE",
+    "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "mfa_serial": "arn:aws:iam::123456789012:mfa/ops",
+}
+
+
+def single_line(done: Outcome, code: int) -> str:
+    assert done.code == code, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+def test_set_list_delete(tmp_path: Path) -> None:
+    stored = in_process(tmp_path, "credentials", "set", "ops", stdin=answers(USER))
+    assert stored.code == 0, stored.stderr
+    assert "stored break-glass credentials 'ops' (key AKIA…MPLE" in stored.stdout
+    assert in_process(tmp_path, "credentials", "set", "spare", stdin=answers(USER, mfa=False))
+    listed = in_process(tmp_path, "credentials", "list", "--json")
+    rows = json.loads(listed.stdout)["credentials"]
+    assert [(r["name"], r["access_key_id"], r["mfa_serial"]) for r in rows] == [
+        ("ops", "AKIA…MPLE", USER["mfa_serial"]),
+        ("spare", "AKIA…MPLE", None),
+    ]
+    again = in_process(tmp_path, "credentials", "set", "spare", stdin=answers(USER, mfa=False))
+    assert "replaced break-glass credentials 'spare'" in again.stdout
+    # The keyring holds them (read back with keyring itself, as another tool would).
+    ring = KEYRING_ENV["PYTHON_KEYRING_BACKEND"]
+    assert (tmp_path / ".local/share/python_keyring/keyring_pass.cfg").exists(), ring
+
+    # A mistake stores nothing and quotes no secret.
+    bad = answers(USER).replace(USER["aws_secret_access_key"], "x" * 39)
+    line = single_line(in_process(tmp_path, "credentials", "set", "other", stdin=bad), 2)
+    assert "39 characters" in line and "x" * 39 not in line
+
+    assert in_process(tmp_path, "credentials", "delete", "spare").code == 0
+    line = single_line(in_process(tmp_path, "credentials", "delete", "spare"), 2)
+    assert "no break-glass credentials named 'spare' (stored: ops)" in line
+    table = in_process(tmp_path, "credentials", "list").stdout
+    assert "ops" in table and "AKIA…MPLE" in table and "spare" not in table
+    for output in (stored, listed, again, table):
+        text = str(output)
+        assert USER["aws_access_key_id"] not in text
+        assert USER["aws_secret_access_key"] not in text
+
+
+def test_no_keyring_backend_is_one_line_exit_3(tmp_path: Path) -> None:
+    fail = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    line = single_line(in_process(tmp_path, "credentials", "list", **fail), 3)
+    assert "no usable OS keyring" in line and "SecretService" in line and "D-Bus" in line
+    assert "PYTHON_KEYRING_BACKEND" in line
+    line = single_line(in_process(tmp_path, "--break-glass", "ops", "ls", "accounts", **fail), 3)
+    assert "no usable OS keyring" in line
+    # Secrets are not asked for when they could not be kept.
+    typed = answers(USER)
+    line = single_line(in_process(tmp_path, "credentials", "set", "ops", stdin=typed, **fail), 3)
+    assert "no usable OS keyring" in line
+    assert not (tmp_path / ".local").exists()
+
+
+def test_mfa_code_comes_from_the_environment_or_a_person(tmp_path: Path) -> None:
+    in_process(tmp_path, "credentials", "set", "ops", stdin=answers(USER))
+    line = single_line(in_process(tmp_path, "--break-glass", "ops", "ls", "accounts"), 2)
+    assert "DRCONSOLE_MFA_CODE" in line and USER["mfa_serial"] in line
+    line = single_line(
+        in_process(tmp_path, "--break-glass", "ops", "ls", "accounts", DRCONSOLE_MFA_CODE="12a"), 2
+    )
+    assert "an MFA code is 6 digits" in line
+
+
+def test_break_glass_with_mfa_lists_copies_audits_and_leaks_nothing(
+    box: Box, breakglass_user: dict[str, str], tmp_path: Path
+) -> None:
+    user = breakglass_user
+    env = environment(box, tmp_path)
+    run(env, "credentials", "set", "ops", stdin=answers(user))
+    outputs: list[str] = []
+
+    def drconsole(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        done = run({**env, **extra}, *args)
+        outputs.extend([done.stdout, done.stderr])
+        return done
+
+    # A wrong code fails as AWS fails it.
+    line = one_line(
+        drconsole("--break-glass", "ops", "ls", "accounts", DRCONSOLE_MFA_CODE="123456"), 3
+    )
+    assert "MultiFactorAuthentication failed with invalid MFA one time pass code" in line
+    # The right code: the organization, from the keyring.
+    mark = box.sandbox.request_log.mark()
+    listed = drconsole(
+        "--break-glass", "ops", "ls", "accounts", "--json", DRCONSOLE_MFA_CODE=MFA_CODE
+    )
+    assert listed.returncode == 0, listed.stderr
+    names = {a["name"] for a in json.loads(listed.stdout)["items"]}
+    assert {"management", "backup", "prod"} <= names
+    sent = [r.name for r in box.sandbox.request_log.since(mark)]
+    assert sent.count("sts:GetSessionToken") == 1
+
+    # Read-only still holds with break-glass: nothing is started.
+    rp = box.newest("dr-eu-north-1", NORTH, "EFS")
+    to = box.vault("prod", "prod-vault")
+    copy = ("copy", "--recovery-point", rp, "--to", to, "--yes", "--json")
+    refused = drconsole("--break-glass", "ops", "--read-only", *copy, DRCONSOLE_MFA_CODE=MFA_CODE)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert box.copy_jobs("prod", NORTH, rp) == [] or all(
+        j["SourceRecoveryPointArn"] != rp for j in box.copy_jobs("prod", NORTH, rp)
+    )
+
+    # A copy flow: every audited call names the break-glass identity and the IAM user.
+    done = drconsole(
+        "--break-glass", "ops", *copy, "--poll-interval", "0.1", DRCONSOLE_MFA_CODE=MFA_CODE
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json_lines(done.stdout)[-1]["status"] == "completed"
+    entries = [json.loads(line) for line in audit_path(tmp_path).read_text().splitlines()]
+    assert entries and {e["entry"] for e in entries} == {"intent", "outcome"}
+    assert all(e["break_glass"] == "ops" for e in entries)
+    assert {e["caller"] for e in entries} == {user["arn"]}
+    assert any(e.get("operation") == "backup:StartCopyJob" for e in entries)
+
+    # No secret anywhere: state, config, the keyring's neighbours, every output of the run.
+    secrets = [user["aws_secret_access_key"], *issued_session_secrets(box)]
+    files = [p for p in tmp_path.rglob("*") if p.is_file() and "xdg-data" not in p.parts]
+    assert any(p.name == "journal.jsonl" for p in files)
+    for path in files:
+        content = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in content, f"a secret is in {path}"
+    for text in outputs:
+        for secret in secrets:
+            assert secret not in text
+
+
+def issued_session_secrets(box: Box) -> list[str]:
+    """The secret keys of the sessions the sandbox's GetSessionToken issued (read in moto)."""
+    from moto.iam.models import iam_backends
+
+    from drconsole.sandbox import sts_mfa
+
+    keys = iam_backends[box.accounts["management"]]["aws"].access_keys
+    found: list[Any] = [keys[k] for k in sts_mfa._session_keys if k in keys]
+    assert found, "no session was issued"
+    return [key.secret_access_key for key in found]
+
+
+def test_a_registered_secret_is_redacted_whatever_its_shape() -> None:
+    from drconsole.errors import AwsError
+    from drconsole.redact import exception_text, redact_fields, redact_text, register_secret
+
+    odd = "not-base64-shaped secret!"
+    register_secret(odd)
+    assert odd not in redact_text(f"failed: {odd}.")
+    assert odd not in json.dumps(redact_fields({"note": [f"x{odd}y"]}))
+    assert odd not in exception_text(RuntimeError(odd)) and odd not in str(AwsError(odd))
