@@ -287,6 +287,13 @@ def _unique(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
+def config_file_exists(args: argparse.Namespace) -> bool:
+    """True when the config file drconsole would read (`--config` or the XDG one) exists."""
+    flag_config = getattr(args, "config", None)
+    path = Path(flag_config) if flag_config else default_config_dir() / CONFIG_FILE_NAME
+    return path.exists()
+
+
 def load_settings(
     args: argparse.Namespace, environ: Mapping[str, str] | None = None, **overrides: Any
 ) -> Settings:

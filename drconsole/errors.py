@@ -26,9 +26,13 @@ class AwsError(DrConsoleError):
 
     exit_code = 3
 
-    def __init__(self, message: str, cause: str = "UNKNOWN") -> None:
+    def __init__(
+        self, message: str, cause: str = "UNKNOWN", fix_command: str | None = None
+    ) -> None:
         super().__init__(message)
         self.cause = cause
+        # The one command that fixes it, when there is one (`aws sso login --profile ops`).
+        self.fix_command = fix_command
 
 
 class ReadOnlyViolation(DrConsoleError):

@@ -200,10 +200,11 @@ def credentials_error(
             "export fresh ones, or unset them and use a profile",
             cause=CauseCode.CREDENTIALS_EXPIRED,
         )
+    command = refresh_command(profile, is_sso)
     return AwsError(
-        f"AWS credentials for profile '{name}' are {state}: "
-        f"run `{refresh_command(profile, is_sso)}` ({describe(exc)})",
+        f"AWS credentials for profile '{name}' are {state}: run `{command}` ({describe(exc)})",
         cause=CauseCode.CREDENTIALS_EXPIRED,
+        fix_command=command,
     )
 
 

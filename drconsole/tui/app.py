@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from drconsole.aws.session import AwsSessions
     from drconsole.config import Settings
     from drconsole.models import AccountError, Organization, Vault
+    from drconsole.setup_problem import SetupProblem
 
 
 def utc_now() -> datetime:
@@ -50,9 +51,12 @@ class DrConsoleApp(App[None]):
         *,
         now: Callable[[], datetime] = utc_now,
         sessions: AwsSessions | None = None,
+        setup_problem: SetupProblem | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
+        # Set when the console cannot start on AWS: its one screen says what is missing.
+        self.setup_problem = setup_problem
         self.now = now
         self._sessions = sessions
         self._aws_lock = threading.Lock()
@@ -96,8 +100,33 @@ class DrConsoleApp(App[None]):
         if self.settings.read_only:
             self.sub_title = "read-only"
         badge_every_screen(self)
+        if self.setup_problem is not None:
+            self.show_setup_needed(self.setup_problem)
+            return
         self.push_screen(AccountsScreen())
         self.offer_unfinished_flows()
+
+    def show_setup_needed(self, problem: SetupProblem) -> None:
+        """The one screen that says what is missing and the command that fixes it."""
+        from drconsole.tui.screens.setup_needed import SetupNeededScreen
+
+        if not isinstance(self.screen, SetupNeededScreen):
+            self.push_screen(SetupNeededScreen(problem))
+
+    def retry_after_setup(self) -> None:
+        """Leave the setup screen and read AWS again with new sessions (fresh credentials)."""
+        from drconsole.tui.screens.accounts import AccountsScreen
+        from drconsole.tui.screens.setup_needed import SetupNeededScreen
+
+        if isinstance(self.screen, SetupNeededScreen):
+            self.pop_screen()
+        with self._aws_lock:
+            self._sessions = None
+        refresh = getattr(self.screen, "action_refresh", None)
+        if callable(refresh):
+            refresh()  # the screen whose reading failed reads again
+        else:
+            self.push_screen(AccountsScreen())
 
     def offer_unfinished_flows(self) -> None:
         """Copy/restore flows left unfinished (a dropped session): say so and bind `j`."""

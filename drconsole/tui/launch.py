@@ -1,4 +1,5 @@
-"""Start the TUI: on the user's AWS credentials or on a running sandbox."""
+"""Start the TUI: on the user's AWS credentials or on a running sandbox; or, when drconsole is
+not configured, on the one screen that says so and names `drconsole init`."""
 
 from __future__ import annotations
 
@@ -7,16 +8,36 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from drconsole.config import Settings
+    from drconsole.tui.app import DrConsoleApp
+
+
+def build_app(args: argparse.Namespace, settings: Settings | None = None) -> DrConsoleApp:
+    """The application for `args` (`settings` None: from `args`, the environment and the
+    config file). Break-glass credentials are read, and their MFA code asked for, here:
+    before the screen belongs to the console."""
+    from drconsole.tui.app import DrConsoleApp
+
+    if settings is None:
+        from drconsole.config import Settings, config_file_exists, load_settings
+        from drconsole.errors import UsageError
+        from drconsole.setup_problem import for_settings_error
+
+        try:
+            settings = load_settings(args)
+        except UsageError as error:
+            problem = for_settings_error(error, config_file_exists(args))
+            if problem is None:
+                raise
+            return DrConsoleApp(Settings(), setup_problem=problem)
+    if settings.break_glass is not None:
+        from drconsole.aws import break_glass
+
+        break_glass.prepare(settings.break_glass)
+    return DrConsoleApp(settings)
 
 
 def run_tui(args: argparse.Namespace, settings: Settings | None = None) -> int:
     """Open the application and return its exit code (`settings` None: from `args`)."""
-    if settings is None:
-        from drconsole.config import load_settings
-
-        settings = load_settings(args)
-    from drconsole.tui.app import DrConsoleApp
-
-    app = DrConsoleApp(settings)
+    app = build_app(args, settings)
     app.run()
     return app.return_code or 0

@@ -1,4 +1,5 @@
-"""Read-only mode in the console: the READ-ONLY badge on every screen, nothing mutating offered.
+"""Read-only mode in the console: the READ-ONLY badge on every screen, nothing mutating offered;
+and the BREAK-GLASS badge on every screen while break-glass credentials are in use.
 
 The guarantee itself is below the UI (the botocore guard in `aws/readonly.py`); this module makes
 the screens say so and stop offering what would be refused. Screens with a mutating action
@@ -48,26 +49,40 @@ class ReadOnlyActions:
         return not (action in MUTATING_ACTIONS and is_read_only(app))
 
 
+def break_glass_name(app: Any) -> str | None:
+    """The break-glass credentials the app acts with, or None."""
+    return getattr(getattr(app, "settings", None), "break_glass", None)
+
+
 def add_badge(screen: Screen[Any]) -> None:
-    """Give `screen` a top bar with the READ-ONLY badge unless it already shows one."""
+    """Give `screen` a top bar with the READ-ONLY and BREAK-GLASS badges the app needs, unless
+    it already shows them."""
     if isinstance(screen, ModalScreen) or not screen.is_attached:
         return
-    if screen.query("#read-only-badge"):
+    read_only = is_read_only(screen.app)
+    break_glass = break_glass_name(screen.app)
+    missing: list[Any] = []
+    if break_glass and not screen.query("#break-glass-badge"):
+        missing.append(TopBar.break_glass_badge(break_glass))
+    if read_only and not screen.query("#read-only-badge"):
+        missing.append(TopBar.badge())
+    if not missing:
         return
     existing = screen.query(TopBar)
     if existing:
-        existing.first().mount(TopBar.badge())
+        existing.first().mount_all(missing)
         return
     trail = getattr(screen, "trail", None) or (
         SCREEN_TITLES.get(type(screen).__name__, type(screen).__name__),
     )
     children = list(screen.children)
-    screen.mount(TopBar(trail, read_only=True), before=children[0] if children else None)
+    bar = TopBar(trail, read_only=read_only, break_glass=break_glass)
+    screen.mount(bar, before=children[0] if children else None)
 
 
 def badge_every_screen(app: App[Any]) -> None:
-    """In read-only mode, add the badge to every screen as it is shown."""
-    if not is_read_only(app):
+    """In read-only mode or with break-glass credentials, badge every screen as it is shown."""
+    if not is_read_only(app) and not break_glass_name(app):
         return
 
     def shown(screen: Screen[Any]) -> None:

@@ -274,3 +274,61 @@ async def test_no_wizard_and_no_fix_however_read_only_was_chosen(
             assert not isinstance(app.screen, FixDialog)
     arrived = [seen.name for seen in demo.sandbox.request_log.since(mark)]
     assert arrived and [name for name in arrived if is_mutating(name)] == []
+
+
+async def test_break_glass_badges_every_screen_and_read_only_still_holds(
+    demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--break-glass`: an IAM user's key from a real (file) keyring, MFA through the sandbox's
+    STS; the BREAK-GLASS badge on every screen beside READ-ONLY, and its secret on none."""
+    iam = demo.sandbox.client("iam", demo.info.accounts["management"])
+    iam.create_user(UserName="tui-breakglass")
+    key = iam.create_access_key(UserName="tui-breakglass")["AccessKey"]
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="tui-breakglass")
+    serial = device["VirtualMFADevice"]["SerialNumber"]
+    iam.enable_mfa_device(
+        UserName="tui-breakglass",
+        SerialNumber=serial,
+        AuthenticationCode1="111111",
+        AuthenticationCode2="222222",
+    )
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("DRCONSOLE_MFA_CODE", "135790")
+    from drconsole.aws.keyring_store import BreakGlassCredentials, KeyringStore
+
+    KeyringStore().put(
+        BreakGlassCredentials("tui-ops", key["AccessKeyId"], key["SecretAccessKey"], serial)
+    )
+    mark = demo.sandbox.request_log.mark()
+    app = demo.app(
+        static_credentials=None, break_glass="tui-ops", read_only=True, state_dir=tmp_path
+    )
+
+    def badges() -> tuple[bool, bool]:
+        screen = app.screen
+        return bool(screen.query("#break-glass-badge")), bool(screen.query("#read-only-badge"))
+
+    async with app.run_test(size=SIZE) as pilot:
+        await open_account(pilot, demo.info.accounts["backup"])
+        shots = [app.export_screenshot()]
+        assert badges() == (True, True), type(app.screen).__name__
+        assert "BREAK-GLASS tui-ops" in str(app.screen.query_one("#break-glass-badge").render())
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RecoveryPointsScreen), what="rps")
+        assert badges() == (True, True)
+        await pilot.press("w")  # the wizard is not offered in read-only, break-glass or not
+        assert isinstance(app.screen, RecoveryPointsScreen)
+
+        class Bare(Screen[None]):
+            pass
+
+        await app.push_screen(Bare())
+        await wait_until(pilot, lambda: badges() == (True, True), what="badges on a bare screen")
+        shots.append(app.export_screenshot())
+    sent = [r.name for r in demo.sandbox.request_log.since(mark)]
+    assert sent.count("sts:GetSessionToken") == 1
+    # GetSessionToken is the credential step itself (like SSO's), sent once; nothing else writes.
+    assert not [name for name in sent if is_mutating(name) and name != "sts:GetSessionToken"]
+    for shot in shots:
+        assert key["SecretAccessKey"] not in shot and key["AccessKeyId"] not in shot

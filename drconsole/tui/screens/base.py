@@ -68,7 +68,11 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield TopBar(self.trail, read_only=self.drapp.settings.read_only)
+        yield TopBar(
+            self.trail,
+            read_only=self.drapp.settings.read_only,
+            break_glass=self.drapp.settings.break_glass,
+        )
         yield from self.compose_body()
         filter_bar = FilterBar(lambda: self.set_focus(self.main_widget()))
         filter_bar.display = False
@@ -195,6 +199,13 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
         """The one place where a failed worker becomes an error dialog."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.loading_failed()
+            from drconsole.setup_problem import for_aws_error
+
+            # Missing or expired credentials: the screen that names the command fixing them.
+            problem = for_aws_error(event.worker.error, self.drapp.settings)
+            if problem is not None:
+                self.drapp.show_setup_needed(problem)
+                return
             self.drapp.show_error(event.worker.error, " > ".join(self.trail))
 
     def loading_failed(self) -> None:

@@ -99,7 +99,11 @@ class DetailScreen(ReadOnlyActions, Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield TopBar(self.trail, read_only=self.drapp.settings.read_only)
+        yield TopBar(
+            self.trail,
+            read_only=self.drapp.settings.read_only,
+            break_glass=self.drapp.settings.break_glass,
+        )
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")

@@ -22,21 +22,37 @@ class Breadcrumbs(Static):
 
 
 class TopBar(Horizontal):
-    """One line: the breadcrumbs, and a READ-ONLY badge when mutating calls are refused."""
+    """One line: the breadcrumbs, a READ-ONLY badge when mutating calls are refused, and a
+    BREAK-GLASS badge when drconsole acts with break-glass credentials."""
 
-    def __init__(self, trail: Sequence[str], *, read_only: bool) -> None:
+    def __init__(
+        self, trail: Sequence[str], *, read_only: bool, break_glass: str | None = None
+    ) -> None:
         super().__init__()
         self.trail = tuple(trail)
         self.read_only = read_only
+        self.break_glass = break_glass
 
     @staticmethod
     def badge() -> Static:
         """The READ-ONLY badge (one per screen)."""
         return Static(" READ-ONLY ", classes="badge read-only", id="read-only-badge")
 
+    @staticmethod
+    def break_glass_badge(name: str) -> Static:
+        """The BREAK-GLASS badge with the credentials' name (one per screen)."""
+        return Static(
+            f" BREAK-GLASS {name} ",
+            classes="badge break-glass",
+            id="break-glass-badge",
+            markup=False,
+        )
+
     def compose(self) -> ComposeResult:
         yield Static("drconsole", classes="app-name")
         yield Breadcrumbs(self.trail)
+        if self.break_glass:
+            yield self.break_glass_badge(self.break_glass)
         if self.read_only:
             yield self.badge()
 

@@ -1,0 +1,105 @@
+"""What keeps the console from starting (no configuration, no usable credentials), and the one
+command that fixes it: `drconsole init`, `aws sso login --profile X`, or `--break-glass NAME`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from drconsole.errors import AwsError, CredentialStoreError, UsageError
+
+if TYPE_CHECKING:
+    from drconsole.config import Settings
+
+INIT = "drconsole init"
+BREAK_GLASS_HINT = (
+    "If single sign-on itself is down: drconsole --break-glass NAME "
+    "(names kept in the OS keyring: drconsole credentials list)"
+)
+
+
+@dataclass(frozen=True)
+class SetupProblem:
+    """One thing missing, the command that fixes it, and what AWS or drconsole said."""
+
+    missing: str
+    fix: str
+    detail: str = ""
+    alternative: str = ""
+    # False when only a new start helps (the settings themselves could not be made).
+    can_retry: bool = True
+
+
+def for_settings_error(error: UsageError, settings_file_exists: bool) -> SetupProblem | None:
+    """No configuration: the settings could not be made and drconsole has no config file.
+
+    A config file that exists but is wrong stays a one-line usage error (exit 2): it names the
+    key to fix, which `drconsole init` would not.
+    """
+    if settings_file_exists:
+        return None
+    return SetupProblem(
+        missing="drconsole is not configured: there is no config.toml, and the AWS "
+        "configuration alone does not say where to look",
+        fix=INIT,
+        detail=str(error),
+        can_retry=False,
+    )
+
+
+def is_credentials_failure(error: BaseException) -> bool:
+    """True for missing, expired or refused credentials (cause CREDENTIALS_EXPIRED)."""
+    if isinstance(error, CredentialStoreError):
+        return True
+    if isinstance(error, AwsError):
+        return str(error.cause) == "CREDENTIALS_EXPIRED"
+    if isinstance(error, Exception) and not isinstance(error, UsageError):
+        from drconsole.aws.errors import classify
+        from drconsole.models import CauseCode
+
+        return classify(error) is CauseCode.CREDENTIALS_EXPIRED
+    return False
+
+
+def for_aws_error(error: BaseException, settings: Settings) -> SetupProblem | None:
+    """The setup problem behind a failure to read AWS, or None when it is not one."""
+    if not is_credentials_failure(error):
+        return None
+    from drconsole.redact import exception_text, safe_line
+
+    detail = safe_line(str(error)) if isinstance(error, AwsError) else exception_text(error)
+    name = settings.break_glass
+    if name:
+        return SetupProblem(
+            missing=f"the break-glass credentials '{name}' cannot be used",
+            fix=f"drconsole credentials set {name}",
+            detail=detail,
+            alternative="A refused MFA code: start drconsole again with the device's current code.",
+        )
+    command = getattr(error, "fix_command", None)
+    profile = settings.profile or "default"
+    if settings.config_file is None and not (command or "").startswith("aws sso"):
+        # Not configured and no single sign-on to renew: the guided set-up finds the rest.
+        return SetupProblem(
+            missing="no usable AWS credentials, and drconsole is not configured",
+            fix=INIT,
+            detail=detail,
+            alternative=BREAK_GLASS_HINT,
+        )
+    if command:
+        what = "have expired" if command.startswith("aws sso") else "are missing or refused"
+        return SetupProblem(
+            missing=f"the AWS credentials of profile '{profile}' {what}",
+            fix=command,
+            detail=detail,
+            alternative=BREAK_GLASS_HINT,
+        )
+    return SetupProblem(
+        missing="the AWS credentials in use are missing, expired or refused",
+        fix=f"aws sso login --profile {profile}"
+        if settings.profile
+        else "export fresh AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or unset them)",
+        detail=detail,
+        alternative=BREAK_GLASS_HINT,
+    )
