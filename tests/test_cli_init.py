@@ -84,7 +84,7 @@ def test_init_yes_proposes_the_sandbox_organization_and_ls_works_with_it(
         "read_only": False,
         "runbooks_dir": "~/.config/drconsole/runbooks",
     }
-    assert "Member role OrganizationAccountAccessRole into" in done.stdout
+    assert "Member role OrganizationAccountAccessRole: assumed into dev" in done.stdout
     listed = drconsole(env, "ls", "accounts", "--json")
     assert listed.returncode == 0, listed.stderr
     roles = {a["name"]: a["role"] for a in json.loads(listed.stdout)["items"]}
@@ -109,8 +109,8 @@ def test_init_yes_proposes_the_sandbox_organization_and_ls_works_with_it(
     assert again.returncode == 0, again.stderr
     kept = tomllib.loads(path.read_text())
     assert kept["role_name"] == "RetiredRole"
-    assert "Member role RetiredRole into" in again.stdout
-    assert "cannot be assumed: AssumeRole: AccessDenied" in again.stdout
+    assert "Member role RetiredRole: cannot be assumed into dev" in again.stdout
+    assert "AssumeRole: AccessDenied" in again.stdout
     assert kept["read_only"] is True and kept["regions"] == [info.region]
     assert "dr_regions" not in kept
     assert "-read_only = false" in again.stdout and "+read_only = true" in again.stdout

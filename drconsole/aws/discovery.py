@@ -71,12 +71,33 @@ def read_organization(sessions: AwsSessions) -> tuple[Organization | None, str]:
 
 
 def enabled_regions(sessions: AwsSessions) -> tuple[tuple[str, ...], str]:
-    """(the Regions enabled for the caller's account, "") or ((), why they could not be read)."""
+    """(the Regions enabled for the caller's account, "") or ((), why they could not be read).
+
+    Only the caller's partition, and no Region that is not opted in: AWS leaves them out of
+    this answer anyway, and an emulator that lists them would have every one of them read.
+    """
+    import botocore.session
+    from botocore.exceptions import UnknownRegionError
+
     try:
         answer = sessions.client("ec2").describe_regions()
+        partition = sessions.partition()
     except AWS_FAILURES as exc:
         return (), describe(exc)
-    return tuple(sorted(region["RegionName"] for region in answer.get("Regions", []))), ""
+    core = botocore.session.get_session()
+
+    def in_partition(name: str) -> bool:
+        try:
+            return bool(core.get_partition_for_region(name) == partition)
+        except UnknownRegionError:  # a Region newer than botocore: AWS listed it, keep it
+            return True
+
+    names = [
+        region["RegionName"]
+        for region in answer.get("Regions", [])
+        if region.get("OptInStatus") != "not-opted-in" and in_partition(region["RegionName"])
+    ]
+    return tuple(sorted(names)), ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +108,7 @@ class RoleTest:
     account_id: str
     ok: bool
     reason: str = ""
+    code: str = ""  # the AWS error code (AccessDenied...), short enough for a prompt
 
 
 def test_member_role(settings: Settings, role_name: str, account_id: str) -> RoleTest:
@@ -95,9 +117,9 @@ def test_member_role(settings: Settings, role_name: str, account_id: str) -> Rol
     try:
         sessions.client("sts", account_id).get_caller_identity()
     except AWS_FAILURES as exc:
-        return RoleTest(role_name, account_id, False, describe(exc))
+        return RoleTest(role_name, account_id, False, describe(exc), error_code(exc))
     except AwsError as error:
-        return RoleTest(role_name, account_id, False, str(error))
+        return RoleTest(role_name, account_id, False, str(error), error.cause)
     return RoleTest(role_name, account_id, True)
 
 

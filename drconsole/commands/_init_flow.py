@@ -114,8 +114,12 @@ def choose_role(
         values.role_name(flag, "--member-role")
     tries = discovery.find_member_role(settings, account, [flag, existing])
     for attempt in tries:
-        outcome = "can be assumed" if attempt.ok else f"cannot be assumed: {attempt.reason}"
-        say(f"Member role {attempt.role_name} into {where}: {outcome}")
+        if attempt.ok:
+            say(f"Member role {attempt.role_name}: assumed into {where}.")
+        else:
+            say(
+                f"Member role {attempt.role_name}: cannot be assumed into {where}: {attempt.reason}"
+            )
     working = next((t.role_name for t in tries if t.ok), None)
     if flag is not None and working != flag:
         raise UsageError(f"--member-role {flag}: cannot be assumed into {where}")
@@ -126,7 +130,7 @@ def choose_role(
             return name
         test = discovery.test_member_role(settings, name, account)
         if not test.ok:
-            raise UsageError(f"{where_given}: {name} cannot be assumed into {where}: {test.reason}")
+            raise UsageError(f"{where_given}: {name} cannot be assumed into {where} ({test.code})")
         return name
 
     default = existing or working or DEFAULT_ROLE_NAME
