@@ -19,12 +19,14 @@ from drconsole.policy_conditions import (
     parse_condition,
     wildcard_match,
 )
+from drconsole.policy_multivalued import multi_valued_warnings, request_warnings
 from drconsole.policy_principals import (
     ACCOUNT,
     Principal,
     PrincipalSpec,
     parse_principal,
     parse_principal_element,
+    request_context,
     show_identity,
 )
 
@@ -77,6 +79,7 @@ class Statement:
     resources: tuple[Template, ...] | None
     not_resource: bool
     conditions: tuple[ConditionTest, ...]
+    where: str = "Statement"  # how messages name it: Statement or Statement[i]
 
 
 def _parse_statement(raw: object, index: int, where: str, variables: bool) -> Statement:
@@ -136,15 +139,18 @@ def _parse_statement(raw: object, index: int, where: str, variables: bool) -> St
         resources,
         not_resource,
         conditions,
+        where,
     )
 
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """A parsed, validated policy document."""
+    """A parsed, validated policy document, with warnings about statements AWS may not
+    evaluate as written (a single-valued operator on a multivalued key)."""
 
     version: str | None
     statements: tuple[Statement, ...]
+    warnings: tuple[str, ...] = ()
 
 
 def _json_error_message(error: json.JSONDecodeError) -> str:
@@ -188,7 +194,7 @@ def parse_policy(document: str | bytes | Mapping[str, Any] | Policy) -> Policy:
         )
     else:
         raise PolicyError("Statement: must be an object or a non-empty list of objects")
-    return Policy(version, statements)
+    return Policy(version, statements, multi_valued_warnings(statements))
 
 
 @dataclass(frozen=True)
@@ -246,54 +252,12 @@ class Decision:
     statements: tuple[StatementResult, ...]
     evaluated: tuple[StatementResult, ...]
     needs_identity_allow: bool = False
+    warnings: tuple[str, ...] = ()  # statements AWS may not evaluate as written
 
     @property
     def allowed(self) -> bool:
         """True for `allow`."""
         return self.decision == "allow"
-
-
-def _context_text(value: object) -> str:
-    # Callers may pass Python booleans and numbers; AWS sends them as "true"/"false" and digits.
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _normalise_context(request: Request, principal: Principal) -> dict[str, tuple[str, ...]]:
-    context: dict[str, tuple[str, ...]] = {}
-    for key, value in request.context.items():
-        items = value if isinstance(value, list | tuple | set | frozenset) else [value]
-        values = tuple(_context_text(v) for v in items)
-        if values:  # an empty list is an empty set: the key is absent
-            context[key.strip().lower()] = values
-    derived: dict[str, str] = {}
-    if principal.kind == "service":
-        derived = {"aws:principalservicename": principal.text, "aws:principalisawsservice": "true"}
-    elif principal.kind == "other":
-        derived = {"aws:principalisawsservice": "false"}
-    else:
-        derived["aws:principalaccount"] = principal.account
-        derived["aws:principalisawsservice"] = "false"
-        kind, account = principal.kind, principal.account
-        if kind == "assumed-role":
-            role = principal.identities[1][2]
-            derived["aws:principalarn"] = f"arn:aws:iam::{account}:role/{role}"
-        elif kind == "account":
-            derived["aws:principalarn"] = f"arn:aws:iam::{account}:root"
-        else:
-            derived["aws:principalarn"] = principal.text
-        derived["aws:principaltype"] = {
-            "account": "Account",
-            "user": "User",
-            "role": "AssumedRole",
-            "assumed-role": "AssumedRole",
-            "federated-user": "FederatedUser",
-        }.get(kind, "")
-    for key, value in derived.items():
-        if value:
-            context.setdefault(key, (value,))
-    return context
 
 
 def _match_action(statement: Statement, action: str) -> tuple[bool, str]:
@@ -386,17 +350,18 @@ def evaluate(policy: str | bytes | Mapping[str, Any] | Policy, request: Request)
     if not ACTION.match(action) or "*" in action or "?" in action:
         raise UsageError(f"action '{request.action}': expected service:Name, e.g. kms:CreateGrant")
     principal = parse_principal(request.principal)
-    context = _normalise_context(request, principal)
+    context = request_context(request.context, principal)
     results = tuple(
         _judge(s, principal, action, request.resource, context) for s in parsed.statements
     )
     denies = tuple(r for r in results if r.matched and r.effect == "Deny")
     allows = tuple(r for r in results if r.matched and r.effect == "Allow")
+    warnings = parsed.warnings + request_warnings(parsed.statements, context)
     if denies:
-        return Decision("explicit-deny", denies, results)
+        return Decision("explicit-deny", denies, results, warnings=warnings)
     if allows:
-        return Decision("allow", allows, results)
-    return Decision("implicit-deny", results, results)
+        return Decision("allow", allows, results, warnings=warnings)
+    return Decision("implicit-deny", results, results, warnings=warnings)
 
 
 def evaluate_resource_policy(
@@ -433,4 +398,5 @@ def evaluate_resource_policy(
         decision.statements,
         decision.evaluated,
         needs_identity_allow=needs_identity,
+        warnings=decision.warnings,
     )

@@ -16,6 +16,8 @@ SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 PROVIDER_ARN = re.compile(r"^arn:[a-z0-9-]+:iam::\d{12}:(saml|oidc)-provider/.+$")
 CANONICAL_USER = re.compile(r"^[0-9a-f]{64}$")
+# An assumed-role session ARN drops its role's path; AWS's service-linked roles have a fixed one.
+SERVICE_LINKED_ROLE_PATHS = {"AWSServiceRoleForBackup": "aws-service-role/backup.amazonaws.com/"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,21 @@ def _iam_principal(text: str) -> Principal | None:
             text, "federated-user", account, (("federated", account, name), account_id)
         )
     return None
+
+
+def session_role_arn(principal: Principal) -> str:
+    """The role ARN of an assumed-role session, with the role's path when it is known.
+
+    `aws:PrincipalArn` of a session is its role's ARN, path included
+    (`arn:aws:iam::ACCOUNT:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup`).
+    The session ARN does not carry the path; AWS's service-linked roles have a fixed one, any
+    other role is taken to have none (give the role ARN itself, or aws:PrincipalArn, if not).
+    """
+    match = IAM_ARN.match(principal.text)
+    partition = match.group(1) if match else "aws"
+    role = principal.identities[1][2]
+    path = SERVICE_LINKED_ROLE_PATHS.get(role, "")
+    return f"arn:{partition}:iam::{principal.account}:role/{path}{role}"
 
 
 def parse_principal(text: str) -> Principal:
@@ -158,3 +175,49 @@ def parse_principal_element(value: object, where: str) -> PrincipalSpec:
                 identities.add(("name", entry))
     shown = json.dumps(value, sort_keys=True)
     return PrincipalSpec(everyone, frozenset(identities), shown)
+
+
+def _context_text(value: object) -> str:
+    # Callers may pass Python booleans and numbers; AWS sends them as "true"/"false" and digits.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def request_context(
+    given: Mapping[str, object], principal: Principal
+) -> dict[str, tuple[str, ...]]:
+    """The request context: the given keys (lower-cased, each a tuple of values) and the keys
+    AWS derives from the principal (aws:PrincipalArn, aws:PrincipalAccount...) unless given."""
+    context: dict[str, tuple[str, ...]] = {}
+    for key, value in given.items():
+        items = value if isinstance(value, list | tuple | set | frozenset) else [value]
+        values = tuple(_context_text(v) for v in items)
+        if values:  # an empty list is an empty set: the key is absent
+            context[key.strip().lower()] = values
+    derived: dict[str, str] = {}
+    if principal.kind == "service":
+        derived = {"aws:principalservicename": principal.text, "aws:principalisawsservice": "true"}
+    elif principal.kind == "other":
+        derived = {"aws:principalisawsservice": "false"}
+    else:
+        derived["aws:principalaccount"] = principal.account
+        derived["aws:principalisawsservice"] = "false"
+        kind, account = principal.kind, principal.account
+        if kind == "assumed-role":
+            derived["aws:principalarn"] = session_role_arn(principal)
+        elif kind == "account":
+            derived["aws:principalarn"] = f"arn:aws:iam::{account}:root"
+        else:
+            derived["aws:principalarn"] = principal.text
+        derived["aws:principaltype"] = {
+            "account": "Account",
+            "user": "User",
+            "role": "AssumedRole",
+            "assumed-role": "AssumedRole",
+            "federated-user": "FederatedUser",
+        }.get(kind, "")
+    for key, value in derived.items():
+        if value:
+            context.setdefault(key, (value,))
+    return context

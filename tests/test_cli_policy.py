@@ -73,6 +73,7 @@ def test_explicit_deny_exits_1_with_json() -> None:
         "action": "backup:CopyIntoBackupVault",
         "principal": "111111111111",
         "resource": vault,
+        "warnings": [],
     }
     assert "Null aws:ResourceTag/DestinationBackupVault" in document["statements"][0]["reason"]
 

@@ -19,7 +19,7 @@ from drconsole.checks.copy_destination import (
     check_destination_vault,
     check_vault_lock,
 )
-from drconsole.checks.evaluation import decide, principal_context
+from drconsole.checks.evaluation import Outcome, decide, principal_context, with_policy_warnings
 from drconsole.checks.facts import (
     RDS_FAMILY_TYPES,
     CopyFacts,
@@ -109,6 +109,13 @@ def check_source_vault_policy(facts: CopyFacts) -> Check:
         resource=facts.recovery_point.arn,
         context=context,
     )
+    name = f"the access policy of vault {facts.recovery_point.vault_name}"
+    return with_policy_warnings(
+        _source_policy_verdict(cid, title, facts, outcome), outcome.warnings, name
+    )
+
+
+def _source_policy_verdict(cid: str, title: str, facts: CopyFacts, outcome: Outcome) -> Check:
     if outcome.error:
         return Check(cid, title, UNKNOWN, f"the policy could not be read: {outcome.error}")
     if outcome.decision != "explicit-deny":
@@ -238,6 +245,7 @@ def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -
     principal = slr_arn(dest)
     context, _ = principal_context(facts.dest_org, dest)
     missing: list[str] = []
+    warnings: list[str] = []
     for action in ("kms:CreateGrant", *KEY_USE_ACTIONS):
         action_context = dict(context)
         if action == "kms:CreateGrant":
@@ -249,13 +257,15 @@ def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -
             return Check(cid, title, UNKNOWN, f"the key policy could not be read: {outcome.error}")
         if outcome.decision != "allow":
             missing.append(action)
+        warnings.extend(outcome.warnings)
     if not missing:
-        return Check(
+        passed = Check(
             cid, title, PASS, f"key {key.arn} lets {principal} create grants and use the key"
         )
+        return with_policy_warnings(passed, warnings, f"the policy of key {key.arn}")
     document = remedies.add_statements(policy, remedies.key_policy_statements(dest))
     statements = remedies.pretty(remedies.key_policy_statements(dest))
-    return Check(
+    failed = Check(
         cid,
         title,
         FAIL,
@@ -266,6 +276,7 @@ def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -
         f"or run: {remedies.key_policy_cli(key.arn, document)}",
         fix_id=remedies.FIX_KEY_POLICY,
     )
+    return with_policy_warnings(failed, warnings, f"the policy of key {key.arn}")
 
 
 def check_copy_role(facts: CopyFacts) -> Check:

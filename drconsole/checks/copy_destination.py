@@ -10,7 +10,7 @@ from drconsole.checks.common import (
     not_cross_account,
     unknown_check,
 )
-from drconsole.checks.evaluation import decide, principal_context
+from drconsole.checks.evaluation import Outcome, decide, principal_context, with_policy_warnings
 from drconsole.checks.facts import CopyFacts, Unreadable, slr_arn
 from drconsole.models import CauseCode, Check, CheckStatus
 
@@ -136,6 +136,23 @@ def check_destination_access_policy(facts: CopyFacts) -> Check:
         resource=vault.arn,
         context=context,
     )
+    verdict = _access_policy_verdict(
+        (cid, title), facts, vault.name, policy, outcome, complete, remediation
+    )
+    return with_policy_warnings(verdict, outcome.warnings, f"the access policy of {vault.name}")
+
+
+def _access_policy_verdict(
+    check: tuple[str, str],
+    facts: CopyFacts,
+    vault_name: str,
+    policy: str,
+    outcome: Outcome,
+    complete: bool,
+    remediation: str,
+) -> Check:
+    cid, title = check
+    source = facts.recovery_point.account_id
     if outcome.error:
         return Check(cid, title, UNKNOWN, f"the access policy could not be read: {outcome.error}")
     if outcome.decision == "allow":
@@ -158,7 +175,7 @@ def check_destination_access_policy(facts: CopyFacts) -> Check:
         cid,
         title,
         FAIL,
-        f"vault {vault.name}: {evidence}",
+        f"vault {vault_name}: {evidence}",
         CauseCode.VAULT_POLICY_DENIES_COPY,
         remediation,
         fix_id=remedies.FIX_VAULT_POLICY if outcome.decision == "implicit-deny" else None,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from drconsole.checks.facts import OrgMembership, Unreadable
 from drconsole.errors import UsageError
+from drconsole.models import Check, CheckStatus
 from drconsole.policy import PolicyError, Request, evaluate
 
 ContextValues = dict[str, str | list[str]]
@@ -19,6 +20,7 @@ class Outcome:
     decision: str  # allow | explicit-deny | implicit-deny | "" when `error` is set
     statements_text: str = ""
     error: str = ""
+    warnings: tuple[str, ...] = ()  # statements AWS may not evaluate as written
 
 
 def decide(
@@ -35,12 +37,31 @@ def decide(
     except (PolicyError, UsageError) as problem:
         return Outcome("", error=str(problem))
     if decision.decision == "implicit-deny":
-        return Outcome(decision.decision, "")
+        return Outcome(decision.decision, "", warnings=decision.warnings)
     labels = [
         f'statement "{result.sid}"' if result.sid else f"statement #{result.index}"
         for result in decision.statements
     ]
-    return Outcome(decision.decision, ", ".join(labels))
+    return Outcome(decision.decision, ", ".join(labels), warnings=decision.warnings)
+
+
+def with_policy_warnings(check: Check, warnings: Sequence[str], policy_name: str) -> Check:
+    """The verdict with the policy's warnings: a PASS that rests on a condition AWS may not
+    evaluate as written becomes a WARN; other verdicts keep their status and say it too."""
+    if not warnings:
+        return check
+    unique = list(dict.fromkeys(warnings))
+    evidence = f"{check.evidence}; {policy_name}: " + "; ".join(unique)
+    if check.status is not CheckStatus.PASS:
+        return replace(check, evidence=evidence)
+    return replace(
+        check,
+        status=CheckStatus.WARN,
+        evidence=evidence,
+        remediation=f"Rewrite the condition of {policy_name} with the set operator it means"
+        " (ForAnyValue: or ForAllValues: before the operator), so AWS evaluates it as it is"
+        " read here.",
+    )
 
 
 def principal_context(

@@ -137,6 +137,7 @@ def run_simulate(args: argparse.Namespace) -> int:
             "action": args.action,
             "principal": args.principal,
             "resource": args.resource,
+            "warnings": list(decision.warnings),
         }
         print(json.dumps(document, indent=2))
     else:
@@ -168,3 +169,5 @@ def _print_decision(decision: Decision, request: Request) -> None:
         console.print("  no statement allows this request:")
     for result in decision.statements:
         console.print(f"  {escape(result.label)} ({result.effect}): {escape(result.reason)}")
+    for warning in decision.warnings:
+        console.print(f"[bold yellow]WARN[/] {escape(warning)}")

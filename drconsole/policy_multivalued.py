@@ -1,0 +1,79 @@
+"""Warnings for conditions AWS may not evaluate as written: single-valued operators on
+multivalued keys (aws:PrincipalOrgPaths, backup:CopyTargets...)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from drconsole.policy_conditions import ConditionTest, Context
+
+if TYPE_CHECKING:
+    from drconsole.policy import Statement
+
+
+# Condition keys AWS documents as multivalued (a request can carry several values).
+MULTI_VALUED_KEYS = frozenset(
+    {
+        "aws:principalorgpaths",
+        "aws:resourceorgpaths",
+        "aws:sourceorgpaths",
+        "aws:tagkeys",
+        "aws:calledvia",
+        "backup:copytargets",
+        "backup:copytargetorgpaths",
+        "kms:encryptioncontextkeys",
+        "kms:grantoperations",
+    }
+)
+
+
+def set_operator_warning(test: ConditionTest, effect: str, where: str, why: str) -> str | None:
+    """A WARN for a plain (non set) operator on a multivalued key, naming the likely intent.
+
+    AWS leaves the result of a single-valued operator on a multivalued key undefined. In an
+    Allow, a positive operator usually means "any value matches" and a negated one "no value
+    matches"; in a Deny, AWS's own examples use ForAllValues with the negated operators.
+    """
+    if test.set_operator or test.base is None:
+        return None
+    if test.base.negated:
+        meant, other = "ForAllValues", "ForAnyValue"
+        other_means = "if one value is enough"
+    else:
+        meant, other = "ForAnyValue", "ForAllValues"
+        other_means = "if every value must match"
+    return (
+        f"{where}: {test.operator} on {test.key}, {why}: AWS leaves the result of a"
+        " single-valued operator on a multivalued key undefined; probably meant"
+        f" {meant}:{test.operator} (or {other}:{test.operator} {other_means}) in this {effect}"
+    )
+
+
+def multi_valued_warnings(statements: Sequence[Statement]) -> tuple[str, ...]:
+    warnings = []
+    for statement in statements:
+        for test in statement.conditions:
+            if test.key.strip().lower() in MULTI_VALUED_KEYS:
+                where = f"{statement.where}.Condition"
+                warning = set_operator_warning(test, statement.effect, where, "a multivalued key")
+                if warning:
+                    warnings.append(warning)
+    return tuple(warnings)
+
+
+def request_warnings(statements: Sequence[Statement], context: Context) -> tuple[str, ...]:
+    """Plain operators on keys that this request gives several values (e.g. via --context)."""
+    warnings = []
+    for statement in statements:
+        for test in statement.conditions:
+            key = test.key.strip().lower()
+            values = context.get(key, ())
+            if key in MULTI_VALUED_KEYS or len(values) < 2:
+                continue
+            why = f"which the request gives {len(values)} values"
+            where = f"{statement.where}.Condition"
+            warning = set_operator_warning(test, statement.effect, where, why)
+            if warning:
+                warnings.append(warning)
+    return tuple(warnings)
