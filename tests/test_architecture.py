@@ -17,6 +17,7 @@ CORE = [
     "policy.py",
     "policy_conditions.py",
     "policy_principals.py",
+    "policy_multivalued.py",
     "diagnose.py",
     "diagnose_rules.py",
     "diagnose_remedies.py",
