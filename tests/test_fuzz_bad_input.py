@@ -646,12 +646,40 @@ CREDENTIAL_CASES = st.one_of(
 )
 
 
+# `drconsole init`: every flag's value is checked before AWS is read or a file written.
+INIT_CASES = st.one_of(
+    slot(BAD_REGION, lambda v: case("init", "--yes", "--regions", v)),
+    slot(BAD_REGION, lambda v: case("init", "--yes", "--dr-regions", v)),
+    slot(BAD_ACCOUNT, lambda v: case("init", "--yes", "--backup-account", v)),
+    slot(BAD_ACCOUNT, lambda v: case("init", "--yes", "--management-account", v)),
+    slot(BAD_ROLE, lambda v: case("init", "--yes", "--member-role", v)),
+    slot(BAD_ROLE, lambda v: case("init", "--role-name", v, "--yes")),
+    slot(with_control(st.just("{home}/runbooks")), lambda v: case("init", "--runbooks-dir", v)),
+    slot(
+        st.sampled_from(["{home}", "{home}/", "{home}/a\x1b.toml"]),
+        lambda v: case("init", "--yes", "--config", v),
+    ),
+    slot(
+        st.text(PRINTABLE, min_size=1, max_size=20).filter(lambda s: s.strip()),
+        lambda v: case("init", "--yes", "--profile", "nope-" + v),
+    ),
+    # no terminal to ask in, and no --yes
+    st.just(case("init")),
+    # a broken config file is not replaced
+    slot(
+        st.sampled_from([b"regions = [", b"colour = 1\n", b"read_only = 'yes'\n"]),
+        lambda text: case("init", "--yes", **{"config/drconsole/config.toml": text}),
+    ),
+)
+
+
 register("flags", FLAG_CASES)
 register("environment", ENV_CASES)
 register("config file", CONFIG_CASES)
 register("AWS config and credentials files", AWS_FILE_CASES)
 register("policies", POLICY_CASES)
 register("runbooks", RUNBOOK_CASES)
+register("init flags", INIT_CASES)
 register("break-glass credentials", CREDENTIAL_CASES)
 
 
@@ -683,6 +711,8 @@ def test_every_user_mistake_is_one_line_and_exit_2(group: str, home: Path) -> No
         COUNTS[group] += 1
         assert_one_line_usage_error(outcome, bad)
         assert state_files(home) == {}, f"{bad.argv!r} wrote {state_files(home)}"
+        written = [p for p in home.rglob("*") if p.is_file() and "state" not in p.parts]
+        assert written == [], f"{bad.argv!r} wrote {written}"
         stored = home / ".local" / "share" / "python_keyring" / "keyring_pass.cfg"
         assert not stored.exists(), f"{bad.argv!r} stored credentials"
         if group in NAMES_ITS_FILE:
@@ -725,6 +755,7 @@ REAL_PROCESS_CASES = [
         "policy", "simulate", "--policy", "{home}", "--action", "s3:Get", "--principal", PRINCIPAL
     ),
     case("ls", "vaults\x1b[31m"),
+    case("init", "--yes", "--member-role", "bad role!", "--regions", "eu-central-1"),
 ]
 
 
