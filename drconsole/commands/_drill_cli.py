@@ -124,7 +124,6 @@ def _interactive(args: argparse.Namespace) -> bool:
 
 
 def _drive(args: argparse.Namespace, runbook: Any, run_id: str | None) -> int:
-    from drconsole.drills.finish import finish
     from drconsole.drills.runner import DrillRunner
 
     interactive = _interactive(args)
@@ -142,12 +141,7 @@ def _drive(args: argparse.Namespace, runbook: Any, run_id: str | None) -> int:
     if interactive and run_id is None and not confirm_start(runbook):
         print("Nothing was started.")
         return EXIT_FAILED
-    runner.run()
-    report = finish(
-        sessions,
-        sessions.settings.state_dir,
-        runbook,
-        runner.run_id,
+    report = runner.run_to_end(
         Path(args.report_dir) if args.report_dir else None,
         Path(args.junit) if args.junit else None,
     )
@@ -233,6 +227,7 @@ def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
     """`drill cleanup RUN_ID`: delete what the drill created and left, whatever its policy."""
     from drconsole.drills.cleanup import clean_up, created_by
     from drconsole.drills.journal import DrillJournal
+    from drconsole.drills.runner import drill_lock
     from drconsole.flows.journal import Journal
 
     sessions = _sessions(args)
@@ -240,7 +235,10 @@ def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
     state = DrillJournal(state_dir).run(run_id)
     if state is None:
         raise UsageError(f"no drill {run_id} in the drill journal")
-    results = clean_up(sessions, state_dir, state)
+    with drill_lock(state_dir, run_id):  # not while the drill runs or reports elsewhere
+        state = DrillJournal(state_dir).run(run_id)
+        assert state is not None
+        results = clean_up(sessions, state_dir, state)
     state = DrillJournal(state_dir).run(run_id)
     assert state is not None
     left = [i for i in created_by(state, Journal(state_dir)) if i["arn"] not in state.deleted()]

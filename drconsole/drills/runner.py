@@ -9,8 +9,10 @@ to the engine (which never starts a job twice), a validated target is not valida
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,16 @@ class DrillRunner:
         self.journal = DrillJournal(self.state_dir)
         self.run_id = run_id or new_run_id()
         self.resuming = run_id is not None
+        # stop(): the waits end and the drill stops where it is, resumably (the console quits).
+        self.stopping = threading.Event()
+        self._engines: list[Any] = []
+
+    def stop(self) -> None:
+        """End every wait (job watchers, validations): the drill's threads stop where they
+        are, with everything journaled, for `drill resume`."""
+        self.stopping.set()
+        for engine in list(self._engines):
+            engine.close()
 
     def emit(self, event: str, **data: Any) -> None:
         """One drill event for the listener."""
@@ -64,10 +76,21 @@ class DrillRunner:
 
     # The drill -------------------------------------------------------------------------------
 
-    def run(self) -> DrillState:
-        """Run the drill to its end and return its journaled state (one process at a time)."""
-        from drconsole.flows.journal import FlowLock
+    def run_to_end(self, report_dir: Path | None, junit: Path | None) -> dict[str, Any]:
+        """Run the drill, then clean up and write its evidence (`drills.finish`), holding the
+        drill's lock throughout: no other process resumes, cleans up or reports it meanwhile.
+        Returns the report."""
+        from drconsole.drills.finish import finish
 
+        with self.lock():
+            self._run_locked()
+            return finish(
+                self.sessions, self.state_dir, self.runbook, self.run_id, report_dir, junit
+            )
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """The drill's lock (refused in read-only mode, and while another process holds it)."""
         if self.sessions.read_only:
             from drconsole.errors import ReadOnlyViolation
 
@@ -75,13 +98,8 @@ class DrillRunner:
                 "read-only mode is on: a drill starts copy and restore jobs, so it was refused "
                 "before any AWS call; use drill plan to check a runbook read-only"
             )
-        lock = FlowLock(self.state_dir / "drills", self.run_id)
-        if not lock.acquire():
-            raise UsageError(f"drill {self.run_id} is being run by another drconsole process")
-        try:
-            return self._run_locked()
-        finally:
-            lock.release()
+        with drill_lock(self.state_dir, self.run_id):
+            yield
 
     def _run_locked(self) -> DrillState:
         if self.resuming:
@@ -183,7 +201,10 @@ class DrillRunner:
         engine = FlowEngine(
             self.sessions, on_event=forward, state_dir=self.state_dir, min_poll=self.min_poll
         )
+        self._engines.append(engine)
         try:
+            if self.stopping.is_set():
+                raise InterruptedError("the drill was stopped")
             flow_id = record.flow_id
             if flow_id is not None and engine.journal.flow(flow_id) is None:
                 flow_id = None  # killed between choosing the flow and beginning it: nothing ran
@@ -215,6 +236,7 @@ class DrillRunner:
                     )
                     return
         finally:
+            self._engines.remove(engine)
             engine.close()
         self._validate(target, resolved)
 
@@ -295,7 +317,7 @@ class DrillRunner:
         done = {v["kind"] for v in record.validations}
         passed = all(v["passed"] for v in record.validations)
         if validation.builtin and "builtin" not in done:
-            result = vd.builtin(self.sessions, restored, validation)
+            result = vd.builtin(self.sessions, restored, validation, self.stopping)
             endpoint = str(result.get("endpoint") or "")
             self._record_validation(target, result)
             passed = passed and result["passed"]
@@ -306,6 +328,7 @@ class DrillRunner:
             passed = result["passed"]
         if passed:
             self.journal.append(self.run_id, "validated", target=target.name, at=vd.now_iso())
+            self.emit("target-validated", target=target.name)
 
     def _record_validation(self, target: Target, result: dict[str, Any]) -> None:
         self.journal.append(self.run_id, "validation", target=target.name, **result)
@@ -324,6 +347,20 @@ class DrillRunner:
         return tuple(
             str(getattr(creds, name, "") or "") for name in ("secret_access_key", "session_token")
         )
+
+
+@contextmanager
+def drill_lock(state_dir: Path, run_id: str) -> Iterator[None]:
+    """Hold the drill's lock (UsageError when another process holds it: it runs the drill)."""
+    from drconsole.flows.journal import FlowLock
+
+    lock = FlowLock(Path(state_dir) / "drills", run_id)
+    if not lock.acquire():
+        raise UsageError(f"drill {run_id} is being run by another drconsole process")
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def interrupted_seconds(state: DrillState) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,9 +39,15 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def builtin(sessions: Any, restored: Restored, validation: Validation) -> dict[str, Any]:
+def builtin(
+    sessions: Any,
+    restored: Restored,
+    validation: Validation,
+    stopping: threading.Event | None = None,
+) -> dict[str, Any]:
     """The resource exists and is available (waiting up to two minutes), with its measures; and,
-    when asked, its measures match the source's within the tolerance."""
+    when asked, its measures match the source's within the tolerance. `stopping` set ends the
+    wait (InterruptedError): nothing is recorded, a resumed drill validates again."""
     reader = DrillReader(sessions)
     started = now_iso()
     deadline = time.monotonic() + AVAILABLE_WAIT
@@ -51,7 +58,10 @@ def builtin(sessions: Any, restored: Restored, validation: Validation) -> dict[s
             )
             if state.available or time.monotonic() > deadline:
                 break
-            time.sleep(1.0)
+            if stopping is not None and stopping.wait(1.0):
+                raise InterruptedError("the drill was stopped while its validation waited")
+            if stopping is None:
+                time.sleep(1.0)
     except AWS_ERRORS as exc:
         return _result("builtin", started, False, f"cannot read the resource: {exc}", {})
     if not state.exists:
