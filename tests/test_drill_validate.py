@@ -1,0 +1,123 @@
+"""The built-in validations of EBS, EFS, EC2 and RDS against the sandbox's real resources (read
+with each service's own API in the resource's account): available with its measures, compared
+with a source, not available, missing, and a stopped drill ending the wait."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from drconsole.aws.session import AwsSessions
+from drconsole.config import Credentials, Settings
+from drconsole.drills import validate as vd
+from drconsole.drills.runbook import Validation
+from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
+from drconsole.sandbox.server import Sandbox, SandboxOptions
+
+EU = "eu-central-1"
+NAMES = {"prod-web-data", "prod-shared-files", "prod-web-1", "prod-orders-db"}
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[tuple[Sandbox, ScenarioInfo, AwsSessions, dict[str, str]]]:
+    """The demo scenario, drconsole's sessions on it, and prod's resources by type."""
+    sb, info = start_sandbox("demo", SandboxOptions(time_scale=600))
+    management = info.accounts["management"]
+    settings = Settings(
+        regions=(EU,),
+        endpoint_url=sb.endpoint_url,
+        static_credentials=Credentials.from_mapping(sb.credentials_for(management)),
+        management_account_id=management,
+        retry_max_attempts=2,
+    )
+    prod = info.accounts["prod"]
+    listed = sb.client("backup", prod, EU).list_protected_resources()["Results"]
+    arns = {r["ResourceType"]: r["ResourceArn"] for r in listed if r.get("ResourceName") in NAMES}
+    assert set(arns) == {"EBS", "EFS", "EC2", "RDS"}, listed
+    yield sb, info, AwsSessions(settings), arns
+    sb.stop()
+
+
+def restored(info: ScenarioInfo, kind: str, arn: str, source: str | None = None) -> vd.Restored:
+    prod = info.accounts["prod"]
+    return vd.Restored(
+        target=kind.lower(),
+        run_id="r-validate",
+        resource_type=kind,
+        arn=arn,
+        account=prod,
+        region=EU,
+        recovery_point="",
+        source_resource_arn=source or arn,
+        source_account=prod,
+    )
+
+
+def test_each_type_is_read_available_with_its_measures_and_matches_its_source(
+    world: tuple[Sandbox, ScenarioInfo, AwsSessions, dict[str, str]],
+) -> None:
+    _, info, sessions, arns = world
+    measures = {"EBS": "size_gib", "EFS": "size_bytes", "RDS": "allocated_gib", "EC2": None}
+    compare = Validation(compare_with_source=True)
+    for kind, measure in measures.items():
+        result = vd.builtin(sessions, restored(info, kind, arns[kind]), compare)
+        assert result["passed"], (kind, result["message"])
+        assert result["message"].startswith(f"{kind} ")
+        assert "matches its source within 0%" in result["message"]
+        if measure is not None:
+            assert result["measures"][measure] > 0 or kind == "EFS", result
+            assert result["source"]["measures"][measure] == result["measures"][measure]
+        assert result["started"] <= result["finished"]
+    ec2 = vd.builtin(sessions, restored(info, "EC2", arns["EC2"]), Validation())
+    assert "is running" in ec2["message"] and ec2["endpoint"]  # its private address
+    rds = vd.builtin(sessions, restored(info, "RDS", arns["RDS"]), Validation())
+    assert "is available" in rds["message"] and ":" in rds["endpoint"]
+
+
+def test_a_different_size_a_stopped_instance_a_missing_resource_and_a_stop(
+    world: tuple[Sandbox, ScenarioInfo, AwsSessions, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sb, info, sessions, arns = world
+    prod = info.accounts["prod"]
+    ec2 = sb.client("ec2", prod, EU)
+    # A volume of another size stands for a restore that lost data.
+    smaller = ec2.create_volume(AvailabilityZone=f"{EU}a", Size=1)["VolumeId"]
+    volume_arn = f"arn:aws:ec2:{EU}:{prod}:volume/{smaller}"
+    differs = vd.builtin(
+        sessions,
+        restored(info, "EBS", volume_arn, source=arns["EBS"]),
+        Validation(compare_with_source=True, tolerance_percent=10),
+    )
+    assert not differs["passed"]
+    assert "differs from its source: size_gib 1 vs source" in differs["message"]
+    assert "(tolerance 10%)" in differs["message"]
+
+    missing: dict[str, Any] = {
+        "EBS": f"arn:aws:ec2:{EU}:{prod}:volume/vol-0123456789abcdef0",
+        "EFS": f"arn:aws:elasticfilesystem:{EU}:{prod}:file-system/fs-0123456789abcdef0",
+        "RDS": f"arn:aws:rds:{EU}:{prod}:db:no-such-db",
+        "EC2": f"arn:aws:ec2:{EU}:{prod}:instance/i-0123456789abcdef0",
+    }
+    # A restored resource may take a while to appear; these never will: no two-minute wait.
+    monkeypatch.setattr(vd, "AVAILABLE_WAIT", 0.0)
+    for kind, arn in missing.items():
+        gone = vd.builtin(sessions, restored(info, kind, arn), Validation())
+        assert not gone["passed"] and gone["message"] == f"{arn} does not exist", gone
+
+    instance = arns["EC2"].rsplit("/", 1)[-1]
+    ec2.stop_instances(InstanceIds=[instance])
+    try:
+        stopped = vd.builtin(sessions, restored(info, "EC2", arns["EC2"]), Validation())
+        assert not stopped["passed"] and stopped["message"] == "EC2 is stopped"
+        # A drill stopped while its validation waits ends the wait, recording nothing.
+        monkeypatch.setattr(vd, "AVAILABLE_WAIT", 120.0)
+        stopping = threading.Event()
+        stopping.set()
+        with pytest.raises(InterruptedError):
+            vd.builtin(sessions, restored(info, "EC2", arns["EC2"]), Validation(), stopping)
+    finally:
+        ec2.start_instances(InstanceIds=[instance])
