@@ -71,6 +71,11 @@ def add_global_flags(parser: argparse.ArgumentParser, *, nested: bool = False) -
         metavar="NAME",
         help="use the break-glass credentials NAME from the OS keyring (drconsole credentials)",
     )
+    add(
+        "--runbooks",
+        metavar="DIR",
+        help="runbooks folder of the Drills screen (default: runbooks/ in the config dir)",
+    )
 
 
 def subparsers_of(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:

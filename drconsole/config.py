@@ -112,6 +112,9 @@ class Settings:
     regions_source: str = ""
     # `--break-glass NAME`: the identity of that name in the OS keyring replaces the profile's.
     break_glass: str | None = None
+    # Where `runbooks_dir` came from ("--runbooks", "config file", "default"; the demo lists
+    # the example runbooks when it is the default).
+    runbooks_dir_source: str = "default"
 
     @property
     def home_region(self) -> str:
@@ -348,6 +351,12 @@ def load_settings(
         credentials_name(break_glass, "--break-glass")
         if "static_credentials" in overrides:
             raise UsageError("--break-glass applies to AWS, not to the sandbox's own credentials")
+    runbooks_folder = runbooks_dir(pick("runbooks_dir"), config.path)
+    runbooks_source = "config file" if pick("runbooks_dir") else "default"
+    if getattr(args, "runbooks", None):
+        if limits.has_controls(args.runbooks):
+            raise UsageError(f"--runbooks must be a folder path, got {limits.shown(args.runbooks)}")
+        runbooks_folder, runbooks_source = Path(args.runbooks).expanduser(), "--runbooks"
     settings = Settings(
         profile=profile,
         regions=regions,
@@ -364,7 +373,8 @@ def load_settings(
         config_file=config.path,
         regions_source=regions_source,
         profile_env_var=profile_env_var,
-        runbooks_dir=runbooks_dir(pick("runbooks_dir"), config.path),
+        runbooks_dir=runbooks_folder,
+        runbooks_dir_source=runbooks_source,
         break_glass=break_glass,
         read_only_profiles=frozenset(
             name for name, table in config.profiles.items() if table.get("read_only") is True

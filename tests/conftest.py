@@ -21,6 +21,8 @@ MODULE_SECONDS: dict[str, float] = {
     "tests/tui/test_screens.py": 42,
     "tests/test_cli_copy.py": 42,
     "tests/test_drill_run.py": 45,
+    "tests/tui/test_drills_screen.py": 60,
+    "tests/test_drill_validate.py": 12,
     "tests/test_cli_sandbox.py": 32,
     "tests/tui/test_tmux.py": 30,
     "tests/tui/test_snapshots.py": 26,

@@ -219,7 +219,7 @@ def demo_settings(args: argparse.Namespace, record: SandboxRecord, state_dir: Pa
     """
     from drconsole.config import Credentials, load_settings
 
-    return load_settings(
+    settings = load_settings(
         args,
         profile=None,
         regions=(record.region, record.dr_region),
@@ -231,6 +231,26 @@ def demo_settings(args: argparse.Namespace, record: SandboxRecord, state_dir: Pa
         member_profiles=(),
         state_dir=state_dir,
     )
+    return with_example_runbooks(settings)
+
+
+def example_runbooks_dir() -> Path:
+    """`examples/runbooks` of the source checkout drconsole runs from (absent when installed
+    from a wheel)."""
+    import drconsole
+
+    return Path(drconsole.__file__).resolve().parent.parent / "examples" / "runbooks"
+
+
+def with_example_runbooks(settings: Any) -> Any:
+    """The demo's Drills screen lists the example runbooks, unless a runbooks folder was
+    configured (`--runbooks`, `runbooks_dir`) or the examples are not there."""
+    import dataclasses
+
+    examples = example_runbooks_dir()
+    if settings.runbooks_dir_source != "default" or not examples.is_dir():
+        return settings
+    return dataclasses.replace(settings, runbooks_dir=examples, runbooks_dir_source="demo")
 
 
 # Starting and stopping --------------------------------------------------------------------------

@@ -115,14 +115,21 @@ def _console(args: argparse.Namespace, state_dir: Path, settings: Any, starting:
 
 def _run_app(args: argparse.Namespace, state_dir: Path, settings: Any, starting: Any) -> int:
     """The TUI; with a sandbox still starting, its first AWS access waits for it."""
+    from drconsole.commands import _demo_process as proc
     from drconsole.config import load_settings
     from drconsole.tui.app import DrConsoleApp
 
     if starting is None:
         app: DrConsoleApp = DrConsoleApp(settings)
     else:
-        provisional = load_settings(
-            args, profile=None, regions=("eu-central-1",), member_profiles=(), state_dir=state_dir
+        provisional = proc.with_example_runbooks(
+            load_settings(
+                args,
+                profile=None,
+                regions=("eu-central-1",),
+                member_profiles=(),
+                state_dir=state_dir,
+            )
         )
         app = _starting_app_class()(provisional, _ReadySettings(args, state_dir, starting))
     app.run()

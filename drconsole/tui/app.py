@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 
+import drconsole.tui.drills  # noqa: F401  (registers :drills in command mode)
 from drconsole.tui.commands import DrConsoleCommands
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ class DrConsoleApp(App[None]):
         self.account_errors: dict[str, list[AccountError]] = {}
         # flow id -> the live wizard that runs it (kept when the operator leaves it).
         self.flow_wizards: dict[str, Screen[None]] = {}
+        # runbook file -> the live view of its drill running in this console.
+        self.drill_screens: dict[str, Screen[None]] = {}
         self._jobs_key_shown = False
 
     # AWS access, created on first use in a worker thread (boto3 is slow to import).
@@ -160,6 +163,12 @@ class DrConsoleApp(App[None]):
         self._bindings.key_to_bindings["j"] = [Binding("j", "jobs", "Jobs")]
         self.refresh_bindings()
 
+    def action_drills(self) -> None:
+        """The Drills screen: runbooks, their plans, runs and reports."""
+        from drconsole.tui.drills import open_drills
+
+        open_drills(self)
+
     def action_jobs(self) -> None:
         """The jobs screen: flows of the journal and jobs across the organization."""
         from drconsole.tui.jobs_screen import JobsScreen
@@ -169,9 +178,10 @@ class DrConsoleApp(App[None]):
 
     def flow_running(self) -> bool:
         """True while a copy/restore flow runs in this console (a wizard's worker), or waits
-        in a wizard for the operator (its restore form or its final request)."""
+        in a wizard for the operator (its restore form or its final request), or a drill runs."""
         waiting = any(getattr(w, "flow_unfinished", False) for w in self.flow_wizards.values())
-        return waiting or any(w.group == "wizard-run" and w.is_running for w in self.workers)
+        running = ("wizard-run", "drill-run")
+        return waiting or any(w.group in running and w.is_running for w in self.workers)
 
     def action_request_quit(self) -> None:
         """Quit; while a flow runs, ask first (it stays in the journal and can be resumed)."""

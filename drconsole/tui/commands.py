@@ -32,6 +32,12 @@ class DrConsoleCommands(Provider):
                 app.action_jobs,
             ),
             (
+                "Drills",
+                "Restore drills: runbooks, last results and RTO trends"
+                + ("; plans and reports" if app.settings.read_only else "; plan, run, reports"),
+                app.action_drills,
+            ),
+            (
                 "Protected resources, all accounts",
                 "Every resource's current RPO, vault and DR copy, stalest first",
                 partial(app.goto, OrgProtectedScreen(root)),

@@ -78,7 +78,8 @@ class ConfirmQuit(ModalScreen[bool]):
             yield Static("Quit while a flow is running?", classes="dialog-title")
             yield Static(
                 "The copy/restore flow stops being watched; its AWS jobs go on, and "
-                "`drconsole jobs --resume` (or the jobs screen) finishes it.",
+                "`drconsole jobs --resume` (or the jobs screen) finishes it. A drill running "
+                "here is interrupted: `drconsole drill resume RUN_ID` carries it on.",
                 markup=False,
             )
             yield Static("y quits, n or Esc stays.", classes="dialog-hint")

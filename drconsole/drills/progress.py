@@ -1,0 +1,198 @@
+"""A running drill seen live: its events folded into each target's state, elapsed time and RTO
+breakdown so far (what the Drills screen draws while the drill runs).
+
+The breakdown uses the same boundaries as the report's (`drills.measure`): the drill's start,
+each job's CreationDate and CompletionDate as AWS reports them, the restore flow's end, and the
+validations. A phase still running is measured up to now. The report, written at the end from
+the journal and AWS, is the reference; this is what the operator watches meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+def _time(text: Any) -> datetime | None:
+    if not text:
+        return None
+    moment = datetime.fromisoformat(str(text))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass
+class Job:
+    """One job of a target's flow, with AWS's timestamps once known."""
+
+    step: str
+    seen: datetime
+    created: datetime | None = None
+    completed: datetime | None = None
+
+
+@dataclass
+class TargetProgress:
+    """One target of a running drill."""
+
+    name: str
+    state: str = "waiting"
+    jobs: list[Job] = field(default_factory=list)
+    restored_at: datetime | None = None  # the flow ended: validation starts
+    validated_at: datetime | None = None
+    ended_at: datetime | None = None
+    failed: bool = False
+    cause: str = ""
+
+    @property
+    def finished(self) -> bool:
+        """Validated or failed: its clock has stopped."""
+        return self.ended_at is not None
+
+
+@dataclass
+class DrillProgress:
+    """Every target of one drill, from its events (`DrillRunner` on_event)."""
+
+    targets: dict[str, TargetProgress]
+    started: datetime | None = None
+    manual_until: datetime | None = None  # the `before` manual steps were answered
+    lines: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, names: list[str]) -> DrillProgress:
+        """Progress of a drill with these targets, nothing seen yet."""
+        return cls({name: TargetProgress(name) for name in names})
+
+    def apply(self, event: dict[str, Any], now: datetime) -> None:
+        """Fold one drill event seen at `now`."""
+        name = event["event"]
+        target = self.targets.get(str(event.get("target", "")))
+        if name in ("drill-started", "drill-resumed"):
+            self.started = self.started or now
+            for item in self.targets.values():
+                item.state = "starting"
+        elif name == "manual-step":
+            # The `before` steps stand between the drill's start and its targets (the RTO
+            # counts them); an `after` step comes once the targets have ended.
+            if all(t.state == "starting" for t in self.targets.values()):
+                self.manual_until = now
+        elif target is None:
+            return
+        elif name == "target-resolved":
+            target.state = "checks"
+        elif name == "target-failed" or name == "target-interrupted":
+            target.failed = True
+            target.cause = str(event.get("cause") or "")
+            verb = "FAILED" if name == "target-failed" else "interrupted"
+            target.state = f"{verb} [{target.cause}]" if target.cause else verb
+            target.ended_at = target.ended_at or now
+        elif name == "validation":
+            if not event["passed"]:
+                target.failed = True
+                target.state = f"validation {event['kind']} FAILED"
+                target.ended_at = now
+            else:
+                target.state = f"validation {event['kind']} passed"
+                target.validated_at = now
+        elif name == "target-validated":
+            target.ended_at = target.validated_at or now
+            target.state = "validated"
+        elif name == "flow":
+            self._flow(target, event["flow_event"], now)
+
+    def _flow(self, target: TargetProgress, flow: dict[str, Any], now: datetime) -> None:
+        kind = flow["event"]
+        if kind == "checks":
+            verdict = "pass" if flow["ok"] else "FAIL"
+            target.state = f"checks {flow['step']} {verdict}"
+        elif kind == "job-started":
+            target.jobs.append(Job(str(flow["step"]), now))
+            target.state = f"{flow['step']} started"
+        elif kind in ("job-progress", "job-finished"):
+            job_json = flow.get("job") or {}
+            job = self._job(target, str(flow["step"]), now)
+            job.created = _time(job_json.get("created")) or job.created
+            job.completed = _time(job_json.get("completed")) or job.completed
+            state = str(job_json.get("state", ""))
+            percent = job_json.get("percent_done")
+            if percent is not None and state == "RUNNING":
+                state += f" {float(percent):.0f}%"
+            target.state = f"{flow['step']} {state}".strip()
+        elif kind == "flow-finished":
+            if flow["status"] == "completed":
+                target.restored_at = now
+                target.state = "validating"
+            else:
+                target.failed = True
+                target.cause = str(flow.get("cause") or "")
+                target.state = f"{flow['status']} [{target.cause}]"
+                target.ended_at = now
+
+    @staticmethod
+    def _job(target: TargetProgress, step: str, now: datetime) -> Job:
+        for job in target.jobs:
+            if job.step == step:
+                return job
+        job = Job(step, now)
+        target.jobs.append(job)
+        return job
+
+    # What is drawn ---------------------------------------------------------------------------
+
+    def elapsed(self, target: TargetProgress, now: datetime) -> float:
+        """Seconds from the drill's start to now, or to the target's end."""
+        if self.started is None:
+            return 0.0
+        end = target.ended_at or now
+        return max(0.0, (end - self.started).total_seconds())
+
+    def breakdown(self, target: TargetProgress, now: datetime) -> list[tuple[str, float, bool]]:
+        """(phase, seconds, still running) from the drill's start to now or the target's end."""
+        if self.started is None:
+            return []
+        end = target.ended_at or now
+        phases: list[tuple[str, float, bool]] = []
+        cursor = self.started
+
+        def add(label: str, until: datetime | None) -> None:
+            nonlocal cursor
+            running = until is None
+            stop = min(until, end) if until is not None else end
+            if stop > cursor or running:
+                phases.append((label, max(0.0, (stop - cursor).total_seconds()), running))
+            cursor = max(cursor, stop)
+
+        if self.manual_until is not None:
+            add("manual", self.manual_until)
+        for index, job in enumerate(target.jobs):
+            begun = job.created or job.seen
+            add("checks" if index == 0 else "wait", begun)
+            add(job.step, job.completed)
+            if job.completed is None:
+                return _closed(phases, target)
+        if target.jobs and target.restored_at is None:
+            add("wait", None)
+        elif target.restored_at is not None:
+            add("wait", target.restored_at)
+            add("validation", target.validated_at)
+        else:
+            add("checks", None)
+        return _closed(phases, target)
+
+
+def _closed(phases: list[tuple[str, float, bool]], target: TargetProgress) -> list[Any]:
+    """A finished target has no running phase."""
+    if target.finished:
+        return [(label, seconds, False) for label, seconds, _ in phases]
+    return phases
+
+
+def breakdown_text(phases: list[tuple[str, float, bool]]) -> str:
+    """`checks 2.1s · hop1 2.9s · restore 3.2s…` (… on the phase still running)."""
+    from drconsole.drills.parse import format_duration
+
+    return " · ".join(
+        f"{label} {format_duration(seconds)}{'…' if running else ''}"
+        for label, seconds, running in phases
+    )

@@ -1,0 +1,310 @@
+"""The Drills screen: the runbooks of the runbooks folder, each with its last result and the
+trend of its RTO, and the past runs of the highlighted one (Enter opens a report)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, ListItem, ListView, Sparkline, Static
+
+from drconsole.drills.parse import format_duration
+from drconsole.tui.screens.base import BrowseScreen
+from drconsole.tui.screens.table import matches
+
+if TYPE_CHECKING:
+    from drconsole.drills.catalog import Catalog, RunbookEntry
+
+TREND_RUNS = 12  # runs drawn in the sparkline (the newest)
+VERDICT_STYLE = {"passed": "bold green", "failed": "bold red", "unfinished": "bold yellow"}
+
+
+def run_time(text: str | None) -> str:
+    """`12-03 06:40` (UTC) of an ISO time, '-' when unknown."""
+    if not text:
+        return "-"
+    moment = datetime.fromisoformat(text)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(UTC):%m-%d %H:%M}"
+
+
+def last_result(entry: RunbookEntry, running: bool) -> Text:
+    """The list's `Last result` cell: verdict, slowest RTO and when (or why it cannot run)."""
+    if entry.runbook is None:
+        return Text(f"⚠ {entry.error}", style="red")
+    if running:
+        return Text("running in this console…", style="bold")
+    last = entry.last
+    if last is None:
+        return Text("never run", style="dim")
+    verdict = str(last["verdict"])
+    text = Text(f"{verdict:<10}", style=VERDICT_STYLE.get(verdict, ""))
+    if last.get("rto_seconds") is not None:
+        text.append(f" RTO {format_duration(last['rto_seconds']):>8}")
+    text.append(f"  {run_time(last.get('started'))}", style="dim")
+    return text
+
+
+class RunbookItem(ListItem):
+    """One runbook: name, last result, RTO trend."""
+
+    def __init__(self, entry: RunbookEntry, running: bool) -> None:
+        super().__init__()
+        self.entry = entry
+        self.running = running
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="runbook-row"):
+            yield Static(self.entry.name, markup=False, classes="runbook-name")
+            yield Static(last_result(self.entry, self.running), classes="runbook-last")
+            with Horizontal(classes="trend-column"):
+                trend = self.entry.rto_trend[-TREND_RUNS:]
+                if trend:
+                    # One column per run, so that a few runs do not stretch into wide blocks.
+                    line = Sparkline(trend, classes="runbook-trend")
+                    line.styles.width = len(trend)
+                    yield line
+
+
+class DrillsScreen(BrowseScreen):
+    """Runbooks of the runbooks folder; Enter plans one, `o` opens its last report."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Plan"),
+        Binding("o", "last_report", "Last report"),
+        Binding("tab", "switch_list", "Runs/runbooks", show=False),
+    ]
+    DEFAULT_CSS = """
+    DrillsScreen #drills-folder { height: 1; padding: 0 1; color: $text-muted;
+        text-wrap: nowrap; text-overflow: ellipsis; }
+    DrillsScreen #runbooks-header { height: 1; padding: 0 1; text-style: bold; }
+    DrillsScreen #runbooks-header Static { text-style: bold; }
+    DrillsScreen #runbooks { height: 1fr; min-height: 3; }
+    DrillsScreen .runbook-row { height: 1; padding: 0 1; }
+    DrillsScreen .runbook-name { width: 22; text-wrap: nowrap; text-overflow: ellipsis; }
+    DrillsScreen .runbook-last { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    DrillsScreen .trend-column { width: 13; height: 1; padding-left: 1; }
+    DrillsScreen #runbook-detail { height: auto; max-height: 3; padding: 0 1; }
+    DrillsScreen #runs { height: auto; max-height: 7; }
+    """
+
+    class Loaded(Message):
+        """The folder's runbooks and their history, read in a worker."""
+
+        def __init__(self, catalog: Catalog) -> None:
+            super().__init__()
+            self.catalog = catalog
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__(("Drills",))
+        self.catalog: Catalog | None = None
+        self.shown: list[RunbookEntry] = []
+        self.initial_query = query
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", markup=False, id="drills-folder")
+        with Horizontal(id="runbooks-header"):
+            yield Static("Runbook", classes="runbook-name")
+            yield Static("Last result", classes="runbook-last")
+            yield Static(" RTO trend", classes="trend-column")
+        yield ListView(id="runbooks")
+        yield Static("", id="runbook-detail")
+        runs: DataTable[Any] = DataTable(id="runs", cursor_type="row")
+        yield runs
+
+    def main_widget(self) -> Widget:
+        return self.query_one("#runbooks", ListView)
+
+    def on_mount(self) -> None:
+        self.query_one("#runs", DataTable).add_columns(
+            "Past runs (UTC)", "Verdict", "RPO", "RTO", "Run id"
+        )
+        self.main_widget().focus()
+        if self.initial_query:
+            self.filter_for(self.initial_query)
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        if self.catalog is not None:  # back from a drill: its result is history now
+            self.action_refresh()
+
+    # Loading -------------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self.set_status(f"reading runbooks in {self.drapp.settings.runbooks_dir}…")
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="drills-list")
+    def load(self) -> None:
+        """Parse the folder's runbooks and read the drill history."""
+        from drconsole.drills.catalog import load_catalog
+
+        settings = self.drapp.settings
+        self.post_message(self.Loaded(load_catalog(settings.runbooks_dir, settings.state_dir)))
+
+    def on_drills_screen_loaded(self, message: Loaded) -> None:
+        self.catalog = message.catalog
+        settings = self.drapp.settings
+        where = {
+            "--runbooks": "from --runbooks",
+            "config file": "runbooks_dir of the config file",
+            "default": "the default folder",
+            "demo": "the demo's example runbooks",
+        }.get(settings.runbooks_dir_source, settings.runbooks_dir_source)
+        self.query_one("#drills-folder", Static).update(f"{message.catalog.folder} ({where})")
+        self.show_runbooks()
+
+    def running(self, entry: RunbookEntry) -> bool:
+        """True while a drill of this runbook runs in this console."""
+        return str(entry.path.resolve()) in self.drapp.drill_screens
+
+    def show_runbooks(self) -> None:
+        catalog = self.catalog
+        if catalog is None:
+            return
+        listing = self.query_one("#runbooks", ListView)
+        index = listing.index or 0
+        query = self.query_text.lower().strip()
+        self.shown = [
+            e
+            for e in catalog.entries
+            if not query or matches(f"{e.name} {e.path.name} {e.error}".lower(), query)
+        ]
+        listing.clear()
+        listing.extend(RunbookItem(entry, self.running(entry)) for entry in self.shown)
+        if self.shown:
+            listing.index = min(index, len(self.shown) - 1)
+        broken = sum(1 for e in catalog.entries if e.runbook is None)
+        if catalog.problem:
+            text = f"{catalog.problem}: put runbook files (*.yaml) there, or pass --runbooks DIR"
+        elif not catalog.entries:
+            text = f"no runbook (*.yaml) in {catalog.folder}"
+        else:
+            count = len(catalog.entries)
+            text = f"{count} runbook{'s' if count != 1 else ''}" + (
+                f", {broken} that do not parse" if broken else ""
+            )
+            if query:
+                text += f" │ filter {self.query_text!r}: {len(self.shown)} shown"
+        self.set_status(text)
+        self.show_detail()
+
+    def apply_filter(self, query: str) -> None:
+        self.show_runbooks()
+
+    # The highlighted runbook ---------------------------------------------------------------
+
+    def highlighted(self) -> RunbookEntry | None:
+        index = self.query_one("#runbooks", ListView).index
+        if index is None or not 0 <= index < len(self.shown):
+            return None
+        return self.shown[index]
+
+    @on(ListView.Highlighted, "#runbooks")
+    def _highlighted(self) -> None:
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        """The highlighted runbook's description (or error, whole) and its past runs."""
+        entry = self.highlighted()
+        detail = self.query_one("#runbook-detail", Static)
+        runs = self.query_one("#runs", DataTable)
+        runs.clear()
+        if entry is None:
+            detail.update("")
+            return
+        if entry.runbook is None:
+            detail.update(Text(entry.error, style="red"))
+            return
+        runbook = entry.runbook
+        targets = ", ".join(t.name for t in runbook.targets)
+        text = Text(f"{entry.path.name}: ", style="bold")
+        text.append(f"{runbook.description or runbook.name} ({targets})")
+        last = entry.last
+        if last is not None and last["verdict"] == "unfinished":
+            text.append(f"\nunfinished run: drconsole drill resume {last['run_id']}", style="bold")
+        detail.update(text)
+        for run in reversed(entry.runs):
+            verdict = str(run["verdict"])
+            runs.add_row(
+                run_time(run.get("started")),
+                Text(verdict, style=VERDICT_STYLE.get(verdict, "")),
+                format_duration(run.get("rpo_seconds")),
+                format_duration(run.get("rto_seconds")),
+                str(run["run_id"]),
+                key=str(run["run_id"]),
+            )
+
+    # Actions -------------------------------------------------------------------------------
+
+    @on(ListView.Selected, "#runbooks")
+    def _selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        """Enter: the plan of the highlighted runbook (or its running drill), or the report of
+        the highlighted past run."""
+        if self.focused is self.query_one("#runs", DataTable):
+            self.open_run_report()
+            return
+        entry = self.highlighted()
+        if entry is None:
+            return
+        if entry.runbook is None:
+            self.notify(entry.error, title="This runbook does not parse", severity="error")
+            return
+        from drconsole.tui.drills.run_screen import DrillScreen
+
+        live = self.drapp.drill_screens.get(str(entry.path.resolve()))
+        self.app.push_screen(live if live is not None else DrillScreen(entry.runbook))
+
+    @on(DataTable.RowSelected, "#runs")
+    def open_run_report(self) -> None:
+        """The report of the highlighted past run."""
+        entry = self.highlighted()
+        table = self.query_one("#runs", DataTable)
+        if entry is None or not entry.runs:
+            return
+        runs = list(reversed(entry.runs))
+        if 0 <= table.cursor_row < len(runs):
+            self.open_report(runs[table.cursor_row])
+
+    def action_last_report(self) -> None:
+        """The newest report of the highlighted runbook."""
+        entry = self.highlighted()
+        if entry is None or entry.last is None:
+            self.notify("This runbook has no report yet: Enter plans it.")
+            return
+        self.open_report(entry.last)
+
+    def open_report(self, run: dict[str, Any]) -> None:
+        """Open a run's report.json in the report view."""
+        from drconsole.tui.drills.report_screen import DrillReportScreen
+
+        if not run.get("report"):
+            self.notify(
+                f"Run {run['run_id']} has not finished: drconsole drill resume {run['run_id']}",
+                severity="warning",
+            )
+            return
+        try:
+            screen = DrillReportScreen.from_file(Path(str(run["report"])))
+        except (OSError, ValueError) as exc:
+            self.notify(f"{run['report']}: {exc}", title="Cannot read the report", severity="error")
+            return
+        self.app.push_screen(screen)
+
+    def action_switch_list(self) -> None:
+        """Tab: between the runbooks and the past runs."""
+        runs = self.query_one("#runs", DataTable)
+        target = self.main_widget() if self.focused is runs else runs
+        target.focus()

@@ -1,0 +1,412 @@
+"""One drill in the console: its plan (read-only), then its run, watched live per target.
+
+The run is `DrillRunner.run_to_end`, the very code of `drconsole drill run`: journaled, under the
+drill's lock, resumable by `drconsole drill resume RUN_ID` (and its flows by `drconsole jobs
+--resume`). It runs in a thread worker of this screen; its events come back as messages. Manual
+steps are asked in a dialog (the runner's thread waits for the answer). Leaving the screen while
+the drill runs asks first: the drill goes on in this console, and the Drills screen brings the
+very same view back; quitting drconsole interrupts it, resumably.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import RichLog, Static
+
+from drconsole.drills.parse import format_duration
+from drconsole.drills.progress import DrillProgress, breakdown_text
+from drconsole.tui.drills.list_screen import DrillsScreen
+from drconsole.tui.screens.base import BrowseScreen
+
+if TYPE_CHECKING:
+    from drconsole.drills.planner import DrillPlan
+    from drconsole.drills.runbook import ManualStep, Runbook
+    from drconsole.drills.runner import DrillRunner
+
+RUN_GROUP = "drill-run"
+# Flow events the log leaves out: each poll is in the progress above it, and a request's body
+# is journaled (the log would show pages of JSON).
+LOG_SKIPS = frozenset({"job-progress", "request-ready"})
+
+
+def utcnow() -> datetime:
+    """Now, UTC (the drill's clock is the real one, as its journal's)."""
+    return datetime.now(UTC)
+
+
+def plan_text(plan: DrillPlan) -> Text:
+    """`drill plan`'s own lines, with targets in bold and what blocks in red."""
+    from drconsole.drills.plan_output import plan_lines
+
+    text = Text()
+    for line in plan_lines(plan):
+        style = ""
+        if line.startswith("Target "):
+            style = "bold" if " ready " in line else "bold red"
+        elif line.lstrip().startswith(("FAIL ", "UNKNOWN ", "cannot ")):
+            style = "red"
+        elif line.startswith(("Every target", "A target")):
+            style = "bold"
+        text.append(line + "\n", style=style)
+    return text
+
+
+class DrillScreen(BrowseScreen):
+    """Plan a runbook (read-only), then run it (`R`) and watch every target."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("R", "run_drill", "Run drill"),
+        Binding("o", "open_report", "Report"),
+        Binding("enter", "open_report", "Report", show=False),
+        Binding("pageup", "scroll_body(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_body(1)", "Scroll down", show=False),
+    ]
+    DEFAULT_CSS = """
+    DrillScreen #drill-body { height: 1fr; padding: 0 1; }
+    DrillScreen #drill-progress { height: auto; padding: 0 1; }
+    DrillScreen #drill-log { height: 8; border: round $accent; }
+    """
+    MIN_POLL = 1.0  # seconds between the first polls of a job, as `drill run`'s default
+
+    class Planned(Message):
+        """The plan (read in a worker)."""
+
+        def __init__(self, plan: DrillPlan) -> None:
+            super().__init__()
+            self.plan = plan
+
+    class Event(Message):
+        """A drill event (from the runner's threads)."""
+
+        def __init__(self, event: dict[str, Any]) -> None:
+            super().__init__()
+            self.event = event
+
+    class ManualAsked(Message):
+        """The runner waits for the operator's answer to a manual step."""
+
+        def __init__(self, step: ManualStep) -> None:
+            super().__init__()
+            self.step = step
+
+    class Finished(Message):
+        """The drill ended and its report is written."""
+
+        def __init__(self, report: dict[str, Any]) -> None:
+            super().__init__()
+            self.report = report
+
+    def __init__(self, runbook: Runbook) -> None:
+        super().__init__(("Drills", runbook.name))
+        self.runbook = runbook
+        self.plan: DrillPlan | None = None
+        self.runner: DrillRunner | None = None
+        self.progress = DrillProgress.of([t.name for t in runbook.targets])
+        self.report: dict[str, Any] | None = None
+        self.log_lines: list[str] = []
+        self.running = False
+        self._answers: queue.Queue[tuple[bool, str]] = queue.Queue(maxsize=1)
+        self._stopping = threading.Event()
+
+    @property
+    def key(self) -> str:
+        """The runbook file, as the Drills screen finds this view again."""
+        return str(Path(self.runbook.path).resolve())
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="drill-progress")
+        with VerticalScroll(id="drill-body"):
+            yield Static("", id="drill-text")
+        yield RichLog(id="drill-log", wrap=True, markup=False)
+
+    def main_widget(self) -> Widget:
+        return self.query_one("#drill-body")
+
+    def on_mount(self) -> None:
+        self.query_one("#drill-log").display = False
+        self.query_one("#drill-progress").display = False
+        self.main_widget().focus()
+        self.action_refresh()
+
+    # Plan ----------------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        """Plan again (not while the drill runs or once it ran)."""
+        if self.running or self.report is not None:
+            return
+        self.set_status(f"planning {self.runbook.name}: resolving and checking every target…")
+        self.query_one("#drill-text", Static).update(
+            Text(f"Drill {self.runbook.name}: reading recovery points and checking…")
+        )
+        self.make_plan()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="drill-plan")
+    def make_plan(self) -> None:
+        """`drill plan`: resolve, route and check every target (reads only)."""
+        from drconsole.drills.planner import plan_drill
+
+        self.post_message(self.Planned(plan_drill(self.drapp.sessions, self.runbook)))
+
+    def on_drill_screen_planned(self, message: Planned) -> None:
+        if self.running or self.report is not None:
+            return
+        self.plan = message.plan
+        self.query_one("#drill-text", Static).update(plan_text(message.plan))
+        ready = sum(1 for t in message.plan.targets if t.ok)
+        total = len(message.plan.targets)
+        if self.drapp.settings.read_only:
+            hint = "read-only: the plan only (a drill starts jobs)"
+        else:
+            hint = "R runs the drill"
+        self.set_status(f"plan: {ready} of {total} targets can start │ {hint} │ r plans again")
+
+    def action_scroll_body(self, direction: int) -> None:
+        """Page Up/Down scroll the plan or the report, wherever the focus is."""
+        body = self.query_one("#drill-body", VerticalScroll)
+        body.scroll_to(y=body.scroll_y + direction * max(1, body.size.height - 1))
+
+    # Run -----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "run_drill" and (self.running or self.report is not None):
+            return False
+        if action == "open_report" and self.report is None:
+            return False
+        return super().check_action(action, parameters)
+
+    def action_run_drill(self) -> None:
+        """Ask, then run the drill."""
+        from drconsole.tui.screens.confirm import ConfirmDialog
+
+        if self.drapp.settings.read_only:  # the binding is hidden; the runner refuses too
+            self.notify("Read-only mode: a drill starts copy and restore jobs.", severity="warning")
+            return
+        runbook = self.runbook
+        destinations = sorted({t.restore_to.vault_arn for t in runbook.targets})
+        detail = (
+            f"{len(runbook.targets)} targets copied back and restored into "
+            f"{', '.join(destinations)}; manual steps are asked here; clean-up: "
+            f"{runbook.cleanup}. The drill is journaled: `drconsole drill resume` carries it on "
+            "if this console stops."
+        )
+        if self.plan is not None and not self.plan.ok:
+            blocked = [t.target.name for t in self.plan.targets if not t.ok]
+            detail += f" The plan says {', '.join(blocked)} cannot start: it will fail."
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start()
+
+        self.app.push_screen(
+            ConfirmDialog(f"Run drill {runbook.name}?", detail, yes="Run"), answered
+        )
+
+    def start(self) -> None:
+        """Start the drill in a worker and show its progress."""
+        from drconsole.drills.runner import DrillRunner
+
+        app = self.drapp
+        self.running = True
+        self.runner = DrillRunner(
+            app.sessions,
+            self.runbook,
+            state_dir=app.settings.state_dir,
+            ask_manual=self._ask_manual,
+            on_event=self._post_event,
+            min_poll=self.MIN_POLL,
+        )
+        keep_alive(app, self)
+        app.drill_screens[self.key] = self
+        self.query_one("#drill-progress").display = True
+        self.query_one("#drill-log").display = True
+        self.set_interval(0.5, self.show_progress)
+        self.set_status(f"drill {self.runner.run_id} running │ Esc leaves it running here")
+        self.refresh_bindings()
+        self.run_drill(self.runner)
+
+    def _post_event(self, event: dict[str, Any]) -> None:
+        """The runner's threads: hand the event to the UI thread."""
+        self.post_message(self.Event(event))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=RUN_GROUP)
+    def run_drill(self, runner: DrillRunner) -> None:
+        """The drill to its end, clean-up and report included (`drill run`'s own code)."""
+        self.post_message(self.Finished(runner.run_to_end(None, None)))
+
+    def _ask_manual(self, step: ManualStep) -> tuple[bool, str]:
+        """The runner's thread: ask in a dialog and wait for the answer (or for the stop)."""
+        self.post_message(self.ManualAsked(step))
+        while True:
+            try:
+                return self._answers.get(timeout=0.25)
+            except queue.Empty:
+                if self._stopping.is_set():
+                    stopped = "the console stopped while a manual step was asked"
+                    raise InterruptedError(stopped) from None
+
+    def on_drill_screen_manual_asked(self, message: ManualAsked) -> None:
+        from drconsole.tui.drills.manual_dialog import ManualStepDialog
+
+        self.log_line(f"manual step {message.step.name}: {message.step.text} (asked)")
+
+        def answered(answer: tuple[bool, str] | None) -> None:
+            self._answers.put(answer if answer is not None else (False, ""))
+
+        self.app.push_screen(ManualStepDialog(message.step, self.runbook.name), answered)
+
+    def on_drill_screen_event(self, message: Event) -> None:
+        from drconsole.commands._drill_cli import DrillPrinter
+
+        event = message.event
+        self.progress.apply(event, utcnow())
+        self.show_progress()
+        if event["event"] == "flow" and event["flow_event"]["event"] in LOG_SKIPS:
+            return
+        line = DrillPrinter(False).text(event)
+        for part in line.splitlines():
+            self.log_line(part)
+
+    def log_line(self, line: str) -> None:
+        """Add a line to the drill's log."""
+        self.log_lines.append(line)
+        self.query_one("#drill-log", RichLog).write(line)
+
+    def progress_text(self) -> Text:
+        """Per target: state, elapsed since the drill's start, RTO breakdown so far."""
+        now = utcnow()
+        text = Text()
+        for target in self.progress.targets.values():
+            style = "bold red" if target.failed else ("bold green" if target.finished else "bold")
+            text.append(f"{target.name:<14}", style="bold")
+            text.append(f" {target.state:<26}", style=style)
+            text.append(f" {format_duration(self.progress.elapsed(target, now)):>8}\n")
+            phases = breakdown_text(self.progress.breakdown(target, now))
+            text.append(f"  {phases or 'waiting for the drill to start'}\n", style="dim")
+        return text
+
+    def show_progress(self) -> None:
+        """Redraw the per-target progress (every half second while the drill runs)."""
+        if self.runner is not None:
+            self.query_one("#drill-progress", Static).update(self.progress_text())
+
+    def on_drill_screen_finished(self, message: Finished) -> None:
+        from drconsole.tui.drills.report_screen import report_text
+
+        self.report = message.report
+        self.end_run()
+        self.show_progress()
+        verdict = str(message.report["verdict"])
+        self.log_line(
+            f"drill {message.report['run_id']} {verdict}; report in "
+            f"{message.report.get('report_dir')}"
+        )
+        body = self.query_one("#drill-body")
+        body.display = True
+        self.query_one("#drill-log").display = False
+        self.query_one("#drill-text", Static).update(report_text(message.report))
+        body.focus()
+        self.set_status(f"drill {verdict} │ the report is below (PgUp PgDn) │ Esc back")
+        if self.app.screen is not self:  # left while it ran: say how it ended
+            self.app.notify(
+                f"Drill {self.runbook.name} {verdict}: o on the Drills screen opens its report.",
+                severity="information" if verdict == "passed" else "warning",
+                timeout=10,
+            )
+            for screen in self.app.screen_stack:
+                if isinstance(screen, DrillsScreen):
+                    screen.action_refresh()
+            if self not in self.app.screen_stack:
+                discard(self.drapp, self)
+
+    def end_run(self) -> None:
+        """The drill no longer runs here."""
+        self.running = False
+        self.drapp.drill_screens.pop(self.key, None)
+        self.refresh_bindings()
+
+    def action_open_report(self) -> None:
+        """The report, in the report view."""
+        from drconsole.tui.drills.report_screen import DrillReportScreen
+
+        if self.report is not None:
+            self.app.push_screen(DrillReportScreen(self.report))
+
+    def loading_failed(self) -> None:
+        if self.running:
+            self.end_run()
+            run_id = self.runner.run_id if self.runner else ""
+            self.log_line(f"the drill stopped; `drconsole drill resume {run_id}` carries it on")
+            self.set_status(f"drill {run_id} stopped │ drconsole drill resume {run_id}")
+        else:
+            self.set_status("planning failed (r to retry)")
+
+    # Leaving -------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        """Esc: a running drill asks first (it goes on in this console)."""
+        from drconsole.tui.wizard.leave import LeaveFlowDialog
+
+        if not self.running:
+            super().action_back()
+            if self.app.screen is self:  # the filter was cleared only
+                return
+            discard(self.drapp, self)
+            return
+        run_id = self.runner.run_id if self.runner else ""
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.app.pop_screen()
+                self.notify(
+                    f"Drill {run_id} goes on; Enter on {self.runbook.name} in the Drills "
+                    "screen comes back here.",
+                    timeout=10,
+                )
+
+        self.app.push_screen(
+            LeaveFlowDialog(
+                "Leave this drill?",
+                f"Drill {run_id} keeps running in this console; its manual steps are still "
+                "asked wherever you are, and the Drills screen brings this view back. Quitting "
+                f"drconsole interrupts it: `drconsole drill resume {run_id}` carries it on.",
+            ),
+            answered,
+        )
+
+    def on_unmount(self) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """The console stops: end the drill's waits, so that its thread ends (resumably)."""
+        self._stopping.set()
+        if self.runner is not None:
+            self.runner.stop()
+
+
+def keep_alive(app: Any, screen: DrillScreen) -> None:
+    """Leaving the screen does not destroy it while its drill runs."""
+    if not app.is_screen_installed(screen):
+        app.install_screen(screen, name=f"drill-{id(screen)}")
+
+
+def discard(app: Any, screen: DrillScreen) -> None:
+    """Let Textual destroy a screen that was kept alive, once it is closed."""
+
+    async def close() -> None:
+        if app.uninstall_screen(screen) is not None and screen not in app.screen_stack:
+            await screen.remove()
+
+    if app.is_screen_installed(screen):
+        app.call_later(close)
