@@ -30,6 +30,7 @@ from drconsole.tui.screens.vaults import VaultsScreen
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 SIZE = (120, 34)
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
+RUNBOOKS = OUT.parent / "examples" / "runbooks"
 
 
 def sandbox_settings(sandbox: Any, info: Any, state_dir: Path) -> Settings:
@@ -122,6 +123,56 @@ async def shoot(app: DrConsoleApp, backup: str, prod: str) -> list[Path]:
     return saved
 
 
+async def shoot_drills(app: DrConsoleApp) -> list[Path]:
+    """The Drills screen after two runs of the example drill (its RTO trend has two bars)."""
+    from drconsole.tui.drills.list_screen import DrillsScreen
+
+    path = OUT / "drills.svg"
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_drills()
+        await settle(pilot, lambda: isinstance(app.screen, DrillsScreen))
+        await settle(pilot, lambda: getattr(app.screen, "catalog", None) is not None)
+        path.write_text(app.export_screenshot(title="drconsole: drills"))
+    return [path]
+
+
+def run_example_drill_twice(settings: Settings) -> None:
+    """`drill run examples/runbooks/payments.yaml --yes`, twice, through the drill runner."""
+    from drconsole.aws.session import AwsSessions
+    from drconsole.drills.parse import load_runbook
+    from drconsole.drills.runner import DrillRunner
+
+    sessions = AwsSessions(settings)
+    runbook = load_runbook(RUNBOOKS / "payments.yaml")
+    for _ in range(2):
+        runner = DrillRunner(
+            sessions,
+            runbook,
+            state_dir=settings.state_dir,
+            ask_manual=None,
+            on_event=lambda event: None,
+            min_poll=0.2,
+        )
+        runner.run_to_end(None, None)
+
+
+def drills_screenshot() -> list[Path]:
+    """On a sandbox of its own, on today's clock: the example's RPO objective is 36 hours."""
+    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=600.0))
+    try:
+        with tempfile.TemporaryDirectory() as state_dir:
+            settings = dataclasses.replace(
+                sandbox_settings(sandbox, info, Path(state_dir)),
+                runbooks_dir=RUNBOOKS,
+                runbooks_dir_source="demo",
+            )
+            run_example_drill_twice(settings)
+            app = DrConsoleApp(dataclasses.replace(settings, read_only=True))
+            return asyncio.run(shoot_drills(app))
+    finally:
+        sandbox.stop()
+
+
 def main() -> int:
     """Start the demo sandbox, take the screenshots, stop the sandbox."""
     OUT.mkdir(exist_ok=True)
@@ -134,6 +185,7 @@ def main() -> int:
             saved = asyncio.run(shoot(app, info.accounts["backup"], info.accounts["prod"]))
     finally:
         sandbox.stop()
+    saved += drills_screenshot()
     for path in saved:
         print(path.relative_to(OUT.parent))
     return 0
