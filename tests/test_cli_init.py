@@ -171,3 +171,48 @@ def test_a_flag_that_aws_refutes_is_one_line_and_nothing_is_written(
     assert done.returncode == 2, done.stderr + done.stdout
     assert len(done.stderr.splitlines()) == 1 and says in done.stderr, done.stderr
     assert not target.exists()
+
+
+def test_the_new_file_keeps_other_settings_and_writes_where_the_profile_section_decides(
+    tmp_path: Path,
+) -> None:
+    from drconsole.commands import _init_config as config_file
+    from drconsole.config import read_config_file
+
+    old = tmp_path / "config.toml"
+    old.write_text(
+        '# mine\nmax_workers = 8\nrole_name = "Top"\n'
+        '[profiles.ops]\nrole_name = "OpsRole"\nread_only = true\n'
+        '[profiles."other team"]\nregions = ["us-east-1"]\n'
+    )
+    answers = config_file.Answers(
+        profile="ops",
+        regions=("eu-central-1",),
+        dr_regions=(),
+        role_name="NewRole",
+        management_account_id=None,
+        backup_account_id="685298589574",
+        read_only=False,
+        endpoint_url=None,
+        runbooks_dir="~/rb",
+    )
+    top, profiles = config_file.merged(read_config_file(old, required=True), answers)
+    text = config_file.render(top, profiles)
+    assert tomllib.loads(text) == {
+        "profile": "ops",
+        "max_workers": 8,
+        "role_name": "Top",  # the section's value is the one that counts for ops: set there
+        "regions": ["eu-central-1"],
+        "backup_account_id": "685298589574",
+        "runbooks_dir": "~/rb",
+        "profiles": {
+            "ops": {"role_name": "NewRole", "read_only": False},
+            "other team": {"regions": ["us-east-1"]},
+        },
+    }
+    assert config_file.comments_lost(old.read_text())
+    assert "+backup_account_id" in config_file.diff(old, old.read_text(), text)
+    written = tmp_path / "new" / "config.toml"
+    config_file.write(written, text)
+    assert written.read_text() == text and stat.S_IMODE(written.stat().st_mode) == 0o600
+    assert stat.S_IMODE(written.parent.stat().st_mode) == 0o700

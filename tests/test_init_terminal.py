@@ -75,6 +75,8 @@ def test_a_new_user_runs_init_in_a_terminal_then_lists_the_organization(
         "Enter", then=r"Backup account \(central vaults\)", gone="NoSuchRole cannot"
     )
     assert re.search(r"» backup \(\d{12}\) - 2 vault\(s\) open to the organization", screen), screen
+    # Member vaults open to the backup account alone are not "open to the organization".
+    assert screen.count("open to the organization") == 1, screen
     term.press("Enter", then=r"Regions to scan")
     assert "Regions with vaults: eu-central-1, eu-north-1" in term.text()
     # A Region that does not exist, then a good answer.

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from drconsole.config import ConfigFile
-from drconsole.errors import DrConsoleError
+from drconsole.errors import DrConsoleError, UsageError
 from drconsole.private_files import replace_private
 
 # The order keys are written in, top level and sections alike.
@@ -137,6 +137,4 @@ def write(path: Path, text: str) -> None:
     try:
         replace_private(path, text.encode("utf-8"))
     except OSError as error:
-        from drconsole.errors import UsageError
-
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None

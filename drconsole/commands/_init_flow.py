@@ -121,7 +121,7 @@ def choose_role(
                 f"Member role {attempt.role_name}: cannot be assumed into {where}: {attempt.reason}"
             )
     working = next((t.role_name for t in tries if t.ok), None)
-    if flag is not None and working != flag:
+    if flag is not None and working != flag and not asker.asks:
         raise UsageError(f"--member-role {flag}: cannot be assumed into {where}")
 
     def tested(text: str, where_given: str) -> str:
@@ -134,10 +134,16 @@ def choose_role(
         return name
 
     default = existing or working or DEFAULT_ROLE_NAME
-    if working is None and not asker.asks:
-        say(f"No member role could be assumed: keeping {default}; only {caller} is read.")
-    # With --yes, a default that does not work is kept (never silently replaced) and said.
-    parse = tested if asker.asks or asker.given("role_name") else values.role_name
+    if working is None:
+        # Nothing to compare with: the name is taken untested, so that init can still finish
+        # (the role may be one these credentials are not trusted by).
+        say(
+            "No member role could be assumed: the name you give is kept untested, and only "
+            f"account {caller} is read."
+        )
+    # With --yes, an old value that does not work is kept (never silently replaced) and said.
+    testing = working is not None and (asker.asks or asker.given("role_name"))
+    parse = tested if testing else values.role_name
     chosen = asker.text("role_name", "Role to assume in member accounts", default, parse)
     return chosen, (chosen if chosen == working else working)
 
