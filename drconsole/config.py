@@ -34,11 +34,15 @@ _STRING_KEYS = (
     "backup_account_id",
     "endpoint_url",
     "runbooks_dir",
+    "rpo_objective",
 )
 _LIST_KEYS = ("regions", "dr_regions", "member_profiles")
 _BOOL_KEYS = ("read_only",)
 _INT_KEYS = ("max_workers",)
 _TOP_ONLY_KEYS = ("profile",)
+# Tables of OU path, account id or account name -> duration (readiness RPO objectives).
+_TABLE_KEYS = ("rpo_objectives",)
+DEFAULT_RPO_OBJECTIVE = "24h"
 
 
 def default_config_dir() -> Path:
@@ -115,6 +119,10 @@ class Settings:
     # Where `runbooks_dir` came from ("--runbooks", "config file", "default"; the demo lists
     # the example runbooks when it is the default).
     runbooks_dir_source: str = "default"
+    # Readiness: how old the newest backup may be (`rpo_objective`), and per OU path, account
+    # id or account name (`[rpo_objectives]`); durations such as 24h, 3d.
+    rpo_objective: str = DEFAULT_RPO_OBJECTIVE
+    rpo_objectives: tuple[tuple[str, str], ...] = ()
 
     @property
     def home_region(self) -> str:
@@ -125,6 +133,12 @@ class Settings:
 def _check_type(path: Path, section: str, key: str, value: Any) -> None:
     """Raise UsageError when `value` does not have the type `key` needs."""
     where = f"{path}: key '{key}'" + (f" in [{section}]" if section else "")
+    if key in _TABLE_KEYS:
+        if not isinstance(value, dict):
+            raise UsageError(f"{where} must be a table ([{key}]), got {limits.shown(value)}")
+        for name, item in value.items():
+            limits.duration(item, f"{where}: entry {limits.shown(name)}")
+        return
     if key in _STRING_KEYS or key in _TOP_ONLY_KEYS:
         if not isinstance(value, str) or not value:
             raise UsageError(f"{where} must be a non-empty string, got {limits.shown(value)}")
@@ -145,6 +159,8 @@ def _check_type(path: Path, section: str, key: str, value: Any) -> None:
         limits.endpoint_url(value, where)
     elif key == "role_name":
         limits.role(value, where)
+    elif key == "rpo_objective":
+        limits.duration(value, where)
     elif key == "runbooks_dir" and limits.has_controls(value):
         raise UsageError(f"{where} must be a folder path, got {limits.shown(value)}")
     if key in ("management_account_id", "backup_account_id") and not (
@@ -155,7 +171,7 @@ def _check_type(path: Path, section: str, key: str, value: Any) -> None:
 
 def _validate_section(path: Path, section: str, table: Mapping[str, Any]) -> dict[str, Any]:
     """Check every key of one table; return it as a plain dict."""
-    allowed = set(_STRING_KEYS + _LIST_KEYS + _BOOL_KEYS + _INT_KEYS)
+    allowed = set(_STRING_KEYS + _LIST_KEYS + _BOOL_KEYS + _INT_KEYS + _TABLE_KEYS)
     if not section:
         allowed |= set(_TOP_ONLY_KEYS)
     for key, value in table.items():
@@ -376,6 +392,8 @@ def load_settings(
         runbooks_dir=runbooks_folder,
         runbooks_dir_source=runbooks_source,
         break_glass=break_glass,
+        rpo_objective=pick("rpo_objective", DEFAULT_RPO_OBJECTIVE),
+        rpo_objectives=tuple((str(k), str(v)) for k, v in pick("rpo_objectives", {}).items()),
         read_only_profiles=frozenset(
             name for name, table in config.profiles.items() if table.get("read_only") is True
         ),

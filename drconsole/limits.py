@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from drconsole.errors import UsageError
@@ -149,3 +150,17 @@ def metadata_pair(key: str, value: str, where: str = "--metadata") -> tuple[str,
     if has_controls(value):
         raise UsageError(f"{where} {shown(key)}: the value holds control characters")
     return key, value
+
+
+_DURATION = re.compile(r"^(\d{1,6})\s*([mhdw])$", re.ASCII)
+_DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def duration(value: object, where: str) -> timedelta:
+    """`30m`, `24h`, `3d` or `2w` as a timedelta; UsageError naming `where` otherwise."""
+    match = _DURATION.match(value.strip()) if isinstance(value, str) else None
+    if match is None or int(match.group(1)) == 0:
+        raise UsageError(
+            f"{where} must be a duration such as 30m, 24h, 3d or 2w, got {shown(value)}"
+        )
+    return timedelta(**{_DURATION_UNITS[match.group(2)]: int(match.group(1))})

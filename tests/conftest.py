@@ -38,6 +38,8 @@ MODULE_SECONDS: dict[str, float] = {
     "tests/test_break_glass.py": 40,
     "tests/tui/test_secrets_sweep.py": 35,
     "tests/test_drill_plan.py": 30,
+    "tests/test_readiness.py": 50,
+    "tests/test_readiness_large.py": 25,
     "tests/test_flows_copy_restore.py": 19,
     "tests/test_agreement.py": 16,
     "tests/sandbox/test_server_knobs.py": 14,

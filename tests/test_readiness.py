@@ -1,22 +1,45 @@
-"""Readiness of the demo organization: the five faults, their repairs, UNKNOWN and AT RISK."""
+"""Readiness of the demo organization: the five faults, their repairs, UNKNOWN and AT RISK.
+
+One demo sandbox for the module, evaluated in-process; the tests run in order and the repair
+test changes the organization, so the read-only tests come first.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from drconsole.aws.fixes import apply_fix
 from drconsole.aws.session import AwsSessions
+from drconsole.checks import remedies
+from drconsole.checks.fixes import plan_fix
 from drconsole.config import Credentials, Settings
 from drconsole.models import CauseCode
-from drconsole.readiness import ReadinessReport, RpoObjectives, Verdict, evaluate_readiness
+from drconsole.readiness import (
+    CopyCheckRun,
+    ReadinessRow,
+    RpoObjectives,
+    Verdict,
+    evaluate_readiness,
+    reevaluate_row,
+)
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 
-# The demo backs Non-Prod up every two or three days.
-OBJECTIVES = RpoObjectives(timedelta(hours=24), (("Non-Prod", timedelta(hours=72)),))
+# The demo backs Non-Prod up every two or three days (its own config says 3d too).
+OBJECTIVES = RpoObjectives(timedelta(hours=24), (("Non-Prod", timedelta(days=3)),))
+EU = "eu-central-1"
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +52,11 @@ def demo() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
         sandbox.reset()
 
 
-def sessions_for(demo: tuple[Sandbox, ScenarioInfo], state: Path) -> AwsSessions:
+@pytest.fixture(scope="module")
+def sessions(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path_factory: pytest.TempPathFactory
+) -> AwsSessions:
+    """One set of sessions for the module: its clients are made once."""
     sandbox, info = demo
     return AwsSessions(
         Settings(
@@ -39,28 +66,28 @@ def sessions_for(demo: tuple[Sandbox, ScenarioInfo], state: Path) -> AwsSessions
                 sandbox.credentials_for(info.accounts["management"])
             ),
             management_account_id=info.accounts["management"],
-            state_dir=state,
+            state_dir=tmp_path_factory.mktemp("state"),
             retry_max_attempts=2,
         )
     )
 
 
-def evaluate(demo: tuple[Sandbox, ScenarioInfo], state: Path) -> ReadinessReport:
-    return evaluate_readiness(sessions_for(demo, state), objectives=OBJECTIVES)
+def rows_by_name(sessions: AwsSessions) -> dict[str, ReadinessRow]:
+    report = evaluate_readiness(sessions, objectives=OBJECTIVES)
+    return {row.account_name: row for row in report.rows}
 
 
-def test_each_fault_makes_its_row_not_ready(
-    demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path
-) -> None:
+def test_each_fault_makes_its_row_not_ready(sessions: AwsSessions, demo: Any) -> None:
+    _, info = demo
     streamed: list[str] = []
     report = evaluate_readiness(
-        sessions_for(demo, tmp_path),
-        objectives=OBJECTIVES,
-        on_row=lambda row: streamed.append(row.account_name),
+        sessions, objectives=OBJECTIVES, on_row=lambda row: streamed.append(row.account_name)
     )
     rows = {row.account_name: row for row in report.rows}
+    # Workload accounts with protected resources only: not management, backup nor recovery.
     assert sorted(streamed) == sorted(rows) == ["dev", "prod", "qa"]
-    assert {name: rows[name].verdict for name in rows} == dict.fromkeys(rows, Verdict.NOT_READY)
+    assert all(row.region == EU and row.verdict is Verdict.NOT_READY for row in rows.values())
+    assert not report.ready and report.calls > 0
     assert rows["dev"].causes == (CauseCode.SERVICE_LINKED_ROLE_MISSING,)
     assert rows["prod"].causes == (CauseCode.AWS_MANAGED_RESOURCE_KEY,)
     assert set(rows["qa"].causes) == {
@@ -68,3 +95,205 @@ def test_each_fault_makes_its_row_not_ready(
         CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
         CauseCode.SOURCE_KEY_NOT_SHARED,
     }
+    # Each fault is found where it is: the vault, the key, the resource, the account.
+    found = {
+        (
+            f.check.cause,
+            f.destination_vault_arn if f.direction == "copy-back" else f.source_vault_arn,
+        )
+        for row in rows.values()
+        for f in row.findings()
+    }
+    assert (CauseCode.DEST_VAULT_AWS_MANAGED_KEY, info.faults["vault_aws_managed_key"]) in found
+    assert (
+        CauseCode.VAULT_POLICY_DENIES_COPY,
+        info.faults["vault_without_access_policy"],
+    ) in found
+    qa_key = next(
+        f for f in rows["qa"].findings() if f.check.cause is CauseCode.SOURCE_KEY_NOT_SHARED
+    )
+    assert info.faults["source_key_not_shared"] in qa_key.check.evidence
+    assert qa_key.check.fix_id == remedies.FIX_KEY_POLICY
+    # The protected resources, their current RPO and copies; the two faulty resources have none.
+    prod = rows["prod"]
+    assert prod.protected == 8 and prod.over_objective == 0
+    assert [r.resource_name for r in prod.without_copy] == ["prod-legacy-data"]
+    assert [r.resource_name for r in rows["qa"].without_copy] == ["qa-analytics-data"]
+    copies = {r.resource_name: r.dr_copy for r in prod.resources}
+    web = copies["prod-web-data"]
+    # Of the copies of one backup, the one in the other Region stands for the resource.
+    assert web is not None and web.region == info.dr_region
+    # prod's databases reach prod-vault from eu-north-1 in two hops: not held against it.
+    assert {run.hops for run in prod.copy_back if run.resource_type in ("RDS", "Aurora")} == {1, 2}
+
+
+def test_access_denied_account_is_unknown(sessions: AwsSessions, demo: Any) -> None:
+    sandbox, info = demo
+    sandbox.options.access_denied_accounts = {info.accounts["dev"]}
+    try:
+        report = evaluate_readiness(sessions, objectives=OBJECTIVES, accounts=["dev", "prod"])
+    finally:
+        sandbox.options.access_denied_accounts = set()
+    # Whether dev protects anything in either Region is unknown: both rows say so, never READY.
+    dev = [row for row in report.rows if row.account_name == "dev"]
+    assert [row.region for row in dev] == [info.region, info.dr_region]
+    for row in dev:
+        assert row.verdict is Verdict.UNKNOWN and row.causes == (CauseCode.ROLE_PERMISSIONS,)
+        assert "AccessDenied" in row.unreadable[0]
+    # The other account is judged as before.
+    (prod,) = [row for row in report.rows if row.account_name == "prod"]
+    assert prod.verdict is Verdict.NOT_READY
+
+
+def test_cli_json_and_html(demo: Any, tmp_path: Path) -> None:
+    """One run of the real CLI: the JSON document, the exit code, the HTML in a real browser."""
+    sandbox, info = demo
+    config = tmp_path / "config" / "drconsole"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(
+        f'regions = ["{info.region}", "{info.dr_region}"]\n[rpo_objectives]\n"Non-Prod" = "3d"\n'
+    )
+    keys = sandbox.credentials_for(info.accounts["management"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
+    env.update(
+        AWS_ENDPOINT_URL=sandbox.endpoint_url,
+        AWS_ACCESS_KEY_ID=keys["aws_access_key_id"],
+        AWS_SECRET_ACCESS_KEY=keys["aws_secret_access_key"],
+        AWS_REGION=EU,
+        AWS_MAX_ATTEMPTS="2",
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+    )
+    page = tmp_path / "readiness.html"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "drconsole",
+            "--read-only",
+            "readiness",
+            "--json",
+            "--html",
+            str(page),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr  # rows are not READY
+    document = json.loads(done.stdout)
+    assert document["schema"] == "drconsole.readiness/1" and document["ready"] is False
+    assert document["summary"] == {"READY": 0, "AT RISK": 0, "NOT READY": 3, "UNKNOWN": 0}
+    rows = {row["account_name"]: row for row in document["rows"]}
+    assert rows["dev"]["causes"] == ["SERVICE_LINKED_ROLE_MISSING"]
+    assert rows["prod"]["protection"] == {
+        "resources": 8,
+        "over_objective": 0,
+        "with_copy": 7,
+        "without_copy": 1,
+        "drilled": 0,
+    }
+    assert rows["qa"]["rpo_objective_seconds"] == 3 * 86400
+    failing = [
+        check
+        for run in rows["dev"]["copy_back"]
+        for check in run["checks"]
+        if check["status"] == "FAIL"
+    ]
+    assert failing and all(c["fix"] == remedies.FIX_SERVICE_LINKED_ROLE for c in failing)
+
+    html = page.read_text()
+    assert html.startswith("<!DOCTYPE html>") and "<svg" in html and "<script>" in html
+    assert not re.search(r"(src|href)=[\"']?(https?:)?//", html) and "<link" not in html
+    assert keys["aws_secret_access_key"] not in html + done.stdout
+    chromium = shutil.which("chromium")
+    assert chromium, "chromium is missing: run scripts/ensure-system-tools.sh"
+    browser = [chromium, "--headless", "--no-sandbox", "--disable-gpu"]
+    dom = subprocess.run(
+        [*browser, "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    # The script ran (headings became sortable) and the chart drew a bar per OU.
+    assert dom.count('class="sortable"') >= 11 and dom.count("<rect") == 3
+    assert "SERVICE_LINKED_ROLE_MISSING" in dom and "NOT READY" in dom
+
+
+def fix(sessions: AwsSessions, row: ReadinessRow, cause: CauseCode) -> None:
+    """Apply drconsole's own fix of the row's first finding with that cause."""
+    finding = next(f for f in row.findings() if f.check.cause is cause)
+    run = finding.runs[0]
+    assert isinstance(run, CopyCheckRun) and run.facts is not None and finding.check.fix_id
+    apply_fix(sessions, plan_fix(finding.check.fix_id, run.facts))
+
+
+def test_repairs_make_every_row_ready(sessions: AwsSessions, demo: Any) -> None:
+    sandbox, info = demo
+    rows = rows_by_name(sessions)
+
+    # dev: drconsole creates the service-linked role.
+    fix(sessions, rows["dev"], CauseCode.SERVICE_LINKED_ROLE_MISSING)
+    dev = reevaluate_row(sessions, rows["dev"], objectives=OBJECTIVES)
+    assert (dev.verdict, dev.causes) == (Verdict.READY, ())
+
+    # prod: the aws/ebs volume's backups are retired by hand (it is re-encrypted elsewhere).
+    prod_backup = sandbox.client("backup", info.accounts["prod"], EU)
+    legacy = prod_backup.list_recovery_points_by_resource(
+        ResourceArn=next(
+            r.resource_arn for r in rows["prod"].resources if r.resource_name == "prod-legacy-data"
+        )
+    )["RecoveryPoints"]
+    for point in legacy:
+        prod_backup.delete_recovery_point(
+            BackupVaultName=point["BackupVaultName"], RecoveryPointArn=point["RecoveryPointArn"]
+        )
+    prod = reevaluate_row(sessions, rows["prod"], objectives=OBJECTIVES)
+    assert (prod.verdict, prod.causes, prod.protected) == (Verdict.READY, (), 7)
+
+    # qa, one fault after the other: each repair takes its cause away.
+    qa = rows["qa"]
+    fix(sessions, qa, CauseCode.VAULT_POLICY_DENIES_COPY)
+    qa = reevaluate_row(sessions, qa, objectives=OBJECTIVES)
+    assert set(qa.causes) == {CauseCode.DEST_VAULT_AWS_MANAGED_KEY, CauseCode.SOURCE_KEY_NOT_SHARED}
+
+    # A vault's key cannot change: the aws/backup vault is emptied and deleted by hand.
+    qa_backup = sandbox.client("backup", info.accounts["qa"], EU)
+    legacy_vault = info.faults["vault_aws_managed_key"].rsplit(":", 1)[-1]
+    for point in qa_backup.list_recovery_points_by_backup_vault(BackupVaultName=legacy_vault)[
+        "RecoveryPoints"
+    ]:
+        qa_backup.delete_recovery_point(
+            BackupVaultName=legacy_vault, RecoveryPointArn=point["RecoveryPointArn"]
+        )
+    qa_backup.delete_backup_vault(BackupVaultName=legacy_vault)
+    qa = reevaluate_row(sessions, qa, objectives=OBJECTIVES)
+    assert qa.causes == (CauseCode.SOURCE_KEY_NOT_SHARED,)
+
+    # The key is shared by drconsole: nothing fails, but qa-analytics-data has no DR copy yet.
+    fix(sessions, qa, CauseCode.SOURCE_KEY_NOT_SHARED)
+    qa = reevaluate_row(sessions, qa, objectives=OBJECTIVES)
+    assert (qa.verdict, qa.causes) == (Verdict.AT_RISK, (CauseCode.NO_DR_COPY,))
+    (uncopied,) = qa.without_copy
+    assert uncopied.resource_name == "qa-analytics-data"
+
+    # Its newest backup is copied to the backup account: every row is READY.
+    central = f"arn:aws:backup:{EU}:{info.accounts['backup']}:backup-vault:central-eu-central-1"
+    job = qa_backup.start_copy_job(
+        RecoveryPointArn=uncopied.last_recovery_point_arn,
+        SourceBackupVaultName=(uncopied.last_vault_arn or "").rsplit(":", 1)[-1],
+        DestinationBackupVaultArn=central,
+        IamRoleArn=f"arn:aws:iam::{info.accounts['qa']}:role/service-role/"
+        "AWSBackupDefaultServiceRole",
+    )["CopyJobId"]
+    deadline = time.time() + 60  # a hang guard, not a timing expectation
+    while qa_backup.describe_copy_job(CopyJobId=job)["CopyJob"]["State"] != "COMPLETED":
+        assert time.time() < deadline, "the copy job did not complete"
+        time.sleep(0.05)
+    report = evaluate_readiness(sessions, objectives=OBJECTIVES)
+    assert {row.account_name: row.verdict for row in report.rows} == dict.fromkeys(
+        ("dev", "prod", "qa"), Verdict.READY
+    )
+    assert report.ready

@@ -71,7 +71,7 @@ class OrgReader(BaseReader):
         if membership.org_id is None or membership.management_account_id == account_id:
             return None  # SCPs never restrict the management account
         orgs = self.management_client("organizations", self.sessions.settings.home_region)
-        roots = self.read("organizations:ListRoots", lambda: orgs.list_roots()["Roots"])
+        roots = self.roots()
         if not isinstance(roots, list):
             return roots if isinstance(roots, Unreadable) else None
         enabled = any(
@@ -91,6 +91,11 @@ class OrgReader(BaseReader):
                 return level
             levels.append(level)
         return tuple(levels)
+
+    def roots(self) -> list[dict[str, Any]] | Unreadable | None:
+        """ListRoots from the management account (the roots and their enabled policy types)."""
+        orgs = self.management_client("organizations", self.sessions.settings.home_region)
+        return self.read("organizations:ListRoots", lambda: orgs.list_roots()["Roots"])
 
     def scp_level(self, orgs: Any, target: str) -> ScpLevel | Unreadable:
         """The SCP documents attached to one target."""

@@ -211,6 +211,9 @@ def live_record(state_dir: Path) -> SandboxRecord | None:
     return record if record is not None and record.is_alive() else None
 
 
+DEMO_RPO_OBJECTIVES = (("Non-Prod", "3d"),)
+
+
 def demo_settings(args: argparse.Namespace, record: SandboxRecord, state_dir: Path) -> Any:
     """Settings that point every client at the sandbox as its management account.
 
@@ -230,6 +233,8 @@ def demo_settings(args: argparse.Namespace, record: SandboxRecord, state_dir: Pa
         backup_account_id=record.accounts["backup"],
         member_profiles=(),
         state_dir=state_dir,
+        # The demo backs Non-Prod up every two or three days: its readiness objective says so.
+        rpo_objectives=DEMO_RPO_OBJECTIVES,
     )
     return with_example_runbooks(settings)
 

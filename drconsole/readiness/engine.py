@@ -66,7 +66,8 @@ def evaluate_readiness(
     """Every workload account x Region with protected resources, one `ReadinessRow` each.
 
     - `sessions`: the `AwsSessions` in use (read-only mode works: only reads are sent).
-    - `organization`: the organization already loaded (the console's); read when None.
+    - `organization`: the organization already loaded (the console's); read when None. Each
+      account's organization and OU path are taken from it, not asked of every account.
     - `accounts`: account ids or names to evaluate (default: every workload account, i.e. not
       the management nor the backup account); an unknown one raises UsageError.
     - `regions`: the Regions (default: the settings' Regions).
@@ -94,7 +95,7 @@ def evaluate_readiness(
         tuple(a.id for a in chosen) if accounts else None,
         backup_account_of(sessions, organization),
     )
-    context = _context(sessions, scope, objectives, now)
+    context = _context(sessions, scope, objectives, now, organization)
     rows: list[ReadinessRow] = []
     jobs = [(account, region) for account in chosen for region in scope.regions]
     with ThreadPoolExecutor(max_workers=max(1, sessions.settings.max_workers)) as pool:
@@ -135,22 +136,21 @@ def reevaluate_row(
 ) -> ReadinessRow:
     """The row decided again from fresh reads (after a fix): the same account and Region.
 
-    Nothing read for an earlier evaluation is reused. Returns a row whose verdict is READY,
-    AT RISK, NOT READY or UNKNOWN; if the account and Region no longer protect anything, the
-    row comes back READY with no resources.
+    Nothing read for an earlier evaluation is reused but `organization` (read when None).
+    If the account and Region no longer protect anything, the row comes back READY with no
+    resources.
     """
-    account = Account(row.account_id, row.account_name, ou_path=row.ou_path)
-    backup: str | None = sessions.settings.backup_account_id
-    if organization is not None:
-        account = next((a for a in organization.accounts if a.id == row.account_id), account)
-        backup = backup_account_of(sessions, organization)
-    elif backup is None:
+    if organization is None:
         from drconsole.aws.inventory import Inventory
 
-        found = Inventory(sessions, sessions.settings.max_workers).organization()
-        backup = backup_account_of(sessions, found)
+        organization = Inventory(sessions, sessions.settings.max_workers).organization()
+    account = next(
+        (a for a in organization.accounts if a.id == row.account_id),
+        Account(row.account_id, row.account_name, ou_path=row.ou_path),
+    )
+    backup = backup_account_of(sessions, organization)
     scope = ReadinessScope(tuple(regions or sessions.settings.regions), (row.account_id,), backup)
-    context = _context(sessions, scope, objectives, now)
+    context = _context(sessions, scope, objectives, now, organization)
     fresh = evaluate_row(context, account, row.region)
     if fresh is not None:
         return fresh
@@ -173,9 +173,10 @@ def _context(
     scope: ReadinessScope,
     objectives: RpoObjectives | None,
     now: datetime | None,
+    organization: Organization | None,
 ) -> RowContext:
     return RowContext(
-        SharedFacts(sessions),
+        SharedFacts(sessions, organization),
         scope.backup_account_id,
         scope.regions,
         objectives or objectives_of(sessions.settings),

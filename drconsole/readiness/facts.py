@@ -30,6 +30,7 @@ from drconsole.checks.facts import (
     Unreadable,
     VaultFacts,
 )
+from drconsole.models import Organization
 
 T = TypeVar("T")
 
@@ -37,8 +38,13 @@ T = TypeVar("T")
 class SharedFacts(RestoreFactReader):
     """A fact reader that reads each fact once per evaluation (thread-safe)."""
 
-    def __init__(self, sessions: Any) -> None:
+    def __init__(self, sessions: Any, organization: Organization | None = None) -> None:
         super().__init__(sessions)
+        # The organization as the management account listed it: each member's organization,
+        # OU path and parents are known from it without asking every account.
+        self.organization = organization if organization and organization.id else None
+        self._accounts = {a.id: a for a in self.organization.accounts} if self.organization else {}
+        self._units = {u.id: u for u in self.organization.units} if self.organization else {}
         self._lock = threading.Lock()
         self._memo: dict[Hashable, Future[Any]] = {}
         # recovery point ARN -> the vault holding it, when the caller already knows it
@@ -141,16 +147,42 @@ class SharedFacts(RestoreFactReader):
         return self.once(("org-accounts",), super().organization_account_ids)
 
     def membership(self, account_id: str) -> OrgMembership | Unreadable:
-        """The account's organization and OU path, read once."""
+        """The account's organization and OU path: from the organization's listing for its
+        accounts, else read once (DescribeOrganization in the account)."""
+        account = self._accounts.get(account_id)
+        if account is not None and self.organization is not None:
+            return OrgMembership(
+                account_id,
+                self.organization.id,
+                self.organization.management_account_id or None,
+                account.org_path or None,
+            )
         return self.once(
             ("membership", account_id), lambda: super(SharedFacts, self).membership(account_id)
         )
 
     def parents(self, target_id: str) -> list[str] | Unreadable:
-        """The account's parents, read once."""
+        """The parents of an account or OU, nearest first up to the root: from the
+        organization's listing when it knows the target, else read once."""
+        account = self._accounts.get(target_id)
+        node = account.ou_id if account is not None else None
+        if node is None and target_id in self._units:
+            node = self._units[target_id].parent_id
+        if node and self.organization is not None:
+            chain: list[str] = []
+            while node and len(chain) < 10:
+                chain.append(node)
+                if node == self.organization.root_id or node not in self._units:
+                    break
+                node = self._units[node].parent_id
+            return chain
         return self.once(
             ("parents", target_id), lambda: super(SharedFacts, self).parents(target_id)
         )
+
+    def roots(self) -> list[dict[str, Any]] | Unreadable | None:
+        """The organization's roots, read once."""
+        return self.once(("roots",), super().roots)
 
     def service_control_policies(
         self, account_id: str, membership: OrgMembership | Unreadable

@@ -182,9 +182,71 @@ class ReadinessRow:
         return (*self.copy_back, *self.dr_copy, *self.restore)
 
     def problems(self) -> list[tuple[CopyCheckRun | RestoreCheckRun, Check]]:
-        """The checks that did not PASS, worst first, each with its run (for its facts)."""
-        found = [(run, c) for run in self.runs() for c in run.checks if c.status != "PASS"]
+        """The checks that count against the row (not PASS, and not a WARN drconsole handles
+        itself), worst first, each with its run (for its facts)."""
+        found = [
+            (run, check)
+            for run in self.runs()
+            for check in run.checks
+            if check.status is not CheckStatus.PASS and not handled_by_drconsole(check)
+        ]
         return sorted(found, key=lambda item: -_STATUS_RANK[item[1].status])
+
+    def findings(self) -> list[Finding]:
+        """`problems()` grouped: one finding per check, cause and vault pair, with every
+        resource type it was found for (a vault on aws/backup fails EBS, EC2, RDS... alike)."""
+        groups: dict[tuple[str, ...], list[tuple[CopyCheckRun | RestoreCheckRun, Check]]] = {}
+        for run, check in self.problems():
+            if isinstance(run, CopyCheckRun):
+                where = (run.direction, run.source_vault_arn, run.destination_vault_arn)
+            else:
+                where = ("restore", "", run.destination_vault_arn)
+            key = (*where, check.id, check.status.value, str(check.cause or ""))
+            groups.setdefault(key, []).append((run, check))
+        findings = []
+        for (direction, source, destination, *_), items in groups.items():
+            types = tuple(
+                dict.fromkeys(r.resource_type for r, _ in items if isinstance(r, CopyCheckRun))
+            )
+            findings.append(
+                Finding(
+                    items[0][1],
+                    direction,
+                    source,
+                    destination,
+                    tuple(t for t in types if t),
+                    tuple(r for r, _ in items),
+                )
+            )
+        return findings
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One check that counts against a row, as found for one or more resource types.
+
+    `check` is the first occurrence (its evidence names that type); `runs` hold the facts a
+    fix is planned from: `plan_fix(check.fix_id, runs[0].facts)` for a copy run.
+    """
+
+    check: Check
+    direction: str  # "copy-back" | "dr-copy" | "restore"
+    source_vault_arn: str
+    destination_vault_arn: str
+    resource_types: tuple[str, ...]
+    runs: tuple[CopyCheckRun | RestoreCheckRun, ...]
+
+
+def handled_by_drconsole(check: Check) -> bool:
+    """True for a WARN that drconsole's own copy handles: a two-hop route through an existing
+    vault, which `drconsole copy` falls back to by itself."""
+    details = dict(check.details)
+    return (
+        check.id == "route"
+        and check.status is CheckStatus.WARN
+        and details.get("hops") == "2"
+        and str(details.get("intermediate", "")).startswith("arn:")
+    )
 
 
 _STATUS_RANK = {

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from drconsole.errors import UsageError
+from drconsole.config import DEFAULT_RPO_OBJECTIVE
+from drconsole.limits import duration
 from drconsole.models import Account
-
-DEFAULT_RPO_OBJECTIVE = "24h"
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_duration(text: object, where: str) -> timedelta:
-    """`30m`, `24h`, `3d`, `1w` as a timedelta; UsageError naming `where` otherwise."""
-    match = _DURATION.match(text) if isinstance(text, str) else None
-    if match is None or float(match.group(1)) <= 0:
-        raise UsageError(f"{where} must be a duration such as 30m, 24h, 3d or 1w, got {text!r:.60}")
-    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +28,8 @@ class RpoObjectives:
     ) -> RpoObjectives:
         """Parse the config's strings (UsageError on a malformed duration)."""
         return cls(
-            parse_duration(default or DEFAULT_RPO_OBJECTIVE, "rpo_objective"),
-            tuple(
-                (key, parse_duration(value, f"rpo_objectives.{key}")) for key, value in overrides
-            ),
+            duration(default or DEFAULT_RPO_OBJECTIVE, "rpo_objective"),
+            tuple((key, duration(value, f"rpo_objectives.{key}")) for key, value in overrides),
         )
 
     def for_account(self, account: Account) -> timedelta:

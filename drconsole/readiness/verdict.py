@@ -11,19 +11,8 @@ from drconsole.readiness.model import (
     ResourceReadiness,
     RestoreCheckRun,
     Verdict,
+    handled_by_drconsole,
 )
-
-
-def handled_by_drconsole(check: Check) -> bool:
-    """True for a WARN that drconsole's own copy handles: a two-hop route through an existing
-    vault, which `drconsole copy` falls back to by itself."""
-    details = dict(check.details)
-    return (
-        check.id == "route"
-        and check.status is CheckStatus.WARN
-        and details.get("hops") == "2"
-        and str(details.get("intermediate", "")).startswith("arn:")
-    )
 
 
 def decide(

@@ -82,6 +82,7 @@ class LargeBuilder:
         iam_roles: bool,
         now: datetime | None,
         seed: int,
+        dr_copies: bool = False,
     ) -> None:
         if accounts < len(NAMED_ROLES) + 1:
             raise ValueError(f"the large scenario needs at least {len(NAMED_ROLES) + 1} accounts")
@@ -95,6 +96,7 @@ class LargeBuilder:
         self.iam_roles = iam_roles
         self.now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
         self.seed = seed
+        self.dr_copies = dr_copies
         self.rng = random.Random(seed)
         self.accounts: dict[str, str] = {}
         self.org_id = ""
@@ -149,6 +151,9 @@ class LargeBuilder:
             if role == "management":
                 continue
             shared = [root_arn(backup_id)] if role != "backup" else []
+            if role == "backup" and self.dr_copies:
+                # Copies are restored in the members: they may use the backup account's key.
+                shared = [root_arn(a) for r, a in self.accounts.items() if r != "backup"]
             for region in self.regions:
                 policy = key_policy(account_id, shared)
                 key_arn = direct.create_customer_key(
@@ -171,6 +176,7 @@ class LargeBuilder:
 
         if not self.vaults:
             return
+        backup_id = self.accounts["backup"]
         per_vault, extra = divmod(self.recovery_point_total, len(self.vaults))
         resource_number = 0
         for index, (account_id, region, vault_name, vault_key) in enumerate(self.vaults):
@@ -201,6 +207,25 @@ class LargeBuilder:
                         delete_after_days=35,
                     )
                     self.seeded += 1
+                if self.dr_copies and account_id != backup_id and count > slot:
+                    # The newest backup copied to the backup account's first vault of the Region.
+                    seed_recovery_point(
+                        backup_id,
+                        region,
+                        f"central-{region}",
+                        resource_arn=arn,
+                        resource_type=resource_type,
+                        resource_name=name,
+                        created=self.now - timedelta(minutes=minute),
+                        encryption_key_arn=self.keys[(backup_id, region)],
+                        size_bytes=size,
+                        source_backup_vault_arn=(
+                            f"arn:aws:backup:{region}:{account_id}:backup-vault:{vault_name}"
+                        ),
+                        iam_role_arn=role_arn,
+                        delete_after_days=90,
+                    )
+                    self.seeded += 1
 
 
 def build_large(
@@ -213,8 +238,21 @@ def build_large(
     iam_roles: bool = True,
     now: datetime | None = None,
     seed: int = 20261123,
+    dr_copies: bool = False,
 ) -> ScenarioInfo:
-    """Build the large scenario into a started sandbox; every size is a parameter."""
+    """Build the large scenario into a started sandbox; every size is a parameter.
+
+    `dr_copies` also copies each member resource's newest recovery point into the backup
+    account's `central-<Region>` vault (one copy per resource, counted in the total), as the
+    readiness benchmark needs."""
     return LargeBuilder(
-        sandbox, accounts, regions, vaults_per_account, recovery_points, iam_roles, now, seed
+        sandbox,
+        accounts,
+        regions,
+        vaults_per_account,
+        recovery_points,
+        iam_roles,
+        now,
+        seed,
+        dr_copies,
     ).build()

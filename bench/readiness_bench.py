@@ -1,0 +1,243 @@
+"""Readiness of the `large` scenario: calls and time beside the inventory's, and the formula.
+
+Run: .venv/bin/python bench/readiness_bench.py [--accounts 100] [--recovery-points 300000]
+     [--latency-ms 50] [--workers 16] [--sequential-accounts 5] [--no-inventory] [--in-process]
+
+The scenario is `large` with DR copies (each member resource's newest backup copied to the
+backup account's `central-<Region>` vault), served from a child process with the latency on
+every call. Readiness (`evaluate_readiness`, the path of `drconsole readiness` and of the
+console's Readiness screen) reads each fact once, so its calls follow the organization's shape,
+never the number of recovery points:
+
+    calls = O                        the organization, as the inventory reads it
+          + (M+1)                    sts:AssumeRole into each member and the backup account
+          + 3 (M+1) R                ListProtectedResources, ListBackupVaults and
+                                     DescribeRegionSettings per account and Region
+          + 2 (M+1) R                ListCopyJobs (CREATED, RUNNING) where copies start
+          + 3 (M+1) R                a key per account and Region: DescribeKey, ListAliases,
+                                     GetKeyPolicy
+          + 3 (M+1) R V              each vault: DescribeBackupVault, ListTags, its access policy
+          + 4 (M+1)                  the default service role (GetRole, its policies) and
+                                     AWSServiceRoleForBackup (GetRole) of each account
+          + R + 1                    the cross-account setting per Region; ListRoots (SCPs)
+          + M R T (V+1)              DescribeRecoveryPoint: a recovery point per resource type
+                                     in each member vault (DR copy) and in the backup vault
+                                     holding the row's copies (copy-back)
+          + M R (V+1)                ec2:DescribeImages for those of EC2 (Marketplace codes)
+
+with M workload accounts, R Regions, V vaults per account and Region, T resource types per
+vault (7 when each vault holds at least 7 resources). `tests/test_readiness_large.py` checks the
+formula against the sandbox's request log on a small `large`.
+
+Beside it: the inventory scan of the same scenario (`bench/inventory_bench.py`), a sequential
+readiness (1 worker, first N accounts, extrapolated by calls), and the calls the same checks
+would make without sharing facts (`drconsole check copy` once per pair, measured on a sample).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from inventory_bench import ChildSandbox, InProcessSandbox, scan
+
+from drconsole.aws.session import AwsSessions
+from drconsole.config import Credentials, Settings
+from drconsole.readiness import ReadinessReport, evaluate_readiness
+
+TYPES = 7  # resource types of the large scenario
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The organization's shape that the call count follows."""
+
+    workload_accounts: int  # M
+    regions: int  # R
+    vaults: int  # V, per account and Region
+    types: int  # T, per vault
+    organization_calls: int  # O
+
+
+def predicted_calls(shape: Shape) -> dict[str, int]:
+    """The formula of the module docstring, term by term."""
+    m, r, v, t = shape.workload_accounts, shape.regions, shape.vaults, shape.types
+    accounts = m + 1  # the members and the backup account
+    return {
+        "organization (as the inventory reads it)": shape.organization_calls,
+        "AssumeRole per account": accounts,
+        "protected resources, vaults, DynamoDB setting per account-Region": 3 * accounts * r,
+        "copy jobs in flight per account-Region": 2 * accounts * r,
+        "key per account-Region": 3 * accounts * r,
+        "vault (description, tags, access policy)": 3 * accounts * r * v,
+        "roles per account": 4 * accounts,
+        "cross-account setting per Region, roots": r + 1,
+        "recovery point per vault and type": m * r * t * (v + 1),
+        "Marketplace codes per EC2 recovery point": m * r * (v + 1),
+    }
+
+
+def organization_calls(info: dict[str, Any]) -> int:
+    """What reading the organization costs (caller identity included), measured alone."""
+    from drconsole.aws.inventory import Inventory
+
+    sessions = sessions_for(info, 16)
+    Inventory(sessions, 16).organization()
+    return sum(sessions.requests_sent.values())
+
+
+def sessions_for(info: dict[str, Any], workers: int) -> AwsSessions:
+    """Read-only sessions on the scenario's management account."""
+    return AwsSessions(
+        Settings(
+            regions=(info["region"], info["dr_region"]),
+            endpoint_url=info["endpoint_url"],
+            static_credentials=Credentials.from_mapping(info["credentials"]),
+            read_only=True,
+            max_workers=workers,
+        )
+    )
+
+
+@dataclass
+class Run:
+    """One readiness evaluation."""
+
+    report: ReadinessReport
+    wall: float
+    cpu: float
+    calls: Counter[str]
+
+
+def readiness(info: dict[str, Any], workers: int, accounts: int | None = None) -> Run:
+    """Every row (or the first `accounts` workload accounts' rows) with `workers` threads."""
+    sessions = sessions_for(info, workers)
+    chosen = None
+    if accounts is not None:
+        from drconsole.aws.inventory import Inventory
+        from drconsole.readiness.engine import workload_accounts
+
+        organization = Inventory(sessions, workers).organization()
+        chosen = [a.id for a in workload_accounts(organization)[:accounts]]
+    started, cpu = time.perf_counter(), time.process_time()
+    report = evaluate_readiness(sessions, accounts=chosen)
+    return Run(
+        report,
+        time.perf_counter() - started,
+        time.process_time() - cpu,
+        Counter(sessions.requests_sent),
+    )
+
+
+def unshared_calls(info: dict[str, Any], report: ReadinessReport, sample: int = 6) -> float:
+    """The calls of every copy-back and DR copy check run if each read its own facts, as
+    `drconsole check copy` does once per pair: measured on `sample` pairs, scaled up."""
+    from drconsole.checks.runner import run_copy_checks
+
+    runs = [run for row in report.rows for run in (*row.copy_back, *row.dr_copy)]
+    if not runs:
+        return 0.0
+    step = max(1, len(runs) // sample)
+    picked = runs[::step][:sample]
+    sessions = sessions_for(info, 4)
+    run_copy_checks(sessions, picked[0].recovery_point_arn, picked[0].destination_vault_arn)
+    before = sum(sessions.requests_sent.values())  # clients and roles now made
+    for run in picked:
+        run_copy_checks(sessions, run.recovery_point_arn, run.destination_vault_arn)
+    per_run = (sum(sessions.requests_sent.values()) - before) / len(picked)
+    return per_run * len(runs)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Build, measure, print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=100)
+    parser.add_argument("--recovery-points", type=int, default=300_000)
+    parser.add_argument("--vaults", type=int, default=2)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--sequential-accounts", type=int, default=5)
+    parser.add_argument("--no-inventory", action="store_true", help="skip the inventory scan")
+    parser.add_argument("--in-process", action="store_true", help="serve from this process")
+    args = parser.parse_args(argv)
+
+    params = {
+        "accounts": args.accounts,
+        "recovery_points": args.recovery_points,
+        "vaults_per_account": args.vaults,
+        "dr_copies": True,
+    }
+    kind = InProcessSandbox if args.in_process else ChildSandbox
+    print(f"building the large scenario ({args.accounts} accounts, {args.recovery_points:,} RPs)")
+    sandbox = kind(params, args.latency_ms)
+    info = sandbox.info
+    try:
+        print(f"  built in {info['build_seconds']:.1f} s, {info['recovery_points']:,} RPs")
+        org_calls = organization_calls(info)
+        server_before = sandbox.cpu_seconds()
+        full = readiness(info, args.workers)
+        server_cpu = sandbox.cpu_seconds() - server_before
+        sequential = readiness(info, 1, accounts=args.sequential_accounts)
+        unshared = unshared_calls(info, full.report)
+        inventory = None if args.no_inventory else scan(info, args.workers)
+    finally:
+        sandbox.stop()
+
+    report = full.report
+    regions = len(report.scope.regions)
+    members = len({row.account_id for row in report.rows})
+    shape = Shape(members, regions, args.vaults, TYPES, org_calls)
+    terms = predicted_calls(shape)
+    total = sum(full.calls.values())
+    latency = args.latency_ms / 1000
+    print(f"readiness, {args.workers} workers, {args.latency_ms} ms latency per call")
+    print(f"  rows                   {len(report.rows)} ({members} workload accounts x {regions})")
+    print("  verdicts               " + ", ".join(f"{n} {v}" for v, n in report.counts().items()))
+    runs = sum(len(r.copy_back) + len(r.dr_copy) + len(r.restore) for r in report.rows)
+    print(f"  check runs             {runs} (copy-back, DR copy, restore)")
+    print(f"  API calls              {total}")
+    for name, count in sorted(full.calls.items()):
+        print(f"    {name:45s} {count}")
+    print(f"  formula (M={members}, R={regions}, V={args.vaults}, T={TYPES}, O={org_calls}):")
+    for term, count in terms.items():
+        print(f"    {term:66s} {count}")
+    predicted = sum(terms.values())
+    print(f"    {'predicted':66s} {predicted} ({'equal' if predicted == total else 'DIFFERS'})")
+    print(f"  wall time              {full.wall:.2f} s")
+    print(f"  client CPU             {full.cpu:.2f} s")
+    if not math.isnan(server_cpu):
+        print(f"  sandbox CPU            {server_cpu:.2f} s (separate process)")
+    bound = total / args.workers * latency
+    print(f"  calls / workers        {total} / {args.workers} = {bound:.2f} s")
+    print(f"  load average           {os.getloadavg()[0]:.1f}")
+    seq_calls = sum(sequential.calls.values())
+    estimate = sequential.wall * total / max(1, seq_calls)
+    print(
+        f"  sequential (1 worker)  {sequential.wall:.2f} s for {args.sequential_accounts} "
+        f"accounts, {seq_calls} calls; extrapolated by calls: {estimate:.1f} s"
+    )
+    print(
+        f"  without shared facts   about {unshared:,.0f} calls (`check copy` once per pair, "
+        f"{unshared / max(1, total):.0f}x)"
+    )
+    if inventory is not None:
+        calls = sum(inventory.calls.values())
+        print(
+            f"inventory (same scenario) {calls} calls, {inventory.wall:.2f} s wall, "
+            f"{inventory.cpu:.2f} s client CPU, {inventory.recovery_points:,} recovery points"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
