@@ -30,11 +30,13 @@ bench: $(STAMP)
 	$(PY) bench/accounts_bench.py --accounts $(ACCOUNTS)
 	$(PY) bench/ls_bench.py
 	$(PY) bench/recovery_point_list_bench.py
+	$(PY) bench/readiness_bench.py
 
 screenshots: $(STAMP)
 	$(PY) scripts/screenshots.py
 	@scripts/ensure-system-tools.sh
 	$(PY) scripts/drill_report_screenshot.py
+	$(PY) scripts/readiness_report_screenshot.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,7 +1,7 @@
 """Readiness of the `large` scenario: calls and time beside the inventory's, and the formula.
 
 Run: .venv/bin/python bench/readiness_bench.py [--accounts 100] [--recovery-points 300000]
-     [--latency-ms 50] [--workers 16] [--sequential-accounts 5] [--no-inventory] [--in-process]
+     [--latency-ms 50] [--workers 16] [--sequential-accounts 5] [--no-inventory]
 
 The scenario is `large` with DR copies (each member resource's newest backup copied to the
 backup account's `central-<Region>` vault), served from a child process with the latency on
@@ -37,8 +37,6 @@ would make without sharing facts (`drconsole check copy` once per pair, measured
 from __future__ import annotations
 
 import argparse
-import math
-import os
 import sys
 import time
 from collections import Counter
@@ -49,7 +47,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from inventory_bench import ChildSandbox, InProcessSandbox, scan
+from _sandbox import ChildSandbox, load_average
+from inventory_bench import scan
 
 from drconsole.aws.session import AwsSessions
 from drconsole.config import Credentials, Settings
@@ -168,7 +167,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--sequential-accounts", type=int, default=5)
     parser.add_argument("--no-inventory", action="store_true", help="skip the inventory scan")
-    parser.add_argument("--in-process", action="store_true", help="serve from this process")
     args = parser.parse_args(argv)
 
     params = {
@@ -177,9 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "vaults_per_account": args.vaults,
         "dr_copies": True,
     }
-    kind = InProcessSandbox if args.in_process else ChildSandbox
     print(f"building the large scenario ({args.accounts} accounts, {args.recovery_points:,} RPs)")
-    sandbox = kind(params, args.latency_ms)
+    sandbox = ChildSandbox(params, args.latency_ms)
     info = sandbox.info
     try:
         print(f"  built in {info['build_seconds']:.1f} s, {info['recovery_points']:,} RPs")
@@ -215,11 +212,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"    {'predicted':66s} {predicted} ({'equal' if predicted == total else 'DIFFERS'})")
     print(f"  wall time              {full.wall:.2f} s")
     print(f"  client CPU             {full.cpu:.2f} s")
-    if not math.isnan(server_cpu):
-        print(f"  sandbox CPU            {server_cpu:.2f} s (separate process)")
+    print(f"  sandbox CPU            {server_cpu:.2f} s (separate process)")
     bound = total / args.workers * latency
     print(f"  calls / workers        {total} / {args.workers} = {bound:.2f} s")
-    print(f"  load average           {os.getloadavg()[0]:.1f}")
+    print(f"  load average           {load_average():.1f}")
     seq_calls = sum(sequential.calls.values())
     estimate = sequential.wall * total / max(1, seq_calls)
     print(
