@@ -27,6 +27,9 @@ INLINE_CODE_RE = re.compile(
     r"\b(?P<code>(?:[A-Z][a-z]+\.)?[A-Z][A-Za-z0-9]*(?:Exception|Error|Fault))\s*(?:-|:)\s"
 )
 LEADING_CODE_RE = re.compile(r"^\s*(?P<code>[A-Z][A-Za-z0-9.]+)\s*:\s")
+# The code as other SDKs print it: Java "(Service: AmazonRDS; ...; Error Code: X; ...)",
+# Go v2 "https response error StatusCode: 400, ..., api error X: message".
+SDK_CODE_RE = re.compile(r"\b(?:error code:|api error)\s*(?P<code>[A-Za-z][\w.]*[A-Za-z])\b", re.I)
 # Messages copied out of JSON keep their escapes: \n, \t and \" read as what they stand for.
 JSON_ESCAPES = re.compile(r'\\[nrt]|\\(?=")')
 QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
@@ -167,6 +170,9 @@ def parse_error(message: str, error_code: str | None = None) -> ParsedError:
         text = (text[: wrapper.start()] + " " + text[wrapper.end() :]).strip()
     if not error_code and re.fullmatch(r"[A-Za-z][A-Za-z0-9.]+", text) and _is_known_code(text):
         error_code = text  # a bare error code pasted on its own
+    sdk = SDK_CODE_RE.search(text)
+    if not error_code and sdk:
+        error_code = sdk.group("code")
     if not error_code:
         leading = LEADING_CODE_RE.match(text)
         inline = INLINE_CODE_RE.search(text)

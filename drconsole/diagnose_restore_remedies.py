@@ -129,6 +129,55 @@ def restore_network(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
             find_subnets,
             f"  {RESTORE_CMD} --metadata AvailabilityZone=<ZONE_OF_THE_SUBNET>",
         ]
+    elif "dns" in text:
+        vpc = vpcs[0] if vpcs else "<VPC_ID>"
+        why = (
+            "The restore puts a publicly accessible database in a VPC without DNS resolution or"
+            " DNS hostnames; RDS needs both for a public endpoint."
+        )
+        fix = [
+            "Turn both on for the VPC (one attribute per call), or restore it as private:",
+            f"  aws ec2 modify-vpc-attribute --region {region} --vpc-id {vpc} --enable-dns-support",
+            f"  aws ec2 modify-vpc-attribute --region {region} --vpc-id {vpc}"
+            " --enable-dns-hostnames",
+            f"  {RESTORE_CMD} --metadata PubliclyAccessible=false",
+        ]
+    elif "subnet group has not been specified" in text:
+        why = (
+            "The restore creates a private database without a DB subnet group: RDS needs one to"
+            " know the VPC and subnets to place it in."
+        )
+        fix = [
+            "Name a DB subnet group of the restoring account and Region:",
+            f"  aws rds describe-db-subnet-groups --region {region}"
+            " --query 'DBSubnetGroups[].[DBSubnetGroupName,VpcId]' --output table",
+            f"  {RESTORE_CMD} --metadata DBSubnetGroupName=<DB_SUBNET_GROUP>",
+        ]
+    elif "are invalid" in text and subnets:
+        why = (
+            f"The subnets {', '.join(subnets)} cannot make a DB subnet group where the restore"
+            f" runs ({region}): they do not exist in that account and Region, or they are not"
+            " all in one VPC."
+        )
+        fix = [
+            "Check them, then name subnets of one VPC that exist there:",
+            f"  aws ec2 describe-subnets --region {region} --subnet-ids {' '.join(subnets)}"
+            " --query 'Subnets[].[SubnetId,VpcId,AvailabilityZone]' --output table",
+            find_subnets,
+        ]
+    elif not re.search(r"does not exist|not ?found|doesn't exist", text):
+        why = (
+            "The VPC, subnets or security groups the restore would use do not fit what the"
+            " service needs (AWS's words above say which); the restore metadata names them."
+        )
+        fix = [
+            "Compare the network in the restore metadata with what exists where you restore:",
+            f"  aws ec2 describe-subnets --region {region}"
+            " --query 'Subnets[].[SubnetId,VpcId,AvailabilityZone]' --output table",
+            f"  aws rds describe-db-subnet-groups --region {region}"
+            " --query 'DBSubnetGroups[].[DBSubnetGroupName,VpcId]' --output table",
+            "drconsole check restore --recovery-point <RECOVERY_POINT_ARN> verifies them first.",
+        ]
     else:
         missing = ", ".join(subnets + groups + vpcs)
         group = SUBNET_GROUP_RE.search(facts.text)

@@ -35,6 +35,10 @@ RESTORE_RULES: tuple[Rule, ...] = (
             r"vpc \S+ associated with the default subnet group does not exist",
             r"availability zone '?\[?[\w-]+\]?'? is unavailable in this region",
             r"InvalidSubnetID\.NotFound|InvalidGroup\.NotFound|InvalidVpcID\.NotFound",
+            r"input subnets in :?\s*\[[^\]]*\] are invalid",
+            r"vpc does not support dns resolution",
+            r"db subnet group has not been specified",
+            r"InvalidVPCNetworkState",
         ),
         "No default VPC for this user. GroupName is only supported for EC2-Classic and default"
         " VPC. / No default subnet detected in VPC. Please contact AWS Support to recreate"

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -69,6 +70,20 @@ def test_each_gathered_message_keeps_its_cause(message: str, cause: str, variant
     diagnosis = diagnose(VARIANTS[variant](message))
     assert diagnosis.cause is CauseCode(cause), (variant, message, diagnosis.matched)
     assert diagnosis.explanation and diagnosis.remediation
+
+
+def test_print_accuracy_per_cause(capsys: pytest.CaptureFixture[str]) -> None:
+    """`pytest -s -k accuracy tests/test_diagnose_restore.py` prints right/total per cause."""
+    right: Counter[str] = Counter()
+    total: Counter[str] = Counter(m["cause"] for m in MESSAGES)
+    for m in MESSAGES:
+        right[m["cause"]] += diagnose(m["message"]).cause.value == m["cause"]
+    with capsys.disabled():
+        print("\nreal restore/backup messages: explained right / gathered")
+        for cause in sorted(total):
+            print(f"  {cause:<24} {right[cause]}/{total[cause]}")
+        print(f"  {'all':<24} {sum(right.values())}/{len(MESSAGES)}")
+    assert right == total
 
 
 def test_the_data_has_five_real_messages_per_new_code_and_a_source_for_each() -> None:
