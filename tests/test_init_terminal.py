@@ -2,7 +2,8 @@
 
 A new user's path: pick the profile, mistype the member role and a Region (each asked again
 with the reason), accept the rest, write; then `drconsole ls accounts` works with the file.
-A second `init` over that file shows what would change and, answered no, writes nothing.
+A second `init` over that file shows what would change and, answered no, writes nothing; then
+`drconsole` opens on the organization.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ def test_a_new_user_runs_init_in_a_terminal_then_lists_the_organization(
     (home / ".aws" / "config").write_text(aws_config(*demo))
     env = shell_of(home)
     init = f"env -i {' '.join(f'{k}={shlex.quote(v)}' for k, v in env.items())} "
-    init += f"{sys.executable} -m drconsole init"
-    command = f"cd {ROOT} && {init}; echo EXIT=$?; {init}; echo EXIT=$?; sleep 60"
+    init += f"{sys.executable} -m drconsole"
+    command = f"cd {ROOT} && {init} init; echo EXIT=$?; {init} init; echo EXIT=$?; {init}; sleep 60"
     term = terminal("init80x24", 80, 24, command)
     path = home / ".config" / "drconsole" / "config.toml"
 
@@ -123,3 +124,8 @@ def test_a_new_user_runs_init_in_a_terminal_then_lists_the_organization(
     assert "-read_only = false" in screen and "+read_only = true" in screen
     term.press("n", then=r"Nothing written\.\s+EXIT=1")
     assert path.read_bytes() == before
+
+    # Then `drconsole` itself: the console opens on the organization, with the backup account.
+    screen = term.wait_for(r"6 accounts · Regions eu-central-1, eu-north-1", gone=r"loading")
+    assert re.search(r"backup \(b\S*\s+\d{12}", screen), screen  # the role, cut at 80 columns
+    term.press("q")
