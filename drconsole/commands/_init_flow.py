@@ -148,6 +148,13 @@ def choose_role(
     return chosen, (chosen if chosen == working else working)
 
 
+def progress(done: int, total: int) -> None:
+    """A line at every tenth of a long survey (a large organization takes minutes)."""
+    step = total // 10
+    if total >= 200 and done % step == 0 and done < total:
+        say(f"  {done} of {total} account-Regions read")
+
+
 def survey(
     settings: Settings,
     role: str | None,
@@ -164,7 +171,7 @@ def survey(
         accounts = [caller]
     sessions = AwsSessions(dataclasses.replace(settings, role_name=role or DEFAULT_ROLE_NAME))
     say(f"Reading the vaults of {len(accounts)} account(s) in {len(regions)} Region(s)...")
-    found = discovery.survey_vaults(sessions, accounts, regions, organization)
+    found = discovery.survey_vaults(sessions, accounts, regions, organization, progress)
     places = sorted({v.region for v in found.vaults})
     say(f"Found {len(found.vaults)} vault(s) in {', '.join(places) or 'no Region'}.")
     names = {a.id: a.name for a in organization.accounts} if organization else {}
