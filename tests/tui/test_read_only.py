@@ -28,6 +28,7 @@ from drconsole.tui.screens.detail import DetailScreen, RecoveryPointDetail
 from drconsole.tui.screens.dialogs import HelpScreen
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.wizard.screen import CopyRestoreWizard
+from tests.flow_plans import sample_plan
 from tests.test_readonly_matrix import WAYS, Way, is_mutating
 from tests.tui.conftest import NOW, Demo, wait_until
 from tests.tui.test_screens import open_account
@@ -41,14 +42,7 @@ def unfinished_flow(state_dir: Path, flow_id: str = "f-readonly-0001") -> str:
     Journal(state_dir).append(
         flow_id,
         "plan",
-        plan={
-            "kind": "copy",
-            "recovery_point": f"arn:aws:ec2:{EU}::snapshot/snap-0readonly",
-            "destination": f"arn:aws:backup:{EU}:111111111111:backup-vault:prod-vault",
-            "resource_type": "EBS",
-            "hops": [{"source": "a", "destination": "b"}],
-            "restore": True,
-        },
+        plan=sample_plan(),
     )
     return flow_id
 

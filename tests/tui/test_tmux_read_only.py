@@ -61,15 +61,12 @@ def console_command(sandbox: Sandbox, info: ScenarioInfo, home: Path) -> str:
 
 def journal_with_an_unfinished_flow(home: Path) -> None:
     from drconsole.flows.journal import Journal
+    from tests.flow_plans import sample_plan
 
     Journal(home / "state" / "drconsole").append(
         "f-tmux-readonly",
         "plan",
-        plan={
-            "kind": "copy",
-            "resource_type": "EBS",
-            "hops": [{"source": "a", "destination": "b"}],
-        },
+        plan=sample_plan(),
     )
 
 
@@ -106,14 +103,14 @@ def browse(term: Terminal, sandbox: Sandbox, mark: int) -> None:
     visited = ["accounts"]
 
     # Protected resources of the organization, then back.
-    screen = term.press("P", then=r"(?i)protected", gone=r"5 accounts")
+    screen = term.press("P", then=r"(?i)protected", gone=r"6 accounts")
     assert_badge_and_nothing_mutating(screen, "organization-wide protected resources")
     visited.append("org-protected")
-    term.press("Escape", then=r"5 accounts")
+    term.press("Escape", then=r"6 accounts")
     # The backup account's vaults, its protected resources, a vault's recovery points.
     term.press("/", then=r"filter \(Enter keeps")
     term.press("backup", then=r"filter 'backup'")
-    term.press("Enter", then=r"filter 'backup' *\n")
+    term.press("Enter", then=r"filter 'backup'.*\n.*r Refresh")
     screen = term.press("Enter", then=VAULTS)
     assert_badge_and_nothing_mutating(screen, "vaults")
     visited.append("vaults")
@@ -145,7 +142,7 @@ def browse(term: Terminal, sandbox: Sandbox, mark: int) -> None:
     assert "Apply (y)" not in term.text()
     term.press("Escape", then=r"Recovery point\s+arn:aws:")
     # The jobs screen: the journal's flow is listed, neither resumed nor abandoned.
-    term.press("j", then=r"Flows \(read-only")
+    term.press("j", then=r"drconsole\s+Jobs")
     screen = term.wait_for(r"f-tmux-readonly[\s\S]*READ-ONLY|READ-ONLY[\s\S]*f-tmux-readonly")
     assert_badge_and_nothing_mutating(screen, "jobs")
     assert "f-tmux-readonly" in screen
@@ -154,7 +151,7 @@ def browse(term: Terminal, sandbox: Sandbox, mark: int) -> None:
     term.press("Enter")
     time.sleep(1.0)
     screen = term.text()
-    assert "Abandon flow" not in screen and "Flows (read-only" in screen
+    assert "Abandon flow" not in screen and "f-tmux-readonly" in screen
     term.press("q")
     deadline = time.monotonic() + 60
     while "drconsole" in term.text() and time.monotonic() < deadline:
