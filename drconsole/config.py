@@ -381,7 +381,8 @@ def load_settings(
         endpoint_url=endpoint or pick("endpoint_url"),
         management_account_id=pick("management_account_id"),
         backup_account_id=pick("backup_account_id"),
-        member_profiles=tuple(pick("member_profiles", [])),
+        # Break-glass replaces every profile: members are reached by assuming the role.
+        member_profiles=() if break_glass else tuple(pick("member_profiles", [])),
         state_dir=state_dir,
         config_dir=config_dir,
         dr_regions=tuple(pick("dr_regions", [])),

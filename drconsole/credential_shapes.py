@@ -1,7 +1,7 @@
 """Shapes of what a person types for break-glass credentials, checked before anything is stored.
 
-A wrong value is a UsageError (exit 2) whose line says what is wrong; a secret key is never
-quoted back, only its length.
+A wrong value is a UsageError (exit 2) whose line says what is wrong; the access key id and the
+secret key are never quoted back, only their length.
 """
 
 from __future__ import annotations
@@ -36,9 +36,10 @@ def access_key_id(value: str) -> str:
     """An IAM access key id (AKIA... or ASIA..., 16 to 128 characters)."""
     value = value.strip()
     if not ACCESS_KEY_ID.fullmatch(value):
+        # Typed into a hidden prompt: said by its length only, like the secret.
         raise UsageError(
-            f"access key id {limits.shown(value, 40)}: expected AKIA or ASIA followed by "
-            "upper-case letters and digits, 16 to 128 characters in all"
+            "access key id: expected AKIA or ASIA followed by upper-case letters and digits, "
+            f"16 to 128 characters in all (got {len(value)} characters; the value is not shown)"
         )
     return value
 

@@ -1,8 +1,9 @@
 """`drconsole credentials set|list|delete`: break-glass credentials in the OS keyring.
 
 `set NAME` asks for the access key id and secret key (hidden) and the optional MFA device ARN
-in a terminal, or reads them from standard input when it is not a terminal (or with --stdin),
-as `key = value` lines named like the AWS credentials file:
+in a terminal (a wrong answer is asked again with the reason), or reads them from standard
+input when it is not a terminal (or with --stdin), as `key = value` lines named like the AWS
+credentials file:
 
     aws_access_key_id = AKIA...
     aws_secret_access_key = ...
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from drconsole.errors import UsageError
@@ -97,14 +99,36 @@ def read_stdin() -> dict[str, str]:
     return parse_stdin(text)
 
 
+def reason_if_wrong(check: Callable[[str], object]) -> Callable[[str], bool | str]:
+    """A questionary validator: True, or the reason the answer is refused (asked again)."""
+
+    def validate(answer: str) -> bool | str:
+        try:
+            check(answer)
+        except UsageError as error:
+            return str(error)
+        return True
+
+    return validate
+
+
 def ask(name: str) -> dict[str, str]:
-    """The answers from a person at the terminal (key and secret hidden)."""
+    """The answers from a person at the terminal (key and secret hidden); a wrong answer is
+    asked again with the reason."""
     import questionary
 
+    from drconsole import credential_shapes as shapes
+
     answers = {
-        "aws_access_key_id": questionary.password(f"Access key id for '{name}'").ask(),
-        "aws_secret_access_key": questionary.password("Secret access key").ask(),
-        "mfa_serial": questionary.text("MFA device ARN (Enter for none)").ask(),
+        "aws_access_key_id": questionary.password(
+            f"Access key id for '{name}'", validate=reason_if_wrong(shapes.access_key_id)
+        ).ask(),
+        "aws_secret_access_key": questionary.password(
+            "Secret access key", validate=reason_if_wrong(shapes.secret_access_key)
+        ).ask(),
+        "mfa_serial": questionary.text(
+            "MFA device ARN (Enter for none)", validate=reason_if_wrong(shapes.mfa_serial)
+        ).ask(),
     }
     if any(value is None for value in answers.values()):
         raise KeyboardInterrupt  # Ctrl-C in a prompt: nothing stored
