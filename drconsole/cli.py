@@ -183,6 +183,11 @@ def _run(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     args.regions = split_regions(args.regions)
     if getattr(args, "break_glass", None) is not None:
+        if args.command in ("demo", "sandbox"):
+            raise UsageError(
+                f"--break-glass acts on AWS; `drconsole {args.command}` uses the sandbox's own "
+                "credentials"
+            )
         from drconsole.aws import break_glass
 
         # An MFA code is asked on the terminal only when a person may answer.

@@ -636,6 +636,7 @@ CREDENTIAL_CASES = st.one_of(
         ]
     ).map(credentials_set),
     st.just(Case(("credentials", "delete", "ops"), KEYRING)),
+    st.sampled_from(["demo", "sandbox"]).map(lambda c: Case(("--break-glass", "ops", c), KEYRING)),
     st.just(Case(("--break-glass", "ops", "ls", "accounts"), KEYRING)),
     slot(
         st.sampled_from(["12345", "1234567", "abcdef", "12 456", "\uff11\uff12\uff13" * 2]),
