@@ -263,10 +263,16 @@ COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
             r"kms:\w+ on the resource associated with this ciphertext",
             r"access denied\b.{0,40}\bkms key",
             r"\bKMS(?:AccessDenied|KeyNotAccessible)\w*",
+            r"kms key provided is in an incorrect state|InvalidKMSKey\.InvalidState",
+            r"encrypted with an inaccessible (?:aws )?kms key",
         ),
         "The ciphertext refers to a customer master key that does not exist, does not exist in"
-        " this region, or you are not allowed to access.",
-        "AWS KMS AccessDeniedException (aws/aws-encryption-sdk-javascript#1005)",
+        " this region, or you are not allowed to access. / Client.InvalidKMSKey.InvalidState: The"
+        " KMS key provided is in an incorrect state / One or more of the attached Amazon EBS"
+        " volumes are encrypted with an inaccessible AWS KMS key.",
+        "AWS KMS AccessDeniedException (aws/aws-encryption-sdk-javascript#1005); EC2 launch"
+        " state reasons (github-aws-runners/terraform-aws-github-runner#3546,"
+        " aws-samples/eks-workshop-v2#1542)",
         kms_key_access,
     ),
     Rule(

@@ -19,7 +19,11 @@ from drconsole.policy_conditions import (
     parse_condition,
     wildcard_match,
 )
-from drconsole.policy_multivalued import multi_valued_warnings, request_warnings
+from drconsole.policy_multivalued import (
+    multi_valued_warnings,
+    principal_warnings,
+    request_warnings,
+)
 from drconsole.policy_principals import (
     ACCOUNT,
     Principal,
@@ -357,6 +361,7 @@ def evaluate(policy: str | bytes | Mapping[str, Any] | Policy, request: Request)
     denies = tuple(r for r in results if r.matched and r.effect == "Deny")
     allows = tuple(r for r in results if r.matched and r.effect == "Allow")
     warnings = parsed.warnings + request_warnings(parsed.statements, context)
+    warnings += principal_warnings(parsed.statements, principal, request.context)
     if denies:
         return Decision("explicit-deny", denies, results, warnings=warnings)
     if allows:

@@ -1,12 +1,13 @@
 """Warnings for conditions AWS may not evaluate as written: single-valued operators on
-multivalued keys (aws:PrincipalOrgPaths, backup:CopyTargets...)."""
+multivalued keys (aws:PrincipalOrgPaths, backup:CopyTargets...), a session role's unknown path."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from drconsole.policy_conditions import ConditionTest, Context
+from drconsole.policy_principals import Principal, session_path_warning
 
 if TYPE_CHECKING:
     from drconsole.policy import Statement
@@ -77,3 +78,12 @@ def request_warnings(statements: Sequence[Statement], context: Context) -> tuple
             if warning:
                 warnings.append(warning)
     return tuple(warnings)
+
+
+def principal_warnings(
+    statements: Sequence[Statement], principal: Principal, given: Mapping[str, object]
+) -> tuple[str, ...]:
+    """A condition on aws:PrincipalArn of a session whose role's path cannot be known."""
+    tested = {t.key.strip().lower() for s in statements for t in s.conditions}
+    warning = session_path_warning(principal, tested, {key.strip().lower() for key in given})
+    return (warning,) if warning else ()

@@ -79,6 +79,22 @@ def session_role_arn(principal: Principal) -> str:
     return f"arn:{partition}:iam::{principal.account}:role/{path}{role}"
 
 
+def session_path_warning(
+    principal: Principal, tested_keys: set[str], given: set[str]
+) -> str | None:
+    """A WARN when a condition tests aws:PrincipalArn of a session whose role's path is unknown."""
+    if principal.kind != "assumed-role" or "aws:principalarn" not in tested_keys:
+        return None
+    role = principal.identities[1][2]
+    if "aws:principalarn" in given or role in SERVICE_LINKED_ROLE_PATHS:
+        return None
+    return (
+        f"aws:PrincipalArn taken as {session_role_arn(principal)}: a session ARN does not carry"
+        f" its role's path; if role {role} has one, give the role ARN as --principal or"
+        " --context aws:PrincipalArn=ROLE_ARN"
+    )
+
+
 def parse_principal(text: str) -> Principal:
     """Parse the principal of a request: an ARN, an account id or a service principal."""
     text = text.strip()

@@ -66,13 +66,20 @@ def test_principal_arn_of_a_session_is_its_roles_arn_with_path(
     assert evaluate(document, Request("kms:Decrypt", principal)).decision == decision
 
 
-def test_a_given_principal_arn_still_wins() -> None:
+def test_a_given_principal_arn_still_wins_and_an_unknown_path_is_said() -> None:
     path = f"arn:aws:iam::{SRC}:role/team/Ops"
     document = allow_if("StringEquals", "aws:PrincipalArn", path)
     session = f"arn:aws:sts::{SRC}:assumed-role/Ops/me"
-    assert not evaluate(document, Request("kms:Decrypt", session)).allowed
+    guessed = evaluate(document, Request("kms:Decrypt", session))
+    assert not guessed.allowed
+    (warning,) = guessed.warnings
+    assert warning.startswith(f"aws:PrincipalArn taken as arn:aws:iam::{SRC}:role/Ops:")
     given = Request("kms:Decrypt", session, context={"aws:PrincipalArn": path})
-    assert evaluate(document, given).allowed
+    assert evaluate(document, given).allowed and evaluate(document, given).warnings == ()
+    slr = evaluate(
+        allow_if("ArnEquals", "aws:PrincipalArn", SLR), Request("kms:Decrypt", SLR_SESSION)
+    )
+    assert slr.allowed and slr.warnings == ()
 
 
 @pytest.mark.parametrize(
