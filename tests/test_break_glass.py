@@ -279,3 +279,43 @@ def test_a_registered_secret_is_redacted_whatever_its_shape() -> None:
     assert odd not in redact_text(f"failed: {odd}.")
     assert odd not in json.dumps(redact_fields({"note": [f"x{odd}y"]}))
     assert odd not in exception_text(RuntimeError(odd)) and odd not in str(AwsError(odd))
+
+
+def test_the_sandbox_sts_checks_mfa_as_aws_does(box: Box, breakglass_user: dict[str, str]) -> None:
+    """Plain boto3 against the sandbox: moto's own GetSessionToken accepts any code."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    user = breakglass_user
+    session = boto3.Session(
+        aws_access_key_id=user["aws_access_key_id"],
+        aws_secret_access_key=user["aws_secret_access_key"],
+        region_name="eu-central-1",
+    )
+    sts = session.client("sts", endpoint_url=box.sandbox.endpoint_url)
+
+    def refused(**params: str) -> str:
+        with pytest.raises(ClientError) as caught:
+            sts.get_session_token(**params)
+        error = caught.value.response["Error"]
+        return f"{error['Code']}: {error['Message']}"
+
+    serial = user["mfa_serial"]
+    assert refused(SerialNumber=serial, TokenCode="123456") == (
+        "AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code. "
+    )
+    other = serial.replace("breakglass", "someone-else")
+    assert "unable to validate MFA code" in refused(SerialNumber=other, TokenCode=MFA_CODE)
+    assert refused(SerialNumber=serial, TokenCode="12345a").startswith("ValidationError")
+    issued = sts.get_session_token(SerialNumber=serial, TokenCode=MFA_CODE)["Credentials"]
+    assert issued["AccessKeyId"].startswith("ASIA")
+    through = boto3.client(
+        "sts",
+        endpoint_url=box.sandbox.endpoint_url,
+        region_name="eu-central-1",
+        aws_access_key_id=issued["AccessKeyId"],
+        aws_secret_access_key=issued["SecretAccessKey"],
+        aws_session_token=issued["SessionToken"],
+    )
+    identity = through.get_caller_identity()
+    assert (identity["Arn"], identity["Account"]) == (user["arn"], box.accounts["management"])
