@@ -144,9 +144,9 @@ def test_set_list_delete(tmp_path: Path) -> None:
     assert in_process(tmp_path, "credentials", "set", "spare", stdin=answers(USER, mfa=False))
     listed = in_process(tmp_path, "credentials", "list", "--json")
     rows = json.loads(listed.stdout)["credentials"]
-    assert [(r["name"], r["access_key_id"], r["mfa_serial"]) for r in rows] == [
-        ("ops", "AKIA…MPLE", USER["mfa_serial"]),
-        ("spare", "AKIA…MPLE", None),
+    assert rows == [
+        {"name": "ops", "access_key_id": "AKIA…MPLE", "mfa": True},
+        {"name": "spare", "access_key_id": "AKIA…MPLE", "mfa": False},
     ]
     again = in_process(tmp_path, "credentials", "set", "spare", stdin=answers(USER, mfa=False))
     assert "replaced break-glass credentials 'spare'" in again.stdout

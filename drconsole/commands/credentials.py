@@ -52,7 +52,9 @@ def register(subparsers: Any) -> None:
         help="read key = value lines from standard input even in a terminal",
     )
     put.set_defaults(handler=run_set)
-    show = actions.add_parser("list", help="stored names and masked access key ids")
+    show = actions.add_parser(
+        "list", help="stored names, masked access key ids, and whether an MFA device is set"
+    )
     show.add_argument("--json", action="store_true", help="one JSON document on stdout")
     show.set_defaults(handler=run_list)
     remove = actions.add_parser("delete", help="remove the credentials stored under NAME")
@@ -165,14 +167,14 @@ def run_list(args: argparse.Namespace) -> int:
     from drconsole.aws.keyring_store import KeyringStore, masked_key_id
 
     store = KeyringStore()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in store.names():
         found = store.get(name)
         rows.append(
             {
                 "name": name,
                 "access_key_id": masked_key_id(found.access_key_id) if found else None,
-                "mfa_serial": found.mfa_serial if found else None,
+                "mfa": bool(found and found.mfa_serial),
             }
         )
     if args.json:
@@ -181,11 +183,11 @@ def run_list(args: argparse.Namespace) -> int:
     if not rows:
         print("no break-glass credentials stored (add some: drconsole credentials set NAME)")
         return 0
-    width = max(len(row["name"] or "") for row in rows)
-    print(f"{'NAME':<{width}}  ACCESS KEY  MFA DEVICE")
+    width = max(len(str(row["name"])) for row in rows)
+    print(f"{'NAME':<{width}}  ACCESS KEY  MFA")
     for row in rows:
         key = row["access_key_id"] or "(entry missing)"
-        print(f"{row['name']:<{width}}  {key:<10}  {row['mfa_serial'] or '-'}")
+        print(f"{row['name']:<{width}}  {key:<10}  {'yes' if row['mfa'] else 'no'}")
     return 0
 
 
