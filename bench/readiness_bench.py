@@ -13,6 +13,8 @@ never the number of recovery points:
           + (M+1)                    sts:AssumeRole into each member and the backup account
           + 3 (M+1) R                ListProtectedResources, ListBackupVaults and
                                      DescribeRegionSettings per account and Region
+          + sum ceil(C_r/1000) - R   the further pages of the backup account's protected
+                                     resources: C_r resources copied into Region r
           + 2 (M+1) R                ListCopyJobs (CREATED, RUNNING) where copies start
           + 3 (M+1) R                a key per account and Region: DescribeKey, ListAliases,
                                      GetKeyPolicy
@@ -26,7 +28,8 @@ never the number of recovery points:
           + M R (V+1)                ec2:DescribeImages for those of EC2 (Marketplace codes)
 
 with M workload accounts, R Regions, V vaults per account and Region, T resource types per
-vault (7 when each vault holds at least 7 resources). `tests/test_readiness_large.py` checks the
+vault (7 when each vault holds at least 7 resources), and fewer than 1,000 protected resources
+per member account and Region (one page each). `tests/test_readiness_large.py` checks the
 formula against the sandbox's request log on a small `large`.
 
 Beside it: the inventory scan of the same scenario (`bench/inventory_bench.py`), a sequential
@@ -37,6 +40,7 @@ would make without sharing facts (`drconsole check copy` once per pair, measured
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections import Counter
@@ -55,6 +59,7 @@ from drconsole.config import Credentials, Settings
 from drconsole.readiness import ReadinessReport, evaluate_readiness
 
 TYPES = 7  # resource types of the large scenario
+PAGE = 1000  # ListProtectedResources answers at most 1,000 resources per page
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class Shape:
     vaults: int  # V, per account and Region
     types: int  # T, per vault
     organization_calls: int  # O
+    copied: tuple[int, ...] = ()  # C_r: resources with a copy in the backup account, per Region
 
 
 def predicted_calls(shape: Shape) -> dict[str, int]:
@@ -76,6 +82,9 @@ def predicted_calls(shape: Shape) -> dict[str, int]:
         "organization (as the inventory reads it)": shape.organization_calls,
         "AssumeRole per account": accounts,
         "protected resources, vaults, DynamoDB setting per account-Region": 3 * accounts * r,
+        "further pages of the backup account's copies": sum(
+            max(0, math.ceil(c / PAGE) - 1) for c in shape.copied
+        ),
         "copy jobs in flight per account-Region": 2 * accounts * r,
         "key per account-Region": 3 * accounts * r,
         "vault (description, tags, access policy)": 3 * accounts * r * v,
@@ -193,7 +202,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = full.report
     regions = len(report.scope.regions)
     members = len({row.account_id for row in report.rows})
-    shape = Shape(members, regions, args.vaults, TYPES, org_calls)
+    copied = Counter(
+        r.dr_copy.region for row in report.rows for r in row.resources if r.dr_copy is not None
+    )
+    shape = Shape(members, regions, args.vaults, TYPES, org_calls, tuple(copied.values()))
     terms = predicted_calls(shape)
     total = sum(full.calls.values())
     latency = args.latency_ms / 1000

@@ -38,6 +38,10 @@ COPY_GROUPS = ("organization", "destination", "source", "route")
 class FactReader(OrgReader):
     """Every read the copy and restore checks need."""
 
+    # Both accounts' memberships are read at once (two calls); a reader that already knows
+    # them (readiness) answers without calls, and a thread pool would only cost.
+    parallel_membership_reads = True
+
     # Recovery point ---------------------------------------------------------------------
 
     def recovery_point(self, arn: RecoveryPointArn, account_hint: str | None) -> RecoveryPointFacts:
@@ -320,10 +324,13 @@ def base_copy_facts(
 ) -> CopyFacts:
     """The recovery point and both accounts' organizations; every other fact NOT_GATHERED."""
     rp = reader.recovery_point(rp_arn, account_hint)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        source_org = pool.submit(reader.membership, rp.account_id)
-        dest_org = pool.submit(reader.membership, dest.account_id)
-        source, destination = source_org.result(), dest_org.result()
+    if reader.parallel_membership_reads:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            source_org = pool.submit(reader.membership, rp.account_id)
+            dest_org = pool.submit(reader.membership, dest.account_id)
+            source, destination = source_org.result(), dest_org.result()
+    else:
+        source, destination = reader.membership(rp.account_id), reader.membership(dest.account_id)
     return CopyFacts(
         recovery_point=rp,
         dest_vault_arn=dest.arn,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from drconsole.checks.facts import OrgMembership, Unreadable
 from drconsole.errors import UsageError
@@ -31,7 +32,28 @@ def decide(
     resource: str,
     context: Mapping[str, str | Sequence[str]],
 ) -> Outcome:
-    """Evaluate one policy document for one request; a malformed policy gives `error`."""
+    """Evaluate one policy document for one request; a malformed policy gives `error`.
+
+    Pure, so remembered: readiness asks the same question of one vault or key policy for every
+    resource type and vault pair."""
+    items = tuple(
+        sorted(
+            (key, value if isinstance(value, str) else tuple(value))
+            for key, value in context.items()
+        )
+    )
+    return _decide(document, principal, action, resource, items)
+
+
+@lru_cache(maxsize=4096)
+def _decide(
+    document: str,
+    principal: str,
+    action: str,
+    resource: str,
+    items: tuple[tuple[str, str | tuple[str, ...]], ...],
+) -> Outcome:
+    context = {key: value if isinstance(value, str) else list(value) for key, value in items}
     try:
         decision = evaluate(document, Request(action, principal, resource, dict(context)))
     except (PolicyError, UsageError) as problem:

@@ -38,6 +38,8 @@ T = TypeVar("T")
 class SharedFacts(RestoreFactReader):
     """A fact reader that reads each fact once per evaluation (thread-safe)."""
 
+    parallel_membership_reads = False  # known from the organization, or remembered
+
     def __init__(self, sessions: Any, organization: Organization | None = None) -> None:
         super().__init__(sessions)
         # The organization as the management account listed it: each member's organization,
