@@ -673,6 +673,32 @@ INIT_CASES = st.one_of(
     ),
 )
 
+READINESS_CASES = st.one_of(
+    slot(
+        st.sampled_from(["12345", "", "1234567890123", "name\x1bx", "a" * 51]),
+        lambda v: case("readiness", "--account", v),
+    ),
+    slot(
+        st.sampled_from(["{home}/missing/out.html", "{home}", "", "out\x07.html"]),
+        lambda v: case("readiness", "--json", "--html", v),
+    ),
+    slot(
+        st.sampled_from(
+            [
+                "rpo_objective = 'soon'",
+                "rpo_objective = 24",
+                "rpo_objective = '0h'",
+                "rpo_objective = '24 hours'",
+                "rpo_objectives = 3",
+                "[rpo_objectives]\nProd = '1y'",
+                "[rpo_objectives]\nProd = 6",
+                "[profiles.x.rpo_objectives]\nProd = 'x'",
+            ]
+        ),
+        lambda text: case("--config", "{home}/c.toml", "readiness", **{"c.toml": text.encode()}),
+    ),
+)
+
 
 register("flags", FLAG_CASES)
 register("environment", ENV_CASES)
@@ -682,6 +708,7 @@ register("policies", POLICY_CASES)
 register("runbooks", RUNBOOK_CASES)
 register("init flags", INIT_CASES)
 register("break-glass credentials", CREDENTIAL_CASES)
+register("readiness", READINESS_CASES)
 
 
 # Groups whose every mistake is in a file: the line names that file.

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from drconsole.readiness.engine import objectives_of
 
     accounts = check_account_flags(args.account)
-    html = check_html_target(args.html) if args.html else None
+    html = check_html_target(args.html) if args.html is not None else None
     settings = replace(load_settings(args), read_only=True)
     objectives = objectives_of(settings)  # a malformed objective is exit 2 before any call
     sessions = AwsSessions(settings)
