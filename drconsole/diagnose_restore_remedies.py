@@ -71,7 +71,7 @@ def restore_network(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
             " --metadata VpcSecurityGroupIds='[\"<SG_ID>\"]'",
             f"or recreate the default VPC: aws ec2 create-default-vpc --region {region}",
         ]
-    elif (
+    elif "option group" not in text and (
         "different vpc" in text
         or "different network" in text
         or re.search(r"is in vpc-\S+,? but", text)
@@ -118,16 +118,41 @@ def restore_network(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
             " --subnet-ids <CURRENT_SUBNET_IDS> <SUBNET_IN_ANOTHER_ZONE>",
             f"or restore with another group: {RESTORE_CMD} --metadata DBSubnetGroupName=<GROUP>",
         ]
-    elif "availability zone" in text or zones:
-        asked = ", ".join(zones) or "the Availability Zone in the metadata"
+    elif "option group" in text:
+        found = QUOTED_RE.search(facts.text) or re.search(r"option group (\S+) is", facts.text)
+        option = found.group(1) if found else "<OPTION_GROUP>"
         why = (
-            f"The restore asks for {asked}, which is not offered there or is not the zone of the"
-            " subnet it names: the zone in the metadata must be one of the subnets' zones."
+            f"The option group {option if found else 'in the restore metadata'} cannot be used"
+            f" where the restore runs ({region}): it does not exist there, or it belongs to another"
+            " VPC. Option groups are per Region and are not copied with a snapshot."
         )
         fix = [
-            "Read the zones of the subnets, then name one of them:",
+            "Use an option group of the restoring account and Region, or create an equivalent:",
+            f"  aws rds describe-option-groups --region {region}"
+            " --query 'OptionGroupsList[].[OptionGroupName,EngineName,MajorEngineVersion,VpcId]'",
+            f"  aws rds create-option-group --region {region} --option-group-name {option}"
+            " --engine-name <ENGINE> --major-engine-version <VERSION>"
+            " --option-group-description 'DR restore'",
+            f"  {RESTORE_CMD} --metadata OptionGroupName={option}",
+        ]
+    elif "availability zone" in text or "availabilityzone" in text or zones:
+        asked = zones[0] if zones else "the Availability Zone in the metadata"
+        subnet_zone = re.search(
+            r"subnet '?([\w-]+)'? is in the availability zone ([\w-]+)", facts.text, re.I
+        )
+        where = (
+            f"; subnet {subnet_zone.group(1)} is in {subnet_zone.group(2)}" if subnet_zone else ""
+        )
+        zone = subnet_zone.group(2) if subnet_zone else "<ZONE_OF_THE_SUBNET>"
+        why = (
+            f"The restore asks for Availability Zone {asked}, which is not offered there or is not"
+            f" the zone of the subnet it names{where}: the zone in the metadata must be the"
+            " subnet's (or one of the DB subnet group's)."
+        )
+        fix = [
+            "Name the subnet's zone (or leave AvailabilityZone out):",
             find_subnets,
-            f"  {RESTORE_CMD} --metadata AvailabilityZone=<ZONE_OF_THE_SUBNET>",
+            f"  {RESTORE_CMD} --metadata AvailabilityZone={zone}",
         ]
     elif "dns" in text:
         vpc = vpcs[0] if vpcs else "<VPC_ID>"
@@ -165,7 +190,7 @@ def restore_network(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
             " --query 'Subnets[].[SubnetId,VpcId,AvailabilityZone]' --output table",
             find_subnets,
         ]
-    elif not re.search(r"does not exist|not ?found|doesn't exist", text):
+    elif not re.search(r"does not exist|not ?found|doesn't exist|invalid security group", text):
         why = (
             "The VPC, subnets or security groups the restore would use do not fit what the"
             " service needs (AWS's words above say which); the restore metadata names them."
@@ -185,7 +210,8 @@ def restore_network(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
             missing = f"DB subnet group {group.group(1)}"
         named = missing or "the subnet, security group or DB subnet group in the metadata"
         why = (
-            f"{named} does not exist in the account and Region of the restore ({region}):"
+            f"{named} {'do' if len(subnets + groups + vpcs) > 1 else 'does'} not exist in the"
+            f" account and Region of the restore ({region}):"
             " network ids are per account and Region, so ids copied from the source do not"
             " exist where a DR copy is restored."
         )
@@ -321,21 +347,48 @@ def _pass_role(resource: str) -> dict[str, str]:
 
 
 def pass_role_denied(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
-    """The backup (restore) role may not pass another role (iam:PassRole)."""
-    caller = f.role_of_session(facts.principal_arn)
+    """A role may not be passed (iam:PassRole): by the job's role, or by who starts the job."""
+    principal = facts.principal_arn or ""
     resource = _group(match, "resource")
     passed = resource.rstrip(".,;") if resource else "<ROLE_TO_PASS_ARN>"
-    statement = _pass_role(passed)
-    return _d(
-        CauseCode.ROLE_PERMISSIONS,
-        f"{fill(caller, 'The restore role')} may not pass the role {passed} (iam:PassRole): a"
-        " restore that attaches a role to what it creates (an EC2 instance profile, an RDS"
-        " monitoring role) needs iam:PassRole on that role.",
-        f"Add to a policy of {fill(caller, 'ROLE_ARN')}:\n{policy_json(statement)}\n"
-        "  aws iam put-role-policy --role-name"
-        f" {fill(f.role_name(caller), 'ROLE_NAME')} --policy-name drconsole-pass-role"
-        " --policy-document file://policy.json",
-    )
+    statement = policy_json(_pass_role(passed))
+    if ":assumed-role/" in principal and "/AWSBackup" in principal:
+        role = f.role_of_session(principal)
+        why = (
+            f"The job's role {fill(role, 'ROLE_ARN')} may not pass the role {passed}"
+            " (iam:PassRole): a restore that attaches a role to what it creates (an EC2 instance"
+            " profile, an RDS monitoring role) needs iam:PassRole on that role."
+        )
+    else:
+        role = f.role_of_session(principal)
+        why = (
+            f"{fill(principal, 'The caller')} may not pass the role {passed} (iam:PassRole):"
+            " whoever starts a restore or copy job must be allowed to pass the job's IAM role"
+            " to AWS Backup."
+        )
+    if role:
+        apply = (
+            f"  aws iam put-role-policy --role-name {fill(f.role_name(role), 'ROLE_NAME')}"
+            " --policy-name drconsole-pass-role --policy-document file://policy.json"
+        )
+    elif ":user/" in principal:
+        user = principal.rsplit("/", 1)[-1]
+        apply = (
+            f"  aws iam put-user-policy --user-name {user} --policy-name drconsole-pass-role"
+            " --policy-document file://policy.json"
+        )
+    else:
+        account = f.arn_account(principal) or "<ACCOUNT_ID>"
+        return _d(
+            CauseCode.ROLE_PERMISSIONS,
+            why,
+            "IAM policies do not limit an account's root user: a service control policy denies"
+            " iam:PassRole. In the management account:\n"
+            f"  aws organizations list-policies-for-target --target-id {account}"
+            " --filter SERVICE_CONTROL_POLICY\nand exempt this role from its Deny statement.",
+        )
+    who = fill(role or principal or None, "the caller")
+    return _d(CauseCode.ROLE_PERMISSIONS, why, f"Add to a policy of {who}:\n{statement}\n{apply}")
 
 
 def encoded_authorization(match: re.Match[str] | None, facts: Facts) -> Diagnosis:

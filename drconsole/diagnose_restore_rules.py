@@ -39,6 +39,10 @@ RESTORE_RULES: tuple[Rule, ...] = (
             r"vpc does not support dns resolution",
             r"db subnet group has not been specified",
             r"InvalidVPCNetworkState",
+            r"for parameter availabilityZone is invalid",
+            r"invalid security group ?, ?groupid=",
+            r"option group\b.{0,60}(?:could not be found|not found|does not exist)",
+            r"option group\b.{0,80}associated with a different vpc",
         ),
         "No default VPC for this user. GroupName is only supported for EC2-Classic and default"
         " VPC. / No default subnet detected in VPC. Please contact AWS Support to recreate"
@@ -156,6 +160,7 @@ RESTORE_CODES: dict[str, Render] = {
             "dbsubnetgroupnotfoundfault",
             "dbsubnetgroupdoesnotcoverenoughazs",
             "invalidvpcnetworkstatefault",
+            "optiongroupnotfoundfault",
         ),
         restore_network,
     ),

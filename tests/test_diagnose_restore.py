@@ -199,6 +199,27 @@ def test_remediations_carry_the_ids_names_and_versions_of_the_message() -> None:
     assert f'"Resource": "{passed}"' in pass_role.remediation
     assert "--role-name RestoreRole " in pass_role.remediation
 
+    root = diagnose(
+        f"User: arn:aws:iam::{'1' * 12}:root is not authorized to perform:"
+        f" iam:PassRole on resource: {passed}"
+    )
+    assert "service control policy" in root.remediation and "put-" not in root.remediation
+    user = diagnose(
+        f"User: arn:aws:iam::{'1' * 12}:user/jane is not authorized to perform:"
+        f" iam:PassRole on resource: {passed}"
+    )
+    assert "put-user-policy --user-name jane " in user.remediation
+    assert "whoever starts a restore or copy job" in user.explanation
+
+    zone = diagnose(
+        "Value (us-east-1e) for parameter availabilityZone is invalid. Subnet 'subnet-a076ed9d'"
+        " is in the availability zone us-east-1d"
+    )
+    assert "--metadata AvailabilityZone=us-east-1d" in zone.remediation
+    assert "subnet subnet-a076ed9d is in us-east-1d" in zone.explanation
+    option = diagnose("The option group og-dr is associated with a different VPC than the request.")
+    assert "--metadata OptionGroupName=og-dr" in option.remediation
+
     encoded = diagnose(
         "You are not authorized to perform this operation. Encoded authorization failure"
         " message: AbC-123_xyz987"
