@@ -31,7 +31,7 @@ MODULE_SECONDS: dict[str, float] = {
     "tests/tui/test_tmux_read_only.py": 40,
     "tests/test_cli_check.py": 22,
     "tests/test_cli_init.py": 45,
-    "tests/test_init_terminal.py": 45,
+    "tests/test_init_terminal.py": 60,
     "tests/test_flow_aws_errors.py": 55,
     "tests/test_journal_damage.py": 45,
     "tests/test_fuzz_bad_input.py": 45,
