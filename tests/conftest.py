@@ -35,7 +35,7 @@ MODULE_SECONDS: dict[str, float] = {
     "tests/test_flow_aws_errors.py": 55,
     "tests/test_journal_damage.py": 45,
     "tests/test_fuzz_bad_input.py": 45,
-    "tests/test_break_glass.py": 40,
+    "tests/test_break_glass.py": 60,
     "tests/tui/test_secrets_sweep.py": 35,
     "tests/test_drill_plan.py": 30,
     "tests/test_readiness.py": 50,

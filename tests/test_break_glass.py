@@ -6,6 +6,7 @@ flow whose audit log marks every call, and the secret nowhere in what the run le
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -182,6 +183,13 @@ def test_no_keyring_backend_is_one_line_exit_3(tmp_path: Path) -> None:
     line = single_line(in_process(tmp_path, "credentials", "set", "ops", stdin=typed, **fail), 3)
     assert "no usable OS keyring" in line
     assert not (tmp_path / ".local").exists()
+    # Nothing chosen and no Secret Service: keyrings.alt's file backend is installed and viable,
+    # yet drconsole does not fall back to it on its own.
+    unchosen = {"PYTHON_KEYRING_BACKEND": None, "DBUS_SESSION_BUS_ADDRESS": None}
+    done = run_in_process(Case(("credentials", "list"), unchosen), tmp_path)
+    line = single_line(done, 3)
+    assert "keyring found none" in line and "DBUS_SESSION_BUS_ADDRESS is unset" in line
+    assert not (tmp_path / ".local").exists()
 
 
 def test_mfa_code_comes_from_the_environment_or_a_person(tmp_path: Path) -> None:
@@ -319,3 +327,50 @@ def test_the_sandbox_sts_checks_mfa_as_aws_does(box: Box, breakglass_user: dict[
     )
     identity = through.get_caller_identity()
     assert (identity["Arn"], identity["Account"]) == (user["arn"], box.accounts["management"])
+
+
+# A real OS keyring: gnome-keyring's Secret Service in a private D-Bus session, unlocked with a
+# password on standard input, as over SSH on a server (scripts/ensure-system-tools.sh installs it).
+IN_SECRET_SERVICE = """
+eval "$(printf 'test-password\\n' | gnome-keyring-daemon --unlock --components=secrets)"
+printf '%s' "$ANSWERS" | "$PYTHON" -m drconsole credentials set ops
+"$PYTHON" -m drconsole --break-glass ops ls accounts --json
+"$PYTHON" -m drconsole credentials delete ops
+"""
+
+
+@pytest.mark.skipif(
+    shutil.which("dbus-run-session") is None or shutil.which("gnome-keyring-daemon") is None,
+    reason="no D-Bus or gnome-keyring: run scripts/ensure-system-tools.sh",
+)
+def test_the_os_keyring_keyring_recommends(
+    box: Box, breakglass_user: dict[str, str], tmp_path: Path
+) -> None:
+    """No backend named anywhere: keyring's recommended Secret Service is found and used."""
+    env = environment(box, tmp_path, DRCONSOLE_MFA_CODE=MFA_CODE)
+    del env["PYTHON_KEYRING_BACKEND"]
+    env.update(ANSWERS=answers(breakglass_user), PYTHON=sys.executable)
+    done = subprocess.run(
+        ["dbus-run-session", "--", "bash", "-euc", IN_SECRET_SERVICE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "in the OS keyring (keyring.backends.SecretService)" in done.stdout
+    documents = json_documents(done.stdout)
+    assert {"management", "prod"} <= {a["name"] for a in documents[0]["items"]}
+    assert "deleted break-glass credentials 'ops'" in done.stdout
+    # gnome-keyring keeps its own (encrypted) store in XDG_DATA_HOME; keyrings.alt's file is not.
+    assert not (tmp_path / "xdg-data" / "python_keyring").exists()
+    assert breakglass_user["aws_secret_access_key"] not in done.stdout + done.stderr
+
+
+def json_documents(text: str) -> list[Any]:
+    """The JSON documents printed one after another among other lines."""
+    decoder, found, position = json.JSONDecoder(), [], 0
+    while (start := text.find("{", position)) != -1:
+        document, position = decoder.raw_decode(text, start)
+        found.append(document)
+    return found
