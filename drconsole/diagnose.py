@@ -144,7 +144,8 @@ NETWORK_TEXT = re.compile(
 )
 SERVICE_TEXT = re.compile(
     r"internal (?:server |service )?(?:error|failure)|service (?:is )?(?:temporarily )?unavailable"
-    r"|we encountered an internal error",
+    r"|we encountered an internal error"
+    r"|encountered an unexpected error when processing the request",
     re.IGNORECASE,
 )
 

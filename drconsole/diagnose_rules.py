@@ -324,7 +324,7 @@ COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
     Rule(
         "insufficient-privileges",
         CauseCode.ROLE_PERMISSIONS,
-        _p(r"^\s*Insufficient privileges to perform this action"),
+        _p(r"\binsufficient privileges to perform this action"),
         "Insufficient privileges to perform this action.",
         "AWS Backup backup job StatusMessage (job role lacking the resource's permissions)",
         role_insufficient,
