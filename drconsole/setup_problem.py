@@ -48,6 +48,25 @@ def for_settings_error(error: UsageError, settings_file_exists: bool) -> SetupPr
     )
 
 
+def for_break_glass_error(error: UsageError | CredentialStoreError, name: str) -> SetupProblem:
+    """`--break-glass NAME` cannot be used: not stored, or no usable OS keyring."""
+    if isinstance(error, CredentialStoreError):
+        return SetupProblem(
+            missing="a usable OS keyring, where break-glass credentials are kept",
+            fix="dbus-run-session -- bash, then gnome-keyring-daemon --unlock (over SSH)",
+            detail=str(error),
+            alternative="Or name a keyring backend yourself: PYTHON_KEYRING_BACKEND.",
+            can_retry=False,
+        )
+    return SetupProblem(
+        missing=f"break-glass credentials named '{name}' in the OS keyring",
+        fix=f"drconsole credentials set {name}",
+        detail=str(error),
+        alternative="Stored names: drconsole credentials list",
+        can_retry=False,
+    )
+
+
 def is_credentials_failure(error: BaseException) -> bool:
     """True for missing, expired or refused credentials (cause CREDENTIALS_EXPIRED)."""
     if isinstance(error, CredentialStoreError):

@@ -86,13 +86,6 @@ def code_for(credentials: BreakGlassCredentials) -> str:
         return code
 
 
-def prepare(name: str) -> None:
-    """Read the credentials and ask for the MFA code now, before a screen takes the terminal."""
-    credentials = load(name)
-    if credentials.mfa_serial is not None:
-        code_for(credentials)
-
-
 def base_session(
     name: str, region: str, endpoint_url: str | None, sts_client: Callable[[Any], Any]
 ) -> boto3.Session:

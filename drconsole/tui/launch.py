@@ -31,8 +31,16 @@ def build_app(args: argparse.Namespace, settings: Settings | None = None) -> DrC
             return DrConsoleApp(Settings(), setup_problem=problem)
     if settings.break_glass is not None:
         from drconsole.aws import break_glass
+        from drconsole.errors import CredentialStoreError, UsageError
+        from drconsole.setup_problem import for_break_glass_error
 
-        break_glass.prepare(settings.break_glass)
+        try:
+            credentials = break_glass.load(settings.break_glass)
+        except (UsageError, CredentialStoreError) as error:
+            problem = for_break_glass_error(error, settings.break_glass)
+            return DrConsoleApp(settings, setup_problem=problem)
+        if credentials.mfa_serial is not None:
+            break_glass.code_for(credentials)  # a wrong code is one line, as on the command line
     return DrConsoleApp(settings)
 
 

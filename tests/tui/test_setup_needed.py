@@ -104,3 +104,24 @@ async def test_no_credentials_and_no_configuration_names_drconsole_init(
         assert "no usable AWS credentials" in shown(app, "#setup-missing")
         assert shown(app, "#setup-fix") == "drconsole init"
         assert "NoCredentialsError" in shown(app, "#setup-detail")
+
+
+async def test_break_glass_not_stored_or_no_keyring_names_the_fix(
+    bare_machine: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = no_args()
+    args.break_glass, args.regions = "ops", ["eu-central-1"]
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    app = build_app(args)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, SetupNeededScreen), what="setup")
+        assert shown(app, "#setup-fix") == "drconsole credentials set ops"
+        assert "drconsole credentials list" in shown(app, "#setup-alternative")
+        assert app.screen.query("#break-glass-badge")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    app = build_app(args)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, SetupNeededScreen), what="setup")
+        assert "usable OS keyring" in shown(app, "#setup-missing")
+        assert "dbus-run-session" in shown(app, "#setup-fix")
+        assert "SecretService" in shown(app, "#setup-detail")
