@@ -60,8 +60,9 @@ RESTORE_RULES: tuple[Rule, ...] = (
         "resource-already-exists",
         CauseCode.RESOURCE_ALREADY_EXISTS,
         any_of(
-            r"(?:table|db instance|db cluster|file system|bucket)\b.{0,80}already exists"
-            r"(?! in stack)",
+            r"(?:table|db instance|db cluster|file system|bucket)\b"
+            r"(?! (?:parameter|option|subnet|security|snapshot|policy|endpoint))"
+            r".{0,80}already exists(?! in stack)",
             r"\bcluster already exists",
             r"(?:DBInstance|DBCluster|Table|FileSystem|Bucket)AlreadyExists",
             r"bucket name is not available",

@@ -116,6 +116,8 @@ def test_kms_denials_are_never_role_permissions() -> None:
         ("Subnet subnet-0a1b2c3d4e5f was created.", CauseCode.UNKNOWN),
         ("Engine version 13.4 is available.", CauseCode.UNKNOWN),
         ("db-cluster-1 already exists in stack arn:aws:cloudformation:x", CauseCode.UNKNOWN),
+        ("DB Cluster Parameter Group already exists", CauseCode.UNKNOWN),
+        ("DB Snapshot already exists: nightly-1", CauseCode.UNKNOWN),
     ],
 )
 def test_service_errors_and_negatives(message: str, cause: CauseCode) -> None:
