@@ -121,6 +121,33 @@ class Table(DataTable[Cell]):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.headers: set[str] = set()  # keys of rows the cursor never rests on
+        # True once the user moved the cursor with a key (even back onto the row the screen
+        # put it on): from then on rebuilds keep it on their row.
+        self.moved_by_user = False
+
+    def action_cursor_up(self) -> None:
+        self.moved_by_user = True
+        super().action_cursor_up()
+
+    def action_cursor_down(self) -> None:
+        self.moved_by_user = True
+        super().action_cursor_down()
+
+    def action_page_up(self) -> None:
+        self.moved_by_user = True
+        super().action_page_up()
+
+    def action_page_down(self) -> None:
+        self.moved_by_user = True
+        super().action_page_down()
+
+    def action_scroll_top(self) -> None:
+        self.moved_by_user = True
+        super().action_scroll_top()
+
+    def action_scroll_bottom(self) -> None:
+        self.moved_by_user = True
+        super().action_scroll_bottom()
 
     def is_header(self, row: int) -> bool:
         """True when row `row` is a group header."""
@@ -184,6 +211,8 @@ class TableScreen(BrowseScreen):
         # rebuild that changes cells but not rows updates those cells in place.
         self._shown: list[TableRow] = []
         self._widths: dict[str, list[int]] = {}
+        # Columns left out for now (a narrow terminal); their cells stay in the rows.
+        self.hidden_columns: frozenset[str] = frozenset()
 
     def compose_body(self) -> ComposeResult:
         yield from self.compose_above_table()
@@ -202,8 +231,7 @@ class TableScreen(BrowseScreen):
         return self.table
 
     def on_mount(self) -> None:
-        for key, label in self.COLUMNS:
-            self.table.add_column(label, key=key)
+        self.sync_columns()
         self.table.focus()
         # Paint first: the worker's first AWS call imports boto3 and parses service models,
         # which would hold the interpreter while the first frame waits.
@@ -227,6 +255,13 @@ class TableScreen(BrowseScreen):
         """The position of column `column`."""
         return [key for key, _ in self.COLUMNS].index(column)
 
+    def column_label(self, key: str, label: str) -> Text:
+        """A column's label, marked ▲ or ▼ when the rows are sorted by it."""
+        mark = ""
+        if key == self.sort_column:
+            mark = DESCENDING_MARK if self.sort_descending else ASCENDING_MARK
+        return Text(label + mark)
+
     def action_sort(self, column: str) -> None:
         """Sort by `column`; the same column again reverses the direction."""
         if self.sort_column == column:
@@ -234,11 +269,25 @@ class TableScreen(BrowseScreen):
         else:
             self.sort_column, self.sort_descending = column, False
         for key, label in self.COLUMNS:
-            mark = ""
-            if key == self.sort_column:
-                mark = DESCENDING_MARK if self.sort_descending else ASCENDING_MARK
-            self.table.columns[ColumnKey(key)].label = Text(label + mark)
+            if ColumnKey(key) in self.table.columns:
+                self.table.columns[ColumnKey(key)].label = self.column_label(key, label)
         self.rebuild()
+
+    def visible_indexes(self) -> list[int]:
+        """Positions (in COLUMNS and in each row's cells) of the columns shown."""
+        return [i for i, (key, _) in enumerate(self.COLUMNS) if key not in self.hidden_columns]
+
+    def sync_columns(self) -> bool:
+        """Make the table's columns the ones not hidden (all of them, in order, normally);
+        True when they changed (the table was emptied)."""
+        table = self.table
+        wanted = [self.COLUMNS[i] for i in self.visible_indexes()]
+        if [key.value for key in table.columns] == [key for key, _ in wanted]:
+            return False
+        table.clear(columns=True)
+        for key, label in wanted:
+            table.add_column(self.column_label(key, label), key=key)
+        return True
 
     def schedule_rebuild(self) -> None:
         """Rebuild soon, coalescing a burst of results into one rebuild."""
@@ -254,19 +303,22 @@ class TableScreen(BrowseScreen):
         query = self.query_text.lower().strip()
         rows = self.sorted_rows(self.table_rows())
         shown = self.filter_rows(rows, query) if query else rows
-        if [row.key for row in shown] == [row.key for row in self._shown]:
+        same_columns = not self.sync_columns()
+        if same_columns and [row.key for row in shown] == [row.key for row in self._shown]:
             self._update_in_place(shown)
         else:
             self._refill(shown)
         self._shown = shown
         restored = False
-        if current is not None and current != self._placed_key and not self._new_filter:
+        chosen = current != self._placed_key or table.moved_by_user
+        if current is not None and chosen and not self._new_filter:
             with contextlib.suppress(RowDoesNotExist):
                 table.move_cursor(row=table.get_row_index(current), animate=False)
                 restored = True
         if not restored:
             first = next((i for i, row in enumerate(shown) if row.selectable), 0)
             table.move_cursor(row=first, animate=False)
+            table.moved_by_user = False
             self._placed_key = shown[first].key if shown else None
         self._new_filter = False
         self.update_status(len(shown), len(rows))
@@ -281,8 +333,11 @@ class TableScreen(BrowseScreen):
         # so that columns fit the rows shown now.
         for column in table.columns.values():
             column.content_width = column.label.cell_len
+        visible = self.visible_indexes()
+        everything = len(visible) == len(self.COLUMNS)
         for row in shown:
-            table.add_row(*row.cells, key=row.key)
+            cells = row.cells if everything else tuple(row.cells[i] for i in visible)
+            table.add_row(*cells, key=row.key)
 
     def _update_in_place(self, shown: list[TableRow]) -> None:
         """The same rows in the same order: update only the cells that changed, and fit each
@@ -293,12 +348,13 @@ class TableScreen(BrowseScreen):
         if not self._widths:
             self._widths = {row.key: [cell_width(c) for c in row.cells] for row in self._shown}
         changed: set[int] = set()
+        visible = set(self.visible_indexes())
         for old, new in zip(self._shown, shown, strict=True):
             if old.cells == new.cells:
                 continue
             widths = self._widths[new.key]
             for index, (before, after) in enumerate(zip(old.cells, new.cells, strict=False)):
-                if before != after:
+                if before != after and index in visible:
                     table.update_cell(new.key, keys[index], after)
                     widths[index] = cell_width(after)
                     changed.add(index)
