@@ -20,10 +20,12 @@ from drconsole.config import Credentials, Settings
 from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
 from drconsole.tui.app import DrConsoleApp
+from drconsole.tui.readiness_checks import ReadinessChecksScreen
 from drconsole.tui.screens.accounts import AccountsScreen
 from drconsole.tui.screens.detail import DetailScreen
 from drconsole.tui.screens.org_protected import OrgProtectedScreen
 from drconsole.tui.screens.protected import ProtectedResourcesScreen
+from drconsole.tui.screens.readiness import ReadinessScreen
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.screens.vaults import VaultsScreen
 
@@ -64,7 +66,8 @@ def status(app: DrConsoleApp) -> str:
 
 async def shoot(app: DrConsoleApp, backup: str, prod: str) -> list[Path]:
     """Walk organization -> backup account -> DR vault -> newest prod RDS copy, then prod's
-    protected resources, then every account's protected resources, saving each screen."""
+    protected resources, then every account's protected resources, then readiness and its
+    worst row's checks, saving each screen."""
     saved: list[Path] = []
 
     def save(name: str) -> None:
@@ -79,6 +82,7 @@ async def shoot(app: DrConsoleApp, backup: str, prod: str) -> list[Path]:
                 isinstance(app.screen, AccountsScreen)
                 and app.screen.organization is not None
                 and "loading" not in status(app)
+                and app.readiness.state == "done"
                 and all(
                     p.newest or p.errors for p in app.screen.postures.values() if p.recovery_points
                 )
@@ -120,6 +124,12 @@ async def shoot(app: DrConsoleApp, backup: str, prod: str) -> list[Path]:
         save("protected_all_accounts")
         await pilot.press("slash", *"orders", "enter")
         save("protected_all_accounts_filtered")
+        await pilot.press("colon", *"readiness", "enter")
+        await settle(pilot, lambda: isinstance(app.screen, ReadinessScreen))
+        save("readiness")
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, ReadinessChecksScreen))
+        save("readiness_checks")
     return saved
 
 

@@ -53,11 +53,15 @@ class DrConsoleApp(App[None]):
         now: Callable[[], datetime] = utc_now,
         sessions: AwsSessions | None = None,
         setup_problem: SetupProblem | None = None,
+        readiness_after_inventory: bool = True,
     ) -> None:
         super().__init__()
         self.settings = settings
         # Set when the console cannot start on AWS: its one screen says what is missing.
         self.setup_problem = setup_problem
+        # Whether the accounts screen decides readiness once its inventory is read (tests of
+        # other screens leave it off: it reads every account's facts).
+        self.readiness_after_inventory = readiness_after_inventory
         self.now = now
         self._sessions = sessions
         self._aws_lock = threading.Lock()
@@ -70,6 +74,10 @@ class DrConsoleApp(App[None]):
         # runbook file -> the live view of its drill running in this console.
         self.drill_screens: dict[str, Screen[None]] = {}
         self._jobs_key_shown = False
+        from drconsole.tui.readiness_feed import ReadinessFeed
+
+        # Every account and Region's readiness, decided once the accounts are listed.
+        self.readiness = ReadinessFeed(self)
 
     # AWS access, created on first use in a worker thread (boto3 is slow to import).
 
@@ -168,6 +176,13 @@ class DrConsoleApp(App[None]):
         from drconsole.tui.drills import open_drills
 
         open_drills(self)
+
+    def action_readiness(self) -> None:
+        """The readiness screen: could every account and Region recover now?"""
+        from drconsole.tui.screens.readiness import ReadinessScreen
+
+        if not isinstance(self.screen, ReadinessScreen):
+            self.goto(ReadinessScreen())
 
     def action_jobs(self) -> None:
         """The jobs screen: flows of the journal and jobs across the organization."""

@@ -40,6 +40,13 @@ class FixDialog(ModalScreen[bool]):
         Binding("y", "answer(True)", "Apply"),
         Binding("n,escape", "answer(False)", "Cancel"),
     ]
+    DEFAULT_CSS = """
+    FixDialog { align: center middle; }
+    FixDialog #fix-dialog { width: 90%; height: 80%; border: thick $warning; padding: 1 2;
+        background: $surface; }
+    FixDialog #fix-diff { height: 1fr; }
+    FixDialog #fix-buttons { height: 3; }
+    """
 
     def __init__(self, plan: FixPlan) -> None:
         super().__init__()
@@ -70,6 +77,23 @@ class FixDialog(ModalScreen[bool]):
         self.dismiss(event.button.id == "apply")
 
 
+def remediation_text(check: Check, read_only: bool) -> Text:
+    """A check's verdict, cause, evidence and remediation, and whether `f` can fix it."""
+    text = Text()
+    text.append(f"{check.status.value} {check.title}", style=STYLES[check.status])
+    if check.cause:
+        text.append(f"  [{check.cause.value}]")
+    text.append(f"\n{check.evidence}\n")
+    if check.remediation:
+        text.append(f"\n{check.remediation}\n")
+    if check.fix_id and check.status is not CheckStatus.PASS:
+        if read_only:
+            text.append("\nRead-only mode: apply the remediation above by hand.")
+        else:
+            text.append("\nPress f: drconsole can apply this fix.", style="bold")
+    return text
+
+
 def _diff_text(diff: str) -> Text:
     text = Text()
     for line in diff.splitlines(keepends=True):
@@ -98,11 +122,6 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
     ChecksScreen #destination-row { height: 3; }
     ChecksScreen #destination-choice { width: 1fr; }
     ChecksScreen #destination { width: 1fr; }
-    FixDialog { align: center middle; }
-    FixDialog #fix-dialog { width: 90%; height: 80%; border: thick $warning; padding: 1 2;
-        background: $surface; }
-    FixDialog #fix-diff { height: 1fr; }
-    FixDialog #fix-buttons { height: 3; }
     """
 
     class GroupResolved(Message):
@@ -229,7 +248,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
                 after_copy_to=destination or None,
             )
         except Exception as error:  # shown on the screen, never a crash
-            self.post_message(self.GroupFailed(run, "restore", _describe(error)))
+            self.post_message(self.GroupFailed(run, "restore", describe(error)))
             return
         self.post_message(self.GroupResolved(run, "restore", list(report.checks), report.facts))
 
@@ -250,7 +269,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
             )
         except Exception as error:
             for group in COPY_GROUPS:
-                self.post_message(self.GroupFailed(run, group, _describe(error)))
+                self.post_message(self.GroupFailed(run, group, describe(error)))
             return
         for group in COPY_GROUPS:
             self.app.call_from_thread(self.run_copy_group, run, reader, group, base)
@@ -263,7 +282,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         try:
             facts, checks = copy_group_checks(reader, group, base)
         except Exception as error:
-            self.post_message(self.GroupFailed(run, group, _describe(error)))
+            self.post_message(self.GroupFailed(run, group, describe(error)))
             return
         self.post_message(self.GroupResolved(run, group, checks, facts))
 
@@ -342,20 +361,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
     def show_remediation(self) -> None:
         """The remediation of the highlighted check."""
         chosen = self.selected()
-        text = Text()
-        if chosen is not None:
-            _, check = chosen
-            text.append(f"{check.status.value} {check.title}", style=STYLES[check.status])
-            if check.cause:
-                text.append(f"  [{check.cause.value}]")
-            text.append(f"\n{check.evidence}\n")
-            if check.remediation:
-                text.append(f"\n{check.remediation}\n")
-            if check.fix_id and check.status is not CheckStatus.PASS:
-                if self.settings.read_only:
-                    text.append("\nRead-only mode: apply the remediation above by hand.")
-                else:
-                    text.append("\nPress f: drconsole can apply this fix.", style="bold")
+        text = Text() if chosen is None else remediation_text(chosen[1], self.settings.read_only)
         self.query_one("#remediation-text", Static).update(text)
 
     # Actions --------------------------------------------------------------------------------
@@ -414,7 +420,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         try:
             summary = apply_fix(self.sessions, plan)
         except Exception as error:
-            self.app.call_from_thread(self.notify, _describe(error), severity="error")
+            self.app.call_from_thread(self.notify, describe(error), severity="error")
             return
         self.app.call_from_thread(self.notify, summary)
         self.app.call_from_thread(self.start_checks)
@@ -427,7 +433,8 @@ def _vault_label(arn: str, rp: RecoveryPoint) -> str:
     return f"{account} {region} {name}{origin}"
 
 
-def _describe(error: BaseException) -> str:
+def describe(error: BaseException) -> str:
+    """One safe line saying what went wrong."""
     from drconsole.tui.screens.dialogs import report_for
 
     return report_for(error, "").description

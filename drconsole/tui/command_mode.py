@@ -228,6 +228,20 @@ def _builtins() -> Iterator[Command]:
 for _command in _builtins():
     register(_command)
 
+# Screens that register commands of their own (imported here so that their names answer
+# from the first `:`).
+SCREEN_COMMAND_MODULES = ("drconsole.tui.screens.readiness",)
+
+
+def _screen_commands() -> None:
+    import importlib
+
+    for module in SCREEN_COMMAND_MODULES:
+        importlib.import_module(module)
+
+
+_screen_commands()
+
 
 class CommandPrompt(ModalScreen[str | None]):
     """The `:` prompt at the bottom: type a command (Tab completes), Enter runs it."""

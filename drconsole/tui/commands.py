@@ -38,6 +38,11 @@ class DrConsoleCommands(Provider):
                 app.action_drills,
             ),
             (
+                "Readiness",
+                "Could every account and Region recover now: verdicts, causes and fixes",
+                app.action_readiness,
+            ),
+            (
                 "Protected resources, all accounts",
                 "Every resource's current RPO, vault and DR copy, stalest first",
                 partial(app.goto, OrgProtectedScreen(root)),

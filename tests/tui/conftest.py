@@ -47,10 +47,13 @@ class Demo:
     info: ScenarioInfo
     settings: Settings
 
-    def app(self, **changes: Any) -> DrConsoleApp:
-        """A fresh app on the sandbox with a frozen clock (`changes` alter the settings)."""
+    def app(self, readiness: bool = False, **changes: Any) -> DrConsoleApp:
+        """A fresh app on the sandbox with a frozen clock (`changes` alter the settings).
+
+        `readiness`: the accounts screen decides readiness after its inventory, as the
+        console does (off unless a test is about it: it reads every account's facts)."""
         settings = dataclasses.replace(self.settings, **changes) if changes else self.settings
-        return DrConsoleApp(settings, now=lambda: NOW)
+        return DrConsoleApp(settings, now=lambda: NOW, readiness_after_inventory=readiness)
 
 
 @pytest.fixture(scope="module")

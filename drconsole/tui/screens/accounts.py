@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -13,56 +12,21 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.worker import get_current_worker
 
-from drconsole.models import Account, AccountError, Organization, ProtectedResource, Vault
+from drconsole.models import Account, AccountError, Organization
 from drconsole.tui import formatting as fmt
 from drconsole.tui.screens.base import error_on_account
+from drconsole.tui.screens.posture import (
+    UNREAD,
+    Posture,
+    age_cell,
+    count_cell,
+    newest_backup,
+    verdict_cell,
+)
 from drconsole.tui.screens.table import NO_RANK, TableRow, TableScreen, matches, sort_rows
 
-
-@dataclass
-class Posture:
-    """What is known so far about one account's backups."""
-
-    vaults: dict[str, Vault] = field(default_factory=dict)  # by ARN
-    regions_loaded: set[str] = field(default_factory=set)
-    errors: list[AccountError] = field(default_factory=list)
-    newest: datetime | None = None
-    # Regions whose vaults (so their counts) or protected resources could not be read.
-    vaults_unread: set[str] = field(default_factory=set)
-    newest_unread: set[str] = field(default_factory=set)
-    role_checked: bool = False  # AWSServiceRoleForBackup looked up (a problem is in errors)
-
-    @property
-    def recovery_points(self) -> int:
-        """Recovery points across the account's vaults."""
-        return sum(vault.recovery_point_count for vault in self.vaults.values())
-
-
-AGE_STYLE = {"fresh": "green", "aging": "yellow", "stale": "bold red"}
-UNREAD = Text("?", style="bold red")  # a count or age that could not be read is never 0
-
-
-def count_cell(count: int, unread: bool, loading: bool) -> str | Text:
-    """A count; `?` when none could be read, `N+?` when some Regions could not be."""
-    if unread:
-        return UNREAD if not count else Text(f"{count:,}+?", style="bold red")
-    return "…" if loading and not count else f"{count:,}"
-
-
-def age_cell(moment: datetime | None, now: datetime) -> Text:
-    """An age colored by staleness; a stale one is also marked with '!' for NO_COLOR."""
-    if moment is None:
-        return Text("-")
-    delta = now - moment
-    band = fmt.staleness(delta)
-    marker = " !" if band == "stale" else ""
-    return Text(fmt.human_age(delta) + marker, style=AGE_STYLE[band])
-
-
-def newest_backup(resources: list[ProtectedResource]) -> datetime | None:
-    """The most recent backup among `resources`."""
-    moments = [r.last_backup for r in resources if r.last_backup is not None]
-    return max(moments) if moments else None
+# Under this many cells for account names, the Id column gives way to the State's verdict.
+NAME_WIDTH_BEFORE_ID_GOES = 10
 
 
 class AccountsScreen(TableScreen):
@@ -136,16 +100,25 @@ class AccountsScreen(TableScreen):
 
     # Loading -------------------------------------------------------------------------------
 
+    def on_mount(self) -> None:
+        self.drapp.readiness.changed.subscribe(self, self.readiness_changed)
+
+    def readiness_changed(self, keys: object) -> None:
+        """Rows of readiness were decided: the State column shows the verdicts."""
+        self.schedule_rebuild()
+
     def action_refresh(self) -> None:
+        again = self.organization is not None
         self.organization = None
         self.postures = {}
         self.rebuild()
         self.set_status("reading the organization…")
-        self.load()
+        self.load(again)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="accounts")
-    def load(self) -> None:
-        """The organization, then every account's vaults as each (account, Region) answers."""
+    def load(self, again: bool = False) -> None:
+        """The organization, then every account's vaults as each (account, Region) answers;
+        then readiness (after the inventory, so that it never slows the first rows)."""
         worker = get_current_worker()
         inventory = self.drapp.new_inventory()
         organization = inventory.organization()
@@ -159,6 +132,8 @@ class AccountsScreen(TableScreen):
             if worker.is_cancelled:
                 return
             self.post_message(self.VaultsLoaded(item))
+        if self.drapp.readiness_after_inventory:
+            self.app.call_from_thread(self.drapp.readiness.start, again)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="posture")
     def load_newest(self, accounts: tuple[Account, ...], regions: tuple[str, ...]) -> None:
@@ -257,7 +232,10 @@ class AccountsScreen(TableScreen):
             posture = self.postures.get(account.id, Posture())
             loading = len(posture.regions_loaded) < expected
             name = account.name + ("" if account.role == "member" else f" ({account.role})")
-            if posture.errors:
+            verdict = self.drapp.readiness.account_verdict(account.id)
+            if verdict is not None and not (posture.errors and verdict.verdict.rank == 0):
+                state = verdict_cell(verdict)
+            elif posture.errors:
                 state = Text(f"⚠ {posture.errors[0].cause}", style="bold red")
             elif loading or not posture.role_checked:
                 state = Text("loading…", style="dim")
@@ -284,11 +262,21 @@ class AccountsScreen(TableScreen):
         available = self.table.scrollable_content_region.width
         if not available or not rows:
             return rows
-        others = 0
-        for index, (_, label) in enumerate(self.COLUMNS[1:], start=1):
+        widths = {}
+        for index, (key, label) in enumerate(self.COLUMNS[1:], start=1):
             widest = max(Text(str(row.cells[index])).cell_len for row in rows)
-            others += max(widest, len(label)) + 2  # a cell's padding, one each side
-        limit = available - others - 2
+            widths[key] = max(widest, len(label)) + 2  # a cell's padding, one each side
+
+        def name_room(hidden: frozenset[str]) -> int:
+            return available - sum(w for key, w in widths.items() if key not in hidden) - 2
+
+        # A verdict with its cause is worth more than the account id (the filter still
+        # finds an account by its id, and its vaults screen says it).
+        hidden: frozenset[str] = frozenset()
+        if name_room(hidden) < NAME_WIDTH_BEFORE_ID_GOES:
+            hidden = frozenset({"id"})
+        self.hidden_columns = hidden
+        limit = name_room(hidden)
         # OU headers share the first column: they are cut too, or they would widen it.
         widest_name = max(Text(str(row.cells[0])).cell_len for row in rows)
         if widest_name <= limit or limit < len("Account"):
@@ -372,6 +360,8 @@ class AccountsScreen(TableScreen):
             text += f"  filter {self.query_text!r}"
         if failed:
             text += f"  {failed} with errors"
+        if done >= accounts and self.drapp.readiness.state == "running":
+            text += "  deciding readiness…"
         self.set_status(text)
 
     # Actions -------------------------------------------------------------------------------

@@ -14,9 +14,9 @@ from textual.worker import get_current_worker
 
 from drconsole.models import Account, AccountError, ProtectedResource
 from drconsole.tui import formatting as fmt
-from drconsole.tui.screens.accounts import age_cell
 from drconsole.tui.screens.base import error_on_account
 from drconsole.tui.screens.detail import DetailScreen, protected_resource_fields
+from drconsole.tui.screens.posture import age_cell
 from drconsole.tui.screens.table import TableRow, TableScreen
 
 
