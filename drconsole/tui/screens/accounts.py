@@ -355,13 +355,13 @@ class AccountsScreen(TableScreen):
         text = f"{self.organization.id}  {accounts} accounts · {self.regions_label()}"
         if done < accounts:
             text += f"  loading {done}/{accounts}…"
+        elif self.drapp.readiness.state == "running":
+            text += "  readiness…"  # (short: it stays on the line at 80 columns)
         # The filter first: on a narrow terminal the line is cut at its end.
         if self.query_text:
             text += f"  filter {self.query_text!r}"
         if failed:
             text += f"  {failed} with errors"
-        if done >= accounts and self.drapp.readiness.state == "running":
-            text += "  deciding readiness…"
         self.set_status(text)
 
     # Actions -------------------------------------------------------------------------------

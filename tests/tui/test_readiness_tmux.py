@@ -1,0 +1,45 @@
+"""`drconsole demo` at 80x24 in tmux, as a new user tries readiness: the accounts' verdicts,
+`:readiness` with the demo's faults as problem rows, dev's fix from the screen, its row again."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.tui.test_tmux import Terminal, demo_command, stop_demo_sandbox, terminal
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+__all__ = ["terminal"]
+
+
+def test_readiness_journey_at_80x24(terminal: type[Terminal], tmp_path: Path) -> None:
+    try:
+        term = terminal("readiness", 80, 24, demo_command(True, tmp_path))
+        screen = term.wait_for(r"NOT READY SERVICE_LINKED_ROLE_MISSING", timeout=120)
+        assert re.search(r"prod +.*NOT READY AWS_MANAGED_RESOURCE_KEY", screen), screen
+
+        term.press(":readiness")
+        screen = term.press("Enter", then=r"3 account-Regions: 3 NOT READY")
+        rows = re.findall(r"(?m)^ (dev|prod|qa) +eu-central-1 +NOT READY +(\S+)", screen)
+        assert sorted(rows) == [
+            ("dev", "SERVICE_LINKED_ROLE_MISSING"),
+            ("prod", "AWS_MANAGED_RESOURCE_KEY"),
+            ("qa", "VAULT_POLICY_DENIES_COPY"),
+        ], screen
+
+        term.press("/dev")
+        term.press("Enter")
+        screen = term.press("Enter", then=r"Readiness > dev eu-central-1[\s\S]*Press f: drconsole")
+        assert re.search(r"FAIL +copy-back \S+ x\d +Destination service-linked role", screen)
+        screen = term.press("f", then=r"Apply \(y\)")
+        assert "CreateServiceLinkedRole" in screen
+        screen = term.press("y", then=r"dev \(\d{12}\) eu-central-1: AT RISK", gone=r"Apply \(y\)")
+        assert "RPO_EXCEEDED" in screen and "SERVICE_LINKED_ROLE_MISSING" not in screen
+        term.press("Escape", then=r"1 AT RISK, 2 NOT READY")
+        screen = term.press("Escape", then=r"(?m)^ dev +eu-central-1 +AT RISK +RPO_EXCEEDED")
+        term.press("q")
+    finally:
+        stop_demo_sandbox(tmp_path)
