@@ -364,6 +364,24 @@ def unfinished_flow_ids(state_dir: Path) -> list[str]:
     return [flow.flow_id for flow in Journal(state_dir).unfinished()]
 
 
+def unfinished_drill_ids(state_dir: Path) -> list[str]:
+    """Ids of the drills started on the running demo sandbox and not ended (a console quit
+    mid-drill): `drconsole drill resume` carries them on against that sandbox."""
+    from drconsole.drills.journal import DRILLS_DIR, DrillJournal, parse_time
+
+    record = state_dir / RECORD_FILE
+    if not (state_dir / DRILLS_DIR).is_dir() or not record.exists():
+        return []
+    since = record.stat().st_mtime
+    return [
+        state.run_id
+        for state in DrillJournal(state_dir).runs()
+        if state.end is None
+        and state.start.get("started")
+        and parse_time(str(state.start["started"])).timestamp() >= since
+    ]
+
+
 def abandon_orphans(state_dir: Path) -> list[str]:
     """Mark the demo journal's unfinished flows failed: their sandbox is gone for good.
 

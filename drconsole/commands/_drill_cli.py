@@ -15,11 +15,11 @@ from drconsole.errors import UsageError
 EXIT_OK, EXIT_FAILED, EXIT_AWS = 0, 1, 3
 
 
-def _sessions(args: argparse.Namespace) -> Any:
+def _sessions(args: argparse.Namespace, settings: Any = None) -> Any:
     from drconsole.aws.session import AwsSessions
     from drconsole.config import load_settings
 
-    settings = load_settings(args)
+    settings = settings if settings is not None else load_settings(args)
     if settings.read_only:
         from drconsole.errors import ReadOnlyViolation
 
@@ -123,11 +123,31 @@ def _interactive(args: argparse.Namespace) -> bool:
     return True
 
 
-def _drive(args: argparse.Namespace, runbook: Any, run_id: str | None) -> int:
+def settings_of_run(args: argparse.Namespace, run_id: str) -> Any:
+    """The settings of the drill journal that holds RUN_ID: the real one, or the demo's (a drill
+    run in `drconsole demo`), whose sandbox must still be running."""
+    from drconsole.commands import _demo_process as proc
+    from drconsole.config import default_state_dir, load_settings
+    from drconsole.drills.journal import DRILLS_DIR, DrillJournal
+
+    if DrillJournal(default_state_dir()).run(run_id) is not None:
+        return load_settings(args)
+    demo_dir = proc.demo_state_dir()
+    if (demo_dir / DRILLS_DIR).is_dir() and DrillJournal(demo_dir).run(run_id) is not None:
+        record = proc.live_record(demo_dir)
+        if record is None:
+            raise UsageError(
+                f"drill {run_id} ran on the demo sandbox, which is gone: it cannot go on"
+            )
+        return proc.demo_settings(args, record, demo_dir)
+    raise UsageError(f"no drill {run_id} in the drill journal")
+
+
+def _drive(args: argparse.Namespace, runbook: Any, run_id: str | None, settings: Any = None) -> int:
     from drconsole.drills.runner import DrillRunner
 
     interactive = _interactive(args)
-    sessions = _sessions(args)
+    sessions = _sessions(args, settings)
     printer = DrillPrinter(args.json)
     runner = DrillRunner(
         sessions,
@@ -207,20 +227,19 @@ def start_drill(args: argparse.Namespace, runbook: Any) -> int:
 
 def resume_drill(args: argparse.Namespace, run_id: str) -> int:
     """`drill resume RUN_ID`: the runbook is read again and must not have changed."""
-    from drconsole.config import load_settings
     from drconsole.drills.journal import DrillJournal
     from drconsole.drills.parse import load_runbook
 
-    state = DrillJournal(load_settings(args).state_dir).run(run_id)
-    if state is None:
-        raise UsageError(f"no drill {run_id} in the drill journal")
+    settings = settings_of_run(args, run_id)
+    state = DrillJournal(settings.state_dir).run(run_id)
+    assert state is not None
     runbook = load_runbook(state.start["path"])
     if runbook.sha256 != state.start.get("sha256"):
         raise UsageError(
             f"{state.start['path']} changed since drill {run_id} started (SHA-256 differs): "
             "restore the runbook as it was to resume"
         )
-    return _drive(args, runbook, run_id)
+    return _drive(args, runbook, run_id, settings)
 
 
 def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
@@ -230,11 +249,8 @@ def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
     from drconsole.drills.runner import drill_lock
     from drconsole.flows.journal import Journal
 
-    sessions = _sessions(args)
+    sessions = _sessions(args, settings_of_run(args, run_id))
     state_dir = sessions.settings.state_dir
-    state = DrillJournal(state_dir).run(run_id)
-    if state is None:
-        raise UsageError(f"no drill {run_id} in the drill journal")
     with drill_lock(state_dir, run_id):  # not while the drill runs or reports elsewhere
         state = DrillJournal(state_dir).run(run_id)
         assert state is not None

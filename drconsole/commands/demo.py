@@ -89,8 +89,9 @@ def _stop(state_dir: Path) -> int:
 
 
 def _console(args: argparse.Namespace, state_dir: Path, settings: Any, starting: Any) -> int:
-    """Run the TUI; on exit keep the sandbox only while demo flows are unfinished."""
+    """Run the TUI; on exit keep the sandbox only while demo flows or drills are unfinished."""
     from drconsole.commands import _demo_process as proc
+    from drconsole.drills.journal import unfinished_drill_flows
 
     code = 1
     try:
@@ -102,11 +103,18 @@ def _console(args: argparse.Namespace, state_dir: Path, settings: Any, starting:
             starting.process.kill()
             starting.process.wait()
         elif record is not None:
-            left = proc.unfinished_flow_ids(state_dir)
-            if left:
+            drills = proc.unfinished_drill_ids(state_dir)
+            # A drill's own flows are carried on by `drill resume`, with the drill.
+            of_drills = set(unfinished_drill_flows(state_dir))
+            left = [f for f in proc.unfinished_flow_ids(state_dir) if f not in of_drills]
+            if left or drills:
+                kept = [f"{len(left)} unfinished flow(s)"] if left else []
+                kept += [f"drill {run_id}" for run_id in drills]
+                carry = ["`drconsole jobs --resume`"] if left else []
+                carry += [f"`drconsole drill resume {run_id}`" for run_id in drills]
                 print(
-                    f"Demo sandbox kept for {len(left)} unfinished flow(s): "
-                    "`drconsole jobs --resume` finishes, `drconsole demo --stop` stops."
+                    f"Demo sandbox kept for {', '.join(kept)}: {' and '.join(carry)} finishes, "
+                    "`drconsole demo --stop` stops."
                 )
             else:
                 proc.stop(record, state_dir)

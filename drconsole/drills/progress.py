@@ -55,14 +55,20 @@ class DrillProgress:
     """Every target of one drill, from its events (`DrillRunner` on_event)."""
 
     targets: dict[str, TargetProgress]
+    before_steps: int = 0  # manual steps asked before the targets
     started: datetime | None = None
     manual_until: datetime | None = None  # the `before` manual steps were answered
-    lines: list[str] = field(default_factory=list)
+    manual_answered: int = 0
 
     @classmethod
-    def of(cls, names: list[str]) -> DrillProgress:
+    def of(cls, names: list[str], before_steps: int = 0) -> DrillProgress:
         """Progress of a drill with these targets, nothing seen yet."""
-        return cls({name: TargetProgress(name) for name in names})
+        return cls({name: TargetProgress(name) for name in names}, before_steps)
+
+    @property
+    def waiting_for_manual(self) -> bool:
+        """The drill waits for the operator's `before` manual steps."""
+        return self.started is not None and self.manual_answered < self.before_steps
 
     def apply(self, event: dict[str, Any], now: datetime) -> None:
         """Fold one drill event seen at `now`."""
@@ -71,12 +77,16 @@ class DrillProgress:
         if name in ("drill-started", "drill-resumed"):
             self.started = self.started or now
             for item in self.targets.values():
-                item.state = "starting"
+                item.state = "manual step" if self.waiting_for_manual else "starting"
         elif name == "manual-step":
             # The `before` steps stand between the drill's start and its targets (the RTO
             # counts them); an `after` step comes once the targets have ended.
-            if all(t.state == "starting" for t in self.targets.values()):
+            self.manual_answered += 1
+            if self.manual_answered <= self.before_steps:
                 self.manual_until = now
+                if not self.waiting_for_manual:
+                    for item in self.targets.values():
+                        item.state = "starting"
         elif target is None:
             return
         elif name == "target-resolved":
@@ -163,6 +173,9 @@ class DrillProgress:
                 phases.append((label, max(0.0, (stop - cursor).total_seconds()), running))
             cursor = max(cursor, stop)
 
+        if self.waiting_for_manual:
+            add("manual", None)
+            return phases
         if self.manual_until is not None:
             add("manual", self.manual_until)
         for index, job in enumerate(target.jobs):

@@ -113,7 +113,8 @@ class DrillScreen(BrowseScreen):
         self.runbook = runbook
         self.plan: DrillPlan | None = None
         self.runner: DrillRunner | None = None
-        self.progress = DrillProgress.of([t.name for t in runbook.targets])
+        before = sum(1 for step in runbook.manual_steps if step.when == "before")
+        self.progress = DrillProgress.of([t.name for t in runbook.targets], before)
         self.report: dict[str, Any] | None = None
         self.log_lines: list[str] = []
         self.running = False
@@ -160,10 +161,12 @@ class DrillScreen(BrowseScreen):
         self.post_message(self.Planned(plan_drill(self.drapp.sessions, self.runbook)))
 
     def on_drill_screen_planned(self, message: Planned) -> None:
-        if self.running or self.report is not None:
+        if self.report is not None:
             return
         self.plan = message.plan
         self.query_one("#drill-text", Static).update(plan_text(message.plan))
+        if self.running:  # started before the plan was read: the plan still shows
+            return
         ready = sum(1 for t in message.plan.targets if t.ok)
         total = len(message.plan.targets)
         if self.drapp.settings.read_only:
@@ -180,7 +183,7 @@ class DrillScreen(BrowseScreen):
     # Run -----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "run_drill" and (self.running or self.report is not None):
+        if action in ("run_drill", "refresh") and (self.running or self.report is not None):
             return False
         if action == "open_report" and self.report is None:
             return False
