@@ -22,6 +22,7 @@ MODULE_SECONDS: dict[str, float] = {
     "tests/test_cli_copy.py": 42,
     "tests/test_drill_run.py": 45,
     "tests/tui/test_drills_screen.py": 60,
+    "tests/tui/test_drills_tmux.py": 60,
     "tests/test_drill_validate.py": 12,
     "tests/test_cli_sandbox.py": 32,
     "tests/tui/test_tmux.py": 30,

@@ -69,7 +69,6 @@ class DrillScreen(BrowseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("R", "run_drill", "Run drill"),
         Binding("o", "open_report", "Report"),
-        Binding("enter", "open_report", "Report", show=False),
         Binding("pageup", "scroll_body(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_body(1)", "Scroll down", show=False),
     ]
@@ -320,7 +319,7 @@ class DrillScreen(BrowseScreen):
         self.query_one("#drill-log").display = False
         self.query_one("#drill-text", Static).update(report_text(message.report))
         body.focus()
-        self.set_status(f"drill {verdict} │ the report is below (PgUp PgDn) │ Esc back")
+        self.set_status(f"drill {verdict} │ the report is below (PgUp PgDn), o opens it whole")
         if self.app.screen is not self:  # left while it ran: say how it ended
             self.app.notify(
                 f"Drill {self.runbook.name} {verdict}: o on the Drills screen opens its report.",
