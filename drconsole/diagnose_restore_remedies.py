@@ -6,35 +6,12 @@ import re
 
 from drconsole import diagnose_facts as f
 from drconsole.diagnose_facts import Facts, fill, policy_json
+from drconsole.diagnose_network_remedies import QUOTED_RE, RESTORE_CMD, region_of
 from drconsole.models import CauseCode, Diagnosis
-
-VPC_RE = re.compile(r"\bvpc-[0-9a-z]{3,}\b", re.IGNORECASE)
-SUBNET_RE = re.compile(r"\bsubnet-[0-9a-z]{3,}\b", re.IGNORECASE)
-GROUP_RE = re.compile(r"\bsg-[0-9a-z]{3,}\b", re.IGNORECASE)
-ZONE_RE = re.compile(r"\b([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2})([a-z])\b", re.IGNORECASE)
-SUBNET_GROUP_RE = re.compile(r"(?:db )?subnet group '?([\w.-]+?)'? does not exist", re.IGNORECASE)
-QUOTED_RE = re.compile(r"'([^'\s]{1,255})'")
-RESTORE_CMD = "drconsole restore --recovery-point <RECOVERY_POINT_ARN>"
 
 
 def _d(cause: CauseCode, explanation: str, remediation: str) -> Diagnosis:
     return Diagnosis(cause=cause, explanation=explanation, remediation=remediation)
-
-
-def _ids(pattern: re.Pattern[str], text: str) -> list[str]:
-    return list(dict.fromkeys(m.group(0).lower() for m in pattern.finditer(text)))
-
-
-def _zones(text: str) -> list[str]:
-    return list(dict.fromkeys(m.group(0).lower() for m in ZONE_RE.finditer(text)))
-
-
-def _region(facts: Facts) -> str:
-    """The Region named in the message, or the one an Availability Zone belongs to."""
-    if facts.region():
-        return fill(facts.region(), "REGION")
-    zone = ZONE_RE.search(facts.text)
-    return zone.group(1).lower() if zone else "<REGION>"
 
 
 def _group(match: re.Match[str] | None, name: str) -> str | None:
@@ -44,189 +21,6 @@ def _group(match: re.Match[str] | None, name: str) -> str | None:
         if groups.get(key):
             return str(groups[key]).strip().rstrip(".")
     return None
-
-
-def restore_network(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
-    """Default VPC or subnets missing, network parts in different VPCs, or a missing subnet."""
-    text = facts.text.lower()
-    region = _region(facts)
-    vpcs, subnets = _ids(VPC_RE, facts.text), _ids(SUBNET_RE, facts.text)
-    groups, zones = _ids(GROUP_RE, facts.text), _zones(facts.text)
-    find_subnets = (
-        f"  aws ec2 describe-subnets --region {region}"
-        " --query 'Subnets[].[SubnetId,VpcId,AvailabilityZone]' --output table"
-    )
-    if "no default" in text or "vpcidnotspecified" in text or "vpcresourcenotspecified" in text:
-        why = (
-            f"The restore relies on the default VPC (or its default subnets) of {region}, and the"
-            " restoring account has none there any more: AWS Backup restores to the default VPC"
-            " when the metadata names no subnet."
-        )
-        fix = [
-            "Name a subnet and security groups of an existing VPC in the restore metadata:",
-            find_subnets,
-            f"  EC2:        {RESTORE_CMD} --metadata SubnetId=<SUBNET_ID>"
-            " --metadata SecurityGroupIds='[\"<SG_ID>\"]'",
-            f"  RDS/Aurora: {RESTORE_CMD} --metadata DBSubnetGroupName=<DB_SUBNET_GROUP>"
-            " --metadata VpcSecurityGroupIds='[\"<SG_ID>\"]'",
-            f"or recreate the default VPC: aws ec2 create-default-vpc --region {region}",
-        ]
-    elif "option group" not in text and (
-        "different vpc" in text
-        or "different network" in text
-        or re.search(r"is in vpc-\S+,? but", text)
-    ):
-        shown = ", ".join(vpcs) or "two VPCs"
-        why = (
-            "The restore metadata mixes network parts of different VPCs"
-            f" ({', '.join(groups + subnets) or 'subnet and security groups'} span {shown}):"
-            " the subnet (or DB subnet group) and every security group must be in one VPC."
-        )
-        if vpcs:
-            target, sg = vpcs[0], f"<SG_ID_IN_{vpcs[0]}>"
-            lookup = []
-        else:
-            target, sg = "<VPC_ID>", "<SG_ID_IN_THAT_VPC>"
-            subnet = subnets[0] if subnets else "<SUBNET_ID>"
-            lookup = [
-                f"  aws ec2 describe-subnets --region {region} --subnet-ids {subnet}"
-                " --query 'Subnets[0].VpcId' --output text     (gives <VPC_ID>)"
-            ]
-        fix = [
-            "Pick security groups of the subnet's VPC:",
-            *lookup,
-            f"  aws ec2 describe-security-groups --region {region} --filters"
-            f" Name=vpc-id,Values={target} --query 'SecurityGroups[].[GroupId,GroupName]'",
-            f"  EC2:        {RESTORE_CMD} --metadata SecurityGroupIds='[\"{sg}\"]'",
-            f"  RDS/Aurora: {RESTORE_CMD} --metadata DBSubnetGroupName=<DB_SUBNET_GROUP_IN_VPC>"
-            f" --metadata VpcSecurityGroupIds='[\"{sg}\"]'",
-            "(an RDS restore without DBSubnetGroupName lands in the default VPC, so name the"
-            " subnet group of the security groups' VPC.)",
-        ]
-    elif "coverage" in text or "same availability zone" in text:
-        covered = ", ".join(zones) or "one Availability Zone"
-        quoted = QUOTED_RE.search(facts.text)
-        name = quoted.group(1) if quoted else "<DB_SUBNET_GROUP>"
-        why = (
-            f"The DB subnet group covers only {covered}; RDS needs subnets in at least two"
-            " Availability Zones of the Region (Aurora Serverless: subnets in different zones)."
-        )
-        fix = [
-            "Add a subnet of another Availability Zone of the same VPC to the group:",
-            find_subnets,
-            f"  aws rds modify-db-subnet-group --region {region} --db-subnet-group-name {name}"
-            " --subnet-ids <CURRENT_SUBNET_IDS> <SUBNET_IN_ANOTHER_ZONE>",
-            f"or restore with another group: {RESTORE_CMD} --metadata DBSubnetGroupName=<GROUP>",
-        ]
-    elif "option group" in text:
-        found = QUOTED_RE.search(facts.text) or re.search(r"option group (\S+) is", facts.text)
-        option = found.group(1) if found else "<OPTION_GROUP>"
-        why = (
-            f"The option group {option if found else 'in the restore metadata'} cannot be used"
-            f" where the restore runs ({region}): it does not exist there, or it belongs to another"
-            " VPC. Option groups are per Region and are not copied with a snapshot."
-        )
-        fix = [
-            "Use an option group of the restoring account and Region, or create an equivalent:",
-            f"  aws rds describe-option-groups --region {region}"
-            " --query 'OptionGroupsList[].[OptionGroupName,EngineName,MajorEngineVersion,VpcId]'",
-            f"  aws rds create-option-group --region {region} --option-group-name {option}"
-            " --engine-name <ENGINE> --major-engine-version <VERSION>"
-            " --option-group-description 'DR restore'",
-            f"  {RESTORE_CMD} --metadata OptionGroupName={option}",
-        ]
-    elif "availability zone" in text or "availabilityzone" in text or zones:
-        asked = zones[0] if zones else "the Availability Zone in the metadata"
-        subnet_zone = re.search(
-            r"subnet '?([\w-]+)'? is in the availability zone ([\w-]+)", facts.text, re.I
-        )
-        where = (
-            f"; subnet {subnet_zone.group(1)} is in {subnet_zone.group(2)}" if subnet_zone else ""
-        )
-        zone = subnet_zone.group(2) if subnet_zone else "<ZONE_OF_THE_SUBNET>"
-        why = (
-            f"The restore asks for Availability Zone {asked}, which is not offered there or is not"
-            f" the zone of the subnet it names{where}: the zone in the metadata must be the"
-            " subnet's (or one of the DB subnet group's)."
-        )
-        fix = [
-            "Name the subnet's zone (or leave AvailabilityZone out):",
-            find_subnets,
-            f"  {RESTORE_CMD} --metadata AvailabilityZone={zone}",
-        ]
-    elif "dns" in text:
-        vpc = vpcs[0] if vpcs else "<VPC_ID>"
-        why = (
-            "The restore puts a publicly accessible database in a VPC without DNS resolution or"
-            " DNS hostnames; RDS needs both for a public endpoint."
-        )
-        fix = [
-            "Turn both on for the VPC (one attribute per call), or restore it as private:",
-            f"  aws ec2 modify-vpc-attribute --region {region} --vpc-id {vpc} --enable-dns-support",
-            f"  aws ec2 modify-vpc-attribute --region {region} --vpc-id {vpc}"
-            " --enable-dns-hostnames",
-            f"  {RESTORE_CMD} --metadata PubliclyAccessible=false",
-        ]
-    elif "subnet group has not been specified" in text:
-        why = (
-            "The restore creates a private database without a DB subnet group: RDS needs one to"
-            " know the VPC and subnets to place it in."
-        )
-        fix = [
-            "Name a DB subnet group of the restoring account and Region:",
-            f"  aws rds describe-db-subnet-groups --region {region}"
-            " --query 'DBSubnetGroups[].[DBSubnetGroupName,VpcId]' --output table",
-            f"  {RESTORE_CMD} --metadata DBSubnetGroupName=<DB_SUBNET_GROUP>",
-        ]
-    elif "are invalid" in text and subnets:
-        why = (
-            f"The subnets {', '.join(subnets)} cannot make a DB subnet group where the restore"
-            f" runs ({region}): they do not exist in that account and Region, or they are not"
-            " all in one VPC."
-        )
-        fix = [
-            "Check them, then name subnets of one VPC that exist there:",
-            f"  aws ec2 describe-subnets --region {region} --subnet-ids {' '.join(subnets)}"
-            " --query 'Subnets[].[SubnetId,VpcId,AvailabilityZone]' --output table",
-            find_subnets,
-        ]
-    elif not re.search(r"does not exist|not ?found|doesn't exist|invalid security group", text):
-        why = (
-            "The VPC, subnets or security groups the restore would use do not fit what the"
-            " service needs (AWS's words above say which); the restore metadata names them."
-        )
-        fix = [
-            "Compare the network in the restore metadata with what exists where you restore:",
-            f"  aws ec2 describe-subnets --region {region}"
-            " --query 'Subnets[].[SubnetId,VpcId,AvailabilityZone]' --output table",
-            f"  aws rds describe-db-subnet-groups --region {region}"
-            " --query 'DBSubnetGroups[].[DBSubnetGroupName,VpcId]' --output table",
-            "drconsole check restore --recovery-point <RECOVERY_POINT_ARN> verifies them first.",
-        ]
-    else:
-        missing = ", ".join(subnets + groups + vpcs)
-        group = SUBNET_GROUP_RE.search(facts.text)
-        if group:
-            missing = f"DB subnet group {group.group(1)}"
-        named = missing or "the subnet, security group or DB subnet group in the metadata"
-        why = (
-            f"{named} {'do' if len(subnets + groups + vpcs) > 1 else 'does'} not exist in the"
-            f" account and Region of the restore ({region}):"
-            " network ids are per account and Region, so ids copied from the source do not"
-            " exist where a DR copy is restored."
-        )
-        fix = [
-            "Use ids that exist where you restore:",
-            find_subnets,
-            f"  aws ec2 describe-security-groups --region {region}"
-            " --query 'SecurityGroups[].[GroupId,VpcId,GroupName]' --output table",
-            f"  aws rds describe-db-subnet-groups --region {region}"
-            " --query 'DBSubnetGroups[].[DBSubnetGroupName,VpcId]' --output table",
-            f"  {RESTORE_CMD} --metadata SubnetId=<SUBNET_ID>"
-            " (RDS/Aurora: --metadata DBSubnetGroupName=<GROUP>)",
-            "drconsole check restore --recovery-point <RECOVERY_POINT_ARN> verifies them first.",
-        ]
-    return _d(CauseCode.RESTORE_NETWORK, why, "\n".join(fix))
 
 
 TARGET_NAME_KEYS = (
@@ -261,7 +55,7 @@ def resource_exists(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         kinds = [TARGET_NAME_KEYS[4]]
     kinds = kinds[:1] or list(TARGET_NAME_KEYS)
     name = _taken_name(facts)
-    region = _region(facts)
+    region = region_of(facts)
     anywhere = " (S3 bucket names are global: taken by any account)" if kinds[0][1] == "S3" else ""
     what = kinds[0][0] if len(kinds) == 1 else "resource"
     what = f"{what} {name}" if name and len(kinds) == 1 else what
@@ -296,7 +90,7 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 def engine_version(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     """The engine version asked for is older than the snapshot's, or not offered."""
-    region = _region(facts)
+    region = region_of(facts)
     asked, snapshot = _group(match, "asked"), _group(match, "snapshot")
     engine = _engine(facts, _group(match, "engine"))
     versions = (
@@ -445,5 +239,5 @@ def service_fatal(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         " configuration.",
         "Retry the job once; if it fails the same way, open an AWS Support case with the job id"
         f" and this message. Region status: https://health.aws.amazon.com/health/status"
-        f" ({_region(facts)}).",
+        f" ({region_of(facts)}).",
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from drconsole.diagnose_network_remedies import restore_network
 from drconsole.diagnose_restore_remedies import (
     backup_role_not_authorized,
     engine_version,
     pass_role_denied,
     resource_exists,
-    restore_network,
     restore_target_missing,
     service_fatal,
 )

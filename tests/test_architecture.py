@@ -24,6 +24,7 @@ CORE = [
     "diagnose_key_remedies.py",
     "diagnose_restore_rules.py",
     "diagnose_restore_remedies.py",
+    "diagnose_network_remedies.py",
     "diagnose_rule.py",
     "diagnose_facts.py",
     "models.py",

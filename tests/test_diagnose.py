@@ -457,6 +457,7 @@ def test_diagnosis_modules_are_pure() -> None:
     allowed_local |= {"drconsole.diagnose_remedies", "drconsole", "drconsole.diagnose"}
     allowed_local |= {f"drconsole.diagnose_{name}" for name in ("rule", "key_remedies")}
     allowed_local |= {"drconsole.diagnose_restore_rules", "drconsole.diagnose_restore_remedies"}
+    allowed_local.add("drconsole.diagnose_network_remedies")
     allowed_std = {"__future__", "re", "json", "dataclasses", "collections", "typing"}
     for path in sorted(package.glob("diagnose*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
