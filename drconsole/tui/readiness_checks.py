@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from drconsole.checks.facts import CopyFacts
 from drconsole.models import Check, CheckStatus
 from drconsole.tui import formatting as fmt
 from drconsole.tui.checks_screen import (
@@ -35,21 +36,17 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Finding:
+class Line:
     """One line of the screen: a check that did not pass, where it was asked (`part`), the
-    check run holding its facts (None for what the row says outside any check), and how many
-    runs gave the same verdict (one line for dev's missing role, not one per resource type)."""
+    check run holding its facts (None for what the row says outside any check), the resource
+    types it was found for, and the copy it concerns."""
 
     part: str
     check: Check
     run: CopyCheckRun | RestoreCheckRun | None
-    times: int = 1
-
-
-def run_label(run: CopyCheckRun | RestoreCheckRun) -> str:
-    """'copy-back EBS', 'dr-copy RDS' or 'restore'."""
-    direction = getattr(run, "direction", "")
-    return f"{direction} {getattr(run, 'resource_type', '')}".strip() if direction else "restore"
+    types: tuple[str, ...] = ()
+    source_vault_arn: str = ""
+    destination_vault_arn: str = ""
 
 
 def vault_name(arn: str) -> str:
@@ -57,21 +54,31 @@ def vault_name(arn: str) -> str:
     return arn.rsplit(":", 1)[-1]
 
 
-def findings(row: ReadinessRow, now: datetime) -> list[Finding]:
-    """The row's problems: failing checks worst first (the same verdict of several runs once),
-    then reads that failed, resources without a DR copy and backups over the objective."""
-    found: dict[tuple[str, str, str], Finding] = {}
-    for run, check in row.problems():
-        same = (check.id, check.status.value, check.evidence)
-        known = found.get(same)
-        if known is None:
-            found[same] = Finding(run_label(run), check, run)
-        else:
-            found[same] = Finding(known.part, known.check, known.run, known.times + 1)
-    result = list(found.values())
+def part_label(direction: str, types: tuple[str, ...]) -> str:
+    """'copy-back Aurora +3', 'dr-copy EBS' or 'restore'."""
+    if not types:
+        return direction
+    return f"{direction} {types[0]}" + (f" +{len(types) - 1}" if len(types) > 1 else "")
+
+
+def lines_of(row: ReadinessRow, now: datetime) -> list[Line]:
+    """The row's problems: failing checks worst first (one line for a verdict several resource
+    types share), then reads that failed, resources without a DR copy and backups over the
+    objective."""
+    result = [
+        Line(
+            part_label(found.direction, found.resource_types),
+            found.check,
+            found.runs[0] if found.runs else None,
+            found.resource_types,
+            found.source_vault_arn,
+            found.destination_vault_arn,
+        )
+        for found in row.findings()
+    ]
     for reason in row.unreadable:
         check = Check("unreadable", "could not be read", CheckStatus.UNKNOWN, reason)
-        result.append(Finding("facts", check, None))
+        result.append(Line("facts", check, None))
     for resource in row.without_copy:
         name = resource.resource_name or fmt.resource_id(resource.resource_arn)
         check = Check(
@@ -83,7 +90,7 @@ def findings(row: ReadinessRow, now: datetime) -> list[Finding]:
             remediation="Add a copy action to the resource's backup plan rule that copies to "
             "the backup account's vault (or copy its newest recovery point there now).",
         )
-        result.append(Finding("copies", check, None))
+        result.append(Line("copies", check, None))
     objective = fmt.human_age(row.rpo_objective)
     for resource in row.resources:
         if resource.over_objective:
@@ -97,7 +104,7 @@ def findings(row: ReadinessRow, now: datetime) -> list[Finding]:
                 f"{objective} RPO objective.",
                 remediation="Check the backup plan's schedule and the last backup jobs (j).",
             )
-            result.append(Finding("protection", check, None))
+            result.append(Line("protection", check, None))
     return result
 
 
@@ -120,7 +127,7 @@ class ReadinessChecksScreen(ReadOnlyActions, Screen[None]):
         super().__init__()
         self.key = key
         self.trail = (*trail, f"{account_name} {key[1]}")
-        self.shown: list[Finding] = []
+        self.shown: list[Line] = []
 
     @property
     def drapp(self) -> DrConsoleApp:
@@ -165,11 +172,10 @@ class ReadinessChecksScreen(ReadOnlyActions, Screen[None]):
             table.add_column("Evidence", key="evidence")
         elif not wide and len(table.columns) == 4:
             table.remove_column("evidence")
-        self.shown = [] if row is None else findings(row, self.drapp.now())
-        for index, finding in enumerate(self.shown):
-            check = finding.check
-            part = finding.part + (f" x{finding.times}" if finding.times > 1 else "")
-            cells: list[Any] = [Text(check.status.value, style=STYLES[check.status]), part]
+        self.shown = [] if row is None else lines_of(row, self.drapp.now())
+        for index, line in enumerate(self.shown):
+            check = line.check
+            cells: list[Any] = [Text(check.status.value, style=STYLES[check.status]), line.part]
             cells.append(check.title)
             table.add_row(*cells, *([check.evidence] if wide else []), key=str(index))
         if table.row_count:
@@ -199,8 +205,8 @@ class ReadinessChecksScreen(ReadOnlyActions, Screen[None]):
     def on_resize(self) -> None:
         self.refresh_table()
 
-    def selected(self) -> Finding | None:
-        """The finding under the cursor."""
+    def selected(self) -> Line | None:
+        """The line under the cursor."""
         table = self.query_one("#checks-table", DataTable)
         if not 0 <= table.cursor_row < len(self.shown):
             return None
@@ -211,16 +217,16 @@ class ReadinessChecksScreen(ReadOnlyActions, Screen[None]):
 
     def show_remediation(self) -> None:
         """The highlighted check's evidence and remediation, and where it was asked."""
-        finding = self.selected()
+        line = self.selected()
         text = Text()
-        if finding is not None:
-            text = remediation_text(finding.check, self.drapp.settings.read_only)
-            run = finding.run
-            if run is not None:
-                where = getattr(run, "source_vault_arn", "")
-                into = vault_name(run.destination_vault_arn)
-                asked = f"copy from {vault_name(where)} into {into}" if where else f"in {into}"
-                text.append(f"\nAsked for: {run_label(run)}, {asked}", style="dim")
+        if line is not None:
+            text = remediation_text(line.check, self.drapp.settings.read_only)
+            if line.destination_vault_arn:
+                into = vault_name(line.destination_vault_arn)
+                source = vault_name(line.source_vault_arn)
+                asked = f"a copy from {source} into {into}" if source else f"a restore in {into}"
+                kinds = f" of {', '.join(line.types)}" if line.types else ""
+                text.append(f"\nFound for {asked}{kinds}.", style="dim")
         self.query_one("#remediation-text", Static).update(text)
 
     # Actions --------------------------------------------------------------------------------
@@ -238,18 +244,18 @@ class ReadinessChecksScreen(ReadOnlyActions, Screen[None]):
         from drconsole.checks.fixes import plan_fix
         from drconsole.errors import DrConsoleError
 
-        finding = self.selected()
-        if finding is None:
+        line = self.selected()
+        if line is None:
             return
-        check = finding.check
+        check = line.check
         if check.fix_id is None or check.status is CheckStatus.PASS:
             self.notify("drconsole has no fix to apply for this check.", severity="warning")
             return
         if self.drapp.settings.read_only:
             self.notify("Fix refused: read-only mode is on.", severity="error")
             return
-        facts = getattr(finding.run, "facts", None)
-        if facts is None:
+        facts = getattr(line.run, "facts", None)
+        if not isinstance(facts, CopyFacts):  # drconsole's fixes are planned from copy facts
             self.notify("The facts this fix needs were not read; r re-checks.", severity="error")
             return
         try:

@@ -1,5 +1,5 @@
 """`drconsole demo` at 80x24 in tmux, as a new user tries readiness: the accounts' verdicts,
-`:readiness` with the demo's faults as problem rows, dev's fix from the screen, its row again."""
+`:readiness` with the demo's faults as problem rows, dev's fix from the screen turning it READY."""
 
 from __future__ import annotations
 
@@ -33,13 +33,13 @@ def test_readiness_journey_at_80x24(terminal: type[Terminal], tmp_path: Path) ->
         term.press("/dev")
         term.press("Enter")
         screen = term.press("Enter", then=r"Readiness > dev eu-central-1[\s\S]*Press f: drconsole")
-        assert re.search(r"FAIL +copy-back \S+ x\d +Destination service-linked role", screen)
+        assert re.search(r"FAIL +copy-back \S+ \+\d +Destination service-linked role", screen)
         screen = term.press("f", then=r"Apply \(y\)")
         assert "CreateServiceLinkedRole" in screen
-        screen = term.press("y", then=r"dev \(\d{12}\) eu-central-1: AT RISK", gone=r"Apply \(y\)")
-        assert "RPO_EXCEEDED" in screen and "SERVICE_LINKED_ROLE_MISSING" not in screen
-        term.press("Escape", then=r"1 AT RISK, 2 NOT READY")
-        screen = term.press("Escape", then=r"(?m)^ dev +eu-central-1 +AT RISK +RPO_EXCEEDED")
+        screen = term.press("y", then=r"dev \(\d{12}\) eu-central-1: READY", gone=r"Apply \(y\)")
+        assert "Every copy-back and restore check passed." in screen
+        term.press("Escape", then=r"1 READY, 2 NOT READY")
+        term.press("Escape", then=r"(?m)^ dev +eu-central-1 +READY +- ")
         term.press("q")
     finally:
         stop_demo_sandbox(tmp_path)
