@@ -6,6 +6,7 @@ test changes the organization, so the read-only tests come first.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -19,12 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from drconsole.aws.fixes import apply_fix
 from drconsole.aws.session import AwsSessions
 from drconsole.checks import remedies
 from drconsole.checks.fixes import plan_fix
+from drconsole.commands._readiness_output import print_tables
 from drconsole.config import Credentials, Settings
+from drconsole.drills.journal import DrillJournal
 from drconsole.models import CauseCode
 from drconsole.readiness import (
     CopyCheckRun,
@@ -123,6 +127,13 @@ def test_each_fault_makes_its_row_not_ready(sessions: AwsSessions, demo: Any) ->
     web = copies["prod-web-data"]
     # Of the copies of one backup, the one in the other Region stands for the resource.
     assert web is not None and web.region == info.dr_region
+    # The people's output: a line per row, then each row's findings once per vault pair.
+    screen = io.StringIO()
+    print_tables(report, Console(file=screen, width=250, color_system=None))
+    text = screen.getvalue()
+    assert text.count("NOT READY") >= 6 and "3 NOT READY, 0 UNKNOWN, 0 AT RISK, 0 READY" in text
+    assert "copy-back Aurora, EBS, EC2, RDS" in text  # qa-legacy-vault, for every type at once
+    assert "Fix: In account" in text and "(the whole fix: --json or --html)" in text
     # prod's databases reach prod-vault from eu-north-1 in two hops: not held against it.
     assert {run.hops for run in prod.copy_back if run.resource_type in ("RDS", "Aurora")} == {1, 2}
 
@@ -143,6 +154,32 @@ def test_access_denied_account_is_unknown(sessions: AwsSessions, demo: Any) -> N
     # The other account is judged as before.
     (prod,) = [row for row in report.rows if row.account_name == "prod"]
     assert prod.verdict is Verdict.NOT_READY
+
+
+def test_newest_passing_drill_covers_its_resource(sessions: AwsSessions, tmp_path: Path) -> None:
+    """Drill history as `drill run` leaves it: the journal and each run's report.json."""
+    web = next(
+        r for r in rows_by_name(sessions)["prod"].resources if r.resource_name == "prod-web-data"
+    )
+    journal = DrillJournal(sessions.settings.state_dir)
+    for run_id, finished, verdict in (
+        ("20261201T0100Z-aaaaaa", "2026-12-01T01:30:00+00:00", "passed"),
+        ("20261202T0100Z-bbbbbb", "2026-12-02T01:30:00+00:00", "passed"),
+        ("20261202T0900Z-cccccc", "2026-12-02T09:30:00+00:00", "failed"),
+    ):
+        folder = tmp_path / run_id
+        folder.mkdir()
+        target = {"verdict": verdict, "recovery_point": {"resource_arn": web.resource_arn}}
+        (folder / "report.json").write_text(
+            json.dumps({"finished": finished, "runbook": {"name": "web"}, "targets": [target]})
+        )
+        journal.append(run_id, "drill-start", runbook="web", started=finished, targets=["web"])
+        journal.append(run_id, "drill-end", finished=finished, report_dir=str(folder))
+    prod = rows_by_name(sessions)["prod"]
+    drilled = {r.resource_name: r.drill for r in prod.resources if r.drill is not None}
+    # The newest passing run, not the newer failed one.
+    assert list(drilled) == ["prod-web-data"] and prod.drilled == 1
+    assert drilled["prod-web-data"].run_id == "20261202T0100Z-bbbbbb"
 
 
 def test_cli_json_and_html(demo: Any, tmp_path: Path) -> None:

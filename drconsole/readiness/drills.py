@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 from drconsole.drills.journal import DrillJournal, parse_time
@@ -35,10 +34,6 @@ def drill_coverage(state_dir: Path) -> dict[str, DrillCoverage]:
             if not resource:
                 continue
             known = newest.get(resource)
-            if known is None or _later(finished, known.finished):
+            if known is None or finished > known.finished:
                 newest[resource] = DrillCoverage(state.run_id, runbook, finished)
     return newest
-
-
-def _later(candidate: datetime, known: datetime) -> bool:
-    return candidate > known

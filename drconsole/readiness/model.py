@@ -8,7 +8,7 @@ that a screen can show the failing checks with their fixes without reading AWS a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -281,8 +281,6 @@ class ReadinessReport:
     scope: ReadinessScope
     calls: int  # AWS requests sent (retries included)
     seconds: float
-    # Account-Regions that could not be listed at all, as "account region: cause message".
-    errors: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def ready(self) -> bool:
