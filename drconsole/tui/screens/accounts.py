@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 from typing import Any, ClassVar
@@ -97,6 +98,11 @@ class AccountsScreen(TableScreen):
         super().__init__(("Organization",))
         self.organization: Organization | None = None
         self.postures: dict[str, Posture] = {}
+        # Each account's row as last made: only accounts whose posture changed are made again.
+        self._account_rows: dict[str, TableRow] = {}
+        self._rows_minute: datetime | None = None
+        # Cell widths of each row last measured (the row, its widths), for shorten_names.
+        self._row_widths: dict[str, tuple[TableRow, tuple[int, ...]]] = {}
 
     # Loading -------------------------------------------------------------------------------
 
@@ -105,12 +111,14 @@ class AccountsScreen(TableScreen):
 
     def readiness_changed(self, keys: object) -> None:
         """Rows of readiness were decided: the State column shows the verdicts."""
+        self._account_rows.clear()
         self.schedule_rebuild()
 
     def action_refresh(self) -> None:
         again = self.organization is not None
         self.organization = None
         self.postures = {}
+        self._account_rows.clear()
         self.rebuild()
         self.set_status("reading the organization…")
         self.load(again)
@@ -178,12 +186,16 @@ class AccountsScreen(TableScreen):
         if message.problem is not None:
             posture.errors.append(message.problem)
             self.drapp.account_errors.setdefault(message.account_id, []).append(message.problem)
-        self.schedule_rebuild()
+        self.posture_changed(message.account_id)
 
     def on_accounts_screen_organization_loaded(self, message: OrganizationLoaded) -> None:
+        # What start-up made (modules, service models, sessions) lives as long as the console:
+        # the collector need not walk it again on each full collection while accounts load.
+        gc.freeze()
         self.organization = message.organization
         self.drapp.organization = message.organization
         self.postures = {account.id: Posture() for account in message.organization.accounts}
+        self._account_rows.clear()
         self.rebuild()
 
     def on_accounts_screen_vaults_loaded(self, message: VaultsLoaded) -> None:
@@ -199,7 +211,7 @@ class AccountsScreen(TableScreen):
             for vault in item.vaults:
                 posture.vaults[vault.arn] = vault
                 cache[vault.arn] = vault
-        self.schedule_rebuild()
+        self.posture_changed(item.account_id)
 
     def on_accounts_screen_newest_loaded(self, message: NewestLoaded) -> None:
         posture = self.postures.setdefault(message.account_id, Posture())
@@ -209,7 +221,7 @@ class AccountsScreen(TableScreen):
                 posture.errors.append(message.error)
         elif message.newest is not None:
             posture.newest = max(message.newest, posture.newest or message.newest)
-        self.schedule_rebuild()
+        self.posture_changed(message.account_id)
 
     # Display -------------------------------------------------------------------------------
 
@@ -222,39 +234,55 @@ class AccountsScreen(TableScreen):
     def table_rows(self) -> list[TableRow]:
         rows: list[TableRow] = []
         now = self.drapp.now()
-        expected = len(self.drapp.regions())
+        if now.replace(second=0, microsecond=0) != self._rows_minute:
+            # Ages are shown to the minute: every row is made again once a minute.
+            self._rows_minute = now.replace(second=0, microsecond=0)
+            self._account_rows.clear()
         current_ou: str | None = None
         for account in self.accounts_by_ou():
             if account.ou_path != current_ou:
                 current_ou = account.ou_path
                 label = Text(f"▾ {current_ou or 'Root'}", style="bold")
                 rows.append(TableRow(f"ou:{current_ou}", (label, "", "", "", "", ""), "", False))
-            posture = self.postures.get(account.id, Posture())
-            loading = len(posture.regions_loaded) < expected
-            name = account.name + ("" if account.role == "member" else f" ({account.role})")
-            verdict = self.drapp.readiness.account_verdict(account.id)
-            if verdict is not None and not (posture.errors and verdict.verdict.rank == 0):
-                state = verdict_cell(verdict)
-            elif posture.errors:
-                state = Text(f"⚠ {posture.errors[0].cause}", style="bold red")
-            elif loading or not posture.role_checked:
-                state = Text("loading…", style="dim")
-            else:
-                state = Text("ok", style="green")
-            unread = bool(posture.vaults_unread)
-            vaults = count_cell(len(posture.vaults), unread, loading)
-            rps = count_cell(posture.recovery_points, unread, loading)
-            newest: Text = age_cell(posture.newest, now)
-            if posture.newest_unread:
-                # A Region that could not be read may hold a newer backup: never guess.
-                newest = UNREAD if posture.newest is None else newest + Text(" ?", "bold red")
-            search = f"{account.name} {account.id} {account.ou_path} {account.role}".lower()
-            cells = ("  " + name, account.id, vaults, rps, newest, state)
-            fields = (account.name, account.id, account.ou_path, account.role)
-            age = None if posture.newest is None else (now - posture.newest).total_seconds()
-            values = (account.name, None, None, None, age, None)
-            rows.append(TableRow(account.id, cells, search, True, fields, values))
+            row = self._account_rows.get(account.id)
+            if row is None:
+                row = self._account_rows[account.id] = self.account_row(account, now)
+            rows.append(row)
         return self.shorten_names(rows)
+
+    def account_row(self, account: Account, now: datetime) -> TableRow:
+        """One account's row from what is known of its posture and readiness."""
+        expected = len(self.drapp.regions())
+        posture = self.postures.get(account.id, Posture())
+        loading = len(posture.regions_loaded) < expected
+        name = account.name + ("" if account.role == "member" else f" ({account.role})")
+        verdict = self.drapp.readiness.account_verdict(account.id)
+        if verdict is not None and not (posture.errors and verdict.verdict.rank == 0):
+            state = verdict_cell(verdict)
+        elif posture.errors:
+            state = Text(f"⚠ {posture.errors[0].cause}", style="bold red")
+        elif loading or not posture.role_checked:
+            state = Text("loading…", style="dim")
+        else:
+            state = Text("ok", style="green")
+        unread = bool(posture.vaults_unread)
+        vaults = count_cell(len(posture.vaults), unread, loading)
+        rps = count_cell(posture.recovery_points, unread, loading)
+        newest: Text = age_cell(posture.newest, now)
+        if posture.newest_unread:
+            # A Region that could not be read may hold a newer backup: never guess.
+            newest = UNREAD if posture.newest is None else newest + Text(" ?", "bold red")
+        search = f"{account.name} {account.id} {account.ou_path} {account.role}".lower()
+        cells = ("  " + name, account.id, vaults, rps, newest, state)
+        fields = (account.name, account.id, account.ou_path, account.role)
+        age = None if posture.newest is None else (now - posture.newest).total_seconds()
+        values = (account.name, None, None, None, age, None)
+        return TableRow(account.id, cells, search, True, fields, values)
+
+    def posture_changed(self, account_id: str) -> None:
+        """Make the account's row again at the next rebuild (the others are kept)."""
+        self._account_rows.pop(account_id, None)
+        self.schedule_rebuild()
 
     def shorten_names(self, rows: list[TableRow]) -> list[TableRow]:
         """On a narrow terminal, cut long account names (with '…') rather than let the table
@@ -262,9 +290,10 @@ class AccountsScreen(TableScreen):
         available = self.table.scrollable_content_region.width
         if not available or not rows:
             return rows
+        measured = [self.cell_widths(row) for row in rows]
         widths = {}
         for index, (key, label) in enumerate(self.COLUMNS[1:], start=1):
-            widest = max(Text(str(row.cells[index])).cell_len for row in rows)
+            widest = max(row_widths[index] for row_widths in measured)
             widths[key] = max(widest, len(label)) + 2  # a cell's padding, one each side
 
         def name_room(hidden: frozenset[str]) -> int:
@@ -278,7 +307,7 @@ class AccountsScreen(TableScreen):
         self.hidden_columns = hidden
         limit = name_room(hidden)
         # OU headers share the first column: they are cut too, or they would widen it.
-        widest_name = max(Text(str(row.cells[0])).cell_len for row in rows)
+        widest_name = max(row_widths[0] for row_widths in measured)
         if widest_name <= limit or limit < len("Account"):
             return rows
         shortened = []
@@ -294,6 +323,15 @@ class AccountsScreen(TableScreen):
                 TableRow(row.key, cells, row.search, row.selectable, row.fields, row.values)
             )
         return shortened
+
+    def cell_widths(self, row: TableRow) -> tuple[int, ...]:
+        """The width of each of the row's cells (measured once per row made)."""
+        known = self._row_widths.get(row.key)
+        if known is not None and known[0] is row:
+            return known[1]
+        widths = tuple(Text(str(cell)).cell_len for cell in row.cells)
+        self._row_widths[row.key] = (row, widths)
+        return widths
 
     def on_resize(self, event: events.Resize) -> None:
         # (BrowseScreen's own handler runs too: Textual calls each class's handler.)

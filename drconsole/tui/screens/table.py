@@ -350,7 +350,7 @@ class TableScreen(BrowseScreen):
         changed: set[int] = set()
         visible = set(self.visible_indexes())
         for old, new in zip(self._shown, shown, strict=True):
-            if old.cells == new.cells:
+            if old is new or old.cells == new.cells:
                 continue
             widths = self._widths[new.key]
             for index, (before, after) in enumerate(zip(old.cells, new.cells, strict=False)):
