@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,8 @@ class ScreenRun:
     posture: float = 0.0
     organization: float = 0.0
     keys: list[float] = field(default_factory=list)
+    readiness: float = 0.0  # every account's readiness verdict shown (after the posture)
+    readiness_keys: list[float] = field(default_factory=list)
     concurrency: int = 0
     peak_mb: float = 0.0
     accounts: int = 0
@@ -88,7 +91,12 @@ def aws_threads() -> int:
     )
 
 
-async def drive_screen(info: dict[str, Any], type_keys: bool) -> ScreenRun:
+async def drive_screen(
+    info: dict[str, Any],
+    type_keys: bool,
+    readiness_timeout: float = 300,
+    on_posture: Callable[[], object] = lambda: None,
+) -> ScreenRun:
     """Start the console on the sandbox and wait for every account's posture."""
     from drconsole.tui.app import DrConsoleApp
     from drconsole.tui.screens.accounts import AccountsScreen
@@ -159,10 +167,23 @@ async def drive_screen(info: dict[str, Any], type_keys: bool) -> ScreenRun:
         result.posture = time.perf_counter() - began
         result.cpu = time.process_time() - cpu
         result.ui_cpu = time.thread_time() - ui_cpu
+        posture_keys = len(result.keys)
+        on_posture()
+        # Then the readiness verdicts (the State column), decided after the inventory.
+        deadline = time.perf_counter() + readiness_timeout
+        await asyncio.sleep(0.05)
+        while any(w.group == "readiness" and not w.is_finished for w in app.workers):
+            if time.perf_counter() > deadline:
+                break
+            await asyncio.sleep(0.02)
+        else:
+            result.readiness = time.perf_counter() - began
         stop_typing.set()
         if type_keys:
             keys.join()
         await pilot.pause(0.3)  # the last keystrokes are drawn
+        result.readiness_keys = result.keys[posture_keys:]
+        result.keys = result.keys[:posture_keys]
         result.accounts = len(screen.postures)
     result.peak_mb = peak_rss_mb()
     return result
@@ -202,9 +223,17 @@ def main() -> int:
         print(f"  built in {info['build_seconds']:.1f} s; load average {load_average():.1f}")
         mark = sandbox.mark()
         cpu = sandbox.cpu_seconds()
-        screen = asyncio.run(drive_screen(info, type_keys=not args.no_keys))
+        at_posture: list[collections.Counter[str]] = []
+        screen = asyncio.run(
+            drive_screen(
+                info,
+                type_keys=not args.no_keys,
+                on_posture=lambda: at_posture.append(sandbox.calls_since(mark)),
+            )
+        )
         server_cpu = sandbox.cpu_seconds() - cpu
-        calls = sandbox.calls_since(mark)
+        calls = at_posture[0]
+        readiness_calls = sum(sandbox.calls_since(mark).values()) - sum(calls.values())
         load = load_average()
         mark = sandbox.mark()
         pooled = run_baseline(info, posture_of, 16)
@@ -240,15 +269,23 @@ def main() -> int:
         ),
     ]
     print_measures(measures, BUDGET_RATIO)
-    if screen.keys:
-        keys = sorted(screen.keys)
-        p99 = keys[min(len(keys) - 1, int(len(keys) * 0.99))]
-        verdict = "ok" if p99 < BUDGET_KEY else "OVER BUDGET"
+    for label, typed in (("posture", screen.keys), ("readiness", screen.readiness_keys)):
+        if typed:
+            keys = sorted(typed)
+            p99 = keys[min(len(keys) - 1, int(len(keys) * 0.99))]
+            verdict = "ok" if p99 < BUDGET_KEY else "OVER BUDGET"
+            print(
+                f"  keystroke while the {label} loads ({len(keys)} keys): p50 "
+                f"{statistics.median(keys) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max "
+                f"{keys[-1] * 1000:.0f} ms  [budget p99 100 ms: {verdict}]"
+            )
+    if screen.readiness:
         print(
-            f"  keystroke while loading ({len(keys)} keys): p50 "
-            f"{statistics.median(keys) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max "
-            f"{keys[-1] * 1000:.0f} ms  [budget p99 100 ms: {verdict}]"
+            f"  readiness verdicts shown {screen.readiness:.2f} s (decided after the posture, "
+            f"{readiness_calls} more calls)"
         )
+    else:
+        print("  readiness verdicts       not all decided within the time given")
     verdict = "ok" if screen.peak_mb < BUDGET_MB else "OVER BUDGET"
     print(f"  peak memory (console)   {screen.peak_mb:.0f} MB  [budget 400 MB: {verdict}]")
     if args.accounts == 100:
