@@ -174,6 +174,44 @@ def test_newest_prod_database_copy_in_the_dr_vault(env: dict[str, str], demo: An
     assert newest["source_vault_arn"]
 
 
+def test_recovery_points_json_is_written_item_by_item(env: dict[str, str], demo: Any) -> None:
+    """Across the organization the listing is streamed: `{"items": [` first, then one recovery
+    point per line as pages arrive, then errors and scope; nothing is lost on the way, and an
+    account that cannot be read is in `errors` while the others are listed."""
+    sandbox, info = demo
+    regions = (info.region, info.dr_region)
+    qa = info.accounts["qa"]
+    sandbox.options.access_denied_accounts = {qa}
+    try:
+        done = drconsole(env, "--region", ",".join(regions), "ls", "recovery-points", "--json")
+    finally:
+        sandbox.options.access_denied_accounts = set()
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == '{"items": ['
+    end = lines.index("],")
+    items = [json.loads(line.rstrip(",")) for line in lines[1:end]]
+    document = json.loads(done.stdout)
+    assert document["items"] == items
+    assert all(set(item) == POINT_FIELDS for item in items)
+    assert {(e["account_id"], e["region"]) for e in document["errors"]} == {
+        (qa, region) for region in regions
+    }
+    assert document["scope"]["regions"] == list(regions)
+    expected = set()
+    for account in info.accounts.values():
+        if account == qa:
+            continue
+        for region in regions:
+            backup = sandbox.client("backup", account, region)
+            for vault in backup.list_backup_vaults()["BackupVaultList"]:
+                pager = backup.get_paginator("list_recovery_points_by_backup_vault")
+                for page in pager.paginate(BackupVaultName=vault["BackupVaultName"]):
+                    expected |= {p["RecoveryPointArn"] for p in page["RecoveryPoints"]}
+    assert [item["arn"] for item in items if item["account_id"] != qa]
+    assert {item["arn"] for item in items} == expected
+
+
 def test_access_denied_account_listed_in_errors(env: dict[str, str], demo: Any) -> None:
     sandbox, info = demo
     qa = info.accounts["qa"]

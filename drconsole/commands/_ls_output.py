@@ -2,6 +2,7 @@
 
 The JSON document is `{"items": [...], "errors": [...], "scope": {...}}`; the fields of each kind
 are listed in `*_json` below and documented in the README. Times are UTC ISO 8601 with a `Z`.
+Recovery points in JSON are streamed (`_ls_stream`).
 Every listing says what it covered (which accounts, which Regions and where the Regions came
 from): `scope` in JSON, one line on stderr under a table.
 """
@@ -14,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drconsole.errors import UsageError
 from drconsole.models import (
@@ -24,6 +25,10 @@ from drconsole.models import (
     Vault,
     VaultBatch,
 )
+
+if TYPE_CHECKING:
+    from drconsole.aws.inventory import Inventory
+    from drconsole.commands._ls_stream import Streamed
 
 
 @dataclass(frozen=True)
@@ -185,6 +190,7 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
     units = len(accounts) * len(regions)
     failed_units: set[tuple[str, str]] = set()
     job_extra: dict[str, Any] = {}
+    streamed: Streamed | None = None  # recovery points in JSON: written as they arrived
 
     if listing.kind == "accounts":
         items = accounts
@@ -202,9 +208,14 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
         items, errors = list(found.jobs), list(found.errors)
         failed_units |= found.failed_units()
         job_extra = job_scope(found, query)
+    elif listing.kind == "recovery-points" and listing.as_json and not listing.vaults:
+        streamed = _stream(inventory, accounts, regions, None, listing, names)
+        errors, failed_units = streamed.errors, streamed.failed_units
     else:
         vaults: list[Vault] = []
-        for batch in inventory.iter_vaults(accounts, regions):
+        # Recovery points need only the vaults' names: their key and policy are not read.
+        details = listing.kind == "vaults"
+        for batch in inventory.iter_vaults(accounts, regions, details=details):
             if isinstance(batch, VaultBatch):
                 vaults.extend(v for v in batch.vaults if vault_wanted(v, listing.vaults))
             else:
@@ -215,6 +226,10 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
             raise UsageError(f"--vault {', '.join(listing.vaults)}: no such vault")
         if listing.kind == "vaults":
             items = sorted(vaults, key=lambda v: (names.get(v.account_id, ""), v.region, v.name))
+        elif listing.as_json:
+            streamed = _stream(inventory, accounts, regions, vaults, listing, names)
+            errors += streamed.errors
+            failed_units |= streamed.failed_units
         else:
             point_filter = PointFilter(listing.resource_type, listing.since)
             for page in inventory.iter_all_recovery_points(vaults, point_filter):
@@ -228,7 +243,11 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
     scope = scope_json(accounts, len(org.accounts), regions, settings.regions_source)
     scope.update(job_extra)
     try:
-        if listing.as_json:
+        if streamed is not None:
+            from drconsole.commands._ls_stream import finish
+
+            finish(streamed, [error_json(e, names) for e in errors], scope)
+        elif listing.as_json:
             print_json(listing.kind, items, errors, names, scope)
         else:
             from drconsole.commands._ls_tables import print_table
@@ -251,6 +270,21 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
             )
     everything_failed = units > 0 and len(failed_units) >= units
     return 3 if everything_failed else 0
+
+
+def _stream(
+    inventory: Inventory,
+    accounts: Sequence[Account],
+    regions: Sequence[str],
+    vaults: Sequence[Vault] | None,
+    listing: Listing,
+    names: dict[str, str],
+) -> Streamed:
+    from drconsole.aws.inventory import PointFilter
+    from drconsole.commands._ls_stream import stream_points
+
+    point_filter = PointFilter(listing.resource_type, listing.since)
+    return stream_points(inventory, accounts, regions, vaults, point_filter, names)
 
 
 def print_json(

@@ -1,0 +1,98 @@
+"""`ls recovery-points --json` streamed: each page is written as it arrives, nothing is kept.
+
+The output is the same document as every `ls --json` (`{"items": [...], "errors": [...],
+"scope": {...}}`), written as it is read: one item per line inside `items`, in the order AWS
+lists them (each vault's recovery points newest first, vaults as their pages arrive), then
+`errors` and `scope` once every account and Region has answered. The first recovery point is
+out as soon as its page is, and memory stays flat however many there are.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import msgspec
+
+from drconsole.aws.inventory import Inventory, PointFilter
+from drconsole.models import Account, AccountError, RecoveryPoint, Vault, VaultBatch
+
+_encode = msgspec.json.Encoder().encode
+
+
+@dataclass
+class Streamed:
+    """What a streamed listing met besides its items."""
+
+    errors: list[AccountError] = field(default_factory=list)
+    failed_units: set[tuple[str, str]] = field(default_factory=set)
+    items: int = 0
+    reader_gone: bool = False  # stdout was closed by its reader (`head`): not an error
+
+
+def _pages(
+    inventory: Inventory,
+    accounts: Sequence[Account],
+    regions: Sequence[str],
+    vaults: Sequence[Vault] | None,
+    point_filter: PointFilter,
+) -> Generator[VaultBatch | list[RecoveryPoint] | AccountError, None, None]:
+    """Pages of the chosen vaults, or of every vault listed on the way (pipelined)."""
+    if vaults is not None:
+        yield from inventory.iter_all_recovery_points(vaults, point_filter)
+    else:
+        yield from inventory.iter_inventory(accounts, regions, point_filter, details=False)
+
+
+def stream_points(
+    inventory: Inventory,
+    accounts: Sequence[Account],
+    regions: Sequence[str],
+    vaults: Sequence[Vault] | None,
+    point_filter: PointFilter,
+    names: dict[str, str],
+    out: TextIO = sys.stdout,
+) -> Streamed:
+    """Write `{"items": [` and every recovery point as its page arrives; the caller closes the
+    document with `finish`. `vaults` None: every vault of `accounts` in `regions`."""
+    from drconsole.commands._ls_output import point_json
+
+    result = Streamed()
+    pages = _pages(inventory, accounts, regions, vaults, point_filter)
+    try:
+        out.write('{"items": [\n')
+        for page in pages:
+            if isinstance(page, AccountError):
+                result.errors.append(page)
+                if page.operation in ("ListBackupVaults", "ListRecoveryPointsByBackupVault"):
+                    result.failed_units.add((page.account_id, page.region))
+            elif isinstance(page, list) and page:
+                lines = b",\n".join(_encode(point_json(point, names)) for point in page)
+                out.write(("" if not result.items else ",\n") + lines.decode())
+                result.items += len(page)
+                out.flush()
+    except BrokenPipeError:
+        result.reader_gone = True
+        pages.close()  # stop scheduling further pages
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+    return result
+
+
+def finish(
+    result: Streamed, errors: list[dict[str, Any]], scope: dict[str, Any], out: TextIO = sys.stdout
+) -> None:
+    """Close the document: `errors` and `scope` after the items."""
+    if result.reader_gone:
+        return
+    try:
+        out.write(
+            "\n],\n"
+            f' "errors": {_encode(errors).decode()},\n'
+            f' "scope": {_encode(scope).decode()}\n}}\n'
+        )
+        out.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
