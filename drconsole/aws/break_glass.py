@@ -2,9 +2,9 @@
 device is set, the session STS GetSessionToken gives for the device's current code.
 
 The code comes from DRCONSOLE_MFA_CODE, else from a hidden prompt on the terminal; with `--yes`
-or without a terminal there is no prompt and a missing code is one line, exit 2. The keys and
-the session are read once per process and shared by every AwsSessions made in it (a one-time
-code cannot be sent twice). Every secret is registered with drconsole.redact as it is read.
+or without a terminal there is no prompt and a missing code is one line, exit 2. The code and
+the session are obtained once per process and shared by every AwsSessions made in it (a
+one-time code cannot be sent twice). Every secret is registered with drconsole.redact as it is read.
 
 GetSessionToken is sent by a client without the read-only guard, as botocore's own credential
 providers send theirs (SSO, assume-role profiles): it obtains the caller's credentials and
@@ -35,9 +35,10 @@ SESSION_SECONDS = 43200
 
 _lock = threading.RLock()
 _prompts_allowed = True
-_loaded: dict[str, BreakGlassCredentials] = {}
-_codes: dict[str, str] = {}
-_sessions: dict[tuple[str, str | None], dict[str, str]] = {}
+# Keyed by what was read from the keyring too, so that credentials stored again under the same
+# name are never answered with the code or session of the old ones.
+_codes: dict[tuple[str, str, str | None], str] = {}
+_sessions: dict[tuple[str, str, str | None], dict[str, str]] = {}
 
 
 def allow_prompts(allowed: bool) -> None:
@@ -47,23 +48,20 @@ def allow_prompts(allowed: bool) -> None:
 
 
 def load(name: str) -> BreakGlassCredentials:
-    """The credentials stored under `name` (read from the keyring once per process)."""
+    """The credentials stored under `name`, read from the keyring."""
     credentials_name(name, "--break-glass")
-    with _lock:
-        found = _loaded.get(name)
-        if found is None:
-            store = KeyringStore()
-            found = store.get(name)
-            if found is None:
-                raise UsageError(f"--break-glass: {unknown_name(name, store.names())}")
-            _loaded[name] = found
-        return found
+    store = KeyringStore()
+    found = store.get(name)
+    if found is None:
+        raise UsageError(f"--break-glass: {unknown_name(name, store.names())}")
+    return found
 
 
 def code_for(credentials: BreakGlassCredentials) -> str:
     """The MFA code to send with `credentials` (asked once per process)."""
+    key = (credentials.name, credentials.access_key_id, credentials.mfa_serial)
     with _lock:
-        known = _codes.get(credentials.name)
+        known = _codes.get(key)
         if known is not None:
             return known
         given = os.environ.get(MFA_CODE_VARIABLE, "").strip()
@@ -82,7 +80,7 @@ def code_for(credentials: BreakGlassCredentials) -> str:
                 f"needs a code: set {MFA_CODE_VARIABLE} to the device's current 6 digits "
                 "(no prompt with --yes or without a terminal)"
             )
-        _codes[credentials.name] = code
+        _codes[key] = code
         return code
 
 
@@ -98,7 +96,7 @@ def base_session(
             region_name=region,
         )
     with _lock:
-        key = (name, endpoint_url)
+        key = (name, credentials.access_key_id, endpoint_url)
         temporary = _sessions.get(key)
         if temporary is None:
             temporary = _mfa_session(credentials, region, sts_client)
