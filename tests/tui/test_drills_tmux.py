@@ -27,7 +27,7 @@ def test_the_example_drill_from_the_demo_in_80x24_without_colour(
     )
     term = terminal("drills80x24", 80, 24, command)
     try:
-        term.wait_for(r"Account\s+Id", timeout=90)  # the console answers keys
+        term.wait_for(r"(?m)^ Account\s", timeout=90)  # the console answers keys
         term.press(":", then=r":command \[argument\]")
         term.press("drills", then=r"▊\s+drills")
         screen = term.press("Enter", then=r"payments\s+never run")
