@@ -45,10 +45,11 @@ def sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
 
 @pytest.fixture
 def runbooks(tmp_path: Path) -> Path:
-    """A runbooks folder: the example, and a runbook with a mistake."""
+    """A runbooks folder: the examples, and a runbook with a mistake."""
     folder = tmp_path / "runbooks"
     folder.mkdir()
-    shutil.copy(EXAMPLES / "payments.yaml", folder / "payments.yaml")
+    for example in ("payments.yaml", "web.yaml"):
+        shutil.copy(EXAMPLES / example, folder / example)
     (folder / "broken.yaml").write_text("name: broken\ncleanup: sometimes\ntargets: []\n")
     return folder
 
@@ -83,7 +84,8 @@ async def test_the_list_the_plan_and_read_only(
         assert isinstance(screen, DrillsScreen)
         await wait_until(pilot, lambda: screen.catalog is not None, what="runbooks")
         shown = screen_text(app)
-        assert str(runbooks) in shown and "2 runbooks, 1 that do not parse" in shown
+        assert str(runbooks) in shown and "3 runbooks, 1 that do not parse" in shown
+        assert [e.name for e in screen.shown] == ["broken.yaml", "payments", "web"]
         # The broken runbook is listed with its one line (file:line:column), not a crash.
         assert "broken.yaml" in shown and "never run" in shown
         broken = next(e for e in screen.shown if e.runbook is None)
