@@ -36,6 +36,17 @@ def run_time(text: str | None) -> str:
     return f"{moment.astimezone(UTC):%m-%d %H:%M}"
 
 
+def shown_folder(folder: Path) -> str:
+    """The folder as short as it is unambiguous: relative to the working directory when inside
+    it, else with `~` for the home folder."""
+    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
+        try:
+            return prefix + str(folder.resolve().relative_to(base.resolve()))
+        except (ValueError, OSError):
+            continue
+    return str(folder)
+
+
 def last_result(entry: RunbookEntry, running: bool) -> Text:
     """The list's `Last result` cell: verdict, slowest RTO and when (or why it cannot run)."""
     if entry.runbook is None:
@@ -160,7 +171,8 @@ class DrillsScreen(BrowseScreen):
             "default": "the default folder",
             "demo": "the demo's example runbooks",
         }.get(settings.runbooks_dir_source, settings.runbooks_dir_source)
-        self.query_one("#drills-folder", Static).update(f"{message.catalog.folder} ({where})")
+        folder = shown_folder(message.catalog.folder)
+        self.query_one("#drills-folder", Static).update(f"{folder} ({where})")
         self.show_runbooks()
 
     def running(self, entry: RunbookEntry) -> bool:
