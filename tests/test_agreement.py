@@ -8,6 +8,7 @@ agreement matrix is printed (run with `pytest -s` to see it) and written to a fi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -245,6 +246,26 @@ def prepare_destination(world: World, account: str, vault: str) -> str:
         Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
     )
     iam = world.client("iam", account)
+    # The account is outside the organization but trusts the caller, so its facts can be read
+    # (an account inside it already has the role).
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_role(
+            RoleName="OrganizationAccountAccessRole",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {
+                                "AWS": f"arn:aws:iam::{world.account('management')}:root"
+                            },
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )
     iam.create_role(
         RoleName="AWSServiceRoleForBackup",
         Path="/aws-service-role/backup.amazonaws.com/",
