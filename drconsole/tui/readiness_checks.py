@@ -140,7 +140,8 @@ class ReadinessChecksScreen(ReadOnlyActions, Screen[None]):
         return self.drapp.readiness.rows.get(self.key)
 
     def compose(self) -> ComposeResult:
-        yield TopBar(self.trail, read_only=self.drapp.settings.read_only)
+        settings = self.drapp.settings
+        yield TopBar(self.trail, read_only=settings.read_only, break_glass=settings.break_glass)
         yield Static("", id="readiness-title")
         yield DataTable(id="checks-table", cursor_type="row", zebra_stripes=True)
         yield VerticalScroll(Static(id="remediation-text"), id="remediation")

@@ -165,8 +165,12 @@ class DrillReportScreen(Screen[None]):
         return cls(report)
 
     def compose(self) -> ComposeResult:
-        read_only = bool(getattr(self.app, "settings", None) and self.app.settings.read_only)  # type: ignore[attr-defined]
-        yield TopBar(self.trail, read_only=read_only)
+        settings = getattr(self.app, "settings", None)
+        yield TopBar(
+            self.trail,
+            read_only=bool(getattr(settings, "read_only", False)),
+            break_glass=getattr(settings, "break_glass", None),
+        )
         with VerticalScroll(id="report-body"):
             yield Static(report_text(self.report), id="report-text")
         yield StatusLine()
