@@ -8,7 +8,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from rich.console import Console
+from rich import box
+from rich.console import Console, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -60,66 +62,91 @@ def verdict_text(verdict: Verdict) -> Text:
 
 
 def summary_table(report: ReadinessReport) -> Table:
-    """One line per row: verdict, causes, protection, copies, drills."""
-    table = Table(title="DR readiness", expand=True)
-    table.add_column("Account", no_wrap=True)
-    table.add_column("Region", no_wrap=True)
+    """One row per account and Region: its verdict, account, Region and causes (which wrap),
+    and its counts; narrow enough for 80 columns."""
+    table = Table(title="DR readiness", expand=True, box=box.SIMPLE_HEAD, padding=(0, 1))
     table.add_column("Verdict", no_wrap=True)
-    table.add_column("Causes", ratio=2, overflow="fold")
-    table.add_column("Protected", justify="right")
-    table.add_column("Over RPO", justify="right")
-    table.add_column("No DR copy", justify="right")
-    table.add_column("Drilled", justify="right")
+    table.add_column("Account, Region: causes", ratio=1, overflow="fold")
+    table.add_column("Res", justify="right", no_wrap=True)
+    table.add_column(">RPO", justify="right", no_wrap=True)
+    table.add_column("NoCopy", justify="right", no_wrap=True)
+    table.add_column("Drill", justify="right", no_wrap=True)
     for row in sorted(report.rows, key=lambda r: (-r.verdict.rank, r.account_name, r.region)):
+        label = Text(f"{row.account_name} {row.region}", style="bold")
+        if row.causes:
+            label.append("\n" + " ".join(row.causes))
         table.add_row(
-            f"{row.account_name} ({row.ou_path or '-'})",
-            row.region,
             verdict_text(row.verdict),
-            ", ".join(row.causes) or "-",
+            label,
             str(row.protected),
-            f"{row.over_objective} (>{human(row.rpo_objective)})",
+            str(row.over_objective),
             str(len(row.without_copy)),
-            f"{row.drilled}/{row.protected}",
+            str(row.drilled),
         )
+    table.caption = (
+        "Res: resources protected; >RPO: newest backup older than the objective; NoCopy: no "
+        "copy in the backup account; Drill: restored by a passing drill"
+    )
     return table
 
 
-def problems_table(row: ReadinessRow) -> Table:
-    """The checks of a row that did not pass, where they apply, and the fix."""
-    title = f"{row.account_name} {row.account_id} {row.region}: {row.verdict.value}"
-    table = Table(title=title, expand=True, show_lines=True)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Check / where", ratio=2, overflow="fold")
-    table.add_column("Evidence and fix", ratio=5, overflow="fold")
+def row_details(row: ReadinessRow) -> list[RenderableType]:
+    """Why a row is not READY: each finding once per vault pair (status, check and cause,
+    where, evidence, the first lines of the fix), what could not be read, the resources without
+    a DR copy or over the objective. Indented text, so it reads at any width."""
+    now = row.evaluated_at
+    parts: list[RenderableType] = [
+        Text.assemble(
+            verdict_text(row.verdict),
+            (
+                f" {row.account_name} {row.account_id} {row.ou_path} {row.region} "
+                f"(RPO objective {human(row.rpo_objective)})",
+                "bold",
+            ),
+        )
+    ]
+
+    def item(status: str, headline: str, *lines: tuple[str, str]) -> None:
+        head = Text(f"{status:<8}", style=STATUS_STYLES.get(status, "yellow"))
+        head.append(headline)
+        parts.append(Padding(head, (0, 0, 0, 2)))
+        if lines:
+            body = Text("\n").join(Text(line, style=style) for line, style in lines)
+            parts.append(Padding(body, (0, 0, 0, 10)))
+
     for finding in row.findings():
         check = finding.check
         if finding.direction == "restore":
             where = f"restore in {_vault(finding.destination_vault_arn)}"
         else:
             where = (
-                f"{finding.direction} {', '.join(finding.resource_types)}\n"
+                f"{finding.direction} {', '.join(finding.resource_types)}: "
                 f"{_vault(finding.source_vault_arn)} -> {_vault(finding.destination_vault_arn)}"
             )
-        body = Text(check.evidence)
-        if check.remediation:
-            body.append(f"\nFix: {short_fix(check.remediation)}", style="dim")
-        table.add_row(
-            Text(check.status.value, style=STATUS_STYLES.get(check.status.value, "")),
-            Text(f"{check.title} [{check.cause or '-'}]\n{where}"),
-            body,
+        fix = [(f"Fix: {short_fix(check.remediation)}", "dim")] if check.remediation else []
+        item(
+            check.status.value,
+            f"{check.title} [{check.cause or '-'}]",
+            (where, ""),
+            (check.evidence, ""),
+            *fix,
         )
     for line in row.unreadable:
-        table.add_row(Text("UNKNOWN", style="magenta"), Text("could not be read"), Text(line))
+        item("UNKNOWN", "could not be read", (line, ""))
     for resource in row.without_copy:
-        table.add_row(
-            Text("AT RISK", style="yellow"),
-            Text(f"no DR copy [NO_DR_COPY]\n{resource.resource_type}"),
-            Text(
-                f"{resource.resource_name or resource.resource_arn} has no copy in the backup "
-                "account"
-            ),
+        item(
+            "AT RISK",
+            f"{resource.resource_name or resource.resource_arn} ({resource.resource_type}) "
+            "has no copy in the backup account [NO_DR_COPY]",
         )
-    return table
+    for resource in row.resources:
+        if resource.over_objective:
+            item(
+                "AT RISK",
+                f"{resource.resource_name or resource.resource_arn} ({resource.resource_type}): "
+                f"newest backup {human(resource.backup_age(now))} old [RPO_EXCEEDED]",
+            )
+    return parts
 
 
 def short_fix(remediation: str) -> str:
@@ -146,7 +173,9 @@ def print_tables(report: ReadinessReport, console: Console | None = None) -> Non
     console.print(summary_table(report))
     for row in report.rows:
         if row.verdict is not Verdict.READY:
-            console.print(problems_table(row))
+            for part in row_details(row):
+                console.print(part)
+            console.print()
     counts = report.counts()
     console.print(
         ", ".join(f"{counts[v]} {v.value}" for v in sorted(Verdict, key=lambda v: -v.rank))
