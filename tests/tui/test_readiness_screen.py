@@ -153,3 +153,9 @@ async def test_fix_from_the_readiness_screen_turns_the_row_ready(demo: Demo) -> 
         assert dev_row[2] == row.verdict.value
         # The cursor stayed on dev, though its row moved below the NOT READY ones.
         assert app.screen.highlighted_key() == f"{dev}|{demo.info.region}"
+        await pilot.press("escape", "escape")  # the filter, then the screen
+        await wait_until(pilot, lambda: accounts_loaded(app), what="the accounts")
+        await pilot.pause(0.3)
+        states = {row[0].strip(): row[-1] for row in table_text(app) if row[0].startswith("  ")}
+        assert states["dev"] == "READY", states  # its service-linked role exists now
+        assert "with errors" not in status_of(app)

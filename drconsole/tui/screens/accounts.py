@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.worker import get_current_worker
 
-from drconsole.models import Account, AccountError, Organization
+from drconsole.models import Account, AccountError, CauseCode, Organization
 from drconsole.tui import formatting as fmt
 from drconsole.tui.screens.base import error_on_account
 from drconsole.tui.screens.posture import (
@@ -257,10 +257,11 @@ class AccountsScreen(TableScreen):
         loading = len(posture.regions_loaded) < expected
         name = account.name + ("" if account.role == "member" else f" ({account.role})")
         verdict = self.drapp.readiness.account_verdict(account.id)
-        if verdict is not None and not (posture.errors and verdict.verdict.rank == 0):
+        errors = self.errors_shown(account.id, posture)
+        if verdict is not None and not (errors and verdict.verdict.rank == 0):
             state = verdict_cell(verdict)
-        elif posture.errors:
-            state = Text(f"⚠ {posture.errors[0].cause}", style="bold red")
+        elif errors:
+            state = Text(f"⚠ {errors[0].cause}", style="bold red")
         elif loading or not posture.role_checked:
             state = Text("loading…", style="dim")
         else:
@@ -278,6 +279,15 @@ class AccountsScreen(TableScreen):
         age = None if posture.newest is None else (now - posture.newest).total_seconds()
         values = (account.name, None, None, None, age, None)
         return TableRow(account.id, cells, search, True, fields, values)
+
+    def errors_shown(self, account_id: str, posture: Posture) -> list[AccountError]:
+        """The account's errors, less a missing service-linked role once readiness has found
+        the role: it reads the role again (after a fix, too), so its verdict is fresher."""
+        verdict = self.drapp.readiness.account_verdict(account_id)
+        missing = CauseCode.SERVICE_LINKED_ROLE_MISSING
+        if verdict is None or missing in verdict.causes:
+            return posture.errors
+        return [error for error in posture.errors if error.cause != missing]
 
     def posture_changed(self, account_id: str) -> None:
         """Make the account's row again at the next rebuild (the others are kept)."""
@@ -389,7 +399,7 @@ class AccountsScreen(TableScreen):
             for p in self.postures.values()
             if len(p.regions_loaded) >= expected and p.role_checked
         )
-        failed = sum(1 for p in self.postures.values() if p.errors)
+        failed = sum(1 for a, p in self.postures.items() if self.errors_shown(a, p))
         text = f"{self.organization.id}  {accounts} accounts · {self.regions_label()}"
         if done < accounts:
             text += f"  loading {done}/{accounts}…"
