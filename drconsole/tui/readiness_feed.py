@@ -43,6 +43,8 @@ class ReadinessFeed:
 
     app: DrConsoleApp
     rows: dict[RowKey, ReadinessRow] = field(default_factory=dict)
+    # The same rows by account (the accounts screen asks per account, on every rebuild).
+    by_account: dict[str, dict[RowKey, ReadinessRow]] = field(default_factory=dict)
     state: str = "idle"
     error: str = ""
     accounts_total: int = 0  # workload accounts the evaluation covers (0: not known yet)
@@ -62,6 +64,7 @@ class ReadinessFeed:
         if self.state == "done" and not again:
             return
         self.rows.clear()
+        self.by_account.clear()
         self.accounts_total = 0
         self.error = ""
         self.state = "running"
@@ -139,8 +142,12 @@ class ReadinessFeed:
         self.accounts_total = accounts
         self.changed.publish(set())
 
-    def _decided(self, row: ReadinessRow) -> None:
+    def _keep(self, row: ReadinessRow) -> None:
         self.rows[row.key] = row
+        self.by_account.setdefault(row.account_id, {})[row.key] = row
+
+    def _decided(self, row: ReadinessRow) -> None:
+        self._keep(row)
         self.changed.publish({row.key})
 
     def _finished(self) -> None:
@@ -154,7 +161,7 @@ class ReadinessFeed:
 
     def _rechecked(self, row: ReadinessRow) -> None:
         self.rechecking.discard(row.key)
-        self.rows[row.key] = row
+        self._keep(row)
         self.changed.publish({row.key})
 
     def _recheck_failed(self, key: RowKey, error: str) -> None:
@@ -170,7 +177,7 @@ class ReadinessFeed:
         and for an account with no protected resources (it has no rows)."""
         from drconsole.readiness.model import Verdict
 
-        rows = [row for (account, _), row in self.rows.items() if account == account_id]
+        rows = list(self.by_account.get(account_id, {}).values())
         if not rows:
             return None
         worst = max(rows, key=lambda row: (row.verdict.rank, len(row.causes)))
