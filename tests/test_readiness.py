@@ -239,6 +239,10 @@ def test_cli_json_and_html(demo: Any, tmp_path: Path) -> None:
         if check["status"] == "FAIL"
     ]
     assert failing and all(c["fix"] == remedies.FIX_SERVICE_LINKED_ROLE for c in failing)
+    # Checks that passed are named, not spelled out.
+    run = rows["dev"]["copy_back"][0]
+    assert [c["id"] for c in run["checks"]] == ["dest.service-linked-role"]
+    assert "org.cross-account" in run["passed"] and run["status"] == "FAIL"
 
     html = page.read_text()
     assert html.startswith("<!DOCTYPE html>") and "<svg" in html and "<script>" in html

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from drconsole.checks.runner import check_to_json
+from drconsole.models import Check, CheckStatus
 from drconsole.readiness.model import (
     CopyCheckRun,
     ReadinessReport,
@@ -120,7 +121,7 @@ def copy_run_to_json(run: CopyCheckRun) -> dict[str, Any]:
         "destination_vault": run.destination_vault_arn,
         "hops": run.hops,
         "status": run.worst.value,
-        "checks": [check_to_json(check) for check in run.checks],
+        **checks_to_json(run.checks),
     }
 
 
@@ -129,5 +130,15 @@ def restore_run_to_json(run: RestoreCheckRun) -> dict[str, Any]:
     return {
         "destination_vault": run.destination_vault_arn,
         "status": run.worst.value,
-        "checks": [check_to_json(check) for check in run.checks],
+        **checks_to_json(run.checks),
+    }
+
+
+def checks_to_json(checks: tuple[Check, ...]) -> dict[str, Any]:
+    """The checks that did not pass in full, the ids of those that passed: a large
+    organization's thousands of runs stay a readable size (the full evidence of a passing
+    check is one `drconsole check copy --json` away)."""
+    return {
+        "checks": [check_to_json(c) for c in checks if c.status is not CheckStatus.PASS],
+        "passed": [c.id for c in checks if c.status is CheckStatus.PASS],
     }
