@@ -146,7 +146,7 @@ def report_text(report: dict[str, Any]) -> Text:
 class DrillReportScreen(Screen[None]):
     """One drill's report; Esc goes back, ↑ ↓ PgUp PgDn scroll."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "back", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
     DEFAULT_CSS = """
     DrillReportScreen #report-body { height: 1fr; padding: 0 1; }
     """

@@ -22,12 +22,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import RichLog, Static
 
-from drconsole.drills.parse import format_duration
-from drconsole.drills.progress import DrillProgress, breakdown_text
+from drconsole.drills.progress import DrillProgress
 from drconsole.tui.drills.list_screen import DrillsScreen
+from drconsole.tui.drills.render import plan_text, progress_text
 from drconsole.tui.screens.base import BrowseScreen
 
 if TYPE_CHECKING:
@@ -44,23 +45,6 @@ LOG_SKIPS = frozenset({"job-progress", "request-ready"})
 def utcnow() -> datetime:
     """Now, UTC (the drill's clock is the real one, as its journal's)."""
     return datetime.now(UTC)
-
-
-def plan_text(plan: DrillPlan) -> Text:
-    """`drill plan`'s own lines, with targets in bold and what blocks in red."""
-    from drconsole.drills.plan_output import plan_lines
-
-    text = Text()
-    for line in plan_lines(plan):
-        style = ""
-        if line.startswith("Target "):
-            style = "bold" if " ready " in line else "bold red"
-        elif line.lstrip().startswith(("FAIL ", "UNKNOWN ", "cannot ")):
-            style = "red"
-        elif line.startswith(("Every target", "A target")):
-            style = "bold"
-        text.append(line + "\n", style=style)
-    return text
 
 
 class DrillScreen(BrowseScreen):
@@ -119,6 +103,7 @@ class DrillScreen(BrowseScreen):
         self.running = False
         self._answers: queue.Queue[tuple[bool, str]] = queue.Queue(maxsize=1)
         self._stopping = threading.Event()
+        self._ticker: Timer | None = None
 
     @property
     def key(self) -> str:
@@ -217,34 +202,37 @@ class DrillScreen(BrowseScreen):
 
     def start(self) -> None:
         """Start the drill in a worker and show its progress."""
-        from drconsole.drills.runner import DrillRunner
-
         app = self.drapp
         self.running = True
-        self.runner = DrillRunner(
-            app.sessions,
-            self.runbook,
-            state_dir=app.settings.state_dir,
-            ask_manual=self._ask_manual,
-            on_event=self._post_event,
-            min_poll=self.MIN_POLL,
-        )
         keep_alive(app, self)
         app.drill_screens[self.key] = self
         self.query_one("#drill-progress").display = True
         self.query_one("#drill-log").display = True
-        self.set_interval(0.5, self.show_progress)
-        self.set_status(f"drill {self.runner.run_id} running │ Esc leaves it running here")
+        self._ticker = self.set_interval(0.5, self.show_progress)
+        self.set_status("drill starting │ Esc leaves it running here")
         self.refresh_bindings()
-        self.run_drill(self.runner)
+        self.run_drill()
 
     def _post_event(self, event: dict[str, Any]) -> None:
         """The runner's threads: hand the event to the UI thread."""
         self.post_message(self.Event(event))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=RUN_GROUP)
-    def run_drill(self, runner: DrillRunner) -> None:
+    def run_drill(self) -> None:
         """The drill to its end, clean-up and report included (`drill run`'s own code)."""
+        from drconsole.drills.runner import DrillRunner
+
+        runner = DrillRunner(
+            self.drapp.sessions,  # made here: the first use may wait for the demo's sandbox
+            self.runbook,
+            state_dir=self.drapp.settings.state_dir,
+            ask_manual=self._ask_manual,
+            on_event=self._post_event,
+            min_poll=self.MIN_POLL,
+        )
+        self.runner = runner
+        if self._stopping.is_set():
+            runner.stop()
         self.post_message(self.Finished(runner.run_to_end(None, None)))
 
     def _ask_manual(self, step: ManualStep) -> tuple[bool, str]:
@@ -272,6 +260,8 @@ class DrillScreen(BrowseScreen):
         from drconsole.commands._drill_cli import DrillPrinter
 
         event = message.event
+        if event["event"] in ("drill-started", "drill-resumed"):
+            self.set_status(f"drill {event['run']} running │ Esc leaves it running here")
         self.progress.apply(event, utcnow())
         self.show_progress()
         if event["event"] == "flow" and event["flow_event"]["event"] in LOG_SKIPS:
@@ -285,23 +275,10 @@ class DrillScreen(BrowseScreen):
         self.log_lines.append(line)
         self.query_one("#drill-log", RichLog).write(line)
 
-    def progress_text(self) -> Text:
-        """Per target: state, elapsed since the drill's start, RTO breakdown so far."""
-        now = utcnow()
-        text = Text()
-        for target in self.progress.targets.values():
-            style = "bold red" if target.failed else ("bold green" if target.finished else "bold")
-            text.append(f"{target.name:<14}", style="bold")
-            text.append(f" {target.state:<26}", style=style)
-            text.append(f" {format_duration(self.progress.elapsed(target, now)):>8}\n")
-            phases = breakdown_text(self.progress.breakdown(target, now))
-            text.append(f"  {phases or 'waiting for the drill to start'}\n", style="dim")
-        return text
-
     def show_progress(self) -> None:
         """Redraw the per-target progress (every half second while the drill runs)."""
         if self.runner is not None:
-            self.query_one("#drill-progress", Static).update(self.progress_text())
+            self.query_one("#drill-progress", Static).update(progress_text(self.progress, utcnow()))
 
     def on_drill_screen_finished(self, message: Finished) -> None:
         from drconsole.tui.drills.report_screen import report_text
@@ -335,6 +312,8 @@ class DrillScreen(BrowseScreen):
     def end_run(self) -> None:
         """The drill no longer runs here."""
         self.running = False
+        if self._ticker is not None:
+            self._ticker.stop()
         self.drapp.drill_screens.pop(self.key, None)
         self.refresh_bindings()
 
