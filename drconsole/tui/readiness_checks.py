@@ -199,8 +199,10 @@ class ReadinessChecksScreen(ReadOnlyActions, Screen[None]):
             text.append("\nEvery copy-back and restore check passed.", style="green")
         elif self.drapp.settings.read_only:
             text.append("\nThe checks that did not pass (read-only: fixes are applied by hand).")
+        elif any(line.check.fix_id for line in lines_of(row, self.drapp.now())):
+            text.append("\nThe checks that did not pass; f applies drconsole's fix where shown.")
         else:
-            text.append("\nThe checks that did not pass; f applies drconsole's fix.")
+            text.append("\nThe checks that did not pass; each remediation says what to do.")
         title.update(text)
 
     def on_resize(self) -> None:

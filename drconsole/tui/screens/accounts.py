@@ -109,9 +109,14 @@ class AccountsScreen(TableScreen):
     def on_mount(self) -> None:
         self.drapp.readiness.changed.subscribe(self, self.readiness_changed)
 
-    def readiness_changed(self, keys: object) -> None:
-        """Rows of readiness were decided: the State column shows the verdicts."""
-        self._account_rows.clear()
+    def readiness_changed(self, keys: set[tuple[str, str]] | None) -> None:
+        """Rows of readiness were decided: the State column shows the verdicts (the rows of
+        the accounts concerned are made again; None: every account's)."""
+        if keys is None:
+            self._account_rows.clear()
+        else:
+            for account_id, _ in keys:
+                self._account_rows.pop(account_id, None)
         self.schedule_rebuild()
 
     def action_refresh(self) -> None:

@@ -69,6 +69,7 @@ def stalest_backup(row: ReadinessRow, now: datetime) -> tuple[timedelta | None, 
 def rpo_cell(row: ReadinessRow, now: datetime) -> Text:
     """The worst current RPO, `!` when a resource exceeds the objective, `?` when unread."""
     age, unread = stalest_backup(row, now)
+    unread = unread or (bool(row.unreadable) and not row.resources)
     if age is None:
         return Text("?" if unread else "-", style="bold red" if unread else "")
     marks = (" !" if row.over_objective else "") + ("?" if unread else "")
@@ -78,6 +79,8 @@ def rpo_cell(row: ReadinessRow, now: datetime) -> Text:
 
 def copies_cell(row: ReadinessRow) -> Text:
     """Resources with a copy in the backup account, of those protected (`!` if one has none)."""
+    if row.unreadable and not row.resources:  # the resources themselves could not be listed
+        return Text("?", style="bold red")
     missing = len(row.without_copy)
     text = f"{row.with_copy}/{row.protected}" + (" !" if missing else "")
     return Text(text, style="bold red" if missing else "")
