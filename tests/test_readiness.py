@@ -261,6 +261,25 @@ def test_cli_json_and_html(demo: Any, tmp_path: Path) -> None:
     # The script ran (headings became sortable) and the chart drew a bar per OU.
     assert dom.count('class="sortable"') >= 11 and dom.count("<rect") == 3
     assert "SERVICE_LINKED_ROLE_MISSING" in dom and "NOT READY" in dom
+    # A heading sorts the rows: "Protected" twice (descending) puts dev's 7 after the 8s.
+    clicking = tmp_path / "sorted.html"
+    clicking.write_text(
+        html.replace(
+            "</body>",
+            "<script>var th = document.querySelectorAll('#rows th')[5]; th.click(); th.click();"
+            "document.body.dataset.order = Array.from(document.querySelectorAll("
+            "'#rows tbody tr')).map(function (r) { return r.cells[0].dataset.sort; }).join();"
+            "</script></body>",
+        )
+    )
+    dom = subprocess.run(
+        [*browser, "--dump-dom", clicking.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert 'data-order="prod,qa,dev"' in dom
 
 
 def fix(sessions: AwsSessions, row: ReadinessRow, cause: CauseCode) -> None:

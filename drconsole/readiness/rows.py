@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -86,8 +85,6 @@ class RowContext:
         self.objectives = objectives
         self.drills = drills
         self.now = now
-        self._lock = threading.Lock()
-        self._index: CopyIndex | None = None
 
     def protected(self, account_id: str, region: str) -> list[ProtectedResource] | Unreadable:
         """ListProtectedResources of an account and Region (every page), read once."""
