@@ -68,6 +68,7 @@ class JobsApiMixin:
 
     param: Callable[..., Any]
     vault: Callable[..., Any]
+    get_access_key: Callable[[], str]  # moto's: the caller's access key id
     max_results: Callable[[], int]
     offset_token: Callable[[], int]
     answer: Callable[[str, dict[str, Any]], str]

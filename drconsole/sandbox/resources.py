@@ -180,12 +180,14 @@ def aurora_cluster(
     kms_key_id: str | None = None,
     database_name: str | None = None,
     security_group_ids: Sequence[str] = (),
+    engine_version: str | None = None,
 ) -> str:
     """An Aurora DB cluster; returns arn:aws:rds:REGION:ACCOUNT:cluster:IDENTIFIER."""
     cluster = _rds(account_id, region).create_db_cluster(
         {
             "db_cluster_identifier": identifier,
             "engine": engine,
+            "engine_version": engine_version,
             "port": port,
             "storage_encrypted": bool(kms_key_id),
             "kms_key_id": kms_key_id,

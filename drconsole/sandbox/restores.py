@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from drconsole.sandbox import resources
+from drconsole.sandbox import rds_api, resources, restore_network
 from drconsole.sandbox.access import (
     Caller,
     Request,
@@ -50,10 +50,15 @@ MSG_ROLE_PERMISSIONS = (
 MSG_TABLE_EXISTS = "Table already exists: {name}"
 MSG_DB_INSTANCE_EXISTS = "DB instance already exists"
 MSG_DB_CLUSTER_EXISTS = "DB cluster already exists"
-MSG_SUBNET_MISSING = "The subnet ID '{subnet_id}' does not exist"
-MSG_SECURITY_GROUP_MISSING = "The security group '{group_id}' does not exist"
+# EC2's own, for a subnet or security group named by the metadata that does not exist (the
+# other network rules are in restore_network.py).
+MSG_SUBNET_MISSING = restore_network.MSG_SUBNET_MISSING
+MSG_SECURITY_GROUP_MISSING = restore_network.MSG_SECURITY_GROUP_MISSING
 MSG_FILE_SYSTEM_MISSING = "File system '{file_system_id}' does not exist."
-MSG_FILE_SYSTEM_EXISTS = "File system with {creation_token} already exists."
+# EFS CreateFileSystem's FileSystemAlreadyExists.
+MSG_FILE_SYSTEM_EXISTS = (
+    "File system '{file_system_id}' already exists with creation token '{creation_token}'"
+)
 MSG_BUCKET_TAKEN = (
     "The requested bucket name is not available. The bucket namespace is shared by all users of "
     "the system. Please select a different name and try again"
@@ -93,13 +98,27 @@ def restore_failure(
     resource_type: str,
     metadata: dict[str, str],
     iam_role_arn: str | None,
+    snapshot_metadata: dict[str, str] | None = None,
 ) -> str | None:
-    """The StatusMessage AWS gives when this restore job FAILS, else None (it completes)."""
+    """The StatusMessage AWS gives when this restore job FAILS, else None (it completes).
+    `snapshot_metadata` is the recovery point's own restore metadata (its engine version)."""
     values = Metadata(metadata)
+    from drconsole.sandbox.restore_access import key_admits_restore
+
     for key_name in ("kmsKeyId", "KmsKeyId", "kmsMasterKeyArn", "KMSKey"):
         key = values.get(key_name)
-        if key.startswith("arn:aws:kms:") and not key_is_usable(key):
+        if key.startswith("arn:aws:kms:") and (
+            not key_is_usable(key) or not key_admits_restore(key, account_id, iam_role_arn or "")
+        ):
             return MSG_KMS_KEY_UNUSABLE
+    if resource_type == "Aurora":
+        snapshot = Metadata(snapshot_metadata or {})
+        engine = values.get("Engine") or snapshot.get("Engine")
+        refused = rds_api.cluster_engine_failure(
+            engine, values.get("EngineVersion").strip(), snapshot.get("EngineVersion").strip()
+        )
+        if refused is not None:
+            return refused
     check = _FAILURES.get(resource_type)
     if check is None:
         return None
@@ -107,29 +126,21 @@ def restore_failure(
 
 
 def _ec2_failure(account_id: str, region: str, metadata: Metadata, role_arn: str) -> str | None:
-    if (
-        metadata.has("SubnetId")
-        and resources.find_subnet(account_id, region, metadata.get("SubnetId")) is None
-    ):
-        return MSG_SUBNET_MISSING.format(subnet_id=metadata.get("SubnetId"))
-    for group_id in metadata.json_list("SecurityGroupIds"):
-        if resources.find_security_group(account_id, region, group_id) is None:
-            return MSG_SECURITY_GROUP_MISSING.format(group_id=group_id)
-    return None
+    return restore_network.ec2_network_failure(account_id, region, metadata)
 
 
 def _rds_failure(account_id: str, region: str, metadata: Metadata, role_arn: str) -> str | None:
     identifier = metadata.get("DBInstanceIdentifier")
     if resources.find_db_instance(account_id, region, identifier) is not None:
         return MSG_DB_INSTANCE_EXISTS
-    return None
+    return restore_network.database_network_failure(account_id, region, metadata, True)
 
 
 def _aurora_failure(account_id: str, region: str, metadata: Metadata, role_arn: str) -> str | None:
     identifier = metadata.get("DBClusterIdentifier")
     if resources.find_db_cluster(account_id, region, identifier) is not None:
         return MSG_DB_CLUSTER_EXISTS
-    return None
+    return restore_network.database_network_failure(account_id, region, metadata, False)
 
 
 def _dynamodb_failure(
@@ -148,8 +159,11 @@ def _efs_failure(account_id: str, region: str, metadata: Metadata, role_arn: str
             return MSG_FILE_SYSTEM_MISSING.format(file_system_id=file_system_id)
         return None
     token = metadata.get("CreationToken")
-    if resources.find_file_system_by_token(account_id, region, token) is not None:
-        return MSG_FILE_SYSTEM_EXISTS.format(creation_token=token)
+    existing = resources.find_file_system_by_token(account_id, region, token)
+    if existing is not None:
+        return MSG_FILE_SYSTEM_EXISTS.format(
+            file_system_id=existing.file_system_id, creation_token=token
+        )
     return None
 
 
@@ -301,6 +315,7 @@ def _build_aurora(account_id: str, region: str, metadata: Metadata, source: str)
         kms_key_id=_key_or_none(metadata, "KmsKeyId"),
         database_name=_key_or_none(metadata, "DatabaseName"),
         security_group_ids=metadata.json_list("VpcSecurityGroupIds"),
+        engine_version=_key_or_none(metadata, "EngineVersion"),
     )
 
 

@@ -234,6 +234,13 @@ class TransferApiMixin(JobsApiMixin):
                 raise not_found(f"Recovery point {point_arn} not found")
             resource_type = requested_type or point.resource_type
             restores = rules("restores")
+            from .knobs import principal_of_access_key
+            from .restore_access import pass_role_refusal
+
+            caller = principal_of_access_key(self.current_account, self.get_access_key())
+            denied = pass_role_refusal(self.current_account, caller, role_arn)
+            if denied is not None:
+                raise BackupError("AccessDeniedException", denied, 403)
             refusal = restores.restore_start_error(
                 self.current_account, self.region, resource_type, metadata, role_arn
             )
@@ -241,8 +248,15 @@ class TransferApiMixin(JobsApiMixin):
                 raise BackupError(*refusal)
             failure = engine.take_injected_failure(point.resource_arn)
             if failure is None:
+                own = restores.restore_metadata(
+                    point.resource_type,
+                    point.resource_arn,
+                    point.resource_name,
+                    point.encryption_key_arn,
+                    point.region,
+                )
                 failure = restores.restore_failure(
-                    self.current_account, self.region, resource_type, metadata, role_arn
+                    self.current_account, self.region, resource_type, metadata, role_arn, own
                 )
             account, region = self.current_account, self.region
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from drconsole.sandbox.resources import create_source_resource
+from drconsole.sandbox.resources import create_source_resource, find_file_system_by_token
 from drconsole.sandbox.restores import (
     create_restored_resource,
     restore_failure,
@@ -318,7 +318,7 @@ def test_taken_names_fail_the_restore(sandbox: Sandbox, role: str, s3_policy: st
             "EFS",
             {"file-system-id": "fs-0123", "newFileSystem": "true", "CreationToken": "taken-token"},
             role,
-            "File system with taken-token already exists.",
+            "File system '{fs}' already exists with creation token 'taken-token'",
         ),
         (
             "EFS",
@@ -339,8 +339,10 @@ def test_taken_names_fail_the_restore(sandbox: Sandbox, role: str, s3_policy: st
             "The security group 'sg-0abc' does not exist",
         ),
     ]
+    taken_fs = find_file_system_by_token(ACCOUNT, REGION, "taken-token").file_system_id
     for resource_type, metadata, role_arn, message in cases:
-        assert restore_failure(ACCOUNT, REGION, resource_type, metadata, role_arn) == message
+        expected = message.format(fs=taken_fs) if "{fs}" in message else message
+        assert restore_failure(ACCOUNT, REGION, resource_type, metadata, role_arn) == expected
     # A free name restores, into an existing bucket too.
     free = {"DestinationBucketName": "my-own-bucket", "NewBucket": "false"}
     assert restore_failure(ACCOUNT, REGION, "S3", free, s3_role) is None
@@ -416,3 +418,90 @@ def test_restored_table_keeps_the_key_schema_of_the_protected_table(
     described = dynamodb.describe_table(TableName="events-restored")["Table"]
     assert described["TableArn"] == arn
     assert described["KeySchema"] == schema
+
+
+def test_the_network_a_restore_names_must_fit_one_vpc(sandbox: Sandbox, role: str) -> None:
+    """EC2 and RDS refuse a subnet, security group or option group of another VPC, a missing
+    one, a zone the subnet is not in, and no default VPC, each with AWS's message."""
+    ec2 = sandbox.client("ec2", ACCOUNT)
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24", AvailabilityZone=f"{REGION}a")
+    other_subnet = subnet["Subnet"]["SubnetId"]
+    ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.2.0/24", AvailabilityZone=f"{REGION}b")
+    group = ec2.create_security_group(GroupName="isolated", Description="x", VpcId=vpc)["GroupId"]
+    default_vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])
+    default_vpc_id = default_vpc["Vpcs"][0]["VpcId"]
+    default_group = ec2.describe_security_groups(
+        Filters=[
+            {"Name": "vpc-id", "Values": [default_vpc_id]},
+            {"Name": "group-name", "Values": ["default"]},
+        ]
+    )["SecurityGroups"][0]["GroupId"]
+    rds = sandbox.client("rds", ACCOUNT)
+    subnets = [
+        s["SubnetId"]
+        for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    ]
+    rds.create_db_subnet_group(
+        DBSubnetGroupName="isolated-db", DBSubnetGroupDescription="x", SubnetIds=subnets
+    )
+    rds.create_option_group(
+        OptionGroupName="isolated-options",
+        EngineName="postgres",
+        MajorEngineVersion="13",
+        OptionGroupDescription="x",
+    )
+    from moto.rds.models import rds_backends
+
+    rds_backends[ACCOUNT][REGION].option_groups["isolated-options"].vpc_id = vpc
+    instance = {"InstanceType": "t3.micro"}
+    zone_b = json.dumps({"AvailabilityZone": f"{REGION}b"})
+    database = {"DBInstanceIdentifier": "network-db"}
+    cases = [
+        ({**instance, "SubnetId": other_subnet, "SecurityGroupIds": f'["{default_group}"]'}, "EC2",
+         f"Security group {default_group} and subnet {other_subnet} belong to different networks."),
+        ({**instance, "SecurityGroupIds": f'["{group}"]'}, "EC2",
+         f"The security group '{group}' does not exist in VPC '{default_vpc_id}'"),
+        ({**instance, "SubnetId": other_subnet, "Placement": zone_b}, "EC2",
+         f"Value ({REGION}b) for parameter availabilityZone is invalid. Subnet "
+         f"'{other_subnet}' is in the availability zone {REGION}a"),
+        ({**database, "VpcSecurityGroupIds": f'["{group}"]'}, "RDS",
+         f"The DB instance and EC2 security group are in different VPCs. The DB instance is in "
+         f"{default_vpc_id} and the EC2 security group is in {vpc}"),
+        ({**database, "DBSubnetGroupName": "missing-group"}, "RDS",
+         "DB subnet group 'missing-group' does not exist."),
+        ({**database, "OptionGroupName": "isolated-options"}, "RDS",
+         "The option group isolated-options is associated with a different VPC than the request."),
+        ({**database, "OptionGroupName": "no-such-options"}, "RDS",
+         "The specified option group could not be found."),
+        ({"DBClusterIdentifier": "network-cluster", "VpcSecurityGroupIds": f'["{group}"]'},
+         "Aurora",
+         f"The DB instance and EC2 security group are in different VPCs. The DB instance is in "
+         f"{default_vpc_id} and the EC2 security group is in {vpc}"),
+    ]  # fmt: skip
+    for metadata, resource_type, message in cases:
+        assert restore_failure(ACCOUNT, REGION, resource_type, metadata, role) == message
+    fitting = [
+        ({**instance, "SubnetId": other_subnet, "SecurityGroupIds": f'["{group}"]'}, "EC2"),
+        ({**database, "DBSubnetGroupName": "isolated-db", "VpcSecurityGroupIds": f'["{group}"]',
+          "OptionGroupName": "isolated-options"}, "RDS"),
+    ]  # fmt: skip
+    for metadata, resource_type in fitting:
+        assert restore_failure(ACCOUNT, REGION, resource_type, metadata, role) is None
+
+    # Without a default VPC, a restore that names no subnet has nowhere to go.
+    from moto.ec2.models import ec2_backends
+
+    backend = ec2_backends[ACCOUNT][REGION]
+    backend.get_default_vpc().is_default = False
+    try:
+        assert (
+            restore_failure(ACCOUNT, REGION, "EC2", instance, role)
+            == "No default VPC for this user"
+        )
+        assert restore_failure(ACCOUNT, REGION, "RDS", database, role) == (
+            "No default subnet detected in VPC. Please contact AWS Support to recreate default "
+            "Subnets."
+        )
+    finally:
+        backend.vpcs[default_vpc_id].is_default = True

@@ -438,3 +438,22 @@ def test_the_recovery_account_is_ready_for_drills(demo: Demo) -> None:
     assert iam.get_role(RoleName="AWSServiceRoleForBackup")["Role"]["Path"].startswith(
         "/aws-service-role/"
     )
+
+
+def test_prod_has_a_second_vpc_and_a_taken_db_name_for_restore_checks(demo: Demo) -> None:
+    ec2 = demo.client("ec2", "prod")
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["prod-isolated"]}])["Vpcs"]
+    assert len(vpcs) == 1 and not vpcs[0]["IsDefault"]
+    vpc = vpcs[0]["VpcId"]
+    in_vpc = [{"Name": "vpc-id", "Values": [vpc]}]
+    zones = {s["AvailabilityZone"] for s in ec2.describe_subnets(Filters=in_vpc)["Subnets"]}
+    assert zones == {f"{REGION}a", f"{REGION}b"}
+    groups = ec2.describe_security_groups(Filters=in_vpc)["SecurityGroups"]
+    assert "prod-isolated-app" in {g["GroupName"] for g in groups}
+    rds = demo.client("rds", "prod")
+    group = rds.describe_db_subnet_groups(DBSubnetGroupName="prod-isolated-db")["DBSubnetGroups"]
+    assert group[0]["VpcId"] == vpc
+    options = rds.describe_option_groups(OptionGroupName="prod-isolated-options")
+    assert options["OptionGroupsList"][0]["VpcId"] == vpc
+    taken = rds.describe_db_instances(DBInstanceIdentifier="prod-orders-db-restore-test")
+    assert taken["DBInstances"]

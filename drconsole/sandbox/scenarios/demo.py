@@ -47,6 +47,7 @@ from drconsole.sandbox.scenarios.organization import (
     create_organization,
     ensure_ou_path,
 )
+from drconsole.sandbox.scenarios.restore_obstacles import build_restore_obstacles
 from drconsole.sandbox.scenarios.vaults import (
     accounts_access_policy,
     create_vault,
@@ -209,6 +210,7 @@ class DemoBuilder:
             self.build_backups()
             # Built last so that every identifier generated before it stays as it was.
             self.build_recovery_account()
+            build_restore_obstacles(self, REGION)
         self.record_faults()
         self.night.seed(self)
         return ScenarioInfo(
