@@ -12,7 +12,7 @@ import contextlib
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -43,6 +43,16 @@ class World:
     info: ScenarioInfo
     sessions: AwsSessions
     audit: AuditLog
+    operators: dict[str, AwsSessions] = field(default_factory=dict)
+
+    def sessions_for(self, operator: str | None) -> AwsSessions:
+        """drconsole's sessions, reaching member accounts through role `operator`."""
+        if operator is None:
+            return self.sessions
+        if operator not in self.operators:
+            settings = replace(self.sessions.settings, role_name=operator)
+            self.operators[operator] = AwsSessions(settings)
+        return self.operators[operator]
 
     def account(self, role: str) -> str:
         return self.info.accounts[role]
@@ -567,6 +577,7 @@ class RestoreSetup:
     account: str | None = None
     role_arn: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    operator: str | None = None  # the role drconsole reaches the member account through
 
 
 @dataclass(frozen=True)
@@ -582,11 +593,19 @@ class RestoreCase:
     explained: CauseCode | None = None  # what `explain` says, when it knows more than the check
 
 
-def restore_in_sandbox(world: World, report: CheckReport) -> CopyOutcome:
-    """StartRestoreJob as the restoring account with the checked metadata, then wait."""
+def restore_in_sandbox(
+    world: World, report: CheckReport, operator: str | None = None
+) -> CopyOutcome:
+    """StartRestoreJob as the restoring account (through `operator` when given) with the
+    checked metadata, then wait."""
     facts = report.facts
     assert isinstance(facts, RestoreFacts) and isinstance(facts.metadata, dict)
-    backup = world.client("backup", facts.restoring_account_id, facts.recovery_point.region)
+    where = (facts.restoring_account_id, facts.recovery_point.region)
+    backup = (
+        world.sessions_for(operator).client("backup", account_id=where[0], region=where[1])
+        if operator
+        else world.client("backup", *where)
+    )
     try:
         job_id = backup.start_restore_job(
             RecoveryPointArn=facts.recovery_point.arn,
@@ -605,7 +624,7 @@ def restore_in_sandbox(world: World, report: CheckReport) -> CopyOutcome:
 
 def check_restore(world: World, setup: RestoreSetup) -> CheckReport:
     return run_restore_checks(
-        world.sessions,
+        world.sessions_for(setup.operator),
         setup.recovery_point,
         restoring_account=setup.account,
         role_arn=setup.role_arn,
@@ -720,6 +739,188 @@ def enable_restore_key(world: World, setup: RestoreSetup) -> RestoreSetup:
     return setup
 
 
+def isolated(world: World) -> dict[str, str]:
+    """The demo's second VPC in prod: its id, subnets by zone letter, and security group."""
+    ec2 = world.client("ec2", world.account("prod"))
+    name = [{"Name": "tag:Name", "Values": ["prod-isolated"]}]
+    vpc = ec2.describe_vpcs(Filters=name)["Vpcs"][0]["VpcId"]
+    in_vpc = [{"Name": "vpc-id", "Values": [vpc]}]
+    found = {"vpc": vpc}
+    for subnet in ec2.describe_subnets(Filters=in_vpc)["Subnets"]:
+        found[subnet["AvailabilityZone"][-1]] = subnet["SubnetId"]
+    groups = ec2.describe_security_groups(Filters=in_vpc)["SecurityGroups"]
+    found["sg"] = next(g["GroupId"] for g in groups if g["GroupName"] == "prod-isolated-app")
+    return found
+
+
+def zone(world: World, letter: str) -> str:
+    return json.dumps({"AvailabilityZone": f"{world.info.region}{letter}"})
+
+
+def meet_subnet_of_another_vpc(world: World) -> RestoreSetup:
+    """The instance's own security group (default VPC) with a subnet of prod-isolated."""
+    rp = newest(world, "prod", "prod-vault", "EC2")
+    return RestoreSetup(rp, metadata={"SubnetId": isolated(world)["a"]})
+
+
+def with_its_security_group(world: World, setup: RestoreSetup) -> RestoreSetup:
+    groups = json.dumps([isolated(world)["sg"]])
+    return RestoreSetup(
+        setup.recovery_point, metadata={**setup.metadata, "SecurityGroupIds": groups}
+    )
+
+
+def meet_zone_of_another_subnet(world: World) -> RestoreSetup:
+    """Subnet prod-isolated-b, but the instance's own placement (zone a)."""
+    net = isolated(world)
+    rp = newest(world, "prod", "prod-vault", "EC2")
+    groups = json.dumps([net["sg"]])
+    return RestoreSetup(rp, metadata={"SubnetId": net["b"], "SecurityGroupIds": groups})
+
+
+def placed_in_its_zone(world: World, setup: RestoreSetup) -> RestoreSetup:
+    return RestoreSetup(
+        setup.recovery_point, metadata={**setup.metadata, "Placement": zone(world, "b")}
+    )
+
+
+def meet_db_group_of_another_vpc(world: World) -> RestoreSetup:
+    rp = newest(world, "prod", "prod-vault", "RDS")
+    groups = json.dumps([isolated(world)["sg"]])
+    names = {"DBInstanceIdentifier": "prod-orders-db-isolated", "VpcSecurityGroupIds": groups}
+    return RestoreSetup(rp, metadata=names)
+
+
+def into_its_subnet_group(world: World, setup: RestoreSetup) -> RestoreSetup:
+    metadata = {**setup.metadata, "DBSubnetGroupName": "prod-isolated-db"}
+    return RestoreSetup(setup.recovery_point, metadata=metadata)
+
+
+def meet_option_group_of_another_vpc(world: World) -> RestoreSetup:
+    rp = newest(world, "prod", "prod-vault", "RDS")
+    names = {
+        "DBInstanceIdentifier": "prod-orders-db-options",
+        "OptionGroupName": "prod-isolated-options",
+    }
+    return RestoreSetup(rp, metadata=names)
+
+
+def into_its_vpc(world: World, setup: RestoreSetup) -> RestoreSetup:
+    """The DB subnet group and a security group of the option group's VPC."""
+    groups = json.dumps([isolated(world)["sg"]])
+    metadata = {**setup.metadata, "DBSubnetGroupName": "prod-isolated-db"}
+    return RestoreSetup(setup.recovery_point, metadata={**metadata, "VpcSecurityGroupIds": groups})
+
+
+def meet_db_name_taken(world: World) -> RestoreSetup:
+    rp = newest(world, "prod", "prod-vault", "RDS")
+    return RestoreSetup(rp, metadata={"DBInstanceIdentifier": "prod-orders-db-restore-test"})
+
+
+def another_db_name(world: World, setup: RestoreSetup) -> RestoreSetup:
+    return RestoreSetup(setup.recovery_point, metadata={"DBInstanceIdentifier": "prod-orders-db-2"})
+
+
+def meet_creation_token_taken(world: World) -> RestoreSetup:
+    rp = newest(world, "prod", "prod-vault", "EFS")
+    return RestoreSetup(
+        rp, metadata={"CreationToken": "prod-shared-files", "newFileSystem": "true"}
+    )
+
+
+def another_creation_token(world: World, setup: RestoreSetup) -> RestoreSetup:
+    metadata = {**setup.metadata, "CreationToken": "prod-shared-files-restored"}
+    return RestoreSetup(setup.recovery_point, metadata=metadata)
+
+
+def meet_bucket_name_taken(world: World) -> RestoreSetup:
+    rp = newest(world, "prod", "prod-vault", "S3")
+    return RestoreSetup(rp, metadata={"DestinationBucketName": "qa-assets", "NewBucket": "true"})
+
+
+def another_bucket_name(world: World, setup: RestoreSetup) -> RestoreSetup:
+    metadata = {**setup.metadata, "DestinationBucketName": "prod-assets-restored-2"}
+    return RestoreSetup(setup.recovery_point, metadata=metadata)
+
+
+def meet_older_engine(world: World) -> RestoreSetup:
+    """The cluster's snapshot is aurora-postgresql 12.7 (moto's default); 11.9 is asked."""
+    rp = newest(world, "prod", "prod-vault", "Aurora")
+    names = {"DBClusterIdentifier": "prod-payments-older", "EngineVersion": "11.9"}
+    return RestoreSetup(rp, metadata=names)
+
+
+def meet_engine_not_offered(world: World) -> RestoreSetup:
+    rp = newest(world, "prod", "prod-vault", "Aurora")
+    names = {"DBClusterIdentifier": "prod-payments-unknown", "EngineVersion": "13.99"}
+    return RestoreSetup(rp, metadata=names)
+
+
+def an_offered_newer_engine(world: World, setup: RestoreSetup) -> RestoreSetup:
+    return RestoreSetup(setup.recovery_point, metadata={**setup.metadata, "EngineVersion": "13.12"})
+
+
+def key_arn(world: World, role: str, alias: str) -> str:
+    kms = world.client("kms", world.account(role))
+    return str(kms.describe_key(KeyId=alias)["KeyMetadata"]["Arn"])
+
+
+def meet_key_of_another_account(world: World) -> RestoreSetup:
+    """qa's analytics key, shared with nobody, for a volume restored in prod."""
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return RestoreSetup(rp, metadata={"kmsKeyId": key_arn(world, "qa", "alias/qa-analytics")})
+
+
+def with_prods_own_key(world: World, setup: RestoreSetup) -> RestoreSetup:
+    metadata = {"kmsKeyId": key_arn(world, "prod", "alias/prod-data")}
+    return RestoreSetup(setup.recovery_point, metadata=metadata)
+
+
+OPERATOR = "restore-operator"
+
+
+def meet_operator_without_pass_role(world: World) -> RestoreSetup:
+    """drconsole reaches prod through a role that may restore but not pass roles."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{world.account('management')}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    reads = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["backup:*", "iam:Get*", "iam:List*", "iam:Simulate*", "kms:*",
+                           "ec2:Describe*", "rds:Describe*", "dynamodb:*", "sts:*"],
+                "Resource": "*",
+            }
+        ],
+    }  # fmt: skip
+    iam = world.client("iam", world.account("prod"))
+    iam.create_role(RoleName=OPERATOR, AssumeRolePolicyDocument=json.dumps(trust))
+    iam.put_role_policy(RoleName=OPERATOR, PolicyName="restore", PolicyDocument=json.dumps(reads))
+    rp = newest(world, "prod", "prod-vault", "DynamoDB")
+    return RestoreSetup(rp, metadata={"targetTableName": "prod-sessions-op"}, operator=OPERATOR)
+
+
+def let_it_pass_the_role(world: World, setup: RestoreSetup) -> RestoreSetup:
+    pass_role = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}],
+    }
+    world.client("iam", world.account("prod")).put_role_policy(
+        RoleName=OPERATOR, PolicyName="pass-role", PolicyDocument=json.dumps(pass_role)
+    )
+    return setup
+
+
+NETWORK, TAKEN = CauseCode.RESTORE_NETWORK, CauseCode.RESOURCE_ALREADY_EXISTS
 RESTORE_CASES = [
     RestoreCase("restore: other account", "restore.account", CauseCode.CROSS_ACCOUNT_RESTORE,
                 meet_cross_account_restore, copy_back_first, "copy back first, then restore"),
@@ -728,9 +929,36 @@ RESTORE_CASES = [
     RestoreCase("restore: S3 without S3 policy", "restore.role", CauseCode.ROLE_PERMISSIONS,
                 meet_s3_role_without_s3_policy, attach_s3_restore_policy,
                 "by hand: S3 restore policy attached"),
-    RestoreCase("restore: table name taken", "restore.target-name", CauseCode.UNKNOWN,
-                meet_table_exists, new_table_name, "another targetTableName",
-                CauseCode.RESOURCE_ALREADY_EXISTS),
+    RestoreCase("restore: table name taken", "restore.target-name", TAKEN,
+                meet_table_exists, new_table_name, "another targetTableName"),
+    RestoreCase("restore: DB name taken", "restore.target-name", TAKEN,
+                meet_db_name_taken, another_db_name, "another DBInstanceIdentifier"),
+    RestoreCase("restore: EFS creation token taken", "restore.target-name", TAKEN,
+                meet_creation_token_taken, another_creation_token, "another CreationToken"),
+    RestoreCase("restore: bucket name taken", "restore.target-name", TAKEN,
+                meet_bucket_name_taken, another_bucket_name, "another bucket name"),
+    RestoreCase("restore: subnet of another VPC", "restore.network", NETWORK,
+                meet_subnet_of_another_vpc, with_its_security_group,
+                "security group of the subnet's VPC"),
+    RestoreCase("restore: zone not the subnet's", "restore.network", NETWORK,
+                meet_zone_of_another_subnet, placed_in_its_zone, "Placement in its zone"),
+    RestoreCase("restore: DB security group elsewhere", "restore.network", NETWORK,
+                meet_db_group_of_another_vpc, into_its_subnet_group,
+                "DB subnet group of its VPC"),
+    RestoreCase("restore: engine older than snapshot", "restore.engine-version",
+                CauseCode.ENGINE_VERSION, meet_older_engine, an_offered_newer_engine,
+                "EngineVersion 13.12"),
+    RestoreCase("restore: engine not offered", "restore.engine-version",
+                CauseCode.ENGINE_VERSION, meet_engine_not_offered, an_offered_newer_engine,
+                "EngineVersion 13.12"),
+    RestoreCase("restore: key of another account", "restore.key", CauseCode.KMS_KEY_UNUSABLE,
+                meet_key_of_another_account, with_prods_own_key, "prod's own key"),
+    RestoreCase("restore: caller may not pass role", "restore.pass-role",
+                CauseCode.ROLE_PERMISSIONS, meet_operator_without_pass_role,
+                let_it_pass_the_role, "by hand: iam:PassRole allowed"),
+    RestoreCase("restore: option group elsewhere", "restore.network", NETWORK,
+                meet_option_group_of_another_vpc, into_its_vpc,
+                "DB subnet group and security group of its VPC"),
     RestoreCase("restore: metadata missing", "restore.metadata", CauseCode.UNKNOWN,
                 meet_missing_metadata, give_the_zone, "availabilityZone given"),
     RestoreCase("restore: key disabled", "restore.key", CauseCode.KMS_KEY_UNUSABLE,
@@ -747,15 +975,16 @@ def test_restore_checks_agree_with_the_sandbox(world: World, case: RestoreCase) 
         (case.check_id, CheckStatus.FAIL, case.cause)
     ], failing(before)
 
-    outcome = restore_in_sandbox(world, before)
+    outcome = restore_in_sandbox(world, before, setup.operator)
     assert outcome.state in ("FAILED", "REFUSED"), outcome
     explained = diagnose(outcome.message).cause
     expected = case.explained or case.cause
     assert explained is expected, f"explain({outcome.message!r}) -> {explained}"
 
-    after = check_restore(world, case.repair(world, setup))
+    repaired_setup = case.repair(world, setup)
+    after = check_restore(world, repaired_setup)
     assert all(c.status is CheckStatus.PASS for c in after.checks), failing(after)
-    repaired = restore_in_sandbox(world, after)
+    repaired = restore_in_sandbox(world, after, repaired_setup.operator)
     assert repaired.state == "COMPLETED", repaired
     MATRIX.append(
         (

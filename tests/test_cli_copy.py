@@ -558,3 +558,73 @@ def test_flow_killed_at_every_step_then_resumed_starts_each_job_once(
     tokens = {r["token"] for r in records if r["type"] == "start" and r["step"] == "hop1"}
     assert len(tokens) == 1  # a re-sent Start carried the journaled token
     assert json.loads(drconsole(sandbox, tmp_path, "jobs", "--json").stdout) == {"flows": []}
+
+
+def test_a_restore_into_another_vpc_or_onto_a_taken_name_is_stopped_before_its_job(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """The demo's prod holds a second VPC and a DB named as a restore would name it: the restore
+    checks stop both before StartRestoreJob, with the fix, in place and after a copy."""
+    ec2 = sandbox.client("ec2", "prod", EU)
+    isolated = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["prod-isolated"]}])
+    vpc = isolated["Vpcs"][0]["VpcId"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    subnet = next(s["SubnetId"] for s in subnets if s["AvailabilityZone"] == f"{EU}a")
+    points = sandbox.client("backup", "prod", EU).list_recovery_points_by_backup_vault(
+        BackupVaultName="prod-vault"
+    )["RecoveryPoints"]
+
+    def newest_of(name: str) -> str:
+        mine = [p for p in points if p["ResourceName"] == name]
+        return str(max(mine, key=lambda p: p["CreationDate"])["RecoveryPointArn"])
+
+    def restore(rp: str, metadata: str) -> dict[str, Any]:
+        done = drconsole(
+            sandbox, tmp_path, "restore", "--recovery-point", rp, "--metadata", metadata,
+            "--yes", "--json",
+        )  # fmt: skip
+        assert done.returncode == 1, done.stdout + done.stderr
+        events = [json.loads(line) for line in done.stdout.splitlines()]
+        failed = [c for e in events if e["event"] == "checks" for c in e["checks"]]
+        return {"result": events[-1], "failed": [c for c in failed if c["status"] != "PASS"]}
+
+    before = len(sandbox.client("backup", "prod", EU).list_restore_jobs()["RestoreJobs"])
+    network = restore(newest_of("prod-web-1"), f"SubnetId={subnet}")
+    assert network["result"]["status"] == "blocked"
+    assert network["result"]["cause"] == "RESTORE_NETWORK"
+    [check] = network["failed"]
+    assert (
+        check["id"] == "restore.network"
+        and f"not in the VPC of subnet {subnet}" in check["evidence"]
+    )
+    assert (
+        f"describe-security-groups --region {EU} --filters Name=vpc-id,Values={vpc}"
+        in check["remediation"]
+    )
+    taken = restore(newest_of("prod-orders-db"), "DBInstanceIdentifier=prod-orders-db-restore-test")
+    assert taken["result"]["cause"] == "RESOURCE_ALREADY_EXISTS"
+    [check] = taken["failed"]
+    assert (
+        "--metadata DBInstanceIdentifier=prod-orders-db-restore-test-restored"
+        in check["remediation"]
+    )
+    assert journal(tmp_path) == []
+
+    # After a copy: the copy is made, and the restore is checked on it before it is sent.
+    central = newest(sandbox, "central-eu-central-1", EU, "EC2")
+    after = drconsole(
+        sandbox, tmp_path, "copy", "--recovery-point", central, "--source-account",
+        sandbox.accounts["backup"], "--to", prod_vault(sandbox), "--restore", "--metadata",
+        f"SubnetId={subnet}", "--yes", "--json", "--poll-interval", "0.2",
+    )  # fmt: skip
+    assert after.returncode == 1, after.stdout + after.stderr
+    events = [json.loads(line) for line in after.stdout.splitlines()]
+    assert events[-1]["status"] == "blocked" and events[-1]["cause"] == "RESTORE_NETWORK"
+    assert any(e["event"] == "job-finished" and e["kind"] == "copy" for e in events)
+    records = journal(tmp_path)
+    assert has(records, "start", "hop1") and not has(records, "start", "restore")
+    after_jobs = sandbox.client("backup", "prod", EU).list_restore_jobs()["RestoreJobs"]
+    assert len(after_jobs) == before, "no restore job was started"
+    finished = next(e for e in events if e["event"] == "flow-finished")
+    assert finished["step"] == "restore"
+    assert "describe-security-groups" in finished["remediation"], finished

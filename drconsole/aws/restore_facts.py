@@ -5,15 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from drconsole.aws.facts import FactReader
+from drconsole.aws.restore_access import AccessReader
+from drconsole.aws.restore_network import NetworkReader
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.facts import (
+    EngineVersions,
     KeyFacts,
     RecoveryPointFacts,
     RestoreFacts,
+    RestoreNetwork,
     TargetName,
     Unreadable,
     default_role_arn,
+    slr_arn,
 )
+from drconsole.checks.restore_engine import engine_versions
+from drconsole.checks.restore_network import network_request
 
 # Metadata keys that may name the KMS key of the restored resource, per AWS's metadata.
 KEY_METADATA = ("KmsKeyId", "kmsKeyId", "kmsMasterKeyArn", "KMSKey", "KmsKey")
@@ -23,7 +30,7 @@ def _true(value: str | None) -> bool:
     return str(value or "").lower() == "true"
 
 
-class RestoreFactReader(FactReader):
+class RestoreFactReader(FactReader, NetworkReader, AccessReader):
     """FactReader plus the reads only a restore needs."""
 
     def restore_metadata(self, rp: RecoveryPointFacts) -> dict[str, str] | Unreadable:
@@ -38,6 +45,21 @@ class RestoreFactReader(FactReader):
         if answer is None:
             return {}
         return answer if isinstance(answer, Unreadable) else {k: str(v) for k, v in answer.items()}
+
+    def engine_offered(
+        self, account: str, region: str, engine: str, version: str
+    ) -> bool | Unreadable:
+        """Whether RDS offers that engine version in the Region (DescribeDBEngineVersions)."""
+        rds = self.client("rds", account, region)
+        found = self.read(
+            "rds:DescribeDBEngineVersions",
+            lambda: rds.describe_db_engine_versions(Engine=engine, EngineVersion=version)[
+                "DBEngineVersions"
+            ],
+        )
+        if isinstance(found, Unreadable):
+            return found
+        return bool(found)
 
     def name_taken(self, account: str, region: str, kind: str, name: str) -> bool | Unreadable:
         """Whether a table, DB instance, DB cluster or bucket of that name exists."""
@@ -59,6 +81,12 @@ class RestoreFactReader(FactReader):
                 "rds:DescribeDBClusters",
                 lambda c: c.describe_db_clusters(DBClusterIdentifier=name),
                 ("DBClusterNotFoundFault", "DBClusterNotFound"),
+            ),
+            "EFS file system": (
+                "efs",
+                "elasticfilesystem:DescribeFileSystems",
+                lambda c: c.describe_file_systems(CreationToken=name)["FileSystems"] or None,
+                ("FileSystemNotFound",),
             ),
             "S3 bucket": (
                 "s3",
@@ -92,6 +120,8 @@ def target_names(resource_type: str, metadata: dict[str, str]) -> list[tuple[str
             "DBClusterIdentifier",
             "DestinationBucketName",
             "NewBucket",
+            "newFileSystem",
+            "CreationToken",
         )
     }
     metadata = {canonical.get(k.lower(), k): v for k, v in metadata.items()}
@@ -110,6 +140,12 @@ def target_names(resource_type: str, metadata: dict[str, str]) -> list[tuple[str
         and _true(metadata.get("NewBucket", "true"))
     ):
         pairs.append(("S3 bucket", metadata["DestinationBucketName"]))
+    elif (
+        resource_type == "EFS"
+        and metadata.get("CreationToken")
+        and _true(metadata.get("newFileSystem", "true"))
+    ):
+        pairs.append(("EFS file system", metadata["CreationToken"]))
     return pairs
 
 
@@ -144,6 +180,33 @@ def gather_restore_facts(
         for kind, name in target_names(rp.resource_type, named):
             names.append(TargetName(kind, name, reader.name_taken(account, region, kind, name)))
     key = _restore_key(reader, rp, merged, given, after_copy_to)
+    network: RestoreNetwork | Unreadable | None = None
+    if after_copy_to is None and account != rp.account_id:
+        network = None  # restore.account fails: the network is judged on the copy
+    elif isinstance(merged, Unreadable):
+        network = merged
+    else:
+        # After a copy, AWS's metadata names the source account's network: only given names.
+        request = network_request(rp.resource_type, named if isinstance(named, dict) else {})
+        if request is not None:
+            network = reader.restore_network(account, region, request)
+    engine: EngineVersions | Unreadable | None = None
+    if isinstance(metadata, dict) and isinstance(merged, dict):
+        asked = engine_versions(rp.resource_type, metadata, merged)
+        if asked is not None:
+            name, snapshot, requested = asked
+            engine = EngineVersions(
+                name, snapshot, requested, reader.engine_offered(account, region, name, requested)
+            )
+    # Who uses the key: the restore role and AWS Backup's service-linked role of the account
+    # (not asked when restore.account fails: the key is then the copy's, not this one).
+    in_place_elsewhere = after_copy_to is None and account != rp.account_id
+    key_access = (
+        tuple(reader.key_access(key, who, account) for who in (role, slr_arn(account)))
+        if isinstance(key, KeyFacts) and key.usable and not in_place_elsewhere
+        else ()
+    )
+    caller, may_pass = reader.pass_role(account, region, role)
     return RestoreFacts(
         recovery_point=rp,
         restoring_account_id=account,
@@ -160,6 +223,11 @@ def gather_restore_facts(
         ),
         restoring_region=region,
         after_copy_to=after_copy_to.arn if after_copy_to is not None else "",
+        network=network,
+        engine=engine,
+        key_access=key_access,
+        pass_role=may_pass,
+        caller_arn=caller,
     )
 
 
@@ -183,4 +251,4 @@ def _restore_key(
         key_arn = vault.encryption_key_arn if vault is not None else None
     elif key_arn is None:
         key_arn = rp.encryption_key_arn
-    return reader.key(key_arn, with_policy=False) if key_arn else None
+    return reader.key(key_arn, with_policy=True) if key_arn else None

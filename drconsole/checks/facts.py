@@ -191,6 +191,48 @@ class TargetName:
 
 
 @dataclass(frozen=True, slots=True)
+class NetworkPart:
+    """A subnet, DB subnet group, security group or option group the restore metadata names,
+    as EC2 or RDS reports it in the restoring account and Region."""
+
+    kind: str  # "subnet" | "DB subnet group" | "security group" | "option group"
+    name: str
+    vpc_id: str | None  # None: it does not exist; "": not tied to a VPC
+    zones: tuple[str, ...] = ()  # the Availability Zones of its subnets
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreNetwork:
+    """Where the restored instance or database will sit: what the metadata names, and the
+    default VPC AWS falls back on when it names no subnet (or DB subnet group)."""
+
+    placement: NetworkPart | None  # the subnet or DB subnet group named
+    attached: tuple[NetworkPart, ...]  # security groups and option group named
+    default_vpc: NetworkPart | None  # the default VPC and its subnets' zones; None: none
+    requested_zones: tuple[str, ...] = ()  # Availability Zone(s) the metadata asks for
+    zone_key: str = ""  # the metadata key that asks for them
+
+
+@dataclass(frozen=True, slots=True)
+class EngineVersions:
+    """The engine version a database restore asks for, against its snapshot's."""
+
+    engine: str
+    snapshot_version: str  # as GetRecoveryPointRestoreMetadata reports it
+    requested_version: str
+    offered: bool | Unreadable | None = None  # None: not asked (same version as the snapshot)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyAccess:
+    """Whether a principal may use the destination key, per its key policy and grants."""
+
+    principal: str
+    allowed: bool | Unreadable
+    how: str = ""  # the statement or grant that allows it, or why not
+
+
+@dataclass(frozen=True, slots=True)
 class RestoreFacts:
     """Everything the restore checks judge."""
 
@@ -205,3 +247,8 @@ class RestoreFacts:
     copy_back_vaults: tuple[str, ...] = field(default_factory=tuple)  # vaults to copy into first
     restoring_region: str = ""  # where the restore runs ("" : the recovery point's Region)
     after_copy_to: str = ""  # the vault ARN the recovery point is copied into before the restore
+    network: RestoreNetwork | Unreadable | None = None  # None: the type has no network
+    engine: EngineVersions | Unreadable | None = None  # None: no engine version asked
+    key_access: tuple[KeyAccess, ...] = ()  # the restore role and AWSServiceRoleForBackup
+    pass_role: bool | Unreadable | None = None  # None: not judged (the caller is a root)
+    caller_arn: str = ""  # the identity that calls StartRestoreJob (for iam:PassRole)

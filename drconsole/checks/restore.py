@@ -9,8 +9,12 @@ from drconsole.checks.facts import (
     RESTORE_POLICY_ARN,
     S3_RESTORE_POLICY_ARN,
     RestoreFacts,
+    TargetName,
     Unreadable,
 )
+from drconsole.checks.restore_access import check_pass_role, check_restore_key
+from drconsole.checks.restore_engine import check_engine_version
+from drconsole.checks.restore_network import check_restore_network
 from drconsole.models import CauseCode, Check, CheckStatus
 
 PASS, FAIL, WARN, UNKNOWN = (
@@ -169,41 +173,52 @@ def check_target_names(facts: RestoreFacts) -> Check:
                 cid, title, target.taken, f"whether {target.kind} {target.name} exists"
             )
         if target.taken:
+            key = NAME_KEYS.get(target.kind, "the name")
+            region = region_of(facts)
             return Check(
                 cid,
                 title,
                 FAIL,
                 f"{target.kind} {target.name} already exists in account "
-                f"{facts.restoring_account_id} ({region_of(facts)})",
-                CauseCode.UNKNOWN,
-                f"Restore under another name (--metadata with a new {target.kind} name) or "
-                f"remove the existing {target.kind} first.",
+                f"{facts.restoring_account_id} ({region})",
+                CauseCode.RESOURCE_ALREADY_EXISTS,
+                f"Restore under a free name: --metadata {key}={_free_name(target)}"
+                f" (or, if {target.name} is a leftover to drop, {_delete_command(target, region)}"
+                " and re-run the check).",
             )
     names = ", ".join(f"{t.kind} {t.name}" for t in facts.target_names)
     where = f"account {facts.restoring_account_id} ({region_of(facts)})"
     return Check(cid, title, PASS, f"{names} free in {where}")
 
 
-def check_restore_key(facts: RestoreFacts) -> Check:
-    """The KMS key the restored resource will use is enabled."""
-    cid, title = "restore.key", "Key for the restored resource usable"
-    key = facts.restore_key
-    if isinstance(key, Unreadable):
-        return unknown_check(cid, title, key, "the key for the restored resource")
-    if key is None:
-        return Check(cid, title, PASS, "no KMS key involved")
-    if key.usable:
-        return Check(cid, title, PASS, f"key {key.arn} is enabled")
-    return Check(
-        cid,
-        title,
-        FAIL,
-        f"key {key.arn} is {key.state}",
-        CauseCode.KMS_KEY_UNUSABLE,
-        f"Enable the key (aws kms enable-key --key-id {key.arn}"
-        + ("; cancel its deletion first" if key.state == "PendingDeletion" else "")
-        + ") or restore with another key (--metadata KmsKeyId=ARN).",
-    )
+# The metadata key that names what the restore creates, per kind of target.
+NAME_KEYS = {
+    "DynamoDB table": "targetTableName",
+    "RDS DB instance": "DBInstanceIdentifier",
+    "DB cluster": "DBClusterIdentifier",
+    "S3 bucket": "DestinationBucketName",
+    "EFS file system": "CreationToken",
+}
+
+
+def _free_name(target: TargetName) -> str:
+    """A name to suggest instead of a taken one."""
+    return f"{target.name}-2" if target.name.endswith("-restored") else f"{target.name}-restored"
+
+
+def _delete_command(target: TargetName, region: str) -> str:
+    """The AWS CLI command that removes the resource holding the name."""
+    commands = {
+        "DynamoDB table": f"aws dynamodb delete-table --table-name {target.name}",
+        "RDS DB instance": f"aws rds delete-db-instance --db-instance-identifier {target.name}"
+        " --final-db-snapshot-identifier " + f"{target.name}-final",
+        "DB cluster": f"aws rds delete-db-cluster --db-cluster-identifier {target.name}"
+        " --final-db-snapshot-identifier " + f"{target.name}-final",
+        "S3 bucket": f"aws s3 rb s3://{target.name}",
+        "EFS file system": "aws efs describe-file-systems --creation-token "
+        f"{target.name} (then aws efs delete-file-system --file-system-id ID)",
+    }
+    return commands.get(target.kind, f"remove {target.kind} {target.name}") + f" --region {region}"
 
 
 RESTORE_CHECK_GROUPS: dict[str, tuple[Callable[[RestoreFacts], Check], ...]] = {
@@ -212,7 +227,10 @@ RESTORE_CHECK_GROUPS: dict[str, tuple[Callable[[RestoreFacts], Check], ...]] = {
         check_restore_role,
         check_restore_metadata,
         check_target_names,
+        check_restore_network,
+        check_engine_version,
         check_restore_key,
+        check_pass_role,
     ),
 }
 

@@ -386,3 +386,53 @@ async def test_restore_in_the_backup_account_is_said_and_asked(demo: Demo, tmp_p
         await wait_until(pilot, lambda: pane(app) == "form", what="restore form", timeout=30)
     assert [f.status for f in Journal(tmp_path).flows()] == ["running"]
     assert Journal(tmp_path).flows()[0].plan["destination"] is None  # in place, as asked
+
+
+async def test_a_restore_into_another_vpc_is_stopped_by_its_check_with_the_fix(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """prod's instance restored in place into a subnet of prod's second VPC (its own security
+    group is the default VPC's): the wizard's restore checks stop it before StartRestoreJob."""
+    prod = demo.info.accounts["prod"]
+    ec2 = demo.sandbox.client("ec2", prod, EU)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["prod-isolated"]}])
+    vpc_id = vpc["Vpcs"][0]["VpcId"]
+    subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    subnet_id = next(s["SubnetId"] for s in subnet if s["AvailabilityZone"] == f"{EU}a")
+    newest = newest_recovery_point(demo, prod, EU, "prod-vault", ResourceName="prod-web-1")
+    jobs_before = len(restore_jobs_in(demo, prod))
+    app = demo.app(state_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_account(pilot, prod)
+        await pilot.press("enter")  # prod-vault (eu-central-1), the first vault
+        assert isinstance(app.screen, RecoveryPointsScreen)
+        await wait_until(pilot, lambda: app.screen.loading_done, what="recovery points")
+        await pilot.press("slash", *"prod-web-1", "enter")
+        await pilot.press("w")
+        wizard = app.screen
+        assert isinstance(wizard, CopyRestoreWizard) and wizard.point is not None
+        assert wizard.point.arn == newest["RecoveryPointArn"]
+        wizard.query_one("#in-place", Checkbox).focus()
+        await pilot.press("space")
+        wizard.query_one("#plan-button", Button).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: wizard.prepared is not None, what="plan", timeout=30)
+        assert wizard.prepared is not None and wizard.prepared.ok
+        await pilot.press("enter")  # Next: confirm
+        wizard.query_one("#start", Button).focus()
+        await pilot.pause(ARMING_SECONDS)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane(app) == "form", what="restore form", timeout=30)
+        form = app.screen.query_one(RestoreFormPane)
+        assert "SubnetId" in form.values()
+        subnet_field = next(i for i in form.query(Input) if i.name == "SubnetId")
+        subnet_field.value = subnet_id
+        app.screen.query_one("#submit-form", Button).focus()
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane(app) == "result", what="result", timeout=60)
+        result = text_of(app, "#result-text")
+        assert "Flow blocked" in result and "RESTORE_NETWORK" in result, result
+        assert f"Name=vpc-id,Values={vpc_id}" in result, result
+    assert len(restore_jobs_in(demo, prod)) == jobs_before, "no restore job was started"
+    assert [f.status for f in Journal(tmp_path).flows()] == ["blocked"]

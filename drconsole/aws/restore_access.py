@@ -1,0 +1,73 @@
+"""Read who may use what in a restore: the destination key's policy and grants, and whether
+the caller may pass the restore role (iam:SimulatePrincipalPolicy)."""
+
+from __future__ import annotations
+
+from drconsole.aws.reader import BaseReader, pages
+from drconsole.checks.facts import KeyAccess, KeyFacts, Unreadable
+from drconsole.checks.restore_access import key_policy_allows
+
+GRANT_OPERATIONS = ("CreateGrant", "Decrypt")
+
+
+class AccessReader(BaseReader):
+    """The reads of the key and pass-role checks."""
+
+    def key_access(self, key: KeyFacts, principal: str, account: str) -> KeyAccess:
+        """Whether `principal` may use `key`: by its key policy, else by a grant."""
+        by_policy = key_policy_allows(key, principal, account)
+        if by_policy.allowed is not False:
+            return by_policy
+        parts = key.arn.split(":")
+        kms = self.client("kms", parts[4], parts[3])
+        grants = self.read(
+            "kms:ListGrants",
+            lambda: list(pages(kms, "list_grants", "Grants", KeyId=key.arn)),
+        )
+        if isinstance(grants, Unreadable):
+            return KeyAccess(principal, grants)
+        for grant in grants or []:
+            grantee = str(grant.get("GranteePrincipal", ""))
+            if grantee in (principal, account, f"arn:aws:iam::{account}:root") and any(
+                op in grant.get("Operations", []) for op in GRANT_OPERATIONS
+            ):
+                return KeyAccess(principal, True, f"grant {grant.get('GrantId', '?')}")
+        return KeyAccess(principal, False, f"{by_policy.how}, and no grant to it")
+
+    def pass_role(
+        self, account: str, region: str, role_arn: str
+    ) -> tuple[str, bool | Unreadable | None]:
+        """(caller ARN, whether it may pass `role_arn` to AWS Backup); None for the root."""
+        sts = self.client("sts", account, region)
+        who = self.read("sts:GetCallerIdentity", lambda: sts.get_caller_identity()["Arn"])
+        if isinstance(who, Unreadable) or who is None:
+            return "", who or Unreadable("sts:GetCallerIdentity", "Empty", "")
+        caller = str(who)
+        if caller.endswith(":root"):
+            return caller, None
+        iam = self.client("iam", account, self.sessions.settings.home_region)
+        source = caller
+        if ":assumed-role/" in caller:
+            role_name = caller.split(":assumed-role/", 1)[1].split("/", 1)[0]
+            got = self.read("iam:GetRole", lambda: iam.get_role(RoleName=role_name)["Role"]["Arn"])
+            if isinstance(got, Unreadable) or got is None:
+                return caller, got or Unreadable("iam:GetRole", "NoSuchEntity", role_name)
+            source = str(got)
+        answer = self.read(
+            "iam:SimulatePrincipalPolicy",
+            lambda: iam.simulate_principal_policy(
+                PolicySourceArn=source,
+                ActionNames=["iam:PassRole"],
+                ResourceArns=[role_arn],
+                ContextEntries=[
+                    {
+                        "ContextKeyName": "iam:PassedToService",
+                        "ContextKeyValues": ["backup.amazonaws.com"],
+                        "ContextKeyType": "string",
+                    }
+                ],
+            )["EvaluationResults"],
+        )
+        if isinstance(answer, Unreadable) or not answer:
+            return source, answer or Unreadable("iam:SimulatePrincipalPolicy", "Empty", "")
+        return source, all(result.get("EvalDecision") == "allowed" for result in answer)

@@ -1,0 +1,150 @@
+"""Who may use what in a restore: the destination key (by the restore role and AWS Backup's
+service-linked role) and the restore role itself (iam:PassRole by the caller)."""
+
+from __future__ import annotations
+
+import json
+
+from drconsole.checks.common import key_label, unknown_check
+from drconsole.checks.evaluation import decide
+from drconsole.checks.facts import KeyAccess, KeyFacts, RestoreFacts, Unreadable, slr_arn
+from drconsole.models import CauseCode, Check, CheckStatus
+
+KEY_ID, KEY_TITLE = "restore.key", "Key for the restored resource usable"
+PASS_ID, PASS_TITLE = "restore.pass-role", "The caller may pass the restore role"
+# What AWS Backup asks of the key when it restores: a grant for the AWS resource it creates.
+KEY_ACTION = "kms:CreateGrant"
+
+
+def key_request_context(principal: str, account: str) -> dict[str, str]:
+    """The request context of AWS Backup creating a grant for the restored resource."""
+    return {
+        "kms:GrantIsForAWSResource": "true",
+        "kms:CallerAccount": account,
+        "aws:PrincipalAccount": account,
+        "aws:PrincipalArn": principal,
+    }
+
+
+def key_policy_allows(key: KeyFacts, principal: str, account: str) -> KeyAccess:
+    """Whether the key policy lets `principal` (of `account`) create grants on the key."""
+    if key.aws_managed:
+        return KeyAccess(principal, True, "AWS managed key: its policy admits the account's use")
+    if isinstance(key.policy, Unreadable):
+        return KeyAccess(principal, key.policy)
+    if key.policy is None:
+        return KeyAccess(principal, False, "no key policy read")
+    outcome = decide(
+        key.policy,
+        principal=principal,
+        action=KEY_ACTION,
+        resource=key.arn,
+        context=key_request_context(principal, account),
+    )
+    if outcome.error:
+        return KeyAccess(principal, False, f"the key policy could not be read: {outcome.error}")
+    if outcome.decision == "allow":
+        return KeyAccess(principal, True, f"key policy {outcome.statements_text}")
+    return KeyAccess(principal, False, f"key policy: {outcome.decision}")
+
+
+def restore_key_principals(facts: RestoreFacts) -> tuple[str, str]:
+    """The principals that use the destination key: the restore role and the SLR."""
+    return facts.role_arn, slr_arn(facts.restoring_account_id)
+
+
+def check_restore_key(facts: RestoreFacts) -> Check:
+    """The KMS key the restored resource will use is enabled, and the restore role and
+    AWSServiceRoleForBackup may use it (key policy or grants)."""
+    key = facts.restore_key
+    if isinstance(key, Unreadable):
+        return unknown_check(KEY_ID, KEY_TITLE, key, "the key for the restored resource")
+    if key is None:
+        return Check(KEY_ID, KEY_TITLE, CheckStatus.PASS, "no KMS key involved")
+    if not key.usable:
+        return Check(
+            KEY_ID,
+            KEY_TITLE,
+            CheckStatus.FAIL,
+            f"key {key.arn} is {key.state}",
+            CauseCode.KMS_KEY_UNUSABLE,
+            f"Enable the key (aws kms enable-key --key-id {key.arn}"
+            + ("; cancel its deletion first" if key.state == "PendingDeletion" else "")
+            + ") or restore with another key (--metadata KmsKeyId=ARN).",
+        )
+    for access in facts.key_access:
+        if isinstance(access.allowed, Unreadable):
+            return unknown_check(
+                KEY_ID, KEY_TITLE, access.allowed, f"whether {access.principal} may use {key.arn}"
+            )
+    denied = [a for a in facts.key_access if a.allowed is False]
+    if not denied:
+        how = "; ".join(f"{a.principal.rsplit('/', 1)[-1]}: {a.how}" for a in facts.key_access)
+        return Check(
+            KEY_ID,
+            KEY_TITLE,
+            CheckStatus.PASS,
+            f"key {key_label(key)} is enabled" + (f" ({how})" if how else ""),
+        )
+    statement = {
+        "Sid": "AllowRestoreInAccount" + facts.restoring_account_id,
+        "Effect": "Allow",
+        "Principal": {"AWS": [a.principal for a in denied]},
+        "Action": ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*"],
+        "Resource": "*",
+    }
+    return Check(
+        KEY_ID,
+        KEY_TITLE,
+        CheckStatus.FAIL,
+        f"key {key_label(key)} is enabled, but "
+        + ", ".join(f"{a.principal} may not use it ({a.how})" for a in denied),
+        CauseCode.KMS_KEY_UNUSABLE,
+        f"Add this statement to the key policy of {key.arn} (in account {key.arn.split(':')[4]})"
+        f" or restore with a key of account {facts.restoring_account_id} (--metadata "
+        f"KmsKeyId=ARN):\n{json.dumps(statement, indent=2)}",
+    )
+
+
+def check_pass_role(facts: RestoreFacts) -> Check:
+    """The identity that starts the restore may pass the restore role (iam:PassRole)."""
+    allowed = facts.pass_role
+    if allowed is None:
+        return Check(
+            PASS_ID, PASS_TITLE, CheckStatus.PASS, "not judged: the caller is the account's root"
+        )
+    if isinstance(allowed, Unreadable):
+        return unknown_check(
+            PASS_ID, PASS_TITLE, allowed, f"whether {facts.caller_arn} may pass {facts.role_arn}"
+        )
+    if allowed:
+        return Check(
+            PASS_ID,
+            PASS_TITLE,
+            CheckStatus.PASS,
+            f"{facts.caller_arn} may pass {facts.role_arn} (iam:SimulatePrincipalPolicy)",
+        )
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": facts.role_arn,
+                "Condition": {"StringEquals": {"iam:PassedToService": "backup.amazonaws.com"}},
+            }
+        ],
+    }
+    name = facts.caller_arn.rsplit("/", 1)[-1]
+    kind = "user" if ":user/" in facts.caller_arn else "role"
+    return Check(
+        PASS_ID,
+        PASS_TITLE,
+        CheckStatus.FAIL,
+        f"{facts.caller_arn} may not pass {facts.role_arn} (iam:PassRole, as "
+        "iam:SimulatePrincipalPolicy answers)",
+        CauseCode.ROLE_PERMISSIONS,
+        f"Let it pass the role: aws iam put-{kind}-policy --{kind}-name {name} --policy-name "
+        f"PassBackupRestoreRole --policy-document '{json.dumps(policy)}'"
+        " (or restore as an identity that may pass it).",
+    )
