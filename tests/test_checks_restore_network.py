@@ -18,7 +18,10 @@ from drconsole.checks.facts import (
 from drconsole.checks.restore_access import check_pass_role, check_restore_key, key_policy_allows
 from drconsole.checks.restore_engine import check_engine_version, engine_versions, version_key
 from drconsole.checks.restore_network import check_restore_network, network_request
+from drconsole.diagnose import diagnose
 from drconsole.models import CauseCode, CheckStatus
+from drconsole.sandbox import rds_api, restore_network
+from drconsole.sandbox import restore_access as sandbox_access
 from tests.test_checks_restore import KEY, ROLE, SRC, good_restore
 
 VPC, OTHER = "vpc-0aaa", "vpc-0bbb"
@@ -210,3 +213,51 @@ def test_pass_role_as_iam_simulates_it() -> None:
     denied = Unreadable("iam:SimulatePrincipalPolicy", "AccessDenied", "no")
     unknown = check_pass_role(good_restore(pass_role=denied, caller_arn=caller))
     assert (unknown.status, unknown.cause) == (CheckStatus.UNKNOWN, CauseCode.ROLE_PERMISSIONS)
+
+
+# Every refusal the sandbox's restore rules can give, with the cause the check gives for it:
+# `explain` reads AWS's message back to the same cause.
+SANDBOX_REFUSALS = {
+    restore_network.MSG_SUBNET_MISSING: CauseCode.RESTORE_NETWORK,
+    restore_network.MSG_SECURITY_GROUP_MISSING: CauseCode.RESTORE_NETWORK,
+    restore_network.MSG_GROUP_NOT_IN_DEFAULT_VPC: CauseCode.RESTORE_NETWORK,
+    restore_network.MSG_GROUP_OTHER_NETWORK: CauseCode.RESTORE_NETWORK,
+    restore_network.MSG_NO_DEFAULT_VPC: CauseCode.RESTORE_NETWORK,
+    restore_network.MSG_ZONE_NOT_SUBNETS: CauseCode.RESTORE_NETWORK,
+    restore_network.MSG_DB_SUBNET_GROUP_MISSING: CauseCode.RESTORE_NETWORK,
+    restore_network.MSG_DB_NO_DEFAULT_SUBNET: CauseCode.RESTORE_NETWORK,
+    restore_network.MSG_DB_GROUP_MISSING: CauseCode.RESTORE_NETWORK,
+    restore_network.MSG_DB_GROUP_OTHER_VPC: CauseCode.RESTORE_NETWORK,
+    restore_network.MSG_OPTION_GROUP_MISSING: CauseCode.RESTORE_NETWORK,
+    restore_network.MSG_OPTION_GROUP_OTHER_VPC: CauseCode.RESTORE_NETWORK,
+    rds_api.MSG_ENGINE_VERSION_EARLIER: CauseCode.ENGINE_VERSION,
+    rds_api.MSG_ENGINE_VERSION_NOT_FOUND: CauseCode.ENGINE_VERSION,
+    sandbox_access.MSG_PASS_ROLE_DENIED: CauseCode.ROLE_PERMISSIONS,
+}
+FILL = {
+    "subnet_id": "subnet-0a1b2c3d4e5f60718",
+    "group_id": "sg-0123456789abcdef0",
+    "vpc_id": "vpc-0aaa",
+    "group_vpc_id": "vpc-0bbb",
+    "zone": "eu-central-1b",
+    "subnet_zone": "eu-central-1a",
+    "name": "prod-isolated-options",
+    "asked": "11.9",
+    "snapshot": "12.7",
+    "engine": "aurora-postgresql",
+    "caller": f"arn:aws:sts::{SRC}:assumed-role/restore-operator/drconsole",
+    "role_arn": ROLE,
+}
+
+
+def test_every_sandbox_restore_refusal_is_explained_with_the_checks_cause() -> None:
+    produced = {
+        value
+        for module in (restore_network, rds_api, sandbox_access)
+        for name, value in vars(module).items()
+        if name.startswith("MSG_")
+    }
+    assert produced == set(SANDBOX_REFUSALS)
+    for template, cause in SANDBOX_REFUSALS.items():
+        message = template.format(**FILL)
+        assert diagnose(message).cause is cause, message
