@@ -205,6 +205,8 @@ class DrillsScreen(BrowseScreen):
             text = f"{count} runbook{'s' if count != 1 else ''}" + (
                 f", {broken} that do not parse" if broken else ""
             )
+            runs = "" if self.drapp.settings.read_only else " (then R runs)"
+            text += f" │ Enter plans{runs}, o opens the last report"
             if query:
                 text += f" │ filter {self.query_text!r}: {len(self.shown)} shown"
         self.set_status(text)
