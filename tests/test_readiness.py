@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -38,12 +39,25 @@ from drconsole.readiness import (
     evaluate_readiness,
     reevaluate_row,
 )
+from drconsole.readiness.engine import objectives_of
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 
 # The demo backs Non-Prod up every two or three days (its own config says 3d too).
 OBJECTIVES = RpoObjectives(timedelta(hours=24), (("Non-Prod", timedelta(days=3)),))
 EU = "eu-central-1"
+OBJECTIVE_TEXT = (("Non-Prod", "3d"),)
+WEB_RUNBOOK = """name: web
+objectives: {{rpo: 36h, rto: 2h}}
+source: {{account: "{backup}", region: eu-north-1}}
+restore_to: {{account: "{recovery}", region: eu-central-1, vault: recovery-vault}}
+targets:
+  - name: web-data
+    resource: {{account: "{prod}", type: EBS, name: prod-web-data}}
+    objectives: {{rpo: 1m}}
+  - name: shared-files
+    resource: {{account: "{prod}", type: EFS, name: prod-shared-files}}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -175,11 +189,22 @@ def test_newest_passing_drill_covers_its_resource(sessions: AwsSessions, tmp_pat
         )
         journal.append(run_id, "drill-start", runbook="web", started=finished, targets=["web"])
         journal.append(run_id, "drill-end", finished=finished, report_dir=str(folder))
-    prod = rows_by_name(sessions)["prod"]
+    # Its runbook asks for a one-minute RPO: the runbook's objective holds for it alone.
+    runbooks = tmp_path / "runbooks"
+    runbooks.mkdir()
+    (runbooks / "web.yaml").write_text(
+        WEB_RUNBOOK.format(backup="1" * 12, recovery="2" * 12, prod=web.resource_arn.split(":")[4])
+    )
+    (runbooks / "broken.yaml").write_text("name: [")
+    settings = replace(sessions.settings, runbooks_dir=runbooks, rpo_objectives=OBJECTIVE_TEXT)
+    report = evaluate_readiness(sessions, accounts=["prod"], objectives=objectives_of(settings))
+    (prod,) = report.rows
     drilled = {r.resource_name: r.drill for r in prod.resources if r.drill is not None}
     # The newest passing run, not the newer failed one.
     assert list(drilled) == ["prod-web-data"] and prod.drilled == 1
     assert drilled["prod-web-data"].run_id == "20261202T0100Z-bbbbbb"
+    late = {r.resource_name: r.rpo_objective for r in prod.resources if r.over_objective}
+    assert late == {"prod-web-data": timedelta(minutes=1)} and prod.over_objective == 1
 
 
 def test_cli_json_and_html(demo: Any, tmp_path: Path) -> None:

@@ -144,7 +144,8 @@ def row_details(row: ReadinessRow) -> list[RenderableType]:
             item(
                 "AT RISK",
                 f"{resource.resource_name or resource.resource_arn} ({resource.resource_type}): "
-                f"newest backup {human(resource.backup_age(now))} old [RPO_EXCEEDED]",
+                f"newest backup {human(resource.backup_age(now))} old, objective "
+                f"{human(resource.rpo_objective)} [RPO_EXCEEDED]",
             )
     return parts
 

@@ -46,10 +46,17 @@ def backup_account_of(sessions: Any, organization: Organization) -> str | None:
 
 
 def objectives_of(settings: Any) -> RpoObjectives:
-    """The RPO objectives of the settings (`rpo_objective`, `rpo_objectives`)."""
-    return RpoObjectives.from_config(
+    """The RPO objectives of the settings (`rpo_objective`, `rpo_objectives`) and of the
+    runbooks in the runbooks folder (for the resources they drill)."""
+    from dataclasses import replace
+
+    from drconsole.readiness.objectives import runbook_objectives
+
+    configured = RpoObjectives.from_config(
         getattr(settings, "rpo_objective", None), getattr(settings, "rpo_objectives", ())
     )
+    folder = getattr(settings, "runbooks_dir", None)
+    return replace(configured, resources=runbook_objectives(folder)) if folder else configured
 
 
 def evaluate_readiness(

@@ -74,6 +74,9 @@ class ResourceReadiness:
     over_objective: bool  # the newest backup is older than the row's RPO objective
     dr_copy: DrCopy | None  # None: no copy in the backup account
     drill: DrillCoverage | None = None  # None: no passing drill restored it
+    # The objective it was judged against (a runbook's for a drilled resource, else its
+    # account's); None when made without one.
+    rpo_objective: timedelta | None = None
 
     def backup_age(self, now: datetime) -> timedelta | None:
         """The current RPO: how old the newest backup is at `now`."""

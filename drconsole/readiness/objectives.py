@@ -1,10 +1,12 @@
-"""RPO objectives: the config's `rpo_objective`, overridden per account or OU."""
+"""RPO objectives: the config's `rpo_objective`, overridden per account or OU, and the
+objectives of the runbooks that drill a resource."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from drconsole.config import DEFAULT_RPO_OBJECTIVE
 from drconsole.limits import duration
@@ -21,6 +23,9 @@ class RpoObjectives:
 
     default: timedelta = timedelta(hours=24)
     overrides: tuple[tuple[str, timedelta], ...] = ()
+    # Runbooks' RPO objectives for the resources they drill: the strictest one a resource has
+    # wins over the account's objective.
+    resources: tuple[ResourceObjective, ...] = ()
 
     @classmethod
     def from_config(
@@ -31,6 +36,17 @@ class RpoObjectives:
             duration(default or DEFAULT_RPO_OBJECTIVE, "rpo_objective"),
             tuple((key, duration(value, f"rpo_objectives.{key}")) for key, value in overrides),
         )
+
+    def for_resource(
+        self, account: Account, resource_arn: str, resource_type: str, name: str
+    ) -> timedelta:
+        """The objective of one resource: the strictest runbook naming it, else its account's."""
+        named = [
+            r.objective
+            for r in self.resources
+            if r.names(account, resource_arn, resource_type, name)
+        ]
+        return min(named) if named else self.for_account(account)
 
     def for_account(self, account: Account) -> timedelta:
         """The objective of an account's resources."""
@@ -53,3 +69,60 @@ def _normal(path: str) -> str:
     """An OU path without `Root/` and surrounding slashes."""
     path = path.strip().strip("/")
     return path[len("Root/") :] if path.startswith("Root/") else ("" if path == "Root" else path)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceObjective:
+    """A runbook's RPO objective for a resource it drills (by ARN, or account, type, name)."""
+
+    runbook: str
+    objective: timedelta
+    arn: str | None = None
+    account: str | None = None
+    resource_type: str | None = None
+    name: str | None = None
+
+    def names(self, account: Account, resource_arn: str, resource_type: str, name: str) -> bool:
+        """True when this is the resource the runbook drills."""
+        if self.arn:
+            return self.arn == resource_arn
+        return (
+            self.account in (account.id, account.name)
+            and self.resource_type == resource_type
+            and self.name == name
+        )
+
+
+def runbook_objectives(folder: Path) -> tuple[ResourceObjective, ...]:
+    """The RPO objective of each target of the folder's runbooks (the target's, else its
+    runbook's). A runbook that does not parse gives none: `drill plan` says what is wrong."""
+    from drconsole.drills.catalog import runbook_files
+    from drconsole.drills.parse import load_runbook
+    from drconsole.errors import DrConsoleError
+
+    try:
+        files = runbook_files(folder)
+    except (OSError, ValueError):
+        return ()
+    found: list[ResourceObjective] = []
+    for path in files:
+        try:
+            runbook = load_runbook(path)
+        except (DrConsoleError, OSError, ValueError):
+            continue
+        for target in runbook.targets:
+            seconds = runbook.objectives_of(target).rpo_seconds
+            if seconds is None:
+                continue
+            selector = target.resource
+            found.append(
+                ResourceObjective(
+                    runbook.name,
+                    timedelta(seconds=seconds),
+                    selector.arn,
+                    selector.account,
+                    selector.resource_type,
+                    selector.name,
+                )
+            )
+    return tuple(found)

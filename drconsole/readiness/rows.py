@@ -160,18 +160,7 @@ def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow
     index = ctx.copy_index()
     unreadable: list[Unread] = list(index.unreadable)
     resources = tuple(
-        ResourceReadiness(
-            resource_arn=r.resource_arn,
-            resource_type=r.resource_type,
-            resource_name=r.resource_name,
-            last_backup=r.last_backup,
-            last_recovery_point_arn=r.last_recovery_point_arn,
-            last_vault_arn=r.last_vault_arn,
-            over_objective=r.last_backup is None or ctx.now - r.last_backup > objective,
-            dr_copy=None if index.unreadable else index.newest(r.resource_arn, region),
-            drill=ctx.drills.get(r.resource_arn),
-        )
-        for r in sorted(listed, key=lambda r: r.resource_arn)
+        _resource(ctx, account, r, index) for r in sorted(listed, key=lambda r: r.resource_arn)
     )
     destinations = _vaults(ctx.reader, account.id, region, unreadable)
     copy_back = _copy_back(ctx, listed, index, destinations, account.id, region)
@@ -190,6 +179,27 @@ def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow
         restore=tuple(r for r in restore if r.checks),
         unreadable=tuple(message for message, _ in unreadable),
         explanation=lines,
+    )
+
+
+def _resource(
+    ctx: RowContext, account: Account, listed: ProtectedResource, index: CopyIndex
+) -> ResourceReadiness:
+    """One protected resource judged against its objective, with its DR copy and drill."""
+    objective = ctx.objectives.for_resource(
+        account, listed.resource_arn, listed.resource_type, listed.resource_name
+    )
+    return ResourceReadiness(
+        resource_arn=listed.resource_arn,
+        resource_type=listed.resource_type,
+        resource_name=listed.resource_name,
+        last_backup=listed.last_backup,
+        last_recovery_point_arn=listed.last_recovery_point_arn,
+        last_vault_arn=listed.last_vault_arn,
+        over_objective=listed.last_backup is None or ctx.now - listed.last_backup > objective,
+        dr_copy=None if index.unreadable else index.newest(listed.resource_arn, listed.region),
+        drill=ctx.drills.get(listed.resource_arn),
+        rpo_objective=objective,
     )
 
 
