@@ -24,32 +24,13 @@ from itertools import compress, islice, repeat
 from typing import Any, overload
 
 from drconsole.models import RecoveryPoint
-
-_NO_SIZE = -1
-_NO_DATE = math.nan
-
-
-def _timestamp(moment: datetime | None) -> float:
-    if moment is None:
-        return _NO_DATE
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+from drconsole.tui.rp_pages import NO_SIZE, PagePreparer, PreparedPage
 
 
 def _datetime(stamp: float) -> datetime | None:
     if math.isnan(stamp):
         return None
     return datetime.fromtimestamp(stamp, tz=UTC)
-
-
-def _search_text(point: RecoveryPoint) -> str:
-    """What a query matches: the resource's name and id, its type and the status."""
-    name = point.resource_name
-    tail = point.resource_arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
-    if tail and tail != name:
-        name = f"{name} {tail}" if name else tail
-    return f"{name} {point.resource_type} {point.status}"
 
 
 class MatchedPositions(Sequence[int]):
@@ -112,7 +93,7 @@ class RecoveryPointRows:
 
     def clear(self) -> None:
         """Forget every row (before a refresh)."""
-        self._shared: dict[object, object] = {}
+        self._preparer = PagePreparer()
         self.arns: list[str] = []
         self.resource_arns: list[str] = []
         self.names: list[str] = []
@@ -149,39 +130,38 @@ class RecoveryPointRows:
     def __len__(self) -> int:
         return len(self.arns)
 
-    def _share(self, value: object) -> object:
-        """One object for every equal value: a repeated string costs one pointer per row."""
-        return self._shared.setdefault(value, value)
-
     def add(self, points: Iterable[RecoveryPoint]) -> int:
         """Append recovery points (call `sort` before reading `visible`); returns how many."""
-        share = self._share
+        return self.add_prepared(self._preparer.prepare(points))
+
+    def add_prepared(self, page: PreparedPage) -> int:
+        """Append a page already turned into columns (in the loading thread); returns how
+        many rows it held. Only the search keys are numbered here."""
+        self.arns.extend(page.arns)
+        self.resource_arns.extend(page.resource_arns)
+        self.names.extend(page.names)
+        self.types.extend(page.types)
+        self.statuses.extend(page.statuses)
+        self.keys.extend(page.keys)
+        self.sources.extend(page.sources)
+        self.roles.extend(page.roles)
+        self.places.extend(page.places)
+        self.created.extend(page.created)
+        self.expires.extend(page.expires)
+        self.completed.extend(page.completed)
+        self.sizes.extend(page.sizes)
         numbers = self._key_numbers
-        start = len(self.arns)
-        for point in points:
-            self.arns.append(point.arn)
-            self.resource_arns.append(point.resource_arn)
-            self.names.append(point.resource_name)
-            self.types.append(share(point.resource_type))  # type: ignore[arg-type]
-            self.statuses.append(share(point.status))  # type: ignore[arg-type]
-            self.keys.append(share(point.encryption_key_arn))  # type: ignore[arg-type]
-            self.sources.append(share(point.source_vault_arn))  # type: ignore[arg-type]
-            self.roles.append(share(point.iam_role_arn))  # type: ignore[arg-type]
-            place = (point.vault_name, point.account_id, point.region, point.is_encrypted)
-            self.places.append(share(place))  # type: ignore[arg-type]
-            self.created.append(_timestamp(point.created))
-            self.expires.append(_timestamp(point.expires))
-            self.completed.append(_timestamp(point.completion_date))
-            self.sizes.append(_NO_SIZE if point.size_bytes is None else point.size_bytes)
-            text = _search_text(point).lower()
+        counts = self.key_counts
+        row_keys = self.row_keys
+        for text in page.search:
             number = numbers.get(text)
             if number is None:
                 number = numbers[text] = len(self.search_keys)
                 self.search_keys.append(text)
-                self.key_counts.append(0)
-            self.key_counts[number] += 1
-            self.row_keys.append(number)
-        return len(self.arns) - start
+                counts.append(0)
+            counts[number] += 1
+            row_keys.append(number)
+        return len(page)
 
     @property
     def needs_sort(self) -> bool:
@@ -225,16 +205,34 @@ class RecoveryPointRows:
         count = len(self.arns)
         if self._sorted == count:
             return
-        # Timsort merges the already sorted run with the new rows in about linear time.
-        merged = self.order
-        merged.extend(range(self._sorted, count))
-        merged.sort(key=self.sort_key(self.sort_column), reverse=self.sort_descending)
-        self.order_keys = list(map(self.row_keys.__getitem__, merged))
+        key = self.sort_key(self.sort_column)
+        fresh = sorted(range(self._sorted, count), key=key, reverse=self.sort_descending)
+        order = self.order
+        if order and self._after(key(fresh[0]), key(order[-1])):
+            # Pages come newest first: the new rows all go after the ones shown (the usual
+            # case), and only they are sorted, however many rows are held already.
+            order.extend(fresh)
+            self.order_keys.extend(map(self.row_keys.__getitem__, fresh))
+        else:
+            # Timsort merges the already sorted run with the new rows in about linear time.
+            order.extend(fresh)
+            order.sort(key=key, reverse=self.sort_descending)
+            self.order_keys = list(map(self.row_keys.__getitem__, order))
         self._sorted = count
         query, self.query = self.query, ""
         self.visible = range(count)
         if query:
             self.filter(query)
+
+    def _after(self, first_new: Any, last_shown: Any) -> bool:
+        """True when a row keyed `first_new` sorts after one keyed `last_shown` (or with it:
+        a stable sort keeps the earlier row first); False for keys that do not compare."""
+        try:
+            if self.sort_descending:
+                return bool(first_new <= last_shown)
+            return bool(first_new >= last_shown)
+        except TypeError:
+            return False
 
     def compact(self) -> None:
         """Move everything alive out of the cyclic garbage collector's sight: a full
@@ -303,7 +301,7 @@ class RecoveryPointRows:
             resource_name=self.names[row],
             created=created if created is not None else datetime.fromtimestamp(0, tz=UTC),
             status=self.statuses[row],
-            size_bytes=None if size == _NO_SIZE else size,
+            size_bytes=None if size == NO_SIZE else size,
             encryption_key_arn=self.keys[row],
             is_encrypted=encrypted,
             source_vault_arn=self.sources[row],

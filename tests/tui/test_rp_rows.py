@@ -48,6 +48,38 @@ def shown(rows: RecoveryPointRows) -> list[RecoveryPoint]:
     return [rows.record(rows.row_at(i)) for i in range(len(rows.visible))]
 
 
+def test_pages_prepared_in_another_thread_keep_order_and_filter() -> None:
+    """Pages turned into columns by the loading thread (PagePreparer) and appended by the UI:
+    newest first whether a page is older than every row shown (the usual case, appended as
+    is) or newer than some (merged), with the filter kept across pages."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from drconsole.tui.rp_pages import PagePreparer
+
+    points = [point(n, NOW - timedelta(minutes=n), name=f"db-{n % 7}") for n in range(3000)]
+    pages = [points[0:1000], points[1000:2000], points[2000:2500], points[2500:3000][::-1]]
+    pages.append([point(9000, NOW + timedelta(minutes=1), name="db-1")])  # newer than all
+    preparer = PagePreparer()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        prepared = list(pool.map(preparer.prepare, pages))
+    rows = RecoveryPointRows()
+    rows.filter("db-1")
+    for page in prepared:
+        rows.add_prepared(page)
+        rows.sort()
+    every = [p for page in pages for p in page]
+    matching = sorted(
+        (p for p in every if p.resource_name == "db-1"), key=lambda p: p.created, reverse=True
+    )
+    assert [p.arn for p in shown(rows)] == [p.arn for p in matching]
+    rows.filter("")
+    records = shown(rows)
+    assert [p.arn for p in records] == [
+        p.arn for p in sorted(every, key=lambda p: p.created, reverse=True)
+    ]
+    assert records[1] == points[0]  # every field comes back as it went in
+
+
 def test_rows_are_newest_first_across_batches() -> None:
     rows = RecoveryPointRows()
     points = shuffled_points(2500)

@@ -14,6 +14,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from drconsole.models import RecoveryPoint, Vault
+from drconsole.tui.rp_pages import PagePreparer, PreparedPage
 from drconsole.tui.screens.base import BrowseScreen
 from drconsole.tui.screens.detail import open_checks, recovery_point_detail
 from drconsole.tui.widgets.recovery_point_list import RecoveryPointList
@@ -45,10 +46,10 @@ class RecoveryPointsScreen(BrowseScreen):
     ]
 
     class PageLoaded(Message):
-        """One page (up to 1,000) of recovery points arrived."""
+        """One page (up to 1,000) of recovery points arrived, already in columns."""
 
-        def __init__(self, points: list[RecoveryPoint]) -> None:
-            self.points = points
+        def __init__(self, page: PreparedPage) -> None:
+            self.page = page
             super().__init__()
 
     class Finished(Message):
@@ -107,16 +108,22 @@ class RecoveryPointsScreen(BrowseScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="recovery-points")
     def load(self) -> None:
-        """Page through the vault; every page is posted as it arrives."""
+        """Page through the vault; every page is turned into the list's columns here, off the
+        UI thread, and posted as it arrives."""
         worker = get_current_worker()
+        preparer = PagePreparer()
         for page in self.drapp.new_inventory().iter_recovery_points(self.vault):
             if worker.is_cancelled:
                 return
-            self.post_message(self.PageLoaded(page))
+            self.post_message(self.PageLoaded(preparer.prepare(page)))
         self.post_message(self.Finished())
 
     def on_recovery_points_screen_page_loaded(self, message: PageLoaded) -> None:
-        self.rp_list.rows.add(message.points)
+        first = not self.rp_list.rows
+        self.rp_list.rows.add_prepared(message.page)
+        if first:  # the first page is shown at once; later ones are gathered for a while
+            self._repaint()
+            return
         if self._repaint_timer is None:
             rows = len(self.rp_list.rows)
             delay = REPAINT_INTERVAL + REPAINT_SECONDS_PER_MILLION_ROWS * rows / 1_000_000
