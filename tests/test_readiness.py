@@ -148,6 +148,8 @@ def test_each_fault_makes_its_row_not_ready(sessions: AwsSessions, demo: Any) ->
     assert text.count("NOT READY") >= 6 and "3 NOT READY, 0 UNKNOWN, 0 AT RISK, 0 READY" in text
     assert "copy-back Aurora, EBS, EC2, RDS" in text  # qa-legacy-vault, for every type at once
     assert "Fix: In account" in text and "(the whole fix: --json or --html)" in text
+    apply = f"drconsole check copy --recovery-point {qa_key.runs[0].recovery_point_arn} --to"
+    assert f"drconsole applies it: {apply}" in text
     # prod's databases reach prod-vault from eu-north-1 in two hops: not held against it.
     assert {run.hops for run in prod.copy_back if run.resource_type in ("RDS", "Aurora")} == {1, 2}
 

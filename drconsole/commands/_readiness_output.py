@@ -124,6 +124,8 @@ def row_details(row: ReadinessRow) -> list[RenderableType]:
                 f"{_vault(finding.source_vault_arn)} -> {_vault(finding.destination_vault_arn)}"
             )
         fix = [(f"Fix: {short_fix(check.remediation)}", "dim")] if check.remediation else []
+        if finding.apply_command:
+            fix.append((f"drconsole applies it: {finding.apply_command}", ""))
         item(
             check.status.value,
             f"{check.title} [{check.cause or '-'}]",

@@ -188,7 +188,7 @@ def row_details(row: ReadinessRow) -> str:
             f'<tr><td style="color:{colour};font-weight:bold">{escape(check.status.value)}</td>'
             f"<td>{escape(check.title)}<br><span class='muted'>{escape(check.cause or '')}"
             f"</span></td><td>{where_html(finding)}</td><td>{escape(check.evidence)}</td>"
-            f"<td><pre>{escape(check.remediation)}</pre></td></tr>"
+            f"<td><pre>{escape(check.remediation)}</pre>{_apply(finding)}</td></tr>"
         )
     table = (
         "<table><thead><tr><th>Status</th><th>Check</th><th>Where</th><th>Evidence</th>"
@@ -203,6 +203,13 @@ def row_details(row: ReadinessRow) -> str:
         + (f"<p>Could not be read:</p><ul>{unreadable}</ul>" if unreadable else "")
         + table
     )
+
+
+def _apply(finding: Finding) -> str:
+    command = finding.apply_command
+    if command is None:
+        return ""
+    return f"<p>drconsole applies it, with a diff and confirmation:</p><pre>{escape(command)}</pre>"
 
 
 def where_html(finding: Finding) -> str:

@@ -239,6 +239,18 @@ class Finding:
     resource_types: tuple[str, ...]
     runs: tuple[CopyCheckRun | RestoreCheckRun, ...]
 
+    @property
+    def apply_command(self) -> str | None:
+        """The command that applies drconsole's own fix of a copy check, with confirmation
+        (None when drconsole has no fix for it)."""
+        run = self.runs[0]
+        if not self.check.fix_id or not isinstance(run, CopyCheckRun):
+            return None
+        return (
+            f"drconsole check copy --recovery-point {run.recovery_point_arn} "
+            f"--to {run.destination_vault_arn} --fix"
+        )
+
 
 def handled_by_drconsole(check: Check) -> bool:
     """True for a WARN that drconsole's own copy handles: a two-hop route through an existing
