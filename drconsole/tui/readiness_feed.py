@@ -124,10 +124,12 @@ class ReadinessFeed:
     def _recheck(self, row: ReadinessRow) -> None:
         from drconsole.tui.readiness_engine import evaluate_row
 
+        worker = get_current_worker()
         try:
-            fresh = evaluate_row(self.app, row)
+            fresh = evaluate_row(self.app, row, lambda: worker.is_cancelled)
         except Exception as error:
-            self._call(self._recheck_failed, row.key, _describe(error))
+            if not worker.is_cancelled:
+                self._call(self._recheck_failed, row.key, _describe(error))
             return
         self._call(self._rechecked, fresh)
 
