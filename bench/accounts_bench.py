@@ -64,7 +64,8 @@ class ScreenRun:
     readiness: float = 0.0  # every account's readiness verdict shown (after the posture)
     readiness_keys: list[float] = field(default_factory=list)
     concurrency: int = 0
-    peak_mb: float = 0.0
+    peak_mb: float = 0.0  # at the end, readiness included
+    posture_mb: float = 0.0  # when every posture is shown
     accounts: int = 0
     cpu: float = 0.0  # the whole process, from the app's start to every posture shown
     ui_cpu: float = 0.0  # of which the UI thread (the event loop)
@@ -168,6 +169,7 @@ async def drive_screen(
         result.cpu = time.process_time() - cpu
         result.ui_cpu = time.thread_time() - ui_cpu
         posture_keys = len(result.keys)
+        result.posture_mb = peak_rss_mb()
         on_posture()
         # Then the readiness verdicts (the State column), decided after the inventory.
         deadline = time.perf_counter() + readiness_timeout
@@ -306,8 +308,11 @@ def main() -> int:
         )
     else:
         print("  readiness verdicts       not all decided within the time given")
-    verdict = "ok" if screen.peak_mb < BUDGET_MB else "OVER BUDGET"
-    print(f"  peak memory (console)   {screen.peak_mb:.0f} MB  [budget 400 MB: {verdict}]")
+    verdict = "ok" if screen.posture_mb < BUDGET_MB else "OVER BUDGET"
+    print(
+        f"  peak memory (console)   {screen.posture_mb:.0f} MB when every posture is shown  "
+        f"[budget 400 MB: {verdict}]; {screen.peak_mb:.0f} MB once readiness ran too"
+    )
     if args.accounts == 100:
         verdict = "ok" if screen.posture < BUDGET_100 else "OVER BUDGET"
         print(f"  100 accounts            {screen.posture:.2f} s  [budget 4 s: {verdict}]")

@@ -35,8 +35,9 @@ SERVICES = {"EBS": "ec2", "EC2": "ec2", "RDS": "rds", "Aurora": "rds", "DynamoDB
 BUDGET_PAINT, BUDGET_KEY, BUDGET_BYTES = 1.0, 0.100, 1024
 
 
-def pages(count: int, seed: int = 7) -> Iterator[list[RecoveryPoint]]:
-    """`count` recovery points in pages of 1,000, as ListRecoveryPointsByBackupVault pages."""
+def pages(count: int, seed: int = 7, newest_first: bool = False) -> Iterator[list[RecoveryPoint]]:
+    """`count` recovery points in pages of 1,000, as ListRecoveryPointsByBackupVault pages:
+    in random creation order, or newest first as AWS lists them (`newest_first`)."""
     rng = random.Random(seed)
     key = "arn:aws:kms:eu-north-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     page: list[RecoveryPoint] = []
@@ -55,7 +56,8 @@ def pages(count: int, seed: int = 7) -> Iterator[list[RecoveryPoint]]:
                 resource_arn=f"arn:aws:{service}:eu-central-1:{account}:resource/{name}",
                 resource_type=kind,
                 resource_name=name,
-                created=NOW - timedelta(seconds=rng.randrange(365 * 86400)),
+                created=NOW
+                - timedelta(seconds=number * 30 if newest_first else rng.randrange(365 * 86400)),
                 status="COMPLETED" if number % 97 else "PARTIAL",
                 size_bytes=rng.randrange(1 << 36),
                 encryption_key_arn=key,
