@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(PY) bench/startup_bench.py
 	$(PY) bench/accounts_bench.py --accounts $(ACCOUNTS)
 	$(PY) bench/ls_bench.py
+	$(PY) bench/vault_load_bench.py
 	$(PY) bench/recovery_point_list_bench.py
 	$(PY) bench/readiness_bench.py
 
