@@ -114,6 +114,7 @@ class Inventory:
         self._raw_clients: set[int] = set()
         # key ARN -> continuations waiting for its DescribeKey (one call per key).
         self._key_waiters: dict[str, list[Callable[[], list[Any]]]] = {}
+        self._first_page_scheduled = False
 
     # Organization -------------------------------------------------------------------------
 
@@ -186,16 +187,20 @@ class Inventory:
                 step = Step(emit=[self._vault_batch(batch, details_read=False)])
             if points is not None:
                 for item in answer:
-                    step.tasks.append(
-                        self._page_task(
-                            account_id,
-                            region,
-                            item["BackupVaultName"],
-                            None,
-                            int(item.get("NumberOfRecoveryPoints") or 0),
-                            points,
-                        )
+                    task = self._page_task(
+                        account_id,
+                        region,
+                        item["BackupVaultName"],
+                        None,
+                        int(item.get("NumberOfRecoveryPoints") or 0),
+                        points,
                     )
+                    if not self._first_page_scheduled:
+                        # The first page of the scan goes before the remaining listings, so
+                        # that a streamed listing shows its first records at once.
+                        self._first_page_scheduled = True
+                        task.priority = LIST_PRIORITY - 1
+                    step.tasks.append(task)
             return step
 
         return Task(LIST_PRIORITY, work, then)
