@@ -154,6 +154,21 @@ def test_each_fault_makes_its_row_not_ready(sessions: AwsSessions, demo: Any) ->
     assert {run.hops for run in prod.copy_back if run.resource_type in ("RDS", "Aurora")} == {1, 2}
 
 
+def test_copies_in_the_dr_region_count_for_rows_of_another(
+    sessions: AwsSessions, demo: Any
+) -> None:
+    _, info = demo
+    # Rows of eu-central-1 only, as `--region eu-central-1` asks; eu-north-1 is a DR Region.
+    settings = replace(sessions.settings, regions=(EU,), dr_regions=(info.dr_region,))
+    report = evaluate_readiness(AwsSessions(settings), accounts=["prod"], objectives=OBJECTIVES)
+    (prod,) = report.rows
+    assert report.scope.regions == (EU,) and prod.region == EU
+    copies = {r.resource_name: r.dr_copy for r in prod.resources}
+    assert [r.resource_name for r in prod.without_copy] == ["prod-legacy-data"]
+    web = copies["prod-web-data"]
+    assert web is not None and web.region == info.dr_region
+
+
 def test_access_denied_account_is_unknown(sessions: AwsSessions, demo: Any) -> None:
     sandbox, info = demo
     sandbox.options.access_denied_accounts = {info.accounts["dev"]}

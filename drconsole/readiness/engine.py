@@ -182,10 +182,13 @@ def _context(
     now: datetime | None,
     organization: Organization | None,
 ) -> RowContext:
+    # DR copies are looked for in the DR Regions too, even when the rows are of other Regions
+    # only (`--region eu-central-1`): a copy in eu-north-1 is a copy.
+    copy_regions = tuple(dict.fromkeys((*scope.regions, *sessions.settings.dr_regions)))
     return RowContext(
         SharedFacts(sessions, organization),
         scope.backup_account_id,
-        scope.regions,
+        copy_regions,
         objectives or objectives_of(sessions.settings),
         drill_coverage(sessions.settings.state_dir),
         now or datetime.now(UTC),

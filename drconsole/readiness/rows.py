@@ -81,7 +81,7 @@ class RowContext:
     ) -> None:
         self.reader = reader
         self.backup_account_id = backup_account_id
-        self.regions = regions
+        self.regions = regions  # where the backup account's copies are looked for
         self.objectives = objectives
         self.drills = drills
         self.now = now
