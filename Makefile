@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(PY) bench/vault_load_bench.py
 	$(PY) bench/recovery_point_list_bench.py
 	$(PY) bench/readiness_bench.py
+	$(PY) bench/restore_checks_bench.py
 
 screenshots: $(STAMP)
 	$(PY) scripts/screenshots.py

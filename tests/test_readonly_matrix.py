@@ -39,8 +39,9 @@ CREDENTIAL_ISSUING = {
     "sts:GetScopedCredentials",
     "sts:GetWebIdentityToken",
 }
-# Reaching member accounts (the documented exception) and knowing who we are.
-NAMED_READS = {"sts:AssumeRole", "sts:GetCallerIdentity"}
+# Reaching member accounts (the documented exception), knowing who we are, and asking IAM
+# whether we may pass the restore role (a simulation evaluates policies, changes nothing).
+NAMED_READS = {"sts:AssumeRole", "sts:GetCallerIdentity", "iam:SimulatePrincipalPolicy"}
 
 
 def is_mutating(name: str) -> bool:

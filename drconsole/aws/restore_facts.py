@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from drconsole.aws.facts import FactReader
@@ -172,49 +173,39 @@ def gather_restore_facts(
     merged: dict[str, str] | Unreadable = (
         metadata if isinstance(metadata, Unreadable) else merge_metadata(metadata, given)
     )
-    names: list[TargetName] = []
     # After a copy, AWS's names are the original's: the flow restores under a new name (or
     # the one given), checked again on the copy itself; here only the given names are asked.
     named = given if after_copy_to is not None else merged
-    if isinstance(named, dict) and (after_copy_to is not None or account == rp.account_id):
-        for kind, name in target_names(rp.resource_type, named):
-            names.append(TargetName(kind, name, reader.name_taken(account, region, kind, name)))
-    key = _restore_key(reader, rp, merged, given, after_copy_to)
-    network: RestoreNetwork | Unreadable | None = None
-    if after_copy_to is None and account != rp.account_id:
-        network = None  # restore.account fails: the network is judged on the copy
-    elif isinstance(merged, Unreadable):
-        network = merged
-    else:
-        # After a copy, AWS's metadata names the source account's network: only given names.
-        request = network_request(rp.resource_type, named if isinstance(named, dict) else {})
-        if request is not None:
-            network = reader.restore_network(account, region, request)
-    engine: EngineVersions | Unreadable | None = None
-    if isinstance(metadata, dict) and isinstance(merged, dict):
-        asked = engine_versions(rp.resource_type, metadata, merged)
-        if asked is not None:
-            name, snapshot, requested = asked
-            engine = EngineVersions(
-                name, snapshot, requested, reader.engine_offered(account, region, name, requested)
-            )
-    # Who uses the key: the restore role and AWS Backup's service-linked role of the account
-    # (not asked when restore.account fails: the key is then the copy's, not this one).
-    in_place_elsewhere = after_copy_to is None and account != rp.account_id
-    key_access = (
-        tuple(reader.key_access(key, who, account) for who in (role, slr_arn(account)))
-        if isinstance(key, KeyFacts) and key.usable and not in_place_elsewhere
-        else ()
-    )
-    caller, may_pass = reader.pass_role(account, region, role)
+    # A restore in place in another account fails restore.account: its names, network and
+    # key use are judged on the copy, where the restore can run.
+    elsewhere = after_copy_to is None and account != rp.account_id
+    where = (account, region)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        role_read = pool.submit(reader.role, role)
+        names_read = pool.submit(_names, reader, rp.resource_type, where, named, elsewhere)
+        key_read = pool.submit(_restore_key, reader, rp, merged, given, after_copy_to)
+        network_read = pool.submit(_network, reader, rp.resource_type, where, named, elsewhere)
+        engine_read = pool.submit(_engine, reader, rp.resource_type, where, metadata, merged)
+        pass_read = pool.submit(reader.pass_role, account, region, role)
+        key = key_read.result()
+        # Who uses the key: the restore role and AWS Backup's service-linked role.
+        access = [
+            pool.submit(reader.key_access, key, who, account)
+            for who in (role, slr_arn(account))
+            if isinstance(key, KeyFacts) and key.usable and not elsewhere
+        ]
+        caller, may_pass = pass_read.result()
+        results = (role_read.result(), names_read.result(), network_read.result())
+        engine, key_access = engine_read.result(), tuple(a.result() for a in access)
+    role_facts, names, network = results
     return RestoreFacts(
         recovery_point=rp,
         restoring_account_id=account,
         role_arn=role,
-        role=reader.role(role),
+        role=role_facts,
         metadata=merged,
         user_metadata_keys=frozenset(given),
-        target_names=tuple(names),
+        target_names=names,
         restore_key=key,
         copy_back_vaults=(
             reader.vault_arns(account, rp.region)
@@ -229,6 +220,57 @@ def gather_restore_facts(
         pass_role=may_pass,
         caller_arn=caller,
     )
+
+
+def _names(
+    reader: RestoreFactReader,
+    resource_type: str,
+    where: tuple[str, str],
+    named: dict[str, str] | Unreadable,
+    elsewhere: bool,
+) -> tuple[TargetName, ...]:
+    """Each name the restore creates, and whether something holds it already."""
+    if not isinstance(named, dict) or elsewhere:
+        return ()
+    return tuple(
+        TargetName(kind, name, reader.name_taken(*where, kind, name))
+        for kind, name in target_names(resource_type, named)
+    )
+
+
+def _network(
+    reader: RestoreFactReader,
+    resource_type: str,
+    where: tuple[str, str],
+    named: dict[str, str] | Unreadable,
+    elsewhere: bool,
+) -> RestoreNetwork | Unreadable | None:
+    """The network the metadata names (after a copy: only the names given, AWS's metadata
+    names the source account's network)."""
+    if elsewhere:
+        return None
+    if isinstance(named, Unreadable):
+        return named
+    request = network_request(resource_type, named)
+    return reader.restore_network(*where, request) if request is not None else None
+
+
+def _engine(
+    reader: RestoreFactReader,
+    resource_type: str,
+    where: tuple[str, str],
+    metadata: dict[str, str] | Unreadable,
+    merged: dict[str, str] | Unreadable,
+) -> EngineVersions | None:
+    """The engine version asked for against the snapshot's, when they differ."""
+    if not isinstance(metadata, dict) or not isinstance(merged, dict):
+        return None
+    asked = engine_versions(resource_type, metadata, merged)
+    if asked is None:
+        return None
+    engine, snapshot, requested = asked
+    offered = reader.engine_offered(*where, engine, requested)
+    return EngineVersions(engine, snapshot, requested, offered)
 
 
 def _restore_key(
