@@ -38,7 +38,7 @@ _STRING_KEYS = (
 )
 _LIST_KEYS = ("regions", "dr_regions", "member_profiles")
 _BOOL_KEYS = ("read_only",)
-_INT_KEYS = ("max_workers",)
+_INT_KEYS = ("max_workers", "readiness_on_start_max_accounts")
 _TOP_ONLY_KEYS = ("profile",)
 # Tables of OU path, account id or account name -> duration (readiness RPO objectives).
 _TABLE_KEYS = ("rpo_objectives",)
@@ -103,6 +103,10 @@ class Settings:
     config_dir: Path = field(default_factory=default_config_dir)
     dr_regions: tuple[str, ...] = ()
     max_workers: int = 16
+    # The accounts screen decides readiness after its inventory only for organizations up to
+    # this size: at a thousand accounts it would cost minutes of CPU and hundreds of MB at every
+    # start; larger ones open `:readiness` when they want it.
+    readiness_on_start_max_accounts: int = 200
     config_file: Path | None = None
     # The environment variable botocore reads the profile from (None: a flag or the config
     # chose it, or no profile is set); the session then lets botocore resolve it itself.
@@ -152,6 +156,8 @@ def _check_type(path: Path, section: str, key: str, value: Any) -> None:
         raise UsageError(f"{where} must be a positive integer, got {limits.shown(value)}")
     if key == "max_workers":
         limits.bounded_int(value, 1, limits.MAX_WORKERS, where)
+    elif key == "readiness_on_start_max_accounts":
+        limits.bounded_int(value, 1, limits.MAX_ACCOUNTS, where)
     elif key in ("regions", "dr_regions"):
         for item in value:
             limits.region(item, where)
@@ -387,6 +393,7 @@ def load_settings(
         config_dir=config_dir,
         dr_regions=tuple(pick("dr_regions", [])),
         max_workers=int(pick("max_workers", 16)),
+        readiness_on_start_max_accounts=int(pick("readiness_on_start_max_accounts", 200)),
         config_file=config.path,
         regions_source=regions_source,
         profile_env_var=profile_env_var,

@@ -18,6 +18,7 @@ from drconsole.errors import UsageError
 MAX_DELETE_AFTER_DAYS = 36500
 # Threads that read AWS at once; more only queues on AWS's throttling.
 MAX_WORKERS = 128
+MAX_ACCOUNTS = 100_000  # above any organization AWS allows
 # IAM: role names are 1-64 characters of [\w+=,.@-]; a path is at most 512 characters.
 ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 ROLE_PATH_SEGMENT = re.compile(r"[\w+=,.@-]+", re.ASCII)

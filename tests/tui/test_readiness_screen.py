@@ -159,3 +159,22 @@ async def test_fix_from_the_readiness_screen_turns_the_row_ready(demo: Demo) -> 
         states = {row[0].strip(): row[-1] for row in table_text(app) if row[0].startswith("  ")}
         assert states["dev"] == "READY", states  # its service-linked role exists now
         assert "with errors" not in status_of(app)
+
+
+async def test_a_larger_organization_than_configured_decides_readiness_only_on_demand(
+    demo: Demo,
+) -> None:
+    """Above `readiness_on_start_max_accounts` the accounts screen shows posture only: readiness
+    of every account would cost each start minutes at a thousand accounts."""
+    mark = demo.sandbox.request_log.mark()
+    app = demo.app(readiness=True, readiness_on_start_max_accounts=len(demo.info.accounts) - 1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), timeout=120, what="the accounts")
+        await pilot.pause(1.0)
+        assert app.readiness.state == "idle"
+        states = {row[0].strip(): row[-1] for row in table_text(app) if row[0].startswith("  ")}
+        assert "READY" not in " ".join(states.values()), states
+        assert "SERVICE_LINKED_ROLE_MISSING" in states["dev"], states
+    # No readiness read was made: no DescribeRecoveryPoint of a representative recovery point.
+    names = [seen.name for seen in demo.sandbox.request_log.since(mark)]
+    assert "backup:DescribeRecoveryPoint" not in names, sorted(set(names))

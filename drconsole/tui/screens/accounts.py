@@ -145,7 +145,9 @@ class AccountsScreen(TableScreen):
             if worker.is_cancelled:
                 return
             self.post_message(self.VaultsLoaded(item))
-        if self.drapp.readiness_after_inventory:
+        if self.drapp.readiness_after_inventory and len(organization.accounts) <= (
+            self.drapp.settings.readiness_on_start_max_accounts
+        ):
             self.app.call_from_thread(self.drapp.readiness.start, again)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="posture")
