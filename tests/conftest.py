@@ -1,9 +1,9 @@
 """Suite-wide: the slowest modules are collected first, and every module starts on empty moto state.
 
-`pytest -n 2 --dist loadfile` hands whole modules to the workers in collection order (with
+`pytest -n 4 --dist loadfile` hands whole modules to the workers in collection order (with
 `--no-loadscope-reorder`, set in pyproject.toml; xdist otherwise sorts modules by their number of
 tests, which puts the few-but-slow end-to-end modules last and leaves one worker idle while the
-other finishes them). Longest-first is the classic greedy schedule for two machines.
+other finishes them). Longest-first is the classic greedy schedule for parallel machines.
 """
 
 from __future__ import annotations
@@ -16,6 +16,17 @@ import pytest
 # --durations=0`). Only the order matters: a module missing here counts as quick, and a stale
 # figure costs some balance, never a test.
 MODULE_SECONDS: dict[str, float] = {
+    "tests/tui/test_jobs_tmux.py": 75,
+    "tests/tui/test_drills_tmux.py": 75,
+    "tests/test_demo_resume.py": 60,
+    "tests/test_cli_init.py": 50,
+    "tests/tui/test_drills_screen.py": 50,
+    "tests/test_init_terminal.py": 45,
+    "tests/tui/test_readiness_screen.py": 45,
+    "tests/tui/test_readiness_tmux.py": 35,
+    "tests/test_readiness.py": 30,
+    "tests/test_readiness_large.py": 15,
+    "tests/test_diagnose_restore.py": 13,
     "tests/tui/test_tmux_wizard.py": 95,
     "tests/tui/test_wizard.py": 70,
     "tests/tui/test_screens.py": 42,
