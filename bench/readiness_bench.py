@@ -26,6 +26,8 @@ never the number of recovery points:
                                      in each member vault (DR copy) and in the backup vault
                                      holding the row's copies (copy-back)
           + M R (V+1)                ec2:DescribeImages for those of EC2 (Marketplace codes)
+          + 2 M R                    the default VPC and its default subnets (DescribeVpcs,
+                                     DescribeSubnets) where EC2 or databases are restored
 
 with M workload accounts, R Regions, V vaults per account and Region, T resource types per
 vault (7 when each vault holds at least 7 resources), and fewer than 1,000 protected resources
@@ -92,6 +94,7 @@ def predicted_calls(shape: Shape) -> dict[str, int]:
         "cross-account setting per Region, roots": r + 1,
         "recovery point per vault and type": m * r * t * (v + 1),
         "Marketplace codes per EC2 recovery point": m * r * (v + 1),
+        "default VPC and its default subnets per account-Region": 2 * m * r,
     }
 
 

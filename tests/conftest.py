@@ -17,15 +17,9 @@ import pytest
 # figure costs some balance, never a test.
 MODULE_SECONDS: dict[str, float] = {
     "tests/tui/test_jobs_tmux.py": 75,
-    "tests/tui/test_drills_tmux.py": 75,
     "tests/test_demo_resume.py": 60,
-    "tests/test_cli_init.py": 50,
-    "tests/tui/test_drills_screen.py": 50,
-    "tests/test_init_terminal.py": 45,
     "tests/tui/test_readiness_screen.py": 45,
     "tests/tui/test_readiness_tmux.py": 35,
-    "tests/test_readiness.py": 30,
-    "tests/test_readiness_large.py": 15,
     "tests/test_diagnose_restore.py": 13,
     "tests/tui/test_tmux_wizard.py": 95,
     "tests/tui/test_wizard.py": 70,

@@ -19,6 +19,11 @@ from drconsole.checks.facts import (
     default_role_arn,
 )
 from drconsole.checks.restore import check_restore_key, check_restore_role
+from drconsole.checks.restore_network import (
+    NETWORKED_TYPES,
+    check_restore_network,
+    network_request,
+)
 from drconsole.checks.runner import copy_route
 from drconsole.errors import AwsError
 from drconsole.models import CauseCode, Check, CheckStatus, ProtectedResource
@@ -96,7 +101,9 @@ def restore_run(
 ) -> RestoreCheckRun:
     """The form-independent restore checks for a restore in `destination_vault_arn` after a
     copy back: the default restore role (with S3's extra policy when S3 is protected), the key
-    the copy will be encrypted with (the vault's), and AWS Backup's service-linked role."""
+    the copy will be encrypted with (the vault's), AWS Backup's service-linked role, and — when
+    a networked type (EC2, a database) is protected — the default VPC with default subnets that
+    a restore naming no network lands in."""
     run = next(
         (r for r in copy_back if r.destination_vault_arn == destination_vault_arn and r.facts),
         None,
@@ -121,6 +128,9 @@ def restore_run(
         after_copy_to=destination_vault_arn,
     )
     checks: list[Check] = [check_restore_role(facts), check_restore_key(facts)]
+    networked = [t for t in resource_types if t in NETWORKED_TYPES]
+    if networked:
+        checks.append(default_network_check(reader, facts, networked[0]))
     slr = check_destination_slr(run.facts)
     checks.append(
         Check(
@@ -134,6 +144,19 @@ def restore_run(
         )
     )
     return RestoreCheckRun(destination_vault_arn, tuple(checks), facts)
+
+
+def default_network_check(reader: SharedFacts, facts: RestoreFacts, resource_type: str) -> Check:
+    """`restore.network` for a restore form that names no network: the default VPC and its
+    default subnets in the restoring account and Region (read once for all its vaults)."""
+    account, region = facts.restoring_account_id, facts.restoring_region or ""
+    request = network_request(resource_type, {})
+    assert request is not None  # a networked type always has a network request
+    network = reader.once(
+        ("default-network", account, region),
+        lambda: reader.restore_network(account, region, request),
+    )
+    return check_restore_network(replace(facts, network=network))
 
 
 def no_destination_check(account_id: str, region: str) -> Check:
