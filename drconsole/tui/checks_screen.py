@@ -387,43 +387,21 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
 
     def action_fix(self) -> None:
         """Plan the highlighted check's fix, show its diff, and apply it once confirmed."""
-        from drconsole.checks.fixes import plan_fix
-        from drconsole.errors import DrConsoleError
+        from drconsole.tui.fix_offer import offer_fix
 
         chosen = self.selected()
         if chosen is None:
             return
         group, check = chosen
-        if check.fix_id is None or check.status is CheckStatus.PASS:
-            self.notify("drconsole has no fix to apply for this check.", severity="warning")
-            return
-        if self.settings.read_only:
-            self.notify("Fix refused: read-only mode is on.", severity="error")
-            return
-        try:
-            plan = plan_fix(check.fix_id, self.group_facts[group])
-        except DrConsoleError as problem:
-            self.notify(str(problem), severity="error")
-            return
-
-        def decided(apply: bool | None) -> None:
-            if apply:
-                self.apply(plan)
-
-        self.app.push_screen(FixDialog(plan), decided)
+        offer_fix(self, check, self.group_facts.get(group), self.settings.read_only, self.apply)
 
     @work(thread=True, exit_on_error=False, group="fix")
     def apply(self, plan: FixPlan) -> None:
         """Apply a confirmed fix (audited), then re-check."""
-        from drconsole.aws.fixes import apply_fix
+        from drconsole.tui.fix_offer import apply_and_tell
 
-        try:
-            summary = apply_fix(self.sessions, plan)
-        except Exception as error:
-            self.app.call_from_thread(self.notify, describe(error), severity="error")
-            return
-        self.app.call_from_thread(self.notify, summary)
-        self.app.call_from_thread(self.start_checks)
+        if apply_and_tell(self, self.sessions, plan):
+            self.app.call_from_thread(self.start_checks)
 
 
 def _vault_label(arn: str, rp: RecoveryPoint) -> str:

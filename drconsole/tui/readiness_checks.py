@@ -21,8 +21,6 @@ from drconsole.tui import formatting as fmt
 from drconsole.tui.checks_screen import (
     STYLES,
     WIDE_ENOUGH_FOR_EVIDENCE,
-    FixDialog,
-    describe,
     remediation_text,
 )
 from drconsole.tui.read_only import ReadOnlyActions
@@ -244,47 +242,23 @@ class ReadinessChecksScreen(ReadOnlyActions, Screen[None]):
 
     def action_fix(self) -> None:
         """Plan the highlighted check's fix, show its diff, apply it once confirmed."""
-        from drconsole.checks.fixes import plan_fix
-        from drconsole.errors import DrConsoleError
+        from drconsole.tui.fix_offer import offer_fix
 
         line = self.selected()
         if line is None:
             return
-        check = line.check
-        if check.fix_id is None or check.status is CheckStatus.PASS:
-            self.notify("drconsole has no fix to apply for this check.", severity="warning")
-            return
-        if self.drapp.settings.read_only:
-            self.notify("Fix refused: read-only mode is on.", severity="error")
-            return
         facts = getattr(line.run, "facts", None)
-        if not isinstance(facts, CopyFacts):  # drconsole's fixes are planned from copy facts
-            self.notify("The facts this fix needs were not read; r re-checks.", severity="error")
-            return
-        try:
-            plan = plan_fix(check.fix_id, facts)
-        except DrConsoleError as problem:
-            self.notify(str(problem), severity="error")
-            return
-
-        def decided(apply: bool | None) -> None:
-            if apply:
-                self.apply(plan)
-
-        self.app.push_screen(FixDialog(plan), decided)
+        # drconsole's fixes are planned from copy facts
+        usable = facts if isinstance(facts, CopyFacts) else None
+        offer_fix(self, line.check, usable, self.drapp.settings.read_only, self.apply)
 
     @work(thread=True, exit_on_error=False, group="readiness-fix")
     def apply(self, plan: FixPlan) -> None:
         """Apply a confirmed fix (audited), then evaluate the row again."""
-        from drconsole.aws.fixes import apply_fix
+        from drconsole.tui.fix_offer import apply_and_tell
 
-        try:
-            summary = apply_fix(self.drapp.sessions, plan)
-        except Exception as error:
-            self.app.call_from_thread(self.notify, describe(error), severity="error")
-            return
-        self.app.call_from_thread(self.notify, summary)
-        self.app.call_from_thread(self.recheck_after_fix, plan.account_id)
+        if apply_and_tell(self, self.drapp.sessions, plan):
+            self.app.call_from_thread(self.recheck_after_fix, plan.account_id)
 
     def recheck_after_fix(self, changed_account: str) -> None:
         """Evaluate this row again, and every row of the account the fix changed (a

@@ -173,8 +173,8 @@ async def test_a_larger_organization_than_configured_decides_readiness_only_on_d
         await pilot.pause(1.0)
         assert app.readiness.state == "idle"
         states = {row[0].strip(): row[-1] for row in table_text(app) if row[0].startswith("  ")}
-        assert "READY" not in " ".join(states.values()), states
-        assert "SERVICE_LINKED_ROLE_MISSING" in states["dev"], states
+        # Posture only (`ok`, badges, `?`): no verdict, READY or NOT READY, anywhere.
+        assert states and "READY" not in " ".join(states.values()), states
     # No readiness read was made: no DescribeRecoveryPoint of a representative recovery point.
     names = [seen.name for seen in demo.sandbox.request_log.since(mark)]
     assert "backup:DescribeRecoveryPoint" not in names, sorted(set(names))
