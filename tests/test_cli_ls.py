@@ -447,3 +447,18 @@ def test_every_listing_says_its_scope(env: dict[str, str], demo: Any) -> None:
         "regions_from": "--region",
     }
     assert set(scope["accounts"]) == set(info.accounts.values())
+
+
+def test_names_from_aws_cannot_restyle_or_drive_the_terminal(
+    env: dict[str, str], demo: Any
+) -> None:
+    """An account name holding an escape sequence and rich markup is printed as text with the
+    control character escaped. (Last in the module: it adds an account to the organization.)"""
+    sandbox, info = demo
+    hostile = "evil\x1b]0;owned\x07[bold red]x[/bold red]"
+    organizations = sandbox.client("organizations", info.accounts["management"], info.region)
+    organizations.create_account(Email="evil@example.com", AccountName=hostile)
+    done = drconsole(env, "ls", "accounts")
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert r"evil\x1b]0;owned\x07[bold red]x[/bold red]" in done.stdout

@@ -8,8 +8,28 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from drconsole.models import Account, RecoveryPoint, RestoreJob, Vault
+
+
+class DataTable(Table):
+    """A table whose cells are data from AWS: shown as text, never as markup, with control
+    characters escaped — a name holding `[bold]` or an escape sequence cannot restyle or drive
+    the operator's terminal."""
+
+    def add_row(self, *cells: Any, **options: Any) -> None:
+        super().add_row(*(as_text(cell) for cell in cells), **options)
+
+
+def as_text(cell: Any) -> Any:
+    """A string cell as plain `Text` with its control characters written as escapes."""
+    if not isinstance(cell, str):
+        return cell
+    escaped = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in cell
+    )
+    return Text(escaped)
 
 
 def when(moment: datetime | None) -> str:
@@ -48,7 +68,7 @@ def short_arn(arn: str | None) -> str:
 
 def accounts_table(items: Sequence[Account]) -> Table:
     """Accounts grouped by OU path."""
-    table = Table(title="Accounts")
+    table = DataTable(title="Accounts")
     for column in ("OU", "Account", "Name", "Role", "Status"):
         table.add_column(column)
     for account in sorted(items, key=lambda a: (a.ou_path, a.name)):
@@ -60,7 +80,7 @@ def accounts_table(items: Sequence[Account]) -> Table:
 
 def vaults_table(items: Sequence[Vault], names: dict[str, str]) -> Table:
     """Vaults with their key type, lock, access policy and recovery point count."""
-    table = Table(title="Backup vaults")
+    table = DataTable(title="Backup vaults")
     for column in ("Account", "Region", "Vault", "Key", "Locked", "Access policy"):
         table.add_column(column)
     table.add_column("Recovery points", justify="right")
@@ -79,7 +99,7 @@ def vaults_table(items: Sequence[Vault], names: dict[str, str]) -> Table:
 
 def points_table(items: Sequence[RecoveryPoint], names: dict[str, str]) -> Table:
     """Recovery points, newest first."""
-    table = Table(title=f"Recovery points ({len(items)})")
+    table = DataTable(title=f"Recovery points ({len(items)})")
     for column in ("Created", "Account", "Region", "Vault", "Type", "Resource", "Status"):
         table.add_column(column)
     table.add_column("Size", justify="right")
@@ -106,7 +126,7 @@ def jobs_table(items: Sequence[Any], names: dict[str, str]) -> Table:
     from drconsole.aws.job_history import job_kind, job_resource
     from drconsole.diagnose_jobs import job_diagnosis
 
-    table = Table(title=f"Jobs ({len(items)})")
+    table = DataTable(title=f"Jobs ({len(items)})")
     for column in ("Created", "Kind", "Account", "Region", "State", "Resource", "Cause"):
         table.add_column(column)
     table.add_column("Message")
