@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import random
 import statistics
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from _baselines import posture_of
 from _baselines import run as run_baseline
 from _report import Bound, Measure, print_measures
 from _sandbox import ChildSandbox, load_average, peak_rss_mb
-from textual import events
+from _typist import type_filter
 from textual.widgets import Input
 
 from drconsole.config import Credentials, Settings
@@ -123,25 +122,6 @@ async def drive_screen(
     app = TimedApp(settings_for(info, Path(tempfile.mkdtemp(prefix="drconsole-bench-"))))
     stop_typing = threading.Event()
 
-    def typist() -> None:
-        """Keys as a terminal sends them: from another thread, whatever the app is doing."""
-        driver = app._driver
-        assert driver is not None
-        driver.process_message(events.Key("slash", "/"))
-        time.sleep(0.1)
-        rng = random.Random(1)
-        value = ""
-        while not stop_typing.is_set():
-            time.sleep(rng.uniform(0.05, 0.15))
-            if len(value) < 3 and (not value or rng.random() < 0.5):
-                value += " "
-                key = events.Key("space", " ")
-            else:
-                value = value[:-1]
-                key = events.Key("backspace", None)
-            sent.append(time.perf_counter())
-            driver.process_message(key)
-
     began = time.perf_counter()
     cpu, ui_cpu = time.process_time(), time.thread_time()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -152,7 +132,9 @@ async def drive_screen(
             await asyncio.sleep(0.005)
             result.concurrency = max(result.concurrency, aws_threads())
         result.organization = time.perf_counter() - began
-        keys = threading.Thread(target=typist, daemon=True)
+        keys = threading.Thread(
+            target=type_filter, args=(app, sent, stop_typing, "   ", 1, 0.5), daemon=True
+        )
         if type_keys:
             keys.start()
         groups = {"accounts", "posture", "roles"}

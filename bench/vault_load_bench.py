@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import collections
 import os
-import random
 import statistics
 import sys
 import threading
@@ -27,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from _typist import type_filter
 from recovery_point_list_bench import NOW, pages
 from textual import events
 from textual.widgets import Input
@@ -91,25 +91,6 @@ async def run(rows: int) -> dict[str, Any]:
     app = LoadApp(Settings(), now=lambda: NOW)
     stop = threading.Event()
 
-    def typist() -> None:
-        driver = app._driver
-        assert driver is not None
-        driver.process_message(events.Key("slash", "/"))
-        time.sleep(0.1)
-        rng = random.Random(3)
-        value = ""
-        while not stop.is_set():
-            time.sleep(rng.uniform(0.05, 0.15))
-            if len(value) < 9 and (not value or rng.random() < 0.6):
-                char = "prod-rds-1"[len(value)]
-                value += char
-                key = events.Key("minus" if char == "-" else char, char)
-            else:
-                value = value[:-1]
-                key = events.Key("backspace", None)
-            sent.append(time.perf_counter())
-            driver.process_message(key)
-
     began = time.perf_counter()
     ui_cpu = time.thread_time()
     result: dict[str, Any] = {}
@@ -126,7 +107,9 @@ async def run(rows: int) -> dict[str, Any]:
         await drawn.wait()
         result["first"] = time.perf_counter() - opened
         result["app_first"] = time.perf_counter() - began
-        thread = threading.Thread(target=typist, daemon=True)
+        thread = threading.Thread(
+            target=type_filter, args=(app, sent, stop, "prod-rds-", 3, 0.6), daemon=True
+        )
         thread.start()
         while not screen.loading_done:
             await asyncio.sleep(0.01)

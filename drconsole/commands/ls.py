@@ -49,22 +49,7 @@ def register(subparsers: Any) -> None:
         description="The inventory across accounts and Regions, as a table or as JSON.",
     )
     parser.add_argument("kind", choices=KINDS, help="what to list")
-    parser.add_argument(
-        "--account",
-        action="append",
-        metavar="ID|NAME",
-        help="only this account (id or name; repeatable)",
-    )
-    # Same destination as the global --region flag; SUPPRESS keeps a global value.
-    parser.add_argument(
-        "--region",
-        "--regions",
-        dest="regions",
-        action="append",
-        default=argparse.SUPPRESS,
-        metavar="REGION",
-        help="only this Region (repeatable or comma-separated)",
-    )
+    add_scope_flags(parser, "only this account (id or name; repeatable)")
     parser.add_argument("--vault", action="append", metavar="NAME|ARN", help="only this vault")
     parser.add_argument(
         "--resource-type", metavar="TYPE", help="only recovery points of this type (e.g. RDS)"
@@ -89,6 +74,21 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
     parser.set_defaults(handler=run)
+
+
+def add_scope_flags(parser: argparse.ArgumentParser, account_help: str) -> None:
+    """`--account` and `--region` of a command that reads accounts and Regions (ls, readiness)."""
+    parser.add_argument("--account", action="append", metavar="ID|NAME", help=account_help)
+    # Same destination as the global --region flag; SUPPRESS keeps a global value.
+    parser.add_argument(
+        "--region",
+        "--regions",
+        dest="regions",
+        action="append",
+        default=argparse.SUPPRESS,
+        metavar="REGION",
+        help="only this Region (repeatable or comma-separated)",
+    )
 
 
 def parse_since(value: str, now: datetime | None = None) -> datetime:

@@ -12,6 +12,8 @@ import argparse
 import sys
 from typing import Any
 
+from drconsole.commands.ls import add_scope_flags
+
 
 def register(subparsers: Any) -> None:
     """Add `readiness`."""
@@ -25,22 +27,7 @@ def register(subparsers: Any) -> None:
             "Exit 0 when every row is READY, 1 otherwise."
         ),
     )
-    parser.add_argument(
-        "--account",
-        action="append",
-        metavar="ID|NAME",
-        help="only this account (id or name; repeatable or comma-separated)",
-    )
-    # Same destination as the global --region flag; SUPPRESS keeps a global value.
-    parser.add_argument(
-        "--region",
-        "--regions",
-        dest="regions",
-        action="append",
-        default=argparse.SUPPRESS,
-        metavar="REGION",
-        help="only this Region (repeatable or comma-separated)",
-    )
+    add_scope_flags(parser, "only this account (id or name; repeatable or comma-separated)")
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
     parser.add_argument(
         "--html", metavar="FILE", help="also write a self-contained HTML report to FILE"
