@@ -76,7 +76,7 @@ def body_lines(screen: str) -> list[str]:
 def read_whole_body(term: Terminal, last: str) -> str:
     """Page through the pane's body (PgDn, as a person reads a long request) until `last`
     (a regex) has been seen and the body stops moving; pages joined on their overlap."""
-    seen = body_lines(term.text())
+    seen = body_lines(settled_text(term))
     for _ in range(20):
         if re.search(last, "\n".join(seen)):
             break
@@ -85,12 +85,23 @@ def read_whole_body(term: Terminal, last: str) -> str:
         deadline = time.monotonic() + 5
         while term.text() == before and time.monotonic() < deadline:
             time.sleep(0.05)
-        page = body_lines(term.text())
+        page = body_lines(settled_text(term))
         overlap = next(
             (k for k in range(min(len(seen), len(page)), 0, -1) if seen[-k:] == page[:k]), 0
         )
         seen += page[overlap:]
     return "\n".join(seen)
+
+
+def settled_text(term: Terminal, quiet: float = 0.3, timeout: float = 5.0) -> str:
+    """The screen once it has not changed for `quiet` seconds (as a person starts reading)."""
+    text, since, deadline = term.text(), time.monotonic(), time.monotonic() + timeout
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = term.text()
+        if now != text:
+            text, since = now, time.monotonic()
+    return text
 
 
 def shown_request(request: dict[str, Any]) -> str:

@@ -142,27 +142,6 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
         # The filter stays applied (the status line says so); the bar made room for the list.
         self.query_one(FilterBar).display = False
 
-    @on(FilterBar.KeptKey)
-    def _key_after_filter(self, event: FilterBar.KeptKey) -> None:
-        # A key typed right after the filter's Enter, before the list had the focus: it was
-        # meant for the list (`/prod` Enter Enter opens prod, however fast it is typed).
-        widget = self.main_widget()
-        if event.key == "enter":
-            self.action_open_highlighted()
-        elif event.key in ("down", "up"):
-            action = getattr(widget, f"action_cursor_{event.key}", None)
-            if action is not None:
-                action()
-
-    def action_open_highlighted(self) -> None:
-        """Open the row under the cursor (Enter on the list)."""
-        widget = self.main_widget()
-        for name in ("action_select_cursor", "action_select"):
-            action = getattr(widget, name, None)
-            if action is not None:
-                action()
-                return
-
     def filter_for(self, text: str) -> None:
         """Apply `text` as the filter, as if typed after `/` and kept with Enter."""
         filter_bar = self.query_one(FilterBar)

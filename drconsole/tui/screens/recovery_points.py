@@ -187,12 +187,12 @@ class RecoveryPointsScreen(BrowseScreen):
         self.update_status()
 
     def action_copy_arn(self) -> None:
-        point = self.highlighted()
+        point = self.highlighted_or_say("copy its ARN")
         if point is not None:
             self.drapp.copy_arn(point.arn)
 
     def action_check(self) -> None:
-        point = self.highlighted()
+        point = self.highlighted_or_say("check it")
         if point is not None:
             open_checks(self.drapp, point)
 
@@ -200,6 +200,15 @@ class RecoveryPointsScreen(BrowseScreen):
         """Copy back and restore the highlighted recovery point (the wizard)."""
         from drconsole.tui.wizard import open_wizard
 
-        point = self.highlighted()
+        point = self.highlighted_or_say("copy it back or restore it")
         if point is not None:
             open_wizard(self.drapp, point)
+
+    def highlighted_or_say(self, purpose: str) -> RecoveryPoint | None:
+        """The recovery point under the cursor; when there is none, say why instead of
+        letting the key do nothing (typed ahead of a list that is still loading)."""
+        point = self.highlighted()
+        if point is None:
+            why = "the list is still loading" if not self.loading_done else "no row matches"
+            self.notify(f"No recovery point under the cursor to {purpose}: {why}.", timeout=4)
+        return point

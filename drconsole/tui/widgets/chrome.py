@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import ClassVar
 
-from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Static
@@ -60,37 +61,27 @@ class TopBar(Horizontal):
 class FilterBar(Input):
     """The `/` filter: hidden until asked for; the list narrows as you type.
 
-    Enter keeps the filter and gives the list the focus at once, in the same step: a key typed
-    right behind it (Enter to open the best match, ↑ ↓) is already on its way to this bar and
-    is passed on to the list (`/prod` Enter Enter opens prod, however fast it is typed).
+    Enter keeps the filter and gives the list the focus while the key is read (a priority
+    binding, run before the next key is routed): whatever is typed right behind it (Enter to
+    open the best match, ↑ ↓, `w`, `c`) reaches the list, however fast it comes.
     """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "keep", "Keep the filter", show=False, priority=True)
+    ]
 
     class Kept(Message):
         """Enter: the filter stays applied and the bar hides."""
-
-    class KeptKey(Message):
-        """A list key (Enter, ↑, ↓) reached the bar after its Enter had hidden it."""
-
-        def __init__(self, key: str) -> None:
-            self.key = key
-            super().__init__()
 
     def __init__(self, give_focus_back: Callable[[], None]) -> None:
         super().__init__(placeholder="filter (Enter keeps it, Esc clears it)", id="filter")
         self._give_focus_back = give_focus_back
 
-    async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter" or (not self.display and event.key in ("down", "up")):
-            event.stop()
-            event.prevent_default()
-            if self.display:
-                self.display = False
-                self._give_focus_back()
-                self.post_message(self.Kept())
-            else:
-                self.post_message(self.KeptKey(event.key))
-            return
-        await super()._on_key(event)
+    def action_keep(self) -> None:
+        """Hide the bar and give the list the focus, now."""
+        self.display = False
+        self._give_focus_back()
+        self.post_message(self.Kept())
 
 
 class StatusLine(Static):

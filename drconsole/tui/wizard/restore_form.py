@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label
 
 from drconsole.flows import restore_forms as forms
+
+
+class FormInput(Input):
+    """An input whose Enter moves to the next field before the next key is read.
+
+    Input's own Enter posts a message that is handled later; keys typed ahead (fast typing,
+    or a burst over a slow SSH link) would reach the field just left. A priority binding runs
+    while the key is read, so the focus has moved when the next one arrives."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "next_field", "Next field", show=False, priority=True)
+    ]
+
+    def action_next_field(self) -> None:
+        """Focus the next field now; on the last one, submit the form."""
+        pane = next(a for a in self.ancestors if isinstance(a, RestoreFormPane))
+        fields = list(pane.query(FormInput))
+        if self is fields[-1]:
+            pane.post_message(RestoreFormPane.Submitted())
+        else:
+            self.screen.set_focus(fields[fields.index(self) + 1])
 
 
 class RestoreFormPane(Vertical):
@@ -20,7 +44,7 @@ class RestoreFormPane(Vertical):
     RestoreFormPane Label { margin-top: 1; }
     RestoreFormPane Input { background: $boost; }
     RestoreFormPane Input:focus { text-style: bold; background: $primary 20%; }
-    RestoreFormPane Input.-invalid { text-style: underline; background: $error 30%; }
+    RestoreFormPane Input.-wrong { text-style: underline; background: $error 30%; }
     """
 
     class Submitted(Message):
@@ -33,29 +57,49 @@ class RestoreFormPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Label("The restore form appears once the copy is done.")
 
-    def load(self, form: forms.RestoreForm, values: dict[str, str]) -> None:
-        """Show the form's fields with these values."""
+    async def load(self, form: forms.RestoreForm, values: dict[str, str]) -> None:
+        """Show the form's fields with these values (done once they are mounted, so that
+        the first can take the focus and a second load cannot meet the first's ids)."""
         self.form = form
-        self.remove_children()
+        await self.remove_children()
         widgets: list[Widget] = [Label(f"Restore a {form.resource_type} in {form.region}")]
         for index, form_field in enumerate(form.fields):
             hint = f" ({', '.join(form_field.choices)})" if form_field.choices else ""
             widgets.append(Label(f"{form_field.label} — {form_field.key}{hint}"))
             widgets.append(
-                Input(
+                FormInput(
                     value=str(values.get(form_field.key, "")),
                     id=f"field-{index}",
                     name=form_field.key,
                     compact=True,
                 )
             )
-        self.mount_all(widgets)
+        await self.mount_all(widgets)
 
     def focus_first(self) -> None:
-        """Focus the first field."""
-        inputs = list(self.query(Input))
+        """Focus the first field (at once: keys typed next belong to it)."""
+        inputs = list(self.query(FormInput))
         if inputs:
-            inputs[0].focus()
+            self.screen.set_focus(inputs[0])
+
+    def focus_first_invalid(self) -> None:
+        """Mark every invalid field and put the focus (and the view) on the first of them."""
+        first: Input | None = None
+        for widget in self.query(FormInput):
+            problem = self._problem_of(widget)
+            widget.set_class(problem is not None, "-wrong")
+            widget.tooltip = problem
+            if problem is not None and first is None:
+                first = widget
+        if first is not None:
+            self.screen.set_focus(first)  # at once: keys typed next belong to it
+            first.scroll_visible(animate=False)
+
+    def _problem_of(self, widget: Input) -> str | None:
+        form_field = self.form.field_for(str(widget.name)) if self.form else None
+        if self.form is None or form_field is None:
+            return None
+        return forms.field_problem(form_field, widget.value, self.form.region)
 
     def values(self) -> dict[str, str]:
         """Field key -> the value typed."""
@@ -69,21 +113,6 @@ class RestoreFormPane(Vertical):
 
     @on(Input.Changed)
     def _check_field(self, event: Input.Changed) -> None:
-        if self.form is None or event.input.name is None:
-            return
-        form_field = self.form.field_for(event.input.name)
-        if form_field is None:
-            return
-        problem = forms.field_problem(form_field, event.value, self.form.region)
-        event.input.set_class(problem is not None, "-invalid")
+        problem = self._problem_of(event.input)
+        event.input.set_class(problem is not None, "-wrong")
         event.input.tooltip = problem
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        inputs = list(self.query(Input))
-        if inputs and event.input is inputs[-1]:
-            event.stop()
-            self.post_message(self.Submitted())
-        else:
-            event.stop()
-            self.screen.focus_next()

@@ -78,7 +78,9 @@ class CopyRestoreWizard(Screen[None]):
     }
     CopyRestoreWizard ContentSwitcher { height: 1fr; }
     CopyRestoreWizard .pane { height: 1fr; padding: 0 1; }
-    CopyRestoreWizard .body { height: 1fr; }
+    /* The gutter is kept whether or not the body scrolls, so a request never re-wraps under
+       the reader when its scrollbar appears. */
+    CopyRestoreWizard .body { height: 1fr; scrollbar-gutter: stable; }
     CopyRestoreWizard .buttons { height: 1; margin-top: 1; }
     CopyRestoreWizard .buttons Button { margin-right: 2; min-width: 8; }
     CopyRestoreWizard .buttons Button:focus { text-style: bold reverse; }
@@ -86,7 +88,7 @@ class CopyRestoreWizard(Screen[None]):
     CopyRestoreWizard #progress-log { height: 1fr; border: round $accent; }
     CopyRestoreWizard #progress-status { height: auto; }
     CopyRestoreWizard #progress-hint { height: auto; color: $text-muted; }
-    CopyRestoreWizard #form-errors { color: $error; height: auto; }
+    CopyRestoreWizard #form-errors { color: $error; height: auto; max-height: 4; }
     """
 
     class FlowEvent(Message):
@@ -196,7 +198,9 @@ class CopyRestoreWizard(Screen[None]):
             with Vertical(id="form", classes="pane"):
                 with VerticalScroll(classes="body", id="form-body"):
                     yield RestoreFormPane(id="form-fields")
-                    yield Static(id="form-errors")
+                # Outside the scrolling body: at 80x24 a problem below the fields would be
+                # off screen, and Restore would seem to do nothing.
+                yield Static(id="form-errors")
                 with Horizontal(classes="buttons"):
                     yield Button("Restore", id="submit-form", variant="warning", compact=True)
             with Vertical(id="final", classes="pane"):
@@ -509,7 +513,7 @@ class CopyRestoreWizard(Screen[None]):
         if isinstance(job, RestoreJob) and job.percent_done is not None:
             self.query_one("#restore-bar", ProgressBar).update(progress=job.percent_done)
 
-    def on_copy_restore_wizard_ended(self, message: Ended) -> None:
+    async def on_copy_restore_wizard_ended(self, message: Ended) -> None:
         outcome = message.outcome
         self.outcome = outcome
         self.flow_id = outcome.flow_id
@@ -526,10 +530,11 @@ class CopyRestoreWizard(Screen[None]):
                 discard(self.drapp, self)
                 return
         if outcome.status == "needs-form" and outcome.form is not None:
-            self.query_one(RestoreFormPane).load(outcome.form, outcome.form_values)
+            form_pane = self.query_one(RestoreFormPane)
+            await form_pane.load(outcome.form, outcome.form_values)
             self.query_one("#form-errors", Static).update("")
             self.show("form")
-            self.query_one(RestoreFormPane).focus_first()
+            form_pane.focus_first()
             return
         self.show_result(outcome)
 
@@ -541,7 +546,10 @@ class CopyRestoreWizard(Screen[None]):
         problems = form_pane.problems()
         if problems:
             self.query_one("#form-errors", Static).update("\n".join(problems))
+            form_pane.focus_first_invalid()
+            self.app.bell()
             return
+        self.query_one("#form-errors", Static).update("")
         assert self.flow_id is not None
         self.show("progress", "Restore", focus="#progress-log")
         self._run(self.flow_id, form_pane.values())
