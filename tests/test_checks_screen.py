@@ -17,7 +17,8 @@ from drconsole.config import Credentials, Settings
 from drconsole.models import CauseCode, CheckStatus, RecoveryPoint
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
-from drconsole.tui.checks_screen import ChecksScreen, FixDialog
+from drconsole.tui.check_views import FixDialog
+from drconsole.tui.checks_screen import ChecksScreen
 
 
 @pytest.fixture(scope="module")
@@ -241,3 +242,47 @@ async def test_restore_rows_are_checked_where_the_restore_runs(
             assert f"arn:aws:iam::{backup}:role/" in restore["restore.role"].evidence
     finally:
         iam.attach_role_policy(RoleName=role, PolicyArn=RESTORE_POLICY_ARN)
+
+
+async def test_sort_by_verdict_keeps_the_highlighted_check_at_80x24(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object
+) -> None:
+    """Shift+S puts the worst verdict first (again: the best), Shift+C sorts by name; the
+    header marks the column and the cursor stays on the check the operator was reading."""
+    from drconsole.tui.check_views import SEVERITY
+    from drconsole.tui.screens.dialogs import HelpScreen
+    from tests.tui.test_narrow import screen_lines
+
+    sandbox, info = demo
+    settings = settings_for(sandbox, info, tmp_path)
+    rp = recovery_point(sandbox, info, info.fault_recovery_points["service_linked_role_missing"])
+    dest = f"arn:aws:backup:{info.region}:{info.accounts['dev']}:backup-vault:dev-vault"
+    screen = ChecksScreen(rp, settings, AwsSessions(settings), destination=dest)
+    app = Host(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(screen, pilot)
+        table = screen.query_one("#checks-table", DataTable)
+        table.move_cursor(row=2)
+        await pilot.pause()
+        reading = screen.selected()
+        assert reading is not None
+        for key, descending in (("S", True), ("S", False)):
+            await pilot.press(key)
+            await pilot.pause()
+            worst = [SEVERITY[c.status] for _, c in screen.shown]
+            assert worst == sorted(worst, reverse=descending)
+            assert screen.selected() == reading
+            header = next(line for line in screen_lines(app) if "Group" in line)
+            assert ("Status ▼" if descending else "Status ▲") in header, header
+        assert screen.shown[-1][1].status is CheckStatus.FAIL  # best first now
+        await pilot.press("S")
+        assert screen.shown[0][1].cause is CauseCode.SERVICE_LINKED_ROLE_MISSING
+        remediation = str(screen.query_one("#remediation-text", Static).render())
+        assert reading[1].title in remediation  # the pane follows the check, not the row
+        await pilot.press("C")
+        titles = [c.title for _, c in screen.shown]
+        assert titles == sorted(titles, key=str.lower) and screen.selected() == reading
+        header = next(line for line in screen_lines(app) if "Group" in line)
+        assert "Check ▲" in header and "Status ▼" not in header, header
+        keys = HelpScreen.for_screen(screen).rows
+        assert {"Sort by Status", "Sort by Check"} <= {row.description for row in keys}

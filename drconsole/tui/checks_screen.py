@@ -8,12 +8,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Select, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Select, Static
 
-from drconsole.models import Check, CheckStatus, RecoveryPoint
+from drconsole.models import Check, RecoveryPoint
+from drconsole.tui.check_views import SEVERITY, STYLES, remediation_text
+from drconsole.tui.column_sort import ColumnSort, cursor_key, keep_cursor_on, sort_bindings
 from drconsole.tui.read_only import ReadOnlyActions
 
 if TYPE_CHECKING:
@@ -22,84 +24,24 @@ if TYPE_CHECKING:
     from drconsole.checks.remedies import FixPlan
     from drconsole.config import Settings
 
-STYLES = {
-    CheckStatus.PASS: "green",
-    CheckStatus.WARN: "yellow",
-    CheckStatus.FAIL: "bold red",
-    CheckStatus.UNKNOWN: "magenta",
-}
 COPY_GROUPS = ("organization", "destination", "source", "route")
 # Below this width the evidence is read in the pane under the table, not in a column.
 WIDE_ENOUGH_FOR_EVIDENCE = 140
+# (key, header) of the checks table; Evidence only from WIDE_ENOUGH_FOR_EVIDENCE columns.
+CHECK_COLUMNS = (("status", "Status"), ("group", "Group"), ("check", "Check"))
+EVIDENCE_COLUMN = ("evidence", "Evidence")
+# Shift+letter -> the column it sorts by (Status: the worst verdict first).
+CHECK_SORT_KEYS = {"S": "status", "G": "group", "C": "check", "E": "evidence"}
 
 
-class FixDialog(ModalScreen[bool]):
-    """The diff of a fix, and the question: apply it? (y / n)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Apply"),
-        Binding("n,escape", "answer(False)", "Cancel"),
-    ]
-    DEFAULT_CSS = """
-    FixDialog { align: center middle; }
-    FixDialog #fix-dialog { width: 90%; height: 80%; border: thick $warning; padding: 1 2;
-        background: $surface; }
-    FixDialog #fix-diff { height: 1fr; }
-    FixDialog #fix-buttons { height: 3; }
-    """
-
-    def __init__(self, plan: FixPlan) -> None:
-        super().__init__()
-        self.plan = plan
-
-    def compose(self) -> ComposeResult:
-        plan = self.plan
-        with Vertical(id="fix-dialog"):
-            yield Static(Text(f"Fix: {plan.title}", style="bold"))
-            yield Static(
-                Text(
-                    f"{plan.service}:{plan.operation} in account {plan.account_id} ({plan.region})"
-                )
-            )
-            with VerticalScroll(id="fix-diff"):
-                yield Static(_diff_text(plan.diff or "(no document change)"))
-            with Horizontal(id="fix-buttons"):
-                yield Button("Apply (y)", id="apply", variant="warning")
-                yield Button("Cancel (n)", id="cancel")
-
-    def action_answer(self, apply: bool) -> None:
-        """Close with the answer."""
-        self.dismiss(apply)
-
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
-        """Buttons answer like the keys."""
-        self.dismiss(event.button.id == "apply")
-
-
-def remediation_text(check: Check, read_only: bool) -> Text:
-    """A check's verdict, cause, evidence and remediation, and whether `f` can fix it."""
-    text = Text()
-    text.append(f"{check.status.value} {check.title}", style=STYLES[check.status])
-    if check.cause:
-        text.append(f"  [{check.cause.value}]")
-    text.append(f"\n{check.evidence}\n")
-    if check.remediation:
-        text.append(f"\n{check.remediation}\n")
-    if check.fix_id and check.status is not CheckStatus.PASS:
-        if read_only:
-            text.append("\nRead-only mode: apply the remediation above by hand.")
-        else:
-            text.append("\nPress f: drconsole can apply this fix.", style="bold")
-    return text
-
-
-def _diff_text(diff: str) -> Text:
-    text = Text()
-    for line in diff.splitlines(keepends=True):
-        style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
-        text.append(line, style=style)
-    return text
+def check_sort_value(row: tuple[str, Check], column: str) -> Any:
+    """What column `column` sorts a (group, check) row by."""
+    group, check = row
+    if column == "status":
+        return SEVERITY[check.status]
+    if column == "group":
+        return group
+    return check.title if column == "check" else check.evidence
 
 
 class ChecksScreen(ReadOnlyActions, Screen[None]):
@@ -110,6 +52,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         Binding("r", "recheck", "Re-check"),
         Binding("f", "fix", "Fix"),
         Binding("d", "focus_destination", "Destination"),
+        *sort_bindings(CHECK_SORT_KEYS, dict((*CHECK_COLUMNS, EVIDENCE_COLUMN))),
     ]
     # At 80x24 the checks and the highlighted one's evidence share the screen: one title line,
     # the destination picker and its ARN side by side, the table (its Evidence column only when
@@ -159,6 +102,9 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         self.pending: dict[str, str] = {}
         self.group_facts: dict[str, Any] = {}
         self.run_id = 0
+        # Copy groups then restore, until the operator sorts by a column (Shift+letter).
+        self.sort = ColumnSort(high_first=frozenset({"status"}))
+        self.shown: list[tuple[str, Check]] = []  # the checks on the table, in its order
 
     def compose(self) -> ComposeResult:
         rp = self.recovery_point
@@ -183,7 +129,8 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#checks-table", DataTable)
-        table.add_columns("Status", "Group", "Check")
+        for key, label in CHECK_COLUMNS:
+            table.add_column(self.sort.label(key, label), key=key)
         self.start_checks()
         self.load_destinations()
         table.focus()
@@ -315,16 +262,18 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         ]
 
     def refresh_table(self) -> None:
-        """Redraw the table, keeping the cursor."""
+        """Redraw the table in the chosen order, the cursor staying on its check (groups
+        resolving, a re-sort or a new width never move it to another check)."""
         table = self.query_one("#checks-table", DataTable)
-        row = table.cursor_row
+        row, key = table.cursor_row, cursor_key(table)
         table.clear()
         wide = self.size.width >= WIDE_ENOUGH_FOR_EVIDENCE
-        if wide and len(table.columns) == 3:
-            table.add_column("Evidence", key="evidence")
-        elif not wide and len(table.columns) == 4:
+        if wide and len(table.columns) == len(CHECK_COLUMNS):
+            table.add_column(self.sort.label(*EVIDENCE_COLUMN), key="evidence")
+        elif not wide and len(table.columns) > len(CHECK_COLUMNS):
             table.remove_column("evidence")
-        for group, check in self.ordered():
+        self.shown = self.sort.order(self.ordered(), check_sort_value)
+        for group, check in self.shown:
             cells: list[Any] = [
                 Text(check.status.value, style=STYLES[check.status]),
                 group,
@@ -333,8 +282,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
             table.add_row(*cells, *([check.evidence] if wide else []), key=f"{group}:{check.id}")
         for group, note in self.pending.items():
             table.add_row(Text("…"), group, note, *([""] if wide else []), key=f"pending:{group}")
-        if table.row_count:
-            table.move_cursor(row=min(max(row, 0), table.row_count - 1))
+        keep_cursor_on(table, key, row)
         self.show_remediation()
 
     def on_resize(self) -> None:
@@ -352,7 +300,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
     def selected(self) -> tuple[str, Check] | None:
         """The check under the cursor, with its group."""
         table = self.query_one("#checks-table", DataTable)
-        rows = self.ordered()
+        rows = self.shown
         if not rows or table.cursor_row >= len(rows) or table.cursor_row < 0:
             return None
         return rows[table.cursor_row]
@@ -376,6 +324,13 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
     def action_focus_destination(self) -> None:
         """Edit the destination vault ARN."""
         self.query_one("#destination", Input).focus()
+
+    def action_sort(self, column: str) -> None:
+        """Sort the checks by `column` (again: the other way); Status puts the worst first."""
+        self.sort.choose(column)
+        table = self.query_one("#checks-table", DataTable)
+        self.sort.relabel(table, (*CHECK_COLUMNS, EVIDENCE_COLUMN))
+        self.refresh_table()
 
     def action_recheck(self) -> None:
         """Run every check again."""

@@ -24,7 +24,7 @@ def offer_fix(
     """Plan `check`'s fix on `facts` and show its diff; `apply(plan)` once the user says yes."""
     from drconsole.checks.fixes import plan_fix
     from drconsole.errors import DrConsoleError
-    from drconsole.tui.checks_screen import FixDialog
+    from drconsole.tui.check_views import FixDialog
 
     if check.fix_id is None or check.status is CheckStatus.PASS:
         screen.notify("drconsole has no fix to apply for this check.", severity="warning")

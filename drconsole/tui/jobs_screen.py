@@ -19,6 +19,15 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from drconsole.diagnose_jobs import is_problem, job_diagnosis
+from drconsole.tui.column_sort import ColumnSort, cursor_key, keep_cursor_on, sort_bindings
+from drconsole.tui.job_rows import (
+    JOB_COLUMNS,
+    JOB_SORT_KEYS,
+    job_cells,
+    job_key,
+    job_sort_value,
+    search_text,
+)
 from drconsole.tui.screens.base import BrowseScreen
 from drconsole.tui.screens.dialogs import report_for
 from drconsole.tui.screens.table import matches
@@ -30,22 +39,7 @@ if TYPE_CHECKING:
 FINISHED_FLOWS_SHOWN = 5
 IN_FLIGHT = frozenset({"CREATED", "PENDING", "RUNNING", "ABORTING"})
 PERIODS = (timedelta(hours=24), timedelta(days=7), timedelta(days=30))
-STATE_STYLE = {"FAILED": "bold red", "EXPIRED": "bold red", "ABORTED": "red", "PARTIAL": "yellow"}
 FLOW_STYLE = {"failed": "bold red", "blocked": "yellow", "interrupted": "bold yellow"}
-
-
-def job_cause(job: Job) -> str:
-    """`CAUSE: explanation` of a job that went wrong (from `explain`), else ''."""
-    diagnosis = job_diagnosis(job)
-    return "" if diagnosis is None else f"{diagnosis.cause.value}: {diagnosis.explanation}"
-
-
-def job_time(moment: datetime | None, now: datetime) -> str:
-    """`17:39` within the last day, else `11-29` (UTC)."""
-    if moment is None:
-        return "-"
-    moment = moment.astimezone(UTC)
-    return f"{moment:%H:%M}" if now - moment < timedelta(hours=23) else f"{moment:%m-%d}"
 
 
 def period_label(period: timedelta) -> str:
@@ -62,6 +56,7 @@ class JobsScreen(BrowseScreen):
         Binding("t", "period", "Period"),
         Binding("enter", "resume", "Resume flow", show=False),
         Binding("x", "abandon", "Abandon flow", show=False),
+        *sort_bindings(JOB_SORT_KEYS, dict(JOB_COLUMNS)),
     ]
     DEFAULT_CSS = """
     JobsScreen #flows { height: auto; max-height: 5; }
@@ -69,7 +64,6 @@ class JobsScreen(BrowseScreen):
     JobsScreen #jobs-detail { height: 4; padding: 0 1; color: $warning; }
     """
     REFRESH_SECONDS = 10.0
-    JOB_COLUMNS = ("Time", "Kind", "Account", "State", "Cause", "Resource", "Region", "Message")
 
     class Loaded(Message):
         """Flows and jobs, read in a worker."""
@@ -100,6 +94,8 @@ class JobsScreen(BrowseScreen):
         self.show_all = False
         self.period = PERIODS[0]
         self.loaded = False
+        # Newest first until the operator sorts by another column (Shift+letter).
+        self.sort = ColumnSort("time", descending=True, high_first=frozenset({"time"}))
 
     def compose_body(self) -> ComposeResult:
         flows: DataTable[Any] = DataTable(id="flows", cursor_type="row")
@@ -113,7 +109,9 @@ class JobsScreen(BrowseScreen):
 
     def on_mount(self) -> None:
         self.query_one("#flows", DataTable).add_columns("Flow", "Status", "Step", "Type", "Detail")
-        self.query_one("#jobs", DataTable).add_columns(*self.JOB_COLUMNS)
+        jobs = self.query_one("#jobs", DataTable)
+        for key, label in JOB_COLUMNS:
+            jobs.add_column(self.sort.label(key, label), key=key)
         self.main_widget().focus()
         self.set_status("loading jobs…")
         self.call_after_refresh(self.action_refresh)
@@ -220,7 +218,7 @@ class JobsScreen(BrowseScreen):
         for job in self.jobs:
             if not self.show_all and not (is_problem(job) or job.state in IN_FLIGHT):
                 continue
-            if query and not matches(self.search_text(job, names), query):
+            if query and not matches(search_text(job, names), query):
                 continue
             shown.append(job)
         return shown
@@ -229,42 +227,19 @@ class JobsScreen(BrowseScreen):
         organization = self.drapp.organization
         return {a.id: a.name for a in organization.accounts} if organization else {}
 
-    @staticmethod
-    def search_text(job: Job, names: dict[str, str]) -> str:
-        from drconsole.aws.job_history import job_kind, job_resource
-
-        diagnosis = job_diagnosis(job)
-        cause = diagnosis.cause.value if diagnosis else ""
-        parts = (job_kind(job), names.get(job.account_id, ""), job.account_id, job.region)
-        rest = (job.state, job_resource(job)[0], cause, job.status_message, job.id)
-        return " ".join((*parts, *rest)).lower()
-
     def show_jobs(self) -> None:
-        from drconsole.aws.job_history import job_kind, job_resource
-
+        """Refill the jobs table in the chosen order, the cursor staying on its job."""
         table = self.query_one("#jobs", DataTable)
-        row = table.cursor_row
+        row, key = table.cursor_row, cursor_key(table)
         table.clear()
         names = self.account_names()
         now = self.drapp.now()
-        self.shown = self.visible_jobs()
+        self.shown = self.sort.order(
+            self.visible_jobs(), lambda job, column: job_sort_value(job, column, names)
+        )
         for job in self.shown:
-            diagnosis = job_diagnosis(job)
-            state = job.state
-            if getattr(job, "percent_done", None) is not None and state == "RUNNING":
-                state = f"RUNNING {job.percent_done:.0f}%"  # type: ignore[union-attr]
-            table.add_row(
-                job_time(job.created, now),
-                job_kind(job),
-                names.get(job.account_id) or job.account_id,
-                Text(state, style=STATE_STYLE.get(job.state, "")),
-                Text(diagnosis.cause.value, style="bold") if diagnosis else "",
-                job_resource(job)[0],
-                job.region,
-                job.status_message,
-            )
-        if self.shown:
-            table.move_cursor(row=min(row, len(self.shown) - 1))
+            table.add_row(*job_cells(job, names, now), key=job_key(job))
+        keep_cursor_on(table, key, row)
         self.show_status()
         self.show_detail()
 
@@ -310,6 +285,13 @@ class JobsScreen(BrowseScreen):
             self.action_resume()
 
     # Actions -------------------------------------------------------------------------------
+
+    def action_sort(self, column: str) -> None:
+        """Sort the jobs by `column` (again: the other way)."""
+        self.sort.choose(column)
+        self.sort.relabel(self.query_one("#jobs", DataTable), JOB_COLUMNS)
+        if self.loaded:
+            self.show_jobs()
 
     def action_toggle_all(self) -> None:
         """Every job, or only the ones that failed or are in flight."""

@@ -18,11 +18,8 @@ from textual.widgets import DataTable, Footer, Static
 from drconsole.checks.facts import CopyFacts
 from drconsole.models import Check, CheckStatus
 from drconsole.tui import formatting as fmt
-from drconsole.tui.checks_screen import (
-    STYLES,
-    WIDE_ENOUGH_FOR_EVIDENCE,
-    remediation_text,
-)
+from drconsole.tui.check_views import STYLES, remediation_text
+from drconsole.tui.checks_screen import WIDE_ENOUGH_FOR_EVIDENCE
 from drconsole.tui.read_only import ReadOnlyActions
 from drconsole.tui.readiness_feed import VERDICT_STYLES, RowKey
 from drconsole.tui.widgets.chrome import TopBar

@@ -71,3 +71,39 @@ async def test_filter_and_all_jobs(demo: Demo) -> None:
         assert any(job.state == "COMPLETED" for job in screen.shown)
         kinds = {type(job).__name__ for job in screen.shown}
         assert kinds == {"BackupJob", "CopyJob", "RestoreJob"}
+
+
+async def test_sort_by_column_keeps_the_highlighted_job_at_80x24(demo: Demo) -> None:
+    """Shift+letter sorts (the header marks the column), again reverses, and the cursor stays
+    on the job the operator was reading; `?` lists the sort keys."""
+    from textual.widgets import DataTable
+
+    from drconsole.tui.job_rows import job_key
+    from drconsole.tui.screens.dialogs import HelpScreen
+
+    app = demo.app()
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_jobs(app, pilot)
+        table = screen.query_one("#jobs", DataTable)
+        times = [job.created for job in screen.shown]
+        assert times == sorted(times, reverse=True)  # newest first by default
+        header = next(line for line in screen_lines(app) if "Kind" in line)
+        assert "Time ▼" in header, header
+        await pilot.press("down", "down")
+        reading = job_key(screen.shown[table.cursor_row])
+        names = screen.account_names()
+        for keys, descending in ((("A",), False), (("A",), True)):
+            await pilot.press(*keys)
+            accounts = [names.get(j.account_id) or j.account_id for j in screen.shown]
+            assert accounts == sorted(accounts, reverse=descending)
+            assert job_key(screen.shown[table.cursor_row]) == reading
+            header = next(line for line in screen_lines(app) if "Kind" in line)
+            assert ("Account ▼" if descending else "Account ▲") in header, header
+            assert "Time ▼" not in header
+        await pilot.press("C")  # by cause: the failures' causes in order
+        causes = [c for c in (str(table.get_row_at(i)[4]) for i in range(table.row_count)) if c]
+        assert causes == sorted(causes) and job_key(screen.shown[table.cursor_row]) == reading
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="keys")
+        help_text = "\n".join(screen_lines(app))
+        assert "Sort by Time" in help_text and "Sort by Account" in help_text, help_text

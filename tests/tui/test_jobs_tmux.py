@@ -36,7 +36,7 @@ def test_what_failed_overnight_in_80x24(terminal: type[Terminal], tmp_path: Path
         term.wait_for(r"\d accounts(?!\s+loading)", timeout=90)
         screen = term.press("j", then=r"\d+ failed, \d+ running", gone="loading jobs")
         header = next(line for line in screen.splitlines() if "Time" in line and "Cause" in line)
-        assert re.search(r"Time\s+Kind\s+Account\s+State\s+Cause", header), header
+        assert re.search(r"Time ▼\s+Kind\s+Account\s+State\s+Cause", header), header
         assert failures(screen) == FAILURES, screen
         assert "6 failed" in screen and re.search(r"\d accounts org-wide", screen)
         assert "fix:" in screen  # the highlighted failure's fix, under the list

@@ -19,7 +19,8 @@ import drconsole.tui
 from drconsole.config import load_settings
 from drconsole.flows.journal import Journal
 from drconsole.tui.app import DrConsoleApp
-from drconsole.tui.checks_screen import ChecksScreen, FixDialog
+from drconsole.tui.check_views import FixDialog
+from drconsole.tui.checks_screen import ChecksScreen
 from drconsole.tui.commands import DrConsoleCommands
 from drconsole.tui.jobs_screen import JobsScreen
 from drconsole.tui.read_only import MUTATING_ACTIONS, ReadOnlyActions

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from textual.widgets import Static
 
 from drconsole.commands._demo_process import DEMO_RPO_OBJECTIVES
-from drconsole.tui.checks_screen import FixDialog
+from drconsole.tui.check_views import FixDialog
 from drconsole.tui.readiness_checks import ReadinessChecksScreen
 from drconsole.tui.screens.readiness import ReadinessScreen
 from tests.test_readonly_matrix import is_mutating

@@ -1,0 +1,102 @@
+"""How a check is shown: its verdict's colour and severity, its remediation, and the dialog
+that shows a fix's diff and asks before applying it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from drconsole.models import Check, CheckStatus
+
+if TYPE_CHECKING:
+    from drconsole.checks.remedies import FixPlan
+
+STYLES = {
+    CheckStatus.PASS: "green",
+    CheckStatus.WARN: "yellow",
+    CheckStatus.FAIL: "bold red",
+    CheckStatus.UNKNOWN: "magenta",
+}
+# How bad a verdict is (a sort by Status puts the worst first): FAIL > WARN > UNKNOWN > PASS.
+SEVERITY = {
+    CheckStatus.FAIL: 3,
+    CheckStatus.WARN: 2,
+    CheckStatus.UNKNOWN: 1,
+    CheckStatus.PASS: 0,
+}
+
+
+class FixDialog(ModalScreen[bool]):
+    """The diff of a fix, and the question: apply it? (y / n)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Apply"),
+        Binding("n,escape", "answer(False)", "Cancel"),
+    ]
+    DEFAULT_CSS = """
+    FixDialog { align: center middle; }
+    FixDialog #fix-dialog { width: 90%; height: 80%; border: thick $warning; padding: 1 2;
+        background: $surface; }
+    FixDialog #fix-diff { height: 1fr; }
+    FixDialog #fix-buttons { height: 3; }
+    """
+
+    def __init__(self, plan: FixPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def compose(self) -> ComposeResult:
+        plan = self.plan
+        with Vertical(id="fix-dialog"):
+            yield Static(Text(f"Fix: {plan.title}", style="bold"))
+            yield Static(
+                Text(
+                    f"{plan.service}:{plan.operation} in account {plan.account_id} ({plan.region})"
+                )
+            )
+            with VerticalScroll(id="fix-diff"):
+                yield Static(_diff_text(plan.diff or "(no document change)"))
+            with Horizontal(id="fix-buttons"):
+                yield Button("Apply (y)", id="apply", variant="warning")
+                yield Button("Cancel (n)", id="cancel")
+
+    def action_answer(self, apply: bool) -> None:
+        """Close with the answer."""
+        self.dismiss(apply)
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        """Buttons answer like the keys."""
+        self.dismiss(event.button.id == "apply")
+
+
+def remediation_text(check: Check, read_only: bool) -> Text:
+    """A check's verdict, cause, evidence and remediation, and whether `f` can fix it."""
+    text = Text()
+    text.append(f"{check.status.value} {check.title}", style=STYLES[check.status])
+    if check.cause:
+        text.append(f"  [{check.cause.value}]")
+    text.append(f"\n{check.evidence}\n")
+    if check.remediation:
+        text.append(f"\n{check.remediation}\n")
+    if check.fix_id and check.status is not CheckStatus.PASS:
+        if read_only:
+            text.append("\nRead-only mode: apply the remediation above by hand.")
+        else:
+            text.append("\nPress f: drconsole can apply this fix.", style="bold")
+    return text
+
+
+def _diff_text(diff: str) -> Text:
+    text = Text()
+    for line in diff.splitlines(keepends=True):
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
+        text.append(line, style=style)
+    return text
