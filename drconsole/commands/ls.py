@@ -72,6 +72,12 @@ def register(subparsers: Any) -> None:
         metavar="backup|copy|restore",
         help="only jobs of this kind (repeatable or comma-separated; default: all three)",
     )
+    parser.add_argument(
+        "--summary",
+        action="store_true",
+        help="jobs: only AWS's counts per kind, Region, account and state (from the management "
+        "account; --since 24h, 7d or 14d)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
     parser.set_defaults(handler=run)
 
@@ -174,6 +180,8 @@ def parse_job_filters(
 
 def run(args: argparse.Namespace) -> int:
     """Handler of `drconsole ls`."""
+    if args.summary:
+        return run_summary(args)
     since = parse_since(args.since) if args.since else None
     resource_type = parse_resource_type(args.resource_type)
     accounts = check_account_flags(args.account)
@@ -198,3 +206,17 @@ def run(args: argparse.Namespace) -> int:
         job_states=job_states,
     )
     return list_inventory(args, listing)
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    """`ls jobs --summary`: AWS's job counts instead of the jobs."""
+    from drconsole.commands._ls_summary import summarize_jobs, summary_period
+
+    if args.kind != "jobs":
+        raise UsageError(f"ls {args.kind}: --summary applies to jobs")
+    if args.vault or args.resource_type:
+        raise UsageError("ls jobs: --vault and --resource-type apply to vaults and points")
+    period = summary_period(args.since)
+    accounts = check_account_flags(args.account)
+    kinds, states = parse_job_filters(args.job_kind, args.state)
+    return summarize_jobs(args, kinds, states, accounts, period, bool(args.json))

@@ -19,6 +19,7 @@ from .shapes import (
     serialize,
     serialize_with_fragments,
 )
+from .summaries_api import SummariesApiMixin
 from .transfer_api import TransferApiMixin
 
 MAX_RESULTS = 1000
@@ -45,6 +46,9 @@ EXTRA_URL_PATHS = (
     "{0}/restore-jobs$",
     "{0}/restore-jobs/$",
     "{0}/restore-jobs/(?P<restore_job>[^/]+)$",
+    "{0}/audit/backup-job-summaries$",
+    "{0}/audit/copy-job-summaries$",
+    "{0}/audit/restore-job-summaries$",
 )
 
 
@@ -68,7 +72,7 @@ def epoch(value: Any) -> float | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-class SandboxBackupResponse(TransferApiMixin, BackupResponse):
+class SandboxBackupResponse(SummariesApiMixin, TransferApiMixin, BackupResponse):
     """moto's Backup responses plus the operations drconsole relies on, shaped by botocore."""
 
     @staticmethod
