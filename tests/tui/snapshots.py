@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from textual.app import App
+from textual.pilot import Pilot
 
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshots"
 
@@ -53,3 +54,16 @@ def assert_snapshot(app: App[object], name: str) -> None:
         raise AssertionError(
             f"screen differs from {path.name} (UPDATE_SNAPSHOTS=1 to accept):\n{diff}"
         )
+
+
+async def assert_settled_snapshot(pilot: Pilot[object], name: str, timeout: float = 5.0) -> None:
+    """`assert_snapshot` once the screen has stopped changing: a table that has just received
+    its last rows sizes its columns on a later refresh, sooner or later depending on the load."""
+    previous = ""
+    for _ in range(int(timeout / 0.1)):
+        current = pilot.app.export_screenshot(title=name)
+        if current == previous:
+            break
+        previous = current
+        await pilot.pause(0.1)
+    assert_snapshot(pilot.app, name)

@@ -8,7 +8,7 @@ from drconsole.tui.app import DrConsoleApp
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.screens.vaults import VaultsScreen
 from tests.tui.conftest import Demo, status_of, wait_until
-from tests.tui.snapshots import assert_snapshot
+from tests.tui.snapshots import assert_settled_snapshot
 from tests.tui.test_screens import accounts_loaded
 
 
@@ -32,26 +32,26 @@ async def test_snapshot_accounts(demo: Demo) -> None:
     app = demo.app()
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded_accounts(pilot)
-        assert_snapshot(app, "accounts_100x30")
+        await assert_settled_snapshot(pilot, "accounts_100x30")
 
 
 async def test_snapshot_accounts_small_terminal_read_only(demo: Demo) -> None:
     app = demo.app(read_only=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded_accounts(pilot)
-        assert_snapshot(app, "accounts_80x24_read_only")
+        await assert_settled_snapshot(pilot, "accounts_80x24_read_only")
 
 
 async def test_snapshot_vaults_recovery_points_detail(demo: Demo) -> None:
     app = demo.app()
     async with app.run_test(size=(100, 30)) as pilot:
         await backup_dr_vault(pilot, demo)
-        assert_snapshot(app, "recovery_points_100x30")
+        await assert_settled_snapshot(pilot, "recovery_points_100x30")
         await pilot.press("slash", *"prod rds", "enter")
-        assert_snapshot(app, "recovery_points_filtered_100x30")
+        await assert_settled_snapshot(pilot, "recovery_points_filtered_100x30")
         await pilot.press("escape", "escape")
         assert isinstance(app.screen, VaultsScreen)
-        assert_snapshot(app, "vaults_100x30")
+        await assert_settled_snapshot(pilot, "vaults_100x30")
 
 
 async def test_snapshot_detail(demo: Demo) -> None:
@@ -60,14 +60,14 @@ async def test_snapshot_detail(demo: Demo) -> None:
     async with app.run_test(size=(130, 30)) as pilot:
         await backup_dr_vault(pilot, demo)
         await pilot.press("slash", *"prod rds", "enter", "enter")
-        assert_snapshot(app, "detail_130x30")
+        await assert_settled_snapshot(pilot, "detail_130x30")
 
 
 async def test_snapshot_recovery_points_small_terminal(demo: Demo) -> None:
     app = demo.app()
     async with app.run_test(size=(80, 24)) as pilot:
         await backup_dr_vault(pilot, demo)
-        assert_snapshot(app, "recovery_points_80x24")
+        await assert_settled_snapshot(pilot, "recovery_points_80x24")
 
 
 async def test_snapshot_protected_resources_and_help(demo: Demo) -> None:
@@ -76,6 +76,6 @@ async def test_snapshot_protected_resources_and_help(demo: Demo) -> None:
         await loaded_accounts(pilot)
         await pilot.press("slash", *demo.info.accounts["prod"], "enter", "p")
         await wait_until(pilot, lambda: "loading" not in status_of(app), what="protected")
-        assert_snapshot(app, "protected_resources_100x30")
+        await assert_settled_snapshot(pilot, "protected_resources_100x30")
         await pilot.press("question_mark")
-        assert_snapshot(app, "help_100x30")
+        await assert_settled_snapshot(pilot, "help_100x30")
