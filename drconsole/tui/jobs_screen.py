@@ -3,6 +3,8 @@
 Backup, copy and restore jobs of every account and Region (organization-wide from the
 management account), newest first, with time, account name, state and explained cause; the
 journal's flows above them with their jobs' states asked of AWS, an interrupted flow said so.
+Above the jobs, AWS's job summaries for the organization: they answer in one call per kind and
+Region, so the counts and the accounts with failures show while the jobs still load.
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ from drconsole.tui.job_rows import (
 from drconsole.tui.screens.base import BrowseScreen
 from drconsole.tui.screens.dialogs import report_for
 from drconsole.tui.screens.table import matches
+from drconsole.tui.widgets.job_summary import JobSummaryLine
 
 if TYPE_CHECKING:
     from drconsole.aws.job_history import Job
+    from drconsole.aws.job_summaries import JobSummaries
     from drconsole.flows.journal import FlowState
 
 FINISHED_FLOWS_SHOWN = 5
@@ -83,6 +87,14 @@ class JobsScreen(BrowseScreen):
             self.errors = errors
             self.scope = scope
 
+    class Summarized(Message):
+        """AWS's job summaries of a period, read in a worker."""
+
+        def __init__(self, summaries: JobSummaries, period: timedelta) -> None:
+            super().__init__()
+            self.summaries = summaries
+            self.period = period
+
     def __init__(self, trail: tuple[str, ...] = ("Jobs",)) -> None:
         super().__init__(trail)
         self.flows: list[FlowState] = []
@@ -101,6 +113,7 @@ class JobsScreen(BrowseScreen):
         flows: DataTable[Any] = DataTable(id="flows", cursor_type="row")
         flows.display = False
         yield flows
+        yield JobSummaryLine(id="jobs-summary")
         yield DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
         yield Static(id="jobs-detail")
 
@@ -115,12 +128,40 @@ class JobsScreen(BrowseScreen):
         self.main_widget().focus()
         self.set_status("loading jobs…")
         self.call_after_refresh(self.action_refresh)
-        self.set_interval(self.REFRESH_SECONDS, self.action_refresh)
+        # AWS refreshes its summaries far less often than jobs change: only the jobs are
+        # re-read on the timer; `r` and `t` ask for both.
+        self.set_interval(self.REFRESH_SECONDS, lambda: self.load(self.period))
 
     # Loading -------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
+        self.query_one(JobSummaryLine).show_asking(period_label(self.period))
+        self.summarize(self.period)
         self.load(self.period)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="job-summaries")
+    def summarize(self, period: timedelta) -> None:
+        """AWS's job counts of the period for the organization (from the management account)."""
+        from drconsole.aws.job_summaries import JobSummaries, aggregation_period, read_job_summaries
+
+        app = self.drapp
+        try:
+            found = read_job_summaries(
+                app.sessions,
+                app.organization,
+                app.regions(),
+                period,
+                app.now(),
+                max_workers=app.settings.max_workers,
+            )
+        except Exception as error:  # the jobs below still load: say it on the line only
+            reason = report_for(error, "").description
+            found = JobSummaries(aggregation_period(period), unavailable=reason)
+        self.post_message(self.Summarized(found, period))
+
+    def on_jobs_screen_summarized(self, message: Summarized) -> None:
+        if message.period == self.period:
+            self.query_one(JobSummaryLine).show(message.summaries, self.account_names())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="jobs")
     def load(self, period: timedelta) -> None:

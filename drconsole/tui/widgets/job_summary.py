@@ -1,0 +1,74 @@
+"""The jobs screen's summary line: AWS's job counts for the organization, shown while the
+per-account listing still loads, or one muted line saying why there are none."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from drconsole.aws.job_summaries import JobSummaries
+
+# States named in the line when they have jobs (failed and completed always are).
+NAMED_STATES = (("FAILED", "failed"), ("ABORTED", "aborted"), ("EXPIRED", "expired"))
+MAX_ACCOUNTS_NAMED = 4
+# AWS's aggregation periods as the line says them (30 days on the screen is AWS's 14).
+PERIOD_LABEL = {"ONE_DAY": "24h", "SEVEN_DAYS": "7d", "FOURTEEN_DAYS": "14d"}
+
+
+def summary_text(found: JobSummaries, names: dict[str, str]) -> Text:
+    """Two lines — 'AWS counts 24h since 12-03 00:00 UTC │ failures: qa 3, dev 1' over
+    'backup 2 failed, 22 completed │ copy 3 failed, 26 completed │ restore 1 failed' — or the
+    one muted line saying why AWS gave none. Each line is cut, never wrapped."""
+    if not found.available:
+        cause = f" [{found.cause}]" if found.cause else ""
+        line = f"AWS job summaries not available: {found.unavailable}{cause}"
+        return Text(line, style="dim", no_wrap=True, overflow="ellipsis")
+    start, _ = found.window()
+    since = f" since {start.astimezone(UTC):%m-%d %H:%M} UTC" if start else ""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    label = PERIOD_LABEL.get(found.period, found.period)
+    text.append(f"AWS counts {label}{since}", style="bold")
+    problems = found.problem_accounts().most_common()
+    if problems:
+        named = [f"{names.get(a) or a} {n}" for a, n in problems[:MAX_ACCOUNTS_NAMED]]
+        more = len(problems) - MAX_ACCOUNTS_NAMED
+        text.append(" │ failures: ", style="bold")
+        text.append(", ".join(named) + (f" +{more}" if more > 0 else ""), style="bold red")
+    else:
+        text.append(" │ no failures")
+    if found.errors:
+        first = found.errors[0]
+        text.append(f"  ⚠ {first.region} not counted: {first.code} [{first.cause}]")
+    text.append("\n")
+    for position, kind in enumerate(found.kinds):
+        counts = found.counts(kind)
+        parts = [f"{counts[s]} {word}" for s, word in NAMED_STATES if counts[s] or s == "FAILED"]
+        if counts["PARTIAL"]:
+            parts.append(f"{counts['PARTIAL']} partial")
+        if counts["COMPLETED"]:
+            parts.append(f"{counts['COMPLETED']} completed")
+        if position:
+            text.append(" │ ")
+        style = "red" if any(counts[s] for s, _ in NAMED_STATES) else ""
+        text.append(f"{kind} {', '.join(parts)}", style=style)
+    return text
+
+
+class JobSummaryLine(Static):
+    """AWS's counts of the period, above the per-account list of jobs."""
+
+    DEFAULT_CSS = """
+    JobSummaryLine { height: auto; max-height: 2; padding: 0 1; }
+    """
+
+    def show_asking(self, label: str) -> None:
+        """Say the counts of `label` (24h, 7d...) are being asked."""
+        self.update(Text(f"AWS job summaries ({label}): asking…", style="dim"))
+
+    def show(self, found: JobSummaries, names: dict[str, str]) -> None:
+        """Show the counts, or why there are none."""
+        self.update(summary_text(found, names))
