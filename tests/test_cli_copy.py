@@ -398,6 +398,34 @@ def test_a_second_copy_into_a_vault_holding_one_needs_a_flag(
     assert len(copy_jobs(sandbox, "backup", NORTH, rp)) == 1  # nothing was started
 
 
+def test_a_copy_made_in_two_hops_is_recognised_as_a_duplicate(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """backup eu-north-1 -> prod eu-north-1 -> prod eu-central-1, then the same copy asked
+    again: the copy made by the second hop is found (its recovery point only names the
+    intermediate vault it came from) and --yes needs --allow-duplicate-copy."""
+    rp = newest(sandbox, "dr-eu-north-1", NORTH, "Aurora", n=1)
+    args = ["copy", "--recovery-point", rp, "--to", prod_vault(sandbox), "--yes"]
+    poll = ["--poll-interval", "0.2"]
+    first = drconsole(sandbox, tmp_path, *args, "--route", "two-hop", *poll)
+    assert first.returncode == 0, first.stdout + first.stderr
+    (hop1,) = copy_jobs(sandbox, "backup", NORTH, rp)
+    middle = hop1["DestinationBackupVaultArn"]
+    (hop2,) = copy_jobs(sandbox, "prod", NORTH, hop1["DestinationRecoveryPointArn"])
+    made = hop2["DestinationRecoveryPointArn"]
+    described = sandbox.client("backup", "prod", EU).describe_recovery_point(
+        BackupVaultName="prod-vault", RecoveryPointArn=made
+    )
+    assert described["SourceBackupVaultArn"] == middle  # not the recovery point's own vault
+    again = drconsole(sandbox, tmp_path, *args, *poll)
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert f"already holds its copy {made}" in again.stderr
+    assert f"the second hop of a two-hop copy through {middle}" in again.stderr
+    assert "--allow-duplicate-copy" in again.stderr
+    assert len(copy_jobs(sandbox, "backup", NORTH, rp)) == 1  # nothing was started
+    assert not [r for r in journal(tmp_path) if r["type"] == "plan"][1:]
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [

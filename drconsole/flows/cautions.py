@@ -75,10 +75,14 @@ def backup_account_restore(
 
 
 def duplicate_copy(
-    jobs: Iterable[CopyJob], destination_vault_arn: str, still_there: dict[str, bool]
+    jobs: Iterable[CopyJob],
+    destination_vault_arn: str,
+    still_there: dict[str, bool],
+    via: dict[str, str] | None = None,
 ) -> Caution | None:
     """The destination vault already holds this recovery point's copy (a completed copy job
-    whose copy still exists) or is receiving one (a copy job in flight)."""
+    whose copy still exists) or is receiving one (a copy job in flight); `via` names, by copy
+    job id, the intermediate vault of a copy that was the second hop of a two-hop route."""
     for job in jobs:
         if job.destination_vault_arn != destination_vault_arn:
             continue
@@ -87,11 +91,13 @@ def duplicate_copy(
         made = job.destination_recovery_point_arn
         if job.state in ("COMPLETED", "PARTIAL") and not (made and still_there.get(made)):
             continue
+        hop = (via or {}).get(job.id)
+        route = f", the second hop of a two-hop copy through {hop}" if hop else ""
         if job.state in ("COMPLETED", "PARTIAL"):
-            what = f"already holds its copy {made} (copy job {job.id})"
+            what = f"already holds its copy {made} (copy job {job.id}{route})"
             instead = f"restore that copy instead: drconsole restore --recovery-point {made}"
         else:
-            what = f"is receiving its copy now (copy job {job.id}, {job.state})"
+            what = f"is receiving its copy now (copy job {job.id}, {job.state}{route})"
             instead = "wait for that job (drconsole jobs --watch) and use its copy"
         return Caution(
             DUPLICATE_COPY,

@@ -23,6 +23,7 @@ from drconsole.flows import events as ev
 from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
 from drconsole.flows import restore_forms as forms
+from drconsole.flows.duplicates import duplicate_copy
 from drconsole.flows.engine_base import (
     FlowBusy,
     FlowOutcome,
@@ -180,30 +181,12 @@ class FlowEngine(RestoreSteps):
             )
         ]
         if plan.destination is not None:
-            found.append(self._duplicate_copy(source, plan.destination))
+            found.append(
+                duplicate_copy(
+                    self.jobs, source.account_id, source.region, source.arn, plan.destination
+                )
+            )
         return tuple(c for c in found if c is not None)
-
-    def _duplicate_copy(self, source: pl.SourcePoint, dest: VaultRef) -> cautions.Caution | None:
-        """The copy jobs AWS still lists from this recovery point into `dest` (unreadable: say
-        nothing; the copy checks speak for access)."""
-        try:
-            jobs = [
-                job
-                for job in self.jobs.list_copy_jobs(
-                    source.account_id, source.region, BySourceRecoveryPointArn=source.arn
-                )
-                if job.destination_vault_arn == dest.arn
-            ]
-            there = {
-                job.destination_recovery_point_arn: self.jobs.recovery_point_exists(
-                    dest.account_id, dest.region, dest.name, job.destination_recovery_point_arn
-                )
-                for job in jobs
-                if job.destination_recovery_point_arn
-            }
-        except (ClientError, BotoCoreError):
-            return None
-        return cautions.duplicate_copy(jobs, dest.arn, there)
 
     def _restore_checks_before(
         self, plan: pl.FlowPlan, form: forms.RestoreForm, values: dict[str, str]
