@@ -52,6 +52,8 @@ MODULE_SECONDS: dict[str, float] = {
     "tests/test_inventory.py": 14,
     "tests/sandbox/test_restores.py": 11,
     "tests/test_cli_ls.py": 11,
+    "tests/tui/test_jobs_summary.py": 15,
+    "tests/test_job_summaries.py": 13,
     "tests/sandbox/test_scenarios.py": 10,
     "tests/test_watcher.py": 10,
     "tests/test_checks_screen.py": 9,

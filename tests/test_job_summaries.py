@@ -21,6 +21,7 @@ from drconsole.aws.session import AwsSessions
 from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
 from tests.cli_box import EU, NORTH, Box
+from tests.sandbox.shape_walk import RawAnswers
 from tests.tui.conftest import sandbox_settings
 
 KINDS = {"backup": "BackupJobs", "copy": "CopyJobs", "restore": "RestoreJobs"}
@@ -66,6 +67,7 @@ def summarized(client: Any, kind: str, **params: Any) -> list[dict[str, Any]]:
 
 def test_summaries_count_every_accounts_jobs(box: Box) -> None:
     management = box.backup("management")
+    raw = RawAnswers(management)
     everything = {"AccountId": "ANY", "State": "ANY", "ResourceType": "AGGREGATE_ALL"}
     failed = 0
     for kind in KINDS:
@@ -81,6 +83,8 @@ def test_summaries_count_every_accounts_jobs(box: Box) -> None:
         assert all(r["Region"] == EU and r["ResourceType"] == "AGGREGATE_ALL" for r in rows)
         failed += sum(r["Count"] for r in rows if r["State"] == "FAILED")
     assert failed == 6  # the demo's night: 2 backups, 3 copies, 1 restore
+    for kind in SUMMARIES:  # the raw answers have botocore's output shapes
+        assert raw.check(f"List{kind.title()}JobSummaries") == []
     # A member asking for ANY gets its own account's counts (as AWS documents it).
     qa = box.accounts["qa"]
     rows = summarized(box.backup("qa"), "backup", AccountId="ANY", AggregationPeriod="SEVEN_DAYS")
