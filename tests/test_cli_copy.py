@@ -396,6 +396,24 @@ def test_a_second_copy_into_a_vault_holding_one_needs_a_flag(
     )
     assert f"drconsole restore --recovery-point {made}" in again.stderr
     assert len(copy_jobs(sandbox, "backup", NORTH, rp)) == 1  # nothing was started
+    # Accepted with its flag: the acceptance is an event, after the plan, and a journal record.
+    accepted = drconsole(
+        sandbox, tmp_path, *args, "--allow-duplicate-copy", "--json", "--poll-interval", "0.2"
+    )
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    events = [json.loads(line) for line in accepted.stdout.splitlines()]
+    names = [event["event"] for event in events]
+    assert names.index("flow-planned") + 1 == names.index("caution-accepted")
+    (event,) = [e for e in events if e["event"] == "caution-accepted"]
+    assert (
+        event["code"] == "duplicate-copy" and f"already holds its copy {made}" in event["message"]
+    )
+    assert event["accepted_by"] == "flag --allow-duplicate-copy"
+    assert event["flow"] == events[0]["flow"]
+    (record,) = [r for r in journal(tmp_path) if r["type"] == "caution-accepted"]
+    assert record["flow"] == event["flow"] and record["accepted_by"] == event["accepted_by"]
+    assert record["code"] == "duplicate-copy" and record["message"] == event["message"]
+    assert len(copy_jobs(sandbox, "backup", NORTH, rp)) == 2  # accepted: copied again
 
 
 def test_a_copy_made_in_two_hops_is_recognised_as_a_duplicate(

@@ -151,6 +151,8 @@ class EventPrinter:
                 f"  {c['status']} {c['id']}: {c['evidence']}\n    fix: {c['remediation']}"
                 for c in bad
             )
+        if name == "caution-accepted":
+            return f"  caution accepted ({data['accepted_by']}): {data['message']}"
         if name == "route-changed":
             return (
                 f"  AWS refused one copy job ({data['message']}); "
@@ -418,26 +420,37 @@ def confirm_request(request: Any) -> bool:
     return confirm(f"Send this {request.operation}?")
 
 
-def accept_cautions(args: argparse.Namespace, prepared: Any) -> bool:
-    """Say each caution and ask; with --yes, each needs its flag (UsageError naming it)."""
+def accept_cautions(args: argparse.Namespace, prepared: Any) -> Any | None:
+    """Say each caution and ask; with --yes, each needs its flag (UsageError naming it).
+    `prepared` with how each caution was accepted (journaled and emitted when the flow
+    begins), or None when the operator said no."""
+    from dataclasses import replace
+
+    from drconsole.flows.cautions import Acceptance
+
+    accepted = []
     for caution in prepared.cautions:
         if interactive(args):
             print(f"Caution: {caution.message}")
             if not confirm("Go on anyway?"):
                 print("Nothing was started.")
-                return False
-        elif not getattr(args, caution.flag[2:].replace("-", "_"), False):
+                return None
+            accepted.append(Acceptance(caution, "operator"))
+        elif getattr(args, caution.flag[2:].replace("-", "_"), False):
+            accepted.append(Acceptance(caution, f"flag {caution.flag}"))
+        else:
             raise UsageError(
                 f"{caution.message}. Nothing was started; pass {caution.flag} to do it"
             )
-    return True
+    return replace(prepared, accepted=tuple(accepted))
 
 
 def run_flow(args: argparse.Namespace, engine: Any, prepared: Any, printer: EventPrinter) -> int:
     """Confirm (unless --yes), journal and run the flow; print its result; return the exit code."""
     if not prepared.ok:
         return blocked_before_start(args, prepared)
-    if not accept_cautions(args, prepared):
+    prepared = accept_cautions(args, prepared)
+    if prepared is None:
         return EXIT_FAILED
     if interactive(args):
         if prepared.form is not None and not prepared.plan.route.hops:

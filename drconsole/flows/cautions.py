@@ -36,6 +36,23 @@ class Caution:
         return FLAGS[self.code]
 
 
+@dataclass(frozen=True, slots=True)
+class Acceptance:
+    """A caution the operator accepted, and how: `operator` (asked and answered, in a terminal
+    or the wizard) or `flag --allow-...` (with --yes)."""
+
+    caution: Caution
+    accepted_by: str
+
+    def to_json(self) -> dict[str, str]:
+        """The members of the `caution-accepted` event and journal record."""
+        return {
+            "code": self.caution.code,
+            "message": self.caution.message,
+            "accepted_by": self.accepted_by,
+        }
+
+
 def resource_account(resource_arn: str) -> str | None:
     """The account in a resource ARN (None when the ARN names none, e.g. S3 buckets)."""
     parts = resource_arn.split(":")

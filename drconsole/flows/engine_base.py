@@ -18,7 +18,7 @@ from drconsole.flows import events as ev
 from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
 from drconsole.flows import restore_forms as forms
-from drconsole.flows.cautions import Caution
+from drconsole.flows.cautions import Acceptance, Caution
 from drconsole.flows.routes import VaultRef
 from drconsole.job_request import JobRequest
 from drconsole.models import CauseCode, CopyJob, RestoreJob
@@ -45,6 +45,7 @@ class Prepared:
     form: forms.RestoreForm | None = None
     form_values: dict[str, str] = field(default_factory=dict)
     cautions: tuple[Caution, ...] = ()  # said and accepted before the flow starts
+    accepted: tuple[Acceptance, ...] = ()  # how each was accepted: begin() journals them
 
     @property
     def ok(self) -> bool:

@@ -221,6 +221,19 @@ class CleanupDone(FlowEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class CautionAccepted(FlowEvent):
+    """A caution (a restore in the backup account, a duplicate copy) the operator accepted
+    before the flow started, and how."""
+
+    code: str = ""
+    message: str = ""
+    accepted_by: str = ""  # operator | flag --allow-...
+
+    def payload(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "accepted_by": self.accepted_by}
+
+
+@dataclass(frozen=True, slots=True)
 class FlowFinished(FlowEvent):
     """The end: completed (with the final recovery point / created resource), failed or blocked."""
 
@@ -246,6 +259,7 @@ class FlowFinished(FlowEvent):
 
 _EVENT_NAMES = {
     "FlowPlanned": "flow-planned",
+    "CautionAccepted": "caution-accepted",
     "ChecksDone": "checks",
     "RouteChanged": "route-changed",
     "RequestReady": "request-ready",

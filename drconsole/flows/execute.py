@@ -233,12 +233,16 @@ class FlowEngine(RestoreSteps):
         self.journal.append(
             flow_id, "confirmed", requests=[request.to_json() for request in prepared.requests]
         )
+        for acceptance in prepared.accepted:
+            self.journal.append(flow_id, "caution-accepted", **acceptance.to_json())
         for step, report in prepared.reports:
             if report.ok:
                 self.journal.append(flow_id, "checks", step=step, ok=True, failed=[])
                 if step != "restore":  # the restore is checked again with the final metadata
                     self._checked.add(f"{flow_id}:0:{step}")
         self.emit(ev.FlowPlanned(flow_id, plan_json, tuple(r.to_json() for r in prepared.requests)))
+        for acceptance in prepared.accepted:
+            self.emit(ev.CautionAccepted(flow_id, **acceptance.to_json()))
         for step, report in prepared.reports:
             self.emit(ev.ChecksDone(flow_id, step, report.ok, report.checks))
         return flow_id

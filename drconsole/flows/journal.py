@@ -196,6 +196,7 @@ class FlowState:
     cleanups: list[dict[str, Any]] = field(default_factory=list)
     origin: jrec.Origin | None = None  # who started the flow, and where
     last_error: dict[str, Any] = field(default_factory=dict)  # the latest AWS error at a step
+    accepted_cautions: list[dict[str, str]] = field(default_factory=list)  # said and accepted
 
     def step(self, name: str) -> StepState:
         """The step's state (created empty on first use)."""
@@ -219,6 +220,10 @@ class FlowState:
         elif isinstance(record, jrec.ConfirmedRecord):
             for request in record.requests:
                 self.confirmed[request.step] = msgspec.structs.asdict(request)
+        elif isinstance(record, jrec.CautionAcceptedRecord):
+            self.accepted_cautions.append(
+                {"code": record.code, "message": record.message, "accepted_by": record.accepted_by}
+            )
         elif isinstance(record, jrec.RouteRecord):
             self.generation = record.generation
             self.hops = [{"source": h.source, "destination": h.destination} for h in record.hops]

@@ -141,6 +141,14 @@ class RouteRecord(Record, frozen=True, kw_only=True, tag="route"):
     message: str = ""
 
 
+class CautionAcceptedRecord(Record, frozen=True, kw_only=True, tag="caution-accepted"):
+    """A caution said before the flow started, and who accepted it (operator or a flag)."""
+
+    code: NonEmpty
+    message: str
+    accepted_by: NonEmpty
+
+
 class ChecksRecord(Record, frozen=True, kw_only=True, tag="checks"):
     """A step's checks: passed, or the ones that failed."""
 
@@ -229,6 +237,7 @@ class AwsErrorRecord(Record, frozen=True, kw_only=True, tag="aws-error"):
 AnyRecord = (
     PlanRecord
     | ConfirmedRecord
+    | CautionAcceptedRecord
     | RouteRecord
     | ChecksRecord
     | StartRecord

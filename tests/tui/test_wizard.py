@@ -388,8 +388,12 @@ async def test_restore_in_the_backup_account_is_said_and_asked(demo: Demo, tmp_p
         await pilot.pause(ARMING_SECONDS)
         await pilot.press("enter")
         await wait_until(pilot, lambda: pane(app) == "form", what="restore form", timeout=30)
-    assert [f.status for f in Journal(tmp_path).flows()] == ["running"]
-    assert Journal(tmp_path).flows()[0].plan["destination"] is None  # in place, as asked
+    (flow,) = Journal(tmp_path).flows()
+    assert flow.status == "running" and flow.plan["destination"] is None  # in place, as asked
+    # The journal says the caution was said and who accepted it.
+    (accepted,) = flow.accepted_cautions
+    assert accepted["code"] == "backup-account-restore" and accepted["accepted_by"] == "operator"
+    assert "central backup account" in accepted["message"]
 
 
 async def test_a_restore_into_another_vpc_is_stopped_by_its_check_with_the_fix(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -24,6 +25,7 @@ from textual.widgets import (
 )
 
 from drconsole.flows import events as ev
+from drconsole.flows.cautions import Acceptance
 from drconsole.models import CopyJob, RestoreJob
 from drconsole.tui.wizard import discard, keep_alive, register_flow, render, unregister
 from drconsole.tui.wizard.chrome import StepsBar, point_summary
@@ -405,7 +407,9 @@ class CopyRestoreWizard(Screen[None]):
         self.flow_unfinished = True
         keep_alive(self.drapp, self)
         self.show("progress", focus="#progress-log")
-        self._begin(prepared)
+        # Ticked "Go on anyway": each caution accepted by the operator (journaled by begin).
+        accepted = tuple(Acceptance(caution, "operator") for caution in prepared.cautions)
+        self._begin(replace(prepared, accepted=accepted))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="wizard-run")
     def _begin(self, prepared: Prepared) -> None:
