@@ -241,6 +241,10 @@ def test_an_unfinished_flow_can_be_abandoned(sandbox: SandboxProcess, tmp_path: 
     journal.append("0123456789ab", "plan", plan=sample_plan())
     listed = drconsole(sandbox, tmp_path, "jobs")
     assert listed.returncode == 0 and "0123456789ab" in listed.stdout
+    # Read-only changes nothing, the journal included.
+    refused = drconsole(sandbox, tmp_path, "--read-only", "jobs", "--abandon", "0123456789ab")
+    assert refused.returncode == 2 and "read-only mode is on" in refused.stderr
+    assert "0123456789ab" in drconsole(sandbox, tmp_path, "jobs").stdout
     done = drconsole(sandbox, tmp_path, "jobs", "--abandon", "0123456789ab")
     assert done.returncode == 0 and "abandoned" in done.stdout
     assert json.loads(drconsole(sandbox, tmp_path, "jobs", "--json").stdout) == {"flows": []}

@@ -62,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
 
     journal = Journal(default_state_dir())
     if args.abandon:
+        # The demo's settings come from its sandbox, not the config: the flag decides.
+        _refuse_in_read_only(bool(args.read_only), ABANDON_CHANGES)
         demo_ids = {f.flow_id for f in demo.journal.unfinished()}
         return _abandon(demo.journal if args.abandon in demo_ids else journal, args.abandon)
     real = journal.flows() if args.all else journal.unfinished()
@@ -99,6 +101,7 @@ def _run_real(args: argparse.Namespace, flows: list[Any] | None = None) -> int:
     settings = _settings(args)
     journal = Journal(settings.state_dir)
     if args.abandon:
+        _refuse_in_read_only(settings.read_only, ABANDON_CHANGES)
         return _abandon(journal, args.abandon)
     if flows is None:
         flows = journal.flows() if args.all else journal.unfinished()
@@ -161,6 +164,20 @@ def _list_with_demo(args: argparse.Namespace, real: list[Any], demo: Any) -> int
         _print_flows(args, demo_summaries)
     flows = [*real, *demo.flows]
     return 1 if any(f.status in ("failed", "blocked") for f in flows) else 0
+
+
+ABANDON_CHANGES = "abandoning a flow rewrites its journal"
+
+
+def _refuse_in_read_only(read_only: bool, why: str) -> None:
+    """Read-only mode changes nothing: neither AWS nor the journal of a flow."""
+    from drconsole.errors import ReadOnlyViolation
+
+    if read_only:
+        raise ReadOnlyViolation(
+            f"read-only mode is on: {why}, so it was refused before any change; "
+            "run without --read-only"
+        )
 
 
 def _abandon(journal: Any, flow_id: str) -> int:
@@ -231,14 +248,9 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
         poll_interval,
         print_result,
     )
-    from drconsole.errors import ReadOnlyViolation
     from drconsole.flows.execute import FlowBusy, FlowEngine, OtherOrigin
 
-    if settings.read_only:
-        raise ReadOnlyViolation(
-            "read-only mode is on: resuming flows starts jobs, so it was refused before any "
-            "AWS call; run without --read-only to resume"
-        )
+    _refuse_in_read_only(settings.read_only, "resuming flows starts jobs")
     if not flow_ids:
         if not args.json:
             print("No flow to resume.")
