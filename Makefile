@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(PY) bench/recovery_point_list_bench.py
 	$(PY) bench/readiness_bench.py
 	$(PY) bench/restore_checks_bench.py
+	$(PY) bench/job_summary_bench.py --scenario large --night-jobs 100
 
 screenshots: $(STAMP)
 	$(PY) scripts/screenshots.py

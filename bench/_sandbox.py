@@ -15,12 +15,14 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 
-def serve(params: dict[str, Any], latency_ms: int, conn: Connection) -> None:
-    """Child process: build the large scenario, then serve until told to stop."""
+def serve(
+    params: dict[str, Any], latency_ms: int, conn: Connection, scenario: str = "large"
+) -> None:
+    """Child process: build the scenario, then serve until told to stop."""
     from drconsole.sandbox.scenarios import start_sandbox
     from drconsole.sandbox.server import SandboxOptions
 
-    sandbox, info = start_sandbox("large", SandboxOptions(), **params)
+    sandbox, info = start_sandbox(scenario, SandboxOptions(), **params)
     sandbox.options.latency_ms = latency_ms  # latency applies to the measured runs, not the build
     conn.send(
         {
@@ -49,12 +51,12 @@ def serve(params: dict[str, Any], latency_ms: int, conn: Connection) -> None:
 
 
 class ChildSandbox:
-    """The large scenario served from a child process."""
+    """The large scenario (or another) served from a child process."""
 
-    def __init__(self, params: dict[str, Any], latency_ms: int) -> None:
+    def __init__(self, params: dict[str, Any], latency_ms: int, scenario: str = "large") -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(params, latency_ms, child))
+        self.process = context.Process(target=serve, args=(params, latency_ms, child, scenario))
         self.process.start()
         self.info: dict[str, Any] = self.conn.recv()
         self.latency = latency_ms / 1000

@@ -134,6 +134,9 @@ class LargeBuilder:
         self.org_id = layout.org_id
         self.accounts = dict(layout.accounts)
         name_management_account(MANAGEMENT_ACCOUNT_ID, "management")
+        # Cross-account monitoring on, as in the demo: the management account lists and counts
+        # every member's jobs.
+        organizations.enable_aws_service_access(ServicePrincipal="backup.amazonaws.com")
         backup = self.sandbox.client("backup", MANAGEMENT_ACCOUNT_ID, self.regions[0])
         backup.update_global_settings(GlobalSettings={"isCrossAccountBackupEnabled": "true"})
 
@@ -227,6 +230,42 @@ class LargeBuilder:
                     )
                     self.seeded += 1
 
+    def seed_night_jobs(self, per_account: int) -> None:
+        """`per_account` finished backup jobs per account and Region over the last 24 hours;
+        every 25th failed with AWS's message for a role lacking permissions."""
+        import uuid
+
+        from drconsole.sandbox import engine
+        from drconsole.sandbox.scenarios.night import MSG_INSUFFICIENT_PRIVILEGES
+
+        for account_id, region, vault_name, _ in self.vaults[:: self.vaults_per_account]:
+            for n in range(per_account):
+                created = self.now - timedelta(minutes=30 + (n * 1400) // max(1, per_account))
+                failed = n % 25 == 24
+                resource_type = RESOURCE_TYPES[n % len(RESOURCE_TYPES)]
+                arn = synthetic_resource_arn(resource_type, account_id, region, n)
+                engine.seed_finished_job(
+                    "backup",
+                    str(uuid.UUID(int=self.rng.getrandbits(128), version=4)).upper(),
+                    account_id,
+                    region,
+                    {
+                        "AccountId": account_id,
+                        "BackupVaultName": vault_name,
+                        "BackupVaultArn": (
+                            f"arn:aws:backup:{region}:{account_id}:backup-vault:{vault_name}"
+                        ),
+                        "ResourceArn": arn,
+                        "ResourceType": resource_type,
+                        "IamRoleArn": default_service_role_arn(account_id),
+                        "IsParent": False,
+                    },
+                    created=created.timestamp(),
+                    completed=(created + timedelta(minutes=4)).timestamp(),
+                    state="FAILED" if failed else "COMPLETED",
+                    status_message=MSG_INSUFFICIENT_PRIVILEGES if failed else None,
+                )
+
 
 def build_large(
     sandbox: Sandbox,
@@ -239,13 +278,15 @@ def build_large(
     now: datetime | None = None,
     seed: int = 20261123,
     dr_copies: bool = False,
+    night_jobs: int = 0,
 ) -> ScenarioInfo:
     """Build the large scenario into a started sandbox; every size is a parameter.
 
     `dr_copies` also copies each member resource's newest recovery point into the backup
     account's `central-<Region>` vault (one copy per resource, counted in the total), as the
-    readiness benchmark needs."""
-    return LargeBuilder(
+    readiness benchmark needs. `night_jobs`: backup jobs each account ran in each Region in the
+    last 24 hours (one in 25 failed), for the jobs benchmark."""
+    builder = LargeBuilder(
         sandbox,
         accounts,
         regions,
@@ -255,4 +296,7 @@ def build_large(
         now,
         seed,
         dr_copies,
-    ).build()
+    )
+    info = builder.build()
+    builder.seed_night_jobs(night_jobs)
+    return info
