@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import NoCredentialsError
+from botocore.retries.adaptive import ClientRateLimiter
+from botocore.retries.standard import RetryHandler
 
 from drconsole.aws.inventory import Inventory
 from drconsole.aws.session import AwsSessions
@@ -18,6 +20,7 @@ from drconsole.errors import AwsError, UsageError
 from drconsole.models import CauseCode
 
 MEMBER = "111122223333"
+OTHER_MEMBER = "444455556666"
 
 
 def flags(**values: Any) -> argparse.Namespace:
@@ -247,8 +250,21 @@ def test_clients_are_created_once_and_shared_across_threads(moto_url: str) -> No
         thread.join()
     assert len({id(client) for client in seen}) == 1
     assert sessions.client("backup", MEMBER, "eu-central-1") is not seen[0]
+    # Assumed-role accounts share one botocore client per service and Region; each account
+    # keeps its own retry state: botocore's standard handler (retry quota) and adaptive limiter.
+    other = sessions.client("backup", OTHER_MEMBER, "eu-north-1")
+    assert other is not seen[0] and other._shared is seen[0]._shared
+    assert other.retry_events is not seen[0].retry_events
+    handlers = list(seen[0].retry_events._handlers.prefix_search("before-send.backup.ListX"))
+    assert any(isinstance(getattr(h, "__self__", None), ClientRateLimiter) for h in handlers)
+    handlers = list(seen[0].retry_events._handlers.prefix_search("needs-retry.backup.ListX"))
+    assert any(isinstance(getattr(h, "__self__", None), RetryHandler) for h in handlers)
     config = seen[0].meta.config
-    assert config.retries == {"mode": "adaptive", "total_max_attempts": 10}
+    assert config.retries["total_max_attempts"] == 10
+    assert sessions.client("backup").meta.config.retries == {
+        "mode": "adaptive",
+        "total_max_attempts": 10,
+    }
     assert config.connect_timeout == 5
     assert config.max_pool_connections >= 16
 

@@ -6,7 +6,8 @@ break-glass credentials named by `--break-glass` (the OS keyring; see break_glas
 accounts are reached by assuming `role_name` in each (credentials cached and refreshed before
 they expire), or through the profiles listed in `member_profiles`. Clients are created once per
 (identity, service, Region) and shared by every thread: boto3 clients are thread-safe, sessions
-are not, so creation happens under a lock.
+are not, so creation happens under a lock. Assumed-role accounts share one client per service
+and Region, each call signed with its account's credentials (shared_clients.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 from drconsole.aws.errors import aws_error, classify, credentials_error
 from drconsole.aws.fastparse import utc_parser_factory
 from drconsole.aws.readonly import install_read_only_guard
+from drconsole.aws.shared_clients import (
+    AccountClient,
+    AccountCredentials,
+    prepare_shared,
+    retry_state,
+)
 from drconsole.config import Settings
 from drconsole.errors import AwsError, UsageError
 from drconsole.models import CauseCode
@@ -43,6 +50,7 @@ FIRST_CONTACT_CONNECT_TIMEOUT_SECONDS = 2
 # An identity: ("caller",), ("profile", name) or ("role", account id).
 Identity = tuple[str, ...]
 CALLER: Identity = ("caller",)
+SHARED: Identity = ("shared",)  # the clients that assumed-role accounts share
 
 
 def role_session_name() -> str:
@@ -75,6 +83,17 @@ class AwsSessions:
             read_timeout=READ_TIMEOUT_SECONDS,
             max_pool_connections=max(10, settings.max_workers),
             user_agent_extra="drconsole",
+        )
+        # The shared clients of assumed-role accounts: legacy retries, whose stateless handler
+        # is replaced by each account's own standard and adaptive retries (shared_clients.py);
+        # enough connections for every worker of every screen using one of them at once.
+        self._max_attempts = settings.retry_max_attempts
+        self._role_creds: dict[str, DeferredRefreshableCredentials] = {}
+        self._shared_config = self._config.merge(
+            Config(
+                retries={"mode": "legacy", "total_max_attempts": settings.retry_max_attempts},
+                max_pool_connections=max(10, 4 * settings.max_workers),
+            )
         )
         self._first_contact_config = self._config.merge(
             Config(
@@ -164,8 +183,8 @@ class AwsSessions:
         self._share_loader(session._session)
         return session
 
-    def _role_session(self, account_id: str) -> botocore.session.Session:
-        """A session whose credentials come from AssumeRole into `account_id`, refreshed."""
+    def _role_credentials(self, account_id: str) -> DeferredRefreshableCredentials:
+        """Credentials from AssumeRole into `account_id`, assumed at first use and refreshed."""
         role_arn = f"arn:{self.partition()}:iam::{account_id}:role/{self.settings.role_name}"
         session_name = role_session_name()
 
@@ -184,17 +203,35 @@ class AwsSessions:
                 "expiry_time": creds["Expiration"].isoformat(),
             }
 
-        # A shallow copy of a prepared botocore session: it shares the event handlers, model
-        # loader and endpoint data, and only the credentials differ. Building a fresh session
-        # would register botocore's ~130 built-in handlers again for every account.
-        core = copy.copy(self._role_template())
-        # botocore has no public setter for refreshable credentials; this is the usual
-        # pattern for assume-role sessions. The first call assumes the role; later calls
-        # refresh it shortly before expiry.
-        core._credentials = DeferredRefreshableCredentials(
-            refresh_using=assume, method="assume-role"
-        )
-        return core
+        # The first call assumes the role; later calls refresh it shortly before expiry.
+        return DeferredRefreshableCredentials(refresh_using=assume, method="assume-role")
+
+    def _shared_client(self, service: str, region: str) -> Any:
+        """The client of `service` and `region` that every assumed-role account shares (made
+        once, under the lock; see shared_clients.py)."""
+        key = (SHARED, service, region)
+        found = self._clients.get(key)
+        if found is None:
+            # A shallow copy of a prepared botocore session shares its event handlers, model
+            # loader and endpoint data; its credentials are those of the account calling.
+            core = copy.copy(self._role_template())
+            # botocore has no public setter for a session's credentials object.
+            core._credentials = AccountCredentials()
+            found = self._create_client(core, service, region, self._shared_config)
+            prepare_shared(found)
+            if self.settings.read_only:
+                install_read_only_guard(found)
+            found.meta.events.register("before-send.*.*", self._count_request)
+            self._clients[key] = found
+        return found
+
+    def _account_client(self, account_id: str, service: str, region: str) -> AccountClient:
+        with self._lock:
+            shared = self._shared_client(service, region)
+            credentials = self._role_creds.get(account_id)
+            if credentials is None:
+                credentials = self._role_creds[account_id] = self._role_credentials(account_id)
+        return AccountClient(shared, credentials, retry_state(shared, self._max_attempts))
 
     def _role_template(self) -> botocore.session.Session:
         """The botocore session that role sessions are copied from (made once).
@@ -227,10 +264,7 @@ class AwsSessions:
             with self._lock:
                 session = self._sessions.get(identity)
                 if session is None:
-                    if identity[0] == "profile":
-                        session = self._profile_session(identity[1])
-                    else:
-                        session = self._role_session(identity[1])
+                    session = self._profile_session(identity[1])
                     self._sessions[identity] = session
         return session
 
@@ -244,6 +278,10 @@ class AwsSessions:
         found = self._clients.get(key)
         if found is not None:
             return found
+        if identity[0] == "role":
+            found = self._account_client(identity[1], service, region)
+            # One AccountClient per key at most is kept (a race makes a spare, dropped).
+            return self._clients.setdefault(key, found)
         session = self._session_for(identity)
         with self._lock:
             found = self._clients.get(key)
