@@ -129,7 +129,9 @@ def read_job_summaries(
     aws_period = aggregation_period(period)
     kinds = tuple(kinds)
     caller = sessions.caller_account_id()
-    if organization is None or not organization.management_account_id:
+    if organization is None:
+        return JobSummaries(aws_period, unavailable="the organization is not read yet", kinds=kinds)
+    if not organization.management_account_id:
         return JobSummaries(
             aws_period,
             unavailable=f"account {caller} is not in an organization drconsole can read",

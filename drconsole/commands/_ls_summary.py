@@ -166,7 +166,8 @@ def print_summary_table(
                 if row.state in PROBLEM_STATES:
                     problems[names.get(row.account_id) or row.account_id] += row.count
             other = sum(n for state, n in states.items() if state not in SHOWN_STATES)
-            accounts = ", ".join(f"{name} {n}" for name, n in problems.most_common())
+            ranked = sorted(problems.items(), key=lambda item: (-item[1], item[0]))
+            accounts = ", ".join(f"{name} {n}" for name, n in ranked)
             counts = [str(states[s]) for s in SHOWN_STATES]
             table.add_row(kind, region, *counts, str(other), accounts or "-")
     console = Console() if sys.stdout.isatty() else Console(width=400)

@@ -32,9 +32,13 @@ def summary_text(found: JobSummaries, names: dict[str, str]) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     label = PERIOD_LABEL.get(found.period, found.period)
     text.append(f"AWS counts {label}{since}", style="bold")
-    problems = found.problem_accounts().most_common()
+    # Most failures first, then by name: the same order whichever Region answered first.
+    problems = sorted(
+        ((names.get(a) or a, n) for a, n in found.problem_accounts().items()),
+        key=lambda item: (-item[1], item[0]),
+    )
     if problems:
-        named = [f"{names.get(a) or a} {n}" for a, n in problems[:MAX_ACCOUNTS_NAMED]]
+        named = [f"{name} {n}" for name, n in problems[:MAX_ACCOUNTS_NAMED]]
         more = len(problems) - MAX_ACCOUNTS_NAMED
         text.append(" │ failures: ", style="bold")
         text.append(", ".join(named) + (f" +{more}" if more > 0 else ""), style="bold red")
