@@ -166,6 +166,11 @@ def test_ls_jobs_summary(box: Box, tmp_path: Path) -> None:
     lines = member.stderr.splitlines()
     assert len(lines) == 2 and "job summaries not available: backup (" in lines[1], lines
     assert "is not the management account" in lines[1] and "Traceback" not in member.stderr
+    member = box.cli(tmp_path, "ls", "jobs", "--summary", "--json", account="backup")
+    assert member.returncode == 3 and member.stderr == ""
+    document = json.loads(member.stdout)
+    assert document["items"] == [] and document["scope"]["summaries"]["available"] is False
+    assert "is not the management account" in document["scope"]["summaries"]["reason"]
 
     bad = box.cli(tmp_path, "ls", "jobs", "--summary", "--since", "3d")
     assert bad.returncode == 2 and bad.stdout == ""
