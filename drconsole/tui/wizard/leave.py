@@ -25,6 +25,17 @@ class LeaveFlowDialog(ModalScreen[bool]):
     LeaveFlowDialog Button:focus { text-style: bold reverse; }
     """
 
+    @classmethod
+    def for_flow(cls, flow_id: str | None, pane: str | None) -> LeaveFlowDialog:
+        """The question for the wizard's flow, saying what it is doing (on `pane`)."""
+        waiting = {"form": "the restore form", "final": "your answer on the restore request"}
+        doing = f"waiting for {waiting[pane]}" if pane in waiting else "running"
+        return cls(
+            "Leave this flow?",
+            f"Flow {flow_id or '(starting)'} is {doing}. It goes on without this screen; the "
+            "jobs screen (j) brings you back to it.",
+        )
+
     def __init__(self, title: str, explanation: str) -> None:
         super().__init__()
         self.title_text = title
