@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 
 from drconsole.models import Account, AccountError, CauseCode, Organization
 from drconsole.tui import formatting as fmt
+from drconsole.tui.inbox import Inbox
 from drconsole.tui.screens.base import error_on_account
 from drconsole.tui.screens.posture import (
     UNREAD,
@@ -55,6 +56,9 @@ class AccountsScreen(TableScreen):
         "N": "newest",
         "S": "state",
     }
+
+    class ResultsArrived(Message):
+        """Workers' results wait in the screen's inbox (one such message at a time)."""
 
     class OrganizationLoaded(Message):
         """The organization (accounts and OUs) was read."""
@@ -103,6 +107,10 @@ class AccountsScreen(TableScreen):
         self._rows_minute: datetime | None = None
         # Cell widths of each row last measured (the row, its widths), for shorten_names.
         self._row_widths: dict[str, tuple[TableRow, tuple[int, ...]]] = {}
+        # Results of the loading workers, handed to the UI thread in batches: hundreds arrive
+        # within seconds, and posted one by one they would queue ahead of the filter's keys.
+        self._inbox: Inbox[Message] = Inbox(lambda: self.post_message(self.ResultsArrived()))
+        self.deliver = self._inbox.put
 
     # Loading -------------------------------------------------------------------------------
 
@@ -144,7 +152,7 @@ class AccountsScreen(TableScreen):
         for item in inventory.iter_vaults(organization.accounts, regions, details=False):
             if worker.is_cancelled:
                 return
-            self.post_message(self.VaultsLoaded(item))
+            self.deliver(self.VaultsLoaded(item))
         if self.drapp.readiness_after_inventory and len(organization.accounts) <= (
             self.drapp.settings.readiness_on_start_max_accounts
         ):
@@ -166,10 +174,10 @@ class AccountsScreen(TableScreen):
                 account_id, region = futures[future]
                 try:
                     newest = newest_backup(future.result())
-                    self.post_message(self.NewestLoaded(account_id, region, newest, None))
+                    self.deliver(self.NewestLoaded(account_id, region, newest, None))
                 except Exception as exc:  # recorded on that account, the others go on
                     error = error_on_account(account_id, region, "ListProtectedResources", exc)
-                    self.post_message(self.NewestLoaded(account_id, region, None, error))
+                    self.deliver(self.NewestLoaded(account_id, region, None, error))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="roles")
     def load_roles(self, accounts: tuple[Account, ...]) -> None:
@@ -185,7 +193,16 @@ class AccountsScreen(TableScreen):
             for future in as_completed(futures):
                 if worker.is_cancelled:
                     return
-                self.post_message(self.RoleChecked(futures[future], future.result()))
+                self.deliver(self.RoleChecked(futures[future], future.result()))
+
+    def on_accounts_screen_results_arrived(self, _: ResultsArrived) -> None:
+        for message in self._inbox.take():
+            if isinstance(message, self.VaultsLoaded):
+                self.on_accounts_screen_vaults_loaded(message)
+            elif isinstance(message, self.NewestLoaded):
+                self.on_accounts_screen_newest_loaded(message)
+            elif isinstance(message, self.RoleChecked):
+                self.on_accounts_screen_role_checked(message)
 
     def on_accounts_screen_role_checked(self, message: RoleChecked) -> None:
         posture = self.postures.setdefault(message.account_id, Posture())
