@@ -21,7 +21,7 @@ from tests.tui.test_tmux_wizard import (
     WIDTH,
     audit_calls,
     console_command,
-    destination_line,
+    move_to_destination,
     read_whole_body,
     shown_request,
     squeeze,
@@ -70,15 +70,7 @@ def test_a_wrong_form_value_is_shown_and_focused_then_the_fixed_restore_is_sent(
     screen = term.wait_for(r"Destination:", timeout=60)
     assert "prod-payments-cluster" in screen
     term.wait_for(r"\d+ vaults in 6 accounts", timeout=60)
-    label = f"prod ({prod}) eu-central-1 prod-vault"
-    screen = ""
-    for _ in range(12):
-        before = destination_line(term.text())
-        term.press("Down")
-        screen = term.wait_for(r"Destination: \S+ \(\d{12}\)", gone=re.escape(before))
-        if f"Destination: {label}" in screen:
-            break
-    assert f"Destination: {label}" in screen
+    move_to_destination(term, f"prod ({prod}) eu-central-1 prod-vault")
     term.press("Enter")
     term.wait_for(r"Checks before hop1[\s\S]*PASS", timeout=90)
     term.press("Enter", then=r"These requests will be sent")

@@ -116,6 +116,19 @@ def destination_line(screen: str) -> str:
     return found.group(0) if found else "Destination:"
 
 
+def move_to_destination(term: Terminal, label: str) -> str:
+    """Down, looking at the Destination line each time, until it names `label`; the screen."""
+    screen = ""
+    for _ in range(12):
+        before = destination_line(term.text())
+        term.press("Down")
+        screen = term.wait_for(r"Destination: \S+ \(\d{12}\)", gone=re.escape(before))
+        if f"Destination: {label}" in screen:
+            break
+    assert f"Destination: {label}" in screen
+    return screen
+
+
 def audit_calls(home: Path) -> list[dict[str, Any]]:
     """The audit log: each intent with its outcome and result."""
     path = home / "state" / "drconsole" / "audit.log"
@@ -214,15 +227,7 @@ def copy_back_and_restore(
     else:
         term.press("w", then=r"Destination:")
         term.wait_for(rf"{DESTINATIONS} vaults in 6 accounts", timeout=30)
-    # Down, looking at the Destination line each time, until it names the target.
-    screen = ""
-    for _ in range(12):
-        before = destination_line(term.text())
-        term.press("Down")
-        screen = term.wait_for(r"Destination: \S+ \(\d{12}\)", gone=re.escape(before))
-        if f"Destination: {label}" in screen:
-            break
-    assert f"Destination: {label}" in screen
+    screen = move_to_destination(term, label)
     if while_loading:
         assert "listing vaults…" in screen
         assert len(re.findall(ROW, screen)) < DESTINATIONS
