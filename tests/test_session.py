@@ -259,6 +259,10 @@ def test_clients_are_created_once_and_shared_across_threads(moto_url: str) -> No
     assert any(isinstance(getattr(h, "__self__", None), ClientRateLimiter) for h in handlers)
     handlers = list(seen[0].retry_events._handlers.prefix_search("needs-retry.backup.ListX"))
     assert any(isinstance(getattr(h, "__self__", None), RetryHandler) for h in handlers)
+    # The shared client itself retries nothing: its one needs-retry handler forwards the event
+    # to the calling account's retry state (no second retry loop around it).
+    shared = seen[0]._shared.meta.events._emitter._handlers
+    assert len(list(shared.prefix_search("needs-retry.backup.ListX"))) == 1
     config = seen[0].meta.config
     assert config.retries["total_max_attempts"] == 10
     assert sessions.client("backup").meta.config.retries == {
