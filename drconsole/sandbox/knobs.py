@@ -195,6 +195,10 @@ class KnobsMiddleware:
             elif fault is not None:
                 status, code, message = fault_error(fault, protocol, access_key, service)
                 return self._reply(start_response, protocol, status, code, message)
+        throttled = options.throttled_accounts
+        if throttled and access_key is not None and account_of_access_key(access_key) in throttled:
+            status, code, message = throttling_error(protocol)
+            return self._reply(start_response, protocol, status, code, message)
         if options.access_denied_accounts and access_key is not None:
             account_id = account_of_access_key(access_key)
             if account_id in options.access_denied_accounts:

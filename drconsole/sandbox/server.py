@@ -17,6 +17,7 @@ class SandboxOptions:
     latency_ms: int = 0  # added to every request
     throttle_rate: float = 0.0  # fraction of requests answered ThrottlingException
     access_denied_accounts: set[str] = field(default_factory=set)  # every call -> AccessDenied
+    throttled_accounts: set[str] = field(default_factory=set)  # every call -> ThrottlingException
     single_action_db_copy: bool = True  # False: RDS-family cross-account+cross-Region fails
     # "service:Operation" -> "throttle" | "denied" | "error" | "slow", optionally "+N": every such
     # call (after the first N) fails that way; a test fails one precise step, then clears it
