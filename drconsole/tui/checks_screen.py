@@ -15,8 +15,9 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from drconsole.models import Check, RecoveryPoint
 from drconsole.tui.check_views import SEVERITY, STYLES, remediation_text
-from drconsole.tui.column_sort import ColumnSort, cursor_key, keep_cursor_on, sort_bindings
+from drconsole.tui.column_sort import ColumnSort, keep_cursor_on, sort_bindings
 from drconsole.tui.read_only import ReadOnlyActions
+from drconsole.tui.screens.table import cursor_key
 
 if TYPE_CHECKING:
     from drconsole.aws.session import AwsSessions

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist
+from textual.widgets.data_table import ColumnKey, RowDoesNotExist
 
 from drconsole.tui.screens.table import ASCENDING_MARK, DESCENDING_MARK, sortable
 
@@ -87,14 +87,3 @@ def keep_cursor_on(table: DataTable[Any], key: str | None, fallback_row: int) ->
         except RowDoesNotExist:
             pass
     table.move_cursor(row=min(max(fallback_row, 0), table.row_count - 1), animate=False)
-
-
-def cursor_key(table: DataTable[Any]) -> str | None:
-    """The key of the row under the cursor (None on an empty table)."""
-    if not table.row_count:
-        return None
-    try:
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-    except CellDoesNotExist:
-        return None
-    return row_key.value

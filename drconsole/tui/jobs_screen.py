@@ -21,7 +21,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from drconsole.diagnose_jobs import is_problem, job_diagnosis
-from drconsole.tui.column_sort import ColumnSort, cursor_key, keep_cursor_on, sort_bindings
+from drconsole.tui.column_sort import ColumnSort, keep_cursor_on, sort_bindings
 from drconsole.tui.job_rows import (
     JOB_COLUMNS,
     JOB_SORT_KEYS,
@@ -32,7 +32,7 @@ from drconsole.tui.job_rows import (
 )
 from drconsole.tui.screens.base import BrowseScreen
 from drconsole.tui.screens.dialogs import report_for
-from drconsole.tui.screens.table import matches
+from drconsole.tui.screens.table import cursor_key, matches
 from drconsole.tui.widgets.job_summary import JobSummaryLine
 
 if TYPE_CHECKING:

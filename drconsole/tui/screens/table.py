@@ -45,6 +45,17 @@ ASCENDING_MARK = " ▲"
 DESCENDING_MARK = " ▼"
 
 
+def cursor_key(table: DataTable[Any]) -> str | None:
+    """The key of the row under the cursor (None on an empty table)."""
+    if not table.row_count:
+        return None
+    try:
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+    except CellDoesNotExist:
+        return None
+    return row_key.value
+
+
 @dataclass(frozen=True)
 class TableRow:
     """One row: its key, its cells and the lowercase text a filter matches.
@@ -379,14 +390,7 @@ class TableScreen(BrowseScreen):
 
     def highlighted_key(self) -> str | None:
         """The key of the row under the cursor."""
-        table = self.table
-        if not table.row_count:
-            return None
-        try:
-            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        except CellDoesNotExist:
-            return None
-        return row_key.value
+        return cursor_key(self.table)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
