@@ -420,6 +420,29 @@ def test_a_second_copy_into_a_vault_holding_one_needs_a_flag(
     assert len(copy_jobs(sandbox, "backup", NORTH, rp)) == 2  # accepted: copied again
 
 
+def test_a_copy_another_unfinished_flow_makes_into_the_same_vault_needs_a_flag(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """An unfinished flow of the journal (say, a two-hop route whose second hop has not started:
+    nothing in AWS heads to the destination yet) already copies this recovery point into this
+    vault: the same copy again is said, and with --yes needs --allow-duplicate-copy."""
+    from drconsole.flows.journal import Journal
+    from drconsole.flows.plan import SourcePoint, plan_flow
+    from drconsole.flows.routes import VaultRef
+
+    rp = newest(sandbox, "dr-eu-north-1", NORTH, "EBS", n=3)
+    args = ["copy", "--recovery-point", rp, "--to", prod_vault(sandbox), "--yes"]
+    source = SourcePoint(rp, sandbox.accounts["backup"], NORTH, "dr-eu-north-1", "EBS", "", "")
+    plan = plan_flow(source, VaultRef.from_arn(prod_vault(sandbox)), restore=False)
+    journal = Journal(tmp_path / "xdg-state" / "drconsole")
+    journal.append("0123456789ab", "plan", plan=plan.to_json())
+    again = drconsole(sandbox, tmp_path, *args)
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert "--allow-duplicate-copy" in again.stderr
+    assert "flow 0123456789ab" in again.stderr and "at step hop1" in again.stderr
+    assert not copy_jobs(sandbox, "backup", NORTH, rp)  # nothing was started
+
+
 def test_a_copy_made_in_two_hops_is_recognised_as_a_duplicate(
     sandbox: SandboxProcess, tmp_path: Path
 ) -> None:

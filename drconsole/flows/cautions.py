@@ -122,3 +122,15 @@ def duplicate_copy(
             f"wait; {instead}",
         )
     return None
+
+
+def flow_in_flight(flow_id: str, step: str, destination_vault_arn: str) -> Caution:
+    """Another unfinished flow of this console's journal already copies this recovery point
+    into the same vault (e.g. a two-hop route whose second hop has not started: AWS's job
+    lists show nothing heading there yet)."""
+    return Caution(
+        DUPLICATE_COPY,
+        f"flow {flow_id} (this console's journal, at step {step}) is already copying this "
+        f"recovery point into vault {destination_vault_arn}; a second copy doubles the storage "
+        f"and the wait; follow that flow instead: drconsole jobs --watch --flow {flow_id}",
+    )
