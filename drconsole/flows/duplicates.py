@@ -20,6 +20,7 @@ from drconsole.flows.routes import VaultRef
 
 if TYPE_CHECKING:
     from drconsole.aws.jobs import JobsApi
+    from drconsole.flows.journal import Journal
     from drconsole.models import CopyJob
 
 # A copy that exists (or partly does) and may have been copied on.
@@ -73,3 +74,15 @@ def _onward(jobs: JobsApi, hop: CopyJob) -> list[CopyJob]:
         )
     except (ClientError, BotoCoreError, ValueError):
         return []
+
+
+def flow_in_flight(
+    journal: Journal, recovery_point_arn: str, dest_arn: str
+) -> cautions.Caution | None:
+    """The caution when an unfinished flow of the journal copies the same recovery point into
+    the same vault (a two-hop route whose second hop has not started is in no AWS list yet)."""
+    for state in journal.unfinished():
+        plan = state.plan
+        if plan.get("recovery_point") == recovery_point_arn and plan.get("destination") == dest_arn:
+            return cautions.flow_in_flight(state.flow_id, state.current_step(), dest_arn)
+    return None

@@ -23,7 +23,7 @@ from drconsole.flows import events as ev
 from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
 from drconsole.flows import restore_forms as forms
-from drconsole.flows.duplicates import duplicate_copy
+from drconsole.flows.duplicates import duplicate_copy, flow_in_flight
 from drconsole.flows.engine_base import (
     FlowBusy,
     FlowOutcome,
@@ -185,21 +185,9 @@ class FlowEngine(RestoreSteps):
                 duplicate_copy(
                     self.jobs, source.account_id, source.region, source.arn, plan.destination
                 )
-                or self._flow_in_flight(source.arn, plan.destination.arn)
+                or flow_in_flight(self.journal, source.arn, plan.destination.arn)
             )
         return tuple(c for c in found if c is not None)
-
-    def _flow_in_flight(self, recovery_point_arn: str, destination: str) -> cautions.Caution | None:
-        """The caution when an unfinished flow of the journal copies the same recovery point
-        into the same vault."""
-        for state in self.journal.unfinished():
-            plan = state.plan
-            if plan.get("recovery_point") == recovery_point_arn and (
-                plan.get("destination") == destination
-            ):
-                step = state.current_step() or "its plan"
-                return cautions.flow_in_flight(state.flow_id, step, destination)
-        return None
 
     def _restore_checks_before(
         self, plan: pl.FlowPlan, form: forms.RestoreForm, values: dict[str, str]

@@ -22,6 +22,7 @@ from tests.tui.test_tmux_wizard import (
     audit_calls,
     console_command,
     move_to_destination,
+    open_backup_dr_vault,
     read_whole_body,
     shown_request,
     squeeze,
@@ -57,12 +58,7 @@ def test_a_wrong_form_value_is_shown_and_focused_then_the_fixed_restore_is_sent(
     prod = info.accounts["prod"]
     term = terminal("form80x24", WIDTH, HEIGHT, console_command(tmp_path, running, info))
     term.wait_for(r"6 accounts · ", timeout=120)
-    term.press("/", then=r"filter \(Enter keeps")
-    term.press("backup", then=r"filter 'backup'")
-    term.press("Enter", then=r"filter 'backup'.*\n.*r Refresh")
-    term.press("Enter", then=r"2 vaults")
-    term.press("Down")
-    term.press("Enter", then=r"(?m)\d+ recovery points")
+    open_backup_dr_vault(term)
     term.wait_for(r"(?m)\d+ recovery points(?!.*loading)", timeout=90)  # a person waits for it
     # Typed in one burst, as keys arrive over a slow SSH link: `w` reaches the list, not the
     # filter that Enter has just closed.

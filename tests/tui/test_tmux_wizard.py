@@ -116,6 +116,16 @@ def destination_line(screen: str) -> str:
     return found.group(0) if found else "Destination:"
 
 
+def open_backup_dr_vault(term: Terminal) -> None:
+    """From the accounts screen, the backup account's second vault (dr-eu-north-1)."""
+    term.press("/", then=r"filter \(Enter keeps")
+    term.press("backup", then=r"filter 'backup'")
+    term.press("Enter", then=r"filter 'backup'.*\n.*r Refresh")
+    term.press("Enter", then=r"2 vaults")
+    term.press("Down")
+    term.press("Enter", then=r"(?m)\d+ recovery points")
+
+
 def move_to_destination(term: Terminal, label: str) -> str:
     """Down, looking at the Destination line each time, until it names `label`; the screen."""
     screen = ""
@@ -186,12 +196,7 @@ def test_copy_back_and_restore_three_types_into_three_destinations_at_80x24(
     started = time.monotonic()
     term.wait_for(r"6 accounts · ", timeout=120)
     print(f"\naccounts loaded after {time.monotonic() - started:.1f}s")
-    term.press("/", then=r"filter \(Enter keeps")
-    term.press("backup", then=r"filter 'backup'")
-    term.press("Enter", then=r"filter 'backup'.*\n.*r Refresh")
-    term.press("Enter", then=r"2 vaults")
-    term.press("Down")
-    term.press("Enter", then=r"(?m)\d+ recovery points")
+    open_backup_dr_vault(term)
     confirmed: list[str] = []
     for index, target in enumerate(TARGETS):
         confirmed += copy_back_and_restore(term, running, info, target, while_loading=index == 0)
