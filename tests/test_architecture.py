@@ -141,3 +141,19 @@ def test_jobs_start_only_from_a_confirmed_job_request() -> None:
         if isinstance(n, ast.Assign) and any(ast.unparse(t) == "parameters" for t in n.targets)
     ]
     assert assigned == ["parameters = request.parameters"], "the request's parameters, as they are"
+
+
+def test_console_tables_are_fitted_tables() -> None:
+    """Every table of the console is built as a FittedTable (or a subclass of it): a plain
+    DataTable drawn before it measured its rows keeps its cells cut to the header's width."""
+    plain: list[str] = []
+    for path in sorted((PACKAGE / "tui").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            built = isinstance(node, ast.Call) and getattr(node.func, "id", "") == "DataTable"
+            based = isinstance(node, ast.ClassDef) and any(
+                "DataTable" in ast.unparse(base) for base in node.bases
+            )
+            if (built or based) and path.name != "fitted_table.py":
+                plain.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert not plain, f"plain DataTable (use FittedTable): {plain}"

@@ -18,6 +18,7 @@ from drconsole.tui.check_views import SEVERITY, STYLES, remediation_text
 from drconsole.tui.column_sort import ColumnSort, keep_cursor_on, sort_bindings
 from drconsole.tui.read_only import ReadOnlyActions
 from drconsole.tui.screens.table import cursor_key
+from drconsole.tui.widgets.fitted_table import FittedTable
 
 if TYPE_CHECKING:
     from drconsole.aws.session import AwsSessions
@@ -123,7 +124,9 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
                 placeholder="destination vault ARN (Enter to check)",
                 id="destination",
             )
-        table: DataTable[Any] = DataTable(id="checks-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Any] = FittedTable(
+            id="checks-table", cursor_type="row", zebra_stripes=True
+        )
         yield table
         yield VerticalScroll(Static(id="remediation-text"), id="remediation")
         yield Footer()

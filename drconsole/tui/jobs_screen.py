@@ -33,6 +33,7 @@ from drconsole.tui.job_rows import (
 from drconsole.tui.screens.base import BrowseScreen
 from drconsole.tui.screens.dialogs import report_for
 from drconsole.tui.screens.table import cursor_key, matches
+from drconsole.tui.widgets.fitted_table import FittedTable
 from drconsole.tui.widgets.job_summary import JobSummaryLine
 
 if TYPE_CHECKING:
@@ -110,11 +111,11 @@ class JobsScreen(BrowseScreen):
         self.sort = ColumnSort("time", descending=True, high_first=frozenset({"time"}))
 
     def compose_body(self) -> ComposeResult:
-        flows: DataTable[Any] = DataTable(id="flows", cursor_type="row")
+        flows: DataTable[Any] = FittedTable(id="flows", cursor_type="row")
         flows.display = False
         yield flows
         yield JobSummaryLine(id="jobs-summary")
-        yield DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(id="jobs", cursor_type="row", zebra_stripes=True)
         yield Static(id="jobs-detail")
 
     def main_widget(self) -> Widget:

@@ -23,6 +23,7 @@ from drconsole.tui.checks_screen import WIDE_ENOUGH_FOR_EVIDENCE
 from drconsole.tui.read_only import ReadOnlyActions
 from drconsole.tui.readiness_feed import VERDICT_STYLES, RowKey
 from drconsole.tui.widgets.chrome import TopBar
+from drconsole.tui.widgets.fitted_table import FittedTable
 
 if TYPE_CHECKING:
     from drconsole.checks.remedies import FixPlan
@@ -138,7 +139,7 @@ class ReadinessChecksScreen(ReadOnlyActions, Screen[None]):
         settings = self.drapp.settings
         yield TopBar(self.trail, read_only=settings.read_only, break_glass=settings.break_glass)
         yield Static("", id="readiness-title")
-        yield DataTable(id="checks-table", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(id="checks-table", cursor_type="row", zebra_stripes=True)
         yield VerticalScroll(Static(id="remediation-text"), id="remediation")
         yield Footer()
 

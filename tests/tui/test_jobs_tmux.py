@@ -50,10 +50,12 @@ def test_what_failed_overnight_in_80x24(terminal: type[Terminal], tmp_path: Path
         term.press("Escape", gone=r"filter 'copy'", then=r"\d+ failed")
         screen = term.press("a", then=r"COMPLETED")
         assert re.search(r"\d\d:\d\d\s+backup\s+\S+\s+COMPLETED", screen), screen
-        term.press("Escape", then=r"\d accounts")
+        # (The jobs screen's own status line says "6 accounts org-wide" too.)
+        term.press("Escape", then=r"\d accounts", gone=r"AWS counts")
         term.press("q")
         deadline = time.monotonic() + 60
         while "drconsole" in term.text() and time.monotonic() < deadline:
             time.sleep(0.25)
+        assert "drconsole" not in term.text(), term.text()
     finally:
         stop_demo_sandbox(tmp_path)

@@ -156,6 +156,7 @@ def browse(term: Terminal, sandbox: Sandbox, mark: int) -> None:
     deadline = time.monotonic() + 60
     while "drconsole" in term.text() and time.monotonic() < deadline:
         time.sleep(0.25)
+    assert "drconsole" not in term.text(), term.text()  # q quit from the jobs screen
 
     arrived = [seen.name for seen in sandbox.request_log.since(mark)]
     assert len(arrived) > 20, "the screens read the organization"

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, ListItem, ListView, Sparkline, Static
 from drconsole.drills.parse import format_duration
 from drconsole.tui.screens.base import BrowseScreen
 from drconsole.tui.screens.table import matches
+from drconsole.tui.widgets.fitted_table import FittedTable
 
 if TYPE_CHECKING:
     from drconsole.drills.catalog import Catalog, RunbookEntry
@@ -128,7 +129,7 @@ class DrillsScreen(BrowseScreen):
             yield Static(" RTO trend", classes="trend-column")
         yield ListView(id="runbooks")
         yield Static("", id="runbook-detail")
-        runs: DataTable[Any] = DataTable(id="runs", cursor_type="row")
+        runs: DataTable[Any] = FittedTable(id="runs", cursor_type="row")
         yield runs
 
     def main_widget(self) -> Widget:

@@ -18,6 +18,7 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotEx
 
 from drconsole.tui.ranking import Rank, rank
 from drconsole.tui.screens.base import BrowseScreen
+from drconsole.tui.widgets.fitted_table import FittedTable
 
 # While results stream in, rebuild the table at most this often (seconds).
 REBUILD_INTERVAL = 0.2
@@ -119,7 +120,7 @@ def best_first(rows: list[TableRow], query: str) -> list[TableRow]:
     return sorted(rows, key=lambda row: row.rank(query))
 
 
-class Table(DataTable[Cell]):
+class Table(FittedTable[Cell]):
     """A row-cursor table where Home and End go to the first and last row (DataTable's own
     Home/End scroll sideways, which a row cursor never needs) and the cursor skips group
     headers, whichever key or click moved it."""

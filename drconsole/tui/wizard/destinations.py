@@ -16,6 +16,7 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 from textual.worker import get_current_worker
 
 from drconsole.models import AccountError, VaultBatch
+from drconsole.tui.widgets.fitted_table import FittedTable
 from drconsole.tui.wizard.render import toggle_label
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ class Loading:
     failed: str = ""
 
 
-class DestinationList(DataTable[str]):
+class DestinationList(FittedTable[str]):
     """Destination vaults sorted by account, Region and vault; rows that arrive later are put
     in their place without moving the highlighted vault: the cursor stays on the same vault
     (by its ARN) and on the same line of the screen, so Enter picks what the operator saw.

@@ -1,0 +1,37 @@
+"""A table drawn while its new rows are still unmeasured (a busy event loop draws before the
+table's idle) shows every cell whole once the rows are measured, not cut to the header's width."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.geometry import Region
+
+from drconsole.tui.widgets.fitted_table import FittedTable
+
+LONG = "prod-orders-db-replica"
+
+
+class OneTable(App[None]):
+    # A fixed height, as on the screens: a table that grew with its rows would be redrawn anyway.
+    CSS = "#t { height: 8; }"
+
+    def compose(self) -> ComposeResult:
+        yield FittedTable(id="t")
+
+
+def line_texts(table: FittedTable[str]) -> list[str]:
+    # Five lines whatever the table's height so far (it grows to its rows once measured).
+    return [strip.text for strip in table.render_lines(Region(0, 0, table.size.width, 5))]
+
+
+async def test_cells_drawn_before_measuring_are_redrawn_whole() -> None:
+    app = OneTable()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(FittedTable)
+        table.add_column("Name", key="name")
+        table.add_column("Type", key="type")
+        await pilot.pause()
+        table.add_row(LONG, "RDS", key="one")
+        line_texts(table)  # drawn before the table's idle has measured the new row
+        await pilot.pause()
+        assert any(LONG in line for line in line_texts(table)), line_texts(table)
