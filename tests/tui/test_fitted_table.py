@@ -3,8 +3,12 @@ table's idle) shows every cell whole once the rows are measured, not cut to the 
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from textual.app import App, ComposeResult
 from textual.geometry import Region
+from textual.widgets import DataTable
 
 from drconsole.tui.widgets.fitted_table import FittedTable
 
@@ -35,3 +39,36 @@ async def test_cells_drawn_before_measuring_are_redrawn_whole() -> None:
         line_texts(table)  # drawn before the table's idle has measured the new row
         await pilot.pause()
         assert any(LONG in line for line in line_texts(table)), line_texts(table)
+
+
+async def test_an_updated_cell_is_drawn_again_and_the_others_are_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn: list[tuple[int, int]] = []
+    draw = DataTable._render_cell
+
+    def counting_draw(table: DataTable[str], row: int, column: int, *args: Any) -> Any:
+        if row >= 0:
+            drawn.append((row, column))
+        return draw(table, row, column, *args)
+
+    monkeypatch.setattr(DataTable, "_render_cell", counting_draw)
+    app = OneTable()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(FittedTable)
+        table.add_column("Name", key="name")
+        table.add_column("Posture", key="posture")
+        for name in ("dev", "prod", "qa"):
+            table.add_row(name, "loading", key=name)
+        await pilot.pause()
+        line_texts(table)
+        drawn.clear()
+        table.update_cell("prod", "posture", "2 vault")  # as wide as "loading"
+        await pilot.pause()
+        lines = line_texts(table)
+        assert "prod  2 vault" in lines[2] and "loading" in lines[1] and "loading" in lines[3]
+        assert drawn == [(1, 1)]  # prod's posture only, not every visible cell
+        table.move_cursor(row=2)
+        await pilot.pause()
+        lines = line_texts(table)
+        assert "qa" in lines[3] and "prod  2 vault" in lines[2]
