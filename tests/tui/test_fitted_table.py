@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.widgets import DataTable
@@ -72,3 +73,30 @@ async def test_an_updated_cell_is_drawn_again_and_the_others_are_kept(
         await pilot.pause()
         lines = line_texts(table)
         assert "qa" in lines[3] and "prod  2 vault" in lines[2]
+
+
+async def test_lines_follow_the_cursor_and_a_replaced_text() -> None:
+    app = OneTable()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(FittedTable)
+        table.add_column("Name", key="name")
+        table.add_column("State", key="state")
+        for name in ("dev", "prod", "qa"):
+            table.add_row(name, Text("ok"), key=name)
+        table.focus()
+        await pilot.pause()
+
+        def styles() -> list[set[str]]:
+            width = table.size.width
+            strips = table.render_lines(Region(0, 0, width, 4))
+            return [{str(segment.style) for segment in strip} for strip in strips]
+
+        before = styles()
+        table.move_cursor(row=1)
+        await pilot.pause()
+        after = styles()
+        assert after[1] != before[1] and after[2] != before[2]  # dev left, prod got the cursor
+        assert after[3] == before[3]
+        table.update_cell("qa", "state", Text("bad"))
+        await pilot.pause()
+        assert "qa    bad" in line_texts(table)[3]

@@ -1,5 +1,5 @@
-"""A DataTable that redraws a cell when its column's width changes, and only the cells that
-changed when others are updated."""
+"""A DataTable that redraws a cell when its column's width changes, and only the cells and lines
+that changed when others are updated."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from typing import Any, TypeVar
 from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
 CellT = TypeVar("CellT")
 Lines = list[list[Segment]]
-# Drawn cells kept: a few screens of a wide table, a few MB at most.
+# Drawn cells and lines kept: a few screens of a wide table, a few MB at most.
 KEPT_CELLS = 20_000
+KEPT_LINES = 2_000
 
 
 class FittedTable(DataTable[CellT]):
@@ -27,33 +29,90 @@ class FittedTable(DataTable[CellT]):
 
     Its key holds a counter that every `update_cell` and `add_row` bumps: one account's posture
     arriving redrew every visible cell (two thirds of the UI thread's time while a hundred
-    accounts load). Here a drawn cell is kept under what it depends on (its value, place,
-    width, style, cursor and hover) and drawn again only when one of those changes.
+    accounts load), and joined every visible line again. Here a drawn cell is kept under what
+    it depends on (its value, place, width, style, cursor and hover), and so is a drawn line
+    (its row's values, place, the columns' widths, the crop, style, cursor and hover): each is
+    drawn again only when one of those changes.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._drawn_widths: tuple[int, ...] = ()
         self._kept_cells: LRUCache[tuple[Any, ...], tuple[object, Lines]] = LRUCache(KEPT_CELLS)
+        self._kept_lines: LRUCache[tuple[Any, ...], tuple[tuple[object, ...], Strip]] = LRUCache(
+            KEPT_LINES
+        )
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         super()._update_dimensions(new_rows)
         widths = tuple(column.get_render_width(self) for column in self.ordered_columns)
         if widths != self._drawn_widths:
             self._drawn_widths = widths
-            kept = self._kept_cells  # their key holds the width: still right where it holds
+            # The kept cells' and lines' keys hold the widths: they are still right where
+            # those hold.
+            cells, lines = self._kept_cells, self._kept_lines
             self._clear_caches()
-            self._kept_cells = kept
+            self._kept_cells, self._kept_lines = cells, lines
             self.refresh()
 
     def _clear_caches(self) -> None:
         # DataTable drops its caches when its rows, styles or settings change: so do we.
         super()._clear_caches()
-        self._kept_cells = LRUCache(KEPT_CELLS)
+        self._forget_drawn()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._forget_drawn()
+
+    def _forget_drawn(self) -> None:
         self._kept_cells = LRUCache(KEPT_CELLS)
+        self._kept_lines = LRUCache(KEPT_LINES)
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        try:
+            row_key, line_no = self._get_offsets(y)
+        except LookupError:
+            row_key = None
+        row_index = self._row_locations.get(row_key) if row_key is not None else None
+        if row_key is None or row_index is None:  # the header, or below the last row
+            return super()._render_line(y, x1, x2, base_style)
+        values = tuple(self._data[row_key].values())
+        tokens = tuple(value if isinstance(value, str) else id(value) for value in values)
+        cursor, hover = self.cursor_coordinate, self.hover_coordinate
+        if self.cursor_type == "row":  # a row is drawn alike wherever else the cursor is
+            cursor_here: object = cursor.row == row_index
+            hover_here: object = hover.row == row_index
+        else:
+            cursor_here, hover_here = cursor, hover
+        key = (
+            row_key,
+            row_index,
+            line_no,
+            x1,
+            x2,
+            self.size.width,
+            base_style,
+            cursor_here,
+            hover_here,
+            self.cursor_type,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self._pseudo_class_state,
+            self.fixed_columns,
+            self.fixed_rows,
+            self.show_row_labels,
+            self._row_label_column_width,
+            tuple(column.get_render_width(self) for column in self.columns.values()),
+            tokens,
+        )
+        kept = self._kept_lines.get(key)
+        if kept is not None and all(
+            isinstance(now, str) or then is now for then, now in zip(kept[0], values, strict=True)
+        ):
+            return kept[1]
+        strip = super()._render_line(y, x1, x2, base_style)
+        self._kept_lines.set(key, (values, strip))
+        return strip
 
     def _render_cell(
         self,
