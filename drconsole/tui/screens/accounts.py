@@ -105,6 +105,10 @@ class AccountsScreen(TableScreen):
         # Each account's row as last made: only accounts whose posture changed are made again.
         self._account_rows: dict[str, TableRow] = {}
         self._rows_minute: datetime | None = None
+        # Whether each account's row (as last made) shows an error: the status line's count,
+        # without asking every account again at each rebuild.
+        self._shows_error: dict[str, bool] = {}
+        self._accounts_by_ou: tuple[Organization | None, list[Account]] = (None, [])
         # Cell widths of each row last measured (the row, its widths), for shorten_names.
         self._row_widths: dict[str, tuple[TableRow, tuple[int, ...]]] = {}
         # Results of the loading workers, handed to the UI thread in batches: hundreds arrive
@@ -132,6 +136,7 @@ class AccountsScreen(TableScreen):
         self.organization = None
         self.postures = {}
         self._account_rows.clear()
+        self._shows_error.clear()
         self.rebuild()
         self.set_status("reading the organization…")
         self.load(again)
@@ -251,9 +256,13 @@ class AccountsScreen(TableScreen):
 
     def accounts_by_ou(self) -> list[Account]:
         """Accounts ordered by OU path, then name."""
-        if self.organization is None:
+        organization = self.organization
+        if organization is None:
             return []
-        return sorted(self.organization.accounts, key=lambda a: (a.ou_path, a.name.lower()))
+        if self._accounts_by_ou[0] is not organization:  # sorted once per organization read
+            ordered = sorted(organization.accounts, key=lambda a: (a.ou_path, a.name.lower()))
+            self._accounts_by_ou = (organization, ordered)
+        return self._accounts_by_ou[1]
 
     def table_rows(self) -> list[TableRow]:
         rows: list[TableRow] = []
@@ -282,6 +291,7 @@ class AccountsScreen(TableScreen):
         name = account.name + ("" if account.role == "member" else f" ({account.role})")
         verdict = self.drapp.readiness.account_verdict(account.id)
         errors = self.errors_shown(account.id, posture)
+        self._shows_error[account.id] = bool(errors)
         if verdict is not None and not (errors and verdict.verdict.rank == 0):
             state = verdict_cell(verdict)
         elif errors:
@@ -423,7 +433,8 @@ class AccountsScreen(TableScreen):
             for p in self.postures.values()
             if len(p.regions_loaded) >= expected and p.role_checked
         )
-        failed = sum(1 for a, p in self.postures.items() if self.errors_shown(a, p))
+        # (Every account's row was made by this rebuild's table_rows, or is still current.)
+        failed = sum(self._shows_error.values())
         text = f"{self.organization.id}  {accounts} accounts · {self.regions_label()}"
         if done < accounts:
             text += f"  loading {done}/{accounts}…"
