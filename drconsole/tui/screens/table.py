@@ -18,6 +18,7 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotEx
 
 from drconsole.tui.ranking import Rank, rank
 from drconsole.tui.screens.base import BrowseScreen
+from drconsole.tui.widgets.cell_width import one_line_width
 from drconsole.tui.widgets.fitted_table import FittedTable
 
 # While results stream in, rebuild the table at most this often (seconds).
@@ -28,10 +29,7 @@ Cell = str | Text
 
 def cell_width(cell: Cell) -> int:
     """Columns a cell takes on one line, as DataTable measures it (a string may be markup)."""
-    if isinstance(cell, Text):
-        return max((line.cell_len for line in cell.split()), default=0)
-    text = Text.from_markup(cell) if "[" in cell else Text(cell)
-    return text.cell_len
+    return one_line_width(cell) or 0
 
 
 def matches(text: str, query: str) -> bool:
