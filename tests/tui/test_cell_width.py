@@ -22,7 +22,7 @@ def rich_width(cell: object) -> int:
     return measure(CONSOLE, default_cell_formatter(cell, wrap=False, height=1), 1)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(TEXTS)
 def test_a_string_cell_is_as_wide_as_rich_measures_it(value: str) -> None:
     try:
@@ -32,7 +32,7 @@ def test_a_string_cell_is_as_wide_as_rich_measures_it(value: str) -> None:
     assert one_line_width(value) == expected
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(TEXTS, st.sampled_from(["", "bold", "red on white", "dim italic"]))
 def test_a_text_cell_is_as_wide_as_rich_measures_it(value: str, style: str) -> None:
     cell = Text(value, style=style)

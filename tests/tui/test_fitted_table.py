@@ -100,3 +100,33 @@ async def test_lines_follow_the_cursor_and_a_replaced_text() -> None:
         table.update_cell("qa", "state", Text("bad"))
         await pilot.pause()
         assert "qa    bad" in line_texts(table)[3]
+
+
+async def test_a_table_filled_again_in_another_order_shows_the_new_order() -> None:
+    app = OneTable()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(FittedTable)
+        table.add_column("Name", key="name")
+        table.add_column("State", key="state")
+        states = {name: Text(state) for name, state in (("dev", "ok"), ("prod", "bad"))}
+        for order in (("dev", "prod"), ("prod", "dev"), ("dev", "prod")):
+            table.clear()
+            for name in order:
+                table.add_row(name, states[name], key=name)
+            await pilot.pause()
+            lines = line_texts(table)
+            assert [line.split()[:2] for line in lines[1:3]] == [
+                [name, str(states[name])] for name in order
+            ], lines
+        table.add_row("qa", Text("ok"), key="qa")  # rows 1 and 2: neither has the cursor
+
+        def looks() -> list[set[str]]:
+            strips = table.render_lines(Region(0, 0, 60, 4))
+            return [{str(segment.style) for segment in strip} for strip in strips]
+
+        await pilot.pause()
+        plain = looks()
+        table.zebra_stripes = True
+        await pilot.pause()
+        striped = looks()
+        assert plain[2] == plain[3] and striped[2] != striped[3]

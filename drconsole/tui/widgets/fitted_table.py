@@ -68,19 +68,13 @@ class FittedTable(DataTable[CellT]):
         widths = tuple(column.get_render_width(self) for column in self.ordered_columns)
         if widths != self._drawn_widths:
             self._drawn_widths = widths
-            # The kept cells' and lines' keys hold the widths: they are still right where
-            # those hold.
-            kept_cells, kept_lines = self._kept_cells, self._kept_lines
-            self._clear_caches()
-            self._kept_cells, self._kept_lines = kept_cells, kept_lines
+            self._clear_caches()  # (the kept cells and lines are keyed by their widths)
             self.refresh()
 
-    def _clear_caches(self) -> None:
-        # DataTable drops its caches when its rows, styles or settings change: so do we.
-        super()._clear_caches()
-        self._forget_drawn()
-
     def notify_style_update(self) -> None:
+        # The one change the kept cells' and lines' keys cannot see: the CSS (the table's
+        # clear, a sort, a setting such as zebra stripes or padding change what their keys
+        # hold, so that a table filled again reuses the cells and lines that are the same).
         super().notify_style_update()
         self._forget_drawn()
 
@@ -120,6 +114,7 @@ class FittedTable(DataTable[CellT]):
             self._pseudo_class_state,
             self.fixed_columns,
             self.fixed_rows,
+            self.zebra_stripes,
             self.show_row_labels,
             self._row_label_column_width,
             tuple(column.get_render_width(self) for column in self.columns.values()),
@@ -162,6 +157,12 @@ class FittedTable(DataTable[CellT]):
             self._show_hover_cursor,
             self._pseudo_class_state,
             self.rows[row_key].height,
+            self.show_cursor,
+            self.fixed_rows,
+            self.fixed_columns,
+            self.cell_padding,
+            self.cursor_foreground_priority,
+            self.cursor_background_priority,
         )
         kept = self._kept_cells.get(key)
         if kept is not None and (isinstance(value, str) or kept[0] is value):
