@@ -29,12 +29,23 @@ def line_texts(table: FittedTable[str]) -> list[str]:
     return [strip.text for strip in table.render_lines(Region(0, 0, table.size.width, 5))]
 
 
+def line_styles(table: FittedTable[str]) -> list[set[str]]:
+    """The styles drawn on each of the first four lines (header included)."""
+    strips = table.render_lines(Region(0, 0, table.size.width, 4))
+    return [{str(segment.style) for segment in strip} for strip in strips]
+
+
+def with_columns(app: OneTable, *keys: str) -> FittedTable[str]:
+    table = app.query_one(FittedTable)
+    for key in keys:
+        table.add_column(key.title(), key=key)
+    return table
+
+
 async def test_cells_drawn_before_measuring_are_redrawn_whole() -> None:
     app = OneTable()
     async with app.run_test(size=(60, 10)) as pilot:
-        table = app.query_one(FittedTable)
-        table.add_column("Name", key="name")
-        table.add_column("Type", key="type")
+        table = with_columns(app, "name", "type")
         await pilot.pause()
         table.add_row(LONG, "RDS", key="one")
         line_texts(table)  # drawn before the table's idle has measured the new row
@@ -56,9 +67,7 @@ async def test_an_updated_cell_is_drawn_again_and_the_others_are_kept(
     monkeypatch.setattr(DataTable, "_render_cell", counting_draw)
     app = OneTable()
     async with app.run_test(size=(60, 10)) as pilot:
-        table = app.query_one(FittedTable)
-        table.add_column("Name", key="name")
-        table.add_column("Posture", key="posture")
+        table = with_columns(app, "name", "posture")
         for name in ("dev", "prod", "qa"):
             table.add_row(name, "loading", key=name)
         await pilot.pause()
@@ -78,23 +87,15 @@ async def test_an_updated_cell_is_drawn_again_and_the_others_are_kept(
 async def test_lines_follow_the_cursor_and_a_replaced_text() -> None:
     app = OneTable()
     async with app.run_test(size=(60, 10)) as pilot:
-        table = app.query_one(FittedTable)
-        table.add_column("Name", key="name")
-        table.add_column("State", key="state")
+        table = with_columns(app, "name", "state")
         for name in ("dev", "prod", "qa"):
             table.add_row(name, Text("ok"), key=name)
         table.focus()
         await pilot.pause()
-
-        def styles() -> list[set[str]]:
-            width = table.size.width
-            strips = table.render_lines(Region(0, 0, width, 4))
-            return [{str(segment.style) for segment in strip} for strip in strips]
-
-        before = styles()
+        before = line_styles(table)
         table.move_cursor(row=1)
         await pilot.pause()
-        after = styles()
+        after = line_styles(table)
         assert after[1] != before[1] and after[2] != before[2]  # dev left, prod got the cursor
         assert after[3] == before[3]
         table.update_cell("qa", "state", Text("bad"))
@@ -105,9 +106,7 @@ async def test_lines_follow_the_cursor_and_a_replaced_text() -> None:
 async def test_a_table_filled_again_in_another_order_shows_the_new_order() -> None:
     app = OneTable()
     async with app.run_test(size=(60, 10)) as pilot:
-        table = app.query_one(FittedTable)
-        table.add_column("Name", key="name")
-        table.add_column("State", key="state")
+        table = with_columns(app, "name", "state")
         states = {name: Text(state) for name, state in (("dev", "ok"), ("prod", "bad"))}
         for order in (("dev", "prod"), ("prod", "dev"), ("dev", "prod")):
             table.clear()
@@ -119,14 +118,9 @@ async def test_a_table_filled_again_in_another_order_shows_the_new_order() -> No
                 [name, str(states[name])] for name in order
             ], lines
         table.add_row("qa", Text("ok"), key="qa")  # rows 1 and 2: neither has the cursor
-
-        def looks() -> list[set[str]]:
-            strips = table.render_lines(Region(0, 0, 60, 4))
-            return [{str(segment.style) for segment in strip} for strip in strips]
-
         await pilot.pause()
-        plain = looks()
+        plain = line_styles(table)
         table.zebra_stripes = True
         await pilot.pause()
-        striped = looks()
+        striped = line_styles(table)
         assert plain[2] == plain[3] and striped[2] != striped[3]
