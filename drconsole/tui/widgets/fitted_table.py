@@ -144,7 +144,7 @@ class FittedTable(DataTable[CellT]):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         value = self._data[row_key].get(column_key)
         # A string is kept by its text; anything else (a Rich Text) by its identity, checked
-        # below, since it may be changed in place only by replacing it.
+        # below: the console never changes a cell's Text in place, it puts a new one.
         token = value if isinstance(value, str) else id(value)
         key = (
             row_index,
