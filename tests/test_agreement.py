@@ -30,6 +30,7 @@ from drconsole.diagnose import diagnose
 from drconsole.models import CauseCode, CheckStatus
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests.policies import trusting
 
 OUTSIDER = "999988887777"
 FINISHED = ("COMPLETED", "FAILED", "ABORTED", "PARTIAL")
@@ -881,16 +882,7 @@ OPERATOR = "restore-operator"
 
 def meet_operator_without_pass_role(world: World) -> RestoreSetup:
     """drconsole reaches prod through a role that may restore but not pass roles."""
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{world.account('management')}:root"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
+    trust = trusting(world.account("management"))
     reads = {
         "Version": "2012-10-17",
         "Statement": [

@@ -14,22 +14,14 @@ from botocore.exceptions import ClientError
 from drconsole.aws.session import AwsSessions
 from drconsole.config import Credentials, Settings
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests.policies import trusting
 
 MANAGEMENT = "123456789012"
 THROTTLED = "111122223333"
 CALM = "444455556666"
 ROLE = "DrRole"
 ATTEMPTS = 2
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{MANAGEMENT}:root"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+TRUST = trusting(MANAGEMENT)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests.policies import trusting
 
 MANAGEMENT = "123456789012"
 DENIED = "222233334444"
@@ -121,16 +122,7 @@ def test_access_denied_account_is_refused_by_every_service(sandbox: Sandbox) -> 
 
 
 def test_assumed_role_credentials_of_a_denied_account_are_refused(sandbox: Sandbox) -> None:
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{MANAGEMENT}:root"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
+    trust = trusting(MANAGEMENT)
     role = sandbox.client("iam", DENIED, "us-east-1").create_role(
         RoleName="OrganizationAccountAccessRole", AssumeRolePolicyDocument=json.dumps(trust)
     )["Role"]["Arn"]
