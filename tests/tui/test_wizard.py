@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Button, Checkbox, DataTable, Input, Static
+from textual.widgets import Button, Checkbox, ContentSwitcher, DataTable, Input, RichLog, Static
 
 from drconsole.aws.audit import AuditLog
 from drconsole.aws.session import AwsSessions
@@ -311,6 +311,18 @@ async def test_leaving_a_running_flow_asks_and_the_jobs_screen_brings_it_back(
         flow_id = wizard.flow_id
         assert flow_id is not None
         assert wizard.query_one("#submit-form").region.bottom <= 23
+        # The progress log wraps a long line (an ARN) to the width it shows: nothing runs past
+        # its right edge at 80x24 (looked at, then back to the form).
+        switcher = wizard.query_one(ContentSwitcher)
+        switcher.current = "progress"
+        await pilot.pause()
+        log = wizard.query_one("#progress-log", RichLog)
+        log.write("created arn:aws:rds:eu-central-1:" + "0" * 12 + ":cluster:" + "x" * 80)
+        await pilot.pause()
+        shown = log.scrollable_content_region.width
+        assert 0 < max(line.cell_length for line in log.lines) <= shown
+        switcher.current = "form"
+        await pilot.pause()
 
         # Esc asks; Esc again (or Stay) keeps the flow on screen.
         await pilot.press("escape")
