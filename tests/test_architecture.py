@@ -157,3 +157,16 @@ def test_console_tables_are_fitted_tables() -> None:
             if (built or based) and path.name != "fitted_table.py":
                 plain.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert not plain, f"plain DataTable (use FittedTable): {plain}"
+
+
+def test_console_logs_wrap_at_their_own_width() -> None:
+    """Every RichLog of the console is built with min_width=0: RichLog's default of 78 columns
+    renders a line wider than the log at 80x24 and its end is cut off."""
+    unbounded: list[str] = []
+    for path in sorted((PACKAGE / "tui").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "RichLog":
+                widths = [k.value for k in node.keywords if k.arg == "min_width"]
+                if not (widths and isinstance(widths[0], ast.Constant) and widths[0].value == 0):
+                    unbounded.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert not unbounded, f"RichLog without min_width=0: {unbounded}"

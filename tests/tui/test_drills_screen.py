@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input, ListView, Sparkline, Static
+from textual.widgets import Input, ListView, RichLog, Sparkline, Static
 
 from drconsole.drills.finish import history
 from drconsole.drills.runner import drill_lock
@@ -159,6 +159,14 @@ async def test_a_drill_runs_live_asks_its_manual_steps_and_reports(
         live = text_of(app, "#drill-progress")
         assert all(name in live for name in ("payments-db", "receipts", "sessions"))
         assert "manual " in live and "checks " in live
+        # The log wraps its lines (ARNs among them) to the width it shows at 80x24: nothing
+        # runs past its right edge.
+        log = drill.query_one("#drill-log", RichLog)
+        assert "arn:aws:" in "\n".join(drill.log_lines)
+        assert max(len(line) for line in drill.log_lines) > log.scrollable_content_region.width
+        assert (
+            0 < max(line.cell_length for line in log.lines) <= log.scrollable_content_region.width
+        )
 
         # Esc asks; Stay stays; Leave leaves it running, and the list says so. (The team's
         # validation command of payments-db waits for a go, so the drill is surely running.)

@@ -59,7 +59,7 @@ class DrillScreen(BrowseScreen):
     DEFAULT_CSS = """
     DrillScreen #drill-body { height: 1fr; padding: 0 1; }
     DrillScreen #drill-progress { height: auto; padding: 0 1; }
-    DrillScreen #drill-log { height: 8; border: round $accent; }
+    DrillScreen #drill-log { height: 8; border: round $accent; scrollbar-gutter: stable; }
     """
     MIN_POLL = 1.0  # seconds between the first polls of a job, as `drill run`'s default
 
@@ -114,7 +114,9 @@ class DrillScreen(BrowseScreen):
         yield Static("", id="drill-progress")
         with VerticalScroll(id="drill-body"):
             yield Static("", id="drill-text")
-        yield RichLog(id="drill-log", wrap=True, markup=False)
+        # Lines wrap at the log's own width: RichLog's default minimum of 78 columns cut the
+        # end of an ARN off at 80x24; the stable gutter keeps the width when it scrolls.
+        yield RichLog(id="drill-log", wrap=True, markup=False, min_width=0)
 
     def main_widget(self) -> Widget:
         return self.query_one("#drill-body")
