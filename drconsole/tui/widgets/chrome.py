@@ -8,7 +8,10 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
+from textual.visual import VisualType
 from textual.widgets import Input, Static
 
 SEPARATOR = " > "
@@ -70,6 +73,12 @@ class FilterBar(Input):
         Binding("enter", "keep", "Keep the filter", show=False, priority=True)
     ]
 
+    # Input sets its virtual size (the text's width, for its own sideways scroll) at each key,
+    # and Widget's declares a layout of the whole screen on change: one per keystroke, which
+    # redrew every table's scrollbar and measured every widget while the list loaded. The
+    # bar's size never depends on its text (its width is the screen's), so a repaint will do.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
     class Kept(Message):
         """Enter: the filter stays applied and the bar hides."""
 
@@ -89,3 +98,13 @@ class StatusLine(Static):
 
     def __init__(self) -> None:
         super().__init__("", markup=False, id="status")
+        self._text: object = ""
+
+    def update(self, content: VisualType = "", *, layout: bool = False) -> None:
+        """Show new text. One line the screen's width whatever it says, so no layout: a
+        layout of the whole screen at each count or keystroke also redraws every table's
+        scrollbar, and kept keystrokes waiting while accounts load."""
+        if content == self._text and not layout:
+            return
+        self._text = content
+        super().update(content, layout=layout)

@@ -1,0 +1,64 @@
+"""The `/` filter at 80x24: a query wider than the bar scrolls to what is typed, the status line
+shows each key's filter as drawn, and typing never lays out the whole screen (a layout per key
+redrew every table's scrollbar and kept keys waiting while accounts loaded)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from textual.screen import Screen
+
+from drconsole.tui.app import DrConsoleApp
+from drconsole.tui.widgets.chrome import FilterBar
+from tests.tui.conftest import Demo, wait_until
+from tests.tui.test_screens import accounts_loaded
+
+SIZE = (80, 24)
+
+
+def drawn_lines(app: DrConsoleApp) -> list[str]:
+    """What the terminal shows, line by line."""
+    strips = app.screen._compositor.render_strips()
+    return ["".join(segment.text for segment in strip) for strip in strips]
+
+
+@pytest.fixture
+def layouts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Each layout of the whole screen from now on (its screen's class name)."""
+    seen: list[str] = []
+    refresh_layout = Screen._refresh_layout
+
+    def counted(self: Screen, *args: object, **kwargs: object) -> None:
+        if self._layout_required:
+            seen.append(type(self).__name__)
+        refresh_layout(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    yield seen
+
+
+async def test_a_long_query_scrolls_and_each_key_is_drawn_without_a_layout(
+    demo: Demo, layouts: list[str]
+) -> None:
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        await pilot.press("slash")
+        await pilot.pause(0.2)
+        layouts.clear()
+        # Spaces: every key refilters and changes the status line, the rows stay the same.
+        for typed in range(1, 21):
+            await pilot.press("space")
+            await pilot.pause()
+            if typed <= 5:  # (beyond, the line is cut at 80 columns)
+                status = drawn_lines(app)[-2]
+                assert f"filter {' ' * typed!r}" in status, (typed, status)
+        assert layouts == [], f"{len(layouts)} layouts of the screen for 20 keys"
+
+        # Wider than the bar: the bar shows the end of what is typed, where the cursor is.
+        await pilot.press(*("x" * 90), "y", "z")
+        await pilot.pause()
+        bar = app.screen.query_one(FilterBar)
+        line = drawn_lines(app)[bar.region.y + 1]
+        assert "xxyz" in line and bar.cursor_position == len(bar.value), line
