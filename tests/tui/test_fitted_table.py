@@ -124,3 +124,26 @@ async def test_a_table_filled_again_in_another_order_shows_the_new_order() -> No
         await pilot.pause()
         striped = line_styles(table)
         assert plain[2] == plain[3] and striped[2] != striped[3]
+
+
+async def test_an_updated_cell_redraws_its_row_alone() -> None:
+    """The screen keeps the other rows' drawn lines: DataTable's own update_cell had every
+    visible line drawn again for each account's posture that arrived."""
+    app = OneTable()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = with_columns(app, "name", "posture")
+        for name in ("dev", "prod", "qa"):
+            table.add_row(name, "loading", key=name)
+        await pilot.pause()
+        region = Region(0, 0, table.size.width, 4)
+        before = table.render_lines(region)
+        table.update_cell("prod", "posture", "2 vault")  # as wide as "loading"
+        await pilot.pause()
+        after = table.render_lines(region)
+        assert "prod  2 vault" in after[2].text
+        assert [after[y] is before[y] for y in range(4)] == [True, True, False, True]
+        # Wider, and asked to fit it (as DataTable's): the whole table is drawn again.
+        table.update_cell("qa", "posture", "9 vaults, 1 failing", update_width=True)
+        await pilot.pause()
+        wider = table.render_lines(region)
+        assert "9 vaults, 1 failing" in wider[3].text and wider[0] is not after[0]

@@ -368,17 +368,20 @@ class TableScreen(BrowseScreen):
                     table.update_cell(new.key, keys[index], after)
                     widths[index] = cell_width(after)
                     changed.add(index)
-        if not changed:
-            return
         columns = table.columns
+        resized = False
         for index in changed:
             column = columns[ColumnKey(keys[index])]
             widest = max((w[index] for w in self._widths.values()), default=0)
-            column.content_width = max(widest, column.label.cell_len)
-        # DataTable recomputes its virtual size on its next idle when asked (the flag its own
-        # update_cell sets; the widths were fitted here, without re-measuring every cell).
-        table._require_update_dimensions = True
-        table.refresh()
+            fitted = max(widest, column.label.cell_len)
+            resized |= fitted != column.content_width
+            column.content_width = fitted
+        if resized:
+            # DataTable recomputes its virtual size on its next idle when asked (the flag its
+            # own update_cell sets; the widths were fitted here, without re-measuring every
+            # cell), and the table is drawn again whole; otherwise only the changed rows were.
+            table._require_update_dimensions = True
+            table.refresh()
 
     def update_status(self, shown: int, total: int) -> None:
         """Refresh the status line after a rebuild."""

@@ -11,7 +11,7 @@ from rich.style import Style
 from textual.cache import LRUCache
 from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from drconsole.tui.widgets.cell_width import one_line_width
 
@@ -48,6 +48,27 @@ class FittedTable(DataTable[CellT]):
         self._kept_lines: LRUCache[tuple[Any, ...], tuple[tuple[object, ...], Strip]] = LRUCache(
             KEPT_LINES
         )
+
+    def update_cell(
+        self,
+        row_key: RowKey | str,
+        column_key: ColumnKey | str,
+        value: CellT,
+        *,
+        update_width: bool = False,
+    ) -> None:
+        """Put `value` in a cell and redraw its row: DataTable's own redraws the whole table,
+        which lost every visible line the screen had drawn (a frame drew them all again for
+        the four rows a batch of accounts changed)."""
+        row = RowKey(row_key) if isinstance(row_key, str) else row_key
+        column = ColumnKey(column_key) if isinstance(column_key, str) else column_key
+        row_index = self._row_locations.get(row)
+        if update_width or row_index is None or column not in self._column_locations:
+            super().update_cell(row, column, value, update_width=update_width)
+            return
+        self._data[row][column] = value
+        self._update_count += 1  # (DataTable's own caches are keyed by it)
+        self.refresh_row(row_index)
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         columns = self.ordered_columns
