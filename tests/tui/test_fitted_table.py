@@ -147,3 +147,25 @@ async def test_an_updated_cell_redraws_its_row_alone() -> None:
         await pilot.pause()
         wider = table.render_lines(region)
         assert "9 vaults, 1 failing" in wider[3].text and wider[0] is not after[0]
+
+
+@pytest.mark.parametrize("height", [1, 2])
+async def test_an_updated_row_below_the_fold_is_drawn_where_it_is(height: int) -> None:
+    """Scrolled down, with one-line rows and with taller ones: the row updated is drawn with
+    its new value at its own place, the rows around it unchanged."""
+    app = OneTable()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = with_columns(app, "name", "posture")
+        for number in range(40):
+            table.add_row(f"acct-{number:02d}", "loading", key=f"a{number}", height=height)
+        await pilot.pause()
+        table.move_cursor(row=30)
+        await pilot.pause()
+        table.update_cell("a29", "posture", "2 vault")
+        await pilot.pause()
+        region = Region(0, 0, table.size.width, table.size.height)
+        lines = [strip.text for strip in table.render_lines(region)]
+        updated = [line for line in lines if "acct-29" in line]
+        assert updated and all("2 vault" in line for line in updated), lines
+        assert [line for line in lines if "2 vault" in line] == updated
+        assert any("acct-30" in line and "loading" in line for line in lines), lines

@@ -11,10 +11,11 @@ from rich.text import Text
 from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from drconsole.models import Account, AccountError, CauseCode, Organization
 from drconsole.tui import formatting as fmt
+from drconsole.tui.collector import FullCollectionHold
 from drconsole.tui.inbox import Inbox
 from drconsole.tui.screens.base import error_on_account
 from drconsole.tui.screens.posture import (
@@ -115,6 +116,7 @@ class AccountsScreen(TableScreen):
         # within seconds, and posted one by one they would queue ahead of the filter's keys.
         self._inbox: Inbox[Message] = Inbox(lambda: self.post_message(self.ResultsArrived()))
         self.deliver = self._inbox.put
+        self._collections = FullCollectionHold()
 
     # Loading -------------------------------------------------------------------------------
 
@@ -200,6 +202,17 @@ class AccountsScreen(TableScreen):
                     return
                 self.deliver(self.RoleChecked(futures[future], future.result()))
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)
+        loading = ("accounts", "posture", "roles")
+        if self._collections.held and not any(
+            worker.group in loading and not worker.is_finished for worker in self.workers
+        ):
+            self._collections.release()
+
+    def on_unmount(self) -> None:
+        self._collections.release()
+
     def on_accounts_screen_results_arrived(self, _: ResultsArrived) -> None:
         for message in self._inbox.take():
             if isinstance(message, self.VaultsLoaded):
@@ -219,8 +232,9 @@ class AccountsScreen(TableScreen):
 
     def on_accounts_screen_organization_loaded(self, message: OrganizationLoaded) -> None:
         # What start-up made (modules, service models, sessions) lives as long as the console:
-        # the collector need not walk it again on each full collection while accounts load.
+        # the collector need not walk it again; and no full collection while accounts load.
         gc.freeze()
+        self._collections.hold()
         self.organization = message.organization
         self.drapp.organization = message.organization
         self.postures = {account.id: Posture() for account in message.organization.accounts}

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
@@ -67,8 +68,23 @@ class FittedTable(DataTable[CellT]):
             super().update_cell(row, column, value, update_width=update_width)
             return
         self._data[row][column] = value
-        self._update_count += 1  # (DataTable's own caches are keyed by it)
-        self.refresh_row(row_index)
+        # DataTable's own drawn cells and lines (drawn when ours miss) are keyed by a counter
+        # that also keys the rows' order and offsets: bumping it, as DataTable does, had each
+        # row's refresh put a thousand rows in order again. A value changes neither: those
+        # drawn cells and lines are dropped instead.
+        own = (self._row_renderable_cache, self._cell_render_cache, self._row_render_cache)
+        for drawn in (*own, self._line_cache):
+            if len(drawn):
+                drawn.clear()
+        self._refresh_region(self._line_region(row_index))
+
+    def _line_region(self, row_index: int) -> Region:
+        """Where the row is drawn (DataTable's own adds up the heights of every row above)."""
+        if self._total_row_height != self.row_count:  # some rows are taller than a line
+            return self._get_row_region(row_index)
+        width = sum(column.get_render_width(self) for column in self.columns.values())
+        y = row_index + (self.header_height if self.show_header else 0)
+        return Region(0, y, max(self.size.width, width + self._row_label_column_width), 1)
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         columns = self.ordered_columns

@@ -1,0 +1,52 @@
+"""While the accounts screen loads, no full garbage collection stops every thread (young
+generations are still collected); once every account is read, collections are as before and
+what was loaded is frozen out of the collector's sight."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from drconsole.tui.collector import HELD_OFF
+from drconsole.tui.screens.accounts import AccountsScreen
+from tests.tui.conftest import Demo, wait_until
+from tests.tui.test_screens import accounts_loaded
+
+
+@pytest.fixture
+def slow_demo(demo: Demo) -> Iterator[Demo]:
+    """The demo answering each request after 150 ms: the load lasts long enough to look at."""
+    demo.sandbox.options.latency_ms = 150
+    try:
+        yield demo
+    finally:
+        demo.sandbox.options.latency_ms = 0
+
+
+async def test_full_collections_wait_for_the_accounts_then_resume(slow_demo: Demo) -> None:
+    before = gc.get_threshold()
+    assert before[2] != HELD_OFF
+    app = slow_demo.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, AccountsScreen) and app.screen.organization is not None,
+            what="organization",
+        )
+        screen = app.screen
+        assert isinstance(screen, AccountsScreen)
+        assert not accounts_loaded(app)
+        assert gc.get_threshold() == (before[0], before[1], HELD_OFF)
+        frozen = gc.get_freeze_count()
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts", timeout=60)
+        await wait_until(pilot, lambda: gc.get_threshold() == before, what="collections resumed")
+        assert gc.get_freeze_count() > frozen
+        # A refresh reads them again: held again, and resumed again.
+        await pilot.press("r")
+        await wait_until(
+            pilot, lambda: gc.get_threshold()[2] == HELD_OFF, what="held again", timeout=10
+        )
+        await wait_until(pilot, lambda: gc.get_threshold() == before, what="resumed", timeout=60)
+    assert gc.get_threshold() == before
