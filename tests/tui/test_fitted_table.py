@@ -42,6 +42,14 @@ def with_columns(app: OneTable, *keys: str) -> FittedTable[str]:
     return table
 
 
+def accounts_loading(app: OneTable) -> FittedTable[str]:
+    """Three accounts whose posture is still loading."""
+    table = with_columns(app, "name", "posture")
+    for name in ("dev", "prod", "qa"):
+        table.add_row(name, "loading", key=name)
+    return table
+
+
 async def test_cells_drawn_before_measuring_are_redrawn_whole() -> None:
     app = OneTable()
     async with app.run_test(size=(60, 10)) as pilot:
@@ -67,9 +75,7 @@ async def test_an_updated_cell_is_drawn_again_and_the_others_are_kept(
     monkeypatch.setattr(DataTable, "_render_cell", counting_draw)
     app = OneTable()
     async with app.run_test(size=(60, 10)) as pilot:
-        table = with_columns(app, "name", "posture")
-        for name in ("dev", "prod", "qa"):
-            table.add_row(name, "loading", key=name)
+        table = accounts_loading(app)
         await pilot.pause()
         line_texts(table)
         drawn.clear()
@@ -131,9 +137,7 @@ async def test_an_updated_cell_redraws_its_row_alone() -> None:
     visible line drawn again for each account's posture that arrived."""
     app = OneTable()
     async with app.run_test(size=(60, 10)) as pilot:
-        table = with_columns(app, "name", "posture")
-        for name in ("dev", "prod", "qa"):
-            table.add_row(name, "loading", key=name)
+        table = accounts_loading(app)
         await pilot.pause()
         region = Region(0, 0, table.size.width, 4)
         before = table.render_lines(region)
