@@ -137,7 +137,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
             table.add_column(self.sort.label(key, label), key=key)
         self.start_checks()
         self.load_destinations()
-        table.focus()
+        self.set_focus(table)  # now, not after a refresh: see TableScreen
 
     @work(thread=True, exit_on_error=False, group="destinations")
     def load_destinations(self) -> None:

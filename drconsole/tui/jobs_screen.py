@@ -126,7 +126,7 @@ class JobsScreen(BrowseScreen):
         jobs = self.query_one("#jobs", DataTable)
         for key, label in JOB_COLUMNS:
             jobs.add_column(self.sort.label(key, label), key=key)
-        self.main_widget().focus()
+        self.set_focus(self.main_widget())  # now, not after a refresh: see TableScreen
         self.set_status("loading jobs…")
         self.call_after_refresh(self.action_refresh)
         # AWS refreshes its summaries far less often than jobs change: only the jobs are

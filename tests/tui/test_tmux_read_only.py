@@ -165,3 +165,23 @@ def browse(term: Terminal, sandbox: Sandbox, mark: int) -> None:
         f"\nread-only tmux journey ({LATENCY_MS} ms latency): screens {visited}; "
         f"{len(arrived)} requests at the sandbox, 0 mutating"
     )
+
+
+def test_keys_typed_at_launch_stay_in_the_filter(
+    slow_sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """`/` and a name typed as the console starts, and the rest once the accounts are shown:
+    every letter reaches the filter (the list used to take the focus after its first frame
+    and swallow what followed)."""
+    sandbox, info = slow_sandbox
+    term = Terminal("typeahead", 80, 24, console_command(sandbox, info, tmp_path))
+    try:
+        term.tmux("send-keys", "-t", term.target, "/", "b", "a")
+        term.wait_for(r"6 accounts · Regions", timeout=120)
+        term.tmux("send-keys", "-t", term.target, "c", "k")
+        screen = term.wait_for(r"(?m)^▊\s+back\s+▎$", timeout=30)
+        time.sleep(0.5)  # what the list shows for it
+        screen = term.text()
+        assert info.accounts["backup"] in screen and info.accounts["qa"] not in screen, screen
+    finally:
+        term.close()

@@ -82,7 +82,7 @@ class RecoveryPointsScreen(BrowseScreen):
         return self.rp_list
 
     def on_mount(self) -> None:
-        self.rp_list.focus()
+        self.set_focus(self.rp_list)  # now, not after a refresh: see TableScreen
         # Paint first: the worker's first AWS call imports boto3 and parses service models,
         # which would hold the interpreter while the first frame waits.
         self.call_after_refresh(self.action_refresh)

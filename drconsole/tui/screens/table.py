@@ -242,7 +242,9 @@ class TableScreen(BrowseScreen):
 
     def on_mount(self) -> None:
         self.sync_columns()
-        self.table.focus()
+        # Focus now: Widget.focus waits for a refresh, and took the focus from the filter that
+        # `/` typed at launch had opened (the letters after it went to the list).
+        self.set_focus(self.table)
         # Paint first: the worker's first AWS call imports boto3 and parses service models,
         # which would hold the interpreter while the first frame waits.
         self.call_after_refresh(self.action_refresh)
