@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.widgets import DataTable
+from textual.widgets.data_table import DuplicateKey
 
 from drconsole.tui.widgets.fitted_table import FittedTable
 
@@ -173,3 +174,32 @@ async def test_an_updated_row_below_the_fold_is_drawn_where_it_is(height: int) -
         assert updated and all("2 vault" in line for line in updated), lines
         assert [line for line in lines if "2 vault" in line] == updated
         assert any("acct-30" in line and "loading" in line for line in lines), lines
+
+
+async def test_rows_added_together_are_drawn_as_rows_added_one_by_one() -> None:
+    """`add_keyed_rows` (a refill that sets the cursor once, not once per row) leaves the table
+    as `add_row` does: the same rows under the same keys, drawn alike, the cursor where put."""
+    names = [f"acct-{number:02d}" for number in range(30)]
+    rows = [(name, (name, "loading…" if n % 3 else "ok")) for n, name in enumerate(names)]
+    drawn: list[list[str]] = []
+    for together in (False, True):
+        app = OneTable()
+        async with app.run_test(size=(60, 10)) as pilot:
+            table = with_columns(app, "name", "posture")
+            table.focus()
+            if together:
+                table.add_keyed_rows(rows)
+            else:
+                for key, cells in rows:
+                    table.add_row(*cells, key=key)
+            await pilot.pause()
+            assert table.cursor_row == 0
+            table.move_cursor(row=12)
+            await pilot.pause()
+            drawn.append([strip.text for strip in table.render_lines(Region(0, 0, 60, 8))])
+            assert [table.get_row_at(i)[0] for i in range(table.row_count)] == names
+            assert table.get_row_index("acct-12") == table.cursor_row == 12
+            if together:
+                with pytest.raises(DuplicateKey):
+                    table.add_keyed_rows([("acct-01", ("again", ""))])
+    assert drawn[0] == drawn[1] and "acct-12" in "".join(drawn[1])

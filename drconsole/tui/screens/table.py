@@ -347,9 +347,10 @@ class TableScreen(BrowseScreen):
             column.content_width = column.label.cell_len
         visible = self.visible_indexes()
         everything = len(visible) == len(self.COLUMNS)
-        for row in shown:
-            cells = row.cells if everything else tuple(row.cells[i] for i in visible)
-            table.add_row(*cells, key=row.key)
+        table.add_keyed_rows(
+            (row.key, row.cells if everything else tuple(row.cells[i] for i in visible))
+            for row in shown
+        )
 
     def _update_in_place(self, shown: list[TableRow]) -> None:
         """The same rows in the same order: update only the cells that changed, and fit each

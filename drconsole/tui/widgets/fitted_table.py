@@ -3,7 +3,8 @@ changed when others are updated, and measures new rows from their text."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import zip_longest
 from typing import Any, TypeVar
 
 from rich.segment import Segment
@@ -12,7 +13,7 @@ from textual.cache import LRUCache
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, RowKey
+from textual.widgets.data_table import ColumnKey, DuplicateKey, Row, RowKey
 
 from drconsole.tui.widgets.cell_width import one_line_width
 
@@ -85,6 +86,33 @@ class FittedTable(DataTable[CellT]):
         width = sum(column.get_render_width(self) for column in self.columns.values())
         y = row_index + (self.header_height if self.show_header else 0)
         return Region(0, y, max(self.size.width, width + self._row_label_column_width), 1)
+
+    def add_keyed_rows(self, rows: Iterable[tuple[str, Sequence[CellT]]]) -> None:
+        """Add one-line rows (key, cells) at the end, as `add_row` would one by one.
+
+        `add_row` sets the cursor again for each row, and that watcher finds the cursor's row
+        by putting every row in order (its counter changed with the row just added): a filter
+        key refilling a thousand rows did it a thousand times. Here the cursor is set once.
+        """
+        was_empty = self.row_count == 0
+        columns = self.ordered_columns
+        for key, cells in rows:
+            row_key = RowKey(key)
+            if row_key in self._row_locations:
+                raise DuplicateKey(f"The row key {row_key!r} already exists.")
+            if len(cells) > len(columns):
+                raise ValueError("More values provided than there are columns.")
+            self._row_locations[row_key] = self.row_count
+            self._data[row_key] = {column.key: cell for column, cell in zip_longest(columns, cells)}
+            self.rows[row_key] = Row(row_key, 1, None, False)
+            self._new_rows.add(row_key)
+        self._require_update_dimensions = True
+        self._update_count += 1
+        self.cursor_coordinate = self.cursor_coordinate
+        visible_cursor = self.show_cursor and self.cursor_type != "none"
+        if was_empty and self.row_count and columns and visible_cursor:
+            self._highlight_cursor()  # (as add_row does for a table's first row)
+        self.check_idle()
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         columns = self.ordered_columns
