@@ -17,12 +17,13 @@ from tests.tui.test_screens import accounts_loaded
 
 @pytest.fixture
 def slow_demo(demo: Demo) -> Iterator[Demo]:
-    """The demo answering each request after 150 ms: the load lasts long enough to look at."""
-    demo.sandbox.options.latency_ms = 150
+    """The demo answering each account's service-linked role after 3 s: the load lasts long
+    enough to look at however busy the machine (a latency of 150 ms on every call did not)."""
+    demo.sandbox.fail_operation("iam:GetRole", "slow")
     try:
         yield demo
     finally:
-        demo.sandbox.options.latency_ms = 0
+        demo.sandbox.clear_faults()
 
 
 async def test_full_collections_wait_for_the_accounts_then_resume(slow_demo: Demo) -> None:
