@@ -137,7 +137,7 @@ async def drive_screen(
         )
         if type_keys:
             keys.start()
-        groups = {"accounts", "posture", "roles"}
+        groups = screen.LOADING_GROUPS
         await asyncio.sleep(0.05)
         while any(w.group in groups and not w.is_finished for w in screen.workers):
             result.concurrency = max(result.concurrency, aws_threads())

@@ -143,30 +143,29 @@ def test_jobs_start_only_from_a_confirmed_job_request() -> None:
     assert assigned == ["parameters = request.parameters"], "the request's parameters, as they are"
 
 
+def built_or_subclassed(widget: str, except_in: str) -> list[str]:
+    """Where `drconsole/tui` builds `widget` or subclasses it, outside the file `except_in`."""
+    places: list[str] = []
+    for path in sorted((PACKAGE / "tui").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            built = isinstance(node, ast.Call) and getattr(node.func, "id", "") == widget
+            based = isinstance(node, ast.ClassDef) and any(
+                widget in ast.unparse(base) for base in node.bases
+            )
+            if (built or based) and path.name != except_in:
+                places.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    return places
+
+
 def test_console_tables_are_fitted_tables() -> None:
     """Every table of the console is built as a FittedTable (or a subclass of it): a plain
     DataTable drawn before it measured its rows keeps its cells cut to the header's width."""
-    plain: list[str] = []
-    for path in sorted((PACKAGE / "tui").rglob("*.py")):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            built = isinstance(node, ast.Call) and getattr(node.func, "id", "") == "DataTable"
-            based = isinstance(node, ast.ClassDef) and any(
-                "DataTable" in ast.unparse(base) for base in node.bases
-            )
-            if (built or based) and path.name != "fitted_table.py":
-                plain.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    plain = built_or_subclassed("DataTable", except_in="fitted_table.py")
     assert not plain, f"plain DataTable (use FittedTable): {plain}"
 
 
 def test_console_logs_wrap_at_their_own_width() -> None:
-    """Every RichLog of the console is built with min_width=0: RichLog's default of 78 columns
-    renders a line wider than the log at 80x24 and its end is cut off."""
-    unbounded: list[str] = []
-    for path in sorted((PACKAGE / "tui").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "RichLog":
-                widths = [k.value for k in node.keywords if k.arg == "min_width"]
-                if not (widths and isinstance(widths[0], ast.Constant) and widths[0].value == 0):
-                    unbounded.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
-    assert not unbounded, f"RichLog without min_width=0: {unbounded}"
+    """Every log of the console is a WrappedLog: a plain RichLog renders each line at least
+    78 columns wide and cuts the end of a long line off at 80x24."""
+    plain = built_or_subclassed("RichLog", except_in="wrapped_log.py")
+    assert not plain, f"plain RichLog (use WrappedLog): {plain}"

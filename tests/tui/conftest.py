@@ -86,6 +86,12 @@ def status_of(app: DrConsoleApp) -> str:
     return str(app.screen.query_one("#status").render())
 
 
+def screen_lines(app: DrConsoleApp) -> list[str]:
+    """What the terminal shows, line by line, as plain text."""
+    strips = app.screen._compositor.render_strips()
+    return ["".join(segment.text for segment in strip) for strip in strips]
+
+
 def table_text(app: DrConsoleApp) -> list[list[str]]:
     """Every row of the current screen's table, as plain text."""
     table = app.screen.query_one("#table")

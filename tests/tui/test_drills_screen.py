@@ -28,7 +28,7 @@ from drconsole.tui.drills.report_screen import DrillReportScreen
 from drconsole.tui.drills.run_screen import DrillScreen
 from drconsole.tui.screens.confirm import ConfirmDialog
 from drconsole.tui.wizard.leave import LeaveFlowDialog
-from tests.tui.conftest import sandbox_settings, wait_until
+from tests.tui.conftest import sandbox_settings, screen_lines, wait_until
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "runbooks"
 SIZE = (80, 24)
@@ -67,8 +67,7 @@ def text_of(app: DrConsoleApp, selector: str) -> str:
 
 def screen_text(app: DrConsoleApp) -> str:
     """What the terminal shows, as plain text."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+    return "\n".join(screen_lines(app))
 
 
 async def test_the_list_the_plan_and_read_only(

@@ -9,18 +9,11 @@ from collections.abc import Iterator
 import pytest
 from textual.screen import Screen
 
-from drconsole.tui.app import DrConsoleApp
 from drconsole.tui.widgets.chrome import FilterBar
-from tests.tui.conftest import Demo, wait_until
+from tests.tui.conftest import Demo, screen_lines, wait_until
 from tests.tui.test_screens import accounts_loaded
 
 SIZE = (80, 24)
-
-
-def drawn_lines(app: DrConsoleApp) -> list[str]:
-    """What the terminal shows, line by line."""
-    strips = app.screen._compositor.render_strips()
-    return ["".join(segment.text for segment in strip) for strip in strips]
 
 
 @pytest.fixture
@@ -52,7 +45,7 @@ async def test_a_long_query_scrolls_and_each_key_is_drawn_without_a_layout(
             await pilot.press("space")
             await pilot.pause()
             if typed <= 5:  # (beyond, the line is cut at 80 columns)
-                status = drawn_lines(app)[-2]
+                status = screen_lines(app)[-2]
                 assert f"filter {' ' * typed!r}" in status, (typed, status)
         assert layouts == [], f"{len(layouts)} layouts of the screen for 20 keys"
 
@@ -60,5 +53,5 @@ async def test_a_long_query_scrolls_and_each_key_is_drawn_without_a_layout(
         await pilot.press(*("x" * 90), "y", "z")
         await pilot.pause()
         bar = app.screen.query_one(FilterBar)
-        line = drawn_lines(app)[bar.region.y + 1]
+        line = screen_lines(app)[bar.region.y + 1]
         assert "xxyz" in line and bar.cursor_position == len(bar.value), line

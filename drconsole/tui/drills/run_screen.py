@@ -24,12 +24,13 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import RichLog, Static
+from textual.widgets import Static
 
 from drconsole.drills.progress import DrillProgress
 from drconsole.tui.drills.list_screen import DrillsScreen
 from drconsole.tui.drills.render import plan_text, progress_text
 from drconsole.tui.screens.base import BrowseScreen
+from drconsole.tui.widgets.wrapped_log import WrappedLog
 
 if TYPE_CHECKING:
     from drconsole.drills.planner import DrillPlan
@@ -59,7 +60,7 @@ class DrillScreen(BrowseScreen):
     DEFAULT_CSS = """
     DrillScreen #drill-body { height: 1fr; padding: 0 1; }
     DrillScreen #drill-progress { height: auto; padding: 0 1; }
-    DrillScreen #drill-log { height: 8; border: round $accent; scrollbar-gutter: stable; }
+    DrillScreen #drill-log { height: 8; border: round $accent; }
     """
     MIN_POLL = 1.0  # seconds between the first polls of a job, as `drill run`'s default
 
@@ -114,9 +115,7 @@ class DrillScreen(BrowseScreen):
         yield Static("", id="drill-progress")
         with VerticalScroll(id="drill-body"):
             yield Static("", id="drill-text")
-        # Lines wrap at the log's own width: RichLog's default minimum of 78 columns cut the
-        # end of an ARN off at 80x24; the stable gutter keeps the width when it scrolls.
-        yield RichLog(id="drill-log", wrap=True, markup=False, min_width=0)
+        yield WrappedLog(id="drill-log")
 
     def main_widget(self) -> Widget:
         return self.query_one("#drill-body")
@@ -275,7 +274,7 @@ class DrillScreen(BrowseScreen):
     def log_line(self, line: str) -> None:
         """Add a line to the drill's log."""
         self.log_lines.append(line)
-        self.query_one("#drill-log", RichLog).write(line)
+        self.query_one("#drill-log", WrappedLog).write(line)
 
     def show_progress(self) -> None:
         """Redraw the per-target progress (every half second while the drill runs)."""

@@ -43,6 +43,8 @@ class AccountsScreen(TableScreen):
         ("newest", "Newest"),
         ("state", "State"),
     )
+    # The workers that read every account's posture: `load`, `load_newest`, `load_roles`.
+    LOADING_GROUPS: ClassVar[tuple[str, ...]] = ("accounts", "posture", "roles")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Vaults"),
         Binding("p", "protected", "Protected"),
@@ -204,9 +206,9 @@ class AccountsScreen(TableScreen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         super().on_worker_state_changed(event)
-        loading = ("accounts", "posture", "roles")
         if self._collections.held and not any(
-            worker.group in loading and not worker.is_finished for worker in self.workers
+            worker.group in self.LOADING_GROUPS and not worker.is_finished
+            for worker in self.workers
         ):
             self._collections.release()
 

@@ -98,13 +98,10 @@ class StatusLine(Static):
 
     def __init__(self) -> None:
         super().__init__("", markup=False, id="status")
-        self._text: object = ""
 
     def update(self, content: VisualType = "", *, layout: bool = False) -> None:
         """Show new text. One line the screen's width whatever it says, so no layout: a
         layout of the whole screen at each count or keystroke also redraws every table's
         scrollbar, and kept keystrokes waiting while accounts load."""
-        if content == self._text and not layout:
-            return
-        self._text = content
-        super().update(content, layout=layout)
+        if content != self.content or layout:
+            super().update(content, layout=layout)

@@ -73,10 +73,10 @@ class FittedTable(DataTable[CellT]):
         # that also keys the rows' order and offsets: bumping it, as DataTable does, had each
         # row's refresh put a thousand rows in order again. A value changes neither: those
         # drawn cells and lines are dropped instead.
-        own = (self._row_renderable_cache, self._cell_render_cache, self._row_render_cache)
-        for drawn in (*own, self._line_cache):
-            if len(drawn):
-                drawn.clear()
+        self._row_renderable_cache.clear()
+        self._cell_render_cache.clear()
+        self._row_render_cache.clear()
+        self._line_cache.clear()
         self._refresh_region(self._line_region(row_index))
 
     def _line_region(self, row_index: int) -> Region:

@@ -10,9 +10,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, ProgressBar, RichLog, Static
+from textual.widgets import ContentSwitcher, Footer, ProgressBar, Static
 
 from drconsole.models import CopyJob, RestoreJob
+from drconsole.tui.widgets.wrapped_log import WrappedLog
 from drconsole.tui.wizard import messages, render
 from drconsole.tui.wizard.chrome import StepsBar, point_summary
 from drconsole.tui.wizard.destinations import DestinationPane
@@ -100,7 +101,7 @@ class WizardFrame(Screen[None]):
     def log_line(self, line: str) -> None:
         """Add a line to the progress log."""
         self.log_lines.append(line)
-        self.query_one("#progress-log", RichLog).write(line)
+        self.query_one("#progress-log", WrappedLog).write(line)
 
     def _progress(self, step: str, job: CopyJob | RestoreJob, elapsed: float) -> None:
         self.status_text = render.job_status(step, job, elapsed)

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, ContentSwitcher, ProgressBar, RichLog, Static
+from textual.widgets import Button, Checkbox, ContentSwitcher, ProgressBar, Static
 
+from drconsole.tui.widgets.wrapped_log import WrappedLog
 from drconsole.tui.wizard import render
 from drconsole.tui.wizard.destinations import DestinationPane
 from drconsole.tui.wizard.restore_form import RestoreFormPane
@@ -54,9 +55,7 @@ WIZARD_CSS = """
     CopyRestoreWizard .buttons Button { margin-right: 2; min-width: 8; }
     CopyRestoreWizard .buttons Button:focus { text-style: bold reverse; }
     CopyRestoreWizard .buttons Button.-arming { text-style: dim; }
-    CopyRestoreWizard #progress-log {
-        height: 1fr; border: round $accent; scrollbar-gutter: stable;
-    }
+    CopyRestoreWizard #progress-log { height: 1fr; border: round $accent; }
     CopyRestoreWizard #progress-status { height: auto; }
     CopyRestoreWizard #progress-hint { height: auto; color: $text-muted; }
     CopyRestoreWizard #form-errors { color: $error; height: auto; max-height: 4; }
@@ -89,9 +88,7 @@ def compose_panes(point: RecoveryPoint | None, first: str) -> ComposeResult:
                 yield Button("Start", id="start", variant="warning", compact=True)
                 yield Button("Back", id="back-plan", compact=True)
         with Vertical(id="progress", classes="pane"):
-            # Lines wrap at the log's own width: RichLog's default minimum of 78 columns hid
-            # the end of each line of an ARN at 80x24 (the box is narrower than that).
-            yield RichLog(id="progress-log", wrap=True, markup=False, min_width=0)
+            yield WrappedLog(id="progress-log")
             yield Static(id="progress-status")
             yield ProgressBar(total=100, id="restore-bar", show_eta=False)
             yield Static(
