@@ -68,10 +68,11 @@ class Sandbox:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
-        from . import backup_api, engine, rds_api, restore_access, sts_mfa
+        from . import backup_api, engine, key_accounts, rds_api, restore_access, sts_mfa
         from .knobs import KnobsMiddleware
 
         backup_api.install()
+        key_accounts.install()
         sts_mfa.install()
         rds_api.install()
         restore_access.install()

@@ -1,0 +1,96 @@
+"""The sandbox answers each request as its access key's account, without searching every account."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto.iam.models import iam_backends
+
+from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests.policies import trusting
+
+MANAGEMENT = "123456789012"
+MEMBERS = ("222233334444", "555566667777", "888899990000")
+REGION = "eu-central-1"
+
+
+@pytest.fixture()
+def sandbox() -> Iterator[Sandbox]:
+    box = Sandbox(SandboxOptions(region=REGION))
+    box.start()
+    box.reset()
+    try:
+        yield box
+    finally:
+        box.stop()
+        box.reset()
+
+
+def caller_account(sandbox: Sandbox, keys: dict[str, str]) -> str:
+    sts = boto3.client("sts", region_name=REGION, endpoint_url=sandbox.endpoint_url, **keys)
+    return str(sts.get_caller_identity()["Account"])
+
+
+def iam_backends_made() -> int:
+    """IAM backends that exist, one per account and partition (moto makes them when asked)."""
+    return sum(len(dict.keys(account)) for account in dict.values(iam_backends))
+
+
+def test_each_key_is_answered_as_its_own_account_every_time(sandbox: Sandbox) -> None:
+    keys = {account: sandbox.credentials_for(account) for account in (MANAGEMENT, *MEMBERS)}
+    for _ in range(3):  # the second and third answers come from what the first found
+        for account, credentials in keys.items():
+            assert caller_account(sandbox, credentials) == account
+
+
+def test_an_assumed_role_key_is_answered_as_the_role_account(sandbox: Sandbox) -> None:
+    member = MEMBERS[0]
+    role = sandbox.client("iam", member, "us-east-1").create_role(
+        RoleName="OrganizationAccountAccessRole",
+        AssumeRolePolicyDocument=json.dumps(trusting(MANAGEMENT)),
+    )["Role"]["Arn"]
+    got = sandbox.client("sts", MANAGEMENT, REGION).assume_role(
+        RoleArn=role, RoleSessionName="drconsole"
+    )["Credentials"]
+    keys = {
+        "aws_access_key_id": got["AccessKeyId"],
+        "aws_secret_access_key": got["SecretAccessKey"],
+        "aws_session_token": got["SessionToken"],
+    }
+    assert caller_account(sandbox, keys) == member
+    assert caller_account(sandbox, keys) == member
+
+
+def test_a_deleted_key_is_no_longer_its_accounts(sandbox: Sandbox) -> None:
+    member = MEMBERS[1]
+    iam = sandbox.client("iam", member, "us-east-1")
+    iam.create_user(UserName="leaver")
+    made = iam.create_access_key(UserName="leaver")["AccessKey"]
+    keys = {
+        "aws_access_key_id": made["AccessKeyId"],
+        "aws_secret_access_key": made["SecretAccessKey"],
+    }
+    assert caller_account(sandbox, keys) == member  # found once, remembered
+    iam.delete_access_key(UserName="leaver", AccessKeyId=made["AccessKeyId"])
+    assert caller_account(sandbox, keys) != member
+
+
+def test_a_key_is_found_again_after_a_reset(sandbox: Sandbox) -> None:
+    old = sandbox.credentials_for(MEMBERS[2])
+    assert caller_account(sandbox, old) == MEMBERS[2]
+    sandbox.reset()
+    assert caller_account(sandbox, old) != MEMBERS[2]
+    assert caller_account(sandbox, sandbox.credentials_for(MEMBERS[2])) == MEMBERS[2]
+
+
+def test_finding_a_key_makes_no_backend_in_other_accounts_or_partitions(sandbox: Sandbox) -> None:
+    keys = [sandbox.credentials_for(account) for account in (MANAGEMENT, *MEMBERS)]
+    made = iam_backends_made()
+    for credentials in keys:
+        caller_account(sandbox, credentials)
+    # moto's own search asks every account for every partition (aws-cn, aws-us-gov...),
+    # making an IAM backend for each: thousands at 1,000 accounts.
+    assert iam_backends_made() == made
