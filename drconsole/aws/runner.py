@@ -20,6 +20,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from drconsole.aws.pacing import FOREGROUND
+
 
 @dataclass
 class Step:
@@ -52,6 +54,7 @@ def run_tasks(tasks: Iterable[Task], max_workers: int) -> Iterator[Any]:
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="drconsole-aws") as pool:
         try:
             while pending or in_flight:
+                FOREGROUND.wait()  # the console is answering a key (pacing.py)
                 while pending and len(in_flight) < max_workers:
                     _, _, task = heapq.heappop(pending)
                     in_flight[pool.submit(task.work)] = task

@@ -27,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from drconsole.aws.errors import aws_error, classify, credentials_error
 from drconsole.aws.fastparse import utc_parser_factory
+from drconsole.aws.pacing import FOREGROUND
 from drconsole.aws.readonly import install_read_only_guard
 from drconsole.aws.shared_clients import (
     AccountClient,
@@ -221,7 +222,7 @@ class AwsSessions:
             prepare_shared(found)
             if self.settings.read_only:
                 install_read_only_guard(found)
-            found.meta.events.register("before-send.*.*", self._count_request)
+            self._instrument(found)
             self._clients[key] = found
         return found
 
@@ -289,7 +290,7 @@ class AwsSessions:
                 found = self._create_client(session, service, region, self._config)
                 if self._guarded(identity):
                     install_read_only_guard(found)
-                found.meta.events.register("before-send.*.*", self._count_request)
+                self._instrument(found)
                 self._clients[key] = found
         return found
 
@@ -310,6 +311,13 @@ class AwsSessions:
                 f"endpoint URL for {service} (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_"
                 f"{service.upper()} or endpoint_url in the AWS config file): {error}"
             ) from None
+
+    def _instrument(self, client: Any) -> None:
+        """Count each request; wait, before sending it and before parsing its answer, while
+        the console answers a key (pacing.py)."""
+        client.meta.events.register("before-send.*.*", self._count_request)
+        client.meta.events.register("before-send.*.*", FOREGROUND.wait)
+        client.meta.events.register("before-parse.*.*", FOREGROUND.wait)
 
     def _count_request(self, event_name: str = "", **_: Any) -> None:
         # event_name is "before-send.<service id>.<Operation>".

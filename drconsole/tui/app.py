@@ -7,10 +7,13 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
 
 import drconsole.tui.drills  # noqa: F401  (registers :drills in command mode)
+from drconsole.aws.pacing import FOREGROUND
 from drconsole.tui.commands import DrConsoleCommands
 
 if TYPE_CHECKING:
@@ -21,6 +24,10 @@ if TYPE_CHECKING:
     from drconsole.config import Settings
     from drconsole.models import AccountError, Organization, Vault
     from drconsole.setup_problem import SetupProblem
+
+
+# What a person does that the console must answer at once (not mouse moves: those stream).
+HELD_INPUT = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 
 
 def utc_now() -> datetime:
@@ -65,6 +72,8 @@ class DrConsoleApp(App[None]):
         self.now = now
         self._sessions = sessions
         self._aws_lock = threading.Lock()
+        # ids of the keys and clicks holding background AWS work until they are answered.
+        self._held_inputs: set[int] = set()
         # What the screens have loaded so far, for the command palette's jumps.
         self.organization: Organization | None = None
         self.vaults_by_account: dict[str, dict[str, Vault]] = {}
@@ -101,6 +110,28 @@ class DrConsoleApp(App[None]):
     def regions(self) -> tuple[str, ...]:
         """The Regions to scan."""
         return self.settings.regions or (self.settings.home_region,)
+
+    # Input first: AWS threads wait while a key is answered (aws/pacing.py).
+
+    def post_message(self, message: Message) -> bool:
+        """Queue a message; a key or click from the terminal holds background AWS work until
+        the frame that answers it is drawn."""
+        held = isinstance(message, HELD_INPUT) and not message.is_forwarded
+        if held:
+            FOREGROUND.hold()
+        queued = super().post_message(message)
+        if held:
+            if queued:
+                self._held_inputs.add(id(message))
+            else:
+                FOREGROUND.answered()
+        return queued
+
+    async def on_event(self, event: events.Event) -> None:
+        if id(event) in self._held_inputs:
+            self._held_inputs.discard(id(event))
+            self.call_after_refresh(FOREGROUND.answered)
+        await super().on_event(event)
 
     # Lifecycle, errors, help.
 
