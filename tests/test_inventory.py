@@ -103,6 +103,30 @@ def test_organization_accounts_by_ou(inventory: Inventory, demo: Any) -> None:
     assert non_prod.org_path == f"{org.id}/{org.root_id}/{non_prod.id}/"
 
 
+def test_the_organization_and_its_root_are_asked_at_once(demo: Any) -> None:
+    sandbox, info = demo
+    sessions = AwsSessions(settings_for(sandbox, info))
+    client = sessions.client("organizations")
+    events: list[tuple[str, str]] = []
+    client.meta.events.register(
+        "before-send.organizations.*",
+        lambda event_name, **_: events.append(("sent", event_name.split(".")[-1])),
+    )
+    client.meta.events.register(
+        "after-call.organizations.*",
+        lambda event_name, **_: events.append(("answered", event_name.split(".")[-1])),
+    )
+    sandbox.options.latency_ms = 150  # each answer comes well after both were sent
+    try:
+        Inventory(sessions).organization()
+    finally:
+        sandbox.options.latency_ms = 0
+    first_answer = next(i for i, (what, _) in enumerate(events) if what == "answered")
+    assert {("sent", "DescribeOrganization"), ("sent", "ListRoots")} <= set(
+        events[:first_answer]
+    ), events
+
+
 def test_vaults_with_key_types_policies_and_counts(inventory: Inventory, demo: Any) -> None:
     _, info = demo
     vaults, errors = all_vaults(inventory)

@@ -9,6 +9,7 @@ policies use.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,8 +65,11 @@ def load_organization(sessions: AwsSessions, max_workers: int) -> Organization:
     client = sessions.client("organizations", account)
     where = f"account {account or sessions.caller_account_id()}"
     try:
-        described = client.describe_organization()["Organization"]
-        root = client.list_roots()["Roots"][0]
+        # Neither needs the other: one round trip instead of two before the walk starts.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="drconsole-aws") as pool:
+            roots = pool.submit(client.list_roots)
+            described = client.describe_organization()["Organization"]
+            root = roots.result()["Roots"][0]
     except ClientError as exc:
         if error_code(exc) == "AWSOrganizationsNotInUseException":
             return standalone_organization(sessions)
