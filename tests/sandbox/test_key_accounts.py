@@ -9,8 +9,9 @@ import boto3
 import pytest
 from moto.iam.models import iam_backends
 
-from drconsole.sandbox.server import Sandbox, SandboxOptions
+from drconsole.sandbox.server import Sandbox
 from tests.policies import trusting
+from tests.sandbox.conftest import empty_sandbox
 
 MANAGEMENT = "123456789012"
 MEMBERS = ("222233334444", "555566667777", "888899990000")
@@ -19,14 +20,8 @@ REGION = "eu-central-1"
 
 @pytest.fixture()
 def sandbox() -> Iterator[Sandbox]:
-    box = Sandbox(SandboxOptions(region=REGION))
-    box.start()
-    box.reset()
-    try:
+    with empty_sandbox(REGION) as box:
         yield box
-    finally:
-        box.stop()
-        box.reset()
 
 
 def caller_account(sandbox: Sandbox, keys: dict[str, str]) -> str:

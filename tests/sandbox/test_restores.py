@@ -16,7 +16,8 @@ from drconsole.sandbox.restores import (
     restore_metadata,
     restore_start_error,
 )
-from drconsole.sandbox.server import Sandbox, SandboxOptions
+from drconsole.sandbox.server import Sandbox
+from tests.sandbox.conftest import empty_sandbox
 
 ACCOUNT = "111111111111"
 OTHER = "222222222222"
@@ -36,14 +37,8 @@ TRUST = {
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    box = Sandbox(SandboxOptions(region=REGION))
-    box.start()
-    box.reset()
-    try:
+    with empty_sandbox(REGION) as box:
         yield box
-    finally:
-        box.reset()
-        box.stop()
 
 
 def make_role(sandbox: Sandbox, account: str, name: str, trust: dict[str, Any] = TRUST) -> str:

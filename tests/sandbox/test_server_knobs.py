@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from tests.policies import trusting
+from tests.sandbox.conftest import empty_sandbox
 
 MANAGEMENT = "123456789012"
 DENIED = "222233334444"
@@ -40,14 +41,8 @@ DENIED_CODES = {
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    box = Sandbox(SandboxOptions(region=REGION))
-    box.start()
-    box.reset()  # no state left by another module in this process
-    try:
+    with empty_sandbox(REGION) as box:
         yield box
-    finally:
-        box.stop()
-        box.reset()
 
 
 @pytest.fixture(autouse=True)
