@@ -100,12 +100,12 @@ class DrConsoleApp(App[None]):
                 self._sessions = AwsSessions(self.settings)
             return self._sessions
 
-    def new_inventory(self) -> Inventory:
+    def new_inventory(self, max_workers: int | None = None) -> Inventory:
         """An inventory reader for one worker (Inventory keeps per-scan state; sessions and
-        clients underneath are shared)."""
+        clients underneath are shared); `max_workers` threads at once (default: the setting)."""
         from drconsole.aws.inventory import Inventory
 
-        return Inventory(self.sessions, max_workers=self.settings.max_workers)
+        return Inventory(self.sessions, max_workers=max_workers or self.settings.max_workers)
 
     def regions(self) -> tuple[str, ...]:
         """The Regions to scan."""

@@ -150,9 +150,7 @@ class AccountsScreen(TableScreen):
         """The organization, then every account's vaults as each (account, Region) answers;
         then readiness (after the inventory, so that it never slows the first rows)."""
         worker = get_current_worker()
-        from drconsole.aws.inventory import Inventory
-
-        inventory = Inventory(self.drapp.sessions, max_workers=self.loading_workers)
+        inventory = self.drapp.new_inventory(self.loading_workers)
         organization = inventory.organization()
         self.post_message(self.OrganizationLoaded(organization))
         regions = self.drapp.regions()
