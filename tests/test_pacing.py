@@ -12,7 +12,8 @@ import pytest
 from drconsole.aws.pacing import FOREGROUND, LONGEST_HOLD, Foreground
 from drconsole.aws.session import AwsSessions
 from drconsole.config import Credentials, Settings
-from drconsole.sandbox.server import Sandbox, SandboxOptions
+from drconsole.sandbox.server import Sandbox
+from tests.sandbox.conftest import empty_sandbox
 
 MANAGEMENT = "123456789012"
 REGION = "eu-central-1"
@@ -20,24 +21,17 @@ REGION = "eu-central-1"
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    running = Sandbox(SandboxOptions(region=REGION))
-    running.start()
-    try:
+    with empty_sandbox(REGION) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture()
 def sessions(sandbox: Sandbox) -> Iterator[AwsSessions]:
-    keys = sandbox.credentials_for(MANAGEMENT)
     yield AwsSessions(
         Settings(
             regions=(REGION,),
             endpoint_url=sandbox.endpoint_url,
-            static_credentials=Credentials(
-                keys["aws_access_key_id"], keys["aws_secret_access_key"]
-            ),
+            static_credentials=Credentials.from_mapping(sandbox.credentials_for(MANAGEMENT)),
         )
     )
     # Whatever a failed test left held lets go by itself; wait for it, for the next test.

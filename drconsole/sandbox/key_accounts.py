@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_INSTALLED = "drconsole_key_accounts"
-# access key id -> (account id, partition) where moto last found it.
+# access key id -> (account id, partition) where the key was last found.
 _found: dict[str, tuple[str, str]] = {}
 
 
@@ -24,37 +23,29 @@ def _holds(account: Any, partition: str, access_key: str) -> bool:
     return backend is not None and access_key in backend.access_keys
 
 
-def _search(backends: Any, partitions: list[str], access_key: str) -> tuple[str, str] | None:
+def account_of_key(access_key: str) -> str:
+    """moto's `get_account_id_from`, remembering where each key was found."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import iam_backends
+    from moto.utilities.utils import PARTITION_NAMES
+
+    known = _found.get(access_key)
+    if known is not None and _holds(dict.get(iam_backends, known[0]), known[1], access_key):
+        return known[0]
     # A list first, as moto does: other threads add accounts while this one looks.
-    for account_id, account in list(dict.items(backends)):
-        for partition in partitions:
+    for account_id, account in list(dict.items(iam_backends)):
+        for partition in PARTITION_NAMES:
             if _holds(account, partition, access_key):
-                return account_id, partition
-    return None
+                _found[access_key] = (account_id, partition)
+                return account_id
+    _found.pop(access_key, None)
+    return DEFAULT_ACCOUNT_ID
 
 
 def install() -> None:
-    """Replace moto's access key search with the remembering one (idempotent)."""
-    import moto.iam.models as iam_models
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.utilities.utils import PARTITION_NAMES
+    """Replace moto's access key search with the remembering one."""
+    import moto.iam.models
 
-    if getattr(iam_models.get_account_id_from, _INSTALLED, False):
-        return
-
-    def get_account_id_from(access_key: str) -> str:
-        backends = iam_models.iam_backends
-        known = _found.get(access_key)
-        if known is not None and _holds(dict.get(backends, known[0]), known[1], access_key):
-            return known[0]
-        found = _search(backends, PARTITION_NAMES, access_key)
-        if found is None:
-            _found.pop(access_key, None)
-            return DEFAULT_ACCOUNT_ID
-        _found[access_key] = found
-        return found[0]
-
-    setattr(get_account_id_from, _INSTALLED, True)
     # moto imports the function inside the method that uses it, so the module's name is the
     # one to replace.
-    iam_models.get_account_id_from = get_account_id_from
+    moto.iam.models.get_account_id_from = account_of_key

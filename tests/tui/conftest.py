@@ -68,6 +68,17 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         sandbox.stop()
 
 
+@pytest.fixture
+def slow_demo(demo: Demo) -> Iterator[Demo]:
+    """The demo answering each account's service-linked role after 3 s: the accounts screen's
+    load lasts long enough to look at however busy the machine (150 ms on every call did not)."""
+    demo.sandbox.fail_operation("iam:GetRole", "slow")
+    try:
+        yield demo
+    finally:
+        demo.sandbox.clear_faults()
+
+
 async def wait_until(
     pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 20.0, what: str = ""
 ) -> None:

@@ -5,25 +5,11 @@ what was loaded is frozen out of the collector's sight."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-
-import pytest
 
 from drconsole.tui.collector import HELD_OFF
 from drconsole.tui.screens.accounts import AccountsScreen
 from tests.tui.conftest import Demo, wait_until
 from tests.tui.test_screens import accounts_loaded
-
-
-@pytest.fixture
-def slow_demo(demo: Demo) -> Iterator[Demo]:
-    """The demo answering each account's service-linked role after 3 s: the load lasts long
-    enough to look at however busy the machine (a latency of 150 ms on every call did not)."""
-    demo.sandbox.fail_operation("iam:GetRole", "slow")
-    try:
-        yield demo
-    finally:
-        demo.sandbox.clear_faults()
 
 
 async def test_full_collections_wait_for_the_accounts_then_resume(slow_demo: Demo) -> None:
