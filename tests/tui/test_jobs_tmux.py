@@ -34,7 +34,10 @@ def test_what_failed_overnight_in_80x24(terminal: type[Terminal], tmp_path: Path
     term = terminal("jobs80x24", 80, 24, demo_command(True, tmp_path))
     try:
         term.wait_for(r"\d accounts(?!\s+loading)", timeout=90)
-        screen = term.press("j", then=r"\d+ failed, \d+ running", gone="loading jobs")
+        term.press("j", then=r"\d+ failed, \d+ running", gone="loading jobs")
+        # The rows' first frame can come before the table measured them (cells cut to the
+        # headers' widths for that frame); what an operator reads is the frame after it.
+        screen = term.wait_for(r"FAILED\s+RESOURCE_ALREADY_EXISTS", timeout=10)
         header = next(line for line in screen.splitlines() if "Time" in line and "Cause" in line)
         assert re.search(r"Time ▼\s+Kind\s+Account\s+State\s+Cause", header), header
         assert failures(screen) == FAILURES, screen
