@@ -219,6 +219,10 @@ def test_fix_needs_readable_facts() -> None:
         fixes.plan_fix("rm-rf", good_facts())
 
 
+# Not hexadecimal: the log's random ids and times cannot contain it by chance.
+SECRET_VALUE = "wJalrXUtnFEMI-K7MDENG"
+
+
 def test_audit_log_writes_intents_then_outcomes_without_secrets(tmp_path) -> None:  # type: ignore[no-untyped-def]
     log = AuditLog(tmp_path / "state")
     first = log.intent(
@@ -226,7 +230,11 @@ def test_audit_log_writes_intents_then_outcomes_without_secrets(tmp_path) -> Non
         account_id=DEST,
         region="eu-north-1",
         operation="backup:PutBackupVaultAccessPolicy",
-        parameters={"BackupVaultName": "v", "SecretAccessKey": "abc", "nested": {"Password": "p"}},
+        parameters={
+            "BackupVaultName": "v",
+            "SecretAccessKey": SECRET_VALUE,
+            "nested": {"Password": "p"},
+        },
     )
     second = log.intent(
         caller_arn="x",
@@ -238,7 +246,7 @@ def test_audit_log_writes_intents_then_outcomes_without_secrets(tmp_path) -> Non
     # The second call's process died in flight: its intent stays, pending.
     log.outcome(first, caller_arn="x", operation="backup:PutBackupVaultAccessPolicy", outcome="ok")
     text = log.path.read_text()
-    assert "abc" not in text and '"p"' not in text and REDACTED in text
+    assert SECRET_VALUE not in text and '"p"' not in text and REDACTED in text
     calls = log.calls()
     assert [(c["operation"], c["outcome"]) for c in calls] == [
         ("backup:PutBackupVaultAccessPolicy", "ok"),

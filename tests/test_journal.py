@@ -99,14 +99,16 @@ def test_failed_checks_block_and_passing_checks_unblock(tmp_path: Path) -> None:
 
 def test_a_torn_last_line_is_skipped_and_secrets_never_written(tmp_path: Path) -> None:
     journal = Journal(tmp_path)
-    journal.append("f1", "plan", plan=PLAN, credentials={"SecretAccessKey": "abc"})
+    # Not hexadecimal, so the journal's random ids cannot contain it by chance.
+    secret = "wJalrXUtnFEMI-K7MDENG"
+    journal.append("f1", "plan", plan=PLAN, credentials={"SecretAccessKey": secret})
     with journal.path.open("a") as handle:
         handle.write('{"flow": "f1", "type": "job", "st')  # a crash mid-write
     assert [f.flow_id for f in journal.flows()] == ["f1"]
     journal.append("f1", "job", step="hop1", job_id="JOB-1")  # the next record stays whole
     state = journal.flow("f1")
     assert state is not None and state.step("hop1").job_id == "JOB-1"
-    assert "abc" not in journal.path.read_text()
+    assert secret not in journal.path.read_text()
     assert oct(os.stat(journal.path).st_mode & 0o777) == "0o600"
 
 
