@@ -221,7 +221,10 @@ def copy_back_and_restore(
     term.press("Escape", then=r"(?m)\d+ recovery points · .*\n.*r Refresh", gone=r"match '")
     term.press("/", then=r"filter \(Enter keeps")
     term.press(target.search, then=rf"match '{target.search}'")
-    screen = term.press("Enter", then=rf"match '{target.search}'.*\n.*r Refresh")
+    # The vault's points may still be arriving: wait for the first one that matches.
+    screen = term.press(
+        "Enter", then=rf"(?m)^\s*\d{{4}}-\d\d-\d\d [\s\S]*match '{target.search}'.*\n.*r Refresh"
+    )
     first = next(line for line in screen.splitlines() if re.match(r"\s*\d{4}-\d\d-\d\d ", line))
     assert target.resource_type in first
     account_id = info.accounts[target.account]
