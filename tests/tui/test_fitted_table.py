@@ -3,15 +3,17 @@ table's idle) shows every cell whole once the rows are measured, not cut to the 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.geometry import Region
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 from textual.widgets.data_table import DuplicateKey
 
+import drconsole.tui
 from drconsole.tui.widgets.fitted_table import FittedTable
 
 LONG = "prod-orders-db-replica"
@@ -25,6 +27,17 @@ class OneTable(App[None]):
         yield FittedTable(id="t")
 
 
+class TableAndFilter(App[None]):
+    """A list over a filter, styled by the console's own CSS (its tables' focus included)."""
+
+    CSS_PATH = str(Path(drconsole.tui.__file__).parent / "drconsole.tcss")
+    CSS = "#t { height: 8; }"
+
+    def compose(self) -> ComposeResult:
+        yield FittedTable(id="t")
+        yield Input(id="filter")
+
+
 def line_texts(table: FittedTable[str]) -> list[str]:
     # Five lines whatever the table's height so far (it grows to its rows once measured).
     return [strip.text for strip in table.render_lines(Region(0, 0, table.size.width, 5))]
@@ -36,14 +49,14 @@ def line_styles(table: FittedTable[str]) -> list[set[str]]:
     return [{str(segment.style) for segment in strip} for strip in strips]
 
 
-def with_columns(app: OneTable, *keys: str) -> FittedTable[str]:
+def with_columns(app: App[None], *keys: str) -> FittedTable[str]:
     table = app.query_one(FittedTable)
     for key in keys:
         table.add_column(key.title(), key=key)
     return table
 
 
-def accounts_loading(app: OneTable) -> FittedTable[str]:
+def accounts_loading(app: App[None]) -> FittedTable[str]:
     """Three accounts whose posture is still loading."""
     table = with_columns(app, "name", "posture")
     for name in ("dev", "prod", "qa"):
@@ -59,6 +72,21 @@ async def test_cells_drawn_before_measuring_are_redrawn_whole() -> None:
         table.add_row(LONG, "RDS", key="one")
         line_texts(table)  # drawn before the table's idle has measured the new row
         await pilot.pause()
+        assert any(LONG in line for line in line_texts(table)), line_texts(table)
+
+
+@pytest.mark.parametrize("together", [False, True])
+async def test_rows_are_measured_before_their_first_drawing(together: bool) -> None:
+    """A list just filled, drawn before the table's idle (a busy event loop), shows its
+    cells whole: the jobs list showed `FAILE` under `Status` for a frame."""
+    app = OneTable()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = with_columns(app, "name", "type")
+        await pilot.pause()
+        if together:
+            table.add_keyed_rows([("one", (LONG, "RDS"))])
+        else:
+            table.add_row(LONG, "RDS", key="one")
         assert any(LONG in line for line in line_texts(table)), line_texts(table)
 
 
@@ -203,3 +231,56 @@ async def test_rows_added_together_are_drawn_as_rows_added_one_by_one() -> None:
                 with pytest.raises(DuplicateKey):
                     table.add_keyed_rows([("acct-01", ("again", ""))])
     assert drawn[0] == drawn[1] and "acct-12" in "".join(drawn[1])
+
+
+@pytest.fixture
+def cells_drawn(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """Every body cell DataTable draws, as (row, column), from now on."""
+    drawn: list[tuple[int, int]] = []
+    draw = DataTable._render_cell
+
+    def counting_draw(table: DataTable[str], row: int, column: int, *args: Any) -> Any:
+        if row >= 0:
+            drawn.append((row, column))
+        return draw(table, row, column, *args)
+
+    monkeypatch.setattr(DataTable, "_render_cell", counting_draw)
+    return drawn
+
+
+async def test_the_focus_moving_to_the_filter_and_back_redraws_the_cursor_row_alone(
+    cells_drawn: list[tuple[int, int]],
+) -> None:
+    """`/` and Escape drew every visible cell again (a change of style forgot them all)."""
+    app = TableAndFilter()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = accounts_loading(app)
+        table.focus()
+        await pilot.pause()
+        focused = line_styles(table)
+        cells_drawn.clear()
+        app.query_one(Input).focus()
+        await pilot.pause()
+        blurred = line_styles(table)
+        assert {row for row, _ in cells_drawn} == {0}, cells_drawn  # dev holds the cursor
+        assert blurred[1] != focused[1]  # the cursor says where the focus is
+        assert blurred[2:] == focused[2:]
+        cells_drawn.clear()
+        table.focus()
+        await pilot.pause()
+        assert line_styles(table) == focused
+        assert {row for row, _ in cells_drawn} <= {0}, cells_drawn
+
+
+async def test_a_new_theme_draws_every_cell_again(cells_drawn: list[tuple[int, int]]) -> None:
+    app = TableAndFilter()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = accounts_loading(app)
+        await pilot.pause()
+        dark = line_styles(table)
+        cells_drawn.clear()
+        app.theme = "textual-light"
+        await pilot.pause()
+        light = line_styles(table)
+        assert {row for row, _ in cells_drawn} == {0, 1, 2}, cells_drawn
+        assert all(light[y] != dark[y] for y in range(1, 4)), (dark, light)

@@ -22,6 +22,16 @@ Lines = list[list[Segment]]
 # Drawn cells and lines kept: a few screens of a wide table, a few MB at most.
 KEPT_CELLS = 20_000
 KEPT_LINES = 2_000
+# The table's CSS parts a drawn cell can show. Only the cursor's differ with the focus.
+CURSOR_PARTS = ("datatable--cursor", "datatable--fixed-cursor", "datatable--header-cursor")
+OTHER_PARTS = (
+    "datatable--header",
+    "datatable--header-hover",
+    "datatable--hover",
+    "datatable--fixed",
+    "datatable--even-row",
+    "datatable--odd-row",
+)
 
 
 class FittedTable(DataTable[CellT]):
@@ -38,6 +48,11 @@ class FittedTable(DataTable[CellT]):
     (its row's values, place, the columns' widths, the crop, style, cursor and hover): each is
     drawn again only when one of those changes.
 
+    Its key holds the table's pseudo-classes, and a change of style (the focus moving to the
+    filter and back) drops every drawn cell: `/` and Escape drew every visible line again. Here
+    a drawn cell is kept under the styles it shows, and only the cursor's row depends on the
+    focus (the console's CSS does not tint a focused table).
+
     And it measures each new row with Rich, a markup parse and a Measurement per cell: a
     thousand rows refilled by a filter keystroke took over 100 ms. Here a one-line row of text
     cells is measured from the text (`cell_width.one_line_width`), to the same figures.
@@ -50,6 +65,7 @@ class FittedTable(DataTable[CellT]):
         self._kept_lines: LRUCache[tuple[Any, ...], tuple[tuple[object, ...], Strip]] = LRUCache(
             KEPT_LINES
         )
+        self._part_styles: tuple[tuple[Style, ...], tuple[Style, ...]] | None = None
 
     def update_cell(
         self,
@@ -137,15 +153,28 @@ class FittedTable(DataTable[CellT]):
             self.refresh()
 
     def notify_style_update(self) -> None:
-        # The one change the kept cells' and lines' keys cannot see: the CSS (the table's
-        # clear, a sort, a setting such as zebra stripes or padding change what their keys
-        # hold, so that a table filled again reuses the cells and lines that are the same).
+        # The drawn cells and lines stay: their keys hold the styles they were drawn with, so
+        # a focus moving away and back finds them again, and a new theme misses them.
         super().notify_style_update()
-        self._forget_drawn()
+        self._part_styles = None
 
-    def _forget_drawn(self) -> None:
-        self._kept_cells = LRUCache(KEPT_CELLS)
-        self._kept_lines = LRUCache(KEPT_LINES)
+    def _styles_drawn(self) -> tuple[tuple[Style, ...], tuple[Style, ...]]:
+        """The styles of the table's parts other than the cursor, and of the cursor."""
+        if self._part_styles is None:
+            part = self.get_component_rich_style
+            others = tuple(part(name) for name in OTHER_PARTS)
+            self._part_styles = (others, tuple(part(name) for name in CURSOR_PARTS))
+        return self._part_styles
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # New rows are measured before they are drawn, not on the table's idle: a frame drawn
+        # first showed every cell of a list just filled cut to its header's width (`FAILE`).
+        if self._require_update_dimensions:
+            self._require_update_dimensions = False
+            new_rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(new_rows)
+        return super().render_lines(crop)
 
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         try:
@@ -158,6 +187,8 @@ class FittedTable(DataTable[CellT]):
         values = tuple(self._data[row_key].values())
         tokens = tuple(value if isinstance(value, str) else id(value) for value in values)
         cursor, hover = self.cursor_coordinate, self.hover_coordinate
+        others, cursor_styles = self._styles_drawn()
+        holds_cursor = self.cursor_type == "column" or cursor.row == row_index
         if self.cursor_type == "row":  # a row is drawn alike wherever else the cursor is
             cursor_here: object = cursor.row == row_index
             hover_here: object = hover.row == row_index
@@ -176,7 +207,8 @@ class FittedTable(DataTable[CellT]):
             self.cursor_type,
             self.show_cursor,
             self._show_hover_cursor,
-            self._pseudo_class_state,
+            others,
+            cursor_styles if holds_cursor else None,
             self.fixed_columns,
             self.fixed_rows,
             self.zebra_stripes,
@@ -211,6 +243,7 @@ class FittedTable(DataTable[CellT]):
         # A string is kept by its text; anything else (a Rich Text) by its identity, checked
         # below: the console never changes a cell's Text in place, it puts a new one.
         token = value if isinstance(value, str) else id(value)
+        others, cursor_styles = self._styles_drawn()
         key = (
             row_index,
             column_index,
@@ -220,7 +253,8 @@ class FittedTable(DataTable[CellT]):
             cursor,
             hover,
             self._show_hover_cursor,
-            self._pseudo_class_state,
+            others,
+            cursor_styles if cursor else None,
             self.rows[row_key].height,
             self.show_cursor,
             self.fixed_rows,
