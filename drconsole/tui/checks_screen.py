@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from drconsole.models import Check, RecoveryPoint
 from drconsole.tui.check_views import SEVERITY, STYLES, remediation_text
@@ -19,6 +19,7 @@ from drconsole.tui.column_sort import ColumnSort, keep_cursor_on, sort_bindings
 from drconsole.tui.read_only import ReadOnlyActions
 from drconsole.tui.screens.table import cursor_key
 from drconsole.tui.widgets.fitted_table import FittedTable
+from drconsole.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from drconsole.aws.session import AwsSessions
@@ -129,7 +130,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         )
         yield table
         yield VerticalScroll(Static(id="remediation-text"), id="remediation")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#checks-table", DataTable)

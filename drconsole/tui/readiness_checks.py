@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from drconsole.checks.facts import CopyFacts
 from drconsole.models import Check, CheckStatus
@@ -24,6 +24,7 @@ from drconsole.tui.read_only import ReadOnlyActions
 from drconsole.tui.readiness_feed import VERDICT_STYLES, RowKey
 from drconsole.tui.widgets.chrome import TopBar
 from drconsole.tui.widgets.fitted_table import FittedTable
+from drconsole.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from drconsole.checks.remedies import FixPlan
@@ -141,7 +142,7 @@ class ReadinessChecksScreen(ReadOnlyActions, Screen[None]):
         yield Static("", id="readiness-title")
         yield FittedTable(id="checks-table", cursor_type="row", zebra_stripes=True)
         yield VerticalScroll(Static(id="remediation-text"), id="remediation")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#checks-table", DataTable)

@@ -54,7 +54,8 @@ def offered(app: Any) -> set[str]:
 
 
 def footer_text(app: Any) -> str:
-    return " ".join(str(child.render()) for child in app.screen.query_one(Footer).children)
+    children = app.screen.query_one(Footer).children
+    return " ".join(str(child.render()) for child in children if child.display)
 
 
 def badge_shown(app: Any) -> bool:

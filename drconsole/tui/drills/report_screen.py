@@ -13,11 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from drconsole.drills.parse import format_duration
 from drconsole.tui.drills.list_screen import run_time
 from drconsole.tui.widgets.chrome import StatusLine, TopBar
+from drconsole.tui.widgets.key_footer import KeyFooter
 
 GOOD, BAD = "bold green", "bold red"
 
@@ -174,7 +175,7 @@ class DrillReportScreen(Screen[None]):
         with VerticalScroll(id="report-body"):
             yield Static(report_text(self.report), id="report-text")
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#report-body").focus()

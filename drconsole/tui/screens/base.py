@@ -14,6 +14,7 @@ from textual.worker import Worker, WorkerState
 
 from drconsole.tui.read_only import ReadOnlyActions
 from drconsole.tui.widgets.chrome import FilterBar, StatusLine, TopBar
+from drconsole.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from drconsole.models import AccountError
@@ -78,7 +79,7 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
         filter_bar.display = False
         yield filter_bar
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     def on_resize(self, event: events.Resize) -> None:
         # Under 100 columns the footer drops its spacing so that every key, `q Quit` and

@@ -12,12 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from drconsole.models import ProtectedResource, RecoveryPoint
 from drconsole.tui import formatting as fmt
 from drconsole.tui.read_only import ReadOnlyActions
 from drconsole.tui.widgets.chrome import TopBar
+from drconsole.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from drconsole.tui.app import DrConsoleApp
@@ -111,7 +112,7 @@ class DetailScreen(ReadOnlyActions, Screen[None]):
             table.add_row(label, Text(value))
         with VerticalScroll(id="detail"):
             yield Static(table, id="fields")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#detail").focus()

@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from drconsole.tui.widgets.chrome import TopBar
+from drconsole.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from drconsole.setup_problem import SetupProblem
@@ -52,7 +53,7 @@ class SetupNeededScreen(Screen[None]):
                 else "Then start drconsole again. q quits."
             )
             yield Static(then, classes="dialog-hint")
-        yield Footer()
+        yield KeyFooter()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.problem.can_retry if action == "retry" else True

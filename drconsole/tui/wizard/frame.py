@@ -10,9 +10,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, ProgressBar, Static
+from textual.widgets import ContentSwitcher, ProgressBar, Static
 
 from drconsole.models import CopyJob, RestoreJob
+from drconsole.tui.widgets.key_footer import KeyFooter
 from drconsole.tui.widgets.wrapped_log import WrappedLog
 from drconsole.tui.wizard import messages, render
 from drconsole.tui.wizard.chrome import StepsBar, point_summary
@@ -65,7 +66,7 @@ class WizardFrame(Screen[None]):
         yield StepsBar(PANE_STEP[first], id="wizard-steps")
         yield Static(self._point_text(), id="wizard-rp")
         yield from compose_panes(self.point, first)
-        yield Footer()
+        yield KeyFooter()
 
     def _point_text(self) -> Text:
         if self.point is None:
