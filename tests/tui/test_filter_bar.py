@@ -8,7 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 from textual.screen import Screen
+from textual.widgets import DataTable
 
+from drconsole.tui.screens.table import TableScreen
 from drconsole.tui.widgets.chrome import FilterBar
 from tests.tui.conftest import Demo, screen_lines, wait_until
 from tests.tui.test_screens import accounts_loaded
@@ -55,3 +57,34 @@ async def test_a_long_query_scrolls_and_each_key_is_drawn_without_a_layout(
         bar = app.screen.query_one(FilterBar)
         line = screen_lines(app)[bar.region.y + 1]
         assert "xxyz" in line and bar.cursor_position == len(bar.value), line
+
+
+@pytest.fixture
+def rebuilds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The rows each list screen had shown from now on, at each of its rebuilds."""
+    shown: list[int] = []
+    rebuild = TableScreen.rebuild
+
+    def counted(self: TableScreen) -> None:
+        shown.append(self.table.row_count)
+        rebuild(self)
+
+    monkeypatch.setattr(TableScreen, "rebuild", counted)
+    yield shown
+
+
+async def test_escape_rebuilds_the_list_once(demo: Demo, rebuilds: list[int]) -> None:
+    """Escape clears the filter, then hears of the filter's change: the list of every account
+    was rebuilt twice, the second time for nothing (a thousand rows each time)."""
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        await pilot.press("slash", *"prod")
+        await pilot.pause(0.2)
+        narrowed = app.screen.query_one(DataTable).row_count
+        rebuilds.clear()
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count > narrowed and not app.screen.query_one(FilterBar).display
+        assert rebuilds == [narrowed], rebuilds

@@ -135,6 +135,8 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
+        if event.value == self.query_text:
+            return  # applied already (Escape, `filter_for`): a second rebuild costs the same
         self.query_text = event.value
         self.apply_filter(event.value)
 
