@@ -10,7 +10,8 @@ import pytest
 from textual.screen import Screen
 from textual.widgets import DataTable
 
-from drconsole.tui.screens.table import TableScreen
+from drconsole.tui.screens.accounts import AccountsScreen
+from drconsole.tui.screens.table import REBUILD_INTERVAL, TableScreen
 from drconsole.tui.widgets.chrome import FilterBar
 from tests.tui.conftest import Demo, screen_lines, wait_until
 from tests.tui.test_screens import accounts_loaded
@@ -88,3 +89,24 @@ async def test_escape_rebuilds_the_list_once(demo: Demo, rebuilds: list[int]) ->
         table = app.screen.query_one(DataTable)
         assert table.row_count > narrowed and not app.screen.query_one(FilterBar).display
         assert rebuilds == [narrowed], rebuilds
+
+
+async def test_a_key_rebuilding_the_list_takes_the_place_of_the_rebuild_due(
+    demo: Demo, rebuilds: list[int]
+) -> None:
+    """A posture arrives (a rebuild is due in 0.2 s), then a filter key rebuilds the list at
+    once: the rebuild due is not made as well (while a thousand accounts loaded, each key
+    left one behind, and the list was rebuilt three times as often as results came)."""
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        await pilot.press("slash")
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert isinstance(screen, AccountsScreen)
+        rebuilds.clear()
+        screen.posture_changed(demo.info.accounts["prod"])
+        await pilot.press("p")
+        await pilot.pause(REBUILD_INTERVAL + 0.3)
+        assert len(rebuilds) == 1, rebuilds
+        assert "filter 'p'" in screen_lines(app)[-2]

@@ -107,6 +107,7 @@ class AccountsScreen(TableScreen):
         self.postures: dict[str, Posture] = {}
         # Each account's row as last made: only accounts whose posture changed are made again.
         self._account_rows: dict[str, TableRow] = {}
+        self._ou_rows: dict[str, TableRow] = {}
         self._rows_minute: datetime | None = None
         # Whether each account's row (as last made) shows an error: the status line's count,
         # without asking every account again at each rebuild.
@@ -301,13 +302,23 @@ class AccountsScreen(TableScreen):
         for account in self.accounts_by_ou():
             if account.ou_path != current_ou:
                 current_ou = account.ou_path
-                label = Text(f"▾ {current_ou or 'Root'}", style="bold")
-                rows.append(TableRow(f"ou:{current_ou}", (label, "", "", "", "", ""), "", False))
+                rows.append(self.ou_row(current_ou))
             row = self._account_rows.get(account.id)
             if row is None:
                 row = self._account_rows[account.id] = self.account_row(account, now)
             rows.append(row)
         return self.shorten_names(rows)
+
+    def ou_row(self, ou_path: str) -> TableRow:
+        """The header row of an OU's accounts (the same object at each rebuild: its cells'
+        widths are measured once)."""
+        row = self._ou_rows.get(ou_path)
+        if row is None:
+            label = Text(f"▾ {ou_path or 'Root'}", style="bold")
+            row = self._ou_rows[ou_path] = TableRow(
+                f"ou:{ou_path}", (label, "", "", "", "", ""), "", False
+            )
+        return row
 
     def account_row(self, account: Account, now: datetime) -> TableRow:
         """One account's row from what is known of its posture and readiness."""
@@ -361,10 +372,12 @@ class AccountsScreen(TableScreen):
         if not available or not rows:
             return rows
         measured = [self.cell_widths(row) for row in rows]
-        widths = {}
-        for index, (key, label) in enumerate(self.COLUMNS[1:], start=1):
-            widest = max(row_widths[index] for row_widths in measured)
-            widths[key] = max(widest, len(label)) + 2  # a cell's padding, one each side
+        # Each column's widest cell, the loops in C (this runs at every rebuild, for every row).
+        widest = [max(column) for column in zip(*measured, strict=True)]
+        widths = {
+            key: max(widest[index], len(label)) + 2  # a cell's padding, one each side
+            for index, (key, label) in enumerate(self.COLUMNS[1:], start=1)
+        }
 
         def name_room(hidden: frozenset[str]) -> int:
             return available - sum(w for key, w in widths.items() if key not in hidden) - 2
@@ -377,7 +390,7 @@ class AccountsScreen(TableScreen):
         self.hidden_columns = hidden
         limit = name_room(hidden)
         # OU headers share the first column: they are cut too, or they would widen it.
-        widest_name = max(row_widths[0] for row_widths in measured)
+        widest_name = widest[0]
         if widest_name <= limit or limit < len("Account"):
             return rows
         shortened = []

@@ -305,12 +305,18 @@ class TableScreen(BrowseScreen):
     def schedule_rebuild(self) -> None:
         """Rebuild soon, coalescing a burst of results into one rebuild."""
         if self._rebuild_timer is None:
-            self._rebuild_timer = self.set_timer(REBUILD_INTERVAL, self.rebuild)
+            self._rebuild_timer = self.set_timer(REBUILD_INTERVAL, self._rebuild_due)
+
+    def _rebuild_due(self) -> None:
+        self._rebuild_timer = None
+        self.rebuild()
 
     def rebuild(self) -> None:
         """Refill the table: on a new filter the cursor goes to the best match; otherwise it
         stays on the same row when that row is still shown (it never moves under the user)."""
-        self._rebuild_timer = None
+        if self._rebuild_timer is not None:  # rebuilt now (a filter key): not again soon
+            self._rebuild_timer.stop()
+            self._rebuild_timer = None
         # AWS threads wait until the rebuilt table is drawn: one rebuild at 1,000 rows is a few
         # ms of CPU, but tens of ms of wall time while they take turns with it (pacing.py).
         FOREGROUND.hold()
