@@ -81,3 +81,25 @@ async def test_palette_lists_keys_once(demo: Demo) -> None:
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Keys" not in titles  # the app's own "Keys" (every binding) is the one listed
         assert "Quit" in titles
+
+
+async def test_names_cut_to_fit_are_the_same_rows_at_each_rebuild(demo: Demo) -> None:
+    """At a width that cuts account names, a rebuild with nothing changed finds the rows it
+    shows (each row made again was compared cell by cell, a thousand at every filter key),
+    and a row whose account changed is made again, cut the same way."""
+    app = demo.app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        screen = app.screen
+        assert isinstance(screen, AccountsScreen)
+        before = list(screen._shown)
+        assert any("…" in str(row.cells[0]) for row in before), [r.cells[0] for r in before]
+        screen.rebuild()
+        assert all(now is then for now, then in zip(screen._shown, before, strict=True))
+        prod = demo.info.accounts["prod"]
+        screen.posture_changed(prod)
+        screen.rebuild()
+        changed = [now for now, then in zip(screen._shown, before, strict=True) if now is not then]
+        assert [row.key for row in changed] == [prod]
+        old = next(row for row in before if row.key == prod)
+        assert changed[0].cells[0] == old.cells[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import operator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 from typing import Any, ClassVar
@@ -108,6 +109,8 @@ class AccountsScreen(TableScreen):
         # Each account's row as last made: only accounts whose posture changed are made again.
         self._account_rows: dict[str, TableRow] = {}
         self._ou_rows: dict[str, TableRow] = {}
+        self._shortened_rows: dict[str, tuple[TableRow, int, TableRow]] = {}
+        self._widest_cells: tuple[list[TableRow], list[int]] = ([], [])
         self._rows_minute: datetime | None = None
         # Whether each account's row (as last made) shows an error: the status line's count,
         # without asking every account again at each rebuild.
@@ -371,9 +374,7 @@ class AccountsScreen(TableScreen):
         available = self.table.scrollable_content_region.width
         if not available or not rows:
             return rows
-        measured = [self.cell_widths(row) for row in rows]
-        # Each column's widest cell, the loops in C (this runs at every rebuild, for every row).
-        widest = [max(column) for column in zip(*measured, strict=True)]
+        widest = self.widest_cells(rows)
         widths = {
             key: max(widest[index], len(label)) + 2  # a cell's padding, one each side
             for index, (key, label) in enumerate(self.COLUMNS[1:], start=1)
@@ -393,19 +394,35 @@ class AccountsScreen(TableScreen):
         widest_name = widest[0]
         if widest_name <= limit or limit < len("Account"):
             return rows
-        shortened = []
-        for row in rows:
-            name: str | Text = fmt.fit(str(row.cells[0]), limit).rstrip()
-            if not row.selectable:  # keep the OU path's end, which tells QA from Dev
-                path = str(row.cells[0])[2:]
-                if len(path) > limit - 2:
-                    path = "…" + path[len(path) - (limit - 3) :]
-                name = Text(f"▾ {path}", style="bold")
-            cells = (name, *row.cells[1:])
-            shortened.append(
-                TableRow(row.key, cells, row.search, row.selectable, row.fields, row.values)
-            )
-        return shortened
+        return [self.shortened_row(row, limit) for row in rows]
+
+    def shortened_row(self, row: TableRow, limit: int) -> TableRow:
+        """`row` with its name cut to `limit` cells; the same object while neither changes
+        (the rebuild then skips the row: it is the row shown)."""
+        kept = self._shortened_rows.get(row.key)
+        if kept is not None and kept[0] is row and kept[1] == limit:
+            return kept[2]
+        name: str | Text = fmt.fit(str(row.cells[0]), limit).rstrip()
+        if not row.selectable:  # keep the OU path's end, which tells QA from Dev
+            path = str(row.cells[0])[2:]
+            if len(path) > limit - 2:
+                path = "…" + path[len(path) - (limit - 3) :]
+            name = Text(f"▾ {path}", style="bold")
+        cells = (name, *row.cells[1:])
+        short = TableRow(row.key, cells, row.search, row.selectable, row.fields, row.values)
+        self._shortened_rows[row.key] = (row, limit, short)
+        return short
+
+    def widest_cells(self, rows: list[TableRow]) -> list[int]:
+        """Each column's widest cell over `rows`; found again only when a row changed (this
+        runs at every rebuild, a filter key's included, for every account)."""
+        measured_rows, widest = self._widest_cells
+        if len(rows) == len(measured_rows) and all(map(operator.is_, rows, measured_rows)):
+            return widest
+        measured = [self.cell_widths(row) for row in rows]
+        widest = [max(column) for column in zip(*measured, strict=True)]  # the loops in C
+        self._widest_cells = (rows, widest)
+        return widest
 
     def cell_widths(self, row: TableRow) -> tuple[int, ...]:
         """The width of each of the row's cells (measured once per row made)."""
