@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import TextType
 from textual.cache import LRUCache
 from textual.geometry import Region
 from textual.strip import Strip
@@ -35,11 +36,12 @@ OTHER_PARTS = (
 
 
 class FittedTable(DataTable[CellT]):
-    """Two things DataTable's own cell cache gets wrong for a table that fills while shown.
+    """What DataTable gets wrong for a table that fills while shown, and how this one draws it.
 
-    Its key leaves out the column's width: on a busy event loop the table is drawn before its
-    idle measures new rows, and those cells stayed cut to the header's width for good (seen as
-    `prod-ord` under `Resource`). Here a change of any column's width drops the drawn cells.
+    The key of its drawn cells leaves out the column's width: on a busy event loop the table is
+    drawn before its idle measures new rows, and those cells stayed cut to the header's width
+    for good (seen as `prod-ord` under `Resource`). Here new rows are measured before they are
+    drawn, and a change of any column's width drops the drawn cells.
 
     Its key holds a counter that every `update_cell` and `add_row` bumps: one account's posture
     arriving redrew every visible cell (two thirds of the UI thread's time while a hundred
@@ -48,9 +50,9 @@ class FittedTable(DataTable[CellT]):
     (its row's values, place, the columns' widths, the crop, style, cursor and hover): each is
     drawn again only when one of those changes.
 
-    Its key holds the table's pseudo-classes, and a change of style (the focus moving to the
-    filter and back) drops every drawn cell: `/` and Escape drew every visible line again. Here
-    a drawn cell is kept under the styles it shows, and only the cursor's row depends on the
+    That key also holds the table's pseudo-classes, and a change of style (the focus moving to
+    the filter and back) drops every drawn cell: `/` and Escape drew every visible line again.
+    Here a drawn cell is kept under the styles it shows, and only the cursor's row depends on the
     focus (the console's CSS does not tint a focused table).
 
     And it measures each new row with Rich, a markup parse and a Measurement per cell: a
@@ -128,6 +130,7 @@ class FittedTable(DataTable[CellT]):
         visible_cursor = self.show_cursor and self.cursor_type != "none"
         if was_empty and self.row_count and columns and visible_cursor:
             self._highlight_cursor()  # (as add_row does for a table's first row)
+        self._measure_new_rows()
         self.check_idle()
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
@@ -166,15 +169,25 @@ class FittedTable(DataTable[CellT]):
             self._part_styles = (others, tuple(part(name) for name in CURSOR_PARTS))
         return self._part_styles
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        # New rows are measured before they are drawn, not on the table's idle: a frame drawn
-        # first showed every cell of a list just filled cut to its header's width (`FAILE`).
-        if self._require_update_dimensions:
+    def add_row(
+        self,
+        *cells: CellT,
+        height: int | None = 1,
+        key: str | None = None,
+        label: TextType | None = None,
+    ) -> RowKey:
+        row_key = super().add_row(*cells, height=height, key=key, label=label)
+        self._measure_new_rows()
+        return row_key
+
+    def _measure_new_rows(self) -> None:
+        """Measure the rows just added now, not on the table's idle: a frame drawn before that
+        idle showed every cell of a list just filled cut to its header's width (`FAILE`)."""
+        if self._new_rows:
             self._require_update_dimensions = False
             new_rows = self._new_rows.copy()
             self._new_rows.clear()
             self._update_dimensions(new_rows)
-        return super().render_lines(crop)
 
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         try:
