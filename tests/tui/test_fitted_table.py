@@ -75,6 +75,21 @@ async def test_cells_drawn_before_measuring_are_redrawn_whole() -> None:
         assert any(LONG in line for line in line_texts(table)), line_texts(table)
 
 
+@pytest.fixture
+def cells_drawn(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """Every body cell DataTable draws, as (row, column), from now on."""
+    drawn: list[tuple[int, int]] = []
+    draw = DataTable._render_cell
+
+    def counting_draw(table: DataTable[str], row: int, column: int, *args: Any) -> Any:
+        if row >= 0:
+            drawn.append((row, column))
+        return draw(table, row, column, *args)
+
+    monkeypatch.setattr(DataTable, "_render_cell", counting_draw)
+    return drawn
+
+
 @pytest.mark.parametrize("together", [False, True])
 async def test_rows_are_measured_before_their_first_drawing(together: bool) -> None:
     """A list just filled, drawn before the table's idle (a busy event loop), shows its
@@ -91,17 +106,9 @@ async def test_rows_are_measured_before_their_first_drawing(together: bool) -> N
 
 
 async def test_an_updated_cell_is_drawn_again_and_the_others_are_kept(
-    monkeypatch: pytest.MonkeyPatch,
+    cells_drawn: list[tuple[int, int]],
 ) -> None:
-    drawn: list[tuple[int, int]] = []
-    draw = DataTable._render_cell
-
-    def counting_draw(table: DataTable[str], row: int, column: int, *args: Any) -> Any:
-        if row >= 0:
-            drawn.append((row, column))
-        return draw(table, row, column, *args)
-
-    monkeypatch.setattr(DataTable, "_render_cell", counting_draw)
+    drawn = cells_drawn
     app = OneTable()
     async with app.run_test(size=(60, 10)) as pilot:
         table = accounts_loading(app)
@@ -231,21 +238,6 @@ async def test_rows_added_together_are_drawn_as_rows_added_one_by_one() -> None:
                 with pytest.raises(DuplicateKey):
                     table.add_keyed_rows([("acct-01", ("again", ""))])
     assert drawn[0] == drawn[1] and "acct-12" in "".join(drawn[1])
-
-
-@pytest.fixture
-def cells_drawn(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """Every body cell DataTable draws, as (row, column), from now on."""
-    drawn: list[tuple[int, int]] = []
-    draw = DataTable._render_cell
-
-    def counting_draw(table: DataTable[str], row: int, column: int, *args: Any) -> Any:
-        if row >= 0:
-            drawn.append((row, column))
-        return draw(table, row, column, *args)
-
-    monkeypatch.setattr(DataTable, "_render_cell", counting_draw)
-    return drawn
 
 
 async def test_the_focus_moving_to_the_filter_and_back_redraws_the_cursor_row_alone(
