@@ -63,7 +63,8 @@ def test_every_screen_at_80x24_over_a_slow_network(
         term.wait_for(r"(?m)^Created \(UTC\) ▼.*▸ *$")
         # Sort by size, then the other way; the header says so.
         screen = term.press("S", then=r"Size ▲")
-        screen = term.press("S", then=r"Size ▼")
+        # (Once sizes show under it: a loaded CI run once captured the header with none below.)
+        screen = term.press("S", then=r"Size ▼[\s\S]*\d+\.\d GiB")
         sizes = [
             float(m.group(1)) for m in re.finditer(r"(\d+\.\d) GiB", screen.split("Size ▼", 1)[1])
         ]
@@ -75,8 +76,13 @@ def test_every_screen_at_80x24_over_a_slow_network(
         term.press("Escape", then=r"recovery points · \d{12}")
 
         # The checks: rows and the highlighted row's evidence both visible.
-        # (Once at least eight checks have answered.)
-        screen = term.press("c", then=r"(?s)Status +Group +Check(\n (PASS|FAIL|WARN) [^\n]*){8}")
+        # (Eight checks answered and the pane under them filled: a loaded CI run once captured
+        # eight checks over an empty pane.)
+        screen = term.press(
+            "c",
+            then=r"(?s)Status +Group +Check(\n (PASS|FAIL|WARN) [^\n]*){8}"
+            r".*─{20}.*(PASS|FAIL|WARN|UNKNOWN) \S",
+        )
         rows = re.findall(r"(?m)^ (PASS|FAIL|WARN|UNKNOWN) ", screen)
         assert len(rows) >= 8, screen
         pane = screen.split("─" * 20, 1)[1]
