@@ -185,8 +185,7 @@ class FittedTable(DataTable[CellT]):
         idle showed every cell of a list just filled cut to its header's width (`FAILE`)."""
         if self._new_rows:
             self._require_update_dimensions = False
-            new_rows = self._new_rows.copy()
-            self._new_rows.clear()
+            new_rows, self._new_rows = self._new_rows, set()
             self._update_dimensions(new_rows)
 
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:

@@ -36,8 +36,8 @@ class KeyFooter(Footer):
             for child in self.children
             if isinstance(child, FooterKey) and not child.has_class("-command-palette")
         ]
-        others = [child for child in self.children if not isinstance(child, FooterKey)]
-        if not drawn or others:  # not composed yet, or with groups: the Footer's own way
+        grouped = any(not isinstance(child, FooterKey) for child in self.children)
+        if not drawn or grouped:  # not composed yet, or with groups: the Footer's own way
             return False
         drawn_keys = [
             (key.key, key.action, key.description, key.has_class("-disabled")) for key in drawn
