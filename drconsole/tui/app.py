@@ -15,6 +15,7 @@ from textual.message import Message
 import drconsole.tui.drills  # noqa: F401  (registers :drills in command mode)
 from drconsole.aws.pacing import FOREGROUND
 from drconsole.tui.commands import DrConsoleCommands
+from drconsole.tui.key_order import TYPED, KeysInOrder
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -74,6 +75,7 @@ class DrConsoleApp(App[None]):
         self._aws_lock = threading.Lock()
         # ids of the keys and clicks holding background AWS work until they are answered.
         self._held_inputs: set[int] = set()
+        self.keys_in_order = KeysInOrder(self)
         # What the screens have loaded so far, for the command palette's jumps.
         self.organization: Organization | None = None
         self.vaults_by_account: dict[str, dict[str, Vault]] = {}
@@ -131,6 +133,13 @@ class DrConsoleApp(App[None]):
         if id(event) in self._held_inputs:
             self._held_inputs.discard(id(event))
             self.call_after_refresh(FOREGROUND.answered)
+        if isinstance(event, TYPED) and not event.is_forwarded:
+            if not self.keys_in_order.admit(event):
+                return  # posted again when the key before it has been handled
+            target = self.focused or self.screen  # where Textual routes a key it does not bind
+            await super().on_event(event)
+            self.keys_in_order.follow(event, target)
+            return
         await super().on_event(event)
 
     # Lifecycle, errors, help.

@@ -86,7 +86,7 @@ def test_a_wrong_form_value_is_shown_and_focused_then_the_fixed_restore_is_sent(
     burst(term, "C-u", "5433", "Enter", "Enter")
     term.wait_for(r"Send the restore", timeout=90)
     restore_text = read_whole_body(term, r"\}\s*$")
-    assert re.search(r'"Port":\s*"5433"', restore_text)
+    assert re.search(r'"Port":\s*"5433"', restore_text), restore_text
     time.sleep(0.7)  # reading the restore request
     term.press("Enter", then=r"Done\.", gone=r"Send the restore")
 

@@ -75,7 +75,7 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
             break_glass=self.drapp.settings.break_glass,
         )
         yield from self.compose_body()
-        filter_bar = FilterBar(lambda: self.set_focus(self.main_widget()))
+        filter_bar = FilterBar(lambda: self.set_focus(self.main_widget()), self._filter_typed)
         filter_bar.display = False
         yield filter_bar
         yield StatusLine()
@@ -133,12 +133,11 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
         self.set_focus(filter_bar)
         filter_bar.cursor_position = len(filter_bar.value)
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        if event.value == self.query_text:
-            return  # applied already (Escape, `filter_for`): a second rebuild costs the same
-        self.query_text = event.value
-        self.apply_filter(event.value)
+    def _filter_typed(self, text: str) -> None:
+        if text == self.query_text:
+            return  # applied already: a second rebuild costs the same
+        self.query_text = text
+        self.apply_filter(text)
 
     @on(FilterBar.Kept)
     def _filter_kept(self, event: FilterBar.Kept) -> None:
@@ -150,8 +149,7 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
         filter_bar = self.query_one(FilterBar)
         filter_bar.value = text
         filter_bar.display = False
-        self.query_text = text
-        self.apply_filter(text)
+        self._filter_typed(text)  # the bar's value may have been `text` already
         self.main_widget().focus()
 
     def clear_filter(self) -> None:
@@ -159,9 +157,7 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
         filter_bar = self.query_one(FilterBar)
         filter_bar.value = ""
         filter_bar.display = False
-        if self.query_text:
-            self.query_text = ""
-            self.apply_filter("")
+        self._filter_typed("")
         self.main_widget().focus()
 
     def action_back(self) -> None:

@@ -82,9 +82,15 @@ class FilterBar(Input):
     class Kept(Message):
         """Enter: the filter stays applied and the bar hides."""
 
-    def __init__(self, give_focus_back: Callable[[], None]) -> None:
+    def __init__(self, give_focus_back: Callable[[], None], apply: Callable[[str], None]) -> None:
         super().__init__(placeholder="filter (Enter keeps it, Esc clears it)", id="filter")
         self._give_focus_back = give_focus_back
+        self._apply = apply
+
+    def watch_value(self, value: str) -> None:
+        # Applied as the key is read, not when the bar's Changed message reaches the screen:
+        # a key typed right behind (Enter, then `w` on the list) must find the list filtered.
+        self._apply(value)
 
     def action_keep(self) -> None:
         """Hide the bar and give the list the focus, now."""

@@ -320,6 +320,8 @@ class CopyRestoreWizard(WizardFrame):
     @on(RestoreFormPane.Submitted)
     def submit_form(self) -> None:
         """Validate the form; when valid, go on with the restore."""
+        if self.query_one(ContentSwitcher).current != "form":
+            return  # an Enter typed right behind the one that submitted: the form has gone on
         form_pane = self.query_one(RestoreFormPane)
         problems = form_pane.problems()
         if problems:
