@@ -353,7 +353,7 @@ def test_any_mutation_of_a_runbook_parses_or_is_one_line_with_its_place() -> Non
     import re
 
     import yaml
-    from hypothesis import given, settings
+    from hypothesis import example, given, settings
     from hypothesis import strategies as st
 
     good = yaml.safe_load((EXAMPLES / "payments.yaml").read_text())
@@ -376,6 +376,8 @@ def test_any_mutation_of_a_runbook_parses_or_is_one_line_with_its_place() -> Non
 
     @settings(max_examples=300, deadline=None)
     @given(st.sampled_from(paths), values)
+    @example((), {"\n": None})  # a key holding a line break, once written into the message
+    @example(("targets",), [{"name": "x", "a\rb": 1}])
     def check(path: tuple[object, ...], new: object) -> None:
         text = yaml.safe_dump(_replace(good, path, new), sort_keys=False)
         try:

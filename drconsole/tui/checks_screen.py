@@ -20,6 +20,7 @@ from drconsole.tui.read_only import ReadOnlyActions
 from drconsole.tui.screens.table import cursor_key
 from drconsole.tui.widgets.fitted_table import FittedTable
 from drconsole.tui.widgets.key_footer import KeyFooter
+from drconsole.tui.widgets.typed_input import TypedInput
 
 if TYPE_CHECKING:
     from drconsole.aws.session import AwsSessions
@@ -120,7 +121,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         )
         with Horizontal(id="destination-row"):
             yield Select[str]([], prompt="copy to… (vaults)", id="destination-choice")
-            yield Input(
+            yield TypedInput(
                 value=self.destination,
                 placeholder="destination vault ARN (Enter to check)",
                 id="destination",

@@ -21,6 +21,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
 from drconsole.tui.ranking import rank
+from drconsole.tui.widgets.typed_input import TypedInput
 
 if TYPE_CHECKING:
     from drconsole.models import Account, Vault
@@ -260,7 +261,7 @@ class CommandPrompt(ModalScreen[str | None]):
         with Vertical(id="command-box"):
             hint = "  ".join(f":{c.names[0]}" for c in commands())
             yield Static(f"{hint}   (Tab completes, Esc cancels)", id="command-hint", markup=False)
-            yield Input(
+            yield TypedInput(
                 placeholder=":command [argument]",
                 suggester=SuggestFromList(names(), case_sensitive=False),
                 id="command",

@@ -176,3 +176,25 @@ async def test_any_editing_burst_leaves_the_filter_as_typed_one_key_at_a_time(de
         for _ in range(15):
             keys = rng.choices(EDITING_KEYS, k=rng.randint(3, 12))
             assert await typed_value(keys, together=True) == await typed_value(keys, False), keys
+
+
+async def test_the_filter_edits_itself_without_a_trip_through_the_screen(demo: Demo) -> None:
+    app = demo.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts", timeout=60)
+        screen = app.screen
+        assert isinstance(screen, AccountsScreen)
+        await pilot.press("slash")
+        reached_the_screen: list[str] = []
+
+        def note(message: object) -> None:
+            if isinstance(message, events.Key):
+                reached_the_screen.append(message.key)
+
+        screen.message_signal.subscribe(screen, note, immediate=True)
+        # The filter's own bindings run in the filter: a key behind them waits for nothing
+        # else, however busy the screen's queue is with a loading list.
+        burst(app, "a", "backspace", "b", "left", "delete", "c", "ctrl+u")
+        await pilot.pause(0.3)
+        assert reached_the_screen == []
+        assert screen.query_one(FilterBar).value == "" and screen.query_text == ""

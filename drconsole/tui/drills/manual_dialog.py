@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from drconsole.drills.runbook import ManualStep
+from drconsole.tui.widgets.typed_input import TypedInput
 
 
 class ManualStepDialog(ModalScreen[tuple[bool, str]]):
@@ -45,7 +46,7 @@ class ManualStepDialog(ModalScreen[tuple[bool, str]]):
                 markup=False,
             )
             yield Static(self.step.text, markup=False, id="manual-text")
-            yield Input(placeholder="note (optional), Enter: performed", id="manual-note")
+            yield TypedInput(placeholder="note (optional), Enter: performed", id="manual-note")
             with Horizontal(id="manual-buttons"):
                 yield Button("Performed", id="performed", variant="primary", compact=True)
                 yield Button("Not performed", id="not-performed", compact=True)

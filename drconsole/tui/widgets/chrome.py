@@ -12,7 +12,9 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.visual import VisualType
-from textual.widgets import Input, Static
+from textual.widgets import Static
+
+from drconsole.tui.widgets.typed_input import TypedInput
 
 SEPARATOR = " > "
 
@@ -61,7 +63,7 @@ class TopBar(Horizontal):
             yield self.badge()
 
 
-class FilterBar(Input):
+class FilterBar(TypedInput):
     """The `/` filter: hidden until asked for; the list narrows as you type.
 
     Enter keeps the filter and gives the list the focus while the key is read (a priority

@@ -17,6 +17,7 @@ from textual.worker import get_current_worker
 
 from drconsole.models import AccountError, VaultBatch
 from drconsole.tui.widgets.fitted_table import FittedTable
+from drconsole.tui.widgets.typed_input import TypedInput
 from drconsole.tui.wizard.render import toggle_label
 
 if TYPE_CHECKING:
@@ -250,7 +251,7 @@ class DestinationPane(Vertical):
     def compose(self) -> ComposeResult:
         yield DestinationList(id="dest-list")
         yield Static("listing vaults…", id="dest-status", markup=False)
-        yield Input(placeholder="or type a destination vault ARN", id="dest-arn", compact=True)
+        yield TypedInput(placeholder="or type a destination vault ARN", id="dest-arn", compact=True)
         with Horizontal(id="dest-options"):
             yield Checkbox(toggle_label(RESTORE_LABEL, True), True, id="restore", compact=True)
             yield Checkbox(toggle_label(IN_PLACE_LABEL, False), False, id="in-place", compact=True)

@@ -13,9 +13,10 @@ from textual.widget import Widget
 from textual.widgets import Input, Label
 
 from drconsole.flows import restore_forms as forms
+from drconsole.tui.widgets.typed_input import TypedInput
 
 
-class FormInput(Input):
+class FormInput(TypedInput):
     """An input whose Enter moves to the next field before the next key is read.
 
     Input's own Enter posts a message that is handled later; keys typed ahead (fast typing,
