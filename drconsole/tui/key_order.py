@@ -43,6 +43,11 @@ class KeysInOrder:
         self._since = 0.0
         self._lost_key_timer: Timer | None = None
 
+    @property
+    def idle(self) -> bool:
+        """True when no key is on its way or waiting (every key typed has been handled)."""
+        return self._on_its_way is None and not self._held
+
     def admit(self, event: events.Event) -> bool:
         """True if `event` may be routed now; False if it is held for later."""
         if event is self._on_its_way:
