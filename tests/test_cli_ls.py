@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -462,3 +464,30 @@ def test_names_from_aws_cannot_restyle_or_drive_the_terminal(
     assert done.returncode == 0, done.stderr
     assert "\x1b" not in done.stdout and "\x07" not in done.stdout
     assert r"evil\x1b]0;owned\x07[bold red]x[/bold red]" in done.stdout
+
+
+def test_ctrl_c_while_the_organization_is_read_ends_at_once(env: dict[str, str], demo: Any) -> None:
+    """The walk runs beside the listing's preparation; Ctrl+C still stops it: only the calls
+    already sent are waited for, and the command says nothing more than its exit code."""
+    sandbox, _ = demo
+    sandbox.fail_operation("organizations:ListOrganizationalUnitsForParent", "slow")
+    sandbox.fail_operation("organizations:ListAccountsForParent", "slow")
+    try:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "drconsole", "ls", "recovery-points", "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(2.0)  # started, and inside the walk: each of its levels answers after 3 s
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+        elapsed = time.monotonic() - started
+    finally:
+        sandbox.clear_faults()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and stdout == ""
+    # The whole walk takes three levels of 3 s; stopped, only the call in flight is waited for.
+    assert elapsed < 2.0 + 3.0 + 2.5, elapsed

@@ -226,6 +226,12 @@ class AwsSessions:
             self._clients[key] = found
         return found
 
+    def prepare_member_client(self, service: str, region: str) -> None:
+        """Make the client the member accounts share for `service` in `region` now (loading
+        its service model), instead of at the first member account's call."""
+        with self._lock:
+            self._shared_client(service, region)
+
     def _account_client(self, account_id: str, service: str, region: str) -> AccountClient:
         with self._lock:
             shared = self._shared_client(service, region)

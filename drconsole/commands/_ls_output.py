@@ -12,10 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from drconsole.errors import UsageError
 from drconsole.models import (
@@ -28,7 +29,10 @@ from drconsole.models import (
 
 if TYPE_CHECKING:
     from drconsole.aws.inventory import Inventory
+    from drconsole.aws.session import AwsSessions
     from drconsole.commands._ls_stream import Streamed
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,43 @@ def vault_wanted(vault: Vault, wanted: Sequence[str]) -> bool:
     return not wanted or any(value in (vault.name, vault.arn) for value in wanted)
 
 
+def in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """Start `work` in a thread; the function returned waits for its result or raises its
+    error. A daemon thread: Ctrl+C while waiting ends the command at once, as it did when the
+    work ran in the caller's thread (only calls already sent are waited for)."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as error:  # handed to the waiting thread, as it was raised
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name="drconsole-background", daemon=True)
+    thread.start()
+
+    def result() -> T:
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return cast(T, outcome["value"])
+
+    return result
+
+
+def get_ready(kind: str, sessions: AwsSessions, regions: Sequence[str]) -> None:
+    """Load the readers of `kind`, and for vaults and recovery points make the Backup clients
+    the member accounts share, as their first call would."""
+    if kind == "jobs":
+        import drconsole.aws.job_history
+    elif kind in ("vaults", "recovery-points"):
+        import drconsole.aws.convert
+        import drconsole.commands._ls_stream  # noqa: F401
+
+        for region in regions:
+            sessions.prepare_member_client("backup", region)
+
+
 def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
     """Gather what `listing` asks for and print it; return the exit code."""
     from drconsole.aws.inventory import Inventory, PointFilter
@@ -181,7 +222,11 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
     settings = replace(load_settings(args), read_only=True)
     sessions = AwsSessions(settings)
     inventory = Inventory(sessions, max_workers=settings.max_workers)
-    org = inventory.organization()
+    # The organization's walk is mostly waiting for AWS's answers; meanwhile this thread loads
+    # what the listing needs next, which would otherwise wait for the walk's end.
+    organization = in_background(inventory.organization)
+    get_ready(listing.kind, sessions, settings.regions)
+    org = organization()
     names = {a.id: a.name for a in org.accounts}
     accounts = select_accounts(listing.accounts, org.accounts)
     regions = settings.regions

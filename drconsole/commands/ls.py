@@ -187,7 +187,11 @@ def run(args: argparse.Namespace) -> int:
     accounts = check_account_flags(args.account)
     if args.kind != "jobs" and (args.state or args.job_kind):
         raise UsageError(f"ls {args.kind}: --state and --kind apply to jobs")
-    job_kinds, job_states = parse_job_filters(args.job_kind, args.state)
+    # Only jobs have kinds and states; checking them loads the job readers, which the other
+    # listings do not need before their first line.
+    job_kinds, job_states = (
+        parse_job_filters(args.job_kind, args.state) if args.kind == "jobs" else ((), ())
+    )
     if args.kind in ("accounts", "jobs") and (args.vault or resource_type):
         raise UsageError(f"ls {args.kind}: --vault and --resource-type apply to vaults and points")
     if args.kind in ("accounts", "vaults") and since is not None:
