@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from textual import events
+from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
 from drconsole.aws.audit import AuditLog
@@ -35,6 +36,24 @@ def burst(app: DrConsoleApp, *keys: str) -> None:
         app.post_message(events.Key(key, key if len(key) == 1 else CHARACTERS.get(key)))
 
 
+async def dr_vault(pilot: Pilot[object], backup: str) -> RecoveryPointsScreen:
+    """The backup account's eu-north-1 vault, every recovery point listed."""
+    await open_account(pilot, backup)
+    await pilot.press("down", "enter")
+    screen = pilot.app.screen
+    assert isinstance(screen, RecoveryPointsScreen)
+    await wait_until(pilot, lambda: screen.loading_done, what="recovery points")
+    return screen
+
+
+async def accounts_screen(pilot: Pilot[object]) -> AccountsScreen:
+    """The accounts screen once every account is listed."""
+    await wait_until(pilot, lambda: accounts_loaded(pilot.app), what="accounts", timeout=60)
+    screen = pilot.app.screen
+    assert isinstance(screen, AccountsScreen)
+    return screen
+
+
 def typed(text: str) -> list[str]:
     return ["space" if char == " " else char for char in text]
 
@@ -46,11 +65,7 @@ async def test_a_burst_of_filter_keys_then_w_opens_the_point_the_filter_kept(dem
     )
     app = demo.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_account(pilot, backup)
-        await pilot.press("down", "enter")
-        screen = app.screen
-        assert isinstance(screen, RecoveryPointsScreen)
-        await wait_until(pilot, lambda: screen.loading_done, what="recovery points")
+        screen = await dr_vault(pilot, backup)
 
         # The list is filtered as the bar reads the key, before any message is handled, so a
         # key routed right behind it (Enter, then `w`) finds the list filtered.
@@ -81,11 +96,7 @@ async def test_a_burst_in_the_restore_form_sends_what_was_typed(demo: Demo, tmp_
     jobs_before = len(restore_jobs_in(demo, prod))
     app = demo.app(state_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_account(pilot, backup)
-        await pilot.press("down", "enter")
-        screen = app.screen
-        assert isinstance(screen, RecoveryPointsScreen)
-        await wait_until(pilot, lambda: screen.loading_done, what="recovery points")
+        await dr_vault(pilot, backup)
         await pilot.press("slash", *"prod aurora", "enter", "w")
         wizard = app.screen
         assert isinstance(wizard, CopyRestoreWizard)
@@ -135,9 +146,7 @@ async def test_a_burst_in_the_restore_form_sends_what_was_typed(demo: Demo, tmp_
 async def test_keys_behind_a_lost_key_go_on_after_a_while(demo: Demo) -> None:
     app = demo.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts", timeout=60)
-        screen = app.screen
-        assert isinstance(screen, AccountsScreen)
+        screen = await accounts_screen(pilot)
         # Taken and never handled, as a key whose widget is removed with it in its queue.
         assert app.keys_in_order.admit(events.Key("x", "x"))
         started = time.monotonic()
@@ -155,9 +164,7 @@ async def test_any_editing_burst_leaves_the_filter_as_typed_one_key_at_a_time(de
     rng = random.Random(20261204)
     app = demo.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts", timeout=60)
-        screen = app.screen
-        assert isinstance(screen, AccountsScreen)
+        screen = await accounts_screen(pilot)
         await pilot.press("slash")
         bar = screen.query_one(FilterBar)
 
@@ -181,9 +188,7 @@ async def test_any_editing_burst_leaves_the_filter_as_typed_one_key_at_a_time(de
 async def test_the_filter_edits_itself_without_a_trip_through_the_screen(demo: Demo) -> None:
     app = demo.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts", timeout=60)
-        screen = app.screen
-        assert isinstance(screen, AccountsScreen)
+        screen = await accounts_screen(pilot)
         await pilot.press("slash")
         reached_the_screen: list[str] = []
 
