@@ -56,14 +56,17 @@ class CliRun:
     stderr: str
 
 
-def run_cli(sandbox: ChildSandbox, *args: str) -> CliRun:
-    """`drconsole ARGS` in a subprocess; times its first recovery point and its end."""
+def start_cli(sandbox: ChildSandbox, args: tuple[str, ...], stderr: int) -> subprocess.Popen[bytes]:
+    """`drconsole ARGS` started in a subprocess on the sandbox, both Regions, stdout piped."""
     regions = f"{sandbox.info['region']},{sandbox.info['dr_region']}"
     command = [sys.executable, "-m", "drconsole", "--regions", regions, *args]
+    return subprocess.Popen(command, env=sandbox.env(), stdout=subprocess.PIPE, stderr=stderr)
+
+
+def run_cli(sandbox: ChildSandbox, *args: str) -> CliRun:
+    """`drconsole ARGS` in a subprocess; times its first recovery point and its end."""
     began = time.perf_counter()
-    process = subprocess.Popen(
-        command, env=sandbox.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    process = start_cli(sandbox, args, subprocess.PIPE)
     first = math.nan
     records = 0
     errors: list[bytes] = []
@@ -85,12 +88,8 @@ def run_cli(sandbox: ChildSandbox, *args: str) -> CliRun:
 
 def first_record(sandbox: ChildSandbox, *args: str) -> float:
     """Seconds from starting `drconsole ARGS` to its first recovery point; stopped there."""
-    regions = f"{sandbox.info['region']},{sandbox.info['dr_region']}"
-    command = [sys.executable, "-m", "drconsole", "--regions", regions, *args]
     began = time.perf_counter()
-    process = subprocess.Popen(
-        command, env=sandbox.env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-    )
+    process = start_cli(sandbox, args, subprocess.DEVNULL)
     assert process.stdout is not None
     first = math.nan
     for line in process.stdout:

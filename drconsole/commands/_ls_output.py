@@ -14,9 +14,10 @@ import json
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from drconsole.errors import UsageError
 from drconsole.models import (
@@ -29,7 +30,6 @@ from drconsole.models import (
 
 if TYPE_CHECKING:
     from drconsole.aws.inventory import Inventory
-    from drconsole.aws.session import AwsSessions
     from drconsole.commands._ls_stream import Streamed
 
 T = TypeVar("T")
@@ -180,37 +180,16 @@ def in_background(work: Callable[[], T]) -> Callable[[], T]:
     """Start `work` in a thread; the function returned waits for its result or raises its
     error. A daemon thread: Ctrl+C while waiting ends the command at once, as it did when the
     work ran in the caller's thread (only calls already sent are waited for)."""
-    outcome: dict[str, Any] = {}
+    outcome: Future[T] = Future()
 
     def run() -> None:
         try:
-            outcome["value"] = work()
+            outcome.set_result(work())
         except BaseException as error:  # handed to the waiting thread, as it was raised
-            outcome["error"] = error
+            outcome.set_exception(error)
 
-    thread = threading.Thread(target=run, name="drconsole-background", daemon=True)
-    thread.start()
-
-    def result() -> T:
-        thread.join()
-        if "error" in outcome:
-            raise outcome["error"]
-        return cast(T, outcome["value"])
-
-    return result
-
-
-def get_ready(kind: str, sessions: AwsSessions, regions: Sequence[str]) -> None:
-    """Load the readers of `kind`, and for vaults and recovery points make the Backup clients
-    the member accounts share, as their first call would."""
-    if kind == "jobs":
-        import drconsole.aws.job_history
-    elif kind in ("vaults", "recovery-points"):
-        import drconsole.aws.convert
-        import drconsole.commands._ls_stream  # noqa: F401
-
-        for region in regions:
-            sessions.prepare_member_client("backup", region)
+    threading.Thread(target=run, name="drconsole-background", daemon=True).start()
+    return outcome.result
 
 
 def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
@@ -222,10 +201,13 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
     settings = replace(load_settings(args), read_only=True)
     sessions = AwsSessions(settings)
     inventory = Inventory(sessions, max_workers=settings.max_workers)
-    # The organization's walk is mostly waiting for AWS's answers; meanwhile this thread loads
-    # what the listing needs next, which would otherwise wait for the walk's end.
+    # The organization's walk is mostly waiting for AWS's answers; meanwhile this thread makes
+    # the member accounts' Backup clients (loading the service model), which would otherwise
+    # wait for the walk's end.
     organization = in_background(inventory.organization)
-    get_ready(listing.kind, sessions, settings.regions)
+    if listing.kind in ("vaults", "recovery-points"):
+        for region in settings.regions:  # as the first member account's call would
+            sessions.prepare_member_client("backup", region)
     org = organization()
     names = {a.id: a.name for a in org.accounts}
     accounts = select_accounts(listing.accounts, org.accounts)

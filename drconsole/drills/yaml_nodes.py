@@ -13,17 +13,11 @@ from dataclasses import dataclass
 import yaml
 
 from drconsole.errors import UsageError
-from drconsole.limits import shown
+from drconsole.limits import shown_path
 
 
 class RunbookError(UsageError):
     """A runbook mistake: one line naming the file, the line:column and the path."""
-
-
-def in_path(key: str) -> str:
-    """A key as a part of a path in a message: as written when it is a printable word, else
-    quoted with its control characters escaped (a key holding a line break stays one line)."""
-    return key if key.isprintable() and key.strip() == key and len(key) <= 60 else shown(key, 60)
 
 
 @dataclass(frozen=True)
@@ -79,7 +73,7 @@ class Node:
             if key.kind != "scalar":
                 raise key.error("a key must be a plain word")
             name = str(key_node.value)
-            path = f"{self.path}.{in_path(name)}" if self.path else in_path(name)
+            path = f"{self.path}.{shown_path(name, 60)}" if self.path else shown_path(name, 60)
             if name not in allowed:
                 raise Node(key_node, self.file, path).error(
                     f"unknown key (known keys: {', '.join(allowed)})"
@@ -96,7 +90,7 @@ class Node:
         seen: set[str] = set()
         for key_node, value_node in self.node.value:
             name = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else ""
-            path = f"{self.path}.{in_path(name)}"
+            path = f"{self.path}.{shown_path(name, 60)}"
             if not name:
                 raise Node(key_node, self.file, self.path).error("a key must be a plain word")
             if name in seen:
