@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drconsole.aws.account_feed import AccountFeed
 from drconsole.aws.convert import (
     EPOCH,
     RECORD_ERRORS,
@@ -118,13 +119,24 @@ class Inventory:
 
     # Organization -------------------------------------------------------------------------
 
-    def organization(self, refresh: bool = False) -> Organization:
-        """The organization (cached); a synthetic one when `member_profiles` is configured."""
+    def organization(
+        self,
+        refresh: bool = False,
+        on_accounts: Callable[[Sequence[Account]], None] | None = None,
+    ) -> Organization:
+        """The organization (cached); a synthetic one when `member_profiles` is configured.
+
+        `on_accounts` is given every account once, as soon as it is known (see
+        `load_organization`).
+        """
         if self._organization is None or refresh:
             if self.sessions.settings.member_profiles:
                 self._organization = standalone_organization(self.sessions)
             else:
-                self._organization = load_organization(self.sessions, self.max_workers)
+                self._organization = load_organization(self.sessions, self.max_workers, on_accounts)
+                return self._organization
+        if on_accounts is not None:
+            on_accounts(self._organization.accounts)
         return self._organization
 
     # Vaults -------------------------------------------------------------------------------
@@ -158,6 +170,33 @@ class Inventory:
             for r in regions
         ]
         yield from run_tasks(tasks, self.max_workers)
+
+    def iter_inventory_as_listed(
+        self,
+        feed: AccountFeed,
+        regions: Sequence[str],
+        point_filter: PointFilter = NO_FILTER,
+        details: bool = True,
+    ) -> Iterator[VaultBatch | list[RecoveryPoint] | AccountError]:
+        """`iter_inventory` of the accounts `feed` hands over, each started as it arrives,
+        until the feed is closed."""
+
+        def wait_for_accounts() -> Task:
+            def then(batch: tuple[Account, ...] | None) -> Step:
+                if batch is None:
+                    return Step()
+                step = Step(tasks=[wait_for_accounts()])
+                step.tasks += [
+                    self._list_vaults_task(a.id, r, point_filter, details)
+                    for a in batch
+                    for r in regions
+                ]
+                return step
+
+            # Ahead of every other task, so that a worker always waits for the next accounts.
+            return Task(-math.inf, feed.next_batch, then)
+
+        yield from run_tasks([wait_for_accounts()], self.max_workers)
 
     def _list_vaults_task(
         self, account_id: str, region: str, points: PointFilter | None, details: bool

@@ -8,18 +8,18 @@ policies use.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drconsole.aws.errors import error_code
+from drconsole.aws.errors import account_error, error_code
 from drconsole.aws.runner import Step, Task, run_tasks
 from drconsole.aws.session import AwsSessions
 from drconsole.errors import AwsError
-from drconsole.models import Account, CauseCode, Organization, OrgUnit
+from drconsole.models import Account, AccountError, CauseCode, Organization, OrgUnit
 
 ROOT_DISPLAY_NAME = "Root"
 
@@ -56,8 +56,16 @@ def account_role(account_id: str, name: str, management_id: str, backup_id: str 
     return "backup" if "backup" in name.lower() else "member"
 
 
-def load_organization(sessions: AwsSessions, max_workers: int) -> Organization:
-    """The organization as the management (or delegated-admin) account sees it."""
+def load_organization(
+    sessions: AwsSessions,
+    max_workers: int,
+    on_accounts: Callable[[Sequence[Account]], None] | None = None,
+) -> Organization:
+    """The organization as the management (or delegated-admin) account sees it.
+
+    `on_accounts`, when given, is called with each OU's accounts as soon as they are listed
+    (from the walk's thread), before the walk has ended.
+    """
     settings = sessions.settings
     account = settings.management_account_id
     if account is not None and account == sessions.caller_account_id():
@@ -81,7 +89,7 @@ def load_organization(sessions: AwsSessions, max_workers: int) -> Organization:
     top = _Parent(root["Id"], ROOT_DISPLAY_NAME, f"{org_id}/{root['Id']}/")
     units: list[OrgUnit] = []
     accounts: list[Account] = []
-    failures: list[BaseException] = []
+    failures: list[tuple[str, BaseException]] = []
 
     def children(parent: _Parent) -> list[Task]:
         def list_units() -> Any:
@@ -102,7 +110,7 @@ def load_organization(sessions: AwsSessions, max_workers: int) -> Organization:
 
         def units_listed(answer: Any) -> Step:
             if isinstance(answer, BaseException):
-                failures.append(answer)
+                failures.append(("ListOrganizationalUnitsForParent", answer))
                 return Step()
             step = Step()
             for item in answer:
@@ -119,8 +127,9 @@ def load_organization(sessions: AwsSessions, max_workers: int) -> Organization:
 
         def accounts_listed(answer: Any) -> Step:
             if isinstance(answer, BaseException):
-                failures.append(answer)
+                failures.append(("ListAccountsForParent", answer))
                 return Step()
+            listed = len(accounts)
             for item in answer:
                 name = item.get("Name") or item["Id"]
                 accounts.append(
@@ -137,6 +146,8 @@ def load_organization(sessions: AwsSessions, max_workers: int) -> Organization:
                         ),
                     )
                 )
+            if on_accounts is not None:
+                on_accounts(accounts[listed:])
             return Step()
 
         # Units first: they lead to deeper levels, accounts are leaves.
@@ -145,7 +156,10 @@ def load_organization(sessions: AwsSessions, max_workers: int) -> Organization:
     for _ in run_tasks(children(top), max_workers):
         pass
     if failures:
-        raise _organization_error(sessions, failures[0], where)
+        operation, failure = failures[0]
+        walker = account or sessions.caller_account_id()
+        failed_call = account_error(walker, client.meta.region_name, operation, failure)
+        raise WalkFailed(_organization_error(sessions, failure, where), failed_call)
     units.sort(key=lambda unit: unit.path)
     accounts.sort(key=lambda acc: (acc.ou_path, acc.name))
     return Organization(
@@ -155,6 +169,15 @@ def load_organization(sessions: AwsSessions, max_workers: int) -> Organization:
         accounts=tuple(accounts),
         units=tuple(units),
     )
+
+
+class WalkFailed(AwsError):
+    """The walk failed part-way (the accounts listed before were handed to `on_accounts`);
+    `failed_call` is the call that failed, where, as a listing reports a failure."""
+
+    def __init__(self, error: AwsError, failed_call: AccountError) -> None:
+        super().__init__(str(error), error.cause, error.fix_command)
+        self.failed_call = failed_call
 
 
 def _organization_error(sessions: AwsSessions, exc: BaseException, where: str) -> AwsError:

@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -23,13 +23,16 @@ from drconsole.errors import UsageError
 from drconsole.models import (
     Account,
     AccountError,
+    Organization,
     RecoveryPoint,
     Vault,
     VaultBatch,
 )
 
 if TYPE_CHECKING:
+    from drconsole.aws.account_feed import AccountFeed
     from drconsole.aws.inventory import Inventory
+    from drconsole.aws.organization import WalkFailed
     from drconsole.commands._ls_stream import Streamed
 
 T = TypeVar("T")
@@ -89,7 +92,7 @@ def vault_json(vault: Vault, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def point_json(point: RecoveryPoint, names: dict[str, str]) -> dict[str, Any]:
+def point_json(point: RecoveryPoint, names: Mapping[str, str]) -> dict[str, Any]:
     """JSON of one recovery point."""
     return {
         "arn": point.arn,
@@ -127,7 +130,7 @@ def error_json(error: AccountError, names: dict[str, str]) -> dict[str, Any]:
 
 
 def scope_json(
-    accounts: Sequence[Account], total: int, regions: Sequence[str], source: str
+    accounts: Sequence[Account], total: int | None, regions: Sequence[str], source: str
 ) -> dict[str, Any]:
     """What a listing covered: the accounts and Regions it asked, and where the Regions came
     from (`--region`, the config file, AWS_REGION or the profile's Region, with dr_regions)."""
@@ -194,30 +197,43 @@ def in_background(work: Callable[[], T]) -> Callable[[], T]:
 
 def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
     """Gather what `listing` asks for and print it; return the exit code."""
+    from drconsole.aws.account_feed import AccountFeed
     from drconsole.aws.inventory import Inventory, PointFilter
     from drconsole.aws.session import AwsSessions
+    from drconsole.commands._ls_stream import stream_points
     from drconsole.config import load_settings
 
     settings = replace(load_settings(args), read_only=True)
     sessions = AwsSessions(settings)
     inventory = Inventory(sessions, max_workers=settings.max_workers)
+    regions = settings.regions
+    point_filter = PointFilter(listing.resource_type, listing.since)
+    # Every recovery point in JSON: each account is scanned as soon as the walk lists it.
+    as_listed = listing.kind == "recovery-points" and listing.as_json
+    feed = AccountFeed() if as_listed and not listing.vaults and not listing.accounts else None
+    organization = in_background(lambda: walk(inventory, feed))
     # The organization's walk is mostly waiting for AWS's answers; meanwhile this thread makes
     # the member accounts' Backup clients (loading the service model), which would otherwise
-    # wait for the walk's end.
-    organization = in_background(inventory.organization)
+    # wait for the walk's first accounts.
     if listing.kind in ("vaults", "recovery-points"):
         for region in settings.regions:  # as the first member account's call would
             sessions.prepare_member_client("backup", region)
-    org = organization()
+    streamed: Streamed | None = None  # recovery points in JSON: written as they arrived
+    walk_failed: WalkFailed | None = None
+    if feed is not None:
+        pages = inventory.iter_inventory_as_listed(feed, regions, point_filter, details=False)
+        streamed = stream_points(pages, feed.names)
+        org, walk_failed = walked_so_far(organization, feed, streamed)
+    else:
+        org = organization()
     names = {a.id: a.name for a in org.accounts}
     accounts = select_accounts(listing.accounts, org.accounts)
-    regions = settings.regions
     items: list[Any] = []
-    errors: list[AccountError] = []
+    errors: list[AccountError] = [walk_failed.failed_call] if walk_failed else []
+    errors += streamed.errors if streamed else []
     units = len(accounts) * len(regions)
-    failed_units: set[tuple[str, str]] = set()
+    failed_units: set[tuple[str, str]] = set(streamed.failed_units) if streamed else set()
     job_extra: dict[str, Any] = {}
-    streamed: Streamed | None = None  # recovery points in JSON: written as they arrived
 
     if listing.kind == "accounts":
         items = accounts
@@ -235,8 +251,11 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
         items, errors = list(found.jobs), list(found.errors)
         failed_units |= found.failed_units()
         job_extra = job_scope(found, query)
-    elif listing.kind == "recovery-points" and listing.as_json and not listing.vaults:
-        streamed = _stream(inventory, accounts, regions, None, listing, names)
+    elif streamed is not None:
+        pass  # listed above, as the walk went
+    elif as_listed and not listing.vaults:
+        pages = inventory.iter_inventory(accounts, regions, point_filter, details=False)
+        streamed = stream_points(pages, names)
         errors, failed_units = streamed.errors, streamed.failed_units
     else:
         vaults: list[Vault] = []
@@ -254,11 +273,11 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
         if listing.kind == "vaults":
             items = sorted(vaults, key=lambda v: (names.get(v.account_id, ""), v.region, v.name))
         elif listing.as_json:
-            streamed = _stream(inventory, accounts, regions, vaults, listing, names)
+            pages = inventory.iter_all_recovery_points(vaults, point_filter)
+            streamed = stream_points(pages, names)
             errors += streamed.errors
             failed_units |= streamed.failed_units
         else:
-            point_filter = PointFilter(listing.resource_type, listing.since)
             for page in inventory.iter_all_recovery_points(vaults, point_filter):
                 if isinstance(page, AccountError):
                     errors.append(page)
@@ -267,7 +286,8 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
                     items.extend(page)
             items.sort(key=lambda p: p.created, reverse=True)
 
-    scope = scope_json(accounts, len(org.accounts), regions, settings.regions_source)
+    total = None if walk_failed else len(org.accounts)  # unknown: the walk did not end
+    scope = scope_json(accounts, total, regions, settings.regions_source)
     scope.update(job_extra)
     try:
         if streamed is not None:
@@ -295,23 +315,36 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
                 f"drconsole: account {label} {error.region}: {error.message} [{error.cause}]",
                 file=sys.stderr,
             )
+    if walk_failed is not None:
+        raise walk_failed  # its line on stderr, exit 3, the document above closed
     everything_failed = units > 0 and len(failed_units) >= units
     return 3 if everything_failed else 0
 
 
-def _stream(
-    inventory: Inventory,
-    accounts: Sequence[Account],
-    regions: Sequence[str],
-    vaults: Sequence[Vault] | None,
-    listing: Listing,
-    names: dict[str, str],
-) -> Streamed:
-    from drconsole.aws.inventory import PointFilter
-    from drconsole.commands._ls_stream import stream_points
+def walked_so_far(
+    organization: Callable[[], Organization], feed: AccountFeed, streamed: Streamed
+) -> tuple[Organization, WalkFailed | None]:
+    """The organization once its walk has ended; if the walk failed after recovery points
+    were written, the accounts it had listed and the failure, for the document to end with
+    it in `errors`. A walk that failed before anything was written raises as it did."""
+    from drconsole.aws.organization import WalkFailed
 
-    point_filter = PointFilter(listing.resource_type, listing.since)
-    return stream_points(inventory, accounts, regions, vaults, point_filter, names)
+    try:
+        return organization(), None
+    except WalkFailed as failure:
+        if not streamed.items:
+            raise
+        listed = Organization("", "", "", accounts=tuple(feed.accounts), units=())
+        return listed, failure
+
+
+def walk(inventory: Inventory, feed: AccountFeed | None) -> Organization:
+    """The organization, each OU's accounts handed to `feed` as they are listed."""
+    try:
+        return inventory.organization(on_accounts=feed.put if feed else None)
+    finally:
+        if feed is not None:
+            feed.close()
 
 
 def print_json(

@@ -3,22 +3,22 @@
 The output is the same document as every `ls --json` (`{"items": [...], "errors": [...],
 "scope": {...}}`), written as it is read: one item per line inside `items`, in the order AWS
 lists them (each vault's recovery points newest first, vaults as their pages arrive), then
-`errors` and `scope` once every account and Region has answered. The first recovery point is
-out as soon as its page is, and memory stays flat however many there are.
+`errors` and `scope` once every account and Region has answered. Each account is asked as soon as
+the organization's walk lists it (`AccountFeed`), and the first recovery point is out as soon as
+its page is; memory stays flat however many there are.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import msgspec
 
-from drconsole.aws.inventory import Inventory, PointFilter
-from drconsole.models import Account, AccountError, RecoveryPoint, Vault, VaultBatch
+from drconsole.models import AccountError, RecoveryPoint, VaultBatch
 
 _encode = msgspec.json.Encoder().encode
 
@@ -33,37 +33,19 @@ class Streamed:
     reader_gone: bool = False  # stdout was closed by its reader (`head`): not an error
 
 
-def _pages(
-    inventory: Inventory,
-    accounts: Sequence[Account],
-    regions: Sequence[str],
-    vaults: Sequence[Vault] | None,
-    point_filter: PointFilter,
-) -> Generator[VaultBatch | list[RecoveryPoint] | AccountError, None, None]:
-    """Pages of the chosen vaults, or of every vault listed on the way (pipelined)."""
-    if vaults is not None:
-        yield from inventory.iter_all_recovery_points(vaults, point_filter)
-    else:
-        yield from inventory.iter_inventory(accounts, regions, point_filter, details=False)
-
-
 def stream_points(
-    inventory: Inventory,
-    accounts: Sequence[Account],
-    regions: Sequence[str],
-    vaults: Sequence[Vault] | None,
-    point_filter: PointFilter,
-    names: dict[str, str],
+    pages: Iterator[VaultBatch | list[RecoveryPoint] | AccountError],
+    names: Mapping[str, str],
     out: TextIO = sys.stdout,
 ) -> Streamed:
-    """Write `{"items": [` and every recovery point as its page arrives; the caller closes the
-    document with `finish`. `vaults` None: every vault of `accounts` in `regions`."""
+    """Write `{"items": [` and every recovery point of `pages` as its page arrives; the caller
+    closes the document with `finish`. `names`: the accounts' names by id (filled as the
+    organization's walk lists them, ahead of their pages). Nothing is written until the first
+    recovery point comes."""
     from drconsole.commands._ls_output import point_json
 
     result = Streamed()
-    pages = _pages(inventory, accounts, regions, vaults, point_filter)
     try:
-        out.write('{"items": [\n')
         for page in pages:
             if isinstance(page, AccountError):
                 result.errors.append(page)
@@ -71,13 +53,15 @@ def stream_points(
                     result.failed_units.add((page.account_id, page.region))
             elif isinstance(page, list) and page:
                 lines = b",\n".join(_encode(point_json(point, names)) for point in page)
-                out.write(("" if not result.items else ",\n") + lines.decode())
+                out.write((",\n" if result.items else '{"items": [\n') + lines.decode())
                 result.items += len(page)
                 out.flush()
     except BrokenPipeError:
         result.reader_gone = True
-        pages.close()  # stop scheduling further pages
         os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+    finally:
+        if isinstance(pages, Generator):
+            pages.close()  # stop scheduling further pages (a reader gone)
     return result
 
 
@@ -89,8 +73,8 @@ def finish(
         return
     try:
         out.write(
-            "\n],\n"
-            f' "errors": {_encode(errors).decode()},\n'
+            ("\n],\n" if result.items else '{"items": [\n],\n')
+            + f' "errors": {_encode(errors).decode()},\n'
             f' "scope": {_encode(scope).decode()}\n}}\n'
         )
         out.flush()
