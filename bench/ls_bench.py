@@ -11,14 +11,15 @@ counts the requests it receives). Measured: the time from starting the command u
 recovery point is on stdout, until its end, and its peak resident memory (from the kernel's
 accounting of the finished process).
 
-The lower bound comes from the calls the command made: the organization's discovery chain
-(caller identity, DescribeOrganization, ListRoots, one ListOrganizationalUnits per OU level,
-ListAccountsForParent), then per account AssumeRole, ListBackupVaults and the pages of its
-largest vault one after the other (the longest chain); every call after discovery can at best
-run `workers` at a time. The bound is the larger of the chain and (discovery chain + those calls
-/ workers), times the latency. Beside it, in this process and on the same sandbox: a plain boto3
-script writing every recovery point as a JSON line with a 16-thread pool, and the same script
-one account at a time (on the first accounts, scaled by calls).
+The lower bound comes from the calls the command made: the shortest discovery chain before an
+account can be asked (caller identity, DescribeOrganization and ListRoots together, the root's
+ListAccountsForParent: the command asks each account as soon as the walk lists it), then per
+account AssumeRole, ListBackupVaults and the pages of its largest vault one after the other (the
+longest chain); every call after discovery can at best run `workers` at a time. The bound is the
+larger of the chain and (discovery chain + those calls / workers), times the latency. Beside
+it, in this process and on the same sandbox: a plain boto3 script writing every recovery point
+as a JSON line with a 16-thread pool, and the same script one account at a time (on the first
+accounts, scaled by calls).
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from _baselines import run as run_baseline
 from _report import Bound, Measure, print_measures
 from _sandbox import ChildSandbox, load_average
 
-OU_LEVELS = 2
 PAGE = 1000
 WORKERS = 16  # drconsole's default max_workers
 BUDGET_RATIO, BUDGET_FIRST, BUDGET_MB = 1.5, 1.0, 200
@@ -117,7 +117,7 @@ def bound_of(calls: Counter[str], workers: int, latency: float, pages_longest: i
     discovery = sum(n for op, n in calls.items() if op.startswith("organizations:"))
     discovery += calls.get("sts:GetCallerIdentity", 0)
     rest = sum(calls.values()) - discovery
-    chain = 1 + 1 + 1 + OU_LEVELS + 1
+    chain = 1 + 1 + 1  # identity; DescribeOrganization with ListRoots; the root's accounts
     longest = chain + 1 + 1 + pages_longest  # AssumeRole, ListBackupVaults, the pages
     seconds = max(longest, chain + rest / workers) * latency
     return Bound(seconds, sum(calls.values()), workers)

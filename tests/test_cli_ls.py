@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -200,18 +200,24 @@ def test_recovery_points_json_is_written_item_by_item(env: dict[str, str], demo:
         (qa, region) for region in regions
     }
     assert document["scope"]["regions"] == list(regions)
-    expected = set()
-    for account in info.accounts.values():
-        if account == qa:
-            continue
+    others = [account for account in info.accounts.values() if account != qa]
+    assert [item["arn"] for item in items if item["account_id"] != qa]
+    assert {item["arn"] for item in items} == points_in_sandbox(sandbox, others, regions)
+
+
+def points_in_sandbox(
+    sandbox: Sandbox, accounts: Iterable[str], regions: Iterable[str]
+) -> set[str]:
+    """Every recovery point ARN of `accounts` in `regions`, read with plain boto3."""
+    found = set()
+    for account in accounts:
         for region in regions:
             backup = sandbox.client("backup", account, region)
             for vault in backup.list_backup_vaults()["BackupVaultList"]:
                 pager = backup.get_paginator("list_recovery_points_by_backup_vault")
                 for page in pager.paginate(BackupVaultName=vault["BackupVaultName"]):
-                    expected |= {p["RecoveryPointArn"] for p in page["RecoveryPoints"]}
-    assert [item["arn"] for item in items if item["account_id"] != qa]
-    assert {item["arn"] for item in items} == expected
+                    found |= {p["RecoveryPointArn"] for p in page["RecoveryPoints"]}
+    return found
 
 
 def test_access_denied_account_listed_in_errors(env: dict[str, str], demo: Any) -> None:
@@ -491,3 +497,97 @@ def test_ctrl_c_while_the_organization_is_read_ends_at_once(env: dict[str, str],
     assert "Traceback" not in stderr and stdout == ""
     # The whole walk takes three levels of 3 s; stopped, only the call in flight is waited for.
     assert elapsed < 2.0 + 3.0 + 2.5, elapsed
+
+
+def test_accounts_are_listed_while_the_organization_is_still_walked(
+    env: dict[str, str], demo: Any
+) -> None:
+    """Each account's recovery points are asked as soon as the walk lists the account: with the
+    OUs below the first level answering after 3 s, the backup and prod accounts' points are
+    out seconds before the walk (and so the document) ends; nothing is missing at the end."""
+    sandbox, info = demo
+    regions = (info.region, info.dr_region)
+    # The root's OUs are listed at once; the OUs under them (QA, Dev) after 3 s.
+    sandbox.fail_operation("organizations:ListOrganizationalUnitsForParent", "slow", after=1)
+    try:
+        started = time.monotonic()
+        command = ["--region", ",".join(regions), "ls", "recovery-points", "--json"]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "drconsole", *command],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdout is not None
+        lines, first_point = [], None
+        for line in process.stdout:
+            lines.append(line)
+            if first_point is None and '"arn"' in line:
+                first_point = time.monotonic() - started
+        ended = time.monotonic() - started
+        stderr = process.stderr.read() if process.stderr else ""
+        process.wait(timeout=60)
+    finally:
+        sandbox.clear_faults()
+    assert process.returncode == 0, stderr
+    assert first_point is not None
+    # Before the change the first point came after the whole walk, a moment before the end.
+    assert ended - first_point > 1.5, (first_point, ended)
+    document = json.loads("".join(lines))
+    assert document["errors"] == []
+    assert document["scope"]["accounts_in_organization"] == len(info.accounts)
+    assert sorted(document["scope"]["accounts"]) == sorted(info.accounts.values())
+    arns = [item["arn"] for item in document["items"]]
+    assert len(arns) == len(set(arns))
+    assert set(arns) == points_in_sandbox(sandbox, info.accounts.values(), regions)
+    names = {account_id: name for name, account_id in info.accounts.items()}
+    assert all(item["account_name"] == names[item["account_id"]] for item in document["items"])
+
+
+def test_a_walk_that_fails_after_points_were_written_ends_the_document_with_it(
+    env: dict[str, str], demo: Any
+) -> None:
+    """The OUs under the root cannot be listed: the accounts listed before (the root's and the
+    first level's) are still listed; the document is closed with the failed call in `errors`,
+    the organization's size unknown, and the command exits 3 with one line on stderr."""
+    sandbox, info = demo
+    regions = (info.region, info.dr_region)
+    accounts = ls_json(env, "accounts")["items"]
+    reached = {a["id"] for a in accounts if a["ou_path"].count("/") <= 1}  # Root, Root/Prod
+    assert 0 < len(reached) < len(accounts)
+    sandbox.fail_operation("organizations:ListOrganizationalUnitsForParent", "denied", after=1)
+    try:
+        done = drconsole(env, "--region", ",".join(regions), "ls", "recovery-points", "--json")
+    finally:
+        sandbox.clear_faults()
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "ListOrganizationalUnitsForParent" in done.stderr
+    document = json.loads(done.stdout)
+    [failure] = document["errors"]
+    assert set(failure) == ERROR_FIELDS
+    assert failure["operation"] == "ListOrganizationalUnitsForParent"
+    assert failure["cause"] == "ROLE_PERMISSIONS"
+    assert failure["account_id"] == info.accounts["management"]
+    assert document["scope"]["accounts_in_organization"] is None
+    assert set(document["scope"]["accounts"]) == reached
+    arns = {item["arn"] for item in document["items"]}
+    assert arns and arns == points_in_sandbox(sandbox, reached, regions)
+
+
+def test_a_walk_that_fails_before_any_point_leaves_stdout_empty(
+    env: dict[str, str], demo: Any
+) -> None:
+    sandbox, _ = demo
+    sandbox.fail_operation("organizations:ListOrganizationalUnitsForParent", "denied")
+    sandbox.fail_operation("organizations:ListAccountsForParent", "denied")
+    try:
+        done = drconsole(env, "ls", "recovery-points", "--json")
+    finally:
+        sandbox.clear_faults()
+    assert done.returncode == 3, done.stderr
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
