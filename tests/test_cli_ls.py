@@ -13,11 +13,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from drconsole.commands._ls_output import in_utc, point_json
+from drconsole.models import RecoveryPoint
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 
@@ -593,3 +599,42 @@ def test_a_walk_that_fails_before_any_point_leaves_stdout_empty(
     assert done.stdout == ""
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+OFFSETS = st.timedeltas(min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23))
+
+
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.one_of(st.none(), st.just(UTC), st.builds(timezone, OFFSETS)),
+    )
+)
+@example(moment=datetime.min.replace(tzinfo=UTC))
+@example(moment=datetime(2026, 12, 4, 9, 30, 1, 500, tzinfo=timezone(timedelta(hours=2))))
+def test_streamed_times_are_written_as_the_document_writes_them(moment: datetime) -> None:
+    """The streamed listing lets msgspec write each time (`in_utc`); the result is the same
+    text as `iso` gives every other `ls --json` document, whatever the time zone."""
+    point = RecoveryPoint(
+        arn="arn:aws:backup:eu-central-1:123456789012:recovery-point:1",
+        vault_name="v",
+        account_id="123456789012",
+        region="eu-central-1",
+        resource_arn="arn:aws:ec2:eu-central-1:123456789012:volume/vol-1",
+        resource_type="EBS",
+        resource_name="",
+        created=moment,
+        status="COMPLETED",
+        size_bytes=1,
+        encryption_key_arn="",
+        is_encrypted=False,
+        source_vault_arn=None,
+        expires=moment,
+        completion_date=None,
+    )
+    try:
+        expected = json.loads(json.dumps(point_json(point, {})))
+    except OverflowError:  # a naive time at the edge of the calendar in the local zone
+        return
+    assert json.loads(msgspec.json.encode(point_json(point, {}, in_utc))) == expected

@@ -92,8 +92,21 @@ def vault_json(vault: Vault, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def point_json(point: RecoveryPoint, names: Mapping[str, str]) -> dict[str, Any]:
-    """JSON of one recovery point."""
+def in_utc(moment: datetime | None) -> datetime | None:
+    """The moment in UTC, for an encoder that writes UTC datetimes as `iso` does (msgspec:
+    RFC 3339 with a Z, microseconds only when there are some)."""
+    if moment is None or moment.tzinfo is UTC:
+        return moment
+    return moment.astimezone(UTC)
+
+
+def point_json(
+    point: RecoveryPoint,
+    names: Mapping[str, str],
+    iso: Callable[[datetime | None], str | datetime | None] = iso,
+) -> dict[str, Any]:
+    """JSON of one recovery point. The streamed listing passes `in_utc` for `iso` and lets
+    msgspec write the times (a third of the time per point went to `iso`)."""
     return {
         "arn": point.arn,
         "vault_name": point.vault_name,
