@@ -10,6 +10,7 @@ from): `scope` in JSON, one line on stderr under a table.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import threading
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from drconsole.commands._ls_stream import Streamed
 
 T = TypeVar("T")
+YOUNG_COLLECTION_EVERY = 10_000  # allocations (Python's default: 700)
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,17 @@ def vault_wanted(vault: Vault, wanted: Sequence[str]) -> bool:
     return not wanted or any(value in (vault.name, vault.arn) for value in wanted)
 
 
+def collect_less() -> None:
+    """Fewer garbage collections for the listing (measured: 16% of its CPU over 300,000 points).
+
+    What is alive now (modules, botocore's models and clients) lives until the command ends:
+    frozen, the full collections need not walk it again. The records of a page die by reference
+    counting, not by the collector: young collections every 10,000 allocations, not 700.
+    """
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
+
+
 def in_background(work: Callable[[], T]) -> Callable[[], T]:
     """Start `work` in a thread; the function returned waits for its result or raises its
     error. A daemon thread: Ctrl+C while waiting ends the command at once, as it did when the
@@ -233,6 +246,7 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
             sessions.prepare_member_client("backup", region)
     streamed: Streamed | None = None  # recovery points in JSON: written as they arrived
     walk_failed: WalkFailed | None = None
+    collect_less()
     if feed is not None:
         pages = inventory.iter_inventory_as_listed(feed, regions, point_filter, details=False)
         streamed = stream_points(pages, feed.names)
