@@ -68,11 +68,20 @@ class Sandbox:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
-        from . import backup_api, engine, key_accounts, rds_api, restore_access, sts_mfa
+        from . import (
+            backup_api,
+            engine,
+            key_accounts,
+            moto_dispatch,
+            rds_api,
+            restore_access,
+            sts_mfa,
+        )
         from .knobs import KnobsMiddleware
 
         backup_api.install()
         key_accounts.install()
+        moto_dispatch.install()
         sts_mfa.install()
         rds_api.install()
         restore_access.install()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
 from moto.iam.models import iam_backends
 
+from drconsole.sandbox import key_accounts
 from drconsole.sandbox.server import Sandbox
 from tests.policies import trusting
 from tests.sandbox.conftest import empty_sandbox
@@ -89,3 +91,35 @@ def test_finding_a_key_makes_no_backend_in_other_accounts_or_partitions(sandbox:
     # moto's own search asks every account for every partition (aws-cn, aws-us-gov...),
     # making an IAM backend for each: thousands at 1,000 accounts.
     assert iam_backends_made() == made
+
+
+def test_a_key_made_by_iam_or_sts_is_known_before_its_first_call(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each assumed role's first call used to search every account (millions of look-ups
+    over a 1,000-account load): keys are remembered where moto keeps them as they are made,
+    so the first call looks in one place."""
+    member = MEMBERS[0]
+    for account in (MANAGEMENT, *MEMBERS):
+        caller_account(sandbox, sandbox.credentials_for(account))  # every account's backend
+    role = sandbox.client("iam", member, "us-east-1").create_role(
+        RoleName="OrganizationAccountAccessRole",
+        AssumeRolePolicyDocument=json.dumps(trusting(MANAGEMENT)),
+    )["Role"]["Arn"]
+    got = sandbox.client("sts", MANAGEMENT, REGION).assume_role(
+        RoleArn=role, RoleSessionName="drconsole"
+    )["Credentials"]
+    iam = sandbox.client("iam", MEMBERS[1], "us-east-1")
+    iam.create_user(UserName="newcomer")
+    made = iam.create_access_key(UserName="newcomer")["AccessKey"]
+    places: list[str] = []
+    holds = key_accounts._holds
+
+    def looked_in(account: Any, partition: str, access_key: str) -> bool:
+        places.append(partition)
+        return holds(account, partition, access_key)
+
+    monkeypatch.setattr(key_accounts, "_holds", looked_in)
+    assert key_accounts.account_of_key(got["AccessKeyId"]) == member
+    assert key_accounts.account_of_key(made["AccessKeyId"]) == MEMBERS[1]
+    assert len(places) == 2
