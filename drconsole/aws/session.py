@@ -27,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from drconsole.aws.errors import aws_error, classify, credentials_error
 from drconsole.aws.fastparse import utc_parser_factory
+from drconsole.aws.loader_lock import serialize_reads
 from drconsole.aws.pacing import FOREGROUND
 from drconsole.aws.readonly import install_read_only_guard
 from drconsole.aws.shared_clients import (
@@ -106,7 +107,7 @@ class AwsSessions:
         self._sessions[CALLER] = self._base
         self._base._session.register_component("response_parser_factory", utc_parser_factory())
         # Every identity shares one model loader: service models are parsed once per process.
-        self._loader = self._base._session.get_component("data_loader")
+        self._loader = serialize_reads(self._base._session.get_component("data_loader"))
 
     @property
     def read_only(self) -> bool:
