@@ -43,8 +43,8 @@ def test_each_key_is_answered_as_its_own_account_every_time(sandbox: Sandbox) ->
             assert caller_account(sandbox, credentials) == account
 
 
-def test_an_assumed_role_key_is_answered_as_the_role_account(sandbox: Sandbox) -> None:
-    member = MEMBERS[0]
+def assumed_role_keys(sandbox: Sandbox, member: str) -> dict[str, str]:
+    """The management account's keys into `member`'s OrganizationAccountAccessRole (made)."""
     role = sandbox.client("iam", member, "us-east-1").create_role(
         RoleName="OrganizationAccountAccessRole",
         AssumeRolePolicyDocument=json.dumps(trusting(MANAGEMENT)),
@@ -52,11 +52,16 @@ def test_an_assumed_role_key_is_answered_as_the_role_account(sandbox: Sandbox) -
     got = sandbox.client("sts", MANAGEMENT, REGION).assume_role(
         RoleArn=role, RoleSessionName="drconsole"
     )["Credentials"]
-    keys = {
+    return {
         "aws_access_key_id": got["AccessKeyId"],
         "aws_secret_access_key": got["SecretAccessKey"],
         "aws_session_token": got["SessionToken"],
     }
+
+
+def test_an_assumed_role_key_is_answered_as_the_role_account(sandbox: Sandbox) -> None:
+    member = MEMBERS[0]
+    keys = assumed_role_keys(sandbox, member)
     assert caller_account(sandbox, keys) == member
     assert caller_account(sandbox, keys) == member
 
@@ -102,13 +107,7 @@ def test_a_key_made_by_iam_or_sts_is_known_before_its_first_call(
     member = MEMBERS[0]
     for account in (MANAGEMENT, *MEMBERS):
         caller_account(sandbox, sandbox.credentials_for(account))  # every account's backend
-    role = sandbox.client("iam", member, "us-east-1").create_role(
-        RoleName="OrganizationAccountAccessRole",
-        AssumeRolePolicyDocument=json.dumps(trusting(MANAGEMENT)),
-    )["Role"]["Arn"]
-    got = sandbox.client("sts", MANAGEMENT, REGION).assume_role(
-        RoleArn=role, RoleSessionName="drconsole"
-    )["Credentials"]
+    assumed = assumed_role_keys(sandbox, member)["aws_access_key_id"]
     iam = sandbox.client("iam", MEMBERS[1], "us-east-1")
     iam.create_user(UserName="newcomer")
     made = iam.create_access_key(UserName="newcomer")["AccessKey"]
@@ -120,6 +119,6 @@ def test_a_key_made_by_iam_or_sts_is_known_before_its_first_call(
         return holds(account, partition, access_key)
 
     monkeypatch.setattr(key_accounts, "_holds", looked_in)
-    assert key_accounts.account_of_key(got["AccessKeyId"]) == member
+    assert key_accounts.account_of_key(assumed) == member
     assert key_accounts.account_of_key(made["AccessKeyId"]) == MEMBERS[1]
     assert len(places) == 2
