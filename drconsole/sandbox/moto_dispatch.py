@@ -5,28 +5,31 @@
   change while it serves, so each class is listed once.
 - The service models: moto makes a new botocore loader for each model it reads, and the request
   threads that first need a model at the same moment each read it (and list botocore's 400-odd
-  service directories) again. One loader, its reads one at a time (`loader_lock`), reads each
-  once.
+  service directories) again. One loader, read under a lock, reads each once. (The console's
+  own loader has the same guard, `aws/loader_lock.py`; the sandbox keeps to its own package.)
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any
 
-from drconsole.aws.loader_lock import serialize_reads
+_models_lock = threading.Lock()
 
 
 @functools.cache
 def _loader() -> Any:
     from botocore.loaders import create_loader
 
-    return serialize_reads(create_loader())
+    return create_loader()
 
 
 def _load_service_model(service_name: str, model_name: str) -> dict[str, Any]:
-    model: dict[str, Any] = _loader().load_service_model(service_name, model_name)
-    return model
+    # The loader caches each model it has read; the lock makes the first read the only one.
+    with _models_lock:
+        model: dict[str, Any] = _loader().load_service_model(service_name, model_name)
+        return model
 
 
 def install() -> None:
