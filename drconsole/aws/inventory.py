@@ -149,54 +149,46 @@ class Inventory:
         With `details` False only ListBackupVaults is asked (names, counts, lock, key ARN): the
         vaults come back with `details_read` False, for `vault_details` to complete when shown.
         """
-        tasks = [self._list_vaults_task(a.id, r, None, details) for a in accounts for r in regions]
-        yield from run_tasks(tasks, self.max_workers)
+        yield from run_tasks(
+            self._list_vaults_tasks(accounts, regions, None, details), self.max_workers
+        )
 
     def iter_inventory(
-        self,
-        accounts: Sequence[Account],
-        regions: Sequence[str],
-        point_filter: PointFilter = NO_FILTER,
-        details: bool = True,
-    ) -> Iterator[VaultBatch | list[RecoveryPoint] | AccountError]:
-        """Vaults and all their recovery points in one pipelined scan.
-
-        Recovery point pages of a vault start as soon as its account and Region are listed,
-        without waiting for the other accounts: the scan ends near its critical path.
-        """
-        tasks = [
-            self._list_vaults_task(a.id, r, point_filter, details)
-            for a in accounts
-            for r in regions
-        ]
-        yield from run_tasks(tasks, self.max_workers)
-
-    def iter_inventory_as_listed(
         self,
         feed: AccountFeed,
         regions: Sequence[str],
         point_filter: PointFilter = NO_FILTER,
         details: bool = True,
     ) -> Iterator[VaultBatch | list[RecoveryPoint] | AccountError]:
-        """`iter_inventory` of the accounts `feed` hands over, each started as it arrives,
-        until the feed is closed."""
+        """Vaults and all their recovery points of the accounts `feed` hands over, in one
+        pipelined scan, until the feed is closed.
+
+        Each account is started as it arrives (as the organization's walk lists it), and the
+        recovery point pages of a vault as soon as its account and Region are listed, without
+        waiting for the other accounts: the scan ends near its critical path.
+        """
 
         def wait_for_accounts() -> Task:
             def then(batch: tuple[Account, ...] | None) -> Step:
                 if batch is None:
                     return Step()
-                step = Step(tasks=[wait_for_accounts()])
-                step.tasks += [
-                    self._list_vaults_task(a.id, r, point_filter, details)
-                    for a in batch
-                    for r in regions
-                ]
-                return step
+                listings = self._list_vaults_tasks(batch, regions, point_filter, details)
+                return Step(tasks=[wait_for_accounts(), *listings])
 
             # Ahead of every other task, so that a worker always waits for the next accounts.
             return Task(-math.inf, feed.next_batch, then)
 
         yield from run_tasks([wait_for_accounts()], self.max_workers)
+
+    def _list_vaults_tasks(
+        self,
+        accounts: Sequence[Account],
+        regions: Sequence[str],
+        points: PointFilter | None,
+        details: bool,
+    ) -> list[Task]:
+        """The ListBackupVaults of each account in each Region (see `_list_vaults_task`)."""
+        return [self._list_vaults_task(a.id, r, points, details) for a in accounts for r in regions]
 
     def _list_vaults_task(
         self, account_id: str, region: str, points: PointFilter | None, details: bool

@@ -42,7 +42,7 @@ def stream_points(
     closes the document with `finish`. `names`: the accounts' names by id (filled as the
     organization's walk lists them, ahead of their pages). Nothing is written until the first
     recovery point comes."""
-    from drconsole.commands._ls_output import in_utc, point_json
+    from drconsole.commands._ls_output import point_json
 
     result = Streamed()
     try:
@@ -52,7 +52,7 @@ def stream_points(
                 if page.operation in ("ListBackupVaults", "ListRecoveryPointsByBackupVault"):
                     result.failed_units.add((page.account_id, page.region))
             elif isinstance(page, list) and page:
-                lines = b",\n".join(_encode(point_json(point, names, in_utc)) for point in page)
+                lines = b",\n".join(_encode(point_json(point, names)) for point in page)
                 out.write((",\n" if result.items else '{"items": [\n') + lines.decode())
                 result.items += len(page)
                 out.flush()
