@@ -88,7 +88,6 @@ def bytes_per_row(count: int) -> float:
     before = tracemalloc.get_traced_memory()[0]
     rows = build(count)
     rows.sort()
-    rows.compact()
     gc.collect()
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
@@ -206,7 +205,6 @@ def main() -> int:
     began = time.perf_counter()
     rows.sort()
     sort_time = time.perf_counter() - began
-    rows.compact()
     results = asyncio.run(measure_ui(rows))
     oldest, middle = lazy_match_reads(rows, "prod-rds-12")
     per_row = bytes_per_row(args.memory_rows)

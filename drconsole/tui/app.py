@@ -133,6 +133,10 @@ class DrConsoleApp(App[None]):
         if id(event) in self._held_inputs:
             self._held_inputs.discard(id(event))
             self.call_after_refresh(FOREGROUND.answered)
+        if isinstance(event, events.InputEvent) and not self._screen_stack:
+            # A key typed (or held back behind the one before it) while the console closes
+            # arrives after its screens are gone: there is nothing left to act on it.
+            return
         if isinstance(event, TYPED) and not event.is_forwarded:
             if not self.keys_in_order.admit(event):
                 return  # posted again when the key before it has been handled

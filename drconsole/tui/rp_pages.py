@@ -1,15 +1,16 @@
 """Pages of recovery points turned into columns in the loading thread, not the UI's.
 
 Converting a million RecoveryPoint objects into the list's columns (timestamps, shared strings,
-search keys) is most of the cost of loading a big vault; done here, in the worker that reads
-the pages, the UI thread only appends finished columns (`RecoveryPointRows.add_prepared`) and
-stays free for keystrokes while the rest arrives.
+search keys and their numbers) is most of the cost of loading a big vault; done here, in the
+worker that reads the pages, the UI thread only appends finished columns
+(`RecoveryPointRows.add_prepared`) and stays free for keystrokes while the rest arrives.
 """
 
 from __future__ import annotations
 
 import math
 from array import array
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,18 +56,27 @@ class PreparedPage:
     expires: array[float] = field(default_factory=lambda: array("d"))
     completed: array[float] = field(default_factory=lambda: array("d"))
     sizes: array[int] = field(default_factory=lambda: array("q"))
-    search: list[str] = field(default_factory=list)  # lowercase search key of each row
+    # Each row's search key as its number in the load (see PagePreparer), the keys first seen
+    # in this page (numbered in this order, after those of the pages before), and how many
+    # of the page's rows carry each number.
+    row_keys: array[int] = field(default_factory=lambda: array("q"))
+    new_keys: list[str] = field(default_factory=list)
+    key_counts: dict[int, int] = field(default_factory=dict)
+    # The preparer that numbered the keys: a page of a load since cleared is not appended.
+    preparer: PagePreparer | None = None
 
     def __len__(self) -> int:
         return len(self.arns)
 
 
 class PagePreparer:
-    """Prepares the pages of one load; repeated values (types, keys, vaults, search keys) are
-    one object across all its pages, so a million rows cost a pointer each for them."""
+    """Prepares the pages of one load, one page at a time and in the order they are appended;
+    repeated values (types, keys, vaults) are one object across all its pages, so a million rows
+    cost a pointer each for them, and each distinct lowercase search key gets a number."""
 
     def __init__(self) -> None:
         self._shared: dict[object, object] = {}
+        self._key_numbers: dict[str, int] = {}
 
     def _share(self, value: object) -> object:
         return self._shared.setdefault(value, value)
@@ -74,7 +84,8 @@ class PagePreparer:
     def prepare(self, points: Iterable[RecoveryPoint]) -> PreparedPage:
         """The page's columns."""
         share = self._share
-        page = PreparedPage()
+        numbers = self._key_numbers
+        page = PreparedPage(preparer=self)
         for point in points:
             page.arns.append(point.arn)
             page.resource_arns.append(point.resource_arn)
@@ -90,5 +101,11 @@ class PagePreparer:
             page.expires.append(timestamp(point.expires))
             page.completed.append(timestamp(point.completion_date))
             page.sizes.append(NO_SIZE if point.size_bytes is None else point.size_bytes)
-            page.search.append(share(search_text(point).lower()))  # type: ignore[arg-type]
+            text = search_text(point).lower()
+            number = numbers.get(text)
+            if number is None:
+                number = numbers[text] = len(numbers)
+                page.new_keys.append(text)
+            page.row_keys.append(number)
+        page.key_counts = Counter(page.row_keys)
         return page

@@ -1,8 +1,9 @@
 """Recovery points stored column by column, sorted newest first, filtered per keystroke.
 
 A million recovery points must fit in well under 1 KB each and filter in under 100 ms, so
-rows are not kept as objects: each field lives in a parallel list or array, repeated strings
-(types, statuses, keys, vaults) are shared, and numbers and dates are packed in arrays.
+rows are not kept as objects: each field lives in a parallel column, repeated strings (types,
+statuses, keys, vaults) are shared, and numbers and dates are packed in arrays. No column is a
+long list, which a full garbage collection would walk element by element (sealed_column.py).
 
 The filter works on search keys, not on rows: a resource is backed up again and again, so a
 million recovery points carry far fewer distinct keys (resource name and id, type, status).
@@ -14,17 +15,17 @@ window is looked up at once, the rest only if the user scrolls there.
 
 from __future__ import annotations
 
-import gc
 import math
 import operator
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from itertools import compress, islice, repeat
+from itertools import chain, compress, islice, repeat
 from typing import Any, overload
 
 from drconsole.models import RecoveryPoint
 from drconsole.tui.rp_pages import NO_SIZE, PagePreparer, PreparedPage
+from drconsole.tui.sealed_column import SealedColumn
 
 
 def _datetime(stamp: float) -> datetime | None:
@@ -92,31 +93,34 @@ class RecoveryPointRows:
         self.clear()
 
     def clear(self) -> None:
-        """Forget every row (before a refresh)."""
-        self._preparer = PagePreparer()
-        self.arns: list[str] = []
-        self.resource_arns: list[str] = []
-        self.names: list[str] = []
-        self.types: list[str] = []
-        self.statuses: list[str] = []
-        self.keys: list[str] = []
-        self.sources: list[str | None] = []
-        self.roles: list[str | None] = []
+        """Forget every row (before a refresh); pages prepared for the rows before are not
+        appended any more (see `add_prepared`)."""
+        # Numbers the search keys of the pages appended from now on, in whichever thread
+        # prepares them (one at a time, in the order they are appended).
+        self.preparer = PagePreparer()
+        # Columns of strings and shared objects are sealed in tuples (sealed_column.py);
+        # numbers are packed in arrays: neither is walked by a full garbage collection.
+        self.arns: SealedColumn[str] = SealedColumn()
+        self.resource_arns: SealedColumn[str] = SealedColumn()
+        self.names: SealedColumn[str] = SealedColumn()
+        self.types: SealedColumn[str] = SealedColumn()
+        self.statuses: SealedColumn[str] = SealedColumn()
+        self.keys: SealedColumn[str] = SealedColumn()
+        self.sources: SealedColumn[str | None] = SealedColumn()
+        self.roles: SealedColumn[str | None] = SealedColumn()
         # (vault_name, account_id, region, is_encrypted), shared between rows of a vault.
-        self.places: list[tuple[str, str, str, bool]] = []
+        self.places: SealedColumn[tuple[str, str, str, bool]] = SealedColumn()
         self.created = array("d")
         self.expires = array("d")
         self.completed = array("d")
         self.sizes = array("q")
-        # Distinct lowercase search keys, how many rows carry each, and each row's key number
-        # (the int objects come from `_key_numbers`, so a row costs one reference).
+        # Distinct lowercase search keys, how many rows carry each, and each row's key number.
         self.search_keys: list[str] = []
         self.key_counts: list[int] = []
-        self._key_numbers: dict[str, int] = {}
-        self.row_keys: list[int] = []
+        self.row_keys = array("q")
         # Row numbers newest first, and the key number of each in that same order.
-        self.order: list[int] = []
-        self.order_keys: list[int] = []
+        self.order = array("q")
+        self.order_keys = array("q")
         self._sorted = 0
         # The column the order follows (see `sort_by`) and its direction.
         self.sort_column = "created"
@@ -132,11 +136,13 @@ class RecoveryPointRows:
 
     def add(self, points: Iterable[RecoveryPoint]) -> int:
         """Append recovery points (call `sort` before reading `visible`); returns how many."""
-        return self.add_prepared(self._preparer.prepare(points))
+        return self.add_prepared(self.preparer.prepare(points))
 
     def add_prepared(self, page: PreparedPage) -> int:
-        """Append a page already turned into columns (in the loading thread); returns how
-        many rows it held. Only the search keys are numbered here."""
+        """Append a page turned into columns by `preparer` (in the loading thread); returns how
+        many rows it held. A page prepared before the last `clear` is left out (0)."""
+        if page.preparer is not self.preparer:
+            return 0
         self.arns.extend(page.arns)
         self.resource_arns.extend(page.resource_arns)
         self.names.extend(page.names)
@@ -150,17 +156,12 @@ class RecoveryPointRows:
         self.expires.extend(page.expires)
         self.completed.extend(page.completed)
         self.sizes.extend(page.sizes)
-        numbers = self._key_numbers
+        self.search_keys.extend(page.new_keys)
         counts = self.key_counts
-        row_keys = self.row_keys
-        for text in page.search:
-            number = numbers.get(text)
-            if number is None:
-                number = numbers[text] = len(self.search_keys)
-                self.search_keys.append(text)
-                counts.append(0)
-            counts[number] += 1
-            row_keys.append(number)
+        counts.extend(repeat(0, len(page.new_keys)))
+        for number, count in page.key_counts.items():
+            counts[number] += count
+        self.row_keys.extend(page.row_keys)
         return len(page)
 
     @property
@@ -168,31 +169,40 @@ class RecoveryPointRows:
         """True when rows were added since the last `sort`."""
         return self._sorted != len(self.arns)
 
-    def sort_key(self, column: str) -> Callable[[int], Any]:
-        """What row numbers sort by for `column` (a list column of the widget)."""
+    def sort_key(self, column: str, every_row: bool = False) -> Callable[[int], Any]:
+        """What row numbers sort by for `column` (a list column of the widget); `every_row`
+        for a pass over all of them (the columns are read from flat copies, quicker per row)."""
         created = self.created.__getitem__
-        keys: dict[str, Callable[[int], Any]] = {
-            "created": created,
-            "age": lambda row: -created(row),
-            "type": self.types.__getitem__,
-            "resource": lambda row: (self.names[row] or self.resource_arns[row]).lower(),
-            "size": self.sizes.__getitem__,
-            "status": self.statuses.__getitem__,
-            "key": lambda row: self.keys[row] or "",
-            "source": lambda row: self.sources[row] or "",
-            "expires": self.expires.__getitem__,
-        }
-        return keys[column]
+
+        def read(column: SealedColumn[Any]) -> Callable[[int], Any]:
+            return column.flat().__getitem__ if every_row else column.__getitem__
+
+        if column == "created":
+            return created
+        if column == "age":
+            return lambda row: -created(row)
+        if column == "size":
+            return self.sizes.__getitem__
+        if column == "expires":
+            return self.expires.__getitem__
+        if column == "resource":
+            names, resource_arns = read(self.names), read(self.resource_arns)
+            return lambda row: (names(row) or resource_arns(row)).lower()
+        if column in ("key", "source"):
+            values = read(self.keys if column == "key" else self.sources)
+            return lambda row: values(row) or ""
+        return read({"type": self.types, "status": self.statuses}[column])
 
     def sort_by(self, column: str, descending: bool) -> None:
         """Order every row by `column` (stable: equal rows keep their order) and re-apply the
         query; rows added later merge into this order."""
-        key = self.sort_key(column)  # an unknown column fails here, before anything changes
+        key = self.sort_key(column, every_row=True)  # an unknown column fails here, before
+        # anything changes
         self.sort_column, self.sort_descending = column, descending
         # The rows shown so far are re-sorted from their current order (equal rows keep it);
         # rows not sorted in yet follow through `sort`.
-        self.order.sort(key=key, reverse=descending)
-        self.order_keys = list(map(self.row_keys.__getitem__, self.order))
+        self.order = array("q", sorted(self.order, key=key, reverse=descending))
+        self.order_keys = array("q", map(self.row_keys.__getitem__, self.order))
         query, self.query = self.query, ""
         self.visible = range(len(self.order))
         if query:
@@ -215,9 +225,10 @@ class RecoveryPointRows:
             self.order_keys.extend(map(self.row_keys.__getitem__, fresh))
         else:
             # Timsort merges the already sorted run with the new rows in about linear time.
-            order.extend(fresh)
-            order.sort(key=key, reverse=self.sort_descending)
-            self.order_keys = list(map(self.row_keys.__getitem__, order))
+            every_key = self.sort_key(self.sort_column, every_row=True)
+            merged = sorted(chain(order, fresh), key=every_key, reverse=self.sort_descending)
+            self.order = array("q", merged)
+            self.order_keys = array("q", map(self.row_keys.__getitem__, merged))
         self._sorted = count
         query, self.query = self.query, ""
         self.visible = range(count)
@@ -233,15 +244,6 @@ class RecoveryPointRows:
             return bool(first_new >= last_shown)
         except TypeError:
             return False
-
-    def compact(self) -> None:
-        """Move everything alive out of the cyclic garbage collector's sight: a full
-        collection walks every element of these lists (tens of millions of references at 1M
-        rows, a 100-200 ms pause in the middle of a keystroke). The rows hold no cycles and
-        are freed by reference counting when the lists go away.
-        """
-        gc.collect()
-        gc.freeze()
 
     def filter(self, query: str) -> int:
         """Keep the rows whose search key contains every word of `query` (case-insensitive);

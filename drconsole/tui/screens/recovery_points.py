@@ -13,6 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from drconsole.aws.pacing import FOREGROUND
 from drconsole.models import RecoveryPoint, Vault
 from drconsole.tui.rp_pages import PagePreparer, PreparedPage
 from drconsole.tui.screens.base import BrowseScreen
@@ -46,14 +47,19 @@ class RecoveryPointsScreen(BrowseScreen):
     ]
 
     class PageLoaded(Message):
-        """One page (up to 1,000) of recovery points arrived, already in columns."""
+        """One page (up to 1,000) of recovery points arrived, already in columns (a page of a
+        load the list was cleared of since is not appended: see `add_prepared`)."""
 
         def __init__(self, page: PreparedPage) -> None:
             self.page = page
             super().__init__()
 
     class Finished(Message):
-        """Every page has arrived."""
+        """Every page of the load numbered by `preparer` has arrived."""
+
+        def __init__(self, preparer: PagePreparer) -> None:
+            self.preparer = preparer
+            super().__init__()
 
     class DetailsRead(Message):
         """The vault's key type and access policy (a listing had left them out)."""
@@ -93,7 +99,7 @@ class RecoveryPointsScreen(BrowseScreen):
         self.loading_done = False
         self.failed = False
         self.update_status()
-        self.load()
+        self.load(self.rp_list.rows.preparer)
         if not self.vault.details_read:
             self.load_details()
 
@@ -107,16 +113,16 @@ class RecoveryPointsScreen(BrowseScreen):
         self.query_one("#summary", Static).update(vault_summary(self.vault))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="recovery-points")
-    def load(self) -> None:
-        """Page through the vault; every page is turned into the list's columns here, off the
-        UI thread, and posted as it arrives."""
+    def load(self, preparer: PagePreparer) -> None:
+        """Page through the vault; every page is turned into the list's columns here (by the
+        list's `preparer`, handed over by the UI thread), and posted as it arrives."""
         worker = get_current_worker()
-        preparer = PagePreparer()
         for page in self.drapp.new_inventory().iter_recovery_points(self.vault):
             if worker.is_cancelled:
                 return
+            FOREGROUND.wait()  # a key is being answered: its frame first (aws/pacing.py)
             self.post_message(self.PageLoaded(preparer.prepare(page)))
-        self.post_message(self.Finished())
+        self.post_message(self.Finished(preparer))
 
     def on_recovery_points_screen_page_loaded(self, message: PageLoaded) -> None:
         first = not self.rp_list.rows
@@ -130,9 +136,10 @@ class RecoveryPointsScreen(BrowseScreen):
             self._repaint_timer = self.set_timer(delay, self._repaint)
 
     def on_recovery_points_screen_finished(self, message: Finished) -> None:
+        if message.preparer is not self.rp_list.rows.preparer:
+            return  # the end of a load replaced by a refresh
         self.loading_done = True
         self._repaint()
-        self.rp_list.rows.compact()
 
     def _repaint(self) -> None:
         self._repaint_timer = None

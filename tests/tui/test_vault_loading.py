@@ -1,0 +1,68 @@
+"""A vault's recovery points loading: a refresh while pages are still queued; and a key that
+arrives as the console closes."""
+
+from __future__ import annotations
+
+from textual import events
+
+from drconsole.tui.screens.accounts import AccountsScreen
+from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
+from drconsole.tui.widgets.recovery_point_list import RecoveryPointList
+from tests.tui.conftest import Demo, status_of, wait_until
+from tests.tui.test_screens import SIZE, open_account
+
+
+def vault_arns(demo: Demo) -> list[str]:
+    """Every recovery point of the backup account's DR vault, read with plain boto3."""
+    client = demo.sandbox.client("backup", demo.info.accounts["backup"], "eu-north-1")
+    pages = client.get_paginator("list_recovery_points_by_backup_vault").paginate(
+        BackupVaultName="dr-eu-north-1"
+    )
+    return [point["RecoveryPointArn"] for page in pages for point in page["RecoveryPoints"]]
+
+
+async def test_pages_of_a_load_replaced_by_a_refresh_are_left_out(demo: Demo) -> None:
+    expected = sorted(vault_arns(demo))
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_account(pilot, demo.info.accounts["backup"])
+        await pilot.press("down", "enter")
+        screen = app.screen
+        assert isinstance(screen, RecoveryPointsScreen)
+        await wait_until(pilot, lambda: screen.loading_done, what="recovery points")
+        rows = screen.query_one(RecoveryPointList).rows
+        old = rows.preparer
+        late_page = old.prepare(rows.record(row) for row in range(5))
+        # The refresh's own listing answers after 3 s: the old load's page and end, still
+        # queued when the list was cleared, arrive first.
+        demo.sandbox.fail_operation("backup:ListRecoveryPointsByBackupVault", "slow")
+        try:
+            await pilot.press("r")
+            screen.post_message(RecoveryPointsScreen.PageLoaded(late_page))
+            screen.post_message(RecoveryPointsScreen.Finished(old))
+            await pilot.pause(0.5)
+            assert len(rows) == 0
+            assert not screen.loading_done
+            assert "loading…" in status_of(app)
+        finally:
+            demo.sandbox.clear_faults()
+        await wait_until(pilot, lambda: screen.loading_done, what="reloaded", timeout=30)
+        assert sorted(rows.arns) == expected  # each once, none of the late page's twice
+
+
+async def test_a_key_arriving_as_the_console_closes_is_dropped(demo: Demo) -> None:
+    """A key held back behind the one before it may be handled after the last screen is gone
+    (Textual's own handling then fails: no screen on the stack)."""
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, AccountsScreen), what="accounts")
+        screens = app._screen_stack
+        kept = list(screens)
+        screens.clear()
+        try:
+            await app.on_event(events.Key("j", "j"))
+            await app.on_event(events.Key("escape", None))
+        finally:
+            screens.extend(kept)
+        await pilot.pause()
+        assert isinstance(app.screen, AccountsScreen)
