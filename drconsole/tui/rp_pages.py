@@ -64,6 +64,11 @@ class PreparedPage:
     key_counts: dict[int, int] = field(default_factory=dict)
     # The preparer that numbered the keys: a page of a load since cleared is not appended.
     preparer: PagePreparer | None = None
+    # The load's row number of the page's first row, the page's row numbers newest first
+    # (sorted here so that the UI thread need not), and their key numbers in that order.
+    first_row: int = 0
+    newest_first: array[int] = field(default_factory=lambda: array("q"))
+    newest_first_keys: array[int] = field(default_factory=lambda: array("q"))
 
     def __len__(self) -> int:
         return len(self.arns)
@@ -77,6 +82,7 @@ class PagePreparer:
     def __init__(self) -> None:
         self._shared: dict[object, object] = {}
         self._key_numbers: dict[str, int] = {}
+        self._rows = 0  # rows prepared so far: the next page's first row number
 
     def _share(self, value: object) -> object:
         return self._shared.setdefault(value, value)
@@ -108,4 +114,10 @@ class PagePreparer:
                 page.new_keys.append(text)
             page.row_keys.append(number)
         page.key_counts = Counter(page.row_keys)
+        # Newest first as RecoveryPointRows.sort orders them (stable, equal times in page order).
+        by_age = sorted(range(len(page)), key=page.created.__getitem__, reverse=True)
+        page.first_row = self._rows
+        page.newest_first = array("q", map(self._rows.__add__, by_age))
+        page.newest_first_keys = array("q", map(page.row_keys.__getitem__, by_age))
+        self._rows += len(page)
         return page

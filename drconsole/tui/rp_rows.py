@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import operator
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import chain, compress, islice, repeat
@@ -114,22 +115,27 @@ class RecoveryPointRows:
         self.expires = array("d")
         self.completed = array("d")
         self.sizes = array("q")
-        # Distinct lowercase search keys, how many rows carry each, and each row's key number.
+        # Distinct lowercase search keys, how many rows in `order` carry each, and each row's
+        # key number.
         self.search_keys: list[str] = []
         self.key_counts: list[int] = []
         self.row_keys = array("q")
-        # Row numbers newest first, and the key number of each in that same order.
+        # Row numbers newest first, and the key number of each in that same order; `_sorted`
+        # rows are in it (the first ones), and `visible` is out of date when `_stale`.
         self.order = array("q")
         self.order_keys = array("q")
         self._sorted = 0
+        self._stale = False
         # The column the order follows (see `sort_by`) and its direction.
         self.sort_column = "created"
         self.sort_descending = True
         # Positions in `order` matching the query (`range` when there is none).
         self.visible: Sequence[int] = range(0)
         self.query = ""
-        # Key numbers matching `query`, narrowed further when the next query extends it.
+        # Key numbers matching `query` among the first `_keys_tested` keys, narrowed further
+        # when the next query extends it.
         self._matching_keys: list[int] = []
+        self._keys_tested = 0
 
     def __len__(self) -> int:
         return len(self.arns)
@@ -140,9 +146,12 @@ class RecoveryPointRows:
 
     def add_prepared(self, page: PreparedPage) -> int:
         """Append a page turned into columns by `preparer` (in the loading thread); returns how
-        many rows it held. A page prepared before the last `clear` is left out (0)."""
+        many rows it held. A page prepared before the last `clear` is left out (0). A page
+        older than every row in the order (a vault lists newest first) joins it at once, in the
+        order the loading thread sorted it in; any other waits for `sort`."""
         if page.preparer is not self.preparer:
             return 0
+        start = len(self.arns)
         self.arns.extend(page.arns)
         self.resource_arns.extend(page.resource_arns)
         self.names.extend(page.names)
@@ -157,17 +166,34 @@ class RecoveryPointRows:
         self.completed.extend(page.completed)
         self.sizes.extend(page.sizes)
         self.search_keys.extend(page.new_keys)
-        counts = self.key_counts
-        counts.extend(repeat(0, len(page.new_keys)))
-        for number, count in page.key_counts.items():
-            counts[number] += count
+        self.key_counts.extend(repeat(0, len(page.new_keys)))
         self.row_keys.extend(page.row_keys)
+        if (
+            page.first_row == start == self._sorted
+            and page.newest_first
+            and (self.sort_column, self.sort_descending) == ("created", True)
+            and (
+                not self.order
+                or self._after(self.created[page.newest_first[0]], self.created[self.order[-1]])
+            )
+        ):
+            self.order.extend(page.newest_first)
+            self.order_keys.extend(page.newest_first_keys)
+            self._count_in(page.key_counts)
+            self._sorted = len(self.arns)
+            self._stale = True
         return len(page)
+
+    def _count_in(self, counts: dict[int, int]) -> None:
+        """Rows carrying these keys joined the order."""
+        key_counts = self.key_counts
+        for number, count in counts.items():
+            key_counts[number] += count
 
     @property
     def needs_sort(self) -> bool:
         """True when rows were added since the last `sort`."""
-        return self._sorted != len(self.arns)
+        return self._stale or self._sorted != len(self.arns)
 
     def sort_key(self, column: str, every_row: bool = False) -> Callable[[int], Any]:
         """What row numbers sort by for `column` (a list column of the widget); `every_row`
@@ -203,24 +229,27 @@ class RecoveryPointRows:
         # rows not sorted in yet follow through `sort`.
         self.order = array("q", sorted(self.order, key=key, reverse=descending))
         self.order_keys = array("q", map(self.row_keys.__getitem__, self.order))
-        query, self.query = self.query, ""
-        self.visible = range(len(self.order))
-        if query:
-            self.filter(query)
+        self._stale = True
         self.sort()
 
     def sort(self) -> None:
         """Order every row (newest first unless `sort_by` chose another column) and re-apply
         the current query."""
         count = len(self.arns)
-        if self._sorted == count:
-            return
+        if self._sorted != count:
+            self._sort_in(count)
+        if self._stale:
+            self._stale = False
+            self._refilter()
+
+    def _sort_in(self, count: int) -> None:
+        """Put rows `_sorted` to `count` in the order."""
         key = self.sort_key(self.sort_column)
         fresh = sorted(range(self._sorted, count), key=key, reverse=self.sort_descending)
         order = self.order
         if order and self._after(key(fresh[0]), key(order[-1])):
-            # Pages come newest first: the new rows all go after the ones shown (the usual
-            # case), and only they are sorted, however many rows are held already.
+            # The new rows all go after the ones shown (pages come newest first), and only
+            # they are sorted, however many rows are held already.
             order.extend(fresh)
             self.order_keys.extend(map(self.row_keys.__getitem__, fresh))
         else:
@@ -229,11 +258,9 @@ class RecoveryPointRows:
             merged = sorted(chain(order, fresh), key=every_key, reverse=self.sort_descending)
             self.order = array("q", merged)
             self.order_keys = array("q", map(self.row_keys.__getitem__, merged))
+        self._count_in(Counter(self.row_keys[self._sorted : count]))
         self._sorted = count
-        query, self.query = self.query, ""
-        self.visible = range(count)
-        if query:
-            self.filter(query)
+        self._stale = True
 
     def _after(self, first_new: Any, last_shown: Any) -> bool:
         """True when a row keyed `first_new` sorts after one keyed `last_shown` (or with it:
@@ -248,28 +275,44 @@ class RecoveryPointRows:
     def filter(self, query: str) -> int:
         """Keep the rows whose search key contains every word of `query` (case-insensitive);
         returns the count. A query that extends the previous one tests only the keys that
-        matched it."""
+        matched it; keys that arrived since are tested once."""
         query = " ".join(query.lower().split())
-        if query == self.query:
+        if query == self.query and not self._stale and self._keys_tested == len(self.search_keys):
             return len(self.visible)
-        narrowing = bool(self.query) and query.startswith(self.query)
-        self.query = query
-        if not query:
-            self.visible = range(len(self.order))
-            return len(self.visible)
+        if query != self.query:
+            if query and self.query and query.startswith(self.query):
+                self._matching_keys = self._keys_matching(self._matching_keys, query)
+            else:
+                self._keys_tested = 0
+                self._matching_keys = []
+            self.query = query
+        return self._refilter()
+
+    def _keys_matching(self, candidates: Iterable[int], query: str) -> list[int]:
+        """The key numbers among `candidates` whose key contains every word of `query`."""
         keys = self.search_keys
-        words = query.split()
-        if narrowing:
-            matching = self._matching_keys
-        else:
-            first = map(operator.contains, keys, repeat(words.pop(0)))
-            matching = list(compress(range(len(keys)), first))
-        for word in words:
+        matching = list(candidates)
+        for word in query.split():
             found = map(operator.contains, map(keys.__getitem__, matching), repeat(word))
             matching = list(compress(matching, found))
-        self._matching_keys = matching
+        return matching
+
+    def _refilter(self) -> int:
+        """The rows of the order matching `query`, once the keys not tested yet are."""
+        order = self.order
+        if not self.query:
+            self.visible = range(len(order))
+            return len(order)
+        keys = self.search_keys
+        if self._keys_tested < len(keys):
+            first, *others = self.query.split()
+            tested = self._keys_tested
+            found = map(operator.contains, keys[tested:], repeat(first))
+            new = compress(range(tested, len(keys)), found)
+            self._matching_keys += self._keys_matching(new, " ".join(others))
+            self._keys_tested = len(keys)
         count = sum(map(self.key_counts.__getitem__, self._matching_keys))
-        if count == len(self.order):
+        if count == len(order):
             self.visible = range(count)
         elif count == 0:
             self.visible = []
@@ -277,7 +320,7 @@ class RecoveryPointRows:
             matched = bytearray(len(keys))
             any(map(matched.__setitem__, self._matching_keys, repeat(1)))
             # `any` only drives the map above; the scan below runs as rows are read.
-            everywhere = range(len(self.order))
+            everywhere = range(len(order))
             newest_first = compress(everywhere, map(matched.__getitem__, self.order_keys))
             keys_oldest_first = map(matched.__getitem__, reversed(self.order_keys))
             oldest_first = compress(reversed(everywhere), keys_oldest_first)

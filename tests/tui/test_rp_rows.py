@@ -7,7 +7,11 @@ import random
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from drconsole.models import RecoveryPoint
+from drconsole.tui.rp_pages import search_text
 from drconsole.tui.rp_rows import RecoveryPointRows
 from drconsole.tui.sealed_column import CHUNK
 
@@ -269,3 +273,52 @@ def test_a_full_collection_does_not_walk_every_row() -> None:
     gc.collect()
     gc.collect()
     assert references_a_full_collection_walks(rows) < len(rows) // 20
+
+
+QUERIES = ("", "d", "db", "db-1", "db-12", "db-1 rds", "web", "rds", "s3 db", "failed", "x")
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_pages_filters_and_repaints_in_any_order_agree_with_a_fresh_sort(
+    data: st.DataObject,
+) -> None:
+    """Pages older or newer than the rows shown (joined at once or merged at the repaint), keys
+    arriving between keystrokes, queries narrowed or replaced: after each repaint the list is
+    every matching row newest first, and between repaints every line it claims can be read."""
+    rows = RecoveryPointRows()
+    added: list[RecoveryPoint] = []
+    for _ in range(data.draw(st.integers(1, 14))):
+        action = data.draw(st.sampled_from(("page", "page", "filter", "repaint")))
+        if action == "page":
+            ages = data.draw(st.lists(st.integers(0, 300), max_size=40))
+            names = st.sampled_from(("db-1", "db-12", "web-2", "DB-3"))
+            page = [
+                point(len(added) + n, NOW - timedelta(minutes=age), name=data.draw(names))
+                for n, age in enumerate(sorted(ages) if data.draw(st.booleans()) else ages)
+            ]
+            rows.add(page)
+            added += page
+        elif action == "filter":
+            count = rows.filter(data.draw(st.sampled_from(QUERIES)))
+            lines = shown(rows)
+            assert len(lines) == count
+            assert len({p.arn for p in lines}) == count
+            assert all(matches(p, rows.query) for p in lines)
+        else:
+            rows.sort()
+            assert [p.arn for p in shown(rows)] == expected_arns(added, rows.query)
+    rows.sort()
+    assert [p.arn for p in shown(rows)] == expected_arns(added, rows.query)
+
+
+def matches(recovery_point: RecoveryPoint, query: str) -> bool:
+    text = search_text(recovery_point).lower()
+    return all(word in text for word in query.split())
+
+
+def expected_arns(added: list[RecoveryPoint], query: str) -> list[str]:
+    """Newest first, rows of the same time in the order they arrived."""
+    arrival = {p.arn: n for n, p in enumerate(added)}
+    newest_first = sorted(added, key=lambda p: (-p.created.timestamp(), arrival[p.arn]))
+    return [p.arn for p in newest_first if matches(p, query)]
