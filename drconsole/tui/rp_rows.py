@@ -239,7 +239,6 @@ class RecoveryPointRows:
         if self._sorted != count:
             self._sort_in(count)
         if self._stale:
-            self._stale = False
             self._refilter()
 
     def _sort_in(self, count: int) -> None:
@@ -299,6 +298,7 @@ class RecoveryPointRows:
 
     def _refilter(self) -> int:
         """The rows of the order matching `query`, once the keys not tested yet are."""
+        self._stale = False
         order = self.order
         if not self.query:
             self.visible = range(len(order))

@@ -295,7 +295,8 @@ class RecoveryPointList(ScrollView, can_focus=True):
         if y == 0:
             style = self.get_component_rich_style("rp-list--header")
             return Strip([Segment(self.header_text(width), style)], width)
-        base = self._frame_style or self.rich_style
+        # (A style without attributes is false: compared with None, not tested for truth.)
+        base = self._frame_style if self._frame_style is not None else self.rich_style
         index = round(self.scroll_y) + y - 1
         if index >= self.count:
             return Strip.blank(width, base)
