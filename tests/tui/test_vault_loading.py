@@ -66,3 +66,32 @@ async def test_a_key_arriving_as_the_console_closes_is_dropped(demo: Demo) -> No
             screens.extend(kept)
         await pilot.pause()
         assert isinstance(app.screen, AccountsScreen)
+
+
+async def test_a_refresh_keeps_the_filter_typed(demo: Demo) -> None:
+    client = demo.sandbox.client("backup", demo.info.accounts["backup"], "eu-north-1")
+    pages = client.get_paginator("list_recovery_points_by_backup_vault").paginate(
+        BackupVaultName="dr-eu-north-1"
+    )
+    points = [point for page in pages for point in page["RecoveryPoints"]]
+    expected = sorted(
+        p["RecoveryPointArn"]
+        for p in points
+        if p["ResourceType"] == "RDS" and "prod" in p["ResourceArn"]
+    )
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_account(pilot, demo.info.accounts["backup"])
+        await pilot.press("down", "enter")
+        screen = app.screen
+        assert isinstance(screen, RecoveryPointsScreen)
+        await wait_until(pilot, lambda: screen.loading_done, what="recovery points")
+        await pilot.press("slash", *"prod rds", "enter", "r")
+        await wait_until(pilot, lambda: screen.loading_done, what="reloaded", timeout=30)
+        rp_list = screen.query_one(RecoveryPointList)
+        shown = sorted(rp_list.rows.arns[rp_list.rows.row_at(i)] for i in range(rp_list.count))
+        assert shown == expected
+        assert f"{len(expected)} of {len(points)} match 'prod rds'" in status_of(app)
+        await pilot.press("escape")  # clears the filter, as before the refresh
+        assert isinstance(app.screen, RecoveryPointsScreen)
+        assert rp_list.count == len(points)

@@ -95,6 +95,8 @@ class RecoveryPointsScreen(BrowseScreen):
 
     def action_refresh(self) -> None:
         self.rp_list.rows.clear()
+        # The filter typed stays: the reloaded rows are filtered as they arrive.
+        self.rp_list.rows.filter(self.query_text)
         self.rp_list.data_changed()
         self.loading_done = False
         self.failed = False
