@@ -3,6 +3,8 @@ arrives as the console closes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
 
 from drconsole.tui.screens.accounts import AccountsScreen
@@ -12,24 +14,30 @@ from tests.tui.conftest import Demo, status_of, wait_until
 from tests.tui.test_screens import SIZE, open_account
 
 
-def vault_arns(demo: Demo) -> list[str]:
+def vault_points(demo: Demo) -> list[dict[str, Any]]:
     """Every recovery point of the backup account's DR vault, read with plain boto3."""
     client = demo.sandbox.client("backup", demo.info.accounts["backup"], "eu-north-1")
     pages = client.get_paginator("list_recovery_points_by_backup_vault").paginate(
         BackupVaultName="dr-eu-north-1"
     )
-    return [point["RecoveryPointArn"] for page in pages for point in page["RecoveryPoints"]]
+    return [point for page in pages for point in page["RecoveryPoints"]]
+
+
+async def open_dr_vault(pilot: Any, demo: Demo) -> RecoveryPointsScreen:
+    """The backup account's DR vault, every recovery point loaded."""
+    await open_account(pilot, demo.info.accounts["backup"])
+    await pilot.press("down", "enter")
+    screen = pilot.app.screen
+    assert isinstance(screen, RecoveryPointsScreen)
+    await wait_until(pilot, lambda: screen.loading_done, what="recovery points")
+    return screen
 
 
 async def test_pages_of_a_load_replaced_by_a_refresh_are_left_out(demo: Demo) -> None:
-    expected = sorted(vault_arns(demo))
+    expected = sorted(point["RecoveryPointArn"] for point in vault_points(demo))
     app = demo.app()
     async with app.run_test(size=SIZE) as pilot:
-        await open_account(pilot, demo.info.accounts["backup"])
-        await pilot.press("down", "enter")
-        screen = app.screen
-        assert isinstance(screen, RecoveryPointsScreen)
-        await wait_until(pilot, lambda: screen.loading_done, what="recovery points")
+        screen = await open_dr_vault(pilot, demo)
         rows = screen.query_one(RecoveryPointList).rows
         old = rows.preparer
         late_page = old.prepare(rows.record(row) for row in range(5))
@@ -69,11 +77,7 @@ async def test_a_key_arriving_as_the_console_closes_is_dropped(demo: Demo) -> No
 
 
 async def test_a_refresh_keeps_the_filter_typed(demo: Demo) -> None:
-    client = demo.sandbox.client("backup", demo.info.accounts["backup"], "eu-north-1")
-    pages = client.get_paginator("list_recovery_points_by_backup_vault").paginate(
-        BackupVaultName="dr-eu-north-1"
-    )
-    points = [point for page in pages for point in page["RecoveryPoints"]]
+    points = vault_points(demo)
     expected = sorted(
         p["RecoveryPointArn"]
         for p in points
@@ -81,11 +85,7 @@ async def test_a_refresh_keeps_the_filter_typed(demo: Demo) -> None:
     )
     app = demo.app()
     async with app.run_test(size=SIZE) as pilot:
-        await open_account(pilot, demo.info.accounts["backup"])
-        await pilot.press("down", "enter")
-        screen = app.screen
-        assert isinstance(screen, RecoveryPointsScreen)
-        await wait_until(pilot, lambda: screen.loading_done, what="recovery points")
+        screen = await open_dr_vault(pilot, demo)
         await pilot.press("slash", *"prod rds", "enter", "r")
         await wait_until(pilot, lambda: screen.loading_done, what="reloaded", timeout=30)
         rp_list = screen.query_one(RecoveryPointList)
