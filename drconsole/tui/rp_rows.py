@@ -19,7 +19,7 @@ import math
 import operator
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from itertools import chain, compress, islice, repeat
 from typing import Any, overload
@@ -168,31 +168,35 @@ class RecoveryPointRows:
         self.search_keys.extend(page.new_keys)
         self.key_counts.extend(repeat(0, len(page.new_keys)))
         self.row_keys.extend(page.row_keys)
+        newest_first = (self.sort_column, self.sort_descending) == ("created", True)
         if (
-            page.first_row == start == self._sorted
-            and page.newest_first
-            and (self.sort_column, self.sort_descending) == ("created", True)
-            and (
-                not self.order
-                or self._after(self.created[page.newest_first[0]], self.created[self.order[-1]])
-            )
+            newest_first
+            and page.first_row == start == self._sorted
+            and self._goes_after(page.newest_first)
         ):
             self.order.extend(page.newest_first)
             self.order_keys.extend(page.newest_first_keys)
-            self._count_in(page.key_counts)
-            self._sorted = len(self.arns)
-            self._stale = True
+            self._joined(len(page), page.key_counts)
         return len(page)
 
-    def _count_in(self, counts: dict[int, int]) -> None:
-        """Rows carrying these keys joined the order."""
+    def _goes_after(self, fresh: Sequence[int]) -> bool:
+        """True when rows `fresh` (sorted) all sort after every row in the order."""
+        if not self.order or not fresh:
+            return True
+        key = self.sort_key(self.sort_column)
+        return self._after(key(fresh[0]), key(self.order[-1]))
+
+    def _joined(self, rows: int, counts: Mapping[int, int]) -> None:
+        """The next `rows` rows joined the order; `counts`: how many of them carry each key."""
         key_counts = self.key_counts
         for number, count in counts.items():
             key_counts[number] += count
+        self._sorted += rows
+        self._stale = True
 
     @property
     def needs_sort(self) -> bool:
-        """True when rows were added since the last `sort`."""
+        """True when rows were added, or the order changed, since the last `sort`."""
         return self._stale or self._sorted != len(self.arns)
 
     def sort_key(self, column: str, every_row: bool = False) -> Callable[[int], Any]:
@@ -222,8 +226,8 @@ class RecoveryPointRows:
     def sort_by(self, column: str, descending: bool) -> None:
         """Order every row by `column` (stable: equal rows keep their order) and re-apply the
         query; rows added later merge into this order."""
-        key = self.sort_key(column, every_row=True)  # an unknown column fails here, before
-        # anything changes
+        # An unknown column fails here, before anything changes.
+        key = self.sort_key(column, every_row=True)
         self.sort_column, self.sort_descending = column, descending
         # The rows shown so far are re-sorted from their current order (equal rows keep it);
         # rows not sorted in yet follow through `sort`.
@@ -245,21 +249,19 @@ class RecoveryPointRows:
         """Put rows `_sorted` to `count` in the order."""
         key = self.sort_key(self.sort_column)
         fresh = sorted(range(self._sorted, count), key=key, reverse=self.sort_descending)
-        order = self.order
-        if order and self._after(key(fresh[0]), key(order[-1])):
+        fresh_keys = array("q", map(self.row_keys.__getitem__, fresh))
+        if self._goes_after(fresh):
             # The new rows all go after the ones shown (pages come newest first), and only
             # they are sorted, however many rows are held already.
-            order.extend(fresh)
-            self.order_keys.extend(map(self.row_keys.__getitem__, fresh))
+            self.order.extend(fresh)
+            self.order_keys.extend(fresh_keys)
         else:
             # Timsort merges the already sorted run with the new rows in about linear time.
             every_key = self.sort_key(self.sort_column, every_row=True)
-            merged = sorted(chain(order, fresh), key=every_key, reverse=self.sort_descending)
+            merged = sorted(chain(self.order, fresh), key=every_key, reverse=self.sort_descending)
             self.order = array("q", merged)
             self.order_keys = array("q", map(self.row_keys.__getitem__, merged))
-        self._count_in(Counter(self.row_keys[self._sorted : count]))
-        self._sorted = count
-        self._stale = True
+        self._joined(len(fresh), Counter(fresh_keys))
 
     def _after(self, first_new: Any, last_shown: Any) -> bool:
         """True when a row keyed `first_new` sorts after one keyed `last_shown` (or with it:
