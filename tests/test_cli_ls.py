@@ -6,6 +6,7 @@ environment, nothing else.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -23,6 +24,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from drconsole.commands._ls_output import iso, point_json
+from drconsole.commands._ls_stream import finish, stream_points
 from drconsole.models import RecoveryPoint
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
@@ -640,3 +642,59 @@ def test_streamed_times_are_written_as_the_document_writes_them(moment: datetime
         return
     item = json.loads(msgspec.json.encode(point_json(point, {})))
     assert (item["created"], item["expires"], item["completed"]) == (expected, expected, None)
+
+
+TEXT = st.text(st.characters(codec="utf-8"), max_size=12)
+
+
+@given(
+    pages=st.lists(
+        st.lists(st.tuples(TEXT, TEXT, TEXT, st.none() | TEXT), min_size=1, max_size=4),
+        max_size=3,
+    ),
+    account_name=TEXT,
+)
+def test_streamed_items_are_one_a_line_whatever_their_text(
+    pages: list[list[tuple[str, str, str, str | None]]], account_name: str
+) -> None:
+    """The streamed document holds one item per line, each the point's JSON, whatever its
+    text holds (newlines, line separators, control characters: JSON escapes them, so the
+    separator between items is the only newline)."""
+    created = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
+    account = "123456789012"
+    stream_pages = [
+        [
+            RecoveryPoint(
+                f"arn:aws:backup:eu-central-1:{account}:recovery-point:{arn}",
+                vault,
+                account,
+                "eu-central-1",
+                "arn:aws:ec2:eu-central-1:123456789012:volume/vol-1",
+                "EBS",
+                name,
+                created,
+                "COMPLETED",
+                None,
+                "",
+                False,
+                source,
+                None,
+            )
+            for arn, vault, name, source in page
+        ]
+        for page in pages
+    ]
+    out = io.StringIO()
+    result = stream_points(iter(stream_pages), {account: account_name}, out)
+    finish(result, [], {}, out)
+    lines = out.getvalue().split("\n")  # what a reader of lines splits on (not U+2028, U+0085)
+    expected = [
+        json.loads(msgspec.json.encode(point_json(point, {account: account_name})))
+        for page in stream_pages
+        for point in page
+    ]
+    assert json.loads(out.getvalue())["items"] == expected
+    assert result.items == len(expected)
+    assert lines[0] == '{"items": ['
+    assert [json.loads(line.rstrip(",")) for line in lines[1 : 1 + len(expected)]] == expected
+    assert lines[1 + len(expected)] == "],"

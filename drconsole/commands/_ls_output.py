@@ -20,6 +20,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import msgspec
+
 from drconsole.errors import UsageError
 from drconsole.models import (
     Account,
@@ -102,30 +104,54 @@ def in_utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-def point_json(point: RecoveryPoint, names: Mapping[str, str]) -> dict[str, Any]:
+class PointJson(msgspec.Struct, gc=False):
+    """JSON of one recovery point, its members in the document's order (`point_json`)."""
+
+    arn: str
+    vault_name: str
+    vault_arn: str
+    account_id: str
+    account_name: str
+    region: str
+    resource_arn: str
+    resource_type: str
+    resource_name: str
+    created: datetime | None
+    completed: datetime | None
+    status: str
+    size_bytes: int | None
+    encryption_key_arn: str
+    is_encrypted: bool
+    source_vault_arn: str | None
+    expires: datetime | None
+    iam_role_arn: str | None
+
+
+def point_json(point: RecoveryPoint, names: Mapping[str, str]) -> PointJson:
     """JSON of one recovery point, for msgspec (`_ls_stream`, where every recovery point in
-    JSON is written): its times are UTC datetimes, which msgspec writes as `iso` does, a third
-    faster per point than `iso` itself."""
-    return {
-        "arn": point.arn,
-        "vault_name": point.vault_name,
-        "vault_arn": point.vault_arn,
-        "account_id": point.account_id,
-        "account_name": names.get(point.account_id, ""),
-        "region": point.region,
-        "resource_arn": point.resource_arn,
-        "resource_type": point.resource_type,
-        "resource_name": point.resource_name,
-        "created": in_utc(point.created),
-        "completed": in_utc(point.completion_date),
-        "status": point.status,
-        "size_bytes": point.size_bytes,
-        "encryption_key_arn": point.encryption_key_arn,
-        "is_encrypted": point.is_encrypted,
-        "source_vault_arn": point.source_vault_arn,
-        "expires": in_utc(point.expires),
-        "iam_role_arn": point.iam_role_arn,
-    }
+    JSON is written). A Struct, not a dict: made and written about six times faster (a
+    listing writes hundreds of thousands). Its times are UTC datetimes, which msgspec writes
+    as `iso` does, a third faster per point than `iso` itself."""
+    return PointJson(
+        point.arn,
+        point.vault_name,
+        point.vault_arn,
+        point.account_id,
+        names.get(point.account_id, ""),
+        point.region,
+        point.resource_arn,
+        point.resource_type,
+        point.resource_name,
+        in_utc(point.created),
+        in_utc(point.completion_date),
+        point.status,
+        point.size_bytes,
+        point.encryption_key_arn,
+        point.is_encrypted,
+        point.source_vault_arn,
+        in_utc(point.expires),
+        point.iam_role_arn,
+    )
 
 
 def error_json(error: AccountError, names: dict[str, str]) -> dict[str, Any]:

@@ -20,7 +20,8 @@ import msgspec
 
 from drconsole.models import AccountError, RecoveryPoint, VaultBatch
 
-_encode = msgspec.json.Encoder().encode
+_ENCODER = msgspec.json.Encoder()
+_encode = _ENCODER.encode
 
 
 @dataclass
@@ -52,7 +53,10 @@ def stream_points(
                 if page.operation in ("ListBackupVaults", "ListRecoveryPointsByBackupVault"):
                     result.failed_units.add((page.account_id, page.region))
             elif isinstance(page, list) and page:
-                lines = b",\n".join(_encode(point_json(point, names)) for point in page)
+                # One line per item; a newline in JSON text is always the separator (strings
+                # escape theirs), so the lines become the array's items by a replace.
+                lines = _ENCODER.encode_lines([point_json(point, names) for point in page])
+                lines = lines[:-1].replace(b"\n", b",\n")
                 out.write((",\n" if result.items else '{"items": [\n') + lines.decode())
                 result.items += len(page)
                 out.flush()
