@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -160,6 +161,17 @@ class DrConsoleApp(App[None]):
             return
         self.push_screen(AccountsScreen())
         self.offer_unfinished_flows()
+
+    def on_ready(self) -> None:
+        # What start-up made (modules, Textual's classes and styles, the first screen) lives
+        # as long as the console: out of the collector's sight, a full collection walks only
+        # what came after (a million-row vault's load ran ten of 23-37 ms each over it).
+        gc.freeze()
+
+    def on_unmount(self) -> None:
+        # The console is gone: what was frozen may be collected again (a process that runs
+        # consoles one after another, as the tests do, would otherwise keep each one's cycles).
+        gc.unfreeze()
 
     def show_setup_needed(self, problem: SetupProblem) -> None:
         """The one screen that says what is missing and the command that fixes it."""

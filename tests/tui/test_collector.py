@@ -37,3 +37,18 @@ async def test_full_collections_wait_for_the_accounts_then_resume(slow_demo: Dem
         )
         await wait_until(pilot, lambda: gc.get_threshold() == before, what="resumed", timeout=60)
     assert gc.get_threshold() == before
+
+
+def collector_sees(app: object) -> bool:
+    """Whether a collection would walk `app` (frozen objects are out of `gc.get_objects`)."""
+    return any(seen is app for seen in gc.get_objects())
+
+
+async def test_what_start_up_made_is_frozen_until_the_console_closes(demo: Demo) -> None:
+    """Once the console's first frame is drawn, what start-up made is out of the collector's
+    sight (a full collection walks only what came after); once the console is closed it is
+    collectable again."""
+    app = demo.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: not collector_sees(app), what="start-up frozen")
+    assert collector_sees(app)
