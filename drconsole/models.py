@@ -134,7 +134,7 @@ class RecoveryPoint(msgspec.Struct, frozen=True, gc=False):
     """One recovery point (a backup or a copy) in a vault.
 
     A msgspec Struct, not a dataclass like the other records: a listing makes hundreds of
-    thousands of them, and a Struct is made ten times faster (2.7 -> 0.2 µs) and, holding no
+    thousands of them, and a Struct is made seven times faster (2.7 -> 0.2-0.4 µs) and, holding no
     container, is never tracked by the garbage collector (`gc=False`).
     """
 

@@ -658,8 +658,9 @@ def test_streamed_items_are_one_a_line_whatever_their_text(
     pages: list[list[tuple[str, str, str, str | None]]], account_name: str
 ) -> None:
     """The streamed document holds one item per line, each the point's JSON, whatever its
-    text holds (newlines, line separators, control characters: JSON escapes them, so the
-    separator between items is the only newline)."""
+    text holds: newlines and control characters are escaped in JSON text, so the separator
+    between items is the only newline (U+2028 and U+0085 need no escape: they do not end a
+    line for a reader of lines)."""
     created = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
     account = "123456789012"
     stream_pages = [

@@ -129,9 +129,9 @@ class PointJson(msgspec.Struct, gc=False):
 
 def point_json(point: RecoveryPoint, names: Mapping[str, str]) -> PointJson:
     """JSON of one recovery point, for msgspec (`_ls_stream`, where every recovery point in
-    JSON is written). A Struct, not a dict: made and written about six times faster (a
-    listing writes hundreds of thousands). Its times are UTC datetimes, which msgspec writes
-    as `iso` does, a third faster per point than `iso` itself."""
+    JSON is written). A Struct, not a dict: made and written, a page at a time, in 2.0 µs a
+    point against 3.3 (a listing writes hundreds of thousands). Its times are UTC datetimes,
+    which msgspec writes as `iso` does, a third faster per point than `iso` itself."""
     return PointJson(
         point.arn,
         point.vault_name,
