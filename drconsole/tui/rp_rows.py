@@ -87,6 +87,9 @@ class MatchedPositions(Sequence[int]):
             self._head.extend(islice(self._head_pending, max(missing, 64)))
 
 
+TRAIL_LENGTH = 32  # shorter queries kept for Backspace (a query typed one character at a time)
+
+
 class RecoveryPointRows:
     """Column store of recovery points with a newest-first order and an incremental filter."""
 
@@ -136,6 +139,9 @@ class RecoveryPointRows:
         # when the next query extends it.
         self._matching_keys: list[int] = []
         self._keys_tested = 0
+        # The same for each shorter query typed on the way to `query` (its prefixes, shortest
+        # first), packed: Backspace goes back to the one before instead of testing every key.
+        self._trail: list[tuple[str, array[int], int]] = []
 
     def __len__(self) -> int:
         return len(self.arns)
@@ -282,10 +288,22 @@ class RecoveryPointRows:
             return len(self.visible)
         if query != self.query:
             if query and self.query and query.startswith(self.query):
+                self._trail.append((self.query, array("q", self._matching_keys), self._keys_tested))
+                del self._trail[:-TRAIL_LENGTH]
                 self._matching_keys = self._keys_matching(self._matching_keys, query)
             else:
-                self._keys_tested = 0
-                self._matching_keys = []
+                while self._trail and not query.startswith(self._trail[-1][0]):
+                    self._trail.pop()
+                if query and self._trail and self._trail[-1][0] == query:
+                    _, matching, self._keys_tested = self._trail.pop()
+                    self._matching_keys = matching.tolist()
+                elif query and self._trail:  # narrows a query typed before: from its matches
+                    _, matching, self._keys_tested = self._trail[-1]
+                    self._matching_keys = self._keys_matching(matching, query)
+                else:
+                    self._trail.clear()
+                    self._keys_tested = 0
+                    self._matching_keys = []
             self.query = query
         return self._refilter()
 

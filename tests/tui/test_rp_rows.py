@@ -276,6 +276,7 @@ def test_a_full_collection_does_not_walk_every_row() -> None:
 
 
 QUERIES = ("", "d", "db", "db-1", "db-12", "db-1 rds", "web", "rds", "s3 db", "failed", "x")
+TYPED = "db-12 rds"
 
 
 @settings(max_examples=60, deadline=None)
@@ -284,12 +285,20 @@ def test_pages_filters_and_repaints_in_any_order_agree_with_a_fresh_sort(
     data: st.DataObject,
 ) -> None:
     """Pages older or newer than the rows shown (joined at once or merged at the repaint), keys
-    arriving between keystrokes, queries narrowed or replaced: after each repaint the list is
-    every matching row newest first, and between repaints every line it claims can be read."""
+    arriving between keystrokes, queries narrowed, replaced or typed and erased a key at a time:
+    after each repaint the list is every matching row newest first, and between repaints every
+    line it claims can be read."""
     rows = RecoveryPointRows()
     added: list[RecoveryPoint] = []
-    for _ in range(data.draw(st.integers(1, 14))):
-        action = data.draw(st.sampled_from(("page", "page", "filter", "repaint")))
+    typed = ""  # a query typed and erased a key at a time (Backspace goes back a step)
+    for _ in range(data.draw(st.integers(1, 20))):
+        action = data.draw(st.sampled_from(("page", "page", "filter", "key", "key", "repaint")))
+        if action == "key":
+            erase = bool(typed) and (len(typed) == len(TYPED) or data.draw(st.booleans()))
+            typed = typed[:-1] if erase else TYPED[: len(typed) + 1]
+            action, query = "filter", typed
+        elif action == "filter":
+            query = data.draw(st.sampled_from(QUERIES))
         if action == "page":
             ages = data.draw(st.lists(st.integers(0, 300), max_size=40))
             names = st.sampled_from(("db-1", "db-12", "web-2", "DB-3"))
@@ -300,7 +309,7 @@ def test_pages_filters_and_repaints_in_any_order_agree_with_a_fresh_sort(
             rows.add(page)
             added += page
         elif action == "filter":
-            count = rows.filter(data.draw(st.sampled_from(QUERIES)))
+            count = rows.filter(query)
             lines = shown(rows)
             assert len(lines) == count
             assert len({p.arn for p in lines}) == count
