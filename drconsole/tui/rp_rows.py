@@ -282,7 +282,8 @@ class RecoveryPointRows:
     def filter(self, query: str) -> int:
         """Keep the rows whose search key contains every word of `query` (case-insensitive);
         returns the count. A query that extends the previous one tests only the keys that
-        matched it; keys that arrived since are tested once."""
+        matched it; one that goes back to a shorter query typed before (Backspace) takes up
+        that query's matches; keys that arrived since are tested once."""
         query = " ".join(query.lower().split())
         if query == self.query and not self._stale and self._keys_tested == len(self.search_keys):
             return len(self.visible)
