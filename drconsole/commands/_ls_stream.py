@@ -21,7 +21,6 @@ import msgspec
 from drconsole.models import AccountError, RecoveryPoint, VaultBatch
 
 _ENCODER = msgspec.json.Encoder()
-_encode = _ENCODER.encode
 
 
 @dataclass
@@ -78,8 +77,8 @@ def finish(
     try:
         out.write(
             ("\n],\n" if result.items else '{"items": [\n],\n')
-            + f' "errors": {_encode(errors).decode()},\n'
-            f' "scope": {_encode(scope).decode()}\n}}\n'
+            + f' "errors": {_ENCODER.encode(errors).decode()},\n'
+            f' "scope": {_ENCODER.encode(scope).decode()}\n}}\n'
         )
         out.flush()
     except BrokenPipeError:

@@ -288,23 +288,22 @@ class RecoveryPointRows:
         if query == self.query and not self._stale and self._keys_tested == len(self.search_keys):
             return len(self.visible)
         if query != self.query:
-            if query and self.query and query.startswith(self.query):
+            if self.query:
                 self._trail.append((self.query, array("q", self._matching_keys), self._keys_tested))
                 del self._trail[:-TRAIL_LENGTH]
-                self._matching_keys = self._keys_matching(self._matching_keys, query)
-            else:
-                while self._trail and not query.startswith(self._trail[-1][0]):
+            # Back to the longest query typed before that the new one starts with, if any.
+            while self._trail and not query.startswith(self._trail[-1][0]):
+                self._trail.pop()
+            if query and self._trail:
+                earlier, matching, self._keys_tested = self._trail[-1]
+                if earlier == query:  # Backspace: its matches as they were
                     self._trail.pop()
-                if query and self._trail and self._trail[-1][0] == query:
-                    _, matching, self._keys_tested = self._trail.pop()
                     self._matching_keys = matching.tolist()
-                elif query and self._trail:  # narrows a query typed before: from its matches
-                    _, matching, self._keys_tested = self._trail[-1]
+                else:  # narrower: only its matches are tested
                     self._matching_keys = self._keys_matching(matching, query)
-                else:
-                    self._trail.clear()
-                    self._keys_tested = 0
-                    self._matching_keys = []
+            else:
+                self._keys_tested = 0
+                self._matching_keys = []
             self.query = query
         return self._refilter()
 
