@@ -15,10 +15,12 @@ from textual.message import Message
 
 import drconsole.tui.drills  # noqa: F401  (registers :drills in command mode)
 from drconsole.aws.pacing import FOREGROUND
+from drconsole.tui import paste_guard
 from drconsole.tui.commands import DrConsoleCommands
 from drconsole.tui.key_order import TYPED, KeysInOrder
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
     from textual.screen import Screen
 
     from drconsole.aws.inventory import Inventory
@@ -161,6 +163,11 @@ class DrConsoleApp(App[None]):
             return
         self.push_screen(AccountsScreen())
         self.offer_unfinished_flows()
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal, with pasted escapes kept out of key presses."""
+        paste_guard.install()
+        return super().get_driver_class()
 
     def on_ready(self) -> None:
         # What start-up made (modules, Textual's classes and styles, the first screen) lives
