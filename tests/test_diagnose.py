@@ -17,8 +17,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from drconsole.diagnose import diagnose, diagnose_exception, parse_error
-from drconsole.diagnose_rules import RULES
+from drconsole.diagnose import RULES, diagnose, diagnose_exception, parse_error
 from drconsole.models import CauseCode
 from drconsole.sandbox import copy_rules, jobs_api, restores
 
@@ -453,13 +452,14 @@ def test_every_rule_matches_the_real_message_it_documents() -> None:
 def test_diagnosis_modules_are_pure() -> None:
     """No I/O libraries, AWS SDK or UI in the diagnosis modules: standard library and models."""
     package = Path(__file__).resolve().parent.parent / "drconsole"
-    allowed_local = {"drconsole.models", "drconsole.diagnose_facts", "drconsole.diagnose_rules"}
-    allowed_local |= {"drconsole.diagnose_remedies", "drconsole", "drconsole.diagnose"}
-    allowed_local |= {f"drconsole.diagnose_{name}" for name in ("rule", "key_remedies")}
-    allowed_local |= {"drconsole.diagnose_restore_rules", "drconsole.diagnose_restore_remedies"}
-    allowed_local.add("drconsole.diagnose_network_remedies")
+    allowed_local = {"drconsole.models", "drconsole.diagnose.facts", "drconsole.diagnose.rules"}
+    allowed_local |= {"drconsole.diagnose.remedies", "drconsole.diagnose"}
+    allowed_local |= {f"drconsole.diagnose.{name}" for name in ("rule", "key_remedies")}
+    allowed_local |= {"drconsole.diagnose.restore_rules", "drconsole.diagnose.restore_remedies"}
+    allowed_local |= {"drconsole.diagnose.network_remedies", "drconsole.diagnose.messages"}
+    allowed_local.add("drconsole.diagnose.jobs")
     allowed_std = {"__future__", "re", "json", "dataclasses", "collections", "typing"}
-    for path in sorted(package.glob("diagnose*.py")):
+    for path in sorted((package / "diagnose").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]

@@ -13,8 +13,7 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from drconsole.policy import Request, evaluate
-from drconsole.policy_conditions import arn_like, wildcard_match
+from drconsole.policy import Request, arn_like, evaluate, wildcard_match
 from drconsole.sandbox.access import _like as sandbox_like
 
 PATHOLOGICAL = "arn:" + "*?" * 10 + "Z"

@@ -1,4 +1,4 @@
-"""Evaluate vault, key, trust and service control policies for the checks with `policy.py`."""
+"""Evaluate vault, key, trust and service control policies for the checks with `policy/`."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from drconsole.aws.job_history import (
     job_resource,
 )
 from drconsole.aws.session import AwsSessions
-from drconsole.diagnose_jobs import job_diagnosis
+from drconsole.diagnose import job_diagnosis
 from drconsole.models import Account, AccountError, BackupJob, CopyJob, RestoreJob
 
 

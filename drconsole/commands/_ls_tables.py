@@ -124,7 +124,7 @@ def points_table(items: Sequence[RecoveryPoint], names: dict[str, str]) -> Table
 def jobs_table(items: Sequence[Any], names: dict[str, str]) -> Table:
     """Backup, copy and restore jobs, newest first, each failed one with its cause."""
     from drconsole.aws.job_history import job_kind, job_resource
-    from drconsole.diagnose_jobs import job_diagnosis
+    from drconsole.diagnose import job_diagnosis
 
     table = DataTable(title=f"Jobs ({len(items)})")
     for column in ("Created", "Kind", "Account", "Region", "State", "Resource", "Cause"):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 
 from drconsole.aws.job_history import job_kind, job_resource
-from drconsole.diagnose_jobs import job_diagnosis
+from drconsole.diagnose import job_diagnosis
 
 if TYPE_CHECKING:
     from drconsole.aws.job_history import Job

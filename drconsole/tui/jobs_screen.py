@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from drconsole.diagnose_jobs import is_problem, job_diagnosis
+from drconsole.diagnose import is_problem, job_diagnosis
 from drconsole.tui.column_sort import ColumnSort, keep_cursor_on, sort_bindings
 from drconsole.tui.job_rows import (
     JOB_COLUMNS,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drconsole.diagnose import diagnose
+from drconsole.diagnose.messages import diagnose
 from drconsole.models import BackupJob, CauseCode, CopyJob, Diagnosis, RestoreJob
 
 PROBLEM_STATES = frozenset({"FAILED", "ABORTED", "EXPIRED", "PARTIAL"})

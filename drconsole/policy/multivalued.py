@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from drconsole.policy_conditions import ConditionTest, Context
-from drconsole.policy_principals import Principal, session_path_warning
+from drconsole.policy.conditions import ConditionTest, Context
+from drconsole.policy.principals import Principal, session_path_warning
 
 if TYPE_CHECKING:
-    from drconsole.policy import Statement
+    from drconsole.policy.evaluator import Statement
 
 
 # Condition keys AWS documents as multivalued (a request can carry several values).

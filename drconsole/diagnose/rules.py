@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from drconsole.diagnose_key_remedies import (
+from drconsole.diagnose.key_remedies import (
     aws_managed_resource_key,
     kms_key_access,
     kms_key_state,
     kms_not_authorized,
     source_key_not_shared,
 )
-from drconsole.diagnose_remedies import (
+from drconsole.diagnose.remedies import (
     copy_into_vault_denied,
     cross_account_disabled,
     cross_account_restore,
@@ -27,9 +27,9 @@ from drconsole.diagnose_remedies import (
     unsupported_route,
     vault_lock,
 )
-from drconsole.diagnose_restore_rules import LAST_RULES, RESTORE_RULES
-from drconsole.diagnose_rule import Rule
-from drconsole.diagnose_rule import any_of as _p
+from drconsole.diagnose.restore_rules import LAST_RULES, RESTORE_RULES
+from drconsole.diagnose.rule import Rule
+from drconsole.diagnose.rule import any_of as _p
 from drconsole.models import CauseCode
 
 ARN = r"arn:aws\S*"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from drconsole.diagnose_facts import Facts
+from drconsole.diagnose.facts import Facts
 from drconsole.models import CauseCode, Diagnosis
 
 Render = Callable[[re.Match[str] | None, Facts], Diagnosis]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from drconsole import diagnose_facts as f
-from drconsole.diagnose_facts import Facts, fill, policy_json
-from drconsole.diagnose_network_remedies import QUOTED_RE, RESTORE_CMD, region_of
+from drconsole.diagnose import facts as f
+from drconsole.diagnose.facts import Facts, fill, policy_json
+from drconsole.diagnose.network_remedies import QUOTED_RE, RESTORE_CMD, region_of
 from drconsole.models import CauseCode, Diagnosis
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from drconsole.diagnose_facts import Facts, fill
-from drconsole.diagnose_restore_rules import RESTORE_CODES
-from drconsole.diagnose_rule import Rule
-from drconsole.diagnose_rules import RULES
+from drconsole.diagnose.facts import Facts, fill
+from drconsole.diagnose.restore_rules import RESTORE_CODES
+from drconsole.diagnose.rule import Rule
+from drconsole.diagnose.rules import RULES
 from drconsole.models import CauseCode, Diagnosis
 
 WRAPPER_RE = re.compile(
@@ -225,7 +225,7 @@ def _by_code_late(code: str | None, facts: Facts) -> Diagnosis | None:
         return restore(None, facts)
     name = code.lower().rsplit(".", 1)[-1]
     if name in KMS_ACCESS_CODES or (name in ACCESS_CODES and _about_a_key(facts)):
-        from drconsole.diagnose_key_remedies import kms_key_access
+        from drconsole.diagnose.key_remedies import kms_key_access
 
         return kms_key_access(None, facts)
     if name in ACCESS_CODES:
@@ -241,17 +241,17 @@ def _by_code_late(code: str | None, facts: Facts) -> Diagnosis | None:
             " boundaries.",
         )
     if name in KMS_STATE_CODES:
-        from drconsole.diagnose_key_remedies import kms_key_state
+        from drconsole.diagnose.key_remedies import kms_key_state
 
         return kms_key_state(None, facts)
     if name == "limitexceededexception" and (
         "copy" in (facts.operation or "").lower() or "copy" in facts.text.lower()
     ):
-        from drconsole.diagnose_remedies import too_many_jobs
+        from drconsole.diagnose.remedies import too_many_jobs
 
         return too_many_jobs(None, facts)
     if name == "awsorganizationsnotinuseexception":
-        from drconsole.diagnose_remedies import not_same_org
+        from drconsole.diagnose.remedies import not_same_org
 
         return not_same_org(None, facts)
     return None

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from drconsole.diagnose_facts import Facts, fill
+from drconsole.diagnose.facts import Facts, fill
 from drconsole.models import CauseCode, Diagnosis
 
 VPC_RE = re.compile(r"\bvpc-[0-9a-z]{3,}\b", re.IGNORECASE)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from drconsole.diagnose_network_remedies import restore_network
-from drconsole.diagnose_restore_remedies import (
+from drconsole.diagnose.network_remedies import restore_network
+from drconsole.diagnose.restore_remedies import (
     backup_role_not_authorized,
     engine_version,
     pass_role_denied,
@@ -11,7 +11,7 @@ from drconsole.diagnose_restore_remedies import (
     restore_target_missing,
     service_fatal,
 )
-from drconsole.diagnose_rule import Render, Rule, any_of
+from drconsole.diagnose.rule import Render, Rule, any_of
 from drconsole.models import CauseCode
 
 VERSION = r"[\w.-]*\d[\w.-]*?"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drconsole.errors import UsageError
-from drconsole.policy_conditions import (
+from drconsole.policy.conditions import (
     ConditionTest,
     Context,
     PolicyError,
@@ -19,12 +19,12 @@ from drconsole.policy_conditions import (
     parse_condition,
     wildcard_match,
 )
-from drconsole.policy_multivalued import (
+from drconsole.policy.multivalued import (
     multi_valued_warnings,
     principal_warnings,
     request_warnings,
 )
-from drconsole.policy_principals import (
+from drconsole.policy.principals import (
     ACCOUNT,
     Principal,
     PrincipalSpec,

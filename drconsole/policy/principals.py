@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from drconsole.errors import UsageError
-from drconsole.policy_conditions import PolicyError
+from drconsole.policy.conditions import PolicyError
 
 ACCOUNT = re.compile(r"^\d{12}$")
 IAM_ARN = re.compile(r"^arn:([a-z0-9-]+):(iam|sts)::(\d{12}):(.+)$")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from drconsole import diagnose_facts as f
-from drconsole.diagnose_facts import Facts, fill, policy_json
+from drconsole.diagnose import facts as f
+from drconsole.diagnose.facts import Facts, fill, policy_json
 from drconsole.models import CauseCode, Diagnosis
 
 
