@@ -116,7 +116,7 @@ class JobsScreen(BrowseScreen):
         yield flows
         yield JobSummaryLine(id="jobs-summary")
         yield FittedTable(id="jobs", cursor_type="row", zebra_stripes=True)
-        yield Static(id="jobs-detail")
+        yield Static(id="jobs-detail", markup=False)
 
     def main_widget(self) -> Widget:
         return self.query_one("#jobs", DataTable)

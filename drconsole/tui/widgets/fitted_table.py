@@ -16,7 +16,7 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, DuplicateKey, Row, RowKey
 
-from drconsole.tui.widgets.cell_width import one_line_width
+from drconsole.tui.widgets.cell_width import as_typed, one_line_width
 
 CellT = TypeVar("CellT")
 Lines = list[list[Segment]]
@@ -58,6 +58,8 @@ class FittedTable(DataTable[CellT]):
     And it measures each new row with Rich, a markup parse and a Measurement per cell: a
     thousand rows refilled by a filter keystroke took over 100 ms. Here a one-line row of text
     cells is measured from the text (`cell_width.one_line_width`), to the same figures.
+
+    Every cell put in it is shown as written, never read as markup (`as_typed`).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -80,6 +82,7 @@ class FittedTable(DataTable[CellT]):
         """Put `value` in a cell and redraw its row: DataTable's own redraws the whole table,
         which lost every visible line the screen had drawn (a frame drew them all again for
         the four rows a batch of accounts changed)."""
+        value = as_typed(value)
         row = RowKey(row_key) if isinstance(row_key, str) else row_key
         column = ColumnKey(column_key) if isinstance(column_key, str) else column_key
         row_index = self._row_locations.get(row)
@@ -121,7 +124,9 @@ class FittedTable(DataTable[CellT]):
             if len(cells) > len(columns):
                 raise ValueError("More values provided than there are columns.")
             self._row_locations[row_key] = self.row_count
-            self._data[row_key] = {column.key: cell for column, cell in zip_longest(columns, cells)}
+            self._data[row_key] = {
+                column.key: as_typed(cell) for column, cell in zip_longest(columns, cells)
+            }
             self.rows[row_key] = Row(row_key, 1, None, False)
             self._new_rows.add(row_key)
         self._require_update_dimensions = True
@@ -176,7 +181,8 @@ class FittedTable(DataTable[CellT]):
         key: str | None = None,
         label: TextType | None = None,
     ) -> RowKey:
-        row_key = super().add_row(*cells, height=height, key=key, label=label)
+        typed = [as_typed(cell) for cell in cells]
+        row_key = super().add_row(*typed, height=height, key=key, label=label)
         self._measure_new_rows()
         return row_key
 

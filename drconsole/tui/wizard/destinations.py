@@ -172,7 +172,8 @@ class DestinationList(FittedTable[str]):
                 key=destination.arn,
             )
         # Cells are (account name, account id, Region, vault): the sort key of a Destination.
-        self.sort(key=lambda cells: (cells[0].lower(), cells[1], cells[2], cells[3]))
+        # (A name holding `[` or `:` is stored as a Text: `as_typed`.)
+        self.sort(key=lambda cells: (str(cells[0]).lower(), *map(str, cells[1:4])))
         if current is None:
             return
         try:

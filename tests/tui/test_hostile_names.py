@@ -1,0 +1,41 @@
+"""Names from AWS are shown as written: markup in an account or OU name neither styles nor stops
+the console."""
+
+from __future__ import annotations
+
+from tests.tui.conftest import Demo, screen_lines, status_of, table_text, wait_until
+from tests.tui.test_screens import SIZE, accounts_loaded
+
+# Valid names to AWS Organizations (an account name is 1 to 50 printable ASCII characters).
+CLOSING_TAG = "[/x] ops [red]"
+STYLE_TAG = "[prod] payments :warning:"
+OU_NAME = "[b]Ops[/b]"
+
+
+def add_hostile_accounts(demo: Demo) -> None:
+    """An OU and two accounts in it, named with Rich markup, in the demo's organization."""
+    org = demo.sandbox.client("organizations", demo.info.accounts["management"])
+    root = org.list_roots()["Roots"][0]["Id"]
+    ou = org.create_organizational_unit(ParentId=root, Name=OU_NAME)["OrganizationalUnit"]["Id"]
+    for name in (CLOSING_TAG, STYLE_TAG):
+        created = org.create_account(Email=f"{len(name)}@example.com", AccountName=name)
+        account = created["CreateAccountStatus"]["AccountId"]
+        org.move_account(AccountId=account, SourceParentId=root, DestinationParentId=ou)
+
+
+async def test_names_with_markup_are_listed_as_written_and_can_be_filtered(demo: Demo) -> None:
+    add_hostile_accounts(demo)
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts", timeout=60)
+        names = [row[0].strip() for row in table_text(app)]
+        assert f"▾ Root/{OU_NAME}" in names
+        assert CLOSING_TAG in names and STYLE_TAG in names
+        screen = "\n".join(screen_lines(app))
+        assert CLOSING_TAG in screen and STYLE_TAG in screen and OU_NAME in screen
+        assert "8 accounts" in status_of(app)
+        await pilot.press("slash", *"[prod]", "enter")
+        await wait_until(pilot, lambda: "filter '[prod]'" in status_of(app), what="filter")
+        shown = [row[0].strip() for row in table_text(app) if row[1]]
+        assert shown == [STYLE_TAG]
+        assert STYLE_TAG in "\n".join(screen_lines(app))
