@@ -460,3 +460,38 @@ def test_vault_policy_remediation_is_exact_statement() -> None:
     statement = remedies.vault_policy_statement(SRC)
     assert remedies.pretty(statement) in result.remediation
     assert "put-backup-vault-access-policy" in result.remediation
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "fits"),
+    [
+        # Full AWS Backup management: backups encrypted with the vault key (AWS Backup's
+        # "Encryption for backups" table), so a vault on aws/backup may receive them.
+        ("S3", True),
+        ("EFS", True),
+        ("Timestream", True),
+        ("VirtualMachine", True),
+        ("CloudFormation", True),
+        ("SAP HANA on Amazon EC2", True),
+        # The others keep the resource's key and need a customer managed key in the vault.
+        ("EBS", False),
+        ("EC2", False),
+        ("RDS", False),
+        ("Aurora", False),
+        ("FSx", False),
+        ("Storage Gateway", False),
+    ],
+)
+def test_destination_on_aws_backup_key_by_resource_type(resource_type: str, fits: bool) -> None:
+    facts = with_vault(
+        good_facts(),
+        key=KeyFacts(DEST_KEY, "AWS", "Enabled", aliases=("alias/aws/backup",)),
+    )
+    point = replace(
+        facts.recovery_point,
+        arn=f"arn:aws:backup:{REGION}:{SRC}:recovery-point:{resource_type.replace(' ', '-')}",
+        resource_type=resource_type,
+    )
+    result = checks.check_destination_vault(replace(facts, recovery_point=point))
+    assert result.status is (CheckStatus.PASS if fits else CheckStatus.FAIL)
+    assert result.cause is (None if fits else CauseCode.DEST_VAULT_AWS_MANAGED_KEY)

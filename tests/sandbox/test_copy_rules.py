@@ -330,7 +330,14 @@ def test_destination_vault_on_aws_backup_key(world: World) -> None:
     for resource_type in ("EBS", "EC2", "RDS", "Aurora"):
         assert copy_failure(attempt(world, resource_type=resource_type, **on_default)) == message
     # Fully managed resource types re-encrypt with the vault key: aws/backup is fine.
-    for resource_type in ("S3", "EFS"):
+    for resource_type in (
+        "S3",
+        "EFS",
+        "Timestream",
+        "VirtualMachine",
+        "CloudFormation",
+        "SAP HANA on Amazon EC2",
+    ):
         a = attempt(world, resource_type=resource_type, source_key_arn=None, **on_default)
         assert copy_failure(a) is None
     dynamodb = attempt(world, resource_type="DynamoDB", dest_region=SRC_REGION, **on_default)
