@@ -6,6 +6,8 @@ import json
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drconsole.checks import copy as checks
 from drconsole.checks import remedies
@@ -495,3 +497,39 @@ def test_destination_on_aws_backup_key_by_resource_type(resource_type: str, fits
     result = checks.check_destination_vault(replace(facts, recovery_point=point))
     assert result.status is (CheckStatus.PASS if fits else CheckStatus.FAIL)
     assert result.cause is (None if fits else CauseCode.DEST_VAULT_AWS_MANAGED_KEY)
+
+
+ACCOUNT_IDS = st.from_regex(r"\A[0-9]{12}\Z")
+
+
+def to_account(facts: CopyFacts, account: str) -> CopyFacts:
+    """The same copy into a vault of another account of the organization."""
+    assert isinstance(facts.dest_vault, VaultFacts) and isinstance(facts.dest_org, OrgMembership)
+    return replace(
+        facts,
+        dest_account_id=account,
+        dest_org=replace(facts.dest_org, account_id=account),
+        dest_vault=replace(facts.dest_vault, account_id=account),
+    )
+
+
+@settings(max_examples=50, deadline=None, derandomize=True, database=None)
+@given(shared_with=ACCOUNT_IDS, dest=ACCOUNT_IDS)
+def test_key_shared_by_caller_account_condition(shared_with: str, dest: str) -> None:
+    # "Principal": "*" narrowed by kms:CallerAccount, which AWS KMS sets on every request.
+    shared = policy(
+        OWNER,
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:CallerAccount": shared_with}},
+        },
+    )
+    facts = to_account(
+        good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", shared)), dest
+    )
+    expected = CheckStatus.PASS if dest == shared_with else CheckStatus.FAIL
+    assert checks.check_source_key(facts).status is expected
+    assert checks.check_source_key(to_account(facts, shared_with)).status is CheckStatus.PASS

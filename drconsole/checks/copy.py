@@ -244,6 +244,9 @@ def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -
     dest = facts.dest_account_id
     principal = slr_arn(dest)
     context, _ = principal_context(facts.dest_org, dest)
+    # AWS KMS puts the caller's account in every request (kms:CallerAccount): key policies
+    # that share a key with "Principal": "*" are usually conditioned on it.
+    context["kms:CallerAccount"] = dest
     missing: list[str] = []
     warnings: list[str] = []
     for action in ("kms:CreateGrant", *KEY_USE_ACTIONS):
