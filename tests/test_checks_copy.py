@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -533,3 +534,39 @@ def test_key_shared_by_caller_account_condition(shared_with: str, dest: str) -> 
     expected = CheckStatus.PASS if dest == shared_with else CheckStatus.FAIL
     assert checks.check_source_key(facts).status is expected
     assert checks.check_source_key(to_account(facts, shared_with)).status is CheckStatus.PASS
+
+
+def seed_policy(name: str) -> str:
+    return (Path(__file__).parent / "data" / "policies" / name).read_text(encoding="utf-8")
+
+
+def test_seed_key_policy_granting_the_destination_slr_shares_the_key() -> None:
+    # The field report's key policy: the account's own root, plus kms:CreateGrant for the
+    # backup account's AWSServiceRoleForBackup on kms:GrantIsForAWSResource. It is what made
+    # the cross-account copy work; the SLR decrypts through the grant it creates.
+    shared = seed_policy("blog-key-policy-shared-with-backup-account-slr.json")
+    facts = good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", shared))
+    result = checks.check_source_key(facts)
+    assert result.status is CheckStatus.PASS, result.evidence
+    # A grant does not lift an explicit deny of the key policy.
+    document = json.loads(shared)
+    document["Statement"].append(
+        {
+            "Effect": "Deny",
+            "Principal": {"AWS": slr_arn(DEST)},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+        }
+    )
+    denied = checks.check_source_key(
+        good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", json.dumps(document)))
+    )
+    assert denied.status is CheckStatus.FAIL
+    assert denied.cause is CauseCode.SOURCE_KEY_NOT_SHARED
+    assert "kms:Decrypt denied" in denied.evidence
+    # Without the grant statement the SLR has no way to use the key.
+    owner_only = checks.check_source_key(
+        good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", policy(OWNER)))
+    )
+    assert owner_only.status is CheckStatus.FAIL
+    assert "kms:CreateGrant" in owner_only.evidence
