@@ -24,8 +24,9 @@ ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 ROLE_PATH_SEGMENT = re.compile(r"[\w+=,.@-]+", re.ASCII)
 MAX_ROLE_PATH = 512
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/(?P<name>.+)", re.ASCII)
-# Region names as AWS spells them: eu-central-1, us-gov-west-1, eu-isoe-west-1, cn-north-1.
-REGION = re.compile(r"[a-z]{2}(-[a-z]+){1,3}-\d{1,2}", re.ASCII)
+# Region names as AWS spells them: eu-central-1, us-gov-west-1, eu-isoe-west-1, cn-north-1,
+# eusc-de-east-1 (the European Sovereign Cloud).
+REGION = re.compile(r"[a-z]{2,4}(-[a-z]+){1,3}-\d{1,2}", re.ASCII)
 # Session tokens from STS and IAM Identity Center are a few kilobytes at most.
 MAX_SESSION_TOKEN = 16384
 # Restore metadata: keys are AWS Backup's parameter names; values may hold JSON.

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drconsole.checks import copy as checks
 from drconsole.checks import remedies
@@ -460,3 +463,110 @@ def test_vault_policy_remediation_is_exact_statement() -> None:
     statement = remedies.vault_policy_statement(SRC)
     assert remedies.pretty(statement) in result.remediation
     assert "put-backup-vault-access-policy" in result.remediation
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "fits"),
+    [
+        # Full AWS Backup management: backups encrypted with the vault key (AWS Backup's
+        # "Encryption for backups" table), so a vault on aws/backup may receive them.
+        ("S3", True),
+        ("EFS", True),
+        ("Timestream", True),
+        ("VirtualMachine", True),
+        ("CloudFormation", True),
+        ("SAP HANA on Amazon EC2", True),
+        # The others keep the resource's key and need a customer managed key in the vault.
+        ("EBS", False),
+        ("EC2", False),
+        ("RDS", False),
+        ("Aurora", False),
+        ("FSx", False),
+        ("Storage Gateway", False),
+    ],
+)
+def test_destination_on_aws_backup_key_by_resource_type(resource_type: str, fits: bool) -> None:
+    facts = with_vault(
+        good_facts(),
+        key=KeyFacts(DEST_KEY, "AWS", "Enabled", aliases=("alias/aws/backup",)),
+    )
+    point = replace(
+        facts.recovery_point,
+        arn=f"arn:aws:backup:{REGION}:{SRC}:recovery-point:{resource_type.replace(' ', '-')}",
+        resource_type=resource_type,
+    )
+    result = checks.check_destination_vault(replace(facts, recovery_point=point))
+    assert result.status is (CheckStatus.PASS if fits else CheckStatus.FAIL)
+    assert result.cause is (None if fits else CauseCode.DEST_VAULT_AWS_MANAGED_KEY)
+
+
+ACCOUNT_IDS = st.from_regex(r"\A[0-9]{12}\Z")
+
+
+def to_account(facts: CopyFacts, account: str) -> CopyFacts:
+    """The same copy into a vault of another account of the organization."""
+    assert isinstance(facts.dest_vault, VaultFacts) and isinstance(facts.dest_org, OrgMembership)
+    return replace(
+        facts,
+        dest_account_id=account,
+        dest_org=replace(facts.dest_org, account_id=account),
+        dest_vault=replace(facts.dest_vault, account_id=account),
+    )
+
+
+@settings(max_examples=50, deadline=None, derandomize=True, database=None)
+@given(shared_with=ACCOUNT_IDS, dest=ACCOUNT_IDS)
+def test_key_shared_by_caller_account_condition(shared_with: str, dest: str) -> None:
+    # "Principal": "*" narrowed by kms:CallerAccount, which AWS KMS sets on every request.
+    shared = policy(
+        OWNER,
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:CallerAccount": shared_with}},
+        },
+    )
+    facts = to_account(
+        good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", shared)), dest
+    )
+    expected = CheckStatus.PASS if dest == shared_with else CheckStatus.FAIL
+    assert checks.check_source_key(facts).status is expected
+    assert checks.check_source_key(to_account(facts, shared_with)).status is CheckStatus.PASS
+
+
+def seed_policy(name: str) -> str:
+    return (Path(__file__).parent / "data" / "policies" / name).read_text(encoding="utf-8")
+
+
+def test_seed_key_policy_granting_the_destination_slr_shares_the_key() -> None:
+    # The field report's key policy: the account's own root, plus kms:CreateGrant for the
+    # backup account's AWSServiceRoleForBackup on kms:GrantIsForAWSResource. It is what made
+    # the cross-account copy work; the SLR decrypts through the grant it creates.
+    shared = seed_policy("blog-key-policy-shared-with-backup-account-slr.json")
+    facts = good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", shared))
+    result = checks.check_source_key(facts)
+    assert result.status is CheckStatus.PASS, result.evidence
+    # A grant does not lift an explicit deny of the key policy.
+    document = json.loads(shared)
+    document["Statement"].append(
+        {
+            "Effect": "Deny",
+            "Principal": {"AWS": slr_arn(DEST)},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+        }
+    )
+    denied = checks.check_source_key(
+        good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", json.dumps(document)))
+    )
+    assert denied.status is CheckStatus.FAIL
+    assert denied.cause is CauseCode.SOURCE_KEY_NOT_SHARED
+    assert "kms:Decrypt denied" in denied.evidence
+    # Without the grant statement the SLR has no way to use the key.
+    owner_only = checks.check_source_key(
+        good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", policy(OWNER)))
+    )
+    assert owner_only.status is CheckStatus.FAIL
+    assert "kms:CreateGrant" in owner_only.evidence

@@ -261,3 +261,15 @@ def test_every_sandbox_restore_refusal_is_explained_with_the_checks_cause() -> N
     for template, cause in SANDBOX_REFUSALS.items():
         message = template.format(**FILL)
         assert diagnose(message).cause is cause, message
+
+
+def test_key_policy_that_cannot_be_judged_gives_unknown_not_fail() -> None:
+    # BinaryEquals is a real IAM operator the evaluator does not judge: no verdict either way.
+    unjudged = (
+        '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:*",'
+        ' "Resource": "*", "Condition": {"BinaryEquals": {"x:blob": "QmluYXJ5"}}}]}'
+    )
+    access = key_policy_allows(KeyFacts(KEY, "CUSTOMER", "Enabled", unjudged), ROLE, SRC)
+    assert isinstance(access.allowed, Unreadable)
+    result = check_restore_key(good_restore(key_access=(access,)))
+    assert result.status is CheckStatus.UNKNOWN

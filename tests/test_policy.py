@@ -729,3 +729,34 @@ def test_numeric_values_must_be_decimal_numbers(value: str) -> None:
 def test_resource_policy_statements_need_a_principal() -> None:
     with pytest.raises(PolicyError, match=r"Statement\[0\]: a resource-based policy needs"):
         evaluate_resource_policy(policy_of(), Request("kms:Decrypt", ROLE), ACCT)
+
+
+DELETED_ROLE_ID = "AROADBQP57FF2AEXAMPLE"
+
+
+def test_a_deleted_role_shown_by_its_unique_id_matches_no_one() -> None:
+    # AWS replaces the ARN of a deleted role with its unique id in the policies that named it;
+    # the rest of the policy keeps working and the id matches no principal, not even a new
+    # role of the same name.
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": [DELETED_ROLE_ID, f"arn:aws:iam::{OTHER}:root"]},
+                "Action": "backup:CopyIntoBackupVault",
+                "Resource": "*",
+            },
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": DELETED_ROLE_ID},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+        ],
+    }
+    assert decide(document, principal=f"arn:aws:iam::{OTHER}:role/Any") == "allow"
+    assert decide(document, principal=ROLE) == "implicit-deny"
+    assert decide(document, action="kms:Decrypt", principal=SESSION) == "implicit-deny"
+    excluded = policy_of(Effect="Deny", NotPrincipal={"AWS": [DELETED_ROLE_ID]})
+    assert decide(excluded, principal=ROLE) == "explicit-deny"

@@ -16,7 +16,7 @@ class AccessReader(BaseReader):
     def key_access(self, key: KeyFacts, principal: str, account: str) -> KeyAccess:
         """Whether `principal` may use `key`: by its key policy, else by a grant."""
         by_policy = key_policy_allows(key, principal, account)
-        if by_policy.allowed is not False:
+        if by_policy.allowed is True:
             return by_policy
         parts = key.arn.split(":")
         kms = self.client("kms", parts[4], parts[3])
@@ -32,6 +32,8 @@ class AccessReader(BaseReader):
                 op in grant.get("Operations", []) for op in GRANT_OPERATIONS
             ):
                 return KeyAccess(principal, True, f"grant {grant.get('GrantId', '?')}")
+        if isinstance(by_policy.allowed, Unreadable):
+            return by_policy  # no grant, and the key policy could not be judged
         return KeyAccess(principal, False, f"{by_policy.how}, and no grant to it")
 
     def pass_role(

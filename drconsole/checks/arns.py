@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from drconsole.errors import UsageError
 
-_PARTITION = r"aws(?:-cn|-us-gov|-iso|-iso-b)?"
-_REGION = r"[a-z]{2}(?:-[a-z]+)+-[0-9]"
+# Every partition and Region botocore knows: aws, aws-cn, aws-us-gov, aws-iso(-b/-e/-f) and
+# aws-eusc (the European Sovereign Cloud, whose Regions start with "eusc": eusc-de-east-1).
+_PARTITION = r"aws(?:-[a-z]+){0,2}"
+_REGION = r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}"
 _ACCOUNT = r"[0-9]{12}"
 
 VAULT_ARN = re.compile(

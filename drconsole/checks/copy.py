@@ -38,6 +38,9 @@ PASS, FAIL, WARN, UNKNOWN = (
 )
 MAX_CONCURRENT_COPIES = 100
 NEAR_CONCURRENT_COPIES = 90
+# The destination's AWSServiceRoleForBackup uses the source key through a grant it creates for
+# the AWS resource (kms:CreateGrant with kms:GrantIsForAWSResource): the key policy need not
+# allow these to it, only not deny them (an explicit deny in a key policy beats a grant).
 KEY_USE_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
 
 
@@ -244,6 +247,9 @@ def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -
     dest = facts.dest_account_id
     principal = slr_arn(dest)
     context, _ = principal_context(facts.dest_org, dest)
+    # AWS KMS puts the caller's account in every request (kms:CallerAccount): key policies
+    # that share a key with "Principal": "*" are usually conditioned on it.
+    context["kms:CallerAccount"] = dest
     missing: list[str] = []
     warnings: list[str] = []
     for action in ("kms:CreateGrant", *KEY_USE_ACTIONS):
@@ -255,12 +261,18 @@ def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -
         )
         if outcome.error:
             return Check(cid, title, UNKNOWN, f"the key policy could not be read: {outcome.error}")
-        if outcome.decision != "allow":
-            missing.append(action)
+        if action in KEY_USE_ACTIONS and outcome.decision == "explicit-deny":
+            missing.append(f"{action} denied")
+        elif action not in KEY_USE_ACTIONS and outcome.decision != "allow":
+            missing.append(f"{action} (with kms:GrantIsForAWSResource) not allowed")
         warnings.extend(outcome.warnings)
     if not missing:
         passed = Check(
-            cid, title, PASS, f"key {key.arn} lets {principal} create grants and use the key"
+            cid,
+            title,
+            PASS,
+            f"key {key.arn} lets {principal} create grants for AWS resources, through which "
+            "AWS Backup uses the key",
         )
         return with_policy_warnings(passed, warnings, f"the policy of key {key.arn}")
     document = remedies.add_statements(policy, remedies.key_policy_statements(dest))
@@ -270,7 +282,7 @@ def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -
         title,
         FAIL,
         f"the policy of key {key.arn} does not let account {dest}'s AWS Backup "
-        f"({principal}) use it: {', '.join(missing)} not allowed",
+        f"({principal}) use it: {', '.join(missing)}",
         CauseCode.SOURCE_KEY_NOT_SHARED,
         f"In account {key.arn.split(':')[4]}, add to the key policy of {key.arn}:\n{statements}\n"
         f"or run: {remedies.key_policy_cli(key.arn, document)}",

@@ -13,8 +13,11 @@ T = TypeVar("T")
 
 # Resource types AWS Backup manages fully: their recovery points are encrypted with the vault's
 # key (independent encryption), so a vault on aws/backup can receive them. DynamoDB joins them
-# only with advanced features turned on.
-FULLY_MANAGED_TYPES = frozenset({"S3", "EFS", "Timestream", "VirtualMachine", "CloudFormation"})
+# only with advanced features turned on. Names as GetSupportedResourceTypes spells them (SAP HANA
+# databases on EC2 are backed up by AWS Backup itself, not as EC2 snapshots).
+FULLY_MANAGED_TYPES = frozenset(
+    {"S3", "EFS", "Timestream", "VirtualMachine", "CloudFormation", "SAP HANA on Amazon EC2"}
+)
 # Database engines that historically cannot copy across account AND Region in one job.
 RDS_FAMILY_TYPES = frozenset({"RDS", "Aurora", "DocumentDB", "Neptune"})
 

@@ -42,7 +42,10 @@ def key_policy_allows(key: KeyFacts, principal: str, account: str) -> KeyAccess:
         context=key_request_context(principal, account),
     )
     if outcome.error:
-        return KeyAccess(principal, False, f"the key policy could not be read: {outcome.error}")
+        # A policy the evaluator cannot judge says nothing either way: UNKNOWN, never a verdict.
+        return KeyAccess(
+            principal, Unreadable("kms:GetKeyPolicy", "PolicyNotEvaluated", outcome.error)
+        )
     if outcome.decision == "allow":
         return KeyAccess(principal, True, f"key policy {outcome.statements_text}")
     return KeyAccess(principal, False, f"key policy: {outcome.decision}")

@@ -16,6 +16,9 @@ SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 PROVIDER_ARN = re.compile(r"^arn:[a-z0-9-]+:iam::\d{12}:(saml|oidc)-provider/.+$")
 CANONICAL_USER = re.compile(r"^[0-9a-f]{64}$")
+# A user or role deleted after a policy named it: AWS shows its unique id (AIDA.../AROA...) in
+# the policy, which no principal matches any more (a new role of the same name has a new id).
+DELETED_PRINCIPAL_ID = re.compile(r"^(?:AIDA|AROA)[A-Z0-9]{12,124}$")
 # An assumed-role session ARN drops its role's path; AWS's service-linked roles have a fixed one.
 SERVICE_LINKED_ROLE_PATHS = {"AWSServiceRoleForBackup": "aws-service-role/backup.amazonaws.com/"}
 
@@ -180,6 +183,8 @@ def parse_principal_element(value: object, where: str) -> PrincipalSpec:
             entry = entry.strip()
             if kind == "AWS" and entry == "*":
                 everyone = True
+            elif kind == "AWS" and DELETED_PRINCIPAL_ID.match(entry):
+                identities.add(("unique-id", entry))
             elif kind == "AWS":
                 parsed = None if "*" in entry or "?" in entry else _iam_principal(entry)
                 if parsed is None:

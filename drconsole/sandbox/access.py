@@ -76,7 +76,7 @@ def _as_list(value: Any) -> list[Any]:
 def _statement_matches(statement: Mapping[str, Any], request: Request) -> bool:
     if "Principal" in statement and not _principal_matches(statement["Principal"], request):
         return False
-    if "NotPrincipal" in statement and _principal_matches(statement["NotPrincipal"], request):
+    if "NotPrincipal" in statement and _not_principal_excludes(statement["NotPrincipal"], request):
         return False
     if "Action" in statement and not _any_action(statement["Action"], request.action):
         return False
@@ -105,6 +105,25 @@ def _principal_matches(principal: Any, request: Request) -> bool:
             elif kind == "Service" and caller.service and value == caller.service:
                 return True
     return False
+
+
+def _not_principal_excludes(not_principal: Any, request: Request) -> bool:
+    """True when NotPrincipal lists the caller's whole chain: AWS checks the account, then the
+    role or user, and a caller is left out of the statement only when every one is listed."""
+    if not_principal == "*":
+        return True
+    if not isinstance(not_principal, Mapping):
+        return False
+    caller = request.caller
+    if caller.service:
+        return caller.service in (str(v) for v in _as_list(not_principal.get("Service")))
+    listed = {str(v) for v in _as_list(not_principal.get("AWS"))}
+    if not caller.account_id:
+        return False
+    account = "*" in listed or bool(
+        listed & {caller.account_id, f"arn:aws:iam::{caller.account_id}:root"}
+    )
+    return account and (not caller.arn or "*" in listed or caller.arn in listed)
 
 
 def _like(pattern: str, value: str, ignore_case: bool = False) -> bool:

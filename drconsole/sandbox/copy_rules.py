@@ -27,7 +27,9 @@ from drconsole.sandbox.access import (
 RDS_FAMILY = frozenset({"RDS", "Aurora", "DocumentDB", "Neptune"})
 # Resource types whose backups AWS Backup encrypts itself with the vault key ("full AWS Backup
 # management"); DynamoDB joins them only with advanced features turned on.
-FULLY_MANAGED = frozenset({"S3", "EFS", "Timestream", "VirtualMachine", "CloudFormation"})
+FULLY_MANAGED = frozenset(
+    {"S3", "EFS", "Timestream", "VirtualMachine", "CloudFormation", "SAP HANA on Amazon EC2"}
+)
 
 # --- Messages ---------------------------------------------------------------------------------
 # Verbatim from the seeds.

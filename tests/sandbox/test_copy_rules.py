@@ -330,7 +330,14 @@ def test_destination_vault_on_aws_backup_key(world: World) -> None:
     for resource_type in ("EBS", "EC2", "RDS", "Aurora"):
         assert copy_failure(attempt(world, resource_type=resource_type, **on_default)) == message
     # Fully managed resource types re-encrypt with the vault key: aws/backup is fine.
-    for resource_type in ("S3", "EFS"):
+    for resource_type in (
+        "S3",
+        "EFS",
+        "Timestream",
+        "VirtualMachine",
+        "CloudFormation",
+        "SAP HANA on Amazon EC2",
+    ):
         a = attempt(world, resource_type=resource_type, source_key_arn=None, **on_default)
         assert copy_failure(a) is None
     dynamodb = attempt(world, resource_type="DynamoDB", dest_region=SRC_REGION, **on_default)
@@ -604,3 +611,36 @@ def test_matcher_actions_wildcards_and_negated_operators() -> None:
     }
     assert allows(service_only, Request(Caller(service="backup.amazonaws.com"), "sts:AssumeRole"))
     assert not allows(service_only, Request(Caller("111122223333"), "sts:AssumeRole"))
+
+
+def test_matcher_not_principal_leaves_out_only_a_fully_listed_caller() -> None:
+    # IAM's NotPrincipal: AWS checks the account, then the role; a Deny spares the caller only
+    # when both are listed (naming just the account, or just the role, still denies the role).
+    account = "111122223333"
+    role = f"arn:aws:iam::{account}:role/service-role/AWSBackupDefaultServiceRole"
+    caller = Caller(account, role)
+
+    def allowed(excepted: list[str]) -> bool:
+        policy = {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "backup:CopyIntoBackupVault",
+                    "Resource": "*",
+                },
+                {
+                    "Effect": "Deny",
+                    "NotPrincipal": {"AWS": excepted},
+                    "Action": "backup:CopyIntoBackupVault",
+                    "Resource": "*",
+                },
+            ]
+        }
+        return allows(policy, Request(caller, "backup:CopyIntoBackupVault"))
+
+    assert allowed([f"arn:aws:iam::{account}:root", role])
+    assert allowed([account, role])
+    assert not allowed([f"arn:aws:iam::{account}:root"])
+    assert not allowed([role])
+    assert not allowed(["arn:aws:iam::444455556666:root"])
