@@ -21,6 +21,7 @@ from drconsole.tui.key_order import TYPED, KeysInOrder
 
 if TYPE_CHECKING:
     from textual.driver import Driver
+    from textual.notifications import SeverityLevel
     from textual.screen import Screen
 
     from drconsole.aws.inventory import Inventory
@@ -163,6 +164,20 @@ class DrConsoleApp(App[None]):
             return
         self.push_screen(AccountsScreen())
         self.offer_unfinished_flows()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A notification shown as written, whoever asks for markup (Textual's widgets do by
+        default): notifications carry ARNs, AWS messages and what the operator typed, and
+        `:[/x]` typed in command mode made one that could not be drawn."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this terminal, with pasted escapes kept out of key presses."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from textual.widgets._toast import Toast
+
 from drconsole.tui import command_mode
 from drconsole.tui.jobs_screen import JobsScreen
 from drconsole.tui.screens.accounts import AccountsScreen
@@ -12,7 +14,7 @@ from drconsole.tui.screens.org_protected import OrgProtectedScreen
 from drconsole.tui.screens.protected import ProtectedResourcesScreen
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.screens.vaults import VaultsScreen
-from tests.tui.conftest import Demo, status_of, wait_until
+from tests.tui.conftest import Demo, screen_lines, status_of, wait_until
 from tests.tui.test_screens import accounts_loaded
 
 SIZE = (100, 30)
@@ -130,3 +132,17 @@ async def test_after_every_back_the_list_has_the_focus(demo: Demo) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, VaultsScreen), what="vaults")
         await pilot.pause(0.2)
         assert app.focused is app.screen.main_widget()  # type: ignore[attr-defined]
+
+
+async def test_a_mistyped_command_with_markup_is_said_as_typed(demo: Demo) -> None:
+    """The notification echoes what was typed: `[/x]` is text, not a closing tag (a toast
+    read as markup could not be drawn)."""
+    app = demo.app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        await pilot.press("colon", *"[/x] [b]ops", "enter")
+        await wait_until(pilot, lambda: bool(app.screen.query(Toast)), what="a notification")
+        await pilot.pause(0.2)
+        shown = "\n".join(str(toast.render()) for toast in app.screen.query(Toast))
+        assert ":[/x]: no such command" in shown
+        assert ":[/x]: no such command" in "\n".join(screen_lines(app))
