@@ -21,6 +21,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from drconsole.diagnose import is_problem, job_diagnosis
+from drconsole.redact import escape_controls
 from drconsole.tui.column_sort import ColumnSort, keep_cursor_on, sort_bindings
 from drconsole.tui.job_rows import (
     JOB_COLUMNS,
@@ -308,11 +309,12 @@ class JobsScreen(BrowseScreen):
             return
         job = self.shown[table.cursor_row]
         diagnosis = job_diagnosis(job)
+        message = escape_controls(job.status_message or "")  # AWS's text, shown as text
         if diagnosis is None:
-            detail.update(Text(f"{job.id}  {job.status_message}".strip(), style="dim"))
+            detail.update(Text(f"{job.id}  {message}".strip(), style="dim"))
             return
         fix = diagnosis.remediation.splitlines()[0] if diagnosis.remediation else ""
-        detail.update(f"{job.status_message}\nfix: {fix}\n{diagnosis.explanation}")
+        detail.update(f"{message}\nfix: {fix}\n{diagnosis.explanation}")
 
     def apply_filter(self, query: str) -> None:
         if self.loaded:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
@@ -36,11 +38,24 @@ def test_a_string_cell_shows_its_text_as_written_never_as_markup(value: str) -> 
     assert shown.plain == value
 
 
+@settings(max_examples=1500, deadline=None, derandomize=True, database=None)
+@given(TEXTS | st.text(max_size=20), st.booleans())
+def test_no_control_character_of_a_cell_reaches_the_terminal(value: str, as_text: bool) -> None:
+    """An OU named with `\\x1b[2J` cleared the operator's screen: every control character,
+    lone surrogate and bidi override is written as an escape, in strings and in Texts."""
+    cell = Text(value) if as_text else value
+    shown = default_cell_formatter(as_typed(cell), height=1)
+    plain = shown.plain if isinstance(shown, Text) else str(shown)
+    assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in plain)
+    assert not any(0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 for c in plain)
+    assert one_line_width(cell) == rich_width(as_typed(cell))
+
+
 @settings(max_examples=1500, deadline=None)
 @given(TEXTS, st.sampled_from(["", "bold", "red on white", "dim italic"]))
 def test_a_text_cell_is_as_wide_as_rich_measures_it(value: str, style: str) -> None:
     cell = Text(value, style=style)
-    assert one_line_width(cell) == rich_width(cell)
+    assert one_line_width(cell) == rich_width(as_typed(cell))
 
 
 def test_numbers_and_absent_cells() -> None:

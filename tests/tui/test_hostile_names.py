@@ -1,5 +1,5 @@
 """Names from AWS are shown as written: markup in an account or OU name neither styles nor stops
-the console."""
+the console, and escape sequences in one do not reach the terminal."""
 
 from __future__ import annotations
 
@@ -10,17 +10,23 @@ from tests.tui.test_screens import SIZE, accounts_loaded
 CLOSING_TAG = "[/x] ops [red]"
 STYLE_TAG = "[prod] payments :warning:"
 OU_NAME = "[b]Ops[/b]"
+# An OU name may hold any character: this one cleared the screen and retitled the window.
+ESCAPING_OU = "Lab\x1b[2J\x1b]0;owned\x07"
+# (The header row is a Rich Text, which drops the BEL itself.)
+ESCAPING_OU_SHOWN = "Lab\\x1b[2J\\x1b]0;owned"
 
 
 def add_hostile_accounts(demo: Demo) -> None:
     """An OU and two accounts in it, named with Rich markup, in the demo's organization."""
     org = demo.sandbox.client("organizations", demo.info.accounts["management"])
     root = org.list_roots()["Roots"][0]["Id"]
-    ou = org.create_organizational_unit(ParentId=root, Name=OU_NAME)["OrganizationalUnit"]["Id"]
-    for name in (CLOSING_TAG, STYLE_TAG):
-        created = org.create_account(Email=f"{len(name)}@example.com", AccountName=name)
-        account = created["CreateAccountStatus"]["AccountId"]
-        org.move_account(AccountId=account, SourceParentId=root, DestinationParentId=ou)
+    for ou_name, names in ((OU_NAME, (CLOSING_TAG, STYLE_TAG)), (ESCAPING_OU, ("lab",))):
+        created_ou = org.create_organizational_unit(ParentId=root, Name=ou_name)
+        ou = created_ou["OrganizationalUnit"]["Id"]
+        for name in names:
+            created = org.create_account(Email=f"{name}@example.com", AccountName=name)
+            account = created["CreateAccountStatus"]["AccountId"]
+            org.move_account(AccountId=account, SourceParentId=root, DestinationParentId=ou)
 
 
 async def test_names_with_markup_are_listed_as_written_and_can_be_filtered(demo: Demo) -> None:
@@ -33,7 +39,9 @@ async def test_names_with_markup_are_listed_as_written_and_can_be_filtered(demo:
         assert CLOSING_TAG in names and STYLE_TAG in names
         screen = "\n".join(screen_lines(app))
         assert CLOSING_TAG in screen and STYLE_TAG in screen and OU_NAME in screen
-        assert "8 accounts" in status_of(app)
+        assert any(name.startswith(f"▾ Root/{ESCAPING_OU_SHOWN}") for name in names)
+        assert not any(ord(c) < 32 for c in screen.replace("\n", ""))
+        assert "9 accounts" in status_of(app)
         await pilot.press("slash", *"[prod]", "enter")
         await wait_until(pilot, lambda: "filter '[prod]'" in status_of(app), what="filter")
         shown = [row[0].strip() for row in table_text(app) if row[1]]

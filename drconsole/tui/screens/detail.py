@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from drconsole.models import ProtectedResource, RecoveryPoint
+from drconsole.redact import escape_controls
 from drconsole.tui import formatting as fmt
 from drconsole.tui.read_only import ReadOnlyActions
 from drconsole.tui.widgets.chrome import TopBar
@@ -109,7 +110,7 @@ class DetailScreen(ReadOnlyActions, Screen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")
         for label, value in self.fields:
-            table.add_row(label, Text(value))
+            table.add_row(label, Text(escape_controls(value)))  # values from AWS, as text
         with VerticalScroll(id="detail"):
             yield Static(table, id="fields")
         yield KeyFooter()

@@ -1,11 +1,24 @@
-"""How a table cell is shown (as written, never as markup) and how many columns it takes."""
+"""How a table cell is shown (as written: no markup, control characters escaped) and its width."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
+
+from drconsole.redact import escape_controls
+
+# What `redact.escape_controls` escapes (C0 and C1 controls, lone surrogates, bidi overrides),
+# and the line and paragraph separators, which Rich breaks a line at as at a newline.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+SEPARATORS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def escaped(text: str) -> str:
+    """`text` on one line, every character a terminal or Rich would act on written as an escape."""
+    return escape_controls(text).translate(SEPARATORS)
 
 
 def read_by_rich(text: str) -> bool:
@@ -15,15 +28,23 @@ def read_by_rich(text: str) -> bool:
 
 
 def as_typed(cell: Any) -> Any:
-    """A cell shown as it is written: DataTable reads a string as Rich markup and emoji codes.
+    """A cell shown as it is written, with its control characters written as escapes.
 
-    An account named `[prod] payments` showed as `payments` (`[prod]` read as a style), and one
-    named `[/x] ops` stopped the console (a closing tag with no opening one raises). Values come
-    from AWS and from the operator, so a string that Rich would read (`[` or `:` in it) is
-    stored as a Text, which DataTable shows as is; any other string stays a string.
+    DataTable reads a string as Rich markup and emoji codes: an account named `[prod] payments`
+    showed as `payments` (`[prod]` read as a style), and one named `[/x] ops` stopped the
+    console (a closing tag with no opening one raises). And it passes control characters to the
+    terminal: an OU named with `\\x1b[2J` and `\\x1b]0;...\\x07` cleared the operator's screen and
+    retitled the window. Values come from AWS and from the operator, so a string that Rich
+    would read, or that holds a control character, is stored as a Text of its escaped text
+    (`redact.escape_controls`); a Text holding one loses its inner styles to the same escape.
+    Any other cell is kept as it is.
     """
-    if isinstance(cell, str) and read_by_rich(cell):
-        return Text(cell, end="", no_wrap=True)
+    if isinstance(cell, str):
+        if not read_by_rich(cell) and CONTROL.search(cell) is None:
+            return cell
+        return Text(escaped(cell), end="", no_wrap=True)
+    if isinstance(cell, Text) and CONTROL.search(cell.plain) is not None:
+        return Text(escaped(cell.plain), style=cell.style, end="", no_wrap=True)
     return cell
 
 
@@ -31,16 +52,19 @@ def one_line_width(cell: object) -> int | None:
     """The width DataTable measures for `cell` in a row one line high (before the column's
     padding), or None for a renderable other than text (which only Rich can measure).
 
-    A string is measured as FittedTable shows it (`as_typed`): its first line as written, or
-    as a Text when it holds `[` or `:`; a Rich Text by its widest line; a float is shown
-    with two decimals; anything else by its `str`. Rich's own measure costs a Measurement per
-    cell (over 100 ms for a thousand rows); this is the same figure from the text alone."""
+    A string or Text is measured as FittedTable stores it (`as_typed`): a string as written,
+    a Text by its widest line, either with its control characters escaped (a string holding
+    none holds no line break); a float is shown with two decimals; anything else by its `str`.
+    Rich's own measure costs a Measurement per cell (over 100 ms for a thousand rows); this is
+    the same figure from the text alone."""
     if cell is None:
         return 0
-    if isinstance(cell, str) and not read_by_rich(cell):
-        return cell_len(cell.split("\n", 1)[0])
-    if isinstance(cell, str | Text):  # a Text, or a string stored as one (as_typed)
+    if isinstance(cell, str | Text):
         plain = cell if isinstance(cell, str) else cell.plain
+        if CONTROL.search(plain) is not None:
+            return cell_len(escaped(plain))
+        if isinstance(cell, str):
+            return cell_len(plain)
         return max((cell_len(line) for line in plain.splitlines()), default=0)
     if isinstance(cell, float):
         return cell_len(f"{cell:.2f}")
