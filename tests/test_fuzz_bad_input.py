@@ -700,6 +700,25 @@ READINESS_CASES = st.one_of(
 )
 
 
+# Files far past any config, runbook, policy or message: refused at once, in bounded memory
+# (files that never end or never open are run as processes, in test_endless_files).
+TOO_BIG = st.integers(min_value=1024 * 1024 + 1, max_value=3 * 1024 * 1024)
+SIMULATE = ("policy", "simulate", "--action", "s3:GetObject", "--principal", PRINCIPAL, "--policy")
+
+
+OVERSIZED_FILE_CASES = st.one_of(
+    slot(
+        TOO_BIG,
+        lambda n: case("--config", "{home}/c.toml", "ls", "vaults", **{"c.toml": b"#" * n}),
+    ),
+    slot(TOO_BIG, lambda n: case("drill", "plan", "{home}/r.yaml", **{"r.yaml": b"#" * n})),
+    slot(TOO_BIG, lambda n: case(*SIMULATE, "{home}/p.json", **{"p.json": b" " * n})),
+    slot(
+        st.integers(min_value=64 * 1024 + 1, max_value=1024 * 1024),
+        lambda n: Case(("explain", "-"), {}, {}, (b"AccessDenied " * n)[:n]),
+    ),
+)
+
 register("flags", FLAG_CASES)
 register("environment", ENV_CASES)
 register("config file", CONFIG_CASES)
@@ -709,6 +728,7 @@ register("runbooks", RUNBOOK_CASES)
 register("init flags", INIT_CASES)
 register("break-glass credentials", CREDENTIAL_CASES)
 register("readiness", READINESS_CASES)
+register("oversized files", OVERSIZED_FILE_CASES)
 
 
 # Groups whose every mistake is in a file: the line names that file.
@@ -791,5 +811,29 @@ REAL_PROCESS_CASES = [
 def test_real_processes(bad: Case, tmp_path: Path) -> None:
     outcome = run_process(bad, tmp_path)
     COUNTS["real processes"] += 1
+    assert_one_line_usage_error(outcome, bad)
+    assert state_files(tmp_path) == {}
+
+
+def fifo_case(*argv: str) -> Case:
+    return Case(tuple(argv), {}, {}, fifos=("pipe",))
+
+
+ENDLESS_FILE_CASES = [
+    *(case("--config", device, "ls", "vaults") for device in ("/dev/zero", "/dev/urandom")),
+    *(case("drill", "plan", device) for device in ("/dev/zero", "/dev/urandom")),
+    *(case(*SIMULATE, device) for device in ("/dev/zero", "/dev/urandom")),
+    Case(("explain", "-"), {}, {}, b"AccessDenied " * 100_000),
+    fifo_case("drill", "plan", "{home}/pipe"),
+    fifo_case(*SIMULATE, "{home}/pipe"),
+]
+
+
+@pytest.mark.parametrize("bad", ENDLESS_FILE_CASES, ids=lambda c: " ".join(c.argv)[:40])
+def test_endless_files(bad: Case, tmp_path: Path) -> None:
+    """A device that never ends or a named pipe no one writes to: one line and exit 2 within
+    seconds, in bounded memory (reading it whole would take all the machine's memory)."""
+    outcome = run_process(bad, tmp_path, timeout=30, max_memory=1024**3)
+    COUNTS["endless files"] += 1
     assert_one_line_usage_error(outcome, bad)
     assert state_files(tmp_path) == {}
