@@ -164,6 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if own_process:  # the process's own command line: its threads report in one line too
         install_exception_hooks()
     install_log_redaction()
+    tolerate_narrow_encoding()
     try:
         return _run(argv)
     except DrConsoleError as error:
@@ -176,6 +177,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as error:
         return report(unexpected_error(error))
+
+
+def tolerate_narrow_encoding() -> None:
+    """On a standard output whose encoding cannot show every character (an ASCII or Latin-1
+    locale, PYTHONIOENCODING=ascii), such characters print as '?' instead of failing the
+    command once its work is done (stderr already escapes them)."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None and encoding not in ("utf8", "utf_8", "utf16", "utf32"):
+        reconfigure(errors="replace")
 
 
 def _run(argv: list[str]) -> int:
