@@ -107,10 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def split_regions(values: list[str] | None) -> list[str] | None:
-    """`--region a,b --region c` -> [a, b, c]."""
+    """`--region a,b --region c` -> [a, b, c]; an empty member is refused, not skipped
+    (`--region "$REGION"` with REGION unset must not scan the default Regions instead)."""
     if not values:
         return None
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+    regions = []
+    for value in values:
+        for part in value.split(","):
+            if not part.strip():
+                raise UsageError(
+                    f"--region {safe_line(repr(value))}: an empty Region name; expected "
+                    "a Region or a comma-separated list (eu-central-1,eu-north-1)"
+                )
+            regions.append(part.strip())
+    return regions
 
 
 def cause_suffix(error: DrConsoleError) -> str:

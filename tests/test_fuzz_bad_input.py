@@ -134,6 +134,13 @@ FLAG_CASES = st.one_of(
     # global flags, before and after the subcommand
     slot(BAD_REGION, lambda v: case("--region", v, "ls", "vaults")),
     slot(BAD_REGION, lambda v: case("ls", "recovery-points", "--region", v)),
+    # an empty member: `--region "$REGION"` with REGION unset, a stray comma
+    slot(
+        st.lists(st.sampled_from(["eu-central-1", "eu-north-1", "", " "]), min_size=1).filter(
+            lambda parts: any(not part.strip() for part in parts)
+        ),
+        lambda parts: case("--region", ",".join(parts), "ls", "vaults"),
+    ),
     slot(BAD_ROLE, lambda v: case("--role-name", v, "ls", "accounts")),
     slot(
         st.text(PRINTABLE, min_size=1, max_size=20).filter(lambda s: s.strip() != "default"),
