@@ -95,14 +95,26 @@ BAD_ACCOUNT = st.one_of(
     st.builds(lambda s: s[:11] + "x", st.text(string.digits, min_size=12, max_size=12)),
     with_control(st.just("11112222333")),
 )
+# A partition that is not the Region's (as AWS groups Regions: cn-*, us-gov-*, the rest).
+PARTITION_OF = {"eu-central-1": "aws", "cn-north-1": "aws-cn", "us-gov-west-1": "aws-us-gov"}
+WRONG_PARTITION = st.tuples(
+    st.sampled_from(sorted(PARTITION_OF)), st.sampled_from(["aws", "aws-cn", "aws-us-gov"])
+).filter(lambda pair: PARTITION_OF[pair[0]] != pair[1])
 BAD_ARN = st.one_of(
     st.text(PRINTABLE, max_size=40).filter(lambda s: not s.startswith("arn:")),
     with_control(st.just(RP[:-4])),
     st.builds(lambda s: f"arn:aws:backup:{s}", st.text(PRINTABLE, max_size=30)),
     st.just("arn:" + "x" * 5000),
+    WRONG_PARTITION.map(
+        lambda pair: f"arn:{pair[1]}:backup:{pair[0]}:111122223333:recovery-point:abc"
+    ),
+    WRONG_PARTITION.map(lambda pair: f"arn:{pair[1]}:ec2:{pair[0]}::snapshot/snap-0123abcd"),
 )
 BAD_VAULT = st.one_of(
     BAD_ARN,
+    WRONG_PARTITION.map(
+        lambda pair: f"arn:{pair[1]}:backup:{pair[0]}:444455556666:backup-vault:v1"
+    ),
     st.builds(lambda n: VAULT.rsplit(":", 1)[0] + ":" + n, st.sampled_from(["a", "x" * 51, "b!d"])),
 )
 BAD_METADATA = st.one_of(
