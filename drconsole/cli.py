@@ -176,6 +176,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_log_redaction()
     tolerate_narrow_encoding()
     try:
+        if sys.stdout is None:  # started with descriptor 1 closed (`drconsole ... >&-`)
+            raise UsageError(
+                "standard output is closed: nothing could show the answer; "
+                "redirect it instead (> FILE or > /dev/null)"
+            )
         return _run(argv)
     except DrConsoleError as error:
         return report(error)
