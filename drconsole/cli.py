@@ -107,10 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def split_regions(values: list[str] | None) -> list[str] | None:
-    """`--region a,b --region c` -> [a, b, c]."""
+    """`--region a,b --region c` -> [a, b, c]; an empty member is refused, not skipped
+    (`--region "$REGION"` with REGION unset must not scan the default Regions instead)."""
     if not values:
         return None
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+    regions = []
+    for value in values:
+        for part in value.split(","):
+            if not part.strip():
+                raise UsageError(
+                    f"--region {safe_line(repr(value))}: an empty Region name; expected "
+                    "a Region or a comma-separated list (eu-central-1,eu-north-1)"
+                )
+            regions.append(part.strip())
+    return regions
 
 
 def cause_suffix(error: DrConsoleError) -> str:
@@ -164,7 +174,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if own_process:  # the process's own command line: its threads report in one line too
         install_exception_hooks()
     install_log_redaction()
+    tolerate_narrow_encoding()
     try:
+        if sys.stdout is None:  # started with descriptor 1 closed (`drconsole ... >&-`)
+            raise UsageError(
+                "standard output is closed: nothing could show the answer; "
+                "redirect it instead (> FILE or > /dev/null)"
+            )
         return _run(argv)
     except DrConsoleError as error:
         return report(error)
@@ -176,6 +192,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as error:
         return report(unexpected_error(error))
+
+
+def tolerate_narrow_encoding() -> None:
+    """On a standard output whose encoding cannot show every character (an ASCII or Latin-1
+    locale, PYTHONIOENCODING=ascii), such characters print as '?' instead of failing the
+    command once its work is done (stderr already escapes them)."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None and encoding not in ("utf8", "utf_8", "utf16", "utf32"):
+        reconfigure(errors="replace")
 
 
 def _run(argv: list[str]) -> int:

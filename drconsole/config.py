@@ -21,11 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from drconsole import limits
+from drconsole.bounded_read import TooLarge, read_bounded
 from drconsole.errors import UsageError
 
 APP_NAME = "drconsole"
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 CONFIG_FILE_NAME = "config.toml"
+# A config file is a few hundred bytes; more than this is some other file given by mistake.
+MAX_CONFIG_BYTES = 1024 * 1024
 
 # key -> (expected type description, validator); shared by the top level and profile sections.
 _STRING_KEYS = (
@@ -206,13 +209,15 @@ class ConfigFile:
 def read_config_file(path: Path, *, required: bool) -> ConfigFile:
     """Parse and validate a config file; a missing optional file is an empty config."""
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, MAX_CONFIG_BYTES)
     except FileNotFoundError:
         if required:
             raise UsageError(f"config file not found: {path}") from None
         return ConfigFile(None, {}, {})
     except OSError as error:
         raise UsageError(f"cannot read config file {path}: {error.strerror}") from None
+    except TooLarge as error:
+        raise UsageError(f"config file {path}: {error} (is it the right file?)") from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import resource
 import subprocess
 import sys
 from collections import Counter
@@ -43,6 +44,7 @@ class Case:
     env: Mapping[str, str | None] = field(default_factory=dict)
     files: Mapping[str, bytes] = field(default_factory=dict)
     stdin: bytes = b""  # what standard input holds (never a terminal)
+    fifos: tuple[str, ...] = ()  # named pipes no one writes to, made under the home
 
     def args_for(self, home: Path) -> list[str]:
         """The arguments with `{home}` replaced by the scratch home."""
@@ -105,6 +107,11 @@ def prepared(case: Case, home: Path) -> Iterator[dict[str, str]]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
         written.append(path)
+    for relative in case.fifos:
+        path = home / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(path)
+        written.append(path)
     try:
         yield env
     finally:
@@ -133,8 +140,16 @@ def run_in_process(case: Case, home: Path) -> Outcome:
     return Outcome(code, out.getvalue(), err.getvalue())
 
 
-def run_process(case: Case, home: Path, timeout: float = 60) -> Outcome:
-    """`python -m drconsole` with the case's environment."""
+def run_process(
+    case: Case, home: Path, timeout: float = 60, max_memory: int | None = None
+) -> Outcome:
+    """`python -m drconsole` with the case's environment; `max_memory` bytes of address space
+    at most (a case that would read without end fails instead of filling the machine)."""
+
+    def limit_memory() -> None:
+        if max_memory is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+
     with prepared(case, home) as env:
         done = subprocess.run(
             [sys.executable, "-m", "drconsole", *case.args_for(home)],
@@ -142,6 +157,7 @@ def run_process(case: Case, home: Path, timeout: float = 60) -> Outcome:
             capture_output=True,
             env=env,
             timeout=timeout,
+            preexec_fn=limit_memory,
         )
     decode = lambda data: data.decode("utf-8", "backslashreplace")  # noqa: E731
     return Outcome(done.returncode, decode(done.stdout), decode(done.stderr))

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import os
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from drconsole.aws.errors import aws_error
 from drconsole.cli import cause_suffix
 from drconsole.errors import AwsError, UsageError
+from tests.bad_input import Case, run_in_process
 
 SSO_CONFIG = """\
 [profile incident]
@@ -95,3 +101,59 @@ def test_dead_endpoint_is_reported_within_seconds(tmp_path: Path) -> None:
     assert lines[0].endswith("[NETWORK]")
     # Every adaptive retry spent on "connection refused" took 8 to 15 s.
     assert elapsed < 3, f"took {elapsed:.1f} s"
+
+
+CALLER_IDENTITY = b"""<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+<GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/ops</Arn><UserId>AIDAEXAMPLE</UserId>
+<Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"""
+# What an endpoint that is not AWS answers with 200: a web page, some other XML or JSON.
+FOREIGN_ANSWERS = {
+    "html": b"<html><body>Welcome to nginx</body></html>",
+    "xml": b'<?xml version="1.0"?><Other><X>1</X></Other>',
+    "json": b'{"Accounts": 5, "BackupVaultList": "x", "Organization": []}',
+}
+
+
+@contextlib.contextmanager
+def foreign_endpoint(body: bytes, *, answers_sts: bool) -> Iterator[str]:
+    """A local HTTP server answering 200 with `body` to every request (STS's GetCallerIdentity
+    answered as AWS does when `answers_sts`), as a proxy page or a mistyped endpoint does."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            request = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            sts = answers_sts and b"Action=GetCallerIdentity" in request
+            answer = CALLER_IDENTITY if sts else body
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        do_GET = do_POST
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("answers_sts", [False, True], ids=["sts", "organizations"])
+@pytest.mark.parametrize("kind", sorted(FOREIGN_ANSWERS))
+def test_an_endpoint_that_is_not_aws_is_a_service_error(
+    kind: str, answers_sts: bool, tmp_path: Path
+) -> None:
+    with foreign_endpoint(FOREIGN_ANSWERS[kind], answers_sts=answers_sts) as url:
+        bad = Case(("ls", "accounts"), {"AWS_ENDPOINT_URL": url, "AWS_MAX_ATTEMPTS": "1"})
+        outcome = run_in_process(bad, tmp_path)
+    assert "unexpected error" not in outcome.stderr
+    assert outcome.code == 3, outcome.stderr
+    lines = outcome.stderr.splitlines()
+    assert len(lines) == 1, outcome.stderr
+    assert lines[0].endswith("[SERVICE_ERROR]"), lines[0]

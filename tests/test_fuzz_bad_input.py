@@ -95,14 +95,26 @@ BAD_ACCOUNT = st.one_of(
     st.builds(lambda s: s[:11] + "x", st.text(string.digits, min_size=12, max_size=12)),
     with_control(st.just("11112222333")),
 )
+# A partition that is not the Region's (as AWS groups Regions: cn-*, us-gov-*, the rest).
+PARTITION_OF = {"eu-central-1": "aws", "cn-north-1": "aws-cn", "us-gov-west-1": "aws-us-gov"}
+WRONG_PARTITION = st.tuples(
+    st.sampled_from(sorted(PARTITION_OF)), st.sampled_from(["aws", "aws-cn", "aws-us-gov"])
+).filter(lambda pair: PARTITION_OF[pair[0]] != pair[1])
 BAD_ARN = st.one_of(
     st.text(PRINTABLE, max_size=40).filter(lambda s: not s.startswith("arn:")),
     with_control(st.just(RP[:-4])),
     st.builds(lambda s: f"arn:aws:backup:{s}", st.text(PRINTABLE, max_size=30)),
     st.just("arn:" + "x" * 5000),
+    WRONG_PARTITION.map(
+        lambda pair: f"arn:{pair[1]}:backup:{pair[0]}:111122223333:recovery-point:abc"
+    ),
+    WRONG_PARTITION.map(lambda pair: f"arn:{pair[1]}:ec2:{pair[0]}::snapshot/snap-0123abcd"),
 )
 BAD_VAULT = st.one_of(
     BAD_ARN,
+    WRONG_PARTITION.map(
+        lambda pair: f"arn:{pair[1]}:backup:{pair[0]}:444455556666:backup-vault:v1"
+    ),
     st.builds(lambda n: VAULT.rsplit(":", 1)[0] + ":" + n, st.sampled_from(["a", "x" * 51, "b!d"])),
 )
 BAD_METADATA = st.one_of(
@@ -134,6 +146,13 @@ FLAG_CASES = st.one_of(
     # global flags, before and after the subcommand
     slot(BAD_REGION, lambda v: case("--region", v, "ls", "vaults")),
     slot(BAD_REGION, lambda v: case("ls", "recovery-points", "--region", v)),
+    # an empty member: `--region "$REGION"` with REGION unset, a stray comma
+    slot(
+        st.lists(st.sampled_from(["eu-central-1", "eu-north-1", "", " "]), min_size=1).filter(
+            lambda parts: any(not part.strip() for part in parts)
+        ),
+        lambda parts: case("--region", ",".join(parts), "ls", "vaults"),
+    ),
     slot(BAD_ROLE, lambda v: case("--role-name", v, "ls", "accounts")),
     slot(
         st.text(PRINTABLE, min_size=1, max_size=20).filter(lambda s: s.strip() != "default"),
@@ -700,6 +719,25 @@ READINESS_CASES = st.one_of(
 )
 
 
+# Files far past any config, runbook, policy or message: refused at once, in bounded memory
+# (files that never end or never open are run as processes, in test_endless_files).
+TOO_BIG = st.integers(min_value=1024 * 1024 + 1, max_value=3 * 1024 * 1024)
+SIMULATE = ("policy", "simulate", "--action", "s3:GetObject", "--principal", PRINCIPAL, "--policy")
+
+
+OVERSIZED_FILE_CASES = st.one_of(
+    slot(
+        TOO_BIG,
+        lambda n: case("--config", "{home}/c.toml", "ls", "vaults", **{"c.toml": b"#" * n}),
+    ),
+    slot(TOO_BIG, lambda n: case("drill", "plan", "{home}/r.yaml", **{"r.yaml": b"#" * n})),
+    slot(TOO_BIG, lambda n: case(*SIMULATE, "{home}/p.json", **{"p.json": b" " * n})),
+    slot(
+        st.integers(min_value=64 * 1024 + 1, max_value=1024 * 1024),
+        lambda n: Case(("explain", "-"), {}, {}, (b"AccessDenied " * n)[:n]),
+    ),
+)
+
 register("flags", FLAG_CASES)
 register("environment", ENV_CASES)
 register("config file", CONFIG_CASES)
@@ -709,6 +747,7 @@ register("runbooks", RUNBOOK_CASES)
 register("init flags", INIT_CASES)
 register("break-glass credentials", CREDENTIAL_CASES)
 register("readiness", READINESS_CASES)
+register("oversized files", OVERSIZED_FILE_CASES)
 
 
 # Groups whose every mistake is in a file: the line names that file.
@@ -791,5 +830,29 @@ REAL_PROCESS_CASES = [
 def test_real_processes(bad: Case, tmp_path: Path) -> None:
     outcome = run_process(bad, tmp_path)
     COUNTS["real processes"] += 1
+    assert_one_line_usage_error(outcome, bad)
+    assert state_files(tmp_path) == {}
+
+
+def fifo_case(*argv: str) -> Case:
+    return Case(tuple(argv), {}, {}, fifos=("pipe",))
+
+
+ENDLESS_FILE_CASES = [
+    *(case("--config", device, "ls", "vaults") for device in ("/dev/zero", "/dev/urandom")),
+    *(case("drill", "plan", device) for device in ("/dev/zero", "/dev/urandom")),
+    *(case(*SIMULATE, device) for device in ("/dev/zero", "/dev/urandom")),
+    Case(("explain", "-"), {}, {}, b"AccessDenied " * 100_000),
+    fifo_case("drill", "plan", "{home}/pipe"),
+    fifo_case(*SIMULATE, "{home}/pipe"),
+]
+
+
+@pytest.mark.parametrize("bad", ENDLESS_FILE_CASES, ids=lambda c: " ".join(c.argv)[:40])
+def test_endless_files(bad: Case, tmp_path: Path) -> None:
+    """A device that never ends or a named pipe no one writes to: one line and exit 2 within
+    seconds, in bounded memory (reading it whole would take all the machine's memory)."""
+    outcome = run_process(bad, tmp_path, timeout=30, max_memory=1024**3)
+    COUNTS["endless files"] += 1
     assert_one_line_usage_error(outcome, bad)
     assert state_files(tmp_path) == {}

@@ -25,8 +25,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from botocore.parsers import ResponseParserFactory
+from botocore.parsers import ResponseParserError, ResponseParserFactory
 from botocore.utils import parse_timestamp
+
+from drconsole.aws.checked_parser import CheckedParserFactory
 
 RAW_OPERATIONS = ("ListRecoveryPointsByBackupVault",)
 HOOK_ID = "drconsole-raw-pages"
@@ -49,8 +51,9 @@ def utc_timestamp(value: Any) -> datetime | None:
 
 
 def utc_parser_factory() -> ResponseParserFactory:
-    """A botocore response parser factory with the fast UTC timestamp parser."""
-    factory = ResponseParserFactory()
+    """A botocore response parser factory with the fast UTC timestamp parser (whose parsers
+    report an answer not shaped like AWS's as ResponseParserError, see checked_parser.py)."""
+    factory = CheckedParserFactory()
     factory.set_parser_defaults(timestamp_parser=utc_timestamp)
     return factory
 
@@ -107,12 +110,22 @@ def decode_page(body: bytes) -> dict[str, Any]:
     try:
         page = _PAGE_DECODER.decode(body)
     except (msgspec.ValidationError, msgspec.DecodeError):
-        decoded: dict[str, Any] = json.loads(body)
-        return decoded
+        return _decode_untyped(body)
     answer: dict[str, Any] = {"RecoveryPoints": page.recovery_points}
     if page.next_token:
         answer["NextToken"] = page.next_token
     return answer
+
+
+def _decode_untyped(body: bytes) -> dict[str, Any]:
+    """A page msgspec cannot type, as AWS sent it; a body that is no JSON object is not AWS's."""
+    try:
+        decoded = json.loads(body)
+    except ValueError as exc:
+        raise ResponseParserError(f"not an AWS answer (invalid JSON: {exc})") from None
+    if not isinstance(decoded, dict):
+        raise ResponseParserError("not an AWS answer (a JSON page that is no object)")
+    return decoded
 
 
 def _decode_raw(

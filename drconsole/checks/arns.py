@@ -12,6 +12,13 @@ from drconsole.errors import UsageError
 _PARTITION = r"aws(?:-[a-z]+){0,2}"
 _REGION = r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}"
 _ACCOUNT = r"[0-9]{12}"
+# The partition of a Region, by the prefix AWS gives the Regions of each (others are `aws`).
+_REGION_PREFIX_PARTITIONS = (
+    ("us-isob-", "aws-iso-b"),
+    ("us-iso-", "aws-iso"),
+    ("us-gov-", "aws-us-gov"),
+    ("cn-", "aws-cn"),
+)
 
 VAULT_ARN = re.compile(
     rf"^arn:(?P<partition>{_PARTITION}):backup:(?P<region>{_REGION}):(?P<account>{_ACCOUNT})"
@@ -101,6 +108,7 @@ def parse_vault_arn(value: str, argument: str = "--to") -> VaultArn:
     match = VAULT_ARN.fullmatch(text)
     if match is None:
         raise UsageError(f"{argument}: {_why_not_vault(text)}")
+    _check_partition(text, match["partition"], match["region"], argument)
     return VaultArn(
         arn=text,
         partition=match["partition"],
@@ -116,6 +124,7 @@ def parse_recovery_point_arn(value: str, argument: str = "--recovery-point") -> 
     for kind, type_hint, pattern in _RECOVERY_POINT_KINDS:
         match = pattern.fullmatch(text)
         if match is not None:
+            _check_partition(text, match["partition"], match["region"], argument)
             return RecoveryPointArn(
                 arn=text,
                 kind=kind,
@@ -125,6 +134,25 @@ def parse_recovery_point_arn(value: str, argument: str = "--recovery-point") -> 
                 resource_type_hint=type_hint,
             )
     raise UsageError(f"{argument}: {_why_not_recovery_point(text)}")
+
+
+def region_partition(region: str) -> str:
+    """The partition a Region belongs to (`cn-north-1` -> `aws-cn`)."""
+    for prefix, partition in _REGION_PREFIX_PARTITIONS:
+        if region.startswith(prefix):
+            return partition
+    return "aws"
+
+
+def _check_partition(text: str, partition: str, region: str, argument: str) -> None:
+    """A UsageError when the ARN's partition is not its Region's: no such resource can exist,
+    and looking for it would only end in a misleading 'not found'."""
+    expected = region_partition(region)
+    if partition != expected:
+        raise UsageError(
+            f"{argument}: {text!r} names partition {partition!r}, but Region {region} is in "
+            f"partition {expected!r} (arn:{expected}:...)"
+        )
 
 
 def _why_not_vault(text: str) -> str:

@@ -12,6 +12,9 @@ from typing import Any
 
 from drconsole.errors import UsageError
 
+# An AWS error or job StatusMessage is a few hundred characters; a whole log is not a message.
+MAX_MESSAGE_CHARACTERS = 64 * 1024
+
 
 def register(subparsers: Any) -> None:
     """Add the `explain` subcommand."""
@@ -36,7 +39,12 @@ def register(subparsers: Any) -> None:
 
 def read_message(words: list[str]) -> str:
     """The message from the arguments, or from standard input for `-`."""
-    text = sys.stdin.read() if words == ["-"] else " ".join(words)
+    text = sys.stdin.read(MAX_MESSAGE_CHARACTERS + 1) if words == ["-"] else " ".join(words)
+    if len(text) > MAX_MESSAGE_CHARACTERS:
+        raise UsageError(
+            "explain: the message on standard input is larger than 64 KiB; "
+            "give the error line itself"
+        )
     if not text.strip():
         raise UsageError(
             "explain: MESSAGE is empty; pass the error text as arguments or '-' to read stdin"

@@ -8,10 +8,12 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from drconsole import limits
+from drconsole.bounded_read import TooLarge, read_bounded
 from drconsole.errors import UsageError
 
 # AWS's largest policies (KMS key policies) are 32 KB; a file far beyond that is not a policy.
 MAX_POLICY_CHARACTERS = 1024 * 1024
+TOO_LARGE = "larger than 1 MiB (AWS policies are at most 32 KB)"
 
 if TYPE_CHECKING:
     from drconsole.policy import Decision, Request
@@ -86,8 +88,7 @@ def read_policy(source: str) -> tuple[str, str]:
         if source == "-":
             text, source = sys.stdin.read(MAX_POLICY_CHARACTERS + 1), "stdin"
         else:
-            with open(source, encoding="utf-8") as handle:
-                text = handle.read(MAX_POLICY_CHARACTERS + 1)
+            text = read_bounded(source, MAX_POLICY_CHARACTERS).decode("utf-8")
     except FileNotFoundError:
         raise UsageError(f"--policy {shown}: no such file") from None
     except IsADirectoryError:
@@ -100,8 +101,10 @@ def read_policy(source: str) -> tuple[str, str]:
         raise UsageError(f"--policy {shown}: cannot read it ({error.strerror})") from None
     except ValueError:  # a NUL byte in the path
         raise UsageError(f"--policy {shown}: not a usable file name") from None
+    except TooLarge:
+        raise UsageError(f"--policy {shown}: {TOO_LARGE}") from None
     if len(text) > MAX_POLICY_CHARACTERS:
-        raise UsageError(f"--policy {shown}: larger than 1 MiB (AWS policies are at most 32 KB)")
+        raise UsageError(f"--policy {shown}: {TOO_LARGE}")
     return text, source
 
 

@@ -9,6 +9,7 @@ import shlex
 from datetime import datetime
 from pathlib import Path
 
+from drconsole.bounded_read import TooLarge, read_bounded
 from drconsole.drills import runbook as rb
 from drconsole.drills.yaml_nodes import Node, RunbookError, load
 
@@ -19,6 +20,8 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+$")
 _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)\s*%?$")
+# A runbook of a thousand targets is some 300 KB; more is another file given by mistake.
+MAX_RUNBOOK_BYTES = 1024 * 1024
 
 TOP_KEYS = (
     "name",
@@ -78,9 +81,11 @@ def load_runbook(path: str | Path) -> rb.Runbook:
     file = Path(path)
     shown = str(path)
     try:
-        data = file.read_bytes()
+        data = read_bounded(file, MAX_RUNBOOK_BYTES)
     except OSError as exc:
         raise RunbookError(f"{shown}: cannot read the runbook: {exc.strerror or exc}") from None
+    except TooLarge as exc:
+        raise RunbookError(f"{shown}: {exc}; a runbook is a short YAML file") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

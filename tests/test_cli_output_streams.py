@@ -1,0 +1,78 @@
+"""Standard output that cannot take what drconsole prints: a narrow encoding, closed, full."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.bad_input import (
+    Case,
+    Outcome,
+    assert_one_line_usage_error,
+    prepared,
+    run_process,
+    state_files,
+)
+
+PRINCIPAL = "arn:aws:iam::111122223333:root"
+ALLOW_ALL = json.dumps({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}})
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_text_a_narrow_encoding_cannot_show_prints_as_question_marks(
+    encoding: str, tmp_path: Path
+) -> None:
+    """A resource name in Greek on an ASCII or Latin-1 terminal: the answer is printed whole,
+    with '?' for what the terminal cannot show, exit 0 (ALLOW), nothing on stderr."""
+    case = Case(
+        (
+            "policy",
+            "simulate",
+            "--policy",
+            "{home}/p.json",
+            "--action",
+            "s3:GetObject",
+            "--principal",
+            PRINCIPAL,
+            "--resource",
+            "arn:aws:s3:::αβγ/key",
+        ),
+        {"PYTHONIOENCODING": encoding},
+        {"p.json": ALLOW_ALL.encode()},
+    )
+    outcome = run_process(case, tmp_path)
+    assert outcome.stderr == ""
+    assert outcome.code == 0
+    assert outcome.stdout.startswith("ALLOW s3:GetObject")
+    assert "arn:aws:s3:::???/key" in outcome.stdout
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("ls", "vaults"), ("explain", "AccessDenied"), ("jobs",)],
+    ids=lambda argv: " ".join(argv),
+)
+def test_a_closed_standard_output_is_one_line_and_exit_2(
+    argv: tuple[str, ...], tmp_path: Path
+) -> None:
+    """`drconsole ... >&-`: refused before anything is read or written, not a traceback nor
+    work done unseen."""
+    case = Case(argv)
+    with prepared(case, tmp_path) as env:
+        done = subprocess.run(
+            [sys.executable, "-m", "drconsole", *argv],
+            stdin=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            timeout=60,
+            preexec_fn=lambda: os.close(1),
+        )
+    outcome = Outcome(done.returncode, "", done.stderr.decode("utf-8", "backslashreplace"))
+    assert_one_line_usage_error(outcome, case)
+    assert "standard output is closed" in outcome.stderr
+    assert state_files(tmp_path) == {}
