@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -12,13 +13,6 @@ from drconsole.errors import UsageError
 _PARTITION = r"aws(?:-[a-z]+){0,2}"
 _REGION = r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}"
 _ACCOUNT = r"[0-9]{12}"
-# The partition of a Region, by the prefix AWS gives the Regions of each (others are `aws`).
-_REGION_PREFIX_PARTITIONS = (
-    ("us-isob-", "aws-iso-b"),
-    ("us-iso-", "aws-iso"),
-    ("us-gov-", "aws-us-gov"),
-    ("cn-", "aws-cn"),
-)
 
 VAULT_ARN = re.compile(
     rf"^arn:(?P<partition>{_PARTITION}):backup:(?P<region>{_REGION}):(?P<account>{_ACCOUNT})"
@@ -136,19 +130,37 @@ def parse_recovery_point_arn(value: str, argument: str = "--recovery-point") -> 
     raise UsageError(f"{argument}: {_why_not_recovery_point(text)}")
 
 
-def region_partition(region: str) -> str:
-    """The partition a Region belongs to (`cn-north-1` -> `aws-cn`)."""
-    for prefix, partition in _REGION_PREFIX_PARTITIONS:
-        if region.startswith(prefix):
-            return partition
-    return "aws"
+@functools.cache
+def _partitions() -> tuple[tuple[str, frozenset[str], re.Pattern[str] | None], ...]:
+    """(partition, its Regions, its Region pattern) for each partition botocore knows."""
+    from botocore.loaders import create_loader
+
+    found = []
+    for partition in create_loader().load_data("endpoints")["partitions"]:
+        pattern = partition.get("regionRegex")
+        regions = frozenset(partition.get("regions", ()))
+        found.append((partition["partition"], regions, re.compile(pattern) if pattern else None))
+    return tuple(found)
+
+
+def region_partition(region: str) -> str | None:
+    """The partition a Region belongs to (`cn-north-1` -> `aws-cn`, `eusc-de-east-1` ->
+    `aws-eusc`), from botocore's own Regions and Region patterns; None when none claims it."""
+    partitions = _partitions()
+    for name, regions, _ in partitions:
+        if region in regions:
+            return name
+    for name, _, pattern in partitions:
+        if pattern is not None and pattern.match(region):
+            return name
+    return None
 
 
 def _check_partition(text: str, partition: str, region: str, argument: str) -> None:
     """A UsageError when the ARN's partition is not its Region's: no such resource can exist,
     and looking for it would only end in a misleading 'not found'."""
     expected = region_partition(region)
-    if partition != expected:
+    if expected is not None and partition != expected:
         raise UsageError(
             f"{argument}: {text!r} names partition {partition!r}, but Region {region} is in "
             f"partition {expected!r} (arn:{expected}:...)"
