@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -158,6 +160,10 @@ def show_warnings_on_stderr() -> None:
     logger.setLevel(logging.WARNING)
 
 
+# A write that failed for want of room or of a working device: the machine's, not a defect.
+WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code.
 
@@ -181,7 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "standard output is closed: nothing could show the answer; "
                 "redirect it instead (> FILE or > /dev/null)"
             )
-        return _run(argv)
+        code = _run(argv)
+        sys.stdout.flush()  # a full disk under `> FILE` fails here, not at interpreter exit
+        return code
     except DrConsoleError as error:
         return report(error)
     except KeyboardInterrupt:
@@ -190,8 +198,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
     except BrokenPipeError:
         return 1
+    except OSError as error:
+        if error.errno not in WRITE_FAILURES:
+            return report(unexpected_error(error))
+        drop_unwritable_stdout()
+        return report(DrConsoleError(f"could not write: {error.strerror} (is the disk full?)"))
     except Exception as error:
         return report(unexpected_error(error))
+
+
+def drop_unwritable_stdout() -> None:
+    """Point standard output at /dev/null if it cannot take what it holds (`> /dev/full`, a
+    full disk under `> FILE`), so that Python's own last flush at exit does not add its
+    'Exception ignored' lines to drconsole's one."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
 
 
 def tolerate_narrow_encoding() -> None:

@@ -76,3 +76,32 @@ def test_a_closed_standard_output_is_one_line_and_exit_2(
     assert_one_line_usage_error(outcome, case)
     assert "standard output is closed" in outcome.stderr
     assert state_files(tmp_path) == {}
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize(
+    "argv",
+    [("explain", "AccessDenied"), ("policy", "simulate", "--policy", "{home}/p.json")],
+    ids=lambda argv: " ".join(argv[:2]),
+)
+def test_a_full_standard_output_is_one_line_not_a_defect(
+    argv: tuple[str, ...], tmp_path: Path
+) -> None:
+    """`drconsole ... > /dev/full` (a full disk under `> FILE`): one line saying the write
+    failed and why, exit 1; not 'a defect of drconsole', nor Python's 'Exception ignored'."""
+    extra = ("--action", "s3:GetObject", "--principal", PRINCIPAL, "--resource", "arn:aws:s3:::b")
+    case = Case(
+        (*argv, *extra) if argv[0] == "policy" else argv, files={"p.json": ALLOW_ALL.encode()}
+    )
+    with prepared(case, tmp_path) as env, open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "drconsole", *case.args_for(tmp_path)],
+            stdin=subprocess.DEVNULL,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            env=env,
+            timeout=60,
+        )
+    lines = done.stderr.decode("utf-8", "backslashreplace").splitlines()
+    assert lines == ["drconsole: could not write: No space left on device (is the disk full?)"]
+    assert done.returncode == 1
