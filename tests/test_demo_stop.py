@@ -97,3 +97,36 @@ def test_the_recorded_process_itself_is_stopped(
     result = demo_stop(tmp_path)
     assert result.returncode == 0 and "stopped" in result.stdout, result.stdout + result.stderr
     assert sleeper.wait(10) is not None
+
+
+@pytest.mark.parametrize("how", ["removed", "replaced"])
+def test_a_sandbox_whose_record_is_gone_stops_itself(tmp_path: Path, how: str) -> None:
+    """The state directory deleted (or the record naming another sandbox): nothing could find
+    this sandbox to reuse or stop it, so it stops itself instead of running for good."""
+    demo = tmp_path / "drconsole" / "demo"
+    demo.mkdir(parents=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", DEMO_PROCESS_MODULE, str(demo), "--scenario", "demo"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (demo / "sandbox.json").exists():
+            assert process.poll() is None, "the sandbox did not start"
+            assert time.monotonic() < deadline, "the sandbox wrote no record"
+            time.sleep(0.1)
+        if how == "removed":
+            (demo / "sandbox.json").unlink()
+        else:
+            write_record(tmp_path, os.getpid(), None)
+        process.wait(timeout=30)
+        output = process.stdout.read().decode() if process.stdout else ""
+        assert process.returncode == 0
+        assert "its record is gone" in output and "stopped" in output
+        if how == "replaced":  # the other sandbox's record is left as it is
+            assert json.loads((demo / "sandbox.json").read_text())["pid"] == os.getpid()
+    finally:
+        process.kill()
+        process.wait()

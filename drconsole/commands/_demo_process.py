@@ -28,6 +28,8 @@ from drconsole.errors import DrConsoleError
 from drconsole.private_files import open_private, private_dir
 
 RECORD_FILE = "sandbox.json"
+# How often the running sandbox checks that its record is still there and still its own.
+RECORD_LOOK_SECONDS = 2.0
 LOG_FILE = "sandbox.log"
 START_TIMEOUT_SECONDS = 120.0
 STOP_TIMEOUT_SECONDS = 10.0
@@ -400,8 +402,15 @@ def abandon_orphans(state_dir: Path) -> list[str]:
 # The detached process itself ------------------------------------------------------------------
 
 
+def names_this_process(state_dir: Path, pid: int) -> bool:
+    """Whether the record in `state_dir` is this sandbox's (`pid`)."""
+    current = SandboxRecord.read(state_dir)
+    return current is not None and current.pid == pid
+
+
 def serve(argv: list[str]) -> int:
-    """Run the sandbox until SIGTERM/SIGINT, writing the record once the scenario is built."""
+    """Run the sandbox until SIGTERM/SIGINT, or until its record no longer names it, writing the
+    record once the scenario is built."""
     import threading
 
     from drconsole.commands.sandbox import add_sandbox_flags, start_from_args, validate_flags
@@ -441,8 +450,19 @@ def serve(argv: list[str]) -> int:
                 f"ready in {time.monotonic() - started:.1f} s",
                 flush=True,
             )
+        next_look = time.monotonic() + RECORD_LOOK_SECONDS
         while not stopping.wait(0.2):
-            pass
+            if time.monotonic() < next_look:
+                continue
+            next_look = time.monotonic() + RECORD_LOOK_SECONDS
+            if not names_this_process(args.state_dir, record.pid):
+                # Its record removed (the state directory deleted) or replaced: nothing can find
+                # this sandbox to reuse or stop it, and it would hold its memory for good.
+                print(
+                    f"demo sandbox pid {record.pid}: its record is gone from {args.state_dir}",
+                    flush=True,
+                )
+                break
     finally:
         current = SandboxRecord.read(args.state_dir)
         if current is not None and current.pid == record.pid:
