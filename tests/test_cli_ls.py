@@ -494,6 +494,10 @@ def test_ctrl_c_while_the_organization_is_read_ends_at_once(env: dict[str, str],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # A suite started in the background by a shell without job control (`... &` in a
+            # script) runs with SIGINT ignored, which Python then leaves ignored: the command
+            # gets the terminal's default, as when a person runs it.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         time.sleep(2.0)  # started, and inside the walk: each of its levels answers after 3 s
         process.send_signal(signal.SIGINT)
