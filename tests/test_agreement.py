@@ -388,6 +388,14 @@ def meet_dynamodb_cross_region(world: World) -> tuple[str, str]:
     return rp, world.vault_arn("backup", "dr-eu-north-1", world.info.dr_region)
 
 
+def meet_dynamodb_cross_account(world: World) -> tuple[str, str]:
+    world.client("backup", world.account("prod")).update_region_settings(
+        ResourceTypeManagementPreference={"DynamoDB": False}
+    )
+    rp = newest(world, "prod", "prod-vault", "DynamoDB")
+    return rp, world.vault_arn("backup", "central-eu-central-1")
+
+
 def turn_on_dynamodb_advanced(world: World, report: CheckReport) -> tuple[str, str]:
     world.client("backup", world.account("prod")).update_region_settings(
         ResourceTypeManagementPreference={"DynamoDB": True}
@@ -510,6 +518,9 @@ CASES = [
          repair_is="two hops", copies_after_repair=2),
     Case("DynamoDB cross-Region, no advanced", CauseCode.UNSUPPORTED_COPY_ROUTE,
          meet_dynamodb_cross_region, turn_on_dynamodb_advanced,
+         repair_is="by hand: advanced features on"),
+    Case("DynamoDB cross-account, no advanced", CauseCode.UNSUPPORTED_COPY_ROUTE,
+         meet_dynamodb_cross_account, turn_on_dynamodb_advanced,
          repair_is="by hand: advanced features on"),
     Case("copy kept forever into a locked vault", CauseCode.VAULT_LOCK_RETENTION, meet_vault_lock,
          lambda world, report: (report.recovery_point_arn, str(report.destination)),

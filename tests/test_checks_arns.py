@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from drconsole import limits
 from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
+from drconsole.errors import UsageError
 
 
 def _partition_regions() -> list[tuple[str, str]]:
@@ -56,3 +57,100 @@ def test_every_partition_and_region_parses(
             region,
             owner,
         )
+
+
+REGIONS_OF_EVERY_PARTITION = st.sampled_from(PARTITION_REGIONS)
+FSX_BACKUP_IDS = st.from_regex(r"\Abackup-[0-9a-f]{8,17}\Z")
+# Redshift cluster identifiers (lowercase letters, digits, hyphens) and the snapshot names AWS
+# Backup and people give (AWS Backup's own may hold a colon, as RDS's awsbackup:job-... do).
+REDSHIFT_CLUSTERS = st.from_regex(r"\A[a-z][a-z0-9-]{0,62}\Z")
+REDSHIFT_SNAPSHOTS = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9:-]{0,60}\Z")
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(where=REGIONS_OF_EVERY_PARTITION, account=ACCOUNTS, backup_id=FSX_BACKUP_IDS)
+def test_fsx_backups_are_recovery_points(
+    where: tuple[str, str], account: str, backup_id: str
+) -> None:
+    partition, region = where
+    parsed = parse_recovery_point_arn(f"arn:{partition}:fsx:{region}:{account}:backup/{backup_id}")
+    assert (parsed.kind, parsed.partition, parsed.region, parsed.account_id) == (
+        "fsx-backup",
+        partition,
+        region,
+        account,
+    )
+    assert parsed.resource_type_hint == "FSx"
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(
+    where=REGIONS_OF_EVERY_PARTITION,
+    account=ACCOUNTS,
+    cluster=REDSHIFT_CLUSTERS,
+    snapshot=REDSHIFT_SNAPSHOTS,
+)
+def test_redshift_snapshots_are_recovery_points(
+    where: tuple[str, str], account: str, cluster: str, snapshot: str
+) -> None:
+    partition, region = where
+    arn = f"arn:{partition}:redshift:{region}:{account}:snapshot:{cluster}/{snapshot}"
+    parsed = parse_recovery_point_arn(arn)
+    assert (parsed.kind, parsed.partition, parsed.region, parsed.account_id) == (
+        "redshift-snapshot",
+        partition,
+        region,
+        account,
+    )
+    assert parsed.resource_type_hint == "Redshift"
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        # Aurora, DocumentDB and Neptune all back up to RDS cluster snapshots.
+        "arn:aws:rds:eu-north-1:111122223333:cluster-snapshot:awsbackup:job-1a2b",
+        # Storage Gateway volumes are backed up as EBS snapshots.
+        "arn:aws:ec2:eu-central-1::snapshot/snap-0123456789abcdef0",
+    ],
+)
+def test_forms_shared_by_several_resource_types_imply_none(arn: str) -> None:
+    # DescribeRecoveryPoint's ResourceType says which; a guess would judge a Neptune snapshot
+    # by Aurora's rules.
+    assert parse_recovery_point_arn(arn).resource_type_hint is None
+
+
+def _other_partition(region: str) -> str:
+    partition = next(p for p, r in PARTITION_REGIONS if r == region)
+    return "aws-cn" if partition != "aws-cn" else "aws"
+
+
+MALFORMED_NEW_FORMS = st.one_of(
+    # An FSx id that is not backup-<hex>: a file system, a volume, upper case, too short.
+    st.sampled_from(
+        ["fs-0123456789abcdef0", "fsvol-0123456789abcdef0", "backup-0123ABCD", "backup-0123"]
+    ).map(lambda i: f"arn:aws:fsx:us-east-1:111122223333:backup/{i}"),
+    # FSx and Redshift ARNs always name the account.
+    st.just("arn:aws:fsx:us-east-1::backup/backup-0123456789abcdef0"),
+    st.just("arn:aws:redshift:us-east-1::snapshot:prod-dw/nightly"),
+    # A Redshift snapshot names its cluster: snapshot:CLUSTER/SNAPSHOT.
+    st.sampled_from(
+        ["snapshot:prod-dw", "snapshot:/nightly", "snapshot:prod-dw/", "cluster:dw"]
+    ).map(lambda r: f"arn:aws:redshift:us-east-1:111122223333:{r}"),
+    # The partition of another Region.
+    REGIONS_OF_EVERY_PARTITION.map(
+        lambda pr: f"arn:{_other_partition(pr[1])}:fsx:{pr[1]}:111122223333:backup/backup-0123abcd"
+    ),
+    REGIONS_OF_EVERY_PARTITION.map(
+        lambda pr: f"arn:{_other_partition(pr[1])}:redshift:{pr[1]}:111122223333:snapshot:dw/s1"
+    ),
+)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
+@given(arn=MALFORMED_NEW_FORMS)
+def test_malformed_fsx_and_redshift_arns_are_one_line_usage_errors(arn: str) -> None:
+    with pytest.raises(UsageError) as error:
+        parse_recovery_point_arn(arn)
+    message = str(error.value)
+    assert message.startswith("--recovery-point: ") and "\n" not in message

@@ -449,6 +449,56 @@ def test_fully_managed_types_accept_aws_managed_keys() -> None:
     assert checks.check_route(advanced).status is CheckStatus.PASS
 
 
+ADVANCED_DYNAMODB = f"arn:aws:backup:{REGION}:{SRC}:recovery-point:0f1e2d3c"
+PLAIN_DYNAMODB = f"arn:aws:dynamodb:{REGION}:{SRC}:table/orders/backup/01700000000000-abcdef12"
+
+
+def dynamodb_copy(arn: str, setting: object, other_account: bool, other_region: bool) -> CopyFacts:
+    """A DynamoDB copy of a backup with this ARN, the source's advanced-features setting, and
+    a destination in the source's account or another, and its Region or another."""
+    facts = good_facts("DynamoDB", dynamodb_advanced=setting)
+    facts = replace(facts, recovery_point=replace(facts.recovery_point, arn=arn))
+    facts = facts if other_account else to_account(facts, SRC)
+    return facts if other_region else replace(facts, dest_region=REGION)
+
+
+ROUTES = [(False, False), (False, True), (True, False), (True, True)]
+ROUTE_NAMES = ["same account and Region", "cross-Region", "cross-account", "cross-account+Region"]
+
+
+@pytest.mark.parametrize(("other_account", "other_region"), ROUTES, ids=ROUTE_NAMES)
+def test_dynamodb_route_with_and_without_advanced_features(
+    other_account: bool, other_region: bool
+) -> None:
+    leaves = other_account or other_region
+    made_with = dynamodb_copy(ADVANCED_DYNAMODB, True, other_account, other_region)
+    assert checks.check_route(made_with).status is CheckStatus.PASS
+    for arn, setting in (
+        (ADVANCED_DYNAMODB, False),  # features off: backups are DynamoDB's own
+        (PLAIN_DYNAMODB, False),
+        (PLAIN_DYNAMODB, True),  # turned on after this backup was made
+        (PLAIN_DYNAMODB, DENIED),  # the ARN alone says it has no advanced features
+    ):
+        result = checks.check_route(dynamodb_copy(arn, setting, other_account, other_region))
+        if not leaves:
+            assert result.status is CheckStatus.PASS, result
+            continue
+        assert result.status is CheckStatus.FAIL, result
+        assert result.cause is CauseCode.UNSUPPORTED_COPY_ROUTE
+        assert result.details == (("hops", "0"),)
+        assert "--resource-type-management-preference DynamoDB=true" in result.remediation
+        assert f"account {SRC}, Region {REGION}" in result.remediation
+        assert "new backup" in result.remediation
+        across = {(True, False): "accounts", (False, True): "Regions"}
+        assert result.evidence.endswith(
+            across.get((other_account, other_region), "accounts and Regions")
+        )
+    unread = checks.check_route(
+        dynamodb_copy(ADVANCED_DYNAMODB, DENIED, other_account, other_region)
+    )
+    assert unread.status is (CheckStatus.UNKNOWN if leaves else CheckStatus.PASS)
+
+
 def test_key_remediation_names_the_real_accounts_and_key() -> None:
     facts = good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", policy(OWNER)))
     result = checks.check_source_key(facts)

@@ -137,14 +137,14 @@ def test_restore_unreadable_is_unknown(verdict, facts) -> None:  # type: ignore[
     ("arn", "kind", "account", "hint"),
     [
         (f"arn:aws:backup:eu-central-1:{SRC}:recovery-point:1EB3B5E7-9EB0", "backup", SRC, None),
-        ("arn:aws:ec2:eu-central-1::snapshot/snap-0123456789abcdef0", "ebs-snapshot", None, "EBS"),
+        ("arn:aws:ec2:eu-central-1::snapshot/snap-0123456789abcdef0", "ebs-snapshot", None, None),
         ("arn:aws:ec2:eu-north-1::image/ami-0123456789abcdef0", "ec2-image", None, "EC2"),
         (f"arn:aws:rds:eu-central-1:{SRC}:snapshot:awsbackup:job-1a2b", "rds-snapshot", SRC, "RDS"),
         (
             f"arn:aws:rds:eu-north-1:{SRC}:cluster-snapshot:awsbackup:job-1a2b",
             "rds-cluster-snapshot",
             SRC,
-            "Aurora",
+            None,
         ),
         (
             f"arn:aws:dynamodb:eu-central-1:{SRC}:table/orders/backup/01700000000000-abcdef12",

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from drconsole.sandbox.store import seed_recovery_point
 
 ROOT = Path(__file__).resolve().parent.parent
 RESTORE_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
@@ -337,6 +339,46 @@ def test_database_across_account_and_region_plans_two_hops(demo: Env) -> None:
         "route",
         "WARN",
         "UNSUPPORTED_COPY_ROUTE",
+    )
+
+
+def test_fsx_backup_is_checked_and_copied_back(demo: Env) -> None:
+    # An FSx recovery point's ARN is FSx's own (arn:aws:fsx:...:backup/backup-...): it goes
+    # through the checks and the copy flow like any other.
+    prod, region = demo.info.accounts["prod"], demo.info.region
+    key = demo.sandbox.client("kms", prod, region).describe_key(KeyId="alias/prod-data")
+    rp = seed_recovery_point(
+        prod,
+        region,
+        "prod-vault",
+        resource_arn=f"arn:aws:fsx:{region}:{prod}:file-system/fs-0123456789abcdef0",
+        resource_type="FSx",
+        resource_name="prod-shares",
+        created=datetime.now(UTC) - timedelta(hours=3),
+        encryption_key_arn=key["KeyMetadata"]["Arn"],
+        size_bytes=2**30,
+    )
+    assert rp.startswith(f"arn:aws:fsx:{region}:{prod}:backup/backup-")
+    dest = demo.vault("backup", "central-eu-central-1")
+    checked = drconsole(demo, "check", "copy", "--recovery-point", rp, "--to", dest, "--json")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    document = as_json(checked)
+    assert document["route"]["resource_type"] == "FSx"
+    assert document["route"]["source_account"] == prod
+    assert {c["status"] for c in document["checks"]} == {"PASS"}
+    copied = drconsole(
+        demo, "copy", "--recovery-point", rp, "--to", dest, "--yes", "--json",
+        "--poll-interval", "0.2",
+    )  # fmt: skip
+    assert copied.returncode == 0, copied.stdout + copied.stderr
+    result = json.loads(copied.stdout.splitlines()[-1])
+    assert result["status"] == "completed", result
+    backup = demo.sandbox.client("backup", demo.info.accounts["backup"], region)
+    points = backup.list_recovery_points_by_backup_vault(BackupVaultName="central-eu-central-1")
+    copies = [p for p in points["RecoveryPoints"] if p["ResourceName"] == "prod-shares"]
+    assert len(copies) == 1 and copies[0]["ResourceType"] == "FSx"
+    assert copies[0]["RecoveryPointArn"].startswith(
+        f"arn:aws:fsx:{region}:{demo.info.accounts['backup']}:backup/backup-"
     )
 
 

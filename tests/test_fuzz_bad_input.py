@@ -109,6 +109,21 @@ BAD_ARN = st.one_of(
         lambda pair: f"arn:{pair[1]}:backup:{pair[0]}:111122223333:recovery-point:abc"
     ),
     WRONG_PARTITION.map(lambda pair: f"arn:{pair[1]}:ec2:{pair[0]}::snapshot/snap-0123abcd"),
+    WRONG_PARTITION.map(
+        lambda pair: f"arn:{pair[1]}:fsx:{pair[0]}:111122223333:backup/backup-0123abcd"
+    ),
+    WRONG_PARTITION.map(
+        lambda pair: f"arn:{pair[1]}:redshift:{pair[0]}:111122223333:snapshot:dw/nightly"
+    ),
+    # FSx backups and Redshift snapshots with a part missing or of another kind.
+    st.sampled_from(
+        [
+            "arn:aws:fsx:eu-central-1:111122223333:backup/fs-0123456789abcdef0",
+            "arn:aws:fsx:eu-central-1::backup/backup-0123456789abcdef0",
+            "arn:aws:redshift:eu-central-1:111122223333:snapshot:dw",
+            "arn:aws:redshift:eu-central-1::snapshot:dw/nightly",
+        ]
+    ),
 )
 BAD_VAULT = st.one_of(
     BAD_ARN,

@@ -19,7 +19,11 @@ VAULT_ARN = re.compile(
     r":backup-vault:(?P<name>[A-Za-z0-9_.-]{2,50})$"
 )
 
-# Each kind of recovery point ARN: the resource type it implies (None: any fully managed type).
+# Each kind of recovery point ARN AWS Backup gives, and the resource type it implies. None: the
+# ARN does not tell the type apart (DescribeRecoveryPoint's ResourceType does): an
+# arn:aws:backup recovery point is any type AWS Backup fully manages, an EBS snapshot is also
+# how Storage Gateway volumes are backed up, and Aurora, DocumentDB and Neptune all keep their
+# backups as RDS cluster snapshots.
 _RECOVERY_POINT_KINDS: tuple[tuple[str, str | None, re.Pattern[str]], ...] = (
     (
         "backup",
@@ -31,7 +35,7 @@ _RECOVERY_POINT_KINDS: tuple[tuple[str, str | None, re.Pattern[str]], ...] = (
     ),
     (
         "ebs-snapshot",
-        "EBS",
+        None,
         re.compile(
             rf"^arn:(?P<partition>{_PARTITION}):ec2:(?P<region>{_REGION}):"
             rf"(?P<account>{_ACCOUNT})?:snapshot/(?P<id>snap-[0-9a-f]+)$"
@@ -55,7 +59,7 @@ _RECOVERY_POINT_KINDS: tuple[tuple[str, str | None, re.Pattern[str]], ...] = (
     ),
     (
         "rds-cluster-snapshot",
-        "Aurora",
+        None,
         re.compile(
             rf"^arn:(?P<partition>{_PARTITION}):rds:(?P<region>{_REGION}):"
             rf"(?P<account>{_ACCOUNT}):cluster-snapshot:(?P<id>[A-Za-z0-9:-]+)$"
@@ -68,6 +72,25 @@ _RECOVERY_POINT_KINDS: tuple[tuple[str, str | None, re.Pattern[str]], ...] = (
             rf"^arn:(?P<partition>{_PARTITION}):dynamodb:(?P<region>{_REGION}):"
             rf"(?P<account>{_ACCOUNT}):table/(?P<table>[A-Za-z0-9_.-]{{3,255}})"
             r"/backup/(?P<id>[A-Za-z0-9-]+)$"
+        ),
+    ),
+    (
+        # Amazon FSx (Lustre, Windows File Server, ONTAP, OpenZFS): FSx's own backup ARN.
+        "fsx-backup",
+        "FSx",
+        re.compile(
+            rf"^arn:(?P<partition>{_PARTITION}):fsx:(?P<region>{_REGION}):"
+            rf"(?P<account>{_ACCOUNT}):backup/(?P<id>backup-[0-9a-f]{{8,121}})$"
+        ),
+    ),
+    (
+        # Amazon Redshift (provisioned clusters): a manual snapshot, snapshot:CLUSTER/SNAPSHOT.
+        "redshift-snapshot",
+        "Redshift",
+        re.compile(
+            rf"^arn:(?P<partition>{_PARTITION}):redshift:(?P<region>{_REGION}):"
+            rf"(?P<account>{_ACCOUNT}):snapshot:(?P<cluster>[A-Za-z0-9-]{{1,63}})"
+            r"/(?P<id>[A-Za-z0-9:-]{1,255})$"
         ),
     ),
 )
@@ -86,7 +109,8 @@ class VaultArn:
 
 @dataclass(frozen=True, slots=True)
 class RecoveryPointArn:
-    """A parsed recovery point ARN; `account_id` is None for EBS/EC2 ARNs that omit it."""
+    """A parsed recovery point ARN; `account_id` is None for EBS/EC2 ARNs that omit it, and
+    `resource_type_hint` None when the ARN's form is shared by several resource types."""
 
     arn: str
     kind: str
@@ -194,5 +218,6 @@ def _why_not_recovery_point(text: str) -> str:
         return f"{text!r} has an invalid account id {parts[4]!r} (12 digits expected)"
     return (
         f"{text!r} is not a recovery point ARN (expected arn:aws:backup:...:recovery-point:ID, "
-        "an EBS snapshot, an AMI, an RDS (cluster) snapshot or a DynamoDB backup ARN)"
+        "an EBS snapshot, an AMI, an RDS (cluster) snapshot, a DynamoDB or FSx backup, or a "
+        "Redshift snapshot ARN)"
     )

@@ -319,24 +319,17 @@ def check_route(facts: CopyFacts) -> Check:
     kind = "cross-account" if facts.cross_account else "same-account"
     where = "cross-Region" if facts.cross_region else "same-Region"
     shape = f"{rp.resource_type}, {kind}, {where}"
-    if (
-        rp.resource_type == "DynamoDB"
-        and facts.cross_region
-        and isinstance(facts.dynamodb_advanced, Unreadable)
-    ):
-        return unknown_check(cid, title, facts.dynamodb_advanced, "the DynamoDB backup settings")
-    if rp.resource_type == "DynamoDB" and facts.cross_region and not fully_managed(facts):
-        return Check(
-            cid,
-            title,
-            FAIL,
-            f"{shape}: DynamoDB backups without advanced features cannot be copied across Regions",
-            CauseCode.UNSUPPORTED_COPY_ROUTE,
-            "Enable DynamoDB advanced backup features (AWS Backup console > Settings > "
-            "Advanced features for Amazon DynamoDB backups), take a new backup, and copy that; "
-            f"or restore in {rp.region}.",
-            details=(("hops", "0"),),
-        )
+    if rp.resource_type == "DynamoDB" and (facts.cross_account or facts.cross_region):
+        # AWS Backup copies a DynamoDB backup to another account or Region only when it was
+        # made with advanced features. A DynamoDB-native backup ARN (table/.../backup/...) says
+        # it was not, whatever the setting is now; otherwise the setting decides.
+        plain_backup = ":recovery-point:" not in rp.arn
+        if not plain_backup and isinstance(facts.dynamodb_advanced, Unreadable):
+            return unknown_check(
+                cid, title, facts.dynamodb_advanced, "the DynamoDB backup settings"
+            )
+        if plain_backup or not fully_managed(facts):
+            return _dynamodb_without_advanced_features(cid, title, shape, facts)
     codes = facts.marketplace_product_codes
     if facts.cross_account and isinstance(codes, tuple) and codes:
         return Check(
@@ -374,6 +367,34 @@ def check_route(facts: CopyFacts) -> Check:
             ),
         )
     return Check(cid, title, PASS, f"{shape}: one copy job", details=(("hops", "1"),))
+
+
+def _dynamodb_without_advanced_features(
+    cid: str, title: str, shape: str, facts: CopyFacts
+) -> Check:
+    """The route FAIL of a DynamoDB backup without advanced features leaving its account or
+    Region, with the setting that gives new backups those features."""
+    rp = facts.recovery_point
+    across = " and ".join(
+        where
+        for where, crossed in (("accounts", facts.cross_account), ("Regions", facts.cross_region))
+        if crossed
+    )
+    return Check(
+        cid,
+        title,
+        FAIL,
+        f"{shape}: DynamoDB backups made without AWS Backup's advanced DynamoDB features cannot "
+        f"be copied across {across}",
+        CauseCode.UNSUPPORTED_COPY_ROUTE,
+        f"Turn on advanced DynamoDB backup in account {rp.account_id}, Region {rp.region} (AWS "
+        "Backup console > Settings > Advanced features for Amazon DynamoDB backups, or run "
+        f"there: aws backup update-region-settings --region {rp.region} "
+        "--resource-type-management-preference DynamoDB=true). Only backups made after that "
+        "have the features: take a new backup of the table and copy that one. This backup "
+        f"can only be restored where it is, in account {rp.account_id}, Region {rp.region}.",
+        details=(("hops", "0"),),
+    )
 
 
 def check_running_jobs(facts: CopyFacts) -> Check:

@@ -110,7 +110,8 @@ def unsupported_route(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         "  drconsole copy --recovery-point <RECOVERY_POINT_ARN> --to <VAULT_ARN>"
     )
     dynamodb = (
-        "DynamoDB tables copy across Regions only with AWS Backup's advanced DynamoDB features:"
+        "DynamoDB backups copy across Regions or accounts only when made with AWS Backup's"
+        " advanced DynamoDB features:"
         f" aws backup update-region-settings --resource-type-management-preference DynamoDB=true"
         f" --region {fill(source, 'SOURCE_REGION')}; then take a new backup (older backups stay"
         " non-copyable) and copy that one."
@@ -125,7 +126,7 @@ def unsupported_route(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         CauseCode.UNSUPPORTED_COPY_ROUTE,
         f"AWS Backup does not support copying {what}{route} in one job. RDS, Aurora, DocumentDB"
         " and Neptune have not always been able to copy across accounts and Regions in the same"
-        " job; DynamoDB without advanced backup features cannot copy across Regions.",
+        " job; DynamoDB without advanced backup features cannot copy across Regions or accounts.",
         fix,
     )
 

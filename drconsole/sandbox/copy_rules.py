@@ -47,6 +47,8 @@ MSG_RDS_SOURCE_KEY = (
     "The source snapshot KMS key [{key_arn}] does not exist, is not enabled or you do not have "
     "permissions to access it."
 )
+# The seeds give it for RDS; AWS's wording for a DynamoDB backup without advanced features
+# (across Regions or accounts) is not published, and this one is given for it too.
 MSG_UNSUPPORTED_ROUTE = (
     "Copy job from {source_region} to {dest_region} cannot be initiated for {resource_type} "
     "resources. Feature is not supported for provided resource type."
@@ -165,7 +167,10 @@ def unsupported_route(attempt: CopyAttempt) -> bool:
     if attempt.resource_type in RDS_FAMILY:
         return attempt.cross_account and attempt.cross_region and not attempt.single_action_db_copy
     if attempt.resource_type == "DynamoDB":
-        return attempt.cross_region and not attempt.dynamodb_advanced_features
+        # Advanced DynamoDB backup is what lets AWS Backup copy a table's backups to another
+        # Region or another account (AWS Backup, "Advanced DynamoDB backup").
+        leaves = attempt.cross_region or attempt.cross_account
+        return leaves and not attempt.dynamodb_advanced_features
     return False
 
 

@@ -18,7 +18,18 @@ from moto.backup.models import BackupBackend, backup_backends
 LOCK = threading.RLock()
 
 RDS_CLUSTER_TYPES = frozenset({"Aurora", "DocumentDB", "Neptune"})
-RESOURCE_TYPES = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3", "DocumentDB", "Neptune")
+RESOURCE_TYPES = (
+    "EBS",
+    "EC2",
+    "RDS",
+    "Aurora",
+    "DynamoDB",
+    "EFS",
+    "S3",
+    "DocumentDB",
+    "Neptune",
+    "FSx",
+)
 DAY = 86400.0
 
 RecoveryPointKey = tuple[float, str]
@@ -408,6 +419,8 @@ def recovery_point_arn(account_id: str, region: str, resource_type: str) -> str:
         return f"arn:aws:rds:{region}:{account_id}:snapshot:awsbackup:job-{_uuid()}"
     if resource_type in RDS_CLUSTER_TYPES:
         return f"arn:aws:rds:{region}:{account_id}:cluster-snapshot:awsbackup:job-{_uuid()}"
+    if resource_type == "FSx":
+        return f"arn:aws:fsx:{region}:{account_id}:backup/backup-{_IDS.getrandbits(68):017x}"
     return f"arn:aws:backup:{region}:{account_id}:recovery-point:{_uuid()}"
 
 

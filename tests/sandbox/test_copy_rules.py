@@ -450,6 +450,31 @@ def test_dynamodb_across_regions(world: World) -> None:
     assert outcome(replace(a, dest_region=SRC_REGION)) is None
 
 
+@pytest.mark.parametrize(
+    ("other_account", "other_region"),
+    [(False, False), (False, True), (True, False), (True, True)],
+    ids=["same account and Region", "cross-Region", "cross-account", "cross-account and Region"],
+)
+def test_dynamodb_leaves_its_account_or_region_only_with_advanced_features(
+    world: World, other_account: bool, other_region: bool
+) -> None:
+    a = attempt(
+        world,
+        resource_type="DynamoDB",
+        resource_arn=f"arn:aws:dynamodb:{SRC_REGION}:{world.prod}:table/orders",
+        dest_account_id=world.backup if other_account else world.prod,
+        dest_region=DST_REGION if other_region else SRC_REGION,
+        dynamodb_advanced_features=False,
+    )
+    refused = (
+        "InvalidParameterValueException",
+        f"Copy job from {SRC_REGION} to {a.dest_region} cannot be initiated for DynamoDB "
+        "resources. Feature is not supported for provided resource type.",
+    )
+    assert copy_start_error(a) == (refused if other_account or other_region else None)
+    assert copy_start_error(replace(a, dynamodb_advanced_features=True)) is None
+
+
 def test_disabled_keys_fail_the_copy(world: World) -> None:
     message = "KMS key is either disabled or pending deletion or access to KMS key is denied"
     kms = world.client("kms", world.backup, DST_REGION)

@@ -470,6 +470,19 @@ def test_rule_dynamodb_across_regions_needs_advanced_features(world: World) -> N
     assert outcome(world, point, world.prod_dr_vault) == ("COMPLETED", None)
 
 
+def test_rule_dynamodb_across_accounts_needs_advanced_features(world: World) -> None:
+    point = world.seed(kind="DynamoDB", name="carts")
+    world.source.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": False})
+    try:
+        expected = rules.MSG_UNSUPPORTED_ROUTE.format(
+            source_region=SRC, dest_region=SRC, resource_type="DynamoDB"
+        )
+        assert outcome(world, point, world.central_vault) == ("REFUSED", expected)
+    finally:
+        world.source.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": True})
+    assert outcome(world, point, world.central_vault) == ("COMPLETED", None)
+
+
 def test_rule_destination_service_linked_role_missing(world: World) -> None:
     point = world.seed(name="slr")
     expected = rules.MSG_SLR_CANNOT_BE_ASSUMED.format(
