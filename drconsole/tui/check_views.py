@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from drconsole.models import Check, CheckStatus
+from drconsole.tui.widgets.cell_width import escaped_lines
 
 if TYPE_CHECKING:
     from drconsole.checks.remedies import FixPlan
@@ -83,9 +84,9 @@ def remediation_text(check: Check, read_only: bool) -> Text:
     text.append(f"{check.status.value} {check.title}", style=STYLES[check.status])
     if check.cause:
         text.append(f"  [{check.cause.value}]")
-    text.append(f"\n{check.evidence}\n")
+    text.append(f"\n{escaped_lines(check.evidence)}\n")
     if check.remediation:
-        text.append(f"\n{check.remediation}\n")
+        text.append(f"\n{escaped_lines(check.remediation)}\n")
     if check.fix_id and check.status is not CheckStatus.PASS:
         if read_only:
             text.append("\nRead-only mode: apply the remediation above by hand.")

@@ -3,6 +3,13 @@ the console, and escape sequences in one do not reach the terminal."""
 
 from __future__ import annotations
 
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drconsole.models import Check, CheckStatus
+from drconsole.tui.check_views import remediation_text
 from tests.tui.conftest import Demo, screen_lines, status_of, table_text, wait_until
 from tests.tui.test_screens import SIZE, accounts_loaded
 
@@ -47,3 +54,30 @@ async def test_names_with_markup_are_listed_as_written_and_can_be_filtered(demo:
         shown = [row[0].strip() for row in table_text(app) if row[1]]
         assert shown == [STYLE_TAG]
         assert STYLE_TAG in "\n".join(screen_lines(app))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_a_check_s_evidence_and_remediation_keep_their_lines_and_no_control_character(
+    evidence: str, remediation: str
+) -> None:
+    """The checks pane quotes AWS's messages and names (an SCP's OU path, a policy): their line
+    breaks stay, every other control character is shown as an escape."""
+    check = Check("source.scps", "SCPs", CheckStatus.FAIL, evidence, None, remediation or "x")
+    shown = remediation_text(check, read_only=False).plain
+    assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in shown.replace("\n", ""))
+    assert shown.count("\n") == 4 + evidence.count("\n") + (remediation or "x").count("\n")
+
+
+def test_an_ou_path_with_escape_sequences_in_evidence_is_shown_escaped() -> None:
+    check = Check(
+        "source.scps",
+        "SCPs",
+        CheckStatus.FAIL,
+        f"an SCP at Root/{ESCAPING_OU} denies backup:CopyIntoBackupVault",
+        None,
+        '{\n  "Effect": "Deny"\n}',
+    )
+    shown = remediation_text(check, read_only=False).plain
+    assert f"Root/{ESCAPING_OU_SHOWN}\\x07 denies" in shown
+    assert '{\n  "Effect": "Deny"\n}' in shown

@@ -21,6 +21,13 @@ def escaped(text: str) -> str:
     return escape_controls(text).translate(SEPARATORS)
 
 
+def escaped_lines(text: str) -> str:
+    """`text` with its line breaks kept and every other control character escaped (`escaped`),
+    for panes that show several lines: evidence and remediation quote AWS's messages, names and
+    policies."""
+    return "\n".join(escaped(line) for line in text.split("\n"))
+
+
 def read_by_rich(text: str) -> bool:
     """Whether DataTable would read the string as something else than its text (markup, an
     emoji code such as `:warning:`)."""
