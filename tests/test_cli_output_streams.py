@@ -105,3 +105,40 @@ def test_a_full_standard_output_is_one_line_not_a_defect(
     lines = done.stderr.decode("utf-8", "backslashreplace").splitlines()
     assert lines == ["drconsole: could not write: No space left on device (is the disk full?)"]
     assert done.returncode == 1
+
+
+# Raises KeyboardInterrupt when drconsole.cli is imported: Ctrl+C at that moment, every time.
+INTERRUPT_AT_IMPORT = """
+import sys
+
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "drconsole.cli":
+            raise KeyboardInterrupt
+        return None
+
+
+sys.meta_path.insert(0, CtrlC())
+"""
+
+
+@pytest.mark.parametrize("how", ["python -m drconsole", "drconsole"])
+def test_ctrl_c_while_drconsole_loads_is_quiet(how: str, tmp_path: Path) -> None:
+    """Ctrl+C in the first tenth of a second (while Python imports the command line) printed
+    Python's traceback; now it ends as Ctrl+C does later: exit 130, nothing on stderr."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(INTERRUPT_AT_IMPORT)
+    script = Path(sys.executable).parent / "drconsole"
+    command = [sys.executable, "-m", "drconsole"] if how.startswith("python") else [str(script)]
+    env = {**os.environ, "PYTHONPATH": str(hook)}
+    done = subprocess.run(
+        [*command, "explain", "AccessDenied"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr, done.stdout) == (130, "", "")
