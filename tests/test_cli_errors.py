@@ -18,7 +18,7 @@ from botocore.exceptions import EndpointConnectionError
 from drconsole.aws.errors import aws_error
 from drconsole.cli import cause_suffix
 from drconsole.errors import AwsError, UsageError
-from tests.bad_input import Case, run_in_process
+from tests.bad_input import Case, assert_one_line_usage_error, run_in_process
 
 SSO_CONFIG = """\
 [profile incident]
@@ -157,3 +157,15 @@ def test_an_endpoint_that_is_not_aws_is_a_service_error(
     lines = outcome.stderr.splitlines()
     assert len(lines) == 1, outcome.stderr
     assert lines[0].endswith("[SERVICE_ERROR]"), lines[0]
+
+
+@pytest.mark.parametrize(
+    "name", ["AWS_METADATA_SERVICE_TIMEOUT", "AWS_METADATA_SERVICE_NUM_ATTEMPTS"]
+)
+def test_a_number_botocore_cannot_read_names_its_variable(name: str, tmp_path: Path) -> None:
+    """`AWS_METADATA_SERVICE_TIMEOUT=abc`: one line that says which variable holds 'abc' (it
+    said only "invalid literal for int()")."""
+    case = Case(("ls", "vaults"), {name: "abc"})
+    outcome = run_in_process(case, tmp_path)
+    assert_one_line_usage_error(outcome, case)
+    assert f"'abc' (set in {name})" in outcome.stderr

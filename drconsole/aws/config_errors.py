@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+
 from botocore import exceptions as bx
 
 from drconsole.errors import UsageError
@@ -67,3 +70,17 @@ def botocore_usage_error(error: BaseException) -> UsageError | None:
     where = next((hint for kind, hint in _HINTS if isinstance(error, kind)), "")
     text = " ".join(str(error).split())
     return UsageError(f"AWS configuration: {text}" + (f" (set in {where})" if where else ""))
+
+
+def where_set(error: ValueError) -> str:
+    """` (set in NAME)` for the AWS_ environment variables holding the value botocore could not
+    convert (`invalid literal for int() with base 10: 'abc'`); else where such values come from."""
+    match = re.search(r": '(.*)'$", str(error))
+    names = sorted(
+        name
+        for name, value in os.environ.items()
+        if match is not None and name.startswith("AWS_") and value == match.group(1)
+    )
+    if names:
+        return f" (set in {', '.join(names)})"
+    return " (an AWS_ environment variable or a value in the AWS config file)"

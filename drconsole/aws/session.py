@@ -25,6 +25,7 @@ from botocore.config import Config
 from botocore.credentials import DeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
+from drconsole.aws.config_errors import where_set
 from drconsole.aws.errors import aws_error, classify, credentials_error
 from drconsole.aws.fastparse import utc_parser_factory
 from drconsole.aws.loader_lock import serialize_reads
@@ -313,7 +314,7 @@ class AwsSessions:
             # endpoint_url from the AWS config file or AWS_ENDPOINT_URL_<SERVICE>; other values
             # it cannot convert (AWS_METADATA_SERVICE_TIMEOUT=x) are configuration too.
             if not any(word in str(error) for word in ("ndpoint", "Port", "IPv6", "URL")):
-                raise UsageError(f"AWS configuration: {error}") from None
+                raise UsageError(f"AWS configuration: {error}{where_set(error)}") from None
             raise UsageError(
                 f"endpoint URL for {service} (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_"
                 f"{service.upper()} or endpoint_url in the AWS config file): {error}"
