@@ -276,3 +276,25 @@ async def test_a_new_theme_draws_every_cell_again(cells_drawn: list[tuple[int, i
         light = line_styles(table)
         assert {row for row, _ in cells_drawn} == {0, 1, 2}, cells_drawn
         assert all(light[y] != dark[y] for y in range(1, 4)), (dark, light)
+
+
+async def test_a_table_filled_again_keeps_cells_shown_as_typed(
+    cells_drawn: list[tuple[int, int]],
+) -> None:
+    """Cells holding `:` or `[` (times, ARNs) are stored as Texts so that they are not read as
+    markup; filled again with the same values, they are not drawn again (as strings are not)."""
+    drawn = cells_drawn
+    app = OneTable()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = with_columns(app, "name", "created")
+        rows = [("a", ("a", "12:00")), ("b", ("b", "[prod]")), ("c", ("c", "plain"))]
+        table.add_keyed_rows(rows)
+        await pilot.pause()
+        first = line_texts(table)
+        drawn.clear()
+        table.clear()
+        table.add_keyed_rows(rows)
+        await pilot.pause()
+        assert line_texts(table) == first
+        assert "12:00" in first[1] and "[prod]" in first[2]
+        assert drawn == []

@@ -34,6 +34,11 @@ def read_by_rich(text: str) -> bool:
     return "[" in text or ":" in text
 
 
+class TypedText(Text):
+    """A Text made by `as_typed`: its text and style are all there is to it, so a table keeps
+    its drawn cells by them as it keeps a string's by its text."""
+
+
 def as_typed(cell: Any) -> Any:
     """A cell shown as it is written, with its control characters written as escapes.
 
@@ -42,16 +47,16 @@ def as_typed(cell: Any) -> Any:
     console (a closing tag with no opening one raises). And it passes control characters to the
     terminal: an OU named with `\\x1b[2J` and `\\x1b]0;...\\x07` cleared the operator's screen and
     retitled the window. Values come from AWS and from the operator, so a string that Rich
-    would read, or that holds a control character, is stored as a Text of its escaped text
+    would read, or that holds a control character, is stored as a TypedText of its escaped text
     (`redact.escape_controls`); a Text holding one loses its inner styles to the same escape.
     Any other cell is kept as it is.
     """
     if isinstance(cell, str):
         if not read_by_rich(cell) and CONTROL.search(cell) is None:
             return cell
-        return Text(escaped(cell), end="", no_wrap=True)
+        return TypedText(escaped(cell), end="", no_wrap=True)
     if isinstance(cell, Text) and CONTROL.search(cell.plain) is not None:
-        return Text(escaped(cell.plain), style=cell.style, end="", no_wrap=True)
+        return TypedText(escaped(cell.plain), style=cell.style, end="", no_wrap=True)
     return cell
 
 

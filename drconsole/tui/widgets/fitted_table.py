@@ -16,7 +16,7 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, DuplicateKey, Row, RowKey
 
-from drconsole.tui.widgets.cell_width import as_typed, one_line_width
+from drconsole.tui.widgets.cell_width import TypedText, as_typed, one_line_width
 
 CellT = TypeVar("CellT")
 Lines = list[list[Segment]]
@@ -33,6 +33,22 @@ OTHER_PARTS = (
     "datatable--even-row",
     "datatable--odd-row",
 )
+
+
+def cell_token(value: object) -> object:
+    """What a drawn cell or line is kept under: a string's text, an `as_typed` Text's text and
+    style, anything else its identity (then checked with `same_cell`: the console never changes
+    a cell's Text in place, it puts a new one)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, TypedText):
+        return ("typed", value.plain, str(value.style))
+    return id(value)
+
+
+def same_cell(then: object, now: object) -> bool:
+    """Whether a cell kept under `now`'s token was drawn from a value like `now`."""
+    return isinstance(now, str | TypedText) or then is now
 
 
 class FittedTable(DataTable[CellT]):
@@ -203,7 +219,7 @@ class FittedTable(DataTable[CellT]):
         if row_key is None or row_index is None:  # the header, or below the last row
             return super()._render_line(y, x1, x2, base_style)
         values = tuple(self._data[row_key].values())
-        tokens = tuple(value if isinstance(value, str) else id(value) for value in values)
+        tokens = tuple(cell_token(value) for value in values)
         cursor, hover = self.cursor_coordinate, self.hover_coordinate
         others, cursor_styles = self._styles_drawn()
         holds_cursor = self.cursor_type == "column" or cursor.row == row_index
@@ -237,7 +253,7 @@ class FittedTable(DataTable[CellT]):
         )
         kept = self._kept_lines.get(key)
         if kept is not None and all(
-            isinstance(now, str) or then is now for then, now in zip(kept[0], values, strict=True)
+            same_cell(then, now) for then, now in zip(kept[0], values, strict=True)
         ):
             return kept[1]
         strip = super()._render_line(y, x1, x2, base_style)
@@ -258,9 +274,7 @@ class FittedTable(DataTable[CellT]):
         if row_key is None or column_key is None:  # the header and row labels: DataTable's way
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         value = self._data[row_key].get(column_key)
-        # A string is kept by its text; anything else (a Rich Text) by its identity, checked
-        # below: the console never changes a cell's Text in place, it puts a new one.
-        token = value if isinstance(value, str) else id(value)
+        token = cell_token(value)
         others, cursor_styles = self._styles_drawn()
         key = (
             row_index,
@@ -282,7 +296,7 @@ class FittedTable(DataTable[CellT]):
             self.cursor_background_priority,
         )
         kept = self._kept_cells.get(key)
-        if kept is not None and (isinstance(value, str) or kept[0] is value):
+        if kept is not None and same_cell(kept[0], value):
             return kept[1]
         lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         self._kept_cells.set(key, (value, lines))
