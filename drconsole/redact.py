@@ -12,7 +12,6 @@ fields (`SecretAccessKey`, `SessionToken`, `token`, `password`... in XML, JSON, 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -182,20 +181,18 @@ def redact_fields(value: Any, keep: Iterable[str] = ()) -> Any:
     return value
 
 
-# Bidirectional overrides and isolates reorder what a terminal shows; they are escaped too.
-_BIDI = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+# What reaches a terminal as something else than text: C0 and C1 controls (Unicode's Cc), lone
+# surrogates (Cs), and the bidirectional overrides and isolates, which reorder what it shows.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape", "backslashreplace").decode("ascii")
 
 
 def escape_controls(text: str) -> str:
     r"""Control characters written as escapes (`\x1b`, `\n`), so none reaches a terminal raw."""
-    out: list[str] = []
-    for char in text:
-        if char in _BIDI or unicodedata.category(char) in ("Cc", "Cs"):
-            escaped = char.encode("unicode_escape", "backslashreplace").decode("ascii")
-            out.append(escaped)
-        else:
-            out.append(char)
-    return "".join(out)
+    return CONTROL_CHARACTERS.sub(_escape, text)
 
 
 def safe_line(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from drconsole.errors import UsageError
 
@@ -155,29 +156,21 @@ def parse_recovery_point_arn(value: str, argument: str = "--recovery-point") -> 
 
 
 @functools.cache
-def _partitions() -> tuple[tuple[str, frozenset[str], re.Pattern[str] | None], ...]:
-    """(partition, its Regions, its Region pattern) for each partition botocore knows."""
-    from botocore.loaders import create_loader
+def _botocore_session() -> Any:
+    import botocore.session
 
-    found = []
-    for partition in create_loader().load_data("endpoints")["partitions"]:
-        pattern = partition.get("regionRegex")
-        regions = frozenset(partition.get("regions", ()))
-        found.append((partition["partition"], regions, re.compile(pattern) if pattern else None))
-    return tuple(found)
+    return botocore.session.get_session()
 
 
 def region_partition(region: str) -> str | None:
     """The partition a Region belongs to (`cn-north-1` -> `aws-cn`, `eusc-de-east-1` ->
-    `aws-eusc`), from botocore's own Regions and Region patterns; None when none claims it."""
-    partitions = _partitions()
-    for name, regions, _ in partitions:
-        if region in regions:
-            return name
-    for name, _, pattern in partitions:
-        if pattern is not None and pattern.match(region):
-            return name
-    return None
+    `aws-eusc`), as botocore resolves it (as `aws/discovery.py` does); None when it knows none."""
+    from botocore.exceptions import UnknownRegionError
+
+    try:
+        return str(_botocore_session().get_partition_for_region(region))
+    except UnknownRegionError:
+        return None
 
 
 def _check_partition(text: str, partition: str, region: str, argument: str) -> None:

@@ -8,11 +8,11 @@ from typing import Any
 from rich.cells import cell_len
 from rich.text import Text
 
-from drconsole.redact import escape_controls
+from drconsole.redact import CONTROL_CHARACTERS, escape_controls
 
-# What `redact.escape_controls` escapes (C0 and C1 controls, lone surrogates, bidi overrides),
-# and the line and paragraph separators, which Rich breaks a line at as at a newline.
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# What `redact.escape_controls` escapes, and the line and paragraph separators, which Rich
+# breaks a line at as at a newline.
+CONTROL = re.compile(f"{CONTROL_CHARACTERS.pattern}|[\u2028\u2029]")
 SEPARATORS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
