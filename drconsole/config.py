@@ -39,6 +39,8 @@ _STRING_KEYS = (
     "runbooks_dir",
     "rpo_objective",
 )
+# The proxies botocore reads from the environment (urllib's getproxies, http and https only).
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
 _LIST_KEYS = ("regions", "dr_regions", "member_profiles")
 _BOOL_KEYS = ("read_only",)
 _INT_KEYS = ("max_workers", "readiness_on_start_max_accounts")
@@ -312,6 +314,20 @@ def runbooks_dir(value: str | None, config_path: Path | None) -> Path:
     return path
 
 
+def _check_ca_bundle(path: str | None) -> None:
+    """AWS_CA_BUNDLE names a file or folder that can be read, else one line: botocore reads it
+    only at the first HTTPS call, where a missing file looks like a TLS failure."""
+    if not path:
+        return
+    if limits.has_controls(path):
+        raise UsageError(f"AWS_CA_BUNDLE: {limits.shown(path)} is not a file path")
+    bundle = Path(path).expanduser()
+    if not bundle.exists():
+        raise UsageError(f"AWS_CA_BUNDLE: {limits.shown_path(path)}: no such file")
+    if not os.access(bundle, os.R_OK):
+        raise UsageError(f"AWS_CA_BUNDLE: {limits.shown_path(path)}: cannot be read")
+
+
 def _unique(values: list[str]) -> tuple[str, ...]:
     """Values in order, duplicates dropped."""
     return tuple(dict.fromkeys(values))
@@ -369,6 +385,21 @@ def load_settings(
     endpoint = limits.endpoint_url(_env(environ, "AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL")
     for name in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         limits.session_token(environ.get(name), name)
+    limits.credential_part(
+        environ.get("AWS_ACCESS_KEY_ID"),
+        "AWS_ACCESS_KEY_ID",
+        "access key id",
+        limits.MAX_ACCESS_KEY_ID,
+    )
+    limits.credential_part(
+        environ.get("AWS_SECRET_ACCESS_KEY"),
+        "AWS_SECRET_ACCESS_KEY",
+        "secret access key",
+        limits.MAX_SECRET_KEY,
+    )
+    for name in PROXY_VARIABLES:
+        limits.proxy_url(environ.get(name), name)
+    _check_ca_bundle(environ.get("AWS_CA_BUNDLE"))
 
     read_only = bool(getattr(args, "read_only", None)) or bool(pick("read_only", False))
     break_glass = getattr(args, "break_glass", None)

@@ -29,6 +29,9 @@ ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/(?P<name>.+)", re.ASCII)
 REGION = re.compile(r"[a-z]{2,4}(-[a-z]+){1,3}-\d{1,2}", re.ASCII)
 # Session tokens from STS and IAM Identity Center are a few kilobytes at most.
 MAX_SESSION_TOKEN = 16384
+# IAM's documented bound for an access key id; a secret key is 40 characters, bound loosely.
+MAX_ACCESS_KEY_ID = 128
+MAX_SECRET_KEY = 1024
 # Restore metadata: keys are AWS Backup's parameter names; values may hold JSON.
 METADATA_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,127}", re.ASCII)
 MAX_METADATA_VALUE = 65536
@@ -126,15 +129,48 @@ def session_token(value: str | None, where: str) -> str | None:
 
     The token itself is never shown: only where it came from and what is wrong.
     """
+    return credential_part(value, where, "session token", MAX_SESSION_TOKEN)
+
+
+def credential_part(value: str | None, where: str, what: str, longest: int) -> str | None:
+    """An access key id, secret key or session token that can be sent in a signed header.
+
+    A control character or space in one (a stray newline from `export
+    AWS_ACCESS_KEY_ID=$(cat file)`) otherwise fails far from its cause, as a network error or a
+    refused signature. The value itself is never shown: only where it came from and what is
+    wrong.
+    """
     if not value:
         return value
-    if len(value) > MAX_SESSION_TOKEN:
+    if len(value) > longest:
         raise UsageError(
-            f"{where}: the session token is {len(value)} characters long, more than any AWS "
-            f"session token ({MAX_SESSION_TOKEN})"
+            f"{where}: the {what} is {len(value)} characters long, more than any AWS {what} "
+            f"({longest})"
         )
     if not value.isascii() or not value.isprintable() or " " in value:
-        raise UsageError(f"{where}: the session token holds spaces or control characters")
+        raise UsageError(f"{where}: the {what} holds spaces or control characters")
+    return value
+
+
+def proxy_url(value: str | None, where: str) -> str | None:
+    """A proxy URL botocore can use (a scheme is optional, as it adds http://), else a
+    UsageError naming the variable, rather than a network error at the first call."""
+    if not value:
+        return value
+    problem = ""
+    if has_controls(value) or any(c.isspace() for c in value):
+        problem = "it holds spaces or control characters"
+    else:
+        try:
+            parts = urlsplit(value if "://" in value else f"http://{value}")
+            parts.port  # noqa: B018 - raises ValueError when out of range or not a number
+        except ValueError as error:
+            problem = str(error)
+        else:
+            if not parts.hostname:
+                problem = "no host"
+    if problem:
+        raise UsageError(f"{where}: {shown(value)} is not a usable proxy URL ({problem})")
     return value
 
 

@@ -103,6 +103,33 @@ def test_dead_endpoint_is_reported_within_seconds(tmp_path: Path) -> None:
     assert elapsed < 3, f"took {elapsed:.1f} s"
 
 
+def test_a_proxy_that_cannot_be_reached_is_a_network_failure(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env = {key: value for key, value in env.items() if not key.lower().endswith("_proxy")}
+    env |= {
+        "HOME": str(tmp_path),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "AWS_ENDPOINT_URL": "http://192.0.2.10:8080",
+        # A closed port as the proxy: botocore's ProxyConnectionError, not an endpoint's.
+        "HTTP_PROXY": "http://127.0.0.1:1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "drconsole", "ls", "accounts"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 3
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "proxy" in lines[0] and lines[0].endswith("[NETWORK]"), lines[0]
+
+
 CALLER_IDENTITY = b"""<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
 <GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/ops</Arn><UserId>AIDAEXAMPLE</UserId>
 <Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"""

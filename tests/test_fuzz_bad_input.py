@@ -369,6 +369,33 @@ ENV_CASES = st.one_of(
     ),
     st.just(case("ls", "vaults", env={"AWS_SECRET_ACCESS_KEY": ""})),
     slot(
+        st.tuples(
+            st.sampled_from(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]),
+            st.one_of(
+                with_control(st.just("AKIAIOSFODNN7EXAMPLE")),
+                st.just("AKIA EXAMPLE"),
+                st.integers(min_value=1025, max_value=50_000).map(lambda n: "A" * n),
+            ),
+        ),
+        lambda pair: case("ls", "vaults", env={pair[0]: pair[1]}),
+    ),
+    slot(
+        st.tuples(
+            st.sampled_from(["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"]),
+            st.one_of(
+                st.sampled_from(
+                    ["http://[::1", "http://proxy:99999", "http://proxy:port", "http://"]
+                ),
+                with_control(st.just("http://proxy")),
+            ),
+        ),
+        lambda pair: case("ls", "vaults", env={pair[0]: pair[1]}),
+    ),
+    slot(
+        st.text(string.ascii_letters, min_size=1, max_size=12),
+        lambda name: case("ls", "vaults", env={"AWS_CA_BUNDLE": f"/nonexistent/{name}.pem"}),
+    ),
+    slot(
         st.sampled_from(
             [
                 "AWS_ACCOUNT_ID_ENDPOINT_MODE",

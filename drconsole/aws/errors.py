@@ -16,6 +16,7 @@ from botocore.exceptions import (
     SSOError,
     TokenRetrievalError,
 )
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from botocore.parsers import ResponseParserError
 
 from drconsole.errors import AwsError
@@ -90,6 +91,8 @@ CREDENTIAL_EXCEPTIONS = (
 # Every failure that comes from talking to AWS (or the endpoint standing in for it).
 AWS_FAILURES = (ClientError, BotoCoreError, ResponseParserError)
 NETWORK_EXCEPTIONS = (
+    # botocore's ConnectionError also covers a proxy that cannot be reached and a TLS failure.
+    BotocoreConnectionError,
     EndpointConnectionError,
     ConnectTimeoutError,
     ReadTimeoutError,
