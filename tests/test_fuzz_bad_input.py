@@ -519,6 +519,23 @@ AWS_FILE_CASES = st.one_of(
             **{"aws-credentials": b"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"},
         )
     ),
+    # a program or token file the profile's credentials need, missing or not runnable
+    slot(
+        st.sampled_from(
+            [
+                "credential_process = /nonexistent/credential-helper --profile ops",
+                "credential_process = /etc/hostname",
+                "web_identity_token_file = /nonexistent/token\n"
+                "role_arn = arn:aws:iam::123456789012:role/ops",
+            ]
+        ),
+        lambda line: case(
+            "ls",
+            "vaults",
+            env={"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None},
+            **{"aws-config": f"[default]\n{line}\n".encode()},
+        ),
+    ),
 )
 
 

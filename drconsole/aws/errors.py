@@ -13,12 +13,14 @@ from botocore.exceptions import (
     NoCredentialsError,
     PartialCredentialsError,
     ReadTimeoutError,
+    RefreshWithMFAUnsupportedError,
     SSOError,
     TokenRetrievalError,
 )
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from botocore.parsers import ResponseParserError
 
+from drconsole.aws.mfa_prompt import MfaCodeUnavailable
 from drconsole.errors import AwsError
 from drconsole.models import AccountError, CauseCode
 from drconsole.redact import exception_text, safe_line
@@ -87,6 +89,8 @@ CREDENTIAL_EXCEPTIONS = (
     TokenRetrievalError,
     CredentialRetrievalError,
     SSOError,
+    # A role assumed with an MFA code cannot be renewed without a new code.
+    RefreshWithMFAUnsupportedError,
 )
 # Every failure that comes from talking to AWS (or the endpoint standing in for it).
 AWS_FAILURES = (ClientError, BotoCoreError, ResponseParserError)
@@ -195,6 +199,17 @@ def credentials_error(
 ) -> AwsError:
     """One clear line for expired or missing credentials, naming the refresh command."""
     name = profile or "default"
+    if isinstance(exc, MfaCodeUnavailable):
+        return AwsError(
+            f"AWS profile '{name}': {exc.kwargs['error_msg']}",
+            cause=CauseCode.CREDENTIALS_EXPIRED,
+        )
+    if isinstance(exc, RefreshWithMFAUnsupportedError):
+        return AwsError(
+            f"AWS profile '{name}': the role it assumed with an MFA code has expired, and a new "
+            "code can be typed only at start: start drconsole again",
+            cause=CauseCode.CREDENTIALS_EXPIRED,
+        )
     missing = isinstance(exc, NoCredentialsError | PartialCredentialsError)
     state = "missing" if missing else "expired or invalid"
     if from_environment:

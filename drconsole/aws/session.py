@@ -25,6 +25,8 @@ from botocore.config import Config
 from botocore.credentials import DeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
+from drconsole import limits
+from drconsole.aws import mfa_prompt
 from drconsole.aws.config_errors import where_set
 from drconsole.aws.errors import aws_error, classify, credentials_error
 from drconsole.aws.fastparse import utc_parser_factory
@@ -145,15 +147,19 @@ class AwsSessions:
                 region_name=region,
             )
         profile = self.settings.profile
+        session: boto3.Session | None = None
         try:
             if self.settings.profile_env_var is not None:
                 # Chosen by AWS_PROFILE or AWS_DEFAULT_PROFILE: botocore resolves it itself, so
                 # that environment credentials keep their place in its chain, as in the AWS CLI.
                 session = boto3.Session(region_name=region)
-                if session._session.get_config_variable("profile") == profile:
-                    return session
-            # The profile whose settings (read_only above all) drconsole applied, and no other.
-            return boto3.Session(profile_name=profile, region_name=region)
+                if session._session.get_config_variable("profile") != profile:
+                    session = None
+            if session is None:
+                # The profile whose settings (read_only above all) drconsole applied, no other.
+                session = boto3.Session(profile_name=profile, region_name=region)
+            mfa_prompt.install(session)
+            return session
         except ProfileNotFound:
             where = (
                 f" (from {self.settings.profile_env_var})" if self.settings.profile_env_var else ""
@@ -161,6 +167,23 @@ class AwsSessions:
             raise UsageError(
                 f"AWS profile '{profile}'{where} not found in the AWS config files"
             ) from None
+
+    def ask_mfa_codes(self) -> None:
+        """Assume now the roles whose profiles ask for an MFA code (the caller's and the member
+        profiles'), so that each code is typed on the terminal before the console draws."""
+        if self.settings.break_glass is not None or self.settings.static_credentials is not None:
+            return
+        profiles = [self.settings.profile, *self.settings.member_profiles]
+        config = self._base._session.full_config
+        for profile in mfa_prompt.profiles_asking_for_code(profiles, config):
+            is_caller = profile == (self.settings.profile or "default")
+            session = self._base if is_caller else self._session_for(("profile", profile))
+            try:
+                session.get_credentials().get_frozen_credentials()
+            except (ClientError, BotoCoreError) as exc:
+                raise self.error_for(exc, profile=None if is_caller else profile) from None
+            except OSError as exc:
+                raise credential_file_error(exc, profile) from None
 
     def _credential_provider_sts(self, session: boto3.Session) -> Any:
         """An STS client that obtains the caller's own credentials (GetSessionToken): like
@@ -184,6 +207,7 @@ class AwsSessions:
                 "in the AWS config files"
             ) from None
         self._share_loader(session._session)
+        mfa_prompt.install(session)
         return session
 
     def _role_credentials(self, account_id: str) -> DeferredRefreshableCredentials:
@@ -309,6 +333,10 @@ class AwsSessions:
             return create(
                 service, region_name=region, endpoint_url=self.settings.endpoint_url, config=config
             )
+        except OSError as error:
+            # botocore resolves the credentials as it makes a client: a credential_process
+            # that cannot be run surfaces here.
+            raise credential_file_error(error, getattr(session, "profile_name", None)) from None
         except ValueError as error:
             # botocore says "Invalid endpoint: ..." or urllib "Port out of range" for an
             # endpoint_url from the AWS config file or AWS_ENDPOINT_URL_<SERVICE>; other values
@@ -343,6 +371,11 @@ class AwsSessions:
         adaptive retries asks again, so throttling is still absorbed.
         """
         home = self.settings.home_region
+        credentials = session.get_credentials()
+        if credentials is not None:
+            # Resolved first and once: asking again mends no credential failure, and botocore
+            # offers a role's MFA prompt only once.
+            credentials.get_frozen_credentials()
         quick = self._create_client(session, "sts", home, self._first_contact_config)
         self._prepare_identity_client(quick)
         try:
@@ -368,6 +401,8 @@ class AwsSessions:
                 answer = self._first_contact_identity(self._base)
             except (ClientError, BotoCoreError) as exc:
                 raise self.error_for(exc, "cannot read the caller identity") from None
+            except OSError as exc:
+                raise credential_file_error(exc, self.settings.profile) from None
             self._caller = {"Account": answer["Account"], "Arn": answer["Arn"]}
         return self._caller
 
@@ -397,6 +432,8 @@ class AwsSessions:
                             raise self.error_for(
                                 exc, f"member profile '{profile}'", profile=profile
                             ) from None
+                        except OSError as exc:
+                            raise credential_file_error(exc, profile) from None
                         mapping.setdefault(account, profile)
                     self._profile_accounts = mapping
         return self._profile_accounts
@@ -439,3 +476,15 @@ class AwsSessions:
                 from_environment=profile is None and self._credentials_from_environment(),
             )
         return aws_error(exc, context)
+
+
+def credential_file_error(error: OSError, profile: str | None) -> UsageError:
+    """One line for a program or file the profile's credentials need that cannot be run or
+    read (`credential_process`, `web_identity_token_file`): botocore lets the OSError through."""
+    name = profile or "default"
+    what = error.strerror or type(error).__name__
+    path = f": {limits.shown_path(str(error.filename))}" if error.filename else ""
+    return UsageError(
+        f"AWS profile '{name}': {what}{path} (a program or file its credential_process or "
+        "web_identity_token_file names)"
+    )

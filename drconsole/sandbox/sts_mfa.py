@@ -46,6 +46,37 @@ def _refuse(code: str, message: str) -> Exception:
     return STSClientError(code, message)
 
 
+def assume_role_code_refusal(serial: str | None, code: str | None) -> tuple[int, str, str] | None:
+    """(status, code, message) with which AWS refuses AssumeRole's MFA code, or None.
+
+    As for GetSessionToken: a TokenCode of other than 6 digits is a ValidationError; a
+    SerialNumber without a code, or a code other than the `mfa_code` knob, is AccessDenied.
+    The device is not looked up (the role's trust policy decides who may use which).
+    """
+    if code is not None and not DIGITS.fullmatch(code):
+        return 400, "ValidationError", _invalid_format(code)
+    if serial is None:
+        return None
+    if code is None:
+        return 403, "AccessDenied", UNKNOWN_DEVICE
+    expected = getattr(_options, "mfa_code", None)
+    if expected is not None and code != expected:
+        return 403, "AccessDenied", INVALID_CODE
+    return None
+
+
+def _invalid_format(code: str) -> str:
+    if len(code) == 6:
+        return (
+            f"1 validation error detected: Value '{code}' at 'tokenCode' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: [\\d]*"
+        )
+    return (
+        "1 validation error detected: Value at 'tokenCode' failed to satisfy constraint: "
+        "Member must have length equal to 6"
+    )
+
+
 def _check_device(iam: Any, user: Any, serial: str) -> None:
     devices = user.mfa_devices if user is not None else iam.virtual_mfa_devices
     if serial not in devices:
@@ -64,14 +95,7 @@ def get_session_token(response: Any) -> Any:
     iam = iam_backends[account][partition]
     user = iam.get_user_from_access_key_id(response.get_access_key() or "")
     if code is not None and not DIGITS.fullmatch(code):
-        raise _refuse(
-            "ValidationError",
-            f"1 validation error detected: Value '{code}' at 'tokenCode' failed to satisfy "
-            "constraint: Member must satisfy regular expression pattern: [\\d]*"
-            if len(code) == 6
-            else "1 validation error detected: Value at 'tokenCode' failed to satisfy "
-            "constraint: Member must have length equal to 6",
-        )
+        raise _refuse("ValidationError", _invalid_format(code))
     if serial is not None:
         if code is None:
             raise _refuse("AccessDenied", UNKNOWN_DEVICE)

@@ -1,4 +1,5 @@
-"""STS as AWS answers it where moto does not: AssumeRole into a role that does not exist.
+"""STS as AWS answers it where moto does not: AssumeRole into a role that does not exist, and
+AssumeRole's MFA code (sts_mfa.py).
 
 moto hands out credentials for any role ARN. AWS refuses a role that does not exist with the
 same AccessDenied as a trust policy that does not name the caller, so a console that tests a
@@ -13,13 +14,14 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from .access import find_role
+from .sts_mfa import assume_role_code_refusal
 
 # arn:aws:iam::ACCOUNT:role/[path/]NAME with IAM's role-name syntax (1 to 64 of [\w+=,.@-]).
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})")
 
 
-def assumed_role_arn(environ: dict[str, Any]) -> str | None:
-    """The RoleArn of an sts:AssumeRole form request (the body was already put back)."""
+def assume_role_form(environ: dict[str, Any]) -> dict[str, str] | None:
+    """The parameters of an sts:AssumeRole form request (the body was already put back)."""
     if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         return None
     stream = environ["wsgi.input"]
@@ -27,7 +29,7 @@ def assumed_role_arn(environ: dict[str, Any]) -> str | None:
     form = parse_qs(body.decode("utf-8", "replace"))
     if form.get("Action") != ["AssumeRole"]:
         return None
-    return (form.get("RoleArn") or [None])[0]
+    return {key: values[0] for key, values in form.items() if values}
 
 
 def missing_role(role_arn: str | None) -> bool:
@@ -38,7 +40,13 @@ def missing_role(role_arn: str | None) -> bool:
 
 def assume_role_refusal(environ: dict[str, Any], principal: str) -> tuple[int, str, str] | None:
     """(status, code, message) with which AWS refuses this AssumeRole, or None to let it pass."""
-    role_arn = assumed_role_arn(environ)
+    form = assume_role_form(environ)
+    if form is None:
+        return None
+    role_arn = form.get("RoleArn")
+    refused_code = assume_role_code_refusal(form.get("SerialNumber"), form.get("TokenCode"))
+    if refused_code is not None:
+        return refused_code
     if not missing_role(role_arn):
         return None
     message = f"User: {principal} is not authorized to perform: sts:AssumeRole on resource: "
