@@ -620,3 +620,41 @@ def test_seed_key_policy_granting_the_destination_slr_shares_the_key() -> None:
     )
     assert owner_only.status is CheckStatus.FAIL
     assert "kms:CreateGrant" in owner_only.evidence
+
+
+# Policy texts an endpoint may answer with that are not a policy drconsole can read.
+NOT_A_POLICY = st.one_of(
+    st.text(max_size=40).filter(lambda t: t.strip() != ""),
+    st.sampled_from(
+        [
+            "not json",
+            "[]",
+            '"a string"',
+            '{"Statement": "abc"}',
+            '{"Statement": [1, 2]}',
+            '{"Statement": [{"Effect": "Allow"}, "x"]}',
+            "[" * 100_000,
+        ]
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(NOT_A_POLICY)
+def test_a_policy_text_no_one_can_read_is_never_pass_and_never_a_crash(text: str) -> None:
+    facts = good_facts(
+        source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", text),
+        source_vault_policy=text,
+        source_scps=(ScpLevel("r-ab12", (("FullAWSAccess", FULL_ACCESS), ("Odd", text))),),
+    )
+    facts = with_vault(facts, access_policy=text)
+    try:
+        remedies.load_policy(text)
+        readable = True
+    except remedies.UnreadablePolicy:
+        readable = False
+    results = {c.id: c for c in checks.copy_verdicts(facts)}
+    if not readable:
+        for check_id in ("dest.access-policy", "source.key", "source.scps", "source.vault-policy"):
+            assert results[check_id].status is not CheckStatus.PASS, results[check_id]
+            assert results[check_id].fix_id is None, results[check_id]

@@ -122,7 +122,10 @@ def _ensure_unchanged(client: Any, plan: FixPlan) -> None:
     except ClientError as exc:
         if error_code(exc) != "ResourceNotFoundException":
             raise AwsError(f"{plan.title}: {describe(exc)}") from None
-    now = remedies.pretty(remedies.load_policy(current)) if current else ""
+    try:
+        now = remedies.pretty(remedies.load_policy(current)) if current else ""
+    except remedies.UnreadablePolicy:
+        now = None  # unreadable now, though read when the check ran: it changed
     if now != plan.before:
         raise FixConflict(
             f"{plan.target} changed since the check read it; re-run the check before fixing"

@@ -168,7 +168,13 @@ def check_scps(facts: CopyFacts) -> Check:
                 "In the management account, attach an SCP (e.g. FullAWSAccess) to "
                 f"{level.target_id}.",
             )
-        document = _merge_documents(level.policies)
+        try:
+            document = _merge_documents(level.policies)
+        except remedies.UnreadablePolicy as error:
+            names = ", ".join(name for name, _ in level.policies)
+            return Check(
+                cid, title, UNKNOWN, f"SCP at {level.target_id} ({names}) is unreadable: {error}"
+            )
         for action, resource in requests:
             outcome = decide(
                 document,
@@ -275,7 +281,10 @@ def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -
             "AWS Backup uses the key",
         )
         return with_policy_warnings(passed, warnings, f"the policy of key {key.arn}")
-    document = remedies.add_statements(policy, remedies.key_policy_statements(dest))
+    try:
+        document = remedies.add_statements(policy, remedies.key_policy_statements(dest))
+    except remedies.UnreadablePolicy as error:
+        return Check(cid, title, UNKNOWN, f"the policy of key {key.arn} is unreadable: {error}")
     statements = remedies.pretty(remedies.key_policy_statements(dest))
     failed = Check(
         cid,

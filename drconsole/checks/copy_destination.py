@@ -109,10 +109,16 @@ def check_destination_access_policy(facts: CopyFacts) -> Check:
     if isinstance(policy, Unreadable):
         return unknown_check(cid, title, policy, f"the access policy of vault {vault.name}")
     source = facts.recovery_point.account_id
-    fix_document = remedies.add_statements(
-        policy if isinstance(policy, str) else None,
-        [remedies.vault_policy_statement(source)],
-    )
+    try:
+        fix_document = remedies.add_statements(
+            policy if isinstance(policy, str) else None,
+            [remedies.vault_policy_statement(source)],
+        )
+    except remedies.UnreadablePolicy as error:
+        # Neither judged nor offered a rewrite: a fix would replace a policy no one has read.
+        return Check(
+            cid, title, UNKNOWN, f"the access policy of vault {vault.name} is unreadable: {error}"
+        )
     remediation = (
         f"In account {facts.dest_account_id}, add to the access policy of vault {vault.name}:\n"
         f"{remedies.pretty(remedies.vault_policy_statement(source))}\n"

@@ -40,10 +40,15 @@ def _vault_policy_plan(facts: CopyFacts) -> FixPlan:
     if not isinstance(vault, VaultFacts) or isinstance(vault.access_policy, Unreadable):
         raise FixNotPossible("the destination vault's access policy could not be read")
     current = vault.access_policy
-    before = remedies.pretty(remedies.load_policy(current)) if current else ""
-    document = remedies.add_statements(
-        current, [remedies.vault_policy_statement(facts.recovery_point.account_id)]
-    )
+    try:
+        before = remedies.pretty(remedies.load_policy(current)) if current else ""
+        document = remedies.add_statements(
+            current, [remedies.vault_policy_statement(facts.recovery_point.account_id)]
+        )
+    except remedies.UnreadablePolicy as error:
+        raise FixNotPossible(
+            f"the destination vault's access policy is unreadable: {error}"
+        ) from None
     after = remedies.pretty(document)
     return FixPlan(
         fix_id=remedies.FIX_VAULT_POLICY,
@@ -63,9 +68,12 @@ def _key_policy_plan(facts: CopyFacts) -> FixPlan:
     key = facts.source_key
     if not isinstance(key, KeyFacts) or not isinstance(key.policy, str):
         raise FixNotPossible("the source key's policy could not be read")
-    document = remedies.add_statements(
-        key.policy, remedies.key_policy_statements(facts.dest_account_id)
-    )
+    try:
+        document = remedies.add_statements(
+            key.policy, remedies.key_policy_statements(facts.dest_account_id)
+        )
+    except remedies.UnreadablePolicy as error:
+        raise FixNotPossible(f"the source key's policy is unreadable: {error}") from None
     parts = key.arn.split(":")
     return FixPlan(
         fix_id=remedies.FIX_KEY_POLICY,

@@ -59,15 +59,29 @@ def pretty(document: Any) -> str:
     return json.dumps(document, indent=2, sort_keys=False)
 
 
+class UnreadablePolicy(ValueError):
+    """A policy document from AWS that drconsole cannot read (not JSON, or not a policy)."""
+
+
 def load_policy(text: str | None) -> dict[str, Any]:
-    """A policy document from JSON text; an absent policy is an empty one."""
+    """A policy document from JSON text; an absent policy is an empty one.
+
+    UnreadablePolicy when the text is not a JSON object whose Statement is a statement or a
+    list of statements: drconsole then neither judges nor rewrites it.
+    """
     if not text:
         return {"Version": "2012-10-17", "Statement": []}
-    document = json.loads(text)
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise UnreadablePolicy(f"not JSON ({error.__class__.__name__})") from None
     if not isinstance(document, dict):
-        raise ValueError("policy document is not a JSON object")
+        raise UnreadablePolicy("not a JSON object")
     statements = document.get("Statement", [])
-    document["Statement"] = [statements] if isinstance(statements, dict) else list(statements)
+    listed = [statements] if isinstance(statements, dict) else statements
+    if not isinstance(listed, list) or not all(isinstance(one, dict) for one in listed):
+        raise UnreadablePolicy("its Statement is not a list of statements")
+    document["Statement"] = list(listed)
     return document
 
 
