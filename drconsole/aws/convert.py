@@ -71,15 +71,52 @@ def arn_region(arn: str) -> str:
     return parts[3] if len(parts) > 5 else ""
 
 
+# Every converter below is total: a record AWS (or an endpoint standing in for it) sends with
+# a field missing or of an unexpected type still converts, with that field empty, so one odd
+# record never stops a listing, a screen or a flow ("a defect of drconsole: KeyError" before).
+
+
+def _text(item: Mapping[str, Any], key: str) -> str:
+    value = item.get(key)
+    return value if isinstance(value, str) else ""
+
+
 def _int_or_none(value: Any) -> int | None:
-    return int(value) if value is not None else None
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _percent(value: Any) -> float | None:
+    """RestoreJob's PercentDone ("45.00%" in AWS's answers), or None when unreadable."""
+    if value in (None, ""):
+        return None
+    try:
+        return float(str(value).rstrip("%"))
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _date(value: Any) -> datetime | None:
-    """A datetime from botocore, or from raw JSON (epoch number or ISO text)."""
+    """A datetime from botocore, or from raw JSON (epoch number or ISO text); None when it
+    cannot be read."""
     if value is None or isinstance(value, datetime):
         return value
-    return utc_timestamp(value)
+    try:
+        return utc_timestamp(value)
+    except RECORD_ERRORS:
+        return None
+
+
+def _counts(value: Any) -> tuple[tuple[str, int], ...]:
+    """A copy job's ChildJobsInState as sorted (state, count) pairs; unreadable pairs left out."""
+    if not isinstance(value, Mapping):
+        return ()
+    pairs = ((str(state), _int_or_none(count)) for state, count in value.items())
+    return tuple(sorted((state, count) for state, count in pairs if count is not None))
 
 
 def vault_from(
@@ -92,18 +129,19 @@ def vault_from(
 ) -> Vault:
     """A Vault from a ListBackupVaults member plus what KMS and the access policy told us
     (`details_read` False: neither was asked yet)."""
+    arn = _text(item, "BackupVaultArn")
     return Vault(
-        arn=item["BackupVaultArn"],
-        name=item["BackupVaultName"],
+        arn=arn,
+        name=_text(item, "BackupVaultName") or arn.partition(":backup-vault:")[2],
         account_id=account_id,
         region=region,
-        encryption_key_arn=item.get("EncryptionKeyArn") or "",
+        encryption_key_arn=_text(item, "EncryptionKeyArn"),
         key_type=key_type,
-        locked=bool(item.get("Locked", False)),
+        locked=item.get("Locked") is True,
         min_retention_days=_int_or_none(item.get("MinRetentionDays")),
         max_retention_days=_int_or_none(item.get("MaxRetentionDays")),
         has_access_policy=has_access_policy,
-        recovery_point_count=int(item.get("NumberOfRecoveryPoints") or 0),
+        recovery_point_count=_int_or_none(item.get("NumberOfRecoveryPoints")) or 0,
         created=_date(item.get("CreationDate")),
         details_read=details_read,
     )
@@ -139,14 +177,14 @@ def protected_resource_from(
 ) -> ProtectedResource:
     """A ProtectedResource from a ListProtectedResources member."""
     return ProtectedResource(
-        resource_arn=item["ResourceArn"],
-        resource_type=item.get("ResourceType") or "",
-        resource_name=item.get("ResourceName") or "",
+        resource_arn=_text(item, "ResourceArn"),
+        resource_type=_text(item, "ResourceType"),
+        resource_name=_text(item, "ResourceName"),
         account_id=account_id,
         region=region,
         last_backup=_date(item.get("LastBackupTime")),
-        last_recovery_point_arn=item.get("LastRecoveryPointArn") or None,
-        last_vault_arn=item.get("LastBackupVaultArn") or None,
+        last_recovery_point_arn=_text(item, "LastRecoveryPointArn") or None,
+        last_vault_arn=_text(item, "LastBackupVaultArn") or None,
     )
 
 
@@ -183,70 +221,67 @@ def newest_per_resource(points: Iterable[RecoveryPoint]) -> list[ProtectedResour
 
 def copy_job_from(item: Mapping[str, Any], account_id: str, region: str) -> CopyJob:
     """A CopyJob from a ListCopyJobs / DescribeCopyJob member."""
-    children = item.get("ChildJobsInState") or {}
     return CopyJob(
-        id=item["CopyJobId"],
-        account_id=item.get("AccountId") or account_id,
+        id=_text(item, "CopyJobId"),
+        account_id=_text(item, "AccountId") or account_id,
         region=region,
-        state=item.get("State") or "",
-        status_message=item.get("StatusMessage") or "",
-        source_recovery_point_arn=item.get("SourceRecoveryPointArn") or "",
-        source_vault_arn=item.get("SourceBackupVaultArn") or "",
-        destination_vault_arn=item.get("DestinationBackupVaultArn") or "",
-        destination_recovery_point_arn=item.get("DestinationRecoveryPointArn") or None,
-        resource_arn=item.get("ResourceArn") or "",
-        resource_type=item.get("ResourceType") or "",
+        state=_text(item, "State"),
+        status_message=_text(item, "StatusMessage"),
+        source_recovery_point_arn=_text(item, "SourceRecoveryPointArn"),
+        source_vault_arn=_text(item, "SourceBackupVaultArn"),
+        destination_vault_arn=_text(item, "DestinationBackupVaultArn"),
+        destination_recovery_point_arn=_text(item, "DestinationRecoveryPointArn") or None,
+        resource_arn=_text(item, "ResourceArn"),
+        resource_type=_text(item, "ResourceType"),
         created=_date(item.get("CreationDate")),
         completed=_date(item.get("CompletionDate")),
         size_bytes=_int_or_none(item.get("BackupSizeInBytes")),
-        iam_role_arn=item.get("IamRoleArn") or "",
-        parent_job_id=item.get("ParentJobId") or None,
-        is_parent=bool(item.get("IsParent", False)),
-        child_states=tuple(sorted((str(k), int(v)) for k, v in children.items())),
-        resource_name=item.get("ResourceName") or "",
+        iam_role_arn=_text(item, "IamRoleArn"),
+        parent_job_id=_text(item, "ParentJobId") or None,
+        is_parent=item.get("IsParent") is True,
+        child_states=_counts(item.get("ChildJobsInState")),
+        resource_name=_text(item, "ResourceName"),
     )
 
 
 def restore_job_from(item: Mapping[str, Any], account_id: str, region: str) -> RestoreJob:
     """A RestoreJob from a ListRestoreJobs / DescribeRestoreJob member."""
-    percent = item.get("PercentDone")
-    expected = item.get("ExpectedCompletionTimeMinutes")
     return RestoreJob(
-        id=item["RestoreJobId"],
-        account_id=item.get("AccountId") or account_id,
+        id=_text(item, "RestoreJobId"),
+        account_id=_text(item, "AccountId") or account_id,
         region=region,
-        state=item.get("Status") or "",
-        status_message=item.get("StatusMessage") or "",
-        recovery_point_arn=item.get("RecoveryPointArn") or "",
-        resource_type=item.get("ResourceType") or "",
-        percent_done=float(str(percent).rstrip("%")) if percent not in (None, "") else None,
-        expected_minutes=_int_or_none(expected),
+        state=_text(item, "Status"),
+        status_message=_text(item, "StatusMessage"),
+        recovery_point_arn=_text(item, "RecoveryPointArn"),
+        resource_type=_text(item, "ResourceType"),
+        percent_done=_percent(item.get("PercentDone")),
+        expected_minutes=_int_or_none(item.get("ExpectedCompletionTimeMinutes")),
         created=_date(item.get("CreationDate")),
         completed=_date(item.get("CompletionDate")),
-        created_resource_arn=item.get("CreatedResourceArn") or None,
-        iam_role_arn=item.get("IamRoleArn") or "",
-        source_resource_arn=item.get("SourceResourceArn") or "",
+        created_resource_arn=_text(item, "CreatedResourceArn") or None,
+        iam_role_arn=_text(item, "IamRoleArn"),
+        source_resource_arn=_text(item, "SourceResourceArn"),
     )
 
 
 def backup_job_from(item: Mapping[str, Any], account_id: str, region: str) -> BackupJob:
     """A BackupJob from a ListBackupJobs member or a DescribeBackupJob answer."""
     return BackupJob(
-        id=item["BackupJobId"],
-        account_id=item.get("AccountId") or account_id,
+        id=_text(item, "BackupJobId"),
+        account_id=_text(item, "AccountId") or account_id,
         region=region,
-        state=item.get("State") or "",
-        status_message=item.get("StatusMessage") or "",
-        resource_arn=item.get("ResourceArn") or "",
-        resource_type=item.get("ResourceType") or "",
-        resource_name=item.get("ResourceName") or "",
-        vault_arn=item.get("BackupVaultArn") or "",
-        recovery_point_arn=item.get("RecoveryPointArn") or None,
+        state=_text(item, "State"),
+        status_message=_text(item, "StatusMessage"),
+        resource_arn=_text(item, "ResourceArn"),
+        resource_type=_text(item, "ResourceType"),
+        resource_name=_text(item, "ResourceName"),
+        vault_arn=_text(item, "BackupVaultArn"),
+        recovery_point_arn=_text(item, "RecoveryPointArn") or None,
         created=_date(item.get("CreationDate")),
         completed=_date(item.get("CompletionDate")),
         size_bytes=_int_or_none(item.get("BackupSizeInBytes")),
-        iam_role_arn=item.get("IamRoleArn") or "",
-        message_category=item.get("MessageCategory") or "",
+        iam_role_arn=_text(item, "IamRoleArn"),
+        message_category=_text(item, "MessageCategory"),
     )
 
 
