@@ -65,22 +65,46 @@ def _state(journal: DrillJournal, run_id: str) -> DrillState:
     return state
 
 
+class UnreadableReport(ValueError):
+    """A report.json that is not the report a drill wrote (edited, truncated, another file)."""
+
+
+def _seconds(value: Any) -> float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def summary(report: dict[str, Any], directory: Path) -> dict[str, Any]:
-    """One line of history: the slowest RTO and the oldest data of the run."""
-    rtos = [t["rto_seconds"] for t in report["targets"] if t["rto_seconds"] is not None]
-    rpos = [t["rpo_seconds"] for t in report["targets"] if t["rpo_seconds"] is not None]
+    """One line of history: the slowest RTO and the oldest data of the run.
+
+    UnreadableReport when `report` is not shaped as a drill's report: a damaged file is one
+    line of history that says so, never the end of `drill history` or of the next run.
+    """
+    runbook = report.get("runbook") if isinstance(report, dict) else None
+    targets = report.get("targets") if isinstance(report, dict) else None
+    if not isinstance(runbook, dict) or not isinstance(targets, list):
+        raise UnreadableReport("not a drill report")
+    if not all(isinstance(target, dict) for target in targets):
+        raise UnreadableReport("a target is not an object")
+    if not isinstance(report.get("run_id"), str) or not isinstance(report.get("verdict"), str):
+        raise UnreadableReport("no run id or verdict")
+    rtos = [s for s in (_seconds(t.get("rto_seconds")) for t in targets) if s is not None]
+    rpos = [s for s in (_seconds(t.get("rpo_seconds")) for t in targets) if s is not None]
     return {
         "run_id": report["run_id"],
-        "runbook": report["runbook"]["name"],
-        "started": report["started"],
-        "finished": report["finished"],
+        "runbook": str(runbook.get("name", "")),
+        "started": _text_or_none(report.get("started")),
+        "finished": _text_or_none(report.get("finished")),
         "verdict": report["verdict"],
         "rto_seconds": max(rtos) if rtos else None,
         "rpo_seconds": max(rpos) if rpos else None,
-        "targets": len(report["targets"]),
-        "interrupted": report["interrupted"],
+        "targets": len(targets),
+        "interrupted": report.get("interrupted") is True,
         "report": str(directory / "report.json"),
     }
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]:
@@ -108,8 +132,21 @@ def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]
             continue
         path = Path(str(state.end.get("report_dir", ""))) / "report.json"
         try:
-            report = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        out.append(summary(report, path.parent))
+            out.append(summary(json.loads(path.read_text()), path.parent))
+        except (OSError, ValueError, RecursionError):
+            # Gone or damaged: the run is still listed, as one whose report cannot be read.
+            out.append(
+                {
+                    "run_id": state.run_id,
+                    "runbook": name,
+                    "started": state.start.get("started"),
+                    "finished": state.end.get("finished"),
+                    "verdict": "unreadable",
+                    "rto_seconds": None,
+                    "rpo_seconds": None,
+                    "targets": len(state.start.get("targets") or []),
+                    "interrupted": bool(state.resumes),
+                    "report": str(path),
+                }
+            )
     return out

@@ -24,14 +24,16 @@ def drill_coverage(state_dir: Path) -> dict[str, DrillCoverage]:
             report = json.loads(path.read_text())
             finished = parse_time(str(report["finished"]))
             targets = list(report["targets"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             continue
-        runbook = str((report.get("runbook") or {}).get("name", ""))
+        book = report.get("runbook")
+        runbook = str(book.get("name", "")) if isinstance(book, dict) else ""
         for target in targets:
             if not isinstance(target, dict) or target.get("verdict") != "passed":
                 continue
-            resource = (target.get("recovery_point") or {}).get("resource_arn")
-            if not resource:
+            point = target.get("recovery_point")
+            resource = point.get("resource_arn") if isinstance(point, dict) else None
+            if not resource or not isinstance(resource, str):
                 continue
             known = newest.get(resource)
             if known is None or finished > known.finished:

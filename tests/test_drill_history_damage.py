@@ -1,0 +1,100 @@
+"""Drill history when a run's report.json is damaged (edited, truncated, replaced): the run is
+listed as one whose report cannot be read, and `drill history` and readiness go on."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drconsole.drills.finish import history
+from drconsole.drills.journal import DrillJournal
+from drconsole.readiness.drills import drill_coverage
+
+DAMAGED_REPORTS = [
+    "",
+    "{",
+    "[]",
+    '"report"',
+    '{"runbook": "payments", "targets": "abc"}',
+    '{"runbook": {"name": ["x"]}, "targets": [1, 2]}',
+    '{"runbook": {"name": "payments"}, "targets": [{"rto_seconds": "slow"}], "verdict": null}',
+    "[" * 100_000,
+]
+
+
+def journal_with_reports(state_dir: Path, reports: list[str]) -> list[str]:
+    """One finished run per report text, its report.json holding that text; the run ids."""
+    journal = DrillJournal(state_dir)
+    run_ids = []
+    for number, text in enumerate(reports):
+        run_id = f"d-2026120{number % 10}-{number:04d}"
+        directory = state_dir / "drills" / "payments" / run_id
+        directory.mkdir(parents=True)
+        (directory / "report.json").write_text(text)
+        journal.append(run_id, "drill-start", runbook="payments", started="2026-12-01T00:00:00Z")
+        journal.append(
+            run_id, "drill-end", finished="2026-12-01T01:00:00Z", report_dir=str(directory)
+        )
+        run_ids.append(run_id)
+    return run_ids
+
+
+def test_drill_history_lists_a_damaged_report_as_unreadable(tmp_path: Path) -> None:
+    state_home = tmp_path / "state"
+    run_ids = journal_with_reports(state_home / "drconsole", DAMAGED_REPORTS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
+    env |= {"XDG_STATE_HOME": str(state_home), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env["AWS_REGION"] = "eu-central-1"
+    command = [sys.executable, "-m", "drconsole", "drill", "history"]
+    listed = subprocess.run(
+        [*command, "--json"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert listed.returncode == 0, listed.stderr
+    runs = json.loads(listed.stdout)["runs"]
+    assert [run["run_id"] for run in runs] == run_ids
+    assert {run["verdict"] for run in runs} == {"unreadable"}
+    shown = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert shown.returncode == 0 and shown.stderr == "", shown.stderr
+    assert shown.stdout.count("unreadable") == len(DAMAGED_REPORTS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(
+                st.sampled_from(
+                    ["runbook", "targets", "name", "rto_seconds", "verdict", "finished"]
+                ),
+                inner,
+                max_size=4,
+            )
+        ),
+        max_leaves=12,
+    )
+)
+def test_any_report_json_gives_a_history_line_and_no_coverage_crash(report: object) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        state_dir = Path(folder)
+        journal_with_reports(state_dir, [json.dumps(report)])
+        (line,) = history(state_dir)
+        assert isinstance(line["runbook"], str) and isinstance(line["verdict"], str)
+        assert line["rto_seconds"] is None or isinstance(line["rto_seconds"], int | float)
+        drill_coverage(state_dir)
+
+
+@pytest.mark.parametrize("text", DAMAGED_REPORTS)
+def test_a_damaged_report_is_never_coverage(text: str, tmp_path: Path) -> None:
+    journal_with_reports(tmp_path, [text])
+    assert drill_coverage(tmp_path) == {}
