@@ -62,3 +62,15 @@ def test_an_intent_written_before_is_the_one_the_outcome_names(tmp_path: Path) -
     (call,) = log.calls()
     assert (call["id"], call["flow"], call["step"]) == (intent, "f1", "hop1")
     assert call["outcome"] == "ok" and call["result"] == {"CopyJobId": "J1"}
+
+
+def test_damaged_lines_are_skipped_and_the_rest_read(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path)
+    intent = log.intent(**CALL, flow="f1", step="hop1")
+    with log.path.open("ab") as damaged:
+        damaged.write(b"[" * 100_000 + b"\n")  # nested past what the reader can follow
+        damaged.write(b'{"entry": "outcome", "intent": ["a list"], "outcome": "ok"}\n')
+        damaged.write(b"\xff\xfe not utf-8\n")
+    audited_call(log, lambda: {}, intent_id=intent, result_of=lambda a: {}, **CALL)
+    (call,) = log.calls()
+    assert call["id"] == intent and call["outcome"] == "ok"

@@ -139,9 +139,13 @@ class AuditLog:
         for line in self.path.read_bytes().splitlines():
             try:
                 entry = json.loads(line.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
                 continue
-            if isinstance(entry, dict):
+            if (
+                isinstance(entry, dict)
+                and _hashable(entry.get("id"))
+                and _hashable(entry.get("intent"))
+            ):
                 found.append(entry)
         return found
 
@@ -218,3 +222,8 @@ def audited_call(
         result=result_of(answer) if result_of else None,
     )
     return answer
+
+
+def _hashable(value: Any) -> bool:
+    """An entry's `id` and `intent` key a dict: a damaged line holding a list there is skipped."""
+    return isinstance(value, str | int | float | bool) or value is None
