@@ -269,14 +269,15 @@ def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
 
 def show_history(args: argparse.Namespace, runbook: str | None) -> int:
     """`drill history [RUNBOOK]`: a runbook file or a runbook name."""
-    from drconsole.config import load_settings
+    from drconsole.config import default_state_dir
     from drconsole.drills.finish import history
     from drconsole.drills.parse import format_duration, load_runbook
 
     name = runbook
     if runbook is not None and Path(runbook).is_file():
         name = load_runbook(runbook).name
-    runs = history(load_settings(args).state_dir, name)
+    # Local files only: no AWS settings (a Region, credentials) are needed to read them.
+    runs = history(default_state_dir(), name)
     if args.json:
         print(json.dumps({"runs": runs}, sort_keys=True))
         return EXIT_OK
