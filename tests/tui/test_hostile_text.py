@@ -198,3 +198,52 @@ def test_a_styled_text_keeps_its_styles_and_lines_and_loses_its_control_characte
     ):
         assert result.plain[span.start : span.end] == escaped_lines(Text(piece).plain)
         assert span.style == style
+
+
+RUNBOOK = """\
+name: hostile
+description: "Payments [/x] restored \\e[2J\\e]0;PWNED\\a [red]fast"
+objectives: {rpo: 36h, rto: 2h}
+cleanup: on-success
+source: {account: "%(backup)s", region: eu-north-1}
+restore_to: {account: "%(prod)s", region: eu-central-1, vault: prod-vault}
+manual_steps:
+  - name: announce
+    text: "Say [/x] in #ops \\e[2J"
+    when: before
+targets:
+  - name: db
+    resource: {account: "%(prod)s", type: Aurora, name: prod-payments-cluster}
+"""
+# A runbook's name is checked: this one does not parse, and its error quotes the name.
+BROKEN = 'name: "[/x] ops \\e]0;PWNED\\a"\ntargets: []\n'
+
+
+async def test_the_drills_list_shows_a_runbook_s_text_and_errors_as_written(
+    demo: Demo, tmp_path: Any
+) -> None:
+    from drconsole.tui.drills.list_screen import DrillsScreen
+
+    folder = tmp_path / "runbooks"
+    folder.mkdir()
+    accounts = {"backup": demo.info.accounts["backup"], "prod": demo.info.accounts["prod"]}
+    (folder / "hostile.yaml").write_text(RUNBOOK % accounts)
+    (folder / "broken.yaml").write_text(BROKEN)
+    app = demo.app(state_dir=tmp_path, runbooks_dir=folder)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.action_drills()
+        await wait_until(pilot, lambda: isinstance(app.screen, DrillsScreen), what="drills")
+        listing = app.screen
+        await wait_until(pilot, lambda: listing.catalog is not None, what="runbooks")  # type: ignore[attr-defined]
+        await pilot.pause(0.3)
+        # broken.yaml comes first: its error, whole, under the list.
+        assert "[/x] ops" in text_of(app, "#runbook-detail")
+        assert_no_control_character(app)
+        await pilot.press("enter")  # it does not parse: a notification says why
+        await wait_until(pilot, lambda: "[/x] ops" in drawn(app).split("Runbook")[-1])
+        assert_no_control_character(app)
+        await pilot.press("down")
+        await pilot.pause(0.3)
+        detail = text_of(app, "#runbook-detail")
+        assert "Payments [/x] restored \\x1b[2J\\x1b]0;PWNED" in detail and "[red]fast" in detail
+        assert_no_control_character(app)
