@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from drconsole.errors import UsageError
+from drconsole.redact import escape_controls
 
 EXIT_OK, EXIT_FAILED, EXIT_AWS = 0, 1, 3
 
@@ -94,7 +95,7 @@ def ask_manual(step: Any) -> tuple[bool, str]:
     """Ask the operator to perform a manual step, with an optional note."""
     import questionary
 
-    print(f"Manual step {step.name}: {step.text}")
+    print(escape_controls(f"Manual step {step.name}: {step.text}"))
     done = questionary.confirm("Performed?", default=True).ask()
     if done is None:
         raise KeyboardInterrupt
@@ -108,7 +109,8 @@ def confirm_start(runbook: Any) -> bool:
 
     print(f"Drill {runbook.name}: {len(runbook.targets)} target(s), clean-up {runbook.cleanup}")
     for target in runbook.targets:
-        print(f"  {target.name}: {target.resource.describe()} -> {target.restore_to.vault_arn}")
+        described = f"{target.resource.describe()} -> {target.restore_to.vault_arn}"
+        print(escape_controls(f"  {target.name}: {described}"))
     print(f"(drconsole drill plan {runbook.path} checks it all first, read-only)")
     return bool(questionary.confirm("Start the drill?", default=False).ask())
 
@@ -213,9 +215,9 @@ def print_outcome(args: argparse.Namespace, report: dict[str, Any]) -> int:
             + (f" ({by})" if by else "")
         )
         for failure in target["failures"]:
-            print(f"  {failure}")
+            print(escape_controls(f"  {failure}"))
         for item in target["cleanup"]:
-            print(f"  clean-up {item['kind']} {item['arn']}: {item['reason']}")
+            print(escape_controls(f"  clean-up {item['kind']} {item['arn']}: {item['reason']}"))
     print(f"drill {report['run_id']} {report['verdict']}; report in {directory}")
     return code
 
@@ -262,7 +264,7 @@ def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
         print(json.dumps({"run": run_id, "cleanup": results, "left": left}, sort_keys=True))
     else:
         for item in results:
-            print(f"{item['kind']} {item['arn']}: {item['reason']}")
+            print(escape_controls(f"{item['kind']} {item['arn']}: {item['reason']}"))
         print(f"{len(left)} left" if left else "nothing the drill created is left")
     return EXIT_OK if not left else EXIT_FAILED
 

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from drconsole.commands._flow_cli import add_poll_flag
+from drconsole.redact import escape_controls
 
 
 def register(subparsers: Any) -> None:
@@ -213,16 +214,19 @@ def _print_flows(args: argparse.Namespace, summaries: list[dict[str, Any]]) -> N
             f"{flow['resource_type'] or ''}  {flow['recovery_point']}"
         )
         if flow.get("hint"):
-            print(f"    {flow['hint']}")
+            print(escape_controls(f"    {flow['hint']}"))
         for step in flow["steps"]:
             job = step["job_id"] or "-"
             where = f"{step['account']} {step['region']}" if step["account"] else ""
             source = (
                 "" if step.get("state_source") != "journal" or not step["job_id"] else " (journal)"
             )
+            # A job's status message is AWS's: never a raw control character.
             print(
-                f"    {step['step']:<8} {step['state'] + source:<20} {job}  {where}  "
-                f"{step['result_arn'] or step['status_message'] or ''}".rstrip()
+                escape_controls(
+                    f"    {step['step']:<8} {step['state'] + source:<20} {job}  {where}  "
+                    f"{step['result_arn'] or step['status_message'] or ''}".rstrip()
+                )
             )
             if step.get("state_error"):
                 print(f"      AWS could not be asked: {step['state_error']}")

@@ -1,0 +1,124 @@
+"""The command line's human output quotes AWS (policy names, messages) and runbooks as text:
+no control character in them reaches the terminal raw (subprocesses against the sandbox)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
+from drconsole.sandbox.server import Sandbox, SandboxOptions
+
+# Organizations accepts any character in a policy's name: this one retitles the window.
+POLICY_NAME = "deny[/x] \x1b]0;PWNED\x07[bold]"
+POLICY_SHOWN = "deny[/x] \\x1b]0;PWNED\\x07[bold]"
+STEP = "Announce [/x] in #ops\x1b[2J\x1b]0;PWNED\x07 now"
+STEP_SHOWN = "Announce [/x] in #ops\\x1b[2J\\x1b]0;PWNED\\x07 now"
+DENY_COPIES = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Deny", "Action": "backup:*", "Resource": "*"}],
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sandbox, ScenarioInfo, dict]]:
+    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
+    creds = sandbox.credentials_for(info.accounts["management"])
+    home = tmp_path_factory.mktemp("home")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "XDG_"))}
+    env.update(
+        AWS_ENDPOINT_URL=sandbox.endpoint_url,
+        AWS_ACCESS_KEY_ID=creds["aws_access_key_id"],
+        AWS_SECRET_ACCESS_KEY=creds["aws_secret_access_key"],
+        AWS_REGION=info.region,
+        AWS_CONFIG_FILE=str(home / "aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / "aws-credentials"),
+        HOME=str(home),
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        NO_COLOR="1",
+        COLUMNS="200",
+    )
+    try:
+        yield sandbox, info, env
+    finally:
+        sandbox.stop()
+        sandbox.reset()
+
+
+def drconsole(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "drconsole", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
+
+
+def raw_controls(output: str) -> list[str]:
+    """Control characters in `output`, its line breaks aside."""
+    return [c for c in output.replace("\n", "") if unicodedata.category(c) in ("Cc", "Cs")]
+
+
+def test_check_copy_prints_an_scp_s_name_with_its_escapes_escaped(demo: tuple) -> None:
+    sandbox, info, env = demo
+    prod = info.accounts["prod"]
+    organizations = sandbox.client("organizations", info.accounts["management"])
+    policy = organizations.create_policy(
+        Content=json.dumps(DENY_COPIES),
+        Description="denies AWS Backup",
+        Name=POLICY_NAME,
+        Type="SERVICE_CONTROL_POLICY",
+    )["Policy"]["PolicySummary"]["Id"]
+    root = organizations.list_roots()["Roots"][0]
+    if not any(t["Type"] == "SERVICE_CONTROL_POLICY" for t in root.get("PolicyTypes", [])):
+        organizations.enable_policy_type(RootId=root["Id"], PolicyType="SERVICE_CONTROL_POLICY")
+    organizations.attach_policy(PolicyId=policy, TargetId=prod)
+    try:
+        backup = sandbox.client("backup", prod, info.region)
+        points = backup.list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+        rp = next(
+            p["RecoveryPointArn"]
+            for p in points["RecoveryPoints"]
+            if p["ResourceType"] == "EBS" and p.get("ResourceName") == "prod-web-data"
+        )
+        dest = f"arn:aws:backup:{info.region}:{info.accounts['backup']}:backup-vault:"
+        done = drconsole(
+            env, "check", "copy", "--recovery-point", rp, "--to", dest + "central-eu-central-1"
+        )
+    finally:
+        organizations.detach_policy(PolicyId=policy, TargetId=prod)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert POLICY_SHOWN in done.stdout
+    assert not raw_controls(done.stdout), done.stdout
+
+
+def test_drill_plan_prints_a_runbook_s_steps_with_their_escapes_escaped(
+    demo: tuple, tmp_path: Path
+) -> None:
+    _sandbox, info, env = demo
+    runbook = tmp_path / "hostile.yaml"
+    runbook.write_text(
+        "name: hostile\n"
+        "objectives: {rpo: 36h, rto: 2h}\n"
+        f'source: {{account: "{info.accounts["backup"]}", region: eu-north-1}}\n'
+        f'restore_to: {{account: "{info.accounts["prod"]}", region: eu-central-1, '
+        "vault: prod-vault}\n"
+        "manual_steps:\n"
+        f"  - {{name: announce, when: before, text: {json.dumps(STEP)}}}\n"
+        "targets:\n"
+        f'  - name: db\n    resource: {{account: "{info.accounts["prod"]}", type: Aurora, '
+        "name: prod-payments-cluster}\n"
+    )
+    done = drconsole(env, "drill", "plan", str(runbook))
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    assert STEP_SHOWN in done.stdout
+    assert not raw_controls(done.stdout), done.stdout
