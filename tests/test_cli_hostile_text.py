@@ -9,6 +9,7 @@ import subprocess
 import sys
 import unicodedata
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -68,8 +69,10 @@ def raw_controls(output: str) -> list[str]:
     return [c for c in output.replace("\n", "") if unicodedata.category(c) in ("Cc", "Cs")]
 
 
-def test_check_copy_prints_an_scp_s_name_with_its_escapes_escaped(demo: tuple) -> None:
-    sandbox, info, env = demo
+@contextmanager
+def hostile_scp(sandbox: Sandbox, info: ScenarioInfo) -> Iterator[None]:
+    """An SCP named with markup and escape sequences that denies AWS Backup, attached to the
+    prod account for the time of the block."""
     prod = info.accounts["prod"]
     organizations = sandbox.client("organizations", info.accounts["management"])
     policy = organizations.create_policy(
@@ -83,21 +86,38 @@ def test_check_copy_prints_an_scp_s_name_with_its_escapes_escaped(demo: tuple) -
         organizations.enable_policy_type(RootId=root["Id"], PolicyType="SERVICE_CONTROL_POLICY")
     organizations.attach_policy(PolicyId=policy, TargetId=prod)
     try:
-        backup = sandbox.client("backup", prod, info.region)
-        points = backup.list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
-        rp = next(
-            p["RecoveryPointArn"]
-            for p in points["RecoveryPoints"]
-            if p["ResourceType"] == "EBS" and p.get("ResourceName") == "prod-web-data"
-        )
-        dest = f"arn:aws:backup:{info.region}:{info.accounts['backup']}:backup-vault:"
+        yield
+    finally:
+        organizations.detach_policy(PolicyId=policy, TargetId=prod)
+        organizations.delete_policy(PolicyId=policy)
+
+
+def test_check_copy_prints_an_scp_s_name_with_its_escapes_escaped(demo: tuple) -> None:
+    sandbox, info, env = demo
+    prod = info.accounts["prod"]
+    backup = sandbox.client("backup", prod, info.region)
+    points = backup.list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    rp = next(
+        p["RecoveryPointArn"]
+        for p in points["RecoveryPoints"]
+        if p["ResourceType"] == "EBS" and p.get("ResourceName") == "prod-web-data"
+    )
+    dest = f"arn:aws:backup:{info.region}:{info.accounts['backup']}:backup-vault:"
+    with hostile_scp(sandbox, info):
         done = drconsole(
             env, "check", "copy", "--recovery-point", rp, "--to", dest + "central-eu-central-1"
         )
-    finally:
-        organizations.detach_policy(PolicyId=policy, TargetId=prod)
     assert done.returncode == 1, done.stdout + done.stderr
     assert POLICY_SHOWN in done.stdout
+    assert not raw_controls(done.stdout), done.stdout
+
+
+def test_readiness_prints_an_scp_s_name_with_its_escapes_escaped(demo: tuple) -> None:
+    sandbox, info, env = demo
+    with hostile_scp(sandbox, info):
+        done = drconsole(env, "readiness")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "deny[/x]" in done.stdout and "\\x1b]0;PWNED" in done.stdout
     assert not raw_controls(done.stdout), done.stdout
 
 
