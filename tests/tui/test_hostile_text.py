@@ -4,7 +4,10 @@ in it neither styles nor stops the console, and no control character reaches the
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -12,11 +15,13 @@ from botocore.exceptions import ClientError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.text import Text
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from drconsole.sandbox.store import seed_recovery_point
 from drconsole.tui.checks_screen import ChecksScreen
+from drconsole.tui.readiness_checks import ReadinessChecksScreen
 from drconsole.tui.screens.dialogs import ErrorDialog
+from drconsole.tui.screens.readiness import ReadinessScreen
 from drconsole.tui.widgets.cell_width import escaped_lines
 from drconsole.tui.widgets.plain import shown
 from drconsole.tui.wizard.restore_form import RestoreFormPane
@@ -32,6 +37,12 @@ HOSTILE = "[prod] payments [/x]\x1b[2J\x1b]0;PWNED\x07"
 # (A Rich Text drops the BEL itself.)
 HOSTILE_SHOWN = "[prod] payments [/x]\\x1b[2J\\x1b]0;PWNED"
 FAILURE = "Restore failed: [/x] [red]subnet\x1b[31m gone\x1b]0;PWNED\x07"
+POLICY_NAME = "deny[/x] \x1b]0;PWNED\x07[bold]"
+POLICY_SHOWN = "deny[/x] \\x1b]0;PWNED"
+DENY_BACKUP = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Deny", "Action": "backup:*", "Resource": "*"}],
+}
 FAILURE_SHOWN = "[/x] [red]subnet\\x1b[31m gone\\x1b]0;PWNED"
 
 
@@ -70,6 +81,28 @@ def seed_hostile_point(demo: Demo) -> dict[str, Any]:
         source_backup_vault_arn=newest.get("SourceBackupVaultArn"),
     )
     return newest
+
+
+@contextmanager
+def hostile_scp(demo: Demo, account: str) -> Iterator[None]:
+    """An SCP named with markup and escape sequences (Organizations takes any character in a
+    policy's name) that denies AWS Backup, attached to `account` for the time of the block."""
+    organizations = demo.sandbox.client("organizations", demo.info.accounts["management"])
+    policy = organizations.create_policy(
+        Content=json.dumps(DENY_BACKUP),
+        Description="denies AWS Backup",
+        Name=POLICY_NAME,
+        Type="SERVICE_CONTROL_POLICY",
+    )["Policy"]["PolicySummary"]["Id"]
+    root = organizations.list_roots()["Roots"][0]
+    if not any(t["Type"] == "SERVICE_CONTROL_POLICY" for t in root.get("PolicyTypes", [])):
+        organizations.enable_policy_type(RootId=root["Id"], PolicyType="SERVICE_CONTROL_POLICY")
+    organizations.attach_policy(PolicyId=policy, TargetId=account)
+    try:
+        yield
+    finally:
+        organizations.detach_policy(PolicyId=policy, TargetId=account)
+        organizations.delete_policy(PolicyId=policy)
 
 
 async def open_hostile_point(pilot: Any, demo: Demo) -> None:
@@ -144,17 +177,78 @@ async def test_the_wizard_shows_names_and_aws_messages_as_written_up_to_its_resu
         assert_no_control_character(app)
 
 
-async def test_the_checks_screen_shows_the_point_s_name_as_written(demo: Demo) -> None:
+async def test_the_checks_screen_shows_names_and_evidence_as_written(demo: Demo) -> None:
     seed_hostile_point(demo)
     app = demo.app()
     async with app.run_test(size=SIZE) as pilot:
         await open_hostile_point(pilot, demo)
-        await pilot.press("c")
-        await wait_until(pilot, lambda: isinstance(app.screen, ChecksScreen), what="checks")
-        await wait_until(pilot, lambda: app.screen.shown != [], what="checks", timeout=30)
-        await pilot.pause(0.3)
+        with hostile_scp(demo, demo.info.accounts["backup"]):
+            await pilot.press("c")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChecksScreen), what="checks")
+            screen = app.screen
+            await wait_until(
+                pilot,
+                lambda: any(check.id == "source.scps" for _, check in screen.shown),  # type: ignore[attr-defined]
+                what="the SCP check",
+                timeout=30,
+            )
+            await pilot.pause(0.3)
         assert HOSTILE_SHOWN in text_of(app, "#rp-title")
+        scps = [check for _, check in screen.shown if check.id == "source.scps"]  # type: ignore[attr-defined]
+        assert POLICY_NAME in scps[0].evidence, scps
+        # The SCP check's evidence whole in the pane under the table.
+        table = screen.query_one("#checks-table", DataTable)
+        table.move_cursor(row=[c for _, c in screen.shown].index(scps[0]))  # type: ignore[attr-defined]
+        await pilot.pause(0.3)
+        assert POLICY_SHOWN in text_of(app, "#remediation-text")
+        assert POLICY_SHOWN in drawn(app)
         assert_no_control_character(app)
+
+
+async def test_readiness_shows_evidence_and_ou_paths_as_written(demo: Demo) -> None:
+    prod = demo.info.accounts["prod"]
+    organizations = demo.sandbox.client("organizations", demo.info.accounts["management"])
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    home = organizations.list_parents(ChildId=prod)["Parents"][0]["Id"]
+    # prod moves into an OU named with markup and escape sequences, and an SCP as hostile
+    # denies it AWS Backup: its readiness row quotes both.
+    ou = organizations.create_organizational_unit(ParentId=root, Name=HOSTILE)
+    ou_id = ou["OrganizationalUnit"]["Id"]
+    organizations.move_account(AccountId=prod, SourceParentId=home, DestinationParentId=ou_id)
+    try:
+        with hostile_scp(demo, prod):
+            app = demo.app()
+            async with app.run_test(size=SIZE) as pilot:
+                await wait_until(pilot, lambda: app.organization is not None, what="organization")
+                await pilot.press("colon", *"readiness", "enter")
+                await wait_until(pilot, lambda: isinstance(app.screen, ReadinessScreen))
+                feed = app.readiness
+                await wait_until(
+                    pilot, lambda: feed.state == "done" and not feed.rechecking, timeout=120
+                )
+                await pilot.pause(0.3)
+                assert_no_control_character(app)
+                # The OU's name is searched as written.
+                await pilot.press("slash", *"[prod] payments", "enter")
+                await pilot.pause(0.3)
+                assert "prod" in text_of(app, "#readiness-why")
+                assert_no_control_character(app)
+                await pilot.press("enter")
+                await wait_until(
+                    pilot, lambda: isinstance(app.screen, ReadinessChecksScreen), what="checks"
+                )
+                await pilot.pause(0.3)
+                assert f"prod ({prod})" in text_of(app, "#readiness-title")
+                assert "deny[/x]" in drawn(app)
+                shown = "\n".join(
+                    f"{line.check.evidence} {line.check.remediation}"
+                    for line in app.screen.shown  # type: ignore[attr-defined]
+                )
+                assert POLICY_NAME in shown
+                assert POLICY_SHOWN in text_of(app, "#remediation-text") + drawn(app)
+                assert_no_control_character(app)
+    finally:
+        organizations.move_account(AccountId=prod, SourceParentId=ou_id, DestinationParentId=home)
 
 
 async def test_the_error_dialog_and_notifications_show_aws_messages_as_written(
