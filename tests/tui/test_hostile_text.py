@@ -309,6 +309,7 @@ targets:
   - name: db
     resource: {account: "%(prod)s", type: Aurora, name: prod-payments-cluster}
 """
+STEP_SHOWN = "Say [/x] in #ops \\x1b[2J"
 # A runbook's name is checked: this one does not parse, and its error quotes the name.
 BROKEN = 'name: "[/x] ops \\e]0;PWNED\\a"\ntargets: []\n'
 
@@ -340,4 +341,51 @@ async def test_the_drills_list_shows_a_runbook_s_text_and_errors_as_written(
         await pilot.pause(0.3)
         detail = text_of(app, "#runbook-detail")
         assert "Payments [/x] restored \\x1b[2J\\x1b]0;PWNED" in detail and "[red]fast" in detail
+        assert_no_control_character(app)
+
+
+async def test_a_drill_s_steps_and_notes_are_shown_as_written_from_plan_to_report(
+    demo: Demo, tmp_path: Any
+) -> None:
+    from drconsole.tui.drills.list_screen import DrillsScreen
+    from drconsole.tui.drills.manual_dialog import ManualStepDialog
+    from drconsole.tui.drills.report_screen import DrillReportScreen
+    from drconsole.tui.drills.run_screen import DrillScreen
+    from drconsole.tui.screens.confirm import ConfirmDialog
+
+    folder = tmp_path / "runbooks"
+    folder.mkdir()
+    accounts = {"backup": demo.info.accounts["backup"], "prod": demo.info.accounts["prod"]}
+    (folder / "hostile.yaml").write_text(RUNBOOK % accounts)
+    app = demo.app(state_dir=tmp_path, runbooks_dir=folder)
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_drills()
+        await wait_until(pilot, lambda: isinstance(app.screen, DrillsScreen), what="drills")
+        listing = app.screen
+        await wait_until(pilot, lambda: listing.catalog is not None, what="runbooks")  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        drill = app.screen
+        assert isinstance(drill, DrillScreen)
+        await wait_until(pilot, lambda: drill.plan is not None, what="plan", timeout=60)
+        assert STEP_SHOWN in text_of(app, "#drill-text")
+        assert_no_control_character(app)
+        await pilot.press("R")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+
+        await wait_until(pilot, lambda: isinstance(app.screen, ManualStepDialog), what="step")
+        assert STEP_SHOWN in text_of(app, "#manual-text")
+        assert "[/x]" in drawn(app)
+        assert_no_control_character(app)
+        # The note is typed: markup in it is text too.
+        await pilot.press(*"said [/x] [red]", "enter")
+        await wait_until(pilot, lambda: drill.report is not None, what="report", timeout=120)
+        await wait_until(pilot, lambda: app.screen is drill, what="back to the drill")
+        assert_no_control_character(app)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is listing, what="the list")
+        await pilot.press("o")
+        assert isinstance(app.screen, DrillReportScreen)
+        view = text_of(app, "#report-text")
+        assert "announce (before): performed" in view and "said [/x] [red]" in view, view
         assert_no_control_character(app)
