@@ -389,3 +389,17 @@ async def test_a_drill_s_steps_and_notes_are_shown_as_written_from_plan_to_repor
         view = text_of(app, "#report-text")
         assert "announce (before): performed" in view and "said [/x] [red]" in view, view
         assert_no_control_character(app)
+
+
+async def test_the_command_palette_lists_hostile_account_names_as_written(demo: Demo) -> None:
+    from tests.tui.test_hostile_names import CLOSING_TAG, add_hostile_accounts
+
+    add_hostile_accounts(demo)
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts", timeout=60)
+        app.action_command_palette()
+        await pilot.pause()
+        await pilot.press(*"ops")
+        await wait_until(pilot, lambda: CLOSING_TAG in drawn(app), what="the account's entry")
+        assert_no_control_character(app)
