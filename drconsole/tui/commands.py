@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
-from textual.markup import escape
 
 from drconsole.tui.widgets.plain import written_str
 
@@ -94,9 +93,11 @@ class DrConsoleCommands(Provider):
 
     def _written_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         # Names come from AWS: the palette reads a prompt and its help as markup (an account
-        # named `[/x] ops` stopped the console) and passes control characters on.
+        # named `[/x] ops` stopped the console) and passes control characters on. The help is
+        # given as Content, which the palette's `Content.from_markup` returns as it is: Textual's
+        # markup `escape` leaves some names unescaped (`ops [/:` stopped the console too).
         return [
-            (written_str(name), escape(written_str(help_text)), callback)
+            (written_str(name), cast(str, Content(written_str(help_text))), callback)
             for name, help_text, callback in self._commands()
         ]
 

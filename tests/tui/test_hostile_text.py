@@ -391,10 +391,16 @@ async def test_a_drill_s_steps_and_notes_are_shown_as_written_from_plan_to_repor
         assert_no_control_character(app)
 
 
+UNESCAPABLE = "ops [/:"
+
+
 async def test_the_command_palette_lists_hostile_account_names_as_written(demo: Demo) -> None:
     from tests.tui.test_hostile_names import CLOSING_TAG, add_hostile_accounts
 
     add_hostile_accounts(demo)
+    # A name that Textual's own markup escape leaves unescaped (a valid account name too).
+    organizations = demo.sandbox.client("organizations", demo.info.accounts["management"])
+    organizations.create_account(Email="ops2@example.com", AccountName=UNESCAPABLE)
     app = demo.app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: accounts_loaded(app), what="accounts", timeout=60)
@@ -402,4 +408,5 @@ async def test_the_command_palette_lists_hostile_account_names_as_written(demo: 
         await pilot.pause()
         await pilot.press(*"ops")
         await wait_until(pilot, lambda: CLOSING_TAG in drawn(app), what="the account's entry")
+        assert f"Vaults of {UNESCAPABLE} in Root" in drawn(app)
         assert_no_control_character(app)
