@@ -22,8 +22,9 @@ from drconsole.tui.checks_screen import ChecksScreen
 from drconsole.tui.readiness_checks import ReadinessChecksScreen
 from drconsole.tui.screens.dialogs import ErrorDialog
 from drconsole.tui.screens.readiness import ReadinessScreen
-from drconsole.tui.widgets.cell_width import escaped_lines
-from drconsole.tui.widgets.plain import shown
+from drconsole.tui.widgets.cell_width import CONTROL, escaped_lines
+from drconsole.tui.widgets.plain import as_written, shown, written_str
+from drconsole.tui.widgets.typed_input import pictured
 from drconsole.tui.wizard.restore_form import RestoreFormPane
 from drconsole.tui.wizard.screen import CopyRestoreWizard
 from tests.tui.conftest import NOW, Demo, screen_lines, wait_until
@@ -410,3 +411,22 @@ async def test_the_command_palette_lists_hostile_account_names_as_written(demo: 
         await wait_until(pilot, lambda: CLOSING_TAG in drawn(app), what="the account's entry")
         assert f"Vaults of {UNESCAPABLE} in Root" in drawn(app)
         assert_no_control_character(app)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.text(max_size=40))
+def test_an_input_draws_each_control_character_of_its_value_as_one_symbol(value: str) -> None:
+    """A restore form's value from AWS: drawn without a control character, one symbol for one
+    character, so the cursor's offsets stay those of the value."""
+    drawn_value = pictured(value)
+    assert len(drawn_value) == len(value)
+    assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in drawn_value)
+    assert all(a == b for a, b in zip(value, drawn_value, strict=True) if not CONTROL.match(a))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.text(alphabet=st.sampled_from(list("[]/\\ab =@#$:x\x1b\x07\n")), max_size=30))
+def test_a_label_from_aws_is_never_read_as_markup(label: str) -> None:
+    """What a button, a tooltip or a palette entry is given (`plain.as_written`): the text
+    itself, however many brackets and backslashes it holds."""
+    assert as_written(label).plain == written_str(label)
