@@ -142,3 +142,37 @@ def test_drill_plan_prints_a_runbook_s_steps_with_their_escapes_escaped(
     assert done.returncode in (0, 1), done.stdout + done.stderr
     assert STEP_SHOWN in done.stdout
     assert not raw_controls(done.stdout), done.stdout
+
+
+FAILURE = "Copy failed: [/x] [red]vault\x1b[2J\x1b]0;PWNED\x07 gone"
+FAILURE_SHOWN = "[/x] [red]vault\\x1b[2J\\x1b]0;PWNED\\x07 gone"
+
+
+def test_copy_and_jobs_print_aws_s_failure_message_with_its_escapes_escaped(demo: tuple) -> None:
+    sandbox, info, env = demo
+    prod = info.accounts["prod"]
+    backup = sandbox.client("backup", prod, info.region)
+    points = backup.list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    point = next(
+        p
+        for p in points["RecoveryPoints"]
+        if p["ResourceType"] == "EBS" and p.get("ResourceName") == "prod-web-data"
+    )
+    dest = f"arn:aws:backup:{info.region}:{info.accounts['backup']}:backup-vault:"
+    sandbox.inject_job_failure(point["ResourceArn"], FAILURE)
+    copied = drconsole(
+        env,
+        "copy",
+        "--recovery-point",
+        point["RecoveryPointArn"],
+        "--to",
+        dest + "central-eu-central-1",
+        "--allow-duplicate-copy",
+        "--yes",
+    )
+    assert copied.returncode == 1, copied.stdout + copied.stderr
+    assert "[/x] [red]vault" in copied.stdout + copied.stderr
+    assert not raw_controls(copied.stdout + copied.stderr), copied.stdout + copied.stderr
+    listed = drconsole(env, "jobs", "--all")
+    assert FAILURE_SHOWN in listed.stdout, listed.stdout + listed.stderr
+    assert not raw_controls(listed.stdout + listed.stderr), listed.stdout
