@@ -176,3 +176,21 @@ def test_copy_and_jobs_print_aws_s_failure_message_with_its_escapes_escaped(demo
     listed = drconsole(env, "jobs", "--all")
     assert FAILURE_SHOWN in listed.stdout, listed.stdout + listed.stderr
     assert not raw_controls(listed.stdout + listed.stderr), listed.stdout
+
+
+def test_explain_prints_the_names_it_quotes_with_their_escapes_escaped() -> None:
+    message = (
+        "AccessDeniedException: User: arn:aws:iam::123456789012:role/x\x1b]0;PWNED\x07 is not "
+        "authorized to perform: backup:StartCopyJob on resource: "
+        "arn:aws:backup:eu-central-1:123456789012:backup-vault:v\x1b[2J"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "drconsole", "explain", message],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "role/x\\x1b]0;PWNED\\x07 is not allowed" in done.stdout, done.stdout
+    assert not raw_controls(done.stdout), done.stdout
