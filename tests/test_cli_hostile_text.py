@@ -194,3 +194,29 @@ def test_explain_prints_the_names_it_quotes_with_their_escapes_escaped() -> None
     assert done.returncode == 0, done.stderr
     assert "role/x\\x1b]0;PWNED\\x07 is not allowed" in done.stdout, done.stdout
     assert not raw_controls(done.stdout), done.stdout
+
+
+def test_policy_simulate_prints_a_statement_s_sid_as_written(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    statement = {"Sid": "ops:smile:[b]\x1b[2J", "Effect": "Allow", "Action": "*", "Resource": "*"}
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+    request = ["--action", "backup:StartCopyJob", "--principal", "arn:aws:iam::123456789012:role/x"]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "drconsole",
+            "policy",
+            "simulate",
+            "--policy",
+            str(policy),
+            *request,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert '"ops:smile:[b]\\x1b[2J"' in done.stdout, done.stdout
+    assert not raw_controls(done.stdout), done.stdout
