@@ -195,6 +195,11 @@ def escape_controls(text: str) -> str:
     return CONTROL_CHARACTERS.sub(_escape, text)
 
 
+def escape_controls_lines(text: str) -> str:
+    """`escape_controls` line by line: the line breaks of a several-line text are kept."""
+    return "\n".join(escape_controls(line) for line in text.split("\n"))
+
+
 def safe_line(text: str) -> str:
     """One line fit for a terminal: redacted, whitespace collapsed, control characters escaped."""
     return escape_controls(" ".join(redact_text(text).split()))

@@ -14,6 +14,7 @@ from drconsole.checks.facts import CopyFacts
 from drconsole.checks.runner import CheckReport
 from drconsole.errors import DrConsoleError, UsageError
 from drconsole.models import CheckStatus
+from drconsole.redact import escape_controls, escape_controls_lines
 
 STYLES = {
     CheckStatus.PASS: "green",
@@ -72,8 +73,8 @@ def print_report(report: CheckReport, console: Console | None = None) -> None:
     for check in report.checks:
         table.add_row(
             Text(check.status.value, style=STYLES[check.status]),
-            Text(check.title),
-            Text(check.evidence),
+            Text(escape_controls(check.title)),
+            Text(escape_controls_lines(check.evidence)),
         )
     console.print(table)
     for check in report.checks:
@@ -89,7 +90,7 @@ def print_report(report: CheckReport, console: Console | None = None) -> None:
             Text(f"\n{check.status.value} {check.title}{cause}{fix}", style="bold"), soft_wrap=True
         )
         # Not folded: the commands and policy statements in it must paste as they are.
-        console.print(Text(check.remediation), soft_wrap=True)
+        console.print(Text(escape_controls_lines(check.remediation)), soft_wrap=True)
     verdict = "ready" if report.ok else "not ready"
     console.print(
         Text(f"\n{report.kind} {verdict}", style="bold green" if report.ok else "bold red")
@@ -128,7 +129,8 @@ def offer_fixes(
                 )
             )
             # Not folded: a diff line broken in two reads as two changes.
-            console.print(Text(plan.diff or "(no document change)"), soft_wrap=True)
+            diff = escape_controls_lines(plan.diff or "(no document change)")
+            console.print(Text(diff), soft_wrap=True)
         if not assume_yes and not _confirm(f"Apply '{plan.title}'?"):
             outcome["error"] = "declined"
             continue

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from drconsole.commands._flow_cli import say
 from drconsole.errors import UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_AWS = 0, 1, 3
@@ -43,11 +44,11 @@ class DrillPrinter:
     def __call__(self, event: dict[str, Any]) -> None:
         with self._lock:
             if self.as_json:
-                print(json.dumps(event, sort_keys=True, default=str), flush=True)
+                say(json.dumps(event, sort_keys=True, default=str), flush=True)
                 return
             line = self.text(event)
             if line:
-                print(line, flush=True)
+                say(line, flush=True)
 
     def text(self, event: dict[str, Any]) -> str:
         """One line (or none) for a person."""
@@ -94,7 +95,7 @@ def ask_manual(step: Any) -> tuple[bool, str]:
     """Ask the operator to perform a manual step, with an optional note."""
     import questionary
 
-    print(f"Manual step {step.name}: {step.text}")
+    say(f"Manual step {step.name}: {step.text}")
     done = questionary.confirm("Performed?", default=True).ask()
     if done is None:
         raise KeyboardInterrupt
@@ -106,10 +107,10 @@ def confirm_start(runbook: Any) -> bool:
     """Say what the drill will restore where, and ask before anything starts."""
     import questionary
 
-    print(f"Drill {runbook.name}: {len(runbook.targets)} target(s), clean-up {runbook.cleanup}")
+    say(f"Drill {runbook.name}: {len(runbook.targets)} target(s), clean-up {runbook.cleanup}")
     for target in runbook.targets:
-        print(f"  {target.name}: {target.resource.describe()} -> {target.restore_to.vault_arn}")
-    print(f"(drconsole drill plan {runbook.path} checks it all first, read-only)")
+        say(f"  {target.name}: {target.resource.describe()} -> {target.restore_to.vault_arn}")
+    say(f"(drconsole drill plan {runbook.path} checks it all first, read-only)")
     return bool(questionary.confirm("Start the drill?", default=False).ask())
 
 
@@ -159,7 +160,7 @@ def _drive(args: argparse.Namespace, runbook: Any, run_id: str | None, settings:
         run_id=run_id,
     )
     if interactive and run_id is None and not confirm_start(runbook):
-        print("Nothing was started.")
+        say("Nothing was started.")
         return EXIT_FAILED
     report = runner.run_to_end(
         Path(args.report_dir) if args.report_dir else None,
@@ -203,20 +204,20 @@ def print_outcome(args: argparse.Namespace, report: dict[str, Any]) -> int:
                 for t in report["targets"]
             ],
         }
-        print(json.dumps(result, sort_keys=True), flush=True)
+        say(json.dumps(result, sort_keys=True), flush=True)
         return code
     for target in report["targets"]:
         by = ", ".join(f"{k} {format_duration(v)}" for k, v in target["rto_by"].items())
-        print(
+        say(
             f"{target['target']}: {target['verdict'].upper()} RPO "
             f"{format_duration(target['rpo_seconds'])} RTO {format_duration(target['rto_seconds'])}"
             + (f" ({by})" if by else "")
         )
         for failure in target["failures"]:
-            print(f"  {failure}")
+            say(f"  {failure}")
         for item in target["cleanup"]:
-            print(f"  clean-up {item['kind']} {item['arn']}: {item['reason']}")
-    print(f"drill {report['run_id']} {report['verdict']}; report in {directory}")
+            say(f"  clean-up {item['kind']} {item['arn']}: {item['reason']}")
+    say(f"drill {report['run_id']} {report['verdict']}; report in {directory}")
     return code
 
 
@@ -259,11 +260,11 @@ def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
     assert state is not None
     left = [i for i in created_by(state, Journal(state_dir)) if i["arn"] not in state.deleted()]
     if args.json:
-        print(json.dumps({"run": run_id, "cleanup": results, "left": left}, sort_keys=True))
+        say(json.dumps({"run": run_id, "cleanup": results, "left": left}, sort_keys=True))
     else:
         for item in results:
-            print(f"{item['kind']} {item['arn']}: {item['reason']}")
-        print(f"{len(left)} left" if left else "nothing the drill created is left")
+            say(f"{item['kind']} {item['arn']}: {item['reason']}")
+        say(f"{len(left)} left" if left else "nothing the drill created is left")
     return EXIT_OK if not left else EXIT_FAILED
 
 
@@ -279,12 +280,12 @@ def show_history(args: argparse.Namespace, runbook: str | None) -> int:
     # Local files only: no AWS settings (a Region, credentials) are needed to read them.
     runs = history(default_state_dir(), name)
     if args.json:
-        print(json.dumps({"runs": runs}, sort_keys=True))
+        say(json.dumps({"runs": runs}, sort_keys=True))
         return EXIT_OK
     if not runs:
-        print("no drills yet")
+        say("no drills yet")
     for run in runs:
-        print(
+        say(
             f"{run['run_id']}  {run['runbook']:<20} {run['verdict']:<10} "
             f"RPO {format_duration(run['rpo_seconds']):>10}  RTO "
             f"{format_duration(run['rto_seconds']):>10}"

@@ -15,8 +15,16 @@ from typing import Any
 
 from drconsole import limits
 from drconsole.errors import UsageError
+from drconsole.redact import escape_controls_lines
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AWS = 0, 1, 2, 3
+
+
+def say(*parts: object, **options: Any) -> None:
+    """`print` for people: names, evidence and AWS's messages in what is printed reach the
+    terminal with their control characters escaped (an escape sequence in a failure message
+    would clear the screen), line breaks kept."""
+    print(*(escape_controls_lines(str(part)) for part in parts), **options)
 
 
 def add_flow_flags(parser: argparse.ArgumentParser) -> None:
@@ -131,11 +139,11 @@ class EventPrinter:
     def __call__(self, event: Any) -> None:
         with self._lock:
             if self.as_json:
-                print(json.dumps(event.to_json(), sort_keys=True, default=str), flush=True)
+                say(json.dumps(event.to_json(), sort_keys=True, default=str), flush=True)
             else:
                 line = self.text(event)
                 if line:
-                    print(line, flush=True)
+                    say(line, flush=True)
 
     def text(self, event: Any) -> str:
         """One line for a person (empty: nothing new to say)."""
@@ -225,27 +233,27 @@ def progress_text(job: dict[str, Any]) -> str:
 def print_prepared(prepared: Any) -> None:
     """The plan, the checks and the exact API requests, for a person to confirm."""
     plan = prepared.plan
-    print(f"Recovery point {plan.source.arn}")
-    print(f"  {plan.source.resource_type} {plan.source.resource_name} in {plan.source.vault.arn}")
+    say(f"Recovery point {plan.source.arn}")
+    say(f"  {plan.source.resource_type} {plan.source.resource_name} in {plan.source.vault.arn}")
     if plan.destination is not None:
-        print(f"Destination {plan.destination.arn}")
-    print(f"Route: {plan.route.reason}")
+        say(f"Destination {plan.destination.arn}")
+    say(f"Route: {plan.route.reason}")
     for step, report in prepared.reports:
         for check in report.checks:
-            print(f"  [{check.status.value}] {step} {check.id}: {check.evidence}")
+            say(f"  [{check.status.value}] {step} {check.id}: {check.evidence}")
             if check.status.value in ("FAIL", "UNKNOWN") and check.remediation:
-                print(f"      fix: {check.remediation}")
+                say(f"      fix: {check.remediation}")
     if prepared.restore_waits:
-        print(
+        say(
             f"The restore checks fail in account {plan.final_account} ({plan.final_region}): the "
             "copy can start now; fix them meanwhile, or the restore is blocked once the copy "
             "exists (then `drconsole jobs --resume` after the fix)."
         )
-    print("API requests (sent exactly as shown):")
+    say("API requests (sent exactly as shown):")
     for request in prepared.requests:
         print_request(request)
     if prepared.restore_built_later:
-        print(
+        say(
             f"  backup:StartRestoreJob as {plan.final_account} in {plan.final_region}: built "
             "once the copy exists, from the copy's own restore metadata; shown and asked then."
         )
@@ -254,15 +262,15 @@ def print_prepared(prepared: Any) -> None:
 def print_request(request: Any) -> None:
     """One request (a JobRequest), as it will be sent."""
     head, _, body = request.text().partition("\n")
-    print(f"  {head}:")
+    say(f"  {head}:")
     for line in body.splitlines():
-        print(f"    {line}")
+        say(f"    {line}")
 
 
 def print_result(args: argparse.Namespace, outcome: Any, code: int) -> None:
     """The final `result` line of --json."""
     if args.json:
-        print(
+        say(
             json.dumps(
                 {
                     "event": "result",
@@ -284,7 +292,7 @@ def print_error_result(args: argparse.Namespace, error: BaseException) -> None:
     from drconsole.errors import AwsError
 
     if args.json and isinstance(error, AwsError):
-        print(
+        say(
             json.dumps(
                 {
                     "event": "result",
@@ -306,9 +314,9 @@ def exit_code(outcome: Any) -> int:
     if outcome.status == "completed":
         return EXIT_OK
     if outcome.status == "stopped":
-        print(f"flow {outcome.flow_id} stopped: resume it with `drconsole jobs --resume`")
+        say(f"flow {outcome.flow_id} stopped: resume it with `drconsole jobs --resume`")
     if outcome.status == "interrupted":
-        print(
+        say(
             f"flow {outcome.flow_id} interrupted by an AWS error: "
             f"`drconsole jobs --resume --flow {outcome.flow_id}` carries it on",
             file=sys.stderr,
@@ -324,7 +332,7 @@ def blocked_before_start(args: argparse.Namespace, prepared: Any) -> int:
         from drconsole.checks.runner import check_to_json
 
         for step, report in prepared.reports:
-            print(
+            say(
                 json.dumps(
                     {
                         "event": "checks",
@@ -343,7 +351,7 @@ def blocked_before_start(args: argparse.Namespace, prepared: Any) -> int:
             if c.status.value in ("FAIL", "UNKNOWN")
         ]
         first = failing[0] if failing else None
-        print(
+        say(
             json.dumps(
                 {
                     "event": "result",
@@ -361,7 +369,7 @@ def blocked_before_start(args: argparse.Namespace, prepared: Any) -> int:
         )
     else:
         print_prepared(prepared)
-        print("A check failed: nothing was started. Fix it and run the command again.")
+        say("A check failed: nothing was started. Fix it and run the command again.")
     return EXIT_FAILED
 
 
@@ -415,7 +423,7 @@ def with_form_values(prepared: Any, values: dict[str, str]) -> Any:
 def confirm_request(request: Any) -> bool:
     """Show a request built after the plan (the restore after a copy) and ask before it is
     sent: the object shown is the one sent."""
-    print("This request will be sent:")
+    say("This request will be sent:")
     print_request(request)
     return confirm(f"Send this {request.operation}?")
 
@@ -431,9 +439,9 @@ def accept_cautions(args: argparse.Namespace, prepared: Any) -> Any | None:
     accepted = []
     for caution in prepared.cautions:
         if interactive(args):
-            print(f"Caution: {caution.message}")
+            say(f"Caution: {caution.message}")
             if not confirm("Go on anyway?"):
-                print("Nothing was started.")
+                say("Nothing was started.")
                 return None
             accepted.append(Acceptance(caution, "operator"))
         elif getattr(args, caution.flag[2:].replace("-", "_"), False):
@@ -458,7 +466,7 @@ def run_flow(args: argparse.Namespace, engine: Any, prepared: Any, printer: Even
             prepared = with_form_values(prepared, values)
         print_prepared(prepared)
         if not confirm("Start these jobs?"):
-            print("Nothing was started.")
+            say("Nothing was started.")
             return EXIT_FAILED
     try:
         flow_id = engine.begin(prepared)

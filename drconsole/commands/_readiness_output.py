@@ -19,6 +19,7 @@ from drconsole.errors import UsageError
 from drconsole.readiness.export_html import COLOURS, human, render
 from drconsole.readiness.export_json import report_to_json
 from drconsole.readiness.model import ReadinessReport, ReadinessRow, Verdict
+from drconsole.redact import escape_controls, escape_controls_lines
 
 FIX_LINES = 4
 STATUS_STYLES = {"PASS": "green", "WARN": "yellow", "FAIL": "bold red", "UNKNOWN": "magenta"}
@@ -72,7 +73,9 @@ def summary_table(report: ReadinessReport) -> Table:
     table.add_column("NoCopy", justify="right", no_wrap=True)
     table.add_column("Drill", justify="right", no_wrap=True)
     for row in sorted(report.rows, key=lambda r: (-r.verdict.rank, r.account_name, r.region)):
-        label = Text(f"{row.account_name} {row.region}", style="bold")
+        # Names (and below, OU paths, evidence, resource names) are AWS's: never a raw control
+        # character on the terminal.
+        label = Text(escape_controls(f"{row.account_name} {row.region}"), style="bold")
         if row.causes:
             label.append("\n" + " ".join(row.causes))
         table.add_row(
@@ -99,8 +102,10 @@ def row_details(row: ReadinessRow) -> list[RenderableType]:
         Text.assemble(
             verdict_text(row.verdict),
             (
-                f" {row.account_name} {row.account_id} {row.ou_path} {row.region} "
-                f"(RPO objective {human(row.rpo_objective)})",
+                escape_controls(
+                    f" {row.account_name} {row.account_id} {row.ou_path} {row.region} "
+                    f"(RPO objective {human(row.rpo_objective)})"
+                ),
                 "bold",
             ),
         )
@@ -108,10 +113,12 @@ def row_details(row: ReadinessRow) -> list[RenderableType]:
 
     def item(status: str, headline: str, *lines: tuple[str, str]) -> None:
         head = Text(f"{status:<8}", style=STATUS_STYLES.get(status, "yellow"))
-        head.append(headline)
+        head.append(escape_controls(headline))
         parts.append(Padding(head, (0, 0, 0, 2)))
         if lines:
-            body = Text("\n").join(Text(line, style=style) for line, style in lines)
+            body = Text("\n").join(
+                Text(escape_controls_lines(line), style=style) for line, style in lines
+            )
             parts.append(Padding(body, (0, 0, 0, 10)))
 
     for finding in row.findings():

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from drconsole.redact import escape_controls_lines
+
 
 def register(subparsers: Any) -> None:
     """Add `drill` and its subcommands."""
@@ -115,7 +117,8 @@ def run_plan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(plan_json(plan), indent=2, sort_keys=True))
     else:
-        print("\n".join(plan_lines(plan)))
+        # The runbook's text (steps, names) and AWS's messages, never a raw control character.
+        print(escape_controls_lines("\n".join(plan_lines(plan))))
     return 0 if plan.ok else 1
 
 

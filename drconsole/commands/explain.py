@@ -87,6 +87,14 @@ def print_for_people(
     from rich.console import Console
     from rich.text import Text
 
+    from drconsole.redact import escape_controls, escape_controls_lines
+
+    # The explanation and fix quote the message (ARNs, names), which may hold an escape
+    # sequence: it is printed escaped, never raw.
+    explanation, remediation = (
+        escape_controls_lines(explanation),
+        escape_controls_lines(remediation),
+    )
     console = Console(highlight=False, soft_wrap=True)
     style = "bold yellow" if cause == "UNKNOWN" else "bold red"
     heading = Text(cause, style=style)
@@ -94,7 +102,7 @@ def print_for_people(
     if matched:
         details.append(f"matched {matched}")
     if details:
-        heading.append(f"  ({'; '.join(details)})", style="dim")
+        heading.append(escape_controls(f"  ({'; '.join(details)})"), style="dim")
     console.print(heading)
     console.print(Text(explanation))
     console.print()

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from drconsole.commands._flow_cli import add_poll_flag
+from drconsole.commands._flow_cli import add_poll_flag, say
 
 
 def register(subparsers: Any) -> None:
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         worst = max(worst, _watch(args, settings, demo.flows))
     if not args.json:
-        print(
+        say(
             "The demo sandbox keeps running: `drconsole demo` opens the console on it, "
             "`drconsole demo --stop` stops it."
         )
@@ -158,7 +158,7 @@ def _list_with_demo(args: argparse.Namespace, real: list[Any], demo: Any) -> int
         if real:
             _print_flows(args, real_summaries)
         if resumable:
-            print(f"Demo flows (sandbox pid {demo.record.pid} at {demo.record.endpoint_url}):")
+            say(f"Demo flows (sandbox pid {demo.record.pid} at {demo.record.endpoint_url}):")
         else:
             demo.report_gone(False)
         _print_flows(args, demo_summaries)
@@ -194,7 +194,7 @@ def _abandon(journal: Any, flow_id: str) -> int:
         journal.abandon(flow_id)
     finally:
         lock.release()
-    print(f"flow {flow_id} abandoned")
+    say(f"flow {flow_id} abandoned")
     return 0
 
 
@@ -202,38 +202,38 @@ def _print_flows(args: argparse.Namespace, summaries: list[dict[str, Any]]) -> N
     import json
 
     if args.json:
-        print(json.dumps({"flows": summaries}, sort_keys=True, default=str))
+        say(json.dumps({"flows": summaries}, sort_keys=True, default=str))
         return
     if not summaries:
-        print("No flow in flight.")
+        say("No flow in flight.")
         return
     for flow in summaries:
-        print(
+        say(
             f"{flow['flow']}  {flow['kind']:<7} {flow['status']:<11} at {flow['current_step']:<7} "
             f"{flow['resource_type'] or ''}  {flow['recovery_point']}"
         )
         if flow.get("hint"):
-            print(f"    {flow['hint']}")
+            say(f"    {flow['hint']}")
         for step in flow["steps"]:
             job = step["job_id"] or "-"
             where = f"{step['account']} {step['region']}" if step["account"] else ""
             source = (
                 "" if step.get("state_source") != "journal" or not step["job_id"] else " (journal)"
             )
-            print(
+            say(
                 f"    {step['step']:<8} {step['state'] + source:<20} {job}  {where}  "
                 f"{step['result_arn'] or step['status_message'] or ''}".rstrip()
             )
             if step.get("state_error"):
-                print(f"      AWS could not be asked: {step['state_error']}")
+                say(f"      AWS could not be asked: {step['state_error']}")
         for blocked in flow["blocked_by"]:
-            print(f"    blocked by {blocked['id']}: {blocked['evidence']}")
-            print(f"      fix: {blocked['remediation']}")
+            say(f"    blocked by {blocked['id']}: {blocked['evidence']}")
+            say(f"      fix: {blocked['remediation']}")
         if flow.get("last_error"):
             error = flow["last_error"]
-            print(f"    stopped at {error['step']} by {error['cause']}: {error['message']}")
+            say(f"    stopped at {error['step']} by {error['cause']}: {error['message']}")
         if flow["failure"]:
-            print(f"    failed: {flow['failure'].get('cause')}: {flow['failure'].get('message')}")
+            say(f"    failed: {flow['failure'].get('cause')}: {flow['failure'].get('message')}")
 
 
 def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int:
@@ -253,7 +253,7 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
     _refuse_in_read_only(settings.read_only, "resuming flows starts jobs")
     if not flow_ids:
         if not args.json:
-            print("No flow to resume.")
+            say("No flow to resume.")
         return 0
     printer = EventPrinter(args.json)
     engine = FlowEngine(
@@ -292,7 +292,7 @@ def _drill_hints(state_dir: Any, flow_ids: list[str]) -> None:
 
     drills = unfinished_drill_flows(state_dir)
     for run_id, runbook in dict.fromkeys(drills[f] for f in flow_ids if f in drills):
-        print(
+        say(
             f"drill {run_id} ({runbook}) is unfinished: `drconsole drill resume {run_id}` "
             "validates, measures, cleans up and reports it"
         )
@@ -306,7 +306,7 @@ def _print_skipped(
     import json
 
     if args.json:
-        print(
+        say(
             json.dumps(
                 {
                     "event": "result",
@@ -322,7 +322,7 @@ def _print_skipped(
             flush=True,
         )
     else:
-        print(f"flow {flow_id} skipped: {message}")
+        say(f"flow {flow_id} skipped: {message}")
 
 
 def _watch(args: argparse.Namespace, settings: Any, flows: list[Any]) -> int:
@@ -352,7 +352,7 @@ def _watch(args: argparse.Namespace, settings: Any, flows: list[Any]) -> int:
     found = discover(jobs, settings.regions or (settings.home_region,), accounts)
     for error in found.errors:
         if not args.json:
-            print(f"not listed: {error}")
+            say(f"not listed: {error}")
     for copy in found.copy_jobs:
         ref = JobRef("copy", copy.account_id, copy.region, copy.id)
         refs.setdefault(ref.key, ("", copy.id))
@@ -361,7 +361,7 @@ def _watch(args: argparse.Namespace, settings: Any, flows: list[Any]) -> int:
         refs.setdefault(ref.key, ("", restore.id))
     if not refs:
         if not args.json:
-            print("No job in flight.")
+            say("No job in flight.")
         return 0
     remaining = set(refs)
     done = threading.Event()

@@ -159,7 +159,8 @@ def _print_decision(decision: Decision, request: Request) -> None:
         # What was typed is shown back: neither markup nor control characters reach the terminal.
         return escape_markup(escape_controls(text))
 
-    console = Console(highlight=False, soft_wrap=True)
+    # No emoji codes either: a Sid `ops:smile:` is shown as written, not as a face.
+    console = Console(highlight=False, soft_wrap=True, emoji=False)
     style = {"allow": "bold green", "explicit-deny": "bold red"}.get(
         decision.decision, "bold yellow"
     )

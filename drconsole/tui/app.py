@@ -18,6 +18,7 @@ from drconsole.aws.pacing import FOREGROUND
 from drconsole.tui import paste_guard
 from drconsole.tui.commands import DrConsoleCommands
 from drconsole.tui.key_order import TYPED, KeysInOrder
+from drconsole.tui.widgets.plain import written_str
 
 if TYPE_CHECKING:
     from textual.driver import Driver
@@ -176,8 +177,15 @@ class DrConsoleApp(App[None]):
     ) -> None:
         """A notification shown as written, whoever asks for markup (Textual's widgets do by
         default): notifications carry ARNs, AWS messages and what the operator typed, and
-        `:[/x]` typed in command mode made one that could not be drawn."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        `:[/x]` typed in command mode made one that could not be drawn. Their control
+        characters are written as escapes, their line breaks kept."""
+        super().notify(
+            written_str(message),
+            title=written_str(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this terminal, with pasted escapes kept out of key presses."""

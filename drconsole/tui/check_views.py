@@ -11,10 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
 
 from drconsole.models import Check, CheckStatus
 from drconsole.tui.widgets.cell_width import escaped_lines
+from drconsole.tui.widgets.plain import Button, Static
 
 if TYPE_CHECKING:
     from drconsole.checks.remedies import FixPlan

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input
 
 from drconsole.models import Check, RecoveryPoint
 from drconsole.tui.check_views import SEVERITY, STYLES, remediation_text
@@ -20,6 +20,7 @@ from drconsole.tui.read_only import ReadOnlyActions
 from drconsole.tui.screens.table import cursor_key
 from drconsole.tui.widgets.fitted_table import FittedTable
 from drconsole.tui.widgets.key_footer import KeyFooter
+from drconsole.tui.widgets.plain import Select, Static
 from drconsole.tui.widgets.typed_input import TypedInput
 
 if TYPE_CHECKING:

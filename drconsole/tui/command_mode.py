@@ -18,9 +18,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from drconsole.tui.ranking import rank
+from drconsole.tui.widgets.plain import Static
 from drconsole.tui.widgets.typed_input import TypedInput
 
 if TYPE_CHECKING:
@@ -260,7 +261,7 @@ class CommandPrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="command-box"):
             hint = "  ".join(f":{c.names[0]}" for c in commands())
-            yield Static(f"{hint}   (Tab completes, Esc cancels)", id="command-hint", markup=False)
+            yield Static(f"{hint}   (Tab completes, Esc cancels)", id="command-hint")
             yield TypedInput(
                 placeholder=":command [argument]",
                 suggester=SuggestFromList(names(), case_sensitive=False),

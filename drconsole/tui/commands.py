@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
+
+from drconsole.tui.widgets.plain import written_str
 
 if TYPE_CHECKING:
     from drconsole.tui.app import DrConsoleApp
@@ -87,13 +91,34 @@ class DrConsoleCommands(Provider):
                 )
         return commands
 
+    def _written_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        # Names come from AWS: the palette reads a prompt and its help as markup (an account
+        # named `[/x] ops` stopped the console) and passes control characters on. The help is
+        # given as Content, which the palette's `Content.from_markup` returns as it is: Textual's
+        # markup `escape` leaves some names unescaped (`ops [/:` stopped the console too).
+        return [
+            (written_str(name), cast(str, Content(written_str(help_text))), callback)
+            for name, help_text, callback in self._commands()
+        ]
+
     async def discover(self) -> Hits:
-        for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
+        for name, help_text, callback in self._written_commands():
+            yield DiscoveryHit(Content(name), callback, text=name, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, help_text, callback in self._commands():
+        for name, help_text, callback in self._written_commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+                yield Hit(score, highlighted(matcher, name), callback, text=name, help=help_text)
+
+
+def highlighted(matcher: Matcher, name: str) -> Content:
+    """`name` as written, the letters the query matched highlighted (Textual's own
+    `Matcher.highlight` reads the name as markup)."""
+    content = Content(name)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, name)
+    for offset in offsets:
+        if not name[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from drconsole.diagnose import is_problem, job_diagnosis
 from drconsole.redact import escape_controls
@@ -36,6 +36,7 @@ from drconsole.tui.screens.dialogs import report_for
 from drconsole.tui.screens.table import cursor_key, matches
 from drconsole.tui.widgets.fitted_table import FittedTable
 from drconsole.tui.widgets.job_summary import JobSummaryLine
+from drconsole.tui.widgets.plain import Static
 
 if TYPE_CHECKING:
     from drconsole.aws.job_history import Job
@@ -117,7 +118,7 @@ class JobsScreen(BrowseScreen):
         yield flows
         yield JobSummaryLine(id="jobs-summary")
         yield FittedTable(id="jobs", cursor_type="row", zebra_stripes=True)
-        yield Static(id="jobs-detail", markup=False)
+        yield Static(id="jobs-detail")
 
     def main_widget(self) -> Widget:
         return self.query_one("#jobs", DataTable)

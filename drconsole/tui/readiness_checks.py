@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from drconsole.checks.facts import CopyFacts
 from drconsole.models import Check, CheckStatus
@@ -25,6 +25,7 @@ from drconsole.tui.readiness_feed import VERDICT_STYLES, RowKey
 from drconsole.tui.widgets.chrome import TopBar
 from drconsole.tui.widgets.fitted_table import FittedTable
 from drconsole.tui.widgets.key_footer import KeyFooter
+from drconsole.tui.widgets.plain import Static
 
 if TYPE_CHECKING:
     from drconsole.checks.remedies import FixPlan

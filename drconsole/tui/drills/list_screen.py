@@ -14,12 +14,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import DataTable, ListItem, ListView, Sparkline, Static
+from textual.widgets import DataTable, ListItem, ListView, Sparkline
 
 from drconsole.drills.parse import format_duration
 from drconsole.tui.screens.base import BrowseScreen
 from drconsole.tui.screens.table import matches
 from drconsole.tui.widgets.fitted_table import FittedTable
+from drconsole.tui.widgets.plain import Static
 
 if TYPE_CHECKING:
     from drconsole.drills.catalog import Catalog, RunbookEntry
@@ -75,7 +76,7 @@ class RunbookItem(ListItem):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="runbook-row"):
-            yield Static(self.entry.name, markup=False, classes="runbook-name")
+            yield Static(self.entry.name, classes="runbook-name")
             yield Static(last_result(self.entry, self.running), classes="runbook-last")
             with Horizontal(classes="trend-column"):
                 trend = self.entry.rto_trend[-TREND_RUNS:]
@@ -122,7 +123,7 @@ class DrillsScreen(BrowseScreen):
         self.initial_query = query
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", markup=False, id="drills-folder")
+        yield Static("", id="drills-folder")
         with Horizontal(id="runbooks-header"):
             yield Static("Runbook", classes="runbook-name")
             yield Static("Last result", classes="runbook-last")

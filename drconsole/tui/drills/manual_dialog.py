@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input
 
 from drconsole.drills.runbook import ManualStep
+from drconsole.tui.widgets.plain import Button, Static
 from drconsole.tui.widgets.typed_input import TypedInput
 
 
@@ -43,9 +44,8 @@ class ManualStepDialog(ModalScreen[tuple[bool, str]]):
             yield Static(
                 f"Manual step {self.step.name} of drill {self.drill} ({when}{required})",
                 classes="dialog-title",
-                markup=False,
             )
-            yield Static(self.step.text, markup=False, id="manual-text")
+            yield Static(self.step.text, id="manual-text")
             yield TypedInput(placeholder="note (optional), Enter: performed", id="manual-note")
             with Horizontal(id="manual-buttons"):
                 yield Button("Performed", id="performed", variant="primary", compact=True)

@@ -13,12 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Static
 
 from drconsole.drills.parse import format_duration
 from drconsole.tui.drills.list_screen import run_time
 from drconsole.tui.widgets.chrome import StatusLine, TopBar
 from drconsole.tui.widgets.key_footer import KeyFooter
+from drconsole.tui.widgets.plain import Static
 
 GOOD, BAD = "bold green", "bold red"
 

@@ -24,12 +24,12 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Static
 
 from drconsole.drills.progress import DrillProgress
 from drconsole.tui.drills.list_screen import DrillsScreen
 from drconsole.tui.drills.render import plan_text, progress_text
 from drconsole.tui.screens.base import BrowseScreen
+from drconsole.tui.widgets.plain import Static
 from drconsole.tui.widgets.wrapped_log import WrappedLog
 
 if TYPE_CHECKING:

@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+
+from drconsole.tui.widgets.plain import Button, Static
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -34,9 +35,9 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):
-            yield Static(self.question, markup=False, classes="dialog-title", id="confirm-question")
+            yield Static(self.question, classes="dialog-title", id="confirm-question")
             if self.detail:
-                yield Static(self.detail, markup=False, id="confirm-detail")
+                yield Static(self.detail, id="confirm-detail")
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="warning")
                 yield Button("No (n)", id="no")

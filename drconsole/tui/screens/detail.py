@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Static
 
 from drconsole.models import ProtectedResource, RecoveryPoint
 from drconsole.redact import escape_controls
@@ -20,6 +19,7 @@ from drconsole.tui import formatting as fmt
 from drconsole.tui.read_only import ReadOnlyActions
 from drconsole.tui.widgets.chrome import TopBar
 from drconsole.tui.widgets.key_footer import KeyFooter
+from drconsole.tui.widgets.plain import Static
 
 if TYPE_CHECKING:
     from drconsole.tui.app import DrConsoleApp
@@ -110,7 +110,7 @@ class DetailScreen(ReadOnlyActions, Screen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")
         for label, value in self.fields:
-            table.add_row(label, Text(escape_controls(value)))  # values from AWS, as text
+            table.add_row(Text(label), Text(escape_controls(value)))  # values from AWS, as text
         with VerticalScroll(id="detail"):
             yield Static(table, id="fields")
         yield KeyFooter()

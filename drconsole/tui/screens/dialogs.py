@@ -9,10 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
 
 from drconsole.errors import AwsError, DrConsoleError
 from drconsole.redact import safe_line
+from drconsole.tui.widgets.plain import Static
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,9 @@ class ErrorDialog(ModalScreen[None]):
         with Vertical(id="dialog", classes="error"):
             yield Static("Error", classes="dialog-title")
             if self.report.where:
-                yield Static(f"While loading: {self.report.where}", markup=False)
-            yield Static(f"Cause: {self.report.cause}", markup=False, id="error-cause")
-            yield Static(self.report.description, markup=False, id="error-description")
+                yield Static(f"While loading: {self.report.where}")
+            yield Static(f"Cause: {self.report.cause}", id="error-cause")
+            yield Static(self.report.description, id="error-description")
             yield Static("Enter or Esc closes this.", classes="dialog-hint")
 
     async def action_dismiss(self, result: None = None) -> None:
@@ -80,7 +80,6 @@ class ConfirmQuit(ModalScreen[bool]):
                 "The copy/restore flow stops being watched; its AWS jobs go on, and "
                 "`drconsole jobs --resume` (or the jobs screen) finishes it. A drill running "
                 "here is interrupted: `drconsole drill resume RUN_ID` carries it on.",
-                markup=False,
             )
             yield Static("y quits, n or Esc stays.", classes="dialog-hint")
 
@@ -153,7 +152,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="dialog", classes="help"):
             yield Static("Keys", classes="dialog-title")
             with VerticalScroll():
-                yield Static("\n".join(lines), markup=False, id="help-keys")
+                yield Static("\n".join(lines), id="help-keys")
             yield Static(
                 "Esc or ? closes this.  Ctrl+P opens the command palette.", classes="dialog-hint"
             )

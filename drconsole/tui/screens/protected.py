@@ -9,7 +9,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from drconsole.models import Account, AccountError, ProtectedResource
@@ -18,6 +17,7 @@ from drconsole.tui.screens.base import error_on_account
 from drconsole.tui.screens.detail import DetailScreen, protected_resource_fields
 from drconsole.tui.screens.posture import age_cell
 from drconsole.tui.screens.table import TableRow, TableScreen
+from drconsole.tui.widgets.plain import Static
 
 
 class ProtectedResourcesScreen(TableScreen):
@@ -64,7 +64,7 @@ class ProtectedResourcesScreen(TableScreen):
         self.in_progress = True
 
     def compose_above_table(self) -> ComposeResult:
-        yield Static("", markup=False, id="errors")
+        yield Static("", id="errors")
 
     def action_refresh(self) -> None:
         self.resources = {}

@@ -10,12 +10,12 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Static
 
 from drconsole.tui import formatting as fmt
 from drconsole.tui.command_mode import Command, register
 from drconsole.tui.readiness_feed import VERDICT_STYLES, RowKey
 from drconsole.tui.screens.table import TableRow, TableScreen
+from drconsole.tui.widgets.plain import Static
 
 if TYPE_CHECKING:
     from drconsole.readiness.model import ReadinessRow
@@ -139,7 +139,7 @@ class ReadinessScreen(TableScreen):
 
     def compose_body(self) -> ComposeResult:
         yield from super().compose_body()
-        yield Static("", markup=False, id="readiness-why")
+        yield Static("", id="readiness-why")
 
     def on_mount(self) -> None:
         self.feed.changed.subscribe(self, self.readiness_changed)

@@ -10,7 +10,6 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from drconsole.aws.pacing import FOREGROUND
@@ -18,6 +17,7 @@ from drconsole.models import RecoveryPoint, Vault
 from drconsole.tui.rp_pages import PagePreparer, PreparedPage
 from drconsole.tui.screens.base import BrowseScreen
 from drconsole.tui.screens.detail import open_checks, recovery_point_detail
+from drconsole.tui.widgets.plain import Static
 from drconsole.tui.widgets.recovery_point_list import RecoveryPointList
 from drconsole.tui.widgets.vault_summary import vault_summary
 
@@ -76,7 +76,7 @@ class RecoveryPointsScreen(BrowseScreen):
         self._repaint_timer: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static(vault_summary(self.vault), markup=False, id="summary")
+        yield Static(vault_summary(self.vault), id="summary")
         yield RecoveryPointList(now=self.drapp.now, id="recovery-points")
 
     @property

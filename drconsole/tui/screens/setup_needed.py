@@ -9,10 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Static
 
 from drconsole.tui.widgets.chrome import TopBar
 from drconsole.tui.widgets.key_footer import KeyFooter
+from drconsole.tui.widgets.plain import Static
 
 if TYPE_CHECKING:
     from drconsole.setup_problem import SetupProblem
@@ -40,13 +40,13 @@ class SetupNeededScreen(Screen[None]):
         problem = self.problem
         with Vertical(id="setup-needed"):
             yield Static("Missing", classes="setup-heading")
-            yield Static(problem.missing, markup=False, id="setup-missing")
+            yield Static(problem.missing, id="setup-missing")
             yield Static("Fix it with", classes="setup-heading")
-            yield Static(problem.fix, markup=False, id="setup-fix", classes="setup-command")
+            yield Static(problem.fix, id="setup-fix", classes="setup-command")
             if problem.alternative:
-                yield Static(problem.alternative, markup=False, id="setup-alternative")
+                yield Static(problem.alternative, id="setup-alternative")
             if problem.detail:
-                yield Static(problem.detail, markup=False, id="setup-detail")
+                yield Static(problem.detail, id="setup-detail")
             then = (
                 "Then press r to try again, or q to quit."
                 if problem.can_retry

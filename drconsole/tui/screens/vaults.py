@@ -9,11 +9,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from drconsole.models import Account, AccountError, KeyType, Vault
 from drconsole.tui.screens.table import TableRow, TableScreen
+from drconsole.tui.widgets.plain import Static
 from drconsole.tui.widgets.vault_summary import key_label, lock_label, policy_label
 
 
@@ -62,7 +62,7 @@ class VaultsScreen(TableScreen):
         self.in_progress = True
 
     def compose_above_table(self) -> ComposeResult:
-        yield Static("", markup=False, id="errors")
+        yield Static("", id="errors")
 
     def on_mount(self) -> None:
         self.show_errors()

@@ -12,8 +12,8 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.visual import VisualType
-from textual.widgets import Static
 
+from drconsole.tui.widgets.plain import Static
 from drconsole.tui.widgets.typed_input import TypedInput
 
 SEPARATOR = " > "
@@ -23,7 +23,7 @@ class Breadcrumbs(Static):
     """Where the user is: Organization > account > vault > recovery point."""
 
     def __init__(self, trail: Sequence[str], **kwargs: object) -> None:
-        super().__init__(SEPARATOR.join(trail), markup=False, **kwargs)  # type: ignore[arg-type]
+        super().__init__(SEPARATOR.join(trail), **kwargs)  # type: ignore[arg-type]
         self.trail = tuple(trail)
 
 
@@ -51,7 +51,6 @@ class TopBar(Horizontal):
             f" BREAK-GLASS {name} ",
             classes="badge break-glass",
             id="break-glass-badge",
-            markup=False,
         )
 
     def compose(self) -> ComposeResult:
@@ -105,7 +104,7 @@ class StatusLine(Static):
     """A line under the list: counts, loading progress and the active filter."""
 
     def __init__(self) -> None:
-        super().__init__("", markup=False, id="status")
+        super().__init__("", id="status")
 
     def update(self, content: VisualType = "", *, layout: bool = False) -> None:
         """Show new text. One line the screen's width whatever it says, so no layout: a

@@ -7,7 +7,8 @@ from datetime import UTC
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.widgets import Static
+
+from drconsole.tui.widgets.plain import Static
 
 if TYPE_CHECKING:
     from drconsole.aws.job_summaries import JobSummaries

@@ -19,6 +19,7 @@ from textual.strip import Strip
 
 from drconsole.tui import formatting as fmt
 from drconsole.tui.rp_rows import RecoveryPointRows
+from drconsole.tui.widgets.cell_width import escaped
 
 
 @dataclass(frozen=True)
@@ -338,6 +339,9 @@ class RecoveryPointList(ScrollView, can_focus=True):
                 text = fmt.vault_label(rows.sources[row], rows.places[row][1])
             else:
                 text = fmt.short_date(rows.expires_at(row))
+            # Names, types and keys come from AWS: a control character in one is written as
+            # an escape, never passed to the terminal (a few hundred visible cells, cheap).
+            text = escaped(text)
             cell = fmt.fit_right(text, width) if column.right else fmt.fit(text, width)
             if position:
                 segments.append(Segment(" ", base))

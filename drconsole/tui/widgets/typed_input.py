@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events
 from textual.widgets import Input
+
+from drconsole.tui.widgets.cell_width import CONTROL
+
+# A control character in a value is drawn as one symbol in its place (Unicode's control
+# pictures: ␛ for an escape), so that the cursor's offsets stay those of the value.
+PICTURES = {code: 0x2400 + code for code in range(0x20)} | {0x7F: 0x2421}
+REPLACEMENT = "\ufffd"
+
+
+def pictured(value: str) -> str:
+    """`value` with each control character replaced by one visible symbol."""
+    return CONTROL.sub(REPLACEMENT, value.translate(PICTURES))
 
 
 class TypedInput(Input):
@@ -14,6 +27,9 @@ class TypedInput(Input):
     queue to the app, which runs the binding. The app holds each key until the one before has
     been handled (`tui/key_order.py`), so an editing key cost the next key that whole trip,
     through queues busy with a loading list. Run here, it is done where it was typed.
+
+    A value filled in from AWS (a restore form's metadata) may hold control characters, which
+    Input would pass to the terminal: they are drawn as symbols, the value left as it is.
     """
 
     async def _on_key(self, event: events.Key) -> None:
@@ -23,3 +39,11 @@ class TypedInput(Input):
                 event.stop()
                 event.prevent_default()  # Input's own handler would read the key again
                 return
+
+    @property
+    def _value(self) -> Text:
+        """The value as drawn (Input's own), its control characters as symbols."""
+        if self.password or CONTROL.search(self.value) is None:
+            return super()._value
+        text = Text(pictured(self.value), no_wrap=True, overflow="ignore", end="")
+        return self.highlighter(text) if self.highlighter is not None else text

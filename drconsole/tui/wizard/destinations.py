@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Checkbox, DataTable, Input, Static
+from textual.widgets import DataTable, Input
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 from textual.worker import get_current_worker
 
 from drconsole.models import AccountError, VaultBatch
 from drconsole.tui.widgets.fitted_table import FittedTable
+from drconsole.tui.widgets.plain import Checkbox, Static
 from drconsole.tui.widgets.typed_input import TypedInput
 from drconsole.tui.wizard.render import toggle_label
 
@@ -251,12 +252,12 @@ class DestinationPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield DestinationList(id="dest-list")
-        yield Static("listing vaults…", id="dest-status", markup=False)
+        yield Static("listing vaults…", id="dest-status")
         yield TypedInput(placeholder="or type a destination vault ARN", id="dest-arn", compact=True)
         with Horizontal(id="dest-options"):
             yield Checkbox(toggle_label(RESTORE_LABEL, True), True, id="restore", compact=True)
             yield Checkbox(toggle_label(IN_PLACE_LABEL, False), False, id="in-place", compact=True)
-        yield Static(id="dest-chosen", markup=False)
+        yield Static(id="dest-chosen")
 
     def on_mount(self) -> None:
         self._show_chosen()

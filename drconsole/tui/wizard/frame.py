@@ -10,10 +10,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, ProgressBar, Static
+from textual.widgets import ContentSwitcher, ProgressBar
 
 from drconsole.models import CopyJob, RestoreJob
 from drconsole.tui.widgets.key_footer import KeyFooter
+from drconsole.tui.widgets.plain import Static
 from drconsole.tui.widgets.wrapped_log import WrappedLog
 from drconsole.tui.wizard import messages, render
 from drconsole.tui.wizard.chrome import StepsBar, point_summary

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, ContentSwitcher, ProgressBar, Static
+from textual.widgets import ContentSwitcher, ProgressBar
 
+from drconsole.tui.widgets.plain import Button, Checkbox, Static
 from drconsole.tui.widgets.wrapped_log import WrappedLog
 from drconsole.tui.wizard import render
 from drconsole.tui.wizard.destinations import DestinationPane
@@ -89,7 +90,7 @@ def compose_panes(point: RecoveryPoint | None, first: str) -> ComposeResult:
                 yield Button("Back", id="back-plan", compact=True)
         with Vertical(id="progress", classes="pane"):
             yield WrappedLog(id="progress-log")
-            yield Static(id="progress-status", markup=False)
+            yield Static(id="progress-status")
             yield ProgressBar(total=100, id="restore-bar", show_eta=False)
             yield Static(
                 "The flow goes on if you leave (Esc asks first); j: the jobs screen.",
@@ -100,7 +101,7 @@ def compose_panes(point: RecoveryPoint | None, first: str) -> ComposeResult:
                 yield RestoreFormPane(id="form-fields")
             # Outside the scrolling body: at 80x24 a problem below the fields would be
             # off screen, and Restore would seem to do nothing.
-            yield Static(id="form-errors", markup=False)
+            yield Static(id="form-errors")
             with Horizontal(classes="buttons"):
                 yield Button("Restore", id="submit-form", variant="warning", compact=True)
         with Vertical(id="final", classes="pane"):

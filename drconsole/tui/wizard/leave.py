@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+
+from drconsole.tui.widgets.plain import Button, Static
 
 
 class LeaveFlowDialog(ModalScreen[bool]):
@@ -43,8 +44,8 @@ class LeaveFlowDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield Static(self.explanation, markup=False, id="leave-explanation")
+            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.explanation, id="leave-explanation")
             with Horizontal(id="leave-buttons"):
                 yield Button("Stay", id="stay", compact=True)
                 yield Button("Leave", id="leave", variant="warning", compact=True)

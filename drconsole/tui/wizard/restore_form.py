@@ -8,12 +8,20 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Label
+from textual.widgets import Input
 
 from drconsole.flows import restore_forms as forms
+from drconsole.tui.widgets.plain import Label, as_written
 from drconsole.tui.widgets.typed_input import TypedInput
+
+
+def tooltip_of(problem: str | None) -> Content | None:
+    """A field's problem as its tooltip, as written: it quotes the value, which may come from
+    the recovery point's metadata (Textual reads a tooltip string as markup)."""
+    return None if problem is None else as_written(problem)
 
 
 class FormInput(TypedInput):
@@ -89,7 +97,7 @@ class RestoreFormPane(Vertical):
         for widget in self.query(FormInput):
             problem = self._problem_of(widget)
             widget.set_class(problem is not None, "-wrong")
-            widget.tooltip = problem
+            widget.tooltip = tooltip_of(problem)
             if problem is not None and first is None:
                 first = widget
         if first is not None:
@@ -116,4 +124,4 @@ class RestoreFormPane(Vertical):
     def _check_field(self, event: Input.Changed) -> None:
         problem = self._problem_of(event.input)
         event.input.set_class(problem is not None, "-wrong")
-        event.input.tooltip = problem
+        event.input.tooltip = tooltip_of(problem)

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.binding import Binding, BindingType
-from textual.widgets import Button, Checkbox, ContentSwitcher, Static
+from textual.widgets import ContentSwitcher
 
 from drconsole.flows import events as ev
 from drconsole.flows.cautions import Acceptance
+from drconsole.tui.widgets.plain import Button, Checkbox, Static
 from drconsole.tui.wizard import discard, keep_alive, messages, register_flow, render, unregister
 from drconsole.tui.wizard.chrome import StepsBar
 from drconsole.tui.wizard.destinations import DestinationPane
