@@ -760,3 +760,17 @@ def test_a_deleted_role_shown_by_its_unique_id_matches_no_one() -> None:
     assert decide(document, action="kms:Decrypt", principal=SESSION) == "implicit-deny"
     excluded = policy_of(Effect="Deny", NotPrincipal={"AWS": [DELETED_ROLE_ID]})
     assert decide(excluded, principal=ROLE) == "explicit-deny"
+
+
+def test_a_key_written_twice_in_one_object_is_warned_and_read_last() -> None:
+    text = (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Effect": "Allow", '
+        '"Action": "backup:*", "Action": "backup:CopyIntoBackupVault", "Resource": "*", '
+        '"Principal": {"AWS": "*"}}]}'
+    )
+    request = Request("backup:CopyIntoBackupVault", "arn:aws:iam::111122223333:root", "*")
+    decision = evaluate(text, request)
+    assert decision.allowed  # the last Effect, as Python's JSON reader gives it
+    assert [w.split("'")[1] for w in decision.warnings] == ["Effect", "Action"]
+    single = text.replace('"Effect": "Deny", ', "").replace('"Action": "backup:*", ', "")
+    assert evaluate(single, request).warnings == ()

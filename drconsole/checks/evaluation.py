@@ -80,9 +80,18 @@ def with_policy_warnings(check: Check, warnings: Sequence[str], policy_name: str
         check,
         status=CheckStatus.WARN,
         evidence=evidence,
-        remediation=f"Rewrite the condition of {policy_name} with the set operator it means"
+        remediation=_rewrite_advice(unique, policy_name),
+    )
+
+
+def _rewrite_advice(warnings: Sequence[str], policy_name: str) -> str:
+    """How to rewrite a policy so that AWS evaluates it as it is read here."""
+    if all("repeats the key" in warning for warning in warnings):
+        return f"Rewrite {policy_name} with each key written once in each object."
+    return (
+        f"Rewrite the condition of {policy_name} with the set operator it means"
         " (ForAnyValue: or ForAllValues: before the operator), so AWS evaluates it as it is"
-        " read here.",
+        " read here."
     )
 
 

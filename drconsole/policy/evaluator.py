@@ -165,9 +165,10 @@ def parse_policy(document: str | bytes | Mapping[str, Any] | Policy) -> Policy:
     """Parse and validate a policy from JSON text or a dict; raise PolicyError when malformed."""
     if isinstance(document, Policy):
         return document
+    repeated: list[str] = []
     if isinstance(document, str | bytes):
         try:
-            document = json.loads(document)
+            document = json.loads(document, object_pairs_hook=_keeping_repeats(repeated))
         except json.JSONDecodeError as error:
             raise PolicyError(_json_error_message(error)) from None
         except UnicodeDecodeError:
@@ -198,7 +199,29 @@ def parse_policy(document: str | bytes | Mapping[str, Any] | Policy) -> Policy:
         )
     else:
         raise PolicyError("Statement: must be an object or a non-empty list of objects")
-    return Policy(version, statements, multi_valued_warnings(statements))
+    repeats = tuple(
+        f"the document repeats the key '{key}' in one object: drconsole read its last value "
+        "(how AWS reads such a document is not documented; write each key once)"
+        for key in dict.fromkeys(repeated)
+    )
+    return Policy(version, statements, repeats + multi_valued_warnings(statements))
+
+
+def _keeping_repeats(repeated: list[str]) -> Any:
+    """A JSON object hook that builds dicts as json does (the last value of a key wins) and
+    notes each key an object gives twice (`"Effect": "Allow", "Effect": "Deny"`)."""
+
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        built = dict(pairs)
+        if len(built) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    repeated.append(key)
+                seen.add(key)
+        return built
+
+    return build
 
 
 @dataclass(frozen=True)
