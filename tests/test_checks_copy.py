@@ -348,7 +348,13 @@ def test_every_check_passes_on_good_facts() -> None:
         ),
         (
             checks.check_route,
-            good_facts("DynamoDB", dynamodb_advanced=False),
+            replace(
+                good_facts("DynamoDB"),
+                recovery_point=replace(
+                    good_facts("DynamoDB").recovery_point,
+                    arn=f"arn:aws:dynamodb:{REGION}:{SRC}:table/t/backup/01700000000000-abcdef12",
+                ),
+            ),
             CauseCode.UNSUPPORTED_COPY_ROUTE,
             None,
         ),
@@ -400,7 +406,6 @@ def test_fail_paths(verdict, facts, cause, fix) -> None:  # type: ignore[no-unty
             good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", DENIED)),
         ),
         (checks.check_copy_role, good_facts(copy_role=DENIED)),
-        (checks.check_route, good_facts("DynamoDB", dynamodb_advanced=DENIED)),
         (checks.check_running_jobs, good_facts(job_load=DENIED)),
         (
             # The vault shares with the organization, whose id could not be read.
@@ -470,16 +475,20 @@ ROUTE_NAMES = ["same account and Region", "cross-Region", "cross-account", "cros
 def test_dynamodb_route_with_and_without_advanced_features(
     other_account: bool, other_region: bool
 ) -> None:
+    """The backup's ARN decides, not the setting now: advanced features apply to "all new
+    DynamoDB table backups you create" and give them arn:aws:backup ARNs
+    (https://docs.aws.amazon.com/aws-backup/latest/devguide/advanced-ddb-backup.html,
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/UsageNotesAWS.html)."""
     leaves = other_account or other_region
-    made_with = dynamodb_copy(ADVANCED_DYNAMODB, True, other_account, other_region)
-    assert checks.check_route(made_with).status is CheckStatus.PASS
-    for arn, setting in (
-        (ADVANCED_DYNAMODB, False),  # features off: backups are DynamoDB's own
-        (PLAIN_DYNAMODB, False),
-        (PLAIN_DYNAMODB, True),  # turned on after this backup was made
-        (PLAIN_DYNAMODB, DENIED),  # the ARN alone says it has no advanced features
-    ):
-        result = checks.check_route(dynamodb_copy(arn, setting, other_account, other_region))
+    # Made with the features, whatever the source's setting is now (turned off since, as it
+    # may be in a central backup account holding copies, or not readable).
+    for setting in (True, False, DENIED):
+        made_with = dynamodb_copy(ADVANCED_DYNAMODB, setting, other_account, other_region)
+        assert checks.check_route(made_with).status is CheckStatus.PASS, setting
+    for setting in (False, True, DENIED):  # True: turned on after this backup was made
+        result = checks.check_route(
+            dynamodb_copy(PLAIN_DYNAMODB, setting, other_account, other_region)
+        )
         if not leaves:
             assert result.status is CheckStatus.PASS, result
             continue
@@ -493,10 +502,21 @@ def test_dynamodb_route_with_and_without_advanced_features(
         assert result.evidence.endswith(
             across.get((other_account, other_region), "accounts and Regions")
         )
-    unread = checks.check_route(
-        dynamodb_copy(ADVANCED_DYNAMODB, DENIED, other_account, other_region)
+
+
+def test_advanced_dynamodb_backup_may_go_to_an_aws_backup_vault_across_accounts() -> None:
+    """An arn:aws:backup DynamoDB backup is fully managed (re-encrypted with the vault key), so
+    an aws/backup vault may receive it even when the source's setting is now off."""
+    facts = dynamodb_copy(ADVANCED_DYNAMODB, False, True, False)
+    facts = with_vault(
+        facts, key=KeyFacts(DEST_KEY, "AWS", "Enabled", aliases=("alias/aws/backup",))
     )
-    assert unread.status is (CheckStatus.UNKNOWN if leaves else CheckStatus.PASS)
+    assert checks.check_destination_vault(facts).status is CheckStatus.PASS
+    plain = dynamodb_copy(PLAIN_DYNAMODB, True, True, False)
+    plain = with_vault(
+        plain, key=KeyFacts(DEST_KEY, "AWS", "Enabled", aliases=("alias/aws/backup",))
+    )
+    assert checks.check_destination_vault(plain).status is CheckStatus.FAIL
 
 
 def test_key_remediation_names_the_real_accounts_and_key() -> None:

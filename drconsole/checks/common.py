@@ -82,8 +82,13 @@ def fully_managed(facts: CopyFacts) -> bool:
     encryption): a vault on aws/backup can then receive it, and AWS managed keys travel."""
     rp = facts.recovery_point
     if rp.resource_type == "DynamoDB":
-        # Plain DynamoDB backups (arn:aws:dynamodb:...:backup/...) are never AWS Backup's own.
-        return facts.dynamodb_advanced is True and ":recovery-point:" in rp.arn
+        # The ARN says whether the backup was made with advanced DynamoDB features: with them
+        # "Backup resource names (ARNs) will change from arn:aws:dynamodb to arn:aws:backup"
+        # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/UsageNotesAWS.html),
+        # and the setting applies to "all new DynamoDB table backups you create"
+        # (https://docs.aws.amazon.com/aws-backup/latest/devguide/advanced-ddb-backup.html), so
+        # turning it off later (or a copy's account never turning it on) changes nothing.
+        return ":recovery-point:" in rp.arn
     return rp.resource_type in FULLY_MANAGED_TYPES
 
 

@@ -319,17 +319,12 @@ def check_route(facts: CopyFacts) -> Check:
     kind = "cross-account" if facts.cross_account else "same-account"
     where = "cross-Region" if facts.cross_region else "same-Region"
     shape = f"{rp.resource_type}, {kind}, {where}"
-    if rp.resource_type == "DynamoDB" and (facts.cross_account or facts.cross_region):
-        # AWS Backup copies a DynamoDB backup to another account or Region only when it was
-        # made with advanced features. A DynamoDB-native backup ARN (table/.../backup/...) says
-        # it was not, whatever the setting is now; otherwise the setting decides.
-        plain_backup = ":recovery-point:" not in rp.arn
-        if not plain_backup and isinstance(facts.dynamodb_advanced, Unreadable):
-            return unknown_check(
-                cid, title, facts.dynamodb_advanced, "the DynamoDB backup settings"
-            )
-        if plain_backup or not fully_managed(facts):
-            return _dynamodb_without_advanced_features(cid, title, shape, facts)
+    # AWS Backup copies a DynamoDB backup to another account or Region only when it was made
+    # with advanced features, which its ARN tells (arn:aws:backup with them, the DynamoDB-native
+    # table/.../backup/... without), whatever the setting is now.
+    leaves = facts.cross_account or facts.cross_region
+    if rp.resource_type == "DynamoDB" and leaves and not fully_managed(facts):
+        return _dynamodb_without_advanced_features(cid, title, shape, facts)
     codes = facts.marketplace_product_codes
     if facts.cross_account and isinstance(codes, tuple) and codes:
         return Check(

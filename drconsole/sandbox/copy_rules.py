@@ -99,7 +99,8 @@ class CopyAttempt:
     resource_arn: str
     source_key_arn: str | None  # the source recovery point's EncryptionKeyArn
     iam_role_arn: str  # role passed to StartCopyJob (in the source account)
-    # DescribeRegionSettings' ResourceTypeManagementPreference["DynamoDB"] in the source account.
+    # The DynamoDB recovery point was made with advanced DynamoDB features (its ARN is an
+    # arn:aws:backup one): the setting at backup time decides, not the setting now.
     dynamodb_advanced_features: bool = False
     # The EC2 recovery point is an AMI from AWS Marketplace.
     marketplace_ami: bool = False

@@ -87,9 +87,9 @@ class TransferApiMixin(JobsApiMixin):
                 resource_arn=point.resource_arn,
                 source_key_arn=point.encryption_key_arn,
                 iam_role_arn=role_arn,
-                dynamodb_advanced_features=self.sandbox.extras.management_preference.get(
-                    "DynamoDB", True
-                ),
+                # Whether the backup was made with advanced DynamoDB features is in its ARN
+                # (arn:aws:backup, not arn:aws:dynamodb), whatever the setting is now.
+                dynamodb_advanced_features=":recovery-point:" in point.arn,
                 delete_after_days=lifecycle.get("DeleteAfterDays"),
                 dest_vault_min_retention_days=_lock_bound(dest_vault, "min_retention_days"),
                 dest_vault_max_retention_days=_lock_bound(dest_vault, "max_retention_days"),
@@ -159,7 +159,13 @@ class TransferApiMixin(JobsApiMixin):
             if vault is None:
                 raise engine.JobFailed(f"Backup vault {dest_vault_name} does not exist.")
             copy = store.RecoveryPoint(
-                arn=store.recovery_point_arn(dest_account, dest_region, source.resource_type),
+                arn=store.recovery_point_arn(
+                    dest_account,
+                    dest_region,
+                    source.resource_type,
+                    source.resource_arn,
+                    ":recovery-point:" in source.arn,
+                ),
                 account_id=dest_account,
                 region=dest_region,
                 vault_name=dest_vault_name,

@@ -460,27 +460,43 @@ def test_rule_database_copy_across_account_and_region(world: World) -> None:
 
 
 def test_rule_dynamodb_across_regions_needs_advanced_features(world: World) -> None:
-    point = world.seed(kind="DynamoDB", name="orders")
+    """A backup made with the features off is DynamoDB's own (arn:aws:dynamodb:...) and never
+    leaves its Region; one made with them (arn:aws:backup) copies whatever the setting is now
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/UsageNotesAWS.html)."""
     world.source.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": False})
-    expected = rules.MSG_UNSUPPORTED_ROUTE.format(
-        source_region=SRC, dest_region=DST, resource_type="DynamoDB"
-    )
-    assert outcome(world, point, world.prod_dr_vault) == ("REFUSED", expected)
-    world.source.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": True})
-    assert outcome(world, point, world.prod_dr_vault) == ("COMPLETED", None)
+    try:
+        plain = world.seed(kind="DynamoDB", name="orders")
+        assert plain.startswith(f"arn:aws:dynamodb:{SRC}:{world.prod}:table/orders/backup/")
+        expected = rules.MSG_UNSUPPORTED_ROUTE.format(
+            source_region=SRC, dest_region=DST, resource_type="DynamoDB"
+        )
+        assert outcome(world, plain, world.prod_dr_vault) == ("REFUSED", expected)
+    finally:
+        world.source.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": True})
+    # Turned on later: the old backup still has no advanced features.
+    assert outcome(world, plain, world.prod_dr_vault) == ("REFUSED", expected)
+    advanced = world.seed(kind="DynamoDB", name="orders")
+    assert ":recovery-point:" in advanced
+    world.source.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": False})
+    try:
+        # Turned off after the backup was made: it keeps its features.
+        assert outcome(world, advanced, world.prod_dr_vault) == ("COMPLETED", None)
+    finally:
+        world.source.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": True})
 
 
 def test_rule_dynamodb_across_accounts_needs_advanced_features(world: World) -> None:
-    point = world.seed(kind="DynamoDB", name="carts")
     world.source.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": False})
     try:
+        plain = world.seed(kind="DynamoDB", name="carts")
         expected = rules.MSG_UNSUPPORTED_ROUTE.format(
             source_region=SRC, dest_region=SRC, resource_type="DynamoDB"
         )
-        assert outcome(world, point, world.central_vault) == ("REFUSED", expected)
+        assert outcome(world, plain, world.central_vault) == ("REFUSED", expected)
     finally:
         world.source.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": True})
-    assert outcome(world, point, world.central_vault) == ("COMPLETED", None)
+    advanced = world.seed(kind="DynamoDB", name="carts")
+    assert outcome(world, advanced, world.central_vault) == ("COMPLETED", None)
 
 
 def test_rule_destination_service_linked_role_missing(world: World) -> None:
