@@ -640,3 +640,30 @@ def test_seed_key_policy_granting_the_destination_slr_shares_the_key() -> None:
     )
     assert owner_only.status is CheckStatus.FAIL
     assert "kms:CreateGrant" in owner_only.evidence
+
+
+@pytest.mark.parametrize("locked", [True, False])
+def test_vault_lock_range_is_judged_whatever_locked_says(locked: bool) -> None:
+    """ "If specified, Vault Lock enforces a minimum and maximum retention period for future
+    backup and copy jobs that target a backup vault" (AWS Backup API reference,
+    https://docs.aws.amazon.com/aws-backup/latest/devguide/API_PutBackupVaultLockConfiguration.html):
+    the range decides, in governance mode as in compliance mode."""
+    short = with_vault(
+        good_facts(lifecycle_delete_after_days=7), locked=locked, min_retention_days=30
+    )
+    result = checks.check_vault_lock(short)
+    assert result.status is CheckStatus.FAIL, result
+    assert result.cause is CauseCode.VAULT_LOCK_RETENTION
+    forever = with_vault(
+        good_facts(lifecycle_delete_after_days=None), locked=locked, max_retention_days=365
+    )
+    assert checks.check_vault_lock(forever).status is CheckStatus.FAIL
+    inside = with_vault(
+        good_facts(lifecycle_delete_after_days=100),
+        locked=locked,
+        min_retention_days=30,
+        max_retention_days=365,
+    )
+    assert checks.check_vault_lock(inside).status is CheckStatus.PASS
+    no_range = with_vault(good_facts(lifecycle_delete_after_days=None), locked=locked)
+    assert checks.check_vault_lock(no_range).status is CheckStatus.PASS

@@ -349,8 +349,12 @@ def base_copy_facts(
         copy_role=NOT_GATHERED,
         job_load=NOT_GATHERED,
         marketplace_product_codes=NOT_GATHERED,
-        # StartCopyJob without a Lifecycle keeps the copy indefinitely.
-        lifecycle_delete_after_days=delete_after_days,
+        # The retention drconsole copy starts the copy with: the one asked for, else the
+        # recovery point's own (flows.plan.copy_retention_days), so that the vault lock check
+        # judges the request that will be sent.
+        lifecycle_delete_after_days=(
+            delete_after_days if delete_after_days is not None else rp.delete_after_days
+        ),
     )
 
 

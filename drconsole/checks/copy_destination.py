@@ -190,10 +190,14 @@ def check_vault_lock(facts: CopyFacts) -> Check:
         return unknown_check(cid, title, vault, f"vault {facts.dest_vault_arn}")
     if vault is None:
         return Check(cid, title, PASS, "no destination vault, so no vault lock")
-    if not vault.locked:
-        return Check(cid, title, PASS, "the destination vault has no vault lock")
-    days = facts.lifecycle_delete_after_days
     low, high = vault.min_retention_days, vault.max_retention_days
+    # The bounds decide, whatever DescribeBackupVault's Locked says: "If specified, Vault Lock
+    # enforces a minimum and maximum retention period for future backup and copy jobs that
+    # target a backup vault", in governance and compliance mode alike
+    # (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_PutBackupVaultLockConfiguration.html).
+    if low is None and high is None:
+        return Check(cid, title, PASS, "the destination vault has no vault lock retention range")
+    days = facts.lifecycle_delete_after_days
     retention = "kept indefinitely" if days is None else f"kept {days} days"
     bounds = f"lock min {low if low is not None else '-'}, max {high if high is not None else '-'}"
     too_short = days is not None and low is not None and days < low
