@@ -154,3 +154,41 @@ def test_malformed_fsx_and_redshift_arns_are_one_line_usage_errors(arn: str) -> 
         parse_recovery_point_arn(arn)
     message = str(error.value)
     assert message.startswith("--recovery-point: ") and "\n" not in message
+
+
+# CreateBackupVault's BackupVaultName: "Pattern: ^[a-zA-Z0-9\-\_]{2,50}$"
+# (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CreateBackupVault.html, and
+# botocore's model of AWS Backup): no dot, 2 to 50 characters.
+def _vault_name_pattern() -> str:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("backup")
+    return str(model.shape_for("BackupVaultName").metadata["pattern"])
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        ("Default", True),
+        ("prod-vault", True),
+        ("dr_vault_2", True),
+        ("ab", True),
+        ("v" * 50, True),
+        ("a", False),
+        ("v" * 51, False),
+        ("prod.vault", False),
+        ("prod vault", False),
+        ("aws/efs/automatic-backup-vault", False),
+    ],
+)
+def test_vault_names_follow_aws_backups_pattern(name: str, valid: bool) -> None:
+    import re
+
+    assert bool(re.fullmatch(_vault_name_pattern().strip("^$"), name)) is valid
+    arn = f"arn:aws:backup:eu-central-1:111122223333:backup-vault:{name}"
+    if valid:
+        assert parse_vault_arn(arn).name == name
+        return
+    with pytest.raises(UsageError) as error:
+        parse_vault_arn(arn)
+    assert str(error.value).startswith("--to: ")

@@ -144,7 +144,7 @@ BROKEN: list[tuple[str, str]] = [
         HEAD + "  - name: db\n    resource: arn:aws:s3:::b\n    restore_to: {account: "
         '"056737219498", region: eu-central-1, vault: "a b"}\n',
         "5:72: targets[0].restore_to."
-        "vault: expected a vault name (2-50 letters, digits, '.', '_', '-'), got 'a b'",
+        "vault: expected a vault name (2-50 letters, digits, '_', '-'), got 'a b'",
     ),
     (
         HEAD + TARGET.replace("type: Aurora", "type: Oracle"),
