@@ -535,6 +535,20 @@ def test_vault_policy_remediation_is_exact_statement() -> None:
     assert "put-backup-vault-access-policy" in result.remediation
 
 
+BACKUP_RP = f"arn:aws:backup:{REGION}:{SRC}:recovery-point:1a2b3cde-f405-6789-012g-3456hi789012"
+# Each type's recovery point ARN as AWS Backup's access-control page gives it
+# (https://docs.aws.amazon.com/aws-backup/latest/devguide/access-control.html).
+NATIVE_RP = {
+    "EBS": f"arn:aws:ec2:{REGION}::snapshot/snap-05f426fd8dd6b4224",
+    "EC2": f"arn:aws:ec2:{REGION}::image/ami-1a2b3e4f5e6f7a890",
+    "RDS": f"arn:aws:rds:{REGION}:{SRC}:snapshot:awsbackup:job-be59cf2a-2343-4402",
+    "Aurora": f"arn:aws:rds:{REGION}:{SRC}:cluster-snapshot:awsbackup:job-be59cf2a-2343",
+    "FSx": f"arn:aws:fsx:{REGION}:{SRC}:backup/backup-1a20e49137e31d9e0",
+    "Storage Gateway": f"arn:aws:ec2:{REGION}::snapshot/snap-0d40e49137e31d9e0",
+    "DynamoDB": f"arn:aws:dynamodb:{REGION}:{SRC}:table/Music/backup/01547087347000-c8b6kdk3",
+}
+
+
 @pytest.mark.parametrize(
     ("resource_type", "fits"),
     [
@@ -546,6 +560,11 @@ def test_vault_policy_remediation_is_exact_statement() -> None:
         ("VirtualMachine", True),
         ("CloudFormation", True),
         ("SAP HANA on Amazon EC2", True),
+        ("DynamoDB", True),  # with advanced features: an arn:aws:backup recovery point
+        # "Resources that support full AWS Backup management all have recovery points in the
+        # format arn:aws:backup:...:recovery-point:*": a type added since (Aurora DSQL's
+        # recovery points are arn:aws:backup ones) is fully managed by that token.
+        ("Aurora DSQL", True),
         # The others keep the resource's key and need a customer managed key in the vault.
         ("EBS", False),
         ("EC2", False),
@@ -553,6 +572,7 @@ def test_vault_policy_remediation_is_exact_statement() -> None:
         ("Aurora", False),
         ("FSx", False),
         ("Storage Gateway", False),
+        ("DynamoDB without advanced features", False),
     ],
 )
 def test_destination_on_aws_backup_key_by_resource_type(resource_type: str, fits: bool) -> None:
@@ -560,10 +580,11 @@ def test_destination_on_aws_backup_key_by_resource_type(resource_type: str, fits
         good_facts(),
         key=KeyFacts(DEST_KEY, "AWS", "Enabled", aliases=("alias/aws/backup",)),
     )
+    kind = resource_type.split(" without")[0]
     point = replace(
         facts.recovery_point,
-        arn=f"arn:aws:backup:{REGION}:{SRC}:recovery-point:{resource_type.replace(' ', '-')}",
-        resource_type=resource_type,
+        arn=NATIVE_RP[kind] if not fits else BACKUP_RP,
+        resource_type=kind,
     )
     result = checks.check_destination_vault(replace(facts, recovery_point=point))
     assert result.status is (CheckStatus.PASS if fits else CheckStatus.FAIL)

@@ -79,16 +79,22 @@ def not_cross_account(check_id: str, title: str) -> Check:
 
 def fully_managed(facts: CopyFacts) -> bool:
     """True when AWS Backup encrypts the recovery point with the vault key (independent
-    encryption): a vault on aws/backup can then receive it, and AWS managed keys travel."""
+    encryption): a vault on aws/backup can then receive it, and AWS managed keys travel.
+
+    AWS: "Resources that support full AWS Backup management all have recovery points in the
+    format arn:aws:backup:region:account-id:recovery-point:*", and every other type keeps its
+    service's own ARN (snapshot, image, cluster-snapshot, table/.../backup, fsx backup...)
+    (https://docs.aws.amazon.com/aws-backup/latest/devguide/access-control.html), so the ARN
+    decides: it covers the types added since (Aurora DSQL, EKS...) and a DynamoDB backup made
+    with advanced features, whatever the setting is now: they apply to "all new DynamoDB table
+    backups you create" (https://docs.aws.amazon.com/aws-backup/latest/devguide/advanced-ddb-backup.html).
+    """
     rp = facts.recovery_point
+    parts = rp.arn.split(":")
+    if len(parts) > 5 and parts[2] == "backup" and parts[5] == "recovery-point":
+        return True
     if rp.resource_type == "DynamoDB":
-        # The ARN says whether the backup was made with advanced DynamoDB features: with them
-        # "Backup resource names (ARNs) will change from arn:aws:dynamodb to arn:aws:backup"
-        # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/UsageNotesAWS.html),
-        # and the setting applies to "all new DynamoDB table backups you create"
-        # (https://docs.aws.amazon.com/aws-backup/latest/devguide/advanced-ddb-backup.html), so
-        # turning it off later (or a copy's account never turning it on) changes nothing.
-        return ":recovery-point:" in rp.arn
+        return False  # arn:aws:dynamodb:...:table/T/backup/ID: made without advanced features
     return rp.resource_type in FULLY_MANAGED_TYPES
 
 
