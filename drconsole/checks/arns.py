@@ -98,6 +98,19 @@ _RECOVERY_POINT_KINDS: tuple[tuple[str, str | None, re.Pattern[str]], ...] = (
             r"/(?P<id>[A-Za-z0-9:-]{1,255})$"
         ),
     ),
+    (
+        # Amazon Redshift Serverless: AWS Backup gives the form
+        # arn:aws:redshift-serverless:region:account-id:snapshot:resource/awsbackup:* (AWS
+        # Backup access control, https://docs.aws.amazon.com/aws-backup/latest/devguide/
+        # access-control.html); Redshift Serverless names its snapshots snapshot/ID.
+        "redshift-serverless-snapshot",
+        None,
+        re.compile(
+            rf"^arn:(?P<partition>{_PARTITION}):redshift-serverless:(?P<region>{_REGION}):"
+            rf"(?P<account>{_ACCOUNT}):snapshot(?::[A-Za-z0-9-]{{1,63}})?"
+            r"/(?P<id>[A-Za-z0-9:-]{1,255})$"
+        ),
+    ),
 )
 
 
@@ -216,5 +229,5 @@ def _why_not_recovery_point(text: str) -> str:
     return (
         f"{text!r} is not a recovery point ARN (expected arn:aws:backup:...:recovery-point:ID, "
         "an EBS snapshot, an AMI, an RDS (cluster) snapshot, a DynamoDB or FSx backup, or a "
-        "Redshift snapshot ARN)"
+        "Redshift or Redshift Serverless snapshot ARN)"
     )
