@@ -688,3 +688,42 @@ def test_vault_lock_range_is_judged_whatever_locked_says(locked: bool) -> None:
     assert checks.check_vault_lock(inside).status is CheckStatus.PASS
     no_range = with_vault(good_facts(lifecycle_delete_after_days=None), locked=locked)
     assert checks.check_vault_lock(no_range).status is CheckStatus.PASS
+
+
+@pytest.mark.parametrize(("other_account", "other_region"), ROUTES, ids=ROUTE_NAMES)
+def test_cold_storage_recovery_points_are_not_copied(
+    other_account: bool, other_region: bool
+) -> None:
+    """ "backups in cold storage or archive tiers cannot be copied" (AWS Backup, "Backup and
+    tag copy", https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html)."""
+    facts = good_facts("S3")
+    facts = facts if other_account else to_account(facts, SRC)
+    facts = facts if other_region else replace(facts, dest_region=REGION)
+    cold = replace(facts, recovery_point=replace(facts.recovery_point, storage_class="COLD"))
+    result = checks.check_route(cold)
+    assert result.status is CheckStatus.FAIL, result
+    assert result.cause is CauseCode.UNSUPPORTED_COPY_ROUTE
+    assert result.details == (("hops", "0"),)
+    assert "cold storage" in result.evidence
+    warm = replace(facts, recovery_point=replace(facts.recovery_point, storage_class="WARM"))
+    assert checks.check_route(warm).status is CheckStatus.PASS
+
+
+def test_multi_az_db_cluster_snapshots_are_not_copied() -> None:
+    """ "copying a Multi-AZ DB cluster snapshot is not supported" (AWS Backup, "Copy a backup",
+    https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html): an
+    RDS (not Aurora) recovery point that is a cluster snapshot."""
+    cluster = f"arn:aws:rds:{REGION}:{SRC}:cluster-snapshot:awsbackup:job-be59cf2a-2343-4402"
+    for facts in (good_facts("RDS"), to_account(good_facts("RDS"), SRC)):
+        multi_az = replace(facts, recovery_point=replace(facts.recovery_point, arn=cluster))
+        result = checks.check_route(multi_az)
+        assert result.status is CheckStatus.FAIL, result
+        assert result.cause is CauseCode.UNSUPPORTED_COPY_ROUTE
+        assert "Multi-AZ DB cluster" in result.evidence
+    aurora = replace(
+        good_facts("RDS"),
+        recovery_point=replace(
+            good_facts("RDS").recovery_point, arn=cluster, resource_type="Aurora"
+        ),
+    )
+    assert checks.check_route(aurora).status is not CheckStatus.FAIL

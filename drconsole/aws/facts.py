@@ -311,6 +311,7 @@ def _recovery_point_facts(
         status=answer.get("Status", ""),
         encryption_key_arn=answer.get("EncryptionKeyArn") or None,
         delete_after_days=lifecycle.get("DeleteAfterDays"),
+        storage_class=answer.get("StorageClass") or "",
     )
 
 

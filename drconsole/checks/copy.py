@@ -319,6 +319,9 @@ def check_route(facts: CopyFacts) -> Check:
     kind = "cross-account" if facts.cross_account else "same-account"
     where = "cross-Region" if facts.cross_region else "same-Region"
     shape = f"{rp.resource_type}, {kind}, {where}"
+    refusal = _never_copied(cid, title, shape, facts)
+    if refusal is not None:
+        return refusal
     # AWS Backup copies a DynamoDB backup to another account or Region only when it was made
     # with advanced features, which its ARN tells (arn:aws:backup with them, the DynamoDB-native
     # table/.../backup/... without), whatever the setting is now.
@@ -362,6 +365,43 @@ def check_route(facts: CopyFacts) -> Check:
             ),
         )
     return Check(cid, title, PASS, f"{shape}: one copy job", details=(("hops", "1"),))
+
+
+def _never_copied(cid: str, title: str, shape: str, facts: CopyFacts) -> Check | None:
+    """The route FAIL of a recovery point AWS Backup copies to no vault at all, else None."""
+    rp = facts.recovery_point
+    # "backups in cold storage or archive tiers cannot be copied"
+    # (https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html)
+    if rp.storage_class == "COLD":
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"{shape}: the recovery point is in cold storage, and AWS Backup does not copy "
+            "backups in cold storage or archive tiers",
+            CauseCode.UNSUPPORTED_COPY_ROUTE,
+            f"Copy a recovery point of {rp.resource_name or rp.resource_arn} that is still in "
+            f"warm storage, or restore this one where it is (account {rp.account_id}, Region "
+            f"{rp.region}) and back the restored resource up again.",
+            details=(("hops", "0"),),
+        )
+    # An RDS cluster snapshot is a Multi-AZ DB cluster's (Aurora, DocumentDB and Neptune have
+    # their own resource types): "copying a Multi-AZ DB cluster snapshot is not supported"
+    # (https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html)
+    if rp.resource_type == "RDS" and ":cluster-snapshot:" in rp.arn:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"{shape}: the recovery point is an RDS Multi-AZ DB cluster snapshot, which AWS "
+            "Backup does not copy",
+            CauseCode.UNSUPPORTED_COPY_ROUTE,
+            f"Restore it where it is (account {rp.account_id}, Region {rp.region}), or protect "
+            "the Multi-AZ DB cluster with backups made in the account and Region that need "
+            "them.",
+            details=(("hops", "0"),),
+        )
+    return None
 
 
 def _dynamodb_without_advanced_features(

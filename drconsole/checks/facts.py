@@ -67,6 +67,7 @@ class RecoveryPointFacts:
     status: str
     encryption_key_arn: str | None
     delete_after_days: int | None = None
+    storage_class: str = ""  # DescribeRecoveryPoint's StorageClass: WARM | COLD | DELETED
 
     @property
     def vault_arn(self) -> str:

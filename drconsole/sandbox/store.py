@@ -104,6 +104,12 @@ class RecoveryPoint:
             out["MoveToColdStorageAt"] = self.created + self.move_to_cold_after_days * DAY
         return out
 
+    def storage_class(self, now: float) -> str:
+        """WARM, or COLD once the lifecycle has moved the point to cold storage."""
+        cold_at = self.calculated_lifecycle() or {}
+        moved = cold_at.get("MoveToColdStorageAt")
+        return "COLD" if moved is not None and now >= moved else "WARM"
+
     def describe(self) -> dict[str, Any]:
         """The fields of DescribeRecoveryPoint / ListRecoveryPointsByBackupVault."""
         return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -68,6 +69,13 @@ class TransferApiMixin(JobsApiMixin):
                 raise invalid_request(
                     f"Recovery point {point_arn} is {point.status}: only a COMPLETED recovery "
                     "point can be copied"
+                )
+            if point.storage_class(time.time()) == "COLD":
+                # AWS: "backups in cold storage or archive tiers cannot be copied" (AWS Backup,
+                # recov-point-create-a-copy); the wording of its refusal is not published.
+                raise invalid_request(
+                    f"Recovery point {point_arn} is in cold storage: backups in cold storage "
+                    "cannot be copied"
                 )
             self._check_copy_quota(dest_region)
             dest_backend = store.backend_for(dest_account, dest_region)

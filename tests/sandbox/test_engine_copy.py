@@ -555,3 +555,25 @@ def test_concurrent_copy_quota_per_destination_region(world: World) -> None:
         assert "Too many concurrent copy jobs" in error.value.response["Error"]["Message"]
     finally:
         world.sandbox.options.time_scale = FAST
+
+
+def test_rule_cold_storage_points_are_not_copied(world: World) -> None:
+    """ "backups in cold storage or archive tiers cannot be copied" (AWS Backup, "Backup and tag
+    copy", https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html):
+    a point the lifecycle has moved to cold storage says StorageClass COLD and is refused."""
+    point = world.seed(kind="S3", name="cold")
+    described = world.source.describe_recovery_point(
+        BackupVaultName="prod-vault", RecoveryPointArn=point
+    )
+    assert described["StorageClass"] == "WARM"
+    world.source.update_recovery_point_lifecycle(
+        BackupVaultName="prod-vault",
+        RecoveryPointArn=point,
+        Lifecycle={"MoveToColdStorageAfterDays": 1, "DeleteAfterDays": 91},
+    )
+    described = world.source.describe_recovery_point(
+        BackupVaultName="prod-vault", RecoveryPointArn=point
+    )
+    assert described["StorageClass"] == "COLD"
+    state, message = outcome(world, point, world.prod_dr_vault)
+    assert state == "REFUSED" and message is not None and "cold storage" in message
