@@ -727,3 +727,27 @@ def test_multi_az_db_cluster_snapshots_are_not_copied() -> None:
         ),
     )
     assert checks.check_route(aurora).status is not CheckStatus.FAIL
+
+
+@pytest.mark.parametrize(
+    ("state", "command"),
+    [
+        # AWS KMS key states (https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html):
+        # only Enabled keys are used; each other state has its own way back.
+        ("Disabled", "aws kms enable-key"),
+        ("PendingDeletion", "aws kms cancel-key-deletion"),
+        ("PendingImport", "aws kms import-key-material"),
+        ("Unavailable", "aws kms connect-custom-key-store"),
+    ],
+)
+def test_unusable_key_states_fail_with_their_own_fix(state: str, command: str) -> None:
+    source = good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", state, policy(OWNER)))
+    result = checks.check_source_key(source)
+    assert (result.status, result.cause) == (CheckStatus.FAIL, CauseCode.KMS_KEY_UNUSABLE)
+    assert command in result.remediation, result.remediation
+    vault = with_vault(good_facts(), key=KeyFacts(DEST_KEY, "CUSTOMER", state))
+    result = checks.check_destination_vault(vault)
+    assert (result.status, result.cause) == (CheckStatus.FAIL, CauseCode.KMS_KEY_UNUSABLE)
+    assert command in result.remediation, result.remediation
+    if state != "Disabled":
+        assert f"enable-key --key-id {DEST_KEY}" not in result.remediation.split("&&")[0]

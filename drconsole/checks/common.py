@@ -98,6 +98,36 @@ def fully_managed(facts: CopyFacts) -> bool:
     return rp.resource_type in FULLY_MANAGED_TYPES
 
 
+def key_state_fix(key_arn: str, state: str, region: str = "") -> str:
+    """The AWS CLI commands that make a key in `state` usable again, per the key states of
+    https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html (a key pending
+    deletion is Disabled once its deletion is cancelled; one pending import has no key material
+    until it is imported; an Unavailable key's custom key store is disconnected)."""
+    where = f" --region {region}" if region else ""
+    key = f"--key-id {key_arn}{where}"
+    if state in ("PendingDeletion", "PendingReplicaDeletion"):
+        return (
+            f"cancel its deletion, then enable it: aws kms cancel-key-deletion {key} && "
+            f"aws kms enable-key {key}"
+        )
+    if state == "PendingImport":
+        return (
+            "import its key material (aws kms get-parameters-for-import "
+            f"{key} --wrapping-algorithm RSAES_OAEP_SHA_256 --wrapping-key-spec RSA_4096, then "
+            f"aws kms import-key-material {key} --encrypted-key-material fileb://… "
+            "--import-token fileb://… --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE)"
+        )
+    if state == "Unavailable":
+        return (
+            "reconnect its custom key store (aws kms describe-key "
+            f"{key} --query KeyMetadata.CustomKeyStoreId, then aws kms connect-custom-key-store "
+            "--custom-key-store-id ID)"
+        )
+    if state in ("Creating", "Updating"):
+        return "wait until it is Enabled (aws kms describe-key " + key + "), then re-run the check"
+    return f"enable it: aws kms enable-key {key}"
+
+
 def key_label(key: KeyFacts | None) -> str:
     """`alias (arn)` for evidence."""
     if key is None:

@@ -9,6 +9,7 @@ from drconsole.checks import remedies
 from drconsole.checks.common import (
     fully_managed,
     key_label,
+    key_state_fix,
     not_cross_account,
     trust_verdict,
     unknown_check,
@@ -210,8 +211,9 @@ def check_source_key(facts: CopyFacts) -> Check:
             FAIL,
             f"key {key.arn} is {key.state}",
             CauseCode.KMS_KEY_UNUSABLE,
-            f"Enable the key: aws kms enable-key --key-id {key.arn}"
-            + (" (or cancel its deletion first)" if key.state == "PendingDeletion" else ""),
+            f"In account {key.arn.split(':')[4]}, "
+            + key_state_fix(key.arn, key.state, facts.recovery_point.region)
+            + ".",
         )
     if not facts.cross_account:
         return Check(cid, title, PASS, f"key {key_label(key)} is enabled (same-account copy)")

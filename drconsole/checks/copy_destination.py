@@ -6,6 +6,7 @@ from drconsole.checks import remedies
 from drconsole.checks.common import (
     fully_managed,
     key_label,
+    key_state_fix,
     mentions_org_keys,
     not_cross_account,
     unknown_check,
@@ -75,9 +76,9 @@ def check_destination_vault(facts: CopyFacts) -> Check:
             FAIL,
             f"the key of vault {vault.name}, {key_label(key)}, is {key.state}",
             CauseCode.KMS_KEY_UNUSABLE,
-            f"In account {facts.dest_account_id}: aws kms enable-key --region {vault.region} "
-            f"--key-id {key.arn}"
-            + ("; cancel its deletion first" if key.state == "PendingDeletion" else ""),
+            f"In account {key.arn.split(':')[4]}, "
+            + key_state_fix(key.arn, key.state, vault.region)
+            + "; a vault's key cannot be changed, so otherwise copy into another vault.",
         )
     return Check(
         cid,
