@@ -381,7 +381,14 @@ def _validate_efs(metadata: Metadata, region: str) -> None:
 
 def _validate_s3(metadata: Metadata, region: str) -> None:
     bucket = _required(metadata, "DestinationBucketName")
-    ok = bool(_BUCKET_NAME.fullmatch(bucket))
+    # S3's general purpose bucket naming rules: no IP address form, no reserved prefix or
+    # suffix (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+    ok = (
+        bool(_BUCKET_NAME.fullmatch(bucket))
+        and not re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", bucket)
+        and not bucket.startswith(("xn--", "sthree-", "amzn-s3-demo-"))
+        and not bucket.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"))
+    )
     _check(ok, metadata, "DestinationBucketName", "must be a valid S3 bucket name")
     _required(metadata, "NewBucket")
     _check_bool(metadata, "NewBucket")
