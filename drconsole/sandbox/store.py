@@ -105,7 +105,14 @@ class RecoveryPoint:
         return out
 
     def storage_class(self, now: float) -> str:
-        """WARM, or COLD once the lifecycle has moved the point to cold storage."""
+        """WARM, or COLD once the lifecycle has moved the point to cold storage: only types that
+        transition to cold storage do; "AWS Backup ignores this expression for other resource
+        types" (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_Lifecycle.html)."""
+        tiered = self.resource_type == "EFS" or (
+            self.resource_type == "DynamoDB" and ":recovery-point:" in self.arn
+        )
+        if not tiered:
+            return "WARM"
         cold_at = self.calculated_lifecycle() or {}
         moved = cold_at.get("MoveToColdStorageAt")
         return "COLD" if moved is not None and now >= moved else "WARM"

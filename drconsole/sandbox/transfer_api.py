@@ -46,6 +46,14 @@ class TransferApiMixin(JobsApiMixin):
         dest_vault_arn = self.param("DestinationBackupVaultArn", required=True)
         role_arn = self.param("IamRoleArn", required=True)
         lifecycle = self.param("Lifecycle") or {}
+        delete_after = lifecycle.get("DeleteAfterDays")
+        cold_after = lifecycle.get("MoveToColdStorageAfterDays")
+        # "This value must be at least 90 days after the number of days specified in
+        # MoveToColdStorageAfterDays" (AWS Backup API, Lifecycle); the wording is the sandbox's.
+        if delete_after is not None and cold_after is not None and delete_after < cold_after + 90:
+            raise invalid_parameter(
+                "DeleteAfterDays must be at least 90 days greater than MoveToColdStorageAfterDays"
+            )
         match = VAULT_ARN.fullmatch(dest_vault_arn)
         if match is None:
             raise invalid_parameter(f"Invalid destination backup vault ARN: {dest_vault_arn}")

@@ -561,7 +561,8 @@ def test_rule_cold_storage_points_are_not_copied(world: World) -> None:
     """ "backups in cold storage or archive tiers cannot be copied" (AWS Backup, "Backup and tag
     copy", https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html):
     a point the lifecycle has moved to cold storage says StorageClass COLD and is refused."""
-    point = world.seed(kind="S3", name="cold")
+    s3 = world.seed(kind="S3", name="warm")
+    point = world.seed(kind="DynamoDB", name="cold")
     described = world.source.describe_recovery_point(
         BackupVaultName="prod-vault", RecoveryPointArn=point
     )
@@ -577,3 +578,30 @@ def test_rule_cold_storage_points_are_not_copied(world: World) -> None:
     assert described["StorageClass"] == "COLD"
     state, message = outcome(world, point, world.prod_dr_vault)
     assert state == "REFUSED" and message is not None and "cold storage" in message
+    # S3 backups do not move to cold storage: AWS Backup ignores the expression for them.
+    world.source.update_recovery_point_lifecycle(
+        BackupVaultName="prod-vault",
+        RecoveryPointArn=s3,
+        Lifecycle={"MoveToColdStorageAfterDays": 1, "DeleteAfterDays": 91},
+    )
+    warm = world.source.describe_recovery_point(BackupVaultName="prod-vault", RecoveryPointArn=s3)
+    assert warm["StorageClass"] == "WARM"
+
+
+def test_copy_lifecycle_keeps_90_days_in_cold_storage(world: World) -> None:
+    """DeleteAfterDays "must be at least 90 days after the number of days specified in
+    MoveToColdStorageAfterDays" (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_Lifecycle.html)."""
+    point = world.seed(name="lifecycle")
+    with pytest.raises(ClientError) as error:
+        world.copy(
+            point,
+            world.prod_dr_vault,
+            Lifecycle={"MoveToColdStorageAfterDays": 30, "DeleteAfterDays": 100},
+        )
+    assert error.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    job = world.copy(
+        point,
+        world.prod_dr_vault,
+        Lifecycle={"MoveToColdStorageAfterDays": 30, "DeleteAfterDays": 120},
+    )
+    assert world.finished_copy(job)["State"] == "COMPLETED"
