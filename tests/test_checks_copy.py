@@ -751,3 +751,32 @@ def test_unusable_key_states_fail_with_their_own_fix(state: str, command: str) -
     assert command in result.remediation, result.remediation
     if state != "Disabled":
         assert f"enable-key --key-id {DEST_KEY}" not in result.remediation.split("&&")[0]
+
+
+def test_same_account_copy_is_refused_by_an_explicit_deny_only() -> None:
+    """A same-account copy needs no vault policy, but "An explicit deny in any policy overrides
+    any allows" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)."""
+    same = to_account(good_facts(), SRC)
+    deny = policy(
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "backup:CopyIntoBackupVault",
+            "Resource": "*",
+        }
+    )
+    result = checks.check_destination_access_policy(with_vault(same, access_policy=deny))
+    assert (result.status, result.cause) == (CheckStatus.FAIL, CauseCode.VAULT_POLICY_DENIES_COPY)
+    for document in (
+        None,
+        policy(
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "backup:DeleteRecoveryPoint",
+                "Resource": "*",
+            }
+        ),
+    ):
+        fine = checks.check_destination_access_policy(with_vault(same, access_policy=document))
+        assert fine.status is CheckStatus.PASS, fine

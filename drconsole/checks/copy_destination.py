@@ -92,7 +92,7 @@ def check_destination_access_policy(facts: CopyFacts) -> Check:
     """The destination vault's access policy allows the source to copy into it."""
     cid, title = "dest.access-policy", "Destination vault policy allows CopyIntoBackupVault"
     if not facts.cross_account:
-        return not_cross_account(cid, title)
+        return _same_account_access_policy(cid, title, facts)
     vault = facts.dest_vault
     if isinstance(vault, Unreadable):
         return unknown_check(cid, title, vault, f"vault {facts.dest_vault_arn}")
@@ -141,6 +141,35 @@ def check_destination_access_policy(facts: CopyFacts) -> Check:
         (cid, title), facts, vault.name, policy, outcome, complete, remediation
     )
     return with_policy_warnings(verdict, outcome.warnings, f"the access policy of {vault.name}")
+
+
+def _same_account_access_policy(cid: str, title: str, facts: CopyFacts) -> Check:
+    """A same-account copy needs no statement allowing it, but an explicit deny still refuses
+    it: "An explicit deny in any policy overrides any allows"
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)."""
+    vault = facts.dest_vault
+    if vault is None or isinstance(vault, Unreadable) or not isinstance(vault.access_policy, str):
+        return not_cross_account(cid, title)
+    context, _ = principal_context(facts.source_org, facts.recovery_point.account_id)
+    outcome = decide(
+        vault.access_policy,
+        principal=facts.copy_role_arn,
+        action="backup:CopyIntoBackupVault",
+        resource=vault.arn,
+        context=context,
+    )
+    if outcome.error or outcome.decision != "explicit-deny":
+        return not_cross_account(cid, title)
+    return Check(
+        cid,
+        title,
+        FAIL,
+        f"vault {vault.name}: explicitly denied by {outcome.statements_text}",
+        CauseCode.VAULT_POLICY_DENIES_COPY,
+        f"In account {facts.dest_account_id}, remove or narrow the deny statement "
+        f"({outcome.statements_text}) in the access policy of vault {vault.name}, or copy into "
+        "another vault.",
+    )
 
 
 def _access_policy_verdict(
