@@ -595,13 +595,13 @@ def test_copy_lifecycle_keeps_90_days_in_cold_storage(world: World) -> None:
     with pytest.raises(ClientError) as error:
         world.copy(
             point,
-            world.prod_dr_vault,
+            world.central_vault,
             Lifecycle={"MoveToColdStorageAfterDays": 30, "DeleteAfterDays": 100},
         )
     assert error.value.response["Error"]["Code"] == "InvalidParameterValueException"
     job = world.copy(
         point,
-        world.prod_dr_vault,
+        world.central_vault,
         Lifecycle={"MoveToColdStorageAfterDays": 30, "DeleteAfterDays": 120},
     )
     assert world.finished_copy(job)["State"] == "COMPLETED"
