@@ -204,3 +204,26 @@ def test_a_restore_key_needs_encryption_on(resource_type: str, key: str, flag: s
     problems = forms.validate(form, forms.with_overrides(form, {key: arn, flag: "false"}))
     assert problems == [f"{flag} (Encrypted) must be true when {key} is given"]
     assert forms.validate(form, forms.with_overrides(form, {key: arn, flag: "TRUE"})) == []
+
+
+@pytest.mark.parametrize(
+    ("region", "zone"),
+    [
+        ("eusc-de-east-1", "eusc-de-east-1a"),  # the European Sovereign Cloud (aws-eusc)
+        ("us-west-2", "us-west-2-lax-1a"),  # a Local Zone of us-west-2 (Los Angeles)
+        ("us-gov-west-1", "us-gov-west-1a"),
+    ],
+)
+def test_availability_zones_of_every_partition_and_local_zones(region: str, zone: str) -> None:
+    """An Availability Zone is its Region's name and a letter, in every partition (the
+    European Sovereign Cloud's Regions start with four letters), or a Local Zone's name
+    (https://docs.aws.amazon.com/local-zones/latest/ug/how-local-zones-work.html)."""
+    form = forms.build_form("EBS", {**AWS_METADATA["EBS"], "availabilityZone": zone}, region, "a1")
+    assert forms.validate(form, form.defaults) == []
+    from drconsole.sandbox import resources
+    from drconsole.sandbox.restore_metadata import validate_metadata
+
+    # The sandbox judges a Region its EC2 knows by that EC2's zones (it offers no Local Zone,
+    # as an account that has not opted in to one), any other by the zone's form.
+    if not resources.availability_zones(region):
+        assert validate_metadata("EBS", forms.metadata_for(form, form.defaults), region) is None

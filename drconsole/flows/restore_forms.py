@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 RESTORABLE_TYPES = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3")
 BOOL = ("true", "false")
 EBS_VOLUME_TYPES = ("gp2", "gp3", "io1", "io2", "st1", "sc1", "standard")
-_AZ = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
+# An Availability Zone: its Region's name and a letter (eu-central-1a; eusc-de-east-1a in the
+# European Sovereign Cloud, whose Region prefix has four letters), or a Local Zone's name
+# (us-west-2-lax-1a: https://docs.aws.amazon.com/local-zones/latest/ug/how-local-zones-work.html).
+_AZ = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}(-[a-z]+-\d{1,2})?[a-z]$")
 _DB_ID = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
 _TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")

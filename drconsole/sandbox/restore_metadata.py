@@ -227,7 +227,8 @@ def _s3_metadata(bucket: str, key: str) -> dict[str, str]:
 
 # --- StartRestoreJob's synchronous validation ------------------------------------------------
 
-_AZ = r"[a-z]{2}(-[a-z]+)+-\d[a-z]"
+# A Region's name and a letter, or a Local Zone's name (us-west-2-lax-1a).
+_AZ = r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}(-[a-z]+-\d{1,2})?[a-z]"
 _DB_IDENTIFIER = re.compile(r"[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)")
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _BUCKET_NAME = re.compile(r"(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
