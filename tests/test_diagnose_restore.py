@@ -288,3 +288,16 @@ def test_a_volume_smaller_than_its_snapshot_gets_its_size(variant: str) -> None:
     assert diagnosis.matched == "volume-smaller-than-snapshot", variant
     if variant != "truncated":
         assert "volumeSize=30" in diagnosis.remediation
+
+
+def test_regions_and_zones_of_the_european_sovereign_cloud_fill_the_fix() -> None:
+    """A real zone message (restore_messages.json) in the aws-eusc partition, whose Regions
+    start with four letters (eusc-de-east-1): the fix names its Region and zones whole."""
+    message = (
+        "Value (eusc-de-east-1c) for parameter availabilityZone is invalid. Subnet"
+        " 'subnet-0a1b2c3d' is in the availability zone eusc-de-east-1a"
+    )
+    diagnosis = diagnose(message)
+    assert diagnosis.cause is CauseCode.RESTORE_NETWORK
+    assert "--region eusc-de-east-1 " in diagnosis.remediation
+    assert "AvailabilityZone=eusc-de-east-1a" in diagnosis.remediation

@@ -390,3 +390,12 @@ def test_any_mutation_of_a_runbook_parses_or_is_one_line_with_its_place() -> Non
             assert runbook.name and runbook.targets
 
     check()
+
+
+def test_regions_of_every_partition_and_vault_names_as_aws_spells_them() -> None:
+    """A Region of the European Sovereign Cloud (eusc-de-east-1) is a Region; a vault name is
+    CreateBackupVault's ^[a-zA-Z0-9\\-\\_]{2,50}$ (no dot)."""
+    eusc = GOOD.replace("region: eu-central-1", "region: eusc-de-east-1")
+    assert parse_runbook(eusc, "eusc.yaml").targets
+    with pytest.raises(RunbookError, match="expected a vault name"):
+        parse_runbook(GOOD.replace("vault: qa-vault", "vault: qa.vault"), "dot.yaml")

@@ -14,7 +14,8 @@ from drconsole.drills import runbook as rb
 from drconsole.drills.yaml_nodes import Node, RunbookError, load
 
 _ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
+# As checks.arns: a four-letter prefix too (eusc-de-east-1, the European Sovereign Cloud).
+_REGION = re.compile(r"^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$")
 # CreateBackupVault's BackupVaultName pattern: no dot (see checks.arns.VAULT_NAME).
 _VAULT = re.compile(r"^[A-Za-z0-9_-]{2,50}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
