@@ -549,7 +549,7 @@ CASES = [
     Case("DynamoDB cross-account, no advanced", CauseCode.UNSUPPORTED_COPY_ROUTE,
          meet_dynamodb_cross_account, turn_on_dynamodb_advanced,
          repair_is="by hand: advanced features on, new backup"),
-    Case("copy kept forever into a locked vault", CauseCode.VAULT_LOCK_RETENTION, meet_vault_lock,
+    Case("copy kept past a locked vault's max", CauseCode.VAULT_LOCK_RETENTION, meet_vault_lock,
          lambda world, report: (report.recovery_point_arn, str(report.destination)),
          after_options={"delete_after_days": 14},
          repair_is="copy with DeleteAfterDays=14"),
