@@ -11,8 +11,8 @@ never the number of recovery points:
 
     calls = O                        the organization, as the inventory reads it
           + (M+1)                    sts:AssumeRole into each member and the backup account
-          + 3 (M+1) R                ListProtectedResources, ListBackupVaults and
-                                     DescribeRegionSettings per account and Region
+          + 2 (M+1) R                ListProtectedResources and ListBackupVaults per account
+                                     and Region
           + sum ceil(C_r/1000) - R   the further pages of the backup account's protected
                                      resources: C_r resources copied into Region r
           + 2 (M+1) R                ListCopyJobs (CREATED, RUNNING) where copies start
@@ -83,7 +83,7 @@ def predicted_calls(shape: Shape) -> dict[str, int]:
     return {
         "organization (as the inventory reads it)": shape.organization_calls,
         "AssumeRole per account": accounts,
-        "protected resources, vaults, DynamoDB setting per account-Region": 3 * accounts * r,
+        "protected resources, vaults per account-Region": 2 * accounts * r,
         "further pages of the backup account's copies": sum(
             max(0, math.ceil(c / PAGE) - 1) for c in shape.copied
         ),

@@ -380,27 +380,54 @@ def two_hops(world: World, report: CheckReport) -> tuple[str, str]:
     return first.destination_recovery_point, str(report.destination)
 
 
-def meet_dynamodb_cross_region(world: World) -> tuple[str, str]:
-    world.client("backup", world.account("prod")).update_region_settings(
-        ResourceTypeManagementPreference={"DynamoDB": False}
+def back_up_prod_dynamodb(world: World) -> str:
+    """A new backup of prod's DynamoDB table, made with the Region's setting as it is now: a
+    backup keeps for ever whether it had advanced DynamoDB features (its ARN form says it)."""
+    prod = world.account("prod")
+    backup = world.client("backup", prod)
+    table = backup.describe_recovery_point(
+        BackupVaultName="prod-vault",
+        RecoveryPointArn=newest(world, "prod", "prod-vault", "DynamoDB"),
+    )["ResourceArn"]
+    started = backup.start_backup_job(
+        BackupVaultName="prod-vault",
+        ResourceArn=table,
+        IamRoleArn=f"arn:aws:iam::{prod}:role/service-role/AWSBackupDefaultServiceRole",
     )
-    rp = newest(world, "prod", "prod-vault", "DynamoDB")
+    for _ in range(600):
+        job = backup.describe_backup_job(BackupJobId=started["BackupJobId"])
+        if job["State"] in FINISHED:
+            break
+        time.sleep(0.05)
+    assert job["State"] == "COMPLETED", job
+    return str(started["RecoveryPointArn"])
+
+
+def dynamodb_setting(world: World, advanced: bool) -> None:
+    world.client("backup", world.account("prod")).update_region_settings(
+        ResourceTypeManagementPreference={"DynamoDB": advanced}
+    )
+
+
+def meet_dynamodb_cross_region(world: World) -> tuple[str, str]:
+    dynamodb_setting(world, False)
+    rp = back_up_prod_dynamodb(world)
+    assert rp.startswith("arn:aws:dynamodb:"), rp
     return rp, world.vault_arn("backup", "dr-eu-north-1", world.info.dr_region)
 
 
 def meet_dynamodb_cross_account(world: World) -> tuple[str, str]:
-    world.client("backup", world.account("prod")).update_region_settings(
-        ResourceTypeManagementPreference={"DynamoDB": False}
-    )
-    rp = newest(world, "prod", "prod-vault", "DynamoDB")
+    dynamodb_setting(world, False)
+    rp = back_up_prod_dynamodb(world)
     return rp, world.vault_arn("backup", "central-eu-central-1")
 
 
 def turn_on_dynamodb_advanced(world: World, report: CheckReport) -> tuple[str, str]:
-    world.client("backup", world.account("prod")).update_region_settings(
-        ResourceTypeManagementPreference={"DynamoDB": True}
-    )
-    return report.recovery_point_arn, str(report.destination)
+    """Turning the features on does not change the backup already made: a new one has them."""
+    dynamodb_setting(world, True)
+    rp = back_up_prod_dynamodb(world)
+    assert ":recovery-point:" in rp, rp
+    return rp, str(report.destination)
 
 
 def meet_disabled_source_key(world: World) -> tuple[str, str]:
@@ -518,11 +545,11 @@ CASES = [
          repair_is="two hops", copies_after_repair=2),
     Case("DynamoDB cross-Region, no advanced", CauseCode.UNSUPPORTED_COPY_ROUTE,
          meet_dynamodb_cross_region, turn_on_dynamodb_advanced,
-         repair_is="by hand: advanced features on"),
+         repair_is="by hand: advanced features on, new backup"),
     Case("DynamoDB cross-account, no advanced", CauseCode.UNSUPPORTED_COPY_ROUTE,
          meet_dynamodb_cross_account, turn_on_dynamodb_advanced,
-         repair_is="by hand: advanced features on"),
-    Case("copy kept forever into a locked vault", CauseCode.VAULT_LOCK_RETENTION, meet_vault_lock,
+         repair_is="by hand: advanced features on, new backup"),
+    Case("copy kept past a locked vault's max", CauseCode.VAULT_LOCK_RETENTION, meet_vault_lock,
          lambda world, report: (report.recovery_point_arn, str(report.destination)),
          after_options={"delete_after_days": 14},
          repair_is="copy with DeleteAfterDays=14"),

@@ -154,3 +154,65 @@ def test_malformed_fsx_and_redshift_arns_are_one_line_usage_errors(arn: str) -> 
         parse_recovery_point_arn(arn)
     message = str(error.value)
     assert message.startswith("--recovery-point: ") and "\n" not in message
+
+
+# CreateBackupVault's BackupVaultName: "Pattern: ^[a-zA-Z0-9\-\_]{2,50}$"
+# (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CreateBackupVault.html, and
+# botocore's model of AWS Backup): no dot, 2 to 50 characters.
+def _vault_name_pattern() -> str:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("backup")
+    return str(model.shape_for("BackupVaultName").metadata["pattern"])
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        ("Default", True),
+        ("prod-vault", True),
+        ("dr_vault_2", True),
+        ("ab", True),
+        ("v" * 50, True),
+        ("a", False),
+        ("v" * 51, False),
+        ("prod.vault", False),
+        ("prod vault", False),
+        ("aws/efs/automatic-backup-vault", False),
+    ],
+)
+def test_vault_names_follow_aws_backups_pattern(name: str, valid: bool) -> None:
+    import re
+
+    assert bool(re.fullmatch(_vault_name_pattern().strip("^$"), name)) is valid
+    arn = f"arn:aws:backup:eu-central-1:111122223333:backup-vault:{name}"
+    if valid:
+        assert parse_vault_arn(arn).name == name
+        return
+    with pytest.raises(UsageError) as error:
+        parse_vault_arn(arn)
+    assert str(error.value).startswith("--to: ")
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        # The recovery point ARN formats of AWS Backup's access-control page
+        # (https://docs.aws.amazon.com/aws-backup/latest/devguide/access-control.html), with
+        # its example ids.
+        "arn:aws:ec2:us-east-1::snapshot/snap-05f426fd8d0ab4224",
+        "arn:aws:ec2:us-east-1::image/ami-1a2b3e4f5e6f7a890",
+        "arn:aws:rds:us-east-1:111122223333:snapshot:awsbackup:job-be59cf2a-2343-4402-bd8b",
+        "arn:aws:rds:us-east-1:111122223333:cluster-snapshot:awsbackup:job-be59cf2a-2343-4402",
+        "arn:aws:backup:us-east-1:012345678901:recovery-point:8a92c3f1-b475-4d9e-95e6-7c138f2d4b0a",
+        "arn:aws:dynamodb:us-east-1:111122223333:table/MyDynamoDBTable/backup/01547087347000-c8b6",
+        "arn:aws:fsx:us-east-1:111122223333:backup/backup-1a20e49137e31d9e0",
+        "arn:aws:backup:us-east-1:111122223333:recovery-point:amzn-s3-demo-bucket-5ec207d0",
+        "arn:aws:redshift:us-east-1:111122223333:snapshot:resource/awsbackup:job-ab12cd3e-4567",
+        "arn:aws:redshift-serverless:us-east-1:111122223333:snapshot:resource/awsbackup:job-ab12",
+        "arn:aws:redshift-serverless:us-east-1:111122223333:snapshot/a1b2c3d4-5678-90ab-cdef",
+    ],
+)
+def test_every_documented_recovery_point_form_parses(arn: str) -> None:
+    parsed = parse_recovery_point_arn(arn)
+    assert (parsed.arn, parsed.region) == (arn, "us-east-1")

@@ -348,7 +348,13 @@ def test_every_check_passes_on_good_facts() -> None:
         ),
         (
             checks.check_route,
-            good_facts("DynamoDB", dynamodb_advanced=False),
+            replace(
+                good_facts("DynamoDB"),
+                recovery_point=replace(
+                    good_facts("DynamoDB").recovery_point,
+                    arn=f"arn:aws:dynamodb:{REGION}:{SRC}:table/t/backup/01700000000000-abcdef12",
+                ),
+            ),
             CauseCode.UNSUPPORTED_COPY_ROUTE,
             None,
         ),
@@ -400,7 +406,6 @@ def test_fail_paths(verdict, facts, cause, fix) -> None:  # type: ignore[no-unty
             good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", DENIED)),
         ),
         (checks.check_copy_role, good_facts(copy_role=DENIED)),
-        (checks.check_route, good_facts("DynamoDB", dynamodb_advanced=DENIED)),
         (checks.check_running_jobs, good_facts(job_load=DENIED)),
         (
             # The vault shares with the organization, whose id could not be read.
@@ -470,16 +475,20 @@ ROUTE_NAMES = ["same account and Region", "cross-Region", "cross-account", "cros
 def test_dynamodb_route_with_and_without_advanced_features(
     other_account: bool, other_region: bool
 ) -> None:
+    """The backup's ARN decides, not the setting now: advanced features apply to "all new
+    DynamoDB table backups you create" and give them arn:aws:backup ARNs
+    (https://docs.aws.amazon.com/aws-backup/latest/devguide/advanced-ddb-backup.html,
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/UsageNotesAWS.html)."""
     leaves = other_account or other_region
-    made_with = dynamodb_copy(ADVANCED_DYNAMODB, True, other_account, other_region)
-    assert checks.check_route(made_with).status is CheckStatus.PASS
-    for arn, setting in (
-        (ADVANCED_DYNAMODB, False),  # features off: backups are DynamoDB's own
-        (PLAIN_DYNAMODB, False),
-        (PLAIN_DYNAMODB, True),  # turned on after this backup was made
-        (PLAIN_DYNAMODB, DENIED),  # the ARN alone says it has no advanced features
-    ):
-        result = checks.check_route(dynamodb_copy(arn, setting, other_account, other_region))
+    # Made with the features, whatever the source's setting is now (turned off since, as it
+    # may be in a central backup account holding copies, or not readable).
+    for setting in (True, False, DENIED):
+        made_with = dynamodb_copy(ADVANCED_DYNAMODB, setting, other_account, other_region)
+        assert checks.check_route(made_with).status is CheckStatus.PASS, setting
+    for setting in (False, True, DENIED):  # True: turned on after this backup was made
+        result = checks.check_route(
+            dynamodb_copy(PLAIN_DYNAMODB, setting, other_account, other_region)
+        )
         if not leaves:
             assert result.status is CheckStatus.PASS, result
             continue
@@ -493,10 +502,21 @@ def test_dynamodb_route_with_and_without_advanced_features(
         assert result.evidence.endswith(
             across.get((other_account, other_region), "accounts and Regions")
         )
-    unread = checks.check_route(
-        dynamodb_copy(ADVANCED_DYNAMODB, DENIED, other_account, other_region)
+
+
+def test_advanced_dynamodb_backup_may_go_to_an_aws_backup_vault_across_accounts() -> None:
+    """An arn:aws:backup DynamoDB backup is fully managed (re-encrypted with the vault key), so
+    an aws/backup vault may receive it even when the source's setting is now off."""
+    facts = dynamodb_copy(ADVANCED_DYNAMODB, False, True, False)
+    facts = with_vault(
+        facts, key=KeyFacts(DEST_KEY, "AWS", "Enabled", aliases=("alias/aws/backup",))
     )
-    assert unread.status is (CheckStatus.UNKNOWN if leaves else CheckStatus.PASS)
+    assert checks.check_destination_vault(facts).status is CheckStatus.PASS
+    plain = dynamodb_copy(PLAIN_DYNAMODB, True, True, False)
+    plain = with_vault(
+        plain, key=KeyFacts(DEST_KEY, "AWS", "Enabled", aliases=("alias/aws/backup",))
+    )
+    assert checks.check_destination_vault(plain).status is CheckStatus.FAIL
 
 
 def test_key_remediation_names_the_real_accounts_and_key() -> None:
@@ -515,6 +535,20 @@ def test_vault_policy_remediation_is_exact_statement() -> None:
     assert "put-backup-vault-access-policy" in result.remediation
 
 
+BACKUP_RP = f"arn:aws:backup:{REGION}:{SRC}:recovery-point:1a2b3cde-f405-6789-012g-3456hi789012"
+# Each type's recovery point ARN as AWS Backup's access-control page gives it
+# (https://docs.aws.amazon.com/aws-backup/latest/devguide/access-control.html).
+NATIVE_RP = {
+    "EBS": f"arn:aws:ec2:{REGION}::snapshot/snap-05f426fd8dd6b4224",
+    "EC2": f"arn:aws:ec2:{REGION}::image/ami-1a2b3e4f5e6f7a890",
+    "RDS": f"arn:aws:rds:{REGION}:{SRC}:snapshot:awsbackup:job-be59cf2a-2343-4402",
+    "Aurora": f"arn:aws:rds:{REGION}:{SRC}:cluster-snapshot:awsbackup:job-be59cf2a-2343",
+    "FSx": f"arn:aws:fsx:{REGION}:{SRC}:backup/backup-1a20e49137e31d9e0",
+    "Storage Gateway": f"arn:aws:ec2:{REGION}::snapshot/snap-0d40e49137e31d9e0",
+    "DynamoDB": f"arn:aws:dynamodb:{REGION}:{SRC}:table/Music/backup/01547087347000-c8b6kdk3",
+}
+
+
 @pytest.mark.parametrize(
     ("resource_type", "fits"),
     [
@@ -526,6 +560,11 @@ def test_vault_policy_remediation_is_exact_statement() -> None:
         ("VirtualMachine", True),
         ("CloudFormation", True),
         ("SAP HANA on Amazon EC2", True),
+        ("DynamoDB", True),  # with advanced features: an arn:aws:backup recovery point
+        # "Resources that support full AWS Backup management all have recovery points in the
+        # format arn:aws:backup:...:recovery-point:*": a type added since (Aurora DSQL's
+        # recovery points are arn:aws:backup ones) is fully managed by that token.
+        ("Aurora DSQL", True),
         # The others keep the resource's key and need a customer managed key in the vault.
         ("EBS", False),
         ("EC2", False),
@@ -533,6 +572,7 @@ def test_vault_policy_remediation_is_exact_statement() -> None:
         ("Aurora", False),
         ("FSx", False),
         ("Storage Gateway", False),
+        ("DynamoDB without advanced features", False),
     ],
 )
 def test_destination_on_aws_backup_key_by_resource_type(resource_type: str, fits: bool) -> None:
@@ -540,10 +580,11 @@ def test_destination_on_aws_backup_key_by_resource_type(resource_type: str, fits
         good_facts(),
         key=KeyFacts(DEST_KEY, "AWS", "Enabled", aliases=("alias/aws/backup",)),
     )
+    kind = resource_type.split(" without")[0]
     point = replace(
         facts.recovery_point,
-        arn=f"arn:aws:backup:{REGION}:{SRC}:recovery-point:{resource_type.replace(' ', '-')}",
-        resource_type=resource_type,
+        arn=NATIVE_RP[kind] if not fits else BACKUP_RP,
+        resource_type=kind,
     )
     result = checks.check_destination_vault(replace(facts, recovery_point=point))
     assert result.status is (CheckStatus.PASS if fits else CheckStatus.FAIL)
@@ -658,3 +699,122 @@ def test_a_policy_text_no_one_can_read_is_never_pass_and_never_a_crash(text: str
         for check_id in ("dest.access-policy", "source.key", "source.scps", "source.vault-policy"):
             assert results[check_id].status is not CheckStatus.PASS, results[check_id]
             assert results[check_id].fix_id is None, results[check_id]
+
+
+@pytest.mark.parametrize("locked", [True, False])
+def test_vault_lock_range_is_judged_whatever_locked_says(locked: bool) -> None:
+    """ "If specified, Vault Lock enforces a minimum and maximum retention period for future
+    backup and copy jobs that target a backup vault" (AWS Backup API reference,
+    https://docs.aws.amazon.com/aws-backup/latest/devguide/API_PutBackupVaultLockConfiguration.html):
+    the range decides, in governance mode as in compliance mode."""
+    short = with_vault(
+        good_facts(lifecycle_delete_after_days=7), locked=locked, min_retention_days=30
+    )
+    result = checks.check_vault_lock(short)
+    assert result.status is CheckStatus.FAIL, result
+    assert result.cause is CauseCode.VAULT_LOCK_RETENTION
+    forever = with_vault(
+        good_facts(lifecycle_delete_after_days=None), locked=locked, max_retention_days=365
+    )
+    assert checks.check_vault_lock(forever).status is CheckStatus.FAIL
+    inside = with_vault(
+        good_facts(lifecycle_delete_after_days=100),
+        locked=locked,
+        min_retention_days=30,
+        max_retention_days=365,
+    )
+    assert checks.check_vault_lock(inside).status is CheckStatus.PASS
+    no_range = with_vault(good_facts(lifecycle_delete_after_days=None), locked=locked)
+    assert checks.check_vault_lock(no_range).status is CheckStatus.PASS
+
+
+@pytest.mark.parametrize(("other_account", "other_region"), ROUTES, ids=ROUTE_NAMES)
+def test_cold_storage_recovery_points_are_not_copied(
+    other_account: bool, other_region: bool
+) -> None:
+    """ "backups in cold storage or archive tiers cannot be copied" (AWS Backup, "Backup and
+    tag copy", https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html)."""
+    facts = good_facts("S3")
+    facts = facts if other_account else to_account(facts, SRC)
+    facts = facts if other_region else replace(facts, dest_region=REGION)
+    cold = replace(facts, recovery_point=replace(facts.recovery_point, storage_class="COLD"))
+    result = checks.check_route(cold)
+    assert result.status is CheckStatus.FAIL, result
+    assert result.cause is CauseCode.UNSUPPORTED_COPY_ROUTE
+    assert result.details == (("hops", "0"),)
+    assert "cold storage" in result.evidence
+    warm = replace(facts, recovery_point=replace(facts.recovery_point, storage_class="WARM"))
+    assert checks.check_route(warm).status is CheckStatus.PASS
+
+
+def test_multi_az_db_cluster_snapshots_are_not_copied() -> None:
+    """ "copying a Multi-AZ DB cluster snapshot is not supported" (AWS Backup, "Copy a backup",
+    https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html): an
+    RDS (not Aurora) recovery point that is a cluster snapshot."""
+    cluster = f"arn:aws:rds:{REGION}:{SRC}:cluster-snapshot:awsbackup:job-be59cf2a-2343-4402"
+    for facts in (good_facts("RDS"), to_account(good_facts("RDS"), SRC)):
+        multi_az = replace(facts, recovery_point=replace(facts.recovery_point, arn=cluster))
+        result = checks.check_route(multi_az)
+        assert result.status is CheckStatus.FAIL, result
+        assert result.cause is CauseCode.UNSUPPORTED_COPY_ROUTE
+        assert "Multi-AZ DB cluster" in result.evidence
+    aurora = replace(
+        good_facts("RDS"),
+        recovery_point=replace(
+            good_facts("RDS").recovery_point, arn=cluster, resource_type="Aurora"
+        ),
+    )
+    assert checks.check_route(aurora).status is not CheckStatus.FAIL
+
+
+@pytest.mark.parametrize(
+    ("state", "command"),
+    [
+        # AWS KMS key states (https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html):
+        # only Enabled keys are used; each other state has its own way back.
+        ("Disabled", "aws kms enable-key"),
+        ("PendingDeletion", "aws kms cancel-key-deletion"),
+        ("PendingImport", "aws kms import-key-material"),
+        ("Unavailable", "aws kms connect-custom-key-store"),
+    ],
+)
+def test_unusable_key_states_fail_with_their_own_fix(state: str, command: str) -> None:
+    source = good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", state, policy(OWNER)))
+    result = checks.check_source_key(source)
+    assert (result.status, result.cause) == (CheckStatus.FAIL, CauseCode.KMS_KEY_UNUSABLE)
+    assert command in result.remediation, result.remediation
+    vault = with_vault(good_facts(), key=KeyFacts(DEST_KEY, "CUSTOMER", state))
+    result = checks.check_destination_vault(vault)
+    assert (result.status, result.cause) == (CheckStatus.FAIL, CauseCode.KMS_KEY_UNUSABLE)
+    assert command in result.remediation, result.remediation
+    if state != "Disabled":
+        assert f"enable-key --key-id {DEST_KEY}" not in result.remediation.split("&&")[0]
+
+
+def test_same_account_copy_is_refused_by_an_explicit_deny_only() -> None:
+    """A same-account copy needs no vault policy, but "An explicit deny in any policy overrides
+    any allows" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)."""
+    same = to_account(good_facts(), SRC)
+    deny = policy(
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "backup:CopyIntoBackupVault",
+            "Resource": "*",
+        }
+    )
+    result = checks.check_destination_access_policy(with_vault(same, access_policy=deny))
+    assert (result.status, result.cause) == (CheckStatus.FAIL, CauseCode.VAULT_POLICY_DENIES_COPY)
+    for document in (
+        None,
+        policy(
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "backup:DeleteRecoveryPoint",
+                "Resource": "*",
+            }
+        ),
+    ):
+        fine = checks.check_destination_access_policy(with_vault(same, access_policy=document))
+        assert fine.status is CheckStatus.PASS, fine

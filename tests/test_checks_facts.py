@@ -194,3 +194,39 @@ def test_restore_role_without_restore_policy(
     check = next(c for c in report.checks if c.id == "restore.role")
     assert check.status is CheckStatus.FAIL and check.cause is CauseCode.ROLE_PERMISSIONS
     assert "attach-role-policy --role-name bare-restore" in check.remediation
+
+
+def test_copy_retention_defaults_to_the_recovery_points_as_copy_sends_it(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """`check copy` without --delete-after-days judges the vault lock on the retention that
+    `drconsole copy` starts the copy with (the recovery point's), not on "kept forever"."""
+    sandbox, info = demo
+    rp = prod_point(sandbox, info, "EBS")
+    prod = sandbox.client("backup", info.accounts["prod"], info.region)
+    days = prod.describe_recovery_point(BackupVaultName="prod-vault", RecoveryPointArn=rp)[
+        "Lifecycle"
+    ]["DeleteAfterDays"]
+    backup = sandbox.client("backup", info.accounts["backup"], info.region)
+    key = sandbox.client("kms", info.accounts["backup"], info.region).describe_key(
+        KeyId="alias/backup-vault-key"
+    )["KeyMetadata"]["Arn"]
+    backup.create_backup_vault(BackupVaultName="lock-range", EncryptionKeyArn=key)
+    backup.put_backup_vault_access_policy(
+        BackupVaultName="lock-range",
+        Policy=backup.get_backup_vault_access_policy(BackupVaultName="central-eu-central-1")[
+            "Policy"
+        ],
+    )
+    backup.put_backup_vault_lock_configuration(
+        BackupVaultName="lock-range", MinRetentionDays=1, MaxRetentionDays=days + 10
+    )
+    vault = f"arn:aws:backup:{info.region}:{info.accounts['backup']}:backup-vault:lock-range"
+    state = sessions(demo, tmp_path)
+    lock = {c.id: c for c in run_copy_checks(state, rp, vault).checks}["dest.vault-lock"]
+    assert lock.status is CheckStatus.PASS, lock
+    assert f"kept {days} days" in lock.evidence
+    longer = run_copy_checks(state, rp, vault, delete_after_days=days + 11)
+    lock = {c.id: c for c in longer.checks}["dest.vault-lock"]
+    assert lock.status is CheckStatus.FAIL
+    assert lock.cause is CauseCode.VAULT_LOCK_RETENTION

@@ -255,3 +255,20 @@ def test_audit_log_writes_intents_then_outcomes_without_secrets(tmp_path) -> Non
     assert calls[0]["caller"].endswith("assumed-role/Admin/me") and calls[1]["id"] == second
     assert [e["entry"] for e in log.entries()] == ["intent", "intent", "outcome"]
     assert oct(os.stat(log.path).st_mode & 0o777) == "0o600"
+
+
+def test_restore_role_with_its_own_policies_is_a_warning_not_a_failure() -> None:
+    """AWS judges what the role may do, not which policies it has: a customer managed policy
+    (or an inline one) may grant what AWSBackupServiceRolePolicyForRestores grants, so the
+    check cannot say FAIL for it; a role with no permission policy at all fails."""
+    own = f"arn:aws:iam::{SRC}:policy/backup-restores"
+    result = checks.check_restore_role(good_restore(role=RoleFacts(ROLE, TRUST, (own,))))
+    assert (result.status, result.cause) == (CheckStatus.WARN, CauseCode.ROLE_PERMISSIONS)
+    assert own in result.evidence
+    inline = RoleFacts(ROLE, TRUST, (), ("restores",))
+    assert checks.check_restore_role(good_restore(role=inline)).status is CheckStatus.WARN
+    managed_only = RoleFacts(ROLE, TRUST, ("arn:aws:iam::aws:policy/AWSBackupFullAccess",))
+    assert checks.check_restore_role(good_restore(role=managed_only)).status is CheckStatus.FAIL
+    assert checks.check_restore_role(good_restore(role=RoleFacts(ROLE, TRUST))).status is (
+        CheckStatus.FAIL
+    )

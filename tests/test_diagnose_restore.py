@@ -271,3 +271,33 @@ def test_explain_cli_prints_the_cause_and_the_filled_fix() -> None:
     assert payload["matched"] == "restore-network"
     assert payload["error_code"] == "InvalidParameter"
     assert "--subnet-ids subnet-008c094dfe760bda4" in payload["remediation"]
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_a_volume_smaller_than_its_snapshot_gets_its_size(variant: str) -> None:
+    """EC2's refusal of a restored volume smaller than its snapshot (real message:
+    https://github.com/scylladb/scylla-cluster-tests/issues/2484): no cause code fits, but the
+    fix is exact."""
+    message = (
+        "An error occurred (InvalidBlockDeviceMapping) when calling the RunInstances operation:"
+        " Volume of size 15GB is smaller than  snapshot 'snap-09e0f802c68b958b7', expect size"
+        " >= 30GB"
+    )
+    diagnosis = diagnose(VARIANTS[variant](message))
+    assert diagnosis.cause is CauseCode.UNKNOWN
+    assert diagnosis.matched == "volume-smaller-than-snapshot", variant
+    if variant != "truncated":
+        assert "volumeSize=30" in diagnosis.remediation
+
+
+def test_regions_and_zones_of_the_european_sovereign_cloud_fill_the_fix() -> None:
+    """A real zone message (restore_messages.json) in the aws-eusc partition, whose Regions
+    start with four letters (eusc-de-east-1): the fix names its Region and zones whole."""
+    message = (
+        "Value (eusc-de-east-1c) for parameter availabilityZone is invalid. Subnet"
+        " 'subnet-0a1b2c3d' is in the availability zone eusc-de-east-1a"
+    )
+    diagnosis = diagnose(message)
+    assert diagnosis.cause is CauseCode.RESTORE_NETWORK
+    assert "--region eusc-de-east-1 " in diagnosis.remediation
+    assert "AvailabilityZone=eusc-de-east-1a" in diagnosis.remediation

@@ -144,7 +144,7 @@ BROKEN: list[tuple[str, str]] = [
         HEAD + "  - name: db\n    resource: arn:aws:s3:::b\n    restore_to: {account: "
         '"056737219498", region: eu-central-1, vault: "a b"}\n',
         "5:72: targets[0].restore_to."
-        "vault: expected a vault name (2-50 letters, digits, '.', '_', '-'), got 'a b'",
+        "vault: expected a vault name (2-50 letters, digits, '_', '-'), got 'a b'",
     ),
     (
         HEAD + TARGET.replace("type: Aurora", "type: Oracle"),
@@ -390,3 +390,12 @@ def test_any_mutation_of_a_runbook_parses_or_is_one_line_with_its_place() -> Non
             assert runbook.name and runbook.targets
 
     check()
+
+
+def test_regions_of_every_partition_and_vault_names_as_aws_spells_them() -> None:
+    """A Region of the European Sovereign Cloud (eusc-de-east-1) is a Region; a vault name is
+    CreateBackupVault's ^[a-zA-Z0-9\\-\\_]{2,50}$ (no dot)."""
+    eusc = GOOD.replace("region: eu-central-1", "region: eusc-de-east-1")
+    assert parse_runbook(eusc, "eusc.yaml").targets
+    with pytest.raises(RunbookError, match="expected a vault name"):
+        parse_runbook(GOOD.replace("vault: qa-vault", "vault: qa.vault"), "dot.yaml")

@@ -155,3 +155,75 @@ def test_kms_encryption_needs_a_key() -> None:
 def test_unsupported_type_has_no_form() -> None:
     with pytest.raises(ValueError, match="supported"):
         forms.build_form("Neptune", {}, EU, "ab12cd")
+
+
+@pytest.mark.parametrize(
+    "bucket",
+    [
+        # S3's general purpose bucket naming rules
+        # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+        "192.168.5.4",
+        "xn--assets-restored",
+        "sthree-assets",
+        "sthree-configurator-assets",
+        "amzn-s3-demo-bucket",
+        "assets-s3alias",
+        "assets--ol-s3",
+        "assets.mrap",
+        "assets--x-s3",
+        "assets--table-s3",
+    ],
+)
+def test_bucket_names_s3_refuses(bucket: str) -> None:
+    form = forms.build_form("S3", AWS_METADATA["S3"], EU, "ab12cd")
+    problems = forms.validate(form, forms.with_overrides(form, {"DestinationBucketName": bucket}))
+    assert len(problems) == 1 and problems[0].startswith("DestinationBucketName"), problems
+    from drconsole.sandbox.restore_metadata import validate_metadata
+
+    values = forms.metadata_for(form, forms.with_overrides(form, {"DestinationBucketName": bucket}))
+    assert validate_metadata("S3", values, EU) is not None
+
+
+def test_bucket_names_s3_accepts() -> None:
+    form = forms.build_form("S3", AWS_METADATA["S3"], EU, "ab12cd")
+    for bucket in ("docexamplebucket1", "log-delivery-march-2020", "my-hosted-content", "a.b.c"):
+        values = forms.with_overrides(form, {"DestinationBucketName": bucket})
+        assert forms.validate(form, values) == [], bucket
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "key", "flag"),
+    [("EFS", "KmsKeyId", "Encrypted"), ("EBS", "kmsKeyId", "encrypted")],
+)
+def test_a_restore_key_needs_encryption_on(resource_type: str, key: str, flag: str) -> None:
+    """EFS: "If KmsKeyId is specified, Encrypted must be set to true" (StartRestoreJob,
+    https://docs.aws.amazon.com/aws-backup/latest/devguide/API_StartRestoreJob.html); EBS:
+    "If KmsKeyId is specified, the encrypted state must be true" (EC2 CreateVolume)."""
+    form = forms.build_form(resource_type, AWS_METADATA[resource_type], EU, "ab12cd")
+    arn = f"arn:aws:kms:{EU}:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    problems = forms.validate(form, forms.with_overrides(form, {key: arn, flag: "false"}))
+    assert problems == [f"{flag} (Encrypted) must be true when {key} is given"]
+    assert forms.validate(form, forms.with_overrides(form, {key: arn, flag: "TRUE"})) == []
+
+
+@pytest.mark.parametrize(
+    ("region", "zone"),
+    [
+        ("eusc-de-east-1", "eusc-de-east-1a"),  # the European Sovereign Cloud (aws-eusc)
+        ("us-west-2", "us-west-2-lax-1a"),  # a Local Zone of us-west-2 (Los Angeles)
+        ("us-gov-west-1", "us-gov-west-1a"),
+    ],
+)
+def test_availability_zones_of_every_partition_and_local_zones(region: str, zone: str) -> None:
+    """An Availability Zone is its Region's name and a letter, in every partition (the
+    European Sovereign Cloud's Regions start with four letters), or a Local Zone's name
+    (https://docs.aws.amazon.com/local-zones/latest/ug/how-local-zones-work.html)."""
+    form = forms.build_form("EBS", {**AWS_METADATA["EBS"], "availabilityZone": zone}, region, "a1")
+    assert forms.validate(form, form.defaults) == []
+    from drconsole.sandbox import resources
+    from drconsole.sandbox.restore_metadata import validate_metadata
+
+    # The sandbox judges a Region its EC2 knows by that EC2's zones (it offers no Local Zone,
+    # as an account that has not opted in to one), any other by the zone's form.
+    if not resources.availability_zones(region):
+        assert validate_metadata("EBS", forms.metadata_for(form, form.defaults), region) is None

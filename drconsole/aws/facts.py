@@ -270,14 +270,6 @@ class FactReader(OrgReader):
             if code.get("ProductCodeType") == "marketplace"
         )
 
-    def dynamodb_advanced(self, account_id: str, region: str) -> bool | Unreadable:
-        """DescribeRegionSettings' ResourceTypeManagementPreference for DynamoDB."""
-        backup = self.client("backup", account_id, region)
-        answer = self.read("backup:DescribeRegionSettings", backup.describe_region_settings)
-        if not isinstance(answer, dict):
-            return answer or False
-        return bool(answer.get("ResourceTypeManagementPreference", {}).get("DynamoDB", False))
-
     def vault_arns(self, account_id: str, region: str) -> tuple[str, ...]:
         """ARNs of the account's vaults in the Region other than the default vault."""
         backup = self.client("backup", account_id, region)
@@ -311,6 +303,7 @@ def _recovery_point_facts(
         status=answer.get("Status", ""),
         encryption_key_arn=answer.get("EncryptionKeyArn") or None,
         delete_after_days=lifecycle.get("DeleteAfterDays"),
+        storage_class=answer.get("StorageClass") or "",
     )
 
 
@@ -349,8 +342,12 @@ def base_copy_facts(
         copy_role=NOT_GATHERED,
         job_load=NOT_GATHERED,
         marketplace_product_codes=NOT_GATHERED,
-        # StartCopyJob without a Lifecycle keeps the copy indefinitely.
-        lifecycle_delete_after_days=delete_after_days,
+        # The retention drconsole copy starts the copy with: the one asked for, else the
+        # recovery point's own (flows.plan.copy_retention_days), so that the vault lock check
+        # judges the request that will be sent.
+        lifecycle_delete_after_days=(
+            delete_after_days if delete_after_days is not None else rp.delete_after_days
+        ),
     )
 
 
@@ -387,11 +384,6 @@ def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
             base,
             job_load=reader.job_load(rp, base.dest_region),
             marketplace_product_codes=reader.marketplace_codes(rp),
-            dynamodb_advanced=(
-                reader.dynamodb_advanced(rp.account_id, rp.region)
-                if rp.resource_type == "DynamoDB"
-                else False
-            ),
             # As drconsole copy chooses: the destination account in the source Region first
             # (the cross-account hop stays in one Region), else the source account in the
             # destination Region.
@@ -414,7 +406,6 @@ def merge_groups(base: CopyFacts, gathered: dict[str, CopyFacts]) -> CopyFacts:
         "route": (
             "job_load",
             "marketplace_product_codes",
-            "dynamodb_advanced",
             "intermediate_vaults",
         ),
     }

@@ -15,9 +15,13 @@ _PARTITION = r"aws(?:-[a-z]+){0,2}"
 _REGION = r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}"
 _ACCOUNT = r"[0-9]{12}"
 
+# A backup vault name is 2 to 50 letters, digits, hyphens and underscores: CreateBackupVault's
+# BackupVaultName pattern ^[a-zA-Z0-9\-\_]{2,50}$ (no dot), as botocore's model and
+# https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CreateBackupVault.html give it.
+VAULT_NAME = r"[A-Za-z0-9_-]{2,50}"
 VAULT_ARN = re.compile(
     rf"^arn:(?P<partition>{_PARTITION}):backup:(?P<region>{_REGION}):(?P<account>{_ACCOUNT})"
-    r":backup-vault:(?P<name>[A-Za-z0-9_.-]{2,50})$"
+    rf":backup-vault:(?P<name>{VAULT_NAME})$"
 )
 
 # Each kind of recovery point ARN AWS Backup gives, and the resource type it implies. None: the
@@ -91,6 +95,19 @@ _RECOVERY_POINT_KINDS: tuple[tuple[str, str | None, re.Pattern[str]], ...] = (
         re.compile(
             rf"^arn:(?P<partition>{_PARTITION}):redshift:(?P<region>{_REGION}):"
             rf"(?P<account>{_ACCOUNT}):snapshot:(?P<cluster>[A-Za-z0-9-]{{1,63}})"
+            r"/(?P<id>[A-Za-z0-9:-]{1,255})$"
+        ),
+    ),
+    (
+        # Amazon Redshift Serverless: AWS Backup gives the form
+        # arn:aws:redshift-serverless:region:account-id:snapshot:resource/awsbackup:* (AWS
+        # Backup access control, https://docs.aws.amazon.com/aws-backup/latest/devguide/
+        # access-control.html); Redshift Serverless names its snapshots snapshot/ID.
+        "redshift-serverless-snapshot",
+        None,
+        re.compile(
+            rf"^arn:(?P<partition>{_PARTITION}):redshift-serverless:(?P<region>{_REGION}):"
+            rf"(?P<account>{_ACCOUNT}):snapshot(?::[A-Za-z0-9-]{{1,63}})?"
             r"/(?P<id>[A-Za-z0-9:-]{1,255})$"
         ),
     ),
@@ -196,7 +213,7 @@ def _why_not_vault(text: str) -> str:
         return f"{text!r} has an invalid Region {parts[3]!r}"
     if not re.fullmatch(_ACCOUNT, parts[4]):
         return f"{text!r} has an invalid account id {parts[4]!r} (12 digits expected)"
-    return f"{text!r} has an invalid vault name (2-50 letters, digits, '-', '_', '.')"
+    return f"{text!r} has an invalid vault name (2-50 letters, digits, '-', '_')"
 
 
 def _why_not_recovery_point(text: str) -> str:
@@ -212,5 +229,5 @@ def _why_not_recovery_point(text: str) -> str:
     return (
         f"{text!r} is not a recovery point ARN (expected arn:aws:backup:...:recovery-point:ID, "
         "an EBS snapshot, an AMI, an RDS (cluster) snapshot, a DynamoDB or FSx backup, or a "
-        "Redshift snapshot ARN)"
+        "Redshift or Redshift Serverless snapshot ARN)"
     )

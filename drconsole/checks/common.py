@@ -79,12 +79,53 @@ def not_cross_account(check_id: str, title: str) -> Check:
 
 def fully_managed(facts: CopyFacts) -> bool:
     """True when AWS Backup encrypts the recovery point with the vault key (independent
-    encryption): a vault on aws/backup can then receive it, and AWS managed keys travel."""
+    encryption): a vault on aws/backup can then receive it, and AWS managed keys travel.
+
+    AWS: "Resources that support full AWS Backup management all have recovery points in the
+    format arn:aws:backup:region:account-id:recovery-point:*", and every other type keeps its
+    service's own ARN (snapshot, image, cluster-snapshot, table/.../backup, fsx backup...)
+    (https://docs.aws.amazon.com/aws-backup/latest/devguide/access-control.html), so the ARN
+    decides: it covers the types added since (Aurora DSQL, EKS...) and a DynamoDB backup made
+    with advanced features, whatever the setting is now: they apply to "all new DynamoDB table
+    backups you create" (https://docs.aws.amazon.com/aws-backup/latest/devguide/advanced-ddb-backup.html).
+    """
     rp = facts.recovery_point
+    parts = rp.arn.split(":")
+    if len(parts) > 5 and parts[2] == "backup" and parts[5] == "recovery-point":
+        return True
     if rp.resource_type == "DynamoDB":
-        # Plain DynamoDB backups (arn:aws:dynamodb:...:backup/...) are never AWS Backup's own.
-        return facts.dynamodb_advanced is True and ":recovery-point:" in rp.arn
+        return False  # arn:aws:dynamodb:...:table/T/backup/ID: made without advanced features
     return rp.resource_type in FULLY_MANAGED_TYPES
+
+
+def key_state_fix(key_arn: str, state: str, region: str = "") -> str:
+    """The AWS CLI commands that make a key in `state` usable again, per the key states of
+    https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html (a key pending
+    deletion is Disabled once its deletion is cancelled; one pending import has no key material
+    until it is imported; an Unavailable key's custom key store is disconnected)."""
+    where = f" --region {region}" if region else ""
+    key = f"--key-id {key_arn}{where}"
+    if state in ("PendingDeletion", "PendingReplicaDeletion"):
+        return (
+            f"cancel its deletion, then enable it: aws kms cancel-key-deletion {key} && "
+            f"aws kms enable-key {key}"
+        )
+    if state == "PendingImport":
+        return (
+            "import its key material (aws kms get-parameters-for-import "
+            f"{key} --wrapping-algorithm RSAES_OAEP_SHA_256 --wrapping-key-spec RSA_4096, then "
+            f"aws kms import-key-material {key} --encrypted-key-material fileb://… "
+            "--import-token fileb://… --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE)"
+        )
+    if state == "Unavailable":
+        return (
+            "reconnect its custom key store (aws kms describe-key "
+            f"{key} --query KeyMetadata.CustomKeyStoreId, then aws kms connect-custom-key-store "
+            "--custom-key-store-id ID)"
+        )
+    if state in ("Creating", "Updating"):
+        return "wait until it is Enabled (aws kms describe-key " + key + "), then re-run the check"
+    return f"enable it: aws kms enable-key {key}"
 
 
 def key_label(key: KeyFacts | None) -> str:

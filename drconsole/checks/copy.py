@@ -9,6 +9,7 @@ from drconsole.checks import remedies
 from drconsole.checks.common import (
     fully_managed,
     key_label,
+    key_state_fix,
     not_cross_account,
     trust_verdict,
     unknown_check,
@@ -216,8 +217,9 @@ def check_source_key(facts: CopyFacts) -> Check:
             FAIL,
             f"key {key.arn} is {key.state}",
             CauseCode.KMS_KEY_UNUSABLE,
-            f"Enable the key: aws kms enable-key --key-id {key.arn}"
-            + (" (or cancel its deletion first)" if key.state == "PendingDeletion" else ""),
+            f"In account {key.arn.split(':')[4]}, "
+            + key_state_fix(key.arn, key.state, facts.recovery_point.region)
+            + ".",
         )
     if not facts.cross_account:
         return Check(cid, title, PASS, f"key {key_label(key)} is enabled (same-account copy)")
@@ -328,17 +330,15 @@ def check_route(facts: CopyFacts) -> Check:
     kind = "cross-account" if facts.cross_account else "same-account"
     where = "cross-Region" if facts.cross_region else "same-Region"
     shape = f"{rp.resource_type}, {kind}, {where}"
-    if rp.resource_type == "DynamoDB" and (facts.cross_account or facts.cross_region):
-        # AWS Backup copies a DynamoDB backup to another account or Region only when it was
-        # made with advanced features. A DynamoDB-native backup ARN (table/.../backup/...) says
-        # it was not, whatever the setting is now; otherwise the setting decides.
-        plain_backup = ":recovery-point:" not in rp.arn
-        if not plain_backup and isinstance(facts.dynamodb_advanced, Unreadable):
-            return unknown_check(
-                cid, title, facts.dynamodb_advanced, "the DynamoDB backup settings"
-            )
-        if plain_backup or not fully_managed(facts):
-            return _dynamodb_without_advanced_features(cid, title, shape, facts)
+    refusal = _never_copied(cid, title, shape, facts)
+    if refusal is not None:
+        return refusal
+    # AWS Backup copies a DynamoDB backup to another account or Region only when it was made
+    # with advanced features, which its ARN tells (arn:aws:backup with them, the DynamoDB-native
+    # table/.../backup/... without), whatever the setting is now.
+    leaves = facts.cross_account or facts.cross_region
+    if rp.resource_type == "DynamoDB" and leaves and not fully_managed(facts):
+        return _dynamodb_without_advanced_features(cid, title, shape, facts)
     codes = facts.marketplace_product_codes
     if facts.cross_account and isinstance(codes, tuple) and codes:
         return Check(
@@ -376,6 +376,43 @@ def check_route(facts: CopyFacts) -> Check:
             ),
         )
     return Check(cid, title, PASS, f"{shape}: one copy job", details=(("hops", "1"),))
+
+
+def _never_copied(cid: str, title: str, shape: str, facts: CopyFacts) -> Check | None:
+    """The route FAIL of a recovery point AWS Backup copies to no vault at all, else None."""
+    rp = facts.recovery_point
+    # "backups in cold storage or archive tiers cannot be copied"
+    # (https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html)
+    if rp.storage_class == "COLD":
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"{shape}: the recovery point is in cold storage, and AWS Backup does not copy "
+            "backups in cold storage or archive tiers",
+            CauseCode.UNSUPPORTED_COPY_ROUTE,
+            f"Copy a recovery point of {rp.resource_name or rp.resource_arn} that is still in "
+            f"warm storage, or restore this one where it is (account {rp.account_id}, Region "
+            f"{rp.region}) and back the restored resource up again.",
+            details=(("hops", "0"),),
+        )
+    # An RDS cluster snapshot is a Multi-AZ DB cluster's (Aurora, DocumentDB and Neptune have
+    # their own resource types): "copying a Multi-AZ DB cluster snapshot is not supported"
+    # (https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html)
+    if rp.resource_type == "RDS" and ":cluster-snapshot:" in rp.arn:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"{shape}: the recovery point is an RDS Multi-AZ DB cluster snapshot, which AWS "
+            "Backup does not copy",
+            CauseCode.UNSUPPORTED_COPY_ROUTE,
+            f"Restore it where it is (account {rp.account_id}, Region {rp.region}), or protect "
+            "the Multi-AZ DB cluster with backups made in the account and Region that need "
+            "them.",
+            details=(("hops", "0"),),
+        )
+    return None
 
 
 def _dynamodb_without_advanced_features(

@@ -6,6 +6,7 @@ from drconsole.checks import remedies
 from drconsole.checks.common import (
     fully_managed,
     key_label,
+    key_state_fix,
     mentions_org_keys,
     not_cross_account,
     unknown_check,
@@ -75,9 +76,9 @@ def check_destination_vault(facts: CopyFacts) -> Check:
             FAIL,
             f"the key of vault {vault.name}, {key_label(key)}, is {key.state}",
             CauseCode.KMS_KEY_UNUSABLE,
-            f"In account {facts.dest_account_id}: aws kms enable-key --region {vault.region} "
-            f"--key-id {key.arn}"
-            + ("; cancel its deletion first" if key.state == "PendingDeletion" else ""),
+            f"In account {key.arn.split(':')[4]}, "
+            + key_state_fix(key.arn, key.state, vault.region)
+            + "; a vault's key cannot be changed, so otherwise copy into another vault.",
         )
     return Check(
         cid,
@@ -91,7 +92,7 @@ def check_destination_access_policy(facts: CopyFacts) -> Check:
     """The destination vault's access policy allows the source to copy into it."""
     cid, title = "dest.access-policy", "Destination vault policy allows CopyIntoBackupVault"
     if not facts.cross_account:
-        return not_cross_account(cid, title)
+        return _same_account_access_policy(cid, title, facts)
     vault = facts.dest_vault
     if isinstance(vault, Unreadable):
         return unknown_check(cid, title, vault, f"vault {facts.dest_vault_arn}")
@@ -148,6 +149,35 @@ def check_destination_access_policy(facts: CopyFacts) -> Check:
     return with_policy_warnings(verdict, outcome.warnings, f"the access policy of {vault.name}")
 
 
+def _same_account_access_policy(cid: str, title: str, facts: CopyFacts) -> Check:
+    """A same-account copy needs no statement allowing it, but an explicit deny still refuses
+    it: "An explicit deny in any policy overrides any allows"
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)."""
+    vault = facts.dest_vault
+    if vault is None or isinstance(vault, Unreadable) or not isinstance(vault.access_policy, str):
+        return not_cross_account(cid, title)
+    context, _ = principal_context(facts.source_org, facts.recovery_point.account_id)
+    outcome = decide(
+        vault.access_policy,
+        principal=facts.copy_role_arn,
+        action="backup:CopyIntoBackupVault",
+        resource=vault.arn,
+        context=context,
+    )
+    if outcome.error or outcome.decision != "explicit-deny":
+        return not_cross_account(cid, title)
+    return Check(
+        cid,
+        title,
+        FAIL,
+        f"vault {vault.name}: explicitly denied by {outcome.statements_text}",
+        CauseCode.VAULT_POLICY_DENIES_COPY,
+        f"In account {facts.dest_account_id}, remove or narrow the deny statement "
+        f"({outcome.statements_text}) in the access policy of vault {vault.name}, or copy into "
+        "another vault.",
+    )
+
+
 def _access_policy_verdict(
     check: tuple[str, str],
     facts: CopyFacts,
@@ -196,10 +226,14 @@ def check_vault_lock(facts: CopyFacts) -> Check:
         return unknown_check(cid, title, vault, f"vault {facts.dest_vault_arn}")
     if vault is None:
         return Check(cid, title, PASS, "no destination vault, so no vault lock")
-    if not vault.locked:
-        return Check(cid, title, PASS, "the destination vault has no vault lock")
-    days = facts.lifecycle_delete_after_days
     low, high = vault.min_retention_days, vault.max_retention_days
+    # The bounds decide, whatever DescribeBackupVault's Locked says: "If specified, Vault Lock
+    # enforces a minimum and maximum retention period for future backup and copy jobs that
+    # target a backup vault", in governance and compliance mode alike
+    # (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_PutBackupVaultLockConfiguration.html).
+    if low is None and high is None:
+        return Check(cid, title, PASS, "the destination vault has no vault lock retention range")
+    days = facts.lifecycle_delete_after_days
     retention = "kept indefinitely" if days is None else f"kept {days} days"
     bounds = f"lock min {low if low is not None else '-'}, max {high if high is not None else '-'}"
     too_short = days is not None and low is not None and days < low

@@ -67,6 +67,7 @@ class RecoveryPointFacts:
     status: str
     encryption_key_arn: str | None
     delete_after_days: int | None = None
+    storage_class: str = ""  # DescribeRecoveryPoint's StorageClass: WARM | COLD | DELETED
 
     @property
     def vault_arn(self) -> str:
@@ -168,7 +169,9 @@ class CopyFacts:
     copy_role: RoleFacts | Unreadable | None  # None: the role does not exist
     job_load: CopyJobLoad | Unreadable
     marketplace_product_codes: tuple[str, ...] | Unreadable = ()
-    dynamodb_advanced: bool | Unreadable = False  # DynamoDB advanced features in the source
+    # The source Region's DynamoDB advanced-features setting: not read for the verdicts, which
+    # rest on the recovery point's ARN (a backup keeps the features it was made with).
+    dynamodb_advanced: bool | Unreadable = False
     dest_vault_tags: tuple[tuple[str, str], ...] = ()  # for SCP aws:ResourceTag conditions
     intermediate_vaults: tuple[str, ...] = ()  # candidate vault ARNs for a two-hop route
     lifecycle_delete_after_days: int | None = None  # the copy's retention (None: kept forever)

@@ -113,12 +113,12 @@ def check_restore_role(facts: RestoreFacts) -> Check:
         f"aws iam attach-role-policy --role-name {role.arn.rsplit('/', 1)[-1]} --policy-arn {arn}"
         for arn in missing
     )
-    status = WARN if role.inline_policy_names else FAIL
-    inline = (
-        f"; inline policies {', '.join(role.inline_policy_names)} may grant it instead"
-        if role.inline_policy_names
-        else ""
-    )
+    # A customer managed policy (arn:aws:iam::ACCOUNT:policy/...) or an inline one may grant the
+    # same permissions, and AWS judges the permissions, not the policy names: WARN, not FAIL.
+    own = [arn for arn in role.attached_policy_arns if ":iam::aws:policy/" not in arn]
+    others = [*role.inline_policy_names, *own]
+    status = WARN if others else FAIL
+    inline = f"; policies {', '.join(others)} may grant it instead" if others else ""
     return Check(
         cid,
         title,

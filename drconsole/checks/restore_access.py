@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from drconsole.checks.common import key_label, unknown_check
+from drconsole.checks.common import key_label, key_state_fix, unknown_check
 from drconsole.checks.evaluation import decide
 from drconsole.checks.facts import KeyAccess, KeyFacts, RestoreFacts, Unreadable, slr_arn
 from drconsole.models import CauseCode, Check, CheckStatus
@@ -71,8 +71,8 @@ def check_restore_key(facts: RestoreFacts) -> Check:
             CheckStatus.FAIL,
             f"key {key.arn} is {key.state}",
             CauseCode.KMS_KEY_UNUSABLE,
-            f"Enable the key (aws kms enable-key --key-id {key.arn}"
-            + ("; cancel its deletion first" if key.state == "PendingDeletion" else "")
+            "Make the key usable ("
+            + key_state_fix(key.arn, key.state)
             + ") or restore with another key (--metadata KmsKeyId=ARN).",
         )
     for access in facts.key_access:

@@ -41,7 +41,8 @@ def register(subparsers: Any) -> None:
         "--delete-after-days",
         type=int,
         metavar="N",
-        help="the retention the copy will be started with (default: none, kept indefinitely)",
+        help="the retention the copy will be started with (default: the recovery point's, "
+        "as drconsole copy sends it; none: kept indefinitely)",
     )
     copy.add_argument("--fix", action="store_true", help="offer the fixes drconsole can apply")
     copy.add_argument("--yes", action="store_true", help="apply fixes without asking")

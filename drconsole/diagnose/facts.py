@@ -11,9 +11,11 @@ ARN_RE = re.compile(
     r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12})?:[A-Za-z0-9_+=,.@:/*-]+", re.IGNORECASE
 )
 ACCOUNT_RE = re.compile(r"(?<![\w-])\d{12}(?![\w-])")
+# Every partition's Regions: us-east-1, us-gov-west-1, us-isob-east-1, and the European
+# Sovereign Cloud's eusc-de-east-1 (a four-letter prefix and a country).
 REGION_RE = re.compile(
-    r"\b[a-z]{2}(?:-gov|-iso[a-z]?)?-(?:north|south|east|west|central|northeast|northwest|"
-    r"southeast|southwest)-\d{1,2}\b",
+    r"\b(?:[a-z]{2}(?:-gov|-iso[a-z]?)?|eusc-[a-z]{2})-(?:north|south|east|west|central|"
+    r"northeast|northwest|southeast|southwest)-\d{1,2}\b",
     re.IGNORECASE,
 )
 PRINCIPAL_RE = re.compile(r"\b(?:user|principal|role):?\s+(arn:aws\S+)", re.IGNORECASE)

@@ -12,7 +12,10 @@ from drconsole.models import CauseCode, Diagnosis
 VPC_RE = re.compile(r"\bvpc-[0-9a-z]{3,}\b", re.IGNORECASE)
 SUBNET_RE = re.compile(r"\bsubnet-[0-9a-z]{3,}\b", re.IGNORECASE)
 GROUP_RE = re.compile(r"\bsg-[0-9a-z]{3,}\b", re.IGNORECASE)
-ZONE_RE = re.compile(r"\b([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2})([a-z])\b", re.IGNORECASE)
+ZONE_RE = re.compile(
+    r"(?<![\w-])((?:[a-z]{2}(?:-gov|-iso[a-z]?)?|eusc-[a-z]{2})-[a-z]+-\d{1,2})([a-z])\b",
+    re.IGNORECASE,
+)
 SUBNET_GROUP_RE = re.compile(r"(?:db )?subnet group '?([\w.-]+?)'? does not exist", re.IGNORECASE)
 QUOTED_RE = re.compile(r"'([^'\s]{1,255})'")
 RESTORE_CMD = "drconsole restore --recovery-point <RECOVERY_POINT_ARN>"

@@ -241,3 +241,17 @@ def service_fatal(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         f" and this message. Region status: https://health.aws.amazon.com/health/status"
         f" ({region_of(facts)}).",
     )
+
+
+def volume_smaller_than_snapshot(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """EC2 refuses a volume smaller than the snapshot it is made from."""
+    needed = _group(match, "needed") or "<SNAPSHOT SIZE>"
+    return _d(
+        CauseCode.UNKNOWN,
+        "No cause code covers this, but the message is clear: the restore metadata asks for a"
+        f" volume smaller than its snapshot, and EC2 only makes volumes of {needed} GiB or more"
+        " from it.",
+        f"Restore with a size of at least {needed} GiB: --metadata volumeSize={needed} (EBS), or"
+        " leave the size out so the snapshot's own size is used; for an EC2 instance, give the"
+        " block device mapping's VolumeSize of at least that size.",
+    )

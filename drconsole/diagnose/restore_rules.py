@@ -10,6 +10,7 @@ from drconsole.diagnose.restore_remedies import (
     resource_exists,
     restore_target_missing,
     service_fatal,
+    volume_smaller_than_snapshot,
 )
 from drconsole.diagnose.rule import Render, Rule, any_of
 from drconsole.models import CauseCode
@@ -126,6 +127,20 @@ RESTORE_RULES: tuple[Rule, ...] = (
 # Tried after every other rule: the generic "contact AWS Support" wording also closes messages
 # whose real cause is more specific (e.g. "No default subnet ... contact AWS Support").
 LAST_RULES: tuple[Rule, ...] = (
+    Rule(
+        "volume-smaller-than-snapshot",
+        CauseCode.UNKNOWN,
+        any_of(
+            r"volume of size \d+ ?gi?b is smaller than\s+snapshot\b[^,]{0,40},?"
+            r"\s*\(?expect size >= ?(?P<needed>\d+)",
+            r"volume of size \d+ ?gi?b is smaller than\s+snapshot",
+        ),
+        "Volume of size 15GB is smaller than  snapshot 'snap-09e0f802c68b958b7', expect size >="
+        " 30GB",
+        "https://github.com/scylladb/scylla-cluster-tests/issues/2484 (EC2 RunInstances,"
+        " InvalidBlockDeviceMapping)",
+        volume_smaller_than_snapshot,
+    ),
     Rule(
         "restore-target-missing",
         CauseCode.UNKNOWN,

@@ -207,14 +207,17 @@ COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
             r"(?:encrypted|snapshots?) with (?:the |an )?(?:aws[- ]managed |default (?:ebs |rds )?)"
             r"(?:kms )?(?:cmk|key)",
             r"\baws/(?:ebs|rds)\b.{0,60}(?:cannot|can ?not|can't|not)",
-            r"permissions? on the (?:aws[- ]managed |default )(?:kms )?key",
+            r"permissions? on the (?:aws[- ]managed |default )(?:kms )?(?:cmk|key)\b",
+            # EC2's CopyImage wording, kept when a narrow column cuts it after "the def".
+            r"you must have describekey permissions? on the (?:aws|def)",
         ),
         "Encrypted snapshots with Amazon EBS default key cannot be shared / Snapshots encrypted"
         " with the AWS managed key can't be shared. Specify another snapshot. / AMI snapshot copy"
         " failed with error: Given key ID is not accessible. You must have DescribeKey"
         " permissions on the default key",
         "AWS Backup job status messages (EBS, RDS, EC2); seeds/aws-backup-docs-cross-account.txt:"
-        " AWS keys are not intended to be shared between accounts",
+        ' AWS keys are not intended to be shared between accounts; "... on the default CMK":'
+        " https://github.com/aws-samples/aws-backup-automation/issues/2",
         aws_managed_resource_key,
     ),
     Rule(

@@ -14,8 +14,10 @@ from drconsole.drills import runbook as rb
 from drconsole.drills.yaml_nodes import Node, RunbookError, load
 
 _ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
-_VAULT = re.compile(r"^[A-Za-z0-9_.-]{2,50}$")
+# As checks.arns: a four-letter prefix too (eusc-de-east-1, the European Sovereign Cloud).
+_REGION = re.compile(r"^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$")
+# CreateBackupVault's BackupVaultName pattern: no dot (see checks.arns.VAULT_NAME).
+_VAULT = re.compile(r"^[A-Za-z0-9_-]{2,50}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+$")
@@ -191,9 +193,7 @@ def _region(node: Node) -> str:
 def _vault(node: Node) -> str:
     value = node.text("a vault name")
     if not _VAULT.match(value):
-        raise node.error(
-            f"expected a vault name (2-50 letters, digits, '.', '_', '-'), got {value!r}"
-        )
+        raise node.error(f"expected a vault name (2-50 letters, digits, '_', '-'), got {value!r}")
     return value
 
 

@@ -17,10 +17,33 @@ from dataclasses import dataclass, field
 RESTORABLE_TYPES = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3")
 BOOL = ("true", "false")
 EBS_VOLUME_TYPES = ("gp2", "gp3", "io1", "io2", "st1", "sc1", "standard")
-_AZ = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
+# An Availability Zone: its Region's name and a letter (eu-central-1a; eusc-de-east-1a in the
+# European Sovereign Cloud, whose Region prefix has four letters), or a Local Zone's name
+# (us-west-2-lax-1a: https://docs.aws.amazon.com/local-zones/latest/ug/how-local-zones-work.html).
+_AZ = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}(-[a-z]+-\d{1,2})?[a-z]$")
 _DB_ID = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
 _TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# General purpose bucket naming rules beyond the characters: no IP address form, and the
+# prefixes and suffixes S3 reserves (https://docs.aws.amazon.com/AmazonS3/latest/userguide/
+# bucketnamingrules.html).
+_BUCKET_IP = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """What S3's general purpose bucket naming rules refuse in a name that has the right
+    characters and length, or None."""
+    if _BUCKET_IP.fullmatch(name):
+        return f"must not be formatted as an IP address, not {name!r}"
+    prefix = next((p for p in BUCKET_RESERVED_PREFIXES if name.startswith(p)), None)
+    if prefix is not None:
+        return f"must not start with {prefix!r}, which S3 reserves, not {name!r}"
+    suffix = next((x for x in BUCKET_RESERVED_SUFFIXES if name.endswith(x)), None)
+    if suffix is not None:
+        return f"must not end with {suffix!r}, which S3 reserves, not {name!r}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +272,8 @@ def field_problem(form_field: FormField, value: str, region: str) -> str | None:
             return f"must list {form_field.prefix}... identifiers, not {text!r}"
     if form_field.pattern and not re.search(form_field.pattern, text):
         return f"must be {form_field.expectation or 'valid'}, not {text!r}"
+    if form_field.pattern == _BUCKET.pattern:
+        return bucket_name_problem(text)
     if form_field.key.lower() in ("availabilityzone",) and not text.startswith(region):
         return f"must be an Availability Zone of {region}, not {text!r}"
     return None
@@ -265,6 +290,16 @@ def validate(form: RestoreForm, values: Mapping[str, str]) -> list[str]:
     dynamodb_kms = form.resource_type == "DynamoDB" and lowered.get("encryptiontype") == "KMS"
     if dynamodb_kms and not lowered.get("kmsmasterkeyarn"):
         problems.append("kmsMasterKeyArn (KMS key ARN) is required when encryptionType is KMS")
+    # "If KmsKeyId is specified, Encrypted must be set to true" (StartRestoreJob's EFS
+    # metadata, https://docs.aws.amazon.com/aws-backup/latest/devguide/API_StartRestoreJob.html);
+    # EBS likewise: "If KmsKeyId is specified, the encrypted state must be true"
+    # (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html).
+    key_flag = {"EFS": ("KmsKeyId", "Encrypted"), "EBS": ("kmsKeyId", "encrypted")}
+    if form.resource_type in key_flag:
+        key_name, flag = key_flag[form.resource_type]
+        given = lowered.get(key_name.lower(), "").strip()
+        if given and lowered.get(flag.lower(), "").strip().lower() != "true":
+            problems.append(f"{flag} (Encrypted) must be true when {key_name} is given")
     s3_kms = form.resource_type == "S3" and lowered.get("encryptiontype") == "SSE-KMS"
     if s3_kms and not lowered.get("kmskey"):
         problems.append("KMSKey (KMS key ARN) is required when EncryptionType is SSE-KMS")

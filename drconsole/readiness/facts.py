@@ -245,13 +245,6 @@ class SharedFacts(RestoreFactReader):
         )
         return CopyJobLoad(mine, into_region)
 
-    def dynamodb_advanced(self, account_id: str, region: str) -> bool | Unreadable:
-        """DynamoDB advanced backup features of an account and Region, read once."""
-        return self.once(
-            ("dynamodb-advanced", account_id, region),
-            lambda: super(SharedFacts, self).dynamodb_advanced(account_id, region),
-        )
-
     def vaults_listed(self, account_id: str, region: str) -> list[dict[str, Any]] | Unreadable:
         """ListBackupVaults of an account and Region, listed once."""
 

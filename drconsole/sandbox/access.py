@@ -65,6 +65,21 @@ def allows(policy: str | Mapping[str, Any] | None, request: Request) -> bool:
     return allowed
 
 
+def denies(policy: str | Mapping[str, Any] | None, request: Request) -> bool:
+    """True when a Deny statement of the policy matches the request (an explicit deny)."""
+    if policy is None:
+        return False
+    document = json.loads(policy) if isinstance(policy, str) else policy
+    statements = document.get("Statement", [])
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    return any(
+        str(statement.get("Effect", "")).lower() == "deny"
+        and _statement_matches(statement, request)
+        for statement in statements
+    )
+
+
 def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []

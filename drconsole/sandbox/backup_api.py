@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -284,7 +285,7 @@ class SandboxBackupResponse(SummariesApiMixin, TransferApiMixin, BackupResponse)
         with store.LOCK:
             point = self.point_in_vault()
             body = point.describe()
-            body["StorageClass"] = "WARM"
+            body["StorageClass"] = point.storage_class(time.time())
         return self.answer("DescribeRecoveryPoint", body)
 
     def list_recovery_points_by_resource(self) -> str:

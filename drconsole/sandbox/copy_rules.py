@@ -16,6 +16,7 @@ from drconsole.sandbox.access import (
     Request,
     allows,
     backup_can_assume,
+    denies,
     is_aws_managed_key,
     key_is_usable,
     key_policy,
@@ -99,7 +100,8 @@ class CopyAttempt:
     resource_arn: str
     source_key_arn: str | None  # the source recovery point's EncryptionKeyArn
     iam_role_arn: str  # role passed to StartCopyJob (in the source account)
-    # DescribeRegionSettings' ResourceTypeManagementPreference["DynamoDB"] in the source account.
+    # The DynamoDB recovery point was made with advanced DynamoDB features (its ARN is an
+    # arn:aws:backup one): the setting at backup time decides, not the setting now.
     dynamodb_advanced_features: bool = False
     # The EC2 recovery point is an AMI from AWS Marketplace.
     marketplace_ami: bool = False
@@ -181,6 +183,11 @@ def copy_failure(attempt: CopyAttempt) -> str | None:
         refusal = _cross_account_refusal(attempt, managed)
         if refusal is not None:
             return refusal
+    elif vault_policy_denies_copy(attempt):
+        # A same-account copy needs no statement allowing it, but an explicit deny in the
+        # vault's access policy still refuses it (IAM: an explicit deny overrides any allow);
+        # AWS's wording for it is not published: the cross-account one is given.
+        return MSG_VAULT_POLICY_DENIES
     for key_arn in (attempt.source_key_arn, attempt.dest_vault_key_arn):
         if key_arn is not None and not is_aws_managed_key(key_arn) and not key_is_usable(key_arn):
             return MSG_KMS_KEY_UNUSABLE
@@ -219,6 +226,25 @@ def retention_fits_vault_lock(attempt: CopyAttempt) -> bool:
     if days is None:
         return high is None  # kept forever: only a vault without a maximum accepts it
     return (low is None or days >= low) and (high is None or days <= high)
+
+
+def vault_policy_denies_copy(attempt: CopyAttempt) -> bool:
+    """True when the destination vault's access policy explicitly denies this copy."""
+    org = organization_of(attempt.source_account_id)
+    context: dict[str, str | list[str]] = {
+        "aws:PrincipalAccount": attempt.source_account_id,
+        "aws:PrincipalArn": attempt.iam_role_arn,
+    }
+    if org is not None:
+        context["aws:PrincipalOrgID"] = org.org_id
+        context["aws:PrincipalOrgPaths"] = [org.org_path]
+    request = Request(
+        caller=Caller(account_id=attempt.source_account_id, arn=attempt.iam_role_arn),
+        action="backup:CopyIntoBackupVault",
+        resource=attempt.dest_vault_arn,
+        context=context,
+    )
+    return denies(attempt.dest_vault_access_policy, request)
 
 
 def vault_policy_allows_copy(attempt: CopyAttempt, org_id: str, org_path: str) -> bool:

@@ -184,7 +184,13 @@ class JobsApiMixin:
                 return self._backup_started(earlier)
             vault = self.vault(vault_name)
             size = _resource_size(self.current_account, self.region, resource_type, resource_arn)
-            point_arn = store.recovery_point_arn(self.current_account, self.region, resource_type)
+            point_arn = store.recovery_point_arn(
+                self.current_account,
+                self.region,
+                resource_type,
+                resource_arn,
+                self.sandbox.extras.management_preference.get("DynamoDB", True),
+            )
             failure = None
             if not rules("access").backup_can_assume(role_arn):
                 failure = rules("copy_rules").MSG_ROLE_CANNOT_BE_ASSUMED.format(role_arn=role_arn)

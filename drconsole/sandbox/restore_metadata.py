@@ -227,7 +227,8 @@ def _s3_metadata(bucket: str, key: str) -> dict[str, str]:
 
 # --- StartRestoreJob's synchronous validation ------------------------------------------------
 
-_AZ = r"[a-z]{2}(-[a-z]+)+-\d[a-z]"
+# A Region's name and a letter, or a Local Zone's name (us-west-2-lax-1a).
+_AZ = r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}(-[a-z]+-\d{1,2})?[a-z]"
 _DB_IDENTIFIER = re.compile(r"[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)")
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _BUCKET_NAME = re.compile(r"(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -381,7 +382,14 @@ def _validate_efs(metadata: Metadata, region: str) -> None:
 
 def _validate_s3(metadata: Metadata, region: str) -> None:
     bucket = _required(metadata, "DestinationBucketName")
-    ok = bool(_BUCKET_NAME.fullmatch(bucket))
+    # S3's general purpose bucket naming rules: no IP address form, no reserved prefix or
+    # suffix (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+    ok = (
+        bool(_BUCKET_NAME.fullmatch(bucket))
+        and not re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", bucket)
+        and not bucket.startswith(("xn--", "sthree-", "amzn-s3-demo-"))
+        and not bucket.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"))
+    )
     _check(ok, metadata, "DestinationBucketName", "must be a valid S3 bucket name")
     _required(metadata, "NewBucket")
     _check_bool(metadata, "NewBucket")

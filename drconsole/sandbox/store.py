@@ -104,6 +104,19 @@ class RecoveryPoint:
             out["MoveToColdStorageAt"] = self.created + self.move_to_cold_after_days * DAY
         return out
 
+    def storage_class(self, now: float) -> str:
+        """WARM, or COLD once the lifecycle has moved the point to cold storage: only types that
+        transition to cold storage do; "AWS Backup ignores this expression for other resource
+        types" (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_Lifecycle.html)."""
+        tiered = self.resource_type == "EFS" or (
+            self.resource_type == "DynamoDB" and ":recovery-point:" in self.arn
+        )
+        if not tiered:
+            return "WARM"
+        cold_at = self.calculated_lifecycle() or {}
+        moved = cold_at.get("MoveToColdStorageAt")
+        return "COLD" if moved is not None and now >= moved else "WARM"
+
     def describe(self) -> dict[str, Any]:
         """The fields of DescribeRecoveryPoint / ListRecoveryPointsByBackupVault."""
         return {
@@ -409,8 +422,24 @@ def managed_backup_key_arn(account_id: str, region: str) -> str:
         return aws_managed_key(account_id, region, "aws/backup")
 
 
-def recovery_point_arn(account_id: str, region: str, resource_type: str) -> str:
-    """A new recovery point ARN in the format AWS uses for the resource type."""
+def recovery_point_arn(
+    account_id: str,
+    region: str,
+    resource_type: str,
+    resource_arn: str = "",
+    dynamodb_advanced: bool = True,
+) -> str:
+    """A new recovery point ARN in the format AWS uses for the resource type.
+
+    A DynamoDB backup made without AWS Backup's advanced DynamoDB features is DynamoDB's own,
+    named by DynamoDB: "Backup resource names (ARNs) will change from arn:aws:dynamodb to
+    arn:aws:backup" only once the features are on (Amazon DynamoDB developer guide,
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/UsageNotesAWS.html).
+    """
+    if resource_type == "DynamoDB" and not dynamodb_advanced:
+        table = resource_arn.rsplit("/", 1)[-1] or "table"
+        backup_id = f"{_IDS.getrandbits(40):013d}-{_IDS.getrandbits(32):08x}"
+        return f"arn:aws:dynamodb:{region}:{account_id}:table/{table}/backup/{backup_id}"
     if resource_type == "EBS":
         return f"arn:aws:ec2:{region}::snapshot/snap-{_IDS.getrandbits(68):017x}"
     if resource_type == "EC2":
@@ -455,7 +484,13 @@ def seed_recovery_point(
         raise KeyError(f"backup vault {vault_name!r} does not exist in {account_id}/{region}")
     created_at = created.timestamp()
     point = RecoveryPoint(
-        arn=recovery_point_arn(account_id, region, resource_type),
+        arn=recovery_point_arn(
+            account_id,
+            region,
+            resource_type,
+            resource_arn,
+            backend.extras.management_preference.get("DynamoDB", True),
+        ),
         account_id=account_id,
         region=region,
         vault_name=vault_name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -45,6 +46,14 @@ class TransferApiMixin(JobsApiMixin):
         dest_vault_arn = self.param("DestinationBackupVaultArn", required=True)
         role_arn = self.param("IamRoleArn", required=True)
         lifecycle = self.param("Lifecycle") or {}
+        delete_after = lifecycle.get("DeleteAfterDays")
+        cold_after = lifecycle.get("MoveToColdStorageAfterDays")
+        # "This value must be at least 90 days after the number of days specified in
+        # MoveToColdStorageAfterDays" (AWS Backup API, Lifecycle); the wording is the sandbox's.
+        if delete_after is not None and cold_after is not None and delete_after < cold_after + 90:
+            raise invalid_parameter(
+                "DeleteAfterDays must be at least 90 days greater than MoveToColdStorageAfterDays"
+            )
         match = VAULT_ARN.fullmatch(dest_vault_arn)
         if match is None:
             raise invalid_parameter(f"Invalid destination backup vault ARN: {dest_vault_arn}")
@@ -69,6 +78,13 @@ class TransferApiMixin(JobsApiMixin):
                     f"Recovery point {point_arn} is {point.status}: only a COMPLETED recovery "
                     "point can be copied"
                 )
+            if point.storage_class(time.time()) == "COLD":
+                # AWS: "backups in cold storage or archive tiers cannot be copied" (AWS Backup,
+                # recov-point-create-a-copy); the wording of its refusal is not published.
+                raise invalid_request(
+                    f"Recovery point {point_arn} is in cold storage: backups in cold storage "
+                    "cannot be copied"
+                )
             self._check_copy_quota(dest_region)
             dest_backend = store.backend_for(dest_account, dest_region)
             dest_vault = dest_backend.vaults.get(dest_vault_name)
@@ -87,9 +103,9 @@ class TransferApiMixin(JobsApiMixin):
                 resource_arn=point.resource_arn,
                 source_key_arn=point.encryption_key_arn,
                 iam_role_arn=role_arn,
-                dynamodb_advanced_features=self.sandbox.extras.management_preference.get(
-                    "DynamoDB", True
-                ),
+                # Whether the backup was made with advanced DynamoDB features is in its ARN
+                # (arn:aws:backup, not arn:aws:dynamodb), whatever the setting is now.
+                dynamodb_advanced_features=":recovery-point:" in point.arn,
                 delete_after_days=lifecycle.get("DeleteAfterDays"),
                 dest_vault_min_retention_days=_lock_bound(dest_vault, "min_retention_days"),
                 dest_vault_max_retention_days=_lock_bound(dest_vault, "max_retention_days"),
@@ -159,7 +175,13 @@ class TransferApiMixin(JobsApiMixin):
             if vault is None:
                 raise engine.JobFailed(f"Backup vault {dest_vault_name} does not exist.")
             copy = store.RecoveryPoint(
-                arn=store.recovery_point_arn(dest_account, dest_region, source.resource_type),
+                arn=store.recovery_point_arn(
+                    dest_account,
+                    dest_region,
+                    source.resource_type,
+                    source.resource_arn,
+                    ":recovery-point:" in source.arn,
+                ),
                 account_id=dest_account,
                 region=dest_region,
                 vault_name=dest_vault_name,

@@ -20,7 +20,12 @@ from drconsole.sandbox.access import (
     organization_of,
     service_linked_role_arn,
 )
-from drconsole.sandbox.copy_rules import CopyAttempt, copy_failure, copy_start_error
+from drconsole.sandbox.copy_rules import (
+    MSG_VAULT_POLICY_DENIES,
+    CopyAttempt,
+    copy_failure,
+    copy_start_error,
+)
 from drconsole.sandbox.resources import aws_managed_key
 
 MANAGEMENT = "123456789012"
@@ -669,3 +674,31 @@ def test_matcher_not_principal_leaves_out_only_a_fully_listed_caller() -> None:
     assert not allowed([f"arn:aws:iam::{account}:root"])
     assert not allowed([role])
     assert not allowed(["arn:aws:iam::444455556666:root"])
+
+
+def test_same_account_copy_is_refused_by_an_explicit_deny(world: World) -> None:
+    """No statement needs to allow a same-account copy, but "An explicit deny in any policy
+    overrides any allows" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)."""
+    same = {"dest_account_id": world.prod, "source_key_arn": world.ebs_default_key}
+    deny = _policy(
+        [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "backup:CopyIntoBackupVault",
+                "Resource": "*",
+            }
+        ]
+    )
+    assert outcome(attempt(world, dest_vault_access_policy=deny, **same)) == MSG_VAULT_POLICY_DENIES
+    other = _policy(
+        [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "backup:DeleteRecoveryPoint",
+                "Resource": "*",
+            }
+        ]
+    )
+    assert outcome(attempt(world, dest_vault_access_policy=other, **same)) is None

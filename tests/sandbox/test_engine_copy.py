@@ -460,27 +460,43 @@ def test_rule_database_copy_across_account_and_region(world: World) -> None:
 
 
 def test_rule_dynamodb_across_regions_needs_advanced_features(world: World) -> None:
-    point = world.seed(kind="DynamoDB", name="orders")
+    """A backup made with the features off is DynamoDB's own (arn:aws:dynamodb:...) and never
+    leaves its Region; one made with them (arn:aws:backup) copies whatever the setting is now
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/UsageNotesAWS.html)."""
     world.source.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": False})
-    expected = rules.MSG_UNSUPPORTED_ROUTE.format(
-        source_region=SRC, dest_region=DST, resource_type="DynamoDB"
-    )
-    assert outcome(world, point, world.prod_dr_vault) == ("REFUSED", expected)
-    world.source.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": True})
-    assert outcome(world, point, world.prod_dr_vault) == ("COMPLETED", None)
+    try:
+        plain = world.seed(kind="DynamoDB", name="orders")
+        assert plain.startswith(f"arn:aws:dynamodb:{SRC}:{world.prod}:table/orders/backup/")
+        expected = rules.MSG_UNSUPPORTED_ROUTE.format(
+            source_region=SRC, dest_region=DST, resource_type="DynamoDB"
+        )
+        assert outcome(world, plain, world.prod_dr_vault) == ("REFUSED", expected)
+    finally:
+        world.source.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": True})
+    # Turned on later: the old backup still has no advanced features.
+    assert outcome(world, plain, world.prod_dr_vault) == ("REFUSED", expected)
+    advanced = world.seed(kind="DynamoDB", name="orders")
+    assert ":recovery-point:" in advanced
+    world.source.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": False})
+    try:
+        # Turned off after the backup was made: it keeps its features.
+        assert outcome(world, advanced, world.prod_dr_vault) == ("COMPLETED", None)
+    finally:
+        world.source.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": True})
 
 
 def test_rule_dynamodb_across_accounts_needs_advanced_features(world: World) -> None:
-    point = world.seed(kind="DynamoDB", name="carts")
     world.source.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": False})
     try:
+        plain = world.seed(kind="DynamoDB", name="carts")
         expected = rules.MSG_UNSUPPORTED_ROUTE.format(
             source_region=SRC, dest_region=SRC, resource_type="DynamoDB"
         )
-        assert outcome(world, point, world.central_vault) == ("REFUSED", expected)
+        assert outcome(world, plain, world.central_vault) == ("REFUSED", expected)
     finally:
         world.source.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": True})
-    assert outcome(world, point, world.central_vault) == ("COMPLETED", None)
+    advanced = world.seed(kind="DynamoDB", name="carts")
+    assert outcome(world, advanced, world.central_vault) == ("COMPLETED", None)
 
 
 def test_rule_destination_service_linked_role_missing(world: World) -> None:
@@ -539,3 +555,53 @@ def test_concurrent_copy_quota_per_destination_region(world: World) -> None:
         assert "Too many concurrent copy jobs" in error.value.response["Error"]["Message"]
     finally:
         world.sandbox.options.time_scale = FAST
+
+
+def test_rule_cold_storage_points_are_not_copied(world: World) -> None:
+    """ "backups in cold storage or archive tiers cannot be copied" (AWS Backup, "Backup and tag
+    copy", https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html):
+    a point the lifecycle has moved to cold storage says StorageClass COLD and is refused."""
+    s3 = world.seed(kind="S3", name="warm")
+    point = world.seed(kind="DynamoDB", name="cold")
+    described = world.source.describe_recovery_point(
+        BackupVaultName="prod-vault", RecoveryPointArn=point
+    )
+    assert described["StorageClass"] == "WARM"
+    world.source.update_recovery_point_lifecycle(
+        BackupVaultName="prod-vault",
+        RecoveryPointArn=point,
+        Lifecycle={"MoveToColdStorageAfterDays": 1, "DeleteAfterDays": 91},
+    )
+    described = world.source.describe_recovery_point(
+        BackupVaultName="prod-vault", RecoveryPointArn=point
+    )
+    assert described["StorageClass"] == "COLD"
+    state, message = outcome(world, point, world.prod_dr_vault)
+    assert state == "REFUSED" and message is not None and "cold storage" in message
+    # S3 backups do not move to cold storage: AWS Backup ignores the expression for them.
+    world.source.update_recovery_point_lifecycle(
+        BackupVaultName="prod-vault",
+        RecoveryPointArn=s3,
+        Lifecycle={"MoveToColdStorageAfterDays": 1, "DeleteAfterDays": 91},
+    )
+    warm = world.source.describe_recovery_point(BackupVaultName="prod-vault", RecoveryPointArn=s3)
+    assert warm["StorageClass"] == "WARM"
+
+
+def test_copy_lifecycle_keeps_90_days_in_cold_storage(world: World) -> None:
+    """DeleteAfterDays "must be at least 90 days after the number of days specified in
+    MoveToColdStorageAfterDays" (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_Lifecycle.html)."""
+    point = world.seed(name="lifecycle")
+    with pytest.raises(ClientError) as error:
+        world.copy(
+            point,
+            world.central_vault,
+            Lifecycle={"MoveToColdStorageAfterDays": 30, "DeleteAfterDays": 100},
+        )
+    assert error.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    job = world.copy(
+        point,
+        world.central_vault,
+        Lifecycle={"MoveToColdStorageAfterDays": 30, "DeleteAfterDays": 120},
+    )
+    assert world.finished_copy(job)["State"] == "COMPLETED"
