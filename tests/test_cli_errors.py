@@ -74,18 +74,28 @@ def test_expired_sso_login_is_one_line_with_cause_and_exit_3(tmp_path: Path) -> 
     assert lines[0].endswith("[CREDENTIALS_EXPIRED]")
 
 
-def test_dead_endpoint_is_reported_within_seconds(tmp_path: Path) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    env |= {
-        "HOME": str(tmp_path),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+def env_with_endpoint(home: Path, endpoint: str, **more: str) -> dict[str, str]:
+    """This environment without AWS_ or proxy variables, keys for `endpoint`, and `more`."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("AWS_") and not key.lower().endswith("_proxy")
+    }
+    return env | {
+        "HOME": str(home),
+        "XDG_STATE_HOME": str(home / "state"),
+        "XDG_CONFIG_HOME": str(home / "config"),
         "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
         "AWS_SECRET_ACCESS_KEY": "secret",
         "AWS_DEFAULT_REGION": "eu-central-1",
-        # A closed port: every connection is refused.
-        "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+        "AWS_ENDPOINT_URL": endpoint,
+        **more,
     }
+
+
+def test_dead_endpoint_is_reported_within_seconds(tmp_path: Path) -> None:
+    # A closed port: every connection is refused.
+    env = env_with_endpoint(tmp_path, "http://127.0.0.1:1")
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "drconsole", "ls", "accounts"],
@@ -104,19 +114,8 @@ def test_dead_endpoint_is_reported_within_seconds(tmp_path: Path) -> None:
 
 
 def test_a_proxy_that_cannot_be_reached_is_a_network_failure(tmp_path: Path) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    env = {key: value for key, value in env.items() if not key.lower().endswith("_proxy")}
-    env |= {
-        "HOME": str(tmp_path),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-        "AWS_SECRET_ACCESS_KEY": "secret",
-        "AWS_DEFAULT_REGION": "eu-central-1",
-        "AWS_ENDPOINT_URL": "http://192.0.2.10:8080",
-        # A closed port as the proxy: botocore's ProxyConnectionError, not an endpoint's.
-        "HTTP_PROXY": "http://127.0.0.1:1",
-    }
+    # A closed port as the proxy: botocore's ProxyConnectionError, not an endpoint's.
+    env = env_with_endpoint(tmp_path, "http://192.0.2.10:8080", HTTP_PROXY="http://127.0.0.1:1")
     done = subprocess.run(
         [sys.executable, "-m", "drconsole", "ls", "accounts"],
         capture_output=True,

@@ -46,38 +46,30 @@ class Request:
     context: Mapping[str, ContextValue] = field(default_factory=dict)
 
 
-def allows(policy: str | Mapping[str, Any] | None, request: Request) -> bool:
-    """True when the policy allows the request: some Allow statement matches and no Deny does."""
+def _matching_effects(policy: str | Mapping[str, Any] | None, request: Request) -> set[str]:
+    """The effects (`allow`, `deny`) of the policy's statements that match the request."""
     if policy is None:
-        return False
+        return set()
     document = json.loads(policy) if isinstance(policy, str) else policy
     statements = document.get("Statement", [])
     if isinstance(statements, Mapping):
         statements = [statements]
-    allowed = False
-    for statement in statements:
-        if not _statement_matches(statement, request):
-            continue
-        if str(statement.get("Effect", "")).lower() == "deny":
-            return False
-        if str(statement.get("Effect", "")).lower() == "allow":
-            allowed = True
-    return allowed
+    return {
+        str(statement.get("Effect", "")).lower()
+        for statement in statements
+        if _statement_matches(statement, request)
+    }
+
+
+def allows(policy: str | Mapping[str, Any] | None, request: Request) -> bool:
+    """True when the policy allows the request: some Allow statement matches and no Deny does."""
+    effects = _matching_effects(policy, request)
+    return "allow" in effects and "deny" not in effects
 
 
 def denies(policy: str | Mapping[str, Any] | None, request: Request) -> bool:
     """True when a Deny statement of the policy matches the request (an explicit deny)."""
-    if policy is None:
-        return False
-    document = json.loads(policy) if isinstance(policy, str) else policy
-    statements = document.get("Statement", [])
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    return any(
-        str(statement.get("Effect", "")).lower() == "deny"
-        and _statement_matches(statement, request)
-        for statement in statements
-    )
+    return "deny" in _matching_effects(policy, request)
 
 
 def _as_list(value: Any) -> list[Any]:
