@@ -9,6 +9,7 @@ from drconsole.diagnose.key_remedies import (
     kms_not_authorized,
     source_key_not_shared,
 )
+from drconsole.diagnose.limit_remedies import service_concurrency_limit
 from drconsole.diagnose.remedies import (
     copy_into_vault_denied,
     cross_account_disabled,
@@ -168,6 +169,22 @@ COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
         "wording not confirmed against AWS; the quota (100 concurrent copy jobs per account per"
         " destination Region, one per resource) is from DESIGN.md section 2",
         too_many_jobs,
+    ),
+    Rule(
+        "service-concurrency-limit",
+        CauseCode.TOO_MANY_JOBS,
+        _p(
+            r"too many snapshot copies in progress(?:\.? ?the limit is (?P<limit1>\d+))?",
+            r"cannot copy more than (?P<limit2>\d+) snapshots across regions",
+            r"only (?P<limit3>\d+) tables can be created, updated,? or deleted simultaneously",
+        ),
+        "Too many snapshot copies in progress. The limit is 5 for this destination region. /"
+        " Cannot copy more than 5 snapshots across regions / Subscriber limit exceeded: Only 10"
+        " tables can be created, updated, or deleted simultaneously",
+        "EC2 CopySnapshot (aws-samples/copy-encrypted-ami#3), RDS CopyDBSnapshot"
+        " (pbudzon/aws-maintenance#19), DynamoDB LimitExceededException"
+        " (hashicorp/terraform-provider-aws#1776)",
+        service_concurrency_limit,
     ),
     Rule(
         "service-linked-role-missing",
