@@ -97,6 +97,8 @@ def engine_version(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         f"  aws rds describe-db-engine-versions --engine {engine} --region {region}"
         " --query 'DBEngineVersions[].EngineVersion'"
     )
+    if _group(match, "klass"):
+        return _class_for_version(match, facts, region)
     if _group(match, "missing"):
         missing = _group(match, "missing")
         why = (
@@ -134,6 +136,25 @@ def engine_version(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
             targets,
         ]
     return _d(CauseCode.ENGINE_VERSION, why, "\n".join(fix))
+
+
+def _class_for_version(match: re.Match[str] | None, facts: Facts, region: str) -> Diagnosis:
+    """The DB instance class asked for is not offered with the snapshot's engine version."""
+    klass = _group(match, "klass") or "<DB_INSTANCE_CLASS>"
+    engine = (_group(match, "combo_engine") or _engine(facts, None)).lower()
+    version = _group(match, "combo_version") or "<ENGINE_VERSION>"
+    return _d(
+        CauseCode.ENGINE_VERSION,
+        f"RDS does not offer DB instance class {klass} with {engine} {version} in {region}: the"
+        " class is too old (or too new) for that engine version, so the restore cannot create"
+        " the instance.",
+        "List the classes offered with that engine version, then restore with one of them (or"
+        " restore at a version the class supports):\n"
+        f"  aws rds describe-orderable-db-instance-options --engine {engine}"
+        f" --engine-version {version} --region {region}"
+        " --query 'OrderableDBInstanceOptions[].DBInstanceClass'\n"
+        f"  {RESTORE_CMD} --metadata DBInstanceClass=<OFFERED_CLASS>",
+    )
 
 
 def _pass_role(resource: str) -> dict[str, str]:

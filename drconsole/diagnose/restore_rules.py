@@ -89,13 +89,18 @@ RESTORE_RULES: tuple[Rule, ...] = (
             rf" (?P<asked2>{VERSION})(?:[.\s]|$)",
             rf"cannot find upgrade path from (?P<snapshot3>{VERSION}) to (?P<asked3>{VERSION})"
             r"(?:[.\s]|$)",
+            r"does not support creating a db instance with the following combination:\s*"
+            r"dbinstanceclass=(?P<klass>[\w.]+),\s*engine=(?P<combo_engine>[\w-]+),\s*"
+            rf"engineversion=(?P<combo_version>{VERSION})(?:[,.\s]|$)",
         ),
         "Cannot find version 11.5 for aurora-postgresql / The engine version you requested for"
         " your restored DB cluster (8.0.mysql_aurora.3.08.0) is earlier than the engine version"
         " of the DB cluster snapshot (8.0.mysql_aurora.3.08.2). / Cannot upgrade"
-        " aurora-postgresql from 11.17 to 11.13",
+        " aurora-postgresql from 11.17 to 11.13 / RDS does not support creating a DB instance with"
+        " the following combination: DBInstanceClass=db.t2.micro, Engine=mysql,"
+        " EngineVersion=8.0.35, LicenseModel=general-public-license.",
         "RDS InvalidParameterCombination on RestoreDBClusterFromSnapshot /"
-        " RestoreDBInstanceFromDBSnapshot",
+        " RestoreDBInstanceFromDBSnapshot; the instance class one: elastic/beats#38473",
         engine_version,
     ),
     Rule(
