@@ -44,6 +44,7 @@ RESTORE_RULES: tuple[Rule, ...] = (
             r"invalid security group ?, ?groupid=",
             r"option group\b.{0,60}(?:could not be found|not found|does not exist)",
             r"option group\b.{0,80}associated with a different vpc",
+            r"instance type \(?[\w.]+\)? is not supported in your requested availability zone",
         ),
         "No default VPC for this user. GroupName is only supported for EC2-Classic and default"
         " VPC. / No default subnet detected in VPC. Please contact AWS Support to recreate"
@@ -52,7 +53,11 @@ RESTORE_RULES: tuple[Rule, ...] = (
         " vpc-03e317d71474c989d / Security group sg-01048a5f724140078 and subnet"
         " subnet-a78bf4fc belong to different networks. / The subnet ID 'subnet-ed4ddcb6' does"
         " not exist / The DB subnet group doesn't meet Availability Zone (AZ) coverage"
-        " requirement. Current AZ coverage: us-east-2a. Add subnets to cover at least 2 AZs.",
+        " requirement. Current AZ coverage: us-east-2a. Add subnets to cover at least 2 AZs. /"
+        " Your requested instance type (m5.8xlarge) is not supported in your requested"
+        " Availability Zone (us-east-1e). Please retry your request by not specifying an"
+        " Availability Zone or choosing us-east-1a, us-east-1b, us-east-1c, us-east-1d,"
+        " us-east-1f.",
         "EC2 RunInstances and RDS RestoreDBInstanceFromDBSnapshot/RestoreDBClusterFromSnapshot"
         " errors; tests/data/restore_messages.json lists each with its public source",
         restore_network,
