@@ -268,6 +268,8 @@ COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
             r"|unavailable|not enabled)",
             r"\bkey state\b.{0,60}(?:not valid|invalid|disabled|pending)",
             r"\bkey '?" + ARN + r"'? does not exist",
+            # KMS NotFoundException names the key as asked for, an ARN or not.
+            r"\bkey '[^'\s]{1,250}' does not exist",
             r"kms ?invalid ?state|\bdisabledexception\b|keyunavailable",
             r"\bdisabled or pending deletion\b",
         ),
