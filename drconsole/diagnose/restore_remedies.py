@@ -206,6 +206,24 @@ def pass_role_denied(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     return _d(CauseCode.ROLE_PERMISSIONS, why, f"Add to a policy of {who}:\n{statement}\n{apply}")
 
 
+def cross_account_pass_role(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """The job was given a role of another account: AWS never passes a role across accounts."""
+    role = next((arn for arn in facts.arns if ":iam::" in arn and ":role/" in arn), None)
+    account = f.arn_account(role) if role else None
+    whose = f" (it belongs to account {account})" if account else ""
+    return _d(
+        CauseCode.ROLE_PERMISSIONS,
+        f"The job was given the IAM role {fill(role, 'ROLE_ARN')}{whose}, of another account than"
+        " the one that starts it: a role can only be passed within its own account, whatever"
+        " iam:PassRole allows.",
+        "Start the job in the account that owns the role, or give it a role of the caller's"
+        " account that trusts backup.amazonaws.com:\n"
+        "  aws sts get-caller-identity --query Account\n"
+        '  aws iam list-roles --query "Roles[?contains(to_string(AssumeRolePolicyDocument),'
+        " 'backup.amazonaws.com')].Arn\"",
+    )
+
+
 def encoded_authorization(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     """AWS denied a call of the job's role and encoded the details."""
     encoded = re.search(r"encoded authorization failure message:?\s*([\w-]{8,})", facts.text, re.I)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drconsole.diagnose.network_remedies import restore_network
 from drconsole.diagnose.restore_remedies import (
     backup_role_not_authorized,
+    cross_account_pass_role,
     engine_version,
     pass_role_denied,
     resource_exists,
@@ -118,6 +119,15 @@ RESTORE_RULES: tuple[Rule, ...] = (
         "IAM AccessDenied format; decoded EC2 restore failure of re:Post knowledge center"
         " aws-backup-encoded-authorization-failure",
         pass_role_denied,
+    ),
+    Rule(
+        "cross-account-pass-role",
+        CauseCode.ROLE_PERMISSIONS,
+        any_of(r"cross-account pass role is not allowed"),
+        "Cross-account pass role is not allowed.",
+        "IAM refusal of a role of another account (artilleryio/chaos-lambda#29,"
+        " fabric8io/kubernetes-alexa#6)",
+        cross_account_pass_role,
     ),
     Rule(
         "backup-role-not-authorized",
