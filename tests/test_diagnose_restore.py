@@ -353,3 +353,15 @@ def test_fixes_for_limits_instance_classes_zones_and_denying_policies_name_their
         "get-backup-vault-access-policy --backup-vault-name aws/efs/automatic-backup-vault"
         " --region us-east-1" in denied.remediation
     )
+
+
+def test_a_role_of_another_account_is_named_with_its_account() -> None:
+    passed = diagnose(
+        "An error occurred (AccessDeniedException) when calling the StartRestoreJob operation:"
+        " Cross-account pass role is not allowed. arn:aws:iam::222233334444:role/RestoreRole"
+    )
+    assert passed.cause is CauseCode.ROLE_PERMISSIONS
+    assert "arn:aws:iam::222233334444:role/RestoreRole (it belongs to account 222233334444)" in (
+        passed.explanation
+    )
+    assert "backup.amazonaws.com" in passed.remediation
