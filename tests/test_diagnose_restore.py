@@ -301,3 +301,67 @@ def test_regions_and_zones_of_the_european_sovereign_cloud_fill_the_fix() -> Non
     assert diagnosis.cause is CauseCode.RESTORE_NETWORK
     assert "--region eusc-de-east-1 " in diagnosis.remediation
     assert "AvailabilityZone=eusc-de-east-1a" in diagnosis.remediation
+
+
+def test_fixes_for_limits_instance_classes_zones_and_denying_policies_name_their_parts() -> None:
+    """The concurrency limits, RDS's class/version combination, EC2's zone offer and a denying
+    resource policy (real messages in restore_messages.json) fill the fix with what they name."""
+    copies = diagnose(
+        "An error occurred (ResourceLimitExceeded) when calling the CopySnapshot operation: Too"
+        " many snapshot copies in progress. The limit is 5 for this destination region."
+    )
+    assert copies.cause is CauseCode.TOO_MANY_JOBS
+    assert "Amazon EBS allows at most 5 snapshot copies" in copies.explanation
+    assert "Name=status,Values=pending" in copies.remediation
+    rds = diagnose("Cannot copy more than 5 snapshots across regions: SnapshotQuotaExceededFault")
+    assert "Amazon RDS allows at most 5" in rds.explanation
+    tables = diagnose(
+        "LimitExceededException: Subscriber limit exceeded: Only 10 tables can be created,"
+        " updated, or deleted simultaneously"
+    )
+    assert "Amazon DynamoDB allows at most 10" in tables.explanation
+    assert "list-restore-jobs --by-status RUNNING" in tables.remediation
+
+    combo = diagnose(
+        "InvalidParameterCombination: RDS does not support creating a DB instance with the"
+        " following combination: DBInstanceClass=db.t2.micro, Engine=mysql, EngineVersion=8.0.35,"
+        " LicenseModel=general-public-license."
+    )
+    assert combo.cause is CauseCode.ENGINE_VERSION
+    assert "class db.t2.micro with mysql 8.0.35" in combo.explanation
+    assert "--engine mysql --engine-version 8.0.35" in combo.remediation
+    assert "--metadata DBInstanceClass=<OFFERED_CLASS>" in combo.remediation
+
+    zone = diagnose(
+        "Your requested instance type (m5.8xlarge) is not supported in your requested"
+        " Availability Zone (us-east-1e). Please retry your request by not specifying an"
+        " Availability Zone or choosing us-east-1a, us-east-1b."
+    )
+    assert zone.cause is CauseCode.RESTORE_NETWORK
+    assert "m5.8xlarge in us-east-1e" in zone.explanation
+    assert "Values=us-east-1a,us-east-1b " in zone.remediation
+    assert "--region us-east-1 " in zone.remediation
+
+    vault = "arn:aws:backup:us-east-1:111122223333:backup-vault:aws/efs/automatic-backup-vault"
+    denied = diagnose(
+        "User: arn:aws:sts::111122223333:assumed-role/Ops/s is not authorized to perform:"
+        f" backup:DeleteBackupVaultAccessPolicy on resource: {vault} with an explicit deny in a"
+        " resource-based policy"
+    )
+    assert denied.cause is CauseCode.ROLE_PERMISSIONS
+    assert (
+        "get-backup-vault-access-policy --backup-vault-name aws/efs/automatic-backup-vault"
+        " --region us-east-1" in denied.remediation
+    )
+
+
+def test_a_role_of_another_account_is_named_with_its_account() -> None:
+    passed = diagnose(
+        "An error occurred (AccessDeniedException) when calling the StartRestoreJob operation:"
+        " Cross-account pass role is not allowed. arn:aws:iam::222233334444:role/RestoreRole"
+    )
+    assert passed.cause is CauseCode.ROLE_PERMISSIONS
+    assert "arn:aws:iam::222233334444:role/RestoreRole (it belongs to account 222233334444)" in (
+        passed.explanation
+    )
+    assert "backup.amazonaws.com" in passed.remediation

@@ -180,6 +180,27 @@ def _zone(n: Network) -> Explained:
     ]
 
 
+def _instance_type_zone(n: Network) -> Explained:
+    kind = re.search(r"instance type \(?([\w.]+)\)?", n.facts.text, re.IGNORECASE)
+    instance_type = kind.group(1) if kind else "<INSTANCE_TYPE>"
+    asked, offered = (n.zones[0], n.zones[1:]) if n.zones else ("<ZONE>", [])
+    where = ", ".join(offered) or "the zones EC2 lists"
+    return (
+        f"EC2 does not offer instance type {instance_type} in {asked}, the Availability Zone of"
+        f" the subnet the restore launches into; it does in {where}.",
+        [
+            f"Restore into a subnet of {where} (or ask for another instance type):",
+            f"  aws ec2 describe-subnets --region {n.region} --filters"
+            f" Name=availability-zone,Values={','.join(offered) or '<ZONE>'}"
+            " --query 'Subnets[].[SubnetId,VpcId,AvailabilityZone]' --output table",
+            f"  aws ec2 describe-instance-type-offerings --location-type availability-zone"
+            f" --filters Name=instance-type,Values={instance_type} --region {n.region}",
+            f"  {RESTORE_CMD} --metadata SubnetId=<SUBNET_ID>",
+            CHECK_FIRST,
+        ],
+    )
+
+
 def _dns(n: Network) -> Explained:
     vpc = n.vpcs[0] if n.vpcs else "<VPC_ID>"
     why = (
@@ -274,6 +295,7 @@ EXPLAINERS: tuple[tuple[Callable[[Network], bool], Callable[[Network], Explained
         _different_vpcs,
     ),
     (_says("coverage", "same availability zone"), _zone_coverage),
+    (_says("not supported in your requested availability zone"), _instance_type_zone),
     (_says("option group"), _option_group),
     (lambda n: _says("availability zone", "availabilityzone")(n) or bool(n.zones), _zone),
     (_says("dns"), _dns),

@@ -286,6 +286,12 @@ def not_authorized(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
             f" {fill(f.arn_account(principal) if facts.principal_arn else None, 'ACCOUNT_ID')}"
             " --filter SERVICE_CONTROL_POLICY) and exempt this role or action."
         )
+    elif "explicit deny in a resource-based policy" in text:
+        why = f"The resource-based policy of {_clean(resource)} explicitly denies it."
+        fix = (
+            f"Read that policy and narrow the Deny statement that covers {action} for"
+            f" {principal}:\n  {_read_resource_policy(_clean(resource))}"
+        )
     elif "explicit deny" in text:
         why = (
             "A policy explicitly denies it (identity policy, permissions boundary or resource"
@@ -307,6 +313,23 @@ def not_authorized(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         f"{principal} is not allowed to call {action} on {_clean(resource)}. {why}",
         fix,
     )
+
+
+def _read_resource_policy(resource: str) -> str:
+    """The call that prints the resource-based policy of a vault, key or bucket."""
+    region = fill(f.arn_region(resource), "REGION")
+    vault = re.match(r"arn:[\w-]+:backup:[\w-]+:[^:]*:backup-vault:(.+)$", resource)
+    if vault:
+        return (
+            f"aws backup get-backup-vault-access-policy --backup-vault-name {vault.group(1)}"
+            f" --region {region}"
+        )
+    if ":kms:" in resource:
+        return f"aws kms get-key-policy --key-id {resource} --policy-name default --region {region}"
+    bucket = re.match(r"arn:[\w-]+:s3:::([^/]+)", resource)
+    if bucket:
+        return f"aws s3api get-bucket-policy --bucket {bucket.group(1)}"
+    return f"(the resource policy of {resource})"
 
 
 def _clean(value: str) -> str:

@@ -97,6 +97,8 @@ def engine_version(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         f"  aws rds describe-db-engine-versions --engine {engine} --region {region}"
         " --query 'DBEngineVersions[].EngineVersion'"
     )
+    if _group(match, "klass"):
+        return _class_for_version(match, facts, region)
     if _group(match, "missing"):
         missing = _group(match, "missing")
         why = (
@@ -134,6 +136,25 @@ def engine_version(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
             targets,
         ]
     return _d(CauseCode.ENGINE_VERSION, why, "\n".join(fix))
+
+
+def _class_for_version(match: re.Match[str] | None, facts: Facts, region: str) -> Diagnosis:
+    """The DB instance class asked for is not offered with the snapshot's engine version."""
+    klass = _group(match, "klass") or "<DB_INSTANCE_CLASS>"
+    engine = (_group(match, "combo_engine") or _engine(facts, None)).lower()
+    version = _group(match, "combo_version") or "<ENGINE_VERSION>"
+    return _d(
+        CauseCode.ENGINE_VERSION,
+        f"RDS does not offer DB instance class {klass} with {engine} {version} in {region}: the"
+        " class is too old (or too new) for that engine version, so the restore cannot create"
+        " the instance.",
+        "List the classes offered with that engine version, then restore with one of them (or"
+        " restore at a version the class supports):\n"
+        f"  aws rds describe-orderable-db-instance-options --engine {engine}"
+        f" --engine-version {version} --region {region}"
+        " --query 'OrderableDBInstanceOptions[].DBInstanceClass'\n"
+        f"  {RESTORE_CMD} --metadata DBInstanceClass=<OFFERED_CLASS>",
+    )
 
 
 def _pass_role(resource: str) -> dict[str, str]:
@@ -183,6 +204,24 @@ def pass_role_denied(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         )
     who = fill(role or principal or None, "the caller")
     return _d(CauseCode.ROLE_PERMISSIONS, why, f"Add to a policy of {who}:\n{statement}\n{apply}")
+
+
+def cross_account_pass_role(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """The job was given a role of another account: AWS never passes a role across accounts."""
+    role = next((arn for arn in facts.arns if ":iam::" in arn and ":role/" in arn), None)
+    account = f.arn_account(role) if role else None
+    whose = f" (it belongs to account {account})" if account else ""
+    return _d(
+        CauseCode.ROLE_PERMISSIONS,
+        f"The job was given the IAM role {fill(role, 'ROLE_ARN')}{whose}, of another account than"
+        " the one that starts it: a role can only be passed within its own account, whatever"
+        " iam:PassRole allows.",
+        "Start the job in the account that owns the role, or give it a role of the caller's"
+        " account that trusts backup.amazonaws.com:\n"
+        "  aws sts get-caller-identity --query Account\n"
+        '  aws iam list-roles --query "Roles[?contains(to_string(AssumeRolePolicyDocument),'
+        " 'backup.amazonaws.com')].Arn\"",
+    )
 
 
 def encoded_authorization(match: re.Match[str] | None, facts: Facts) -> Diagnosis:

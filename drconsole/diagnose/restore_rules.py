@@ -5,6 +5,7 @@ from __future__ import annotations
 from drconsole.diagnose.network_remedies import restore_network
 from drconsole.diagnose.restore_remedies import (
     backup_role_not_authorized,
+    cross_account_pass_role,
     engine_version,
     pass_role_denied,
     resource_exists,
@@ -44,6 +45,7 @@ RESTORE_RULES: tuple[Rule, ...] = (
             r"invalid security group ?, ?groupid=",
             r"option group\b.{0,60}(?:could not be found|not found|does not exist)",
             r"option group\b.{0,80}associated with a different vpc",
+            r"instance type \(?[\w.]+\)? is not supported in your requested availability zone",
         ),
         "No default VPC for this user. GroupName is only supported for EC2-Classic and default"
         " VPC. / No default subnet detected in VPC. Please contact AWS Support to recreate"
@@ -52,7 +54,11 @@ RESTORE_RULES: tuple[Rule, ...] = (
         " vpc-03e317d71474c989d / Security group sg-01048a5f724140078 and subnet"
         " subnet-a78bf4fc belong to different networks. / The subnet ID 'subnet-ed4ddcb6' does"
         " not exist / The DB subnet group doesn't meet Availability Zone (AZ) coverage"
-        " requirement. Current AZ coverage: us-east-2a. Add subnets to cover at least 2 AZs.",
+        " requirement. Current AZ coverage: us-east-2a. Add subnets to cover at least 2 AZs. /"
+        " Your requested instance type (m5.8xlarge) is not supported in your requested"
+        " Availability Zone (us-east-1e). Please retry your request by not specifying an"
+        " Availability Zone or choosing us-east-1a, us-east-1b, us-east-1c, us-east-1d,"
+        " us-east-1f.",
         "EC2 RunInstances and RDS RestoreDBInstanceFromDBSnapshot/RestoreDBClusterFromSnapshot"
         " errors; tests/data/restore_messages.json lists each with its public source",
         restore_network,
@@ -89,13 +95,18 @@ RESTORE_RULES: tuple[Rule, ...] = (
             rf" (?P<asked2>{VERSION})(?:[.\s]|$)",
             rf"cannot find upgrade path from (?P<snapshot3>{VERSION}) to (?P<asked3>{VERSION})"
             r"(?:[.\s]|$)",
+            r"does not support creating a db instance with the following combination:\s*"
+            r"dbinstanceclass=(?P<klass>[\w.]+),\s*engine=(?P<combo_engine>[\w-]+),\s*"
+            rf"engineversion=(?P<combo_version>{VERSION})(?:[,.\s]|$)",
         ),
         "Cannot find version 11.5 for aurora-postgresql / The engine version you requested for"
         " your restored DB cluster (8.0.mysql_aurora.3.08.0) is earlier than the engine version"
         " of the DB cluster snapshot (8.0.mysql_aurora.3.08.2). / Cannot upgrade"
-        " aurora-postgresql from 11.17 to 11.13",
+        " aurora-postgresql from 11.17 to 11.13 / RDS does not support creating a DB instance with"
+        " the following combination: DBInstanceClass=db.t2.micro, Engine=mysql,"
+        " EngineVersion=8.0.35, LicenseModel=general-public-license.",
         "RDS InvalidParameterCombination on RestoreDBClusterFromSnapshot /"
-        " RestoreDBInstanceFromDBSnapshot",
+        " RestoreDBInstanceFromDBSnapshot; the instance class one: elastic/beats#38473",
         engine_version,
     ),
     Rule(
@@ -108,6 +119,15 @@ RESTORE_RULES: tuple[Rule, ...] = (
         "IAM AccessDenied format; decoded EC2 restore failure of re:Post knowledge center"
         " aws-backup-encoded-authorization-failure",
         pass_role_denied,
+    ),
+    Rule(
+        "cross-account-pass-role",
+        CauseCode.ROLE_PERMISSIONS,
+        any_of(r"cross-account pass role is not allowed"),
+        "Cross-account pass role is not allowed.",
+        "IAM refusal of a role of another account (artilleryio/chaos-lambda#29,"
+        " fabric8io/kubernetes-alexa#6)",
+        cross_account_pass_role,
     ),
     Rule(
         "backup-role-not-authorized",

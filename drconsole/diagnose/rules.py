@@ -9,6 +9,7 @@ from drconsole.diagnose.key_remedies import (
     kms_not_authorized,
     source_key_not_shared,
 )
+from drconsole.diagnose.limit_remedies import service_concurrency_limit
 from drconsole.diagnose.remedies import (
     copy_into_vault_denied,
     cross_account_disabled,
@@ -170,6 +171,22 @@ COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
         too_many_jobs,
     ),
     Rule(
+        "service-concurrency-limit",
+        CauseCode.TOO_MANY_JOBS,
+        _p(
+            r"too many snapshot copies in progress(?:\.? ?the limit is (?P<limit1>\d+))?",
+            r"cannot copy more than (?P<limit2>\d+) snapshots across regions",
+            r"only (?P<limit3>\d+) tables can be created, updated,? or deleted simultaneously",
+        ),
+        "Too many snapshot copies in progress. The limit is 5 for this destination region. /"
+        " Cannot copy more than 5 snapshots across regions / Subscriber limit exceeded: Only 10"
+        " tables can be created, updated, or deleted simultaneously",
+        "EC2 CopySnapshot (aws-samples/copy-encrypted-ami#3), RDS CopyDBSnapshot"
+        " (pbudzon/aws-maintenance#19), DynamoDB LimitExceededException"
+        " (hashicorp/terraform-provider-aws#1776)",
+        service_concurrency_limit,
+    ),
+    Rule(
         "service-linked-role-missing",
         CauseCode.SERVICE_LINKED_ROLE_MISSING,
         _p(
@@ -251,6 +268,8 @@ COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
             r"|unavailable|not enabled)",
             r"\bkey state\b.{0,60}(?:not valid|invalid|disabled|pending)",
             r"\bkey '?" + ARN + r"'? does not exist",
+            # KMS NotFoundException names the key as asked for, an ARN or not.
+            r"\bkey '[^'\s]{1,250}' does not exist",
             r"kms ?invalid ?state|\bdisabledexception\b|keyunavailable",
             r"\bdisabled or pending deletion\b",
         ),
