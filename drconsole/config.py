@@ -451,7 +451,11 @@ def load_settings(
         settings = dataclasses.replace(settings, **overrides)
     if not settings.regions:
         where = f"profile '{profile}'" if profile else "the default profile"
-        raise UsageError(
+        raise NoRegionError(
             f"no AWS Region: pass --region, set AWS_REGION, or set a region for {where}"
         )
     return settings
+
+
+class NoRegionError(UsageError):
+    """No Region is set anywhere: every other setting was read and found right."""

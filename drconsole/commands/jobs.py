@@ -7,6 +7,7 @@ Exit codes: 0 nothing failed; 1 a flow failed or is blocked by a check; 2 bad in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from typing import Any
 
@@ -96,13 +97,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_real(args: argparse.Namespace, flows: list[Any] | None = None) -> int:
     """List, watch or resume the flows of the real journal on the real settings."""
+    from drconsole.config import default_state_dir
     from drconsole.flows.journal import Journal
 
-    settings = _settings(args)
-    journal = Journal(settings.state_dir)
     if args.abandon:
+        settings = _settings(args)
         _refuse_in_read_only(settings.read_only, ABANDON_CHANGES)
-        return _abandon(journal, args.abandon)
+        return _abandon(Journal(settings.state_dir), args.abandon)
+    journal = Journal(default_state_dir())
     if flows is None:
         flows = journal.flows() if args.all else journal.unfinished()
         if args.flow:
@@ -111,6 +113,16 @@ def _run_real(args: argparse.Namespace, flows: list[Any] | None = None) -> int:
                 from drconsole.errors import UsageError
 
                 raise UsageError(f"--flow {args.flow}: no such unfinished flow in {journal.path}")
+    if not flows and not args.resume and not args.watch:
+        # Nothing in the journal to ask AWS about: the settings are still checked, but no
+        # Region is needed to say so (after a dropped session, on a host without one set).
+        from drconsole.config import NoRegionError
+
+        with contextlib.suppress(NoRegionError):
+            _settings(args)
+        _print_flows(args, [])
+        return 0
+    settings = _settings(args)
     if args.resume:
         return _resume(args, settings, [f.flow_id for f in flows])
     if args.watch:
