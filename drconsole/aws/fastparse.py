@@ -18,6 +18,7 @@ minute of CPU for 300,000 of them. Two remedies, both through botocore's own ext
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,8 @@ from drconsole.aws.checked_parser import CheckedParserFactory
 
 RAW_OPERATIONS = ("ListRecoveryPointsByBackupVault",)
 HOOK_ID = "drconsole-raw-pages"
+# ISO 8601 with a zone, as AWS's XML answers write it; anything else goes to botocore's parser.
+_ISO_WITH_ZONE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
 _state = threading.local()
 
 
@@ -44,6 +47,10 @@ def utc_timestamp(value: Any) -> datetime | None:
     try:
         if isinstance(value, int | float):
             return datetime.fromtimestamp(value, UTC)
+        if isinstance(value, str) and _ISO_WITH_ZONE.fullmatch(value):
+            # The query protocols' form (STS's Expiration, IAM's CreateDate): read by the
+            # standard library in about 1 µs, where dateutil takes about 50.
+            return datetime.fromisoformat(value).astimezone(UTC)
         parsed: datetime = parse_timestamp(value)
         return parsed.astimezone(UTC)
     except (OverflowError, OSError, ValueError, RuntimeError):  # botocore raises RuntimeError

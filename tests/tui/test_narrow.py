@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 import re
 
+from rich.text import Text
 from textual.app import App
 from textual.widgets import DataTable
 
 from drconsole.tui.screens.accounts import AccountsScreen
+from drconsole.tui.screens.table import TableRow
 from drconsole.tui.screens.vaults import VaultsScreen
 from tests.tui.conftest import Demo, status_of, wait_until
 from tests.tui.test_screens import accounts_loaded
@@ -103,3 +105,34 @@ async def test_names_cut_to_fit_are_the_same_rows_at_each_rebuild(demo: Demo) ->
         assert [row.key for row in changed] == [prod]
         old = next(row for row in before if row.key == prod)
         assert changed[0].cells[0] == old.cells[0]
+
+
+async def test_widest_cells_follow_a_changed_row_wider_then_narrower(demo: Demo) -> None:
+    """Only the rows made again are measured at a rebuild: the columns' widest cells are still
+    those of every row shown, when a row grows past the others and when it shrinks back."""
+    app = demo.app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        screen = app.screen
+        assert isinstance(screen, AccountsScreen)
+
+        def measured_afresh(rows: list[TableRow]) -> list[int]:
+            return [
+                max(Text(str(c)).cell_len for c in column)
+                for column in zip(*(r.cells for r in rows), strict=True)
+            ]
+
+        rows = screen.table_rows()
+        assert screen.widest_cells(rows) == measured_afresh(rows)
+        index = next(i for i, row in enumerate(rows) if row.selectable)
+        wide = rows[index]
+        cells = (wide.cells[0], "9" * 40, *wide.cells[2:])
+        grown = [*rows[:index], TableRow(wide.key, cells, wide.search, True), *rows[index + 1 :]]
+        widest = screen.widest_cells(grown)
+        assert widest == measured_afresh(grown)
+        assert widest[1] == 40
+        again = list(rows)  # the rows as they were, in a new list: the wide row is gone
+        assert screen.widest_cells(again) == measured_afresh(rows)
+        assert screen.widest_cells(again)[1] < 40
+        fewer = rows[:-1]
+        assert screen.widest_cells(fewer) == measured_afresh(fewer)

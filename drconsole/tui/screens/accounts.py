@@ -6,6 +6,7 @@ import gc
 import operator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
+from itertools import compress, count
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -110,7 +111,8 @@ class AccountsScreen(TableScreen):
         self._account_rows: dict[str, TableRow] = {}
         self._ou_rows: dict[str, TableRow] = {}
         self._shortened_rows: dict[str, tuple[TableRow, int, TableRow]] = {}
-        self._widest_cells: tuple[list[TableRow], list[int]] = ([], [])
+        # The rows last measured, each one's cell widths, and each column's widest.
+        self._widest_cells: tuple[list[TableRow], list[tuple[int, ...]], list[int]] = ([], [], [])
         self._rows_minute: datetime | None = None
         # Whether each account's row (as last made) shows an error: the status line's count,
         # without asking every account again at each rebuild.
@@ -415,13 +417,21 @@ class AccountsScreen(TableScreen):
 
     def widest_cells(self, rows: list[TableRow]) -> list[int]:
         """Each column's widest cell over `rows`; found again only when a row changed (this
-        runs at every rebuild, a filter key's included, for every account)."""
-        measured_rows, widest = self._widest_cells
-        if len(rows) == len(measured_rows) and all(map(operator.is_, rows, measured_rows)):
-            return widest
-        measured = [self.cell_widths(row) for row in rows]
-        widest = [max(column) for column in zip(*measured, strict=True)]  # the loops in C
-        self._widest_cells = (rows, widest)
+        runs at every rebuild, a filter key's included, for every account). Only the rows
+        made again since are measured: a rebuild while a thousand accounts load changes a
+        few, and the search for them and the maxima run in C."""
+        measured_rows, measured, widest = self._widest_cells
+        if len(rows) != len(measured_rows):
+            measured = [self.cell_widths(row) for row in rows]
+        else:
+            changed = list(compress(count(), map(operator.is_not, rows, measured_rows)))
+            if not changed:
+                return widest
+            measured = list(measured)
+            for index in changed:
+                measured[index] = self.cell_widths(rows[index])
+        widest = [max(column) for column in zip(*measured, strict=True)] if measured else []
+        self._widest_cells = (rows, measured, widest)
         return widest
 
     def cell_widths(self, row: TableRow) -> tuple[int, ...]:
