@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from drconsole import limits
+from drconsole.commands._prompt_keys import drop_typed_ahead, keys_held
 from drconsole.errors import UsageError
 from drconsole.redact import escape_controls_lines
 
@@ -374,7 +375,13 @@ def blocked_before_start(args: argparse.Namespace, prepared: Any) -> int:
 
 
 def ask_restore_values(form: Any, values: dict[str, str]) -> dict[str, str]:
-    """Ask for each restore form field in the terminal (questionary), validating each."""
+    """Ask for each restore form field in the terminal (questionary), validating each; keys
+    typed ahead of a field's prompt go to that field."""
+    with keys_held():
+        return _ask_fields(form, values)
+
+
+def _ask_fields(form: Any, values: dict[str, str]) -> dict[str, str]:
     import questionary
 
     from drconsole.flows import restore_forms as forms
@@ -401,7 +408,7 @@ def ask_restore_values(form: Any, values: dict[str, str]) -> dict[str, str]:
 def answer_of(question: Any) -> Any:
     """A questionary answer; Ctrl-C, and Ctrl-D on an empty line, raise KeyboardInterrupt.
     prompt_toolkit ends a text prompt on Ctrl-D with EOFError, which questionary's `ask` lets
-    through (it was reported as a defect, exit 1): both keys mean "stop here"."""
+    through (it ended the command as an unexpected error): both keys mean "stop here"."""
     try:
         return question.unsafe_ask()
     except EOFError:
@@ -409,9 +416,11 @@ def answer_of(question: Any) -> Any:
 
 
 def confirm(prompt: str) -> bool:
-    """Ask yes/no (questionary); Ctrl-C raises KeyboardInterrupt (exit 130)."""
+    """Ask yes/no (questionary); Ctrl-C raises KeyboardInterrupt (exit 130). A key typed before
+    the question is asked does not answer it."""
     import questionary
 
+    drop_typed_ahead()
     return bool(answer_of(questionary.confirm(prompt, default=False)))
 
 
@@ -471,9 +480,16 @@ def accept_cautions(args: argparse.Namespace, prepared: Any) -> Any | None:
 def ask_before_start(args: argparse.Namespace, prepared: Any) -> Any | None:
     """The cautions, the restore form of a restore in place and "Start these jobs?": the
     prepared flow to begin, or None when the operator said no (said so on the terminal)."""
+    if not interactive(args):
+        return accept_cautions(args, prepared)
+    with keys_held():
+        return _ask_before_start(args, prepared)
+
+
+def _ask_before_start(args: argparse.Namespace, prepared: Any) -> Any | None:
     prepared = accept_cautions(args, prepared)
-    if prepared is None or not interactive(args):
-        return prepared
+    if prepared is None:
+        return None
     if prepared.form is not None and not prepared.plan.route.hops:
         values = ask_restore_values(prepared.form, prepared.form_values)
         prepared = with_form_values(prepared, values)
