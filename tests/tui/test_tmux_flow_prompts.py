@@ -115,6 +115,13 @@ class Shell(Terminal):
         assert self.pane_modes() == self.modes, "the terminal was left in another mode"
         return code
 
+    def typed(self, *keys: str, pace: float = 0.0) -> None:
+        """Keys one after the other, `pace` seconds apart, as a person types."""
+        for key in keys:
+            literal = ["-l"] if len(key) == 1 else []  # a character, not a key name
+            self.tmux("send-keys", "-t", self.target, *literal, key)
+            time.sleep(pace)
+
     def keys(self, *keys: str) -> None:
         """Keys sent at once, as fast as tmux writes them: no wait between them."""
         self.tmux("send-keys", "-t", self.target, *keys)
@@ -211,10 +218,11 @@ def test_a_restore_in_place_typed_then_confirmed_sends_what_was_typed(
         shell.keys(*erase(len(default.group())), "bad name!", "Enter")
         shell.shows(r"targetTableName must be 3-255 letters, digits")
         assert "? Encryption" not in shell.text(), "a refused value moved on to the next field"
-        # The correction, a slip undone, and the next two fields typed at once: Encryption set
-        # to Default (its prompt not drawn yet) and the key's prefilled value kept.
-        shell.keys(*erase(len("bad name!")), f"{name}x", "BSpace", "Enter")
-        shell.keys(*erase(len("KMS")), "Default", "Enter", "Enter")
+        # The correction, a slip undone, and the next two fields typed on without waiting for
+        # their prompts, each key its own write (a fast typist): Encryption set to Default and
+        # the key's prefilled value kept. Keys land while one prompt ends and the next begins.
+        shell.typed(*erase(len("bad name!")), *f"{name}x", "BSpace", "Enter")
+        shell.typed(*erase(len("KMS")), *"Default", "Enter", "Enter")
         shell.shows(r"\? Start these jobs\? \(y/N\)")
         history = shell.history()
         assert f"? New table name (targetTableName) {name}\n" in history
@@ -259,7 +267,7 @@ def test_a_copy_then_restore_sends_the_confirmed_copy_and_the_typed_restore(
         assert default is not None
         shell.keys(*erase(len(default.group())), "copied back", "Enter")
         shell.shows(r"targetTableName must be 3-255 letters, digits")
-        shell.keys(*erase(len("back")), "BSpace", "-back", "Enter", "Enter", "Enter")
+        shell.typed(*erase(len("back")), "BSpace", *"-back", "Enter", "Enter", "Enter")
         shell.shows(r"\? Send this StartRestoreJob\? \(y/N\)")
         restores = shown_requests(shell.history(), "? Send this StartRestoreJob?")
         shell.keys("y")
@@ -307,11 +315,14 @@ def test_no_ctrl_c_ctrl_d_and_escape_start_nothing(
     shell = Shell(demo, tmp_path, size)
     outcomes = []
     try:
-        # "n" at the confirmation, the form's defaults taken.
+        # The form's defaults taken and a "y" typed on before the requests were on the screen:
+        # it does not answer the question, "n" typed once it is asked does.
         shell.run(*restore)
         shell.shows(form)
-        shell.keys("Enter", "Enter", "Enter")
+        shell.keys("Enter", "Enter", "Enter", "y")
         shell.shows(start)
+        time.sleep(1.0)  # time enough for a wrongly kept "y" to start the job
+        assert re.search(start + r"\s*$", shell.text()), "a key typed ahead answered"
         shell.keys("n")
         outcomes.append(("no", shell.exit_code()))
         # Escape at the confirmation is ignored (confirm binds no Escape): the question stays
