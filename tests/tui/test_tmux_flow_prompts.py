@@ -380,3 +380,42 @@ def test_no_ctrl_c_ctrl_d_and_escape_start_nothing(
     for role, point in (("prod", rp), ("backup", central)):
         jobs = client(demo, "backup", role).list_restore_jobs()["RestoreJobs"]
         assert [j for j in jobs if j["RecoveryPointArn"] == point] == [], "a job was started"
+
+
+def test_after_the_copy_ctrl_c_in_the_form_and_at_send_start_no_restore(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """copy --restore at 120x40, yes to the copy: Ctrl-C in the restore form after the copy says
+    the flow stopped before its restore (130); `jobs --resume` shows the StartRestoreJob and
+    Ctrl-C at "Send this" leaves the flow stopped (1). The copy exists, no restore was sent."""
+    _, info = demo
+    prod = info.accounts["prod"]
+    rp = newest(demo, "backup", "central-eu-central-1", "prod-sessions", n=2)
+    vault = f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault"
+    shell = Shell(demo, tmp_path, (120, 40))
+    try:
+        shell.run("copy", "--recovery-point", rp, "--to", vault, "--restore")
+        shell.shows(r"\? Start these jobs\? \(y/N\)")
+        shell.keys("y")
+        shell.shows(r"\? New table name \(targetTableName\) prod-sessions-restored-[0-9a-f]{6}")
+        shell.keys("C-c")
+        in_form = shell.exit_code()
+        form_said = shell.shows(r"exit\d+=")
+        shell.run("jobs", "--resume", "--poll-interval", "0.2")
+        shell.shows(r"\? Send this StartRestoreJob\? \(y/N\)")
+        shell.keys("C-c")
+        at_send = shell.exit_code()
+        send_said = shell.shows(r"exit\d+=")
+    finally:
+        shell.close()
+    assert (in_form, at_send) == (130, 1)
+    assert "stopped before its restore, which was not started" in form_said, form_said
+    assert "stopped: resume it with `drconsole jobs --resume`" in send_said, send_said
+    assert "Traceback" not in form_said + send_said
+    assert [c["operation"] for c in sent(shell)] == ["backup:StartCopyJob"]
+    copies = client(demo, "backup", "backup").list_copy_jobs(ByResourceType="DynamoDB")
+    made = [j for j in copies["CopyJobs"] if j["SourceRecoveryPointArn"] == rp]
+    assert len(made) == 1
+    restores = client(demo, "backup", "prod").list_restore_jobs()["RestoreJobs"]
+    copy = made[0]["DestinationRecoveryPointArn"]
+    assert [j for j in restores if j["RecoveryPointArn"] == copy] == [], "a restore was sent"
