@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from drconsole import limits
+from drconsole.commands._prompt_keys import drop_typed_ahead, keys_held
 from drconsole.errors import UsageError
 from drconsole.redact import escape_controls_lines
 
@@ -374,7 +375,13 @@ def blocked_before_start(args: argparse.Namespace, prepared: Any) -> int:
 
 
 def ask_restore_values(form: Any, values: dict[str, str]) -> dict[str, str]:
-    """Ask for each restore form field in the terminal (questionary), validating each."""
+    """Ask for each restore form field in the terminal (questionary), validating each; keys
+    typed ahead of a field's prompt go to that field."""
+    with keys_held():
+        return _ask_fields(form, values)
+
+
+def _ask_fields(form: Any, values: dict[str, str]) -> dict[str, str]:
     import questionary
 
     from drconsole.flows import restore_forms as forms
@@ -386,22 +393,35 @@ def ask_restore_values(form: Any, values: dict[str, str]) -> dict[str, str]:
             problem = forms.field_problem(f, text, form.region)
             return True if problem is None else f"{f.key} {problem}"
 
-        answer = questionary.text(
-            f"{form_field.label} ({form_field.key})",
-            default=str(values.get(form_field.key, "")),
-            validate=check,
-        ).ask()
-        if answer is None:
-            raise KeyboardInterrupt
-        answers[form_field.key] = answer
+        answers[form_field.key] = str(
+            answer_of(
+                questionary.text(
+                    f"{form_field.label} ({form_field.key})",
+                    default=str(values.get(form_field.key, "")),
+                    validate=check,
+                )
+            )
+        )
     return answers
 
 
+def answer_of(question: Any) -> Any:
+    """A questionary answer; Ctrl-C, and Ctrl-D on an empty line, raise KeyboardInterrupt.
+    prompt_toolkit ends a text prompt on Ctrl-D with EOFError, which questionary's `ask` lets
+    through (it ended the command as an unexpected error): both keys mean "stop here"."""
+    try:
+        return question.unsafe_ask()
+    except EOFError:
+        raise KeyboardInterrupt from None
+
+
 def confirm(prompt: str) -> bool:
-    """Ask yes/no (questionary); Ctrl-C is no."""
+    """Ask yes/no (questionary); Ctrl-C raises KeyboardInterrupt (exit 130). A key typed before
+    the question is asked does not answer it."""
     import questionary
 
-    return bool(questionary.confirm(prompt, default=False).ask())
+    drop_typed_ahead()
+    return bool(answer_of(questionary.confirm(prompt, default=False)))
 
 
 def with_form_values(prepared: Any, values: dict[str, str]) -> Any:
@@ -425,7 +445,11 @@ def confirm_request(request: Any) -> bool:
     sent: the object shown is the one sent."""
     say("This request will be sent:")
     print_request(request)
-    return confirm(f"Send this {request.operation}?")
+    try:
+        return confirm(f"Send this {request.operation}?")
+    except KeyboardInterrupt:
+        # The flow has started jobs: stopping here leaves it to `jobs --resume`, said as such.
+        return False
 
 
 def accept_cautions(args: argparse.Namespace, prepared: Any) -> Any | None:
@@ -453,21 +477,40 @@ def accept_cautions(args: argparse.Namespace, prepared: Any) -> Any | None:
     return replace(prepared, accepted=tuple(accepted))
 
 
+def ask_before_start(args: argparse.Namespace, prepared: Any) -> Any | None:
+    """The cautions, the restore form of a restore in place and "Start these jobs?": the
+    prepared flow to begin, or None when the operator said no (said so on the terminal)."""
+    if not interactive(args):
+        return accept_cautions(args, prepared)
+    with keys_held():
+        return _ask_before_start(args, prepared)
+
+
+def _ask_before_start(args: argparse.Namespace, prepared: Any) -> Any | None:
+    prepared = accept_cautions(args, prepared)
+    if prepared is None:
+        return None
+    if prepared.form is not None and not prepared.plan.route.hops:
+        values = ask_restore_values(prepared.form, prepared.form_values)
+        prepared = with_form_values(prepared, values)
+    print_prepared(prepared)
+    if not confirm("Start these jobs?"):
+        say("Nothing was started.")
+        return None
+    return prepared
+
+
 def run_flow(args: argparse.Namespace, engine: Any, prepared: Any, printer: EventPrinter) -> int:
     """Confirm (unless --yes), journal and run the flow; print its result; return the exit code."""
     if not prepared.ok:
         return blocked_before_start(args, prepared)
-    prepared = accept_cautions(args, prepared)
+    try:
+        prepared = ask_before_start(args, prepared)
+    except KeyboardInterrupt:
+        say("Nothing was started.")
+        raise
     if prepared is None:
         return EXIT_FAILED
-    if interactive(args):
-        if prepared.form is not None and not prepared.plan.route.hops:
-            values = ask_restore_values(prepared.form, prepared.form_values)
-            prepared = with_form_values(prepared, values)
-        print_prepared(prepared)
-        if not confirm("Start these jobs?"):
-            say("Nothing was started.")
-            return EXIT_FAILED
     try:
         flow_id = engine.begin(prepared)
     except BaseException as error:
@@ -479,7 +522,14 @@ def run_flow(args: argparse.Namespace, engine: Any, prepared: Any, printer: Even
     try:
         outcome = engine.run(flow_id, pause_for_form=asking, confirm_request=ask)
         if outcome.status == "needs-form":
-            values = ask_restore_values(outcome.form, outcome.form_values)
+            try:
+                values = ask_restore_values(outcome.form, outcome.form_values)
+            except KeyboardInterrupt:
+                say(
+                    f"flow {flow_id} stopped before its restore, which was not started: "
+                    "`drconsole jobs --resume` carries it on, asking before it sends it"
+                )
+                raise
             outcome = engine.run(flow_id, form_values=values, confirm_request=ask)
     finally:
         engine.close()
