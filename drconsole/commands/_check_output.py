@@ -147,6 +147,8 @@ def offer_fixes(
 def _confirm(question: str) -> bool:
     if not sys.stdin.isatty():
         raise UsageError(f"{question} needs an answer: run in a terminal or pass --yes")
-    import questionary
+    from drconsole.commands._flow_cli import confirm
 
-    return bool(questionary.confirm(question, default=False).ask())
+    # As a flow's questions: a key typed before the diff was shown does not answer, and
+    # Ctrl-C is exit 130.
+    return confirm(question)

@@ -95,23 +95,25 @@ def ask_manual(step: Any) -> tuple[bool, str]:
     """Ask the operator to perform a manual step, with an optional note."""
     import questionary
 
+    from drconsole.commands._flow_cli import answer_of
+    from drconsole.commands._prompt_keys import drop_typed_ahead
+
     say(f"Manual step {step.name}: {step.text}")
-    done = questionary.confirm("Performed?", default=True).ask()
-    if done is None:
-        raise KeyboardInterrupt
-    note = questionary.text("Note (optional)").ask()
+    drop_typed_ahead()  # "Performed?" is answered after the step is read, not before
+    done = answer_of(questionary.confirm("Performed?", default=True))
+    note = answer_of(questionary.text("Note (optional)"))
     return bool(done), str(note or "")
 
 
 def confirm_start(runbook: Any) -> bool:
     """Say what the drill will restore where, and ask before anything starts."""
-    import questionary
+    from drconsole.commands._flow_cli import confirm
 
     say(f"Drill {runbook.name}: {len(runbook.targets)} target(s), clean-up {runbook.cleanup}")
     for target in runbook.targets:
         say(f"  {target.name}: {target.resource.describe()} -> {target.restore_to.vault_arn}")
     say(f"(drconsole drill plan {runbook.path} checks it all first, read-only)")
-    return bool(questionary.confirm("Start the drill?", default=False).ask())
+    return confirm("Start the drill?")
 
 
 def _interactive(args: argparse.Namespace) -> bool:

@@ -419,3 +419,42 @@ def test_after_the_copy_ctrl_c_in_the_form_and_at_send_start_no_restore(
     restores = client(demo, "backup", "prod").list_restore_jobs()["RestoreJobs"]
     copy = made[0]["DestinationRecoveryPointArn"]
     assert [j for j in restores if j["RecoveryPointArn"] == copy] == [], "a restore was sent"
+
+
+def test_a_fix_is_applied_only_when_answered_after_its_diff(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """`check copy --fix` without --yes: a `y` typed while the checks run does not apply the
+    fix (its diff was not yet on screen); `n` leaves the vault as it was; `y` typed after the
+    question applies it, which the sandbox then shows."""
+    info = demo[1]
+    point = info.fault_recovery_points["vault_without_access_policy"]
+    vault = info.fault_destinations["vault_without_access_policy"]
+    qa = client(demo, "backup", "qa")
+    name = vault.rsplit(":", 1)[1]
+
+    def policy() -> str | None:
+        try:
+            return str(qa.get_backup_vault_access_policy(BackupVaultName=name)["Policy"])
+        except qa.exceptions.ResourceNotFoundException:
+            return None
+
+    assert policy() is None
+    shell = Shell(demo, tmp_path, (120, 40))
+    try:
+        shell.run("check", "copy", "--recovery-point", point, "--to", vault, "--fix")
+        shell.typed("y")  # while the checks run, before any question
+        shell.shows(r"Apply '.*'\?")
+        time.sleep(1.0)
+        assert policy() is None, "a key typed before the question applied the fix"
+        shell.typed("n", "Enter")
+        shell.exit_code()
+        assert policy() is None
+        shell.run("check", "copy", "--recovery-point", point, "--to", vault, "--fix")
+        shell.shows(r"Apply '.*'\?")
+        shell.typed("y", "Enter")
+        shell.exit_code()
+    finally:
+        shell.close()
+    applied = policy()
+    assert applied is not None and "CopyIntoBackupVault" in applied
