@@ -27,6 +27,15 @@ _BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 # General purpose bucket naming rules beyond the characters: no IP address form, and the
 # prefixes and suffixes S3 reserves (https://docs.aws.amazon.com/AmazonS3/latest/userguide/
 # bucketnamingrules.html).
+# EC2 instance types: family, a dot and a size, which may end in a metal variant
+# (m7i.metal-24xl): every value of EC2's InstanceType enum in botocore's model
+# (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html).
+INSTANCE_TYPE = r"^[a-z][a-z0-9-]*\.[a-z0-9]+(-[a-z0-9]+)?$"
+# DB instance classes: db.<family>.<size>, the size possibly a metal variant
+# (db.m7i.metal-24xl) and, for RDS for Oracle's preconfigured classes, followed by
+# .tpc<threads>.mem<ratio> (db.r5b.4xlarge.tpc2.mem2x:
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Oracle.Concepts.InstanceClasses.html).
+DB_INSTANCE_CLASS = r"^db\.[a-z0-9-]+\.[a-z0-9]+(-[a-z0-9]+)?(\.tpc\d+\.mem\d+x)?$"
 _BUCKET_IP = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
@@ -118,7 +127,7 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
             "InstanceType",
             "Instance type",
             required=True,
-            pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
+            pattern=INSTANCE_TYPE,
             expectation="an instance type such as t3.micro",
         ),
         FormField("SubnetId", "Subnet", pattern=r"^subnet-[0-9a-f]+$", expectation="subnet-..."),
@@ -130,7 +139,7 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
         FormField(
             "DBInstanceClass",
             "Instance class",
-            pattern=r"^db\.[a-z0-9-]+\.[a-z0-9]+$",
+            pattern=DB_INSTANCE_CLASS,
             expectation="a DB instance class such as db.t3.micro",
         ),
         _port(),
