@@ -64,3 +64,63 @@ def test_db_instance_classes_rds_offers_are_accepted(instance_class: str) -> Non
 def test_db_instance_classes_that_are_not_classes_are_refused(instance_class: str) -> None:
     problems = _problems("RDS", DBInstanceClass=instance_class)
     assert len(problems) == 1 and problems[0].startswith("DBInstanceClass"), problems
+
+
+# EC2 CreateVolume's rules per volume type (botocore's model of the EC2 API, and
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html): sizes
+# gp2 1-16,384, gp3 1-65,536, io1 4-16,384, io2 4-65,536, st1/sc1 125-16,384, standard 1-1,024
+# GiB; IOPS gp3 3,000-80,000, io1 100-64,000, io2 100-256,000, required for io1 and io2,
+# omitted for the others; throughput for gp3 only.
+@pytest.mark.parametrize(
+    ("overrides", "words"),
+    [
+        ({"volumeType": "gp2", "volumeSize": "20000"}, "from 1 to 16384 for gp2"),
+        ({"volumeType": "standard", "volumeSize": "2048"}, "from 1 to 1024 for standard"),
+        ({"volumeType": "st1", "volumeSize": "100"}, "from 125 to 16384 for st1"),
+        ({"volumeType": "sc1", "volumeSize": "8"}, "from 125 to 16384 for sc1"),
+        ({"volumeType": "io1", "volumeSize": "2", "iops": "100"}, "from 4 to 16384 for io1"),
+        ({"volumeType": "gp3", "iops": "1000"}, "from 3000 to 80000 for gp3"),
+        ({"volumeType": "io1", "volumeSize": "2000", "iops": "100000"}, "100 to 64000 for io1"),
+        ({"volumeType": "io2", "volumeSize": "100"}, "iops (IOPS) is required for io2"),
+        ({"volumeType": "gp2", "iops": "300"}, "must be empty for gp2"),
+        ({"volumeType": "st1", "volumeSize": "500", "throughput": "250"}, "gp3 only"),
+    ],
+)
+def test_ebs_values_create_volume_refuses_for_the_volume_type(
+    overrides: dict[str, str], words: str
+) -> None:
+    problems = _problems("EBS", **overrides)
+    assert len(problems) == 1 and words in problems[0], problems
+    assert problems[0].split()[0] in ("volumeSize", "iops", "throughput")
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"volumeType": "gp3", "volumeSize": "65536", "iops": "80000", "throughput": "2000"},
+        {"volumeType": "gp3", "volumeSize": "8", "iops": "3000", "throughput": "125"},
+        {"volumeType": "io2", "volumeSize": "65536", "iops": "256000"},
+        {"volumeType": "io1", "volumeSize": "4", "iops": "100"},
+        {"volumeType": "gp2", "volumeSize": "16384"},
+        {"volumeType": "st1", "volumeSize": "125"},
+        {"volumeType": "standard", "volumeSize": "1024"},
+    ],
+)
+def test_ebs_values_create_volume_accepts(overrides: dict[str, str]) -> None:
+    assert _problems("EBS", **overrides) == []
+
+
+def test_a_wrong_ebs_value_is_said_once() -> None:
+    problems = _problems("EBS", volumeType="io1", volumeSize="0", iops="50")
+    assert [p.split()[0] for p in problems] == ["volumeSize", "iops"], problems
+
+
+def test_an_ebs_form_offers_no_iops_or_throughput_its_volume_type_refuses() -> None:
+    """A gp2 volume's metadata may carry its IOPS; CreateVolume refuses IOPS for gp2."""
+    form = _form("EBS", volumeType="gp2", iops="100", throughput="125")
+    assert form.defaults["iops"] == "" and form.defaults["throughput"] == ""
+    assert forms.validate(form, form.defaults) == []
+    metadata = forms.metadata_for(form, form.defaults)
+    assert "iops" not in metadata and "throughput" not in metadata
+    kept = _form("EBS", volumeType="gp3", iops="4000", throughput="250")
+    assert (kept.defaults["iops"], kept.defaults["throughput"]) == ("4000", "250")

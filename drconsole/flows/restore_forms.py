@@ -17,6 +17,20 @@ from dataclasses import dataclass, field
 RESTORABLE_TYPES = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3")
 BOOL = ("true", "false")
 EBS_VOLUME_TYPES = ("gp2", "gp3", "io1", "io2", "st1", "sc1", "standard")
+# Per volume type, CreateVolume's valid sizes (GiB) and IOPS; IOPS are required for io1 and
+# io2, optional for gp3 and refused for the others, and throughput is for gp3 only
+# (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html).
+EBS_SIZES = {
+    "gp2": (1, 16384),
+    "gp3": (1, 65536),
+    "io1": (4, 16384),
+    "io2": (4, 65536),
+    "st1": (125, 16384),
+    "sc1": (125, 16384),
+    "standard": (1, 1024),
+}
+EBS_IOPS = {"gp3": (3000, 80000), "io1": (100, 64000), "io2": (100, 256000)}
+EBS_THROUGHPUT_TYPES = ("gp3",)
 # An Availability Zone: its Region's name and a letter (eu-central-1a; eusc-de-east-1a in the
 # European Sovereign Cloud, whose Region prefix has four letters), or a Local Zone's name
 # (us-west-2-lax-1a: https://docs.aws.amazon.com/local-zones/latest/ug/how-local-zones-work.html).
@@ -207,6 +221,42 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
 }
 
 
+def _ebs_problems(lowered: Mapping[str, str], wrong: set[str]) -> list[str]:
+    """What CreateVolume refuses in the size, IOPS and throughput for the chosen volume type
+    (`wrong`: the keys already said to be wrong, not judged again)."""
+    volume_type = lowered.get("volumetype", "").strip()
+    if volume_type not in EBS_SIZES:
+        return []  # no type (AWS keeps the snapshot's) or one the field already refuses
+    problems: list[str] = []
+    size = "" if "volumesize" in wrong else lowered.get("volumesize", "").strip()
+    iops = lowered.get("iops", "").strip()
+    low, high = EBS_SIZES[volume_type]
+    if size and not low <= int(size) <= high:
+        problems.append(
+            f"volumeSize (Size (GiB)) must be from {low} to {high} for {volume_type}, not {size}"
+        )
+    if volume_type not in EBS_IOPS and iops:
+        problems.append(
+            f"iops (IOPS) must be empty for {volume_type} (CreateVolume takes IOPS for "
+            f"{', '.join(EBS_IOPS)} only), not {iops}"
+        )
+    elif volume_type in ("io1", "io2") and not iops:
+        problems.append(f"iops (IOPS) is required for {volume_type}")
+    elif iops and "iops" not in wrong:
+        low, high = EBS_IOPS[volume_type]
+        if not low <= int(iops) <= high:
+            problems.append(
+                f"iops (IOPS) must be from {low} to {high} for {volume_type}, not {iops}"
+            )
+    throughput = lowered.get("throughput", "").strip()
+    if throughput and volume_type not in EBS_THROUGHPUT_TYPES:
+        problems.append(
+            f"throughput (Throughput (MiB/s)) must be empty for {volume_type} (CreateVolume "
+            f"takes it for gp3 only), not {throughput}"
+        )
+    return problems
+
+
 def new_name(original: str, suffix: str, *, lower: bool = False, limit: int = 63) -> str:
     """`<original>-restored-<suffix>`, trimmed to `limit` characters and valid at both ends."""
     base = re.sub(r"[^A-Za-z0-9-]", "-", original or "restored").strip("-") or "restored"
@@ -240,6 +290,13 @@ def build_form(
         elif form_field.kind == "bool" and value:
             value = value.lower()
         defaults[form_field.key] = value
+    # A volume type that takes no IOPS or throughput gets none by default: CreateVolume
+    # would refuse them.
+    if resource_type == "EBS" and defaults.get("volumeType") in EBS_SIZES:
+        if defaults["volumeType"] not in EBS_IOPS:
+            defaults["iops"] = ""
+        if defaults["volumeType"] not in EBS_THROUGHPUT_TYPES:
+            defaults["throughput"] = ""
     if resource_type == "EFS" and not defaults.get("newFileSystem"):
         defaults["newFileSystem"] = "true"
     if resource_type == "S3" and not defaults.get("NewBucket"):
@@ -291,10 +348,12 @@ def field_problem(form_field: FormField, value: str, region: str) -> str | None:
 def validate(form: RestoreForm, values: Mapping[str, str]) -> list[str]:
     """One line per problem, naming the metadata key (empty: valid)."""
     problems: list[str] = []
+    wrong: set[str] = set()
     for form_field in form.fields:
         problem = field_problem(form_field, str(values.get(form_field.key, "")), form.region)
         if problem is not None:
             problems.append(f"{form_field.key} ({form_field.label}) {problem}")
+            wrong.add(form_field.key.lower())
     lowered = {k.lower(): str(v) for k, v in values.items()}
     dynamodb_kms = form.resource_type == "DynamoDB" and lowered.get("encryptiontype") == "KMS"
     if dynamodb_kms and not lowered.get("kmsmasterkeyarn"):
@@ -309,6 +368,8 @@ def validate(form: RestoreForm, values: Mapping[str, str]) -> list[str]:
         given = lowered.get(key_name.lower(), "").strip()
         if given and lowered.get(flag.lower(), "").strip().lower() != "true":
             problems.append(f"{flag} (Encrypted) must be true when {key_name} is given")
+    if form.resource_type == "EBS":
+        problems.extend(_ebs_problems(lowered, wrong))
     s3_kms = form.resource_type == "S3" and lowered.get("encryptiontype") == "SSE-KMS"
     if s3_kms and not lowered.get("kmskey"):
         problems.append("KMSKey (KMS key ARN) is required when EncryptionType is SSE-KMS")
