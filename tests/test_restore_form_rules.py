@@ -124,3 +124,18 @@ def test_an_ebs_form_offers_no_iops_or_throughput_its_volume_type_refuses() -> N
     assert "iops" not in metadata and "throughput" not in metadata
     kept = _form("EBS", volumeType="gp3", iops="4000", throughput="250")
     assert (kept.defaults["iops"], kept.defaults["throughput"]) == ("4000", "250")
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "key"),
+    [("EBS", "encrypted"), ("EC2", "RequireIMDSv2"), ("RDS", "MultiAZ"), ("S3", "NewBucket")],
+)
+def test_booleans_are_sent_as_aws_writes_them(resource_type: str, key: str) -> None:
+    """The form takes TRUE or False; the metadata carries "true"/"false", as AWS Backup's
+    restore metadata examples write them
+    (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_StartRestoreJob.html)."""
+    form = _form(resource_type)
+    for typed, sent in (("TRUE", "true"), (" False ", "false")):
+        values = forms.with_overrides(form, {key.upper(): typed})
+        assert forms.validate(form, values) == []
+        assert forms.metadata_for(form, values)[key] == sent

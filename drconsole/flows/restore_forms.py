@@ -380,8 +380,13 @@ def metadata_for(form: RestoreForm, values: Mapping[str, str]) -> dict[str, str]
     """The StartRestoreJob Metadata: passed-through keys plus every non-empty form value."""
     metadata = dict(form.passthrough)
     for key, value in values.items():
-        if str(value).strip():
-            metadata[key] = str(value).strip()
+        text = str(value).strip()
+        known = form.field_for(key)
+        if known is not None and known.kind == "bool":
+            # The form accepts TRUE or False; AWS documents its booleans as "true"/"false".
+            text = text.lower()
+        if text:
+            metadata[key] = text
         else:
             metadata.pop(key, None)
     return metadata
