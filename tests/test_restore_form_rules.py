@@ -139,3 +139,45 @@ def test_booleans_are_sent_as_aws_writes_them(resource_type: str, key: str) -> N
         values = forms.with_overrides(form, {key.upper(): typed})
         assert forms.validate(form, values) == []
         assert forms.metadata_for(form, values)[key] == sent
+
+
+def test_a_multi_az_db_instance_takes_no_availability_zone() -> None:
+    """RestoreDBInstanceFromDBSnapshot: "You can't specify the AvailabilityZone parameter if
+    the DB instance is a Multi-AZ deployment"
+    (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceFromDBSnapshot.html)."""
+    problems = _problems("RDS", MultiAZ="TRUE", AvailabilityZone="eu-central-1a")
+    assert problems == [
+        "AvailabilityZone (Availability Zone) must be empty when MultiAZ is true "
+        "(RDS places a Multi-AZ instance itself)"
+    ]
+    assert _problems("RDS", MultiAZ="false", AvailabilityZone="eu-central-1a") == []
+    assert _problems("RDS", MultiAZ="true") == []
+    # A Multi-AZ source's zone is not offered as the default.
+    form = _form("RDS", MultiAZ="true", AvailabilityZone="eu-central-1b")
+    assert form.defaults["AvailabilityZone"] == ""
+    assert "AvailabilityZone" not in forms.metadata_for(form, form.defaults)
+    assert forms.validate(form, form.defaults) == []
+
+
+@pytest.mark.parametrize(
+    "port", ["1234", "1434", "3260", "3343", "3389", "47001", "49152", "49156"]
+)
+def test_ports_rds_for_sql_server_refuses(port: str) -> None:
+    """CreateDBInstance: "For RDS for Microsoft SQL Server, the value can't be 1234, 1434,
+    3260, 3343, 3389, 47001, or 49152-49156"
+    (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html)."""
+    form = _form("RDS", Engine="sqlserver-se", Port="1433")
+    assert forms.validate(form, form.defaults) == []
+    problems = forms.validate(form, forms.with_overrides(form, {"Port": port}))
+    assert len(problems) == 1 and problems[0].startswith(f"Port (Port) must not be {port}")
+    postgres = _form("RDS", Engine="postgres")
+    assert forms.validate(postgres, forms.with_overrides(postgres, {"Port": port})) == []
+
+
+def test_an_efs_creation_token_is_at_most_64_characters() -> None:
+    """CreateFileSystem's CreationToken: 1-64 characters
+    (https://docs.aws.amazon.com/efs/latest/ug/API_CreateFileSystem.html)."""
+    assert _problems("EFS", CreationToken="t" * 64) == []
+    problems = _problems("EFS", CreationToken="t" * 65)
+    assert len(problems) == 1 and problems[0].startswith("CreationToken"), problems
+    assert "at most 64 characters" in problems[0]

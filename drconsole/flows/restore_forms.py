@@ -31,6 +31,9 @@ EBS_SIZES = {
 }
 EBS_IOPS = {"gp3": (3000, 80000), "io1": (100, 64000), "io2": (100, 256000)}
 EBS_THROUGHPUT_TYPES = ("gp3",)
+# Ports RDS for Microsoft SQL Server refuses within 1150-65535
+# (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html).
+SQLSERVER_REFUSED_PORTS = frozenset((1234, 1434, 3260, 3343, 3389, 47001, *range(49152, 49157)))
 # An Availability Zone: its Region's name and a letter (eu-central-1a; eusc-de-east-1a in the
 # European Sovereign Cloud, whose Region prefix has four letters), or a Local Zone's name
 # (us-west-2-lax-1a: https://docs.aws.amazon.com/local-zones/latest/ug/how-local-zones-work.html).
@@ -191,7 +194,15 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
     ),
     "EFS": (
         FormField("newFileSystem", "Restore to a new file system", kind="bool", required=True),
-        FormField("CreationToken", "Creation token", new_name=True),
+        # CreateFileSystem's CreationToken is 1-64 characters
+        # (https://docs.aws.amazon.com/efs/latest/ug/API_CreateFileSystem.html).
+        FormField(
+            "CreationToken",
+            "Creation token",
+            pattern=r"^.{1,64}$",
+            expectation="at most 64 characters",
+            new_name=True,
+        ),
         FormField(
             "PerformanceMode",
             "Performance mode",
@@ -257,6 +268,28 @@ def _ebs_problems(lowered: Mapping[str, str], wrong: set[str]) -> list[str]:
     return problems
 
 
+def _rds_problems(lowered: Mapping[str, str], wrong: set[str]) -> list[str]:
+    """What RestoreDBInstanceFromDBSnapshot refuses in a combination of values."""
+    problems: list[str] = []
+    # "You can't specify the AvailabilityZone parameter if the DB instance is a Multi-AZ
+    # deployment" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/
+    # API_RestoreDBInstanceFromDBSnapshot.html).
+    multi_az = lowered.get("multiaz", "").strip().lower() == "true"
+    if multi_az and lowered.get("availabilityzone", "").strip():
+        problems.append(
+            "AvailabilityZone (Availability Zone) must be empty when MultiAZ is true "
+            "(RDS places a Multi-AZ instance itself)"
+        )
+    port, engine = lowered.get("port", "").strip(), lowered.get("engine", "").strip().lower()
+    sqlserver = engine.startswith("sqlserver")
+    if sqlserver and port and "port" not in wrong and int(port) in SQLSERVER_REFUSED_PORTS:
+        problems.append(
+            f"Port (Port) must not be {port} for {engine}: RDS for SQL Server refuses "
+            "1234, 1434, 3260, 3343, 3389, 47001 and 49152-49156"
+        )
+    return problems
+
+
 def new_name(original: str, suffix: str, *, lower: bool = False, limit: int = 63) -> str:
     """`<original>-restored-<suffix>`, trimmed to `limit` characters and valid at both ends."""
     base = re.sub(r"[^A-Za-z0-9-]", "-", original or "restored").strip("-") or "restored"
@@ -297,6 +330,10 @@ def build_form(
             defaults["iops"] = ""
         if defaults["volumeType"] not in EBS_THROUGHPUT_TYPES:
             defaults["throughput"] = ""
+    # RDS refuses an Availability Zone for a Multi-AZ instance, so a Multi-AZ source's zone is
+    # not offered.
+    if resource_type == "RDS" and defaults.get("MultiAZ") == "true":
+        defaults["AvailabilityZone"] = ""
     if resource_type == "EFS" and not defaults.get("newFileSystem"):
         defaults["newFileSystem"] = "true"
     if resource_type == "S3" and not defaults.get("NewBucket"):
@@ -370,6 +407,10 @@ def validate(form: RestoreForm, values: Mapping[str, str]) -> list[str]:
             problems.append(f"{flag} (Encrypted) must be true when {key_name} is given")
     if form.resource_type == "EBS":
         problems.extend(_ebs_problems(lowered, wrong))
+    if form.resource_type == "RDS":
+        # The engine is not a form field: AWS's metadata carries it, passed through.
+        passed = {key.lower(): value for key, value in form.passthrough.items()}
+        problems.extend(_rds_problems({**passed, **lowered}, wrong))
     s3_kms = form.resource_type == "S3" and lowered.get("encryptiontype") == "SSE-KMS"
     if s3_kms and not lowered.get("kmskey"):
         problems.append("KMSKey (KMS key ARN) is required when EncryptionType is SSE-KMS")
