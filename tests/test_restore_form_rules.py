@@ -181,3 +181,29 @@ def test_an_efs_creation_token_is_at_most_64_characters() -> None:
     problems = _problems("EFS", CreationToken="t" * 65)
     assert len(problems) == 1 and problems[0].startswith("CreationToken"), problems
     assert "at most 64 characters" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "key"), [("EC2", "SecurityGroupIds"), ("RDS", "VpcSecurityGroupIds")]
+)
+def test_security_groups_are_sent_as_a_json_list(resource_type: str, key: str) -> None:
+    """AWS Backup's restore metadata carries a list as JSON text (ItemsToRestore's example,
+    "[\\"/my.test\\"]", https://docs.aws.amazon.com/aws-backup/latest/devguide/API_StartRestoreJob.html);
+    the form also takes the groups separated by commas."""
+    form = _form(resource_type)
+    typed = "sg-0123456789abcdef0, sg-0a1b2c3d"
+    values = forms.with_overrides(form, {key: typed})
+    assert forms.validate(form, values) == []
+    sent = forms.metadata_for(form, values)[key]
+    assert sent == '["sg-0123456789abcdef0", "sg-0a1b2c3d"]'
+    assert validate_metadata(resource_type, forms.metadata_for(form, values), EU) is None
+    as_json = forms.with_overrides(form, {key: '[" sg-0a1b2c3d"]'})
+    assert forms.metadata_for(form, as_json)[key] == '["sg-0a1b2c3d"]'
+
+
+@pytest.mark.parametrize("groups", ['["sg-"]', '["sg-XYZ"]', "sg-12 34", '["sg-0a1b;"]'])
+def test_security_group_ids_are_sg_and_hexadecimal(groups: str) -> None:
+    """A security group ID is sg- followed by hexadecimal digits (EC2's resource IDs,
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SecurityGroup.html)."""
+    problems = _problems("EC2", SecurityGroupIds=groups)
+    assert len(problems) == 1 and problems[0].startswith("SecurityGroupIds"), problems

@@ -369,8 +369,10 @@ def field_problem(form_field: FormField, value: str, region: str) -> str | None:
             items = json.loads(text) if text.startswith("[") else text.split(",")
         except ValueError:
             return f'must be a JSON list such as ["{form_field.prefix}0123"], not {text!r}'
+        # A security group ID is sg- and hexadecimal digits (sg-0123456789abcdef0).
+        item = re.compile(rf"{re.escape(form_field.prefix)}[0-9a-f]+")
         if not isinstance(items, list) or not all(
-            isinstance(i, str) and i.strip().startswith(form_field.prefix) for i in items
+            isinstance(i, str) and item.fullmatch(i.strip()) for i in items
         ):
             return f"must list {form_field.prefix}... identifiers, not {text!r}"
     if form_field.pattern and not re.search(form_field.pattern, text):
@@ -417,6 +419,17 @@ def validate(form: RestoreForm, values: Mapping[str, str]) -> list[str]:
     return problems
 
 
+def _json_list(text: str) -> str:
+    """A list typed as JSON or with commas, as the JSON text AWS Backup's metadata carries."""
+    try:
+        items = json.loads(text) if text.startswith("[") else text.split(",")
+    except ValueError:
+        return text  # not a list: sent as typed, validate has said so
+    if not isinstance(items, list):
+        return text
+    return json.dumps([str(i).strip() for i in items if str(i).strip()])
+
+
 def metadata_for(form: RestoreForm, values: Mapping[str, str]) -> dict[str, str]:
     """The StartRestoreJob Metadata: passed-through keys plus every non-empty form value."""
     metadata = dict(form.passthrough)
@@ -426,6 +439,8 @@ def metadata_for(form: RestoreForm, values: Mapping[str, str]) -> dict[str, str]
         if known is not None and known.kind == "bool":
             # The form accepts TRUE or False; AWS documents its booleans as "true"/"false".
             text = text.lower()
+        if known is not None and known.kind == "json-list" and text:
+            text = _json_list(text)
         if text:
             metadata[key] = text
         else:
