@@ -207,3 +207,27 @@ def test_security_group_ids_are_sg_and_hexadecimal(groups: str) -> None:
     https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SecurityGroup.html)."""
     problems = _problems("EC2", SecurityGroupIds=groups)
     assert len(problems) == 1 and problems[0].startswith("SecurityGroupIds"), problems
+
+
+def test_a_db_cluster_restore_needs_its_engine() -> None:
+    """RestoreDBClusterFromSnapshot requires Engine (Aurora, DocumentDB and Neptune alike:
+    https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html)."""
+    from drconsole.checks import restore as checks
+    from drconsole.models import CheckStatus
+    from tests.test_checks_restore import good_restore
+
+    aurora = {"DBClusterIdentifier": "payments", "Engine": "aurora-postgresql", "Port": "5432"}
+    form = forms.build_form("Aurora", aurora, EU, "ab12cd")
+    assert forms.validate(form, form.defaults) == []
+    problems = forms.validate(form, forms.with_overrides(form, {"engine": ""}))
+    assert problems == ["Engine (Engine) is required"]
+    for resource_type in ("Aurora", "DocumentDB", "Neptune"):
+        facts = good_restore(resource_type, metadata={"DBClusterIdentifier": "payments-r"})
+        verdict = checks.check_restore_metadata(facts)
+        assert (
+            verdict.status is CheckStatus.FAIL and "--metadata Engine=VALUE" in verdict.remediation
+        )
+        facts = good_restore(
+            resource_type, metadata={"dbclusteridentifier": "payments-r", "engine": "docdb"}
+        )
+        assert checks.check_restore_metadata(facts).status is CheckStatus.PASS

@@ -171,7 +171,15 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
     ),
     "Aurora": (
         _db_id("DBClusterIdentifier", "New DB cluster identifier"),
-        FormField("Engine", "Engine", kind="choice", choices=("aurora-mysql", "aurora-postgresql")),
+        # RestoreDBClusterFromSnapshot requires Engine
+        # (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html).
+        FormField(
+            "Engine",
+            "Engine",
+            kind="choice",
+            choices=("aurora-mysql", "aurora-postgresql"),
+            required=True,
+        ),
         _port(),
         FormField("VpcSecurityGroupIds", "VPC security groups", kind="json-list", prefix="sg-"),
     ),
