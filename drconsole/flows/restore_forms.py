@@ -41,9 +41,6 @@ _AZ = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}(-[a-z]+-\d{1,2})?[a-z]$")
 _DB_ID = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
 _TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-# General purpose bucket naming rules beyond the characters: no IP address form, and the
-# prefixes and suffixes S3 reserves (https://docs.aws.amazon.com/AmazonS3/latest/userguide/
-# bucketnamingrules.html).
 # EC2 instance types: family, a dot and a size, which may end in a metal variant
 # (m7i.metal-24xl): every value of EC2's InstanceType enum in botocore's model
 # (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html).
@@ -53,6 +50,9 @@ INSTANCE_TYPE = r"^[a-z][a-z0-9-]*\.[a-z0-9]+(-[a-z0-9]+)?$"
 # .tpc<threads>.mem<ratio> (db.r5b.4xlarge.tpc2.mem2x:
 # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Oracle.Concepts.InstanceClasses.html).
 DB_INSTANCE_CLASS = r"^db\.[a-z0-9-]+\.[a-z0-9]+(-[a-z0-9]+)?(\.tpc\d+\.mem\d+x)?$"
+# General purpose bucket naming rules beyond the characters: no IP address form, and the
+# prefixes and suffixes S3 reserves (https://docs.aws.amazon.com/AmazonS3/latest/userguide/
+# bucketnamingrules.html).
 _BUCKET_IP = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
