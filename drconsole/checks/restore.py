@@ -24,14 +24,17 @@ PASS, FAIL, WARN, UNKNOWN = (
     CheckStatus.UNKNOWN,
 )
 
-# Restore metadata keys without which StartRestoreJob cannot create the resource.
+# Restore metadata keys without which StartRestoreJob cannot create the resource. A DB
+# cluster's restore needs its engine: RestoreDBClusterFromSnapshot requires Engine in Aurora,
+# DocumentDB and Neptune alike
+# (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html).
 REQUIRED_METADATA: dict[str, tuple[str, ...]] = {
     "EBS": ("availabilityZone",),
     "EC2": ("InstanceType",),
     "RDS": ("DBInstanceIdentifier",),
-    "Aurora": ("DBClusterIdentifier",),
-    "DocumentDB": ("DBClusterIdentifier",),
-    "Neptune": ("DBClusterIdentifier",),
+    "Aurora": ("DBClusterIdentifier", "Engine"),
+    "DocumentDB": ("DBClusterIdentifier", "Engine"),
+    "Neptune": ("DBClusterIdentifier", "Engine"),
     "DynamoDB": ("targetTableName",),
     "EFS": ("file-system-id", "newFileSystem"),
     "S3": ("DestinationBucketName", "NewBucket"),

@@ -17,6 +17,23 @@ from dataclasses import dataclass, field
 RESTORABLE_TYPES = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3")
 BOOL = ("true", "false")
 EBS_VOLUME_TYPES = ("gp2", "gp3", "io1", "io2", "st1", "sc1", "standard")
+# Per volume type, CreateVolume's valid sizes (GiB) and IOPS; IOPS are required for io1 and
+# io2, optional for gp3 and refused for the others, and throughput is for gp3 only
+# (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html).
+EBS_SIZES = {
+    "gp2": (1, 16384),
+    "gp3": (1, 65536),
+    "io1": (4, 16384),
+    "io2": (4, 65536),
+    "st1": (125, 16384),
+    "sc1": (125, 16384),
+    "standard": (1, 1024),
+}
+EBS_IOPS = {"gp3": (3000, 80000), "io1": (100, 64000), "io2": (100, 256000)}
+EBS_THROUGHPUT_TYPES = ("gp3",)
+# Ports RDS for Microsoft SQL Server refuses within 1150-65535
+# (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html).
+SQLSERVER_REFUSED_PORTS = frozenset((1234, 1434, 3260, 3343, 3389, 47001, *range(49152, 49157)))
 # An Availability Zone: its Region's name and a letter (eu-central-1a; eusc-de-east-1a in the
 # European Sovereign Cloud, whose Region prefix has four letters), or a Local Zone's name
 # (us-west-2-lax-1a: https://docs.aws.amazon.com/local-zones/latest/ug/how-local-zones-work.html).
@@ -24,6 +41,15 @@ _AZ = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}(-[a-z]+-\d{1,2})?[a-z]$")
 _DB_ID = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
 _TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# EC2 instance types: family, a dot and a size, which may end in a metal variant
+# (m7i.metal-24xl): every value of EC2's InstanceType enum in botocore's model
+# (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html).
+INSTANCE_TYPE = r"^[a-z][a-z0-9-]*\.[a-z0-9]+(-[a-z0-9]+)?$"
+# DB instance classes: db.<family>.<size>, the size possibly a metal variant
+# (db.m7i.metal-24xl) and, for RDS for Oracle's preconfigured classes, followed by
+# .tpc<threads>.mem<ratio> (db.r5b.4xlarge.tpc2.mem2x:
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Oracle.Concepts.InstanceClasses.html).
+DB_INSTANCE_CLASS = r"^db\.[a-z0-9-]+\.[a-z0-9]+(-[a-z0-9]+)?(\.tpc\d+\.mem\d+x)?$"
 # General purpose bucket naming rules beyond the characters: no IP address form, and the
 # prefixes and suffixes S3 reserves (https://docs.aws.amazon.com/AmazonS3/latest/userguide/
 # bucketnamingrules.html).
@@ -118,7 +144,7 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
             "InstanceType",
             "Instance type",
             required=True,
-            pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
+            pattern=INSTANCE_TYPE,
             expectation="an instance type such as t3.micro",
         ),
         FormField("SubnetId", "Subnet", pattern=r"^subnet-[0-9a-f]+$", expectation="subnet-..."),
@@ -130,7 +156,7 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
         FormField(
             "DBInstanceClass",
             "Instance class",
-            pattern=r"^db\.[a-z0-9-]+\.[a-z0-9]+$",
+            pattern=DB_INSTANCE_CLASS,
             expectation="a DB instance class such as db.t3.micro",
         ),
         _port(),
@@ -145,7 +171,15 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
     ),
     "Aurora": (
         _db_id("DBClusterIdentifier", "New DB cluster identifier"),
-        FormField("Engine", "Engine", kind="choice", choices=("aurora-mysql", "aurora-postgresql")),
+        # RestoreDBClusterFromSnapshot requires Engine
+        # (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html).
+        FormField(
+            "Engine",
+            "Engine",
+            kind="choice",
+            choices=("aurora-mysql", "aurora-postgresql"),
+            required=True,
+        ),
         _port(),
         FormField("VpcSecurityGroupIds", "VPC security groups", kind="json-list", prefix="sg-"),
     ),
@@ -168,7 +202,15 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
     ),
     "EFS": (
         FormField("newFileSystem", "Restore to a new file system", kind="bool", required=True),
-        FormField("CreationToken", "Creation token", new_name=True),
+        # CreateFileSystem's CreationToken is 1-64 characters
+        # (https://docs.aws.amazon.com/efs/latest/ug/API_CreateFileSystem.html).
+        FormField(
+            "CreationToken",
+            "Creation token",
+            pattern=r"^.{1,64}$",
+            expectation="at most 64 characters",
+            new_name=True,
+        ),
         FormField(
             "PerformanceMode",
             "Performance mode",
@@ -196,6 +238,64 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
         ),
     ),
 }
+
+
+def _ebs_problems(lowered: Mapping[str, str], wrong: set[str]) -> list[str]:
+    """What CreateVolume refuses in the size, IOPS and throughput for the chosen volume type
+    (`wrong`: the keys already said to be wrong, not judged again)."""
+    volume_type = lowered.get("volumetype", "").strip()
+    if volume_type not in EBS_SIZES:
+        return []  # no type (AWS keeps the snapshot's) or one the field already refuses
+    problems: list[str] = []
+    size = "" if "volumesize" in wrong else lowered.get("volumesize", "").strip()
+    iops = lowered.get("iops", "").strip()
+    low, high = EBS_SIZES[volume_type]
+    if size and not low <= int(size) <= high:
+        problems.append(
+            f"volumeSize (Size (GiB)) must be from {low} to {high} for {volume_type}, not {size}"
+        )
+    if volume_type not in EBS_IOPS and iops:
+        problems.append(
+            f"iops (IOPS) must be empty for {volume_type} (CreateVolume takes IOPS for "
+            f"{', '.join(EBS_IOPS)} only), not {iops}"
+        )
+    elif volume_type in ("io1", "io2") and not iops:
+        problems.append(f"iops (IOPS) is required for {volume_type}")
+    elif iops and "iops" not in wrong:
+        low, high = EBS_IOPS[volume_type]
+        if not low <= int(iops) <= high:
+            problems.append(
+                f"iops (IOPS) must be from {low} to {high} for {volume_type}, not {iops}"
+            )
+    throughput = lowered.get("throughput", "").strip()
+    if throughput and volume_type not in EBS_THROUGHPUT_TYPES:
+        problems.append(
+            f"throughput (Throughput (MiB/s)) must be empty for {volume_type} (CreateVolume "
+            f"takes it for gp3 only), not {throughput}"
+        )
+    return problems
+
+
+def _rds_problems(lowered: Mapping[str, str], wrong: set[str]) -> list[str]:
+    """What RestoreDBInstanceFromDBSnapshot refuses in a combination of values."""
+    problems: list[str] = []
+    # "You can't specify the AvailabilityZone parameter if the DB instance is a Multi-AZ
+    # deployment" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/
+    # API_RestoreDBInstanceFromDBSnapshot.html).
+    multi_az = lowered.get("multiaz", "").strip().lower() == "true"
+    if multi_az and lowered.get("availabilityzone", "").strip():
+        problems.append(
+            "AvailabilityZone (Availability Zone) must be empty when MultiAZ is true "
+            "(RDS places a Multi-AZ instance itself)"
+        )
+    port, engine = lowered.get("port", "").strip(), lowered.get("engine", "").strip().lower()
+    sqlserver = engine.startswith("sqlserver")
+    if sqlserver and port and "port" not in wrong and int(port) in SQLSERVER_REFUSED_PORTS:
+        problems.append(
+            f"Port (Port) must not be {port} for {engine}: RDS for SQL Server refuses "
+            "1234, 1434, 3260, 3343, 3389, 47001 and 49152-49156"
+        )
+    return problems
 
 
 def new_name(original: str, suffix: str, *, lower: bool = False, limit: int = 63) -> str:
@@ -231,6 +331,17 @@ def build_form(
         elif form_field.kind == "bool" and value:
             value = value.lower()
         defaults[form_field.key] = value
+    # A volume type that takes no IOPS or throughput gets none by default: CreateVolume
+    # would refuse them.
+    if resource_type == "EBS" and defaults.get("volumeType") in EBS_SIZES:
+        if defaults["volumeType"] not in EBS_IOPS:
+            defaults["iops"] = ""
+        if defaults["volumeType"] not in EBS_THROUGHPUT_TYPES:
+            defaults["throughput"] = ""
+    # RDS refuses an Availability Zone for a Multi-AZ instance, so a Multi-AZ source's zone is
+    # not offered.
+    if resource_type == "RDS" and defaults.get("MultiAZ") == "true":
+        defaults["AvailabilityZone"] = ""
     if resource_type == "EFS" and not defaults.get("newFileSystem"):
         defaults["newFileSystem"] = "true"
     if resource_type == "S3" and not defaults.get("NewBucket"):
@@ -266,8 +377,10 @@ def field_problem(form_field: FormField, value: str, region: str) -> str | None:
             items = json.loads(text) if text.startswith("[") else text.split(",")
         except ValueError:
             return f'must be a JSON list such as ["{form_field.prefix}0123"], not {text!r}'
+        # A security group ID is sg- and hexadecimal digits (sg-0123456789abcdef0).
+        item = re.compile(rf"{re.escape(form_field.prefix)}[0-9a-f]+")
         if not isinstance(items, list) or not all(
-            isinstance(i, str) and i.strip().startswith(form_field.prefix) for i in items
+            isinstance(i, str) and item.fullmatch(i.strip()) for i in items
         ):
             return f"must list {form_field.prefix}... identifiers, not {text!r}"
     if form_field.pattern and not re.search(form_field.pattern, text):
@@ -282,10 +395,12 @@ def field_problem(form_field: FormField, value: str, region: str) -> str | None:
 def validate(form: RestoreForm, values: Mapping[str, str]) -> list[str]:
     """One line per problem, naming the metadata key (empty: valid)."""
     problems: list[str] = []
+    wrong: set[str] = set()
     for form_field in form.fields:
         problem = field_problem(form_field, str(values.get(form_field.key, "")), form.region)
         if problem is not None:
             problems.append(f"{form_field.key} ({form_field.label}) {problem}")
+            wrong.add(form_field.key.lower())
     lowered = {k.lower(): str(v) for k, v in values.items()}
     dynamodb_kms = form.resource_type == "DynamoDB" and lowered.get("encryptiontype") == "KMS"
     if dynamodb_kms and not lowered.get("kmsmasterkeyarn"):
@@ -300,18 +415,42 @@ def validate(form: RestoreForm, values: Mapping[str, str]) -> list[str]:
         given = lowered.get(key_name.lower(), "").strip()
         if given and lowered.get(flag.lower(), "").strip().lower() != "true":
             problems.append(f"{flag} (Encrypted) must be true when {key_name} is given")
+    if form.resource_type == "EBS":
+        problems.extend(_ebs_problems(lowered, wrong))
+    if form.resource_type == "RDS":
+        # The engine is not a form field: AWS's metadata carries it, passed through.
+        passed = {key.lower(): value for key, value in form.passthrough.items()}
+        problems.extend(_rds_problems({**passed, **lowered}, wrong))
     s3_kms = form.resource_type == "S3" and lowered.get("encryptiontype") == "SSE-KMS"
     if s3_kms and not lowered.get("kmskey"):
         problems.append("KMSKey (KMS key ARN) is required when EncryptionType is SSE-KMS")
     return problems
 
 
+def _json_list(text: str) -> str:
+    """A list typed as JSON or with commas, as the JSON text AWS Backup's metadata carries."""
+    try:
+        items = json.loads(text) if text.startswith("[") else text.split(",")
+    except ValueError:
+        return text  # not a list: sent as typed, validate has said so
+    if not isinstance(items, list):
+        return text
+    return json.dumps([str(i).strip() for i in items if str(i).strip()])
+
+
 def metadata_for(form: RestoreForm, values: Mapping[str, str]) -> dict[str, str]:
     """The StartRestoreJob Metadata: passed-through keys plus every non-empty form value."""
     metadata = dict(form.passthrough)
     for key, value in values.items():
-        if str(value).strip():
-            metadata[key] = str(value).strip()
+        text = str(value).strip()
+        known = form.field_for(key)
+        if known is not None and known.kind == "bool":
+            # The form accepts TRUE or False; AWS documents its booleans as "true"/"false".
+            text = text.lower()
+        if known is not None and known.kind == "json-list" and text:
+            text = _json_list(text)
+        if text:
+            metadata[key] = text
         else:
             metadata.pop(key, None)
     return metadata

@@ -308,7 +308,8 @@ def _validate_ebs(metadata: Metadata, region: str) -> None:
 
 def _validate_ec2(metadata: Metadata, region: str) -> None:
     instance_type = _required(metadata, "InstanceType")
-    ok = bool(re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", instance_type))
+    # A metal size may carry a variant (m7i.metal-24xl), as in EC2's InstanceType enum.
+    ok = bool(re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+(-[a-z0-9]+)?", instance_type))
     _check(ok, metadata, "InstanceType", "must be an instance type such as t3.micro")
     if metadata.has("SubnetId"):
         ok = bool(re.fullmatch(r"subnet-[0-9a-f]+", metadata.get("SubnetId")))
@@ -333,7 +334,10 @@ def _validate_db_identifier(metadata: Metadata, key: str) -> None:
 def _validate_rds(metadata: Metadata, region: str) -> None:
     _validate_db_identifier(metadata, "DBInstanceIdentifier")
     if metadata.has("DBInstanceClass"):
-        ok = bool(re.fullmatch(r"db\.[a-z0-9-]+\.[a-z0-9]+", metadata.get("DBInstanceClass")))
+        # Metal variants (db.m7i.metal-24xl) and RDS for Oracle's preconfigured classes
+        # (db.r5b.4xlarge.tpc2.mem2x) are classes too.
+        pattern = r"db\.[a-z0-9-]+\.[a-z0-9]+(-[a-z0-9]+)?(\.tpc\d+\.mem\d+x)?"
+        ok = bool(re.fullmatch(pattern, metadata.get("DBInstanceClass")))
         _check(ok, metadata, "DBInstanceClass", "must be a DB instance class such as db.t3.micro")
     _check_int(metadata, "Port", 1150, 65535)
     _check_bool(metadata, "MultiAZ")
