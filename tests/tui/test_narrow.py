@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 from rich.text import Text
 from textual.app import App
@@ -14,6 +15,18 @@ from drconsole.tui.screens.table import TableRow
 from drconsole.tui.screens.vaults import VaultsScreen
 from tests.tui.conftest import Demo, status_of, wait_until
 from tests.tui.test_screens import accounts_loaded
+
+
+def every_region_read(app: Any) -> bool:
+    """The accounts are loaded and every account's every Region answered: no posture changes
+    after this (a busy machine could still be reading a second Region when the first shows)."""
+    screen = app.screen
+    return accounts_loaded(app) and all(
+        len(posture.regions_loaded) >= len(app.regions()) or posture.errors
+        for account, posture in screen.postures.items()
+        if account != app.settings.management_account_id
+    )
+
 
 SMALL = (80, 24)
 # Width of one cell in Rich's SVG export (font size 20 times 0.61).
@@ -91,7 +104,8 @@ async def test_names_cut_to_fit_are_the_same_rows_at_each_rebuild(demo: Demo) ->
     and a row whose account changed is made again, cut the same way."""
     app = demo.app()
     async with app.run_test(size=SMALL) as pilot:
-        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        await wait_until(pilot, lambda: every_region_read(app), what="every Region")
+        await pilot.pause(0.3)  # the last batch drawn
         screen = app.screen
         assert isinstance(screen, AccountsScreen)
         before = list(screen._shown)
@@ -112,7 +126,8 @@ async def test_widest_cells_follow_a_changed_row_wider_then_narrower(demo: Demo)
     those of every row shown, when a row grows past the others and when it shrinks back."""
     app = demo.app()
     async with app.run_test(size=SMALL) as pilot:
-        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        await wait_until(pilot, lambda: every_region_read(app), what="every Region")
+        await pilot.pause(0.3)  # the last batch drawn
         screen = app.screen
         assert isinstance(screen, AccountsScreen)
 
