@@ -93,10 +93,8 @@ def env_with_endpoint(home: Path, endpoint: str, **more: str) -> dict[str, str]:
     }
 
 
-def test_dead_endpoint_is_reported_within_seconds(tmp_path: Path) -> None:
-    # A closed port: every connection is refused.
-    env = env_with_endpoint(tmp_path, "http://127.0.0.1:1")
-    started = time.monotonic()
+def one_line_of_ls_accounts(env: dict[str, str]) -> str:
+    """`drconsole ls accounts` in `env` ending with exit 3: its one line on stderr."""
     done = subprocess.run(
         [sys.executable, "-m", "drconsole", "ls", "accounts"],
         capture_output=True,
@@ -104,11 +102,18 @@ def test_dead_endpoint_is_reported_within_seconds(tmp_path: Path) -> None:
         env=env,
         timeout=60,
     )
-    elapsed = time.monotonic() - started
-    assert done.returncode == 3
+    assert done.returncode == 3, done.stderr
     lines = done.stderr.splitlines()
     assert len(lines) == 1, done.stderr
-    assert lines[0].endswith("[NETWORK]")
+    return lines[0]
+
+
+def test_dead_endpoint_is_reported_within_seconds(tmp_path: Path) -> None:
+    # A closed port: every connection is refused.
+    started = time.monotonic()
+    line = one_line_of_ls_accounts(env_with_endpoint(tmp_path, "http://127.0.0.1:1"))
+    elapsed = time.monotonic() - started
+    assert line.endswith("[NETWORK]")
     # Every adaptive retry spent on "connection refused" took 8 to 15 s.
     assert elapsed < 3, f"took {elapsed:.1f} s"
 
@@ -116,17 +121,8 @@ def test_dead_endpoint_is_reported_within_seconds(tmp_path: Path) -> None:
 def test_a_proxy_that_cannot_be_reached_is_a_network_failure(tmp_path: Path) -> None:
     # A closed port as the proxy: botocore's ProxyConnectionError, not an endpoint's.
     env = env_with_endpoint(tmp_path, "http://192.0.2.10:8080", HTTP_PROXY="http://127.0.0.1:1")
-    done = subprocess.run(
-        [sys.executable, "-m", "drconsole", "ls", "accounts"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert done.returncode == 3
-    lines = done.stderr.splitlines()
-    assert len(lines) == 1, done.stderr
-    assert "proxy" in lines[0] and lines[0].endswith("[NETWORK]"), lines[0]
+    line = one_line_of_ls_accounts(env)
+    assert "proxy" in line and line.endswith("[NETWORK]"), line
 
 
 CALLER_IDENTITY = b"""<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
