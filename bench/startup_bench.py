@@ -76,8 +76,15 @@ async def first_paint() -> tuple[float, float, float]:
             while screen.organization is None:
                 await asyncio.sleep(0.005)
             organization = time.perf_counter() - began
+            regions = len(app.regions())
+            # Every account's posture: its newest backup, an error, or every Region read and
+            # nothing in its vaults (the recovery account's empty vaults held this for ever).
             while "loading" in str(screen.query_one("#status").render()) or not all(
-                p.newest or p.errors for p in screen.postures.values() if p.vaults
+                p.newest
+                or p.errors
+                or (len(p.regions_loaded) >= regions and p.recovery_points == 0)
+                for p in screen.postures.values()
+                if p.vaults
             ):
                 await pilot.pause(0.005)
             loaded = time.perf_counter() - began
