@@ -168,22 +168,16 @@ class AwsSessions:
                 f"AWS profile '{profile}'{where} not found in the AWS config files"
             ) from None
 
-    def ask_mfa_codes(self) -> None:
-        """Assume now the roles whose profiles ask for an MFA code (the caller's and the member
-        profiles'), so that each code is typed on the terminal before the console draws."""
-        if self.settings.break_glass is not None or self.settings.static_credentials is not None:
-            return
-        profiles = [self.settings.profile, *self.settings.member_profiles]
-        config = self._base._session.full_config
-        for profile in mfa_prompt.profiles_asking_for_code(profiles, config):
+    def ask_mfa_codes(self, profiles: list[str]) -> None:
+        """Assume now the roles of `profiles` (those that ask for an MFA code: the caller's and
+        member profiles), so that each code is typed on the terminal before the console draws."""
+        for profile in profiles:
             is_caller = profile == (self.settings.profile or "default")
             session = self._base if is_caller else self._session_for(("profile", profile))
             try:
-                session.get_credentials().get_frozen_credentials()
+                resolve_credentials(session)
             except (ClientError, BotoCoreError) as exc:
                 raise self.error_for(exc, profile=None if is_caller else profile) from None
-            except OSError as exc:
-                raise credential_file_error(exc, profile) from None
 
     def _credential_provider_sts(self, session: boto3.Session) -> Any:
         """An STS client that obtains the caller's own credentials (GetSessionToken): like
@@ -371,11 +365,9 @@ class AwsSessions:
         adaptive retries asks again, so throttling is still absorbed.
         """
         home = self.settings.home_region
-        credentials = session.get_credentials()
-        if credentials is not None:
-            # Resolved first and once: asking again mends no credential failure, and botocore
-            # offers a role's MFA prompt only once.
-            credentials.get_frozen_credentials()
+        # Resolved first and once: asking again mends no credential failure, and botocore
+        # offers a role's MFA prompt only once.
+        resolve_credentials(session)
         quick = self._create_client(session, "sts", home, self._first_contact_config)
         self._prepare_identity_client(quick)
         try:
@@ -401,8 +393,6 @@ class AwsSessions:
                 answer = self._first_contact_identity(self._base)
             except (ClientError, BotoCoreError) as exc:
                 raise self.error_for(exc, "cannot read the caller identity") from None
-            except OSError as exc:
-                raise credential_file_error(exc, self.settings.profile) from None
             self._caller = {"Account": answer["Account"], "Arn": answer["Arn"]}
         return self._caller
 
@@ -432,8 +422,6 @@ class AwsSessions:
                             raise self.error_for(
                                 exc, f"member profile '{profile}'", profile=profile
                             ) from None
-                        except OSError as exc:
-                            raise credential_file_error(exc, profile) from None
                         mapping.setdefault(account, profile)
                     self._profile_accounts = mapping
         return self._profile_accounts
@@ -476,6 +464,18 @@ class AwsSessions:
                 from_environment=profile is None and self._credentials_from_environment(),
             )
         return aws_error(exc, context)
+
+
+def resolve_credentials(session: Any) -> None:
+    """Resolve `session`'s credentials now (botocore defers it to the first call). A program or
+    file they need that cannot be run or read is one line naming it (botocore lets the
+    OSError through)."""
+    try:
+        credentials = session.get_credentials()
+        if credentials is not None:
+            credentials.get_frozen_credentials()
+    except OSError as error:
+        raise credential_file_error(error, getattr(session, "profile_name", None)) from None
 
 
 def credential_file_error(error: OSError, profile: str | None) -> UsageError:

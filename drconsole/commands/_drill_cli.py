@@ -44,7 +44,7 @@ class DrillPrinter:
     def __call__(self, event: dict[str, Any]) -> None:
         with self._lock:
             if self.as_json:
-                say(json.dumps(event, sort_keys=True, default=str), flush=True)
+                print(json.dumps(event, sort_keys=True, default=str), flush=True)
                 return
             line = self.text(event)
             if line:
@@ -95,14 +95,12 @@ def ask_manual(step: Any) -> tuple[bool, str]:
     """Ask the operator to perform a manual step, with an optional note."""
     import questionary
 
-    from drconsole.commands._flow_cli import answer_of
-    from drconsole.commands._prompt_keys import drop_typed_ahead
+    from drconsole.commands._flow_cli import answer_of, confirm
 
     say(f"Manual step {step.name}: {step.text}")
-    drop_typed_ahead()  # "Performed?" is answered after the step is read, not before
-    done = answer_of(questionary.confirm("Performed?", default=True))
+    done = confirm("Performed?", default=True)  # answered after the step is read, not before
     note = answer_of(questionary.text("Note (optional)"))
-    return bool(done), str(note or "")
+    return done, str(note or "")
 
 
 def confirm_start(runbook: Any) -> bool:
@@ -206,7 +204,7 @@ def print_outcome(args: argparse.Namespace, report: dict[str, Any]) -> int:
                 for t in report["targets"]
             ],
         }
-        say(json.dumps(result, sort_keys=True), flush=True)
+        print(json.dumps(result, sort_keys=True), flush=True)
         return code
     for target in report["targets"]:
         by = ", ".join(f"{k} {format_duration(v)}" for k, v in target["rto_by"].items())
@@ -262,7 +260,7 @@ def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
     assert state is not None
     left = [i for i in created_by(state, Journal(state_dir)) if i["arn"] not in state.deleted()]
     if args.json:
-        say(json.dumps({"run": run_id, "cleanup": results, "left": left}, sort_keys=True))
+        print(json.dumps({"run": run_id, "cleanup": results, "left": left}, sort_keys=True))
     else:
         for item in results:
             say(f"{item['kind']} {item['arn']}: {item['reason']}")
@@ -282,7 +280,7 @@ def show_history(args: argparse.Namespace, runbook: str | None) -> int:
     # Local files only: no AWS settings (a Region, credentials) are needed to read them.
     runs = history(default_state_dir(), name)
     if args.json:
-        say(json.dumps({"runs": runs}, sort_keys=True))
+        print(json.dumps({"runs": runs}, sort_keys=True))
         return EXIT_OK
     if not runs:
         say("no drills yet")

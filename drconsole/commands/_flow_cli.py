@@ -140,7 +140,7 @@ class EventPrinter:
     def __call__(self, event: Any) -> None:
         with self._lock:
             if self.as_json:
-                say(json.dumps(event.to_json(), sort_keys=True, default=str), flush=True)
+                print(json.dumps(event.to_json(), sort_keys=True, default=str), flush=True)
             else:
                 line = self.text(event)
                 if line:
@@ -415,13 +415,13 @@ def answer_of(question: Any) -> Any:
         raise KeyboardInterrupt from None
 
 
-def confirm(prompt: str) -> bool:
+def confirm(prompt: str, default: bool = False) -> bool:
     """Ask yes/no (questionary); Ctrl-C raises KeyboardInterrupt (exit 130). A key typed before
     the question is asked does not answer it."""
     import questionary
 
     drop_typed_ahead()
-    return bool(answer_of(questionary.confirm(prompt, default=False)))
+    return bool(answer_of(questionary.confirm(prompt, default=default)))
 
 
 def with_form_values(prepared: Any, values: dict[str, str]) -> Any:

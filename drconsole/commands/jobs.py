@@ -214,7 +214,7 @@ def _print_flows(args: argparse.Namespace, summaries: list[dict[str, Any]]) -> N
     import json
 
     if args.json:
-        say(json.dumps({"flows": summaries}, sort_keys=True, default=str))
+        print(json.dumps({"flows": summaries}, sort_keys=True, default=str))
         return
     if not summaries:
         say("No flow in flight.")

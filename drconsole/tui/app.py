@@ -18,7 +18,7 @@ from drconsole.aws.pacing import FOREGROUND
 from drconsole.tui import paste_guard
 from drconsole.tui.commands import DrConsoleCommands
 from drconsole.tui.key_order import TYPED, KeysInOrder
-from drconsole.tui.widgets.plain import written_str
+from drconsole.tui.widgets.cell_width import escaped_lines
 
 if TYPE_CHECKING:
     from textual.driver import Driver
@@ -180,8 +180,8 @@ class DrConsoleApp(App[None]):
         `:[/x]` typed in command mode made one that could not be drawn. Their control
         characters are written as escapes, their line breaks kept."""
         super().notify(
-            written_str(message),
-            title=written_str(title),
+            escaped_lines(message),
+            title=escaped_lines(title),
             severity=severity,
             timeout=timeout,
             markup=False,

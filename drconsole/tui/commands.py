@@ -10,7 +10,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
-from drconsole.tui.widgets.plain import written_str
+from drconsole.tui.widgets.cell_width import escaped_lines
 
 if TYPE_CHECKING:
     from drconsole.tui.app import DrConsoleApp
@@ -97,7 +97,7 @@ class DrConsoleCommands(Provider):
         # given as Content, which the palette's `Content.from_markup` returns as it is: Textual's
         # markup `escape` leaves some names unescaped (`ops [/:` stopped the console too).
         return [
-            (written_str(name), cast(str, Content(written_str(help_text))), callback)
+            (escaped_lines(name), cast(str, Content(escaped_lines(help_text))), callback)
             for name, help_text, callback in self._commands()
         ]
 

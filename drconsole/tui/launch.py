@@ -41,17 +41,17 @@ def build_app(args: argparse.Namespace, settings: Settings | None = None) -> DrC
             return DrConsoleApp(settings, setup_problem=problem)
         if credentials.mfa_serial is not None:
             break_glass.code_for(credentials)  # a wrong code is one line, as on the command line
-    elif settings.static_credentials is None and _profiles_ask_for_mfa(settings):
+    elif settings.static_credentials is None and (asking := _profiles_asking_for_mfa(settings)):
         from drconsole.aws.session import AwsSessions
 
         sessions = AwsSessions(settings)
-        sessions.ask_mfa_codes()  # on the terminal, before the console draws over it
+        sessions.ask_mfa_codes(asking)  # on the terminal, before the console draws over it
         return DrConsoleApp(settings, sessions=sessions)
     return DrConsoleApp(settings)
 
 
-def _profiles_ask_for_mfa(settings: Settings) -> bool:
-    """True when the caller's profile or a member profile assumes a role with an MFA code."""
+def _profiles_asking_for_mfa(settings: Settings) -> list[str]:
+    """The caller's profile and member profiles that assume a role with an MFA code."""
     import botocore.session
     from botocore.exceptions import BotoCoreError
 
@@ -60,9 +60,8 @@ def _profiles_ask_for_mfa(settings: Settings) -> bool:
     try:
         config = botocore.session.Session(profile=settings.profile).full_config
     except BotoCoreError:
-        return False  # the console reports the configuration where it reads it
-    profiles = [settings.profile, *settings.member_profiles]
-    return bool(profiles_asking_for_code(profiles, config))
+        return []  # the console reports the configuration where it reads it
+    return profiles_asking_for_code([settings.profile, *settings.member_profiles], config)
 
 
 def run_tui(args: argparse.Namespace, settings: Settings | None = None) -> int:

@@ -23,7 +23,7 @@ from drconsole.tui.readiness_checks import ReadinessChecksScreen
 from drconsole.tui.screens.dialogs import ErrorDialog
 from drconsole.tui.screens.readiness import ReadinessScreen
 from drconsole.tui.widgets.cell_width import CONTROL, escaped_lines
-from drconsole.tui.widgets.plain import as_written, shown, written_str
+from drconsole.tui.widgets.plain import as_written, shown
 from drconsole.tui.widgets.typed_input import pictured
 from drconsole.tui.wizard.restore_form import RestoreFormPane
 from drconsole.tui.wizard.screen import CopyRestoreWizard
@@ -429,4 +429,4 @@ def test_an_input_draws_each_control_character_of_its_value_as_one_symbol(value:
 def test_a_label_from_aws_is_never_read_as_markup(label: str) -> None:
     """What a button, a tooltip or a palette entry is given (`plain.as_written`): the text
     itself, however many brackets and backslashes it holds."""
-    assert as_written(label).plain == written_str(label)
+    assert as_written(label).plain == escaped_lines(label)

@@ -56,7 +56,7 @@ MARKUP_READERS = {"from_markup", "render_str", "from_ansi", "highlight"}
 # Attributes and arguments Textual draws as markup when given a string.
 MARKUP_ATTRIBUTES = {"tooltip", "title", "sub_title", "border_title", "border_subtitle"}
 # Calls that make a value safe for them.
-WRITTEN = {"as_written", "written_str", "tooltip_of"}
+WRITTEN = {"as_written", "escaped_lines", "tooltip_of"}
 
 
 def _literal(node: ast.expr | None) -> bool:

@@ -24,7 +24,7 @@ from textual.content import Content, ContentText
 from textual.content import Span as ContentSpan
 from textual.visual import VisualType
 
-from drconsole.tui.widgets.cell_width import CONTROL, escaped
+from drconsole.tui.widgets.cell_width import CONTROL, escaped, escaped_lines
 
 SelectType = TypeVar("SelectType")
 
@@ -75,17 +75,11 @@ def written_content(content: Content) -> Content:
     return Content(plain, spans)
 
 
-def written_str(text: str) -> str:
-    """`text` with its line breaks kept and every other control character escaped."""
-    escaped_plain = _escaped_offsets(text)
-    return text if escaped_plain is None else escaped_plain[0]
-
-
 def as_written(value: ContentText) -> Content:
     """What a widget that reads strings as markup (a button, a tooltip, an option) should be
     given: the text as Content, never markup, its control characters escaped."""
     if isinstance(value, str):
-        return Content(written_str(value))
+        return Content(escaped_lines(value))
     if isinstance(value, Text):
         return Content.from_rich_text(written_text(value))
     return written_content(value)
@@ -95,7 +89,7 @@ def shown(content: Any) -> Any:
     """`content` for a Static that reads no markup: strings, Rich Text and Content with their
     control characters escaped; any other renderable (a Rich Table) as it is, built safe."""
     if isinstance(content, str):
-        return written_str(content)
+        return escaped_lines(content)
     if isinstance(content, Text):
         return written_text(content)
     if isinstance(content, Content):
