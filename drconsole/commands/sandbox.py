@@ -126,7 +126,7 @@ def require_demo_extra() -> None:
     """Raise MissingExtraError (one line, exit 2) when moto is not installed."""
     import importlib.util
 
-    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("werkzeug") is None:
+    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("cheroot") is None:
         raise MissingExtraError(f"the sandbox needs moto, which is not installed: {INSTALL_HINT}")
 
 

@@ -1,4 +1,4 @@
-"""The embedded AWS: moto's threaded server on 127.0.0.1 with drconsole's Backup additions."""
+"""The embedded AWS: moto's services on 127.0.0.1 with drconsole's Backup additions."""
 
 from __future__ import annotations
 
@@ -66,7 +66,6 @@ class Sandbox:
     def start(self) -> None:
         """Register the Backup additions and serve on 127.0.0.1 (the given port or a free one)."""
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-        from werkzeug.serving import make_server
 
         from . import (
             backup_api,
@@ -89,25 +88,18 @@ class Sandbox:
         sts_mfa.configure(self.options)
         app = cached_dispatcher(DomainDispatcherApplication)(create_backend_app)
         self.middleware = KnobsMiddleware(app, self.options, before_request=engine.advance_due)
-        self._server = make_server(
-            "127.0.0.1",
-            self._port,
-            self.middleware,
-            threaded=True,
-            request_handler=quiet_request_handler(),
-        )
-        host, port = self._server.server_address[:2]
+        self._server = keep_alive_server(self._port, self.middleware)
+        host, port = self._server.bind_addr[:2]
         self.endpoint_url = f"http://{host}:{port}"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="drconsole-sandbox", daemon=True
+            target=self._server.serve, name="drconsole-sandbox", daemon=True
         )
         self._thread.start()
 
     def stop(self) -> None:
         """Stop serving (state stays until reset)."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -224,14 +216,31 @@ def cached_dispatcher(base: type) -> type:
     return CachedDispatcher
 
 
-def quiet_request_handler() -> type:
-    """moto's request handler class without a log line per request."""
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
+# Requests answered at once. Each one holds its thread for the whole of the latency knob (and 3 s
+# for a "slow" fault), so the pool is sized for every client thread drconsole and a test run at
+# once; a request beyond it waits for a thread, it is not refused.
+REQUEST_THREADS = 96
+# Connections waiting to be accepted: a console opens two dozen at once when it starts.
+ACCEPT_BACKLOG = 256
 
-    class QuietHandler(MotoRequestHandler):
-        """moto's request handler, silent."""
 
-        def log_request(self, *args: Any, **kwargs: Any) -> None:
-            return None
+def keep_alive_server(port: int, app: Any) -> Any:
+    """A WSGI server on 127.0.0.1 that keeps HTTP/1.1 connections open between requests.
 
-    return QuietHandler
+    AWS keeps a client's connection open, and botocore reuses it; werkzeug's development server
+    (moto's own) closes every connection, which made each call open a connection and start a
+    server thread, CPU that neither AWS nor a client on AWS spends.
+    """
+    from cheroot.wsgi import Server
+
+    server = Server(
+        ("127.0.0.1", port),
+        app,
+        numthreads=REQUEST_THREADS,
+        request_queue_size=ACCEPT_BACKLOG,
+        # Idle connections are closed after this many seconds; botocore opens a new one then.
+        timeout=30,
+        shutdown_timeout=5,
+    )
+    server.prepare()
+    return server
