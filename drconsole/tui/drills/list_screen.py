@@ -204,7 +204,7 @@ class DrillsScreen(BrowseScreen):
         self.shown = [
             e
             for e in catalog.entries
-            if not query or matches(f"{e.name} {e.path.name} {e.error}".lower(), query)
+            if not query or matches(f"{e.name} {e.shown_path} {e.error}".lower(), query)
         ]
         listing.clear()
         listing.extend(RunbookItem(entry, self.running(entry)) for entry in self.shown)
@@ -228,6 +228,8 @@ class DrillsScreen(BrowseScreen):
                 text += ", R resumes an unfinished run"
             if query:
                 text += f" │ filter {self.query_text!r}: {len(self.shown)} shown"
+        if catalog.note:
+            text += f" │ {catalog.note}"
         self.set_status(text)
         self.show_detail()
 
@@ -264,7 +266,7 @@ class DrillsScreen(BrowseScreen):
             return
         runbook = entry.runbook
         targets = ", ".join(t.name for t in runbook.targets)
-        text = Text(f"{entry.path.name}: ", style="bold")
+        text = Text(f"{entry.shown_path}: ", style="bold")
         text.append(f"{runbook.description or runbook.name} ({targets})")
         last = entry.last
         if last is not None and last["verdict"] == "unfinished":
