@@ -2,10 +2,12 @@
 resumed with `R` (asked first) in the run view, waits on the copy jobs already started (exactly
 one copy and one restore job per target, asked with plain boto3), asks the manual step left and
 writes its report; a drill held by another drconsole process is refused with one line and
-nothing done; read-only mode neither offers nor runs a resume."""
+nothing done, an edited runbook or a drill finished elsewhere meanwhile is not resumed, and
+read-only mode neither offers nor runs a resume."""
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import json
 import os
@@ -256,7 +258,9 @@ class Terminal:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=30)
-        os.close(self.master)
+        if self.master >= 0:
+            os.close(self.master)
+            self.master = -1
 
 
 async def test_a_drill_held_elsewhere_is_refused_and_read_only_never_resumes(
@@ -266,45 +270,17 @@ async def test_a_drill_held_elsewhere_is_refused_and_read_only_never_resumes(
     backup, recovery = info.accounts["backup"], info.accounts["recovery"]
     copies_before = len(copy_jobs(sb, backup))
     restores_before = len(restore_jobs(sb, recovery))
+    env = cli_env(sb, info, tmp_path)
+    runbook_file = runbooks / "payments.yaml"
     # `drill run` in a terminal of its own, started and waiting at its first manual step:
     # journaled, unfinished, and holding the drill's lock.
-    argv = [*DRILL, "run", str(runbooks / "payments.yaml")]
-    terminal = Terminal(argv, cli_env(sb, info, tmp_path))
+    terminal = Terminal([*DRILL, "run", str(runbook_file)], env)
     try:
         terminal.wait_for(r"Start the drill\?")
         time.sleep(0.3)  # a key typed before the question is drawn does not answer it
         terminal.send("y")
         terminal.wait_for(r"Performed\?")
         run_id = str(drill_records(tmp_path, "drill-start")[0]["flow"])
-
-        app = app_on(sandbox, tmp_path, runbooks_dir=runbooks)
-        async with app.run_test(size=SIZE) as pilot:
-            listing = await open_drills(app, pilot)
-            assert "R Resume drill" in footer(app)
-            await pilot.press("R")
-            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked")
-            await pilot.press("y")
-            await wait_until(pilot, lambda: isinstance(app.screen, DrillScreen), what="view")
-            drill = app.screen
-            assert isinstance(drill, DrillScreen)
-            await wait_until(
-                pilot, lambda: "Not resumed" in screen_text(app), what="refused", timeout=30
-            )
-            assert f"drill {run_id} is being run by another drconsole process" in screen_text(app)
-            assert not drill.running and not app.drill_screens
-            await pilot.press("escape")
-            assert app.screen is listing
-
-            # A runbook edited since the run started is not resumed (as `drill resume`).
-            runbook_file = runbooks / "payments.yaml"
-            runbook_file.write_text(runbook_file.read_text() + "# edited\n")
-            await pilot.press("R")
-            await wait_until(
-                pilot,
-                lambda: any("SHA-256 differs" in str(n.message) for n in app._notifications),
-                what="changed",
-            )
-            assert app.screen is listing
 
         # Read-only: R is neither shown nor acted on; the run view, opened all the same, is
         # refused by the runner before any AWS call.
@@ -328,10 +304,61 @@ async def test_a_drill_held_elsewhere_is_refused_and_read_only_never_resumes(
                 pilot, lambda: "read-only mode is on" in screen_text(app), what="refused"
             )
             assert drill.runner is not None and not drill.running
+
+        app = app_on(sandbox, tmp_path, runbooks_dir=runbooks)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            listing = await open_drills(app, pilot)
+            await wait_until(pilot, lambda: "R Resume drill" in footer(app), what="offered")
+            await pilot.press("R")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked")
+            await pilot.press("y")
+            await wait_until(pilot, lambda: isinstance(app.screen, DrillScreen), what="view")
+            drill = app.screen
+            assert isinstance(drill, DrillScreen)
+            await wait_until(
+                pilot, lambda: "Not resumed" in screen_text(app), what="refused", timeout=30
+            )
+            assert f"drill {run_id} is being run by another drconsole process" in screen_text(app)
+            assert not drill.running and not app.drill_screens
+            await pilot.press("escape")
+            assert app.screen is listing
+            assert not drill_records(tmp_path, "drill-resume")
+
+            # A runbook edited since the run started is not resumed (as `drill resume`).
+            original = runbook_file.read_text()
+            runbook_file.write_text(original + "# edited\n")
+            await pilot.press("R")
+            await wait_until(pilot, lambda: notified(app, "SHA-256 differs"), what="changed")
+            assert app.screen is listing
+            runbook_file.write_text(original)
+
+            # The other process ends; `drill resume` finishes the drill there. The list, read
+            # before, still shows it unfinished: R says it has finished, and r shows how.
+            terminal.kill()
+            resumed = await asyncio.to_thread(
+                subprocess.run,
+                [*DRILL, "resume", run_id, "--yes", "--json", "--poll-interval", "0.1"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
+            assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr
+            await pilot.press("R")
+            await wait_until(pilot, lambda: notified(app, "has finished since"), what="ended")
+            assert app.screen is listing
+            await pilot.press("r")
+            await wait_until(pilot, lambda: "passed" in screen_text(app), what="passed")
+            assert "Resume" not in footer(app)
     finally:
         terminal.kill()
-    assert not drill_records(tmp_path, "drill-resume")
+    # One resume ran the drill, the CLI's: one copy and one restore job per target.
+    assert len(drill_records(tmp_path, "drill-resume")) == 1
     state = DrillJournal(tmp_path / "state" / "drconsole").run(run_id)
-    assert state is not None and state.end is None and not state.targets
-    assert len(copy_jobs(sb, backup)) == copies_before
-    assert len(restore_jobs(sb, recovery)) == restores_before
+    assert state is not None and state.end is not None
+    assert len(copy_jobs(sb, backup)) == copies_before + 3
+    assert len(restore_jobs(sb, recovery)) == restores_before + 3
+
+
+def notified(app: DrConsoleApp, text: str) -> bool:
+    return any(text in str(n.message) for n in app._notifications)

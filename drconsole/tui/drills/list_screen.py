@@ -405,9 +405,12 @@ class DrillsScreen(BrowseScreen):
         from drconsole.errors import DrConsoleError
 
         try:
-            runbook, _ = runbook_to_resume(self.drapp.settings.state_dir, run_id)
+            runbook, state = runbook_to_resume(self.drapp.settings.state_dir, run_id)
         except DrConsoleError as exc:
             self.post_message(self.ResumeReady(run_id, None, str(exc)))
+            return
+        if state.end is not None:  # finished elsewhere since the list was read
+            self.post_message(self.ResumeReady(run_id, None, "it has finished since (r shows it)"))
             return
         self.post_message(self.ResumeReady(run_id, runbook))
 

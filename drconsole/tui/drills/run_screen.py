@@ -283,6 +283,8 @@ class DrillScreen(BrowseScreen):
         self.query_one("#drill-text", Static).update(Text(line, style="bold red"))
         self.set_status(f"not resumed: {message.reason}")
         self.notify(line, title="Drill not resumed", severity="error", timeout=10)
+        if self not in self.app.screen_stack:  # left before the refusal came back
+            discard(self.drapp, self)
 
     def _ask_manual(self, step: ManualStep) -> tuple[bool, str]:
         """The runner's thread: ask in a dialog and wait for the answer (or for the stop)."""
