@@ -196,6 +196,17 @@ async def test_a_drill_killed_mid_copy_is_resumed_from_the_drills_screen_with_no
         assert all(f"{t}" in progress for t in ("payments-db", "receipts", "sessions"))
         assert progress.count("validated") == 3
         assert f"drill {run_id} of payments resumed from its journal" in drill.log_lines
+        # The console holds the drill's lock while it asks: `drill resume` elsewhere is refused.
+        elsewhere = await asyncio.to_thread(
+            subprocess.run,
+            [*DRILL, "resume", run_id, "--yes", "--json"],
+            env=cli_env(sb, info, tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert elsewhere.returncode == 2, elsewhere.stdout[-2000:] + elsewhere.stderr
+        assert f"drill {run_id} is being run by another drconsole process" in elsewhere.stderr
         await pilot.press(*"checked after resume", "enter")
         await wait_until(pilot, lambda: drill.report is not None, what="report", timeout=90)
         # The clock runs from the drill's journaled start, not from the resume.
