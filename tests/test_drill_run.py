@@ -276,6 +276,65 @@ def test_clean_up_never_deletes_what_the_drill_did_not_create(
     assert ddb.describe_table(TableName="lookalike-table")["Table"]["TableStatus"] == "ACTIVE"
 
 
+def test_a_taken_restore_name_blocks_its_target_with_resource_already_exists(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """The restore check `restore.target-name` gives its cause to the drill: plan and run
+    block the target with RESOURCE_ALREADY_EXISTS (not UNKNOWN), after a copy or in place."""
+    sb, info = sandbox
+    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
+    path = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: copied\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    metadata: {targetTableName: taken-after-copy}\n"
+        '  - name: in-place\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        f'    restore_to: {{account: "{backup}", region: {EU}, vault: central-eu-central-1}}\n'
+        "    metadata: {targetTableName: taken-in-place}\n",
+    )
+    for account, table in ((recovery, "taken-after-copy"), (backup, "taken-in-place")):
+        sb.client("dynamodb", account, EU).create_table(
+            TableName=table,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    env = env_for(sb, info, tmp_path)
+    restores_before = {account: len(restore_jobs(sb, account)) for account in (backup, recovery)}
+
+    plan = drill(env, "plan", str(path), "--json")
+    assert plan.returncode == 1, plan.stdout[-2000:] + plan.stderr
+    planned = {t["target"]: t for t in json.loads(plan.stdout)["targets"]}
+    for name, account, table in (
+        ("copied", recovery, "taken-after-copy"),
+        ("in-place", backup, "taken-in-place"),
+    ):
+        assert not planned[name]["ok"] and planned[name]["cause"] == "RESOURCE_ALREADY_EXISTS"
+        assert (
+            f"DynamoDB table {table} already exists in account {account}"
+            in (planned[name]["message"])
+        )
+
+    done = drill(env, "run", str(path), "--yes", "--json")
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr
+    result = result_of(done)
+    assert {t["target"]: t["cause"] for t in result["targets"]} == {
+        "copied": "RESOURCE_ALREADY_EXISTS",
+        "in-place": "RESOURCE_ALREADY_EXISTS",
+    }
+    report = json.loads((Path(result["report_dir"]) / "report.json").read_text())
+    for target in report["targets"]:
+        assert target["cause"] == "RESOURCE_ALREADY_EXISTS" and target["verdict"] == "failed"
+        assert "restore.target-name FAIL" in target["failures"][0]
+        assert target["created_resource"] is None
+    # No restore was sent, in either account; the tables that hold the names are untouched.
+    for account, table in ((recovery, "taken-after-copy"), (backup, "taken-in-place")):
+        assert len(restore_jobs(sb, account)) == restores_before[account]
+        described = sb.client("dynamodb", account, EU).describe_table(TableName=table)
+        assert described["Table"]["TableStatus"] == "ACTIVE"
+
+
 def test_read_only_refuses_a_drill_before_any_call(
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
 ) -> None:

@@ -228,18 +228,10 @@ def start_drill(args: argparse.Namespace, runbook: Any) -> int:
 
 def resume_drill(args: argparse.Namespace, run_id: str) -> int:
     """`drill resume RUN_ID`: the runbook is read again and must not have changed."""
-    from drconsole.drills.journal import DrillJournal
-    from drconsole.drills.parse import load_runbook
+    from drconsole.drills.resume import runbook_to_resume
 
     settings = settings_of_run(args, run_id)
-    state = DrillJournal(settings.state_dir).run(run_id)
-    assert state is not None
-    runbook = load_runbook(state.start["path"])
-    if runbook.sha256 != state.start.get("sha256"):
-        raise UsageError(
-            f"{state.start['path']} changed since drill {run_id} started (SHA-256 differs): "
-            "restore the runbook as it was to resume"
-        )
+    runbook, _ = runbook_to_resume(settings.state_dir, run_id)
     return _drive(args, runbook, run_id, settings)
 
 

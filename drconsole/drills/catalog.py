@@ -1,7 +1,8 @@
 """The runbooks of a folder with their past runs: what the Drills screen lists.
 
-Every `*.yaml` / `*.yml` file of the folder is parsed; one that does not parse is listed with
-its one-line error (never raised), so a broken runbook cannot hide the others.
+Every `*.yaml` / `*.yml` file of the folder and its sub-folders (`drills.runbook_folder`) is
+parsed; one that does not parse is listed with its one-line error (never raised), so a broken
+runbook cannot hide the others.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from drconsole.drills.runbook import Runbook
+from drconsole.drills.runbook_folder import find_runbooks
 from drconsole.errors import DrConsoleError
-
-SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -25,11 +25,21 @@ class RunbookEntry:
     runbook: Runbook | None = None
     error: str = ""
     runs: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    relative: Path | None = None  # the file's path under the runbooks folder
+
+    @property
+    def shown_path(self) -> str:
+        """The file as the list names it: its path under the runbooks folder."""
+        return str(self.relative or self.path.name)
 
     @property
     def name(self) -> str:
-        """The drill's name, or the file's name when it does not parse."""
-        return self.runbook.name if self.runbook is not None else self.path.name
+        """The drill's name (after its sub-folder, if any), or the file's path when it does
+        not parse."""
+        if self.runbook is None:
+            return self.shown_path
+        folder = self.relative.parent if self.relative is not None else Path()
+        return self.runbook.name if folder == Path() else f"{folder}/{self.runbook.name}"
 
     @property
     def last(self) -> dict[str, Any] | None:
@@ -49,15 +59,12 @@ class Catalog:
     folder: Path
     entries: tuple[RunbookEntry, ...] = ()
     problem: str = ""
+    note: str = ""  # the folder was not read whole (too many files, a sub-folder unreadable)
 
 
 def runbook_files(folder: Path) -> list[Path]:
-    """The folder's runbook files, sorted by name (hidden files skipped)."""
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.suffix.lower() in SUFFIXES and not p.name.startswith(".") and p.is_file()
-    )
+    """The runbook files of the folder and its sub-folders (hidden ones skipped)."""
+    return list(find_runbooks(folder).files)
 
 
 def load_catalog(folder: Path, state_dir: Path) -> Catalog:
@@ -65,13 +72,14 @@ def load_catalog(folder: Path, state_dir: Path) -> Catalog:
     from drconsole.drills.finish import history
 
     try:
-        files = runbook_files(folder)
+        found = find_runbooks(folder)
     except FileNotFoundError:
         return Catalog(folder, problem=f"{folder} does not exist")
     except (OSError, ValueError) as exc:
         return Catalog(folder, problem=f"cannot read {folder}: {_reason(exc)}")
     by_name = _runs_by_runbook(history(state_dir))
-    return Catalog(folder, tuple(_entry(path, folder, by_name) for path in files))
+    entries = tuple(_entry(path, folder, by_name) for path in found.files)
+    return Catalog(folder, entries, note=found.note)
 
 
 def _entry(path: Path, folder: Path, by_name: dict[str, list[dict[str, Any]]]) -> RunbookEntry:
@@ -81,8 +89,10 @@ def _entry(path: Path, folder: Path, by_name: dict[str, list[dict[str, Any]]]) -
         runbook = load_runbook(path)
     except DrConsoleError as exc:
         # The message names the file as given; the folder is said once, above the list.
-        return RunbookEntry(path, error=str(exc).replace(f"{folder}/", "", 1))
-    return RunbookEntry(path, runbook, runs=tuple(by_name.get(runbook.name, ())))
+        relative = path.relative_to(folder)
+        return RunbookEntry(path, error=str(exc).replace(f"{folder}/", "", 1), relative=relative)
+    runs = tuple(by_name.get(runbook.name, ()))
+    return RunbookEntry(path, runbook, runs=runs, relative=path.relative_to(folder))
 
 
 def _runs_by_runbook(runs: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

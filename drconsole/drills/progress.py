@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from drconsole.drills.journal import DrillState, TargetRecord
 
 
 def _time(text: Any) -> datetime | None:
@@ -77,7 +80,8 @@ class DrillProgress:
         if name in ("drill-started", "drill-resumed"):
             self.started = self.started or now
             for item in self.targets.values():
-                item.state = "manual step" if self.waiting_for_manual else "starting"
+                if not item.finished:  # a resumed drill's decided targets stay as they ended
+                    item.state = "manual step" if self.waiting_for_manual else "starting"
         elif name == "manual-step":
             # The `before` steps stand between the drill's start and its targets (the RTO
             # counts them); an `after` step comes once the targets have ended.
@@ -110,6 +114,21 @@ class DrillProgress:
             target.state = "validated"
         elif name == "flow":
             self._flow(target, event["flow_event"], now)
+
+    def resume_from(self, state: DrillState) -> None:
+        """A drill resumed from its journal: its clock runs from the journaled start, its
+        `before` manual steps stand answered, and the targets it already decided show how
+        they ended (the runner passes over them without an event)."""
+        self.started = _time(state.start.get("started")) or self.started
+        before = [m for m in state.manual.values() if m.get("when") == "before"]
+        self.manual_answered = len(before)
+        answered = [t for t in (_time(m.get("answered")) for m in before) if t is not None]
+        if answered:
+            self.manual_until = max(answered)
+        for name, record in state.targets.items():
+            target = self.targets.get(name)
+            if target is not None:
+                _resume_target(target, record, _time(state.last_time))
 
     def _flow(self, target: TargetProgress, flow: dict[str, Any], now: datetime) -> None:
         kind = flow["event"]
@@ -192,6 +211,28 @@ class DrillProgress:
         else:
             add("checks", None)
         return _closed(phases, target)
+
+
+def _resume_target(target: TargetProgress, record: TargetRecord, last: datetime | None) -> None:
+    """One target of a resumed drill as its journal left it."""
+    ended = record.blocked or record.restored or {}
+    failed_validation = next((v for v in record.validations if not v.get("passed")), None)
+    if record.blocked is not None or ended.get("status") not in (None, "completed"):
+        target.failed = True
+        target.cause = str(ended.get("cause") or "")
+        target.state = f"FAILED [{target.cause}]" if target.cause else "FAILED"
+        target.ended_at = _time(ended.get("time")) or last
+    elif failed_validation is not None:
+        target.failed = True
+        target.state = f"validation {failed_validation.get('kind')} FAILED"
+        target.ended_at = _time(failed_validation.get("time")) or last
+    elif record.validated:
+        target.state = "validated"
+        passed = record.validations[-1] if record.validations else {}
+        target.ended_at = _time(passed.get("time")) or last
+    elif record.restored is not None:
+        target.restored_at = _time(record.restored.get("finished"))
+        target.state = "validating"
 
 
 def _closed(phases: list[tuple[str, float, bool]], target: TargetProgress) -> list[Any]:

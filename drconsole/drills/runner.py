@@ -349,14 +349,18 @@ class DrillRunner:
         )
 
 
+class DrillBusy(UsageError):
+    """Another process holds the drill's lock: it runs (or resumes, or cleans up) the drill."""
+
+
 @contextmanager
 def drill_lock(state_dir: Path, run_id: str) -> Iterator[None]:
-    """Hold the drill's lock (UsageError when another process holds it: it runs the drill)."""
+    """Hold the drill's lock (DrillBusy when another process holds it: it runs the drill)."""
     from drconsole.flows.journal import FlowLock
 
     lock = FlowLock(Path(state_dir) / "drills", run_id)
     if not lock.acquire():
-        raise UsageError(f"drill {run_id} is being run by another drconsole process")
+        raise DrillBusy(f"drill {run_id} is being run by another drconsole process")
     try:
         yield
     finally:

@@ -12,6 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, ListItem, ListView, Sparkline
@@ -24,6 +25,7 @@ from drconsole.tui.widgets.plain import Static
 
 if TYPE_CHECKING:
     from drconsole.drills.catalog import Catalog, RunbookEntry
+    from drconsole.drills.runbook import Runbook
 
 TREND_RUNS = 12  # runs drawn in the sparkline (the newest)
 VERDICT_STYLE = {"passed": "bold green", "failed": "bold red", "unfinished": "bold yellow"}
@@ -88,11 +90,13 @@ class RunbookItem(ListItem):
 
 
 class DrillsScreen(BrowseScreen):
-    """Runbooks of the runbooks folder; Enter plans one, `o` opens its last report."""
+    """Runbooks of the runbooks folder; Enter plans one, `o` opens its last report, `R`
+    resumes an unfinished run (the highlighted past run, or the runbook's last)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Plan"),
         Binding("o", "last_report", "Last report"),
+        Binding("R", "resume_drill", "Resume drill"),
         Binding("tab", "switch_list", "Runs/runbooks", show=False),
     ]
     DEFAULT_CSS = """
@@ -115,6 +119,15 @@ class DrillsScreen(BrowseScreen):
         def __init__(self, catalog: Catalog) -> None:
             super().__init__()
             self.catalog = catalog
+
+    class ResumeReady(Message):
+        """An unfinished run's runbook, read again as it started (or why it cannot resume)."""
+
+        def __init__(self, run_id: str, runbook: Runbook | None, problem: str = "") -> None:
+            super().__init__()
+            self.run_id = run_id
+            self.runbook = runbook
+            self.problem = problem
 
     def __init__(self, query: str = "") -> None:
         super().__init__(("Drills",))
@@ -191,7 +204,7 @@ class DrillsScreen(BrowseScreen):
         self.shown = [
             e
             for e in catalog.entries
-            if not query or matches(f"{e.name} {e.path.name} {e.error}".lower(), query)
+            if not query or matches(f"{e.name} {e.shown_path} {e.error}".lower(), query)
         ]
         listing.clear()
         listing.extend(RunbookItem(entry, self.running(entry)) for entry in self.shown)
@@ -209,8 +222,14 @@ class DrillsScreen(BrowseScreen):
             )
             runs = "" if self.drapp.settings.read_only else " (then R runs)"
             text += f" │ Enter plans{runs}, o opens the last report"
+            if not self.drapp.settings.read_only and any(
+                e.last is not None and e.last["verdict"] == "unfinished" for e in catalog.entries
+            ):
+                text += ", R resumes an unfinished run"
             if query:
                 text += f" │ filter {self.query_text!r}: {len(self.shown)} shown"
+        if catalog.note:
+            text += f" │ {catalog.note}"
         self.set_status(text)
         self.show_detail()
 
@@ -229,6 +248,10 @@ class DrillsScreen(BrowseScreen):
     def _highlighted(self) -> None:
         self.show_detail()
 
+    @on(DataTable.RowHighlighted, "#runs")
+    def _run_highlighted(self) -> None:
+        self.refresh_bindings()  # `R` follows the highlighted run
+
     def show_detail(self) -> None:
         """The highlighted runbook's description (or error, whole) and its past runs."""
         entry = self.highlighted()
@@ -243,11 +266,17 @@ class DrillsScreen(BrowseScreen):
             return
         runbook = entry.runbook
         targets = ", ".join(t.name for t in runbook.targets)
-        text = Text(f"{entry.path.name}: ", style="bold")
+        text = Text(f"{entry.shown_path}: ", style="bold")
         text.append(f"{runbook.description or runbook.name} ({targets})")
         last = entry.last
         if last is not None and last["verdict"] == "unfinished":
-            text.append(f"\nunfinished run: drconsole drill resume {last['run_id']}", style="bold")
+            if self.drapp.settings.read_only:
+                how = f"drconsole drill resume {last['run_id']} (not in read-only mode)"
+            elif self.running(entry):
+                how = "running in this console: Enter shows it"
+            else:
+                how = f"R resumes it (as drconsole drill resume {last['run_id']})"
+            text.append(f"\nunfinished run {last['run_id']}: {how}", style="bold")
         detail.update(text)
         for run in reversed(entry.runs):
             verdict = str(run["verdict"])
@@ -259,6 +288,7 @@ class DrillsScreen(BrowseScreen):
                 str(run["run_id"]),
                 key=str(run["run_id"]),
             )
+        self.refresh_bindings()
 
     # Actions -------------------------------------------------------------------------------
 
@@ -307,10 +337,12 @@ class DrillsScreen(BrowseScreen):
         from drconsole.tui.drills.report_screen import DrillReportScreen
 
         if not run.get("report"):
-            self.notify(
-                f"Run {run['run_id']} has not finished: drconsole drill resume {run['run_id']}",
-                severity="warning",
+            how = (
+                f"drconsole drill resume {run['run_id']}"
+                if self.drapp.settings.read_only
+                else "R resumes it"
             )
+            self.notify(f"Run {run['run_id']} has not finished: {how}", severity="warning")
             return
         try:
             screen = DrillReportScreen.from_file(Path(str(run["report"])))
@@ -323,4 +355,93 @@ class DrillsScreen(BrowseScreen):
         """Tab: between the runbooks and the past runs."""
         runs = self.query_one("#runs", DataTable)
         target = self.main_widget() if self.focused is runs else runs
-        target.focus()
+        self.set_focus(target)
+        self.refresh_bindings()  # `R` means the highlighted run there, the last one here
+
+    # Resuming an unfinished run ------------------------------------------------------------
+
+    def run_to_resume(self) -> str | None:
+        """The unfinished run `R` resumes: the highlighted past run when the past runs have
+        the focus, else the highlighted runbook's last run. None when there is none, in
+        read-only mode, or while a drill of the runbook runs in this console."""
+        entry = self.highlighted()
+        if entry is None or entry.runbook is None or self.drapp.settings.read_only:
+            return None
+        if self.running(entry):
+            return None  # one live view per runbook: Enter shows it
+        runs = self.query_one("#runs", DataTable)
+        if self.focused is runs:
+            past = list(reversed(entry.runs))
+            run = past[runs.cursor_row] if 0 <= runs.cursor_row < len(past) else None
+        else:
+            run = entry.last
+        if run is None or run["verdict"] != "unfinished":
+            return None
+        return str(run["run_id"])
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resume_drill":
+            try:
+                offered = self.run_to_resume() is not None
+            except NoMatches:  # asked before the lists are composed
+                offered = False
+            if not offered:
+                return False  # hidden from the footer
+        return super().check_action(action, parameters)
+
+    def action_resume_drill(self) -> None:
+        """`R`: read the run's runbook again (in a worker), then ask before resuming it."""
+        if self.drapp.settings.read_only:  # the binding is hidden; the runner refuses too
+            self.notify("Read-only mode: resuming a drill starts jobs.", severity="warning")
+            return
+        run_id = self.run_to_resume()
+        if run_id is not None:
+            self.read_run_to_resume(run_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="drill-resume")
+    def read_run_to_resume(self, run_id: str) -> None:
+        """The runbook the run started with (`drill resume`'s own check that it is unchanged)."""
+        from drconsole.drills.resume import runbook_to_resume
+        from drconsole.errors import DrConsoleError
+
+        try:
+            runbook, state = runbook_to_resume(self.drapp.settings.state_dir, run_id)
+        except DrConsoleError as exc:
+            self.post_message(self.ResumeReady(run_id, None, str(exc)))
+            return
+        if state.end is not None:  # finished elsewhere since the list was read
+            self.post_message(self.ResumeReady(run_id, None, "it has finished since (r shows it)"))
+            return
+        self.post_message(self.ResumeReady(run_id, runbook))
+
+    def on_drills_screen_resume_ready(self, message: ResumeReady) -> None:
+        from drconsole.tui.screens.confirm import ConfirmDialog
+
+        run_id, runbook = message.run_id, message.runbook
+        if runbook is None:
+            self.notify(f"Run {run_id}: {message.problem}", title="Cannot resume", severity="error")
+            return
+        detail = (
+            f"Run {run_id} of {runbook.name} carries on from its journal, as `drconsole drill "
+            "resume` does: a job already started is waited on, never started again; targets "
+            "already decided stay as they are; manual steps not yet answered are asked here; "
+            f"clean-up: {runbook.cleanup}."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.resume(runbook, run_id)
+
+        self.app.push_screen(
+            ConfirmDialog(f"Resume drill {runbook.name}?", detail, yes="Resume"), answered
+        )
+
+    def resume(self, runbook: Runbook, run_id: str) -> None:
+        """The run view of a fresh run, resuming `run_id` at once."""
+        from drconsole.tui.drills.run_screen import DrillScreen
+
+        live = self.drapp.drill_screens.get(str(Path(runbook.path).resolve()))
+        if live is not None:  # started here meanwhile: show it rather than run it twice
+            self.app.push_screen(live)
+            return
+        self.app.push_screen(DrillScreen(runbook, resume_run=run_id))

@@ -33,6 +33,7 @@ from drconsole.tui.widgets.plain import Static
 from drconsole.tui.widgets.wrapped_log import WrappedLog
 
 if TYPE_CHECKING:
+    from drconsole.drills.journal import DrillState
     from drconsole.drills.planner import DrillPlan
     from drconsole.drills.runbook import ManualStep, Runbook
     from drconsole.drills.runner import DrillRunner
@@ -49,7 +50,8 @@ def utcnow() -> datetime:
 
 
 class DrillScreen(BrowseScreen):
-    """Plan a runbook (read-only), then run it (`R`) and watch every target."""
+    """Plan a runbook (read-only), then run it (`R`) and watch every target; or resume an
+    unfinished run of it (`resume_run`), watched the same way."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("R", "run_drill", "Run drill"),
@@ -92,9 +94,24 @@ class DrillScreen(BrowseScreen):
             super().__init__()
             self.report = report
 
-    def __init__(self, runbook: Runbook) -> None:
+    class Resumed(Message):
+        """The drill as journaled when its resume took the lock (before its first event)."""
+
+        def __init__(self, state: DrillState) -> None:
+            super().__init__()
+            self.state = state
+
+    class Refused(Message):
+        """Another process holds the drill's lock: nothing was done here."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    def __init__(self, runbook: Runbook, resume_run: str | None = None) -> None:
         super().__init__(("Drills", runbook.name))
         self.runbook = runbook
+        self.resume_run = resume_run  # an unfinished run of the runbook, carried on at once
         self.plan: DrillPlan | None = None
         self.runner: DrillRunner | None = None
         before = sum(1 for step in runbook.manual_steps if step.when == "before")
@@ -124,13 +141,20 @@ class DrillScreen(BrowseScreen):
         self.query_one("#drill-log").display = False
         self.query_one("#drill-progress").display = False
         self.main_widget().focus()
-        self.action_refresh()
+        if self.resume_run is None:
+            self.action_refresh()
+            return
+        # Asked on the Drills screen already: the run goes on from its journal, not planned.
+        self.query_one("#drill-text", Static).update(
+            Text(f"Drill {self.runbook.name}: resuming run {self.resume_run} from its journal…")
+        )
+        self.start()
 
     # Plan ----------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        """Plan again (not while the drill runs or once it ran)."""
-        if self.running or self.report is not None:
+        """Plan again (not while the drill runs or once it ran, nor for a resumed run)."""
+        if self.running or self.report is not None or self.resume_run is not None:
             return
         self.set_status(f"planning {self.runbook.name}: resolving and checking every target…")
         self.query_one("#drill-text", Static).update(
@@ -168,7 +192,8 @@ class DrillScreen(BrowseScreen):
     # Run -----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("run_drill", "refresh") and (self.running or self.report is not None):
+        busy = self.running or self.report is not None or self.resume_run is not None
+        if action in ("run_drill", "refresh") and busy:
             return False
         if action == "open_report" and self.report is None:
             return False
@@ -215,13 +240,16 @@ class DrillScreen(BrowseScreen):
         self.run_drill()
 
     def _post_event(self, event: dict[str, Any]) -> None:
-        """The runner's threads: hand the event to the UI thread."""
+        """The runner's threads: hand the event to the UI thread. A resume, once it holds the
+        lock, first hands over the drill as journaled (read here, off the UI thread)."""
+        if event["event"] == "drill-resumed" and self.runner is not None:
+            self.post_message(self.Resumed(self.runner.state()))
         self.post_message(self.Event(event))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=RUN_GROUP)
     def run_drill(self) -> None:
         """The drill to its end, clean-up and report included (`drill run`'s own code)."""
-        from drconsole.drills.runner import DrillRunner
+        from drconsole.drills.runner import DrillBusy, DrillRunner
 
         runner = DrillRunner(
             self.drapp.sessions,  # made here: the first use may wait for the demo's sandbox
@@ -230,11 +258,33 @@ class DrillScreen(BrowseScreen):
             ask_manual=self._ask_manual,
             on_event=self._post_event,
             min_poll=self.MIN_POLL,
+            run_id=self.resume_run,  # None: a new run; else `drill resume`'s own path
         )
         self.runner = runner
         if self._stopping.is_set():
             runner.stop()
-        self.post_message(self.Finished(runner.run_to_end(None, None)))
+        try:
+            report = runner.run_to_end(None, None)
+        except DrillBusy as busy:
+            self.post_message(self.Refused(str(busy)))
+            return
+        self.post_message(self.Finished(report))
+
+    def on_drill_screen_resumed(self, message: Resumed) -> None:
+        self.progress.resume_from(message.state)
+        self.show_progress()
+
+    def on_drill_screen_refused(self, message: Refused) -> None:
+        """Another drconsole holds the drill: this view did nothing and says so."""
+        self.end_run()
+        self.query_one("#drill-progress").display = False
+        self.query_one("#drill-log").display = False
+        line = f"Not resumed: {message.reason}; nothing was done here."
+        self.query_one("#drill-text", Static).update(Text(line, style="bold red"))
+        self.set_status(f"not resumed: {message.reason}")
+        self.notify(line, title="Drill not resumed", severity="error", timeout=10)
+        if self not in self.app.screen_stack:  # left before the refusal came back
+            discard(self.drapp, self)
 
     def _ask_manual(self, step: ManualStep) -> tuple[bool, str]:
         """The runner's thread: ask in a dialog and wait for the answer (or for the stop)."""

@@ -1,0 +1,34 @@
+"""What resuming a drill starts from: its journaled runbook, read again and unchanged.
+
+`drill resume` and the Drills screen both resume through here, then through `DrillRunner` with
+the same run id (which folds the journal, so no job is started twice).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drconsole.drills.journal import DrillJournal, DrillState
+from drconsole.drills.runbook import Runbook
+from drconsole.errors import UsageError
+
+
+def runbook_to_resume(state_dir: Path, run_id: str) -> tuple[Runbook, DrillState]:
+    """The drill's runbook as it was when the drill started, and the drill as journaled.
+
+    UsageError when the journal has no such drill, or the runbook file is gone or has changed
+    since (a drill resumes the runbook it started with, not a newer one).
+    """
+    from drconsole.drills.parse import load_runbook
+
+    state = DrillJournal(state_dir).run(run_id)
+    if state is None:
+        raise UsageError(f"no drill {run_id} in the drill journal")
+    path = str(state.start.get("path", ""))
+    runbook = load_runbook(path)
+    if runbook.sha256 != state.start.get("sha256"):
+        raise UsageError(
+            f"{path} changed since drill {run_id} started (SHA-256 differs): "
+            "restore the runbook as it was to resume"
+        )
+    return runbook, state
