@@ -184,6 +184,11 @@ class DrillRunner:
         record = self.state().target(target.name)
         if record.blocked is not None or record.validated:
             return
+        if record.restored is not None and record.restored.get("status") != "completed":
+            # Its flow ended without a restored resource (failed, blocked, interrupted) before
+            # the drill was stopped: that is its outcome, as it would be had the drill gone on.
+            # Nothing to validate; clean-up still deletes the copies its flow made.
+            return
         if record.resolved is None:
             try:
                 resolved = resolve_target(self.sessions, target).to_json()
