@@ -1,6 +1,7 @@
 """`drconsole drill resume` of targets and drills that have already ended, as a user runs it
 against the demo sandbox: a target whose restore failed before the drill was killed stays failed
-with its cause, is not validated, and its copy is cleaned up."""
+with its cause, is not validated, and its copy is cleaned up; a drill that has finished is not
+finished again."""
 
 from __future__ import annotations
 
@@ -154,3 +155,42 @@ def test_a_target_whose_restore_failed_before_the_kill_stays_failed_unvalidated_
         BackupVaultName="recovery-vault"
     )["RecoveryPoints"]
     assert copy["arn"] not in {p["RecoveryPointArn"] for p in left}
+
+
+def test_resuming_a_drill_that_has_finished_says_so_and_writes_nothing(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    path = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    metadata: {targetTableName: finished-table}\n",
+    )
+    sb.client("dynamodb", recovery, EU).create_table(
+        TableName="finished-table",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    env = env_for(sb, info, tmp_path)
+    ran = drill(env, "run", str(path), "--yes", "--json")
+    assert ran.returncode == 1, ran.stdout[-3000:] + ran.stderr
+    result = result_of(ran)
+    state = tmp_path / "state" / "drconsole"
+    journal = (state / "drills" / "journal.jsonl").read_bytes()
+    evidence = Path(result["report_dir"])
+    written = {p.name: p.read_bytes() for p in evidence.iterdir()}
+
+    for flags in (("--yes", "--json"), ()):
+        done = drill(env, "resume", result["run"], *flags)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert done.stdout == ""
+        assert done.stderr.splitlines() == [
+            f"drconsole: drill {result['run']} has already finished: its report is in {evidence}"
+        ]
+    # Nothing was written: the drill journal and the evidence are as the run left them.
+    assert (state / "drills" / "journal.jsonl").read_bytes() == journal
+    assert {p.name: p.read_bytes() for p in evidence.iterdir()} == written

@@ -82,8 +82,12 @@ class DrillRunner:
         drill's lock throughout: no other process resumes, cleans up or reports it meanwhile.
         Returns the report."""
         from drconsole.drills.finish import finish
+        from drconsole.drills.resume import refuse_if_finished
 
         with self.lock():
+            if self.resuming:
+                # Checked under the lock: another process may have finished it meanwhile.
+                refuse_if_finished(self.state())
             self._run_locked()
             return finish(
                 self.sessions, self.state_dir, self.runbook, self.run_id, report_dir, junit
@@ -104,9 +108,6 @@ class DrillRunner:
 
     def _run_locked(self) -> DrillState:
         if self.resuming:
-            state = self.state()
-            if state.end is not None:
-                return state
             self.journal.append(self.run_id, "drill-resume")
             self.emit("drill-resumed", runbook=self.runbook.name)
         else:
