@@ -243,6 +243,8 @@ def test_an_impossible_objective_a_failing_check_and_a_failing_command_fail_thei
 def test_clean_up_never_deletes_what_the_drill_did_not_create(
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
 ) -> None:
+    """A name taken while the copy runs: the restore is checked again right before it and
+    blocked; clean-up deletes the copy the drill made and never the look-alike."""
     sb, info = sandbox
     recovery = info.accounts["recovery"]
     path = _runbook(
@@ -252,23 +254,42 @@ def test_clean_up_never_deletes_what_the_drill_did_not_create(
         '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
         "    metadata: {targetTableName: lookalike-table}\n",
     )
-    # A look-alike planted in the restore account: same name the restore will ask for.
-    ddb = sb.client("dynamodb", recovery, EU)
-    ddb.create_table(
-        TableName="lookalike-table",
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
     env = env_for(sb, info, tmp_path)
-    done = drill(env, "run", str(path), "--yes", "--json")
+    flows = tmp_path / "state" / "drconsole" / "journal.jsonl"
+    sb.options.time_scale = 40  # the copy lasts a few seconds: the name is taken meanwhile
+    try:
+        process = subprocess.Popen(
+            [*DRILL, "run", str(path), "--yes", "--json", "--poll-interval", "0.2"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not (
+            flows.exists() and '"type": "job"' in flows.read_text()
+        ):
+            time.sleep(0.05)
+        # A look-alike planted in the restore account: same name the restore will ask for.
+        ddb = sb.client("dynamodb", recovery, EU)
+        ddb.create_table(
+            TableName="lookalike-table",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        stdout, stderr = process.communicate(timeout=TIMEOUT)
+    finally:
+        sb.options.time_scale = 600
+    done = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     result = result_of(done)
-    assert done.returncode == 1 and result["verdict"] == "failed"
+    assert done.returncode == 1 and result["verdict"] == "failed", stdout[-3000:] + stderr
     assert ddb.describe_table(TableName="lookalike-table")["Table"]["TableStatus"] == "ACTIVE"
     report = json.loads((Path(result["report_dir"]) / "report.json").read_text())
     target = report["targets"][0]
-    assert target["created_resource"] is None
+    assert target["created_resource"] is None and target["cause"] == "RESOURCE_ALREADY_EXISTS"
     assert "lookalike-table already exists" in target["failures"][0]
+    assert [j["kind"] for j in target["jobs"]] == ["copy"]
     # Only the copy it made was deleted; the look-alike table was never asked for.
     assert [c["kind"] for c in target["cleanup"]] == ["recovery-point"]
     assert "lookalike" not in json.dumps(target["cleanup"])
@@ -333,6 +354,80 @@ def test_a_taken_restore_name_blocks_its_target_with_resource_already_exists(
         assert len(restore_jobs(sb, account)) == restores_before[account]
         described = sb.client("dynamodb", account, EU).describe_table(TableName=table)
         assert described["Table"]["TableStatus"] == "ACTIVE"
+
+
+def test_a_restore_the_plan_sees_blocked_starts_no_copy_while_the_other_targets_run(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """A taken name in the recovery account blocks the target before its copy: no copy job is
+    started for it (asked in the backup and the recovery account), with the plan's own cause,
+    evidence and remediation, while the drill's other target is copied, restored and passes."""
+    sb, info = sandbox
+    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
+    path = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: blocked\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    metadata: {targetTableName: taken-before-copy}\n"
+        '  - name: files\n    resource: {account: "PROD", type: S3, name: prod-assets}\n',
+    )
+    sb.client("dynamodb", recovery, EU).create_table(
+        TableName="taken-before-copy",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    env = env_for(sb, info, tmp_path)
+    plan = drill(env, "plan", str(path), "--json")
+    planned = {t["target"]: t for t in json.loads(plan.stdout)["targets"]}["blocked"]
+    assert planned["cause"] == "RESOURCE_ALREADY_EXISTS", plan.stdout[-2000:]
+    (planned_check,) = [
+        c for step in planned["checks"] for c in step["checks"] if c["status"] == "FAIL"
+    ]
+    copies_before = {j["CopyJobId"] for a in (backup, recovery) for j in copy_jobs(sb, a)}
+
+    done = drill(env, "run", str(path), "--yes", "--json", "--poll-interval", "0.1")
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr
+    result = result_of(done)
+    verdicts = {t["target"]: (t["verdict"], t["cause"]) for t in result["targets"]}
+    assert verdicts == {
+        "blocked": ("failed", "RESOURCE_ALREADY_EXISTS"),
+        "files": ("passed", None),
+    }
+    report = json.loads((Path(result["report_dir"]) / "report.json").read_text())
+    targets = {t["target"]: t for t in report["targets"]}
+    blocked, files = targets["blocked"], targets["files"]
+    # Plain boto3, in the source account and Region and in the destination: the blocked
+    # target's recovery point was never copied; the other target's was, once.
+    new_copies = [
+        j
+        for a in (backup, recovery)
+        for j in copy_jobs(sb, a)
+        if j["CopyJobId"] not in copies_before
+    ]
+    sources = [j["SourceRecoveryPointArn"] for j in new_copies]
+    assert blocked["recovery_point"]["recovery_point"] not in sources
+    assert files["recovery_point"]["recovery_point"] in sources
+    # Blocked as the plan said: its cause, evidence and remediation; no job, nothing to clean.
+    assert blocked["verdict"] == "failed" and blocked["cause"] == "RESOURCE_ALREADY_EXISTS"
+    assert blocked["failures"] == [planned["message"]]
+    assert planned_check["evidence"] in planned["message"]
+    (checked,) = blocked["checks"]
+    assert checked["step"] == "restore" and not checked["ok"]
+    (failed,) = checked["failed"]
+    assert (failed["id"], failed["cause"], failed["evidence"], failed["remediation"]) == (
+        planned_check["id"],
+        planned_check["cause"],
+        planned_check["evidence"],
+        planned_check["remediation"],
+    )
+    assert blocked["jobs"] == [] and blocked["cleanup"] == []
+    assert blocked["created_resource"] is None and blocked["validations"] == []
+    assert files["verdict"] == "passed" and [j["kind"] for j in files["jobs"]] == [
+        "copy",
+        "restore",
+    ]
 
 
 def test_read_only_refuses_a_drill_before_any_call(

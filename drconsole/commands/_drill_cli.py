@@ -228,9 +228,13 @@ def start_drill(args: argparse.Namespace, runbook: Any) -> int:
 
 def resume_drill(args: argparse.Namespace, run_id: str) -> int:
     """`drill resume RUN_ID`: the runbook is read again and must not have changed."""
-    from drconsole.drills.resume import runbook_to_resume
+    from drconsole.drills.journal import DrillJournal
+    from drconsole.drills.resume import refuse_if_finished, runbook_to_resume
 
     settings = settings_of_run(args, run_id)
+    state = DrillJournal(settings.state_dir).run(run_id)
+    if state is not None:  # said before anything else: nothing is left to resume
+        refuse_if_finished(state)
     runbook, _ = runbook_to_resume(settings.state_dir, run_id)
     return _drive(args, runbook, run_id, settings)
 

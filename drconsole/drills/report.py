@@ -59,6 +59,17 @@ def build_report(
         if flow is not None:
             item["checks"] = _checks(flows, record.flow_id or "")
             item["jobs"] = job_times(jobs, flow)
+        elif record.blocked is not None and record.blocked.get("failed"):
+            # Blocked before its flow began: the checks that blocked it, as the plan gave them.
+            blocked = record.blocked
+            item["checks"] = [
+                {
+                    "step": blocked.get("step"),
+                    "ok": False,
+                    "time": blocked.get("time"),
+                    "failed": blocked["failed"],
+                }
+            ]
         restored = record.restored or {}
         if restored and restored.get("status") != "completed":
             failures.append(f"the flow {restored.get('status')}: {restored.get('message')}")

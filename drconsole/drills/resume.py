@@ -13,6 +13,19 @@ from drconsole.drills.runbook import Runbook
 from drconsole.errors import UsageError
 
 
+class DrillFinished(UsageError):
+    """The drill has ended: resuming it would clean up and write its evidence again."""
+
+
+def refuse_if_finished(state: DrillState) -> None:
+    """DrillFinished when the drill has ended (its end is journaled)."""
+    if state.end is not None:
+        raise DrillFinished(
+            f"drill {state.run_id} has already finished: its report is in "
+            f"{state.end.get('report_dir')}"
+        )
+
+
 def runbook_to_resume(state_dir: Path, run_id: str) -> tuple[Runbook, DrillState]:
     """The drill's runbook as it was when the drill started, and the drill as journaled.
 

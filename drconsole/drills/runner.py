@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from drconsole.drills import validate as vd
+from drconsole.drills.before_copy import restore_blocked_before_copy
 from drconsole.drills.journal import DrillJournal, DrillState, new_run_id, parse_time
 from drconsole.drills.resolve import ResolveError, resolve_target
 from drconsole.drills.runbook import ManualStep, Runbook, Target
@@ -81,8 +82,12 @@ class DrillRunner:
         drill's lock throughout: no other process resumes, cleans up or reports it meanwhile.
         Returns the report."""
         from drconsole.drills.finish import finish
+        from drconsole.drills.resume import refuse_if_finished
 
         with self.lock():
+            if self.resuming:
+                # Checked under the lock: another process may have finished it meanwhile.
+                refuse_if_finished(self.state())
             self._run_locked()
             return finish(
                 self.sessions, self.state_dir, self.runbook, self.run_id, report_dir, junit
@@ -103,9 +108,6 @@ class DrillRunner:
 
     def _run_locked(self) -> DrillState:
         if self.resuming:
-            state = self.state()
-            if state.end is not None:
-                return state
             self.journal.append(self.run_id, "drill-resume")
             self.emit("drill-resumed", runbook=self.runbook.name)
         else:
@@ -183,6 +185,11 @@ class DrillRunner:
         record = self.state().target(target.name)
         if record.blocked is not None or record.validated:
             return
+        if record.restored is not None and record.restored.get("status") != "completed":
+            # Its flow ended without a restored resource (failed, blocked, interrupted) before
+            # the drill was stopped: that is its outcome, as it would be had the drill gone on.
+            # Nothing to validate; clean-up still deletes the copies its flow made.
+            return
         if record.resolved is None:
             try:
                 resolved = resolve_target(self.sessions, target).to_json()
@@ -257,25 +264,16 @@ class DrillRunner:
             restore_role=target.restore_role,
         )
         if not prepared.ok:
-            failing = [
-                (step, c)
-                for step, report in prepared.reports
-                for c in report.checks
-                if c.status.value in ("FAIL", "UNKNOWN")
-            ]
-            step, check = failing[0]
-            cause = check.cause.value if check.cause else "UNKNOWN"
-            message = f"{step} check {check.id} {check.status.value}: {check.evidence}"
-            self.journal.append(
-                self.run_id,
-                "target-blocked",
-                target=target.name,
-                cause=cause,
-                message=message,
-                remediation=check.remediation,
-                aws_error=False,
-            )
-            self.emit("target-failed", target=target.name, cause=cause, message=message)
+            step, report = next((s, r) for s, r in prepared.reports if not r.ok)
+            failing = [c for c in report.checks if c.status.value in ("FAIL", "UNKNOWN")]
+            self._block(target, step, failing)
+            return None
+        # The restore after the copy is checked again right before it (things change during a
+        # copy), but a prerequisite the copy cannot change that fails now blocks the target
+        # before any job is started for it, as `drill plan` says.
+        blocked_restore = restore_blocked_before_copy(prepared)
+        if blocked_restore:
+            self._block(target, "restore", blocked_restore)
             return None
         self.journal.append(
             self.run_id,
@@ -286,6 +284,34 @@ class DrillRunner:
         )
         engine.begin(prepared)
         return str(prepared.flow_id)
+
+    def _block(self, target: Target, step: str, failing: list[Any]) -> None:
+        """Journal the target blocked by the first of a step's failing checks (all of them kept
+        for the report, each with its cause, evidence and remediation), as the plan says it."""
+        check = failing[0]
+        cause = check.cause.value if check.cause else "UNKNOWN"
+        message = f"{step} check {check.id} {check.status.value}: {check.evidence}"
+        self.journal.append(
+            self.run_id,
+            "target-blocked",
+            target=target.name,
+            cause=cause,
+            message=message,
+            remediation=check.remediation,
+            aws_error=False,
+            step=step,
+            failed=[
+                {
+                    "id": c.id,
+                    "status": c.status.value,
+                    "cause": c.cause.value if c.cause else None,
+                    "evidence": c.evidence,
+                    "remediation": c.remediation,
+                }
+                for c in failing
+            ],
+        )
+        self.emit("target-failed", target=target.name, cause=cause, message=message)
 
     def _validate(self, target: Target, resolved: dict[str, Any]) -> None:
         record = self.state().target(target.name)

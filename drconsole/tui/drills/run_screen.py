@@ -102,7 +102,8 @@ class DrillScreen(BrowseScreen):
             self.state = state
 
     class Refused(Message):
-        """Another process holds the drill's lock: nothing was done here."""
+        """Another process holds the drill's lock, or the drill has finished: nothing was done
+        here."""
 
         def __init__(self, reason: str) -> None:
             super().__init__()
@@ -249,6 +250,7 @@ class DrillScreen(BrowseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group=RUN_GROUP)
     def run_drill(self) -> None:
         """The drill to its end, clean-up and report included (`drill run`'s own code)."""
+        from drconsole.drills.resume import DrillFinished
         from drconsole.drills.runner import DrillBusy, DrillRunner
 
         runner = DrillRunner(
@@ -265,8 +267,8 @@ class DrillScreen(BrowseScreen):
             runner.stop()
         try:
             report = runner.run_to_end(None, None)
-        except DrillBusy as busy:
-            self.post_message(self.Refused(str(busy)))
+        except (DrillBusy, DrillFinished) as refused:
+            self.post_message(self.Refused(str(refused)))
             return
         self.post_message(self.Finished(report))
 
@@ -275,7 +277,8 @@ class DrillScreen(BrowseScreen):
         self.show_progress()
 
     def on_drill_screen_refused(self, message: Refused) -> None:
-        """Another drconsole holds the drill: this view did nothing and says so."""
+        """Another drconsole holds the drill, or it has finished: this view did nothing and
+        says so."""
         self.end_run()
         self.query_one("#drill-progress").display = False
         self.query_one("#drill-log").display = False

@@ -1,0 +1,39 @@
+"""The restore prerequisites a copy cannot change, judged before a drill starts the copy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drconsole.models import Check, CheckStatus
+
+# Restore checks read where the restore will run (the restoring account and Region) from what
+# the runbook names there: the new names, the roles, the network, the engine version, the key
+# that will encrypt the copy. A copy leaves all of them as they are, so one that FAILs before
+# the copy FAILs on it too: the drill starts no copy for a restore it already knows is blocked.
+# Not among them: restore.metadata (judged again on the copy's own restore metadata) and
+# restore.account (the copy into the restoring account is what satisfies it).
+COPY_CANNOT_CHANGE = frozenset(
+    {
+        "restore.target-name",
+        "restore.role",
+        "restore.pass-role",
+        "restore.network",
+        "restore.engine-version",
+        "restore.key",
+    }
+)
+
+
+def restore_blocked_before_copy(prepared: Any) -> list[Check]:
+    """The restore checks of a flow's plan (`flows.engine_base.Prepared`) that FAIL before
+    its copy and that the copy cannot change; empty when the flow restores in place (its
+    restore checks are the first step's) or nothing blocks it yet."""
+    if not prepared.plan.route.hops:
+        return []
+    return [
+        check
+        for step, report in prepared.reports
+        if step == "restore"
+        for check in report.checks
+        if check.id in COPY_CANNOT_CHANGE and check.status is CheckStatus.FAIL
+    ]
