@@ -150,7 +150,8 @@ def vault_from(
 def recovery_point_from(
     item: Mapping[str, Any], account_id: str, region: str, vault_name: str
 ) -> RecoveryPoint:
-    """A RecoveryPoint from a ListRecoveryPointsByBackupVault member."""
+    """A RecoveryPoint from a ListRecoveryPointsByBackupVault member (KeyError without the
+    RecoveryPointArn it is known by)."""
     lifecycle = item.get("CalculatedLifecycle") or {}
     return RecoveryPoint(
         arn=item["RecoveryPointArn"],
@@ -160,7 +161,7 @@ def recovery_point_from(
         resource_arn=item.get("ResourceArn") or "",
         resource_type=item.get("ResourceType") or "",
         resource_name=item.get("ResourceName") or "",
-        created=_date(item["CreationDate"]) or datetime.min.replace(tzinfo=UTC),
+        created=_date(item.get("CreationDate")) or EPOCH,
         status=item.get("Status") or "",
         size_bytes=_int_or_none(item.get("BackupSizeInBytes")),
         encryption_key_arn=item.get("EncryptionKeyArn") or "",

@@ -9,6 +9,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drconsole.aws.answers import identified_vaults, text_of
 from drconsole.aws.convert import recovery_point_from
 from drconsole.models import RecoveryPoint
 
@@ -69,6 +70,9 @@ class DrillReader:
 
     def __init__(self, sessions: Any) -> None:
         self.sessions = sessions
+        # (account, Region) -> how many records of its vaults and recovery points AWS sent
+        # without what identifies them (left out; a target not found says so).
+        self.skipped: dict[tuple[str, str], int] = {}
 
     def _client(self, service: str, account: str, region: str) -> Any:
         return self.sessions.client(service, account_id=account, region=region)
@@ -78,8 +82,14 @@ class DrillReader:
         backup = self._client("backup", account, region)
         names: list[str] = []
         for page in backup.get_paginator("list_backup_vaults").paginate():
-            names.extend(str(v["BackupVaultName"]) for v in page.get("BackupVaultList", []))
+            vaults, skipped = identified_vaults(page.get("BackupVaultList", []))
+            names.extend(v["BackupVaultName"] for v in vaults)
+            self._skip(account, region, skipped)
         return names
+
+    def _skip(self, account: str, region: str, skipped: int) -> None:
+        if skipped:
+            self.skipped[account, region] = self.skipped.get((account, region), 0) + skipped
 
     def points(
         self,
@@ -100,6 +110,9 @@ class DrillReader:
         found: list[RecoveryPoint] = []
         for page in backup.get_paginator("list_recovery_points_by_backup_vault").paginate(**params):
             for item in page.get("RecoveryPoints", []):
+                if not text_of(item, "RecoveryPointArn"):
+                    self._skip(account, region, 1)
+                    continue
                 found.append(recovery_point_from(item, account, region, vault))
         found.sort(key=lambda p: p.created, reverse=True)
         return found
@@ -109,7 +122,8 @@ class DrillReader:
         item = self._client("backup", account, region).describe_recovery_point(
             BackupVaultName=vault, RecoveryPointArn=arn
         )
-        return recovery_point_from(item, account, region, vault)
+        # The ARN asked about, should the answer leave it out.
+        return recovery_point_from({"RecoveryPointArn": arn, **item}, account, region, vault)
 
     def original_backup(self, copy: RecoveryPoint) -> RecoveryPoint | None:
         """The backup a copy was made from: the newest recovery point of the same resource in

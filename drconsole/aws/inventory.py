@@ -18,6 +18,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drconsole.aws.account_feed import AccountFeed
+from drconsole.aws.answers import VAULT_IDENTITY, identified_vaults, required, skipped_records
 from drconsole.aws.convert import (
     EPOCH,
     RECORD_ERRORS,
@@ -89,9 +90,10 @@ class _Batch:
 
     account_id: str
     region: str
-    items: list[dict[str, Any]]
+    items: list[dict[str, Any]]  # each with its BackupVaultName (`identified_vaults`)
     policies: dict[str, bool | None] = field(default_factory=dict)
     remaining: int = 0
+    skipped: int = 0  # members of the listing that named no vault
 
 
 def _key_type_of(manager: str | None) -> KeyType:
@@ -211,13 +213,14 @@ class Inventory:
         def then(answer: Any) -> Step:
             if isinstance(answer, AccountError):
                 return Step(emit=[answer])
-            batch = _Batch(account_id, region, answer)
+            vaults, skipped = identified_vaults(answer)
+            batch = _Batch(account_id, region, vaults, skipped=skipped)
             if details:
                 step = self._detail_tasks(batch)
             else:
-                step = Step(emit=[self._vault_batch(batch, details_read=False)])
+                step = Step(emit=self._batch_done(batch, details_read=False))
             if points is not None:
-                for item in answer:
+                for item in vaults:
                     task = self._page_task(
                         account_id,
                         region,
@@ -242,7 +245,7 @@ class Inventory:
 
         def finish_one() -> list[Any]:
             batch.remaining -= 1
-            return [self._vault_batch(batch)] if batch.remaining == 0 else []
+            return self._batch_done(batch) if batch.remaining == 0 else []
 
         for item in batch.items:
             name = item["BackupVaultName"]
@@ -259,8 +262,25 @@ class Inventory:
                 waiters.append(finish_one)
                 batch.remaining += 1
         if batch.remaining == 0:
-            step.emit.append(self._vault_batch(batch))
+            step.emit.extend(self._batch_done(batch))
         return step
+
+    def _batch_done(self, batch: _Batch, details_read: bool = True) -> list[Any]:
+        """The batch's vaults, then the report of the listing's members that named no vault
+        (after the vaults: a screen that shows a Region's vaults clears its older reports)."""
+        done: list[Any] = [self._vault_batch(batch, details_read)]
+        if batch.skipped:
+            done.append(
+                skipped_records(
+                    batch.account_id,
+                    batch.region,
+                    "ListBackupVaults",
+                    batch.skipped,
+                    "vault(s)",
+                    VAULT_IDENTITY,
+                )
+            )
+        return done
 
     def _policy_task(self, batch: _Batch, name: str, finish: Callable[[], list[Any]]) -> Task:
         def work() -> Any:
@@ -295,7 +315,9 @@ class Inventory:
         def work() -> KeyType:
             client = self.sessions.client("kms", account_id, arn_region(key_arn) or region)
             try:
-                metadata = client.describe_key(KeyId=key_arn)["KeyMetadata"]
+                metadata = required(
+                    client.describe_key(KeyId=key_arn), "KeyMetadata", "DescribeKey"
+                )
             except AWS_ERRORS:
                 # A key we may not describe is shown as unknown, never guessed.
                 return KeyType.UNKNOWN

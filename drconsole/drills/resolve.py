@@ -116,7 +116,7 @@ def _choose(
                 ):
                     continue
                 raise
-        raise ResolveError(f"recovery point {choice.arn} is not in {where}")
+        raise ResolveError(f"recovery point {choice.arn} is not in {where}{_skipped(reader)}")
     candidates: list[RecoveryPoint] = []
     for vault in vaults:
         if target.resource.arn:
@@ -133,8 +133,20 @@ def _choose(
         extra = f" before {choice.before.isoformat()}" if choice.before else ""
         raise ResolveError(
             f"no COMPLETED recovery point of {target.resource.describe()}{extra} in {where}"
+            f"{_skipped(reader)}"
         )
     return max(candidates, key=lambda p: p.created)
+
+
+def _skipped(reader: DrillReader) -> str:
+    """What was not searched: the records AWS sent without their name or ARN."""
+    if not reader.skipped:
+        return ""
+    places = ", ".join(f"{n} of account {a} in {r}" for (a, r), n in sorted(reader.skipped.items()))
+    return (
+        f"; not searched, the answer from AWS lacked their name or ARN: {places} vault or "
+        f"recovery point record(s) [{CauseCode.SERVICE_ERROR}]"
+    )
 
 
 def _data_time(reader: DrillReader, point: RecoveryPoint) -> tuple[datetime, str]:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from drconsole.aws.answers import vault_arns_of
 from drconsole.aws.facts import IN_FLIGHT_STATES, _recovery_point_facts
 from drconsole.aws.reader import pages
 from drconsole.aws.restore_facts import RestoreFactReader
@@ -263,7 +264,7 @@ class SharedFacts(RestoreFactReader):
         listed = self.vaults_listed(account_id, region)
         if isinstance(listed, Unreadable):
             return ()
-        return tuple(v["BackupVaultArn"] for v in listed if v.get("BackupVaultName") != "Default")
+        return vault_arns_of(listed)
 
     def marketplace_codes(self, rp: RecoveryPointFacts) -> tuple[str, ...] | Unreadable:
         """The AMI's Marketplace product codes, read once per recovery point."""

@@ -256,6 +256,9 @@ class AccountsScreen(TableScreen):
         self.organization = message.organization
         self.drapp.organization = message.organization
         self.postures = {account.id: Posture() for account in message.organization.accounts}
+        for skipped in message.organization.skipped:  # shown on the account that walked
+            self.postures.setdefault(skipped.account_id, Posture()).errors.append(skipped)
+            self.drapp.account_errors.setdefault(skipped.account_id, []).append(skipped)
         self._account_rows.clear()
         self.rebuild()
 

@@ -1,0 +1,279 @@
+"""Answers from AWS that lack a field drconsole lists or keys records by, through the real CLI.
+
+The sandbox answers through `tests/field_dropper.py`, which leaves chosen fields out of chosen
+operations' answers. A record that cannot be identified is skipped and reported on its account
+and Region with SERVICE_ERROR while the rest of the listing goes on; an answer a call cannot do
+without ends that call as an AWS failure (exit 3, one line); never "a defect of drconsole".
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from drconsole.sandbox.scenarios import start_sandbox
+from drconsole.sandbox.server import SandboxOptions
+from tests.cli_box import EU, Box
+from tests.field_dropper import Drop, FieldDropper, install
+
+
+@pytest.fixture(scope="module")
+def box() -> Iterator[Box]:
+    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=3600.0))
+    try:
+        yield Box(sandbox, info)
+    finally:
+        sandbox.stop()
+
+
+@pytest.fixture
+def dropper(box: Box) -> Iterator[FieldDropper]:
+    found = install(box.sandbox)
+    try:
+        yield found
+    finally:
+        found.drops = []
+
+
+def assert_clean(result: subprocess.CompletedProcess[str]) -> None:
+    """No traceback, no defect, and every line on stderr is drconsole's own."""
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "defect of drconsole" not in result.stderr, result.stderr
+    for line in result.stderr.splitlines():
+        assert line.startswith(("drconsole: ", "wrote ")), result.stderr
+
+
+def json_of(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def vault_names(box: Box, role: str, region: str = EU) -> list[str]:
+    """The account's vaults, read with plain boto3 (before a drop is set: the sandbox's own
+    clients go through the dropper too)."""
+    listed = box.backup(role, region).list_backup_vaults()["BackupVaultList"]
+    return sorted(v["BackupVaultName"] for v in listed)
+
+
+def test_a_vault_without_name_and_arn_is_skipped_and_reported(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    qa = box.accounts["qa"]
+    every = vault_names(box, "qa")
+    dropper.drops = [
+        Drop("backup:ListBackupVaults", field, account=qa, first_only=True)
+        for field in ("BackupVaultName", "BackupVaultArn")
+    ]
+    result = box.cli(tmp_path, "ls", "vaults", "--json")
+    assert_clean(result)
+    assert result.returncode == 0, result.stderr
+    document = json_of(result)
+    listed = sorted(v["name"] for v in document["items"] if v["account_id"] == qa)
+    assert len(listed) == len(every) - 1 and set(listed) < set(every)
+    # the other accounts are listed whole
+    assert {v["account_id"] for v in document["items"]} >= {box.accounts["prod"], qa}
+    [error] = document["errors"]
+    assert (error["account_id"], error["region"], error["cause"]) == (qa, EU, "SERVICE_ERROR")
+    assert error["operation"] == "ListBackupVaults" and error["code"] == "IncompleteAnswer"
+    assert "1 vault(s) skipped" in error["message"]
+
+    people = box.cli(tmp_path, "ls", "vaults")
+    assert_clean(people)
+    assert people.returncode == 0
+    assert f"drconsole: account {qa} (qa) {EU}: ListBackupVaults: 1 vault(s) skipped" in (
+        people.stderr
+    )
+
+
+def test_a_vault_listed_without_its_name_is_named_from_its_arn(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    prod = box.accounts["prod"]
+    every = vault_names(box, "prod")
+    dropper.drops = [Drop("backup:ListBackupVaults", "BackupVaultName", account=prod)]
+    result = box.cli(tmp_path, "ls", "recovery-points", "--account", prod, "--json")
+    assert_clean(result)
+    assert result.returncode == 0, result.stderr
+    document = json_of(result)
+    assert document["errors"] == []
+    assert {p["vault_name"] for p in document["items"]} <= set(every)
+    assert document["items"]
+
+
+def test_every_vault_skipped_in_a_region_is_not_a_failed_listing(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    dropper.drops = [
+        Drop("backup:ListBackupVaults", field) for field in ("BackupVaultName", "BackupVaultArn")
+    ]
+    result = box.cli(tmp_path, "ls", "recovery-points")
+    assert_clean(result)
+    # every Region answered: what it sent is reported, the listing did not fail (exit 0)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("vault(s) skipped, the answer from AWS lacked") >= 5
+
+
+def test_check_copy_says_the_vault_it_could_not_search(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    rp = box.info.fault_recovery_points["source_key_not_shared"]
+    dest = box.vault("backup", "central-eu-central-1")
+    dropper.drops = [
+        Drop("backup:ListBackupVaults", field) for field in ("BackupVaultName", "BackupVaultArn")
+    ]
+    result = box.cli(tmp_path, "check", "copy", "--recovery-point", rp, "--to", dest)
+    assert_clean(result)
+    assert result.returncode == 3, result.stderr
+    assert "skipped, the answer from AWS lacked their BackupVaultName or BackupVaultArn" in (
+        result.stderr
+    )
+    assert "[SERVICE_ERROR]" in result.stderr
+
+
+def test_an_account_listed_without_its_id_is_skipped_and_reported(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    dropper.drops = [Drop("organizations:ListAccountsForParent", "Id", first_only=True)]
+    result = box.cli(tmp_path, "ls", "accounts", "--json")
+    assert_clean(result)
+    assert result.returncode == 0, result.stderr
+    document = json_of(result)
+    # one account less under each parent that holds accounts
+    assert 0 < len(document["items"]) < len(box.accounts)
+    assert document["errors"]
+    for error in document["errors"]:
+        assert error["operation"] == "ListAccountsForParent"
+        assert error["cause"] == "SERVICE_ERROR"
+        assert (
+            "account(s) skipped, the answer from AWS lacked their Id (under Root"
+            in (error["message"])
+        )
+    readiness = box.cli(tmp_path, "readiness")
+    assert_clean(readiness)
+    assert readiness.returncode == 1  # accounts left out: not known to be ready
+    assert "ListAccountsForParent: 1 account(s) skipped" in readiness.stderr
+
+
+@pytest.mark.parametrize(
+    ("operation", "field", "words"),
+    [
+        ("sts:GetCallerIdentity", "Account", "GetCallerIdentity: the answer from AWS has no"),
+        ("organizations:ListRoots", "Id", "ListRoots: the answer from AWS has no Id"),
+        ("organizations:DescribeOrganization", "Organization", "has no Organization"),
+    ],
+)
+def test_an_answer_a_listing_needs_ends_it_in_one_line(
+    box: Box, dropper: FieldDropper, tmp_path: Path, operation: str, field: str, words: str
+) -> None:
+    dropper.drops = [Drop(operation, field)]
+    result = box.cli(tmp_path, "ls", "vaults")
+    assert_clean(result)
+    assert result.returncode == 3, result.stderr
+    [line] = result.stderr.splitlines()
+    assert words in line and line.endswith("[SERVICE_ERROR]")
+
+
+def test_assumed_role_credentials_missing_fail_that_account_only(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    dropper.drops = [Drop("sts:AssumeRole", "Credentials")]
+    result = box.cli(tmp_path, "ls", "vaults", "--json")
+    assert_clean(result)
+    assert result.returncode == 0, result.stderr  # the management account's own vaults
+    document = json_of(result)
+    members = set(box.accounts.values()) - {box.accounts["management"]}
+    assert {e["account_id"] for e in document["errors"]} == members
+    assert {e["cause"] for e in document["errors"]} == {"SERVICE_ERROR"}
+    assert "AssumeRole: the answer from AWS has no Credentials" in document["errors"][0]["message"]
+
+
+def test_a_key_or_role_answer_without_its_fields_makes_the_check_unknown(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    rp = box.info.fault_recovery_points["source_key_not_shared"]
+    dest = box.vault("backup", "central-eu-central-1")
+    dropper.drops = [Drop("kms:DescribeKey", "KeyMetadata"), Drop("iam:GetRole", "Role")]
+    result = box.cli(tmp_path, "check", "copy", "--recovery-point", rp, "--to", dest, "--json")
+    assert_clean(result)
+    assert result.returncode == 1, result.stderr
+    checks = json_of(result)["checks"]
+    unknown = [c for c in checks if c["status"] == "UNKNOWN"]
+    assert unknown and {c["cause"] for c in unknown} == {"SERVICE_ERROR"}
+    assert any("IncompleteAnswer" in c["evidence"] for c in unknown)
+
+
+# Every (operation, field) below is one drconsole reads to list or key records, or to make
+# its calls at all; each command must end with its own line and a documented exit code.
+DROPPED = [
+    ("backup:ListBackupVaults", "BackupVaultName"),
+    ("backup:ListBackupVaults", "BackupVaultArn"),
+    ("backup:ListRecoveryPointsByBackupVault", "RecoveryPointArn"),
+    ("backup:ListRecoveryPointsByBackupVault", "CreationDate"),
+    ("backup:ListProtectedResources", "ResourceArn"),
+    ("backup:ListCopyJobs", "CopyJobId"),
+    ("backup:ListRestoreJobs", "RestoreJobId"),
+    ("backup:DescribeRecoveryPoint", "RecoveryPointArn"),
+    ("organizations:ListAccountsForParent", "Id"),
+    ("organizations:ListOrganizationalUnitsForParent", "Id"),
+    ("organizations:ListRoots", "Id"),
+    ("organizations:DescribeOrganization", "Id"),
+    ("organizations:ListParents", "Id"),
+    ("sts:AssumeRole", "Credentials"),
+    ("sts:AssumeRole", "AccessKeyId"),
+    ("sts:GetCallerIdentity", "Arn"),
+    ("iam:GetRole", "Arn"),
+    ("kms:DescribeKey", "KeyMetadata"),
+    ("kms:GetKeyPolicy", "Policy"),
+]
+COMMANDS = ["ls-accounts", "ls-vaults", "ls-recovery-points", "ls-jobs", "check-copy"]
+
+
+def command_args(box: Box, name: str) -> list[str]:
+    if name == "check-copy":
+        rp = box.info.fault_recovery_points["source_key_not_shared"]
+        return [
+            "check",
+            "copy",
+            "--recovery-point",
+            rp,
+            "--to",
+            box.vault("backup", "dr-eu-north-1", "eu-north-1"),
+        ]
+    return name.split("-", 1)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    drop=st.sampled_from(DROPPED),
+    first_only=st.booleans(),
+    command=st.sampled_from(COMMANDS),
+)
+def test_no_missing_field_stops_a_command_with_a_defect(
+    box: Box,
+    dropper: FieldDropper,
+    tmp_path: Path,
+    drop: tuple[str, str],
+    first_only: bool,
+    command: str,
+) -> None:
+    dropper.drops = [Drop(*drop, first_only=first_only)]
+    try:
+        result = box.cli(tmp_path, *command_args(box, command))
+    finally:
+        dropper.drops = []
+    assert_clean(result)
+    assert result.returncode in (0, 1, 3), result.stderr
+    if result.returncode == 3:
+        assert result.stderr.strip(), "exit 3 says why"

@@ -1,0 +1,74 @@
+"""The console on answers that lack the names it lists records by: the accounts and vaults
+screens show the records they had to skip where it happened, and keep working."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from drconsole.tui.screens.vaults import VaultsScreen
+from tests.field_dropper import Drop, FieldDropper, install
+from tests.tui.conftest import Demo, status_of, table_text, wait_until
+from tests.tui.test_screens import SIZE, accounts_loaded, open_account
+
+EU = "eu-central-1"
+
+
+@pytest.fixture
+def dropper(demo: Demo) -> Iterator[FieldDropper]:
+    found = install(demo.sandbox)
+    try:
+        yield found
+    finally:
+        found.drops = []
+
+
+async def test_a_vault_without_its_names_is_a_badge_and_a_line_and_the_rest_loads(
+    demo: Demo, dropper: FieldDropper
+) -> None:
+    qa = demo.info.accounts["qa"]
+    listed = demo.sandbox.client("backup", qa, EU).list_backup_vaults()["BackupVaultList"]
+    names = {v["BackupVaultName"] for v in listed}
+    dropper.drops = [
+        Drop("backup:ListBackupVaults", field, account=qa, first_only=True)
+        for field in ("BackupVaultName", "BackupVaultArn")
+    ]
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        by_id = {row[1]: row for row in table_text(app) if row[1]}
+        assert by_id[qa][5] == "⚠ SERVICE_ERROR"
+        assert by_id[qa][2].endswith("+?")  # some of its vaults could not be listed
+        for role in ("backup", "prod"):
+            assert by_id[demo.info.accounts[role]][5] == "ok"
+        await open_account(pilot, qa)
+        screen = app.screen
+        assert isinstance(screen, VaultsScreen)
+        errors = str(screen.query_one("#errors").render())
+        assert f"{EU}: SERVICE_ERROR" in errors
+        assert "ListBackupVaults: 1 vault(s) skipped" in errors
+        shown = {row[1] for row in table_text(app) if row[0] == EU}
+        assert len(shown) == len(names) - 1 and shown < names
+        # the console keeps working: a refresh reads them again and says so again
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "loading" not in status_of(app), what="refresh")
+        assert "1 vault(s) skipped" in str(screen.query_one("#errors").render())
+
+
+async def test_an_ou_without_its_id_is_a_badge_on_the_account_that_walked(
+    demo: Demo, dropper: FieldDropper
+) -> None:
+    dropper.drops = [Drop("organizations:ListOrganizationalUnitsForParent", "Id", first_only=True)]
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        rows = table_text(app)
+        by_id = {row[1]: row for row in rows if row[1]}
+        assert len(by_id) < len(demo.info.accounts)  # the accounts under the skipped OUs
+        management = demo.info.accounts["management"]
+        assert by_id[management][5] == "⚠ SERVICE_ERROR"
+        await open_account(pilot, management)
+        errors = str(app.screen.query_one("#errors").render())
+        assert "ListOrganizationalUnitsForParent:" in errors
+        assert "OU(s) skipped, the answer from AWS lacked their Id (under Root)" in errors
