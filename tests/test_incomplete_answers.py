@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
-from tests.cli_box import EU, Box
+from tests.cli_box import EU, Box, journal
 from tests.field_dropper import Drop, FieldDropper, install
 
 
@@ -277,3 +277,80 @@ def test_no_missing_field_stops_a_command_with_a_defect(
     assert result.returncode in (0, 1, 3), result.stderr
     if result.returncode == 3:
         assert result.stderr.strip(), "exit 3 says why"
+
+
+@pytest.mark.parametrize("command", ["copy", "restore"])
+def test_a_recovery_point_without_resource_type_is_blamed_on_the_answer(
+    box: Box, dropper: FieldDropper, tmp_path: Path, command: str
+) -> None:
+    points = box.backup("prod").list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    # a recovery point every check passes: only the answer's ResourceType is wrong
+    rp = next(p for p in points["RecoveryPoints"] if p["ResourceType"] == "DynamoDB")
+    to = ["--to", box.vault("backup", "central-eu-central-1"), "--allow-duplicate-copy"]
+    dropper.drops = [Drop("backup:DescribeRecoveryPoint", "ResourceType", blank=True)]
+    result = box.cli(
+        tmp_path,
+        command,
+        "--recovery-point",
+        rp["RecoveryPointArn"],
+        *(to if command == "copy" else []),
+        "--yes",
+    )
+    assert_clean(result)
+    # it was "the 'plan' record ... cannot be journaled", or "--restore: drconsole restores
+    # EBS, ... not ", exit 2: a usage error for what AWS sent
+    assert result.returncode == 3, result.stderr
+    [line] = result.stderr.splitlines()
+    assert "the answer from AWS (DescribeRecoveryPoint) has no ResourceType" in line
+    assert line.endswith("[SERVICE_ERROR]") and "journaled" not in line
+    assert journal(tmp_path) == []
+
+
+def test_a_drill_target_without_resource_type_cannot_start(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    prod = box.accounts["prod"]
+    points = box.backup("prod").list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    point = next(p for p in points["RecoveryPoints"] if p["ResourceType"] == "DynamoDB")
+    runbook = tmp_path / "runbook.yaml"
+    runbook.write_text(
+        "name: blank-type\nobjectives: {rpo: 36h, rto: 2h}\n"
+        f'source: {{account: "{prod}", region: {EU}, vault: prod-vault}}\n'
+        f'restore_to: {{account: "{prod}", region: {EU}, vault: prod-vault}}\n'
+        "targets:\n"
+        f"  - name: db\n    resource: {point['ResourceArn']}\n"
+        f"    recovery_point: {point['RecoveryPointArn']}\n"
+    )
+    dropper.drops = [Drop("backup:DescribeRecoveryPoint", "ResourceType", blank=True)]
+    result = box.cli(tmp_path, "drill", "plan", str(runbook))
+    assert_clean(result)
+    # it was "ready", planning "a restored  (new name, ...)" of no type
+    assert result.returncode == 1, result.stdout
+    assert "the answer from AWS has no ResourceType" in result.stdout
+    assert "[SERVICE_ERROR]" in result.stdout
+
+
+def test_a_recovery_point_described_without_its_vault_is_in_the_vault_asked(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    points = box.backup("prod").list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    point = next(p for p in points["RecoveryPoints"] if p["ResourceType"] == "DynamoDB")
+    dropper.drops = [Drop("backup:DescribeRecoveryPoint", "BackupVaultName")]
+    result = box.cli(
+        tmp_path,
+        "copy",
+        "--recovery-point",
+        point["RecoveryPointArn"],
+        "--to",
+        box.vault("backup", "central-eu-central-1"),
+        "--allow-duplicate-copy",
+        "--yes",
+        "--json",
+        "--poll-interval",
+        "0.1",
+    )
+    assert_clean(result)
+    # it asked about a vault named "" and was blocked by that check (exit 1)
+    assert result.returncode == 0, result.stderr
+    [plan] = [r for r in journal(tmp_path) if r["type"] == "plan"]
+    assert plan["plan"]["source"]["vault"] == "prod-vault"

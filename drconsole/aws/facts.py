@@ -118,7 +118,7 @@ class FactReader(OrgReader):
                 missing=("ResourceNotFoundException", "InvalidParameterValueException"),
             )
             if isinstance(answer, dict):
-                return _recovery_point_facts(answer, account, arn)
+                return _recovery_point_facts(answer, account, arn, vault)
             if isinstance(answer, Unreadable) and unread is not None:
                 unread.append(answer)
         return None
@@ -331,14 +331,15 @@ def _policy_text(document: Any) -> str:
 
 
 def _recovery_point_facts(
-    answer: dict[str, Any], account: str, arn: RecoveryPointArn
+    answer: dict[str, Any], account: str, arn: RecoveryPointArn, vault: str
 ) -> RecoveryPointFacts:
+    """The facts of a DescribeRecoveryPoint answer, asked of `vault`."""
     lifecycle = answer.get("Lifecycle") or {}
     return RecoveryPointFacts(
         arn=arn.arn,
         account_id=account,
         region=arn.region,
-        vault_name=answer.get("BackupVaultName", ""),
+        vault_name=text_of(answer, "BackupVaultName") or vault,
         resource_type=answer.get("ResourceType") or arn.resource_type_hint or "",
         resource_arn=answer.get("ResourceArn", ""),
         resource_name=answer.get("ResourceName", ""),

@@ -88,6 +88,12 @@ def resolve_target(sessions: Any, target: Target) -> Resolved:
             [target.source.vault] if target.source.vault else reader.vault_names(account, region)
         )
         point = _choose(reader, target, account, region, vaults)
+        if not point.resource_type:  # AWS's answer is at fault, not the runbook
+            raise ResolveError(
+                f"recovery point {point.arn}: the answer from AWS has no ResourceType, and a "
+                "restore cannot be planned without it",
+                CauseCode.SERVICE_ERROR.value,
+            )
         data_time, basis = _data_time(reader, point)
     except AWS_ERRORS as exc:
         cause = diagnose_exception(exc).cause.value

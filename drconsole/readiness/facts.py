@@ -96,7 +96,7 @@ class SharedFacts(RestoreFactReader):
             lambda: backup.describe_recovery_point(BackupVaultName=name, RecoveryPointArn=arn.arn),
         )
         if isinstance(answer, dict):
-            return _recovery_point_facts(answer, account, arn)
+            return _recovery_point_facts(answer, account, arn, name)
         if isinstance(answer, Unreadable):
             raise AwsError(
                 f"recovery point {arn.arn} could not be read in vault {vault_arn}: "
