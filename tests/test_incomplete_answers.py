@@ -161,6 +161,21 @@ def test_an_account_listed_without_its_id_is_skipped_and_reported(
     assert "ListAccountsForParent: 1 account(s) skipped" in readiness.stderr
 
 
+def test_jobs_without_their_ids_are_left_out_and_reported(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    dropper.drops = [Drop("backup:ListCopyJobs", "CopyJobId")]
+    result = box.cli(tmp_path, "ls", "jobs", "--json")
+    assert_clean(result)
+    assert result.returncode == 0, result.stderr
+    document = json_of(result)
+    kinds = {job["kind"] for job in document["items"]}
+    assert "copy" not in kinds and {"backup", "restore"} <= kinds
+    skipped = [e for e in document["errors"] if e["operation"] == "ListCopyJobs"]
+    assert skipped and all(e["code"] == "IncompleteAnswer" for e in skipped)
+    assert "job(s) skipped, the answer from AWS lacked their CopyJobId" in skipped[0]["message"]
+
+
 @pytest.mark.parametrize(
     ("operation", "field", "words"),
     [

@@ -10,6 +10,7 @@ import pytest
 from drconsole.tui.screens.vaults import VaultsScreen
 from tests.field_dropper import Drop, FieldDropper, install
 from tests.tui.conftest import Demo, status_of, table_text, wait_until
+from tests.tui.test_jobs_screen import open_jobs
 from tests.tui.test_screens import SIZE, accounts_loaded, open_account
 
 EU = "eu-central-1"
@@ -72,3 +73,20 @@ async def test_an_ou_without_its_id_is_a_badge_on_the_account_that_walked(
         errors = str(app.screen.query_one("#errors").render())
         assert "ListOrganizationalUnitsForParent:" in errors
         assert "OU(s) skipped, the answer from AWS lacked their Id (under Root)" in errors
+
+
+async def test_jobs_without_their_ids_are_left_out_and_said_on_the_jobs_screen(
+    demo: Demo, dropper: FieldDropper
+) -> None:
+    dropper.drops = [Drop("backup:ListCopyJobs", "CopyJobId")]
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_jobs(app, pilot)
+        await pilot.press("a")  # every job of the night, completed ones too
+        await wait_until(pilot, lambda: screen.loaded, what="all jobs")
+        kinds = {type(job).__name__ for job in screen.shown}
+        assert kinds == {"BackupJob", "RestoreJob"}  # the copy jobs could not be told apart
+        assert any(
+            "ListCopyJobs:" in error and "job(s) skipped" in error for error in screen.errors
+        )
+        assert "SERVICE_ERROR" in " ".join(screen.errors)
