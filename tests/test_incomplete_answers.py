@@ -176,6 +176,26 @@ def test_jobs_without_their_ids_are_left_out_and_reported(
     assert "job(s) skipped, the answer from AWS lacked their CopyJobId" in skipped[0]["message"]
 
 
+def test_a_protected_resource_without_its_arn_makes_its_row_unknown_at_best(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    prod = box.accounts["prod"]
+    dropper.drops = [
+        Drop("backup:ListProtectedResources", "ResourceArn", account=prod, first_only=True)
+    ]
+    result = box.cli(tmp_path, "readiness", "--json")
+    assert_clean(result)
+    assert result.returncode == 1, result.stderr
+    [row] = [r for r in json_of(result)["rows"] if (r["account_id"], r["region"]) == (prod, EU)]
+    assert row["verdict"] != "READY"
+    assert all(r["resource_arn"] for r in row["resources"])
+    assert any(
+        "ListProtectedResources: 1 protected resource(s)" in line
+        and "lacked their ResourceArn" in line
+        for line in row["unreadable"]
+    )
+
+
 @pytest.mark.parametrize(
     ("operation", "field", "words"),
     [

@@ -18,7 +18,13 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drconsole.aws.account_feed import AccountFeed
-from drconsole.aws.answers import VAULT_IDENTITY, identified_vaults, required, skipped_records
+from drconsole.aws.answers import (
+    VAULT_IDENTITY,
+    identified_vaults,
+    required,
+    skipped_records,
+    text_of,
+)
 from drconsole.aws.convert import (
     EPOCH,
     RECORD_ERRORS,
@@ -463,11 +469,14 @@ class Inventory:
 
     # Protected resources ------------------------------------------------------------------
 
-    def protected_resources(self, account_id: str, region: str) -> list[ProtectedResource]:
+    def protected_resources(
+        self, account_id: str, region: str, skipped: list[AccountError] | None = None
+    ) -> list[ProtectedResource]:
         """Each protected resource of an account and Region with its newest recovery point.
 
         ListProtectedResources gives the newest backup; where it omits the recovery point ARN,
-        the newest one is found with ListRecoveryPointsByResource.
+        the newest one is found with ListRecoveryPointsByResource. Resources listed without
+        their ResourceArn are left out, and reported in `skipped`.
         """
         client = self.sessions.client("backup", account_id, region)
         try:
@@ -482,7 +491,19 @@ class Inventory:
                     break
         except AWS_ERRORS as exc:
             raise self.sessions.error_for(exc, f"account {account_id} {region}") from None
-        resources = [protected_resource_from(item, account_id, region) for item in items]
+        known = [item for item in items if text_of(item, "ResourceArn")]
+        if len(known) < len(items) and skipped is not None:
+            skipped.append(
+                skipped_records(
+                    account_id,
+                    region,
+                    "ListProtectedResources",
+                    len(items) - len(known),
+                    "protected resource(s)",
+                    "ResourceArn",
+                )
+            )
+        resources = [protected_resource_from(item, account_id, region) for item in known]
         missing = [r for r in resources if r.last_recovery_point_arn is None]
         if missing:
             found = {

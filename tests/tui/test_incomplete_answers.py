@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from drconsole.tui.screens.protected import ProtectedResourcesScreen
 from drconsole.tui.screens.vaults import VaultsScreen
 from tests.field_dropper import Drop, FieldDropper, install
 from tests.tui.conftest import Demo, status_of, table_text, wait_until
@@ -90,3 +91,25 @@ async def test_jobs_without_their_ids_are_left_out_and_said_on_the_jobs_screen(
             "ListCopyJobs:" in error and "job(s) skipped" in error for error in screen.errors
         )
         assert "SERVICE_ERROR" in " ".join(screen.errors)
+
+
+async def test_a_protected_resource_without_its_arn_is_left_out_and_said(
+    demo: Demo, dropper: FieldDropper
+) -> None:
+    prod = demo.info.accounts["prod"]
+    listed = demo.sandbox.client("backup", prod, EU).list_protected_resources()["Results"]
+    dropper.drops = [
+        Drop("backup:ListProtectedResources", "ResourceArn", account=prod, first_only=True)
+    ]
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_account(pilot, prod)
+        await pilot.press("p")
+        assert isinstance(app.screen, ProtectedResourcesScreen)
+        await wait_until(pilot, lambda: "loading" not in status_of(app), what="protected resources")
+        shown = [row for row in table_text(app) if row[3] == EU]
+        # it was a row of its own with no ARN, which a second such resource would replace
+        assert len(shown) == len(listed) - 1
+        errors = str(app.screen.query_one("#errors").render())
+        assert f"{EU}: SERVICE_ERROR" in errors
+        assert "ListProtectedResources: 1 protected resource(s) skipped" in errors
