@@ -389,3 +389,26 @@ def test_a_recovery_point_described_without_its_vault_is_in_the_vault_asked(
     assert result.returncode == 0, result.stderr
     [plan] = [r for r in journal(tmp_path) if r["type"] == "plan"]
     assert plan["plan"]["source"]["vault"] == "prod-vault"
+
+
+def test_a_drill_whose_restored_table_is_described_without_it_fails_validation(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    prod = box.accounts["prod"]
+    points = box.backup("prod").list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    point = next(p for p in points["RecoveryPoints"] if p["ResourceType"] == "DynamoDB")
+    runbook = tmp_path / "runbook.yaml"
+    runbook.write_text(
+        "name: no-table\nobjectives: {rpo: 36h, rto: 2h}\n"
+        f'source: {{account: "{prod}", region: {EU}, vault: prod-vault}}\n'
+        f'restore_to: {{account: "{prod}", region: {EU}, vault: prod-vault}}\n'
+        f"targets:\n  - name: db\n    resource: {point['ResourceArn']}\n"
+    )
+    dropper.drops = [Drop("dynamodb:DescribeTable", "Table")]
+    result = box.cli(tmp_path, "drill", "run", str(runbook), "--yes", "--poll-interval", "0.1")
+    assert_clean(result)
+    # it stopped after the restore with "a defect of drconsole: KeyError: 'Table'"
+    assert result.returncode == 1, result.stderr
+    assert "cannot read the resource: DescribeTable: the answer from AWS has no Table" in (
+        result.stdout
+    )

@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drconsole.aws.answers import identified_vaults, text_of
+from drconsole.aws.answers import first, identified_vaults, required, text_of
 from drconsole.aws.convert import recovery_point_from
 from drconsole.models import RecoveryPoint
 
@@ -169,7 +169,9 @@ class DrillReader:
     def _aurora(self, account: str, region: str, arn: str) -> ResourceState:
         name = last_part(arn)
         rds = self._client("rds", account, region)
-        cluster = rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]
+        cluster = first(
+            rds.describe_db_clusters(DBClusterIdentifier=name), "DBClusters", "DescribeDBClusters"
+        )
         status = str(cluster.get("Status", ""))
         return ResourceState(
             arn,
@@ -185,7 +187,11 @@ class DrillReader:
     def _rds(self, account: str, region: str, arn: str) -> ResourceState:
         name = last_part(arn)
         rds = self._client("rds", account, region)
-        db = rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]
+        db = first(
+            rds.describe_db_instances(DBInstanceIdentifier=name),
+            "DBInstances",
+            "DescribeDBInstances",
+        )
         status = str(db.get("DBInstanceStatus", ""))
         endpoint = db.get("Endpoint") or {}
         return ResourceState(
@@ -202,7 +208,7 @@ class DrillReader:
     def _dynamodb(self, account: str, region: str, arn: str) -> ResourceState:
         name = last_part(arn)
         ddb = self._client("dynamodb", account, region)
-        table = ddb.describe_table(TableName=name)["Table"]
+        table = required(ddb.describe_table(TableName=name), "Table", "DescribeTable")
         status = str(table.get("TableStatus", ""))
         items = 0
         for page in ddb.get_paginator("scan").paginate(TableName=name, Select="COUNT"):
@@ -241,7 +247,7 @@ class DrillReader:
     def _ebs(self, account: str, region: str, arn: str) -> ResourceState:
         volume_id = last_part(arn)
         ec2 = self._client("ec2", account, region)
-        volume = ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
+        volume = first(ec2.describe_volumes(VolumeIds=[volume_id]), "Volumes", "DescribeVolumes")
         status = str(volume.get("State", ""))
         return ResourceState(
             arn,
@@ -257,7 +263,9 @@ class DrillReader:
     def _efs(self, account: str, region: str, arn: str) -> ResourceState:
         fs_id = last_part(arn)
         efs = self._client("efs", account, region)
-        fs = efs.describe_file_systems(FileSystemId=fs_id)["FileSystems"][0]
+        fs = first(
+            efs.describe_file_systems(FileSystemId=fs_id), "FileSystems", "DescribeFileSystems"
+        )
         status = str(fs.get("LifeCycleState", ""))
         size = float((fs.get("SizeInBytes") or {}).get("Value") or 0)
         return ResourceState(
@@ -267,8 +275,10 @@ class DrillReader:
     def _ec2(self, account: str, region: str, arn: str) -> ResourceState:
         instance_id = last_part(arn)
         ec2 = self._client("ec2", account, region)
-        reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
-        if not reservations or not reservations[0]["Instances"]:
+        reservations = required(
+            ec2.describe_instances(InstanceIds=[instance_id]), "Reservations", "DescribeInstances"
+        )
+        if not reservations or not required(reservations[0], "Instances", "DescribeInstances"):
             return ResourceState(arn, "EC2", False, "not found")
         instance = reservations[0]["Instances"][0]
         status = str((instance.get("State") or {}).get("Name", ""))
