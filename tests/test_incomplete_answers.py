@@ -47,7 +47,7 @@ def assert_clean(result: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in result.stderr, result.stderr
     assert "defect of drconsole" not in result.stderr, result.stderr
     for line in result.stderr.splitlines():
-        assert line.startswith(("drconsole: ", "wrote ")), result.stderr
+        assert line.startswith(("drconsole: ", "wrote ", "flow ")), result.stderr
 
 
 def json_of(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -194,6 +194,31 @@ def test_a_protected_resource_without_its_arn_makes_its_row_unknown_at_best(
         and "lacked their ResourceArn" in line
         for line in row["unreadable"]
     )
+
+
+@pytest.mark.parametrize(
+    ("operation", "field"),
+    [("backup:DescribeRestoreJob", "Status"), ("backup:DescribeCopyJob", "State")],
+)
+def test_a_job_described_without_its_state_ends_the_wait_with_a_resume(
+    box: Box, dropper: FieldDropper, tmp_path: Path, operation: str, field: str
+) -> None:
+    points = box.backup("prod").list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    point = next(p for p in points["RecoveryPoints"] if p["ResourceType"] == "DynamoDB")
+    dropper.drops = [Drop(operation, field)]
+    if operation == "backup:DescribeRestoreJob":
+        args = ["restore", "--recovery-point", point["RecoveryPointArn"]]
+    else:
+        destination = box.vault("backup", "central-eu-central-1")
+        args = ["copy", "--recovery-point", point["RecoveryPointArn"], "--to", destination]
+        args.append("--allow-duplicate-copy")
+    # it waited for ever: a job of no state never finishes
+    result = box.cli(tmp_path, *args, "--yes", "--poll-interval", "0.1")
+    assert_clean(result)
+    assert result.returncode == 3, result.stderr
+    shown = result.stdout + result.stderr
+    assert f"{operation.split(':')[1]}: the answer from AWS has no {field}" in shown
+    assert "drconsole jobs --resume --flow" in shown
 
 
 @pytest.mark.parametrize(
