@@ -416,24 +416,30 @@ def test_a_recovery_point_described_without_its_vault_is_in_the_vault_asked(
     assert plan["plan"]["source"]["vault"] == "prod-vault"
 
 
-def test_a_drill_whose_restored_table_is_described_without_it_fails_validation(
-    box: Box, dropper: FieldDropper, tmp_path: Path
+@pytest.mark.parametrize(
+    ("resource_type", "operation", "field"),
+    [("DynamoDB", "dynamodb:DescribeTable", "Table"), ("S3", "s3:ListObjectsV2", "Key")],
+)
+def test_a_drill_whose_restored_resource_is_read_without_it_fails_validation(
+    box: Box, dropper: FieldDropper, tmp_path: Path, resource_type: str, operation: str, field: str
 ) -> None:
     prod = box.accounts["prod"]
     points = box.backup("prod").list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
-    point = next(p for p in points["RecoveryPoints"] if p["ResourceType"] == "DynamoDB")
+    point = next(p for p in points["RecoveryPoints"] if p["ResourceType"] == resource_type)
     runbook = tmp_path / "runbook.yaml"
     runbook.write_text(
-        "name: no-table\nobjectives: {rpo: 36h, rto: 2h}\n"
+        "name: unread\nobjectives: {rpo: 36h, rto: 2h}\n"
         f'source: {{account: "{prod}", region: {EU}, vault: prod-vault}}\n'
         f'restore_to: {{account: "{prod}", region: {EU}, vault: prod-vault}}\n'
-        f"targets:\n  - name: db\n    resource: {point['ResourceArn']}\n"
+        f"targets:\n  - name: it\n    resource: {point['ResourceArn']}\n"
     )
-    dropper.drops = [Drop("dynamodb:DescribeTable", "Table")]
+    dropper.drops = [Drop(operation, field)]
     result = box.cli(tmp_path, "drill", "run", str(runbook), "--yes", "--poll-interval", "0.1")
     assert_clean(result)
-    # it stopped after the restore with "a defect of drconsole: KeyError: 'Table'"
+    # it stopped after the restore with "a defect of drconsole: KeyError: 'Table'" ('Key',
+    # from botocore's own decoding of the S3 listing)
     assert result.returncode == 1, result.stderr
-    assert "cannot read the resource: DescribeTable: the answer from AWS has no Table" in (
+    name = operation.split(":")[1]
+    assert f"cannot read the resource: {name}: the answer from AWS has no {field}" in (
         result.stdout
     )

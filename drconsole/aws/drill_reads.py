@@ -3,13 +3,14 @@ and the state of a restored resource read with its own service's plain API."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drconsole.aws.answers import first, identified_vaults, required, text_of
+from drconsole.aws.answers import IncompleteAnswer, first, identified_vaults, required, text_of
 from drconsole.aws.convert import recovery_point_from
 from drconsole.models import RecoveryPoint
 
@@ -63,6 +64,19 @@ def arn_region(arn: str) -> str:
     """The Region field of an ARN ('' for S3 buckets)."""
     parts = arn.split(":")
     return parts[3] if len(parts) > 3 else ""
+
+
+def bucket_pages(s3: Any, bucket: str) -> Iterator[list[dict[str, Any]]]:
+    """The objects of a bucket, one list per ListObjectsV2 page."""
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    try:
+        for page in pages:
+            yield list(page.get("Contents", []))
+    except KeyError as exc:
+        # botocore URL-decodes every listed object's Key itself (it asks for encoded keys):
+        # an answer without one fails in there, before drconsole sees it
+        field = str(exc.args[0]) if exc.args else "Key"
+        raise IncompleteAnswer(operation="ListObjectsV2", field=field) from None
 
 
 class DrillReader:
@@ -229,8 +243,8 @@ class DrillReader:
         s3 = self._client("s3", account, region)
         s3.head_bucket(Bucket=bucket)
         count, size = 0, 0
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            for item in page.get("Contents", []):
+        for objects in bucket_pages(s3, bucket):
+            for item in objects:
                 count += 1
                 size += int(item.get("Size", 0))
         return ResourceState(
