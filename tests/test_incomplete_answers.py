@@ -221,6 +221,25 @@ def test_a_job_described_without_its_state_ends_the_wait_with_a_resume(
     assert "drconsole jobs --resume --flow" in shown
 
 
+def test_a_vault_without_its_names_makes_its_readiness_row_unknown_at_best(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    prod = box.accounts["prod"]
+    dropper.drops = [
+        Drop("backup:ListBackupVaults", field, account=prod, first_only=True)
+        for field in ("BackupVaultName", "BackupVaultArn")
+    ]
+    result = box.cli(tmp_path, "readiness", "--json")
+    assert_clean(result)
+    assert result.returncode == 1, result.stderr
+    [row] = [r for r in json_of(result)["rows"] if (r["account_id"], r["region"]) == (prod, EU)]
+    assert row["verdict"] != "READY"
+    assert any(
+        "ListBackupVaults: 1 vault(s)" in line and "BackupVaultName or BackupVaultArn" in line
+        for line in row["unreadable"]
+    )
+
+
 @pytest.mark.parametrize(
     ("operation", "field", "words"),
     [

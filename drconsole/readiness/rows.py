@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from drconsole.aws.answers import text_of
+from drconsole.aws.answers import VAULT_IDENTITY, identified_vaults, text_of
 from drconsole.aws.convert import protected_resource_from
 from drconsole.aws.reader import pages
 from drconsole.checks.common import cause_of_code
@@ -236,6 +236,15 @@ def _vaults(
             (f"vaults of {account_id} ({region}): {listed.describe()}", cause_of_code(listed.code))
         )
         return []
+    skipped = identified_vaults(listed)[1]
+    if skipped:  # a vault a restore could use may be among them
+        unreadable.append(
+            (
+                f"ListBackupVaults: {skipped} vault(s) of {account_id} ({region}) skipped, the "
+                f"answer from AWS lacked their {VAULT_IDENTITY}",
+                CauseCode.SERVICE_ERROR,
+            )
+        )
     return sorted(reader.vault_arns(account_id, region))
 
 
