@@ -113,3 +113,20 @@ async def test_a_protected_resource_without_its_arn_is_left_out_and_said(
         errors = str(app.screen.query_one("#errors").render())
         assert f"{EU}: SERVICE_ERROR" in errors
         assert "ListProtectedResources: 1 protected resource(s) skipped" in errors
+
+
+async def test_a_protected_resource_without_its_arn_leaves_the_newest_backup_unsure(
+    demo: Demo, dropper: FieldDropper
+) -> None:
+    prod = demo.info.accounts["prod"]
+    dropper.drops = [
+        Drop("backup:ListProtectedResources", "ResourceArn", account=prod, first_only=True)
+    ]
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        by_id = {row[1]: row for row in table_text(app) if row[1]}
+        # it may hold the newest backup: the age says it is not sure, the badge why
+        assert by_id[prod][4].endswith(" ?")
+        assert by_id[prod][5] == "⚠ SERVICE_ERROR"
+        assert by_id[demo.info.accounts["qa"]][4] != "?"
