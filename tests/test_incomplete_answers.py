@@ -273,6 +273,25 @@ def test_assumed_role_credentials_missing_fail_that_account_only(
     assert "AssumeRole: the answer from AWS has no Credentials" in document["errors"][0]["message"]
 
 
+def test_check_copy_without_the_source_account_s_credentials_says_service_error(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    dest = box.vault("backup", "central-eu-central-1")
+    points = box.backup("prod").list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    table = next(p for p in points["RecoveryPoints"] if p["ResourceType"] == "DynamoDB")
+    dropper.drops = [Drop("sts:AssumeRole", "SessionToken")]
+    # an ARN that names its account, and one that does not (every account is searched)
+    for rp in (table["RecoveryPointArn"], box.info.fault_recovery_points["source_key_not_shared"]):
+        result = box.cli(tmp_path, "check", "copy", "--recovery-point", rp, "--to", dest)
+        assert_clean(result)
+        assert result.returncode == 3, result.stderr
+        [line] = result.stderr.splitlines()
+        # it was tagged ROLE_PERMISSIONS, or "not found in any vault" of accounts that could
+        # not be asked
+        assert "AssumeRole: the answer from AWS has no SessionToken" in line
+        assert line.endswith("[SERVICE_ERROR]")
+
+
 def test_a_key_or_role_answer_without_its_fields_makes_the_check_unknown(
     box: Box, dropper: FieldDropper, tmp_path: Path
 ) -> None:

@@ -97,12 +97,20 @@ class FactReader(OrgReader):
         )
         if not isinstance(listed, tuple):
             if arn.account_id:
+                from drconsole.checks.common import cause_of_code
+
                 reason = listed.describe() if listed else "no answer"
+                # the refusal's own cause when it has one (an answer without the assumed
+                # role's credentials is SERVICE_ERROR); a refusal of no known code is taken
+                # for a permission the role lacks
+                known = cause_of_code(listed.code) if listed else CauseCode.UNKNOWN
                 raise AwsError(
                     f"cannot list the vaults of account {account} in {arn.region} to find "
                     f"{arn.arn}: {reason}",
-                    CauseCode.ROLE_PERMISSIONS,
+                    CauseCode.ROLE_PERMISSIONS if known is CauseCode.UNKNOWN else known,
                 )
+            if isinstance(listed, Unreadable) and unread is not None:
+                unread.append(listed)  # "could not be read" if no other account holds it
             return None
         named, skipped = listed
         if skipped and unread is not None:
