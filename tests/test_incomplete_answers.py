@@ -327,10 +327,13 @@ DROPPED = [
     ("sts:AssumeRole", "AccessKeyId"),
     ("sts:GetCallerIdentity", "Arn"),
     ("iam:GetRole", "Arn"),
+    ("iam:GetRole", "Role"),
+    ("organizations:ListPoliciesForTarget", "Id"),
+    ("backup:ListBackupJobs", "BackupJobId"),
     ("kms:DescribeKey", "KeyMetadata"),
     ("kms:GetKeyPolicy", "Policy"),
 ]
-COMMANDS = ["ls-accounts", "ls-vaults", "ls-recovery-points", "ls-jobs", "check-copy"]
+COMMANDS = ["ls-accounts", "ls-vaults", "ls-recovery-points", "ls-jobs", "check-copy", "readiness"]
 
 
 def command_args(box: Box, name: str) -> list[str]:
@@ -348,7 +351,7 @@ def command_args(box: Box, name: str) -> list[str]:
 
 
 @settings(
-    max_examples=15,
+    max_examples=30,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
