@@ -45,10 +45,9 @@ def required_text(answer: Any, field: str, operation: str) -> str:
     return value
 
 
-def identified(record: Any, *fields_and_operation: str) -> Any:
-    """`record` itself, once each of the fields (all but the last argument, the operation) is
-    a non-empty text in it; else IncompleteAnswer."""
-    *fields, operation = fields_and_operation
+def identified(record: Any, *fields: str, operation: str) -> Any:
+    """`record` itself, once each of `fields` is a non-empty text in it; else
+    IncompleteAnswer."""
     for field in fields:
         required_text(record, field, operation)
     return record

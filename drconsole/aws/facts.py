@@ -146,7 +146,7 @@ class FactReader(OrgReader):
                 required(kms.describe_key(KeyId=key_arn), "KeyMetadata", "DescribeKey"),
                 "KeyId",
                 "Arn",
-                "DescribeKey",
+                operation="DescribeKey",
             ),
         )
         if not isinstance(meta, dict):
@@ -232,7 +232,9 @@ class FactReader(OrgReader):
         got = self.read(
             "iam:GetRole",
             lambda: identified(
-                required(iam.get_role(RoleName=name), "Role", "GetRole"), "Arn", "GetRole"
+                required(iam.get_role(RoleName=name), "Role", "GetRole"),
+                "Arn",
+                operation="GetRole",
             ),
             ("NoSuchEntity",),
         )

@@ -165,11 +165,13 @@ class JobsApi:
                     backup.describe_copy_job(CopyJobId=ref.job_id), "CopyJob", "DescribeCopyJob"
                 ),
                 "State",
-                "DescribeCopyJob",
+                operation="DescribeCopyJob",
             )
             return copy_job_from(item, ref.account_id, ref.region)
         item = identified(
-            backup.describe_restore_job(RestoreJobId=ref.job_id), "Status", "DescribeRestoreJob"
+            backup.describe_restore_job(RestoreJobId=ref.job_id),
+            "Status",
+            operation="DescribeRestoreJob",
         )
         return restore_job_from(item, ref.account_id, ref.region)
 

@@ -34,7 +34,7 @@ class OrgReader(BaseReader):
             lambda: identified(
                 required(orgs.describe_organization(), "Organization", "DescribeOrganization"),
                 "Id",
-                "DescribeOrganization",
+                operation="DescribeOrganization",
             ),
             missing=("AWSOrganizationsNotInUseException",),
         )
@@ -112,7 +112,7 @@ class OrgReader(BaseReader):
         listed = self.read(
             "organizations:ListPoliciesForTarget",
             lambda: [
-                identified(summary, "Id", "ListPoliciesForTarget")
+                identified(summary, "Id", operation="ListPoliciesForTarget")
                 for summary in orgs.list_policies_for_target(
                     TargetId=target, Filter="SERVICE_CONTROL_POLICY"
                 ).get("Policies", [])
@@ -127,7 +127,7 @@ class OrgReader(BaseReader):
                 lambda s=summary: identified(  # type: ignore[misc]
                     required(orgs.describe_policy(PolicyId=s["Id"]), "Policy", "DescribePolicy"),
                     "Content",
-                    "DescribePolicy",
+                    operation="DescribePolicy",
                 ),
             )
             if not isinstance(policy, dict):
