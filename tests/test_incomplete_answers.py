@@ -161,6 +161,40 @@ def test_an_account_listed_without_its_id_is_skipped_and_reported(
     assert "ListAccountsForParent: 1 account(s) skipped" in readiness.stderr
 
 
+@pytest.mark.parametrize("as_json", [True, False])
+def test_recovery_points_without_their_arn_are_left_out_and_reported(
+    box: Box, dropper: FieldDropper, tmp_path: Path, as_json: bool
+) -> None:
+    prod = box.accounts["prod"]
+    listed = box.backup("prod").list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    dropper.drops = [
+        Drop("backup:ListRecoveryPointsByBackupVault", "RecoveryPointArn", account=prod)
+    ]
+    args = ["ls", "recovery-points", "--account", prod, "--vault", "prod-vault"]
+    result = box.cli(tmp_path, *args, *(["--json"] if as_json else []))
+    assert_clean(result)
+    # every Region answered: the listing did not fail
+    assert result.returncode == 0, result.stderr
+    # they were listed as UNREADABLE, each with "(unreadable record)" for its ARN
+    assert "(unreadable record)" not in result.stdout
+    count = len(listed["RecoveryPoints"])
+    words = (
+        f"ListRecoveryPointsByBackupVault: {count} recovery point(s) of vault prod-vault "
+        "skipped, the answer from AWS lacked their RecoveryPointArn"
+    )
+    if as_json:
+        document = json_of(result)
+        assert document["items"] == []
+        [error] = document["errors"]
+        assert (error["account_id"], error["cause"], error["message"]) == (
+            prod,
+            "SERVICE_ERROR",
+            words,
+        )
+    else:
+        assert f"drconsole: account {prod} (prod) {EU}: {words} [SERVICE_ERROR]" in (result.stderr)
+
+
 def test_jobs_without_their_ids_are_left_out_and_reported(
     box: Box, dropper: FieldDropper, tmp_path: Path
 ) -> None:

@@ -292,7 +292,8 @@ def recovery_points_from_raw(
     """RecoveryPoints from raw JSON items (timestamps as epoch numbers), fast.
 
     The hot loop of a large inventory: field access is inlined and epoch numbers go straight
-    to UTC datetimes. Values that are not epoch numbers take the general path.
+    to UTC datetimes. Values that are not epoch numbers take the general path. An item without
+    the RecoveryPointArn it is known by is left out (the caller counts what is missing).
     """
     stamp = datetime.fromtimestamp  # raises on a date out of range: the record is UNREADABLE
     points: list[RecoveryPoint] = []
@@ -306,12 +307,15 @@ def recovery_points_from_raw(
         return _date(value)
 
     for item in items:
+        arn = item.get("RecoveryPointArn") if isinstance(item, Mapping) else None
+        if not arn or not isinstance(arn, str):
+            continue
         try:  # free in CPython 3.11 unless raised
             get = item.get
             lifecycle = get("CalculatedLifecycle")
             size = get("BackupSizeInBytes")
             point = RecoveryPoint(
-                item["RecoveryPointArn"],
+                arn,
                 get("BackupVaultName") or vault_name,
                 account_id,
                 region,

@@ -102,6 +102,18 @@ class _Batch:
     skipped: int = 0  # members of the listing that named no vault
 
 
+def skipped_points(account_id: str, region: str, vault_name: str, skipped: int) -> AccountError:
+    """The report of a vault's recovery points listed without their RecoveryPointArn."""
+    return skipped_records(
+        account_id,
+        region,
+        "ListRecoveryPointsByBackupVault",
+        skipped,
+        f"recovery point(s) of vault {vault_name}",
+        "RecoveryPointArn",
+    )
+
+
 def _key_type_of(manager: str | None) -> KeyType:
     if manager == "AWS":
         return KeyType.AWS_MANAGED
@@ -391,7 +403,9 @@ class Inventory:
         vault_name: str,
         token: str | None,
         points: PointFilter,
-    ) -> tuple[list[RecoveryPoint], str | None]:
+    ) -> tuple[list[RecoveryPoint], str | None, int]:
+        """One page: its recovery points, the next token, and how many of its records were
+        left out for want of their RecoveryPointArn."""
         client = self.sessions.client("backup", account_id, region)
         if id(client) not in self._raw_clients:
             install_raw_pages(client)
@@ -401,12 +415,12 @@ class Inventory:
             params["NextToken"] = token
         with raw_pages():
             answer = client.list_recovery_points_by_backup_vault(**params)
-        page = recovery_points_from_page(
-            answer.get("RecoveryPoints", []), account_id, region, vault_name
-        )
+        records = answer.get("RecoveryPoints", [])
+        page = recovery_points_from_page(records, account_id, region, vault_name)
+        skipped = len(records) - len(page)  # one point per record it could name
         if points.resource_type or points.created_after is not None:
             page = [p for p in page if points.keep(p)]
-        return page, answer.get("NextToken") or None
+        return page, answer.get("NextToken") or None, skipped
 
     def _page_task(
         self,
@@ -416,7 +430,11 @@ class Inventory:
         token: str | None,
         remaining_points: int,
         points: PointFilter,
+        skipped_before: int = 0,
     ) -> Task:
+        """One page of a vault, then the next; the records left out of every page are reported
+        once, with the last page."""
+
         def work() -> Any:
             try:
                 return self._fetch_page(account_id, region, vault_name, token, points)
@@ -426,33 +444,49 @@ class Inventory:
         def then(answer: Any) -> Step:
             if isinstance(answer, AccountError):
                 return Step(emit=[answer])
-            page, next_token = answer
+            page, next_token, skipped = answer
+            skipped += skipped_before
             step = Step(emit=[page] if page else [])
             if next_token:
                 left = max(0, remaining_points - PAGE_SIZE)
                 step.tasks.append(
-                    self._page_task(account_id, region, vault_name, next_token, left, points)
+                    self._page_task(
+                        account_id, region, vault_name, next_token, left, points, skipped
+                    )
                 )
+            elif skipped:
+                step.emit.append(skipped_points(account_id, region, vault_name, skipped))
             return step
 
         pages_left = max(1, math.ceil(remaining_points / PAGE_SIZE))
         return Task(-float(pages_left), work, then)
 
     def iter_recovery_points(
-        self, vault: Vault, point_filter: PointFilter = NO_FILTER
+        self,
+        vault: Vault,
+        point_filter: PointFilter = NO_FILTER,
+        skipped: list[AccountError] | None = None,
     ) -> Iterator[list[RecoveryPoint]]:
-        """One vault's recovery points, one list per page; AWS failures raise AwsError."""
+        """One vault's recovery points, one list per page; AWS failures raise AwsError. The
+        report of the records left out for want of their RecoveryPointArn is added to
+        `skipped` once the last page is read."""
         token: str | None = None
+        left_out = 0
         while True:
             try:
-                page, token = self._fetch_page(
+                page, token, left = self._fetch_page(
                     vault.account_id, vault.region, vault.name, token, point_filter
                 )
+                left_out += left
             except AWS_ERRORS as exc:
                 raise self.sessions.error_for(exc, f"vault {vault.arn}") from None
             if page:
                 yield page
             if not token:
+                if left_out and skipped is not None:
+                    skipped.append(
+                        skipped_points(vault.account_id, vault.region, vault.name, left_out)
+                    )
                 return
 
     def iter_all_recovery_points(
@@ -528,6 +562,8 @@ class Inventory:
                 except AWS_ERRORS:
                     break
                 for item in answer.get("RecoveryPoints", []):
+                    if not text_of(item, "RecoveryPointArn"):
+                        continue  # cannot be the newest backup drconsole points to
                     vault_arn = item.get("BackupVaultArn") or ""
                     vault_name = item.get("BackupVaultName") or vault_arn.rsplit(":", 1)[-1]
                     item = {**item, "ResourceArn": resource.resource_arn}

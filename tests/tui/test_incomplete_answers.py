@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from drconsole.tui.screens.protected import ProtectedResourcesScreen
+from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.screens.vaults import VaultsScreen
 from tests.field_dropper import Drop, FieldDropper, install
 from tests.tui.conftest import Demo, status_of, table_text, wait_until
@@ -130,3 +131,24 @@ async def test_a_protected_resource_without_its_arn_leaves_the_newest_backup_uns
         assert by_id[prod][4].endswith(" ?")
         assert by_id[prod][5] == "⚠ SERVICE_ERROR"
         assert by_id[demo.info.accounts["qa"]][4] != "?"
+
+
+async def test_recovery_points_without_their_arn_are_left_out_and_said(
+    demo: Demo, dropper: FieldDropper
+) -> None:
+    backup = demo.info.accounts["backup"]
+    dropper.drops = [
+        Drop("backup:ListRecoveryPointsByBackupVault", "RecoveryPointArn", account=backup)
+    ]
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_account(pilot, backup)
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, RecoveryPointsScreen)
+        await wait_until(pilot, lambda: screen.loading_done, what="recovery points")
+        status = status_of(app)
+        # they were rows of status UNREADABLE, each "(unreadable record)"
+        assert status.startswith("0 recovery points"), status
+        assert "⚠ SERVICE_ERROR: ListRecoveryPointsByBackupVault:" in status
+        assert "skipped, the answer from AWS lacked their RecoveryPointArn" in status
