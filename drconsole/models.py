@@ -95,6 +95,8 @@ class Organization:
     root_id: str
     accounts: tuple[Account, ...]
     units: tuple[OrgUnit, ...]
+    # OUs and accounts the walk's answers held without an id (left out), where they were
+    skipped: tuple[AccountError, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,9 @@ class AccountError:
     code: str
     message: str
     cause: CauseCode
+    # Records of the answer skipped because they lacked what identifies them; the rest of the
+    # answer was read, so the account and Region did not fail.
+    skipped: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drconsole.aws.answers import required, required_text
 from drconsole.aws.errors import aws_error, classify, describe
 from drconsole.aws.keyring_store import BreakGlassCredentials, KeyringStore, unknown_name
 from drconsole.credential_shapes import credentials_name, mfa_code
@@ -117,16 +118,20 @@ def _mfa_session(
         answer = sts_client(long_term).get_session_token(
             SerialNumber=credentials.mfa_serial, TokenCode=code, DurationSeconds=SESSION_SECONDS
         )
+        issued = required(answer, "Credentials", "GetSessionToken")
+        keys = {
+            name: required_text(issued, field, "GetSessionToken")
+            for name, field in (
+                ("aws_access_key_id", "AccessKeyId"),
+                ("aws_secret_access_key", "SecretAccessKey"),
+                ("aws_session_token", "SessionToken"),
+            )
+        }
     except (ClientError, BotoCoreError) as exc:
         raise refused(credentials, exc) from None
-    issued = answer["Credentials"]
-    register_secret(issued["SecretAccessKey"])
-    register_secret(issued["SessionToken"])
-    return {
-        "aws_access_key_id": issued["AccessKeyId"],
-        "aws_secret_access_key": issued["SecretAccessKey"],
-        "aws_session_token": issued["SessionToken"],
-    }
+    register_secret(keys["aws_secret_access_key"])
+    register_secret(keys["aws_session_token"])
+    return keys
 
 
 def refused(credentials: BreakGlassCredentials, exc: BaseException) -> AwsError:

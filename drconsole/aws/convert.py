@@ -150,7 +150,8 @@ def vault_from(
 def recovery_point_from(
     item: Mapping[str, Any], account_id: str, region: str, vault_name: str
 ) -> RecoveryPoint:
-    """A RecoveryPoint from a ListRecoveryPointsByBackupVault member."""
+    """A RecoveryPoint from a ListRecoveryPointsByBackupVault member (KeyError without the
+    RecoveryPointArn it is known by)."""
     lifecycle = item.get("CalculatedLifecycle") or {}
     return RecoveryPoint(
         arn=item["RecoveryPointArn"],
@@ -160,7 +161,7 @@ def recovery_point_from(
         resource_arn=item.get("ResourceArn") or "",
         resource_type=item.get("ResourceType") or "",
         resource_name=item.get("ResourceName") or "",
-        created=_date(item["CreationDate"]) or datetime.min.replace(tzinfo=UTC),
+        created=_date(item.get("CreationDate")) or EPOCH,
         status=item.get("Status") or "",
         size_bytes=_int_or_none(item.get("BackupSizeInBytes")),
         encryption_key_arn=item.get("EncryptionKeyArn") or "",
@@ -291,7 +292,8 @@ def recovery_points_from_raw(
     """RecoveryPoints from raw JSON items (timestamps as epoch numbers), fast.
 
     The hot loop of a large inventory: field access is inlined and epoch numbers go straight
-    to UTC datetimes. Values that are not epoch numbers take the general path.
+    to UTC datetimes. Values that are not epoch numbers take the general path. An item without
+    the RecoveryPointArn it is known by is left out (the caller counts what is missing).
     """
     stamp = datetime.fromtimestamp  # raises on a date out of range: the record is UNREADABLE
     points: list[RecoveryPoint] = []
@@ -305,12 +307,15 @@ def recovery_points_from_raw(
         return _date(value)
 
     for item in items:
+        arn = item.get("RecoveryPointArn") if isinstance(item, Mapping) else None
+        if not arn or not isinstance(arn, str):
+            continue
         try:  # free in CPython 3.11 unless raised
             get = item.get
             lifecycle = get("CalculatedLifecycle")
             size = get("BackupSizeInBytes")
             point = RecoveryPoint(
-                item["RecoveryPointArn"],
+                arn,
                 get("BackupVaultName") or vault_name,
                 account_id,
                 region,

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from drconsole.aws.answers import VAULT_IDENTITY, skipped_records, text_of, vault_identity
 from drconsole.aws.errors import AWS_FAILURES, account_error, describe, error_code
 from drconsole.aws.organization import load_organization
 from drconsole.aws.session import AwsSessions
@@ -93,9 +94,11 @@ def enabled_regions(sessions: AwsSessions) -> tuple[tuple[str, ...], str]:
             return True
 
     names = [
-        region["RegionName"]
+        name
         for region in answer.get("Regions", [])
-        if region.get("OptInStatus") != "not-opted-in" and in_partition(region["RegionName"])
+        if (name := text_of(region, "RegionName"))
+        and region.get("OptInStatus") != "not-opted-in"
+        and in_partition(name)
     ]
     return tuple(sorted(names)), ""
 
@@ -186,15 +189,24 @@ def policy_is_org_wide(policy: str, org_id: str, root_path: str, vault: VaultSee
 
 
 def _vaults_of(
-    sessions: AwsSessions, account_id: str, region: str, organization: Organization | None
+    sessions: AwsSessions,
+    account_id: str,
+    region: str,
+    organization: Organization | None,
+    errors: list[AccountError],
 ) -> list[VaultSeen]:
+    """The vaults of an account and Region; a report of those AWS listed without a name is
+    added to `errors`."""
     backup = sessions.client("backup", account_id, region)
     found: list[VaultSeen] = []
+    skipped = 0
     for page in backup.get_paginator("list_backup_vaults").paginate():
         for item in page.get("BackupVaultList", []):
-            vault = VaultSeen(
-                account_id, region, item["BackupVaultName"], item["BackupVaultArn"], False
-            )
+            identity = vault_identity(item)
+            if identity is None:
+                skipped += 1
+                continue
+            vault = VaultSeen(account_id, region, *identity, False)
             if organization is not None:
                 try:
                     policy = backup.get_backup_vault_access_policy(BackupVaultName=vault.name).get(
@@ -208,6 +220,12 @@ def _vaults_of(
                 if policy and policy_is_org_wide(policy, organization.id, root, vault):
                     vault = dataclasses.replace(vault, org_wide=True)
             found.append(vault)
+    if skipped:
+        errors.append(
+            skipped_records(
+                account_id, region, "ListBackupVaults", skipped, "vault(s)", VAULT_IDENTITY
+            )
+        )
     return found
 
 
@@ -225,7 +243,7 @@ def survey_vaults(
 
     def read(place: tuple[str, str]) -> list[VaultSeen] | AccountError:
         try:
-            return _vaults_of(sessions, place[0], place[1], organization)
+            return _vaults_of(sessions, place[0], place[1], organization, errors)
         except AWS_FAILURES as exc:
             return account_error(place[0], place[1], "ListBackupVaults", exc)
         except AwsError as error:  # an identity that could not be reached
@@ -302,12 +320,19 @@ def propose_dr_regions(
 
 def unreadable_summary(errors: Iterable[AccountError], names: Mapping[str, str]) -> list[str]:
     """One line per account that could not be read everywhere: where, and the first reason."""
+
+    def label_of(account: str) -> str:
+        return f"{names.get(account, account)} ({account})" if account in names else account
+
     by_account: dict[str, list[AccountError]] = {}
-    for error in errors:
-        by_account.setdefault(error.account_id, []).append(error)
     lines = []
+    for error in errors:
+        if error.skipped:  # the Region was read, less the records it names
+            lines.append(f"{label_of(error.account_id)} {error.region}: {error.message}")
+        else:
+            by_account.setdefault(error.account_id, []).append(error)
     for account, failures in sorted(by_account.items()):
-        label = f"{names.get(account, account)} ({account})" if account in names else account
+        label = label_of(account)
         regions = len({failure.region for failure in failures})
         lines.append(
             f"{label}: {regions} Region(s) not read: {failures[0].message} [{failures[0].cause}]"

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from drconsole.aws.answers import text_of
 from drconsole.aws.audit import AuditLog, audited_call
-from drconsole.aws.drill_reads import arn_region, last_part
+from drconsole.aws.drill_reads import arn_region, bucket_pages, last_part
 
 
 class ResourceDeleter:
@@ -77,8 +78,8 @@ class ResourceDeleter:
     def _empty_bucket(self, account: str, region: str, bucket: str) -> None:
         """A bucket must be empty before DeleteBucket: delete its objects (audited per page)."""
         s3 = self.sessions.client("s3", account_id=account, region=region)
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        for objects in bucket_pages(s3, bucket):
+            keys = [{"Key": text_of(item, "Key")} for item in objects]
             if keys:
                 self._call(
                     "s3", account, region, "delete_objects", Bucket=bucket, Delete={"Objects": keys}

@@ -3,12 +3,14 @@ and the state of a restored resource read with its own service's plain API."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drconsole.aws.answers import IncompleteAnswer, first, identified_vaults, required, text_of
 from drconsole.aws.convert import recovery_point_from
 from drconsole.models import RecoveryPoint
 
@@ -64,11 +66,27 @@ def arn_region(arn: str) -> str:
     return parts[3] if len(parts) > 3 else ""
 
 
+def bucket_pages(s3: Any, bucket: str) -> Iterator[list[dict[str, Any]]]:
+    """The objects of a bucket, one list per ListObjectsV2 page."""
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    try:
+        for page in pages:
+            yield list(page.get("Contents", []))
+    except KeyError as exc:
+        # botocore URL-decodes every listed object's Key itself (it asks for encoded keys):
+        # an answer without one fails in there, before drconsole sees it
+        field = str(exc.args[0]) if exc.args else "Key"
+        raise IncompleteAnswer(operation="ListObjectsV2", field=field) from None
+
+
 class DrillReader:
     """Read-only calls a drill makes, through the shared sessions."""
 
     def __init__(self, sessions: Any) -> None:
         self.sessions = sessions
+        # (account, Region) -> how many records of its vaults and recovery points AWS sent
+        # without what identifies them (left out; a target not found says so).
+        self.skipped: dict[tuple[str, str], int] = {}
 
     def _client(self, service: str, account: str, region: str) -> Any:
         return self.sessions.client(service, account_id=account, region=region)
@@ -78,8 +96,14 @@ class DrillReader:
         backup = self._client("backup", account, region)
         names: list[str] = []
         for page in backup.get_paginator("list_backup_vaults").paginate():
-            names.extend(str(v["BackupVaultName"]) for v in page.get("BackupVaultList", []))
+            vaults, skipped = identified_vaults(page.get("BackupVaultList", []))
+            names.extend(v["BackupVaultName"] for v in vaults)
+            self._skip(account, region, skipped)
         return names
+
+    def _skip(self, account: str, region: str, skipped: int) -> None:
+        if skipped:
+            self.skipped[account, region] = self.skipped.get((account, region), 0) + skipped
 
     def points(
         self,
@@ -100,6 +124,9 @@ class DrillReader:
         found: list[RecoveryPoint] = []
         for page in backup.get_paginator("list_recovery_points_by_backup_vault").paginate(**params):
             for item in page.get("RecoveryPoints", []):
+                if not text_of(item, "RecoveryPointArn"):
+                    self._skip(account, region, 1)
+                    continue
                 found.append(recovery_point_from(item, account, region, vault))
         found.sort(key=lambda p: p.created, reverse=True)
         return found
@@ -109,7 +136,8 @@ class DrillReader:
         item = self._client("backup", account, region).describe_recovery_point(
             BackupVaultName=vault, RecoveryPointArn=arn
         )
-        return recovery_point_from(item, account, region, vault)
+        # The ARN asked about, should the answer leave it out.
+        return recovery_point_from({"RecoveryPointArn": arn, **item}, account, region, vault)
 
     def original_backup(self, copy: RecoveryPoint) -> RecoveryPoint | None:
         """The backup a copy was made from: the newest recovery point of the same resource in
@@ -155,7 +183,9 @@ class DrillReader:
     def _aurora(self, account: str, region: str, arn: str) -> ResourceState:
         name = last_part(arn)
         rds = self._client("rds", account, region)
-        cluster = rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]
+        cluster = first(
+            rds.describe_db_clusters(DBClusterIdentifier=name), "DBClusters", "DescribeDBClusters"
+        )
         status = str(cluster.get("Status", ""))
         return ResourceState(
             arn,
@@ -171,7 +201,11 @@ class DrillReader:
     def _rds(self, account: str, region: str, arn: str) -> ResourceState:
         name = last_part(arn)
         rds = self._client("rds", account, region)
-        db = rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]
+        db = first(
+            rds.describe_db_instances(DBInstanceIdentifier=name),
+            "DBInstances",
+            "DescribeDBInstances",
+        )
         status = str(db.get("DBInstanceStatus", ""))
         endpoint = db.get("Endpoint") or {}
         return ResourceState(
@@ -188,7 +222,7 @@ class DrillReader:
     def _dynamodb(self, account: str, region: str, arn: str) -> ResourceState:
         name = last_part(arn)
         ddb = self._client("dynamodb", account, region)
-        table = ddb.describe_table(TableName=name)["Table"]
+        table = required(ddb.describe_table(TableName=name), "Table", "DescribeTable")
         status = str(table.get("TableStatus", ""))
         items = 0
         for page in ddb.get_paginator("scan").paginate(TableName=name, Select="COUNT"):
@@ -209,8 +243,8 @@ class DrillReader:
         s3 = self._client("s3", account, region)
         s3.head_bucket(Bucket=bucket)
         count, size = 0, 0
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            for item in page.get("Contents", []):
+        for objects in bucket_pages(s3, bucket):
+            for item in objects:
                 count += 1
                 size += int(item.get("Size", 0))
         return ResourceState(
@@ -227,7 +261,7 @@ class DrillReader:
     def _ebs(self, account: str, region: str, arn: str) -> ResourceState:
         volume_id = last_part(arn)
         ec2 = self._client("ec2", account, region)
-        volume = ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
+        volume = first(ec2.describe_volumes(VolumeIds=[volume_id]), "Volumes", "DescribeVolumes")
         status = str(volume.get("State", ""))
         return ResourceState(
             arn,
@@ -243,7 +277,9 @@ class DrillReader:
     def _efs(self, account: str, region: str, arn: str) -> ResourceState:
         fs_id = last_part(arn)
         efs = self._client("efs", account, region)
-        fs = efs.describe_file_systems(FileSystemId=fs_id)["FileSystems"][0]
+        fs = first(
+            efs.describe_file_systems(FileSystemId=fs_id), "FileSystems", "DescribeFileSystems"
+        )
         status = str(fs.get("LifeCycleState", ""))
         size = float((fs.get("SizeInBytes") or {}).get("Value") or 0)
         return ResourceState(
@@ -253,8 +289,10 @@ class DrillReader:
     def _ec2(self, account: str, region: str, arn: str) -> ResourceState:
         instance_id = last_part(arn)
         ec2 = self._client("ec2", account, region)
-        reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
-        if not reservations or not reservations[0]["Instances"]:
+        reservations = required(
+            ec2.describe_instances(InstanceIds=[instance_id]), "Reservations", "DescribeInstances"
+        )
+        if not reservations or not required(reservations[0], "Instances", "DescribeInstances"):
             return ResourceState(arn, "EC2", False, "not found")
         instance = reservations[0]["Instances"][0]
         status = str((instance.get("State") or {}).get("Name", ""))

@@ -20,6 +20,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from botocore.parsers import ResponseParserError
 
+from drconsole.aws.answers import IncompleteAnswer
 from drconsole.aws.mfa_prompt import MfaCodeUnavailable
 from drconsole.errors import AwsError
 from drconsole.models import AccountError, CauseCode
@@ -80,6 +81,8 @@ SERVICE_ERROR_CODES = frozenset(
         "ServiceUnavailableException",
         "ServiceException",
         "ServiceFailure",
+        # drconsole's own: an answer without a field it needs (aws/answers.py)
+        "IncompleteAnswer",
         "Unavailable",
     }
 )
@@ -139,7 +142,7 @@ def classify(exc: BaseException) -> CauseCode:
         return CauseCode.CREDENTIALS_EXPIRED
     if isinstance(exc, NETWORK_EXCEPTIONS):
         return CauseCode.NETWORK
-    if isinstance(exc, ResponseParserError):
+    if isinstance(exc, ResponseParserError | IncompleteAnswer):
         return CauseCode.SERVICE_ERROR
     return CauseCode.UNKNOWN
 

@@ -13,6 +13,15 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
+from drconsole.aws.answers import (
+    INCOMPLETE_ANSWER,
+    VAULT_IDENTITY,
+    identified,
+    identified_vaults,
+    required,
+    text_of,
+    vault_arns_of,
+)
 from drconsole.aws.org_facts import OrgReader
 from drconsole.aws.reader import pages
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
@@ -82,22 +91,33 @@ class FactReader(OrgReader):
         """The recovery point if one of the account's vaults in its Region holds it (vaults
         that could not be asked are added to `unread`)."""
         backup = self.client("backup", account, arn.region)
-        vaults = self.read(
+        listed = self.read(
             "backup:ListBackupVaults",
-            lambda: [
-                v["BackupVaultName"] for v in pages(backup, "list_backup_vaults", "BackupVaultList")
-            ],
+            lambda: identified_vaults(pages(backup, "list_backup_vaults", "BackupVaultList")),
         )
-        if not isinstance(vaults, list):
+        if not isinstance(listed, tuple):
             if arn.account_id:
-                reason = vaults.describe() if vaults else "no answer"
+                from drconsole.checks.common import cause_of_code
+
+                reason = listed.describe() if listed else "no answer"
+                # the refusal's own cause when it has one (an answer without the assumed
+                # role's credentials is SERVICE_ERROR); a refusal of no known code is taken
+                # for a permission the role lacks
+                known = cause_of_code(listed.code) if listed else CauseCode.UNKNOWN
                 raise AwsError(
                     f"cannot list the vaults of account {account} in {arn.region} to find "
                     f"{arn.arn}: {reason}",
-                    CauseCode.ROLE_PERMISSIONS,
+                    CauseCode.ROLE_PERMISSIONS if known is CauseCode.UNKNOWN else known,
                 )
+            if isinstance(listed, Unreadable) and unread is not None:
+                unread.append(listed)  # "could not be read" if no other account holds it
             return None
-        for vault in vaults:
+        named, skipped = listed
+        if skipped and unread is not None:
+            # The recovery point may be in a vault AWS listed without a name: if it is in none
+            # of the others, say so rather than "not found".
+            unread.append(skipped_vaults(account, arn.region, skipped))
+        for vault in (v["BackupVaultName"] for v in named):
             answer = self.read(
                 "backup:DescribeRecoveryPoint",
                 lambda v=vault: backup.describe_recovery_point(  # type: ignore[misc]
@@ -106,7 +126,7 @@ class FactReader(OrgReader):
                 missing=("ResourceNotFoundException", "InvalidParameterValueException"),
             )
             if isinstance(answer, dict):
-                return _recovery_point_facts(answer, account, arn)
+                return _recovery_point_facts(answer, account, arn, vault)
             if isinstance(answer, Unreadable) and unread is not None:
                 unread.append(answer)
         return None
@@ -120,7 +140,15 @@ class FactReader(OrgReader):
             return None
         region, account = parts[3], parts[4]
         kms = self.client("kms", account, region)
-        meta = self.read("kms:DescribeKey", lambda: kms.describe_key(KeyId=key_arn)["KeyMetadata"])
+        meta = self.read(
+            "kms:DescribeKey",
+            lambda: identified(
+                required(kms.describe_key(KeyId=key_arn), "KeyMetadata", "DescribeKey"),
+                "KeyId",
+                "Arn",
+                operation="DescribeKey",
+            ),
+        )
         if not isinstance(meta, dict):
             return meta or Unreadable(
                 "kms:DescribeKey", "NotFoundException", f"{key_arn} not found"
@@ -128,7 +156,8 @@ class FactReader(OrgReader):
         aliases = self.read(
             "kms:ListAliases",
             lambda: tuple(
-                a["AliasName"] for a in kms.list_aliases(KeyId=meta["KeyId"]).get("Aliases", [])
+                text_of(a, "AliasName")
+                for a in kms.list_aliases(KeyId=meta["KeyId"]).get("Aliases", [])
             ),
         )
         manager = meta.get("KeyManager", "CUSTOMER")
@@ -139,7 +168,11 @@ class FactReader(OrgReader):
         if with_policy and manager != "AWS":
             got = self.read(
                 "kms:GetKeyPolicy",
-                lambda: kms.get_key_policy(KeyId=meta["KeyId"], PolicyName="default")["Policy"],
+                lambda: required(
+                    kms.get_key_policy(KeyId=meta["KeyId"], PolicyName="default"),
+                    "Policy",
+                    "GetKeyPolicy",
+                ),
             )
             policy = got if got is not None else Unreadable("kms:GetKeyPolicy", "Empty", "")
         return KeyFacts(
@@ -197,14 +230,20 @@ class FactReader(OrgReader):
         name = role_arn.rsplit("/", 1)[-1]
         iam = self.client("iam", account, self.sessions.settings.home_region)
         got = self.read(
-            "iam:GetRole", lambda: iam.get_role(RoleName=name)["Role"], ("NoSuchEntity",)
+            "iam:GetRole",
+            lambda: identified(
+                required(iam.get_role(RoleName=name), "Role", "GetRole"),
+                "Arn",
+                operation="GetRole",
+            ),
+            ("NoSuchEntity",),
         )
         if not isinstance(got, dict):
             return got
         attached = self.read(
             "iam:ListAttachedRolePolicies",
             lambda: tuple(
-                p["PolicyArn"]
+                text_of(p, "PolicyArn")
                 for p in pages(
                     iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name
                 )
@@ -225,7 +264,9 @@ class FactReader(OrgReader):
         """True when the account has a role of exactly that name."""
         iam = self.client("iam", account_id, self.sessions.settings.home_region)
         got = self.read(
-            "iam:GetRole", lambda: iam.get_role(RoleName=name)["Role"], ("NoSuchEntity",)
+            "iam:GetRole",
+            lambda: required(iam.get_role(RoleName=name), "Role", "GetRole"),
+            ("NoSuchEntity",),
         )
         if isinstance(got, Unreadable):
             return got
@@ -259,12 +300,13 @@ class FactReader(OrgReader):
         ec2 = self.client("ec2", rp.account_id, rp.region)
         image_id = rp.arn.rsplit("/", 1)[-1]
         images = self.read(
-            "ec2:DescribeImages", lambda: ec2.describe_images(ImageIds=[image_id])["Images"]
+            "ec2:DescribeImages",
+            lambda: required(ec2.describe_images(ImageIds=[image_id]), "Images", "DescribeImages"),
         )
         if not isinstance(images, list):
             return images or ()
         return tuple(
-            code["ProductCodeId"]
+            text_of(code, "ProductCodeId")
             for image in images
             for code in image.get("ProductCodes", [])
             if code.get("ProductCodeType") == "marketplace"
@@ -279,7 +321,17 @@ class FactReader(OrgReader):
         )
         if not isinstance(vaults, list):
             return ()
-        return tuple(v["BackupVaultArn"] for v in vaults if v.get("BackupVaultName") != "Default")
+        return vault_arns_of(vaults)
+
+
+def skipped_vaults(account_id: str, region: str, skipped: int) -> Unreadable:
+    """The vaults of an account and Region that AWS listed without a name (never asked)."""
+    return Unreadable(
+        "backup:ListBackupVaults",
+        INCOMPLETE_ANSWER,
+        f"{skipped} vault(s) of account {account_id} in {region} skipped, the answer from AWS "
+        f"lacked their {VAULT_IDENTITY}",
+    )
 
 
 def _policy_text(document: Any) -> str:
@@ -289,14 +341,15 @@ def _policy_text(document: Any) -> str:
 
 
 def _recovery_point_facts(
-    answer: dict[str, Any], account: str, arn: RecoveryPointArn
+    answer: dict[str, Any], account: str, arn: RecoveryPointArn, vault: str
 ) -> RecoveryPointFacts:
+    """The facts of a DescribeRecoveryPoint answer, asked of `vault`."""
     lifecycle = answer.get("Lifecycle") or {}
     return RecoveryPointFacts(
         arn=arn.arn,
         account_id=account,
         region=arn.region,
-        vault_name=answer.get("BackupVaultName", ""),
+        vault_name=text_of(answer, "BackupVaultName") or vault,
         resource_type=answer.get("ResourceType") or arn.resource_type_hint or "",
         resource_arn=answer.get("ResourceArn", ""),
         resource_name=answer.get("ResourceName", ""),

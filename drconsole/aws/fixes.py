@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drconsole.aws.answers import required
 from drconsole.aws.audit import AuditLog, audited_call
 from drconsole.aws.errors import classify, describe, error_code
 from drconsole.aws.session import AwsSessions
@@ -100,7 +101,8 @@ def _create_service_linked_role(sessions: AwsSessions, iam: Any) -> None:
 
 def _role_named(iam: Any, name: str) -> bool:
     try:
-        return bool(iam.get_role(RoleName=name)["Role"]["RoleName"] == name)
+        role = required(iam.get_role(RoleName=name), "Role", "GetRole")
+        return bool(role.get("RoleName") == name)
     except ClientError as exc:
         if error_code(exc) == "NoSuchEntity":
             return False
@@ -116,7 +118,7 @@ def _ensure_unchanged(client: Any, plan: FixPlan) -> None:
             current = client.get_backup_vault_access_policy(BackupVaultName=name).get("Policy")
         elif plan.fix_id == remedies.FIX_KEY_POLICY:
             key = dict(plan.parameters)["KeyId"]
-            current = client.get_key_policy(KeyId=key, PolicyName="default")["Policy"]
+            current = client.get_key_policy(KeyId=key, PolicyName="default").get("Policy")
         else:
             return
     except ClientError as exc:

@@ -18,6 +18,13 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drconsole.aws.account_feed import AccountFeed
+from drconsole.aws.answers import (
+    VAULT_IDENTITY,
+    identified_vaults,
+    required,
+    skipped_records,
+    text_of,
+)
 from drconsole.aws.convert import (
     EPOCH,
     RECORD_ERRORS,
@@ -89,9 +96,22 @@ class _Batch:
 
     account_id: str
     region: str
-    items: list[dict[str, Any]]
+    items: list[dict[str, Any]]  # each with its BackupVaultName (`identified_vaults`)
     policies: dict[str, bool | None] = field(default_factory=dict)
     remaining: int = 0
+    skipped: int = 0  # members of the listing that named no vault
+
+
+def skipped_points(account_id: str, region: str, vault_name: str, skipped: int) -> AccountError:
+    """The report of a vault's recovery points listed without their RecoveryPointArn."""
+    return skipped_records(
+        account_id,
+        region,
+        "ListRecoveryPointsByBackupVault",
+        skipped,
+        f"recovery point(s) of vault {vault_name}",
+        "RecoveryPointArn",
+    )
 
 
 def _key_type_of(manager: str | None) -> KeyType:
@@ -211,13 +231,14 @@ class Inventory:
         def then(answer: Any) -> Step:
             if isinstance(answer, AccountError):
                 return Step(emit=[answer])
-            batch = _Batch(account_id, region, answer)
+            vaults, skipped = identified_vaults(answer)
+            batch = _Batch(account_id, region, vaults, skipped=skipped)
             if details:
                 step = self._detail_tasks(batch)
             else:
-                step = Step(emit=[self._vault_batch(batch, details_read=False)])
+                step = Step(emit=self._batch_done(batch, details_read=False))
             if points is not None:
-                for item in answer:
+                for item in vaults:
                     task = self._page_task(
                         account_id,
                         region,
@@ -242,7 +263,7 @@ class Inventory:
 
         def finish_one() -> list[Any]:
             batch.remaining -= 1
-            return [self._vault_batch(batch)] if batch.remaining == 0 else []
+            return self._batch_done(batch) if batch.remaining == 0 else []
 
         for item in batch.items:
             name = item["BackupVaultName"]
@@ -259,8 +280,25 @@ class Inventory:
                 waiters.append(finish_one)
                 batch.remaining += 1
         if batch.remaining == 0:
-            step.emit.append(self._vault_batch(batch))
+            step.emit.extend(self._batch_done(batch))
         return step
+
+    def _batch_done(self, batch: _Batch, details_read: bool = True) -> list[Any]:
+        """The batch's vaults, then the report of the listing's members that named no vault
+        (after the vaults: a screen that shows a Region's vaults clears its older reports)."""
+        done: list[Any] = [self._vault_batch(batch, details_read)]
+        if batch.skipped:
+            done.append(
+                skipped_records(
+                    batch.account_id,
+                    batch.region,
+                    "ListBackupVaults",
+                    batch.skipped,
+                    "vault(s)",
+                    VAULT_IDENTITY,
+                )
+            )
+        return done
 
     def _policy_task(self, batch: _Batch, name: str, finish: Callable[[], list[Any]]) -> Task:
         def work() -> Any:
@@ -295,7 +333,9 @@ class Inventory:
         def work() -> KeyType:
             client = self.sessions.client("kms", account_id, arn_region(key_arn) or region)
             try:
-                metadata = client.describe_key(KeyId=key_arn)["KeyMetadata"]
+                metadata = required(
+                    client.describe_key(KeyId=key_arn), "KeyMetadata", "DescribeKey"
+                )
             except AWS_ERRORS:
                 # A key we may not describe is shown as unknown, never guessed.
                 return KeyType.UNKNOWN
@@ -363,7 +403,9 @@ class Inventory:
         vault_name: str,
         token: str | None,
         points: PointFilter,
-    ) -> tuple[list[RecoveryPoint], str | None]:
+    ) -> tuple[list[RecoveryPoint], str | None, int]:
+        """One page: its recovery points, the next token, and how many of its records were
+        left out for want of their RecoveryPointArn."""
         client = self.sessions.client("backup", account_id, region)
         if id(client) not in self._raw_clients:
             install_raw_pages(client)
@@ -373,12 +415,12 @@ class Inventory:
             params["NextToken"] = token
         with raw_pages():
             answer = client.list_recovery_points_by_backup_vault(**params)
-        page = recovery_points_from_page(
-            answer.get("RecoveryPoints", []), account_id, region, vault_name
-        )
+        records = answer.get("RecoveryPoints", [])
+        page = recovery_points_from_page(records, account_id, region, vault_name)
+        skipped = len(records) - len(page)  # one point per record it could name
         if points.resource_type or points.created_after is not None:
             page = [p for p in page if points.keep(p)]
-        return page, answer.get("NextToken") or None
+        return page, answer.get("NextToken") or None, skipped
 
     def _page_task(
         self,
@@ -388,7 +430,11 @@ class Inventory:
         token: str | None,
         remaining_points: int,
         points: PointFilter,
+        skipped_before: int = 0,
     ) -> Task:
+        """One page of a vault, then the next; the records left out of every page are reported
+        once, with the last page."""
+
         def work() -> Any:
             try:
                 return self._fetch_page(account_id, region, vault_name, token, points)
@@ -398,33 +444,49 @@ class Inventory:
         def then(answer: Any) -> Step:
             if isinstance(answer, AccountError):
                 return Step(emit=[answer])
-            page, next_token = answer
+            page, next_token, skipped = answer
+            skipped += skipped_before
             step = Step(emit=[page] if page else [])
             if next_token:
                 left = max(0, remaining_points - PAGE_SIZE)
                 step.tasks.append(
-                    self._page_task(account_id, region, vault_name, next_token, left, points)
+                    self._page_task(
+                        account_id, region, vault_name, next_token, left, points, skipped
+                    )
                 )
+            elif skipped:
+                step.emit.append(skipped_points(account_id, region, vault_name, skipped))
             return step
 
         pages_left = max(1, math.ceil(remaining_points / PAGE_SIZE))
         return Task(-float(pages_left), work, then)
 
     def iter_recovery_points(
-        self, vault: Vault, point_filter: PointFilter = NO_FILTER
+        self,
+        vault: Vault,
+        point_filter: PointFilter = NO_FILTER,
+        skipped: list[AccountError] | None = None,
     ) -> Iterator[list[RecoveryPoint]]:
-        """One vault's recovery points, one list per page; AWS failures raise AwsError."""
+        """One vault's recovery points, one list per page; AWS failures raise AwsError. The
+        report of the records left out for want of their RecoveryPointArn is added to
+        `skipped` once the last page is read."""
         token: str | None = None
+        left_out = 0
         while True:
             try:
-                page, token = self._fetch_page(
+                page, token, left = self._fetch_page(
                     vault.account_id, vault.region, vault.name, token, point_filter
                 )
+                left_out += left
             except AWS_ERRORS as exc:
                 raise self.sessions.error_for(exc, f"vault {vault.arn}") from None
             if page:
                 yield page
             if not token:
+                if left_out and skipped is not None:
+                    skipped.append(
+                        skipped_points(vault.account_id, vault.region, vault.name, left_out)
+                    )
                 return
 
     def iter_all_recovery_points(
@@ -441,11 +503,14 @@ class Inventory:
 
     # Protected resources ------------------------------------------------------------------
 
-    def protected_resources(self, account_id: str, region: str) -> list[ProtectedResource]:
+    def protected_resources(
+        self, account_id: str, region: str, skipped: list[AccountError] | None = None
+    ) -> list[ProtectedResource]:
         """Each protected resource of an account and Region with its newest recovery point.
 
         ListProtectedResources gives the newest backup; where it omits the recovery point ARN,
-        the newest one is found with ListRecoveryPointsByResource.
+        the newest one is found with ListRecoveryPointsByResource. Resources listed without
+        their ResourceArn are left out, and reported in `skipped`.
         """
         client = self.sessions.client("backup", account_id, region)
         try:
@@ -460,7 +525,19 @@ class Inventory:
                     break
         except AWS_ERRORS as exc:
             raise self.sessions.error_for(exc, f"account {account_id} {region}") from None
-        resources = [protected_resource_from(item, account_id, region) for item in items]
+        known = [item for item in items if text_of(item, "ResourceArn")]
+        if len(known) < len(items) and skipped is not None:
+            skipped.append(
+                skipped_records(
+                    account_id,
+                    region,
+                    "ListProtectedResources",
+                    len(items) - len(known),
+                    "protected resource(s)",
+                    "ResourceArn",
+                )
+            )
+        resources = [protected_resource_from(item, account_id, region) for item in known]
         missing = [r for r in resources if r.last_recovery_point_arn is None]
         if missing:
             found = {
@@ -485,6 +562,8 @@ class Inventory:
                 except AWS_ERRORS:
                     break
                 for item in answer.get("RecoveryPoints", []):
+                    if not text_of(item, "RecoveryPointArn"):
+                        continue  # cannot be the newest backup drconsole points to
                     vault_arn = item.get("BackupVaultArn") or ""
                     vault_name = item.get("BackupVaultName") or vault_arn.rsplit(":", 1)[-1]
                     item = {**item, "ResourceArn": resource.resource_arn}

@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drconsole.aws.answers import skipped_records
 from drconsole.aws.convert import backup_job_from, copy_job_from, restore_job_from
 from drconsole.aws.errors import account_error
 from drconsole.aws.runner import Step, Task, run_tasks
@@ -132,26 +133,45 @@ def iter_job_history(
     yield from run_tasks(tasks, max_workers)
 
 
+@dataclass
+class _Listed:
+    """The jobs of one listing, and how many AWS sent without their id (left out: a job is
+    known, shown and followed by its id)."""
+
+    jobs: list[Job]
+    skipped: int = 0
+
+
 def _list_all(
     client: Any, kind: str, params: dict[str, Any], query: JobQuery, owner: str
-) -> list[Job]:
+) -> _Listed:
     """Every page of one listing, converted and filtered (`owner`: whose jobs, when AWS's
     answer does not say)."""
     call = getattr(client, _METHOD[kind])
     convert = _CONVERT[kind]
     region = client.meta.region_name
-    jobs: list[Job] = []
+    listed = _Listed([])
     params = {"MaxResults": PAGE_SIZE, **params}
     while True:
         answer = call(**params)
         for item in answer.get(_MEMBER[kind], []):
             job = convert(item, owner, region)
-            if query.keep(job):
-                jobs.append(job)
+            if not job.id:
+                listed.skipped += 1
+            elif query.keep(job):
+                listed.jobs.append(job)
         token = answer.get("NextToken")
         if not token:
-            return jobs
+            return listed
         params["NextToken"] = token
+
+
+def _skipped_jobs(account_id: str, region: str, kind: str, skipped: int) -> list[AccountError]:
+    """The report of a listing's jobs AWS sent without their id (none when there were none)."""
+    if not skipped:
+        return []
+    field = _OPERATION[kind].removeprefix("List").removesuffix("s") + "Id"
+    return [skipped_records(account_id, region, _OPERATION[kind], skipped, "job(s)", field)]
 
 
 def _server_filters(query: JobQuery, kind: str) -> dict[str, Any]:
@@ -186,8 +206,10 @@ def _org_task(
     def then(answer: Any) -> Step:
         if isinstance(answer, BaseException):
             return Step(tasks=[_account_task(sessions, query, a, region, kind) for a in wanted])
-        jobs = tuple(job for job in answer if job.account_id in wanted)
-        return Step(emit=[JobPage(kind, region, jobs, organization_wide=True)])
+        jobs = tuple(job for job in answer.jobs if job.account_id in wanted)
+        # reported on the account that listed the organization's jobs
+        skipped = _skipped_jobs(sessions.caller_account_id(), region, kind, answer.skipped)
+        return Step(emit=[JobPage(kind, region, jobs, organization_wide=True), *skipped])
 
     return Task(-1.0, work, then)
 
@@ -199,13 +221,14 @@ def _account_task(
         try:
             client = sessions.client("backup", account_id, region)
             params = _server_filters(query, kind)
-            return tuple(_list_all(client, kind, params, query, account_id))
+            return _list_all(client, kind, params, query, account_id)
         except (ClientError, BotoCoreError) as exc:
             return account_error(account_id, region, _OPERATION[kind], exc)
 
     def then(answer: Any) -> Step:
         if isinstance(answer, AccountError):
             return Step(emit=[answer])
-        return Step(emit=[JobPage(kind, region, answer, False, account_id)])
+        page = JobPage(kind, region, tuple(answer.jobs), False, account_id)
+        return Step(emit=[page, *_skipped_jobs(account_id, region, kind, answer.skipped)])
 
     return Task(0.0, work, then)

@@ -19,6 +19,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drconsole.aws.answers import required
 from drconsole.aws.errors import account_error
 from drconsole.aws.runner import Step, Task, run_tasks
 from drconsole.aws.session import AwsSessions
@@ -228,7 +229,12 @@ def _monitoring_task(sessions: AwsSessions) -> Task:
                     **({"NextToken": token} if token else {})
                 )
                 enabled += [
-                    s.get("ServicePrincipal", "") for s in answer["EnabledServicePrincipals"]
+                    s.get("ServicePrincipal", "")
+                    for s in required(
+                        answer,
+                        "EnabledServicePrincipals",
+                        "ListAWSServiceAccessForOrganization",
+                    )
                 ]
                 token = answer.get("NextToken")
                 if not token:

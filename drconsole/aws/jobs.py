@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from drconsole.aws.answers import identified, required, required_text
 from drconsole.aws.audit import AuditLog, audited_call
 from drconsole.aws.convert import copy_job_from, restore_job_from
 from drconsole.aws.session import AwsSessions
@@ -144,7 +145,7 @@ class JobsApi:
                 else {"RestoreJobId": a.get("RestoreJobId")}
             ),
         )
-        return str(answer["CopyJobId"] if copy else answer["RestoreJobId"])
+        return required_text(answer, "CopyJobId" if copy else "RestoreJobId", request.operation)
 
     def delete_recovery_point(self, account_id: str, region: str, vault: str, arn: str) -> None:
         """DeleteRecoveryPoint (clean-up of an intermediate copy)."""
@@ -156,10 +157,22 @@ class JobsApi:
     def describe(self, ref: JobRef) -> CopyJob | RestoreJob:
         """DescribeCopyJob or DescribeRestoreJob (one call)."""
         backup = self._backup(ref.account_id, ref.region)
+        # A job without its state would be watched for ever: the answer is refused instead
+        # (the watcher gives up after a few, and a resumed flow watches it again).
         if ref.kind == "copy":
-            item = backup.describe_copy_job(CopyJobId=ref.job_id)["CopyJob"]
+            item = identified(
+                required(
+                    backup.describe_copy_job(CopyJobId=ref.job_id), "CopyJob", "DescribeCopyJob"
+                ),
+                "State",
+                operation="DescribeCopyJob",
+            )
             return copy_job_from(item, ref.account_id, ref.region)
-        item = backup.describe_restore_job(RestoreJobId=ref.job_id)
+        item = identified(
+            backup.describe_restore_job(RestoreJobId=ref.job_id),
+            "Status",
+            operation="DescribeRestoreJob",
+        )
         return restore_job_from(item, ref.account_id, ref.region)
 
     def list_copy_jobs(

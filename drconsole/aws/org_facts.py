@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drconsole.aws.answers import INCOMPLETE_ANSWER, first, identified, required, text_of
 from drconsole.aws.reader import BaseReader, pages
 from drconsole.checks.facts import OrgMembership, ScpLevel, Unreadable
 
@@ -17,9 +18,10 @@ class OrgReader(BaseReader):
         listed = self.read(
             "organizations:ListAccounts",
             lambda: [
-                a["Id"]
+                account_id
                 for a in pages(orgs, "list_accounts", "Accounts")
-                if a.get("Status") == "ACTIVE"
+                # an account listed without its id cannot be asked: left out
+                if a.get("Status") == "ACTIVE" and (account_id := text_of(a, "Id"))
             ],
         )
         return listed if isinstance(listed, list) else []
@@ -29,7 +31,11 @@ class OrgReader(BaseReader):
         orgs = self.client("organizations", account_id, self.sessions.settings.home_region)
         answer = self.read(
             "organizations:DescribeOrganization",
-            lambda: orgs.describe_organization()["Organization"],
+            lambda: identified(
+                required(orgs.describe_organization(), "Organization", "DescribeOrganization"),
+                "Id",
+                operation="DescribeOrganization",
+            ),
             missing=("AWSOrganizationsNotInUseException",),
         )
         if isinstance(answer, Unreadable):
@@ -58,7 +64,9 @@ class OrgReader(BaseReader):
             )
             if not isinstance(answer, dict) or not answer.get("Parents"):
                 return answer if isinstance(answer, Unreadable) else chain
-            node = answer["Parents"][0]["Id"]
+            node = text_of(first(answer, "Parents", "ListParents"), "Id")
+            if not node:  # the path cannot be followed further: unknown, as when refused
+                return Unreadable("organizations:ListParents", INCOMPLETE_ANSWER, "no Id")
             chain.append(node)
         return chain
 
@@ -95,14 +103,19 @@ class OrgReader(BaseReader):
     def roots(self) -> list[dict[str, Any]] | Unreadable | None:
         """ListRoots from the management account (the roots and their enabled policy types)."""
         orgs = self.management_client("organizations", self.sessions.settings.home_region)
-        return self.read("organizations:ListRoots", lambda: orgs.list_roots()["Roots"])
+        return self.read(
+            "organizations:ListRoots", lambda: required(orgs.list_roots(), "Roots", "ListRoots")
+        )
 
     def scp_level(self, orgs: Any, target: str) -> ScpLevel | Unreadable:
         """The SCP documents attached to one target."""
         listed = self.read(
             "organizations:ListPoliciesForTarget",
-            lambda: orgs.list_policies_for_target(TargetId=target, Filter="SERVICE_CONTROL_POLICY")[
-                "Policies"
+            lambda: [
+                identified(summary, "Id", operation="ListPoliciesForTarget")
+                for summary in orgs.list_policies_for_target(
+                    TargetId=target, Filter="SERVICE_CONTROL_POLICY"
+                ).get("Policies", [])
             ],
         )
         if not isinstance(listed, list):
@@ -111,7 +124,11 @@ class OrgReader(BaseReader):
         for summary in listed:
             policy = self.read(
                 "organizations:DescribePolicy",
-                lambda s=summary: orgs.describe_policy(PolicyId=s["Id"])["Policy"],  # type: ignore[misc]
+                lambda s=summary: identified(  # type: ignore[misc]
+                    required(orgs.describe_policy(PolicyId=s["Id"]), "Policy", "DescribePolicy"),
+                    "Content",
+                    operation="DescribePolicy",
+                ),
             )
             if not isinstance(policy, dict):
                 return policy or Unreadable("organizations:DescribePolicy", "Empty", "")

@@ -8,6 +8,7 @@ policies use.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drconsole.aws.answers import first, required, required_text, skipped_records, text_of
 from drconsole.aws.errors import account_error, error_code
 from drconsole.aws.runner import Step, Task, run_tasks
 from drconsole.aws.session import AwsSessions
@@ -76,20 +78,24 @@ def load_organization(
         # Neither needs the other: one round trip instead of two before the walk starts.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="drconsole-aws") as pool:
             roots = pool.submit(client.list_roots)
-            described = client.describe_organization()["Organization"]
-            root = roots.result()["Roots"][0]
+            described = required(
+                client.describe_organization(), "Organization", "DescribeOrganization"
+            )
+            org_id = required_text(described, "Id", "DescribeOrganization")
+            root_id = required_text(first(roots.result(), "Roots", "ListRoots"), "Id", "ListRoots")
     except ClientError as exc:
         if error_code(exc) == "AWSOrganizationsNotInUseException":
             return standalone_organization(sessions)
         raise _organization_error(sessions, exc, where) from None
     except BotoCoreError as exc:
         raise sessions.error_for(exc, "cannot read the organization") from None
-    org_id = described["Id"]
-    management_id = described.get("MasterAccountId") or ""
-    top = _Parent(root["Id"], ROOT_DISPLAY_NAME, f"{org_id}/{root['Id']}/")
+    management_id = text_of(described, "MasterAccountId")
+    top = _Parent(root_id, ROOT_DISPLAY_NAME, f"{org_id}/{root_id}/")
     units: list[OrgUnit] = []
     accounts: list[Account] = []
     failures: list[tuple[str, BaseException]] = []
+    # (operation, parent's path) of each OU or account listed without its id (left out)
+    skipped: list[tuple[str, str]] = []
 
     def children(parent: _Parent) -> list[Task]:
         def list_units() -> Any:
@@ -114,12 +120,17 @@ def load_organization(
                 return Step()
             step = Step()
             for item in answer:
+                unit_id = text_of(item, "Id")
+                if not unit_id:  # nothing under it can be listed
+                    skipped.append(("ListOrganizationalUnitsForParent", parent.path))
+                    continue
+                name = text_of(item, "Name") or unit_id
                 unit = OrgUnit(
-                    id=item["Id"],
-                    name=item.get("Name") or item["Id"],
+                    id=unit_id,
+                    name=name,
                     parent_id=parent.id,
-                    path=f"{parent.path}/{item.get('Name') or item['Id']}",
-                    org_path=f"{parent.org_path}{item['Id']}/",
+                    path=f"{parent.path}/{name}",
+                    org_path=f"{parent.org_path}{unit_id}/",
                 )
                 units.append(unit)
                 step.tasks.extend(children(_Parent(unit.id, unit.path, unit.org_path)))
@@ -131,10 +142,14 @@ def load_organization(
                 return Step()
             listed = len(accounts)
             for item in answer:
-                name = item.get("Name") or item["Id"]
+                account_id = text_of(item, "Id")
+                if not account_id:  # no call can be made into it
+                    skipped.append(("ListAccountsForParent", parent.path))
+                    continue
+                name = text_of(item, "Name") or account_id
                 accounts.append(
                     Account(
-                        id=item["Id"],
+                        id=account_id,
                         name=name,
                         email=item.get("Email") or "",
                         status=item.get("State") or item.get("Status") or "ACTIVE",
@@ -142,7 +157,7 @@ def load_organization(
                         ou_path=parent.path,
                         org_path=parent.org_path,
                         role=account_role(
-                            item["Id"], name, management_id, settings.backup_account_id
+                            account_id, name, management_id, settings.backup_account_id
                         ),
                     )
                 )
@@ -162,12 +177,32 @@ def load_organization(
         raise WalkFailed(_organization_error(sessions, failure, where), failed_call)
     units.sort(key=lambda unit: unit.path)
     accounts.sort(key=lambda acc: (acc.ou_path, acc.name))
+    walker = account or sessions.caller_account_id()
     return Organization(
         id=org_id,
         management_account_id=management_id,
-        root_id=root["Id"],
+        root_id=root_id,
         accounts=tuple(accounts),
         units=tuple(units),
+        skipped=_skipped_reports(walker, client.meta.region_name, skipped),
+    )
+
+
+def _skipped_reports(
+    walker: str, region: str, skipped: list[tuple[str, str]]
+) -> tuple[AccountError, ...]:
+    """One report per listing and OU whose answer held OUs or accounts without an id."""
+    counts = Counter(skipped)
+    return tuple(
+        skipped_records(
+            walker,
+            region,
+            operation,
+            count,
+            "OU(s)" if operation == "ListOrganizationalUnitsForParent" else "account(s)",
+            f"Id (under {path})",
+        )
+        for (operation, path), count in sorted(counts.items())
     )
 
 

@@ -3,6 +3,7 @@ the caller may pass the restore role (iam:SimulatePrincipalPolicy)."""
 
 from __future__ import annotations
 
+from drconsole.aws.answers import required, required_text
 from drconsole.aws.reader import BaseReader, pages
 from drconsole.checks.facts import KeyAccess, KeyFacts, Unreadable
 from drconsole.checks.restore_access import key_policy_allows
@@ -41,7 +42,10 @@ class AccessReader(BaseReader):
     ) -> tuple[str, bool | Unreadable | None]:
         """(caller ARN, whether it may pass `role_arn` to AWS Backup); None for the root."""
         sts = self.client("sts", account, region)
-        who = self.read("sts:GetCallerIdentity", lambda: sts.get_caller_identity()["Arn"])
+        who = self.read(
+            "sts:GetCallerIdentity",
+            lambda: required_text(sts.get_caller_identity(), "Arn", "GetCallerIdentity"),
+        )
         if isinstance(who, Unreadable) or who is None:
             return "", who or Unreadable("sts:GetCallerIdentity", "Empty", "")
         caller = str(who)
@@ -51,7 +55,12 @@ class AccessReader(BaseReader):
         source = caller
         if ":assumed-role/" in caller:
             role_name = caller.split(":assumed-role/", 1)[1].split("/", 1)[0]
-            got = self.read("iam:GetRole", lambda: iam.get_role(RoleName=role_name)["Role"]["Arn"])
+            got = self.read(
+                "iam:GetRole",
+                lambda: required_text(
+                    required(iam.get_role(RoleName=role_name), "Role", "GetRole"), "Arn", "GetRole"
+                ),
+            )
             if isinstance(got, Unreadable) or got is None:
                 return caller, got or Unreadable("iam:GetRole", "NoSuchEntity", role_name)
             source = str(got)
@@ -68,7 +77,7 @@ class AccessReader(BaseReader):
                         "ContextKeyType": "string",
                     }
                 ],
-            )["EvaluationResults"],
+            ).get("EvaluationResults"),
         )
         if isinstance(answer, Unreadable) or not answer:
             return source, answer or Unreadable("iam:SimulatePrincipalPolicy", "Empty", "")

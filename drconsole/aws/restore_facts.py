@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from drconsole.aws.answers import required
 from drconsole.aws.facts import FactReader
 from drconsole.aws.restore_access import AccessReader
 from drconsole.aws.restore_network import NetworkReader
@@ -86,7 +87,14 @@ class RestoreFactReader(FactReader, NetworkReader, AccessReader):
             "EFS file system": (
                 "efs",
                 "elasticfilesystem:DescribeFileSystems",
-                lambda c: c.describe_file_systems(CreationToken=name)["FileSystems"] or None,
+                lambda c: (
+                    required(
+                        c.describe_file_systems(CreationToken=name),
+                        "FileSystems",
+                        "DescribeFileSystems",
+                    )
+                    or None
+                ),
                 ("FileSystemNotFound",),
             ),
             "S3 bucket": (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drconsole.aws.answers import INCOMPLETE_ANSWER, required, text_of
 from drconsole.aws.reader import BaseReader
 from drconsole.checks.facts import NetworkPart, RestoreNetwork, Unreadable
 from drconsole.checks.restore_network import NetworkRequest
@@ -50,7 +51,9 @@ class NetworkReader(BaseReader):
     def _subnet(self, ec2: Any, subnet_id: str) -> NetworkPart | Unreadable:
         found = self.read(
             "ec2:DescribeSubnets",
-            lambda: ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"],
+            lambda: required(
+                ec2.describe_subnets(SubnetIds=[subnet_id]), "Subnets", "DescribeSubnets"
+            ),
             SUBNET_MISSING,
         )
         if isinstance(found, Unreadable):
@@ -59,13 +62,17 @@ class NetworkReader(BaseReader):
             return NetworkPart("subnet", subnet_id, None)
         subnet = found[0]
         return NetworkPart(
-            "subnet", subnet_id, subnet.get("VpcId", ""), (subnet["AvailabilityZone"],)
+            "subnet", subnet_id, subnet.get("VpcId", ""), (text_of(subnet, "AvailabilityZone"),)
         )
 
     def _security_group(self, ec2: Any, group_id: str) -> NetworkPart | Unreadable:
         found = self.read(
             "ec2:DescribeSecurityGroups",
-            lambda: ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"],
+            lambda: required(
+                ec2.describe_security_groups(GroupIds=[group_id]),
+                "SecurityGroups",
+                "DescribeSecurityGroups",
+            ),
             GROUP_MISSING,
         )
         if isinstance(found, Unreadable):
@@ -76,7 +83,11 @@ class NetworkReader(BaseReader):
     def _subnet_group(self, rds: Any, name: str) -> NetworkPart | Unreadable:
         found = self.read(
             "rds:DescribeDBSubnetGroups",
-            lambda: rds.describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"],
+            lambda: required(
+                rds.describe_db_subnet_groups(DBSubnetGroupName=name),
+                "DBSubnetGroups",
+                "DescribeDBSubnetGroups",
+            ),
             SUBNET_GROUP_MISSING,
         )
         if isinstance(found, Unreadable):
@@ -96,7 +107,11 @@ class NetworkReader(BaseReader):
     def _option_group(self, rds: Any, name: str) -> NetworkPart | Unreadable:
         found = self.read(
             "rds:DescribeOptionGroups",
-            lambda: rds.describe_option_groups(OptionGroupName=name)["OptionGroupsList"],
+            lambda: required(
+                rds.describe_option_groups(OptionGroupName=name),
+                "OptionGroupsList",
+                "DescribeOptionGroups",
+            ),
             OPTION_GROUP_MISSING,
         )
         if isinstance(found, Unreadable):
@@ -110,13 +125,19 @@ class NetworkReader(BaseReader):
     def _default_vpc(self, ec2: Any) -> NetworkPart | Unreadable | None:
         vpcs = self.read(
             "ec2:DescribeVpcs",
-            lambda: ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"],
+            lambda: required(
+                ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}]),
+                "Vpcs",
+                "DescribeVpcs",
+            ),
         )
         if isinstance(vpcs, Unreadable):
             return vpcs
         if not vpcs:
             return None
-        vpc_id = vpcs[0]["VpcId"]
+        vpc_id = text_of(vpcs[0], "VpcId")
+        if not vpc_id:
+            return Unreadable("ec2:DescribeVpcs", INCOMPLETE_ANSWER, "the default VPC has no VpcId")
         subnets = self.read(
             "ec2:DescribeSubnets",
             lambda: ec2.describe_subnets(
@@ -124,9 +145,9 @@ class NetworkReader(BaseReader):
                     {"Name": "vpc-id", "Values": [vpc_id]},
                     {"Name": "default-for-az", "Values": ["true"]},
                 ]
-            )["Subnets"],
+            ).get("Subnets"),
         )
         if isinstance(subnets, Unreadable):
             return subnets
-        zones = tuple(sorted({s["AvailabilityZone"] for s in subnets or []}))
+        zones = tuple(sorted({text_of(s, "AvailabilityZone") for s in subnets or []} - {""}))
         return NetworkPart("default VPC", vpc_id, vpc_id, zones)

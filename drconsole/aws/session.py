@@ -17,6 +17,7 @@ import getpass
 import re
 import threading
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -27,6 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from drconsole import limits
 from drconsole.aws import mfa_prompt
+from drconsole.aws.answers import IncompleteAnswer, required, required_text
 from drconsole.aws.config_errors import where_set
 from drconsole.aws.errors import aws_error, classify, credentials_error
 from drconsole.aws.fastparse import utc_parser_factory
@@ -216,12 +218,15 @@ class AwsSessions:
                 RoleSessionName=session_name,
                 DurationSeconds=ASSUMED_ROLE_SECONDS,
             )
-            creds = answer["Credentials"]
+            creds = required(answer, "Credentials", "AssumeRole")
+            expiration = required(creds, "Expiration", "AssumeRole")
+            if not isinstance(expiration, datetime):
+                raise IncompleteAnswer(operation="AssumeRole", field="Expiration")
             return {
-                "access_key": creds["AccessKeyId"],
-                "secret_key": creds["SecretAccessKey"],
-                "token": creds["SessionToken"],
-                "expiry_time": creds["Expiration"].isoformat(),
+                "access_key": required_text(creds, "AccessKeyId", "AssumeRole"),
+                "secret_key": required_text(creds, "SecretAccessKey", "AssumeRole"),
+                "token": required_text(creds, "SessionToken", "AssumeRole"),
+                "expiry_time": expiration.isoformat(),
             }
 
         # The first call assumes the role; later calls refresh it shortly before expiry.
@@ -391,9 +396,12 @@ class AwsSessions:
         if self._caller is None:
             try:
                 answer = self._first_contact_identity(self._base)
+                self._caller = {
+                    "Account": required_text(answer, "Account", "GetCallerIdentity"),
+                    "Arn": required_text(answer, "Arn", "GetCallerIdentity"),
+                }
             except (ClientError, BotoCoreError) as exc:
                 raise self.error_for(exc, "cannot read the caller identity") from None
-            self._caller = {"Account": answer["Account"], "Arn": answer["Arn"]}
         return self._caller
 
     def caller_account_id(self) -> str:
@@ -417,7 +425,11 @@ class AwsSessions:
                     for profile in self.settings.member_profiles:
                         session = self._session_for(("profile", profile))
                         try:
-                            account = self._first_contact_identity(session)["Account"]
+                            account = required_text(
+                                self._first_contact_identity(session),
+                                "Account",
+                                "GetCallerIdentity",
+                            )
                         except (ClientError, BotoCoreError) as exc:
                             raise self.error_for(
                                 exc, f"member profile '{profile}'", profile=profile

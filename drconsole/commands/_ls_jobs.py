@@ -41,7 +41,7 @@ class JobListing:
 
     def failed_units(self) -> set[tuple[str, str]]:
         """(account, Region) pairs with a listing failure."""
-        return {(e.account_id, e.region) for e in self.errors}
+        return {(e.account_id, e.region) for e in self.errors if not e.skipped}
 
 
 def gather_jobs(

@@ -285,6 +285,7 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
     accounts = select_accounts(listing.accounts, org.accounts)
     items: list[Any] = []
     errors: list[AccountError] = [walk_failed.failed_call] if walk_failed else []
+    errors += org.skipped
     errors += streamed.errors if streamed else []
     units = len(accounts) * len(regions)
     failed_units: set[tuple[str, str]] = set(streamed.failed_units) if streamed else set()
@@ -305,7 +306,8 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
             account_ids=tuple(a.id for a in accounts),
         )
         found = gather_jobs(sessions, query, accounts, regions, settings.max_workers)
-        items, errors = list(found.jobs), list(found.errors)
+        items = list(found.jobs)
+        errors += found.errors
         failed_units |= found.failed_units()
         job_extra = job_scope(found, query)
     else:
@@ -317,7 +319,7 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
                 vaults.extend(v for v in batch.vaults if vault_wanted(v, listing.vaults))
             else:
                 errors.append(batch)
-                if batch.operation == "ListBackupVaults":
+                if batch.operation == "ListBackupVaults" and not batch.skipped:
                     failed_units.add((batch.account_id, batch.region))
         if listing.vaults and not vaults and not errors:
             raise UsageError(f"--vault {', '.join(listing.vaults)}: no such vault")
@@ -332,7 +334,8 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
             for page in inventory.iter_all_recovery_points(vaults, point_filter):
                 if isinstance(page, AccountError):
                     errors.append(page)
-                    failed_units.add((page.account_id, page.region))
+                    if not page.skipped:
+                        failed_units.add((page.account_id, page.region))
                 else:
                     items.extend(page)
             items.sort(key=lambda p: p.created, reverse=True)

@@ -49,7 +49,8 @@ def stream_points(
         for page in pages:
             if isinstance(page, AccountError):
                 result.errors.append(page)
-                if page.operation in ("ListBackupVaults", "ListRecoveryPointsByBackupVault"):
+                listing = ("ListBackupVaults", "ListRecoveryPointsByBackupVault")
+                if page.operation in listing and not page.skipped:
                     result.failed_units.add((page.account_id, page.region))
             elif isinstance(page, list) and page:
                 # One line per item; a newline in JSON text is always the separator (strings

@@ -65,4 +65,7 @@ def run(args: argparse.Namespace) -> int:
         print_tables(report)
         if html is not None:
             sys.stderr.write(f"wrote {html}\n")
+    for skipped in report.skipped:  # accounts that could not be evaluated at all
+        where = f"{skipped.account_id} {skipped.region}"
+        sys.stderr.write(f"drconsole: account {where}: {skipped.message} [{skipped.cause}]\n")
     return 0 if report.ready else 1

@@ -88,6 +88,12 @@ def resolve_target(sessions: Any, target: Target) -> Resolved:
             [target.source.vault] if target.source.vault else reader.vault_names(account, region)
         )
         point = _choose(reader, target, account, region, vaults)
+        if not point.resource_type:  # AWS's answer is at fault, not the runbook
+            raise ResolveError(
+                f"recovery point {point.arn}: the answer from AWS has no ResourceType, and a "
+                "restore cannot be planned without it",
+                CauseCode.SERVICE_ERROR.value,
+            )
         data_time, basis = _data_time(reader, point)
     except AWS_ERRORS as exc:
         cause = diagnose_exception(exc).cause.value
@@ -116,7 +122,7 @@ def _choose(
                 ):
                     continue
                 raise
-        raise ResolveError(f"recovery point {choice.arn} is not in {where}")
+        raise ResolveError(f"recovery point {choice.arn} is not in {where}{_skipped(reader)}")
     candidates: list[RecoveryPoint] = []
     for vault in vaults:
         if target.resource.arn:
@@ -133,8 +139,20 @@ def _choose(
         extra = f" before {choice.before.isoformat()}" if choice.before else ""
         raise ResolveError(
             f"no COMPLETED recovery point of {target.resource.describe()}{extra} in {where}"
+            f"{_skipped(reader)}"
         )
     return max(candidates, key=lambda p: p.created)
+
+
+def _skipped(reader: DrillReader) -> str:
+    """What was not searched: the records AWS sent without their name or ARN."""
+    if not reader.skipped:
+        return ""
+    places = ", ".join(f"{n} of account {a} in {r}" for (a, r), n in sorted(reader.skipped.items()))
+    return (
+        f"; not searched, the answer from AWS lacked their name or ARN: {places} vault or "
+        f"recovery point record(s) [{CauseCode.SERVICE_ERROR}]"
+    )
 
 
 def _data_time(reader: DrillReader, point: RecoveryPoint) -> tuple[datetime, str]:

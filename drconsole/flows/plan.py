@@ -13,7 +13,7 @@ from typing import Any
 
 from drconsole.checks.arns import RecoveryPointArn
 from drconsole.checks.runner import CheckReport
-from drconsole.errors import UsageError
+from drconsole.errors import AwsError, UsageError
 from drconsole.flows.routes import (
     Route,
     VaultRef,
@@ -23,6 +23,7 @@ from drconsole.flows.routes import (
     two_hop_route,
 )
 from drconsole.job_request import PENDING_SOURCE, START_COPY, START_RESTORE, JobRequest
+from drconsole.models import CauseCode
 
 DEFAULT_COPY_ROLE = "service-role/AWSBackupDefaultServiceRole"
 DEFAULT_RESTORE_ROLE = "service-role/AWSBackupDefaultServiceRole"
@@ -220,6 +221,14 @@ def read_source(sessions: Any, parsed: RecoveryPointArn, account_hint: str | Non
     from drconsole.aws.facts import FactReader
 
     facts = FactReader(sessions).recovery_point(parsed, account_hint)
+    if not facts.resource_type:
+        # Every request and the journal's plan need it: AWS's answer is at fault, not the
+        # operator's input (it was "cannot be journaled", exit 2).
+        raise AwsError(
+            f"recovery point {facts.arn}: the answer from AWS (DescribeRecoveryPoint) has no "
+            "ResourceType, and a copy or restore cannot be planned without it",
+            cause=CauseCode.SERVICE_ERROR,
+        )
     return SourcePoint(
         arn=facts.arn,
         account_id=facts.account_id,

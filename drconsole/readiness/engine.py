@@ -129,6 +129,7 @@ def evaluate_readiness(
         scope=scope,
         calls=sum(sessions.requests_sent.values()) - calls_before,
         seconds=round(time.perf_counter() - started, 3),
+        skipped=organization.skipped,
     )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from drconsole.aws.answers import vault_arns_of
 from drconsole.aws.facts import IN_FLIGHT_STATES, _recovery_point_facts
 from drconsole.aws.reader import pages
 from drconsole.aws.restore_facts import RestoreFactReader
@@ -95,7 +96,7 @@ class SharedFacts(RestoreFactReader):
             lambda: backup.describe_recovery_point(BackupVaultName=name, RecoveryPointArn=arn.arn),
         )
         if isinstance(answer, dict):
-            return _recovery_point_facts(answer, account, arn)
+            return _recovery_point_facts(answer, account, arn, name)
         if isinstance(answer, Unreadable):
             raise AwsError(
                 f"recovery point {arn.arn} could not be read in vault {vault_arn}: "
@@ -263,7 +264,7 @@ class SharedFacts(RestoreFactReader):
         listed = self.vaults_listed(account_id, region)
         if isinstance(listed, Unreadable):
             return ()
-        return tuple(v["BackupVaultArn"] for v in listed if v.get("BackupVaultName") != "Default")
+        return vault_arns_of(listed)
 
     def marketplace_codes(self, rp: RecoveryPointFacts) -> tuple[str, ...] | Unreadable:
         """The AMI's Marketplace product codes, read once per recovery point."""

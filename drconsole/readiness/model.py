@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from drconsole.checks.facts import CopyFacts, RestoreFacts
-from drconsole.models import CauseCode, Check, CheckStatus
+from drconsole.models import AccountError, CauseCode, Check, CheckStatus
 
 
 class Verdict(StrEnum):
@@ -296,11 +296,13 @@ class ReadinessReport:
     scope: ReadinessScope
     calls: int  # AWS requests sent (retries included)
     seconds: float
+    # OUs and accounts the organization's answers held without an id: not evaluated
+    skipped: tuple[AccountError, ...] = ()
 
     @property
     def ready(self) -> bool:
-        """True when every row is READY (the CLI's exit 0)."""
-        return all(row.verdict is Verdict.READY for row in self.rows)
+        """True when every row is READY and no account was left out (the CLI's exit 0)."""
+        return not self.skipped and all(row.verdict is Verdict.READY for row in self.rows)
 
     def counts(self) -> dict[Verdict, int]:
         """How many rows have each verdict."""

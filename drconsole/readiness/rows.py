@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from drconsole.aws.answers import VAULT_IDENTITY, identified_vaults, text_of
 from drconsole.aws.convert import protected_resource_from
 from drconsole.aws.reader import pages
 from drconsole.checks.common import cause_of_code
@@ -85,6 +86,9 @@ class RowContext:
         self.objectives = objectives
         self.drills = drills
         self.now = now
+        # (account, Region) -> protected resources AWS listed without their ResourceArn: they
+        # cannot be judged, so their row cannot be READY
+        self.skipped: dict[tuple[str, str], int] = {}
 
     def protected(self, account_id: str, region: str) -> list[ProtectedResource] | Unreadable:
         """ListProtectedResources of an account and Region (every page), read once."""
@@ -97,7 +101,10 @@ class RowContext:
             )
             if not isinstance(items, list):
                 return items or []
-            return [protected_resource_from(item, account_id, region) for item in items]
+            known = [item for item in items if text_of(item, "ResourceArn")]
+            if len(known) < len(items):
+                self.skipped[account_id, region] = len(items) - len(known)
+            return [protected_resource_from(item, account_id, region) for item in known]
 
         return self.reader.once(("protected", account_id, region), read)
 
@@ -126,9 +133,23 @@ class RowContext:
                     )
                 )
                 continue
+            skipped = self.skipped_note(backup, region)
+            if skipped is not None:  # one of them may be the copy a row looks for
+                index.unreadable.append(skipped)
             for copy in listed:
                 index.by_resource.setdefault(copy.resource_arn, {})[region] = copy
         return index
+
+    def skipped_note(self, account_id: str, region: str) -> tuple[str, CauseCode] | None:
+        """What the protected resources AWS listed without their ResourceArn leave unknown."""
+        skipped = self.skipped.get((account_id, region))
+        if not skipped:
+            return None
+        return (
+            f"ListProtectedResources: {skipped} protected resource(s) of {account_id} "
+            f"({region}) skipped, the answer from AWS lacked their ResourceArn",
+            CauseCode.SERVICE_ERROR,
+        )
 
 
 def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow | None:
@@ -155,10 +176,13 @@ def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow
             unreadable=(listed.describe(),),
             explanation=(f"{cause}: could not list the protected resources: {listed.describe()}",),
         )
-    if not listed:
+    skipped = ctx.skipped_note(account.id, region)
+    if not listed and skipped is None:
         return None
     index = ctx.copy_index()
     unreadable: list[Unread] = list(index.unreadable)
+    if skipped is not None:
+        unreadable.append(skipped)
     resources = tuple(
         _resource(ctx, account, r, index) for r in sorted(listed, key=lambda r: r.resource_arn)
     )
@@ -212,6 +236,15 @@ def _vaults(
             (f"vaults of {account_id} ({region}): {listed.describe()}", cause_of_code(listed.code))
         )
         return []
+    skipped = identified_vaults(listed)[1]
+    if skipped:  # a vault a restore could use may be among them
+        unreadable.append(
+            (
+                f"ListBackupVaults: {skipped} vault(s) of {account_id} ({region}) skipped, the "
+                f"answer from AWS lacked their {VAULT_IDENTITY}",
+                CauseCode.SERVICE_ERROR,
+            )
+        )
     return sorted(reader.vault_arns(account_id, region))
 
 

@@ -179,8 +179,13 @@ class AccountsScreen(TableScreen):
         worker = get_current_worker()
         inventory = self.drapp.new_inventory()
         jobs = [(account.id, region) for account in accounts for region in regions]
+        # (account, Region) -> the report of protected resources listed without their ARN
+        skipped: dict[tuple[str, str], list[AccountError]] = {job: [] for job in jobs}
         with ThreadPoolExecutor(max_workers=self.loading_workers) as pool:
-            futures = {pool.submit(inventory.protected_resources, a, r): (a, r) for a, r in jobs}
+            futures = {
+                pool.submit(inventory.protected_resources, a, r, skipped[a, r]): (a, r)
+                for a, r in jobs
+            }
             for future in as_completed(futures):
                 if worker.is_cancelled:
                     for pending in futures:
@@ -193,6 +198,10 @@ class AccountsScreen(TableScreen):
                 except Exception as exc:  # recorded on that account, the others go on
                     error = error_on_account(account_id, region, "ListProtectedResources", exc)
                     self.deliver(self.NewestLoaded(account_id, region, None, error))
+                    continue
+                for report in skipped[account_id, region]:
+                    # a skipped resource may hold the newest backup: the age is not sure
+                    self.deliver(self.NewestLoaded(account_id, region, None, report))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="roles")
     def load_roles(self, accounts: tuple[Account, ...]) -> None:
@@ -256,6 +265,9 @@ class AccountsScreen(TableScreen):
         self.organization = message.organization
         self.drapp.organization = message.organization
         self.postures = {account.id: Posture() for account in message.organization.accounts}
+        for skipped in message.organization.skipped:  # shown on the account that walked
+            self.postures.setdefault(skipped.account_id, Posture()).errors.append(skipped)
+            self.drapp.account_errors.setdefault(skipped.account_id, []).append(skipped)
         self._account_rows.clear()
         self.rebuild()
 

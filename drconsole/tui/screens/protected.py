@@ -80,13 +80,17 @@ class ProtectedResourcesScreen(TableScreen):
         for region in self.drapp.regions():
             if worker.is_cancelled:
                 return
+            skipped: list[AccountError] = []
             try:
-                resources = self.drapp.new_inventory().protected_resources(self.account.id, region)
+                resources = self.drapp.new_inventory().protected_resources(
+                    self.account.id, region, skipped
+                )
             except Exception as exc:  # shown for that Region; the other Regions still load
                 error = error_on_account(self.account.id, region, "ListProtectedResources", exc)
                 self.post_message(self.Loaded(region, [], error))
                 continue
-            self.post_message(self.Loaded(region, resources, None))
+            # the resources it could read, with the report of those it could not
+            self.post_message(self.Loaded(region, resources, skipped[0] if skipped else None))
         self.post_message(self.Finished())
 
     def on_protected_resources_screen_loaded(self, message: Loaded) -> None:

@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from drconsole.aws.pacing import FOREGROUND
-from drconsole.models import RecoveryPoint, Vault
+from drconsole.models import AccountError, RecoveryPoint, Vault
 from drconsole.tui.rp_pages import PagePreparer, PreparedPage
 from drconsole.tui.screens.base import BrowseScreen
 from drconsole.tui.screens.detail import open_checks, recovery_point_detail
@@ -57,8 +57,12 @@ class RecoveryPointsScreen(BrowseScreen):
     class Finished(Message):
         """Every page of the load numbered by `preparer` has arrived."""
 
-        def __init__(self, preparer: PagePreparer) -> None:
+        def __init__(
+            self, preparer: PagePreparer, skipped: list[AccountError] | None = None
+        ) -> None:
             self.preparer = preparer
+            # the report of the records left out for want of their ARN
+            self.skipped = skipped or []
             super().__init__()
 
     class DetailsRead(Message):
@@ -73,6 +77,7 @@ class RecoveryPointsScreen(BrowseScreen):
         self.vault = vault
         self.loading_done = False
         self.failed = False
+        self.skipped: list[AccountError] = []
         self._repaint_timer: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -100,6 +105,7 @@ class RecoveryPointsScreen(BrowseScreen):
         self.rp_list.data_changed()
         self.loading_done = False
         self.failed = False
+        self.skipped = []
         self.update_status()
         self.load(self.rp_list.rows.preparer)
         if not self.vault.details_read:
@@ -119,12 +125,13 @@ class RecoveryPointsScreen(BrowseScreen):
         """Page through the vault; every page is turned into the list's columns here (by the
         list's `preparer`, handed over by the UI thread), and posted as it arrives."""
         worker = get_current_worker()
-        for page in self.drapp.new_inventory().iter_recovery_points(self.vault):
+        skipped: list[AccountError] = []
+        for page in self.drapp.new_inventory().iter_recovery_points(self.vault, skipped=skipped):
             if worker.is_cancelled:
                 return
             FOREGROUND.wait()  # a key is being answered: its frame first (aws/pacing.py)
             self.post_message(self.PageLoaded(preparer.prepare(page)))
-        self.post_message(self.Finished(preparer))
+        self.post_message(self.Finished(preparer, skipped))
 
     def on_recovery_points_screen_page_loaded(self, message: PageLoaded) -> None:
         first = not self.rp_list.rows
@@ -141,6 +148,7 @@ class RecoveryPointsScreen(BrowseScreen):
         if message.preparer is not self.rp_list.rows.preparer:
             return  # the end of a load replaced by a refresh
         self.loading_done = True
+        self.skipped = message.skipped
         self._repaint()
 
     def _repaint(self) -> None:
@@ -166,6 +174,8 @@ class RecoveryPointsScreen(BrowseScreen):
             text += "  loading failed (r to retry)"
         elif not self.loading_done:
             text += "  loading…"
+        for report in self.skipped:
+            text += f"  ⚠ {report.cause}: {report.message}"
         return text
 
     def update_status(self) -> None:

@@ -17,6 +17,14 @@ from drconsole.tui.widgets.plain import Static
 from drconsole.tui.widgets.vault_summary import key_label, lock_label, policy_label
 
 
+def replaced_by(error: AccountError, region: str) -> bool:
+    """True when a new answer about the Region's vaults makes `error` stale: every error of
+    the Region but a report of the organization's walk (OUs or accounts it skipped), which no
+    vault listing answers."""
+    walk_report = error.skipped and error.operation != "ListBackupVaults"
+    return error.region == region and not walk_report
+
+
 class VaultsScreen(TableScreen):
     """Every vault of one account in the scanned Regions."""
 
@@ -86,7 +94,7 @@ class VaultsScreen(TableScreen):
     def on_vaults_screen_loaded(self, message: Loaded) -> None:
         item = message.item
         if isinstance(item, AccountError):
-            self.errors = [e for e in self.errors if e.region != item.region] + [item]
+            self.errors = [e for e in self.errors if not replaced_by(e, item.region)] + [item]
             self.show_errors()
         else:
             for vault in self.vaults.copy().values():
@@ -94,7 +102,7 @@ class VaultsScreen(TableScreen):
                     del self.vaults[vault.arn]
             for vault in item.vaults:  # type: ignore[attr-defined]
                 self.vaults[vault.arn] = vault
-            self.errors = [e for e in self.errors if e.region != item.region]  # type: ignore[attr-defined]
+            self.errors = [e for e in self.errors if not replaced_by(e, item.region)]  # type: ignore[attr-defined]
             self.show_errors()
         self.schedule_rebuild()
 

@@ -325,7 +325,8 @@ class DestinationPane(Vertical):
 
     def on_destination_pane_found(self, message: Found) -> None:
         item = message.item
-        self.progress.answered += 1
+        if not (isinstance(item, AccountError) and item.skipped):  # a report beside an answer
+            self.progress.answered += 1
         if isinstance(item, AccountError):
             self.listing.errors.append(item)
         else:
