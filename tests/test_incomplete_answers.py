@@ -441,6 +441,26 @@ def test_a_recovery_point_without_resource_type_is_blamed_on_the_answer(
     assert journal(tmp_path) == []
 
 
+def test_check_restore_without_resource_type_is_not_ready(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    points = box.backup("prod").list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    rp = next(p for p in points["RecoveryPoints"] if p["ResourceType"] == "DynamoDB")
+    dropper.drops = [Drop("backup:DescribeRecoveryPoint", "ResourceType", blank=True)]
+    result = box.cli(
+        tmp_path, "check", "restore", "--recovery-point", rp["RecoveryPointArn"], "--json"
+    )
+    assert_clean(result)
+    # `restore` refuses to plan it: the check that comes before must not say it is ready (its
+    # metadata check passed with "no required keys")
+    checks = {check["id"]: check for check in json.loads(result.stdout)["checks"]}
+    metadata = checks["restore.metadata"]
+    assert metadata["status"] == "UNKNOWN", metadata
+    assert metadata["cause"] == "SERVICE_ERROR"
+    assert "no ResourceType" in metadata["evidence"]
+    assert result.returncode != 0
+
+
 def test_a_drill_target_without_resource_type_cannot_start(
     box: Box, dropper: FieldDropper, tmp_path: Path
 ) -> None:

@@ -139,6 +139,19 @@ def check_restore_metadata(facts: RestoreFacts) -> Check:
     if isinstance(metadata, Unreadable):
         return unknown_check(cid, title, metadata, "the recovery point's restore metadata")
     resource_type = facts.recovery_point.resource_type
+    if not resource_type:
+        # What a restore needs depends on the type: without it nothing can be judged, and
+        # `restore` itself refuses to plan (the answer from AWS is at fault, not the operator).
+        return Check(
+            cid,
+            title,
+            UNKNOWN,
+            "the answer from AWS (DescribeRecoveryPoint) has no ResourceType: what the "
+            "restore needs cannot be judged",
+            CauseCode.SERVICE_ERROR,
+            "Describe the recovery point again (aws backup describe-recovery-point); if "
+            "ResourceType stays empty, ask AWS Support.",
+        )
     required = REQUIRED_METADATA.get(resource_type, ())
     # AWS Backup matches metadata keys without regard to case.
     lowered = {key.lower(): value for key, value in metadata.items()}
