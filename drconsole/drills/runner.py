@@ -126,7 +126,10 @@ class DrillRunner:
         self._manual_steps("before")
         with ThreadPoolExecutor(max_workers=len(self.runbook.targets)) as pool:
             list(pool.map(self._target_safely, self.runbook.targets))
-        self._manual_steps("after")
+        state = self.state()
+        if not state.interrupted_targets():
+            # Asked once every target is through; an interrupted drill asks them when resumed.
+            self._manual_steps("after")
         return self.state()
 
     def _operator(self) -> str:
@@ -165,9 +168,9 @@ class DrillRunner:
         except (AwsError, UsageError) as exc:
             cause = str(getattr(exc, "cause", "UNKNOWN"))
             if cause in TRANSIENT_CAUSES:
-                # Throttling, the network or expired credentials: nothing is decided, so the
-                # target is left for `drill resume` rather than journaled as blocked.
-                self.emit("target-interrupted", target=target.name, cause=cause, message=str(exc))
+                # Throttling, the network, expired credentials or an AWS internal error: nothing
+                # is decided about the target, so `drill resume` plans it again.
+                self._interrupt(target, cause, str(exc), "planning")
                 return
             self.journal.append(
                 self.run_id,
@@ -222,6 +225,11 @@ class DrillRunner:
             if record.restored is None:
                 assert flow_id is not None
                 outcome = engine.run(flow_id)
+                if outcome.status == "interrupted" and outcome.cause in TRANSIENT_CAUSES:
+                    # The flow stays as journaled: `drill resume` hands it back to the engine,
+                    # which waits on a job already started rather than starting it again.
+                    self._interrupt(target, str(outcome.cause), outcome.message, "flow")
+                    return
                 self.journal.append(
                     self.run_id,
                     "target-restored",
@@ -246,6 +254,19 @@ class DrillRunner:
             self._engines.remove(engine)
             engine.close()
         self._validate(target, resolved)
+
+    def _interrupt(self, target: Target, cause: str, message: str, where: str) -> None:
+        """Journal the target interrupted (`where`: its planning, or its flow) and say so."""
+        self.journal.append(
+            self.run_id,
+            "target-interrupted",
+            target=target.name,
+            cause=cause,
+            message=message,
+            where=where,
+            aws_error=True,
+        )
+        self.emit("target-interrupted", target=target.name, cause=cause, message=message)
 
     def _begin(self, engine: Any, target: Target, resolved: dict[str, Any]) -> str | None:
         from drconsole.flows.routes import VaultRef
