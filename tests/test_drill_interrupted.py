@@ -144,6 +144,37 @@ def test_restore_metadata_throttled_while_planning_leaves_the_drill_unfinished_a
     assert restore["Status"] == "COMPLETED"
 
 
+def test_a_validation_read_throttled_leaves_the_drill_unfinished_and_resume_validates_it(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    env = {**env_for(sb, info, tmp_path), "AWS_MAX_ATTEMPTS": "2"}
+    runbook = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: files\n    resource: {account: "PROD", type: S3, name: prod-assets}\n',
+    )
+    restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
+
+    # The built-in validation counts the restored bucket's objects: that read is throttled.
+    report = run_interrupted(sb, env, runbook, "s3:ListObjectsV2")
+    (target,) = report["targets"]
+    assert "its validation" in target["failures"][0] and target["validations"] == []
+    (restore,) = [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before]
+    bucket = restore["CreatedResourceArn"].split(":::", 1)[1]
+    sb.client("s3", recovery, EU).head_bucket(Bucket=bucket)  # kept: not cleaned up
+
+    done = resume_to_the_end(env, report["run_id"])
+    (validation,) = done["targets"][0]["validations"]
+    assert validation["kind"] == "builtin" and validation["passed"]
+    # The restore was not started again: its one job, validated once resumed, then deleted.
+    (again,) = [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before]
+    assert again["RestoreJobId"] == restore["RestoreJobId"] and again["Status"] == "COMPLETED"
+    assert done["targets"][0]["cleanup"][0]["arn"] == restore["CreatedResourceArn"]
+
+
 def test_a_failed_restore_job_still_ends_the_drill_and_resume_refuses_it(
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
 ) -> None:

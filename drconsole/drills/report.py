@@ -79,7 +79,7 @@ def build_report(
             failures.append(f"validation {validation['kind']} failed: {validation['message']}")
         stopped_by = record.interrupted
         if stopped_by is not None:
-            where = "its planning" if stopped_by.get("where") == "planning" else "its flow"
+            where = f"its {stopped_by.get('where') or 'flow'}"
             failures.append(
                 f"interrupted in {where}: {stopped_by.get('message')} "
                 f"[{stopped_by.get('cause')}]; `{resume_command(state.run_id)}` carries it on"

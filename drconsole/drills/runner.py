@@ -19,13 +19,14 @@ from typing import Any
 
 from drconsole.drills import validate as vd
 from drconsole.drills.before_copy import restore_blocked_before_copy
+from drconsole.drills.interruption import INTERRUPTING_CAUSES, ValidationInterrupted
 from drconsole.drills.journal import DrillJournal, DrillState, new_run_id, parse_time
 from drconsole.drills.resolve import ResolveError, resolve_target
 from drconsole.drills.runbook import ManualStep, Runbook, Target
 from drconsole.errors import AwsError, UsageError
 from drconsole.flows import events as ev
 
-TRANSIENT_CAUSES = ("THROTTLED", "NETWORK", "CREDENTIALS_EXPIRED", "SERVICE_ERROR")
+TRANSIENT_CAUSES = INTERRUPTING_CAUSES
 ManualAsk = Callable[[ManualStep], tuple[bool, str]]  # (performed, note)
 EventSink = Callable[[dict[str, Any]], None]
 
@@ -253,7 +254,11 @@ class DrillRunner:
         finally:
             self._engines.remove(engine)
             engine.close()
-        self._validate(target, resolved)
+        try:
+            self._validate(target, resolved)
+        except ValidationInterrupted as exc:
+            # Nothing was judged (no validation journaled): `drill resume` validates again.
+            self._interrupt(target, exc.cause, str(exc), "validation")
 
     def _interrupt(self, target: Target, cause: str, message: str, where: str) -> None:
         """Journal the target interrupted (`where`: its planning, or its flow) and say so."""
