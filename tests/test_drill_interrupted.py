@@ -1,8 +1,9 @@
 """A drill target interrupted by an AWS error that says nothing of its recoverability (throttling
-past the retries), as a user runs it against the demo sandbox: the drill is not finished (exit 3,
-report.json `interrupted` with the command that carries it on, nothing cleaned up, history says
-unfinished), and `drill resume` finishes it with no job started twice; a real failure still ends
-the drill, and resume refuses it."""
+past the retries), as a user runs it against the demo sandbox: in its planning (a read, or a
+check left UNKNOWN), its flow or its validation, the drill is not finished (exit 3, report.json
+`interrupted` with the command that carries it on, nothing cleaned up, history says unfinished),
+and `drill resume` finishes it with no job started twice; a real failure still ends the drill,
+and resume refuses it."""
 
 from __future__ import annotations
 
@@ -137,6 +138,29 @@ def test_restore_metadata_throttled_while_planning_leaves_the_drill_unfinished_a
     # Its flow never began: no job of any kind was started.
     assert not [j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]
     assert not [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before]
+
+    resume_to_the_end(env, report["run_id"])
+    assert len([j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]) == 1
+    (restore,) = [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before]
+    assert restore["Status"] == "COMPLETED"
+
+
+def test_a_check_left_unread_by_throttling_interrupts_the_target_instead_of_blocking_it(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
+    env = {**env_for(sb, info, tmp_path), "AWS_MAX_ATTEMPTS": "2"}
+    runbook = table_runbook(tmp_path, info, "unread-check-table")
+    copies_before = {j["CopyJobId"] for j in copy_jobs(sb, backup)}
+    restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
+
+    # The copy check of the organization's cross-account setting cannot read it: UNKNOWN, with
+    # cause THROTTLED, decides nothing about the target.
+    report = run_interrupted(sb, env, runbook, "backup:DescribeGlobalSettings")
+    (target,) = report["targets"]
+    assert target["flow"] is None and "UNKNOWN" in target["failures"][0]
+    assert not [j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]
 
     resume_to_the_end(env, report["run_id"])
     assert len([j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]) == 1

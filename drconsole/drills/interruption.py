@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drconsole.errors import AwsError
 
 # They say nothing about the target's recoverability, only about AWS that minute: a drill's
@@ -13,6 +15,19 @@ INTERRUPTING_CAUSES = ("THROTTLED", "NETWORK", "CREDENTIALS_EXPIRED", "SERVICE_E
 class ValidationInterrupted(AwsError):
     """A validation's read of the restored resource (or its source) failed with one of the
     interrupting causes: nothing was judged, the validation runs again when resumed."""
+
+
+def unreadable_only(failed: list[dict[str, Any]]) -> str | None:
+    """The interrupting cause when every check that stops a step (`failed`, as journaled: id,
+    status, cause...) is UNKNOWN because AWS failed its read (throttled, the network...): no
+    check decided anything. None when one FAILs or could not be read for another reason
+    (AccessDenied is a verdict)."""
+    causes = [str(check.get("cause")) for check in failed]
+    if not failed or any(check.get("status") != "UNKNOWN" for check in failed):
+        return None
+    if any(cause not in INTERRUPTING_CAUSES for cause in causes):
+        return None
+    return causes[0]
 
 
 def interrupting_cause(exc: BaseException) -> str | None:

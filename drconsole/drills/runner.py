@@ -19,7 +19,11 @@ from typing import Any
 
 from drconsole.drills import validate as vd
 from drconsole.drills.before_copy import restore_blocked_before_copy
-from drconsole.drills.interruption import INTERRUPTING_CAUSES, ValidationInterrupted
+from drconsole.drills.interruption import (
+    INTERRUPTING_CAUSES,
+    ValidationInterrupted,
+    unreadable_only,
+)
 from drconsole.drills.journal import DrillJournal, DrillState, new_run_id, parse_time
 from drconsole.drills.resolve import ResolveError, resolve_target
 from drconsole.drills.runbook import ManualStep, Runbook, Target
@@ -226,10 +230,12 @@ class DrillRunner:
             if record.restored is None:
                 assert flow_id is not None
                 outcome = engine.run(flow_id)
-                if outcome.status == "interrupted" and outcome.cause in TRANSIENT_CAUSES:
+                interrupting = self._interrupting_cause(outcome)
+                if interrupting is not None:
                     # The flow stays as journaled: `drill resume` hands it back to the engine,
-                    # which waits on a job already started rather than starting it again.
-                    self._interrupt(target, str(outcome.cause), outcome.message, "flow")
+                    # which waits on a job already started rather than starting it again (and
+                    # checks again a step whose checks AWS left unread).
+                    self._interrupt(target, interrupting, outcome.message, "flow")
                     return
                 self.journal.append(
                     self.run_id,
@@ -259,6 +265,26 @@ class DrillRunner:
         except ValidationInterrupted as exc:
             # Nothing was judged (no validation journaled): `drill resume` validates again.
             self._interrupt(target, exc.cause, str(exc), "validation")
+
+    def _interrupting_cause(self, outcome: Any) -> str | None:
+        """The cause when the flow stopped on AWS (an interrupting error, or a step whose only
+        failing checks are ones AWS left unread), else None: its outcome is a verdict."""
+        if outcome.status == "interrupted":
+            return str(outcome.cause) if outcome.cause in INTERRUPTING_CAUSES else None
+        if outcome.status != "blocked":
+            return None
+        from msgspec.structs import asdict
+
+        from drconsole.flows.journal import Journal
+        from drconsole.flows.journal_records import ChecksRecord
+
+        last = None
+        for record in Journal(self.state_dir).records():
+            if isinstance(record, ChecksRecord) and record.flow == outcome.flow_id:
+                last = record
+        if last is None or last.ok:
+            return None
+        return unreadable_only([asdict(check) for check in last.failed])
 
     def _interrupt(self, target: Target, cause: str, message: str, where: str) -> None:
         """Journal the target interrupted (`where`: its planning, or its flow) and say so."""
@@ -292,6 +318,11 @@ class DrillRunner:
         if not prepared.ok:
             step, report = next((s, r) for s, r in prepared.reports if not r.ok)
             failing = [c for c in report.checks if c.status.value in ("FAIL", "UNKNOWN")]
+            unread = unreadable_only([_check_json(c) for c in failing])
+            if unread is not None:  # AWS left them unread: nothing is decided, plan it again
+                message = f"{step} check {failing[0].id} UNKNOWN: {failing[0].evidence}"
+                self._interrupt(target, unread, message, "planning")
+                return None
             self._block(target, step, failing)
             return None
         # The restore after the copy is checked again right before it (things change during a
@@ -326,16 +357,7 @@ class DrillRunner:
             remediation=check.remediation,
             aws_error=False,
             step=step,
-            failed=[
-                {
-                    "id": c.id,
-                    "status": c.status.value,
-                    "cause": c.cause.value if c.cause else None,
-                    "evidence": c.evidence,
-                    "remediation": c.remediation,
-                }
-                for c in failing
-            ],
+            failed=[_check_json(c) for c in failing],
         )
         self.emit("target-failed", target=target.name, cause=cause, message=message)
 
@@ -399,6 +421,17 @@ class DrillRunner:
         return tuple(
             str(getattr(creds, name, "") or "") for name in ("secret_access_key", "session_token")
         )
+
+
+def _check_json(check: Any) -> dict[str, Any]:
+    """A failing check as the journal and the report keep it."""
+    return {
+        "id": check.id,
+        "status": check.status.value,
+        "cause": check.cause.value if check.cause else None,
+        "evidence": check.evidence,
+        "remediation": check.remediation,
+    }
 
 
 class DrillBusy(UsageError):
