@@ -8,6 +8,8 @@ and resume refuses it."""
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,16 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
-from tests.test_drill_run import EU, _runbook, copy_jobs, drill, env_for, restore_jobs, result_of
+from tests.test_drill_run import (
+    DRILL,
+    EU,
+    _runbook,
+    copy_jobs,
+    drill,
+    env_for,
+    restore_jobs,
+    result_of,
+)
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +174,50 @@ def test_a_check_left_unread_by_throttling_interrupts_the_target_instead_of_bloc
     assert not [j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]
 
     resume_to_the_end(env, report["run_id"])
+    assert len([j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]) == 1
+    (restore,) = [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before]
+    assert restore["Status"] == "COMPLETED"
+
+
+def test_the_restore_checks_after_the_copy_left_unread_interrupt_the_flow_resumably(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
+    env = {**env_for(sb, info, tmp_path), "AWS_MAX_ATTEMPTS": "2"}
+    runbook = table_runbook(tmp_path, info, "unread-restore-check-table")
+    copies_before = {j["CopyJobId"] for j in copy_jobs(sb, backup)}
+    restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
+    flows = tmp_path / "state" / "drconsole" / "journal.jsonl"
+    sb.options.time_scale = 40  # the copy lasts seconds: the fault is armed meanwhile
+    try:
+        process = subprocess.Popen(
+            [*DRILL, "run", str(runbook), "--yes", "--json", "--poll-interval", "0.2"],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while '"type": "job"' not in (flows.read_text() if flows.exists() else ""):
+            assert time.monotonic() < deadline, "the copy job did not start"
+            time.sleep(0.05)
+        # The copy has started: the restore's checks, run again after it, cannot read the
+        # restore role's permissions.
+        sb.fail_operation("iam:SimulatePrincipalPolicy", "throttle")
+        stdout, _ = process.communicate(timeout=120)
+    finally:
+        sb.clear_faults()
+        sb.options.time_scale = 600
+    assert process.returncode == 3, stdout[-3000:]
+    run_id = json.loads(stdout.strip().splitlines()[-1])["run"]
+    report_path = tmp_path / "state" / "drconsole" / "drills" / "edge" / run_id / "report.json"
+    report = json.loads(report_path.read_text())
+    assert report["verdict"] == "interrupted"
+    (target,) = report["targets"]
+    assert target["verdict"] == "interrupted" and "its flow" in target["failures"][0]
+    assert not [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before]
+
+    resume_to_the_end(env, run_id)
     assert len([j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]) == 1
     (restore,) = [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before]
     assert restore["Status"] == "COMPLETED"
