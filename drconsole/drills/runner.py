@@ -5,6 +5,10 @@ Everything is journaled (`drills.journal`) before it matters: the drill's start,
 recovery point and flow id (before the flow is begun), each manual answer, validation and
 clean-up. Resuming folds the journal and carries on: a target whose flow exists is handed back
 to the engine (which never starts a job twice), a validated target is not validated again.
+
+A target an AWS error interrupted (`drills.interruption`: throttling, the network, expired
+credentials, an AWS internal error) is journaled as such, not as failed: the drill is left
+unfinished, and resuming carries that target on from its planning, its flow or its validation.
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ from drconsole.drills.runbook import ManualStep, Runbook, Target
 from drconsole.errors import AwsError, UsageError
 from drconsole.flows import events as ev
 
-TRANSIENT_CAUSES = INTERRUPTING_CAUSES
 ManualAsk = Callable[[ManualStep], tuple[bool, str]]  # (performed, note)
 EventSink = Callable[[dict[str, Any]], None]
 
@@ -172,7 +175,7 @@ class DrillRunner:
             self._target(target)
         except (AwsError, UsageError) as exc:
             cause = str(getattr(exc, "cause", "UNKNOWN"))
-            if cause in TRANSIENT_CAUSES:
+            if cause in INTERRUPTING_CAUSES:
                 # Throttling, the network, expired credentials or an AWS internal error: nothing
                 # is decided about the target, so `drill resume` plans it again.
                 self._interrupt(target, cause, str(exc), "planning")
@@ -287,7 +290,8 @@ class DrillRunner:
         return unreadable_only([asdict(check) for check in last.failed])
 
     def _interrupt(self, target: Target, cause: str, message: str, where: str) -> None:
-        """Journal the target interrupted (`where`: its planning, or its flow) and say so."""
+        """Journal the target interrupted (`where`: its planning, its flow or its validation)
+        and say so: the drill stays unfinished and `drill resume` carries it on from there."""
         self.journal.append(
             self.run_id,
             "target-interrupted",
