@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from drconsole.readiness.drills import drill_coverage
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from tests.test_drill_run import (
@@ -124,8 +125,14 @@ def test_a_start_restore_job_throttled_leaves_the_drill_unfinished_and_resume_fi
     assert copy["DestinationRecoveryPointArn"] in recovery_points(sb, recovery)
     assert not [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before]
 
+    # Readiness does not count the unfinished drill as drill coverage; once resumed, it does.
+    state_dir = tmp_path / "state" / "drconsole"
+    resource = target["recovery_point"]["resource_arn"]
+    assert resource not in drill_coverage(state_dir)
+
     done = resume_to_the_end(env, report["run_id"])
     assert done["targets"][0]["flow"] == target["flow"]  # the same flow, carried on
+    assert drill_coverage(state_dir)[resource].run_id == report["run_id"]
     # With plain boto3: one copy job and one restore job, none started twice; both cleaned up.
     assert [j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before] == [copy]
     (restore,) = [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before]
