@@ -170,9 +170,11 @@ def _drive(args: argparse.Namespace, runbook: Any, run_id: str | None, settings:
 
 
 def exit_code(report: dict[str, Any]) -> int:
-    """0 passed; 3 when an AWS failure stopped a target; 1 otherwise."""
+    """0 passed; 3 when an AWS failure stopped a target (an interrupted drill); 1 otherwise."""
     if report["verdict"] == "passed":
         return EXIT_OK
+    if report["verdict"] == "interrupted":
+        return EXIT_AWS
     if any(t["aws_error"] for t in report["targets"]):
         return EXIT_AWS
     return EXIT_FAILED
@@ -191,6 +193,7 @@ def print_outcome(args: argparse.Namespace, report: dict[str, Any]) -> int:
             "verdict": report["verdict"],
             "exit_code": code,
             "report_dir": directory,
+            "resume": report.get("resume"),
             "targets": [
                 {
                     "target": t["target"],
@@ -218,6 +221,8 @@ def print_outcome(args: argparse.Namespace, report: dict[str, Any]) -> int:
         for item in target["cleanup"]:
             say(f"  clean-up {item['kind']} {item['arn']}: {item['reason']}")
     say(f"drill {report['run_id']} {report['verdict']}; report in {directory}")
+    if report.get("resume"):
+        say(f"not finished: nothing was cleaned up; `{report['resume']}` carries it on")
     return code
 
 

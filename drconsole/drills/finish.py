@@ -32,11 +32,20 @@ def finish(
     journal = DrillJournal(state_dir)
     state = _state(journal, run_id)
     report = rp.build_report(sessions, state_dir, runbook, state, interrupted_seconds(state))
+    directory = Path(report_dir) if report_dir else report_dir_for(state_dir, runbook.name, run_id)
+    if state.interrupted_targets():
+        # Not finished: nothing is cleaned up (a resumed flow still needs its copy) and no end
+        # is journaled, so `drill resume` carries it on; the report says how it stands.
+        report["report_dir"] = str(directory)
+        journal.append(
+            run_id, "drill-verdict", verdict=report["verdict"], report_dir=str(directory)
+        )
+        write_evidence(report, directory, history(state_dir, runbook.name), junit)
+        return report
     policy = runbook.cleanup
     if policy == "always" or (policy == "on-success" and report["verdict"] == "passed"):
         clean_up(sessions, state_dir, state)
         state = _state(journal, run_id)
-    directory = Path(report_dir) if report_dir else report_dir_for(state_dir, runbook.name, run_id)
     if state.end is None:
         journal.append(run_id, "drill-end", finished=now_iso(), report_dir=str(directory))
     state = _state(journal, run_id)
@@ -126,7 +135,8 @@ def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]
                     "rpo_seconds": None,
                     "targets": len(state.start.get("targets") or []),
                     "interrupted": bool(state.resumes),
-                    "report": None,
+                    # An AWS error interrupted it: the report of how it stood then.
+                    "report": _report_of(state.reported),
                 }
             )
             continue
@@ -150,3 +160,10 @@ def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]
                 }
             )
     return out
+
+
+def _report_of(reported: dict[str, Any] | None) -> str | None:
+    """The report.json an unfinished drill wrote when it was interrupted (None if none)."""
+    if reported is None or not reported.get("report_dir"):
+        return None
+    return str(Path(str(reported["report_dir"])) / "report.json")

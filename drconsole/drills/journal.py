@@ -42,6 +42,9 @@ class TargetRecord:
     restored: dict[str, Any] | None = None
     validations: list[dict[str, Any]] = field(default_factory=list)
     validated: bool = False
+    # Stopped by an AWS error that says nothing of its recoverability (throttling, the network,
+    # expired credentials, an AWS internal error): the drill is unfinished until it is resumed.
+    interrupted: dict[str, Any] | None = None
 
 
 @dataclass
@@ -56,6 +59,7 @@ class DrillState:
     resumes: list[dict[str, Any]] = field(default_factory=list)
     end: dict[str, Any] | None = None
     last_time: str = ""
+    reported: dict[str, Any] | None = None  # the last report written (of an unfinished drill too)
 
     def target(self, name: str) -> TargetRecord:
         """The target's record (created empty on first use)."""
@@ -66,6 +70,8 @@ class DrillState:
         kind = record["type"]
         if kind == "drill-resume":
             self.resumes.append({**record, "last_before": self.last_time})
+            for target in self.targets.values():
+                target.interrupted = None  # a resume carries every interrupted target on
         self.last_time = str(record.get("time", self.last_time))
         name = str(record.get("target", ""))
         if kind == "drill-start":
@@ -75,6 +81,8 @@ class DrillState:
         elif kind == "target-flow":
             self.target(name).flow_id = str(record["flow_ref"])
             self.target(name).started = str(record.get("started") or record["time"])
+        elif kind == "target-interrupted":
+            self.target(name).interrupted = dict(record)
         elif kind == "target-blocked":
             self.target(name).blocked = dict(record)
         elif kind == "target-restored":
@@ -89,11 +97,17 @@ class DrillState:
             self.cleanups.append(dict(record))
         elif kind == "drill-end":
             self.end = dict(record)
+        elif kind == "drill-verdict":
+            self.reported = dict(record)
 
     @property
     def started_at(self) -> datetime:
         """The drill's start."""
         return parse_time(str(self.start["started"]))
+
+    def interrupted_targets(self) -> list[str]:
+        """The targets an AWS error interrupted, waiting for `drill resume`."""
+        return [name for name, record in self.targets.items() if record.interrupted]
 
     def deleted(self) -> set[str]:
         """ARNs clean-up deleted (or found already gone)."""

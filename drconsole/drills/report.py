@@ -77,11 +77,22 @@ def build_report(
         failed_validations = [v for v in record.validations if not v["passed"]]
         for validation in failed_validations:
             failures.append(f"validation {validation['kind']} failed: {validation['message']}")
-        if not record.validated and not failures:
-            step = "validation" if restored.get("status") == "completed" else "the restore"
+        stopped_by = record.interrupted
+        if stopped_by is not None:
+            where = f"its {stopped_by.get('where') or 'flow'}"
             failures.append(
-                f"{step} did not finish: `drconsole drill resume {state.run_id}` carries it on"
+                f"interrupted in {where}: {stopped_by.get('message')} "
+                f"[{stopped_by.get('cause')}]; `{resume_command(state.run_id)}` carries it on"
             )
+            cause = stopped_by.get("cause")
+        elif not record.validated and not failures:
+            step = "validation" if restored.get("status") == "completed" else "the restore"
+            if state.end is None:
+                failures.append(
+                    f"{step} did not finish: `{resume_command(state.run_id)}` carries it on"
+                )
+            else:
+                failures.append(f"{step} did not finish before the drill ended")
         rpo = None
         if record.resolved:
             rpo = (
@@ -132,16 +143,22 @@ def build_report(
             if rto is None or objectives.rto_seconds is None
             else (rto <= objectives.rto_seconds)
         )
-        item["verdict"] = "passed" if not failures else "failed"
+        # An interrupted target is not judged yet: AWS was unavailable, not its recovery.
+        item["verdict"] = (
+            "interrupted" if stopped_by is not None else "passed" if not failures else "failed"
+        )
         item["failures"] = failures
         item["cause"] = cause
-        item["aws_error"] = bool((record.blocked or {}).get("aws_error")) or bool(
-            restored.get("aws_error")
+        item["aws_error"] = (
+            stopped_by is not None
+            or bool((record.blocked or {}).get("aws_error"))
+            or bool(restored.get("aws_error"))
         )
         item["cleanup"] = [c for c in state.cleanups if c.get("target") == target.name]
         targets.append(item)
     required_missed = [m["step"] for m in manual if m.get("required") and not m.get("performed")]
     passed = all(t["verdict"] == "passed" for t in targets) and not required_missed
+    unfinished = any(t["verdict"] == "interrupted" for t in targets)
     return {
         "schema": SCHEMA,
         "run_id": state.run_id,
@@ -163,8 +180,15 @@ def build_report(
         "manual_steps": manual,
         "required_manual_steps_not_performed": required_missed,
         "targets": targets,
-        "verdict": "passed" if passed else "failed",
+        "verdict": "interrupted" if unfinished else "passed" if passed else "failed",
+        # How an interrupted drill is carried on (None once nothing waits for it).
+        "resume": resume_command(state.run_id) if unfinished else None,
     }
+
+
+def resume_command(run_id: str) -> str:
+    """The command that carries an unfinished drill on."""
+    return f"drconsole drill resume {run_id}"
 
 
 def _missed(name: str, value: float | None, objective: float | None) -> list[str]:
@@ -205,8 +229,8 @@ def junit_xml(report: dict[str, Any]) -> str:
         "testsuite",
         name=f"drill {report['runbook']['name']}",
         tests=str(len(report["targets"])),
-        failures=str(sum(1 for t in report["targets"] if t["verdict"] != "passed")),
-        errors="0",
+        failures=str(sum(1 for t in report["targets"] if t["verdict"] == "failed")),
+        errors=str(sum(1 for t in report["targets"] if t["verdict"] == "interrupted")),
         timestamp=str(report["started"] or ""),
     )
     for target in report["targets"]:
@@ -220,7 +244,8 @@ def junit_xml(report: dict[str, Any]) -> str:
         if target["verdict"] != "passed":
             failure = ET.SubElement(
                 case,
-                "failure",
+                # Interrupted: not a failed recovery, an error that stopped the test case.
+                "error" if target["verdict"] == "interrupted" else "failure",
                 message="; ".join(target["failures"]),
                 type=str(target["cause"] or "FAILED"),
             )

@@ -5,6 +5,10 @@ Everything is journaled (`drills.journal`) before it matters: the drill's start,
 recovery point and flow id (before the flow is begun), each manual answer, validation and
 clean-up. Resuming folds the journal and carries on: a target whose flow exists is handed back
 to the engine (which never starts a job twice), a validated target is not validated again.
+
+A target an AWS error interrupted (`drills.interruption`: throttling, the network, expired
+credentials, an AWS internal error) is journaled as such, not as failed: the drill is left
+unfinished, and resuming carries that target on from its planning, its flow or its validation.
 """
 
 from __future__ import annotations
@@ -19,13 +23,17 @@ from typing import Any
 
 from drconsole.drills import validate as vd
 from drconsole.drills.before_copy import restore_blocked_before_copy
+from drconsole.drills.interruption import (
+    INTERRUPTING_CAUSES,
+    ValidationInterrupted,
+    unreadable_only,
+)
 from drconsole.drills.journal import DrillJournal, DrillState, new_run_id, parse_time
 from drconsole.drills.resolve import ResolveError, resolve_target
 from drconsole.drills.runbook import ManualStep, Runbook, Target
 from drconsole.errors import AwsError, UsageError
 from drconsole.flows import events as ev
 
-TRANSIENT_CAUSES = ("THROTTLED", "NETWORK", "CREDENTIALS_EXPIRED", "SERVICE_ERROR")
 ManualAsk = Callable[[ManualStep], tuple[bool, str]]  # (performed, note)
 EventSink = Callable[[dict[str, Any]], None]
 
@@ -126,7 +134,10 @@ class DrillRunner:
         self._manual_steps("before")
         with ThreadPoolExecutor(max_workers=len(self.runbook.targets)) as pool:
             list(pool.map(self._target_safely, self.runbook.targets))
-        self._manual_steps("after")
+        state = self.state()
+        if not state.interrupted_targets():
+            # Asked once every target is through; an interrupted drill asks them when resumed.
+            self._manual_steps("after")
         return self.state()
 
     def _operator(self) -> str:
@@ -164,10 +175,10 @@ class DrillRunner:
             self._target(target)
         except (AwsError, UsageError) as exc:
             cause = str(getattr(exc, "cause", "UNKNOWN"))
-            if cause in TRANSIENT_CAUSES:
-                # Throttling, the network or expired credentials: nothing is decided, so the
-                # target is left for `drill resume` rather than journaled as blocked.
-                self.emit("target-interrupted", target=target.name, cause=cause, message=str(exc))
+            if cause in INTERRUPTING_CAUSES:
+                # Throttling, the network, expired credentials or an AWS internal error: nothing
+                # is decided about the target, so `drill resume` plans it again.
+                self._interrupt(target, cause, str(exc), "planning")
                 return
             self.journal.append(
                 self.run_id,
@@ -222,6 +233,13 @@ class DrillRunner:
             if record.restored is None:
                 assert flow_id is not None
                 outcome = engine.run(flow_id)
+                interrupting = self._interrupting_cause(outcome)
+                if interrupting is not None:
+                    # The flow stays as journaled: `drill resume` hands it back to the engine,
+                    # which waits on a job already started rather than starting it again (and
+                    # checks again a step whose checks AWS left unread).
+                    self._interrupt(target, interrupting, outcome.message, "flow")
+                    return
                 self.journal.append(
                     self.run_id,
                     "target-restored",
@@ -245,7 +263,45 @@ class DrillRunner:
         finally:
             self._engines.remove(engine)
             engine.close()
-        self._validate(target, resolved)
+        try:
+            self._validate(target, resolved)
+        except ValidationInterrupted as exc:
+            # Nothing was judged (no validation journaled): `drill resume` validates again.
+            self._interrupt(target, exc.cause, str(exc), "validation")
+
+    def _interrupting_cause(self, outcome: Any) -> str | None:
+        """The cause when the flow stopped on AWS (an interrupting error, or a step whose only
+        failing checks are ones AWS left unread), else None: its outcome is a verdict."""
+        if outcome.status == "interrupted":
+            return str(outcome.cause) if outcome.cause in INTERRUPTING_CAUSES else None
+        if outcome.status != "blocked":
+            return None
+        from msgspec.structs import asdict
+
+        from drconsole.flows.journal import Journal
+        from drconsole.flows.journal_records import ChecksRecord
+
+        last = None
+        for record in Journal(self.state_dir).records():
+            if isinstance(record, ChecksRecord) and record.flow == outcome.flow_id:
+                last = record
+        if last is None or last.ok:
+            return None
+        return unreadable_only([asdict(check) for check in last.failed])
+
+    def _interrupt(self, target: Target, cause: str, message: str, where: str) -> None:
+        """Journal the target interrupted (`where`: its planning, its flow or its validation)
+        and say so: the drill stays unfinished and `drill resume` carries it on from there."""
+        self.journal.append(
+            self.run_id,
+            "target-interrupted",
+            target=target.name,
+            cause=cause,
+            message=message,
+            where=where,
+            aws_error=True,
+        )
+        self.emit("target-interrupted", target=target.name, cause=cause, message=message)
 
     def _begin(self, engine: Any, target: Target, resolved: dict[str, Any]) -> str | None:
         from drconsole.flows.routes import VaultRef
@@ -266,6 +322,11 @@ class DrillRunner:
         if not prepared.ok:
             step, report = next((s, r) for s, r in prepared.reports if not r.ok)
             failing = [c for c in report.checks if c.status.value in ("FAIL", "UNKNOWN")]
+            unread = unreadable_only([_check_json(c) for c in failing])
+            if unread is not None:  # AWS left them unread: nothing is decided, plan it again
+                message = f"{step} check {failing[0].id} UNKNOWN: {failing[0].evidence}"
+                self._interrupt(target, unread, message, "planning")
+                return None
             self._block(target, step, failing)
             return None
         # The restore after the copy is checked again right before it (things change during a
@@ -300,16 +361,7 @@ class DrillRunner:
             remediation=check.remediation,
             aws_error=False,
             step=step,
-            failed=[
-                {
-                    "id": c.id,
-                    "status": c.status.value,
-                    "cause": c.cause.value if c.cause else None,
-                    "evidence": c.evidence,
-                    "remediation": c.remediation,
-                }
-                for c in failing
-            ],
+            failed=[_check_json(c) for c in failing],
         )
         self.emit("target-failed", target=target.name, cause=cause, message=message)
 
@@ -373,6 +425,17 @@ class DrillRunner:
         return tuple(
             str(getattr(creds, name, "") or "") for name in ("secret_access_key", "session_token")
         )
+
+
+def _check_json(check: Any) -> dict[str, Any]:
+    """A failing check as the journal and the report keep it."""
+    return {
+        "id": check.id,
+        "status": check.status.value,
+        "cause": check.cause.value if check.cause else None,
+        "evidence": check.evidence,
+        "remediation": check.remediation,
+    }
 
 
 class DrillBusy(UsageError):

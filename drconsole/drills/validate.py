@@ -63,6 +63,7 @@ def builtin(
             if stopping is None:
                 time.sleep(1.0)
     except AWS_ERRORS as exc:
+        _raise_if_interrupting(exc, "reading the restored resource")
         return _result("builtin", started, False, f"cannot read the resource: {exc}", {})
     if not state.exists:
         return _result("builtin", started, False, f"{restored.arn} does not exist", {})
@@ -84,6 +85,16 @@ def builtin(
     return _result("builtin", started, True, message, details)
 
 
+def _raise_if_interrupting(exc: BaseException, doing: str) -> None:
+    """ValidationInterrupted when AWS, not the resource, failed the read (throttling...)."""
+    from drconsole.aws.errors import describe
+    from drconsole.drills.interruption import ValidationInterrupted, interrupting_cause
+
+    cause = interrupting_cause(exc)
+    if cause is not None:
+        raise ValidationInterrupted(f"validation, {doing}: {describe(exc)}", cause) from None
+
+
 def _compare(
     reader: DrillReader, restored: Restored, state: ResourceState, tolerance: float
 ) -> tuple[bool, dict[str, Any]]:
@@ -95,6 +106,7 @@ def _compare(
             restored.source_resource_arn,
         )
     except AWS_ERRORS as exc:
+        _raise_if_interrupting(exc, "reading the source resource")
         return False, {"message": f"cannot read the source {restored.source_resource_arn}: {exc}"}
     if not source.exists:
         return True, {"message": "the source no longer exists: nothing to compare"}

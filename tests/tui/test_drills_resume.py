@@ -1,9 +1,10 @@
 """The Drills screen resumes an unfinished drill: a drill killed mid-copy by `drill run` is
 resumed with `R` (asked first) in the run view, waits on the copy jobs already started (exactly
 one copy and one restore job per target, asked with plain boto3), asks the manual step left and
-writes its report; a drill held by another drconsole process is refused with one line and
-nothing done, an edited runbook or a drill finished elsewhere meanwhile is not resumed, and
-read-only mode neither offers nor runs a resume."""
+writes its report; a drill an AWS error interrupted (StartRestoreJob throttled) is listed
+unfinished and `R` finishes it with its copy waited on; a drill held by another drconsole
+process is refused with one line and nothing done, an edited runbook or a drill finished
+elsewhere meanwhile is not resumed, and read-only mode neither offers nor runs a resume."""
 
 from __future__ import annotations
 
@@ -373,3 +374,61 @@ async def test_a_drill_held_elsewhere_is_refused_and_read_only_never_resumes(
 
 def notified(app: DrConsoleApp, text: str) -> bool:
     return any(text in str(n.message) for n in app._notifications)
+
+
+async def test_a_drill_interrupted_by_throttling_is_listed_unfinished_and_r_finishes_it(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path, monkeypatch: Any
+) -> None:
+    sb, info = sandbox
+    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
+    monkeypatch.setattr(DrillScreen, "MIN_POLL", 0.1)
+    folder = tmp_path / "runbooks"
+    folder.mkdir()
+    (folder / "tables.yaml").write_text(
+        "name: tables\ncleanup: always\n"
+        f'source: {{account: "{backup}", region: {EU}, vault: central-eu-central-1}}\n'
+        f'restore_to: {{account: "{recovery}", region: {EU}, vault: recovery-vault}}\n'
+        "targets:\n"
+        f'  - name: table\n    resource: {{account: "{info.accounts["prod"]}", type: DynamoDB,'
+        " name: prod-sessions}\n    metadata: {targetTableName: screen-throttled-table}\n"
+    )
+    copies_before = {j["CopyJobId"] for j in copy_jobs(sb, backup)}
+    restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
+    sb.fail_operation("backup:StartRestoreJob", "throttle")
+    try:
+        ran = subprocess.run(
+            [*DRILL, "run", str(folder / "tables.yaml"), "--yes", "--json"],
+            env={**cli_env(sb, info, tmp_path), "AWS_MAX_ATTEMPTS": "2"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        sb.clear_faults()
+    assert ran.returncode == 3, ran.stdout[-2000:] + ran.stderr
+    run_id = str(drill_records(tmp_path, "drill-start")[0]["flow"])
+
+    app = app_on(sandbox, tmp_path, runbooks_dir=folder)
+    async with app.run_test(size=SIZE) as pilot:
+        listing = await open_drills(app, pilot)
+        await wait_until(pilot, lambda: "unfinished" in screen_text(app), what="the run")
+        assert f"unfinished run {run_id}: R resumes it" in detail_of(listing)
+        await pilot.press("R")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, DrillScreen), what="run view")
+        drill = app.screen
+        assert isinstance(drill, DrillScreen)
+        await wait_until(pilot, lambda: drill.report is not None, what="report", timeout=90)
+        assert "Drill tables  PASSED" in str(drill.query_one("#drill-text").render())
+
+    report = drill.report
+    assert report is not None and report["run_id"] == run_id and report["verdict"] == "passed"
+    assert len(drill_records(tmp_path, "drill-end")) == 1
+    # The copy made before the interruption was waited on, not made again; one restore.
+    assert len([j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]) == 1
+    assert (
+        len([j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before])
+        == 1
+    )

@@ -24,7 +24,9 @@ GOOD, BAD = "bold green", "bold red"
 
 
 def verdict_text(verdict: str) -> Text:
-    """PASSED / FAILED, styled."""
+    """PASSED / FAILED / INTERRUPTED (not finished, not judged), styled."""
+    if verdict == "interrupted":
+        return Text(verdict.upper(), style="bold yellow")
     return Text(verdict.upper(), style=GOOD if verdict == "passed" else BAD)
 
 
@@ -125,6 +127,12 @@ def report_text(report: dict[str, Any]) -> Text:
     if report.get("interrupted"):
         text.append(
             f"interrupted for {format_duration(report.get('interrupted_seconds'))}, resumed\n",
+            style="bold yellow",
+        )
+    if report.get("resume"):
+        text.append(
+            "not finished: an AWS error interrupted it and nothing was cleaned up yet; R on the "
+            f"Drills screen or `{report['resume']}` carries it on\n",
             style="bold yellow",
         )
     text.append(f"runbook {runbook.get('path')} (SHA-256 {str(runbook.get('sha256'))[:12]}…)\n")

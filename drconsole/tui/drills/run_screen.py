@@ -350,7 +350,13 @@ class DrillScreen(BrowseScreen):
         self.query_one("#drill-log").display = False
         self.query_one("#drill-text", Static).update(report_text(message.report))
         body.focus()
-        self.set_status(f"drill {verdict} │ the report is below (PgUp PgDn), o opens it whole")
+        if verdict == "interrupted":  # unfinished: the Drills screen's R carries it on
+            self.set_status(
+                "drill interrupted by an AWS error │ the report is below; R on the Drills "
+                "screen resumes it"
+            )
+        else:
+            self.set_status(f"drill {verdict} │ the report is below (PgUp PgDn), o opens it whole")
         if self.app.screen is not self:  # left while it ran: say how it ended
             self.app.notify(
                 f"Drill {self.runbook.name} {verdict}: o on the Drills screen opens its report.",
