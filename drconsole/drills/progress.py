@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from drconsole.drills.journal import DrillState, TargetRecord
+    from drconsole.flows.journal import FlowState
 
 
 def _time(text: Any) -> datetime | None:
@@ -115,10 +116,12 @@ class DrillProgress:
         elif name == "flow":
             self._flow(target, event["flow_event"], now)
 
-    def resume_from(self, state: DrillState) -> None:
+    def resume_from(self, state: DrillState, flows: dict[str, FlowState] | None = None) -> None:
         """A drill resumed from its journal: its clock runs from the journaled start, its
-        `before` manual steps stand answered, and the targets it already decided show how
-        they ended (the runner passes over them without an event)."""
+        `before` manual steps stand answered, the jobs its targets' flows ran before it stopped
+        are in their breakdown (a resumed flow's events name only the jobs still to come), and
+        the targets it already decided show how they ended (the runner passes over them
+        without an event)."""
         self.started = _time(state.start.get("started")) or self.started
         before = [m for m in state.manual.values() if m.get("when") == "before"]
         self.manual_answered = len(before)
@@ -127,8 +130,12 @@ class DrillProgress:
             self.manual_until = max(answered)
         for name, record in state.targets.items():
             target = self.targets.get(name)
-            if target is not None:
-                _resume_target(target, record, _time(state.last_time))
+            if target is None:
+                continue
+            flow = (flows or {}).get(record.flow_id or "")
+            if flow is not None:
+                target.jobs = journaled_jobs(flow)
+            _resume_target(target, record, _time(state.last_time))
 
     def _flow(self, target: TargetProgress, flow: dict[str, Any], now: datetime) -> None:
         kind = flow["event"]
@@ -211,6 +218,21 @@ class DrillProgress:
         else:
             add("checks", None)
         return _closed(phases, target)
+
+
+def journaled_jobs(flow: FlowState) -> list[Job]:
+    """The jobs a flow started, in order, timed by its journal (when each Start was answered
+    and its end seen: AWS's own timestamps come with the job's next event, or the report)."""
+    steps = [*flow.hop_names, "restore"]
+    jobs: list[Job] = []
+    for name in steps:
+        step = flow.step(name)
+        started = _time(step.job_started)
+        if step.job_id is None or started is None:
+            continue
+        finished = _time(step.job_finished) if step.finished else None
+        jobs.append(Job(name, started, created=started, completed=finished))
+    return jobs
 
 
 def _resume_target(target: TargetProgress, record: TargetRecord, last: datetime | None) -> None:

@@ -7,10 +7,14 @@ the same run id (which folds the journal, so no job is started twice).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drconsole.drills.journal import DrillJournal, DrillState
 from drconsole.drills.runbook import Runbook
 from drconsole.errors import UsageError
+
+if TYPE_CHECKING:
+    from drconsole.flows.journal import FlowState
 
 
 class DrillFinished(UsageError):
@@ -45,3 +49,17 @@ def runbook_to_resume(state_dir: Path, run_id: str) -> tuple[Runbook, DrillState
             "restore the runbook as it was to resume"
         )
     return runbook, state
+
+
+def journaled_flows(state_dir: Path, state: DrillState) -> dict[str, FlowState]:
+    """The flow of each target that has one, as journaled: what a resumed drill's progress
+    shows of the jobs that ran before it stopped."""
+    from drconsole.flows.journal import Journal
+
+    journal = Journal(state_dir)
+    flows: dict[str, FlowState] = {}
+    for record in state.targets.values():
+        flow = journal.flow(record.flow_id) if record.flow_id else None
+        if flow is not None:
+            flows[flow.flow_id] = flow
+    return flows

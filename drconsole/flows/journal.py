@@ -169,6 +169,8 @@ class StepState:
     result_arn: str | None = None  # destination recovery point / created resource
     refused: str | None = None  # the Start call was refused synchronously with this message
     audit_intent: str | None = None  # the audit log's intent entry of the first Start call
+    job_started: str | None = None  # when the Start call was answered (the journal's time)
+    job_finished: str | None = None  # when the job was seen at its end state
 
     @property
     def finished(self) -> bool:
@@ -246,10 +248,13 @@ class FlowState:
         elif isinstance(record, jrec.RefusedRecord):
             self.step(record.step).refused = record.message
         elif isinstance(record, jrec.JobRecord):
-            self.step(record.step).job_id = record.job_id
+            step = self.step(record.step)
+            step.job_id = record.job_id
+            step.job_started = record.time
         elif isinstance(record, jrec.FinishedRecord):
             step = self.step(record.step)
             step.state = record.state
+            step.job_finished = record.time
             step.status_message = record.status_message
             step.result_arn = record.result_arn
         elif isinstance(record, jrec.RestoreFormRecord):

@@ -36,7 +36,7 @@ from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.tui.app import DrConsoleApp
 from drconsole.tui.drills.list_screen import DrillsScreen
 from drconsole.tui.drills.manual_dialog import ManualStepDialog
-from drconsole.tui.drills.run_screen import DrillScreen
+from drconsole.tui.drills.run_screen import DrillScreen, utcnow
 from drconsole.tui.screens.confirm import ConfirmDialog
 from tests.tui.conftest import sandbox_settings, screen_lines, wait_until
 
@@ -422,6 +422,12 @@ async def test_a_drill_interrupted_by_throttling_is_listed_unfinished_and_r_fini
         assert isinstance(drill, DrillScreen)
         await wait_until(pilot, lambda: drill.report is not None, what="report", timeout=90)
         assert "Drill tables  PASSED" in str(drill.query_one("#drill-text").render())
+        # The copy ended before the interruption: the resumed flow's events name only the
+        # restore, and the breakdown counted the copy's time as checks.
+        target = drill.progress.targets["table"]
+        phases = [label for label, _, _ in drill.progress.breakdown(target, utcnow())]
+        assert phases[:3] == ["checks", "hop1", "wait"], phases
+        assert "restore" in phases
 
     report = drill.report
     assert report is not None and report["run_id"] == run_id and report["verdict"] == "passed"

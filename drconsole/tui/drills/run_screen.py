@@ -26,6 +26,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from drconsole.drills.progress import DrillProgress
+from drconsole.drills.resume import journaled_flows
 from drconsole.tui.drills.list_screen import DrillsScreen
 from drconsole.tui.drills.render import plan_text, progress_text
 from drconsole.tui.screens.base import BrowseScreen
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from drconsole.drills.planner import DrillPlan
     from drconsole.drills.runbook import ManualStep, Runbook
     from drconsole.drills.runner import DrillRunner
+    from drconsole.flows.journal import FlowState
 
 RUN_GROUP = "drill-run"
 # Flow events the log leaves out: each poll is in the progress above it, and a request's body
@@ -97,9 +99,10 @@ class DrillScreen(BrowseScreen):
     class Resumed(Message):
         """The drill as journaled when its resume took the lock (before its first event)."""
 
-        def __init__(self, state: DrillState) -> None:
+        def __init__(self, state: DrillState, flows: dict[str, FlowState]) -> None:
             super().__init__()
             self.state = state
+            self.flows = flows
 
     class Refused(Message):
         """Another process holds the drill's lock, or the drill has finished: nothing was done
@@ -244,7 +247,8 @@ class DrillScreen(BrowseScreen):
         """The runner's threads: hand the event to the UI thread. A resume, once it holds the
         lock, first hands over the drill as journaled (read here, off the UI thread)."""
         if event["event"] == "drill-resumed" and self.runner is not None:
-            self.post_message(self.Resumed(self.runner.state()))
+            state = self.runner.state()
+            self.post_message(self.Resumed(state, journaled_flows(self.runner.state_dir, state)))
         self.post_message(self.Event(event))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=RUN_GROUP)
@@ -273,7 +277,7 @@ class DrillScreen(BrowseScreen):
         self.post_message(self.Finished(report))
 
     def on_drill_screen_resumed(self, message: Resumed) -> None:
-        self.progress.resume_from(message.state)
+        self.progress.resume_from(message.state, message.flows)
         self.show_progress()
 
     def on_drill_screen_refused(self, message: Refused) -> None:
