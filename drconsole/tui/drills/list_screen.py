@@ -275,7 +275,8 @@ class DrillsScreen(BrowseScreen):
             elif self.running(entry):
                 how = "running in this console: Enter shows it"
             else:
-                how = f"R resumes it (as drconsole drill resume {last['run_id']})"
+                # (short enough for an 80-column terminal with the run id before it)
+                how = "R resumes it, as drill resume would"
             text.append(f"\nunfinished run {last['run_id']}: {how}", style="bold")
         detail.update(text)
         for run in reversed(entry.runs):
