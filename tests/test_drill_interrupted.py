@@ -140,45 +140,33 @@ def test_a_start_restore_job_throttled_leaves_the_drill_unfinished_and_resume_fi
     assert copy["DestinationRecoveryPointArn"] not in recovery_points(sb, recovery)
 
 
-def test_restore_metadata_throttled_while_planning_leaves_the_drill_unfinished_and_resumable(
-    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+@pytest.mark.parametrize(
+    ("operation", "said", "table"),
+    [
+        # the restore metadata read while the target is planned
+        ("backup:GetRecoveryPointRestoreMetadata", "its planning", "throttled-plan-table"),
+        # the copy check of the organization's cross-account setting cannot read it: UNKNOWN,
+        # with cause THROTTLED, decides nothing about the target (it was blocked)
+        ("backup:DescribeGlobalSettings", "UNKNOWN", "unread-check-table"),
+    ],
+    ids=["restore-metadata-while-planning", "check-left-unread"],
+)
+def test_a_target_stopped_before_its_flow_leaves_the_drill_unfinished_and_resumable(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path, operation: str, said: str, table: str
 ) -> None:
     sb, info = sandbox
     backup, recovery = info.accounts["backup"], info.accounts["recovery"]
     env = {**env_for(sb, info, tmp_path), "AWS_MAX_ATTEMPTS": "2"}
-    runbook = table_runbook(tmp_path, info, "throttled-plan-table")
+    runbook = table_runbook(tmp_path, info, table)
     copies_before = {j["CopyJobId"] for j in copy_jobs(sb, backup)}
     restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
 
-    report = run_interrupted(sb, env, runbook, "backup:GetRecoveryPointRestoreMetadata")
+    report = run_interrupted(sb, env, runbook, operation)
     (target,) = report["targets"]
-    assert target["flow"] is None and "its planning" in target["failures"][0]
+    assert target["flow"] is None and said in target["failures"][0]
     # Its flow never began: no job of any kind was started.
     assert not [j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]
     assert not [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before]
-
-    resume_to_the_end(env, report["run_id"])
-    assert len([j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]) == 1
-    (restore,) = [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before]
-    assert restore["Status"] == "COMPLETED"
-
-
-def test_a_check_left_unread_by_throttling_interrupts_the_target_instead_of_blocking_it(
-    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
-) -> None:
-    sb, info = sandbox
-    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
-    env = {**env_for(sb, info, tmp_path), "AWS_MAX_ATTEMPTS": "2"}
-    runbook = table_runbook(tmp_path, info, "unread-check-table")
-    copies_before = {j["CopyJobId"] for j in copy_jobs(sb, backup)}
-    restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
-
-    # The copy check of the organization's cross-account setting cannot read it: UNKNOWN, with
-    # cause THROTTLED, decides nothing about the target.
-    report = run_interrupted(sb, env, runbook, "backup:DescribeGlobalSettings")
-    (target,) = report["targets"]
-    assert target["flow"] is None and "UNKNOWN" in target["failures"][0]
-    assert not [j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]
 
     resume_to_the_end(env, report["run_id"])
     assert len([j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]) == 1
