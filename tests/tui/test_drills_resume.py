@@ -38,6 +38,7 @@ from drconsole.tui.drills.list_screen import DrillsScreen
 from drconsole.tui.drills.manual_dialog import ManualStepDialog
 from drconsole.tui.drills.run_screen import DrillScreen, utcnow
 from drconsole.tui.screens.confirm import ConfirmDialog
+from tests.test_drill_run import env_for
 from tests.tui.conftest import sandbox_settings, screen_lines, wait_until
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "runbooks"
@@ -62,18 +63,8 @@ def runbooks(tmp_path: Path) -> Path:
 
 
 def cli_env(sb: Sandbox, info: ScenarioInfo, home: Path) -> dict[str, str]:
-    credentials = sb.credentials_for(info.accounts["management"])
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
-    env.update(
-        AWS_ENDPOINT_URL=sb.endpoint_url,
-        AWS_ACCESS_KEY_ID=credentials["aws_access_key_id"],
-        AWS_SECRET_ACCESS_KEY=credentials["aws_secret_access_key"],
-        AWS_REGION=EU,
-        XDG_STATE_HOME=str(home / "state"),
-        XDG_CONFIG_HOME=str(home / "config"),
-        TERM="xterm",
-    )
-    return env
+    """`drill run`'s environment, with a terminal type for the one run in a pseudo-terminal."""
+    return {**env_for(sb, info, home), "TERM": "xterm"}
 
 
 def app_on(sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path, **changes: Any) -> DrConsoleApp:
