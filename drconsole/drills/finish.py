@@ -143,6 +143,9 @@ def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]
         path = Path(str(state.end.get("report_dir", ""))) / "report.json"
         try:
             out.append(summary(json.loads(path.read_text()), path.parent))
+            if rp.is_abandoned(state):
+                # The journal decides: a report it could not write again still says interrupted.
+                out[-1]["verdict"] = rp.ABANDONED
         except (OSError, ValueError, RecursionError):
             # Gone or damaged: the run is still listed, as one whose report cannot be read.
             out.append(
