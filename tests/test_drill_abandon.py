@@ -1,0 +1,169 @@
+"""`drill cleanup RUN_ID` of an unfinished drill (interrupted by AWS) as a user runs it against
+the demo sandbox: it abandons the drill — asked, or --yes; refused with no one to ask, while the
+drill's lock is held elsewhere, and in read-only mode — then deletes what the drill created
+(checked with plain boto3), writes report.json and history as abandoned (never readiness
+coverage), and `drill resume` refuses it with no job started."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+
+from drconsole.drills.runner import drill_lock
+from drconsole.readiness.drills import drill_coverage
+from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
+from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests.test_drill_interrupted import (
+    history_of,
+    recovery_points,
+    run_interrupted,
+    table_runbook,
+)
+from tests.test_drill_run import copy_jobs, drill, env_for, restore_jobs
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
+    sb, info = start_sandbox("demo", SandboxOptions(time_scale=600))
+    yield sb, info
+    sb.stop()
+
+
+class Interrupted(NamedTuple):
+    """An interrupted drill, its copy, and the jobs that were there before it."""
+
+    env: dict[str, str]
+    report: dict[str, Any]
+    copy: dict[str, Any]
+    copies_before: set[str]
+    restores_before: set[str]
+
+    @property
+    def run_id(self) -> str:
+        return str(self.report["run_id"])
+
+    @property
+    def copied(self) -> str:
+        return str(self.copy["DestinationRecoveryPointArn"])
+
+
+def interrupted_drill(sb: Sandbox, info: ScenarioInfo, tmp_path: Path, table: str) -> Interrupted:
+    """A drill whose StartRestoreJob was throttled past the retries, after its copy was made."""
+    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
+    env = {**env_for(sb, info, tmp_path), "AWS_MAX_ATTEMPTS": "2"}
+    copies_before = {j["CopyJobId"] for j in copy_jobs(sb, backup)}
+    restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
+    runbook = table_runbook(tmp_path, info, table)
+    report = run_interrupted(sb, env, runbook, "backup:StartRestoreJob")
+    (copy,) = [j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]
+    assert copy["DestinationRecoveryPointArn"] in recovery_points(sb, recovery)
+    return Interrupted(env, report, copy, copies_before, restores_before)
+
+
+def test_cleanup_of_an_unfinished_drill_with_no_one_to_ask_deletes_nothing(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    drill_ = interrupted_drill(sb, info, tmp_path, "unasked-table")
+    # No terminal and no --yes: one line, exit 2, nothing deleted, the drill still unfinished.
+    asked = drill(drill_.env, "cleanup", drill_.run_id)
+    assert asked.returncode == 2, asked.stdout + asked.stderr
+    assert asked.stderr == (
+        f"drconsole: drill {drill_.run_id} is not finished: not a terminal, pass --yes to "
+        "abandon it and delete what it created\n"
+    )
+    assert asked.stdout == ""
+    assert drill_.copied in recovery_points(sb, info.accounts["recovery"])
+    assert history_of(drill_.env, drill_.run_id)["verdict"] == "unfinished"
+
+
+def test_cleanup_yes_is_refused_while_the_drill_is_locked_elsewhere_and_in_read_only_mode(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    drill_ = interrupted_drill(sb, info, tmp_path, "locked-table")
+    state_dir = tmp_path / "state" / "drconsole"
+    # While another process holds the drill's lock (it runs or resumes it): refused.
+    with drill_lock(state_dir, drill_.run_id):
+        busy = drill(drill_.env, "cleanup", drill_.run_id, "--yes")
+    assert busy.returncode == 2, busy.stdout + busy.stderr
+    assert busy.stderr == (
+        f"drconsole: drill {drill_.run_id} is being run by another drconsole process\n"
+    )
+    # Read-only mode refuses before any AWS call.
+    read_only = drill(drill_.env, "--read-only", "cleanup", drill_.run_id, "--yes")
+    assert read_only.returncode == 2, read_only.stdout + read_only.stderr
+    assert read_only.stderr.startswith("drconsole: read-only mode is on")
+    assert drill_.copied in recovery_points(sb, info.accounts["recovery"])
+    assert history_of(drill_.env, drill_.run_id)["verdict"] == "unfinished"
+
+
+def test_cleanup_yes_abandons_an_interrupted_drill_and_resume_then_refuses_it(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
+    drill_ = interrupted_drill(sb, info, tmp_path, "abandoned-table")
+    env, run_id, copied = drill_.env, drill_.run_id, drill_.copied
+    state_dir = tmp_path / "state" / "drconsole"
+
+    done = drill(env, "cleanup", run_id, "--yes", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    assert result["abandoned"] is True and result["left"] == []
+    assert [(c["arn"], c["deleted"]) for c in result["cleanup"]] == [(copied, True)]
+    # With plain boto3: the copy the drill made is gone.
+    assert copied not in recovery_points(sb, recovery)
+
+    directory = Path(drill_.report["report_dir"])
+    abandoned = json.loads((directory / "report.json").read_text())
+    assert abandoned["verdict"] == "abandoned" and abandoned["resume"] is None
+    assert abandoned["finished"]
+    (target,) = abandoned["targets"]
+    assert target["verdict"] == "abandoned" and target["cause"] == "THROTTLED"
+    assert "the drill was abandoned" in target["failures"][0]
+    assert "drill resume" not in target["failures"][0]
+    assert [c["arn"] for c in target["cleanup"]] == [copied]
+    assert "ABANDONED" in (directory / "report.html").read_text()
+    listed = history_of(env, run_id)
+    assert listed["verdict"] == "abandoned" and listed["finished"] == abandoned["finished"]
+    resource = target["recovery_point"]["resource_arn"]
+    assert resource not in drill_coverage(state_dir)
+
+    # Resume refuses the abandoned drill, and starts nothing (plain boto3).
+    resumed = drill(env, "resume", run_id, "--yes", "--json")
+    assert resumed.returncode == 2, resumed.stdout + resumed.stderr
+    assert resumed.stderr.startswith(f"drconsole: drill {run_id} has already finished")
+    new_copies = [j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in drill_.copies_before]
+    assert new_copies == [drill_.copy]
+    restores = restore_jobs(sb, recovery)
+    assert not [j for j in restores if j["RestoreJobId"] not in drill_.restores_before]
+
+    # Cleaning up the now finished drill again asks nothing and finds nothing left.
+    again = drill(env, "cleanup", run_id)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout == "nothing the drill created is left\n"
+
+
+def test_an_abandoned_drill_whose_runbook_changed_is_still_listed_as_abandoned(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    drill_ = interrupted_drill(sb, info, tmp_path, "changed-runbook-table")
+    runbook = Path(drill_.report["runbook"]["path"])
+    runbook.write_text(runbook.read_text() + "# edited after the drill was interrupted\n")
+
+    done = drill(drill_.env, "cleanup", drill_.run_id, "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # The report cannot be built again from a changed runbook: said, and the journal decides.
+    assert f"drill {drill_.run_id} abandoned; report not written again: " in done.stdout
+    assert "SHA-256 differs" in done.stdout
+    assert drill_.copied not in recovery_points(sb, info.accounts["recovery"])
+    assert history_of(drill_.env, drill_.run_id)["verdict"] == "abandoned"
+    resumed = drill(drill_.env, "resume", drill_.run_id, "--yes")
+    assert resumed.returncode == 2
+    assert resumed.stderr.startswith(f"drconsole: drill {drill_.run_id} has already finished")
