@@ -7,6 +7,7 @@ coverage), and `drill resume` refuses it with no job started."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -14,6 +15,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from drconsole.drills.runner import drill_lock
+from drconsole.flows.journal import FlowLock, Journal
 from drconsole.readiness.drills import drill_coverage
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
@@ -23,7 +25,9 @@ from tests.test_drill_interrupted import (
     run_interrupted,
     table_runbook,
 )
-from tests.test_drill_run import copy_jobs, drill, env_for, restore_jobs
+from tests.test_drill_run import DRILL, copy_jobs, drill, env_for, restore_jobs
+
+JOBS = [*DRILL[:-1], "jobs"]
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +98,16 @@ def test_cleanup_yes_is_refused_while_the_drill_is_locked_elsewhere_and_in_read_
     assert busy.stderr == (
         f"drconsole: drill {drill_.run_id} is being run by another drconsole process\n"
     )
+    # Nor while another process carries the drill's flow on (`drconsole jobs --resume`).
+    flow_id = drill_.report["targets"][0]["flow"]
+    with FlowLock(state_dir, flow_id) as lock:
+        assert lock.acquire()
+        driven = drill(drill_.env, "cleanup", drill_.run_id, "--yes")
+    assert driven.returncode == 2, driven.stdout + driven.stderr
+    assert driven.stderr == (
+        f"drconsole: drill {drill_.run_id}: its flow {flow_id} is being run by another "
+        "drconsole process; nothing was abandoned\n"
+    )
     # Read-only mode refuses before any AWS call.
     read_only = drill(drill_.env, "--read-only", "cleanup", drill_.run_id, "--yes")
     assert read_only.returncode == 2, read_only.stdout + read_only.stderr
@@ -110,6 +124,9 @@ def test_cleanup_yes_abandons_an_interrupted_drill_and_resume_then_refuses_it(
     drill_ = interrupted_drill(sb, info, tmp_path, "abandoned-table")
     env, run_id, copied = drill_.env, drill_.run_id, drill_.copied
     state_dir = tmp_path / "state" / "drconsole"
+
+    flow_id = drill_.report["targets"][0]["flow"]
+    assert flow_id in {f.flow_id for f in Journal(state_dir).unfinished()}
 
     done = drill(env, "cleanup", run_id, "--yes", "--json")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -140,6 +157,16 @@ def test_cleanup_yes_abandons_an_interrupted_drill_and_resume_then_refuses_it(
     assert resumed.stderr.startswith(f"drconsole: drill {run_id} has already finished")
     new_copies = [j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in drill_.copies_before]
     assert new_copies == [drill_.copy]
+    restores = restore_jobs(sb, recovery)
+    assert not [j for j in restores if j["RestoreJobId"] not in drill_.restores_before]
+
+    # Its flow was ended with it: `drconsole jobs --resume` carries nothing on, starts nothing.
+    assert flow_id not in {f.flow_id for f in Journal(state_dir).unfinished()}
+    jobs = subprocess.run(
+        [*JOBS, "--resume", "--json"], capture_output=True, text=True, env=env, timeout=180
+    )
+    assert jobs.returncode == 0, jobs.stdout + jobs.stderr
+    assert flow_id not in jobs.stdout
     restores = restore_jobs(sb, recovery)
     assert not [j for j in restores if j["RestoreJobId"] not in drill_.restores_before]
 
