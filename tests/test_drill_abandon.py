@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -26,6 +27,7 @@ from tests.test_drill_interrupted import (
     table_runbook,
 )
 from tests.test_drill_run import DRILL, copy_jobs, drill, env_for, restore_jobs
+from tests.tui.test_drills_resume import Terminal
 
 JOBS = [*DRILL[:-1], "jobs"]
 
@@ -194,3 +196,38 @@ def test_an_abandoned_drill_whose_runbook_changed_is_still_listed_as_abandoned(
     resumed = drill(drill_.env, "resume", drill_.run_id, "--yes")
     assert resumed.returncode == 2
     assert resumed.stderr.startswith(f"drconsole: drill {drill_.run_id} has already finished")
+
+
+def test_cleanup_in_a_terminal_asks_before_abandoning_and_a_key_typed_ahead_does_not_answer(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    drill_ = interrupted_drill(sb, info, tmp_path, "asked-table")
+    env = {**drill_.env, "TERM": "xterm-256color"}
+    question = rf"Abandon drill {drill_.run_id} and delete what it created\?"
+
+    terminal = Terminal([*DRILL, "cleanup", drill_.run_id], env)
+    try:
+        terminal.send("y")  # typed before the question is asked: dropped, not a yes
+        terminal.wait_for(question)
+        time.sleep(0.3)
+        terminal.send("n")
+        terminal.wait_for("Nothing was deleted.")
+        assert terminal.process.wait(timeout=60) == 1
+    finally:
+        terminal.kill()
+    assert drill_.copied in recovery_points(sb, recovery)
+    assert history_of(drill_.env, drill_.run_id)["verdict"] == "unfinished"
+
+    terminal = Terminal([*DRILL, "cleanup", drill_.run_id], env)
+    try:
+        terminal.wait_for(question)
+        time.sleep(0.3)
+        terminal.send("y")
+        terminal.wait_for("nothing the drill created is left")
+        assert terminal.process.wait(timeout=60) == 0
+    finally:
+        terminal.kill()
+    assert drill_.copied not in recovery_points(sb, recovery)
+    assert history_of(drill_.env, drill_.run_id)["verdict"] == "abandoned"
