@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from drconsole.drills.journal import DrillJournal
 from drconsole.drills.runner import drill_lock
 from drconsole.flows.journal import FlowLock, Journal
 from drconsole.readiness.drills import drill_coverage
@@ -231,3 +232,33 @@ def test_cleanup_in_a_terminal_asks_before_abandoning_and_a_key_typed_ahead_does
         terminal.kill()
     assert drill_.copied not in recovery_points(sb, recovery)
     assert history_of(drill_.env, drill_.run_id)["verdict"] == "abandoned"
+
+
+def test_a_target_that_passed_in_an_abandoned_drill_is_not_readiness_coverage(
+    tmp_path: Path,
+) -> None:
+    """Two targets, one restored and validated, one interrupted: the drill, abandoned, never
+    counts as coverage of either (nobody let it finish: its after steps, its clean-up)."""
+    report = {
+        "run_id": "d-abandoned",
+        "runbook": {"name": "payments"},
+        "finished": "2026-12-01T01:00:00+00:00",
+        "verdict": "abandoned",
+        "targets": [
+            {"verdict": "passed", "recovery_point": {"resource_arn": "arn:aws:dynamodb:t/a"}},
+            {"verdict": "abandoned", "recovery_point": {"resource_arn": "arn:aws:dynamodb:t/b"}},
+        ],
+    }
+    directory = tmp_path / "drills" / "payments" / "d-abandoned"
+    directory.mkdir(parents=True)
+    (directory / "report.json").write_text(json.dumps(report))
+    journal = DrillJournal(tmp_path)
+    journal.append("d-abandoned", "drill-start", runbook="payments", started=report["finished"])
+    journal.append(
+        "d-abandoned",
+        "drill-end",
+        finished=report["finished"],
+        report_dir=str(directory),
+        abandoned=True,
+    )
+    assert drill_coverage(tmp_path) == {}
