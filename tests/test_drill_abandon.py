@@ -1,12 +1,13 @@
-"""`drill cleanup RUN_ID` of an unfinished drill (interrupted by AWS) as a user runs it against
-the demo sandbox: it abandons the drill — asked, or --yes; refused with no one to ask, while the
-drill's lock is held elsewhere, and in read-only mode — then deletes what the drill created
-(checked with plain boto3), writes report.json and history as abandoned (never readiness
-coverage), and `drill resume` refuses it with no job started."""
+"""`drill cleanup RUN_ID` of an unfinished drill (interrupted by AWS, or killed) as a user runs it
+against the demo sandbox: it abandons the drill — asked in a terminal, or --yes; refused with no
+one to ask, while the drill or its flow is driven elsewhere, and in read-only mode — then ends its
+flows, deletes what it created (checked with plain boto3), writes report.json and history as
+abandoned (never readiness coverage), and `drill resume` refuses it with no job started."""
 
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from tests.test_drill_interrupted import (
     run_interrupted,
     table_runbook,
 )
-from tests.test_drill_run import DRILL, copy_jobs, drill, env_for, restore_jobs
+from tests.test_drill_run import DRILL, EU, _runbook, copy_jobs, drill, env_for, restore_jobs
 from tests.tui.test_drills_resume import Terminal
 
 JOBS = [*DRILL[:-1], "jobs"]
@@ -262,3 +263,61 @@ def test_a_target_that_passed_in_an_abandoned_drill_is_not_readiness_coverage(
         abandoned=True,
     )
     assert drill_coverage(tmp_path) == {}
+
+
+def test_cleanup_yes_abandons_a_drill_killed_during_validation_and_deletes_its_table_and_copy(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """Killed, not interrupted: no report was written; abandoning writes the first one."""
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    path = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    metadata: {targetTableName: killed-abandoned-table}\n"
+        "    validate: {command: 'sleep 30', timeout: 1m}\n",
+    )
+    env = env_for(sb, info, tmp_path)
+    state_dir = tmp_path / "state" / "drconsole"
+    drills = state_dir / "drills" / "journal.jsonl"
+    process = subprocess.Popen(
+        [*DRILL, "run", str(path), "--yes", "--json", "--poll-interval", "0.1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 90
+    text = ""
+    while time.monotonic() < deadline and '"kind": "builtin"' not in text:
+        text = drills.read_text() if drills.exists() else ""
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)  # the command validation is running now
+    process.wait(timeout=30)
+    assert '"kind": "builtin"' in text
+    run_id = json.loads(text.splitlines()[0])["flow"]
+    tables = sb.client("dynamodb", recovery, EU)
+    assert "killed-abandoned-table" in tables.list_tables()["TableNames"]
+    assert history_of(env, run_id)["verdict"] == "unfinished"
+
+    done = drill(env, "cleanup", run_id, "--yes", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    assert result["abandoned"] is True and result["left"] == []
+    kinds = sorted((c["kind"], c["deleted"]) for c in result["cleanup"])
+    assert kinds == [("recovery-point", True), ("resource", True)]
+    # With plain boto3: the restored table and the copy are gone.
+    assert "killed-abandoned-table" not in tables.list_tables()["TableNames"]
+    copied = next(c["arn"] for c in result["cleanup"] if c["kind"] == "recovery-point")
+    assert copied not in recovery_points(sb, recovery)
+
+    report = json.loads((state_dir / "drills" / "edge" / run_id / "report.json").read_text())
+    assert report["verdict"] == "abandoned" and report["finished"] and report["resume"] is None
+    (target,) = report["targets"]
+    assert target["verdict"] == "abandoned"
+    assert target["failures"] == ["validation did not finish: the drill was abandoned"]
+    assert history_of(env, run_id)["verdict"] == "abandoned"
+    resumed = drill(env, "resume", run_id, "--yes")
+    assert resumed.returncode == 2
+    assert resumed.stderr.startswith(f"drconsole: drill {run_id} has already finished")
