@@ -136,6 +136,7 @@ def test_cleanup_yes_abandons_an_interrupted_drill_and_resume_then_refuses_it(
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads(done.stdout)
     assert result["abandoned"] is True and result["left"] == []
+    assert result["report"] == f"report in {drill_.report['report_dir']}"
     assert [(c["arn"], c["deleted"]) for c in result["cleanup"]] == [(copied, True)]
     # With plain boto3: the copy the drill made is gone.
     assert copied not in recovery_points(sb, recovery)

@@ -276,6 +276,7 @@ def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
                 {
                     "run": run_id,
                     "abandoned": report_note is not None,
+                    "report": report_note,
                     "cleanup": results,
                     "left": left,
                 },
