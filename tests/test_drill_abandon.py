@@ -195,7 +195,8 @@ def test_an_abandoned_drill_whose_runbook_changed_is_still_listed_as_abandoned(
     assert f"drill {drill_.run_id} abandoned; report not written again: " in done.stdout
     assert "SHA-256 differs" in done.stdout
     assert drill_.copied not in recovery_points(sb, info.accounts["recovery"])
-    assert history_of(drill_.env, drill_.run_id)["verdict"] == "abandoned"
+    listed = history_of(drill_.env, drill_.run_id)
+    assert listed["verdict"] == "abandoned" and listed["finished"]
     resumed = drill(drill_.env, "resume", drill_.run_id, "--yes")
     assert resumed.returncode == 2
     assert resumed.stderr.startswith(f"drconsole: drill {drill_.run_id} has already finished")

@@ -143,9 +143,6 @@ def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]
         path = Path(str(state.end.get("report_dir", ""))) / "report.json"
         try:
             out.append(summary(json.loads(path.read_text()), path.parent))
-            if rp.is_abandoned(state):
-                # The journal decides: a report it could not write again still says interrupted.
-                out[-1]["verdict"] = rp.ABANDONED
         except (OSError, ValueError, RecursionError):
             # Gone or damaged: the run is still listed, as one whose report cannot be read.
             out.append(
@@ -162,6 +159,10 @@ def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]
                     "report": str(path),
                 }
             )
+        if rp.is_abandoned(state):
+            # The journal decides: a report that could not be written again (its runbook
+            # changed) still says interrupted, or is not there at all (a killed drill's).
+            out[-1].update(verdict=rp.ABANDONED, finished=state.end.get("finished"))
     return out
 
 
