@@ -245,7 +245,10 @@ def resume_drill(args: argparse.Namespace, run_id: str) -> int:
 
 
 def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
-    """`drill cleanup RUN_ID`: delete what the drill created and left, whatever its policy."""
+    """`drill cleanup RUN_ID`: delete what the drill created and left, whatever its policy; an
+    unfinished drill is abandoned first (asked, or --yes), so it is never resumed without its
+    copies."""
+    from drconsole.drills.abandon import abandon
     from drconsole.drills.cleanup import clean_up, created_by
     from drconsole.drills.journal import DrillJournal
     from drconsole.drills.runner import drill_lock
@@ -253,20 +256,60 @@ def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
 
     sessions = _sessions(args, settings_of_run(args, run_id))
     state_dir = sessions.settings.state_dir
+    report_note = None
     with drill_lock(state_dir, run_id):  # not while the drill runs or reports elsewhere
         state = DrillJournal(state_dir).run(run_id)
         assert state is not None
-        results = clean_up(sessions, state_dir, state)
+        if state.end is None:
+            if not confirm_abandon(args, run_id):
+                say("Nothing was deleted.")
+                return EXIT_FAILED
+            results, report_note = abandon(sessions, state_dir, state)
+        else:
+            results = clean_up(sessions, state_dir, state)
     state = DrillJournal(state_dir).run(run_id)
     assert state is not None
     left = [i for i in created_by(state, Journal(state_dir)) if i["arn"] not in state.deleted()]
     if args.json:
-        print(json.dumps({"run": run_id, "cleanup": results, "left": left}, sort_keys=True))
+        print(
+            json.dumps(
+                {
+                    "run": run_id,
+                    "abandoned": report_note is not None,
+                    "report": report_note,
+                    "cleanup": results,
+                    "left": left,
+                },
+                sort_keys=True,
+            )
+        )
     else:
         for item in results:
             say(f"{item['kind']} {item['arn']}: {item['reason']}")
+        if report_note is not None:
+            say(f"drill {run_id} abandoned; {report_note}")
         say(f"{len(left)} left" if left else "nothing the drill created is left")
     return EXIT_OK if not left else EXIT_FAILED
+
+
+def confirm_abandon(args: argparse.Namespace, run_id: str) -> bool:
+    """Cleaning up an unfinished drill abandons it: asked in a terminal, or --yes; UsageError
+    when there is no one to ask."""
+    from drconsole.commands._flow_cli import confirm
+
+    if args.yes:
+        return True
+    if args.json:
+        raise UsageError(
+            f"drill {run_id} is not finished: --json needs --yes to abandon it and delete "
+            "what it created"
+        )
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            f"drill {run_id} is not finished: not a terminal, pass --yes to abandon it and "
+            "delete what it created"
+        )
+    return confirm(f"Abandon drill {run_id} and delete what it created?")
 
 
 def show_history(args: argparse.Namespace, runbook: str | None) -> int:

@@ -59,9 +59,13 @@ def register(subparsers: Any) -> None:
     cleanup = kinds.add_parser(
         "cleanup",
         help="delete what a drill created and left",
-        description="Delete what the drill created and has not deleted yet (only that).",
+        description="Delete what the drill created and has not deleted yet (only that). An "
+        "unfinished drill is abandoned first: it can no longer be resumed.",
     )
     cleanup.add_argument("run_id", metavar="RUN_ID")
+    cleanup.add_argument(
+        "--yes", action="store_true", help="abandon an unfinished drill without being asked"
+    )
     cleanup.add_argument("--json", action="store_true", help="stable JSON on stdout")
     cleanup.set_defaults(handler=run_cleanup)
 

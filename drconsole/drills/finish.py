@@ -159,6 +159,10 @@ def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]
                     "report": str(path),
                 }
             )
+        if rp.is_abandoned(state):
+            # The journal decides: a report that could not be written again (its runbook
+            # changed) still says interrupted, or is not there at all (a killed drill's).
+            out[-1].update(verdict=rp.ABANDONED, finished=state.end.get("finished"))
     return out
 
 

@@ -17,6 +17,9 @@ from drconsole.drills.runbook import Runbook
 from drconsole.flows.journal import Journal
 
 SCHEMA = "drconsole.drill-report/1"
+# The verdict of a drill `drill cleanup` ended before it finished, and of its unfinished targets.
+ABANDONED = "abandoned"
+UNJUDGED = frozenset({"interrupted", ABANDONED})
 
 
 def build_report(
@@ -31,6 +34,7 @@ def build_report(
     manual_seconds = sum(
         (parse_time(m["answered"]) - parse_time(m["asked"])).total_seconds() for m in before
     )
+    abandoned = is_abandoned(state)
     targets = []
     for target in runbook.targets:
         record = state.target(target.name)
@@ -80,14 +84,21 @@ def build_report(
         stopped_by = record.interrupted
         if stopped_by is not None:
             where = f"its {stopped_by.get('where') or 'flow'}"
+            then = (
+                "the drill was abandoned"
+                if abandoned
+                else f"`{resume_command(state.run_id)}` carries it on"
+            )
             failures.append(
                 f"interrupted in {where}: {stopped_by.get('message')} "
-                f"[{stopped_by.get('cause')}]; `{resume_command(state.run_id)}` carries it on"
+                f"[{stopped_by.get('cause')}]; {then}"
             )
             cause = stopped_by.get("cause")
         elif not record.validated and not failures:
             step = "validation" if restored.get("status") == "completed" else "the restore"
-            if state.end is None:
+            if abandoned:
+                failures.append(f"{step} did not finish: the drill was abandoned")
+            elif state.end is None:
                 failures.append(
                     f"{step} did not finish: `{resume_command(state.run_id)}` carries it on"
                 )
@@ -143,10 +154,15 @@ def build_report(
             if rto is None or objectives.rto_seconds is None
             else (rto <= objectives.rto_seconds)
         )
-        # An interrupted target is not judged yet: AWS was unavailable, not its recovery.
-        item["verdict"] = (
-            "interrupted" if stopped_by is not None else "passed" if not failures else "failed"
-        )
+        # An interrupted target is not judged yet: AWS was unavailable, not its recovery. One
+        # that never finished in an abandoned drill is not judged either: nobody let it finish.
+        unjudged = stopped_by is not None or not record.validated
+        if abandoned and unjudged:
+            item["verdict"] = ABANDONED
+        else:
+            item["verdict"] = (
+                "interrupted" if stopped_by is not None else "passed" if not failures else "failed"
+            )
         item["failures"] = failures
         item["cause"] = cause
         item["aws_error"] = (
@@ -159,6 +175,7 @@ def build_report(
     required_missed = [m["step"] for m in manual if m.get("required") and not m.get("performed")]
     passed = all(t["verdict"] == "passed" for t in targets) and not required_missed
     unfinished = any(t["verdict"] == "interrupted" for t in targets)
+    verdict = "interrupted" if unfinished else "passed" if passed else "failed"
     return {
         "schema": SCHEMA,
         "run_id": state.run_id,
@@ -180,10 +197,15 @@ def build_report(
         "manual_steps": manual,
         "required_manual_steps_not_performed": required_missed,
         "targets": targets,
-        "verdict": "interrupted" if unfinished else "passed" if passed else "failed",
+        "verdict": ABANDONED if abandoned else verdict,
         # How an interrupted drill is carried on (None once nothing waits for it).
         "resume": resume_command(state.run_id) if unfinished else None,
     }
+
+
+def is_abandoned(state: DrillState) -> bool:
+    """True when `drill cleanup` ended the drill before it finished."""
+    return bool((state.end or {}).get(ABANDONED))
 
 
 def resume_command(run_id: str) -> str:
@@ -230,7 +252,7 @@ def junit_xml(report: dict[str, Any]) -> str:
         name=f"drill {report['runbook']['name']}",
         tests=str(len(report["targets"])),
         failures=str(sum(1 for t in report["targets"] if t["verdict"] == "failed")),
-        errors=str(sum(1 for t in report["targets"] if t["verdict"] == "interrupted")),
+        errors=str(sum(1 for t in report["targets"] if t["verdict"] in UNJUDGED)),
         timestamp=str(report["started"] or ""),
     )
     for target in report["targets"]:
@@ -244,8 +266,8 @@ def junit_xml(report: dict[str, Any]) -> str:
         if target["verdict"] != "passed":
             failure = ET.SubElement(
                 case,
-                # Interrupted: not a failed recovery, an error that stopped the test case.
-                "error" if target["verdict"] == "interrupted" else "failure",
+                # Interrupted or abandoned: not a failed recovery, the test case was stopped.
+                "error" if target["verdict"] in UNJUDGED else "failure",
                 message="; ".join(target["failures"]),
                 type=str(target["cause"] or "FAILED"),
             )

@@ -18,7 +18,7 @@ body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:60em}
 h1{font-size:1.5em} h2{font-size:1.2em;margin-top:2em} table{border-collapse:collapse}
 td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;font-size:.9em;vertical-align:top}
 .passed{color:#1a7f37;font-weight:bold} .failed{color:#c62828;font-weight:bold}
-.interrupted{color:#b26a00;font-weight:bold}
+.interrupted,.abandoned{color:#b26a00;font-weight:bold}
 .legend span{display:inline-block;margin-right:1.2em} .swatch{width:.9em;height:.9em;
 display:inline-block;margin-right:.3em;vertical-align:middle} code{font-size:.85em}
 """

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from drconsole.drills.journal import DrillJournal, parse_time
+from drconsole.drills.report import is_abandoned
 from drconsole.readiness.model import DrillCoverage
 
 
@@ -17,8 +18,8 @@ def drill_coverage(state_dir: Path) -> dict[str, DrillCoverage]:
     """
     newest: dict[str, DrillCoverage] = {}
     for state in DrillJournal(state_dir).runs():
-        if state.end is None:
-            continue
+        if state.end is None or is_abandoned(state):
+            continue  # unfinished or abandoned: no target of it was let finish as a drill
         path = Path(str(state.end.get("report_dir", ""))) / "report.json"
         try:
             report = json.loads(path.read_text())

@@ -28,7 +28,12 @@ if TYPE_CHECKING:
     from drconsole.drills.runbook import Runbook
 
 TREND_RUNS = 12  # runs drawn in the sparkline (the newest)
-VERDICT_STYLE = {"passed": "bold green", "failed": "bold red", "unfinished": "bold yellow"}
+VERDICT_STYLE = {
+    "passed": "bold green",
+    "failed": "bold red",
+    "unfinished": "bold yellow",
+    "abandoned": "bold yellow",  # ended by `drill cleanup` before it finished: not judged
+}
 
 
 def run_time(text: str | None) -> str:

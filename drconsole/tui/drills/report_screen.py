@@ -24,8 +24,8 @@ GOOD, BAD = "bold green", "bold red"
 
 
 def verdict_text(verdict: str) -> Text:
-    """PASSED / FAILED / INTERRUPTED (not finished, not judged), styled."""
-    if verdict == "interrupted":
+    """PASSED / FAILED / INTERRUPTED or ABANDONED (not finished, not judged), styled."""
+    if verdict in ("interrupted", "abandoned"):
         return Text(verdict.upper(), style="bold yellow")
     return Text(verdict.upper(), style=GOOD if verdict == "passed" else BAD)
 

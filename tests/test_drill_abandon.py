@@ -1,0 +1,325 @@
+"""`drill cleanup RUN_ID` of an unfinished drill (interrupted by AWS, or killed) as a user runs it
+against the demo sandbox: it abandons the drill — asked in a terminal, or --yes; refused with no
+one to ask, while the drill or its flow is driven elsewhere, and in read-only mode — then ends its
+flows, deletes what it created (checked with plain boto3), writes report.json and history as
+abandoned (never readiness coverage), and `drill resume` refuses it with no job started."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+
+from drconsole.drills.journal import DrillJournal
+from drconsole.drills.runner import drill_lock
+from drconsole.flows.journal import FlowLock, Journal
+from drconsole.readiness.drills import drill_coverage
+from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
+from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests.test_drill_interrupted import (
+    history_of,
+    recovery_points,
+    run_interrupted,
+    table_runbook,
+)
+from tests.test_drill_run import DRILL, EU, _runbook, copy_jobs, drill, env_for, restore_jobs
+from tests.tui.test_drills_resume import Terminal
+
+JOBS = [*DRILL[:-1], "jobs"]
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
+    sb, info = start_sandbox("demo", SandboxOptions(time_scale=600))
+    yield sb, info
+    sb.stop()
+
+
+class Interrupted(NamedTuple):
+    """An interrupted drill, its copy, and the jobs that were there before it."""
+
+    env: dict[str, str]
+    report: dict[str, Any]
+    copy: dict[str, Any]
+    copies_before: set[str]
+    restores_before: set[str]
+
+    @property
+    def run_id(self) -> str:
+        return str(self.report["run_id"])
+
+    @property
+    def copied(self) -> str:
+        return str(self.copy["DestinationRecoveryPointArn"])
+
+
+def interrupted_drill(sb: Sandbox, info: ScenarioInfo, tmp_path: Path, table: str) -> Interrupted:
+    """A drill whose StartRestoreJob was throttled past the retries, after its copy was made."""
+    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
+    env = {**env_for(sb, info, tmp_path), "AWS_MAX_ATTEMPTS": "2"}
+    copies_before = {j["CopyJobId"] for j in copy_jobs(sb, backup)}
+    restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
+    runbook = table_runbook(tmp_path, info, table)
+    report = run_interrupted(sb, env, runbook, "backup:StartRestoreJob")
+    (copy,) = [j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]
+    assert copy["DestinationRecoveryPointArn"] in recovery_points(sb, recovery)
+    return Interrupted(env, report, copy, copies_before, restores_before)
+
+
+def test_cleanup_of_an_unfinished_drill_with_no_one_to_ask_deletes_nothing(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    drill_ = interrupted_drill(sb, info, tmp_path, "unasked-table")
+    # No terminal and no --yes: one line, exit 2, nothing deleted, the drill still unfinished.
+    asked = drill(drill_.env, "cleanup", drill_.run_id)
+    assert asked.returncode == 2, asked.stdout + asked.stderr
+    assert asked.stderr == (
+        f"drconsole: drill {drill_.run_id} is not finished: not a terminal, pass --yes to "
+        "abandon it and delete what it created\n"
+    )
+    assert asked.stdout == ""
+    assert drill_.copied in recovery_points(sb, info.accounts["recovery"])
+    assert history_of(drill_.env, drill_.run_id)["verdict"] == "unfinished"
+
+
+def test_cleanup_yes_is_refused_while_the_drill_is_locked_elsewhere_and_in_read_only_mode(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    drill_ = interrupted_drill(sb, info, tmp_path, "locked-table")
+    state_dir = tmp_path / "state" / "drconsole"
+    # While another process holds the drill's lock (it runs or resumes it): refused.
+    with drill_lock(state_dir, drill_.run_id):
+        busy = drill(drill_.env, "cleanup", drill_.run_id, "--yes")
+    assert busy.returncode == 2, busy.stdout + busy.stderr
+    assert busy.stderr == (
+        f"drconsole: drill {drill_.run_id} is being run by another drconsole process\n"
+    )
+    # Nor while another process carries the drill's flow on (`drconsole jobs --resume`).
+    flow_id = drill_.report["targets"][0]["flow"]
+    with FlowLock(state_dir, flow_id) as lock:
+        assert lock.acquire()
+        driven = drill(drill_.env, "cleanup", drill_.run_id, "--yes")
+    assert driven.returncode == 2, driven.stdout + driven.stderr
+    assert driven.stderr == (
+        f"drconsole: drill {drill_.run_id}: its flow {flow_id} is being run by another "
+        "drconsole process; nothing was abandoned\n"
+    )
+    # Read-only mode refuses before any AWS call.
+    read_only = drill(drill_.env, "--read-only", "cleanup", drill_.run_id, "--yes")
+    assert read_only.returncode == 2, read_only.stdout + read_only.stderr
+    assert read_only.stderr.startswith("drconsole: read-only mode is on")
+    assert drill_.copied in recovery_points(sb, info.accounts["recovery"])
+    assert history_of(drill_.env, drill_.run_id)["verdict"] == "unfinished"
+
+
+def test_cleanup_yes_abandons_an_interrupted_drill_and_resume_then_refuses_it(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
+    drill_ = interrupted_drill(sb, info, tmp_path, "abandoned-table")
+    env, run_id, copied = drill_.env, drill_.run_id, drill_.copied
+    state_dir = tmp_path / "state" / "drconsole"
+
+    flow_id = drill_.report["targets"][0]["flow"]
+    assert flow_id in {f.flow_id for f in Journal(state_dir).unfinished()}
+
+    done = drill(env, "cleanup", run_id, "--yes", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    assert result["abandoned"] is True and result["left"] == []
+    assert result["report"] == f"report in {drill_.report['report_dir']}"
+    assert [(c["arn"], c["deleted"]) for c in result["cleanup"]] == [(copied, True)]
+    # With plain boto3: the copy the drill made is gone.
+    assert copied not in recovery_points(sb, recovery)
+
+    directory = Path(drill_.report["report_dir"])
+    abandoned = json.loads((directory / "report.json").read_text())
+    assert abandoned["verdict"] == "abandoned" and abandoned["resume"] is None
+    assert abandoned["finished"]
+    (target,) = abandoned["targets"]
+    assert target["verdict"] == "abandoned" and target["cause"] == "THROTTLED"
+    assert "the drill was abandoned" in target["failures"][0]
+    assert "drill resume" not in target["failures"][0]
+    assert [c["arn"] for c in target["cleanup"]] == [copied]
+    assert "ABANDONED" in (directory / "report.html").read_text()
+    listed = history_of(env, run_id)
+    assert listed["verdict"] == "abandoned" and listed["finished"] == abandoned["finished"]
+    resource = target["recovery_point"]["resource_arn"]
+    assert resource not in drill_coverage(state_dir)
+
+    # Resume refuses the abandoned drill, and starts nothing (plain boto3).
+    resumed = drill(env, "resume", run_id, "--yes", "--json")
+    assert resumed.returncode == 2, resumed.stdout + resumed.stderr
+    assert resumed.stderr.startswith(f"drconsole: drill {run_id} has already finished")
+    new_copies = [j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in drill_.copies_before]
+    assert new_copies == [drill_.copy]
+    restores = restore_jobs(sb, recovery)
+    assert not [j for j in restores if j["RestoreJobId"] not in drill_.restores_before]
+
+    # Its flow was ended with it: `drconsole jobs --resume` carries nothing on, starts nothing.
+    assert flow_id not in {f.flow_id for f in Journal(state_dir).unfinished()}
+    jobs = subprocess.run(
+        [*JOBS, "--resume", "--json"], capture_output=True, text=True, env=env, timeout=180
+    )
+    assert jobs.returncode == 0, jobs.stdout + jobs.stderr
+    assert flow_id not in jobs.stdout
+    restores = restore_jobs(sb, recovery)
+    assert not [j for j in restores if j["RestoreJobId"] not in drill_.restores_before]
+
+    # Cleaning up the now finished drill again asks nothing and finds nothing left.
+    again = drill(env, "cleanup", run_id)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout == "nothing the drill created is left\n"
+
+
+def test_an_abandoned_drill_whose_runbook_changed_is_still_listed_as_abandoned(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    drill_ = interrupted_drill(sb, info, tmp_path, "changed-runbook-table")
+    runbook = Path(drill_.report["runbook"]["path"])
+    runbook.write_text(runbook.read_text() + "# edited after the drill was interrupted\n")
+
+    done = drill(drill_.env, "cleanup", drill_.run_id, "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # The report cannot be built again from a changed runbook: said, and the journal decides.
+    assert f"drill {drill_.run_id} abandoned; report not written again: " in done.stdout
+    assert "SHA-256 differs" in done.stdout
+    assert drill_.copied not in recovery_points(sb, info.accounts["recovery"])
+    listed = history_of(drill_.env, drill_.run_id)
+    assert listed["verdict"] == "abandoned" and listed["finished"]
+    resumed = drill(drill_.env, "resume", drill_.run_id, "--yes")
+    assert resumed.returncode == 2
+    assert resumed.stderr.startswith(f"drconsole: drill {drill_.run_id} has already finished")
+
+
+def test_cleanup_in_a_terminal_asks_before_abandoning_and_a_key_typed_ahead_does_not_answer(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    drill_ = interrupted_drill(sb, info, tmp_path, "asked-table")
+    env = {**drill_.env, "TERM": "xterm-256color"}
+    question = rf"Abandon drill {drill_.run_id} and delete what it created\?"
+
+    terminal = Terminal([*DRILL, "cleanup", drill_.run_id], env)
+    try:
+        terminal.send("y")  # typed before the question is asked: dropped, not a yes
+        terminal.wait_for(question)
+        time.sleep(0.3)
+        terminal.send("n")
+        terminal.wait_for("Nothing was deleted.")
+        assert terminal.process.wait(timeout=60) == 1
+    finally:
+        terminal.kill()
+    assert drill_.copied in recovery_points(sb, recovery)
+    assert history_of(drill_.env, drill_.run_id)["verdict"] == "unfinished"
+
+    terminal = Terminal([*DRILL, "cleanup", drill_.run_id], env)
+    try:
+        terminal.wait_for(question)
+        time.sleep(0.3)
+        terminal.send("y")
+        terminal.wait_for("nothing the drill created is left")
+        assert terminal.process.wait(timeout=60) == 0
+    finally:
+        terminal.kill()
+    assert drill_.copied not in recovery_points(sb, recovery)
+    assert history_of(drill_.env, drill_.run_id)["verdict"] == "abandoned"
+
+
+def test_a_target_that_passed_in_an_abandoned_drill_is_not_readiness_coverage(
+    tmp_path: Path,
+) -> None:
+    """Two targets, one restored and validated, one interrupted: the drill, abandoned, never
+    counts as coverage of either (nobody let it finish: its after steps, its clean-up)."""
+    report = {
+        "run_id": "d-abandoned",
+        "runbook": {"name": "payments"},
+        "finished": "2026-12-01T01:00:00+00:00",
+        "verdict": "abandoned",
+        "targets": [
+            {"verdict": "passed", "recovery_point": {"resource_arn": "arn:aws:dynamodb:t/a"}},
+            {"verdict": "abandoned", "recovery_point": {"resource_arn": "arn:aws:dynamodb:t/b"}},
+        ],
+    }
+    directory = tmp_path / "drills" / "payments" / "d-abandoned"
+    directory.mkdir(parents=True)
+    (directory / "report.json").write_text(json.dumps(report))
+    journal = DrillJournal(tmp_path)
+    journal.append("d-abandoned", "drill-start", runbook="payments", started=report["finished"])
+    journal.append(
+        "d-abandoned",
+        "drill-end",
+        finished=report["finished"],
+        report_dir=str(directory),
+        abandoned=True,
+    )
+    assert drill_coverage(tmp_path) == {}
+
+
+def test_cleanup_yes_abandons_a_drill_killed_during_validation_and_deletes_its_table_and_copy(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """Killed, not interrupted: no report was written; abandoning writes the first one."""
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    path = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    metadata: {targetTableName: killed-abandoned-table}\n"
+        "    validate: {command: 'sleep 30', timeout: 1m}\n",
+    )
+    env = env_for(sb, info, tmp_path)
+    state_dir = tmp_path / "state" / "drconsole"
+    drills = state_dir / "drills" / "journal.jsonl"
+    process = subprocess.Popen(
+        [*DRILL, "run", str(path), "--yes", "--json", "--poll-interval", "0.1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 90
+    text = ""
+    while time.monotonic() < deadline and '"kind": "builtin"' not in text:
+        text = drills.read_text() if drills.exists() else ""
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)  # the command validation is running now
+    process.wait(timeout=30)
+    assert '"kind": "builtin"' in text
+    run_id = json.loads(text.splitlines()[0])["flow"]
+    tables = sb.client("dynamodb", recovery, EU)
+    assert "killed-abandoned-table" in tables.list_tables()["TableNames"]
+    assert history_of(env, run_id)["verdict"] == "unfinished"
+
+    done = drill(env, "cleanup", run_id, "--yes", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    assert result["abandoned"] is True and result["left"] == []
+    kinds = sorted((c["kind"], c["deleted"]) for c in result["cleanup"])
+    assert kinds == [("recovery-point", True), ("resource", True)]
+    # With plain boto3: the restored table and the copy are gone.
+    assert "killed-abandoned-table" not in tables.list_tables()["TableNames"]
+    copied = next(c["arn"] for c in result["cleanup"] if c["kind"] == "recovery-point")
+    assert copied not in recovery_points(sb, recovery)
+
+    report = json.loads((state_dir / "drills" / "edge" / run_id / "report.json").read_text())
+    assert report["verdict"] == "abandoned" and report["finished"] and report["resume"] is None
+    (target,) = report["targets"]
+    assert target["verdict"] == "abandoned"
+    assert target["failures"] == ["validation did not finish: the drill was abandoned"]
+    assert history_of(env, run_id)["verdict"] == "abandoned"
+    resumed = drill(env, "resume", run_id, "--yes")
+    assert resumed.returncode == 2
+    assert resumed.stderr.startswith(f"drconsole: drill {run_id} has already finished")
