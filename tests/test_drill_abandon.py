@@ -7,7 +7,6 @@ abandoned (never readiness coverage), and `drill resume` refuses it with no job 
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -28,7 +27,16 @@ from tests.test_drill_interrupted import (
     run_interrupted,
     table_runbook,
 )
-from tests.test_drill_run import DRILL, EU, _runbook, copy_jobs, drill, env_for, restore_jobs
+from tests.test_drill_run import (
+    DRILL,
+    EU,
+    _runbook,
+    copy_jobs,
+    drill,
+    env_for,
+    killed_once,
+    restore_jobs,
+)
 from tests.tui.test_drills_resume import Terminal
 
 JOBS = [*DRILL[:-1], "jobs"]
@@ -283,21 +291,8 @@ def test_cleanup_yes_abandons_a_drill_killed_during_validation_and_deletes_its_t
     )
     env = env_for(sb, info, tmp_path)
     state_dir = tmp_path / "state" / "drconsole"
-    drills = state_dir / "drills" / "journal.jsonl"
-    process = subprocess.Popen(
-        [*DRILL, "run", str(path), "--yes", "--json", "--poll-interval", "0.1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 90
-    text = ""
-    while time.monotonic() < deadline and '"kind": "builtin"' not in text:
-        text = drills.read_text() if drills.exists() else ""
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)  # the command validation is running now
-    process.wait(timeout=30)
-    assert '"kind": "builtin"' in text
+    # the builtin validation passed: the command validation is running now
+    text = killed_once(env, path, tmp_path, '"kind": "builtin"')
     run_id = json.loads(text.splitlines()[0])["flow"]
     tables = sb.client("dynamodb", recovery, EU)
     assert "killed-abandoned-table" in tables.list_tables()["TableNames"]
