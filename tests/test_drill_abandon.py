@@ -123,7 +123,10 @@ def test_cleanup_yes_is_refused_while_the_drill_is_locked_elsewhere_and_in_read_
     # Read-only mode refuses before any AWS call.
     read_only = drill(drill_.env, "--read-only", "cleanup", drill_.run_id, "--yes")
     assert read_only.returncode == 2, read_only.stdout + read_only.stderr
-    assert read_only.stderr.startswith("drconsole: read-only mode is on")
+    assert read_only.stderr.startswith(
+        "drconsole: read-only mode is on: drill cleanup deletes what a drill created, so it "
+        "was refused before any AWS call"
+    )
     assert drill_.copied in recovery_points(sb, info.accounts["recovery"])
     assert history_of(drill_.env, drill_.run_id)["verdict"] == "unfinished"
 

@@ -16,7 +16,12 @@ from drconsole.errors import UsageError
 EXIT_OK, EXIT_FAILED, EXIT_AWS = 0, 1, 3
 
 
-def _sessions(args: argparse.Namespace, settings: Any = None) -> Any:
+# What read-only mode refuses, said for the command that was refused.
+RUN_REFUSED = "a drill starts copy and restore jobs"
+CLEANUP_REFUSED = "drill cleanup deletes what a drill created"
+
+
+def _sessions(args: argparse.Namespace, settings: Any = None, refused: str = RUN_REFUSED) -> Any:
     from drconsole.aws.session import AwsSessions
     from drconsole.config import load_settings
 
@@ -25,8 +30,8 @@ def _sessions(args: argparse.Namespace, settings: Any = None) -> Any:
         from drconsole.errors import ReadOnlyViolation
 
         raise ReadOnlyViolation(
-            "read-only mode is on: a drill starts copy and restore jobs, so it was refused "
-            "before any AWS call; use drill plan to check a runbook read-only"
+            f"read-only mode is on: {refused}, so it was refused before any AWS call; use "
+            "drill plan to check a runbook read-only"
         )
     return AwsSessions(settings)
 
@@ -254,7 +259,7 @@ def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
     from drconsole.drills.runner import drill_lock
     from drconsole.flows.journal import Journal
 
-    sessions = _sessions(args, settings_of_run(args, run_id))
+    sessions = _sessions(args, settings_of_run(args, run_id), CLEANUP_REFUSED)
     state_dir = sessions.settings.state_dir
     report_note = None
     with drill_lock(state_dir, run_id):  # not while the drill runs or reports elsewhere
