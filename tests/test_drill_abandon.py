@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -19,8 +18,8 @@ from drconsole.drills.journal import DrillJournal
 from drconsole.drills.runner import drill_lock
 from drconsole.flows.journal import FlowLock, Journal
 from drconsole.readiness.drills import drill_coverage
-from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
-from drconsole.sandbox.server import Sandbox, SandboxOptions
+from drconsole.sandbox.scenarios import ScenarioInfo
+from drconsole.sandbox.server import Sandbox
 from tests.test_drill_interrupted import (
     history_of,
     recovery_points,
@@ -32,9 +31,10 @@ from tests.test_drill_run import (
     EU,
     _runbook,
     copy_jobs,
+    demo_sandbox,
     drill,
     env_for,
-    killed_once,
+    killed_in_validation,
     restore_jobs,
 )
 from tests.tui.test_drills_resume import Terminal
@@ -42,11 +42,7 @@ from tests.tui.test_drills_resume import Terminal
 JOBS = [*DRILL[:-1], "jobs"]
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
-    sb, info = start_sandbox("demo", SandboxOptions(time_scale=600))
-    yield sb, info
-    sb.stop()
+sandbox = pytest.fixture(scope="module", name="sandbox")(demo_sandbox)
 
 
 class Interrupted(NamedTuple):
@@ -295,7 +291,7 @@ def test_cleanup_yes_abandons_a_drill_killed_during_validation_and_deletes_its_t
     env = env_for(sb, info, tmp_path)
     state_dir = tmp_path / "state" / "drconsole"
     # the builtin validation passed: the command validation is running now
-    text = killed_once(env, path, tmp_path, '"kind": "builtin"')
+    text = killed_in_validation(env, path, tmp_path)
     run_id = json.loads(text.splitlines()[0])["flow"]
     tables = sb.client("dynamodb", recovery, EU)
     assert "killed-abandoned-table" in tables.list_tables()["TableNames"]

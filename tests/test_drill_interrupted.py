@@ -10,32 +10,27 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from drconsole.readiness.drills import drill_coverage
-from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
-from drconsole.sandbox.server import Sandbox, SandboxOptions
+from drconsole.sandbox.scenarios import ScenarioInfo
+from drconsole.sandbox.server import Sandbox
 from tests.test_drill_run import (
     DRILL,
     EU,
     _runbook,
     copy_jobs,
+    demo_sandbox,
     drill,
     env_for,
     restore_jobs,
     result_of,
 )
 
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
-    sb, info = start_sandbox("demo", SandboxOptions(time_scale=600))
-    yield sb, info
-    sb.stop()
+sandbox = pytest.fixture(scope="module", name="sandbox")(demo_sandbox)
 
 
 def table_runbook(tmp_path: Path, info: ScenarioInfo, table: str) -> Path:

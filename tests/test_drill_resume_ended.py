@@ -9,19 +9,19 @@ import json
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
-from drconsole.sandbox.server import Sandbox, SandboxOptions
+from drconsole.sandbox.scenarios import ScenarioInfo
+from drconsole.sandbox.server import Sandbox
 from tests.test_drill_run import (
     DRILL,
     EU,
     _runbook,
     copy_jobs,
+    demo_sandbox,
     drill,
     env_for,
     restore_jobs,
@@ -31,11 +31,7 @@ from tests.test_drill_run import (
 FAILURE = "Restore failed: an internal error occurred"
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
-    sb, info = start_sandbox("demo", SandboxOptions(time_scale=600))
-    yield sb, info
-    sb.stop()
+sandbox = pytest.fixture(scope="module", name="sandbox")(demo_sandbox)
 
 
 def records(path: Path) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,31 +27,69 @@ DRILL = [sys.executable, "-m", "drconsole", "drill"]
 TIMEOUT = 180
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
+def demo_sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
+    """The demo scenario, its jobs ten times faster than the console's demo (one per module)."""
     sb, info = start_sandbox("demo", SandboxOptions(time_scale=600))
     yield sb, info
     sb.stop()
 
 
-def killed_once(env: dict[str, str], runbook: Path, home: Path, journaled: str) -> str:
-    """`drill run` killed with SIGKILL as soon as its drill journal holds `journaled`; the
-    journal's text then."""
-    drills = home / "state" / "drconsole" / "drills" / "journal.jsonl"
+sandbox = pytest.fixture(scope="module", name="sandbox")(demo_sandbox)
+
+
+def killed_once(
+    env: dict[str, str],
+    runbook: Path,
+    journal: Path,
+    holds: Callable[[str], bool],
+    what: str,
+    poll: str = "0.1",
+) -> str:
+    """`drill run` killed with SIGKILL as soon as the text of `journal` `holds` (what it
+    waits for: `what`); that text."""
     process = subprocess.Popen(
-        [*DRILL, "run", str(runbook), "--yes", "--json", "--poll-interval", "0.1"],
+        [*DRILL, "run", str(runbook), "--yes", "--json", "--poll-interval", poll],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 90
     text = ""
-    while time.monotonic() < deadline and journaled not in text:
-        text = drills.read_text() if drills.exists() else ""
+    while time.monotonic() < deadline and not holds(text):
+        text = journal.read_text() if journal.exists() else ""
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
-    assert journaled in text, f"drill run never journaled {journaled}"
+    assert holds(text), f"drill run was not killed in time: {what}"
+    return text
+
+
+def killed_in_validation(env: dict[str, str], runbook: Path, home: Path) -> str:
+    """`drill run` killed once its builtin validation passed (the command one runs); the drill
+    journal's text."""
+    drills = home / "state" / "drconsole" / "drills" / "journal.jsonl"
+    marker = '"kind": "builtin"'
+    return killed_once(env, runbook, drills, lambda text: marker in text, "builtin validation")
+
+
+def killed_mid_copy(sb: Sandbox, env: dict[str, str], runbook: Path, home: Path) -> str:
+    """`drill run` of three targets killed once their three copy jobs have started and before
+    any restore; the flow journal's text."""
+    flows = home / "state" / "drconsole" / "journal.jsonl"
+    sb.options.time_scale = 40  # copies last a few seconds: long enough to be killed in
+    try:
+        text = killed_once(
+            env,
+            runbook,
+            flows,
+            lambda text: text.count('"type": "job"') >= 3,
+            "three copies started",
+            poll="0.2",
+        )
+    finally:
+        sb.options.time_scale = 600
+    started = [line for line in text.splitlines() if '"step": "restore"' in line]
+    assert not [line for line in started if '"type": "start"' in line or '"job"' in line]
     return text
 
 
@@ -467,30 +505,9 @@ def test_a_drill_killed_mid_copy_resumes_through_jobs_and_drill_resume_with_no_j
     sb, info = sandbox
     backup, recovery = info.accounts["backup"], info.accounts["recovery"]
     env = env_for(sb, info, tmp_path)
-    journal = tmp_path / "state" / "drconsole" / "journal.jsonl"
     copies_before = {j["CopyJobId"] for j in copy_jobs(sb, backup)}
     restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
-    sb.options.time_scale = 40  # copies last a few seconds: long enough to be killed in
-    try:
-        process = subprocess.Popen(
-            [*DRILL, "run", str(PAYMENTS), "--yes", "--json", "--poll-interval", "0.2"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            text = journal.read_text() if journal.exists() else ""
-            if text.count('"type": "job"') >= 3:
-                break
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-        assert text.count('"type": "job"') >= 3, "the copies did not start in time"
-        started = [line for line in text.splitlines() if '"step": "restore"' in line]
-        assert not [line for line in started if '"type": "start"' in line or '"job"' in line]
-    finally:
-        sb.options.time_scale = 600
+    killed_mid_copy(sb, env, PAYMENTS, tmp_path)
     drills = tmp_path / "state" / "drconsole" / "drills" / "journal.jsonl"
     run_id = json.loads(drills.read_text().splitlines()[0])["flow"]
     # `jobs --resume` finishes the drill's flows and says how the drill itself goes on.
@@ -542,7 +559,7 @@ def test_a_drill_killed_during_validation_resumes_without_restoring_again(
     copies_before = {j["CopyJobId"] for j in copy_jobs(sb, backup)}
     restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
     # the builtin validation passed: the command validation is running now
-    text = killed_once(env, path, tmp_path, '"kind": "builtin"')
+    text = killed_in_validation(env, path, tmp_path)
     assert '"kind": "command"' not in text
     run_id = json.loads(text.splitlines()[0])["flow"]
     done = drill(env, "resume", run_id, "--yes", "--json")

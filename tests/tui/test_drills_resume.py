@@ -38,7 +38,7 @@ from drconsole.tui.drills.list_screen import DrillsScreen
 from drconsole.tui.drills.manual_dialog import ManualStepDialog
 from drconsole.tui.drills.run_screen import DrillScreen, utcnow
 from drconsole.tui.screens.confirm import ConfirmDialog
-from tests.test_drill_run import env_for
+from tests.test_drill_run import env_for, killed_mid_copy
 from tests.tui.conftest import sandbox_settings, screen_lines, wait_until
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "runbooks"
@@ -116,29 +116,7 @@ async def open_drills(app: DrConsoleApp, pilot: Any) -> DrillsScreen:
 
 def kill_mid_copy(sb: Sandbox, env: dict[str, str], runbook: Path, tmp_path: Path) -> str:
     """`drill run` killed once every target's copy job has started; its run id."""
-    journal = tmp_path / "state" / "drconsole" / "journal.jsonl"
-    sb.options.time_scale = 40  # copies last a few seconds: long enough to be killed in
-    try:
-        process = subprocess.Popen(
-            [*DRILL, "run", str(runbook), "--yes", "--json", "--poll-interval", "0.2"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 90
-        text = ""
-        while time.monotonic() < deadline:
-            text = journal.read_text() if journal.exists() else ""
-            if text.count('"type": "job"') >= 3:
-                break
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    finally:
-        sb.options.time_scale = 600
-    assert text.count('"type": "job"') >= 3, "the copies did not start in time"
-    started = [line for line in text.splitlines() if '"step": "restore"' in line]
-    assert not [line for line in started if '"type": "start"' in line or '"job"' in line]
+    killed_mid_copy(sb, env, runbook, tmp_path)
     return str(drill_records(tmp_path, "drill-start")[0]["flow"])
 
 
