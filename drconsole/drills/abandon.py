@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from drconsole.drills.cleanup import clean_up
-from drconsole.drills.finish import history, report_dir_for, write_evidence
+from drconsole.drills.finish import journaled_run, publish, report_dir_for
 from drconsole.drills.journal import DrillJournal, DrillState
 from drconsole.drills.report import ABANDONED, build_report
 from drconsole.drills.resume import runbook_to_resume
@@ -39,7 +39,7 @@ def abandon(sessions: Any, state_dir: Path, state: DrillState) -> tuple[list[dic
         journal.append(
             run_id, "drill-end", finished=now_iso(), report_dir=str(directory), **{ABANDONED: True}
         )
-    results = clean_up(sessions, state_dir, _state(journal, run_id))
+    results = clean_up(sessions, state_dir, journaled_run(journal, run_id))
     return results, _write_report(sessions, state_dir, run_id, directory)
 
 
@@ -69,15 +69,5 @@ def _write_report(sessions: Any, state_dir: Path, run_id: str, directory: Path) 
         # The journal still says abandoned (history, readiness), only the files are stale.
         return f"report not written again: {exc}"
     report = build_report(sessions, state_dir, runbook, state, interrupted_seconds(state))
-    report["report_dir"] = str(directory)
-    DrillJournal(state_dir).append(
-        run_id, "drill-verdict", verdict=report["verdict"], report_dir=str(directory)
-    )
-    write_evidence(report, directory, history(state_dir, runbook.name), None)
+    publish(DrillJournal(state_dir), state_dir, runbook.name, report, directory, None)
     return f"report in {directory}"
-
-
-def _state(journal: DrillJournal, run_id: str) -> DrillState:
-    state = journal.run(run_id)
-    assert state is not None
-    return state

@@ -30,30 +30,39 @@ def finish(
 ) -> dict[str, Any]:
     """Clean up as the runbook says, write the evidence, journal the end; return the report."""
     journal = DrillJournal(state_dir)
-    state = _state(journal, run_id)
+    state = journaled_run(journal, run_id)
     report = rp.build_report(sessions, state_dir, runbook, state, interrupted_seconds(state))
     directory = Path(report_dir) if report_dir else report_dir_for(state_dir, runbook.name, run_id)
-    if state.interrupted_targets():
-        # Not finished: nothing is cleaned up (a resumed flow still needs its copy) and no end
-        # is journaled, so `drill resume` carries it on; the report says how it stands.
-        report["report_dir"] = str(directory)
-        journal.append(
-            run_id, "drill-verdict", verdict=report["verdict"], report_dir=str(directory)
-        )
-        write_evidence(report, directory, history(state_dir, runbook.name), junit)
-        return report
-    policy = runbook.cleanup
-    if policy == "always" or (policy == "on-success" and report["verdict"] == "passed"):
-        clean_up(sessions, state_dir, state)
-        state = _state(journal, run_id)
-    if state.end is None:
-        journal.append(run_id, "drill-end", finished=now_iso(), report_dir=str(directory))
-    state = _state(journal, run_id)
-    report = rp.build_report(sessions, state_dir, runbook, state, interrupted_seconds(state))
-    report["report_dir"] = str(directory)
-    journal.append(run_id, "drill-verdict", verdict=report["verdict"], report_dir=str(directory))
-    write_evidence(report, directory, history(state_dir, runbook.name), junit)
+    if not state.interrupted_targets():
+        # (an interrupted drill is not finished: nothing is cleaned up — a resumed flow still
+        # needs its copy — and no end is journaled, so `drill resume` carries it on; the
+        # report says how it stands)
+        policy = runbook.cleanup
+        if policy == "always" or (policy == "on-success" and report["verdict"] == "passed"):
+            clean_up(sessions, state_dir, state)
+            state = journaled_run(journal, run_id)
+        if state.end is None:
+            journal.append(run_id, "drill-end", finished=now_iso(), report_dir=str(directory))
+        state = journaled_run(journal, run_id)
+        report = rp.build_report(sessions, state_dir, runbook, state, interrupted_seconds(state))
+    publish(journal, state_dir, runbook.name, report, directory, junit)
     return report
+
+
+def publish(
+    journal: DrillJournal,
+    state_dir: Path,
+    runbook_name: str,
+    report: dict[str, Any],
+    directory: Path,
+    junit: Path | None,
+) -> None:
+    """Journal the report's verdict and write its evidence in `directory`."""
+    report["report_dir"] = str(directory)
+    journal.append(
+        report["run_id"], "drill-verdict", verdict=report["verdict"], report_dir=str(directory)
+    )
+    write_evidence(report, directory, history(state_dir, runbook_name), junit)
 
 
 def write_evidence(
@@ -68,7 +77,8 @@ def write_evidence(
         junit.write_text(rp.junit_xml(report))
 
 
-def _state(journal: DrillJournal, run_id: str) -> DrillState:
+def journaled_run(journal: DrillJournal, run_id: str) -> DrillState:
+    """The drill as journaled (it exists: its start was journaled before)."""
     state = journal.run(run_id)
     assert state is not None
     return state
