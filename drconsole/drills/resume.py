@@ -56,10 +56,6 @@ def journaled_flows(state_dir: Path, state: DrillState) -> dict[str, FlowState]:
     shows of the jobs that ran before it stopped."""
     from drconsole.flows.journal import Journal
 
-    journal = Journal(state_dir)
-    flows: dict[str, FlowState] = {}
-    for record in state.targets.values():
-        flow = journal.flow(record.flow_id) if record.flow_id else None
-        if flow is not None:
-            flows[flow.flow_id] = flow
-    return flows
+    wanted = {record.flow_id for record in state.targets.values() if record.flow_id}
+    # one read of the flow journal for every target (each `Journal.flow` folds it whole)
+    return {flow.flow_id: flow for flow in Journal(state_dir).flows() if flow.flow_id in wanted}

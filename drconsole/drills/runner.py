@@ -276,18 +276,11 @@ class DrillRunner:
             return str(outcome.cause) if outcome.cause in INTERRUPTING_CAUSES else None
         if outcome.status != "blocked":
             return None
-        from msgspec.structs import asdict
-
         from drconsole.flows.journal import Journal
-        from drconsole.flows.journal_records import ChecksRecord
 
-        last = None
-        for record in Journal(self.state_dir).records():
-            if isinstance(record, ChecksRecord) and record.flow == outcome.flow_id:
-                last = record
-        if last is None or last.ok:
-            return None
-        return unreadable_only([asdict(check) for check in last.failed])
+        # The flow's state keeps its last checks' failures (none once a check run passed).
+        flow = Journal(self.state_dir).flow(outcome.flow_id)
+        return unreadable_only(flow.blocked_by) if flow is not None else None
 
     def _interrupt(self, target: Target, cause: str, message: str, where: str) -> None:
         """Journal the target interrupted (`where`: its planning, its flow or its validation)
