@@ -178,8 +178,6 @@ def exit_code(report: dict[str, Any]) -> int:
     """0 passed; 3 when an AWS failure stopped a target (an interrupted drill); 1 otherwise."""
     if report["verdict"] == "passed":
         return EXIT_OK
-    if report["verdict"] == "interrupted":
-        return EXIT_AWS
     if any(t["aws_error"] for t in report["targets"]):
         return EXIT_AWS
     return EXIT_FAILED
