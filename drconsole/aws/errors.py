@@ -20,7 +20,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from botocore.parsers import ResponseParserError
 
-from drconsole.aws.answers import IncompleteAnswer
+from drconsole.aws.answers import INCOMPLETE_ANSWER, IncompleteAnswer
 from drconsole.aws.mfa_prompt import MfaCodeUnavailable
 from drconsole.errors import AwsError
 from drconsole.models import AccountError, CauseCode
@@ -82,7 +82,7 @@ SERVICE_ERROR_CODES = frozenset(
         "ServiceException",
         "ServiceFailure",
         # drconsole's own: an answer without a field it needs (aws/answers.py)
-        "IncompleteAnswer",
+        INCOMPLETE_ANSWER,
         "Unavailable",
     }
 )

@@ -50,6 +50,7 @@ _OPERATION = {"backup": "ListBackupJobs", "copy": "ListCopyJobs", "restore": "Li
 _METHOD = {"backup": "list_backup_jobs", "copy": "list_copy_jobs", "restore": "list_restore_jobs"}
 _MEMBER = {"backup": "BackupJobs", "copy": "CopyJobs", "restore": "RestoreJobs"}
 _STATE_PARAM = {"backup": "ByState", "copy": "ByState", "restore": "ByStatus"}
+_ID_FIELD = {"backup": "BackupJobId", "copy": "CopyJobId", "restore": "RestoreJobId"}
 _CONVERT: dict[str, Callable[[Any, str, str], Job]] = {
     "backup": backup_job_from,
     "copy": copy_job_from,
@@ -170,7 +171,7 @@ def _skipped_jobs(account_id: str, region: str, kind: str, skipped: int) -> list
     """The report of a listing's jobs AWS sent without their id (none when there were none)."""
     if not skipped:
         return []
-    field = _OPERATION[kind].removeprefix("List").removesuffix("s") + "Id"
+    field = _ID_FIELD[kind]
     return [skipped_records(account_id, region, _OPERATION[kind], skipped, "job(s)", field)]
 
 
