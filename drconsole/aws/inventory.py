@@ -173,6 +173,11 @@ class Inventory:
             self._list_vaults_tasks(accounts, regions, None, details), self.max_workers
         )
 
+    def vault_listing(self, account_id: str, region: str) -> Task:
+        """The ListBackupVaults of one account and Region as a task for `run_tasks`: it emits
+        the VaultBatch (details not read) or the AccountError, and its skipped records."""
+        return self._list_vaults_task(account_id, region, None, details=False)
+
     def iter_inventory(
         self,
         feed: AccountFeed,

@@ -260,10 +260,25 @@ class AwsSessions:
     def _account_client(self, account_id: str, service: str, region: str) -> AccountClient:
         with self._lock:
             shared = self._shared_client(service, region)
+            credentials = self._credentials_of(account_id)
+        return AccountClient(shared, credentials, retry_state(shared, self._max_attempts))
+
+    def _credentials_of(self, account_id: str) -> DeferredRefreshableCredentials:
+        """The role credentials of `account_id` (made once, assumed at their first use)."""
+        with self._lock:
             credentials = self._role_creds.get(account_id)
             if credentials is None:
                 credentials = self._role_creds[account_id] = self._role_credentials(account_id)
-        return AccountClient(shared, credentials, retry_state(shared, self._max_attempts))
+        return credentials
+
+    def assume_role_now(self, account_id: str) -> None:
+        """Assume the role into `account_id` now, when the account is reached by a role (else
+        nothing): the calls that follow find its credentials ready, where each would otherwise
+        queue behind the first one's AssumeRole (botocore refreshes under a lock). Raises what
+        AssumeRole raised; a later call tries again."""
+        identity = self._identity_for(account_id)
+        if identity[0] == "role":
+            self._credentials_of(account_id).get_frozen_credentials()
 
     def _role_template(self) -> botocore.session.Session:
         """The botocore session that role sessions are copied from (made once).

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import operator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 from itertools import compress, count
 from typing import Any, ClassVar
@@ -15,19 +14,19 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.worker import Worker, get_current_worker
 
+from drconsole.aws.runner import run_tasks
 from drconsole.models import Account, AccountError, CauseCode, Organization
 from drconsole.tui import formatting as fmt
 from drconsole.tui.collector import FullCollectionHold
 from drconsole.tui.inbox import Inbox
-from drconsole.tui.screens.base import error_on_account
 from drconsole.tui.screens.posture import (
     UNREAD,
     Posture,
     age_cell,
     count_cell,
-    newest_backup,
     verdict_cell,
 )
+from drconsole.tui.screens.posture_scan import PostureMessages, posture_tasks
 from drconsole.tui.screens.table import NO_RANK, TableRow, TableScreen, matches, sort_rows
 
 # Under this many cells for account names, the Id column gives way to the State's verdict.
@@ -45,8 +44,8 @@ class AccountsScreen(TableScreen):
         ("newest", "Newest"),
         ("state", "State"),
     )
-    # The workers that read every account's posture: `load`, `load_newest`, `load_roles`.
-    LOADING_GROUPS: ClassVar[tuple[str, ...]] = ("accounts", "posture", "roles")
+    # The worker that reads every account's posture.
+    LOADING_GROUPS: ClassVar[tuple[str, ...]] = ("accounts",)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Vaults"),
         Binding("p", "protected", "Protected"),
@@ -153,81 +152,35 @@ class AccountsScreen(TableScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="accounts")
     def load(self, again: bool = False) -> None:
-        """The organization, then every account's vaults as each (account, Region) answers;
-        then readiness (after the inventory, so that it never slows the first rows)."""
+        """The organization, then every account's posture as each read answers (see
+        posture_scan.py); then readiness (after the inventory, so that it never slows the
+        first rows)."""
         worker = get_current_worker()
-        inventory = self.drapp.new_inventory(self.loading_workers)
+        inventory = self.drapp.new_inventory(self.drapp.settings.max_workers // 2 or 1)
         organization = inventory.organization()
         self.post_message(self.OrganizationLoaded(organization))
-        regions = self.drapp.regions()
-        self.load_newest(organization.accounts, regions)
-        self.load_roles(organization.accounts)
         # Vault names and counts only: key types and access policies are read by the screens
         # that show them (a vault's list, its recovery points, the checks).
-        for item in inventory.iter_vaults(organization.accounts, regions, details=False):
+        messages = PostureMessages(self.VaultsLoaded, self.NewestLoaded, self.RoleChecked)
+        tasks = posture_tasks(inventory, organization.accounts, self.drapp.regions(), messages)
+        for message in run_tasks(tasks, self.loading_threads):
             if worker.is_cancelled:
                 return
-            self.deliver(self.VaultsLoaded(item))
+            self.deliver(message)
         if self.drapp.readiness_after_inventory and len(organization.accounts) <= (
             self.drapp.settings.readiness_on_start_max_accounts
         ):
             self.app.call_from_thread(self.drapp.readiness.start, again)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="posture")
-    def load_newest(self, accounts: tuple[Account, ...], regions: tuple[str, ...]) -> None:
-        """Each account's newest backup, from its protected resources, per Region."""
-        worker = get_current_worker()
-        inventory = self.drapp.new_inventory()
-        jobs = [(account.id, region) for account in accounts for region in regions]
-        # (account, Region) -> the report of protected resources listed without their ARN
-        skipped: dict[tuple[str, str], list[AccountError]] = {job: [] for job in jobs}
-        with ThreadPoolExecutor(max_workers=self.loading_workers) as pool:
-            futures = {
-                pool.submit(inventory.protected_resources, a, r, skipped[a, r]): (a, r)
-                for a, r in jobs
-            }
-            for future in as_completed(futures):
-                if worker.is_cancelled:
-                    for pending in futures:
-                        pending.cancel()
-                    return
-                account_id, region = futures[future]
-                try:
-                    newest = newest_backup(future.result())
-                    self.deliver(self.NewestLoaded(account_id, region, newest, None))
-                except Exception as exc:  # recorded on that account, the others go on
-                    error = error_on_account(account_id, region, "ListProtectedResources", exc)
-                    self.deliver(self.NewestLoaded(account_id, region, None, error))
-                    continue
-                for report in skipped[account_id, region]:
-                    # a skipped resource may hold the newest backup: the age is not sure
-                    self.deliver(self.NewestLoaded(account_id, region, None, report))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="roles")
-    def load_roles(self, accounts: tuple[Account, ...]) -> None:
-        """Whether each account has AWS Backup's service-linked role (one GetRole each)."""
-        from drconsole.aws.posture import service_linked_role_problem
-
-        worker = get_current_worker()
-        sessions = self.drapp.sessions
-        with ThreadPoolExecutor(max_workers=self.loading_workers) as pool:
-            futures = {
-                pool.submit(service_linked_role_problem, sessions, a.id): a.id for a in accounts
-            }
-            for future in as_completed(futures):
-                if worker.is_cancelled:
-                    return
-                self.deliver(self.RoleChecked(futures[future], future.result()))
-
     @property
-    def loading_workers(self) -> int:
-        """Threads for each of the three loads: half of `max_workers`, so 1.5x it at once.
+    def loading_threads(self) -> int:
+        """Threads reading the accounts' posture: 1.5x `max_workers`.
 
         Every call costs the console a few ms of Python, one thread at a time: at 1,000
-        accounts, 48 threads (16 each) finished no sooner than 24 and made keys wait longer
-        (keystrokes p99 183-415 ms against 103 and 122 ms; 4 each: 57.8 s instead of 38.0 s).
+        accounts, 48 threads finished no sooner than 24 and made keys wait longer (keystrokes
+        p99 183-415 ms against 103 and 122 ms; 12 threads: 57.8 s instead of 38.0 s).
         """
-        return max(1, self.drapp.settings.max_workers // 2)
+        return max(1, self.drapp.settings.max_workers * 3 // 2)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         super().on_worker_state_changed(event)
