@@ -15,12 +15,14 @@ counts the requests it receives. Measured:
   each timed from the moment it is sent to the end of the frame that shows it;
 - memory: the bench process's peak resident set (the console alone: the sandbox is elsewhere).
 
-The lower bound comes from the calls the screen made, counted by the sandbox: the organization's
-discovery is a chain (caller identity, DescribeOrganization, ListRoots, one ListOrganizationalUnits
-per OU level, ListAccountsForParent); every other call is per account and can at best run
-`concurrency` at a time, where `concurrency` is the most AWS-calling threads seen alive. So the
-bound is (chain + per-account calls / concurrency) x latency, and never less than one account's
-own chain (discovery, AssumeRole, a read). Beside it, in this process and on the same sandbox: a
+The lower bound comes from the calls the screen made, counted by the sandbox: the first
+accounts are known after three round trips (caller identity; DescribeOrganization with
+ListRoots; the root's ListAccountsForParent), and the screen reads each account as the walk
+lists it, on the threads that walk the rest of the organization; every other call can at best
+run `concurrency` at a time, where `concurrency` is the most AWS-calling threads seen alive. So
+the bound is (3 + other calls / concurrency) x latency, and never less than the deepest
+account's own chain (the whole walk, one ListOrganizationalUnits per OU level, then AssumeRole
+and a read). Beside it, in this process and on the same sandbox: a
 plain boto3 script making the same reads with a 16-thread pool, and the same script one account
 at a time (on the first accounts, scaled by calls).
 """
@@ -175,13 +177,16 @@ async def drive_screen(
 
 def bound_of(calls: collections.Counter[str], concurrency: int, latency: float) -> Bound:
     """The lower bound of the screen's calls at its concurrency (see the module docstring)."""
-    discovery = sum(n for op, n in calls.items() if op.startswith("organizations:"))
-    discovery += calls.get("sts:GetCallerIdentity", 0)
-    per_account = sum(calls.values()) - discovery
-    chain = 1 + 1 + 1 + OU_LEVELS + 1  # identity, DescribeOrganization, ListRoots, OUs, accounts
+    # Caller identity; DescribeOrganization with ListRoots; the root's accounts: then the
+    # first accounts are known, and every other call (the rest of the walk too) shares the
+    # screen's threads.
+    chain = 1 + 1 + 1
+    first_calls = 1 + 1 + 1 + 1
+    walk = 1 + 1 + 1 + OU_LEVELS + 1  # the deepest account is known after the whole walk
     extra = 1 if calls.get("backup:ListRecoveryPointsByResource") else 0
-    own_chain = chain + 1 + 1 + extra  # AssumeRole, a read (then the newest point's lookup)
-    seconds = max(own_chain, chain + per_account / max(1, concurrency)) * latency
+    own_chain = walk + 1 + 1 + extra  # AssumeRole, a read (then the newest point's lookup)
+    rest = sum(calls.values()) - first_calls
+    seconds = max(own_chain, chain + rest / max(1, concurrency)) * latency
     return Bound(seconds, sum(calls.values()), concurrency)
 
 

@@ -24,6 +24,8 @@ from drconsole.errors import AwsError
 from drconsole.models import Account, AccountError, CauseCode, Organization, OrgUnit
 
 ROOT_DISPLAY_NAME = "Root"
+# The walk's tasks go before any other task sharing their pool (those of priority 0 or more).
+WALK_PRIORITY = -1.0
 
 
 @dataclass(frozen=True)
@@ -68,36 +70,78 @@ def load_organization(
     `on_accounts`, when given, is called with each OU's accounts as soon as they are listed
     (from the walk's thread), before the walk has ended.
     """
-    settings = sessions.settings
-    account = settings.management_account_id
-    if account is not None and account == sessions.caller_account_id():
-        account = None
-    client = sessions.client("organizations", account)
-    where = f"account {account or sessions.caller_account_id()}"
-    try:
-        # Neither needs the other: one round trip instead of two before the walk starts.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="drconsole-aws") as pool:
-            roots = pool.submit(client.list_roots)
-            described = required(
-                client.describe_organization(), "Organization", "DescribeOrganization"
-            )
-            org_id = required_text(described, "Id", "DescribeOrganization")
-            root_id = required_text(first(roots.result(), "Roots", "ListRoots"), "Id", "ListRoots")
-    except ClientError as exc:
-        if error_code(exc) == "AWSOrganizationsNotInUseException":
-            return standalone_organization(sessions)
-        raise _organization_error(sessions, exc, where) from None
-    except BotoCoreError as exc:
-        raise sessions.error_for(exc, "cannot read the organization") from None
-    management_id = text_of(described, "MasterAccountId")
-    top = _Parent(root_id, ROOT_DISPLAY_NAME, f"{org_id}/{root_id}/")
-    units: list[OrgUnit] = []
-    accounts: list[Account] = []
-    failures: list[tuple[str, BaseException]] = []
-    # (operation, parent's path) of each OU or account listed without its id (left out)
-    skipped: list[tuple[str, str]] = []
 
-    def children(parent: _Parent) -> list[Task]:
+    def listed(accounts: Sequence[Account]) -> list[Task]:
+        if on_accounts is not None:
+            on_accounts(accounts)
+        return []
+
+    walk = OrganizationWalk(sessions, listed)
+    if walk.not_in_use:
+        return standalone_organization(sessions)
+    for _ in run_tasks(walk.tasks, max_workers):
+        pass
+    return walk.result()
+
+
+class OrganizationWalk:
+    """The organization's tree walked level by level, as tasks for `runner.run_tasks`.
+
+    Made, it has asked DescribeOrganization and ListRoots (one round trip; their failure is
+    raised as AwsError). Its `tasks` list every parent's OUs and accounts, ahead of any task
+    of priority 0 or more that shares their pool; `on_accounts` is given each OU's accounts as
+    they are listed, and the tasks it returns are scheduled with the walk's. The walk's last
+    task emits the walk itself; `result` then gives the organization or raises WalkFailed.
+    """
+
+    def __init__(
+        self,
+        sessions: AwsSessions,
+        on_accounts: Callable[[Sequence[Account]], list[Task]],
+    ) -> None:
+        self.sessions = sessions
+        self._on_accounts = on_accounts
+        self.not_in_use = False
+        self.tasks: list[Task] = []
+        account = sessions.settings.management_account_id
+        if account is not None and account == sessions.caller_account_id():
+            account = None
+        self._account = account
+        self._client = client = sessions.client("organizations", account)
+        self._where = f"account {account or sessions.caller_account_id()}"
+        try:
+            # Neither needs the other: one round trip instead of two before the walk starts.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="drconsole-aws") as pool:
+                roots = pool.submit(client.list_roots)
+                described = required(
+                    client.describe_organization(), "Organization", "DescribeOrganization"
+                )
+                self._org_id = required_text(described, "Id", "DescribeOrganization")
+                root_id = required_text(
+                    first(roots.result(), "Roots", "ListRoots"), "Id", "ListRoots"
+                )
+        except ClientError as exc:
+            if error_code(exc) == "AWSOrganizationsNotInUseException":
+                self.not_in_use = True
+                return
+            raise _organization_error(sessions, exc, self._where) from None
+        except BotoCoreError as exc:
+            raise sessions.error_for(exc, "cannot read the organization") from None
+        self._root_id = root_id
+        self._management_id = text_of(described, "MasterAccountId")
+        self._units: list[OrgUnit] = []
+        self._accounts: list[Account] = []
+        self._failures: list[tuple[str, BaseException]] = []
+        # (operation, parent's path) of each OU or account listed without its id (left out)
+        self._skipped: list[tuple[str, str]] = []
+        self._pending = 0  # the walk's tasks not yet answered
+        self.tasks = self._children(
+            _Parent(root_id, ROOT_DISPLAY_NAME, f"{self._org_id}/{root_id}/")
+        )
+
+    def _children(self, parent: _Parent) -> list[Task]:
+        client = self._client
+
         def list_units() -> Any:
             try:
                 return _pages(
@@ -114,78 +158,94 @@ def load_organization(
             except (ClientError, BotoCoreError) as exc:
                 return exc
 
-        def units_listed(answer: Any) -> Step:
-            if isinstance(answer, BaseException):
-                failures.append(("ListOrganizationalUnitsForParent", answer))
-                return Step()
-            step = Step()
-            for item in answer:
-                unit_id = text_of(item, "Id")
-                if not unit_id:  # nothing under it can be listed
-                    skipped.append(("ListOrganizationalUnitsForParent", parent.path))
-                    continue
-                name = text_of(item, "Name") or unit_id
-                unit = OrgUnit(
-                    id=unit_id,
-                    name=name,
-                    parent_id=parent.id,
-                    path=f"{parent.path}/{name}",
-                    org_path=f"{parent.org_path}{unit_id}/",
-                )
-                units.append(unit)
-                step.tasks.extend(children(_Parent(unit.id, unit.path, unit.org_path)))
+        self._pending += 2
+        # Units first: they lead to deeper levels, accounts are leaves.
+        return [
+            Task(WALK_PRIORITY - 1, list_units, self._answered(parent, self._units_listed)),
+            Task(WALK_PRIORITY, list_accounts, self._answered(parent, self._accounts_listed)),
+        ]
+
+    def _answered(
+        self, parent: _Parent, listed: Callable[[_Parent, Any], Step]
+    ) -> Callable[[Any], Step]:
+        def then(answer: Any) -> Step:
+            self._pending -= 1
+            step = listed(parent, answer)
+            if self._pending == 0:
+                step.emit.append(self)
             return step
 
-        def accounts_listed(answer: Any) -> Step:
-            if isinstance(answer, BaseException):
-                failures.append(("ListAccountsForParent", answer))
-                return Step()
-            listed = len(accounts)
-            for item in answer:
-                account_id = text_of(item, "Id")
-                if not account_id:  # no call can be made into it
-                    skipped.append(("ListAccountsForParent", parent.path))
-                    continue
-                name = text_of(item, "Name") or account_id
-                accounts.append(
-                    Account(
-                        id=account_id,
-                        name=name,
-                        email=item.get("Email") or "",
-                        status=item.get("State") or item.get("Status") or "ACTIVE",
-                        ou_id=parent.id,
-                        ou_path=parent.path,
-                        org_path=parent.org_path,
-                        role=account_role(
-                            account_id, name, management_id, settings.backup_account_id
-                        ),
-                    )
-                )
-            if on_accounts is not None:
-                on_accounts(accounts[listed:])
+        return then
+
+    def _units_listed(self, parent: _Parent, answer: Any) -> Step:
+        if isinstance(answer, BaseException):
+            self._failures.append(("ListOrganizationalUnitsForParent", answer))
             return Step()
+        step = Step()
+        for item in answer:
+            unit_id = text_of(item, "Id")
+            if not unit_id:  # nothing under it can be listed
+                self._skipped.append(("ListOrganizationalUnitsForParent", parent.path))
+                continue
+            name = text_of(item, "Name") or unit_id
+            unit = OrgUnit(
+                id=unit_id,
+                name=name,
+                parent_id=parent.id,
+                path=f"{parent.path}/{name}",
+                org_path=f"{parent.org_path}{unit_id}/",
+            )
+            self._units.append(unit)
+            step.tasks.extend(self._children(_Parent(unit.id, unit.path, unit.org_path)))
+        return step
 
-        # Units first: they lead to deeper levels, accounts are leaves.
-        return [Task(0, list_units, units_listed), Task(1, list_accounts, accounts_listed)]
+    def _accounts_listed(self, parent: _Parent, answer: Any) -> Step:
+        if isinstance(answer, BaseException):
+            self._failures.append(("ListAccountsForParent", answer))
+            return Step()
+        listed = len(self._accounts)
+        for item in answer:
+            account_id = text_of(item, "Id")
+            if not account_id:  # no call can be made into it
+                self._skipped.append(("ListAccountsForParent", parent.path))
+                continue
+            name = text_of(item, "Name") or account_id
+            self._accounts.append(
+                Account(
+                    id=account_id,
+                    name=name,
+                    email=item.get("Email") or "",
+                    status=item.get("State") or item.get("Status") or "ACTIVE",
+                    ou_id=parent.id,
+                    ou_path=parent.path,
+                    org_path=parent.org_path,
+                    role=account_role(
+                        account_id,
+                        name,
+                        self._management_id,
+                        self.sessions.settings.backup_account_id,
+                    ),
+                )
+            )
+        return Step(tasks=self._on_accounts(self._accounts[listed:]))
 
-    for _ in run_tasks(children(top), max_workers):
-        pass
-    if failures:
-        operation, failure = failures[0]
-        walker = account or sessions.caller_account_id()
-        failed_call = account_error(walker, client.meta.region_name, operation, failure)
-        raise WalkFailed(_organization_error(sessions, failure, where), failed_call)
-    units.sort(key=lambda unit: unit.path)
-    accounts.sort(key=lambda acc: (acc.ou_path, acc.name))
-    walker = account or sessions.caller_account_id()
-    return Organization(
-        id=org_id,
-        management_account_id=management_id,
-        root_id=root_id,
-        accounts=tuple(accounts),
-        units=tuple(units),
-        skipped=_skipped_reports(walker, client.meta.region_name, skipped),
-    )
+    def result(self) -> Organization:
+        """The organization walked (once every task was answered); WalkFailed if a listing
+        failed."""
+        sessions, client = self.sessions, self._client
+        walker = self._account or sessions.caller_account_id()
+        if self._failures:
+            operation, failure = self._failures[0]
+            failed_call = account_error(walker, client.meta.region_name, operation, failure)
+            raise WalkFailed(_organization_error(sessions, failure, self._where), failed_call)
+        return Organization(
+            id=self._org_id,
+            management_account_id=self._management_id,
+            root_id=self._root_id,
+            accounts=tuple(sorted(self._accounts, key=lambda acc: (acc.ou_path, acc.name))),
+            units=tuple(sorted(self._units, key=lambda unit: unit.path)),
+            skipped=_skipped_reports(walker, client.meta.region_name, self._skipped),
+        )
 
 
 def _skipped_reports(

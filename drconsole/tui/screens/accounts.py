@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.worker import Worker, get_current_worker
 
+from drconsole.aws.organization import OrganizationWalk, standalone_organization
 from drconsole.aws.runner import run_tasks
 from drconsole.models import Account, AccountError, CauseCode, Organization
 from drconsole.tui import formatting as fmt
@@ -26,7 +27,7 @@ from drconsole.tui.screens.posture import (
     count_cell,
     verdict_cell,
 )
-from drconsole.tui.screens.posture_scan import PostureMessages, posture_tasks
+from drconsole.tui.screens.posture_scan import PostureMessages, PostureScan
 from drconsole.tui.screens.table import NO_RANK, TableRow, TableScreen, matches, sort_rows
 
 # Under this many cells for account names, the Id column gives way to the State's verdict.
@@ -156,17 +157,30 @@ class AccountsScreen(TableScreen):
         posture_scan.py); then readiness (after the inventory, so that it never slows the
         first rows)."""
         worker = get_current_worker()
-        inventory = self.drapp.new_inventory(self.drapp.settings.max_workers // 2 or 1)
-        organization = inventory.organization()
-        self.post_message(self.OrganizationLoaded(organization))
+        sessions = self.drapp.sessions
         # Vault names and counts only: key types and access policies are read by the screens
         # that show them (a vault's list, its recovery points, the checks).
         messages = PostureMessages(self.VaultsLoaded, self.NewestLoaded, self.RoleChecked)
-        tasks = posture_tasks(inventory, organization.accounts, self.drapp.regions(), messages)
-        for message in run_tasks(tasks, self.loading_threads):
+        scan = PostureScan(self.drapp.new_inventory(), self.drapp.regions(), messages)
+        walk = (
+            None
+            if sessions.settings.member_profiles
+            else OrganizationWalk(sessions, scan.account_tasks)
+        )
+        if walk is None or walk.not_in_use:
+            organization = standalone_organization(sessions)
+            self.post_message(self.OrganizationLoaded(organization))
+            tasks = scan.account_tasks(organization.accounts)
+        else:
+            tasks = walk.tasks
+        for item in run_tasks(tasks, self.loading_threads):
             if worker.is_cancelled:
                 return
-            self.deliver(message)
+            if item is walk:
+                organization = walk.result()  # raises WalkFailed: the load fails as it did
+                self.post_message(self.OrganizationLoaded(organization))
+            else:
+                self.deliver(item)
         if self.drapp.readiness_after_inventory and len(organization.accounts) <= (
             self.drapp.settings.readiness_on_start_max_accounts
         ):
@@ -183,7 +197,8 @@ class AccountsScreen(TableScreen):
         return max(1, self.drapp.settings.max_workers * 3 // 2)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        super().on_worker_state_changed(event)
+        # Textual calls the base screen's handler too (its handlers run along the class
+        # hierarchy): calling it here as well showed a failed load's error twice.
         if self._collections.held and not any(
             worker.group in self.LOADING_GROUPS and not worker.is_finished
             for worker in self.workers
@@ -217,7 +232,11 @@ class AccountsScreen(TableScreen):
         self._collections.hold()
         self.organization = message.organization
         self.drapp.organization = message.organization
-        self.postures = {account.id: Posture() for account in message.organization.accounts}
+        # Accounts are read as the walk lists them: some answered before it ended.
+        self.postures = {
+            account.id: self.postures.get(account.id) or Posture()
+            for account in message.organization.accounts
+        }
         for skipped in message.organization.skipped:  # shown on the account that walked
             self.postures.setdefault(skipped.account_id, Posture()).errors.append(skipped)
             self.drapp.account_errors.setdefault(skipped.account_id, []).append(skipped)

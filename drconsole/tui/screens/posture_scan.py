@@ -6,11 +6,13 @@ smallest pool sat idle once its share was done, and threads of all three queued 
 account's AssumeRole (botocore assumes a role under a lock at its first call). Here one task
 per account assumes the role, and its continuation schedules that account's reads ahead of the
 next accounts' roles: no thread waits on another's AssumeRole, every thread has work until the
-last read, and accounts complete one after the other.
+last read, and accounts complete one after the other. The organization's walk shares the
+pool: each OU's accounts are started as soon as they are listed.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,17 +36,27 @@ class PostureMessages:
     role: Callable[[str, AccountError | None], Any]
 
 
-def posture_tasks(
-    inventory: Inventory,
-    accounts: Sequence[Account],
-    regions: Sequence[str],
-    messages: PostureMessages,
-) -> list[Task]:
-    """One task per account, in the accounts' order, for `runner.run_tasks`."""
-    return [
-        _account_task(inventory, account.id, regions, messages, float(index))
-        for index, account in enumerate(accounts)
-    ]
+class PostureScan:
+    """Makes the tasks that read accounts' posture, numbered in the order the accounts come
+    (an account's tasks go before those of the accounts after it; every priority is 0 or
+    more, behind the organization's walk when they share its pool)."""
+
+    def __init__(
+        self, inventory: Inventory, regions: Sequence[str], messages: PostureMessages
+    ) -> None:
+        self.inventory = inventory
+        self.regions = regions
+        self.messages = messages
+        self._order = itertools.count()
+
+    def account_tasks(self, accounts: Sequence[Account]) -> list[Task]:
+        """One task per account, for `runner.run_tasks` (called from its caller's thread)."""
+        return [
+            _account_task(
+                self.inventory, account.id, self.regions, self.messages, float(next(self._order))
+            )
+            for account in accounts
+        ]
 
 
 def _account_task(
