@@ -106,6 +106,13 @@ def vault_arns_of(records: Iterable[Any]) -> tuple[str, ...]:
     )
 
 
+def skipped_line(skipped: int, what: str, fields: str, operation: str = "") -> str:
+    """The line saying `skipped` records (`what`) were left out because the answer from AWS
+    lacked `fields`, after `operation` when one is given."""
+    line = f"{skipped} {what} skipped, the answer from AWS lacked their {fields}"
+    return f"{operation}: {line}" if operation else line
+
+
 def skipped_records(
     account_id: str, region: str, operation: str, skipped: int, what: str, fields: str
 ) -> AccountError:
@@ -117,9 +124,7 @@ def skipped_records(
         operation=operation,
         code=INCOMPLETE_ANSWER,
         # one line, control characters escaped: `fields` may quote an OU's path
-        message=safe_line(
-            f"{operation}: {skipped} {what} skipped, the answer from AWS lacked their {fields}"
-        ),
+        message=safe_line(skipped_line(skipped, what, fields, operation)),
         cause=CauseCode.SERVICE_ERROR,
         skipped=skipped,
     )
