@@ -303,7 +303,10 @@ def recovery_points_from_raw(
         return _date(value)
 
     for item in items:
-        arn = item.get("RecoveryPointArn") if isinstance(item, Mapping) else None
+        # a dict by its exact type (a few ns); the Mapping check (an ABC's, ~70 ns) only for
+        # anything else
+        is_mapping = type(item) is dict or isinstance(item, Mapping)
+        arn = item.get("RecoveryPointArn") if is_mapping else None
         if not arn or not isinstance(arn, str):
             continue
         try:  # free in CPython 3.11 unless raised
