@@ -62,8 +62,10 @@ def first(answer: Any, field: str, operation: str) -> Any:
 
 
 def text_of(record: Any, field: str) -> str:
-    """`record[field]` when it is a non-empty text, else ''."""
-    value = record.get(field) if isinstance(record, Mapping) else None
+    """`record[field]` when it is a non-empty text, else '' (also when `record` is not a
+    mapping). Every converter reads its fields with it, so a dict (what botocore answers)
+    is told by its exact type before the slower Mapping check."""
+    value = record.get(field) if type(record) is dict or isinstance(record, Mapping) else None
     return value if isinstance(value, str) else ""
 
 
@@ -71,12 +73,19 @@ def text_of(record: Any, field: str) -> str:
 VAULT_IDENTITY = "BackupVaultName or BackupVaultArn"
 
 
+def vault_name(record: Any) -> str:
+    """The name of the vault of a ListBackupVaults member, read from its ARN when AWS left
+    it out ('' when neither names it)."""
+    name = text_of(record, "BackupVaultName")
+    return name or text_of(record, "BackupVaultArn").partition(":backup-vault:")[2]
+
+
 def vault_identity(record: Any) -> tuple[str, str] | None:
     """(name, ARN) of a ListBackupVaults member, the name read from the ARN when AWS left it
     out; None when the vault cannot be named (every later call needs its name) or has no ARN
     (the address a copy is sent to)."""
     arn = text_of(record, "BackupVaultArn")
-    name = text_of(record, "BackupVaultName") or arn.partition(":backup-vault:")[2]
+    name = vault_name(record)
     if not name or not arn:
         return None
     return name, arn
@@ -106,6 +115,13 @@ def vault_arns_of(records: Iterable[Any]) -> tuple[str, ...]:
     )
 
 
+def skipped_line(skipped: int, what: str, fields: str, operation: str = "") -> str:
+    """The line saying `skipped` records (`what`) were left out because the answer from AWS
+    lacked `fields`, after `operation` when one is given."""
+    line = f"{skipped} {what} skipped, the answer from AWS lacked their {fields}"
+    return f"{operation}: {line}" if operation else line
+
+
 def skipped_records(
     account_id: str, region: str, operation: str, skipped: int, what: str, fields: str
 ) -> AccountError:
@@ -117,9 +133,7 @@ def skipped_records(
         operation=operation,
         code=INCOMPLETE_ANSWER,
         # one line, control characters escaped: `fields` may quote an OU's path
-        message=safe_line(
-            f"{operation}: {skipped} {what} skipped, the answer from AWS lacked their {fields}"
-        ),
+        message=safe_line(skipped_line(skipped, what, fields, operation)),
         cause=CauseCode.SERVICE_ERROR,
         skipped=skipped,
     )

@@ -19,6 +19,7 @@ from drconsole.aws.answers import (
     identified,
     identified_vaults,
     required,
+    skipped_line,
     text_of,
     vault_arns_of,
 )
@@ -329,8 +330,7 @@ def skipped_vaults(account_id: str, region: str, skipped: int) -> Unreadable:
     return Unreadable(
         "backup:ListBackupVaults",
         INCOMPLETE_ANSWER,
-        f"{skipped} vault(s) of account {account_id} in {region} skipped, the answer from AWS "
-        f"lacked their {VAULT_IDENTITY}",
+        skipped_line(skipped, f"vault(s) of account {account_id} in {region}", VAULT_IDENTITY),
     )
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import threading
 from pathlib import Path
 from typing import Any
 
-from drconsole.commands._flow_cli import say
+from drconsole.commands._flow_cli import require_confirmation_path, say
 from drconsole.errors import UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_AWS = 0, 1, 3
@@ -120,13 +119,11 @@ def confirm_start(runbook: Any) -> bool:
 
 
 def _interactive(args: argparse.Namespace) -> bool:
-    if args.yes:
-        return False
-    if args.json:
-        raise UsageError("--json needs --yes (there is no one to answer the manual steps)")
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("not a terminal: pass --yes to run the drill headless")
-    return True
+    return require_confirmation_path(
+        args,
+        "--json needs --yes (there is no one to answer the manual steps)",
+        "not a terminal: pass --yes to run the drill headless",
+    )
 
 
 def settings_of_run(args: argparse.Namespace, run_id: str) -> Any:
@@ -300,18 +297,14 @@ def confirm_abandon(args: argparse.Namespace, run_id: str) -> bool:
     when there is no one to ask."""
     from drconsole.commands._flow_cli import confirm
 
-    if args.yes:
-        return True
-    if args.json:
-        raise UsageError(
-            f"drill {run_id} is not finished: --json needs --yes to abandon it and delete "
-            "what it created"
-        )
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError(
-            f"drill {run_id} is not finished: not a terminal, pass --yes to abandon it and "
-            "delete what it created"
-        )
+    if not require_confirmation_path(
+        args,
+        f"drill {run_id} is not finished: --json needs --yes to abandon it and delete what "
+        "it created",
+        f"drill {run_id} is not finished: not a terminal, pass --yes to abandon it and "
+        "delete what it created",
+    ):
+        return True  # --yes
     return confirm(f"Abandon drill {run_id} and delete what it created?")
 
 

@@ -102,14 +102,21 @@ def interactive(args: argparse.Namespace) -> bool:
     return not args.yes and not args.json and sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def require_confirmation_path(args: argparse.Namespace) -> None:
-    """Without --yes there must be someone to ask."""
+def require_confirmation_path(
+    args: argparse.Namespace,
+    json_refused: str = "--json needs --yes (there is no one to confirm the flow)",
+    no_terminal: str = "not a terminal: pass --yes to run the flow without confirmation",
+) -> bool:
+    """Without --yes there must be someone to ask: a UsageError saying `json_refused` under
+    --json, `no_terminal` without a terminal on both ends. True when someone is to be asked,
+    False under --yes."""
     if args.yes:
-        return
+        return False
     if args.json:
-        raise UsageError("--json needs --yes (there is no one to confirm the flow)")
+        raise UsageError(json_refused)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("not a terminal: pass --yes to run the flow without confirmation")
+        raise UsageError(no_terminal)
+    return True
 
 
 def engine_for(args: argparse.Namespace, printer: EventPrinter) -> Any:

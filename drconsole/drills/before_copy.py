@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drconsole.checks.runner import BLOCKING
 from drconsole.models import Check, CheckStatus
 
 # Restore checks read where the restore will run (the restoring account and Region) from what
@@ -25,15 +26,21 @@ COPY_CANNOT_CHANGE = frozenset(
 
 
 def restore_blocked_before_copy(prepared: Any) -> list[Check]:
-    """The restore checks of a flow's plan (`flows.engine_base.Prepared`) that FAIL before
-    its copy and that the copy cannot change; empty when the flow restores in place (its
-    restore checks are the first step's) or nothing blocks it yet."""
+    """The restore checks of a flow's plan (`flows.engine_base.Prepared`) that FAIL or stay
+    UNKNOWN before its copy, in the order of the report (as `drill plan` lists them, the
+    first being the one it names), when one that the copy cannot change FAILs among them;
+    empty when the flow restores in place (its restore checks are the first step's) or
+    nothing blocks it yet."""
     if not prepared.plan.route.hops:
         return []
-    return [
+    failing = [
         check
         for step, report in prepared.reports
         if step == "restore"
         for check in report.checks
-        if check.id in COPY_CANNOT_CHANGE and check.status is CheckStatus.FAIL
+        if check.status in BLOCKING
     ]
+    blocked = any(
+        check.id in COPY_CANNOT_CHANGE and check.status is CheckStatus.FAIL for check in failing
+    )
+    return failing if blocked else []

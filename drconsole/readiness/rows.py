@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from drconsole.aws.answers import VAULT_IDENTITY, identified_vaults, text_of
+from drconsole.aws.answers import VAULT_IDENTITY, identified_vaults, skipped_line, text_of
 from drconsole.aws.convert import protected_resource_from
 from drconsole.aws.reader import pages
 from drconsole.checks.common import cause_of_code
@@ -145,9 +145,9 @@ class RowContext:
         skipped = self.skipped.get((account_id, region))
         if not skipped:
             return None
+        what = f"protected resource(s) of {account_id} ({region})"
         return (
-            f"ListProtectedResources: {skipped} protected resource(s) of {account_id} "
-            f"({region}) skipped, the answer from AWS lacked their ResourceArn",
+            skipped_line(skipped, what, "ResourceArn", "ListProtectedResources"),
             CauseCode.SERVICE_ERROR,
         )
 
@@ -238,13 +238,9 @@ def _vaults(
         return []
     skipped = identified_vaults(listed)[1]
     if skipped:  # a vault a restore could use may be among them
-        unreadable.append(
-            (
-                f"ListBackupVaults: {skipped} vault(s) of {account_id} ({region}) skipped, the "
-                f"answer from AWS lacked their {VAULT_IDENTITY}",
-                CauseCode.SERVICE_ERROR,
-            )
-        )
+        what = f"vault(s) of {account_id} ({region})"
+        line = skipped_line(skipped, what, VAULT_IDENTITY, "ListBackupVaults")
+        unreadable.append((line, CauseCode.SERVICE_ERROR))
     return sorted(reader.vault_arns(account_id, region))
 
 

@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.message import Message
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, ListItem, ListView, Sparkline
 
@@ -195,9 +196,13 @@ class DrillsScreen(BrowseScreen):
         self.query_one("#drills-folder", Static).update(f"{folder} ({where})")
         self.show_runbooks()
 
+    def live_drill(self, path: Path | str) -> Screen[None] | None:
+        """The view of the drill of the runbook at `path` running in this console, if any."""
+        return self.drapp.drill_screens.get(str(Path(path).resolve()))
+
     def running(self, entry: RunbookEntry) -> bool:
         """True while a drill of this runbook runs in this console."""
-        return str(entry.path.resolve()) in self.drapp.drill_screens
+        return self.live_drill(entry.path) is not None
 
     def show_runbooks(self) -> None:
         catalog = self.catalog
@@ -248,6 +253,12 @@ class DrillsScreen(BrowseScreen):
         if index is None or not 0 <= index < len(self.shown):
             return None
         return self.shown[index]
+
+    def highlighted_run(self, entry: RunbookEntry) -> dict[str, Any] | None:
+        """The past run of `entry` highlighted in the past runs (shown newest first)."""
+        table = self.query_one("#runs", DataTable)
+        past = list(reversed(entry.runs))
+        return past[table.cursor_row] if 0 <= table.cursor_row < len(past) else None
 
     @on(ListView.Highlighted, "#runbooks")
     def _highlighted(self) -> None:
@@ -316,19 +327,16 @@ class DrillsScreen(BrowseScreen):
             return
         from drconsole.tui.drills.run_screen import DrillScreen
 
-        live = self.drapp.drill_screens.get(str(entry.path.resolve()))
+        live = self.live_drill(entry.path)
         self.app.push_screen(live if live is not None else DrillScreen(entry.runbook))
 
     @on(DataTable.RowSelected, "#runs")
     def open_run_report(self) -> None:
         """The report of the highlighted past run."""
         entry = self.highlighted()
-        table = self.query_one("#runs", DataTable)
-        if entry is None or not entry.runs:
-            return
-        runs = list(reversed(entry.runs))
-        if 0 <= table.cursor_row < len(runs):
-            self.open_report(runs[table.cursor_row])
+        run = None if entry is None else self.highlighted_run(entry)
+        if run is not None:
+            self.open_report(run)
 
     def action_last_report(self) -> None:
         """The newest report of the highlighted runbook."""
@@ -375,10 +383,8 @@ class DrillsScreen(BrowseScreen):
             return None
         if self.running(entry):
             return None  # one live view per runbook: Enter shows it
-        runs = self.query_one("#runs", DataTable)
-        if self.focused is runs:
-            past = list(reversed(entry.runs))
-            run = past[runs.cursor_row] if 0 <= runs.cursor_row < len(past) else None
+        if self.focused is self.query_one("#runs", DataTable):
+            run = self.highlighted_run(entry)
         else:
             run = entry.last
         if run is None or run["verdict"] != "unfinished":
@@ -446,7 +452,7 @@ class DrillsScreen(BrowseScreen):
         """The run view of a fresh run, resuming `run_id` at once."""
         from drconsole.tui.drills.run_screen import DrillScreen
 
-        live = self.drapp.drill_screens.get(str(Path(runbook.path).resolve()))
+        live = self.live_drill(runbook.path)
         if live is not None:  # started here meanwhile: show it rather than run it twice
             self.app.push_screen(live)
             return
