@@ -93,6 +93,26 @@ def killed_mid_copy(sb: Sandbox, env: dict[str, str], runbook: Path, home: Path)
     return text
 
 
+def killed_mid_restore(
+    sb: Sandbox, env: dict[str, str], runbook: Path, home: Path, time_scale: float = 20
+) -> str:
+    """`drill run` killed once a restore job has started, the sandbox slowed down so that it
+    still runs then (at `time_scale`, a restore lasts about 150/time_scale seconds); the flow
+    journal's text."""
+    flows = home / "state" / "drconsole" / "journal.jsonl"
+
+    def restore_started(text: str) -> bool:
+        return any(
+            '"type": "job"' in line and '"step": "restore"' in line for line in text.splitlines()
+        )
+
+    sb.options.time_scale = time_scale
+    try:
+        return killed_once(env, runbook, flows, restore_started, "a restore started", poll="0.2")
+    finally:
+        sb.options.time_scale = 600
+
+
 def env_for(sb: Sandbox, info: ScenarioInfo, home: Path) -> dict[str, str]:
     credentials = sb.credentials_for(info.accounts["management"])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
