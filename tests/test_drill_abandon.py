@@ -39,6 +39,7 @@ from tests.test_drill_run import (
     env_for,
     killed_in_validation,
     killed_mid_restore,
+    killed_once_started,
     restore_jobs,
 )
 from tests.tui.test_drills_resume import Terminal
@@ -462,3 +463,53 @@ def test_cleanup_past_its_wait_says_what_still_runs_and_a_later_cleanup_deletes_
     )
     assert report["verdict"] == "abandoned"
     assert job["CreatedResourceArn"] in [c["arn"] for c in report["targets"][0]["cleanup"]]
+
+
+def test_cleanup_of_a_drill_killed_mid_copy_waits_for_the_copy_and_deletes_the_copy_it_made(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
+    path = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    metadata: {targetTableName: killed-mid-copy-table}\n",
+    )
+    env = env_for(sb, info, tmp_path)
+    restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
+    text = killed_once_started(sb, env, path, tmp_path, "hop1", 10)
+    records = [json.loads(line) for line in text.splitlines()]
+    (job,) = [r for r in records if r["type"] == "job" and r["step"] == "hop1"]
+    client = sb.client("backup", backup, EU)
+    assert client.describe_copy_job(CopyJobId=job["job_id"])["CopyJob"]["State"] in (
+        "CREATED",
+        "RUNNING",
+    )
+    drills = tmp_path / "state" / "drconsole" / "drills" / "journal.jsonl"
+    run_id = json.loads(drills.read_text().splitlines()[0])["flow"]
+
+    done = drill(env, "cleanup", run_id, "--yes", "--json")
+    # With plain boto3, once AWS has ended the copy: the recovery point it made is gone.
+    deadline = time.monotonic() + 120
+    while (copy := client.describe_copy_job(CopyJobId=job["job_id"])["CopyJob"])["State"] in (
+        "CREATED",
+        "RUNNING",
+    ):
+        assert time.monotonic() < deadline, "the copy did not end"
+        time.sleep(0.2)
+    assert copy["State"] == "COMPLETED"
+    assert copy["DestinationRecoveryPointArn"] not in recovery_points(sb, recovery)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        f"Waiting for copy job {job['job_id']} (account {backup}, Region {EU}) of target table: "
+        "AWS cannot cancel it; the recovery point it copies is deleted once it ends"
+    ) in done.stderr
+    result = json.loads(done.stdout)
+    assert result["running"] == [] and result["left"] == []
+    assert [(c["arn"], c["deleted"]) for c in result["cleanup"]] == [
+        (copy["DestinationRecoveryPointArn"], True)
+    ]
+    # Nothing was restored from it: the flow was ended, not carried on.
+    assert not [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before]

@@ -99,16 +99,25 @@ def killed_mid_restore(
     """`drill run` killed once a restore job has started, the sandbox slowed down so that it
     still runs then (at `time_scale`, a restore lasts about 150/time_scale seconds); the flow
     journal's text."""
+    return killed_once_started(sb, env, runbook, home, "restore", time_scale)
+
+
+def killed_once_started(
+    sb: Sandbox, env: dict[str, str], runbook: Path, home: Path, step: str, time_scale: float
+) -> str:
+    """`drill run` killed once a job of `step` (hop1, restore) has started, the sandbox slowed
+    down to `time_scale` meanwhile (a copy lasts about 80/time_scale seconds); the flow
+    journal's text."""
     flows = home / "state" / "drconsole" / "journal.jsonl"
 
-    def restore_started(text: str) -> bool:
+    def started(text: str) -> bool:
         return any(
-            '"type": "job"' in line and '"step": "restore"' in line for line in text.splitlines()
+            '"type": "job"' in line and f'"step": "{step}"' in line for line in text.splitlines()
         )
 
     sb.options.time_scale = time_scale
     try:
-        return killed_once(env, runbook, flows, restore_started, "a restore started", poll="0.2")
+        return killed_once(env, runbook, flows, started, f"a {step} job started", poll="0.2")
     finally:
         sb.options.time_scale = 600
 

@@ -20,7 +20,6 @@ from typing import Any
 from drconsole.aws.jobs import JobRef, JobsApi
 from drconsole.aws.watcher import MAX_CONSECUTIVE_ERRORS, JobUpdate, JobWatcher
 from drconsole.drills.journal import DrillState
-from drconsole.flows.routes import VaultRef
 from drconsole.models import CopyJob, RestoreJob
 
 DEFAULT_WAIT = 3600.0  # `drill cleanup --wait`: how long clean-up waits for jobs still running
@@ -71,17 +70,13 @@ def unended_jobs(state_dir: Path, state: DrillState) -> list[UnendedJob]:
         flow = flows.get(record.flow_id or "")
         if flow is None:
             continue
-        for index, step_name in enumerate([*flow.hop_names, "restore"]):
+        for step_name in [*flow.hop_names, "restore"]:
             step = flow.step(step_name)
             if step.job_id is None or step.finished:
                 continue
-            account, region = step.account_id, step.region
-            if step_name != "restore" and not account and index < len(flow.hops):
-                # a copy job lives where its source vault is
-                vault = VaultRef.from_arn(flow.hops[index]["source"])
-                account, region = vault.account_id, vault.region
+            # journaled with its start: where the Start call was sent, where the job lives
             kind = "restore" if step_name == "restore" else "copy"
-            ref = JobRef(kind, account, region, step.job_id)
+            ref = JobRef(kind, step.account_id, step.region, step.job_id)
             found.append(UnendedJob(name, flow.flow_id, step_name, ref))
     return found
 
