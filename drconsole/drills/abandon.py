@@ -83,14 +83,17 @@ def clean_up_run(
         else:
             directory = Path(str((state.end or {}).get("report_dir") or ""))
         state = journaled_run(journal, run_id)
-        running = _wait(sessions, state_dir, state, wait_seconds, say, stop)
+        waited = unended_jobs(state_dir, state)
+        running = _wait(sessions, state_dir, waited, wait_seconds, say, stop)
         if running:
             say(_still_running(run_id, running, wait_seconds, stop, stop_hint))
         state = journaled_run(journal, run_id)
         results = clean_up(sessions, state_dir, state)
         state = journaled_run(journal, run_id)
         report = None
-        rewritten = abandoning or results or (state.reported or {}).get("verdict") != ABANDONED
+        # (again when a job it waited for ended: the report shows AWS's account of it)
+        stale = (state.reported or {}).get("verdict") != ABANDONED or len(running) < len(waited)
+        rewritten = abandoning or results or stale
         if state.end is not None and state.end.get(ABANDONED) and rewritten:
             report = _write_report(sessions, state_dir, run_id, directory)
     left = [i for i in created_by(state, Journal(state_dir)) if i["arn"] not in state.deleted()]
@@ -122,13 +125,12 @@ def _end_abandoned(state_dir: Path, state: DrillState) -> Path:
 def _wait(
     sessions: Any,
     state_dir: Path,
-    state: DrillState,
+    jobs: list[UnendedJob],
     wait_seconds: float,
     say: Callable[[str], None],
     stop: threading.Event | None,
 ) -> list[UnendedJob]:
     """Wait for the jobs the drill started and never saw end; those still running after."""
-    jobs = unended_jobs(state_dir, state)
     if not jobs:
         return []
     for job in jobs:
