@@ -57,7 +57,6 @@ def clean_up_run(
     say: Callable[[str], None],
     wait_seconds: float = DEFAULT_WAIT,
     stop: threading.Event | None = None,
-    stop_hint: str = "",
 ) -> CleanupOutcome | None:
     """Delete what the drill created and left, whatever its clean-up policy; an unfinished
     drill is abandoned first, if `confirm()` (None when it says no: nothing done). Holds the
@@ -86,7 +85,7 @@ def clean_up_run(
         waited = unended_jobs(state_dir, state)
         running = _wait(sessions, state_dir, waited, wait_seconds, say, stop)
         if running:
-            say(_still_running(run_id, running, wait_seconds, stop, stop_hint))
+            say(_still_running(run_id, running, wait_seconds, stop))
         state = journaled_run(journal, run_id)
         results = clean_up(sessions, state_dir, state)
         state = journaled_run(journal, run_id)
@@ -147,7 +146,6 @@ def _still_running(
     running: list[UnendedJob],
     wait_seconds: float,
     stop: threading.Event | None,
-    stop_hint: str,
 ) -> str:
     why = (
         "Stopped waiting"
@@ -155,9 +153,8 @@ def _still_running(
         else f"Still running after {format_duration(wait_seconds)}"
     )
     jobs = "; ".join(f"{job.describe()}: {job.makes} is not deleted" for job in running)
-    again = stop_hint or f"drconsole drill cleanup {run_id}"
     ended = "it has ended" if len(running) == 1 else "they have ended"
-    return f"{why}: {jobs}. Once {ended}, {again} deletes what is left."
+    return f"{why}: {jobs}. Once {ended}, drconsole drill cleanup {run_id} deletes what is left."
 
 
 @contextmanager

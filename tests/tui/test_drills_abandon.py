@@ -24,8 +24,16 @@ from drconsole.tui.app import DrConsoleApp
 from drconsole.tui.drills.abandon_screen import DrillAbandonScreen
 from drconsole.tui.drills.list_screen import DrillsScreen
 from drconsole.tui.screens.confirm import ConfirmDialog
+from drconsole.tui.widgets.wrapped_log import WrappedLog
 from tests.test_drill_interrupted import recovery_points
-from tests.test_drill_run import EU, _runbook, demo_sandbox, env_for, killed_mid_restore
+from tests.test_drill_run import (
+    EU,
+    _runbook,
+    demo_sandbox,
+    drill,
+    env_for,
+    killed_mid_restore,
+)
 from tests.tui.conftest import sandbox_settings, screen_lines, wait_until
 
 SIZE = (80, 24)
@@ -36,7 +44,9 @@ def sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
     yield from demo_sandbox()
 
 
-def killed_drill(sb: Sandbox, info: ScenarioInfo, tmp_path: Path, table: str) -> tuple[str, str]:
+def killed_drill(
+    sb: Sandbox, info: ScenarioInfo, tmp_path: Path, table: str, time_scale: float = 20
+) -> tuple[str, str]:
     """A runbook in tmp_path/runbooks whose `drill run` was killed while its restore job ran in
     AWS; the run id and that job's id."""
     path = _runbook(
@@ -49,7 +59,7 @@ def killed_drill(sb: Sandbox, info: ScenarioInfo, tmp_path: Path, table: str) ->
     folder = tmp_path / "runbooks"
     folder.mkdir()
     runbook = path.rename(folder / "edge.yaml")
-    text = killed_mid_restore(sb, env_for(sb, info, tmp_path), runbook, tmp_path, 20)
+    text = killed_mid_restore(sb, env_for(sb, info, tmp_path), runbook, tmp_path, time_scale)
     records = [json.loads(line) for line in text.splitlines()]
     (job,) = [r for r in records if r["type"] == "job" and r["step"] == "restore"]
     drills = tmp_path / "state" / "drconsole" / "drills" / "journal.jsonl"
@@ -78,6 +88,14 @@ def app_on(sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path, **changes: Any
 def text_of(app: DrConsoleApp) -> str:
     """The screen, its lines joined by spaces (what wraps at 80 columns reads as one line)."""
     return " ".join(" ".join(screen_lines(app)).split())
+
+
+def log_of(app: DrConsoleApp) -> str:
+    """The abandon view's log, its wrapped lines joined by spaces."""
+    if not isinstance(app.screen, DrillAbandonScreen):
+        return ""
+    log = app.screen.query_one("#abandon-log", WrappedLog)
+    return " ".join(" ".join(strip.text for strip in log.lines).split())
 
 
 async def open_drills(app: DrConsoleApp, pilot: Any) -> DrillsScreen:
@@ -136,7 +154,7 @@ async def test_x_abandons_a_drill_killed_mid_restore_and_deletes_what_it_created
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, DrillAbandonScreen), what="view")
         await wait_until(
-            pilot, lambda: f"Waiting for restore job {job_id}" in text_of(app), what="waiting"
+            pilot, lambda: f"Waiting for restore job {job_id}" in log_of(app), what="waiting"
         )
         await wait_until(
             pilot,
@@ -186,3 +204,37 @@ async def wait_until_ended(sb: Sandbox, info: ScenarioInfo, job_id: str) -> None
     while restore_job(sb, info, job_id)["Status"] not in ("COMPLETED", "FAILED", "ABORTED"):
         assert time.monotonic() < deadline, f"restore job {job_id} did not end"
         await asyncio.sleep(0.2)
+
+
+async def test_esc_while_it_waits_stops_waiting_and_drill_cleanup_deletes_the_rest_later(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    run_id, job_id = killed_drill(sb, info, tmp_path, "tui-stopped-table", time_scale=8)
+    app = app_on(sandbox, tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        listing = await open_drills(app, pilot)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked")
+        await pilot.press("y")
+        await wait_until(
+            pilot, lambda: f"Waiting for restore job {job_id}" in log_of(app), what="waiting"
+        )
+        await pilot.press("escape")  # stops waiting; the view stays until it has ended
+        await wait_until(pilot, lambda: "1 job(s) still running" in text_of(app), what="ended")
+        assert (
+            f"Stopped waiting: restore job {job_id} (account {info.accounts['recovery']}, "
+            f"Region {EU}) of target table: what it restores is not deleted"
+        ) in log_of(app)
+        assert restore_job(sb, info, job_id)["Status"] in ("PENDING", "RUNNING")
+        await pilot.press("escape")
+        assert app.screen is listing
+        await wait_until(pilot, lambda: "abandoned" in text_of(app), what="listed abandoned")
+    assert not unfinished(tmp_path, run_id)
+
+    # `drill cleanup` carries on: it waits for the restore and deletes the table it made.
+    env = env_for(sb, info, tmp_path)
+    done = await asyncio.to_thread(drill, env, "cleanup", run_id)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert restore_job(sb, info, job_id)["Status"] == "COMPLETED"
+    assert "tui-stopped-table" not in tables(sb, info)

@@ -76,6 +76,9 @@ class DrillAbandonScreen(BrowseScreen):
         self.set_status(f"abandoning drill {self.run_id} │ Esc stops waiting for AWS's jobs")
         self.abandon()
 
+    def on_unmount(self) -> None:
+        self.stop.set()  # the console quits: stop waiting (the deletes due are done first)
+
     @work(thread=True, exclusive=True, exit_on_error=False, group=GROUP)
     def abandon(self) -> None:
         """`drill cleanup RUN_ID --yes` (asked already), on this console's sessions."""
@@ -91,7 +94,6 @@ class DrillAbandonScreen(BrowseScreen):
                 say=self._say,
                 wait_seconds=self.WAIT_SECONDS,
                 stop=self.stop,
-                stop_hint=f"drconsole drill cleanup {self.run_id} (or x here)",
             )
         except DrConsoleError as refused:  # held elsewhere (DrillBusy), a flow driven elsewhere
             self.post_message(self.Ended(None, str(refused)))
@@ -133,7 +135,7 @@ class DrillAbandonScreen(BrowseScreen):
             running = f", {len(outcome.running)} job(s) still running" if outcome.running else ""
             line = (
                 f"Drill {self.run_id} {what}: {len(outcome.left)} left{running}; "
-                f"drconsole drill cleanup {self.run_id} (or x) tries again."
+                f"drconsole drill cleanup {self.run_id} tries again."
             )
             style = "bold yellow"
         text.update(Text(line, style=style))
