@@ -127,6 +127,10 @@ async def test_x_abandons_a_drill_killed_mid_restore_and_deletes_what_it_created
         listing = await open_drills(app, pilot)
         assert "R Resume drill x Abandon" in screen_lines(app)[-1]
         assert f"unfinished run {run_id}: R resumes it, x abandons it" in text_of(app)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: "Abandon: the unfinished run" in text_of(app), what="?")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is listing, what="the list")
 
         # Held by another drconsole process (it resumes it): refused, nothing done.
         with drill_lock(tmp_path / "state" / "drconsole", run_id):

@@ -103,7 +103,12 @@ class DrillsScreen(BrowseScreen):
         Binding("enter", "open", "Plan"),
         Binding("o", "last_report", "Last report"),
         Binding("R", "resume_drill", "Resume drill"),
-        Binding("x", "abandon_drill", "Abandon"),  # short: the footer fits at 80 columns
+        Binding(
+            "x",
+            "abandon_drill",
+            "Abandon",  # short: the footer fits at 80 columns; the help says the rest
+            tooltip="the unfinished run, deleting what it created (drill cleanup)",
+        ),
         Binding("tab", "switch_list", "Runs/runbooks", show=False),
     ]
     DEFAULT_CSS = """
