@@ -2,11 +2,14 @@
 against the demo sandbox: it abandons the drill — asked in a terminal, or --yes; refused with no
 one to ask, while the drill or its flow is driven elsewhere, and in read-only mode — then ends its
 flows, deletes what it created (checked with plain boto3), writes report.json and history as
-abandoned (never readiness coverage), and `drill resume` refuses it with no job started."""
+abandoned (never readiness coverage), and `drill resume` refuses it with no job started. A
+restore job still running in AWS when the drill was killed (AWS cannot cancel it) is waited for,
+at most --wait, and what it restores deleted too, then or by a later `drill cleanup`."""
 
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -35,6 +38,8 @@ from tests.test_drill_run import (
     drill,
     env_for,
     killed_in_validation,
+    killed_mid_restore,
+    killed_once_started,
     restore_jobs,
 )
 from tests.tui.test_drills_resume import Terminal
@@ -317,3 +322,194 @@ def test_cleanup_yes_abandons_a_drill_killed_during_validation_and_deletes_its_t
     resumed = drill(env, "resume", run_id, "--yes")
     assert resumed.returncode == 2
     assert resumed.stderr.startswith(f"drconsole: drill {run_id} has already finished")
+
+
+class KilledMidRestore(NamedTuple):
+    """A drill killed while its restore job ran, and that job."""
+
+    env: dict[str, str]
+    run_id: str
+    job_id: str
+    table: str
+
+
+def killed_drill_mid_restore(
+    sb: Sandbox, info: ScenarioInfo, tmp_path: Path, table: str, time_scale: float
+) -> KilledMidRestore:
+    path = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        f"    metadata: {{targetTableName: {table}}}\n",
+    )
+    env = env_for(sb, info, tmp_path)
+    text = killed_mid_restore(sb, env, path, tmp_path, time_scale)
+    records = [json.loads(line) for line in text.splitlines()]
+    (job,) = [r for r in records if r["type"] == "job" and r["step"] == "restore"]
+    drills = tmp_path / "state" / "drconsole" / "drills" / "journal.jsonl"
+    run_id = json.loads(drills.read_text().splitlines()[0])["flow"]
+    # With plain boto3: the restore still runs in AWS, nothing restored yet.
+    status = restore_job(sb, info, job["job_id"])["Status"]
+    assert status in ("PENDING", "RUNNING"), status
+    assert table not in tables_of(sb, info)
+    return KilledMidRestore(env, run_id, job["job_id"], table)
+
+
+def restore_job(sb: Sandbox, info: ScenarioInfo, job_id: str) -> dict[str, Any]:
+    backup = sb.client("backup", info.accounts["recovery"], EU)
+    return dict(backup.describe_restore_job(RestoreJobId=job_id))
+
+
+def ended_restore(sb: Sandbox, info: ScenarioInfo, job_id: str) -> dict[str, Any]:
+    """The restore job once AWS has ended it (asked with plain boto3)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = restore_job(sb, info, job_id)
+        if job["Status"] in ("COMPLETED", "FAILED", "ABORTED"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"restore job {job_id} did not end")
+
+
+def tables_of(sb: Sandbox, info: ScenarioInfo) -> list[str]:
+    return list(sb.client("dynamodb", info.accounts["recovery"], EU).list_tables()["TableNames"])
+
+
+def test_cleanup_of_a_drill_killed_mid_restore_waits_for_the_restore_and_deletes_its_table(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    killed = killed_drill_mid_restore(sb, info, tmp_path, "killed-mid-restore-table", 20)
+
+    done = drill(killed.env, "cleanup", killed.run_id, "--yes", "--json")
+    # With plain boto3, once AWS has ended the restore: the table it restored is gone.
+    job = ended_restore(sb, info, killed.job_id)
+    assert job["Status"] == "COMPLETED"
+    assert killed.table not in tables_of(sb, info)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        f"Waiting for restore job {killed.job_id} (account {recovery}, Region {EU}) of target "
+        "table: AWS cannot cancel it; what it restores is deleted once it ends"
+    ) in done.stderr
+    assert f"restore job {killed.job_id}" in done.stderr and "ended COMPLETED" in done.stderr
+    result = json.loads(done.stdout)
+    assert result["abandoned"] is True and result["left"] == [] and result["running"] == []
+    deleted = {(c["kind"], c["arn"]): c["deleted"] for c in result["cleanup"]}
+    assert deleted[("resource", job["CreatedResourceArn"])] is True
+    copied = next(arn for kind, arn in deleted if kind == "recovery-point")
+    assert copied not in recovery_points(sb, recovery)
+
+    directory = tmp_path / "state" / "drconsole" / "drills" / "edge" / killed.run_id
+    report = json.loads((directory / "report.json").read_text())
+    assert report["verdict"] == "abandoned"
+    (target,) = report["targets"]
+    assert job["CreatedResourceArn"] in [c["arn"] for c in target["cleanup"]]
+    assert history_of(killed.env, killed.run_id)["verdict"] == "abandoned"
+
+
+def test_cleanup_past_its_wait_says_what_still_runs_and_a_later_cleanup_deletes_it(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    killed = killed_drill_mid_restore(sb, info, tmp_path, "waited-restore-table", 10)
+    env, run_id = killed.env, killed.run_id
+
+    # The bound passes while the restore runs: said, the copy deleted, the drill abandoned.
+    first = drill(env, "cleanup", run_id, "--yes", "--wait", "1s")
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert (
+        f"Still running after 1.0s: restore job {killed.job_id} (account {recovery}, Region "
+        f"{EU}) of target table: what it restores is not deleted. Once it has ended, "
+        f"drconsole drill cleanup {run_id} deletes what is left."
+    ) in first.stdout
+    assert "recovery-point " in first.stdout and "deleted from vault recovery-vault" in first.stdout
+    assert first.stdout.endswith(
+        f"0 left, and 1 job(s) still running: drconsole drill cleanup {run_id} again once they "
+        "have ended\n"
+    )
+    assert history_of(env, run_id)["verdict"] == "abandoned"
+    assert restore_job(sb, info, killed.job_id)["Status"] in ("PENDING", "RUNNING")
+
+    # Ctrl-C while waiting: stopped, nothing broken, the job still to wait for.
+    process = subprocess.Popen(
+        [*DRILL, "cleanup", run_id],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith(f"Waiting for restore job {killed.job_id}"), line
+    time.sleep(1)  # polling it now
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, out + err
+    assert f"drconsole drill cleanup {run_id} waits for the drill's jobs" in out
+
+    # Run again: it waits for the restore and deletes the table it made.
+    again = drill(env, "cleanup", run_id)
+    assert again.returncode == 0, again.stdout + again.stderr
+    job = restore_job(sb, info, killed.job_id)
+    assert job["Status"] == "COMPLETED"
+    assert killed.table not in tables_of(sb, info)
+    assert f"resource {job['CreatedResourceArn']}: deleted" in again.stdout
+    assert again.stdout.endswith("nothing the drill created is left\n")
+    report = json.loads(
+        (tmp_path / "state" / "drconsole" / "drills" / "edge" / run_id / "report.json").read_text()
+    )
+    assert report["verdict"] == "abandoned"
+    assert job["CreatedResourceArn"] in [c["arn"] for c in report["targets"][0]["cleanup"]]
+
+
+def test_cleanup_of_a_drill_killed_mid_copy_waits_for_the_copy_and_deletes_the_copy_it_made(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
+    path = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    metadata: {targetTableName: killed-mid-copy-table}\n",
+    )
+    env = env_for(sb, info, tmp_path)
+    restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
+    text = killed_once_started(sb, env, path, tmp_path, "hop1", 10)
+    records = [json.loads(line) for line in text.splitlines()]
+    (job,) = [r for r in records if r["type"] == "job" and r["step"] == "hop1"]
+    client = sb.client("backup", backup, EU)
+    assert client.describe_copy_job(CopyJobId=job["job_id"])["CopyJob"]["State"] in (
+        "CREATED",
+        "RUNNING",
+    )
+    drills = tmp_path / "state" / "drconsole" / "drills" / "journal.jsonl"
+    run_id = json.loads(drills.read_text().splitlines()[0])["flow"]
+
+    done = drill(env, "cleanup", run_id, "--yes", "--json")
+    # With plain boto3, once AWS has ended the copy: the recovery point it made is gone.
+    deadline = time.monotonic() + 120
+    while (copy := client.describe_copy_job(CopyJobId=job["job_id"])["CopyJob"])["State"] in (
+        "CREATED",
+        "RUNNING",
+    ):
+        assert time.monotonic() < deadline, "the copy did not end"
+        time.sleep(0.2)
+    assert copy["State"] == "COMPLETED"
+    assert copy["DestinationRecoveryPointArn"] not in recovery_points(sb, recovery)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        f"Waiting for copy job {job['job_id']} (account {backup}, Region {EU}) of target table: "
+        "AWS cannot cancel it; the recovery point it copies is deleted once it ends"
+    ) in done.stderr
+    result = json.loads(done.stdout)
+    assert result["running"] == [] and result["left"] == []
+    assert [(c["arn"], c["deleted"]) for c in result["cleanup"]] == [
+        (copy["DestinationRecoveryPointArn"], True)
+    ]
+    # Nothing was restored from it: the flow was ended, not carried on.
+    assert not [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before]

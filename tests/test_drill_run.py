@@ -93,6 +93,35 @@ def killed_mid_copy(sb: Sandbox, env: dict[str, str], runbook: Path, home: Path)
     return text
 
 
+def killed_mid_restore(
+    sb: Sandbox, env: dict[str, str], runbook: Path, home: Path, time_scale: float = 20
+) -> str:
+    """`drill run` killed once a restore job has started, the sandbox slowed down so that it
+    still runs then (at `time_scale`, a restore lasts about 150/time_scale seconds); the flow
+    journal's text."""
+    return killed_once_started(sb, env, runbook, home, "restore", time_scale)
+
+
+def killed_once_started(
+    sb: Sandbox, env: dict[str, str], runbook: Path, home: Path, step: str, time_scale: float
+) -> str:
+    """`drill run` killed once a job of `step` (hop1, restore) has started, the sandbox slowed
+    down to `time_scale` meanwhile (a copy lasts about 80/time_scale seconds); the flow
+    journal's text."""
+    flows = home / "state" / "drconsole" / "journal.jsonl"
+
+    def started(text: str) -> bool:
+        return any(
+            '"type": "job"' in line and f'"step": "{step}"' in line for line in text.splitlines()
+        )
+
+    sb.options.time_scale = time_scale
+    try:
+        return killed_once(env, runbook, flows, started, f"a {step} job started", poll="0.2")
+    finally:
+        sb.options.time_scale = 600
+
+
 def env_for(sb: Sandbox, info: ScenarioInfo, home: Path) -> dict[str, str]:
     credentials = sb.credentials_for(info.accounts["management"])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}

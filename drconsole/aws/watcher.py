@@ -12,6 +12,7 @@ organization from the management account (ByAccountId="*") where AWS allows it, 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -102,7 +103,9 @@ class JobWatcher:
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
-            self._thread.join(timeout)
+            # (stopped by Ctrl-C while it was being started: not joinable, it sees _stopping)
+            with contextlib.suppress(RuntimeError):
+                self._thread.join(timeout)
             self._thread = None
 
     def __enter__(self) -> JobWatcher:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -247,49 +248,63 @@ def resume_drill(args: argparse.Namespace, run_id: str) -> int:
 def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
     """`drill cleanup RUN_ID`: delete what the drill created and left, whatever its policy; an
     unfinished drill is abandoned first (asked, or --yes), so it is never resumed without its
-    copies."""
-    from drconsole.drills.abandon import abandon
-    from drconsole.drills.cleanup import clean_up, created_by
-    from drconsole.drills.journal import DrillJournal
-    from drconsole.drills.runner import drill_lock
-    from drconsole.flows.journal import Journal
+    copies. Jobs it started that AWS still runs are waited for, at most --wait."""
+    from drconsole.drills.abandon import clean_up_run
 
     sessions = _sessions(args, settings_of_run(args, run_id), CLEANUP_REFUSED)
-    state_dir = sessions.settings.state_dir
-    report_note = None
-    with drill_lock(state_dir, run_id):  # not while the drill runs or reports elsewhere
-        state = DrillJournal(state_dir).run(run_id)
-        assert state is not None
-        if state.end is None:
-            if not confirm_abandon(args, run_id):
-                say("Nothing was deleted.")
-                return EXIT_FAILED
-            results, report_note = abandon(sessions, state_dir, state)
-        else:
-            results = clean_up(sessions, state_dir, state)
-    state = DrillJournal(state_dir).run(run_id)
-    assert state is not None
-    left = [i for i in created_by(state, Journal(state_dir)) if i["arn"] not in state.deleted()]
+    # With --json, stdout holds the one JSON object: the waits are said on stderr.
+    out = sys.stderr if args.json else sys.stdout
+
+    def tell(line: str) -> None:
+        say(line, file=out, flush=True)
+
+    try:
+        outcome = clean_up_run(
+            sessions,
+            sessions.settings.state_dir,
+            run_id,
+            confirm=lambda: confirm_abandon(args, run_id),
+            say=tell,
+            wait_seconds=args.wait,
+        )
+    except KeyboardInterrupt:
+        tell(
+            f"Stopped: what was deleted is journaled; drconsole drill cleanup {run_id} waits "
+            "for the drill's jobs and deletes what is left."
+        )
+        raise
+    if outcome is None:
+        say("Nothing was deleted.")
+        return EXIT_FAILED
     if args.json:
         print(
             json.dumps(
                 {
                     "run": run_id,
-                    "abandoned": report_note is not None,
-                    "report": report_note,
-                    "cleanup": results,
-                    "left": left,
+                    "abandoned": outcome.abandoned,
+                    "report": outcome.report,
+                    "cleanup": outcome.results,
+                    "left": outcome.left,
+                    "running": [job.as_dict() for job in outcome.running],
                 },
                 sort_keys=True,
             )
         )
     else:
-        for item in results:
+        for item in outcome.results:
             say(f"{item['kind']} {item['arn']}: {item['reason']}")
-        if report_note is not None:
-            say(f"drill {run_id} abandoned; {report_note}")
-        say(f"{len(left)} left" if left else "nothing the drill created is left")
-    return EXIT_OK if not left else EXIT_FAILED
+        if outcome.report is not None:
+            what = "abandoned" if outcome.abandoned else "cleaned up"
+            say(f"drill {run_id} {what}; {outcome.report}")
+        left = len(outcome.left)
+        if outcome.running:
+            say(
+                f"{left} left, and {len(outcome.running)} job(s) still running: "
+                f"drconsole drill cleanup {run_id} again once they have ended"
+            )
+        else:
+            say(f"{left} left" if left else "nothing the drill created is left")
+    return EXIT_OK if outcome.done else EXIT_FAILED
 
 
 def confirm_abandon(args: argparse.Namespace, run_id: str) -> bool:
@@ -305,7 +320,9 @@ def confirm_abandon(args: argparse.Namespace, run_id: str) -> bool:
         "delete what it created",
     ):
         return True  # --yes
-    return confirm(f"Abandon drill {run_id} and delete what it created?")
+    from drconsole.drills.abandon import question
+
+    return confirm(question(run_id))
 
 
 def show_history(args: argparse.Namespace, runbook: str | None) -> int:

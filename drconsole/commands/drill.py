@@ -66,6 +66,15 @@ def register(subparsers: Any) -> None:
     cleanup.add_argument(
         "--yes", action="store_true", help="abandon an unfinished drill without being asked"
     )
+    cleanup.add_argument(
+        "--wait",
+        type=_wait_duration,
+        default=DEFAULT_WAIT_TEXT,
+        metavar="DURATION",
+        help="how long to wait for the drill's jobs AWS still runs (it cannot cancel them) so "
+        "that what they make is deleted too: 30m, 2h, 0 (do not wait); default "
+        f"{DEFAULT_WAIT_TEXT}",
+    )
     cleanup.add_argument("--json", action="store_true", help="stable JSON on stdout")
     cleanup.set_defaults(handler=run_cleanup)
 
@@ -155,6 +164,23 @@ def run_history(args: argparse.Namespace) -> int:
     from drconsole.commands._drill_cli import show_history
 
     return show_history(args, args.runbook)
+
+
+DEFAULT_WAIT_TEXT = "1h"
+
+
+def _wait_duration(text: str) -> float:
+    """`--wait`: a duration (`30m`, `1h30m`, `45s`) or 0."""
+    from drconsole.drills.parse import parse_duration
+
+    if text.strip() in ("0", "0s"):
+        return 0.0
+    try:
+        return parse_duration(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a duration such as 30m, 1h or 45s (or 0), got {text!r}"
+        ) from None
 
 
 def _check_run_flags(args: argparse.Namespace) -> None:

@@ -1,28 +1,106 @@
-"""Abandoning an unfinished drill: its unfinished flows and its end journaled as abandoned, then
-what it created deleted and its evidence written again with that verdict."""
+"""`drill cleanup RUN_ID`, for the CLI and the Drills screen alike: an unfinished drill is
+abandoned (its unfinished flows and its end journaled as abandoned), the jobs its flows started
+and never saw end are waited for (AWS cannot cancel them: what they make is journaled so that it
+is deleted too), then what it created is deleted and its evidence written again with that
+verdict."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from drconsole.drills.cleanup import clean_up
+from drconsole.drills.cleanup import clean_up, created_by
 from drconsole.drills.finish import journaled_run, publish, report_dir_for
 from drconsole.drills.journal import DrillJournal, DrillState
+from drconsole.drills.parse import format_duration
 from drconsole.drills.report import ABANDONED, build_report
 from drconsole.drills.resume import runbook_to_resume
-from drconsole.drills.runner import interrupted_seconds
+from drconsole.drills.runner import drill_lock, interrupted_seconds
+from drconsole.drills.unended_jobs import DEFAULT_WAIT, UnendedJob, unended_jobs, wait_for
 from drconsole.drills.validate import now_iso
 from drconsole.errors import DrConsoleError, UsageError
 from drconsole.flows.journal import FlowLock, Journal
 
 
-def abandon(sessions: Any, state_dir: Path, state: DrillState) -> tuple[list[dict[str, Any]], str]:
-    """End the unfinished drill as abandoned and delete what it created; the outcome of each
-    delete, and what became of its report. Call with the drill's lock held."""
+def question(run_id: str) -> str:
+    """What is asked before an unfinished drill is abandoned (terminal and console alike)."""
+    return f"Abandon drill {run_id} and delete what it created?"
+
+
+@dataclass(frozen=True)
+class CleanupOutcome:
+    """What one `drill cleanup` did."""
+
+    run_id: str
+    abandoned: bool  # this clean-up ended the unfinished drill
+    results: list[dict[str, Any]]  # each delete's outcome
+    report: str | None  # where the report was written again, or why not; None: not written
+    running: list[UnendedJob]  # jobs still running in AWS: what they make is not deleted
+    left: list[dict[str, str]]  # what the drill created and is still there
+
+    @property
+    def done(self) -> bool:
+        """Nothing the drill created is left, and no job of it still runs."""
+        return not self.left and not self.running
+
+
+def clean_up_run(
+    sessions: Any,
+    state_dir: Path,
+    run_id: str,
+    *,
+    confirm: Callable[[], bool],
+    say: Callable[[str], None],
+    wait_seconds: float = DEFAULT_WAIT,
+    stop: threading.Event | None = None,
+) -> CleanupOutcome | None:
+    """Delete what the drill created and left, whatever its clean-up policy; an unfinished
+    drill is abandoned first, if `confirm()` (None when it says no: nothing done). Holds the
+    drill's lock (DrillBusy while another process runs, resumes or cleans it up); refused in
+    read-only mode before anything is journaled or asked of AWS."""
+    if sessions.read_only:
+        from drconsole.errors import ReadOnlyViolation
+
+        raise ReadOnlyViolation(
+            "read-only mode is on: drill cleanup deletes what a drill created, so it was refused "
+            "before any AWS call"
+        )
     journal = DrillJournal(state_dir)
+    with drill_lock(state_dir, run_id):
+        state = journal.run(run_id)
+        if state is None:
+            raise UsageError(f"no drill {run_id} in the drill journal")
+        abandoning = state.end is None
+        if abandoning:
+            if not confirm():
+                return None
+            directory = _end_abandoned(state_dir, state)
+        else:
+            directory = Path(str((state.end or {}).get("report_dir") or ""))
+        state = journaled_run(journal, run_id)
+        waited = unended_jobs(state_dir, state)
+        running = _wait(sessions, state_dir, waited, wait_seconds, say, stop)
+        if running:
+            say(_still_running(run_id, running, wait_seconds, stop))
+        state = journaled_run(journal, run_id)
+        results = clean_up(sessions, state_dir, state)
+        state = journaled_run(journal, run_id)
+        report = None
+        # (again when a job it waited for ended: the report shows AWS's account of it)
+        stale = (state.reported or {}).get("verdict") != ABANDONED or len(running) < len(waited)
+        rewritten = abandoning or results or stale
+        if state.end is not None and state.end.get(ABANDONED) and rewritten:
+            report = _write_report(sessions, state_dir, run_id, directory)
+    left = [i for i in created_by(state, Journal(state_dir)) if i["arn"] not in state.deleted()]
+    return CleanupOutcome(run_id, abandoning, results, report, running, left)
+
+
+def _end_abandoned(state_dir: Path, state: DrillState) -> Path:
+    """Journal the drill's unfinished flows failed and its end abandoned; its report folder."""
     run_id = state.run_id
     runbook_name = str(state.start.get("runbook", ""))
     directory = Path(
@@ -34,13 +112,49 @@ def abandon(sessions: Any, state_dir: Path, state: DrillState) -> tuple[list[dic
         # Its flows are ended too: `jobs --resume` would otherwise carry one on without its copy.
         for flow_id in unfinished:
             flows.abandon(flow_id, f"drill {run_id} was abandoned")
-        # The end before the deletes: should one fail or the process die, the drill stays ended
-        # (resume refuses it) and `drill cleanup` retries the deletes as for any finished drill.
-        journal.append(
+        # The end before the waits and the deletes: should one fail, or the process die or be
+        # stopped, the drill stays ended (resume refuses it) and `drill cleanup` waits for its
+        # jobs and retries the deletes as for any finished drill.
+        DrillJournal(state_dir).append(
             run_id, "drill-end", finished=now_iso(), report_dir=str(directory), **{ABANDONED: True}
         )
-    results = clean_up(sessions, state_dir, journaled_run(journal, run_id))
-    return results, _write_report(sessions, state_dir, run_id, directory)
+    return directory
+
+
+def _wait(
+    sessions: Any,
+    state_dir: Path,
+    jobs: list[UnendedJob],
+    wait_seconds: float,
+    say: Callable[[str], None],
+    stop: threading.Event | None,
+) -> list[UnendedJob]:
+    """Wait for the jobs the drill started and never saw end; those still running after."""
+    if not jobs:
+        return []
+    for job in jobs:
+        say(
+            f"Waiting for {job.describe()}: AWS cannot cancel it; {job.makes} is deleted "
+            "once it ends"
+        )
+    say(f"(waiting at most {format_duration(wait_seconds)})")
+    return wait_for(sessions, state_dir, jobs, wait_seconds, say, stop)
+
+
+def _still_running(
+    run_id: str,
+    running: list[UnendedJob],
+    wait_seconds: float,
+    stop: threading.Event | None,
+) -> str:
+    why = (
+        "Stopped waiting"
+        if stop is not None and stop.is_set()
+        else f"Still running after {format_duration(wait_seconds)}"
+    )
+    jobs = "; ".join(f"{job.describe()}: {job.makes} is not deleted" for job in running)
+    ended = "it has ended" if len(running) == 1 else "they have ended"
+    return f"{why}: {jobs}. Once {ended}, drconsole drill cleanup {run_id} deletes what is left."
 
 
 @contextmanager

@@ -97,12 +97,19 @@ class RunbookItem(ListItem):
 
 class DrillsScreen(BrowseScreen):
     """Runbooks of the runbooks folder; Enter plans one, `o` opens its last report, `R`
-    resumes an unfinished run (the highlighted past run, or the runbook's last)."""
+    resumes an unfinished run (the highlighted past run, or the runbook's last), `x` abandons
+    it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Plan"),
         Binding("o", "last_report", "Last report"),
         Binding("R", "resume_drill", "Resume drill"),
+        Binding(
+            "x",
+            "abandon_drill",
+            "Abandon",  # short: the footer fits at 80 columns; the help says the rest
+            tooltip="the unfinished run, deleting what it created (drill cleanup)",
+        ),
         Binding("tab", "switch_list", "Runs/runbooks", show=False),
     ]
     DEFAULT_CSS = """
@@ -235,7 +242,7 @@ class DrillsScreen(BrowseScreen):
             if not self.drapp.settings.read_only and any(
                 e.last is not None and e.last["verdict"] == "unfinished" for e in catalog.entries
             ):
-                text += ", R resumes an unfinished run"
+                text += ", R resumes an unfinished run, x abandons it"
             if query:
                 text += f" │ filter {self.query_text!r}: {len(self.shown)} shown"
         if catalog.note:
@@ -292,7 +299,7 @@ class DrillsScreen(BrowseScreen):
                 how = "running in this console: Enter shows it"
             else:
                 # (short enough for an 80-column terminal with the run id before it)
-                how = "R resumes it, as drill resume would"
+                how = "R resumes it, x abandons it"
             text.append(f"\nunfinished run {last['run_id']}: {how}", style="bold")
         detail.update(text)
         for run in reversed(entry.runs):
@@ -375,9 +382,9 @@ class DrillsScreen(BrowseScreen):
     # Resuming an unfinished run ------------------------------------------------------------
 
     def run_to_resume(self) -> str | None:
-        """The unfinished run `R` resumes: the highlighted past run when the past runs have
-        the focus, else the highlighted runbook's last run. None when there is none, in
-        read-only mode, or while a drill of the runbook runs in this console."""
+        """The unfinished run `R` resumes and `x` abandons: the highlighted past run when the
+        past runs have the focus, else the highlighted runbook's last run. None when there is
+        none, in read-only mode, or while a drill of the runbook runs in this console."""
         entry = self.highlighted()
         if entry is None or entry.runbook is None or self.drapp.settings.read_only:
             return None
@@ -392,7 +399,7 @@ class DrillsScreen(BrowseScreen):
         return str(run["run_id"])
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "resume_drill":
+        if action in ("resume_drill", "abandon_drill"):
             try:
                 offered = self.run_to_resume() is not None
             except NoMatches:  # asked before the lists are composed
@@ -446,6 +453,24 @@ class DrillsScreen(BrowseScreen):
 
         self.app.push_screen(
             ConfirmDialog(f"Resume drill {runbook.name}?", detail, yes="Resume"), answered
+        )
+
+    def action_abandon_drill(self) -> None:
+        """`x`: ask, then abandon the unfinished run `R` would resume (`drill cleanup`'s code)."""
+        from drconsole.drills.abandon import question
+        from drconsole.tui.drills.abandon_screen import DrillAbandonScreen, detail
+        from drconsole.tui.screens.confirm import ConfirmDialog
+
+        entry, run_id = self.highlighted(), self.run_to_resume()
+        if entry is None or run_id is None:  # hidden then; refused below the UI in read-only
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.push_screen(DrillAbandonScreen(run_id, entry.name))
+
+        self.app.push_screen(
+            ConfirmDialog(question(run_id), detail(run_id), yes="Abandon"), answered
         )
 
     def resume(self, runbook: Runbook, run_id: str) -> None:

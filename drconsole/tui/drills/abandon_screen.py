@@ -1,0 +1,153 @@
+"""Abandoning an unfinished drill from the Drills screen (`x`, asked first): `drill cleanup`'s own
+code (`drills.abandon.clean_up_run`) in a worker, its lines — the jobs AWS still runs and the
+wait for them, each delete — written here as they come, then how it ended."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widget import Widget
+from textual.worker import Worker, WorkerState
+
+from drconsole.tui.screens.base import BrowseScreen
+from drconsole.tui.widgets.plain import Static
+from drconsole.tui.widgets.wrapped_log import WrappedLog
+
+GROUP = "drill-abandon"
+
+
+def detail(run_id: str) -> str:
+    """What the confirmation says under its question."""
+    return (
+        f"Run {run_id} is ended as abandoned, as `drconsole drill cleanup` does: it can never be "
+        "resumed. Jobs it started that AWS still runs are waited for (AWS cannot cancel them), "
+        "then what the drill created is deleted, only that."
+    )
+
+
+class DrillAbandonScreen(BrowseScreen):
+    """One drill being abandoned: its progress, then the outcome. Esc while it waits for AWS's
+    jobs stops waiting (what they make is then left for `drill cleanup`)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", priority=True),  # while it waits: stop waiting
+    ]
+    DEFAULT_CSS = """
+    DrillAbandonScreen #abandon-text { height: auto; padding: 0 1; }
+    DrillAbandonScreen #abandon-log { height: 1fr; border: round $accent; }
+    """
+    WAIT_SECONDS = 3600.0  # as `drill cleanup`'s default --wait
+
+    class Line(Message):
+        """A line of the clean-up's progress."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class Ended(Message):
+        """How it ended: the outcome, or why it was refused."""
+
+        def __init__(self, outcome: Any, refused: str = "") -> None:
+            super().__init__()
+            self.outcome = outcome
+            self.refused = refused
+
+    def __init__(self, run_id: str, runbook: str) -> None:
+        super().__init__(("Drills", runbook, f"abandon {run_id}"))
+        self.run_id = run_id
+        self.stop = threading.Event()
+        self.ended = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(f"Abandoning drill {self.run_id}…", id="abandon-text")
+        yield WrappedLog(id="abandon-log")
+
+    def main_widget(self) -> Widget:
+        return self.query_one("#abandon-log")
+
+    def on_mount(self) -> None:
+        self.set_status(f"abandoning drill {self.run_id} │ Esc stops waiting for AWS's jobs")
+        self.abandon()
+
+    def on_unmount(self) -> None:
+        self.stop.set()  # the console quits: stop waiting (the deletes due are done first)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=GROUP)
+    def abandon(self) -> None:
+        """`drill cleanup RUN_ID --yes` (asked already), on this console's sessions."""
+        from drconsole.drills.abandon import clean_up_run
+        from drconsole.errors import DrConsoleError
+
+        try:
+            outcome = clean_up_run(
+                self.drapp.sessions,
+                self.drapp.settings.state_dir,
+                self.run_id,
+                confirm=lambda: True,
+                say=self._say,
+                wait_seconds=self.WAIT_SECONDS,
+                stop=self.stop,
+            )
+        except DrConsoleError as refused:  # held elsewhere (DrillBusy), a flow driven elsewhere
+            self.post_message(self.Ended(None, str(refused)))
+            return
+        self.post_message(self.Ended(outcome))
+
+    def _say(self, line: str) -> None:
+        """The worker: hand a line to the UI thread."""
+        self.post_message(self.Line(line))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == GROUP and event.state == WorkerState.ERROR:
+            self.ended = True  # its error dialog says why; Esc goes back
+        super().on_worker_state_changed(event)
+
+    def on_drill_abandon_screen_line(self, message: Line) -> None:
+        self.query_one("#abandon-log", WrappedLog).write(message.text)
+
+    def on_drill_abandon_screen_ended(self, message: Ended) -> None:
+        self.ended = True
+        text = self.query_one("#abandon-text", Static)
+        if message.refused:
+            line = f"Not abandoned: {message.refused}; nothing was done here."
+            text.update(Text(line, style="bold red"))
+            self.set_status(f"not abandoned: {message.refused} │ Esc goes back")
+            self.notify(line, title="Drill not abandoned", severity="error", timeout=10)
+            return
+        outcome = message.outcome
+        log = self.query_one("#abandon-log", WrappedLog)
+        for item in outcome.results:
+            log.write(f"{item['kind']} {item['arn']}: {item['reason']}")
+        if outcome.report is not None:
+            log.write(outcome.report)
+        what = "abandoned" if outcome.abandoned else "cleaned up"
+        if outcome.done:
+            line = f"Drill {self.run_id} {what}: nothing it created is left."
+            style = "bold green"
+        else:
+            running = f", {len(outcome.running)} job(s) still running" if outcome.running else ""
+            line = (
+                f"Drill {self.run_id} {what}: {len(outcome.left)} left{running}; "
+                f"drconsole drill cleanup {self.run_id} tries again."
+            )
+            style = "bold yellow"
+        text.update(Text(line, style=style))
+        self.set_status(f"{line} │ Esc goes back")
+        self.notify(line, title="Drill abandoned", timeout=10)
+
+    def action_back(self) -> None:
+        """Esc: stop waiting for AWS's jobs (the clean-up then ends as far as it got), or go
+        back once it has ended."""
+        if not self.ended:
+            if not self.stop.is_set():
+                self.stop.set()
+                self.set_status("stopping: the deletes still to do are done first…")
+            return
+        super().action_back()
