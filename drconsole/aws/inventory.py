@@ -212,8 +212,35 @@ class Inventory:
         points: PointFilter | None,
         details: bool,
     ) -> list[Task]:
-        """The ListBackupVaults of each account in each Region (see `_list_vaults_task`)."""
-        return [self._list_vaults_task(a.id, r, points, details) for a in accounts for r in regions]
+        """The ListBackupVaults of each account in each Region (see `_list_vaults_task`), each
+        account's after its role is assumed (see `assumed_first`)."""
+
+        def listings(account_id: str) -> Callable[[], list[Task]]:
+            return lambda: [
+                self._list_vaults_task(account_id, region, points, details) for region in regions
+            ]
+
+        return [self.assumed_first(a.id, LIST_PRIORITY, listings(a.id)) for a in accounts]
+
+    def assumed_first(
+        self, account_id: str, priority: float, reads: Callable[[], list[Task]]
+    ) -> Task:
+        """A task that assumes the role into `account_id`, then schedules `reads()`.
+
+        Reads of one account started together would each wait for the first one's AssumeRole
+        (botocore assumes a role under a lock at its first call), holding a thread each; this
+        way no thread waits, and the reads go out side by side once the role is assumed. A
+        failed AssumeRole is not reported here: each read meets it, and reports it where it
+        happened.
+        """
+
+        def work() -> None:
+            try:
+                self.sessions.assume_role_now(account_id)
+            except Exception:  # reported by each read (see above)
+                return
+
+        return Task(priority, work, lambda _: Step(tasks=reads()))
 
     def _list_vaults_task(
         self, account_id: str, region: str, points: PointFilter | None, details: bool

@@ -66,22 +66,16 @@ def _account_task(
     messages: PostureMessages,
     priority: float,
 ) -> Task:
-    def work() -> None:
-        try:
-            inventory.sessions.assume_role_now(account_id)
-        except Exception:
-            return
-
-    def then(_: None) -> Step:
+    def reads() -> list[Task]:
         # The account's own priority: its reads go before the roles of the accounts after it.
-        reads = [_role_task(inventory, account_id, messages, priority)]
+        tasks = [_role_task(inventory, account_id, messages, priority)]
         for region in regions:
             listing = inventory.vault_listing(account_id, region)
-            reads.append(Task(priority, listing.work, _wrapped(listing.then, messages.vaults)))
-            reads.append(_newest_task(inventory, account_id, region, messages, priority))
-        return Step(tasks=reads)
+            tasks.append(Task(priority, listing.work, _wrapped(listing.then, messages.vaults)))
+            tasks.append(_newest_task(inventory, account_id, region, messages, priority))
+        return tasks
 
-    return Task(priority, work, then)
+    return inventory.assumed_first(account_id, priority, reads)
 
 
 def _wrapped(then: Callable[[Any], Step], message: Callable[[Any], Any]) -> Callable[[Any], Step]:
