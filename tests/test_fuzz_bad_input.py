@@ -176,6 +176,15 @@ FLAG_CASES = st.one_of(
     slot(st.just("{home}/missing.toml"), lambda v: case("--config", v, "ls", "vaults")),
     # ls
     slot(BAD_SINCE, lambda v: case("ls", "jobs", "--since", v)),
+    # drill cleanup --wait: a duration (30m, 1h, 45s) or 0
+    slot(
+        st.one_of(
+            with_control(st.just("1h")),
+            st.sampled_from(["", "soon", "-5", "-1h", "1.5h", "inf", "nan", "1e400", "h", "5x"]),
+            st.text(string.ascii_letters, min_size=1, max_size=6).map(lambda v: "9" + v + "9"),
+        ),
+        lambda v: case("drill", "cleanup", "20261205T012221Z-6484fa", "--yes", "--wait", v),
+    ),
     # --account takes an id or a name: a wrong number of digits, a control character, too long
     slot(
         st.one_of(
