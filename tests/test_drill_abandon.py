@@ -324,6 +324,51 @@ def test_cleanup_yes_abandons_a_drill_killed_during_validation_and_deletes_its_t
     assert resumed.stderr.startswith(f"drconsole: drill {run_id} has already finished")
 
 
+def test_cleanup_writes_the_report_with_the_journal_s_job_times_when_aws_cannot_describe_them(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """DescribeCopyJob and DescribeRestoreJob refused while `drill cleanup` writes the report
+    (throttling past the retries fails them the same way, after minutes of backing off): the
+    deletes are done, and the report is written with each job's times from the drill's journal
+    and why AWS's were not read (it was not written at all, and cleanup ended with the error)."""
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    path = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    metadata: {targetTableName: unread-jobs-table}\n"
+        "    validate: {command: 'sleep 30', timeout: 1m}\n",
+    )
+    env = env_for(sb, info, tmp_path)
+    state_dir = tmp_path / "state" / "drconsole"
+    text = killed_in_validation(env, path, tmp_path)
+    run_id = json.loads(text.splitlines()[0])["flow"]
+    sb.fail_operation("backup:DescribeCopyJob", "denied")
+    sb.fail_operation("backup:DescribeRestoreJob", "denied")
+    try:
+        done = drill(env, "cleanup", run_id, "--yes", "--json")
+    finally:
+        sb.clear_faults()
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    assert result["abandoned"] is True and result["left"] == []
+    tables = sb.client("dynamodb", recovery, EU)
+    assert "unread-jobs-table" not in tables.list_tables()["TableNames"]
+    report = json.loads((state_dir / "drills" / "edge" / run_id / "report.json").read_text())
+    assert report["verdict"] == "abandoned"
+    (target,) = report["targets"]
+    assert [job["step"] for job in target["jobs"]] == ["hop1", "restore"]
+    for job in target["jobs"]:
+        assert job["state"] == "COMPLETED"
+        assert job["created"] and job["completed"] and job["created"] <= job["completed"]
+        assert job["unread"].startswith("ROLE_PERMISSIONS: Describe"), job
+    html = (state_dir / "drills" / "edge" / run_id / "report.html").read_text()
+    assert html.count("times from drconsole's journal: AWS's record could not be read") == 2
+    assert history_of(env, run_id)["verdict"] == "abandoned"
+
+
 class KilledMidRestore(NamedTuple):
     """A drill killed while its restore job ran, and that job."""
 

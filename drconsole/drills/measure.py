@@ -4,7 +4,9 @@ RTO runs from the drill's start to the target's last validation passing. Its bre
 steps before the targets, drconsole's checks before the first job, each job from its
 CreationDate to its CompletionDate (as AWS reports them), the gaps between jobs (the watcher
 noticing the end, the next step's checks), and validation. What is not AWS's job time nor a
-person's is drconsole's overhead, reported as such.
+person's is drconsole's overhead, reported as such. A job AWS cannot describe when the report
+is written (throttled past the retries, the network down) is given with the journal's times:
+when its Start call was answered and when drconsole saw it end, and why AWS's were not read.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drconsole.aws.errors import classify, describe
 from drconsole.aws.jobs import JobRef, JobsApi
 from drconsole.flows.journal import FlowState
 
@@ -25,19 +30,29 @@ def job_times(jobs: JobsApi, flow: FlowState) -> list[dict[str, Any]]:
         if not step.job_id:
             continue
         kind = "restore" if name == "restore" else "copy"
-        job = jobs.describe(JobRef(kind, step.account_id, step.region, step.job_id))
-        out.append(
-            {
-                "step": name,
-                "kind": kind,
-                "job_id": step.job_id,
-                "account": step.account_id,
-                "region": step.region,
-                "state": job.state,
-                "created": job.created.isoformat() if job.created else None,
-                "completed": job.completed.isoformat() if job.completed else None,
-            }
-        )
+        entry: dict[str, Any] = {
+            "step": name,
+            "kind": kind,
+            "job_id": step.job_id,
+            "account": step.account_id,
+            "region": step.region,
+        }
+        try:
+            job = jobs.describe(JobRef(kind, step.account_id, step.region, step.job_id))
+        except (ClientError, BotoCoreError) as exc:
+            entry.update(
+                state=step.state,
+                created=step.job_started,
+                completed=step.job_finished,
+                unread=f"{classify(exc).value}: {describe(exc)}",
+            )
+        else:
+            entry.update(
+                state=job.state,
+                created=job.created.isoformat() if job.created else None,
+                completed=job.completed.isoformat() if job.completed else None,
+            )
+        out.append(entry)
     return out
 
 

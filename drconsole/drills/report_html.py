@@ -135,7 +135,8 @@ def render(report: dict[str, Any], history: list[dict[str, Any]]) -> str:
         point = target.get("recovery_point") or {}
         jobs = "".join(
             f"<tr><td>{escape(j['step'])}</td><td><code>{escape(j['job_id'])}</code></td>"
-            f"<td>{escape(j['account'])} {escape(j['region'])}</td><td>{escape(j['state'])}</td>"
+            f"<td>{escape(j['account'])} {escape(j['region'])}</td>"
+            f"<td>{escape(str(j['state'] or 'not seen ended'))}{_unread(j)}</td>"
             f"<td>{escape(str(j['created']))}</td><td>{escape(str(j['completed']))}</td></tr>"
             for j in target["jobs"]
         )
@@ -194,4 +195,14 @@ def render(report: dict[str, Any], history: list[dict[str, Any]]) -> str:
         f"<th>answered</th></tr>{manual}</table>"
         f"<h2>RTO trend of this runbook</h2>{trend_svg(history)}"
         f'<p class="legend">{legend}</p>' + "".join(sections) + "</body></html>\n"
+    )
+
+
+def _unread(job: dict[str, Any]) -> str:
+    """The note of a job AWS could not describe when the report was written."""
+    if not job.get("unread"):
+        return ""
+    return (
+        f"<br><small>times from drconsole's journal: AWS's record could not be read "
+        f"({escape(str(job['unread']))})</small>"
     )
