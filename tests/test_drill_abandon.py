@@ -27,12 +27,10 @@ from tests.test_drill_interrupted import (
     history_of,
     recovery_points,
     run_interrupted,
-    table_runbook,
 )
 from tests.test_drill_run import (
     DRILL,
     EU,
-    _runbook,
     copy_jobs,
     demo_sandbox,
     drill,
@@ -41,6 +39,7 @@ from tests.test_drill_run import (
     killed_mid_restore,
     killed_once_started,
     restore_jobs,
+    table_runbook,
 )
 from tests.tui.test_drills_resume import Terminal
 
@@ -285,13 +284,8 @@ def test_cleanup_yes_abandons_a_drill_killed_during_validation_and_deletes_its_t
     """Killed, not interrupted: no report was written; abandoning writes the first one."""
     sb, info = sandbox
     recovery = info.accounts["recovery"]
-    path = _runbook(
-        tmp_path,
-        info,
-        "",
-        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
-        "    metadata: {targetTableName: killed-abandoned-table}\n"
-        "    validate: {command: 'sleep 30', timeout: 1m}\n",
+    path = table_runbook(
+        tmp_path, info, "killed-abandoned-table", validate="{command: 'sleep 30', timeout: 1m}"
     )
     env = env_for(sb, info, tmp_path)
     state_dir = tmp_path / "state" / "drconsole"
@@ -333,13 +327,8 @@ def test_cleanup_writes_the_report_with_the_journal_s_job_times_when_aws_cannot_
     and why AWS's were not read (it was not written at all, and cleanup ended with the error)."""
     sb, info = sandbox
     recovery = info.accounts["recovery"]
-    path = _runbook(
-        tmp_path,
-        info,
-        "",
-        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
-        "    metadata: {targetTableName: unread-jobs-table}\n"
-        "    validate: {command: 'sleep 30', timeout: 1m}\n",
+    path = table_runbook(
+        tmp_path, info, "unread-jobs-table", validate="{command: 'sleep 30', timeout: 1m}"
     )
     env = env_for(sb, info, tmp_path)
     state_dir = tmp_path / "state" / "drconsole"
@@ -381,13 +370,7 @@ class KilledMidRestore(NamedTuple):
 def killed_drill_mid_restore(
     sb: Sandbox, info: ScenarioInfo, tmp_path: Path, table: str, time_scale: float
 ) -> KilledMidRestore:
-    path = _runbook(
-        tmp_path,
-        info,
-        "",
-        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
-        f"    metadata: {{targetTableName: {table}}}\n",
-    )
+    path = table_runbook(tmp_path, info, table)
     env = env_for(sb, info, tmp_path)
     text = killed_mid_restore(sb, env, path, tmp_path, time_scale)
     records = [json.loads(line) for line in text.splitlines()]
@@ -515,13 +498,7 @@ def test_cleanup_of_a_drill_killed_mid_copy_waits_for_the_copy_and_deletes_the_c
 ) -> None:
     sb, info = sandbox
     backup, recovery = info.accounts["backup"], info.accounts["recovery"]
-    path = _runbook(
-        tmp_path,
-        info,
-        "",
-        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
-        "    metadata: {targetTableName: killed-mid-copy-table}\n",
-    )
+    path = table_runbook(tmp_path, info, "killed-mid-copy-table")
     env = env_for(sb, info, tmp_path)
     restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
     text = killed_once_started(sb, env, path, tmp_path, "hop1", 10)

@@ -28,20 +28,10 @@ from tests.test_drill_run import (
     env_for,
     restore_jobs,
     result_of,
+    table_runbook,
 )
 
 sandbox = pytest.fixture(scope="module", name="sandbox")(demo_sandbox)
-
-
-def table_runbook(tmp_path: Path, info: ScenarioInfo, table: str) -> Path:
-    """One DynamoDB target, copied from the backup account into the recovery account."""
-    return _runbook(
-        tmp_path,
-        info,
-        "",
-        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
-        f"    metadata: {{targetTableName: {table}}}\n",
-    )
 
 
 def history_of(env: dict[str, str], run_id: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from tests.test_drill_run import (
     env_for,
     restore_jobs,
     result_of,
+    table_runbook,
 )
 
 FAILURE = "Restore failed: an internal error occurred"
@@ -158,13 +159,7 @@ def test_resuming_a_drill_that_has_finished_says_so_and_writes_nothing(
 ) -> None:
     sb, info = sandbox
     recovery = info.accounts["recovery"]
-    path = _runbook(
-        tmp_path,
-        info,
-        "",
-        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
-        "    metadata: {targetTableName: finished-table}\n",
-    )
+    path = table_runbook(tmp_path, info, "finished-table")
     sb.client("dynamodb", recovery, EU).create_table(
         TableName="finished-table",
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],

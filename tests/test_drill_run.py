@@ -64,6 +64,19 @@ def killed_once(
     return text
 
 
+def table_runbook(tmp_path: Path, info: ScenarioInfo, table: str, validate: str = "") -> Path:
+    """One DynamoDB target, copied from the backup account into the recovery account and
+    restored as `table` (validated by `validate`, a runbook's YAML mapping, when given)."""
+    return _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        f"    metadata: {{targetTableName: {table}}}\n"
+        + (f"    validate: {validate}\n" if validate else ""),
+    )
+
+
 def killed_in_validation(env: dict[str, str], runbook: Path, home: Path) -> str:
     """`drill run` killed once its builtin validation passed (the command one runs); the drill
     journal's text."""
@@ -335,13 +348,7 @@ def test_clean_up_never_deletes_what_the_drill_did_not_create(
     blocked; clean-up deletes the copy the drill made and never the look-alike."""
     sb, info = sandbox
     recovery = info.accounts["recovery"]
-    path = _runbook(
-        tmp_path,
-        info,
-        "",
-        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
-        "    metadata: {targetTableName: lookalike-table}\n",
-    )
+    path = table_runbook(tmp_path, info, "lookalike-table")
     env = env_for(sb, info, tmp_path)
     flows = tmp_path / "state" / "drconsole" / "journal.jsonl"
     sb.options.time_scale = 40  # the copy lasts a few seconds: the name is taken meanwhile
@@ -576,13 +583,8 @@ def test_a_drill_killed_during_validation_resumes_without_restoring_again(
 ) -> None:
     sb, info = sandbox
     backup, recovery = info.accounts["backup"], info.accounts["recovery"]
-    path = _runbook(
-        tmp_path,
-        info,
-        "",
-        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
-        "    metadata: {targetTableName: validated-table}\n"
-        "    validate: {command: 'sleep 3', timeout: 1m}\n",
+    path = table_runbook(
+        tmp_path, info, "validated-table", validate="{command: 'sleep 3', timeout: 1m}"
     )
     env = env_for(sb, info, tmp_path)
     copies_before = {j["CopyJobId"] for j in copy_jobs(sb, backup)}

@@ -4,12 +4,27 @@ fails still fails the screen's load as one error where it happened (counted at t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from drconsole.tui.screens.accounts import AccountsScreen
 from drconsole.tui.screens.dialogs import ErrorDialog
 from tests.tui.conftest import Demo, wait_until
+
+
+async def every_posture_read(pilot: Pilot[Any], screen: AccountsScreen) -> None:
+    """Wait until the organization is shown and the screen's load has ended."""
+    await wait_until(
+        pilot,
+        lambda: (
+            screen.organization is not None
+            and not any(w.group == "accounts" and not w.is_finished for w in screen.workers)
+        ),
+        what="every account's posture",
+        timeout=60,
+    )
 
 
 def seen(demo: Demo, mark: int, operation: str) -> int:
@@ -37,15 +52,7 @@ async def test_accounts_at_the_root_are_read_while_the_walk_waits_for_its_units(
             assert isinstance(screen, AccountsScreen)
             assert screen.organization is None  # the walk still waits for its OUs
             demo.sandbox.clear_faults()
-            await wait_until(
-                pilot,
-                lambda: (
-                    screen.organization is not None
-                    and not any(w.group == "accounts" and not w.is_finished for w in screen.workers)
-                ),
-                what="every account's posture",
-                timeout=60,
-            )
+            await every_posture_read(pilot, screen)
             assert screen.organization is not None
             accounts = {account.id for account in screen.organization.accounts}
             assert set(demo.info.accounts.values()) <= accounts
@@ -102,15 +109,7 @@ async def test_member_profiles_show_the_caller_and_each_profile_account(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, AccountsScreen)
-        await wait_until(
-            pilot,
-            lambda: (
-                screen.organization is not None
-                and not any(w.group == "accounts" and not w.is_finished for w in screen.workers)
-            ),
-            what="every account's posture",
-            timeout=60,
-        )
+        await every_posture_read(pilot, screen)
         assert screen.organization is not None
         shown = {account.id for account in screen.organization.accounts}
         assert shown == {demo.info.accounts["management"], prod}

@@ -28,11 +28,11 @@ from drconsole.tui.widgets.wrapped_log import WrappedLog
 from tests.test_drill_interrupted import recovery_points
 from tests.test_drill_run import (
     EU,
-    _runbook,
     demo_sandbox,
     drill,
     env_for,
     killed_mid_restore,
+    table_runbook,
 )
 from tests.tui.conftest import sandbox_settings, screen_lines, wait_until
 
@@ -49,13 +49,7 @@ def killed_drill(
 ) -> tuple[str, str]:
     """A runbook in tmp_path/runbooks whose `drill run` was killed while its restore job ran in
     AWS; the run id and that job's id."""
-    path = _runbook(
-        tmp_path,
-        info,
-        "",
-        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
-        f"    metadata: {{targetTableName: {table}}}\n",
-    )
+    path = table_runbook(tmp_path, info, table)
     folder = tmp_path / "runbooks"
     folder.mkdir()
     runbook = path.rename(folder / "edge.yaml")
