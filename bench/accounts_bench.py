@@ -182,7 +182,8 @@ def bound_of(calls: collections.Counter[str], concurrency: int, latency: float) 
     # screen's threads.
     chain = 1 + 1 + 1
     first_calls = 1 + 1 + 1 + 1
-    walk = 1 + 1 + 1 + OU_LEVELS + 1  # the deepest account is known after the whole walk
+    # identity; DescribeOrganization with ListRoots; one level of OUs each; the deepest accounts
+    walk = 1 + 1 + OU_LEVELS + 1
     extra = 1 if calls.get("backup:ListRecoveryPointsByResource") else 0
     own_chain = walk + 1 + 1 + extra  # AssumeRole, a read (then the newest point's lookup)
     rest = sum(calls.values()) - first_calls

@@ -449,7 +449,7 @@ def test_cleanup_past_its_wait_says_what_still_runs_and_a_later_cleanup_deletes_
     first = drill(env, "cleanup", run_id, "--yes", "--wait", "1s")
     assert first.returncode == 1, first.stdout + first.stderr
     assert (
-        f"Still running after 1.0s: restore job {killed.job_id} (account {recovery}, Region "
+        f"Not seen ended within 1.0s: restore job {killed.job_id} (account {recovery}, Region "
         f"{EU}) of target table: what it restores is not deleted. Once it has ended, "
         f"drconsole drill cleanup {run_id} deletes what is left."
     ) in first.stdout

@@ -22,7 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from drconsole.aws.errors import classify, describe
 from drconsole.aws.jobs import JobRef, JobsApi, is_finished
-from drconsole.errors import AwsError
+from drconsole.errors import AwsError, DrConsoleError
 from drconsole.models import CauseCode, CopyJob, RestoreJob
 
 DEFAULT_MIN_INTERVAL = 1.0
@@ -158,7 +158,9 @@ class JobWatcher:
         self.polls[watched.ref.key] = watched.polls
         try:
             job = self.jobs.describe(watched.ref)
-        except (ClientError, BotoCoreError) as exc:
+        # drconsole's own errors too (a credential_process that cannot run, a keyring gone): a
+        # job that cannot be read is reported, never a watcher thread ended without a word.
+        except (ClientError, BotoCoreError, DrConsoleError) as exc:
             watched.interval = min(watched.interval * self.backoff, self.max_interval)
             watched.due = self.clock() + watched.interval
             update = JobUpdate(

@@ -258,20 +258,32 @@ def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
     def tell(line: str) -> None:
         say(line, file=out, flush=True)
 
+    asking = threading.Event()  # set while the question is on the terminal
+
+    def confirmed() -> bool:
+        asking.set()
+        try:
+            return confirm_abandon(args, run_id)
+        finally:
+            asking.clear()
+
     try:
         outcome = clean_up_run(
             sessions,
             sessions.settings.state_dir,
             run_id,
-            confirm=lambda: confirm_abandon(args, run_id),
+            confirm=confirmed,
             say=tell,
             wait_seconds=args.wait,
         )
     except KeyboardInterrupt:
-        tell(
-            f"Stopped: what was deleted is journaled; drconsole drill cleanup {run_id} waits "
-            "for the drill's jobs and deletes what is left."
-        )
+        if asking.is_set():
+            tell(f"Not abandoned: drill {run_id} is as it was.")
+        else:
+            tell(
+                f"Stopped: what was deleted is journaled; drconsole drill cleanup {run_id} "
+                "waits for the drill's jobs and deletes what is left."
+            )
         raise
     if outcome is None:
         say("Nothing was deleted.")

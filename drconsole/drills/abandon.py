@@ -150,7 +150,7 @@ def _still_running(
     why = (
         "Stopped waiting"
         if stop is not None and stop.is_set()
-        else f"Still running after {format_duration(wait_seconds)}"
+        else f"Not seen ended within {format_duration(wait_seconds)}"
     )
     jobs = "; ".join(f"{job.describe()}: {job.makes} is not deleted" for job in running)
     ended = "it has ended" if len(running) == 1 else "they have ended"

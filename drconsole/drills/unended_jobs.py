@@ -24,6 +24,8 @@ from drconsole.models import CopyJob, RestoreJob
 
 DEFAULT_WAIT = 3600.0  # `drill cleanup --wait`: how long clean-up waits for jobs still running
 MIN_POLL, MAX_POLL = 1.0, 30.0
+# How long past --wait a job never answered yet may still be asked about once.
+FIRST_POLL_GRACE = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +110,10 @@ def wait_for(
         while watching:
             if stop is not None and stop.is_set():
                 break
-            # every job is asked about at least once, even with no time to wait
-            if time.monotonic() >= deadline and polled >= watching:
+            # every job is asked about at least once, even with no time to wait; but never
+            # waited for beyond the first poll's grace, whatever stops the answers coming
+            now = time.monotonic()
+            if now >= deadline and (polled >= watching or now >= deadline + FIRST_POLL_GRACE):
                 break
             try:
                 update = updates.get(timeout=0.2)

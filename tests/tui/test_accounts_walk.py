@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from drconsole.models import AccountError, CauseCode
 from drconsole.tui.screens.accounts import AccountsScreen
 from drconsole.tui.screens.dialogs import ErrorDialog
 from tests.tui.conftest import Demo, wait_until
@@ -118,3 +119,29 @@ async def test_member_profiles_show_the_caller_and_each_profile_account(
         assert posture.vaults and not posture.errors
     walked = {"organizations:ListAccountsForParent", "sts:AssumeRole"}
     assert not walked & {request.name for request in demo.sandbox.request_log.since(mark)}
+
+
+async def test_what_a_replaced_load_handed_over_is_dropped_by_the_refresh(demo: Demo) -> None:
+    """A result the running load had handed over, not yet shown when `r` starts another load
+    (its message still queued): it is dropped, not merged into the new load's postures (an
+    AccessDenied fixed since stayed on the refreshed screen)."""
+    app = demo.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, AccountsScreen)
+        await every_posture_read(pilot, screen)
+        prod = demo.info.accounts["prod"]
+        stale = AccountError(
+            prod,
+            demo.info.region,
+            "ListBackupVaults",
+            "AccessDeniedException",
+            "denied before the fix",
+            CauseCode.ROLE_PERMISSIONS,
+        )
+        screen._inbox.put((screen._load_number, screen.VaultsLoaded(stale)))
+        screen.action_refresh()  # in the same turn of the loop: the result is still queued
+        await every_posture_read(pilot, screen)
+        posture = screen.postures[prod]
+        assert posture.errors == [] and posture.vaults_unread == set()
+        assert posture.regions_loaded == set(demo.settings.regions)

@@ -54,10 +54,11 @@ class DrillAbandonScreen(BrowseScreen):
     class Ended(Message):
         """How it ended: the outcome, or why it was refused."""
 
-        def __init__(self, outcome: Any, refused: str = "") -> None:
+        def __init__(self, outcome: Any, refused: str = "", abandoned: bool = False) -> None:
             super().__init__()
             self.outcome = outcome
             self.refused = refused
+            self.abandoned = abandoned  # refused: the drill was journaled abandoned before
 
     def __init__(self, run_id: str, runbook: str) -> None:
         super().__init__(("Drills", runbook, f"abandon {run_id}"))
@@ -95,19 +96,30 @@ class DrillAbandonScreen(BrowseScreen):
                 wait_seconds=self.WAIT_SECONDS,
                 stop=self.stop,
             )
-        except DrConsoleError as refused:  # held elsewhere (DrillBusy), a flow driven elsewhere
-            self.post_message(self.Ended(None, str(refused)))
+        except DrConsoleError as failed:
+            # Refused before anything was done (held elsewhere, a flow driven elsewhere), or
+            # stopped after the drill was journaled abandoned (a credential or journal error
+            # during the deletes): the two are said differently.
+            self.post_message(self.Ended(None, str(failed), self._abandoned()))
             return
         self.post_message(self.Ended(outcome))
+
+    def _abandoned(self) -> bool:
+        """Whether the drill is journaled abandoned now."""
+        from drconsole.drills.journal import DrillJournal
+        from drconsole.drills.report import is_abandoned
+
+        state = DrillJournal(self.drapp.settings.state_dir).run(self.run_id)
+        return state is not None and is_abandoned(state)
 
     def _say(self, line: str) -> None:
         """The worker: hand a line to the UI thread."""
         self.post_message(self.Line(line))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # (the base screen's handler opens the error dialog: Textual calls it as well)
         if event.worker.group == GROUP and event.state == WorkerState.ERROR:
             self.ended = True  # its error dialog says why; Esc goes back
-        super().on_worker_state_changed(event)
 
     def on_drill_abandon_screen_line(self, message: Line) -> None:
         self.query_one("#abandon-log", WrappedLog).write(message.text)
@@ -115,6 +127,15 @@ class DrillAbandonScreen(BrowseScreen):
     def on_drill_abandon_screen_ended(self, message: Ended) -> None:
         self.ended = True
         text = self.query_one("#abandon-text", Static)
+        if message.refused and message.abandoned:
+            line = (
+                f"Drill {self.run_id} abandoned, then stopped: {message.refused}; drconsole "
+                f"drill cleanup {self.run_id} deletes what is left."
+            )
+            text.update(Text(line, style="bold red"))
+            self.set_status(f"stopped: {message.refused} │ Esc goes back")
+            self.notify(line, title="Clean-up stopped", severity="error", timeout=10)
+            return
         if message.refused:
             line = f"Not abandoned: {message.refused}; nothing was done here."
             text.update(Text(line, style="bold red"))

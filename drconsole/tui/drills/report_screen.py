@@ -86,9 +86,11 @@ def target_text(target: dict[str, Any]) -> Text:
         )
     for job in target.get("jobs") or []:
         text.append(
-            f"  {job['step']}: {job['kind']} job {job['job_id']} {job['state']} in "
-            f"{job['account']} {job['region']}\n"
+            f"  {job['step']}: {job['kind']} job {job['job_id']} "
+            f"{job['state'] or 'not seen ended'} in {job['account']} {job['region']}\n"
         )
+        if job.get("unread"):
+            text.append(f"    times from the journal: AWS's record unread ({job['unread']})\n")
     for check in target.get("checks") or []:
         if not check["ok"]:
             for failed in check.get("failed") or []:

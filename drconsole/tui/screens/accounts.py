@@ -68,8 +68,9 @@ class AccountsScreen(TableScreen):
     class OrganizationLoaded(Message):
         """The organization (accounts and OUs) was read."""
 
-        def __init__(self, organization: Organization) -> None:
+        def __init__(self, organization: Organization, load: int) -> None:
             self.organization = organization
+            self.load = load  # the number of the load that read it
             super().__init__()
 
     class VaultsLoaded(Message):
@@ -122,8 +123,12 @@ class AccountsScreen(TableScreen):
         self._row_widths: dict[str, tuple[TableRow, tuple[int, ...]]] = {}
         # Results of the loading workers, handed to the UI thread in batches: hundreds arrive
         # within seconds, and posted one by one they would queue ahead of the filter's keys.
-        self._inbox: Inbox[Message] = Inbox(lambda: self.post_message(self.ResultsArrived()))
-        self.deliver = self._inbox.put
+        # Each result with the number of the load that read it: `r` starts another load, and
+        # what the one before had already handed over is then dropped, not merged in.
+        self._inbox: Inbox[tuple[int, Message]] = Inbox(
+            lambda: self.post_message(self.ResultsArrived())
+        )
+        self._load_number = 0
         self._collections = FullCollectionHold()
 
     # Loading -------------------------------------------------------------------------------
@@ -149,10 +154,11 @@ class AccountsScreen(TableScreen):
         self._shows_error.clear()
         self.rebuild()
         self.set_status("reading the organization…")
-        self.load(again)
+        self._load_number += 1
+        self.load(self._load_number, again)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="accounts")
-    def load(self, again: bool = False) -> None:
+    def load(self, number: int, again: bool = False) -> None:
         """The organization, then every account's posture as each read answers (see
         posture_scan.py); then readiness (after the inventory, so that it never slows the
         first rows)."""
@@ -169,7 +175,7 @@ class AccountsScreen(TableScreen):
         )
         if walk is None or walk.not_in_use:
             organization = standalone_organization(sessions)
-            self.post_message(self.OrganizationLoaded(organization))
+            self.post_message(self.OrganizationLoaded(organization, number))
             tasks = scan.account_tasks(organization.accounts)
         else:
             tasks = walk.tasks
@@ -178,9 +184,9 @@ class AccountsScreen(TableScreen):
                 return
             if item is walk:
                 organization = walk.result()  # raises WalkFailed: the load fails as it did
-                self.post_message(self.OrganizationLoaded(organization))
+                self.post_message(self.OrganizationLoaded(organization, number))
             else:
-                self.deliver(item)
+                self._inbox.put((number, item))
         if self.drapp.readiness_after_inventory and len(organization.accounts) <= (
             self.drapp.settings.readiness_on_start_max_accounts
         ):
@@ -209,7 +215,9 @@ class AccountsScreen(TableScreen):
         self._collections.release()
 
     def on_accounts_screen_results_arrived(self, _: ResultsArrived) -> None:
-        for message in self._inbox.take():
+        for number, message in self._inbox.take():
+            if number != self._load_number:
+                continue  # read by a load that `r` replaced
             if isinstance(message, self.VaultsLoaded):
                 self.on_accounts_screen_vaults_loaded(message)
             elif isinstance(message, self.NewestLoaded):
@@ -226,6 +234,8 @@ class AccountsScreen(TableScreen):
         self.posture_changed(message.account_id)
 
     def on_accounts_screen_organization_loaded(self, message: OrganizationLoaded) -> None:
+        if message.load != self._load_number:
+            return  # read by a load that `r` replaced
         # What start-up made (modules, service models, sessions) lives as long as the console:
         # the collector need not walk it again; and no full collection while accounts load.
         gc.freeze()
