@@ -83,7 +83,10 @@ def clean_up_run(
             directory = Path(str((state.end or {}).get("report_dir") or ""))
         state = journaled_run(journal, run_id)
         waited = unended_jobs(state_dir, state)
-        running = _wait(sessions, state_dir, waited, wait_seconds, say, stop)
+        # A finished drill may have left a flow unfinished (a target failed on it): its job's
+        # end is journaled here, so no `jobs --resume` may drive that flow meanwhile.
+        with _unfinished_flows_locked(Journal(state_dir), state, "nothing was deleted"):
+            running = _wait(sessions, state_dir, waited, wait_seconds, say, stop)
         if running:
             say(_still_running(run_id, running, wait_seconds, stop))
         state = journaled_run(journal, run_id)
@@ -108,7 +111,7 @@ def _end_abandoned(state_dir: Path, state: DrillState) -> Path:
         or report_dir_for(state_dir, runbook_name, run_id)
     )
     flows = Journal(state_dir)
-    with _unfinished_flows_locked(flows, state) as unfinished:
+    with _unfinished_flows_locked(flows, state, "nothing was abandoned") as unfinished:
         # Its flows are ended too: `jobs --resume` would otherwise carry one on without its copy.
         for flow_id in unfinished:
             flows.abandon(flow_id, f"drill {run_id} was abandoned")
@@ -158,9 +161,11 @@ def _still_running(
 
 
 @contextmanager
-def _unfinished_flows_locked(flows: Journal, state: DrillState) -> Iterator[list[str]]:
-    """The drill's unfinished flows, each locked; UsageError, with nothing changed, when another
-    process drives one (`drconsole jobs --resume`)."""
+def _unfinished_flows_locked(
+    flows: Journal, state: DrillState, refused: str
+) -> Iterator[list[str]]:
+    """The drill's unfinished flows, each locked; UsageError ending with `refused`, with
+    nothing changed, when another process drives one (`drconsole jobs --resume`)."""
     ours = {record.flow_id for record in state.targets.values() if record.flow_id}
     unfinished = [f.flow_id for f in flows.unfinished() if f.flow_id in ours]
     with ExitStack() as locks:
@@ -169,7 +174,7 @@ def _unfinished_flows_locked(flows: Journal, state: DrillState) -> Iterator[list
             if not lock.acquire():
                 raise UsageError(
                     f"drill {state.run_id}: its flow {flow_id} is being run by another drconsole "
-                    "process; nothing was abandoned"
+                    f"process; {refused}"
                 )
             locks.callback(lock.release)
         yield unfinished
