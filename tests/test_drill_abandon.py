@@ -535,3 +535,28 @@ def test_cleanup_of_a_drill_killed_mid_copy_waits_for_the_copy_and_deletes_the_c
     ]
     # Nothing was restored from it: the flow was ended, not carried on.
     assert not [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before]
+
+
+def test_cleanup_whose_report_folder_cannot_be_written_says_so_and_deletes_everything(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """A file where the abandoned drill's report folder goes: the deletes are done and the
+    command says the report was not written, with why (it failed on the file error)."""
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    path = table_runbook(
+        tmp_path, info, "unwritable-report-table", validate="{command: 'sleep 30', timeout: 1m}"
+    )
+    env = env_for(sb, info, tmp_path)
+    text = killed_in_validation(env, path, tmp_path)
+    run_id = json.loads(text.splitlines()[0])["flow"]
+    folder = tmp_path / "state" / "drconsole" / "drills" / "edge" / run_id
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_text("not a folder\n")
+    done = drill(env, "cleanup", run_id, "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"drill {run_id} abandoned; report not written again: " in done.stdout
+    assert "Traceback" not in done.stderr
+    tables = sb.client("dynamodb", recovery, EU)
+    assert "unwritable-report-table" not in tables.list_tables()["TableNames"]
+    assert history_of(env, run_id)["verdict"] == "abandoned"

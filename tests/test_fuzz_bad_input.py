@@ -176,6 +176,18 @@ FLAG_CASES = st.one_of(
     slot(st.just("{home}/missing.toml"), lambda v: case("--config", v, "ls", "vaults")),
     # ls
     slot(BAD_SINCE, lambda v: case("ls", "jobs", "--since", v)),
+    # drill run's evidence: checked before the drill starts (it failed after the last target)
+    slot(
+        st.one_of(
+            st.sampled_from(["/etc/hostname", "/etc/hostname/reports", ""]),
+            with_control(st.just("{home}/reports")),
+        ),
+        lambda v: case("drill", "run", "{home}/r.yaml", "--yes", "--report-dir", v),
+    ),
+    slot(
+        st.sampled_from(["{home}", "/etc/hostname/drill.xml", ""]),
+        lambda v: case("drill", "resume", "20261205T012221Z-6484fa", "--yes", "--junit", v),
+    ),
     # drill cleanup --wait: a duration (30m, 1h, 45s) or 0
     slot(
         st.one_of(

@@ -24,6 +24,7 @@ from drconsole.drills.unended_jobs import DEFAULT_WAIT, UnendedJob, unended_jobs
 from drconsole.drills.validate import now_iso
 from drconsole.errors import DrConsoleError, UsageError
 from drconsole.flows.journal import FlowLock, Journal
+from drconsole.redact import safe_line
 
 
 def question(run_id: str) -> str:
@@ -188,5 +189,8 @@ def _write_report(sessions: Any, state_dir: Path, run_id: str, directory: Path) 
         # The journal still says abandoned (history, readiness), only the files are stale.
         return f"report not written again: {exc}"
     report = build_report(sessions, state_dir, runbook, state, interrupted_seconds(state))
-    publish(DrillJournal(state_dir), state_dir, runbook.name, report, directory, None)
+    try:
+        publish(DrillJournal(state_dir), state_dir, runbook.name, report, directory, None)
+    except OSError as exc:  # the folder cannot be written (a file in its place, no room)
+        return f"report not written again: {safe_line(str(exc))}"
     return f"report in {directory}"
