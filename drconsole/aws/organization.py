@@ -103,6 +103,13 @@ class OrganizationWalk:
         self._on_accounts = on_accounts
         self.not_in_use = False
         self.tasks: list[Task] = []
+        self._org_id = self._root_id = self._management_id = ""
+        self._units: list[OrgUnit] = []
+        self._accounts: list[Account] = []
+        self._failures: list[tuple[str, BaseException]] = []
+        # (operation, parent's path) of each OU or account listed without its id (left out)
+        self._skipped: list[tuple[str, str]] = []
+        self._pending = 0  # the walk's tasks not yet answered
         account = sessions.settings.management_account_id
         if account is not None and account == sessions.caller_account_id():
             account = None
@@ -129,12 +136,6 @@ class OrganizationWalk:
             raise sessions.error_for(exc, "cannot read the organization") from None
         self._root_id = root_id
         self._management_id = text_of(described, "MasterAccountId")
-        self._units: list[OrgUnit] = []
-        self._accounts: list[Account] = []
-        self._failures: list[tuple[str, BaseException]] = []
-        # (operation, parent's path) of each OU or account listed without its id (left out)
-        self._skipped: list[tuple[str, str]] = []
-        self._pending = 0  # the walk's tasks not yet answered
         self.tasks = self._children(
             _Parent(root_id, ROOT_DISPLAY_NAME, f"{self._org_id}/{root_id}/")
         )
