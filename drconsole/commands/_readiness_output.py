@@ -14,8 +14,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from drconsole import limits
-from drconsole.errors import UsageError
+from drconsole.commands._output_path import checked_output
 from drconsole.readiness.export_html import COLOURS, human, render
 from drconsole.readiness.export_json import report_to_json
 from drconsole.readiness.model import ReadinessReport, ReadinessRow, Verdict
@@ -27,17 +26,7 @@ STATUS_STYLES = {"PASS": "green", "WARN": "yellow", "FAIL": "bold red", "UNKNOWN
 
 def check_html_target(value: str) -> Path:
     """The --html path, checked before anything is read: its folder exists, it is no folder."""
-    if not value.strip() or limits.has_controls(value):
-        raise UsageError(f"--html {limits.shown(value)}: expected a file path")
-    path = Path(value).expanduser()
-    if path.is_dir():
-        raise UsageError(f"--html {limits.shown_path(value)}: is a folder, expected a file path")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"--html {limits.shown_path(value)}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"--html {limits.shown_path(value)}: folder {folder} is not writable")
-    return path
+    return checked_output(value, "--html")
 
 
 def write_html(report: ReadinessReport, path: Path) -> None:

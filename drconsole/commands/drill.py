@@ -166,6 +166,8 @@ def run_history(args: argparse.Namespace) -> int:
     return show_history(args, args.runbook)
 
 
+# drills.unended_jobs.DEFAULT_WAIT, spelled here as typed: importing it would load botocore at
+# every start.
 DEFAULT_WAIT_TEXT = "1h"
 
 
@@ -189,38 +191,10 @@ def _check_run_flags(args: argparse.Namespace) -> None:
     value = float(args.poll_interval)
     if not 0.05 <= value <= 30:
         raise UsageError(f"--poll-interval {value:g}: expected 0.05 to 30 seconds")
+    from drconsole.commands._output_path import checked_output
+
     # Where the evidence goes is checked before the drill starts, not after its last target.
     if args.report_dir is not None:
-        writable_output(args.report_dir, "--report-dir", folder=True)
+        checked_output(args.report_dir, "--report-dir", folder=True, makes_folders=True)
     if args.junit is not None:
-        writable_output(args.junit, "--junit", folder=False)
-
-
-def writable_output(value: str, flag: str, folder: bool) -> None:
-    """A path the drill will write (a folder, or a file), checked before it starts: no control
-    characters; a folder that is no file, or a file that is no folder; and the nearest folder on
-    its way that exists is writable (the missing ones are made)."""
-    import os
-    from pathlib import Path
-
-    from drconsole import limits
-    from drconsole.errors import UsageError
-
-    what = "a folder path" if folder else "a file path"
-    if not value.strip() or limits.has_controls(value):
-        raise UsageError(f"{flag} {limits.shown(value)}: expected {what}")
-    path = Path(value).expanduser()
-    shown = limits.shown_path(value)
-    if folder and path.exists() and not path.is_dir():
-        raise UsageError(f"{flag} {shown}: exists and is not a folder")
-    if not folder and path.is_dir():
-        raise UsageError(f"{flag} {shown}: is a folder, expected a file path")
-    existing = path if folder else path.parent
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise UsageError(f"{flag} {shown}: {limits.shown_path(str(existing))} is not a folder")
-    if not os.access(existing, os.W_OK):
-        raise UsageError(
-            f"{flag} {shown}: folder {limits.shown_path(str(existing))} is not writable"
-        )
+        checked_output(args.junit, "--junit", makes_folders=True)

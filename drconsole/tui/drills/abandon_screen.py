@@ -42,7 +42,6 @@ class DrillAbandonScreen(BrowseScreen):
     DrillAbandonScreen #abandon-text { height: auto; padding: 0 1; }
     DrillAbandonScreen #abandon-log { height: 1fr; border: round $accent; }
     """
-    WAIT_SECONDS = 3600.0  # as `drill cleanup`'s default --wait
 
     class Line(Message):
         """A line of the clean-up's progress."""
@@ -93,7 +92,6 @@ class DrillAbandonScreen(BrowseScreen):
                 self.run_id,
                 confirm=lambda: True,
                 say=self._say,
-                wait_seconds=self.WAIT_SECONDS,
                 stop=self.stop,
             )
         except DrConsoleError as failed:

@@ -1,0 +1,38 @@
+"""Paths a command will write, checked before it reads or starts anything."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from drconsole import limits
+from drconsole.errors import UsageError
+
+
+def checked_output(
+    value: str, flag: str, *, folder: bool = False, makes_folders: bool = False
+) -> Path:
+    """`value` as a path to write (a folder, or a file): no control characters; a folder that is
+    no file, or a file that is no folder; and its folder writable. With `makes_folders` the
+    missing folders on its way are made later, so the nearest one that exists is judged."""
+    what = "a folder path" if folder else "a file path"
+    if not value.strip() or limits.has_controls(value):
+        raise UsageError(f"{flag} {limits.shown(value)}: expected {what}")
+    path = Path(value).expanduser()
+    shown = limits.shown_path(value)
+    if folder and path.exists() and not path.is_dir():
+        raise UsageError(f"{flag} {shown}: exists and is not a folder")
+    if not folder and path.is_dir():
+        raise UsageError(f"{flag} {shown}: is a folder, expected a file path")
+    existing = path if folder else path.parent
+    if makes_folders:
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+    where = limits.shown_path(str(existing))
+    if not existing.is_dir():
+        if makes_folders:
+            raise UsageError(f"{flag} {shown}: {where} is not a folder")
+        raise UsageError(f"{flag} {shown}: folder {where} does not exist")
+    if not os.access(existing, os.W_OK):
+        raise UsageError(f"{flag} {shown}: folder {where} is not writable")
+    return path
