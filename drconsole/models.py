@@ -8,6 +8,8 @@ from enum import StrEnum
 
 import msgspec
 
+from drconsole.partitions import of_arn
+
 
 class CheckStatus(StrEnum):
     """Outcome of one prerequisite check. A fact that could not be read is UNKNOWN."""
@@ -163,7 +165,10 @@ class RecoveryPoint(msgspec.Struct, frozen=True, gc=False):
     @property
     def vault_arn(self) -> str:
         """The ARN of the vault holding this recovery point."""
-        return f"arn:aws:backup:{self.region}:{self.account_id}:backup-vault:{self.vault_name}"
+        return (
+            f"arn:{of_arn(self.arn)}:backup:{self.region}:{self.account_id}:backup-vault:"
+            f"{self.vault_name}"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from drconsole.aws.audit import AuditLog
 from drconsole.aws.fixes import apply_fix
 from drconsole.aws.session import AwsSessions
 from drconsole.checks import remedies
-from drconsole.checks.facts import RESTORE_POLICY_ARN, S3_RESTORE_POLICY_ARN, RestoreFacts
+from drconsole.checks.facts import RestoreFacts, restore_policy_arns
 from drconsole.checks.fixes import plan_fix
 from drconsole.checks.runner import CheckReport, run_copy_checks, run_restore_checks
 from drconsole.config import Credentials, Settings
@@ -31,6 +31,9 @@ from drconsole.models import CauseCode, CheckStatus
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from tests.policies import trusting
+
+# The AWS managed restore policies in the `aws` partition (the sandbox's).
+RESTORE_POLICY_ARN, S3_RESTORE_POLICY_ARN = restore_policy_arns("S3", "aws")
 
 OUTSIDER = "999988887777"
 FINISHED = ("COMPLETED", "FAILED", "ABORTED", "PARTIAL")
@@ -251,7 +254,7 @@ def prepare_destination(world: World, account: str, vault: str) -> str:
     key = kms.create_key(Description="destination vault key")["KeyMetadata"]["Arn"]
     backup = world.client("backup", account)
     backup.create_backup_vault(BackupVaultName=vault, EncryptionKeyArn=key)
-    statement = remedies.vault_policy_statement(prod)
+    statement = remedies.vault_policy_statement(prod, "aws")
     backup.put_backup_vault_access_policy(
         BackupVaultName=vault,
         Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
@@ -296,7 +299,7 @@ def prepare_destination(world: World, account: str, vault: str) -> str:
     prod_kms = world.client("kms", prod)
     key_id = prod_kms.describe_key(KeyId="alias/prod-data")["KeyMetadata"]["Arn"]
     current = prod_kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
-    shared = remedies.add_statements(current, remedies.key_policy_statements(account))
+    shared = remedies.add_statements(current, remedies.key_policy_statements(account, "aws"))
     prod_kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=json.dumps(shared))
     return f"arn:aws:backup:{world.info.region}:{account}:backup-vault:{vault}"
 

@@ -66,7 +66,7 @@ OWNER = {
     "Action": "kms:*",
     "Resource": "*",
 }
-SHARED_KEY_POLICY = policy(OWNER, *remedies.key_policy_statements(DEST))
+SHARED_KEY_POLICY = policy(OWNER, *remedies.key_policy_statements(DEST, "aws"))
 FULL_ACCESS = policy({"Effect": "Allow", "Action": "*", "Resource": "*"})
 
 
@@ -525,12 +525,12 @@ def test_key_remediation_names_the_real_accounts_and_key() -> None:
     assert SRC_KEY in result.remediation
     assert f"arn:aws:iam::{DEST}:root" in result.remediation
     assert "kms:GrantIsForAWSResource" in result.remediation
-    assert slr_arn(DEST) in result.evidence
+    assert slr_arn(DEST, "aws") in result.evidence
 
 
 def test_vault_policy_remediation_is_exact_statement() -> None:
     result = checks.check_destination_access_policy(with_vault(good_facts(), access_policy=None))
-    statement = remedies.vault_policy_statement(SRC)
+    statement = remedies.vault_policy_statement(SRC, "aws")
     assert remedies.pretty(statement) in result.remediation
     assert "put-backup-vault-access-policy" in result.remediation
 
@@ -644,7 +644,7 @@ def test_seed_key_policy_granting_the_destination_slr_shares_the_key() -> None:
     document["Statement"].append(
         {
             "Effect": "Deny",
-            "Principal": {"AWS": slr_arn(DEST)},
+            "Principal": {"AWS": slr_arn(DEST, "aws")},
             "Action": "kms:Decrypt",
             "Resource": "*",
         }

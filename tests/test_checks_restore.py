@@ -13,8 +13,6 @@ from drconsole.checks import fixes, remedies
 from drconsole.checks import restore as checks
 from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
 from drconsole.checks.facts import (
-    RESTORE_POLICY_ARN,
-    S3_RESTORE_POLICY_ARN,
     KeyFacts,
     RecoveryPointFacts,
     RestoreFacts,
@@ -22,10 +20,14 @@ from drconsole.checks.facts import (
     TargetName,
     Unreadable,
     VaultFacts,
+    restore_policy_arns,
 )
 from drconsole.errors import UsageError
 from drconsole.models import CauseCode, CheckStatus
 from tests.test_checks_copy import DEST, SRC, TRUST, good_facts
+
+# The AWS managed restore policies in the `aws` partition (the sandbox's).
+RESTORE_POLICY_ARN, S3_RESTORE_POLICY_ARN = restore_policy_arns("S3", "aws")
 
 DENIED = Unreadable("iam:GetRole", "AccessDenied", "not authorized")
 ROLE = f"arn:aws:iam::{SRC}:role/service-role/AWSBackupDefaultServiceRole"
@@ -198,7 +200,7 @@ def test_vault_policy_fix_keeps_existing_statements_and_adds_the_source() -> Non
     plan = fixes.plan_fix(remedies.FIX_VAULT_POLICY, facts)
     after = json.loads(plan.after)
     assert len(after["Statement"]) == 2
-    assert after["Statement"][-1] == remedies.vault_policy_statement(SRC)
+    assert after["Statement"][-1] == remedies.vault_policy_statement(SRC, "aws")
     assert plan.account_id == DEST and plan.operation == "PutBackupVaultAccessPolicy"
     assert plan.diff.startswith("--- access policy of")
     added = [line for line in plan.diff.splitlines() if line.startswith("+ ")]

@@ -12,13 +12,16 @@ from textual.app import App
 from textual.widgets import DataTable, Input, Select, Static
 
 from drconsole.aws.session import AwsSessions
-from drconsole.checks.facts import RESTORE_POLICY_ARN
+from drconsole.checks.facts import restore_policy_arns
 from drconsole.config import Credentials, Settings
 from drconsole.models import CauseCode, CheckStatus, RecoveryPoint
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.tui.check_views import FixDialog
 from drconsole.tui.checks_screen import ChecksScreen
+
+# The AWS managed restore policies in the `aws` partition (the sandbox's).
+RESTORE_POLICY_ARN, S3_RESTORE_POLICY_ARN = restore_policy_arns("S3", "aws")
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 
 from drconsole.aws.audit import AuditLog
 from drconsole.aws.session import AwsSessions
-from drconsole.checks.facts import RESTORE_POLICY_ARN
+from drconsole.checks.facts import restore_policy_arns
 from drconsole.config import Credentials, Settings
 from drconsole.errors import ReadOnlyViolation
 from drconsole.flows import events as ev
@@ -22,6 +22,9 @@ from drconsole.flows.journal import Journal
 from drconsole.job_request import JobRequest, canonical_json
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+
+# The AWS managed restore policies in the `aws` partition (the sandbox's).
+RESTORE_POLICY_ARN, S3_RESTORE_POLICY_ARN = restore_policy_arns("S3", "aws")
 
 EU, NORTH = "eu-central-1", "eu-north-1"
 

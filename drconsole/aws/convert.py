@@ -207,8 +207,7 @@ def newest_per_resource(points: Iterable[RecoveryPoint]) -> list[ProtectedResour
             region=point.region,
             last_backup=point.created,
             last_recovery_point_arn=point.arn,
-            last_vault_arn=f"arn:aws:backup:{point.region}:{point.account_id}:backup-vault:"
-            f"{point.vault_name}",
+            last_vault_arn=point.vault_arn,
         )
         for point in newest.values()
     ]

@@ -22,6 +22,7 @@ from drconsole.aws.session import AwsSessions
 from drconsole.config import DEFAULT_ROLE_NAME, Settings
 from drconsole.errors import AwsError, UsageError
 from drconsole.models import AccountError, CauseCode, Organization
+from drconsole.partitions import account_root, of_arn
 
 # Role names that give the management account access to members, most common first: the one
 # AWS Organizations creates, and the one AWS Control Tower creates.
@@ -174,7 +175,7 @@ def policy_is_org_wide(policy: str, org_id: str, root_path: str, vault: VaultSee
 
     request = Request(
         action="backup:CopyIntoBackupVault",
-        principal=f"arn:aws:iam::{ANY_ACCOUNT}:root",
+        principal=account_root(ANY_ACCOUNT, of_arn(vault.arn)),
         resource=vault.arn,
         context={
             "aws:PrincipalOrgID": org_id,

@@ -54,8 +54,8 @@ def error_code(exc: BaseException) -> str:
 
 
 def last_part(arn: str) -> str:
-    """`...:table/x` -> x; `...:cluster:x` -> x; `arn:aws:s3:::b` -> b."""
-    if arn.startswith("arn:aws:s3:::"):
+    """`...:table/x` -> x; `...:cluster:x` -> x; `arn:PARTITION:s3:::b` -> b."""
+    if ":s3:::" in arn:
         return arn.split(":::", 1)[1]
     return arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
 

@@ -39,6 +39,7 @@ from drconsole.checks.facts import (
 )
 from drconsole.errors import AwsError
 from drconsole.models import CauseCode
+from drconsole.partitions import of_arn
 
 NOT_GATHERED = Unreadable("not gathered", "Pending", "this fact has not been read yet")
 IN_FLIGHT_STATES = ("CREATED", "RUNNING")
@@ -383,7 +384,7 @@ def base_copy_facts(
         dest_account_id=dest.account_id,
         dest_region=dest.region,
         dest_vault_name=dest.name,
-        copy_role_arn=role_arn or default_role_arn(rp.account_id),
+        copy_role_arn=role_arn or default_role_arn(rp.account_id, of_arn(rp.arn)),
         cross_account_enabled=NOT_GATHERED,
         source_org=source,
         dest_org=destination,
@@ -408,7 +409,11 @@ def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
     """`base` with the facts of one check group read (see checks.copy.COPY_CHECK_GROUPS)."""
     rp = base.recovery_point
     dest = VaultArn(
-        base.dest_vault_arn, "aws", base.dest_region, base.dest_account_id, base.dest_vault_name
+        base.dest_vault_arn,
+        of_arn(base.dest_vault_arn),
+        base.dest_region,
+        base.dest_account_id,
+        base.dest_vault_name,
     )
     if group == "organization":
         return replace(

@@ -7,6 +7,7 @@ from drconsole.aws.answers import required, required_text
 from drconsole.aws.reader import BaseReader, pages
 from drconsole.checks.facts import KeyAccess, KeyFacts, Unreadable
 from drconsole.checks.restore_access import key_policy_allows
+from drconsole.partitions import account_root, of_arn
 
 GRANT_OPERATIONS = ("CreateGrant", "Decrypt")
 
@@ -29,7 +30,7 @@ class AccessReader(BaseReader):
             return KeyAccess(principal, grants)
         for grant in grants or []:
             grantee = str(grant.get("GranteePrincipal", ""))
-            if grantee in (principal, account, f"arn:aws:iam::{account}:root") and any(
+            if grantee in (principal, account, account_root(account, of_arn(key.arn))) and any(
                 op in grant.get("Operations", []) for op in GRANT_OPERATIONS
             ):
                 return KeyAccess(principal, True, f"grant {grant.get('GrantId', '?')}")

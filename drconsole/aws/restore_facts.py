@@ -23,6 +23,7 @@ from drconsole.checks.facts import (
 )
 from drconsole.checks.restore_engine import engine_versions
 from drconsole.checks.restore_network import network_request
+from drconsole.partitions import of_arn
 
 # Metadata keys that may name the KMS key of the restored resource, per AWS's metadata.
 KEY_METADATA = ("KmsKeyId", "kmsKeyId", "kmsMasterKeyArn", "KMSKey", "KmsKey")
@@ -175,7 +176,8 @@ def gather_restore_facts(
         account, region = after_copy_to.account_id, after_copy_to.region
     else:
         account, region = restoring_account or rp.account_id, rp.region
-    role = role_arn or default_role_arn(account)
+    partition = of_arn(rp.arn)
+    role = role_arn or default_role_arn(account, partition)
     given = dict(user_metadata or {})
     metadata = reader.restore_metadata(rp)
     merged: dict[str, str] | Unreadable = (
@@ -199,7 +201,7 @@ def gather_restore_facts(
         # Who uses the key: the restore role and AWS Backup's service-linked role.
         access = [
             pool.submit(reader.key_access, key, who, account)
-            for who in (role, slr_arn(account))
+            for who in (role, slr_arn(account, partition))
             if isinstance(key, KeyFacts) and key.usable and not elsewhere
         ]
         caller, may_pass = pass_read.result()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from drconsole.errors import UsageError
+from drconsole.partitions import known_partition
 
 # Every partition and Region botocore knows: aws, aws-cn, aws-us-gov, aws-iso(-b/-e/-f) and
 # aws-eusc (the European Sovereign Cloud, whose Regions start with "eusc": eusc-de-east-1).
@@ -172,28 +171,10 @@ def parse_recovery_point_arn(value: str, argument: str = "--recovery-point") -> 
     raise UsageError(f"{argument}: {_why_not_recovery_point(text)}")
 
 
-@functools.cache
-def _botocore_session() -> Any:
-    import botocore.session
-
-    return botocore.session.get_session()
-
-
-def region_partition(region: str) -> str | None:
-    """The partition a Region belongs to (`cn-north-1` -> `aws-cn`, `eusc-de-east-1` ->
-    `aws-eusc`), as botocore resolves it (as `aws/discovery.py` does); None when it knows none."""
-    from botocore.exceptions import UnknownRegionError
-
-    try:
-        return str(_botocore_session().get_partition_for_region(region))
-    except UnknownRegionError:
-        return None
-
-
 def _check_partition(text: str, partition: str, region: str, argument: str) -> None:
     """A UsageError when the ARN's partition is not its Region's: no such resource can exist,
     and looking for it would only end in a misleading 'not found'."""
-    expected = region_partition(region)
+    expected = known_partition(region)
     if expected is not None and partition != expected:
         raise UsageError(
             f"{argument}: {text!r} names partition {partition!r}, but Region {region} is in "

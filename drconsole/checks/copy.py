@@ -30,6 +30,7 @@ from drconsole.checks.facts import (
     slr_arn,
 )
 from drconsole.models import CauseCode, Check, CheckStatus
+from drconsole.partitions import of_arn
 
 PASS, FAIL, WARN, UNKNOWN = (
     CheckStatus.PASS,
@@ -253,7 +254,8 @@ def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -
     if policy is None:
         return Check(cid, title, UNKNOWN, f"the key policy of {key.arn} was not read")
     dest = facts.dest_account_id
-    principal = slr_arn(dest)
+    partition = of_arn(facts.recovery_point.arn)
+    principal = slr_arn(dest, partition)
     context, _ = principal_context(facts.dest_org, dest)
     # AWS KMS puts the caller's account in every request (kms:CallerAccount): key policies
     # that share a key with "Principal": "*" are usually conditioned on it.
@@ -284,10 +286,10 @@ def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -
         )
         return with_policy_warnings(passed, warnings, f"the policy of key {key.arn}")
     try:
-        document = remedies.add_statements(policy, remedies.key_policy_statements(dest))
+        document = remedies.add_statements(policy, remedies.key_policy_statements(dest, partition))
     except remedies.UnreadablePolicy as error:
         return Check(cid, title, UNKNOWN, f"the policy of key {key.arn} is unreadable: {error}")
-    statements = remedies.pretty(remedies.key_policy_statements(dest))
+    statements = remedies.pretty(remedies.key_policy_statements(dest, partition))
     failed = Check(
         cid,
         title,

@@ -14,6 +14,7 @@ from drconsole.checks.common import (
 from drconsole.checks.evaluation import Outcome, decide, principal_context, with_policy_warnings
 from drconsole.checks.facts import CopyFacts, Unreadable, slr_arn
 from drconsole.models import CauseCode, Check, CheckStatus
+from drconsole.partitions import of_arn
 
 PASS, FAIL, UNKNOWN = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.UNKNOWN
 
@@ -110,10 +111,11 @@ def check_destination_access_policy(facts: CopyFacts) -> Check:
     if isinstance(policy, Unreadable):
         return unknown_check(cid, title, policy, f"the access policy of vault {vault.name}")
     source = facts.recovery_point.account_id
+    partition = of_arn(facts.recovery_point.arn)
     try:
         fix_document = remedies.add_statements(
             policy if isinstance(policy, str) else None,
-            [remedies.vault_policy_statement(source)],
+            [remedies.vault_policy_statement(source, partition)],
         )
     except remedies.UnreadablePolicy as error:
         # Neither judged nor offered a rewrite: a fix would replace a policy no one has read.
@@ -122,7 +124,7 @@ def check_destination_access_policy(facts: CopyFacts) -> Check:
         )
     remediation = (
         f"In account {facts.dest_account_id}, add to the access policy of vault {vault.name}:\n"
-        f"{remedies.pretty(remedies.vault_policy_statement(source))}\n"
+        f"{remedies.pretty(remedies.vault_policy_statement(source, partition))}\n"
         f"or run: {remedies.vault_policy_cli(vault.name, vault.region, fix_document)}"
     )
     if policy is None:
@@ -255,7 +257,7 @@ def check_vault_lock(facts: CopyFacts) -> Check:
 def check_destination_slr(facts: CopyFacts) -> Check:
     """The destination account has AWS Backup's service-linked role."""
     cid, title = "dest.service-linked-role", "Destination service-linked role exists"
-    role = slr_arn(facts.dest_account_id)
+    role = slr_arn(facts.dest_account_id, of_arn(facts.recovery_point.arn))
     if not facts.cross_account:
         return not_cross_account(cid, title)
     if isinstance(facts.dest_slr_exists, Unreadable):

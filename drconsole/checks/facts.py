@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from drconsole.partitions import iam_role, managed_policy, of_arn
+
 T = TypeVar("T")
 
 # Resource types AWS Backup manages fully: their recovery points are encrypted with the vault's
@@ -23,8 +25,8 @@ RDS_FAMILY_TYPES = frozenset({"RDS", "Aurora", "DocumentDB", "Neptune"})
 
 SERVICE_LINKED_ROLE_NAME = "AWSServiceRoleForBackup"
 DEFAULT_SERVICE_ROLE_NAME = "AWSBackupDefaultServiceRole"
-RESTORE_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
-S3_RESTORE_POLICY_ARN = "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore"
+RESTORE_POLICY = "service-role/AWSBackupServiceRolePolicyForRestores"
+S3_RESTORE_POLICY = "AWSBackupServiceRolePolicyForS3Restore"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,17 +42,21 @@ class Unreadable:
         return f"{self.operation} failed: {self.code}: {self.message}"
 
 
-def slr_arn(account_id: str) -> str:
+def slr_arn(account_id: str, partition: str) -> str:
     """The ARN of AWS Backup's service-linked role in an account."""
-    return (
-        f"arn:aws:iam::{account_id}:role/aws-service-role/backup.amazonaws.com/"
-        f"{SERVICE_LINKED_ROLE_NAME}"
-    )
+    path = f"aws-service-role/backup.amazonaws.com/{SERVICE_LINKED_ROLE_NAME}"
+    return iam_role(account_id, path, partition)
 
 
-def default_role_arn(account_id: str) -> str:
+def default_role_arn(account_id: str, partition: str) -> str:
     """The ARN of the default AWS Backup service role in an account."""
-    return f"arn:aws:iam::{account_id}:role/service-role/{DEFAULT_SERVICE_ROLE_NAME}"
+    return iam_role(account_id, f"service-role/{DEFAULT_SERVICE_ROLE_NAME}", partition)
+
+
+def restore_policy_arns(resource_type: str, partition: str) -> list[str]:
+    """The AWS managed policies a restore role needs for a resource type."""
+    names = [RESTORE_POLICY, S3_RESTORE_POLICY] if resource_type == "S3" else [RESTORE_POLICY]
+    return [managed_policy(name, partition) for name in names]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +78,10 @@ class RecoveryPointFacts:
     @property
     def vault_arn(self) -> str:
         """The ARN of the vault holding the recovery point."""
-        return f"arn:aws:backup:{self.region}:{self.account_id}:backup-vault:{self.vault_name}"
+        return (
+            f"arn:{of_arn(self.arn)}:backup:{self.region}:{self.account_id}:backup-vault:"
+            f"{self.vault_name}"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from drconsole.checks.facts import (
 )
 from drconsole.checks.remedies import FixPlan
 from drconsole.errors import UsageError
+from drconsole.partitions import of_arn
 
 
 class FixNotPossible(UsageError):
@@ -43,7 +44,12 @@ def _vault_policy_plan(facts: CopyFacts) -> FixPlan:
     try:
         before = remedies.pretty(remedies.load_policy(current)) if current else ""
         document = remedies.add_statements(
-            current, [remedies.vault_policy_statement(facts.recovery_point.account_id)]
+            current,
+            [
+                remedies.vault_policy_statement(
+                    facts.recovery_point.account_id, of_arn(facts.recovery_point.arn)
+                )
+            ],
         )
     except remedies.UnreadablePolicy as error:
         raise FixNotPossible(
@@ -70,7 +76,8 @@ def _key_policy_plan(facts: CopyFacts) -> FixPlan:
         raise FixNotPossible("the source key's policy could not be read")
     try:
         document = remedies.add_statements(
-            key.policy, remedies.key_policy_statements(facts.dest_account_id)
+            key.policy,
+            remedies.key_policy_statements(facts.dest_account_id, of_arn(facts.recovery_point.arn)),
         )
     except remedies.UnreadablePolicy as error:
         raise FixNotPossible(f"the source key's policy is unreadable: {error}") from None

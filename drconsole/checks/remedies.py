@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from drconsole.partitions import account_root
+
 FIX_VAULT_POLICY = "vault-policy-allow-source"
 FIX_KEY_POLICY = "key-policy-share-with-destination"
 FIX_SERVICE_LINKED_ROLE = "create-service-linked-role"
@@ -14,20 +16,20 @@ FIX_CROSS_ACCOUNT = "enable-cross-account-backup"
 FIX_IDS = (FIX_VAULT_POLICY, FIX_KEY_POLICY, FIX_SERVICE_LINKED_ROLE, FIX_CROSS_ACCOUNT)
 
 
-def vault_policy_statement(source_account_id: str) -> dict[str, Any]:
+def vault_policy_statement(source_account_id: str, partition: str) -> dict[str, Any]:
     """The destination vault statement letting one source account copy into the vault."""
     return {
         "Sid": f"AllowCopyIntoVaultFrom{source_account_id}",
         "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{source_account_id}:root"},
+        "Principal": {"AWS": account_root(source_account_id, partition)},
         "Action": "backup:CopyIntoBackupVault",
         "Resource": "*",
     }
 
 
-def key_policy_statements(dest_account_id: str) -> list[dict[str, Any]]:
+def key_policy_statements(dest_account_id: str, partition: str) -> list[dict[str, Any]]:
     """Source key statements letting the destination account's AWS Backup use the key."""
-    principal = {"AWS": f"arn:aws:iam::{dest_account_id}:root"}
+    principal = {"AWS": account_root(dest_account_id, partition)}
     return [
         {
             "Sid": f"AllowBackupCopyUseBy{dest_account_id}",

@@ -6,16 +6,16 @@ from collections.abc import Callable
 
 from drconsole.checks.common import trust_verdict, unknown_check
 from drconsole.checks.facts import (
-    RESTORE_POLICY_ARN,
-    S3_RESTORE_POLICY_ARN,
     RestoreFacts,
     TargetName,
     Unreadable,
+    restore_policy_arns,
 )
 from drconsole.checks.restore_access import check_pass_role, check_restore_key
 from drconsole.checks.restore_engine import check_engine_version
 from drconsole.checks.restore_network import check_restore_network
 from drconsole.models import CauseCode, Check, CheckStatus
+from drconsole.partitions import backup_vault, of_arn
 
 PASS, FAIL, WARN, UNKNOWN = (
     CheckStatus.PASS,
@@ -58,7 +58,7 @@ def check_restore_account(facts: RestoreFacts) -> Check:
     vault = (
         facts.copy_back_vaults[0]
         if facts.copy_back_vaults
-        else f"arn:aws:backup:{rp.region}:{facts.restoring_account_id}:backup-vault:VAULT_NAME"
+        else backup_vault(rp.region, facts.restoring_account_id, "VAULT_NAME", of_arn(rp.arn))
     )
     others = (
         f" (vaults of that account: {', '.join(facts.copy_back_vaults)})"
@@ -88,6 +88,8 @@ def check_restore_role(facts: RestoreFacts) -> Check:
     role = facts.role
     if isinstance(role, Unreadable):
         return unknown_check(cid, title, role, f"role {facts.role_arn}")
+    rp = facts.recovery_point
+    needed = restore_policy_arns(rp.resource_type, of_arn(rp.arn))
     if role is None:
         return Check(
             cid,
@@ -95,20 +97,12 @@ def check_restore_role(facts: RestoreFacts) -> Check:
             FAIL,
             f"role {facts.role_arn} does not exist in account {facts.restoring_account_id}",
             CauseCode.ROLE_PERMISSIONS,
-            f"Create it (trusted by backup.amazonaws.com, with {RESTORE_POLICY_ARN}"
-            + (
-                f" and {S3_RESTORE_POLICY_ARN}"
-                if facts.recovery_point.resource_type == "S3"
-                else ""
-            )
-            + ") or pass an existing role with --role-arn.",
+            f"Create it (trusted by backup.amazonaws.com, with {' and '.join(needed)}) or pass"
+            " an existing role with --role-arn.",
         )
     trust = trust_verdict(cid, title, role.arn, role.trust_policy)
     if trust.status != PASS:
         return trust
-    needed = [RESTORE_POLICY_ARN]
-    if facts.recovery_point.resource_type == "S3":
-        needed.append(S3_RESTORE_POLICY_ARN)
     missing = [arn for arn in needed if arn not in role.attached_policy_arns]
     if not missing:
         return Check(cid, title, PASS, f"{role.arn} trusts AWS Backup and has {', '.join(needed)}")

@@ -7,6 +7,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from drconsole.partitions import DEFAULT as DEFAULT_PARTITION
+from drconsole.partitions import managed_policy
+
 ARN_RE = re.compile(
     r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12})?:[A-Za-z0-9_+=,.@:/*-]+", re.IGNORECASE
 )
@@ -18,6 +21,8 @@ REGION_RE = re.compile(
     r"northeast|northwest|southeast|southwest)-\d{1,2}\b",
     re.IGNORECASE,
 )
+# The partition field of any ARN, complete or not (`arn:aws-us-gov:s3:::<bucket-name>`).
+PARTITION_RE = re.compile(r"\barn:(aws(?:-[a-z]+)*):", re.IGNORECASE)
 PRINCIPAL_RE = re.compile(r"\b(?:user|principal|role):?\s+(arn:aws\S+)", re.IGNORECASE)
 ACTION_RE = re.compile(r"perform:?\s+([a-z0-9-]+:[A-Za-z0-9*]+)", re.IGNORECASE)
 ENDPOINT_RE = re.compile(r"endpoint url:?\s*\"?(https?://[^\s\"]+)", re.IGNORECASE)
@@ -123,6 +128,12 @@ class Facts:
                 return account
         return None
 
+    @property
+    def partition(self) -> str:
+        """The partition of the message's first ARN; `aws` when it names none."""
+        named = PARTITION_RE.search(self.text)
+        return named.group(1).lower() if named else DEFAULT_PARTITION
+
     def region(self, index: int = 0) -> str | None:
         """The n-th Region named in the message."""
         return self.regions[index] if len(self.regions) > index else None
@@ -139,14 +150,16 @@ def policy_json(*statements: dict[str, Any]) -> str:
     return json.dumps(body, indent=2)
 
 
-def slr_arn(account: str) -> str:
+def slr_arn(account: str, partition: str) -> str:
     """The ARN of AWS Backup's service-linked role in an account."""
-    return f"arn:aws:iam::{account}:{BACKUP_SLR}"
+    return f"arn:{partition}:iam::{account}:{BACKUP_SLR}"
 
 
-def key_grant_statements(dest_account: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def key_grant_statements(
+    dest_account: str, partition: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Key policy statements letting another account's AWS Backup role use a source key."""
-    principal = {"AWS": slr_arn(dest_account)}
+    principal = {"AWS": slr_arn(dest_account, partition)}
     grants = {
         "Sid": "AllowBackupGrantsForDestinationAccount",
         "Effect": "Allow",
@@ -207,15 +220,16 @@ TRUST_BACKUP = {
     ],
 }
 
+RESTORE_POLICY = "service-role/AWSBackupServiceRolePolicyForRestores"
 BACKUP_ROLE_POLICIES = (
-    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
-    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
-    "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
-    "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
+    "service-role/AWSBackupServiceRolePolicyForBackup",
+    RESTORE_POLICY,
+    "AWSBackupServiceRolePolicyForS3Backup",
+    "AWSBackupServiceRolePolicyForS3Restore",
 )
 
 
-def backup_role_fix(role_arn: str | None) -> str:
+def backup_role_fix(role_arn: str | None, partition: str) -> str:
     """Commands that create (or repair) a service role AWS Backup can assume for jobs."""
     name = fill(role_name(role_arn), "ROLE_NAME")
     account = arn_account(role_arn) if role_arn else None
@@ -230,7 +244,8 @@ def backup_role_fix(role_arn: str | None) -> str:
         f" aws iam update-assume-role-policy --role-name {name} --policy-document '...')",
     ]
     lines += [
-        f"  aws iam attach-role-policy --role-name {name} --policy-arn {p}"
+        f"  aws iam attach-role-policy --role-name {name} --policy-arn"
+        f" {managed_policy(p, partition)}"
         for p in BACKUP_ROLE_POLICIES
     ]
     return "\n".join(lines)

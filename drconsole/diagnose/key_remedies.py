@@ -39,7 +39,7 @@ def source_key_not_shared(match: re.Match[str] | None, facts: Facts) -> Diagnosi
     if dest is None or dest == key_account:
         dest = facts.other_account(key_account)
     dest_text = fill(dest, "DESTINATION_ACCOUNT_ID")
-    statements = f.key_grant_statements(dest_text)
+    statements = f.key_grant_statements(dest_text, facts.partition)
     owner = f" {key_account}" if key_account else ""
     return _d(
         CauseCode.SOURCE_KEY_NOT_SHARED,
@@ -78,7 +78,7 @@ def kms_key_state(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         " with another key."
     )
     if "denied" in text or "access" in text:
-        grants, _ = f.key_grant_statements("<DESTINATION_ACCOUNT_ID>")
+        grants, _ = f.key_grant_statements("<DESTINATION_ACCOUNT_ID>", facts.partition)
         lines.append(
             "If the key is Enabled, access is what is missing: for a cross-account copy the key"
             " policy must let the destination account's AWSServiceRoleForBackup create grants:\n"

@@ -7,6 +7,7 @@ import re
 from drconsole.diagnose import facts as f
 from drconsole.diagnose.facts import Facts, fill, policy_json
 from drconsole.models import CauseCode, Diagnosis
+from drconsole.partitions import account_root
 
 
 def _d(cause: CauseCode, explanation: str, remediation: str) -> Diagnosis:
@@ -187,7 +188,7 @@ def slr_missing(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         " and AWS creates it only when the account first uses AWS Backup.",
         f"In account {account}:\n  {f.SLR_CREATE}\n"
         "(or start any on-demand backup there once). Then make sure the source key policy allows"
-        f" {f.slr_arn(account)}.",
+        f" {f.slr_arn(account, facts.partition)}.",
     )
 
 
@@ -213,7 +214,7 @@ def copy_into_vault_denied(match: re.Match[str] | None, facts: Facts) -> Diagnos
     statement = {
         "Sid": "AllowCopyFromSourceAccount",
         "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{fill(source, 'SOURCE_ACCOUNT_ID')}:root"},
+        "Principal": {"AWS": account_root(fill(source, "SOURCE_ACCOUNT_ID"), facts.partition)},
         "Action": "backup:CopyIntoBackupVault",
         "Resource": "*",
     }
@@ -243,7 +244,7 @@ def role_insufficient(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         f"The IAM role {fill(role, 'ROLE_ARN')} given to the job lacks permissions AWS Backup"
         " needs, does not trust backup.amazonaws.com, or does not exist yet (AWS reports a missing"
         " role the same way). The default role cannot back up or restore S3.",
-        f.backup_role_fix(role),
+        f.backup_role_fix(role, facts.partition),
     )
 
 
@@ -253,7 +254,7 @@ def unshare_failed(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         "The copy job's IAM role was deleted (or lost permissions) during a cross-account copy, so"
         " AWS Backup could not unshare the source snapshot afterwards; the job is reported"
         " failed even if the data arrived.",
-        f"{f.backup_role_fix(facts.role_arn)}\n"
+        f"{f.backup_role_fix(facts.role_arn, facts.partition)}\n"
         "Then remove the leftover share from the source snapshot:\n"
         "  aws ec2 modify-snapshot-attribute --snapshot-id <SNAPSHOT_ID> --attribute"
         " createVolumePermission --operation-type remove --user-ids <DESTINATION_ACCOUNT_ID>\n"
@@ -269,7 +270,8 @@ def role_not_assumable(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         f"The IAM role {fill(role, 'ROLE_ARN')} cannot be used for the job: it does not exist in"
         " the account that runs the job, does not trust backup.amazonaws.com, or the caller may"
         " not pass it (iam:PassRole).",
-        f"{f.backup_role_fix(role)}\nThe caller also needs iam:PassRole on that role.",
+        f"{f.backup_role_fix(role, facts.partition)}\n"
+        "The caller also needs iam:PassRole on that role.",
     )
 
 

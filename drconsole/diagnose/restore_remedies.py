@@ -8,6 +8,7 @@ from drconsole.diagnose import facts as f
 from drconsole.diagnose.facts import Facts, fill, policy_json
 from drconsole.diagnose.network_remedies import QUOTED_RE, RESTORE_CMD, region_of
 from drconsole.models import CauseCode, Diagnosis
+from drconsole.partitions import managed_policy
 
 
 def _d(cause: CauseCode, explanation: str, remediation: str) -> Diagnosis:
@@ -252,7 +253,7 @@ def backup_role_not_authorized(match: re.Match[str] | None, facts: Facts) -> Dia
         "Give the job role AWS Backup's restore policy and iam:PassRole on the roles the"
         " restored resource uses:\n"
         "  aws iam attach-role-policy --role-name <RESTORE_ROLE_NAME> --policy-arn"
-        " arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores\n"
+        f" {managed_policy(f.RESTORE_POLICY, facts.partition)}\n"
         + policy_json(_pass_role("<ROLE_TO_PASS_ARN>"))
         + "\nThe job's CloudTrail events (errorCode AccessDenied) name the denied action.",
     )

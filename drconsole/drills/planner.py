@@ -69,10 +69,8 @@ class DrillPlan:
 
 def destination_of(target: Target, resolved: Resolved) -> VaultRef | None:
     """The destination vault, or None when the recovery point already sits in it."""
-    dest = VaultRef(target.restore_to.account, target.restore_to.region, target.restore_to.vault)
-    if dest == VaultRef(
-        resolved.point.account_id, resolved.point.region, resolved.point.vault_name
-    ):
+    dest = VaultRef.from_arn(target.restore_to.vault_arn)
+    if dest == VaultRef.from_arn(resolved.point.vault_arn):
         return None
     return dest
 
@@ -123,7 +121,7 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
                         sessions,
                         source.arn,
                         hop.destination.arn,
-                        role_arn=pl.role_arn(source.account_id, flow.copy_role),
+                        role_arn=pl.role_arn(source.account_id, flow.copy_role, flow.partition),
                         account_hint=source.account_id,
                     ),
                 )
@@ -137,7 +135,7 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
                     run_restore_checks(
                         sessions,
                         source.arn,
-                        role_arn=pl.role_arn(flow.final_account, flow.restore_role),
+                        role_arn=pl.role_arn(flow.final_account, flow.restore_role, flow.partition),
                         metadata=dict(target.metadata) or None,
                         account_hint=source.account_id,
                         after_copy_to=flow.destination.arn,
@@ -153,7 +151,7 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
                     run_restore_checks(
                         sessions,
                         source.arn,
-                        role_arn=pl.role_arn(flow.final_account, flow.restore_role),
+                        role_arn=pl.role_arn(flow.final_account, flow.restore_role, flow.partition),
                         metadata=dict(target.metadata) or None,
                         account_hint=source.account_id,
                     ),

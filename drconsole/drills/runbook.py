@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from drconsole.partitions import backup_vault
+
 CLEANUP_POLICIES = ("always", "on-success", "never")
 MANUAL_WHEN = ("before", "after")
 RESOURCE_TYPES = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3")
@@ -77,7 +79,7 @@ class RestoreTarget:
     @property
     def vault_arn(self) -> str:
         """The destination vault's ARN."""
-        return f"arn:aws:backup:{self.region}:{self.account}:backup-vault:{self.vault}"
+        return backup_vault(self.region, self.account, self.vault)
 
 
 @dataclass(frozen=True, slots=True)

@@ -299,10 +299,10 @@ class DrillRunner:
     def _begin(self, engine: Any, target: Target, resolved: dict[str, Any]) -> str | None:
         from drconsole.flows.routes import VaultRef
 
-        dest = VaultRef(
-            target.restore_to.account, target.restore_to.region, target.restore_to.vault
+        dest = VaultRef.from_arn(target.restore_to.vault_arn)
+        same = dest == VaultRef(
+            resolved["account"], resolved["region"], resolved["vault"], dest.partition
         )
-        same = dest == VaultRef(resolved["account"], resolved["region"], resolved["vault"])
         prepared = engine.prepare(
             resolved["recovery_point"],
             None if same else dest.arn,

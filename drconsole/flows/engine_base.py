@@ -137,7 +137,9 @@ class EngineBase:
                 self.sessions,
                 recovery_point,
                 dest.arn,
-                role_arn=pl.role_arn(account or plan.source.account_id, plan.copy_role),
+                role_arn=pl.role_arn(
+                    account or plan.source.account_id, plan.copy_role, plan.partition
+                ),
                 delete_after_days=pl.copy_retention_days(plan),
                 account_hint=account,
             )

@@ -198,7 +198,7 @@ class FlowEngine(RestoreSteps):
         is the copy's, read once it exists, when these checks run again)."""
         from drconsole.checks.runner import run_restore_checks
 
-        role = pl.role_arn(plan.final_account, plan.restore_role)
+        role = pl.role_arn(plan.final_account, plan.restore_role, plan.partition)
         if not plan.route.hops:
             return run_restore_checks(
                 self.sessions,

@@ -24,6 +24,7 @@ from drconsole.flows.routes import (
 )
 from drconsole.job_request import PENDING_SOURCE, START_COPY, START_RESTORE, JobRequest
 from drconsole.models import CauseCode
+from drconsole.partitions import iam_role, of_arn
 
 DEFAULT_COPY_ROLE = "service-role/AWSBackupDefaultServiceRole"
 DEFAULT_RESTORE_ROLE = "service-role/AWSBackupDefaultServiceRole"
@@ -46,7 +47,7 @@ class SourcePoint:
     @property
     def vault(self) -> VaultRef:
         """The vault holding it."""
-        return VaultRef(self.account_id, self.region, self.vault_name)
+        return VaultRef(self.account_id, self.region, self.vault_name, of_arn(self.arn))
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,12 @@ class FlowPlan:
     delete_after_days: int | None = None
     cleanup_intermediate: bool = False
     route_mode: str = "auto"
+
+    @property
+    def partition(self) -> str:
+        """The partition every ARN of the flow is in: the recovery point's (AWS copies within
+        a partition only)."""
+        return of_arn(self.source.arn)
 
     def to_json(self) -> dict[str, Any]:
         """The plan as the journal and `--json` hold it."""
@@ -149,11 +156,11 @@ def route_from_json(hops: list[dict[str, str]], reason: str = "") -> Route:
     )
 
 
-def role_arn(account_id: str, role: str) -> str:
+def role_arn(account_id: str, role: str, partition: str) -> str:
     """The ARN of a role given by name (or path/name, or a full ARN) in an account."""
     if role.startswith("arn:"):
         return role
-    return f"arn:aws:iam::{account_id}:role/{role.strip('/')}"
+    return iam_role(account_id, role.strip("/"), partition)
 
 
 def copy_request(plan: FlowPlan, hop_index: int, recovery_point_arn: str, token: str) -> JobRequest:
@@ -163,7 +170,7 @@ def copy_request(plan: FlowPlan, hop_index: int, recovery_point_arn: str, token:
         "RecoveryPointArn": recovery_point_arn,
         "SourceBackupVaultName": hop.source.name,
         "DestinationBackupVaultArn": hop.destination.arn,
-        "IamRoleArn": role_arn(hop.source.account_id, plan.copy_role),
+        "IamRoleArn": role_arn(hop.source.account_id, plan.copy_role, plan.partition),
         "IdempotencyToken": token,
     }
     days = copy_retention_days(plan)
@@ -186,7 +193,7 @@ def restore_request(
     parameters = {
         "RecoveryPointArn": recovery_point_arn,
         "Metadata": dict(metadata),
-        "IamRoleArn": role_arn(plan.final_account, plan.restore_role),
+        "IamRoleArn": role_arn(plan.final_account, plan.restore_role, plan.partition),
         "ResourceType": plan.source.resource_type,
         "IdempotencyToken": token,
     }

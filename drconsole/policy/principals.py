@@ -227,7 +227,8 @@ def request_context(
         kind, account = principal.kind, principal.account
         if kind == "assumed-role":
             derived["aws:principalarn"] = session_role_arn(principal)
-        elif kind == "account":
+        elif kind == "account" and not principal.text.startswith("arn:"):
+            # A bare account id names no partition: AWS's own (`aws`) is taken.
             derived["aws:principalarn"] = f"arn:aws:iam::{account}:root"
         else:
             derived["aws:principalarn"] = principal.text

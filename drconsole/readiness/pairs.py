@@ -27,6 +27,7 @@ from drconsole.checks.restore_network import (
 from drconsole.checks.runner import copy_route
 from drconsole.errors import AwsError
 from drconsole.models import CauseCode, Check, CheckStatus, ProtectedResource
+from drconsole.partitions import of_arn
 from drconsole.readiness.facts import SharedFacts
 from drconsole.readiness.model import CopyCheckRun, RestoreCheckRun
 
@@ -116,7 +117,7 @@ def restore_run(
     point = replace(rp, resource_type=kind or rp.resource_type)
     vault = run.facts.dest_vault
     key = vault.key if isinstance(vault, VaultFacts) else vault
-    role_arn = default_role_arn(account_id)
+    role_arn = default_role_arn(account_id, of_arn(destination_vault_arn))
     facts = RestoreFacts(
         recovery_point=point,
         restoring_account_id=account_id,

@@ -17,6 +17,7 @@ from textual.worker import Worker, get_current_worker
 from drconsole.aws.organization import OrganizationWalk, standalone_organization
 from drconsole.aws.runner import run_tasks
 from drconsole.models import Account, AccountError, CauseCode, Organization
+from drconsole.partitions import account_root, of_region
 from drconsole.tui import formatting as fmt
 from drconsole.tui.collector import FullCollectionHold
 from drconsole.tui.inbox import Inbox
@@ -543,4 +544,5 @@ class AccountsScreen(TableScreen):
     def action_copy_arn(self) -> None:
         account = self.account(self.highlighted_key())
         if account is not None:
-            self.drapp.copy_arn(f"arn:aws:iam::{account.id}:root")
+            partition = of_region(self.drapp.settings.home_region)
+            self.drapp.copy_arn(account_root(account.id, partition))
