@@ -27,6 +27,7 @@ MODULE_SECONDS: dict[str, float] = {
     "tests/tui/test_screens.py": 42,
     "tests/test_cli_copy.py": 42,
     "tests/test_drill_run.py": 45,
+    "tests/test_drill_unjournaled.py": 60,
     "tests/tui/test_drills_screen.py": 60,
     "tests/tui/test_drills_tmux.py": 60,
     "tests/test_drill_validate.py": 12,

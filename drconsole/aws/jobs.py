@@ -176,7 +176,7 @@ class JobsApi:
         return restore_job_from(item, ref.account_id, ref.region)
 
     def list_copy_jobs(
-        self, account_id: str | None, region: str, **filters: str
+        self, account_id: str | None, region: str, **filters: Any
     ) -> Iterator[CopyJob]:
         """ListCopyJobs (every page) in an account (None: the caller's) and Region.
 
@@ -189,7 +189,7 @@ class JobsApi:
                 yield copy_job_from(item, owner, region)
 
     def list_restore_jobs(
-        self, account_id: str | None, region: str, **filters: str
+        self, account_id: str | None, region: str, **filters: Any
     ) -> Iterator[RestoreJob]:
         """ListRestoreJobs (every page) in an account (None: the caller's) and Region."""
         backup = self._backup(account_id or self.sessions.caller_account_id(), region)

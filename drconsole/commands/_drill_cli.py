@@ -298,6 +298,7 @@ def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
                     "cleanup": outcome.results,
                     "left": outcome.left,
                     "running": [job.as_dict() for job in outcome.running],
+                    "unresolved": [start.as_dict() for start in outcome.unresolved],
                 },
                 sort_keys=True,
             )
@@ -313,6 +314,11 @@ def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
             say(
                 f"{left} left, and {len(outcome.running)} job(s) still running: "
                 f"drconsole drill cleanup {run_id} again once they have ended"
+            )
+        elif outcome.unresolved:
+            say(
+                f"{left} left, and {len(outcome.unresolved)} Start call(s) whose job is not "
+                "known: what such a job makes is not deleted"
             )
         else:
             say(f"{left} left" if left else "nothing the drill created is left")

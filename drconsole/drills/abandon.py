@@ -1,15 +1,16 @@
 """`drill cleanup RUN_ID`, for the CLI and the Drills screen alike: an unfinished drill is
 abandoned (its unfinished flows and its end journaled as abandoned), the jobs its flows started
 and never saw end are waited for (AWS cannot cancel them: what they make is journaled so that it
-is deleted too), then what it created is deleted and its evidence written again with that
-verdict."""
+is deleted too) — a job whose Start call was sent but whose id was never journaled is looked up
+first (`unjournaled_jobs`) — then what it created is deleted and its evidence written again with
+that verdict."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from drconsole.drills.report import ABANDONED, build_report
 from drconsole.drills.resume import runbook_to_resume
 from drconsole.drills.runner import drill_lock, interrupted_seconds
 from drconsole.drills.unended_jobs import DEFAULT_WAIT, UnendedJob, unended_jobs, wait_for
+from drconsole.drills.unjournaled_jobs import UnresolvedStart, resolve_starts, unjournaled_starts
 from drconsole.drills.validate import now_iso
 from drconsole.errors import DrConsoleError, UsageError
 from drconsole.flows.journal import FlowLock, Journal
@@ -42,11 +44,15 @@ class CleanupOutcome:
     report: str | None  # where the report was written again, or why not; None: not written
     running: list[UnendedJob]  # jobs still running in AWS: what they make is not deleted
     left: list[dict[str, str]]  # what the drill created and is still there
+    # Start calls sent whose job clean-up could not pin down (several match, or the lookup
+    # failed): what such a job makes is not deleted
+    unresolved: list[UnresolvedStart] = field(default_factory=list)
 
     @property
     def done(self) -> bool:
-        """Nothing the drill created is left, and no job of it still runs."""
-        return not self.left and not self.running
+        """Nothing the drill created is left, no job of it still runs, and every Start call it
+        sent is known to have started its job or none."""
+        return not self.left and not self.running and not self.unresolved
 
 
 def clean_up_run(
@@ -83,10 +89,14 @@ def clean_up_run(
         else:
             directory = Path(str((state.end or {}).get("report_dir") or ""))
         state = journaled_run(journal, run_id)
-        waited = unended_jobs(state_dir, state)
-        # A finished drill may have left a flow unfinished (a target failed on it): its job's
-        # end is journaled here, so no `jobs --resume` may drive that flow meanwhile.
+        # A finished drill may have left a flow unfinished (a target failed on it): its jobs'
+        # ids and ends are journaled here, so no `jobs --resume` may drive that flow meanwhile.
         with _unfinished_flows_locked(Journal(state_dir), state, "nothing was deleted"):
+            # Start calls sent whose answer was never journaled: their jobs are looked up
+            # first, so that one found is waited for with the others.
+            starts = unjournaled_starts(state_dir, state)
+            unresolved = resolve_starts(sessions, state_dir, run_id, starts, say)
+            waited = unended_jobs(state_dir, state)
             running = _wait(sessions, state_dir, waited, wait_seconds, say, stop)
         if running:
             say(_still_running(run_id, running, wait_seconds, stop))
@@ -95,12 +105,16 @@ def clean_up_run(
         state = journaled_run(journal, run_id)
         report = None
         # (again when a job it waited for ended: the report shows AWS's account of it)
-        stale = (state.reported or {}).get("verdict") != ABANDONED or len(running) < len(waited)
+        stale = (
+            (state.reported or {}).get("verdict") != ABANDONED
+            or len(running) < len(waited)
+            or len(unresolved) < len(starts)
+        )
         rewritten = abandoning or results or stale
         if state.end is not None and state.end.get(ABANDONED) and rewritten:
             report = _write_report(sessions, state_dir, run_id, directory)
     left = [i for i in created_by(state, Journal(state_dir)) if i["arn"] not in state.deleted()]
-    return CleanupOutcome(run_id, abandoning, results, report, running, left)
+    return CleanupOutcome(run_id, abandoning, results, report, running, left, unresolved)
 
 
 def _end_abandoned(state_dir: Path, state: DrillState) -> Path:

@@ -169,6 +169,8 @@ class StepState:
     result_arn: str | None = None  # destination recovery point / created resource
     refused: str | None = None  # the Start call was refused synchronously with this message
     audit_intent: str | None = None  # the audit log's intent entry of the first Start call
+    requested: str | None = None  # when the Start call was journaled, before it was sent
+    no_job: str | None = None  # the call's answer was lost and AWS lists no job of it: why
     job_started: str | None = None  # when the Start call was answered (the journal's time)
     job_finished: str | None = None  # when the job was seen at its end state
 
@@ -245,12 +247,16 @@ class FlowState:
             step.account_id = record.account
             step.region = record.region
             step.audit_intent = record.audit_intent
+            step.requested = step.requested or record.time
         elif isinstance(record, jrec.RefusedRecord):
             self.step(record.step).refused = record.message
         elif isinstance(record, jrec.JobRecord):
             step = self.step(record.step)
             step.job_id = record.job_id
             step.job_started = record.time
+            step.no_job = None
+        elif isinstance(record, jrec.NoJobRecord):
+            self.step(record.step).no_job = record.reason
         elif isinstance(record, jrec.FinishedRecord):
             step = self.step(record.step)
             step.state = record.state

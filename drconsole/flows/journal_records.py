@@ -183,6 +183,14 @@ class JobRecord(Record, frozen=True, kw_only=True, tag="job"):
     job_id: NonEmpty
 
 
+class NoJobRecord(Record, frozen=True, kw_only=True, tag="no-job"):
+    """A Start call whose answer was never journaled started no job: AWS lists none that
+    matches its request (clean-up looked, and found nothing to wait for)."""
+
+    step: Step
+    reason: str
+
+
 class FinishedRecord(Record, frozen=True, kw_only=True, tag="finished"):
     """A job reached an end state."""
 
@@ -243,6 +251,7 @@ AnyRecord = (
     | StartRecord
     | RefusedRecord
     | JobRecord
+    | NoJobRecord
     | FinishedRecord
     | RestoreFormRecord
     | CleanupRecord

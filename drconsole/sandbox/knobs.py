@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=([A-Z0-9]{16,128})/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/")
 
-SLOW_SECONDS = 3.0  # the delay of the "slow" fault
+SLOW_SECONDS = 3.0  # the delay of the "slow" fault, and of the "late" fault's answer
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -188,13 +188,12 @@ class KnobsMiddleware:
         if options.throttle_rate > 0 and random.random() < options.throttle_rate:
             status, code, message = throttling_error(protocol)
             return self._reply(start_response, protocol, status, code, message)
-        if options.faults:
-            fault = self._fault(options.faults, seen.name)
-            if fault == "slow":
-                time.sleep(SLOW_SECONDS)
-            elif fault is not None:
-                status, code, message = fault_error(fault, protocol, access_key, service)
-                return self._reply(start_response, protocol, status, code, message)
+        fault = self._fault(options.faults, seen.name) if options.faults else None
+        if fault == "slow":
+            time.sleep(SLOW_SECONDS)
+        elif fault is not None and fault != "late":
+            status, code, message = fault_error(fault, protocol, access_key, service)
+            return self._reply(start_response, protocol, status, code, message)
         throttled = options.throttled_accounts
         if throttled and access_key is not None and account_of_access_key(access_key) in throttled:
             status, code, message = throttling_error(protocol)
@@ -214,7 +213,17 @@ class KnobsMiddleware:
                 return self._reply(start_response, protocol, *refusal)
         if self.before_request is not None:
             self.before_request()
+        if fault == "late":
+            return self._late(environ, start_response)
         return self.app(environ, start_response)
+
+    def _late(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """The call is carried out at once and its answer held back (a network cut after the
+        request reached AWS, as the caller sees it): the server sends nothing, headers
+        included, before the first piece of the body."""
+        body = b"".join(self.app(environ, start_response))
+        time.sleep(SLOW_SECONDS)
+        return [body]
 
     def _fault(self, faults: dict[str, str], operation: str) -> str | None:
         """The fault injected into this call: `KIND`, or `KIND+N` once N calls went through."""

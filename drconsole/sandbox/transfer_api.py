@@ -227,6 +227,7 @@ class TransferApiMixin(JobsApiMixin):
             self._equals("ByResourceType", "ResourceType"),
             self._equals("ByDestinationVaultArn", "DestinationBackupVaultArn"),
             self._equals("BySourceRecoveryPointArn", "SourceRecoveryPointArn"),
+            self._equals("ByParentJobId", "ParentJobId"),
         ]
         return self._list_jobs(
             "copy", "ListCopyJobs", "CopyJobId", lambda r: all(c(r) for c in checks)
@@ -329,9 +330,16 @@ class TransferApiMixin(JobsApiMixin):
 
     def list_restore_jobs(self) -> str:
         """ListRestoreJobs with AWS's filters."""
+        testing_plan = self.param("ByRestoreTestingPlanArn")
         checks = [
             self._equals("ByStatus", "Status"),
             self._equals("ByResourceType", "ResourceType"),
+            self._equals("ByParentJobId", "ParentJobId"),
+            # the sandbox runs no restore testing: a plan's filter lists none of its jobs
+            lambda row: (
+                not testing_plan
+                or (row.get("CreatedBy") or {}).get("RestoreTestingPlanArn") == testing_plan
+            ),
         ]
         return self._list_jobs(
             "restore", "ListRestoreJobs", "RestoreJobId", lambda r: all(c(r) for c in checks)

@@ -605,3 +605,14 @@ def test_copy_lifecycle_keeps_90_days_in_cold_storage(world: World) -> None:
         Lifecycle={"MoveToColdStorageAfterDays": 30, "DeleteAfterDays": 120},
     )
     assert world.finished_copy(job)["State"] == "COMPLETED"
+
+
+def test_list_copy_jobs_by_parent_job_and_source_recovery_point(world: World) -> None:
+    point = world.seed(name="parented")
+    job_id = world.copy(point, world.central_vault)
+    world.finished_copy(job_id)
+    mine = world.source.list_copy_jobs(BySourceRecoveryPointArn=point)["CopyJobs"]
+    assert [j["CopyJobId"] for j in mine] == [job_id]
+    # A single copy job has no parent: asked for a parent's children, AWS lists none of it.
+    children = world.source.list_copy_jobs(ByParentJobId=job_id)["CopyJobs"]
+    assert children == []

@@ -219,3 +219,22 @@ def test_injected_failure_fails_the_next_restore(world: World) -> None:
         "Restore failed: an internal error occurred",
     )
     assert "CreatedResourceArn" not in job
+
+
+def test_list_restore_jobs_filters_created_after_parent_and_testing_plan(world: World) -> None:
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    metadata = {**world.metadata(world.table_point), "targetTableName": "orders-listed"}
+    job_id = world.restore(world.table_point, metadata)
+    world.finished(job_id)
+    ids = [
+        j["RestoreJobId"]
+        for j in world.backup.list_restore_jobs(ByCreatedAfter=before)["RestoreJobs"]
+    ]
+    assert job_id in ids
+    later = world.backup.list_restore_jobs(ByCreatedAfter=datetime.now(UTC) + timedelta(hours=1))
+    assert later["RestoreJobs"] == []
+    # Not a child of any job, not run by a restore testing plan: those filters list none of it.
+    assert world.backup.list_restore_jobs(ByParentJobId=job_id)["RestoreJobs"] == []
+    plan = f"arn:aws:backup:{REGION}:{PROD}:restore-testing-plan:nightly-abc"
+    assert world.backup.list_restore_jobs(ByRestoreTestingPlanArn=plan)["RestoreJobs"] == []
+    assert world.raw.check("ListRestoreJobs") == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -212,3 +213,29 @@ def test_unknown_region_is_a_clear_error_that_is_not_retried(
     # moto's KeyError used to be logged with its traceback for every attempt.
     assert "Traceback" not in capfd.readouterr().err
     assert "Traceback" not in caplog.text
+
+
+def test_a_late_answer_comes_after_the_call_was_carried_out(sandbox: Sandbox) -> None:
+    client = sandbox.client("backup", ALLOWED, REGION)
+    sandbox.fail_operation("backup:CreateBackupVault", "late")
+    answer: list[float] = []
+
+    def create() -> None:
+        started = time.perf_counter()
+        client.create_backup_vault(BackupVaultName="late-vault")
+        answer.append(time.perf_counter() - started)
+
+    caller = threading.Thread(target=create)
+    try:
+        caller.start()
+        # The vault exists while the caller still waits for the answer.
+        deadline = time.monotonic() + 2.5
+        names: list[str] = []
+        while "late-vault" not in names and time.monotonic() < deadline:
+            listed = sandbox.client("backup", ALLOWED, REGION).list_backup_vaults()
+            names = [v["BackupVaultName"] for v in listed["BackupVaultList"]]
+        assert "late-vault" in names and not answer
+        caller.join(timeout=30)
+    finally:
+        sandbox.clear_faults()
+    assert answer and answer[0] >= 3.0

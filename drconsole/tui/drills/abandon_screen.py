@@ -152,6 +152,8 @@ class DrillAbandonScreen(BrowseScreen):
             style = "bold green"
         else:
             running = f", {len(outcome.running)} job(s) still running" if outcome.running else ""
+            if outcome.unresolved:
+                running += f", {len(outcome.unresolved)} Start call(s) whose job is not known"
             line = (
                 f"Drill {self.run_id} {what}: {len(outcome.left)} left{running}; "
                 f"drconsole drill cleanup {self.run_id} tries again."

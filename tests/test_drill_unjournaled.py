@@ -1,0 +1,248 @@
+"""`drill cleanup RUN_ID` of a drill whose Start call was journaled as sent but whose job id was
+never journaled (the drill was killed while AWS's answer was on its way): the job is looked up
+in the account and Region the request went to — found, it is journaled, waited for and what it
+made deleted (checked with plain boto3); not found, the request is said to have started no job;
+two jobs matching the request stop clean-up without deleting what either made; a lookup AWS
+refuses is said with its cause and retried by a later clean-up."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+
+from drconsole.sandbox.scenarios import ScenarioInfo
+from drconsole.sandbox.server import Sandbox
+from tests.test_drill_abandon import ended_restore, interrupted_drill, tables_of
+from tests.test_drill_interrupted import recovery_points
+from tests.test_drill_run import (
+    EU,
+    copy_jobs,
+    demo_sandbox,
+    drill,
+    env_for,
+    killed_once,
+    restore_jobs,
+    table_runbook,
+)
+
+sandbox = pytest.fixture(scope="module", name="sandbox")(demo_sandbox)
+
+
+class LostAnswer(NamedTuple):
+    """A drill killed while AWS's answer to one of its Start calls was held back."""
+
+    env: dict[str, str]
+    run_id: str
+    flows: Path  # the flow journal
+    job_id: str  # the job AWS started, unknown to the journal
+    request: dict[str, Any]  # the Start call as journaled
+
+
+def killed_with_answer_lost(
+    sb: Sandbox, info: ScenarioInfo, tmp_path: Path, table: str, step: str
+) -> LostAnswer:
+    """`drill run` killed once its `step` (hop1, restore) Start call reached the sandbox, whose
+    answer is held back meanwhile ("late"): the job runs in AWS, its id is not journaled."""
+    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
+    listed: Callable[[], list[str]] = (
+        (lambda: [j["RestoreJobId"] for j in restore_jobs(sb, recovery)])
+        if step == "restore"
+        else (lambda: [j["CopyJobId"] for j in copy_jobs(sb, backup)])
+    )
+    before = set(listed())
+    env = env_for(sb, info, tmp_path)
+    runbook = table_runbook(tmp_path, info, table)
+    if step != "restore":
+        # A resource no other drill of this module copies: the jobs its copy is looked up
+        # among are only this drill's (another drill's copy of the same recovery point into
+        # the same vault, minutes before, would match the request too).
+        text = runbook.read_text().replace(info.accounts["prod"], info.accounts["dev"])
+        runbook.write_text(text.replace("prod-sessions", "dev-sessions"))
+    flows = tmp_path / "state" / "drconsole" / "journal.jsonl"
+    operation = "backup:StartRestoreJob" if step == "restore" else "backup:StartCopyJob"
+    started: list[str] = []
+
+    def sent_and_started(text: str) -> bool:
+        journaled = any(
+            '"type": "start"' in line and f'"step": "{step}"' in line for line in text.splitlines()
+        )
+        if journaled and not started:
+            started.extend(j for j in listed() if j not in before)
+        return bool(started)
+
+    sb.options.time_scale = 20  # the job still runs when cleanup starts
+    sb.fail_operation(operation, "late")
+    try:
+        text = killed_once(env, runbook, flows, sent_and_started, f"the {step} call in AWS")
+    finally:
+        sb.clear_faults()
+        sb.options.time_scale = 600
+    # The journal as the kill left it: the request, and no job id for it.
+    records = [json.loads(line) for line in flows.read_text().splitlines()]
+    (start,) = [r for r in records if r["type"] == "start" and r["step"] == step]
+    assert not [r for r in records if r["type"] == "job" and r["step"] == step], text
+    drills = tmp_path / "state" / "drconsole" / "drills" / "journal.jsonl"
+    run_id = json.loads(drills.read_text().splitlines()[0])["flow"]
+    (job_id,) = started
+    return LostAnswer(env, run_id, flows, job_id, start["request"])
+
+
+def journaled(flows: Path, record_type: str) -> list[dict[str, Any]]:
+    records = [json.loads(line) for line in flows.read_text().splitlines()]
+    return [r for r in records if r["type"] == record_type]
+
+
+def test_cleanup_finds_a_restore_whose_answer_was_lost_waits_for_it_and_deletes_its_table(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    lost = killed_with_answer_lost(sb, info, tmp_path, "lost-answer-table", "restore")
+    assert restore_jobs_status(sb, info, lost.job_id) in ("PENDING", "RUNNING")
+
+    done = drill(lost.env, "cleanup", lost.run_id, "--yes", "--json")
+    # With plain boto3, once AWS has ended the restore: the table it restored is gone.
+    job = ended_restore(sb, info, lost.job_id)
+    assert job["Status"] == "COMPLETED"
+    assert "lost-answer-table" not in tables_of(sb, info)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        f"The restore request of target table (account {recovery}, Region {EU}) was sent but "
+        f"its job id never journaled: AWS lists restore job {lost.job_id} for it, journaled now"
+    ) in done.stderr
+    assert f"Waiting for restore job {lost.job_id}" in done.stderr
+    result = json.loads(done.stdout)
+    assert result["unresolved"] == [] and result["running"] == [] and result["left"] == []
+    assert job["CreatedResourceArn"] in [c["arn"] for c in result["cleanup"]]
+    # The journal now knows the job, with its usual record: a later clean-up asks AWS nothing.
+    assert [(r["step"], r["job_id"]) for r in journaled(lost.flows, "job")][-1] == (
+        "restore",
+        lost.job_id,
+    )
+    again = drill(lost.env, "cleanup", lost.run_id)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout == "nothing the drill created is left\n"
+
+
+def test_cleanup_finds_a_copy_whose_answer_was_lost_in_the_source_account_and_deletes_it(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
+    restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
+    lost = killed_with_answer_lost(sb, info, tmp_path, "lost-copy-table", "hop1")
+
+    done = drill(lost.env, "cleanup", lost.run_id, "--yes", "--json")
+    client = sb.client("backup", backup, EU)
+    deadline = time.monotonic() + 120
+    while (copy := client.describe_copy_job(CopyJobId=lost.job_id)["CopyJob"])["State"] in (
+        "CREATED",
+        "RUNNING",
+    ):
+        assert time.monotonic() < deadline, "the copy did not end"
+        time.sleep(0.2)
+    # With plain boto3: the recovery point the copy made is gone.
+    assert copy["State"] == "COMPLETED"
+    assert copy["DestinationRecoveryPointArn"] not in recovery_points(sb, recovery)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        f"The copy hop1 request of target table (account {backup}, Region {EU}) was sent but "
+        f"its job id never journaled: AWS lists copy job {lost.job_id} for it, journaled now"
+    ) in done.stderr
+    result = json.loads(done.stdout)
+    assert [(c["arn"], c["deleted"]) for c in result["cleanup"]] == [
+        (copy["DestinationRecoveryPointArn"], True)
+    ]
+    assert not [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before]
+
+
+def test_two_jobs_matching_a_lost_answer_stop_cleanup_and_neither_is_deleted(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    lost = killed_with_answer_lost(sb, info, tmp_path, "twice-restored-table", "restore")
+    # Someone else started the same restore at the same time (another token, same request).
+    other = {**lost.request, "IdempotencyToken": "someone-else"}
+    client = sb.client("backup", recovery, EU)
+    other_id = client.start_restore_job(**other)["RestoreJobId"]
+
+    done = drill(lost.env, "cleanup", lost.run_id, "--yes", "--json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    both = ", ".join(sorted([lost.job_id, other_id]))
+    assert (
+        f"The restore request of target table (account {recovery}, Region {EU}) was sent but "
+        f"its job id never journaled, and 2 restore jobs match it: {both}. Clean-up cannot "
+        "tell which is the drill's: nothing they make is deleted; see to them by hand"
+    ) in done.stderr
+    result = json.loads(done.stdout)
+    (unresolved,) = result["unresolved"]
+    assert unresolved["step"] == "restore" and unresolved["matches"] == sorted(
+        [lost.job_id, other_id]
+    )
+    assert "Waiting for" not in done.stderr
+    # Neither job is journaled as the drill's, and what they restored stays (plain boto3).
+    assert not [r for r in journaled(lost.flows, "job") if r["step"] == "restore"]
+    ended = [ended_restore(sb, info, job) for job in (lost.job_id, other_id)]
+    assert "COMPLETED" in [job["Status"] for job in ended]
+    assert "twice-restored-table" in tables_of(sb, info)
+    # A later clean-up says the same, and still deletes nothing of it.
+    again = drill(lost.env, "cleanup", lost.run_id)
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "2 restore jobs match it" in again.stdout + again.stderr
+    assert "twice-restored-table" in tables_of(sb, info)
+
+
+def test_a_start_call_that_never_reached_aws_is_said_so_after_a_refused_lookup_is_retried(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    # StartRestoreJob throttled past the retries: journaled as sent, never answered with a job.
+    drill_ = interrupted_drill(sb, info, tmp_path, "never-restored-table")
+    flows = tmp_path / "state" / "drconsole" / "journal.jsonl"
+
+    sb.fail_operation("backup:ListRestoreJobs", "denied")
+    try:
+        refused = drill(drill_.env, "cleanup", drill_.run_id, "--yes", "--json")
+    finally:
+        sb.clear_faults()
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    prefix = (
+        f"The restore request of target table (account {recovery}, Region {EU}) was sent but "
+        "its job id never journaled, and its job could not be looked up (ROLE_PERMISSIONS: "
+    )
+    assert prefix in refused.stderr
+    assert f"drconsole drill cleanup {drill_.run_id} looks again" in refused.stderr
+    (unresolved,) = json.loads(refused.stdout)["unresolved"]
+    assert unresolved["cause"] == "ROLE_PERMISSIONS" and unresolved["matches"] == []
+    assert not journaled(flows, "no-job")
+    # What the drill surely made is deleted meanwhile (plain boto3).
+    assert drill_.copied not in recovery_points(sb, recovery)
+
+    again = drill(drill_.env, "cleanup", drill_.run_id, "--json")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (
+        f"The restore request of target table (account {recovery}, Region {EU}) was sent but "
+        f"its job id never journaled: it never started a job (no restore job in account "
+        f"{recovery}, Region {EU} matches the request), nothing to wait for"
+    ) in again.stderr
+    assert "Waiting for" not in again.stderr
+    assert json.loads(again.stdout)["unresolved"] == []
+    assert [r["step"] for r in journaled(flows, "no-job")] == ["restore"]
+    # No restore was started by any of it (plain boto3), and a third clean-up asks nothing.
+    new = [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in drill_.restores_before]
+    assert new == []
+    third = drill(drill_.env, "cleanup", drill_.run_id)
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert third.stdout == "nothing the drill created is left\n"
+
+
+def restore_jobs_status(sb: Sandbox, info: ScenarioInfo, job_id: str) -> str:
+    backup = sb.client("backup", info.accounts["recovery"], EU)
+    return str(backup.describe_restore_job(RestoreJobId=job_id)["Status"])
