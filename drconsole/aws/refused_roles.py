@@ -11,9 +11,9 @@ Only AWS's own answers are remembered, and not those that may pass by themselves
 service errors and clock skew (classify's THROTTLED, SERVICE_ERROR, and the skew codes) are
 asked again by the next read, as are failures that never reached STS (network, credentials that
 could not be resolved). A refusal holds for the caller's credentials that received it: when they
-are renewed (a new SSO or assumed-role session) it is forgotten, and the accounts screen's `r`
-forgets every refusal. A new credential source (break-glass, the setup screen's retry) comes with
-new sessions, and so with no memory at all.
+are renewed (a new SSO or assumed-role session) it is forgotten. The console's reloads forget
+them too (the accounts screen's load and `r`, opening an account, a re-check). A new credential
+source (break-glass, the setup screen's retry) comes with new sessions, and so with no memory.
 """
 
 from __future__ import annotations
