@@ -12,8 +12,9 @@ from botocore.exceptions import ClientError
 from textual.pilot import Pilot
 
 from drconsole.tui.screens.accounts import AccountsScreen
+from drconsole.tui.screens.vaults import VaultsScreen
 from tests.policies import trusting
-from tests.tui.conftest import Demo, wait_until
+from tests.tui.conftest import Demo, status_of, wait_until
 
 ROLE = "DrReader"  # made in every member account but dev by each test
 
@@ -100,3 +101,25 @@ async def test_a_refused_role_is_asked_once_per_load_and_again_after_r(demo: Dem
             # dev's is made only when the test reached it
             with contextlib.suppress(ClientError):
                 remove_role(demo, account_id)
+
+
+async def test_opening_a_refused_account_asks_its_role_once_more(demo: Demo) -> None:
+    """Opening dev (its vaults) asks for its role again, once for both Regions' listings (the
+    code before: three, one before the listings and one for each), and shows the refusal."""
+    dev = demo.info.accounts["dev"]
+    app = demo.app(role_name=ROLE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, AccountsScreen)
+        await load_ended(pilot, screen)
+        mark = demo.sandbox.request_log.mark()
+        await pilot.press("slash", *dev, "enter", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, VaultsScreen), what="vaults")
+        await wait_until(pilot, lambda: "loading" not in status_of(app), what="dev's vaults")
+        vaults = app.screen
+        assert isinstance(vaults, VaultsScreen)
+        assert assume_roles_into(demo, mark, dev) == 1
+        # (with the service-linked role's look-up, brought from the accounts screen)
+        assert {(e.region, e.operation, e.code) for e in vaults.errors} == {
+            (region, "AssumeRole", "AccessDenied") for region in [*app.regions(), "global"]
+        }
