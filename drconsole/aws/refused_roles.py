@@ -89,7 +89,3 @@ class RefusedRoles:
         """Forget every refusal: the next read of each account asks STS again."""
         with self._lock:
             self._refusals.clear()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._refusals)
