@@ -231,7 +231,7 @@ class Inventory:
         (botocore assumes a role under a lock at its first call), holding a thread each; this
         way no thread waits, and the reads go out side by side once the role is assumed. A
         failed AssumeRole is not reported here: each read meets it, and reports it where it
-        happened.
+        happened (a role refused for good without another call: refused_roles.py).
         """
 
         def work() -> None:

@@ -35,6 +35,7 @@ from drconsole.aws.fastparse import utc_parser_factory
 from drconsole.aws.loader_lock import serialize_reads
 from drconsole.aws.pacing import FOREGROUND
 from drconsole.aws.readonly import install_read_only_guard
+from drconsole.aws.refused_roles import RefusedRoles, access_key_of
 from drconsole.aws.shared_clients import (
     AccountClient,
     AccountCredentials,
@@ -96,6 +97,8 @@ class AwsSessions:
         # enough connections for every worker of every screen using one of them at once.
         self._max_attempts = settings.retry_max_attempts
         self._role_creds: dict[str, DeferredRefreshableCredentials] = {}
+        # Roles AWS refused for good: not asked again by each of the account's reads.
+        self.refused_roles = RefusedRoles()
         self._shared_config = self._config.merge(
             Config(
                 retries={"mode": "legacy", "total_max_attempts": settings.retry_max_attempts},
@@ -213,11 +216,20 @@ class AwsSessions:
 
         def assume() -> dict[str, str]:
             sts = self.client("sts")
-            answer = sts.assume_role(
-                RoleArn=role_arn,
-                RoleSessionName=session_name,
-                DurationSeconds=ASSUMED_ROLE_SECONDS,
-            )
+            # botocore refreshes under the credentials' lock: a read that waited behind a
+            # refused AssumeRole finds the refusal here.
+            caller_key = access_key_of(self._base)
+            self.refused_roles.raise_if_refused(account_id, caller_key)
+            try:
+                answer = sts.assume_role(
+                    RoleArn=role_arn,
+                    RoleSessionName=session_name,
+                    DurationSeconds=ASSUMED_ROLE_SECONDS,
+                )
+            except ClientError as exc:
+                self.refused_roles.remember(account_id, caller_key, exc)
+                raise
+            self.refused_roles.forget_account(account_id)
             creds = required(answer, "Credentials", "AssumeRole")
             expiration = required(creds, "Expiration", "AssumeRole")
             if not isinstance(expiration, datetime):
@@ -275,7 +287,8 @@ class AwsSessions:
         """Assume the role into `account_id` now, when the account is reached by a role (else
         nothing): the calls that follow find its credentials ready, where each would otherwise
         queue behind the first one's AssumeRole (botocore refreshes under a lock). Raises what
-        AssumeRole raised; a later call tries again."""
+        AssumeRole raised; a later call tries again, unless AWS refused the role for good
+        (refused_roles.py: it then raises the same refusal without a call)."""
         identity = self._identity_for(account_id)
         if identity[0] == "role":
             self._credentials_of(account_id).get_frozen_credentials()

@@ -22,11 +22,13 @@ SERVICE_BY_SIGNING_NAME = {"elasticfilesystem": "efs"}
 
 @dataclass(frozen=True)
 class SeenRequest:
-    """One request as it arrived: `service:Operation` and the caller's access key id."""
+    """One request as it arrived: `service:Operation`, the caller's access key id and, for
+    sts:AssumeRole, the role asked for (tests count the calls into one account)."""
 
     service: str
     operation: str
     access_key: str | None
+    role_arn: str | None = None
 
     @property
     def name(self) -> str:
@@ -101,6 +103,15 @@ def operation_of(environ: dict[str, Any], signing_name: str | None) -> tuple[str
     return service, _rest_operation(service, method, path, query)
 
 
+def _role_asked(environ: dict[str, Any]) -> str | None:
+    """The RoleArn of an AssumeRole's form body (which operation_of has put back, read)."""
+    body = environ.get("wsgi.input")
+    if not isinstance(body, io.BytesIO):
+        return None
+    found = parse_qs(body.getvalue().decode("utf-8", "replace")).get("RoleArn")
+    return found[0] if found else None
+
+
 class RequestLog:
     """Thread-safe record of the requests the sandbox received."""
 
@@ -113,7 +124,8 @@ class RequestLog:
     ) -> SeenRequest:
         """Name and keep one request; returns it."""
         service, operation = operation_of(environ, signing_name)
-        seen = SeenRequest(service, operation, access_key)
+        role_arn = _role_asked(environ) if operation == "AssumeRole" else None
+        seen = SeenRequest(service, operation, access_key, role_arn)
         with self._lock:
             self._seen.append(seen)
         return seen

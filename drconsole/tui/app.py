@@ -107,6 +107,13 @@ class DrConsoleApp(App[None]):
                 self._sessions = AwsSessions(self.settings)
             return self._sessions
 
+    def forget_refused_roles(self) -> None:
+        """A reload the person asked for: roles AWS refused are asked again at the next read
+        (aws/refused_roles.py); nothing when AWS was not reached yet."""
+        with self._aws_lock:
+            if self._sessions is not None:
+                self._sessions.refused_roles.forget()
+
     def new_inventory(self, max_workers: int | None = None) -> Inventory:
         """An inventory reader for one worker (Inventory keeps per-scan state; sessions and
         clients underneath are shared); `max_workers` threads at once (default: the setting)."""

@@ -340,7 +340,8 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         self.refresh_table()
 
     def action_recheck(self) -> None:
-        """Run every check again."""
+        """Run every check again (asking again for roles AWS refused)."""
+        self.sessions.refused_roles.forget()
         self.start_checks()
 
     def action_back(self) -> None:

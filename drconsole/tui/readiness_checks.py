@@ -237,7 +237,8 @@ class ReadinessChecksScreen(ReadOnlyActions, Screen[None]):
         self.app.pop_screen()
 
     def action_recheck(self) -> None:
-        """Evaluate the row again."""
+        """Evaluate the row again (asking again for roles AWS refused)."""
+        self.drapp.forget_refused_roles()
         self.drapp.readiness.recheck(self.key)
 
     def action_fix(self) -> None:

@@ -148,6 +148,7 @@ class ReadinessScreen(TableScreen):
         # The first call (on mount) shows what is known (and starts the evaluation unless it
         # ran or runs); `r` evaluates everything again.
         if self.shown_once:
+            self.drapp.forget_refused_roles()
             self.feed.start(again=True)
             return
         self.shown_once = True

@@ -1,0 +1,91 @@
+"""AssumeRole refusals that will not change within seconds, remembered per member account.
+
+A role that does not exist, does not trust the caller, or a role ARN AWS cannot read is refused
+the same way by every AssumeRole that follows: without this memory each of the account's later
+reads (ListBackupVaults and ListProtectedResources in each Region, GetRole...) asks STS again,
+some 6,000 failing calls at 1,000 accounts with a wrong role name. The account's later reads
+are answered with a copy of the same error (same code and message, so every screen explains it
+as before), without a call.
+
+Only AWS's own answers are remembered, and not those that may pass by themselves: throttling,
+service errors and clock skew (classify's THROTTLED, SERVICE_ERROR, and the skew codes) are
+asked again by the next read, as are failures that never reached STS (network, credentials that
+could not be resolved). A refusal holds for the caller's credentials that received it: when they
+are renewed (a new SSO or assumed-role session) it is forgotten. The console's reloads forget
+them too (the accounts screen's load and `r`, opening an account, a re-check). A new credential
+source (break-glass, the setup screen's retry) comes with new sessions, and so with no memory.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drconsole.aws.errors import classify, error_code
+from drconsole.models import CauseCode
+
+# Answers that the next call may not receive: asked again.
+PASSING_CAUSES = frozenset({CauseCode.THROTTLED, CauseCode.SERVICE_ERROR, CauseCode.NETWORK})
+# A clock out of step with AWS's is corrected without drconsole knowing: asked again too.
+CLOCK_SKEW_CODES = frozenset({"RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture"})
+
+
+def lasting(exc: BaseException) -> bool:
+    """True when AssumeRole's failure `exc` is AWS's answer and the next call would get it too."""
+    if not isinstance(exc, ClientError):
+        return False
+    if error_code(exc) in CLOCK_SKEW_CODES or "Signature expired" in str(exc):
+        return False
+    return classify(exc) not in PASSING_CAUSES
+
+
+def access_key_of(session: Any) -> str | None:
+    """The access key id of `session`'s credentials as they are now (None: none resolved; the
+    call they sign then fails as it would have)."""
+    try:
+        credentials = session.get_credentials()
+        return None if credentials is None else credentials.get_frozen_credentials().access_key
+    except (BotoCoreError, OSError):
+        return None
+
+
+class RefusedRoles:
+    """Each account's lasting AssumeRole refusal, with the caller's credentials that received
+    it (their access key id); safe to share across threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._refusals: dict[str, tuple[str | None, ClientError]] = {}
+
+    def raise_if_refused(self, account_id: str, caller_key: str | None) -> None:
+        """Raise a copy of the refusal the role into `account_id` received with the caller's
+        credentials `caller_key` (none remembered, or other credentials: nothing)."""
+        with self._lock:
+            found = self._refusals.get(account_id)
+        if found is None or caller_key is None:
+            return
+        key, refusal = found
+        if key != caller_key:
+            return
+        # A copy for each read: one exception raised in several threads at once would collect
+        # every thread's traceback. botocore's error classes all take (response, operation).
+        raise type(refusal)(refusal.response, refusal.operation_name)
+
+    def remember(self, account_id: str, caller_key: str | None, exc: BaseException) -> None:
+        """Keep AssumeRole's failure `exc` for `account_id` when it is lasting; a failure that
+        may pass, or a success (see `forget_account`), replaces nothing."""
+        if caller_key is not None and lasting(exc) and isinstance(exc, ClientError):
+            with self._lock:
+                self._refusals[account_id] = (caller_key, exc)
+
+    def forget_account(self, account_id: str) -> None:
+        """The role into `account_id` was assumed: no refusal holds any longer."""
+        with self._lock:
+            self._refusals.pop(account_id, None)
+
+    def forget(self) -> None:
+        """Forget every refusal: the next read of each account asks STS again."""
+        with self._lock:
+            self._refusals.clear()
