@@ -250,6 +250,7 @@ def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
     unfinished drill is abandoned first (asked, or --yes), so it is never resumed without its
     copies. Jobs it started that AWS still runs are waited for, at most --wait."""
     from drconsole.drills.abandon import clean_up_run
+    from drconsole.drills.cleanup import delete_line
 
     sessions = _sessions(args, settings_of_run(args, run_id), CLEANUP_REFUSED)
     # With --json, stdout holds the one JSON object: the waits are said on stderr.
@@ -305,7 +306,7 @@ def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
         )
     else:
         for item in outcome.results:
-            say(f"{item['kind']} {item['arn']}: {item['reason']}")
+            say(delete_line(item))
         if outcome.report is not None:
             what = "abandoned" if outcome.abandoned else "cleaned up"
             say(f"drill {run_id} {what}; {outcome.report}")
@@ -365,5 +366,6 @@ def show_history(args: argparse.Namespace, runbook: str | None) -> int:
             f"RPO {format_duration(run['rpo_seconds']):>10}  RTO "
             f"{format_duration(run['rto_seconds']):>10}"
             + ("  (interrupted)" if run["interrupted"] else "")
+            + (f"  {run['left']} left" if run["left"] and run["verdict"] != "unfinished" else "")
         )
     return EXIT_OK

@@ -19,7 +19,7 @@ from drconsole.drills.finish import journaled_run, publish, report_dir_for
 from drconsole.drills.journal import DrillJournal, DrillState
 from drconsole.drills.parse import format_duration
 from drconsole.drills.report import ABANDONED, build_report
-from drconsole.drills.resume import runbook_to_resume
+from drconsole.drills.resume import journaled_flows, runbook_to_resume
 from drconsole.drills.runner import drill_lock, interrupted_seconds
 from drconsole.drills.unended_jobs import DEFAULT_WAIT, UnendedJob, unended_jobs, wait_for
 from drconsole.drills.unjournaled_jobs import UnresolvedStart, resolve_starts, unjournaled_starts
@@ -64,11 +64,13 @@ def clean_up_run(
     say: Callable[[str], None],
     wait_seconds: float = DEFAULT_WAIT,
     stop: threading.Event | None = None,
+    done_one: Callable[[dict[str, Any]], None] | None = None,
 ) -> CleanupOutcome | None:
     """Delete what the drill created and left, whatever its clean-up policy; an unfinished
-    drill is abandoned first, if `confirm()` (None when it says no: nothing done). Holds the
-    drill's lock (DrillBusy while another process runs, resumes or cleans it up); refused in
-    read-only mode before anything is journaled or asked of AWS."""
+    drill is abandoned first, if `confirm()` (None when it says no: nothing done). Each delete's
+    outcome is handed to `done_one` as it comes. Holds the drill's lock (DrillBusy while another
+    process runs, resumes or cleans it up); refused in read-only mode before anything is
+    journaled or asked of AWS."""
     if sessions.read_only:
         from drconsole.errors import ReadOnlyViolation
 
@@ -101,7 +103,7 @@ def clean_up_run(
         if running:
             say(_still_running(run_id, running, wait_seconds, stop))
         state = journaled_run(journal, run_id)
-        results = clean_up(sessions, state_dir, state)
+        results = clean_up(sessions, state_dir, state, done_one=done_one)
         state = journaled_run(journal, run_id)
         report = None
         # (again when a job it waited for ended: the report shows AWS's account of it)
@@ -113,7 +115,8 @@ def clean_up_run(
         rewritten = abandoning or results or stale
         if state.end is not None and state.end.get(ABANDONED) and rewritten:
             report = _write_report(sessions, state_dir, run_id, directory)
-    left = [i for i in created_by(state, Journal(state_dir)) if i["arn"] not in state.deleted()]
+    created = created_by(state, journaled_flows(state_dir, state))
+    left = [item for item in created if item["arn"] not in state.deleted()]
     return CleanupOutcome(run_id, abandoning, results, report, running, left, unresolved)
 
 

@@ -4,6 +4,7 @@ vault is kept; what could not be deleted is recorded with its cause, to be retri
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from drconsole.aws.audit import AuditLog
@@ -12,7 +13,7 @@ from drconsole.aws.drill_reads import AWS_ERRORS, error_code
 from drconsole.aws.errors import describe
 from drconsole.aws.jobs import JobsApi
 from drconsole.drills.journal import DrillJournal, DrillState
-from drconsole.flows.journal import Journal
+from drconsole.flows.journal import FlowState
 from drconsole.flows.routes import VaultRef
 
 GONE_CODES = frozenset(
@@ -27,13 +28,14 @@ GONE_CODES = frozenset(
 )
 
 
-def created_by(state: DrillState, flows: Journal) -> list[dict[str, str]]:
-    """What the drill's flows created: restored resources first, then their copies."""
+def created_by(state: DrillState, flows: Mapping[str, FlowState]) -> list[dict[str, str]]:
+    """What the drill's flows (`flows`: by flow id, as journaled) created: restored resources
+    first, then their copies."""
     items: list[dict[str, str]] = []
     for name, record in state.targets.items():
         if not record.flow_id:
             continue
-        flow = flows.flow(record.flow_id)
+        flow = flows.get(record.flow_id)
         if flow is None:
             continue
         plan = flow.plan
@@ -69,27 +71,50 @@ def created_by(state: DrillState, flows: Journal) -> list[dict[str, str]]:
     return items
 
 
+def left_by(state: DrillState, flows: Mapping[str, FlowState]) -> int:
+    """How much of what the drill created its clean-up left: not deleted yet (a delete that
+    failed, a clean-up not done by its policy), or not known yet (a job it started and never
+    saw end: what it makes is deleted once it has ended)."""
+    from drconsole.drills.unended_jobs import unended_in
+
+    deleted = state.deleted()
+    left = [item for item in created_by(state, flows) if item["arn"] not in deleted]
+    return len(left) + len(unended_in(state, flows))
+
+
 def clean_up(
-    sessions: Any, state_dir: Any, state: DrillState, targets: set[str] | None = None
+    sessions: Any,
+    state_dir: Any,
+    state: DrillState,
+    targets: set[str] | None = None,
+    done_one: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Delete what the drill created and has not deleted yet (of `targets`, or all); each
-    outcome is journaled and returned."""
+    outcome is journaled, handed to `done_one` as it comes, and returned."""
+    from drconsole.drills.resume import journaled_flows
+
     drills = DrillJournal(state_dir)
     audit = AuditLog.of(sessions, state_dir)
     deleter = ResourceDeleter(sessions, audit)
     jobs = JobsApi(sessions, audit)
     done = state.deleted()
     results = []
-    for item in created_by(state, Journal(state_dir)):
+    for item in created_by(state, journaled_flows(state_dir, state)):
         if item["arn"] in done or (targets is not None and item["target"] not in targets):
             continue
         deleted, reason, cause = _delete_one(deleter, jobs, item)
-        results.append(
-            drills.append(
-                state.run_id, "cleanup", **item, deleted=deleted, reason=reason, cause=cause
-            )
+        result = drills.append(
+            state.run_id, "cleanup", **item, deleted=deleted, reason=reason, cause=cause
         )
+        results.append(result)
+        if done_one is not None:
+            done_one(result)
     return results
+
+
+def delete_line(result: dict[str, Any]) -> str:
+    """One delete's outcome as `drill cleanup` prints it: `KIND ARN: REASON`."""
+    return f"{result['kind']} {result['arn']}: {result['reason']}"
 
 
 def _delete_one(

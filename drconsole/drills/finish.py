@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from drconsole.drills import report as rp
-from drconsole.drills.cleanup import clean_up
+from drconsole.drills.cleanup import clean_up, left_by
 from drconsole.drills.journal import DrillJournal, DrillState
 from drconsole.drills.report_html import render
 from drconsole.drills.runbook import Runbook
@@ -127,8 +127,13 @@ def _text_or_none(value: Any) -> str | None:
 
 
 def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]:
-    """Past runs, oldest first, from the journal and their report.json; unfinished runs say so."""
+    """Past runs, oldest first, from the journal and their report.json; unfinished runs say so.
+    Each says how much of what it created is `left` (`drill cleanup RUN_ID` deletes it)."""
+    from drconsole.flows.journal import Journal
+
     out: list[dict[str, Any]] = []
+    # (one read of the flow journal for every run: `Journal.flow` folds it whole each time)
+    flows = {flow.flow_id: flow for flow in Journal(state_dir).flows()}
     for state in DrillJournal(state_dir).runs():
         name = str(state.start.get("runbook", ""))
         if runbook is not None and name != runbook:
@@ -147,6 +152,7 @@ def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]
                     "interrupted": bool(state.resumes),
                     # An AWS error interrupted it: the report of how it stood then.
                     "report": _report_of(state.reported),
+                    "left": left_by(state, flows),
                 }
             )
             continue
@@ -173,6 +179,7 @@ def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]
             # The journal decides: a report that could not be written again (its runbook
             # changed) still says interrupted, or is not there at all (a killed drill's).
             out[-1].update(verdict=rp.ABANDONED, finished=state.end.get("finished"))
+        out[-1]["left"] = left_by(state, flows)
     return out
 
 

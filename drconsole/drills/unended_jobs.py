@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 from drconsole.aws.jobs import JobRef, JobsApi
 from drconsole.aws.watcher import MAX_CONSECUTIVE_ERRORS, JobUpdate, JobWatcher
 from drconsole.drills.journal import DrillState
+from drconsole.flows.journal import FlowState
 from drconsole.models import CopyJob, RestoreJob
 
 DEFAULT_WAIT = 3600.0  # `drill cleanup --wait`: how long clean-up waits for jobs still running
@@ -66,7 +67,11 @@ def unended_jobs(state_dir: Path, state: DrillState) -> list[UnendedJob]:
     """The drill's jobs that were started (their id journaled) and not seen ended."""
     from drconsole.drills.resume import journaled_flows
 
-    flows = journaled_flows(state_dir, state)
+    return unended_in(state, journaled_flows(state_dir, state))
+
+
+def unended_in(state: DrillState, flows: Mapping[str, FlowState]) -> list[UnendedJob]:
+    """Those of `flows` (by flow id, as journaled)."""
     found: list[UnendedJob] = []
     for name, record in state.targets.items():
         flow = flows.get(record.flow_id or "")

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from textual.app import App
 
 # Actions that start jobs or change AWS resources or the journal: never offered in read-only.
-MUTATING_ACTIONS = frozenset({"wizard", "fix", "resume", "abandon", "run_drill", "abandon_drill"})
+MUTATING_ACTIONS = frozenset(
+    {"wizard", "fix", "resume", "abandon", "run_drill", "abandon_drill", "clean_up_drill"}
+)
 
 # The breadcrumb of screens that have no trail of their own.
 SCREEN_TITLES = {

@@ -3,7 +3,6 @@ trend of its RTO, and the past runs of the highlighted one (Enter opens a report
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,6 +18,13 @@ from textual.widget import Widget
 from textual.widgets import DataTable, ListItem, ListView, Sparkline
 
 from drconsole.drills.parse import format_duration
+from drconsole.tui.drills.list_cells import (
+    VERDICT_STYLE,
+    last_result,
+    left_text,
+    run_time,
+    shown_folder,
+)
 from drconsole.tui.screens.base import BrowseScreen
 from drconsole.tui.screens.table import matches
 from drconsole.tui.widgets.fitted_table import FittedTable
@@ -29,49 +35,6 @@ if TYPE_CHECKING:
     from drconsole.drills.runbook import Runbook
 
 TREND_RUNS = 12  # runs drawn in the sparkline (the newest)
-VERDICT_STYLE = {
-    "passed": "bold green",
-    "failed": "bold red",
-    "unfinished": "bold yellow",
-    "abandoned": "bold yellow",  # ended by `drill cleanup` before it finished: not judged
-}
-
-
-def run_time(text: str | None) -> str:
-    """`12-03 06:40` (UTC) of an ISO time, '-' when unknown."""
-    if not text:
-        return "-"
-    moment = datetime.fromisoformat(text)
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return f"{moment.astimezone(UTC):%m-%d %H:%M}"
-
-
-def shown_folder(folder: Path) -> str:
-    """The folder as short as it is unambiguous: relative to the working directory when inside
-    it, else with `~` for the home folder."""
-    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
-        try:
-            return prefix + str(folder.resolve().relative_to(base.resolve()))
-        except (ValueError, OSError):
-            continue
-    return str(folder)
-
-
-def last_result(entry: RunbookEntry, running: bool) -> Text:
-    """The list's `Last result` cell: verdict, slowest RTO and when (or why it cannot run)."""
-    if entry.runbook is None:
-        return Text(f"⚠ {entry.error}", style="red")
-    if running:
-        return Text("running in this console…", style="bold")
-    last = entry.last
-    if last is None:
-        return Text("never run", style="dim")
-    verdict = str(last["verdict"])
-    text = Text(f"{verdict:<10}", style=VERDICT_STYLE.get(verdict, ""))
-    if last.get("rto_seconds") is not None:
-        text.append(f" RTO {format_duration(last['rto_seconds']):>8}")
-    text.append(f"  {run_time(last.get('started'))}", style="dim")
-    return text
 
 
 class RunbookItem(ListItem):
@@ -98,7 +61,7 @@ class RunbookItem(ListItem):
 class DrillsScreen(BrowseScreen):
     """Runbooks of the runbooks folder; Enter plans one, `o` opens its last report, `R`
     resumes an unfinished run (the highlighted past run, or the runbook's last), `x` abandons
-    it."""
+    it, or cleans up a finished one that left what it created."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Plan"),
@@ -109,6 +72,14 @@ class DrillsScreen(BrowseScreen):
             "abandon_drill",
             "Abandon",  # short: the footer fits at 80 columns; the help says the rest
             tooltip="the unfinished run, deleting what it created (drill cleanup)",
+        ),
+        # The same key on a finished run that left what it created: only one of the two is
+        # offered at a time (a run is either unfinished or finished).
+        Binding(
+            "x",
+            "clean_up_drill",
+            "Clean up",
+            tooltip="delete what the finished run left (drill cleanup)",
         ),
         Binding("tab", "switch_list", "Runs/runbooks", show=False),
     ]
@@ -239,10 +210,12 @@ class DrillsScreen(BrowseScreen):
             )
             runs = "" if self.drapp.settings.read_only else " (then R runs)"
             text += f" │ Enter plans{runs}, o opens the last report"
-            if not self.drapp.settings.read_only and any(
-                e.last is not None and e.last["verdict"] == "unfinished" for e in catalog.entries
-            ):
-                text += ", R resumes an unfinished run, x abandons it"
+            lasts = [e.last for e in catalog.entries if e.last is not None]
+            if not self.drapp.settings.read_only:
+                if any(last["verdict"] == "unfinished" for last in lasts):
+                    text += ", R resumes an unfinished run, x abandons it"
+                if any(left_text(last) for last in lasts):
+                    text += ", x cleans up what a run left"
             if query:
                 text += f" │ filter {self.query_text!r}: {len(self.shown)} shown"
         if catalog.note:
@@ -301,12 +274,22 @@ class DrillsScreen(BrowseScreen):
                 # (short enough for an 80-column terminal with the run id before it)
                 how = "R resumes it, x abandons it"
             text.append(f"\nunfinished run {last['run_id']}: {how}", style="bold")
+        elif last is not None and left_text(last):
+            how = (
+                f"drconsole drill cleanup {last['run_id']} (not in read-only mode)"
+                if self.drapp.settings.read_only
+                else "x cleans it up"
+            )
+            text.append(
+                f"\nrun {last['run_id']} left {last['left']} of what it created: {how}",
+                style="bold",
+            )
         detail.update(text)
         for run in reversed(entry.runs):
             verdict = str(run["verdict"])
             runs.add_row(
                 run_time(run.get("started")),
-                Text(verdict, style=VERDICT_STYLE.get(verdict, "")),
+                Text(verdict, style=VERDICT_STYLE.get(verdict, "")).append_text(left_text(run)),
                 format_duration(run.get("rpo_seconds")),
                 format_duration(run.get("rto_seconds")),
                 str(run["run_id"]),
@@ -398,14 +381,31 @@ class DrillsScreen(BrowseScreen):
             return None
         return str(run["run_id"])
 
+    def run_to_clean_up(self) -> dict[str, Any] | None:
+        """The finished run `x` cleans up: as for `run_to_resume`, one whose clean-up left what
+        it created. None when there is none, or in read-only mode."""
+        entry = self.highlighted()
+        if entry is None or self.drapp.settings.read_only:
+            return None
+        if self.focused is self.query_one("#runs", DataTable):
+            run = self.highlighted_run(entry)
+        else:
+            run = entry.last
+        return run if run is not None and left_text(run) else None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("resume_drill", "abandon_drill"):
+        wanted = {
+            "resume_drill": self.run_to_resume,
+            "abandon_drill": self.run_to_resume,
+            "clean_up_drill": self.run_to_clean_up,
+        }.get(action)
+        if wanted is not None:
             try:
-                offered = self.run_to_resume() is not None
+                offered = wanted() is not None
             except NoMatches:  # asked before the lists are composed
                 offered = False
             if not offered:
-                return False  # hidden from the footer
+                return False  # hidden from the footer (and `x` means the other one)
         return super().check_action(action, parameters)
 
     def action_resume_drill(self) -> None:
@@ -457,21 +457,20 @@ class DrillsScreen(BrowseScreen):
 
     def action_abandon_drill(self) -> None:
         """`x`: ask, then abandon the unfinished run `R` would resume (`drill cleanup`'s code)."""
-        from drconsole.drills.abandon import question
-        from drconsole.tui.drills.abandon_screen import DrillAbandonScreen, detail
-        from drconsole.tui.screens.confirm import ConfirmDialog
+        from drconsole.tui.drills.abandon_screen import ask_to_abandon
 
         entry, run_id = self.highlighted(), self.run_to_resume()
-        if entry is None or run_id is None:  # hidden then; refused below the UI in read-only
-            return
+        if entry is not None and run_id is not None:  # hidden else; refused below the UI too
+            ask_to_abandon(self, run_id, entry.name)
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.app.push_screen(DrillAbandonScreen(run_id, entry.name))
+    def action_clean_up_drill(self) -> None:
+        """`x` on a finished run that left what it created: ask, then clean it up (`drill
+        cleanup`'s code, in the same view as an abandon)."""
+        from drconsole.tui.drills.abandon_screen import ask_to_clean_up
 
-        self.app.push_screen(
-            ConfirmDialog(question(run_id), detail(run_id), yes="Abandon"), answered
-        )
+        entry, run = self.highlighted(), self.run_to_clean_up()
+        if entry is not None and run is not None:  # hidden else; refused below the UI too
+            ask_to_clean_up(self, str(run["run_id"]), entry.name, int(run["left"]))
 
     def resume(self, runbook: Runbook, run_id: str) -> None:
         """The run view of a fresh run, resuming `run_id` at once."""

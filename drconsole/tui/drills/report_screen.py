@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 
 from drconsole.drills.parse import format_duration
-from drconsole.tui.drills.list_screen import run_time
+from drconsole.tui.drills.list_cells import run_time
 from drconsole.tui.widgets.chrome import StatusLine, TopBar
 from drconsole.tui.widgets.key_footer import KeyFooter
 from drconsole.tui.widgets.plain import Static
