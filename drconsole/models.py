@@ -8,7 +8,7 @@ from enum import StrEnum
 
 import msgspec
 
-from drconsole.partitions import of_arn
+from drconsole.partitions import backup_vault, of_arn
 
 
 class CheckStatus(StrEnum):
@@ -165,10 +165,7 @@ class RecoveryPoint(msgspec.Struct, frozen=True, gc=False):
     @property
     def vault_arn(self) -> str:
         """The ARN of the vault holding this recovery point."""
-        return (
-            f"arn:{of_arn(self.arn)}:backup:{self.region}:{self.account_id}:backup-vault:"
-            f"{self.vault_name}"
-        )
+        return backup_vault(self.region, self.account_id, self.vault_name, of_arn(self.arn))
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,20 @@ def managed_policy(path_and_name: str, partition: str) -> str:
     return f"arn:{partition}:iam::aws:policy/{path_and_name}"
 
 
+# AWS Backup's own role and the AWS managed policies its restore roles carry (the checks judge
+# them, `explain`'s fixes name them).
+BACKUP_SLR_NAME = "AWSServiceRoleForBackup"
+RESTORE_POLICY = "service-role/AWSBackupServiceRolePolicyForRestores"
+S3_RESTORE_POLICY = "AWSBackupServiceRolePolicyForS3Restore"
+
+
+def backup_service_linked_role(account_id: str, partition: str) -> str:
+    """The ARN of AWS Backup's service-linked role in an account."""
+    return iam_role(
+        account_id, f"aws-service-role/backup.amazonaws.com/{BACKUP_SLR_NAME}", partition
+    )
+
+
 def backup_vault(region: str, account_id: str, name: str, partition: str | None = None) -> str:
     """`arn:PARTITION:backup:REGION:ACCOUNT:backup-vault:NAME` (the Region's partition unless
     given)."""

@@ -16,7 +16,7 @@ SOURCE = SourcePoint(
     resource_arn="arn:aws:rds:eu-north-1:111111111111:db:orders",
     resource_name="orders",
 )
-DEST = VaultRef("222222222222", "eu-central-1", "prod-vault")
+DEST = VaultRef("222222222222", "eu-central-1", "prod-vault", "aws")
 
 
 def sample_plan(restore: bool = True) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from drconsole.flows.routes import (
 
 BACKUP, PROD = "111111111111", "222222222222"
 EU, NORTH = "eu-central-1", "eu-north-1"
-SOURCE = VaultRef(BACKUP, NORTH, "dr-eu-north-1")
-DEST = VaultRef(PROD, EU, "prod-vault")
+SOURCE = VaultRef(BACKUP, NORTH, "dr-eu-north-1", "aws")
+DEST = VaultRef(PROD, EU, "prod-vault", "aws")
 
 
 @pytest.mark.parametrize(
@@ -28,8 +28,8 @@ DEST = VaultRef(PROD, EU, "prod-vault")
         ("DocumentDB", SOURCE, DEST, True),
         ("Neptune", SOURCE, DEST, True),
         ("EBS", SOURCE, DEST, False),
-        ("RDS", SOURCE, VaultRef(BACKUP, EU, "central"), False),  # same account
-        ("RDS", SOURCE, VaultRef(PROD, NORTH, "prod-vault"), False),  # same Region
+        ("RDS", SOURCE, VaultRef(BACKUP, EU, "central", "aws"), False),  # same account
+        ("RDS", SOURCE, VaultRef(PROD, NORTH, "prod-vault", "aws"), False),  # same Region
     ],
 )
 def test_database_copies_across_account_and_region_may_need_two_hops(
@@ -59,9 +59,9 @@ def test_intermediate_prefers_the_destination_account_in_the_source_region() -> 
         SOURCE, DEST, ["Default", "other", "prod-vault"], ["central-eu-central-1", "Default"]
     )
     assert candidates == [
-        VaultRef(PROD, NORTH, "prod-vault"),
-        VaultRef(PROD, NORTH, "other"),
-        VaultRef(BACKUP, EU, "central-eu-central-1"),
+        VaultRef(PROD, NORTH, "prod-vault", "aws"),
+        VaultRef(PROD, NORTH, "other", "aws"),
+        VaultRef(BACKUP, EU, "central-eu-central-1", "aws"),
     ]
     route = two_hop_route(SOURCE, candidates[0], DEST)
     first, second = route.hops
@@ -72,7 +72,7 @@ def test_intermediate_prefers_the_destination_account_in_the_source_region() -> 
 
 def test_an_intermediate_that_does_not_split_the_copy_is_refused() -> None:
     with pytest.raises(ValueError, match="does not split"):
-        two_hop_route(SOURCE, VaultRef("333333333333", EU, "elsewhere"), DEST)
+        two_hop_route(SOURCE, VaultRef("333333333333", EU, "elsewhere", "aws"), DEST)
 
 
 AWS_METADATA = {

@@ -384,7 +384,7 @@ def base_copy_facts(
         dest_account_id=dest.account_id,
         dest_region=dest.region,
         dest_vault_name=dest.name,
-        copy_role_arn=role_arn or default_role_arn(rp.account_id, of_arn(rp.arn)),
+        copy_role_arn=role_arn or default_role_arn(rp.account_id, rp.partition),
         cross_account_enabled=NOT_GATHERED,
         source_org=source,
         dest_org=destination,

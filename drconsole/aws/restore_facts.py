@@ -23,7 +23,6 @@ from drconsole.checks.facts import (
 )
 from drconsole.checks.restore_engine import engine_versions
 from drconsole.checks.restore_network import network_request
-from drconsole.partitions import of_arn
 
 # Metadata keys that may name the KMS key of the restored resource, per AWS's metadata.
 KEY_METADATA = ("KmsKeyId", "kmsKeyId", "kmsMasterKeyArn", "KMSKey", "KmsKey")
@@ -176,7 +175,7 @@ def gather_restore_facts(
         account, region = after_copy_to.account_id, after_copy_to.region
     else:
         account, region = restoring_account or rp.account_id, rp.region
-    partition = of_arn(rp.arn)
+    partition = rp.partition
     role = role_arn or default_role_arn(account, partition)
     given = dict(user_metadata or {})
     metadata = reader.restore_metadata(rp)

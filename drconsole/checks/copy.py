@@ -30,7 +30,6 @@ from drconsole.checks.facts import (
     slr_arn,
 )
 from drconsole.models import CauseCode, Check, CheckStatus
-from drconsole.partitions import of_arn
 
 PASS, FAIL, WARN, UNKNOWN = (
     CheckStatus.PASS,
@@ -254,7 +253,7 @@ def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -
     if policy is None:
         return Check(cid, title, UNKNOWN, f"the key policy of {key.arn} was not read")
     dest = facts.dest_account_id
-    partition = of_arn(facts.recovery_point.arn)
+    partition = facts.recovery_point.partition
     principal = slr_arn(dest, partition)
     context, _ = principal_context(facts.dest_org, dest)
     # AWS KMS puts the caller's account in every request (kms:CallerAccount): key policies

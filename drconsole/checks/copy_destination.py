@@ -14,7 +14,6 @@ from drconsole.checks.common import (
 from drconsole.checks.evaluation import Outcome, decide, principal_context, with_policy_warnings
 from drconsole.checks.facts import CopyFacts, Unreadable, slr_arn
 from drconsole.models import CauseCode, Check, CheckStatus
-from drconsole.partitions import of_arn
 
 PASS, FAIL, UNKNOWN = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.UNKNOWN
 
@@ -111,7 +110,7 @@ def check_destination_access_policy(facts: CopyFacts) -> Check:
     if isinstance(policy, Unreadable):
         return unknown_check(cid, title, policy, f"the access policy of vault {vault.name}")
     source = facts.recovery_point.account_id
-    partition = of_arn(facts.recovery_point.arn)
+    partition = facts.recovery_point.partition
     try:
         fix_document = remedies.add_statements(
             policy if isinstance(policy, str) else None,
@@ -257,7 +256,7 @@ def check_vault_lock(facts: CopyFacts) -> Check:
 def check_destination_slr(facts: CopyFacts) -> Check:
     """The destination account has AWS Backup's service-linked role."""
     cid, title = "dest.service-linked-role", "Destination service-linked role exists"
-    role = slr_arn(facts.dest_account_id, of_arn(facts.recovery_point.arn))
+    role = slr_arn(facts.dest_account_id, facts.recovery_point.partition)
     if not facts.cross_account:
         return not_cross_account(cid, title)
     if isinstance(facts.dest_slr_exists, Unreadable):

@@ -9,7 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from drconsole.partitions import iam_role, managed_policy, of_arn
+from drconsole.partitions import (
+    BACKUP_SLR_NAME,
+    RESTORE_POLICY,
+    S3_RESTORE_POLICY,
+    backup_service_linked_role,
+    backup_vault,
+    iam_role,
+    managed_policy,
+    of_arn,
+)
 
 T = TypeVar("T")
 
@@ -23,10 +32,8 @@ FULLY_MANAGED_TYPES = frozenset(
 # Database engines that historically cannot copy across account AND Region in one job.
 RDS_FAMILY_TYPES = frozenset({"RDS", "Aurora", "DocumentDB", "Neptune"})
 
-SERVICE_LINKED_ROLE_NAME = "AWSServiceRoleForBackup"
+SERVICE_LINKED_ROLE_NAME = BACKUP_SLR_NAME
 DEFAULT_SERVICE_ROLE_NAME = "AWSBackupDefaultServiceRole"
-RESTORE_POLICY = "service-role/AWSBackupServiceRolePolicyForRestores"
-S3_RESTORE_POLICY = "AWSBackupServiceRolePolicyForS3Restore"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +51,7 @@ class Unreadable:
 
 def slr_arn(account_id: str, partition: str) -> str:
     """The ARN of AWS Backup's service-linked role in an account."""
-    path = f"aws-service-role/backup.amazonaws.com/{SERVICE_LINKED_ROLE_NAME}"
-    return iam_role(account_id, path, partition)
+    return backup_service_linked_role(account_id, partition)
 
 
 def default_role_arn(account_id: str, partition: str) -> str:
@@ -78,10 +84,12 @@ class RecoveryPointFacts:
     @property
     def vault_arn(self) -> str:
         """The ARN of the vault holding the recovery point."""
-        return (
-            f"arn:{of_arn(self.arn)}:backup:{self.region}:{self.account_id}:backup-vault:"
-            f"{self.vault_name}"
-        )
+        return backup_vault(self.region, self.account_id, self.vault_name, self.partition)
+
+    @property
+    def partition(self) -> str:
+        """The partition of the recovery point, which every ARN of its copy or restore is in."""
+        return of_arn(self.arn)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,6 @@ from drconsole.checks.facts import (
 )
 from drconsole.checks.remedies import FixPlan
 from drconsole.errors import UsageError
-from drconsole.partitions import of_arn
 
 
 class FixNotPossible(UsageError):
@@ -47,7 +46,7 @@ def _vault_policy_plan(facts: CopyFacts) -> FixPlan:
             current,
             [
                 remedies.vault_policy_statement(
-                    facts.recovery_point.account_id, of_arn(facts.recovery_point.arn)
+                    facts.recovery_point.account_id, facts.recovery_point.partition
                 )
             ],
         )
@@ -77,7 +76,7 @@ def _key_policy_plan(facts: CopyFacts) -> FixPlan:
     try:
         document = remedies.add_statements(
             key.policy,
-            remedies.key_policy_statements(facts.dest_account_id, of_arn(facts.recovery_point.arn)),
+            remedies.key_policy_statements(facts.dest_account_id, facts.recovery_point.partition),
         )
     except remedies.UnreadablePolicy as error:
         raise FixNotPossible(f"the source key's policy is unreadable: {error}") from None

@@ -15,7 +15,7 @@ from drconsole.checks.restore_access import check_pass_role, check_restore_key
 from drconsole.checks.restore_engine import check_engine_version
 from drconsole.checks.restore_network import check_restore_network
 from drconsole.models import CauseCode, Check, CheckStatus
-from drconsole.partitions import backup_vault, of_arn
+from drconsole.partitions import backup_vault
 
 PASS, FAIL, WARN, UNKNOWN = (
     CheckStatus.PASS,
@@ -58,7 +58,7 @@ def check_restore_account(facts: RestoreFacts) -> Check:
     vault = (
         facts.copy_back_vaults[0]
         if facts.copy_back_vaults
-        else backup_vault(rp.region, facts.restoring_account_id, "VAULT_NAME", of_arn(rp.arn))
+        else backup_vault(rp.region, facts.restoring_account_id, "VAULT_NAME", rp.partition)
     )
     others = (
         f" (vaults of that account: {', '.join(facts.copy_back_vaults)})"
@@ -89,7 +89,7 @@ def check_restore_role(facts: RestoreFacts) -> Check:
     if isinstance(role, Unreadable):
         return unknown_check(cid, title, role, f"role {facts.role_arn}")
     rp = facts.recovery_point
-    needed = restore_policy_arns(rp.resource_type, of_arn(rp.arn))
+    needed = restore_policy_arns(rp.resource_type, rp.partition)
     if role is None:
         return Check(
             cid,

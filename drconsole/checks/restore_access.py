@@ -9,7 +9,6 @@ from drconsole.checks.common import key_label, key_state_fix, unknown_check
 from drconsole.checks.evaluation import decide
 from drconsole.checks.facts import KeyAccess, KeyFacts, RestoreFacts, Unreadable, slr_arn
 from drconsole.models import CauseCode, Check, CheckStatus
-from drconsole.partitions import of_arn
 
 KEY_ID, KEY_TITLE = "restore.key", "Key for the restored resource usable"
 PASS_ID, PASS_TITLE = "restore.pass-role", "The caller may pass the restore role"
@@ -54,7 +53,7 @@ def key_policy_allows(key: KeyFacts, principal: str, account: str) -> KeyAccess:
 
 def restore_key_principals(facts: RestoreFacts) -> tuple[str, str]:
     """The principals that use the destination key: the restore role and the SLR."""
-    return facts.role_arn, slr_arn(facts.restoring_account_id, of_arn(facts.recovery_point.arn))
+    return facts.role_arn, slr_arn(facts.restoring_account_id, facts.recovery_point.partition)
 
 
 def check_restore_key(facts: RestoreFacts) -> Check:

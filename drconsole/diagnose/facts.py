@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from drconsole.partitions import DEFAULT as DEFAULT_PARTITION
-from drconsole.partitions import managed_policy
+from drconsole.partitions import (
+    RESTORE_POLICY,
+    S3_RESTORE_POLICY,
+    backup_service_linked_role,
+    managed_policy,
+)
 
 ARN_RE = re.compile(
     r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12})?:[A-Za-z0-9_+=,.@:/*-]+", re.IGNORECASE
@@ -27,7 +32,6 @@ PRINCIPAL_RE = re.compile(r"\b(?:user|principal|role):?\s+(arn:aws\S+)", re.IGNO
 ACTION_RE = re.compile(r"perform:?\s+([a-z0-9-]+:[A-Za-z0-9*]+)", re.IGNORECASE)
 ENDPOINT_RE = re.compile(r"endpoint url:?\s*\"?(https?://[^\s\"]+)", re.IGNORECASE)
 
-BACKUP_SLR = "role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup"
 SLR_CREATE = "aws iam create-service-linked-role --aws-service-name backup.amazonaws.com"
 
 
@@ -152,7 +156,7 @@ def policy_json(*statements: dict[str, Any]) -> str:
 
 def slr_arn(account: str, partition: str) -> str:
     """The ARN of AWS Backup's service-linked role in an account."""
-    return f"arn:{partition}:iam::{account}:{BACKUP_SLR}"
+    return backup_service_linked_role(account, partition)
 
 
 def key_grant_statements(
@@ -220,12 +224,11 @@ TRUST_BACKUP = {
     ],
 }
 
-RESTORE_POLICY = "service-role/AWSBackupServiceRolePolicyForRestores"
 BACKUP_ROLE_POLICIES = (
     "service-role/AWSBackupServiceRolePolicyForBackup",
     RESTORE_POLICY,
     "AWSBackupServiceRolePolicyForS3Backup",
-    "AWSBackupServiceRolePolicyForS3Restore",
+    S3_RESTORE_POLICY,
 )
 
 

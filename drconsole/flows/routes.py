@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from drconsole.partitions import backup_vault
+
 if TYPE_CHECKING:
     from drconsole.checks.arns import VaultArn
 
@@ -33,14 +35,12 @@ class VaultRef:
     account_id: str
     region: str
     name: str
-    partition: str = "aws"
+    partition: str  # every ARN of a route is in it: the recovery point's
 
     @property
     def arn(self) -> str:
         """The vault's ARN."""
-        return (
-            f"arn:{self.partition}:backup:{self.region}:{self.account_id}:backup-vault:{self.name}"
-        )
+        return backup_vault(self.region, self.account_id, self.name, self.partition)
 
     @classmethod
     def of(cls, parsed: VaultArn) -> VaultRef:
