@@ -195,6 +195,12 @@ def _check_run_flags(args: argparse.Namespace) -> None:
 
     # Where the evidence goes is checked before the drill starts, not after its last target.
     if args.report_dir is not None:
-        checked_output(args.report_dir, "--report-dir", folder=True, makes_folders=True)
+        checked_output(
+            args.report_dir,
+            "--report-dir",
+            folder=True,
+            makes_folders=True,
+            files=("report.json", "report.html"),
+        )
     if args.junit is not None:
         checked_output(args.junit, "--junit", makes_folders=True)
