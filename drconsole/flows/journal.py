@@ -34,6 +34,7 @@ from drconsole.aws.audit import redact
 from drconsole.errors import UsageError
 from drconsole.flows import journal_records as jrec
 from drconsole.private_files import open_private
+from drconsole.state_dir import checked_state_dir
 
 JOURNAL_FILE = "journal.jsonl"
 # A step's `token` is the job's IdempotencyToken (a UUID written before the call), not a secret.
@@ -72,7 +73,7 @@ class RecordFile(Generic[R]):
     decoder that names each damaged line (the flow journal; the drill journal reads loosely)."""
 
     def __init__(self, state_dir: Path, decode: Callable[[bytes, bool], R]) -> None:
-        self.state_dir = Path(state_dir)
+        self.state_dir = checked_state_dir(Path(state_dir))
         self.path = self.state_dir / JOURNAL_FILE
         self.decode = decode
         self.damaged: list[jrec.Damage] = []  # the damaged lines of the last read
