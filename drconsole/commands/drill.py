@@ -147,7 +147,9 @@ def run_run(args: argparse.Namespace) -> int:
 def run_resume(args: argparse.Namespace) -> int:
     """Resume an interrupted drill."""
     from drconsole.commands._drill_cli import resume_drill
+    from drconsole.flows.ids import checked_run_id
 
+    checked_run_id(args.run_id)
     _check_run_flags(args)
     return resume_drill(args, args.run_id)
 
@@ -155,7 +157,9 @@ def run_resume(args: argparse.Namespace) -> int:
 def run_cleanup(args: argparse.Namespace) -> int:
     """Delete what a drill created and left."""
     from drconsole.commands._drill_cli import cleanup_drill
+    from drconsole.flows.ids import checked_run_id
 
+    checked_run_id(args.run_id)
     return cleanup_drill(args, args.run_id)
 
 
