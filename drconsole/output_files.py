@@ -37,11 +37,15 @@ def target_of(path: Path) -> Path:
 
 def not_regular(path: Path) -> str | None:
     """What is at `path` (symlinks followed) when it is neither a regular file nor nothing:
-    "a FIFO (named pipe)", "a device", "a socket", "a folder"; else None."""
+    "a FIFO (named pipe)", "a device", "a socket", "a folder", "a symlink loop"; else None."""
     try:
         mode = os.stat(path).st_mode
-    except OSError:
+    except (FileNotFoundError, NotADirectoryError):
         return None  # nothing there (or a folder on the way is missing): a new file
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "a symlink loop"
+        return f"out of reach ({error.strerror})"
     if stat.S_ISREG(mode):
         return None
     return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")

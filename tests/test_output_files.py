@@ -69,6 +69,10 @@ def test_readiness_html_never_replaces_a_fifo_a_device_or_a_socket(home: Path) -
     link.symlink_to(home / "out" / "pipe")
     one_line_exit_2(run(env, "readiness", "--html", str(link)), "is a FIFO")
     assert stat.S_ISFIFO((home / "out" / "pipe").lstat().st_mode) and link.is_symlink()
+    loop = home / "out" / "loop.html"
+    loop.symlink_to(loop)
+    one_line_exit_2(run(env, "readiness", "--html", str(loop)), "is a symlink loop")
+    assert loop.is_symlink()
 
 
 def test_drill_run_refuses_special_files_before_reading_the_runbook(home: Path) -> None:
