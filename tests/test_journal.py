@@ -127,11 +127,24 @@ def test_one_process_drives_a_flow_and_a_dead_one_lets_go(tmp_path: Path) -> Non
     holder.start()
     assert ready.wait(10)
     assert not FlowLock(tmp_path, F1).acquire()
+    assert FlowLock(tmp_path, F1).is_held()
     holder.kill()  # SIGKILL: the OS drops the lock
     holder.join(10)
+    assert not FlowLock(tmp_path, F1).is_held()
     lock = FlowLock(tmp_path, F1)
     assert lock.acquire()
     lock.release()
+
+
+def test_asking_whether_a_flow_is_driven_writes_nothing_and_never_waits(tmp_path: Path) -> None:
+    assert not FlowLock(tmp_path, F1).is_held()
+    assert list(tmp_path.iterdir()) == []  # no lock folder, no lock file
+    (tmp_path / "flow-locks").mkdir(mode=0o755)
+    os.mkfifo(tmp_path / "flow-locks" / f"{F2}.lock")  # opened for reading, a FIFO would block
+    assert not FlowLock(tmp_path, F2).is_held()
+    assert (tmp_path / "flow-locks").stat().st_mode & 0o777 == 0o755
+    with pytest.raises(ValueError, match="not a flow or drill run id"):
+        FlowLock(tmp_path, "../../victim/y")
 
 
 def test_an_abandoned_flow_is_never_resumed(tmp_path: Path) -> None:

@@ -367,7 +367,8 @@ class FlowLock:
         is neither made nor chmodded (a `--read-only` listing writes nothing).
         """
         try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
+            # Never follow a symlink nor wait on a FIFO put in the lock's place.
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
             return False
         try:
