@@ -28,6 +28,9 @@ _KINDS = (
 class NotRegularFile(OSError):
     """The path names something other than a regular file: it is never replaced."""
 
+    def __str__(self) -> str:
+        return str(self.strerror)  # one line naming the path, without "[Errno 17]"
+
 
 def target_of(path: Path) -> Path:
     """The file a write to `path` changes: the end of its symlinks (a dangling one's target
