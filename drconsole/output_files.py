@@ -14,7 +14,9 @@ import os
 import stat
 from pathlib import Path
 
+from drconsole.errors import UsageError
 from drconsole.private_files import fsync_directory, private_dir
+from drconsole.redact import redact_text
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
@@ -25,11 +27,13 @@ _KINDS = (
 )
 
 
-class NotRegularFile(OSError):
-    """The path names something other than a regular file: it is never replaced."""
+class NotRegularFile(UsageError, OSError):
+    """The path names something other than a regular file: it is never replaced. A usage
+    error (one line, exit 2) where nothing catches it; an OSError where a write failure is
+    already said (drill cleanup's `report not written again: ...`)."""
 
     def __str__(self) -> str:
-        return str(self.strerror)  # one line naming the path, without "[Errno 17]"
+        return redact_text(str(self.strerror))  # one line naming the path, no "[Errno 17]"
 
 
 def target_of(path: Path) -> Path:

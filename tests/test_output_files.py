@@ -9,6 +9,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +90,37 @@ def test_drill_run_refuses_special_files_before_reading_the_runbook(home: Path) 
         "report.json in it is a FIFO",
     )
     assert not (home / "state").exists()
+
+
+def test_evidence_met_at_write_time_is_refused_not_opened(tmp_path: Path) -> None:
+    """A FIFO put in a report folder after the checks (a drill's default folder, or during a
+    drill): the evidence writer refuses it in one line (exit 2 as a usage error; an OSError
+    where drill cleanup reports a folder it cannot write) and never opens it."""
+    from drconsole.drills.report import write_json
+    from drconsole.errors import UsageError
+
+    os.mkfifo(tmp_path / "report.json")
+    outcome: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            write_json({"run_id": "20261201T000000Z-abcdef"}, tmp_path)
+        except BaseException as error:  # the test's own thread: hand the error back
+            outcome.append(error)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    writer.join(10)
+    if writer.is_alive():  # opened for writing, a FIFO without a reader blocks for ever
+        os.open(tmp_path / "report.json", os.O_RDONLY | os.O_NONBLOCK)  # let it go
+        pytest.fail("the evidence writer opened the FIFO and waited on it")
+    (refused,) = outcome
+    assert isinstance(refused, UsageError) and isinstance(refused, OSError)
+    assert str(refused) == f"{tmp_path / 'report.json'} is a FIFO (named pipe), not a " + (
+        "regular file: not replaced"
+    )
+    assert stat.S_ISFIFO((tmp_path / "report.json").lstat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
 
 
 def test_init_refuses_a_fifo_as_its_config_file(home: Path) -> None:
