@@ -401,7 +401,13 @@ def load_settings(
         limits.proxy_url(environ.get(name), name)
     _check_ca_bundle(environ.get("AWS_CA_BUNDLE"))
 
-    read_only = bool(getattr(args, "read_only", None)) or bool(pick("read_only", False))
+    # Any source that says read-only wins: a profile's `read_only = false` cannot switch off
+    # a top-level `read_only = true` (nor the flag); it only means "no more than the top".
+    read_only = (
+        bool(getattr(args, "read_only", None))
+        or config.top.get("read_only") is True
+        or section.get("read_only") is True
+    )
     break_glass = getattr(args, "break_glass", None)
     if break_glass is not None:
         from drconsole.credential_shapes import credentials_name

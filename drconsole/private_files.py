@@ -69,27 +69,3 @@ def _tighten(path: Path, mode: int) -> None:
             path.chmod(current & mode)
     except PermissionError:
         pass  # not ours to change (a shared or root-owned directory): leave it as it is
-
-
-def replace_private(path: Path, data: bytes) -> None:
-    """Write `data` as the whole of `path`, atomically and with mode 0600.
-
-    A temporary file beside it is written and fsynced, then renamed over it, so a crash leaves
-    the old file or the new one, never half of one. Missing directories are made 0700; an
-    existing one is left as it is (a config file may live in a folder shared with others).
-    """
-    path = Path(path)
-    if not path.parent.is_dir():
-        private_dir(path.parent)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    fsync_directory(path.parent)

@@ -48,6 +48,16 @@ def for_settings_error(error: UsageError, settings_file_exists: bool) -> SetupPr
     )
 
 
+def for_state_dir_error(error: UsageError) -> SetupProblem:
+    """The state dir (journal, locks, audit log) cannot be made or written."""
+    return SetupProblem(
+        missing="a state dir drconsole can write: its journal, locks and audit log live there",
+        fix="export XDG_STATE_HOME=<a folder you can write>, or fix the path named below",
+        detail=str(error),
+        can_retry=False,
+    )
+
+
 def for_break_glass_error(error: UsageError | CredentialStoreError, name: str) -> SetupProblem:
     """`--break-glass NAME` cannot be used: not stored, or no usable OS keyring."""
     if isinstance(error, CredentialStoreError):

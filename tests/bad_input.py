@@ -100,7 +100,7 @@ def prepared(case: Case, home: Path) -> Iterator[dict[str, str]]:
         if value is None:
             env.pop(key, None)
         else:
-            env[key] = value
+            env[key] = value.replace("{home}", str(home))
     written = []
     for relative, content in case.files.items():
         path = home / relative

@@ -254,7 +254,7 @@ def test_a_target_that_passed_in_an_abandoned_drill_is_not_readiness_coverage(
     """Two targets, one restored and validated, one interrupted: the drill, abandoned, never
     counts as coverage of either (nobody let it finish: its after steps, its clean-up)."""
     report = {
-        "run_id": "d-abandoned",
+        "run_id": "20261201T000000Z-0abcde",
         "runbook": {"name": "payments"},
         "finished": "2026-12-01T01:00:00+00:00",
         "verdict": "abandoned",
@@ -263,13 +263,15 @@ def test_a_target_that_passed_in_an_abandoned_drill_is_not_readiness_coverage(
             {"verdict": "abandoned", "recovery_point": {"resource_arn": "arn:aws:dynamodb:t/b"}},
         ],
     }
-    directory = tmp_path / "drills" / "payments" / "d-abandoned"
+    directory = tmp_path / "drills" / "payments" / "20261201T000000Z-0abcde"
     directory.mkdir(parents=True)
     (directory / "report.json").write_text(json.dumps(report))
     journal = DrillJournal(tmp_path)
-    journal.append("d-abandoned", "drill-start", runbook="payments", started=report["finished"])
     journal.append(
-        "d-abandoned",
+        "20261201T000000Z-0abcde", "drill-start", runbook="payments", started=report["finished"]
+    )
+    journal.append(
+        "20261201T000000Z-0abcde",
         "drill-end",
         finished=report["finished"],
         report_dir=str(directory),

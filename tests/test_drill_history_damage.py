@@ -34,7 +34,7 @@ def journal_with_reports(state_dir: Path, reports: list[str]) -> list[str]:
     journal = DrillJournal(state_dir)
     run_ids = []
     for number, text in enumerate(reports):
-        run_id = f"d-2026120{number % 10}-{number:04d}"
+        run_id = f"2026120{number % 10 or 1}T000000Z-{number:06x}"
         directory = state_dir / "drills" / "payments" / run_id
         directory.mkdir(parents=True)
         (directory / "report.json").write_text(text)

@@ -316,13 +316,15 @@ def test_a_drill_driven_by_another_process_is_not_resumed_twice(tmp_path: Path) 
         "drconsole: drill 20261203T000000Z-abcdef is being run by another drconsole process\n"
     )
     unknown = subprocess.run(
-        [*DRILL, "resume", "nope", "--yes"],
+        [*DRILL, "resume", "20261203T000000Z-000000", "--yes"],
         capture_output=True,
         text=True,
         env=env,
         timeout=60,
     )
-    assert unknown.returncode == 2 and unknown.stderr.startswith("drconsole: no drill nope")
+    assert unknown.returncode == 2 and unknown.stderr.startswith(
+        "drconsole: no drill 20261203T000000Z-000000"
+    )
 
 
 def _paths(value: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from drconsole.flows.ids import is_flow_id, is_run_id
 from tests.bad_input import (
     BAD_INPUT,
     CONTROL_CHARACTERS,
@@ -818,6 +819,42 @@ OVERSIZED_FILE_CASES = st.one_of(
     ),
 )
 
+# Ids typed on the command line become lock-file names: only drconsole's own forms pass.
+BAD_ID = st.one_of(
+    st.sampled_from(
+        ["../../victim/y", "/etc/passwd", "..", "0123456789ab/../x", "20261201T000000Z-abcdef/.."]
+    ),
+    st.text(PRINTABLE.strip(), min_size=1, max_size=40).filter(
+        lambda v: not is_flow_id(v) and not is_run_id(v) and not v.startswith("-")
+    ),
+    with_control(),
+)
+ID_CASES = st.one_of(
+    slot(BAD_ID, lambda v: case("jobs", "--flow", v)),
+    slot(BAD_ID, lambda v: case("--read-only", "jobs", "--flow", v)),
+    slot(BAD_ID, lambda v: case("jobs", "--resume", "--flow", v)),
+    slot(BAD_ID, lambda v: case("jobs", "--abandon", v)),
+    slot(BAD_ID, lambda v: case("drill", "cleanup", v)),
+    slot(BAD_ID, lambda v: case("drill", "resume", v)),
+)
+# A state dir that is a file, or lies under one (XDG_STATE_HOME is a path a person sets).
+UNUSABLE_STATE = st.sampled_from(["{home}/a-file", "{home}/a-file/state"])
+STATE_DIR_CASES = st.one_of(
+    *(
+        slot(
+            UNUSABLE_STATE,
+            lambda v, argv=argv: case(*argv, env={"XDG_STATE_HOME": v}, **{"a-file": b"x"}),
+        )
+        for argv in (
+            ("jobs",),
+            ("jobs", "--resume"),
+            ("--read-only", "jobs", "--all"),
+            ("drill", "history"),
+            ("restore", "--recovery-point", RP, "--yes"),
+        )
+    )
+)
+
 register("flags", FLAG_CASES)
 register("environment", ENV_CASES)
 register("config file", CONFIG_CASES)
@@ -828,6 +865,8 @@ register("init flags", INIT_CASES)
 register("break-glass credentials", CREDENTIAL_CASES)
 register("readiness", READINESS_CASES)
 register("oversized files", OVERSIZED_FILE_CASES)
+register("ids", ID_CASES)
+register("state dir", STATE_DIR_CASES)
 
 
 # Groups whose every mistake is in a file: the line names that file.
@@ -925,6 +964,12 @@ ENDLESS_FILE_CASES = [
     Case(("explain", "-"), {}, {}, b"AccessDenied " * 100_000),
     fifo_case("drill", "plan", "{home}/pipe"),
     fifo_case(*SIMULATE, "{home}/pipe"),
+    # Output files: a FIFO or a device is never opened for writing, nor replaced.
+    fifo_case("readiness", "--html", "{home}/pipe"),
+    fifo_case("drill", "run", "{home}/r.yaml", "--junit", "{home}/pipe"),
+    fifo_case("--config", "{home}/pipe", "init", "--yes"),
+    case("readiness", "--html", "/dev/null"),
+    case("drill", "run", "{home}/r.yaml", "--junit", "/dev/null"),
 ]
 
 

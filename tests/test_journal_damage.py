@@ -60,6 +60,12 @@ VARIANTS = [
         False,
         "plan",
     ),
+    Variant(
+        "flow id that is a path",
+        _record(flow="../../../../tmp/victim/y", type="job", step="hop1", job_id="x"),
+        False,
+        "flow id is not 12 hex digits",
+    ),
     Variant("truncated last line", b'{"flow": "FLOW", "type": "job", "st', True, "line cut short"),
     Variant("NUL-filled tail", b"\x00" * 4096, True, "NUL bytes"),
 ]

@@ -33,9 +33,9 @@ def audit(state: Path) -> None:
 
 def test_a_fresh_state_dir_is_private(tmp_path: Path) -> None:
     state = tmp_path / "xdg" / "drconsole"
-    Journal(state).append("f-1", "plan", plan=sample_plan())
+    Journal(state).append("0000000000a1", "plan", plan=sample_plan())
     audit(state)
-    lock = FlowLock(state, "f-1")
+    lock = FlowLock(state, "0000000000a1")
     assert lock.acquire()
     lock.release()
     demo = state / "demo"
@@ -46,7 +46,7 @@ def test_a_fresh_state_dir_is_private(tmp_path: Path) -> None:
     for file in (
         state / "journal.jsonl",
         state / "audit.log",
-        state / "flow-locks" / "f-1.lock",
+        state / "flow-locks" / "0000000000a1.lock",
         demo / "sandbox.json",
     ):
         assert mode(file) == 0o600, file
@@ -60,9 +60,9 @@ def test_files_an_older_version_left_readable_are_tightened(tmp_path: Path) -> N
     for name in ("journal.jsonl", "audit.log"):
         (state / name).write_text("")
         (state / name).chmod(0o644)
-    Journal(state).append("f-2", "plan", plan=sample_plan())
+    Journal(state).append("0000000000a2", "plan", plan=sample_plan())
     audit(state)
-    FlowLock(state, "f-2").acquire()
+    FlowLock(state, "0000000000a2").acquire()
     assert (mode(state), mode(state / "flow-locks")) == (0o700, 0o700)
     assert (mode(state / "journal.jsonl"), mode(state / "audit.log")) == (0o600, 0o600)
     assert len(Journal(state).flows()) == 1
@@ -82,10 +82,10 @@ def test_a_new_journal_is_made_durable_in_its_directory(
         pytest.skip("needs /proc to name the synced file")
     monkeypatch.setattr(os, "fsync", fsync)
     state = tmp_path / "state"
-    Journal(state).append("f-3", "plan", plan=sample_plan())
+    Journal(state).append("0000000000a3", "plan", plan=sample_plan())
     assert str(state) in synced, "the new journal's directory was not fsynced"
     assert str(tmp_path) in synced, "the new state dir's parent was not fsynced"
     assert str(state / "journal.jsonl") in synced
     synced.clear()
-    Journal(state).append("f-3", "done", result={})
+    Journal(state).append("0000000000a3", "done", result={})
     assert synced == [str(state / "journal.jsonl")], "later records sync the file only"

@@ -194,9 +194,9 @@ def test_newest_passing_drill_covers_its_resource(sessions: AwsSessions, tmp_pat
     )
     journal = DrillJournal(sessions.settings.state_dir)
     for run_id, finished, verdict in (
-        ("20261201T0100Z-aaaaaa", "2026-12-01T01:30:00+00:00", "passed"),
-        ("20261202T0100Z-bbbbbb", "2026-12-02T01:30:00+00:00", "passed"),
-        ("20261202T0900Z-cccccc", "2026-12-02T09:30:00+00:00", "failed"),
+        ("20261201T010000Z-aaaaaa", "2026-12-01T01:30:00+00:00", "passed"),
+        ("20261202T010000Z-bbbbbb", "2026-12-02T01:30:00+00:00", "passed"),
+        ("20261202T090000Z-cccccc", "2026-12-02T09:30:00+00:00", "failed"),
     ):
         folder = tmp_path / run_id
         folder.mkdir()
@@ -219,7 +219,7 @@ def test_newest_passing_drill_covers_its_resource(sessions: AwsSessions, tmp_pat
     drilled = {r.resource_name: r.drill for r in prod.resources if r.drill is not None}
     # The newest passing run, not the newer failed one.
     assert list(drilled) == ["prod-web-data"] and prod.drilled == 1
-    assert drilled["prod-web-data"].run_id == "20261202T0100Z-bbbbbb"
+    assert drilled["prod-web-data"].run_id == "20261202T010000Z-bbbbbb"
     late = {r.resource_name: r.rpo_objective for r in prod.resources if r.over_objective}
     assert late == {"prod-web-data": timedelta(minutes=1)} and prod.over_objective == 1
 

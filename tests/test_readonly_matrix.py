@@ -1,9 +1,10 @@
 """Read-only mode, whatever chose it, against every mutating command, counted at the sandbox.
 
 Every way a profile (and so its `[profiles.NAME] read_only = true`) can be chosen — `--profile`,
-`AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, the config's `profile`, botocore's `default` profile — and
-the `--read-only` flag, by copy, restore, each `check copy --fix` and `jobs --resume`, each run as
-a real process against an in-process sandbox. What counts is what arrived: the sandbox's own
+`AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, the config's `profile`, botocore's `default` profile — the
+`--read-only` flag, and a top-level `read_only = true` under a profile that says `false`, by
+copy, restore, each `check copy --fix` and `jobs --resume`, each run as a real process against
+an in-process sandbox. What counts is what arrived: the sandbox's own
 log of requests, named by operation from the wire, must hold no mutating request. A control run
 without read-only shows that the same commands do send mutating requests that the log sees.
 Print the matrix with `pytest -s tests/test_readonly_matrix.py`.
@@ -70,6 +71,12 @@ WAYS = [
     Way("config profile = ro", config='profile = "ro"\n' + RO_PROFILE),
     Way("default profile", config="[profiles.default]\nread_only = true\n" + RO_PROFILE),
     Way("--read-only", args=("--read-only",)),
+    # A profile's `read_only = false` cannot switch off the top level's `true`.
+    Way(
+        "top-level true, profile false",
+        args=("--profile", "rw"),
+        config="read_only = true\n[profiles.rw]\nread_only = false\n",
+    ),
 ]
 
 

@@ -139,7 +139,7 @@ def test_client_errors_our_errors_audit_and_journal_are_redacted(tmp_path) -> No
         error=f"boom {SECRET_KEY}",
     )
     Journal(tmp_path).append(
-        "f1",
+        "0000000000f1",
         "start",
         step="hop1",
         kind="copy",

@@ -96,6 +96,15 @@ def test_flags_beat_environment_beat_profile_section_beat_top_level(isolated_hom
     assert settings.regions == ("ap-south-1", "eu-north-1")
 
 
+def test_any_source_that_says_read_only_wins(isolated_home: Path) -> None:
+    """A profile's `read_only = false` does not switch off the top level's `true`."""
+    write_aws_config(isolated_home, "[profile rw]\nregion = eu-west-1\n")
+    write_config(isolated_home, "read_only = true\n[profiles.rw]\nread_only = false\n")
+    for env in ({"AWS_PROFILE": "rw"}, {"AWS_DEFAULT_PROFILE": "rw"}, {"AWS_REGION": "eu-west-1"}):
+        assert load_settings(flags(), env).read_only is True
+    assert load_settings(flags(profile="rw"), {}).read_only is True
+
+
 def test_configured_regions_and_endpoint_from_environment(isolated_home: Path) -> None:
     write_config(isolated_home, 'regions = ["eu-central-1", "eu-north-1"]\n')
     settings = load_settings(

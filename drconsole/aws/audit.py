@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from drconsole.private_files import open_private
 from drconsole.redact import REDACTED, redact_fields, redact_text
+from drconsole.state_dir import checked_state_dir
 
 AUDIT_FILE = "audit.log"
 INTENT, OUTCOME = "intent", "outcome"
@@ -47,7 +48,7 @@ class AuditLog:
     """Append-only JSON lines in `<state_dir>/audit.log`, each fsynced before returning."""
 
     def __init__(self, state_dir: Path, *, break_glass: str | None = None) -> None:
-        self.path = Path(state_dir) / AUDIT_FILE
+        self.path = checked_state_dir(Path(state_dir)) / AUDIT_FILE
         self.break_glass = break_glass
 
     @classmethod

@@ -16,7 +16,7 @@ from typing import Any
 
 from drconsole.config import ConfigFile
 from drconsole.errors import DrConsoleError, UsageError
-from drconsole.private_files import replace_private
+from drconsole.output_files import replace_file
 
 # The order keys are written in, top level and sections alike.
 KEY_ORDER = (
@@ -132,9 +132,9 @@ def comments_lost(old: str) -> bool:
     ) or any(" #" in line and "=" in line for line in old.splitlines())
 
 
-def write(path: Path, text: str) -> None:
-    """Replace the file atomically, mode 0600."""
+def write(path: Path, text: str) -> Path:
+    """Replace the file atomically (through a symlink; a new file 0600); the file written."""
     try:
-        replace_private(path, text.encode("utf-8"))
+        return replace_file(path, text.encode("utf-8"))
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None

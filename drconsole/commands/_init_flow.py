@@ -206,7 +206,8 @@ def read_old_config(args: argparse.Namespace) -> tuple[Path, ConfigFile]:
     from drconsole.config import CONFIG_FILE_NAME, default_config_dir
 
     flag = getattr(args, "config", None)
-    path = values.config_target(flag) if flag else default_config_dir() / CONFIG_FILE_NAME
+    default = str(default_config_dir() / CONFIG_FILE_NAME)
+    path = values.config_target(flag) if flag else values.config_target(default, "config file")
     return path, read_config_file(path, required=False)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import stat
 from collections.abc import Mapping
 from typing import Any
 
@@ -225,6 +226,8 @@ def show_and_write(
     if not asker.confirm("write", question, not old):
         say("Nothing written.")
         return 1
-    config_file.write(path, text)
-    say(f"Wrote {path} (mode 0600). Next: `drconsole` opens the console.")
+    written = config_file.write(path, text)
+    mode = f"mode {stat.S_IMODE(written.stat().st_mode):04o}"
+    linked = f"the file it links to, {written}, " if written != path else ""
+    say(f"Wrote {path} ({linked}{mode}). Next: `drconsole` opens the console.")
     return 0

@@ -12,6 +12,7 @@ from pathlib import Path
 from drconsole import limits
 from drconsole.errors import UsageError
 from drconsole.models import Organization
+from drconsole.output_files import not_regular
 
 
 def regions(text: str, enabled: Sequence[str], where: str) -> tuple[str, ...]:
@@ -76,8 +77,9 @@ def config_target(text: str, where: str = "--config") -> Path:
     if not text or limits.has_controls(text):
         raise UsageError(f"{where}: {limits.shown(text)} is not a file path")
     path = Path(text).expanduser()
-    if path.is_dir():
-        raise UsageError(f"{where}: {limits.shown_path(str(path))} is a folder, not a file")
+    kind = not_regular(path)
+    if kind is not None:
+        raise UsageError(f"{where}: {limits.shown_path(str(path))} is {kind}, not a file")
     return path
 
 

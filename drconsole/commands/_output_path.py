@@ -7,14 +7,22 @@ from pathlib import Path
 
 from drconsole import limits
 from drconsole.errors import UsageError
+from drconsole.output_files import not_regular, target_of
 
 
 def checked_output(
-    value: str, flag: str, *, folder: bool = False, makes_folders: bool = False
+    value: str,
+    flag: str,
+    *,
+    folder: bool = False,
+    makes_folders: bool = False,
+    files: tuple[str, ...] = (),
 ) -> Path:
     """`value` as a path to write (a folder, or a file): no control characters; a folder that is
-    no file, or a file that is no folder; and its folder writable. With `makes_folders` the
-    missing folders on its way are made later, so the nearest one that exists is judged."""
+    no file, or a file that is no folder; never a device, FIFO or socket (nor one of the `files`
+    written in the folder); and its folder writable (a symlink's: the file it links to is the
+    one written). With `makes_folders` the missing folders on its way are made later, so the
+    nearest one that exists is judged."""
     what = "a folder path" if folder else "a file path"
     if not value.strip() or limits.has_controls(value):
         raise UsageError(f"{flag} {limits.shown(value)}: expected {what}")
@@ -24,7 +32,12 @@ def checked_output(
         raise UsageError(f"{flag} {shown}: exists and is not a folder")
     if not folder and path.is_dir():
         raise UsageError(f"{flag} {shown}: is a folder, expected a file path")
-    existing = path if folder else path.parent
+    for name in files if folder else ("",):
+        kind = not_regular(path / name if name else path)
+        if kind is not None:
+            inside = f"{name} in it " if name else ""
+            raise UsageError(f"{flag} {shown}: {inside}is {kind}, not a regular file")
+    existing = path if folder else target_of(path).parent
     if makes_folders:
         while not existing.exists() and existing != existing.parent:
             existing = existing.parent

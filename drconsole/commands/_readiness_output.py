@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from rich import box
@@ -15,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from drconsole.commands._output_path import checked_output
+from drconsole.output_files import replace_file
 from drconsole.readiness.export_html import COLOURS, human, render
 from drconsole.readiness.export_json import report_to_json
 from drconsole.readiness.model import ReadinessReport, ReadinessRow, Verdict
@@ -30,15 +29,8 @@ def check_html_target(value: str) -> Path:
 
 
 def write_html(report: ReadinessReport, path: Path) -> None:
-    """Write the page whole or not at all (a temporary file renamed over the target)."""
-    handle, temporary = tempfile.mkstemp(prefix=".readiness-", suffix=".html", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(render(report))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write the page whole or not at all (README: Output files)."""
+    replace_file(path, render(report).encode("utf-8"))
 
 
 def print_json(report: ReadinessReport) -> None:

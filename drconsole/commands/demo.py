@@ -50,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
     state_dir = proc.demo_state_dir()
     if args.stop:
         return _stop(state_dir)
+    from drconsole.state_dir import checked_state_dir
+
+    checked_state_dir(state_dir)  # the sandbox's record and log go there: one line, not a crash
     require_demo_extra()
     record = proc.SandboxRecord.read(state_dir)
     alive = record is not None and record.is_alive()

@@ -147,7 +147,9 @@ def run_run(args: argparse.Namespace) -> int:
 def run_resume(args: argparse.Namespace) -> int:
     """Resume an interrupted drill."""
     from drconsole.commands._drill_cli import resume_drill
+    from drconsole.flows.ids import checked_run_id
 
+    checked_run_id(args.run_id)
     _check_run_flags(args)
     return resume_drill(args, args.run_id)
 
@@ -155,7 +157,9 @@ def run_resume(args: argparse.Namespace) -> int:
 def run_cleanup(args: argparse.Namespace) -> int:
     """Delete what a drill created and left."""
     from drconsole.commands._drill_cli import cleanup_drill
+    from drconsole.flows.ids import checked_run_id
 
+    checked_run_id(args.run_id)
     return cleanup_drill(args, args.run_id)
 
 
@@ -195,6 +199,12 @@ def _check_run_flags(args: argparse.Namespace) -> None:
 
     # Where the evidence goes is checked before the drill starts, not after its last target.
     if args.report_dir is not None:
-        checked_output(args.report_dir, "--report-dir", folder=True, makes_folders=True)
+        checked_output(
+            args.report_dir,
+            "--report-dir",
+            folder=True,
+            makes_folders=True,
+            files=("report.json", "report.html"),
+        )
     if args.junit is not None:
         checked_output(args.junit, "--junit", makes_folders=True)

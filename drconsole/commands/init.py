@@ -22,7 +22,8 @@ def register(subparsers: Any) -> None:
             "Pick AWS credentials, read the caller identity and the organization, propose the "
             "backup account, the Regions in use, the DR Regions, the member role (tested by "
             "assuming it), read-only mode and the runbooks folder; show the config file and "
-            "write it (mode 0600) once confirmed. Only reads AWS. With --yes, no questions: "
+            "write it once confirmed (a new file mode 0600; through a symlink, the file it "
+            "links to). Only reads AWS. With --yes, no questions: "
             "the flags and the proposals are written (old settings are kept unless a flag "
             "changes them)."
         ),

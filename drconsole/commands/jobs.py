@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from drconsole.commands._flow_cli import poll_interval
 
     poll_interval(args)  # checked at the edge, even when no flow will be watched
+    _check_ids(args)
     demo = _demo_flows(args)
     if demo is None:
         return _run_real(args)
@@ -93,6 +94,15 @@ def run(args: argparse.Namespace) -> int:
             "`drconsole demo --stop` stops it."
         )
     return worst
+
+
+def _check_ids(args: argparse.Namespace) -> None:
+    """--flow and --abandon name a flow id of drconsole's form (it becomes a lock file's name)."""
+    from drconsole.flows.ids import checked_flow_id
+
+    for flag, value in (("--flow", args.flow), ("--abandon", args.abandon)):
+        if value is not None:
+            checked_flow_id(value, flag)
 
 
 def _run_real(args: argparse.Namespace, flows: list[Any] | None = None) -> int:

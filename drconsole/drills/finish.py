@@ -9,10 +9,12 @@ from typing import Any
 from drconsole.drills import report as rp
 from drconsole.drills.cleanup import clean_up, left_by
 from drconsole.drills.journal import DrillJournal, DrillState
+from drconsole.drills.report import EVIDENCE_MODE
 from drconsole.drills.report_html import render
 from drconsole.drills.runbook import Runbook
 from drconsole.drills.runner import interrupted_seconds
 from drconsole.drills.validate import now_iso
+from drconsole.output_files import replace_file
 
 
 def report_dir_for(state_dir: Path, runbook: str, run_id: str) -> Path:
@@ -71,10 +73,10 @@ def write_evidence(
     """report.json, report.html (with the trend of `past` runs) and the JUnit XML if asked."""
     rp.write_json(report, directory)
     trend = [h for h in past if h["run_id"] != report["run_id"]] + [summary(report, directory)]
-    (directory / "report.html").write_text(render(report, trend))
+    replace_file(directory / "report.html", render(report, trend).encode("utf-8"), EVIDENCE_MODE)
     if junit is not None:
         junit.parent.mkdir(parents=True, exist_ok=True)
-        junit.write_text(rp.junit_xml(report))
+        replace_file(junit, rp.junit_xml(report).encode("utf-8"), EVIDENCE_MODE)
 
 
 def journaled_run(journal: DrillJournal, run_id: str) -> DrillState:

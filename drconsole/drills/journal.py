@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from drconsole.flows.ids import FLOW_ID_FORM, RUN_ID_FORM, is_flow_id, is_name, is_run_id
 from drconsole.flows.journal import RecordFile
 from drconsole.flows.journal_records import decode_loose
 
@@ -21,9 +22,23 @@ DRILLS_DIR = "drills"
 
 
 def new_run_id() -> str:
-    """A run id that sorts by time: `20261203T0012Z-1a2b3c`."""
+    """A run id that sorts by time: `20261203T001200Z-1a2b3c`."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return f"{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def decode_drill_line(raw: bytes, last: bool = False) -> dict[str, Any]:
+    """One drill record; ValueError (a damaged line) when its run id, the flow id of a target
+    or the runbook's name is not of the form drconsole writes: each becomes part of a path
+    (a lock file, the report folder)."""
+    record = decode_loose(raw, last)
+    if not is_run_id(record["flow"]):
+        raise ValueError(f"record {record['type'][:40]!r}: run id is not {RUN_ID_FORM}")
+    if "flow_ref" in record and not is_flow_id(record["flow_ref"]):
+        raise ValueError(f"record {record['type'][:40]!r}: flow id is not {FLOW_ID_FORM}")
+    if record["type"] == "drill-start" and not is_name(record.get("runbook")):
+        raise ValueError("record 'drill-start': the runbook is not named as a runbook names it")
+    return record
 
 
 def parse_time(text: str) -> datetime:
@@ -118,7 +133,7 @@ class DrillJournal:
     """Append and fold drill records."""
 
     def __init__(self, state_dir: Path) -> None:
-        self.journal = RecordFile(Path(state_dir) / DRILLS_DIR, decode_loose)
+        self.journal = RecordFile(Path(state_dir) / DRILLS_DIR, decode_drill_line)
         self.path = self.journal.path
 
     def append(self, run_id: str, record_type: str, **data: Any) -> dict[str, Any]:

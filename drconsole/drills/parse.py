@@ -12,13 +12,14 @@ from pathlib import Path
 from drconsole.bounded_read import TooLarge, read_bounded
 from drconsole.drills import runbook as rb
 from drconsole.drills.yaml_nodes import Node, RunbookError, load
+from drconsole.flows.ids import NAME
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 # As checks.arns: a four-letter prefix too (eusc-de-east-1, the European Sovereign Cloud).
 _REGION = re.compile(r"^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$")
 # CreateBackupVault's BackupVaultName pattern: no dot (see checks.arns.VAULT_NAME).
 _VAULT = re.compile(r"^[A-Za-z0-9_-]{2,50}$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_NAME = re.compile(NAME)  # the drill journal checks a runbook's name with the same pattern
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+$")
 _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)\s*%?$")

@@ -15,6 +15,10 @@ from drconsole.drills.measure import breakdown, job_times
 from drconsole.drills.parse import format_duration
 from drconsole.drills.runbook import Runbook
 from drconsole.flows.journal import Journal
+from drconsole.output_files import replace_file
+
+# Evidence is shared (CI artifacts, audits): new files as the umask allows, as before.
+EVIDENCE_MODE = 0o666
 
 SCHEMA = "drconsole.drill-report/1"
 # The verdict of a drill `drill cleanup` ended before it finished, and of its unfinished targets.
@@ -241,8 +245,8 @@ def write_json(report: dict[str, Any], directory: Path) -> Path:
     """`report.json` in the directory."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "report.json"
-    path.write_text(json.dumps(report, indent=2, sort_keys=True, default=str) + "\n")
-    return path
+    text = json.dumps(report, indent=2, sort_keys=True, default=str) + "\n"
+    return replace_file(path, text.encode("utf-8"), EVIDENCE_MODE)
 
 
 def junit_xml(report: dict[str, Any]) -> str:

@@ -33,7 +33,9 @@ import msgspec
 from drconsole.aws.audit import redact
 from drconsole.errors import UsageError
 from drconsole.flows import journal_records as jrec
+from drconsole.flows.ids import is_flow_id, is_run_id
 from drconsole.private_files import open_private
+from drconsole.state_dir import checked_state_dir
 
 JOURNAL_FILE = "journal.jsonl"
 # A step's `token` is the job's IdempotencyToken (a UUID written before the call), not a secret.
@@ -72,7 +74,7 @@ class RecordFile(Generic[R]):
     decoder that names each damaged line (the flow journal; the drill journal reads loosely)."""
 
     def __init__(self, state_dir: Path, decode: Callable[[bytes, bool], R]) -> None:
-        self.state_dir = Path(state_dir)
+        self.state_dir = checked_state_dir(Path(state_dir))
         self.path = self.state_dir / JOURNAL_FILE
         self.decode = decode
         self.damaged: list[jrec.Damage] = []  # the damaged lines of the last read
@@ -346,6 +348,9 @@ class FlowLock:
     """An exclusive, non-blocking lock on one flow (released by the OS if the process dies)."""
 
     def __init__(self, state_dir: Path, flow_id: str) -> None:
+        if not (is_flow_id(flow_id) or is_run_id(flow_id)):
+            # Journals are decoded with their ids checked: an id of another form is a defect.
+            raise ValueError(f"not a flow or drill run id: {flow_id[:40]!r}")
         self.path = Path(state_dir) / LOCK_DIR / f"{flow_id}.lock"
         self._fd: int | None = None
 
@@ -359,6 +364,26 @@ class FlowLock:
             return False
         self._fd = fd
         return True
+
+    def is_held(self) -> bool:
+        """True when a live process holds the lock; asked without writing anything.
+
+        No lock file: nobody ever drove the flow from this state dir. Otherwise a shared lock
+        on a read-only descriptor is refused exactly while another process holds it; the file
+        is neither made nor chmodded (a `--read-only` listing writes nothing).
+        """
+        try:
+            # Never follow a symlink nor wait on a FIFO put in the lock's place.
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)
+        return False
 
     def release(self) -> None:
         """Let another process drive the flow."""

@@ -20,10 +20,14 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
+from drconsole.flows.ids import FLOW_ID, FLOW_ID_FORM
+
 STEP = r"^(hop[1-9][0-9]*|restore)$"
 Step = Annotated[str, msgspec.Meta(pattern=STEP)]
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 AccountId = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{12}$")]
+# A flow id names its lock file: a record with any other id is damaged, never a path.
+FlowId = Annotated[str, msgspec.Meta(pattern=FLOW_ID)]
 R = TypeVar("R")
 _VAULT_ARN = re.compile(r"^arn:aws[a-z-]*:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:[^\s:]+$")
 
@@ -94,7 +98,7 @@ class Record(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     """Fields every record has."""
 
     time: str
-    flow: NonEmpty
+    flow: FlowId
 
 
 class PlanRecord(Record, frozen=True, kw_only=True, tag="plan"):
@@ -325,6 +329,8 @@ def _record_problem(raw: bytes, message: str) -> str:
             kind = data["type"][:40]
     except msgspec.DecodeError:
         pass
+    if "at `$.flow`" in message:
+        return f"record {kind!r}: flow id is not {FLOW_ID_FORM}" if kind else "bad flow id"
     if "at `$.type`" in message:
         return f"unknown record type {kind!r}" if kind else "record type is not a string"
     if not kind:

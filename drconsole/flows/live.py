@@ -19,11 +19,7 @@ RESUME_HINT = "interrupted: resume with drconsole jobs --resume"
 
 def is_driven(state_dir: Path, flow_id: str) -> bool:
     """True when a live process holds the flow's lock (the OS frees it when that one dies)."""
-    lock = FlowLock(state_dir, flow_id)
-    if lock.acquire():
-        lock.release()
-        return False
-    return True
+    return FlowLock(state_dir, flow_id).is_held()
 
 
 def live_status(state_dir: Path, flow: FlowState) -> str:

@@ -29,6 +29,13 @@ def build_app(args: argparse.Namespace, settings: Settings | None = None) -> DrC
             if problem is None:
                 raise
             return DrConsoleApp(Settings(), setup_problem=problem)
+    from drconsole.setup_problem import for_state_dir_error
+    from drconsole.state_dir import StateDirError, checked_state_dir
+
+    try:
+        checked_state_dir(settings.state_dir)
+    except StateDirError as error:
+        return DrConsoleApp(settings, setup_problem=for_state_dir_error(error))
     if settings.break_glass is not None:
         from drconsole.aws import break_glass
         from drconsole.errors import CredentialStoreError, UsageError

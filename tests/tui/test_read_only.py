@@ -38,7 +38,7 @@ SIZE = (120, 40)
 EU = "eu-central-1"
 
 
-def unfinished_flow(state_dir: Path, flow_id: str = "f-readonly-0001") -> str:
+def unfinished_flow(state_dir: Path, flow_id: str = "00000000ad01") -> str:
     """A copy-and-restore flow whose first hop never started (as a dropped session leaves it)."""
     Journal(state_dir).append(
         flow_id,

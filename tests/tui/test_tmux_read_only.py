@@ -64,7 +64,7 @@ def journal_with_an_unfinished_flow(home: Path) -> None:
     from tests.flow_plans import sample_plan
 
     Journal(home / "state" / "drconsole").append(
-        "f-tmux-readonly",
+        "00000000ad02",
         "plan",
         plan=sample_plan(),
     )
@@ -89,7 +89,7 @@ def test_read_only_browsing_of_every_screen(
         term.close()
     from drconsole.flows.journal import Journal
 
-    flow = Journal(tmp_path / "state" / "drconsole").flow("f-tmux-readonly")
+    flow = Journal(tmp_path / "state" / "drconsole").flow("00000000ad02")
     assert flow is not None and flow.status == "running", (
         "the flow was neither resumed nor abandoned"
     )
@@ -143,15 +143,15 @@ def browse(term: Terminal, sandbox: Sandbox, mark: int) -> None:
     term.press("Escape", then=r"Recovery point\s+arn:aws:")
     # The jobs screen: the journal's flow is listed, neither resumed nor abandoned.
     term.press("j", then=r"drconsole\s+Jobs")
-    screen = term.wait_for(r"f-tmux-readonly[\s\S]*READ-ONLY|READ-ONLY[\s\S]*f-tmux-readonly")
+    screen = term.wait_for(r"00000000ad02[\s\S]*READ-ONLY|READ-ONLY[\s\S]*00000000ad02")
     assert_badge_and_nothing_mutating(screen, "jobs")
-    assert "f-tmux-readonly" in screen
+    assert "00000000ad02" in screen
     visited.append("jobs")
     term.press("x")
     term.press("Enter")
     time.sleep(1.0)
     screen = term.text()
-    assert "Abandon flow" not in screen and "f-tmux-readonly" in screen
+    assert "Abandon flow" not in screen and "00000000ad02" in screen
     term.press("q")
     deadline = time.monotonic() + 60
     while "drconsole" in term.text() and time.monotonic() < deadline:
