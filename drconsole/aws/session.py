@@ -30,6 +30,7 @@ from drconsole import limits
 from drconsole.aws import mfa_prompt
 from drconsole.aws.answers import IncompleteAnswer, required, required_text
 from drconsole.aws.config_errors import where_set
+from drconsole.aws.endpoints import configured_endpoint
 from drconsole.aws.errors import aws_error, classify, credentials_error
 from drconsole.aws.fastparse import utc_parser_factory
 from drconsole.aws.loader_lock import serialize_reads
@@ -44,6 +45,7 @@ from drconsole.aws.shared_clients import (
 from drconsole.config import Settings
 from drconsole.errors import AwsError, UsageError
 from drconsole.models import CauseCode
+from drconsole.redact import without_userinfo
 
 # Fit for an incident: fail fast on a dead endpoint, ride out throttling with adaptive retries.
 CONNECT_TIMEOUT_SECONDS = 5
@@ -137,7 +139,9 @@ class AwsSessions:
             return break_glass.base_session(
                 self.settings.break_glass,
                 region,
-                self.settings.endpoint_url,
+                # Its temporary sessions are kept per STS endpoint: a default-profile session
+                # resolves it as the break-glass session will.
+                self._endpoint_of(botocore.session.Session(), "sts"),
                 self._credential_provider_sts,
             )
         creds = self.settings.static_credentials
@@ -344,9 +348,8 @@ class AwsSessions:
         """A new client; botocore's complaints about the endpoint URL are the user's input."""
         create = session.client if isinstance(session, boto3.Session) else session.create_client
         try:
-            return create(
-                service, region_name=region, endpoint_url=self.settings.endpoint_url, config=config
-            )
+            endpoint = self._endpoint_of(session, service)
+            return create(service, region_name=region, endpoint_url=endpoint, config=config)
         except OSError as error:
             # botocore resolves the credentials as it makes a client: a credential_process
             # that cannot be run surfaces here.
@@ -361,6 +364,17 @@ class AwsSessions:
                 f"endpoint URL for {service} (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_"
                 f"{service.upper()} or endpoint_url in the AWS config file): {error}"
             ) from None
+
+    def _endpoint_of(self, session: Any, service: str) -> str | None:
+        return configured_endpoint(
+            session, service, self.settings.endpoint_url, self.settings.config_endpoint_url
+        )
+
+    def endpoint_in_use(self, service: str) -> str | None:
+        """The endpoint URL the caller's clients of `service` use (None: AWS's own), without
+        the user name and password a URL may carry."""
+        endpoint = self._endpoint_of(self._base, service)
+        return without_userinfo(endpoint) if endpoint else None
 
     def _instrument(self, client: Any) -> None:
         """Count each request; wait, before sending it and before parsing its answer, while
