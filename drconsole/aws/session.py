@@ -43,7 +43,7 @@ from drconsole.aws.shared_clients import (
     retry_state,
 )
 from drconsole.config import Settings
-from drconsole.errors import AwsError, UsageError
+from drconsole.errors import AwsError, ConfigurationError
 from drconsole.models import CauseCode
 from drconsole.redact import without_userinfo
 
@@ -170,7 +170,7 @@ class AwsSessions:
             where = (
                 f" (from {self.settings.profile_env_var})" if self.settings.profile_env_var else ""
             )
-            raise UsageError(
+            raise ConfigurationError(
                 f"AWS profile '{profile}'{where} not found in the AWS config files"
             ) from None
 
@@ -202,7 +202,7 @@ class AwsSessions:
         try:
             session = boto3.Session(profile_name=profile, region_name=self.settings.home_region)
         except ProfileNotFound:
-            raise UsageError(
+            raise ConfigurationError(
                 f"member profile '{profile}' (member_profiles in the config) not found "
                 "in the AWS config files"
             ) from None
@@ -359,8 +359,8 @@ class AwsSessions:
             # endpoint_url from the AWS config file or AWS_ENDPOINT_URL_<SERVICE>; other values
             # it cannot convert (AWS_METADATA_SERVICE_TIMEOUT=x) are configuration too.
             if not any(word in str(error) for word in ("ndpoint", "Port", "IPv6", "URL")):
-                raise UsageError(f"AWS configuration: {error}{where_set(error)}") from None
-            raise UsageError(
+                raise ConfigurationError(f"AWS configuration: {error}{where_set(error)}") from None
+            raise ConfigurationError(
                 f"endpoint URL for {service} (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_"
                 f"{service.upper()} or endpoint_url in the AWS config file): {error}"
             ) from None
@@ -519,13 +519,13 @@ def resolve_credentials(session: Any) -> None:
         raise credential_file_error(error, getattr(session, "profile_name", None)) from None
 
 
-def credential_file_error(error: OSError, profile: str | None) -> UsageError:
+def credential_file_error(error: OSError, profile: str | None) -> ConfigurationError:
     """One line for a program or file the profile's credentials need that cannot be run or
     read (`credential_process`, `web_identity_token_file`): botocore lets the OSError through."""
     name = profile or "default"
     what = error.strerror or type(error).__name__
     path = f": {limits.shown_path(str(error.filename))}" if error.filename else ""
-    return UsageError(
+    return ConfigurationError(
         f"AWS profile '{name}': {what}{path} (a program or file its credential_process or "
         "web_identity_token_file names)"
     )
