@@ -57,9 +57,13 @@ def for_configuration_error(error: BaseException) -> SetupProblem | None:
     """A setting of the AWS configuration that drconsole or botocore cannot use, met when the
     console first reaches AWS (`AWS_PROFILE` naming no profile, `AWS_STS_REGIONAL_ENDPOINTS`
     bogus): the command line's one line, with where it is set; None for anything else."""
+    from botocore.exceptions import ParamValidationError
+
     from drconsole.aws.config_errors import botocore_usage_error
     from drconsole.redact import safe_line
 
+    if isinstance(error, ParamValidationError):
+        return None  # a value of one request (a form's, say), not a setting: the error dialog
     usage = error if isinstance(error, ConfigurationError) else botocore_usage_error(error)
     if usage is None:
         return None
