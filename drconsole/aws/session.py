@@ -7,7 +7,8 @@ accounts are reached by assuming `role_name` in each (credentials cached and ref
 they expire), or through the profiles listed in `member_profiles`. Clients are created once per
 (identity, service, Region) and shared by every thread: boto3 clients are thread-safe, sessions
 are not, so creation happens under a lock. Assumed-role accounts share one client per service
-and Region, each call signed with its account's credentials (shared_clients.py).
+and Region, each call signed with its account's credentials (shared_clients.py). Each client's
+endpoint is resolved per service as the AWS CLI resolves it (endpoints.py).
 """
 
 from __future__ import annotations
