@@ -99,7 +99,12 @@ class Settings:
     regions: tuple[str, ...] = ()
     role_name: str = DEFAULT_ROLE_NAME
     read_only: bool = False
+    # drconsole's own endpoint (the embedded sandbox, `drconsole demo`): every client uses it,
+    # whatever the AWS configuration says. AWS_ENDPOINT_URL and the rest are botocore's to
+    # resolve, per service (aws/endpoints.py).
     endpoint_url: str | None = None
+    # `endpoint_url` in this config file: used by a service the AWS configuration gives none.
+    config_endpoint_url: str | None = None
     static_credentials: Credentials | None = None
     management_account_id: str | None = None
     backup_account_id: str | None = None
@@ -382,7 +387,8 @@ def load_settings(
         if pick("dr_regions"):
             regions_source += " and dr_regions"
     role_name = limits.role(getattr(args, "role_name", None), "--role-name")
-    endpoint = limits.endpoint_url(_env(environ, "AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL")
+    # Checked here, used by botocore (which also reads AWS_ENDPOINT_URL_<SERVICE>).
+    limits.endpoint_url(_env(environ, "AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL")
     for name in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         limits.session_token(environ.get(name), name)
     limits.credential_part(
@@ -426,7 +432,7 @@ def load_settings(
         regions=regions,
         role_name=role_name or pick("role_name", DEFAULT_ROLE_NAME),
         read_only=read_only,
-        endpoint_url=endpoint or pick("endpoint_url"),
+        config_endpoint_url=pick("endpoint_url"),
         management_account_id=pick("management_account_id"),
         backup_account_id=pick("backup_account_id"),
         # Break-glass replaces every profile: members are reached by assuming the role.

@@ -21,6 +21,11 @@ class UsageError(DrConsoleError):
     exit_code = 2
 
 
+class ConfigurationError(UsageError):
+    """A setting of the AWS configuration drconsole or botocore cannot use (an AWS_ variable, a
+    profile the AWS config files do not have), met when AWS is first reached."""
+
+
 class AwsError(DrConsoleError):
     """An AWS or credential failure; `cause` is a cause code from DESIGN.md section 6."""
 

@@ -5,7 +5,8 @@ the TUI's error dialog, the audit log, the journal, `--json`) goes through `reda
 `redact_fields` or `safe_line`. Three kinds of secret are removed: the values of secret-named
 fields (`SecretAccessKey`, `SessionToken`, `token`, `password`... in XML, JSON, Python repr and
 `key=value` forms), credential-shaped values wherever they stand (AWS access key ids,
-40-character secret keys, long base64 session tokens), and every value registered with
+40-character secret keys, long base64 session tokens), the user name and password of a URL
+(`http://***:***@host`, as botocore shows a proxy's), and every value registered with
 `register_secret` (the break-glass secret key read from the keyring), whatever its shape.
 """
 
@@ -72,6 +73,10 @@ _ACCESS_KEY_ID = re.compile(
     r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,28}(?![A-Za-z0-9])"
 )
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9/+=_-])[A-Za-z0-9/+]{40,}={0,2}(?![A-Za-z0-9/+=_-])")
+# scheme://user:password@ (an endpoint or proxy URL): what stands between `//` and `@`.
+_URL_USERINFO = re.compile(
+    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/\s@?#\"'<>]+)@"
+)
 SECRET_KEY_LENGTH = 40
 SESSION_TOKEN_MIN_LENGTH = 100
 # Values known to be secret in this process (`register_secret`); replaced as a whole tuple so
@@ -93,6 +98,16 @@ def _redact_known(text: str) -> str:
         if secret in text:
             text = text.replace(secret, REDACTED)
     return text
+
+
+def _mask_userinfo(match: re.Match[str]) -> str:
+    masked = "***:***" if ":" in match.group("userinfo") else "***"
+    return f"{match.group('scheme')}{masked}@"
+
+
+def without_userinfo(url: str) -> str:
+    """`url` without the user name and password it may carry (`http://host:port`)."""
+    return _URL_USERINFO.sub(lambda m: m.group("scheme"), url)
 
 
 def is_secret_name(name: object) -> bool:
@@ -158,6 +173,7 @@ def redact_text(text: str, keep: Iterable[str] = ()) -> str:
         return text
     keep = frozenset(keep)
     text = _redact_known(text)
+    text = _URL_USERINFO.sub(_mask_userinfo, text)
     text = _XML_FIELD.sub(lambda m: _keep_named(m, keep), text)
     text = _QUOTED_FIELD.sub(lambda m: _keep_named(m, keep), text)
     text = _redact_bare(text, keep)

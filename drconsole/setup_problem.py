@@ -1,5 +1,6 @@
-"""What keeps the console from starting (no configuration, no usable credentials), and the one
-command that fixes it: `drconsole init`, `aws sso login --profile X`, or `--break-glass NAME`.
+"""What keeps the console from starting (no configuration, no usable credentials, a setting
+that cannot be used), and what fixes it: `drconsole init`, `aws sso login --profile X`,
+`--break-glass NAME`, or the setting the command line's own line names.
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from drconsole.errors import AwsError, CredentialStoreError, UsageError
+from drconsole.errors import AwsError, ConfigurationError, CredentialStoreError, UsageError
 
 if TYPE_CHECKING:
     from drconsole.config import Settings
@@ -29,15 +30,19 @@ class SetupProblem:
     alternative: str = ""
     # False when only a new start helps (the settings themselves could not be made).
     can_retry: bool = True
+    heading: str = "Missing"  # what `missing` is
 
 
 def for_settings_error(error: UsageError, settings_file_exists: bool) -> SetupProblem | None:
-    """No configuration: the settings could not be made and drconsole has no config file.
+    """No configuration: no Region anywhere (every other setting was found right) and no
+    config file.
 
-    A config file that exists but is wrong stays a one-line usage error (exit 2): it names the
-    key to fix, which `drconsole init` would not.
+    Anything else stays the command line's one-line usage error (exit 2), which names the
+    value to fix (`AWS_MAX_ATTEMPTS 'abc'`, a config file's key), as `drconsole init` would not.
     """
-    if settings_file_exists:
+    from drconsole.config import NoRegionError
+
+    if settings_file_exists or not isinstance(error, NoRegionError):
         return None
     return SetupProblem(
         missing="drconsole is not configured: there is no config.toml, and the AWS "
@@ -55,6 +60,29 @@ def for_state_dir_error(error: UsageError) -> SetupProblem:
         fix="export XDG_STATE_HOME=<a folder you can write>, or fix the path named below",
         detail=str(error),
         can_retry=False,
+    )
+
+
+def for_configuration_error(error: BaseException) -> SetupProblem | None:
+    """A setting of the AWS configuration that drconsole or botocore cannot use, met when the
+    console first reaches AWS (`AWS_PROFILE` naming no profile, `AWS_STS_REGIONAL_ENDPOINTS`
+    bogus): the command line's one line, with where it is set; None for anything else."""
+    from botocore.exceptions import ParamValidationError
+
+    from drconsole.aws.config_errors import botocore_usage_error
+    from drconsole.redact import safe_line
+
+    if isinstance(error, ParamValidationError):
+        return None  # a value of one request (a form's, say), not a setting: the error dialog
+    usage = error if isinstance(error, ConfigurationError) else botocore_usage_error(error)
+    if usage is None:
+        return None
+    return SetupProblem(
+        missing=safe_line(str(usage)),
+        fix="correct or unset that setting",
+        detail="The command line says the same (exit 2); nothing was read from AWS.",
+        can_retry=False,
+        heading="A setting drconsole cannot use",
     )
 
 

@@ -77,6 +77,18 @@ def test_empty_message_is_a_usage_error() -> None:
         assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_message_too_large_says_where_it_came_from() -> None:
+    huge = "x" * (100 * 1024)
+    for args, stdin, where in (
+        ((huge,), None, "given as MESSAGE"),
+        (("-",), huge, "on standard input"),
+    ):
+        result = explain(*args, stdin=stdin)
+        assert result.returncode == 2 and result.stdout == ""
+        (line,) = result.stderr.splitlines()
+        assert f"the message {where} is larger than 64 KiB" in line, line
+
+
 # --- The demo scenario's five deliberate faults, copied for real in the sandbox ------------------
 
 FAULT_CAUSES = {

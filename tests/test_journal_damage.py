@@ -67,6 +67,19 @@ VARIANTS = [
         "flow id is not 12 hex digits",
     ),
     Variant("truncated last line", b'{"flow": "FLOW", "type": "job", "st', True, "line cut short"),
+    # A whole line with half a UTF-16 pair (msgspec calls it truncated): not cut short.
+    Variant(
+        "lone surrogate",
+        b'{"flow": "f", "type": "refused", "step": "hop1", "message": "\\ud800"}',
+        False,
+        "undecodable: \\ud800 is half of a UTF-16 pair",
+    ),
+    Variant(
+        "lone surrogate last",
+        b'{"flow": "f", "type": "refused", "step": "hop1", "message": "\\ud800"}',
+        True,
+        "undecodable: \\ud800",
+    ),
     Variant("NUL-filled tail", b"\x00" * 4096, True, "NUL bytes"),
 ]
 

@@ -94,6 +94,25 @@ def test_fields_at_any_depth_and_strings_inside_them() -> None:
     assert redact_fields({"token": "t"})["token"] == REDACTED
 
 
+def test_a_urls_user_name_and_password_are_masked_and_logs_go_through_it(caplog) -> None:
+    import logging
+
+    from drconsole.redact import install_log_redaction
+
+    line = 'Could not connect to the endpoint URL: "https://alice:pw%40x@host:8443/p@q"'
+    assert (
+        redact_text(line)
+        == 'Could not connect to the endpoint URL: "https://***:***@host:8443/p@q"'
+    )
+    assert redact_text("git clone https://T0kenValue@github.com/x") == (
+        "git clone https://***@github.com/x"
+    )
+    install_log_redaction()
+    with caplog.at_level(logging.DEBUG, logger="botocore.endpoint"):
+        logging.getLogger("botocore.endpoint").debug("Sending to %s", "http://bob:hunter22@h:1/")
+    assert "hunter22" not in caplog.text and "http://***:***@h:1/" in caplog.text
+
+
 def test_control_characters_are_escaped_and_lines_joined() -> None:
     assert escape_controls("a\x1b[31mb\u202ec") == "a\\x1b[31mb\\u202ec"
     assert safe_line(f"one\ntwo\tthree\x07 {SECRET_KEY}") == f"one two three\\x07 {REDACTED}"

@@ -7,7 +7,7 @@ import re
 
 from botocore import exceptions as bx
 
-from drconsole.errors import UsageError
+from drconsole.errors import ConfigurationError
 
 # botocore errors that describe the user's configuration (files, environment, parameters),
 # not an AWS answer: they are bad input, exit 2.
@@ -62,14 +62,16 @@ _HINTS: tuple[tuple[type[Exception], str], ...] = (
 )
 
 
-def botocore_usage_error(error: BaseException) -> UsageError | None:
-    """A UsageError naming the setting at fault, when `error` is botocore refusing the user's
-    configuration; None for anything else."""
+def botocore_usage_error(error: BaseException) -> ConfigurationError | None:
+    """A ConfigurationError (a UsageError) naming the setting at fault, when `error` is
+    botocore refusing the user's configuration; None for anything else."""
     if not isinstance(error, CONFIGURATION_ERRORS):
         return None
     where = next((hint for kind, hint in _HINTS if isinstance(error, kind)), "")
     text = " ".join(str(error).split())
-    return UsageError(f"AWS configuration: {text}" + (f" (set in {where})" if where else ""))
+    return ConfigurationError(
+        f"AWS configuration: {text}" + (f" (set in {where})" if where else "")
+    )
 
 
 def where_set(error: ValueError) -> str:

@@ -88,7 +88,7 @@ def _create_service_linked_role(sessions: AwsSessions, iam: Any) -> None:
             raise
     if _role_named(iam, SERVICE_LINKED_ROLE_NAME):
         return
-    if sessions.settings.endpoint_url:
+    if sessions.endpoint_in_use("iam"):
         # An AWS-compatible endpoint (the sandbox) may name the service-linked role its own
         # way; AWS Backup looks for AWSServiceRoleForBackup, so create it under that name.
         iam.create_role(

@@ -7,7 +7,8 @@ accounts are reached by assuming `role_name` in each (credentials cached and ref
 they expire), or through the profiles listed in `member_profiles`. Clients are created once per
 (identity, service, Region) and shared by every thread: boto3 clients are thread-safe, sessions
 are not, so creation happens under a lock. Assumed-role accounts share one client per service
-and Region, each call signed with its account's credentials (shared_clients.py).
+and Region, each call signed with its account's credentials (shared_clients.py). Each client's
+endpoint is resolved per service as the AWS CLI resolves it (endpoints.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from drconsole import limits
 from drconsole.aws import mfa_prompt
 from drconsole.aws.answers import IncompleteAnswer, required, required_text
 from drconsole.aws.config_errors import where_set
+from drconsole.aws.endpoints import configured_endpoint
 from drconsole.aws.errors import aws_error, classify, credentials_error
 from drconsole.aws.fastparse import utc_parser_factory
 from drconsole.aws.loader_lock import serialize_reads
@@ -43,8 +45,9 @@ from drconsole.aws.shared_clients import (
     retry_state,
 )
 from drconsole.config import Settings
-from drconsole.errors import AwsError, UsageError
+from drconsole.errors import AwsError, ConfigurationError
 from drconsole.models import CauseCode
+from drconsole.redact import without_userinfo
 
 # Fit for an incident: fail fast on a dead endpoint, ride out throttling with adaptive retries.
 CONNECT_TIMEOUT_SECONDS = 5
@@ -140,7 +143,9 @@ class AwsSessions:
             return break_glass.base_session(
                 self.settings.break_glass,
                 region,
-                self.settings.endpoint_url,
+                # Its temporary sessions are kept per STS endpoint: a default-profile session
+                # resolves it as the break-glass session will.
+                self._endpoint_of(botocore.session.Session(), "sts"),
                 self._credential_provider_sts,
             )
         creds = self.settings.static_credentials
@@ -169,7 +174,7 @@ class AwsSessions:
             where = (
                 f" (from {self.settings.profile_env_var})" if self.settings.profile_env_var else ""
             )
-            raise UsageError(
+            raise ConfigurationError(
                 f"AWS profile '{profile}'{where} not found in the AWS config files"
             ) from None
 
@@ -201,7 +206,7 @@ class AwsSessions:
         try:
             session = boto3.Session(profile_name=profile, region_name=self.settings.home_region)
         except ProfileNotFound:
-            raise UsageError(
+            raise ConfigurationError(
                 f"member profile '{profile}' (member_profiles in the config) not found "
                 "in the AWS config files"
             ) from None
@@ -357,9 +362,8 @@ class AwsSessions:
         """A new client; botocore's complaints about the endpoint URL are the user's input."""
         create = session.client if isinstance(session, boto3.Session) else session.create_client
         try:
-            return create(
-                service, region_name=region, endpoint_url=self.settings.endpoint_url, config=config
-            )
+            endpoint = self._endpoint_of(session, service)
+            return create(service, region_name=region, endpoint_url=endpoint, config=config)
         except OSError as error:
             # botocore resolves the credentials as it makes a client: a credential_process
             # that cannot be run surfaces here.
@@ -369,11 +373,22 @@ class AwsSessions:
             # endpoint_url from the AWS config file or AWS_ENDPOINT_URL_<SERVICE>; other values
             # it cannot convert (AWS_METADATA_SERVICE_TIMEOUT=x) are configuration too.
             if not any(word in str(error) for word in ("ndpoint", "Port", "IPv6", "URL")):
-                raise UsageError(f"AWS configuration: {error}{where_set(error)}") from None
-            raise UsageError(
+                raise ConfigurationError(f"AWS configuration: {error}{where_set(error)}") from None
+            raise ConfigurationError(
                 f"endpoint URL for {service} (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_"
                 f"{service.upper()} or endpoint_url in the AWS config file): {error}"
             ) from None
+
+    def _endpoint_of(self, session: Any, service: str) -> str | None:
+        return configured_endpoint(
+            session, service, self.settings.endpoint_url, self.settings.config_endpoint_url
+        )
+
+    def endpoint_in_use(self, service: str) -> str | None:
+        """The endpoint URL the caller's clients of `service` use (None: AWS's own), without
+        the user name and password a URL may carry."""
+        endpoint = self._endpoint_of(self._base, service)
+        return without_userinfo(endpoint) if endpoint else None
 
     def _instrument(self, client: Any) -> None:
         """Count each request; wait, before sending it and before parsing its answer, while
@@ -518,13 +533,13 @@ def resolve_credentials(session: Any) -> None:
         raise credential_file_error(error, getattr(session, "profile_name", None)) from None
 
 
-def credential_file_error(error: OSError, profile: str | None) -> UsageError:
+def credential_file_error(error: OSError, profile: str | None) -> ConfigurationError:
     """One line for a program or file the profile's credentials need that cannot be run or
     read (`credential_process`, `web_identity_token_file`): botocore lets the OSError through."""
     name = profile or "default"
     what = error.strerror or type(error).__name__
     path = f": {limits.shown_path(str(error.filename))}" if error.filename else ""
-    return UsageError(
+    return ConfigurationError(
         f"AWS profile '{name}': {what}{path} (a program or file its credential_process or "
         "web_identity_token_file names)"
     )

@@ -137,6 +137,17 @@ class RecoveryPointArn:
     resource_type_hint: str | None
 
 
+def checked_source_account(point: RecoveryPointArn, source_account: str | None) -> str | None:
+    """`--source-account` (already a 12-digit id) against the recovery point ARN: an ARN that
+    names its account and a flag naming another contradict each other (the flag was ignored)."""
+    if source_account is not None and point.account_id not in (None, source_account):
+        raise UsageError(
+            f"--source-account {source_account} conflicts with the recovery point ARN, which "
+            f"names account {point.account_id}"
+        )
+    return source_account
+
+
 def parse_vault_arn(value: str, argument: str = "--to") -> VaultArn:
     """Parse a backup vault ARN or raise UsageError naming the argument and the problem."""
     text = value.strip()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from drconsole.checks import unreadable
 from drconsole.checks.evaluation import decide
 from drconsole.checks.facts import FULLY_MANAGED_TYPES, CopyFacts, KeyFacts, Unreadable
 from drconsole.models import CauseCode, Check, CheckStatus
@@ -11,15 +12,15 @@ from drconsole.models import CauseCode, Check, CheckStatus
 
 def unknown_check(check_id: str, title: str, fact: Unreadable, what: str) -> Check:
     """The UNKNOWN verdict for a fact that could not be read, with the cause of the failed
-    read (AccessDenied: ROLE_PERMISSIONS, throttling: THROTTLED...)."""
+    read (AccessDenied: ROLE_PERMISSIONS, throttling: THROTTLED...) and the fix for that cause."""
+    cause = cause_of_code(fact.code)
     return Check(
         id=check_id,
         title=title,
         status=CheckStatus.UNKNOWN,
         evidence=f"could not read {what}: {fact.describe()}",
-        remediation=f"Grant read access ({fact.operation}) to the identity drconsole uses, "
-        "then re-run the check.",
-        cause=cause_of_code(fact.code),
+        remediation=unreadable.remedy(fact, cause, what),
+        cause=cause,
     )
 
 
@@ -27,6 +28,8 @@ def cause_of_code(code: str) -> CauseCode:
     """The cause code of an AWS error code (the code of a read that failed)."""
     from drconsole.aws import errors
 
+    if code in CauseCode.__members__:  # a failure already classified (readiness's own reads)
+        return CauseCode[code]
     if code in errors.ACCESS_DENIED_CODES:
         return CauseCode.ROLE_PERMISSIONS
     if code in errors.THROTTLING_CODES:

@@ -83,7 +83,8 @@ def discovery_settings(
         profile=profile,
         regions=values.regions(home, (), "Region"),
         read_only=True,
-        endpoint_url=values.endpoint(endpoint),
+        # Below AWS_ENDPOINT_URL_<SERVICE> and the rest, as the config file's own is.
+        config_endpoint_url=values.endpoint(endpoint),
         max_workers=int(config_file.current(config, profile, "max_workers") or 16),
     )
 

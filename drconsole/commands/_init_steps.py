@@ -135,7 +135,7 @@ def configure(args: argparse.Namespace, environ: Mapping[str, str], asker: Asker
         management_account_id=management(asker, organization, old("management_account_id")),
         backup_account_id=backup,
         read_only=read_only,
-        endpoint_url=first(old("endpoint_url"), settings.endpoint_url),
+        endpoint_url=first(old("endpoint_url"), settings.config_endpoint_url),
         runbooks_dir=runbooks,
     )
     return show_and_write(asker, path, config, answers)

@@ -117,13 +117,18 @@ def _sessions(args: argparse.Namespace) -> Any:
 
 def run_check_copy(args: argparse.Namespace) -> int:
     """Run the copy checks (and, with --fix, the fixes); print them; return the exit code."""
-    from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
+    from drconsole.checks.arns import (
+        checked_source_account,
+        parse_recovery_point_arn,
+        parse_vault_arn,
+    )
     from drconsole.checks.runner import run_copy_checks
     from drconsole.commands import _check_output as check_output
 
-    parse_recovery_point_arn(args.recovery_point)
+    point = parse_recovery_point_arn(args.recovery_point)
     parse_vault_arn(args.to)
     source_account = _account(args.source_account, "--source-account")
+    checked_source_account(point, source_account)
     _role_arn(args.role_arn)
     limits.delete_after_days(args.delete_after_days)
     if args.fix and args.json and not args.yes:
@@ -167,14 +172,15 @@ def run_check_copy(args: argparse.Namespace) -> int:
 
 def run_check_restore(args: argparse.Namespace) -> int:
     """Run the restore checks; print them; return the exit code."""
-    from drconsole.checks.arns import parse_recovery_point_arn
+    from drconsole.checks.arns import checked_source_account, parse_recovery_point_arn
     from drconsole.checks.runner import run_restore_checks
     from drconsole.commands import _check_output as check_output
 
-    parse_recovery_point_arn(args.recovery_point)
+    point = parse_recovery_point_arn(args.recovery_point)
     metadata = parse_metadata(args.metadata)
     account = _account(args.account, "--account")
     source_account = _account(args.source_account, "--source-account")
+    checked_source_account(point, source_account)
     _role_arn(args.role_arn)
     if args.to is not None:
         from drconsole.checks.arns import parse_vault_arn

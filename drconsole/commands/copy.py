@@ -61,7 +61,11 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Validate the input, plan and check, confirm, then run the flow."""
     from drconsole import limits
-    from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
+    from drconsole.checks.arns import (
+        checked_source_account,
+        parse_recovery_point_arn,
+        parse_vault_arn,
+    )
     from drconsole.commands import _flow_cli as cli
     from drconsole.errors import UsageError
 
@@ -69,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
     metadata = cli.parse_metadata(args.metadata)
     if metadata and not args.restore:
         raise UsageError("--metadata needs --restore (it is the restore's metadata)")
-    source_account = cli.account_flag(args.source_account, "--source-account")
+    source_account = checked_source_account(
+        recovery_point, cli.account_flag(args.source_account, "--source-account")
+    )
     limits.delete_after_days(args.delete_after_days)
     limits.role(args.copy_role, "--copy-role")
     limits.role(args.restore_role, "--restore-role")

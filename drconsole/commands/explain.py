@@ -39,11 +39,12 @@ def register(subparsers: Any) -> None:
 
 def read_message(words: list[str]) -> str:
     """The message from the arguments, or from standard input for `-`."""
-    text = sys.stdin.read(MAX_MESSAGE_CHARACTERS + 1) if words == ["-"] else " ".join(words)
+    from_stdin = words == ["-"]
+    text = sys.stdin.read(MAX_MESSAGE_CHARACTERS + 1) if from_stdin else " ".join(words)
     if len(text) > MAX_MESSAGE_CHARACTERS:
+        where = "on standard input" if from_stdin else "given as MESSAGE"
         raise UsageError(
-            "explain: the message on standard input is larger than 64 KiB; "
-            "give the error line itself"
+            f"explain: the message {where} is larger than 64 KiB; give the error line itself"
         )
     if not text.strip():
         raise UsageError(

@@ -28,12 +28,14 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Validate the input, read the metadata, check, confirm, then restore."""
     from drconsole import limits
-    from drconsole.checks.arns import parse_recovery_point_arn
+    from drconsole.checks.arns import checked_source_account, parse_recovery_point_arn
     from drconsole.commands import _flow_cli as cli
 
     recovery_point = parse_recovery_point_arn(args.recovery_point)  # parsed once, here
     metadata = cli.parse_metadata(args.metadata)
-    source_account = cli.account_flag(args.source_account, "--source-account")
+    source_account = checked_source_account(
+        recovery_point, cli.account_flag(args.source_account, "--source-account")
+    )
     limits.role(args.restore_role, "--restore-role")
     cli.require_confirmation_path(args)
     printer = cli.EventPrinter(args.json)

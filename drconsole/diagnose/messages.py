@@ -272,9 +272,9 @@ def throttled() -> Diagnosis:
         CauseCode.THROTTLED,
         "AWS throttled the call: too many requests for this account and Region right now. Nothing"
         " is misconfigured; the call can be retried.",
-        "Retry after a short wait (drconsole retries with botocore's adaptive mode). If it keeps"
-        " happening, scan fewer accounts or Regions at once, or request a higher quota in"
-        " Service Quotas.",
+        "Retry after a short wait (drconsole retries with botocore's adaptive mode; more"
+        " attempts per call: AWS_MAX_ATTEMPTS, up to 100). If it keeps happening, scan fewer"
+        " accounts or Regions at once, or request a higher quota in Service Quotas.",
     )
 
 
@@ -314,6 +314,19 @@ def service_error() -> Diagnosis:
         "Retry later (copy jobs retry by themselves for up to 2 hours while CREATED). Check the"
         " Region on https://health.aws.amazon.com/health/status.",
     )
+
+
+def for_cause(cause: CauseCode, facts: Facts) -> Diagnosis | None:
+    """The diagnosis of a cause whose fix does not depend on the call that met it (throttling,
+    the network, the credentials, AWS's own errors); None for the others."""
+    builders = {
+        CauseCode.THROTTLED: throttled,
+        CauseCode.NETWORK: lambda: network(facts),
+        CauseCode.CREDENTIALS_EXPIRED: lambda: credentials(facts),
+        CauseCode.SERVICE_ERROR: service_error,
+    }
+    build = builders.get(cause)
+    return build() if build is not None else None
 
 
 def unknown(parsed: ParsedError) -> Diagnosis:

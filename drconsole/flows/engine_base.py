@@ -22,6 +22,7 @@ from drconsole.flows.cautions import Acceptance, Caution
 from drconsole.flows.routes import VaultRef
 from drconsole.job_request import JobRequest
 from drconsole.models import CauseCode, CopyJob, RestoreJob
+from drconsole.redact import without_userinfo
 
 EventCallback = Callable[[ev.FlowEvent], None]
 
@@ -184,7 +185,8 @@ class EngineBase:
         """Who this engine acts as, and where: recorded with each plan."""
         settings = self.sessions.settings
         return {
-            "endpoint": settings.endpoint_url,
+            # AWS Backup's: the service every flow starts its jobs with.
+            "endpoint": self.sessions.endpoint_in_use("backup"),
             "profile": settings.profile,
             "caller": self.sessions.caller_identity_arn(),
             "account": self.sessions.caller_account_id(),
@@ -201,8 +203,8 @@ class EngineBase:
             return
         raise OtherOrigin(
             f"flow {state.flow_id} was started as {then.caller} on "
-            f"{then.endpoint or 'the AWS endpoints'}, not as {here['caller']} on "
-            f"{here['endpoint'] or 'the AWS endpoints'}: resume it with those credentials, or "
+            f"{_endpoint_shown(then.endpoint)}, not as {here['caller']} on "
+            f"{_endpoint_shown(here['endpoint'])}: resume it with those credentials, or "
             "pass --take-over to carry it on as you"
         )
 
@@ -460,8 +462,13 @@ def _filled(diagnosis: Any, state: jr.FlowState, step: str) -> Any:
 
 
 def _endpoint(url: str | None) -> str:
-    """An endpoint URL compared loosely (case, trailing slash); '' for AWS's own."""
-    return (url or "").strip().rstrip("/").lower()
+    """An endpoint URL compared loosely (case, trailing slash, user name and password: older
+    journals kept them); '' for AWS's own."""
+    return without_userinfo((url or "").strip()).rstrip("/").lower()
+
+
+def _endpoint_shown(url: str | None) -> str:
+    return without_userinfo(url) if url else "the AWS endpoints"
 
 
 def _principal(arn: str) -> str:

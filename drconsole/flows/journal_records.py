@@ -292,9 +292,28 @@ def decode_line(raw: bytes, last: bool = False) -> AnyRecord:
     except msgspec.ValidationError as error:
         raise ValueError(_record_problem(raw, str(error))) from None
     except msgspec.DecodeError as error:
-        if last or "truncated" in str(error):
-            raise ValueError("line cut short (a write interrupted by a crash)") from None
-        raise ValueError(f"not JSON ({error})") from None
+        raise ValueError(_not_json(raw, error, last)) from None
+
+
+def _not_json(raw: bytes, error: msgspec.DecodeError, last: bool) -> str:
+    """Why a line of valid UTF-8 is not a JSON record: cut short, or not JSON."""
+    # msgspec says "truncated" of a whole line holding a \ud800 escape with no low half: such
+    # a line was written whole and holds no character, it was not cut short.
+    surrogate = _LONE_SURROGATE.search(raw)
+    if surrogate is not None:
+        escape = surrogate.group().decode("ascii")
+        return f"undecodable: {escape} is half of a UTF-16 pair, not a character"
+    if last or "truncated" in str(error):
+        return "line cut short (a write interrupted by a crash)"
+    return f"not JSON ({error})"
+
+
+# A \uD800-\uDBFF escape not followed by a \uDC00-\uDFFF one, or a low half alone (an escaped
+# backslash before the `u` makes it text, not an escape).
+_LONE_SURROGATE = re.compile(
+    rb"(?<!\\)\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\)(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
 
 
 def decode_loose(raw: bytes, last: bool = False) -> dict[str, Any]:
@@ -309,9 +328,7 @@ def decode_loose(raw: bytes, last: bool = False) -> dict[str, Any]:
     try:
         data = msgspec.json.decode(raw)
     except msgspec.DecodeError as error:
-        if last or "truncated" in str(error):
-            raise ValueError("line cut short (a write interrupted by a crash)") from None
-        raise ValueError(f"not JSON ({error})") from None
+        raise ValueError(_not_json(raw, error, last)) from None
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     for key in ("type", "flow", "time"):

@@ -125,3 +125,70 @@ async def test_break_glass_not_stored_or_no_keyring_names_the_fix(
         assert "usable OS keyring" in shown(app, "#setup-missing")
         assert "dbus-run-session" in shown(app, "#setup-fix")
         assert "SecretService" in shown(app, "#setup-detail")
+
+
+def cli_line(bare: Path, command: str = "ls") -> str:
+    """The one line `drconsole ls accounts` prints in this environment (exit 2)."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "drconsole", command, "accounts"],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=bare,
+    )
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.splitlines()
+    return line.removeprefix("drconsole: ")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("AWS_MAX_ATTEMPTS", "abc", "AWS_MAX_ATTEMPTS 'abc'"),
+        ("AWS_CA_BUNDLE", "/nonexist", "AWS_CA_BUNDLE: /nonexist"),
+    ],
+)
+async def test_a_bad_environment_value_is_the_command_lines_line_not_setup(
+    bare_machine: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, words: str
+) -> None:
+    from drconsole.errors import UsageError
+
+    monkeypatch.setenv(name, value)
+    line = cli_line(bare_machine)
+    assert words in line
+    # Not "not configured ... drconsole init": the console ends with the same one line.
+    with pytest.raises(UsageError) as raised:
+        build_app(no_args())
+    assert str(raised.value) == line
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("AWS_STS_REGIONAL_ENDPOINTS", "bogus", "(set in AWS_STS_REGIONAL_ENDPOINTS"),
+        ("AWS_PROFILE", "missing", "AWS profile 'missing' (from AWS_PROFILE) not found"),
+    ],
+)
+async def test_a_setting_botocore_refuses_shows_the_command_lines_line(
+    bare_machine: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, words: str
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")  # never reached
+    monkeypatch.setenv(name, value)
+    line = cli_line(bare_machine)
+    assert words in line
+    app = build_app(no_args())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, SetupNeededScreen), what="setup")
+        missing = shown(app, "#setup-missing")
+        assert missing == line, (missing, line)
+        assert "not configured" not in app.export_screenshot()
+        assert shown(app, "#setup-fix") == "correct or unset that setting"
+        assert "Cause: UNKNOWN" not in app.export_screenshot()

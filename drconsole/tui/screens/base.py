@@ -177,10 +177,12 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
         """The one place where a failed worker becomes an error dialog."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.loading_failed()
-            from drconsole.setup_problem import for_aws_error
+            from drconsole.setup_problem import for_aws_error, for_configuration_error
 
-            # Missing or expired credentials: the screen that names the command fixing them.
-            problem = for_aws_error(event.worker.error, self.drapp.settings)
+            # Missing or expired credentials, or a setting that cannot be used: the screen
+            # that names what fixes them.
+            error = event.worker.error
+            problem = for_configuration_error(error) or for_aws_error(error, self.drapp.settings)
             if problem is not None:
                 self.drapp.show_setup_needed(problem)
                 return

@@ -39,7 +39,7 @@ class SetupNeededScreen(Screen[None]):
         )
         problem = self.problem
         with Vertical(id="setup-needed"):
-            yield Static("Missing", classes="setup-heading")
+            yield Static(problem.heading, classes="setup-heading")
             yield Static(problem.missing, id="setup-missing")
             yield Static("Fix it with", classes="setup-heading")
             yield Static(problem.fix, id="setup-fix", classes="setup-command")
