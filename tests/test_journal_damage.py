@@ -70,13 +70,13 @@ VARIANTS = [
     # A whole line with half a UTF-16 pair (msgspec calls it truncated): not cut short.
     Variant(
         "lone surrogate",
-        b'{"flow": "f", "type": "refused", "step": "hop1", "message": "\\ud800"}',
+        b'{"flow": "0123456789ab", "type": "refused", "step": "hop1", "message": "\\ud800"}',
         False,
         "undecodable: \\ud800 is half of a UTF-16 pair",
     ),
     Variant(
         "lone surrogate last",
-        b'{"flow": "f", "type": "refused", "step": "hop1", "message": "\\ud800"}',
+        b'{"flow": "0123456789ab", "type": "refused", "step": "hop1", "message": "\\ud800"}',
         True,
         "undecodable: \\ud800",
     ),
