@@ -20,6 +20,7 @@ from drconsole.flows import plan as pl
 from drconsole.flows import restore_forms as forms
 from drconsole.flows.cautions import Acceptance, Caution
 from drconsole.flows.routes import VaultRef
+from drconsole.flows.secret_values import SecretAsker, SecretValues
 from drconsole.job_request import JobRequest
 from drconsole.models import CauseCode, CopyJob, RestoreJob
 
@@ -46,6 +47,7 @@ class Prepared:
     form_values: dict[str, str] = field(default_factory=dict)
     cautions: tuple[Caution, ...] = ()  # said and accepted before the flow starts
     accepted: tuple[Acceptance, ...] = ()  # how each was accepted: begin() journals them
+    warnings: tuple[str, ...] = ()  # said before the flow starts (a metadata key not known)
 
     @property
     def ok(self) -> bool:
@@ -84,7 +86,7 @@ class FlowOutcome:
     form_values: dict[str, str] = field(default_factory=dict)
 
 
-class EngineBase:
+class EngineBase(SecretValues):
     """State and helpers every part of the engine uses (see `execute.FlowEngine`)."""
 
     def __init__(
@@ -109,6 +111,8 @@ class EngineBase:
         self._checked: set[str] = set()
         self._at_step: dict[str, str] = {}  # flow id -> the step its AWS calls serve now
         self._confirm_request: Callable[[JobRequest], bool] | None = None
+        self.given_secrets: dict[str, str] = {}  # `jobs --resume --metadata K=V`
+        self.ask_secret: SecretAsker | None = None  # a prompt that does not echo, if any
 
     def emit(self, event: ev.FlowEvent) -> None:
         """Hand an event to the listener."""
