@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from tests.test_cli_copy import (
     EU,
     NORTH,
+    Prompted,
     SandboxProcess,
     audit_requests,
     drconsole,
@@ -151,6 +152,36 @@ def test_a_resume_asks_again_for_a_secret_and_sends_it_or_nothing(
     records = journal(tmp_path)
     start, job = only(records, "start"), only(records, "job")
     assert len(restore_jobs(sandbox, rp)) == before + 1  # one job, whichever window
+    assert sent_with(sandbox, start, SECRET) == job["job_id"]
+
+
+def test_in_a_terminal_a_resume_asks_for_the_secret_without_echo(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    rp = prod_point(sandbox, "RDS")
+    first = spawn(
+        sandbox,
+        tmp_path,
+        "restore",
+        "--recovery-point",
+        rp,
+        "--metadata",
+        f"MasterUserPassword={SECRET}",
+        "--yes",
+        *POLL,
+    )
+    kill_when(first, tmp_path, "plan")  # before the restore's `start`, or just after it
+    term = Prompted(sandbox, tmp_path, "jobs", "--resume", *POLL)
+    try:
+        term.wait_for("MasterUserPassword (as confirmed when the flow started)")
+        term.send(*SECRET, "Enter")
+        shown = term.wait_for("EXIT=")
+        assert "EXIT=0" in shown and "completed" in shown, shown
+        assert SECRET not in shown  # not echoed, not printed
+    finally:
+        term.close()
+    records = journal(tmp_path)
+    start, job = only(records, "start"), only(records, "job")
     assert sent_with(sandbox, start, SECRET) == job["job_id"]
 
 
