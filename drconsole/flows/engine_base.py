@@ -113,6 +113,7 @@ class EngineBase(SecretValues):
         self._confirm_request: Callable[[JobRequest], bool] | None = None
         self.given_secrets: dict[str, str] = {}  # `jobs --resume --metadata K=V`
         self.ask_secret: SecretAsker | None = None  # a prompt that does not echo, if any
+        self.secrets_by_flow: dict[str, dict[str, str]] = {}  # kept in memory, never written
 
     def emit(self, event: ev.FlowEvent) -> None:
         """Hand an event to the listener."""

@@ -30,6 +30,7 @@ class SecretValues:
 
     given_secrets: dict[str, str]  # for every flow resumed (`jobs --resume --metadata K=V`)
     ask_secret: SecretAsker | None  # a prompt that does not echo, when someone can answer
+    secrets_by_flow: dict[str, dict[str, str]]  # what this process was given, per flow
 
     def remember_secrets(self, flow_id: str, metadata: dict[str, str]) -> None:
         """Keep the secret-named values of `metadata` for the requests of `flow_id` that this
@@ -38,18 +39,14 @@ class SecretValues:
         for value in found.values():
             register_secret(value)
         if found:
-            self._known_secrets().setdefault(flow_id, {}).update(found)
-
-    def _known_secrets(self) -> dict[str, dict[str, str]]:
-        known: dict[str, dict[str, str]] = self.__dict__.setdefault("_secrets_by_flow", {})
-        return known
+            self.secrets_by_flow.setdefault(flow_id, {}).update(found)
 
     def _with_secrets(self, state: jr.FlowState, request: JobRequest) -> JobRequest:
         """`request` with the secret metadata values the journal withheld put back; SecretNeeded
         naming the first one nobody gave."""
         if not request.withheld_secrets():
             return request
-        known = {**self._known_secrets().get(state.flow_id, {}), **self.given_secrets}
+        known = {**self.secrets_by_flow.get(state.flow_id, {}), **self.given_secrets}
         request = request.with_secrets(known)
         for key in request.withheld_secrets():
             value = self.ask_secret(state.flow_id, request.step, key) if self.ask_secret else None
