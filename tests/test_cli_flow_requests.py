@@ -170,7 +170,8 @@ def test_in_a_terminal_a_resume_asks_for_the_secret_without_echo(
         "--yes",
         *POLL,
     )
-    kill_when(first, tmp_path, "plan")  # before the restore's `start`, or just after it
+    # Once the request is confirmed (journaled), before the restore's `start` or just after it.
+    kill_when(first, tmp_path, "confirmed")
     term = Prompted(sandbox, tmp_path, "jobs", "--resume", *POLL)
     try:
         term.wait_for("MasterUserPassword (as confirmed when the flow started)")
