@@ -143,6 +143,8 @@ def test_a_resume_asks_again_for_a_secret_and_sends_it_or_nothing(
         "jobs",
         "--resume",
         "--json",
+        "--flow",
+        only(journal(tmp_path), "start")["flow"],
         "--metadata",
         f"MasterUserPassword={SECRET}",
         *POLL,

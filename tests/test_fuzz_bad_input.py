@@ -411,8 +411,9 @@ METADATA_AND_ROLE_CASES = st.one_of(
     # a resume's --metadata gives back a secret only, and only with --resume
     slot(
         st.sampled_from(["targetTableName=x", "volumeType=gp3", "Port=5432"]),
-        lambda v: case("jobs", "--resume", "--metadata", v),
+        lambda v: case("jobs", "--resume", "--flow", "0123456789ab", "--metadata", v),
     ),
+    st.just(case("jobs", "--resume", "--metadata", "MasterUserPassword=Sup3rS3cret")),
     st.just(case("jobs", "--metadata", "MasterUserPassword=Sup3rS3cret")),
 )
 

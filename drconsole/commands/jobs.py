@@ -44,8 +44,8 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="with --resume: a secret restore metadata value (a password) that the journal "
-        "does not keep, given again (asked without echo in a terminal; repeatable)",
+        help="with --resume --flow ID: a secret restore metadata value (a password) that the "
+        "journal does not keep, given again (asked without echo in a terminal; repeatable)",
     )
     parser.add_argument("--json", action="store_true", help="JSON output (README: jobs)")
     add_poll_flag(parser)
@@ -114,6 +114,9 @@ def resume_secrets(args: argparse.Namespace) -> dict[str, str]:
     given = parse_metadata(args.metadata)
     if given and not args.resume:
         raise UsageError("--metadata needs --resume (it gives back a secret the journal lacks)")
+    if given and not args.flow:
+        # A value meant for one flow must not reach another that names the same key.
+        raise UsageError("--metadata with --resume needs --flow ID: the secret is one flow's")
     for key in given:
         if not is_secret_name(key):
             raise UsageError(
