@@ -4,8 +4,10 @@ A `JobRequest` is built once (operation, account, Region and parameters), render
 confirmation, journaled before the call and handed as-is to `aws.jobs.JobsApi.start`, which is
 the only code that calls StartCopyJob or StartRestoreJob. Its parameters are kept as canonical
 JSON text, so that nothing can add, drop or change one after it was shown: every reader gets a
-fresh copy. The one change allowed is filling a pending source (the recovery point a previous
-hop creates), which `with_source` does and nothing else.
+fresh copy. Two changes are allowed: filling a pending source (the recovery point a previous
+hop creates), which `with_source` does, and putting back a secret metadata value that the
+journal does not keep (`with_secrets`). A request shown to a person (`text`) has its secret
+metadata values redacted.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from drconsole.redact import REDACTED, is_secret_name, redact_fields
 
 START_COPY = "StartCopyJob"
 START_RESTORE = "StartRestoreJob"
@@ -84,6 +88,27 @@ class JobRequest:
         parameters["RecoveryPointArn"] = recovery_point_arn
         return JobRequest.build(self.step, self.operation, self.account_id, self.region, parameters)
 
+    def withheld_secrets(self) -> list[str]:
+        """The secret-named Metadata keys whose value is the journal's redaction marker (a
+        request read back from the journal): they must be given again before it is sent."""
+        metadata = self.parameters.get("Metadata")
+        if not isinstance(metadata, dict):
+            return []
+        return [k for k, v in metadata.items() if v == REDACTED and is_secret_name(k)]
+
+    def with_secrets(self, values: Mapping[str, str]) -> JobRequest:
+        """The same request with each withheld secret metadata value put back from `values`
+        (keys matched without regard to case); nothing else changes."""
+        withheld = self.withheld_secrets()
+        if not withheld:
+            return self
+        by_key = {key.lower(): value for key, value in values.items()}
+        parameters = self.parameters
+        for key in withheld:
+            if key.lower() in by_key:
+                parameters["Metadata"][key] = by_key[key.lower()]
+        return JobRequest.build(self.step, self.operation, self.account_id, self.region, parameters)
+
     def canonical(self) -> str:
         """The whole request (operation, account, Region, parameters) as canonical JSON."""
         return canonical_json(
@@ -120,4 +145,5 @@ class JobRequest:
     def text(self) -> str:
         """The request for a person: where it runs, then its parameters, indented JSON."""
         head = f"backup:{self.operation} as {self.account_id} in {self.region}"
-        return head + "\n" + json.dumps(self.parameters, indent=2, sort_keys=True)
+        shown = redact_fields(self.parameters, keep=("IdempotencyToken",))
+        return head + "\n" + json.dumps(shown, indent=2, sort_keys=True)

@@ -80,6 +80,11 @@ class SandboxProcess:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxProcess]:
+    yield from sandbox_process()
+
+
+def sandbox_process() -> Iterator[SandboxProcess]:
+    """A `drconsole sandbox` process for the time of the generator."""
     process = subprocess.Popen(
         [sys.executable, "-m", "drconsole", "sandbox", "--time-scale", "120", "--latency-ms", "20"],
         stdout=subprocess.PIPE,

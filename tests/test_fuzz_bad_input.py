@@ -42,6 +42,7 @@ FUZZ = settings(
 )
 RP = "arn:aws:backup:eu-central-1:111122223333:recovery-point:1b2c3d4e-aaaa-bbbb-cccc-0123456789ab"
 VAULT = "arn:aws:backup:eu-north-1:444455556666:backup-vault:dr-vault"
+RDS_RP = "arn:aws:rds:eu-central-1:111122223333:snapshot:awsbackup:job-0123abcd"
 PRINCIPAL = "arn:aws:iam::111122223333:root"
 # How AWS spells Regions (written here on its own, not taken from drconsole).
 REGION = re.compile(r"[a-z]{2}(-[a-z]+){1,3}-[0-9]{1,2}")
@@ -138,6 +139,20 @@ BAD_METADATA = st.one_of(
     st.builds(lambda k: f"{k}=v", st.sampled_from(["1key", "bad key", "k!", "x" * 129])),
     st.builds(lambda v: f"volumeType={v}", with_control()),
     st.just("=value"),
+)
+DUPLICATE_METADATA = st.builds(
+    lambda key, spell, a, b: (f"{key}={a}", f"{spell(key)}={b}"),
+    st.sampled_from(["targetTableName", "volumeType", "MasterUserPassword"]),
+    st.sampled_from([str.lower, str.upper, str]),
+    st.text(string.ascii_letters, min_size=1, max_size=8),
+    st.text(string.ascii_letters, min_size=1, max_size=8),
+)
+# A role ARN in an account that is neither RP's (111122223333) nor, for a restore after the
+# copy, VAULT's (444455556666).
+FOREIGN_ROLE = st.builds(
+    lambda account, name: f"arn:aws:iam::{account}:role/{name}",
+    st.sampled_from(["999988887777", "444455556666", "000000000001"]),
+    st.sampled_from(["service-role/AWSBackupDefaultServiceRole", "BackupRole"]),
 )
 BAD_SINCE = st.one_of(
     st.integers(min_value=36_700, max_value=10**30).map(lambda n: f"{n}d"),
@@ -336,6 +351,71 @@ FLAG_CASES = st.one_of(
     slot(bad_float(0, 0.999), lambda v: case("demo", f"--throttle-rate={v}")),
     slot(with_control(), lambda v: case("sandbox", "--scenario", v)),
     slot(with_control(), lambda v: case("demo", "--access-denied", v)),
+)
+
+# Metadata keys and roles that cannot be sent as given: refused before any AWS call.
+METADATA_AND_ROLE_CASES = st.one_of(
+    # the same metadata key twice (AWS Backup ignores the keys' case): both named
+    slot(
+        DUPLICATE_METADATA,
+        lambda pair: case(
+            "restore", "--recovery-point", RP, "--yes", "--metadata", pair[0], "--metadata", pair[1]
+        ),
+    ),
+    slot(
+        DUPLICATE_METADATA,
+        lambda pair: case(
+            "copy",
+            "--recovery-point",
+            RP,
+            "--to",
+            VAULT,
+            "--yes",
+            "--restore",
+            "--metadata",
+            pair[0],
+            "--metadata",
+            pair[1],
+        ),
+    ),
+    # a role ARN of an account other than the one whose job passes it
+    slot(
+        FOREIGN_ROLE,
+        lambda v: case("copy", "--recovery-point", RP, "--to", VAULT, "--yes", "--copy-role", v),
+    ),
+    slot(
+        FOREIGN_ROLE,
+        lambda v: case("restore", "--recovery-point", RP, "--yes", "--restore-role", v),
+    ),
+    slot(
+        FOREIGN_ROLE.filter(lambda v: ":444455556666:" not in v),
+        lambda v: case(
+            "copy", "--recovery-point", RP, "--to", VAULT, "--yes", "--restore", "--restore-role", v
+        ),
+    ),
+    # a database copy across account and Region may take two hops: a role ARN fits only one
+    slot(
+        st.sampled_from(["auto", "two-hop"]),
+        lambda route: case(
+            "copy",
+            "--recovery-point",
+            RDS_RP,
+            "--to",
+            VAULT,
+            "--yes",
+            "--route",
+            route,
+            "--copy-role",
+            "arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole",
+        ),
+    ),
+    # a resume's --metadata gives back a secret only, and only with --resume
+    slot(
+        st.sampled_from(["targetTableName=x", "volumeType=gp3", "Port=5432"]),
+        lambda v: case("jobs", "--resume", "--flow", "0123456789ab", "--metadata", v),
+    ),
+    st.just(case("jobs", "--resume", "--metadata", "MasterUserPassword=Sup3rS3cret")),
+    st.just(case("jobs", "--metadata", "MasterUserPassword=Sup3rS3cret")),
 )
 
 ENV_CASES = st.one_of(
@@ -856,6 +936,7 @@ STATE_DIR_CASES = st.one_of(
 )
 
 register("flags", FLAG_CASES)
+register("metadata keys and roles", METADATA_AND_ROLE_CASES)
 register("environment", ENV_CASES)
 register("config file", CONFIG_CASES)
 register("AWS config and credentials files", AWS_FILE_CASES)
@@ -934,6 +1015,26 @@ REAL_PROCESS_CASES = [
         "--restore",
         "--restore-role",
         "bad role name!",
+    ),
+    case(
+        "copy",
+        "--recovery-point",
+        RP,
+        "--to",
+        VAULT,
+        "--yes",
+        "--copy-role",
+        "arn:aws:iam::999988887777:role/service-role/AWSBackupDefaultServiceRole",
+    ),
+    case(
+        "restore",
+        "--recovery-point",
+        RP,
+        "--yes",
+        "--metadata",
+        "targetTableName=a",
+        "--metadata",
+        "TARGETTABLENAME=b",
     ),
     case("ls", "vaults", **{"config/drconsole/config.toml": b"max_workers = 99999999999999\n"}),
     case("ls", "vaults", **{"config/drconsole/config.toml": ("a = " + "[" * 5000).encode()}),

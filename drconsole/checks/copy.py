@@ -307,9 +307,23 @@ def check_copy_role(facts: CopyFacts) -> Check:
     """The role passed to StartCopyJob exists in the source account and trusts AWS Backup."""
     cid, title = "source.copy-role", "Copy role exists and trusts AWS Backup"
     role = facts.copy_role
+    account = facts.recovery_point.account_id
+    role_account = facts.copy_role_arn.split(":")[4] if facts.copy_role_arn.count(":") >= 5 else ""
+    if role_account and account and role_account != account:
+        # AWS assumes the copy role in the account that starts the job, whatever IAM says of
+        # a role elsewhere.
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"role {facts.copy_role_arn} is in account {role_account}, but this copy job "
+            f"starts in account {account}",
+            CauseCode.ROLE_PERMISSIONS,
+            f"Pass a role of account {account}: give the role by name so that the account "
+            "starting each copy job uses its own role of that name.",
+        )
     if isinstance(role, Unreadable):
         return unknown_check(cid, title, role, f"role {facts.copy_role_arn}")
-    account = facts.recovery_point.account_id
     if role is None:
         return Check(
             cid,

@@ -86,6 +86,19 @@ def check_restore_role(facts: RestoreFacts) -> Check:
     """The restore role exists, trusts AWS Backup, and carries restore permissions."""
     cid, title = "restore.role", "Restore role exists, is trusted and may restore"
     role = facts.role
+    account = facts.restoring_account_id
+    role_account = facts.role_arn.split(":")[4] if facts.role_arn.count(":") >= 5 else ""
+    if role_account and account and role_account != account:
+        # AWS assumes the restore role in the restoring account.
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"role {facts.role_arn} is in account {role_account}, but the restore runs in "
+            f"account {account}",
+            CauseCode.ROLE_PERMISSIONS,
+            f"Pass a role of account {account}, by name or by an ARN in {account}.",
+        )
     if isinstance(role, Unreadable):
         return unknown_check(cid, title, role, f"role {facts.role_arn}")
     rp = facts.recovery_point

@@ -79,14 +79,24 @@ def poll_interval(args: argparse.Namespace) -> float:
 
 
 def parse_metadata(values: list[str]) -> dict[str, str]:
-    """`K=V` pairs -> dict; a malformed pair is one line naming it (exit 2)."""
+    """`K=V` pairs -> dict; a malformed pair, or a key given twice (in any case), is one line
+    naming it (exit 2). A secret-named value (a password) is redacted wherever it is printed."""
+    from drconsole.flows.metadata_keys import duplicates
+    from drconsole.redact import is_secret_name, register_secret
+
     metadata: dict[str, str] = {}
+    keys: list[str] = []
     for value in values:
         key, sep, item = value.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"--metadata {limits.shown(value)}: expected KEY=VALUE")
         key, item = limits.metadata_pair(key.strip(), item)
+        keys.append(key)
         metadata[key] = item
+    duplicates(keys)
+    for key, item in metadata.items():
+        if is_secret_name(key):
+            register_secret(item)
     return metadata
 
 
@@ -509,6 +519,8 @@ def _ask_before_start(args: argparse.Namespace, prepared: Any) -> Any | None:
 
 def run_flow(args: argparse.Namespace, engine: Any, prepared: Any, printer: EventPrinter) -> int:
     """Confirm (unless --yes), journal and run the flow; print its result; return the exit code."""
+    for warning in prepared.warnings:
+        say(f"warning: {warning}", file=sys.stderr)
     if not prepared.ok:
         return blocked_before_start(args, prepared)
     try:

@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from drconsole.commands import _flow_cli as cli
     from drconsole.errors import UsageError
+    from drconsole.flows.role_accounts import RoleUse, refuse_foreign_roles
 
     recovery_point = parse_recovery_point_arn(args.recovery_point)  # parsed once, here
     metadata = cli.parse_metadata(args.metadata)
@@ -93,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
         if answer is None:
             return cli.EXIT_FAILED
         destination = parse_vault_arn(answer)
+    use = RoleUse.of(
+        recovery_point, source_account, destination, restore=args.restore, route_mode=args.route
+    )
+    refuse_foreign_roles(use, args.copy_role, args.restore_role)  # before any AWS call
     printer = cli.EventPrinter(args.json)
     engine = cli.engine_for(args, printer)
     try:

@@ -39,6 +39,14 @@ def register(subparsers: Any) -> None:
         help="with --resume: carry on flows that other credentials or another endpoint "
         "started (refused otherwise)",
     )
+    parser.add_argument(
+        "--metadata",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="with --resume --flow ID: a secret restore metadata value (a password) that the "
+        "journal does not keep, given again (asked without echo in a terminal; repeatable)",
+    )
     parser.add_argument("--json", action="store_true", help="JSON output (README: jobs)")
     add_poll_flag(parser)
     parser.set_defaults(handler=run)
@@ -56,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
     poll_interval(args)  # checked at the edge, even when no flow will be watched
     _check_ids(args)
+    resume_secrets(args)
     demo = _demo_flows(args)
     if demo is None:
         return _run_real(args)
@@ -103,6 +112,28 @@ def _check_ids(args: argparse.Namespace) -> None:
     for flag, value in (("--flow", args.flow), ("--abandon", args.abandon)):
         if value is not None:
             checked_flow_id(value, flag)
+
+
+def resume_secrets(args: argparse.Namespace) -> dict[str, str]:
+    """`--metadata` of a resume: secret values only (the rest of a confirmed request is the
+    journal's), else one line (exit 2)."""
+    from drconsole.commands._flow_cli import parse_metadata
+    from drconsole.errors import UsageError
+    from drconsole.redact import is_secret_name
+
+    given = parse_metadata(args.metadata)
+    if given and not args.resume:
+        raise UsageError("--metadata needs --resume (it gives back a secret the journal lacks)")
+    if given and not args.flow:
+        # A value meant for one flow must not reach another that names the same key.
+        raise UsageError("--metadata with --resume needs --flow ID: the secret is one flow's")
+    for key in given:
+        if not is_secret_name(key):
+            raise UsageError(
+                f"--metadata {key}: a resume sends the request as it was confirmed; only a "
+                "secret value (a password), which the journal does not keep, is given again"
+            )
+    return given
 
 
 def _run_real(args: argparse.Namespace, flows: list[Any] | None = None) -> int:
@@ -270,7 +301,7 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
         poll_interval,
         print_result,
     )
-    from drconsole.flows.execute import FlowBusy, FlowEngine, OtherOrigin
+    from drconsole.flows.execute import FlowBusy, FlowEngine, OtherOrigin, SecretNeeded
 
     _refuse_in_read_only(settings.read_only, "resuming flows starts jobs")
     if not flow_ids:
@@ -286,12 +317,14 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
     )
     # In a terminal, a request built now (the restore after a copy) is shown and asked first.
     asking = not args.json and sys.stdin.isatty() and sys.stdout.isatty()
+    engine.given_secrets = resume_secrets(args)
+    engine.ask_secret = ask_secret if asking else None
     worst = 0
     try:
         for flow_id in flow_ids:
             try:
                 outcome = engine.run(flow_id, confirm_request=confirm_request if asking else None)
-            except (FlowBusy, OtherOrigin) as refused:
+            except (FlowBusy, OtherOrigin, SecretNeeded) as refused:
                 code = EXIT_OK if isinstance(refused, FlowBusy) else EXIT_USAGE
                 status = "busy" if isinstance(refused, FlowBusy) else "refused"
                 _print_skipped(args, flow_id, status, str(refused), code)
@@ -305,6 +338,20 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
     if not args.json:
         _drill_hints(settings.state_dir, flow_ids)
     return worst
+
+
+def ask_secret(flow_id: str, step: str, key: str) -> str | None:
+    """A secret metadata value the journal does not keep, asked again without echo; None when
+    nothing is typed (the flow is then refused, nothing sent)."""
+    import questionary
+
+    from drconsole.commands._flow_cli import answer_of
+    from drconsole.commands._prompt_keys import drop_typed_ahead
+
+    drop_typed_ahead()
+    say(f"flow {flow_id}: the {step} metadata {key} is a secret the journal does not keep.")
+    answer = answer_of(questionary.password(f"{key} (as confirmed when the flow started)"))
+    return str(answer) if answer else None
 
 
 def _drill_hints(state_dir: Any, flow_ids: list[str]) -> None:

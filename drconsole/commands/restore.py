@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from drconsole import limits
     from drconsole.checks.arns import checked_source_account, parse_recovery_point_arn
     from drconsole.commands import _flow_cli as cli
+    from drconsole.flows.role_accounts import RoleUse, refuse_foreign_roles
 
     recovery_point = parse_recovery_point_arn(args.recovery_point)  # parsed once, here
     metadata = cli.parse_metadata(args.metadata)
@@ -37,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
         recovery_point, cli.account_flag(args.source_account, "--source-account")
     )
     limits.role(args.restore_role, "--restore-role")
+    use = RoleUse.of(recovery_point, source_account, None, restore=True)
+    refuse_foreign_roles(use, None, args.restore_role)  # before any AWS call
     cli.require_confirmation_path(args)
     printer = cli.EventPrinter(args.json)
     engine = cli.engine_for(args, printer)

@@ -311,6 +311,7 @@ class DrillRunner:
             account_hint=resolved["account"],
             copy_role=target.copy_role,
             restore_role=target.restore_role,
+            role_flags=(f"{target.name}: copy_role", f"{target.name}: restore_role"),
         )
         if not prepared.ok:
             step, report = next((s, r) for s, r in prepared.reports if not r.ok)

@@ -20,6 +20,7 @@ from drconsole.flows import plan as pl
 from drconsole.flows import restore_forms as forms
 from drconsole.flows.cautions import Acceptance, Caution
 from drconsole.flows.routes import VaultRef
+from drconsole.flows.secret_values import SecretAsker, SecretValues
 from drconsole.job_request import JobRequest
 from drconsole.models import CauseCode, CopyJob, RestoreJob
 from drconsole.redact import without_userinfo
@@ -47,6 +48,7 @@ class Prepared:
     form_values: dict[str, str] = field(default_factory=dict)
     cautions: tuple[Caution, ...] = ()  # said and accepted before the flow starts
     accepted: tuple[Acceptance, ...] = ()  # how each was accepted: begin() journals them
+    warnings: tuple[str, ...] = ()  # said before the flow starts (a metadata key not known)
 
     @property
     def ok(self) -> bool:
@@ -85,7 +87,7 @@ class FlowOutcome:
     form_values: dict[str, str] = field(default_factory=dict)
 
 
-class EngineBase:
+class EngineBase(SecretValues):
     """State and helpers every part of the engine uses (see `execute.FlowEngine`)."""
 
     def __init__(
@@ -110,6 +112,9 @@ class EngineBase:
         self._checked: set[str] = set()
         self._at_step: dict[str, str] = {}  # flow id -> the step its AWS calls serve now
         self._confirm_request: Callable[[JobRequest], bool] | None = None
+        self.given_secrets: dict[str, str] = {}  # `jobs --resume --metadata K=V`
+        self.ask_secret: SecretAsker | None = None  # a prompt that does not echo, if any
+        self.secrets_by_flow: dict[str, dict[str, str]] = {}  # kept in memory, never written
 
     def emit(self, event: ev.FlowEvent) -> None:
         """Hand an event to the listener."""

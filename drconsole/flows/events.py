@@ -2,6 +2,8 @@
 
 Each event has `to_json()`, the stable `--json` line of `drconsole copy|restore` (README: the
 event schema): an object with `event` (the event name), `flow` and the event's own members.
+Secret values (a password among the restore metadata) are redacted in it, as in the journal:
+what is printed or shown never carries them, while the request sent does.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from drconsole.checks.runner import check_to_json
 from drconsole.models import Check, CopyJob, RestoreJob
+from drconsole.redact import redact_fields
 
 
 def _iso(value: Any) -> str | None:
@@ -67,8 +70,9 @@ class FlowEvent:
         return {}
 
     def to_json(self) -> dict[str, Any]:
-        """The stable JSON line."""
-        return {"event": self.name, "flow": self.flow_id, **self.payload()}
+        """The stable JSON line (secret values redacted)."""
+        body: dict[str, Any] = redact_fields(self.payload())
+        return {"event": self.name, "flow": self.flow_id, **body}
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from drconsole.aws.jobs import JobRef
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.runner import CheckReport
 from drconsole.errors import AwsError, UsageError
-from drconsole.flows import cautions
+from drconsole.flows import cautions, metadata_keys
 from drconsole.flows import events as ev
 from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
@@ -32,11 +32,13 @@ from drconsole.flows.engine_base import (
     no_intermediate,
 )
 from drconsole.flows.restore_step import RestoreSteps
+from drconsole.flows.role_accounts import RoleUse, refuse_foreign_roles
 from drconsole.flows.routes import VaultRef, is_route_refusal, two_hop_route
+from drconsole.flows.secret_values import SecretNeeded
 from drconsole.job_request import START_COPY, JobRequest
 from drconsole.models import CauseCode, CopyJob
 
-__all__ = ["FlowBusy", "FlowEngine", "FlowOutcome", "OtherOrigin", "Prepared"]
+__all__ = ["FlowBusy", "FlowEngine", "FlowOutcome", "OtherOrigin", "Prepared", "SecretNeeded"]
 
 
 class FlowEngine(RestoreSteps):
@@ -56,6 +58,7 @@ class FlowEngine(RestoreSteps):
         copy_role: str | None = None,
         restore_role: str | None = None,
         restore_form_later: bool = False,
+        role_flags: tuple[str, str] = ("--copy-role", "--restore-role"),
     ) -> Prepared:
         """Read the recovery point, plan the route, run the first step's checks, and build the
         requests to confirm. A restore in place is among them unless `restore_form_later` (the
@@ -74,6 +77,7 @@ class FlowEngine(RestoreSteps):
                 copy_role=copy_role,
                 restore_role=restore_role,
                 restore_form_later=restore_form_later,
+                role_flags=role_flags,
             )
         except AWS_FAILURES as exc:
             raise self.sessions.error_for(exc, "planning the flow") from None
@@ -92,6 +96,7 @@ class FlowEngine(RestoreSteps):
         copy_role: str | None,
         restore_role: str | None,
         restore_form_later: bool,
+        role_flags: tuple[str, str],
     ) -> Prepared:
         self.refuse_read_only()
         from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
@@ -105,7 +110,15 @@ class FlowEngine(RestoreSteps):
         if isinstance(destination, str):
             destination = parse_vault_arn(destination) if destination else None
         dest = VaultRef.of(destination) if destination is not None else None
+        roles = (copy_role, restore_role, role_flags)
+        use = RoleUse.of(rp_arn, account_hint, destination, restore=restore, route_mode=route_mode)
+        refuse_foreign_roles(use, *roles)  # before any AWS call
         source = pl.read_source(self.sessions, rp_arn, account_hint)
+        where = (dest.account_id, dest.region) if dest is not None else None
+        use = RoleUse(
+            source.account_id, source.region, source.resource_type, where, restore, route_mode
+        )
+        refuse_foreign_roles(use, *roles)  # now that the account and type are read
         if restore and source.resource_type not in forms.RESTORABLE_TYPES:
             raise UsageError(
                 f"--restore: drconsole restores {', '.join(forms.RESTORABLE_TYPES)}, "
@@ -142,10 +155,17 @@ class FlowEngine(RestoreSteps):
             )
         flow_id = jr.new_flow_id()
         form, values = None, dict(plan.metadata)
+        warnings: list[str] = []
         if restore:
+            metadata_keys.duplicates(plan.metadata)
             form, values = self._form_for(
                 plan, source.arn, source.vault, plan.metadata, flow_id[:6]
             )
+            refusal, warnings = metadata_keys.unknown_key_problems(
+                source.resource_type, plan.metadata, form.passthrough
+            )
+            if refusal is not None:
+                raise UsageError(refusal)
             problems = forms.validate(form, values)
             bad = [
                 p
@@ -162,7 +182,14 @@ class FlowEngine(RestoreSteps):
             plan, lambda step: jr.idempotency_token(flow_id, 0, step), in_place_metadata
         )
         return Prepared(
-            flow_id, plan, tuple(reports), tuple(requests), form, values, self._cautions(plan)
+            flow_id,
+            plan,
+            tuple(reports),
+            tuple(requests),
+            form,
+            values,
+            self._cautions(plan),
+            warnings=tuple(warnings),
         )
 
     def _cautions(self, plan: pl.FlowPlan) -> tuple[cautions.Caution, ...]:
@@ -230,6 +257,10 @@ class FlowEngine(RestoreSteps):
                 f"the plan of flow {flow_id} would not read back from the journal the same: "
                 "nothing was started"
             )
+        # Secret metadata is journaled redacted: this process keeps it to send it as confirmed.
+        self.remember_secrets(flow_id, {**prepared.plan.metadata, **prepared.form_values})
+        for request in prepared.requests:
+            self.remember_secrets(flow_id, dict(request.parameters.get("Metadata") or {}))
         self.journal.append(flow_id, "plan", plan=plan_json, origin=self.origin())
         self.journal.append(
             flow_id, "confirmed", requests=[request.to_json() for request in prepared.requests]

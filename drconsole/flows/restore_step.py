@@ -45,6 +45,7 @@ class RestoreSteps(EngineBase):
             if step.token and step.request:
                 # started before: the same request (and token) returns the same job
                 request = JobRequest.build("restore", START_RESTORE, account, region, step.request)
+                request = self._with_secrets(state, request)
                 intent = self._request_intent(state, request, step)
             else:
                 request_or_outcome = self._restore_request(
@@ -126,6 +127,7 @@ class RestoreSteps(EngineBase):
             request = pl.restore_request(plan, arn, metadata, token)
         from drconsole.checks.runner import run_restore_checks
 
+        request = self._with_secrets(state, request)
         parameters = request.parameters
         blocked = self._checks_pass(
             state,

@@ -89,7 +89,21 @@ class WizardFrame(Screen[None]):
             from drconsole.flows.execute import FlowEngine
 
             self._engine = FlowEngine(self.drapp.sessions, on_event=self._post_event)
+            self._engine.ask_secret = self._secret_from_engine
         return self._engine
+
+    def _secret_from_engine(self, flow_id: str, step: str, key: str) -> str | None:
+        """The engine's thread: ask for a secret the journal does not keep (a resumed flow),
+        in a masked input, and wait for the answer (None: nothing is sent)."""
+        import queue
+
+        from drconsole.tui.wizard.secret_prompt import SecretPrompt
+
+        answers: queue.Queue[str | None] = queue.Queue()
+        self.app.call_from_thread(
+            self.app.push_screen, SecretPrompt(flow_id, step, key), answers.put
+        )
+        return answers.get()
 
     def _post_event(self, event: ev.FlowEvent) -> None:
         """The engine's callback (its thread): hand the event to the UI thread."""
