@@ -196,7 +196,10 @@ class DrillAbandonScreen(BrowseScreen):
             line = f"{undone.capitalize()}: {message.refused}; {nothing}."
             text.update(Text(line, style="bold red"))
             self.set_status(f"{undone}: {message.refused} │ Esc goes back")
-            self.notify(line, title=f"Drill {undone}", severity="error", timeout=10)
+            if self.finished:
+                self.notify(line, title="Drill not cleaned up", severity="error", timeout=10)
+            else:
+                self.notify(line, title="Drill not abandoned", severity="error", timeout=10)
             return
         outcome = message.outcome
         log = self.query_one("#abandon-log", WrappedLog)
@@ -217,7 +220,10 @@ class DrillAbandonScreen(BrowseScreen):
             style = "bold yellow"
         text.update(Text(line, style=style))
         self.set_status(f"{line} │ Esc goes back")
-        self.notify(line, title=f"Drill {what}", timeout=10)
+        if outcome.abandoned:
+            self.notify(line, title="Drill abandoned", timeout=10)
+        else:
+            self.notify(line, title="Drill cleaned up", timeout=10)
 
     def action_back(self) -> None:
         """Esc: stop waiting for AWS's jobs (the clean-up then ends as far as it got), or go
