@@ -56,6 +56,7 @@ MODULE_SECONDS: dict[str, float] = {
     "tests/tui/test_jobs_summary.py": 15,
     "tests/test_job_summaries.py": 13,
     "tests/sandbox/test_scenarios.py": 10,
+    "tests/sandbox/test_build_cost.py": 8,
     "tests/test_watcher.py": 10,
     "tests/test_shared_client_isolation.py": 12,
     "tests/test_checks_screen.py": 9,

@@ -9,7 +9,7 @@ import botocore.session
 from botocore.config import Config
 
 from drconsole.sandbox.scenarios import start_sandbox
-from drconsole.sandbox.server import SandboxOptions
+from drconsole.sandbox.server import Sandbox, SandboxOptions
 
 LATENCY_MS = 400
 
@@ -42,7 +42,8 @@ def test_latency_and_throttling_apply_once_the_scenario_is_built() -> None:
 
 
 def test_every_session_of_the_sandbox_s_process_shares_one_model_loader() -> None:
-    sandbox, _info = start_sandbox("demo", SandboxOptions())
+    sandbox = Sandbox(SandboxOptions())
+    sandbox.start()
     sandbox.stop()
     first = botocore.session.Session().get_component("data_loader")
     second = boto3.session.Session()._session.get_component("data_loader")
