@@ -142,13 +142,10 @@ def start_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
         single_action_db_copy=args.single_action_db_copy,
         mfa_code=getattr(args, "mfa_code", None),
     )
-    # Latency, throttling and AccessDenied apply once the scenario is built, not while building.
-    wanted = (options.latency_ms, options.throttle_rate)
-    options.latency_ms, options.throttle_rate = 0, 0.0
     port = getattr(args, "port", 0)
     ensure_port_free(port)
+    # Latency and throttling apply once the scenario is built (start_sandbox), AccessDenied too.
     sandbox, info = start_sandbox(args.scenario, options, port=port)
-    options.latency_ms, options.throttle_rate = wanted
     for account in args.access_denied:
         account_id = info.accounts.get(account, account)
         if not ACCOUNT_ID.match(account_id):

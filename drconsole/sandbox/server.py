@@ -66,6 +66,9 @@ class Sandbox:
 
     def start(self) -> None:
         """Register the Backup additions and serve on 127.0.0.1 (the given port or a free one)."""
+        from . import shared_loader
+
+        shared_loader.install()  # before moto is imported
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         from . import (

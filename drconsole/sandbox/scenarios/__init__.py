@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -62,10 +62,15 @@ def start_sandbox(
     """Start a sandbox server and build a scenario in it; the caller stops the sandbox.
 
     moto's state is process-wide, so whatever an earlier sandbox of this process left is wiped.
+    The options' latency and throttling apply once the scenario is built, not while building
+    (they are there for the console; the demo's hundred-odd set-up calls would wait them out).
     """
     from drconsole.sandbox.server import Sandbox
 
     sandbox = Sandbox(options, port=port)
+    wanted = sandbox.options
+    if wanted.latency_ms or wanted.throttle_rate:
+        sandbox.options = replace(wanted, latency_ms=0, throttle_rate=0.0)
     sandbox.start()
     try:
         sandbox.reset()
@@ -73,4 +78,5 @@ def start_sandbox(
     except BaseException:
         sandbox.stop()
         raise
+    sandbox.options = wanted
     return sandbox, info
