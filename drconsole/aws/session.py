@@ -246,7 +246,7 @@ class AwsSessions:
         nothing): the calls that follow find its credentials ready, where each would otherwise
         queue behind the first one's AssumeRole (botocore refreshes under a lock). Raises what
         AssumeRole raised; a later call tries again, unless AWS refused the role for good
-        (refused_roles.py: it then raises the same refusal without a call)."""
+        (refused_roles.py: for a short while it then raises the same refusal without a call)."""
         identity = self._identity_for(account_id)
         if identity[0] == "role":
             self._credentials_of(account_id).get_frozen_credentials()
