@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from drconsole.aws.errors import classify
-from drconsole.aws.refused_roles import lasting
+from drconsole.aws.refused_roles import REFUSAL_SECONDS, RefusedRoles, from_memory, lasting
 from drconsole.aws.session import AwsSessions
 from drconsole.config import Credentials, Settings, load_settings
 from drconsole.sandbox.server import Sandbox
@@ -121,11 +121,46 @@ def test_reads_started_together_send_one_assume_role_and_each_gets_its_refusal(
         "Type": "Sender",
     }
     assert classify(later).value == "ROLE_PERMISSIONS"
-    # Forgotten (the accounts screen's `r`): asked again, and the role made meanwhile is used.
+    # Forgotten (the console's `r`): asked again at once, and the role made meanwhile is used.
     make_role(sandbox)
     sessions.refused_roles.forget()
     assert read(sessions)["BackupVaultList"] == []
     assert assume_calls(sandbox, mark) == 2
+
+
+def test_a_refusal_is_answered_from_memory_for_its_time_only(sandbox: Sandbox) -> None:
+    """Within REFUSAL_SECONDS of AWS's refusal every read gets it without a call, even once
+    the role exists; from then on the next read asks STS again and the role is used (the code
+    before kept the refusal until a screen forgot it: a long-running command never did). The
+    memory's clock is the test's."""
+    sessions = sessions_on(sandbox)
+    now = [1000.0]
+    sessions.refused_roles = RefusedRoles(clock=lambda: now[0])
+    sessions.caller_account_id()
+    mark = sandbox.request_log.mark()
+    assert not from_memory(refusal_of(lambda: read(sessions)))
+    make_role(sandbox)
+    now[0] += REFUSAL_SECONDS - 1
+    again = refusal_of(lambda: read(sessions))
+    assert from_memory(again) and again.operation_name == "AssumeRole"
+    assert assume_calls(sandbox, mark) == 1
+    now[0] += 1
+    assert read(sessions)["BackupVaultList"] == []
+    assert assume_calls(sandbox, mark) == 2
+
+
+def test_a_refusal_asked_again_after_its_time_is_remembered_again(sandbox: Sandbox) -> None:
+    """A role still refused once the time is over: one AssumeRole, then memory again."""
+    sessions = sessions_on(sandbox)
+    now = [0.0]
+    sessions.refused_roles = RefusedRoles(clock=lambda: now[0])
+    sessions.caller_account_id()
+    mark = sandbox.request_log.mark()
+    for _ in range(3):
+        refusal_of(lambda: read(sessions))
+        refusal_of(lambda: read(sessions))
+        now[0] += REFUSAL_SECONDS
+    assert assume_calls(sandbox, mark) == 3
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,8 @@ endpoint is resolved per service as the AWS CLI resolves it (endpoints.py).
 from __future__ import annotations
 
 import copy
-import getpass
-import re
 import threading
 from collections import Counter
-from datetime import datetime
 from typing import Any
 
 import boto3
@@ -29,7 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from drconsole import limits
 from drconsole.aws import mfa_prompt
-from drconsole.aws.answers import IncompleteAnswer, required, required_text
+from drconsole.aws.answers import required_text
 from drconsole.aws.config_errors import where_set
 from drconsole.aws.endpoints import configured_endpoint
 from drconsole.aws.errors import aws_error, classify, credentials_error
@@ -37,7 +34,8 @@ from drconsole.aws.fastparse import utc_parser_factory
 from drconsole.aws.loader_lock import serialize_reads
 from drconsole.aws.pacing import FOREGROUND
 from drconsole.aws.readonly import install_read_only_guard
-from drconsole.aws.refused_roles import RefusedRoles, access_key_of
+from drconsole.aws.refused_roles import RefusedRoles
+from drconsole.aws.role_credentials import role_credentials
 from drconsole.aws.shared_clients import (
     AccountClient,
     AccountCredentials,
@@ -52,7 +50,6 @@ from drconsole.redact import without_userinfo
 # Fit for an incident: fail fast on a dead endpoint, ride out throttling with adaptive retries.
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 30
-ASSUMED_ROLE_SECONDS = 3600
 # The first call to an endpoint (the caller identity) tries at most twice with a short connect
 # timeout: a dead endpoint is reported in seconds, not after every adaptive retry is spent.
 FIRST_CONTACT_ATTEMPTS = 2
@@ -62,15 +59,6 @@ FIRST_CONTACT_CONNECT_TIMEOUT_SECONDS = 2
 Identity = tuple[str, ...]
 CALLER: Identity = ("caller",)
 SHARED: Identity = ("shared",)  # the clients that assumed-role accounts share
-
-
-def role_session_name() -> str:
-    """`drconsole-<local user>`, so CloudTrail shows who acted in member accounts."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "user"
-    return re.sub(r"[^\w+=,.@-]", "-", f"drconsole-{user}")[:64]
 
 
 class AwsSessions:
@@ -217,37 +205,7 @@ class AwsSessions:
     def _role_credentials(self, account_id: str) -> DeferredRefreshableCredentials:
         """Credentials from AssumeRole into `account_id`, assumed at first use and refreshed."""
         role_arn = f"arn:{self.partition()}:iam::{account_id}:role/{self.settings.role_name}"
-        session_name = role_session_name()
-
-        def assume() -> dict[str, str]:
-            sts = self.client("sts")
-            # botocore refreshes under the credentials' lock: a read that waited behind a
-            # refused AssumeRole finds the refusal here.
-            caller_key = access_key_of(self._base)
-            self.refused_roles.raise_if_refused(account_id, caller_key)
-            try:
-                answer = sts.assume_role(
-                    RoleArn=role_arn,
-                    RoleSessionName=session_name,
-                    DurationSeconds=ASSUMED_ROLE_SECONDS,
-                )
-            except ClientError as exc:
-                self.refused_roles.remember(account_id, caller_key, exc)
-                raise
-            self.refused_roles.forget_account(account_id)
-            creds = required(answer, "Credentials", "AssumeRole")
-            expiration = required(creds, "Expiration", "AssumeRole")
-            if not isinstance(expiration, datetime):
-                raise IncompleteAnswer(operation="AssumeRole", field="Expiration")
-            return {
-                "access_key": required_text(creds, "AccessKeyId", "AssumeRole"),
-                "secret_key": required_text(creds, "SecretAccessKey", "AssumeRole"),
-                "token": required_text(creds, "SessionToken", "AssumeRole"),
-                "expiry_time": expiration.isoformat(),
-            }
-
-        # The first call assumes the role; later calls refresh it shortly before expiry.
-        return DeferredRefreshableCredentials(refresh_using=assume, method="assume-role")
+        return role_credentials(self, self._base, account_id, role_arn)
 
     def _shared_client(self, service: str, region: str) -> Any:
         """The client of `service` and `region` that every assumed-role account shares (made
@@ -293,7 +251,7 @@ class AwsSessions:
         nothing): the calls that follow find its credentials ready, where each would otherwise
         queue behind the first one's AssumeRole (botocore refreshes under a lock). Raises what
         AssumeRole raised; a later call tries again, unless AWS refused the role for good
-        (refused_roles.py: it then raises the same refusal without a call)."""
+        (refused_roles.py: for a short while it then raises the same refusal without a call)."""
         identity = self._identity_for(account_id)
         if identity[0] == "role":
             self._credentials_of(account_id).get_frozen_credentials()

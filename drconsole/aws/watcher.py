@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from drconsole.aws.errors import classify, describe
 from drconsole.aws.jobs import JobRef, JobsApi, is_finished
+from drconsole.aws.refused_roles import from_memory
 from drconsole.errors import AwsError, DrConsoleError
 from drconsole.models import CauseCode, CopyJob, RestoreJob
 
@@ -46,6 +47,9 @@ class JobUpdate:
     cause: CauseCode | None = None
     seen_at: float = 0.0  # time.time() when the answer arrived
     interval: float = 0.0  # seconds until this job's next poll, as scheduled after this one
+    # The error is a role refusal remembered, not a new answer (aws/refused_roles.py): not
+    # counted by those who give up after a few failed polls in a row.
+    from_memory: bool = False
 
 
 UpdateCallback = Callable[[JobUpdate], None]
@@ -173,6 +177,7 @@ class JobWatcher:
                 classify(exc),
                 time.time(),
                 watched.interval,
+                from_memory(exc),
             )
             self._deliver(watched, update)
             return
@@ -220,7 +225,8 @@ def wait_for(
     """Watch one job until it finishes; `on_update` hears every poll. Returns the final job.
 
     After `max_errors` Describe failures in a row (the job is gone, access was lost) the job
-    is dropped and AwsError raised: a resumed flow can watch it again later.
+    is dropped and AwsError raised: a resumed flow can watch it again later. A role refusal
+    answered from memory is not one of them (the poll after the memory's time asks AWS).
     """
     done = threading.Event()
     final: list[CopyJob | RestoreJob] = []
@@ -229,6 +235,8 @@ def wait_for(
     def listen(update: JobUpdate) -> None:
         if on_update is not None:
             on_update(update)
+        if update.error and update.from_memory:
+            return
         if update.error:
             errors.append(update)
             if len(errors) >= max_errors:

@@ -128,6 +128,8 @@ def wait_for(
             if key not in watching:
                 continue
             polled.add(key)
+            if update.error and update.from_memory:
+                continue  # a role refusal remembered: asked again once its time is over
             if update.error:
                 errors[key] = errors.get(key, 0) + 1
                 if errors[key] >= MAX_CONSECUTIVE_ERRORS:

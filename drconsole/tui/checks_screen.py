@@ -341,6 +341,8 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
 
     def action_recheck(self) -> None:
         """Run every check again (asking again for roles AWS refused)."""
+        # The memory of the sessions this screen reads through (they may no longer be the
+        # app's, after the setup screen's retry); RefusedRoles takes its own lock.
         self.sessions.refused_roles.forget()
         self.start_checks()
 

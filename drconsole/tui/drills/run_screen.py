@@ -197,7 +197,7 @@ class DrillScreen(BrowseScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         busy = self.running or self.report is not None or self.resume_run is not None
-        if action in ("run_drill", "refresh") and busy:
+        if action in ("run_drill", "reload", "refresh") and busy:
             return False
         if action == "open_report" and self.report is None:
             return False

@@ -165,8 +165,6 @@ class AccountsScreen(TableScreen):
         first rows)."""
         worker = get_current_worker()
         sessions = self.drapp.sessions
-        # A role refused for good is asked once per load (refused_roles.py): `r` asks again.
-        sessions.refused_roles.forget()
         # Vault names and counts only: key types and access policies are read by the screens
         # that show them (a vault's list, its recovery points, the checks).
         messages = PostureMessages(self.VaultsLoaded, self.NewestLoaded, self.RoleChecked)

@@ -55,7 +55,9 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
         # A priority binding runs the moment `/` is read, before the keys typed after it are
         # routed: those reach the filter, not the list's own keys (`p`, `r`), however fast.
         Binding("slash", "start_filter", "Filter", key_display="/", priority=True),
-        Binding("r", "refresh", "Refresh"),
+        # `reload`: what the person asks for (roles AWS refused are asked again at once);
+        # `refresh` is also each screen's first load, and its reload after an action.
+        Binding("r", "reload", "Refresh"),
     ]
 
     def __init__(self, trail: tuple[str, ...]) -> None:
@@ -167,6 +169,12 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
             self.clear_filter()
         elif len(self.app.screen_stack) > 2:
             self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        """`r`: load the screen's data again, asking again for every role AWS refused (a
+        refusal is otherwise remembered for a short while: aws/refused_roles.py)."""
+        self.drapp.forget_refused_roles()
+        self.action_refresh()
 
     def action_refresh(self) -> None:
         """Load the screen's data again."""

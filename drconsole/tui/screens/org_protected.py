@@ -119,8 +119,6 @@ class OrgProtectedScreen(TableScreen):
     def load(self) -> None:
         """ListProtectedResources in every account and Region at once, posted as each answers."""
         worker = get_current_worker()
-        # A role refused for good is asked once per load (refused_roles.py): `r` asks again.
-        self.drapp.sessions.refused_roles.forget()
         inventory = self.drapp.new_inventory()
         organization = self.drapp.organization or inventory.organization()
         self.post_message(self.OrganizationRead(organization))

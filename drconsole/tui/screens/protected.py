@@ -77,8 +77,6 @@ class ProtectedResourcesScreen(TableScreen):
     def load(self) -> None:
         """ListProtectedResources in each Region; a Region's failure is shown on its own."""
         worker = get_current_worker()
-        # Opening the screen, or `r`, asks again for a role refused before (refused_roles.py).
-        self.drapp.sessions.refused_roles.forget_account(self.account.id)
         for region in self.drapp.regions():
             if worker.is_cancelled:
                 return

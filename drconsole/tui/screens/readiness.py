@@ -146,9 +146,9 @@ class ReadinessScreen(TableScreen):
 
     def action_refresh(self) -> None:
         # The first call (on mount) shows what is known (and starts the evaluation unless it
-        # ran or runs); `r` evaluates everything again.
+        # ran or runs); `r` evaluates everything again (and asks again for refused roles:
+        # BrowseScreen.action_reload).
         if self.shown_once:
-            self.drapp.forget_refused_roles()
             self.feed.start(again=True)
             return
         self.shown_once = True

@@ -85,8 +85,6 @@ class VaultsScreen(TableScreen):
     def load(self) -> None:
         """The account's vaults, Region by Region as each answers."""
         worker = get_current_worker()
-        # Opening the account, or `r`, asks again for a role refused before (refused_roles.py).
-        self.drapp.sessions.refused_roles.forget_account(self.account.id)
         for item in self.drapp.new_inventory().iter_vaults([self.account], self.drapp.regions()):
             if worker.is_cancelled:
                 return
