@@ -1,9 +1,13 @@
 """`drill cleanup RUN_ID` of a drill whose Start call was journaled as sent but whose job id was
 never journaled (the drill was killed while AWS's answer was on its way): the job is looked up
 in the account and Region the request went to — found, it is journaled, waited for and what it
-made deleted (checked with plain boto3); not found, the request is said to have started no job;
-two jobs matching the request stop clean-up without deleting what either made; a lookup AWS
-refuses is said with its cause and retried by a later clean-up."""
+made deleted (checked with plain boto3); two jobs matching the request stop clean-up without
+deleting what either made; a lookup AWS refuses is said with its cause and retried by a later
+clean-up. A job someone else started — a restore into another table, a copy created after the
+call could have reached AWS — is never taken for the drill's (their table and copy are still
+there, plain boto3); no job listed is taken as none started only once AWS would list it, and
+until then the call counts as left; a finished drill's flow is ended by its clean-up, so
+`jobs --resume` sends no Start call after it."""
 
 from __future__ import annotations
 
@@ -69,8 +73,10 @@ def killed_with_answer_lost(
     runbook = table_runbook(tmp_path, info, table)
     if step != "restore":
         # A resource no other drill of this module copies: the jobs its copy is looked up
-        # among are only this drill's (another drill's copy of the same recovery point into
-        # the same vault, minutes before, would match the request too).
+        # among are only this drill's. Another drill's copy of the same recovery point into
+        # the same vault, created while this drill's call could have reached AWS, is a second
+        # match (copy jobs carry nothing else of the request): the time window does not part
+        # two drills run within minutes of each other.
         text = runbook.read_text().replace(info.accounts["prod"], info.accounts["dev"])
         runbook.write_text(text.replace("prod-sessions", "dev-sessions"))
     flows = tmp_path / "state" / "drconsole" / "journal.jsonl"

@@ -94,6 +94,12 @@ class UnresolvedStart:
                 f"{self.error}): what it may have made is not deleted; drconsole drill cleanup "
                 f"{run_id} looks again"
             )
+        if len(self.matches) == 1:
+            return (
+                f"{self.start.describe()}, and {self.start.kind} job {self.matches[0]} may be its "
+                "job (AWS lists too little of it to tell): nothing it makes is deleted; see to it "
+                "by hand"
+            )
         return (
             f"{self.start.describe()}, and {len(self.matches)} {self.start.kind} jobs match it: "
             f"{', '.join(self.matches)}. Clean-up cannot tell which is the drill's: nothing they "
