@@ -27,6 +27,7 @@ from drconsole.errors import UsageError
 APP_NAME = "drconsole"
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 CONFIG_FILE_NAME = "config.toml"
+DEFAULT_RETRY_MAX_ATTEMPTS = 10  # total attempts per AWS call, unless AWS_MAX_ATTEMPTS says
 # A config file is a few hundred bytes; more than this is some other file given by mistake.
 MAX_CONFIG_BYTES = 1024 * 1024
 
@@ -125,7 +126,8 @@ class Settings:
     read_only_profiles: frozenset[str] = frozenset()
     # The runbooks folder (drills); `runbooks_dir` in the config file.
     runbooks_dir: Path = field(default_factory=default_runbooks_dir)
-    retry_max_attempts: int = 10  # total attempts per call (adaptive retries); tests lower it
+    # total attempts per call (adaptive retries); tests lower it
+    retry_max_attempts: int = DEFAULT_RETRY_MAX_ATTEMPTS
     # Where `regions` came from, said next to every listing ("--region", "config file", ...).
     regions_source: str = ""
     # `--break-glass NAME`: the identity of that name in the OS keyring replaces the profile's.

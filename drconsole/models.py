@@ -205,6 +205,7 @@ class CopyJob:
     is_parent: bool = False
     child_states: tuple[tuple[str, int], ...] = ()
     resource_name: str = ""
+    created_by_plan: str = ""  # the backup plan that started it (CreatedBy); "": a person
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +226,7 @@ class RestoreJob:
     created_resource_arn: str | None
     iam_role_arn: str
     source_resource_arn: str = ""  # the resource the recovery point was made of
+    created_by_plan: str = ""  # the restore testing plan that started it (CreatedBy); "": a person
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import json
 import signal
 import subprocess
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -44,6 +45,7 @@ from tests.test_drill_run import (
 from tests.tui.test_drills_resume import Terminal
 
 JOBS = [*DRILL[:-1], "jobs"]
+HOUR = timedelta(hours=1)
 
 
 sandbox = pytest.fixture(scope="module", name="sandbox")(demo_sandbox)
@@ -67,14 +69,32 @@ class Interrupted(NamedTuple):
         return str(self.copy["DestinationRecoveryPointArn"])
 
 
-def interrupted_drill(sb: Sandbox, info: ScenarioInfo, tmp_path: Path, table: str) -> Interrupted:
-    """A drill whose StartRestoreJob was throttled past the retries, after its copy was made."""
+def sent_earlier(flows: Path, ago: timedelta) -> None:
+    """The flow journal as if its Start calls had been sent `ago` earlier than they were."""
+    lines = []
+    for line in flows.read_text().splitlines():
+        record = json.loads(line)
+        if record["type"] == "start":
+            moment = datetime.fromisoformat(record["time"]) - ago
+            record["time"] = moment.isoformat(timespec="milliseconds")
+        lines.append(json.dumps(record, sort_keys=True))
+    flows.write_text("".join(f"{line}\n" for line in lines))
+
+
+def interrupted_drill(
+    sb: Sandbox, info: ScenarioInfo, tmp_path: Path, table: str, sent_ago: timedelta = HOUR
+) -> Interrupted:
+    """A drill whose StartRestoreJob was throttled past the retries, after its copy was made;
+    its Start calls journaled as sent `sent_ago` (by default long enough ago that clean-up
+    takes a Start call AWS lists no job of as having started none)."""
     backup, recovery = info.accounts["backup"], info.accounts["recovery"]
     env = {**env_for(sb, info, tmp_path), "AWS_MAX_ATTEMPTS": "2"}
     copies_before = {j["CopyJobId"] for j in copy_jobs(sb, backup)}
     restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
     runbook = table_runbook(tmp_path, info, table)
     report = run_interrupted(sb, env, runbook, "backup:StartRestoreJob")
+    if sent_ago:
+        sent_earlier(tmp_path / "state" / "drconsole" / "journal.jsonl", sent_ago)
     (copy,) = [j for j in copy_jobs(sb, backup) if j["CopyJobId"] not in copies_before]
     assert copy["DestinationRecoveryPointArn"] in recovery_points(sb, recovery)
     return Interrupted(env, report, copy, copies_before, restores_before)

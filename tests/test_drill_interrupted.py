@@ -123,6 +123,16 @@ def test_a_start_restore_job_throttled_leaves_the_drill_unfinished_and_resume_fi
     (restore,) = [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in restores_before]
     assert restore["Status"] == "COMPLETED"
     assert copy["DestinationRecoveryPointArn"] not in recovery_points(sb, recovery)
+    # AWS keeps the Metadata the restore was started with (GetRestoreJobMetadata, plain boto3).
+    client = sb.client("backup", recovery, EU)
+    metadata = client.get_restore_job_metadata(RestoreJobId=restore["RestoreJobId"])["Metadata"]
+    assert metadata["targetTableName"] == "throttled-restore-table"
+    # The Start call sent again on resume was journaled again before it was sent: its time
+    # bounds when the job it may start was created.
+    records = map(json.loads, (state_dir / "journal.jsonl").read_text().splitlines())
+    sent = [r for r in records if r["type"] == "start" and r["step"] == "restore"]
+    assert len(sent) == 2 and sent[0]["token"] == sent[1]["token"]
+    assert sent[0]["time"] < sent[1]["time"]
 
 
 @pytest.mark.parametrize(

@@ -1,24 +1,38 @@
 """`drill cleanup RUN_ID` of a drill whose Start call was journaled as sent but whose job id was
 never journaled (the drill was killed while AWS's answer was on its way): the job is looked up
 in the account and Region the request went to — found, it is journaled, waited for and what it
-made deleted (checked with plain boto3); not found, the request is said to have started no job;
-two jobs matching the request stop clean-up without deleting what either made; a lookup AWS
-refuses is said with its cause and retried by a later clean-up."""
+made deleted (checked with plain boto3); two jobs matching the request stop clean-up without
+deleting what either made; a lookup AWS refuses is said with its cause and retried by a later
+clean-up. A job someone else started — a restore into another table, a copy created after the
+call could have reached AWS — is never taken for the drill's (their table and copy are still
+there, plain boto3); no job listed is taken as none started only once AWS would list it, and
+until then the call counts as left; a finished drill's flow is ended by its clean-up, so
+`jobs --resume` sends no Start call after it."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
 
+from drconsole.flows.journal import FlowLock, Journal
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
-from tests.test_drill_abandon import ended_restore, interrupted_drill, tables_of
-from tests.test_drill_interrupted import recovery_points
+from tests.test_drill_abandon import (
+    HOUR,
+    JOBS,
+    ended_restore,
+    interrupted_drill,
+    sent_earlier,
+    tables_of,
+)
+from tests.test_drill_interrupted import history_of, recovery_points, run_interrupted
 from tests.test_drill_run import (
     EU,
     copy_jobs,
@@ -59,8 +73,10 @@ def killed_with_answer_lost(
     runbook = table_runbook(tmp_path, info, table)
     if step != "restore":
         # A resource no other drill of this module copies: the jobs its copy is looked up
-        # among are only this drill's (another drill's copy of the same recovery point into
-        # the same vault, minutes before, would match the request too).
+        # among are only this drill's. Another drill's copy of the same recovery point into
+        # the same vault, created while this drill's call could have reached AWS, is a second
+        # match (copy jobs carry nothing else of the request): the time window does not part
+        # two drills run within minutes of each other.
         text = runbook.read_text().replace(info.accounts["prod"], info.accounts["dev"])
         runbook.write_text(text.replace("prod-sessions", "dev-sessions"))
     flows = tmp_path / "state" / "drconsole" / "journal.jsonl"
@@ -198,13 +214,13 @@ def test_two_jobs_matching_a_lost_answer_stop_cleanup_and_neither_is_deleted(
     assert "twice-restored-table" in tables_of(sb, info)
 
 
-def test_a_start_call_that_never_reached_aws_is_said_so_after_a_refused_lookup_is_retried(
+def test_a_start_call_that_never_reached_aws_is_said_so_once_aws_would_list_its_job(
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
 ) -> None:
     sb, info = sandbox
     recovery = info.accounts["recovery"]
-    # StartRestoreJob throttled past the retries: journaled as sent, never answered with a job.
-    drill_ = interrupted_drill(sb, info, tmp_path, "never-restored-table")
+    # StartRestoreJob throttled past the retries just now: journaled as sent, never answered.
+    drill_ = interrupted_drill(sb, info, tmp_path, "never-restored-table", sent_ago=timedelta(0))
     flows = tmp_path / "state" / "drconsole" / "journal.jsonl"
 
     sb.fail_operation("backup:ListRestoreJobs", "denied")
@@ -222,9 +238,27 @@ def test_a_start_call_that_never_reached_aws_is_said_so_after_a_refused_lookup_i
     (unresolved,) = json.loads(refused.stdout)["unresolved"]
     assert unresolved["cause"] == "ROLE_PERMISSIONS" and unresolved["matches"] == []
     assert not journaled(flows, "no-job")
-    # What the drill surely made is deleted meanwhile (plain boto3).
+    # What the drill surely made is deleted meanwhile (plain boto3); the Start call whose job
+    # is not known is still left: history and the Drills screen offer to clean up again.
     assert drill_.copied not in recovery_points(sb, recovery)
+    assert history_of(drill_.env, drill_.run_id)["left"] == 1
 
+    # AWS lists no job of it, but may not list it yet: not decided until its lists would.
+    early = drill(drill_.env, "cleanup", drill_.run_id)
+    assert early.returncode == 1, early.stdout + early.stderr
+    assert (
+        f"The restore request of target table (account {recovery}, Region {EU}) was sent but "
+        "its job id never journaled, and AWS lists no restore job of it yet: AWS's job lists "
+        "lag, so from "
+    ) in early.stdout
+    assert early.stdout.endswith(
+        "0 left, and 1 Start call(s) whose job is not known: what such a job makes is not deleted\n"
+    )
+    assert not journaled(flows, "no-job")
+    assert history_of(drill_.env, drill_.run_id)["left"] == 1
+
+    # Once the call is long past: it started no job.
+    sent_earlier(flows, HOUR)
     again = drill(drill_.env, "cleanup", drill_.run_id, "--json")
     assert again.returncode == 0, again.stdout + again.stderr
     assert (
@@ -235,12 +269,112 @@ def test_a_start_call_that_never_reached_aws_is_said_so_after_a_refused_lookup_i
     assert "Waiting for" not in again.stderr
     assert json.loads(again.stdout)["unresolved"] == []
     assert [r["step"] for r in journaled(flows, "no-job")] == ["restore"]
+    assert history_of(drill_.env, drill_.run_id)["left"] == 0
     # No restore was started by any of it (plain boto3), and a third clean-up asks nothing.
     new = [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in drill_.restores_before]
     assert new == []
     third = drill(drill_.env, "cleanup", drill_.run_id)
     assert third.returncode == 0, third.stdout + third.stderr
     assert third.stdout == "nothing the drill created is left\n"
+
+
+def test_a_restore_someone_else_started_after_the_drill_s_call_is_never_taken_for_it(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    # The drill's StartRestoreJob was throttled (no job); then an operator restores the same
+    # recovery point with the same role into a table of their own, with another token.
+    drill_ = interrupted_drill(sb, info, tmp_path, "drill-own-table", sent_ago=timedelta(0))
+    flows = tmp_path / "state" / "drconsole" / "journal.jsonl"
+    (start,) = [r for r in journaled(flows, "start") if r["step"] == "restore"]
+    request = start["request"]
+    metadata = {**request["Metadata"], "targetTableName": "operator-own-table"}
+    client = sb.client("backup", recovery, EU)
+    theirs = client.start_restore_job(
+        **{**request, "Metadata": metadata, "IdempotencyToken": "operator-incident-restore"}
+    )["RestoreJobId"]
+    assert ended_restore(sb, info, theirs)["Status"] == "COMPLETED"
+
+    done = drill(drill_.env, "cleanup", drill_.run_id, "--yes", "--json")
+    # With plain boto3: the operator's table is still there.
+    assert "operator-own-table" in tables_of(sb, info)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert theirs not in done.stdout + done.stderr
+    assert not [r for r in journaled(flows, "job") if r["step"] == "restore"]
+    (unresolved,) = json.loads(done.stdout)["unresolved"]
+    assert unresolved["matches"] == [] and unresolved["settles"]
+
+    sent_earlier(flows, HOUR)
+    later = drill(drill_.env, "cleanup", drill_.run_id, "--json")
+    assert later.returncode == 0, later.stdout + later.stderr
+    assert [r["step"] for r in journaled(flows, "no-job")] == ["restore"]
+    assert "operator-own-table" in tables_of(sb, info)
+
+
+def test_a_copy_started_after_the_drill_s_call_could_have_reached_aws_is_never_taken_for_it(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    backup, recovery = info.accounts["backup"], info.accounts["recovery"]
+    env = {**env_for(sb, info, tmp_path), "AWS_MAX_ATTEMPTS": "2"}
+    runbook = table_runbook(tmp_path, info, "copy-throttled-table")
+    run_interrupted(sb, env, runbook, "backup:StartCopyJob")
+    flows = tmp_path / "state" / "drconsole" / "journal.jsonl"
+    # The drill's StartCopyJob, throttled an hour ago, started no job; an operator now copies
+    # the same recovery point into the same vault with the same role (plain boto3).
+    sent_earlier(flows, HOUR)
+    (start,) = [r for r in journaled(flows, "start") if r["step"] == "hop1"]
+    client = sb.client("backup", backup, EU)
+    theirs = client.start_copy_job(**{**start["request"], "IdempotencyToken": "operator-copy"})
+    deadline = time.monotonic() + 120
+    while (copy := client.describe_copy_job(CopyJobId=theirs["CopyJobId"])["CopyJob"])["State"] in (
+        "CREATED",
+        "RUNNING",
+    ):
+        assert time.monotonic() < deadline, "the copy did not end"
+        time.sleep(0.2)
+    assert copy["State"] == "COMPLETED"
+    run_id = json.loads(
+        (tmp_path / "state" / "drconsole" / "drills" / "journal.jsonl").read_text().splitlines()[0]
+    )["flow"]
+
+    done = drill(env, "cleanup", run_id, "--yes", "--json")
+    # With plain boto3: the operator's copy is still in the vault.
+    assert copy["DestinationRecoveryPointArn"] in recovery_points(sb, recovery)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert theirs["CopyJobId"] not in done.stdout + done.stderr
+    assert [r["step"] for r in journaled(flows, "no-job")] == ["hop1"]
+    assert json.loads(done.stdout)["cleanup"] == []
+
+
+def test_cleanup_of_a_finished_drill_ends_its_flow_so_no_start_is_sent_after_it_said_no_job(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    drill_ = interrupted_drill(sb, info, tmp_path, "finished-unsent-table")
+    state_dir = tmp_path / "state" / "drconsole"
+    (flow_id,) = [f.flow_id for f in Journal(state_dir).unfinished()]
+    # `drill resume` while another process drives the drill's flow: the drill finishes (its
+    # target failed) and the flow stays unfinished, its restore call journaled, unanswered.
+    with FlowLock(state_dir, flow_id) as lock:
+        assert lock.acquire()
+        resumed = drill(drill_.env, "resume", drill_.run_id, "--yes", "--json")
+    assert resumed.returncode == 1, resumed.stdout[-3000:] + resumed.stderr
+    assert history_of(drill_.env, drill_.run_id)["finished"]
+
+    done = drill(drill_.env, "cleanup", drill_.run_id)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "it never started a job" in done.stdout
+    # `jobs --resume` then carries nothing on: no restore is started (plain boto3).
+    assert flow_id not in {f.flow_id for f in Journal(state_dir).unfinished()}
+    jobs = subprocess.run(
+        [*JOBS, "--resume", "--json"], capture_output=True, text=True, env=drill_.env, timeout=180
+    )
+    assert jobs.returncode == 0, jobs.stdout + jobs.stderr
+    new = [j for j in restore_jobs(sb, recovery) if j["RestoreJobId"] not in drill_.restores_before]
+    assert new == []
 
 
 def restore_jobs_status(sb: Sandbox, info: ScenarioInfo, job_id: str) -> str:

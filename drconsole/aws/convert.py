@@ -237,6 +237,7 @@ def copy_job_from(item: Mapping[str, Any], account_id: str, region: str) -> Copy
         is_parent=item.get("IsParent") is True,
         child_states=_counts(item.get("ChildJobsInState")),
         resource_name=text_of(item, "ResourceName"),
+        created_by_plan=_plan_of(item, "BackupPlanArn", "BackupPlanId"),
     )
 
 
@@ -257,7 +258,16 @@ def restore_job_from(item: Mapping[str, Any], account_id: str, region: str) -> R
         created_resource_arn=text_of(item, "CreatedResourceArn") or None,
         iam_role_arn=text_of(item, "IamRoleArn"),
         source_resource_arn=text_of(item, "SourceResourceArn"),
+        created_by_plan=_plan_of(item, "RestoreTestingPlanArn"),
     )
+
+
+def _plan_of(item: Mapping[str, Any], *keys: str) -> str:
+    """The plan a job's CreatedBy names (the first of `keys` it holds), or ""."""
+    created_by = item.get("CreatedBy")
+    if not isinstance(created_by, Mapping):
+        return ""
+    return next((str(created_by[key]) for key in keys if created_by.get(key)), "")
 
 
 def backup_job_from(item: Mapping[str, Any], account_id: str, region: str) -> BackupJob:

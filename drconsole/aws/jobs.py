@@ -198,6 +198,11 @@ class JobsApi:
             for item in page.get("RestoreJobs", []):
                 yield restore_job_from(item, owner, region)
 
+    def restore_job_metadata(self, account_id: str, region: str, job_id: str) -> dict[str, str]:
+        """GetRestoreJobMetadata: the Metadata a restore job was started with."""
+        answer = self._backup(account_id, region).get_restore_job_metadata(RestoreJobId=job_id)
+        return {str(k): str(v) for k, v in (answer.get("Metadata") or {}).items()}
+
     # Recovery points ------------------------------------------------------------------------
 
     def restore_metadata(

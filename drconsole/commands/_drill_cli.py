@@ -8,10 +8,13 @@ import json
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drconsole.commands._flow_cli import require_confirmation_path, say
 from drconsole.errors import UsageError
+
+if TYPE_CHECKING:
+    from drconsole.drills.abandon import CleanupOutcome
 
 EXIT_OK, EXIT_FAILED, EXIT_AWS = 0, 1, 3
 
@@ -310,20 +313,25 @@ def cleanup_drill(args: argparse.Namespace, run_id: str) -> int:
         if outcome.report is not None:
             what = "abandoned" if outcome.abandoned else "cleaned up"
             say(f"drill {run_id} {what}; {outcome.report}")
-        left = len(outcome.left)
-        if outcome.running:
-            say(
-                f"{left} left, and {len(outcome.running)} job(s) still running: "
-                f"drconsole drill cleanup {run_id} again once they have ended"
-            )
-        elif outcome.unresolved:
-            say(
-                f"{left} left, and {len(outcome.unresolved)} Start call(s) whose job is not "
-                "known: what such a job makes is not deleted"
-            )
-        else:
-            say(f"{left} left" if left else "nothing the drill created is left")
+        say(final_line(outcome))
     return EXIT_OK if outcome.done else EXIT_FAILED
+
+
+def final_line(outcome: CleanupOutcome) -> str:
+    """What is left, said last: the jobs still running and the Start calls whose job is not
+    known, each when there are some."""
+    left = len(outcome.left)
+    parts = [f"{left} left"]
+    if outcome.running:
+        parts.append(f"{len(outcome.running)} job(s) still running")
+    if outcome.unresolved:
+        parts.append(f"{len(outcome.unresolved)} Start call(s) whose job is not known")
+    if len(parts) == 1:
+        return parts[0] if left else "nothing the drill created is left"
+    told = ", and ".join(parts)
+    if outcome.running:
+        return f"{told}: drconsole drill cleanup {outcome.run_id} again once they have ended"
+    return f"{told}: what such a job makes is not deleted"
 
 
 def confirm_abandon(args: argparse.Namespace, run_id: str) -> bool:

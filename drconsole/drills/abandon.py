@@ -93,13 +93,18 @@ def clean_up_run(
         state = journaled_run(journal, run_id)
         # A finished drill may have left a flow unfinished (a target failed on it): its jobs'
         # ids and ends are journaled here, so no `jobs --resume` may drive that flow meanwhile.
-        with _unfinished_flows_locked(Journal(state_dir), state, "nothing was deleted"):
+        flows = Journal(state_dir)
+        with _unfinished_flows_locked(flows, state, "nothing was deleted") as unfinished:
             # Start calls sent whose answer was never journaled: their jobs are looked up
             # first, so that one found is waited for with the others.
             starts = unjournaled_starts(state_dir, state)
             unresolved = resolve_starts(sessions, state_dir, run_id, starts, say)
             waited = unended_jobs(state_dir, state)
             running = _wait(sessions, state_dir, waited, wait_seconds, say, stop)
+            # Such a flow is ended now: `jobs --resume` would otherwise send its journaled
+            # Start call again, starting a job after this clean-up said none was started.
+            for flow_id in unfinished:
+                flows.abandon(flow_id, f"drill {run_id} was cleaned up")
         if running:
             say(_still_running(run_id, running, wait_seconds, stop))
         state = journaled_run(journal, run_id)

@@ -74,12 +74,14 @@ def created_by(state: DrillState, flows: Mapping[str, FlowState]) -> list[dict[s
 def left_by(state: DrillState, flows: Mapping[str, FlowState]) -> int:
     """How much of what the drill created its clean-up left: not deleted yet (a delete that
     failed, a clean-up not done by its policy), or not known yet (a job it started and never
-    saw end: what it makes is deleted once it has ended)."""
+    saw end, or a Start call it sent whose job is not known: what they make is deleted once
+    they have ended)."""
     from drconsole.drills.unended_jobs import unended_in
+    from drconsole.drills.unjournaled_jobs import unjournaled_in
 
     deleted = state.deleted()
     left = [item for item in created_by(state, flows) if item["arn"] not in deleted]
-    return len(left) + len(unended_in(state, flows))
+    return len(left) + len(unended_in(state, flows)) + len(unjournaled_in(state, flows))
 
 
 def clean_up(

@@ -254,6 +254,26 @@ class EngineBase(SecretValues):
         )
         return intent
 
+    def _journal_resend(
+        self, state: jr.FlowState, request: JobRequest, resumed: jr.StepState
+    ) -> str | None:
+        """A Start call sent again with its journaled token (on resume): journaled again
+        before it is sent, for its time bounds when the job it may start was created (a
+        clean-up looking for a job whose id was never journaled); returns the intent's id."""
+        intent = self._request_intent(state, request, resumed)
+        self.journal.append(
+            state.flow_id,
+            "start",
+            step=request.step,
+            kind=request.kind,
+            token=request.token,
+            request=request.parameters,
+            account=request.account_id,
+            region=request.region,
+            audit_intent=resumed.audit_intent,
+        )
+        return intent
+
     def _request_intent(
         self, state: jr.FlowState, request: JobRequest, resumed: jr.StepState | None = None
     ) -> str | None:

@@ -172,6 +172,7 @@ class StepState:
     refused: str | None = None  # the Start call was refused synchronously with this message
     audit_intent: str | None = None  # the audit log's intent entry of the first Start call
     requested: str | None = None  # when the Start call was journaled, before it was sent
+    last_requested: str | None = None  # when it was last journaled (sent again on resume)
     no_job: str | None = None  # the call's answer was lost and AWS lists no job of it: why
     job_started: str | None = None  # when the Start call was answered (the journal's time)
     job_finished: str | None = None  # when the job was seen at its end state
@@ -250,6 +251,7 @@ class FlowState:
             step.region = record.region
             step.audit_intent = record.audit_intent
             step.requested = step.requested or record.time
+            step.last_requested = record.time
         elif isinstance(record, jrec.RefusedRecord):
             self.step(record.step).refused = record.message
         elif isinstance(record, jrec.JobRecord):

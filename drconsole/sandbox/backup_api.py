@@ -47,6 +47,7 @@ EXTRA_URL_PATHS = (
     "{0}/restore-jobs$",
     "{0}/restore-jobs/$",
     "{0}/restore-jobs/(?P<restore_job>[^/]+)$",
+    "{0}/restore-jobs/(?P<restore_job>[^/]+)/metadata$",
     "{0}/audit/backup-job-summaries$",
     "{0}/audit/copy-job-summaries$",
     "{0}/audit/restore-job-summaries$",

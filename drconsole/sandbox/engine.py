@@ -115,6 +115,8 @@ class Job:
     status_message: str | None = None
     completed: float | None = None
     results: dict[str, Any] = field(default_factory=dict)
+    # A restore's Metadata as it was started with (GetRestoreJobMetadata, never listed)
+    metadata: dict[str, str] = field(default_factory=dict)
 
     @property
     def queued_state(self) -> str:

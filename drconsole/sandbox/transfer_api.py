@@ -318,6 +318,7 @@ class TransferApiMixin(JobsApiMixin):
                 complete,
                 failure,
             )
+            job.metadata = {str(key): str(value) for key, value in metadata.items()}
             self._remember("restore", inputs, job)
         return self.answer("StartRestoreJob", {"RestoreJobId": job.job_id})
 
@@ -327,6 +328,15 @@ class TransferApiMixin(JobsApiMixin):
             job = self._job("restore", "RestoreJobId")
             row = job.describe()
         return self.answer("DescribeRestoreJob", row)
+
+    def get_restore_job_metadata(self) -> str:
+        """GetRestoreJobMetadata: the Metadata the restore job was started with."""
+        with store.LOCK:
+            job = self._job("restore", "RestoreJobId")
+            metadata = dict(job.metadata)
+        return self.answer(
+            "GetRestoreJobMetadata", {"RestoreJobId": job.job_id, "Metadata": metadata}
+        )
 
     def list_restore_jobs(self) -> str:
         """ListRestoreJobs with AWS's filters."""
