@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 from drconsole.aws.jobs import JobRef, JobsApi
 from drconsole.aws.watcher import MAX_CONSECUTIVE_ERRORS, JobUpdate, JobWatcher
 from drconsole.drills.journal import DrillState
-from drconsole.flows.journal import FlowState
+from drconsole.flows.journal import FlowState, StepState
 from drconsole.models import CopyJob, RestoreJob
 
 DEFAULT_WAIT = 3600.0  # `drill cleanup --wait`: how long clean-up waits for jobs still running
@@ -70,21 +70,27 @@ def unended_jobs(state_dir: Path, state: DrillState) -> list[UnendedJob]:
     return unended_in(state, journaled_flows(state_dir, state))
 
 
+def drill_steps(
+    state: DrillState, flows: Mapping[str, FlowState]
+) -> Iterator[tuple[str, FlowState, str, StepState]]:
+    """Every step (its target, flow and name) of the drill's targets' journaled flows."""
+    for name, record in state.targets.items():
+        flow = flows.get(record.flow_id or "")
+        if flow is not None:
+            for step_name in [*flow.hop_names, "restore"]:
+                yield name, flow, step_name, flow.step(step_name)
+
+
 def unended_in(state: DrillState, flows: Mapping[str, FlowState]) -> list[UnendedJob]:
     """Those of `flows` (by flow id, as journaled)."""
     found: list[UnendedJob] = []
-    for name, record in state.targets.items():
-        flow = flows.get(record.flow_id or "")
-        if flow is None:
+    for name, flow, step_name, step in drill_steps(state, flows):
+        if step.job_id is None or step.finished:
             continue
-        for step_name in [*flow.hop_names, "restore"]:
-            step = flow.step(step_name)
-            if step.job_id is None or step.finished:
-                continue
-            # journaled with its start: where the Start call was sent, where the job lives
-            kind = "restore" if step_name == "restore" else "copy"
-            ref = JobRef(kind, step.account_id, step.region, step.job_id)
-            found.append(UnendedJob(name, flow.flow_id, step_name, ref))
+        # journaled with its start: where the Start call was sent, where the job lives
+        kind = "restore" if step_name == "restore" else "copy"
+        ref = JobRef(kind, step.account_id, step.region, step.job_id)
+        found.append(UnendedJob(name, flow.flow_id, step_name, ref))
     return found
 
 

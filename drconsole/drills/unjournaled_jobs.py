@@ -33,6 +33,7 @@ from drconsole.aws.jobs import JobsApi
 from drconsole.aws.session import CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS
 from drconsole.config import DEFAULT_RETRY_MAX_ATTEMPTS
 from drconsole.drills.journal import DrillState
+from drconsole.drills.unended_jobs import drill_steps
 from drconsole.flows.journal import FlowState, Journal, StepState
 from drconsole.models import CopyJob, RestoreJob
 
@@ -133,27 +134,22 @@ def unjournaled_starts(state_dir: Path, state: DrillState) -> list[UnjournaledSt
 def unjournaled_in(state: DrillState, flows: Mapping[str, FlowState]) -> list[UnjournaledStart]:
     """Those of `flows` (by flow id, as journaled)."""
     found: list[UnjournaledStart] = []
-    for name, record in state.targets.items():
-        flow = flows.get(record.flow_id or "")
-        if flow is None:
-            continue
-        for step_name in [*flow.hop_names, "restore"]:
-            step = flow.step(step_name)
-            if _unanswered(step):
-                kind = "restore" if step_name == "restore" else "copy"
-                found.append(
-                    UnjournaledStart(
-                        name,
-                        flow.flow_id,
-                        step_name,
-                        kind,
-                        step.account_id,
-                        step.region,
-                        dict(step.request or {}),
-                        str(step.requested),
-                        str(step.last_requested or step.requested),
-                    )
+    for name, flow, step_name, step in drill_steps(state, flows):
+        if _unanswered(step):
+            kind = "restore" if step_name == "restore" else "copy"
+            found.append(
+                UnjournaledStart(
+                    name,
+                    flow.flow_id,
+                    step_name,
+                    kind,
+                    step.account_id,
+                    step.region,
+                    dict(step.request or {}),
+                    str(step.requested),
+                    str(step.last_requested or step.requested),
                 )
+            )
     return found
 
 

@@ -237,29 +237,14 @@ class EngineBase(SecretValues):
             )
         return request
 
-    def _journal_start(self, state: jr.FlowState, request: JobRequest) -> str | None:
-        """Write the audit intent, then journal the token and the exact request, before the
-        call that sends it; returns the intent's id."""
-        intent = self._request_intent(state, request)
-        self.journal.append(
-            state.flow_id,
-            "start",
-            step=request.step,
-            kind=request.kind,
-            token=request.token,
-            request=request.parameters,
-            account=request.account_id,
-            region=request.region,
-            audit_intent=intent,
-        )
-        return intent
-
-    def _journal_resend(
-        self, state: jr.FlowState, request: JobRequest, resumed: jr.StepState
+    def _journal_start(
+        self, state: jr.FlowState, request: JobRequest, resumed: jr.StepState | None = None
     ) -> str | None:
-        """A Start call sent again with its journaled token (on resume): journaled again
-        before it is sent, for its time bounds when the job it may start was created (a
-        clean-up looking for a job whose id was never journaled); returns the intent's id."""
+        """Write the audit intent, then journal the token and the exact request, before the
+        call that sends it; returns the intent's id. A Start call sent again with its journaled
+        token (`resumed`, on resume) is journaled again too, for its time bounds when the job it
+        may start was created (a clean-up looking for a job whose id was never journaled), and
+        keeps the first call's audit intent."""
         intent = self._request_intent(state, request, resumed)
         self.journal.append(
             state.flow_id,
@@ -270,7 +255,7 @@ class EngineBase(SecretValues):
             request=request.parameters,
             account=request.account_id,
             region=request.region,
-            audit_intent=resumed.audit_intent,
+            audit_intent=resumed.audit_intent if resumed is not None else intent,
         )
         return intent
 

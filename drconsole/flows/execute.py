@@ -405,7 +405,7 @@ class FlowEngine(RestoreSteps):
                 step.region or hop.source.region,
                 step.request,
             )
-            intent = self._journal_resend(state, request, step)
+            intent = self._journal_start(state, request, step)
         else:
             blocked = self._checks_pass(
                 state,

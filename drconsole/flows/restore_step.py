@@ -46,7 +46,7 @@ class RestoreSteps(EngineBase):
                 # started before: the same request (and token) returns the same job
                 request = JobRequest.build("restore", START_RESTORE, account, region, step.request)
                 request = self._with_secrets(state, request)
-                intent = self._journal_resend(state, request, step)
+                intent = self._journal_start(state, request, step)
             else:
                 request_or_outcome = self._restore_request(
                     state, plan, arn, form_values, pause_for_form
