@@ -106,7 +106,8 @@ def browse(term: Terminal, sandbox: Sandbox, mark: int) -> None:
     screen = term.press("P", then=r"(?i)protected", gone=r"6 accounts")
     assert_badge_and_nothing_mutating(screen, "organization-wide protected resources")
     visited.append("org-protected")
-    term.press("Escape", then=r"6 accounts")
+    # The organization-wide list says "6 accounts" too once loaded: wait for it to be gone.
+    term.press("Escape", then=r"6 accounts", gone=r"(?i)protected resources, all accounts")
     # The backup account's vaults, its protected resources, a vault's recovery points.
     term.press("/", then=r"filter \(Enter keeps")
     term.press("backup", then=r"filter 'backup'")
