@@ -45,6 +45,7 @@ from drconsole.aws.shared_clients import (
 from drconsole.config import Settings
 from drconsole.errors import AwsError, ConfigurationError
 from drconsole.models import CauseCode
+from drconsole.partitions import iam_role
 from drconsole.redact import without_userinfo
 
 # Fit for an incident: fail fast on a dead endpoint, ride out throttling with adaptive retries.
@@ -204,7 +205,7 @@ class AwsSessions:
 
     def _role_credentials(self, account_id: str) -> DeferredRefreshableCredentials:
         """Credentials from AssumeRole into `account_id`, assumed at first use and refreshed."""
-        role_arn = f"arn:{self.partition()}:iam::{account_id}:role/{self.settings.role_name}"
+        role_arn = iam_role(account_id, self.settings.role_name, self.partition())
         return role_credentials(self, self._base, account_id, role_arn)
 
     def _shared_client(self, service: str, region: str) -> Any:

@@ -13,17 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from drconsole.aws.convert import arn_account
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.errors import UsageError
 from drconsole.flows.routes import DB_FAMILY
 
 
-def arn_account(role: str | None) -> str | None:
+def role_account_of(role: str | None) -> str | None:
     """The account of a role given as an ARN; None for a role given by name."""
-    if not role or not role.startswith("arn:"):
-        return None
-    parts = role.split(":", 5)
-    return parts[4] if len(parts) == 6 and parts[4] else None
+    return (arn_account(role) or None) if role and role.startswith("arn:") else None
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,7 @@ def refuse_foreign_roles(
     """UsageError naming the flag, the role's account and the job's account when a role ARN
     is not in the account whose job passes it."""
     copy_flag, restore_flag = flags
-    role_account = arn_account(copy_role)
+    role_account = role_account_of(copy_role)
     if role_account and use.destination is not None and use.source_account:
         if role_account != use.source_account:
             raise UsageError(
@@ -89,7 +87,7 @@ def refuse_foreign_roles(
                 f"by name ({copy_flag} {_name(copy_role)}) so that each hop uses its own "
                 "account's role of that name, or --route single"
             )
-    role_account = arn_account(restore_role)
+    role_account = role_account_of(restore_role)
     restoring = use.destination[0] if use.destination is not None else use.source_account
     if role_account and use.restore and restoring and role_account != restoring:
         raise UsageError(
