@@ -72,6 +72,7 @@ class Sandbox:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         from . import (
+            ami_catalogue,
             backup_api,
             engine,
             key_accounts,
@@ -82,6 +83,7 @@ class Sandbox:
         )
         from .knobs import KnobsMiddleware
 
+        ami_catalogue.install()
         backup_api.install()
         key_accounts.install()
         moto_dispatch.install()

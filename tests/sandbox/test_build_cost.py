@@ -51,3 +51,19 @@ def test_every_session_of_the_sandbox_s_process_shares_one_model_loader() -> Non
     assert first.load_service_model("backup", "service-2") is second.load_service_model(
         "backup", "service-2"
     )
+
+
+def test_ec2_offers_amazon_s_general_images_but_not_the_thousand_ecs_optimized_ones() -> None:
+    sandbox, info = start_sandbox("demo")
+    try:
+        ec2 = sandbox.client("ec2", info.accounts["prod"], info.region)
+        images = ec2.describe_images(Owners=["amazon"])["Images"]
+        names = [image.get("Name", "") for image in images]
+        assert 20 < len(images) < 200, len(images)
+        assert not [name for name in names if "ecs" in name.lower()]
+        # The demo's instances start from one of them.
+        reservations = ec2.describe_instances()["Reservations"]
+        started_from = {i["ImageId"] for r in reservations for i in r["Instances"]}
+        assert started_from and started_from <= {image["ImageId"] for image in images}
+    finally:
+        sandbox.stop()
