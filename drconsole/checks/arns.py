@@ -137,6 +137,18 @@ class RecoveryPointArn:
     resource_type_hint: str | None
 
 
+def is_continuous(arn: str) -> bool:
+    """True for a continuous backup (point-in-time recovery) of RDS, Aurora, S3 or SAP HANA:
+    arn:aws:backup:REGION:ACCOUNT:recovery-point:continuous:ID. AWS Backup keeps it in the
+    resource's own account and Region, and StartCopyJob "does not support continuous backups"
+    (https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery-copying.html:
+    "AWS Backup does not support on-demand copies of continuous backups")."""
+    parts = arn.split(":")
+    return (
+        len(parts) > 7 and parts[2] == "backup" and parts[5:7] == ["recovery-point", "continuous"]
+    )
+
+
 def checked_source_account(point: RecoveryPointArn, source_account: str | None) -> str | None:
     """`--source-account` (already a 12-digit id) against the recovery point ARN: an ARN that
     names its account and a flag naming another contradict each other (the flag was ignored)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from drconsole.checks import unreadable
+from drconsole.checks.arns import is_continuous
 from drconsole.checks.evaluation import decide
 from drconsole.checks.facts import FULLY_MANAGED_TYPES, CopyFacts, KeyFacts, Unreadable
 from drconsole.models import CauseCode, Check, CheckStatus
@@ -94,6 +95,10 @@ def fully_managed(facts: CopyFacts) -> bool:
     """
     rp = facts.recovery_point
     parts = rp.arn.split(":")
+    # The rule runs one way only: a continuous backup of RDS or Aurora also has an
+    # arn:aws:backup ARN (recovery-point:continuous:db-...) but stays on the database's key.
+    if is_continuous(rp.arn):
+        return rp.resource_type in FULLY_MANAGED_TYPES
     if len(parts) > 5 and parts[2] == "backup" and parts[5] == "recovery-point":
         return True
     if rp.resource_type == "DynamoDB":

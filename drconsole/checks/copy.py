@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 
 from drconsole.checks import remedies
+from drconsole.checks.arns import is_continuous
 from drconsole.checks.common import (
     fully_managed,
     key_label,
@@ -396,6 +397,19 @@ def check_route(facts: CopyFacts) -> Check:
 def _never_copied(cid: str, title: str, shape: str, facts: CopyFacts) -> Check | None:
     """The route FAIL of a recovery point AWS Backup copies to no vault at all, else None."""
     rp = facts.recovery_point
+    if is_continuous(rp.arn):
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"{shape}: the recovery point is a continuous backup (point-in-time recovery), and "
+            "AWS Backup does not copy continuous backups on demand",
+            CauseCode.UNSUPPORTED_COPY_ROUTE,
+            f"Copy a snapshot recovery point of {rp.resource_name or rp.resource_arn} instead "
+            "(a backup plan's copy rule makes them from continuous backups), or restore this one "
+            f"to a point in time where it is (account {rp.account_id}, Region {rp.region}).",
+            details=(("hops", "0"),),
+        )
     # "backups in cold storage or archive tiers cannot be copied"
     # (https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html)
     if rp.storage_class == "COLD":

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from drconsole.aws.drill_reads import AWS_ERRORS, DrillReader, error_code
+from drconsole.checks.arns import is_continuous
 from drconsole.drills.runbook import Target
 from drconsole.models import CauseCode, RecoveryPoint
 
@@ -135,11 +136,20 @@ def _choose(
     if choice.kind == "newest-before" and choice.before is not None:
         before = choice.before
         candidates = [p for p in candidates if p.created < before]
+    # A drill copies the point it restores, and AWS Backup does not copy a continuous backup:
+    # the newest point is the newest snapshot recovery point.
+    continuous = [p for p in candidates if is_continuous(p.arn)]
+    candidates = [p for p in candidates if not is_continuous(p.arn)]
     if not candidates:
         extra = f" before {choice.before.isoformat()}" if choice.before else ""
+        passed_over = (
+            f" ({len(continuous)} continuous backup(s) passed over: AWS Backup does not copy them)"
+            if continuous
+            else ""
+        )
         raise ResolveError(
             f"no COMPLETED recovery point of {target.resource.describe()}{extra} in {where}"
-            f"{_skipped(reader)}"
+            f"{passed_over}{_skipped(reader)}"
         )
     return max(candidates, key=lambda p: p.created)
 

@@ -469,8 +469,12 @@ def seed_recovery_point(
     delete_after_days: int | None = None,
     status: str = "COMPLETED",
     completed: datetime | None = None,
+    continuous: bool = False,
 ) -> str:
     """Store a recovery point as if AWS Backup had made it at `created`; returns its ARN.
+
+    `continuous`: a continuous backup (point-in-time recovery) of RDS, Aurora, S3 or SAP HANA,
+    which AWS names arn:aws:backup:REGION:ACCOUNT:recovery-point:continuous:ID.
 
     No AWS API creates an old recovery point, so scenarios seed them here. The vault must exist
     (made with CreateBackupVault); KeyError otherwise. A copy keeps its source's `created` (as
@@ -483,14 +487,19 @@ def seed_recovery_point(
     if vault is None:
         raise KeyError(f"backup vault {vault_name!r} does not exist in {account_id}/{region}")
     created_at = created.timestamp()
+    arn = recovery_point_arn(
+        account_id,
+        region,
+        resource_type,
+        resource_arn,
+        backend.extras.management_preference.get("DynamoDB", True),
+    )
+    if continuous:
+        name = resource_arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1] or "resource"
+        suffix = f"{name}-{_IDS.getrandbits(32):08x}"
+        arn = f"arn:aws:backup:{region}:{account_id}:recovery-point:continuous:{suffix}"
     point = RecoveryPoint(
-        arn=recovery_point_arn(
-            account_id,
-            region,
-            resource_type,
-            resource_arn,
-            backend.extras.management_preference.get("DynamoDB", True),
-        ),
+        arn=arn,
         account_id=account_id,
         region=region,
         vault_name=vault_name,
