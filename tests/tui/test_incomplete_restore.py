@@ -65,7 +65,7 @@ async def test_a_restore_completed_with_objects_left_out_is_a_failure_on_screen(
         assert "Done." not in result
         assert f"Flow failed: {said}" in result
         assert "cause: KMS_KEY_UNUSABLE" in result
-        assert f"created resource (incomplete): {job['CreatedResourceArn']}" in result
+        assert f"restored incompletely: {job['CreatedResourceArn']}" in result
         assert any(said in line for line in wizard.log_lines)
 
         await pilot.press("escape")

@@ -173,10 +173,9 @@ def result_text(outcome: Any, failure: dict[str, Any]) -> Text:
     for label in ("explanation", "remediation"):
         if failure.get(label):
             text.append(f"{label}: {failure[label]}\n")
-    for key, value in outcome.result.items():
-        if value:  # made all the same (a restore AWS completed with objects missing)
-            text.append(f"{key.replace('_', ' ')} (incomplete): ", style="bold")
-            text.append(f"{value}\n")
+    if outcome.result.get("created_resource"):  # a restore AWS completed with data missing
+        text.append("restored incompletely: ", style="bold")
+        text.append(f"{outcome.result['created_resource']}\n")
     if outcome.status == "blocked":
         text.append(
             "Fix it (the checks panel offers drconsole's own fixes), then resume the "
