@@ -365,3 +365,56 @@ def test_a_role_of_another_account_is_named_with_its_account() -> None:
         passed.explanation
     )
     assert "backup.amazonaws.com" in passed.remediation
+
+
+S3_POINT = (
+    "arn:aws-cn:backup:cn-north-1:222233334444:recovery-point:5e6f7a8b-1c2d-4e3f-8a9b-0c1d2e3f4a5b"
+)
+
+
+@pytest.mark.parametrize(
+    ("message", "cause", "incomplete"),
+    [
+        (
+            f"No objects were restored from {S3_POINT} to logs.example.eu. To get notified of"
+            " these failures, enable SNS event notifications.",
+            CauseCode.ROLE_PERMISSIONS,
+            False,  # AWS ends this one FAILED
+        ),
+        (
+            f"One or more objects failed to be restored from {S3_POINT} to logs.example.eu. To"
+            " get notified of these failures, enable SNS event notifications.",
+            CauseCode.KMS_KEY_UNUSABLE,
+            True,
+        ),
+        (
+            f"There are no objects that match the restore request for {S3_POINT}.",
+            CauseCode.UNKNOWN,
+            True,
+        ),
+    ],
+)
+def test_aws_s3_restore_messages_name_their_point_and_bucket_and_say_what_was_not_restored(
+    message: str, cause: CauseCode, incomplete: bool
+) -> None:
+    """AWS Backup's documented S3 restore messages, with any recovery point ARN (another
+    partition) and a bucket name with dots: the cause, the ARN and bucket in the fix, and
+    whether a COMPLETED job with that message is a restore that left data out."""
+    from drconsole.diagnose import incomplete_restore
+
+    diagnosis = diagnose(message)
+    assert diagnosis.cause is cause, diagnosis.matched
+    assert S3_POINT in diagnosis.explanation
+    if "logs.example.eu" in message:
+        assert "bucket logs.example.eu:" in diagnosis.explanation
+    assert "S3_RESTORE_OBJECT_FAILED" in diagnosis.remediation or "ItemsToRestore" in (
+        diagnosis.remediation
+    )
+    if cause is CauseCode.ROLE_PERMISSIONS:
+        assert "arn:aws-cn:s3:::logs.example.eu/*" in diagnosis.remediation
+        assert "arn:aws-cn:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore" in (
+            diagnosis.remediation
+        )
+    assert incomplete_restore("COMPLETED", message) is incomplete
+    assert incomplete_restore("FAILED", message) is False
+    assert incomplete_restore("COMPLETED", "Restore completed for bucket prod-assets") is False

@@ -209,10 +209,12 @@ class EventPrinter:
             job = data["job"]
             tail = job.get("destination_recovery_point") or job.get("created_resource") or ""
             message = f" - {job['status_message']}" if job.get("status_message") else ""
-            if job["state"] not in ("COMPLETED", "RUNNING", "CREATED", "PENDING"):
-                from drconsole.diagnose import diagnose
+            from drconsole.diagnose import diagnose, incomplete_restore
 
-                message += f" [cause {diagnose(job.get('status_message') or '').cause.value}]"
+            said = job.get("status_message") or ""
+            ended_badly = job["state"] not in ("COMPLETED", "RUNNING", "CREATED", "PENDING")
+            if ended_badly or incomplete_restore(job["state"], said):
+                message += f" [cause {diagnose(said).cause.value}]"
             return f"  {data['step']}: {job['state']} ({data['polls']} polls) {tail}{message}"
         if name == "restore-form":
             return "  restore metadata: " + ", ".join(f"{k}={v}" for k, v in data["values"].items())
@@ -222,7 +224,12 @@ class EventPrinter:
             if data["status"] == "completed":
                 result = data["result"]
                 made = result.get("created_resource") or result.get("recovery_point")
-                return f"flow {data['flow']} completed: {made}"
+                said = (
+                    f"\n  AWS said: {result['status_message']}"
+                    if result.get("status_message")
+                    else ""
+                )
+                return f"flow {data['flow']} completed: {made}{said}"
             lines = [f"flow {data['flow']} {data['status']} at {data['step']}: {data['message']}"]
             if data.get("cause"):
                 lines.append(f"  cause: {data['cause']}")
@@ -230,6 +237,8 @@ class EventPrinter:
                 lines.append(f"  why: {data['explanation']}")
             if data.get("remediation"):
                 lines.append(f"  fix: {data['remediation']}")
+            if (data.get("result") or {}).get("created_resource"):
+                lines.append(f"  restored incompletely: {data['result']['created_resource']}")
             return "\n".join(lines)
         return ""
 

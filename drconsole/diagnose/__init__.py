@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drconsole.diagnose.jobs import is_problem, job_diagnosis
+from drconsole.diagnose.jobs import incomplete_restore, is_problem, job_diagnosis
 from drconsole.diagnose.messages import diagnose, diagnose_exception, parse_error
 from drconsole.diagnose.rules import RULES
 
@@ -10,6 +10,7 @@ __all__ = [
     "RULES",
     "diagnose",
     "diagnose_exception",
+    "incomplete_restore",
     "is_problem",
     "job_diagnosis",
     "parse_error",

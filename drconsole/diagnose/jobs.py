@@ -1,8 +1,10 @@
-"""A job's outcome explained: the cause of a failed, aborted, expired or partial job."""
+"""A job's outcome explained: the cause of a failed, aborted, expired or partial job, and of a
+restore AWS ended COMPLETED with a message saying it restored only part, or nothing."""
 
 from __future__ import annotations
 
 from drconsole.diagnose.messages import diagnose
+from drconsole.diagnose.restore_rules import INCOMPLETE_RESTORE_RULES
 from drconsole.models import BackupJob, CauseCode, CopyJob, Diagnosis, RestoreJob
 
 PROBLEM_STATES = frozenset({"FAILED", "ABORTED", "EXPIRED", "PARTIAL"})
@@ -33,8 +35,19 @@ _SILENT_STATES = {
 }
 
 
+def incomplete_restore(state: str, status_message: str | None) -> bool:
+    """True for a restore AWS ended COMPLETED with a message it documents for a restore that
+    left objects out or found none to restore (S3): not a recovery, whatever the state says."""
+    if state != "COMPLETED" or not (status_message or "").strip():
+        return False
+    return diagnose(status_message or "").matched in INCOMPLETE_RESTORE_RULES
+
+
 def is_problem(job: BackupJob | CopyJob | RestoreJob) -> bool:
-    """True when the job did not do what it was for (failed, aborted, expired, partial)."""
+    """True when the job did not do what it was for (failed, aborted, expired, partial, or a
+    restore that completed without restoring everything)."""
+    if isinstance(job, RestoreJob) and incomplete_restore(job.state, job.status_message):
+        return True
     return job.state in PROBLEM_STATES
 
 

@@ -14,12 +14,55 @@ from drconsole.diagnose.restore_remedies import (
     volume_smaller_than_snapshot,
 )
 from drconsole.diagnose.rule import Render, Rule, any_of
+from drconsole.diagnose.s3_restore_remedies import (
+    s3_no_objects_restored,
+    s3_nothing_to_restore,
+    s3_objects_partly_restored,
+)
 from drconsole.models import CauseCode
 
 VERSION = r"[\w.-]*\d[\w.-]*?"
+# AWS Backup's S3 restore messages name the recovery point and the bucket (names may hold dots).
+S3_RESTORED_FROM = r"from (?P<point>\S+) to (?P<bucket>[\w.-]+?)\.?(?=\s|\W*$)"
+S3_DOC = (
+    'AWS Backup Developer Guide, restoring-s3.html, "S3 restore messages" (the job\'s'
+    " StatusMessage)"
+)
+# Messages AWS gives with a restore job it ends COMPLETED although it did not restore everything:
+# a flow, a drill and the jobs screen treat such a restore as failed, never as a success.
+INCOMPLETE_RESTORE_RULES = frozenset({"s3-objects-partly-restored", "s3-nothing-to-restore"})
 # Tried before the copy rules: these wordings name subnets, VPCs, versions and names, which no
 # copy message does, and the job-role ones must win over the generic "role ... not found" rule.
 RESTORE_RULES: tuple[Rule, ...] = (
+    Rule(
+        "s3-no-objects-restored",
+        CauseCode.ROLE_PERMISSIONS,
+        any_of(r"no objects were restored " + S3_RESTORED_FROM),
+        "No objects were restored from arn:aws:backup:us-east-1:111122223333:recovery-point:"
+        "0f51c39b-1b2c-4d5e-9f00-123456789012 to prod-data-restored. To get notified of these"
+        " failures, enable SNS event notifications.",
+        S3_DOC,
+        s3_no_objects_restored,
+    ),
+    Rule(
+        "s3-objects-partly-restored",
+        CauseCode.KMS_KEY_UNUSABLE,
+        any_of(r"one or more objects failed to be restored " + S3_RESTORED_FROM),
+        "One or more objects failed to be restored from arn:aws:backup:us-east-1:111122223333:"
+        "recovery-point:0f51c39b-1b2c-4d5e-9f00-123456789012 to prod-data-restored. To get"
+        " notified of these failures, enable SNS event notifications.",
+        S3_DOC,
+        s3_objects_partly_restored,
+    ),
+    Rule(
+        "s3-nothing-to-restore",
+        CauseCode.UNKNOWN,
+        any_of(r"there are no objects that match the restore request for (?P<point>\S+)"),
+        "There are no objects that match the restore request for arn:aws:backup:us-east-1:"
+        "111122223333:recovery-point:0f51c39b-1b2c-4d5e-9f00-123456789012.",
+        S3_DOC,
+        s3_nothing_to_restore,
+    ),
     Rule(
         "restore-network",
         CauseCode.RESTORE_NETWORK,

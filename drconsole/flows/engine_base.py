@@ -356,11 +356,15 @@ class EngineBase(SecretValues):
         job_failed: bool,
         cause: str | None = None,
         aws_error: bool = False,
+        result: dict[str, Any] | None = None,
     ) -> FlowOutcome:
+        """End the flow failed at `step`; `result` is what it made all the same (a restore AWS
+        completed with objects missing), so the operator knows where it is."""
         from drconsole.diagnose import diagnose
 
         diagnosis = _filled(diagnose(message), state, step)
         code = cause or diagnosis.cause.value
+        made = dict(result or {})
         self.journal.append(
             state.flow_id,
             "failed",
@@ -369,12 +373,14 @@ class EngineBase(SecretValues):
             message=message,
             explanation=diagnosis.explanation,
             remediation=diagnosis.remediation,
+            **({"result": made} if made else {}),
         )
         self.emit(
             ev.FlowFinished(
                 state.flow_id,
                 "failed",
                 step,
+                result=made,
                 cause=code,
                 message=message,
                 explanation=diagnosis.explanation,
@@ -382,7 +388,7 @@ class EngineBase(SecretValues):
             )
         )
         return FlowOutcome(
-            state.flow_id, "failed", cause=code, message=message, aws_error=aws_error
+            state.flow_id, "failed", made, cause=code, message=message, aws_error=aws_error
         )
 
     def _interrupted(self, flow_id: str, exc: BaseException) -> FlowOutcome:

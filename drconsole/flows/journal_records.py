@@ -233,6 +233,8 @@ class FailedRecord(Record, frozen=True, kw_only=True, tag="failed"):
     explanation: str = ""
     remediation: str = ""
     abandoned: bool = False
+    # What the failed step made all the same: a restore AWS completed with objects missing.
+    result: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class AwsErrorRecord(Record, frozen=True, kw_only=True, tag="aws-error"):

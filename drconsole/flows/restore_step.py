@@ -3,6 +3,8 @@ checks with the final metadata, StartRestoreJob with its journaled token, and it
 
 from __future__ import annotations
 
+from typing import Any
+
 from drconsole.aws.jobs import JobRef
 from drconsole.errors import UsageError
 from drconsole.flows import events as ev
@@ -151,10 +153,19 @@ class RestoreSteps(EngineBase):
     def _restore_end(
         self, state: jr.FlowState, job_state: str, message: str, created: str | None
     ) -> FlowOutcome:
+        from drconsole.diagnose import incomplete_restore
+
         if job_state != "COMPLETED":
             return self._fail(state, "restore", message, job_failed=True)
-        result = {
+        result: dict[str, Any] = {
             "recovery_point": self._final_arn(state, pl.FlowPlan.from_json(state.plan)),
             "created_resource": created,
         }
+        if incomplete_restore(job_state, message):
+            # AWS says COMPLETED, but its message says objects were left out (or none matched):
+            # the data is not recovered, so the flow fails with the message and its cause, and
+            # still names what the restore made.
+            return self._fail(state, "restore", message, job_failed=True, result=result)
+        if message.strip():
+            result["status_message"] = message  # AWS's words on a completed job are kept
         return self._done(state.flow_id, result)

@@ -35,6 +35,8 @@ LONGEST = 1800.0
 
 _options: SandboxOptions | None = None
 _injected: dict[str, deque[str]] = {}
+# StatusMessages AWS gives with a restore it ends COMPLETED (S3: some or no objects restored)
+_completion_messages: dict[str, deque[str]] = {}
 _due: list[tuple[float, int, Job]] = []
 _order = itertools.count()
 
@@ -67,6 +69,7 @@ def reset() -> None:
     """Forget every scheduled job and injected failure."""
     with store.LOCK:
         _injected.clear()
+        _completion_messages.clear()
         _due.clear()
 
 
@@ -78,13 +81,29 @@ def inject_failure(resource_arn: str, message: str) -> None:
 
 def take_injected_failure(resource_arn: str) -> str | None:
     """Consume the failure injected for the resource's next job, if any."""
+    return _take(_injected, resource_arn)
+
+
+def inject_completion_message(resource_arn: str, message: str) -> None:
+    """The next restore job of the resource ends COMPLETED with `message` as its StatusMessage
+    (as AWS does when an S3 restore left objects out or found none to restore)."""
     with store.LOCK:
-        queue = _injected.get(resource_arn)
+        _completion_messages.setdefault(resource_arn, deque()).append(message)
+
+
+def take_injected_completion_message(resource_arn: str) -> str | None:
+    """Consume the completion message injected for the resource's next restore, if any."""
+    return _take(_completion_messages, resource_arn)
+
+
+def _take(queues: dict[str, deque[str]], resource_arn: str) -> str | None:
+    with store.LOCK:
+        queue = queues.get(resource_arn)
         if not queue:
             return None
         message = queue.popleft()
         if not queue:
-            _injected.pop(resource_arn, None)
+            queues.pop(resource_arn, None)
         return message
 
 
@@ -109,6 +128,7 @@ class Job:
     fields: dict[str, Any]
     on_complete: Callable[[Job], None]
     failure: str | None = None
+    completion_message: str | None = None  # the StatusMessage of a COMPLETED end
     expected_minutes: int = 1
     settled: bool = False
     state: str = ""
@@ -154,7 +174,7 @@ class Job:
                 self.state = "FAILED"
                 self.status_message = f"An internal error occurred: {type(exc).__name__}: {exc}"
                 return
-            self.state = "COMPLETED"
+            self.state, self.status_message = "COMPLETED", self.completion_message
 
     def percent_done(self, now: float) -> str:
         """PercentDone as AWS reports it (a string such as "42.00%")."""
@@ -202,6 +222,7 @@ def schedule(
     fields: dict[str, Any],
     on_complete: Callable[[Job], None],
     failure: str | None,
+    completion_message: str | None = None,
 ) -> Job:
     """Create a job starting now and register it for settling when due."""
     queued, running = {
@@ -224,6 +245,7 @@ def schedule(
         fields=fields,
         on_complete=on_complete,
         failure=failure,
+        completion_message=completion_message,
         expected_minutes=max(1, round(sandbox_total / 60)),
     )
     job.state = job.queued_state

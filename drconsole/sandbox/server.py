@@ -195,6 +195,13 @@ class Sandbox:
 
         engine.inject_failure(resource_arn, message)
 
+    def inject_restore_message(self, resource_arn: str, message: str) -> None:
+        """Make the next restore job of that resource end COMPLETED with `message` as its
+        StatusMessage (AWS's wording for an S3 restore that left objects out, or found none)."""
+        from . import engine
+
+        engine.inject_completion_message(resource_arn, message)
+
 
 def cached_dispatcher(base: type) -> type:
     """moto's dispatcher remembering each host's backend.

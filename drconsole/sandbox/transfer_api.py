@@ -317,6 +317,11 @@ class TransferApiMixin(JobsApiMixin):
                 },
                 complete,
                 failure,
+                completion_message=(
+                    engine.take_injected_completion_message(point.resource_arn)
+                    if failure is None
+                    else None
+                ),
             )
             job.metadata = {str(key): str(value) for key, value in metadata.items()}
             self._remember("restore", inputs, job)

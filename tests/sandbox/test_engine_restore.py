@@ -221,6 +221,22 @@ def test_injected_failure_fails_the_next_restore(world: World) -> None:
     assert "CreatedResourceArn" not in job
 
 
+def test_an_injected_completion_message_ends_the_next_restore_completed_with_it(
+    world: World,
+) -> None:
+    """AWS ends an S3 restore that left objects out COMPLETED, with a StatusMessage; the
+    sandbox does so on demand, for the next restore of the resource only (copies ignore it)."""
+    said = "There are no objects that match the restore request for " + world.table_point + "."
+    world.sandbox.inject_restore_message(world.table, said)
+    metadata = {**world.metadata(world.table_point), "targetTableName": "orders-message"}
+    job = world.finished(world.restore(world.table_point, metadata))
+    assert (job["Status"], job["StatusMessage"]) == ("COMPLETED", said)
+    assert job["CreatedResourceArn"]
+    metadata = {**metadata, "targetTableName": "orders-message-again"}
+    again = world.finished(world.restore(world.table_point, metadata))
+    assert again["Status"] == "COMPLETED" and not again.get("StatusMessage")
+
+
 def test_list_restore_jobs_filters_created_after_parent_and_testing_plan(world: World) -> None:
     before = datetime.now(UTC) - timedelta(seconds=1)
     metadata = {**world.metadata(world.table_point), "targetTableName": "orders-listed"}

@@ -173,6 +173,9 @@ def result_text(outcome: Any, failure: dict[str, Any]) -> Text:
     for label in ("explanation", "remediation"):
         if failure.get(label):
             text.append(f"{label}: {failure[label]}\n")
+    if outcome.result.get("created_resource"):  # a restore AWS completed with data missing
+        text.append("restored incompletely: ", style="bold")
+        text.append(f"{outcome.result['created_resource']}\n")
     if outcome.status == "blocked":
         text.append(
             "Fix it (the checks panel offers drconsole's own fixes), then resume the "
