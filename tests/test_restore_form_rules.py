@@ -231,3 +231,22 @@ def test_a_db_cluster_restore_needs_its_engine() -> None:
             resource_type, metadata={"dbclusteridentifier": "payments-r", "engine": "docdb"}
         )
         assert checks.check_restore_metadata(facts).status is CheckStatus.PASS
+
+
+def test_a_copy_from_another_region_is_never_offered_the_original_s3_encryption() -> None:
+    """AWS: "The original encryption method cannot be used to restore a recovery point
+    (backup) copied from another Region" (restoring-s3.html); "original" is otherwise one of
+    AWS's three choices and the console's default."""
+    aws = {**BASE["S3"], "EncryptionType": "original"}
+    own = forms.build_form("S3", aws, EU, "ab12cd")
+    assert own.defaults["EncryptionType"] == "original"
+    assert forms.validate(own, own.defaults) == []
+    copy = forms.build_form("S3", aws, EU, "ab12cd", copied_from="eu-north-1")
+    assert copy.defaults["EncryptionType"] == "SSE-S3"
+    assert forms.validate(copy, copy.defaults) == []
+    assert (
+        validate_metadata("S3", forms.metadata_for(copy, copy.defaults), EU, "eu-north-1") is None
+    )
+    (problem,) = forms.validate(copy, forms.with_overrides(copy, {"EncryptionType": "original"}))
+    assert problem.startswith("EncryptionType (Encryption) must not be original")
+    assert "copied from eu-north-1" in problem and problem.endswith("choose SSE-S3 or SSE-KMS")

@@ -358,6 +358,7 @@ def _recovery_point_facts(
         encryption_key_arn=answer.get("EncryptionKeyArn") or None,
         delete_after_days=lifecycle.get("DeleteAfterDays"),
         storage_class=answer.get("StorageClass") or "",
+        source_vault_arn=text_of(answer, "SourceBackupVaultArn"),
     )
 
 

@@ -36,6 +36,14 @@ SERVICE_LINKED_ROLE_NAME = BACKUP_SLR_NAME
 DEFAULT_SERVICE_ROLE_NAME = "AWSBackupDefaultServiceRole"
 
 
+def copied_from_region(region: str, source_vault_arn: str | None) -> str:
+    """The Region of a copy's source vault (its SourceBackupVaultArn) when it is not the
+    copy's own `region`: the copy was made from another Region ("" otherwise)."""
+    parts = (source_vault_arn or "").split(":")
+    source_region = parts[3] if len(parts) > 5 else ""
+    return source_region if source_region and source_region != region else ""
+
+
 @dataclass(frozen=True, slots=True)
 class Unreadable:
     """A fact drconsole could not read, and why (AccessDenied, throttling...)."""
@@ -80,6 +88,13 @@ class RecoveryPointFacts:
     encryption_key_arn: str | None
     delete_after_days: int | None = None
     storage_class: str = ""  # DescribeRecoveryPoint's StorageClass: WARM | COLD | DELETED
+    source_vault_arn: str = ""  # DescribeRecoveryPoint's SourceBackupVaultArn (a copy's)
+
+    @property
+    def copied_from_region(self) -> str:
+        """The Region this recovery point was copied from, when it is a copy made from another
+        Region ("" otherwise)."""
+        return copied_from_region(self.region, self.source_vault_arn)
 
     @property
     def vault_arn(self) -> str:

@@ -37,8 +37,14 @@ REQUIRED_METADATA: dict[str, tuple[str, ...]] = {
     "Neptune": ("DBClusterIdentifier", "Engine"),
     "DynamoDB": ("targetTableName",),
     "EFS": ("file-system-id", "newFileSystem"),
-    "S3": ("DestinationBucketName", "NewBucket"),
+    # "Mandatory metadata: DestinationBucketName" (the AWS CLI section of
+    # https://docs.aws.amazon.com/aws-backup/latest/devguide/restoring-s3.html).
+    "S3": ("DestinationBucketName",),
 }
+# "The original encryption method cannot be used to restore a recovery point (backup) copied
+# from another Region. Cross-Region copy AWS KMS encryption is not available for Amazon S3
+# resources; instead, use a different encryption type for a restore job." (restoring-s3.html)
+S3_ORIGINAL_ENCRYPTION = "original"
 
 
 def check_restore_account(facts: RestoreFacts) -> Check:
@@ -163,18 +169,50 @@ def check_restore_metadata(facts: RestoreFacts) -> Check:
     # AWS Backup matches metadata keys without regard to case.
     lowered = {key.lower(): value for key, value in metadata.items()}
     missing = [key for key in required if not lowered.get(key.lower(), "").strip()]
-    if not missing:
-        shown = ", ".join(f"{k}={lowered[k.lower()]}" for k in required) or "no required keys"
-        return Check(cid, title, PASS, f"{resource_type}: {shown}")
-    flags = " ".join(f"--metadata {key}=VALUE" for key in missing)
-    return Check(
-        cid,
-        title,
-        FAIL,
-        f"{resource_type} restore needs {', '.join(missing)}",
-        CauseCode.UNKNOWN,
-        f"Give the missing values: {flags}",
-    )
+    if missing:
+        flags = " ".join(f"--metadata {key}=VALUE" for key in missing)
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"{resource_type} restore needs {', '.join(missing)}",
+            CauseCode.UNKNOWN,
+            f"Give the missing values: {flags}",
+        )
+    copied_from = _s3_original_on_copy(facts, lowered)
+    if copied_from:
+        region = region_of(facts)
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"EncryptionType={S3_ORIGINAL_ENCRYPTION}, but the recovery point restored is a copy "
+            f"from {copied_from} (restored in {region}): AWS Backup cannot restore a copy from "
+            "another Region with the objects' original encryption",
+            CauseCode.KMS_KEY_UNUSABLE,
+            "Choose SSE-S3 or SSE-KMS: --metadata EncryptionType=SSE-S3 (or "
+            f"--metadata EncryptionType=SSE-KMS, with --metadata KMSKey=KEY_ARN for a key of "
+            f"{region} rather than aws/s3).",
+        )
+    shown = ", ".join(f"{k}={lowered[k.lower()]}" for k in required) or "no required keys"
+    return Check(cid, title, PASS, f"{resource_type}: {shown}")
+
+
+def _s3_original_on_copy(facts: RestoreFacts, lowered: dict[str, str]) -> str:
+    """The Region an S3 restore's recovery point was copied from when the restore asks for the
+    original encryption ("" otherwise). After a copy (`after_copy_to`) only a value the user
+    gave is judged: the flow offers SSE-S3 in place of AWS's "original" for the copy."""
+    rp = facts.recovery_point
+    if rp.resource_type != "S3":
+        return ""
+    encryption = lowered.get("encryptiontype", "").strip().lower()
+    if encryption != S3_ORIGINAL_ENCRYPTION:
+        return ""
+    if not facts.after_copy_to:
+        return rp.copied_from_region
+    given = {key.lower() for key in facts.user_metadata_keys}
+    copy_region = facts.restoring_region or rp.region
+    return rp.region if "encryptiontype" in given and copy_region != rp.region else ""
 
 
 def check_target_names(facts: RestoreFacts) -> Check:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from drconsole.checks.facts import copied_from_region
 from drconsole.checks.runner import CheckReport, run_copy_checks, run_restore_checks
 from drconsole.drills.resolve import Resolved, ResolveError, resolve_target
 from drconsole.drills.runbook import Runbook, Target
@@ -99,6 +100,9 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
         resource_type=resolved.point.resource_type,
         resource_arn=resolved.point.resource_arn,
         resource_name=resolved.point.resource_name,
+        copied_from_region=copied_from_region(
+            resolved.point.region, resolved.point.source_vault_arn
+        ),
     )
     dest = destination_of(target, resolved)
     flow = pl.plan_flow(

@@ -161,7 +161,13 @@ class EngineBase(SecretValues):
         suffix: str,
     ) -> tuple[forms.RestoreForm, dict[str, str]]:
         aws_metadata = self.jobs.restore_metadata(vault.account_id, vault.region, vault.name, arn)
-        form = forms.build_form(plan.source.resource_type, aws_metadata, vault.region, suffix)
+        form = forms.build_form(
+            plan.source.resource_type,
+            aws_metadata,
+            vault.region,
+            suffix,
+            copied_from=plan.restored_copied_from_region,
+        )
         return form, forms.with_overrides(form, overrides)
 
     def _intent(

@@ -35,7 +35,21 @@ DOCUMENTED: dict[str, tuple[str, ...]] = {
     "EC2": ("InstanceType", "ImageId", "SubnetId", "SecurityGroupIds", "IamInstanceProfileName"),
     "RDS": ("DBInstanceIdentifier", "DBInstanceClass", "Engine", "Port", "MultiAZ"),
     "Aurora": ("DBClusterIdentifier", "Engine", "EngineVersion", "Port", "DatabaseName"),
-    "S3": ("DestinationBucketName", "NewBucket", "Encrypted", "EncryptionType", "KMSKey"),
+    # The AWS CLI section of restoring-s3.html lists DestinationBucketName (mandatory),
+    # RestoreACLs, EncryptionType, ItemsToRestore, KMSKey, RestoreLatestVersionsUpTo and
+    # RestoreTime; restore testing's inferred S3 metadata adds newBucket and encrypted
+    # (https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing-inferred-metadata.html).
+    "S3": (
+        "DestinationBucketName",
+        "RestoreACLs",
+        "EncryptionType",
+        "ItemsToRestore",
+        "KMSKey",
+        "RestoreLatestVersionsUpTo",
+        "RestoreTime",
+        "NewBucket",
+        "Encrypted",
+    ),
 }
 # Types whose documented list is the whole list: an unknown key is refused, not warned about.
 COMPLETE = frozenset({"DynamoDB", "EFS"})

@@ -43,6 +43,8 @@ class SourcePoint:
     resource_arn: str
     resource_name: str
     delete_after_days: int | None = None
+    # The Region of the vault it was copied from, when it is a copy from another Region.
+    copied_from_region: str = ""
 
     @property
     def vault(self) -> VaultRef:
@@ -85,6 +87,7 @@ class FlowPlan:
                 "resource_arn": self.source.resource_arn,
                 "resource_name": self.source.resource_name,
                 "delete_after_days": self.source.delete_after_days,
+                "copied_from_region": self.source.copied_from_region,
             },
             "resource_type": self.source.resource_type,
             "destination": self.destination.arn if self.destination else None,
@@ -112,6 +115,7 @@ class FlowPlan:
             resource_arn=src.get("resource_arn", ""),
             resource_name=src.get("resource_name", ""),
             delete_after_days=src.get("delete_after_days"),
+            copied_from_region=src.get("copied_from_region") or "",
         )
         destination = VaultRef.from_arn(data["destination"]) if data.get("destination") else None
         return cls(
@@ -137,6 +141,16 @@ class FlowPlan:
     def final_region(self) -> str:
         """The Region where the restore runs."""
         return self.destination.region if self.destination else self.source.region
+
+    @property
+    def restored_copied_from_region(self) -> str:
+        """The Region the recovery point the restore runs on was copied from, when it is a copy
+        from another Region ("" otherwise): the last hop's source Region when that hop crosses
+        Regions, else, for a restore in place, the source's own."""
+        if self.route.hops:
+            last = self.route.hops[-1]
+            return last.source.region if last.cross_region else ""
+        return self.source.copied_from_region
 
 
 def hops_json(route: Route) -> list[dict[str, str]]:
@@ -245,6 +259,7 @@ def read_source(sessions: Any, parsed: RecoveryPointArn, account_hint: str | Non
         resource_arn=facts.resource_arn,
         resource_name=facts.resource_name,
         delete_after_days=facts.delete_after_days,
+        copied_from_region=facts.copied_from_region,
     )
 
 

@@ -14,6 +14,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from drconsole.flows import s3_restore_rules as s3
+
 RESTORABLE_TYPES = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3")
 BOOL = ("true", "false")
 EBS_VOLUME_TYPES = ("gp2", "gp3", "io1", "io2", "st1", "sc1", "standard")
@@ -98,6 +100,8 @@ class RestoreForm:
     fields: tuple[FormField, ...]
     defaults: dict[str, str]
     passthrough: dict[str, str] = field(default_factory=dict)
+    # The Region the recovery point was copied from, when it is a copy from another Region.
+    copied_from: str = ""
 
     def field_for(self, key: str) -> FormField | None:
         """The field whose key matches (without regard to case)."""
@@ -231,8 +235,10 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
             expectation="a valid S3 bucket name (lower case, 3-63 characters)",
             new_name=True,
         ),
-        FormField("NewBucket", "Create the bucket", kind="bool", required=True),
-        FormField("EncryptionType", "Encryption", kind="choice", choices=("SSE-S3", "SSE-KMS")),
+        # Only DestinationBucketName is mandatory ("Mandatory metadata: DestinationBucketName",
+        # restoring-s3.html); the form still offers a new bucket by default.
+        FormField("NewBucket", "Create the bucket", kind="bool"),
+        FormField("EncryptionType", "Encryption", kind="choice", choices=s3.ENCRYPTION_TYPES),
         FormField(
             "KMSKey", "KMS key ARN", pattern=r"^arn:aws[a-z-]*:kms:", expectation="a KMS key ARN"
         ),
@@ -310,9 +316,14 @@ def new_name(original: str, suffix: str, *, lower: bool = False, limit: int = 63
 
 
 def build_form(
-    resource_type: str, aws_metadata: Mapping[str, str], region: str, suffix: str
+    resource_type: str,
+    aws_metadata: Mapping[str, str],
+    region: str,
+    suffix: str,
+    copied_from: str = "",
 ) -> RestoreForm:
-    """The form for a recovery point, prefilled from AWS's restore metadata."""
+    """The form for a recovery point, prefilled from AWS's restore metadata (`copied_from`:
+    the Region it was copied from, when it is a copy from another Region)."""
     if resource_type not in FIELDS:
         raise ValueError(
             f"no restore form for resource type {resource_type!r} "
@@ -346,8 +357,12 @@ def build_form(
         defaults["newFileSystem"] = "true"
     if resource_type == "S3" and not defaults.get("NewBucket"):
         defaults["NewBucket"] = "true"
+    if resource_type == "S3":
+        defaults["EncryptionType"] = s3.default_encryption(
+            defaults.get("EncryptionType", ""), copied_from
+        )
     passthrough = {key: value for key, value in by_lower.values()}
-    return RestoreForm(resource_type, region, fields, defaults, passthrough)
+    return RestoreForm(resource_type, region, fields, defaults, passthrough, copied_from)
 
 
 def with_overrides(form: RestoreForm, overrides: Mapping[str, str]) -> dict[str, str]:
@@ -427,9 +442,8 @@ def validate(form: RestoreForm, values: Mapping[str, str]) -> list[str]:
         # The engine is not a form field: AWS's metadata carries it, passed through.
         passed = {key.lower(): value for key, value in form.passthrough.items()}
         problems.extend(_rds_problems({**passed, **lowered}, wrong))
-    s3_kms = form.resource_type == "S3" and lowered.get("encryptiontype") == "SSE-KMS"
-    if s3_kms and not lowered.get("kmskey"):
-        problems.append("KMSKey (KMS key ARN) is required when EncryptionType is SSE-KMS")
+    if form.resource_type == "S3":
+        problems.extend(s3.problems(lowered, form.copied_from, form.region))
     return problems
 
 

@@ -273,13 +273,23 @@ def _s3(account_id: str) -> Any:
     return s3_backends[account_id]["aws"]
 
 
-def s3_bucket(account_id: str, region: str, *, name: str, kms_key_id: str | None = None) -> str:
-    """An S3 bucket (SSE-KMS when a key is given, else SSE-S3); returns arn:aws:s3:::NAME."""
+def s3_bucket(
+    account_id: str,
+    region: str,
+    *,
+    name: str,
+    kms_key_id: str | None = None,
+    sse_kms: bool = False,
+) -> str:
+    """An S3 bucket (SSE-KMS when a key is given or `sse_kms`, on the AWS managed key aws/s3
+    when no key is given; else SSE-S3); returns arn:aws:s3:::NAME."""
     backend = _s3(account_id)
     backend.create_bucket(name, region)
-    rule: dict[str, Any] = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key_id}
-    if not kms_key_id:
-        rule = {"SSEAlgorithm": "AES256"}
+    rule: dict[str, Any] = {"SSEAlgorithm": "AES256"}
+    if kms_key_id or sse_kms:
+        rule = {"SSEAlgorithm": "aws:kms"}
+    if kms_key_id:
+        rule["KMSMasterKeyID"] = kms_key_id
     backend.put_bucket_encryption(name, {"Rule": {"ApplyServerSideEncryptionByDefault": rule}})
     return f"arn:aws:s3:::{name}"
 

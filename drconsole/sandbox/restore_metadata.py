@@ -16,6 +16,9 @@ from drconsole.sandbox import resources
 RESTORABLE = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3")
 EBS_VOLUME_TYPES = ("gp2", "gp3", "io1", "io2", "st1", "sc1", "standard")
 BOOLEANS = ("true", "false")
+# "Options are original (same encryption as the original object), SSE-S3, or SSE-KMS"
+# (https://docs.aws.amazon.com/aws-backup/latest/devguide/restoring-s3.html).
+S3_ENCRYPTION_TYPES = ("original", "SSE-S3", "SSE-KMS")
 
 
 class Metadata:
@@ -395,15 +398,35 @@ def _validate_s3(metadata: Metadata, region: str) -> None:
         and not bucket.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"))
     )
     _check(ok, metadata, "DestinationBucketName", "must be a valid S3 bucket name")
-    _required(metadata, "NewBucket")
+    # Only DestinationBucketName is mandatory, and KMSKey is "Only needed if encryption is
+    # SSE-KMS": without it SSE-KMS uses the AWS managed key aws/s3, as the console offers
+    # (restoring-s3.html).
     _check_bool(metadata, "NewBucket")
     _check_bool(metadata, "Encrypted")
+    _check_bool(metadata, "RestoreACLs")
     if metadata.has("EncryptionType"):
-        types = ("SSE-S3", "SSE-KMS")
-        ok = metadata.get("EncryptionType") in types
-        _check(ok, metadata, "EncryptionType", f"must be one of {', '.join(types)}")
-    if metadata.get("EncryptionType") == "SSE-KMS":
-        _required(metadata, "KMSKey")
+        ok = metadata.get("EncryptionType") in S3_ENCRYPTION_TYPES
+        _check(ok, metadata, "EncryptionType", f"must be one of {', '.join(S3_ENCRYPTION_TYPES)}")
+    if metadata.has("RestoreLatestVersionsUpTo"):
+        # "1 (to restore the latest version); n, where n is any positive integer greater than
+        # 1 [...]; all (to restore all versions)"
+        value = metadata.get("RestoreLatestVersionsUpTo").strip()
+        ok = value == "all" or (value.isdigit() and int(value) >= 1)
+        _check(ok, metadata, "RestoreLatestVersionsUpTo", "must be a positive integer or all")
+
+
+def _refuse_original_on_copy(metadata: Metadata, copied_from_region: str) -> None:
+    """AWS's rule for a copy from another Region ("The original encryption method cannot be
+    used to restore a recovery point (backup) copied from another Region", restoring-s3.html);
+    AWS publishes no error message for it, so this wording is the sandbox's own."""
+    if copied_from_region and metadata.get("EncryptionType").strip() == "original":
+        _check(
+            False,
+            metadata,
+            "EncryptionType",
+            "the original encryption method cannot be used to restore a recovery point copied "
+            f"from another Region ({copied_from_region}); use SSE-S3 or SSE-KMS",
+        )
 
 
 _VALIDATORS: dict[str, Callable[[Metadata, str], None]] = {
@@ -417,13 +440,19 @@ _VALIDATORS: dict[str, Callable[[Metadata, str], None]] = {
 }
 
 
-def validate_metadata(resource_type: str, metadata: Mapping[str, str], region: str) -> str | None:
-    """The InvalidParameterValueException message for bad restore metadata, else None."""
+def validate_metadata(
+    resource_type: str, metadata: Mapping[str, str], region: str, copied_from_region: str = ""
+) -> str | None:
+    """The InvalidParameterValueException message for bad restore metadata, else None
+    (`copied_from_region`: the Region the recovery point was copied from, for a copy from
+    another Region)."""
     validator = _VALIDATORS.get(resource_type)
     if validator is None:
         return f"Unsupported resource type: {resource_type}"
     try:
         validator(Metadata(metadata), region)
+        if resource_type == "S3":
+            _refuse_original_on_copy(Metadata(metadata), copied_from_region)
     except _Invalid as problem:
         return str(problem)
     return None

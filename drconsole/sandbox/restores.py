@@ -69,21 +69,30 @@ MSG_BUCKET_OWNED = (
 MSG_BUCKET_MISSING = "The specified bucket does not exist"
 
 
+def copied_from_region(region: str, source_vault_arn: str | None) -> str:
+    """The Region of a copy's source vault when it is not the copy's own ("" otherwise)."""
+    source_region = arn_parts(source_vault_arn or "")[0]
+    return source_region if source_region and source_region != region else ""
+
+
 def restore_start_error(
     account_id: str,
     region: str,
     resource_type: str,
     metadata: dict[str, str],
     iam_role_arn: str | None,
+    copied_from_region: str = "",
 ) -> tuple[str, str] | None:
-    """(error code, message) for what StartRestoreJob refuses synchronously, else None."""
+    """(error code, message) for what StartRestoreJob refuses synchronously, else None
+    (`copied_from_region`: the Region the recovery point was copied from, for a copy from
+    another Region)."""
     role = find_role_by_arn(iam_role_arn or "")
     if role is None or role.account_id != account_id or not role_trusts_service(role):
         return (
             "InvalidParameterValueException",
             MSG_ROLE_CANNOT_BE_ASSUMED.format(role_arn=iam_role_arn),
         )
-    problem = validate_metadata(resource_type, metadata, region)
+    problem = validate_metadata(resource_type, metadata, region, copied_from_region)
     if problem is not None:
         return ("InvalidParameterValueException", problem)
     return None
@@ -365,8 +374,9 @@ def _build_s3(account_id: str, region: str, metadata: Metadata, source: str) -> 
     bucket = metadata.get("DestinationBucketName")
     if not metadata.flag("NewBucket"):
         return f"arn:aws:s3:::{bucket}"
-    kms = _key_or_none(metadata, "KMSKey") if metadata.get("EncryptionType") == "SSE-KMS" else None
-    arn = resources.s3_bucket(account_id, region, name=bucket, kms_key_id=kms)
+    sse_kms = metadata.get("EncryptionType") == "SSE-KMS"
+    kms = _key_or_none(metadata, "KMSKey") if sse_kms else None
+    arn = resources.s3_bucket(account_id, region, name=bucket, kms_key_id=kms, sse_kms=sse_kms)
     if source.startswith("arn:aws:s3:::"):
         # The restored bucket holds the source bucket's objects (none kept per backup).
         resources.copy_bucket_objects(source.split(":::", 1)[1], account_id, bucket)

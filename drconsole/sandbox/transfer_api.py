@@ -265,7 +265,12 @@ class TransferApiMixin(JobsApiMixin):
             if denied is not None:
                 raise BackupError("AccessDeniedException", denied, 403)
             refusal = restores.restore_start_error(
-                self.current_account, self.region, resource_type, metadata, role_arn
+                self.current_account,
+                self.region,
+                resource_type,
+                metadata,
+                role_arn,
+                restores.copied_from_region(point.region, point.source_backup_vault_arn),
             )
             if refusal is not None:
                 raise BackupError(*refusal)

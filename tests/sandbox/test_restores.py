@@ -234,10 +234,17 @@ INVALID = [
         {"DestinationBucketName": "Bad_Bucket", "NewBucket": "true"},
         "key DestinationBucketName",
     ),
+    # AWS's choices are original, SSE-S3 and SSE-KMS (restoring-s3.html); SSE-KMS needs no
+    # KMSKey (it then uses aws/s3), so a type outside the three is what is refused.
     (
         "S3",
-        {"DestinationBucketName": "b-1", "NewBucket": "true", "EncryptionType": "SSE-KMS"},
-        "key KMSKey",
+        {"DestinationBucketName": "b-1", "NewBucket": "true", "EncryptionType": "AES256"},
+        "key EncryptionType",
+    ),
+    (
+        "S3",
+        {"DestinationBucketName": "b-1", "RestoreLatestVersionsUpTo": "0"},
+        "key RestoreLatestVersionsUpTo",
     ),
 ]
 
