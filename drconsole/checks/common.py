@@ -44,6 +44,23 @@ def cause_of_code(code: str) -> CauseCode:
     return CauseCode.UNKNOWN
 
 
+def role_elsewhere(cid: str, title: str, sent_arn: str, found_arn: str) -> Check | None:
+    """FAIL when IAM's answer names another role than the ARN that is sent: GetRole is asked by
+    name in the caller's partition, so a role of another path or partition would be judged in
+    place of the one AWS Backup is told to assume (and refuses)."""
+    if found_arn == sent_arn:
+        return None
+    return Check(
+        cid,
+        title,
+        CheckStatus.FAIL,
+        f"role {sent_arn} does not exist; a role of that name is at {found_arn}",
+        CauseCode.ROLE_PERMISSIONS,
+        f"Pass the role that exists: by its path and name "
+        f"({found_arn.split(':role/', 1)[-1]}) or by its ARN {found_arn}.",
+    )
+
+
 def trust_verdict(cid: str, title: str, role_arn: str, trust_policy: str) -> Check:
     """Whether a role's trust policy lets AWS Backup assume it."""
     outcome = decide(
