@@ -35,6 +35,10 @@ def cause_of_code(code: str) -> CauseCode:
         return CauseCode.ROLE_PERMISSIONS
     if code in errors.THROTTLING_CODES:
         return CauseCode.THROTTLED
+    if code in errors.UNRECOGNIZED_CREDENTIAL_CODES:
+        # A read keeps such a failure only while the caller's own credentials are taken
+        # (aws/reader.py): not expired credentials, and AWS does not say which cause it is.
+        return CauseCode.UNKNOWN
     if code in errors.CREDENTIAL_CODES:
         return CauseCode.CREDENTIALS_EXPIRED
     if code in errors.SERVICE_ERROR_CODES:
