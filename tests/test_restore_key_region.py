@@ -75,3 +75,34 @@ def test_the_same_restore_with_the_key_of_its_region_passes(
     )
     checks = {c["id"]: c for c in json.loads(done.stdout)["checks"]}
     assert checks["restore.key"]["status"] == "PASS", checks["restore.key"]
+
+
+def test_a_restore_after_a_copy_needs_a_key_of_the_destination_region(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """After a copy into eu-north-1 the restore runs there: the source Region's key no longer
+    fits."""
+    rp = prod_point(sandbox, "DynamoDB")
+    prod = sandbox.accounts["prod"]
+    done = drconsole(
+        sandbox,
+        tmp_path,
+        "check",
+        "restore",
+        "--recovery-point",
+        rp,
+        "--to",
+        f"arn:aws:backup:{NORTH}:{prod}:backup-vault:prod-vault",
+        "--metadata",
+        "targetTableName=key-region-after-copy",
+        "--metadata",
+        "encryptionType=KMS",
+        "--metadata",
+        f"kmsMasterKeyArn={prod_key(sandbox, EU)}",
+        "--json",
+    )
+    checks = {c["id"]: c for c in json.loads(done.stdout)["checks"]}
+    key = checks["restore.key"]
+    assert key["status"] == "FAIL" and key["cause"] == "KMS_KEY_UNUSABLE", key
+    assert f"is in {EU}; the restore runs in {NORTH}" in key["evidence"]
+    assert done.returncode == 1
