@@ -913,6 +913,14 @@ def meet_key_of_another_account(world: World) -> RestoreSetup:
     return RestoreSetup(rp, metadata={"kmsKeyId": key_arn(world, "qa", "alias/qa-analytics")})
 
 
+def meet_key_of_another_region(world: World) -> RestoreSetup:
+    """prod's own data key, but its eu-north-1 one, for a volume restored in eu-central-1."""
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    kms = world.client("kms", world.account("prod"), "eu-north-1")
+    north = kms.describe_key(KeyId="alias/prod-data")["KeyMetadata"]["Arn"]
+    return RestoreSetup(rp, metadata={"kmsKeyId": north})
+
+
 def with_prods_own_key(world: World, setup: RestoreSetup) -> RestoreSetup:
     metadata = {"kmsKeyId": key_arn(world, "prod", "alias/prod-data")}
     return RestoreSetup(setup.recovery_point, metadata=metadata)
@@ -986,6 +994,8 @@ RESTORE_CASES = [
                 "EngineVersion 13.12"),
     RestoreCase("restore: key of another account", "restore.key", CauseCode.KMS_KEY_UNUSABLE,
                 meet_key_of_another_account, with_prods_own_key, "prod's own key"),
+    RestoreCase("restore: key of another Region", "restore.key", CauseCode.KMS_KEY_UNUSABLE,
+                meet_key_of_another_region, with_prods_own_key, "prod's key of its Region"),
     RestoreCase("restore: caller may not pass role", "restore.pass-role",
                 CauseCode.ROLE_PERMISSIONS, meet_operator_without_pass_role,
                 let_it_pass_the_role, "by hand: iam:PassRole allowed"),

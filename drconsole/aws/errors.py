@@ -71,6 +71,10 @@ CREDENTIAL_CODES = frozenset(
         "MissingAuthenticationToken",
     }
 )
+# What AWS answers when it does not recognize the credentials of a call: the caller's have
+# expired or are invalid, or (with the caller's own still taken) the call went to an opt-in
+# Region the account has not enabled, or used a member profile's stale credentials.
+UNRECOGNIZED_CREDENTIAL_CODES = frozenset({"InvalidClientTokenId", "UnrecognizedClientException"})
 SERVICE_ERROR_CODES = frozenset(
     {
         "InternalFailure",

@@ -7,14 +7,15 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drconsole.aws.errors import classify, error_code
+from drconsole.aws.errors import UNRECOGNIZED_CREDENTIAL_CODES, classify, error_code
 from drconsole.aws.session import AwsSessions
 from drconsole.checks.facts import Unreadable
 from drconsole.models import CauseCode
 from drconsole.redact import safe_line
 
 T = TypeVar("T")
-# Failures that would make every fact unreadable: they stop the checks (exit 3) instead.
+# Failures that would make every fact unreadable: they stop the checks (exit 3) instead, unless
+# the caller's own credentials are still taken (then the refusal is one account's or Region's).
 FATAL_CAUSES = (CauseCode.CREDENTIALS_EXPIRED, CauseCode.NETWORK)
 
 
@@ -37,14 +38,23 @@ class BaseReader:
         except ClientError as exc:
             if error_code(exc) in missing:
                 return None
-            if classify(exc) in FATAL_CAUSES:
-                raise self.sessions.error_for(exc, operation) from None
             message = safe_line(str(exc.response.get("Error", {}).get("Message") or ""))
+            if classify(exc) in FATAL_CAUSES and not self._local_refusal(exc):
+                raise self.sessions.error_for(exc, operation) from None
             return Unreadable(operation, error_code(exc), message)
         except BotoCoreError as exc:
             if classify(exc) in FATAL_CAUSES:
                 raise self.sessions.error_for(exc, operation) from None
             return Unreadable(operation, type(exc).__name__, safe_line(str(exc)))
+
+    def _local_refusal(self, exc: ClientError) -> bool:
+        """True when AWS did not recognize the credentials of this call while it still takes
+        the caller's own: the refusal is this account's or Region's (an opt-in Region it has
+        not enabled), a fact of that row, not a reason to stop every other one."""
+        return (
+            error_code(exc) in UNRECOGNIZED_CREDENTIAL_CODES
+            and self.sessions.caller_still_recognized()
+        )
 
     def management_client(self, service: str, region: str) -> Any:
         """A client in the organization's management account (the configured one or caller)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections import Counter
 from typing import Any
 
@@ -55,6 +56,9 @@ READ_TIMEOUT_SECONDS = 30
 # timeout: a dead endpoint is reported in seconds, not after every adaptive retry is spent.
 FIRST_CONTACT_ATTEMPTS = 2
 FIRST_CONTACT_CONNECT_TIMEOUT_SECONDS = 2
+# How long the caller's credentials, once seen taken, are not asked about again when a member
+# account or Region refuses its own (one GetCallerIdentity, not one per refused read).
+CALLER_RECHECK_SECONDS = 30.0
 
 # An identity: ("caller",), ("profile", name) or ("role", account id).
 Identity = tuple[str, ...]
@@ -74,6 +78,8 @@ class AwsSessions:
         self._template: botocore.session.Session | None = None
         self._clients: dict[tuple[Identity, str, str], Any] = {}
         self._caller: dict[str, str] | None = None
+        self._caller_recognized_at = float("-inf")  # monotonic time of the last check
+        self._recheck_lock = threading.Lock()
         self._profile_accounts: dict[str, str] | None = None
         # "service:Operation" -> HTTP requests sent (retries included); for benchmarks.
         self.requests_sent: Counter[str] = Counter()
@@ -405,6 +411,21 @@ class AwsSessions:
             except (ClientError, BotoCoreError) as exc:
                 raise self.error_for(exc, "cannot read the caller identity") from None
         return self._caller
+
+    def caller_still_recognized(self) -> bool:
+        """Whether AWS still takes the caller's own credentials (sts:GetCallerIdentity in the
+        home Region, asked at most once per CALLER_RECHECK_SECONDS). While it does, a refusal
+        of the credentials in one member account or Region is that account's or Region's
+        alone (an opt-in Region it has not enabled, its member profile), not the caller's."""
+        with self._recheck_lock:
+            if time.monotonic() - self._caller_recognized_at < CALLER_RECHECK_SECONDS:
+                return True
+            try:
+                self.client("sts").get_caller_identity()
+            except (ClientError, BotoCoreError):
+                return False
+            self._caller_recognized_at = time.monotonic()
+            return True
 
     def caller_account_id(self) -> str:
         """The account id of the credentials in use (sts:GetCallerIdentity, cached)."""

@@ -35,6 +35,10 @@ def cause_of_code(code: str) -> CauseCode:
         return CauseCode.ROLE_PERMISSIONS
     if code in errors.THROTTLING_CODES:
         return CauseCode.THROTTLED
+    if code in errors.UNRECOGNIZED_CREDENTIAL_CODES:
+        # A read keeps such a failure only while the caller's own credentials are taken
+        # (aws/reader.py): not expired credentials, and AWS does not say which cause it is.
+        return CauseCode.UNKNOWN
     if code in errors.CREDENTIAL_CODES:
         return CauseCode.CREDENTIALS_EXPIRED
     if code in errors.SERVICE_ERROR_CODES:
@@ -42,6 +46,23 @@ def cause_of_code(code: str) -> CauseCode:
     if code in {cls.__name__ for cls in errors.NETWORK_EXCEPTIONS}:
         return CauseCode.NETWORK
     return CauseCode.UNKNOWN
+
+
+def role_elsewhere(cid: str, title: str, sent_arn: str, found_arn: str) -> Check | None:
+    """FAIL when IAM's answer names another role than the ARN that is sent: GetRole is asked by
+    name in the caller's partition, so a role of another path or partition would be judged in
+    place of the one AWS Backup is told to assume (and refuses)."""
+    if found_arn == sent_arn:
+        return None
+    return Check(
+        cid,
+        title,
+        CheckStatus.FAIL,
+        f"role {sent_arn} does not exist; a role of that name is at {found_arn}",
+        CauseCode.ROLE_PERMISSIONS,
+        f"Pass the role that exists: by its path and name "
+        f"({found_arn.split(':role/', 1)[-1]}) or by its ARN {found_arn}.",
+    )
 
 
 def trust_verdict(cid: str, title: str, role_arn: str, trust_policy: str) -> Check:

@@ -12,6 +12,7 @@ from drconsole.checks.common import (
     key_label,
     key_state_fix,
     not_cross_account,
+    role_elsewhere,
     trust_verdict,
     unknown_check,
 )
@@ -336,6 +337,9 @@ def check_copy_role(facts: CopyFacts) -> Check:
             "Service role, or create a role trusted by backup.amazonaws.com with the "
             "AWSBackupServiceRolePolicyForBackup managed policy, and pass its ARN.",
         )
+    elsewhere = role_elsewhere(cid, title, facts.copy_role_arn, role.arn)
+    if elsewhere is not None:
+        return elsewhere
     return trust_verdict(cid, title, role.arn, role.trust_policy)
 
 

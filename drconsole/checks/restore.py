@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from drconsole.checks.common import trust_verdict, unknown_check
+from drconsole.checks.common import role_elsewhere, trust_verdict, unknown_check
 from drconsole.checks.facts import (
     RestoreFacts,
     TargetName,
@@ -119,6 +119,9 @@ def check_restore_role(facts: RestoreFacts) -> Check:
             f"Create it (trusted by backup.amazonaws.com, with {' and '.join(needed)}) or pass"
             " an existing role with --role-arn.",
         )
+    elsewhere = role_elsewhere(cid, title, facts.role_arn, role.arn)
+    if elsewhere is not None:
+        return elsewhere
     trust = trust_verdict(cid, title, role.arn, role.trust_policy)
     if trust.status != PASS:
         return trust

@@ -64,6 +64,9 @@ def check_restore_key(facts: RestoreFacts) -> Check:
         return unknown_check(KEY_ID, KEY_TITLE, key, "the key for the restored resource")
     if key is None:
         return Check(KEY_ID, KEY_TITLE, CheckStatus.PASS, "no KMS key involved")
+    elsewhere = key_in_another_region(facts, key)
+    if elsewhere is not None:
+        return elsewhere
     if not key.usable:
         return Check(
             KEY_ID,
@@ -106,6 +109,38 @@ def check_restore_key(facts: RestoreFacts) -> Check:
         f"Add this statement to the key policy of {key.arn} (in account {key.arn.split(':')[4]})"
         f" or restore with a key of account {facts.restoring_account_id} (--metadata "
         f"KmsKeyId=ARN):\n{json.dumps(statement, indent=2)}",
+    )
+
+
+def key_in_another_region(facts: RestoreFacts, key: KeyFacts) -> Check | None:
+    """FAIL when the key is not in the Region where the restore runs: KMS keys are Regional,
+    and DynamoDB, EBS, RDS, EFS and S3 encrypt a resource only with a key of its own Region (a
+    multi-Region key's replica has its own ARN, naming its Region)."""
+    restoring = facts.restoring_region or facts.recovery_point.region  # as restore.region_of
+    parts = key.arn.split(":")
+    key_region = parts[3] if len(parts) > 5 else ""
+    if not key_region or not restoring or key_region == restoring:
+        return None
+    account = parts[4] or facts.restoring_account_id
+    given = facts.metadata if isinstance(facts.metadata, dict) else {}
+    # The metadata key that named it (a key ARN or an alias ARN of that Region), for the remedy.
+    named = next(
+        (
+            k
+            for k, v in given.items()
+            if v.startswith("arn:") and v.split(":")[2:4] == ["kms", key_region]
+        ),
+        "KmsKeyId",
+    )
+    return Check(
+        KEY_ID,
+        KEY_TITLE,
+        CheckStatus.FAIL,
+        f"key {key_label(key)} is in {key_region}; the restore runs in {restoring}",
+        CauseCode.KMS_KEY_UNUSABLE,
+        f"KMS keys are Regional: restore with a key of {restoring} (--metadata "
+        f"{named}=arn:{parts[1]}:kms:{restoring}:{account}:key/KEY_ID; a multi-Region key's "
+        f"replica in {restoring} has an ARN of its own).",
     )
 
 

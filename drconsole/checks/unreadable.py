@@ -37,6 +37,8 @@ def unknown_region(*texts: str) -> str | None:
 
 def remedy(fact: Unreadable, cause: CauseCode, what: str) -> str:
     """The remediation of an UNKNOWN check whose fact `fact` (about `what`) was not read."""
+    from drconsole.aws.errors import UNRECOGNIZED_CREDENTIAL_CODES
+
     refused = ASSUME_ROLE_REFUSED.search(fact.message)
     if refused is not None:
         who = refused.group("principal") or "the identity drconsole uses"
@@ -46,6 +48,14 @@ def remedy(fact: Unreadable, cause: CauseCode, what: str) -> str:
             f"account {account}, create that role (or name the one that exists with --role-name "
             f"or role_name in the config) with a trust policy that lets {who} assume it; "
             f"an account outside the organization has no such role until you create it; {RERUN}"
+        )
+    if fact.code in UNRECOGNIZED_CREDENTIAL_CODES:
+        return (
+            f"AWS did not recognize the credentials of {fact.operation} here, while it still "
+            "takes the caller's own: the Region is probably an opt-in Region this account has "
+            "not enabled (enable it: aws account enable-region --account-id ACCOUNT "
+            "--region-name REGION, or leave the Region out with --region); else the account's "
+            f"member profile holds stale credentials; {RERUN}"
         )
     if cause is CauseCode.ROLE_PERMISSIONS:
         return f"Grant read access ({fact.operation}) to the identity drconsole uses, {RERUN}"

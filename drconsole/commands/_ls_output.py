@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
+from drconsole.account_choice import select_accounts
 from drconsole.errors import UsageError
 from drconsole.models import (
     Account,
@@ -196,20 +197,6 @@ def scope_line(scope: dict[str, Any]) -> str:
     if scope.get("listing"):  # ls jobs: how the jobs were listed
         line += f"; {'/'.join(scope['kinds'])} jobs listed {scope['listing']}"
     return line
-
-
-def select_accounts(wanted: Sequence[str], accounts: Sequence[Account]) -> list[Account]:
-    """The accounts named by --account (id or name); an unknown one is a UsageError."""
-    if not wanted:
-        return list(accounts)
-    chosen: dict[str, Account] = {}
-    for value in wanted:
-        match = [a for a in accounts if a.id == value or a.name.lower() == value.lower()]
-        if not match:
-            raise UsageError(f"--account {value!r}: no such account in the organization")
-        for account in match:
-            chosen[account.id] = account
-    return list(chosen.values())
 
 
 def vault_wanted(vault: Vault, wanted: Sequence[str]) -> bool:

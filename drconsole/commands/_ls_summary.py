@@ -66,9 +66,10 @@ def summarize_jobs(
     as_json: bool,
 ) -> int:
     """Read and print the summaries; return the exit code."""
+    from drconsole.account_choice import select_accounts
     from drconsole.aws.inventory import Inventory
     from drconsole.aws.session import AwsSessions
-    from drconsole.commands._ls_output import error_json, scope_json, scope_line, select_accounts
+    from drconsole.commands._ls_output import error_json, scope_json, scope_line
     from drconsole.config import load_settings
 
     settings = replace(load_settings(args), read_only=True)

@@ -34,6 +34,7 @@ class RoleUse:
     destination: tuple[str, str] | None  # (account, Region) of the copy's vault
     restore: bool
     route_mode: str = "auto"
+    partition: str = ""  # the recovery point's partition; "" while unknown
 
     @classmethod
     def of(
@@ -53,6 +54,7 @@ class RoleUse:
             (destination.account_id, destination.region) if destination is not None else None,
             restore,
             route_mode,
+            recovery_point.partition,
         )
 
 
@@ -63,8 +65,10 @@ def refuse_foreign_roles(
     flags: tuple[str, str] = ("--copy-role", "--restore-role"),
 ) -> None:
     """UsageError naming the flag, the role's account and the job's account when a role ARN
-    is not in the account whose job passes it."""
+    is not in the account (or the partition) whose job passes it."""
     copy_flag, restore_flag = flags
+    _refuse_other_partition(use, copy_role, copy_flag)
+    _refuse_other_partition(use, restore_role, restore_flag)
     role_account = role_account_of(copy_role)
     if role_account and use.destination is not None and use.source_account:
         if role_account != use.source_account:
@@ -94,6 +98,20 @@ def refuse_foreign_roles(
             f"{restore_flag} names a role of account {role_account}; the restore runs in "
             f"account {restoring}, whose own role it must pass: give the role by name "
             f"({restore_flag} {_name(restore_role)}) or an ARN in {restoring}"
+        )
+
+
+def _refuse_other_partition(use: RoleUse, role: str | None, flag: str) -> None:
+    """UsageError when a role ARN is of another partition than the recovery point: IAM answers
+    GetRole by name in the caller's own partition, so a check would judge another role."""
+    if not (role and role.startswith("arn:") and use.partition):
+        return
+    partition = role.split(":")[1]
+    if partition != use.partition:
+        raise UsageError(
+            f"{flag} names a role of partition {partition}; the recovery point is in "
+            f"partition {use.partition}: give the role by name ({flag} {_name(role)}) or an "
+            f"ARN in {use.partition}"
         )
 
 

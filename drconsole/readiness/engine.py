@@ -8,7 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from typing import Any
 
-from drconsole.errors import UsageError
+from drconsole.account_choice import select_accounts
 from drconsole.models import Account, Organization
 from drconsole.readiness.drills import drill_coverage
 from drconsole.readiness.facts import SharedFacts
@@ -24,17 +24,11 @@ def workload_accounts(
     organization: Organization, wanted: Sequence[str] | None = None
 ) -> list[Account]:
     """The workload accounts (not management, not backup), or those named in `wanted` (ids or
-    names, any role); UsageError naming the first one the organization does not have."""
+    names, any role; a name shared by several accounts names them all); UsageError naming the
+    first one the organization does not have."""
     if not wanted:
         return [a for a in organization.accounts if a.role in WORKLOAD_ROLES]
-    chosen: list[Account] = []
-    for name in wanted:
-        found = next((a for a in organization.accounts if name in (a.id, a.name)), None)
-        if found is None:
-            raise UsageError(f"--account {name}: no such account in the organization")
-        if found not in chosen:
-            chosen.append(found)
-    return chosen
+    return select_accounts(wanted, organization.accounts)
 
 
 def backup_account_of(sessions: Any, organization: Organization) -> str | None:
@@ -87,8 +81,9 @@ def evaluate_readiness(
       returned and the rest are dropped.
 
     Facts (keys, vault policies, roles, organization) are read once and shared by every row.
-    AWS refusals confined to an account make its row UNKNOWN; expired credentials or a dead
-    network raise AwsError (exit 3) as everywhere else.
+    AWS refusals confined to an account make its row UNKNOWN (credentials refused in one
+    account or Region while the caller's own are taken too); the caller's expired credentials
+    or a dead network raise AwsError (exit 3) as everywhere else.
     """
     from drconsole.aws.inventory import Inventory
 

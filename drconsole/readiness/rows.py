@@ -11,6 +11,7 @@ from drconsole.aws.convert import protected_resource_from
 from drconsole.aws.reader import pages
 from drconsole.checks.common import cause_of_code
 from drconsole.checks.facts import Unreadable
+from drconsole.checks.unreadable import remedy
 from drconsole.models import Account, CauseCode, ProtectedResource
 from drconsole.readiness.facts import SharedFacts
 from drconsole.readiness.model import (
@@ -170,11 +171,15 @@ def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow
     listed = ctx.protected(account.id, region)
     if isinstance(listed, Unreadable):
         cause = cause_of_code(listed.code)
+        what = f"the protected resources of account {account.id} in {region}"
+        fix = " ".join(remedy(listed, cause, what).split())
         return row(
             verdict=Verdict.UNKNOWN,
             causes=(cause,),
             unreadable=(listed.describe(),),
-            explanation=(f"{cause}: could not list the protected resources: {listed.describe()}",),
+            explanation=(
+                f"{cause}: could not list the protected resources: {listed.describe()} ({fix})",
+            ),
         )
     skipped = ctx.skipped_note(account.id, region)
     if not listed and skipped is None:

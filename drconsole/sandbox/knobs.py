@@ -138,6 +138,17 @@ def access_denied_error(protocol: str, principal: str, action: str) -> tuple[int
     return 403, "AccessDeniedException", message
 
 
+def region_not_enabled_error(protocol: str) -> tuple[int, str, str]:
+    """(status, code, message) of a call into an opt-in Region the account has not enabled:
+    AWS does not recognize its credentials there (JSON services: UnrecognizedClientException,
+    the query ones InvalidClientTokenId, as seen in reports of opt-in Regions; the REST and EC2
+    services are taken to answer as the JSON and query ones)."""
+    message = "The security token included in the request is invalid."
+    if protocol in ("json", "rest-json"):
+        return 400, "UnrecognizedClientException", message
+    return 403, "InvalidClientTokenId", message
+
+
 def fault_error(
     fault: str, protocol: str, access_key: str | None, service: str | None
 ) -> tuple[int, str, str]:
@@ -193,6 +204,11 @@ class KnobsMiddleware:
             time.sleep(SLOW_SECONDS)
         elif fault is not None and fault != "late":
             status, code, message = fault_error(fault, protocol, access_key, service)
+            return self._reply(start_response, protocol, status, code, message)
+        disabled = options.disabled_regions
+        account = account_of_access_key(access_key) if disabled and access_key else None
+        if account is not None and region in disabled.get(account, ()):
+            status, code, message = region_not_enabled_error(protocol)
             return self._reply(start_response, protocol, status, code, message)
         throttled = options.throttled_accounts
         if throttled and access_key is not None and account_of_access_key(access_key) in throttled:

@@ -116,8 +116,13 @@ def restore_failure(
 
     for key_name in ("kmsKeyId", "KmsKeyId", "kmsMasterKeyArn", "KMSKey"):
         key = values.get(key_name)
+        # A key of another Region: the services encrypt only with a key of the resource's
+        # own Region. AWS's exact message for it is not documented; the job is taken to fail
+        # with AWS Backup's message for a key it cannot use.
         if key.startswith("arn:aws:kms:") and (
-            not key_is_usable(key) or not key_admits_restore(key, account_id, iam_role_arn or "")
+            key.split(":")[3] != region
+            or not key_is_usable(key)
+            or not key_admits_restore(key, account_id, iam_role_arn or "")
         ):
             return MSG_KMS_KEY_UNUSABLE
     if resource_type == "Aurora":

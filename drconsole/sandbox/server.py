@@ -18,6 +18,9 @@ class SandboxOptions:
     throttle_rate: float = 0.0  # fraction of requests answered ThrottlingException
     access_denied_accounts: set[str] = field(default_factory=set)  # every call -> AccessDenied
     throttled_accounts: set[str] = field(default_factory=set)  # every call -> ThrottlingException
+    # account id -> opt-in Regions it has not enabled: its every call there is refused as AWS
+    # refuses it ("The security token included in the request is invalid")
+    disabled_regions: dict[str, set[str]] = field(default_factory=dict)
     single_action_db_copy: bool = True  # False: RDS-family cross-account+cross-Region fails
     # "service:Operation" -> "throttle" | "denied" | "error" | "slow" | "late", optionally "+N":
     # every such call (after the first N) fails that way ("late": carried out, answered 3 s

@@ -1,0 +1,85 @@
+"""AWS answers "The security token included in the request is invalid" for a call into an
+opt-in Region the account has not enabled: while the caller's own credentials are taken, that
+is one account's and Region's UNKNOWN, not expired credentials that stop every other row.
+Real `drconsole` processes against the demo sandbox, which refuses such calls as AWS does."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from drconsole.sandbox.scenarios import ScenarioInfo
+from drconsole.sandbox.server import Sandbox
+from tests.test_drill_run import demo_sandbox, env_for
+
+EU, NORTH, OPT_IN = "eu-central-1", "eu-north-1", "me-south-1"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
+    for sb, info in demo_sandbox():
+        # prod has not enabled me-south-1; the backup account has not "enabled" eu-north-1
+        # (not an opt-in Region on AWS: the sandbox's stand-in for one holding its DR vault).
+        sb.options.disabled_regions = {
+            info.accounts["prod"]: {OPT_IN},
+            info.accounts["backup"]: {NORTH},
+        }
+        yield sb, info
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "drconsole", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_readiness_judges_the_other_rows_and_says_why_one_is_unknown(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    done = run(env_for(sb, info, tmp_path), "readiness", "--region", f"{EU},{OPT_IN}", "--json")
+    assert done.returncode == 1, (done.returncode, done.stderr[-600:])
+    rows = {(r["account_id"], r["region"]): r for r in json.loads(done.stdout)["rows"]}
+    prod = info.accounts["prod"]
+    assert rows[prod, EU]["verdict"] == "NOT READY", rows[prod, EU]
+    unknown = rows[prod, OPT_IN]
+    assert unknown["verdict"] == "UNKNOWN" and unknown["causes"] == ["UNKNOWN"], unknown
+    (line,) = unknown["explanation"]
+    assert "The security token included in the request is invalid" in line
+    assert "opt-in Region" in line and "aws account enable-region" in line
+    assert len({r["account_id"] for r in rows.values()}) >= 3  # the other accounts are judged
+
+
+def test_a_check_into_such_a_region_is_unknown_not_expired_credentials(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    backup = sb.client("backup", info.accounts["prod"], EU)
+    points = backup.list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    rp = next(p for p in points["RecoveryPoints"] if p["ResourceType"] == "EFS")
+    to = f"arn:aws:backup:{NORTH}:{info.accounts['backup']}:backup-vault:dr-{NORTH}"
+    done = run(
+        env_for(sb, info, tmp_path),
+        "check",
+        "copy",
+        "--recovery-point",
+        rp["RecoveryPointArn"],
+        "--to",
+        to,
+        "--json",
+    )
+    assert done.returncode == 1, (done.returncode, done.stderr[-600:])
+    checks = {c["id"]: c for c in json.loads(done.stdout)["checks"]}
+    vault = checks["dest.vault"]
+    assert vault["status"] == "UNKNOWN" and vault["cause"] == "UNKNOWN", vault
+    assert "opt-in Region" in vault["remediation"]
+    assert checks["source.copy-role"]["status"] == "PASS"  # prod's own reads still answered
