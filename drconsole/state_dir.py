@@ -4,7 +4,8 @@ The journal, the drill journal, the audit log and the flow locks live in the XDG
 (`$XDG_STATE_HOME/drconsole`, else `~/.local/state/drconsole`). When that path leads through a
 file, or ends in a folder that cannot be written, each command that keeps something there says
 so in one line (exit 2) naming the variable that set it; commands that keep nothing there
-never look.
+never look. A file a person names for drconsole to write (a report, the config file) is never
+one in the state dir.
 """
 
 from __future__ import annotations
@@ -50,3 +51,40 @@ def _source(path: Path, environ: Mapping[str, str]) -> str:
     if home and path.is_relative_to(home):
         return f"the state dir (HOME={limits.shown_path(home)})"
     return "the state dir"
+
+
+def refuse_inside(path: Path, flag: str, state_dir: Path | None = None) -> None:
+    """UsageError when writing `path` would write inside the state dir: the journal, the
+    audit log, the drill journal and the flow locks live there, and a report or a config
+    written over one of them loses the flows in flight (their tokens, their job ids)."""
+    if state_dir is None:
+        from drconsole.config import default_state_dir
+
+        state_dir = default_state_dir()
+    if is_inside(path, state_dir):
+        raise UsageError(
+            f"{flag} {limits.shown_path(str(path))}: is inside drconsole's state dir "
+            f"{limits.shown_path(str(state_dir))}, where its journal, audit log and locks are; "
+            "give a path outside it"
+        )
+
+
+def is_inside(path: Path, state_dir: Path) -> bool:
+    """True when the file `path` names (every symlink on its way and at its end followed) lies
+    in `state_dir`: by real path, and by folder identity (device and inode) so that a bind
+    mount or another route to the same folder is caught too."""
+    real = Path(os.path.realpath(Path(path).expanduser()))
+    if real.is_relative_to(os.path.realpath(state_dir)):
+        return True  # even before the state dir is made: the file would be taken for its own
+    try:
+        state = os.stat(state_dir)
+    except OSError:
+        return False
+    for folder in (real, *real.parents):
+        try:
+            found = os.stat(folder)
+        except OSError:
+            continue  # not made yet
+        if (found.st_dev, found.st_ino) == (state.st_dev, state.st_ino):
+            return True
+    return False
