@@ -35,10 +35,51 @@ def checked_state_dir(path: Path, environ: Mapping[str, str] | None = None) -> P
     elif not os.access(existing, os.W_OK | os.X_OK):
         problem = f"folder {where} cannot be written"
     else:
+        if existing == path:
+            _check_entries(path)
         return path
     raise StateDirError(
         f"{_source(path, os.environ if environ is None else environ)}: {problem}, so drconsole "
         f"cannot keep its journal in {limits.shown_path(str(path))} (README: State dir)"
+    )
+
+
+# What drconsole keeps in the state dir (and in its `drills` and `demo` folders), by the names
+# flows/journal.py, aws/audit.py and drills/journal.py give them.
+_FILES = {"journal.jsonl": "journal", "audit.log": "audit log"}
+_FOLDERS = {"flow-locks": "flow locks folder", "drills": "drills folder", "demo": "demo folder"}
+_LOCKS = "flow-locks"
+
+
+def _check_entries(folder: Path) -> None:
+    """StateDirError naming the first entry drconsole keeps in `folder` that is not what it
+    must be: the journal or the audit log a folder, a FIFO (opened, it hangs) or a device; the
+    flow locks folder a file; a flow's lock not a file. Checked before anything is journaled,
+    so a flow never starts that could not go on."""
+    from drconsole.output_files import not_regular
+
+    for name, what in _FILES.items():
+        entry = folder / name
+        what = "drill journal" if folder.name == "drills" and name == "journal.jsonl" else what
+        kind = not_regular(entry)
+        if kind is not None:
+            _damaged(entry, what, f"is {kind}, not a file")
+        if entry.exists() and not os.access(entry, os.R_OK | os.W_OK):
+            _damaged(entry, what, "cannot be read and written by this user")
+    for name, what in _FOLDERS.items():
+        if (folder / name).exists() and not (folder / name).is_dir():
+            _damaged(folder / name, what, "is not a folder")
+    if (folder / _LOCKS).is_dir():
+        for lock in os.scandir(folder / _LOCKS):
+            kind = not_regular(Path(lock.path)) if lock.name.endswith(".lock") else None
+            if kind is not None:
+                _damaged(Path(lock.path), "flow lock", f"is {kind}, not a file")
+
+
+def _damaged(path: Path, what: str, problem: str) -> None:
+    raise StateDirError(
+        f"drconsole's {what} {limits.shown_path(str(path))} {problem}: move it out of the "
+        "state dir (README: State dir)"
     )
 
 
