@@ -49,14 +49,11 @@ def assume_role_refusal(environ: dict[str, Any], principal: str) -> tuple[int, s
     role_arn = form.get("RoleArn")
     session_name = form.get("RoleSessionName", "")
     if not SESSION_NAME.fullmatch(session_name):
-        return (
-            400,
-            "ValidationError",
-            (
-                f"1 validation error detected: Value '{session_name}' at 'roleSessionName' failed "
-                "to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
-            ),
+        message = (
+            f"1 validation error detected: Value '{session_name}' at 'roleSessionName' failed to "
+            "satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
         )
+        return 400, "ValidationError", message
     refused_code = assume_role_code_refusal(form.get("SerialNumber"), form.get("TokenCode"))
     if refused_code is not None:
         return refused_code
