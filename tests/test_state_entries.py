@@ -80,3 +80,31 @@ def test_a_damaged_drill_journal_is_named(sandbox: SandboxProcess, tmp_path: Pat
         for argv in (("drill", "history"), ("drill", "cleanup", "20261201T000000Z-abcdef")):
             done = drconsole(sandbox, tmp_path, *argv)
             one_line_exit_2(done, f"drconsole's drill journal {journal} is {kind}, not a file")
+
+
+async def test_the_console_shows_a_damaged_entry_as_a_setup_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import argparse
+
+    from drconsole.tui.launch import build_app
+    from drconsole.tui.screens.setup_needed import SetupNeededScreen
+    from tests.bad_input import base_env
+    from tests.tui.conftest import wait_until
+
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "XDG_", "DRCONSOLE")):
+            monkeypatch.delenv(name)
+    for name, value in base_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    audit = tmp_path / "state" / "drconsole" / "audit.log"
+    fifo(audit)
+    args = argparse.Namespace(
+        profile=None, regions=None, role_name=None, read_only=None, config=None, break_glass=None
+    )
+    app = build_app(args)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, SetupNeededScreen), what="setup")
+        detail = str(app.screen.query_one("#setup-detail").render())
+        assert f"audit log {audit} is a FIFO" in detail.replace("\n", " "), detail
+        await pilot.press("q")
