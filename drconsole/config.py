@@ -347,6 +347,27 @@ def config_file_exists(args: argparse.Namespace) -> bool:
     return path.exists()
 
 
+def read_only_setting(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether read-only mode is on (the flag, the config's or the active profile's
+    `read_only`), for a command that changes only local state and needs no Region."""
+    environ = os.environ if environ is None else environ
+    flag_config = getattr(args, "config", None)
+    config_path = Path(flag_config) if flag_config else default_config_dir() / CONFIG_FILE_NAME
+    config = read_config_file(config_path, required=bool(flag_config))
+    profile, _ = resolve_profile(getattr(args, "profile", None), environ, config.top.get("profile"))
+    return _read_only(args, config, config.section_for(profile))
+
+
+def _read_only(args: argparse.Namespace, config: ConfigFile, section: Mapping[str, Any]) -> bool:
+    # Any source that says read-only wins: a profile's `read_only = false` cannot switch off
+    # a top-level `read_only = true` (nor the flag); it only means "no more than the top".
+    return (
+        bool(getattr(args, "read_only", None))
+        or config.top.get("read_only") is True
+        or section.get("read_only") is True
+    )
+
+
 def load_settings(
     args: argparse.Namespace, environ: Mapping[str, str] | None = None, **overrides: Any
 ) -> Settings:
@@ -409,13 +430,7 @@ def load_settings(
         limits.proxy_url(environ.get(name), name)
     _check_ca_bundle(environ.get("AWS_CA_BUNDLE"))
 
-    # Any source that says read-only wins: a profile's `read_only = false` cannot switch off
-    # a top-level `read_only = true` (nor the flag); it only means "no more than the top".
-    read_only = (
-        bool(getattr(args, "read_only", None))
-        or config.top.get("read_only") is True
-        or section.get("read_only") is True
-    )
+    read_only = _read_only(args, config, section)
     break_glass = getattr(args, "break_glass", None)
     if break_glass is not None:
         from drconsole.credential_shapes import credentials_name

@@ -4,7 +4,8 @@ The journal, the drill journal, the audit log and the flow locks live in the XDG
 (`$XDG_STATE_HOME/drconsole`, else `~/.local/state/drconsole`). When that path leads through a
 file, or ends in a folder that cannot be written, each command that keeps something there says
 so in one line (exit 2) naming the variable that set it; commands that keep nothing there
-never look.
+never look. A file a person names for drconsole to write (a report, the config file) is never
+one in the state dir.
 """
 
 from __future__ import annotations
@@ -34,10 +35,51 @@ def checked_state_dir(path: Path, environ: Mapping[str, str] | None = None) -> P
     elif not os.access(existing, os.W_OK | os.X_OK):
         problem = f"folder {where} cannot be written"
     else:
+        if existing == path:
+            _check_entries(path)
         return path
     raise StateDirError(
         f"{_source(path, os.environ if environ is None else environ)}: {problem}, so drconsole "
         f"cannot keep its journal in {limits.shown_path(str(path))} (README: State dir)"
+    )
+
+
+# What drconsole keeps in the state dir (and in its `drills` and `demo` folders), by the names
+# flows/journal.py, aws/audit.py and drills/journal.py give them.
+_FILES = {"journal.jsonl": "journal", "audit.log": "audit log"}
+_FOLDERS = {"flow-locks": "flow locks folder", "drills": "drills folder", "demo": "demo folder"}
+_LOCKS = "flow-locks"
+
+
+def _check_entries(folder: Path) -> None:
+    """StateDirError naming the first entry drconsole keeps in `folder` that is not what it
+    must be: the journal or the audit log a folder, a FIFO (opened, it hangs) or a device; the
+    flow locks folder a file; a flow's lock not a file. Checked before anything is journaled,
+    so a flow never starts that could not go on."""
+    from drconsole.output_files import not_regular
+
+    for name, what in _FILES.items():
+        entry = folder / name
+        what = "drill journal" if folder.name == "drills" and name == "journal.jsonl" else what
+        kind = not_regular(entry)
+        if kind is not None:
+            _damaged(entry, what, f"is {kind}, not a file")
+        if entry.exists() and not os.access(entry, os.R_OK | os.W_OK):
+            _damaged(entry, what, "cannot be read and written by this user")
+    for name, what in _FOLDERS.items():
+        if (folder / name).exists() and not (folder / name).is_dir():
+            _damaged(folder / name, what, "is not a folder")
+    if (folder / _LOCKS).is_dir():
+        for lock in os.scandir(folder / _LOCKS):
+            kind = not_regular(Path(lock.path)) if lock.name.endswith(".lock") else None
+            if kind is not None:
+                _damaged(Path(lock.path), "flow lock", f"is {kind}, not a file")
+
+
+def _damaged(path: Path, what: str, problem: str) -> None:
+    raise StateDirError(
+        f"drconsole's {what} {limits.shown_path(str(path))} {problem}: move it out of the "
+        "state dir (README: State dir)"
     )
 
 
@@ -50,3 +92,40 @@ def _source(path: Path, environ: Mapping[str, str]) -> str:
     if home and path.is_relative_to(home):
         return f"the state dir (HOME={limits.shown_path(home)})"
     return "the state dir"
+
+
+def refuse_inside(path: Path, flag: str, state_dir: Path | None = None) -> None:
+    """UsageError when writing `path` would write inside the state dir: the journal, the
+    audit log, the drill journal and the flow locks live there, and a report or a config
+    written over one of them loses the flows in flight (their tokens, their job ids)."""
+    if state_dir is None:
+        from drconsole.config import default_state_dir
+
+        state_dir = default_state_dir()
+    if is_inside(path, state_dir):
+        raise UsageError(
+            f"{flag} {limits.shown_path(str(path))}: is inside drconsole's state dir "
+            f"{limits.shown_path(str(state_dir))}, where its journal, audit log and locks are; "
+            "give a path outside it"
+        )
+
+
+def is_inside(path: Path, state_dir: Path) -> bool:
+    """True when the file `path` names (every symlink on its way and at its end followed) lies
+    in `state_dir`: by real path, and by folder identity (device and inode) so that a bind
+    mount or another route to the same folder is caught too."""
+    real = Path(os.path.realpath(Path(path).expanduser()))
+    if real.is_relative_to(os.path.realpath(state_dir)):
+        return True  # even before the state dir is made: the file would be taken for its own
+    try:
+        state = os.stat(state_dir)
+    except OSError:
+        return False
+    for folder in (real, *real.parents):
+        try:
+            found = os.stat(folder)
+        except OSError:
+            continue  # not made yet
+        if (found.st_dev, found.st_ino) == (state.st_dev, state.st_ino):
+            return True
+    return False

@@ -171,6 +171,28 @@ def test_set_list_delete(tmp_path: Path) -> None:
         assert USER["aws_secret_access_key"] not in text
 
 
+def test_read_only_neither_stores_nor_deletes_credentials(tmp_path: Path) -> None:
+    """Read-only changes nothing, the keyring included, however it was chosen; `list` works."""
+    assert in_process(tmp_path, "credentials", "set", "ops", stdin=answers(USER)).code == 0
+    ring = tmp_path / ".local/share/python_keyring/keyring_pass.cfg"
+    before = ring.read_bytes()
+    config = tmp_path / "config" / "drconsole" / "config.toml"
+    config.parent.mkdir(parents=True)
+    for flags, config_text in (("--read-only",), ""), ((), "read_only = true\n"):
+        config.write_text(config_text)
+        gone = in_process(tmp_path, *flags, "credentials", "delete", "ops")
+        line = single_line(gone, 2)
+        assert line == (
+            "drconsole: read-only mode is on: deleting break-glass credentials writes the OS "
+            "keyring, so it was refused before any change; run without --read-only"
+        )
+        added = in_process(tmp_path, *flags, "credentials", "set", "ops2", stdin=answers(USER))
+        assert "storing break-glass credentials writes the OS keyring" in single_line(added, 2)
+        assert ring.read_bytes() == before
+        listed = in_process(tmp_path, *flags, "credentials", "list", "--json")
+        assert [row["name"] for row in json.loads(listed.stdout)["credentials"]] == ["ops"]
+
+
 def test_no_keyring_backend_is_one_line_exit_3(tmp_path: Path) -> None:
     fail = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     line = single_line(in_process(tmp_path, "credentials", "list", **fail), 3)

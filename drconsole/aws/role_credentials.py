@@ -25,7 +25,8 @@ def role_session_name() -> str:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = "user"
-    return re.sub(r"[^\w+=,.@-]", "-", f"drconsole-{user}")[:64]
+    # STS takes ASCII only ([\w+=,.@-] with an ASCII \w): `josé` would fail every AssumeRole.
+    return re.sub(r"[^\w+=,.@-]", "-", f"drconsole-{user}", flags=re.ASCII)[:64]
 
 
 def role_credentials(

@@ -13,6 +13,7 @@ from drconsole import limits
 from drconsole.errors import UsageError
 from drconsole.models import Organization
 from drconsole.output_files import not_regular
+from drconsole.state_dir import refuse_inside
 
 
 def regions(text: str, enabled: Sequence[str], where: str) -> tuple[str, ...]:
@@ -73,10 +74,12 @@ def runbooks_dir(text: str, where: str) -> str:
 
 
 def config_target(text: str, where: str = "--config") -> Path:
-    """The config file to write: not a folder, not a path with control characters."""
+    """The config file to write: not a folder, not a path with control characters, not in
+    drconsole's state dir."""
     if not text or limits.has_controls(text):
         raise UsageError(f"{where}: {limits.shown(text)} is not a file path")
     path = Path(text).expanduser()
+    refuse_inside(path, where)
     kind = not_regular(path)
     if kind is not None:
         raise UsageError(f"{where}: {limits.shown_path(str(path))} is {kind}, not a file")

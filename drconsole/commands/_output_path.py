@@ -8,6 +8,7 @@ from pathlib import Path
 from drconsole import limits
 from drconsole.errors import UsageError
 from drconsole.output_files import not_regular, target_of
+from drconsole.state_dir import refuse_inside
 
 
 def checked_output(
@@ -20,13 +21,16 @@ def checked_output(
 ) -> Path:
     """`value` as a path to write (a folder, or a file): no control characters; a folder that is
     no file, or a file that is no folder; never a device, FIFO or socket (nor one of the `files`
-    written in the folder); and its folder writable (a symlink's: the file it links to is the
+    written in the folder); never in drconsole's state dir, through a symlink or not (nor
+    one of the `files`); and its folder writable (a symlink's: the file it links to is the
     one written). With `makes_folders` the missing folders on its way are made later, so the
     nearest one that exists is judged."""
     what = "a folder path" if folder else "a file path"
     if not value.strip() or limits.has_controls(value):
         raise UsageError(f"{flag} {limits.shown(value)}: expected {what}")
     path = Path(value).expanduser()
+    for written in (path, *(path / name for name in files if folder)):
+        refuse_inside(written, flag)
     shown = limits.shown_path(value)
     if folder and path.exists() and not path.is_dir():
         raise UsageError(f"{flag} {shown}: exists and is not a folder")

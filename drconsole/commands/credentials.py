@@ -10,7 +10,7 @@ credentials file:
     mfa_serial = arn:aws:iam::123456789012:mfa/ops      (optional)
 
 Blank lines, `# comments` and `[section]` headers are ignored. Exit codes: 0 done; 2 bad input
-(nothing stored); 3 no usable OS keyring (nothing stored).
+or read-only mode (nothing stored or deleted); 3 no usable OS keyring (nothing stored).
 """
 
 from __future__ import annotations
@@ -137,12 +137,26 @@ def ask(name: str) -> dict[str, str]:
     return answers
 
 
+def refuse_in_read_only(args: argparse.Namespace, why: str) -> None:
+    """Read-only mode changes nothing, the keyring included: the break-glass credentials an
+    incident needs are neither replaced nor deleted (the settings decide, as for the journal)."""
+    from drconsole.config import read_only_setting
+    from drconsole.errors import ReadOnlyViolation
+
+    if read_only_setting(args):
+        raise ReadOnlyViolation(
+            f"read-only mode is on: {why}, so it was refused before any change; "
+            "run without --read-only"
+        )
+
+
 def run_set(args: argparse.Namespace) -> int:
     """Handler of `credentials set`."""
     from drconsole import credential_shapes as shapes
     from drconsole.aws.keyring_store import BreakGlassCredentials, KeyringStore, masked_key_id
 
     name = shapes.credentials_name(args.name)
+    refuse_in_read_only(args, "storing break-glass credentials writes the OS keyring")
     store = KeyringStore()  # no usable keyring: said before anything is typed
     interactive = not args.stdin and sys.stdin is not None and sys.stdin.isatty()
     answers = ask(name) if interactive else read_stdin()
@@ -197,6 +211,7 @@ def run_delete(args: argparse.Namespace) -> int:
     from drconsole.aws.keyring_store import KeyringStore
 
     name = shapes.credentials_name(args.name)
+    refuse_in_read_only(args, "deleting break-glass credentials writes the OS keyring")
     KeyringStore().delete(name)
     print(f"deleted break-glass credentials '{name}' from the OS keyring")
     return 0

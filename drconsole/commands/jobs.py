@@ -73,8 +73,11 @@ def run(args: argparse.Namespace) -> int:
 
     journal = Journal(default_state_dir())
     if args.abandon:
-        # The demo's settings come from its sandbox, not the config: the flag decides.
-        _refuse_in_read_only(bool(args.read_only), ABANDON_CHANGES)
+        # The settings decide, as for --resume: the flag, the config's and the profile's
+        # read_only (read without needing a Region: the demo's sandbox may be gone).
+        from drconsole.config import read_only_setting
+
+        _refuse_in_read_only(read_only_setting(args), ABANDON_CHANGES)
         demo_ids = {f.flow_id for f in demo.journal.unfinished()}
         return _abandon(demo.journal if args.abandon in demo_ids else journal, args.abandon)
     real = journal.flows() if args.all else journal.unfinished()

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drconsole.aws.backup_account import backup_account_id
 from drconsole.aws.errors import AWS_FAILURES, describe
 from drconsole.aws.jobs import JobRef
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
@@ -203,7 +204,10 @@ class FlowEngine(RestoreSteps):
                 restoring_region=plan.final_region,
                 source_account=source.account_id,
                 resource_arn=source.resource_arn,
-                backup_account_id=self.sessions.settings.backup_account_id,
+                # Configured, else discovered as readiness does (the restoring account's name).
+                backup_account_id=backup_account_id(self.sessions, plan.final_account)
+                if plan.restore
+                else None,
                 recovery_point_arn=source.arn,
             )
         ]

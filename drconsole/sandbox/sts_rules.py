@@ -1,5 +1,5 @@
-"""STS as AWS answers it where moto does not: AssumeRole into a role that does not exist, and
-AssumeRole's MFA code (sts_mfa.py).
+"""STS as AWS answers it where moto does not: AssumeRole into a role that does not exist,
+AssumeRole's MFA code (sts_mfa.py), and a RoleSessionName outside STS's syntax.
 
 moto hands out credentials for any role ARN. AWS refuses a role that does not exist with the
 same AccessDenied as a trust policy that does not name the caller, so a console that tests a
@@ -18,6 +18,9 @@ from .sts_mfa import assume_role_code_refusal
 
 # arn:aws:iam::ACCOUNT:role/[path/]NAME with IAM's role-name syntax (1 to 64 of [\w+=,.@-]).
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})")
+# STS's RoleSessionName: 2 to 64 of [\w+=,.@-], where \w is ASCII letters, digits and _ only
+# (a name such as `drconsole-josé` is a ValidationError on AWS).
+SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
 
 
 def assume_role_form(environ: dict[str, Any]) -> dict[str, str] | None:
@@ -44,6 +47,13 @@ def assume_role_refusal(environ: dict[str, Any], principal: str) -> tuple[int, s
     if form is None:
         return None
     role_arn = form.get("RoleArn")
+    session_name = form.get("RoleSessionName", "")
+    if not SESSION_NAME.fullmatch(session_name):
+        message = (
+            f"1 validation error detected: Value '{session_name}' at 'roleSessionName' failed to "
+            "satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
+        )
+        return 400, "ValidationError", message
     refused_code = assume_role_code_refusal(form.get("SerialNumber"), form.get("TokenCode"))
     if refused_code is not None:
         return refused_code

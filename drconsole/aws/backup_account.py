@@ -1,0 +1,43 @@
+"""The organization's backup account as drconsole knows it, for the caution before a restore.
+
+The configured `backup_account_id` decides; without one, the account is judged as the
+organization walk judges it for readiness and the console (aws/organization.account_role: its
+name contains "backup"), from one DescribeAccount. An organization drconsole cannot read
+(a member account's caller, no Organizations) leaves it unknown: no caution, as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drconsole.aws.errors import AWS_FAILURES
+from drconsole.aws.organization import account_role
+from drconsole.errors import AwsError
+
+
+def backup_account_id(sessions: Any, candidate: str) -> str | None:
+    """The configured backup account; else `candidate` when the organization names it the
+    backup account; else None."""
+    configured: str | None = sessions.settings.backup_account_id
+    if configured:
+        return configured
+    name = account_name(sessions, candidate)
+    if name is None:
+        return None
+    management = sessions.settings.management_account_id or ""
+    return candidate if account_role(candidate, name, management, None) == "backup" else None
+
+
+def account_name(sessions: Any, account_id: str) -> str | None:
+    """The account's name in the organization (asked where the organization is read: the
+    management account), or None when it cannot be read."""
+    management = sessions.settings.management_account_id
+    try:
+        if management is not None and management == sessions.caller_account_id():
+            management = None
+        client = sessions.client("organizations", management)
+        answer = client.describe_account(AccountId=account_id)
+    except (*AWS_FAILURES, AwsError):
+        return None
+    name = (answer.get("Account") or {}).get("Name")
+    return name if isinstance(name, str) and name else None
