@@ -1,0 +1,29 @@
+"""Whether a restored resource is the drill's own to delete: a restore into an existing resource
+creates nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# Restore metadata that makes a restore write into an existing resource instead of creating
+# one: the flag that says so when not "true", the key naming the existing resource, and what it
+# is. (The other restorable types always create a new resource: table, DB instance or cluster,
+# volume, instance.)
+INTO_EXISTING = (
+    ("NewBucket", "DestinationBucketName", "S3 bucket"),
+    ("newFileSystem", "file-system-id", "EFS file system"),
+)
+
+
+def into_existing(metadata: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(the flag key as given, "the existing S3 bucket NAME") when this restore metadata writes
+    into an existing resource; None when the restore creates its resource."""
+    lowered = {str(key).lower(): (str(key), str(value)) for key, value in metadata.items()}
+    for flag, name_key, what in INTO_EXISTING:
+        found = lowered.get(flag.lower())
+        if found is None or found[1].strip().lower() == "true":
+            continue
+        name = lowered.get(name_key.lower(), ("", ""))[1]
+        return found[0], f"the existing {what} {name}".rstrip()
+    return None
