@@ -1,9 +1,11 @@
 """Whether a restored resource is the drill's own to delete: a restore into an existing resource
-creates nothing."""
+creates nothing, and a resource that only bears the name of the drill's restore but was created
+outside its restore job (another run's, an operator's) is someone else's."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 # Restore metadata that makes a restore write into an existing resource instead of creating
@@ -14,6 +16,13 @@ INTO_EXISTING = (
     ("NewBucket", "DestinationBucketName", "S3 bucket"),
     ("newFileSystem", "file-system-id", "EFS file system"),
 )
+
+# Types whose ARN holds a name anyone may give again, so a later resource can bear the ARN of
+# the drill's; the others hold an id AWS never gives twice (vol-, i-, fs-).
+NAMED_TYPES = frozenset({"DynamoDB", "S3", "RDS", "Aurora"})
+
+# Rounding between AWS's clocks: S3 reports a bucket's CreationDate in whole seconds.
+CLOCK_SLACK = timedelta(seconds=2)
 
 
 def into_existing(metadata: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -27,3 +36,9 @@ def into_existing(metadata: Mapping[str, Any]) -> tuple[str, str] | None:
         name = lowered.get(name_key.lower(), ("", ""))[1]
         return found[0], f"the existing {what} {name}".rstrip()
     return None
+
+
+def created_outside(created: datetime, started: datetime, ended: datetime) -> bool:
+    """True when a resource created at `created` cannot be the one a restore job that ran from
+    `started` to `ended` created."""
+    return created < started - CLOCK_SLACK or created > ended + CLOCK_SLACK
