@@ -1,6 +1,7 @@
 """A drill's clean-up deletes only what the drill created: a runbook that restores into an
 existing bucket or file system is refused before anything runs; a table or bucket that bears the
-name of an old run's restore but was created later (by another run, or by hand) is kept."""
+name of an old run's restore but was created later (by another run, or by hand) is kept; a
+restored bucket is versioned, and clean-up deletes every version and delete marker in it."""
 
 from __future__ import annotations
 
@@ -166,3 +167,37 @@ def test_cleanup_of_an_old_run_keeps_what_a_later_run_created_under_the_same_nam
     assert "reuse-fixed-table" not in tables(sb, recovery)
     assert "reuse-fixed-bucket" not in buckets(sb, recovery)
     assert history_of(env, run2)["left"] == 0
+
+
+def test_cleanup_empties_a_versioned_restored_bucket_of_every_version_and_delete_marker(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    path = runbook(
+        tmp_path,
+        info,
+        "versions",
+        "never",
+        '  - name: files\n    resource: {account: "PROD", type: S3, name: prod-assets}\n'
+        "    metadata: {DestinationBucketName: versioned-drill-bucket}\n",
+    )
+    env = env_for(sb, info, tmp_path)
+    done = drill(env, "run", str(path), "--yes", "--json")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    run_id = result_of(done)["run"]
+    s3 = sb.client("s3", recovery, EU)
+    # A bucket AWS Backup restores has versioning enabled.
+    assert s3.get_bucket_versioning(Bucket="versioned-drill-bucket")["Status"] == "Enabled"
+    # What a validation command may leave: an overwritten object and a deleted one.
+    key = s3.list_objects_v2(Bucket="versioned-drill-bucket")["Contents"][0]["Key"]
+    s3.put_object(Bucket="versioned-drill-bucket", Key=key, Body=b"changed by a check")
+    s3.put_object(Bucket="versioned-drill-bucket", Key="scratch.txt", Body=b"x")
+    s3.delete_object(Bucket="versioned-drill-bucket", Key="scratch.txt")
+    listed = s3.list_object_versions(Bucket="versioned-drill-bucket")
+    assert listed.get("DeleteMarkers") and len(listed["Versions"]) > 2
+
+    cleaned = cleanup_of(env, run_id)
+    assert all(c["deleted"] for c in cleaned["cleanup"]), cleaned["cleanup"]
+    assert "versioned-drill-bucket" not in buckets(sb, recovery)
+    assert history_of(env, run_id)["left"] == 0

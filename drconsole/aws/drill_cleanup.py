@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from drconsole.aws.answers import IncompleteAnswer, first, required, text_of
 from drconsole.aws.audit import AuditLog, audited_call
-from drconsole.aws.drill_reads import arn_region, bucket_pages, last_part
+from drconsole.aws.drill_reads import arn_region, last_part, version_pages
 
 
 class ResourceDeleter:
@@ -110,14 +110,27 @@ class ResourceDeleter:
             raise ValueError(f"drconsole does not delete {resource_type} resources")
 
     def _empty_bucket(self, account: str, region: str, bucket: str) -> None:
-        """A bucket must be empty before DeleteBucket: delete its objects (audited per page)."""
+        """A bucket must be empty before DeleteBucket: delete every version of every object and
+        every delete marker (audited per page). A restored bucket is versioned, where deleting
+        a key without its VersionId only adds a delete marker and DeleteBucket then answers
+        BucketNotEmpty; an unversioned bucket lists each object once, with VersionId "null"."""
         s3 = self.sessions.client("s3", account_id=account, region=region)
-        for objects in bucket_pages(s3, bucket):
-            keys = [{"Key": text_of(item, "Key")} for item in objects]
-            if keys:
-                self._call(
-                    "s3", account, region, "delete_objects", Bucket=bucket, Delete={"Objects": keys}
-                )
+        for versions in version_pages(s3, bucket):
+            if not versions:
+                continue
+            answer = self._call(
+                "s3",
+                account,
+                region,
+                "delete_objects",
+                Bucket=bucket,
+                Delete={"Objects": versions, "Quiet": True},
+            )
+            # DeleteObjects answers 200 with the keys it could not delete: the first one's
+            # error is the clean-up's cause (DeleteBucket would only say BucketNotEmpty).
+            errors = answer.get("Errors") if isinstance(answer, dict) else None
+            if errors:
+                raise _object_error(errors[0])
 
 
 def _when(record: Any, field: str, operation: str) -> datetime:
@@ -126,6 +139,13 @@ def _when(record: Any, field: str, operation: str) -> datetime:
     if not isinstance(value, datetime):
         raise IncompleteAnswer(operation=operation, field=field)
     return value
+
+
+def _object_error(error: Any) -> Exception:
+    """One object DeleteObjects could not delete, as the error S3 gave for it."""
+    code = text_of(error, "Code") or "InternalError"
+    message = f"{text_of(error, 'Key')}: {text_of(error, 'Message') or code}"
+    return ClientError({"Error": {"Code": code, "Message": message}}, "DeleteObjects")
 
 
 def _no_such_bucket(name: str) -> Exception:

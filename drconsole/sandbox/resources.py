@@ -273,10 +273,20 @@ def _s3(account_id: str) -> Any:
     return s3_backends[account_id]["aws"]
 
 
-def s3_bucket(account_id: str, region: str, *, name: str, kms_key_id: str | None = None) -> str:
-    """An S3 bucket (SSE-KMS when a key is given, else SSE-S3); returns arn:aws:s3:::NAME."""
+def s3_bucket(
+    account_id: str,
+    region: str,
+    *,
+    name: str,
+    kms_key_id: str | None = None,
+    versioned: bool = False,
+) -> str:
+    """An S3 bucket (SSE-KMS when a key is given, else SSE-S3; versioning enabled when asked);
+    returns arn:aws:s3:::NAME."""
     backend = _s3(account_id)
     backend.create_bucket(name, region)
+    if versioned:
+        backend.put_bucket_versioning(name, "Enabled")
     rule: dict[str, Any] = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key_id}
     if not kms_key_id:
         rule = {"SSEAlgorithm": "AES256"}
