@@ -79,6 +79,19 @@ def bucket_pages(s3: Any, bucket: str) -> Iterator[list[dict[str, Any]]]:
         raise IncompleteAnswer(operation="ListObjectsV2", field=field) from None
 
 
+def version_pages(s3: Any, bucket: str) -> Iterator[list[dict[str, str]]]:
+    """Every object version and delete marker of a bucket as DeleteObjects takes them (Key
+    and VersionId), one list per ListObjectVersions page."""
+    pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket)
+    try:
+        for page in pages:
+            listed = [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+            yield [{"Key": item["Key"], "VersionId": item["VersionId"]} for item in listed]
+    except KeyError as exc:
+        field = str(exc.args[0]) if exc.args else "Key"
+        raise IncompleteAnswer(operation="ListObjectVersions", field=field) from None
+
+
 class DrillReader:
     """Read-only calls a drill makes, through the shared sessions."""
 

@@ -121,7 +121,7 @@ def clean_up_run(
         if state.end is not None and state.end.get(ABANDONED) and rewritten:
             report = _write_report(sessions, state_dir, run_id, directory)
     created = created_by(state, journaled_flows(state_dir, state))
-    left = [item for item in created if item["arn"] not in state.deleted()]
+    left = [item for item in created if item["arn"] not in state.settled()]
     return CleanupOutcome(run_id, abandoning, results, report, running, left, unresolved)
 
 

@@ -128,6 +128,11 @@ class DrillState:
         """ARNs clean-up deleted (or found already gone)."""
         return {str(c["arn"]) for c in self.cleanups if c.get("deleted")}
 
+    def settled(self) -> set[str]:
+        """ARNs clean-up is done with: deleted (or found already gone), or found not to be the
+        drill's (a resource its restore wrote into, or one created outside its restore job)."""
+        return {str(c["arn"]) for c in self.cleanups if c.get("deleted") or c.get("not_ours")}
+
 
 class DrillJournal:
     """Append and fold drill records."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from drconsole.bounded_read import TooLarge, read_bounded
 from drconsole.drills import runbook as rb
+from drconsole.drills.ownership import into_existing
 from drconsole.drills.yaml_nodes import Node, RunbookError, load
 from drconsole.flows.ids import NAME
 
@@ -350,10 +351,12 @@ def _target(
             )
     metadata: list[tuple[str, str]] = []
     if "metadata" in fields:
-        for key, value in fields["metadata"].items():
+        values = dict(fields["metadata"].items())
+        for key, value in values.items():
             if value.kind != "scalar" or value.is_null():
                 raise value.error(f"expected a text value, got {value.shown()}")
             metadata.append((key, str(value.node.value)))
+        _refuse_into_existing(values, dict(metadata))
     return rb.Target(
         name=_name(fields["name"]),
         resource=_resource(fields["resource"]),
@@ -370,3 +373,15 @@ def _target(
         else None,
         copy_role=fields["copy_role"].text("a role name") if "copy_role" in fields else None,
     )
+
+
+def _refuse_into_existing(values: dict[str, Node], metadata: dict[str, str]) -> None:
+    """A drill restores only into a resource it creates: a restore into an existing bucket or
+    file system writes into someone's data, which its clean-up can neither undo nor delete."""
+    found = into_existing(metadata)
+    if found is not None:
+        flag, what = found
+        raise values[flag].error(
+            f"a drill restores only into a new resource it can delete, not into {what}: "
+            f'remove {flag} (or set it to "true") and give a new name'
+        )

@@ -174,6 +174,9 @@ class Job:
                 self.state = "FAILED"
                 self.status_message = f"An internal error occurred: {type(exc).__name__}: {exc}"
                 return
+            # Settled on the first request after its end: what it created exists from now, so
+            # it completes now, as on AWS, where a job's resource is created before it completes.
+            self.completed = max(self.end_at, time.time())
             self.state, self.status_message = "COMPLETED", self.completion_message
 
     def percent_done(self, now: float) -> str:

@@ -280,11 +280,14 @@ def s3_bucket(
     name: str,
     kms_key_id: str | None = None,
     sse_kms: bool = False,
+    versioned: bool = False,
 ) -> str:
     """An S3 bucket (SSE-KMS when a key is given or `sse_kms`, on the AWS managed key aws/s3
-    when no key is given; else SSE-S3); returns arn:aws:s3:::NAME."""
+    when no key is given; else SSE-S3; versioning enabled when asked); returns arn:aws:s3:::NAME."""
     backend = _s3(account_id)
     backend.create_bucket(name, region)
+    if versioned:
+        backend.put_bucket_versioning(name, "Enabled")
     rule: dict[str, Any] = {"SSEAlgorithm": "AES256"}
     if kms_key_id or sse_kms:
         rule = {"SSEAlgorithm": "aws:kms"}

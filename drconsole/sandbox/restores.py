@@ -381,7 +381,11 @@ def _build_s3(account_id: str, region: str, metadata: Metadata, source: str) -> 
         return f"arn:aws:s3:::{bucket}"
     sse_kms = metadata.get("EncryptionType") == "SSE-KMS"
     kms = _key_or_none(metadata, "KMSKey") if sse_kms else None
-    arn = resources.s3_bucket(account_id, region, name=bucket, kms_key_id=kms, sse_kms=sse_kms)
+    # AWS Backup backs up versioned buckets only, and the bucket a restore creates has
+    # versioning enabled as well (its restore role is granted s3:PutBucketVersioning for it).
+    arn = resources.s3_bucket(
+        account_id, region, name=bucket, kms_key_id=kms, sse_kms=sse_kms, versioned=True
+    )
     if source.startswith("arn:aws:s3:::"):
         # The restored bucket holds the source bucket's objects (none kept per backup).
         resources.copy_bucket_objects(source.split(":::", 1)[1], account_id, bucket)

@@ -109,7 +109,9 @@ def target_text(target: dict[str, Any]) -> Text:
         text.append(f" [{target['cause']}]\n" if target.get("cause") else "\n")
     for item in target.get("cleanup") or []:
         text.append(f"  clean-up {item['kind']} {item['arn']}: ")
-        text.append(str(item["reason"]), style="" if item["deleted"] else BAD)
+        text.append(
+            str(item["reason"]), style="" if item["deleted"] or item.get("not_ours") else BAD
+        )
         text.append(f" [{item['cause']}]\n" if item.get("cause") else "\n")
     if target.get("created_resource") and not target.get("cleanup"):
         text.append(f"  created {target['created_resource']} (kept)\n")
