@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from drconsole.drills.ownership import drill_metadata
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
 from tests.test_drill_interrupted import history_of
@@ -201,3 +202,24 @@ def test_cleanup_empties_a_versioned_restored_bucket_of_every_version_and_delete
     assert all(c["deleted"] for c in cleaned["cleanup"]), cleaned["cleanup"]
     assert "versioned-drill-bucket" not in buckets(sb, recovery)
     assert history_of(env, run_id)["left"] == 0
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "given", "sent"),
+    [
+        ("S3", {}, {"NewBucket": "true"}),
+        (
+            "EFS",
+            {"PerformanceMode": "maxIO"},
+            {"PerformanceMode": "maxIO", "newFileSystem": "true"},
+        ),
+        ("S3", {"newbucket": "true"}, {"newbucket": "true"}),  # as written, in any case
+        ("DynamoDB", {}, {}),  # a table restore always creates a table: no such key
+    ],
+)
+def test_a_drill_always_says_new_resource_whatever_aws_s_metadata_proposes(
+    resource_type: str, given: dict[str, str], sent: dict[str, str]
+) -> None:
+    # The recovery point's own restore metadata may name the source bucket or file system
+    # with the flag off; a drill's request states "new" itself.
+    assert drill_metadata(resource_type, given) == sent

@@ -25,6 +25,21 @@ NAMED_TYPES = frozenset({"DynamoDB", "S3", "RDS", "Aurora"})
 CLOCK_SLACK = timedelta(seconds=2)
 
 
+# The flag each type's restore metadata uses to say "create a new one", by resource type.
+_NEW_RESOURCE_FLAG = {"S3": "NewBucket", "EFS": "newFileSystem"}
+
+
+def drill_metadata(resource_type: str, metadata: Mapping[str, str]) -> dict[str, str]:
+    """The runbook's restore metadata with "create a new resource" made explicit: a drill never
+    takes a restore into an existing resource from the recovery point's own metadata (AWS's
+    answer may name the source bucket or file system), whatever AWS proposes."""
+    chosen = dict(metadata)
+    flag = _NEW_RESOURCE_FLAG.get(resource_type)
+    if flag is not None and flag.lower() not in {key.lower() for key in chosen}:
+        chosen[flag] = "true"
+    return chosen
+
+
 def into_existing(metadata: Mapping[str, Any]) -> tuple[str, str] | None:
     """(the flag key as given, "the existing S3 bucket NAME") when this restore metadata writes
     into an existing resource; None when the restore creates its resource."""

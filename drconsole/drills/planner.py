@@ -14,6 +14,7 @@ from typing import Any
 
 from drconsole.checks.facts import copied_from_region
 from drconsole.checks.runner import CheckReport, run_copy_checks, run_restore_checks
+from drconsole.drills.ownership import drill_metadata
 from drconsole.drills.resolve import Resolved, ResolveError, resolve_target
 from drconsole.drills.runbook import Runbook, Target
 from drconsole.errors import AwsError, UsageError
@@ -105,11 +106,12 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
         ),
     )
     dest = destination_of(target, resolved)
+    metadata = drill_metadata(resolved.point.resource_type, dict(target.metadata))
     flow = pl.plan_flow(
         source,
         dest,
         restore=True,
-        metadata=dict(target.metadata),
+        metadata=metadata,
         copy_role=target.copy_role,
         restore_role=target.restore_role,
     )
@@ -140,7 +142,7 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
                         sessions,
                         source.arn,
                         role_arn=pl.role_arn(flow.final_account, flow.restore_role, flow.partition),
-                        metadata=dict(target.metadata) or None,
+                        metadata=metadata or None,
                         account_hint=source.account_id,
                         after_copy_to=flow.destination.arn,
                     ),
@@ -156,7 +158,7 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
                         sessions,
                         source.arn,
                         role_arn=pl.role_arn(flow.final_account, flow.restore_role, flow.partition),
-                        metadata=dict(target.metadata) or None,
+                        metadata=metadata or None,
                         account_hint=source.account_id,
                     ),
                 )

@@ -29,6 +29,7 @@ from drconsole.drills.interruption import (
     unreadable_only,
 )
 from drconsole.drills.journal import DrillJournal, DrillState, new_run_id, parse_time
+from drconsole.drills.ownership import drill_metadata
 from drconsole.drills.resolve import ResolveError, resolve_target
 from drconsole.drills.runbook import ManualStep, Runbook, Target
 from drconsole.errors import AwsError, UsageError
@@ -307,7 +308,7 @@ class DrillRunner:
             resolved["recovery_point"],
             None if same else dest.arn,
             restore=True,
-            metadata=dict(target.metadata),
+            metadata=drill_metadata(str(resolved["resource_type"]), dict(target.metadata)),
             account_hint=resolved["account"],
             copy_role=target.copy_role,
             restore_role=target.restore_role,
