@@ -50,6 +50,7 @@ TOP_KEYS = (
     "manual_steps",
     "source",
     "restore_to",
+    "allow_backup_account_restore",
     "targets",
 )
 TARGET_KEYS = (
@@ -63,6 +64,7 @@ TARGET_KEYS = (
     "objectives",
     "restore_role",
     "copy_role",
+    "allow_backup_account_restore",
 )
 
 
@@ -140,7 +142,10 @@ def parse_runbook(text: str, file: str, sha256: str = "") -> rb.Runbook:
     target_nodes = top["targets"].sequence()
     if not target_nodes:
         raise top["targets"].error("expected at least one target")
-    targets = tuple(_target(node, default_source, default_restore) for node in target_nodes)
+    allow_backup = _allow_backup(top, False)
+    targets = tuple(
+        _target(node, default_source, default_restore, allow_backup) for node in target_nodes
+    )
     _unique(top["targets"], [t.name for t in targets], "target")
     return rb.Runbook(
         name=name,
@@ -372,8 +377,14 @@ def _manual(node: Node) -> rb.ManualStep:
     )
 
 
+def _allow_backup(fields: dict[str, Node], default: bool) -> bool:
+    """`allow_backup_account_restore`: true or false, else the default."""
+    key = "allow_backup_account_restore"
+    return fields[key].flag() if key in fields else default
+
+
 def _target(
-    node: Node, default_source: dict[str, str], default_restore: dict[str, str]
+    node: Node, default_source: dict[str, str], default_restore: dict[str, str], allow_backup: bool
 ) -> rb.Target:
     fields = node.mapping(TARGET_KEYS)
     for key in ("name", "resource"):
@@ -411,6 +422,7 @@ def _target(
         objectives=_objectives(fields["objectives"]) if "objectives" in fields else rb.Objectives(),
         restore_role=_role(fields["restore_role"]) if "restore_role" in fields else None,
         copy_role=_role(fields["copy_role"]) if "copy_role" in fields else None,
+        allow_backup_account_restore=_allow_backup(fields, allow_backup),
     )
 
 
