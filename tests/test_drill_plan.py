@@ -159,3 +159,57 @@ def test_drill_plan_on_the_command_line(
     assert text.returncode == 0, text.stderr
     assert "Target payments-db: ready" in text.stdout
     assert "Every target can start." in text.stdout
+
+
+def test_a_name_that_matches_two_backed_up_resources_asks_for_the_arn(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """ResourceName is not unique (an EBS volume's Name tag): a rebuilt volume named as the old
+    one, backed up later, was silently the one drilled, the newest point of either."""
+    from datetime import UTC, datetime
+
+    from drconsole.sandbox.store import seed_recovery_point
+
+    sb, info = sandbox
+    backup, prod, recovery = (info.accounts[r] for r in ("backup", "prod", "recovery"))
+    listed = sb.client("backup", backup, NORTH).list_recovery_points_by_backup_vault(
+        BackupVaultName="dr-eu-north-1"
+    )["RecoveryPoints"]
+    (original,) = {p["ResourceArn"] for p in listed if p.get("ResourceName") == "prod-web-data"}
+    rebuilt = f"arn:aws:ec2:{EU}:{prod}:volume/vol-0feedfacecafe0001"
+    seed_recovery_point(
+        backup,
+        NORTH,
+        "dr-eu-north-1",
+        resource_arn=rebuilt,
+        resource_type="EBS",
+        resource_name="prod-web-data",
+        created=datetime.now(UTC),
+        encryption_key_arn=None,
+        size_bytes=2**30,
+    )
+    runbook = parse_runbook(
+        f"""
+name: web
+source: {{account: "{backup}", region: {NORTH}}}
+restore_to: {{account: "{recovery}", region: {EU}, vault: recovery-vault}}
+targets:
+  - name: by-name
+    resource: {{account: "{prod}", type: EBS, name: prod-web-data}}
+  - name: by-arn
+    resource: {original}
+""",
+        "web.yaml",
+    )
+    plan = plan_drill(sessions_for(sb, info, tmp_path, read_only=True), runbook)
+    by_name, by_arn = plan.targets
+    assert not by_name.ok and by_name.resolved is None
+    cause, message = by_name.first_failure()[:2]
+    assert cause == "UNKNOWN"
+    assert message.startswith(f"EBS prod-web-data in {prod} names 2 resources backed up in ")
+    assert message.endswith(
+        f": {', '.join(sorted((original, rebuilt)))}; give the resource as an ARN (resource: ARN)"
+    )
+    # Given as an ARN, the same name is the one resource meant.
+    assert by_arn.resolved is not None
+    assert by_arn.resolved.point.resource_arn == original

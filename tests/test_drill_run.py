@@ -407,7 +407,9 @@ def test_a_taken_restore_name_blocks_its_target_with_resource_already_exists(
         "    metadata: {targetTableName: taken-after-copy}\n"
         '  - name: in-place\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
         f'    restore_to: {{account: "{backup}", region: {EU}, vault: central-eu-central-1}}\n'
-        "    metadata: {targetTableName: taken-in-place}\n",
+        "    metadata: {targetTableName: taken-in-place}\n"
+        # In place is in the backup account, which a runbook must state to drill there.
+        "    allow_backup_account_restore: true\n",
     )
     for account, table in ((recovery, "taken-after-copy"), (backup, "taken-in-place")):
         sb.client("dynamodb", account, EU).create_table(

@@ -64,6 +64,20 @@ def test_durations() -> None:
             parse_duration(bad)
 
 
+def test_the_longest_durations_and_layout_in_texts_are_accepted() -> None:
+    runbook = parse_runbook(
+        GOOD.replace("rto: 90m", "rto: 365d")
+        + "    validate:\n      timeout: 1d\n      command: |\n        set -e\n        \ttrue\n"
+        + 'manual_steps:\n  - {name: ask, text: "first\\n\\tthen"}\n',
+        "good.yaml",
+    )
+    assert runbook.objectives.rto_seconds == 365 * 86400
+    command = runbook.targets[1].validation.command
+    assert command is not None and command.timeout_seconds == 86400
+    assert command.argv == ("set -e\n\ttrue",)
+    assert runbook.manual_steps[0].text == "first\n\tthen"
+
+
 TARGET = (
     '  - name: db\n    resource: {account: "336580474362", type: Aurora, name: prod-db}\n'
     '    restore_to: {account: "056737219498", region: eu-central-1, vault: qa-vault}\n'
@@ -78,14 +92,15 @@ BROKEN: list[tuple[str, str]] = [
     (
         "- a\n- b\n",
         "1:1: expected a mapping with keys name, description, objectives, cleanup, "
-        "manual_steps, source, restore_to, targets, got a list",
+        "manual_steps, source, restore_to, allow_backup_account_restore, targets, got a list",
     ),
     ("name: x\n", "1:1: missing key targets (the resources to restore)"),
     ("targets: []\n", "1:1: missing key name (the drill's name)"),
     (
         HEAD + TARGET + "colour: blue\n",
         "6:1: colour: unknown key (known keys: name, description, "
-        "objectives, cleanup, manual_steps, source, restore_to, targets)",
+        "objectives, cleanup, manual_steps, source, restore_to, allow_backup_account_restore, "
+        "targets)",
     ),
     ("name: drill\nname: again\ntargets: []\n", "2:1: name: key given twice"),
     (
@@ -232,6 +247,56 @@ BROKEN: list[tuple[str, str]] = [
         HEAD + TARGET + "manual_steps:\n  - {name: ask, text: ~}\n",
         "7:23: manual_steps[0].text: expected the step's instructions, got nothing",
     ),
+    # Bounds: a timeout no subprocess can wait, a NUL no program can be given, an escape sequence
+    # in a command, an objective past a year, a role or metadata value AWS cannot take.
+    (
+        HEAD + TARGET + "    validate: {command: 'true', timeout: 110000d}\n",
+        "6:42: targets[0].validate.timeout: '110000d' is too long: "
+        "at most 1d (a command's timeout)",
+    ),
+    (
+        HEAD + TARGET + "    validate: {command: 'true', timeout: 24h1s}\n",
+        "6:42: targets[0].validate.timeout: '24h1s' is too long: at most 1d (a command's timeout)",
+    ),
+    (
+        HEAD + TARGET + "    validate: {command: ['true', \"a\\0b\"]}\n",
+        "6:34: targets[0].validate.command[1]: 'a\\x00b' holds control characters",
+    ),
+    (
+        HEAD + TARGET + '    validate: {command: "true\\0x"}\n',
+        "6:25: targets[0].validate.command: 'true\\x00x' holds control characters",
+    ),
+    (
+        HEAD + TARGET + '    validate: {command: "echo \\e[31m"}\n',
+        "6:25: targets[0].validate.command: 'echo \\x1b[31m' holds control characters",
+    ),
+    (
+        HEAD + TARGET + "    objectives: {rpo: 1000000000d}\n",
+        "6:23: targets[0].objectives.rpo: '1000000000d' is too long: at most 365d (an objective)",
+    ),
+    (
+        HEAD + TARGET + "objectives: {rto: 366d}\n",
+        "6:19: objectives.rto: '366d' is too long: at most 365d (an objective)",
+    ),
+    (
+        HEAD + TARGET + '    metadata: {targetTableName: "a\\0b"}\n',
+        "6:33: targets[0].metadata.targetTableName: 'targetTableName': the value holds control "
+        "characters",
+    ),
+    (
+        HEAD + TARGET + '    restore_role: "a\\0b"\n',
+        "6:19: targets[0].restore_role: 'a\\x00b': "
+        "expected an IAM role name, path/name or role ARN",
+    ),
+    (
+        HEAD + TARGET + '    copy_role: "bad role!"\n',
+        "6:16: targets[0].copy_role: 'bad role!': an IAM role name is 1 to 64 letters, digits and "
+        "+=,.@_- (optionally after a path, or as arn:aws:iam::ACCOUNT:role/NAME)",
+    ),
+    (
+        HEAD + TARGET.replace("name: prod-db", 'name: "p\\0"'),
+        "4:61: targets[0].resource.name: 'p\\x00' holds control characters",
+    ),
     ("name: drill\ntargets: *nowhere\n", "2:10: not valid YAML: found undefined alias 'nowhere'"),
     (
         "name: drill\n---\nname: other\n",
@@ -248,9 +313,30 @@ def test_a_malformed_runbook_is_one_line_naming_where(text: str, message: str) -
     assert "\n" not in str(caught.value)
 
 
-def test_the_cli_says_one_line_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+CLI_REFUSED = [
+    (
+        "cleanup: sometimes\n",
+        "6:10: cleanup: expected one of always, on-success, never, got 'sometimes'",
+    ),
+    # Both passed `drill plan` and then crashed `drill run` after its restore, and every resume.
+    (
+        "    validate: {command: 'true', timeout: 110000d}\n",
+        "6:42: targets[0].validate.timeout: '110000d' is too long: "
+        "at most 1d (a command's timeout)",
+    ),
+    (
+        '    validate: {command: ["true", "a\\0b"]}\n',
+        "6:34: targets[0].validate.command[1]: 'a\\x00b' holds control characters",
+    ),
+]
+
+
+@pytest.mark.parametrize(("extra", "message"), CLI_REFUSED, ids=["cleanup", "timeout", "NUL"])
+def test_the_cli_says_one_line_exits_2_and_writes_nothing(
+    tmp_path: Path, extra: str, message: str
+) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(HEAD + TARGET + "cleanup: sometimes\n")
+    bad.write_text(HEAD + TARGET + extra)
     state = tmp_path / "state"
     env = {
         **os.environ,
@@ -268,10 +354,7 @@ def test_the_cli_says_one_line_exits_2_and_writes_nothing(tmp_path: Path) -> Non
         )
         assert done.returncode == 2, done.stderr
         assert done.stdout == ""
-        assert done.stderr == (
-            f"drconsole: {bad}:6:10: cleanup: expected one of always, on-success, never, "
-            "got 'sometimes'\n"
-        )
+        assert done.stderr == f"drconsole: {bad}:{message}\n"
     assert not state.exists()
 
 

@@ -13,7 +13,7 @@ import pytest
 from drconsole.aws.session import AwsSessions
 from drconsole.config import Credentials, Settings
 from drconsole.drills import validate as vd
-from drconsole.drills.runbook import Validation
+from drconsole.drills.runbook import CommandValidation, Validation
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 
@@ -121,3 +121,24 @@ def test_a_different_size_a_stopped_instance_a_missing_resource_and_a_stop(
             vd.builtin(sessions, restored(info, "EC2", arns["EC2"]), Validation(), stopping)
     finally:
         ec2.start_instances(InstanceIds=[instance])
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        CommandValidation(("true", "a\0b")),
+        CommandValidation(("true\0x",), shell=True),
+        CommandValidation(("true",), timeout_seconds=110000 * 86400.0),
+    ],
+    ids=["NUL in a word", "NUL in a shell command", "a timeout no wait can hold"],
+)
+def test_a_command_that_cannot_be_run_is_a_failed_validation_not_a_crash(
+    command: CommandValidation,
+) -> None:
+    """Whatever running the command raises is judged: a failed validation, recorded with what
+    was raised; a crash would come after the restore, and again at every resume."""
+    target = vd.Restored("t", "r-validate", "S3", "arn:aws:s3:::b", "1" * 12, EU, "", "", "")
+    result = vd.command(command, target, "", ())
+    assert result["kind"] == "command" and result["passed"] is False
+    assert result["message"].startswith("cannot run: "), result
+    assert result["exit_code"] is None and result["started"] <= result["finished"]

@@ -40,6 +40,7 @@ from drconsole.readiness import (
     reevaluate_row,
 )
 from drconsole.readiness.engine import objectives_of
+from drconsole.readiness.objectives import runbook_objectives
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 
@@ -399,3 +400,20 @@ def test_repairs_make_every_row_ready(sessions: AwsSessions, demo: Any) -> None:
         ("dev", "prod", "qa"), Verdict.READY
     )
     assert report.ready
+
+
+def test_a_runbook_objective_past_a_year_is_refused_not_a_crash(tmp_path: Path) -> None:
+    """An RPO objective no timedelta can hold was taken by the runbook parser and crashed
+    readiness; now the runbook does not parse (`drill plan` says where) and gives none."""
+    runbooks = tmp_path / "runbooks"
+    runbooks.mkdir()
+    text = WEB_RUNBOOK.format(backup="1" * 12, recovery="2" * 12, prod="3" * 12)
+    (runbooks / "web.yaml").write_text(text)
+    (runbooks / "forever.yaml").write_text(
+        text.replace("name: web\n", "name: forever\n").replace("rpo: 1m", "rpo: 1000000000d")
+    )
+    found = runbook_objectives(runbooks)
+    assert {(o.runbook, o.objective) for o in found} == {
+        ("web", timedelta(minutes=1)),
+        ("web", timedelta(hours=36)),
+    }

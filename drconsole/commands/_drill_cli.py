@@ -165,6 +165,8 @@ def _drive(args: argparse.Namespace, runbook: Any, run_id: str | None, settings:
         min_poll=float(args.poll_interval),
         run_id=run_id,
     )
+    if run_id is None:
+        runner.refuse_backup_account_restores()  # before asking to start what is refused
     if interactive and run_id is None and not confirm_start(runbook):
         say("Nothing was started.")
         return EXIT_FAILED

@@ -6,13 +6,16 @@ from __future__ import annotations
 import hashlib
 import re
 import shlex
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from drconsole import limits
 from drconsole.bounded_read import TooLarge, read_bounded
 from drconsole.drills import runbook as rb
 from drconsole.drills.ownership import into_existing
 from drconsole.drills.yaml_nodes import Node, RunbookError, load
+from drconsole.errors import UsageError
 from drconsole.flows.ids import NAME
 
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -26,6 +29,19 @@ _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+$")
 _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)\s*%?$")
 # A runbook of a thousand targets is some 300 KB; more is another file given by mistake.
 MAX_RUNBOOK_BYTES = 1024 * 1024
+# A validation command that has not answered in a day will not; a longer wait would also be
+# beyond what a subprocess timeout can hold (110000d overflows it after the restore is made).
+MAX_COMMAND_TIMEOUT = 86400.0
+# An objective over a year says nothing a drill can measure (readiness turns it into a timedelta).
+MAX_OBJECTIVE = 365 * 86400.0
+# IAM's longest ARN is 2048 characters; AWS Backup's ARNs are far shorter.
+MAX_ARN = 2048
+# EC2's Name tag (the ResourceName of EBS and EC2) is at most 256 characters, the longest name.
+MAX_RESOURCE_NAME = 256
+# In a command a line break or tab is the shell's layout; any other control character is a
+# mistake (a NUL cannot be passed to a program; an escape sequence is never meant). Free texts
+# (description, manual steps) keep theirs: they are shown with control characters escaped.
+_COMMAND_LAYOUT = "\n\t"
 
 TOP_KEYS = (
     "name",
@@ -35,6 +51,7 @@ TOP_KEYS = (
     "manual_steps",
     "source",
     "restore_to",
+    "allow_backup_account_restore",
     "targets",
 )
 TARGET_KEYS = (
@@ -48,6 +65,7 @@ TARGET_KEYS = (
     "objectives",
     "restore_role",
     "copy_role",
+    "allow_backup_account_restore",
 )
 
 
@@ -125,7 +143,10 @@ def parse_runbook(text: str, file: str, sha256: str = "") -> rb.Runbook:
     target_nodes = top["targets"].sequence()
     if not target_nodes:
         raise top["targets"].error("expected at least one target")
-    targets = tuple(_target(node, default_source, default_restore) for node in target_nodes)
+    allow_backup = _allow_backup(top, False)
+    targets = tuple(
+        _target(node, default_source, default_restore, allow_backup) for node in target_nodes
+    )
     _unique(top["targets"], [t.name for t in targets], "target")
     return rb.Runbook(
         name=name,
@@ -160,22 +181,41 @@ def _name(node: Node) -> str:
     return value
 
 
-def _duration(node: Node) -> float:
+def _duration(node: Node, longest: float, what: str) -> float:
     value = node.text("a duration such as 24h or 90m")
     try:
-        return parse_duration(value)
+        seconds = parse_duration(value)
     except ValueError:
         raise node.error(
-            f"{value!r} is not a duration: use d, h, m and s, e.g. 24h, 90m, 1h30m"
+            f"{limits.shown(value, 60)} is not a duration: use d, h, m and s, e.g. 24h, 90m, 1h30m"
         ) from None
+    if seconds > longest:
+        most = f"{longest / 86400:g}d"
+        raise node.error(f"{value!r} is too long: at most {most} ({what})")
+    return seconds
 
 
 def _objectives(node: Node) -> rb.Objectives:
     fields = node.mapping(("rpo", "rto"))
     return rb.Objectives(
-        _duration(fields["rpo"]) if "rpo" in fields else None,
-        _duration(fields["rto"]) if "rto" in fields else None,
+        _duration(fields["rpo"], MAX_OBJECTIVE, "an objective") if "rpo" in fields else None,
+        _duration(fields["rto"], MAX_OBJECTIVE, "an objective") if "rto" in fields else None,
     )
+
+
+def _plain(node: Node, value: str, allowed: str = "") -> str:
+    """`value` when it holds no control character but those `allowed`, else a RunbookError."""
+    if limits.has_controls("".join(c for c in value if c not in allowed)):
+        raise node.error(f"{limits.shown(value, 60)} holds control characters")
+    return value
+
+
+def _checked(node: Node, check: Callable[..., object], *args: str) -> None:
+    """Run one of `limits`' checks, its UsageError becoming this node's one line."""
+    try:
+        check(*args)
+    except UsageError as exc:
+        raise node.error(str(exc).strip()) from None
 
 
 def _account(node: Node) -> str:
@@ -229,17 +269,19 @@ def _resource(node: Node) -> rb.ResourceSelector:
     rtype = fields["type"].text("a resource type")
     if rtype not in rb.RESOURCE_TYPES:
         raise fields["type"].error(f"expected one of {', '.join(rb.RESOURCE_TYPES)}, got {rtype!r}")
-    return rb.ResourceSelector(
-        account=_account(fields["account"]),
-        resource_type=rtype,
-        name=fields["name"].text("the resource's name"),
-    )
+    name_node = fields["name"]
+    name = _plain(name_node, name_node.text("the resource's name"))
+    if len(name) > MAX_RESOURCE_NAME:
+        raise name_node.error(
+            f"a resource name is at most {MAX_RESOURCE_NAME} characters, got {len(name)}"
+        )
+    return rb.ResourceSelector(account=_account(fields["account"]), resource_type=rtype, name=name)
 
 
 def _arn(node: Node) -> str:
     value = node.text("an ARN")
-    if not _ARN.match(value):
-        raise node.error(f"expected an ARN (arn:aws:...), got {value!r}")
+    if not _ARN.match(value) or limits.has_controls(value) or len(value) > MAX_ARN:
+        raise node.error(f"expected an ARN (arn:aws:...), got {limits.shown(value, 80)}")
     return value
 
 
@@ -299,13 +341,18 @@ def _validation(node: Node) -> rb.Validation:
 
 
 def _command(node: Node, timeout_node: Node | None) -> rb.CommandValidation:
-    timeout = _duration(timeout_node) if timeout_node is not None else 300.0
+    timeout = 300.0
+    if timeout_node is not None:
+        timeout = _duration(timeout_node, MAX_COMMAND_TIMEOUT, "a command's timeout")
     if node.kind == "list":
-        argv = tuple(child.text("a command word") for child in node.sequence())
+        argv = tuple(
+            _plain(child, child.text("a command word"), _COMMAND_LAYOUT)
+            for child in node.sequence()
+        )
         if not argv:
             raise node.error("expected a command, got an empty list")
         return rb.CommandValidation(argv, timeout, shell=False)
-    text = node.text("a command")
+    text = _plain(node, node.text("a command"), _COMMAND_LAYOUT)
     try:
         shlex.split(text)
     except ValueError as exc:
@@ -331,8 +378,14 @@ def _manual(node: Node) -> rb.ManualStep:
     )
 
 
+def _allow_backup(fields: dict[str, Node], default: bool) -> bool:
+    """`allow_backup_account_restore`: true or false, else the default."""
+    key = "allow_backup_account_restore"
+    return fields[key].flag() if key in fields else default
+
+
 def _target(
-    node: Node, default_source: dict[str, str], default_restore: dict[str, str]
+    node: Node, default_source: dict[str, str], default_restore: dict[str, str], allow_backup: bool
 ) -> rb.Target:
     fields = node.mapping(TARGET_KEYS)
     for key in ("name", "resource"):
@@ -355,7 +408,9 @@ def _target(
         for key, value in values.items():
             if value.kind != "scalar" or value.is_null():
                 raise value.error(f"expected a text value, got {value.shown()}")
-            metadata.append((key, str(value.node.value)))
+            text = str(value.node.value)
+            _checked(value, limits.metadata_pair, key, text, "")
+            metadata.append((key, text))
         _refuse_into_existing(values, dict(metadata))
     return rb.Target(
         name=_name(fields["name"]),
@@ -368,10 +423,9 @@ def _target(
         metadata=tuple(metadata),
         validation=_validation(fields["validate"]) if "validate" in fields else rb.Validation(),
         objectives=_objectives(fields["objectives"]) if "objectives" in fields else rb.Objectives(),
-        restore_role=fields["restore_role"].text("a role name")
-        if "restore_role" in fields
-        else None,
-        copy_role=fields["copy_role"].text("a role name") if "copy_role" in fields else None,
+        restore_role=_role(fields["restore_role"]) if "restore_role" in fields else None,
+        copy_role=_role(fields["copy_role"]) if "copy_role" in fields else None,
+        allow_backup_account_restore=_allow_backup(fields, allow_backup),
     )
 
 
@@ -385,3 +439,10 @@ def _refuse_into_existing(values: dict[str, Node], metadata: dict[str, str]) -> 
             f"a drill restores only into a new resource it can delete, not into {what}: "
             f'remove {flag} (or set it to "true") and give a new name'
         )
+
+
+def _role(node: Node) -> str:
+    """A role name, path/name or role ARN, in IAM's syntax (as `--restore-role`'s)."""
+    value = node.text("a role name")
+    _checked(node, limits.role, value, "")
+    return value

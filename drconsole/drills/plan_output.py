@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drconsole.checks.runner import check_to_json
+from drconsole.drills.backup_account import REFUSED, accepted
 from drconsole.drills.parse import format_duration
 from drconsole.drills.planner import DrillPlan, TargetPlan
 
@@ -48,6 +49,9 @@ def target_plan_json(plan: DrillPlan, item: TargetPlan) -> dict[str, Any]:
         else item.rpo_now_seconds <= objectives.rpo_seconds,
         "creates": list(item.creates),
         "cleanup_deletes": list(item.cleanup_deletes),
+        "caution": {"message": item.caution, "accepted_by": accepted(item.target) or None}
+        if item.caution
+        else None,
     }
 
 
@@ -85,6 +89,11 @@ def plan_lines(plan: DrillPlan) -> list[str]:
         lines.append("")
         verdict = "ready" if item.ok else "NOT READY"
         lines.append(f"Target {item.target.name}: {verdict} - {item.target.resource.describe()}")
+        if item.caution:
+            how = accepted(item.target)
+            lines.append(
+                f"  caution: {item.caution}; " + (f"accepted by the {how}" if how else REFUSED)
+            )
         if item.resolved is None:
             lines.append(f"  cannot resolve: {item.message} [{item.cause}]")
             continue

@@ -8,12 +8,13 @@ with the copy's own metadata, so the plan says that the flow runs those right be
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from drconsole.checks.facts import copied_from_region
 from drconsole.checks.runner import CheckReport, run_copy_checks, run_restore_checks
+from drconsole.drills.backup_account import REFUSED, accepted, backup_account_restores
 from drconsole.drills.ownership import drill_metadata
 from drconsole.drills.resolve import Resolved, ResolveError, resolve_target
 from drconsole.drills.runbook import Runbook, Target
@@ -37,16 +38,28 @@ class TargetPlan:
     rpo_now_seconds: float | None = None
     creates: tuple[str, ...] = ()
     cleanup_deletes: tuple[str, ...] = ()
+    caution: str = ""  # why the restore would be in the central backup account
+
+    @property
+    def refused(self) -> bool:
+        """True when `drill run` refuses the target's restore in the backup account (the
+        runbook does not state it)."""
+        return bool(self.caution) and not accepted(self.target)
 
     @property
     def ok(self) -> bool:
-        """True when the target resolved and every check that could run passed."""
-        return self.cause is None and all(report.ok for _, report in self.reports)
+        """True when the target resolved, every check that could run passed, and its restore
+        is not in the backup account unless the runbook says so."""
+        return (
+            self.cause is None and not self.refused and all(report.ok for _, report in self.reports)
+        )
 
     def first_failure(self) -> tuple[str, str]:
         """(cause, message) of what stops the target."""
         if self.cause is not None:
             return self.cause, self.message
+        if self.refused:
+            return "", f"{self.caution}; {REFUSED}"
         for step, report in self.reports:
             for check in report.checks:
                 if check.status.value in ("FAIL", "UNKNOWN"):
@@ -80,8 +93,10 @@ def destination_of(target: Target, resolved: Resolved) -> VaultRef | None:
 def plan_drill(sessions: Any, runbook: Runbook) -> DrillPlan:
     """Resolve and check every target concurrently (reads only)."""
     now = datetime.now(UTC)
+    restores = backup_account_restores(sessions, runbook)
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(runbook.targets)))) as pool:
         plans = list(pool.map(lambda t: plan_target(sessions, runbook, t, now), runbook.targets))
+    plans = [replace(p, caution=restores.get(p.target.name, "")) for p in plans]
     return DrillPlan(runbook, now, tuple(plans))
 
 

@@ -11,6 +11,9 @@ from drconsole.checks.arns import is_continuous
 from drconsole.drills.runbook import Target
 from drconsole.models import CauseCode, RecoveryPoint
 
+# The resources a type and name may match, named in the one line that refuses them.
+MAX_ARNS_SHOWN = 5
+
 
 class ResolveError(Exception):
     """A target whose recovery point cannot be found; `cause` is a cause code."""
@@ -124,7 +127,7 @@ def _choose(
                     continue
                 raise
         raise ResolveError(f"recovery point {choice.arn} is not in {where}{_skipped(reader)}")
-    candidates: list[RecoveryPoint] = []
+    matched: list[RecoveryPoint] = []
     for vault in vaults:
         if target.resource.arn:
             found = reader.points(account, region, vault, resource_arn=target.resource.arn)
@@ -132,7 +135,9 @@ def _choose(
             found = reader.points(
                 account, region, vault, resource_type=target.resource.resource_type
             )
-        candidates.extend(p for p in found if _matches(target, p) and p.status == "COMPLETED")
+        matched.extend(p for p in found if _matches(target, p))
+    _refuse_two_resources(target, matched, where)
+    candidates = [p for p in matched if p.status == "COMPLETED"]
     if choice.kind == "newest-before" and choice.before is not None:
         before = choice.before
         candidates = [p for p in candidates if p.created < before]
@@ -152,6 +157,22 @@ def _choose(
             f"{passed_over}{_skipped(reader)}"
         )
     return max(candidates, key=lambda p: p.created)
+
+
+def _refuse_two_resources(target: Target, matched: list[RecoveryPoint], where: str) -> None:
+    """ResolveError when a type and name match the recovery points of several resources: AWS
+    calls ResourceName "the non-unique name of the resource" (an EBS volume's or EC2 instance's
+    Name tag; a rebuilt instance and its predecessor), and the newest point of any of them is
+    not a drill of the one meant."""
+    arns = sorted({p.resource_arn for p in matched if p.resource_arn})
+    if target.resource.arn or len(arns) < 2:
+        return
+    shown = ", ".join(arns[:MAX_ARNS_SHOWN])
+    more = f" and {len(arns) - MAX_ARNS_SHOWN} more" if len(arns) > MAX_ARNS_SHOWN else ""
+    raise ResolveError(
+        f"{target.resource.describe()} names {len(arns)} resources backed up in {where}: "
+        f"{shown}{more}; give the resource as an ARN (resource: ARN)"
+    )
 
 
 def _skipped(reader: DrillReader) -> str:

@@ -125,6 +125,8 @@ class Target:
     objectives: Objectives = field(default_factory=Objectives)
     restore_role: str | None = None
     copy_role: str | None = None
+    # Stated in the runbook: restoring into the central backup account is meant.
+    allow_backup_account_restore: bool = False
 
 
 @dataclass(frozen=True, slots=True)

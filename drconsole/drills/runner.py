@@ -65,6 +65,7 @@ class DrillRunner:
         # stop(): the waits end and the drill stops where it is, resumably (the console quits).
         self.stopping = threading.Event()
         self._engines: list[Any] = []
+        self._backup_restores: dict[str, str] | None = None
 
     def stop(self) -> None:
         """End every wait (job watchers, validations): the drill's threads stop where they
@@ -97,10 +98,26 @@ class DrillRunner:
             if self.resuming:
                 # Checked under the lock: another process may have finished it meanwhile.
                 refuse_if_finished(self.state())
+            else:
+                self.refuse_backup_account_restores()
             self._run_locked()
             return finish(
                 self.sessions, self.state_dir, self.runbook, self.run_id, report_dir, junit
             )
+
+    def refuse_backup_account_restores(self) -> None:
+        """UsageError, before anything is journaled, when a target restores into the central
+        backup account and the runbook does not state it (read once per runner)."""
+        from drconsole.drills.backup_account import refuse_unaccepted
+
+        refuse_unaccepted(self.runbook, self._backup_account_restores())
+
+    def _backup_account_restores(self) -> dict[str, str]:
+        from drconsole.drills.backup_account import backup_account_restores
+
+        if self._backup_restores is None:
+            self._backup_restores = backup_account_restores(self.sessions, self.runbook)
+        return self._backup_restores
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -314,6 +331,7 @@ class DrillRunner:
             restore_role=target.restore_role,
             role_flags=(f"{target.name}: copy_role", f"{target.name}: restore_role"),
         )
+        prepared = self._accept_backup_account_restore(target, prepared)
         if not prepared.ok:
             step, report = next((s, r) for s, r in prepared.reports if not r.ok)
             failing = [c for c in report.checks if c.status.value in ("FAIL", "UNKNOWN")]
@@ -340,6 +358,11 @@ class DrillRunner:
         )
         engine.begin(prepared)
         return str(prepared.flow_id)
+
+    def _accept_backup_account_restore(self, target: Target, prepared: Any) -> Any:
+        from drconsole.drills.backup_account import accept_in_flow
+
+        return accept_in_flow(target, prepared, self._backup_account_restores().get(target.name))
 
     def _block(self, target: Target, step: str, failing: list[Any]) -> None:
         """Journal the target blocked by the first of a step's failing checks (all of them kept

@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from drconsole.aws.drill_reads import AWS_ERRORS, DrillReader, ResourceState
+from drconsole.drills.interruption import ValidationInterrupted
 from drconsole.drills.runbook import CommandValidation, Validation
+from drconsole.redact import exception_text
 
 OUTPUT_LIMIT = 4000
 AVAILABLE_WAIT = 120.0  # seconds a restored resource may take to become available
@@ -48,8 +50,23 @@ def builtin(
     """The resource exists and is available (waiting up to two minutes), with its measures; and,
     when asked, its measures match the source's within the tolerance. `stopping` set ends the
     wait (InterruptedError): nothing is recorded, a resumed drill validates again."""
-    reader = DrillReader(sessions)
     started = now_iso()
+    try:
+        return _builtin(sessions, restored, validation, stopping, started)
+    except (InterruptedError, ValidationInterrupted):
+        raise
+    except Exception as exc:  # judged, not a crash: see _failed_to_run
+        return _failed_to_run("builtin", started, exc)
+
+
+def _builtin(
+    sessions: Any,
+    restored: Restored,
+    validation: Validation,
+    stopping: threading.Event | None,
+    started: str,
+) -> dict[str, Any]:
+    reader = DrillReader(sessions)
     deadline = time.monotonic() + AVAILABLE_WAIT
     try:
         while True:
@@ -85,10 +102,17 @@ def builtin(
     return _result("builtin", started, True, message, details)
 
 
+def _failed_to_run(kind: str, started: str, exc: Exception) -> dict[str, Any]:
+    """A validation that raised is a failed validation, recorded in the run with what was
+    raised: a crash here comes after the restore, and would leave the drill unfinished with
+    every resume crashing the same way."""
+    return _result(kind, started, False, f"cannot run: {exception_text(exc)}", {})
+
+
 def _raise_if_interrupting(exc: BaseException, doing: str) -> None:
     """ValidationInterrupted when AWS, not the resource, failed the read (throttling...)."""
     from drconsole.aws.errors import describe
-    from drconsole.drills.interruption import ValidationInterrupted, interrupting_cause
+    from drconsole.drills.interruption import interrupting_cause
 
     cause = interrupting_cause(exc)
     if cause is not None:
@@ -162,8 +186,14 @@ def command(
             f"timed out after {cmd.timeout_seconds:g}s",
             {"output": output, "exit_code": None},
         )
-    except OSError as exc:
-        return _result("command", started, False, f"cannot run: {exc}", {"exit_code": None})
+    except Exception as exc:  # OSError (no such program), and any other: judged, not a crash
+        return _result(
+            "command",
+            started,
+            False,
+            f"cannot run: {exception_text(exc)}",
+            {"exit_code": None},
+        )
     output = _clean(done.stdout + done.stderr, secrets, env)
     passed = done.returncode == 0
     return _result(
