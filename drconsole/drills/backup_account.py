@@ -99,15 +99,8 @@ class _NamedBackup:
         return self.known[account]
 
     def _read(self, account: str) -> bool:
-        from drconsole.aws.drill_reads import AWS_ERRORS
-        from drconsole.aws.organization import account_role
+        from drconsole.aws.backup_account import backup_account_id
 
-        management = self.sessions.settings.management_account_id
-        try:
-            client = self.sessions.client("organizations", management)
-            name = client.describe_account(AccountId=account)["Account"]["Name"]
-        except (*AWS_ERRORS, KeyError, TypeError):
-            # Not in an organization, or not allowed to read it: nothing known, nothing said
-            # (a configured backup_account_id decides without this read).
-            return False
-        return account_role(account, str(name), "", None) == "backup"
+        # Called only without a configured backup_account_id: the organization's name decides
+        # (unreadable: nothing known, nothing said).
+        return backup_account_id(self.sessions, account) == account
