@@ -20,7 +20,7 @@ from drconsole.flows import plan as pl
 from drconsole.flows import restore_forms as forms
 from drconsole.flows.cautions import Acceptance, Caution
 from drconsole.flows.routes import VaultRef
-from drconsole.flows.secret_values import SecretAsker, SecretValues
+from drconsole.flows.secret_values import SecretAsker, SecretValues, refuse_unfaithful
 from drconsole.job_request import JobRequest
 from drconsole.models import CauseCode, CopyJob, RestoreJob
 from drconsole.redact import without_userinfo
@@ -223,7 +223,9 @@ class EngineBase(SecretValues):
         """The request of `step` that the operator confirmed with the plan (first route only)."""
         if state.generation != 0 or step not in state.confirmed:
             return None
-        return JobRequest.from_json(state.confirmed[step])
+        request = JobRequest.from_json(state.confirmed[step])
+        refuse_unfaithful(state.flow_id, request)
+        return request
 
     def _ask(self, state: jr.FlowState, request: JobRequest) -> JobRequest | FlowOutcome:
         """A request built after the plan was confirmed: shown (an event) and, when someone can
@@ -245,6 +247,7 @@ class EngineBase(SecretValues):
         token (`resumed`, on resume) is journaled again too, for its time bounds when the job it
         may start was created (a clean-up looking for a job whose id was never journaled), and
         keeps the first call's audit intent."""
+        refuse_unfaithful(state.flow_id, request)
         intent = self._request_intent(state, request, resumed)
         self.journal.append(
             state.flow_id,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drconsole.aws.audit import redact
 from drconsole.aws.errors import AWS_FAILURES, describe
 from drconsole.aws.jobs import JobRef
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
@@ -34,9 +35,10 @@ from drconsole.flows.engine_base import (
 from drconsole.flows.restore_step import RestoreSteps
 from drconsole.flows.role_accounts import RoleUse, refuse_foreign_roles
 from drconsole.flows.routes import VaultRef, is_route_refusal, two_hop_route
-from drconsole.flows.secret_values import SecretNeeded
+from drconsole.flows.secret_values import SecretNeeded, refuse_unfaithful
 from drconsole.job_request import START_COPY, JobRequest
 from drconsole.models import CauseCode, CopyJob
+from drconsole.redact import REDACTED, is_secret_name
 
 __all__ = ["FlowBusy", "FlowEngine", "FlowOutcome", "OtherOrigin", "Prepared", "SecretNeeded"]
 
@@ -251,12 +253,18 @@ class FlowEngine(RestoreSteps):
         self.refuse_read_only()
         flow_id = prepared.flow_id
         plan_json = prepared.plan.to_json()
-        as_written = json.loads(json.dumps(plan_json, default=str))
-        if pl.FlowPlan.from_json(as_written).to_json() != plan_json:
+        # Read back as the journal keeps it: only a secret metadata value may differ.
+        as_written = json.loads(json.dumps(redact(plan_json), default=str))
+        withheld = {
+            k: REDACTED if is_secret_name(k) else v for k, v in plan_json["metadata"].items()
+        }
+        if pl.FlowPlan.from_json(as_written).to_json() != {**plan_json, "metadata": withheld}:
             raise UsageError(
                 f"the plan of flow {flow_id} would not read back from the journal the same: "
                 "nothing was started"
             )
+        for request in prepared.requests:
+            refuse_unfaithful(flow_id, request)  # what is journaled is what is sent
         # Secret metadata is journaled redacted: this process keeps it to send it as confirmed.
         self.remember_secrets(flow_id, {**prepared.plan.metadata, **prepared.form_values})
         for request in prepared.requests:
