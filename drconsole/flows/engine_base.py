@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drconsole.aws.answers import IncompleteAnswer
 from drconsole.aws.audit import AuditLog
 from drconsole.aws.errors import classify, describe
 from drconsole.aws.jobs import JobRef, JobsApi
@@ -276,9 +277,17 @@ class EngineBase(SecretValues):
         )
 
     def _final_arn(self, state: jr.FlowState, plan: pl.FlowPlan) -> str:
+        """The recovery point the flow ends with: the last hop's copy (the source when the flow
+        copies nothing); a hop journaled without its copy is an incomplete answer, never the
+        source taken for it."""
         arn = plan.source.arn
         for name in state.hop_names:
-            arn = state.step(name).result_arn or arn
+            made = state.step(name).result_arn
+            if not made:
+                raise IncompleteAnswer(
+                    operation="DescribeCopyJob", field="DestinationRecoveryPointArn"
+                )
+            arn = made
         return arn
 
     def _checks_pass(

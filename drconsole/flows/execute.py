@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drconsole.aws.answers import IncompleteAnswer
 from drconsole.aws.audit import redact
 from drconsole.aws.errors import AWS_FAILURES, describe
 from drconsole.aws.jobs import JobRef
@@ -353,11 +354,13 @@ class FlowEngine(RestoreSteps):
             name = f"hop{index + 1}"
             self._at_step[state.flow_id] = name
             step = state.step(name)
-            if step.finished:
-                if step.state != "COMPLETED":
-                    return self._fail(state, name, step.status_message, job_failed=True)
-                arn = step.result_arn or arn
+            if step.finished and step.state != "COMPLETED":
+                return self._fail(state, name, step.status_message, job_failed=True)
+            if step.finished and step.result_arn:
+                arn = step.result_arn
                 continue
+            # Not finished, or journaled COMPLETED without the copy it made (an earlier
+            # drconsole carried on with the source then): its job is described again.
             job_id = step.job_id
             if job_id is None:
                 started = self._start_copy(state, plan, index, arn)
@@ -380,19 +383,27 @@ class FlowEngine(RestoreSteps):
             ref = JobRef("copy", hop.source.account_id, hop.source.region, job_id)
             job = self._watch(state.flow_id, name, ref)
             assert isinstance(job, CopyJob)
+            made = job.destination_recovery_point_arn
+            if job.state == "COMPLETED" and not made:
+                # The copy's own ARN is what the next hop and the restore send: never the
+                # source's. The flow is interrupted before the end is journaled, and a resume
+                # describes the job again.
+                raise IncompleteAnswer(
+                    operation="DescribeCopyJob", field="DestinationRecoveryPointArn"
+                )
             self.journal.append(
                 state.flow_id,
                 "finished",
                 step=name,
                 state=job.state,
                 status_message=job.status_message,
-                result_arn=job.destination_recovery_point_arn,
+                result_arn=made,
             )
-            if job.state != "COMPLETED":
+            if job.state != "COMPLETED" or not made:
                 if self._can_fall_back(plan, index) and is_route_refusal(job.status_message):
                     return self._fall_back(state, plan, job.status_message)
                 return self._fail(state, name, job.status_message, job_failed=True)
-            arn = job.destination_recovery_point_arn or arn
+            arn = made
         return None
 
     def _can_fall_back(self, plan: pl.FlowPlan, index: int) -> bool:
