@@ -96,6 +96,25 @@ class JobRequest:
             return []
         return [k for k, v in metadata.items() if v == REDACTED and is_secret_name(k)]
 
+    def marked(self) -> list[str]:
+        """The parameters (dotted paths) that hold the redaction marker, secret metadata values
+        withheld by the journal aside: a request read back from a journal that an earlier
+        version wrote with such values redacted, which must never be sent."""
+        withheld = {f"Metadata.{key}" for key in self.withheld_secrets()}
+        return [path for path in _marked_paths(self.parameters, "") if path not in withheld]
+
+    def as_journaled(self) -> JobRequest:
+        """The request as the journal keeps it and gives it back: its secret metadata values
+        withheld, every other parameter exactly as it is."""
+        return JobRequest.from_json(redact_fields(self.to_json()))
+
+    def secret_metadata(self) -> dict[str, str]:
+        """The secret-named Metadata values this request carries (kept in memory to send)."""
+        metadata = self.parameters.get("Metadata")
+        if not isinstance(metadata, dict):
+            return {}
+        return {k: str(v) for k, v in metadata.items() if is_secret_name(k) and v != REDACTED}
+
     def with_secrets(self, values: Mapping[str, str]) -> JobRequest:
         """The same request with each withheld secret metadata value put back from `values`
         (keys matched without regard to case); nothing else changes."""
@@ -147,3 +166,17 @@ class JobRequest:
         head = f"backup:{self.operation} as {self.account_id} in {self.region}"
         shown = redact_fields(self.parameters, keep=("IdempotencyToken",))
         return head + "\n" + json.dumps(shown, indent=2, sort_keys=True)
+
+
+def _marked_paths(value: Any, path: str) -> list[str]:
+    if isinstance(value, dict):
+        return [
+            found
+            for key, item in value.items()
+            for found in _marked_paths(item, f"{path}.{key}" if path else str(key))
+        ]
+    if isinstance(value, list):
+        return [
+            found for i, item in enumerate(value) for found in _marked_paths(item, f"{path}[{i}]")
+        ]
+    return [path] if value == REDACTED else []

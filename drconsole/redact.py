@@ -8,6 +8,11 @@ fields (`SecretAccessKey`, `SessionToken`, `token`, `password`... in XML, JSON, 
 40-character secret keys, long base64 session tokens), the user name and password of a URL
 (`http://***:***@host`, as botocore shows a proxy's), and every value registered with
 `register_secret` (the break-glass secret key read from the keyring), whatever its shape.
+
+Shapes and registered values are looked for in text only: in a record (`redact_fields`) the
+prose is text, while request parameters, ARNs and names are redacted by their key's name alone,
+so that what the journal keeps, the confirmation shows and the audit log records is exactly
+what is sent.
 """
 
 from __future__ import annotations
@@ -181,17 +186,62 @@ def redact_text(text: str, keep: Iterable[str] = ()) -> str:
     return _BASE64_RUN.sub(_scrub_base64, text)
 
 
+# Keys whose values are prose: AWS's messages, a failed check's evidence and remediation, a
+# command's output, an operator's note. A credential may stand anywhere in prose, so it is
+# cleaned by shape too (`redact_text`). Every other value of a record is data that drconsole
+# sends or acts on (a request parameter, an ARN, a name): it is kept exactly as it is unless its
+# key names a secret, so a table name of 40 mixed-case letters and digits, or one that begins
+# like an access key id, is journaled, shown and sent as typed.
+TEXT_KEYS = frozenset(
+    {
+        "message",
+        "status_message",
+        "error",
+        "explanation",
+        "remediation",
+        "evidence",
+        "reason",
+        "note",
+        "output",
+    }
+)
+
+
 def redact_fields(value: Any, keep: Iterable[str] = ()) -> Any:
-    """A copy of `value` where secret-named fields (at any depth) and secret-shaped strings
-    are replaced by a marker; names in `keep` are not secret at the top level."""
-    keep = frozenset(keep)
+    """A copy of `value` fit for a file or a screen: the value of every secret-named key (at any
+    depth) replaced by a marker, and prose (the values of `TEXT_KEYS`, or `value` itself when it
+    is text) cleaned by `redact_text`. Every other value is kept as it is: it is what a request
+    sends, or names what drconsole acts on, and a value that merely looks like a credential is
+    not one. Names in `keep` are not secret at the top level."""
+    if isinstance(value, str):
+        return redact_text(value)
+    return _redact_data(value, frozenset(keep))
+
+
+def _redact_data(value: Any, keep: frozenset[str] = frozenset()) -> Any:
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key not in keep and is_secret_name(key):
+                out[str(key)] = REDACTED
+            elif key in TEXT_KEYS:
+                out[str(key)] = _redact_prose(item)
+            else:
+                out[str(key)] = _redact_data(item)
+        return out
+    if isinstance(value, list | tuple):
+        return [_redact_data(item) for item in value]
+    return value
+
+
+def _redact_prose(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {
-            str(key): REDACTED if key not in keep and is_secret_name(key) else redact_fields(item)
+            str(key): REDACTED if is_secret_name(key) else _redact_prose(item)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        return [redact_fields(item) for item in value]
+        return [_redact_prose(item) for item in value]
     if isinstance(value, str):
         return redact_text(value)
     return value

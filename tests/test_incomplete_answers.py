@@ -256,6 +256,37 @@ def test_a_job_described_without_its_state_ends_the_wait_with_a_resume(
     assert "drconsole jobs --resume --flow" in shown
 
 
+def test_a_copy_described_completed_without_its_copy_never_carries_on_with_the_source(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    """DescribeCopyJob answers COMPLETED without DestinationRecoveryPointArn: the flow is
+    interrupted before the copy's end is journaled (exit 3, resumable), never completed with
+    the source recovery point as its copy; once the answer is whole, a resume ends it with the
+    copy the job made."""
+    points = box.backup("prod").list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    point = next(p for p in points["RecoveryPoints"] if p["ResourceType"] == "DynamoDB")
+    source = point["RecoveryPointArn"]
+    destination = box.vault("backup", "central-eu-central-1")
+    dropper.drops = [Drop("backup:DescribeCopyJob", "DestinationRecoveryPointArn")]
+    args = ["copy", "--recovery-point", source, "--to", destination, "--allow-duplicate-copy"]
+    result = box.cli(tmp_path, *args, "--yes", "--poll-interval", "0.1")
+    assert_clean(result)
+    assert result.returncode == 3, result.stdout + result.stderr
+    shown = result.stdout + result.stderr
+    assert "DescribeCopyJob: the answer from AWS has no DestinationRecoveryPointArn" in shown
+    assert "drconsole jobs --resume --flow" in shown
+    records = journal(tmp_path)
+    assert not [r for r in records if r["type"] in ("finished", "done")], records
+    dropper.drops = []
+    resumed = box.cli(tmp_path, "jobs", "--resume", "--json", "--poll-interval", "0.1")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    records = journal(tmp_path)
+    (job,) = [r["job_id"] for r in records if r["type"] == "job"]
+    made = box.backup("prod").describe_copy_job(CopyJobId=job)["CopyJob"]
+    (done,) = [r["result"] for r in records if r["type"] == "done"]
+    assert done["recovery_point"] == made["DestinationRecoveryPointArn"] != source
+
+
 def test_a_vault_without_its_names_makes_its_readiness_row_unknown_at_best(
     box: Box, dropper: FieldDropper, tmp_path: Path
 ) -> None:

@@ -77,21 +77,47 @@ def test_what_is_not_a_secret_is_kept(text: str) -> None:
     assert redact_text(text) == text
 
 
-def test_fields_at_any_depth_and_strings_inside_them() -> None:
+def test_fields_at_any_depth_and_prose_inside_them() -> None:
     record = {
         "token": "9f1c2d3e-4b5a-6789-abcd-ef0123456789",
         "request": {"IdempotencyToken": "x", "Password": "p", "Note": f"key {ACCESS_KEY}"},
         "list": [{"SessionToken": TOKEN}],
+        "message": f"denied for {ACCESS_KEY}",
+        "failed": [{"id": "c", "evidence": f"key {SECRET_KEY}", "remediation": {"token": "t"}}],
     }
     out = redact_fields(record, keep=("token",))
     assert out["token"] == record["token"]  # the journal's idempotency token
+    # Parameters are data: only a secret-named key's value is withheld, whatever the shapes.
     assert out["request"] == {
         "IdempotencyToken": "x",
         "Password": REDACTED,
-        "Note": "key " + REDACTED,
+        "Note": f"key {ACCESS_KEY}",
     }
     assert out["list"] == [{"SessionToken": REDACTED}]
+    # Prose (AWS's messages, a check's evidence) is cleaned of credential shapes too.
+    assert out["message"] == f"denied for {REDACTED}"
+    assert out["failed"] == [
+        {"id": "c", "evidence": f"key {REDACTED}", "remediation": {"token": REDACTED}}
+    ]
     assert redact_fields({"token": "t"})["token"] == REDACTED
+    assert redact_fields(f"text {TOKEN}") == f"text {REDACTED}"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "OrdersRestoreTable2026DecemberFifthRun01",  # 40 mixed-case letters and digits
+        "ASIAPACIFICORDERS2026",  # an access key id's shape
+        "arn:aws:dynamodb:eu-central-1:123456789012:table/ASIAPACIFICORDERS2026",
+        "arn:aws:backup:eu-central-1:123456789012:backup-vault:CentralVaultEuCentral1Prod2026DrCopies",
+    ],
+)
+def test_a_value_shaped_like_a_credential_is_kept_in_a_record(value: str) -> None:
+    request = {"Metadata": {"targetTableName": value}, "DestinationBackupVaultArn": value}
+    assert redact_fields({"request": request, "plan": {"hops": [{"source": value}]}}) == {
+        "request": request,
+        "plan": {"hops": [{"source": value}]},
+    }
 
 
 def test_a_urls_user_name_and_password_are_masked_and_logs_go_through_it(caplog) -> None:
@@ -148,7 +174,7 @@ def test_client_errors_our_errors_audit_and_journal_are_redacted(tmp_path) -> No
         account_id="123456789012",
         region="eu-central-1",
         operation="StartCopyJob",
-        parameters={"IdempotencyToken": "t", "Note": TOKEN},
+        parameters={"IdempotencyToken": "t", "SessionToken": TOKEN},
     )
     audit.outcome(
         intent,
@@ -163,9 +189,12 @@ def test_client_errors_our_errors_audit_and_journal_are_redacted(tmp_path) -> No
         step="hop1",
         kind="copy",
         token="9f1c2d3e",
-        request={"Note": f"x {ACCESS_KEY}"},
+        request={"Metadata": {"Password": SECRET_KEY}},
         account="123456789012",
         region="eu-central-1",
+    )
+    Journal(tmp_path).append(
+        "0000000000f1", "aws-error", step="hop1", cause="UNKNOWN", message=f"x {ACCESS_KEY}"
     )
     written = (tmp_path / "audit.log").read_text() + (tmp_path / "journal.jsonl").read_text()
     assert all(secret not in written for secret in SECRETS)

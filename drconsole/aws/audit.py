@@ -35,8 +35,9 @@ __all__ = ["REDACTED", "AuditLog", "redact"]
 
 
 def redact(value: Any, keep: Iterable[str] = ()) -> Any:
-    """The value with secret-named fields (at any depth) and credential-shaped strings
-    replaced by a marker; top-level names in `keep` are not secret (see drconsole.redact)."""
+    """The value with secret-named fields (at any depth) replaced by a marker and its prose
+    cleaned of credential-shaped strings; parameters are otherwise kept as sent; top-level
+    names in `keep` are not secret (see drconsole.redact.redact_fields)."""
     return redact_fields(value, keep)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drconsole.aws.answers import IncompleteAnswer
 from drconsole.aws.audit import AuditLog
 from drconsole.aws.errors import classify, describe
 from drconsole.aws.jobs import JobRef, JobsApi
@@ -20,7 +21,7 @@ from drconsole.flows import plan as pl
 from drconsole.flows import restore_forms as forms
 from drconsole.flows.cautions import Acceptance, Caution
 from drconsole.flows.routes import VaultRef
-from drconsole.flows.secret_values import SecretAsker, SecretValues
+from drconsole.flows.secret_values import SecretAsker, SecretValues, refuse_unfaithful
 from drconsole.job_request import JobRequest
 from drconsole.models import CauseCode, CopyJob, RestoreJob
 from drconsole.redact import without_userinfo
@@ -229,7 +230,9 @@ class EngineBase(SecretValues):
         """The request of `step` that the operator confirmed with the plan (first route only)."""
         if state.generation != 0 or step not in state.confirmed:
             return None
-        return JobRequest.from_json(state.confirmed[step])
+        request = JobRequest.from_json(state.confirmed[step])
+        refuse_unfaithful(state.flow_id, request)
+        return request
 
     def _ask(self, state: jr.FlowState, request: JobRequest) -> JobRequest | FlowOutcome:
         """A request built after the plan was confirmed: shown (an event) and, when someone can
@@ -251,6 +254,7 @@ class EngineBase(SecretValues):
         token (`resumed`, on resume) is journaled again too, for its time bounds when the job it
         may start was created (a clean-up looking for a job whose id was never journaled), and
         keeps the first call's audit intent."""
+        refuse_unfaithful(state.flow_id, request)
         intent = self._request_intent(state, request, resumed)
         self.journal.append(
             state.flow_id,
@@ -279,9 +283,17 @@ class EngineBase(SecretValues):
         )
 
     def _final_arn(self, state: jr.FlowState, plan: pl.FlowPlan) -> str:
+        """The recovery point the flow ends with: the last hop's copy (the source when the flow
+        copies nothing); a hop journaled without its copy is an incomplete answer, never the
+        source taken for it."""
         arn = plan.source.arn
         for name in state.hop_names:
-            arn = state.step(name).result_arn or arn
+            made = state.step(name).result_arn
+            if not made:
+                raise IncompleteAnswer(
+                    operation="DescribeCopyJob", field="DestinationRecoveryPointArn"
+                )
+            arn = made
         return arn
 
     def _checks_pass(

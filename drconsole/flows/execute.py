@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drconsole.aws.answers import IncompleteAnswer
+from drconsole.aws.audit import redact
 from drconsole.aws.backup_account import backup_account_id
 from drconsole.aws.errors import AWS_FAILURES, describe
 from drconsole.aws.jobs import JobRef
@@ -35,9 +37,10 @@ from drconsole.flows.engine_base import (
 from drconsole.flows.restore_step import RestoreSteps
 from drconsole.flows.role_accounts import RoleUse, refuse_foreign_roles
 from drconsole.flows.routes import VaultRef, is_route_refusal, two_hop_route
-from drconsole.flows.secret_values import SecretNeeded
+from drconsole.flows.secret_values import SecretNeeded, refuse_unfaithful
 from drconsole.job_request import START_COPY, JobRequest
 from drconsole.models import CauseCode, CopyJob
+from drconsole.redact import REDACTED, is_secret_name
 
 __all__ = ["FlowBusy", "FlowEngine", "FlowOutcome", "OtherOrigin", "Prepared", "SecretNeeded"]
 
@@ -255,12 +258,18 @@ class FlowEngine(RestoreSteps):
         self.refuse_read_only()
         flow_id = prepared.flow_id
         plan_json = prepared.plan.to_json()
-        as_written = json.loads(json.dumps(plan_json, default=str))
-        if pl.FlowPlan.from_json(as_written).to_json() != plan_json:
+        # Read back as the journal keeps it: only a secret metadata value may differ.
+        as_written = json.loads(json.dumps(redact(plan_json), default=str))
+        withheld = {
+            k: REDACTED if is_secret_name(k) else v for k, v in plan_json["metadata"].items()
+        }
+        if pl.FlowPlan.from_json(as_written).to_json() != {**plan_json, "metadata": withheld}:
             raise UsageError(
                 f"the plan of flow {flow_id} would not read back from the journal the same: "
                 "nothing was started"
             )
+        for request in prepared.requests:
+            refuse_unfaithful(flow_id, request)  # what is journaled is what is sent
         # Secret metadata is journaled redacted: this process keeps it to send it as confirmed.
         self.remember_secrets(flow_id, {**prepared.plan.metadata, **prepared.form_values})
         for request in prepared.requests:
@@ -349,11 +358,13 @@ class FlowEngine(RestoreSteps):
             name = f"hop{index + 1}"
             self._at_step[state.flow_id] = name
             step = state.step(name)
-            if step.finished:
-                if step.state != "COMPLETED":
-                    return self._fail(state, name, step.status_message, job_failed=True)
-                arn = step.result_arn or arn
+            if step.finished and step.state != "COMPLETED":
+                return self._fail(state, name, step.status_message, job_failed=True)
+            if step.finished and step.result_arn:
+                arn = step.result_arn
                 continue
+            # Not finished, or journaled COMPLETED without the copy it made (an earlier
+            # drconsole carried on with the source then): its job is described again.
             job_id = step.job_id
             if job_id is None:
                 started = self._start_copy(state, plan, index, arn)
@@ -376,19 +387,27 @@ class FlowEngine(RestoreSteps):
             ref = JobRef("copy", hop.source.account_id, hop.source.region, job_id)
             job = self._watch(state.flow_id, name, ref)
             assert isinstance(job, CopyJob)
+            made = job.destination_recovery_point_arn
+            if job.state == "COMPLETED" and not made:
+                # The copy's own ARN is what the next hop and the restore send: never the
+                # source's. The flow is interrupted before the end is journaled, and a resume
+                # describes the job again.
+                raise IncompleteAnswer(
+                    operation="DescribeCopyJob", field="DestinationRecoveryPointArn"
+                )
             self.journal.append(
                 state.flow_id,
                 "finished",
                 step=name,
                 state=job.state,
                 status_message=job.status_message,
-                result_arn=job.destination_recovery_point_arn,
+                result_arn=made,
             )
-            if job.state != "COMPLETED":
+            if job.state != "COMPLETED" or not made:
                 if self._can_fall_back(plan, index) and is_route_refusal(job.status_message):
                     return self._fall_back(state, plan, job.status_message)
                 return self._fail(state, name, job.status_message, job_failed=True)
-            arn = job.destination_recovery_point_arn or arn
+            arn = made
         return None
 
     def _can_fall_back(self, plan: pl.FlowPlan, index: int) -> bool:

@@ -5,6 +5,7 @@ from the journal (a resume) therefore carries the redaction marker where a secre
 engine puts the value back from what this process knows (the flow it began), from what the
 operator gives again (`jobs --resume --metadata K=V`, or a prompt that does not echo), and
 otherwise refuses the step before anything is journaled or sent: the placeholder never is.
+Every other parameter is journaled exactly as it is sent (`refuse_unfaithful` holds to it).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from drconsole.errors import UsageError
 from drconsole.flows import journal as jr
 from drconsole.job_request import JobRequest
-from drconsole.redact import is_secret_name, register_secret
+from drconsole.redact import REDACTED, is_secret_name, register_secret
 
 # (flow id, step, metadata key) -> the value, or None when nobody answers.
 SecretAsker = Callable[[str, str, str], "str | None"]
@@ -61,3 +62,23 @@ class SecretValues:
             self.remember_secrets(state.flow_id, {key: value})
             request = request.with_secrets({key: value})
         return request
+
+
+def refuse_unfaithful(flow_id: str, request: JobRequest) -> None:
+    """A UsageError, before anything is journaled or sent, for a request that would not be sent
+    as confirmed: one holding the redaction marker in place of a value (read back from a journal
+    that an earlier drconsole wrote with values that merely looked like credentials redacted),
+    or one that the journal would not give back as it is, its secret values aside."""
+    marked = request.marked()
+    if marked:
+        raise UsageError(
+            f"flow {flow_id}: the journaled {request.step} request holds {REDACTED} in place of "
+            f"{marked[0]} (a value an earlier drconsole journaled redacted), so it is not the "
+            f"request confirmed and nothing was sent: end the flow with `drconsole jobs "
+            f"--abandon {flow_id}` and start it again"
+        )
+    if request.as_journaled().with_secrets(request.secret_metadata()) != request:
+        raise UsageError(
+            f"flow {flow_id}: the {request.step} request would not read back from the journal "
+            "as it is, so a resume could not send it as confirmed: nothing was sent"
+        )
