@@ -109,7 +109,7 @@ def test_fields_at_any_depth_and_prose_inside_them() -> None:
         "OrdersRestoreTable2026DecemberFifthRun01",  # 40 mixed-case letters and digits
         "ASIAPACIFICORDERS2026",  # an access key id's shape
         "arn:aws:dynamodb:eu-central-1:123456789012:table/ASIAPACIFICORDERS2026",
-        "arn:aws:backup:eu-central-1:123456789012:backup-vault:CentralVaultEuCentral1Prod2026DrCopies",
+        "arn:aws:backup:eu-central-1:123456789012:backup-vault:CentralVaultEuCentral1Prod2026DrCopiesXY",
     ],
 )
 def test_a_value_shaped_like_a_credential_is_kept_in_a_record(value: str) -> None:
