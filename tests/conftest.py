@@ -101,6 +101,22 @@ MODULE_SECONDS: dict[str, float] = {
     "tests/test_refused_roles_watch.py": 4,
     "tests/tui/test_hostile_names.py": 4,
     "tests/sandbox/test_scenario_large.py": 4,
+    # Added since, from a run of theirs alone (-n 2), scaled by 1.5 to a whole run's load.
+    "tests/test_values_sent_as_typed.py": 36,
+    "tests/test_drill_cleanup_ownership.py": 24,
+    "tests/test_drill_backup_account.py": 16,
+    "tests/test_backup_account_caution.py": 16,
+    "tests/test_output_state_dir.py": 16,
+    "tests/tui/test_wizard_values_as_typed.py": 12,
+    "tests/test_state_entries.py": 12,
+    "tests/test_s3_restore_metadata.py": 12,
+    "tests/test_account_names_shared.py": 12,
+    "tests/tui/test_incomplete_restore.py": 10,
+    "tests/test_continuous_backups.py": 9,
+    "tests/test_restore_key_region.py": 9,
+    "tests/test_role_arn_sent.py": 9,
+    "tests/test_drill_s3_incomplete.py": 8,
+    "tests/test_role_session_name.py": 8,
 }
 
 
