@@ -46,3 +46,11 @@ def test_a_key_given_twice_names_both() -> None:
     with pytest.raises(UsageError, match="given twice"):
         mk.duplicates(["Port", "Port"])
     mk.duplicates(["Port", "Engine"])
+
+
+def test_dynamodb_deletion_protection_is_known_though_aws_s_answer_may_not_hold_it() -> None:
+    # Restore testing's inferred DynamoDB metadata holds deletionProtection; the restore guide's
+    # GetRecoveryPointRestoreMetadata answer does not: the key must not be refused.
+    answered = ["originalTableName", "targetTableName", "encryptionType"]
+    given = {"targetTableName": "t", "deletionProtection": "true"}
+    assert mk.unknown_key_problems("DynamoDB", given, answered) == (None, [])

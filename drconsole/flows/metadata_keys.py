@@ -4,7 +4,8 @@ AWS Backup matches metadata keys without regard to case and ignores a key it doe
 mistyped `--metadata targetTableNmae=...` would restore under the default name. The keys known
 for a recovery point are its restore form's fields, the keys AWS Backup documents for the type,
 and the keys its own GetRecoveryPointRestoreMetadata answer holds. Where AWS documents the whole
-list (EFS in StartRestoreJob's reference; DynamoDB's three keys in its restore guide), an
+list (EFS in StartRestoreJob's reference; DynamoDB's keys in its restore guide and restore
+testing's inferred metadata), an
 unknown key is refused; elsewhere AWS passes more of the underlying API's parameters than it
 lists (RDS, Aurora, EC2, EBS, S3), so an unknown key is only warned about.
 """
@@ -21,7 +22,16 @@ from drconsole.flows.restore_forms import FIELDS
 # (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_StartRestoreJob.html and the
 # per-type "Restore ..." pages of the AWS Backup developer guide).
 DOCUMENTED: dict[str, tuple[str, ...]] = {
-    "DynamoDB": ("originalTableName", "targetTableName", "encryptionType", "kmsMasterKeyArn"),
+    # deletionProtection: AWS Backup sends it itself in a DynamoDB restore's metadata
+    # (https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing-inferred-metadata.html)
+    # though GetRecoveryPointRestoreMetadata may not answer it.
+    "DynamoDB": (
+        "originalTableName",
+        "targetTableName",
+        "encryptionType",
+        "kmsMasterKeyArn",
+        "deletionProtection",
+    ),
     "EFS": (
         "file-system-id",
         "Encrypted",
