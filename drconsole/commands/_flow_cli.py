@@ -229,7 +229,8 @@ class EventPrinter:
                     if result.get("status_message")
                     else ""
                 )
-                return f"flow {data['flow']} completed: {made}{said}"
+                then = f"\n  next: {result['next_step']}" if result.get("next_step") else ""
+                return f"flow {data['flow']} completed: {made}{said}{then}"
             lines = [f"flow {data['flow']} {data['status']} at {data['step']}: {data['message']}"]
             if data.get("cause"):
                 lines.append(f"  cause: {data['cause']}")

@@ -41,8 +41,11 @@ class RestoreSteps(EngineBase):
         step = state.step("restore")
         account, region = plan.final_account, plan.final_region
         if step.finished:
-            return self._restore_end(state, step.state or "", step.status_message, step.result_arn)
+            return self._restore_end(
+                state, step.state or "", step.status_message, step.result_arn, step.request
+            )
         job_id = step.job_id
+        sent = step.request
         if job_id is None:
             if step.token and step.request:
                 # started before: the same request (and token) returns the same job
@@ -57,6 +60,7 @@ class RestoreSteps(EngineBase):
                     return request_or_outcome
                 request, intent = request_or_outcome
             job_id = self.jobs.start(request, intent)
+            sent = request.parameters
             self.journal.append(flow_id, "job", step="restore", job_id=job_id)
             self.emit(
                 ev.JobStarted(
@@ -92,7 +96,9 @@ class RestoreSteps(EngineBase):
             status_message=job.status_message,
             result_arn=job.created_resource_arn,
         )
-        return self._restore_end(state, job.state, job.status_message, job.created_resource_arn)
+        return self._restore_end(
+            state, job.state, job.status_message, job.created_resource_arn, sent
+        )
 
     def _restore_request(
         self,
@@ -151,9 +157,15 @@ class RestoreSteps(EngineBase):
         return request, self._journal_start(state, request)
 
     def _restore_end(
-        self, state: jr.FlowState, job_state: str, message: str, created: str | None
+        self,
+        state: jr.FlowState,
+        job_state: str,
+        message: str,
+        created: str | None,
+        sent: dict[str, Any] | None = None,
     ) -> FlowOutcome:
         from drconsole.diagnose import incomplete_restore
+        from drconsole.flows.after_restore import next_step
 
         if job_state != "COMPLETED":
             return self._fail(state, "restore", message, job_failed=True)
@@ -168,4 +180,8 @@ class RestoreSteps(EngineBase):
             return self._fail(state, "restore", message, job_failed=True, result=result)
         if message.strip():
             result["status_message"] = message  # AWS's words on a completed job are kept
+        plan = pl.FlowPlan.from_json(state.plan)
+        then = next_step(plan.source.resource_type, created, sent)
+        if then:
+            result["next_step"] = then
         return self._done(state.flow_id, result)
