@@ -11,12 +11,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
 from drconsole.checks import copy as checks
 from drconsole.checks.arns import is_continuous
 from drconsole.checks.common import fully_managed
 from drconsole.checks.facts import KeyFacts
-from drconsole.drills.parse import load_runbook
+from drconsole.drills.parse import load_runbook, parse_runbook
 from drconsole.drills.planner import plan_drill
 from drconsole.models import CauseCode, CheckStatus
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
@@ -124,6 +125,34 @@ def test_check_copy_of_a_continuous_backup_fails_its_route_and_a_drill_takes_the
     document = json.loads(result.stdout)
     (route,) = [c for c in document["checks"] if c["id"] == "route"]
     assert (route["status"], route["cause"]) == ("FAIL", "UNSUPPORTED_COPY_ROUTE")
+
+    # The sandbox refuses it as AWS does (StartCopyJob "does not support continuous backups").
+    role = f"arn:aws:iam::{info.accounts['backup']}:role/service-role/AWSBackupDefaultServiceRole"
+    with pytest.raises(ClientError, match="continuous"):
+        sb.client("backup", info.accounts["backup"], region).start_copy_job(
+            RecoveryPointArn=point,
+            SourceBackupVaultName=vault,
+            DestinationBackupVaultArn=dest,
+            IamRoleArn=role,
+        )
+
+    # A drill restoring in the vault that holds it copies nothing: it takes the continuous
+    # backup, the newest point (AWS restores one to a point in time).
+    backup = info.accounts["backup"]
+    in_place = parse_runbook(
+        f"""
+name: in-place
+source: {{account: "{backup}", region: {region}, vault: {vault}}}
+targets:
+  - name: db
+    resource: {{account: "{info.accounts["prod"]}", type: Aurora, name: prod-payments-cluster}}
+    restore_to: {{account: "{backup}", region: {region}, vault: {vault}}}
+    allow_backup_account_restore: true
+""",
+        "in-place.yaml",
+    )
+    (planned,) = plan_drill(sessions_for(sb, info, tmp_path, read_only=True), in_place).targets
+    assert planned.resolved is not None and planned.resolved.point.arn == point
 
     # The payments drill copies its newest Aurora point: the newest snapshot, not the
     # continuous backup (plain read-only planning, no job started).

@@ -14,6 +14,7 @@ from drconsole.aws.session import AwsSessions
 from drconsole.config import Credentials, Settings
 from drconsole.drills import validate as vd
 from drconsole.drills.runbook import CommandValidation, Validation
+from drconsole.errors import AwsError
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 
@@ -142,3 +143,24 @@ def test_a_command_that_cannot_be_run_is_a_failed_validation_not_a_crash(
     assert result["kind"] == "command" and result["passed"] is False
     assert result["message"].startswith("cannot run: "), result
     assert result["exit_code"] is None and result["started"] <= result["finished"]
+
+
+class _ThrottledSessions:
+    """Sessions whose every client fails as drconsole's own sessions do when the caller's
+    identity cannot be read for throttling (an AwsError, not a botocore error)."""
+
+    settings = None
+
+    def client(self, *args: object, **kwargs: object) -> object:
+        raise AwsError("member profile 'prod': Rate exceeded", "THROTTLED")
+
+
+def test_an_aws_interruption_while_validating_interrupts_the_target_not_fails_it() -> None:
+    restored = vd.Restored(
+        target="t", run_id="r", resource_type="DynamoDB",
+        arn="arn:aws:dynamodb:eu-central-1:111122223333:table/x", account="111122223333",
+        region="eu-central-1", recovery_point="rp", source_resource_arn="", source_account="",
+    )  # fmt: skip
+    with pytest.raises(AwsError) as raised:  # ValidationInterrupted is one: resumable
+        vd.builtin(_ThrottledSessions(), restored, Validation(), None)
+    assert raised.value.cause == "THROTTLED"

@@ -141,10 +141,15 @@ def _choose(
     if choice.kind == "newest-before" and choice.before is not None:
         before = choice.before
         candidates = [p for p in candidates if p.created < before]
-    # A drill copies the point it restores, and AWS Backup does not copy a continuous backup:
-    # the newest point is the newest snapshot recovery point.
-    continuous = [p for p in candidates if is_continuous(p.arn)]
-    candidates = [p for p in candidates if not is_continuous(p.arn)]
+    # A drill copies the point it restores unless it is already in the vault restored from,
+    # and AWS Backup does not copy a continuous backup: the newest point it can copy.
+    dest = target.restore_to
+
+    def copied(point: RecoveryPoint) -> bool:
+        return (account, region, point.vault_name) != (dest.account, dest.region, dest.vault)
+
+    continuous = [p for p in candidates if is_continuous(p.arn) and copied(p)]
+    candidates = [p for p in candidates if not (is_continuous(p.arn) and copied(p))]
     if not candidates:
         extra = f" before {choice.before.isoformat()}" if choice.before else ""
         passed_over = (

@@ -56,6 +56,9 @@ def builtin(
     except (InterruptedError, ValidationInterrupted):
         raise
     except Exception as exc:  # judged, not a crash: see _failed_to_run
+        # ...unless AWS, not the resource, failed it (drconsole's own errors for expired
+        # credentials, throttling, a dead network): the target is interrupted, and resumed.
+        _raise_if_interrupting(exc, "validating the restored resource")
         return _failed_to_run("builtin", started, exc)
 
 
@@ -187,6 +190,7 @@ def command(
             {"output": output, "exit_code": None},
         )
     except Exception as exc:  # OSError (no such program), and any other: judged, not a crash
+        _raise_if_interrupting(exc, "preparing the validation command")
         return _result(
             "command",
             started,

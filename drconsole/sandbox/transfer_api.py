@@ -85,6 +85,13 @@ class TransferApiMixin(JobsApiMixin):
                     f"Recovery point {point_arn} is in cold storage: backups in cold storage "
                     "cannot be copied"
                 )
+            if ":recovery-point:continuous:" in point_arn:
+                # StartCopyJob "does not support continuous backups" (AWS Backup API reference);
+                # the wording of its refusal is not published.
+                raise invalid_request(
+                    f"Recovery point {point_arn} is a continuous backup: continuous backups "
+                    "cannot be copied on demand"
+                )
             self._check_copy_quota(dest_region)
             dest_backend = store.backend_for(dest_account, dest_region)
             dest_vault = dest_backend.vaults.get(dest_vault_name)
