@@ -61,15 +61,20 @@ VARIANTS: dict[str, Callable[[str], str]] = {
 }
 
 
-def cases() -> list[tuple[str, str, str]]:
-    return [(m["message"], m["cause"], name) for m in MESSAGES for name in VARIANTS]
+def cases() -> list[tuple[str, str, str, str | None]]:
+    return [(m["message"], m["cause"], m.get("rule"), name) for m in MESSAGES for name in VARIANTS]
 
 
-@pytest.mark.parametrize(("message", "cause", "variant"), cases())
-def test_each_gathered_message_keeps_its_cause(message: str, cause: str, variant: str) -> None:
+@pytest.mark.parametrize(("message", "cause", "rule", "variant"), cases())
+def test_each_gathered_message_keeps_its_cause(
+    message: str, cause: str, rule: str | None, variant: str
+) -> None:
+    """Where an entry names its rule (an UNKNOWN cause with its own fix), that rule matches."""
     diagnosis = diagnose(VARIANTS[variant](message))
     assert diagnosis.cause is CauseCode(cause), (variant, message, diagnosis.matched)
     assert diagnosis.explanation and diagnosis.remediation
+    if rule is not None:
+        assert diagnosis.matched == rule, (variant, message)
 
 
 def test_print_accuracy_per_cause(capsys: pytest.CaptureFixture[str]) -> None:
@@ -418,3 +423,45 @@ def test_aws_s3_restore_messages_name_their_point_and_bucket_and_say_what_was_no
     assert incomplete_restore("COMPLETED", message) is incomplete
     assert incomplete_restore("FAILED", message) is False
     assert incomplete_restore("COMPLETED", "Restore completed for bucket prod-assets") is False
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_ebs_and_ec2_refusals_of_restore_metadata_name_the_key_to_change(variant: str) -> None:
+    """EC2's refusals of a restore's volume settings, zone and instance profile (real messages
+    in restore_messages.json, with any type, zone or profile name): the fix names the
+    `--metadata` key of the restore form to change."""
+    expected = {
+        "InvalidParameterCombination: The parameter iops is not supported for st1 volumes.": (
+            "volume type st1",
+            "--metadata iops=\n",
+        ),
+        "InvalidParameterCombination: The parameter iops must be specified for io1 volumes.": (
+            "volume type io1 without IOPS",
+            "--metadata iops=<IOPS>",
+        ),
+        "InvalidParameterCombination: throughput can only be specified for volumeType gp3.": (
+            "gp3 only",
+            "--metadata throughput=\n",
+        ),
+        "InvalidZone.NotFound: The zone 'eu-central-1d' does not exist.": (
+            "Availability Zone eu-central-1d",
+            "--metadata availabilityZone=<ZONE>",
+        ),
+        "Client.InvalidParameterValue: Invalid value 'ap-south-1c' for AvailabilityZone.": (
+            "Availability Zone ap-south-1c",
+            "describe-availability-zones",
+        ),
+        "InvalidParameterValue: Value (dr-web-profile) for parameter iamInstanceProfile.name is"
+        " invalid. Invalid IAM Instance Profile name": (
+            "instance profile dr-web-profile",
+            "--metadata IamInstanceProfileName=\n",
+        ),
+    }
+    for message, (explained, fix) in expected.items():
+        diagnosis = diagnose(VARIANTS[variant](message))
+        assert diagnosis.matched != "", (variant, message)
+        if variant in ("ids", "all-parts"):
+            explained = change_ids(explained)
+        if variant not in ("upper", "lower"):
+            assert explained in diagnosis.explanation, (variant, diagnosis.explanation)
+        assert fix in diagnosis.remediation + "\n", (variant, diagnosis.remediation)

@@ -180,6 +180,29 @@ def _zone(n: Network) -> Explained:
     ]
 
 
+# EC2's refusal of a zone name the account does not have in the Region (CreateVolume).
+ZONE_NOT_HERE_RE = re.compile(
+    r"invalidzone\.notfound|\bzone '?[\w-]+'? does not exist|invalid value '?[\w-]+'? for"
+    r" availabilityzone"
+)
+
+
+def _zone_not_here(n: Network) -> Explained:
+    asked = n.zones[0] if n.zones else "the Availability Zone in the metadata"
+    region = fill(n.facts.region(), "REGION_OF_THE_RESTORE")
+    why = (
+        f"The restore asks for Availability Zone {asked}, which this account does not have in the"
+        " Region where the restore runs: a zone of another Region (a copy restored in another"
+        " Region keeps its source's zone in the metadata) or a zone name the account lacks."
+    )
+    return why, [
+        "Name a zone of the Region of the restore (availabilityZone for EBS):",
+        f"  aws ec2 describe-availability-zones --region {region}"
+        " --query 'AvailabilityZones[].ZoneName'",
+        f"  {RESTORE_CMD} --metadata availabilityZone=<ZONE>",
+    ]
+
+
 def _instance_type_zone(n: Network) -> Explained:
     kind = re.search(r"instance type \(?([\w.]+)\)?", n.facts.text, re.IGNORECASE)
     instance_type = kind.group(1) if kind else "<INSTANCE_TYPE>"
@@ -297,6 +320,7 @@ EXPLAINERS: tuple[tuple[Callable[[Network], bool], Callable[[Network], Explained
     (_says("coverage", "same availability zone"), _zone_coverage),
     (_says("not supported in your requested availability zone"), _instance_type_zone),
     (_says("option group"), _option_group),
+    (lambda n: bool(ZONE_NOT_HERE_RE.search(n.text)), _zone_not_here),
     (lambda n: _says("availability zone", "availabilityzone")(n) or bool(n.zones), _zone),
     (_says("dns"), _dns),
     (_says("subnet group has not been specified"), _no_subnet_group),

@@ -295,3 +295,74 @@ def volume_smaller_than_snapshot(match: re.Match[str] | None, facts: Facts) -> D
         " leave the size out so the snapshot's own size is used; for an EC2 instance, give the"
         " block device mapping's VolumeSize of at least that size.",
     )
+
+
+# CreateVolume's IOPS range per volume type that takes IOPS, and the types that take a
+# throughput (as the restore form checks them; diagnosis modules import nothing from flows).
+EBS_IOPS = {"gp3": (3000, 80000), "io1": (100, 64000), "io2": (100, 256000)}
+EBS_THROUGHPUT_TYPES = ("gp3",)
+
+
+def ebs_volume_settings(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """CreateVolume refuses the IOPS or throughput the restore metadata gives for its type."""
+    named = _group(match, "type")
+    volume_type = named.lower() if named else "<VOLUME_TYPE>"
+    parameter = (_group(match, "param") or "iops").lower()
+    iops_types = ", ".join(EBS_IOPS)
+    gp3_low, gp3_high = EBS_IOPS["gp3"]
+    if parameter == "throughput":
+        why = (
+            f"the restore gives a throughput with"
+            f" {f'volume type {volume_type}' if named else 'a volume type that takes none'},"
+            f" and CreateVolume takes a throughput for {', '.join(EBS_THROUGHPUT_TYPES)} only"
+        )
+        fix = [
+            "Leave the throughput out, or restore as gp3 (throughput 125-2000 MiB/s):",
+            f"  {RESTORE_CMD} --metadata throughput=",
+            f"  {RESTORE_CMD} --metadata volumeType=gp3 --metadata throughput=<MIB_PER_S>",
+        ]
+    elif re.search(r"must be specified|is required", facts.text, re.IGNORECASE):
+        low, high = EBS_IOPS.get(volume_type, (100, 256000))
+        why = (
+            f"the restore asks for volume type {volume_type} without IOPS, and CreateVolume needs"
+            f" them for {volume_type}"
+        )
+        fix = [
+            f"Give the IOPS ({low}-{high} for {volume_type}), or restore as gp3:",
+            f"  {RESTORE_CMD} --metadata iops=<IOPS>",
+            f"  {RESTORE_CMD} --metadata volumeType=gp3 --metadata iops=",
+        ]
+    else:
+        why = (
+            f"the restore gives IOPS with volume type {volume_type}, and CreateVolume takes IOPS"
+            f" for {iops_types} only"
+        )
+        fix = [
+            f"Leave the IOPS out, or restore as gp3 (IOPS {gp3_low}-{gp3_high}):",
+            f"  {RESTORE_CMD} --metadata iops=",
+            f"  {RESTORE_CMD} --metadata volumeType=gp3 --metadata iops=<IOPS>",
+        ]
+    return _d(
+        CauseCode.UNKNOWN,
+        f"No cause code covers this, but the message is clear: {why}. The restore's volumeType,"
+        " iops and throughput metadata must fit together.",
+        "\n".join(fix),
+    )
+
+
+def instance_profile_missing(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """The EC2 restore names an instance profile that the restoring account does not have."""
+    name = _group(match, "profile")
+    named = f" {name}" if name else ""
+    return _d(
+        CauseCode.UNKNOWN,
+        "No cause code covers this, but the message is clear: the EC2 restore's"
+        f" IamInstanceProfileName names an instance profile{named} that does not exist in the"
+        " account of the restore (a copy restored in another account does not bring the"
+        " original's IAM roles along), or was created moments ago and IAM has not spread it yet.",
+        "Leave the instance profile out of the restore (an empty value drops the key; attach a"
+        " profile to the instance later), or create it in the restoring account first and let the"
+        " restore role pass its role (iam:PassRole):\n"
+        f"  {RESTORE_CMD} --metadata IamInstanceProfileName=\n"
+        f"  aws iam get-instance-profile --instance-profile-name {fill(name, 'PROFILE_NAME')}",
+    )

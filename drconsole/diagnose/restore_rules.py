@@ -6,7 +6,9 @@ from drconsole.diagnose.network_remedies import restore_network
 from drconsole.diagnose.restore_remedies import (
     backup_role_not_authorized,
     cross_account_pass_role,
+    ebs_volume_settings,
     engine_version,
+    instance_profile_missing,
     pass_role_denied,
     resource_exists,
     restore_target_missing,
@@ -89,6 +91,9 @@ RESTORE_RULES: tuple[Rule, ...] = (
             r"option group\b.{0,60}(?:could not be found|not found|does not exist)",
             r"option group\b.{0,80}associated with a different vpc",
             r"instance type \(?[\w.]+\)? is not supported in your requested availability zone",
+            r"InvalidZone\.NotFound",
+            r"\bzone '?[\w-]+'? does not exist",
+            r"invalid value '?[\w-]+'? for availabilityzone",
         ),
         "No default VPC for this user. GroupName is only supported for EC2-Classic and default"
         " VPC. / No default subnet detected in VPC. Please contact AWS Support to recreate"
@@ -101,7 +106,8 @@ RESTORE_RULES: tuple[Rule, ...] = (
         " Your requested instance type (m5.8xlarge) is not supported in your requested"
         " Availability Zone (us-east-1e). Please retry your request by not specifying an"
         " Availability Zone or choosing us-east-1a, us-east-1b, us-east-1c, us-east-1d,"
-        " us-east-1f.",
+        " us-east-1f. / InvalidZone.NotFound: The zone 'us-west-2a' does not exist. /"
+        " Client.InvalidParameterValue: Invalid value 'us-west-1a' for AvailabilityZone.",
         "EC2 RunInstances and RDS RestoreDBInstanceFromDBSnapshot/RestoreDBClusterFromSnapshot"
         " errors; tests/data/restore_messages.json lists each with its public source",
         restore_network,
@@ -205,6 +211,34 @@ LAST_RULES: tuple[Rule, ...] = (
         volume_smaller_than_snapshot,
     ),
     Rule(
+        "ebs-volume-settings",
+        CauseCode.UNKNOWN,
+        any_of(
+            r"the parameter (?P<param>iops|throughput) (?:is not supported|must be specified)"
+            r" for (?P<type>[\w-]+) volumes?",
+            r"(?P<param2>iops|throughput) can only be specified for volume ?type [\w-]+",
+        ),
+        "InvalidParameterCombination: The parameter iops is not supported for gp2 volumes. /"
+        " InvalidParameterCombination: The parameter iops must be specified for io2 volumes. /"
+        " InvalidParameterCombination: throughput can only be specified for volumeType gp3.",
+        "EC2 CreateVolume errors; tests/data/restore_messages.json lists each with its public"
+        " source",
+        ebs_volume_settings,
+    ),
+    Rule(
+        "instance-profile-missing",
+        CauseCode.UNKNOWN,
+        any_of(
+            r"value \((?P<profile>[^)\s]+)\) for parameter iamInstanceProfile\.(?:name|arn) is"
+            r" invalid",
+            r"invalid iam instance profile (?:name|arn)",
+        ),
+        "InvalidParameterValue: Value (s3-access-for-ec2) for parameter iamInstanceProfile.name is"
+        " invalid. Invalid IAM Instance Profile name",
+        "EC2 RunInstances error, https://github.com/CiscoDevNet/cloud-cml/issues/4",
+        instance_profile_missing,
+    ),
+    Rule(
         "restore-target-missing",
         CauseCode.UNKNOWN,
         any_of(r"file system '?fs-[\w-]+'? does not exist", r"the specified bucket does not exist"),
@@ -240,6 +274,7 @@ RESTORE_CODES: dict[str, Render] = {
             "dbsubnetgroupdoesnotcoverenoughazs",
             "invalidvpcnetworkstatefault",
             "optiongroupnotfoundfault",
+            "invalidzone.notfound",
         ),
         restore_network,
     ),
