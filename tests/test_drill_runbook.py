@@ -96,6 +96,12 @@ BROKEN: list[tuple[str, str]] = [
     ),
     ("name: x\n", "1:1: missing key targets (the resources to restore)"),
     ("targets: []\n", "1:1: missing key name (the drill's name)"),
+    # Its evidence folder would be <state dir>/drills/journal.jsonl: the drill journal itself.
+    (
+        "name: journal.jsonl\ntargets: []\n",
+        "1:7: name: 'journal.jsonl' is the name of drconsole's own drill journal or locks folder; "
+        "choose another drill name",
+    ),
     (
         HEAD + TARGET + "colour: blue\n",
         "6:1: colour: unknown key (known keys: name, description, "

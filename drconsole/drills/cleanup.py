@@ -157,6 +157,17 @@ def _delete_one(
                 started, ended = _restore_window(jobs, restore)
                 if created_outside(created, started, ended):
                     when = created.isoformat(timespec="seconds")
+                    if item["resource_type"] == "S3" and created > ended:
+                        # S3 moves a bucket's CreationDate when the bucket is changed (its
+                        # policy edited): a later date does not prove it someone else's. Kept
+                        # and left, so the drill still shows it, rather than settled.
+                        return (
+                            False,
+                            f"kept: its CreationDate {when} is after the restore job ended; S3 "
+                            "moves it when a bucket is changed, so it may be the drill's: "
+                            "delete it by hand if it is",
+                            "UNKNOWN",
+                        )
                     return False, f"not the drill's (created at {when}): kept", NOT_THE_DRILLS
             deleter.delete(*where)
             return True, "deleted", None

@@ -122,6 +122,13 @@ def parse_runbook(text: str, file: str, sha256: str = "") -> rb.Runbook:
     if "name" not in top:
         raise root.error("missing key name (the drill's name)")
     name = _name(top["name"])
+    if name.lower() in _DRILLS_FOLDER_ENTRIES:
+        # The drill's evidence goes to <state dir>/drills/<name>/: a name of one of that
+        # folder's own entries would put it on the drill journal or the locks folder.
+        raise top["name"].error(
+            f"{name!r} is the name of drconsole's own drill journal or locks folder; choose "
+            "another drill name"
+        )
     if "targets" not in top:
         raise root.error("missing key targets (the resources to restore)")
     objectives = _objectives(top["objectives"]) if "objectives" in top else rb.Objectives()
@@ -169,6 +176,10 @@ def _unique(parent: Node | None, names: list[str], what: str) -> None:
             node = parent.sequence()[index]
             raise node.error(f"{what} name {name!r} is used twice; names must differ")
         seen.add(name)
+
+
+# What drconsole keeps in <state dir>/drills/ beside each drill's evidence folder.
+_DRILLS_FOLDER_ENTRIES = frozenset({"journal.jsonl", "flow-locks"})
 
 
 def _name(node: Node) -> str:
