@@ -218,19 +218,24 @@ def redact_fields(value: Any, keep: Iterable[str] = ()) -> Any:
     return _redact_data(value, frozenset(keep))
 
 
-def _redact_data(value: Any, keep: frozenset[str] = frozenset()) -> Any:
+# Keys under which the values are a request's own (its parameters, its restore metadata): an
+# operator's metadata key may be called `note` or `message`, and is still data, sent as given.
+REQUEST_KEYS = frozenset({"request", "requests", "parameters", "Metadata", "metadata"})
+
+
+def _redact_data(value: Any, keep: frozenset[str] = frozenset(), prose: bool = True) -> Any:
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for key, item in value.items():
             if key not in keep and is_secret_name(key):
                 out[str(key)] = REDACTED
-            elif key in TEXT_KEYS:
+            elif prose and key in TEXT_KEYS:
                 out[str(key)] = _redact_prose(item)
             else:
-                out[str(key)] = _redact_data(item)
+                out[str(key)] = _redact_data(item, prose=prose and key not in REQUEST_KEYS)
         return out
     if isinstance(value, list | tuple):
-        return [_redact_data(item) for item in value]
+        return [_redact_data(item, prose=prose) for item in value]
     return value
 
 

@@ -199,3 +199,13 @@ def test_client_errors_our_errors_audit_and_journal_are_redacted(tmp_path) -> No
     written = (tmp_path / "audit.log").read_text() + (tmp_path / "journal.jsonl").read_text()
     assert all(secret not in written for secret in SECRETS)
     assert '"token": "9f1c2d3e"' in written
+
+
+def test_a_request_s_metadata_key_named_like_prose_is_still_data() -> None:
+    # An operator's restore metadata key may be called note or message: its value is sent as
+    # given, so it is kept as given, while prose of drconsole's own records is still cleaned.
+    shaped = "Ab3dEf7hIj1kLm5nOp9qRs2tUv4wXy6zAb8cDe0f"
+    record = {"request": {"Metadata": {"note": shaped}}, "message": f"key {shaped}"}
+    kept = redact_fields(record)
+    assert kept["request"] == {"Metadata": {"note": shaped}}
+    assert shaped not in kept["message"]
