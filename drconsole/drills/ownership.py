@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 # Restore metadata that makes a restore write into an existing resource instead of creating
-# one: the flag that says so when not "true", the key naming the existing resource, and what it
-# is. (The other restorable types always create a new resource: table, DB instance or cluster,
-# volume, instance.)
-INTO_EXISTING = (
-    ("NewBucket", "DestinationBucketName", "S3 bucket"),
-    ("newFileSystem", "file-system-id", "EFS file system"),
-)
+# one, by resource type: the flag that says so when not "true", the key naming the existing
+# resource, and what it is. (The other restorable types always create a new resource: table,
+# DB instance or cluster, volume, instance.)
+INTO_EXISTING = {
+    "S3": ("NewBucket", "DestinationBucketName", "S3 bucket"),
+    "EFS": ("newFileSystem", "file-system-id", "EFS file system"),
+}
 
 # Types whose ARN holds a name anyone may give again, so a later resource can bear the ARN of
 # the drill's; the others hold an id AWS never gives twice (vol-, i-, fs-).
@@ -25,18 +25,15 @@ NAMED_TYPES = frozenset({"DynamoDB", "S3", "RDS", "Aurora"})
 CLOCK_SLACK = timedelta(seconds=2)
 
 
-# The flag each type's restore metadata uses to say "create a new one", by resource type.
-_NEW_RESOURCE_FLAG = {"S3": "NewBucket", "EFS": "newFileSystem"}
-
-
 def drill_metadata(resource_type: str, metadata: Mapping[str, str]) -> dict[str, str]:
     """The runbook's restore metadata with "create a new resource" made explicit: a drill never
     takes a restore into an existing resource from the recovery point's own metadata (AWS's
     answer may name the source bucket or file system), whatever AWS proposes."""
     chosen = dict(metadata)
-    flag = _NEW_RESOURCE_FLAG.get(resource_type)
-    if flag is not None and flag.lower() not in {key.lower() for key in chosen}:
-        chosen[flag] = "true"
+    if resource_type in INTO_EXISTING:
+        flag = INTO_EXISTING[resource_type][0]
+        if flag.lower() not in {key.lower() for key in chosen}:
+            chosen[flag] = "true"
     return chosen
 
 
@@ -44,7 +41,7 @@ def into_existing(metadata: Mapping[str, Any]) -> tuple[str, str] | None:
     """(the flag key as given, "the existing S3 bucket NAME") when this restore metadata writes
     into an existing resource; None when the restore creates its resource."""
     lowered = {str(key).lower(): (str(key), str(value)) for key, value in metadata.items()}
-    for flag, name_key, what in INTO_EXISTING:
+    for flag, name_key, what in INTO_EXISTING.values():
         found = lowered.get(flag.lower())
         if found is None or found[1].strip().lower() == "true":
             continue
