@@ -46,9 +46,12 @@ def checked_state_dir(path: Path, environ: Mapping[str, str] | None = None) -> P
 
 # What drconsole keeps in the state dir (and in its `drills` and `demo` folders), by the names
 # flows/journal.py, aws/audit.py and drills/journal.py give them.
-_FILES = {"journal.jsonl": "journal", "audit.log": "audit log"}
+_JOURNAL = "journal.jsonl"
+_FILES = {_JOURNAL: "journal", "audit.log": "audit log"}
 _FOLDERS = {"flow-locks": "flow locks folder", "drills": "drills folder", "demo": "demo folder"}
 _LOCKS = "flow-locks"
+# What the `drills` folder holds beside each drill's evidence folder (named by its runbook).
+DRILLS_FOLDER_ENTRIES = frozenset({_JOURNAL, _LOCKS})
 
 
 def _check_entries(folder: Path) -> None:
@@ -60,7 +63,7 @@ def _check_entries(folder: Path) -> None:
 
     for name, what in _FILES.items():
         entry = folder / name
-        what = "drill journal" if folder.name == "drills" and name == "journal.jsonl" else what
+        what = "drill journal" if folder.name == "drills" and name == _JOURNAL else what
         kind = not_regular(entry)
         if kind is not None:
             _damaged(entry, what, f"is {kind}, not a file")

@@ -17,6 +17,7 @@ from drconsole.drills.ownership import into_existing
 from drconsole.drills.yaml_nodes import Node, RunbookError, load
 from drconsole.errors import UsageError
 from drconsole.flows.ids import NAME
+from drconsole.state_dir import DRILLS_FOLDER_ENTRIES
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 # As checks.arns: a four-letter prefix too (eusc-de-east-1, the European Sovereign Cloud).
@@ -122,7 +123,7 @@ def parse_runbook(text: str, file: str, sha256: str = "") -> rb.Runbook:
     if "name" not in top:
         raise root.error("missing key name (the drill's name)")
     name = _name(top["name"])
-    if name.lower() in _DRILLS_FOLDER_ENTRIES:
+    if name.lower() in DRILLS_FOLDER_ENTRIES:
         # The drill's evidence goes to <state dir>/drills/<name>/: a name of one of that
         # folder's own entries would put it on the drill journal or the locks folder.
         raise top["name"].error(
@@ -176,10 +177,6 @@ def _unique(parent: Node | None, names: list[str], what: str) -> None:
             node = parent.sequence()[index]
             raise node.error(f"{what} name {name!r} is used twice; names must differ")
         seen.add(name)
-
-
-# What drconsole keeps in <state dir>/drills/ beside each drill's evidence folder.
-_DRILLS_FOLDER_ENTRIES = frozenset({"journal.jsonl", "flow-locks"})
 
 
 def _name(node: Node) -> str:
