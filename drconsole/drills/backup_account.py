@@ -10,7 +10,7 @@ from typing import Any
 
 from drconsole.drills.runbook import Runbook, Target
 from drconsole.errors import UsageError
-from drconsole.flows.cautions import resource_account
+from drconsole.flows.cautions import in_backup_account, resource_account
 
 ALLOW_KEY = "allow_backup_account_restore"
 REFUSED = f"drill run refuses it: state {ALLOW_KEY}: true in the target to drill it there"
@@ -28,9 +28,8 @@ def backup_account_restores(sessions: Any, runbook: Runbook) -> dict[str, str]:
         restoring = target.restore_to.account
         source = target.source.account or settings.backup_account_id
         owner = target.resource.account or resource_account(target.resource.arn or "")
-        holds_others = restoring == source and owner not in (None, source)
-        configured = settings.backup_account_id
-        if not (holds_others or (restoring == configured if configured else named(restoring))):
+        backup = settings.backup_account_id or (restoring if named(restoring) else None)
+        if not in_backup_account(restoring, source, owner, backup):
             continue
         whose = (
             f" (the resource belongs to account {owner})" if owner and owner != restoring else ""

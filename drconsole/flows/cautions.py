@@ -60,6 +60,15 @@ def resource_account(resource_arn: str) -> str | None:
     return account if account.isdigit() and len(account) == 12 else None
 
 
+def in_backup_account(
+    restoring_account: str, source_account: str, owner: str | None, backup_account_id: str | None
+) -> bool:
+    """True when a restore creates its resource in the organization's backup account: the one
+    known as such, or the source account when it holds a copy of another account's resource."""
+    copy_of_other = restoring_account == source_account and owner not in (None, source_account)
+    return restoring_account == backup_account_id or copy_of_other
+
+
 def backup_account_restore(
     *,
     restore: bool,
@@ -75,8 +84,7 @@ def backup_account_restore(
     if not restore:
         return None
     owner = resource_account(resource_arn)
-    copy_of_other = restoring_account == source_account and owner not in (None, source_account)
-    if restoring_account != backup_account_id and not copy_of_other:
+    if not in_backup_account(restoring_account, source_account, owner, backup_account_id):
         return None
     whose = (
         f" (the resource belongs to account {owner})" if owner and owner != source_account else ""
