@@ -86,6 +86,11 @@ class CopyRestoreWizard(WizardFrame):
         button = self.query_one(selector, Button)
         button.add_class("-arming")
         self._armed_at[selector] = time.monotonic() + ARMING_SECONDS
+        if ARMING_SECONDS <= 0:
+            # Textual divides by a timer's interval when the timer runs late: a 0-second timer
+            # on a loaded machine crashes the console instead of arming nothing.
+            button.remove_class("-arming")
+            return
         self.set_timer(ARMING_SECONDS, lambda: button.remove_class("-arming"))
 
     def armed(self, selector: str) -> bool:
