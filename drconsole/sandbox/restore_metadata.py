@@ -383,8 +383,6 @@ def _validate_efs(metadata: Metadata, region: str) -> None:
         modes = ("generalPurpose", "maxIO")
         ok = metadata.get("PerformanceMode") in modes
         _check(ok, metadata, "PerformanceMode", f"must be one of {', '.join(modes)}")
-    if metadata.flag("newFileSystem"):
-        _required(metadata, "CreationToken")
 
 
 def _validate_s3(metadata: Metadata, region: str) -> None:

@@ -11,6 +11,7 @@ case, as AWS Backup does).
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -173,6 +174,8 @@ def _efs_failure(account_id: str, region: str, metadata: Metadata, role_arn: str
             return MSG_FILE_SYSTEM_MISSING.format(file_system_id=file_system_id)
         return None
     token = metadata.get("CreationToken")
+    if not token:
+        return None  # AWS makes up a token of its own: nothing can already hold it
     existing = resources.find_file_system_by_token(account_id, region, token)
     if existing is not None:
         return MSG_FILE_SYSTEM_EXISTS.format(
@@ -368,7 +371,8 @@ def _build_efs(account_id: str, region: str, metadata: Metadata, source: str) ->
     return resources.efs_file_system(
         account_id,
         region,
-        creation_token=metadata.get("CreationToken"),
+        # StartRestoreJob does not require a CreationToken for a new file system.
+        creation_token=metadata.get("CreationToken") or f"restore-{uuid.uuid4()}",
         performance_mode=metadata.get("PerformanceMode") or "generalPurpose",
         encrypted=metadata.flag("Encrypted"),
         kms_key_id=_key_or_none(metadata, "KmsKeyId"),

@@ -172,6 +172,28 @@ def test_restore_creates_the_real_resource(
             restored_visible(sandbox, OTHER, resource_type, arn)
 
 
+def test_a_new_file_system_needs_no_creation_token(sandbox: Sandbox, role: str) -> None:
+    """StartRestoreJob's reference does not require CreationToken: the restore makes one up, and
+    two such restores make two file systems."""
+    kms = sandbox.client("kms", ACCOUNT)
+    key = kms.create_key()["KeyMetadata"]["Arn"]
+    source = create_source_resource(ACCOUNT, REGION, "EFS", "shared-files", key)
+    metadata = restore_metadata("EFS", source, "shared-files", key, REGION)
+    metadata.pop("CreationToken")
+    assert restore_start_error(ACCOUNT, REGION, "EFS", metadata, role) is None
+    made = set()
+    for _ in range(2):
+        assert restore_failure(ACCOUNT, REGION, "EFS", metadata, role) is None
+        made.add(
+            create_restored_resource(
+                ACCOUNT, REGION, "EFS", metadata, RP, source_resource_arn=source
+            )
+        )
+    assert len(made) == 2
+    tokens = {restored_visible(sandbox, ACCOUNT, "EFS", arn)["CreationToken"] for arn in made}
+    assert len(tokens) == 2 and all(tokens), tokens
+
+
 def test_metadata_uses_aws_backup_keys_and_the_source_configuration(sandbox: Sandbox) -> None:
     volume = create_source_resource(ACCOUNT, REGION, "EBS", "meta-volume")
     ebs = restore_metadata("EBS", volume, "meta-volume", None, REGION)
@@ -228,7 +250,6 @@ INVALID = [
     ("DynamoDB", {"targetTableName": "abc", "encryptionType": "KMS"}, "key kmsMasterKeyArn"),
     ("EFS", {"file-system-id": "fs-01"}, "missing required key newFileSystem"),
     ("EFS", {"file-system-id": "fs-01", "newFileSystem": "yes"}, "key newFileSystem"),
-    ("EFS", {"file-system-id": "fs-01", "newFileSystem": "true"}, "key CreationToken"),
     (
         "S3",
         {"DestinationBucketName": "Bad_Bucket", "NewBucket": "true"},
