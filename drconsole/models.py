@@ -114,6 +114,9 @@ class AccountError:
     # Records of the answer skipped because they lacked what identifies them; the rest of the
     # answer was read, so the account and Region did not fail.
     skipped: int = 0
+    # What to do about it, when drconsole knows better than AWS's message (a Region the
+    # account has not enabled); empty otherwise.
+    remedy: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,7 +64,16 @@ POINT_FIELDS = {
     "expires",
     "iam_role_arn",
 }
-ERROR_FIELDS = {"account_id", "account_name", "region", "operation", "code", "cause", "message"}
+ERROR_FIELDS = {
+    "account_id",
+    "account_name",
+    "region",
+    "operation",
+    "code",
+    "cause",
+    "message",
+    "remedy",
+}
 
 
 @pytest.fixture(scope="module")

@@ -95,6 +95,7 @@ def test_a_listing_asks_a_refused_role_once(
             "code": "AccessDenied",
             "cause": "ROLE_PERMISSIONS",
             "message": message,
+            "remedy": None,
         }
         for region in sorted(regions)
     ]

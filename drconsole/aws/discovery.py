@@ -16,8 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from drconsole.aws.answers import VAULT_IDENTITY, skipped_records, text_of, vault_identity
-from drconsole.aws.errors import AWS_FAILURES, account_error, describe, error_code
+from drconsole.aws.errors import AWS_FAILURES, describe, error_code
 from drconsole.aws.organization import load_organization
+from drconsole.aws.refusals import failure_on
 from drconsole.aws.session import AwsSessions
 from drconsole.config import DEFAULT_ROLE_NAME, Settings
 from drconsole.errors import AwsError, UsageError
@@ -246,7 +247,7 @@ def survey_vaults(
         try:
             return _vaults_of(sessions, place[0], place[1], organization, errors)
         except AWS_FAILURES as exc:
-            return account_error(place[0], place[1], "ListBackupVaults", exc)
+            return failure_on(sessions, place[0], place[1], "ListBackupVaults", exc)
         except AwsError as error:  # an identity that could not be reached
             cause = CauseCode(error.cause) if error.cause in CAUSES else CauseCode.UNKNOWN
             return AccountError(place[0], place[1], "", "", str(error), cause)

@@ -37,9 +37,10 @@ from drconsole.aws.convert import (
     unreadable_point,
     vault_from,
 )
-from drconsole.aws.errors import account_error, error_code
+from drconsole.aws.errors import error_code
 from drconsole.aws.fastparse import install_raw_pages, raw_pages
 from drconsole.aws.organization import load_organization, standalone_organization
+from drconsole.aws.refusals import failure_on, raised
 from drconsole.aws.runner import Step, Task, run_tasks
 from drconsole.aws.session import AwsSessions
 from drconsole.models import (
@@ -258,7 +259,7 @@ class Inventory:
                     if not token:
                         return items
             except AWS_ERRORS as exc:
-                return account_error(account_id, region, "ListBackupVaults", exc)
+                return failure_on(self.sessions, account_id, region, "ListBackupVaults", exc)
 
         def then(answer: Any) -> Step:
             if isinstance(answer, AccountError):
@@ -349,8 +350,12 @@ class Inventory:
             step = Step()
             if isinstance(answer, BaseException):
                 batch.policies[name] = None
-                error = account_error(
-                    batch.account_id, batch.region, "GetBackupVaultAccessPolicy", answer
+                error = failure_on(
+                    self.sessions,
+                    batch.account_id,
+                    batch.region,
+                    "GetBackupVaultAccessPolicy",
+                    answer,
                 )
                 if error.cause is not CauseCode.ROLE_PERMISSIONS:
                     step.emit.append(error)
@@ -471,7 +476,9 @@ class Inventory:
             try:
                 return self._fetch_page(account_id, region, vault_name, token, points)
             except AWS_ERRORS as exc:
-                return account_error(account_id, region, "ListRecoveryPointsByBackupVault", exc)
+                return failure_on(
+                    self.sessions, account_id, region, "ListRecoveryPointsByBackupVault", exc
+                )
 
         def then(answer: Any) -> Step:
             if isinstance(answer, AccountError):
@@ -556,7 +563,10 @@ class Inventory:
                 if not token:
                     break
         except AWS_ERRORS as exc:
-            raise self.sessions.error_for(exc, f"account {account_id} {region}") from None
+            where = f"account {account_id} {region}"
+            raise raised(
+                self.sessions, exc, account_id, region, "ListProtectedResources", where
+            ) from None
         known = [item for item in items if text_of(item, "ResourceArn")]
         if len(known) < len(items) and skipped is not None:
             skipped.append(

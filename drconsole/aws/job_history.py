@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from drconsole.aws.answers import skipped_records
 from drconsole.aws.convert import backup_job_from, copy_job_from, restore_job_from
-from drconsole.aws.errors import account_error
+from drconsole.aws.refusals import failure_on
 from drconsole.aws.runner import Step, Task, run_tasks
 from drconsole.aws.session import AwsSessions
 from drconsole.models import AccountError, BackupJob, CopyJob, RestoreJob
@@ -224,7 +224,7 @@ def _account_task(
             params = _server_filters(query, kind)
             return _list_all(client, kind, params, query, account_id)
         except (ClientError, BotoCoreError) as exc:
-            return account_error(account_id, region, _OPERATION[kind], exc)
+            return failure_on(sessions, account_id, region, _OPERATION[kind], exc)
 
     def then(answer: Any) -> Step:
         if isinstance(answer, AccountError):

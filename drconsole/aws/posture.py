@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drconsole.aws.errors import account_error, error_code
+from drconsole.aws.errors import error_code
+from drconsole.aws.refusals import failure_on
 from drconsole.aws.session import AwsSessions
 from drconsole.models import AccountError, CauseCode
 
@@ -33,7 +34,7 @@ def service_linked_role_problem(sessions: AwsSessions, account_id: str) -> Accou
                 "--aws-service-name backup.amazonaws.com)",
                 CauseCode.SERVICE_LINKED_ROLE_MISSING,
             )
-        return account_error(account_id, GLOBAL, "iam:GetRole", exc)
+        return failure_on(sessions, account_id, GLOBAL, "iam:GetRole", exc)
     except BotoCoreError as exc:
-        return account_error(account_id, GLOBAL, "iam:GetRole", exc)
+        return failure_on(sessions, account_id, GLOBAL, "iam:GetRole", exc)
     return None

@@ -35,6 +35,18 @@ def unknown_region(*texts: str) -> str | None:
     return None
 
 
+def credentials_refused_here(operation: str, then: str) -> str:
+    """The remedy of a call whose credentials AWS did not recognize in one account and Region
+    while it still takes the caller's own; `then`: what to do once it is fixed."""
+    return (
+        f"AWS did not recognize the credentials of {operation} here, while it still "
+        "takes the caller's own: the Region is probably an opt-in Region this account has "
+        "not enabled (enable it: aws account enable-region --account-id ACCOUNT "
+        "--region-name REGION, or leave the Region out with --region); else the account's "
+        f"member profile holds stale credentials; {then}"
+    )
+
+
 def remedy(fact: Unreadable, cause: CauseCode, what: str) -> str:
     """The remediation of an UNKNOWN check whose fact `fact` (about `what`) was not read."""
     from drconsole.aws.errors import UNRECOGNIZED_CREDENTIAL_CODES
@@ -50,13 +62,7 @@ def remedy(fact: Unreadable, cause: CauseCode, what: str) -> str:
             f"an account outside the organization has no such role until you create it; {RERUN}"
         )
     if fact.code in UNRECOGNIZED_CREDENTIAL_CODES:
-        return (
-            f"AWS did not recognize the credentials of {fact.operation} here, while it still "
-            "takes the caller's own: the Region is probably an opt-in Region this account has "
-            "not enabled (enable it: aws account enable-region --account-id ACCOUNT "
-            "--region-name REGION, or leave the Region out with --region); else the account's "
-            f"member profile holds stale credentials; {RERUN}"
-        )
+        return credentials_refused_here(fact.operation, RERUN)
     if cause is CauseCode.ROLE_PERMISSIONS:
         return f"Grant read access ({fact.operation}) to the identity drconsole uses, {RERUN}"
     region = unknown_region(what, fact.message)

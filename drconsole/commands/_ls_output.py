@@ -165,6 +165,7 @@ def error_json(error: AccountError, names: dict[str, str]) -> dict[str, Any]:
         "code": error.code,
         "cause": str(error.cause),
         "message": error.message,
+        "remedy": error.remedy or None,
     }
 
 
@@ -352,8 +353,10 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
         for error in errors:
             name = names.get(error.account_id, "")
             label = f"{error.account_id} ({name})" if name else error.account_id
+            remedy = f" ({error.remedy})" if error.remedy else ""
             print(
-                f"drconsole: account {label} {error.region}: {error.message} [{error.cause}]",
+                f"drconsole: account {label} {error.region}: {error.message} [{error.cause}]"
+                + remedy,
                 file=sys.stderr,
             )
     if walk_failed is not None:

@@ -30,10 +30,13 @@ def error_on_account(
 ) -> AccountError:
     """Record a failure on one account and Region (AccessDenied there must not stop the rest)."""
     from drconsole.aws.errors import account_error
+    from drconsole.aws.refusals import RefusedHere
     from drconsole.errors import AwsError
     from drconsole.models import AccountError, CauseCode
     from drconsole.redact import safe_line
 
+    if isinstance(error, RefusedHere):  # placed on its account and Region where it was read
+        return error.error
     if isinstance(error, AwsError):
         known = error.cause in CauseCode.__members__
         cause = CauseCode(error.cause) if known else CauseCode.UNKNOWN

@@ -111,9 +111,13 @@ class VaultsScreen(TableScreen):
         self.rebuild()
 
     def show_errors(self) -> None:
-        """One line per Region that failed, with its cause code."""
+        """One line per Region that failed, with its cause code (and the remedy under it, when
+        drconsole knows one)."""
         box = self.query_one("#errors", Static)
-        lines = [f"⚠ {e.region}: {e.cause} — {e.message}" for e in self.errors]
+        lines = [
+            f"⚠ {e.region}: {e.cause} — {e.message}" + (f"\n  {e.remedy}" if e.remedy else "")
+            for e in self.errors
+        ]
         box.update("\n".join(lines))
         box.display = bool(lines)
 
