@@ -177,8 +177,8 @@ def test_a_new_file_system_needs_no_creation_token(sandbox: Sandbox, role: str) 
     two such restores make two file systems."""
     kms = sandbox.client("kms", ACCOUNT)
     key = kms.create_key()["KeyMetadata"]["Arn"]
-    source = create_source_resource(ACCOUNT, REGION, "EFS", "shared-files", key)
-    metadata = restore_metadata("EFS", source, "shared-files", key, REGION)
+    source = create_source_resource(ACCOUNT, REGION, "EFS", "tokenless-files", key)
+    metadata = restore_metadata("EFS", source, "tokenless-files", key, REGION)
     metadata.pop("CreationToken")
     assert restore_start_error(ACCOUNT, REGION, "EFS", metadata, role) is None
     made = set()
