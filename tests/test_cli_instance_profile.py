@@ -239,3 +239,57 @@ def test_an_unreadable_profile_is_unknown_never_pass(demo: Env) -> None:
     assert (check["status"], check["cause"]) == ("UNKNOWN", "ROLE_PERMISSIONS"), check
     assert "iam:GetInstanceProfile" in check["evidence"]
     assert code != 0
+
+
+def central_web_copy(demo: Env) -> str:
+    """The newest copy of prod-web-1 in the backup account's central vault."""
+    backup = demo.client("backup", "backup")
+    points = backup.list_recovery_points_by_backup_vault(
+        BackupVaultName="central-eu-central-1", ByResourceType="EC2"
+    )["RecoveryPoints"]
+    mine = [p for p in points if p.get("ResourceName") == "prod-web-1"]
+    return str(max(mine, key=lambda p: p["CreationDate"])["RecoveryPointArn"])
+
+
+def test_a_copy_back_into_an_account_without_the_profile_is_stopped_before_its_restore(
+    demo: Env, tmp_path: Path
+) -> None:
+    """qa has no prod-web-profile: `copy --restore` shows the FAIL with its plan and, the copy
+    made, stops before StartRestoreJob; the copy restored with the profile emptied completes,
+    and the instance has none."""
+    rp = central_web_copy(demo)
+    region, qa = demo.info.region, demo.info.accounts["qa"]
+    subnet = demo.client("ec2", "qa").describe_subnets(
+        Filters=[{"Name": "default-for-az", "Values": ["true"]}]
+    )["Subnets"][0]["SubnetId"]
+    args = ["copy", "--recovery-point", rp, "--to", f"arn:aws:backup:{region}:{qa}:backup-vault:"]
+    args[-1] += "qa-vault"
+    args += ["--restore", "--yes", "--source-account", demo.info.accounts["backup"]]
+    args += ["--poll-interval", "0.2", "--metadata", f"SubnetId={subnet}"]
+    args += ["--metadata", "SecurityGroupIds=[]"]
+    demo.env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    restores = demo.client("backup", "qa").list_restore_jobs()["RestoreJobs"]
+
+    stopped = drconsole(demo, *args)
+
+    assert stopped.returncode == 1, stopped.stdout + stopped.stderr
+    assert f"blocked at restore: check {CHECK} FAIL: instance profile {PROFILE}" in stopped.stdout
+    assert demo.client("backup", "qa").list_restore_jobs()["RestoreJobs"] == restores
+    # The copy is made: restored in place in qa with the profile emptied, it completes.
+    copy = max(
+        demo.client("backup", "qa").list_recovery_points_by_backup_vault(
+            BackupVaultName="qa-vault", ByResourceType="EC2"
+        )["RecoveryPoints"],
+        key=lambda p: p["CreationDate"],
+    )["RecoveryPointArn"]
+    # (qa holding a copy of prod's instance is taken for a backup account: allowed here.)
+    restore = ["restore", "--recovery-point", copy, "--source-account", qa, "--yes"]
+    restore += ["--allow-backup-account-restore"]
+    restore += [*args[args.index("--poll-interval") :], "--metadata", "IamInstanceProfileName="]
+    done = drconsole(demo, *restore, "--json")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr
+    created = json.loads(done.stdout.splitlines()[-1])["result"]["created_resource"]
+    associations = demo.client("ec2", "qa").describe_iam_instance_profile_associations(
+        Filters=[{"Name": "instance-id", "Values": [created.rsplit("/", 1)[-1]]}]
+    )["IamInstanceProfileAssociations"]
+    assert associations == []
