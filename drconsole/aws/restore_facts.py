@@ -24,11 +24,10 @@ from drconsole.checks.facts import (
 )
 from drconsole.checks.restore_engine import engine_versions
 from drconsole.checks.restore_network import network_request
+from drconsole.checks.restore_profile import PROFILE_KEY
 
 # Metadata keys that may name the KMS key of the restored resource, per AWS's metadata.
 KEY_METADATA = ("KmsKeyId", "kmsKeyId", "kmsMasterKeyArn", "KMSKey", "KmsKey")
-# The EC2 restore metadata key that names the restored instance's instance profile.
-PROFILE_KEY = "IamInstanceProfileName"
 
 
 def _true(value: str | None) -> bool:

@@ -10,6 +10,7 @@ from drconsole.checks.facts import RestoreFacts, Unreadable
 from drconsole.models import CauseCode, Check, CheckStatus
 
 CHECK_ID, TITLE = "restore.instance-profile", "Instance profile exists and its role may be passed"
+# The EC2 restore metadata key that names the restored instance's instance profile.
 PROFILE_KEY = "IamInstanceProfileName"
 
 
