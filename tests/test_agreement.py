@@ -961,6 +961,38 @@ def let_it_pass_the_role(world: World, setup: RestoreSetup) -> RestoreSetup:
     return setup
 
 
+def meet_missing_instance_profile(world: World) -> RestoreSetup:
+    """prod-web-1's restore naming an instance profile prod does not have."""
+    rp = newest(world, "prod", "prod-vault", "EC2", "prod-web-1")
+    return RestoreSetup(rp, metadata={"IamInstanceProfileName": "dr-web-gone"})
+
+
+def without_an_instance_profile(world: World, setup: RestoreSetup) -> RestoreSetup:
+    return RestoreSetup(setup.recovery_point, metadata={"IamInstanceProfileName": ""})
+
+
+def meet_profile_role_not_passable(world: World) -> RestoreSetup:
+    """A restore role that may not pass prod-web-profile's role (an explicit Deny)."""
+    role = backup_role(world, "prod", "restore-no-pass", (RESTORE_POLICY_ARN,))
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "iam:PassRole",
+                       "Resource": f"arn:aws:iam::{world.account('prod')}:role/prod-web-role"}],
+    }  # fmt: skip
+    world.client("iam", world.account("prod")).put_role_policy(
+        RoleName="restore-no-pass", PolicyName="no-pass", PolicyDocument=json.dumps(deny)
+    )
+    rp = newest(world, "prod", "prod-vault", "EC2", "prod-web-1")
+    return RestoreSetup(rp, role_arn=role)
+
+
+def drop_the_deny(world: World, setup: RestoreSetup) -> RestoreSetup:
+    world.client("iam", world.account("prod")).delete_role_policy(
+        RoleName="restore-no-pass", PolicyName="no-pass"
+    )
+    return setup
+
+
 NETWORK, TAKEN = CauseCode.RESTORE_NETWORK, CauseCode.RESOURCE_ALREADY_EXISTS
 RESTORE_CASES = [
     RestoreCase("restore: other account", "restore.account", CauseCode.CROSS_ACCOUNT_RESTORE,
@@ -1006,6 +1038,12 @@ RESTORE_CASES = [
                 meet_missing_metadata, give_the_zone, "availabilityZone given"),
     RestoreCase("restore: key disabled", "restore.key", CauseCode.KMS_KEY_UNUSABLE,
                 meet_restore_key_disabled, enable_restore_key, "by hand: kms enable-key"),
+    RestoreCase("restore: instance profile missing", "restore.instance-profile",
+                CauseCode.UNKNOWN, meet_missing_instance_profile, without_an_instance_profile,
+                "IamInstanceProfileName emptied"),
+    RestoreCase("restore: profile's role not passable", "restore.instance-profile",
+                CauseCode.ROLE_PERMISSIONS, meet_profile_role_not_passable, drop_the_deny,
+                "by hand: the Deny removed"),
 ]  # fmt: skip
 
 

@@ -110,7 +110,7 @@ async def test_fault_shows_then_fix_from_the_dialog_makes_it_pass(
         groups = {group for group, _ in ordered}
         assert groups == {"organization", "destination", "source", "route", "restore"}
         table = screen.query_one("#checks-table", DataTable)
-        assert table.row_count == len(ordered) == 20
+        assert table.row_count == len(ordered) == 21
         table.move_cursor(row=failing[0])
         await pilot.pause()
         remediation = str(screen.query_one("#remediation-text", Static).render())
@@ -289,3 +289,40 @@ async def test_sort_by_verdict_keeps_the_highlighted_check_at_80x24(
         assert "Check ▲" in header and "Status ▼" not in header, header
         keys = HelpScreen.for_screen(screen).rows
         assert {"Sort by Status", "Sort by Check"} <= {row.description for row in keys}
+
+
+async def test_a_copy_back_into_an_account_without_its_instance_profile_shows_the_fix(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object
+) -> None:
+    """prod-web-1's copy toward qa-vault: the restore rows say qa lacks prod-web-profile and
+    how to restore without it."""
+    sandbox, info = demo
+    backup = sandbox.client("backup", info.accounts["backup"], info.region)
+    copies = backup.list_recovery_points_by_backup_vault(
+        BackupVaultName="central-eu-central-1", ByResourceType="EC2"
+    )["RecoveryPoints"]
+    web = max(
+        (p for p in copies if p.get("ResourceName") == "prod-web-1"),
+        key=lambda p: p["CreationDate"],
+    )
+    qa = info.accounts["qa"]
+    settings = settings_for(sandbox, info, tmp_path)
+    screen = ChecksScreen(
+        recovery_point(sandbox, info, web["RecoveryPointArn"]),
+        settings,
+        AwsSessions(settings),
+        destination=f"arn:aws:backup:{info.region}:{qa}:backup-vault:qa-vault",
+    )
+    app = Host(screen)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(screen, pilot)
+        ordered = screen.ordered()
+        failing = [(i, c) for i, (_, c) in enumerate(ordered) if c.status is not CheckStatus.PASS]
+        assert [(c.id, c.status) for _, c in failing] == [
+            ("restore.instance-profile", CheckStatus.FAIL)
+        ]
+        screen.query_one("#checks-table", DataTable).move_cursor(row=failing[0][0])
+        await pilot.pause()
+        remediation = str(screen.query_one("#remediation-text", Static).render())
+        assert "--metadata IamInstanceProfileName=" in remediation
+        assert "prod-web-profile" in failing[0][1].evidence and qa in failing[0][1].evidence

@@ -1,11 +1,20 @@
-"""Read who may use what in a restore: the destination key's policy and grants, and whether
-the caller may pass the restore role (iam:SimulatePrincipalPolicy)."""
+"""Read who may use what in a restore: the destination key's policy and grants, whether the
+caller may pass the restore role, and an EC2 restore's instance profile and whether the restore
+role may pass its role (iam:SimulatePrincipalPolicy)."""
 
 from __future__ import annotations
 
-from drconsole.aws.answers import required, required_text
+from typing import Any
+
+from drconsole.aws.answers import required, required_text, text_of
 from drconsole.aws.reader import BaseReader, pages
-from drconsole.checks.facts import KeyAccess, KeyFacts, Unreadable
+from drconsole.checks.facts import (
+    InstanceProfileFacts,
+    KeyAccess,
+    KeyFacts,
+    PassedRole,
+    Unreadable,
+)
 from drconsole.checks.restore_access import key_policy_allows
 from drconsole.partitions import account_root, of_arn
 
@@ -65,6 +74,11 @@ class AccessReader(BaseReader):
             if isinstance(got, Unreadable) or got is None:
                 return caller, got or Unreadable("iam:GetRole", "NoSuchEntity", role_name)
             source = str(got)
+        return source, self._may_pass(iam, source, role_arn, "backup.amazonaws.com")
+
+    def _may_pass(self, iam: Any, source: str, role_arn: str, service: str) -> bool | Unreadable:
+        """Whether the principal `source` may pass `role_arn` to `service`, as IAM's policy
+        simulator answers (iam:PassRole with iam:PassedToService)."""
         answer = self.read(
             "iam:SimulatePrincipalPolicy",
             lambda: iam.simulate_principal_policy(
@@ -74,12 +88,38 @@ class AccessReader(BaseReader):
                 ContextEntries=[
                     {
                         "ContextKeyName": "iam:PassedToService",
-                        "ContextKeyValues": ["backup.amazonaws.com"],
+                        "ContextKeyValues": [service],
                         "ContextKeyType": "string",
                     }
                 ],
             ).get("EvaluationResults"),
         )
         if isinstance(answer, Unreadable) or not answer:
-            return source, answer or Unreadable("iam:SimulatePrincipalPolicy", "Empty", "")
-        return source, all(result.get("EvalDecision") == "allowed" for result in answer)
+            return answer or Unreadable("iam:SimulatePrincipalPolicy", "Empty", "")
+        return all(result.get("EvalDecision") == "allowed" for result in answer)
+
+    def instance_profile(self, account: str, name: str, restore_role: str) -> InstanceProfileFacts:
+        """The instance profile `name` in `account` (iam:GetInstanceProfile) and, for each of
+        its roles, whether the restore role may pass it to EC2."""
+        iam = self.client("iam", account, self.sessions.settings.home_region)
+        got = self.read(
+            "iam:GetInstanceProfile",
+            lambda: required(
+                iam.get_instance_profile(InstanceProfileName=name),
+                "InstanceProfile",
+                "GetInstanceProfile",
+            ),
+            ("NoSuchEntity",),
+        )
+        if got is None or isinstance(got, Unreadable):
+            return InstanceProfileFacts(name, False if got is None else got)
+        roles = [text_of(role, "Arn") for role in got.get("Roles") or []]
+        return InstanceProfileFacts(
+            name,
+            True,
+            tuple(
+                PassedRole(arn, self._may_pass(iam, restore_role, arn, "ec2.amazonaws.com"))
+                for arn in roles
+                if arn
+            ),
+        )

@@ -12,6 +12,7 @@ from drconsole.aws.restore_network import NetworkReader
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.facts import (
     EngineVersions,
+    InstanceProfileFacts,
     KeyFacts,
     RecoveryPointFacts,
     RestoreFacts,
@@ -23,6 +24,7 @@ from drconsole.checks.facts import (
 )
 from drconsole.checks.restore_engine import engine_versions
 from drconsole.checks.restore_network import network_request
+from drconsole.checks.restore_profile import PROFILE_KEY
 
 # Metadata keys that may name the KMS key of the restored resource, per AWS's metadata.
 KEY_METADATA = ("KmsKeyId", "kmsKeyId", "kmsMasterKeyArn", "KMSKey", "KmsKey")
@@ -189,13 +191,16 @@ def gather_restore_facts(
     # key use are judged on the copy, where the restore can run.
     elsewhere = after_copy_to is None and account != rp.account_id
     where = (account, region)
-    with ThreadPoolExecutor(max_workers=6) as pool:
+    with ThreadPoolExecutor(max_workers=7) as pool:
         role_read = pool.submit(reader.role, role)
         names_read = pool.submit(_names, reader, rp.resource_type, where, named, elsewhere)
         key_read = pool.submit(_restore_key, reader, rp, merged, given, after_copy_to)
         network_read = pool.submit(_network, reader, rp.resource_type, where, named, elsewhere)
         engine_read = pool.submit(_engine, reader, rp.resource_type, where, metadata, merged)
         pass_read = pool.submit(reader.pass_role, account, region, role)
+        profile_read = pool.submit(
+            _instance_profile, reader, rp.resource_type, account, merged, role
+        )
         key = key_read.result()
         # Who uses the key: the restore role and AWS Backup's service-linked role.
         access = [
@@ -206,6 +211,7 @@ def gather_restore_facts(
         caller, may_pass = pass_read.result()
         results = (role_read.result(), names_read.result(), network_read.result())
         engine, key_access = engine_read.result(), tuple(a.result() for a in access)
+        profile = profile_read.result()
     role_facts, names, network = results
     return RestoreFacts(
         recovery_point=rp,
@@ -228,7 +234,27 @@ def gather_restore_facts(
         key_access=key_access,
         pass_role=may_pass,
         caller_arn=caller,
+        instance_profile=profile,
     )
+
+
+def _instance_profile(
+    reader: RestoreFactReader,
+    resource_type: str,
+    account: str,
+    merged: dict[str, str] | Unreadable,
+    role: str,
+) -> InstanceProfileFacts | Unreadable | None:
+    """The instance profile an EC2 restore names, read in the restoring account. After a copy
+    AWS's value is kept: a profile is named, not numbered, so the destination account may well
+    hold one of that name (an empty value given drops it from the request)."""
+    if resource_type != "EC2":
+        return None
+    if isinstance(merged, Unreadable):
+        return merged
+    lowered = {key.lower(): value for key, value in merged.items()}
+    name = str(lowered.get(PROFILE_KEY.lower(), "") or "").strip()
+    return reader.instance_profile(account, name, role) if name else None
 
 
 def _names(

@@ -271,6 +271,23 @@ class KeyAccess:
 
 
 @dataclass(frozen=True, slots=True)
+class PassedRole:
+    """A role the restore hands to what it creates, and whether the restore role may pass it."""
+
+    role_arn: str
+    allowed: bool | Unreadable  # iam:SimulatePrincipalPolicy of the restore role
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceProfileFacts:
+    """The instance profile an EC2 restore names, as the restoring account has it."""
+
+    name: str
+    exists: bool | Unreadable  # iam:GetInstanceProfile in the restoring account
+    roles: tuple[PassedRole, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RestoreFacts:
     """Everything the restore checks judge."""
 
@@ -290,3 +307,5 @@ class RestoreFacts:
     key_access: tuple[KeyAccess, ...] = ()  # the restore role and AWSServiceRoleForBackup
     pass_role: bool | Unreadable | None = None  # None: not judged (the caller is a root)
     caller_arn: str = ""  # the identity that calls StartRestoreJob (for iam:PassRole)
+    # None: the restore names no instance profile (or the type has none)
+    instance_profile: InstanceProfileFacts | Unreadable | None = None

@@ -14,6 +14,7 @@ from drconsole.checks.facts import (
 from drconsole.checks.restore_access import check_pass_role, check_restore_key
 from drconsole.checks.restore_engine import check_engine_version
 from drconsole.checks.restore_network import check_restore_network
+from drconsole.checks.restore_profile import check_instance_profile
 from drconsole.models import CauseCode, Check, CheckStatus
 from drconsole.partitions import backup_vault
 
@@ -295,6 +296,7 @@ RESTORE_CHECK_GROUPS: dict[str, tuple[Callable[[RestoreFacts], Check], ...]] = {
         check_engine_version,
         check_restore_key,
         check_pass_role,
+        check_instance_profile,
     ),
 }
 

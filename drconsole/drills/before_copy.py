@@ -9,8 +9,9 @@ from drconsole.models import Check, CheckStatus
 
 # Restore checks read where the restore will run (the restoring account and Region) from what
 # the runbook names there: the new names, the roles, the network, the engine version, the key
-# that will encrypt the copy. A copy leaves all of them as they are, so one that FAILs before
-# the copy FAILs on it too: the drill starts no copy for a restore it already knows is blocked.
+# that will encrypt the copy, the instance profile (the copy's metadata names the same one). A
+# copy leaves all of them as they are, so one that FAILs before the copy FAILs on it too: the
+# drill starts no copy for a restore it already knows is blocked.
 # Not among them: restore.metadata (judged again on the copy's own restore metadata) and
 # restore.account (the copy into the restoring account is what satisfies it).
 COPY_CANNOT_CHANGE = frozenset(
@@ -21,6 +22,7 @@ COPY_CANNOT_CHANGE = frozenset(
         "restore.network",
         "restore.engine-version",
         "restore.key",
+        "restore.instance-profile",
     }
 )
 

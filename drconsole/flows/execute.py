@@ -238,7 +238,7 @@ class FlowEngine(RestoreSteps):
                 self.sessions,
                 plan.source.arn,
                 role_arn=role,
-                metadata=forms.metadata_for(form, values),
+                metadata={**forms.emptied(plan.metadata), **forms.metadata_for(form, values)},
                 account_hint=plan.source.account_id,
             )
         assert plan.destination is not None

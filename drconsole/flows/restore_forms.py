@@ -458,6 +458,13 @@ def _json_list(text: str) -> str:
     return json.dumps([str(i).strip() for i in items if str(i).strip()])
 
 
+def emptied(overrides: Mapping[str, str]) -> dict[str, str]:
+    """The keys the user's `--metadata` empties, as empty values: the request drops them
+    (metadata_for), and the checks, which lay the metadata sent over AWS's, must not take
+    AWS's value back in their place (an instance profile left out, a subnet not named)."""
+    return {key: "" for key, value in overrides.items() if not str(value).strip()}
+
+
 def metadata_for(form: RestoreForm, values: Mapping[str, str]) -> dict[str, str]:
     """The StartRestoreJob Metadata: passed-through keys plus every non-empty form value."""
     metadata = dict(form.passthrough)

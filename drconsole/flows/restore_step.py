@@ -144,7 +144,7 @@ class RestoreSteps(EngineBase):
                 self.sessions,
                 arn,
                 role_arn=str(parameters["IamRoleArn"]),
-                metadata=dict(parameters["Metadata"]),
+                metadata={**forms.emptied(plan.metadata), **dict(parameters["Metadata"])},
                 account_hint=request.account_id,
             ),
         )

@@ -109,8 +109,10 @@ def ec2_instance(
     security_group_ids: Sequence[str] = (),
     image_id: str | None = None,
     name: str = "",
+    instance_profile: str = "",
 ) -> str:
-    """A running EC2 instance; returns arn:aws:ec2:REGION:ACCOUNT:instance/i-..."""
+    """A running EC2 instance (with the account's instance profile of that name, if given);
+    returns arn:aws:ec2:REGION:ACCOUNT:instance/i-..."""
     backend = _ec2(account_id, region)
     subnet = backend.get_subnet(subnet_id) if subnet_id else default_subnet(account_id, region)
     groups = list(security_group_ids) or [default_security_group(account_id, region).id]
@@ -127,6 +129,10 @@ def ec2_instance(
         tags={"instance": {"Name": name}} if name else {},
     )
     instance = reservation.instances[0]
+    if instance_profile:
+        backend.associate_iam_instance_profile(
+            instance.id, iam_instance_profile_name=instance_profile
+        )
     return f"arn:aws:ec2:{region}:{account_id}:instance/{instance.id}"
 
 
@@ -381,6 +387,21 @@ def find_instance(account_id: str, region: str, instance_id: str) -> Any | None:
     """The moto EC2 instance, or None."""
     backend = _ec2(account_id, region)
     return next((i for i in backend.all_instances() if i.id == instance_id), None)
+
+
+def instance_profile_of(account_id: str, region: str, instance_id: str) -> str:
+    """The name of the instance profile associated with the instance ("" : none)."""
+    association = _ec2(account_id, region).iam_instance_profile_associations.get(instance_id)
+    profile = association.iam_instance_profile if association is not None else None
+    return str(profile.name) if profile is not None else ""
+
+
+def find_instance_profile(account_id: str, name: str) -> Any | None:
+    """The moto IAM instance profile of that name in the account, or None."""
+    from moto.iam.models import iam_backends
+
+    profiles = iam_backends[account_id]["global"].instance_profiles.values()
+    return next((p for p in profiles if p.name == name), None)
 
 
 def find_subnet(account_id: str, region: str, subnet_id: str) -> Any | None:

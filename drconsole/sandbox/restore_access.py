@@ -41,7 +41,8 @@ def may_pass_role(account_id: str, caller: str, role_arn: str) -> bool:
     if not name:
         return caller.endswith(":root")
     role = find_role(account_id, name)
-    return role is not None and role_allows(role.arn, "iam:PassRole", role_arn)
+    context = {"iam:PassedToService": "backup.amazonaws.com"}
+    return role is not None and role_allows(role.arn, "iam:PassRole", role_arn, context)
 
 
 def pass_role_refusal(account_id: str, caller: str, role_arn: str | None) -> str | None:
@@ -84,11 +85,18 @@ def _simulate_principal_policy(self: Any) -> Any:
     source = self._get_param("PolicySourceArn")
     actions = self._get_param("ActionNames", [])
     resources = self._get_param("ResourceArns", []) or ["*"]
+    # The request context the caller asks about (iam:PassedToService for iam:PassRole).
+    context = {
+        str(entry.get("ContextKeyName", "")): str((entry.get("ContextKeyValues") or [""])[0])
+        for entry in self._get_param("ContextEntries", []) or []
+    }
     results = [
         {
             "EvalActionName": action,
             "EvalResourceName": resource,
-            "EvalDecision": "allowed" if role_allows(source, action, resource) else "implicitDeny",
+            "EvalDecision": (
+                "allowed" if role_allows(source, action, resource, context) else "implicitDeny"
+            ),
         }
         for action in actions
         for resource in resources

@@ -129,6 +129,11 @@ def _ec2_metadata(
         "DisableApiTermination": _bool(instance.disable_api_termination),
         "InstanceInitiatedShutdownBehavior": instance.instance_initiated_shutdown_behavior,
     }
+    # AWS Backup records the instance profile by name, so a copy restored in another account
+    # still names the original account's profile.
+    profile = resources.instance_profile_of(account, source_region, instance_id)
+    if profile:
+        metadata["IamInstanceProfileName"] = profile
     if source_region == region:
         metadata["SubnetId"] = instance.subnet_id or ""
         metadata["SecurityGroupIds"] = json.dumps([group.id for group in instance.security_groups])

@@ -55,6 +55,18 @@ MSG_DB_CLUSTER_EXISTS = "DB cluster already exists"
 # other network rules are in restore_network.py).
 MSG_SUBNET_MISSING = restore_network.MSG_SUBNET_MISSING
 MSG_SECURITY_GROUP_MISSING = restore_network.MSG_SECURITY_GROUP_MISSING
+# EC2 RunInstances' InvalidParameterValue for an instance profile the account does not have.
+MSG_INSTANCE_PROFILE_MISSING = (
+    "Value ({name}) for parameter iamInstanceProfile.name is invalid. "
+    "Invalid IAM Instance Profile name"
+)
+# AWS Backup's StatusMessage when its role is denied a call of the restore (for an EC2 restore,
+# most often iam:PassRole on the instance profile's role); the encoded part is made up here.
+MSG_ROLE_NOT_AUTHORIZED = (
+    "You are not authorized to perform this operation. Please consult the permissions "
+    "associated with your AWS Backup role(s), and refer to the AWS Backup documentation for "
+    "more details. Encoded authorization failure message: {encoded}"
+)
 MSG_FILE_SYSTEM_MISSING = "File system '{file_system_id}' does not exist."
 # EFS CreateFileSystem's FileSystemAlreadyExists.
 MSG_FILE_SYSTEM_EXISTS = (
@@ -141,7 +153,28 @@ def restore_failure(
 
 
 def _ec2_failure(account_id: str, region: str, metadata: Metadata, role_arn: str) -> str | None:
-    return restore_network.ec2_network_failure(account_id, region, metadata)
+    refused = restore_network.ec2_network_failure(account_id, region, metadata)
+    return (
+        refused
+        if refused is not None
+        else _instance_profile_failure(account_id, metadata, role_arn)
+    )
+
+
+def _instance_profile_failure(account_id: str, metadata: Metadata, role_arn: str) -> str | None:
+    """EC2's refusal of an instance profile the restoring account lacks, or AWS Backup's when
+    the restore role may not pass the profile's role to EC2."""
+    name = metadata.get("IamInstanceProfileName").strip()
+    if not name:
+        return None
+    profile = resources.find_instance_profile(account_id, name)
+    if profile is None:
+        return MSG_INSTANCE_PROFILE_MISSING.format(name=name)
+    context = {"iam:PassedToService": "ec2.amazonaws.com"}
+    for role in profile.roles:
+        if not role_allows(role_arn, "iam:PassRole", role.arn, context):
+            return MSG_ROLE_NOT_AUTHORIZED.format(encoded=uuid.uuid4().hex + uuid.uuid4().hex)
+    return None
 
 
 def _rds_failure(account_id: str, region: str, metadata: Metadata, role_arn: str) -> str | None:
@@ -211,8 +244,11 @@ _FAILURES: dict[str, Callable[[str, str, Metadata, str], str | None]] = {
 }
 
 
-def role_allows(role_arn: str, action: str, resource: str) -> bool:
-    """True when one of the role's policies (inline or attached) allows the action."""
+def role_allows(
+    role_arn: str, action: str, resource: str, context: dict[str, str] | None = None
+) -> bool:
+    """True when one of the role's policies (inline or attached) allows the action (with the
+    request's `context`, e.g. iam:PassedToService) and none denies it."""
     role = find_role_by_arn(role_arn)
     if role is None:
         return False
@@ -221,7 +257,7 @@ def role_allows(role_arn: str, action: str, resource: str) -> bool:
         documents += [
             v.document for v in policy.versions if v.version_id == policy.default_version_id
         ]
-    request = Request(caller=Caller(), action=action, resource=resource)
+    request = Request(caller=Caller(), action=action, resource=resource, context=context or {})
     allowed = False
     for document in documents:
         parsed = json.loads(document) if isinstance(document, str) else document
@@ -304,6 +340,7 @@ def _build_ec2(account_id: str, region: str, metadata: Metadata, source: str) ->
         subnet_id=_key_or_none(metadata, "SubnetId"),
         security_group_ids=metadata.json_list("SecurityGroupIds"),
         image_id=image_id,
+        instance_profile=metadata.get("IamInstanceProfileName").strip(),
     )
 
 

@@ -47,7 +47,10 @@ from drconsole.sandbox.scenarios.organization import (
     create_organization,
     ensure_ou_path,
 )
-from drconsole.sandbox.scenarios.restore_obstacles import build_restore_obstacles
+from drconsole.sandbox.scenarios.restore_obstacles import (
+    build_instance_profiles,
+    build_restore_obstacles,
+)
 from drconsole.sandbox.scenarios.vaults import (
     accounts_access_policy,
     create_vault,
@@ -211,6 +214,7 @@ class DemoBuilder:
             # Built last so that every identifier generated before it stays as it was.
             self.build_recovery_account()
             build_restore_obstacles(self, REGION)
+            build_instance_profiles(self, REGION)
         self.record_faults()
         self.night.seed(self)
         return ScenarioInfo(
