@@ -4,6 +4,7 @@ the config: drconsole knows the account as readiness does (the organization name
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,3 +52,33 @@ def test_copy_restore_into_the_backup_account_is_cautioned_without_config(
     done = drconsole(sandbox, tmp_path, *args, "--allow-backup-account-restore")
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"arn:aws:dynamodb:{EU}:{backup}:table/caution-t1" in done.stdout
+
+
+def test_a_workload_account_restoring_a_copy_of_another_account_s_resource_is_not_it(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """qa holding a copy of prod's table restores it in place: the organization names the
+    backup account (another one), so qa is not taken for it — no caution, no flag needed."""
+    qa, prod = sandbox.accounts["qa"], sandbox.accounts["prod"]
+    points = sandbox.client("backup", "backup", EU).list_recovery_points_by_backup_vault(
+        BackupVaultName="central-eu-central-1", ByResourceType="DynamoDB"
+    )["RecoveryPoints"]
+    rp = next(p["RecoveryPointArn"] for p in points if f":{prod}:" in p["ResourceArn"])
+    qa_vault = f"arn:aws:backup:{EU}:{qa}:backup-vault:qa-vault"
+    copied = drconsole(
+        sandbox, tmp_path, "copy", "--recovery-point", rp, "--source-account",
+        sandbox.accounts["backup"], "--to", qa_vault, "--yes",
+        "--allow-duplicate-copy", "--poll-interval", "0.2", "--json",
+    )  # fmt: skip
+    assert copied.returncode == 0, copied.stdout + copied.stderr
+    copy = json.loads(copied.stdout.splitlines()[-1])["result"]["recovery_point"]
+    assert f":{qa}:" in copy
+
+    done = drconsole(
+        sandbox, tmp_path, "restore", "--recovery-point", copy, "--source-account", qa,
+        "--metadata", "targetTableName=qa-copy-of-prod", "--yes", "--poll-interval", "0.2",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "central backup account" not in done.stdout + done.stderr
+    tables = sandbox.client("dynamodb", "qa", EU).list_tables()["TableNames"]
+    assert "qa-copy-of-prod" in tables

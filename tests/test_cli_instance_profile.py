@@ -282,9 +282,7 @@ def test_a_copy_back_into_an_account_without_the_profile_is_stopped_before_its_r
         )["RecoveryPoints"],
         key=lambda p: p["CreationDate"],
     )["RecoveryPointArn"]
-    # (qa holding a copy of prod's instance is taken for a backup account: allowed here.)
     restore = ["restore", "--recovery-point", copy, "--source-account", qa, "--yes"]
-    restore += ["--allow-backup-account-restore"]
     restore += [*args[args.index("--poll-interval") :], "--metadata", "IamInstanceProfileName="]
     done = drconsole(demo, *restore, "--json")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr

@@ -3,7 +3,8 @@
 The configured `backup_account_id` decides; without one, the account is judged as the
 organization walk judges it for readiness and the console (aws/organization.account_role: its
 name contains "backup"), from one DescribeAccount. An organization drconsole cannot read
-(a member account's caller, no Organizations) leaves it unknown: no caution, as before.
+(a member account's caller, no Organizations) leaves it unknown: then only an account holding
+a copy of another account's resource is taken for it (flows/cautions.in_backup_account).
 """
 
 from __future__ import annotations
@@ -15,17 +16,17 @@ from drconsole.aws.organization import account_role
 from drconsole.errors import AwsError
 
 
-def backup_account_id(sessions: Any, candidate: str) -> str | None:
-    """The configured backup account; else `candidate` when the organization names it the
-    backup account; else None."""
+def is_backup_account(sessions: Any, candidate: str) -> bool | None:
+    """Whether `candidate` is the organization's backup account: the configured one decides,
+    else the organization's name for it; None when neither can be had (nothing known)."""
     configured: str | None = sessions.settings.backup_account_id
     if configured:
-        return configured
+        return candidate == configured
     name = account_name(sessions, candidate)
     if name is None:
         return None
     management = sessions.settings.management_account_id or ""
-    return candidate if account_role(candidate, name, management, None) == "backup" else None
+    return account_role(candidate, name, management, None) == "backup"
 
 
 def account_name(sessions: Any, account_id: str) -> str | None:

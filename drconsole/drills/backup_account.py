@@ -19,8 +19,9 @@ REFUSED = f"drill run refuses it: state {ALLOW_KEY}: true in the target to drill
 def backup_account_restores(sessions: Any, runbook: Runbook) -> dict[str, str]:
     """Why each target that restores into the backup account does (by target name). The backup
     account is the configured `backup_account_id`, else the one the organization names as such
-    (an account whose name says "backup", as `ls` and readiness take it); an account holding
-    the copies of another account's resource (the target's source) is one too."""
+    (an account whose name says "backup", as `ls` and readiness take it); only when neither
+    can be had is an account holding copies of another account's resource (the target's
+    source) taken for it."""
     settings = sessions.settings
     named = _NamedBackup(sessions)
     found: dict[str, str] = {}
@@ -28,8 +29,7 @@ def backup_account_restores(sessions: Any, runbook: Runbook) -> dict[str, str]:
         restoring = target.restore_to.account
         source = target.source.account or settings.backup_account_id
         owner = target.resource.account or resource_account(target.resource.arn or "")
-        backup = settings.backup_account_id or (restoring if named(restoring) else None)
-        if not in_backup_account(restoring, source, owner, backup):
+        if not in_backup_account(restoring, source, owner, named(restoring)):
             continue
         whose = (
             f" (the resource belongs to account {owner})" if owner and owner != restoring else ""
@@ -85,21 +85,17 @@ def accept_in_flow(target: Target, prepared: Any, said: str | None) -> Any:
 
 
 class _NamedBackup:
-    """Whether an account's name makes it the backup account (organizations:DescribeAccount
-    from the management account, once per account); False when it cannot be read."""
+    """Whether an account is the backup account (aws/backup_account.is_backup_account: the
+    configured one, else organizations:DescribeAccount from the management account, once per
+    account); None when it cannot be told."""
 
     def __init__(self, sessions: Any) -> None:
         self.sessions = sessions
-        self.known: dict[str, bool] = {}
+        self.known: dict[str, bool | None] = {}
 
-    def __call__(self, account: str) -> bool:
+    def __call__(self, account: str) -> bool | None:
         if account not in self.known:
-            self.known[account] = self._read(account)
+            from drconsole.aws.backup_account import is_backup_account
+
+            self.known[account] = is_backup_account(self.sessions, account)
         return self.known[account]
-
-    def _read(self, account: str) -> bool:
-        from drconsole.aws.backup_account import backup_account_id
-
-        # Called only without a configured backup_account_id: the organization's name decides
-        # (unreadable: nothing known, nothing said).
-        return backup_account_id(self.sessions, account) == account

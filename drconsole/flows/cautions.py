@@ -61,12 +61,15 @@ def resource_account(resource_arn: str) -> str | None:
 
 
 def in_backup_account(
-    restoring_account: str, source_account: str, owner: str | None, backup_account_id: str | None
+    restoring_account: str, source_account: str, owner: str | None, known: bool | None
 ) -> bool:
-    """True when a restore creates its resource in the organization's backup account: the one
-    known as such, or the source account when it holds a copy of another account's resource."""
-    copy_of_other = restoring_account == source_account and owner not in (None, source_account)
-    return restoring_account == backup_account_id or copy_of_other
+    """True when a restore creates its resource in the organization's backup account. `known`
+    says whether the restoring account is it (configured, or named so by the organization);
+    only when that cannot be told is an account holding a copy of another account's resource
+    taken for it — a recovery or workload account restoring such a copy in place is not."""
+    if known is not None:
+        return known
+    return restoring_account == source_account and owner not in (None, source_account)
 
 
 def backup_account_restore(
@@ -76,15 +79,15 @@ def backup_account_restore(
     restoring_region: str,
     source_account: str,
     resource_arn: str,
-    backup_account_id: str | None,
+    known_backup: bool | None,
     recovery_point_arn: str,
 ) -> Caution | None:
-    """A restore in the organization's backup account (the configured one, or the account
-    holding this copy of another account's resource)."""
+    """A restore in the organization's backup account (see `in_backup_account`; `known_backup`
+    whether the restoring account is it, None when that cannot be told)."""
     if not restore:
         return None
     owner = resource_account(resource_arn)
-    if not in_backup_account(restoring_account, source_account, owner, backup_account_id):
+    if not in_backup_account(restoring_account, source_account, owner, known_backup):
         return None
     whose = (
         f" (the resource belongs to account {owner})" if owner and owner != source_account else ""

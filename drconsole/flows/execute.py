@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from drconsole.aws.answers import IncompleteAnswer
 from drconsole.aws.audit import redact
-from drconsole.aws.backup_account import backup_account_id
+from drconsole.aws.backup_account import is_backup_account
 from drconsole.aws.errors import AWS_FAILURES, describe
 from drconsole.aws.jobs import JobRef
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
@@ -208,7 +208,7 @@ class FlowEngine(RestoreSteps):
                 source_account=source.account_id,
                 resource_arn=source.resource_arn,
                 # Configured, else discovered as readiness does (the restoring account's name).
-                backup_account_id=backup_account_id(self.sessions, plan.final_account)
+                known_backup=is_backup_account(self.sessions, plan.final_account)
                 if plan.restore
                 else None,
                 recovery_point_arn=source.arn,
