@@ -126,18 +126,19 @@ def check_copy_retention(facts: CopyFacts, now: datetime | None = None) -> Check
     delete_at = rp.creation_date + timedelta(days=days)
     left = (delete_at - now).total_seconds() / 86400
     age = age_in_days(rp.creation_date, now)
+    days_old = (now - rp.creation_date).total_seconds() / 86400
     evidence = (
         f"DeleteAfterDays {days} counts from the recovery point's creation on "
-        f"{rp.creation_date:%Y-%m-%d %H:%M} UTC ({age} days ago): the copy is deleted from "
-        f"{delete_at:%Y-%m-%d %H:%M} UTC"
+        f"{rp.creation_date:%Y-%m-%d %H:%M} UTC ({days_old:.1f} days ago): the copy is "
+        f"deleted from {delete_at:%Y-%m-%d %H:%M} UTC"
     )
     if left >= SHORT_COPY_LIFE_DAYS:
         return Check(cid, title, PASS, f"{evidence}, {int(left)} days from now")
     wanted = age + MIN_COPY_LIFE_DAYS
     remedy = (
         f"Start the copy with --delete-after-days {wanted}: counted from the creation date, "
-        f"that is the point's age ({age} days) plus {MIN_COPY_LIFE_DAYS} days to copy, restore "
-        "and validate." + _lock_conflict(facts.dest_vault, wanted)
+        f"that is the point's age ({days_old:.1f} days, rounded up) plus {MIN_COPY_LIFE_DAYS} "
+        "days to copy, restore and validate." + _lock_conflict(facts.dest_vault, wanted)
     )
     if left < COPY_AND_RESTORE_DAYS:
         when = "already past" if left <= 0 else f"{left * 24:.0f} hours from now"
