@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from drconsole.checks.arns import RecoveryPointArn
@@ -53,7 +53,10 @@ class SourcePoint:
     @property
     def created(self) -> datetime | None:
         """The creation date as a datetime (None when not known)."""
-        return datetime.fromisoformat(self.creation_date) if self.creation_date else None
+        if not self.creation_date:
+            return None
+        created = datetime.fromisoformat(self.creation_date)
+        return created if created.tzinfo else created.replace(tzinfo=UTC)
 
     @property
     def vault(self) -> VaultRef:
