@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,7 @@ def good_facts(resource_type: str = "EBS", **changes: object) -> CopyFacts:
         status="COMPLETED",
         encryption_key_arn=SRC_KEY,
         delete_after_days=35,
+        creation_date=datetime.now(UTC) - timedelta(days=1),
     )
     facts = CopyFacts(
         recovery_point=rp,
@@ -131,7 +133,7 @@ def with_vault(facts: CopyFacts, **changes: object) -> CopyFacts:
 def test_every_check_passes_on_good_facts() -> None:
     results = checks.copy_verdicts(good_facts())
     assert [c.status for c in results if c.status is not CheckStatus.PASS] == []
-    assert len({c.id for c in results}) == len(results) == 12
+    assert len({c.id for c in results}) == len(results) == 14
 
 
 @pytest.mark.parametrize(

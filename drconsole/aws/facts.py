@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -23,6 +24,7 @@ from drconsole.aws.answers import (
     text_of,
     vault_arns_of,
 )
+from drconsole.aws.fastparse import utc_timestamp
 from drconsole.aws.org_facts import OrgReader
 from drconsole.aws.reader import pages
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
@@ -37,6 +39,7 @@ from drconsole.checks.facts import (
     VaultFacts,
     default_role_arn,
 )
+from drconsole.checks.recovery_point import default_copy_retention
 from drconsole.errors import AwsError
 from drconsole.models import CauseCode
 from drconsole.partitions import of_arn
@@ -359,7 +362,15 @@ def _recovery_point_facts(
         delete_after_days=lifecycle.get("DeleteAfterDays"),
         storage_class=answer.get("StorageClass") or "",
         source_vault_arn=text_of(answer, "SourceBackupVaultArn"),
+        creation_date=_utc(answer.get("CreationDate")),
     )
+
+
+def _utc(value: Any) -> datetime | None:
+    """A timestamp of an answer as an aware UTC datetime (None when absent or unreadable)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return utc_timestamp(value) if value is not None else None
 
 
 def base_copy_facts(
@@ -398,10 +409,12 @@ def base_copy_facts(
         job_load=NOT_GATHERED,
         marketplace_product_codes=NOT_GATHERED,
         # The retention drconsole copy starts the copy with: the one asked for, else the
-        # recovery point's own (flows.plan.copy_retention_days), so that the vault lock check
-        # judges the request that will be sent.
+        # default (flows.plan.plan_flow gives it the same way), so that the vault lock and
+        # retention checks judge the request that will be sent.
         lifecycle_delete_after_days=(
-            delete_after_days if delete_after_days is not None else rp.delete_after_days
+            delete_after_days
+            if delete_after_days is not None
+            else default_copy_retention(rp.delete_after_days, rp.creation_date)
         ),
     )
 

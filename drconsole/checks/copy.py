@@ -31,6 +31,7 @@ from drconsole.checks.facts import (
     Unreadable,
     slr_arn,
 )
+from drconsole.checks.recovery_point import check_copy_retention, check_source_status
 from drconsole.models import CauseCode, Check, CheckStatus
 
 PASS, FAIL, WARN, UNKNOWN = (
@@ -527,9 +528,15 @@ COPY_CHECK_GROUPS: dict[str, tuple[Callable[[CopyFacts], Check], ...]] = {
         check_destination_vault,
         check_destination_access_policy,
         check_vault_lock,
+        check_copy_retention,
         check_destination_slr,
     ),
-    "source": (check_source_vault_policy, check_source_key, check_copy_role),
+    "source": (
+        check_source_status,
+        check_source_vault_policy,
+        check_source_key,
+        check_copy_role,
+    ),
     "route": (check_route, check_running_jobs),
 }
 

@@ -248,8 +248,9 @@ def check_vault_lock(facts: CopyFacts) -> Check:
         FAIL,
         f"copy {retention}, outside the vault lock of {vault.name} ({bounds} days)",
         CauseCode.VAULT_LOCK_RETENTION,
-        f"Start the copy with a retention between {low or 1} and {high or 'any'} days, e.g. "
-        f"aws backup start-copy-job ... --lifecycle DeleteAfterDays={wanted}",
+        f"Start the copy with --delete-after-days between {low or 1} and {high or 'any'} "
+        f"(days counted from the recovery point's creation date), e.g. --delete-after-days "
+        f"{wanted}",
     )
 
 

@@ -7,6 +7,7 @@ must decide what an unreadable fact means (UNKNOWN, never PASS).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
 
 from drconsole.partitions import (
@@ -89,6 +90,9 @@ class RecoveryPointFacts:
     delete_after_days: int | None = None
     storage_class: str = ""  # DescribeRecoveryPoint's StorageClass: WARM | COLD | DELETED
     source_vault_arn: str = ""  # DescribeRecoveryPoint's SourceBackupVaultArn (a copy's)
+    # DescribeRecoveryPoint's CreationDate (UTC); a copy keeps its source's, and a copy's
+    # DeleteAfterDays counts from it.
+    creation_date: datetime | None = None
 
     @property
     def copied_from_region(self) -> str:

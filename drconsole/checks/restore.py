@@ -11,6 +11,7 @@ from drconsole.checks.facts import (
     Unreadable,
     restore_policy_arns,
 )
+from drconsole.checks.recovery_point import check_restore_status
 from drconsole.checks.restore_access import check_pass_role, check_restore_key
 from drconsole.checks.restore_engine import check_engine_version
 from drconsole.checks.restore_network import check_restore_network
@@ -289,6 +290,7 @@ def _delete_command(target: TargetName, region: str) -> str:
 RESTORE_CHECK_GROUPS: dict[str, tuple[Callable[[RestoreFacts], Check], ...]] = {
     "restore": (
         check_restore_account,
+        check_restore_status,
         check_restore_role,
         check_restore_metadata,
         check_target_names,

@@ -41,8 +41,8 @@ def register(subparsers: Any) -> None:
         "--delete-after-days",
         type=int,
         metavar="N",
-        help="the retention the copy will be started with (default: the recovery point's, "
-        "as drconsole copy sends it; none: kept indefinitely)",
+        help="the retention the copy will be started with, in days counted from the recovery "
+        "point's creation date (default: as drconsole copy sends it)",
     )
     copy.add_argument("--fix", action="store_true", help="offer the fixes drconsole can apply")
     copy.add_argument("--yes", action="store_true", help="apply fixes without asking")

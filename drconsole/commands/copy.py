@@ -40,7 +40,8 @@ def register(subparsers: Any) -> None:
         "--delete-after-days",
         type=int,
         metavar="N",
-        help="retention of the copies (default: the recovery point's)",
+        help="retention of the copies in days, counted from the recovery point's creation "
+        "date (default: the point's own, or its age + 7 when that leaves the copy less)",
     )
     parser.add_argument(
         "--copy-role",

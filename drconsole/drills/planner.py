@@ -100,6 +100,13 @@ def plan_drill(sessions: Any, runbook: Runbook) -> DrillPlan:
     return DrillPlan(runbook, now, tuple(plans))
 
 
+def retention_days(created: datetime, expires: datetime | None) -> int | None:
+    """A recovery point's DeleteAfterDays, from the listing's CreationDate and DeleteAt."""
+    if expires is None:
+        return None
+    return max(1, round((expires - created).total_seconds() / 86400))
+
+
 def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) -> TargetPlan:
     """One target's plan; a failure to resolve or check is the plan's cause, never raised."""
     try:
@@ -119,6 +126,11 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
         copied_from_region=copied_from_region(
             resolved.point.region, resolved.point.source_vault_arn
         ),
+        # What the copy's default retention is counted from (flows.plan.plan_flow): without
+        # them the drill's copy would get no Lifecycle, and AWS keeps its source's delete date,
+        # which an old point reaches before the drill validates and cleans up.
+        delete_after_days=retention_days(resolved.point.created, resolved.point.expires),
+        creation_date=resolved.point.created.isoformat(),
     )
     dest = destination_of(target, resolved)
     metadata = drill_metadata(resolved.point.resource_type, dict(target.metadata))

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from drconsole.checks.arns import RecoveryPointArn
+from drconsole.checks.recovery_point import default_copy_retention
 from drconsole.checks.runner import CheckReport
 from drconsole.errors import AwsError, UsageError
 from drconsole.flows.routes import (
@@ -45,6 +47,16 @@ class SourcePoint:
     delete_after_days: int | None = None
     # The Region of the vault it was copied from, when it is a copy from another Region.
     copied_from_region: str = ""
+    # Its CreationDate (ISO 8601, UTC): a copy's DeleteAfterDays counts from it.
+    creation_date: str = ""
+
+    @property
+    def created(self) -> datetime | None:
+        """The creation date as a datetime (None when not known)."""
+        if not self.creation_date:
+            return None
+        created = datetime.fromisoformat(self.creation_date)
+        return created if created.tzinfo else created.replace(tzinfo=UTC)
 
     @property
     def vault(self) -> VaultRef:
@@ -88,6 +100,7 @@ class FlowPlan:
                 "resource_name": self.source.resource_name,
                 "delete_after_days": self.source.delete_after_days,
                 "copied_from_region": self.source.copied_from_region,
+                "creation_date": self.source.creation_date,
             },
             "resource_type": self.source.resource_type,
             "destination": self.destination.arn if self.destination else None,
@@ -116,6 +129,7 @@ class FlowPlan:
             resource_name=src.get("resource_name", ""),
             delete_after_days=src.get("delete_after_days"),
             copied_from_region=src.get("copied_from_region") or "",
+            creation_date=src.get("creation_date") or "",
         )
         destination = VaultRef.from_arn(data["destination"]) if data.get("destination") else None
         return cls(
@@ -196,7 +210,8 @@ def copy_request(plan: FlowPlan, hop_index: int, recovery_point_arn: str, token:
 
 
 def copy_retention_days(plan: FlowPlan) -> int | None:
-    """The copies' retention: `--delete-after-days`, else the source recovery point's."""
+    """The copies' retention: `--delete-after-days`, else the default `plan_flow` chose (a
+    plan journaled before it did: the source recovery point's)."""
     return plan.delete_after_days or plan.source.delete_after_days
 
 
@@ -260,6 +275,7 @@ def read_source(sessions: Any, parsed: RecoveryPointArn, account_hint: str | Non
         resource_name=facts.resource_name,
         delete_after_days=facts.delete_after_days,
         copied_from_region=facts.copied_from_region,
+        creation_date=facts.creation_date.isoformat() if facts.creation_date else "",
     )
 
 
@@ -312,7 +328,10 @@ def plan_flow(
     delete_after_days: int | None = None,
     cleanup_intermediate: bool = False,
 ) -> FlowPlan:
-    """The plan of a copy (and restore) or of a restore alone (`destination` None)."""
+    """The plan of a copy (and restore) or of a restore alone (`destination` None).
+
+    A copy without `delete_after_days` gets drconsole's default retention, fixed here so that
+    the checks, every hop and a resumed flow send the same one."""
     if route_mode not in ROUTE_MODES:
         raise UsageError(f"--route {route_mode!r}: expected one of {', '.join(ROUTE_MODES)}")
     if destination is None:
@@ -324,6 +343,8 @@ def plan_flow(
     else:
         route = direct_route(source.resource_type, source.vault, destination)
         kind = "copy"
+    if destination is not None and delete_after_days is None:
+        delete_after_days = default_copy_retention(source.delete_after_days, source.created)
     return FlowPlan(
         kind=kind,
         source=source,

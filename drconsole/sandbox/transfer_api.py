@@ -17,6 +17,12 @@ from .jobs_api import (
 )
 from .shapes import BackupError, invalid_parameter, invalid_request, not_found
 
+# AWS documents COMPLETED and AVAILABLE as ready for use; a PARTIAL composite point holds the
+# nested points that were backed up. A point still being created or being deleted cannot be
+# used (the sandbox's refusal wording is its own: AWS does not publish one).
+COPYABLE_STATUSES = frozenset({"COMPLETED", "AVAILABLE", "PARTIAL"})
+UNRESTORABLE_STATUSES = frozenset({"CREATING", "DELETING"})
+
 
 def find_point_anywhere(arn: str) -> store.RecoveryPoint | None:
     """The recovery point with this ARN in any account and Region, or None."""
@@ -73,10 +79,10 @@ class TransferApiMixin(JobsApiMixin):
             point = self.sandbox.points_of(source_vault_name).items.get(point_arn)
             if point is None:
                 raise not_found(f"Recovery point {point_arn} not found in {source_vault_name}")
-            if point.status != "COMPLETED":
+            if point.status not in COPYABLE_STATUSES:
                 raise invalid_request(
-                    f"Recovery point {point_arn} is {point.status}: only a COMPLETED recovery "
-                    "point can be copied"
+                    f"Recovery point {point_arn} is {point.status}: only a COMPLETED, AVAILABLE "
+                    "or PARTIAL recovery point can be copied"
                 )
             if point.storage_class(time.time()) == "COLD":
                 # AWS: "backups in cold storage or archive tiers cannot be copied" (AWS Backup,
@@ -262,6 +268,10 @@ class TransferApiMixin(JobsApiMixin):
                         )
                     )
                 raise not_found(f"Recovery point {point_arn} not found")
+            if point.status in UNRESTORABLE_STATUSES:
+                raise invalid_request(
+                    f"Recovery point {point_arn} is {point.status}: it cannot be restored"
+                )
             resource_type = requested_type or point.resource_type
             restores = rules("restores")
             from .knobs import principal_of_access_key
