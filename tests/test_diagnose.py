@@ -498,3 +498,12 @@ def test_assumed_role_caller_is_fixed_on_its_role() -> None:
 def test_a_bare_error_code_pasted_alone(code: str, cause: CauseCode) -> None:
     assert diagnose(code).cause is cause
     assert parse_error(code).error_code == code
+
+
+def test_the_vault_lock_remedy_names_the_flag_and_counts_from_the_creation_date() -> None:
+    """AWS counts a copy's DeleteAfterDays from its source's creation date: a retention inside
+    the lock's range but shorter than the point's age still loses the copy."""
+    found = diagnose("The retention of the copy is outside the vault lock minimum retention days")
+    assert found.cause is CauseCode.VAULT_LOCK_RETENTION
+    assert "drconsole copy ... --delete-after-days <N>" in found.remediation
+    assert "recovery point's creation date" in found.remediation

@@ -157,7 +157,9 @@ def vault_lock(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         "Read the vault's limits and copy with a retention inside them:\n"
         f"  aws backup describe-backup-vault --backup-vault-name {name}"
         " --query '[Locked,MinRetentionDays,MaxRetentionDays]'\n"
-        "  aws backup start-copy-job ... --lifecycle DeleteAfterDays=<N>   (min <= N <= max)\n"
+        "  drconsole copy ... --delete-after-days <N>   (min <= N <= max)\n"
+        "A copy's retention counts from the recovery point's creation date, not the copy's: N"
+        " must also exceed the point's age in days, or the copy is deleted at once.\n"
         "Vault Lock in compliance mode cannot be relaxed once its grace time has passed.",
     )
 
