@@ -195,6 +195,8 @@ RESTORE_CAUSES = {
     "MSG_BUCKET_TAKEN": CauseCode.RESOURCE_ALREADY_EXISTS,
     "MSG_BUCKET_OWNED": CauseCode.RESOURCE_ALREADY_EXISTS,
     "MSG_BUCKET_MISSING": CauseCode.UNKNOWN,
+    "MSG_INSTANCE_PROFILE_MISSING": CauseCode.UNKNOWN,
+    "MSG_ROLE_NOT_AUTHORIZED": CauseCode.ROLE_PERMISSIONS,
 }
 RESTORE_FILL = {
     "role_arn": "arn:aws:iam::111111111111:role/service-role/AWSBackupDefaultServiceRole",
@@ -203,6 +205,7 @@ RESTORE_FILL = {
     "group_id": "sg-0123456789abcdef0",
     "file_system_id": "fs-0123456789abcdef0",
     "creation_token": "fs-0123456789abcdef0-restore",
+    "encoded": "x7Kq-9Zp2LmNoPqRsTuVwXyZ0123456789abcdefGhIjKlMnOp",
 }
 
 
