@@ -478,8 +478,12 @@ def test_dynamodb_route_with_and_without_advanced_features(
     """The backup's ARN decides, not the setting now: advanced features apply to "all new
     DynamoDB table backups you create" and give them arn:aws:backup ARNs
     (https://docs.aws.amazon.com/aws-backup/latest/devguide/advanced-ddb-backup.html,
-    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/UsageNotesAWS.html)."""
-    leaves = other_account or other_region
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/UsageNotesAWS.html).
+    Without them the backup is copied nowhere, not even to another vault of its own account and
+    Region: "If a resource type does not support cross-Region or cross-account copy in AWS
+    Backup, then copy operations for that resource type are not supported in any scenario,
+    including same-Region and same-account copies to a different vault" (AWS Backup, "Backup
+    and tag copy", recov-point-create-a-copy)."""
     # Made with the features, whatever the source's setting is now (turned off since, as it
     # may be in a central backup account holding copies, or not readable).
     for setting in (True, False, DENIED):
@@ -489,19 +493,19 @@ def test_dynamodb_route_with_and_without_advanced_features(
         result = checks.check_route(
             dynamodb_copy(PLAIN_DYNAMODB, setting, other_account, other_region)
         )
-        if not leaves:
-            assert result.status is CheckStatus.PASS, result
-            continue
         assert result.status is CheckStatus.FAIL, result
         assert result.cause is CauseCode.UNSUPPORTED_COPY_ROUTE
         assert result.details == (("hops", "0"),)
         assert "--resource-type-management-preference DynamoDB=true" in result.remediation
         assert f"account {SRC}, Region {REGION}" in result.remediation
         assert "new backup" in result.remediation
-        across = {(True, False): "accounts", (False, True): "Regions"}
-        assert result.evidence.endswith(
-            across.get((other_account, other_region), "accounts and Regions")
-        )
+        across = {
+            (True, False): "across accounts",
+            (False, True): "across Regions",
+            (True, True): "across accounts and Regions",
+            (False, False): "to another vault, even in its own account and Region",
+        }
+        assert result.evidence.endswith(across[(other_account, other_region)])
 
 
 def test_advanced_dynamodb_backup_may_go_to_an_aws_backup_vault_across_accounts() -> None:

@@ -353,11 +353,13 @@ def check_route(facts: CopyFacts) -> Check:
     refusal = _never_copied(cid, title, shape, facts)
     if refusal is not None:
         return refusal
-    # AWS Backup copies a DynamoDB backup to another account or Region only when it was made
-    # with advanced features, which its ARN tells (arn:aws:backup with them, the DynamoDB-native
-    # table/.../backup/... without), whatever the setting is now.
-    leaves = facts.cross_account or facts.cross_region
-    if rp.resource_type == "DynamoDB" and leaves and not fully_managed(facts):
+    # AWS Backup copies a DynamoDB backup only when it was made with advanced features, which
+    # its ARN tells (arn:aws:backup with them, the DynamoDB-native table/.../backup/...
+    # without), whatever the setting is now. Without them it copies it to no vault at all: "If
+    # a resource type does not support cross-Region or cross-account copy in AWS Backup, then
+    # copy operations for that resource type are not supported in any scenario, including
+    # same-Region and same-account copies" (recov-point-create-a-copy).
+    if rp.resource_type == "DynamoDB" and not fully_managed(facts):
         return _dynamodb_without_advanced_features(cid, title, shape, facts)
     codes = facts.marketplace_product_codes
     if facts.cross_account and isinstance(codes, tuple) and codes:
@@ -459,12 +461,13 @@ def _dynamodb_without_advanced_features(
         for where, crossed in (("accounts", facts.cross_account), ("Regions", facts.cross_region))
         if crossed
     )
+    where = f"across {across}" if across else "to another vault, even in its own account and Region"
     return Check(
         cid,
         title,
         FAIL,
         f"{shape}: DynamoDB backups made without AWS Backup's advanced DynamoDB features cannot "
-        f"be copied across {across}",
+        f"be copied {where}",
         CauseCode.UNSUPPORTED_COPY_ROUTE,
         f"Turn on advanced DynamoDB backup in account {rp.account_id}, Region {rp.region} (AWS "
         "Backup console > Settings > Advanced features for Amazon DynamoDB backups, or run "
