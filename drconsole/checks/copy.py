@@ -62,8 +62,11 @@ def check_cross_account_setting(facts: CopyFacts) -> Check:
         FAIL,
         "isCrossAccountBackupEnabled is false in the organization's management account",
         CauseCode.CROSS_ACCOUNT_DISABLED,
-        "In the management account: AWS Backup console > Settings > Cross-account backup > "
-        f"Enable, or run: {remedies.cross_account_cli()}",
+        f"In the management account, Region {facts.recovery_point.region} (the setting is kept "
+        "per Region): AWS Backup console > Settings > Cross-account backup > Enable, or run: "
+        f"{remedies.cross_account_cli(facts.recovery_point.region)}\n"
+        f"AWS Backup's trusted access in AWS Organizations must be on too: "
+        f"{remedies.TRUSTED_ACCESS_CLI}",
         fix_id=remedies.FIX_CROSS_ACCOUNT,
     )
 
