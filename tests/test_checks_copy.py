@@ -623,8 +623,9 @@ def test_key_shared_by_caller_account_condition(shared_with: str, dest: str) -> 
             "Condition": {"StringEquals": {"kms:CallerAccount": shared_with}},
         },
     )
+    # An RDS copy: for EBS, AWS's EBS guide asks for more use actions than these (a WARN).
     facts = to_account(
-        good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", shared)), dest
+        good_facts("RDS", source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", shared)), dest
     )
     expected = CheckStatus.PASS if dest == shared_with else CheckStatus.FAIL
     assert checks.check_source_key(facts).status is expected
@@ -640,9 +641,17 @@ def test_seed_key_policy_granting_the_destination_slr_shares_the_key() -> None:
     # backup account's AWSServiceRoleForBackup on kms:GrantIsForAWSResource. It is what made
     # the cross-account copy work; the SLR decrypts through the grant it creates.
     shared = seed_policy("blog-key-policy-shared-with-backup-account-slr.json")
-    facts = good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", shared))
-    result = checks.check_source_key(facts)
-    assert result.status is CheckStatus.PASS, result.evidence
+    for resource_type in ("RDS", "S3"):
+        facts = good_facts(
+            resource_type, source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", shared)
+        )
+        result = checks.check_source_key(facts)
+        assert result.status is CheckStatus.PASS, result.evidence
+    # For EBS and EC2, AWS's EBS guide also asks for the use actions: a WARN, not a FAIL.
+    ebs = checks.check_source_key(
+        good_facts("EBS", source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", shared))
+    )
+    assert ebs.status is CheckStatus.WARN, ebs.evidence
     # A grant does not lift an explicit deny of the key policy.
     document = json.loads(shared)
     document["Statement"].append(
@@ -822,3 +831,41 @@ def test_same_account_copy_is_refused_by_an_explicit_deny_only() -> None:
     ):
         fine = checks.check_destination_access_policy(with_vault(same, access_policy=document))
         assert fine.status is CheckStatus.PASS, fine
+
+
+GRANTS_ONLY = policy(
+    OWNER,
+    {
+        "Sid": "Allow attachment of persistent resources",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{DEST}:root"},
+        "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+        "Resource": "*",
+        "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+    },
+)
+
+
+@pytest.mark.parametrize("resource_type", ["EBS", "EC2"])
+def test_a_key_shared_for_grants_only_warns_for_ebs_and_ec2(resource_type: str) -> None:
+    """ "Users of your shared customer managed key who are accessing encrypted snapshots must be
+    granted permissions to perform the following actions on the key: kms:DescribeKey,
+    kms:CreateGrant, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt,
+    kms:Decrypt" (https://docs.aws.amazon.com/ebs/latest/userguide/share-kms-key.html); EC2's own
+    refusal names DescribeKey (aws-samples/aws-backup-automation#2)."""
+    key = KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", GRANTS_ONLY)
+    result = checks.check_source_key(good_facts(resource_type, source_key=key))
+    assert result.status is CheckStatus.WARN, result.evidence
+    assert "kms:DescribeKey" in result.evidence and "kms:Decrypt" in result.evidence
+    # The statement to add is the one drconsole's own fix writes, and the fix is offered.
+    use = remedies.key_policy_statements(DEST, "aws")[0]
+    assert f"statement {use['Sid']}" in result.remediation
+    assert remedies.pretty(use) in result.remediation
+    assert result.fix_id == remedies.FIX_KEY_POLICY
+    # With the use statement too, nothing is missing.
+    both = json.loads(GRANTS_ONLY)
+    both["Statement"].append(use)
+    shared = KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", json.dumps(both))
+    assert checks.check_source_key(good_facts(resource_type, source_key=shared)).status is (
+        CheckStatus.PASS
+    )

@@ -31,6 +31,7 @@ from drconsole.checks.facts import (
     Unreadable,
     slr_arn,
 )
+from drconsole.checks.key_use import with_ebs_use
 from drconsole.models import CauseCode, Check, CheckStatus
 
 PASS, FAIL, WARN, UNKNOWN = (
@@ -288,6 +289,7 @@ def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -
             f"key {key.arn} lets {principal} create grants for AWS resources, through which "
             "AWS Backup uses the key",
         )
+        passed = with_ebs_use(passed, facts, key, principal, context)
         return with_policy_warnings(passed, warnings, f"the policy of key {key.arn}")
     try:
         document = remedies.add_statements(policy, remedies.key_policy_statements(dest, partition))
