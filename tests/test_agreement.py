@@ -29,6 +29,7 @@ from drconsole.config import Credentials, Settings
 from drconsole.diagnose import diagnose
 from drconsole.models import CauseCode, CheckStatus
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
+from drconsole.sandbox.scenarios.vaults import create_vault, org_wide_access_policy
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.sandbox.store import seed_recovery_point
 from tests.policies import trusting
@@ -427,6 +428,24 @@ def meet_dynamodb_cross_account(world: World) -> tuple[str, str]:
     return rp, world.vault_arn("backup", "central-eu-central-1")
 
 
+def meet_dynamodb_within_account_and_region(world: World) -> tuple[str, str]:
+    """A type that copies neither across Regions nor across accounts copies nowhere at all."""
+    dynamodb_setting(world, False)
+    rp = back_up_prod_dynamodb(world)
+    backup = world.client("backup", world.account("prod"))
+    with contextlib.suppress(ClientError):
+        backup.create_backup_vault(BackupVaultName="prod-second-vault")
+    return rp, world.vault_arn("prod", "prod-second-vault")
+
+
+def meet_efs_into_default_vault(world: World) -> tuple[str, str]:
+    """Another account's Default vault, even with an access policy allowing the copy."""
+    backup = world.client("backup", world.account("backup"))
+    with contextlib.suppress(ClientError):
+        create_vault(backup, "Default", None, org_wide_access_policy(world.info.org_id))
+    return newest(world, "prod", "prod-vault", "EFS"), world.vault_arn("backup", "Default")
+
+
 def turn_on_dynamodb_advanced(world: World, report: CheckReport) -> tuple[str, str]:
     """Turning the features on does not change the backup already made: a new one has them."""
     dynamodb_setting(world, True)
@@ -587,6 +606,12 @@ CASES = [
     Case("DynamoDB cross-account, no advanced", CauseCode.UNSUPPORTED_COPY_ROUTE,
          meet_dynamodb_cross_account, turn_on_dynamodb_advanced,
          repair_is="by hand: advanced features on, new backup"),
+    Case("DynamoDB same account and Region, no advanced", CauseCode.UNSUPPORTED_COPY_ROUTE,
+         meet_dynamodb_within_account_and_region, turn_on_dynamodb_advanced,
+         repair_is="by hand: advanced features on, new backup"),
+    Case("EFS into another account's Default vault", CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
+         meet_efs_into_default_vault, to_vault("backup", "central-eu-central-1"),
+         repair_is="by hand: copy into the CMK vault"),
     Case("copy kept past a locked vault's max", CauseCode.VAULT_LOCK_RETENTION, meet_vault_lock,
          lambda world, report: (report.recovery_point_arn, str(report.destination)),
          after_options={"delete_after_days": 14},

@@ -480,8 +480,12 @@ def test_dynamodb_route_with_and_without_advanced_features(
     """The backup's ARN decides, not the setting now: advanced features apply to "all new
     DynamoDB table backups you create" and give them arn:aws:backup ARNs
     (https://docs.aws.amazon.com/aws-backup/latest/devguide/advanced-ddb-backup.html,
-    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/UsageNotesAWS.html)."""
-    leaves = other_account or other_region
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/UsageNotesAWS.html).
+    Without them the backup is copied nowhere, not even to another vault of its own account and
+    Region: "If a resource type does not support cross-Region or cross-account copy in AWS
+    Backup, then copy operations for that resource type are not supported in any scenario,
+    including same-Region and same-account copies to a different vault" (AWS Backup, "Backup
+    and tag copy", recov-point-create-a-copy)."""
     # Made with the features, whatever the source's setting is now (turned off since, as it
     # may be in a central backup account holding copies, or not readable).
     for setting in (True, False, DENIED):
@@ -491,19 +495,19 @@ def test_dynamodb_route_with_and_without_advanced_features(
         result = checks.check_route(
             dynamodb_copy(PLAIN_DYNAMODB, setting, other_account, other_region)
         )
-        if not leaves:
-            assert result.status is CheckStatus.PASS, result
-            continue
         assert result.status is CheckStatus.FAIL, result
         assert result.cause is CauseCode.UNSUPPORTED_COPY_ROUTE
         assert result.details == (("hops", "0"),)
         assert "--resource-type-management-preference DynamoDB=true" in result.remediation
         assert f"account {SRC}, Region {REGION}" in result.remediation
         assert "new backup" in result.remediation
-        across = {(True, False): "accounts", (False, True): "Regions"}
-        assert result.evidence.endswith(
-            across.get((other_account, other_region), "accounts and Regions")
-        )
+        across = {
+            (True, False): "across accounts",
+            (False, True): "across Regions",
+            (True, True): "across accounts and Regions",
+            (False, False): "to another vault, even in its own account and Region",
+        }
+        assert result.evidence.endswith(across[(other_account, other_region)])
 
 
 def test_advanced_dynamodb_backup_may_go_to_an_aws_backup_vault_across_accounts() -> None:
@@ -621,8 +625,9 @@ def test_key_shared_by_caller_account_condition(shared_with: str, dest: str) -> 
             "Condition": {"StringEquals": {"kms:CallerAccount": shared_with}},
         },
     )
+    # An RDS copy: for EBS, AWS's EBS guide asks for more use actions than these (a WARN).
     facts = to_account(
-        good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", shared)), dest
+        good_facts("RDS", source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", shared)), dest
     )
     expected = CheckStatus.PASS if dest == shared_with else CheckStatus.FAIL
     assert checks.check_source_key(facts).status is expected
@@ -638,9 +643,17 @@ def test_seed_key_policy_granting_the_destination_slr_shares_the_key() -> None:
     # backup account's AWSServiceRoleForBackup on kms:GrantIsForAWSResource. It is what made
     # the cross-account copy work; the SLR decrypts through the grant it creates.
     shared = seed_policy("blog-key-policy-shared-with-backup-account-slr.json")
-    facts = good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", shared))
-    result = checks.check_source_key(facts)
-    assert result.status is CheckStatus.PASS, result.evidence
+    for resource_type in ("RDS", "S3"):
+        facts = good_facts(
+            resource_type, source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", shared)
+        )
+        result = checks.check_source_key(facts)
+        assert result.status is CheckStatus.PASS, result.evidence
+    # For EBS and EC2, AWS's EBS guide also asks for the use actions: a WARN, not a FAIL.
+    ebs = checks.check_source_key(
+        good_facts("EBS", source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", shared))
+    )
+    assert ebs.status is CheckStatus.WARN, ebs.evidence
     # A grant does not lift an explicit deny of the key policy.
     document = json.loads(shared)
     document["Statement"].append(
@@ -820,3 +833,41 @@ def test_same_account_copy_is_refused_by_an_explicit_deny_only() -> None:
     ):
         fine = checks.check_destination_access_policy(with_vault(same, access_policy=document))
         assert fine.status is CheckStatus.PASS, fine
+
+
+GRANTS_ONLY = policy(
+    OWNER,
+    {
+        "Sid": "Allow attachment of persistent resources",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{DEST}:root"},
+        "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+        "Resource": "*",
+        "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+    },
+)
+
+
+@pytest.mark.parametrize("resource_type", ["EBS", "EC2"])
+def test_a_key_shared_for_grants_only_warns_for_ebs_and_ec2(resource_type: str) -> None:
+    """ "Users of your shared customer managed key who are accessing encrypted snapshots must be
+    granted permissions to perform the following actions on the key: kms:DescribeKey,
+    kms:CreateGrant, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt,
+    kms:Decrypt" (https://docs.aws.amazon.com/ebs/latest/userguide/share-kms-key.html); EC2's own
+    refusal names DescribeKey (aws-samples/aws-backup-automation#2)."""
+    key = KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", GRANTS_ONLY)
+    result = checks.check_source_key(good_facts(resource_type, source_key=key))
+    assert result.status is CheckStatus.WARN, result.evidence
+    assert "kms:DescribeKey" in result.evidence and "kms:Decrypt" in result.evidence
+    # The statement to add is the one drconsole's own fix writes, and the fix is offered.
+    use = remedies.key_policy_statements(DEST, "aws")[0]
+    assert f"statement {use['Sid']}" in result.remediation
+    assert remedies.pretty(use) in result.remediation
+    assert result.fix_id == remedies.FIX_KEY_POLICY
+    # With the use statement too, nothing is missing.
+    both = json.loads(GRANTS_ONLY)
+    both["Statement"].append(use)
+    shared = KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", json.dumps(both))
+    assert checks.check_source_key(good_facts(resource_type, source_key=shared)).status is (
+        CheckStatus.PASS
+    )

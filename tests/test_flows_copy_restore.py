@@ -380,18 +380,54 @@ def test_a_failed_copy_shows_its_cause(
     )["ResourceArn"]
     sb.inject_job_failure(resource, "Access Denied trying to call AWS Backup service.")
     run = Run(sb, info, tmp_path)
-    outcome = run.flow(rp, f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault", restore=True)
+    dest = f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault"
+    outcome = run.flow(rp, dest, restore=True)
 
-    assert outcome.status == "failed" and outcome.cause == "VAULT_POLICY_DENIES_COPY"
+    # AWS names the vault policy and the copy role's IAM policy; the flow's checks found the
+    # vault policy allowing this copy, so the role is what is left.
+    assert outcome.status == "failed" and outcome.cause == "ROLE_PERMISSIONS"
     end = run.of(ev.FlowFinished)[-1]
     assert end.status == "failed" and end.step == "hop1" and end.remediation
-    # The job's message names no account: the flow fills in its accounts and vault.
-    assert "<" not in end.remediation.split("(or allow")[0], end.remediation
-    assert f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault" in end.remediation
-    assert f"arn:aws:iam::{info.accounts['backup']}:root" in end.remediation
+    assert "vault's access policy allows this copy" in end.explanation
+    # The job's message names neither role nor vault: the flow fills them in.
+    assert "<" not in end.remediation, end.remediation
+    role = f"arn:aws:iam::{info.accounts['backup']}:role/service-role/AWSBackupDefaultServiceRole"
+    assert f"copy role {role}" in end.remediation
+    statement = {"Effect": "Allow", "Action": "backup:CopyIntoBackupVault", "Resource": dest}
+    assert json.dumps(statement, indent=2) in end.remediation
+    assert "put-backup-vault-access-policy" not in end.remediation
     assert "restore" not in [e.step for e in run.of(ev.JobStarted)]
     state = Journal(tmp_path).flow(outcome.flow_id)
     assert state is not None and state.status == "failed"
+
+
+def test_a_refused_route_for_a_type_that_is_not_a_database_is_final(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """Two hops split a database copy across account and Region; any other type refused the
+    same way would meet the same refusal on the second hop, after a full intermediate copy."""
+    sb, info = sandbox
+    prod, backup = info.accounts["prod"], info.accounts["backup"]
+    rp = newest(sb, info, "dr-eu-north-1", NORTH, "EFS")
+    resource = sb.client("backup", backup, NORTH).describe_recovery_point(
+        BackupVaultName="dr-eu-north-1", RecoveryPointArn=rp
+    )["ResourceArn"]
+    refusal = (
+        f"Copy job from {NORTH} to {EU} cannot be initiated for EFS resources. Feature is not"
+        " supported for provided resource type."
+    )
+    sb.inject_job_failure(resource, refusal)
+    before = len(copy_jobs_from(sb, backup, NORTH, rp))
+    run = Run(sb, info, tmp_path)
+    outcome = run.flow(rp, f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault", restore=False)
+
+    assert outcome.status == "failed" and outcome.cause == "UNSUPPORTED_COPY_ROUTE"
+    assert run.of(ev.RouteChanged) == []
+    # the refused job only: no intermediate copy was made
+    assert len(copy_jobs_from(sb, backup, NORTH, rp)) == before + 1
+    end = run.of(ev.FlowFinished)[-1]
+    assert "two hops" not in end.remediation.lower().replace("do not retry in two hops", "")
+    assert f"--destinations Region={EU}" in end.remediation  # EFS's own replication
 
 
 def test_a_failing_check_blocks_the_flow_until_fixed(

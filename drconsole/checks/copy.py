@@ -31,6 +31,7 @@ from drconsole.checks.facts import (
     Unreadable,
     slr_arn,
 )
+from drconsole.checks.key_use import with_ebs_use
 from drconsole.checks.recovery_point import check_copy_retention, check_source_status
 from drconsole.models import CauseCode, Check, CheckStatus
 
@@ -63,8 +64,11 @@ def check_cross_account_setting(facts: CopyFacts) -> Check:
         FAIL,
         "isCrossAccountBackupEnabled is false in the organization's management account",
         CauseCode.CROSS_ACCOUNT_DISABLED,
-        "In the management account: AWS Backup console > Settings > Cross-account backup > "
-        f"Enable, or run: {remedies.cross_account_cli()}",
+        f"In the management account, Region {facts.recovery_point.region} (the setting is kept "
+        "per Region): AWS Backup console > Settings > Cross-account backup > Enable, or run: "
+        f"{remedies.cross_account_cli(facts.recovery_point.region)}\n"
+        f"AWS Backup's trusted access in AWS Organizations must be on too: "
+        f"{remedies.TRUSTED_ACCESS_CLI}",
         fix_id=remedies.FIX_CROSS_ACCOUNT,
     )
 
@@ -286,6 +290,7 @@ def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -
             f"key {key.arn} lets {principal} create grants for AWS resources, through which "
             "AWS Backup uses the key",
         )
+        passed = with_ebs_use(passed, facts, key, principal, context)
         return with_policy_warnings(passed, warnings, f"the policy of key {key.arn}")
     try:
         document = remedies.add_statements(policy, remedies.key_policy_statements(dest, partition))
@@ -354,11 +359,13 @@ def check_route(facts: CopyFacts) -> Check:
     refusal = _never_copied(cid, title, shape, facts)
     if refusal is not None:
         return refusal
-    # AWS Backup copies a DynamoDB backup to another account or Region only when it was made
-    # with advanced features, which its ARN tells (arn:aws:backup with them, the DynamoDB-native
-    # table/.../backup/... without), whatever the setting is now.
-    leaves = facts.cross_account or facts.cross_region
-    if rp.resource_type == "DynamoDB" and leaves and not fully_managed(facts):
+    # AWS Backup copies a DynamoDB backup only when it was made with advanced features, which
+    # its ARN tells (arn:aws:backup with them, the DynamoDB-native table/.../backup/...
+    # without), whatever the setting is now. Without them it copies it to no vault at all: "If
+    # a resource type does not support cross-Region or cross-account copy in AWS Backup, then
+    # copy operations for that resource type are not supported in any scenario, including
+    # same-Region and same-account copies" (recov-point-create-a-copy).
+    if rp.resource_type == "DynamoDB" and not fully_managed(facts):
         return _dynamodb_without_advanced_features(cid, title, shape, facts)
     codes = facts.marketplace_product_codes
     if facts.cross_account and isinstance(codes, tuple) and codes:
@@ -460,12 +467,13 @@ def _dynamodb_without_advanced_features(
         for where, crossed in (("accounts", facts.cross_account), ("Regions", facts.cross_region))
         if crossed
     )
+    where = f"across {across}" if across else "to another vault, even in its own account and Region"
     return Check(
         cid,
         title,
         FAIL,
         f"{shape}: DynamoDB backups made without AWS Backup's advanced DynamoDB features cannot "
-        f"be copied across {across}",
+        f"be copied {where}",
         CauseCode.UNSUPPORTED_COPY_ROUTE,
         f"Turn on advanced DynamoDB backup in account {rp.account_id}, Region {rp.region} (AWS "
         "Backup console > Settings > Advanced features for Amazon DynamoDB backups, or run "

@@ -134,5 +134,6 @@ def _cross_account_plan(facts: CopyFacts) -> FixPlan:
         parameters=(("GlobalSettings", json.dumps({"isCrossAccountBackupEnabled": "true"})),),
         before=remedies.pretty({"isCrossAccountBackupEnabled": "false"}),
         after=remedies.pretty({"isCrossAccountBackupEnabled": "true"}),
-        target=f"AWS Backup global settings of management account {management}",
+        target=f"AWS Backup global settings of management account {management} in "
+        f"{facts.recovery_point.region}",
     )

@@ -150,6 +150,15 @@ def slr_cli() -> str:
     return "aws iam create-service-linked-role --aws-service-name backup.amazonaws.com"
 
 
-def cross_account_cli() -> str:
-    """The AWS CLI command that enables cross-account backup (management account)."""
-    return "aws backup update-global-settings --global-settings isCrossAccountBackupEnabled=true"
+TRUSTED_ACCESS_CLI = (
+    "aws organizations enable-aws-service-access --service-principal backup.amazonaws.com"
+)
+
+
+def cross_account_cli(region: str) -> str:
+    """The AWS CLI command that enables cross-account backup (management account), in the
+    Region it is read in: the setting is kept per Region."""
+    return (
+        "aws backup update-global-settings --global-settings isCrossAccountBackupEnabled=true "
+        f"--region {region}"
+    )

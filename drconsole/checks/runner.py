@@ -33,6 +33,11 @@ class CheckReport:
         """True when no check FAILed or stayed UNKNOWN (WARN does not block)."""
         return all(check.status not in BLOCKING for check in self.checks)
 
+    @property
+    def passed_ids(self) -> list[str]:
+        """The ids of the checks that PASSed (what a flow may later rely on having held)."""
+        return [check.id for check in self.checks if check.status is CheckStatus.PASS]
+
     def to_json(self) -> dict[str, Any]:
         """The stable `--json` form (README: `drconsole check`)."""
         return {

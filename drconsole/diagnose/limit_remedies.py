@@ -63,3 +63,33 @@ def service_concurrency_limit(match: re.Match[str] | None, facts: Facts) -> Diag
         f" ask for more in Service"
         f" Quotas ({service}) or through AWS Support.",
     )
+
+
+def rds_manual_snapshot_quota(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """RDS refused one more manual snapshot: an AWS Backup copy of a database is one."""
+    region = region_of(facts)
+    limit = _limit(match)
+    return Diagnosis(
+        CauseCode.TOO_MANY_JOBS,
+        "A copy of an RDS, Aurora, DocumentDB or Neptune recovery point is a manual DB (cluster)"
+        " snapshot in the destination account and Region, and that account already holds as many"
+        f" manual snapshots as its RDS quota allows ({limit or 100} per account and Region"
+        f"{'' if limit else ' by default'}). This is a quota on snapshots kept, not on jobs"
+        " running: waiting does not help.",
+        f"In the destination account, Region {region}: delete manual snapshots that are no"
+        " longer needed (those named awsbackup:... are AWS Backup recovery points: delete them"
+        " with aws backup delete-recovery-point so their vault stays right), or raise the quota;"
+        " then start the copy again.\n"
+        f"  aws rds describe-db-cluster-snapshots --snapshot-type manual --region {region}"
+        " --query 'DBClusterSnapshots[].[DBClusterSnapshotIdentifier,SnapshotCreateTime]'\n"
+        f"  aws rds describe-db-snapshots --snapshot-type manual --region {region}"
+        " --query 'DBSnapshots[].[DBSnapshotIdentifier,SnapshotCreateTime]'\n"
+        "  aws rds delete-db-cluster-snapshot --db-cluster-snapshot-identifier <SNAPSHOT_ID>"
+        f" --region {region}   (instances: aws rds delete-db-snapshot --db-snapshot-identifier)\n"
+        "Quota: Service Quotas > Amazon RDS > 'Manual DB cluster snapshots' or 'Manual DB"
+        " instance snapshots':\n"
+        f"  aws service-quotas list-service-quotas --service-code rds --region {region}"
+        " --query \"Quotas[?contains(QuotaName,'anual')].[QuotaName,QuotaCode,Value]\"\n"
+        "  aws service-quotas request-service-quota-increase --service-code rds --quota-code"
+        f" <QUOTA_CODE> --desired-value <N> --region {region}",
+    )

@@ -7,7 +7,6 @@ import re
 from drconsole.diagnose import facts as f
 from drconsole.diagnose.facts import Facts, fill, policy_json
 from drconsole.models import CauseCode, Diagnosis
-from drconsole.partitions import account_root
 
 
 def _d(cause: CauseCode, explanation: str, remediation: str) -> Diagnosis:
@@ -50,15 +49,21 @@ def rds_option_group(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
 
 
 def cross_account_disabled(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    # The setting is kept per Region: the one the copy job runs in (the source's).
+    region = fill(facts.region(), "SOURCE_REGION")
     return _d(
         CauseCode.CROSS_ACCOUNT_DISABLED,
-        "Cross-account backup is turned off for the organization, so AWS Backup refuses every copy"
-        " into another account. Only the organization's management account can turn it on.",
-        "In the organization's management account:\n"
+        "Cross-account backup is turned off for the organization in this Region, so AWS Backup"
+        " refuses every copy into another account. Only the organization's management account can"
+        " turn it on, Region by Region.",
+        f"In the organization's management account, Region {region} (the Region the copy job"
+        " runs in):\n"
+        "  aws backup update-global-settings --global-settings isCrossAccountBackupEnabled=true"
+        f" --region {region}\n"
+        "AWS Backup's trusted access in AWS Organizations must be on too:\n"
         "  aws organizations enable-aws-service-access --service-principal backup.amazonaws.com\n"
-        "  aws backup update-global-settings --global-settings isCrossAccountBackupEnabled=true\n"
-        "Console: AWS Backup > Settings > Cross-account backup > Enable. Then start the copy"
-        " again.",
+        f"Console: AWS Backup > Settings (in {region}) > Cross-account backup > Enable. Then start"
+        " the copy again.",
     )
 
 
@@ -93,42 +98,6 @@ def dest_vault_aws_managed(match: re.Match[str] | None, facts: Facts) -> Diagnos
         f" <NEW_KEY_ARN> --region {region}\n"
         "then give the new vault an access policy allowing backup:CopyIntoBackupVault for the"
         " source account, and copy into it.",
-    )
-
-
-def unsupported_route(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
-    source = _group(match, "src") or facts.region(0)
-    dest = _group(match, "dst") or facts.region(1)
-    kind = _group(match, "type") or ""
-    what = f"{kind} recovery points" if kind else "this resource type"
-    route = f" from {source} to {dest}" if source and dest else ""
-    two_hops = (
-        "Copy in two hops: (1) across accounts inside the source Region"
-        f" {fill(source, 'SOURCE_REGION')}, into a vault of the destination account; (2) inside"
-        f" the destination account, from {fill(source, 'SOURCE_REGION')} to"
-        f" {fill(dest, 'DESTINATION_REGION')}. drconsole plans and runs both hops:\n"
-        "  drconsole check copy --recovery-point <RECOVERY_POINT_ARN> --to <VAULT_ARN>\n"
-        "  drconsole copy --recovery-point <RECOVERY_POINT_ARN> --to <VAULT_ARN>"
-    )
-    dynamodb = (
-        "DynamoDB backups copy across Regions or accounts only when made with AWS Backup's"
-        " advanced DynamoDB features:"
-        f" aws backup update-region-settings --resource-type-management-preference DynamoDB=true"
-        f" --region {fill(source, 'SOURCE_REGION')}; then take a new backup (older backups stay"
-        " non-copyable) and copy that one."
-    )
-    if "dynamo" in kind.lower() or "dynamodb" in facts.text.lower():
-        fix = dynamodb
-    elif kind:
-        fix = two_hops
-    else:
-        fix = f"{two_hops}\nFor DynamoDB: {dynamodb}"
-    return _d(
-        CauseCode.UNSUPPORTED_COPY_ROUTE,
-        f"AWS Backup does not support copying {what}{route} in one job. RDS, Aurora, DocumentDB"
-        " and Neptune have not always been able to copy across accounts and Regions in the same"
-        " job; DynamoDB without advanced backup features cannot copy across Regions or accounts.",
-        fix,
     )
 
 
@@ -204,38 +173,6 @@ def invalid_principal(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         "Create the missing role first, in the account the principal belongs to:\n"
         f"  {f.SLR_CREATE}\n"
         "check every principal ARN in the policy for typos, then apply the policy again.",
-    )
-
-
-def copy_into_vault_denied(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
-    vault = facts.vault_arn
-    vault_account = f.arn_account(vault) if vault else None
-    source = facts.principal_account
-    if source is None or source == vault_account:
-        source = facts.other_account(vault_account)
-    statement = {
-        "Sid": "AllowCopyFromSourceAccount",
-        "Effect": "Allow",
-        "Principal": {"AWS": account_root(fill(source, "SOURCE_ACCOUNT_ID"), facts.partition)},
-        "Action": "backup:CopyIntoBackupVault",
-        "Resource": "*",
-    }
-    region = fill(f.arn_region(vault) if vault else None, "REGION")
-    return _d(
-        CauseCode.VAULT_POLICY_DENIES_COPY,
-        "The destination vault's access policy does not allow the source account to copy into it"
-        " (backup:CopyIntoBackupVault). Without that Allow, every copy from another account into"
-        " the vault is denied.",
-        f"In the destination account{' ' + vault_account if vault_account else ''}, add to the"
-        f" access policy of vault {fill(vault, 'DESTINATION_VAULT_ARN')}:\n"
-        f"{policy_json(statement)}\n"
-        '(or allow the whole organization: Principal "*" with Condition StringEquals'
-        " aws:PrincipalOrgID). The call replaces the policy, so merge with the current one first:\n"
-        f"  aws backup get-backup-vault-access-policy --backup-vault-name"
-        f" {fill(f.vault_name(vault), 'VAULT_NAME')} --region {region}\n"
-        f"  aws backup put-backup-vault-access-policy --backup-vault-name"
-        f" {fill(f.vault_name(vault), 'VAULT_NAME')} --policy file://vault-policy.json"
-        f" --region {region}",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drconsole.diagnose.copy_access import copy_into_vault_denied
 from drconsole.diagnose.key_remedies import (
     aws_managed_resource_key,
     kms_key_access,
@@ -9,9 +10,8 @@ from drconsole.diagnose.key_remedies import (
     kms_not_authorized,
     source_key_not_shared,
 )
-from drconsole.diagnose.limit_remedies import service_concurrency_limit
+from drconsole.diagnose.limit_remedies import rds_manual_snapshot_quota, service_concurrency_limit
 from drconsole.diagnose.remedies import (
-    copy_into_vault_denied,
     cross_account_disabled,
     cross_account_restore,
     dest_vault_aws_managed,
@@ -25,10 +25,10 @@ from drconsole.diagnose.remedies import (
     slr_missing,
     too_many_jobs,
     unshare_failed,
-    unsupported_route,
     vault_lock,
 )
 from drconsole.diagnose.restore_rules import LAST_RULES, RESTORE_RULES
+from drconsole.diagnose.route_remedies import unsupported_route
 from drconsole.diagnose.rule import Rule
 from drconsole.diagnose.rule import any_of as _p
 from drconsole.models import CauseCode
@@ -185,6 +185,18 @@ COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
         " (pbudzon/aws-maintenance#19), DynamoDB LimitExceededException"
         " (hashicorp/terraform-provider-aws#1776)",
         service_concurrency_limit,
+    ),
+    Rule(
+        "rds-manual-snapshot-quota",
+        CauseCode.TOO_MANY_JOBS,
+        _p(
+            r"cannot create more than (?P<limit1>\d+) manual (?:db )?(?:cluster )?snapshots",
+            r"\bSnapshotQuotaExceeded\b",
+        ),
+        "Cannot create more than 100 manual snapshots",
+        "RDS SnapshotQuotaExceeded on CopyDBClusterSnapshot (pbudzon/aws-maintenance#12); the"
+        " quota is RDS's 'Manual DB cluster snapshots' / 'Manual DB instance snapshots'",
+        rds_manual_snapshot_quota,
     ),
     Rule(
         "service-linked-role-missing",

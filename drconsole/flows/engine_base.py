@@ -316,7 +316,8 @@ class EngineBase(SecretValues):
             for c in report.checks
             if c.status.value in ("FAIL", "UNKNOWN")
         ]
-        self.journal.append(state.flow_id, "checks", step=step, ok=report.ok, failed=failed)
+        checked = {"ok": report.ok, "failed": failed, "passed": report.passed_ids}
+        self.journal.append(state.flow_id, "checks", step=step, **checked)
         if report.ok:
             self._checked.add(key)
             return None
@@ -379,8 +380,11 @@ class EngineBase(SecretValues):
         """End the flow failed at `step`; `result` is what it made all the same (a restore AWS
         completed with objects missing), so the operator knows where it is."""
         from drconsole.diagnose import diagnose
+        from drconsole.flows.failure_facts import copy_failure
 
-        diagnosis = _filled(diagnose(message), state, step)
+        diagnosis = _filled(
+            copy_failure(diagnose(message), self._state(state.flow_id), step), state, step
+        )
         code = cause or diagnosis.cause.value
         made = dict(result or {})
         self.journal.append(

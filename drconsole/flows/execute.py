@@ -36,7 +36,7 @@ from drconsole.flows.engine_base import (
 )
 from drconsole.flows.restore_step import RestoreSteps
 from drconsole.flows.role_accounts import RoleUse, refuse_foreign_roles
-from drconsole.flows.routes import VaultRef, is_route_refusal, two_hop_route
+from drconsole.flows.routes import VaultRef, is_route_refusal, may_fall_back, two_hop_route
 from drconsole.flows.secret_values import SecretNeeded, refuse_unfaithful
 from drconsole.job_request import START_COPY, JobRequest
 from drconsole.models import CauseCode, CopyJob
@@ -282,7 +282,8 @@ class FlowEngine(RestoreSteps):
             self.journal.append(flow_id, "caution-accepted", **acceptance.to_json())
         for step, report in prepared.reports:
             if report.ok:
-                self.journal.append(flow_id, "checks", step=step, ok=True, failed=[])
+                checked = {"ok": True, "failed": [], "passed": report.passed_ids}
+                self.journal.append(flow_id, "checks", step=step, **checked)
                 if step != "restore":  # the restore is checked again with the final metadata
                     self._checked.add(f"{flow_id}:0:{step}")
         self.emit(ev.FlowPlanned(flow_id, plan_json, tuple(r.to_json() for r in prepared.requests)))
@@ -411,7 +412,7 @@ class FlowEngine(RestoreSteps):
         return None
 
     def _can_fall_back(self, plan: pl.FlowPlan, index: int) -> bool:
-        return index == 0 and len(plan.route.hops) == 1 and plan.route_mode != "single"
+        return index == 0 and may_fall_back(plan.source.resource_type, plan.route, plan.route_mode)
 
     def _start_copy(
         self, state: jr.FlowState, plan: pl.FlowPlan, index: int, arn: str

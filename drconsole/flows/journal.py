@@ -204,6 +204,7 @@ class FlowState:
     origin: jrec.Origin | None = None  # who started the flow, and where
     last_error: dict[str, Any] = field(default_factory=dict)  # the latest AWS error at a step
     accepted_cautions: list[dict[str, str]] = field(default_factory=list)  # said and accepted
+    passed_checks: dict[str, list[str]] = field(default_factory=dict)  # "gen:step" -> check ids
 
     def step(self, name: str) -> StepState:
         """The step's state (created empty on first use)."""
@@ -236,6 +237,7 @@ class FlowState:
             self.hops = [{"source": h.source, "destination": h.destination} for h in record.hops]
             self.status = RUNNING
         elif isinstance(record, jrec.ChecksRecord):
+            self.passed_checks[f"{self.generation}:{record.step}"] = list(record.passed)
             if record.ok:
                 if self.status == BLOCKED:
                     self.status = RUNNING

@@ -159,6 +159,7 @@ class ChecksRecord(Record, frozen=True, kw_only=True, tag="checks"):
     step: Step
     ok: bool
     failed: list[FailedCheck] = []
+    passed: list[str] = []  # the ids of the checks that PASSed: what the flow knows held
 
 
 class StartRecord(Record, frozen=True, kw_only=True, tag="start"):

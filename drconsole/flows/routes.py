@@ -96,6 +96,16 @@ def needs_two_hops(resource_type: str, source: VaultRef, destination: VaultRef) 
     )
 
 
+def may_fall_back(resource_type: str, route: Route, route_mode: str) -> bool:
+    """True when a refused single copy may go on in two hops: a database copy across account
+    AND Region. For any other type (or route) the second hop would meet the same refusal after
+    a full intermediate copy ("not supported in any scenario", recov-point-create-a-copy)."""
+    if len(route.hops) != 1 or route_mode == "single":
+        return False
+    hop = route.hops[0]
+    return needs_two_hops(resource_type, hop.source, hop.destination)
+
+
 def is_route_refusal(message: str) -> bool:
     """True when an AWS answer says the single-job route is not supported for the type."""
     return UNSUPPORTED_ROUTE_TEXT.lower() in " ".join(message.split()).lower()

@@ -49,7 +49,8 @@ MSG_RDS_SOURCE_KEY = (
     "permissions to access it."
 )
 # The seeds give it for RDS; AWS's wording for a DynamoDB backup without advanced features
-# (across Regions or accounts) is not published, and this one is given for it too.
+# (across Regions or accounts, or to another vault of its own account and Region) is not
+# published, and this one is given for it too.
 MSG_UNSUPPORTED_ROUTE = (
     "Copy job from {source_region} to {dest_region} cannot be initiated for {resource_type} "
     "resources. Feature is not supported for provided resource type."
@@ -170,9 +171,10 @@ def unsupported_route(attempt: CopyAttempt) -> bool:
         return attempt.cross_account and attempt.cross_region and not attempt.single_action_db_copy
     if attempt.resource_type == "DynamoDB":
         # Advanced DynamoDB backup is what lets AWS Backup copy a table's backups to another
-        # Region or another account (AWS Backup, "Advanced DynamoDB backup").
-        leaves = attempt.cross_region or attempt.cross_account
-        return leaves and not attempt.dynamodb_advanced_features
+        # Region or another account (AWS Backup, "Advanced DynamoDB backup"); a type that
+        # copies neither way copies "in no scenario, including same-Region and same-account
+        # copies" (AWS Backup, "Backup and tag copy").
+        return not attempt.dynamodb_advanced_features
     return False
 
 
@@ -211,6 +213,12 @@ def _cross_account_refusal(attempt: CopyAttempt, managed: bool) -> str | None:
     if not vault_policy_allows_copy(attempt, source_org.org_id, source_org.org_path):
         return MSG_VAULT_POLICY_DENIES
     if not managed and is_aws_managed_key(attempt.dest_vault_key_arn):
+        return MSG_DEST_VAULT_AWS_MANAGED_KEY
+    if attempt.dest_vault_name == "Default":
+        # "The destination vault cannot be the default vault. This is because the default
+        # vault is encrypted with a key that cannot be shared with other accounts"
+        # (create-cross-account-backup), whatever the type: AWS's wording for it is not
+        # published, and the one for an aws/backup destination vault is given.
         return MSG_DEST_VAULT_AWS_MANAGED_KEY
     if not service_linked_role_exists(attempt.dest_account_id):
         return MSG_SLR_CANNOT_BE_ASSUMED.format(
