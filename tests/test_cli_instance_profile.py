@@ -6,7 +6,6 @@ of that message agrees with the check."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests.demo_cli import demo_cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = "restore.instance-profile"
@@ -49,22 +49,8 @@ class Env:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
-    creds = sandbox.credentials_for(info.accounts["management"])
     home = tmp_path_factory.mktemp("home")
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "XDG_"))}
-    env.update(
-        AWS_ENDPOINT_URL=sandbox.endpoint_url,
-        AWS_ACCESS_KEY_ID=creds["aws_access_key_id"],
-        AWS_SECRET_ACCESS_KEY=creds["aws_secret_access_key"],
-        AWS_REGION=info.region,
-        AWS_CONFIG_FILE=str(home / "aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(home / "aws-credentials"),
-        HOME=str(home),
-        XDG_STATE_HOME=str(home / "state"),
-        XDG_CONFIG_HOME=str(home / "config"),
-        NO_COLOR="1",
-        COLUMNS="160",
-    )
+    env = demo_cli_env(sandbox, info, home)
     try:
         yield Env(sandbox, info, env)
     finally:
