@@ -4,6 +4,9 @@ the drill stays unfinished for `drill resume`."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +22,15 @@ from drconsole.drills.parse import load_runbook
 from drconsole.drills.runner import DrillRunner
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
-from tests.test_drill_run import PAYMENTS, _runbook, copy_jobs, demo_sandbox
+from tests.test_drill_run import (
+    DRILL,
+    PAYMENTS,
+    _runbook,
+    copy_jobs,
+    demo_sandbox,
+    env_for,
+    table_runbook,
+)
 from tests.tui.conftest import sandbox_settings
 
 sandbox = pytest.fixture(scope="module", name="sandbox")(demo_sandbox)
@@ -118,3 +129,35 @@ def test_a_stop_kills_the_validation_command_and_cleans_nothing_up(
     state = DrillJournal(tmp_path / "state").run(drill.runner.run_id)
     assert state is not None and state.end is None
     assert not state.target("table").validated
+
+
+def test_ctrl_c_on_drill_run_during_the_validation_command_judges_nothing(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """Ctrl+C reaches the terminal's whole foreground group: the drill stops itself (and kills
+    its command); the command is not killed by the signal into a failed validation."""
+    sb, info = sandbox
+    validate = "{builtin: true, command: 'sleep 8; true', timeout: 5m}"
+    runbook = table_runbook(tmp_path, info, "ctrl-c-table", validate)
+    journal = tmp_path / "state" / "drconsole" / "drills" / "journal.jsonl"
+    process = subprocess.Popen(
+        [*DRILL, "run", str(runbook), "--yes", "--poll-interval", "0.1"],
+        env=env_for(sb, info, tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        process_group=0,  # a terminal's foreground group of its own
+    )
+    deadline = time.monotonic() + 90
+    while '"kind": "builtin"' not in (journal.read_text() if journal.exists() else ""):
+        assert time.monotonic() < deadline and process.poll() is None, "no builtin validation"
+        time.sleep(0.05)
+    time.sleep(0.5)  # the command runs
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl+C
+    _, stderr = process.communicate(timeout=5)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr, stderr
+    (state,) = DrillJournal(tmp_path / "state" / "drconsole").runs()
+    assert state.end is None and not state.cleanups
+    record = state.target("table")
+    assert [v["kind"] for v in record.validations] == ["builtin"] and not record.validated
