@@ -78,8 +78,34 @@ def load_catalog(folder: Path, state_dir: Path) -> Catalog:
     except (OSError, ValueError) as exc:
         return Catalog(folder, problem=f"cannot read {folder}: {_reason(exc)}")
     by_name = _runs_by_runbook(history(state_dir))
-    entries = tuple(_entry(path, folder, by_name) for path in found.files)
+    entries = _refuse_shared_names([_entry(path, folder, by_name) for path in found.files])
     return Catalog(folder, entries, note=found.note)
+
+
+def _refuse_shared_names(entries: list[RunbookEntry]) -> tuple[RunbookEntry, ...]:
+    """A runbook's `name:` is its drill's identity — its history, `drill resume`, its evidence
+    folder `drills/NAME/`, the report's trend — so two files of the folder with one name would
+    share one history, and R or x on one would act on the other's run. Each such file is
+    listed with the error instead (runnable again once the names differ); no run is attached."""
+    files_by_name: dict[str, list[str]] = {}
+    for entry in entries:
+        if entry.runbook is not None:
+            files_by_name.setdefault(entry.runbook.name, []).append(entry.shown_path)
+    refused = []
+    for entry in entries:
+        shared = files_by_name.get(entry.runbook.name, []) if entry.runbook is not None else []
+        if len(shared) < 2:
+            refused.append(entry)
+            continue
+        assert entry.runbook is not None
+        others = ", ".join(f for f in shared if f != entry.shown_path)
+        error = (
+            f"{entry.shown_path}: name {entry.runbook.name!r} is also the name of {others}: a "
+            "drill's history and evidence go by its name, so each runbook of the folder needs "
+            "its own; rename one"
+        )
+        refused.append(RunbookEntry(entry.path, error=error, relative=entry.relative))
+    return tuple(refused)
 
 
 def _entry(path: Path, folder: Path, by_name: dict[str, list[dict[str, Any]]]) -> RunbookEntry:

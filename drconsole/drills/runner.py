@@ -68,11 +68,17 @@ class DrillRunner:
         self._backup_restores: dict[str, str] | None = None
 
     def stop(self) -> None:
-        """End every wait (job watchers, validations): the drill's threads stop where they
-        are, with everything journaled, for `drill resume`."""
+        """End every wait (job watchers, validations, a validation command, which is killed):
+        the drill's threads stop where they are, with everything journaled, for `drill resume`.
+        No job is started, nothing validated and nothing cleaned up after this."""
         self.stopping.set()
         for engine in list(self._engines):
             engine.close()
+
+    def refuse_if_stopped(self, before: str) -> None:
+        """InterruptedError once stop() was called: the drill goes no further than `before`."""
+        if self.stopping.is_set():
+            raise InterruptedError(f"the drill was stopped before {before}")
 
     def emit(self, event: str, **data: Any) -> None:
         """One drill event for the listener."""
@@ -101,6 +107,7 @@ class DrillRunner:
             else:
                 self.refuse_backup_account_restores()
             self._run_locked()
+            self.refuse_if_stopped("its clean-up and report")
             return finish(
                 self.sessions, self.state_dir, self.runbook, self.run_id, report_dir, junit
             )
@@ -151,7 +158,12 @@ class DrillRunner:
             self.emit("drill-started", runbook=self.runbook.name)
         self._manual_steps("before")
         with ThreadPoolExecutor(max_workers=len(self.runbook.targets)) as pool:
-            list(pool.map(self._target_safely, self.runbook.targets))
+            try:
+                list(pool.map(self._target_safely, self.runbook.targets))
+            except KeyboardInterrupt:  # Ctrl+C: the targets' threads stop too (no new job)
+                self.stop()
+                raise
+        self.refuse_if_stopped("its manual steps after validation")
         state = self.state()
         if not state.interrupted_targets():
             # Asked once every target is through; an interrupted drill asks them when resumed.
@@ -239,8 +251,7 @@ class DrillRunner:
         )
         self._engines.append(engine)
         try:
-            if self.stopping.is_set():
-                raise InterruptedError("the drill was stopped")
+            self.refuse_if_stopped("its flows")
             flow_id = record.flow_id
             if flow_id is not None and engine.journal.flow(flow_id) is None:
                 flow_id = None  # killed between choosing the flow and beginning it: nothing ran
@@ -250,6 +261,7 @@ class DrillRunner:
                     return
             if record.restored is None:
                 assert flow_id is not None
+                self.refuse_if_stopped("its jobs")
                 outcome = engine.run(flow_id)
                 interrupting = self._interrupting_cause(outcome)
                 if interrupting is not None:
@@ -281,6 +293,7 @@ class DrillRunner:
         finally:
             self._engines.remove(engine)
             engine.close()
+        self.refuse_if_stopped("its validation")
         try:
             self._validate(target, resolved)
         except ValidationInterrupted as exc:
@@ -349,6 +362,8 @@ class DrillRunner:
         if blocked_restore:
             self._block(target, "restore", blocked_restore)
             return None
+        # The checks may take long (a throttled AWS): a stop meanwhile starts nothing.
+        self.refuse_if_stopped("its flows")
         self.journal.append(
             self.run_id,
             "target-flow",
@@ -418,8 +433,9 @@ class DrillRunner:
             self._record_validation(target, result)
             passed = passed and result["passed"]
         if validation.command is not None and "command" not in done and passed:
+            self.refuse_if_stopped("its validation command")
             secrets = self._secrets()
-            result = vd.command(validation.command, restored, endpoint, secrets)
+            result = vd.command(validation.command, restored, endpoint, secrets, self.stopping)
             self._record_validation(target, result)
             passed = result["passed"]
         if passed:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from drconsole.aws.drill_reads import AWS_ERRORS, DrillReader, ResourceState
+from drconsole.drills.command_process import run_command
 from drconsole.drills.interruption import ValidationInterrupted
 from drconsole.drills.runbook import CommandValidation, Validation
 from drconsole.redact import exception_text
@@ -154,9 +155,14 @@ def _compare(
 
 
 def command(
-    cmd: CommandValidation, restored: Restored, endpoint: str, secrets: tuple[str, ...]
+    cmd: CommandValidation,
+    restored: Restored,
+    endpoint: str,
+    secrets: tuple[str, ...],
+    stopping: threading.Event | None = None,
 ) -> dict[str, Any]:
-    """Run the team's command; exit 0 passes. Its output is kept, secrets removed."""
+    """Run the team's command; exit 0 passes. Its output is kept, secrets removed. `stopping`
+    set kills it (InterruptedError): nothing is recorded, a resumed drill runs it again."""
     started = now_iso()
     env = dict(os.environ)
     env.update(
@@ -172,14 +178,7 @@ def command(
     )
     argv = ["/bin/sh", "-c", cmd.argv[0]] if cmd.shell else list(cmd.argv)
     try:
-        done = subprocess.run(
-            argv,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=cmd.timeout_seconds,
-            check=False,
-        )
+        done = run_command(argv, env, cmd.timeout_seconds, stopping)
     except subprocess.TimeoutExpired as exc:
         output = _clean(_text(exc.stdout) + _text(exc.stderr), secrets, env)
         return _result(
@@ -189,6 +188,8 @@ def command(
             f"timed out after {cmd.timeout_seconds:g}s",
             {"output": output, "exit_code": None},
         )
+    except InterruptedError:  # the drill was stopped (an OSError, but no verdict)
+        raise
     except Exception as exc:  # OSError (no such program), and any other: judged, not a crash
         _raise_if_interrupting(exc, "preparing the validation command")
         return _result(

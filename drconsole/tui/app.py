@@ -375,6 +375,15 @@ class DrConsoleApp(App[None]):
         """Jump to a screen from the command palette: back to the accounts, then push."""
         from drconsole.tui.screens.accounts import AccountsScreen
 
+        for above in reversed(self.screen_stack[2:]):
+            if isinstance(above, AccountsScreen):
+                break
+            # A screen that cannot be left yet (a drill's clean-up at work) stays, and says why:
+            # popped, it would stop its work and its outcome would never be shown.
+            reason = getattr(above, "held_by", lambda: None)()
+            if reason:
+                self.notify(reason, title="Not left", severity="warning", timeout=10)
+                return
         while len(self.screen_stack) > 2 and not isinstance(self.screen, AccountsScreen):
             self.pop_screen()
         for screen in screens:

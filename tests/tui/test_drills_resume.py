@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import ListView
+from textual.widgets import Input, ListView
 
 from drconsole.drills.journal import DrillJournal
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
@@ -177,6 +177,7 @@ async def test_a_drill_killed_mid_copy_is_resumed_from_the_drills_screen_with_no
         )
         assert elsewhere.returncode == 2, elsewhere.stdout[-2000:] + elsewhere.stderr
         assert f"drill {run_id} is being run by another drconsole process" in elsewhere.stderr
+        await wait_until(pilot, lambda: isinstance(app.focused, Input), what="step armed")
         await pilot.press(*"checked after resume", "enter")
         await wait_until(pilot, lambda: drill.report is not None, what="report", timeout=90)
         # The clock runs from the drill's journaled start, not from the resume.

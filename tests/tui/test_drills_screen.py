@@ -144,7 +144,8 @@ async def test_a_drill_runs_live_asks_its_manual_steps_and_reports(
         await wait_until(pilot, lambda: isinstance(app.screen, ManualStepDialog), what="step")
         assert app.screen.step.name == "announce"  # type: ignore[attr-defined]
         assert "#payments-ops" in screen_text(app)
-        assert isinstance(app.focused, Input)
+        # Armed a moment after it appears: then the note takes the keys.
+        await wait_until(pilot, lambda: isinstance(app.focused, Input), what="step armed")
         await pilot.press(*"announced in ops", "enter")
 
         # Every target is shown live with its state, elapsed time and breakdown so far.
@@ -189,6 +190,7 @@ async def test_a_drill_runs_live_asks_its_manual_steps_and_reports(
             pilot, lambda: isinstance(app.screen, ManualStepDialog), what="step 2", timeout=90
         )
         assert app.screen.step.name == "app-check"  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: isinstance(app.focused, Input), what="step 2 armed")
         await pilot.press(*"staging down", "ctrl+n")
         await wait_until(pilot, lambda: drill.report is not None, what="report", timeout=60)
 

@@ -378,7 +378,8 @@ async def test_a_drill_s_steps_and_notes_are_shown_as_written_from_plan_to_repor
         assert STEP_SHOWN in text_of(app, "#manual-text")
         assert "[/x]" in drawn(app)
         assert_no_control_character(app)
-        # The note is typed: markup in it is text too.
+        # The note is typed (once the dialog is armed): markup in it is text too.
+        await wait_until(pilot, lambda: isinstance(app.focused, Input), what="step armed")
         await pilot.press(*"said [/x] [red]", "enter")
         await wait_until(pilot, lambda: drill.report is not None, what="report", timeout=120)
         await wait_until(pilot, lambda: app.screen is drill, what="back to the drill")

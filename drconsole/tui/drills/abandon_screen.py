@@ -225,6 +225,15 @@ class DrillAbandonScreen(BrowseScreen):
         else:
             self.notify(line, title="Drill cleaned up", timeout=10)
 
+    def held_by(self) -> str | None:
+        """Why a jump elsewhere (command mode, the palette) must wait, or None once it ended."""
+        if self.ended:
+            return None
+        return (
+            f"Drill {self.run_id} is being {'cleaned up' if self.finished else 'abandoned'}: "
+            "this view stays until it has ended and said how (Esc stops waiting for AWS's jobs)."
+        )
+
     def action_back(self) -> None:
         """Esc: stop waiting for AWS's jobs (the clean-up then ends as far as it got), or go
         back once it has ended."""

@@ -313,7 +313,7 @@ class DrillsScreen(BrowseScreen):
         if entry is None:
             return
         if entry.runbook is None:
-            self.notify(entry.error, title="This runbook does not parse", severity="error")
+            self.notify(entry.error, title="This runbook cannot be run", severity="error")
             return
         from drconsole.tui.drills.run_screen import DrillScreen
 

@@ -13,6 +13,8 @@ from textual.widgets import ContentSwitcher
 
 from drconsole.flows import events as ev
 from drconsole.flows.cautions import Acceptance
+from drconsole.tui import arming
+from drconsole.tui.arming import arm
 from drconsole.tui.widgets.plain import Button, Checkbox, Static
 from drconsole.tui.wizard import discard, keep_alive, messages, register_flow, render, unregister
 from drconsole.tui.wizard.chrome import StepsBar
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
     from drconsole.job_request import JobRequest
 
 # How long after its pane appears a button that starts a job answers (see _arm).
-ARMING_SECONDS = 0.6
+ARMING_SECONDS = arming.ARMING_SECONDS
 
 
 class CopyRestoreWizard(WizardFrame):
@@ -84,14 +86,7 @@ class CopyRestoreWizard(WizardFrame):
         """A button that starts a job ignores presses for a moment after its pane appears:
         an Enter typed ahead for the previous pane must not send what nobody has read."""
         button = self.query_one(selector, Button)
-        button.add_class("-arming")
-        self._armed_at[selector] = time.monotonic() + ARMING_SECONDS
-        if ARMING_SECONDS <= 0:
-            # Textual divides by a timer's interval when the timer runs late: a 0-second timer
-            # on a loaded machine crashes the console instead of arming nothing.
-            button.remove_class("-arming")
-            return
-        self.set_timer(ARMING_SECONDS, lambda: button.remove_class("-arming"))
+        self._armed_at[selector] = arm(self, button, ARMING_SECONDS)
 
     def armed(self, selector: str) -> bool:
         """True once the button's pane has been on screen long enough to be read."""
