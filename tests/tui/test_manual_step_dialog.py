@@ -16,6 +16,7 @@ from drconsole.tui.drills.run_screen import DrillScreen
 from drconsole.tui.jobs_screen import JobsScreen
 from tests.test_drill_run import PAYMENTS
 from tests.tui.conftest import Demo, screen_lines, wait_until
+from tests.tui.test_wizard import SLOW_ARMING
 
 
 async def test_keys_typed_for_the_screen_below_do_not_answer_a_manual_step(
@@ -23,6 +24,9 @@ async def test_keys_typed_for_the_screen_below_do_not_answer_a_manual_step(
 ) -> None:
     from drconsole.drills.parse import load_runbook
 
+    # Longer than any pause a loaded machine puts between the dialog appearing and the next
+    # key, so that "typed ahead" below is always ahead.
+    monkeypatch.setattr(manual_dialog, "ARMING_SECONDS", SLOW_ARMING)
     app = demo.app(state_dir=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         drill = DrillScreen(load_runbook(PAYMENTS))
