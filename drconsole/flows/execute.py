@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -30,11 +31,12 @@ from drconsole.flows.duplicates import duplicate_copy, flow_in_flight
 from drconsole.flows.engine_base import (
     FlowBusy,
     FlowOutcome,
+    FormAsker,
     OtherOrigin,
     Prepared,
     no_intermediate,
 )
-from drconsole.flows.restore_step import RestoreSteps
+from drconsole.flows.restore_step import RestoreSteps, form_not_used
 from drconsole.flows.role_accounts import RoleUse, refuse_foreign_roles
 from drconsole.flows.routes import VaultRef, is_route_refusal, two_hop_route
 from drconsole.flows.secret_values import SecretNeeded, refuse_unfaithful
@@ -301,6 +303,7 @@ class FlowEngine(RestoreSteps):
         form_values: dict[str, str] | None = None,
         pause_for_form: bool = False,
         confirm_request: Callable[[JobRequest], bool] | None = None,
+        ask_form: FormAsker | None = None,
     ) -> FlowOutcome:
         """Drive the flow from where its journal stands to its end (or a failing check).
 
@@ -308,9 +311,15 @@ class FlowEngine(RestoreSteps):
         after a copy, from the copy's own restore metadata; the hops of a fall-back route) is
         handed to `confirm_request` before it is journaled and sent, the very object sent;
         False leaves the flow unfinished ("stopped"), to be resumed later.
+
+        The restore form of a restore after a copy is handed to `ask_form`, which waits for the
+        operator with the flow's lock held (the flow is driven, not interrupted, meanwhile);
+        without it, `pause_for_form` returns "needs-form" (the lock released) and no asker sends
+        the form's defaults.
         """
         self.refuse_read_only()
         self._confirm_request = confirm_request
+        self._ask_form = ask_form
         lock = jr.FlowLock(self.state_dir, flow_id)
         if not lock.acquire():
             raise FlowBusy(f"flow {flow_id} is being run by another drconsole process")
@@ -327,7 +336,12 @@ class FlowEngine(RestoreSteps):
     ) -> FlowOutcome:
         state = self._state(flow_id)
         if state.status in jr.FINISHED_STATUSES:
-            return FlowOutcome(flow_id, state.status, state.result, state.failure.get("cause"))
+            ended = FlowOutcome(flow_id, state.status, state.result, state.failure.get("cause"))
+            if form_values is not None and state.step("restore").token:
+                # A form answered while another process ran the restore to its end.
+                unused = form_not_used(state.step("restore"), form_values)
+                return replace(ended, form_not_used=unused)
+            return ended
         self.check_origin(state)
         while True:
             state = self._state(flow_id)
