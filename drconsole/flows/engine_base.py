@@ -79,7 +79,8 @@ class Prepared:
 
 @dataclass(frozen=True)
 class FlowOutcome:
-    """How `run` ended: completed, failed, blocked (a check failed) or needs-form."""
+    """How `run` ended: completed, failed, blocked (a check failed) or stopped (a request or the
+    restore form not answered)."""
 
     flow_id: str
     status: str
@@ -87,8 +88,6 @@ class FlowOutcome:
     cause: str | None = None
     message: str = ""
     aws_error: bool = False  # AWS refused a call (exit 3) rather than a job or check failing
-    form: forms.RestoreForm | None = None
-    form_values: dict[str, str] = field(default_factory=dict)
     # Set when restore form values were handed to `run` but the restore had been started before
     # (by another process): what was sent instead, said to the operator rather than "Done.".
     form_not_used: str = ""

@@ -301,7 +301,6 @@ class FlowEngine(RestoreSteps):
         flow_id: str,
         *,
         form_values: dict[str, str] | None = None,
-        pause_for_form: bool = False,
         confirm_request: Callable[[JobRequest], bool] | None = None,
         ask_form: FormAsker | None = None,
     ) -> FlowOutcome:
@@ -314,8 +313,7 @@ class FlowEngine(RestoreSteps):
 
         The restore form of a restore after a copy is handed to `ask_form`, which waits for the
         operator with the flow's lock held (the flow is driven, not interrupted, meanwhile);
-        without it, `pause_for_form` returns "needs-form" (the lock released) and no asker sends
-        the form's defaults.
+        without an asker, the form's defaults are sent (`jobs --resume`, `--yes`).
         """
         self.refuse_read_only()
         self._confirm_request = confirm_request
@@ -324,16 +322,14 @@ class FlowEngine(RestoreSteps):
         if not lock.acquire():
             raise FlowBusy(f"flow {flow_id} is being run by another drconsole process")
         try:
-            return self._run_locked(flow_id, form_values, pause_for_form)
+            return self._run_locked(flow_id, form_values)
         except (*AWS_FAILURES, AwsError) as exc:
             return self._interrupted(flow_id, exc)
         finally:
             self._at_step.pop(flow_id, None)
             lock.release()
 
-    def _run_locked(
-        self, flow_id: str, form_values: dict[str, str] | None, pause_for_form: bool
-    ) -> FlowOutcome:
+    def _run_locked(self, flow_id: str, form_values: dict[str, str] | None) -> FlowOutcome:
         state = self._state(flow_id)
         if state.status in jr.FINISHED_STATUSES:
             ended = FlowOutcome(flow_id, state.status, state.result, state.failure.get("cause"))
@@ -364,7 +360,7 @@ class FlowEngine(RestoreSteps):
                 "vault": plan.destination.arn if plan.destination else None,
             }
             return self._done(flow_id, result)
-        return self._restore(state, plan, final_arn, form_values, pause_for_form)
+        return self._restore(state, plan, final_arn, form_values)
 
     def _copy_hops(self, state: jr.FlowState, plan: pl.FlowPlan) -> FlowOutcome | str | None:
         arn = plan.source.arn

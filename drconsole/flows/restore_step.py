@@ -58,7 +58,6 @@ class RestoreSteps(EngineBase):
         plan: pl.FlowPlan,
         arn: str,
         form_values: dict[str, str] | None,
-        pause_for_form: bool,
     ) -> FlowOutcome:
         flow_id = state.flow_id
         self._at_step[flow_id] = "restore"
@@ -66,7 +65,7 @@ class RestoreSteps(EngineBase):
         account, region = plan.final_account, plan.final_region
         if form_values is not None and (step.finished or step.job_id or step.token):
             # The form was answered, but the restore was started before: say so, not "Done.".
-            outcome = self._restore(state, plan, arn, None, False)
+            outcome = self._restore(state, plan, arn, None)
             return replace(outcome, form_not_used=form_not_used(step, form_values))
         if step.finished:
             return self._restore_end(
@@ -81,9 +80,7 @@ class RestoreSteps(EngineBase):
                 request = self._with_secrets(state, request)
                 intent = self._journal_start(state, request, step)
             else:
-                request_or_outcome = self._restore_request(
-                    state, plan, arn, form_values, pause_for_form
-                )
+                request_or_outcome = self._restore_request(state, plan, arn, form_values)
                 if isinstance(request_or_outcome, FlowOutcome):
                     return request_or_outcome
                 request, intent = request_or_outcome
@@ -134,7 +131,6 @@ class RestoreSteps(EngineBase):
         plan: pl.FlowPlan,
         arn: str,
         form_values: dict[str, str] | None,
-        pause_for_form: bool,
     ) -> tuple[JobRequest, str | None] | FlowOutcome:
         """The StartRestoreJob to send, journaled, and its audit intent: the one confirmed with
         the plan (a restore in place), else one built now from the restore metadata of `arn` in
@@ -163,8 +159,6 @@ class RestoreSteps(EngineBase):
                             message="the restore form was not submitted: nothing was sent",
                         )
                     values = dict(answered)
-                elif pause_for_form and form_values is None:
-                    return FlowOutcome(flow_id, "needs-form", form=form, form_values=values)
                 problems = forms.validate(form, values)
                 if problems:
                     raise UsageError(f"restore metadata: {problems[0]}")
