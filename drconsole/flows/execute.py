@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -36,7 +35,7 @@ from drconsole.flows.engine_base import (
     Prepared,
     no_intermediate,
 )
-from drconsole.flows.restore_step import RestoreSteps, form_not_used
+from drconsole.flows.restore_step import RestoreSteps
 from drconsole.flows.role_accounts import RoleUse, refuse_foreign_roles
 from drconsole.flows.routes import VaultRef, is_route_refusal, two_hop_route
 from drconsole.flows.secret_values import SecretNeeded, refuse_unfaithful
@@ -332,12 +331,7 @@ class FlowEngine(RestoreSteps):
     def _run_locked(self, flow_id: str, form_values: dict[str, str] | None) -> FlowOutcome:
         state = self._state(flow_id)
         if state.status in jr.FINISHED_STATUSES:
-            ended = FlowOutcome(flow_id, state.status, state.result, state.failure.get("cause"))
-            if form_values is not None and state.step("restore").token:
-                # A form answered while another process ran the restore to its end.
-                unused = form_not_used(state.step("restore"), form_values)
-                return replace(ended, form_not_used=unused)
-            return ended
+            return self._ended(state, form_values)
         self.check_origin(state)
         while True:
             state = self._state(flow_id)

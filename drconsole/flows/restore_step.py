@@ -52,6 +52,16 @@ class RestoreSteps(EngineBase):
         vault = plan.destination or plan.source.vault
         return self._form_for(plan, arn, vault, plan.metadata, flow_id[:6])
 
+    def _ended(self, state: jr.FlowState, form_values: dict[str, str] | None) -> FlowOutcome:
+        """The outcome of a flow that has ended; restore form values handed over meanwhile (a
+        form answered while another process ran the restore to its end) are said unused."""
+        cause = state.failure.get("cause")
+        ended = FlowOutcome(state.flow_id, state.status, state.result, cause)
+        restore = state.step("restore")
+        if form_values is not None and restore.token:
+            return replace(ended, form_not_used=form_not_used(restore, form_values))
+        return ended
+
     def _restore(
         self,
         state: jr.FlowState,

@@ -260,6 +260,7 @@ class CopyRestoreWizard(WizardFrame):
     def _form_from_engine(self, form: RestoreForm, values: dict[str, str]) -> dict[str, str] | None:
         """The engine's thread: show the restore form and wait for its values (None: the
         console closed). The flow stays locked, so it is listed as running, not interrupted."""
+        self.form_asked = True  # set here, not in the handler: an unmount from now on answers
         self.post_message(self.FormNeeded(form, values))
         return self._forms.get()
 
@@ -270,7 +271,6 @@ class CopyRestoreWizard(WizardFrame):
         self._forms.put(values)
 
     async def on_copy_restore_wizard_form_needed(self, message: messages.FormNeeded) -> None:
-        self.form_asked = True
         if self.app.screen is not self:  # left while it ran: say it waits for the operator
             self.app.notify(
                 f"Flow {self.flow_id}: waits for its restore form. j, then Enter on the flow.",
