@@ -156,6 +156,20 @@ def test_an_abandoned_flow_is_never_resumed(tmp_path: Path) -> None:
     assert state.failure["message"] == "abandoned by the operator"
 
 
+def test_a_flow_that_ended_meanwhile_is_not_abandoned(tmp_path: Path) -> None:
+    """Abandon reads the flow again: one completed (or failed) since the caller looked, by a
+    resume elsewhere, stays as it ended, and nothing is written."""
+    journal = Journal(tmp_path)
+    journal.append(F1, "plan", plan=PLAN)
+    journal.append(F1, "done", result={"created_resource": "arn:aws:rds:eu-north-1:1:db:orders"})
+    before = journal.path.read_bytes()
+    with pytest.raises(UsageError, match=f"flow {F1} has completed meanwhile"):
+        journal.abandon(F1)
+    assert journal.path.read_bytes() == before
+    state = journal.flow(F1)
+    assert state is not None and state.status == COMPLETED
+
+
 def test_each_damaged_line_is_skipped_with_one_warning(tmp_path: Path, caplog: Any) -> None:
     journal = Journal(tmp_path)
     journal.append(F1, "plan", plan=PLAN)

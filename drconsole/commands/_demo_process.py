@@ -385,18 +385,28 @@ def unfinished_drill_ids(state_dir: Path) -> list[str]:
 
 
 def abandon_orphans(state_dir: Path) -> list[str]:
-    """Mark the demo journal's unfinished flows failed: their sandbox is gone for good.
+    """Mark the demo journal's unfinished flows failed, each under its lock (one a live
+    process drives is left to it): their sandbox is gone for good; the ids abandoned.
 
     Called before a new sandbox starts, so that no flow is ever resumed against a sandbox that
     did not start its jobs.
     """
-    from drconsole.flows.journal import Journal
+    from drconsole.flows.journal import FlowEnded, FlowLock, Journal
 
-    orphans = unfinished_flow_ids(state_dir)
     journal = Journal(state_dir)
-    for flow_id in orphans:
-        journal.abandon(flow_id, "the demo sandbox this flow ran on was stopped or replaced")
-    return orphans
+    abandoned = []
+    for flow_id in unfinished_flow_ids(state_dir):
+        lock = FlowLock(state_dir, flow_id)
+        if not lock.acquire():
+            continue  # a live process drives it: it ends it itself (its sandbox is gone)
+        try:
+            journal.abandon(flow_id, "the demo sandbox this flow ran on was stopped or replaced")
+            abandoned.append(flow_id)
+        except FlowEnded:
+            pass  # it ended meanwhile
+        finally:
+            lock.release()
+    return abandoned
 
 
 # The detached process itself ------------------------------------------------------------------

@@ -548,18 +548,21 @@ def run_flow(args: argparse.Namespace, engine: Any, prepared: Any, printer: Even
         raise
     asking = interactive(args)
     ask = confirm_request if asking else None
+
+    def ask_form(form: Any, values: dict[str, str]) -> dict[str, str]:
+        # Asked with the flow's lock held: meanwhile the flow is listed running, and no other
+        # process restores it with the default metadata.
+        try:
+            return ask_restore_values(form, values)
+        except KeyboardInterrupt:
+            say(
+                f"flow {flow_id} stopped before its restore, which was not started: "
+                "`drconsole jobs --resume` carries it on, asking before it sends it"
+            )
+            raise
+
     try:
-        outcome = engine.run(flow_id, pause_for_form=asking, confirm_request=ask)
-        if outcome.status == "needs-form":
-            try:
-                values = ask_restore_values(outcome.form, outcome.form_values)
-            except KeyboardInterrupt:
-                say(
-                    f"flow {flow_id} stopped before its restore, which was not started: "
-                    "`drconsole jobs --resume` carries it on, asking before it sends it"
-                )
-                raise
-            outcome = engine.run(flow_id, form_values=values, confirm_request=ask)
+        outcome = engine.run(flow_id, confirm_request=ask, ask_form=ask_form if asking else None)
     finally:
         engine.close()
     code = exit_code(outcome)

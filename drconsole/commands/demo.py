@@ -56,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
     require_demo_extra()
     record = proc.SandboxRecord.read(state_dir)
     alive = record is not None and record.is_alive()
+    if not alive or args.fresh:
+        _refuse_orphaning_in_read_only(args, state_dir)
     if record is not None and alive and not args.fresh:
         if record.scenario != args.scenario:
             raise UsageError(
@@ -70,6 +72,30 @@ def run(args: argparse.Namespace) -> int:
     proc.abandon_orphans(state_dir)
     starting = proc.start_detached(args, state_dir)
     return _console(args, state_dir, None, starting)
+
+
+def _refuse_orphaning_in_read_only(args: argparse.Namespace, state_dir: Path) -> None:
+    """A new sandbox cannot carry on the flows of the one it replaces, so they are marked failed
+    in the demo journal first; read-only mode writes no journal: refused with one line instead,
+    before anything is stopped, started or written."""
+    from drconsole.commands import _demo_process as proc
+    from drconsole.config import read_only_setting
+    from drconsole.errors import ReadOnlyViolation
+
+    if not read_only_setting(args):
+        return
+    left = proc.unfinished_flow_ids(state_dir)
+    if args.fresh:
+        raise ReadOnlyViolation(
+            "--fresh: read-only mode is on: replacing the demo sandbox marks its unfinished "
+            "flows failed in the demo journal, so nothing was replaced; run without --read-only"
+        )
+    if left:
+        raise ReadOnlyViolation(
+            f"read-only mode is on: the demo sandbox of {len(left)} unfinished demo flow(s) is "
+            "gone and a new one would mark them failed in the demo journal, so none was started; "
+            "run `drconsole demo` once without --read-only (or `drconsole jobs --abandon ID`)"
+        )
 
 
 def _stop(state_dir: Path) -> int:

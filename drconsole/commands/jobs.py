@@ -239,7 +239,7 @@ def _refuse_in_read_only(read_only: bool, why: str) -> None:
 def _abandon(journal: Any, flow_id: str) -> int:
     """Mark one unfinished flow failed (refused while another process drives it)."""
     from drconsole.errors import UsageError
-    from drconsole.flows.journal import FlowLock
+    from drconsole.flows.journal import FlowEnded, FlowLock
 
     if flow_id not in {f.flow_id for f in journal.unfinished()}:
         raise UsageError(f"--abandon {flow_id}: no such unfinished flow in {journal.path}")
@@ -247,7 +247,10 @@ def _abandon(journal: Any, flow_id: str) -> int:
     if not lock.acquire():
         raise UsageError(f"--abandon {flow_id}: another drconsole process is running this flow")
     try:
+        # The journal is read again under the lock: the flow may have ended since the list above.
         journal.abandon(flow_id)
+    except FlowEnded as ended:
+        raise UsageError(f"--abandon {flow_id}: {ended}") from None
     finally:
         lock.release()
     say(f"flow {flow_id} abandoned")

@@ -27,6 +27,9 @@ from drconsole.models import CauseCode, CopyJob, RestoreJob
 from drconsole.redact import without_userinfo
 
 EventCallback = Callable[[ev.FlowEvent], None]
+# Asks the operator the restore form (prefilled) and waits: the values to send, or None when
+# nobody answered (the console closed). It runs on the engine's thread, under the flow's lock.
+FormAsker = Callable[[forms.RestoreForm, dict[str, str]], dict[str, str] | None]
 
 
 class FlowBusy(UsageError):
@@ -76,7 +79,8 @@ class Prepared:
 
 @dataclass(frozen=True)
 class FlowOutcome:
-    """How `run` ended: completed, failed, blocked (a check failed) or needs-form."""
+    """How `run` ended: completed, failed, blocked (a check failed) or stopped (a request or the
+    restore form not answered)."""
 
     flow_id: str
     status: str
@@ -84,8 +88,9 @@ class FlowOutcome:
     cause: str | None = None
     message: str = ""
     aws_error: bool = False  # AWS refused a call (exit 3) rather than a job or check failing
-    form: forms.RestoreForm | None = None
-    form_values: dict[str, str] = field(default_factory=dict)
+    # Set when restore form values were handed to `run` but the restore had been started before
+    # (by another process): what was sent instead, said to the operator rather than "Done.".
+    form_not_used: str = ""
 
 
 class EngineBase(SecretValues):
@@ -113,6 +118,7 @@ class EngineBase(SecretValues):
         self._checked: set[str] = set()
         self._at_step: dict[str, str] = {}  # flow id -> the step its AWS calls serve now
         self._confirm_request: Callable[[JobRequest], bool] | None = None
+        self._ask_form: FormAsker | None = None
         self.given_secrets: dict[str, str] = {}  # `jobs --resume --metadata K=V`
         self.ask_secret: SecretAsker | None = None  # a prompt that does not echo, if any
         self.secrets_by_flow: dict[str, dict[str, str]] = {}  # kept in memory, never written

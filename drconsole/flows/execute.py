@@ -30,6 +30,7 @@ from drconsole.flows.duplicates import duplicate_copy, flow_in_flight
 from drconsole.flows.engine_base import (
     FlowBusy,
     FlowOutcome,
+    FormAsker,
     OtherOrigin,
     Prepared,
     no_intermediate,
@@ -300,8 +301,8 @@ class FlowEngine(RestoreSteps):
         flow_id: str,
         *,
         form_values: dict[str, str] | None = None,
-        pause_for_form: bool = False,
         confirm_request: Callable[[JobRequest], bool] | None = None,
+        ask_form: FormAsker | None = None,
     ) -> FlowOutcome:
         """Drive the flow from where its journal stands to its end (or a failing check).
 
@@ -309,26 +310,29 @@ class FlowEngine(RestoreSteps):
         after a copy, from the copy's own restore metadata; the hops of a fall-back route) is
         handed to `confirm_request` before it is journaled and sent, the very object sent;
         False leaves the flow unfinished ("stopped"), to be resumed later.
+
+        The restore form of a restore after a copy is handed to `ask_form`, which waits for the
+        operator with the flow's lock held (the flow is driven, not interrupted, meanwhile);
+        without an asker, the form's defaults are sent (`jobs --resume`, `--yes`).
         """
         self.refuse_read_only()
         self._confirm_request = confirm_request
+        self._ask_form = ask_form
         lock = jr.FlowLock(self.state_dir, flow_id)
         if not lock.acquire():
             raise FlowBusy(f"flow {flow_id} is being run by another drconsole process")
         try:
-            return self._run_locked(flow_id, form_values, pause_for_form)
+            return self._run_locked(flow_id, form_values)
         except (*AWS_FAILURES, AwsError) as exc:
             return self._interrupted(flow_id, exc)
         finally:
             self._at_step.pop(flow_id, None)
             lock.release()
 
-    def _run_locked(
-        self, flow_id: str, form_values: dict[str, str] | None, pause_for_form: bool
-    ) -> FlowOutcome:
+    def _run_locked(self, flow_id: str, form_values: dict[str, str] | None) -> FlowOutcome:
         state = self._state(flow_id)
         if state.status in jr.FINISHED_STATUSES:
-            return FlowOutcome(flow_id, state.status, state.result, state.failure.get("cause"))
+            return self._ended(state, form_values)
         self.check_origin(state)
         while True:
             state = self._state(flow_id)
@@ -351,7 +355,7 @@ class FlowEngine(RestoreSteps):
                 "vault": plan.destination.arn if plan.destination else None,
             }
             return self._done(flow_id, result)
-        return self._restore(state, plan, final_arn, form_values, pause_for_form)
+        return self._restore(state, plan, final_arn, form_values)
 
     def _copy_hops(self, state: jr.FlowState, plan: pl.FlowPlan) -> FlowOutcome | str | None:
         arn = plan.source.arn

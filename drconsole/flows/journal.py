@@ -55,6 +55,15 @@ FAILED = "failed"
 FINISHED_STATUSES = (COMPLETED, FAILED)
 
 
+class FlowEnded(UsageError):
+    """A flow asked to be abandoned has ended (completed or failed) meanwhile."""
+
+    def __init__(self, flow_id: str, status: str) -> None:
+        super().__init__(f"flow {flow_id} has {status} meanwhile: it was not abandoned")
+        self.flow_id = flow_id
+        self.status = status
+
+
 def new_flow_id() -> str:
     """A short unique flow id."""
     return uuid.uuid4().hex[:12]
@@ -148,7 +157,15 @@ class Journal(RecordFile[jrec.AnyRecord]):
 
     def abandon(self, flow_id: str, reason: str = "abandoned by the operator") -> None:
         """Mark an unfinished flow as failed, so that nothing resumes it (jobs already started
-        in AWS go on; they are not cancelled)."""
+        in AWS go on; they are not cancelled).
+
+        The flow is read again here: one that ended meanwhile (another process resumed it while
+        the operator was asked) is refused with `FlowEnded`, never turned into a failure. Call it
+        under the flow's lock, so that nothing ends the flow between this read and the write.
+        """
+        state = self.flow(flow_id)
+        if state is not None and state.status in FINISHED_STATUSES:
+            raise FlowEnded(flow_id, state.status)
         self.append(flow_id, "failed", step="", cause="UNKNOWN", message=reason, abandoned=True)
 
     def unfinished(self) -> list[FlowState]:

@@ -82,8 +82,12 @@ class JobsScreen(BrowseScreen):
             jobs: list[Job],
             errors: list[str],
             scope: str,
+            period: timedelta,
+            asked: int,
         ) -> None:
             super().__init__()
+            self.period = period  # the period these jobs are of
+            self.asked = asked  # which load this answers (see JobsScreen.reload)
             self.flows = flows
             self.flow_states = flow_states
             self.jobs = jobs
@@ -109,6 +113,10 @@ class JobsScreen(BrowseScreen):
         self.show_all = False
         self.period = PERIODS[0]
         self.loaded = False
+        # Loads asked, and the newest one shown: a thread worker superseded by a newer load
+        # still answers (Textual cannot stop it), and its answer must not replace a newer one.
+        self.loads_asked = 0
+        self.load_shown = 0
         # Newest first until the operator sorts by another column (Shift+letter).
         self.sort = ColumnSort("time", descending=True, high_first=frozenset({"time"}))
 
@@ -133,14 +141,19 @@ class JobsScreen(BrowseScreen):
         self.call_after_refresh(self.action_refresh)
         # AWS refreshes its summaries far less often than jobs change: only the jobs are
         # re-read on the timer; `r` and `t` ask for both.
-        self.set_interval(self.REFRESH_SECONDS, lambda: self.load(self.period))
+        self.set_interval(self.REFRESH_SECONDS, self.reload)
 
     # Loading -------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
         self.query_one(JobSummaryLine).show_asking(period_label(self.period))
         self.summarize(self.period)
-        self.load(self.period)
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the flows and the jobs of the period shown again (in a worker)."""
+        self.loads_asked += 1
+        self.load(self.period, self.loads_asked)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="job-summaries")
     def summarize(self, period: timedelta) -> None:
@@ -167,7 +180,7 @@ class JobsScreen(BrowseScreen):
             self.query_one(JobSummaryLine).show(message.summaries, self.account_names())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="jobs")
-    def load(self, period: timedelta) -> None:
+    def load(self, period: timedelta, asked: int) -> None:
         """The journal's flows (fresh from AWS) and the organization's jobs of the period."""
         from drconsole.aws.job_history import JobPage, JobQuery, iter_job_history
         from drconsole.aws.jobs import JobsApi
@@ -213,9 +226,12 @@ class JobsScreen(BrowseScreen):
             errors.append(report_for(error, "").description)
         oldest = datetime.min.replace(tzinfo=UTC)
         jobs.sort(key=lambda job: job.created or oldest, reverse=True)
-        self.post_message(self.Loaded(summaries, states, jobs, errors, scope))
+        self.post_message(self.Loaded(summaries, states, jobs, errors, scope, period, asked))
 
     def on_jobs_screen_loaded(self, message: Loaded) -> None:
+        if message.period != self.period or message.asked < self.load_shown:
+            return  # a late answer for a period left (`t`), or older than the one shown
+        self.load_shown = message.asked
         first = not self.loaded
         self.loaded = True
         self.flows, self.flow_summaries = message.flow_states, message.flows
@@ -230,7 +246,9 @@ class JobsScreen(BrowseScreen):
 
     def show_flows(self) -> None:
         table = self.query_one("#flows", DataTable)
-        row = table.cursor_row
+        # Rows move when a flow starts or ends elsewhere: the cursor follows its flow, so that
+        # Enter and x act on the one the operator chose.
+        row, key = table.cursor_row, cursor_key(table)
         table.clear()
         for summary in self.flow_summaries:
             status = summary["status"]
@@ -251,8 +269,7 @@ class JobsScreen(BrowseScreen):
                 key=summary["flow"],
             )
         table.display = bool(self.flow_summaries)
-        if self.flow_summaries:
-            table.move_cursor(row=min(row, len(self.flow_summaries) - 1))
+        keep_cursor_on(table, key, row)
 
     def visible_jobs(self) -> list[Job]:
         """The jobs the state toggle and the `/` filter let through."""
@@ -393,7 +410,7 @@ class JobsScreen(BrowseScreen):
 
     def abandon(self, flow_id: str) -> None:
         """Mark one flow failed in the journal (under its lock)."""
-        from drconsole.flows.journal import FlowLock, Journal
+        from drconsole.flows.journal import FlowEnded, FlowLock, Journal
 
         state_dir = self.drapp.settings.state_dir
         lock = FlowLock(state_dir, flow_id)
@@ -401,7 +418,12 @@ class JobsScreen(BrowseScreen):
             self.notify(f"Flow {flow_id} is running here or elsewhere.", severity="warning")
             return
         try:
+            # Read again under the lock: the flow may have ended while the question was open.
             Journal(state_dir).abandon(flow_id)
+        except FlowEnded as ended:
+            self.notify(f"Flow {flow_id} has {ended.status} meanwhile: not abandoned.")
+            self.action_refresh()
+            return
         finally:
             lock.release()
         self.notify(f"Flow {flow_id} abandoned (its AWS jobs, if any, go on).")

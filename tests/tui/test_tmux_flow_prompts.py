@@ -18,6 +18,8 @@ import boto3
 import pytest
 
 from drconsole.aws.audit import AuditLog
+from drconsole.flows.journal import FlowLock, Journal
+from drconsole.flows.live import live_status
 from drconsole.job_request import canonical_json
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
@@ -398,6 +400,11 @@ def test_after_the_copy_ctrl_c_in_the_form_and_at_send_start_no_restore(
         shell.shows(r"\? Start these jobs\? \(y/N\)")
         shell.keys("y")
         shell.shows(r"\? New table name \(targetTableName\) prod-sessions-restored-[0-9a-f]{6}")
+        # While the form is asked the flow is driven here: locked, listed running, not
+        # `interrupted` (which invites another process to restore it with the defaults).
+        (waiting,) = Journal(shell.state).unfinished()
+        assert FlowLock(shell.state, waiting.flow_id).is_held()
+        assert live_status(shell.state, waiting) == "running"
         shell.keys("C-c")
         in_form = shell.exit_code()
         form_said = shell.shows(r"exit\d+=")

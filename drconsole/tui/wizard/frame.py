@@ -47,6 +47,10 @@ class WizardFrame(Screen[None]):
         # waits on it); the request shown is the one the engine sends.
         self._answers: queue.Queue[bool] = queue.Queue(maxsize=1)
         self.asked_request: JobRequest | None = None
+        # The restore form's values (None: not submitted), which the engine's thread waits on
+        # with the flow's lock held; True while it waits.
+        self._forms: queue.Queue[dict[str, str] | None] = queue.Queue(maxsize=1)
+        self.form_asked = False
         self.destination_label = ""
         # True from Start (or a resume) until the flow ends: leaving then asks first.
         self.flow_unfinished = flow_id is not None

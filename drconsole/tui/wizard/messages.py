@@ -12,6 +12,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     from drconsole.flows import events as ev
     from drconsole.flows.execute import FlowOutcome, Prepared
+    from drconsole.flows.restore_forms import RestoreForm
     from drconsole.job_request import JobRequest
 
 
@@ -33,11 +34,20 @@ class PlanReady(Message, namespace="copy_restore_wizard"):
 
 
 class Ended(Message, namespace="copy_restore_wizard"):
-    """`engine.run` returned (completed, failed, blocked or needs-form)."""
+    """`engine.run` returned (completed, failed, blocked or stopped)."""
 
     def __init__(self, outcome: FlowOutcome) -> None:
         super().__init__()
         self.outcome = outcome
+
+
+class FormNeeded(Message, namespace="copy_restore_wizard"):
+    """The engine waits, holding the flow's lock, for the restore form (prefilled)."""
+
+    def __init__(self, form: RestoreForm, values: dict[str, str]) -> None:
+        super().__init__()
+        self.form = form
+        self.values = values
 
 
 class ConfirmRequest(Message, namespace="copy_restore_wizard"):

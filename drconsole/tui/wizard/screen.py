@@ -35,6 +35,7 @@ from drconsole.tui.wizard.result import failure_details, failure_text
 
 if TYPE_CHECKING:
     from drconsole.flows.execute import FlowOutcome, Prepared
+    from drconsole.flows.restore_forms import RestoreForm
     from drconsole.job_request import JobRequest
 
 # How long after its pane appears a button that starts a job answers (see _arm).
@@ -54,6 +55,7 @@ class CopyRestoreWizard(WizardFrame):
     FlowEvent = messages.FlowEvent
     PlanReady = messages.PlanReady
     Ended = messages.Ended
+    FormNeeded = messages.FormNeeded
     ConfirmRequest = messages.ConfirmRequest
     Failed = messages.Failed
 
@@ -62,13 +64,14 @@ class CopyRestoreWizard(WizardFrame):
         self.query_one("#accept-cautions").display = False
         if self.flow_id:
             register_flow(self.drapp, self, self.flow_id)
-            self._run(self.flow_id, None)
+            self._run(self.flow_id)
         else:
             self.query_one("#dest-list").focus()
 
     def on_unmount(self) -> None:
         if self.asked_request is not None:
             self._answer(False)  # the engine thread must not wait for a screen that is gone
+        self._give_form(None)
         if self._engine is not None:
             self._engine.close()
 
@@ -224,19 +227,19 @@ class CopyRestoreWizard(WizardFrame):
             self.post_message(self.Failed("starting the flow", error))
             return
         self.flow_id = flow_id
-        self._run_now(flow_id, None)
+        self._run_now(flow_id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="wizard-run")
-    def _run(self, flow_id: str, values: dict[str, str] | None) -> None:
-        self._run_now(flow_id, values)
+    def _run(self, flow_id: str) -> None:
+        self._run_now(flow_id)
 
-    def _run_now(self, flow_id: str, values: dict[str, str] | None) -> None:
-        """engine.run until the end, or until the restore form is needed."""
+    def _run_now(self, flow_id: str) -> None:
+        """engine.run until the end; the restore form and a request built late are asked on
+        the way, the engine holding the flow's lock while the operator answers."""
         try:
             outcome = self.engine.run(
                 flow_id,
-                form_values=values,
-                pause_for_form=values is None,
+                ask_form=self._form_from_engine,
                 confirm_request=self._confirm_from_engine,
             )
         except Exception as error:
@@ -248,6 +251,31 @@ class CopyRestoreWizard(WizardFrame):
         """The engine's thread: show the request it is about to send and wait for the answer."""
         self.post_message(self.ConfirmRequest(request))
         return self._answers.get()
+
+    def _form_from_engine(self, form: RestoreForm, values: dict[str, str]) -> dict[str, str] | None:
+        """The engine's thread: show the restore form and wait for its values (None: the
+        console closed). The flow stays locked, so it is listed as running, not interrupted."""
+        self.form_asked = True  # set here, not in the handler: an unmount from now on answers
+        self.post_message(self.FormNeeded(form, values))
+        return self._forms.get()
+
+    def _give_form(self, values: dict[str, str] | None) -> None:
+        if not self.form_asked:
+            return
+        self.form_asked = False
+        self._forms.put(values)
+
+    async def on_copy_restore_wizard_form_needed(self, message: messages.FormNeeded) -> None:
+        if self.app.screen is not self:  # left while it ran: say it waits for the operator
+            self.app.notify(
+                f"Flow {self.flow_id}: waits for its restore form. j, then Enter on the flow.",
+                timeout=10,
+            )
+        form_pane = self.query_one(RestoreFormPane)
+        await form_pane.load(message.form, message.values)
+        self.query_one("#form-errors", Static).update("")
+        self.show("form")
+        form_pane.focus_first()
 
     def on_copy_restore_wizard_confirm_request(self, message: messages.ConfirmRequest) -> None:
         self.asked_request = message.request
@@ -296,25 +324,17 @@ class CopyRestoreWizard(WizardFrame):
         outcome = message.outcome
         self.outcome = outcome
         self.flow_id = outcome.flow_id
-        if outcome.status != "needs-form":
-            self.flow_unfinished = False
-            unregister(self.drapp, self)
+        self.flow_unfinished = False
+        unregister(self.drapp, self)
         if self.app.screen is not self:  # left while it ran: say how it ended
             self.app.notify(
                 f"Flow {outcome.flow_id}: {outcome.status}. j: the jobs screen.",
                 severity="information" if outcome.status == "completed" else "warning",
                 timeout=10,
             )
-            if self not in self.app.screen_stack and outcome.status != "needs-form":
+            if self not in self.app.screen_stack:
                 discard(self.drapp, self)
                 return
-        if outcome.status == "needs-form" and outcome.form is not None:
-            form_pane = self.query_one(RestoreFormPane)
-            await form_pane.load(outcome.form, outcome.form_values)
-            self.query_one("#form-errors", Static).update("")
-            self.show("form")
-            form_pane.focus_first()
-            return
         self.show_result(outcome)
 
     @on(Button.Pressed, "#submit-form")
@@ -331,9 +351,8 @@ class CopyRestoreWizard(WizardFrame):
             self.app.bell()
             return
         self.query_one("#form-errors", Static).update("")
-        assert self.flow_id is not None
         self.show("progress", "Restore", focus="#progress-log")
-        self._run(self.flow_id, form_pane.values())
+        self._give_form(form_pane.values())
 
     def show_result(self, outcome: FlowOutcome) -> None:
         """The result pane: what was made, or what failed and how to fix it."""
