@@ -134,10 +134,15 @@ def endpoint_url(value: str | None, where: str) -> str | None:
 USERINFO = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:%-]*", re.ASCII)
 
 
+def _after_scheme(url: str) -> tuple[str, str]:
+    """(everything after `scheme://`, the authority part of it as urlsplit reads it)."""
+    _, _, rest = url.partition("://")
+    return rest, re.split(r"[/?#]", rest, maxsplit=1)[0]
+
+
 def userinfo_problem(url: str) -> str:
     """Why the user name and password of `url` cannot be sent as they are, or ''."""
-    _, _, rest = url.partition("://")
-    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    _, authority = _after_scheme(url)
     if "@" in authority and not USERINFO.fullmatch(authority.rpartition("@")[0]):
         return "its user name or password holds a character to write as %XX"
     return ""
@@ -156,8 +161,7 @@ def url_problem(value: str, error: ValueError) -> str:
         problem = "an IPv6 address without its closing ]"
     else:
         problem = "it cannot be read as a URL"
-    _, _, rest = value.partition("://")
-    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    rest, authority = _after_scheme(value)
     if "@" in rest and "@" not in authority:
         problem += "; a #, ? or / in a user name or password is written %23, %3F or %2F"
     return problem
