@@ -19,7 +19,14 @@ MAX_ERROR_LINE = 2000
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line on stderr and exit code 2."""
+    """An ArgumentParser whose errors are one line on stderr and exit code 2, and which
+    refuses a one-value flag given twice with different values (cli_repeats.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from drconsole.cli_repeats import register
+
+        register(self)
 
     def error(self, message: str) -> NoReturn:
         # argparse quotes what was typed: escape it, a flag value may hold control characters.

@@ -410,8 +410,10 @@ def load_settings(
         if pick("dr_regions"):
             regions_source += " and dr_regions"
     role_name = limits.role(getattr(args, "role_name", None), "--role-name")
-    # Checked here, used by botocore (which also reads AWS_ENDPOINT_URL_<SERVICE>).
-    limits.endpoint_url(_env(environ, "AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL")
+    # Checked here, used by botocore; AWS_ENDPOINT_URL_<SERVICE> too, before any request (the
+    # AWS config file's endpoints are checked as each client is made: aws/endpoints.py).
+    for name in sorted(n for n in environ if n.startswith("AWS_ENDPOINT_URL")):
+        limits.endpoint_url(_env(environ, name), name)
     for name in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         limits.session_token(environ.get(name), name)
     limits.credential_part(

@@ -12,6 +12,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from drconsole.errors import UsageError
+from drconsole.redact import masked_url
 
 # AWS Backup retention: a vault lock's MaxRetentionDays goes up to 36500 days (100 years), the
 # longest retention the console offers; DeleteAfterDays is at least 1.
@@ -109,7 +110,7 @@ def endpoint_url(value: str | None, where: str) -> str | None:
         parts = urlsplit(value)
         port = parts.port  # raises ValueError when out of range or not a number
     except ValueError as error:
-        problem = str(error)
+        problem = url_problem(value, error)
     else:
         if has_controls(value) or any(c.isspace() for c in value):
             problem = "it holds spaces or control characters"
@@ -119,9 +120,51 @@ def endpoint_url(value: str | None, where: str) -> str | None:
             problem = "no host"
         elif port == 0:
             problem = "port 0"
+    problem = problem or userinfo_problem(value)
     if problem:
-        raise UsageError(f"{where}: {shown(value)} is not a usable endpoint URL ({problem})")
+        raise UsageError(
+            f"{where}: {shown(masked_url(value))} is not a usable endpoint URL ({problem})"
+        )
     return value
+
+
+# RFC 3986's user name and password characters: unreserved, percent-encoded, sub-delims, `:`.
+# urllib3 reads any other one (`\`, `[`, a space...) as the end of the authority and quotes
+# what came before it, the head of the password, in its error.
+USERINFO = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:%-]*", re.ASCII)
+
+
+def _after_scheme(url: str) -> tuple[str, str]:
+    """(everything after `scheme://`, the authority part of it as urlsplit reads it)."""
+    _, _, rest = url.partition("://")
+    return rest, re.split(r"[/?#]", rest, maxsplit=1)[0]
+
+
+def userinfo_problem(url: str) -> str:
+    """Why the user name and password of `url` cannot be sent as they are, or ''."""
+    _, authority = _after_scheme(url)
+    if "@" in authority and not USERINFO.fullmatch(authority.rpartition("@")[0]):
+        return "its user name or password holds a character to write as %XX"
+    return ""
+
+
+def url_problem(value: str, error: ValueError) -> str:
+    """What urlsplit found wrong in `value`, in words that quote nothing of it: its own message
+    repeats the part it read as the port, which is the head of a password holding `#`, `?`
+    or `/`."""
+    text = str(error)
+    if "Port out of range" in text:
+        problem = "the port is outside 0-65535"
+    elif "Port could not be cast" in text:
+        problem = "the port is not a number"
+    elif "IPv6" in text:
+        problem = "an IPv6 address without its closing ]"
+    else:
+        problem = "it cannot be read as a URL"
+    rest, authority = _after_scheme(value)
+    if "@" in rest and "@" not in authority:
+        problem += "; a #, ? or / in a user name or password is written %23, %3F or %2F"
+    return problem
 
 
 def session_token(value: str | None, where: str) -> str | None:
@@ -161,16 +204,18 @@ def proxy_url(value: str | None, where: str) -> str | None:
     if has_controls(value) or any(c.isspace() for c in value):
         problem = "it holds spaces or control characters"
     else:
+        url = value if "://" in value else f"http://{value}"
         try:
-            parts = urlsplit(value if "://" in value else f"http://{value}")
+            parts = urlsplit(url)
             parts.port  # noqa: B018 - raises ValueError when out of range or not a number
         except ValueError as error:
-            problem = str(error)
+            problem = url_problem(url, error)
         else:
-            if not parts.hostname:
-                problem = "no host"
+            problem = userinfo_problem(url) if parts.hostname else "no host"
     if problem:
-        raise UsageError(f"{where}: {shown(value)} is not a usable proxy URL ({problem})")
+        raise UsageError(
+            f"{where}: {shown(masked_url(value))} is not a usable proxy URL ({problem})"
+        )
     return value
 
 

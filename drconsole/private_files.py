@@ -50,9 +50,12 @@ def open_private(path: Path, flags: int) -> int:
     path = Path(path)
     private_dir(path.parent)
     existed = path.exists()
+    # A link in the file's place is followed (the owner's own choice in their 0700 folder),
+    # but what it points to keeps its mode: it is the link's target's to decide, not ours.
+    linked = path.is_symlink()
     fd = os.open(path, flags | os.O_CREAT, FILE_MODE)
     try:
-        if stat.S_IMODE(os.fstat(fd).st_mode) & ~FILE_MODE:
+        if not linked and stat.S_IMODE(os.fstat(fd).st_mode) & ~FILE_MODE:
             os.fchmod(fd, FILE_MODE)
         if not existed:
             fsync_directory(path.parent)

@@ -78,10 +78,12 @@ _ACCESS_KEY_ID = re.compile(
     r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,28}(?![A-Za-z0-9])"
 )
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9/+=_-])[A-Za-z0-9/+]{40,}={0,2}(?![A-Za-z0-9/+=_-])")
-# scheme://user:password@ (an endpoint or proxy URL): what stands between `//` and `@`.
-_URL_USERINFO = re.compile(
-    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/\s@?#\"'<>]+)@"
-)
+# scheme://user:password@ (an endpoint or proxy URL): everything between `//` and the last `@`
+# of the same run of non-space characters. A password may hold an unencoded `#`, `?`, `/` or
+# quote (the very reason such a URL does not parse), so no character short of a space ends it;
+# a URL whose path or query holds an `@` loses a little more than its user name and password.
+# (Bounded, so that a long run holding many `://` costs no more than a few passes over it.)
+_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>\S{0,2048})@")
 SECRET_KEY_LENGTH = 40
 SESSION_TOKEN_MIN_LENGTH = 100
 # Values known to be secret in this process (`register_secret`); replaced as a whole tuple so
@@ -113,6 +115,18 @@ def _mask_userinfo(match: re.Match[str]) -> str:
 def without_userinfo(url: str) -> str:
     """`url` without the user name and password it may carry (`http://host:port`)."""
     return _URL_USERINFO.sub(lambda m: m.group("scheme"), url)
+
+
+def masked_url(url: str) -> str:
+    """`url`, one URL as a person gave it (spaces and all), with everything before its last `@`
+    masked: `http://***:***@host:8080`, `***@proxy:3128` for one without a scheme."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        scheme, rest = "", url
+    if "@" not in rest:
+        return url
+    userinfo, _, host = rest.rpartition("@")
+    return f"{scheme}{separator}{'***:***' if ':' in userinfo else '***'}@{host}"
 
 
 def is_secret_name(name: object) -> bool:

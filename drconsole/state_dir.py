@@ -10,6 +10,7 @@ one in the state dir.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,6 +35,8 @@ def checked_state_dir(path: Path, environ: Mapping[str, str] | None = None) -> P
         problem = f"{where} is not a folder"
     elif not os.access(existing, os.W_OK | os.X_OK):
         problem = f"folder {where} cannot be written"
+    elif existing == path and _not_ours(path):
+        problem = f"folder {where} {_not_ours(path)}"
     else:
         if existing == path:
             _check_entries(path)
@@ -64,6 +67,8 @@ def _check_entries(folder: Path) -> None:
     for name, what in _FILES.items():
         entry = folder / name
         what = "drill journal" if folder.name == "drills" and name == _JOURNAL else what
+        if _not_ours(entry):
+            _damaged(entry, what, _not_ours(entry))
         kind = not_regular(entry)
         if kind is not None:
             _damaged(entry, what, f"is {kind}, not a file")
@@ -72,11 +77,27 @@ def _check_entries(folder: Path) -> None:
     for name, what in _FOLDERS.items():
         if (folder / name).exists() and not (folder / name).is_dir():
             _damaged(folder / name, what, "is not a folder")
+        if _not_ours(folder / name):
+            _damaged(folder / name, what, _not_ours(folder / name))
     if (folder / _LOCKS).is_dir():
         for lock in os.scandir(folder / _LOCKS):
             kind = not_regular(Path(lock.path)) if lock.name.endswith(".lock") else None
             if kind is not None:
                 _damaged(Path(lock.path), "flow lock", f"is {kind}, not a file")
+
+
+def _not_ours(path: Path) -> str:
+    """Why `path`, or what a link there points to, is not this user's own; else ''.
+
+    In a folder another user owns (a shared XDG_STATE_HOME under /tmp, say), that user can put
+    a link in the journal's place and read or replace what drconsole journals: a resume would
+    then send requests someone else wrote. Only the user's own state dir and files are used."""
+    owners = []
+    for look in (os.lstat, os.stat):
+        with contextlib.suppress(OSError):  # not there (yet): made by this user when it is
+            owners.append(look(path).st_uid)
+    others = [owner for owner in owners if owner != os.geteuid()]
+    return f"belongs to another user (uid {others[0]})" if others else ""
 
 
 def _damaged(path: Path, what: str, problem: str) -> None:

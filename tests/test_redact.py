@@ -125,11 +125,12 @@ def test_a_urls_user_name_and_password_are_masked_and_logs_go_through_it(caplog)
 
     from drconsole.redact import install_log_redaction
 
-    line = 'Could not connect to the endpoint URL: "https://alice:pw%40x@host:8443/p@q"'
+    line = 'Could not connect to the endpoint URL: "https://alice:pw%40x@host:8443/p"'
     assert (
-        redact_text(line)
-        == 'Could not connect to the endpoint URL: "https://***:***@host:8443/p@q"'
+        redact_text(line) == 'Could not connect to the endpoint URL: "https://***:***@host:8443/p"'
     )
+    # Up to the last `@`: a password may hold an unencoded `/` or `#` (a path's `@` goes too).
+    assert redact_text("at https://ops:pa/ss#w@host:8443/p@q") == "at https://***:***@q"
     assert redact_text("git clone https://T0kenValue@github.com/x") == (
         "git clone https://***@github.com/x"
     )

@@ -26,7 +26,7 @@ from botocore.credentials import DeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from drconsole import limits
-from drconsole.aws import mfa_prompt
+from drconsole.aws import mfa_prompt, process_credentials
 from drconsole.aws.answers import required_text
 from drconsole.aws.config_errors import where_set
 from drconsole.aws.endpoints import configured_endpoint
@@ -164,6 +164,7 @@ class AwsSessions:
                 # The profile whose settings (read_only above all) drconsole applied, no other.
                 session = boto3.Session(profile_name=profile, region_name=region)
             mfa_prompt.install(session)
+            process_credentials.install(session)
             return session
         except ProfileNotFound:
             where = (
@@ -207,6 +208,7 @@ class AwsSessions:
             ) from None
         self._share_loader(session._session)
         mfa_prompt.install(session)
+        process_credentials.install(session)
         return session
 
     def _role_credentials(self, account_id: str) -> DeferredRefreshableCredentials:

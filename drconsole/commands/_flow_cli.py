@@ -80,7 +80,10 @@ def poll_interval(args: argparse.Namespace) -> float:
 
 def parse_metadata(values: list[str]) -> dict[str, str]:
     """`K=V` pairs -> dict; a malformed pair, or a key given twice (in any case), is one line
-    naming it (exit 2). A secret-named value (a password) is redacted wherever it is printed."""
+    naming it (exit 2). A secret-named value (a password) is redacted wherever it is printed;
+    given as `-`, it is asked for or read from standard input (_secret_input.py), once every
+    pair is known to be well formed."""
+    from drconsole.commands._secret_input import READ_IT, read_secret
     from drconsole.flows.metadata_keys import duplicates
     from drconsole.redact import is_secret_name, register_secret
 
@@ -96,6 +99,8 @@ def parse_metadata(values: list[str]) -> dict[str, str]:
     duplicates(keys)
     for key, item in metadata.items():
         if is_secret_name(key):
+            if item == READ_IT:
+                metadata[key] = item = limits.metadata_pair(key, read_secret(key))[1]
             register_secret(item)
     return metadata
 

@@ -14,6 +14,7 @@ from drconsole.partitions import (
     backup_service_linked_role,
     managed_policy,
 )
+from drconsole.redact import masked_url
 
 ARN_RE = re.compile(
     r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12})?:[A-Za-z0-9_+=,.@:/*-]+", re.IGNORECASE
@@ -86,7 +87,8 @@ class Facts:
             regions=_unique([r.lower() for r in REGION_RE.findall(text)]),
             principal_arn=_clean(principal.group(1)) if principal else None,
             action=_clean(action.group(1)) if action else None,
-            endpoint_url=_clean(endpoint.group(1)) if endpoint else None,
+            # Quoted in the explanation and the curl command: never with its user and password.
+            endpoint_url=masked_url(_clean(endpoint.group(1))) if endpoint else None,
             operation=operation,
         )
 
