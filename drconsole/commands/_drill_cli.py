@@ -359,10 +359,14 @@ def show_history(args: argparse.Namespace, runbook: str | None) -> int:
     from drconsole.config import default_state_dir
     from drconsole.drills.finish import history
     from drconsole.drills.parse import format_duration, load_runbook
+    from drconsole.user_paths import path_refusals
 
     name = runbook
-    if runbook is not None and Path(runbook).is_file():
-        name = load_runbook(runbook).name
+    if runbook is not None:
+        with path_refusals("drill history", runbook):
+            is_file = Path(runbook).is_file()
+        if is_file:
+            name = load_runbook(runbook).name
     # Local files only: no AWS settings (a Region, credentials) are needed to read them.
     runs = history(default_state_dir(), name)
     if args.json:

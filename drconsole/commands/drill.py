@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from drconsole import limits
 from drconsole.redact import escape_controls_lines
 
 
@@ -185,7 +186,7 @@ def _wait_duration(text: str) -> float:
         return parse_duration(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected a duration such as 30m, 1h or 45s (or 0), got {text!r}"
+            f"expected a duration such as 30m, 1h or 45s (or 0), got {limits.shown(text, 60)}"
         ) from None
 
 
