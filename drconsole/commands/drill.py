@@ -127,7 +127,11 @@ def run_plan(args: argparse.Namespace) -> int:
     from drconsole.drills.planner import plan_drill
 
     runbook = load_runbook(args.runbook)
-    plan = plan_drill(_sessions(args), runbook)
+    sessions = _sessions(args)
+    # No credentials, or no AWS at all: one line and exit 3 (as check and ls), not every
+    # target "cannot resolve" and exit 1, which a CI gate reads as a runbook that fails.
+    sessions.caller_account_id()
+    plan = plan_drill(sessions, runbook)
     if args.json:
         print(json.dumps(plan_json(plan), indent=2, sort_keys=True))
     else:
