@@ -7,6 +7,7 @@ objective or cannot start; 2 bad runbook or flags, or --read-only for run; 3 AWS
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from drconsole import limits
@@ -202,14 +203,18 @@ def _check_run_flags(args: argparse.Namespace) -> None:
         raise UsageError(f"--poll-interval {value:g}: expected 0.05 to 30 seconds")
     from drconsole.commands._output_path import checked_output
 
-    # Where the evidence goes is checked before the drill starts, not after its last target.
+    # Where the evidence goes is checked before the drill starts, not after its last target;
+    # kept `~`-expanded and absolute: the report folder is journaled, and read again by
+    # `drill history`, readiness and the console from whatever folder they run in.
     if args.report_dir is not None:
-        checked_output(
-            args.report_dir,
-            "--report-dir",
-            folder=True,
-            makes_folders=True,
-            files=("report.json", "report.html"),
+        args.report_dir = os.path.abspath(
+            checked_output(
+                args.report_dir,
+                "--report-dir",
+                folder=True,
+                makes_folders=True,
+                files=("report.json", "report.html"),
+            )
         )
     if args.junit is not None:
-        checked_output(args.junit, "--junit", makes_folders=True)
+        args.junit = os.path.abspath(checked_output(args.junit, "--junit", makes_folders=True))
