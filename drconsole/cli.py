@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import io
 import os
 import sys
 from collections.abc import MutableMapping, Sequence
@@ -196,6 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if own_process:  # the process's own command line: its threads report in one line too
         install_exception_hooks()
     drop_unusable_width(os.environ)
+    reopen_closed_streams()
     install_log_redaction()
     tolerate_narrow_encoding()
     try:
@@ -235,6 +237,20 @@ def drop_unusable_width(environ: MutableMapping[str, str]) -> None:
     width = environ.get("COLUMNS", "").strip()
     if width.lstrip("-").isascii() and width.lstrip("-").isdigit() and int(width) < MIN_COLUMNS:
         del environ["COLUMNS"]
+
+
+def reopen_closed_streams() -> None:
+    """Standard input or error closed at start (`<&-`, `2>&-`, as cron or a supervisor may
+    start a process): /dev/null in their place. Input then reads as empty (it was None, a
+    defect), the one error line goes nowhere rather than into standard output (print with
+    file=None writes there), and the descriptor is not taken by the next file drconsole opens
+    (os.open gives the lowest free one: 0 or 2 again)."""
+    if sys.stdin is None:
+        reading = io.FileIO(os.open(os.devnull, os.O_RDONLY), "r")
+        sys.stdin = io.TextIOWrapper(io.BufferedReader(reading), encoding="utf-8")
+    if sys.stderr is None:
+        writing = io.FileIO(os.open(os.devnull, os.O_WRONLY), "w")
+        sys.stderr = io.TextIOWrapper(io.BufferedWriter(writing), encoding="utf-8")
 
 
 def drop_unwritable_stdout() -> None:

@@ -228,7 +228,7 @@ def read_config_file(path: Path, *, required: bool) -> ConfigFile:
     except TooLarge as error:
         raise UsageError(f"config file {path}: {error} (is it the right file?)") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8-sig"))  # a byte-order mark is no TOML error
     except UnicodeDecodeError:
         raise UsageError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
