@@ -1,6 +1,6 @@
-"""`drill run --report-dir` given relative or with `~`: the evidence is written where the
+"""A drill's evidence files: `--report-dir` given relative or with `~` is written where the
 operator meant and journaled as an absolute path, so `drill history` (and readiness, the
-console) read it from any working folder."""
+console) read it from any working folder; the JUnit XML is well-formed whatever text it holds."""
 
 from __future__ import annotations
 
@@ -45,3 +45,25 @@ def test_the_report_folder_is_journaled_absolute(
     (run,) = json.loads(listed.stdout)["runs"]
     assert run["verdict"] == "passed", run
     assert run["report"] == str(expected / "report.json")
+
+
+def test_junit_xml_is_well_formed_whatever_the_failure_text() -> None:
+    """A check's evidence or AWS's message with an escape character (an SCP named in colour)
+    was written raw: no XML 1.0 parser read the file."""
+    from xml.etree import ElementTree
+
+    from drconsole.drills.report import junit_xml
+
+    said = "SCP \x1b[31mdeny-all\x1b[0m denies backup:StartRestoreJob\x07"
+    report = {
+        "runbook": {"name": "payments"},
+        "started": "2026-12-05T00:00:00Z",
+        "targets": [
+            {"target": "db", "verdict": "failed", "failures": [said], "cause": "ROLE_PERMISSIONS",
+             "rto_seconds": None, "rpo_seconds": None},
+        ],
+    }  # fmt: skip
+    parsed = ElementTree.fromstring(junit_xml(report).encode())
+    failure = parsed.find("./testsuite/testcase/failure")
+    assert failure is not None and "deny-all" in (failure.text or "")
+    assert "\\x1b[31m" in failure.get("message", "")
