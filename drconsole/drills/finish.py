@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -166,7 +165,7 @@ def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]
             continue
         path = Path(str(state.end.get("report_dir", ""))) / "report.json"
         try:
-            out.append(summary(json.loads(path.read_text()), path.parent))
+            out.append(summary(rp.read_report(path), path.parent))
         except (OSError, ValueError, RecursionError):
             # Gone or damaged: the run is still listed, as one whose report cannot be read.
             out.append(

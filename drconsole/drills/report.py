@@ -250,6 +250,22 @@ def write_json(report: dict[str, Any], directory: Path) -> Path:
     return replace_file(path, text.encode("utf-8"), EVIDENCE_MODE)
 
 
+# A report of a thousand targets is a few megabytes; more is not a report drconsole wrote.
+MAX_REPORT_BYTES = 64 * 1024 * 1024
+
+
+def read_report(path: Path) -> Any:
+    """A past run's report.json as JSON; OSError or ValueError when it cannot be read. Read
+    bounded: a FIFO put in its place reads as empty (it hung `drill history` and readiness)
+    and /dev/zero does not fill the memory."""
+    from drconsole.bounded_read import TooLarge, read_bounded
+
+    try:
+        return json.loads(read_bounded(path, MAX_REPORT_BYTES))
+    except TooLarge as error:
+        raise ValueError(str(error)) from None
+
+
 def junit_xml(report: dict[str, Any]) -> str:
     """JUnit XML: one test suite per drill, one test case per target."""
     suite = ET.Element(
