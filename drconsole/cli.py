@@ -293,8 +293,9 @@ def _run(argv: list[str]) -> int:
         break_glass.allow_prompts(not getattr(args, "yes", False))
     handler = getattr(args, "handler", None)
     if handler is None:
-        from drconsole.tui.launch import run_tui
+        from drconsole.tui.launch import require_terminal, run_tui
 
+        require_terminal("drconsole")
         return run_tui(args)
     show_warnings_on_stderr()
     return int(handler(args))

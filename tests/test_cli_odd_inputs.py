@@ -80,3 +80,20 @@ def test_demo_stop_with_a_huge_pid_in_the_record(tmp_path: Path) -> None:
     )
     stopped = run_in_process(case, tmp_path)
     assert "defect" not in stopped.stderr and stopped.code in (0, 1), stopped
+
+
+@pytest.mark.parametrize("argv", [("--read-only",), ("demo",)], ids=["console", "demo"])
+def test_the_console_without_a_terminal_is_one_line(tmp_path: Path, argv: tuple[str, ...]) -> None:
+    """Cron, `ssh host drconsole` without -t: the console drew into the file and never ended."""
+    done = subprocess.run(
+        [sys.executable, "-m", "drconsole", *argv],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=base_env(tmp_path),
+        timeout=30,
+    )
+    assert done.returncode == 2 and done.stdout == "", done
+    (line,) = done.stderr.splitlines()
+    assert "needs a terminal" in line
+    assert not (tmp_path / "state" / "drconsole" / "demo" / "sandbox.json").exists()
