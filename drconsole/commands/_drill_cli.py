@@ -155,9 +155,11 @@ def _drive(args: argparse.Namespace, runbook: Any, run_id: str | None, settings:
 
     interactive = _interactive(args)
     sessions = _sessions(args, settings)
-    # Credentials and AWS answer before anything is journaled: a drill that never reached AWS
-    # is not left unfinished in the history (one line, exit 3).
-    sessions.caller_account_id()
+    if run_id is None:
+        # Credentials and AWS answer before a new drill is journaled: one that never reached
+        # AWS is not left unfinished in the history (one line, exit 3). A resumed drill says
+        # first whether another process holds it.
+        sessions.caller_account_id()
     printer = DrillPrinter(args.json)
     runner = DrillRunner(
         sessions,
