@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from typing import Any, NoReturn
 
 from drconsole import __version__
@@ -16,6 +17,10 @@ from drconsole.errors import AwsError, DrConsoleError, UsageError
 from drconsole.redact import exception_text, install_log_redaction, safe_line
 
 MAX_ERROR_LINE = 2000
+
+
+# Flags whose empty value says something: `init --dr-regions ""` is "no DR Regions".
+EMPTY_IS_A_VALUE = frozenset({"--dr-regions"})
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -37,6 +42,18 @@ class OneLineParser(argparse.ArgumentParser):
         # hands the option an empty list instead of refusing it.
         if arg_strings == ["--"] and action.option_strings and action.nargs is None:
             self.error(f"argument {'/'.join(action.option_strings)}: expected one value, not --")
+        # `--profile "$PROD_PROFILE"` with the variable unset must not act as the default
+        # profile: an empty value is refused for every flag, as `AWS_PROFILE=` is.
+        if (
+            action.option_strings
+            and action.nargs is None
+            and [s.strip() for s in arg_strings] == [""]
+            and not EMPTY_IS_A_VALUE.intersection(action.option_strings)
+        ):
+            self.error(
+                f"argument {'/'.join(action.option_strings)}: an empty value (an unset "
+                "variable?); give one or leave the flag out"
+            )
         return super()._get_values(action, arg_strings)
 
 
@@ -186,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if own_process:  # the process's own command line: its threads report in one line too
         install_exception_hooks()
+    drop_unusable_width(os.environ)
+    reopen_closed_streams()
     install_log_redaction()
     tolerate_narrow_encoding()
     try:
@@ -212,6 +231,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return report(DrConsoleError(f"could not write: {error.strerror} (is the disk full?)"))
     except Exception as error:
         return report(unexpected_error(error))
+
+
+# Narrower than this, a table or a check's evidence is no longer readable; rich prints nothing
+# at all for COLUMNS=0 (a `docker exec` without a terminal, a CI runner that answers 0).
+MIN_COLUMNS = 20
+
+
+def drop_unusable_width(environ: MutableMapping[str, str]) -> None:
+    """Forget a COLUMNS that is a number under MIN_COLUMNS: the output is then as wide as the
+    terminal, or 80 columns without one (as rich does for a COLUMNS that is no number)."""
+    width = environ.get("COLUMNS", "").strip()
+    if width.lstrip("-").isascii() and width.lstrip("-").isdigit() and int(width) < MIN_COLUMNS:
+        del environ["COLUMNS"]
+
+
+def reopen_closed_streams() -> None:
+    """Standard input or error closed at start (`<&-`, `2>&-`, as cron or a supervisor may
+    start a process): /dev/null in their place. Input then reads as empty (it was None, a
+    defect), the one error line goes nowhere rather than into standard output (print with
+    file=None writes there), and the descriptor is not taken by the next file drconsole opens
+    (os.open gives the lowest free one: 0 or 2 again)."""
+    if sys.stdin is None:
+        reading = io.FileIO(os.open(os.devnull, os.O_RDONLY), "r")
+        sys.stdin = io.TextIOWrapper(io.BufferedReader(reading), encoding="utf-8")
+    if sys.stderr is None:
+        writing = io.FileIO(os.open(os.devnull, os.O_WRONLY), "w")
+        sys.stderr = io.TextIOWrapper(io.BufferedWriter(writing), encoding="utf-8")
 
 
 def drop_unwritable_stdout() -> None:
@@ -254,8 +300,9 @@ def _run(argv: list[str]) -> int:
         break_glass.allow_prompts(not getattr(args, "yes", False))
     handler = getattr(args, "handler", None)
     if handler is None:
-        from drconsole.tui.launch import run_tui
+        from drconsole.tui.launch import require_terminal, run_tui
 
+        require_terminal("drconsole")
         return run_tui(args)
     show_warnings_on_stderr()
     return int(handler(args))

@@ -228,7 +228,7 @@ def read_config_file(path: Path, *, required: bool) -> ConfigFile:
     except TooLarge as error:
         raise UsageError(f"config file {path}: {error} (is it the right file?)") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8-sig"))  # a byte-order mark is no TOML error
     except UnicodeDecodeError:
         raise UsageError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
@@ -315,7 +315,9 @@ def runbooks_dir(value: str | None, config_path: Path | None) -> Path:
     """The runbooks folder: `~` expanded, a relative path taken from the config file's folder."""
     if not value:
         return default_runbooks_dir()
-    path = Path(value).expanduser()
+    from drconsole.user_paths import expanded
+
+    path = expanded(value, "config file runbooks_dir")
     if not path.is_absolute() and config_path is not None:
         path = config_path.parent / path
     return path
@@ -328,8 +330,12 @@ def _check_ca_bundle(path: str | None) -> None:
         return
     if limits.has_controls(path):
         raise UsageError(f"AWS_CA_BUNDLE: {limits.shown(path)} is not a file path")
-    bundle = Path(path).expanduser()
-    if not bundle.exists():
+    from drconsole.user_paths import expanded, path_refusals
+
+    bundle = expanded(path, "AWS_CA_BUNDLE:")
+    with path_refusals("AWS_CA_BUNDLE:", path):
+        found = bundle.exists()
+    if not found:
         raise UsageError(f"AWS_CA_BUNDLE: {limits.shown_path(path)}: no such file")
     if not os.access(bundle, os.R_OK):
         raise UsageError(f"AWS_CA_BUNDLE: {limits.shown_path(path)}: cannot be read")
@@ -445,7 +451,9 @@ def load_settings(
     if getattr(args, "runbooks", None):
         if limits.has_controls(args.runbooks):
             raise UsageError(f"--runbooks must be a folder path, got {limits.shown(args.runbooks)}")
-        runbooks_folder, runbooks_source = Path(args.runbooks).expanduser(), "--runbooks"
+        from drconsole.user_paths import expanded
+
+        runbooks_folder, runbooks_source = expanded(args.runbooks, "--runbooks"), "--runbooks"
     settings = Settings(
         profile=profile,
         regions=regions,
@@ -475,7 +483,7 @@ def load_settings(
     )
     attempts = _env(environ, "AWS_MAX_ATTEMPTS")
     if attempts is not None:
-        if not attempts.isdigit() or not 1 <= int(attempts) <= 100:
+        if not (attempts.isascii() and attempts.isdigit()) or not 1 <= int(attempts) <= 100:
             raise UsageError(f"AWS_MAX_ATTEMPTS {attempts!r}: expected a whole number, 1 to 100")
         settings = dataclasses.replace(settings, retry_max_attempts=int(attempts))
     if overrides:

@@ -28,10 +28,18 @@ def checked_state_dir(path: Path, environ: Mapping[str, str] | None = None) -> P
     can be made in one; else StateDirError naming XDG_STATE_HOME (or HOME) and the path."""
     path = Path(path)
     existing = path
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent  # exists() is False too for a path under a file
+    try:
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent  # exists() is False too for a path under a file
+        is_folder = existing.is_dir()
+    except OSError as error:  # a name too long, a folder on the way that cannot be searched
+        raise StateDirError(
+            f"{_source(path, os.environ if environ is None else environ)}: "
+            f"{limits.shown_path(str(existing))}: {error.strerror or error}, so drconsole "
+            "cannot keep its journal there (README: State dir)"
+        ) from None
     where = limits.shown_path(str(existing))
-    if not existing.is_dir():
+    if not is_folder:
         problem = f"{where} is not a folder"
     elif not os.access(existing, os.W_OK | os.X_OK):
         problem = f"folder {where} cannot be written"
@@ -138,7 +146,7 @@ def is_inside(path: Path, state_dir: Path) -> bool:
     """True when the file `path` names (every symlink on its way and at its end followed) lies
     in `state_dir`: by real path, and by folder identity (device and inode) so that a bind
     mount or another route to the same folder is caught too."""
-    real = Path(os.path.realpath(Path(path).expanduser()))
+    real = Path(os.path.realpath(path))  # callers expanded `~` (user_paths.expanded)
     if real.is_relative_to(os.path.realpath(state_dir)):
         return True  # even before the state dir is made: the file would be taken for its own
     try:

@@ -118,7 +118,7 @@ def journal(state: Path) -> list[dict[str, Any]]:
     for line in path.read_bytes().splitlines():
         try:
             out.append(json.loads(line))
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
     return out
 

@@ -142,3 +142,21 @@ def test_ctrl_c_while_drconsole_loads_is_quiet(how: str, tmp_path: Path) -> None
         timeout=60,
     )
     assert (done.returncode, done.stderr, done.stdout) == (130, "", "")
+
+
+def test_a_width_of_zero_columns_still_prints_the_answer(tmp_path: Path) -> None:
+    """COLUMNS=0 (a `docker exec` without a terminal) printed nothing at all, exit 0."""
+    explained = run_process(
+        Case(("explain", "ThrottlingException"), env={"COLUMNS": "0"}), tmp_path
+    )
+    assert explained.code == 0 and "THROTTLED" in explained.stdout, explained
+    simulated = run_process(
+        Case(
+            ("policy", "simulate", "--policy", "{home}/p.json", "--action", "s3:GetObject",
+             "--principal", PRINCIPAL),
+            env={"COLUMNS": "0"},
+            files={"p.json": ALLOW_ALL.encode()},
+        ),
+        tmp_path,
+    )  # fmt: skip
+    assert simulated.code == 0 and "allow" in simulated.stdout.lower(), simulated

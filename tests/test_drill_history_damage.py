@@ -65,6 +65,50 @@ def test_drill_history_lists_a_damaged_report_as_unreadable(tmp_path: Path) -> N
     assert shown.stdout.count("unreadable") == len(DAMAGED_REPORTS)
 
 
+def test_a_fifo_in_place_of_a_report_is_unreadable_not_a_hang(tmp_path: Path) -> None:
+    state_dir = tmp_path / "state" / "drconsole"
+    (run_id,) = journal_with_reports(state_dir, ["{}"])
+    report = state_dir / "drills" / "payments" / run_id / "report.json"
+    report.unlink()
+    os.mkfifo(report)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
+    env |= {"XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "c")}
+    listed = subprocess.run(
+        [sys.executable, "-m", "drconsole", "drill", "history", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert [run["verdict"] for run in json.loads(listed.stdout)["runs"]] == ["unreadable"]
+    assert drill_coverage(state_dir) == {}
+
+
+def test_a_drill_journal_line_nested_too_deeply_is_skipped_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    state_home = tmp_path / "state"
+    (run_id,) = journal_with_reports(state_home / "drconsole", ['{"runbook": {}}'])
+    nested = "[" * 3000 + "]" * 3000
+    deep = f'{{"time": "2026-12-01T00:00:00Z", "flow": "{run_id}", "type": "x", "d": {nested}}}\n'
+    with (state_home / "drconsole" / "drills" / "journal.jsonl").open("a") as journal:
+        journal.write(deep)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
+    env |= {"XDG_STATE_HOME": str(state_home), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    listed = subprocess.run(
+        [sys.executable, "-m", "drconsole", "drill", "history", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert [run["run_id"] for run in json.loads(listed.stdout)["runs"]] == [run_id]
+    (warning,) = listed.stderr.splitlines()
+    assert "journal.jsonl:3:" in warning and "nested too deeply" in warning, warning
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.recursive(

@@ -81,6 +81,15 @@ VARIANTS = [
         "undecodable: \\ud800",
     ),
     Variant("NUL-filled tail", b"\x00" * 4096, True, "NUL bytes"),
+    Variant(
+        "nested too deeply",
+        b'{"time": "2026-12-02T00:00:00+00:00", "flow": "0123456789ab", "type": "plan", "plan": '
+        + b"[" * 3000
+        + b"]" * 3000
+        + b"}",
+        False,
+        "nested too deeply",
+    ),
 ]
 
 

@@ -17,7 +17,7 @@ def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
     """Sortable form of an engine version: numbers compare as numbers ("13.12" > "13.7"),
     words as words ("8.0.mysql_aurora.3.08.2")."""
     return tuple(
-        (0, int(part)) if part.isdigit() else (1, part)
+        (0, int(part)) if part.isascii() and part.isdigit() else (1, part)
         for part in re.split(r"[.\-_]", version.strip().lower())
         if part
     )

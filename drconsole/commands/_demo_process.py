@@ -68,7 +68,7 @@ class SandboxRecord:
             data = json.loads((state_dir / RECORD_FILE).read_text(encoding="utf-8"))
             return cls(
                 endpoint_url=str(data["endpoint_url"]),
-                pid=int(data["pid"]),
+                pid=_pid(data["pid"]),
                 scenario=str(data["scenario"]),
                 region=str(data["region"]),
                 dr_region=str(data["dr_region"]),
@@ -106,6 +106,15 @@ class SandboxRecord:
 
 
 DEMO_PROCESS_MODULE = "drconsole.commands._demo_process"
+
+
+def _pid(value: object) -> int:
+    """A process id as a record holds it; ValueError past what the OS can give (os.kill of a
+    20-digit number raises OverflowError)."""
+    pid = int(value)  # type: ignore[call-overload]
+    if not 0 < pid < 2**31:
+        raise ValueError(f"not a process id: {pid}")
+    return pid
 
 
 def process_identity(pid: int) -> str | None:
@@ -506,7 +515,9 @@ class DemoFlows:
         from drconsole.flows.journal import FINISHED_STATUSES, JOURNAL_FILE, Journal
 
         state_dir = demo_state_dir()
-        if not (state_dir / JOURNAL_FILE).exists():
+        # os.path.exists: a state dir out of reach (a name too long) is said by the real
+        # journal's check that follows, naming XDG_STATE_HOME, not here as an OSError.
+        if not os.path.exists(state_dir / JOURNAL_FILE):
             return None
         journal = Journal(state_dir)
         flows = journal.flows() if all_flows else journal.unfinished()

@@ -155,6 +155,11 @@ def _drive(args: argparse.Namespace, runbook: Any, run_id: str | None, settings:
 
     interactive = _interactive(args)
     sessions = _sessions(args, settings)
+    if run_id is None:
+        # Credentials and AWS answer before a new drill is journaled: one that never reached
+        # AWS is not left unfinished in the history (one line, exit 3). A resumed drill says
+        # first whether another process holds it.
+        sessions.caller_account_id()
     printer = DrillPrinter(args.json)
     runner = DrillRunner(
         sessions,
@@ -359,10 +364,14 @@ def show_history(args: argparse.Namespace, runbook: str | None) -> int:
     from drconsole.config import default_state_dir
     from drconsole.drills.finish import history
     from drconsole.drills.parse import format_duration, load_runbook
+    from drconsole.user_paths import path_refusals
 
     name = runbook
-    if runbook is not None and Path(runbook).is_file():
-        name = load_runbook(runbook).name
+    if runbook is not None:
+        with path_refusals("drill history", runbook):
+            is_file = Path(runbook).is_file()
+        if is_file:
+            name = load_runbook(runbook).name
     # Local files only: no AWS settings (a Region, credentials) are needed to read them.
     runs = history(default_state_dir(), name)
     if args.json:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import threading
 from typing import Any
@@ -92,7 +93,11 @@ def parse_metadata(values: list[str]) -> dict[str, str]:
     for value in values:
         key, sep, item = value.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"--metadata {limits.shown(value)}: expected KEY=VALUE")
+            # `MasterUserPassword:Hunter2` typed for `=`: the value may be a password, so only
+            # the part before a `:` or a space is shown.
+            head = re.split(r"[:=\s]", value.strip(), maxsplit=1)[0]
+            cut = " ..." if head != value.strip() else ""
+            raise UsageError(f"--metadata {limits.shown(head, 60)}{cut}: expected KEY=VALUE")
         key, item = limits.metadata_pair(key.strip(), item)
         keys.append(key)
         metadata[key] = item

@@ -14,6 +14,7 @@ from drconsole.errors import UsageError
 from drconsole.models import Organization
 from drconsole.output_files import not_regular
 from drconsole.state_dir import refuse_inside
+from drconsole.user_paths import expanded, path_refusals
 
 
 def regions(text: str, enabled: Sequence[str], where: str) -> tuple[str, ...]:
@@ -67,8 +68,10 @@ def runbooks_dir(text: str, where: str) -> str:
     value = text.strip()
     if not value or limits.has_controls(value):
         raise UsageError(f"{where}: {limits.shown(value)} is not a folder path")
-    path = Path(value).expanduser()
-    if path.exists() and not path.is_dir():
+    path = expanded(value, where)
+    with path_refusals(where, value):
+        clash = path.exists() and not path.is_dir()
+    if clash:
         raise UsageError(f"{where}: {limits.shown_path(str(path))} exists and is not a folder")
     return value
 
@@ -78,7 +81,7 @@ def config_target(text: str, where: str = "--config") -> Path:
     drconsole's state dir."""
     if not text or limits.has_controls(text):
         raise UsageError(f"{where}: {limits.shown(text)} is not a file path")
-    path = Path(text).expanduser()
+    path = expanded(text, where)
     refuse_inside(path, where)
     kind = not_regular(path)
     if kind is not None:

@@ -9,6 +9,7 @@ from drconsole import limits
 from drconsole.errors import UsageError
 from drconsole.output_files import not_regular, target_of
 from drconsole.state_dir import refuse_inside
+from drconsole.user_paths import expanded, path_refusals
 
 
 def checked_output(
@@ -28,7 +29,14 @@ def checked_output(
     what = "a folder path" if folder else "a file path"
     if not value.strip() or limits.has_controls(value):
         raise UsageError(f"{flag} {limits.shown(value)}: expected {what}")
-    path = Path(value).expanduser()
+    path = expanded(value, flag)
+    with path_refusals(flag, value):
+        return _checked(path, value, flag, folder, makes_folders, files)
+
+
+def _checked(
+    path: Path, value: str, flag: str, folder: bool, makes_folders: bool, files: tuple[str, ...]
+) -> Path:
     for written in (path, *(path / name for name in files if folder)):
         refuse_inside(written, flag)
     shown = limits.shown_path(value)

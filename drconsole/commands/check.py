@@ -175,6 +175,7 @@ def run_check_restore(args: argparse.Namespace) -> int:
     from drconsole.checks.arns import checked_source_account, parse_recovery_point_arn
     from drconsole.checks.runner import run_restore_checks
     from drconsole.commands import _check_output as check_output
+    from drconsole.flows.form_verdict import with_form_verdict
 
     point = parse_recovery_point_arn(args.recovery_point)
     metadata = parse_metadata(args.metadata)
@@ -198,6 +199,7 @@ def run_check_restore(args: argparse.Namespace) -> int:
         account_hint=source_account,
         after_copy_to=args.to,
     )
+    report = with_form_verdict(report, metadata)
     if args.json:
         check_output.print_json(report, None)
     else:

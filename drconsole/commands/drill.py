@@ -7,8 +7,10 @@ objective or cannot start; 2 bad runbook or flags, or --read-only for run; 3 AWS
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
+from drconsole import limits
 from drconsole.redact import escape_controls_lines
 
 
@@ -126,7 +128,11 @@ def run_plan(args: argparse.Namespace) -> int:
     from drconsole.drills.planner import plan_drill
 
     runbook = load_runbook(args.runbook)
-    plan = plan_drill(_sessions(args), runbook)
+    sessions = _sessions(args)
+    # No credentials, or no AWS at all: one line and exit 3 (as check and ls), not every
+    # target "cannot resolve" and exit 1, which a CI gate reads as a runbook that fails.
+    sessions.caller_account_id()
+    plan = plan_drill(sessions, runbook)
     if args.json:
         print(json.dumps(plan_json(plan), indent=2, sort_keys=True))
     else:
@@ -185,7 +191,7 @@ def _wait_duration(text: str) -> float:
         return parse_duration(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected a duration such as 30m, 1h or 45s (or 0), got {text!r}"
+            f"expected a duration such as 30m, 1h or 45s (or 0), got {limits.shown(text, 60)}"
         ) from None
 
 
@@ -197,14 +203,18 @@ def _check_run_flags(args: argparse.Namespace) -> None:
         raise UsageError(f"--poll-interval {value:g}: expected 0.05 to 30 seconds")
     from drconsole.commands._output_path import checked_output
 
-    # Where the evidence goes is checked before the drill starts, not after its last target.
+    # Where the evidence goes is checked before the drill starts, not after its last target;
+    # kept `~`-expanded and absolute: the report folder is journaled, and read again by
+    # `drill history`, readiness and the console from whatever folder they run in.
     if args.report_dir is not None:
-        checked_output(
-            args.report_dir,
-            "--report-dir",
-            folder=True,
-            makes_folders=True,
-            files=("report.json", "report.html"),
+        args.report_dir = os.path.abspath(
+            checked_output(
+                args.report_dir,
+                "--report-dir",
+                folder=True,
+                makes_folders=True,
+                files=("report.json", "report.html"),
+            )
         )
     if args.junit is not None:
-        checked_output(args.junit, "--junit", makes_folders=True)
+        args.junit = os.path.abspath(checked_output(args.junit, "--junit", makes_folders=True))

@@ -88,7 +88,8 @@ def read_policy(source: str) -> tuple[str, str]:
         if source == "-":
             text, source = sys.stdin.read(MAX_POLICY_CHARACTERS + 1), "stdin"
         else:
-            text = read_bounded(source, MAX_POLICY_CHARACTERS).decode("utf-8")
+            # utf-8-sig: a byte-order mark (PowerShell 5's Out-File, Notepad) is no JSON error.
+            text = read_bounded(source, MAX_POLICY_CHARACTERS).decode("utf-8-sig")
     except FileNotFoundError:
         raise UsageError(f"--policy {shown}: no such file") from None
     except IsADirectoryError:
@@ -105,7 +106,7 @@ def read_policy(source: str) -> tuple[str, str]:
         raise UsageError(f"--policy {shown}: {TOO_LARGE}") from None
     if len(text) > MAX_POLICY_CHARACTERS:
         raise UsageError(f"--policy {shown}: {TOO_LARGE}")
-    return text, source
+    return text.removeprefix("\ufeff"), source
 
 
 def unwrap_cli_output(text: str) -> str:

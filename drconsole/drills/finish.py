@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,12 @@ def finish(
     journal = DrillJournal(state_dir)
     state = journaled_run(journal, run_id)
     report = rp.build_report(sessions, state_dir, runbook, state, interrupted_seconds(state))
-    directory = Path(report_dir) if report_dir else report_dir_for(state_dir, runbook.name, run_id)
+    # Absolute: the journal keeps it for readers in other working folders.
+    directory = (
+        Path(os.path.abspath(report_dir))
+        if report_dir
+        else report_dir_for(state_dir, runbook.name, run_id)
+    )
     if not state.interrupted_targets():
         # (an interrupted drill is not finished: nothing is cleaned up — a resumed flow still
         # needs its copy — and no end is journaled, so `drill resume` carries it on; the
@@ -160,7 +165,7 @@ def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]
             continue
         path = Path(str(state.end.get("report_dir", ""))) / "report.json"
         try:
-            out.append(summary(json.loads(path.read_text()), path.parent))
+            out.append(summary(rp.read_report(path), path.parent))
         except (OSError, ValueError, RecursionError):
             # Gone or damaged: the run is still listed, as one whose report cannot be read.
             out.append(

@@ -19,13 +19,17 @@ from drconsole.errors import UsageError
 from drconsole.flows.ids import NAME
 from drconsole.state_dir import DRILLS_FOLDER_ENTRIES
 
-_ACCOUNT = re.compile(r"^\d{12}$")
+_ACCOUNT = re.compile(r"^\d{12}$", re.ASCII)
 # As checks.arns: a four-letter prefix too (eusc-de-east-1, the European Sovereign Cloud).
-_REGION = re.compile(r"^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$")
+_REGION = re.compile(r"^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$", re.ASCII)
 # CreateBackupVault's BackupVaultName pattern: no dot (see checks.arns.VAULT_NAME).
 _VAULT = re.compile(r"^[A-Za-z0-9_-]{2,50}$")
 _NAME = re.compile(NAME)  # the drill journal checks a runbook's name with the same pattern
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+# Fifteen digits a part at most: far past any limit (so "is too long" is said), while hundreds
+# of digits would overflow the float they are summed into.
+_DURATION = re.compile(
+    r"^(?:(\d{1,15})d)?(?:(\d{1,15})h)?(?:(\d{1,15})m)?(?:(\d{1,15})s)?$", re.ASCII
+)
 _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+$")
 _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)\s*%?$")
 # A runbook of a thousand targets is some 300 KB; more is another file given by mistake.

@@ -20,6 +20,7 @@ from drconsole.drills.resolve import Resolved, ResolveError, resolve_target
 from drconsole.drills.runbook import Runbook, Target
 from drconsole.errors import AwsError, UsageError
 from drconsole.flows import plan as pl
+from drconsole.flows.form_verdict import with_form_verdict
 from drconsole.flows.routes import VaultRef
 from drconsole.models import CauseCode
 
@@ -144,6 +145,7 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
     )
     reports: list[tuple[str, CheckReport]] = []
     deferred: list[str] = []
+    restore_role = pl.role_arn(flow.final_account, flow.restore_role, flow.partition)
     try:
         if flow.route.hops:
             hop = flow.route.hops[0]
@@ -165,13 +167,16 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
             reports.append(
                 (
                     "restore",
-                    run_restore_checks(
-                        sessions,
-                        source.arn,
-                        role_arn=pl.role_arn(flow.final_account, flow.restore_role, flow.partition),
-                        metadata=metadata or None,
-                        account_hint=source.account_id,
-                        after_copy_to=flow.destination.arn,
+                    with_form_verdict(
+                        run_restore_checks(
+                            sessions,
+                            source.arn,
+                            role_arn=restore_role,
+                            metadata=metadata or None,
+                            account_hint=source.account_id,
+                            after_copy_to=flow.destination.arn,
+                        ),
+                        metadata,
                     ),
                 )
             )
@@ -181,12 +186,15 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
             reports.append(
                 (
                     "restore",
-                    run_restore_checks(
-                        sessions,
-                        source.arn,
-                        role_arn=pl.role_arn(flow.final_account, flow.restore_role, flow.partition),
-                        metadata=metadata or None,
-                        account_hint=source.account_id,
+                    with_form_verdict(
+                        run_restore_checks(
+                            sessions,
+                            source.arn,
+                            role_arn=restore_role,
+                            metadata=metadata or None,
+                            account_hint=source.account_id,
+                        ),
+                        metadata,
                     ),
                 )
             )

@@ -16,6 +16,7 @@ from drconsole.drills.parse import format_duration
 from drconsole.drills.runbook import Runbook
 from drconsole.flows.journal import Journal
 from drconsole.output_files import replace_file
+from drconsole.redact import escape_controls
 
 # Evidence is shared (CI artifacts, audits): new files as the umask allows, as before.
 EVIDENCE_MODE = 0o666
@@ -249,6 +250,22 @@ def write_json(report: dict[str, Any], directory: Path) -> Path:
     return replace_file(path, text.encode("utf-8"), EVIDENCE_MODE)
 
 
+# A report of a thousand targets is a few megabytes; more is not a report drconsole wrote.
+MAX_REPORT_BYTES = 64 * 1024 * 1024
+
+
+def read_report(path: Path) -> Any:
+    """A past run's report.json as JSON; OSError or ValueError when it cannot be read. Read
+    bounded: a FIFO put in its place reads as empty (it hung `drill history` and readiness)
+    and /dev/zero does not fill the memory."""
+    from drconsole.bounded_read import TooLarge, read_bounded
+
+    try:
+        return json.loads(read_bounded(path, MAX_REPORT_BYTES))
+    except TooLarge as error:
+        raise ValueError(str(error)) from None
+
+
 def junit_xml(report: dict[str, Any]) -> str:
     """JUnit XML: one test suite per drill, one test case per target."""
     suite = ET.Element(
@@ -268,14 +285,17 @@ def junit_xml(report: dict[str, Any]) -> str:
             time=f"{target['rto_seconds'] or 0:.3f}",
         )
         if target["verdict"] != "passed":
+            # AWS's messages and check evidence may hold any character; a C0 control written
+            # raw makes the file no XML 1.0, and CI parsers then reject the whole report.
+            failures = [escape_controls(str(text)) for text in target["failures"]]
             failure = ET.SubElement(
                 case,
                 # Interrupted or abandoned: not a failed recovery, the test case was stopped.
                 "error" if target["verdict"] in UNJUDGED else "failure",
-                message="; ".join(target["failures"]),
+                message="; ".join(failures),
                 type=str(target["cause"] or "FAILED"),
             )
-            failure.text = "\n".join(target["failures"])
+            failure.text = "\n".join(failures)
         out = ET.SubElement(case, "system-out")
         rpo, rto = target["rpo_seconds"], target["rto_seconds"]
         out.text = f"RPO {format_duration(rpo)}, RTO {format_duration(rto)}"

@@ -470,7 +470,12 @@ def _filled(diagnosis: Any, state: jr.FlowState, step: str) -> Any:
         "SOURCE_REGION": str(source.get("region", "")),
     }
     vault = ""
-    if step.startswith("hop") and step[3:].isdigit() and int(step[3:]) <= len(state.hops):
+    if (
+        step.startswith("hop")
+        and step[3:].isascii()
+        and step[3:].isdigit()
+        and int(step[3:]) <= len(state.hops)
+    ):
         hop = state.hops[int(step[3:]) - 1]
         vault = hop["destination"]
         known["SOURCE_ACCOUNT_ID"] = hop["source"].split(":")[4]

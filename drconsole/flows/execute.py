@@ -171,12 +171,7 @@ class FlowEngine(RestoreSteps):
             )
             if refusal is not None:
                 raise UsageError(refusal)
-            problems = forms.validate(form, values)
-            bad = [
-                p
-                for p in problems
-                if p.split(" ", 1)[0].lower() in {k.lower() for k in plan.metadata}
-            ]
+            bad = forms.problems_of_given(form, values, plan.metadata)
             if bad:
                 raise UsageError(f"--metadata {bad[0]}")
             reports.append(("restore", self._restore_checks_before(plan, form, values)))

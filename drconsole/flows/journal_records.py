@@ -381,4 +381,6 @@ def read_records(
             records.append(decode(raw, last))
         except ValueError as error:
             damaged.append(Damage(path, number, str(error)))
+        except RecursionError:  # msgspec's answer to JSON nested some thousand levels deep
+            damaged.append(Damage(path, number, "JSON nested too deeply to read"))
     return records, damaged

@@ -447,6 +447,15 @@ def validate(form: RestoreForm, values: Mapping[str, str]) -> list[str]:
     return problems
 
 
+def problems_of_given(
+    form: RestoreForm, values: Mapping[str, str], given: Mapping[str, str]
+) -> list[str]:
+    """The problems `validate` finds in the keys the user gave (AWS's own values, and the
+    names drconsole makes up, are not the user's to correct)."""
+    keys = {key.lower() for key in given}
+    return [p for p in validate(form, values) if p.split(" ", 1)[0].lower() in keys]
+
+
 def _json_list(text: str) -> str:
     """A list typed as JSON or with commas, as the JSON text AWS Backup's metadata carries."""
     try:

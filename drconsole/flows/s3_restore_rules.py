@@ -49,7 +49,11 @@ def problems(lowered: Mapping[str, str], copied_from: str, region: str) -> list[
     # "1 (to restore the latest version); n, where n is any positive integer greater than 1
     # [...]; all (to restore all versions)"
     versions = lowered.get("restorelatestversionsupto", "").strip()
-    if versions and versions != "all" and not (versions.isdigit() and int(versions) >= 1):
+    if (
+        versions
+        and versions != "all"
+        and not (versions.isascii() and versions.isdigit() and int(versions) >= 1)
+    ):
         found.append(
             f"RestoreLatestVersionsUpTo must be a positive whole number or all, not {versions!r}"
         )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from drconsole.drills.journal import DrillJournal, parse_time
-from drconsole.drills.report import is_abandoned
+from drconsole.drills.report import is_abandoned, read_report
 from drconsole.readiness.model import DrillCoverage
 
 
@@ -22,7 +21,7 @@ def drill_coverage(state_dir: Path) -> dict[str, DrillCoverage]:
             continue  # unfinished or abandoned: no target of it was let finish as a drill
         path = Path(str(state.end.get("report_dir", ""))) / "report.json"
         try:
-            report = json.loads(path.read_text())
+            report = read_report(path)
             finished = parse_time(str(report["finished"]))
             targets = list(report["targets"])
         except (OSError, ValueError, KeyError, TypeError, RecursionError):

@@ -276,7 +276,7 @@ def _check_bool(metadata: Metadata, key: str) -> None:
 def _check_int(metadata: Metadata, key: str, low: int, high: int) -> None:
     if metadata.has(key):
         value = metadata.get(key).strip()
-        ok = value.isdigit() and low <= int(value) <= high
+        ok = value.isascii() and value.isdigit() and low <= int(value) <= high
         _check(ok, metadata, key, f"must be an integer from {low} to {high}")
 
 
@@ -414,7 +414,7 @@ def _validate_s3(metadata: Metadata, region: str) -> None:
         # "1 (to restore the latest version); n, where n is any positive integer greater than
         # 1 [...]; all (to restore all versions)"
         value = metadata.get("RestoreLatestVersionsUpTo").strip()
-        ok = value == "all" or (value.isdigit() and int(value) >= 1)
+        ok = value == "all" or (value.isascii() and value.isdigit() and int(value) >= 1)
         _check(ok, metadata, "RestoreLatestVersionsUpTo", "must be a positive integer or all")
 
 

@@ -71,6 +71,21 @@ def _profiles_asking_for_mfa(settings: Settings) -> list[str]:
     return profiles_asking_for_code([settings.profile, *settings.member_profiles], config)
 
 
+def require_terminal(command: str) -> None:
+    """UsageError unless standard input and output are a terminal: without one (cron, `ssh
+    host drconsole` without -t, `< /dev/null > log`) the console wrote its escape codes to
+    the file and never ended."""
+    import sys
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        from drconsole.errors import UsageError
+
+        raise UsageError(
+            f"{command} is the console and needs a terminal (standard input and output are "
+            "not one); in a script use the commands: drconsole ls, jobs, check, drill ..."
+        )
+
+
 def run_tui(args: argparse.Namespace, settings: Settings | None = None) -> int:
     """Open the application and return its exit code (`settings` None: from `args`)."""
     from drconsole.aws.mfa_prompt import console_on_screen
