@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from drconsole.tui.arming import ARMING_SECONDS
 from tests.tui.test_tmux import ROOT, Terminal, chromatic_colors, stop_demo_sandbox, xdg_env
 from tests.tui.test_tmux import terminal as terminal  # the fixture, used by name
 
@@ -36,6 +37,9 @@ def test_the_example_drill_from_the_demo_in_80x24_without_colour(
         assert "R Run drill" in screen.splitlines()[-1]
         term.press("R", then=r"Run drill payments\?")
         term.press("y", then=r"Manual step announce")
+        # A manual step takes no key until it has been on screen for a moment (an Enter typed
+        # for the screen below must not answer it): the operator reads it first.
+        time.sleep(ARMING_SECONDS + 0.5)
         term.press("announced in ops", then=r"announced in ops")
         screen = term.press("Enter", gone=r"Manual step announce", then=r"sessions\s+\S")
         # The three targets, each with its state, elapsed time and breakdown so far.
@@ -43,6 +47,7 @@ def test_the_example_drill_from_the_demo_in_80x24_without_colour(
             assert re.search(rf"^ {target}\s+\S.*\d+\.\ds\s*$", screen, re.M), screen
         term.wait_for(r"(hop1|restore) (CREATED|RUNNING|PENDING|COMPLETED)", timeout=60)
         term.wait_for(r"Manual step app-check", timeout=90)
+        time.sleep(ARMING_SECONDS + 0.5)
         screen = term.press("Enter", then=r"Drill payments\s+PASSED", gone="Manual step")
         assert screen.count("validated") == 3 and "MISSED" not in screen
         term.wait_for(r"o Report[^\n]*\n?$", timeout=10)
