@@ -54,13 +54,13 @@ def run(args: argparse.Namespace) -> int:
 
     checked_state_dir(state_dir)  # the sandbox's record and log go there: one line, not a crash
     require_demo_extra()
-    from drconsole.tui.launch import require_terminal
-
-    require_terminal("drconsole demo")  # before a sandbox is started for it
     record = proc.SandboxRecord.read(state_dir)
     alive = record is not None and record.is_alive()
     if not alive or args.fresh:
         _refuse_orphaning_in_read_only(args, state_dir)
+    from drconsole.tui.launch import require_terminal
+
+    require_terminal("drconsole demo")  # before a sandbox is started for it
     if record is not None and alive and not args.fresh:
         if record.scenario != args.scenario:
             raise UsageError(
