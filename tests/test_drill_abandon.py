@@ -464,7 +464,9 @@ def test_cleanup_past_its_wait_says_what_still_runs_and_a_later_cleanup_deletes_
 ) -> None:
     sb, info = sandbox
     recovery = info.accounts["recovery"]
-    killed = killed_drill_mid_restore(sb, info, tmp_path, "waited-restore-table", 10)
+    # A slower clock than the other tests': the restore must still run after two cleanups have
+    # started (a few seconds each on a loaded machine) for Ctrl-C to meet it.
+    killed = killed_drill_mid_restore(sb, info, tmp_path, "waited-restore-table", 4)
     env, run_id = killed.env, killed.run_id
 
     # The bound passes while the restore runs: said, the copy deleted, the drill abandoned.
@@ -495,6 +497,7 @@ def test_cleanup_past_its_wait_says_what_still_runs_and_a_later_cleanup_deletes_
     line = process.stdout.readline()
     assert line.startswith(f"Waiting for restore job {killed.job_id}"), line
     time.sleep(1)  # polling it now
+    assert restore_job(sb, info, killed.job_id)["Status"] in ("PENDING", "RUNNING")
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, out + err

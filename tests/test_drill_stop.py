@@ -137,7 +137,9 @@ def test_ctrl_c_on_drill_run_during_the_validation_command_judges_nothing(
     """Ctrl+C reaches the terminal's whole foreground group: the drill stops itself (and kills
     its command); the command is not killed by the signal into a failed validation."""
     sb, info = sandbox
-    validate = "{builtin: true, command: 'sleep 8; true', timeout: 5m}"
+    # Long enough that only a killed command lets the drill end within the wait below; that
+    # wait is generous because a loaded machine may still be between two AWS calls.
+    validate = "{builtin: true, command: 'sleep 60; true', timeout: 5m}"
     runbook = table_runbook(tmp_path, info, "ctrl-c-table", validate)
     journal = tmp_path / "state" / "drconsole" / "drills" / "journal.jsonl"
     process = subprocess.Popen(
@@ -154,7 +156,7 @@ def test_ctrl_c_on_drill_run_during_the_validation_command_judges_nothing(
         time.sleep(0.05)
     time.sleep(0.5)  # the command runs
     os.killpg(process.pid, signal.SIGINT)  # Ctrl+C
-    _, stderr = process.communicate(timeout=5)
+    _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr, stderr
     (state,) = DrillJournal(tmp_path / "state" / "drconsole").runs()
