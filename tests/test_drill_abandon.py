@@ -492,6 +492,9 @@ def test_cleanup_past_its_wait_says_what_still_runs_and_a_later_cleanup_deletes_
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A test run started in the background by a non-interactive shell (a CI script) has
+        # SIGINT ignored, which its children inherit and Python then leaves ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert process.stdout is not None
     line = process.stdout.readline()

@@ -149,6 +149,9 @@ def test_ctrl_c_on_drill_run_during_the_validation_command_judges_nothing(
         stderr=subprocess.PIPE,
         text=True,
         process_group=0,  # a terminal's foreground group of its own
+        # A test run started in the background by a non-interactive shell (a CI script) has
+        # SIGINT ignored, which its children inherit and Python then leaves ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 90
     while '"kind": "builtin"' not in (journal.read_text() if journal.exists() else ""):
