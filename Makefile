@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	@# Four workers on two cores: much of the suite waits on tmux screens and the sandbox.
-	$(VENV)/bin/pytest -n 4 --dist loadfile -q --durations=25
+	$(VENV)/bin/pytest -n 6 --dist loadfile -q --durations=25
 
 # Each prints drconsole's path beside the lower bound of its calls, a 16-thread boto3 script
 # and a sequential scan; ACCOUNTS=1000 for the accounts screen at a thousand accounts.
