@@ -145,8 +145,8 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
     )
     reports: list[tuple[str, CheckReport]] = []
     deferred: list[str] = []
-    restore_role = pl.role_arn(flow.final_account, flow.restore_role, flow.partition)
     try:
+        after_copy_to = None
         if flow.route.hops:
             hop = flow.route.hops[0]
             reports.append(
@@ -164,40 +164,18 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
             # The restore checks run now where the restore will run (the destination's account
             # and Region); the flow runs them again with the copy's own metadata once it exists.
             assert flow.destination is not None
-            reports.append(
-                (
-                    "restore",
-                    with_form_verdict(
-                        run_restore_checks(
-                            sessions,
-                            source.arn,
-                            role_arn=restore_role,
-                            metadata=metadata or None,
-                            account_hint=source.account_id,
-                            after_copy_to=flow.destination.arn,
-                        ),
-                        metadata,
-                    ),
-                )
-            )
+            after_copy_to = flow.destination.arn
             deferred.extend(f"hop{i + 1}" for i in range(1, len(flow.route.hops)))
             deferred.append("restore")
-        else:
-            reports.append(
-                (
-                    "restore",
-                    with_form_verdict(
-                        run_restore_checks(
-                            sessions,
-                            source.arn,
-                            role_arn=restore_role,
-                            metadata=metadata or None,
-                            account_hint=source.account_id,
-                        ),
-                        metadata,
-                    ),
-                )
-            )
+        restore_checks = run_restore_checks(
+            sessions,
+            source.arn,
+            role_arn=pl.role_arn(flow.final_account, flow.restore_role, flow.partition),
+            metadata=metadata or None,
+            account_hint=source.account_id,
+            after_copy_to=after_copy_to,
+        )
+        reports.append(("restore", with_form_verdict(restore_checks, metadata)))
     except (AwsError, UsageError) as exc:
         cause = getattr(exc, "cause", CauseCode.UNKNOWN.value)
         return TargetPlan(target, resolved, flow, cause=str(cause), message=str(exc))
