@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drconsole.aws.errors import UNRECOGNIZED_CREDENTIAL_CODES, classify, error_code
+from drconsole.aws.errors import classify, error_code
 from drconsole.aws.session import AwsSessions
 from drconsole.checks.facts import Unreadable
 from drconsole.models import CauseCode
@@ -51,10 +51,7 @@ class BaseReader:
         """True when AWS did not recognize the credentials of this call while it still takes
         the caller's own: the refusal is this account's or Region's (an opt-in Region it has
         not enabled), a fact of that row, not a reason to stop every other one."""
-        return (
-            error_code(exc) in UNRECOGNIZED_CREDENTIAL_CODES
-            and self.sessions.caller_still_recognized()
-        )
+        return self.sessions.refused_here(error_code(exc))
 
     def management_client(self, service: str, region: str) -> Any:
         """A client in the organization's management account (the configured one or caller)."""

@@ -4,7 +4,7 @@ AWS answers `UnrecognizedClientException` / `InvalidClientTokenId` both when the
 credentials have expired and when a call goes into an opt-in Region the account has not
 enabled (or uses a member profile's stale credentials). The listings that record a failure on
 its account and Region ask here, once per failure, before the failure is labelled: while
-`sessions.caller_still_recognized()` the refusal is that account's and Region's (UNKNOWN, with
+`sessions.refused_here(code)` the refusal is that account's and Region's (UNKNOWN, with
 the remedy naming `aws account enable-region`); otherwise it stays CREDENTIALS_EXPIRED.
 """
 
@@ -24,10 +24,8 @@ THEN = "then list it again."
 def placed(sessions: AwsSessions, error: AccountError) -> AccountError:
     """`error` as its account and Region should show it: a refusal of the credentials there,
     while the caller's own are still taken, is UNKNOWN with its remedy; any other unchanged."""
-    if error.code not in UNRECOGNIZED_CREDENTIAL_CODES or error.cause is CauseCode.UNKNOWN:
-        return error
-    if not sessions.caller_still_recognized():
-        return error  # the caller's own credentials: CREDENTIALS_EXPIRED, as everywhere
+    if error.cause is CauseCode.UNKNOWN or not sessions.refused_here(error.code):
+        return error  # not such a refusal, or the caller's own: CREDENTIALS_EXPIRED, as ever
     return replace(
         error,
         cause=CauseCode.UNKNOWN,

@@ -30,7 +30,12 @@ from drconsole.aws import mfa_prompt, process_credentials
 from drconsole.aws.answers import required_text
 from drconsole.aws.config_errors import where_set
 from drconsole.aws.endpoints import configured_endpoint
-from drconsole.aws.errors import aws_error, classify, credentials_error
+from drconsole.aws.errors import (
+    UNRECOGNIZED_CREDENTIAL_CODES,
+    aws_error,
+    classify,
+    credentials_error,
+)
 from drconsole.aws.fastparse import utc_parser_factory
 from drconsole.aws.loader_lock import serialize_reads
 from drconsole.aws.pacing import FOREGROUND
@@ -428,6 +433,12 @@ class AwsSessions:
                 return False
             self._caller_recognized_at = time.monotonic()
             return True
+
+    def refused_here(self, code: str) -> bool:
+        """True when AWS refusing a call's credentials with `code` is that account's and
+        Region's alone (an opt-in Region it has not enabled, a stale member profile): a code
+        of an unrecognized token while the caller's own credentials are still taken."""
+        return code in UNRECOGNIZED_CREDENTIAL_CODES and self.caller_still_recognized()
 
     def caller_account_id(self) -> str:
         """The account id of the credentials in use (sts:GetCallerIdentity, cached)."""
