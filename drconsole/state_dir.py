@@ -43,8 +43,8 @@ def checked_state_dir(path: Path, environ: Mapping[str, str] | None = None) -> P
         problem = f"{where} is not a folder"
     elif not os.access(existing, os.W_OK | os.X_OK):
         problem = f"folder {where} cannot be written"
-    elif existing == path and _not_ours(path):
-        problem = f"folder {where} {_not_ours(path)}"
+    elif existing == path and (foreign := _not_ours(path)):
+        problem = f"folder {where} {foreign}"
     else:
         if existing == path:
             _check_entries(path)
@@ -75,8 +75,8 @@ def _check_entries(folder: Path) -> None:
     for name, what in _FILES.items():
         entry = folder / name
         what = "drill journal" if folder.name == "drills" and name == _JOURNAL else what
-        if _not_ours(entry):
-            _damaged(entry, what, _not_ours(entry))
+        if foreign := _not_ours(entry):
+            _damaged(entry, what, foreign)
         kind = not_regular(entry)
         if kind is not None:
             _damaged(entry, what, f"is {kind}, not a file")
@@ -85,8 +85,8 @@ def _check_entries(folder: Path) -> None:
     for name, what in _FOLDERS.items():
         if (folder / name).exists() and not (folder / name).is_dir():
             _damaged(folder / name, what, "is not a folder")
-        if _not_ours(folder / name):
-            _damaged(folder / name, what, _not_ours(folder / name))
+        if foreign := _not_ours(folder / name):
+            _damaged(folder / name, what, foreign)
     if (folder / _LOCKS).is_dir():
         for lock in os.scandir(folder / _LOCKS):
             kind = not_regular(Path(lock.path)) if lock.name.endswith(".lock") else None
