@@ -14,7 +14,6 @@ from textual.widgets import ContentSwitcher
 from drconsole.flows import events as ev
 from drconsole.flows.cautions import Acceptance
 from drconsole.tui import arming
-from drconsole.tui.arming import arm
 from drconsole.tui.widgets.plain import Button, Checkbox, Static
 from drconsole.tui.wizard import discard, keep_alive, messages, register_flow, render, unregister
 from drconsole.tui.wizard.chrome import StepsBar
@@ -89,7 +88,7 @@ class CopyRestoreWizard(WizardFrame):
         """A button that starts a job ignores presses for a moment after its pane appears:
         an Enter typed ahead for the previous pane must not send what nobody has read."""
         button = self.query_one(selector, Button)
-        self._armed_at[selector] = arm(self, button, ARMING_SECONDS)
+        self._armed_at[selector] = arming.arm(self, button, ARMING_SECONDS)
 
     def armed(self, selector: str) -> bool:
         """True once the button's pane has been on screen long enough to be read."""
