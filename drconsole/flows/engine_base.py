@@ -88,9 +88,6 @@ class FlowOutcome:
     cause: str | None = None
     message: str = ""
     aws_error: bool = False  # AWS refused a call (exit 3) rather than a job or check failing
-    # Set when restore form values were handed to `run` but the restore had been started before
-    # (by another process): what was sent instead, said to the operator rather than "Done.".
-    form_not_used: str = ""
 
 
 class EngineBase(SecretValues):

@@ -295,7 +295,6 @@ class FlowEngine(RestoreSteps):
         self,
         flow_id: str,
         *,
-        form_values: dict[str, str] | None = None,
         confirm_request: Callable[[JobRequest], bool] | None = None,
         ask_form: FormAsker | None = None,
     ) -> FlowOutcome:
@@ -317,17 +316,17 @@ class FlowEngine(RestoreSteps):
         if not lock.acquire():
             raise FlowBusy(f"flow {flow_id} is being run by another drconsole process")
         try:
-            return self._run_locked(flow_id, form_values)
+            return self._run_locked(flow_id)
         except (*AWS_FAILURES, AwsError) as exc:
             return self._interrupted(flow_id, exc)
         finally:
             self._at_step.pop(flow_id, None)
             lock.release()
 
-    def _run_locked(self, flow_id: str, form_values: dict[str, str] | None) -> FlowOutcome:
+    def _run_locked(self, flow_id: str) -> FlowOutcome:
         state = self._state(flow_id)
         if state.status in jr.FINISHED_STATUSES:
-            return self._ended(state, form_values)
+            return self._ended(state)
         self.check_origin(state)
         while True:
             state = self._state(flow_id)
@@ -350,7 +349,7 @@ class FlowEngine(RestoreSteps):
                 "vault": plan.destination.arn if plan.destination else None,
             }
             return self._done(flow_id, result)
-        return self._restore(state, plan, final_arn, form_values)
+        return self._restore(state, plan, final_arn)
 
     def _copy_hops(self, state: jr.FlowState, plan: pl.FlowPlan) -> FlowOutcome | str | None:
         arn = plan.source.arn

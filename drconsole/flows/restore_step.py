@@ -3,7 +3,6 @@ checks with the final metadata, StartRestoreJob with its journaled token, and it
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from drconsole.aws.jobs import JobRef
@@ -15,29 +14,6 @@ from drconsole.flows import restore_forms as forms
 from drconsole.flows.engine_base import EngineBase, FlowOutcome
 from drconsole.job_request import START_RESTORE, JobRequest
 from drconsole.models import RestoreJob
-from drconsole.redact import REDACTED, is_secret_name
-
-
-def form_not_used(step: jr.StepState, values: dict[str, str]) -> str:
-    """Why restore form values handed to the engine were not sent: another process had started
-    the restore (following `jobs --resume`, or another console), with these values instead."""
-    sent = dict((step.request or {}).get("Metadata") or {})
-    changed = [
-        f"{key} {shown(key, sent.get(key))} (the form said {shown(key, value)})"
-        for key, value in values.items()
-        if key in sent and str(sent[key]) != str(value)
-    ]
-    when = f" at {step.requested}" if step.requested else ""
-    text = (
-        f"Your restore form was not used: the restore had already been started elsewhere{when} "
-        "(by another console or `drconsole jobs --resume`), and that restore is the one shown here"
-    )
-    return text + (f"; it sent {'; '.join(changed[:3])}" if changed else "")
-
-
-def shown(key: str, value: object) -> str:
-    """A metadata value as said to the operator (a secret one withheld)."""
-    return REDACTED if is_secret_name(key) else repr(value)
 
 
 class RestoreSteps(EngineBase):
@@ -52,31 +28,20 @@ class RestoreSteps(EngineBase):
         vault = plan.destination or plan.source.vault
         return self._form_for(plan, arn, vault, plan.metadata, flow_id[:6])
 
-    def _ended(self, state: jr.FlowState, form_values: dict[str, str] | None) -> FlowOutcome:
-        """The outcome of a flow that has ended; restore form values handed over meanwhile (a
-        form answered while another process ran the restore to its end) are said unused."""
-        cause = state.failure.get("cause")
-        ended = FlowOutcome(state.flow_id, state.status, state.result, cause)
-        restore = state.step("restore")
-        if form_values is not None and restore.token:
-            return replace(ended, form_not_used=form_not_used(restore, form_values))
-        return ended
+    def _ended(self, state: jr.FlowState) -> FlowOutcome:
+        """The outcome of a flow that has ended."""
+        return FlowOutcome(state.flow_id, state.status, state.result, state.failure.get("cause"))
 
     def _restore(
         self,
         state: jr.FlowState,
         plan: pl.FlowPlan,
         arn: str,
-        form_values: dict[str, str] | None,
     ) -> FlowOutcome:
         flow_id = state.flow_id
         self._at_step[flow_id] = "restore"
         step = state.step("restore")
         account, region = plan.final_account, plan.final_region
-        if form_values is not None and (step.finished or step.job_id or step.token):
-            # The form was answered, but the restore was started before: say so, not "Done.".
-            outcome = self._restore(state, plan, arn, None)
-            return replace(outcome, form_not_used=form_not_used(step, form_values))
         if step.finished:
             return self._restore_end(
                 state, step.state or "", step.status_message, step.result_arn, step.request
@@ -90,7 +55,7 @@ class RestoreSteps(EngineBase):
                 request = self._with_secrets(state, request)
                 intent = self._journal_start(state, request, step)
             else:
-                request_or_outcome = self._restore_request(state, plan, arn, form_values)
+                request_or_outcome = self._restore_request(state, plan, arn)
                 if isinstance(request_or_outcome, FlowOutcome):
                     return request_or_outcome
                 request, intent = request_or_outcome
@@ -140,7 +105,6 @@ class RestoreSteps(EngineBase):
         state: jr.FlowState,
         plan: pl.FlowPlan,
         arn: str,
-        form_values: dict[str, str] | None,
     ) -> tuple[JobRequest, str | None] | FlowOutcome:
         """The StartRestoreJob to send, journaled, and its audit intent: the one confirmed with
         the plan (a restore in place), else one built now from the restore metadata of `arn` in
@@ -153,12 +117,12 @@ class RestoreSteps(EngineBase):
         else:
             vault = plan.destination or plan.source.vault
             form, defaults = self._form_for(plan, arn, vault, plan.metadata, flow_id[:6])
-            if state.restore_metadata is not None and form_values is None:
+            if state.restore_metadata is not None:
                 metadata = state.restore_metadata
             else:
-                values = dict(form_values) if form_values is not None else defaults
+                values = defaults
                 self.emit(ev.RestoreFormReady(flow_id, plan.source.resource_type, arn, values))
-                if form_values is None and self._ask_form is not None:
+                if self._ask_form is not None:
                     # Asked with the flow's lock held: while the operator fills the form the
                     # flow is driven here, and no other process restores with the defaults.
                     answered = self._ask_form(form, values)

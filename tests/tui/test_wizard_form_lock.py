@@ -1,7 +1,6 @@
 """A flow waiting in the wizard for its restore form is driven by this console: it holds the
 flow's lock, is listed as running (not interrupted), and no other process can start its
-restore with the default metadata; a form handed over after another process started the
-restore says so instead of "Done."."""
+restore with the default metadata."""
 
 from __future__ import annotations
 
@@ -16,7 +15,6 @@ from drconsole.flows.execute import FlowBusy, FlowEngine
 from drconsole.flows.journal import FlowLock, Journal
 from drconsole.flows.live import live_summaries
 from drconsole.tui.jobs_screen import JobsScreen
-from drconsole.tui.wizard.render import result_text
 from drconsole.tui.wizard.restore_form import RestoreFormPane
 from drconsole.tui.wizard.screen import CopyRestoreWizard
 from tests.tui.conftest import Demo, wait_until
@@ -121,28 +119,3 @@ async def test_no_other_process_restores_while_the_form_waits_and_the_form_is_se
         prod = demo.info.accounts["prod"]
         tables = demo.sandbox.client("dynamodb", prod, EU).list_tables()["TableNames"]
         assert TYPED in tables
-
-
-async def test_a_form_handed_over_after_the_restore_started_elsewhere_says_so(
-    demo: Demo, tmp_path: Path
-) -> None:
-    """An engine given form values for a flow whose restore another process already started
-    (a form answered in a terminal while `jobs --resume` ran elsewhere) watches that restore and
-    says the form was not used, and what was sent instead."""
-    app = demo.app(state_dir=tmp_path)
-    flow_id = begun_flow(demo, app)
-    elsewhere = FlowEngine(AwsSessions(app.settings), min_poll=0.1, max_poll=0.5)
-    try:
-        assert elsewhere.run(flow_id).status == "completed"  # the defaults, nobody to ask
-    finally:
-        elsewhere.close()
-    here = FlowEngine(AwsSessions(app.settings), min_poll=0.1, max_poll=0.5)
-    try:
-        outcome = here.run(flow_id, form_values={"targetTableName": TYPED})
-    finally:
-        here.close()
-    assert outcome.status == "completed"
-    said = outcome.form_not_used
-    assert "not used" in said and "elsewhere" in said and TYPED in said, said
-    shown = str(result_text(outcome, {}))
-    assert shown.startswith("Your restore form was not used"), shown

@@ -159,8 +159,6 @@ def job_status(step: str, job: CopyJob | RestoreJob, elapsed: float) -> str:
 def result_text(outcome: Any, failure: dict[str, Any]) -> Text:
     """What a flow made, or what failed (its cause, explanation and fix) and how to go on."""
     text = Text()
-    if outcome.form_not_used:
-        text.append(f"{outcome.form_not_used}.\n", style="bold yellow")
     if outcome.status == "completed":
         text.append("Done.\n", style="bold green")
         for key, value in outcome.result.items():
