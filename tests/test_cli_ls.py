@@ -712,3 +712,45 @@ def test_streamed_items_are_one_a_line_whatever_their_text(
     assert lines[0] == '{"items": ['
     assert [json.loads(line.rstrip(",")) for line in lines[1 : 1 + len(expected)]] == expected
     assert lines[1 + len(expected)] == "],"
+
+
+def test_a_vault_arn_in_a_region_not_scanned_says_so_and_how_to_add_it(
+    env: dict[str, str], demo: Any
+) -> None:
+    _, info = demo
+    dr_vaults = ls_json(env, "vaults", "--account", "backup", "--region", info.dr_region)["items"]
+    arn = dr_vaults[0]["arn"]
+    for kind in ("vaults", "recovery-points"):
+        done = drconsole(env, "ls", kind, "--vault", arn, "--region", info.region, "--json")
+        assert done.returncode == 2, done.stderr
+        assert done.stdout == ""
+        assert done.stderr.splitlines() == [
+            f"drconsole: --vault {arn}: its Region {info.dr_region} is not scanned (Regions: "
+            f"{info.region}, from --region); add --region {info.dr_region}"
+        ]
+    listed = ls_json(env, "recovery-points", "--vault", arn, "--region", info.dr_region)
+    assert listed["items"] and {item["vault_arn"] for item in listed["items"]} == {arn}
+
+
+def test_a_vault_arn_of_an_account_left_out_names_the_account(
+    env: dict[str, str], demo: Any
+) -> None:
+    arn = demo[1].faults["vault_aws_managed_key"]  # a vault of qa
+    qa = arn.split(":")[4]
+    done = drconsole(env, "ls", "vaults", "--vault", arn, "--account", "prod")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        f"drconsole: --vault {arn}: account {qa} is not among the accounts listed (not in the "
+        "organization, or left out by --account)"
+    ]
+    gone = arn.replace("qa-legacy-vault", "no-such-vault")
+    done = drconsole(env, "ls", "vaults", "--vault", gone)
+    assert (done.returncode, done.stderr) == (2, f"drconsole: --vault {gone}: no such vault\n")
+
+
+def test_a_malformed_vault_arn_is_refused_before_anything_is_asked(env: dict[str, str]) -> None:
+    done = drconsole(env, "ls", "vaults", "--vault", "arn:aws:backup:eu-central-1:12:vault:x")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("drconsole: --vault: ")
+    assert len(done.stderr.splitlines()) == 1

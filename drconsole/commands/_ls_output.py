@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from drconsole.account_choice import select_accounts
-from drconsole.errors import UsageError
 from drconsole.models import (
     Account,
     AccountError,
@@ -238,12 +237,14 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
     from drconsole.aws.inventory import Inventory, PointFilter
     from drconsole.aws.session import AwsSessions
     from drconsole.commands._ls_stream import stream_points
+    from drconsole.commands._ls_vault_flags import not_found, refuse_unscanned_regions
     from drconsole.config import load_settings
 
     settings = replace(load_settings(args), read_only=True)
     sessions = AwsSessions(settings)
     inventory = Inventory(sessions, max_workers=settings.max_workers)
     regions = settings.regions
+    refuse_unscanned_regions(listing.vaults, regions, settings.regions_source)
     point_filter = PointFilter(listing.resource_type, listing.since)
     # Recovery points in JSON, vault by vault as each account is known: as the organization's
     # walk lists it, or (--account) once the walk has confirmed the accounts named.
@@ -310,7 +311,7 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
                 if batch.operation == "ListBackupVaults" and not batch.skipped:
                     failed_units.add((batch.account_id, batch.region))
         if listing.vaults and not vaults and not errors:
-            raise UsageError(f"--vault {', '.join(listing.vaults)}: no such vault")
+            raise not_found(listing.vaults, {account.id for account in accounts})
         if listing.kind == "vaults":
             items = sorted(vaults, key=lambda v: (names.get(v.account_id, ""), v.region, v.name))
         elif listing.as_json:

@@ -198,11 +198,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"ls {args.kind}: --since applies to recovery-points and jobs")
 
     from drconsole.commands._ls_output import Listing, list_inventory
+    from drconsole.commands._ls_vault_flags import checked_vault_flags
 
     listing = Listing(
         kind=args.kind,
         accounts=tuple(accounts),
-        vaults=tuple(args.vault or ()),
+        vaults=checked_vault_flags(args.vault),
         resource_type=resource_type,
         since=since,
         as_json=bool(args.json),

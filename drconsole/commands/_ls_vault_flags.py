@@ -1,0 +1,52 @@
+"""`ls --vault`: each value checked, and why a vault named by its ARN is outside the listing.
+
+A vault named by its ARN says its own account and Region. When that Region is not scanned, or
+that account is not among those listed, "no such vault" would send the operator looking for a
+vault that exists: the listing says what it did not cover instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from drconsole.checks.arns import VaultArn, parse_vault_arn
+from drconsole.errors import UsageError
+from drconsole.redact import safe_line
+
+
+def checked_vault_flags(values: Sequence[str] | None) -> tuple[str, ...]:
+    """The --vault values, stripped; one given as an ARN must be a backup vault's ARN."""
+    checked = []
+    for value in values or ():
+        text = value.strip()
+        if text.startswith("arn:"):
+            parse_vault_arn(text, "--vault")
+        checked.append(text)
+    return tuple(checked)
+
+
+def _arns(vaults: Sequence[str]) -> list[VaultArn]:
+    return [parse_vault_arn(value, "--vault") for value in vaults if value.startswith("arn:")]
+
+
+def refuse_unscanned_regions(vaults: Sequence[str], regions: Sequence[str], source: str) -> None:
+    """UsageError for a vault ARN whose Region the listing would not scan."""
+    for vault in _arns(vaults):
+        if vault.region not in regions:
+            raise UsageError(
+                f"--vault {safe_line(vault.arn)}: its Region {vault.region} is not scanned "
+                f"(Regions: {', '.join(regions) or 'none'}, from {source}); add "
+                f"--region {vault.region}"
+            )
+
+
+def not_found(vaults: Sequence[str], account_ids: Collection[str]) -> UsageError:
+    """The error for --vault values that matched no vault: for an ARN whose account was not
+    listed, that account; otherwise no such vault."""
+    for vault in _arns(vaults):
+        if vault.account_id not in account_ids:
+            return UsageError(
+                f"--vault {safe_line(vault.arn)}: account {vault.account_id} is not among the "
+                "accounts listed (not in the organization, or left out by --account)"
+            )
+    return UsageError(f"--vault {safe_line(', '.join(vaults))}: no such vault")
