@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import selectors
 import shlex
 import signal
@@ -706,3 +707,43 @@ def test_a_restore_into_another_vpc_or_onto_a_taken_name_is_stopped_before_its_j
     finished = next(e for e in events if e["event"] == "flow-finished")
     assert finished["step"] == "restore"
     assert "describe-security-groups" in finished["remediation"], finished
+
+
+@pytest.mark.parametrize("room", [1500, 2500], ids=["before-the-flow", "after-its-copy-started"])
+def test_a_full_disk_mid_flow_still_ends_the_json_stream_with_its_result(
+    sandbox: SandboxProcess, tmp_path: Path, room: int
+) -> None:
+    """The state dir runs out of room (a file-size limit stands in for a full disk) while a
+    `--json` flow writes its journal: the stream still ends with a `result` line saying so."""
+    rp = newest(sandbox, "dr-eu-north-1", NORTH, "EFS")
+
+    def little_room() -> None:  # in the child: writes past `room` bytes fail with EFBIG
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (room, room))
+
+    args = ["copy", "--recovery-point", rp, "--to", prod_vault(sandbox), "--yes", "--json"]
+    done = subprocess.run(
+        [sys.executable, "-m", "drconsole", *args, "--allow-duplicate-copy"],
+        env=sandbox.env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        preexec_fn=little_room,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == "drconsole: could not write: File too large (is the disk full?)\n"
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    result = events[-1]
+    assert {k: result[k] for k in ("event", "status", "exit_code", "cause", "message")} == {
+        "event": "result",
+        "status": "error",
+        "exit_code": 1,
+        "cause": None,
+        "message": "could not write: File too large (is the disk full?)",
+    }
+    started = [e for e in events if e["event"] == "job-started"]
+    if result["flow"] is None:
+        assert not started and audit_requests(tmp_path) == []
+    else:  # the flow was journaled before its job started: `jobs` offers it to carry on
+        listed = json.loads(drconsole(sandbox, tmp_path, "jobs", "--json").stdout)["flows"]
+        assert [f["flow"] for f in listed] == [result["flow"]]

@@ -8,6 +8,7 @@ terminal without `--yes`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -325,26 +326,39 @@ def print_result(args: argparse.Namespace, outcome: Any, code: int) -> None:
         )
 
 
-def print_error_result(args: argparse.Namespace, error: BaseException) -> None:
-    """The `result` line of --json for an AWS failure before the flow existed (exit 3)."""
+def print_error_result(
+    args: argparse.Namespace, error: BaseException, flow_id: str | None = None
+) -> None:
+    """The `result` line of --json for a flow that ends on an error rather than an outcome: an
+    AWS failure before the flow existed (exit 3), or a write that failed for want of room (the
+    journal or audit log on a full disk, exit 1), so that `result` still ends the stream."""
+    from drconsole.cli import WRITE_FAILURES
     from drconsole.errors import AwsError
 
-    if args.json and isinstance(error, AwsError):
-        say(
-            json.dumps(
-                {
-                    "event": "result",
-                    "flow": None,
-                    "status": "error",
-                    "exit_code": EXIT_AWS,
-                    "result": {},
-                    "cause": error.cause,
-                    "message": str(error),
-                },
-                sort_keys=True,
-            ),
-            flush=True,
-        )
+    if not args.json:
+        return
+    if isinstance(error, AwsError):
+        code, cause, message = EXIT_AWS, error.cause, str(error)
+    elif isinstance(error, OSError) and error.errno in WRITE_FAILURES:
+        code, cause = EXIT_FAILED, None
+        message = f"could not write: {error.strerror} (is the disk full?)"
+    else:
+        return
+    line = json.dumps(
+        {
+            "event": "result",
+            "flow": flow_id,
+            "status": "error",
+            "exit_code": code,
+            "result": {},
+            "cause": cause,
+            "message": message,
+        },
+        sort_keys=True,
+    )
+    # Standard output may be on the full disk too: then the error line on stderr says it.
+    with contextlib.suppress(OSError):
+        say(line, flush=True)
 
 
 def exit_code(outcome: Any) -> int:
@@ -573,6 +587,9 @@ def run_flow(args: argparse.Namespace, engine: Any, prepared: Any, printer: Even
 
     try:
         outcome = engine.run(flow_id, confirm_request=ask, ask_form=ask_form if asking else None)
+    except OSError as error:
+        print_error_result(args, error, flow_id)
+        raise
     finally:
         engine.close()
     code = exit_code(outcome)

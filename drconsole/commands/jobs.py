@@ -305,6 +305,7 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
         confirm_request,
         exit_code,
         poll_interval,
+        print_error_result,
         print_result,
     )
     from drconsole.flows.execute import FlowBusy, FlowEngine, OtherOrigin, SecretNeeded
@@ -330,6 +331,9 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
         for flow_id in flow_ids:
             try:
                 outcome = engine.run(flow_id, confirm_request=confirm_request if asking else None)
+            except OSError as error:
+                print_error_result(args, error, flow_id)
+                raise
             except (FlowBusy, OtherOrigin, SecretNeeded) as refused:
                 code = EXIT_OK if isinstance(refused, FlowBusy) else EXIT_USAGE
                 status = "busy" if isinstance(refused, FlowBusy) else "refused"
