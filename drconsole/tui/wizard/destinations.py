@@ -15,6 +15,8 @@ from textual.widgets import DataTable, Input
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 from textual.worker import get_current_worker
 
+from drconsole import limits
+from drconsole.errors import UsageError
 from drconsole.models import AccountError, VaultBatch
 from drconsole.tui.widgets.fitted_table import FittedTable
 from drconsole.tui.widgets.plain import Checkbox, Static
@@ -193,6 +195,9 @@ class DestinationList(FittedTable[str]):
 
 
 RESTORE_LABEL = "Restore after the copy"
+RETENTION_PLACEHOLDER = (
+    "keep the copy N days (empty: the source's retention, at least a week from now)"
+)
 IN_PLACE_LABEL = "Restore in place (no copy)"
 
 
@@ -257,6 +262,7 @@ class DestinationPane(Vertical):
         with Horizontal(id="dest-options"):
             yield Checkbox(toggle_label(RESTORE_LABEL, True), True, id="restore", compact=True)
             yield Checkbox(toggle_label(IN_PLACE_LABEL, False), False, id="in-place", compact=True)
+        yield TypedInput(placeholder=RETENTION_PLACEHOLDER, id="dest-retention", compact=True)
         yield Static(id="dest-chosen")
 
     def on_mount(self) -> None:
@@ -278,6 +284,17 @@ class DestinationPane(Vertical):
     def restore(self) -> bool:
         """Restore after the copy (always, in place)."""
         return self.in_place or self.query_one("#restore", Checkbox).value
+
+    def retention_days(self) -> int | None:
+        """The copy's retention typed (None: the default); UsageError for anything but a
+        number of days AWS Backup accepts. Counted, as AWS counts it, from the recovery
+        point's creation: the plan's copy.retention check says when that leaves too little."""
+        text = self.query_one("#dest-retention", Input).value.strip()
+        if not text:
+            return None
+        if not text.isascii() or not text.isdigit():
+            raise UsageError(f"Copy retention {limits.shown(text)}: expected a number of days")
+        return limits.delete_after_days(int(text), "Copy retention")
 
     def label_of(self, arn: str | None) -> str:
         """`prod (336580474362) eu-central-1 prod-vault` for a listed vault, else the ARN."""
@@ -382,6 +399,7 @@ class DestinationPane(Vertical):
         self._show_chosen()
 
     @on(Input.Submitted, "#dest-arn")
+    @on(Input.Submitted, "#dest-retention")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.post_message(self.PlanRequested())
@@ -403,6 +421,7 @@ class DestinationPane(Vertical):
     def _in_place_toggled(self, event: Checkbox.Changed) -> None:
         event.checkbox.label = toggle_label(IN_PLACE_LABEL, event.value)
         self.query_one("#dest-arn", Input).disabled = event.value
+        self.query_one("#dest-retention", Input).disabled = event.value  # no copy, no retention
         self.listing.disabled = event.value
         self._show_chosen()
 

@@ -11,6 +11,7 @@ from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.widgets import ContentSwitcher
 
+from drconsole.errors import UsageError
 from drconsole.flows import events as ev
 from drconsole.flows.cautions import Acceptance
 from drconsole.tui import arming
@@ -108,6 +109,11 @@ class CopyRestoreWizard(WizardFrame):
         if not pane.in_place and not destination:
             self.notify("Pick a destination vault or type its ARN.", severity="warning")
             return
+        try:
+            keep_days = None if pane.in_place else pane.retention_days()
+        except UsageError as error:
+            self.notify(str(error), severity="warning")
+            return
         restore = pane.restore
         self.destination_label = pane.label_of(destination)
         where = self.destination_label or "none, restore in place"
@@ -119,10 +125,12 @@ class CopyRestoreWizard(WizardFrame):
         self.plan_attempt += 1
         # Until the plan is ready the focus rests on its text: an Enter typed ahead does nothing.
         self.show("plan", focus="#plan-body")
-        self.prepare(self.point.arn, destination, restore, self.plan_attempt)
+        self.prepare(self.point.arn, destination, restore, keep_days, self.plan_attempt)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="wizard-prepare")
-    def prepare(self, arn: str, destination: str | None, restore: bool, attempt: int) -> None:
+    def prepare(
+        self, arn: str, destination: str | None, restore: bool, keep_days: int | None, attempt: int
+    ) -> None:
         """engine.prepare: the route, the first checks and the exact requests."""
         assert self.point is not None
         try:
@@ -132,6 +140,7 @@ class CopyRestoreWizard(WizardFrame):
                 restore=restore,
                 account_hint=self.point.account_id,
                 restore_form_later=True,
+                delete_after_days=keep_days,
             )
         except Exception as error:
             if attempt == self.plan_attempt:
