@@ -92,7 +92,8 @@ BROKEN: list[tuple[str, str]] = [
     (
         "- a\n- b\n",
         "1:1: expected a mapping with keys name, description, objectives, cleanup, "
-        "manual_steps, source, restore_to, allow_backup_account_restore, targets, got a list",
+        "manual_steps, source, restore_to, allow_backup_account_restore, copy_retention_days, "
+        "targets, got a list",
     ),
     ("name: x\n", "1:1: missing key targets (the resources to restore)"),
     ("targets: []\n", "1:1: missing key name (the drill's name)"),
@@ -106,7 +107,7 @@ BROKEN: list[tuple[str, str]] = [
         HEAD + TARGET + "colour: blue\n",
         "6:1: colour: unknown key (known keys: name, description, "
         "objectives, cleanup, manual_steps, source, restore_to, allow_backup_account_restore, "
-        "targets)",
+        "copy_retention_days, targets)",
     ),
     ("name: drill\nname: again\ntargets: []\n", "2:1: name: key given twice"),
     (

@@ -136,7 +136,8 @@ def check_copy_retention(facts: CopyFacts, now: datetime | None = None) -> Check
         return Check(cid, title, PASS, f"{evidence}, {int(left)} days from now")
     wanted = age + MIN_COPY_LIFE_DAYS
     remedy = (
-        f"Start the copy with --delete-after-days {wanted}: counted from the creation date, "
+        f"Start the copy with --delete-after-days {wanted} (in a runbook copy_retention_days, "
+        f"in the console's copy wizard its retention field): counted from the creation date, "
         f"that is the point's age ({days_old:.1f} days, rounded up) plus {MIN_COPY_LIFE_DAYS} "
         "days to copy, restore and validate." + _lock_conflict(facts.dest_vault, wanted)
     )

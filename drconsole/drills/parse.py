@@ -7,6 +7,7 @@ import hashlib
 import re
 import shlex
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -57,6 +58,7 @@ TOP_KEYS = (
     "source",
     "restore_to",
     "allow_backup_account_restore",
+    "copy_retention_days",
     "targets",
 )
 TARGET_KEYS = (
@@ -71,6 +73,7 @@ TARGET_KEYS = (
     "restore_role",
     "copy_role",
     "allow_backup_account_restore",
+    "copy_retention_days",
 )
 
 
@@ -155,10 +158,10 @@ def parse_runbook(text: str, file: str, sha256: str = "") -> rb.Runbook:
     target_nodes = top["targets"].sequence()
     if not target_nodes:
         raise top["targets"].error("expected at least one target")
-    allow_backup = _allow_backup(top, False)
-    targets = tuple(
-        _target(node, default_source, default_restore, allow_backup) for node in target_nodes
+    defaults = TargetDefaults(
+        default_source, default_restore, _allow_backup(top, False), _copy_retention(top, None)
     )
+    targets = tuple(_target(node, defaults) for node in target_nodes)
     _unique(top["targets"], [t.name for t in targets], "target")
     return rb.Runbook(
         name=name,
@@ -396,16 +399,43 @@ def _allow_backup(fields: dict[str, Node], default: bool) -> bool:
     return fields[key].flag() if key in fields else default
 
 
-def _target(
-    node: Node, default_source: dict[str, str], default_restore: dict[str, str], allow_backup: bool
-) -> rb.Target:
+def _copy_retention(fields: dict[str, Node], default: int | None) -> int | None:
+    """`copy_retention_days`: the copies' DeleteAfterDays, whole days within AWS Backup's
+    range; else the default (none: drconsole's, the source's retention or at least a week)."""
+    key = "copy_retention_days"
+    if key not in fields:
+        return default
+    node = fields[key]
+    text = node.text("a number of days")
+    if not text.isascii() or not text.isdigit():
+        raise node.error(f"expected a whole number of days, got {limits.shown(text, 60)}")
+    try:
+        return limits.delete_after_days(int(text), key)
+    except UsageError as exc:
+        raise node.error(str(exc)) from None
+
+
+@dataclass(frozen=True, slots=True)
+class TargetDefaults:
+    """What the runbook's top level gives every target that does not say otherwise."""
+
+    source: dict[str, str]
+    restore_to: dict[str, str]
+    allow_backup_account_restore: bool
+    copy_retention_days: int | None
+
+
+def _target(node: Node, defaults: TargetDefaults) -> rb.Target:
     fields = node.mapping(TARGET_KEYS)
     for key in ("name", "resource"):
         if key not in fields:
             raise node.error(f"missing key {key}")
-    source = {**default_source, **(_source_fields(fields["source"]) if "source" in fields else {})}
+    source = {
+        **defaults.source,
+        **(_source_fields(fields["source"]) if "source" in fields else {}),
+    }
     restore = {
-        **default_restore,
+        **defaults.restore_to,
         **(_restore_fields(fields["restore_to"]) if "restore_to" in fields else {}),
     }
     for key in ("account", "region", "vault"):
@@ -437,7 +467,8 @@ def _target(
         objectives=_objectives(fields["objectives"]) if "objectives" in fields else rb.Objectives(),
         restore_role=_role(fields["restore_role"]) if "restore_role" in fields else None,
         copy_role=_role(fields["copy_role"]) if "copy_role" in fields else None,
-        allow_backup_account_restore=_allow_backup(fields, allow_backup),
+        allow_backup_account_restore=_allow_backup(fields, defaults.allow_backup_account_restore),
+        copy_retention_days=_copy_retention(fields, defaults.copy_retention_days),
     )
 
 

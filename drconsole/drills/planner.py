@@ -142,6 +142,7 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
         metadata=metadata,
         copy_role=target.copy_role,
         restore_role=target.restore_role,
+        delete_after_days=target.copy_retention_days,
     )
     reports: list[tuple[str, CheckReport]] = []
     deferred: list[str] = []
@@ -157,6 +158,7 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
                         source.arn,
                         hop.destination.arn,
                         role_arn=pl.role_arn(source.account_id, flow.copy_role, flow.partition),
+                        delete_after_days=flow.delete_after_days,
                         account_hint=source.account_id,
                     ),
                 )

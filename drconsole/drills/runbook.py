@@ -127,6 +127,8 @@ class Target:
     copy_role: str | None = None
     # Stated in the runbook: restoring into the central backup account is meant.
     allow_backup_account_restore: bool = False
+    # The copies' DeleteAfterDays; None: drconsole's default (flows.plan.plan_flow).
+    copy_retention_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -342,6 +342,7 @@ class DrillRunner:
             account_hint=resolved["account"],
             copy_role=target.copy_role,
             restore_role=target.restore_role,
+            delete_after_days=target.copy_retention_days,
             role_flags=(f"{target.name}: copy_role", f"{target.name}: restore_role"),
         )
         prepared = self._accept_backup_account_restore(target, prepared)
