@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from drconsole.commands._demo_process import abandon_orphans
+from drconsole.commands._demo_flows import abandon_orphans
 from drconsole.flows.journal import FlowLock, Journal
 from tests.bad_input import base_env
 from tests.test_demo_stop import write_record

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from drconsole.commands._demo_process import DEMO_PROCESS_MODULE, process_identity
+from drconsole.commands._demo_liveness import process_identity
+from drconsole.commands._demo_process import DEMO_PROCESS_MODULE
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)", DEMO_PROCESS_MODULE]
 

@@ -15,7 +15,8 @@ from drconsole.aws.convert import (
     recovery_points_from_page,
 )
 from drconsole.aws.fastparse import decode_page
-from drconsole.aws.inventory import Inventory, PointFilter
+from drconsole.aws.inventory import Inventory
+from drconsole.aws.point_pages import PointFilter
 from drconsole.aws.session import AwsSessions
 from drconsole.config import Credentials, Settings
 from drconsole.errors import AwsError

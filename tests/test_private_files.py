@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from drconsole.aws.audit import AuditLog
-from drconsole.commands._demo_process import SandboxRecord, process_identity
+from drconsole.commands._demo_liveness import process_identity
+from drconsole.commands._demo_process import SandboxRecord
 from drconsole.flows.journal import FlowLock, Journal
 from tests.flow_plans import sample_plan
 

@@ -12,35 +12,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drconsole.aws.account_feed import AccountFeed
-from drconsole.aws.answers import (
-    VAULT_IDENTITY,
-    identified_vaults,
-    required,
-    skipped_records,
-    text_of,
-)
-from drconsole.aws.convert import (
-    EPOCH,
-    RECORD_ERRORS,
-    UNREADABLE,
-    arn_region,
-    newest_per_resource,
-    protected_resource_from,
-    recovery_point_from,
-    recovery_points_from_page,
-    unreadable_point,
-    vault_from,
-)
+from drconsole.aws.answers import VAULT_IDENTITY, identified_vaults, required, skipped_records
+from drconsole.aws.convert import arn_region, vault_from
 from drconsole.aws.errors import error_code
-from drconsole.aws.fastparse import install_raw_pages, raw_pages
 from drconsole.aws.organization import load_organization, standalone_organization
-from drconsole.aws.refusals import failure_on, raised
+from drconsole.aws.point_pages import AWS_ERRORS, NO_FILTER, PAGE_SIZE, PointFilter, PointPages
+from drconsole.aws.protected_resources import ProtectedResourceReads
+from drconsole.aws.refusals import failure_on
 from drconsole.aws.runner import Step, Task, run_tasks
 from drconsole.aws.session import AwsSessions
 from drconsole.models import (
@@ -49,46 +32,15 @@ from drconsole.models import (
     CauseCode,
     KeyType,
     Organization,
-    ProtectedResource,
     RecoveryPoint,
     Vault,
     VaultBatch,
 )
 
-PAGE_SIZE = 1000  # the most any AWS Backup list call returns per page
-AWS_ERRORS = (ClientError, BotoCoreError)
 # Priorities (lower runs first): listings unlock everything else; long page chains go next,
 # longest first; per-vault details are leaves and fill the gaps.
 LIST_PRIORITY = -1e12
 DETAIL_PRIORITY = 0.0
-
-
-@dataclass(frozen=True)
-class PointFilter:
-    """Server-side filters of ListRecoveryPointsByBackupVault (also applied locally)."""
-
-    resource_type: str | None = None
-    created_after: datetime | None = None
-
-    def params(self) -> dict[str, Any]:
-        """The API parameters for these filters."""
-        params: dict[str, Any] = {}
-        if self.resource_type:
-            params["ByResourceType"] = self.resource_type
-        if self.created_after is not None:
-            params["ByCreatedAfter"] = self.created_after
-        return params
-
-    def keep(self, point: RecoveryPoint) -> bool:
-        """True when the point passes the filters."""
-        if self.resource_type and point.resource_type != self.resource_type:
-            return False
-        if point.status == UNREADABLE:  # its date is unknown: shown rather than hidden
-            return True
-        return self.created_after is None or point.created >= self.created_after
-
-
-NO_FILTER = PointFilter()
 
 
 @dataclass
@@ -103,18 +55,6 @@ class _Batch:
     skipped: int = 0  # members of the listing that named no vault
 
 
-def skipped_points(account_id: str, region: str, vault_name: str, skipped: int) -> AccountError:
-    """The report of a vault's recovery points listed without their RecoveryPointArn."""
-    return skipped_records(
-        account_id,
-        region,
-        "ListRecoveryPointsByBackupVault",
-        skipped,
-        f"recovery point(s) of vault {vault_name}",
-        "RecoveryPointArn",
-    )
-
-
 def _key_type_of(manager: str | None) -> KeyType:
     if manager == "AWS":
         return KeyType.AWS_MANAGED
@@ -123,7 +63,7 @@ def _key_type_of(manager: str | None) -> KeyType:
     return KeyType.UNKNOWN
 
 
-class Inventory:
+class Inventory(PointPages, ProtectedResourceReads):
     """Reads the organization, vaults, recovery points and jobs; safe to use from one thread."""
 
     def __init__(self, sessions: AwsSessions, max_workers: int = 16) -> None:
@@ -430,189 +370,3 @@ class Inventory:
             has_access_policy=policy if isinstance(policy, bool) else None,
             details_read=True,
         )
-
-    # Recovery points ----------------------------------------------------------------------
-
-    def _fetch_page(
-        self,
-        account_id: str,
-        region: str,
-        vault_name: str,
-        token: str | None,
-        points: PointFilter,
-    ) -> tuple[list[RecoveryPoint], str | None, int]:
-        """One page: its recovery points, the next token, and how many of its records were
-        left out for want of their RecoveryPointArn."""
-        client = self.sessions.client("backup", account_id, region)
-        if id(client) not in self._raw_clients:
-            install_raw_pages(client)
-            self._raw_clients.add(id(client))
-        params = {"BackupVaultName": vault_name, "MaxResults": PAGE_SIZE, **points.params()}
-        if token:
-            params["NextToken"] = token
-        with raw_pages():
-            answer = client.list_recovery_points_by_backup_vault(**params)
-        records = answer.get("RecoveryPoints", [])
-        page = recovery_points_from_page(records, account_id, region, vault_name)
-        skipped = len(records) - len(page)  # one point per record it could name
-        if points.resource_type or points.created_after is not None:
-            page = [p for p in page if points.keep(p)]
-        return page, answer.get("NextToken") or None, skipped
-
-    def _page_task(
-        self,
-        account_id: str,
-        region: str,
-        vault_name: str,
-        token: str | None,
-        remaining_points: int,
-        points: PointFilter,
-        skipped_before: int = 0,
-    ) -> Task:
-        """One page of a vault, then the next; the records left out of every page are reported
-        once, with the last page."""
-
-        def work() -> Any:
-            try:
-                return self._fetch_page(account_id, region, vault_name, token, points)
-            except AWS_ERRORS as exc:
-                return failure_on(
-                    self.sessions, account_id, region, "ListRecoveryPointsByBackupVault", exc
-                )
-
-        def then(answer: Any) -> Step:
-            if isinstance(answer, AccountError):
-                return Step(emit=[answer])
-            page, next_token, skipped = answer
-            skipped += skipped_before
-            step = Step(emit=[page] if page else [])
-            if next_token:
-                left = max(0, remaining_points - PAGE_SIZE)
-                step.tasks.append(
-                    self._page_task(
-                        account_id, region, vault_name, next_token, left, points, skipped
-                    )
-                )
-            elif skipped:
-                step.emit.append(skipped_points(account_id, region, vault_name, skipped))
-            return step
-
-        pages_left = max(1, math.ceil(remaining_points / PAGE_SIZE))
-        return Task(-float(pages_left), work, then)
-
-    def iter_recovery_points(
-        self,
-        vault: Vault,
-        point_filter: PointFilter = NO_FILTER,
-        skipped: list[AccountError] | None = None,
-    ) -> Iterator[list[RecoveryPoint]]:
-        """One vault's recovery points, one list per page; AWS failures raise AwsError. The
-        report of the records left out for want of their RecoveryPointArn is added to
-        `skipped` once the last page is read."""
-        token: str | None = None
-        left_out = 0
-        while True:
-            try:
-                page, token, left = self._fetch_page(
-                    vault.account_id, vault.region, vault.name, token, point_filter
-                )
-                left_out += left
-            except AWS_ERRORS as exc:
-                raise self.sessions.error_for(exc, f"vault {vault.arn}") from None
-            if page:
-                yield page
-            if not token:
-                if left_out and skipped is not None:
-                    skipped.append(
-                        skipped_points(vault.account_id, vault.region, vault.name, left_out)
-                    )
-                return
-
-    def iter_all_recovery_points(
-        self, vaults: Sequence[Vault], point_filter: PointFilter = NO_FILTER
-    ) -> Iterator[list[RecoveryPoint] | AccountError]:
-        """Recovery points of many vaults, concurrently; one list per page as it arrives."""
-        tasks = [
-            self._page_task(
-                v.account_id, v.region, v.name, None, v.recovery_point_count, point_filter
-            )
-            for v in vaults
-        ]
-        yield from run_tasks(tasks, self.max_workers)
-
-    # Protected resources ------------------------------------------------------------------
-
-    def protected_resources(
-        self, account_id: str, region: str, skipped: list[AccountError] | None = None
-    ) -> list[ProtectedResource]:
-        """Each protected resource of an account and Region with its newest recovery point.
-
-        ListProtectedResources gives the newest backup; where it omits the recovery point ARN,
-        the newest one is found with ListRecoveryPointsByResource. Resources listed without
-        their ResourceArn are left out, and reported in `skipped`.
-        """
-        client = self.sessions.client("backup", account_id, region)
-        try:
-            items: list[dict[str, Any]] = []
-            token: str | None = None
-            while True:
-                extra = {"NextToken": token} if token else {}
-                answer = client.list_protected_resources(MaxResults=PAGE_SIZE, **extra)
-                items.extend(answer.get("Results", []))
-                token = answer.get("NextToken")
-                if not token:
-                    break
-        except AWS_ERRORS as exc:
-            where = f"account {account_id} {region}"
-            raise raised(
-                self.sessions, exc, account_id, region, "ListProtectedResources", where
-            ) from None
-        known = [item for item in items if text_of(item, "ResourceArn")]
-        if len(known) < len(items) and skipped is not None:
-            skipped.append(
-                skipped_records(
-                    account_id,
-                    region,
-                    "ListProtectedResources",
-                    len(items) - len(known),
-                    "protected resource(s)",
-                    "ResourceArn",
-                )
-            )
-        resources = [protected_resource_from(item, account_id, region) for item in known]
-        missing = [r for r in resources if r.last_recovery_point_arn is None]
-        if missing:
-            found = {
-                r.resource_arn: r
-                for r in newest_per_resource(self._points_of_resources(client, missing, region))
-            }
-            resources = [found.get(r.resource_arn, r) if r in missing else r for r in resources]
-        resources.sort(key=lambda r: r.last_backup or EPOCH, reverse=True)
-        return resources
-
-    def _points_of_resources(
-        self, client: Any, resources: Sequence[ProtectedResource], region: str
-    ) -> Iterator[RecoveryPoint]:
-        for resource in resources:
-            token: str | None = None
-            while True:
-                extra = {"NextToken": token} if token else {}
-                try:
-                    answer = client.list_recovery_points_by_resource(
-                        ResourceArn=resource.resource_arn, MaxResults=PAGE_SIZE, **extra
-                    )
-                except AWS_ERRORS:
-                    break
-                for item in answer.get("RecoveryPoints", []):
-                    if not text_of(item, "RecoveryPointArn"):
-                        continue  # cannot be the newest backup drconsole points to
-                    vault_arn = item.get("BackupVaultArn") or ""
-                    vault_name = item.get("BackupVaultName") or vault_arn.rsplit(":", 1)[-1]
-                    item = {**item, "ResourceArn": resource.resource_arn}
-                    try:
-                        yield recovery_point_from(item, resource.account_id, region, vault_name)
-                    except RECORD_ERRORS:
-                        yield unreadable_point(item, resource.account_id, region, vault_name)
-                token = answer.get("NextToken")
-                if not token:
-                    break

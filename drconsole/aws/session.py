@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import threading
-import time
 from collections import Counter
 from typing import Any
 
@@ -25,17 +24,15 @@ from botocore.config import Config
 from botocore.credentials import DeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
-from drconsole import limits
 from drconsole.aws import mfa_prompt, process_credentials
-from drconsole.aws.answers import required_text
+from drconsole.aws.caller_identity import CallerIdentity
 from drconsole.aws.config_errors import where_set
-from drconsole.aws.endpoints import configured_endpoint
-from drconsole.aws.errors import (
-    UNRECOGNIZED_CREDENTIAL_CODES,
-    aws_error,
-    classify,
-    credentials_error,
+from drconsole.aws.credential_errors import (
+    CredentialErrors,
+    credential_file_error,
+    resolve_credentials,
 )
+from drconsole.aws.endpoints import configured_endpoint
 from drconsole.aws.fastparse import utc_parser_factory
 from drconsole.aws.loader_lock import serialize_reads
 from drconsole.aws.pacing import FOREGROUND
@@ -49,8 +46,7 @@ from drconsole.aws.shared_clients import (
     retry_state,
 )
 from drconsole.config import Settings
-from drconsole.errors import AwsError, ConfigurationError
-from drconsole.models import CauseCode
+from drconsole.errors import ConfigurationError
 from drconsole.partitions import iam_role
 from drconsole.redact import without_userinfo
 
@@ -61,9 +57,6 @@ READ_TIMEOUT_SECONDS = 30
 # timeout: a dead endpoint is reported in seconds, not after every adaptive retry is spent.
 FIRST_CONTACT_ATTEMPTS = 2
 FIRST_CONTACT_CONNECT_TIMEOUT_SECONDS = 2
-# How long the caller's credentials, once seen taken, are not asked about again when a member
-# account or Region refuses its own (one GetCallerIdentity, not one per refused read).
-CALLER_RECHECK_SECONDS = 30.0
 
 # An identity: ("caller",), ("profile", name) or ("role", account id).
 Identity = tuple[str, ...]
@@ -71,7 +64,7 @@ CALLER: Identity = ("caller",)
 SHARED: Identity = ("shared",)  # the clients that assumed-role accounts share
 
 
-class AwsSessions:
+class AwsSessions(CallerIdentity, CredentialErrors):
     """Sessions and clients for every identity drconsole uses; safe to share across threads."""
 
     def __init__(self, settings: Settings) -> None:
@@ -374,165 +367,3 @@ class AwsSessions:
         name = ":".join(event_name.split(".")[1:3])
         with self._count_lock:
             self.requests_sent[name] += 1
-
-    # Identity -----------------------------------------------------------------------------
-
-    def _first_contact_identity(self, session: Any) -> dict[str, Any]:
-        """sts:GetCallerIdentity through `session`: fast failure on a dead endpoint.
-
-        A client with few attempts and a short connect timeout asks first; when it fails for
-        any other reason than the network (throttling, say), the shared client with the full
-        adaptive retries asks again, so throttling is still absorbed.
-        """
-        home = self.settings.home_region
-        # Resolved first and once: asking again mends no credential failure, and botocore
-        # offers a role's MFA prompt only once.
-        resolve_credentials(session)
-        quick = self._create_client(session, "sts", home, self._first_contact_config)
-        self._prepare_identity_client(quick)
-        try:
-            answer: dict[str, Any] = quick.get_caller_identity()
-            return answer
-        except (ClientError, BotoCoreError) as exc:
-            if classify(exc) is CauseCode.NETWORK:
-                raise
-        patient = self._create_client(session, "sts", home, self._config)
-        self._prepare_identity_client(patient)
-        answer = patient.get_caller_identity()
-        return answer
-
-    def _prepare_identity_client(self, client: Any) -> None:
-        # Only GetCallerIdentity is asked, but every client drconsole makes carries the guard.
-        if self.settings.read_only:
-            install_read_only_guard(client)
-        client.meta.events.register("before-send.*.*", self._count_request)
-
-    def _caller_identity(self) -> dict[str, str]:
-        if self._caller is None:
-            try:
-                answer = self._first_contact_identity(self._base)
-                self._caller = {
-                    "Account": required_text(answer, "Account", "GetCallerIdentity"),
-                    "Arn": required_text(answer, "Arn", "GetCallerIdentity"),
-                }
-            except (ClientError, BotoCoreError) as exc:
-                raise self.error_for(exc, "cannot read the caller identity") from None
-        return self._caller
-
-    def caller_still_recognized(self) -> bool:
-        """Whether AWS still takes the caller's own credentials (sts:GetCallerIdentity in the
-        home Region, asked at most once per CALLER_RECHECK_SECONDS). While it does, a refusal
-        of the credentials in one member account or Region is that account's or Region's
-        alone (an opt-in Region it has not enabled, its member profile), not the caller's."""
-        with self._recheck_lock:
-            if time.monotonic() - self._caller_recognized_at < CALLER_RECHECK_SECONDS:
-                return True
-            try:
-                self.client("sts").get_caller_identity()
-            except (ClientError, BotoCoreError):
-                return False
-            self._caller_recognized_at = time.monotonic()
-            return True
-
-    def refused_here(self, code: str) -> bool:
-        """True when AWS refusing a call's credentials with `code` is that account's and
-        Region's alone (an opt-in Region it has not enabled, a stale member profile): a code
-        of an unrecognized token while the caller's own credentials are still taken."""
-        return code in UNRECOGNIZED_CREDENTIAL_CODES and self.caller_still_recognized()
-
-    def caller_account_id(self) -> str:
-        """The account id of the credentials in use (sts:GetCallerIdentity, cached)."""
-        return self._caller_identity()["Account"]
-
-    def caller_identity_arn(self) -> str:
-        """The ARN of the credentials in use (for the audit log)."""
-        return self._caller_identity()["Arn"]
-
-    def partition(self) -> str:
-        """The AWS partition of the caller (`aws`, `aws-cn`, `aws-us-gov`)."""
-        return self.caller_identity_arn().split(":")[1]
-
-    def member_profile_accounts(self) -> dict[str, str]:
-        """account id -> profile, for the profiles in `member_profiles` (resolved once)."""
-        if self._profile_accounts is None:
-            with self._lock:
-                if self._profile_accounts is None:
-                    mapping: dict[str, str] = {}
-                    for profile in self.settings.member_profiles:
-                        session = self._session_for(("profile", profile))
-                        try:
-                            account = required_text(
-                                self._first_contact_identity(session),
-                                "Account",
-                                "GetCallerIdentity",
-                            )
-                        except (ClientError, BotoCoreError) as exc:
-                            raise self.error_for(
-                                exc, f"member profile '{profile}'", profile=profile
-                            ) from None
-                        mapping.setdefault(account, profile)
-                    self._profile_accounts = mapping
-        return self._profile_accounts
-
-    # Errors -------------------------------------------------------------------------------
-
-    def _is_sso_profile(self, profile: str | None) -> bool:
-        try:
-            profiles = self._base._session.full_config.get("profiles", {})
-        except BotoCoreError:
-            return False
-        section = profiles.get(profile or "default", {})
-        return any(key in section for key in ("sso_start_url", "sso_session", "sso_account_id"))
-
-    def _credentials_from_environment(self) -> bool:
-        if self.settings.static_credentials is not None or self.settings.profile:
-            return False
-        try:
-            creds = self._base._session.get_credentials()
-        except BotoCoreError:
-            return False
-        return creds is not None and creds.method == "env"
-
-    def error_for(
-        self, exc: BaseException, context: str = "", profile: str | None = None
-    ) -> AwsError:
-        """The AwsError for a failure: expired/missing credentials name the refresh command."""
-        if classify(exc) is CauseCode.CREDENTIALS_EXPIRED:
-            if self.settings.break_glass is not None and profile is None:
-                from drconsole.aws import break_glass
-
-                return break_glass.refused(break_glass.load(self.settings.break_glass), exc)
-            if self.settings.static_credentials is not None:
-                return aws_error(exc, context or "the sandbox's credentials were refused")
-            profile = profile or self.settings.profile
-            return credentials_error(
-                exc,
-                profile,
-                is_sso=self._is_sso_profile(profile),
-                from_environment=profile is None and self._credentials_from_environment(),
-            )
-        return aws_error(exc, context)
-
-
-def resolve_credentials(session: Any) -> None:
-    """Resolve `session`'s credentials now (botocore defers it to the first call). A program or
-    file they need that cannot be run or read is one line naming it (botocore lets the
-    OSError through)."""
-    try:
-        credentials = session.get_credentials()
-        if credentials is not None:
-            credentials.get_frozen_credentials()
-    except OSError as error:
-        raise credential_file_error(error, getattr(session, "profile_name", None)) from None
-
-
-def credential_file_error(error: OSError, profile: str | None) -> ConfigurationError:
-    """One line for a program or file the profile's credentials need that cannot be run or
-    read (`credential_process`, `web_identity_token_file`): botocore lets the OSError through."""
-    name = profile or "default"
-    what = error.strerror or type(error).__name__
-    path = f": {limits.shown_path(str(error.filename))}" if error.filename else ""
-    return ConfigurationError(
-        f"AWS profile '{name}': {what}{path} (a program or file its credential_process or "
-        "web_identity_token_file names)"
-    )

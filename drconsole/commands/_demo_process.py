@@ -24,6 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from drconsole.commands._demo_liveness import (
+    endpoint_answers,
+    pid_alive,
+    process_identity,
+    signal_sandbox,
+)
 from drconsole.errors import DrConsoleError
 from drconsole.private_files import open_private, private_dir
 
@@ -115,105 +121,6 @@ def _pid(value: object) -> int:
     if not 0 < pid < 2**31:
         raise ValueError(f"not a process id: {pid}")
     return pid
-
-
-def process_identity(pid: int) -> str | None:
-    """`<start time> <command line>` of a process, or None when it is gone or unreadable.
-
-    Two processes that share a pid one after the other differ in their start time (clock ticks
-    since boot on Linux, from /proc; `ps`'s start time elsewhere).
-    """
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except FileNotFoundError:
-        if Path("/proc/self/stat").exists():
-            return None  # a Linux /proc without the pid: the process is gone
-        return _ps_identity(pid)
-    except OSError:
-        return None
-    # Field 22 (starttime), counted after the command name, which may hold spaces and parens.
-    fields = stat.rsplit(")", 1)[-1].split()
-    if len(fields) < 20:
-        return None
-    command = cmdline.replace(b"\0", b" ").decode("utf-8", "replace").strip()
-    return f"{fields[19]} {command}"
-
-
-def _ps_identity(pid: int) -> str | None:
-    try:
-        answer = subprocess.run(
-            ["ps", "-o", "lstart=", "-o", "args=", "-p", str(pid)],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return answer.stdout.strip() or None if answer.returncode == 0 else None
-
-
-def signal_sandbox(record: SandboxRecord, signum: int) -> bool:
-    """Send `signum` to the recorded sandbox only if the pid is still that sandbox; True if sent.
-
-    Where the OS offers it, a pidfd pins the process between the check and the signal, so a pid
-    reused in between cannot receive it.
-    """
-    pidfd: int | None = None
-    try:
-        try:
-            pidfd = os.pidfd_open(record.pid)
-        except (AttributeError, OSError):
-            pidfd = None
-        if not record.is_ours():
-            return False
-        if pidfd is not None:
-            signal.pidfd_send_signal(pidfd, signum)
-        else:
-            os.kill(record.pid, signum)
-        return True
-    except ProcessLookupError:
-        return False
-    finally:
-        if pidfd is not None:
-            os.close(pidfd)
-
-
-def pid_alive(pid: int) -> bool:
-    """True when a process with this pid exists (and is not a zombie of ours)."""
-    try:
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def endpoint_answers(endpoint_url: str, timeout: float = 2.0) -> bool:
-    """True when something answers HTTP at the endpoint (any status)."""
-    import http.client
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(endpoint_url)
-    connection = http.client.HTTPConnection(
-        parts.hostname or "127.0.0.1", parts.port, timeout=timeout
-    )
-    try:
-        connection.request("GET", "/")
-        connection.getresponse().read()
-    except OSError:
-        return False
-    finally:
-        connection.close()
-    return True
 
 
 def live_record(state_dir: Path) -> SandboxRecord | None:
@@ -366,58 +273,6 @@ def stop(record: SandboxRecord, state_dir: Path, timeout: float = STOP_TIMEOUT_S
     return running
 
 
-def unfinished_flow_ids(state_dir: Path) -> list[str]:
-    """Ids of the demo journal's unfinished flows (an empty list when there is no journal)."""
-    from drconsole.flows.journal import JOURNAL_FILE, Journal
-
-    if not (state_dir / JOURNAL_FILE).exists():
-        return []
-    return [flow.flow_id for flow in Journal(state_dir).unfinished()]
-
-
-def unfinished_drill_ids(state_dir: Path) -> list[str]:
-    """Ids of the drills started on the running demo sandbox and not ended (a console quit
-    mid-drill): `drconsole drill resume` carries them on against that sandbox."""
-    from drconsole.drills.journal import DRILLS_DIR, DrillJournal, parse_time
-
-    record = state_dir / RECORD_FILE
-    if not (state_dir / DRILLS_DIR).is_dir() or not record.exists():
-        return []
-    since = record.stat().st_mtime
-    return [
-        state.run_id
-        for state in DrillJournal(state_dir).runs()
-        if state.end is None
-        and state.start.get("started")
-        and parse_time(str(state.start["started"])).timestamp() >= since
-    ]
-
-
-def abandon_orphans(state_dir: Path) -> list[str]:
-    """Mark the demo journal's unfinished flows failed, each under its lock (one a live
-    process drives is left to it): their sandbox is gone for good; the ids abandoned.
-
-    Called before a new sandbox starts, so that no flow is ever resumed against a sandbox that
-    did not start its jobs.
-    """
-    from drconsole.flows.journal import FlowEnded, FlowLock, Journal
-
-    journal = Journal(state_dir)
-    abandoned = []
-    for flow_id in unfinished_flow_ids(state_dir):
-        lock = FlowLock(state_dir, flow_id)
-        if not lock.acquire():
-            continue  # a live process drives it: it ends it itself (its sandbox is gone)
-        try:
-            journal.abandon(flow_id, "the demo sandbox this flow ran on was stopped or replaced")
-            abandoned.append(flow_id)
-        except FlowEnded:
-            pass  # it ended meanwhile
-        finally:
-            lock.release()
-    return abandoned
-
-
 # The detached process itself ------------------------------------------------------------------
 
 
@@ -493,54 +348,3 @@ def serve(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(serve(sys.argv[1:]))
-
-
-# What `drconsole jobs` sees of the demo ---------------------------------------------------------
-
-
-@dataclass
-class DemoFlows:
-    """The demo journal's flows and the sandbox they run on (`record` None: it is gone)."""
-
-    journal: Any
-    flows: list[Any]
-    record: SandboxRecord | None
-
-    @classmethod
-    def find(cls, *, all_flows: bool) -> DemoFlows | None:
-        """The demo's flows; None without a demo journal or when it has nothing to show.
-
-        Without a demo journal this costs one stat call, so `drconsole jobs` stays fast.
-        """
-        from drconsole.flows.journal import FINISHED_STATUSES, JOURNAL_FILE, Journal
-
-        state_dir = demo_state_dir()
-        # os.path.exists: a state dir out of reach (a name too long) is said by the real
-        # journal's check that follows, naming XDG_STATE_HOME, not here as an OSError.
-        if not os.path.exists(state_dir / JOURNAL_FILE):
-            return None
-        journal = Journal(state_dir)
-        flows = journal.flows() if all_flows else journal.unfinished()
-        if not flows:
-            return None
-        unfinished = any(flow.status not in FINISHED_STATUSES for flow in flows)
-        record = live_record(state_dir) if unfinished else SandboxRecord.read(state_dir)
-        return cls(journal, flows, record)
-
-    def settings(self, args: argparse.Namespace) -> Any:
-        """Settings on the demo sandbox with the demo journal."""
-        assert self.record is not None
-        return demo_settings(args, self.record, self.journal.state_dir)
-
-    def report_gone(self, as_json: bool) -> int:
-        """One line: the sandbox of these demo flows is gone, so they cannot be resumed (1)."""
-        ids = ", ".join(flow.flow_id for flow in self.flows)
-        line = (
-            f"demo flow(s) {ids}: the demo sandbox they ran on is gone, so they cannot be "
-            "resumed; `drconsole jobs --abandon ID` clears each"
-        )
-        if as_json:
-            print(line, file=sys.stderr)
-        else:
-            print(line)
-        return 1

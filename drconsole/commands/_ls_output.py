@@ -234,7 +234,8 @@ def in_background(work: Callable[[], T]) -> Callable[[], T]:
 def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
     """Gather what `listing` asks for and print it; return the exit code."""
     from drconsole.aws.account_feed import AccountFeed
-    from drconsole.aws.inventory import Inventory, PointFilter
+    from drconsole.aws.inventory import Inventory
+    from drconsole.aws.point_pages import PointFilter
     from drconsole.aws.session import AwsSessions
     from drconsole.commands._ls_stream import stream_points
     from drconsole.commands._ls_vault_flags import not_found, refuse_unscanned_regions

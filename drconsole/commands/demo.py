@@ -45,6 +45,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Find or start the sandbox, run the TUI on it, then stop it unless flows are unfinished."""
     from drconsole.commands import _demo_process as proc
+    from drconsole.commands._demo_flows import abandon_orphans
 
     validate_flags(args)
     state_dir = proc.demo_state_dir()
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         proc.stop(record, state_dir)
     elif record is not None:
         (state_dir / proc.RECORD_FILE).unlink(missing_ok=True)
-    proc.abandon_orphans(state_dir)
+    abandon_orphans(state_dir)
     starting = proc.start_detached(args, state_dir)
     return _console(args, state_dir, None, starting)
 
@@ -81,13 +82,13 @@ def _refuse_orphaning_in_read_only(args: argparse.Namespace, state_dir: Path) ->
     """A new sandbox cannot carry on the flows of the one it replaces, so they are marked failed
     in the demo journal first; read-only mode writes no journal: refused with one line instead,
     before anything is stopped, started or written."""
-    from drconsole.commands import _demo_process as proc
+    from drconsole.commands._demo_flows import unfinished_flow_ids
     from drconsole.config import read_only_setting
     from drconsole.errors import ReadOnlyViolation
 
     if not read_only_setting(args):
         return
-    left = proc.unfinished_flow_ids(state_dir)
+    left = unfinished_flow_ids(state_dir)
     if args.fresh:
         raise ReadOnlyViolation(
             "--fresh: read-only mode is on: replacing the demo sandbox marks its unfinished "
@@ -104,14 +105,16 @@ def _refuse_orphaning_in_read_only(args: argparse.Namespace, state_dir: Path) ->
 def _stop(state_dir: Path) -> int:
     """`--stop`: stop the recorded sandbox, saying what that leaves behind."""
     from drconsole.commands import _demo_process as proc
+    from drconsole.commands._demo_flows import unfinished_flow_ids
+    from drconsole.commands._demo_liveness import pid_alive
 
     record = proc.SandboxRecord.read(state_dir)
     if record is None:
         print("No demo sandbox is running.")
         return 0
-    foreign = proc.pid_alive(record.pid) and not record.is_ours()
+    foreign = pid_alive(record.pid) and not record.is_ours()
     ran = proc.stop(record, state_dir)
-    left = proc.unfinished_flow_ids(state_dir)
+    left = unfinished_flow_ids(state_dir)
     tail = f"; {len(left)} unfinished demo flow(s) can no longer be resumed" if left else ""
     state = "stopped" if ran else "was not running"
     if foreign:
@@ -123,6 +126,7 @@ def _stop(state_dir: Path) -> int:
 def _console(args: argparse.Namespace, state_dir: Path, settings: Any, starting: Any) -> int:
     """Run the TUI; on exit keep the sandbox only while demo flows or drills are unfinished."""
     from drconsole.commands import _demo_process as proc
+    from drconsole.commands._demo_flows import unfinished_drill_ids, unfinished_flow_ids
     from drconsole.drills.journal import unfinished_drill_flows
 
     code = 1
@@ -135,10 +139,10 @@ def _console(args: argparse.Namespace, state_dir: Path, settings: Any, starting:
             starting.process.kill()
             starting.process.wait()
         elif record is not None:
-            drills = proc.unfinished_drill_ids(state_dir)
+            drills = unfinished_drill_ids(state_dir)
             # A drill's own flows are carried on by `drill resume`, with the drill.
             of_drills = set(unfinished_drill_flows(state_dir))
-            left = [f for f in proc.unfinished_flow_ids(state_dir) if f not in of_drills]
+            left = [f for f in unfinished_flow_ids(state_dir) if f not in of_drills]
             if left or drills:
                 kept = [f"{len(left)} unfinished flow(s)"] if left else []
                 kept += [f"drill {run_id}" for run_id in drills]

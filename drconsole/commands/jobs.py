@@ -192,7 +192,7 @@ def _fresh(settings: Any, flows: list[Any]) -> list[dict[str, Any]]:
 
 def _demo_flows(args: argparse.Namespace) -> Any:
     """The demo journal's flows and its sandbox; None (cheaply) when there are none."""
-    from drconsole.commands._demo_process import DemoFlows
+    from drconsole.commands._demo_flows import DemoFlows
 
     return DemoFlows.find(all_flows=bool(args.all))
 

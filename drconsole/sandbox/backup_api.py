@@ -11,7 +11,7 @@ from typing import Any
 
 from moto.backup.responses import BackupResponse
 
-from . import store
+from . import point_records, store
 from .shapes import (
     BackupError,
     invalid_parameter,
@@ -132,7 +132,7 @@ class SandboxBackupResponse(SummariesApiMixin, TransferApiMixin, BackupResponse)
             raise invalid_parameter("The NextToken is not valid")
         return offset
 
-    def key_token(self) -> store.RecoveryPointKey | None:
+    def key_token(self) -> point_records.RecoveryPointKey | None:
         """A NextToken holding a recovery point sort key (None without one)."""
         key = self.next_token()
         if key is None:
@@ -154,7 +154,7 @@ class SandboxBackupResponse(SummariesApiMixin, TransferApiMixin, BackupResponse)
             raise not_found(f"Backup vault {vault_name} does not exist")
         return vault
 
-    def point_in_vault(self) -> store.RecoveryPoint:
+    def point_in_vault(self) -> point_records.RecoveryPoint:
         """The recovery point named in the path, in the vault named in the path."""
         vault = self.vault()
         arn = self.param("RecoveryPointArn", required=True)
@@ -257,7 +257,7 @@ class SandboxBackupResponse(SummariesApiMixin, TransferApiMixin, BackupResponse)
         plan_id = self.param("ByBackupPlanId")
         parent = self.param("ByParentRecoveryPointArn")
 
-        def matches(point: store.RecoveryPoint) -> bool:
+        def matches(point: point_records.RecoveryPoint) -> bool:
             if resource_arn and point.resource_arn != resource_arn:
                 return False
             if resource_type and point.resource_type != resource_type:
@@ -279,7 +279,9 @@ class SandboxBackupResponse(SummariesApiMixin, TransferApiMixin, BackupResponse)
             fragments = [p.list_fragment() for p in points]
         rest = {} if last is None else {"NextToken": store.encode_token(last)}
         self.response_headers["Content-Type"] = "application/json"
-        return serialize_with_fragments(store.LIST_OPERATION, "RecoveryPoints", fragments, rest)
+        return serialize_with_fragments(
+            point_records.LIST_OPERATION, "RecoveryPoints", fragments, rest
+        )
 
     def describe_recovery_point(self) -> str:
         """DescribeRecoveryPoint."""
@@ -342,7 +344,7 @@ class SandboxBackupResponse(SummariesApiMixin, TransferApiMixin, BackupResponse)
             point = self.point_in_vault()
             vault = self.vault()
             if vault.locked and vault.min_retention_days:
-                age_days = (datetime.now().timestamp() - point.created) / store.DAY
+                age_days = (datetime.now().timestamp() - point.created) / point_records.DAY
                 if age_days < vault.min_retention_days:
                     raise BackupError(
                         "InvalidRequestException",

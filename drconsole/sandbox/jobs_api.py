@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from . import engine, store
+from . import engine, point_records, store
 from .shapes import BackupError, invalid_parameter, invalid_request, not_found
 
 VAULT_ARN = re.compile(r"arn:aws:backup:([a-z0-9-]+):(\d{12}):backup-vault:([A-Za-z0-9_.-]+)")
@@ -202,7 +202,7 @@ class JobsApiMixin:
                 if vault_name not in backend.vaults:
                     raise engine.JobFailed(f"Backup vault {vault_name} does not exist")
                 backend.add_point(
-                    store.RecoveryPoint(
+                    point_records.RecoveryPoint(
                         arn=point_arn,
                         account_id=account,
                         region=region,

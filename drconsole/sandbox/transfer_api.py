@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import engine, store
+from . import engine, point_records, store
 from .jobs_api import (
     CONCURRENT_COPY_LIMIT,
     MSG_CROSS_ACCOUNT_RESTORE,
@@ -24,7 +24,7 @@ COPYABLE_STATUSES = frozenset({"COMPLETED", "AVAILABLE", "PARTIAL"})
 UNRESTORABLE_STATUSES = frozenset({"CREATING", "DELETING"})
 
 
-def find_point_anywhere(arn: str) -> store.RecoveryPoint | None:
+def find_point_anywhere(arn: str) -> point_records.RecoveryPoint | None:
     """The recovery point with this ARN in any account and Region, or None."""
     for _account, _region, backend in store.iter_backends():
         point = backend.extras.points.get(arn)
@@ -174,7 +174,7 @@ class TransferApiMixin(JobsApiMixin):
 
     @staticmethod
     def _copy_completion(
-        source: store.RecoveryPoint,
+        source: point_records.RecoveryPoint,
         dest_account: str,
         dest_region: str,
         dest_vault_name: str,
@@ -187,7 +187,7 @@ class TransferApiMixin(JobsApiMixin):
             vault = backend.vaults.get(dest_vault_name)
             if vault is None:
                 raise engine.JobFailed(f"Backup vault {dest_vault_name} does not exist.")
-            copy = store.RecoveryPoint(
+            copy = point_records.RecoveryPoint(
                 arn=store.recovery_point_arn(
                     dest_account,
                     dest_region,

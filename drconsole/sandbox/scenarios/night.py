@@ -23,7 +23,8 @@ from drconsole.sandbox import copy_rules, engine, restores
 from drconsole.sandbox.scenarios.iam_roles import default_service_role_arn
 
 if TYPE_CHECKING:
-    from drconsole.sandbox.scenarios.demo import DemoBuilder, SeededPoint
+    from drconsole.sandbox.scenarios.demo import DemoBuilder
+    from drconsole.sandbox.scenarios.demo_backups import SeededPoint
 
 NIGHT = timedelta(hours=24)
 MSG_INSUFFICIENT_PRIVILEGES = "Insufficient privileges to perform this action."
@@ -140,7 +141,7 @@ class NightJobs:
             )
 
     def _failures(self, demo: DemoBuilder) -> None:
-        from drconsole.sandbox.scenarios.demo import (
+        from drconsole.sandbox.scenarios.demo_backups import (
             CENTRAL_VAULT,
             REGION,
             SeededPoint,

@@ -1,0 +1,152 @@
+"""The caller's identity and the accounts of member profiles, asked once and fast to fail."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drconsole.aws.answers import required_text
+from drconsole.aws.credential_errors import resolve_credentials
+from drconsole.aws.errors import UNRECOGNIZED_CREDENTIAL_CODES, classify
+from drconsole.aws.readonly import install_read_only_guard
+from drconsole.config import Settings
+from drconsole.errors import AwsError
+from drconsole.models import CauseCode
+
+# How long the caller's credentials, once seen taken, are not asked about again when a member
+# account or Region refuses its own (one GetCallerIdentity, not one per refused read).
+CALLER_RECHECK_SECONDS = 30.0
+
+
+class CallerIdentity:
+    """Who the credentials in use are, and which account each member profile reaches (a part
+    of `AwsSessions`)."""
+
+    settings: Settings
+    _base: Any
+    _config: Config
+    _first_contact_config: Config
+    _lock: threading.RLock
+    _recheck_lock: threading.Lock
+    _caller: dict[str, str] | None
+    _caller_recognized_at: float
+    _profile_accounts: dict[str, str] | None
+
+    if TYPE_CHECKING:  # what `AwsSessions` provides
+
+        def _create_client(
+            self, session: Any, service: str, region: str, config: Config
+        ) -> Any: ...
+
+        def _count_request(self, event_name: str = "", **_: Any) -> None: ...
+
+        def _session_for(self, identity: tuple[str, ...]) -> Any: ...
+
+        def client(
+            self, service: str, account_id: str | None = None, region: str | None = None
+        ) -> Any: ...
+
+        def error_for(
+            self, exc: BaseException, context: str = "", profile: str | None = None
+        ) -> AwsError: ...
+
+    def _first_contact_identity(self, session: Any) -> dict[str, Any]:
+        """sts:GetCallerIdentity through `session`: fast failure on a dead endpoint.
+
+        A client with few attempts and a short connect timeout asks first; when it fails for
+        any other reason than the network (throttling, say), the shared client with the full
+        adaptive retries asks again, so throttling is still absorbed.
+        """
+        home = self.settings.home_region
+        # Resolved first and once: asking again mends no credential failure, and botocore
+        # offers a role's MFA prompt only once.
+        resolve_credentials(session)
+        quick = self._create_client(session, "sts", home, self._first_contact_config)
+        self._prepare_identity_client(quick)
+        try:
+            answer: dict[str, Any] = quick.get_caller_identity()
+            return answer
+        except (ClientError, BotoCoreError) as exc:
+            if classify(exc) is CauseCode.NETWORK:
+                raise
+        patient = self._create_client(session, "sts", home, self._config)
+        self._prepare_identity_client(patient)
+        answer = patient.get_caller_identity()
+        return answer
+
+    def _prepare_identity_client(self, client: Any) -> None:
+        # Only GetCallerIdentity is asked, but every client drconsole makes carries the guard.
+        if self.settings.read_only:
+            install_read_only_guard(client)
+        client.meta.events.register("before-send.*.*", self._count_request)
+
+    def _caller_identity(self) -> dict[str, str]:
+        if self._caller is None:
+            try:
+                answer = self._first_contact_identity(self._base)
+                self._caller = {
+                    "Account": required_text(answer, "Account", "GetCallerIdentity"),
+                    "Arn": required_text(answer, "Arn", "GetCallerIdentity"),
+                }
+            except (ClientError, BotoCoreError) as exc:
+                raise self.error_for(exc, "cannot read the caller identity") from None
+        return self._caller
+
+    def caller_still_recognized(self) -> bool:
+        """Whether AWS still takes the caller's own credentials (sts:GetCallerIdentity in the
+        home Region, asked at most once per CALLER_RECHECK_SECONDS). While it does, a refusal
+        of the credentials in one member account or Region is that account's or Region's
+        alone (an opt-in Region it has not enabled, its member profile), not the caller's."""
+        with self._recheck_lock:
+            if time.monotonic() - self._caller_recognized_at < CALLER_RECHECK_SECONDS:
+                return True
+            try:
+                self.client("sts").get_caller_identity()
+            except (ClientError, BotoCoreError):
+                return False
+            self._caller_recognized_at = time.monotonic()
+            return True
+
+    def refused_here(self, code: str) -> bool:
+        """True when AWS refusing a call's credentials with `code` is that account's and
+        Region's alone (an opt-in Region it has not enabled, a stale member profile): a code
+        of an unrecognized token while the caller's own credentials are still taken."""
+        return code in UNRECOGNIZED_CREDENTIAL_CODES and self.caller_still_recognized()
+
+    def caller_account_id(self) -> str:
+        """The account id of the credentials in use (sts:GetCallerIdentity, cached)."""
+        return self._caller_identity()["Account"]
+
+    def caller_identity_arn(self) -> str:
+        """The ARN of the credentials in use (for the audit log)."""
+        return self._caller_identity()["Arn"]
+
+    def partition(self) -> str:
+        """The AWS partition of the caller (`aws`, `aws-cn`, `aws-us-gov`)."""
+        return self.caller_identity_arn().split(":")[1]
+
+    def member_profile_accounts(self) -> dict[str, str]:
+        """account id -> profile, for the profiles in `member_profiles` (resolved once)."""
+        if self._profile_accounts is None:
+            with self._lock:
+                if self._profile_accounts is None:
+                    mapping: dict[str, str] = {}
+                    for profile in self.settings.member_profiles:
+                        session = self._session_for(("profile", profile))
+                        try:
+                            account = required_text(
+                                self._first_contact_identity(session),
+                                "Account",
+                                "GetCallerIdentity",
+                            )
+                        except (ClientError, BotoCoreError) as exc:
+                            raise self.error_for(
+                                exc, f"member profile '{profile}'", profile=profile
+                            ) from None
+                        mapping.setdefault(account, profile)
+                    self._profile_accounts = mapping
+        return self._profile_accounts
