@@ -170,12 +170,15 @@ def test_not_principal_with_deny(not_principal: Any, requester: str, expected: s
     assert decide(policy, principal=requester) == expected
 
 
-def test_not_principal_with_allow_grants_everyone_else() -> None:
+def test_not_principal_with_allow_is_refused_as_aws_does_not_support_it() -> None:
+    # IAM: "NotPrincipal must be used with "Effect":"Deny". Using it with "Effect":"Allow" is
+    # not supported." Evaluated, it would allow everyone but the listed principals.
     policy = policy_of(NotPrincipal={"AWS": f"arn:aws:iam::{OTHER}:root"})
-    assert decide(policy, principal=ACCT) == "allow"
-    assert decide(policy, principal=f"arn:aws:iam::{OTHER}:root") == "implicit-deny"
-    # Only the account itself is listed, so a user of that account is not excluded.
-    assert decide(policy, principal=f"arn:aws:iam::{OTHER}:user/x") == "allow"
+    with pytest.raises(PolicyError, match=r'^Statement\[0\]: NotPrincipal with "Effect": "Allow"'):
+        decide(policy, principal=ACCT)
+    single = {"Statement": {"Effect": "Allow", "NotPrincipal": "*", "Action": "*"}}
+    with pytest.raises(PolicyError, match=r"^Statement: NotPrincipal"):
+        parse_policy(single)
 
 
 # --- Action / NotAction, Resource / NotResource ----------------------------------------------
