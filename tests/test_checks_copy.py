@@ -871,3 +871,56 @@ def test_a_key_shared_for_grants_only_warns_for_ebs_and_ec2(resource_type: str) 
     assert checks.check_source_key(good_facts(resource_type, source_key=shared)).status is (
         CheckStatus.PASS
     )
+
+
+def allow_all_but(action: str, account: str) -> str:
+    """An Allow with NotPrincipal: "Using it with "Effect":"Allow" is not supported" (IAM)."""
+    return policy(
+        {
+            "Effect": "Allow",
+            "NotPrincipal": {"AWS": f"arn:aws:iam::{account}:root"},
+            "Action": action,
+            "Resource": "*",
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("check_id", "facts"),
+    [
+        (
+            "dest.access-policy",
+            with_vault(
+                good_facts(), access_policy=allow_all_but("backup:CopyIntoBackupVault", OTHER)
+            ),
+        ),
+        (
+            "source.vault-policy",
+            good_facts(source_vault_policy=allow_all_but("backup:CopyFromBackupVault", OTHER)),
+        ),
+        (
+            "source.key",
+            good_facts(
+                source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", allow_all_but("kms:*", OTHER))
+            ),
+        ),
+        (
+            "source.copy-role",
+            good_facts(
+                copy_role=RoleFacts(
+                    f"arn:aws:iam::{SRC}:role/service-role/AWSBackupDefaultServiceRole",
+                    allow_all_but("sts:AssumeRole", OTHER),
+                )
+            ),
+        ),
+    ],
+)
+def test_a_policy_allowing_with_not_principal_is_unknown_never_pass(
+    check_id: str, facts: CopyFacts
+) -> None:
+    """AWS does not support NotPrincipal in an Allow (nor in a trust policy at all): a verdict
+    resting on such a policy is UNKNOWN, as for any policy drconsole cannot read."""
+    result = {c.id: c for c in checks.copy_verdicts(facts)}[check_id]
+    assert result.status is CheckStatus.UNKNOWN, result
+    assert 'Statement[0]: NotPrincipal with "Effect": "Allow"' in result.evidence
+    assert result.fix_id is None

@@ -274,3 +274,21 @@ def test_restore_role_with_its_own_policies_is_a_warning_not_a_failure() -> None
     assert checks.check_restore_role(good_restore(role=RoleFacts(ROLE, TRUST))).status is (
         CheckStatus.FAIL
     )
+
+
+def test_a_trust_policy_allowing_with_not_principal_is_unknown() -> None:
+    """IAM: NotPrincipal "must be used with "Effect":"Deny"" and is not for trust policies."""
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": {
+                "Effect": "Allow",
+                "NotPrincipal": {"AWS": f"arn:aws:iam::{DEST}:root"},
+                "Action": "sts:AssumeRole",
+            },
+        }
+    )
+    facts = good_restore(role=RoleFacts(ROLE, trust, (RESTORE_POLICY_ARN, S3_RESTORE_POLICY_ARN)))
+    result = checks.check_restore_role(facts)
+    assert result.status is CheckStatus.UNKNOWN, result
+    assert "NotPrincipal" in result.evidence

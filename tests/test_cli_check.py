@@ -110,6 +110,40 @@ def test_people_see_the_remediation(demo: Env) -> None:
     assert "copy not ready" in result.stdout
 
 
+def test_a_vault_policy_allowing_with_not_principal_is_not_a_pass(demo: Env) -> None:
+    """AWS does not support NotPrincipal in an Allow: a destination vault whose access policy
+    admits "everyone but account X" that way is UNKNOWN, not a PASS for every other source."""
+    backup = demo.sandbox.client("backup", demo.info.accounts["backup"], demo.info.region)
+    vault = "central-eu-central-1"
+    before = backup.get_backup_vault_access_policy(BackupVaultName=vault)["Policy"]
+    statement = {
+        "Effect": "Allow",
+        "NotPrincipal": {"AWS": f"arn:aws:iam::{demo.info.accounts['dev']}:root"},
+        "Action": "backup:CopyIntoBackupVault",
+        "Resource": "*",
+    }
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    backup.put_backup_vault_access_policy(BackupVaultName=vault, Policy=policy)
+    prod = demo.sandbox.client("backup", demo.info.accounts["prod"], demo.info.region)
+    points = prod.list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    rp = next(
+        p["RecoveryPointArn"]
+        for p in points["RecoveryPoints"]
+        if p["ResourceType"] == "EBS" and p.get("ResourceName") == "prod-web-data"
+    )
+    try:
+        result = drconsole(
+            demo, "check", "copy", "--recovery-point", rp, "--to", demo.vault("backup", vault),
+            "--json",
+        )  # fmt: skip
+    finally:
+        backup.put_backup_vault_access_policy(BackupVaultName=vault, Policy=before)
+    assert result.returncode == 1, result.stdout + result.stderr
+    access = next(c for c in as_json(result)["checks"] if c["id"] == "dest.access-policy")
+    assert access["status"] == "UNKNOWN", access
+    assert 'NotPrincipal with "Effect": "Allow" is not supported by AWS' in access["evidence"]
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [

@@ -170,12 +170,15 @@ def test_not_principal_with_deny(not_principal: Any, requester: str, expected: s
     assert decide(policy, principal=requester) == expected
 
 
-def test_not_principal_with_allow_grants_everyone_else() -> None:
+def test_not_principal_with_allow_is_refused_as_aws_does_not_support_it() -> None:
+    # IAM: "NotPrincipal must be used with "Effect":"Deny". Using it with "Effect":"Allow" is
+    # not supported." Evaluated, it would allow everyone but the listed principals.
     policy = policy_of(NotPrincipal={"AWS": f"arn:aws:iam::{OTHER}:root"})
-    assert decide(policy, principal=ACCT) == "allow"
-    assert decide(policy, principal=f"arn:aws:iam::{OTHER}:root") == "implicit-deny"
-    # Only the account itself is listed, so a user of that account is not excluded.
-    assert decide(policy, principal=f"arn:aws:iam::{OTHER}:user/x") == "allow"
+    with pytest.raises(PolicyError, match=r'^Statement\[0\]: NotPrincipal with "Effect": "Allow"'):
+        decide(policy, principal=ACCT)
+    single = {"Statement": {"Effect": "Allow", "NotPrincipal": "*", "Action": "*"}}
+    with pytest.raises(PolicyError, match=r"^Statement: NotPrincipal"):
+        parse_policy(single)
 
 
 # --- Action / NotAction, Resource / NotResource ----------------------------------------------
@@ -505,6 +508,35 @@ def test_missing_variable_makes_the_statement_not_apply_unless_defaulted() -> No
     assert "${aws:username}" in result.statements[0].reason
     defaulted = policy_of(Resource="arn:aws:s3:::${aws:username, 'shared'}/*")
     assert decide(defaulted, "s3:GetObject", ROLE, "arn:aws:s3:::shared/x") == "allow"
+
+
+@pytest.mark.parametrize(
+    ("requester", "username", "userid"),
+    [
+        # IAM's principal key values: a user's friendly name (its unique id AIDA... is not in
+        # its ARN); the root user's account id; a federated user's ACCOUNT:NAME.
+        (f"arn:aws:iam::{ACCT}:user/team/alice", "alice", None),
+        (ACCT, None, ACCT),
+        (f"arn:aws:iam::{ACCT}:root", None, ACCT),
+        (f"arn:aws:sts::{ACCT}:federated-user/carol", None, f"{ACCT}:carol"),
+        # A session's aws:userid is ROLEID:SESSION: the role's unique id is in no ARN.
+        (SESSION, None, None),
+        (ROLE, None, None),
+        ("backup.amazonaws.com", None, None),
+    ],
+)
+def test_aws_username_and_userid_are_derived_where_the_arn_tells_them(
+    requester: str, username: str | None, userid: str | None
+) -> None:
+    for key, value in (("aws:username", username), ("aws:userid", userid)):
+        present = policy_of(Condition={"Null": {key: "false"}})
+        assert decide(present, principal=requester) == ("allow" if value else "implicit-deny")
+        if value:
+            equal = policy_of(Condition={"StringEquals": {key: value}})
+            assert decide(equal, principal=requester) == "allow"
+    # A value given in the request context wins over the derived one.
+    given = policy_of(Condition={"StringEquals": {"aws:userid": "AIDAEXAMPLE"}})
+    assert decide(given, principal=requester, aws__userid="AIDAEXAMPLE") == "allow"
 
 
 def test_substituted_values_and_escapes_are_not_wildcards() -> None:

@@ -14,6 +14,12 @@ from drconsole.errors import UsageError
 # AWS's largest policies (KMS key policies) are 32 KB; a file far beyond that is not a policy.
 MAX_POLICY_CHARACTERS = 1024 * 1024
 TOO_LARGE = "larger than 1 MiB (AWS policies are at most 32 KB)"
+# Between the two, the policy is evaluated with a warning: AWS would not store it.
+LARGEST_AWS_POLICY_BYTES = 32 * 1024
+# The decision when a resource-based policy allows only through the principal's account (or for
+# a principal of another account): AWS also needs the principal's identity-based policy.
+NEEDS_IDENTITY_ALLOW = "allow-if-identity-allows"
+EXIT_NEEDS_IDENTITY_ALLOW = 4
 
 if TYPE_CHECKING:
     from drconsole.policy import Decision, Request
@@ -33,7 +39,8 @@ def register(subparsers: Any) -> None:
         help="evaluate a policy for one request: allow, explicit-deny or implicit-deny",
         description=(
             "Evaluate a policy (identity, vault access, key policy or SCP) for one request. "
-            "Exit 0 when allowed, 1 when denied, 2 for bad input."
+            "Exit 0 when allowed, 1 when denied, 2 for bad input, 4 when a resource-based "
+            "policy allows it only if the principal's own identity-based policy allows it too."
         ),
     )
     simulate.add_argument(
@@ -124,33 +131,132 @@ def unwrap_cli_output(text: str) -> str:
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    """Evaluate the policy and print the decision; 0 allow, 1 deny."""
-    from drconsole.policy import PolicyError, Request, evaluate
+    """Evaluate the policy and print the decision; 0 allow, 1 deny, 4 allow if the principal's
+    identity-based policy allows too."""
+    from drconsole.policy import PolicyError, Request
 
     context = parse_context(args.context)
     text, name = read_policy(args.policy)
     request = Request(args.action, args.principal, args.resource, context)
+    policy_text = unwrap_cli_output(text)
     try:
-        decision = evaluate(unwrap_cli_output(text), request)
+        answer = _answer(policy_text, request)
     except PolicyError as error:
         raise PolicyError(f"policy {name}: {error}") from None
+    # Only once the policy is read: a policy that cannot be read is one line, the error.
+    size_warning = _size_warning(policy_text, name)
+    if size_warning:
+        print(f"WARN {size_warning}", file=sys.stderr)
+    decision, shown, warnings = answer
+    warnings = ([size_warning] if size_warning else []) + warnings
     if args.json:
         document = {
-            "decision": decision.decision,
+            "decision": shown,
+            "needs_identity_allow": shown == NEEDS_IDENTITY_ALLOW,
             "statements": [s.to_dict() for s in decision.statements],
             "action": args.action,
             "principal": args.principal,
             "resource": args.resource,
-            "warnings": list(decision.warnings),
+            "warnings": warnings,
         }
         print(json.dumps(document, indent=2))
     else:
-        _print_decision(decision, request)
+        _print_decision(decision, shown, [w for w in warnings if w != size_warning], request)
+    if shown == NEEDS_IDENTITY_ALLOW:
+        return EXIT_NEEDS_IDENTITY_ALLOW
     return 0 if decision.allowed else 1
 
 
-def _print_decision(decision: Decision, request: Request) -> None:
-    """The decision, then each deciding statement and why, for people."""
+def _size_warning(policy_text: str, name: str) -> str | None:
+    """A warning for a policy larger than any AWS stores (it is still evaluated)."""
+    size = len(policy_text.encode("utf-8"))
+    if size <= LARGEST_AWS_POLICY_BYTES:
+        return None
+    return (
+        f"policy {limits.shown_path(name)} is {size} bytes: AWS stores no policy that large"
+        " (at most 32,768 bytes for a KMS key policy, 6,144 characters for a managed policy,"
+        " 5,120 for an SCP); it is evaluated all the same"
+    )
+
+
+def _answer(policy_text: str, request: Request) -> tuple[Decision, str, list[str]]:
+    """The decision, the decision shown, and the warnings.
+
+    A resource-based policy (every statement names a Principal) that allows an IAM principal
+    of another account, or allows only through the principal's account
+    (`arn:aws:iam::ACCOUNT:root` delegates to that account's IAM policies), is not enough on its
+    own: AWS also needs the principal's identity-based policy, and the answer says so.
+    """
+    from drconsole.policy import evaluate, evaluate_resource_policy, parse_policy
+
+    policy = parse_policy(policy_text)
+    resource_based = all(s.principal is not None for s in policy.statements)
+    account = _resource_account(request)
+    if resource_based and account:
+        decision = evaluate_resource_policy(policy, request, account)
+    else:
+        decision = evaluate(policy, request)
+    warnings = list(decision.warnings)
+    if not (resource_based and decision.allowed):
+        return decision, decision.decision, warnings
+    principal = _principal_of(request)
+    if principal is None:
+        return decision, decision.decision, warnings
+    who, own_account, is_account = principal
+    # Without the resource's account, only an allow through the account itself is known to
+    # need more; a direct grant does too when the resource is in another account.
+    through_account = all(r.grant == "account" for r in decision.statements)
+    whose = f"a principal of account {own_account}" if is_account else who
+    if decision.needs_identity_allow or (not account and through_account):
+        if account and account != own_account:
+            why = f"the resource is in account {account}, not {own_account}"
+        else:
+            why = (
+                f"the statements allowing it name only account {own_account}, which leaves"
+                " the decision to that account's IAM policies"
+            )
+        warnings.append(
+            f"allowed only if an identity-based policy of {whose} (its own IAM policy) allows"
+            f" {request.action.strip()} too: {why}"
+        )
+        return decision, NEEDS_IDENTITY_ALLOW, warnings
+    if not account:
+        warnings.append(
+            "the resource's account is not known (give --resource with its ARN, or --context"
+            f" aws:ResourceAccount=ACCOUNT): if it is not {own_account}, AWS also needs an"
+            f" identity-based policy of {whose} to allow {request.action.strip()}"
+        )
+    return decision, decision.decision, warnings
+
+
+def _resource_account(request: Request) -> str | None:
+    """The resource's account: --context aws:ResourceAccount, else the --resource ARN's."""
+    from drconsole.policy.principals import ACCOUNT
+
+    given = [v for k, v in request.context.items() if k.strip().lower() == "aws:resourceaccount"]
+    if given:
+        value = given[0]
+        return value.strip() if isinstance(value, str) and ACCOUNT.match(value.strip()) else None
+    # An ARN's fifth field (arn:partition:service:region:ACCOUNT:...); S3's is empty.
+    parts = (request.resource or "").split(":")
+    return parts[4] if len(parts) > 5 and ACCOUNT.match(parts[4]) else None
+
+
+def _principal_of(request: Request) -> tuple[str, str, bool] | None:
+    """The ARN of an IAM principal's identity (a session's role), its account and whether it
+    is the account itself; None for a service or other principal."""
+    from drconsole.policy.principals import parse_principal, session_role_arn
+
+    principal = parse_principal(request.principal)
+    if principal.kind in ("service", "other"):
+        return None
+    # A session's permissions are its role's: the role carries the identity-based policies.
+    who = session_role_arn(principal) if principal.kind == "assumed-role" else principal.text
+    return who, principal.account, principal.kind == "account"
+
+
+def _print_decision(decision: Decision, shown: str, warnings: list[str], request: Request) -> None:
+    """The decision, then each deciding statement and why, then the warnings, for people."""
     from rich.console import Console
     from rich.markup import escape as escape_markup
 
@@ -162,17 +268,15 @@ def _print_decision(decision: Decision, request: Request) -> None:
 
     # No emoji codes either: a Sid `ops:smile:` is shown as written, not as a face.
     console = Console(highlight=False, soft_wrap=True, emoji=False)
-    style = {"allow": "bold green", "explicit-deny": "bold red"}.get(
-        decision.decision, "bold yellow"
-    )
+    style = {"allow": "bold green", "explicit-deny": "bold red"}.get(shown, "bold yellow")
     target = f" on {request.resource}" if request.resource else ""
     console.print(
-        f"[{style}]{decision.decision.upper()}[/] "
+        f"[{style}]{shown.upper()}[/] "
         f"{escape(request.action)} by {escape(request.principal)}{escape(target)}"
     )
     if decision.decision == "implicit-deny":
         console.print("  no statement allows this request:")
     for result in decision.statements:
         console.print(f"  {escape(result.label)} ({result.effect}): {escape(result.reason)}")
-    for warning in decision.warnings:
+    for warning in warnings:
         console.print(f"[bold yellow]WARN[/] {escape(warning)}")

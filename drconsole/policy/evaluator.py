@@ -107,6 +107,12 @@ def _parse_statement(raw: object, index: int, where: str, variables: bool) -> St
             raise PolicyError(f"{where}: has both {a} and {b}")
     principal = None
     not_principal = "NotPrincipal" in raw
+    if not_principal and effect == "Allow":
+        # AWS does not support it: evaluated, it would grant everyone but the listed principals.
+        raise PolicyError(
+            f'{where}: NotPrincipal with "Effect": "Allow" is not supported by AWS'
+            ' (NotPrincipal is only for "Effect": "Deny"; use Principal to allow)'
+        )
     if "Principal" in raw or not_principal:
         name = "NotPrincipal" if not_principal else "Principal"
         principal = parse_principal_element(raw[name], f"{where}.{name}")

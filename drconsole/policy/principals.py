@@ -209,7 +209,8 @@ def request_context(
     given: Mapping[str, object], principal: Principal
 ) -> dict[str, tuple[str, ...]]:
     """The request context: the given keys (lower-cased, each a tuple of values) and the keys
-    AWS derives from the principal (aws:PrincipalArn, aws:PrincipalAccount...) unless given."""
+    AWS derives from the principal (aws:PrincipalArn, aws:PrincipalAccount, aws:username...)
+    unless given."""
     context: dict[str, tuple[str, ...]] = {}
     for key, value in given.items():
         items = value if isinstance(value, list | tuple | set | frozenset) else [value]
@@ -239,7 +240,25 @@ def request_context(
             "assumed-role": "AssumedRole",
             "federated-user": "FederatedUser",
         }.get(kind, "")
+        derived.update(_identity_keys(principal))
     for key, value in derived.items():
         if value:
             context.setdefault(key, (value,))
     return context
+
+
+def _identity_keys(principal: Principal) -> dict[str, str]:
+    """aws:username and aws:userid where the ARN tells them (IAM's principal key values).
+
+    An IAM user's aws:username is its friendly name. Its aws:userid is its unique id (AIDA...)
+    and a role session's is ROLEID:SESSION: no ARN carries them, so they stay absent unless
+    given. The root user's aws:userid is its account id, a federated user's ACCOUNT:NAME.
+    """
+    own = principal.own_identity
+    if principal.kind == "user":
+        return {"aws:username": own[2]}
+    if principal.kind == "account":
+        return {"aws:userid": principal.account}
+    if principal.kind == "federated-user":
+        return {"aws:userid": f"{principal.account}:{own[2]}"}
+    return {}
