@@ -202,14 +202,16 @@ def test_an_allow_through_the_principals_account_needs_its_identity_policy(
 ) -> None:
     """A key policy naming account 222222222222 only delegates to that account's IAM policies:
     "You must also attach an identity-based policy to the identity that acts as the principal
-    in the request" (IAM, cross-account policy evaluation). The answer is not a bare allow."""
+    in the request" (IAM, cross-account policy evaluation). The answer is not a bare allow: this
+    policy's decision stays `allow` (exit 0, the three decisions of the command-line contract)
+    and says that the principal's own policy must allow it too."""
     role = "arn:aws:iam::222222222222:role/AnyRole"
     run = simulate_document(
         tmp_path, KEY_SHARED_WITH_ACCOUNT, "--action", "kms:Decrypt", "--principal", role, "--json"
     )
-    assert run.returncode == 4, run.stdout + run.stderr
+    assert run.returncode == 0, run.stdout + run.stderr
     answer = json.loads(run.stdout)
-    assert answer["decision"] == "allow-if-identity-allows"
+    assert answer["decision"] == "allow"
     assert answer["needs_identity_allow"] is True
     assert [s["sid"] for s in answer["statements"]] == ["ShareWithDest"]
     (warning,) = answer["warnings"]
@@ -218,15 +220,18 @@ def test_an_allow_through_the_principals_account_needs_its_identity_policy(
     people = simulate_document(
         tmp_path, KEY_SHARED_WITH_ACCOUNT, "--action", "kms:Decrypt", "--principal", role
     )
-    assert people.returncode == 4 and people.stderr == ""
-    assert people.stdout.startswith(f"ALLOW-IF-IDENTITY-ALLOWS kms:Decrypt by {role}")
+    assert people.returncode == 0 and people.stderr == ""
+    assert people.stdout.startswith(
+        f"ALLOW (only if the principal's own IAM policy allows it too) kms:Decrypt by {role}"
+    )
     assert "\nWARN allowed only if an identity-based policy of" in people.stdout
     # The key's own account is no different: "Enable IAM User Permissions" delegates too.
     own = simulate_document(
         tmp_path, KEY_SHARED_WITH_ACCOUNT, "--action", "kms:Decrypt",
-        "--principal", "arn:aws:iam::111111111111:role/Admin", "--resource", KEY_ARN,
+        "--principal", "arn:aws:iam::111111111111:role/Admin", "--resource", KEY_ARN, "--json",
     )  # fmt: skip
-    assert own.returncode == 4, own.stdout
+    assert own.returncode == 0, own.stdout
+    assert json.loads(own.stdout)["needs_identity_allow"] is True
 
 
 def test_a_direct_grant_needs_the_identity_policy_only_across_accounts(tmp_path: Path) -> None:
@@ -236,7 +241,8 @@ def test_a_direct_grant_needs_the_identity_policy_only_across_accounts(tmp_path:
         tmp_path, KEY_SHARED_WITH_ACCOUNT, "--action", "kms:ReEncryptFrom",
         "--principal", "arn:aws:iam::222222222222:role/CopyRole", "--resource", KEY_ARN, "--json",
     )  # fmt: skip
-    assert cross.returncode == 4, cross.stdout
+    assert cross.returncode == 0, cross.stdout
+    assert json.loads(cross.stdout)["needs_identity_allow"] is True
     (warning,) = json.loads(cross.stdout)["warnings"]
     assert "the resource is in account 111111111111, not 222222222222" in warning
     same = simulate_document(
@@ -377,7 +383,8 @@ def test_a_sessions_identity_policy_is_its_roles(tmp_path: Path) -> None:
         "--policy", str(KEY_POLICY), "--action", "kms:CreateGrant", "--principal", SLR_SESSION,
         "--context", "kms:GrantIsForAWSResource=true", "--resource", KEY_ARN, "--json",
     )  # fmt: skip
-    assert run.returncode == 4, run.stdout
+    assert run.returncode == 0, run.stdout
+    assert json.loads(run.stdout)["needs_identity_allow"] is True
     (warning,) = json.loads(run.stdout)["warnings"]
     role = "arn:aws:iam::222222222222:role/aws-service-role/backup.amazonaws.com/" + (
         "AWSServiceRoleForBackup"

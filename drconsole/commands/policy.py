@@ -16,10 +16,6 @@ MAX_POLICY_CHARACTERS = 1024 * 1024
 TOO_LARGE = "larger than 1 MiB (AWS policies are at most 32 KB)"
 # Between the two, the policy is evaluated with a warning: AWS would not store it.
 LARGEST_AWS_POLICY_BYTES = 32 * 1024
-# The decision when a resource-based policy allows only through the principal's account (or for
-# a principal of another account): AWS also needs the principal's identity-based policy.
-NEEDS_IDENTITY_ALLOW = "allow-if-identity-allows"
-EXIT_NEEDS_IDENTITY_ALLOW = 4
 
 if TYPE_CHECKING:
     from drconsole.policy import Decision, Request
@@ -39,8 +35,8 @@ def register(subparsers: Any) -> None:
         help="evaluate a policy for one request: allow, explicit-deny or implicit-deny",
         description=(
             "Evaluate a policy (identity, vault access, key policy or SCP) for one request. "
-            "Exit 0 when allowed, 1 when denied, 2 for bad input, 4 when a resource-based "
-            "policy allows it only if the principal's own identity-based policy allows it too."
+            "Exit 0 when allowed, 1 when denied, 2 for bad input. An allow of a resource-based "
+            "policy that AWS also needs the principal's own identity-based policy for says so."
         ),
     )
     simulate.add_argument(
@@ -131,8 +127,9 @@ def unwrap_cli_output(text: str) -> str:
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    """Evaluate the policy and print the decision; 0 allow, 1 deny, 4 allow if the principal's
-    identity-based policy allows too."""
+    """Evaluate the policy and print the decision; 0 allow, 1 deny. An allow that AWS also needs
+    the principal's own identity-based policy for stays `allow` (the decision of this policy)
+    and says so: `needs_identity_allow` in JSON, `ALLOW, IF …` and a WARN line in text."""
     from drconsole.policy import PolicyError, Request
 
     context = parse_context(args.context)
@@ -147,12 +144,12 @@ def run_simulate(args: argparse.Namespace) -> int:
     size_warning = _size_warning(policy_text, name)
     if size_warning:
         print(f"WARN {size_warning}", file=sys.stderr)
-    decision, shown, warnings = answer
+    decision, needs_identity, warnings = answer
     warnings = ([size_warning] if size_warning else []) + warnings
     if args.json:
         document = {
-            "decision": shown,
-            "needs_identity_allow": shown == NEEDS_IDENTITY_ALLOW,
+            "decision": decision.decision,
+            "needs_identity_allow": needs_identity,
             "statements": [s.to_dict() for s in decision.statements],
             "action": args.action,
             "principal": args.principal,
@@ -161,9 +158,8 @@ def run_simulate(args: argparse.Namespace) -> int:
         }
         print(json.dumps(document, indent=2))
     else:
-        _print_decision(decision, shown, [w for w in warnings if w != size_warning], request)
-    if shown == NEEDS_IDENTITY_ALLOW:
-        return EXIT_NEEDS_IDENTITY_ALLOW
+        listed = [w for w in warnings if w != size_warning]
+        _print_decision(decision, needs_identity, listed, request)
     return 0 if decision.allowed else 1
 
 
@@ -179,8 +175,9 @@ def _size_warning(policy_text: str, name: str) -> str | None:
     )
 
 
-def _answer(policy_text: str, request: Request) -> tuple[Decision, str, list[str]]:
-    """The decision, the decision shown, and the warnings.
+def _answer(policy_text: str, request: Request) -> tuple[Decision, bool, list[str]]:
+    """The decision, whether an allow also needs the principal's identity-based policy, and the
+    warnings.
 
     A resource-based policy (every statement names a Principal) that allows an IAM principal
     of another account, or allows only through the principal's account
@@ -198,10 +195,10 @@ def _answer(policy_text: str, request: Request) -> tuple[Decision, str, list[str
         decision = evaluate(policy, request)
     warnings = list(decision.warnings)
     if not (resource_based and decision.allowed):
-        return decision, decision.decision, warnings
+        return decision, False, warnings
     principal = _principal_of(request)
     if principal is None:
-        return decision, decision.decision, warnings
+        return decision, False, warnings
     who, own_account, is_account = principal
     # Without the resource's account, only an allow through the account itself is known to
     # need more; a direct grant does too when the resource is in another account.
@@ -219,14 +216,14 @@ def _answer(policy_text: str, request: Request) -> tuple[Decision, str, list[str
             f"allowed only if an identity-based policy of {whose} (its own IAM policy) allows"
             f" {request.action.strip()} too: {why}"
         )
-        return decision, NEEDS_IDENTITY_ALLOW, warnings
+        return decision, True, warnings
     if not account:
         warnings.append(
             "the resource's account is not known (give --resource with its ARN, or --context"
             f" aws:ResourceAccount=ACCOUNT): if it is not {own_account}, AWS also needs an"
             f" identity-based policy of {whose} to allow {request.action.strip()}"
         )
-    return decision, decision.decision, warnings
+    return decision, False, warnings
 
 
 def _resource_account(request: Request) -> str | None:
@@ -255,7 +252,9 @@ def _principal_of(request: Request) -> tuple[str, str, bool] | None:
     return who, principal.account, principal.kind == "account"
 
 
-def _print_decision(decision: Decision, shown: str, warnings: list[str], request: Request) -> None:
+def _print_decision(
+    decision: Decision, needs_identity: bool, warnings: list[str], request: Request
+) -> None:
     """The decision, then each deciding statement and why, then the warnings, for people."""
     from rich.console import Console
     from rich.markup import escape as escape_markup
@@ -268,10 +267,13 @@ def _print_decision(decision: Decision, shown: str, warnings: list[str], request
 
     # No emoji codes either: a Sid `ops:smile:` is shown as written, not as a face.
     console = Console(highlight=False, soft_wrap=True, emoji=False)
-    style = {"allow": "bold green", "explicit-deny": "bold red"}.get(shown, "bold yellow")
+    shown = decision.decision.upper()
+    style = {"allow": "bold green", "explicit-deny": "bold red"}.get(decision.decision, "")
+    if needs_identity:  # this policy allows; AWS decides with the principal's own policy too
+        shown, style = "ALLOW (only if the principal's own IAM policy allows it too)", "bold yellow"
     target = f" on {request.resource}" if request.resource else ""
     console.print(
-        f"[{style}]{shown.upper()}[/] "
+        f"[{style or 'bold yellow'}]{shown}[/] "
         f"{escape(request.action)} by {escape(request.principal)}{escape(target)}"
     )
     if decision.decision == "implicit-deny":
