@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drconsole.checks import copy as checks
-from drconsole.checks import remedies
+from drconsole.checks import copy_route, remedies
 from drconsole.checks.facts import (
     CopyFacts,
     CopyJobLoad,
@@ -349,7 +349,7 @@ def test_every_check_passes_on_good_facts() -> None:
             None,
         ),
         (
-            checks.check_route,
+            copy_route.check_route,
             replace(
                 good_facts("DynamoDB"),
                 recovery_point=replace(
@@ -361,19 +361,19 @@ def test_every_check_passes_on_good_facts() -> None:
             None,
         ),
         (
-            checks.check_route,
+            copy_route.check_route,
             good_facts("EC2", marketplace_product_codes=("prod-abc123",)),
             CauseCode.MARKETPLACE_AMI,
             None,
         ),
         (
-            checks.check_running_jobs,
+            copy_route.check_running_jobs,
             good_facts(job_load=CopyJobLoad(("job-1",), 1)),
             CauseCode.TOO_MANY_JOBS,
             None,
         ),
         (
-            checks.check_running_jobs,
+            copy_route.check_running_jobs,
             good_facts(job_load=CopyJobLoad((), 100)),
             CauseCode.TOO_MANY_JOBS,
             None,
@@ -408,7 +408,7 @@ def test_fail_paths(verdict, facts, cause, fix) -> None:  # type: ignore[no-unty
             good_facts(source_key=KeyFacts(SRC_KEY, "CUSTOMER", "Enabled", DENIED)),
         ),
         (checks.check_copy_role, good_facts(copy_role=DENIED)),
-        (checks.check_running_jobs, good_facts(job_load=DENIED)),
+        (copy_route.check_running_jobs, good_facts(job_load=DENIED)),
         (
             # The vault shares with the organization, whose id could not be read.
             checks.check_destination_access_policy,
@@ -435,12 +435,12 @@ def test_same_account_copy_skips_cross_account_rules() -> None:
 
 def test_rds_cross_account_and_region_warns_with_two_hop_plan() -> None:
     facts = good_facts("RDS", intermediate_vaults=(f"arn:aws:backup:{DR}:{SRC}:backup-vault:x",))
-    result = checks.check_route(facts)
+    result = copy_route.check_route(facts)
     assert result.status is CheckStatus.WARN
     assert result.cause is CauseCode.UNSUPPORTED_COPY_ROUTE
     assert "Two hops" in result.remediation and f"{SRC}:backup-vault:x" in result.remediation
     same_region = replace(facts, dest_region=REGION)
-    assert checks.check_route(same_region).status is CheckStatus.PASS
+    assert copy_route.check_route(same_region).status is CheckStatus.PASS
 
 
 def test_fully_managed_types_accept_aws_managed_keys() -> None:
@@ -453,7 +453,7 @@ def test_fully_managed_types_accept_aws_managed_keys() -> None:
     assert checks.check_destination_vault(facts).status is CheckStatus.PASS
     assert checks.check_source_key(facts).status is CheckStatus.PASS
     advanced = good_facts("DynamoDB", dynamodb_advanced=True)
-    assert checks.check_route(advanced).status is CheckStatus.PASS
+    assert copy_route.check_route(advanced).status is CheckStatus.PASS
 
 
 ADVANCED_DYNAMODB = f"arn:aws:backup:{REGION}:{SRC}:recovery-point:0f1e2d3c"
@@ -490,9 +490,9 @@ def test_dynamodb_route_with_and_without_advanced_features(
     # may be in a central backup account holding copies, or not readable).
     for setting in (True, False, DENIED):
         made_with = dynamodb_copy(ADVANCED_DYNAMODB, setting, other_account, other_region)
-        assert checks.check_route(made_with).status is CheckStatus.PASS, setting
+        assert copy_route.check_route(made_with).status is CheckStatus.PASS, setting
     for setting in (False, True, DENIED):  # True: turned on after this backup was made
-        result = checks.check_route(
+        result = copy_route.check_route(
             dynamodb_copy(PLAIN_DYNAMODB, setting, other_account, other_region)
         )
         assert result.status is CheckStatus.FAIL, result
@@ -753,13 +753,13 @@ def test_cold_storage_recovery_points_are_not_copied(
     facts = facts if other_account else to_account(facts, SRC)
     facts = facts if other_region else replace(facts, dest_region=REGION)
     cold = replace(facts, recovery_point=replace(facts.recovery_point, storage_class="COLD"))
-    result = checks.check_route(cold)
+    result = copy_route.check_route(cold)
     assert result.status is CheckStatus.FAIL, result
     assert result.cause is CauseCode.UNSUPPORTED_COPY_ROUTE
     assert result.details == (("hops", "0"),)
     assert "cold storage" in result.evidence
     warm = replace(facts, recovery_point=replace(facts.recovery_point, storage_class="WARM"))
-    assert checks.check_route(warm).status is CheckStatus.PASS
+    assert copy_route.check_route(warm).status is CheckStatus.PASS
 
 
 def test_multi_az_db_cluster_snapshots_are_not_copied() -> None:
@@ -769,7 +769,7 @@ def test_multi_az_db_cluster_snapshots_are_not_copied() -> None:
     cluster = f"arn:aws:rds:{REGION}:{SRC}:cluster-snapshot:awsbackup:job-be59cf2a-2343-4402"
     for facts in (good_facts("RDS"), to_account(good_facts("RDS"), SRC)):
         multi_az = replace(facts, recovery_point=replace(facts.recovery_point, arn=cluster))
-        result = checks.check_route(multi_az)
+        result = copy_route.check_route(multi_az)
         assert result.status is CheckStatus.FAIL, result
         assert result.cause is CauseCode.UNSUPPORTED_COPY_ROUTE
         assert "Multi-AZ DB cluster" in result.evidence
@@ -779,7 +779,7 @@ def test_multi_az_db_cluster_snapshots_are_not_copied() -> None:
             good_facts("RDS").recovery_point, arn=cluster, resource_type="Aurora"
         ),
     )
-    assert checks.check_route(aurora).status is not CheckStatus.FAIL
+    assert copy_route.check_route(aurora).status is not CheckStatus.FAIL
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from drconsole.checks import copy as checks
+from drconsole.checks import copy_route
 from drconsole.checks.arns import is_continuous
 from drconsole.checks.common import fully_managed
 from drconsole.checks.facts import KeyFacts
@@ -48,7 +49,7 @@ def test_the_route_of_a_continuous_backup_fails_whatever_the_destination(
     facts = replace(facts, recovery_point=rp)
     if not cross_account:
         facts = replace(facts, dest_account_id=SRC)
-    check = checks.check_route(facts)
+    check = copy_route.check_route(facts)
     assert (check.status, check.cause) == (CheckStatus.FAIL, CauseCode.UNSUPPORTED_COPY_ROUTE)
     assert "continuous backup" in check.evidence
     assert "point in time" in (check.remediation or "")

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from drconsole.drills.journal import DrillJournal
-from drconsole.drills.runner import drill_lock
+from drconsole.drills.run_base import drill_lock
 from drconsole.flows.journal import FlowLock, Journal
 from drconsole.readiness.drills import drill_coverage
 from drconsole.sandbox.scenarios import ScenarioInfo

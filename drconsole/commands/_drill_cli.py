@@ -43,7 +43,7 @@ class DrillPrinter:
     """Drill events as JSON lines, or one short line each for a person."""
 
     def __init__(self, as_json: bool) -> None:
-        from drconsole.commands._flow_cli import EventPrinter
+        from drconsole.commands._flow_events import EventPrinter
 
         self.as_json = as_json
         self.flow_text = EventPrinter(False)

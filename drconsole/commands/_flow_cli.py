@@ -1,8 +1,9 @@
-"""What `drconsole copy`, `restore` and `jobs` share: input checks, printing events, prompts.
+"""What `drconsole copy`, `restore` and `jobs` share: running a flow, printing it, prompts.
 
-Text mode prints one line per change; `--json` prints every flow event as one JSON line and, last,
-one `result` object (README: the `--json` event schema). Prompts (questionary) are used only in a
-terminal without `--yes`.
+Text mode prints one line per change (_flow_events.py); `--json` prints every flow event as one
+JSON line and, last, one `result` object (README: the `--json` event schema). Prompts
+(questionary) are used only in a terminal without `--yes`. The flags and their checks are in
+_flow_flags.py.
 """
 
 from __future__ import annotations
@@ -10,15 +11,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import re
 import sys
-import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from drconsole import limits
+from drconsole.commands._flow_flags import poll_interval
 from drconsole.commands._prompt_keys import drop_typed_ahead, keys_held
 from drconsole.errors import UsageError
 from drconsole.redact import escape_controls_lines
+
+if TYPE_CHECKING:
+    from drconsole.commands._flow_events import EventPrinter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AWS = 0, 1, 2, 3
 
@@ -28,94 +30,6 @@ def say(*parts: object, **options: Any) -> None:
     terminal with their control characters escaped (an escape sequence in a failure message
     would clear the screen), line breaks kept."""
     print(*(escape_controls_lines(str(part)) for part in parts), **options)
-
-
-def add_flow_flags(parser: argparse.ArgumentParser) -> None:
-    """Flags of `copy` and `restore`."""
-    parser.add_argument(
-        "--metadata",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="restore metadata replacing the form's default (repeatable)",
-    )
-    parser.add_argument("--yes", action="store_true", help="do not ask: run headless")
-    parser.add_argument("--json", action="store_true", help="JSON lines of events, then a result")
-    parser.add_argument(
-        "--source-account",
-        metavar="ID",
-        help="account holding the recovery point, for EBS/EC2 ARNs that omit it",
-    )
-    add_poll_flag(parser)
-    parser.add_argument(
-        "--allow-backup-account-restore",
-        action="store_true",
-        help="with --yes: restore even in the central backup account (asked without --yes)",
-    )
-    parser.add_argument(
-        "--restore-role",
-        metavar="NAME",
-        help="restore role name or ARN in the restoring account "
-        "(default service-role/AWSBackupDefaultServiceRole)",
-    )
-
-
-def add_poll_flag(parser: argparse.ArgumentParser) -> None:
-    """`--poll-interval`: the watcher's first (shortest) interval between two polls of a job."""
-    parser.add_argument(
-        "--poll-interval",
-        type=float,
-        default=1.0,
-        metavar="SECONDS",
-        help="first interval between two polls of a job; it grows to 30 s while nothing "
-        "changes (default 1)",
-    )
-
-
-def poll_interval(args: argparse.Namespace) -> float:
-    """The validated `--poll-interval`."""
-    value = float(args.poll_interval)
-    if not 0.05 <= value <= 30:
-        raise UsageError(f"--poll-interval {value:g}: expected 0.05 to 30 seconds")
-    return value
-
-
-def parse_metadata(values: list[str]) -> dict[str, str]:
-    """`K=V` pairs -> dict; a malformed pair, or a key given twice (in any case), is one line
-    naming it (exit 2). A secret-named value (a password) is redacted wherever it is printed;
-    given as `-`, it is asked for or read from standard input (_secret_input.py), once every
-    pair is known to be well formed."""
-    from drconsole.commands._secret_input import READ_IT, read_secret
-    from drconsole.flows.metadata_keys import duplicates
-    from drconsole.redact import is_secret_name, register_secret
-
-    metadata: dict[str, str] = {}
-    keys: list[str] = []
-    for value in values:
-        key, sep, item = value.partition("=")
-        if not sep or not key.strip():
-            # `MasterUserPassword:Hunter2` typed for `=`: the value may be a password, so only
-            # the part before a `:` or a space is shown.
-            head = re.split(r"[:=\s]", value.strip(), maxsplit=1)[0]
-            cut = " ..." if head != value.strip() else ""
-            raise UsageError(f"--metadata {limits.shown(head, 60)}{cut}: expected KEY=VALUE")
-        key, item = limits.metadata_pair(key.strip(), item)
-        keys.append(key)
-        metadata[key] = item
-    duplicates(keys)
-    for key, item in metadata.items():
-        if is_secret_name(key):
-            if item == READ_IT:
-                metadata[key] = item = limits.metadata_pair(key, read_secret(key))[1]
-            register_secret(item)
-    return metadata
-
-
-def account_flag(value: str | None, flag: str) -> str | None:
-    """A 12-digit account id flag, or a UsageError."""
-    if value is not None and not (len(value) == 12 and value.isascii() and value.isdigit()):
-        raise UsageError(f"{flag} {limits.shown(value)}: expected a 12-digit account id")
-    return value
 
 
 def interactive(args: argparse.Namespace) -> bool:
@@ -155,118 +69,6 @@ def engine_for(args: argparse.Namespace, printer: EventPrinter) -> Any:
             "before any AWS call; run without --read-only to copy or restore"
         )
     return FlowEngine(AwsSessions(settings), on_event=printer, min_poll=poll_interval(args))
-
-
-class EventPrinter:
-    """Prints flow events: JSON lines, or one short line per change for people."""
-
-    def __init__(self, as_json: bool) -> None:
-        self.as_json = as_json
-        self._lock = threading.Lock()
-        self._last: dict[tuple[str, str], tuple[Any, ...]] = {}
-
-    def __call__(self, event: Any) -> None:
-        with self._lock:
-            if self.as_json:
-                print(json.dumps(event.to_json(), sort_keys=True, default=str), flush=True)
-            else:
-                line = self.text(event)
-                if line:
-                    say(line, flush=True)
-
-    def text(self, event: Any) -> str:
-        """One line for a person (empty: nothing new to say)."""
-        data = event.to_json()
-        name = data["event"]
-        if name == "flow-planned":
-            return f"flow {data['flow']}: {data['plan'].get('route_reason', '')}"
-        if name == "checks":
-            bad = [c for c in data["checks"] if c["status"] in ("FAIL", "UNKNOWN")]
-            if not bad:
-                return f"  checks for {data['step']}: all {len(data['checks'])} pass"
-            return "\n".join(
-                f"  {c['status']} {c['id']}: {c['evidence']}\n    fix: {c['remediation']}"
-                for c in bad
-            )
-        if name == "caution-accepted":
-            return f"  caution accepted ({data['accepted_by']}): {data['message']}"
-        if name == "route-changed":
-            return (
-                f"  AWS refused one copy job ({data['message']}); "
-                f"two hops via {data['intermediate']}"
-            )
-        if name == "request-ready":
-            request = data["request"]
-            where = f"{request['account']} {request['region']}"
-            body = json.dumps(request["request"], sort_keys=True)
-            return f"  {data['step']}: {request['operation']} as {where}: {body}"
-        if name == "job-started":
-            again = " (from the journal)" if data["resumed"] else ""
-            where = f"{data['account']} {data['region']}"
-            return f"  {data['step']}: {data['kind']} job {data['job_id']} in {where}{again}"
-        if name == "job-progress":
-            job = data["job"]
-            key = (data["flow"], data["step"])
-            state = (
-                job["state"],
-                job.get("percent_done"),
-                tuple(job.get("child_states", {}).items()),
-            )
-            if self._last.get(key) == state:
-                return ""
-            self._last[key] = state
-            return f"  {data['step']}: {progress_text(job)} after {data['elapsed_seconds']:.0f}s"
-        if name == "job-finished":
-            job = data["job"]
-            tail = job.get("destination_recovery_point") or job.get("created_resource") or ""
-            message = f" - {job['status_message']}" if job.get("status_message") else ""
-            from drconsole.diagnose import diagnose, incomplete_restore
-
-            said = job.get("status_message") or ""
-            ended_badly = job["state"] not in ("COMPLETED", "RUNNING", "CREATED", "PENDING")
-            if ended_badly or incomplete_restore(job["state"], said):
-                message += f" [cause {diagnose(said).cause.value}]"
-            return f"  {data['step']}: {job['state']} ({data['polls']} polls) {tail}{message}"
-        if name == "restore-form":
-            return "  restore metadata: " + ", ".join(f"{k}={v}" for k, v in data["values"].items())
-        if name == "cleanup":
-            return f"  intermediate copy {data['recovery_point']}: {data['reason']}"
-        if name == "flow-finished":
-            if data["status"] == "completed":
-                result = data["result"]
-                made = result.get("created_resource") or result.get("recovery_point")
-                said = (
-                    f"\n  AWS said: {result['status_message']}"
-                    if result.get("status_message")
-                    else ""
-                )
-                then = f"\n  next: {result['next_step']}" if result.get("next_step") else ""
-                return f"flow {data['flow']} completed: {made}{said}{then}"
-            lines = [f"flow {data['flow']} {data['status']} at {data['step']}: {data['message']}"]
-            if data.get("cause"):
-                lines.append(f"  cause: {data['cause']}")
-            if data.get("explanation"):
-                lines.append(f"  why: {data['explanation']}")
-            if data.get("remediation"):
-                lines.append(f"  fix: {data['remediation']}")
-            if (data.get("result") or {}).get("created_resource"):
-                lines.append(f"  restored incompletely: {data['result']['created_resource']}")
-            return "\n".join(lines)
-        return ""
-
-
-def progress_text(job: dict[str, Any]) -> str:
-    """`RUNNING 42%` / `RUNNING 12.0 GiB` / children states."""
-    parts = [job["state"]]
-    if job.get("percent_done") is not None:
-        parts.append(f"{job['percent_done']:.0f}%")
-        if job.get("expected_minutes"):
-            parts.append(f"(~{job['expected_minutes']} min)")
-    if job.get("size_bytes"):
-        parts.append(f"{job['size_bytes'] / 2**30:.1f} GiB")
-    if job.get("child_states"):
-        parts.append(" ".join(f"{k}:{v}" for k, v in job["child_states"].items()))
-    return " ".join(parts)
 
 
 def print_prepared(prepared: Any) -> None:

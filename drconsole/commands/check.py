@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from drconsole import limits
-from drconsole.commands._flow_cli import parse_metadata
+from drconsole.commands._flow_flags import parse_metadata
 from drconsole.errors import UsageError
 
 

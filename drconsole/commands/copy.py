@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from drconsole.commands._flow_cli import add_flow_flags
+from drconsole.commands._flow_flags import add_flow_flags
 
 
 def register(subparsers: Any) -> None:
@@ -68,15 +68,17 @@ def run(args: argparse.Namespace) -> int:
         parse_vault_arn,
     )
     from drconsole.commands import _flow_cli as cli
+    from drconsole.commands import _flow_flags as flags
+    from drconsole.commands._flow_events import EventPrinter
     from drconsole.errors import UsageError
     from drconsole.flows.role_accounts import RoleUse, refuse_foreign_roles
 
     recovery_point = parse_recovery_point_arn(args.recovery_point)  # parsed once, here
-    metadata = cli.parse_metadata(args.metadata)
+    metadata = flags.parse_metadata(args.metadata)
     if metadata and not args.restore:
         raise UsageError("--metadata needs --restore (it is the restore's metadata)")
     source_account = checked_source_account(
-        recovery_point, cli.account_flag(args.source_account, "--source-account")
+        recovery_point, flags.account_flag(args.source_account, "--source-account")
     )
     limits.delete_after_days(args.delete_after_days)
     limits.role(args.copy_role, "--copy-role")
@@ -99,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         recovery_point, source_account, destination, restore=args.restore, route_mode=args.route
     )
     refuse_foreign_roles(use, args.copy_role, args.restore_role)  # before any AWS call
-    printer = cli.EventPrinter(args.json)
+    printer = EventPrinter(args.json)
     engine = cli.engine_for(args, printer)
     try:
         prepared = engine.prepare(

@@ -11,7 +11,8 @@ import contextlib
 import sys
 from typing import Any
 
-from drconsole.commands._flow_cli import add_poll_flag, say
+from drconsole.commands._flow_cli import say
+from drconsole.commands._flow_flags import add_poll_flag
 
 
 def register(subparsers: Any) -> None:
@@ -60,7 +61,7 @@ def _settings(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """List, watch or resume; the demo's flows too, each against its own sandbox and journal."""
-    from drconsole.commands._flow_cli import poll_interval
+    from drconsole.commands._flow_flags import poll_interval
 
     poll_interval(args)  # checked at the edge, even when no flow will be watched
     _check_ids(args)
@@ -120,7 +121,7 @@ def _check_ids(args: argparse.Namespace) -> None:
 def resume_secrets(args: argparse.Namespace) -> dict[str, str]:
     """`--metadata` of a resume: secret values only (the rest of a confirmed request is the
     journal's), else one line (exit 2)."""
-    from drconsole.commands._flow_cli import parse_metadata
+    from drconsole.commands._flow_flags import parse_metadata
     from drconsole.errors import UsageError
     from drconsole.redact import is_secret_name
 
@@ -301,13 +302,13 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
     from drconsole.commands._flow_cli import (
         EXIT_OK,
         EXIT_USAGE,
-        EventPrinter,
         confirm_request,
         exit_code,
-        poll_interval,
         print_error_result,
         print_result,
     )
+    from drconsole.commands._flow_events import EventPrinter
+    from drconsole.commands._flow_flags import poll_interval
     from drconsole.flows.execute import FlowBusy, FlowEngine, OtherOrigin, SecretNeeded
 
     _refuse_in_read_only(settings.read_only, "resuming flows starts jobs")
@@ -411,7 +412,8 @@ def _watch(args: argparse.Namespace, settings: Any, flows: list[Any]) -> int:
     from drconsole.aws.jobs import JobRef, JobsApi
     from drconsole.aws.session import AwsSessions
     from drconsole.aws.watcher import JobUpdate, JobWatcher, discover
-    from drconsole.commands._flow_cli import EventPrinter, poll_interval
+    from drconsole.commands._flow_events import EventPrinter
+    from drconsole.commands._flow_flags import poll_interval
     from drconsole.flows import events as ev
 
     sessions = AwsSessions(settings)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from drconsole.commands._flow_cli import add_flow_flags
+from drconsole.commands._flow_flags import add_flow_flags
 
 
 def register(subparsers: Any) -> None:
@@ -30,18 +30,20 @@ def run(args: argparse.Namespace) -> int:
     from drconsole import limits
     from drconsole.checks.arns import checked_source_account, parse_recovery_point_arn
     from drconsole.commands import _flow_cli as cli
+    from drconsole.commands import _flow_flags as flags
+    from drconsole.commands._flow_events import EventPrinter
     from drconsole.flows.role_accounts import RoleUse, refuse_foreign_roles
 
     recovery_point = parse_recovery_point_arn(args.recovery_point)  # parsed once, here
-    metadata = cli.parse_metadata(args.metadata)
+    metadata = flags.parse_metadata(args.metadata)
     source_account = checked_source_account(
-        recovery_point, cli.account_flag(args.source_account, "--source-account")
+        recovery_point, flags.account_flag(args.source_account, "--source-account")
     )
     limits.role(args.restore_role, "--restore-role")
     use = RoleUse.of(recovery_point, source_account, None, restore=True)
     refuse_foreign_roles(use, None, args.restore_role)  # before any AWS call
     cli.require_confirmation_path(args)
-    printer = cli.EventPrinter(args.json)
+    printer = EventPrinter(args.json)
     engine = cli.engine_for(args, printer)
     try:
         prepared = engine.prepare(

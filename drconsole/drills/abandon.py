@@ -20,7 +20,8 @@ from drconsole.drills.journal import DrillJournal, DrillState
 from drconsole.drills.parse import format_duration
 from drconsole.drills.report import ABANDONED, build_report
 from drconsole.drills.resume import journaled_flows, runbook_to_resume
-from drconsole.drills.runner import drill_lock, interrupted_seconds
+from drconsole.drills.run_base import drill_lock
+from drconsole.drills.runner import interrupted_seconds
 from drconsole.drills.unended_jobs import DEFAULT_WAIT, UnendedJob, unended_jobs, wait_for
 from drconsole.drills.unjournaled_jobs import UnresolvedStart, resolve_starts, unjournaled_starts
 from drconsole.drills.validate import now_iso

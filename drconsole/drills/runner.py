@@ -13,10 +13,7 @@ unfinished, and resuming carries that target on from its planning, its flow or i
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,68 +25,17 @@ from drconsole.drills.interruption import (
     ValidationInterrupted,
     unreadable_only,
 )
-from drconsole.drills.journal import DrillJournal, DrillState, new_run_id, parse_time
+from drconsole.drills.journal import DrillState, parse_time
 from drconsole.drills.ownership import drill_metadata
 from drconsole.drills.resolve import ResolveError, resolve_target
-from drconsole.drills.runbook import ManualStep, Runbook, Target
+from drconsole.drills.run_base import DrillRunBase
+from drconsole.drills.runbook import Target
 from drconsole.errors import AwsError, UsageError
 from drconsole.flows import events as ev
 
-ManualAsk = Callable[[ManualStep], tuple[bool, str]]  # (performed, note)
-EventSink = Callable[[dict[str, Any]], None]
 
-
-class DrillRunner:
+class DrillRunner(DrillRunBase):
     """Runs (or resumes) one drill of one runbook."""
-
-    def __init__(
-        self,
-        sessions: Any,
-        runbook: Runbook,
-        *,
-        state_dir: Path,
-        ask_manual: ManualAsk | None,
-        on_event: EventSink,
-        min_poll: float = 1.0,
-        run_id: str | None = None,
-    ) -> None:
-        self.sessions = sessions
-        self.runbook = runbook
-        self.state_dir = Path(state_dir)
-        self.ask_manual = ask_manual
-        self.on_event = on_event
-        self.min_poll = min_poll
-        self.journal = DrillJournal(self.state_dir)
-        self.run_id = run_id or new_run_id()
-        self.resuming = run_id is not None
-        # stop(): the waits end and the drill stops where it is, resumably (the console quits).
-        self.stopping = threading.Event()
-        self._engines: list[Any] = []
-        self._backup_restores: dict[str, str] | None = None
-
-    def stop(self) -> None:
-        """End every wait (job watchers, validations, a validation command, which is killed):
-        the drill's threads stop where they are, with everything journaled, for `drill resume`.
-        No job is started, nothing validated and nothing cleaned up after this."""
-        self.stopping.set()
-        for engine in list(self._engines):
-            engine.close()
-
-    def refuse_if_stopped(self, before: str) -> None:
-        """InterruptedError once stop() was called: the drill goes no further than `before`."""
-        if self.stopping.is_set():
-            raise InterruptedError(f"the drill was stopped before {before}")
-
-    def emit(self, event: str, **data: Any) -> None:
-        """One drill event for the listener."""
-        self.on_event({"event": event, "run": self.run_id, **data})
-
-    def state(self) -> DrillState:
-        """The drill as journaled."""
-        state = self.journal.run(self.run_id)
-        if state is None:
-            raise UsageError(f"no drill {self.run_id} in {self.journal.path}")
-        return state
 
     # The drill -------------------------------------------------------------------------------
 
@@ -125,19 +71,6 @@ class DrillRunner:
         if self._backup_restores is None:
             self._backup_restores = backup_account_restores(self.sessions, self.runbook)
         return self._backup_restores
-
-    @contextmanager
-    def lock(self) -> Iterator[None]:
-        """The drill's lock (refused in read-only mode, and while another process holds it)."""
-        if self.sessions.read_only:
-            from drconsole.errors import ReadOnlyViolation
-
-            raise ReadOnlyViolation(
-                "read-only mode is on: a drill starts copy and restore jobs, so it was refused "
-                "before any AWS call; use drill plan to check a runbook read-only"
-            )
-        with drill_lock(self.state_dir, self.run_id):
-            yield
 
     def _run_locked(self) -> DrillState:
         if self.resuming:
@@ -471,24 +404,6 @@ def _check_json(check: Any) -> dict[str, Any]:
         "evidence": check.evidence,
         "remediation": check.remediation,
     }
-
-
-class DrillBusy(UsageError):
-    """Another process holds the drill's lock: it runs (or resumes, or cleans up) the drill."""
-
-
-@contextmanager
-def drill_lock(state_dir: Path, run_id: str) -> Iterator[None]:
-    """Hold the drill's lock (DrillBusy when another process holds it: it runs the drill)."""
-    from drconsole.flows.journal import FlowLock
-
-    lock = FlowLock(Path(state_dir) / "drills", run_id)
-    if not lock.acquire():
-        raise DrillBusy(f"drill {run_id} is being run by another drconsole process")
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 def interrupted_seconds(state: DrillState) -> float:

@@ -11,12 +11,13 @@ from drconsole.flows import events as ev
 from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
 from drconsole.flows import restore_forms as forms
-from drconsole.flows.engine_base import EngineBase, FlowOutcome
+from drconsole.flows.endings import FlowEndings
+from drconsole.flows.engine_base import FlowOutcome
 from drconsole.job_request import START_RESTORE, JobRequest
 from drconsole.models import RestoreJob
 
 
-class RestoreSteps(EngineBase):
+class RestoreSteps(FlowEndings):
     """The restore of a flow, once its copies are done."""
 
     def restore_form(self, flow_id: str) -> tuple[forms.RestoreForm, dict[str, str]]:

@@ -16,7 +16,7 @@ import pytest
 from textual.widgets import ListView
 
 from drconsole.drills.journal import DrillJournal
-from drconsole.drills.runner import drill_lock
+from drconsole.drills.run_base import drill_lock
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
 from drconsole.tui.app import DrConsoleApp

@@ -17,7 +17,7 @@ import pytest
 from textual.widgets import Input, ListView, RichLog, Sparkline, Static
 
 from drconsole.drills.finish import history
-from drconsole.drills.runner import drill_lock
+from drconsole.drills.run_base import drill_lock
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.tui.app import DrConsoleApp

@@ -255,7 +255,8 @@ class DrillScreen(BrowseScreen):
     def run_drill(self) -> None:
         """The drill to its end, clean-up and report included (`drill run`'s own code)."""
         from drconsole.drills.resume import DrillFinished
-        from drconsole.drills.runner import DrillBusy, DrillRunner
+        from drconsole.drills.run_base import DrillBusy
+        from drconsole.drills.runner import DrillRunner
 
         runner = DrillRunner(
             self.drapp.sessions,  # made here: the first use may wait for the demo's sandbox

@@ -1,0 +1,185 @@
+"""Copy route verdicts: one hop, two or none for the resource, and the copy jobs in flight."""
+
+from __future__ import annotations
+
+from drconsole.checks.arns import is_continuous
+from drconsole.checks.common import fully_managed, unknown_check
+from drconsole.checks.facts import RDS_FAMILY_TYPES, CopyFacts, Unreadable
+from drconsole.models import CauseCode, Check, CheckStatus
+
+PASS, FAIL, WARN = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.WARN
+MAX_CONCURRENT_COPIES = 100
+NEAR_CONCURRENT_COPIES = 90
+
+
+def check_route(facts: CopyFacts) -> Check:
+    """The copy route (one hop or two) for the resource type, accounts and Regions."""
+    cid, title = "route", "Copy route"
+    rp = facts.recovery_point
+    kind = "cross-account" if facts.cross_account else "same-account"
+    where = "cross-Region" if facts.cross_region else "same-Region"
+    shape = f"{rp.resource_type}, {kind}, {where}"
+    refusal = _never_copied(cid, title, shape, facts)
+    if refusal is not None:
+        return refusal
+    # AWS Backup copies a DynamoDB backup only when it was made with advanced features, which
+    # its ARN tells (arn:aws:backup with them, the DynamoDB-native table/.../backup/...
+    # without), whatever the setting is now. Without them it copies it to no vault at all: "If
+    # a resource type does not support cross-Region or cross-account copy in AWS Backup, then
+    # copy operations for that resource type are not supported in any scenario, including
+    # same-Region and same-account copies" (recov-point-create-a-copy).
+    if rp.resource_type == "DynamoDB" and not fully_managed(facts):
+        return _dynamodb_without_advanced_features(cid, title, shape, facts)
+    codes = facts.marketplace_product_codes
+    if facts.cross_account and isinstance(codes, tuple) and codes:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"{shape}: the AMI carries AWS Marketplace product codes {', '.join(codes)}",
+            CauseCode.MARKETPLACE_AMI,
+            "AWS Marketplace AMIs cannot be copied across accounts: launch the product in "
+            f"account {facts.dest_account_id} from the Marketplace and restore data volumes only.",
+            details=(("hops", "0"),),
+        )
+    if rp.resource_type in RDS_FAMILY_TYPES and facts.cross_account and facts.cross_region:
+        intermediate = (
+            facts.intermediate_vaults[0]
+            if facts.intermediate_vaults
+            else f"a vault of account {facts.dest_account_id} in {rp.region} (or of account "
+            f"{rp.account_id} in {facts.dest_region})"
+        )
+        return Check(
+            cid,
+            title,
+            WARN,
+            f"{shape}: one copy job works only where AWS offers single-action cross-account "
+            "and cross-Region database copy; otherwise AWS answers 'Feature is not supported "
+            "for provided resource type'",
+            CauseCode.UNSUPPORTED_COPY_ROUTE,
+            f"Two hops: (1) copy {rp.arn} to {intermediate}, changing only the account or only "
+            f"the Region; (2) copy that recovery point to {facts.dest_vault_arn}. "
+            "drconsole copy falls back to this plan when the single copy is refused.",
+            details=(
+                ("hops", "2"),
+                ("intermediate", intermediate),
+                ("single_action_may_work", "true"),
+            ),
+        )
+    return Check(cid, title, PASS, f"{shape}: one copy job", details=(("hops", "1"),))
+
+
+def _never_copied(cid: str, title: str, shape: str, facts: CopyFacts) -> Check | None:
+    """The route FAIL of a recovery point AWS Backup copies to no vault at all, else None."""
+    rp = facts.recovery_point
+    if is_continuous(rp.arn):
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"{shape}: the recovery point is a continuous backup (point-in-time recovery), and "
+            "AWS Backup does not copy continuous backups on demand",
+            CauseCode.UNSUPPORTED_COPY_ROUTE,
+            f"Copy a snapshot recovery point of {rp.resource_name or rp.resource_arn} instead "
+            "(a backup plan's copy rule makes them from continuous backups), or restore this one "
+            f"to a point in time where it is (account {rp.account_id}, Region {rp.region}).",
+            details=(("hops", "0"),),
+        )
+    # "backups in cold storage or archive tiers cannot be copied"
+    # (https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html)
+    if rp.storage_class == "COLD":
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"{shape}: the recovery point is in cold storage, and AWS Backup does not copy "
+            "backups in cold storage or archive tiers",
+            CauseCode.UNSUPPORTED_COPY_ROUTE,
+            f"Copy a recovery point of {rp.resource_name or rp.resource_arn} that is still in "
+            f"warm storage, or restore this one where it is (account {rp.account_id}, Region "
+            f"{rp.region}) and back the restored resource up again.",
+            details=(("hops", "0"),),
+        )
+    # An RDS cluster snapshot is a Multi-AZ DB cluster's (Aurora, DocumentDB and Neptune have
+    # their own resource types): "copying a Multi-AZ DB cluster snapshot is not supported"
+    # (https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html)
+    if rp.resource_type == "RDS" and ":cluster-snapshot:" in rp.arn:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"{shape}: the recovery point is an RDS Multi-AZ DB cluster snapshot, which AWS "
+            "Backup does not copy",
+            CauseCode.UNSUPPORTED_COPY_ROUTE,
+            f"Restore it where it is (account {rp.account_id}, Region {rp.region}), or protect "
+            "the Multi-AZ DB cluster with backups made in the account and Region that need "
+            "them.",
+            details=(("hops", "0"),),
+        )
+    return None
+
+
+def _dynamodb_without_advanced_features(
+    cid: str, title: str, shape: str, facts: CopyFacts
+) -> Check:
+    """The route FAIL of a DynamoDB backup without advanced features leaving its account or
+    Region, with the setting that gives new backups those features."""
+    rp = facts.recovery_point
+    across = " and ".join(
+        where
+        for where, crossed in (("accounts", facts.cross_account), ("Regions", facts.cross_region))
+        if crossed
+    )
+    where = f"across {across}" if across else "to another vault, even in its own account and Region"
+    return Check(
+        cid,
+        title,
+        FAIL,
+        f"{shape}: DynamoDB backups made without AWS Backup's advanced DynamoDB features cannot "
+        f"be copied {where}",
+        CauseCode.UNSUPPORTED_COPY_ROUTE,
+        f"Turn on advanced DynamoDB backup in account {rp.account_id}, Region {rp.region} (AWS "
+        "Backup console > Settings > Advanced features for Amazon DynamoDB backups, or run "
+        f"there: aws backup update-region-settings --region {rp.region} "
+        "--resource-type-management-preference DynamoDB=true). Only backups made after that "
+        "have the features: take a new backup of the table and copy that one. This backup "
+        f"can only be restored where it is, in account {rp.account_id}, Region {rp.region}.",
+        details=(("hops", "0"),),
+    )
+
+
+def check_running_jobs(facts: CopyFacts) -> Check:
+    """No copy of this resource is in flight, and the account is under its copy job quota."""
+    cid, title = "jobs.concurrency", "Concurrent copy jobs"
+    load = facts.job_load
+    if isinstance(load, Unreadable):
+        return unknown_check(cid, title, load, "the running copy jobs")
+    rp = facts.recovery_point
+    if load.for_resource:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"copy job(s) {', '.join(load.for_resource)} of {rp.resource_arn} already running: "
+            "AWS runs one copy per resource at a time",
+            CauseCode.TOO_MANY_JOBS,
+            f"Wait for the running copy to finish (drconsole jobs --watch, or aws backup "
+            f"list-copy-jobs --by-resource-arn {rp.resource_arn} --region {rp.region}).",
+        )
+    count = load.to_destination_region
+    evidence = (
+        f"{count} copy jobs of account {rp.account_id} into {facts.dest_region} in flight "
+        f"(quota {MAX_CONCURRENT_COPIES})"
+    )
+    if count >= MAX_CONCURRENT_COPIES:
+        return Check(
+            cid,
+            title,
+            FAIL,
+            evidence,
+            CauseCode.TOO_MANY_JOBS,
+            "Wait for running copy jobs to finish, or request a quota increase in Service Quotas.",
+        )
+    if count >= NEAR_CONCURRENT_COPIES:
+        return Check(cid, title, WARN, evidence, CauseCode.TOO_MANY_JOBS)
+    return Check(cid, title, PASS, evidence)
