@@ -30,6 +30,13 @@ from drconsole.tui.screens.posture_scan import PostureMessages, PostureScan
 from drconsole.tui.screens.table import TableRow
 
 
+def judged_by_readiness(account: Account) -> bool:
+    """An account readiness gives a verdict (a workload account)."""
+    from drconsole.readiness.engine import WORKLOAD_ROLES  # loaded only once it is needed
+
+    return account.role in WORKLOAD_ROLES
+
+
 class AccountsScreen(OuTableScreen):
     """Accounts by OU: vaults, recovery points, newest backup's age, errors."""
 
@@ -325,6 +332,10 @@ class AccountsScreen(OuTableScreen):
             state = Text(f"⚠ {errors[0].cause}", style="bold red")
         elif loading or not posture.role_checked:
             state = Text("loading…", style="dim")
+        elif self.drapp.readiness.state == "failed" and judged_by_readiness(account):
+            # The posture is fine but readiness, which judges more, could not decide: a green
+            # `ok` would stand for a verdict nobody reached (the status line says why).
+            state = Text("ok, readiness ?", style="bold yellow")
         else:
             state = Text("ok", style="green")
         unread = bool(posture.vaults_unread)
@@ -376,6 +387,8 @@ class AccountsScreen(OuTableScreen):
             text += f"  loading {done}/{accounts}…"
         elif self.drapp.readiness.state == "running":
             text += "  readiness…"  # (short: it stays on the line at 80 columns)
+        elif self.drapp.readiness.state == "failed":
+            text += "  readiness failed (r retries)"
         # The filter first: on a narrow terminal the line is cut at its end.
         if self.query_text:
             text += f"  filter {self.query_text!r}"
