@@ -52,6 +52,7 @@ def summary_table(report: ReadinessReport) -> Table:
     table.add_column("Res", justify="right", no_wrap=True)
     table.add_column(">RPO", justify="right", no_wrap=True)
     table.add_column("NoCopy", justify="right", no_wrap=True)
+    table.add_column("OldCopy", justify="right", no_wrap=True)
     table.add_column("Drill", justify="right", no_wrap=True)
     for row in sorted(report.rows, key=lambda r: (-r.verdict.rank, r.account_name, r.region)):
         # Names (and below, OU paths, evidence, resource names) are AWS's: never a raw control
@@ -65,11 +66,13 @@ def summary_table(report: ReadinessReport) -> Table:
             str(row.protected),
             str(row.over_objective),
             str(len(row.without_copy)),
+            str(len(row.stale_copies)),
             str(row.drilled),
         )
     table.caption = (
         "Res: resources protected; >RPO: newest backup older than the objective; NoCopy: no "
-        "copy in the backup account; Drill: restored by a passing drill"
+        "copy in the backup account; OldCopy: newest copy there older than the objective; "
+        "Drill: restored by a passing drill"
     )
     return table
 
@@ -128,6 +131,13 @@ def row_details(row: ReadinessRow) -> list[RenderableType]:
             "AT RISK",
             f"{resource.resource_name or resource.resource_arn} ({resource.resource_type}) "
             "has no copy in the backup account [NO_DR_COPY]",
+        )
+    for resource in row.stale_copies:
+        item(
+            "AT RISK",
+            f"{resource.resource_name or resource.resource_arn} ({resource.resource_type}): "
+            f"newest copy in the backup account {human(resource.copy_age(now))} old, objective "
+            f"{human(resource.rpo_objective)} [DR_COPY_STALE]",
         )
     for resource in row.resources:
         if resource.over_objective:

@@ -161,7 +161,7 @@ def rows_table(report: ReadinessReport) -> str:
             )
             + _cell(human(worst_rpo), _seconds(worst_rpo), True)
             + _cell(str(len(row.without_copy)), len(row.without_copy), True)
-            + _cell(human(worst_copy), _seconds(worst_copy), True)
+            + _cell(human(worst_copy) + _over(len(row.stale_copies)), _seconds(worst_copy), True)
             + _cell(f"{row.drilled}/{row.protected}", row.drilled, True)
             + "</tr>"
         )
@@ -170,6 +170,11 @@ def rows_table(report: ReadinessReport) -> str:
         + "".join(lines)
         + "</tbody></table>"
     )
+
+
+def _over(count: int) -> str:
+    """How many resources' newest DR copy is older than the objective, when some are."""
+    return f" <span class='muted'>({count} over the objective)</span>" if count else ""
 
 
 def _seconds(span: timedelta | None) -> float:

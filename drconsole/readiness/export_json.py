@@ -68,6 +68,7 @@ def row_to_json(row: ReadinessRow) -> dict[str, Any]:
             "over_objective": row.over_objective,
             "with_copy": row.with_copy,
             "without_copy": len(row.without_copy),
+            "copy_over_objective": len(row.stale_copies),
             "drilled": row.drilled,
         },
         "resources": [resource_to_json(r, now) for r in row.resources],
@@ -100,6 +101,7 @@ def resource_to_json(resource: ResourceReadiness, now: datetime) -> dict[str, An
             "region": copy.region,
             "data_time": when(copy.data_time),
             "data_age_seconds": seconds(resource.copy_age(now)),
+            "over_objective": resource.copy_over_objective,
         },
         "drill": None
         if drill is None

@@ -30,7 +30,7 @@ from drconsole.readiness.pairs import (
     representatives,
     restore_run,
 )
-from drconsole.readiness.verdict import decide
+from drconsole.readiness.verdict import copy_over_objective, decide
 
 Unread = tuple[str, CauseCode]  # (what could not be read and why, its cause)
 
@@ -218,6 +218,7 @@ def _resource(
     objective = ctx.objectives.for_resource(
         account, listed.resource_arn, listed.resource_type, listed.resource_name
     )
+    dr_copy = None if index.unreadable else index.newest(listed.resource_arn, listed.region)
     return ResourceReadiness(
         resource_arn=listed.resource_arn,
         resource_type=listed.resource_type,
@@ -226,9 +227,10 @@ def _resource(
         last_recovery_point_arn=listed.last_recovery_point_arn,
         last_vault_arn=listed.last_vault_arn,
         over_objective=listed.last_backup is None or ctx.now - listed.last_backup > objective,
-        dr_copy=None if index.unreadable else index.newest(listed.resource_arn, listed.region),
+        dr_copy=dr_copy,
         drill=ctx.drills.get(listed.resource_arn),
         rpo_objective=objective,
+        copy_over_objective=copy_over_objective(dr_copy, ctx.now, objective),
     )
 
 

@@ -89,6 +89,20 @@ def lines_of(row: ReadinessRow, now: datetime) -> list[Line]:
             "the backup account's vault (or copy its newest recovery point there now).",
         )
         result.append(Line("copies", check, None))
+    for resource in row.stale_copies:
+        name = resource.resource_name or fmt.resource_id(resource.resource_arn)
+        age = fmt.human_age(resource.copy_age(now))
+        check = Check(
+            "dr-copy-stale",
+            f"{name}: newest DR copy {age} old",
+            CheckStatus.WARN,
+            f"The newest copy of {resource.resource_arn} in the backup account holds data "
+            f"{age} old, over its {fmt.human_age(resource.rpo_objective)} RPO objective: a "
+            "recovery from the backup account would lose more than that.",
+            remediation="Check the copy action of the resource's backup plan rule and the last "
+            "copy jobs (j): copies to the backup account stopped coming.",
+        )
+        result.append(Line("copies", check, None))
     objective = fmt.human_age(row.rpo_objective)
     for resource in row.resources:
         if resource.over_objective:
