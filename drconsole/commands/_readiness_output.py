@@ -14,7 +14,13 @@ from rich.text import Text
 
 from drconsole.commands._output_path import checked_output
 from drconsole.output_files import replace_file
-from drconsole.readiness.export_html import COLOURS, human, render
+from drconsole.readiness.export_html import (
+    COLOURS,
+    human,
+    objective_label,
+    render,
+    runbook_held,
+)
 from drconsole.readiness.export_json import report_to_json
 from drconsole.readiness.model import ReadinessReport, ReadinessRow, Verdict
 from drconsole.redact import escape_controls, escape_controls_lines
@@ -88,7 +94,7 @@ def row_details(row: ReadinessRow) -> list[RenderableType]:
             (
                 escape_controls(
                     f" {row.account_name} {row.account_id} {row.ou_path} {row.region} "
-                    f"(RPO objective {human(row.rpo_objective)})"
+                    f"(RPO objective {human(row.rpo_objective)}{runbook_held(row)})"
                 ),
                 "bold",
             ),
@@ -137,7 +143,7 @@ def row_details(row: ReadinessRow) -> list[RenderableType]:
             "AT RISK",
             f"{resource.resource_name or resource.resource_arn} ({resource.resource_type}): "
             f"newest copy in the backup account {human(resource.copy_age(now))} old, objective "
-            f"{human(resource.rpo_objective)} [DR_COPY_STALE]",
+            f"{objective_label(resource)} [DR_COPY_STALE]",
         )
     for resource in row.resources:
         if resource.over_objective:
@@ -145,7 +151,7 @@ def row_details(row: ReadinessRow) -> list[RenderableType]:
                 "AT RISK",
                 f"{resource.resource_name or resource.resource_arn} ({resource.resource_type}): "
                 f"newest backup {human(resource.backup_age(now))} old, objective "
-                f"{human(resource.rpo_objective)} [RPO_EXCEEDED]",
+                f"{objective_label(resource)} [RPO_EXCEEDED]",
             )
     return parts
 

@@ -13,7 +13,13 @@ from datetime import timedelta
 from html import escape
 
 from drconsole.readiness.export_json import when
-from drconsole.readiness.model import Finding, ReadinessReport, ReadinessRow, Verdict
+from drconsole.readiness.model import (
+    Finding,
+    ReadinessReport,
+    ReadinessRow,
+    ResourceReadiness,
+    Verdict,
+)
 
 COLOURS = {
     Verdict.READY: "#1a7f37",
@@ -65,6 +71,20 @@ def human(span: timedelta | None) -> str:
     if days:
         return f"{days}d {hours}h"
     return f"{hours}h {minutes}m" if hours else f"{minutes}m"
+
+
+def objective_label(resource: ResourceReadiness) -> str:
+    """The objective a resource was judged against, and the runbook it comes from if any:
+    `24h`, `1m (runbook web)`."""
+    label = human(resource.rpo_objective)
+    runbook = resource.rpo_objective_runbook
+    return f"{label} (runbook {runbook})" if runbook else label
+
+
+def runbook_held(row: ReadinessRow) -> str:
+    """`; 2 resources held to their runbook's stricter objective`, or nothing."""
+    count = sum(1 for r in row.resources if r.rpo_objective_runbook)
+    return f"; {count} resource(s) held to their runbook's stricter objective" if count else ""
 
 
 def verdict_span(verdict: Verdict) -> str:
@@ -155,7 +175,7 @@ def rows_table(report: ReadinessReport) -> str:
             + _cell(str(row.protected), row.protected, True)
             + _cell(
                 f"{row.over_objective} <span class='muted'>(objective "
-                f"{human(row.rpo_objective)})</span>",
+                f"{human(row.rpo_objective)}{escape(runbook_held(row))})</span>",
                 row.over_objective,
                 True,
             )

@@ -91,6 +91,7 @@ def resource_to_json(resource: ResourceReadiness, now: datetime) -> dict[str, An
         "backup_age_seconds": seconds(resource.backup_age(now)),
         "over_objective": resource.over_objective,
         "rpo_objective_seconds": seconds(resource.rpo_objective),
+        "rpo_objective_runbook": resource.rpo_objective_runbook,
         "last_recovery_point": resource.last_recovery_point_arn,
         "last_vault": resource.last_vault_arn,
         "dr_copy": None

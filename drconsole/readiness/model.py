@@ -74,9 +74,11 @@ class ResourceReadiness:
     over_objective: bool  # the newest backup is older than the row's RPO objective
     dr_copy: DrCopy | None  # None: no copy in the backup account
     drill: DrillCoverage | None = None  # None: no passing drill restored it
-    # The objective it was judged against (a runbook's for a drilled resource, else its
-    # account's); None when made without one.
+    # The objective it was judged against (its account's, or a stricter one of a runbook that
+    # drills it); None when made without one.
     rpo_objective: timedelta | None = None
+    # The runbook whose stricter objective applies (None: the account's objective applies).
+    rpo_objective_runbook: str | None = None
     # The newest DR copy's data is older than that objective: a recovery from the backup
     # account would lose more than it allows. False without a copy (that is NO_DR_COPY).
     copy_over_objective: bool = False

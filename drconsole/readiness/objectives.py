@@ -23,8 +23,8 @@ class RpoObjectives:
 
     default: timedelta = timedelta(hours=24)
     overrides: tuple[tuple[str, timedelta], ...] = ()
-    # Runbooks' RPO objectives for the resources they drill: the strictest one a resource has
-    # wins over the account's objective.
+    # Runbooks' RPO objectives for the resources they drill: one stricter than the account's
+    # objective tightens it for that resource; a looser one never loosens it.
     resources: tuple[ResourceObjective, ...] = ()
 
     @classmethod
@@ -40,13 +40,21 @@ class RpoObjectives:
     def for_resource(
         self, account: Account, resource_arn: str, resource_type: str, name: str
     ) -> timedelta:
-        """The objective of one resource: the strictest runbook naming it, else its account's."""
-        named = [
-            r.objective
-            for r in self.resources
-            if r.names(account, resource_arn, resource_type, name)
-        ]
-        return min(named) if named else self.for_account(account)
+        """The objective of one resource: the strictest of its account's and of the runbooks
+        that drill it (a runbook in the runbooks folder cannot relax the configured one)."""
+        return self.deciding(account, resource_arn, resource_type, name)[0]
+
+    def deciding(
+        self, account: Account, resource_arn: str, resource_type: str, name: str
+    ) -> tuple[timedelta, str | None]:
+        """(the resource's objective, the runbook it comes from; None: its account's)."""
+        chosen: tuple[timedelta, str | None] = (self.for_account(account), None)
+        for drilled in self.resources:
+            if drilled.objective < chosen[0] and drilled.names(
+                account, resource_arn, resource_type, name
+            ):
+                chosen = (drilled.objective, drilled.runbook)
+        return chosen
 
     def for_account(self, account: Account) -> timedelta:
         """The objective of an account's resources."""

@@ -215,7 +215,7 @@ def _resource(
     ctx: RowContext, account: Account, listed: ProtectedResource, index: CopyIndex
 ) -> ResourceReadiness:
     """One protected resource judged against its objective, with its DR copy and drill."""
-    objective = ctx.objectives.for_resource(
+    objective, runbook = ctx.objectives.deciding(
         account, listed.resource_arn, listed.resource_type, listed.resource_name
     )
     dr_copy = None if index.unreadable else index.newest(listed.resource_arn, listed.region)
@@ -230,6 +230,7 @@ def _resource(
         dr_copy=dr_copy,
         drill=ctx.drills.get(listed.resource_arn),
         rpo_objective=objective,
+        rpo_objective_runbook=runbook,
         copy_over_objective=copy_over_objective(dr_copy, ctx.now, objective),
     )
 

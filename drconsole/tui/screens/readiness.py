@@ -11,6 +11,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
+from drconsole.readiness.export_html import runbook_held
 from drconsole.tui import formatting as fmt
 from drconsole.tui.command_mode import Command, register
 from drconsole.tui.readiness_feed import VERDICT_STYLES, RowKey
@@ -266,7 +267,7 @@ class ReadinessScreen(TableScreen):
         objective = fmt.human_age(row.rpo_objective)
         text.append(
             f"\n{row.protected} resources · {row.over_objective} over the {objective} RPO "
-            f"objective · {row.with_copy} copied to the backup account"
+            f"objective{runbook_held(row)} · {row.with_copy} copied to the backup account"
             + (f" ({len(row.stale_copies)} copies over the objective)" if row.stale_copies else "")
             + f" · {row.drilled} drilled"
         )
