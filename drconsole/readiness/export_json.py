@@ -47,6 +47,7 @@ def report_to_json(report: ReadinessReport) -> dict[str, Any]:
         "ready": report.ready,
         "summary": {verdict.value: counts[verdict] for verdict in Verdict},
         "rows": [row_to_json(row) for row in report.rows],
+        "unmatched_objectives": list(report.unmatched_objectives),
     }
 
 

@@ -308,6 +308,8 @@ class ReadinessReport:
     seconds: float
     # OUs and accounts the organization's answers held without an id: not evaluated
     skipped: tuple[AccountError, ...] = ()
+    # `[rpo_objectives]` keys that name no account or OU of the organization: applied to none
+    unmatched_objectives: tuple[str, ...] = ()
 
     @property
     def ready(self) -> bool:
