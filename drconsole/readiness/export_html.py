@@ -162,12 +162,15 @@ def rows_table(report: ReadinessReport) -> str:
         worst_rpo = max((a for a in ages if a is not None), default=None)
         copies = [r.copy_age(now) for r in row.resources]
         worst_copy = max((a for a in copies if a is not None), default=None)
-        anchor = f"row-{row.account_id}-{row.region}"
         name = escape(row.account_name or row.account_id)
-        account = f'<a href="#{anchor}">{name}</a>' if row.verdict is not Verdict.READY else name
+        link = f'<a href="#{anchor_of(row)}">{name}</a>'
+        account = link if row.verdict is not Verdict.READY else name
         lines.append(
             "<tr>"
-            + _cell(f"{account}<br><span class='muted'>{row.account_id}</span>", row.account_name)
+            + _cell(
+                f"{account}<br><span class='muted'>{escape(row.account_id)}</span>",
+                row.account_name,
+            )
             + _cell(escape(row.ou_path or "-"), row.ou_path)
             + _cell(escape(row.region), row.region)
             + _cell(verdict_span(row.verdict), row.verdict.rank)
@@ -197,13 +200,18 @@ def _over(count: int) -> str:
     return f" <span class='muted'>({count} over the objective)</span>" if count else ""
 
 
+def anchor_of(row: ReadinessRow) -> str:
+    """The id of a row's details, escaped for an attribute: the account id is AWS's answer as
+    text (a broken or hostile endpoint can answer markup)."""
+    return escape(f"row-{row.account_id}-{row.region}")
+
+
 def _seconds(span: timedelta | None) -> float:
     return -1.0 if span is None else span.total_seconds()
 
 
 def row_details(row: ReadinessRow) -> str:
     """Why a row is not READY: its causes, then every check that did not pass, with its fix."""
-    anchor = f"row-{row.account_id}-{row.region}"
     causes = "".join(f"<li>{escape(line)}</li>" for line in row.explanation)
     problems = []
     for finding in row.findings():
@@ -223,7 +231,8 @@ def row_details(row: ReadinessRow) -> str:
     )
     unreadable = "".join(f"<li>{escape(line)}</li>" for line in row.unreadable)
     return (
-        f'<h3 id="{anchor}">{escape(row.account_name)} ({row.account_id}) {escape(row.region)}: '
+        f'<h3 id="{anchor_of(row)}">{escape(row.account_name)} ({escape(row.account_id)}) '
+        f"{escape(row.region)}: "
         f"{verdict_span(row.verdict)}</h3><ul>{causes}</ul>"
         + (f"<p>Could not be read:</p><ul>{unreadable}</ul>" if unreadable else "")
         + table
