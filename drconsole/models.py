@@ -46,6 +46,9 @@ class CauseCode(StrEnum):
     # a newest backup older than the RPO objective.
     NO_DR_COPY = "NO_DR_COPY"
     RPO_EXCEEDED = "RPO_EXCEEDED"
+    # Readiness: the newest copy in the backup account holds data older than the objective
+    # (copies stopped coming while local backups go on).
+    DR_COPY_STALE = "DR_COPY_STALE"
     THROTTLED = "THROTTLED"
     CREDENTIALS_EXPIRED = "CREDENTIALS_EXPIRED"
     NETWORK = "NETWORK"

@@ -223,6 +223,17 @@ def test_newest_passing_drill_covers_its_resource(sessions: AwsSessions, tmp_pat
     assert drilled["prod-web-data"].run_id == "20261202T010000Z-bbbbbb"
     late = {r.resource_name: r.rpo_objective for r in prod.resources if r.over_objective}
     assert late == {"prod-web-data": timedelta(minutes=1)} and prod.over_objective == 1
+    # The runbook's 36h does not relax prod's configured 24h for the other target; the row
+    # says which runbook's objective was used.
+    objective = {r.resource_name: r.rpo_objective for r in prod.resources}
+    assert objective["prod-shared-files"] == timedelta(hours=24)
+    used = {r.resource_name: (r.rpo_objective, r.rpo_objective_runbook) for r in prod.resources}
+    assert used["prod-shared-files"] == (timedelta(hours=24), None)
+    assert used["prod-web-data"] == (timedelta(minutes=1), "web")
+    out = io.StringIO()
+    print_tables(report, Console(file=out, width=200, highlight=False))
+    assert "objective 1m (runbook web) [RPO_EXCEEDED]" in out.getvalue()
+    assert "1 resource(s) held to their runbook's stricter objective" in out.getvalue()
 
 
 def test_cli_json_and_html(demo: Any, tmp_path: Path) -> None:
@@ -272,6 +283,7 @@ def test_cli_json_and_html(demo: Any, tmp_path: Path) -> None:
         "over_objective": 0,
         "with_copy": 7,
         "without_copy": 1,
+        "copy_over_objective": 0,
         "drilled": 0,
     }
     assert rows["qa"]["rpo_objective_seconds"] == 3 * 86400

@@ -14,7 +14,13 @@ from rich.text import Text
 
 from drconsole.commands._output_path import checked_output
 from drconsole.output_files import replace_file
-from drconsole.readiness.export_html import COLOURS, human, render
+from drconsole.readiness.export_html import (
+    COLOURS,
+    human,
+    objective_label,
+    render,
+    runbook_held,
+)
 from drconsole.readiness.export_json import report_to_json
 from drconsole.readiness.model import ReadinessReport, ReadinessRow, Verdict
 from drconsole.redact import escape_controls, escape_controls_lines
@@ -52,6 +58,7 @@ def summary_table(report: ReadinessReport) -> Table:
     table.add_column("Res", justify="right", no_wrap=True)
     table.add_column(">RPO", justify="right", no_wrap=True)
     table.add_column("NoCopy", justify="right", no_wrap=True)
+    table.add_column("OldCopy", justify="right", no_wrap=True)
     table.add_column("Drill", justify="right", no_wrap=True)
     for row in sorted(report.rows, key=lambda r: (-r.verdict.rank, r.account_name, r.region)):
         # Names (and below, OU paths, evidence, resource names) are AWS's: never a raw control
@@ -65,11 +72,13 @@ def summary_table(report: ReadinessReport) -> Table:
             str(row.protected),
             str(row.over_objective),
             str(len(row.without_copy)),
+            str(len(row.stale_copies)),
             str(row.drilled),
         )
     table.caption = (
         "Res: resources protected; >RPO: newest backup older than the objective; NoCopy: no "
-        "copy in the backup account; Drill: restored by a passing drill"
+        "copy in the backup account; OldCopy: newest copy there older than the objective; "
+        "Drill: restored by a passing drill"
     )
     return table
 
@@ -85,7 +94,7 @@ def row_details(row: ReadinessRow) -> list[RenderableType]:
             (
                 escape_controls(
                     f" {row.account_name} {row.account_id} {row.ou_path} {row.region} "
-                    f"(RPO objective {human(row.rpo_objective)})"
+                    f"(RPO objective {human(row.rpo_objective)}{runbook_held(row)})"
                 ),
                 "bold",
             ),
@@ -129,13 +138,20 @@ def row_details(row: ReadinessRow) -> list[RenderableType]:
             f"{resource.resource_name or resource.resource_arn} ({resource.resource_type}) "
             "has no copy in the backup account [NO_DR_COPY]",
         )
+    for resource in row.stale_copies:
+        item(
+            "AT RISK",
+            f"{resource.resource_name or resource.resource_arn} ({resource.resource_type}): "
+            f"newest copy in the backup account {human(resource.copy_age(now))} old, objective "
+            f"{objective_label(resource)} [DR_COPY_STALE]",
+        )
     for resource in row.resources:
         if resource.over_objective:
             item(
                 "AT RISK",
                 f"{resource.resource_name or resource.resource_arn} ({resource.resource_type}): "
                 f"newest backup {human(resource.backup_age(now))} old, objective "
-                f"{human(resource.rpo_objective)} [RPO_EXCEEDED]",
+                f"{objective_label(resource)} [RPO_EXCEEDED]",
             )
     return parts
 

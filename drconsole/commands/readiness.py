@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from drconsole.config import load_settings
     from drconsole.readiness import evaluate_readiness
     from drconsole.readiness.engine import objectives_of
+    from drconsole.redact import escape_controls
 
     accounts = check_account_flags(args.account)
     html = check_html_target(args.html) if args.html is not None else None
@@ -65,6 +66,11 @@ def run(args: argparse.Namespace) -> int:
         print_tables(report)
         if html is not None:
             sys.stderr.write(f"wrote {html}\n")
+    for key in report.unmatched_objectives:  # a looser objective applies where it was meant
+        sys.stderr.write(
+            f"drconsole: warning: [rpo_objectives] {escape_controls(repr(key))} names no "
+            "account or OU of the organization: it applies to nothing\n"
+        )
     for skipped in report.skipped:  # accounts that could not be evaluated at all
         where = f"{skipped.account_id} {skipped.region}"
         sys.stderr.write(f"drconsole: account {where}: {skipped.message} [{skipped.cause}]\n")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from drconsole.drills.journal import DrillJournal, parse_time
 from drconsole.drills.report import is_abandoned, read_report
@@ -13,7 +15,8 @@ def drill_coverage(state_dir: Path) -> dict[str, DrillCoverage]:
     """Resource ARN -> the newest finished drill whose target restoring it passed.
 
     Read from the drill journal under the state dir and each run's report.json; a run whose
-    report cannot be read counts as no evidence (never as a pass).
+    report cannot be read, or whose `finished` is not a time with its zone, counts as no
+    evidence (never as a pass).
     """
     newest: dict[str, DrillCoverage] = {}
     for state in DrillJournal(state_dir).runs():
@@ -22,9 +25,9 @@ def drill_coverage(state_dir: Path) -> dict[str, DrillCoverage]:
         path = Path(str(state.end.get("report_dir", ""))) / "report.json"
         try:
             report = read_report(path)
-            finished = parse_time(str(report["finished"]))
+            finished = zoned_time(report["finished"])
             targets = list(report["targets"])
-        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError, OverflowError):
             continue
         book = report.get("runbook")
         runbook = str(book.get("name", "")) if isinstance(book, dict) else ""
@@ -39,3 +42,13 @@ def drill_coverage(state_dir: Path) -> dict[str, DrillCoverage]:
             if known is None or finished > known.finished:
                 newest[resource] = DrillCoverage(state.run_id, runbook, finished)
     return newest
+
+
+def zoned_time(value: Any) -> datetime:
+    """A report's time in UTC; ValueError when it is no ISO time or has no zone (a report
+    edited by hand or written by another tool: its age cannot be measured against now),
+    OverflowError when UTC cannot hold it (year 1 at +14:00)."""
+    moment = parse_time(value) if isinstance(value, str) else None
+    if moment is None or moment.utcoffset() is None:
+        raise ValueError(f"not a time with its zone: {str(value)[:40]!r}")
+    return moment.astimezone(UTC)

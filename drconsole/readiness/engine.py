@@ -125,6 +125,7 @@ def evaluate_readiness(
         calls=sum(sessions.requests_sent.values()) - calls_before,
         seconds=round(time.perf_counter() - started, 3),
         skipped=organization.skipped,
+        unmatched_objectives=context.objectives.unmatched(organization),
     )
 
 

@@ -13,7 +13,13 @@ from datetime import timedelta
 from html import escape
 
 from drconsole.readiness.export_json import when
-from drconsole.readiness.model import Finding, ReadinessReport, ReadinessRow, Verdict
+from drconsole.readiness.model import (
+    Finding,
+    ReadinessReport,
+    ReadinessRow,
+    ResourceReadiness,
+    Verdict,
+)
 
 COLOURS = {
     Verdict.READY: "#1a7f37",
@@ -65,6 +71,20 @@ def human(span: timedelta | None) -> str:
     if days:
         return f"{days}d {hours}h"
     return f"{hours}h {minutes}m" if hours else f"{minutes}m"
+
+
+def objective_label(resource: ResourceReadiness) -> str:
+    """The objective a resource was judged against, and the runbook it comes from if any:
+    `24h`, `1m (runbook web)`."""
+    label = human(resource.rpo_objective)
+    runbook = resource.rpo_objective_runbook
+    return f"{label} (runbook {runbook})" if runbook else label
+
+
+def runbook_held(row: ReadinessRow) -> str:
+    """`; 2 resources held to their runbook's stricter objective`, or nothing."""
+    count = sum(1 for r in row.resources if r.rpo_objective_runbook)
+    return f"; {count} resource(s) held to their runbook's stricter objective" if count else ""
 
 
 def verdict_span(verdict: Verdict) -> str:
@@ -142,12 +162,15 @@ def rows_table(report: ReadinessReport) -> str:
         worst_rpo = max((a for a in ages if a is not None), default=None)
         copies = [r.copy_age(now) for r in row.resources]
         worst_copy = max((a for a in copies if a is not None), default=None)
-        anchor = f"row-{row.account_id}-{row.region}"
         name = escape(row.account_name or row.account_id)
-        account = f'<a href="#{anchor}">{name}</a>' if row.verdict is not Verdict.READY else name
+        link = f'<a href="#{anchor_of(row)}">{name}</a>'
+        account = link if row.verdict is not Verdict.READY else name
         lines.append(
             "<tr>"
-            + _cell(f"{account}<br><span class='muted'>{row.account_id}</span>", row.account_name)
+            + _cell(
+                f"{account}<br><span class='muted'>{escape(row.account_id)}</span>",
+                row.account_name,
+            )
             + _cell(escape(row.ou_path or "-"), row.ou_path)
             + _cell(escape(row.region), row.region)
             + _cell(verdict_span(row.verdict), row.verdict.rank)
@@ -155,13 +178,13 @@ def rows_table(report: ReadinessReport) -> str:
             + _cell(str(row.protected), row.protected, True)
             + _cell(
                 f"{row.over_objective} <span class='muted'>(objective "
-                f"{human(row.rpo_objective)})</span>",
+                f"{human(row.rpo_objective)}{escape(runbook_held(row))})</span>",
                 row.over_objective,
                 True,
             )
             + _cell(human(worst_rpo), _seconds(worst_rpo), True)
             + _cell(str(len(row.without_copy)), len(row.without_copy), True)
-            + _cell(human(worst_copy), _seconds(worst_copy), True)
+            + _cell(human(worst_copy) + _over(len(row.stale_copies)), _seconds(worst_copy), True)
             + _cell(f"{row.drilled}/{row.protected}", row.drilled, True)
             + "</tr>"
         )
@@ -172,13 +195,23 @@ def rows_table(report: ReadinessReport) -> str:
     )
 
 
+def _over(count: int) -> str:
+    """How many resources' newest DR copy is older than the objective, when some are."""
+    return f" <span class='muted'>({count} over the objective)</span>" if count else ""
+
+
+def anchor_of(row: ReadinessRow) -> str:
+    """The id of a row's details, escaped for an attribute: the account id is AWS's answer as
+    text (a broken or hostile endpoint can answer markup)."""
+    return escape(f"row-{row.account_id}-{row.region}")
+
+
 def _seconds(span: timedelta | None) -> float:
     return -1.0 if span is None else span.total_seconds()
 
 
 def row_details(row: ReadinessRow) -> str:
     """Why a row is not READY: its causes, then every check that did not pass, with its fix."""
-    anchor = f"row-{row.account_id}-{row.region}"
     causes = "".join(f"<li>{escape(line)}</li>" for line in row.explanation)
     problems = []
     for finding in row.findings():
@@ -198,7 +231,8 @@ def row_details(row: ReadinessRow) -> str:
     )
     unreadable = "".join(f"<li>{escape(line)}</li>" for line in row.unreadable)
     return (
-        f'<h3 id="{anchor}">{escape(row.account_name)} ({row.account_id}) {escape(row.region)}: '
+        f'<h3 id="{anchor_of(row)}">{escape(row.account_name)} ({escape(row.account_id)}) '
+        f"{escape(row.region)}: "
         f"{verdict_span(row.verdict)}</h3><ul>{causes}</ul>"
         + (f"<p>Could not be read:</p><ul>{unreadable}</ul>" if unreadable else "")
         + table

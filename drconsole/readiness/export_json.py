@@ -47,6 +47,7 @@ def report_to_json(report: ReadinessReport) -> dict[str, Any]:
         "ready": report.ready,
         "summary": {verdict.value: counts[verdict] for verdict in Verdict},
         "rows": [row_to_json(row) for row in report.rows],
+        "unmatched_objectives": list(report.unmatched_objectives),
     }
 
 
@@ -68,6 +69,7 @@ def row_to_json(row: ReadinessRow) -> dict[str, Any]:
             "over_objective": row.over_objective,
             "with_copy": row.with_copy,
             "without_copy": len(row.without_copy),
+            "copy_over_objective": len(row.stale_copies),
             "drilled": row.drilled,
         },
         "resources": [resource_to_json(r, now) for r in row.resources],
@@ -90,6 +92,7 @@ def resource_to_json(resource: ResourceReadiness, now: datetime) -> dict[str, An
         "backup_age_seconds": seconds(resource.backup_age(now)),
         "over_objective": resource.over_objective,
         "rpo_objective_seconds": seconds(resource.rpo_objective),
+        "rpo_objective_runbook": resource.rpo_objective_runbook,
         "last_recovery_point": resource.last_recovery_point_arn,
         "last_vault": resource.last_vault_arn,
         "dr_copy": None
@@ -100,6 +103,7 @@ def resource_to_json(resource: ResourceReadiness, now: datetime) -> dict[str, An
             "region": copy.region,
             "data_time": when(copy.data_time),
             "data_age_seconds": seconds(resource.copy_age(now)),
+            "over_objective": resource.copy_over_objective,
         },
         "drill": None
         if drill is None

@@ -20,8 +20,8 @@ class Verdict(StrEnum):
     """One row's answer to "could it recover right now?"; the value is the displayed text.
 
     Precedence (the worst wins): NOT READY (a check FAILs) > UNKNOWN (something could not be
-    read, so READY cannot be said) > AT RISK (no DR copy, RPO objective exceeded, a check
-    WARNs) > READY.
+    read, so READY cannot be said) > AT RISK (no DR copy, RPO objective exceeded by a newest
+    backup or a newest DR copy, a check WARNs) > READY.
     """
 
     READY = "READY"
@@ -74,9 +74,14 @@ class ResourceReadiness:
     over_objective: bool  # the newest backup is older than the row's RPO objective
     dr_copy: DrCopy | None  # None: no copy in the backup account
     drill: DrillCoverage | None = None  # None: no passing drill restored it
-    # The objective it was judged against (a runbook's for a drilled resource, else its
-    # account's); None when made without one.
+    # The objective it was judged against (its account's, or a stricter one of a runbook that
+    # drills it); None when made without one.
     rpo_objective: timedelta | None = None
+    # The runbook whose stricter objective applies (None: the account's objective applies).
+    rpo_objective_runbook: str | None = None
+    # The newest DR copy's data is older than that objective: a recovery from the backup
+    # account would lose more than it allows. False without a copy (that is NO_DR_COPY).
+    copy_over_objective: bool = False
 
     def backup_age(self, now: datetime) -> timedelta | None:
         """The current RPO: how old the newest backup is at `now`."""
@@ -174,6 +179,11 @@ class ReadinessRow:
     def with_copy(self) -> int:
         """How many resources have a copy in the backup account."""
         return self.protected - len(self.without_copy)
+
+    @property
+    def stale_copies(self) -> tuple[ResourceReadiness, ...]:
+        """Resources whose newest DR copy holds data older than their RPO objective."""
+        return tuple(r for r in self.resources if r.copy_over_objective)
 
     @property
     def drilled(self) -> int:
@@ -298,6 +308,8 @@ class ReadinessReport:
     seconds: float
     # OUs and accounts the organization's answers held without an id: not evaluated
     skipped: tuple[AccountError, ...] = ()
+    # `[rpo_objectives]` keys that name no account or OU of the organization: applied to none
+    unmatched_objectives: tuple[str, ...] = ()
 
     @property
     def ready(self) -> bool:

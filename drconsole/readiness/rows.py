@@ -30,7 +30,7 @@ from drconsole.readiness.pairs import (
     representatives,
     restore_run,
 )
-from drconsole.readiness.verdict import decide
+from drconsole.readiness.verdict import copy_over_objective, decide
 
 Unread = tuple[str, CauseCode]  # (what could not be read and why, its cause)
 
@@ -215,9 +215,10 @@ def _resource(
     ctx: RowContext, account: Account, listed: ProtectedResource, index: CopyIndex
 ) -> ResourceReadiness:
     """One protected resource judged against its objective, with its DR copy and drill."""
-    objective = ctx.objectives.for_resource(
+    objective, runbook = ctx.objectives.deciding(
         account, listed.resource_arn, listed.resource_type, listed.resource_name
     )
+    dr_copy = None if index.unreadable else index.newest(listed.resource_arn, listed.region)
     return ResourceReadiness(
         resource_arn=listed.resource_arn,
         resource_type=listed.resource_type,
@@ -226,9 +227,11 @@ def _resource(
         last_recovery_point_arn=listed.last_recovery_point_arn,
         last_vault_arn=listed.last_vault_arn,
         over_objective=listed.last_backup is None or ctx.now - listed.last_backup > objective,
-        dr_copy=None if index.unreadable else index.newest(listed.resource_arn, listed.region),
+        dr_copy=dr_copy,
         drill=ctx.drills.get(listed.resource_arn),
         rpo_objective=objective,
+        rpo_objective_runbook=runbook,
+        copy_over_objective=copy_over_objective(dr_copy, ctx.now, objective),
     )
 
 

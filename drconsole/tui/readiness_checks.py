@@ -29,7 +29,12 @@ from drconsole.tui.widgets.plain import Static
 
 if TYPE_CHECKING:
     from drconsole.checks.remedies import FixPlan
-    from drconsole.readiness.model import CopyCheckRun, ReadinessRow, RestoreCheckRun
+    from drconsole.readiness.model import (
+        CopyCheckRun,
+        ReadinessRow,
+        ResourceReadiness,
+        RestoreCheckRun,
+    )
     from drconsole.tui.app import DrConsoleApp
 
 
@@ -57,6 +62,14 @@ def part_label(direction: str, types: tuple[str, ...]) -> str:
     if not types:
         return direction
     return f"{direction} {types[0]}" + (f" +{len(types) - 1}" if len(types) > 1 else "")
+
+
+def objective_text(resource: ResourceReadiness, row: ReadinessRow) -> str:
+    """The objective a resource was judged against: `24h`, or `1m (runbook web)` when a
+    runbook's stricter objective applies."""
+    text = fmt.human_age(resource.rpo_objective or row.rpo_objective)
+    runbook = resource.rpo_objective_runbook
+    return f"{text} (runbook {runbook})" if runbook else text
 
 
 def lines_of(row: ReadinessRow, now: datetime) -> list[Line]:
@@ -89,7 +102,20 @@ def lines_of(row: ReadinessRow, now: datetime) -> list[Line]:
             "the backup account's vault (or copy its newest recovery point there now).",
         )
         result.append(Line("copies", check, None))
-    objective = fmt.human_age(row.rpo_objective)
+    for resource in row.stale_copies:
+        name = resource.resource_name or fmt.resource_id(resource.resource_arn)
+        age = fmt.human_age(resource.copy_age(now))
+        check = Check(
+            "dr-copy-stale",
+            f"{name}: newest DR copy {age} old",
+            CheckStatus.WARN,
+            f"The newest copy of {resource.resource_arn} in the backup account holds data "
+            f"{age} old, over its {objective_text(resource, row)} RPO objective: a "
+            "recovery from the backup account would lose more than that.",
+            remediation="Check the copy action of the resource's backup plan rule and the last "
+            "copy jobs (j): copies to the backup account stopped coming.",
+        )
+        result.append(Line("copies", check, None))
     for resource in row.resources:
         if resource.over_objective:
             name = resource.resource_name or fmt.resource_id(resource.resource_arn)
@@ -98,8 +124,8 @@ def lines_of(row: ReadinessRow, now: datetime) -> list[Line]:
                 "rpo-objective",
                 f"{name}: newest backup {age} old",
                 CheckStatus.WARN,
-                f"The newest backup of {resource.resource_arn} is {age} old, over the "
-                f"{objective} RPO objective.",
+                f"The newest backup of {resource.resource_arn} is {age} old, over its "
+                f"{objective_text(resource, row)} RPO objective.",
                 remediation="Check the backup plan's schedule and the last backup jobs (j).",
             )
             result.append(Line("protection", check, None))

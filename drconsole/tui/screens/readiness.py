@@ -11,6 +11,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
+from drconsole.readiness.export_html import runbook_held
 from drconsole.tui import formatting as fmt
 from drconsole.tui.command_mode import Command, register
 from drconsole.tui.readiness_feed import VERDICT_STYLES, RowKey
@@ -78,10 +79,11 @@ def rpo_cell(row: ReadinessRow, now: datetime) -> Text:
 
 
 def copies_cell(row: ReadinessRow) -> Text:
-    """Resources with a copy in the backup account, of those protected (`!` if one has none)."""
+    """Resources with a copy in the backup account, of those protected (`!` if one has none
+    or a newest copy older than the RPO objective)."""
     if row.unreadable and not row.resources:  # the resources themselves could not be listed
         return Text("?", style="bold red")
-    missing = len(row.without_copy)
+    missing = len(row.without_copy) + len(row.stale_copies)
     text = f"{row.with_copy}/{row.protected}" + (" !" if missing else "")
     return Text(text, style="bold red" if missing else "")
 
@@ -265,7 +267,9 @@ class ReadinessScreen(TableScreen):
         objective = fmt.human_age(row.rpo_objective)
         text.append(
             f"\n{row.protected} resources · {row.over_objective} over the {objective} RPO "
-            f"objective · {row.with_copy} copied to the backup account · {row.drilled} drilled"
+            f"objective{runbook_held(row)} · {row.with_copy} copied to the backup account"
+            + (f" ({len(row.stale_copies)} copies over the objective)" if row.stale_copies else "")
+            + f" · {row.drilled} drilled"
         )
         why.update(text)
 
