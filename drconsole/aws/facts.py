@@ -221,10 +221,12 @@ class FactReader(OrgReader):
             max_retention_days=described.get("MaxRetentionDays"),
         )
 
-    def vault_tags(self, arn: VaultArn) -> tuple[tuple[str, str], ...]:
-        """The destination vault's tags (for SCP conditions); empty when unreadable."""
+    def vault_tags(self, arn: VaultArn) -> tuple[tuple[str, str], ...] | Unreadable:
+        """The destination vault's tags (for SCP conditions)."""
         backup = self.client("backup", arn.account_id, arn.region)
         tags = self.read("backup:ListTags", lambda: backup.list_tags(ResourceArn=arn.arn))
+        if isinstance(tags, Unreadable):
+            return tags  # unknown, not untagged: an SCP testing them cannot be judged
         if not isinstance(tags, dict):
             return ()
         return tuple(sorted(tags.get("Tags", {}).items()))
