@@ -191,6 +191,39 @@ def test_a_region_restriction_scp_is_judged_in_each_requests_region(
     assert one.status is CheckStatus.FAIL and "CopyIntoBackupVault" in one.evidence, one
 
 
+def test_the_destination_vault_policy_is_judged_with_the_vaults_tags(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """A vault policy denying copies into a vault not tagged tier=dr: the vault's tags are
+    read for the destination checks too, so a tagged vault passes."""
+    sandbox, info = demo
+    backup = sandbox.client("backup", info.accounts["backup"], info.dr_region)
+    name = "dr-eu-north-1"
+    vault = backup.describe_backup_vault(BackupVaultName=name)["BackupVaultArn"]
+    before = backup.get_backup_vault_access_policy(BackupVaultName=name)["Policy"]
+    document = json.loads(before)
+    document["Statement"].append(
+        {
+            "Sid": "OnlyIntoDrTier",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "backup:CopyIntoBackupVault",
+            "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:ResourceTag/tier": "dr"}},
+        }
+    )
+    backup.put_backup_vault_access_policy(BackupVaultName=name, Policy=json.dumps(document))
+    backup.tag_resource(ResourceArn=vault, Tags={"tier": "dr"})
+    rp = prod_point(sandbox, info, "EBS")
+    try:
+        report = run_copy_checks(sessions(demo, tmp_path), rp, vault)
+    finally:
+        backup.untag_resource(ResourceArn=vault, TagKeyList=["tier"])
+        backup.put_backup_vault_access_policy(BackupVaultName=name, Policy=before)
+    access = next(c for c in report.checks if c.id == "dest.access-policy")
+    assert access.status is CheckStatus.PASS, access
+
+
 def test_restore_target_names(demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path) -> None:
     sandbox, info = demo
     prod = info.accounts["prod"]

@@ -443,6 +443,9 @@ def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
             base,
             dest_vault=reader.vault(dest),
             dest_slr_exists=reader.role_exists(base.dest_account_id, SERVICE_LINKED_ROLE_NAME),
+            # Its access policy is judged with the vault's tags (aws:ResourceTag), as the SCPs
+            # are: each group is judged on its own facts.
+            dest_vault_tags=reader.vault_tags(dest),
         )
     if group == "source":
         key = reader.key(rp.encryption_key_arn, with_policy=True) if rp.encryption_key_arn else None

@@ -61,8 +61,10 @@ def _covers(unknown_key: str, key: str) -> bool:
 
 
 def time_keys(now: datetime | None = None) -> ContextValues:
-    """aws:CurrentTime and aws:EpochTime of a request made now."""
-    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    """aws:CurrentTime and aws:EpochTime of a request made now, to the minute: the checks'
+    decisions are remembered per request context (readiness asks one policy the same question
+    for many pairs); only a policy's time bound falling within that minute is misjudged."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
     return {
         "aws:CurrentTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "aws:EpochTime": str(int(moment.timestamp())),
