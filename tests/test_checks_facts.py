@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -143,6 +144,84 @@ def test_service_control_policy_denying_the_copy_fails(
     assert scps.status is CheckStatus.FAIL, scps
     assert scps.cause is CauseCode.ROLE_PERMISSIONS
     assert "OnlyProdTargets" in scps.evidence and prod_ou in scps.evidence
+
+
+def test_a_region_restriction_scp_is_judged_in_each_requests_region(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """AWS Organizations' example SCP denying requests outside listed Regions: listing the
+    copy's two Regions passes; leaving out the destination's fails CopyIntoBackupVault."""
+    sandbox, info = demo
+    orgs = sandbox.client("organizations", info.accounts["management"], info.region)
+    root = orgs.list_roots()["Roots"][0]["Id"]
+    with contextlib.suppress(orgs.exceptions.PolicyTypeAlreadyEnabledException):
+        orgs.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    rp = prod_point(sandbox, info, "EBS")
+    destination = info.dr_region
+    dr_vault = f"arn:aws:backup:{destination}:{info.accounts['backup']}:backup-vault:dr-eu-north-1"
+    verdicts = []
+    for regions in ([info.region, destination], [info.region]):
+        document = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyAllOutsideEU",
+                    "Effect": "Deny",
+                    "NotAction": ["iam:*", "organizations:*", "route53:*", "sts:*", "support:*"],
+                    "Resource": "*",
+                    "Condition": {"StringNotEquals": {"aws:RequestedRegion": regions}},
+                }
+            ],
+        }
+        policy = orgs.create_policy(
+            Name=f"DenyOutside{len(regions)}",
+            Description="AWS Organizations example",
+            Type="SERVICE_CONTROL_POLICY",
+            Content=json.dumps(document),
+        )["Policy"]["PolicySummary"]["Id"]
+        orgs.attach_policy(PolicyId=policy, TargetId=root)
+        try:
+            report = run_copy_checks(sessions(demo, tmp_path), rp, dr_vault)
+        finally:
+            orgs.detach_policy(PolicyId=policy, TargetId=root)
+        verdicts.append(next(c for c in report.checks if c.id == "source.scps"))
+    both, one = verdicts
+    assert info.region != destination
+    assert both.status is CheckStatus.PASS, both
+    assert one.status is CheckStatus.FAIL and "CopyIntoBackupVault" in one.evidence, one
+
+
+def test_the_destination_vault_policy_is_judged_with_the_vaults_tags(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """A vault policy denying copies into a vault not tagged tier=dr: the vault's tags are
+    read for the destination checks too, so a tagged vault passes."""
+    sandbox, info = demo
+    backup = sandbox.client("backup", info.accounts["backup"], info.dr_region)
+    name = "dr-eu-north-1"
+    vault = backup.describe_backup_vault(BackupVaultName=name)["BackupVaultArn"]
+    before = backup.get_backup_vault_access_policy(BackupVaultName=name)["Policy"]
+    document = json.loads(before)
+    document["Statement"].append(
+        {
+            "Sid": "OnlyIntoDrTier",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "backup:CopyIntoBackupVault",
+            "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:ResourceTag/tier": "dr"}},
+        }
+    )
+    backup.put_backup_vault_access_policy(BackupVaultName=name, Policy=json.dumps(document))
+    backup.tag_resource(ResourceArn=vault, Tags={"tier": "dr"})
+    rp = prod_point(sandbox, info, "EBS")
+    try:
+        report = run_copy_checks(sessions(demo, tmp_path), rp, vault)
+    finally:
+        backup.untag_resource(ResourceArn=vault, TagKeyList=["tier"])
+        backup.put_backup_vault_access_policy(BackupVaultName=name, Policy=before)
+    access = next(c for c in report.checks if c.id == "dest.access-policy")
+    assert access.status is CheckStatus.PASS, access
 
 
 def test_restore_target_names(demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path) -> None:

@@ -221,10 +221,12 @@ class FactReader(OrgReader):
             max_retention_days=described.get("MaxRetentionDays"),
         )
 
-    def vault_tags(self, arn: VaultArn) -> tuple[tuple[str, str], ...]:
-        """The destination vault's tags (for SCP conditions); empty when unreadable."""
+    def vault_tags(self, arn: VaultArn) -> tuple[tuple[str, str], ...] | Unreadable:
+        """The destination vault's tags (for SCP conditions)."""
         backup = self.client("backup", arn.account_id, arn.region)
         tags = self.read("backup:ListTags", lambda: backup.list_tags(ResourceArn=arn.arn))
+        if isinstance(tags, Unreadable):
+            return tags  # unknown, not untagged: an SCP testing them cannot be judged
         if not isinstance(tags, dict):
             return ()
         return tuple(sorted(tags.get("Tags", {}).items()))
@@ -441,6 +443,9 @@ def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
             base,
             dest_vault=reader.vault(dest),
             dest_slr_exists=reader.role_exists(base.dest_account_id, SERVICE_LINKED_ROLE_NAME),
+            # Its access policy is judged with the vault's tags (aws:ResourceTag), as the SCPs
+            # are: each group is judged on its own facts.
+            dest_vault_tags=reader.vault_tags(dest),
         )
     if group == "source":
         key = reader.key(rp.encryption_key_arn, with_policy=True) if rp.encryption_key_arn else None

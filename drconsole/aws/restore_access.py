@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from drconsole.aws.answers import required, required_text, text_of
-from drconsole.aws.reader import BaseReader, pages
+from drconsole.aws.org_facts import OrgReader
+from drconsole.aws.reader import pages
 from drconsole.checks.facts import (
     InstanceProfileFacts,
     KeyAccess,
@@ -21,13 +22,17 @@ from drconsole.partitions import account_root, of_arn
 GRANT_OPERATIONS = ("CreateGrant", "Decrypt")
 
 
-class AccessReader(BaseReader):
+class AccessReader(OrgReader):
     """The reads of the key and pass-role checks."""
 
     def key_access(self, key: KeyFacts, principal: str, account: str) -> KeyAccess:
-        """Whether `principal` may use `key`: by its key policy, else by a grant."""
+        """Whether `principal` may use `key`: by its key policy, else, when the policy does not
+        deny it explicitly, by a grant. The account's organization is read only when the
+        policy's decision hinges on it."""
         by_policy = key_policy_allows(key, principal, account)
-        if by_policy.allowed is True:
+        if isinstance(by_policy.allowed, Unreadable) and by_policy.decision:
+            by_policy = key_policy_allows(key, principal, account, self.membership(account))
+        if by_policy.allowed is True or by_policy.decision == "explicit-deny":
             return by_policy
         parts = key.arn.split(":")
         kms = self.client("kms", parts[4], parts[3])

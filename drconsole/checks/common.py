@@ -162,8 +162,3 @@ def key_label(key: KeyFacts | None) -> str:
     if key is None:
         return "none"
     return f"{key.aliases[0]} ({key.arn})" if key.aliases else key.arn
-
-
-def mentions_org_keys(policy: str) -> bool:
-    """True when a policy's decision may hinge on the principal's organization."""
-    return "aws:principalorg" in policy.lower()

@@ -21,8 +21,13 @@ from drconsole.checks.copy_destination import (
     check_destination_vault,
     check_vault_lock,
 )
+from drconsole.checks.copy_requests import (
+    copy_from_request,
+    copy_into_request,
+    source_key_request,
+)
 from drconsole.checks.copy_route import check_route, check_running_jobs
-from drconsole.checks.evaluation import Outcome, decide, principal_context, with_policy_warnings
+from drconsole.checks.evaluation import Outcome, with_policy_warnings
 from drconsole.checks.facts import (
     CopyFacts,
     KeyFacts,
@@ -32,6 +37,7 @@ from drconsole.checks.facts import (
 )
 from drconsole.checks.key_use import with_ebs_use
 from drconsole.checks.recovery_point import check_copy_retention, check_source_status
+from drconsole.checks.undetermined import decide_in, undetermined_check
 from drconsole.models import CauseCode, Check, CheckStatus
 
 PASS, FAIL, UNKNOWN = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.UNKNOWN
@@ -103,9 +109,8 @@ def check_source_vault_policy(facts: CopyFacts) -> Check:
         return unknown_check(cid, title, policy, "the source vault's access policy")
     if policy is None:
         return Check(cid, title, PASS, "the source vault has no access policy")
-    context, _ = principal_context(facts.source_org, facts.recovery_point.account_id)
-    context["backup:CopyTargets"] = [facts.dest_vault_arn]
-    outcome = decide(
+    context = copy_from_request(facts)
+    outcome = decide_in(
         policy,
         principal=facts.copy_role_arn,
         action="backup:CopyFromBackupVault",
@@ -113,6 +118,8 @@ def check_source_vault_policy(facts: CopyFacts) -> Check:
         context=context,
     )
     name = f"the access policy of vault {facts.recovery_point.vault_name}"
+    if outcome.settled({"explicit-deny"}) is None:
+        return undetermined_check((cid, title), outcome, context, name)
     return with_policy_warnings(
         _source_policy_verdict(cid, title, facts, outcome), outcome.warnings, name
     )
@@ -146,17 +153,12 @@ def check_scps(facts: CopyFacts) -> Check:
         )
     if levels is None:
         return Check(cid, title, PASS, "no service control policies apply to this account")
-    context, _ = principal_context(facts.source_org, facts.recovery_point.account_id)
-    dest_path = facts.dest_org.org_path if isinstance(facts.dest_org, OrgMembership) else None
-    context["backup:CopyTargets"] = [facts.dest_vault_arn]
-    if dest_path:
-        context["backup:CopyTargetOrgPaths"] = [dest_path]
-    for key, value in facts.dest_vault_tags:
-        context[f"aws:ResourceTag/{key}"] = value
+    # One context per request: CopyFromBackupVault is on the recovery point, in its Region.
     requests = (
-        ("backup:CopyFromBackupVault", facts.recovery_point.arn),
-        ("backup:CopyIntoBackupVault", facts.dest_vault_arn),
+        ("backup:CopyFromBackupVault", facts.recovery_point.arn, copy_from_request(facts)),
+        ("backup:CopyIntoBackupVault", facts.dest_vault_arn, copy_into_request(facts)),
     )
+    undetermined: Check | None = None
     for level in levels:
         if not level.policies:
             return Check(
@@ -175,8 +177,8 @@ def check_scps(facts: CopyFacts) -> Check:
             return Check(
                 cid, title, UNKNOWN, f"SCP at {level.target_id} ({names}) is unreadable: {error}"
             )
-        for action, resource in requests:
-            outcome = decide(
+        for action, resource, context in requests:
+            outcome = decide_in(
                 document,
                 principal=facts.copy_role_arn,
                 action=action,
@@ -185,7 +187,14 @@ def check_scps(facts: CopyFacts) -> Check:
             )
             if outcome.error:
                 return Check(cid, title, UNKNOWN, f"SCP at {level.target_id}: {outcome.error}")
-            if outcome.decision != "allow":
+            allowed = outcome.settled({"allow"})
+            if allowed is None:  # a certain denial at another level or request still FAILs
+                names = ", ".join(name for name, _ in level.policies)
+                where = f"SCPs at {level.target_id} ({names}) for {action}"
+                undetermined = undetermined or undetermined_check(
+                    (cid, title), outcome, context, where
+                )
+            elif not allowed:
                 names = ", ".join(name for name, _ in level.policies) or "none"
                 how = "denies" if outcome.decision == "explicit-deny" else "does not allow"
                 return Check(
@@ -198,6 +207,8 @@ def check_scps(facts: CopyFacts) -> Check:
                     f"{level.target_id} so that it allows {action} for this copy "
                     f"({outcome.statements_text or 'no allowing statement'}).",
                 )
+    if undetermined is not None:
+        return undetermined
     return Check(cid, title, PASS, f"{len(levels)} SCP levels allow the copy")
 
 
@@ -254,26 +265,35 @@ def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -
     dest = facts.dest_account_id
     partition = facts.recovery_point.partition
     principal = slr_arn(dest, partition)
-    context, _ = principal_context(facts.dest_org, dest)
-    # AWS KMS puts the caller's account in every request (kms:CallerAccount): key policies
-    # that share a key with "Principal": "*" are usually conditioned on it.
-    context["kms:CallerAccount"] = dest
+    context = source_key_request(facts, key)
     missing: list[str] = []
     warnings: list[str] = []
+    undetermined: Check | None = None
     for action in ("kms:CreateGrant", *KEY_USE_ACTIONS):
-        action_context = dict(context)
+        action_context = context
         if action == "kms:CreateGrant":
-            action_context["kms:GrantIsForAWSResource"] = "true"
-        outcome = decide(
+            action_context = context.adding({"kms:GrantIsForAWSResource": "true"})
+        outcome = decide_in(
             policy, principal=principal, action=action, resource=key.arn, context=action_context
         )
         if outcome.error:
             return Check(cid, title, UNKNOWN, f"the key policy could not be read: {outcome.error}")
-        if action in KEY_USE_ACTIONS and outcome.decision == "explicit-deny":
-            missing.append(f"{action} denied")
-        elif action not in KEY_USE_ACTIONS and outcome.decision != "allow":
-            missing.append(f"{action} (with kms:GrantIsForAWSResource) not allowed")
+        # The grant must be allowed; the use through it need only not be denied.
+        use = action in KEY_USE_ACTIONS
+        fits = outcome.settled({"allow", "implicit-deny"} if use else {"allow"})
+        if fits is None:
+            undetermined = undetermined or undetermined_check(
+                (cid, title), outcome, action_context, f"the policy of key {key.arn} for {action}"
+            )
+        elif not fits:
+            missing.append(
+                f"{action} denied"
+                if use
+                else f"{action} (with kms:GrantIsForAWSResource) not allowed"
+            )
         warnings.extend(outcome.warnings)
+    if undetermined is not None and not missing:
+        return with_policy_warnings(undetermined, warnings, f"the policy of key {key.arn}")
     if not missing:
         passed = Check(
             cid,

@@ -7,12 +7,15 @@ from drconsole.checks.common import (
     fully_managed,
     key_label,
     key_state_fix,
-    mentions_org_keys,
     not_cross_account,
     unknown_check,
 )
-from drconsole.checks.evaluation import Outcome, decide, principal_context, with_policy_warnings
+from drconsole.checks.copy_requests import copy_into_request
+from drconsole.checks.evaluation import Outcome, with_policy_warnings
 from drconsole.checks.facts import CopyFacts, Unreadable, slr_arn
+from drconsole.checks.request_context import RequestContext
+from drconsole.checks.undetermined import decide_in, undetermined_check
+from drconsole.checks.vault_actions import with_action_wildcards
 from drconsole.models import CauseCode, Check, CheckStatus
 
 PASS, FAIL, UNKNOWN = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.UNKNOWN
@@ -136,16 +139,23 @@ def check_destination_access_policy(facts: CopyFacts) -> Check:
             remediation,
             fix_id=remedies.FIX_VAULT_POLICY,
         )
-    context, complete = principal_context(facts.source_org, source)
-    outcome = decide(
+    context = copy_into_request(facts)
+    outcome = decide_in(
         policy,
         principal=facts.copy_role_arn,
         action="backup:CopyIntoBackupVault",
         resource=vault.arn,
         context=context,
     )
-    verdict = _access_policy_verdict(
-        (cid, title), facts, vault.name, policy, outcome, complete, remediation
+    verdict = _access_policy_verdict((cid, title), facts, vault.name, outcome, context, remediation)
+    verdict = with_action_wildcards(
+        verdict,
+        policy,
+        outcome,
+        "backup:CopyIntoBackupVault",
+        f"In account {facts.dest_account_id}, name the action in full "
+        f'("backup:CopyIntoBackupVault") in the access policy of vault {vault.name}.\n'
+        + remediation,
     )
     return with_policy_warnings(verdict, outcome.warnings, f"the access policy of {vault.name}")
 
@@ -157,15 +167,19 @@ def _same_account_access_policy(cid: str, title: str, facts: CopyFacts) -> Check
     vault = facts.dest_vault
     if vault is None or isinstance(vault, Unreadable) or not isinstance(vault.access_policy, str):
         return not_cross_account(cid, title)
-    context, _ = principal_context(facts.source_org, facts.recovery_point.account_id)
-    outcome = decide(
+    context = copy_into_request(facts)
+    outcome = decide_in(
         vault.access_policy,
         principal=facts.copy_role_arn,
         action="backup:CopyIntoBackupVault",
         resource=vault.arn,
         context=context,
     )
-    if outcome.error or outcome.decision != "explicit-deny":
+    denied = outcome.settled({"explicit-deny"})
+    if not outcome.error and denied is None:
+        name = f"the access policy of vault {vault.name}"
+        return undetermined_check((cid, title), outcome, context, name)
+    if outcome.error or not denied:
         return not_cross_account(cid, title)
     return Check(
         cid,
@@ -183,29 +197,27 @@ def _access_policy_verdict(
     check: tuple[str, str],
     facts: CopyFacts,
     vault_name: str,
-    policy: str,
     outcome: Outcome,
-    complete: bool,
+    context: RequestContext,
     remediation: str,
 ) -> Check:
     cid, title = check
     source = facts.recovery_point.account_id
     if outcome.error:
         return Check(cid, title, UNKNOWN, f"the access policy could not be read: {outcome.error}")
-    if outcome.decision == "allow":
+    allowed = outcome.settled({"allow"})
+    if allowed is None:
+        name = f"the access policy of vault {vault_name}"
+        return undetermined_check(check, outcome, context, name)
+    if allowed:
         return Check(
             cid, title, PASS, f"allowed for {facts.copy_role_arn} by {outcome.statements_text}"
         )
-    if outcome.decision == "implicit-deny" and not complete and mentions_org_keys(policy):
-        return Check(
-            cid,
-            title,
-            UNKNOWN,
-            "the policy depends on the source's organization, which could not be read",
-        )
+    # Denied whatever an unknown key holds: an explicit deny when it is certain.
+    decision = outcome.permissive if outcome.decision == "unknown" else outcome.decision
     evidence = (
         f"explicitly denied by {outcome.statements_text}"
-        if outcome.decision == "explicit-deny"
+        if decision == "explicit-deny"
         else f"no statement allows {facts.copy_role_arn} (account {source})"
     )
     return Check(
@@ -215,7 +227,7 @@ def _access_policy_verdict(
         f"vault {vault_name}: {evidence}",
         CauseCode.VAULT_POLICY_DENIES_COPY,
         remediation,
-        fix_id=remedies.FIX_VAULT_POLICY if outcome.decision == "implicit-deny" else None,
+        fix_id=remedies.FIX_VAULT_POLICY if decision == "implicit-deny" else None,
     )
 
 

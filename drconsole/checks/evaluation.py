@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from drconsole.checks.facts import OrgMembership, Unreadable
 from drconsole.errors import UsageError
 from drconsole.models import Check, CheckStatus
 from drconsole.policy import PolicyError, Request, evaluate
-
-ContextValues = dict[str, str | list[str]]
+from drconsole.policy.evaluator import StatementResult
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """A decision with the statements that made it, or why the policy could not be judged."""
 
-    decision: str  # allow | explicit-deny | implicit-deny | "" when `error` is set
+    decision: str  # allow | explicit-deny | implicit-deny | unknown | "" when `error` is set
     statements_text: str = ""
     error: str = ""
     warnings: tuple[str, ...] = ()  # statements AWS may not evaluate as written
+    # For `unknown`: the decision when every undetermined Deny applies and no undetermined
+    # Allow does, and the reverse (policy/evaluator.py); `statements_text` names the
+    # undetermined statements and `unknown_text` the keys they test.
+    restrictive: str = ""
+    permissive: str = ""
+    unknown_text: str = ""
+    indexes: tuple[int, ...] = ()  # the positions of the statements `statements_text` names
+
+    def settled(self, wanted: Collection[str]) -> bool | None:
+        """Whether the decision is one of `wanted` whatever the unknown keys hold; None when
+        that depends on them."""
+        if self.decision != "unknown":
+            return self.decision in wanted
+        low, high = self.restrictive in wanted, self.permissive in wanted
+        return low if low == high else None
 
 
 def decide(
@@ -31,8 +44,10 @@ def decide(
     action: str,
     resource: str,
     context: Mapping[str, str | Sequence[str]],
+    unknown: Collection[str] = (),
 ) -> Outcome:
     """Evaluate one policy document for one request; a malformed policy gives `error`.
+    `unknown` names keys AWS sends whose value could not be read.
 
     Pure, so remembered: readiness asks the same question of one vault or key policy for every
     resource type and vault pair."""
@@ -42,7 +57,7 @@ def decide(
             for key, value in context.items()
         )
     )
-    return _decide(document, principal, action, resource, items)
+    return _decide(document, principal, action, resource, items, tuple(sorted(unknown)))
 
 
 @lru_cache(maxsize=4096)
@@ -52,19 +67,35 @@ def _decide(
     action: str,
     resource: str,
     items: tuple[tuple[str, str | tuple[str, ...]], ...],
+    unknown: tuple[str, ...] = (),
 ) -> Outcome:
     context = {key: value if isinstance(value, str) else list(value) for key, value in items}
+    request = Request(action, principal, resource, dict(context), frozenset(unknown))
     try:
-        decision = evaluate(document, Request(action, principal, resource, dict(context)))
+        decision = evaluate(document, request)
     except (PolicyError, UsageError) as problem:
         return Outcome("", error=str(problem))
     if decision.decision == "implicit-deny":
         return Outcome(decision.decision, "", warnings=decision.warnings)
-    labels = [
-        f'statement "{result.sid}"' if result.sid else f"statement #{result.index}"
-        for result in decision.statements
-    ]
-    return Outcome(decision.decision, ", ".join(labels), warnings=decision.warnings)
+    labels = ", ".join(statement_label(result) for result in decision.statements)
+    if decision.decision == "unknown":
+        keys = dict.fromkeys(key for result in decision.statements for key in result.unknown_keys)
+        return Outcome(
+            decision.decision,
+            labels,
+            warnings=decision.warnings,
+            restrictive=decision.restrictive,
+            permissive=decision.permissive,
+            unknown_text=", ".join(keys),
+            indexes=tuple(result.index for result in decision.statements),
+        )
+    indexes = tuple(result.index for result in decision.statements)
+    return Outcome(decision.decision, labels, warnings=decision.warnings, indexes=indexes)
+
+
+def statement_label(result: StatementResult) -> str:
+    """`statement "Sid"` or `statement #i`, as the checks name a statement."""
+    return f'statement "{result.sid}"' if result.sid else f"statement #{result.index}"
 
 
 def with_policy_warnings(check: Check, warnings: Sequence[str], policy_name: str) -> Check:
@@ -93,16 +124,3 @@ def _rewrite_advice(warnings: Sequence[str], policy_name: str) -> str:
         " (ForAnyValue: or ForAllValues: before the operator), so AWS evaluates it as it is"
         " read here."
     )
-
-
-def principal_context(
-    org: OrgMembership | Unreadable, account_id: str
-) -> tuple[ContextValues, bool]:
-    """Request context for a principal of `account_id`; False when org keys are missing."""
-    context: ContextValues = {"aws:PrincipalAccount": account_id}
-    if isinstance(org, Unreadable) or org.org_id is None:
-        return context, not isinstance(org, Unreadable)
-    context["aws:PrincipalOrgID"] = org.org_id
-    if org.org_path:
-        context["aws:PrincipalOrgPaths"] = [org.org_path]
-    return context, org.org_path is not None

@@ -208,7 +208,8 @@ class CopyFacts:
     # The source Region's DynamoDB advanced-features setting: not read for the verdicts, which
     # rest on the recovery point's ARN (a backup keeps the features it was made with).
     dynamodb_advanced: bool | Unreadable = False
-    dest_vault_tags: tuple[tuple[str, str], ...] = ()  # for SCP aws:ResourceTag conditions
+    # The destination vault's tags, for SCP aws:ResourceTag conditions on CopyIntoBackupVault.
+    dest_vault_tags: tuple[tuple[str, str], ...] | Unreadable = ()
     intermediate_vaults: tuple[str, ...] = ()  # candidate vault ARNs for a two-hop route
     lifecycle_delete_after_days: int | None = None  # the copy's retention (None: kept forever)
 
@@ -272,6 +273,11 @@ class KeyAccess:
     principal: str
     allowed: bool | Unreadable
     how: str = ""  # the statement or grant that allows it, or why not
+    # The key policy's decision: allow, explicit-deny, implicit-deny, unknown, or
+    # explicit-deny too when it hinges on a key not known and may be one. A grant counts only
+    # when the policy cannot deny explicitly: "An explicit deny in any policy overrides any
+    # allows" (IAM evaluation logic), and a grant is an allow.
+    decision: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from drconsole.checks import remedies
-from drconsole.checks.evaluation import decide
 from drconsole.checks.facts import CopyFacts, KeyFacts
+from drconsole.checks.request_context import RequestContext
+from drconsole.checks.undetermined import decide_in
 from drconsole.models import Check, CheckStatus
 
 # "Users of your shared customer managed key who are accessing encrypted snapshots must be
@@ -27,17 +27,16 @@ EBS_USE_ACTIONS = (
 EBS_TYPES = frozenset({"EBS", "EC2"})
 
 
-def missing_use(
-    policy: str, principal: str, key_arn: str, context: Mapping[str, str | Sequence[str]]
-) -> list[str]:
-    """The EBS guide's use actions the key policy does not allow to `principal`."""
+def missing_use(policy: str, principal: str, key_arn: str, context: RequestContext) -> list[str]:
+    """The EBS guide's use actions the key policy does not allow to `principal` (those whose
+    decision hinges on a key drconsole cannot know are not counted: no WARN on a guess)."""
     return [
         action
         for action in EBS_USE_ACTIONS
-        if decide(
+        if decide_in(
             policy, principal=principal, action=action, resource=key_arn, context=context
-        ).decision
-        != "allow"
+        ).settled({"allow"})
+        is False
     ]
 
 
@@ -46,7 +45,7 @@ def with_ebs_use(
     facts: CopyFacts,
     key: KeyFacts,
     principal: str,
-    context: Mapping[str, str | Sequence[str]],
+    context: RequestContext,
 ) -> Check:
     """The PASS of a key whose policy allows the grant, a WARN for an EBS or EC2 copy when the
     policy does not also allow the use actions. Not a FAIL: a field report has the grant alone

@@ -5,9 +5,22 @@ from __future__ import annotations
 
 import json
 
-from drconsole.checks.common import key_label, key_state_fix, unknown_check
-from drconsole.checks.evaluation import decide
-from drconsole.checks.facts import KeyAccess, KeyFacts, RestoreFacts, Unreadable, slr_arn
+from drconsole.checks.common import cause_of_code, key_label, key_state_fix, unknown_check
+from drconsole.checks.facts import (
+    KeyAccess,
+    KeyFacts,
+    OrgMembership,
+    RestoreFacts,
+    Unreadable,
+    slr_arn,
+)
+from drconsole.checks.request_context import (
+    RequestContext,
+    UnknownKey,
+    region_of,
+    request_context,
+)
+from drconsole.checks.undetermined import decide_in
 from drconsole.models import CauseCode, Check, CheckStatus
 
 KEY_ID, KEY_TITLE = "restore.key", "Key for the restored resource usable"
@@ -16,39 +29,75 @@ PASS_ID, PASS_TITLE = "restore.pass-role", "The caller may pass the restore role
 KEY_ACTION = "kms:CreateGrant"
 
 
-def key_request_context(principal: str, account: str) -> dict[str, str]:
-    """The request context of AWS Backup creating a grant for the restored resource."""
-    return {
-        "kms:GrantIsForAWSResource": "true",
-        "kms:CallerAccount": account,
-        "aws:PrincipalAccount": account,
-        "aws:PrincipalArn": principal,
-    }
+# Which service AWS Backup's grants for a restored resource are made through is not documented.
+RESTORE_VIA_SERVICE = UnknownKey(
+    "AWS does not document the kms:ViaService of the grants AWS Backup creates for a restore"
+)
 
 
-def key_policy_allows(key: KeyFacts, principal: str, account: str) -> KeyAccess:
-    """Whether the key policy lets `principal` (of `account`) create grants on the key."""
+def key_request_context(
+    key: KeyFacts, principal: str, account: str, org: OrgMembership | Unreadable | None
+) -> RequestContext:
+    """The request context of AWS Backup creating a grant for the restored resource, in the
+    key's Region, with the principal's organization keys (unknown when `org` is not known)."""
+    key_account = key.arn.split(":")[4] if key.arn.count(":") >= 5 else account
+    return request_context(
+        region=region_of(key.arn),
+        principal_account=account,
+        principal_org=org,
+        resource_account=key_account or account,
+        resource_org=org if key_account == account else None,
+    ).adding(
+        {
+            "kms:GrantIsForAWSResource": "true",
+            "kms:CallerAccount": account,
+            "aws:PrincipalArn": principal,
+        },
+        {"kms:ViaService": RESTORE_VIA_SERVICE},
+    )
+
+
+def key_policy_allows(
+    key: KeyFacts, principal: str, account: str, org: OrgMembership | Unreadable | None = None
+) -> KeyAccess:
+    """Whether the key policy lets `principal` (of `account`, in organization `org`; None:
+    not read) create grants on the key. `decision` carries the policy's decision, so that a
+    grant is only taken when the policy does not deny explicitly."""
     if key.aws_managed:
         return KeyAccess(principal, True, "AWS managed key: its policy admits the account's use")
     if isinstance(key.policy, Unreadable):
         return KeyAccess(principal, key.policy)
     if key.policy is None:
         return KeyAccess(principal, False, "no key policy read")
-    outcome = decide(
-        key.policy,
-        principal=principal,
-        action=KEY_ACTION,
-        resource=key.arn,
-        context=key_request_context(principal, account),
+    context = key_request_context(key, principal, account, org)
+    outcome = decide_in(
+        key.policy, principal=principal, action=KEY_ACTION, resource=key.arn, context=context
     )
     if outcome.error:
         # A policy the evaluator cannot judge says nothing either way: UNKNOWN, never a verdict.
         return KeyAccess(
             principal, Unreadable("kms:GetKeyPolicy", "PolicyNotEvaluated", outcome.error)
         )
+    if outcome.decision == "unknown":
+        causes = context.causes(outcome.unknown_text)
+        refused = next((c.refused for c in causes if c.refused is not None), None)
+        why = "; ".join(dict.fromkeys(c.why for c in causes))
+        how = (
+            f"key policy {outcome.statements_text} tests {outcome.unknown_text}, whose value in "
+            f"AWS's request is not known here ({why}); AWS's decision is {outcome.restrictive} "
+            f"or {outcome.permissive} depending on it"
+        )
+        code = refused.code if refused is not None else "UnknownConditionKey"
+        operation = refused.operation if refused is not None else "kms:GetKeyPolicy"
+        return KeyAccess(
+            principal,
+            Unreadable(operation, code, how),
+            how,
+            "explicit-deny" if outcome.restrictive == "explicit-deny" else "unknown",
+        )
     if outcome.decision == "allow":
-        return KeyAccess(principal, True, f"key policy {outcome.statements_text}")
-    return KeyAccess(principal, False, f"key policy: {outcome.decision}")
+        return KeyAccess(principal, True, f"key policy {outcome.statements_text}", "allow")
+    return KeyAccess(principal, False, f"key policy: {outcome.decision}", outcome.decision)
 
 
 def restore_key_principals(facts: RestoreFacts) -> tuple[str, str]:
@@ -79,6 +128,19 @@ def check_restore_key(facts: RestoreFacts) -> Check:
             + ") or restore with another key (--metadata KmsKeyId=ARN).",
         )
     for access in facts.key_access:
+        if isinstance(access.allowed, Unreadable) and access.how:
+            # Readable, but its decision hinges on a key whose value is not known.
+            fact = access.allowed
+            return Check(
+                KEY_ID,
+                KEY_TITLE,
+                CheckStatus.UNKNOWN,
+                f"whether {access.principal} may use {key.arn}: {access.how}",
+                cause_of_code(fact.code),
+                f"Check the key policy of {key.arn} against what AWS sends for the keys named, "
+                "or give drconsole access to read them (for the organization: "
+                "organizations:DescribeOrganization in the restoring account).",
+            )
         if isinstance(access.allowed, Unreadable):
             return unknown_check(
                 KEY_ID, KEY_TITLE, access.allowed, f"whether {access.principal} may use {key.arn}"

@@ -33,6 +33,7 @@ from drconsole.policy.principals import (
     request_context,
     show_identity,
 )
+from drconsole.policy.unknown_keys import is_unknown, unknown_tested
 
 __all__ = [
     "Decision",
@@ -238,6 +239,10 @@ class Request:
     principal: str
     resource: str | None = None
     context: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
+    # Keys AWS sends with this request whose value the caller could not read (an organization
+    # fact refused...): a statement testing one may or may not apply. A key ending in "/"
+    # names a family (`aws:ResourceTag/`).
+    unknown: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +258,9 @@ class StatementResult:
     # (`*` or outside NotPrincipal), "principal" (its own ARN or its role), "account" (only
     # its account, which delegates to the account's IAM policies).
     grant: str = ""
+    # The unknown keys its Condition tests: set when every other part matched, so that the
+    # statement may or may not apply (`matched` is then False).
+    unknown_keys: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -272,13 +280,18 @@ class StatementResult:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """The outcome: `allow`, `explicit-deny` or `implicit-deny`, and why.
+    """The outcome: `allow`, `explicit-deny`, `implicit-deny`, or `unknown` when it depends on
+    statements testing keys whose value is unknown, and why.
 
     `statements` are the deciding ones: the matching Deny statements for an explicit deny,
     the matching Allow statements for an allow, every statement (none matched) for an
     implicit deny. `evaluated` holds every statement's result. `needs_identity_allow` is set
     by `evaluate_resource_policy` when this allow is not enough on its own: AWS also requires
     an identity-based policy in the principal's account to allow the action.
+
+    For `unknown`, `statements` are the undetermined ones, and `restrictive` / `permissive`
+    the decisions when every undetermined Deny applies and no undetermined Allow does, and the
+    reverse; any other reading lies between the two.
     """
 
     decision: str
@@ -286,11 +299,20 @@ class Decision:
     evaluated: tuple[StatementResult, ...]
     needs_identity_allow: bool = False
     warnings: tuple[str, ...] = ()  # statements AWS may not evaluate as written
+    restrictive: str = ""  # for `unknown` only
+    permissive: str = ""  # for `unknown` only
 
     @property
     def allowed(self) -> bool:
         """True for `allow`."""
         return self.decision == "allow"
+
+    @property
+    def bounds(self) -> tuple[str, str]:
+        """(most restrictive, most permissive) decision: both the decision when it is known."""
+        if self.decision == "unknown":
+            return self.restrictive, self.permissive
+        return self.decision, self.decision
 
 
 def _match_action(statement: Statement, action: str) -> tuple[bool, str]:
@@ -330,11 +352,18 @@ def _match_resource(
 
 
 def _judge(
-    statement: Statement, principal: Principal, action: str, resource: str | None, context: Context
+    statement: Statement,
+    principal: Principal,
+    action: str,
+    resource: str | None,
+    context: Context,
+    unknown: frozenset[str] = frozenset(),
 ) -> StatementResult:
-    def result(matched: bool, reason: str, grant: str = "") -> StatementResult:
+    def result(
+        matched: bool, reason: str, grant: str = "", keys: tuple[str, ...] = ()
+    ) -> StatementResult:
         return StatementResult(
-            statement.index, statement.sid, statement.effect, matched, reason, grant
+            statement.index, statement.sid, statement.effect, matched, reason, grant, keys
         )
 
     reasons: list[str] = []
@@ -365,14 +394,26 @@ def _judge(
             return result(False, why)
         if why:
             reasons.append(why)
+        untested: list[str] = []
         for test in statement.conditions:
+            key = unknown_tested(test, unknown)
+            if key is not None:
+                untested.append(key)
+                continue
             ok, why = test.evaluate(context)
             if not ok:
                 return result(False, f"condition {why}")
             reasons.append(f"condition {why}")
     except UnresolvedVariable as unresolved:
         name = unresolved.name
+        if is_unknown(name, unknown):
+            why = f"policy variable ${{{name}}} has a value drconsole could not read"
+            return result(False, why, grant, (name,))
         return result(False, f"policy variable ${{{name}}} has no value in the request context")
+    if untested:
+        keys = tuple(dict.fromkeys(untested))
+        reasons.append(f"condition tests {', '.join(keys)}, whose value drconsole could not read")
+        return result(False, "; ".join(reasons), grant, keys)
     return result(True, "; ".join(reasons), grant)
 
 
@@ -384,18 +425,40 @@ def evaluate(policy: str | bytes | Mapping[str, Any] | Policy, request: Request)
         raise UsageError(f"action '{request.action}': expected service:Name, e.g. kms:CreateGrant")
     principal = parse_principal(request.principal)
     context = request_context(request.context, principal)
+    unknown = frozenset(k.strip().lower() for k in request.unknown)
     results = tuple(
-        _judge(s, principal, action, request.resource, context) for s in parsed.statements
+        _judge(s, principal, action, request.resource, context, unknown) for s in parsed.statements
     )
     denies = tuple(r for r in results if r.matched and r.effect == "Deny")
     allows = tuple(r for r in results if r.matched and r.effect == "Allow")
     warnings = parsed.warnings + request_warnings(parsed.statements, context)
     warnings += principal_warnings(parsed.statements, principal, request.context)
+    undetermined = tuple(r for r in results if r.unknown_keys)
+    if undetermined:
+        # The decision is monotone in each statement's applying: the two extremes bound it.
+        maybe_deny = any(r.effect == "Deny" for r in undetermined)
+        maybe_allow = any(r.effect == "Allow" for r in undetermined)
+        restrictive = _decision_of(bool(denies) or maybe_deny, bool(allows))
+        permissive = _decision_of(bool(denies), bool(allows) or maybe_allow)
+        if restrictive != permissive:
+            return Decision(
+                "unknown",
+                undetermined,
+                results,
+                warnings=warnings,
+                restrictive=restrictive,
+                permissive=permissive,
+            )
     if denies:
         return Decision("explicit-deny", denies, results, warnings=warnings)
     if allows:
         return Decision("allow", allows, results, warnings=warnings)
     return Decision("implicit-deny", results, results, warnings=warnings)
+
+
+def _decision_of(denied: bool, allowed: bool) -> str:
+    """Explicit deny beats allow; neither is an implicit deny."""
+    return "explicit-deny" if denied else "allow" if allowed else "implicit-deny"
 
 
 def evaluate_resource_policy(
@@ -420,7 +483,9 @@ def evaluate_resource_policy(
     context = dict(request.context)
     if not any(k.lower() == "aws:resourceaccount" for k in context):
         context["aws:ResourceAccount"] = resource_account
-    adjusted = Request(request.action, request.principal, request.resource, context)
+    adjusted = Request(
+        request.action, request.principal, request.resource, context, request.unknown
+    )
     decision = evaluate(parsed, adjusted)
     principal = parse_principal(request.principal)
     iam = principal.kind not in ("service", "other")
@@ -433,4 +498,6 @@ def evaluate_resource_policy(
         decision.evaluated,
         needs_identity_allow=needs_identity,
         warnings=decision.warnings,
+        restrictive=decision.restrictive,
+        permissive=decision.permissive,
     )

@@ -128,7 +128,7 @@ class SharedFacts(RestoreFactReader):
         """The vault with its key and policy, read once."""
         return self.once(("vault", arn.arn), lambda: super(SharedFacts, self).vault(arn))
 
-    def vault_tags(self, arn: VaultArn) -> tuple[tuple[str, str], ...]:
+    def vault_tags(self, arn: VaultArn) -> tuple[tuple[str, str], ...] | Unreadable:
         """The vault's tags, read once."""
         return self.once(("vault-tags", arn.arn), lambda: super(SharedFacts, self).vault_tags(arn))
 

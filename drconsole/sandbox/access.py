@@ -364,3 +364,22 @@ def organization_of(account_id: str) -> OrgMembership | None:
         node = parents.get(node)
     path = "/".join([org.id, org.root_id, *reversed(chain)]) + "/"
     return OrgMembership(org_id=org.id, management_account_id=org.master_account_id, org_path=path)
+
+
+def request_keys(
+    region: str, principal_account: str, resource_account: str
+) -> dict[str, str | list[str]]:
+    """The keys AWS puts in every request made in `region` by a principal of
+    `principal_account` on a resource of `resource_account`, with both accounts' organization
+    keys when they are in one (aws:CurrentTime is left out: the sandbox matches no Date*)."""
+    keys: dict[str, str | list[str]] = {
+        "aws:RequestedRegion": region,
+        "aws:PrincipalAccount": principal_account,
+        "aws:ResourceAccount": resource_account,
+    }
+    for side, account in (("Principal", principal_account), ("Resource", resource_account)):
+        org = organization_of(account)
+        if org is not None:
+            keys[f"aws:{side}OrgID"] = org.org_id
+            keys[f"aws:{side}OrgPaths"] = [org.org_path]
+    return keys

@@ -21,6 +21,7 @@ from drconsole.sandbox.access import (
     key_is_usable,
     key_policy,
     organization_of,
+    request_keys,
     service_linked_role_arn,
     service_linked_role_exists,
 )
@@ -238,14 +239,8 @@ def retention_fits_vault_lock(attempt: CopyAttempt) -> bool:
 
 def vault_policy_denies_copy(attempt: CopyAttempt) -> bool:
     """True when the destination vault's access policy explicitly denies this copy."""
-    org = organization_of(attempt.source_account_id)
-    context: dict[str, str | list[str]] = {
-        "aws:PrincipalAccount": attempt.source_account_id,
-        "aws:PrincipalArn": attempt.iam_role_arn,
-    }
-    if org is not None:
-        context["aws:PrincipalOrgID"] = org.org_id
-        context["aws:PrincipalOrgPaths"] = [org.org_path]
+    context = request_keys(attempt.dest_region, attempt.source_account_id, attempt.dest_account_id)
+    context["aws:PrincipalArn"] = attempt.iam_role_arn
     request = Request(
         caller=Caller(account_id=attempt.source_account_id, arn=attempt.iam_role_arn),
         action="backup:CopyIntoBackupVault",
@@ -262,9 +257,9 @@ def vault_policy_allows_copy(attempt: CopyAttempt, org_id: str, org_path: str) -
         action="backup:CopyIntoBackupVault",
         resource=attempt.dest_vault_arn,
         context={
+            **request_keys(attempt.dest_region, attempt.source_account_id, attempt.dest_account_id),
             "aws:PrincipalOrgID": org_id,
             "aws:PrincipalOrgPaths": [org_path],
-            "aws:PrincipalAccount": attempt.source_account_id,
             "aws:PrincipalArn": attempt.iam_role_arn,
         },
     )
@@ -277,16 +272,15 @@ def source_key_shared(key_arn: str, dest_account_id: str) -> bool:
     That is what AWS Backup needs: the destination account's AWSServiceRoleForBackup creates a
     grant for the AWS resource (kms:GrantIsForAWSResource) and uses the key through it.
     """
-    org = organization_of(dest_account_id)
-    context: dict[str, str | list[str]] = {
-        "kms:GrantIsForAWSResource": "true",
-        "kms:CallerAccount": dest_account_id,
-        "aws:PrincipalAccount": dest_account_id,
-        "aws:PrincipalArn": service_linked_role_arn(dest_account_id),
-    }
-    if org is not None:
-        context["aws:PrincipalOrgID"] = org.org_id
-        context["aws:PrincipalOrgPaths"] = [org.org_path]
+    parts = key_arn.split(":")
+    context = request_keys(parts[3], dest_account_id, parts[4])
+    context.update(
+        {
+            "kms:GrantIsForAWSResource": "true",
+            "kms:CallerAccount": dest_account_id,
+            "aws:PrincipalArn": service_linked_role_arn(dest_account_id),
+        }
+    )
     request = Request(
         caller=Caller(account_id=dest_account_id, arn=service_linked_role_arn(dest_account_id)),
         action="kms:CreateGrant",

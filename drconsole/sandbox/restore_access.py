@@ -17,6 +17,7 @@ from drconsole.sandbox.access import (
     find_role,
     is_aws_managed_key,
     key_policy,
+    request_keys,
     service_linked_role_arn,
 )
 
@@ -64,9 +65,9 @@ def key_admits_restore(key_arn: str, account_id: str, role_arn: str) -> bool:
             action="kms:CreateGrant",
             resource=key_arn,
             context={
+                **request_keys(key_arn.split(":")[3], account_id, key_arn.split(":")[4]),
                 "kms:GrantIsForAWSResource": "true",
                 "kms:CallerAccount": account_id,
-                "aws:PrincipalAccount": account_id,
                 "aws:PrincipalArn": principal,
             },
         )
