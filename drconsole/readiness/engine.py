@@ -82,8 +82,9 @@ def evaluate_readiness(
 
     Facts (keys, vault policies, roles, organization) are read once and shared by every row.
     AWS refusals confined to an account make its row UNKNOWN (credentials refused in one
-    account or Region while the caller's own are taken too); the caller's expired credentials
-    or a dead network raise AwsError (exit 3) as everywhere else.
+    account or Region, or its endpoint unreachable, while the caller's own are taken and its
+    STS answers); the caller's expired credentials or a dead network raise AwsError (exit 3)
+    as everywhere else.
     """
     from drconsole.aws.inventory import Inventory
 

@@ -51,7 +51,7 @@ def copy_run(
             parse_vault_arn(destination_vault_arn),
         )
     except AwsError as exc:
-        if exc.cause in FATAL_CAUSES:
+        if exc.cause in FATAL_CAUSES and not reader.failure_is_local(exc.cause):
             raise
         fact = Unreadable("backup:DescribeRecoveryPoint", str(exc.cause), str(exc))
         check = unknown_check(

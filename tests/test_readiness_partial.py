@@ -1,0 +1,102 @@
+"""Readiness when part of the organization cannot be read or protects nothing: a Region that
+does not answer, a backup-account Region that refuses, copies that are gone, accounts without
+protected resources. One demo sandbox for the module; tests that change it restore it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import EndpointConnectionError
+
+from drconsole.aws.inventory import Inventory
+from drconsole.aws.session import AwsSessions
+from drconsole.config import Credentials, Settings
+from drconsole.errors import AwsError
+from drconsole.models import CauseCode
+from drconsole.readiness import RpoObjectives, Verdict, evaluate_readiness
+from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
+from drconsole.sandbox.server import Sandbox, SandboxOptions
+
+OBJECTIVES = RpoObjectives(timedelta(hours=24), (("Non-Prod", timedelta(days=3)),))
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
+    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
+    try:
+        yield sandbox, info
+    finally:
+        sandbox.stop()
+        sandbox.reset()
+
+
+def new_sessions(demo: tuple[Sandbox, ScenarioInfo], state_dir: Path) -> AwsSessions:
+    sandbox, info = demo
+    return AwsSessions(
+        Settings(
+            regions=(info.region, info.dr_region),
+            dr_regions=(info.dr_region,),
+            endpoint_url=sandbox.endpoint_url,
+            static_credentials=Credentials.from_mapping(
+                sandbox.credentials_for(info.accounts["management"])
+            ),
+            management_account_id=info.accounts["management"],
+            state_dir=state_dir,
+            retry_max_attempts=2,
+        )
+    )
+
+
+def regions_down(sessions: AwsSessions, down: set[str]) -> None:
+    """Every request to an endpoint of the `down` Regions fails to connect (an outage), as
+    botocore sees it: the hook stands where the HTTP request would leave."""
+    original = sessions.client
+    hooked: set[int] = set()
+
+    def refuse(request: Any, **_: Any) -> None:
+        raise EndpointConnectionError(endpoint_url=request.url)
+
+    def client(service: str, account_id: str | None = None, region: str | None = None) -> Any:
+        found = original(service, account_id, region)
+        if found.meta.region_name in down and id(found.meta.events) not in hooked:
+            hooked.add(id(found.meta.events))
+            found.meta.events.register("before-send", refuse)
+        return found
+
+    sessions.client = client  # type: ignore[method-assign]
+
+
+def test_an_unreachable_region_is_its_rows_unknown(demo: Any, tmp_path: Path) -> None:
+    _, info = demo
+    sessions = new_sessions(demo, tmp_path)
+    regions_down(sessions, {info.dr_region})
+    report = evaluate_readiness(sessions, objectives=OBJECTIVES)
+    rows = {(row.account_name, row.region): row for row in report.rows}
+    # The Region that does not answer: each workload account's row there is UNKNOWN, NETWORK
+    # (whether it protects anything there cannot be known).
+    for name in ("dev", "prod", "qa"):
+        down = rows[name, info.dr_region]
+        assert down.verdict is Verdict.UNKNOWN
+        assert down.causes == (CauseCode.NETWORK,)
+        assert "EndpointConnectionError" in down.unreadable[0]
+    # The Region that answers is decided as ever: its faults, not the outage.
+    assert rows["dev", info.region].verdict is Verdict.NOT_READY
+    assert rows["dev", info.region].causes == (CauseCode.SERVICE_LINKED_ROLE_MISSING,)
+    assert rows["prod", info.region].causes == (CauseCode.AWS_MANAGED_RESOURCE_KEY,)
+    assert not report.ready
+
+
+def test_the_callers_own_network_failure_still_stops_the_report(demo: Any, tmp_path: Path) -> None:
+    _, info = demo
+    sessions = new_sessions(demo, tmp_path)
+    # The organization is read before the outage: the rows' own reads meet it, and the
+    # caller's sts:GetCallerIdentity does not answer either.
+    organization = Inventory(sessions, 2).organization()
+    regions_down(sessions, {info.region, info.dr_region, "us-east-1"})
+    with pytest.raises(AwsError) as raised:
+        evaluate_readiness(sessions, organization=organization, objectives=OBJECTIVES)
+    assert raised.value.cause is CauseCode.NETWORK
