@@ -4,6 +4,8 @@ protected resources. One demo sandbox for the module; tests that change it resto
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -11,13 +13,17 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
+from rich.console import Console
 
 from drconsole.aws.inventory import Inventory
 from drconsole.aws.session import AwsSessions
+from drconsole.commands._readiness_output import print_tables
 from drconsole.config import Credentials, Settings
 from drconsole.errors import AwsError
 from drconsole.models import CauseCode
 from drconsole.readiness import RpoObjectives, Verdict, evaluate_readiness
+from drconsole.readiness.export_html import render
+from drconsole.readiness.export_json import report_to_json
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 
@@ -100,3 +106,36 @@ def test_the_callers_own_network_failure_still_stops_the_report(demo: Any, tmp_p
     with pytest.raises(AwsError) as raised:
         evaluate_readiness(sessions, organization=organization, objectives=OBJECTIVES)
     assert raised.value.cause is CauseCode.NETWORK
+
+
+def test_an_unreadable_backup_region_keeps_the_copies_that_were_read(
+    demo: Any, tmp_path: Path
+) -> None:
+    sandbox, info = demo
+    sandbox.options.disabled_regions = {info.accounts["backup"]: {info.dr_region}}
+    try:
+        report = evaluate_readiness(
+            new_sessions(demo, tmp_path), accounts=["qa"], objectives=OBJECTIVES
+        )
+    finally:
+        sandbox.options.disabled_regions = {}
+    (qa,) = report.rows
+    # qa's copies in the backup account's eu-central-1 vault were read and are kept; only
+    # qa-analytics-data, which has none there, is not known (its copy may be in eu-north-1).
+    assert qa.with_copy == 7 and qa.without_copy == ()
+    assert [r.resource_name for r in qa.copy_unknown] == ["qa-analytics-data"]
+    assert CauseCode.NO_DR_COPY not in qa.causes
+    doc = report_to_json(report)["rows"][0]
+    assert doc["protection"]["with_copy"] == 7
+    assert doc["protection"]["without_copy"] is None
+    assert doc["protection"]["copy_unknown"] == 1
+    unknown = [r for r in doc["resources"] if not r["dr_copy_known"]]
+    assert [r["resource_name"] for r in unknown] == ["qa-analytics-data"]
+    out = io.StringIO()
+    print_tables(report, Console(file=out, width=200, color_system=None))
+    text = out.getvalue()
+    assert "no copy in the backup account [NO_DR_COPY]" not in text
+    assert "whether they have one is not known: qa-analytics-data" in text
+    assert re.search(r"qa eu-central-1\s+8\s+0\s+\?\s+0", text), text  # NoCopy: ?
+    page = render(report)
+    assert "? <span class='muted'>(unreadable)</span>" in page

@@ -64,12 +64,13 @@ def summary_table(report: ReadinessReport) -> Table:
             label,
             str(row.protected),
             str(row.over_objective),
-            str(len(row.without_copy)),
+            "?" if row.copy_unknown else str(len(row.without_copy)),
             str(row.drilled),
         )
     table.caption = (
         "Res: resources protected; >RPO: newest backup older than the objective; NoCopy: no "
-        "copy in the backup account; Drill: restored by a passing drill"
+        "copy in the backup account (?: not known, it could not be read everywhere); Drill: "
+        "restored by a passing drill"
     )
     return table
 
@@ -123,6 +124,14 @@ def row_details(row: ReadinessRow) -> list[RenderableType]:
         )
     for line in row.unreadable:
         item("UNKNOWN", "could not be read", (line, ""))
+    if row.copy_unknown:
+        names = ", ".join(r.resource_name or r.resource_arn for r in row.copy_unknown[:3])
+        more = f" and {len(row.copy_unknown) - 3} more" if len(row.copy_unknown) > 3 else ""
+        item(
+            "UNKNOWN",
+            f"{len(row.copy_unknown)} resource(s) with no copy found where the backup account "
+            f"could be read; whether they have one is not known: {names}{more}",
+        )
     for resource in row.without_copy:
         item(
             "AT RISK",

@@ -160,7 +160,11 @@ def rows_table(report: ReadinessReport) -> str:
                 True,
             )
             + _cell(human(worst_rpo), _seconds(worst_rpo), True)
-            + _cell(str(len(row.without_copy)), len(row.without_copy), True)
+            + (
+                _cell("? <span class='muted'>(unreadable)</span>", -1, True)
+                if row.copy_unknown
+                else _cell(str(len(row.without_copy)), len(row.without_copy), True)
+            )
             + _cell(human(worst_copy), _seconds(worst_copy), True)
             + _cell(f"{row.drilled}/{row.protected}", row.drilled, True)
             + "</tr>"

@@ -67,7 +67,9 @@ def row_to_json(row: ReadinessRow) -> dict[str, Any]:
             "resources": row.protected,
             "over_objective": row.over_objective,
             "with_copy": row.with_copy,
-            "without_copy": len(row.without_copy),
+            # null while a copy not found may be in a backup-account Region that was unreadable
+            "without_copy": None if row.copy_unknown else len(row.without_copy),
+            "copy_unknown": len(row.copy_unknown),
             "drilled": row.drilled,
         },
         "resources": [resource_to_json(r, now) for r in row.resources],
@@ -92,6 +94,8 @@ def resource_to_json(resource: ResourceReadiness, now: datetime) -> dict[str, An
         "rpo_objective_seconds": seconds(resource.rpo_objective),
         "last_recovery_point": resource.last_recovery_point_arn,
         "last_vault": resource.last_vault_arn,
+        # false: no copy found, but the backup account could not be read everywhere
+        "dr_copy_known": resource.dr_copy_known,
         "dr_copy": None
         if copy is None
         else {

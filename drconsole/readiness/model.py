@@ -72,11 +72,14 @@ class ResourceReadiness:
     last_recovery_point_arn: str | None
     last_vault_arn: str | None
     over_objective: bool  # the newest backup is older than the row's RPO objective
-    dr_copy: DrCopy | None  # None: no copy in the backup account
+    dr_copy: DrCopy | None  # None: no copy found in the backup account
     drill: DrillCoverage | None = None  # None: no passing drill restored it
     # The objective it was judged against (a runbook's for a drilled resource, else its
     # account's); None when made without one.
     rpo_objective: timedelta | None = None
+    # False when no copy was found but a Region of the backup account could not be read: a
+    # copy may be there, so "no copy" is not known
+    dr_copy_known: bool = True
 
     def backup_age(self, now: datetime) -> timedelta | None:
         """The current RPO: how old the newest backup is at `now`."""
@@ -167,13 +170,18 @@ class ReadinessRow:
 
     @property
     def without_copy(self) -> tuple[ResourceReadiness, ...]:
-        """Resources with no copy at all in the backup account."""
-        return tuple(r for r in self.resources if r.dr_copy is None)
+        """Resources known to have no copy at all in the backup account."""
+        return tuple(r for r in self.resources if r.dr_copy is None and r.dr_copy_known)
+
+    @property
+    def copy_unknown(self) -> tuple[ResourceReadiness, ...]:
+        """Resources with no copy found where a Region of the backup account was unreadable."""
+        return tuple(r for r in self.resources if not r.dr_copy_known)
 
     @property
     def with_copy(self) -> int:
-        """How many resources have a copy in the backup account."""
-        return self.protected - len(self.without_copy)
+        """How many resources have a copy found in the backup account."""
+        return sum(1 for r in self.resources if r.dr_copy is not None)
 
     @property
     def drilled(self) -> int:

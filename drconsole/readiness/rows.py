@@ -185,20 +185,23 @@ def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow
     if not listed and skipped is None:
         return None
     index = ctx.copy_index()
-    unreadable: list[Unread] = list(index.unreadable)
-    if skipped is not None:
-        unreadable.append(skipped)
     resources = tuple(
         _resource(ctx, account, r, index) for r in sorted(listed, key=lambda r: r.resource_arn)
     )
+    # What the backup account could not answer matters to the rows it leaves a copy unknown.
+    unknown_copies = any(not r.dr_copy_known for r in resources)
+    unreadable: list[Unread] = list(index.unreadable) if unknown_copies else []
+    if skipped is not None:
+        unreadable.append(skipped)
     destinations = _vaults(ctx.reader, account.id, region, unreadable)
     copy_back = _copy_back(ctx, listed, index, destinations, account.id, region)
     dr_copy = _dr_copy(ctx, listed, index, region, unreadable)
     types = sorted({r.resource_type for r in listed})
     restore = [restore_run(ctx.reader, account.id, dest, types, copy_back) for dest in destinations]
     runs: list[CopyCheckRun | RestoreCheckRun] = [*copy_back, *dr_copy, *restore]
-    # Without readable copies, "no copy" is not known (UNKNOWN says so), not "none".
-    verdict, causes, lines = decide(resources, runs, unreadable, not index.unreadable)
+    # A copy not found where the backup account could not be read is unknown (UNKNOWN says
+    # so), not "none": each resource says whether its "no copy" is known.
+    verdict, causes, lines = decide(resources, runs, unreadable)
     return row(
         verdict=verdict,
         causes=causes,
@@ -218,6 +221,7 @@ def _resource(
     objective = ctx.objectives.for_resource(
         account, listed.resource_arn, listed.resource_type, listed.resource_name
     )
+    dr_copy = index.newest(listed.resource_arn, listed.region)
     return ResourceReadiness(
         resource_arn=listed.resource_arn,
         resource_type=listed.resource_type,
@@ -226,9 +230,11 @@ def _resource(
         last_recovery_point_arn=listed.last_recovery_point_arn,
         last_vault_arn=listed.last_vault_arn,
         over_objective=listed.last_backup is None or ctx.now - listed.last_backup > objective,
-        dr_copy=None if index.unreadable else index.newest(listed.resource_arn, listed.region),
+        dr_copy=dr_copy,
         drill=ctx.drills.get(listed.resource_arn),
         rpo_objective=objective,
+        # the copies that were read are kept; none found is only known when all were read
+        dr_copy_known=dr_copy is not None or not index.unreadable,
     )
 
 
