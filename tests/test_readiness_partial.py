@@ -139,3 +139,40 @@ def test_an_unreadable_backup_region_keeps_the_copies_that_were_read(
     assert re.search(r"qa eu-central-1\s+8\s+0\s+\?\s+0", text), text  # NoCopy: ?
     page = render(report)
     assert "? <span class='muted'>(unreadable)</span>" in page
+
+
+def delete_backup_copies_of(sandbox: Sandbox, info: ScenarioInfo, account: str) -> None:
+    """The backup account loses every copy of an account's data (expired, deleted)."""
+    backup = info.accounts["backup"]
+    for region in (info.region, info.dr_region):
+        client = sandbox.client("backup", backup, region)
+        for vault in client.list_backup_vaults()["BackupVaultList"]:
+            name = vault["BackupVaultName"]
+            pages = client.get_paginator("list_recovery_points_by_backup_vault").paginate(
+                BackupVaultName=name
+            )
+            for page in pages:
+                for rp in page["RecoveryPoints"]:
+                    arn = rp.get("ResourceArn", "")
+                    if f":{account}:" in arn or ":::dev-" in arn:
+                        client.delete_recovery_point(
+                            BackupVaultName=name, RecoveryPointArn=rp["RecoveryPointArn"]
+                        )
+
+
+def test_restore_checks_run_without_dr_copies(demo: Any, tmp_path: Path) -> None:
+    sandbox, info = demo
+    delete_backup_copies_of(sandbox, info, info.accounts["dev"])
+    report = evaluate_readiness(
+        new_sessions(demo, tmp_path), accounts=["dev"], objectives=OBJECTIVES
+    )
+    (row,) = report.rows
+    assert row.copy_back == () and len(row.without_copy) == row.protected
+    # dev's own restores (from dev-vault) lack AWS Backup's service-linked role all the same.
+    assert row.verdict is Verdict.NOT_READY
+    assert row.causes == (CauseCode.SERVICE_LINKED_ROLE_MISSING,)
+    (restore,) = [run for run in row.restore if run.destination_vault_arn.endswith(":dev-vault")]
+    checks = {check.id: check for check in restore.checks}
+    slr = checks["restore.service-linked-role"]
+    assert slr.status.value == "FAIL" and slr.cause is CauseCode.SERVICE_LINKED_ROLE_MISSING
+    assert {"restore.role", "restore.key"} <= set(checks)

@@ -121,7 +121,8 @@ class CopyCheckRun:
 @dataclass(frozen=True, slots=True)
 class RestoreCheckRun:
     """The restore checks that do not depend on a restore form, for a restore in one of this
-    account's vaults (after a copy back into it): role, key, service-linked role, network."""
+    account's vaults (after a copy back into it, else of its own recovery point there): role,
+    key, service-linked role, network."""
 
     destination_vault_arn: str
     checks: tuple[Check, ...]

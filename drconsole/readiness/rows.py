@@ -197,7 +197,10 @@ def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow
     copy_back = _copy_back(ctx, listed, index, destinations, account.id, region)
     dr_copy = _dr_copy(ctx, listed, index, region, unreadable)
     types = sorted({r.resource_type for r in listed})
-    restore = [restore_run(ctx.reader, account.id, dest, types, copy_back) for dest in destinations]
+    restore = [
+        restore_run(ctx.reader, account.id, dest, types, copy_back, dr_copy)
+        for dest in destinations
+    ]
     runs: list[CopyCheckRun | RestoreCheckRun] = [*copy_back, *dr_copy, *restore]
     # A copy not found where the backup account could not be read is unknown (UNKNOWN says
     # so), not "none": each resource says whether its "no copy" is known.
