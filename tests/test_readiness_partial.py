@@ -5,7 +5,10 @@ protected resources. One demo sandbox for the module; tests that change it resto
 from __future__ import annotations
 
 import io
+import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +29,7 @@ from drconsole.readiness.export_html import render
 from drconsole.readiness.export_json import report_to_json
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests.demo_cli import demo_cli_env
 
 OBJECTIVES = RpoObjectives(timedelta(hours=24), (("Non-Prod", timedelta(days=3)),))
 
@@ -176,3 +180,51 @@ def test_restore_checks_run_without_dr_copies(demo: Any, tmp_path: Path) -> None
     slr = checks["restore.service-linked-role"]
     assert slr.status.value == "FAIL" and slr.cause is CauseCode.SERVICE_LINKED_ROLE_MISSING
     assert {"restore.role", "restore.key"} <= set(checks)
+
+
+def run_readiness(demo: Any, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real CLI against the demo sandbox, with the demo's Regions and objectives."""
+    sandbox, info = demo
+    config = home / "config" / "drconsole"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.toml").write_text(
+        f'regions = ["{info.region}", "{info.dr_region}"]\n'
+        f'dr_regions = ["{info.dr_region}"]\n[rpo_objectives]\n"Non-Prod" = "3d"\n'
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "drconsole", "readiness", *args],
+        env=demo_cli_env(sandbox, info, home),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_an_account_whose_recovery_points_were_deleted_is_listed(demo: Any, tmp_path: Path) -> None:
+    sandbox, info = demo
+    dev = info.accounts["dev"]
+    for region in (info.region, info.dr_region):
+        client = sandbox.client("backup", dev, region)
+        for vault in client.list_backup_vaults()["BackupVaultList"]:
+            name = vault["BackupVaultName"]
+            pages = client.get_paginator("list_recovery_points_by_backup_vault").paginate(
+                BackupVaultName=name
+            )
+            for page in pages:
+                for rp in page["RecoveryPoints"]:
+                    client.delete_recovery_point(
+                        BackupVaultName=name, RecoveryPointArn=rp["RecoveryPointArn"]
+                    )
+    # Named with --account, it cannot pass: exit 1, and the output says why.
+    named = run_readiness(demo, tmp_path, "--account", "dev")
+    assert named.returncode == 1, named.stdout + named.stderr
+    assert f"dev ({dev}) [named with --account]" in named.stdout
+    assert "protect nothing in eu-central-1, eu-north-1" in named.stdout
+    # The whole organization: dev is listed in the JSON (and HTML) though it has no row.
+    page = tmp_path / "report.html"
+    whole = run_readiness(demo, tmp_path, "--json", "--html", str(page))
+    document = json.loads(whole.stdout)
+    assert dev not in {row["account_id"] for row in document["rows"]}
+    unprotected = {a["account_id"]: a for a in document["unprotected_accounts"]}
+    assert unprotected[dev]["account_name"] == "dev" and unprotected[dev]["named"] is False
+    assert "Accounts that protect nothing" in page.read_text() and dev in page.read_text()

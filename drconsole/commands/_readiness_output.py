@@ -169,6 +169,7 @@ def print_tables(report: ReadinessReport, console: Console | None = None) -> Non
         console.print(
             f"No workload account protects any resource in {', '.join(report.scope.regions)}."
         )
+        print_unprotected(report, console)
         return
     console.print(summary_table(report))
     for row in report.rows:
@@ -180,4 +181,26 @@ def print_tables(report: ReadinessReport, console: Console | None = None) -> Non
     console.print(
         ", ".join(f"{counts[v]} {v.value}" for v in sorted(Verdict, key=lambda v: -v.rank))
         + f" · {report.calls} AWS calls in {report.seconds:.1f} s"
+    )
+    print_unprotected(report, console)
+
+
+def print_unprotected(report: ReadinessReport, console: Console) -> None:
+    """The accounts evaluated that protect nothing (no row): an account whose recovery points
+    were all deleted must not vanish from the report."""
+    if not report.unprotected:
+        return
+    named = {a.id for a in report.named_unprotected}
+    listed = ", ".join(
+        f"{a.name} ({a.id})" + (" [named with --account]" if a.id in named else "")
+        for a in report.unprotected
+    )
+    console.print(
+        Text(
+            escape_controls(
+                f"{len(report.unprotected)} account(s) protect nothing in "
+                f"{', '.join(report.scope.regions)} (no row): {listed}"
+            ),
+            style="yellow",
+        )
     )

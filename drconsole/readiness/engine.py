@@ -101,6 +101,7 @@ def evaluate_readiness(
     context = _context(sessions, scope, objectives, now, organization)
     rows: list[ReadinessRow] = []
     jobs = [(account, region) for account in chosen for region in scope.regions]
+    empty: dict[str, int] = {}  # account id -> Regions where it protects nothing
     with ThreadPoolExecutor(max_workers=max(1, sessions.settings.max_workers)) as pool:
         futures: dict[Future[ReadinessRow | None], tuple[Account, str]] = {
             pool.submit(evaluate_row, context, account, region): (account, region)
@@ -113,6 +114,8 @@ def evaluate_readiness(
                 break
             row = future.result()
             if row is None:
+                account_id = futures[future][0].id
+                empty[account_id] = empty.get(account_id, 0) + 1
                 continue
             rows.append(row)
             if on_row is not None:
@@ -126,6 +129,7 @@ def evaluate_readiness(
         calls=sum(sessions.requests_sent.values()) - calls_before,
         seconds=round(time.perf_counter() - started, 3),
         skipped=organization.skipped,
+        unprotected=tuple(a for a in chosen if empty.get(a.id) == len(scope.regions)),
     )
 
 

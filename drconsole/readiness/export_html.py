@@ -234,6 +234,22 @@ def _short(vault_arn: str) -> str:
     return escape(f"{parts[-1]} ({parts[4]} {parts[3]})")
 
 
+def unprotected_section(report: ReadinessReport) -> str:
+    """The accounts evaluated that protect nothing (they have no row)."""
+    if not report.unprotected:
+        return ""
+    named = set(report.named_unprotected)
+    items = "".join(
+        f"<li>{escape(a.name or a.id)} <span class='muted'>{escape(a.id)} "
+        f"{escape(a.ou_path or '')}</span>" + (" (named)" if a in named else "") + "</li>"
+        for a in report.unprotected
+    )
+    return (
+        "<h2>Accounts that protect nothing</h2><p>No protected resource in "
+        f"{escape(', '.join(report.scope.regions))}, so no row: </p><ul>{items}</ul>"
+    )
+
+
 def render(report: ReadinessReport) -> str:
     """The whole page."""
     counts = report.counts()
@@ -253,5 +269,6 @@ def render(report: ReadinessReport) -> str:
         + '<h2>Rows</h2><p class="muted">Click a heading to sort.</p>'
         + rows_table(report)
         + ("<h2>Why rows are not ready</h2>" + details if details else "")
+        + unprotected_section(report)
         + f"<script>{SCRIPT}</script></body></html>\n"
     )

@@ -47,6 +47,15 @@ def report_to_json(report: ReadinessReport) -> dict[str, Any]:
         "ready": report.ready,
         "summary": {verdict.value: counts[verdict] for verdict in Verdict},
         "rows": [row_to_json(row) for row in report.rows],
+        "unprotected_accounts": [
+            {
+                "account_id": account.id,
+                "account_name": account.name,
+                "ou_path": account.ou_path,
+                "named": account in report.named_unprotected,
+            }
+            for account in report.unprotected
+        ],
     }
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from drconsole.checks.facts import CopyFacts, RestoreFacts
-from drconsole.models import AccountError, CauseCode, Check, CheckStatus
+from drconsole.models import Account, AccountError, CauseCode, Check, CheckStatus
 
 
 class Verdict(StrEnum):
@@ -307,11 +307,26 @@ class ReadinessReport:
     seconds: float
     # OUs and accounts the organization's answers held without an id: not evaluated
     skipped: tuple[AccountError, ...] = ()
+    # Accounts evaluated that protect nothing in any Region evaluated (they have no row): the
+    # trace an account whose recovery points were all deleted leaves
+    unprotected: tuple[Account, ...] = ()
+
+    @property
+    def named_unprotected(self) -> tuple[Account, ...]:
+        """The accounts named with --account that protect nothing: the operator asked about
+        them, so "nothing to judge" is not an answer of READY."""
+        named = set(self.scope.accounts or ())
+        return tuple(a for a in self.unprotected if a.id in named)
 
     @property
     def ready(self) -> bool:
-        """True when every row is READY and no account was left out (the CLI's exit 0)."""
-        return not self.skipped and all(row.verdict is Verdict.READY for row in self.rows)
+        """True when every row is READY, no account was left out and none named protects
+        nothing (the CLI's exit 0)."""
+        return (
+            not self.skipped
+            and not self.named_unprotected
+            and all(row.verdict is Verdict.READY for row in self.rows)
+        )
 
     def counts(self) -> dict[Verdict, int]:
         """How many rows have each verdict."""
