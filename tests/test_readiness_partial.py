@@ -9,6 +9,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -228,3 +229,49 @@ def test_an_account_whose_recovery_points_were_deleted_is_listed(demo: Any, tmp_
     unprotected = {a["account_id"]: a for a in document["unprotected_accounts"]}
     assert unprotected[dev]["account_name"] == "dev" and unprotected[dev]["named"] is False
     assert "Accounts that protect nothing" in page.read_text() and dev in page.read_text()
+
+
+def test_an_account_with_only_the_default_vault_has_its_own_cause(
+    demo: Any, tmp_path: Path
+) -> None:
+    sandbox, info = demo
+    prod = info.accounts["prod"]
+    client = sandbox.client("backup", prod, info.region)
+    # prod keeps its copies in the backup account but loses its own vault: a recovery point
+    # made since lives in the Default vault.
+    for vault in client.list_backup_vaults()["BackupVaultList"]:
+        name = vault["BackupVaultName"]
+        for page in client.get_paginator("list_recovery_points_by_backup_vault").paginate(
+            BackupVaultName=name
+        ):
+            for rp in page["RecoveryPoints"]:
+                client.delete_recovery_point(
+                    BackupVaultName=name, RecoveryPointArn=rp["RecoveryPointArn"]
+                )
+        client.delete_backup_vault(BackupVaultName=name)
+    client.create_backup_vault(BackupVaultName="Default")
+    volume = next(
+        r["ResourceArn"]
+        for r in sandbox.client(
+            "backup", info.accounts["backup"], info.region
+        ).list_protected_resources()["Results"]
+        if f":{prod}:volume/" in r["ResourceArn"]
+    )
+    client.start_backup_job(
+        BackupVaultName="Default",
+        ResourceArn=volume,
+        IamRoleArn=f"arn:aws:iam::{prod}:role/service-role/AWSBackupDefaultServiceRole",
+    )
+    deadline = time.monotonic() + 30
+    while not client.list_protected_resources()["Results"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    report = evaluate_readiness(
+        new_sessions(demo, tmp_path), accounts=["prod"], objectives=OBJECTIVES
+    )
+    (row,) = [row for row in report.rows if row.region == info.region]
+    (finding,) = [f for f in row.findings() if f.check.id == "readiness.copy-back-vault"]
+    # Not a vault policy that denies: the only vault there is Default, on aws/backup, which
+    # cannot receive a copy from another account (what `check copy` says of Default too).
+    assert finding.check.cause is CauseCode.DEST_VAULT_AWS_MANAGED_KEY
+    assert "besides the default vault" in finding.check.evidence
+    assert CauseCode.VAULT_POLICY_DENIES_COPY not in row.causes

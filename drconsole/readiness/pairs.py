@@ -197,14 +197,20 @@ def default_network_check(reader: SharedFacts, facts: RestoreFacts, resource_typ
 
 
 def no_destination_check(account_id: str, region: str) -> Check:
-    """FAIL: the account has no vault in the Region to copy a recovery point back into."""
+    """FAIL: the account has no vault in the Region to copy a recovery point back into.
+
+    Its cause is the one `check copy` and `explain` give a copy into the Default vault: that
+    vault is always on the AWS managed key aws/backup, which no other account can use. No
+    vault access policy is involved, so VAULT_POLICY_DENIES_COPY would send people to the
+    wrong fix."""
     return Check(
         "readiness.copy-back-vault",
         "A vault to copy back into",
         CheckStatus.FAIL,
-        f"account {account_id} has no backup vault in {region} besides the default vault, which "
-        "cannot receive copies from another account",
-        CauseCode.VAULT_POLICY_DENIES_COPY,
+        f"account {account_id} has no backup vault in {region} besides the default vault, "
+        "which is encrypted with the AWS managed key aws/backup and cannot receive copies from "
+        "another account",
+        CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
         f"In account {account_id}, create a vault in {region} encrypted with a customer managed "
         "key, with an access policy allowing backup:CopyIntoBackupVault to the backup account.",
     )
