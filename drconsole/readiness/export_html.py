@@ -250,6 +250,19 @@ def unprotected_section(report: ReadinessReport) -> str:
     )
 
 
+def skipped_section(report: ReadinessReport) -> str:
+    """The accounts and OUs the organization's answers listed without an id: not evaluated,
+    so the report is not READY."""
+    if not report.skipped:
+        return ""
+    items = "".join(
+        f"<li>{escape(e.account_id)} {escape(e.region)}: {escape(e.message)} "
+        f"[{escape(str(e.cause))}]</li>"
+        for e in report.skipped
+    )
+    return f"<h2>Not evaluated</h2><p>Left out, so not known to be ready:</p><ul>{items}</ul>"
+
+
 def render(report: ReadinessReport) -> str:
     """The whole page."""
     counts = report.counts()
@@ -270,5 +283,6 @@ def render(report: ReadinessReport) -> str:
         + rows_table(report)
         + ("<h2>Why rows are not ready</h2>" + details if details else "")
         + unprotected_section(report)
+        + skipped_section(report)
         + f"<script>{SCRIPT}</script></body></html>\n"
     )

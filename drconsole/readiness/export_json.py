@@ -56,6 +56,18 @@ def report_to_json(report: ReadinessReport) -> dict[str, Any]:
             }
             for account in report.unprotected
         ],
+        # what the organization's answers left out (no id): why `ready` is false with no row
+        # to blame
+        "skipped": [
+            {
+                "account_id": error.account_id,
+                "region": error.region,
+                "operation": error.operation,
+                "cause": str(error.cause),
+                "message": error.message,
+            }
+            for error in report.skipped
+        ],
     }
 
 
