@@ -146,6 +146,37 @@ def test_an_unreadable_backup_region_keeps_the_copies_that_were_read(
     assert "? <span class='muted'>(unreadable)</span>" in page
 
 
+def run_readiness(demo: Any, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real CLI against the demo sandbox, with the demo's Regions and objectives."""
+    sandbox, info = demo
+    config = home / "config" / "drconsole"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.toml").write_text(
+        f'regions = ["{info.region}", "{info.dr_region}"]\n'
+        f'dr_regions = ["{info.dr_region}"]\n[rpo_objectives]\n"Non-Prod" = "3d"\n'
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "drconsole", "readiness", *args],
+        env=demo_cli_env(sandbox, info, home),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_text_report_says_what_it_covered_on_stderr(demo: Any, tmp_path: Path) -> None:
+    _, info = demo
+    done = run_readiness(demo, tmp_path)
+    assert done.returncode == 1, done.stderr  # the demo's faults
+    (line,) = [x for x in done.stderr.splitlines() if x.startswith("drconsole: scope:")]
+    # the workload accounts evaluated, of the organization's (management and backup are not)
+    assert "scope: 4 of 6 accounts (" in line, line
+    assert "Regions eu-central-1, eu-north-1 (from config file regions" in line, line
+    assert f"backup account {info.accounts['backup']}" in line, line
+    assert line.endswith("1 protect nothing (no row): recovery"), line
+    assert "scope:" not in done.stdout  # the report itself stays on stdout, unchanged
+
+
 def delete_backup_copies_of(sandbox: Sandbox, info: ScenarioInfo, account: str) -> None:
     """The backup account loses every copy of an account's data (expired, deleted)."""
     backup = info.accounts["backup"]
@@ -183,24 +214,6 @@ def test_restore_checks_run_without_dr_copies(demo: Any, tmp_path: Path) -> None
     assert {"restore.role", "restore.key"} <= set(checks)
 
 
-def run_readiness(demo: Any, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The real CLI against the demo sandbox, with the demo's Regions and objectives."""
-    sandbox, info = demo
-    config = home / "config" / "drconsole"
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "config.toml").write_text(
-        f'regions = ["{info.region}", "{info.dr_region}"]\n'
-        f'dr_regions = ["{info.dr_region}"]\n[rpo_objectives]\n"Non-Prod" = "3d"\n'
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "drconsole", "readiness", *args],
-        env=demo_cli_env(sandbox, info, home),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_an_account_whose_recovery_points_were_deleted_is_listed(demo: Any, tmp_path: Path) -> None:
     sandbox, info = demo
     dev = info.accounts["dev"]
@@ -221,6 +234,8 @@ def test_an_account_whose_recovery_points_were_deleted_is_listed(demo: Any, tmp_
     assert named.returncode == 1, named.stdout + named.stderr
     assert f"dev ({dev}) [named with --account]" in named.stdout
     assert "protect nothing in eu-central-1, eu-north-1" in named.stdout
+    assert "scope: 1 of 6 accounts (dev)" in named.stderr
+    assert named.stderr.rstrip().endswith("1 protect nothing (no row): dev")
     # The whole organization: dev is listed in the JSON (and HTML) though it has no row.
     page = tmp_path / "report.html"
     whole = run_readiness(demo, tmp_path, "--json", "--html", str(page))

@@ -12,6 +12,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from drconsole.commands._ls_output import scope_json, scope_line
 from drconsole.commands._output_path import checked_output
 from drconsole.output_files import replace_file
 from drconsole.readiness.export_html import COLOURS, human, render
@@ -31,6 +32,20 @@ def check_html_target(value: str) -> Path:
 def write_html(report: ReadinessReport, path: Path) -> None:
     """Write the page whole or not at all (README: Output files)."""
     replace_file(path, render(report).encode("utf-8"))
+
+
+def scope_text(report: ReadinessReport, regions_from: str) -> str:
+    """What the report covered, as `ls` says it on stderr: the accounts evaluated of the
+    organization's, the Regions and where they came from, the backup account, and the
+    accounts that protect nothing."""
+    scope = scope_json(
+        report.evaluated, report.organization_accounts, report.scope.regions, regions_from
+    )
+    line = scope_line(scope) + f"; backup account {report.scope.backup_account_id or 'unknown'}"
+    if report.unprotected:
+        names = ", ".join(a.name or a.id for a in report.unprotected)
+        line += f"; {len(report.unprotected)} protect nothing (no row): {names}"
+    return escape_controls(line)
 
 
 def print_json(report: ReadinessReport) -> None:

@@ -130,6 +130,8 @@ def evaluate_readiness(
         seconds=round(time.perf_counter() - started, 3),
         skipped=organization.skipped,
         unprotected=tuple(a for a in chosen if empty.get(a.id) == len(scope.regions)),
+        evaluated=tuple(chosen),
+        organization_accounts=len(organization.accounts),
     )
 
 

@@ -310,6 +310,9 @@ class ReadinessReport:
     # Accounts evaluated that protect nothing in any Region evaluated (they have no row): the
     # trace an account whose recovery points were all deleted leaves
     unprotected: tuple[Account, ...] = ()
+    # The accounts evaluated, of how many in the organization (for the scope line)
+    evaluated: tuple[Account, ...] = ()
+    organization_accounts: int | None = None
 
     @property
     def named_unprotected(self) -> tuple[Account, ...]:
