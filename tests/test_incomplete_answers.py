@@ -574,3 +574,22 @@ def test_a_drill_whose_restored_resource_is_read_without_it_is_interrupted(
     resumed = box.cli(tmp_path, "drill", "resume", run_id, "--yes", "--poll-interval", "0.1")
     assert_clean(resumed)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+
+
+def test_readiness_json_and_html_say_which_accounts_were_left_out(
+    box: Box, dropper: FieldDropper, tmp_path: Path
+) -> None:
+    dropper.drops = [Drop("organizations:ListAccountsForParent", "Id", first_only=True)]
+    page = tmp_path / "readiness.html"
+    readiness = box.cli(tmp_path, "readiness", "--json", "--html", str(page))
+    assert_clean(readiness)
+    assert readiness.returncode == 1
+    document = json_of(readiness)
+    # `ready` is false because of them, and the document itself says so
+    assert document["ready"] is False and document["skipped"]
+    for skipped in document["skipped"]:
+        assert skipped["operation"] == "ListAccountsForParent"
+        assert skipped["cause"] == "SERVICE_ERROR"
+        assert "1 account(s) skipped" in skipped["message"]
+    html = page.read_text()
+    assert "<h2>Not evaluated</h2>" in html and "1 account(s) skipped" in html

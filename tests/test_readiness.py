@@ -284,6 +284,7 @@ def test_cli_json_and_html(demo: Any, tmp_path: Path) -> None:
         "with_copy": 7,
         "without_copy": 1,
         "copy_over_objective": 0,
+        "copy_unknown": 0,
         "drilled": 0,
     }
     assert rows["qa"]["rpo_objective_seconds"] == 3 * 86400

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drconsole.aws.errors import classify, error_code
+from drconsole.aws.errors import NETWORK_EXCEPTIONS, classify, error_code
 from drconsole.aws.session import AwsSessions
 from drconsole.checks.facts import Unreadable
 from drconsole.models import CauseCode
@@ -17,10 +17,16 @@ T = TypeVar("T")
 # Failures that would make every fact unreadable: they stop the checks (exit 3) instead, unless
 # the caller's own credentials are still taken (then the refusal is one account's or Region's).
 FATAL_CAUSES = (CauseCode.CREDENTIALS_EXPIRED, CauseCode.NETWORK)
+NETWORK_NAMES = {cls.__name__ for cls in NETWORK_EXCEPTIONS}  # the codes cause_of_code knows
 
 
 class BaseReader:
     """Reads facts with shared clients; one instance per check run."""
+
+    # A reader that asks every account and Region (readiness) keeps a network failure as the
+    # fact of that account and Region while the caller's own endpoint still answers: a
+    # Regional outage is what disaster recovery is for, and must not end the whole answer.
+    network_failures_local = False
 
     def __init__(self, sessions: AwsSessions) -> None:
         self.sessions = sessions
@@ -43,9 +49,22 @@ class BaseReader:
                 raise self.sessions.error_for(exc, operation) from None
             return Unreadable(operation, error_code(exc), message)
         except BotoCoreError as exc:
-            if classify(exc) in FATAL_CAUSES:
+            cause = classify(exc)
+            if cause in FATAL_CAUSES and not self.failure_is_local(cause):
                 raise self.sessions.error_for(exc, operation) from None
-            return Unreadable(operation, type(exc).__name__, safe_line(str(exc)))
+            code = type(exc).__name__
+            if cause is CauseCode.NETWORK and code not in NETWORK_NAMES:
+                code = CauseCode.NETWORK.name  # a subclass (ProxyConnectionError...): its cause
+            return Unreadable(operation, code, safe_line(str(exc)))
+
+    def failure_is_local(self, cause: CauseCode | str) -> bool:
+        """True when a failure with `cause` is one account's or Region's, not the caller's: a
+        network failure, for a reader that keeps those, while sts:GetCallerIdentity answers."""
+        return (
+            cause == CauseCode.NETWORK
+            and self.network_failures_local
+            and self.sessions.caller_still_recognized()
+        )
 
     def _local_refusal(self, exc: ClientError) -> bool:
         """True when AWS did not recognize the credentials of this call while it still takes

@@ -12,6 +12,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from drconsole.commands._ls_output import scope_json, scope_line
 from drconsole.commands._output_path import checked_output
 from drconsole.output_files import replace_file
 from drconsole.readiness.export_html import (
@@ -37,6 +38,20 @@ def check_html_target(value: str) -> Path:
 def write_html(report: ReadinessReport, path: Path) -> None:
     """Write the page whole or not at all (README: Output files)."""
     replace_file(path, render(report).encode("utf-8"))
+
+
+def scope_text(report: ReadinessReport, regions_from: str) -> str:
+    """What the report covered, as `ls` says it on stderr: the accounts evaluated of the
+    organization's, the Regions and where they came from, the backup account, and the
+    accounts that protect nothing."""
+    scope = scope_json(
+        report.evaluated, report.organization_accounts, report.scope.regions, regions_from
+    )
+    line = scope_line(scope) + f"; backup account {report.scope.backup_account_id or 'unknown'}"
+    if report.unprotected:
+        names = ", ".join(a.name or a.id for a in report.unprotected)
+        line += f"; {len(report.unprotected)} protect nothing (no row): {names}"
+    return escape_controls(line)
 
 
 def print_json(report: ReadinessReport) -> None:
@@ -71,14 +86,14 @@ def summary_table(report: ReadinessReport) -> Table:
             label,
             str(row.protected),
             str(row.over_objective),
-            str(len(row.without_copy)),
+            "?" if row.copy_unknown else str(len(row.without_copy)),
             str(len(row.stale_copies)),
             str(row.drilled),
         )
     table.caption = (
         "Res: resources protected; >RPO: newest backup older than the objective; NoCopy: no "
-        "copy in the backup account; OldCopy: newest copy there older than the objective; "
-        "Drill: restored by a passing drill"
+        "copy in the backup account (?: not known, it could not be read everywhere); OldCopy: "
+        "newest copy there older than the objective; Drill: restored by a passing drill"
     )
     return table
 
@@ -132,6 +147,14 @@ def row_details(row: ReadinessRow) -> list[RenderableType]:
         )
     for line in row.unreadable:
         item("UNKNOWN", "could not be read", (line, ""))
+    if row.copy_unknown:
+        names = ", ".join(r.resource_name or r.resource_arn for r in row.copy_unknown[:3])
+        more = f" and {len(row.copy_unknown) - 3} more" if len(row.copy_unknown) > 3 else ""
+        item(
+            "UNKNOWN",
+            f"{len(row.copy_unknown)} resource(s) with no copy found where the backup account "
+            f"could be read; whether they have one is not known: {names}{more}",
+        )
     for resource in row.without_copy:
         item(
             "AT RISK",
@@ -176,6 +199,7 @@ def print_tables(report: ReadinessReport, console: Console | None = None) -> Non
         console.print(
             f"No workload account protects any resource in {', '.join(report.scope.regions)}."
         )
+        print_unprotected(report, console)
         return
     console.print(summary_table(report))
     for row in report.rows:
@@ -187,4 +211,26 @@ def print_tables(report: ReadinessReport, console: Console | None = None) -> Non
     console.print(
         ", ".join(f"{counts[v]} {v.value}" for v in sorted(Verdict, key=lambda v: -v.rank))
         + f" · {report.calls} AWS calls in {report.seconds:.1f} s"
+    )
+    print_unprotected(report, console)
+
+
+def print_unprotected(report: ReadinessReport, console: Console) -> None:
+    """The accounts evaluated that protect nothing (no row): an account whose recovery points
+    were all deleted must not vanish from the report."""
+    if not report.unprotected:
+        return
+    named = {a.id for a in report.named_unprotected}
+    listed = ", ".join(
+        f"{a.name} ({a.id})" + (" [named with --account]" if a.id in named else "")
+        for a in report.unprotected
+    )
+    console.print(
+        Text(
+            escape_controls(
+                f"{len(report.unprotected)} account(s) protect nothing in "
+                f"{', '.join(report.scope.regions)} (no row): {listed}"
+            ),
+            style="yellow",
+        )
     )

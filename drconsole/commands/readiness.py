@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         check_html_target,
         print_json,
         print_tables,
+        scope_text,
         write_html,
     )
     from drconsole.commands.ls import check_account_flags
@@ -64,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(report)
     else:
         print_tables(report)
+        sys.stderr.write(f"drconsole: {scope_text(report, settings.regions_source)}\n")
         if html is not None:
             sys.stderr.write(f"wrote {html}\n")
     for key in report.unmatched_objectives:  # a looser objective applies where it was meant

@@ -82,8 +82,9 @@ def evaluate_readiness(
 
     Facts (keys, vault policies, roles, organization) are read once and shared by every row.
     AWS refusals confined to an account make its row UNKNOWN (credentials refused in one
-    account or Region while the caller's own are taken too); the caller's expired credentials
-    or a dead network raise AwsError (exit 3) as everywhere else.
+    account or Region, or its endpoint unreachable, while the caller's own are taken and its
+    STS answers); the caller's expired credentials or a dead network raise AwsError (exit 3)
+    as everywhere else.
     """
     from drconsole.aws.inventory import Inventory
 
@@ -100,6 +101,7 @@ def evaluate_readiness(
     context = _context(sessions, scope, objectives, now, organization)
     rows: list[ReadinessRow] = []
     jobs = [(account, region) for account in chosen for region in scope.regions]
+    empty: dict[str, int] = {}  # account id -> Regions where it protects nothing
     with ThreadPoolExecutor(max_workers=max(1, sessions.settings.max_workers)) as pool:
         futures: dict[Future[ReadinessRow | None], tuple[Account, str]] = {
             pool.submit(evaluate_row, context, account, region): (account, region)
@@ -112,6 +114,8 @@ def evaluate_readiness(
                 break
             row = future.result()
             if row is None:
+                account_id = futures[future][0].id
+                empty[account_id] = empty.get(account_id, 0) + 1
                 continue
             rows.append(row)
             if on_row is not None:
@@ -126,6 +130,9 @@ def evaluate_readiness(
         seconds=round(time.perf_counter() - started, 3),
         skipped=organization.skipped,
         unmatched_objectives=context.objectives.unmatched(organization),
+        unprotected=tuple(a for a in chosen if empty.get(a.id) == len(scope.regions)),
+        evaluated=tuple(chosen),
+        organization_accounts=len(organization.accounts),
     )
 
 

@@ -183,7 +183,11 @@ def rows_table(report: ReadinessReport) -> str:
                 True,
             )
             + _cell(human(worst_rpo), _seconds(worst_rpo), True)
-            + _cell(str(len(row.without_copy)), len(row.without_copy), True)
+            + (
+                _cell("? <span class='muted'>(unreadable)</span>", -1, True)
+                if row.copy_unknown
+                else _cell(str(len(row.without_copy)), len(row.without_copy), True)
+            )
             + _cell(human(worst_copy) + _over(len(row.stale_copies)), _seconds(worst_copy), True)
             + _cell(f"{row.drilled}/{row.protected}", row.drilled, True)
             + "</tr>"
@@ -264,6 +268,35 @@ def _short(vault_arn: str) -> str:
     return escape(f"{parts[-1]} ({parts[4]} {parts[3]})")
 
 
+def unprotected_section(report: ReadinessReport) -> str:
+    """The accounts evaluated that protect nothing (they have no row)."""
+    if not report.unprotected:
+        return ""
+    named = set(report.named_unprotected)
+    items = "".join(
+        f"<li>{escape(a.name or a.id)} <span class='muted'>{escape(a.id)} "
+        f"{escape(a.ou_path or '')}</span>" + (" (named)" if a in named else "") + "</li>"
+        for a in report.unprotected
+    )
+    return (
+        "<h2>Accounts that protect nothing</h2><p>No protected resource in "
+        f"{escape(', '.join(report.scope.regions))}, so no row: </p><ul>{items}</ul>"
+    )
+
+
+def skipped_section(report: ReadinessReport) -> str:
+    """The accounts and OUs the organization's answers listed without an id: not evaluated,
+    so the report is not READY."""
+    if not report.skipped:
+        return ""
+    items = "".join(
+        f"<li>{escape(e.account_id)} {escape(e.region)}: {escape(e.message)} "
+        f"[{escape(str(e.cause))}]</li>"
+        for e in report.skipped
+    )
+    return f"<h2>Not evaluated</h2><p>Left out, so not known to be ready:</p><ul>{items}</ul>"
+
+
 def render(report: ReadinessReport) -> str:
     """The whole page."""
     counts = report.counts()
@@ -283,5 +316,7 @@ def render(report: ReadinessReport) -> str:
         + '<h2>Rows</h2><p class="muted">Click a heading to sort.</p>'
         + rows_table(report)
         + ("<h2>Why rows are not ready</h2>" + details if details else "")
+        + unprotected_section(report)
+        + skipped_section(report)
         + f"<script>{SCRIPT}</script></body></html>\n"
     )

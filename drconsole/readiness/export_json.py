@@ -48,6 +48,27 @@ def report_to_json(report: ReadinessReport) -> dict[str, Any]:
         "summary": {verdict.value: counts[verdict] for verdict in Verdict},
         "rows": [row_to_json(row) for row in report.rows],
         "unmatched_objectives": list(report.unmatched_objectives),
+        "unprotected_accounts": [
+            {
+                "account_id": account.id,
+                "account_name": account.name,
+                "ou_path": account.ou_path,
+                "named": account in report.named_unprotected,
+            }
+            for account in report.unprotected
+        ],
+        # what the organization's answers left out (no id): why `ready` is false with no row
+        # to blame
+        "skipped": [
+            {
+                "account_id": error.account_id,
+                "region": error.region,
+                "operation": error.operation,
+                "cause": str(error.cause),
+                "message": error.message,
+            }
+            for error in report.skipped
+        ],
     }
 
 
@@ -68,7 +89,9 @@ def row_to_json(row: ReadinessRow) -> dict[str, Any]:
             "resources": row.protected,
             "over_objective": row.over_objective,
             "with_copy": row.with_copy,
-            "without_copy": len(row.without_copy),
+            # null while a copy not found may be in a backup-account Region that was unreadable
+            "without_copy": None if row.copy_unknown else len(row.without_copy),
+            "copy_unknown": len(row.copy_unknown),
             "copy_over_objective": len(row.stale_copies),
             "drilled": row.drilled,
         },
@@ -95,6 +118,8 @@ def resource_to_json(resource: ResourceReadiness, now: datetime) -> dict[str, An
         "rpo_objective_runbook": resource.rpo_objective_runbook,
         "last_recovery_point": resource.last_recovery_point_arn,
         "last_vault": resource.last_vault_arn,
+        # false: no copy found, but the backup account could not be read everywhere
+        "dr_copy_known": resource.dr_copy_known,
         "dr_copy": None
         if copy is None
         else {

@@ -40,6 +40,7 @@ class SharedFacts(RestoreFactReader):
     """A fact reader that reads each fact once per evaluation (thread-safe)."""
 
     parallel_membership_reads = False  # known from the organization, or remembered
+    network_failures_local = True  # an unreachable Region is its rows' UNKNOWN, not the end
 
     def __init__(self, sessions: Any, organization: Organization | None = None) -> None:
         super().__init__(sessions)

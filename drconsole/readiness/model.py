@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from drconsole.checks.facts import CopyFacts, RestoreFacts
-from drconsole.models import AccountError, CauseCode, Check, CheckStatus
+from drconsole.models import Account, AccountError, CauseCode, Check, CheckStatus
 
 
 class Verdict(StrEnum):
@@ -72,7 +72,7 @@ class ResourceReadiness:
     last_recovery_point_arn: str | None
     last_vault_arn: str | None
     over_objective: bool  # the newest backup is older than the row's RPO objective
-    dr_copy: DrCopy | None  # None: no copy in the backup account
+    dr_copy: DrCopy | None  # None: no copy found in the backup account
     drill: DrillCoverage | None = None  # None: no passing drill restored it
     # The objective it was judged against (its account's, or a stricter one of a runbook that
     # drills it); None when made without one.
@@ -82,6 +82,9 @@ class ResourceReadiness:
     # The newest DR copy's data is older than that objective: a recovery from the backup
     # account would lose more than it allows. False without a copy (that is NO_DR_COPY).
     copy_over_objective: bool = False
+    # False when no copy was found but a Region of the backup account could not be read: a
+    # copy may be there, so "no copy" is not known
+    dr_copy_known: bool = True
 
     def backup_age(self, now: datetime) -> timedelta | None:
         """The current RPO: how old the newest backup is at `now`."""
@@ -123,7 +126,8 @@ class CopyCheckRun:
 @dataclass(frozen=True, slots=True)
 class RestoreCheckRun:
     """The restore checks that do not depend on a restore form, for a restore in one of this
-    account's vaults (after a copy back into it): role, key, service-linked role, network."""
+    account's vaults (after a copy back into it, else of its own recovery point there): role,
+    key, service-linked role, network."""
 
     destination_vault_arn: str
     checks: tuple[Check, ...]
@@ -172,13 +176,18 @@ class ReadinessRow:
 
     @property
     def without_copy(self) -> tuple[ResourceReadiness, ...]:
-        """Resources with no copy at all in the backup account."""
-        return tuple(r for r in self.resources if r.dr_copy is None)
+        """Resources known to have no copy at all in the backup account."""
+        return tuple(r for r in self.resources if r.dr_copy is None and r.dr_copy_known)
+
+    @property
+    def copy_unknown(self) -> tuple[ResourceReadiness, ...]:
+        """Resources with no copy found where a Region of the backup account was unreadable."""
+        return tuple(r for r in self.resources if not r.dr_copy_known)
 
     @property
     def with_copy(self) -> int:
-        """How many resources have a copy in the backup account."""
-        return self.protected - len(self.without_copy)
+        """How many resources have a copy found in the backup account."""
+        return sum(1 for r in self.resources if r.dr_copy is not None)
 
     @property
     def stale_copies(self) -> tuple[ResourceReadiness, ...]:
@@ -310,11 +319,29 @@ class ReadinessReport:
     skipped: tuple[AccountError, ...] = ()
     # `[rpo_objectives]` keys that name no account or OU of the organization: applied to none
     unmatched_objectives: tuple[str, ...] = ()
+    # Accounts evaluated that protect nothing in any Region evaluated (they have no row): the
+    # trace an account whose recovery points were all deleted leaves
+    unprotected: tuple[Account, ...] = ()
+    # The accounts evaluated, of how many in the organization (for the scope line)
+    evaluated: tuple[Account, ...] = ()
+    organization_accounts: int | None = None
+
+    @property
+    def named_unprotected(self) -> tuple[Account, ...]:
+        """The accounts named with --account that protect nothing: the operator asked about
+        them, so "nothing to judge" is not an answer of READY."""
+        named = set(self.scope.accounts or ())
+        return tuple(a for a in self.unprotected if a.id in named)
 
     @property
     def ready(self) -> bool:
-        """True when every row is READY and no account was left out (the CLI's exit 0)."""
-        return not self.skipped and all(row.verdict is Verdict.READY for row in self.rows)
+        """True when every row is READY, no account was left out and none named protects
+        nothing (the CLI's exit 0)."""
+        return (
+            not self.skipped
+            and not self.named_unprotected
+            and all(row.verdict is Verdict.READY for row in self.rows)
+        )
 
     def counts(self) -> dict[Verdict, int]:
         """How many rows have each verdict."""

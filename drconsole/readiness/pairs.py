@@ -8,15 +8,18 @@ from dataclasses import replace
 
 from drconsole.aws.facts import COPY_GROUPS, base_copy_facts, gather_group, merge_groups
 from drconsole.aws.reader import FATAL_CAUSES
+from drconsole.checks import remedies
 from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
 from drconsole.checks.common import unknown_check
 from drconsole.checks.copy import copy_verdicts
 from drconsole.checks.copy_destination import check_destination_slr
 from drconsole.checks.facts import (
+    SERVICE_LINKED_ROLE_NAME,
     RestoreFacts,
     Unreadable,
     VaultFacts,
     default_role_arn,
+    slr_arn,
 )
 from drconsole.checks.restore import check_restore_key, check_restore_role
 from drconsole.checks.restore_network import (
@@ -51,7 +54,7 @@ def copy_run(
             parse_vault_arn(destination_vault_arn),
         )
     except AwsError as exc:
-        if exc.cause in FATAL_CAUSES:
+        if exc.cause in FATAL_CAUSES and not reader.failure_is_local(exc.cause):
             raise
         fact = Unreadable("backup:DescribeRecoveryPoint", str(exc.cause), str(exc))
         check = unknown_check(
@@ -99,24 +102,37 @@ def restore_run(
     destination_vault_arn: str,
     resource_types: Sequence[str],
     copy_back: Sequence[CopyCheckRun],
+    dr_copy: Sequence[CopyCheckRun] = (),
 ) -> RestoreCheckRun:
     """The form-independent restore checks for a restore in `destination_vault_arn` after a
-    copy back: the default restore role (with S3's extra policy when S3 is protected), the key
-    the copy will be encrypted with (the vault's), AWS Backup's service-linked role, and — when
-    a networked type (EC2, a database) is protected — the default VPC with default subnets that
-    a restore naming no network lands in."""
+    copy back (else, when no copy comes back into it, of the account's own newest recovery
+    point there, from the facts of its DR copy run): the default restore role (with S3's extra
+    policy when S3 is protected), the key the restored data is encrypted with (the vault's, or
+    the recovery point's own), AWS Backup's service-linked role, and — when a networked type
+    (EC2, a database) is protected — the default VPC with default subnets that a restore naming
+    no network lands in."""
     run = next(
         (r for r in copy_back if r.destination_vault_arn == destination_vault_arn and r.facts),
         None,
     )
     if run is None or run.facts is None:
-        return RestoreCheckRun(destination_vault_arn, ())
+        # No copy to bring back (none made, expired, deleted): the everyday restore of the
+        # account's own recovery points needs the same role, key and service-linked role.
+        own = next(
+            (r for r in dr_copy if r.source_vault_arn == destination_vault_arn and r.facts),
+            None,
+        )
+        if own is None or own.facts is None:
+            return RestoreCheckRun(destination_vault_arn, ())
+        rp, key, region = own.facts.recovery_point, own.facts.source_key, ""
+        slr = own_slr_check(account_id, rp.partition, reader)
+    else:
+        rp, vault, region = run.facts.recovery_point, run.facts.dest_vault, run.facts.dest_region
+        key = vault.key if isinstance(vault, VaultFacts) else vault
+        slr = check_destination_slr(run.facts)
     # S3 needs the most of the role: judge the role for it when S3 is protected here.
     kind = "S3" if "S3" in resource_types else (resource_types[0] if resource_types else "")
-    rp = run.facts.recovery_point
     point = replace(rp, resource_type=kind or rp.resource_type)
-    vault = run.facts.dest_vault
-    key = vault.key if isinstance(vault, VaultFacts) else vault
     role_arn = default_role_arn(account_id, of_arn(destination_vault_arn))
     facts = RestoreFacts(
         recovery_point=point,
@@ -125,14 +141,13 @@ def restore_run(
         role=reader.role(role_arn),
         metadata={},
         restore_key=key,
-        restoring_region=run.facts.dest_region,
-        after_copy_to=destination_vault_arn,
+        restoring_region=region or rp.region,
+        after_copy_to=destination_vault_arn if region else "",
     )
     checks: list[Check] = [check_restore_role(facts), check_restore_key(facts)]
     networked = [t for t in resource_types if t in NETWORKED_TYPES]
     if networked:
         checks.append(default_network_check(reader, facts, networked[0]))
-    slr = check_destination_slr(run.facts)
     checks.append(
         Check(
             "restore.service-linked-role",
@@ -140,11 +155,32 @@ def restore_run(
             slr.status,
             slr.evidence,
             slr.cause,
-            # The fix is offered on the copy-back check, which holds the facts it needs.
+            # drconsole's own fix is offered on the copy-back check (when there is one),
+            # which holds the facts it needs.
             slr.remediation,
         )
     )
     return RestoreCheckRun(destination_vault_arn, tuple(checks), facts)
+
+
+def own_slr_check(account_id: str, partition: str, reader: SharedFacts) -> Check:
+    """AWS Backup's service-linked role in the restoring account, which a restore of its own
+    recovery points needs as much as a copy into it does."""
+    role = slr_arn(account_id, partition)
+    exists = reader.role_exists(account_id, SERVICE_LINKED_ROLE_NAME)
+    cid, title = "dest.service-linked-role", "Service-linked role exists"
+    if isinstance(exists, Unreadable):
+        return unknown_check(cid, title, exists, f"role {role}")
+    if exists:
+        return Check(cid, title, CheckStatus.PASS, f"{role} exists")
+    return Check(
+        cid,
+        title,
+        CheckStatus.FAIL,
+        f"{role} does not exist (AWS Backup was never used in account {account_id})",
+        CauseCode.SERVICE_LINKED_ROLE_MISSING,
+        f"In account {account_id} run: {remedies.slr_cli()}",
+    )
 
 
 def default_network_check(reader: SharedFacts, facts: RestoreFacts, resource_type: str) -> Check:
@@ -161,14 +197,20 @@ def default_network_check(reader: SharedFacts, facts: RestoreFacts, resource_typ
 
 
 def no_destination_check(account_id: str, region: str) -> Check:
-    """FAIL: the account has no vault in the Region to copy a recovery point back into."""
+    """FAIL: the account has no vault in the Region to copy a recovery point back into.
+
+    Its cause is the one `check copy` and `explain` give a copy into the Default vault: that
+    vault is always on the AWS managed key aws/backup, which no other account can use. No
+    vault access policy is involved, so VAULT_POLICY_DENIES_COPY would send people to the
+    wrong fix."""
     return Check(
         "readiness.copy-back-vault",
         "A vault to copy back into",
         CheckStatus.FAIL,
-        f"account {account_id} has no backup vault in {region} besides the default vault, which "
-        "cannot receive copies from another account",
-        CauseCode.VAULT_POLICY_DENIES_COPY,
+        f"account {account_id} has no backup vault in {region} besides the default vault, "
+        "which is encrypted with the AWS managed key aws/backup and cannot receive copies from "
+        "another account",
+        CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
         f"In account {account_id}, create a vault in {region} encrypted with a customer managed "
         "key, with an access policy allowing backup:CopyIntoBackupVault to the backup account.",
     )

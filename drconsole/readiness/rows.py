@@ -185,20 +185,26 @@ def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow
     if not listed and skipped is None:
         return None
     index = ctx.copy_index()
-    unreadable: list[Unread] = list(index.unreadable)
-    if skipped is not None:
-        unreadable.append(skipped)
     resources = tuple(
         _resource(ctx, account, r, index) for r in sorted(listed, key=lambda r: r.resource_arn)
     )
+    # What the backup account could not answer matters to the rows it leaves a copy unknown.
+    unknown_copies = any(not r.dr_copy_known for r in resources)
+    unreadable: list[Unread] = list(index.unreadable) if unknown_copies else []
+    if skipped is not None:
+        unreadable.append(skipped)
     destinations = _vaults(ctx.reader, account.id, region, unreadable)
     copy_back = _copy_back(ctx, listed, index, destinations, account.id, region)
     dr_copy = _dr_copy(ctx, listed, index, region, unreadable)
     types = sorted({r.resource_type for r in listed})
-    restore = [restore_run(ctx.reader, account.id, dest, types, copy_back) for dest in destinations]
+    restore = [
+        restore_run(ctx.reader, account.id, dest, types, copy_back, dr_copy)
+        for dest in destinations
+    ]
     runs: list[CopyCheckRun | RestoreCheckRun] = [*copy_back, *dr_copy, *restore]
-    # Without readable copies, "no copy" is not known (UNKNOWN says so), not "none".
-    verdict, causes, lines = decide(resources, runs, unreadable, not index.unreadable)
+    # A copy not found where the backup account could not be read is unknown (UNKNOWN says
+    # so), not "none": each resource says whether its "no copy" is known.
+    verdict, causes, lines = decide(resources, runs, unreadable)
     return row(
         verdict=verdict,
         causes=causes,
@@ -218,7 +224,7 @@ def _resource(
     objective, runbook = ctx.objectives.deciding(
         account, listed.resource_arn, listed.resource_type, listed.resource_name
     )
-    dr_copy = None if index.unreadable else index.newest(listed.resource_arn, listed.region)
+    dr_copy = index.newest(listed.resource_arn, listed.region)
     return ResourceReadiness(
         resource_arn=listed.resource_arn,
         resource_type=listed.resource_type,
@@ -232,6 +238,8 @@ def _resource(
         rpo_objective=objective,
         rpo_objective_runbook=runbook,
         copy_over_objective=copy_over_objective(dr_copy, ctx.now, objective),
+        # the copies that were read are kept; none found is only known when all were read
+        dr_copy_known=dr_copy is not None or not index.unreadable,
     )
 
 

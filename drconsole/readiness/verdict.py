@@ -42,7 +42,8 @@ def decide(
     for message, cause in unreadable:
         levels[Verdict.UNKNOWN][cause] += 1
         lines.setdefault(cause, message)
-    uncopied = [r for r in resources if r.dr_copy is None] if copies_known else []
+    uncopied = [r for r in resources if r.dr_copy is None and r.dr_copy_known]
+    uncopied = uncopied if copies_known else []
     if uncopied:
         levels[Verdict.AT_RISK][CauseCode.NO_DR_COPY] += len(uncopied)
         names = ", ".join(r.resource_name or r.resource_arn for r in uncopied[:3])

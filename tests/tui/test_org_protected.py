@@ -107,3 +107,23 @@ async def test_snapshot_org_protected(demo: Demo) -> None:
         await pilot.wait_for_scheduled_animations()
         await pilot.pause()
         assert_snapshot(app, "org_protected_130x30")
+
+
+async def test_copies_the_backup_account_could_not_list_are_unknown_not_none(
+    demo: Demo,
+) -> None:
+    backup = demo.info.accounts["backup"]
+    # every dev and qa copy lives in the backup account's eu-central-1 vault
+    demo.sandbox.options.disabled_regions = {backup: {demo.info.region}}
+    try:
+        app = demo.app()
+        async with app.run_test(size=(150, 40)) as pilot:
+            await open_org_view(pilot)
+            await pilot.pause(0.3)
+            rows = table_text(app)
+            qa = [row for row in rows if row[3] == "qa"]
+            assert qa and all(row[-1] == "?" for row in qa), qa
+            assert "without a copy" not in status_of(app)
+            assert "with no copy found (backup account unreadable)" in status_of(app)
+    finally:
+        demo.sandbox.options.disabled_regions = {}

@@ -29,10 +29,11 @@ def backup_account_id(organization: Organization, configured: str | None) -> str
     return next((a.id for a in organization.accounts if a.role == "backup"), None)
 
 
-def copy_cell(copy: ProtectedResource | None, now: datetime) -> Text:
-    """Where the newest copy in the backup account is and how old it is, or a warning."""
+def copy_cell(copy: ProtectedResource | None, now: datetime, unknown: bool = False) -> Text:
+    """Where the newest copy in the backup account is and how old it is, or a warning; `?`
+    when none was found but the backup account could not be read everywhere."""
     if copy is None:
-        return Text("none !", style="bold red")
+        return Text("?", style="magenta") if unknown else Text("none !", style="bold red")
     age = None if copy.last_backup is None else now - copy.last_backup
     return Text(f"{copy.region} {fmt.human_age(age)}")
 
@@ -190,6 +191,7 @@ class OrgProtectedScreen(TableScreen):
             return (backup.timestamp() if backup else float("-inf"), item[0])
 
         rows: list[TableRow] = []
+        unknown = self.copies_unreadable()
         for key, resource in sorted(self.shown_resources().items(), key=stalest_first):
             name = resource.resource_name or fmt.resource_id(resource.resource_arn)
             account = self.names.get(resource.account_id, resource.account_id)
@@ -204,7 +206,7 @@ class OrgProtectedScreen(TableScreen):
                 account,
                 resource.region,
                 vault,
-                copy_cell(copy, now),
+                copy_cell(copy, now, unknown),
             )
             search = (
                 f"{name} {resource.resource_arn} {resource.resource_type} {account} "
@@ -230,13 +232,24 @@ class OrgProtectedScreen(TableScreen):
             text = f"{shown} of {total} resources match {self.query_text!r}"
         without_copy = sum(1 for r in self.originals.values() if r.resource_arn not in self.copies)
         if self.backup_account and without_copy:
-            text += f", {without_copy} without a copy"  # in the backup account (README)
+            # in the backup account (README); where it could not be read, not known
+            if self.copies_unreadable():
+                text += f", {without_copy} with no copy found (backup account unreadable)"
+            else:
+                text += f", {without_copy} without a copy"
         text += f" · {len(self.names) or '?'} accounts · {self.regions_label()}"
         if self.in_progress:
             text += f"  loading… {self.answered}/{self.expected or '?'} account-Regions"
         if self.errors:
             text += f"  {len(self.errors)} failed"
         self.set_status(text)
+
+    def copies_unreadable(self) -> bool:
+        """True when a Region of the backup account could not be listed: a copy not found
+        may be there."""
+        return self.backup_account is not None and any(
+            e.account_id == self.backup_account for e in self.errors
+        )
 
     def resource(self, key: str | None) -> ProtectedResource | None:
         """The resource of row `key`."""
@@ -251,7 +264,11 @@ class OrgProtectedScreen(TableScreen):
         fields = protected_resource_fields(resource, now)
         fields.append(("Vault of the newest backup", resource.last_vault_arn or "-"))
         copy = self.copies.get(resource.resource_arn)
-        copy_text = "none"
+        copy_text = (
+            "not known: the backup account could not be read"
+            if (self.copies_unreadable())
+            else "none"
+        )
         if copy is not None:
             copy_text = f"{copy_cell(copy, now).plain} in {copy.last_vault_arn or copy.region}"
         fields.append(("Newest copy in the backup account", copy_text))

@@ -84,8 +84,10 @@ def copies_cell(row: ReadinessRow) -> Text:
     if row.unreadable and not row.resources:  # the resources themselves could not be listed
         return Text("?", style="bold red")
     missing = len(row.without_copy) + len(row.stale_copies)
-    text = f"{row.with_copy}/{row.protected}" + (" !" if missing else "")
-    return Text(text, style="bold red" if missing else "")
+    # copies not found where the backup account could not be read are unknown, not missing
+    unknown = "?" if row.copy_unknown else ""
+    text = f"{row.with_copy}/{row.protected}" + (" !" if missing else "") + unknown
+    return Text(text, style="bold red" if missing or unknown else "")
 
 
 def newest_drill(row: ReadinessRow) -> datetime | None:
