@@ -196,6 +196,8 @@ def scope_line(scope: dict[str, Any]) -> str:
     line = f"scope: {accounts}, {label} {', '.join(regions)} ({source}--region to change)"
     if scope.get("listing"):  # ls jobs: how the jobs were listed
         line += f"; {'/'.join(scope['kinds'])} jobs listed {scope['listing']}"
+        if scope.get("since"):
+            line += f", created or completed since {scope['since']}"
     return line
 
 
