@@ -67,7 +67,7 @@ def summarize_jobs(
     as_json: bool,
 ) -> int:
     """Read and print the summaries; return the exit code."""
-    from drconsole.account_choice import select_accounts
+    from drconsole.account_choice import account_labels, select_accounts
     from drconsole.aws.inventory import Inventory
     from drconsole.aws.session import AwsSessions
     from drconsole.commands._ls_output import error_json, scope_json, scope_line
@@ -107,9 +107,11 @@ def summarize_jobs(
         document = {"items": items, "errors": errors, "scope": scope}
         sys.stdout.write(json.dumps(document, indent=1) + "\n")
     elif found.available:
-        print_summary_table(rows, kinds, regions, names, set(found.unread()))
+        labels = account_labels(org.accounts)
+        print_summary_table(rows, kinds, regions, labels, set(found.unread()))
     if not as_json:
-        print(f"drconsole: {scope_line(scope)}; {summary_scope(found)}", file=sys.stderr)
+        line = scope_line(scope, account_labels(org.accounts))
+        print(f"drconsole: {line}; {summary_scope(found)}", file=sys.stderr)
         if not found.available:
             cause = f" [{found.cause}]" if found.cause else ""
             print(

@@ -54,9 +54,10 @@ def yes_no(value: bool | None) -> str:
     return "?" if value is None else ("yes" if value else "no")
 
 
-def account_label(account_id: str, names: dict[str, str]) -> str:
-    """The account's name (ids are in `ls accounts` and in --json), or its id."""
-    return names.get(account_id) or account_id
+def account_label(account_id: str, labels: dict[str, str]) -> str:
+    """The account's label (account_choice.account_labels: its name, with its id when the
+    name is shared), or its id."""
+    return labels.get(account_id) or account_id
 
 
 def short_arn(arn: str | None) -> str:
