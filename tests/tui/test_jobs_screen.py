@@ -89,7 +89,7 @@ async def test_sort_by_column_keeps_the_highlighted_job_at_80x24(demo: Demo) -> 
         times = [job.created for job in screen.shown]
         assert times == sorted(times, reverse=True)  # newest first by default
         header = next(line for line in screen_lines(app) if "Kind" in line)
-        assert "Time ▼" in header, header
+        assert "Time (UTC) ▼" in header, header
         await pilot.press("down", "down")
         reading = job_key(screen.shown[table.cursor_row])
         names = screen.account_names()
@@ -100,7 +100,7 @@ async def test_sort_by_column_keeps_the_highlighted_job_at_80x24(demo: Demo) -> 
             assert job_key(screen.shown[table.cursor_row]) == reading
             header = next(line for line in screen_lines(app) if "Kind" in line)
             assert ("Account ▼" if descending else "Account ▲") in header, header
-            assert "Time ▼" not in header
+            assert "Time (UTC) ▼" not in header
         await pilot.press("C")  # by cause: the failures' causes in order
         causes = [c for c in (str(table.get_row_at(i)[4]) for i in range(table.row_count)) if c]
         assert causes == sorted(causes) and job_key(screen.shown[table.cursor_row]) == reading

@@ -1,6 +1,6 @@
-"""`ls jobs --since`: a job that ended in the window but started before it is listed ("what
-failed overnight" includes the copy AWS retried for hours and the backup that ran long), and
-the scope says that `since` matched either time."""
+"""`ls jobs` and its tables: with `--since`, a job that ended in the window but started before
+it is listed ("what failed overnight" includes the copy AWS retried for hours and the backup
+that ran long) and the scope says that `since` matched either time; the tables' times say UTC."""
 
 from __future__ import annotations
 
@@ -37,3 +37,15 @@ def test_a_job_that_failed_in_the_window_but_started_before_is_listed(
     table = drconsole(env, "ls", "jobs", "--state", "FAILED", "--since", since, *REGIONS)
     assert table.returncode == 0, table.stderr
     assert f"created or completed since {since}" in table.stderr, table.stderr
+
+
+def test_table_times_say_they_are_utc(env: dict[str, str], demo: Any) -> None:  # noqa: F811
+    """On a machine in New York the tables' times are UTC, and their headings say so."""
+    in_new_york = {**env, "TZ": "America/New_York"}
+    jobs = drconsole(in_new_york, "ls", "jobs", "--state", "FAILED", "--since", "24h")
+    points = drconsole(in_new_york, "ls", "recovery-points", "--account", "qa")
+    assert jobs.returncode == 0 and points.returncode == 0, jobs.stderr + points.stderr
+    job_header = next(line for line in jobs.stdout.splitlines() if "Kind" in line)
+    point_header = next(line for line in points.stdout.splitlines() if "Vault" in line)
+    assert "Created (UTC)" in job_header, job_header
+    assert "Created (UTC)" in point_header and "Expires (UTC)" in point_header, point_header
