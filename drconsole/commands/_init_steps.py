@@ -43,7 +43,7 @@ def check_flags(args: argparse.Namespace) -> Flags:
         "backup_account": ("--backup-account", args.backup_account),
         "management_account": ("--management-account", args.management_account),
         "role_name": (role_flag, role),
-        "read_only": ("--read-only", getattr(args, "read_only", None)),
+        "read_only": ("--read-only", getattr(args, "write_read_only", None)),
         "runbooks_dir": ("--runbooks-dir", args.runbooks_dir),
         "write": ("--yes", True if args.yes else None),
     }
@@ -135,7 +135,9 @@ def configure(args: argparse.Namespace, environ: Mapping[str, str], asker: Asker
         management_account_id=management(asker, organization, old("management_account_id")),
         backup_account_id=backup,
         read_only=read_only,
-        endpoint_url=first(old("endpoint_url"), settings.config_endpoint_url),
+        # Only the old file's own endpoint is kept: AWS_ENDPOINT_URL is this shell's (a
+        # sandbox, a proxy, with its password perhaps), not a setting to persist for later ones.
+        endpoint_url=old("endpoint_url"),
         runbooks_dir=runbooks,
     )
     return show_and_write(asker, path, config, answers)

@@ -42,6 +42,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--read-only",
         action=argparse.BooleanOptionalAction,
+        # Its own dest: the global --read-only (before `init`) is read-only mode, which
+        # refuses init; this one is the value init writes.
+        dest="write_read_only",
         default=argparse.SUPPRESS,
         help="start in read-only mode by default (read_only in the file)",
     )
@@ -55,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
 
     from drconsole.commands import _init_ask as ask
     from drconsole.commands._init_steps import check_flags, configure
+    from drconsole.commands.credentials import refuse_in_read_only
 
+    refuse_in_read_only(args, "init rewrites the config file", new_file_ok=True)
     flags = check_flags(args)
     if args.yes:
         asker: ask.Asker = ask.FlagAsker(flags)
