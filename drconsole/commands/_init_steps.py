@@ -24,6 +24,7 @@ from drconsole.commands._init_flow import (
     read_old_config,
     survey,
 )
+from drconsole.commands.credentials import refuse_in_read_only
 from drconsole.errors import UsageError
 from drconsole.models import Organization
 
@@ -67,6 +68,9 @@ def check_flags(args: argparse.Namespace) -> Flags:
 def configure(args: argparse.Namespace, environ: Mapping[str, str], asker: Asker) -> int:
     """Read what there is, settle every answer, show the file, write it once confirmed."""
     path, config = read_old_config(args)
+    # Read-only mode changes nothing on the host either: refused before AWS is read or anything
+    # asked, once the file is known to be one init may write.
+    refuse_in_read_only(args, "init rewrites the config file", new_file_ok=True)
     profile = choose_profile(asker, config, environ)
     settings = discovery_settings(profile, config, args, environ)
     sessions = AwsSessions(settings)

@@ -58,9 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
     from drconsole.commands import _init_ask as ask
     from drconsole.commands._init_steps import check_flags, configure
-    from drconsole.commands.credentials import refuse_in_read_only
 
-    refuse_in_read_only(args, "init rewrites the config file", new_file_ok=True)
     flags = check_flags(args)
     if args.yes:
         asker: ask.Asker = ask.FlagAsker(flags)
