@@ -3,6 +3,7 @@ so a name names every account that has it (in ls and readiness alike)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from drconsole.errors import UsageError
@@ -22,3 +23,18 @@ def select_accounts(wanted: Sequence[str], accounts: Sequence[Account]) -> list[
         for account in match:
             chosen[account.id] = account
     return list(chosen.values())
+
+
+def account_labels(accounts: Sequence[Account]) -> dict[str, str]:
+    """Each account's label for people: its name, with its id when another account of the
+    organization has the same name (`prod (336580474362)`), its id when it has no name."""
+    shared = Counter(a.name.lower() for a in accounts if a.name)
+    labels: dict[str, str] = {}
+    for account in accounts:
+        if not account.name:
+            labels[account.id] = account.id
+        elif shared[account.name.lower()] > 1:
+            labels[account.id] = f"{account.name} ({account.id})"
+        else:
+            labels[account.id] = account.name
+    return labels

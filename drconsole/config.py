@@ -353,13 +353,16 @@ def config_file_exists(args: argparse.Namespace) -> bool:
     return path.exists()
 
 
-def read_only_setting(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> bool:
+def read_only_setting(
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None, *, new_file_ok: bool = False
+) -> bool:
     """Whether read-only mode is on (the flag, the config's or the active profile's
-    `read_only`), for a command that changes only local state and needs no Region."""
+    `read_only`), for a command that changes only local state and needs no Region.
+    `new_file_ok`: a --config file that does not exist yet is an empty one (init creates it)."""
     environ = os.environ if environ is None else environ
     flag_config = getattr(args, "config", None)
     config_path = Path(flag_config) if flag_config else default_config_dir() / CONFIG_FILE_NAME
-    config = read_config_file(config_path, required=bool(flag_config))
+    config = read_config_file(config_path, required=bool(flag_config) and not new_file_ok)
     profile, _ = resolve_profile(getattr(args, "profile", None), environ, config.top.get("profile"))
     return _read_only(args, config, config.section_for(profile))
 

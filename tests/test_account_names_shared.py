@@ -22,7 +22,12 @@ def sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo, str]]:
     for sb, info in demo_sandbox():
         org = sb.client("organizations", info.accounts["management"], "eu-central-1")
         status = org.create_account(Email="second-prod@example.com", AccountName="prod")
-        yield sb, info, str(status["CreateAccountStatus"]["AccountId"])
+        second = str(status["CreateAccountStatus"]["AccountId"])
+        # A vault of the same name as the real prod's: rows that only a table's ids tell apart.
+        sb.client("backup", second, "eu-central-1").create_backup_vault(
+            BackupVaultName="prod-vault"
+        )
+        yield sb, info, second
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -69,3 +74,20 @@ def test_an_unknown_account_name_is_one_line_exit_2(
     assert (
         done.stderr.strip() == "drconsole: --account 'nobody': no such account in the organization"
     )
+
+
+def test_ls_tables_tell_accounts_of_one_name_apart_by_their_id(
+    sandbox: tuple[Sandbox, ScenarioInfo, str], tmp_path: Path
+) -> None:
+    sb, info, second = sandbox
+    prod = info.accounts["prod"]
+    env = {**env_for(sb, info, tmp_path), "COLUMNS": "200"}
+    done = run(env, "ls", "vaults", "--account", "prod", "--region", "eu-central-1")
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if "prod-vault" in line]
+    accounts = sorted(row.split("│")[1].strip() for row in rows)
+    assert accounts == sorted([f"prod ({prod})", f"prod ({second})"]), rows
+    assert f"prod ({prod})" in done.stderr and f"prod ({second})" in done.stderr, done.stderr
+    # A name no other account has stays as it was.
+    qa = run(env, "ls", "vaults", "--account", "qa", "--region", "eu-central-1")
+    assert "│ qa " in qa.stdout and info.accounts["qa"] not in qa.stdout, qa.stdout

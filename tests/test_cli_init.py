@@ -216,3 +216,68 @@ def test_the_new_file_keeps_other_settings_and_writes_where_the_profile_section_
     config_file.write(written, text)
     assert written.read_text() == text and stat.S_IMODE(written.stat().st_mode) == 0o600
     assert stat.S_IMODE(written.parent.stat().st_mode) == 0o700
+
+
+def test_an_endpoint_from_the_environment_is_never_written(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """AWS_ENDPOINT_URL (with a password in it) belongs to this shell: init reads AWS through
+    it but writes no endpoint_url, so neither later shells nor the file's readers get it; an
+    old file's own endpoint_url is kept."""
+    sandbox, info = demo
+    keys = sandbox.credentials_for(info.accounts["management"])
+    with_password = sandbox.endpoint_url.replace("http://", "http://svc:S3cretPassw0rd@")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_", "DRCONSOLE"))}
+    env = {
+        **clean,
+        "HOME": str(tmp_path),
+        "NO_COLOR": "1",
+        "AWS_MAX_ATTEMPTS": "2",
+        "AWS_ENDPOINT_URL": with_password,
+        "AWS_REGION": info.region,
+        "AWS_ACCESS_KEY_ID": keys["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": keys["aws_secret_access_key"],
+    }
+    path = tmp_path / ".config" / "drconsole" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(f'regions = ["{info.region}", "{info.dr_region}"]\n')
+    path.chmod(0o644)
+    flags = ("--backup-account", info.accounts["backup"], "--dr-regions", info.dr_region)
+    done = drconsole(env, "init", "--yes", *flags)
+    assert done.returncode == 0, done.stderr + done.stdout
+    written = path.read_text()
+    assert "S3cretPassw0rd" not in written and "endpoint_url" not in written, written
+    assert tomllib.loads(written)["backup_account_id"] == info.accounts["backup"]
+    assert "S3cretPassw0rd" not in done.stdout + done.stderr
+    # An endpoint the operator wrote into the file is the file's: kept as it was.
+    path.write_text(written + f'endpoint_url = "{sandbox.endpoint_url}"\n')
+    again = drconsole(env, "init", "--yes", *flags)
+    assert again.returncode == 0, again.stderr + again.stdout
+    assert tomllib.loads(path.read_text())["endpoint_url"] == sandbox.endpoint_url
+
+
+def test_read_only_mode_refuses_init_as_it_refuses_credentials(
+    home: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """Read-only mode (the flag before `init`, or the config's `read_only`) changes nothing:
+    init is refused in one line, exit 2, like `credentials set`, and the file is untouched."""
+    _, env = home
+    config = tmp_path / "config.toml"
+    text = 'regions = ["eu-central-1"]\n[profiles.sandbox]\nread_only = true\n'
+    config.write_text(text)
+    flags = ("--config", str(config), "--no-read-only", "--regions", "eu-central-1")
+    credentials = drconsole(
+        env, "credentials", "set", "ops", "--profile", "sandbox", "--config", str(config)
+    )
+    by_profile = drconsole(env, "init", "--yes", "--profile", "sandbox", *flags)
+    plain = tmp_path / "plain.toml"
+    plain.write_text('regions = ["eu-central-1"]\n')
+    by_flag = drconsole(env, "--read-only", "init", "--yes", "--config", str(plain))
+    assert credentials.returncode == 2, credentials.stderr
+    for refused in (by_profile, by_flag):
+        assert refused.returncode == 2 and refused.stdout == "", refused.stderr + refused.stdout
+        assert refused.stderr == credentials.stderr.replace(
+            "storing break-glass credentials writes the OS keyring",
+            "init rewrites the config file",
+        ), (refused.stderr, credentials.stderr)
+    assert config.read_text() == text and plain.read_text() == 'regions = ["eu-central-1"]\n'

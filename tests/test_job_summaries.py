@@ -175,3 +175,34 @@ def test_ls_jobs_summary(box: Box, tmp_path: Path) -> None:
     bad = box.cli(tmp_path, "ls", "jobs", "--summary", "--since", "3d")
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.strip().endswith("AWS's job summaries cover 24h, 7d or 14d")
+
+
+def test_unread_counts_are_question_marks_never_zero(box: Box, tmp_path: Path) -> None:
+    """Copy counts refused in both Regions while backup counts answer: every copy cell is `?`,
+    each unread (kind, Region) is named on stderr and in the JSON, and the exit code is 3."""
+    regions = ("--regions", f"{EU},{NORTH}")
+    kinds = ("--kind", "backup", "--kind", "copy")
+    box.sandbox.fail_operation("backup:ListCopyJobSummaries", "denied")
+    try:
+        table = box.cli(tmp_path, "ls", "jobs", "--summary", *kinds, *regions)
+        as_json = box.cli(tmp_path, "ls", "jobs", "--summary", "--json", *kinds, *regions)
+    finally:
+        box.sandbox.clear_faults()
+    assert table.returncode == 3 and "Traceback" not in table.stderr, table.stderr
+    rows = {
+        (cells[0], cells[1]): cells[2:]
+        for cells in (
+            [c.strip() for c in line.split("│")][1:-1] for line in table.stdout.splitlines()
+        )
+        if len(cells) == 9
+    }
+    for region in (EU, NORTH):
+        assert rows[("copy", region)] == ["?"] * 7, rows
+        assert f"copy counts in {region} not read" in table.stderr, table.stderr
+    assert rows[("backup", EU)][:1] == ["2"] and "?" not in rows[("backup", EU)], rows
+    assert as_json.returncode == 3
+    summaries = json.loads(as_json.stdout)["scope"]["summaries"]
+    assert summaries["unread"] == [
+        {"kind": "copy", "region": EU},
+        {"kind": "copy", "region": NORTH},
+    ]

@@ -76,7 +76,9 @@ def job_resource(job: Job) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class JobQuery:
-    """Which jobs: kinds, states (empty: any), created since, accounts (empty: all)."""
+    """Which jobs: kinds, states (empty: any), created or completed since, accounts (empty:
+    all). A job that ended in the window but started before it (a copy AWS retried for hours,
+    a large backup) is one of "what failed overnight", so `since` matches either time."""
 
     kinds: tuple[str, ...] = KINDS
     states: tuple[str, ...] = ()
@@ -95,7 +97,9 @@ class JobQuery:
             return False
         if self.states and job.state not in self.states:
             return False
-        return self.since is None or (job.created is not None and job.created >= self.since)
+        if self.since is None:
+            return True
+        return any(at is not None and at >= self.since for at in (job.created, job.completed))
 
 
 @dataclass(frozen=True)
@@ -152,19 +156,31 @@ def _list_all(
     convert = _CONVERT[kind]
     region = client.meta.region_name
     listed = _Listed([])
-    params = {"MaxResults": PAGE_SIZE, **params}
-    while True:
-        answer = call(**params)
-        for item in answer.get(_MEMBER[kind], []):
-            job = convert(item, owner, region)
-            if not job.id:
-                listed.skipped += 1
-            elif query.keep(job):
-                listed.jobs.append(job)
-        token = answer.get("NextToken")
-        if not token:
-            return listed
-        params["NextToken"] = token
+    seen: set[str] = set()
+    for window in _windows(query):
+        asked = {"MaxResults": PAGE_SIZE, **params, **window}
+        while True:
+            answer = call(**asked)
+            for item in answer.get(_MEMBER[kind], []):
+                job = convert(item, owner, region)
+                if not job.id:
+                    listed.skipped += 1
+                elif job.id not in seen and query.keep(job):
+                    seen.add(job.id)
+                    listed.jobs.append(job)
+            token = answer.get("NextToken")
+            if not token:
+                break
+            asked["NextToken"] = token
+    return listed
+
+
+def _windows(query: JobQuery) -> list[dict[str, Any]]:
+    """The listings that together cover `since`: the jobs created after it, then those
+    completed after it (AWS filters on one time per call; the union, by job id)."""
+    if query.since is None:
+        return [{}]
+    return [{"ByCreatedAfter": query.since}, {"ByCompleteAfter": query.since}]
 
 
 def _skipped_jobs(account_id: str, region: str, kind: str, skipped: int) -> list[AccountError]:
@@ -177,8 +193,6 @@ def _skipped_jobs(account_id: str, region: str, kind: str, skipped: int) -> list
 
 def _server_filters(query: JobQuery, kind: str) -> dict[str, Any]:
     params: dict[str, Any] = {}
-    if query.since is not None:
-        params["ByCreatedAfter"] = query.since
     states = query.states_for(kind)
     if states is not None and len(states) == 1:
         params[_STATE_PARAM[kind]] = states[0]

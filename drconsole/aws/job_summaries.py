@@ -32,6 +32,7 @@ OPERATION = {
     "copy": "ListCopyJobSummaries",
     "restore": "ListRestoreJobSummaries",
 }
+KIND_OF_OPERATION = {operation: kind for kind, operation in OPERATION.items()}
 _METHOD = {
     "backup": "list_backup_job_summaries",
     "copy": "list_copy_job_summaries",
@@ -103,6 +104,15 @@ class JobSummaries:
             if row.kind == kind:
                 found[row.state] += row.count
         return found
+
+    def unread(self) -> tuple[tuple[str, str], ...]:
+        """The (kind, Region) pairs whose counts could not be read, in the order asked."""
+        failed = {(KIND_OF_OPERATION.get(e.operation, ""), e.region) for e in self.errors}
+        return tuple((k, r) for k in self.kinds for r in self.regions if (k, r) in failed)
+
+    def unread_regions(self, kind: str) -> tuple[str, ...]:
+        """The Regions whose counts of `kind` could not be read."""
+        return tuple(region for k, region in self.unread() if k == kind)
 
     def problem_accounts(self) -> Counter[str]:
         """Accounts with failed, aborted, expired or partial jobs, with how many."""

@@ -24,6 +24,7 @@ from drconsole.commands._init_flow import (
     read_old_config,
     survey,
 )
+from drconsole.commands.credentials import refuse_in_read_only
 from drconsole.errors import UsageError
 from drconsole.models import Organization
 
@@ -43,7 +44,7 @@ def check_flags(args: argparse.Namespace) -> Flags:
         "backup_account": ("--backup-account", args.backup_account),
         "management_account": ("--management-account", args.management_account),
         "role_name": (role_flag, role),
-        "read_only": ("--read-only", getattr(args, "read_only", None)),
+        "read_only": ("--read-only", getattr(args, "write_read_only", None)),
         "runbooks_dir": ("--runbooks-dir", args.runbooks_dir),
         "write": ("--yes", True if args.yes else None),
     }
@@ -67,6 +68,9 @@ def check_flags(args: argparse.Namespace) -> Flags:
 def configure(args: argparse.Namespace, environ: Mapping[str, str], asker: Asker) -> int:
     """Read what there is, settle every answer, show the file, write it once confirmed."""
     path, config = read_old_config(args)
+    # Read-only mode changes nothing on the host either: refused before AWS is read or anything
+    # asked, once the file is known to be one init may write.
+    refuse_in_read_only(args, "init rewrites the config file", new_file_ok=True)
     profile = choose_profile(asker, config, environ)
     settings = discovery_settings(profile, config, args, environ)
     sessions = AwsSessions(settings)
@@ -135,7 +139,9 @@ def configure(args: argparse.Namespace, environ: Mapping[str, str], asker: Asker
         management_account_id=management(asker, organization, old("management_account_id")),
         backup_account_id=backup,
         read_only=read_only,
-        endpoint_url=first(old("endpoint_url"), settings.config_endpoint_url),
+        # Only the old file's own endpoint is kept: AWS_ENDPOINT_URL is this shell's (a
+        # sandbox, a proxy, with its password perhaps), not a setting to persist for later ones.
+        endpoint_url=old("endpoint_url"),
         runbooks_dir=runbooks,
     )
     return show_and_write(asker, path, config, answers)

@@ -79,6 +79,8 @@ def job_scope(listing: JobListing, query: JobQuery) -> dict[str, Any]:
         "kinds": list(query.kinds),
         "states": list(query.states),
         "since": iso(query.since),
+        # Which time `since` was matched against: AWS lists by one per call, so both are asked.
+        "since_matches": "created_or_completed" if query.since else None,
         "listing": how,
     }
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
-from drconsole.account_choice import select_accounts
+from drconsole.account_choice import account_labels, select_accounts
 from drconsole.models import (
     Account,
     AccountError,
@@ -182,20 +182,26 @@ def scope_json(
     }
 
 
-def scope_line(scope: dict[str, Any]) -> str:
+def scope_line(scope: dict[str, Any], labels: dict[str, str] | None = None) -> str:
     """The scope as one line for stderr: 'scope: 5 of 5 accounts, Regions eu-central-1,
-    eu-north-1 (from AWS_REGION and dr_regions; --region to change)'."""
+    eu-north-1 (from AWS_REGION and dr_regions; --region to change)'. `labels`: the
+    accounts' labels for people (a shared name with its id), else their names."""
     count, total = len(scope["accounts"]), scope["accounts_in_organization"]
     if count == total:
         accounts = f"all {total} accounts"
     else:
-        accounts = f"{count} of {total} accounts ({', '.join(scope['account_names'])})"
+        shown = scope["account_names"]
+        if labels:
+            shown = [labels.get(i) or n for i, n in zip(scope["accounts"], shown, strict=True)]
+        accounts = f"{count} of {total} accounts ({', '.join(shown)})"
     regions = scope["regions"]
     label = "Region" if len(regions) == 1 else "Regions"
     source = f"from {scope['regions_from']}; " if scope["regions_from"] else ""
     line = f"scope: {accounts}, {label} {', '.join(regions)} ({source}--region to change)"
     if scope.get("listing"):  # ls jobs: how the jobs were listed
         line += f"; {'/'.join(scope['kinds'])} jobs listed {scope['listing']}"
+        if scope.get("since"):
+            line += f", created or completed since {scope['since']}"
     return line
 
 
@@ -343,7 +349,7 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
         else:
             from drconsole.commands._ls_tables import print_table
 
-            print_table(listing.kind, items, names)
+            print_table(listing.kind, items, account_labels(org.accounts))
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader (`head`, a pager) went away: not an error; keep the exit quiet.
@@ -351,7 +357,7 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if not listing.as_json:
-        print(f"drconsole: {scope_line(scope)}", file=sys.stderr)
+        print(f"drconsole: {scope_line(scope, account_labels(org.accounts))}", file=sys.stderr)
         for error in errors:
             name = names.get(error.account_id, "")
             label = f"{error.account_id} ({name})" if name else error.account_id

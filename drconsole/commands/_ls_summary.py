@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from drconsole.aws.job_summaries import (
+    KIND_OF_OPERATION,
     PROBLEM_STATES,
     SHOWN_STATES,
     JobSummaries,
@@ -66,7 +67,7 @@ def summarize_jobs(
     as_json: bool,
 ) -> int:
     """Read and print the summaries; return the exit code."""
-    from drconsole.account_choice import select_accounts
+    from drconsole.account_choice import account_labels, select_accounts
     from drconsole.aws.inventory import Inventory
     from drconsole.aws.session import AwsSessions
     from drconsole.commands._ls_output import error_json, scope_json, scope_line
@@ -96,6 +97,9 @@ def summarize_jobs(
         "start": iso(start),
         "end": iso(end),
         "calls": found.calls,
+        # The (kind, Region) pairs whose counts could not be read: their items are missing,
+        # so a total over the items is a lower bound, never a count.
+        "unread": [{"kind": k, "region": r} for k, r in found.unread()],
     }
     errors = [error_json(e, names) for e in found.errors]
     if as_json:
@@ -103,9 +107,11 @@ def summarize_jobs(
         document = {"items": items, "errors": errors, "scope": scope}
         sys.stdout.write(json.dumps(document, indent=1) + "\n")
     elif found.available:
-        print_summary_table(rows, kinds, regions, names)
+        labels = account_labels(org.accounts)
+        print_summary_table(rows, kinds, regions, labels, set(found.unread()))
     if not as_json:
-        print(f"drconsole: {scope_line(scope)}; {summary_scope(found)}", file=sys.stderr)
+        line = scope_line(scope, account_labels(org.accounts))
+        print(f"drconsole: {line}; {summary_scope(found)}", file=sys.stderr)
         if not found.available:
             cause = f" [{found.cause}]" if found.cause else ""
             print(
@@ -115,11 +121,15 @@ def summarize_jobs(
             )
         else:
             for error in found.errors:
+                kind = KIND_OF_OPERATION.get(error.operation, error.operation)
                 print(
-                    f"drconsole: {error.region}: {error.message} [{error.cause}]",
+                    f"drconsole: {kind} counts in {error.region} not read (`?` in the table): "
+                    f"{error.message} [{error.cause}]",
                     file=sys.stderr,
                 )
-    return 0 if found.available else 3
+    # A count that could not be read is an AWS failure even when the others answered: the
+    # table's totals would otherwise pass for the whole organization's.
+    return 0 if found.available and not found.errors else 3
 
 
 def summary_scope(found: JobSummaries) -> str:
@@ -147,9 +157,14 @@ def row_json(row: SummaryRow, names: dict[str, str]) -> dict[str, Any]:
 
 
 def print_summary_table(
-    rows: Sequence[SummaryRow], kinds: Sequence[str], regions: Sequence[str], names: dict[str, str]
+    rows: Sequence[SummaryRow],
+    kinds: Sequence[str],
+    regions: Sequence[str],
+    names: dict[str, str],
+    unread: set[tuple[str, str]],
 ) -> None:
-    """One line per kind and Region: counts by state and the accounts with problems."""
+    """One line per kind and Region: counts by state and the accounts with problems; `?` in
+    every cell of a kind and Region whose counts could not be read (never 0)."""
     from rich.console import Console
 
     from drconsole.commands._ls_tables import DataTable
@@ -159,6 +174,9 @@ def print_summary_table(
         table.add_column(column)
     for kind in kinds:
         for region in regions:
+            if (kind, region) in unread:
+                table.add_row(kind, region, *("?" for _ in SHOWN_STATES), "?", "?")
+                continue
             here = [r for r in rows if r.kind == kind and r.region == region]
             states: Counter[str] = Counter()
             problems: Counter[str] = Counter()

@@ -54,9 +54,10 @@ def yes_no(value: bool | None) -> str:
     return "?" if value is None else ("yes" if value else "no")
 
 
-def account_label(account_id: str, names: dict[str, str]) -> str:
-    """The account's name (ids are in `ls accounts` and in --json), or its id."""
-    return names.get(account_id) or account_id
+def account_label(account_id: str, labels: dict[str, str]) -> str:
+    """The account's label (account_choice.account_labels: its name, with its id when the
+    name is shared), or its id."""
+    return labels.get(account_id) or account_id
 
 
 def short_arn(arn: str | None) -> str:
@@ -100,10 +101,11 @@ def vaults_table(items: Sequence[Vault], names: dict[str, str]) -> Table:
 def points_table(items: Sequence[RecoveryPoint], names: dict[str, str]) -> Table:
     """Recovery points, newest first."""
     table = DataTable(title=f"Recovery points ({len(items)})")
-    for column in ("Created", "Account", "Region", "Vault", "Type", "Resource", "Status"):
+    # The times are UTC (as in --json, whose times end in Z): said in the heading.
+    for column in ("Created (UTC)", "Account", "Region", "Vault", "Type", "Resource", "Status"):
         table.add_column(column)
     table.add_column("Size", justify="right")
-    for column in ("Copied from", "Expires"):
+    for column in ("Copied from", "Expires (UTC)"):
         table.add_column(column)
     for point in items:
         table.add_row(
@@ -127,7 +129,7 @@ def jobs_table(items: Sequence[Any], names: dict[str, str]) -> Table:
     from drconsole.diagnose import job_diagnosis
 
     table = DataTable(title=f"Jobs ({len(items)})")
-    for column in ("Created", "Kind", "Account", "Region", "State", "Resource", "Cause"):
+    for column in ("Created (UTC)", "Kind", "Account", "Region", "State", "Resource", "Cause"):
         table.add_column(column)
     table.add_column("Message")
     for job in items:

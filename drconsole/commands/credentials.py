@@ -137,13 +137,14 @@ def ask(name: str) -> dict[str, str]:
     return answers
 
 
-def refuse_in_read_only(args: argparse.Namespace, why: str) -> None:
-    """Read-only mode changes nothing, the keyring included: the break-glass credentials an
-    incident needs are neither replaced nor deleted (the settings decide, as for the journal)."""
+def refuse_in_read_only(args: argparse.Namespace, why: str, *, new_file_ok: bool = False) -> None:
+    """Read-only mode changes nothing, the keyring and the config file included: the
+    break-glass credentials an incident needs are neither replaced nor deleted, and `init`
+    does not rewrite the settings (the settings decide, as for the journal)."""
     from drconsole.config import read_only_setting
     from drconsole.errors import ReadOnlyViolation
 
-    if read_only_setting(args):
+    if read_only_setting(args, new_file_ok=new_file_ok):
         raise ReadOnlyViolation(
             f"read-only mode is on: {why}, so it was refused before any change; "
             "run without --read-only"

@@ -42,6 +42,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--read-only",
         action=argparse.BooleanOptionalAction,
+        # Its own dest: the global --read-only (before `init`) is read-only mode, which
+        # refuses init; this one is the value init writes.
+        dest="write_read_only",
         default=argparse.SUPPRESS,
         help="start in read-only mode by default (read_only in the file)",
     )

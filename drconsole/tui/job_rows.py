@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 # (key, header) of the jobs table, in order.
 JOB_COLUMNS = (
-    ("time", "Time"),
+    ("time", "Time (UTC)"),
     ("kind", "Kind"),
     ("account", "Account"),
     ("state", "State"),

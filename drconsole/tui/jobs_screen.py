@@ -285,8 +285,11 @@ class JobsScreen(BrowseScreen):
         return shown
 
     def account_names(self) -> dict[str, str]:
+        """Each account's label: its name, with its id when another account shares it."""
+        from drconsole.account_choice import account_labels
+
         organization = self.drapp.organization
-        return {a.id: a.name for a in organization.accounts} if organization else {}
+        return account_labels(organization.accounts) if organization else {}
 
     def show_jobs(self) -> None:
         """Refill the jobs table in the chosen order, the cursor staying on its job."""

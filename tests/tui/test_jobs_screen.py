@@ -4,6 +4,7 @@ causes of the demo's failed backup, copy and restore jobs, filtered as the opera
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from drconsole.tui.app import DrConsoleApp
 from drconsole.tui.jobs_screen import JobsScreen
@@ -88,7 +89,7 @@ async def test_sort_by_column_keeps_the_highlighted_job_at_80x24(demo: Demo) -> 
         times = [job.created for job in screen.shown]
         assert times == sorted(times, reverse=True)  # newest first by default
         header = next(line for line in screen_lines(app) if "Kind" in line)
-        assert "Time ▼" in header, header
+        assert "Time (UTC) ▼" in header, header
         await pilot.press("down", "down")
         reading = job_key(screen.shown[table.cursor_row])
         names = screen.account_names()
@@ -99,7 +100,7 @@ async def test_sort_by_column_keeps_the_highlighted_job_at_80x24(demo: Demo) -> 
             assert job_key(screen.shown[table.cursor_row]) == reading
             header = next(line for line in screen_lines(app) if "Kind" in line)
             assert ("Account ▼" if descending else "Account ▲") in header, header
-            assert "Time ▼" not in header
+            assert "Time (UTC) ▼" not in header
         await pilot.press("C")  # by cause: the failures' causes in order
         causes = [c for c in (str(table.get_row_at(i)[4]) for i in range(table.row_count)) if c]
         assert causes == sorted(causes) and job_key(screen.shown[table.cursor_row]) == reading
@@ -107,3 +108,18 @@ async def test_sort_by_column_keeps_the_highlighted_job_at_80x24(demo: Demo) -> 
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="keys")
         help_text = "\n".join(screen_lines(app))
         assert "Sort by Time" in help_text and "Sort by Account" in help_text, help_text
+
+
+async def test_a_job_that_ended_in_the_period_but_started_before_is_listed(demo: Demo) -> None:
+    """The clock set so that the 24h period begins while qa's restore was running: the restore
+    that failed inside the period is listed, though it was created before it."""
+    qa = demo.sandbox.client("backup", demo.info.accounts["qa"], demo.info.region)
+    failed = qa.list_restore_jobs(ByStatus="FAILED")["RestoreJobs"][0]
+    created, completed = failed["CreationDate"], failed["CompletionDate"]
+    assert completed - created >= timedelta(minutes=2)
+    now = created + timedelta(hours=24, minutes=1)
+    app = DrConsoleApp(demo.settings, now=lambda: now, readiness_after_inventory=False)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_jobs(app, pilot)
+        listed = {job.id for job in screen.jobs}
+    assert failed["RestoreJobId"] in listed

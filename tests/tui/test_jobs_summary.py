@@ -87,3 +87,22 @@ async def test_without_monitoring_one_muted_line_and_the_jobs_still_list(live: D
             assert "account by account" in str(screen.query_one("#status").render())
     finally:
         organizations.enable_aws_service_access(ServicePrincipal="backup.amazonaws.com")
+
+
+async def test_unread_copy_counts_are_a_question_mark(live: Demo) -> None:
+    """Copy counts refused in every Region: the failures are marked partial, the copy counts
+    are `?` naming both Regions, and the counts that were read still show on an 80x24 screen."""
+    live.sandbox.fail_operation("backup:ListCopyJobSummaries", "denied")
+    app = DrConsoleApp(live.settings, readiness_after_inventory=False)
+    try:
+        async with app.run_test(size=SMALL) as pilot:
+            await open_jobs(app, pilot)
+            await wait_until(pilot, lambda: "AWS counts" in summary_line(app), what="summary")
+            line = summary_line(app)
+    finally:
+        live.sandbox.clear_faults()
+    first, second = line.splitlines()
+    assert "failures (partial): " in first, line
+    assert second.startswith("backup 2 failed"), line
+    assert "restore 1 failed" in second, line
+    assert "copy ? (eu-central-1, eu-north-1 not counted [ROLE_PERMISSIONS])" in second, line

@@ -39,7 +39,7 @@ def test_what_failed_overnight_in_80x24(terminal: type[Terminal], tmp_path: Path
         # headers' widths for that frame); what an operator reads is the frame after it.
         screen = term.wait_for(r"FAILED\s+RESOURCE_ALREADY_EXISTS", timeout=10)
         header = next(line for line in screen.splitlines() if "Time" in line and "Cause" in line)
-        assert re.search(r"Time ▼\s+Kind\s+Account\s+State\s+Cause", header), header
+        assert re.search(r"Time \(UTC\) ▼\s+Kind\s+Account\s+State\s+Cause", header), header
         assert failures(screen) == FAILURES, screen
         assert "6 failed" in screen and re.search(r"\d accounts org-wide", screen)
         assert "fix:" in screen  # the highlighted failure's fix, under the list

@@ -3,7 +3,8 @@ first, as each is decided; Enter opens a row's failing checks with their fixes."
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -19,7 +20,7 @@ from drconsole.tui.screens.table import TableRow, TableScreen
 from drconsole.tui.widgets.plain import Static
 
 if TYPE_CHECKING:
-    from drconsole.readiness.model import ReadinessRow
+    from drconsole.readiness.model import ReadinessRow, ResourceReadiness
     from drconsole.tui.app import DrConsoleApp
     from drconsole.tui.readiness_feed import ReadinessFeed
 
@@ -67,15 +68,51 @@ def stalest_backup(row: ReadinessRow, now: datetime) -> tuple[timedelta | None, 
     return (max(known) if known else None), len(known) < len(ages)
 
 
+def over_objective_now(row: ReadinessRow, now: datetime) -> int:
+    """How many resources are over their RPO objective at `now`: those the verdict found over
+    it, and those whose newest backup has aged past it since (the screen stays open for
+    days; the ages beside the mark move, so the mark moves with them)."""
+
+    def over(resource: ResourceReadiness) -> bool:
+        age = resource.backup_age(now)
+        objective = resource.rpo_objective or row.rpo_objective
+        return resource.over_objective or (age is not None and age > objective)
+
+    return sum(1 for resource in row.resources if over(resource))
+
+
 def rpo_cell(row: ReadinessRow, now: datetime) -> Text:
-    """The worst current RPO, `!` when a resource exceeds the objective, `?` when unread."""
+    """The worst current RPO, `!` when a resource exceeds the objective at `now`, `?` when
+    unread."""
     age, unread = stalest_backup(row, now)
     unread = unread or (bool(row.unreadable) and not row.resources)
     if age is None:
         return Text("?" if unread else "-", style="bold red" if unread else "")
-    marks = (" !" if row.over_objective else "") + ("?" if unread else "")
-    style = "bold red" if row.over_objective or unread else ""
+    over = over_objective_now(row, now)
+    marks = (" !" if over else "") + ("?" if unread else "")
+    style = "bold red" if over or unread else ""
     return Text(fmt.human_age(age) + marks, style=style)
+
+
+def decided_text(rows: Iterable[ReadinessRow], now: datetime) -> str:
+    """When the verdicts shown were decided — the oldest row's time, `decided 11-23 12:00Z,
+    3d ago` — or '' before any row was."""
+    oldest = min((row.evaluated_at for row in rows), default=None)
+    if oldest is None:
+        return ""
+    return f"decided {oldest.astimezone(UTC):%m-%d %H:%M}Z, {fmt.human_age(now - oldest)} ago"
+
+
+def verdict_matches(row: TableRow, query: str) -> bool:
+    """False when the query's whole word `ready` matched the row only inside `NOT READY`:
+    `ready` means READY, `not ready` NOT READY (the filter otherwise matches any part)."""
+    from drconsole.readiness.model import Verdict
+
+    words = query.lower().split()
+    if "ready" not in words or "not" in words or row.fields[4] != Verdict.NOT_READY.value:
+        return True
+    # The row's text without its verdict (between the causes and the OU path).
+    return "ready" in row.search.replace(" not ready ", " ", 1)
 
 
 def copies_cell(row: ReadinessRow) -> Text:
@@ -239,6 +276,10 @@ class ReadinessScreen(TableScreen):
             fitted.append(row)
         return fitted
 
+    def filter_rows(self, rows: list[TableRow], query: str) -> list[TableRow]:
+        kept = super().filter_rows(rows, query)
+        return [row for row in kept if verdict_matches(row, query)]
+
     def on_resize(self, event: events.Resize) -> None:
         # (BrowseScreen's own handler runs too: Textual calls each class's handler.)
         self.schedule_rebuild()
@@ -267,8 +308,9 @@ class ReadinessScreen(TableScreen):
             reason = row.unreadable[0]
         text.append("\n" + (reason or "every check passed"))
         objective = fmt.human_age(row.rpo_objective)
+        over = over_objective_now(row, self.drapp.now())
         text.append(
-            f"\n{row.protected} resources · {row.over_objective} over the {objective} RPO "
+            f"\n{row.protected} resources · {over} over the {objective} RPO "
             f"objective{runbook_held(row)} · {row.with_copy} copied to the backup account"
             + (f" ({len(row.stale_copies)} copies over the objective)" if row.stale_copies else "")
             + f" · {row.drilled} drilled"
@@ -288,6 +330,9 @@ class ReadinessScreen(TableScreen):
             text += f"  stopped: {feed.error}"
         elif feed.state == "done" and not total:
             text += "  (no workload account has protected resources)"
+        decided = decided_text(feed.rows.values(), self.drapp.now())
+        if decided:
+            text += f" · {decided}"
         if self.query_text:
             text += f"  {shown} match {self.query_text!r}"
         text += f" · {self.regions_label()}"

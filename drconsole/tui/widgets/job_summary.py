@@ -24,6 +24,8 @@ def summary_text(found: JobSummaries, names: dict[str, str]) -> Text:
     """Two lines — 'AWS counts 24h since 12-03 00:00 UTC │ failures: qa 3, dev 1' over
     'backup 2 failed, 22 completed │ copy 3 failed, 26 completed │ restore 1 failed' — or the
     one muted line saying why AWS gave none. Each line is cut, never wrapped."""
+    from drconsole.aws.job_summaries import KIND_OF_OPERATION
+
     if not found.available:
         cause = f" [{found.cause}]" if found.cause else ""
         line = f"AWS job summaries not available: {found.unavailable}{cause}"
@@ -38,26 +40,36 @@ def summary_text(found: JobSummaries, names: dict[str, str]) -> Text:
         ((names.get(a) or a, n) for a, n in found.problem_accounts().items()),
         key=lambda item: (-item[1], item[0]),
     )
+    # Counts that could not be read make the failures a partial list, never "no failures".
+    partial = " (partial)" if found.errors else ""
     if problems:
         named = [f"{name} {n}" for name, n in problems[:MAX_ACCOUNTS_NAMED]]
         more = len(problems) - MAX_ACCOUNTS_NAMED
-        text.append(" │ failures: ", style="bold")
+        text.append(f" │ failures{partial}: ", style="bold")
         text.append(", ".join(named) + (f" +{more}" if more > 0 else ""), style="bold red")
     else:
-        text.append(" │ no failures")
-    if found.errors:
-        first = found.errors[0]
-        text.append(f"  ⚠ {first.region} not counted: {first.code} [{first.cause}]")
+        text.append(" │ failures: ?" if partial else " │ no failures")
     text.append("\n")
-    for position, kind in enumerate(found.kinds):
+    # The kinds counted first: on a narrow screen the line is cut, and the `?` says less.
+    kinds = sorted(found.kinds, key=lambda kind: bool(found.unread_regions(kind)))
+    for position, kind in enumerate(kinds):
+        if position:
+            text.append(" │ ")
+        unread = found.unread_regions(kind)
+        if unread:
+            # Any Region unread makes the kind's totals unknown: `?`, with where and why.
+            causes = sorted(
+                {str(e.cause) for e in found.errors if KIND_OF_OPERATION.get(e.operation) == kind}
+            )
+            where = ", ".join(unread)
+            text.append(f"{kind} ? ({where} not counted [{', '.join(causes)}])", style="yellow")
+            continue
         counts = found.counts(kind)
         parts = [f"{counts[s]} {word}" for s, word in NAMED_STATES if counts[s] or s == "FAILED"]
         if counts["PARTIAL"]:
             parts.append(f"{counts['PARTIAL']} partial")
         if counts["COMPLETED"]:
             parts.append(f"{counts['COMPLETED']} completed")
-        if position:
-            text.append(" │ ")
         style = "red" if any(counts[s] for s, _ in NAMED_STATES) else ""
         text.append(f"{kind} {', '.join(parts)}", style=style)
     return text
