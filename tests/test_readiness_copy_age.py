@@ -14,16 +14,15 @@ import pytest
 from rich.console import Console
 
 from drconsole.aws.fixes import apply_fix
-from drconsole.aws.session import AwsSessions
 from drconsole.checks.fixes import plan_fix
 from drconsole.commands._readiness_output import print_tables
-from drconsole.config import Credentials, Settings
 from drconsole.readiness import RpoObjectives, Verdict, evaluate_readiness
 from drconsole.readiness.export_html import render
 from drconsole.readiness.export_json import report_to_json
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.tui.screens.readiness import copies_cell
+from tests.demo_sessions import demo_sessions
 
 # The demo backs Non-Prod up every two or three days.
 OBJECTIVES = RpoObjectives(timedelta(hours=24), (("Non-Prod", timedelta(days=3)),))
@@ -37,22 +36,6 @@ def demo() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
     finally:
         sandbox.stop()
         sandbox.reset()
-
-
-def sessions_for(sandbox: Sandbox, info: ScenarioInfo, state: Path) -> AwsSessions:
-    return AwsSessions(
-        Settings(
-            regions=(info.region, info.dr_region),
-            dr_regions=(info.dr_region,),
-            endpoint_url=sandbox.endpoint_url,
-            static_credentials=Credentials.from_mapping(
-                sandbox.credentials_for(info.accounts["management"])
-            ),
-            management_account_id=info.accounts["management"],
-            state_dir=state,
-            retry_max_attempts=2,
-        )
-    )
 
 
 def delete_copies_newer_than(
@@ -78,12 +61,12 @@ def delete_copies_newer_than(
 
 def test_weeks_old_dr_copies_put_the_row_at_risk(demo: Any, tmp_path: Path) -> None:
     sandbox, info = demo
-    sessions = sessions_for(sandbox, info, tmp_path)
+    sessions = demo_sessions(sandbox, info, tmp_path)
     (dev,) = evaluate_readiness(sessions, accounts=["dev"], objectives=OBJECTIVES).rows
     # dev's one fault (its service-linked role) is repaired by drconsole: the row is READY.
     finding = next(f for f in dev.findings() if f.check.fix_id)
     apply_fix(sessions, plan_fix(finding.check.fix_id, finding.runs[0].facts))
-    sessions = sessions_for(sandbox, info, tmp_path)
+    sessions = demo_sessions(sandbox, info, tmp_path)
     (dev,) = evaluate_readiness(sessions, accounts=["dev"], objectives=OBJECTIVES).rows
     assert dev.verdict is Verdict.READY, dev.explanation
 
@@ -92,7 +75,7 @@ def test_weeks_old_dr_copies_put_the_row_at_risk(demo: Any, tmp_path: Path) -> N
     arns = {r.resource_arn for r in dev.resources}
     assert delete_copies_newer_than(sandbox, info, arns, cutoff) > 0
     report = evaluate_readiness(
-        sessions_for(sandbox, info, tmp_path), accounts=["dev"], objectives=OBJECTIVES
+        demo_sessions(sandbox, info, tmp_path), accounts=["dev"], objectives=OBJECTIVES
     )
     (dev,) = report.rows
     now = dev.evaluated_at

@@ -22,7 +22,6 @@ from rich.console import Console
 from drconsole.aws.inventory import Inventory
 from drconsole.aws.session import AwsSessions
 from drconsole.commands._readiness_output import print_tables
-from drconsole.config import Credentials, Settings
 from drconsole.errors import AwsError
 from drconsole.models import CauseCode
 from drconsole.readiness import RpoObjectives, Verdict, evaluate_readiness
@@ -31,6 +30,7 @@ from drconsole.readiness.export_json import report_to_json
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from tests.demo_cli import demo_cli_env
+from tests.demo_sessions import demo_sessions
 
 OBJECTIVES = RpoObjectives(timedelta(hours=24), (("Non-Prod", timedelta(days=3)),))
 
@@ -46,20 +46,7 @@ def demo() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
 
 
 def new_sessions(demo: tuple[Sandbox, ScenarioInfo], state_dir: Path) -> AwsSessions:
-    sandbox, info = demo
-    return AwsSessions(
-        Settings(
-            regions=(info.region, info.dr_region),
-            dr_regions=(info.dr_region,),
-            endpoint_url=sandbox.endpoint_url,
-            static_credentials=Credentials.from_mapping(
-                sandbox.credentials_for(info.accounts["management"])
-            ),
-            management_account_id=info.accounts["management"],
-            state_dir=state_dir,
-            retry_max_attempts=2,
-        )
-    )
+    return demo_sessions(*demo, state_dir)
 
 
 def regions_down(sessions: AwsSessions, down: set[str]) -> None:
