@@ -135,6 +135,13 @@ MODULE_SECONDS: dict[str, float] = {
     "tests/sandbox/test_scenario_large.py": 3,
     "tests/test_journal_ids.py": 3,
     "tests/test_cli_refused_roles.py": 3,
+    "tests/tui/test_wizard_retention.py": 10,
+    "tests/tui/test_readiness_time_and_filter.py": 9,
+    "tests/test_readiness_partial.py": 8,
+    "tests/test_drill_copy_retention.py": 8,
+    "tests/test_ls_jobs_tables.py": 6,
+    "tests/test_restore_key_context.py": 6,
+    "tests/tui/test_readiness_drill_times.py": 4,
 }
 
 
