@@ -68,6 +68,19 @@ def delete_after_days(value: int | None, where: str = "--delete-after-days") -> 
     return bounded_int(value, 1, MAX_DELETE_AFTER_DAYS, where)
 
 
+def delete_after_days_text(text: str, where: str) -> int:
+    """A copy's retention typed as text (the wizard's field, a runbook's value): whole days
+    within AWS Backup's range, else UsageError naming `where`. A number too long for AWS is
+    refused by its length: int() itself refuses one of more than 4,300 digits."""
+    if not text.isascii() or not text.isdigit():
+        raise UsageError(f"{where} {shown(text, 60)}: expected a whole number of days")
+    if len(text.lstrip("0")) > len(str(MAX_DELETE_AFTER_DAYS)):
+        raise UsageError(f"{where} {shown(text, 60)}: expected 1 to {MAX_DELETE_AFTER_DAYS}")
+    days = int(text)
+    bounded_int(days, 1, MAX_DELETE_AFTER_DAYS, where)
+    return days
+
+
 def role(value: str | None, where: str) -> str | None:
     """A role given as NAME, path/NAME or an IAM role ARN, in IAM's syntax; else UsageError."""
     if value is None:

@@ -88,6 +88,26 @@ def test_an_unreachable_region_is_its_rows_unknown(demo: Any, tmp_path: Path) ->
     assert not report.ready
 
 
+def test_an_outage_of_the_home_region_is_its_rows_unknown_too(demo: Any, tmp_path: Path) -> None:
+    """The home Region (the first configured, usually the workload Region) is the one whose STS
+    says whether the caller is still taken and assumes the member roles: when it is the Region
+    down, both are asked of STS in the other Regions, and the report is made (it ended with
+    exit 3 and no row before)."""
+    _, info = demo
+    sessions = new_sessions(demo, tmp_path)
+    assert sessions.settings.home_region == info.region
+    organization = Inventory(sessions, 2).organization()  # read before the outage
+    regions_down(sessions, {info.region})
+    report = evaluate_readiness(sessions, organization=organization, objectives=OBJECTIVES)
+    rows = {(row.account_name, row.region): row for row in report.rows}
+    for name in ("dev", "prod", "qa"):
+        assert rows[name, info.region].verdict is Verdict.UNKNOWN
+        assert rows[name, info.region].causes == (CauseCode.NETWORK,)
+    # The DR Region answered: the workload accounts protect nothing there (no row, no NETWORK).
+    assert not [row for row in report.rows if row.region == info.dr_region]
+    assert not report.ready
+
+
 def test_the_callers_own_network_failure_still_stops_the_report(demo: Any, tmp_path: Path) -> None:
     _, info = demo
     sessions = new_sessions(demo, tmp_path)

@@ -97,19 +97,28 @@ class CallerIdentity:
         return self._caller
 
     def caller_still_recognized(self) -> bool:
-        """Whether AWS still takes the caller's own credentials (sts:GetCallerIdentity in the
-        home Region, asked at most once per CALLER_RECHECK_SECONDS). While it does, a refusal
-        of the credentials in one member account or Region is that account's or Region's
-        alone (an opt-in Region it has not enabled, its member profile), not the caller's."""
+        """Whether AWS still takes the caller's own credentials (sts:GetCallerIdentity, asked at
+        most once per CALLER_RECHECK_SECONDS). While it does, a refusal of the credentials in
+        one member account or Region is that account's or Region's alone (an opt-in Region it
+        has not enabled, its member profile), not the caller's, and so is a network failure.
+
+        Asked in the home Region, then, if that Region's endpoint cannot be reached, in each
+        other Region of the settings: the home Region is usually the workload Region, the very
+        one an outage takes down, and its STS failing says nothing of the caller elsewhere."""
         with self._recheck_lock:
             if time.monotonic() - self._caller_recognized_at < CALLER_RECHECK_SECONDS:
                 return True
-            try:
-                self.client("sts").get_caller_identity()
-            except (ClientError, BotoCoreError):
-                return False
-            self._caller_recognized_at = time.monotonic()
-            return True
+            home = self.settings.home_region
+            for region in dict.fromkeys([home, *self.settings.regions]):
+                try:
+                    self.client("sts", region=region).get_caller_identity()
+                except ClientError:
+                    return False  # AWS answered and refused the caller's own credentials
+                except BotoCoreError:
+                    continue  # that Region's endpoint is out of reach: ask in the next one
+                self._caller_recognized_at = time.monotonic()
+                return True
+            return False
 
     def refused_here(self, code: str) -> bool:
         """True when AWS refusing a call's credentials with `code` is that account's and

@@ -407,10 +407,8 @@ def _copy_retention(fields: dict[str, Node], default: int | None) -> int | None:
         return default
     node = fields[key]
     text = node.text("a number of days")
-    if not text.isascii() or not text.isdigit():
-        raise node.error(f"expected a whole number of days, got {limits.shown(text, 60)}")
     try:
-        return limits.delete_after_days(int(text), key)
+        return limits.delete_after_days_text(text, key)
     except UsageError as exc:
         raise node.error(str(exc)) from None
 

@@ -16,7 +16,6 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 from textual.worker import get_current_worker
 
 from drconsole import limits
-from drconsole.errors import UsageError
 from drconsole.models import AccountError, VaultBatch
 from drconsole.tui.widgets.fitted_table import FittedTable
 from drconsole.tui.widgets.plain import Checkbox, Static
@@ -292,9 +291,7 @@ class DestinationPane(Vertical):
         text = self.query_one("#dest-retention", Input).value.strip()
         if not text:
             return None
-        if not text.isascii() or not text.isdigit():
-            raise UsageError(f"Copy retention {limits.shown(text)}: expected a number of days")
-        return limits.delete_after_days(int(text), "Copy retention")
+        return limits.delete_after_days_text(text, "Copy retention")
 
     def label_of(self, arn: str | None) -> str:
         """`prod (336580474362) eu-central-1 prod-vault` for a listed vault, else the ARN."""
