@@ -16,6 +16,7 @@ from rich.console import Console
 from drconsole.aws.fixes import apply_fix
 from drconsole.checks.fixes import plan_fix
 from drconsole.commands._readiness_output import print_tables
+from drconsole.models import CauseCode
 from drconsole.readiness import RpoObjectives, Verdict, evaluate_readiness
 from drconsole.readiness.export_html import render
 from drconsole.readiness.export_json import report_to_json
@@ -100,3 +101,19 @@ def test_weeks_old_dr_copies_put_the_row_at_risk(demo: Any, tmp_path: Path) -> N
     assert "DR_COPY_STALE" in page and f"({dev.protected} over the objective)" in page
     assert copies_cell(dev).plain == f"{dev.protected}/{dev.protected} !"
     json.dumps(document)  # serialisable as the CLI prints it
+
+    # The Region of the backup account holding the newest copies does not answer: the copies
+    # read elsewhere are old, but a newer one may be there, so the copy's age is not known
+    # (UNKNOWN, `?`), not stated as stale.
+    sandbox.options.disabled_regions = {info.accounts["backup"]: {info.dr_region}}
+    try:
+        report = evaluate_readiness(
+            demo_sessions(sandbox, info, tmp_path), accounts=["dev"], objectives=OBJECTIVES
+        )
+    finally:
+        sandbox.options.disabled_regions = {}
+    (dev,) = report.rows
+    assert CauseCode.DR_COPY_STALE not in dev.causes and not dev.stale_copies
+    assert dev.copy_unknown and dev.verdict is Verdict.UNKNOWN, dev.explanation
+    assert report_to_json(report)["rows"][0]["protection"]["without_copy"] is None
+    assert copies_cell(dev).plain.endswith("?")

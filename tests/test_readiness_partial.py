@@ -147,7 +147,7 @@ def test_an_unreadable_backup_region_keeps_the_copies_that_were_read(
     print_tables(report, Console(file=out, width=200, color_system=None))
     text = out.getvalue()
     assert "no copy in the backup account [NO_DR_COPY]" not in text
-    assert "whether they have one is not known: qa-analytics-data" in text
+    assert "whether they have a newer one is not known: qa-analytics-data" in text
     assert re.search(r"qa eu-central-1\s+8\s+0\s+\?\s+0", text), text  # NoCopy: ?
     page = render(report)
     assert "? <span class='muted'>(unreadable)</span>" in page

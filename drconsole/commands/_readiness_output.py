@@ -152,8 +152,9 @@ def row_details(row: ReadinessRow) -> list[RenderableType]:
         more = f" and {len(row.copy_unknown) - 3} more" if len(row.copy_unknown) > 3 else ""
         item(
             "UNKNOWN",
-            f"{len(row.copy_unknown)} resource(s) with no copy found where the backup account "
-            f"could be read; whether they have one is not known: {names}{more}",
+            f"{len(row.copy_unknown)} resource(s) with no copy, or only one older than the "
+            "objective, found where the backup account could be read; whether they have a "
+            f"newer one is not known: {names}{more}",
         )
     for resource in row.without_copy:
         item(

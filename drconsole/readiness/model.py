@@ -82,8 +82,8 @@ class ResourceReadiness:
     # The newest DR copy's data is older than that objective: a recovery from the backup
     # account would lose more than it allows. False without a copy (that is NO_DR_COPY).
     copy_over_objective: bool = False
-    # False when no copy was found but a Region of the backup account could not be read: a
-    # copy may be there, so "no copy" is not known
+    # False when a Region of the backup account could not be read and no copy was found, or
+    # only one older than the objective: a newer copy may be there, so neither is known
     dr_copy_known: bool = True
 
     def backup_age(self, now: datetime) -> timedelta | None:
@@ -181,7 +181,8 @@ class ReadinessRow:
 
     @property
     def copy_unknown(self) -> tuple[ResourceReadiness, ...]:
-        """Resources with no copy found where a Region of the backup account was unreadable."""
+        """Resources whose newest copy is not known while a Region of the backup account was
+        unreadable: none found, or only one older than the objective."""
         return tuple(r for r in self.resources if not r.dr_copy_known)
 
     @property

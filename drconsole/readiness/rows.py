@@ -225,6 +225,11 @@ def _resource(
         account, listed.resource_arn, listed.resource_type, listed.resource_name
     )
     dr_copy = index.newest(listed.resource_arn, listed.region)
+    stale = copy_over_objective(dr_copy, ctx.now, objective)
+    # The copies that were read are kept. While a Region of the backup account could not be
+    # read, the newest copy may be there: none found, or only one older than the objective,
+    # says nothing certain (a fresh copy found there is certain enough).
+    known = not index.unreadable or (dr_copy is not None and not stale)
     return ResourceReadiness(
         resource_arn=listed.resource_arn,
         resource_type=listed.resource_type,
@@ -237,9 +242,8 @@ def _resource(
         drill=ctx.drills.get(listed.resource_arn),
         rpo_objective=objective,
         rpo_objective_runbook=runbook,
-        copy_over_objective=copy_over_objective(dr_copy, ctx.now, objective),
-        # the copies that were read are kept; none found is only known when all were read
-        dr_copy_known=dr_copy is not None or not index.unreadable,
+        copy_over_objective=stale and known,
+        dr_copy_known=known,
     )
 
 
