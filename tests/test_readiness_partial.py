@@ -297,3 +297,7 @@ def test_an_account_with_only_the_default_vault_has_its_own_cause(
     assert finding.check.cause is CauseCode.DEST_VAULT_AWS_MANAGED_KEY
     assert "besides the default vault" in finding.check.evidence
     assert CauseCode.VAULT_POLICY_DENIES_COPY not in row.causes
+    # The restore of its own recovery points from Default is still judged: role, key, roles.
+    default = f"arn:aws:backup:{info.region}:{prod}:backup-vault:Default"
+    (restore,) = [run for run in row.restore if run.destination_vault_arn == default]
+    assert {"restore.role", "restore.service-linked-role"} <= {c.id for c in restore.checks}

@@ -197,9 +197,13 @@ def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow
     copy_back = _copy_back(ctx, listed, index, destinations, account.id, region)
     dr_copy = _dr_copy(ctx, listed, index, region, unreadable)
     types = sorted({r.resource_type for r in listed})
+    # Restores run from the copy-back destinations and from every vault that holds the
+    # account's own newest recovery points: the Default vault too, where AWS Backup's default
+    # plans put them (it is no copy-back destination: it is on aws/backup).
+    restore_vaults = sorted({*destinations, *(run.source_vault_arn for run in dr_copy)})
     restore = [
         restore_run(ctx.reader, account.id, dest, types, copy_back, dr_copy)
-        for dest in destinations
+        for dest in restore_vaults
     ]
     runs: list[CopyCheckRun | RestoreCheckRun] = [*copy_back, *dr_copy, *restore]
     # A copy not found where the backup account could not be read is unknown (UNKNOWN says
