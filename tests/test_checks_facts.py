@@ -309,3 +309,17 @@ def test_copy_retention_defaults_to_the_recovery_points_as_copy_sends_it(
     lock = {c.id: c for c in longer.checks}["dest.vault-lock"]
     assert lock.status is CheckStatus.FAIL
     assert lock.cause is CauseCode.VAULT_LOCK_RETENTION
+
+
+def test_one_check_run_reads_the_destination_vaults_tags_once(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """The SCPs and the vault's access policy both test its tags, in two check groups run at
+    the same time: one ListTags serves both."""
+    sandbox, info = demo
+    checked = sessions(demo, tmp_path)
+    before = sandbox.middleware.log.mark()
+    report = run_copy_checks(checked, prod_point(sandbox, info, "EBS"), central(info))
+    assert report.checks
+    sent = [seen.name for seen in sandbox.middleware.log.since(before)]
+    assert sent.count("backup:ListTags") == 1, sent

@@ -222,7 +222,11 @@ class FactReader(OrgReader):
         )
 
     def vault_tags(self, arn: VaultArn) -> tuple[tuple[str, str], ...] | Unreadable:
-        """The destination vault's tags (for SCP conditions)."""
+        """The destination vault's tags (aws:ResourceTag of its SCPs and access policy), read
+        once per reader: two check groups, run at the same time, judge them."""
+        return self.once(("vault-tags", arn.arn), lambda: self._read_vault_tags(arn))
+
+    def _read_vault_tags(self, arn: VaultArn) -> tuple[tuple[str, str], ...] | Unreadable:
         backup = self.client("backup", arn.account_id, arn.region)
         tags = self.read("backup:ListTags", lambda: backup.list_tags(ResourceArn=arn.arn))
         if isinstance(tags, Unreadable):

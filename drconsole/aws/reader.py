@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -30,6 +32,24 @@ class BaseReader:
 
     def __init__(self, sessions: AwsSessions) -> None:
         self.sessions = sessions
+        self._lock = threading.Lock()
+        self._memo: dict[Hashable, Future[Any]] = {}
+
+    def once(self, key: Hashable, read: Callable[[], T]) -> T:
+        """The remembered value of `key`, reading it with `read` the first time; concurrent
+        askers wait for that first read instead of sending their own."""
+        with self._lock:
+            future = self._memo.get(key)
+            owner = future is None
+            if future is None:
+                future = self._memo[key] = Future()
+        if owner:
+            try:
+                future.set_result(read())
+            except BaseException as exc:  # re-raised to every asker (e.g. expired credentials)
+                future.set_exception(exc)
+        result: T = future.result()
+        return result
 
     def client(self, service: str, account_id: str, region: str) -> Any:
         """The client for `service` in `account_id` and `region`."""

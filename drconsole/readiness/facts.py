@@ -11,9 +11,6 @@ the order threads run in, nor on the number of recovery points.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Hashable
-from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from drconsole.aws.answers import vault_arns_of
@@ -49,25 +46,8 @@ class SharedFacts(RestoreFactReader):
         self.organization = organization if organization and organization.id else None
         self._accounts = {a.id: a for a in self.organization.accounts} if self.organization else {}
         self._units = {u.id: u for u in self.organization.units} if self.organization else {}
-        self._lock = threading.Lock()
-        self._memo: dict[Hashable, Future[Any]] = {}
         # recovery point ARN -> the vault holding it, when the caller already knows it
         self._located: dict[str, str] = {}
-
-    def once(self, key: Hashable, read: Callable[[], T]) -> T:
-        """The remembered value of `key`, reading it with `read` the first time."""
-        with self._lock:
-            future = self._memo.get(key)
-            owner = future is None
-            if future is None:
-                future = self._memo[key] = Future()
-        if owner:
-            try:
-                future.set_result(read())
-            except BaseException as exc:  # re-raised to every asker (e.g. expired credentials)
-                future.set_exception(exc)
-        result: T = future.result()
-        return result
 
     def locate(self, recovery_point_arn: str, vault_arn: str) -> None:
         """Say which vault holds a recovery point, so it is described there directly."""
@@ -128,10 +108,6 @@ class SharedFacts(RestoreFactReader):
     def vault(self, arn: VaultArn) -> VaultFacts | Unreadable | None:
         """The vault with its key and policy, read once."""
         return self.once(("vault", arn.arn), lambda: super(SharedFacts, self).vault(arn))
-
-    def vault_tags(self, arn: VaultArn) -> tuple[tuple[str, str], ...] | Unreadable:
-        """The vault's tags, read once."""
-        return self.once(("vault-tags", arn.arn), lambda: super(SharedFacts, self).vault_tags(arn))
 
     def role(self, role_arn: str) -> RoleFacts | Unreadable | None:
         """The role, read once."""
