@@ -6,12 +6,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from textual.widgets import Static
+
 from drconsole.tui.app import DrConsoleApp
 from drconsole.tui.screens.readiness import ReadinessScreen
 from tests.tui.conftest import NOW, Demo, status_of, table_text, wait_until
 from tests.tui.test_screens import accounts_loaded
 
 SIZE = (120, 30)
+
+
+def why_text(app: DrConsoleApp) -> str:
+    """The line under the table about the highlighted row."""
+    return str(app.screen.query_one("#readiness-why", Static).render())
 
 
 async def open_readiness(app: DrConsoleApp, pilot: object) -> None:
@@ -35,6 +42,11 @@ async def test_the_rpo_mark_follows_the_clock_and_the_status_says_when_decided(
         await open_readiness(app, pilot)
         before = {row[0]: row for row in table_text(app)}
         assert "!" not in before["prod"][4], before["prod"]  # within its 24h objective
+        # prod's DR copies are hours old: within the objective (its `!` is its uncopied one).
+        await pilot.press("down")  # the cursor on prod (rows: dev, prod, qa)
+        await pilot.pause(0.3)
+        assert table_text(app)[app.screen.query_one("#table").cursor_row][0] == "prod"  # type: ignore[attr-defined]
+        assert "copies over the objective" not in why_text(app)
         assert "decided 11-23 12:00Z, 0s ago" in status_of(app), status_of(app)
         # Three days later the console is still open; any rebuild (a filter opened and left).
         clock[0] = NOW + timedelta(days=3)
@@ -42,7 +54,13 @@ async def test_the_rpo_mark_follows_the_clock_and_the_status_says_when_decided(
         await pilot.pause(0.5)
         after = {row[0]: row for row in table_text(app)}
         status = status_of(app)
+        table = app.screen.query_one("#table")
+        table.move_cursor(row=[row[0] for row in table_text(app)].index("prod"))  # type: ignore[attr-defined]
+        await pilot.pause(0.3)
+        aged = why_text(app)
     assert after["prod"][4].startswith("3d") and after["prod"][4].endswith(" !"), after["prod"]
+    # The DR copies have aged past the objective in those three days as well.
+    assert "(7 copies over the objective)" in aged, aged  # they have aged past it too
     assert after["prod"][2] == before["prod"][2]  # the verdict is the one decided, and dated:
     assert "decided 11-23 12:00Z, 3d ago" in status, status
 

@@ -115,12 +115,26 @@ def verdict_matches(row: TableRow, query: str) -> bool:
     return "ready" in row.search.replace(" not ready ", " ", 1)
 
 
-def copies_cell(row: ReadinessRow) -> Text:
+def stale_copies_now(row: ReadinessRow, now: datetime) -> int:
+    """How many resources' newest DR copy is older than their RPO objective at `now`: those
+    the verdict found so, and those whose copy has aged past it since (as the RPO's `!`)."""
+
+    def stale(resource: ResourceReadiness) -> bool:
+        age = resource.copy_age(now)
+        objective = resource.rpo_objective or row.rpo_objective
+        known = resource.dr_copy_known and resource.dr_copy is not None
+        return resource.copy_over_objective or (known and age is not None and age > objective)
+
+    return sum(1 for resource in row.resources if stale(resource))
+
+
+def copies_cell(row: ReadinessRow, now: datetime | None = None) -> Text:
     """Resources with a copy in the backup account, of those protected (`!` if one has none
-    or a newest copy older than the RPO objective)."""
+    or a newest copy older than the RPO objective at `now`, the verdict's time by default)."""
     if row.unreadable and not row.resources:  # the resources themselves could not be listed
         return Text("?", style="bold red")
-    missing = len(row.without_copy) + len(row.stale_copies)
+    stale = len(row.stale_copies) if now is None else stale_copies_now(row, now)
+    missing = len(row.without_copy) + stale
     # copies not found where the backup account could not be read are unknown, not missing
     unknown = "?" if row.copy_unknown else ""
     text = f"{row.with_copy}/{row.protected}" + (" !" if missing else "") + unknown
@@ -223,7 +237,7 @@ class ReadinessScreen(TableScreen):
                 verdict_text(row, row.key in rechecking),
                 causes,
                 rpo_cell(row, now),
-                copies_cell(row),
+                copies_cell(row, now),
                 drill_cell(row, now),
             )
             fields = (row.account_name, row.account_id, row.region, causes, row.verdict.value)
@@ -309,10 +323,11 @@ class ReadinessScreen(TableScreen):
         text.append("\n" + (reason or "every check passed"))
         objective = fmt.human_age(row.rpo_objective)
         over = over_objective_now(row, self.drapp.now())
+        stale = stale_copies_now(row, self.drapp.now())
         text.append(
             f"\n{row.protected} resources · {over} over the {objective} RPO "
             f"objective{runbook_held(row)} · {row.with_copy} copied to the backup account"
-            + (f" ({len(row.stale_copies)} copies over the objective)" if row.stale_copies else "")
+            + (f" ({stale} copies over the objective)" if stale else "")
             + f" · {row.drilled} drilled"
         )
         why.update(text)
