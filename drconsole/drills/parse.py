@@ -352,6 +352,13 @@ def _validation(node: Node) -> rb.Validation:
     compare = fields["compare_with_source"].flag() if "compare_with_source" in fields else False
     if compare and not builtin:
         raise fields["compare_with_source"].error("compare_with_source needs builtin: true")
+    if not builtin and command is None:
+        # Nothing would check the restored resource, yet the target would pass and count as
+        # readiness's drill evidence: a drill that validates nothing proves nothing.
+        raise fields["builtin"].error(
+            "builtin: false leaves nothing to validate the restore: give a command, or keep "
+            "the built-in validation"
+        )
     return rb.Validation(builtin, compare, tolerance, command)
 
 

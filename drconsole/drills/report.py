@@ -137,7 +137,16 @@ def build_report(
                 validation_end,
                 manual_seconds,
             )
-            end = validation_end or target_start
+            # Without a validation the recovery ends with its last job, never before it.
+            jobs_end = max(
+                (
+                    datetime.fromisoformat(job["completed"])
+                    for job in item["jobs"]
+                    if job["completed"]
+                ),
+                default=None,
+            )
+            end = validation_end or jobs_end or target_start
             rto = (end - drill_start).total_seconds()
         item["rpo_seconds"] = rpo
         item["rto_seconds"] = rto
@@ -267,15 +276,38 @@ def read_report(path: Path) -> Any:
 
 
 def junit_xml(report: dict[str, Any]) -> str:
-    """JUnit XML: one test suite per drill, one test case per target."""
+    """JUnit XML: one test suite per drill, one test case per target and per required manual
+    step (a required step not performed fails the drill: a CI reading JUnit must see it)."""
+    required = [m for m in report.get("manual_steps") or () if m.get("required")]
+    missed = set(report.get("required_manual_steps_not_performed") or ())
     suite = ET.Element(
         "testsuite",
         name=f"drill {report['runbook']['name']}",
-        tests=str(len(report["targets"])),
-        failures=str(sum(1 for t in report["targets"] if t["verdict"] == "failed")),
+        tests=str(len(report["targets"]) + len(required)),
+        failures=str(
+            sum(1 for t in report["targets"] if t["verdict"] == "failed")
+            + sum(1 for m in required if m.get("step") in missed)
+        ),
         errors=str(sum(1 for t in report["targets"] if t["verdict"] in UNJUDGED)),
         timestamp=str(report["started"] or ""),
     )
+    for step in required:
+        name = escape_controls(str(step.get("step")))
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"drill.{report['runbook']['name']}",
+            name=f"manual step {name}",
+            time="0.000",
+        )
+        if step.get("step") in missed:
+            failure = ET.SubElement(
+                case,
+                "failure",
+                message=f"required manual step {name} was not performed",
+                type="MANUAL_STEP_NOT_PERFORMED",
+            )
+            failure.text = failure.get("message")
     for target in report["targets"]:
         case = ET.SubElement(
             suite,

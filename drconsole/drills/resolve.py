@@ -16,11 +16,16 @@ MAX_ARNS_SHOWN = 5
 
 
 class ResolveError(Exception):
-    """A target whose recovery point cannot be found; `cause` is a cause code."""
+    """A target whose recovery point cannot be found; `cause` is a cause code. `from_aws`:
+    AWS failed to answer (an AWS error, exit 3), rather than answered with nothing to restore
+    (the target fails, exit 1)."""
 
-    def __init__(self, message: str, cause: str = CauseCode.UNKNOWN.value) -> None:
+    def __init__(
+        self, message: str, cause: str = CauseCode.UNKNOWN.value, from_aws: bool = False
+    ) -> None:
         super().__init__(message)
         self.cause = cause
+        self.from_aws = from_aws
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +85,11 @@ def _matches(target: Target, point: RecoveryPoint) -> bool:
     return not owner or owner == resource.account
 
 
-def resolve_target(sessions: Any, target: Target) -> Resolved:
+def resolve_target(sessions: Any, target: Target, not_after: datetime | None = None) -> Resolved:
     """The recovery point the target's choice names, with its data time (ResolveError when
-    none fits or AWS refuses the reads)."""
+    none fits or AWS refuses the reads). `not_after`: the drill's start, when it is known (a
+    resumed drill): the newest point is the newest of that moment, as a drill that had not
+    stopped would have chosen, not a backup made since (its RPO would be negative)."""
     from drconsole.diagnose import diagnose_exception
 
     reader = DrillReader(sessions)
@@ -91,12 +98,13 @@ def resolve_target(sessions: Any, target: Target) -> Resolved:
         vaults = (
             [target.source.vault] if target.source.vault else reader.vault_names(account, region)
         )
-        point = _choose(reader, target, account, region, vaults)
+        point = _choose(reader, target, account, region, vaults, not_after)
         if not point.resource_type:  # AWS's answer is at fault, not the runbook
             raise ResolveError(
                 f"recovery point {point.arn}: the answer from AWS has no ResourceType, and a "
                 "restore cannot be planned without it",
                 CauseCode.SERVICE_ERROR.value,
+                from_aws=True,
             )
         data_time, basis = _data_time(reader, point)
     except AWS_ERRORS as exc:
@@ -105,12 +113,18 @@ def resolve_target(sessions: Any, target: Target) -> Resolved:
             f"reading the recovery points of account {account} in {region}: "
             f"{error_code(exc) or type(exc).__name__}: {exc}",
             cause,
+            from_aws=True,
         ) from None
     return Resolved(point, data_time, basis)
 
 
 def _choose(
-    reader: DrillReader, target: Target, account: str, region: str, vaults: list[str]
+    reader: DrillReader,
+    target: Target,
+    account: str,
+    region: str,
+    vaults: list[str],
+    not_after: datetime | None = None,
 ) -> RecoveryPoint:
     choice = target.recovery_point
     where = f"account {account} {region} ({', '.join(vaults) or 'no vaults'})"
@@ -141,6 +155,8 @@ def _choose(
     if choice.kind == "newest-before" and choice.before is not None:
         before = choice.before
         candidates = [p for p in candidates if p.created < before]
+    if not_after is not None:
+        candidates = [p for p in candidates if p.created <= not_after]
     # A drill copies the point it restores unless it is already in the vault restored from,
     # and AWS Backup does not copy a continuous backup: the newest point it can copy.
     dest = target.restore_to

@@ -136,7 +136,7 @@ class DrillRunner(DrillRunBase):
     def _target_safely(self, target: Target) -> None:
         try:
             self._target(target)
-        except (AwsError, UsageError) as exc:
+        except (AwsError, UsageError, ResolveError) as exc:
             cause = str(getattr(exc, "cause", "UNKNOWN"))
             if cause in INTERRUPTING_CAUSES:
                 # Throttling, the network, expired credentials or an AWS internal error: nothing
@@ -166,9 +166,13 @@ class DrillRunner(DrillRunBase):
             return
         if record.resolved is None:
             try:
-                resolved = resolve_target(self.sessions, target).to_json()
+                # The newest point of the drill's start, whenever it is resolved (a resume).
+                started = self.state().started_at
+                resolved = resolve_target(self.sessions, target, not_after=started).to_json()
             except ResolveError as exc:
-                raise AwsError(str(exc), exc.cause) from None
+                if exc.from_aws:
+                    raise AwsError(str(exc), exc.cause) from None
+                raise  # nothing to restore: the target fails, not AWS
             self.journal.append(
                 self.run_id, "target-resolved", target=target.name, resolved=resolved
             )

@@ -1,0 +1,108 @@
+"""Drill evidence a CI gate and an audit rely on: a required manual step not performed fails
+the JUnit file too; a drill that finds nothing to recover fails (exit 1), it is no AWS error
+(exit 3); a target that validates nothing is refused; a resumed drill's "newest" is that of
+the drill's start."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+from pathlib import Path
+
+from drconsole.drills.resolve import resolve_target
+from drconsole.drills.runbook import (
+    PointChoice,
+    ResourceSelector,
+    RestoreTarget,
+    SourceSpec,
+    Target,
+)
+from drconsole.sandbox.scenarios import ScenarioInfo
+from drconsole.sandbox.server import Sandbox
+from tests.demo_sessions import demo_sessions
+from tests.test_drill_run import EU, _runbook, drill, env_for, result_of, sandbox
+
+__all__ = ["sandbox"]  # the module's sandbox fixture, shared with test_drill_run's helpers
+
+
+def test_a_required_manual_step_not_performed_fails_the_junit_file(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    path = _runbook(
+        tmp_path,
+        info,
+        "manual_steps:\n  - name: announce\n    text: tell ops\n    when: before\n"
+        "    required: true\n",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    metadata: {targetTableName: evidence-manual}\n",
+    )
+    junit = tmp_path / "out.xml"
+    done = drill(
+        env_for(sb, info, tmp_path), "run", str(path), "--yes", "--json",
+        "--junit", str(junit), "--poll-interval", "0.1",
+    )  # fmt: skip
+    assert done.returncode == 1 and result_of(done)["verdict"] == "failed", done.stderr
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures")) == ("2", "1")
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    failure = cases["manual step announce"].find("failure")
+    assert failure is not None and failure.get("type") == "MANUAL_STEP_NOT_PERFORMED"
+    assert cases["table"].find("failure") is None  # the target itself was recovered
+
+
+def test_nothing_to_recover_fails_the_drill_and_is_no_aws_error(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    path = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: no-such-table}\n'
+        "    metadata: {targetTableName: evidence-none}\n",
+    )
+    done = drill(env_for(sb, info, tmp_path), "run", str(path), "--yes", "--json")
+    result = result_of(done)
+    assert (done.returncode, result["verdict"]) == (1, "failed"), done.stdout[-1500:]
+    (target,) = result["targets"]
+    assert not target.get("aws_error") and "no COMPLETED recovery point" in str(target)
+
+
+def test_a_target_that_validates_nothing_is_refused_at_its_line(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    path = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    validate: {builtin: false}\n",
+    )
+    for command in (("plan",), ("run", "--yes")):
+        done = drill(env_for(sb, info, tmp_path), command[0], str(path), *command[1:])
+        assert done.returncode == 2, done.stderr
+        (line,) = done.stderr.splitlines()
+        assert "targets[0].validate.builtin: builtin: false leaves nothing to validate" in line
+
+
+def test_the_newest_point_of_a_resumed_drill_is_that_of_its_start(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """A drill resumed after a backup was made picks, as "newest", the newest of its start."""
+    sb, info = sandbox
+    target = Target(
+        name="table",
+        resource=ResourceSelector(None, info.accounts["prod"], "DynamoDB", "prod-sessions"),
+        source=SourceSpec(info.accounts["backup"], EU, "central-eu-central-1"),
+        recovery_point=PointChoice("newest"),
+        restore_to=RestoreTarget(info.accounts["recovery"], EU, "recovery-vault"),
+    )
+    sessions = demo_sessions(sb, info, tmp_path)
+    newest = resolve_target(sessions, target).point
+    started = newest.created - timedelta(seconds=1)  # the drill started before it was made
+    earlier = resolve_target(sessions, target, not_after=started).point
+    assert earlier.created <= started < newest.created
+    assert earlier.resource_name == newest.resource_name
