@@ -121,7 +121,10 @@ def summary(report: dict[str, Any], directory: Path) -> dict[str, Any]:
         "started": _text_or_none(report.get("started")),
         "finished": _text_or_none(report.get("finished")),
         "verdict": report["verdict"],
-        "rto_seconds": max(rtos) if rtos else None,
+        # The run's RTO is its slowest target's once every target was recovered: a run that
+        # left one unfinished (failed, abandoned, interrupted) has none, or its fast targets
+        # would stand in the RTO trend for the whole drill.
+        "rto_seconds": max(rtos) if rtos and len(rtos) == len(targets) else None,
         "rpo_seconds": max(rpos) if rpos else None,
         "targets": len(targets),
         "interrupted": report.get("interrupted") is True,
