@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -275,6 +275,13 @@ def read_report(path: Path) -> Any:
         raise ValueError(str(error)) from None
 
 
+def junit_timestamp(started: str | None) -> str:
+    """The drill's start as JUnit's schema wants it: ISO 8601 to the second, no zone (UTC)."""
+    if not started:
+        return ""
+    return parse_time(started).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def junit_xml(report: dict[str, Any]) -> str:
     """JUnit XML: one test suite per drill, one test case per target and per required manual
     step (a required step not performed fails the drill: a CI reading JUnit must see it)."""
@@ -289,7 +296,7 @@ def junit_xml(report: dict[str, Any]) -> str:
             + sum(1 for m in required if m.get("step") in missed)
         ),
         errors=str(sum(1 for t in report["targets"] if t["verdict"] in UNJUDGED)),
-        timestamp=str(report["started"] or ""),
+        timestamp=junit_timestamp(report["started"]),
     )
     for step in required:
         name = escape_controls(str(step.get("step")))
