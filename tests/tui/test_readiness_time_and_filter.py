@@ -80,3 +80,24 @@ async def test_ready_filters_ready_rows_not_not_ready_ones(demo: Demo) -> None:
         said_not_ready = table_text(app)
     assert [row[0] for row in ready] == [row[0] for row in everything if row[2] == "READY"]
     assert {row[0] for row in said_not_ready} == not_ready, said_not_ready
+
+
+async def test_the_accounts_screen_says_how_old_its_verdicts_are(demo: Demo) -> None:
+    """The State column shows the verdicts as decided: once they are over an hour old, the
+    accounts screen's status line says how old (and that `r` decides them again)."""
+    clock = [NOW]
+    app = DrConsoleApp(demo.settings, now=lambda: clock[0], readiness_after_inventory=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(
+            pilot,
+            lambda: accounts_loaded(app) and app.readiness.state == "done",
+            timeout=120,
+            what="readiness decided",
+        )
+        await pilot.press("slash", "p", "escape")  # a rebuild
+        await pilot.pause(0.5)
+        assert "verdicts" not in status_of(app), status_of(app)
+        clock[0] = NOW + timedelta(days=3)
+        await pilot.press("slash", "p", "escape")
+        await pilot.pause(0.5)
+        assert "verdicts 3d old (r)" in status_of(app), status_of(app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -16,6 +16,7 @@ from drconsole.aws.organization import OrganizationWalk, standalone_organization
 from drconsole.aws.runner import run_tasks
 from drconsole.models import Account, AccountError, CauseCode, Organization
 from drconsole.partitions import account_root, of_region
+from drconsole.tui import formatting as fmt
 from drconsole.tui.collector import FullCollectionHold
 from drconsole.tui.inbox import Inbox
 from drconsole.tui.screens.ou_table import OuTableScreen
@@ -28,6 +29,9 @@ from drconsole.tui.screens.posture import (
 )
 from drconsole.tui.screens.posture_scan import PostureMessages, PostureScan
 from drconsole.tui.screens.table import TableRow
+
+# Verdicts older than this are said to be so on the status line (a re-evaluation is `r`).
+STALE_VERDICTS = timedelta(hours=1)
 
 
 def judged_by_readiness(account: Account) -> bool:
@@ -389,6 +393,15 @@ class AccountsScreen(OuTableScreen):
             text += "  readiness…"  # (short: it stays on the line at 80 columns)
         elif self.drapp.readiness.state == "failed":
             text += "  readiness failed (r retries)"
+        elif self.drapp.readiness.state == "done":
+            # The State column shows verdicts as decided: a console left open for days says
+            # how old they are rather than pass them off as current.
+            decided = min(
+                (r.evaluated_at for r in self.drapp.readiness.rows.values()), default=None
+            )
+            age = self.drapp.now() - decided if decided is not None else None
+            if age is not None and age > STALE_VERDICTS:
+                text += f"  verdicts {fmt.human_age(age)} old (r)"
         # The filter first: on a narrow terminal the line is cut at its end.
         if self.query_text:
             text += f"  filter {self.query_text!r}"
