@@ -97,28 +97,38 @@ class CallerIdentity:
         return self._caller
 
     def caller_still_recognized(self) -> bool:
-        """Whether AWS still takes the caller's own credentials (sts:GetCallerIdentity, asked at
-        most once per CALLER_RECHECK_SECONDS). While it does, a refusal of the credentials in
-        one member account or Region is that account's or Region's alone (an opt-in Region it
-        has not enabled, its member profile), not the caller's, and so is a network failure.
-
-        Asked in the home Region, then, if that Region's endpoint cannot be reached, in each
-        other Region of the settings: the home Region is usually the workload Region, the very
-        one an outage takes down, and its STS failing says nothing of the caller elsewhere."""
+        """Whether AWS still takes the caller's own credentials (sts:GetCallerIdentity through
+        `reachable_sts`, asked at most once per CALLER_RECHECK_SECONDS). While it does, a
+        refusal of the credentials in one member account or Region is that account's or
+        Region's alone (an opt-in Region it has not enabled, its member profile), not the
+        caller's, and so is a network failure."""
         with self._recheck_lock:
             if time.monotonic() - self._caller_recognized_at < CALLER_RECHECK_SECONDS:
                 return True
-            home = self.settings.home_region
-            for region in dict.fromkeys([home, *self.settings.regions]):
-                try:
-                    self.client("sts", region=region).get_caller_identity()
-                except ClientError:
-                    return False  # AWS answered and refused the caller's own credentials
-                except BotoCoreError:
-                    continue  # that Region's endpoint is out of reach: ask in the next one
-                self._caller_recognized_at = time.monotonic()
-                return True
-            return False
+            try:
+                self.reachable_sts("get_caller_identity")
+            except (ClientError, BotoCoreError):
+                return False
+            self._caller_recognized_at = time.monotonic()
+            return True
+
+    def reachable_sts(self, operation: str, **request: Any) -> dict[str, Any]:
+        """An STS call of the caller in the home Region, else, while that Region's endpoint
+        cannot be reached, in each other Region of the settings: the home Region is usually
+        the workload Region, the very one an outage takes down, and STS answers in every
+        Region with credentials that hold in all of them (AssumeRole, GetCallerIdentity)."""
+        settings = self.settings
+        regions = list(dict.fromkeys([settings.home_region, *settings.regions]))
+        for index, region in enumerate(regions):
+            try:
+                answer: dict[str, Any] = getattr(self.client("sts", region=region), operation)(
+                    **request
+                )
+                return answer
+            except BotoCoreError as exc:
+                if index == len(regions) - 1 or classify(exc) is not CauseCode.NETWORK:
+                    raise
+        raise AssertionError("no Region to ask")  # the home Region is always in the list
 
     def refused_here(self, code: str) -> bool:
         """True when AWS refusing a call's credentials with `code` is that account's and

@@ -8,12 +8,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.credentials import DeferredRefreshableCredentials
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from drconsole.aws.answers import IncompleteAnswer, required, required_text
-from drconsole.aws.errors import classify
 from drconsole.aws.refused_roles import access_key_of
-from drconsole.models import CauseCode
 
 if TYPE_CHECKING:
     from drconsole.aws.session import AwsSessions
@@ -48,8 +46,8 @@ def role_credentials(
         caller_key = access_key_of(caller_session)
         refused.raise_if_refused(account_id, caller_key)
         try:
-            answer = assume_in_a_reachable_region(
-                sessions,
+            answer = sessions.reachable_sts(
+                "assume_role",
                 RoleArn=role_arn,
                 RoleSessionName=session_name,
                 DurationSeconds=ASSUMED_ROLE_SECONDS,
@@ -71,19 +69,3 @@ def role_credentials(
 
     # The first call assumes the role; later calls refresh it shortly before expiry.
     return DeferredRefreshableCredentials(refresh_using=assume, method="assume-role")
-
-
-def assume_in_a_reachable_region(sessions: AwsSessions, **request: Any) -> dict[str, Any]:
-    """AssumeRole with STS in the home Region, else, when that Region's endpoint cannot be
-    reached (a Regional outage, usually of the workload Region that is also the home Region),
-    with STS in each other Region of the settings: STS answers in every Region and the role's
-    credentials hold in all of them, so one Region down does not cut every member account off."""
-    regions = list(dict.fromkeys([sessions.settings.home_region, *sessions.settings.regions]))
-    for index, region in enumerate(regions):
-        try:
-            answer: dict[str, Any] = sessions.client("sts", region=region).assume_role(**request)
-            return answer
-        except BotoCoreError as exc:
-            if index == len(regions) - 1 or classify(exc) is not CauseCode.NETWORK:
-                raise
-    raise AssertionError("no Region to ask")  # the home Region is always in the list
