@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from drconsole.aws.inventory import Inventory
     from drconsole.aws.organization import WalkFailed
     from drconsole.commands._ls_stream import Streamed
+    from drconsole.commands._ls_vault_flags import VaultFlags
 
 T = TypeVar("T")
 YOUNG_COLLECTION_EVERY = 10_000  # allocations (Python's default: 700)
@@ -48,7 +49,7 @@ class Listing:
 
     kind: str
     accounts: tuple[str, ...]
-    vaults: tuple[str, ...]
+    vaults: VaultFlags  # --vault, its ARNs parsed once
     resource_type: str | None
     since: datetime | None
     as_json: bool
@@ -256,7 +257,7 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
     # Recovery points in JSON, vault by vault as each account is known: as the organization's
     # walk lists it, or (--account) once the walk has confirmed the accounts named.
     as_listed = listing.kind == "recovery-points" and listing.as_json
-    feed = AccountFeed() if as_listed and not listing.vaults else None
+    feed = AccountFeed() if as_listed and not listing.vaults.values else None
     walk_feed = feed if not listing.accounts else None
     organization = in_background(lambda: walk(inventory, walk_feed))
     # The organization's walk is mostly waiting for AWS's answers; meanwhile this thread makes
@@ -312,12 +313,12 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
         details = listing.kind == "vaults"
         for batch in inventory.iter_vaults(accounts, regions, details=details):
             if isinstance(batch, VaultBatch):
-                vaults.extend(v for v in batch.vaults if vault_wanted(v, listing.vaults))
+                vaults.extend(v for v in batch.vaults if vault_wanted(v, listing.vaults.values))
             else:
                 errors.append(batch)
                 if batch.operation == "ListBackupVaults" and not batch.skipped:
                     failed_units.add((batch.account_id, batch.region))
-        if listing.vaults and not vaults and not errors:
+        if listing.vaults.values and not vaults and not errors:
             raise not_found(listing.vaults, {account.id for account in accounts})
         if listing.kind == "vaults":
             items = sorted(vaults, key=lambda v: (names.get(v.account_id, ""), v.region, v.name))

@@ -8,30 +8,31 @@ vault that exists: the listing says what it did not cover instead.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from drconsole.checks.arns import VaultArn, parse_vault_arn
 from drconsole.errors import UsageError
 from drconsole.redact import safe_line
 
 
-def checked_vault_flags(values: Sequence[str] | None) -> tuple[str, ...]:
+@dataclass(frozen=True, slots=True)
+class VaultFlags:
+    """The --vault values as given (stripped), and those given as ARNs, parsed once."""
+
+    values: tuple[str, ...] = ()
+    arns: tuple[VaultArn, ...] = ()
+
+
+def checked_vault_flags(values: Sequence[str] | None) -> VaultFlags:
     """The --vault values, stripped; one given as an ARN must be a backup vault's ARN."""
-    checked = []
-    for value in values or ():
-        text = value.strip()
-        if text.startswith("arn:"):
-            parse_vault_arn(text, "--vault")
-        checked.append(text)
-    return tuple(checked)
+    texts = tuple(value.strip() for value in values or ())
+    arns = tuple(parse_vault_arn(text, "--vault") for text in texts if text.startswith("arn:"))
+    return VaultFlags(texts, arns)
 
 
-def _arns(vaults: Sequence[str]) -> list[VaultArn]:
-    return [parse_vault_arn(value, "--vault") for value in vaults if value.startswith("arn:")]
-
-
-def refuse_unscanned_regions(vaults: Sequence[str], regions: Sequence[str], source: str) -> None:
+def refuse_unscanned_regions(vaults: VaultFlags, regions: Sequence[str], source: str) -> None:
     """UsageError for a vault ARN whose Region the listing would not scan."""
-    for vault in _arns(vaults):
+    for vault in vaults.arns:
         if vault.region not in regions:
             raise UsageError(
                 f"--vault {safe_line(vault.arn)}: its Region {vault.region} is not scanned "
@@ -40,13 +41,13 @@ def refuse_unscanned_regions(vaults: Sequence[str], regions: Sequence[str], sour
             )
 
 
-def not_found(vaults: Sequence[str], account_ids: Collection[str]) -> UsageError:
+def not_found(vaults: VaultFlags, account_ids: Collection[str]) -> UsageError:
     """The error for --vault values that matched no vault: for an ARN whose account was not
     listed, that account; otherwise no such vault."""
-    for vault in _arns(vaults):
+    for vault in vaults.arns:
         if vault.account_id not in account_ids:
             return UsageError(
                 f"--vault {safe_line(vault.arn)}: account {vault.account_id} is not among the "
                 "accounts listed (not in the organization, or left out by --account)"
             )
-    return UsageError(f"--vault {safe_line(', '.join(vaults))}: no such vault")
+    return UsageError(f"--vault {safe_line(', '.join(vaults.values))}: no such vault")
