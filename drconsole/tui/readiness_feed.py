@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from textual.signal import Signal
@@ -186,6 +187,10 @@ class ReadinessFeed:
         if self.state == "done" or worst.verdict is Verdict.NOT_READY:
             return worst
         return None
+
+    def decided_at(self) -> datetime | None:
+        """When the verdicts shown were decided: the oldest row's time (None before any)."""
+        return min((row.evaluated_at for row in self.rows.values()), default=None)
 
     def counts(self) -> dict[Verdict, int]:
         """How many rows have each verdict so far."""

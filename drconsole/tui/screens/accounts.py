@@ -396,9 +396,7 @@ class AccountsScreen(OuTableScreen):
         elif self.drapp.readiness.state == "done":
             # The State column shows verdicts as decided: a console left open for days says
             # how old they are rather than pass them off as current.
-            decided = min(
-                (r.evaluated_at for r in self.drapp.readiness.rows.values()), default=None
-            )
+            decided = self.drapp.readiness.decided_at()
             age = self.drapp.now() - decided if decided is not None else None
             if age is not None and age > STALE_VERDICTS:
                 text += f"  verdicts {fmt.human_age(age)} old (r)"

@@ -3,7 +3,6 @@ first, as each is decided; Enter opens a row's failing checks with their fixes."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
@@ -94,13 +93,12 @@ def rpo_cell(row: ReadinessRow, now: datetime) -> Text:
     return Text(fmt.human_age(age) + marks, style=style)
 
 
-def decided_text(rows: Iterable[ReadinessRow], now: datetime) -> str:
-    """When the verdicts shown were decided — the oldest row's time, `decided 11-23 12:00Z,
-    3d ago` — or '' before any row was."""
-    oldest = min((row.evaluated_at for row in rows), default=None)
-    if oldest is None:
+def decided_text(decided: datetime | None, now: datetime) -> str:
+    """When the verdicts shown were decided — `decided 11-23 12:00Z, 3d ago` — or '' before
+    any row was (`ReadinessFeed.decided_at`)."""
+    if decided is None:
         return ""
-    return f"decided {oldest.astimezone(UTC):%m-%d %H:%M}Z, {fmt.human_age(now - oldest)} ago"
+    return f"decided {decided.astimezone(UTC):%m-%d %H:%M}Z, {fmt.human_age(now - decided)} ago"
 
 
 def verdict_matches(row: TableRow, query: str) -> bool:
@@ -345,7 +343,7 @@ class ReadinessScreen(TableScreen):
             text += f"  stopped: {feed.error}"
         elif feed.state == "done" and not total:
             text += "  (no workload account has protected resources)"
-        decided = decided_text(feed.rows.values(), self.drapp.now())
+        decided = decided_text(feed.decided_at(), self.drapp.now())
         if decided:
             text += f" · {decided}"
         if self.query_text:
