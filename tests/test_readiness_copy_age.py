@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,23 +19,16 @@ from drconsole.models import CauseCode
 from drconsole.readiness import RpoObjectives, Verdict, evaluate_readiness
 from drconsole.readiness.export_html import render
 from drconsole.readiness.export_json import report_to_json
-from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
-from drconsole.sandbox.server import Sandbox, SandboxOptions
+from drconsole.sandbox.scenarios import ScenarioInfo
+from drconsole.sandbox.server import Sandbox
 from drconsole.tui.screens.readiness import copies_cell
-from tests.demo_sessions import demo_sessions
+from tests.demo_sessions import demo_sessions, fast_demo
 
 # The demo backs Non-Prod up every two or three days.
 OBJECTIVES = RpoObjectives(timedelta(hours=24), (("Non-Prod", timedelta(days=3)),))
 
 
-@pytest.fixture(scope="module")
-def demo() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
-    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
-    try:
-        yield sandbox, info
-    finally:
-        sandbox.stop()
-        sandbox.reset()
+demo = pytest.fixture(scope="module", name="demo")(fast_demo)
 
 
 def delete_copies_newer_than(

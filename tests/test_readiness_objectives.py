@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,9 +14,8 @@ import pytest
 
 from drconsole.models import Account, Organization, OrgUnit
 from drconsole.readiness.objectives import ResourceObjective, RpoObjectives
-from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
-from drconsole.sandbox.server import Sandbox, SandboxOptions
 from tests.demo_cli import demo_cli_env
+from tests.demo_sessions import fast_demo
 
 PROD = Account("336580474362", "prod", ou_path="Root/Prod")
 ARN = "arn:aws:ec2:eu-central-1:336580474362:volume/vol-1"
@@ -68,14 +66,7 @@ def test_root_case_and_unmatched_entries() -> None:
     assert objectives.unmatched(organization) == ("Nope", "Root/Prod/Web")
 
 
-@pytest.fixture(scope="module")
-def demo() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
-    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
-    try:
-        yield sandbox, info
-    finally:
-        sandbox.stop()
-        sandbox.reset()
+demo = pytest.fixture(scope="module", name="demo")(fast_demo)
 
 
 def test_cli_objectives_by_root_any_case_and_a_warning(demo: Any, tmp_path: Path) -> None:

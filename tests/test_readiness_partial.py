@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,22 +26,15 @@ from drconsole.models import CauseCode
 from drconsole.readiness import RpoObjectives, Verdict, evaluate_readiness
 from drconsole.readiness.export_html import render
 from drconsole.readiness.export_json import report_to_json
-from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
-from drconsole.sandbox.server import Sandbox, SandboxOptions
+from drconsole.sandbox.scenarios import ScenarioInfo
+from drconsole.sandbox.server import Sandbox
 from tests.demo_cli import demo_cli_env
-from tests.demo_sessions import demo_sessions
+from tests.demo_sessions import demo_sessions, fast_demo
 
 OBJECTIVES = RpoObjectives(timedelta(hours=24), (("Non-Prod", timedelta(days=3)),))
 
 
-@pytest.fixture(scope="module")
-def demo() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
-    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
-    try:
-        yield sandbox, info
-    finally:
-        sandbox.stop()
-        sandbox.reset()
+demo = pytest.fixture(scope="module", name="demo")(fast_demo)
 
 
 def new_sessions(demo: tuple[Sandbox, ScenarioInfo], state_dir: Path) -> AwsSessions:
