@@ -142,3 +142,28 @@ def test_any_report_json_gives_a_history_line_and_no_coverage_crash(report: obje
 def test_a_damaged_report_is_never_coverage(text: str, tmp_path: Path) -> None:
     journal_with_reports(tmp_path, [text])
     assert drill_coverage(tmp_path) == {}
+
+
+def test_durations_that_are_no_numbers_never_stop_drill_history(tmp_path: Path) -> None:
+    """NaN and Infinity (which Python's JSON reader takes) or a duration beyond any float in an
+    edited report.json: the run is unreadable or its duration unknown, history goes on."""
+    state_home = tmp_path / "state"
+    texts = [
+        '{"run_id": "r", "verdict": "passed", "runbook": {"name": "payments"}, '
+        f'"targets": [{{"rto_seconds": {value}, "rpo_seconds": {value}}}]}}'
+        for value in ("NaN", "Infinity", "-Infinity", "1e400", "9" * 4000)
+    ]
+    journal_with_reports(state_home / "drconsole", texts)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
+    env |= {"XDG_STATE_HOME": str(state_home), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    command = [sys.executable, "-m", "drconsole", "drill", "history"]
+    listed = subprocess.run(
+        [*command, "--json"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert listed.returncode == 0, listed.stderr
+    runs = json.loads(listed.stdout)["runs"]
+    assert [run["verdict"] for run in runs] == ["unreadable"] * 3 + ["passed"] * 2
+    assert all(run["rto_seconds"] is None and run["rpo_seconds"] is None for run in runs)
+    shown = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert shown.returncode == 0 and shown.stderr == "", shown.stderr
+    assert shown.stdout.count("unreadable") == 3

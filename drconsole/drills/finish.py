@@ -96,7 +96,10 @@ class UnreadableReport(ValueError):
 
 
 def _seconds(value: Any) -> float | None:
-    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    # A huge integer is no duration either (and float() of one beyond 1e308 fails).
+    return value if value == value and abs(value) < 1e12 else None
 
 
 def summary(report: dict[str, Any], directory: Path) -> dict[str, Any]:

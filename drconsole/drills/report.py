@@ -266,13 +266,18 @@ MAX_REPORT_BYTES = 64 * 1024 * 1024
 def read_report(path: Path) -> Any:
     """A past run's report.json as JSON; OSError or ValueError when it cannot be read. Read
     bounded: a FIFO put in its place reads as empty (it hung `drill history` and readiness)
-    and /dev/zero does not fill the memory."""
+    and /dev/zero does not fill the memory. NaN and Infinity are refused: drconsole never
+    writes them, and a duration made of them cannot be shown nor compared."""
     from drconsole.bounded_read import TooLarge, read_bounded
 
     try:
-        return json.loads(read_bounded(path, MAX_REPORT_BYTES))
+        return json.loads(read_bounded(path, MAX_REPORT_BYTES), parse_constant=_no_constant)
     except TooLarge as error:
         raise ValueError(str(error)) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a report holds")
 
 
 def junit_timestamp(started: str | None) -> str:

@@ -4,7 +4,6 @@ words as well as colour (✓ met / ✗ MISSED), so it reads the same with NO_COL
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -172,9 +171,16 @@ class DrillReportScreen(Screen[None]):
     @classmethod
     def from_file(cls, path: Path) -> DrillReportScreen:
         """The report in a report.json (OSError, ValueError when it cannot be read)."""
-        report = json.loads(path.read_text())
-        if not isinstance(report, dict) or "targets" not in report:
-            raise ValueError("not a drill report")
+        from drconsole.drills.finish import summary
+        from drconsole.drills.report import read_report
+
+        report = read_report(path)
+        summary(report, path.parent)  # shaped as a drill's report, or UnreadableReport
+        try:
+            report_text(report)
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            # Edited or damaged by hand: said where it is read, never the end of the console.
+            raise ValueError(f"damaged report ({type(exc).__name__}: {exc})") from None
         return cls(report)
 
     def compose(self) -> ComposeResult:
