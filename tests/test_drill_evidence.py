@@ -109,3 +109,38 @@ def test_the_newest_point_of_a_resumed_drill_is_that_of_its_start(
     earlier = resolve_target(sessions, target, not_after=started).point
     assert earlier.created <= started < newest.created
     assert earlier.resource_name == newest.resource_name
+
+
+def test_a_target_without_objectives_says_it_was_measured_and_not_judged(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """A runbook that states no objective passes what it recovered, as before; its plan, JUnit
+    file and HTML report say the RPO and RTO were not judged, so no audit reads them as met."""
+    sb, info = sandbox
+    path = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    metadata: {targetTableName: evidence-unjudged}\n"
+        '  - name: timed\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    metadata: {targetTableName: evidence-judged}\n    objectives: {rto: 2h}\n",
+    )
+    env = env_for(sb, info, tmp_path)
+    planned = drill(env, "plan", str(path))
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    unjudged = "no RPO or RTO objective (objectives: in the runbook or the target)"
+    table, timed = planned.stdout.split("Target timed")
+    assert unjudged in table and unjudged not in timed, planned.stdout
+    junit = tmp_path / "out.xml"
+    done = drill(
+        env, "run", str(path), "--yes", "--json", "--junit", str(junit), "--poll-interval", "0.1"
+    )
+    assert done.returncode == 0 and result_of(done)["verdict"] == "passed", done.stderr
+    cases = {case.get("name"): case for case in ET.parse(junit).getroot().iter("testcase")}
+    said = {name: case.findtext("system-out") or "" for name, case in cases.items()}
+    assert said["table"].count("(no objective, not judged)") == 2, said
+    assert "RTO " in said["timed"] and "(objective 2h00m00s)" in said["timed"], said
+    assert "RPO " in said["timed"] and said["timed"].count("not judged") == 1, said
+    html = (Path(result_of(done)["report_dir"]) / "report.html").read_text()
+    assert html.count("/ no objective (not judged)") == 3  # table's RPO and RTO, timed's RPO

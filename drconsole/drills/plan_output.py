@@ -103,6 +103,11 @@ def plan_lines(plan: DrillPlan) -> list[str]:
             f"{point.vault_arn}"
         )
         objectives = runbook.objectives_of(item.target)
+        if objectives.rpo_seconds is None and objectives.rto_seconds is None:
+            lines.append(
+                "  no RPO or RTO objective (objectives: in the runbook or the target): the "
+                "drill measures both and judges neither"
+            )
         met = ""
         if objectives.rpo_seconds is not None and item.rpo_now_seconds is not None:
             met = " (meets)" if item.rpo_now_seconds <= objectives.rpo_seconds else " (MISSES)"

@@ -287,6 +287,14 @@ def junit_timestamp(started: str | None) -> str:
     return parse_time(started).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def _measure(name: str, value: float | None, objective: float | None) -> str:
+    """`RTO 12.7s (objective 2h00m00s)`, or `(no objective, not judged)`: a green test case
+    of a runbook without objectives says it judged nothing."""
+    if objective is None:
+        return f"{name} {format_duration(value)} (no objective, not judged)"
+    return f"{name} {format_duration(value)} (objective {format_duration(objective)})"
+
+
 def junit_xml(report: dict[str, Any]) -> str:
     """JUnit XML: one test suite per drill, one test case per target and per required manual
     step (a required step not performed fails the drill: a CI reading JUnit must see it)."""
@@ -341,8 +349,11 @@ def junit_xml(report: dict[str, Any]) -> str:
             )
             failure.text = "\n".join(failures)
         out = ET.SubElement(case, "system-out")
-        rpo, rto = target["rpo_seconds"], target["rto_seconds"]
-        out.text = f"RPO {format_duration(rpo)}, RTO {format_duration(rto)}"
+        objectives = target.get("objectives") or {}
+        out.text = (
+            f"{_measure('RPO', target['rpo_seconds'], objectives.get('rpo_seconds'))}, "
+            f"{_measure('RTO', target['rto_seconds'], objectives.get('rto_seconds'))}"
+        )
     suites = ET.Element("testsuites")
     suites.append(suite)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)

@@ -29,6 +29,9 @@ def _verdict(value: str) -> str:
 
 
 def _against(value: float | None, objective: float | None) -> str:
+    # An auditor must not read a measure without an objective as one that was judged.
+    if objective is None:
+        return f"{format_duration(value)} / no objective (not judged)"
     return f"{format_duration(value)} / {format_duration(objective)}"
 
 
