@@ -28,7 +28,10 @@ def build_app(args: argparse.Namespace, settings: Settings | None = None) -> DrC
             problem = for_settings_error(error, config_file_exists(args))
             if problem is None:
                 raise
-            return DrConsoleApp(Settings(), setup_problem=problem)
+            # Settings that could not be read are no licence to act: the flags (--read-only
+            # among them) were never applied, and a screen reached from here (`j`, `:`) must
+            # not resume or abandon a journaled flow. Read-only, enforced on every client.
+            return DrConsoleApp(Settings(read_only=True), setup_problem=problem)
     from drconsole.setup_problem import for_state_dir_error
     from drconsole.state_dir import StateDirError, checked_state_dir
 
