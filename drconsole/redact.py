@@ -285,6 +285,22 @@ def escape_controls_lines(text: str) -> str:
     return "\n".join(escape_controls(line) for line in text.split("\n"))
 
 
+def html_text(value: object) -> str:
+    """One line of text for an HTML report: markup escaped, and control characters (line breaks
+    too) written as escapes: a report printed by `cat` in a CI log must not retitle or clear
+    the terminal nor forge a line, and raw C0 controls are parse errors in HTML."""
+    import html
+
+    return html.escape(escape_controls(str(value)))
+
+
+def html_lines(value: object) -> str:
+    """`html_text` for a text of several lines (a `<pre>` block): its line breaks kept."""
+    import html
+
+    return html.escape(escape_controls_lines(str(value)))
+
+
 def safe_line(text: str) -> str:
     """One line fit for a terminal: redacted, whitespace collapsed, control characters escaped."""
     return escape_controls(" ".join(redact_text(text).split()))

@@ -144,3 +144,27 @@ def test_a_target_without_objectives_says_it_was_measured_and_not_judged(
     assert "RPO " in said["timed"] and said["timed"].count("not judged") == 1, said
     html = (Path(result_of(done)["report_dir"]) / "report.html").read_text()
     assert html.count("/ no objective (not judged)") == 3  # table's RPO and RTO, timed's RPO
+
+
+def test_a_hostile_aws_message_reaches_report_html_without_a_control_character(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """A failed job's StatusMessage is AWS's text: report.html (printed by `cat` in a CI log)
+    carries it with its control characters written as escapes, as the terminal and JUnit do."""
+    sb, info = sandbox
+    table = sb.client("dynamodb", info.accounts["prod"], EU).describe_table(
+        TableName="prod-sessions"
+    )["Table"]["TableArn"]
+    sb.inject_job_failure(table, "Copy failed \x1b]0;PWNED\x07\x1b[2J\r\nFORGED: drill PASSED")
+    path = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    metadata: {targetTableName: evidence-hostile}\n",
+    )
+    done = drill(env_for(sb, info, tmp_path), "run", str(path), "--yes", "--json")
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr
+    html = (Path(result_of(done)["report_dir"]) / "report.html").read_text()
+    assert [c for c in html if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F] == []
+    assert "Copy failed \\x1b]0;PWNED\\x07\\x1b[2J\\r\\nFORGED: drill PASSED" in html

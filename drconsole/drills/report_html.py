@@ -5,10 +5,10 @@ runbook's RTO trend over its past runs."""
 from __future__ import annotations
 
 from datetime import datetime
-from html import escape
 from typing import Any
 
 from drconsole.drills.parse import format_duration
+from drconsole.redact import html_text as escape
 
 COLOURS = {"aws": "#2f6fb0", "drconsole": "#c98a1b", "validation": "#2e8b57", "manual": "#8a5cb8"}
 WIDTH, ROW = 720, 22

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
-from html import escape
 
 from drconsole.readiness.export_json import when
 from drconsole.readiness.model import (
@@ -20,6 +19,8 @@ from drconsole.readiness.model import (
     ResourceReadiness,
     Verdict,
 )
+from drconsole.redact import html_lines
+from drconsole.redact import html_text as escape
 
 COLOURS = {
     Verdict.READY: "#1a7f37",
@@ -225,7 +226,7 @@ def row_details(row: ReadinessRow) -> str:
             f'<tr><td style="color:{colour};font-weight:bold">{escape(check.status.value)}</td>'
             f"<td>{escape(check.title)}<br><span class='muted'>{escape(check.cause or '')}"
             f"</span></td><td>{where_html(finding)}</td><td>{escape(check.evidence)}</td>"
-            f"<td><pre>{escape(check.remediation)}</pre>{_apply(finding)}</td></tr>"
+            f"<td><pre>{html_lines(check.remediation)}</pre>{_apply(finding)}</td></tr>"
         )
     table = (
         "<table><thead><tr><th>Status</th><th>Check</th><th>Where</th><th>Evidence</th>"
@@ -247,7 +248,8 @@ def _apply(finding: Finding) -> str:
     command = finding.apply_command
     if command is None:
         return ""
-    return f"<p>drconsole applies it, with a diff and confirmation:</p><pre>{escape(command)}</pre>"
+    how = "<p>drconsole applies it, with a diff and confirmation:</p>"
+    return f"{how}<pre>{html_lines(command)}</pre>"
 
 
 def where_html(finding: Finding) -> str:
