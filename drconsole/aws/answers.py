@@ -106,12 +106,17 @@ def identified_vaults(records: Iterable[Any]) -> tuple[list[dict[str, Any]], int
 
 
 def vault_arns_of(records: Iterable[Any]) -> tuple[str, ...]:
-    """The ARNs of the vaults of a ListBackupVaults answer but the default vault (those it
-    lists without a name or an ARN left out)."""
+    """The ARNs of the vaults of a ListBackupVaults answer a copy may go into: not the default
+    vault, nor a vault AWS keeps for itself (aws/efs/automatic-backup-vault), nor those it
+    lists without a name or an ARN."""
+    from drconsole.checks.arns import RESERVED_VAULT_PREFIX
+
     return tuple(
         identity[1]
         for identity in map(vault_identity, records)
-        if identity is not None and identity[0] != "Default"
+        if identity is not None
+        and identity[0] != "Default"
+        and not identity[0].startswith(RESERVED_VAULT_PREFIX)
     )
 
 

@@ -18,9 +18,14 @@ _ACCOUNT = r"[0-9]{12}"
 # BackupVaultName pattern ^[a-zA-Z0-9\-\_]{2,50}$ (no dot), as botocore's model and
 # https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CreateBackupVault.html give it.
 VAULT_NAME = r"[A-Za-z0-9_-]{2,50}"
+# AWS makes vaults of its own whose names no one else may take, with slashes:
+# aws/efs/automatic-backup-vault, where EFS automatic backups go ("reserved for those automatic
+# backups only"). Their ARNs come from AWS, so they parse; no copy goes into one.
+RESERVED_VAULT_PREFIX = "aws/"
+_ANY_VAULT_NAME = rf"(?:{VAULT_NAME}|aws/[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*)"
 VAULT_ARN = re.compile(
     rf"^arn:(?P<partition>{_PARTITION}):backup:(?P<region>{_REGION}):(?P<account>{_ACCOUNT})"
-    rf":backup-vault:(?P<name>{VAULT_NAME})$"
+    rf":backup-vault:(?P<name>{_ANY_VAULT_NAME})$"
 )
 
 # Each kind of recovery point ARN AWS Backup gives, and the resource type it implies. None: the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from drconsole.checks import remedies
+from drconsole.checks.arns import RESERVED_VAULT_PREFIX
 from drconsole.checks.common import (
     fully_managed,
     key_label,
@@ -26,6 +27,16 @@ def check_destination_vault(facts: CopyFacts) -> Check:
     cid, title = "dest.vault", "Destination vault exists and its key fits the resource type"
     vault = facts.dest_vault
     resource_type = facts.recovery_point.resource_type
+    if facts.dest_vault_name.startswith(RESERVED_VAULT_PREFIX):
+        return Check(
+            cid,
+            title,
+            FAIL,
+            f"vault {facts.dest_vault_name} is AWS's own (EFS automatic backups go there), "
+            "reserved for those backups only: no copy goes into it",
+            CauseCode.UNSUPPORTED_COPY_ROUTE,
+            f"Copy into another vault of account {facts.dest_account_id} in {facts.dest_region}.",
+        )
     if isinstance(vault, Unreadable):
         return unknown_check(cid, title, vault, f"vault {facts.dest_vault_arn}")
     if vault is None:
