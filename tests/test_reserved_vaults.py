@@ -87,3 +87,24 @@ def test_ls_and_check_copy_take_its_arn_and_the_checks_refuse_a_copy_into_it(
     assert checks["dest.vault"]["status"] == "FAIL"
     assert checks["dest.vault"]["cause"] == "UNSUPPORTED_COPY_ROUTE"
     assert "reserved for those backups only" in checks["dest.vault"]["evidence"]
+
+
+def test_a_vault_arn_from_aws_that_drconsole_cannot_read_is_one_unknown_pair(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """A vault name no pattern of drconsole's knows (a broken or hostile endpoint, a name AWS
+    may allow one day) makes that copy-back pair UNKNOWN, with the rest of the report."""
+    sb, info = sandbox
+    backend = store.backend_for(info.accounts["qa"], EU)
+    odd = "odd.vault\x1b[2J"
+    if odd not in backend.vaults:
+        backend.create_backup_vault(odd, {}, "", "t")
+    done = run(env_for(sb, info, tmp_path), "readiness", "--account", "qa", "--json")
+    assert done.returncode == 1, done.stderr
+    (row,) = [r for r in json.loads(done.stdout)["rows"] if r["region"] == EU]
+    assert row["verdict"] in ("UNKNOWN", "NOT READY"), row["verdict"]
+    pairs = [r for r in row["copy_back"] if "odd.vault" in r["destination_vault"]]
+    assert pairs, row["copy_back"]
+    for pair in pairs:  # one per resource type copied back
+        (check,) = pair["checks"]
+        assert check["status"] == "UNKNOWN" and "the vault AWS listed" in check["evidence"]

@@ -28,7 +28,7 @@ from drconsole.checks.restore_network import (
     network_request,
 )
 from drconsole.checks.runner import copy_route
-from drconsole.errors import AwsError
+from drconsole.errors import AwsError, UsageError
 from drconsole.models import CauseCode, Check, CheckStatus, ProtectedResource
 from drconsole.partitions import of_arn
 from drconsole.readiness.facts import SharedFacts
@@ -50,13 +50,17 @@ def copy_run(
         reader.locate(recovery_point_arn, source_vault_arn)
         base = base_copy_facts(
             reader,
-            parse_recovery_point_arn(recovery_point_arn),
-            parse_vault_arn(destination_vault_arn),
+            parse_recovery_point_arn(recovery_point_arn, "the recovery point AWS listed"),
+            parse_vault_arn(destination_vault_arn, "the vault AWS listed"),
         )
-    except AwsError as exc:
-        if exc.cause in FATAL_CAUSES and not reader.failure_is_local(exc.cause):
+    except (AwsError, UsageError) as exc:
+        # Both ARNs come from AWS: one drconsole cannot read is this pair's UNKNOWN, never
+        # the end of the report (nor an error blamed on a flag nobody gave).
+        fatal = isinstance(exc, AwsError) and exc.cause in FATAL_CAUSES
+        if fatal and isinstance(exc, AwsError) and not reader.failure_is_local(exc.cause):
             raise
-        fact = Unreadable("backup:DescribeRecoveryPoint", str(exc.cause), str(exc))
+        code = str(exc.cause) if isinstance(exc, AwsError) else "UNKNOWN"
+        fact = Unreadable("backup:DescribeRecoveryPoint", code, str(exc))
         check = unknown_check(
             RECOVERY_POINT_CHECK, "Recovery point readable", fact, recovery_point_arn
         )
