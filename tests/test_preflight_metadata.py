@@ -32,6 +32,11 @@ BAD_VALUES = [
     ("S3", "RestoreLatestVersionsUpTo=abc", "RestoreLatestVersionsUpTo"),
     ("S3", "NewBucket=maybe", "NewBucket"),
     ("DynamoDB", "encryptionType=bogus", "encryptionType"),
+    # A KMS key ARN is parsed whole (its prefix alone was: `arn:aws:kms:` was sent to AWS);
+    # a key of another Region is restore.key's FAIL, with its remedy (test_restore_key_region).
+    ("DynamoDB", "kmsMasterKeyArn=arn:aws:kms:", "kmsMasterKeyArn"),
+    ("DynamoDB", "kmsMasterKeyArn=arn:aws:kms:eu-central-1:1:key/x", "kmsMasterKeyArn"),
+    ("DynamoDB", "kmsMasterKeyArn=arn:aws:kms:no-such-region:abc:alias", "kmsMasterKeyArn"),
 ]
 NAME = {"S3": "DestinationBucketName=preflight-bucket", "DynamoDB": "targetTableName=preflight"}
 
@@ -83,3 +88,21 @@ def test_drill_plan_and_run_refuse_a_superscript_version_count(box: Box, tmp_pat
     (past,) = json.loads(history.stdout)["runs"]
     assert past["verdict"] != "unfinished", past  # nothing left for `drill resume`
     assert box.backup("backup", NORTH).list_copy_jobs()["CopyJobs"] == []  # nothing started
+
+
+def test_copy_then_restore_refuses_a_malformed_key_before_its_copy(
+    box: Box, tmp_path: Path
+) -> None:
+    """`copy --restore` judges the restore's metadata before the copy: a key AWS could never
+    use started the copy, which then blocked at the restore (hours later, on AWS)."""
+    rp = box.newest(VAULT, EU, "DynamoDB")
+    back = box.vault("prod", "prod-vault")
+    done = box.cli(
+        tmp_path, "copy", "--recovery-point", rp, "--source-account", box.accounts["backup"],
+        "--to", back, "--restore", "--allow-duplicate-copy", "--yes",
+        "--metadata", "encryptionType=KMS",
+        "--metadata", "kmsMasterKeyArn=arn:aws:kms:eu-central-1:1:key/x",
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert len(done.stderr.splitlines()) == 1 and "kmsMasterKeyArn" in done.stderr, done.stderr
+    assert box.copy_jobs("backup", EU, rp) == [] and journal(tmp_path) == []

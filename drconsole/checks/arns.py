@@ -14,6 +14,12 @@ _PARTITION = r"aws(?:-[a-z]+){0,2}"
 _REGION = r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}"
 _ACCOUNT = r"[0-9]{12}"
 
+# A KMS key ARN as a restore's metadata gives one: a key or an alias, in a Region and account.
+KMS_KEY_ARN = re.compile(
+    rf"^arn:(?P<partition>{_PARTITION}):kms:(?P<region>{_REGION}):{_ACCOUNT}:"
+    r"(?:key/[A-Za-z0-9-]{1,128}|alias/[A-Za-z0-9/_-]{1,256})$"
+)
+
 # A backup vault name is 2 to 50 letters, digits, hyphens and underscores: CreateBackupVault's
 # BackupVaultName pattern ^[a-zA-Z0-9\-\_]{2,50}$ (no dot), as botocore's model and
 # https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CreateBackupVault.html give it.

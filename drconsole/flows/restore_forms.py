@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from drconsole.checks.arns import KMS_KEY_ARN
 from drconsole.flows import s3_restore_rules as s3
 
 RESTORABLE_TYPES = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3")
@@ -36,6 +37,7 @@ EBS_THROUGHPUT_TYPES = ("gp3",)
 # Ports RDS for Microsoft SQL Server refuses within 1150-65535
 # (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html).
 SQLSERVER_REFUSED_PORTS = frozenset((1234, 1434, 3260, 3343, 3389, 47001, *range(49152, 49157)))
+KMS_EXPECTATION = "a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID or alias/NAME)"
 # An Availability Zone: its Region's name and a letter (eu-central-1a; eusc-de-east-1a in the
 # European Sovereign Cloud, whose Region prefix has four letters), or a Local Zone's name
 # (us-west-2-lax-1a: https://docs.aws.amazon.com/local-zones/latest/ug/how-local-zones-work.html).
@@ -140,7 +142,7 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
         FormField("throughput", "Throughput (MiB/s)", kind="int", low=125, high=2000),
         FormField("encrypted", "Encrypted", kind="bool"),
         FormField(
-            "kmsKeyId", "KMS key ARN", pattern=r"^arn:aws[a-z-]*:kms:", expectation="a KMS key ARN"
+            "kmsKeyId", "KMS key ARN", pattern=KMS_KEY_ARN.pattern, expectation=KMS_EXPECTATION
         ),
     ),
     "EC2": (
@@ -200,8 +202,8 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
         FormField(
             "kmsMasterKeyArn",
             "KMS key ARN",
-            pattern=r"^arn:aws[a-z-]*:kms:",
-            expectation="a KMS key ARN",
+            pattern=KMS_KEY_ARN.pattern,
+            expectation=KMS_EXPECTATION,
         ),
     ),
     "EFS": (
@@ -223,7 +225,7 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
         ),
         FormField("Encrypted", "Encrypted", kind="bool"),
         FormField(
-            "KmsKeyId", "KMS key ARN", pattern=r"^arn:aws[a-z-]*:kms:", expectation="a KMS key ARN"
+            "KmsKeyId", "KMS key ARN", pattern=KMS_KEY_ARN.pattern, expectation=KMS_EXPECTATION
         ),
     ),
     "S3": (
@@ -240,7 +242,7 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
         FormField("NewBucket", "Create the bucket", kind="bool"),
         FormField("EncryptionType", "Encryption", kind="choice", choices=s3.ENCRYPTION_TYPES),
         FormField(
-            "KMSKey", "KMS key ARN", pattern=r"^arn:aws[a-z-]*:kms:", expectation="a KMS key ARN"
+            "KMSKey", "KMS key ARN", pattern=KMS_KEY_ARN.pattern, expectation=KMS_EXPECTATION
         ),
     ),
 }
