@@ -66,3 +66,29 @@ def test_an_odd_answer_is_one_credential_line_naming_the_profile(
     assert "the credential_process of AWS profile 'default' gave " + problem in lines[0]
     assert SECRET_KEY not in outcome.stderr + outcome.stdout
     assert not any(c in outcome.stderr for c in CONTROL_CHARACTERS)
+
+
+def test_a_short_token_of_any_shape_is_never_quoted(tmp_path: Path) -> None:
+    """A helper's token that is not AWS-shaped (short, a stray newline that http.client refuses
+    and quotes whole in its error): the credentials a session signs with are secrets, whatever
+    their shape."""
+    token = "FwoGZXIvYXdzEShortTokenSecret0123456789"
+    program = tmp_path / "helper.py"
+    program.write_text(f"print({answer(SessionToken=token + chr(10))!r})\n")
+    aws_config = (
+        f"[default]\nregion = eu-central-1\ncredential_process = {sys.executable} {program}\n"
+    )
+    case = Case(
+        ("ls", "accounts"),
+        env={
+            "AWS_ACCESS_KEY_ID": None,
+            "AWS_SECRET_ACCESS_KEY": None,
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        },
+        files={"aws-config": aws_config.encode()},
+    )
+    outcome = run_in_process(case, tmp_path)
+    assert outcome.code == 3, outcome.stderr
+    assert "Invalid header value" in outcome.stderr  # what http.client said, without the token
+    assert token not in outcome.stderr + outcome.stdout, outcome.stderr
+    assert SECRET_KEY not in outcome.stderr + outcome.stdout

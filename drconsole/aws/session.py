@@ -24,7 +24,7 @@ from botocore.config import Config
 from botocore.credentials import DeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
-from drconsole.aws import mfa_prompt, process_credentials
+from drconsole.aws import mfa_prompt, process_credentials, signing_secrets
 from drconsole.aws.caller_identity import CallerIdentity
 from drconsole.aws.config_errors import where_set
 from drconsole.aws.credential_errors import (
@@ -163,6 +163,7 @@ class AwsSessions(CallerIdentity, CredentialErrors):
                 session = boto3.Session(profile_name=profile, region_name=region)
             mfa_prompt.install(session)
             process_credentials.install(session)
+            signing_secrets.install(session)
             return session
         except ProfileNotFound:
             where = (
@@ -207,6 +208,7 @@ class AwsSessions(CallerIdentity, CredentialErrors):
         self._share_loader(session._session)
         mfa_prompt.install(session)
         process_credentials.install(session)
+        signing_secrets.install(session)
         return session
 
     def _role_credentials(self, account_id: str) -> DeferredRefreshableCredentials:
