@@ -356,6 +356,54 @@ async def test_leaving_a_running_flow_asks_and_the_jobs_screen_brings_it_back(
     assert state is not None and state.status == "completed"
 
 
+async def test_a_wizard_brought_back_by_a_double_enter_sends_nothing_until_it_was_read(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """The flow waits on `Send the restore`; the operator leaves it for the jobs screen and
+    brings it back with Enter — typed twice over a laggy link. The second Enter must not send
+    the restore: the pane is armed again as when it first appeared."""
+    backup, prod = demo.info.accounts["backup"], demo.info.accounts["prod"]
+    app = demo.app(state_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_account(pilot, backup)
+        await pilot.press("enter")  # central-eu-central-1
+        await wait_until(pilot, lambda: app.screen.loading_done, what="recovery points")
+        await pilot.press("slash", *"prod s3", "enter", "w")
+        wizard = app.screen
+        assert isinstance(wizard, CopyRestoreWizard)
+        wizard.query_one("#dest-arn", Input).focus()
+        await pilot.press(*f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault", "enter")
+        await wait_until(pilot, lambda: wizard.prepared is not None, what="plan", timeout=30)
+        assert wizard.prepared is not None
+        await pilot.press("enter")  # Next: confirm
+        if wizard.prepared.cautions:  # another test of this module copied it there already
+            wizard.query_one("#accept-cautions", Checkbox).value = True
+            wizard.query_one("#start").focus()
+        await pilot.pause(ARMING_SECONDS)
+        await pilot.press("enter")  # Start
+        await wait_until(pilot, lambda: pane(app) == "form", what="restore form", timeout=60)
+        flow_id = wizard.flow_id
+        wizard.query_one("#submit-form", Button).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane(app) == "final", what="final request", timeout=60)
+        await pilot.pause(ARMING_SECONDS)
+        await pilot.press("escape", "l", "j")  # leave it, then the jobs screen
+        jobs_screen = app.screen
+        assert isinstance(jobs_screen, JobsScreen)
+        await wait_until(pilot, lambda: bool(jobs_screen.flows), what="flows")
+        await pilot.press("enter", "enter")
+        await pilot.pause(0.2)
+        assert app.screen is wizard and pane(app) == "final"
+        state = Journal(tmp_path).flow(str(flow_id))
+        assert state is not None
+        restores = [step for step in state.steps.values() if step.name == "restore"]
+        assert not any(step.requested or step.job_id for step in restores)  # nothing sent
+        await pilot.pause(ARMING_SECONDS)
+        await pilot.press("enter")  # read, then sent
+        await wait_until(pilot, lambda: pane(app) == "result", what="result", timeout=60)
+        assert "Done." in text_of(app, "#result-text")
+
+
 async def test_restore_in_the_backup_account_is_said_and_asked(demo: Demo, tmp_path: Path) -> None:
     """In place on a backup-account copy: the wizard says why it is rarely meant and starts
     nothing until the operator ticks that they mean it."""

@@ -85,6 +85,13 @@ class CopyRestoreWizard(WizardFrame):
         if pane in ARMED_BUTTONS:
             self._arm(ARMED_BUTTONS[pane])
 
+    def on_screen_resume(self) -> None:
+        """Brought back (from the jobs screen, say), its pane appears again: arm it again, or
+        the second of two Enters that brought it back would press Send at once."""
+        pane = self.query_one(ContentSwitcher).current
+        if pane in ARMED_BUTTONS:
+            self._arm(ARMED_BUTTONS[pane])
+
     def _arm(self, selector: str) -> None:
         """A button that starts a job ignores presses for a moment after its pane appears:
         an Enter typed ahead for the previous pane must not send what nobody has read."""
