@@ -87,13 +87,16 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def _percent(value: Any) -> float | None:
-    """RestoreJob's PercentDone ("45.00%" in AWS's answers), or None when unreadable."""
+    """RestoreJob's PercentDone ("45.00%" in AWS's answers), or None when unreadable. The
+    model makes it a string: "NaN%" or "1e999%" would be NaN or Infinity, which no JSON holds
+    (the `--json` stream printed them bare) and no progress bar can draw."""
     if value in (None, ""):
         return None
     try:
-        return float(str(value).rstrip("%"))
+        percent = float(str(value).rstrip("%"))
     except (TypeError, ValueError, OverflowError):
         return None
+    return percent if 0.0 <= percent <= 100.0 else None
 
 
 def _date(value: Any) -> datetime | None:
