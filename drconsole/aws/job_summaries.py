@@ -57,6 +57,10 @@ def aggregation_period(period: timedelta) -> str:
     return "SEVEN_DAYS" if period <= timedelta(days=7) else "FOURTEEN_DAYS"
 
 
+# Why there are no summaries yet: asked again once the console has read the organization.
+ORGANIZATION_NOT_READ = "the organization is not read yet"
+
+
 @dataclass(frozen=True)
 class SummaryRow:
     """A count of one kind's jobs in one Region, account and state over [start, end)."""
@@ -141,7 +145,7 @@ def read_job_summaries(
     kinds = tuple(kinds)
     caller = sessions.caller_account_id()
     if organization is None:
-        return JobSummaries(aws_period, unavailable="the organization is not read yet", kinds=kinds)
+        return JobSummaries(aws_period, unavailable=ORGANIZATION_NOT_READ, kinds=kinds)
     if not organization.management_account_id:
         return JobSummaries(
             aws_period,

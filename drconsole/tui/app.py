@@ -255,6 +255,15 @@ class DrConsoleApp(App[None]):
                 timeout=10,
             )
 
+    def organization_read(self, organization: Organization) -> None:
+        """The organization, read: kept for every screen, and said to the screens open that
+        waited for it (the jobs screen's summaries, asked before it was read)."""
+        self.organization = organization
+        for screen in self.screen_stack:
+            waiting = getattr(screen, "organization_read", None)
+            if callable(waiting):
+                waiting()
+
     def show_jobs_key(self) -> None:
         """Show `j Jobs` in the footer from now on (the key itself always works)."""
         if self._jobs_key_shown:

@@ -106,6 +106,8 @@ class JobsScreen(BrowseScreen):
         super().__init__(trail)
         self.flows: list[FlowState] = []
         self.flow_summaries: list[dict[str, Any]] = []
+        # Its summaries were refused for want of the organization: asked again once it is read.
+        self.summaries_wait = False
         self.jobs: list[Job] = []
         self.shown: list[Job] = []
         self.errors: list[str] = []
@@ -176,8 +178,19 @@ class JobsScreen(BrowseScreen):
         self.post_message(self.Summarized(found, period))
 
     def on_jobs_screen_summarized(self, message: Summarized) -> None:
+        from drconsole.aws.job_summaries import ORGANIZATION_NOT_READ
+
         if message.period == self.period:
+            self.summaries_wait = message.summaries.unavailable == ORGANIZATION_NOT_READ
             self.query_one(JobSummaryLine).show(message.summaries, self.account_names())
+            if self.summaries_wait and self.drapp.organization is not None:
+                self.organization_read()  # read while this answer was on its way
+
+    def organization_read(self) -> None:
+        """Opened before the organization was read (`j` at start): its summaries now."""
+        if self.summaries_wait:
+            self.summaries_wait = False
+            self.action_refresh()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="jobs")
     def load(self, period: timedelta, asked: int) -> None:

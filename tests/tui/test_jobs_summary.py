@@ -106,3 +106,26 @@ async def test_unread_copy_counts_are_a_question_mark(live: Demo) -> None:
     assert second.startswith("backup 2 failed"), line
     assert "restore 1 failed" in second, line
     assert "copy ? (eu-central-1, eu-north-1 not counted [ROLE_PERMISSIONS])" in second, line
+
+
+async def test_jobs_opened_before_the_organization_is_read_show_its_counts_once_it_is(
+    live: Demo,
+) -> None:
+    """`j` at start, before the organization is read (what an operator types at 3 a.m.): the
+    summary line says why there are no counts yet, then shows them once the organization is
+    read, without `r` (it kept "not read yet" for good)."""
+    live.sandbox.fail_operation("organizations:ListRoots", "slow")
+    try:
+        app = DrConsoleApp(live.settings, readiness_after_inventory=False)
+        async with app.run_test(size=SMALL) as pilot:
+            await pilot.press("j")
+            await wait_until(pilot, lambda: isinstance(app.screen, JobsScreen), what="jobs")
+            await wait_until(
+                pilot, lambda: "not read yet" in summary_line(app), what="not read yet"
+            )
+            assert app.organization is None
+            await wait_until(
+                pilot, lambda: "AWS counts" in summary_line(app), what="counts", timeout=30
+            )
+    finally:
+        live.sandbox.clear_faults()

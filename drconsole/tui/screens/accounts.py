@@ -243,7 +243,7 @@ class AccountsScreen(OuTableScreen):
         gc.freeze()
         self._collections.hold()
         self.organization = message.organization
-        self.drapp.organization = message.organization
+        self.drapp.organization_read(message.organization)
         # Accounts are read as the walk lists them: some answered before it ended.
         self.postures = {
             account.id: self.postures.get(account.id) or Posture()
