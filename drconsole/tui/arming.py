@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from textual.widget import Widget
 
+from drconsole.tui.widgets.plain import Checkbox
+
 ARMING_SECONDS = 0.6  # long enough to see that something new appeared, short enough not to wait
 
 
@@ -30,3 +32,13 @@ def arm(
     control.add_class("-arming")
     host.set_timer(seconds, armed)
     return time.monotonic() + seconds
+
+
+class ArmedCheckbox(Checkbox):
+    """A checkbox that accepts a caution: while arming (see `arm`), Enter, space and clicks
+    leave it as it is, so an Enter typed ahead for Start never ticks what nobody has read."""
+
+    def toggle(self) -> ArmedCheckbox:
+        if not self.has_class("-arming"):
+            super().toggle()
+        return self

@@ -17,7 +17,7 @@ from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.wizard import screen as wizard_screen
 from drconsole.tui.wizard.restore_form import RestoreFormPane
 from drconsole.tui.wizard.screen import ARMING_SECONDS, CopyRestoreWizard
-from tests.tui.conftest import Demo, wait_until
+from tests.tui.conftest import Demo, screen_lines, wait_until
 from tests.tui.test_screens import newest_recovery_point, open_account
 
 SIZE = (120, 40)
@@ -433,7 +433,7 @@ async def test_restore_in_the_backup_account_is_said_and_asked(demo: Demo, tmp_p
         assert "central backup account" in text_of(app, "#plan-text")
         await pilot.press("enter")  # Next: confirm
         assert pane(app) == "confirm"
-        assert f"account {backup}" in text_of(app, "#confirm-text")
+        assert f"account {backup}" in text_of(app, "#confirm-cautions")
         accept = wizard.query_one("#accept-cautions", Checkbox)
         assert accept.display and app.screen.focused is accept
         wizard.query_one("#start", Button).press()
@@ -443,9 +443,9 @@ async def test_restore_in_the_backup_account_is_said_and_asked(demo: Demo, tmp_p
         assert Journal(tmp_path).flows() == []
         assert not restore_jobs_in(demo, backup)
         accept.focus()
+        await pilot.pause(ARMING_SECONDS)
         await pilot.press("space")
         wizard.query_one("#start", Button).focus()
-        await pilot.pause(ARMING_SECONDS)
         await pilot.press("enter")
         await wait_until(pilot, lambda: pane(app) == "form", what="restore form", timeout=30)
     (flow,) = Journal(tmp_path).flows()
@@ -454,6 +454,44 @@ async def test_restore_in_the_backup_account_is_said_and_asked(demo: Demo, tmp_p
     (accepted,) = flow.accepted_cautions
     assert accepted["code"] == "backup-account-restore" and accepted["accepted_by"] == "operator"
     assert "central backup account" in accepted["message"]
+
+
+async def test_an_enter_typed_ahead_never_ticks_the_caution_box_and_the_box_is_on_screen(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """`Next: confirm` then an Enter typed ahead for Start, in one burst: the confirm pane
+    opens on the caution's box, which the second Enter must not tick (it did, unseen, below
+    the requests at 80x24, and Start then sent what the operator never accepted)."""
+    backup = demo.info.accounts["backup"]
+    newest = newest_recovery_point(
+        demo, backup, EU, "central-eu-central-1", ResourceType="DynamoDB", ResourceName="prod-"
+    )
+    app = demo.app(state_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_account(pilot, backup)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen.loading_done, what="recovery points")
+        await pilot.press("slash", *newest["ResourceName"], "enter", "w")
+        wizard = app.screen
+        assert isinstance(wizard, CopyRestoreWizard)
+        wizard.query_one("#in-place", Checkbox).focus()
+        await pilot.press("space")
+        wizard.query_one("#plan-button", Button).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: wizard.prepared is not None, what="plan", timeout=30)
+        assert wizard.prepared is not None and wizard.prepared.cautions
+        await pilot.press("enter", "enter")  # Next: confirm, then Enter for what comes next
+        await pilot.pause(0.1)
+        accept = wizard.query_one("#accept-cautions", Checkbox)
+        assert pane(app) == "confirm" and app.screen.focused is accept
+        assert accept.value is False, "an Enter typed ahead ticked the caution's box"
+        # The box and the caution it accepts are on screen at 80x24, not below the requests.
+        assert "central backup account" in "\n".join(screen_lines(app))
+        assert accept.region.y >= 0 and accept.region.bottom <= 23, accept.region
+        await pilot.pause(ARMING_SECONDS)
+        await pilot.press("enter")  # read, then ticked
+        assert accept.value is True
+    assert Journal(tmp_path).flows() == []  # and nothing was started
 
 
 async def test_a_restore_into_another_vpc_is_stopped_by_its_check_with_the_fix(

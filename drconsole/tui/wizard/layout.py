@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher, ProgressBar
 
-from drconsole.tui.widgets.plain import Button, Checkbox, Static
+from drconsole.tui.arming import ArmedCheckbox
+from drconsole.tui.widgets.plain import Button, Static
 from drconsole.tui.widgets.wrapped_log import WrappedLog
 from drconsole.tui.wizard import render
 from drconsole.tui.wizard.destinations import DestinationPane
@@ -56,6 +57,8 @@ WIZARD_CSS = """
     CopyRestoreWizard .buttons Button { margin-right: 2; min-width: 8; }
     CopyRestoreWizard .buttons Button:focus { text-style: bold reverse; }
     CopyRestoreWizard .buttons Button.-arming { text-style: dim; }
+    CopyRestoreWizard #accept-cautions.-arming { text-style: dim; }
+    CopyRestoreWizard #confirm-cautions { height: auto; }
     CopyRestoreWizard #progress-log { height: 1fr; border: round $accent; }
     CopyRestoreWizard #progress-status { height: auto; }
     CopyRestoreWizard #progress-hint { height: auto; color: $text-muted; }
@@ -80,11 +83,14 @@ def compose_panes(point: RecoveryPoint | None, first: str) -> ComposeResult:
                 yield Button("Back", id="back-destination", compact=True)
         with Vertical(id="confirm", classes="pane"):
             with VerticalScroll(classes="body", id="confirm-body"):
-                yield Static("These requests will be sent:", id="confirm-title")
-                yield Static(id="confirm-text")
-                yield Checkbox(
+                # A caution, then the box that accepts it, then the requests: at 80x24 the
+                # box is on screen with what it accepts, not below the requests.
+                yield Static(id="confirm-cautions")
+                yield ArmedCheckbox(
                     render.toggle_label(ACCEPT_LABEL, False), id="accept-cautions", compact=True
                 )
+                yield Static("These requests will be sent:", id="confirm-title")
+                yield Static(id="confirm-text")
             with Horizontal(classes="buttons"):
                 yield Button("Start", id="start", variant="warning", compact=True)
                 yield Button("Back", id="back-plan", compact=True)

@@ -82,21 +82,29 @@ class CopyRestoreWizard(WizardFrame):
         self.query_one(StepsBar).current = step or PANE_STEP[pane]
         if focus is not None:
             self.query_one(focus).focus()
-        if pane in ARMED_BUTTONS:
-            self._arm(ARMED_BUTTONS[pane])
+        self._arm_pane(pane)
+        if focus is not None:
+            # Shown whole once laid out: the box that accepts a caution sits in a scrolled body.
+            focused = self.query_one(focus)
+            self.call_after_refresh(focused.scroll_visible, animate=False)
 
     def on_screen_resume(self) -> None:
         """Brought back (from the jobs screen, say), its pane appears again: arm it again, or
         the second of two Enters that brought it back would press Send at once."""
-        pane = self.query_one(ContentSwitcher).current
+        self._arm_pane(self.query_one(ContentSwitcher).current)
+
+    def _arm_pane(self, pane: str | None) -> None:
         if pane in ARMED_BUTTONS:
             self._arm(ARMED_BUTTONS[pane])
+        if pane == "confirm":
+            # The caution's box too: an Enter typed ahead for Start must not tick it.
+            self._arm("#accept-cautions")
 
     def _arm(self, selector: str) -> None:
-        """A button that starts a job ignores presses for a moment after its pane appears:
-        an Enter typed ahead for the previous pane must not send what nobody has read."""
-        button = self.query_one(selector, Button)
-        self._armed_at[selector] = arming.arm(self, button, ARMING_SECONDS)
+        """A control that starts a job (or accepts a caution) ignores presses for a moment after
+        its pane appears: an Enter typed ahead for the previous pane must not act unread."""
+        control = self.query_one(selector)
+        self._armed_at[selector] = arming.arm(self, control, ARMING_SECONDS)
 
     def armed(self, selector: str) -> bool:
         """True once the button's pane has been on screen long enough to be read."""
@@ -164,9 +172,10 @@ class CopyRestoreWizard(WizardFrame):
         text.append_text(render.plan_text(message.prepared))
         self.query_one("#plan-text", Static).update(text)
         self.query_one("#to-confirm", Button).disabled = not message.prepared.ok
-        self.query_one("#confirm-text", Static).update(
-            render.cautions_text(message.prepared) + render.requests_text(message.prepared)
-        )
+        cautions = self.query_one("#confirm-cautions", Static)
+        cautions.update(render.cautions_text(message.prepared))
+        cautions.display = bool(message.prepared.cautions)
+        self.query_one("#confirm-text", Static).update(render.requests_text(message.prepared))
         accept = self.query_one("#accept-cautions", Checkbox)
         accept.value = False
         accept.display = bool(message.prepared.cautions)
