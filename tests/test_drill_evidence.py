@@ -6,6 +6,7 @@ the drill's start."""
 from __future__ import annotations
 
 import re
+import subprocess
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from drconsole.drills.runbook import (
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
 from tests.demo_sessions import demo_sessions
-from tests.test_drill_run import EU, _runbook, drill, env_for, result_of, sandbox
+from tests.test_drill_run import DRILL, EU, _runbook, drill, env_for, result_of, sandbox
 
 __all__ = ["sandbox"]  # the module's sandbox fixture, shared with test_drill_run's helpers
 
@@ -163,8 +164,18 @@ def test_a_hostile_aws_message_reaches_report_html_without_a_control_character(
         '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
         "    metadata: {targetTableName: evidence-hostile}\n",
     )
-    done = drill(env_for(sb, info, tmp_path), "run", str(path), "--yes", "--json")
+    env = env_for(sb, info, tmp_path)
+    done = drill(env, "run", str(path), "--yes")
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr
-    html = (Path(result_of(done)["report_dir"]) / "report.html").read_text()
+    # Its line break starts no line of drconsole's own: each such line is the target's.
+    forged = [line for line in done.stdout.splitlines() if "FORGED" in line]
+    assert forged and all(line.startswith(("[table] ", "    ")) for line in forged), forged
+    listed = subprocess.run(
+        [*DRILL[:-1], "jobs", "--all"], capture_output=True, text=True, env=env, timeout=120
+    )
+    forged = [line for line in listed.stdout.splitlines() if "FORGED" in line]
+    assert forged and all(line.startswith("      ") for line in forged), listed.stdout
+    directory = done.stdout.strip().splitlines()[-1].rsplit("report in ", 1)[1]
+    html = (Path(directory) / "report.html").read_text()
     assert [c for c in html if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F] == []
     assert "Copy failed \\x1b]0;PWNED\\x07\\x1b[2J\\r\\nFORGED: drill PASSED" in html

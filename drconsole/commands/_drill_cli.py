@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from drconsole.commands._flow_cli import require_confirmation_path, say
+from drconsole.commands._flow_cli import continued, require_confirmation_path, say
 from drconsole.errors import UsageError
 
 if TYPE_CHECKING:
@@ -56,7 +56,12 @@ class DrillPrinter:
                 return
             line = self.text(event)
             if line:
-                say(line, flush=True)
+                target = event.get("target")
+                lead = f"[{target}] " if target else "  "
+                # Every line of a target's event says whose it is, whatever AWS's message holds.
+                first, *rest = line.split("\n")
+                lines = [first, *(part if part.startswith(lead) else lead + part for part in rest)]
+                say("\n".join(lines), flush=True)
 
     def text(self, event: dict[str, Any]) -> str:
         """One line (or none) for a person."""
@@ -228,9 +233,9 @@ def print_outcome(args: argparse.Namespace, report: dict[str, Any]) -> int:
             + (f" ({by})" if by else "")
         )
         for failure in target["failures"]:
-            say(f"  {failure}")
+            say(f"  {continued(failure, '    ')}")
         for item in target["cleanup"]:
-            say(f"  clean-up {item['kind']} {item['arn']}: {item['reason']}")
+            say(f"  clean-up {item['kind']} {item['arn']}: {continued(item['reason'], '    ')}")
     say(f"drill {report['run_id']} {report['verdict']}; report in {directory}")
     if report.get("resume"):
         say(f"not finished: nothing was cleaned up; `{report['resume']}` carries it on")

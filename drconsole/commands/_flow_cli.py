@@ -32,6 +32,13 @@ def say(*parts: object, **options: Any) -> None:
     print(*(escape_controls_lines(str(part)) for part in parts), **options)
 
 
+def continued(text: object, lead: str) -> str:
+    """`text` (AWS's message, a failure) with each line after its first starting with `lead`:
+    a line break in what AWS said must not start a line that reads as drconsole's own."""
+    first, *rest = str(text).split("\n")
+    return "\n".join([first, *(lead + line for line in rest)])
+
+
 def interactive(args: argparse.Namespace) -> bool:
     """True when prompts are allowed: no --yes, no --json, and a terminal on both ends."""
     return not args.yes and not args.json and sys.stdin.isatty() and sys.stdout.isatty()

@@ -24,7 +24,11 @@ class EventPrinter:
             else:
                 line = self.text(event)
                 if line:
-                    say(line, flush=True)
+                    # drconsole's own further lines are indented; one that is not comes from a
+                    # line break in AWS's text, and must not read as a line of drconsole's.
+                    first, *rest = line.split("\n")
+                    rest = [part if part.startswith(" ") else f"    {part}" for part in rest]
+                    say("\n".join([first, *rest]), flush=True)
 
     def text(self, event: Any) -> str:
         """One line for a person (empty: nothing new to say)."""

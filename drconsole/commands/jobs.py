@@ -11,7 +11,7 @@ import contextlib
 import sys
 from typing import Any
 
-from drconsole.commands._flow_cli import say
+from drconsole.commands._flow_cli import continued, say
 from drconsole.commands._flow_flags import add_poll_flag
 
 
@@ -280,20 +280,22 @@ def _print_flows(args: argparse.Namespace, summaries: list[dict[str, Any]]) -> N
             source = (
                 "" if step.get("state_source") != "journal" or not step["job_id"] else " (journal)"
             )
-            say(
-                f"    {step['step']:<8} {step['state'] + source:<20} {job}  {where}  "
-                f"{step['result_arn'] or step['status_message'] or ''}".rstrip()
-            )
+            said = continued(step["result_arn"] or step["status_message"] or "", "      ")
+            state = step["state"] + source
+            say(f"    {step['step']:<8} {state:<20} {job}  {where}  {said}".rstrip())
             if step.get("state_error"):
-                say(f"      AWS could not be asked: {step['state_error']}")
+                say(f"      AWS could not be asked: {continued(step['state_error'], '        ')}")
         for blocked in flow["blocked_by"]:
             say(f"    blocked by {blocked['id']}: {blocked['evidence']}")
             say(f"      fix: {blocked['remediation']}")
         if flow.get("last_error"):
             error = flow["last_error"]
-            say(f"    stopped at {error['step']} by {error['cause']}: {error['message']}")
+            message = continued(error["message"], "      ")
+            say(f"    stopped at {error['step']} by {error['cause']}: {message}")
         if flow["failure"]:
-            say(f"    failed: {flow['failure'].get('cause')}: {flow['failure'].get('message')}")
+            failure = flow["failure"]
+            message = continued(failure.get("message"), "      ")
+            say(f"    failed: {failure.get('cause')}: {message}")
 
 
 def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int:
