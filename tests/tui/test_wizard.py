@@ -434,6 +434,9 @@ async def test_restore_in_the_backup_account_is_said_and_asked(demo: Demo, tmp_p
         await pilot.press("enter")  # Next: confirm
         assert pane(app) == "confirm"
         assert f"account {backup}" in text_of(app, "#confirm-cautions")
+        # In place there is no copy: the restore is built from the recovery point's metadata.
+        requests = text_of(app, "#confirm-text")
+        assert "the recovery point's own restore metadata" in requests and "copy" not in requests
         accept = wizard.query_one("#accept-cautions", Checkbox)
         assert accept.display and app.screen.focused is accept
         wizard.query_one("#start", Button).press()

@@ -24,6 +24,10 @@ FINAL_TITLE = (
     "The restore request, built from the copy's own restore metadata. It is sent exactly as "
     "shown, only if you say so:"
 )
+FINAL_IN_PLACE_TITLE = (
+    "The restore request, built from the recovery point's own restore metadata. It is sent "
+    "exactly as shown, only if you say so:"
+)
 FINAL_COPY_TITLE = (
     "A copy request built after the plan (AWS refused the single copy job). It is sent exactly "
     "as shown, only if you say so:"

@@ -124,9 +124,14 @@ def requests_text(prepared: Any) -> Text:
             f"backup:StartRestoreJob as {plan.final_account} in {plan.final_region}\n",
             style="bold",
         )
+        source = (
+            "the copy's own restore metadata once the copy exists"
+            if plan.route.hops
+            else "the recovery point's own restore metadata"
+        )
         text.append(
-            "built after the restore form (from the copy's own restore metadata once the copy "
-            "exists), then shown here and sent only when you confirm it\n"
+            f"built after the restore form (from {source}), then shown here and sent only when "
+            "you confirm it\n"
         )
     return text
 

@@ -24,6 +24,7 @@ from drconsole.tui.wizard.layout import (
     ACCEPT_LABEL,
     ARMED_BUTTONS,
     FINAL_COPY_TITLE,
+    FINAL_IN_PLACE_TITLE,
     FINAL_TITLE,
     PANE_STEP,
     WIZARD_CSS,
@@ -305,17 +306,20 @@ class CopyRestoreWizard(WizardFrame):
         self.asked_request = message.request
         self.query_one("#final-text", Static).update(render.request_text(message.request))
         copy = message.request.kind == "copy"  # a hop of a route chosen after the plan
-        self.query_one("#final-title", Static).update(FINAL_COPY_TITLE if copy else FINAL_TITLE)
+        in_place = self.prepared is not None and not self.prepared.plan.route.hops
+        title = FINAL_COPY_TITLE if copy else FINAL_IN_PLACE_TITLE if in_place else FINAL_TITLE
+        self.query_one("#final-title", Static).update(title)
         self.query_one("#send-final", Button).label = (
             "Send the copy" if copy else "Send the restore"
         )
-        self.show("final", focus="#send-final")
+        self.show("final", "Copy" if copy else None, focus="#send-final")
 
     @on(Button.Pressed, "#send-final")
     def _send_final(self) -> None:
         if not self.armed("#send-final"):
             return
-        self.show("progress", "Restore", focus="#progress-log")
+        copy = self.asked_request is not None and self.asked_request.kind == "copy"
+        self.show("progress", "Copy" if copy else "Restore", focus="#progress-log")
         self._answer(True)
 
     @on(Button.Pressed, "#hold-final")
