@@ -13,6 +13,8 @@ from typing import Any
 
 from drconsole.redact import register_secret
 
+SHORTEST = 8
+
 
 def install(session: Any) -> None:
     """Register the credentials of every request signed by clients of `session` (boto3)."""
@@ -27,7 +29,9 @@ def _register_signing_credentials(request_signer: Any = None, **_: Any) -> None:
         return
     frozen = credentials.get_frozen_credentials()
     for secret in (frozen.secret_key, frozen.token):
-        if isinstance(secret, str):
+        # A value shorter than a password's usual least would mask ordinary words everywhere
+        # (a test endpoint's secret key `secret`); no credential AWS issues is that short.
+        if isinstance(secret, str) and len(secret.strip()) >= SHORTEST:
             register_secret(secret)
             # As errors quote it: without the whitespace around it, or as the bytes literal
             # http.client shows of a header it refuses (b'…\n').
