@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from drconsole import limits
+from drconsole.aws_environment import check_aws_environment, max_attempts
 from drconsole.bounded_read import TooLarge, read_bounded
 from drconsole.errors import UsageError
 
@@ -323,24 +324,6 @@ def runbooks_dir(value: str | None, config_path: Path | None) -> Path:
     return path
 
 
-def _check_ca_bundle(path: str | None) -> None:
-    """AWS_CA_BUNDLE names a file or folder that can be read, else one line: botocore reads it
-    only at the first HTTPS call, where a missing file looks like a TLS failure."""
-    if not path:
-        return
-    if limits.has_controls(path):
-        raise UsageError(f"AWS_CA_BUNDLE: {limits.shown(path)} is not a file path")
-    from drconsole.user_paths import expanded, path_refusals
-
-    bundle = expanded(path, "AWS_CA_BUNDLE:")
-    with path_refusals("AWS_CA_BUNDLE:", path):
-        found = bundle.exists()
-    if not found:
-        raise UsageError(f"AWS_CA_BUNDLE: {limits.shown_path(path)}: no such file")
-    if not os.access(bundle, os.R_OK):
-        raise UsageError(f"AWS_CA_BUNDLE: {limits.shown_path(path)}: cannot be read")
-
-
 def _unique(values: list[str]) -> tuple[str, ...]:
     """Values in order, duplicates dropped."""
     return tuple(dict.fromkeys(values))
@@ -439,7 +422,7 @@ def load_settings(
     )
     for name in PROXY_VARIABLES:
         limits.proxy_url(environ.get(name), name)
-    _check_ca_bundle(environ.get("AWS_CA_BUNDLE"))
+    check_aws_environment(environ)
 
     read_only = _read_only(args, config, section)
     break_glass = getattr(args, "break_glass", None)
@@ -484,11 +467,9 @@ def load_settings(
             name for name, table in config.profiles.items() if table.get("read_only") is True
         ),
     )
-    attempts = _env(environ, "AWS_MAX_ATTEMPTS")
+    attempts = max_attempts(environ)
     if attempts is not None:
-        if not (attempts.isascii() and attempts.isdigit()) or not 1 <= int(attempts) <= 100:
-            raise UsageError(f"AWS_MAX_ATTEMPTS {attempts!r}: expected a whole number, 1 to 100")
-        settings = dataclasses.replace(settings, retry_max_attempts=int(attempts))
+        settings = dataclasses.replace(settings, retry_max_attempts=attempts)
     if overrides:
         settings = dataclasses.replace(settings, **overrides)
     if not settings.regions:

@@ -507,6 +507,27 @@ ENV_CASES = st.one_of(
         ),
         lambda name: case("ls", "vaults", env={name: "bogus"}),
     ),
+    # What botocore reads loosely: an unknown retry mode, a boolean it would take as false, an
+    # AWS file that is a folder (it read as empty: every profile gone without a word).
+    slot(
+        st.text(string.ascii_letters, min_size=1, max_size=12).filter(
+            lambda mode: mode not in ("legacy", "standard", "adaptive")
+        ),
+        lambda mode: case("ls", "vaults", env={"AWS_RETRY_MODE": mode}),
+    ),
+    slot(
+        st.tuples(
+            st.sampled_from(["AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"]),
+            st.text(string.ascii_letters + "01", min_size=1, max_size=8).filter(
+                lambda value: value.lower() not in ("true", "false")
+            ),
+        ),
+        lambda pair: case("ls", "vaults", env={pair[0]: pair[1]}),
+    ),
+    slot(
+        st.sampled_from(["AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"]),
+        lambda name: case("ls", "vaults", env={name: "{home}"}),
+    ),
 )
 
 
