@@ -6,6 +6,7 @@ flow whose audit log marks every call, and the secret nowhere in what the run le
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -396,3 +397,26 @@ def json_documents(text: str) -> list[Any]:
         document, position = decoder.raw_decode(text, start)
         found.append(document)
     return found
+
+
+def test_a_damaged_entry_is_said_on_its_row_and_the_others_are_listed(tmp_path: Path) -> None:
+    """An entry another tool damaged (not JSON, nested beyond reading): `credentials list` says
+    so on its row and still lists the others (it stopped at the first damaged one)."""
+    for name in ("bad", "deep", "ops"):
+        assert in_process(tmp_path, "credentials", "set", name, stdin=answers(USER)).code == 0
+    damage = (
+        "import keyring; keyring.set_password('drconsole', 'break-glass:bad', '{not json');"
+        "keyring.set_password('drconsole', 'break-glass:deep', '[' * 100000)"
+    )
+    env = {**os.environ, **KEYRING_ENV, "HOME": str(tmp_path)}
+    env.pop("XDG_DATA_HOME", None)
+    subprocess.run([sys.executable, "-c", damage], env=env, check=True, timeout=TIMEOUT)
+    listed = in_process(tmp_path, "credentials", "list", "--json")
+    assert listed.code == 0, listed.stderr
+    rows = {row["name"]: row for row in json.loads(listed.stdout)["credentials"]}
+    assert rows["ops"]["access_key_id"] == "AKIA…MPLE" and "damaged" not in rows["ops"]
+    for name in ("bad", "deep"):
+        assert f"break-glass:{name} is damaged" in rows[name]["damaged"], rows[name]
+    table = in_process(tmp_path, "credentials", "list")
+    assert table.code == 0 and "AKIA…MPLE" in table.stdout and "(damaged)" in table.stdout
+    assert table.stderr.count("is damaged") == 2

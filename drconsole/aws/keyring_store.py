@@ -194,7 +194,7 @@ class KeyringStore:
                 secret_access_key=str(data["aws_secret_access_key"]),
                 mfa_serial=data.get("mfa_serial") or None,
             )
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             raise CredentialStoreError(
                 f"the keyring entry {SERVICE}/{ENTRY_PREFIX}{name} is damaged: store it again "
                 f"with `drconsole credentials set {name}`"

@@ -180,18 +180,24 @@ def run_set(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     """Handler of `credentials list`."""
     from drconsole.aws.keyring_store import KeyringStore, masked_key_id
+    from drconsole.errors import CredentialStoreError
 
     store = KeyringStore()
     rows: list[dict[str, Any]] = []
     for name in store.names():
-        found = store.get(name)
-        rows.append(
-            {
-                "name": name,
-                "access_key_id": masked_key_id(found.access_key_id) if found else None,
-                "mfa": bool(found and found.mfa_serial),
-            }
-        )
+        try:
+            found, damaged = store.get(name), None
+        except CredentialStoreError as error:
+            # One damaged entry is said on its row; the others are still listed.
+            found, damaged = None, str(error)
+        row: dict[str, Any] = {
+            "name": name,
+            "access_key_id": masked_key_id(found.access_key_id) if found else None,
+            "mfa": bool(found and found.mfa_serial),
+        }
+        if damaged is not None:
+            row["damaged"] = damaged
+        rows.append(row)
     if args.json:
         print(json.dumps({"credentials": rows}, indent=2))
         return 0
@@ -201,8 +207,11 @@ def run_list(args: argparse.Namespace) -> int:
     width = max(len(str(row["name"])) for row in rows)
     print(f"{'NAME':<{width}}  ACCESS KEY  MFA")
     for row in rows:
-        key = row["access_key_id"] or "(entry missing)"
+        key = row["access_key_id"] or ("(damaged)" if "damaged" in row else "(entry missing)")
         print(f"{row['name']:<{width}}  {key:<10}  {'yes' if row['mfa'] else 'no'}")
+    for row in rows:
+        if "damaged" in row:
+            print(f"drconsole: {row['damaged']}", file=sys.stderr)
     return 0
 
 
