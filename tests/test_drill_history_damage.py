@@ -167,3 +167,30 @@ def test_durations_that_are_no_numbers_never_stop_drill_history(tmp_path: Path) 
     shown = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
     assert shown.returncode == 0 and shown.stderr == "", shown.stderr
     assert shown.stdout.count("unreadable") == 3
+
+
+def test_a_damaged_start_record_is_named_by_resume_and_counts_no_targets(tmp_path: Path) -> None:
+    """A drill-start record edited by hand: without its runbook's path, `drill resume` says the
+    record is damaged (it said `: cannot read the runbook: Is a directory`); targets that are
+    no list count none (a text of three letters counted three)."""
+    state_home = tmp_path / "state"
+    journal = DrillJournal(state_home / "drconsole")
+    run_id = "20261201T000000Z-abcdef"
+    journal.append(
+        run_id, "drill-start", runbook="payments", started="2026-12-01T00:00:00Z", targets="abc"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
+    env |= {"XDG_STATE_HOME": str(state_home), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env |= {"AWS_REGION": "eu-central-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+    command = [sys.executable, "-m", "drconsole", "drill"]
+    resumed = subprocess.run(
+        [*command, "resume", run_id, "--yes"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert resumed.returncode == 2, resumed.stdout + resumed.stderr
+    assert "names no runbook file (the record is damaged)" in resumed.stderr, resumed.stderr
+    assert len(resumed.stderr.splitlines()) == 1
+    listed = subprocess.run(
+        [*command, "history", "--json"], capture_output=True, text=True, env=env, timeout=60
+    )
+    (run,) = json.loads(listed.stdout)["runs"]
+    assert run["targets"] == 0

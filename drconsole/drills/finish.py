@@ -135,6 +135,11 @@ def summary(report: dict[str, Any], directory: Path) -> dict[str, Any]:
     }
 
 
+def _target_count(targets: Any) -> int:
+    """How many targets a start record names (a damaged one that holds no list: none)."""
+    return len(targets) if isinstance(targets, list) else 0
+
+
 def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
@@ -161,7 +166,7 @@ def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]
                     "verdict": "unfinished",
                     "rto_seconds": None,
                     "rpo_seconds": None,
-                    "targets": len(state.start.get("targets") or []),
+                    "targets": _target_count(state.start.get("targets")),
                     "interrupted": bool(state.resumes),
                     # An AWS error interrupted it: the report of how it stood then.
                     "report": _report_of(state.reported),
@@ -183,7 +188,7 @@ def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]
                     "verdict": "unreadable",
                     "rto_seconds": None,
                     "rpo_seconds": None,
-                    "targets": len(state.start.get("targets") or []),
+                    "targets": _target_count(state.start.get("targets")),
                     "interrupted": bool(state.resumes),
                     "report": str(path),
                 }

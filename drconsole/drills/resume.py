@@ -41,7 +41,13 @@ def runbook_to_resume(state_dir: Path, run_id: str) -> tuple[Runbook, DrillState
     state = DrillJournal(state_dir).run(run_id)
     if state is None:
         raise UsageError(f"no drill {run_id} in the drill journal")
-    path = str(state.start.get("path", ""))
+    path = state.start.get("path")
+    if not isinstance(path, str) or not path:
+        # Edited or cut short by hand: say so, not "cannot read the runbook: Is a directory".
+        raise UsageError(
+            f"drill {run_id}: its start record in the drill journal names no runbook file "
+            "(the record is damaged): it cannot be resumed"
+        )
     runbook = load_runbook(path)
     if runbook.sha256 != state.start.get("sha256"):
         raise UsageError(
