@@ -3,6 +3,7 @@ and the destination it judges by default."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -80,7 +81,7 @@ def default_destination(point: RecoveryPoint, known: KnownAccounts) -> str:
     try:
         vault = parse_vault_arn(source, "source vault")
     except UsageError:
-        return ""
+        return source  # checked as before: the copy checks say what is wrong with it
     return "" if known.is_backup(point, vault.account_id) else source
 
 
@@ -106,10 +107,12 @@ def _in_place(point: RecoveryPoint, known: KnownAccounts, withheld: bool) -> Tex
     """No destination: the restore rows are for a restore in place."""
     here = f"{known.names.get(point.account_id, 'account')} ({point.account_id}) {point.region}"
     if withheld:
-        source = parse_vault_arn(point.source_vault_arn or "", "source vault")
+        source = point.source_vault_arn or ""
+        with suppress(UsageError):  # else said as AWS wrote it
+            source = known.label(parse_vault_arn(source, "source vault"))
         text = Text("No destination chosen", style="bold yellow")
         text.append(
-            f": this copy came from {known.label(source)}, in the backup account, so a copy "
+            f": this copy came from {source}, in the backup account, so a copy "
             "back there is not assumed. d: type the vault to copy it to (or choose it in the "
             f"list). Restore rows: in place, in {here}"
         )
