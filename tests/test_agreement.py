@@ -817,7 +817,9 @@ def attach_s3_restore_policy(world: World, setup: RestoreSetup) -> RestoreSetup:
 
 
 def meet_table_exists(world: World) -> RestoreSetup:
-    return RestoreSetup(newest(world, "prod", "prod-vault", "DynamoDB"))
+    # The original's own name, asked for (a restore given no name creates a new one).
+    rp = newest(world, "prod", "prod-vault", "DynamoDB")
+    return RestoreSetup(rp, metadata={"targetTableName": "prod-sessions"})
 
 
 def new_table_name(world: World, setup: RestoreSetup) -> RestoreSetup:

@@ -230,7 +230,14 @@ def test_restore_target_names(demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path
     rp = prod_point(sandbox, info, "DynamoDB")
     report = run_restore_checks(sessions(demo, tmp_path), rp)
     target = next(c for c in report.checks if c.id == "restore.target-name")
-    # AWS's metadata names the original table, which still exists.
+    # AWS's metadata names the original table, which still exists; a restore given no name
+    # creates a new one, so that is the one judged.
+    assert target.status is CheckStatus.PASS, target
+    assert "prod-sessions-restored-<flow id>" in target.evidence
+    original = run_restore_checks(
+        sessions(demo, tmp_path), rp, metadata={"targetTableName": "prod-sessions"}
+    )
+    target = next(c for c in original.checks if c.id == "restore.target-name")
     assert target.status is CheckStatus.FAIL, target
     free = run_restore_checks(
         sessions(demo, tmp_path), rp, metadata={"targetTableName": "sessions-restored"}

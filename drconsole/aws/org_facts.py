@@ -14,17 +14,22 @@ class OrgReader(BaseReader):
 
     def organization_account_ids(self) -> list[str]:
         """Every active account of the organization (empty when it cannot be listed)."""
+        return list(self.organization_account_names())
+
+    def organization_account_names(self) -> dict[str, str]:
+        """Every active account of the organization by id, with its name ('' when it has
+        none); empty when the organization cannot be listed."""
         orgs = self.management_client("organizations", self.sessions.settings.home_region)
         listed = self.read(
             "organizations:ListAccounts",
-            lambda: [
-                account_id
+            lambda: {
+                account_id: text_of(a, "Name")
                 for a in pages(orgs, "list_accounts", "Accounts")
                 # an account listed without its id cannot be asked: left out
                 if a.get("Status") == "ACTIVE" and (account_id := text_of(a, "Id"))
-            ],
+            },
         )
-        return listed if isinstance(listed, list) else []
+        return listed if isinstance(listed, dict) else {}
 
     def membership(self, account_id: str) -> OrgMembership | Unreadable:
         """The account's organization (DescribeOrganization) and, if readable, its OU path."""

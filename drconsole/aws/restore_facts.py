@@ -11,6 +11,7 @@ from drconsole.aws.restore_access import AccessReader
 from drconsole.aws.restore_network import NetworkReader
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.facts import (
+    NAMED_ANEW_ON_RESTORE,
     EngineVersions,
     InstanceProfileFacts,
     KeyFacts,
@@ -121,6 +122,18 @@ def merge_metadata(aws: dict[str, str], given: dict[str, str]) -> dict[str, str]
     return {**{k: v for k, v in aws.items() if k.lower() not in overridden}, **given}
 
 
+def named_by_the_restore(
+    resource_type: str, named: dict[str, str] | Unreadable, given: dict[str, str]
+) -> tuple[dict[str, str] | Unreadable, tuple[tuple[str, str], ...]]:
+    """The metadata whose names are looked up, and (kind, AWS's default name) of the names
+    the restore creates anew instead: those of `NAMED_ANEW_ON_RESTORE` that are not given."""
+    key = NAMED_ANEW_ON_RESTORE.get(resource_type, "").lower()
+    if isinstance(named, Unreadable) or not key or key in {k.lower() for k in given}:
+        return named, ()
+    kept = {k: v for k, v in named.items() if k.lower() != key}
+    return kept, tuple(target_names(resource_type, named))
+
+
 def target_names(resource_type: str, metadata: dict[str, str]) -> list[tuple[str, str]]:
     """(kind, name) of the named resources a restore of this type creates."""
     canonical = {
@@ -187,13 +200,16 @@ def gather_restore_facts(
     # After a copy, AWS's names are the original's: the flow restores under a new name (or
     # the one given), checked again on the copy itself; here only the given names are asked.
     named = given if after_copy_to is not None else merged
+    # In place too, a name not given is `<original>-restored-<flow id>`, not AWS's default:
+    # only the names the restore would really ask for are looked up.
+    judged, new_names = named_by_the_restore(rp.resource_type, named, given)
     # A restore in place in another account fails restore.account: its names, network and
     # key use are judged on the copy, where the restore can run.
     elsewhere = after_copy_to is None and account != rp.account_id
     where = (account, region)
     with ThreadPoolExecutor(max_workers=7) as pool:
         role_read = pool.submit(reader.role, role)
-        names_read = pool.submit(_names, reader, rp.resource_type, where, named, elsewhere)
+        names_read = pool.submit(_names, reader, rp.resource_type, where, judged, elsewhere)
         key_read = pool.submit(_restore_key, reader, rp, merged, given, after_copy_to)
         network_read = pool.submit(_network, reader, rp.resource_type, where, named, elsewhere)
         engine_read = pool.submit(_engine, reader, rp.resource_type, where, metadata, merged)
@@ -221,6 +237,7 @@ def gather_restore_facts(
         metadata=merged,
         user_metadata_keys=frozenset(given),
         target_names=names,
+        new_names=() if elsewhere else new_names,
         restore_key=key,
         copy_back_vaults=(
             reader.vault_arns(account, rp.region)

@@ -224,6 +224,18 @@ class CopyFacts:
         return self.recovery_point.region != self.dest_region
 
 
+# Per resource type, the metadata key that names what a restore creates and that every
+# drconsole restore (the wizard's form, `drconsole restore`, copy --restore, drills) fills with
+# `<original>-restored-<flow id>` unless a name is given: AWS's default is the original's name.
+NAMED_ANEW_ON_RESTORE = {
+    "RDS": "DBInstanceIdentifier",
+    "Aurora": "DBClusterIdentifier",
+    "DynamoDB": "targetTableName",
+    "EFS": "CreationToken",
+    "S3": "DestinationBucketName",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class TargetName:
     """A name the restore will create, and whether something already holds it."""
@@ -308,6 +320,9 @@ class RestoreFacts:
     metadata: dict[str, str] | Unreadable  # AWS's restore metadata merged with the user's
     user_metadata_keys: frozenset[str] = frozenset()
     target_names: tuple[TargetName, ...] = ()
+    # (kind, AWS's default name) of names the restore creates anew (`<name>-restored-<flow id>`)
+    # because none was given: judged free, not AWS's default.
+    new_names: tuple[tuple[str, str], ...] = ()
     restore_key: KeyFacts | Unreadable | None = None  # None: nothing encrypted with a KMS key
     copy_back_vaults: tuple[str, ...] = field(default_factory=tuple)  # vaults to copy into first
     restoring_region: str = ""  # where the restore runs ("" : the recovery point's Region)

@@ -231,6 +231,8 @@ def check_target_names(facts: RestoreFacts) -> Check:
             f"the restore creates a new name in account {facts.restoring_account_id} "
             f"({region_of(facts)}), checked again on the copy before it is sent",
         )
+    if not facts.target_names and facts.new_names:
+        return Check(cid, title, PASS, _new_names_evidence(facts))
     if not facts.target_names:
         return Check(cid, title, PASS, "the restore creates a resource with a generated id")
     for target in facts.target_names:
@@ -265,6 +267,17 @@ NAME_KEYS = {
     "S3 bucket": "DestinationBucketName",
     "EFS file system": "CreationToken",
 }
+
+
+def _new_names_evidence(facts: RestoreFacts) -> str:
+    """What a restore without a given name creates: a new name, never AWS's default."""
+    kind, original = facts.new_names[0]
+    key = NAME_KEYS.get(kind, "the name")
+    return (
+        f"the restore creates a new name, {kind} {original}-restored-<flow id>, in account "
+        f"{facts.restoring_account_id} ({region_of(facts)}), checked again before it is sent; "
+        f"AWS's default {original} is used only if given: --metadata {key}={original}"
+    )
 
 
 def _free_name(target: TargetName) -> str:

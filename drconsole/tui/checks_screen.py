@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input
 
 from drconsole.models import Check, RecoveryPoint
+from drconsole.tui.check_destination import KnownAccounts, default_destination, destination_words
 from drconsole.tui.check_views import SEVERITY, STYLES, remediation_text
 from drconsole.tui.column_sort import ColumnSort, keep_cursor_on, sort_bindings
 from drconsole.tui.read_only import ReadOnlyActions
@@ -60,7 +61,8 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         *sort_bindings(CHECK_SORT_KEYS, dict((*CHECK_COLUMNS, EVIDENCE_COLUMN))),
     ]
     # At 80x24 the checks and the highlighted one's evidence share the screen: one title line,
-    # the destination picker and its ARN side by side, the table (its Evidence column only when
+    # the destination picker and its ARN side by side, the destination in words (wrapped, never
+    # cut: the ARN field is too narrow to show it), the table (its Evidence column only when
     # wide enough to read it), and the evidence and remediation below it.
     DEFAULT_CSS = """
     ChecksScreen #checks-table { height: 1fr; }
@@ -70,6 +72,9 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
     ChecksScreen #destination-row { height: 3; }
     ChecksScreen #destination-choice { width: 1fr; }
     ChecksScreen #destination { width: 1fr; }
+    ChecksScreen #destination-words { height: auto; padding: 0 1; }
+    ChecksScreen #destination-choice SelectCurrent #label { text-wrap: nowrap;
+        text-overflow: ellipsis; }
     """
 
     class GroupResolved(Message):
@@ -102,7 +107,12 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         self.recovery_point = recovery_point
         self.settings = settings
         self.sessions = sessions
-        self.destination = destination or recovery_point.source_vault_arn or ""
+        # The vault a copy came from is the default, unless it is in the backup account.
+        self.known = KnownAccounts.at_start(settings, None)
+        self.given_destination = destination
+        self.destination = destination or ""
+        self.withheld = False  # the vault the copy came from was not taken as the default
+        self.listed: frozenset[str] = frozenset()  # the vaults of the picker
         self.rows: dict[str, list[Check]] = {}
         self.pending: dict[str, str] = {}
         self.group_facts: dict[str, Any] = {}
@@ -123,10 +133,10 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         with Horizontal(id="destination-row"):
             yield Select[str]([], prompt="copy to… (vaults)", id="destination-choice")
             yield TypedInput(
-                value=self.destination,
                 placeholder="destination vault ARN (Enter to check)",
                 id="destination",
             )
+        yield Static(id="destination-words")
         table: DataTable[Any] = FittedTable(
             id="checks-table", cursor_type="row", zebra_stripes=True
         )
@@ -138,6 +148,11 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         table = self.query_one("#checks-table", DataTable)
         for key, label in CHECK_COLUMNS:
             table.add_column(self.sort.label(key, label), key=key)
+        self.known = KnownAccounts.at_start(self.settings, getattr(self.app, "organization", None))
+        if self.given_destination is None:
+            self.destination = default_destination(self.recovery_point, self.known)
+            self.withheld = bool(self.recovery_point.source_vault_arn) and not self.destination
+        self.query_one("#destination", Input).value = self.destination
         self.start_checks()
         self.load_destinations()
         self.set_focus(table)  # now, not after a refresh: see TableScreen
@@ -149,7 +164,9 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
 
         reader = FactReader(self.sessions)
         rp = self.recovery_point
-        accounts = [rp.account_id, *reader.organization_account_ids()]
+        names = reader.organization_account_names()
+        self.app.call_from_thread(self.learn_names, names)
+        accounts = [rp.account_id, *names]
         regions = [rp.region, *self.settings.regions]
         found: list[str] = []
         for account in dict.fromkeys(accounts):
@@ -157,12 +174,41 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
                 found.extend(reader.vault_arns(account, region))
         if rp.source_vault_arn and rp.source_vault_arn not in found:
             found.insert(0, rp.source_vault_arn)
-        options = [(_vault_label(arn, rp), arn) for arn in found if arn != rp.vault_arn]
-        self.app.call_from_thread(self.set_destinations, options)
+        self.app.call_from_thread(
+            self.set_destinations, [arn for arn in found if arn != rp.vault_arn]
+        )
 
-    def set_destinations(self, options: list[tuple[str, str]]) -> None:
-        """Fill the destination picker."""
-        self.query_one("#destination-choice", Select).set_options(options)
+    def learn_names(self, names: dict[str, str]) -> None:
+        """The organization's account names (and so its backup account): say them."""
+        self.known.learn(names, self.settings)
+        self.show_destination()
+
+    def set_destinations(self, arns: list[str]) -> None:
+        """Fill the destination picker, showing the destination when it is one of them."""
+        choice = self.query_one("#destination-choice", Select)
+        with choice.prevent(Select.Changed):
+            choice.set_options([(self.vault_label(arn), arn) for arn in arns])
+        self.listed = frozenset(arns)
+        self.show_destination()
+
+    def vault_label(self, arn: str) -> str:
+        """A vault of the picker, by account name and id, Region and name."""
+        from drconsole.checks.arns import parse_vault_arn
+
+        origin = "  (copied from)" if arn == self.recovery_point.source_vault_arn else ""
+        return self.known.label(parse_vault_arn(arn, "vault")) + origin
+
+    def show_destination(self) -> None:
+        """Say what the verdicts are for, and show the chosen vault in the picker."""
+        words = destination_words(self.recovery_point, self.destination, self.known, self.withheld)
+        self.query_one("#destination-words", Static).update(words)
+        choice = self.query_one("#destination-choice", Select)
+        # Shown, not chosen: no Changed, which would re-run the checks.
+        with choice.prevent(Select.Changed):
+            if self.destination in self.listed and choice.value != self.destination:
+                choice.value = self.destination
+            elif self.destination not in self.listed and choice.value != Select.BLANK:
+                choice.clear()
 
     @on(Select.Changed, "#destination-choice")
     def destination_chosen(self, event: Select.Changed) -> None:
@@ -170,6 +216,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         if isinstance(event.value, str) and event.value != self.destination:
             self.query_one("#destination", Input).value = event.value
             self.destination = event.value
+            self.withheld = False
             self.start_checks()
 
     # Running --------------------------------------------------------------------------------
@@ -180,6 +227,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         self.rows.clear()
         self.group_facts.clear()
         self.pending = {"restore": "restore checks: reading facts"}
+        self.show_destination()
         if self.destination:
             for group in COPY_GROUPS:
                 self.pending[group] = f"copy {group} checks: reading facts"
@@ -325,6 +373,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
     def destination_entered(self, event: Input.Submitted) -> None:
         """A new destination: re-run every check."""
         self.destination = event.value.strip()
+        self.withheld = False
         self.start_checks()
         self.query_one("#checks-table", DataTable).focus()
 
@@ -367,13 +416,6 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
 
         if apply_and_tell(self, self.sessions, plan):
             self.app.call_from_thread(self.start_checks)
-
-
-def _vault_label(arn: str, rp: RecoveryPoint) -> str:
-    parts = arn.split(":")
-    region, account, name = parts[3], parts[4], parts[-1]
-    origin = "  (copied from)" if arn == rp.source_vault_arn else ""
-    return f"{account} {region} {name}{origin}"
 
 
 def describe(error: BaseException) -> str:

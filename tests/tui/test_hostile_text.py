@@ -187,6 +187,12 @@ async def test_the_checks_screen_shows_names_and_evidence_as_written(demo: Demo)
             await pilot.press("c")
             await wait_until(pilot, lambda: isinstance(app.screen, ChecksScreen), what="checks")
             screen = app.screen
+            # A DR copy in the backup account assumes no destination: the copy to prod's vault.
+            await pilot.press("d")
+            screen.query_one(
+                "#destination", Input
+            ).value = f"arn:aws:backup:{EU}:{demo.info.accounts['prod']}:backup-vault:prod-vault"
+            await pilot.press("enter")
             await wait_until(
                 pilot,
                 lambda: any(check.id == "source.scps" for _, check in screen.shown),  # type: ignore[attr-defined]
