@@ -459,6 +459,36 @@ async def test_restore_in_the_backup_account_is_said_and_asked(demo: Demo, tmp_p
     assert "central backup account" in accepted["message"]
 
 
+async def test_checks_and_fixes_of_an_in_place_restore_are_judged_in_place(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """`Checks and fixes` from a wizard restoring in place: the checks screen judges a restore
+    in place (it took its default, a copy to the vault the point came from)."""
+    from drconsole.tui.checks_screen import ChecksScreen
+
+    backup = demo.info.accounts["backup"]
+    newest = newest_recovery_point(
+        demo, backup, EU, "central-eu-central-1", ResourceType="DynamoDB", ResourceName="prod-"
+    )
+    app = demo.app(state_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_account(pilot, backup)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen.loading_done, what="recovery points")
+        await pilot.press("slash", *newest["ResourceName"], "enter", "w")
+        wizard = app.screen
+        assert isinstance(wizard, CopyRestoreWizard)
+        wizard.query_one("#in-place", Checkbox).focus()
+        await pilot.press("space")
+        wizard.query_one("#plan-button", Button).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: wizard.prepared is not None, what="plan", timeout=30)
+        wizard.query_one("#open-checks", Button).press()
+        await wait_until(pilot, lambda: isinstance(app.screen, ChecksScreen), what="checks")
+        said = text_of(app, "#destination-words")
+        assert said.startswith("No copy: restore rows in place"), said
+
+
 async def test_an_enter_typed_ahead_never_ticks_the_caution_box_and_the_box_is_on_screen(
     demo: Demo, tmp_path: Path
 ) -> None:

@@ -195,7 +195,9 @@ class CopyRestoreWizard(WizardFrame):
             return
         from drconsole.tui.checks_screen import ChecksScreen
 
-        destination = None if self.destinations.in_place else self.destinations.destination
+        # In place is said as no destination (""): None would let the screen choose its default.
+        in_place = self.destinations.in_place
+        destination = "" if in_place else (self.destinations.destination or None)
         self.app.push_screen(
             ChecksScreen(self.point, self.drapp.settings, self.drapp.sessions, destination)
         )
