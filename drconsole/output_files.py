@@ -2,7 +2,8 @@
 never over a device, a FIFO or a socket.
 
 A symlink is followed: the file it points to is replaced (atomically, by a temporary file in
-that file's own folder) and the link stays a link, as editors and dotfile managers expect. A
+that file's own folder) and the link stays a link, as editors and dotfile managers expect. Not
+another user's link in a shared folder such as /tmp, though (see `foreign_link`). A
 file that exists keeps its mode (the person chose it: a config kept 0644 in a dotfiles repo
 stays 0644); a new one gets the mode the command asks for (0600 for what may be private).
 """
@@ -14,6 +15,7 @@ import os
 import stat
 from pathlib import Path
 
+from drconsole import limits
 from drconsole.errors import UsageError
 from drconsole.private_files import fsync_directory, private_dir
 from drconsole.redact import redact_text
@@ -27,18 +29,84 @@ _KINDS = (
 )
 
 
-class NotRegularFile(UsageError, OSError):
-    """The path names something other than a regular file: it is never replaced. A usage
-    error (one line, exit 2) where nothing catches it; an OSError where a write failure is
-    already said (drill cleanup's `report not written again: ...`)."""
+# Links followed before a path is taken for a loop (Linux's MAXSYMLINKS).
+MAX_LINKS = 40
+
+
+class RefusedFile(UsageError, OSError):
+    """A path drconsole does not write through. A usage error (one line, exit 2) where nothing
+    catches it; an OSError where a write failure is already said (drill cleanup's `report not
+    written again: ...`, init's `cannot write ...`)."""
 
     def __str__(self) -> str:
         return redact_text(str(self.strerror))  # one line naming the path, no "[Errno 17]"
 
 
+class NotRegularFile(RefusedFile):
+    """The path names something other than a regular file: it is never replaced."""
+
+
+class ForeignSymlink(RefusedFile):
+    """A symlink on the path is another user's, in a shared folder: it is not followed."""
+
+
+def foreign_link(path: Path) -> str | None:
+    """Why a write to `path` must not follow one of the symlinks on its way, else None.
+
+    Every symlink met while resolving `path` (a folder's on its way, the file's own, and those
+    their targets lead through) is judged as Linux's `fs.protected_symlinks=1` judges it: one
+    that sits in a sticky, world-writable folder (/tmp) and belongs neither to this user nor to
+    the folder's owner is another user's trap (a link to `~/.bashrc`, or a dangling one to a
+    file to create), not a choice of the person running drconsole. The kernel alone does not
+    stop drconsole, which resolves the link itself and renames a file over its target."""
+    pending = list(reversed(Path(path).parts))
+    here = Path("/") if Path(path).is_absolute() else Path(os.getcwd())
+    followed = 0
+    while pending:
+        part = pending.pop()
+        if part in ("", ".", "/"):
+            continue
+        if part == "..":
+            here = here.parent
+            continue
+        try:
+            found = os.lstat(here / part)
+        except OSError:
+            return None  # nothing there (a new file, a folder to make), or out of reach
+        if not stat.S_ISLNK(found.st_mode):
+            here = here / part
+            continue
+        if refusal := _shared_folder_refusal(here, here / part, found.st_uid):
+            return refusal
+        followed += 1
+        if followed > MAX_LINKS:
+            return None  # a loop: said by `not_regular`
+        target = Path(os.readlink(here / part))
+        if target.is_absolute():
+            here = Path("/")
+        pending.extend(reversed(target.parts))
+    return None
+
+
+def _shared_folder_refusal(folder: Path, link: Path, owner: int) -> str | None:
+    """Why the link `link` (of uid `owner`), found in `folder`, is not followed, else None."""
+    found = os.stat(folder)
+    shared = found.st_mode & stat.S_ISVTX and found.st_mode & stat.S_IWOTH
+    # The folder's owner may link there, as the kernel allows: /tmp's links of root's own.
+    if not shared or owner in (os.geteuid(), found.st_uid):
+        return None
+    return (
+        f"{limits.shown_path(str(link))} is a symlink of another user (uid {owner}) in the "
+        f"shared folder {limits.shown_path(str(folder))} (sticky, writable by all): not followed"
+    )
+
+
 def target_of(path: Path) -> Path:
     """The file a write to `path` changes: the end of its symlinks (a dangling one's target
-    too), else `path` itself."""
+    too), else `path` itself. ForeignSymlink when one of them is another user's trap."""
+    refusal = foreign_link(path)
+    if refusal is not None:
+        raise ForeignSymlink(errno.EACCES, refusal)
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
@@ -61,7 +129,8 @@ def not_regular(path: Path) -> str | None:
 def replace_file(path: Path, data: bytes, new_mode: int = 0o600) -> Path:
     """Write `data` as the whole of the file `path` names; the file written.
 
-    NotRegularFile (an OSError) when a device, FIFO, socket or folder is there. Missing
+    NotRegularFile (an OSError) when a device, FIFO, socket or folder is there, ForeignSymlink
+    when another user's symlink leads there (`foreign_link`). Missing
     folders are made 0700; a new file is made with `new_mode` (as the umask allows).
     """
     path = Path(path)

@@ -18,7 +18,8 @@ what is sent.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+import string
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 REDACTED = "<redacted>"
@@ -78,12 +79,15 @@ _ACCESS_KEY_ID = re.compile(
     r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,28}(?![A-Za-z0-9])"
 )
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9/+=_-])[A-Za-z0-9/+]{40,}={0,2}(?![A-Za-z0-9/+=_-])")
-# scheme://user:password@ (an endpoint or proxy URL): everything between `//` and the last `@`
-# of the same run of non-space characters. A password may hold an unencoded `#`, `?`, `/` or
-# quote (the very reason such a URL does not parse), so no character short of a space ends it;
-# a URL whose path or query holds an `@` loses a little more than its user name and password.
-# (Bounded, so that a long run holding many `://` costs no more than a few passes over it.)
-_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>\S{0,2048})@")
+# scheme://user:password@ (an endpoint or proxy URL): everything between `://` and the last `@`
+# of the same run of non-space characters, whatever its length. A password may hold an
+# unencoded `#`, `?`, `/` or quote (the very reason such a URL does not parse), so no character
+# short of a space ends it; a URL whose path or query holds an `@` loses a little more than its
+# user name and password. Found by `_userinfo_spans`, not by a regular expression: a pattern
+# that looks for a scheme and then for the last `@` goes back over the same characters for
+# each `://` (or each `a.` of `a.a.a...`) of a long run, seconds to minutes for a 1 MB line.
+_SCHEME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "+.-")
+_SPACE = re.compile(r"\s")
 SECRET_KEY_LENGTH = 40
 SESSION_TOKEN_MIN_LENGTH = 100
 # Values known to be secret in this process (`register_secret`); replaced as a whole tuple so
@@ -107,14 +111,58 @@ def _redact_known(text: str) -> str:
     return text
 
 
-def _mask_userinfo(match: re.Match[str]) -> str:
-    masked = "***:***" if ":" in match.group("userinfo") else "***"
-    return f"{match.group('scheme')}{masked}@"
+def _scheme_ends_at(text: str, colon: int) -> bool:
+    """True when a URL scheme (a letter that starts a word, then letters, digits, `+`, `.`,
+    `-`) ends just before `text[colon]`. Only the characters since the previous `://` are
+    looked at, so that a line is read back once in all."""
+    start = colon
+    while start > 0 and text[start - 1] in _SCHEME_CHARACTERS:
+        start -= 1
+    for first in range(start, colon):
+        before = text[first - 1] if first else " "
+        starts_word = not (before.isalnum() or before == "_")
+        if starts_word and text[first] in string.ascii_letters:
+            return True
+    return False
+
+
+def _userinfo_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each URL's user name and password in `text`: from just after the first
+    scheme's `://` of a run of non-space characters to the last `@` of that run. Linear in the
+    length of `text`, whatever it holds."""
+    position = 0
+    run_end = last_at = -1
+    while (found := text.find("://", position)) != -1:
+        if found >= run_end:  # a new run: where it ends and its last `@`, once
+            space = _SPACE.search(text, found)
+            run_end = space.start() if space else len(text)
+            last_at = text.rfind("@", found + 3, run_end)
+        if last_at < found + 3:
+            position = run_end  # no `@` after this `://` in the run, nor after a later one
+        elif _scheme_ends_at(text, found):
+            yield found + 3, last_at
+            position = run_end
+        else:
+            position = found + 1
+
+
+def _replace_userinfo(text: str, replacement: Callable[[str], str]) -> str:
+    """`text` with each URL's `user:password@` replaced by `replacement(user:password)`."""
+    out: list[str] = []
+    position = 0
+    for start, end in _userinfo_spans(text):
+        out += [text[position:start], replacement(text[start:end])]
+        position = end + 1  # past the `@`
+    return "".join(out) + text[position:] if out else text
+
+
+def _masked_userinfo(userinfo: str) -> str:
+    return "***:***@" if ":" in userinfo else "***@"
 
 
 def without_userinfo(url: str) -> str:
     """`url` without the user name and password it may carry (`http://host:port`)."""
-    return _URL_USERINFO.sub(lambda m: m.group("scheme"), url)
+    return _replace_userinfo(url, lambda _userinfo: "")
 
 
 def masked_url(url: str) -> str:
@@ -192,7 +240,7 @@ def redact_text(text: str, keep: Iterable[str] = ()) -> str:
         return text
     keep = frozenset(keep)
     text = _redact_known(text)
-    text = _URL_USERINFO.sub(_mask_userinfo, text)
+    text = _replace_userinfo(text, _masked_userinfo)
     text = _XML_FIELD.sub(lambda m: _keep_named(m, keep), text)
     text = _QUOTED_FIELD.sub(lambda m: _keep_named(m, keep), text)
     text = _redact_bare(text, keep)

@@ -150,6 +150,38 @@ def test_the_journal_keeps_the_endpoint_without_its_password(box: Box, tmp_path:
     assert json_lines(resumed.stdout)[-1]["status"] == "completed"
 
 
+# A bearer token or a JWT used as a proxy's or an endpoint's password passes 2 KB easily. (Dots
+# keep it from looking like a session token, which is redacted by its shape alone.)
+LONG_PASSWORD = "Jwt.Like.Pw." + "x" * 2100
+
+
+def leaks_long_password(text: str) -> bool:
+    return "Like.Pw" in text or "x" * 20 in text
+
+
+def test_a_password_of_any_length_never_reaches_the_terminal_nor_the_journal(
+    box: Box, tmp_path: Path
+) -> None:
+    dead = box.cli(
+        tmp_path, "ls", "accounts", AWS_ENDPOINT_URL=with_userinfo(DEAD, password=LONG_PASSWORD)
+    )
+    assert dead.returncode == 3, dead.stderr
+    assert not leaks_long_password(dead.stdout + dead.stderr), dead.stderr[:300]
+    assert '"http://***:***@127.0.0.1:1/"' in dead.stderr
+    endpoint = box.sandbox.endpoint_url
+    flow = interrupted_copy(
+        box, tmp_path, 9, AWS_ENDPOINT_URL=with_userinfo(endpoint, password=LONG_PASSWORD)
+    )
+    (plan,) = [r for r in journal(tmp_path) if r["type"] == "plan"]
+    assert plan["origin"]["endpoint"] == endpoint
+    journal_text = (tmp_path / "xdg-state" / "drconsole" / "journal.jsonl").read_text()
+    assert not leaks_long_password(journal_text)
+    jobs = box.cli(
+        tmp_path, "jobs", AWS_ENDPOINT_URL=with_userinfo(endpoint, password=LONG_PASSWORD)
+    )
+    assert flow in jobs.stdout and not leaks_long_password(jobs.stdout + jobs.stderr)
+
+
 def test_the_journal_names_the_endpoint_backup_calls_went_to(box: Box, tmp_path: Path) -> None:
     # Backup's own endpoint differs from the global one (the same sandbox, by another name).
     backup = box.sandbox.endpoint_url.replace("127.0.0.1", "localhost")

@@ -209,3 +209,125 @@ def test_init_through_a_symlinked_config_writes_the_dotfiles_copy(
     assert "read_only = true" in kept.read_text()
     assert stat.S_IMODE(kept.stat().st_mode) == 0o644
     assert f"Wrote {link} (the file it links to, {kept}, mode 0644)" in done.stdout
+
+
+# Another local user's links in a shared folder such as /tmp (sticky, writable by all): made as
+# root with lchown, as that user would make them.
+OTHER_USER = 65534  # nobody
+as_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="a link owned by another user can only be made as root (lchown)"
+)
+NOT_FOLLOWED = f"is a symlink of another user (uid {OTHER_USER}) in the shared folder"
+
+
+def shared_folder(tmp_path: Path, name: str = "tmp") -> Path:
+    shared = tmp_path / name
+    shared.mkdir()
+    shared.chmod(0o1777)
+    return shared
+
+
+def planted(link: Path, target: Path, owner: int = OTHER_USER) -> Path:
+    link.symlink_to(target)
+    os.lchown(link, owner, owner)
+    return link
+
+
+def victim(tmp_path: Path) -> Path:
+    (tmp_path / "home").mkdir(exist_ok=True)
+    precious = tmp_path / "home" / "victim.txt"
+    precious.write_text("mine\n")
+    precious.chmod(0o644)
+    return precious
+
+
+@as_root
+def test_readiness_html_never_follows_another_users_link_in_a_shared_folder(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    env = sandbox_env(demo, tmp_path)
+    shared = shared_folder(tmp_path)
+    precious = victim(tmp_path)
+    home = precious.parent
+    traps = {
+        planted(shared / "report.html", precious): shared / "report.html",
+        planted(shared / "dangling.html", home / "new.txt"): shared / "dangling.html",
+        # A folder's link on the way, not only the file's own.
+        planted(shared / "reports", home) / "page.html": shared / "reports",
+    }
+    for path, link in traps.items():
+        done = run(env, "readiness", "--html", str(path))
+        one_line_exit_2(done, f"--html {path}: {link} {NOT_FOLLOWED} {shared} ", "not followed")
+    assert precious.read_text() == "mine\n"
+    assert sorted(p.name for p in home.iterdir()) == ["victim.txt"]  # nothing made there
+    # The person's own link in the same folder, and a link of the folder's owner (as the
+    # kernel's protected_symlinks allows both), are followed as before.
+    readiness(env, planted(shared / "own.html", home / "own.html", os.geteuid()))
+    assert "<html" in (home / "own.html").read_text().lower()
+    theirs = shared_folder(tmp_path, "theirs")
+    os.chown(theirs, OTHER_USER, OTHER_USER)
+    readiness(env, planted(theirs / "page.html", home / "by-owner.html"))
+    assert "<html" in (home / "by-owner.html").read_text().lower()
+
+
+@as_root
+def test_drill_evidence_never_follows_another_users_link_in_a_shared_folder(
+    tmp_path: Path,
+) -> None:
+    env = base_env(tmp_path)
+    shared = shared_folder(tmp_path)
+    precious = victim(tmp_path)
+    runbook = str(tmp_path / "no-such-runbook.yaml")
+    junit = planted(shared / "junit.xml", precious)
+    done = run(env, "drill", "run", runbook, "--junit", str(junit))
+    one_line_exit_2(done, f"--junit {junit}: {junit} {NOT_FOLLOWED}")
+    reports = planted(shared / "reports", precious.parent)
+    done = run(env, "drill", "run", runbook, "--report-dir", str(reports / "evidence"))
+    one_line_exit_2(done, f"--report-dir {reports / 'evidence'}: {reports} {NOT_FOLLOWED}")
+    # The report folder itself shared, with a trap in place of report.json.
+    planted(shared / "report.json", precious)
+    done = run(env, "drill", "run", runbook, "--report-dir", str(shared))
+    one_line_exit_2(done, f"--report-dir {shared}: {shared / 'report.json'} {NOT_FOLLOWED}")
+    assert precious.read_text() == "mine\n"
+    assert sorted(p.name for p in precious.parent.iterdir()) == ["victim.txt"]
+    assert not (tmp_path / "state").exists()
+
+
+@as_root
+def test_evidence_written_later_never_follows_another_users_link(tmp_path: Path) -> None:
+    """A trap planted after the checks (in a drill's default folder, or during a drill) is met
+    by the writer itself: refused as an OSError (drill cleanup's `report not written again`)
+    and a usage error (one line, exit 2), the file it points to untouched."""
+    from drconsole.errors import UsageError
+    from drconsole.output_files import replace_file
+
+    shared = shared_folder(tmp_path)
+    precious = victim(tmp_path)
+    for link in (
+        planted(shared / "report.html", precious),
+        planted(shared / "new.html", precious.parent / "new.html"),
+    ):
+        with pytest.raises(OSError) as refused:
+            replace_file(link, b"<html>report</html>")
+        assert isinstance(refused.value, UsageError)
+        assert str(refused.value).startswith(f"{link} {NOT_FOLLOWED} {shared} ")
+    assert precious.read_text() == "mine\n"
+    assert sorted(p.name for p in precious.parent.iterdir()) == ["victim.txt"]
+    assert sorted(p.name for p in shared.iterdir()) == ["new.html", "report.html"]
+
+
+@as_root
+def test_init_never_writes_its_config_through_another_users_link(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    _, info = demo
+    env = sandbox_env(demo, tmp_path)
+    precious = victim(tmp_path)
+    precious.write_text(f'regions = ["{EU}"]\n')  # a config init would read, then replace
+    link = planted(shared_folder(tmp_path) / "drconsole.toml", precious)
+    done = run(
+        env, "--config", str(link), "init", "--yes", "--backup-account",
+        info.accounts["backup"], "--regions", EU, "--read-only",
+    )  # fmt: skip
+    one_line_exit_2(done, f"--config: {link} {NOT_FOLLOWED}")
+    assert precious.read_text() == f'regions = ["{EU}"]\n'

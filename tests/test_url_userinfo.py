@@ -8,14 +8,16 @@ process over generated URL shapes; one case runs as a real process.
 
 from __future__ import annotations
 
+import re
 import string
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from drconsole.redact import redact_text, safe_line
+from drconsole.redact import redact_text, safe_line, without_userinfo
 from tests.bad_input import Case, assert_one_line_usage_error, run_in_process, run_process
 
 PROPERTY = settings(
@@ -114,3 +116,63 @@ def test_explain_quotes_an_endpoint_without_its_password(home: Path) -> None:
     assert outcome.code == 0, outcome.stderr
     assert "NETWORK" in outcome.stdout and "http://***:***@host:1/" in outcome.stdout
     assert "Secret99" not in outcome.stdout
+
+
+# What is masked, as one pattern says it (without the bound on the length the masking once
+# had): fine for the short texts below, seconds to minutes on a long hostile line.
+REFERENCE = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>\S*)@")
+
+
+@PROPERTY
+@given(st.text(st.sampled_from(list("ab1_.+-:/@ é#\t")), max_size=40))
+def test_masking_matches_the_reference_pattern(text: str) -> None:
+    expected = REFERENCE.sub(lambda m: m["scheme"], text)
+    assert without_userinfo(text) == expected
+    masked = REFERENCE.sub(
+        lambda m: m["scheme"] + ("***:***@" if ":" in m["userinfo"] else "***@"), text
+    )
+    assert redact_text(text) == redact_text(masked)
+
+
+@pytest.mark.parametrize("length", [2049, 2100, 100_000])
+def test_a_password_of_any_length_is_masked(length: int) -> None:
+    password = "JwtLikePw" + "x" * length
+    text = f'Could not connect to the endpoint URL: "http://u:{password}@127.0.0.1:1/"'
+    assert (
+        redact_text(text) == 'Could not connect to the endpoint URL: "http://***:***@127.0.0.1:1/"'
+    )
+    assert safe_line(text).count("JwtLikePw") == 0
+    assert without_userinfo(f"http://u:{password}@127.0.0.1:1") == "http://127.0.0.1:1"
+
+
+MEGABYTE = 1_000_000
+HOSTILE_LINES = {
+    "many schemes, no @": "a://" * (MEGABYTE // 4),
+    "many schemes, then an @": "a://" * (MEGABYTE // 4) + "@host",
+    "schemes that are not, an @ in the middle": "1://" * (MEGABYTE // 8)
+    + "@"
+    + "x" * (MEGABYTE // 2),
+    # A word of a scheme repeated made a pattern go back over the rest of the line for each
+    # `a`: minutes for a megabyte.
+    "a scheme's words": "a." * (MEGABYTE // 2) + " http://u:p@host",
+    "a megabyte of password": "http://u:" + "p" * MEGABYTE + "@host",
+    "many URLs": "http://u:p@host " * (MEGABYTE // 16),
+    "many @": "http://" + "@" * MEGABYTE,
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_LINES)
+def test_a_megabyte_line_is_masked_fast(name: str) -> None:
+    """The masking `redact_text` and the journal's `without_userinfo` share reads a line
+    once, whatever it holds (the other redactions are bounded on their own)."""
+    line = HOSTILE_LINES[name]
+    started = time.perf_counter()
+    without_userinfo(line)
+    assert time.perf_counter() - started < 0.5, name
+
+
+def test_a_megabyte_password_in_an_error_line_is_masked_fast() -> None:
+    started = time.perf_counter()
+    cleaned = redact_text(f'endpoint URL: "http://u:{"p" * MEGABYTE}@host:1/"')
+    assert time.perf_counter() - started < 1.0
+    assert cleaned == 'endpoint URL: "http://***:***@host:1/"'

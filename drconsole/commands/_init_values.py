@@ -12,7 +12,7 @@ from pathlib import Path
 from drconsole import limits
 from drconsole.errors import UsageError
 from drconsole.models import Organization
-from drconsole.output_files import not_regular
+from drconsole.output_files import foreign_link, not_regular
 from drconsole.state_dir import refuse_inside
 from drconsole.user_paths import expanded, path_refusals
 
@@ -78,10 +78,12 @@ def runbooks_dir(text: str, where: str) -> str:
 
 def config_target(text: str, where: str = "--config") -> Path:
     """The config file to write: not a folder, not a path with control characters, not in
-    drconsole's state dir."""
+    drconsole's state dir, not through another user's symlink in a shared folder."""
     if not text or limits.has_controls(text):
         raise UsageError(f"{where}: {limits.shown(text)} is not a file path")
     path = expanded(text, where)
+    if refusal := foreign_link(path):
+        raise UsageError(f"{where}: {refusal}")
     refuse_inside(path, where)
     kind = not_regular(path)
     if kind is not None:

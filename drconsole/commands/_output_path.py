@@ -7,7 +7,7 @@ from pathlib import Path
 
 from drconsole import limits
 from drconsole.errors import UsageError
-from drconsole.output_files import not_regular, target_of
+from drconsole.output_files import foreign_link, not_regular, target_of
 from drconsole.state_dir import refuse_inside
 from drconsole.user_paths import expanded, path_refusals
 
@@ -20,7 +20,8 @@ def checked_output(
     makes_folders: bool = False,
     files: tuple[str, ...] = (),
 ) -> Path:
-    """`value` as a path to write (a folder, or a file): no control characters; a folder that is
+    """`value` as a path to write (a folder, or a file): no control characters; never through
+    another user's symlink in a shared folder such as /tmp (`foreign_link`); a folder that is
     no file, or a file that is no folder; never a device, FIFO or socket (nor one of the `files`
     written in the folder); never in drconsole's state dir, through a symlink or not (nor
     one of the `files`); and its folder writable (a symlink's: the file it links to is the
@@ -37,9 +38,11 @@ def checked_output(
 def _checked(
     path: Path, value: str, flag: str, folder: bool, makes_folders: bool, files: tuple[str, ...]
 ) -> Path:
-    for written in (path, *(path / name for name in files if folder)):
-        refuse_inside(written, flag)
     shown = limits.shown_path(value)
+    for written in (path, *(path / name for name in files if folder)):
+        if refusal := foreign_link(written):
+            raise UsageError(f"{flag} {shown}: {refusal}")
+        refuse_inside(written, flag)
     if folder and path.exists() and not path.is_dir():
         raise UsageError(f"{flag} {shown}: exists and is not a folder")
     if not folder and path.is_dir():
