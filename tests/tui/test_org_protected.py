@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from drconsole.tui import formatting as fmt
 from drconsole.tui.screens.detail import DetailScreen
 from drconsole.tui.screens.org_protected import OrgProtectedScreen
-from tests.tui.conftest import NOW, Demo, status_of, table_text, wait_until
+from tests.tui.conftest import NOW, Demo, screen_lines, status_of, table_text, wait_until
 from tests.tui.snapshots import assert_snapshot
 from tests.tui.test_screens import accounts_loaded
 
@@ -42,14 +43,14 @@ async def test_every_members_resource_is_listed_stalest_first_with_its_copy(demo
         screen = await open_org_view(pilot)
         rows = table_text(app)
         assert len(rows) == len(members) > 10
-        assert {row[3] for row in rows} >= {"prod", "qa", "dev"}
+        assert {row[4] for row in rows} >= {"prod", "qa", "dev"}
         newest = [screen.shown_resources()[key].last_backup for key in screen.table.rows]
         stamps = [moment.timestamp() if moment else 0.0 for moment in newest]
         assert stamps == sorted(stamps)  # stalest first
         uncopied = [m for m in members if m["ResourceArn"] not in copied]
         for row, key in zip(rows, screen.table.rows, strict=True):
             arn = screen.shown_resources()[key.value or ""].resource_arn
-            assert (row[6] == "none !") == (arn not in copied)
+            assert (row[2] == "none !") == (arn not in copied)
         if uncopied:
             assert f"{len(uncopied)} without a copy" in status_of(app)
 
@@ -64,9 +65,11 @@ async def test_filter_answers_how_old_a_resources_newest_backup_is(demo: Demo) -
         await open_org_view(pilot)
         await pilot.press("slash", *"prod-orders-db", "enter")
         rows = table_text(app)
-        assert [row[1:5] for row in rows] == [["prod-orders-db", "RDS", "prod", orders["Region"]]]
+        assert [[row[1], *row[3:6]] for row in rows] == [
+            ["prod-orders-db", "RDS", "prod", orders["Region"]]
+        ]
         assert rows[0][0].startswith(fmt.human_age(age))
-        assert rows[0][5] != "-"  # the vault holding it
+        assert rows[0][6] != "-"  # the vault holding it
         await pilot.press("enter")
         assert isinstance(app.screen, DetailScreen)
         fields = dict(app.screen.fields)
@@ -121,9 +124,21 @@ async def test_copies_the_backup_account_could_not_list_are_unknown_not_none(
             await open_org_view(pilot)
             await pilot.pause(0.3)
             rows = table_text(app)
-            qa = [row for row in rows if row[3] == "qa"]
-            assert qa and all(row[-1] == "?" for row in qa), qa
+            qa = [row for row in rows if row[4] == "qa"]
+            assert qa and all(row[2] == "?" for row in qa), qa
             assert "without a copy" not in status_of(app)
             assert "with no copy found (backup account unreadable)" in status_of(app)
     finally:
         demo.sandbox.options.disabled_regions = {}
+
+
+async def test_the_dr_copy_is_on_screen_at_80_columns(demo: Demo) -> None:
+    """Whether a DR copy exists is what the operator decides on: at 80x24 its column is on
+    screen, not scrolled out of view behind the vault (it was cut to two characters)."""
+    app = demo.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_org_view(pilot)
+        await pilot.pause(0.3)
+        shown = "\n".join(screen_lines(app))
+        assert "DR copy" in shown, shown
+        assert re.search(r"none !|eu-[a-z]+-\d+ \d", shown), shown  # a DR copy cell, whole

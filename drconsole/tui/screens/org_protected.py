@@ -42,13 +42,15 @@ class OrgProtectedScreen(TableScreen):
     """Protected resources of every account and Region, stalest newest backup first."""
 
     COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
+        # The DR copy beside the resource: at 80 columns the last columns scroll out of view,
+        # and whether a copy exists is what the operator decides on.
         ("rpo", "RPO"),
         ("resource", "Resource"),
+        ("copy", "DR copy"),
         ("type", "Type"),
         ("account", "Account"),
         ("region", "Region"),
         ("vault", "Vault"),
-        ("copy", "Copy in backup account"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Detail"),
@@ -202,11 +204,11 @@ class OrgProtectedScreen(TableScreen):
             cells = (
                 age_cell(resource.last_backup, now),
                 Text(name),
+                copy_cell(copy, now, unknown),
                 resource.resource_type,
                 account,
                 resource.region,
                 vault,
-                copy_cell(copy, now, unknown),
             )
             search = (
                 f"{name} {resource.resource_arn} {resource.resource_type} {account} "
