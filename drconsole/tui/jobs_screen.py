@@ -344,11 +344,15 @@ class JobsScreen(BrowseScreen):
         job = self.shown[table.cursor_row]
         diagnosis = job_diagnosis(job)
         message = escape_controls(job.status_message or "")  # AWS's text, shown as text
+        # Where it ran, whole: at 80 columns the Region column is out of view.
+        label = self.account_names().get(job.account_id, job.account_id)
+        named = label if job.account_id in label else f"{label} ({job.account_id})"
+        where = f"{named} {job.region}"
         if diagnosis is None:
-            detail.update(Text(f"{job.id}  {message}".strip(), style="dim"))
+            detail.update(Text(f"{job.id}  {where}  {message}".strip(), style="dim"))
             return
         fix = diagnosis.remediation.splitlines()[0] if diagnosis.remediation else ""
-        detail.update(f"{message}\nfix: {fix}\n{diagnosis.explanation}")
+        detail.update(f"{where}: {message}\nfix: {fix}\n{diagnosis.explanation}")
 
     def apply_filter(self, query: str) -> None:
         if self.loaded:

@@ -55,6 +55,9 @@ async def test_what_failed_overnight_fits_80x24(demo: Demo) -> None:
         # The highlighted failure says AWS's message and the fix; the status line, the scope.
         assert "DB instance already exists" in text and "fix:" in text
         assert "eu-central-1 eu-north-1" in text
+        # Where it failed, whole, though the Region column is out of view at 80 columns.
+        job = app.screen.shown[app.screen.query_one("#jobs").cursor_row]  # type: ignore[attr-defined]
+        assert f"({job.account_id}) {job.region}: " in text, text
 
 
 async def test_filter_and_all_jobs(demo: Demo) -> None:
