@@ -13,7 +13,7 @@ from drconsole.tui.screens.protected import ProtectedResourcesScreen
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.screens.vaults import VaultsScreen
 from drconsole.tui.widgets.recovery_point_list import RecoveryPointList
-from tests.tui.conftest import Demo, status_of, table_text, wait_until
+from tests.tui.conftest import Demo, screen_lines, status_of, table_text, wait_until
 
 SIZE = (120, 40)
 
@@ -169,6 +169,26 @@ async def test_protected_resources_show_each_resources_newest_backup(demo: Demo)
         await pilot.press("enter")
         assert isinstance(app.screen, DetailScreen)
         assert "Current RPO" in dict(app.screen.fields)
+
+
+async def test_accounts_with_errors_are_counted_on_screen_at_80_columns(demo: Demo) -> None:
+    """The count of accounts with errors stays on the status line at 80x24 (it was at the end
+    of the line, cut to `1 wi…` behind the Regions and the readiness progress)."""
+    demo.sandbox.options.access_denied_accounts = {demo.info.accounts["qa"]}
+    # Readiness reads the SCPs, the accounts' inventory does not: it stays `readiness…` a while.
+    demo.sandbox.fail_operation("organizations:ListPoliciesForTarget", "slow")
+    try:
+        app = demo.app(readiness=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+            await wait_until(
+                pilot, lambda: "readiness…" in "\n".join(screen_lines(app)), what="readiness"
+            )
+            shown = "\n".join(screen_lines(app))
+            assert "2 with errors" in shown, shown
+    finally:
+        demo.sandbox.clear_faults()
+        demo.sandbox.options.access_denied_accounts = set()
 
 
 async def test_denied_account_shows_its_badge_and_the_others_load(demo: Demo) -> None:

@@ -41,6 +41,10 @@ def judged_by_readiness(account: Account) -> bool:
     return account.role in WORKLOAD_ROLES
 
 
+# From this width the status line also names the organization's id.
+WIDE_STATUS = 100
+
+
 class AccountsScreen(OuTableScreen):
     """Accounts by OU: vaults, recovery points, newest backup's age, errors."""
 
@@ -386,11 +390,16 @@ class AccountsScreen(OuTableScreen):
         )
         # (Every account's row was made by this rebuild's table_rows, or is still current.)
         failed = sum(self._shows_error.values())
-        text = f"{self.organization.id}  {accounts} accounts · {self.regions_label()}"
+        text = f"{accounts} accounts · {self.regions_label()}"
+        # What matters most first: at 80 columns the line's end is cut.
+        if failed:
+            text += f"  {failed} with errors"
+        if self.query_text:
+            text += f"  filter {self.query_text!r}"
         if done < accounts:
             text += f"  loading {done}/{accounts}…"
         elif self.drapp.readiness.state == "running":
-            text += "  readiness…"  # (short: it stays on the line at 80 columns)
+            text += "  readiness…"
         elif self.drapp.readiness.state == "failed":
             text += "  readiness failed (r retries)"
         elif self.drapp.readiness.state == "done":
@@ -400,11 +409,8 @@ class AccountsScreen(OuTableScreen):
             age = self.drapp.now() - decided if decided is not None else None
             if age is not None and age > STALE_VERDICTS:
                 text += f"  verdicts {fmt.human_age(age)} old (r)"
-        # The filter first: on a narrow terminal the line is cut at its end.
-        if self.query_text:
-            text += f"  filter {self.query_text!r}"
-        if failed:
-            text += f"  {failed} with errors"
+        if self.size.width >= WIDE_STATUS:  # the organization's id, where there is room for it
+            text = f"{self.organization.id}  {text}"
         self.set_status(text)
 
     # Actions -------------------------------------------------------------------------------
