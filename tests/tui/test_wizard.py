@@ -383,6 +383,9 @@ async def test_a_wizard_brought_back_by_a_double_enter_sends_nothing_until_it_wa
         await pilot.press("enter")  # Start
         await wait_until(pilot, lambda: pane(app) == "form", what="restore form", timeout=60)
         flow_id = wizard.flow_id
+        # The copy's status line says how it ended, as the log does (it kept RUNNING).
+        status = str(wizard.query_one("#progress-status", Static).render())
+        assert status.startswith("hop1  COMPLETED"), status
         wizard.query_one("#submit-form", Button).focus()
         await pilot.press("enter")
         await wait_until(pilot, lambda: pane(app) == "final", what="final request", timeout=60)

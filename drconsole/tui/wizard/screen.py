@@ -344,9 +344,19 @@ class CopyRestoreWizard(WizardFrame):
             self.query_one("#restore-bar").display = event.kind == "restore"
         elif isinstance(event, ev.JobProgress) and event.job is not None:
             self._progress(event.step, event.job, event.elapsed_seconds)
-        elif isinstance(event, ev.JobFinished) and event.job and event.job.completed:
-            shown = time.time() - event.job.completed.timestamp()
-            self.finish_figures[event.step] = (event.polls, shown)
+        elif isinstance(event, ev.JobFinished) and event.job is not None:
+            job = event.job
+            # The status line says how it ended: it kept the last poll's RUNNING under a log
+            # that said COMPLETED (until the next pane).
+            took = (
+                (job.completed - job.created).total_seconds()
+                if job.completed and job.created
+                else 0.0
+            )
+            self._progress(event.step, job, max(took, 0.0))
+            if job.completed:
+                shown = time.time() - job.completed.timestamp()
+                self.finish_figures[event.step] = (event.polls, shown)
         for line in event_lines(event):
             self.log_line(line)
 
