@@ -29,12 +29,17 @@ DAMAGED_REPORTS = [
 ]
 
 
+def run_id_of(number: int) -> str:
+    """The run id `journal_with_reports` gives its `number`th run."""
+    return f"2026120{number % 10 or 1}T000000Z-{number:06x}"
+
+
 def journal_with_reports(state_dir: Path, reports: list[str]) -> list[str]:
     """One finished run per report text, its report.json holding that text; the run ids."""
     journal = DrillJournal(state_dir)
     run_ids = []
     for number, text in enumerate(reports):
-        run_id = f"2026120{number % 10 or 1}T000000Z-{number:06x}"
+        run_id = run_id_of(number)
         directory = state_dir / "drills" / "payments" / run_id
         directory.mkdir(parents=True)
         (directory / "report.json").write_text(text)
@@ -149,9 +154,9 @@ def test_durations_that_are_no_numbers_never_stop_drill_history(tmp_path: Path) 
     edited report.json: the run is unreadable or its duration unknown, history goes on."""
     state_home = tmp_path / "state"
     texts = [
-        '{"run_id": "r", "verdict": "passed", "runbook": {"name": "payments"}, '
-        f'"targets": [{{"rto_seconds": {value}, "rpo_seconds": {value}}}]}}'
-        for value in ("NaN", "Infinity", "-Infinity", "1e400", "9" * 4000)
+        f'{{"run_id": "{run_id_of(number)}", "verdict": "passed", "runbook": '
+        f'{{"name": "payments"}}, "targets": [{{"rto_seconds": {value}, "rpo_seconds": {value}}}]}}'
+        for number, value in enumerate(("NaN", "Infinity", "-Infinity", "1e400", "9" * 4000))
     ]
     journal_with_reports(state_home / "drconsole", texts)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
@@ -194,3 +199,18 @@ def test_a_damaged_start_record_is_named_by_resume_and_counts_no_targets(tmp_pat
     )
     (run,) = json.loads(listed.stdout)["runs"]
     assert run["targets"] == 0
+
+
+def test_another_runs_report_in_a_runs_place_is_not_its_evidence(tmp_path: Path) -> None:
+    """A report.json copied from another run (or another runbook: `../../x`) is no evidence of
+    this run: unreadable, never listed under the other runbook's name."""
+    state_home = tmp_path / "state"
+    texts = [
+        '{"run_id": "20261201T000000Z-000000", "verdict": "passed", "runbook": {"name": '
+        '"../../x"}, "targets": [{"rto_seconds": 60, "rpo_seconds": 60}]}',
+        '{"run_id": "20261231T000000Z-ffffff", "verdict": "passed", "runbook": {"name": '
+        '"payments"}, "targets": [{"rto_seconds": 60, "rpo_seconds": 60}]}',
+    ]
+    journal_with_reports(state_home / "drconsole", texts)
+    runs = history(state_home / "drconsole")
+    assert [(run["runbook"], run["verdict"]) for run in runs] == [("payments", "unreadable")] * 2

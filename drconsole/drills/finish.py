@@ -176,7 +176,11 @@ def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]
             continue
         path = Path(str(state.end.get("report_dir", ""))) / "report.json"
         try:
-            out.append(summary(rp.read_report(path), path.parent))
+            found = summary(rp.read_report(path), path.parent)
+            if found["runbook"] != name or found["run_id"] != state.run_id:
+                # Another run's report in this run's place: not this run's evidence.
+                raise UnreadableReport("the report of another run")
+            out.append(found)
         except (OSError, ValueError, RecursionError):
             # Gone or damaged: the run is still listed, as one whose report cannot be read.
             out.append(
