@@ -214,3 +214,4 @@ def test_another_runs_report_in_a_runs_place_is_not_its_evidence(tmp_path: Path)
     journal_with_reports(state_home / "drconsole", texts)
     runs = history(state_home / "drconsole")
     assert [(run["runbook"], run["verdict"]) for run in runs] == [("payments", "unreadable")] * 2
+    assert drill_coverage(state_home / "drconsole") == {}
