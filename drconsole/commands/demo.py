@@ -17,6 +17,7 @@ from drconsole.errors import UsageError
 
 if TYPE_CHECKING:
     from drconsole.aws.session import AwsSessions
+    from drconsole.commands._demo_consoles import Attachment
 
 
 def register(subparsers: Any) -> None:
@@ -146,7 +147,11 @@ def _stop(state_dir: Path) -> int:
 
 
 def _console(
-    args: argparse.Namespace, state_dir: Path, settings: Any, starting: Any, attachment: Any
+    args: argparse.Namespace,
+    state_dir: Path,
+    settings: Any,
+    starting: Any,
+    attachment: Attachment,
 ) -> int:
     """Run the TUI; on exit keep the sandbox while another console is attached to it or demo
     flows or drills are unfinished."""
