@@ -47,8 +47,8 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
 class Terminal:
     """One tmux server and session running one command."""
 
-    def __init__(self, command: str, env: dict[str, str]) -> None:
-        self.socket = f"drconsole-demo-resume-{os.getpid()}"
+    def __init__(self, command: str, env: dict[str, str], name: str = "resume") -> None:
+        self.socket = f"drconsole-demo-{name}-{os.getpid()}"
         self.env = env
         self.tmux("new-session", "-d", "-s", "demo", "-x", "120", "-y", "40", command)
 

@@ -17,6 +17,7 @@ from drconsole.errors import UsageError
 
 if TYPE_CHECKING:
     from drconsole.aws.session import AwsSessions
+    from drconsole.commands._demo_consoles import Attachment
 
 
 def register(subparsers: Any) -> None:
@@ -45,6 +46,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Find or start the sandbox, run the TUI on it, then stop it unless flows are unfinished."""
     from drconsole.commands import _demo_process as proc
+    from drconsole.commands._demo_consoles import Attachment, deciding
     from drconsole.commands._demo_flows import abandon_orphans
 
     validate_flags(args)
@@ -59,23 +61,38 @@ def run(args: argparse.Namespace) -> int:
     alive = record is not None and record.is_alive()
     if not alive or args.fresh:
         _refuse_orphaning_in_read_only(args, state_dir)
+    _refuse_other_scenario(args, record if alive and not args.fresh else None)
     from drconsole.tui.launch import require_terminal
 
     require_terminal("drconsole demo")  # before a sandbox is started for it
-    if record is not None and alive and not args.fresh:
-        if record.scenario != args.scenario:
-            raise UsageError(
-                f"--scenario {args.scenario}: the running demo sandbox (pid {record.pid}) has "
-                f"scenario {record.scenario}; use --fresh to replace it or --stop to stop it"
-            )
-        return _console(args, state_dir, proc.demo_settings(args, record, state_dir), None)
-    if record is not None and alive:
-        proc.stop(record, state_dir)
-    elif record is not None:
-        (state_dir / proc.RECORD_FILE).unlink(missing_ok=True)
-    abandon_orphans(state_dir)
-    starting = proc.start_detached(args, state_dir)
-    return _console(args, state_dir, None, starting)
+    settings = starting = None
+    with deciding(state_dir):
+        # Read again: the last console on it may have stopped it meanwhile.
+        record = proc.SandboxRecord.read(state_dir)
+        alive = record is not None and record.is_alive()
+        if record is not None and alive and not args.fresh:
+            _refuse_other_scenario(args, record)
+            settings = proc.demo_settings(args, record, state_dir)
+            attachment = Attachment(state_dir, record.pid)
+        else:
+            _refuse_orphaning_in_read_only(args, state_dir)
+            if record is not None and alive:
+                proc.stop(record, state_dir)
+            elif record is not None:
+                (state_dir / proc.RECORD_FILE).unlink(missing_ok=True)
+            abandon_orphans(state_dir)
+            starting = proc.start_detached(args, state_dir)
+            attachment = Attachment(state_dir, starting.process.pid)
+    return _console(args, state_dir, settings, starting, attachment)
+
+
+def _refuse_other_scenario(args: argparse.Namespace, record: Any) -> None:
+    """A running sandbox of another scenario is not reused silently: one line instead."""
+    if record is not None and record.scenario != args.scenario:
+        raise UsageError(
+            f"--scenario {args.scenario}: the running demo sandbox (pid {record.pid}) has "
+            f"scenario {record.scenario}; use --fresh to replace it or --stop to stop it"
+        )
 
 
 def _refuse_orphaning_in_read_only(args: argparse.Namespace, state_dir: Path) -> None:
@@ -105,6 +122,7 @@ def _refuse_orphaning_in_read_only(args: argparse.Namespace, state_dir: Path) ->
 def _stop(state_dir: Path) -> int:
     """`--stop`: stop the recorded sandbox, saying what that leaves behind."""
     from drconsole.commands import _demo_process as proc
+    from drconsole.commands._demo_consoles import attached_consoles, deciding
     from drconsole.commands._demo_flows import unfinished_flow_ids
     from drconsole.commands._demo_liveness import pid_alive
 
@@ -112,49 +130,83 @@ def _stop(state_dir: Path) -> int:
     if record is None:
         print("No demo sandbox is running.")
         return 0
-    foreign = pid_alive(record.pid) and not record.is_ours()
-    ran = proc.stop(record, state_dir)
+    with deciding(state_dir):
+        consoles = attached_consoles(state_dir, record.pid)
+        foreign = pid_alive(record.pid) and not record.is_ours()
+        ran = proc.stop(record, state_dir)
     left = unfinished_flow_ids(state_dir)
-    tail = f"; {len(left)} unfinished demo flow(s) can no longer be resumed" if left else ""
     state = "stopped" if ran else "was not running"
     if foreign:
         state = "was not running (that pid is another process now, left alone)"
+    if ran and consoles:
+        pids = ", ".join(str(pid) for pid in consoles)
+        state += f" under {len(consoles)} open console(s) (pid {pids}): they can no longer reach it"
+    tail = f"; {len(left)} unfinished demo flow(s) can no longer be resumed" if left else ""
     print(f"Demo sandbox (pid {record.pid}) {state}{tail}.")
     return 0
 
 
-def _console(args: argparse.Namespace, state_dir: Path, settings: Any, starting: Any) -> int:
-    """Run the TUI; on exit keep the sandbox only while demo flows or drills are unfinished."""
-    from drconsole.commands import _demo_process as proc
-    from drconsole.commands._demo_flows import unfinished_drill_ids, unfinished_flow_ids
-    from drconsole.drills.journal import unfinished_drill_flows
+def _console(
+    args: argparse.Namespace,
+    state_dir: Path,
+    settings: Any,
+    starting: Any,
+    attachment: Attachment,
+) -> int:
+    """Run the TUI; on exit keep the sandbox while another console is attached to it or demo
+    flows or drills are unfinished."""
+    from drconsole.commands._demo_consoles import deciding
 
     code = 1
     try:
         code = _run_app(args, state_dir, settings, starting)
     finally:
-        record = proc.SandboxRecord.read(state_dir)
-        if starting is not None and (record is None or record.pid != starting.process.pid):
-            # Quit before the sandbox was ready: nothing can be in flight in it.
-            starting.process.kill()
-            starting.process.wait()
-        elif record is not None:
-            drills = unfinished_drill_ids(state_dir)
-            # A drill's own flows are carried on by `drill resume`, with the drill.
-            of_drills = set(unfinished_drill_flows(state_dir))
-            left = [f for f in unfinished_flow_ids(state_dir) if f not in of_drills]
-            if left or drills:
-                kept = [f"{len(left)} unfinished flow(s)"] if left else []
-                kept += [f"drill {run_id}" for run_id in drills]
-                carry = ["`drconsole jobs --resume`"] if left else []
-                carry += [f"`drconsole drill resume {run_id}`" for run_id in drills]
-                print(
-                    f"Demo sandbox kept for {', '.join(kept)}: {' and '.join(carry)} finishes, "
-                    "`drconsole demo --stop` stops."
-                )
-            else:
-                proc.stop(record, state_dir)
+        with deciding(state_dir):
+            attachment.detach()
+            _leave_sandbox(state_dir, starting, attachment.sandbox_pid)
     return code
+
+
+def _leave_sandbox(state_dir: Path, starting: Any, sandbox_pid: int) -> None:
+    """What a quitting console does with its sandbox: stop it if it is the last one on it and
+    nothing unfinished needs it; else say why it stays."""
+    from drconsole.commands import _demo_process as proc
+    from drconsole.commands._demo_consoles import attached_consoles
+    from drconsole.commands._demo_flows import unfinished_drill_ids, unfinished_flow_ids
+    from drconsole.drills.journal import unfinished_drill_flows
+
+    record = proc.SandboxRecord.read(state_dir)
+    others = attached_consoles(state_dir, sandbox_pid)
+    if starting is not None and (record is None or record.pid != starting.process.pid):
+        # Quit before the sandbox was ready: nothing can be in flight in it, and no other
+        # console found it (it had no record yet).
+        starting.process.kill()
+        starting.process.wait()
+        return
+    if record is None or record.pid != sandbox_pid:
+        return  # stopped or replaced meanwhile (`--stop`, `--fresh`): not this console's
+    if others:
+        pids = ", ".join(str(pid) for pid in others)
+        print(
+            f"Demo sandbox kept for {len(others)} other open console(s) (pid {pids}): the last "
+            "one to quit stops it; `drconsole demo --stop` stops it now."
+        )
+        return
+    drills = unfinished_drill_ids(state_dir)
+    # A drill's own flows are carried on by `drill resume`, with the drill.
+    of_drills = set(unfinished_drill_flows(state_dir))
+    left = [f for f in unfinished_flow_ids(state_dir) if f not in of_drills]
+    if left or drills:
+        kept = [f"{len(left)} unfinished flow(s)"] if left else []
+        kept += [f"drill {run_id}" for run_id in drills]
+        carry = ["`drconsole jobs --resume`"] if left else []
+        carry += [f"`drconsole drill resume {run_id}`" for run_id in drills]
+        print(
+            f"Demo sandbox kept for {', '.join(kept)}: {' and '.join(carry)} finishes, "
+            "`drconsole demo --stop` stops."
+        )
+    else:
+        proc.stop(record, state_dir)
 
 
 def _run_app(args: argparse.Namespace, state_dir: Path, settings: Any, starting: Any) -> int:

@@ -3,6 +3,7 @@
 Backup, copy and restore jobs of every account and Region (organization-wide from the
 management account), newest first, with time, account name, state and explained cause; the
 journal's flows above them with their jobs' states asked of AWS, an interrupted flow said so.
+The flows show (and Enter resumes one) before the listing of every account has answered.
 Above the jobs, AWS's job summaries for the organization: they answer in one call per kind and
 Region, so the counts and the accounts with failures show while the jobs still load.
 """
@@ -72,24 +73,31 @@ class JobsScreen(BrowseScreen):
     """
     REFRESH_SECONDS = 10.0
 
-    class Loaded(Message):
-        """Flows and jobs, read in a worker."""
+    class FlowsLoaded(Message):
+        """The journal's flows with their jobs' states, read in a worker before the jobs."""
 
         def __init__(
             self,
             flows: list[dict[str, Any]],
             flow_states: list[FlowState],
-            jobs: list[Job],
             errors: list[str],
-            scope: str,
-            period: timedelta,
             asked: int,
+        ) -> None:
+            super().__init__()
+            self.asked = asked  # which load this answers (see JobsScreen.reload)
+            self.flows = flows
+            self.flow_states = flow_states
+            self.errors = errors
+
+    class Loaded(Message):
+        """The organization's jobs of a period, read in a worker after the flows."""
+
+        def __init__(
+            self, jobs: list[Job], errors: list[str], scope: str, period: timedelta, asked: int
         ) -> None:
             super().__init__()
             self.period = period  # the period these jobs are of
             self.asked = asked  # which load this answers (see JobsScreen.reload)
-            self.flows = flows
-            self.flow_states = flow_states
             self.jobs = jobs
             self.errors = errors
             self.scope = scope
@@ -106,6 +114,7 @@ class JobsScreen(BrowseScreen):
         super().__init__(trail)
         self.flows: list[FlowState] = []
         self.flow_summaries: list[dict[str, Any]] = []
+        self.flow_errors: list[str] = []
         # Its summaries were refused for want of the organization: asked again once it is read.
         self.summaries_wait = False
         self.jobs: list[Job] = []
@@ -114,11 +123,12 @@ class JobsScreen(BrowseScreen):
         self.scope = ""
         self.show_all = False
         self.period = PERIODS[0]
-        self.loaded = False
+        self.loaded = False  # the jobs (the flows come first: flows_shown)
         # Loads asked, and the newest one shown: a thread worker superseded by a newer load
         # still answers (Textual cannot stop it), and its answer must not replace a newer one.
         self.loads_asked = 0
         self.load_shown = 0
+        self.flows_shown = 0
         # Newest first until the operator sorts by another column (Shift+letter).
         self.sort = ColumnSort("time", descending=True, high_first=frozenset({"time"}))
 
@@ -194,7 +204,9 @@ class JobsScreen(BrowseScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="jobs")
     def load(self, period: timedelta, asked: int) -> None:
-        """The journal's flows (fresh from AWS) and the organization's jobs of the period."""
+        """The journal's flows (fresh from AWS), posted at once, then the organization's jobs
+        of the period: every account and Region must answer those, the slowest last, and the
+        operator's own unfinished flow is what `j` was pressed for."""
         from drconsole.aws.job_history import JobPage, JobQuery, iter_job_history
         from drconsole.aws.jobs import JobsApi
         from drconsole.flows.journal import Journal
@@ -206,12 +218,14 @@ class JobsScreen(BrowseScreen):
         unfinished = [f for f in every if f.status not in ("completed", "failed")]
         finished = [f for f in every if f.status in ("completed", "failed")]
         states = unfinished[::-1] + finished[::-1][:FINISHED_FLOWS_SHOWN]
-        errors: list[str] = []
+        flow_errors: list[str] = []
         try:
             summaries = live_summaries(states, JobsApi(app.sessions), settings.state_dir)
         except Exception as error:  # the journal's view still shows
             summaries = live_summaries(states, None, settings.state_dir)
-            errors.append(f"flows: {report_for(error, '').description}")
+            flow_errors.append(f"flows: {report_for(error, '').description}")
+        self.post_message(self.FlowsLoaded(summaries, states, flow_errors, asked))
+        errors: list[str] = []
         jobs: list[Job] = []
         scope = ""
         try:
@@ -239,21 +253,31 @@ class JobsScreen(BrowseScreen):
             errors.append(report_for(error, "").description)
         oldest = datetime.min.replace(tzinfo=UTC)
         jobs.sort(key=lambda job: job.created or oldest, reverse=True)
-        self.post_message(self.Loaded(summaries, states, jobs, errors, scope, period, asked))
+        self.post_message(self.Loaded(jobs, errors, scope, period, asked))
+
+    def on_jobs_screen_flows_loaded(self, message: FlowsLoaded) -> None:
+        if message.asked < self.flows_shown:
+            return  # older than the flows shown (the flows are the same for every period)
+        first = self.flows_shown == 0
+        self.flows_shown = message.asked
+        self.flows, self.flow_summaries = message.flow_states, message.flows
+        errors_changed = message.errors != self.flow_errors
+        self.flow_errors = message.errors
+        self.show_flows()
+        if errors_changed:
+            self.show_status()
+        if first and any(f.status not in ("completed", "failed") for f in self.flows):
+            # Unfinished flows are why the operator came (j at start): Enter resumes one,
+            # while the jobs of every account and Region are still being listed.
+            self.query_one("#flows", DataTable).focus()
 
     def on_jobs_screen_loaded(self, message: Loaded) -> None:
         if message.period != self.period or message.asked < self.load_shown:
             return  # a late answer for a period left (`t`), or older than the one shown
         self.load_shown = message.asked
-        first = not self.loaded
         self.loaded = True
-        self.flows, self.flow_summaries = message.flow_states, message.flows
         self.jobs, self.errors, self.scope = message.jobs, message.errors, message.scope
-        self.show_flows()
         self.show_jobs()
-        if first and any(f.status not in ("completed", "failed") for f in self.flows):
-            # Unfinished flows are why the operator came (j at start): Enter resumes one.
-            self.query_one("#flows", DataTable).focus()
 
     # Display -------------------------------------------------------------------------------
 
@@ -321,6 +345,11 @@ class JobsScreen(BrowseScreen):
         self.show_detail()
 
     def show_status(self) -> None:
+        errors = self.flow_errors + self.errors
+        if not self.loaded:
+            # The flows answered first; the jobs are still being listed.
+            self.set_status(f"loading jobs…  ⚠ {errors[0]}" if errors else "loading jobs…")
+            return
         problems = sum(1 for job in self.jobs if is_problem(job))
         running = sum(1 for job in self.jobs if job.state in IN_FLIGHT)
         text = (
@@ -330,8 +359,8 @@ class JobsScreen(BrowseScreen):
             text += f" │ filter {self.query_text!r}"
         if self.scope:
             text += f" │ {self.scope}"
-        if self.errors:
-            text += f"  ⚠ {len(self.errors)} not listed: {self.errors[0]}"
+        if errors:
+            text += f"  ⚠ {len(errors)} not listed: {errors[0]}"
         self.set_status(text)
 
     def show_detail(self) -> None:
