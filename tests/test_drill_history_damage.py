@@ -29,6 +29,15 @@ DAMAGED_REPORTS = [
 ]
 
 
+def local_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a command that reads local files only, its state under tmp_path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
+    return env | {
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+
+
 def run_id_of(number: int) -> str:
     """The run id `journal_with_reports` gives its `number`th run."""
     return f"2026120{number % 10 or 1}T000000Z-{number:06x}"
@@ -54,8 +63,7 @@ def journal_with_reports(state_dir: Path, reports: list[str]) -> list[str]:
 def test_drill_history_lists_a_damaged_report_as_unreadable(tmp_path: Path) -> None:
     state_home = tmp_path / "state"
     run_ids = journal_with_reports(state_home / "drconsole", DAMAGED_REPORTS)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
-    env |= {"XDG_STATE_HOME": str(state_home), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env = local_env(tmp_path)
     # No Region: history reads local files only.
     command = [sys.executable, "-m", "drconsole", "drill", "history"]
     listed = subprocess.run(
@@ -76,8 +84,7 @@ def test_a_fifo_in_place_of_a_report_is_unreadable_not_a_hang(tmp_path: Path) ->
     report = state_dir / "drills" / "payments" / run_id / "report.json"
     report.unlink()
     os.mkfifo(report)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
-    env |= {"XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "c")}
+    env = local_env(tmp_path)
     listed = subprocess.run(
         [sys.executable, "-m", "drconsole", "drill", "history", "--json"],
         capture_output=True,
@@ -99,8 +106,7 @@ def test_a_drill_journal_line_nested_too_deeply_is_skipped_with_a_warning(
     deep = f'{{"time": "2026-12-01T00:00:00Z", "flow": "{run_id}", "type": "x", "d": {nested}}}\n'
     with (state_home / "drconsole" / "drills" / "journal.jsonl").open("a") as journal:
         journal.write(deep)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
-    env |= {"XDG_STATE_HOME": str(state_home), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env = local_env(tmp_path)
     listed = subprocess.run(
         [sys.executable, "-m", "drconsole", "drill", "history", "--json"],
         capture_output=True,
@@ -159,8 +165,7 @@ def test_durations_that_are_no_numbers_never_stop_drill_history(tmp_path: Path) 
         for number, value in enumerate(("NaN", "Infinity", "-Infinity", "1e400", "9" * 4000))
     ]
     journal_with_reports(state_home / "drconsole", texts)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
-    env |= {"XDG_STATE_HOME": str(state_home), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env = local_env(tmp_path)
     command = [sys.executable, "-m", "drconsole", "drill", "history"]
     listed = subprocess.run(
         [*command, "--json"], capture_output=True, text=True, env=env, timeout=60
@@ -184,8 +189,7 @@ def test_a_damaged_start_record_is_named_by_resume_and_counts_no_targets(tmp_pat
     journal.append(
         run_id, "drill-start", runbook="payments", started="2026-12-01T00:00:00Z", targets="abc"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
-    env |= {"XDG_STATE_HOME": str(state_home), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env = local_env(tmp_path)
     env |= {"AWS_REGION": "eu-central-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
     command = [sys.executable, "-m", "drconsole", "drill"]
     resumed = subprocess.run(

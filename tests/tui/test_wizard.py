@@ -12,6 +12,7 @@ from drconsole.aws.session import AwsSessions
 from drconsole.flows.execute import FlowEngine
 from drconsole.flows.journal import Journal
 from drconsole.job_request import canonical_json
+from drconsole.tui.app import DrConsoleApp
 from drconsole.tui.jobs_screen import JobsScreen
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.wizard import screen as wizard_screen
@@ -462,6 +463,29 @@ async def test_restore_in_the_backup_account_is_said_and_asked(demo: Demo, tmp_p
     assert "central backup account" in accepted["message"]
 
 
+async def planned_in_place_on_a_backup_copy(
+    demo: Demo, app: DrConsoleApp, pilot: Any
+) -> CopyRestoreWizard:
+    """The wizard on the newest prod DynamoDB copy of the backup account, its restore in place
+    planned (the backup-account caution comes with it)."""
+    backup = demo.info.accounts["backup"]
+    newest = newest_recovery_point(
+        demo, backup, EU, "central-eu-central-1", ResourceType="DynamoDB", ResourceName="prod-"
+    )
+    await open_account(pilot, backup)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: app.screen.loading_done, what="recovery points")
+    await pilot.press("slash", *newest["ResourceName"], "enter", "w")
+    wizard = app.screen
+    assert isinstance(wizard, CopyRestoreWizard)
+    wizard.query_one("#in-place", Checkbox).focus()
+    await pilot.press("space")
+    wizard.query_one("#plan-button", Button).focus()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: wizard.prepared is not None, what="plan", timeout=30)
+    return wizard
+
+
 async def test_checks_and_fixes_of_an_in_place_restore_are_judged_in_place(
     demo: Demo, tmp_path: Path
 ) -> None:
@@ -469,23 +493,9 @@ async def test_checks_and_fixes_of_an_in_place_restore_are_judged_in_place(
     in place (it took its default, a copy to the vault the point came from)."""
     from drconsole.tui.checks_screen import ChecksScreen
 
-    backup = demo.info.accounts["backup"]
-    newest = newest_recovery_point(
-        demo, backup, EU, "central-eu-central-1", ResourceType="DynamoDB", ResourceName="prod-"
-    )
     app = demo.app(state_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_account(pilot, backup)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: app.screen.loading_done, what="recovery points")
-        await pilot.press("slash", *newest["ResourceName"], "enter", "w")
-        wizard = app.screen
-        assert isinstance(wizard, CopyRestoreWizard)
-        wizard.query_one("#in-place", Checkbox).focus()
-        await pilot.press("space")
-        wizard.query_one("#plan-button", Button).focus()
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: wizard.prepared is not None, what="plan", timeout=30)
+        wizard = await planned_in_place_on_a_backup_copy(demo, app, pilot)
         wizard.query_one("#open-checks", Button).press()
         await wait_until(pilot, lambda: isinstance(app.screen, ChecksScreen), what="checks")
         said = text_of(app, "#destination-words")
@@ -498,23 +508,9 @@ async def test_an_enter_typed_ahead_never_ticks_the_caution_box_and_the_box_is_o
     """`Next: confirm` then an Enter typed ahead for Start, in one burst: the confirm pane
     opens on the caution's box, which the second Enter must not tick (it did, unseen, below
     the requests at 80x24, and Start then sent what the operator never accepted)."""
-    backup = demo.info.accounts["backup"]
-    newest = newest_recovery_point(
-        demo, backup, EU, "central-eu-central-1", ResourceType="DynamoDB", ResourceName="prod-"
-    )
     app = demo.app(state_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_account(pilot, backup)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: app.screen.loading_done, what="recovery points")
-        await pilot.press("slash", *newest["ResourceName"], "enter", "w")
-        wizard = app.screen
-        assert isinstance(wizard, CopyRestoreWizard)
-        wizard.query_one("#in-place", Checkbox).focus()
-        await pilot.press("space")
-        wizard.query_one("#plan-button", Button).focus()
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: wizard.prepared is not None, what="plan", timeout=30)
+        wizard = await planned_in_place_on_a_backup_copy(demo, app, pilot)
         assert wizard.prepared is not None and wizard.prepared.cautions
         await pilot.press("enter", "enter")  # Next: confirm, then Enter for what comes next
         await pilot.pause(0.1)
