@@ -39,7 +39,9 @@ async def test_a_jump_waits_for_the_abandon_to_end_and_its_outcome_is_shown(
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
 ) -> None:
     sb, info = sandbox
-    run_id, job_id = killed_drill(sb, info, tmp_path, "tui-jumped-table")
+    # A restore of about 15 s: still running when the jump comes on a loaded machine (at the
+    # default 7 s, a loaded CI run saw the abandon end before the operator's jump).
+    run_id, job_id = killed_drill(sb, info, tmp_path, "tui-jumped-table", time_scale=10)
     app = app_on(sandbox, tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_drills(app, pilot)
