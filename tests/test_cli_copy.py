@@ -101,7 +101,11 @@ def sandbox_process() -> Iterator[SandboxProcess]:
     info = json.loads(process.stdout.readline())
     yield SandboxProcess(process, info)
     process.send_signal(signal.SIGTERM)
-    process.wait(10)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:  # (a loaded machine once took over 10 s to stop it)
+        process.kill()
+        process.wait(10)
 
 
 def drconsole(sb: SandboxProcess, state: Path, *args: str, endpoint: str | None = None) -> Any:
