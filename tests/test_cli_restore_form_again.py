@@ -75,6 +75,11 @@ def test_a_restore_blocked_on_a_taken_name_is_resumed_under_a_free_name(
     records = journal(tmp_path)
     assert has(records, "restore-form") and not has(records, "start", "restore")
 
+    listed = drconsole(sandbox, tmp_path, "jobs")
+    assert f"drconsole jobs --resume --flow {flow} --metadata KEY=VALUE" in listed.stdout, (
+        listed.stdout
+    )
+
     # A bad value: one line, exit 2, nothing journaled, nothing sent.
     bad = drconsole(
         sandbox, tmp_path, "jobs", "--resume", "--flow", flow, "--metadata",
