@@ -45,8 +45,10 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="with --resume --flow ID: a secret restore metadata value (a password) that the "
-        "journal does not keep, given again (asked without echo in a terminal; repeatable)",
+        help="with --resume --flow ID: a restore form answer to change while the flow's "
+        "restore request is not confirmed yet (a name its checks found taken), or a secret "
+        "restore metadata value (a password) that the journal does not keep, given again "
+        "(asked without echo in a terminal); repeatable",
     )
     parser.add_argument("--json", action="store_true", help="JSON output (README: jobs)")
     add_poll_flag(parser)
@@ -65,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
     poll_interval(args)  # checked at the edge, even when no flow will be watched
     _check_ids(args)
-    resume_secrets(args)
+    resume_metadata(args)
     demo = _demo_flows(args)
     if demo is None:
         return _run_real(args)
@@ -118,26 +120,26 @@ def _check_ids(args: argparse.Namespace) -> None:
             checked_flow_id(value, flag)
 
 
-def resume_secrets(args: argparse.Namespace) -> dict[str, str]:
-    """`--metadata` of a resume: secret values only (the rest of a confirmed request is the
-    journal's), else one line (exit 2)."""
+def resume_metadata(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, str]]:
+    """`--metadata` of a resume: the secret values (a password the journal does not keep) and
+    the restore form answers to change (refused, when the flow is run, once its restore request
+    was confirmed); else one line (exit 2)."""
     from drconsole.commands._flow_flags import parse_metadata
     from drconsole.errors import UsageError
     from drconsole.redact import is_secret_name
 
     given = parse_metadata(args.metadata)
     if given and not args.resume:
-        raise UsageError("--metadata needs --resume (it gives back a secret the journal lacks)")
+        raise UsageError(
+            "--metadata needs --resume (it gives back a secret the journal lacks, or changes "
+            "the restore form of a flow whose restore is not confirmed yet)"
+        )
     if given and not args.flow:
         # A value meant for one flow must not reach another that names the same key.
-        raise UsageError("--metadata with --resume needs --flow ID: the secret is one flow's")
-    for key in given:
-        if not is_secret_name(key):
-            raise UsageError(
-                f"--metadata {key}: a resume sends the request as it was confirmed; only a "
-                "secret value (a password), which the journal does not keep, is given again"
-            )
-    return given
+        raise UsageError("--metadata with --resume needs --flow ID: the value is one flow's")
+    secrets = {key: value for key, value in given.items() if is_secret_name(key)}
+    changes = {key: value for key, value in given.items() if not is_secret_name(key)}
+    return secrets, changes
 
 
 def _run_real(args: argparse.Namespace, flows: list[Any] | None = None) -> int:
@@ -304,6 +306,7 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
     from drconsole.commands._flow_cli import (
         EXIT_OK,
         EXIT_USAGE,
+        ask_restore_values,
         confirm_request,
         exit_code,
         print_error_result,
@@ -327,13 +330,19 @@ def _resume(args: argparse.Namespace, settings: Any, flow_ids: list[str]) -> int
     )
     # In a terminal, a request built now (the restore after a copy) is shown and asked first.
     asking = not args.json and sys.stdin.isatty() and sys.stdout.isatty()
-    engine.given_secrets = resume_secrets(args)
+    engine.given_secrets, engine.form_changes = resume_metadata(args)
     engine.ask_secret = ask_secret if asking else None
     worst = 0
     try:
         for flow_id in flow_ids:
             try:
-                outcome = engine.run(flow_id, confirm_request=confirm_request if asking else None)
+                outcome = engine.run(
+                    flow_id,
+                    confirm_request=confirm_request if asking else None,
+                    # Only a form the restore checks blocked is asked again here; a form never
+                    # answered is sent with its defaults, shown and confirmed (as before).
+                    ask_form_again=ask_restore_values if asking else None,
+                )
             except OSError as error:
                 print_error_result(args, error, flow_id)
                 raise

@@ -116,6 +116,9 @@ class EngineBase(SecretValues):
         self._at_step: dict[str, str] = {}  # flow id -> the step its AWS calls serve now
         self._confirm_request: Callable[[JobRequest], bool] | None = None
         self._ask_form: FormAsker | None = None
+        self._ask_form_again: FormAsker | None = None  # the form of a restore its checks block
+        # `jobs --resume --flow ID --metadata K=V`: form answers to change (not secret ones)
+        self.form_changes: dict[str, str] = {}
         self.given_secrets: dict[str, str] = {}  # `jobs --resume --metadata K=V`
         self.ask_secret: SecretAsker | None = None  # a prompt that does not echo, if any
         self.secrets_by_flow: dict[str, dict[str, str]] = {}  # kept in memory, never written

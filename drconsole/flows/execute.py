@@ -17,7 +17,7 @@ from drconsole.aws.errors import AWS_FAILURES
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.runner import CheckReport
 from drconsole.errors import AwsError, UsageError
-from drconsole.flows import cautions, metadata_keys
+from drconsole.flows import cautions, metadata_keys, restore_answers
 from drconsole.flows import events as ev
 from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
@@ -293,6 +293,7 @@ class FlowEngine(CopySteps):
         *,
         confirm_request: Callable[[JobRequest], bool] | None = None,
         ask_form: FormAsker | None = None,
+        ask_form_again: FormAsker | None = None,
     ) -> FlowOutcome:
         """Drive the flow from where its journal stands to its end (or a failing check).
 
@@ -303,11 +304,14 @@ class FlowEngine(CopySteps):
 
         The restore form of a restore after a copy is handed to `ask_form`, which waits for the
         operator with the flow's lock held (the flow is driven, not interrupted, meanwhile);
-        without an asker, the form's defaults are sent (`jobs --resume`, `--yes`).
+        without an asker, the form's defaults are sent (`jobs --resume`, `--yes`). A form whose
+        answers the restore checks blocked (no restore request confirmed yet) is asked again,
+        prefilled with them, of `ask_form_again` (else of `ask_form`).
         """
         self.refuse_read_only()
         self._confirm_request = confirm_request
         self._ask_form = ask_form
+        self._ask_form_again = ask_form_again or ask_form
         lock = jr.FlowLock(self.state_dir, flow_id)
         if not lock.acquire():
             raise FlowBusy(f"flow {flow_id} is being run by another drconsole process")
@@ -324,6 +328,10 @@ class FlowEngine(CopySteps):
         if state.status in jr.FINISHED_STATUSES:
             return self._ended(state)
         self.check_origin(state)
+        for key in self.form_changes:
+            refusal = restore_answers.form_changes_refusal(state, key)
+            if refusal is not None:
+                raise UsageError(refusal)
         while True:
             state = self._state(flow_id)
             plan = pl.with_route(

@@ -215,6 +215,7 @@ class FlowState:
     restore_metadata: dict[str, str] | None = None
     confirmed: dict[str, dict[str, Any]] = field(default_factory=dict)  # step -> request
     blocked_by: list[dict[str, Any]] = field(default_factory=list)
+    blocked_step: str = ""  # the step whose checks block the flow ("" when none does)
     result: dict[str, Any] = field(default_factory=dict)
     failure: dict[str, Any] = field(default_factory=dict)
     cleanups: list[dict[str, Any]] = field(default_factory=list)
@@ -259,9 +260,11 @@ class FlowState:
                 if self.status == BLOCKED:
                     self.status = RUNNING
                 self.blocked_by = []
+                self.blocked_step = ""
             else:
                 self.status = BLOCKED
                 self.blocked_by = [msgspec.structs.asdict(check) for check in record.failed]
+                self.blocked_step = record.step
         elif isinstance(record, jrec.StartRecord):
             step = self.step(record.step)
             step.token = record.token

@@ -12,9 +12,19 @@ from botocore.exceptions import BotoCoreError, ClientError
 from drconsole.aws.errors import classify, describe
 from drconsole.aws.jobs import JobRef, JobsApi
 from drconsole.flows.journal import RUNNING, FlowLock, FlowState
+from drconsole.flows.restore_answers import blocked_on_answers
 
 INTERRUPTED = "interrupted"  # unfinished, and no process drives it any more
 RESUME_HINT = "interrupted: resume with drconsole jobs --resume"
+
+
+def form_again_hint(flow_id: str) -> str:
+    """How to change the restore form's answers its checks block (nothing of it was sent)."""
+    return (
+        "the restore form's answers are not confirmed yet: drconsole jobs --resume --flow "
+        f"{flow_id} --metadata KEY=VALUE changes them (in a terminal, --resume asks the form "
+        "again; so does Enter on the flow in the console's jobs screen)"
+    )
 
 
 def is_driven(state_dir: Path, flow_id: str) -> bool:
@@ -67,6 +77,8 @@ def live_summaries(
         status = live_status(state_dir, flow)
         summary["status"] = status
         summary["hint"] = RESUME_HINT if status == INTERRUPTED else ""
+        if blocked_on_answers(flow):
+            summary["hint"] = form_again_hint(flow.flow_id)
         for step in summary["steps"]:
             step["state_source"] = "journal"
             step["state_error"] = None

@@ -367,9 +367,12 @@ def build_form(
     return RestoreForm(resource_type, region, fields, defaults, passthrough, copied_from)
 
 
-def with_overrides(form: RestoreForm, overrides: Mapping[str, str]) -> dict[str, str]:
-    """The form's values with the user's `--metadata` (keys matched without regard to case)."""
-    values = dict(form.defaults)
+def with_overrides(
+    form: RestoreForm, overrides: Mapping[str, str], base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The form's values (`base`, else its defaults) with the user's `--metadata` (keys
+    matched without regard to case)."""
+    values = dict(form.defaults if base is None else base)
     for key, value in overrides.items():
         known = form.field_for(key)
         values[known.key if known else key] = value

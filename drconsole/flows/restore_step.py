@@ -10,6 +10,7 @@ from drconsole.errors import UsageError
 from drconsole.flows import events as ev
 from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
+from drconsole.flows import restore_answers
 from drconsole.flows import restore_forms as forms
 from drconsole.flows.endings import FlowEndings
 from drconsole.flows.engine_base import FlowOutcome
@@ -116,29 +117,10 @@ class RestoreSteps(FlowEndings):
         if confirmed is not None:
             request = confirmed.with_source(arn)
         else:
-            vault = plan.destination or plan.source.vault
-            form, defaults = self._form_for(plan, arn, vault, plan.metadata, flow_id[:6])
-            if state.restore_metadata is not None:
-                metadata = state.restore_metadata
-            else:
-                values = defaults
-                self.emit(ev.RestoreFormReady(flow_id, plan.source.resource_type, arn, values))
-                if self._ask_form is not None:
-                    # Asked with the flow's lock held: while the operator fills the form the
-                    # flow is driven here, and no other process restores with the defaults.
-                    answered = self._ask_form(form, values)
-                    if answered is None:
-                        return FlowOutcome(
-                            flow_id,
-                            "stopped",
-                            message="the restore form was not submitted: nothing was sent",
-                        )
-                    values = dict(answered)
-                problems = forms.validate(form, values)
-                if problems:
-                    raise UsageError(f"restore metadata: {problems[0]}")
-                metadata = forms.metadata_for(form, values)
-                self.journal.append(flow_id, "restore-form", metadata=metadata)
+            answers = self._restore_metadata(state, plan, arn)
+            if isinstance(answers, FlowOutcome):
+                return answers
+            metadata = answers
             token = jr.idempotency_token(flow_id, state.generation, "restore")
             request = pl.restore_request(plan, arn, metadata, token)
         from drconsole.checks.runner import run_restore_checks
@@ -163,6 +145,51 @@ class RestoreSteps(FlowEndings):
             if isinstance(asked, FlowOutcome):
                 return asked
         return request, self._journal_start(state, request)
+
+    def _restore_metadata(
+        self, state: jr.FlowState, plan: pl.FlowPlan, arn: str
+    ) -> dict[str, str] | FlowOutcome:
+        """The restore metadata of a request not confirmed yet: the form's answers as
+        journaled; else (none journaled, answers blocked by the restore checks, or changed by
+        `jobs --resume --metadata`) the form answered now, validated and journaled."""
+        flow_id = state.flow_id
+        vault = plan.destination or plan.source.vault
+        form, defaults = self._form_for(plan, arn, vault, plan.metadata, flow_id[:6])
+        journaled = state.restore_metadata
+        if journaled is None:
+            values, asker = defaults, self._ask_form
+        else:
+            values = restore_answers.prefilled(form, defaults, journaled)
+            blocked = restore_answers.blocked_on_answers(state)
+            asker = self._ask_form_again if blocked else None
+            if asker is None and not self.form_changes:
+                return journaled
+        if self.form_changes:
+            values = forms.with_overrides(form, self.form_changes, values)
+            bad = forms.problems_of_given(form, values, self.form_changes)
+            if bad:
+                raise UsageError(f"--metadata {bad[0]}")
+        self.emit(ev.RestoreFormReady(flow_id, plan.source.resource_type, arn, values))
+        if asker is not None:
+            # Asked with the flow's lock held: while the operator fills the form the flow is
+            # driven here, and no other process restores with the defaults.
+            answered = asker(form, values)
+            if answered is None:
+                return FlowOutcome(
+                    flow_id,
+                    "stopped",
+                    message="the restore form was not submitted: nothing was sent",
+                )
+            # Keys the form does not show (a secret given with the flow) are kept.
+            values = {**values, **answered} if journaled is not None else dict(answered)
+        problems = forms.validate(form, values)
+        if problems:
+            raise UsageError(f"restore metadata: {problems[0]}")
+        metadata = forms.metadata_for(form, values)
+        if metadata != journaled:
+            # Append-only: the latest `restore-form` record is the one a resume uses.
+            self.journal.append(flow_id, "restore-form", metadata=metadata)
+        return metadata
 
     def _restore_end(
         self,

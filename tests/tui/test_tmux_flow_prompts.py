@@ -465,3 +465,49 @@ def test_a_fix_is_applied_only_when_answered_after_its_diff(
         shell.close()
     applied = policy()
     assert applied is not None and "CopyIntoBackupVault" in applied
+
+
+def test_jobs_resume_in_a_terminal_asks_a_blocked_restore_form_again_prefilled(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """copy --restore --yes onto a DB name prod already holds is blocked by the restore checks
+    after its copy; `jobs --resume` in a terminal asks the form again, prefilled with that
+    name, and the StartRestoreJob shown, confirmed and sent carries the name typed instead."""
+    _, info = demo
+    prod, backup = info.accounts["prod"], info.accounts["backup"]
+    taken, free = "prod-orders-db-restore-test", "prod-orders-db-typed-again"
+    rp = newest(demo, "backup", "central-eu-central-1", "prod-orders-db", n=0)
+    vault = f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault"
+    shell = Shell(demo, tmp_path, (120, 40))
+    try:
+        shell.run(
+            "copy", "--recovery-point", rp, "--source-account", backup, "--to", vault,
+            "--restore", "--metadata", f"DBInstanceIdentifier={taken}", "--yes",
+            "--allow-duplicate-copy", "--poll-interval", "0.2",
+        )  # fmt: skip
+        assert shell.exit_code() == 1, shell.history()[-2000:]
+        shell.run("jobs", "--resume", "--poll-interval", "0.2")
+        shell.shows(rf"\? New DB instance identifier \(DBInstanceIdentifier\) {taken}")
+        shell.typed(*erase(len(taken)), *free, "Enter")
+        # The other fields as prefilled: one Enter per prompt drawn, none ahead of the next
+        # prompt, so that no Enter can answer "Send this" (No, by default).
+        answered, deadline = 1, time.monotonic() + 60
+        while True:
+            own = shell.shows(r"exit\d+=")
+            if "Send this StartRestoreJob?" in own:
+                break
+            if len(re.findall(r"(?m)^\? .+\(\w+\)", own)) > answered:
+                shell.keys("Enter")
+                answered += 1
+            assert time.monotonic() < deadline, own
+            time.sleep(0.2)
+        shown = shown_requests(shell.history(), "Send this StartRestoreJob?")
+        shell.keys("y")
+        assert shell.exit_code() == 0, shell.history()[-2000:]
+    finally:
+        shell.close()
+    assert [r["parameters"]["Metadata"]["DBInstanceIdentifier"] for r in shown] == [free]
+    restores = [c for c in sent(shell) if c["operation"] == "backup:StartRestoreJob"]
+    assert as_sent(restores) == as_sent(shown)
+    rds = client(demo, "rds", "prod")
+    assert rds.describe_db_instances(DBInstanceIdentifier=free)["DBInstances"]

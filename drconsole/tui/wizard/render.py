@@ -181,7 +181,15 @@ def result_text(outcome: Any, failure: dict[str, Any]) -> Text:
     if outcome.result.get("created_resource"):  # a restore AWS completed with data missing
         text.append("restored incompletely: ", style="bold")
         text.append(f"{outcome.result['created_resource']}\n")
-    if outcome.status == "blocked":
+    if outcome.status == "blocked" and failure.get("form_again"):
+        # The fix may name `--metadata`, which the console has no place for: here the form is.
+        text.append(
+            "Resume the flow from the jobs screen (j, then Enter on the flow): its restore "
+            "form is asked again, prefilled with your answers, to change a taken name or any "
+            "other value; nothing was sent. (`--metadata KEY=VALUE` is the command line's "
+            "way: `drconsole jobs --resume --flow ID --metadata KEY=VALUE`.)\n"
+        )
+    elif outcome.status == "blocked":
         text.append(
             "Fix it (the checks panel offers drconsole's own fixes), then resume the "
             "flow from the jobs screen (j, or Jobs in the command palette).\n"

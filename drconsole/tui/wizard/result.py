@@ -21,7 +21,12 @@ def failure_details(state: FlowState | None) -> dict[str, Any]:
     if state.last_error:  # interrupted by an AWS error: the fix, then resume
         return state.last_error
     if state.blocked_by:
-        return {"remediation": state.blocked_by[0].get("remediation", "")}
+        from drconsole.flows.restore_answers import blocked_on_answers
+
+        return {
+            "remediation": state.blocked_by[0].get("remediation", ""),
+            "form_again": blocked_on_answers(state),
+        }
     return {}
 
 
