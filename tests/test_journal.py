@@ -182,6 +182,8 @@ def test_each_damaged_line_is_skipped_with_one_warning(tmp_path: Path, caplog: A
         b'{"time": "t", "flow": "0000000000f1", "type": "teleport"}',
         b'{"time": "t", "flow": "0000000000f2", "type": "plan", "plan": {"kind": "copy"}}',
         b"[1, 2]",
+        # An integer msgspec cannot hold: said as what cannot be read, not "without a type".
+        b'{"time": "t", "flow": "0000000000f1", "type": "job", "job_id": ' + b"9" * 5000 + b"}",
     ]
     tail = b"\x00" * 64 + b"\n" + b'{"flow": "0000000000f1", "ty'  # a lost block, a torn write
     journal.path.write_bytes(good + b"\n".join(damage) + b"\n" + tail)
@@ -189,12 +191,14 @@ def test_each_damaged_line_is_skipped_with_one_warning(tmp_path: Path, caplog: A
         assert [f.flow_id for f in journal.flows()] == [F1]
         journal.flows()  # read again: no second warning
     reasons = {d.line: d.reason for d in journal.damaged}
-    assert sorted(reasons) == list(range(2, 11))
+    assert sorted(reasons) == list(range(2, 12))
     assert reasons[2].startswith("invalid UTF-8") and reasons[3].startswith("not JSON")
     assert "`step`" in reasons[4] and "got `int`" in reasons[5]
     assert reasons[6] == "unknown record type 'teleport'" and reasons[7].startswith("record 'plan'")
-    assert reasons[8] == "not a JSON object" and reasons[9].startswith("NUL bytes")
-    assert reasons[10] == "line cut short (a write interrupted by a crash)"
+    assert reasons[8] == "not a JSON object"
+    assert reasons[9].startswith("a line that cannot be read"), reasons[9]
+    assert reasons[10].startswith("NUL bytes")
+    assert reasons[11] == "line cut short (a write interrupted by a crash)"
     assert len(caplog.records) == len(reasons)
     assert all(f"{journal.path}:" in r.getMessage() for r in caplog.records)
 

@@ -347,8 +347,10 @@ def _record_problem(raw: bytes, message: str) -> str:
         data = msgspec.json.decode(raw)
         if isinstance(data, dict) and isinstance(data.get("type"), str):
             kind = data["type"][:40]
-    except msgspec.DecodeError:
-        pass
+    except msgspec.DecodeError as error:
+        # Not even read as plain JSON (an integer of thousands of digits, say): say why, not
+        # "without a type", which would send whoever repairs the journal after the wrong field.
+        return f"a line that cannot be read ({error})"
     if "at `$.flow`" in message:
         return f"record {kind!r}: flow id is not {FLOW_ID_FORM}" if kind else "bad flow id"
     if "at `$.type`" in message:
