@@ -5,6 +5,7 @@ the drill's start."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -179,3 +180,37 @@ def test_a_hostile_aws_message_reaches_report_html_without_a_control_character(
     html = (Path(directory) / "report.html").read_text()
     assert [c for c in html if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F] == []
     assert "Copy failed \\x1b]0;PWNED\\x07\\x1b[2J\\r\\nFORGED: drill PASSED" in html
+
+
+def test_a_failed_restore_that_made_its_resource_is_cleaned_up_with_the_rest(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """AWS may end a restore FAILED after making its resource (an RDS instance left in
+    incompatible-restore), and then names it: the drill deletes it with what else it made, and
+    history counts nothing left (it was neither deleted nor counted)."""
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    table = sb.client("dynamodb", info.accounts["prod"], EU).describe_table(
+        TableName="prod-sessions"
+    )["Table"]["TableArn"]
+    sb.inject_restore_failure_after_create(table, "Restore failed: incompatible-restore")
+    path = _runbook(
+        tmp_path,
+        info,
+        "",
+        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
+        "    metadata: {targetTableName: evidence-failed-made}\n",
+    )
+    env = env_for(sb, info, tmp_path)
+    done = drill(env, "run", str(path), "--yes", "--json", "--poll-interval", "0.1")
+    assert done.returncode == 1 and result_of(done)["verdict"] == "failed", done.stderr
+    tables = sb.client("dynamodb", recovery, EU).list_tables()["TableNames"]
+    assert "evidence-failed-made" not in tables  # made by the failed restore, then deleted
+    report = json.loads((Path(result_of(done)["report_dir"]) / "report.json").read_text())
+    (target,) = report["targets"]
+    deleted = [c for c in target["cleanup"] if c["kind"] == "resource"]
+    assert deleted and all(c["deleted"] for c in deleted), target["cleanup"]
+    assert deleted[0]["arn"].endswith("table/evidence-failed-made")
+    listed = drill(env, "history", "--json")
+    (run,) = [r for r in json.loads(listed.stdout)["runs"] if r["run_id"] == report["run_id"]]
+    assert run["left"] == 0

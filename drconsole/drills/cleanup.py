@@ -32,6 +32,9 @@ GONE_CODES = frozenset(
 )
 
 
+ENDED_RESTORE = ("COMPLETED", "FAILED", "ABORTED")
+
+
 def created_by(state: DrillState, flows: Mapping[str, FlowState]) -> list[dict[str, str]]:
     """What the drill's flows (`flows`: by flow id, as journaled) created: restored resources
     first, then their copies."""
@@ -45,7 +48,10 @@ def created_by(state: DrillState, flows: Mapping[str, FlowState]) -> list[dict[s
         plan = flow.plan
         restore = flow.step("restore")
         final_account = str(restore.account_id or "")
-        if restore.state == "COMPLETED" and restore.result_arn:
+        # A restore that FAILED or was aborted may still have made its resource (an RDS
+        # instance left incompatible-restore, a partial EFS): AWS then names it, and it is the
+        # drill's to delete as a completed one is.
+        if restore.state in ENDED_RESTORE and restore.result_arn:
             item = {
                 "target": name,
                 "kind": "resource",

@@ -167,7 +167,10 @@ def _ended(job: UnendedJob, seen: CopyJob | RestoreJob, flows: Any) -> str:
         status_message=seen.status_message,
         result_arn=made,
     )
+    why = f": {seen.status_message}" if seen.status_message else ""
     if seen.state == "COMPLETED" and made:
         return f"{job.describe()} ended COMPLETED: {made} is deleted with the rest"
-    why = f": {seen.status_message}" if seen.status_message else ""
+    if isinstance(seen, RestoreJob) and made:
+        # A failed restore may have made its resource; AWS names it (see cleanup.created_by).
+        return f"{job.describe()} ended {seen.state}{why}: {made}, which it made, is deleted"
     return f"{job.describe()} ended {seen.state}{why}: nothing of it to delete"

@@ -35,6 +35,8 @@ LONGEST = 1800.0
 
 _options: SandboxOptions | None = None
 _injected: dict[str, deque[str]] = {}
+# resource ARN -> messages of restores that create their resource, then fail
+_after_create: dict[str, deque[str]] = {}
 # StatusMessages AWS gives with a restore it ends COMPLETED (S3: some or no objects restored)
 _completion_messages: dict[str, deque[str]] = {}
 _due: list[tuple[float, int, Job]] = []
@@ -69,6 +71,7 @@ def reset() -> None:
     """Forget every scheduled job and injected failure."""
     with store.LOCK:
         _injected.clear()
+        _after_create.clear()
         _completion_messages.clear()
         _due.clear()
 
@@ -77,6 +80,18 @@ def inject_failure(resource_arn: str, message: str) -> None:
     """The next copy or restore job of the resource fails with `message`."""
     with store.LOCK:
         _injected.setdefault(resource_arn, deque()).append(message)
+
+
+def inject_failure_after_create(resource_arn: str, message: str) -> None:
+    """The next restore of the resource creates its resource, then fails with `message` (as
+    an RDS restore left `incompatible-restore` does: AWS names the resource it made)."""
+    with store.LOCK:
+        _after_create.setdefault(resource_arn, deque()).append(message)
+
+
+def take_injected_failure_after_create(resource_arn: str) -> str | None:
+    """Consume the failure after creation injected for the resource's next restore, if any."""
+    return _take(_after_create, resource_arn)
 
 
 def take_injected_failure(resource_arn: str) -> str | None:

@@ -198,6 +198,13 @@ class Sandbox:
 
         engine.inject_failure(resource_arn, message)
 
+    def inject_restore_failure_after_create(self, resource_arn: str, message: str) -> None:
+        """Make the next restore of that resource create its resource, then fail with
+        `message`, naming the resource as AWS does (CreatedResourceArn)."""
+        from . import engine
+
+        engine.inject_failure_after_create(resource_arn, message)
+
     def inject_restore_message(self, resource_arn: str, message: str) -> None:
         """Make the next restore job of that resource end COMPLETED with `message` as its
         StatusMessage (AWS's wording for an S3 restore that left objects out, or found none)."""

@@ -304,6 +304,11 @@ class TransferApiMixin(JobsApiMixin):
                     self.current_account, self.region, resource_type, metadata, role_arn, own
                 )
             account, region = self.current_account, self.region
+            failed_after = (
+                engine.take_injected_failure_after_create(point.resource_arn)
+                if failure is None
+                else None
+            )
 
             def complete(job: engine.Job) -> None:
                 try:
@@ -319,6 +324,10 @@ class TransferApiMixin(JobsApiMixin):
                     raise engine.JobFailed(str(exc)) from exc
                 job.results["CreatedResourceArn"] = created
                 point.last_restore_time = job.end_at
+                if failed_after is not None:
+                    # FAILED, though AWS made the resource and names it (RDS left in
+                    # incompatible-restore, say): whoever cleans up must still find it.
+                    raise engine.JobFailed(failed_after)
 
             job = engine.schedule(
                 "restore",
