@@ -108,3 +108,28 @@ def test_a_vault_arn_from_aws_that_drconsole_cannot_read_is_one_unknown_pair(
     for pair in pairs:  # one per resource type copied back
         (check,) = pair["checks"]
         assert check["status"] == "UNKNOWN" and "the vault AWS listed" in check["evidence"]
+
+
+def test_a_drill_of_an_efs_automatic_backup_is_planned(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """A drill whose EFS target's backups are in AWS's own vault (where automatic backups go):
+    the runbook names that vault as its source and the plan resolves the point in it (the
+    drill planner's vault parser, another than the checks', ended the whole plan)."""
+    sb, info = sandbox
+    _, point = efs_automatic_vault(sb, info)
+    prod, recovery = info.accounts["prod"], info.accounts["recovery"]
+    system = sb.client("efs", prod, EU).describe_file_systems()["FileSystems"][0]
+    runbook = tmp_path / "efs.yaml"
+    runbook.write_text(
+        "name: efs-auto\ncleanup: always\n"
+        f'restore_to: {{account: "{recovery}", region: {EU}, vault: recovery-vault}}\n'
+        "targets:\n  - name: files\n"
+        f'    resource: {{account: "{prod}", type: EFS, name: {system.get("Name")}}}\n'
+        f'    source: {{account: "{prod}", region: {EU}, vault: {EFS_VAULT}}}\n'
+    )
+    done = run(env_for(sb, info, tmp_path), "drill", "plan", str(runbook), "--json")
+    assert done.returncode in (0, 1), done.stdout[-2000:] + done.stderr
+    assert "defect" not in done.stderr and "Traceback" not in done.stderr
+    (target,) = json.loads(done.stdout)["targets"]
+    assert (target["resolved"] or {}).get("recovery_point") == point, target

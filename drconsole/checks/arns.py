@@ -28,6 +28,7 @@ VAULT_NAME = r"[A-Za-z0-9_-]{2,50}"
 # aws/efs/automatic-backup-vault, where EFS automatic backups go ("reserved for those automatic
 # backups only"). Their ARNs come from AWS, so they parse; no copy goes into one.
 RESERVED_VAULT_PREFIX = "aws/"
+EFS_AUTOMATIC_VAULT = "aws/efs/automatic-backup-vault"
 _ANY_VAULT_NAME = rf"(?:{VAULT_NAME}|aws/[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*)"
 VAULT_ARN = re.compile(
     rf"^arn:(?P<partition>{_PARTITION}):backup:(?P<region>{_REGION}):(?P<account>{_ACCOUNT})"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from drconsole import limits
 from drconsole.bounded_read import TooLarge, read_bounded
+from drconsole.checks.arns import EFS_AUTOMATIC_VAULT
 from drconsole.drills import runbook as rb
 from drconsole.drills.ownership import into_existing
 from drconsole.drills.yaml_nodes import Node, RunbookError, load
@@ -249,7 +250,8 @@ def _region(node: Node) -> str:
 
 def _vault(node: Node) -> str:
     value = node.text("a vault name")
-    if not _VAULT.match(value):
+    # AWS's own vault for EFS automatic backups is where an EFS target's backups are.
+    if not _VAULT.match(value) and value != EFS_AUTOMATIC_VAULT:
         raise node.error(f"expected a vault name (2-50 letters, digits, '_', '-'), got {value!r}")
     return value
 

@@ -10,7 +10,6 @@ vault of the source account in the destination Region.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -22,10 +21,6 @@ if TYPE_CHECKING:
 
 DB_FAMILY = frozenset({"RDS", "Aurora", "DocumentDB", "Neptune"})
 UNSUPPORTED_ROUTE_TEXT = "Feature is not supported for provided resource type"
-_VAULT_ARN = re.compile(
-    r"^arn:(?P<partition>[a-z-]+):backup:(?P<region>[a-z0-9-]+):(?P<account>\d{12})"
-    r":backup-vault:(?P<name>[A-Za-z0-9_.-]+)$"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +44,16 @@ class VaultRef:
 
     @classmethod
     def from_arn(cls, arn: str) -> VaultRef:
-        """Parse a vault ARN (ValueError when it is not one)."""
-        match = _VAULT_ARN.match(arn.strip())
-        if match is None:
-            raise ValueError(f"not a backup vault ARN: {arn!r}")
-        return cls(match["account"], match["region"], match["name"], match["partition"])
+        """Parse a vault ARN (ValueError when it is not one), as `checks.arns` parses every
+        vault ARN: AWS's own vaults (aws/efs/automatic-backup-vault) included."""
+        from drconsole.checks.arns import parse_vault_arn
+        from drconsole.errors import UsageError
+
+        try:
+            parsed = parse_vault_arn(arn, "vault")
+        except UsageError:
+            raise ValueError(f"not a backup vault ARN: {arn!r}") from None
+        return cls(parsed.account_id, parsed.region, parsed.name, parsed.partition)
 
 
 @dataclass(frozen=True, slots=True)
