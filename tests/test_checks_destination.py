@@ -194,3 +194,33 @@ async def test_a_copy_from_a_workload_account_defaults_to_its_vault_and_says_so(
             f"Copy to backup ({backup}) {info.dr_region} dr-eu-north-1, then restore there "
             "— the backup account",
         )
+
+
+async def test_an_odd_source_vault_arn_leaves_the_vault_list_filled(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """A source vault ARN drconsole cannot parse (from AWS, or a broken endpoint) is listed as
+    written: labelling it ended the worker that fills the vault list, which stayed empty."""
+    import msgspec
+
+    sandbox, info = demo
+    backup = sandbox.client("backup", info.accounts["backup"], info.region)
+    arn = next(
+        p["RecoveryPointArn"]
+        for p in backup.list_recovery_points_by_backup_vault(
+            BackupVaultName="central-eu-central-1"
+        )["RecoveryPoints"]
+        if p["Status"] == "COMPLETED"
+    )
+    odd = vault(info, "prod", "odd.vault")
+    point = msgspec.structs.replace(recovery_point(sandbox, info, arn), source_vault_arn=odd)
+    settings = settings_for(sandbox, info, tmp_path)
+    screen = ChecksScreen(point, settings, AwsSessions(settings))
+    app = Host(screen)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(300):
+            await pilot.pause()
+            if screen.listed:
+                break
+            await asyncio.sleep(0.05)
+        assert screen.listed and odd in screen.listed, screen.listed

@@ -194,9 +194,14 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
     def vault_label(self, arn: str) -> str:
         """A vault of the picker, by account name and id, Region and name."""
         from drconsole.checks.arns import parse_vault_arn
+        from drconsole.errors import UsageError
 
         origin = "  (copied from)" if arn == self.recovery_point.source_vault_arn else ""
-        return self.known.label(parse_vault_arn(arn, "vault")) + origin
+        try:
+            label = self.known.label(parse_vault_arn(arn, "vault"))
+        except UsageError:
+            label = arn  # from AWS, as AWS wrote it: one odd ARN must not empty the picker
+        return label + origin
 
     def show_destination(self) -> None:
         """Say what the verdicts are for, and show the chosen vault in the picker."""
