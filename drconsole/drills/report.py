@@ -274,6 +274,9 @@ def read_report(path: Path) -> Any:
         return json.loads(read_bounded(path, MAX_REPORT_BYTES), parse_constant=_no_constant)
     except TooLarge as error:
         raise ValueError(str(error)) from None
+    except RecursionError:
+        # Nested beyond reading: one reason for every reader (the console's report view too).
+        raise ValueError("nested too deeply to read") from None
 
 
 def _no_constant(name: str) -> Any:

@@ -23,6 +23,8 @@ DAMAGED = [
     # NaN, which Python's JSON reader takes and no duration can be.
     '{"run_id": "r", "verdict": "passed", "runbook": {"name": "payments"}, '
     '"targets": [{"verdict": "passed", "rto_seconds": NaN}]}',
+    # Nested beyond reading: listed unreadable, and ended the console when opened.
+    "[" * 100_000,
 ]
 
 
