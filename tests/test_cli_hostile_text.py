@@ -145,7 +145,7 @@ def test_drill_plan_prints_a_runbook_s_steps_with_their_escapes_escaped(
 
 
 # A line break too: what follows it must not start a line that reads as drconsole's own.
-FAILURE = "Copy failed: [/x] [red]vault\x1b[2J\x1b]0;PWNED\x07 gone\nFORGED: flow completed"
+FAILURE = "Copy failed: [/x] [red]vault\x1b[2J\x1b]0;PWNED\x07 gone\n  hop1: FORGED COMPLETED"
 FAILURE_SHOWN = "[/x] [red]vault\\x1b[2J\\x1b]0;PWNED\\x07 gone"
 
 
@@ -178,8 +178,10 @@ def test_copy_and_jobs_print_aws_s_failure_message_with_its_escapes_escaped(demo
     assert FAILURE_SHOWN in listed.stdout, listed.stdout + listed.stderr
     assert not raw_controls(listed.stdout + listed.stderr), listed.stdout
     for said in (copied.stdout + copied.stderr, listed.stdout):
+        # The line break is written `\n` on the message's own line, indented like drconsole's
+        # step lines or not: it starts no line.
         forged = [line for line in said.splitlines() if "FORGED" in line]
-        assert forged and all(line.startswith("    ") for line in forged), said
+        assert forged and all("\\n  hop1: FORGED" in line for line in forged), said
 
 
 def test_explain_prints_the_names_it_quotes_with_their_escapes_escaped() -> None:

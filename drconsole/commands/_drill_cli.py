@@ -10,8 +10,9 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from drconsole.commands._flow_cli import continued, require_confirmation_path, say
+from drconsole.commands._flow_cli import require_confirmation_path, say
 from drconsole.errors import UsageError
+from drconsole.redact import escape_controls
 
 if TYPE_CHECKING:
     from drconsole.drills.abandon import CleanupOutcome
@@ -65,6 +66,9 @@ class DrillPrinter:
 
     def text(self, event: dict[str, Any]) -> str:
         """One line (or none) for a person."""
+        from drconsole.commands._flow_events import one_line_values
+
+        event = one_line_values(event)
         name = event["event"]
         target = event.get("target", "")
         if name == "flow":
@@ -233,9 +237,9 @@ def print_outcome(args: argparse.Namespace, report: dict[str, Any]) -> int:
             + (f" ({by})" if by else "")
         )
         for failure in target["failures"]:
-            say(f"  {continued(failure, '    ')}")
+            say(f"  {escape_controls(str(failure))}")
         for item in target["cleanup"]:
-            say(f"  clean-up {item['kind']} {item['arn']}: {continued(item['reason'], '    ')}")
+            say(f"  clean-up {item['kind']} {item['arn']}: {escape_controls(str(item['reason']))}")
     say(f"drill {report['run_id']} {report['verdict']}; report in {directory}")
     if report.get("resume"):
         say(f"not finished: nothing was cleaned up; `{report['resume']}` carries it on")

@@ -6,7 +6,24 @@ import json
 import threading
 from typing import Any
 
-from drconsole.commands._flow_cli import say
+from drconsole.commands._flow_cli import continued, say
+from drconsole.redact import escape_controls
+
+# drconsole's own texts of several lines; every other text of an event (AWS's messages, check
+# evidence quoting them, names) is shown on one line, its line breaks written as `\n`.
+OWN_LINES = frozenset({"remediation", "explanation", "next_step"})
+
+
+def one_line_values(value: Any, key: str = "") -> Any:
+    """`value` with every text but drconsole's own multi-line ones on one line: a line break in
+    what AWS said can start no line that reads as drconsole's."""
+    if isinstance(value, dict):
+        return {k: one_line_values(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [one_line_values(v, key) for v in value]
+    if isinstance(value, str):
+        return continued(value, "      ") if key in OWN_LINES else escape_controls(value)
+    return value
 
 
 class EventPrinter:
@@ -24,15 +41,11 @@ class EventPrinter:
             else:
                 line = self.text(event)
                 if line:
-                    # drconsole's own further lines are indented; one that is not comes from a
-                    # line break in AWS's text, and must not read as a line of drconsole's.
-                    first, *rest = line.split("\n")
-                    rest = [part if part.startswith(" ") else f"    {part}" for part in rest]
-                    say("\n".join([first, *rest]), flush=True)
+                    say(line, flush=True)
 
     def text(self, event: Any) -> str:
         """One line for a person (empty: nothing new to say)."""
-        data = event.to_json()
+        data = one_line_values(event.to_json())
         name = data["event"]
         if name == "flow-planned":
             return f"flow {data['flow']}: {data['plan'].get('route_reason', '')}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from drconsole.commands._flow_cli import continued, say
 from drconsole.commands._flow_flags import add_poll_flag
+from drconsole.redact import escape_controls
 
 
 def register(subparsers: Any) -> None:
@@ -282,21 +283,21 @@ def _print_flows(args: argparse.Namespace, summaries: list[dict[str, Any]]) -> N
             source = (
                 "" if step.get("state_source") != "journal" or not step["job_id"] else " (journal)"
             )
-            said = continued(step["result_arn"] or step["status_message"] or "", "      ")
+            said = escape_controls(str(step["result_arn"] or step["status_message"] or ""))
             state = step["state"] + source
             say(f"    {step['step']:<8} {state:<20} {job}  {where}  {said}".rstrip())
             if step.get("state_error"):
-                say(f"      AWS could not be asked: {continued(step['state_error'], '        ')}")
+                say(f"      AWS could not be asked: {escape_controls(str(step['state_error']))}")
         for blocked in flow["blocked_by"]:
-            say(f"    blocked by {blocked['id']}: {blocked['evidence']}")
-            say(f"      fix: {blocked['remediation']}")
+            say(f"    blocked by {blocked['id']}: {escape_controls(str(blocked['evidence']))}")
+            say(f"      fix: {continued(blocked['remediation'], '        ')}")
         if flow.get("last_error"):
             error = flow["last_error"]
-            message = continued(error["message"], "      ")
+            message = escape_controls(str(error["message"]))
             say(f"    stopped at {error['step']} by {error['cause']}: {message}")
         if flow["failure"]:
             failure = flow["failure"]
-            message = continued(failure.get("message"), "      ")
+            message = escape_controls(str(failure.get("message")))
             say(f"    failed: {failure.get('cause')}: {message}")
 
 
