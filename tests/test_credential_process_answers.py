@@ -92,3 +92,30 @@ def test_a_short_token_of_any_shape_is_never_quoted(tmp_path: Path) -> None:
     assert "Invalid header value" in outcome.stderr  # what http.client said, without the token
     assert token not in outcome.stderr + outcome.stdout, outcome.stderr
     assert SECRET_KEY not in outcome.stderr + outcome.stdout
+
+
+def test_the_caller_s_and_member_accounts_signing_credentials_are_known_secrets(
+    tmp_path: Path,
+) -> None:
+    """Static caller credentials (the sandbox's, or any endpoint's) and each member account's
+    assumed-role credentials are registered as they sign, as a profile's are: a short or odd
+    token from an STS-compatible endpoint is removed from every text whatever its shape."""
+    from drconsole import redact
+    from drconsole.aws.session import AwsSessions
+    from drconsole.sandbox.scenarios import start_sandbox
+    from drconsole.sandbox.server import SandboxOptions
+    from tests.tui.conftest import sandbox_settings
+
+    sandbox, info = start_sandbox("demo", SandboxOptions())
+    try:
+        settings = sandbox_settings(sandbox, info, tmp_path)
+        sessions = AwsSessions(settings)
+        sessions.client("backup", None, info.region).list_backup_vaults()
+        static = settings.static_credentials
+        assert static is not None and static.secret_access_key in redact._KNOWN_SET
+        before = set(redact._KNOWN_SET)
+        sessions.client("backup", info.accounts["prod"], info.region).list_backup_vaults()
+        # The role's secret key and session token, new to this process.
+        assert len(redact._KNOWN_SET - before) >= 2, redact._KNOWN_SET - before
+    finally:
+        sandbox.stop()

@@ -130,6 +130,11 @@ class AwsSessions(CallerIdentity, CredentialErrors):
     def _new_base_session(self) -> boto3.Session:
         """The caller's session: static credentials, or the AWS CLI chain for the profile."""
         region = self.settings.home_region
+        session = self._caller_session(region)
+        signing_secrets.install(session)
+        return session
+
+    def _caller_session(self, region: str) -> boto3.Session:
         if self.settings.break_glass is not None:
             from drconsole.aws import break_glass
 
@@ -163,7 +168,6 @@ class AwsSessions(CallerIdentity, CredentialErrors):
                 session = boto3.Session(profile_name=profile, region_name=region)
             mfa_prompt.install(session)
             process_credentials.install(session)
-            signing_secrets.install(session)
             return session
         except ProfileNotFound:
             where = (
@@ -275,6 +279,8 @@ class AwsSessions(CallerIdentity, CredentialErrors):
             static = self.settings.static_credentials is not None
             template = botocore.session.Session(profile=None if static else self.settings.profile)
             self._share_loader(template)
+            # Member accounts' credentials are secrets too, whatever shape the endpoint gives.
+            signing_secrets.install(template)
             self._template = template
         return self._template
 

@@ -17,8 +17,11 @@ SHORTEST = 8
 
 
 def install(session: Any) -> None:
-    """Register the credentials of every request signed by clients of `session` (boto3)."""
-    session.events.register("before-sign", _register_signing_credentials)
+    """Register the credentials of every request signed by clients of `session` (a boto3 or a
+    botocore session: the caller's, a member profile's, the role template member accounts'
+    clients are copied from)."""
+    events = getattr(session, "events", None)  # boto3's; a botocore session registers itself
+    (events or session).register("before-sign", _register_signing_credentials)
 
 
 def _register_signing_credentials(request_signer: Any = None, **_: Any) -> None:
