@@ -90,14 +90,18 @@ def foreign_link(path: Path) -> str | None:
 
 def _shared_folder_refusal(folder: Path, link: Path, owner: int) -> str | None:
     """Why the link `link` (of uid `owner`), found in `folder`, is not followed, else None."""
+    # Stricter than the kernel's rule, which follows a link of the folder's owner: another
+    # user's folder inside /tmp holding their link to `~/.bashrc` is the same trap one level
+    # down. The person's own links and root's are followed, wherever they are.
+    if owner in (os.geteuid(), 0):
+        return None
     found = os.stat(folder)
     shared = found.st_mode & stat.S_ISVTX and found.st_mode & stat.S_IWOTH
-    # The folder's owner may link there, as the kernel allows: /tmp's links of root's own.
-    if not shared or owner in (os.geteuid(), found.st_uid):
-        return None
+    where = "the shared folder" if shared else "the folder"
+    kind = " (sticky, writable by all)" if shared else ""
     return (
-        f"{limits.shown_path(str(link))} is a symlink of another user (uid {owner}) in the "
-        f"shared folder {limits.shown_path(str(folder))} (sticky, writable by all): not followed"
+        f"{limits.shown_path(str(link))} is a symlink of another user (uid {owner}) in "
+        f"{where} {limits.shown_path(str(folder))}{kind}: not followed"
     )
 
 

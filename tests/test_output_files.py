@@ -260,14 +260,20 @@ def test_readiness_html_never_follows_another_users_link_in_a_shared_folder(
         one_line_exit_2(done, f"--html {path}: {link} {NOT_FOLLOWED} {shared} ", "not followed")
     assert precious.read_text() == "mine\n"
     assert sorted(p.name for p in home.iterdir()) == ["victim.txt"]  # nothing made there
-    # The person's own link in the same folder, and a link of the folder's owner (as the
-    # kernel's protected_symlinks allows both), are followed as before.
+    # The person's own link in the same folder is followed as before.
     readiness(env, planted(shared / "own.html", home / "own.html", os.geteuid()))
     assert "<html" in (home / "own.html").read_text().lower()
-    theirs = shared_folder(tmp_path, "theirs")
-    os.chown(theirs, OTHER_USER, OTHER_USER)
-    readiness(env, planted(theirs / "page.html", home / "by-owner.html"))
-    assert "<html" in (home / "by-owner.html").read_text().lower()
+    # Another user's link in a folder of their own (shared or not) is the same trap one level
+    # down, though the kernel's rule follows a link of the folder's owner: refused.
+    for name, sticky in (("theirs", True), ("plain", False)):
+        theirs = shared_folder(tmp_path, name)
+        if not sticky:
+            theirs.chmod(0o755)
+        os.chown(theirs, OTHER_USER, OTHER_USER)
+        link = planted(theirs / "page.html", home / "by-owner.html")
+        done = run(env, "readiness", "--html", str(link))
+        one_line_exit_2(done, f"--html {link}: {link} is a symlink of another user", "followed")
+    assert not (home / "by-owner.html").exists()
 
 
 @as_root
