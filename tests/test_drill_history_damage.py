@@ -219,3 +219,16 @@ def test_another_runs_report_in_a_runs_place_is_not_its_evidence(tmp_path: Path)
     runs = history(state_home / "drconsole")
     assert [(run["runbook"], run["verdict"]) for run in runs] == [("payments", "unreadable")] * 2
     assert drill_coverage(state_home / "drconsole") == {}
+    # A report without a run id is none of drconsole's: no evidence for readiness either, as
+    # history lists it unreadable.
+    bare = tmp_path / "bare"
+    journal_with_reports(
+        bare / "drconsole",
+        [
+            '{"verdict": "passed", "runbook": {"name": "payments"}, "finished": '
+            '"2026-12-01T01:00:00+00:00", "targets": [{"verdict": "passed", "recovery_point": '
+            '{"resource_arn": "arn:aws:dynamodb:eu-central-1:111122223333:table/t"}}]}'
+        ],
+    )
+    assert history(bare / "drconsole")[0]["verdict"] == "unreadable"
+    assert drill_coverage(bare / "drconsole") == {}

@@ -203,7 +203,14 @@ def test_newest_passing_drill_covers_its_resource(sessions: AwsSessions, tmp_pat
         folder.mkdir()
         target = {"verdict": verdict, "recovery_point": {"resource_arn": web.resource_arn}}
         (folder / "report.json").write_text(
-            json.dumps({"finished": finished, "runbook": {"name": "web"}, "targets": [target]})
+            json.dumps(
+                {
+                    "run_id": run_id,
+                    "finished": finished,
+                    "runbook": {"name": "web"},
+                    "targets": [target],
+                }
+            )
         )
         journal.append(run_id, "drill-start", runbook="web", started=finished, targets=["web"])
         journal.append(run_id, "drill-end", finished=finished, report_dir=str(folder))

@@ -31,10 +31,7 @@ def drill_coverage(state_dir: Path) -> dict[str, DrillCoverage]:
             continue
         book = report.get("runbook")
         runbook = str(book.get("name", "")) if isinstance(book, dict) else ""
-        if (
-            runbook != state.start.get("runbook")
-            or report.get("run_id", state.run_id) != state.run_id
-        ):
+        if runbook != state.start.get("runbook") or report.get("run_id") != state.run_id:
             continue  # another run's report in this run's place: no evidence of this run
         for target in targets:
             if not isinstance(target, dict) or target.get("verdict") != "passed":

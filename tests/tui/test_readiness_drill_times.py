@@ -23,7 +23,9 @@ def write_drill(state_dir: Path, folder: Path, run_id: str, finished: object, ar
     folder.mkdir()
     target = {"verdict": "passed", "recovery_point": {"resource_arn": arn}}
     (folder / "report.json").write_text(
-        json.dumps({"finished": finished, "runbook": {"name": "db"}, "targets": [target]})
+        json.dumps(
+            {"run_id": run_id, "finished": finished, "runbook": {"name": "db"}, "targets": [target]}
+        )
     )
     journal = DrillJournal(state_dir)
     journal.append(run_id, "drill-start", runbook="db", started=GOOD, targets=["db"])
