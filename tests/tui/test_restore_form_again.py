@@ -80,6 +80,8 @@ async def test_a_restore_blocked_on_a_taken_name_is_asked_again_from_the_jobs_sc
         await pilot.press("enter")
         await wait_until(pilot, lambda: pane(app) == "final", what="final request", timeout=60)
         assert f'"DBInstanceIdentifier": "{FREE}"' in text_of(app, "#final-text")
+        # In place, said so though this wizard came back from the jobs screen without a plan.
+        assert "the recovery point's own restore metadata" in text_of(app, "#final-title")
         await pilot.pause(ARMING_SECONDS)
         await pilot.press("enter")  # Send the restore
         await wait_until(pilot, lambda: pane(app) == "result", what="done", timeout=60)

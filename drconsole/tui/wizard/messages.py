@@ -53,9 +53,10 @@ class FormNeeded(Message, namespace="copy_restore_wizard"):
 class ConfirmRequest(Message, namespace="copy_restore_wizard"):
     """The engine built a request after the plan (the final restore): show it and ask."""
 
-    def __init__(self, request: JobRequest) -> None:
+    def __init__(self, request: JobRequest, after_copy: bool = True) -> None:
         super().__init__()
         self.request = request
+        self.after_copy = after_copy  # a restore of a copy the flow made, not in place
 
 
 class Failed(Message, namespace="copy_restore_wizard"):

@@ -276,7 +276,13 @@ class CopyRestoreWizard(WizardFrame):
 
     def _confirm_from_engine(self, request: JobRequest) -> bool:
         """The engine's thread: show the request it is about to send and wait for the answer."""
-        self.post_message(self.ConfirmRequest(request))
+        from drconsole.flows.journal import Journal
+
+        # Whether the flow copied first, from its journal (a wizard brought back from the jobs
+        # screen has no plan of its own to say so).
+        state = Journal(self.drapp.settings.state_dir).flow(self.flow_id) if self.flow_id else None
+        after_copy = bool(state.hops) if state is not None else True
+        self.post_message(self.ConfirmRequest(request, after_copy))
         return self._answers.get()
 
     def _form_from_engine(self, form: RestoreForm, values: dict[str, str]) -> dict[str, str] | None:
@@ -308,8 +314,8 @@ class CopyRestoreWizard(WizardFrame):
         self.asked_request = message.request
         self.query_one("#final-text", Static).update(render.request_text(message.request))
         copy = message.request.kind == "copy"  # a hop of a route chosen after the plan
-        in_place = self.prepared is not None and not self.prepared.plan.route.hops
-        title = FINAL_COPY_TITLE if copy else FINAL_IN_PLACE_TITLE if in_place else FINAL_TITLE
+        restore_title = FINAL_TITLE if message.after_copy else FINAL_IN_PLACE_TITLE
+        title = FINAL_COPY_TITLE if copy else restore_title
         self.query_one("#final-title", Static).update(title)
         self.query_one("#send-final", Button).label = (
             "Send the copy" if copy else "Send the restore"
