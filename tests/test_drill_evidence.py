@@ -139,6 +139,9 @@ def test_a_target_without_objectives_says_it_was_measured_and_not_judged(
         env, "run", str(path), "--yes", "--json", "--junit", str(junit), "--poll-interval", "0.1"
     )
     assert done.returncode == 0 and result_of(done)["verdict"] == "passed", done.stderr
+    outcome = {t["target"]: t for t in result_of(done)["targets"]}
+    assert (outcome["table"]["rpo_met"], outcome["table"]["rto_met"]) == (None, None)
+    assert outcome["timed"]["rto_met"] is True
     cases = {case.get("name"): case for case in ET.parse(junit).getroot().iter("testcase")}
     said = {name: case.findtext("system-out") or "" for name, case in cases.items()}
     assert said["table"].count("(no objective, not judged)") == 2, said
@@ -146,6 +149,11 @@ def test_a_target_without_objectives_says_it_was_measured_and_not_judged(
     assert "RPO " in said["timed"] and said["timed"].count("not judged") == 1, said
     html = (Path(result_of(done)["report_dir"]) / "report.html").read_text()
     assert html.count("/ no objective (not judged)") == 3  # table's RPO and RTO, timed's RPO
+    # drill run's own lines say it too (here a run in text, resolved anew).
+    again = drill(env, "run", str(path), "--yes", "--poll-interval", "0.1")
+    assert "table: PASSED" in again.stdout, again.stdout + again.stderr
+    line = next(x for x in again.stdout.splitlines() if x.startswith("table: PASSED"))
+    assert line.endswith("no objective for RPO and RTO: not judged"), line
 
 
 def test_a_hostile_aws_message_reaches_report_html_without_a_control_character(

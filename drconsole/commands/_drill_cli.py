@@ -223,6 +223,9 @@ def print_outcome(args: argparse.Namespace, report: dict[str, Any]) -> int:
                     "rpo_seconds": t["rpo_seconds"],
                     "rto_seconds": t["rto_seconds"],
                     "rto_by": t["rto_by"],
+                    # True/False against the objective; None: no objective, not judged.
+                    "rpo_met": t.get("rpo_met"),
+                    "rto_met": t.get("rto_met"),
                 }
                 for t in report["targets"]
             ],
@@ -231,10 +234,19 @@ def print_outcome(args: argparse.Namespace, report: dict[str, Any]) -> int:
         return code
     for target in report["targets"]:
         by = ", ".join(f"{k} {format_duration(v)}" for k, v in target["rto_by"].items())
+        objectives = target.get("objectives") or {}
+        # A measure without an objective was not judged: said, as in the JUnit file and HTML.
+        unjudged = [
+            name
+            for name, key in (("RPO", "rpo_seconds"), ("RTO", "rto_seconds"))
+            if objectives.get(key) is None
+        ]
+        said = f"; no objective for {' and '.join(unjudged)}: not judged" if unjudged else ""
         say(
             f"{target['target']}: {target['verdict'].upper()} RPO "
             f"{format_duration(target['rpo_seconds'])} RTO {format_duration(target['rto_seconds'])}"
             + (f" ({by})" if by else "")
+            + said
         )
         for failure in target["failures"]:
             say(f"  {escape_controls(str(failure))}")
