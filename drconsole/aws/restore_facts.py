@@ -236,6 +236,7 @@ def gather_restore_facts(
         role=role_facts,
         metadata=merged,
         user_metadata_keys=frozenset(given),
+        aws_metadata=metadata if isinstance(metadata, dict) else None,
         target_names=names,
         new_names=() if elsewhere else new_names,
         restore_key=key,

@@ -319,6 +319,8 @@ class RestoreFacts:
     role: RoleFacts | Unreadable | None  # None: the role does not exist
     metadata: dict[str, str] | Unreadable  # AWS's restore metadata merged with the user's
     user_metadata_keys: frozenset[str] = frozenset()
+    # AWS's own restore metadata, before the user's (the backed-up volume's size), if read.
+    aws_metadata: dict[str, str] | None = None
     target_names: tuple[TargetName, ...] = ()
     # (kind, AWS's default name) of names the restore creates anew (`<name>-restored-<flow id>`)
     # because none was given: judged free, not AWS's default.
