@@ -15,7 +15,7 @@ import pytest
 
 from drconsole.checks.restore_network import network_request
 from drconsole.flows import restore_forms as forms
-from tests.test_cli_copy import EU, SandboxProcess, audit_requests, drconsole, journal
+from tests.test_cli_copy import EU, SandboxProcess, audit_requests, drconsole, journal, newest
 from tests.test_cli_copy import sandbox_process as start_sandbox
 
 SOURCE_NICS = json.dumps(
@@ -152,10 +152,14 @@ def _events(done: Any) -> list[dict[str, Any]]:
 
 
 def _aws_metadata(sb: SandboxProcess, rp: str) -> dict[str, str]:
-    backup = sb.client("backup", "prod", EU)
-    found = backup.get_recovery_point_restore_metadata(
-        BackupVaultName="prod-vault", RecoveryPointArn=rp
-    )["RestoreMetadata"]
+    return _aws_metadata_in(sb, "prod", "prod-vault", rp)
+
+
+def _aws_metadata_in(sb: SandboxProcess, role: str, vault: str, rp: str) -> dict[str, str]:
+    backup = sb.client("backup", role, EU)
+    found = backup.get_recovery_point_restore_metadata(BackupVaultName=vault, RecoveryPointArn=rp)[
+        "RestoreMetadata"
+    ]
     return dict(found)
 
 
@@ -271,3 +275,50 @@ def test_bad_items_to_restore_is_one_line_and_nothing_is_written(
     [line] = done.stderr.strip().splitlines()
     assert "ItemsToRestore must be a JSON list of one to 5 paths" in line
     assert not journal(tmp_path) and not audit_requests(tmp_path)
+
+
+def _target_check(done: Any) -> dict[str, Any]:
+    checks = json.loads(done.stdout)["checks"]
+    found: dict[str, Any] = next(c for c in checks if c["id"] == "restore.target-name")
+    return found
+
+
+def test_an_efs_restore_into_an_existing_file_system_needs_one_where_it_runs(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """In the backup account, a copy's `file-system-id` names prod's file system: a restore
+    into it (newFileSystem false) is judged before it is sent, not left to FAIL late."""
+    copy = newest(sandbox, "central-eu-central-1", EU, "EFS")
+    backup_account = sandbox.accounts["backup"]
+    source_id = _aws_metadata_in(sandbox, "backup", "central-eu-central-1", copy)["file-system-id"]
+    checked = drconsole(
+        sandbox, tmp_path, "check", "restore", "--recovery-point", copy, "--source-account",
+        backup_account, "--metadata", "newFileSystem=false", "--json",
+    )  # fmt: skip
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    check = _target_check(checked)
+    assert check["status"] == "FAIL" and check["cause"] == "UNKNOWN"
+    assert f"EFS file system {source_id}" in check["evidence"]
+    assert f"not found in account {backup_account}" in check["evidence"]
+    assert "newFileSystem=true" in check["remediation"]
+
+    before = sandbox.client("backup", "backup", EU).list_restore_jobs()["RestoreJobs"]
+    done = drconsole(
+        sandbox, tmp_path, "restore", "--recovery-point", copy, "--source-account",
+        backup_account, "--metadata", "newFileSystem=false", "--allow-backup-account-restore",
+        "--yes", "--json",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert _events(done)[-1]["status"] == "blocked"
+    assert not audit_requests(tmp_path)
+    after = sandbox.client("backup", "backup", EU).list_restore_jobs()["RestoreJobs"]
+    assert len(after) == len(before)
+
+    # In prod, its own file system exists: the same restore into it passes.
+    own = _prod_point(sandbox, "prod-shared-files")
+    in_place = drconsole(
+        sandbox, tmp_path, "check", "restore", "--recovery-point", own, "--metadata",
+        "newFileSystem=false", "--json",
+    )  # fmt: skip
+    passed = _target_check(in_place)
+    assert passed["status"] == "PASS" and "exists in account" in passed["evidence"], passed

@@ -236,6 +236,11 @@ NAMED_ANEW_ON_RESTORE = {
 }
 
 
+# The kind of target a restore goes into rather than creates (EFS, newFileSystem false): it
+# must exist where the restore runs.
+EXISTING_FILE_SYSTEM = "EFS file system to restore into"
+
+
 @dataclass(frozen=True, slots=True)
 class TargetName:
     """A name the restore will create, and whether something already holds it."""
