@@ -27,6 +27,8 @@ from drconsole.checks.fixes import plan_fix
 from drconsole.checks.runner import CheckReport, run_copy_checks, run_restore_checks
 from drconsole.config import Credentials, Settings
 from drconsole.diagnose import diagnose
+from drconsole.flows import restore_forms as forms
+from drconsole.flows import restore_metadata_rules as metadata_rules
 from drconsole.models import CauseCode, CheckStatus
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.scenarios.vaults import create_vault, org_wide_access_policy
@@ -701,6 +703,23 @@ class RestoreCase:
     explained: CauseCode | None = None  # what `explain` says, when it knows more than the check
 
 
+def as_sent(facts: RestoreFacts) -> dict[str, str]:
+    """The checked metadata without the keys of AWS's that the restore form leaves out for
+    these values (the source's network interfaces beside a subnet of the restore's own)."""
+    assert isinstance(facts.metadata, dict)
+    resource_type = facts.recovery_point.resource_type
+    if resource_type not in forms.FIELDS or facts.aws_metadata is None:
+        return facts.metadata
+    form = forms.build_form(resource_type, facts.aws_metadata, facts.recovery_point.region, "x")
+    values = {
+        k: v
+        for k, v in facts.metadata.items()
+        if k not in form.passthrough or k in facts.user_metadata_keys
+    }
+    left_out = metadata_rules.dropped_keys(resource_type, form.passthrough, form.defaults, values)
+    return {k: v for k, v in facts.metadata.items() if k not in left_out}
+
+
 def restore_in_sandbox(
     world: World, report: CheckReport, operator: str | None = None
 ) -> CopyOutcome:
@@ -717,7 +736,7 @@ def restore_in_sandbox(
     try:
         job_id = backup.start_restore_job(
             RecoveryPointArn=facts.recovery_point.arn,
-            Metadata=facts.metadata,
+            Metadata=as_sent(facts),
             IamRoleArn=facts.role_arn,
         )["RestoreJobId"]
     except ClientError as error:

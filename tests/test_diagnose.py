@@ -197,6 +197,7 @@ RESTORE_CAUSES = {
     "MSG_BUCKET_MISSING": CauseCode.UNKNOWN,
     "MSG_INSTANCE_PROFILE_MISSING": CauseCode.UNKNOWN,
     "MSG_ROLE_NOT_AUTHORIZED": CauseCode.ROLE_PERMISSIONS,
+    "MSG_VOLUME_SMALLER_THAN_SNAPSHOT": CauseCode.UNKNOWN,
 }
 RESTORE_FILL = {
     "role_arn": "arn:aws:iam::111111111111:role/service-role/AWSBackupDefaultServiceRole",
@@ -206,6 +207,8 @@ RESTORE_FILL = {
     "file_system_id": "fs-0123456789abcdef0",
     "creation_token": "fs-0123456789abcdef0-restore",
     "encoded": "x7Kq-9Zp2LmNoPqRsTuVwXyZ0123456789abcdefGhIjKlMnOp",
+    "size": 1,
+    "floor": 22,
 }
 
 

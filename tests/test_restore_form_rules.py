@@ -10,7 +10,8 @@ from drconsole.sandbox.restore_metadata import validate_metadata
 
 EU = "eu-central-1"
 BASE = {
-    "EBS": {"availabilityZone": "eu-central-1a", "volumeType": "gp3", "volumeSize": "8"},
+    # A 1 GiB snapshot: no size of a type's range is below it.
+    "EBS": {"availabilityZone": "eu-central-1a", "volumeType": "gp3", "volumeSize": "1"},
     "EC2": {"InstanceType": "t3.micro", "RequireIMDSv2": "false"},
     "RDS": {"DBInstanceIdentifier": "orders-db", "DBInstanceClass": "db.t3.micro", "Port": "5432"},
     "EFS": {"file-system-id": "fs-0123", "newFileSystem": "true", "CreationToken": "fs-0123-r"},

@@ -11,6 +11,7 @@ from drconsole.aws.restore_access import AccessReader
 from drconsole.aws.restore_network import NetworkReader
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.facts import (
+    EXISTING_FILE_SYSTEM,
     NAMED_ANEW_ON_RESTORE,
     EngineVersions,
     InstanceProfileFacts,
@@ -100,6 +101,19 @@ class RestoreFactReader(FactReader, NetworkReader, AccessReader):
                 ),
                 ("FileSystemNotFound",),
             ),
+            EXISTING_FILE_SYSTEM: (
+                "efs",
+                "elasticfilesystem:DescribeFileSystems",
+                lambda c: (
+                    required(
+                        c.describe_file_systems(FileSystemId=name),
+                        "FileSystems",
+                        "DescribeFileSystems",
+                    )
+                    or None
+                ),
+                ("FileSystemNotFound",),
+            ),
             "S3 bucket": (
                 "s3",
                 "s3:HeadBucket",
@@ -173,6 +187,17 @@ def target_names(resource_type: str, metadata: dict[str, str]) -> list[tuple[str
     return pairs
 
 
+def file_system_restored_into(resource_type: str, metadata: dict[str, str]) -> str:
+    """The `file-system-id` of an EFS restore into an existing file system (newFileSystem
+    false), else ""."""
+    if resource_type != "EFS":
+        return ""
+    lowered = {key.lower(): str(value).strip() for key, value in metadata.items()}
+    if _true(lowered.get("newfilesystem", "true") or "true"):
+        return ""
+    return lowered.get("file-system-id", "")
+
+
 def gather_restore_facts(
     reader: RestoreFactReader,
     rp_arn: RecoveryPointArn,
@@ -209,7 +234,7 @@ def gather_restore_facts(
     where = (account, region)
     with ThreadPoolExecutor(max_workers=7) as pool:
         role_read = pool.submit(reader.role, role)
-        names_read = pool.submit(_names, reader, rp.resource_type, where, judged, elsewhere)
+        names_read = pool.submit(_names, reader, rp.resource_type, where, judged, elsewhere, merged)
         key_read = pool.submit(_restore_key, reader, rp, merged, given, after_copy_to)
         network_read = pool.submit(_network, reader, rp.resource_type, where, named, elsewhere)
         engine_read = pool.submit(_engine, reader, rp.resource_type, where, metadata, merged)
@@ -236,6 +261,7 @@ def gather_restore_facts(
         role=role_facts,
         metadata=merged,
         user_metadata_keys=frozenset(given),
+        aws_metadata=metadata if isinstance(metadata, dict) else None,
         target_names=names,
         new_names=() if elsewhere else new_names,
         restore_key=key,
@@ -280,14 +306,22 @@ def _names(
     where: tuple[str, str],
     named: dict[str, str] | Unreadable,
     elsewhere: bool,
+    merged: dict[str, str] | Unreadable,
 ) -> tuple[TargetName, ...]:
-    """Each name the restore creates, and whether something holds it already."""
+    """Each name the restore creates, and whether something holds it already; and the file
+    system an EFS restore goes into, and whether it exists where the restore runs (AWS's
+    `file-system-id` after a copy is the source's, of another account or Region)."""
     if not isinstance(named, dict) or elsewhere:
         return ()
-    return tuple(
+    found = tuple(
         TargetName(kind, name, reader.name_taken(*where, kind, name))
         for kind, name in target_names(resource_type, named)
     )
+    into = file_system_restored_into(resource_type, merged) if isinstance(merged, dict) else ""
+    if into:
+        exists = reader.name_taken(*where, EXISTING_FILE_SYSTEM, into)
+        found += (TargetName(EXISTING_FILE_SYSTEM, into, exists),)
+    return found
 
 
 def _network(

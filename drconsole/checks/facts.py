@@ -236,6 +236,11 @@ NAMED_ANEW_ON_RESTORE = {
 }
 
 
+# The kind of target a restore goes into rather than creates (EFS, newFileSystem false): it
+# must exist where the restore runs.
+EXISTING_FILE_SYSTEM = "EFS file system to restore into"
+
+
 @dataclass(frozen=True, slots=True)
 class TargetName:
     """A name the restore will create, and whether something already holds it."""
@@ -319,6 +324,8 @@ class RestoreFacts:
     role: RoleFacts | Unreadable | None  # None: the role does not exist
     metadata: dict[str, str] | Unreadable  # AWS's restore metadata merged with the user's
     user_metadata_keys: frozenset[str] = frozenset()
+    # AWS's own restore metadata, before the user's (the backed-up volume's size), if read.
+    aws_metadata: dict[str, str] | None = None
     target_names: tuple[TargetName, ...] = ()
     # (kind, AWS's default name) of names the restore creates anew (`<name>-restored-<flow id>`)
     # because none was given: judged free, not AWS's default.

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from drconsole.checks.common import role_elsewhere, trust_verdict, unknown_check
 from drconsole.checks.facts import (
+    EXISTING_FILE_SYSTEM,
     RestoreFacts,
     TargetName,
     Unreadable,
@@ -240,6 +241,10 @@ def check_target_names(facts: RestoreFacts) -> Check:
             return unknown_check(
                 cid, title, target.taken, f"whether {target.kind} {target.name} exists"
             )
+        if target.kind == EXISTING_FILE_SYSTEM:
+            if not target.taken:
+                return _no_file_system_to_restore_into(facts, target)
+            continue
         if target.taken:
             key = NAME_KEYS.get(target.kind, "the name")
             region = region_of(facts)
@@ -254,9 +259,30 @@ def check_target_names(facts: RestoreFacts) -> Check:
                 f" (or, if {target.name} is a leftover to drop, {_delete_command(target, region)}"
                 " and re-run the check).",
             )
-    names = ", ".join(f"{t.kind} {t.name}" for t in facts.target_names)
     where = f"account {facts.restoring_account_id} ({region_of(facts)})"
-    return Check(cid, title, PASS, f"{names} free in {where}")
+    created = [t for t in facts.target_names if t.kind != EXISTING_FILE_SYSTEM]
+    into = [f"{t.kind} {t.name} exists" for t in facts.target_names if t not in created]
+    names = ", ".join(f"{t.kind} {t.name}" for t in created)
+    said = ([f"{names} free"] if created else []) + into
+    return Check(cid, title, PASS, f"{'; '.join(said)} in {where}")
+
+
+def _no_file_system_to_restore_into(facts: RestoreFacts, target: TargetName) -> Check:
+    """An EFS restore into an existing file system that the restoring account and Region do
+    not have (after a copy, AWS's `file-system-id` is the source account's or Region's)."""
+    region = region_of(facts)
+    return Check(
+        "restore.target-name",
+        "Target name is free",
+        FAIL,
+        f"EFS file system {target.name} (newFileSystem false: the restore goes into it) not "
+        f"found in account {facts.restoring_account_id} ({region})",
+        # No cause code covers it: `explain` reads EFS's "does not exist" as UNKNOWN too.
+        CauseCode.UNKNOWN,
+        "Restore into a new file system (--metadata newFileSystem=true), or name one of that "
+        f"account and Region: --metadata file-system-id=fs-... (aws efs describe-file-systems "
+        f"--region {region}).",
+    )
 
 
 # The metadata key that names what the restore creates, per kind of target.

@@ -54,15 +54,37 @@ def _placement_zone(raw: str) -> str:
     return str(value.get("AvailabilityZone", "") or "") if isinstance(value, dict) else ""
 
 
+def _primary_interface(raw: str) -> tuple[str, tuple[str, ...]]:
+    """The subnet and security groups of the first network interface in EC2's
+    `NetworkInterfaces` value (a JSON list), or nothing."""
+    try:
+        value = json.loads(raw) if raw.strip().startswith("[") else []
+    except ValueError:
+        return "", ()
+    interfaces = [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
+    if not interfaces:
+        return "", ()
+    first = min(interfaces, key=lambda i: i.get("DeviceIndex", 0) or 0)
+    groups = first.get("Groups", []) or []
+    names = tuple(str(g.get("GroupId", "") if isinstance(g, dict) else g).strip() for g in groups)
+    return str(first.get("SubnetId", "") or "").strip(), tuple(n for n in names if n)
+
+
 def network_request(resource_type: str, metadata: dict[str, str]) -> NetworkRequest | None:
     """What the metadata names of the network; None for types that have none."""
     if resource_type not in NETWORKED_TYPES:
         return None
     if resource_type == "EC2":
         zone = _placement_zone(_lookup(metadata, "Placement"))
+        subnet = _lookup(metadata, "SubnetId")
+        groups = metadata_list(_lookup(metadata, "SecurityGroupIds"))
+        if not subnet and not groups:
+            # Without a subnet or groups of its own, the restore sends the recovery point's
+            # network interfaces (restore_metadata_rules): the instance goes where they say.
+            subnet, groups = _primary_interface(_lookup(metadata, "NetworkInterfaces"))
         return NetworkRequest(
-            subnet=_lookup(metadata, "SubnetId"),
-            security_groups=metadata_list(_lookup(metadata, "SecurityGroupIds")),
+            subnet=subnet,
+            security_groups=groups,
             zones=(zone,) if zone else (),
             zone_key="Placement",
         )

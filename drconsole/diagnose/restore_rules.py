@@ -94,6 +94,7 @@ RESTORE_RULES: tuple[Rule, ...] = (
             r"InvalidZone\.NotFound",
             r"\bzone '?[\w-]+'? does not exist",
             r"invalid value '?[\w-]+'? for availabilityzone",
+            r"network interfaces and an instance-level (?:subnet id|security groups) may not",
         ),
         "No default VPC for this user. GroupName is only supported for EC2-Classic and default"
         " VPC. / No default subnet detected in VPC. Please contact AWS Support to recreate"

@@ -170,6 +170,7 @@ class FlowEngine(CopySteps):
             bad = forms.problems_of_given(form, values, plan.metadata)
             if bad:
                 raise UsageError(f"--metadata {bad[0]}")
+            warnings += forms.dropped_notes(form, values)
             reports.append(("restore", self._restore_checks_before(plan, form, values)))
         in_place_metadata = None
         if form is not None and not plan.route.hops and not restore_form_later:

@@ -31,7 +31,9 @@ def with_form_verdict(report: CheckReport, given: Mapping[str, str] | None) -> C
         copied_from = point.region if region != point.region else ""
     else:
         copied_from = point.copied_from_region
-    form = forms.build_form(point.resource_type, facts.metadata, region, "check", copied_from)
+    # The form as the flow builds it, from AWS's own metadata (the floor of a volume's size).
+    aws = facts.aws_metadata if facts.aws_metadata is not None else facts.metadata
+    form = forms.build_form(point.resource_type, aws, region, "check", copied_from)
     problems = forms.problems_of_given(form, forms.with_overrides(form, given), given)
     if not problems:
         return report

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from drconsole.checks.arns import KMS_KEY_ARN
+from drconsole.flows import restore_metadata_rules as rules
 from drconsole.flows import s3_restore_rules as s3
 
 RESTORABLE_TYPES = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3")
@@ -449,6 +450,9 @@ def validate(form: RestoreForm, values: Mapping[str, str]) -> list[str]:
         problems.extend(_rds_problems({**passed, **lowered}, wrong))
     if form.resource_type == "S3":
         problems.extend(s3.problems(lowered, form.copied_from, form.region))
+    # A key already said to be wrong is not judged again.
+    wrong |= {problem.split(" ", 1)[0].lower() for problem in problems}
+    problems.extend(rules.problems(form.resource_type, form.defaults, values, wrong))
     return problems
 
 
@@ -472,6 +476,11 @@ def _json_list(text: str) -> str:
     return json.dumps([str(i).strip() for i in items if str(i).strip()])
 
 
+def dropped_notes(form: RestoreForm, values: Mapping[str, str]) -> list[str]:
+    """One line per key of AWS's metadata that `metadata_for` leaves out for these values."""
+    return rules.dropped_notes(form.resource_type, form.passthrough, form.defaults, values)
+
+
 def emptied(overrides: Mapping[str, str]) -> dict[str, str]:
     """The keys the user's `--metadata` empties, as empty values: the request drops them
     (metadata_for), and the checks, which lay the metadata sent over AWS's, must not take
@@ -480,8 +489,10 @@ def emptied(overrides: Mapping[str, str]) -> dict[str, str]:
 
 
 def metadata_for(form: RestoreForm, values: Mapping[str, str]) -> dict[str, str]:
-    """The StartRestoreJob Metadata: passed-through keys plus every non-empty form value."""
-    metadata = dict(form.passthrough)
+    """The StartRestoreJob Metadata: passed-through keys (but those the values rule out, see
+    `dropped_notes`) plus every non-empty form value."""
+    dropped = rules.dropped_keys(form.resource_type, form.passthrough, form.defaults, values)
+    metadata = {k: v for k, v in form.passthrough.items() if k not in dropped}
     for key, value in values.items():
         text = str(value).strip()
         known = form.field_for(key)

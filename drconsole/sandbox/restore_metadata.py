@@ -140,6 +140,19 @@ def _ec2_metadata(
         metadata["Placement"] = json.dumps(
             {"AvailabilityZone": instance.placement.availability_zone}
         )
+        # The instance's primary interface, as AWS Backup records it beside the subnet.
+        metadata["NetworkInterfaces"] = json.dumps(
+            [
+                {
+                    "DeviceIndex": 0,
+                    "SubnetId": instance.subnet_id or "",
+                    "Groups": [group.id for group in instance.security_groups],
+                    "PrivateIpAddresses": [
+                        {"Primary": True, "PrivateIpAddress": instance.private_ip_address}
+                    ],
+                }
+            ]
+        )
     return metadata
 
 

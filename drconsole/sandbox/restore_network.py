@@ -8,6 +8,7 @@ state directly; they share nothing with drconsole's checks.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from drconsole.sandbox import resources
@@ -20,6 +21,15 @@ MSG_SECURITY_GROUP_MISSING = "The security group '{group_id}' does not exist"
 MSG_GROUP_NOT_IN_DEFAULT_VPC = "The security group '{group_id}' does not exist in VPC '{vpc_id}'"
 MSG_GROUP_OTHER_NETWORK = (
     "Security group {group_id} and subnet {subnet_id} belong to different networks."
+)
+# RunInstances' InvalidParameterCombination for network interfaces beside an instance-level
+# subnet or security groups.
+MSG_INTERFACES_WITH_SUBNET = (
+    "Network interfaces and an instance-level subnet ID may not be specified on the same request"
+)
+MSG_INTERFACES_WITH_GROUPS = (
+    "Network interfaces and an instance-level security groups may not be specified on the "
+    "same request"
 )
 MSG_NO_DEFAULT_VPC = "No default VPC for this user"
 MSG_ZONE_NOT_SUBNETS = (
@@ -65,10 +75,33 @@ def _placement_zone(metadata: Metadata) -> str:
     return str(value.get("AvailabilityZone", "")) if isinstance(value, dict) else ""
 
 
+def primary_interface(metadata: Metadata) -> dict[str, Any] | None:
+    """The first network interface of the `NetworkInterfaces` metadata (a JSON list), if any."""
+    raw = metadata.get("NetworkInterfaces").strip()
+    try:
+        value = json.loads(raw) if raw.startswith("[") else []
+    except ValueError:
+        return None
+    interfaces = [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
+    return min(interfaces, key=lambda i: i.get("DeviceIndex", 0) or 0) if interfaces else None
+
+
 def ec2_network_failure(account_id: str, region: str, metadata: Metadata) -> str | None:
     """Why RunInstances refuses the restored instance's network, else None."""
     subnet_id = metadata.get("SubnetId").strip()
     groups = metadata.json_list("SecurityGroupIds")
+    interface = primary_interface(metadata)
+    if interface is not None:
+        # AWS's own metadata names the instance's subnet and groups beside its interface;
+        # the sandbox takes them as one when they agree (AWS does not document whether it
+        # does), and refuses the interface beside a subnet or groups of another.
+        own_subnet = str(interface.get("SubnetId", "") or "").strip()
+        own_groups = [str(g) for g in interface.get("Groups", []) or []]
+        if subnet_id and subnet_id != own_subnet:
+            return MSG_INTERFACES_WITH_SUBNET
+        if groups and sorted(groups) != sorted(own_groups):
+            return MSG_INTERFACES_WITH_GROUPS
+        subnet_id, groups = own_subnet, own_groups
     subnet: Any = None
     if subnet_id:
         subnet = resources.find_subnet(account_id, region, subnet_id)

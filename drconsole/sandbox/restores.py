@@ -67,6 +67,11 @@ MSG_ROLE_NOT_AUTHORIZED = (
     "associated with your AWS Backup role(s), and refer to the AWS Backup documentation for "
     "more details. Encoded authorization failure message: {encoded}"
 )
+# EC2's refusal of a volume smaller than its snapshot (EC2 names the snapshot too, as
+# `explain`'s rule volume-smaller-than-snapshot knows; the recovery point is not known here).
+MSG_VOLUME_SMALLER_THAN_SNAPSHOT = (
+    "Volume of size {size}GB is smaller than snapshot, expect size >= {floor}GB"
+)
 MSG_FILE_SYSTEM_MISSING = "File system '{file_system_id}' does not exist."
 # EFS CreateFileSystem's FileSystemAlreadyExists.
 MSG_FILE_SYSTEM_EXISTS = (
@@ -138,6 +143,10 @@ def restore_failure(
             or not key_admits_restore(key, account_id, iam_role_arn or "")
         ):
             return MSG_KMS_KEY_UNUSABLE
+    if resource_type == "EBS":
+        floor, asked = Metadata(snapshot_metadata or {}).get("volumeSize"), values.get("volumeSize")
+        if floor.isdigit() and asked.strip().isdigit() and int(asked) < int(floor):
+            return MSG_VOLUME_SMALLER_THAN_SNAPSHOT.format(size=int(asked), floor=int(floor))
     if resource_type == "Aurora":
         snapshot = Metadata(snapshot_metadata or {})
         engine = values.get("Engine") or snapshot.get("Engine")
@@ -333,12 +342,15 @@ def _build_ec2(account_id: str, region: str, metadata: Metadata, source: str) ->
     image_id = metadata.get("ImageId")
     if not resources.image_exists(account_id, region, image_id):
         image_id = resources.any_image_id(account_id, region)
+    # Without a subnet of its own, the instance goes where its network interface says.
+    interface = restore_network.primary_interface(metadata) or {}
+    groups = metadata.json_list("SecurityGroupIds") or [str(g) for g in interface.get("Groups", [])]
     return resources.ec2_instance(
         account_id,
         region,
         instance_type=metadata.get("InstanceType"),
-        subnet_id=_key_or_none(metadata, "SubnetId"),
-        security_group_ids=metadata.json_list("SecurityGroupIds"),
+        subnet_id=_key_or_none(metadata, "SubnetId") or interface.get("SubnetId") or None,
+        security_group_ids=groups,
         image_id=image_id,
         instance_profile=metadata.get("IamInstanceProfileName").strip(),
     )

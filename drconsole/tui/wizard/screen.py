@@ -13,6 +13,7 @@ from textual.widgets import ContentSwitcher
 
 from drconsole.errors import UsageError
 from drconsole.flows import events as ev
+from drconsole.flows import restore_forms as forms
 from drconsole.flows.cautions import Acceptance
 from drconsole.tui import arming
 from drconsole.tui.widgets.plain import Button, Checkbox, Static
@@ -397,6 +398,10 @@ class CopyRestoreWizard(WizardFrame):
             self.app.bell()
             return
         self.query_one("#form-errors", Static).update("")
+        # Keys of AWS's metadata these values rule out are said, as the CLI says them.
+        if form_pane.form is not None:
+            for note in forms.dropped_notes(form_pane.form, form_pane.values()):
+                self.app.notify(note, severity="warning", timeout=15)
         self.show("progress", "Restore", focus="#progress-log")
         self._give_form(form_pane.values())
 
