@@ -55,26 +55,6 @@ INSTANCE_TYPE = r"^[a-z][a-z0-9-]*\.[a-z0-9]+(-[a-z0-9]+)?$"
 # .tpc<threads>.mem<ratio> (db.r5b.4xlarge.tpc2.mem2x:
 # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Oracle.Concepts.InstanceClasses.html).
 DB_INSTANCE_CLASS = r"^db\.[a-z0-9-]+\.[a-z0-9]+(-[a-z0-9]+)?(\.tpc\d+\.mem\d+x)?$"
-# General purpose bucket naming rules beyond the characters: no IP address form, and the
-# prefixes and suffixes S3 reserves (https://docs.aws.amazon.com/AmazonS3/latest/userguide/
-# bucketnamingrules.html).
-_BUCKET_IP = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
-BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
-
-
-def bucket_name_problem(name: str) -> str | None:
-    """What S3's general purpose bucket naming rules refuse in a name that has the right
-    characters and length, or None."""
-    if _BUCKET_IP.fullmatch(name):
-        return f"must not be formatted as an IP address, not {name!r}"
-    prefix = next((p for p in BUCKET_RESERVED_PREFIXES if name.startswith(p)), None)
-    if prefix is not None:
-        return f"must not start with {prefix!r}, which S3 reserves, not {name!r}"
-    suffix = next((x for x in BUCKET_RESERVED_SUFFIXES if name.endswith(x)), None)
-    if suffix is not None:
-        return f"must not end with {suffix!r}, which S3 reserves, not {name!r}"
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,7 +393,7 @@ def field_problem(form_field: FormField, value: str, region: str) -> str | None:
     if form_field.pattern and not re.search(form_field.pattern, text):
         return f"must be {form_field.expectation or 'valid'}, not {text!r}"
     if form_field.pattern == _BUCKET.pattern:
-        return bucket_name_problem(text)
+        return s3.bucket_name_problem(text)
     if form_field.key.lower() in ("availabilityzone",) and not text.startswith(region):
         return f"must be an Availability Zone of {region}, not {text!r}"
     return None

@@ -1,5 +1,6 @@
 """S3 restore metadata as AWS Backup documents it: the encryption choices, the original
-encryption a copy from another Region cannot use, and the values of the optional keys. Pure.
+encryption a copy from another Region cannot use, the values of the optional keys, and the
+bucket naming rules beyond the characters. Pure.
 
 Source: "Restore S3 data using AWS Backup"
 (https://docs.aws.amazon.com/aws-backup/latest/devguide/restoring-s3.html), its AWS CLI section.
@@ -7,6 +8,7 @@ Source: "Restore S3 data using AWS Backup"
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 # "EncryptionType // [...] Options are original (same encryption as the original object),
@@ -58,3 +60,25 @@ def problems(lowered: Mapping[str, str], copied_from: str, region: str) -> list[
             f"RestoreLatestVersionsUpTo must be a positive whole number or all, not {versions!r}"
         )
     return found
+
+
+# General purpose bucket naming rules beyond the characters: no IP address form, and the
+# prefixes and suffixes S3 reserves (https://docs.aws.amazon.com/AmazonS3/latest/userguide/
+# bucketnamingrules.html).
+_BUCKET_IP = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """What S3's general purpose bucket naming rules refuse in a name that has the right
+    characters and length, or None."""
+    if _BUCKET_IP.fullmatch(name):
+        return f"must not be formatted as an IP address, not {name!r}"
+    prefix = next((p for p in BUCKET_RESERVED_PREFIXES if name.startswith(p)), None)
+    if prefix is not None:
+        return f"must not start with {prefix!r}, which S3 reserves, not {name!r}"
+    suffix = next((x for x in BUCKET_RESERVED_SUFFIXES if name.endswith(x)), None)
+    if suffix is not None:
+        return f"must not end with {suffix!r}, which S3 reserves, not {name!r}"
+    return None
