@@ -224,3 +224,39 @@ async def test_an_odd_source_vault_arn_leaves_the_vault_list_filled(
                 break
             await asyncio.sleep(0.05)
         assert screen.listed and odd in screen.listed, screen.listed
+
+
+async def test_an_s3_copy_within_the_backup_account_is_not_copied_back_there_once_it_is_known(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """An S3 bucket's ARN names no account: with the backup account not yet known, its DR copy
+    of a DR copy looks like any copy and defaults to the vault it came from; once the
+    organization's names tell the backup account, the default is chosen again (none, asked)."""
+    import msgspec
+
+    sandbox, info = demo
+    client = sandbox.client("backup", info.accounts["backup"], info.dr_region)
+    s3 = next(
+        p
+        for p in client.list_recovery_points_by_backup_vault(BackupVaultName="dr-eu-north-1")[
+            "RecoveryPoints"
+        ]
+        if p["ResourceType"] == "S3" and p["Status"] == "COMPLETED"
+    )
+    # As a copy of the backup account's own vault would list it (the demo's S3 copies there
+    # come from prod): what the default is chosen from.
+    point = msgspec.structs.replace(
+        dr_copy_of_a_dr_copy(sandbox, info),
+        arn=s3["RecoveryPointArn"],
+        resource_arn=s3["ResourceArn"],
+        resource_type="S3",
+        resource_name=s3.get("ResourceName", ""),
+    )
+    settings = settings_for(sandbox, info, tmp_path)  # no backup_account_id configured
+    screen = ChecksScreen(point, settings, AwsSessions(settings))
+    app = Host(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_on_screen(app, pilot, "No destination chosen: this copy came from backup")
+        assert screen.destination == "" and screen.withheld
+        await settle(screen, pilot)
+        assert {group for group, _ in screen.ordered()} == {"restore"}

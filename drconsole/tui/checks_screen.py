@@ -112,6 +112,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         self.given_destination = destination
         self.destination = destination or ""
         self.withheld = False  # the vault the copy came from was not taken as the default
+        self.chosen = False  # the destination is the operator's (typed or picked), no default
         self.listed: frozenset[str] = frozenset()  # the vaults of the picker
         self.rows: dict[str, list[Check]] = {}
         self.pending: dict[str, str] = {}
@@ -179,8 +180,18 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         )
 
     def learn_names(self, names: dict[str, str]) -> None:
-        """The organization's account names (and so its backup account): say them."""
+        """The organization's account names (and so its backup account): say them, and choose
+        the default destination again with what they tell (an S3 copy's ARN names no account:
+        until the backup account was known, a copy within it looked like any other)."""
         self.known.learn(names, self.settings)
+        if self.given_destination is None and not self.chosen:
+            default = default_destination(self.recovery_point, self.known)
+            if default != self.destination:
+                self.destination = default
+                self.withheld = bool(self.recovery_point.source_vault_arn) and not default
+                self.query_one("#destination", Input).value = default
+                self.start_checks()  # the verdicts of the old default are for another vault
+                return
         self.show_destination()
 
     def set_destinations(self, arns: list[str]) -> None:
@@ -222,6 +233,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
             self.query_one("#destination", Input).value = event.value
             self.destination = event.value
             self.withheld = False
+            self.chosen = True
             self.start_checks()
 
     # Running --------------------------------------------------------------------------------
@@ -379,6 +391,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         """A new destination: re-run every check."""
         self.destination = event.value.strip()
         self.withheld = False
+        self.chosen = True
         self.start_checks()
         self.query_one("#checks-table", DataTable).focus()
 
