@@ -28,8 +28,14 @@ VAULT_NAME = r"[A-Za-z0-9_-]{2,50}"
 # aws/efs/automatic-backup-vault, where EFS automatic backups go ("reserved for those automatic
 # backups only"). Their ARNs come from AWS, so they parse; no copy goes into one.
 RESERVED_VAULT_PREFIX = "aws/"
-EFS_AUTOMATIC_VAULT = "aws/efs/automatic-backup-vault"
 _ANY_VAULT_NAME = rf"(?:{VAULT_NAME}|aws/[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*)"
+
+
+def is_vault_name(value: str) -> bool:
+    """A backup vault's name as AWS gives one: CreateBackupVault's pattern, or AWS's own."""
+    return re.fullmatch(_ANY_VAULT_NAME, value) is not None
+
+
 VAULT_ARN = re.compile(
     rf"^arn:(?P<partition>{_PARTITION}):backup:(?P<region>{_REGION}):(?P<account>{_ACCOUNT})"
     rf":backup-vault:(?P<name>{_ANY_VAULT_NAME})$"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from drconsole import limits
 from drconsole.bounded_read import TooLarge, read_bounded
-from drconsole.checks.arns import EFS_AUTOMATIC_VAULT
+from drconsole.checks.arns import is_vault_name
 from drconsole.drills import runbook as rb
 from drconsole.drills.ownership import into_existing
 from drconsole.drills.yaml_nodes import Node, RunbookError, load
@@ -24,8 +24,6 @@ from drconsole.state_dir import DRILLS_FOLDER_ENTRIES
 _ACCOUNT = re.compile(r"^\d{12}$", re.ASCII)
 # As checks.arns: a four-letter prefix too (eusc-de-east-1, the European Sovereign Cloud).
 _REGION = re.compile(r"^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$", re.ASCII)
-# CreateBackupVault's BackupVaultName pattern: no dot (see checks.arns.VAULT_NAME).
-_VAULT = re.compile(r"^[A-Za-z0-9_-]{2,50}$")
 _NAME = re.compile(NAME)  # the drill journal checks a runbook's name with the same pattern
 # Fifteen digits a part at most: far past any limit (so "is too long" is said), while hundreds
 # of digits would overflow the float they are summed into.
@@ -250,8 +248,8 @@ def _region(node: Node) -> str:
 
 def _vault(node: Node) -> str:
     value = node.text("a vault name")
-    # AWS's own vault for EFS automatic backups is where an EFS target's backups are.
-    if not _VAULT.match(value) and value != EFS_AUTOMATIC_VAULT:
+    # AWS's own vaults too: an EFS target's automatic backups are in one.
+    if not is_vault_name(value):
         raise node.error(f"expected a vault name (2-50 letters, digits, '_', '-'), got {value!r}")
     return value
 
