@@ -176,9 +176,9 @@ def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]
             continue
         path = Path(str(state.end.get("report_dir", ""))) / "report.json"
         try:
-            found = summary(rp.read_report(path), path.parent)
-            if found["runbook"] != name or found["run_id"] != state.run_id:
-                # Another run's report in this run's place: not this run's evidence.
+            report = rp.read_report(path)
+            found = summary(report, path.parent)
+            if not rp.is_report_of(report, state.run_id, name):
                 raise UnreadableReport("the report of another run")
             out.append(found)
         except (OSError, ValueError, RecursionError):

@@ -279,6 +279,14 @@ def read_report(path: Path) -> Any:
         raise ValueError("nested too deeply to read") from None
 
 
+def is_report_of(report: Any, run_id: str, runbook: object) -> bool:
+    """Whether `report` is the report of run `run_id` of `runbook`: another run's report.json
+    put in its place (copied, edited) is no evidence of this run."""
+    book = report.get("runbook") if isinstance(report, dict) else None
+    name = book.get("name") if isinstance(book, dict) else None
+    return name == runbook and report.get("run_id") == run_id
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number a report holds")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from drconsole.drills.journal import DrillJournal, parse_time
-from drconsole.drills.report import is_abandoned, read_report
+from drconsole.drills.report import is_abandoned, is_report_of, read_report
 from drconsole.readiness.model import DrillCoverage
 
 
@@ -31,7 +31,7 @@ def drill_coverage(state_dir: Path) -> dict[str, DrillCoverage]:
             continue
         book = report.get("runbook")
         runbook = str(book.get("name", "")) if isinstance(book, dict) else ""
-        if runbook != state.start.get("runbook") or report.get("run_id") != state.run_id:
+        if not is_report_of(report, state.run_id, state.start.get("runbook")):
             continue  # another run's report in this run's place: no evidence of this run
         for target in targets:
             if not isinstance(target, dict) or target.get("verdict") != "passed":
