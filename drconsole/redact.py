@@ -112,10 +112,15 @@ def register_secret(value: str) -> None:
             return
         # Longest first: a secret that contains another is removed whole. (Inserted in place:
         # every member account's credentials are registered, a thousand of them at scale.)
-        lengths = [-len(secret) for secret in _KNOWN_SECRETS]
-        at = bisect.bisect_right(lengths, -len(value))
-        _KNOWN_SECRETS = (*_KNOWN_SECRETS[:at], value, *_KNOWN_SECRETS[at:])
+        secrets = list(_KNOWN_SECRETS)
+        bisect.insort(secrets, value, key=lambda secret: -len(secret))
+        _KNOWN_SECRETS = tuple(secrets)
         _KNOWN_SET.add(value)
+
+
+def known_secret(value: str) -> bool:
+    """Whether `value` is registered already (a test of a set: asked at every signed request)."""
+    return value in _KNOWN_SET
 
 
 def _redact_known(text: str) -> str:

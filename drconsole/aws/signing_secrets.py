@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drconsole.redact import register_secret
+from drconsole.redact import known_secret, register_secret
 
 SHORTEST = 8
 
@@ -34,7 +34,9 @@ def _register_signing_credentials(request_signer: Any = None, **_: Any) -> None:
     for secret in (frozen.secret_key, frozen.token):
         # A value shorter than a password's usual least would mask ordinary words everywhere
         # (a test endpoint's secret key `secret`); no credential AWS issues is that short.
-        if isinstance(secret, str) and len(secret.strip()) >= SHORTEST:
+        # Every request signs: the forms below are made once, when the secret is new.
+        new = isinstance(secret, str) and not known_secret(secret)
+        if new and len(secret.strip()) >= SHORTEST:
             register_secret(secret)
             # As errors quote it: without the whitespace around it, or as the bytes literal
             # http.client shows of a header it refuses (b'…\n').
