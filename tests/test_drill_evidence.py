@@ -23,7 +23,16 @@ from drconsole.drills.runbook import (
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
 from tests.demo_sessions import demo_sessions
-from tests.test_drill_run import DRILL, EU, _runbook, drill, env_for, result_of, sandbox
+from tests.test_drill_run import (
+    DRILL,
+    EU,
+    _runbook,
+    drill,
+    env_for,
+    result_of,
+    sandbox,
+    table_runbook,
+)
 
 __all__ = ["sandbox"]  # the module's sandbox fixture, shared with test_drill_run's helpers
 
@@ -166,13 +175,7 @@ def test_a_hostile_aws_message_reaches_report_html_without_a_control_character(
         TableName="prod-sessions"
     )["Table"]["TableArn"]
     sb.inject_job_failure(table, "Copy failed \x1b]0;PWNED\x07\x1b[2J\r\nFORGED: drill PASSED")
-    path = _runbook(
-        tmp_path,
-        info,
-        "",
-        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
-        "    metadata: {targetTableName: evidence-hostile}\n",
-    )
+    path = table_runbook(tmp_path, info, "evidence-hostile")
     env = env_for(sb, info, tmp_path)
     done = drill(env, "run", str(path), "--yes")
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr
@@ -202,13 +205,7 @@ def test_a_failed_restore_that_made_its_resource_is_cleaned_up_with_the_rest(
         TableName="prod-sessions"
     )["Table"]["TableArn"]
     sb.inject_restore_failure_after_create(table, "Restore failed: incompatible-restore")
-    path = _runbook(
-        tmp_path,
-        info,
-        "",
-        '  - name: table\n    resource: {account: "PROD", type: DynamoDB, name: prod-sessions}\n'
-        "    metadata: {targetTableName: evidence-failed-made}\n",
-    )
+    path = table_runbook(tmp_path, info, "evidence-failed-made")
     env = env_for(sb, info, tmp_path)
     done = drill(env, "run", str(path), "--yes", "--json", "--poll-interval", "0.1")
     assert done.returncode == 1 and result_of(done)["verdict"] == "failed", done.stderr
