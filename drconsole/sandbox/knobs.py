@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 CREDENTIAL_SCOPE = re.compile(r"Credential=([A-Z0-9]{16,128})/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/")
 
 SLOW_SECONDS = 3.0  # the delay of the "slow" fault, and of the "late" fault's answer
+# The longest a "hold" fault keeps a call: a test that forgot to clear it still ends.
+HOLD_LIMIT_SECONDS = 120.0
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -202,6 +204,8 @@ class KnobsMiddleware:
         fault = self._fault(options.faults, seen.name) if options.faults else None
         if fault == "slow":
             time.sleep(SLOW_SECONDS)
+        elif fault == "hold":
+            self._hold(options.faults, seen.name)
         elif fault is not None and fault != "late":
             status, code, message = fault_error(fault, protocol, access_key, service)
             return self._reply(start_response, protocol, status, code, message)
@@ -240,6 +244,14 @@ class KnobsMiddleware:
         body = b"".join(self.app(environ, start_response))
         time.sleep(SLOW_SECONDS)
         return [body]
+
+    @staticmethod
+    def _hold(faults: dict[str, str], operation: str) -> None:
+        """Keep the call waiting while its "hold" fault stands: a step that stays in progress
+        for exactly as long as a test needs it to, however slow the machine."""
+        deadline = time.monotonic() + HOLD_LIMIT_SECONDS
+        while faults.get(operation, "").startswith("hold") and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def _fault(self, faults: dict[str, str], operation: str) -> str | None:
         """The fault injected into this call: `KIND`, or `KIND+N` once N calls went through."""

@@ -239,3 +239,24 @@ def test_a_late_answer_comes_after_the_call_was_carried_out(sandbox: Sandbox) ->
     finally:
         sandbox.clear_faults()
     assert answer and answer[0] >= 3.0
+
+
+def test_a_held_call_is_answered_once_the_fault_is_cleared(sandbox: Sandbox) -> None:
+    client = sandbox.client("backup", ALLOWED, REGION)
+    sandbox.fail_operation("backup:ListBackupVaults", "hold")
+    answered = threading.Event()
+
+    def listing() -> None:
+        client.list_backup_vaults()
+        answered.set()
+
+    caller = threading.Thread(target=listing)
+    try:
+        caller.start()
+        # Held well past the "slow" fault's 3 s would be a slow test; 1 s shows it waits.
+        assert not answered.wait(1.0)
+        sandbox.clear_faults()
+        assert answered.wait(5.0)
+    finally:
+        sandbox.clear_faults()
+        caller.join(timeout=30)

@@ -175,8 +175,9 @@ async def test_accounts_with_errors_are_counted_on_screen_at_80_columns(demo: De
     """The count of accounts with errors stays on the status line at 80x24 (it was at the end
     of the line, cut to `1 wi…` behind the Regions and the readiness progress)."""
     demo.sandbox.options.access_denied_accounts = {demo.info.accounts["qa"]}
-    # Readiness reads the SCPs, the accounts' inventory does not: it stays `readiness…` a while.
-    demo.sandbox.fail_operation("organizations:ListPoliciesForTarget", "slow")
+    # Readiness reads the SCPs, the accounts' inventory does not: it stays `readiness…` until
+    # the fault is cleared, however slow the machine.
+    demo.sandbox.fail_operation("organizations:ListPoliciesForTarget", "hold")
     try:
         app = demo.app(readiness=True)
         async with app.run_test(size=(80, 24)) as pilot:
@@ -185,6 +186,7 @@ async def test_accounts_with_errors_are_counted_on_screen_at_80_columns(demo: De
                 pilot, lambda: "readiness…" in "\n".join(screen_lines(app)), what="readiness"
             )
             shown = "\n".join(screen_lines(app))
+            demo.sandbox.clear_faults()
             assert "2 with errors" in shown, shown
     finally:
         demo.sandbox.clear_faults()
