@@ -389,6 +389,18 @@ def base_copy_facts(
 ) -> CopyFacts:
     """The recovery point and both accounts' organizations; every other fact NOT_GATHERED."""
     rp = reader.recovery_point(rp_arn, account_hint)
+    return copy_facts_of(reader, rp, dest, role_arn, delete_after_days)
+
+
+def copy_facts_of(
+    reader: FactReader,
+    rp: RecoveryPointFacts,
+    dest: VaultArn,
+    role_arn: str | None = None,
+    delete_after_days: int | None = None,
+) -> CopyFacts:
+    """The base facts of copying `rp` (read already, or foreseen: a route's second hop) into
+    `dest`: both accounts' organizations; every other fact NOT_GATHERED."""
     if reader.parallel_membership_reads:
         with ThreadPoolExecutor(max_workers=2) as pool:
             source_org = pool.submit(reader.membership, rp.account_id)

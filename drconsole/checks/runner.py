@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
 from drconsole.checks.copy import COPY_CHECK_GROUPS
-from drconsole.checks.facts import CopyFacts, RestoreFacts
+from drconsole.checks.facts import CopyFacts, RestoreFacts, VaultFacts
 from drconsole.checks.restore import restore_verdicts
 from drconsole.models import Check, CheckStatus
 
 GroupCallback = Callable[[str, list[Check]], None]
 BLOCKING = (CheckStatus.FAIL, CheckStatus.UNKNOWN)
+SECOND_HOP = "hop2"
+# Of a second hop's checks, those judged only once the first hop has made its copy: the copy's
+# status, and the copy jobs in flight when the second hop starts (hours after the first).
+JUDGED_ONCE_COPIED = frozenset({"source.status", "jobs.concurrency"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +31,21 @@ class CheckReport:
     checks: tuple[Check, ...]
     facts: CopyFacts | RestoreFacts
     route: dict[str, Any]
+    # `check copy` of a route that needs two hops: the second hop's checks (intermediate vault
+    # to destination), judged on their own facts (a fix of theirs applies to their key).
+    second_hop: CheckReport | None = None
 
     @property
     def ok(self) -> bool:
-        """True when no check FAILed or stayed UNKNOWN (WARN does not block)."""
-        return all(check.status not in BLOCKING for check in self.checks)
+        """True when no check FAILed or stayed UNKNOWN (WARN does not block), the second hop's
+        included."""
+        mine = all(check.status not in BLOCKING for check in self.checks)
+        return mine and (self.second_hop is None or self.second_hop.ok)
+
+    @property
+    def all_checks(self) -> tuple[Check, ...]:
+        """Every check, the second hop's last."""
+        return self.checks + (self.second_hop.checks if self.second_hop else ())
 
     @property
     def passed_ids(self) -> list[str]:
@@ -45,7 +59,7 @@ class CheckReport:
             "recovery_point": self.recovery_point_arn,
             "destination": self.destination,
             "route": self.route,
-            "checks": [check_to_json(check) for check in self.checks],
+            "checks": [check_to_json(check) for check in self.all_checks],
             "ok": self.ok,
         }
 
@@ -99,12 +113,23 @@ def run_copy_checks(
     Arguments are validated first (UsageError); the base facts are read, then each check
     group's facts concurrently; `on_group` hears each group's verdicts as they resolve.
     """
-    from drconsole.aws.facts import FactReader, base_copy_facts, merge_groups
+    from drconsole.aws.facts import FactReader, base_copy_facts
 
     rp_arn = parse_recovery_point_arn(recovery_point)
     dest = parse_vault_arn(destination)
     reader = FactReader(sessions)
     base = base_copy_facts(reader, rp_arn, dest, role_arn, delete_after_days, account_hint)
+    facts, checks = _judged(reader, base, on_group)
+    return CheckReport(
+        "copy", rp_arn.arn, dest.arn, tuple(checks), facts, copy_route(facts, checks)
+    )
+
+
+def _judged(
+    reader: Any, base: CopyFacts, on_group: GroupCallback | None = None
+) -> tuple[CopyFacts, list[Check]]:
+    """Every check group's facts read (concurrently) and judged."""
+    from drconsole.aws.facts import merge_groups
 
     def one(group: str) -> tuple[str, CopyFacts, list[Check]]:
         facts, verdicts = copy_group_checks(reader, group, base)
@@ -115,9 +140,45 @@ def run_copy_checks(
     with ThreadPoolExecutor(max_workers=len(COPY_CHECK_GROUPS)) as pool:
         results = list(pool.map(one, COPY_CHECK_GROUPS))
     facts = merge_groups(base, {group: gathered for group, gathered, _ in results})
-    checks = [check for _, _, verdicts in results for check in verdicts]
+    return facts, [check for _, _, verdicts in results for check in verdicts]
+
+
+def run_second_hop_checks(
+    sessions: Any, first_hop: CheckReport, destination: str, *, role_arn: str | None = None
+) -> CheckReport:
+    """The checks of a two-hop route's second hop (the intermediate vault, the first hop's
+    destination, on to `destination`), before the first hop has made the copy it sends.
+
+    The same checks as any copy's, on the facts that are known beforehand: the intermediate
+    vault's key (the copy's key) and access policy, the role of its account, the destination
+    vault and its policy, the route. `role_arn` is the copy role in the intermediate vault's
+    account. The copy's status and the copy jobs in flight then are judged once the first hop
+    has made it. Ids read `hop2.<id>`, titles "Hop 2: ...".
+    """
+    from drconsole.aws.facts import FactReader
+    from drconsole.aws.next_hop_facts import second_hop_facts
+
+    first = first_hop.facts
+    assert isinstance(first, CopyFacts)
+    intermediate = first.dest_vault
+    if not isinstance(intermediate, VaultFacts):
+        raise ValueError("the second hop is judged once the first hop's checks have passed")
+    dest = parse_vault_arn(destination)
+    reader = FactReader(sessions)
+    base = second_hop_facts(reader, first, intermediate, dest, role_arn)
+    facts, checks = _judged(reader, base)
+    foreseen = tuple(
+        replace(check, id=f"{SECOND_HOP}.{check.id}", title=f"Hop 2: {check.title}")
+        for check in checks
+        if check.id not in JUDGED_ONCE_COPIED
+    )
     return CheckReport(
-        "copy", rp_arn.arn, dest.arn, tuple(checks), facts, copy_route(facts, checks)
+        "copy",
+        facts.recovery_point.arn,
+        dest.arn,
+        foreseen,
+        facts,
+        copy_route(facts, checks),
     )
 
 

@@ -70,14 +70,14 @@ def print_report(report: CheckReport, console: Console | None = None) -> None:
     table.add_column("Status", no_wrap=True)
     table.add_column("Check", ratio=1, min_width=18)
     table.add_column("Evidence", ratio=2, overflow="fold")
-    for check in report.checks:
+    for check in report.all_checks:
         table.add_row(
             Text(check.status.value, style=STYLES[check.status]),
             Text(escape_controls(check.title)),
             Text(escape_controls_lines(check.evidence)),
         )
     console.print(table)
-    for check in report.checks:
+    for check in report.all_checks:
         if check.status is CheckStatus.PASS or not check.remediation:
             continue
         cause = f" [{check.cause.value}]" if check.cause else ""
@@ -105,17 +105,21 @@ def offer_fixes(
     from drconsole.aws.fixes import apply_fix
     from drconsole.checks.fixes import plan_fix
 
-    assert isinstance(report.facts, CopyFacts)
     console = Console(stderr=True, highlight=False)
     audit = AuditLog.of(sessions)
     outcomes: list[dict[str, Any]] = []
-    for check in report.checks:
+    # A second hop's fix applies to its own facts (the intermediate vault's key, say).
+    judged = [(check, report.facts) for check in report.checks]
+    if report.second_hop is not None:
+        judged += [(check, report.second_hop.facts) for check in report.second_hop.checks]
+    for check, facts in judged:
         if check.fix_id is None or check.status is CheckStatus.PASS:
             continue
+        assert isinstance(facts, CopyFacts)
         outcome: dict[str, Any] = {"check": check.id, "fix": check.fix_id, "applied": False}
         outcomes.append(outcome)
         try:
-            plan = plan_fix(check.fix_id, report.facts)
+            plan = plan_fix(check.fix_id, facts)
         except DrConsoleError as problem:
             outcome["error"] = str(problem)
             continue

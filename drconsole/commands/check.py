@@ -138,7 +138,9 @@ def run_check_copy(args: argparse.Namespace) -> int:
         raise UsageError("--fix refused: read-only mode is on (fixes change AWS resources)")
 
     def run() -> Any:
-        return run_copy_checks(
+        from drconsole.flows.hop_checks import with_second_hop
+
+        report = run_copy_checks(
             sessions,
             args.recovery_point,
             args.to,
@@ -146,6 +148,9 @@ def run_check_copy(args: argparse.Namespace) -> int:
             delete_after_days=args.delete_after_days,
             account_hint=source_account,
         )
+        # A route that needs two hops: the second hop too, as `drconsole copy` judges it.
+        role_name = args.role_arn.split(":role/", 1)[1] if args.role_arn else None
+        return with_second_hop(sessions, report, role_name, args.delete_after_days)
 
     report = run()
     fixes: list[dict[str, Any]] = []

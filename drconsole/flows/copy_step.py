@@ -9,6 +9,7 @@ from drconsole.aws.answers import IncompleteAnswer
 from drconsole.aws.errors import describe
 from drconsole.aws.jobs import JobRef
 from drconsole.flows import events as ev
+from drconsole.flows import hop_checks
 from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
 from drconsole.flows.engine_base import FlowOutcome, no_intermediate
@@ -141,16 +142,15 @@ class CopySteps(RestoreSteps):
     def _fall_back(self, state: jr.FlowState, plan: pl.FlowPlan, message: str) -> str | FlowOutcome:
         """AWS refused the single copy: choose an intermediate vault and go in two hops."""
         assert plan.destination is not None
-        chosen, tried = pl.choose_intermediate(
-            self.sessions, plan.source, plan.destination, self.copy_checks(plan)
-        )
+        chosen, tried = hop_checks.choose_intermediate(self.sessions, plan)
         if chosen is None:
             if tried:
-                _, report = tried[0]
                 state_now = self._state(state.flow_id)
-                return self._checks_pass(state_now, "hop1", lambda: report) or self._fail(
-                    state, "hop1", message, job_failed=False
-                )
+                for step, report in pl.why_no_intermediate(tried):
+                    blocked = self._checks_pass(state_now, step, lambda r=report: r)  # type: ignore[misc]
+                    if blocked is not None:
+                        return blocked
+                return self._fail(state, "hop1", message, job_failed=False)
             return self._fail(
                 state,
                 "hop1",

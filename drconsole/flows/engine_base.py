@@ -15,6 +15,7 @@ from drconsole.aws.watcher import JobUpdate, JobWatcher, wait_for
 from drconsole.checks.runner import CheckReport
 from drconsole.errors import ReadOnlyViolation, UsageError
 from drconsole.flows import events as ev
+from drconsole.flows import hop_checks
 from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
 from drconsole.flows import restore_forms as forms
@@ -141,23 +142,8 @@ class EngineBase(SecretValues):
             )
 
     def copy_checks(self, plan: pl.FlowPlan) -> pl.CheckRunner:
-        """The copy checks of one hop of `plan`: its copy role (in the hop's source account)
-        and the retention StartCopyJob will be given."""
-        from drconsole.checks.runner import run_copy_checks
-
-        def run(recovery_point: str, dest: VaultRef, account: str | None) -> CheckReport:
-            return run_copy_checks(
-                self.sessions,
-                recovery_point,
-                dest.arn,
-                role_arn=pl.role_arn(
-                    account or plan.source.account_id, plan.copy_role, plan.partition
-                ),
-                delete_after_days=pl.copy_retention_days(plan),
-                account_hint=account,
-            )
-
-        return run
+        """The copy checks of one hop of `plan` (`hop_checks.first_hop_runner`)."""
+        return hop_checks.first_hop_runner(self.sessions, plan)
 
     def _form_for(
         self,

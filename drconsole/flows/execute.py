@@ -17,7 +17,7 @@ from drconsole.aws.errors import AWS_FAILURES
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.runner import CheckReport
 from drconsole.errors import AwsError, UsageError
-from drconsole.flows import cautions, metadata_keys, restore_answers
+from drconsole.flows import cautions, hop_checks, metadata_keys, restore_answers
 from drconsole.flows import events as ev
 from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
@@ -139,16 +139,14 @@ class FlowEngine(CopySteps):
         reports: list[tuple[str, CheckReport]] = []
         if pl.wants_two_hops(plan):
             assert dest is not None
-            chosen, tried = pl.choose_intermediate(
-                self.sessions, source, dest, self.copy_checks(plan)
-            )
+            chosen, tried = hop_checks.choose_intermediate(self.sessions, plan)
             if chosen is None:
-                reports.extend(("hop1", report) for _, report in tried[:1])
+                reports.extend(pl.why_no_intermediate(tried))
                 if not tried:
                     raise AwsError(no_intermediate(source, dest), CauseCode.UNSUPPORTED_COPY_ROUTE)
             else:
                 plan = pl.with_route(plan, two_hop_route(source.vault, chosen, dest))
-                reports.append(("hop1", tried[-1][1]))
+                reports.extend(tried[-1].reports)
         elif plan.route.hops:
             hop = plan.route.hops[0]
             reports.append(
@@ -277,7 +275,9 @@ class FlowEngine(CopySteps):
             if report.ok:
                 checked = {"ok": True, "failed": [], "passed": report.passed_ids}
                 self.journal.append(flow_id, "checks", step=step, **checked)
-                if step != "restore":  # the restore is checked again with the final metadata
+                # Only the first step's checks stand for its start: the restore is checked
+                # again with the final metadata, a second hop again on the copy it sends.
+                if step == "hop1":
                     self._checked.add(f"{flow_id}:0:{step}")
         self.emit(ev.FlowPlanned(flow_id, plan_json, tuple(r.to_json() for r in prepared.requests)))
         for acceptance in prepared.accepted:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from drconsole.checks.arns import RecoveryPointArn
+from drconsole.checks.facts import RecoveryPointFacts
 from drconsole.checks.recovery_point import default_copy_retention
 from drconsole.checks.runner import CheckReport
 from drconsole.errors import AwsError, UsageError
@@ -256,7 +257,11 @@ def read_source(sessions: Any, parsed: RecoveryPointArn, account_hint: str | Non
     """DescribeRecoveryPoint, finding the account and vault that hold it."""
     from drconsole.aws.facts import FactReader
 
-    facts = FactReader(sessions).recovery_point(parsed, account_hint)
+    return source_of(FactReader(sessions).recovery_point(parsed, account_hint))
+
+
+def source_of(facts: RecoveryPointFacts) -> SourcePoint:
+    """The SourcePoint of a recovery point read with DescribeRecoveryPoint."""
     if not facts.resource_type:
         # Every request and the journal's plan need it: AWS's answer is at fault, not the
         # operator's input (it was "cannot be journaled", exit 2).
@@ -288,6 +293,29 @@ def vault_names(sessions: Any, account_id: str, region: str) -> list[str]:
 
 
 CheckRunner = Callable[[str, VaultRef, str | None], CheckReport]
+# The checks of a second hop (intermediate vault -> destination), given the first hop's report.
+SecondHopRunner = Callable[[CheckReport], CheckReport]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An intermediate vault tried, and the reports of its hops (a second hop is judged only
+    when the first passes)."""
+
+    vault: VaultRef
+    first_hop: CheckReport
+    second_hop: CheckReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when both hops' checks pass."""
+        return self.first_hop.ok and self.second_hop is not None and self.second_hop.ok
+
+    @property
+    def reports(self) -> list[tuple[str, CheckReport]]:
+        """The reports by step (hop1, then hop2 when judged)."""
+        steps = [("hop1", self.first_hop)]
+        return steps + ([("hop2", self.second_hop)] if self.second_hop is not None else [])
 
 
 def choose_intermediate(
@@ -295,10 +323,13 @@ def choose_intermediate(
     source: SourcePoint,
     destination: VaultRef,
     run_checks: CheckRunner,
-) -> tuple[VaultRef | None, list[tuple[VaultRef, CheckReport]]]:
-    """The first candidate intermediate vault whose own checks (hop 1 into it) pass.
+    run_second_hop: SecondHopRunner,
+) -> tuple[VaultRef | None, list[Candidate]]:
+    """The first candidate intermediate vault through which both hops' checks pass: hop 1 into
+    it, then hop 2 from it to `destination` (its key and access policy, foreseen before hop 1
+    makes the copy), so that a route whose second hop would fail is never started.
 
-    Returns the chosen vault (None when none passes) and every candidate's report.
+    Returns the chosen vault (None when none passes) and every candidate tried.
     """
     candidates = intermediate_candidates(
         source.vault,
@@ -306,13 +337,21 @@ def choose_intermediate(
         vault_names(sessions, destination.account_id, source.region),
         vault_names(sessions, source.account_id, destination.region),
     )
-    tried: list[tuple[VaultRef, CheckReport]] = []
-    for candidate in candidates:
-        report = run_checks(source.arn, candidate, source.account_id)
-        tried.append((candidate, report))
-        if report.ok:
-            return candidate, tried
+    tried: list[Candidate] = []
+    for vault in candidates:
+        first = run_checks(source.arn, vault, source.account_id)
+        candidate = Candidate(vault, first, run_second_hop(first) if first.ok else None)
+        tried.append(candidate)
+        if candidate.ok:
+            return vault, tried
     return None, tried
+
+
+def why_no_intermediate(tried: list[Candidate]) -> list[tuple[str, CheckReport]]:
+    """The reports that say why no candidate was chosen: those of the first one whose first hop
+    passed (its second hop is what failed), else the first one's."""
+    furthest = next((c for c in tried if c.second_hop is not None), tried[0] if tried else None)
+    return furthest.reports if furthest is not None else []
 
 
 def plan_flow(

@@ -1,0 +1,95 @@
+"""The copy checks of a flow's hops, as the planner and the engine run them: each hop with the
+copy role of the account that starts it and the retention its request sends."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from drconsole.checks.facts import CopyFacts
+from drconsole.checks.runner import CheckReport
+from drconsole.flows import plan as pl
+from drconsole.flows.routes import VaultRef
+
+
+def first_hop_runner(sessions: Any, plan: pl.FlowPlan) -> pl.CheckRunner:
+    """The copy checks of one hop of `plan` from an existing recovery point: its copy role (in
+    the hop's source account) and the retention StartCopyJob will be given."""
+    from drconsole.checks.runner import run_copy_checks
+
+    def run(recovery_point: str, dest: VaultRef, account: str | None) -> CheckReport:
+        return run_copy_checks(
+            sessions,
+            recovery_point,
+            dest.arn,
+            role_arn=pl.role_arn(account or plan.source.account_id, plan.copy_role, plan.partition),
+            delete_after_days=pl.copy_retention_days(plan),
+            account_hint=account,
+        )
+
+    return run
+
+
+def second_hop_runner(sessions: Any, plan: pl.FlowPlan) -> pl.SecondHopRunner:
+    """The checks of the second hop of a two-hop route of `plan`, from the first hop's report,
+    before the first hop starts: with the copy role of the intermediate vault's account, which
+    starts it."""
+    from drconsole.checks.runner import run_second_hop_checks
+
+    assert plan.destination is not None
+    destination = plan.destination.arn
+
+    def run(first_hop: CheckReport) -> CheckReport:
+        facts = first_hop.facts
+        assert isinstance(facts, CopyFacts)
+        role = pl.role_arn(facts.dest_account_id, plan.copy_role, plan.partition)
+        return run_second_hop_checks(sessions, first_hop, destination, role_arn=role)
+
+    return run
+
+
+def choose_intermediate(
+    sessions: Any, plan: pl.FlowPlan
+) -> tuple[VaultRef | None, list[pl.Candidate]]:
+    """`plan.choose_intermediate` for `plan`'s source and destination, each hop checked as the
+    flow will start it."""
+    assert plan.destination is not None
+    return pl.choose_intermediate(
+        sessions,
+        plan.source,
+        plan.destination,
+        first_hop_runner(sessions, plan),
+        second_hop_runner(sessions, plan),
+    )
+
+
+def with_second_hop(
+    sessions: Any, report: CheckReport, copy_role: str | None, delete_after_days: int | None
+) -> CheckReport:
+    """`check copy`'s report of a copy that may need two hops (a database across account AND
+    Region), with the intermediate vault the flow would choose and the checks of the second
+    hop through it (`hop2.` ids); when no candidate's first hop passes, as it is (its route
+    check names the intermediate vaults to create).
+
+    `copy_role` is the copy role's name (path/name), as the flow gives it to every hop's
+    account."""
+    facts = report.facts
+    assert isinstance(facts, CopyFacts) and report.destination is not None
+    if report.route.get("hops") != 2:
+        return report
+    plan = pl.plan_flow(
+        pl.source_of(facts.recovery_point),
+        VaultRef.from_arn(report.destination),
+        restore=False,
+        route_mode="two-hop",
+        copy_role=copy_role,
+        delete_after_days=delete_after_days,
+    )
+    chosen, tried = choose_intermediate(sessions, plan)
+    shown = dict(tried[-1].reports if chosen is not None else pl.why_no_intermediate(tried))
+    second = shown.get("hop2")
+    if second is None:
+        return report
+    assert isinstance(second.facts, CopyFacts)
+    route = {**report.route, "intermediate": second.facts.recovery_point.vault_arn}
+    return replace(report, route=route, second_hop=second)
