@@ -212,3 +212,20 @@ def test_a_refused_single_copy_falls_back_only_to_a_route_whose_second_hop_passe
         "SOURCE_KEY_NOT_SHARED",
     )
     assert ended["message"].startswith("check hop2.source.key FAIL: ")
+
+
+def test_check_copy_fix_applies_the_second_hops_fix_to_the_intermediate_key(demo: Env) -> None:
+    rp, dest = dr_rds_point(demo), qa_vault(demo)
+    qa = demo.info.accounts["qa"]
+    kms = demo.sandbox.client("kms", demo.info.accounts["backup"], demo.info.region)
+    with intermediate_key_not_shared_with_qa(demo) as key:
+        fixed = drconsole(
+            demo, "check", "copy", "--recovery-point", rp, "--to", dest, "--fix", "--yes", "--json"
+        )
+        policy = kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"]
+        again = drconsole(demo, "check", "copy", "--recovery-point", rp, "--to", dest, "--json")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    (fix,) = json.loads(fixed.stdout)["fixes"]
+    assert (fix["check"], fix["applied"]) == ("hop2.source.key", True)
+    assert f"arn:aws:iam::{qa}:root" in policy  # the intermediate vault's key, not the source's
+    assert again.returncode == 0, again.stdout + again.stderr
