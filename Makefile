@@ -20,7 +20,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	@# Four workers on two cores: much of the suite waits on tmux screens and the sandbox.
+	@# Six workers on two cores: much of the suite waits on tmux screens and the sandbox.
 	$(VENV)/bin/pytest -n 6 --dist loadfile -q --durations=25
 
 # Each prints drconsole's path beside the lower bound of its calls, a 16-thread boto3 script
