@@ -281,6 +281,14 @@ class TransferApiMixin(JobsApiMixin):
             denied = pass_role_refusal(self.current_account, caller, role_arn)
             if denied is not None:
                 raise BackupError("AccessDeniedException", denied, 403)
+            own = restores.restore_metadata(
+                point.resource_type,
+                point.resource_arn,
+                point.resource_name,
+                point.encryption_key_arn,
+                point.region,
+            )
+            metadata = restores.backed_up_values_put_in(metadata, own)
             refusal = restores.restore_start_error(
                 self.current_account,
                 self.region,
@@ -293,13 +301,6 @@ class TransferApiMixin(JobsApiMixin):
                 raise BackupError(*refusal)
             failure = engine.take_injected_failure(point.resource_arn)
             if failure is None:
-                own = restores.restore_metadata(
-                    point.resource_type,
-                    point.resource_arn,
-                    point.resource_name,
-                    point.encryption_key_arn,
-                    point.region,
-                )
                 failure = restores.restore_failure(
                     self.current_account, self.region, resource_type, metadata, role_arn, own
                 )
