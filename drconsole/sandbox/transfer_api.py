@@ -75,6 +75,14 @@ class TransferApiMixin(JobsApiMixin):
             earlier = self._idempotent("copy", inputs)
             if earlier is not None:
                 return self._copy_started(earlier)
+            from .knobs import principal_of_access_key
+            from .restore_access import pass_role_refusal
+
+            # StartCopyJob passes IamRoleArn to AWS Backup: the caller needs iam:PassRole on it.
+            caller = principal_of_access_key(self.current_account, self.get_access_key())
+            denied = pass_role_refusal(self.current_account, caller, role_arn)
+            if denied is not None:
+                raise BackupError("AccessDeniedException", denied, 403)
             source_vault = self.vault(source_vault_name)
             point = self.sandbox.points_of(source_vault_name).items.get(point_arn)
             if point is None:
