@@ -21,6 +21,8 @@ never the number of recovery points:
           + 3 (M+1) R V              each vault: DescribeBackupVault, ListTags, its access policy
           + 4 (M+1)                  the default service role (GetRole, its policies) and
                                      AWSServiceRoleForBackup (GetRole) of each account
+          + 3 (M+1)                  whether the caller may pass each account's copy role
+                                     (GetCallerIdentity, GetRole, SimulatePrincipalPolicy)
           + R + 1                    the cross-account setting per Region; ListRoots (SCPs)
           + M R T (V+1)              DescribeRecoveryPoint: a recovery point per resource type
                                      in each member vault (DR copy) and in the backup vault
@@ -91,6 +93,7 @@ def predicted_calls(shape: Shape) -> dict[str, int]:
         "key per account-Region": 3 * accounts * r,
         "vault (description, tags, access policy)": 3 * accounts * r * v,
         "roles per account": 4 * accounts,
+        "caller may pass the copy role, per account": 3 * accounts,
         "cross-account setting per Region, roots": r + 1,
         "recovery point per vault and type": m * r * t * (v + 1),
         "Marketplace codes per EC2 recovery point": m * r * (v + 1),

@@ -146,10 +146,14 @@ def test_a_missing_profile_fails_the_check_and_the_job_late_as_explain_says(demo
     assert (code, check["status"], check["cause"]) == (1, "FAIL", "UNKNOWN"), check
     assert "dr-web-gone" in check["evidence"]
     assert "--metadata IamInstanceProfileName= " in check["remediation"]
+    # AWS Backup refuses another profile than the backed-up one: the fix offers that one or
+    # none, never "name one that exists" (see the test below).
+    assert "--metadata IamInstanceProfileName=UseBackedUpValue" in check["remediation"]
     assert (
-        "aws iam create-instance-profile --instance-profile-name dr-web-gone"
+        f"aws iam create-instance-profile --instance-profile-name {PROFILE}"
         in (check["remediation"])
     )
+    assert "dr-web-gone" not in check["remediation"]
     state, message = restore_by_hand(
         demo, rp, default_role(demo), IamInstanceProfileName="dr-web-gone"
     )
@@ -161,6 +165,58 @@ def test_a_missing_profile_fails_the_check_and_the_job_late_as_explain_says(demo
     diagnosis = explained(demo, message)
     assert diagnosis["cause"] == check["cause"]
     assert diagnosis["matched"] == "instance-profile-missing"
+
+
+def test_aws_backed_up_value_is_judged_as_the_backed_up_profile_and_restores_with_it(
+    demo: Env,
+) -> None:
+    """AWS's own StartRestoreJob example for EC2 sends IamInstanceProfileName=UseBackedUpValue:
+    it names the backed-up profile (prod-web-profile, which prod has), not a profile called
+    UseBackedUpValue; the check used to FAIL it as missing. The restore completes with it."""
+    rp = web_point(demo)
+    code, check, report = check_restore(
+        demo, rp, "--metadata", "IamInstanceProfileName=UseBackedUpValue"
+    )
+
+    assert check["status"] == "PASS", check
+    assert PROFILE in check["evidence"] and f"role/{PROFILE_ROLE}" in check["evidence"]
+    assert code == 0, [c for c in report["checks"] if c["status"] != "PASS"]
+    backup = demo.client("backup", "prod")
+    before = {job["RestoreJobId"] for job in backup.list_restore_jobs()["RestoreJobs"]}
+    state, message = restore_by_hand(
+        demo, rp, default_role(demo), IamInstanceProfileName="UseBackedUpValue"
+    )
+    assert (state, message) == ("COMPLETED", ""), message
+    job = next(
+        j for j in backup.list_restore_jobs()["RestoreJobs"] if j["RestoreJobId"] not in before
+    )
+    instance = job["CreatedResourceArn"].rsplit("/", 1)[-1]
+    associations = demo.client("ec2", "prod").describe_iam_instance_profile_associations(
+        Filters=[{"Name": "instance-id", "Values": [instance]}]
+    )["IamInstanceProfileAssociations"]
+    assert [a["IamInstanceProfile"]["Arn"].rsplit("/", 1)[-1] for a in associations] == [PROFILE]
+
+
+def test_a_missing_backed_up_profile_fix_offers_only_what_aws_backup_accepts(demo: Env) -> None:
+    """In qa, which has no prod-web-profile, the restore after the copy asks for the backed-up
+    profile (AWS's metadata kept):
+    FAIL naming it; the fix creates that profile there or restores without one, and never
+    offers another profile (AWS Backup: "does not permit attaching a new instance profile")."""
+    rp = central_web_copy(demo)
+    qa = demo.info.accounts["qa"]
+    dest = f"arn:aws:backup:{demo.info.region}:{qa}:backup-vault:qa-vault"
+    result = drconsole(
+        demo, "check", "copy", "--recovery-point", rp, "--to", dest, "--restore", "--json"
+    )
+    report = json.loads(result.stdout)
+    check = next(c for c in report["restore"]["checks"] if c["id"] == CHECK)
+
+    assert (check["status"], check["cause"]) == ("FAIL", "UNKNOWN"), check
+    assert PROFILE in check["evidence"] and qa in check["evidence"]
+    fix = check["remediation"]
+    assert f"aws iam create-instance-profile --instance-profile-name {PROFILE}" in fix
+    assert "--metadata IamInstanceProfileName= " in fix
+    assert "list-instance-profiles" not in fix and "=NAME" not in fix
 
 
 def test_an_emptied_profile_passes_and_the_instance_is_restored_without_one(demo: Env) -> None:

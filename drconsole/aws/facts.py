@@ -25,8 +25,8 @@ from drconsole.aws.answers import (
     vault_arns_of,
 )
 from drconsole.aws.fastparse import utc_timestamp
-from drconsole.aws.org_facts import OrgReader
 from drconsole.aws.reader import pages
+from drconsole.aws.restore_access import AccessReader
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.facts import (
     SERVICE_LINKED_ROLE_NAME,
@@ -49,7 +49,7 @@ IN_FLIGHT_STATES = ("CREATED", "RUNNING")
 COPY_GROUPS = ("organization", "destination", "source", "route")
 
 
-class FactReader(OrgReader):
+class FactReader(AccessReader):
     """Every read the copy and restore checks need."""
 
     # Both accounts' memberships are read at once (two calls); a reader that already knows
@@ -424,6 +424,7 @@ def copy_facts_of(
         source_key=NOT_GATHERED,
         dest_slr_exists=NOT_GATHERED,
         copy_role=NOT_GATHERED,
+        pass_role=NOT_GATHERED,
         job_load=NOT_GATHERED,
         marketplace_product_codes=NOT_GATHERED,
         # The retention drconsole copy starts the copy with: the one asked for, else the
@@ -465,11 +466,14 @@ def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
         )
     if group == "source":
         key = reader.key(rp.encryption_key_arn, with_policy=True) if rp.encryption_key_arn else None
+        caller, may_pass = reader.pass_role(rp.account_id, rp.region, base.copy_role_arn)
         return replace(
             base,
             source_vault_policy=reader.vault_policy(rp.account_id, rp.region, rp.vault_name),
             source_key=key,
             copy_role=reader.role(base.copy_role_arn),
+            caller_arn=caller,
+            pass_role=may_pass,
         )
     if group == "route":
         needs_two_hops = base.cross_account and base.cross_region
@@ -495,7 +499,7 @@ def merge_groups(base: CopyFacts, gathered: dict[str, CopyFacts]) -> CopyFacts:
     fields = {
         "organization": ("cross_account_enabled", "source_scps", "dest_vault_tags"),
         "destination": ("dest_vault", "dest_slr_exists"),
-        "source": ("source_vault_policy", "source_key", "copy_role"),
+        "source": ("source_vault_policy", "source_key", "copy_role", "caller_arn", "pass_role"),
         "route": (
             "job_load",
             "marketplace_product_codes",

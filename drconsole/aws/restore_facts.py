@@ -26,7 +26,7 @@ from drconsole.checks.facts import (
 )
 from drconsole.checks.restore_engine import engine_versions
 from drconsole.checks.restore_network import network_request
-from drconsole.checks.restore_profile import PROFILE_KEY
+from drconsole.checks.restore_profile import profile_named
 
 # Metadata keys that may name the KMS key of the restored resource, per AWS's metadata.
 KEY_METADATA = ("KmsKeyId", "kmsKeyId", "kmsMasterKeyArn", "KMSKey", "KmsKey")
@@ -240,7 +240,7 @@ def gather_restore_facts(
         engine_read = pool.submit(_engine, reader, rp.resource_type, where, metadata, merged)
         pass_read = pool.submit(reader.pass_role, account, region, role)
         profile_read = pool.submit(
-            _instance_profile, reader, rp.resource_type, account, merged, role
+            _instance_profile, reader, rp.resource_type, account, merged, metadata, role
         )
         key = key_read.result()
         # Who uses the key: the restore role and AWS Backup's service-linked role.
@@ -286,17 +286,18 @@ def _instance_profile(
     resource_type: str,
     account: str,
     merged: dict[str, str] | Unreadable,
+    backed_up: dict[str, str] | Unreadable,
     role: str,
 ) -> InstanceProfileFacts | Unreadable | None:
     """The instance profile an EC2 restore names, read in the restoring account. After a copy
     AWS's value is kept: a profile is named, not numbered, so the destination account may well
-    hold one of that name (an empty value given drops it from the request)."""
+    hold one of that name (an empty value given drops it from the request). AWS's
+    UseBackedUpValue names the backed-up profile."""
     if resource_type != "EC2":
         return None
     if isinstance(merged, Unreadable):
         return merged
-    lowered = {key.lower(): value for key, value in merged.items()}
-    name = str(lowered.get(PROFILE_KEY.lower(), "") or "").strip()
+    name = profile_named(merged, backed_up if isinstance(backed_up, dict) else None)
     return reader.instance_profile(account, name, role) if name else None
 
 

@@ -36,6 +36,7 @@ from drconsole.checks.facts import (
     slr_arn,
 )
 from drconsole.checks.key_use import with_ebs_use
+from drconsole.checks.pass_role import pass_role_verdict
 from drconsole.checks.recovery_point import check_copy_retention, check_source_status
 from drconsole.checks.undetermined import decide_in, undetermined_check
 from drconsole.models import CauseCode, Check, CheckStatus
@@ -361,6 +362,19 @@ def check_copy_role(facts: CopyFacts) -> Check:
     return trust_verdict(cid, title, role.arn, role.trust_policy)
 
 
+def check_copy_pass_role(facts: CopyFacts) -> Check:
+    """The identity drconsole starts the copy with may pass the copy role (iam:PassRole on
+    StartCopyJob's IamRoleArn, in the source account)."""
+    return pass_role_verdict(
+        "source.pass-role",
+        "The caller may pass the copy role",
+        facts.caller_arn,
+        facts.copy_role_arn,
+        facts.pass_role,
+        "PassBackupCopyRole",
+    )
+
+
 def _merge_documents(policies: tuple[tuple[str, str], ...]) -> str:
     statements: list[object] = []
     for _, text in policies:
@@ -383,6 +397,7 @@ COPY_CHECK_GROUPS: dict[str, tuple[Callable[[CopyFacts], Check], ...]] = {
         check_source_vault_policy,
         check_source_key,
         check_copy_role,
+        check_copy_pass_role,
     ),
     "route": (check_route, check_running_jobs),
 }

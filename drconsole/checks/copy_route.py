@@ -8,8 +8,17 @@ from drconsole.checks.facts import RDS_FAMILY_TYPES, CopyFacts, Unreadable
 from drconsole.models import CauseCode, Check, CheckStatus
 
 PASS, FAIL, WARN = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.WARN
+# AWS Backup's quotas (https://docs.aws.amazon.com/aws-backup/latest/devguide/aws-backup-limits.html):
+# "Concurrent backup copies per account outbound to a destination Region 100", then "Concurrent
+# copies per destination backup vault in account after the limit ... has been reached 5". Past
+# them a copy waits; AWS documents no refusal of a copy for a job already running.
 MAX_CONCURRENT_COPIES = 100
 NEAR_CONCURRENT_COPIES = 90
+PER_VAULT_PAST_QUOTA = 5
+PER_RESOURCE_QUOTAS = (
+    "'Concurrent backup and copy jobs per resource' 1, 'Concurrent cross-account copies that "
+    "can be made of the same resource to the same destination Region' 30"
+)
 
 
 def check_route(facts: CopyFacts) -> Check:
@@ -149,36 +158,47 @@ def _dynamodb_without_advanced_features(
 
 
 def check_running_jobs(facts: CopyFacts) -> Check:
-    """No copy of this resource is in flight, and the account is under its copy job quota."""
+    """The copy jobs this copy may wait behind: of the same resource, or of the account into
+    the destination Region. AWS queues a copy past its quotas rather than refuse it, so this
+    check WARNs and never FAILs: nothing it sees stops the copy from starting."""
     cid, title = "jobs.concurrency", "Concurrent copy jobs"
     load = facts.job_load
     if isinstance(load, Unreadable):
         return unknown_check(cid, title, load, "the running copy jobs")
     rp = facts.recovery_point
-    if load.for_resource:
-        return Check(
-            cid,
-            title,
-            FAIL,
-            f"copy job(s) {', '.join(load.for_resource)} of {rp.resource_arn} already running: "
-            "AWS runs one copy per resource at a time",
-            CauseCode.TOO_MANY_JOBS,
-            f"Wait for the running copy to finish (drconsole jobs --watch, or aws backup "
-            f"list-copy-jobs --by-resource-arn {rp.resource_arn} --region {rp.region}).",
-        )
     count = load.to_destination_region
     evidence = (
         f"{count} copy jobs of account {rp.account_id} into {facts.dest_region} in flight "
         f"(quota {MAX_CONCURRENT_COPIES})"
     )
+    if load.for_resource:
+        jobs = ", ".join(load.for_resource)
+        return Check(
+            cid,
+            title,
+            WARN,
+            f"copy job(s) {jobs} of {rp.resource_arn} in flight; {evidence}: this copy may "
+            f"wait in CREATED behind them (AWS's quotas: {PER_RESOURCE_QUOTAS})",
+            CauseCode.TOO_MANY_JOBS,
+            f"Nothing to fix: the copy can start now and AWS runs it when the quota allows. "
+            f"To follow the job(s) it may wait behind: aws backup describe-copy-job "
+            f"--copy-job-id {load.for_resource[0]} --region {rp.region} (or aws backup "
+            f"list-copy-jobs --by-resource-arn {rp.resource_arn} --region {rp.region}).",
+            details=(("waits_behind", jobs),),
+        )
     if count >= MAX_CONCURRENT_COPIES:
         return Check(
             cid,
             title,
-            FAIL,
-            evidence,
+            WARN,
+            f"{evidence}: at the quota, AWS runs at most {PER_VAULT_PAST_QUOTA} more per "
+            "destination vault, so this copy may wait in CREATED, or StartCopyJob may answer "
+            "LimitExceededException when it is sent (nothing is copied then)",
             CauseCode.TOO_MANY_JOBS,
-            "Wait for running copy jobs to finish, or request a quota increase in Service Quotas.",
+            f"Start it now and let it wait, or start it once copies into {facts.dest_region} "
+            f"have finished (aws backup list-copy-jobs --by-state RUNNING --region {rp.region}); "
+            "for a higher quota, ask in Service Quotas (AWS Backup, 'Concurrent backup copies "
+            "per account outbound to a destination Region').",
         )
     if count >= NEAR_CONCURRENT_COPIES:
         return Check(cid, title, WARN, evidence, CauseCode.TOO_MANY_JOBS)

@@ -212,6 +212,10 @@ class CopyFacts:
     dest_vault_tags: tuple[tuple[str, str], ...] | Unreadable = ()
     intermediate_vaults: tuple[str, ...] = ()  # candidate vault ARNs for a two-hop route
     lifecycle_delete_after_days: int | None = None  # the copy's retention (None: kept forever)
+    # The identity that starts the copy in the source account, and whether it may pass the copy
+    # role to AWS Backup (iam:PassRole); None: not judged (the account's root).
+    caller_arn: str = ""
+    pass_role: bool | Unreadable | None = None
 
     @property
     def cross_account(self) -> bool:

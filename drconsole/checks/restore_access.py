@@ -14,6 +14,7 @@ from drconsole.checks.facts import (
     Unreadable,
     slr_arn,
 )
+from drconsole.checks.pass_role import pass_role_verdict
 from drconsole.checks.request_context import (
     RequestContext,
     UnknownKey,
@@ -208,43 +209,7 @@ def key_in_another_region(facts: RestoreFacts, key: KeyFacts) -> Check | None:
 
 def check_pass_role(facts: RestoreFacts) -> Check:
     """The identity that starts the restore may pass the restore role (iam:PassRole)."""
-    allowed = facts.pass_role
-    if allowed is None:
-        return Check(
-            PASS_ID, PASS_TITLE, CheckStatus.PASS, "not judged: the caller is the account's root"
-        )
-    if isinstance(allowed, Unreadable):
-        return unknown_check(
-            PASS_ID, PASS_TITLE, allowed, f"whether {facts.caller_arn} may pass {facts.role_arn}"
-        )
-    if allowed:
-        return Check(
-            PASS_ID,
-            PASS_TITLE,
-            CheckStatus.PASS,
-            f"{facts.caller_arn} may pass {facts.role_arn} (iam:SimulatePrincipalPolicy)",
-        )
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": "iam:PassRole",
-                "Resource": facts.role_arn,
-                "Condition": {"StringEquals": {"iam:PassedToService": "backup.amazonaws.com"}},
-            }
-        ],
-    }
-    name = facts.caller_arn.rsplit("/", 1)[-1]
-    kind = "user" if ":user/" in facts.caller_arn else "role"
-    return Check(
-        PASS_ID,
-        PASS_TITLE,
-        CheckStatus.FAIL,
-        f"{facts.caller_arn} may not pass {facts.role_arn} (iam:PassRole, as "
-        "iam:SimulatePrincipalPolicy answers)",
-        CauseCode.ROLE_PERMISSIONS,
-        f"Let it pass the role: aws iam put-{kind}-policy --{kind}-name {name} --policy-name "
-        f"PassBackupRestoreRole --policy-document '{json.dumps(policy)}'"
-        " (or restore as an identity that may pass it).",
-    )
+    return pass_role_verdict(
+        PASS_ID, PASS_TITLE, facts.caller_arn, facts.role_arn, facts.pass_role,
+        "PassBackupRestoreRole",
+    )  # fmt: skip

@@ -12,6 +12,22 @@ from drconsole.models import CauseCode, Check, CheckStatus
 CHECK_ID, TITLE = "restore.instance-profile", "Instance profile exists and its role may be passed"
 # The EC2 restore metadata key that names the restored instance's instance profile.
 PROFILE_KEY = "IamInstanceProfileName"
+# AWS's own value for "the profile the instance was backed up with" (its StartRestoreJob example
+# for EC2 on https://docs.aws.amazon.com/aws-backup/latest/devguide/restoring-a-backup.html).
+BACKED_UP = "UseBackedUpValue"
+
+
+def profile_value(metadata: dict[str, str] | None) -> str:
+    """The IamInstanceProfileName of restore metadata (its key in any case), stripped."""
+    lowered = {key.lower(): value for key, value in (metadata or {}).items()}
+    return str(lowered.get(PROFILE_KEY.lower(), "") or "").strip()
+
+
+def profile_named(metadata: dict[str, str], backed_up: dict[str, str] | None) -> str:
+    """The instance profile an EC2 restore asks for: UseBackedUpValue stands for the backed-up
+    one (AWS's restore metadata), which may be none."""
+    named = profile_value(metadata)
+    return profile_value(backed_up) if named == BACKED_UP else named
 
 
 def check_instance_profile(facts: RestoreFacts) -> Check:
@@ -34,16 +50,11 @@ def check_instance_profile(facts: RestoreFacts) -> Check:
             CHECK_ID,
             TITLE,
             CheckStatus.FAIL,
-            f"instance profile {profile.name} ({PROFILE_KEY}) does not exist in {where}: EC2 "
-            "would refuse the launch late in the job (Invalid IAM Instance Profile name)",
+            f"instance profile {profile.name} ({PROFILE_KEY}{_as_backed_up(facts)}) does not "
+            f"exist in {where}: EC2 would refuse the launch late in the job (Invalid IAM "
+            "Instance Profile name)",
             CauseCode.UNKNOWN,
-            f"Restore without one (--metadata {PROFILE_KEY}= drops the key; attach a profile "
-            f"to the instance later), name one that exists there (--metadata {PROFILE_KEY}="
-            f"NAME; aws iam list-instance-profiles --query 'InstanceProfiles[].InstanceProfileName'"
-            f"), or create it in {where} first: aws iam create-instance-profile "
-            f"--instance-profile-name {profile.name}; aws iam add-role-to-instance-profile "
-            f"--instance-profile-name {profile.name} --role-name ROLE_NAME (IAM is global: one"
-            " profile serves every Region).",
+            _missing_profile_fix(facts, profile.name, where),
         )
     for passed in profile.roles:
         if isinstance(passed.allowed, Unreadable):
@@ -87,4 +98,36 @@ def check_instance_profile(facts: RestoreFacts) -> Check:
         f"Let the restore role pass it: aws iam put-role-policy --role-name {role_name} "
         f"--policy-name PassInstanceProfileRole --policy-document '{json.dumps(policy)}' (or "
         f"restore without the profile: --metadata {PROFILE_KEY}=).",
+    )
+
+
+def _as_backed_up(facts: RestoreFacts) -> str:
+    """', the backed-up one' when the restore asks for the backed-up profile (UseBackedUpValue)."""
+    metadata = facts.metadata if isinstance(facts.metadata, dict) else {}
+    return f"={BACKED_UP}: the backed-up one" if profile_value(metadata) == BACKED_UP else ""
+
+
+def _missing_profile_fix(facts: RestoreFacts, name: str, where: str) -> str:
+    """What AWS accepts instead: no profile, or the backed-up one created in the restoring
+    account. Another profile is not offered: "AWS Backup does not permit attaching a new
+    instance profile to an EC2 instance. Please restore using the backed up instance profile."
+    (AWS Backup's EventBridge guide)."""
+    backed_up = profile_value(facts.aws_metadata) or name
+    create = (
+        f"aws iam create-instance-profile --instance-profile-name {backed_up}; aws iam "
+        f"add-role-to-instance-profile --instance-profile-name {backed_up} --role-name "
+        "ROLE_NAME (IAM is global: one profile serves every Region)"
+    )
+    if backed_up != name:
+        return (
+            f"AWS Backup restores an instance only with the profile it was backed up with "
+            f"({backed_up}) or with none, not with another: restore without one (--metadata "
+            f"{PROFILE_KEY}= drops the key; attach a profile to the instance later), or with "
+            f"the backed-up one (--metadata {PROFILE_KEY}={BACKED_UP}), creating it in {where} "
+            f"if it is not there: {create}."
+        )
+    return (
+        f"AWS Backup restores an instance only with the profile it was backed up with or with "
+        f"none: restore without one (--metadata {PROFILE_KEY}= drops the key; attach a profile "
+        f"to the instance later), or create the backed-up profile in {where} first: {create}."
     )

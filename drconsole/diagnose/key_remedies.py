@@ -151,3 +151,27 @@ def kms_key_access(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         " PendingDeletion, and add to its key policy:\n"
         f"{policy_json(statement)}\n{f.key_policy_commands('<KEY_ARN>')}",
     )
+
+
+def rds_target_key(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """RDS refused the key it encrypts the copied snapshot with: in an AWS Backup copy, the
+    destination vault's key, not the recovery point's."""
+    key = fill(facts.key_arn, "DESTINATION_VAULT_KEY_ARN")
+    owner = f.arn_account(facts.key_arn) if facts.key_arn else None
+    region = fill(f.arn_region(facts.key_arn) if facts.key_arn else facts.region(), "REGION")
+    statements = f.key_grant_statements(fill(owner, "DESTINATION_ACCOUNT_ID"), facts.partition)
+    return _d(
+        CauseCode.KMS_KEY_UNUSABLE,
+        f"RDS could not use the target key {key}: the key the copied snapshot is encrypted"
+        " with, which in an AWS Backup copy is the destination vault's key (AWS Backup"
+        " re-encrypts the copy with it), not the recovery point's. It does not exist in the"
+        " destination Region, is not enabled, or its key policy does not let the destination"
+        " account's AWS Backup use it.",
+        "In the destination account, read the vault's key and its state:\n"
+        f"  aws backup describe-backup-vault --backup-vault-name <DESTINATION_VAULT> --region"
+        f" {region} --query EncryptionKeyArn\n"
+        f"  aws kms describe-key --key-id {key} --query KeyMetadata.KeyState\n"
+        f"Enable it if Disabled (aws kms enable-key --key-id {key}), and make sure its key"
+        " policy lets the account's AWSServiceRoleForBackup use it:\n"
+        f"{policy_json(*statements)}\n{f.key_policy_commands(key)}",
+    )

@@ -366,3 +366,23 @@ def instance_profile_missing(match: re.Match[str] | None, facts: Facts) -> Diagn
         f"  {RESTORE_CMD} --metadata IamInstanceProfileName=\n"
         f"  aws iam get-instance-profile --instance-profile-name {fill(name, 'PROFILE_NAME')}",
     )
+
+
+def new_instance_profile_refused(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """AWS Backup refuses an EC2 restore naming another instance profile than the backed-up one."""
+    return _d(
+        CauseCode.UNKNOWN,
+        "No cause code covers this, but the message is clear: the EC2 restore's"
+        " IamInstanceProfileName names another instance profile than the one the instance had"
+        " when it was backed up, and AWS Backup restores an instance only with its backed-up"
+        " profile or with none.",
+        "Restore with the backed-up profile (AWS's value UseBackedUpValue, or leave the key as"
+        " the recovery point's restore metadata gives it; after a copy into another account,"
+        " create a profile of that name there first), or without one (an empty value drops the"
+        " key; attach a profile to the instance later):\n"
+        f"  {RESTORE_CMD} --metadata IamInstanceProfileName=UseBackedUpValue\n"
+        f"  {RESTORE_CMD} --metadata IamInstanceProfileName=\n"
+        "  aws backup get-recovery-point-restore-metadata --backup-vault-name <VAULT>"
+        " --recovery-point-arn <RECOVERY_POINT_ARN>"
+        " --query RestoreMetadata.IamInstanceProfileName",
+    )

@@ -9,6 +9,7 @@ from drconsole.diagnose.restore_remedies import (
     ebs_volume_settings,
     engine_version,
     instance_profile_missing,
+    new_instance_profile_refused,
     pass_role_denied,
     resource_exists,
     restore_target_missing,
@@ -238,6 +239,16 @@ LAST_RULES: tuple[Rule, ...] = (
         " invalid. Invalid IAM Instance Profile name",
         "EC2 RunInstances error, https://github.com/CiscoDevNet/cloud-cml/issues/4",
         instance_profile_missing,
+    ),
+    Rule(
+        "new-instance-profile-refused",
+        CauseCode.UNKNOWN,
+        any_of(r"does not permit attaching a new instance profile"),
+        "AWS Backup does not permit attaching a new instance profile to an EC2 instance. Please"
+        " restore using the backed up instance profile.",
+        "AWS Backup's EventBridge guide, Restore Job FAILED example"
+        " (https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html)",
+        new_instance_profile_refused,
     ),
     Rule(
         "restore-target-missing",

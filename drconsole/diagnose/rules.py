@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from drconsole.diagnose.copy_access import copy_into_vault_denied
+from drconsole.diagnose.job_remedies import (
+    list_tags_denied,
+    running_job_same_resource,
+    vault_does_not_exist,
+)
 from drconsole.diagnose.key_remedies import (
     aws_managed_resource_key,
     kms_key_access,
     kms_key_state,
     kms_not_authorized,
+    rds_target_key,
     source_key_not_shared,
 )
 from drconsole.diagnose.limit_remedies import rds_manual_snapshot_quota, service_concurrency_limit
@@ -171,6 +177,40 @@ COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
         too_many_jobs,
     ),
     Rule(
+        "running-job-same-resource",
+        CauseCode.TOO_MANY_JOBS,
+        _p(
+            r"(?:failed|expired) because there (?:was|is) (?:a|another) running job for the same"
+            r" resource"
+        ),
+        "Backup job failed because there was a running job for the same resource.",
+        "AWS Backup's EventBridge guide, Backup Job EXPIRED example"
+        " (https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html)",
+        running_job_same_resource,
+    ),
+    Rule(
+        "vault-does-not-exist",
+        CauseCode.UNKNOWN,
+        _p(r"failed because (?:the )?backup vault \S+ does not exist"),
+        "Backup job failed because backup vault"
+        " arn:aws:backup:us-west-2:111122334455:backup-vault:dr-vault does not exist.",
+        "AWS Backup's EventBridge guide, Backup Job FAILED example"
+        " (https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html)",
+        vault_does_not_exist,
+    ),
+    Rule(
+        "list-tags-denied",
+        CauseCode.ROLE_PERMISSIONS,
+        _p(
+            r"access denied (?:exception )?while trying to (?:list|read|describe|get) (?:the )?"
+            r"(?:resource(?:'s)? )?tags"
+        ),
+        "Access denied exception while trying to list tags",
+        "AWS Backup's EventBridge guide, Copy Job FAILED example (EC2)"
+        " (https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html)",
+        list_tags_denied,
+    ),
+    Rule(
         "service-concurrency-limit",
         CauseCode.TOO_MANY_JOBS,
         _p(
@@ -248,6 +288,21 @@ COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
         ' AWS keys are not intended to be shared between accounts; "... on the default CMK":'
         " https://github.com/aws-samples/aws-backup-automation/issues/2",
         aws_managed_resource_key,
+    ),
+    # RDS's "target" key is the one the copy is encrypted with (in an AWS Backup copy, the
+    # destination vault's key): checked before the source-key rule, whose second pattern
+    # would take any bracketed key ARN for the recovery point's.
+    Rule(
+        "rds-target-key",
+        CauseCode.KMS_KEY_UNUSABLE,
+        _p(
+            r"\btarget kms key\b.{0,250}?does not exist, is not enabled or you do not have"
+            r" permissions"
+        ),
+        "The target KMS key [None] does not exist, is not enabled or you do not have permissions"
+        " to access it.",
+        "RDS CopyDBSnapshot KMSKeyNotAccessibleFault (awslabs/rds-snapshot-tool#70)",
+        rds_target_key,
     ),
     Rule(
         "rds-source-snapshot-key",

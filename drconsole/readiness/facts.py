@@ -113,6 +113,15 @@ class SharedFacts(RestoreFactReader):
         """The role, read once."""
         return self.once(("role", role_arn), lambda: super(SharedFacts, self).role(role_arn))
 
+    def pass_role(
+        self, account: str, region: str, role_arn: str
+    ) -> tuple[str, bool | Unreadable | None]:
+        """Whether the caller may pass the role, asked once per account and role."""
+        return self.once(
+            ("pass-role", account, role_arn),
+            lambda: super(SharedFacts, self).pass_role(account, region, role_arn),
+        )
+
     def role_exists(self, account_id: str, name: str) -> bool | Unreadable:
         """Whether the role exists, read once."""
         return self.once(

@@ -116,6 +116,23 @@ def restore_start_error(
     return None
 
 
+# AWS's value for "as backed up" (its StartRestoreJob example for EC2 sends
+# "IamInstanceProfileName": "UseBackedUpValue").
+USE_BACKED_UP = "UseBackedUpValue"
+
+
+def backed_up_values_put_in(metadata: dict[str, str], own: dict[str, str]) -> dict[str, str]:
+    """The restore metadata with each UseBackedUpValue replaced by the recovery point's own
+    value (the key dropped when the point has none)."""
+    if USE_BACKED_UP not in metadata.values():
+        return metadata
+    return {
+        key: own[key] if value == USE_BACKED_UP else value
+        for key, value in metadata.items()
+        if value != USE_BACKED_UP or own.get(key)
+    }
+
+
 # --- Restore jobs that FAIL, and the restored resource ----------------------------------------
 
 

@@ -75,6 +75,14 @@ class TransferApiMixin(JobsApiMixin):
             earlier = self._idempotent("copy", inputs)
             if earlier is not None:
                 return self._copy_started(earlier)
+            from .knobs import principal_of_access_key
+            from .restore_access import pass_role_refusal
+
+            # StartCopyJob passes IamRoleArn to AWS Backup: the caller needs iam:PassRole on it.
+            caller = principal_of_access_key(self.current_account, self.get_access_key())
+            denied = pass_role_refusal(self.current_account, caller, role_arn)
+            if denied is not None:
+                raise BackupError("AccessDeniedException", denied, 403)
             source_vault = self.vault(source_vault_name)
             point = self.sandbox.points_of(source_vault_name).items.get(point_arn)
             if point is None:
@@ -281,6 +289,14 @@ class TransferApiMixin(JobsApiMixin):
             denied = pass_role_refusal(self.current_account, caller, role_arn)
             if denied is not None:
                 raise BackupError("AccessDeniedException", denied, 403)
+            own = restores.restore_metadata(
+                point.resource_type,
+                point.resource_arn,
+                point.resource_name,
+                point.encryption_key_arn,
+                point.region,
+            )
+            metadata = restores.backed_up_values_put_in(metadata, own)
             refusal = restores.restore_start_error(
                 self.current_account,
                 self.region,
@@ -293,13 +309,6 @@ class TransferApiMixin(JobsApiMixin):
                 raise BackupError(*refusal)
             failure = engine.take_injected_failure(point.resource_arn)
             if failure is None:
-                own = restores.restore_metadata(
-                    point.resource_type,
-                    point.resource_arn,
-                    point.resource_name,
-                    point.encryption_key_arn,
-                    point.region,
-                )
                 failure = restores.restore_failure(
                     self.current_account, self.region, resource_type, metadata, role_arn, own
                 )

@@ -1,0 +1,72 @@
+"""Fixes for AWS Backup's own job messages: a job of the same resource running, a vault that
+does not exist, and a job role that may not read the resource's tags."""
+
+from __future__ import annotations
+
+import re
+
+from drconsole.diagnose import facts as f
+from drconsole.diagnose.facts import Facts, fill
+from drconsole.models import CauseCode, Diagnosis
+
+
+def running_job_same_resource(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """AWS Backup ended a job because another job of the same resource was running."""
+    region = fill(facts.region(), "REGION")
+    resource = fill(next((a for a in facts.arns if ":backup:" not in a), None), "RESOURCE_ARN")
+    return Diagnosis(
+        CauseCode.TOO_MANY_JOBS,
+        "Another backup or copy job of the same resource was running, and AWS Backup runs a"
+        " limited number of them per resource at a time (its quota 'Concurrent backup and copy"
+        " jobs per resource'): this job waited and then ended (EXPIRED or FAILED). Nothing is"
+        " misconfigured.",
+        "Let the running job finish, then start this one again (or move the schedules of the"
+        " backup plans and copy rules that meet on this resource apart):\n"
+        f"  aws backup list-backup-jobs --by-resource-arn {resource} --by-state RUNNING"
+        f" --region {region}\n"
+        f"  aws backup list-copy-jobs --by-resource-arn {resource} --by-state RUNNING"
+        f" --region {region}",
+    )
+
+
+def vault_does_not_exist(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """The job names a backup vault that its account and Region do not have."""
+    vault = facts.vault_arn
+    name = fill(f.vault_name(vault), "VAULT_NAME")
+    account = f.arn_account(vault) if vault else None
+    region = fill(f.arn_region(vault) if vault else facts.region(), "REGION")
+    where = f"account {account}, Region {region}" if account else f"Region {region}"
+    return Diagnosis(
+        CauseCode.UNKNOWN,
+        "No cause code covers this, but the message is clear: the job names the backup vault"
+        f" {name}, which does not exist in {where} (deleted, or a backup plan or copy rule still"
+        " names it, or it is spelled differently: vault names are case-sensitive).",
+        f"Create the vault again, or point the plan's rule at a vault that exists ({where}):\n"
+        f"  aws backup list-backup-vaults --region {region}"
+        " --query 'BackupVaultList[].BackupVaultName'\n"
+        f"  aws backup create-backup-vault --backup-vault-name {name} --region {region}"
+        " --encryption-key-arn <CUSTOMER_MANAGED_KEY_ARN>\n"
+        "A vault that receives copies from other accounts also needs its access policy again"
+        " (drconsole check copy ... --fix).",
+    )
+
+
+def list_tags_denied(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """The job's role may not read the resource's tags, which AWS Backup copies with it."""
+    role = facts.role_arn
+    return Diagnosis(
+        CauseCode.ROLE_PERMISSIONS,
+        "AWS Backup reads the resource's tags to carry them to the recovery point and its"
+        f" copies, and the role the job ran with ({fill(role, 'the job role')}) may not read"
+        " them. For EC2 and EBS that is ec2:DescribeTags; for other types the service's own"
+        " tag listing (rds:ListTagsForResource, elasticfilesystem:DescribeTags,"
+        " dynamodb:ListTagsOfResource, backup:ListTags).",
+        "Give the job role the tag read of the resource's service, for example (EC2):\n"
+        "  aws iam put-role-policy --role-name"
+        f" {fill(f.role_name(role), 'JOB_ROLE_NAME')} --policy-name ReadResourceTags"
+        ' --policy-document \'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",'
+        ' "Action": ["ec2:DescribeTags", "backup:ListTags"], "Resource": "*"}]}\'\n'
+        "or attach AWS's managed policy that carries them"
+        " (AWSBackupServiceRolePolicyForBackup for backups and copies), then start the job"
+        " again.",
+    )
