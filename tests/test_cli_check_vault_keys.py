@@ -129,6 +129,39 @@ def test_a_vault_key_in_an_account_drconsole_cannot_enter_names_what_to_verify(
     assert "AWSServiceRoleForBackup" in remedy
 
 
+def test_a_vault_key_in_a_closed_account_is_described_from_the_vault_account(
+    demo: Env,
+) -> None:
+    """DescribeKey works across accounts where the key policy allows it: the key's state is
+    judged from the vault's account; only its policy (GetKeyPolicy: no cross-account use)
+    stays to verify in the key's account."""
+    backup_account, region = demo.info.accounts["backup"], demo.info.region
+    kms = demo.sandbox.client("kms", CLOSED_ACCOUNT, region)
+    owner = f"arn:aws:iam::{CLOSED_ACCOUNT}:root"
+    shared = {"AWS": [owner, f"arn:aws:iam::{backup_account}:root"]}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": owner}, "Action": "kms:*", "Resource": "*"},
+            {"Effect": "Allow", "Principal": shared, "Action": "kms:*", "Resource": "*"},
+        ],
+    }
+    key = kms.create_key(Policy=json.dumps(policy))["KeyMetadata"]
+    backup = demo.sandbox.client("backup", backup_account, region)
+    backup.create_backup_vault(BackupVaultName="key-shared-in", EncryptionKeyArn=key["Arn"])
+    open_to_organization(demo, "key-shared-in")
+    dest = demo.vault("backup", "key-shared-in")
+    vault = check(demo, prod_ebs_point(demo), dest)["dest.vault"]
+    assert vault["status"] == "UNKNOWN", vault
+    assert f"described from account {backup_account}" in vault["evidence"]
+    assert vault["remediation"].startswith(f"In account {CLOSED_ACCOUNT} (the key's owner)")
+    kms.disable_key(KeyId=key["KeyId"])
+    vault = check(demo, prod_ebs_point(demo), dest)["dest.vault"]
+    assert (vault["status"], vault["cause"]) == ("FAIL", "KMS_KEY_UNUSABLE"), vault
+    assert "is Disabled" in vault["evidence"]
+    assert vault["remediation"].startswith(f"In account {CLOSED_ACCOUNT}, enable it")
+
+
 def test_a_vault_key_whose_policy_denies_the_destination_backup_fails(demo: Env) -> None:
     backup_account, region = demo.info.accounts["backup"], demo.info.region
     kms = demo.sandbox.client("kms", backup_account, region)
