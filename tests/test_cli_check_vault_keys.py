@@ -71,14 +71,23 @@ def test_a_logically_air_gapped_vault_on_an_aws_owned_key_receives_the_copy(demo
         "AWS_OWNED_KMS_KEY",
     )
     open_to_organization(demo, "air-gapped")
-    checks = check(
-        demo, prod_ebs_point(demo), demo.vault("backup", "air-gapped"), "--delete-after-days", "30"
-    )
+    rp, dest = prod_ebs_point(demo), demo.vault("backup", "air-gapped")
+    checks = check(demo, rp, dest, "--delete-after-days", "30")
     vault = checks["dest.vault"]
     assert vault["status"] == "PASS", vault
     assert "AWS owned key" in vault["evidence"]
     assert "AWS Backup manages its use" in vault["evidence"]
     assert {c["status"] for c in checks.values()} == {"PASS"}, checks
+    copied = drconsole(
+        demo, "copy", "--recovery-point", rp, "--to", dest, "--delete-after-days", "30",
+        "--yes", "--json", "--poll-interval", "0.2",
+    )  # fmt: skip
+    assert copied.returncode == 0, copied.stdout + copied.stderr
+    assert json.loads(copied.stdout.splitlines()[-1])["status"] == "completed"
+    (copy,) = backup.list_recovery_points_by_backup_vault(BackupVaultName="air-gapped")[
+        "RecoveryPoints"
+    ]
+    assert copy["VaultType"] == "LOGICALLY_AIR_GAPPED_BACKUP_VAULT"
 
 
 def test_a_copy_back_out_of_an_air_gapped_vault_passes_its_aws_owned_key(demo: Env) -> None:

@@ -13,16 +13,13 @@ from typing import Any, cast
 
 from moto.backup.models import BackupBackend, backup_backends
 
+from .access import AWS_OWNED_KEY_ACCOUNT
 from .point_records import RecoveryPoint, RecoveryPointKey, VaultPoints
 
 # Guards every structure below: moto's server answers each request on its own thread.
 LOCK = threading.RLock()
 LAG_VAULT_TYPE = "LOGICALLY_AIR_GAPPED_BACKUP_VAULT"
 AWS_OWNED_KEY_TYPE = "AWS_OWNED_KMS_KEY"
-# The account the sandbox keeps AWS owned keys in: an AWS service account, which no customer
-# role enters (AWS does not document which account that is, nor whether DescribeBackupVault
-# names the key; the sandbox names it, so that a reader that tries to enter it is refused).
-AWS_OWNED_KEY_ACCOUNT = "000000000000"
 
 
 def aws_owned_key_arn(region: str) -> str:
