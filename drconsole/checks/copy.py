@@ -220,12 +220,8 @@ def check_source_key(facts: CopyFacts) -> Check:
     key = facts.source_key
     rp = facts.recovery_point
     if isinstance(key, Unreadable):
-        principal = slr_arn(facts.dest_account_id, rp.partition)
-        statements = remedies.pretty(
-            remedies.key_policy_statements(facts.dest_account_id, rp.partition)
-        )
         key_arn = rp.encryption_key_arn or ""
-        closed = key_in_closed_account((cid, title), key_arn, key, principal, statements)
+        closed = _source_key_in_closed_account((cid, title), facts, key_arn, key)
         return closed or unknown_check(cid, title, key, f"key {key_arn}")
     if key is None:
         if rp.is_encrypted:
@@ -269,14 +265,21 @@ def check_source_key(facts: CopyFacts) -> Check:
     return _key_policy_verdict(cid, title, facts, key)
 
 
+def _source_key_in_closed_account(
+    check: tuple[str, str], facts: CopyFacts, key_arn: str, fact: Unreadable
+) -> Check | None:
+    dest, partition = facts.dest_account_id, facts.recovery_point.partition
+    statements = remedies.pretty(remedies.key_policy_statements(dest, partition))
+    return key_in_closed_account(check, key_arn, fact, slr_arn(dest, partition), statements)
+
+
 def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -> Check:
     policy = key.policy
     dest = facts.dest_account_id
     partition = facts.recovery_point.partition
     principal = slr_arn(dest, partition)
     if isinstance(policy, Unreadable):
-        statements = remedies.pretty(remedies.key_policy_statements(dest, partition))
-        closed = key_in_closed_account((cid, title), key.arn, policy, principal, statements)
+        closed = _source_key_in_closed_account((cid, title), facts, key.arn, policy)
         return closed or unknown_check(cid, title, policy, f"the key policy of {key.arn}")
     if policy is None:
         return Check(cid, title, UNKNOWN, f"the key policy of {key.arn} was not read")
