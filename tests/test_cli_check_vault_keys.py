@@ -131,7 +131,7 @@ def test_a_vault_key_in_an_account_drconsole_cannot_enter_names_what_to_verify(
     checks = check(demo, prod_ebs_point(demo), demo.vault("backup", "key-elsewhere"))
     vault = checks["dest.vault"]
     assert vault["status"] == "UNKNOWN", vault
-    assert f"only its account {CLOSED_ACCOUNT} may read it" in vault["evidence"]
+    assert f"only its account {CLOSED_ACCOUNT} may read the key's policy" in vault["evidence"]
     remedy = vault["remediation"]
     assert remedy.startswith(f"In account {CLOSED_ACCOUNT} (the key's owner), check that")
     assert f"AllowBackupCopyGrantsBy{backup_account}" in remedy

@@ -105,12 +105,16 @@ def key_in_closed_account(
     if not account or not entry_refused(fact, account):
         return None
     cid, title = check
+    # Described from the account using it (state known), or not even that.
+    what = (
+        f"the policy of key {key_arn}" if fact.operation == "kms:GetKeyPolicy" else f"key {key_arn}"
+    )
     return Check(
         cid,
         title,
         CheckStatus.UNKNOWN,
-        f"the policy of key {key_arn} could not be judged: only its account {account} may read "
-        f"it (kms:GetKeyPolicy works in no other account), and drconsole has no role there: "
+        f"{what} could not be judged: only its account {account} may read the key's policy "
+        f"(kms:GetKeyPolicy works in no other account), and drconsole has no role there: "
         f"{fact.describe()}",
         CauseCode.ROLE_PERMISSIONS,
         f"In account {account} (the key's owner), check that the policy of key {key_arn} "
