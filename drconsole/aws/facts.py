@@ -25,14 +25,15 @@ from drconsole.aws.answers import (
     vault_arns_of,
 )
 from drconsole.aws.fastparse import utc_timestamp
+from drconsole.aws.key_reader import KeyReader
 from drconsole.aws.reader import pages
 from drconsole.aws.restore_access import AccessReader
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.facts import (
+    AWS_OWNED_KEY_TYPE,
     SERVICE_LINKED_ROLE_NAME,
     CopyFacts,
     CopyJobLoad,
-    KeyFacts,
     RecoveryPointFacts,
     RoleFacts,
     Unreadable,
@@ -49,7 +50,7 @@ IN_FLIGHT_STATES = ("CREATED", "RUNNING")
 COPY_GROUPS = ("organization", "destination", "source", "route")
 
 
-class FactReader(AccessReader):
+class FactReader(KeyReader, AccessReader):
     """Every read the copy and restore checks need."""
 
     # Both accounts' memberships are read at once (two calls); a reader that already knows
@@ -138,56 +139,6 @@ class FactReader(AccessReader):
 
     # Vaults, keys, roles ----------------------------------------------------------------
 
-    def key(self, key_arn: str, with_policy: bool) -> KeyFacts | Unreadable | None:
-        """DescribeKey (and GetKeyPolicy) in the key's own account and Region."""
-        parts = key_arn.split(":")
-        if len(parts) < 6 or parts[2] != "kms":
-            return None
-        region, account = parts[3], parts[4]
-        kms = self.client("kms", account, region)
-        meta = self.read(
-            "kms:DescribeKey",
-            lambda: identified(
-                required(kms.describe_key(KeyId=key_arn), "KeyMetadata", "DescribeKey"),
-                "KeyId",
-                "Arn",
-                operation="DescribeKey",
-            ),
-        )
-        if not isinstance(meta, dict):
-            return meta or Unreadable(
-                "kms:DescribeKey", "NotFoundException", f"{key_arn} not found"
-            )
-        aliases = self.read(
-            "kms:ListAliases",
-            lambda: tuple(
-                text_of(a, "AliasName")
-                for a in kms.list_aliases(KeyId=meta["KeyId"]).get("Aliases", [])
-            ),
-        )
-        manager = meta.get("KeyManager", "CUSTOMER")
-        names = aliases if isinstance(aliases, tuple) else ()
-        if any(name.startswith("alias/aws/") for name in names):
-            manager = "AWS"
-        policy: str | Unreadable | None = None
-        if with_policy and manager != "AWS":
-            got = self.read(
-                "kms:GetKeyPolicy",
-                lambda: required(
-                    kms.get_key_policy(KeyId=meta["KeyId"], PolicyName="default"),
-                    "Policy",
-                    "GetKeyPolicy",
-                ),
-            )
-            policy = got if got is not None else Unreadable("kms:GetKeyPolicy", "Empty", "")
-        return KeyFacts(
-            arn=meta["Arn"],
-            manager=manager,
-            state=meta.get("KeyState", "Enabled" if meta.get("Enabled") else "Disabled"),
-            policy=policy,
-            aliases=names,
-        )
-
     def vault_policy(self, account_id: str, region: str, name: str) -> str | Unreadable | None:
         """GetBackupVaultAccessPolicy: the JSON text, or None when no policy is set."""
         backup = self.client("backup", account_id, region)
@@ -208,17 +159,25 @@ class FactReader(AccessReader):
         if not isinstance(described, dict):
             return described
         key_arn = described.get("EncryptionKeyArn", "")
+        key_type = text_of(described, "EncryptionKeyType")
+        # The key's policy too: the destination's AWS Backup encrypts the copy with it.
+        key = (
+            self.key(key_arn, True, arn.account_id, key_type)
+            if key_arn or key_type == AWS_OWNED_KEY_TYPE
+            else None
+        )
         return VaultFacts(
             arn=described.get("BackupVaultArn", arn.arn),
             name=arn.name,
             account_id=arn.account_id,
             region=arn.region,
             encryption_key_arn=key_arn,
-            key=self.key(key_arn, with_policy=False) if key_arn else None,
+            key=key,
             access_policy=self.vault_policy(arn.account_id, arn.region, arn.name),
             locked=bool(described.get("Locked")),
             min_retention_days=described.get("MinRetentionDays"),
             max_retention_days=described.get("MaxRetentionDays"),
+            vault_type=text_of(described, "VaultType"),
         )
 
     def vault_tags(self, arn: VaultArn) -> tuple[tuple[str, str], ...] | Unreadable:
@@ -369,6 +328,10 @@ def _recovery_point_facts(
         storage_class=answer.get("StorageClass") or "",
         source_vault_arn=text_of(answer, "SourceBackupVaultArn"),
         creation_date=_utc(answer.get("CreationDate")),
+        encryption_key_type=text_of(answer, "EncryptionKeyType"),
+        is_encrypted=(
+            answer["IsEncrypted"] if isinstance(answer.get("IsEncrypted"), bool) else None
+        ),
     )
 
 
@@ -465,7 +428,11 @@ def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
             dest_vault_tags=reader.vault_tags(dest),
         )
     if group == "source":
-        key = reader.key(rp.encryption_key_arn, with_policy=True) if rp.encryption_key_arn else None
+        key = (
+            reader.key(rp.encryption_key_arn or "", True, rp.account_id, rp.encryption_key_type)
+            if rp.encryption_key_arn or rp.encryption_key_type == AWS_OWNED_KEY_TYPE
+            else None
+        )
         caller, may_pass = reader.pass_role(rp.account_id, rp.region, base.copy_role_arn)
         return replace(
             base,

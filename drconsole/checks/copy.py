@@ -35,6 +35,12 @@ from drconsole.checks.facts import (
     Unreadable,
     slr_arn,
 )
+from drconsole.checks.key_policy import (
+    aws_owned_evidence,
+    encrypted_without_key,
+    key_in_closed_account,
+    key_use_gaps,
+)
 from drconsole.checks.key_use import with_ebs_use
 from drconsole.checks.pass_role import pass_role_verdict
 from drconsole.checks.recovery_point import check_copy_retention, check_source_status
@@ -42,10 +48,6 @@ from drconsole.checks.undetermined import decide_in, undetermined_check
 from drconsole.models import CauseCode, Check, CheckStatus
 
 PASS, FAIL, UNKNOWN = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.UNKNOWN
-# The destination's AWSServiceRoleForBackup uses the source key through a grant it creates for
-# the AWS resource (kms:CreateGrant with kms:GrantIsForAWSResource): the key policy need not
-# allow these to it, only not deny them (an explicit deny in a key policy beats a grant).
-KEY_USE_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
 
 
 def check_cross_account_setting(facts: CopyFacts) -> Check:
@@ -217,10 +219,17 @@ def check_source_key(facts: CopyFacts) -> Check:
     """The recovery point's key can be used by the destination's AWS Backup."""
     cid, title = "source.key", "Source key usable by the destination"
     key = facts.source_key
+    rp = facts.recovery_point
     if isinstance(key, Unreadable):
-        return unknown_check(cid, title, key, f"key {facts.recovery_point.encryption_key_arn}")
+        key_arn = rp.encryption_key_arn or ""
+        closed = _source_key_in_closed_account((cid, title), facts, key_arn, key)
+        return closed or unknown_check(cid, title, key, f"key {key_arn}")
     if key is None:
+        if rp.is_encrypted:
+            return encrypted_without_key(cid, title, facts)
         return Check(cid, title, PASS, "the recovery point is not encrypted with a KMS key")
+    if key.aws_owned:
+        return Check(cid, title, PASS, aws_owned_evidence("the recovery point", key))
     if not key.usable:
         return Check(
             cid,
@@ -257,44 +266,31 @@ def check_source_key(facts: CopyFacts) -> Check:
     return _key_policy_verdict(cid, title, facts, key)
 
 
+def _source_key_in_closed_account(
+    check: tuple[str, str], facts: CopyFacts, key_arn: str, fact: Unreadable
+) -> Check | None:
+    dest, partition = facts.dest_account_id, facts.recovery_point.partition
+    statements = remedies.pretty(remedies.key_policy_statements(dest, partition))
+    return key_in_closed_account(check, key_arn, fact, slr_arn(dest, partition), statements)
+
+
 def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -> Check:
     policy = key.policy
-    if isinstance(policy, Unreadable):
-        return unknown_check(cid, title, policy, f"the key policy of {key.arn}")
-    if policy is None:
-        return Check(cid, title, UNKNOWN, f"the key policy of {key.arn} was not read")
     dest = facts.dest_account_id
     partition = facts.recovery_point.partition
     principal = slr_arn(dest, partition)
+    if isinstance(policy, Unreadable):
+        closed = _source_key_in_closed_account((cid, title), facts, key.arn, policy)
+        return closed or unknown_check(cid, title, policy, f"the key policy of {key.arn}")
+    if policy is None:
+        return Check(cid, title, UNKNOWN, f"the key policy of {key.arn} was not read")
     context = source_key_request(facts, key)
-    missing: list[str] = []
-    warnings: list[str] = []
-    undetermined: Check | None = None
-    for action in ("kms:CreateGrant", *KEY_USE_ACTIONS):
-        action_context = context
-        if action == "kms:CreateGrant":
-            action_context = context.adding({"kms:GrantIsForAWSResource": "true"})
-        outcome = decide_in(
-            policy, principal=principal, action=action, resource=key.arn, context=action_context
-        )
-        if outcome.error:
-            return Check(cid, title, UNKNOWN, f"the key policy could not be read: {outcome.error}")
-        # The grant must be allowed; the use through it need only not be denied.
-        use = action in KEY_USE_ACTIONS
-        fits = outcome.settled({"allow", "implicit-deny"} if use else {"allow"})
-        if fits is None:
-            undetermined = undetermined or undetermined_check(
-                (cid, title), outcome, action_context, f"the policy of key {key.arn} for {action}"
-            )
-        elif not fits:
-            missing.append(
-                f"{action} denied"
-                if use
-                else f"{action} (with kms:GrantIsForAWSResource) not allowed"
-            )
-        warnings.extend(outcome.warnings)
-    if undetermined is not None and not missing:
-        return with_policy_warnings(undetermined, warnings, f"the policy of key {key.arn}")
+    gaps = key_use_gaps((cid, title), policy, principal, key.arn, context)
+    if gaps.error:
+        return Check(cid, title, UNKNOWN, f"the key policy could not be read: {gaps.error}")
+    missing, warnings = gaps.missing, gaps.warnings
+    if gaps.undetermined is not None and not missing:
+        return with_policy_warnings(gaps.undetermined, warnings, f"the policy of key {key.arn}")
     if not missing:
         passed = Check(
             cid,

@@ -14,6 +14,12 @@ from drconsole.checks.common import (
 from drconsole.checks.copy_requests import copy_into_request
 from drconsole.checks.evaluation import Outcome, with_policy_warnings
 from drconsole.checks.facts import CopyFacts, Unreadable, slr_arn
+from drconsole.checks.key_policy import (
+    aws_owned_evidence,
+    key_in_closed_account,
+    vault_key_user,
+    vault_key_verdict,
+)
 from drconsole.checks.request_context import RequestContext
 from drconsole.checks.undetermined import decide_in, undetermined_check
 from drconsole.checks.vault_actions import with_action_wildcards
@@ -67,7 +73,9 @@ def check_destination_vault(facts: CopyFacts) -> Check:
         )
     key = vault.key
     if isinstance(key, Unreadable):
-        return unknown_check(cid, title, key, f"the key of vault {vault.name}")
+        return _unread_vault_key((cid, title), facts, vault.name, vault.encryption_key_arn, key)
+    if key is not None and key.aws_owned:
+        return Check(cid, title, PASS, aws_owned_evidence(f"vault {vault.name}", key))
     independent = fully_managed(facts)
     if key is not None and key.aws_managed and facts.cross_account and not independent:
         return Check(
@@ -94,12 +102,29 @@ def check_destination_vault(facts: CopyFacts) -> Check:
             + key_state_fix(key.arn, key.state, vault.region)
             + "; a vault's key cannot be changed, so otherwise copy into another vault.",
         )
+    refused = vault_key_verdict((cid, title), facts, key) if key is not None else None
+    if refused is not None:
+        return refused
+    policy_read = key is not None and isinstance(key.policy, str)
     return Check(
         cid,
         title,
         PASS,
-        f"vault {vault.name} exists, key {key_label(key) if key else vault.encryption_key_arn}",
+        f"vault {vault.name} exists, key {key_label(key) if key else vault.encryption_key_arn}"
+        + ("; its policy lets AWS Backup encrypt the copy with it" if policy_read else ""),
     )
+
+
+def _unread_vault_key(
+    check: tuple[str, str], facts: CopyFacts, vault: str, key_arn: str, fact: Unreadable
+) -> Check:
+    """UNKNOWN for a vault key not read; for one in an account drconsole cannot enter, what
+    to verify there rather than a role to create in an account that may not be the
+    customer's."""
+    partition = facts.recovery_point.partition
+    statements = remedies.pretty(remedies.key_policy_statements(facts.dest_account_id, partition))
+    closed = key_in_closed_account(check, key_arn, fact, vault_key_user(facts), statements)
+    return closed or unknown_check(*check, fact, f"the key of vault {vault}")
 
 
 def check_destination_access_policy(facts: CopyFacts) -> Check:

@@ -34,6 +34,10 @@ FULLY_MANAGED_TYPES = frozenset(
 RDS_FAMILY_TYPES = frozenset({"RDS", "Aurora", "DocumentDB", "Neptune"})
 
 SERVICE_LINKED_ROLE_NAME = BACKUP_SLR_NAME
+# DescribeBackupVault's and DescribeRecoveryPoint's EncryptionKeyType of an AWS owned key, and
+# the manager drconsole gives such a key (not "AWS": an AWS managed key is another thing).
+AWS_OWNED_KEY_TYPE = "AWS_OWNED_KMS_KEY"
+AWS_OWNED_MANAGER = "AWS_OWNED"
 DEFAULT_SERVICE_ROLE_NAME = "AWSBackupDefaultServiceRole"
 
 
@@ -93,6 +97,11 @@ class RecoveryPointFacts:
     # DescribeRecoveryPoint's CreationDate (UTC); a copy keeps its source's, and a copy's
     # DeleteAfterDays counts from it.
     creation_date: datetime | None = None
+    # DescribeRecoveryPoint's EncryptionKeyType (CUSTOMER_MANAGED_KMS_KEY | AWS_OWNED_KMS_KEY,
+    # "" when AWS does not say) and IsEncrypted (None when absent): a point can be encrypted
+    # without a key ARN (an AMI, whose snapshots each have their own key).
+    encryption_key_type: str = ""
+    is_encrypted: bool | None = None
 
     @property
     def copied_from_region(self) -> str:
@@ -116,7 +125,7 @@ class KeyFacts:
     """A KMS key: who manages it, whether it can be used, and its key policy."""
 
     arn: str
-    manager: str  # "AWS" | "CUSTOMER"
+    manager: str  # "AWS" | "CUSTOMER" | AWS_OWNED_MANAGER
     state: str  # Enabled | Disabled | PendingDeletion ...
     policy: str | Unreadable | None = None  # key policy JSON; None when not read
     aliases: tuple[str, ...] = ()
@@ -125,6 +134,12 @@ class KeyFacts:
     def aws_managed(self) -> bool:
         """True for an AWS managed key (aws/ebs, aws/rds, aws/backup...)."""
         return self.manager == "AWS"
+
+    @property
+    def aws_owned(self) -> bool:
+        """True for an AWS owned key (a logically air-gapped vault's by default): it lives in
+        an AWS service account and AWS Backup manages its use."""
+        return self.manager == AWS_OWNED_MANAGER
 
     @property
     def usable(self) -> bool:
@@ -146,6 +161,7 @@ class VaultFacts:
     locked: bool = False
     min_retention_days: int | None = None
     max_retention_days: int | None = None
+    vault_type: str = ""  # DescribeBackupVault's VaultType ("" when AWS does not say)
 
 
 @dataclass(frozen=True, slots=True)

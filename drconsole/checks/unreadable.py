@@ -14,6 +14,14 @@ ASSUME_ROLE_REFUSED = re.compile(
     r"(?:User: (?P<principal>\S+) )?is not authorized to perform:? ?sts:AssumeRole on resource:? ?"
     r"(?P<role>arn:[\w-]+:iam::(?P<account>\d{12}):role/[\w+=,.@/-]+)"
 )
+
+
+def entry_refused(fact: Unreadable, account: str) -> bool:
+    """True when `fact` failed because AWS refused drconsole's role in `account`."""
+    refused = ASSUME_ROLE_REFUSED.search(fact.message)
+    return refused is not None and refused.group("account") == account
+
+
 REGION_SHAPED = re.compile(r"(?<![\w-])[a-z]{2}(?:-[a-z]+)+-\d{1,2}(?![\w-])")
 
 

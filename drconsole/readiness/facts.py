@@ -93,10 +93,15 @@ class SharedFacts(RestoreFactReader):
 
     # Keys, vaults, roles ------------------------------------------------------------------
 
-    def key(self, key_arn: str, with_policy: bool) -> KeyFacts | Unreadable | None:
+    def key(
+        self, key_arn: str, with_policy: bool, used_in: str | None = None, key_type: str = ""
+    ) -> KeyFacts | Unreadable | None:
         """The key with its policy, read once (always with the policy, so that the number of
         calls does not depend on which check asks first)."""
-        return self.once(("key", key_arn), lambda: super(SharedFacts, self).key(key_arn, True))
+        return self.once(
+            ("key", key_arn, key_type),
+            lambda: super(SharedFacts, self).key(key_arn, True, used_in, key_type),
+        )
 
     def vault_policy(self, account_id: str, region: str, name: str) -> str | Unreadable | None:
         """The vault's access policy, read once."""

@@ -284,12 +284,12 @@ def service_linked_role_exists(account_id: str) -> bool:
     return find_role(account_id, SERVICE_LINKED_ROLE_NAME) is not None
 
 
-_KEY_ARN = re.compile(r"arn:aws:kms:([a-z0-9-]+):(\d{12}):(key|alias)/(.+)")
+KEY_ARN = re.compile(r"arn:aws:kms:([a-z0-9-]+):(\d{12}):(key|alias)/(.+)")
 
 
 def find_key(key_arn: str | None) -> Any | None:
     """The moto KMS key a key or alias ARN names, or None."""
-    match = _KEY_ARN.fullmatch(key_arn or "")
+    match = KEY_ARN.fullmatch(key_arn or "")
     if not match:
         return None
     region, account_id, kind, name = match.groups()
@@ -304,9 +304,22 @@ def find_key(key_arn: str | None) -> Any | None:
     return None
 
 
+# The account the sandbox keeps AWS owned keys in: an AWS service account, which no customer
+# role enters (AWS does not document which account that is, nor whether DescribeBackupVault
+# names the key; the sandbox names it, so that a reader that tries to enter it is refused).
+AWS_OWNED_KEY_ACCOUNT = "000000000000"
+
+
+def is_aws_owned_key(key_arn: str | None) -> bool:
+    """True for an AWS owned key (a logically air-gapped vault's by default): AWS Backup
+    manages its use, in the vault's account and any it copies to."""
+    match = KEY_ARN.fullmatch(key_arn or "")
+    return match is not None and match.group(2) == AWS_OWNED_KEY_ACCOUNT
+
+
 def is_aws_managed_key(key_arn: str | None) -> bool:
     """True for keys AWS manages (KeyManager AWS, or an `alias/aws/...` alias such as aws/ebs)."""
-    match = _KEY_ARN.fullmatch(key_arn or "")
+    match = KEY_ARN.fullmatch(key_arn or "")
     if match and match.group(3) == "alias":
         return match.group(4).startswith("aws/")
     key = find_key(key_arn)

@@ -33,6 +33,7 @@ EXTRA_URL_PATHS = (
     "{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/$",
     "{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/(?P<recovery_point>.+)$",
     "{0}/backup-vaults/(?P<name>[^/]+)/access-policy$",
+    "{0}/logically-air-gapped-backup-vaults/(?P<name>[^/]+)$",
     "{0}/resources$",
     "{0}/resources/$",
     "{0}/resources/(?P<resource>.+)$",
@@ -171,10 +172,14 @@ class SandboxBackupResponse(SummariesApiMixin, TransferApiMixin, BackupResponse)
     # ---- vaults --------------------------------------------------------------------------
     def vault_fields(self, vault: Any) -> dict[str, Any]:
         """The vault members of DescribeBackupVault / ListBackupVaults."""
+        vault_type, key_type = self.sandbox.extras.vault_kinds.get(
+            vault.backup_vault_name, ("BACKUP_VAULT", None)
+        )
         return {
             "BackupVaultName": vault.backup_vault_name,
             "BackupVaultArn": vault.backup_vault_arn,
-            "VaultType": "BACKUP_VAULT",
+            "VaultType": vault_type,
+            "EncryptionKeyType": key_type,
             "VaultState": "AVAILABLE",
             "CreationDate": vault.creation_date,
             "EncryptionKeyArn": vault.encryption_key_arn,
@@ -185,6 +190,34 @@ class SandboxBackupResponse(SummariesApiMixin, TransferApiMixin, BackupResponse)
             "MaxRetentionDays": vault.max_retention_days,
             "LockDate": vault.lock_date,
         }
+
+    def create_logically_air_gapped_backup_vault(self) -> str:
+        """CreateLogicallyAirGappedBackupVault (AWS: MinRetentionDays at least 7)."""
+        name = self.path.rstrip("/").split("/")[-1]
+        low = self.param("MinRetentionDays", required=True)
+        high = self.param("MaxRetentionDays", required=True)
+        if not 7 <= int(low) <= int(high):
+            raise invalid_parameter(
+                "MinRetentionDays must be at least 7 and at most MaxRetentionDays"
+            )
+        if name in self.sandbox.vaults:
+            raise BackupError("AlreadyExistsException", f"Backup vault {name} already exists")
+        vault = self.sandbox.create_logically_air_gapped_backup_vault(
+            name,
+            self.param("BackupVaultTags") or {},
+            self.param("EncryptionKeyArn") or "",
+            (int(low), int(high)),
+            self.param("CreatorRequestId") or "",
+        )
+        return self.answer(
+            "CreateLogicallyAirGappedBackupVault",
+            {
+                "BackupVaultName": name,
+                "BackupVaultArn": vault.backup_vault_arn,
+                "CreationDate": vault.creation_date,
+                "VaultState": "CREATING",
+            },
+        )
 
     def describe_backup_vault(self) -> str:  # type: ignore[override]
         """DescribeBackupVault with the real number of recovery points."""
@@ -200,8 +233,15 @@ class SandboxBackupResponse(SummariesApiMixin, TransferApiMixin, BackupResponse)
         shared = self.param("ByShared")
         with store.LOCK:
             vaults = sorted(self.sandbox.vaults.values(), key=lambda v: v.backup_vault_name)
-            # The sandbox has plain backup vaults only, none of them shared through AWS RAM.
-            if (vault_type and vault_type != "BACKUP_VAULT") or str(shared).lower() == "true":
+            kinds = self.sandbox.extras.vault_kinds
+            if vault_type:
+                vaults = [
+                    v
+                    for v in vaults
+                    if kinds.get(v.backup_vault_name, ("BACKUP_VAULT",))[0] == vault_type
+                ]
+            # None of the sandbox's vaults is shared through AWS RAM.
+            if str(shared).lower() == "true":
                 vaults = []
             page = vaults[offset : offset + limit]
             body: dict[str, Any] = {"BackupVaultList": [self.vault_fields(v) for v in page]}

@@ -18,6 +18,7 @@ from drconsole.sandbox.access import (
     backup_can_assume,
     denies,
     is_aws_managed_key,
+    is_aws_owned_key,
     key_is_usable,
     key_policy,
     organization_of,
@@ -192,6 +193,8 @@ def copy_failure(attempt: CopyAttempt) -> str | None:
         # AWS's wording for it is not published: the cross-account one is given.
         return MSG_VAULT_POLICY_DENIES
     for key_arn in (attempt.source_key_arn, attempt.dest_vault_key_arn):
+        if is_aws_owned_key(key_arn):
+            continue  # AWS Backup manages its use
         if key_arn is not None and not is_aws_managed_key(key_arn) and not key_is_usable(key_arn):
             return MSG_KMS_KEY_UNUSABLE
     if not retention_fits_vault_lock(attempt):
@@ -292,8 +295,8 @@ def source_key_shared(key_arn: str, dest_account_id: str) -> bool:
 
 def _source_key_failure(attempt: CopyAttempt, managed: bool) -> str | None:
     key_arn = attempt.source_key_arn
-    if key_arn is None:
-        return None  # unencrypted source: nothing to share
+    if key_arn is None or is_aws_owned_key(key_arn):
+        return None  # unencrypted, or on an AWS owned key AWS Backup manages: nothing to share
     if is_aws_managed_key(key_arn):
         if managed:
             return None  # AWS Backup re-encrypts fully managed backups itself

@@ -37,6 +37,11 @@ class RecoveryPoint:
     status_message: str | None = None
     last_restore_time: float | None = None
     created_by: dict[str, str] | None = None
+    # The vault's kind, as its DescribeBackupVault gives it (set when the point is stored), and
+    # IsEncrypted when it is not "has a key ARN" (an AMI whose snapshots name no one key).
+    vault_type: str = "BACKUP_VAULT"
+    encryption_key_type: str | None = None
+    is_encrypted: bool | None = None
     # (the mutable fields it was made from, the JSON of this point in a list page)
     _listed: tuple[tuple[Any, ...], str] | None = field(
         default=None, init=False, repr=False, compare=False
@@ -101,10 +106,15 @@ class RecoveryPoint:
             "Lifecycle": self.lifecycle(),
             "CalculatedLifecycle": self.calculated_lifecycle(),
             "EncryptionKeyArn": self.encryption_key_arn,
-            "IsEncrypted": self.encryption_key_arn is not None,
+            "EncryptionKeyType": self.encryption_key_type,
+            "IsEncrypted": (
+                self.encryption_key_arn is not None
+                if self.is_encrypted is None
+                else self.is_encrypted
+            ),
             "LastRestoreTime": self.last_restore_time,
             "IsParent": False,
-            "VaultType": "BACKUP_VAULT",
+            "VaultType": self.vault_type,
         }
 
     def _mutable_state(self) -> tuple[Any, ...]:
@@ -147,7 +157,7 @@ class RecoveryPoint:
             "BackupVaultName": self.vault_name,
             "IsParent": False,
             "ResourceName": self.resource_name or None,
-            "VaultType": "BACKUP_VAULT",
+            "VaultType": self.vault_type,
         }
 
 

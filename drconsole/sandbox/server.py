@@ -79,6 +79,7 @@ class Sandbox:
             backup_api,
             engine,
             key_accounts,
+            kms_cross_account,
             moto_dispatch,
             rds_api,
             restore_access,
@@ -89,6 +90,7 @@ class Sandbox:
         ami_catalogue.install()
         backup_api.install()
         key_accounts.install()
+        kms_cross_account.install()
         moto_dispatch.install()
         sts_mfa.install()
         rds_api.install()

@@ -13,10 +13,19 @@ from typing import Any, cast
 
 from moto.backup.models import BackupBackend, backup_backends
 
+from .access import AWS_OWNED_KEY_ACCOUNT
 from .point_records import RecoveryPoint, RecoveryPointKey, VaultPoints
 
 # Guards every structure below: moto's server answers each request on its own thread.
 LOCK = threading.RLock()
+LAG_VAULT_TYPE = "LOGICALLY_AIR_GAPPED_BACKUP_VAULT"
+AWS_OWNED_KEY_TYPE = "AWS_OWNED_KMS_KEY"
+
+
+def aws_owned_key_arn(region: str) -> str:
+    """The ARN of the AWS owned key the sandbox's logically air-gapped vaults use."""
+    return f"arn:aws:kms:{region}:{AWS_OWNED_KEY_ACCOUNT}:key/aws-owned-backup-key"
+
 
 RDS_CLUSTER_TYPES = frozenset({"Aurora", "DocumentDB", "Neptune"})
 RESOURCE_TYPES = (
@@ -99,6 +108,8 @@ class BackupExtras:
     management_preference: dict[str, bool] = field(
         default_factory=lambda: {"DynamoDB": True, "EFS": True}
     )
+    # Vaults that are not plain backup vaults: name -> (VaultType, EncryptionKeyType).
+    vault_kinds: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 class SandboxBackupBackend(BackupBackend):
@@ -131,6 +142,26 @@ class SandboxBackupBackend(BackupBackend):
             self.extras.vault_points[backup_vault_name] = VaultPoints()
         return vault
 
+    def create_logically_air_gapped_backup_vault(
+        self,
+        name: str,
+        tags: dict[str, str],
+        encryption_key_arn: str,
+        retention_days: tuple[int, int],
+        creator_request_id: str,
+    ) -> Any:
+        """A logically air-gapped vault: on an AWS owned key unless a customer managed key is
+        given, its retention locked in compliance mode ("each vault is equipped with AWS
+        Backup Vault Lock's compliance mode")."""
+        key_type = "CUSTOMER_MANAGED_KMS_KEY" if encryption_key_arn else AWS_OWNED_KEY_TYPE
+        key_arn = encryption_key_arn or aws_owned_key_arn(self.region_name)
+        with LOCK:
+            vault = self.create_backup_vault(name, tags, key_arn, creator_request_id)
+            vault.min_retention_days, vault.max_retention_days = retention_days
+            vault.locked = True
+            self.extras.vault_kinds[name] = (LAG_VAULT_TYPE, key_type)
+        return vault
+
     def delete_backup_vault(self, backup_vault_name: str) -> None:
         """Delete an empty vault, as AWS does (it refuses while recovery points remain)."""
         from .shapes import invalid_request, not_found
@@ -145,6 +176,7 @@ class SandboxBackupBackend(BackupBackend):
             super().delete_backup_vault(backup_vault_name)
             self.extras.vault_points.pop(backup_vault_name, None)
             self.extras.access_policies.pop(backup_vault_name, None)
+            self.extras.vault_kinds.pop(backup_vault_name, None)
 
     def points_of(self, vault_name: str) -> VaultPoints:
         """The recovery points of a vault of this account and Region."""
@@ -153,8 +185,12 @@ class SandboxBackupBackend(BackupBackend):
     def add_point(self, point: RecoveryPoint) -> None:
         """Store a recovery point and update the counts and the protected-resource summary.
 
-        Its list-page JSON is made now, so listing a vault only joins kept texts.
+        Its list-page JSON is made now, so listing a vault only joins kept texts; a point in a
+        logically air-gapped vault takes the vault's kind and key type, as AWS reports them.
         """
+        kind = self.extras.vault_kinds.get(point.vault_name)
+        if kind is not None:
+            point.vault_type, point.encryption_key_type = kind
         point.list_fragment()
         with LOCK:
             self.points_of(point.vault_name).add(point)
@@ -266,8 +302,11 @@ def seed_recovery_point(
     status: str = "COMPLETED",
     completed: datetime | None = None,
     continuous: bool = False,
+    is_encrypted: bool | None = None,
 ) -> str:
     """Store a recovery point as if AWS Backup had made it at `created`; returns its ARN.
+
+    `is_encrypted`: DescribeRecoveryPoint's IsEncrypted when it is not "has a key ARN".
 
     `continuous`: a continuous backup (point-in-time recovery) of RDS, Aurora, S3 or SAP HANA,
     which AWS names arn:aws:backup:REGION:ACCOUNT:recovery-point:continuous:ID.
@@ -311,6 +350,7 @@ def seed_recovery_point(
         source_backup_vault_arn=source_backup_vault_arn,
         iam_role_arn=iam_role_arn,
         delete_after_days=delete_after_days,
+        is_encrypted=is_encrypted,
     )
     backend.add_point(point)
     return point.arn
