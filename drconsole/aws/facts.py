@@ -239,7 +239,7 @@ class FactReader(OrgReader):
         """GetRole with its trust policy and attached policies; None when it does not exist."""
         account = role_arn.split(":")[4]
         name = role_arn.rsplit("/", 1)[-1]
-        iam = self.client("iam", account, self.sessions.settings.home_region)
+        iam = self.client("iam", account, self.sessions.global_region())
         got = self.read(
             "iam:GetRole",
             lambda: identified(
@@ -273,7 +273,7 @@ class FactReader(OrgReader):
 
     def role_exists(self, account_id: str, name: str) -> bool | Unreadable:
         """True when the account has a role of exactly that name."""
-        iam = self.client("iam", account_id, self.sessions.settings.home_region)
+        iam = self.client("iam", account_id, self.sessions.global_region())
         got = self.read(
             "iam:GetRole",
             lambda: required(iam.get_role(RoleName=name), "Role", "GetRole"),
