@@ -12,11 +12,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from drconsole.aws.answers import required_text
 from drconsole.aws.credential_errors import resolve_credentials
 from drconsole.aws.errors import UNRECOGNIZED_CREDENTIAL_CODES, classify, error_code
+from drconsole.aws.partition_guard import credentials_in_use, other_partition_regions
 from drconsole.aws.readonly import install_read_only_guard
 from drconsole.config import Settings
-from drconsole.errors import AwsError
+from drconsole.errors import AwsError, ConfigurationError
 from drconsole.models import CauseCode
-from drconsole.partitions import default_region
+from drconsole.partitions import default_region, of_region
 
 
 def refused_credentials(exc: BaseException) -> bool:
@@ -45,6 +46,8 @@ class CallerIdentity:
     _caller_recognized_at: float
     # The Region whose STS last answered the caller (None: not asked yet).
     _sts_region: str | None
+    # The line refusing the Regions scanned of another partition than the caller's, if any.
+    _partition_refusal: str | None
     _profile_accounts: dict[str, str] | None
 
     if TYPE_CHECKING:  # what `AwsSessions` provides
@@ -64,6 +67,8 @@ class CallerIdentity:
         def error_for(
             self, exc: BaseException, context: str = "", profile: str | None = None
         ) -> AwsError: ...
+
+        def credentials_from_environment(self) -> bool: ...
 
     def _first_contact_identity(self, session: Any) -> dict[str, Any]:
         """sts:GetCallerIdentity through `session`, in the first of `sts_regions` whose STS
@@ -117,12 +122,23 @@ class CallerIdentity:
         if self._caller is None:
             try:
                 answer = self._first_contact_identity(self._base)
-                self._caller = {
+                caller = {
                     "Account": required_text(answer, "Account", "GetCallerIdentity"),
                     "Arn": required_text(answer, "Arn", "GetCallerIdentity"),
                 }
             except (ClientError, BotoCoreError) as exc:
                 raise self.error_for(exc, "cannot read the caller identity") from None
+            # Known as soon as the caller is: no account is asked in a Region of another
+            # partition, where its credentials cannot hold.
+            self._partition_refusal = other_partition_regions(
+                self.settings,
+                caller["Arn"].split(":")[1],
+                credentials_in_use(self, caller["Account"]),
+            )
+            self._caller = caller
+        if self._partition_refusal is not None:
+            # A setting these credentials cannot use (the console's setup screen names it).
+            raise ConfigurationError(self._partition_refusal)
         return self._caller
 
     def caller_still_recognized(self) -> bool:
@@ -145,13 +161,18 @@ class CallerIdentity:
         """Where the caller's STS calls go, best first, whatever the order of the Regions
         scanned: the Region whose STS last answered; AWS_REGION's or the profile's Region
         when it is scanned (its account has it enabled); the Regions scanned; that configured
-        Region when it is not; then each of their partitions' default Region (us-east-1...),
-        which no account can disable. STS is Regional: an opt-in Region the caller's account
-        has not enabled refuses its credentials, a Region in an outage does not answer."""
+        Region when it is not (Regions of its partition before any other); then each of their
+        partitions' default Region (us-east-1...), which no account can disable. STS is
+        Regional: an opt-in Region the caller's account has not enabled refuses its
+        credentials, a Region in an outage does not answer."""
         settings = self.settings
         scanned = list(settings.regions) or [settings.home_region]
         configured = settings.configured_region
         named = [configured, *scanned] if configured in scanned else [*scanned, configured]
+        if configured:
+            # Its partition is the credentials' own, most likely: a Region of another one
+            # (listed by mistake) cannot take them, and is asked last.
+            named.sort(key=lambda region: of_region(region or configured) != of_region(configured))
         defaults = [default_region(region) for region in named if region]
         ordered = [self._sts_region, *named, *defaults]
         return list(dict.fromkeys(region for region in ordered if region))

@@ -78,6 +78,7 @@ class AwsSessions(CallerIdentity, CredentialErrors):
         self._caller: dict[str, str] | None = None
         self._caller_recognized_at = float("-inf")  # monotonic time of the last check
         self._sts_region: str | None = None
+        self._partition_refusal: str | None = None
         self._recheck_lock = threading.Lock()
         self._profile_accounts: dict[str, str] | None = None
         # "service:Operation" -> HTTP requests sent (retries included); for benchmarks.
