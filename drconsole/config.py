@@ -276,9 +276,11 @@ def _configured_region(environ: Mapping[str, str], profile: str | None) -> str |
     """AWS_REGION / AWS_DEFAULT_REGION, else the profile's Region; None when neither is set or
     usable. Only a preference for where the caller's STS calls go: a Region that cannot be
     used here is reported where it is used as the Region to scan, not here."""
+    from botocore.exceptions import BotoCoreError
+
     try:
         return _env_region(environ) or profile_region(profile)
-    except UsageError:
+    except (UsageError, BotoCoreError):  # an AWS config file botocore cannot read, say
         return None
 
 
