@@ -140,10 +140,15 @@ class Settings:
     # id or account name (`[rpo_objectives]`); durations such as 24h, 3d.
     rpo_objective: str = DEFAULT_RPO_OBJECTIVE
     rpo_objectives: tuple[tuple[str, str], ...] = ()
+    # AWS_REGION / AWS_DEFAULT_REGION, else the profile's Region (None: neither is set), even
+    # when `regions` came from elsewhere: its account surely has it enabled, so the caller's
+    # STS calls go there first when it is scanned (aws/caller_identity.py).
+    configured_region: str | None = None
 
     @property
     def home_region(self) -> str:
-        """The Region for global calls (STS, Organizations, IAM): the first Region scanned."""
+        """The first Region scanned (us-east-1 when none is): where a listing starts. The
+        caller's global calls (STS, Organizations, IAM) go to `AwsSessions.global_region()`."""
         return self.regions[0] if self.regions else "us-east-1"
 
 
@@ -267,6 +272,18 @@ def _env_region(environ: Mapping[str, str]) -> str | None:
     return None
 
 
+def _configured_region(environ: Mapping[str, str], profile: str | None) -> str | None:
+    """AWS_REGION / AWS_DEFAULT_REGION, else the profile's Region; None when neither is set or
+    usable. Only a preference for where the caller's STS calls go: a Region that cannot be
+    used here is reported where it is used as the Region to scan, not here."""
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        return _env_region(environ) or profile_region(profile)
+    except (UsageError, BotoCoreError):  # an AWS config file botocore cannot read, say
+        return None
+
+
 def profile_region(profile: str | None) -> str | None:
     """The Region configured for an AWS CLI profile (~/.aws/config), as botocore resolves it."""
     import botocore.session
@@ -385,6 +402,7 @@ def load_settings(
         return config.top.get(key, default)
 
     flag_regions = getattr(args, "regions", None)
+    configured_region = _configured_region(environ, profile)
     if "regions" in overrides:
         regions = _unique(list(overrides.pop("regions")))
         regions_source = "given"
@@ -466,6 +484,7 @@ def load_settings(
         read_only_profiles=frozenset(
             name for name, table in config.profiles.items() if table.get("read_only") is True
         ),
+        configured_region=configured_region,
     )
     attempts = max_attempts(environ)
     if attempts is not None:

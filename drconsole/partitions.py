@@ -45,6 +45,17 @@ def of_region(region: str) -> str:
     return known_partition(region) or DEFAULT
 
 
+# The Region each partition's global endpoints live in (IAM, Organizations, STS's global one):
+# enabled in every account of the partition, it is where the caller's STS calls go last.
+DEFAULT_REGIONS = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
+
+
+def default_region(region: str) -> str | None:
+    """The default Region of `region`'s partition (`eu-central-1` -> `us-east-1`); None for a
+    partition without one drconsole knows."""
+    return DEFAULT_REGIONS.get(of_region(region))
+
+
 def account_root(account_id: str, partition: str) -> str:
     """`arn:PARTITION:iam::ACCOUNT:root`, the account as a principal."""
     return f"arn:{partition}:iam::{account_id}:root"

@@ -159,8 +159,9 @@ def test_refused_caller_credentials_still_stop_ls(
     sb, info = sandbox
     caller = info.accounts["management"]
     disabled = sb.options.disabled_regions
-    # AWS's answer to expired caller credentials: the caller's own calls are not recognized.
-    sb.options.disabled_regions = {**disabled, caller: {EU, OPT_IN}}
+    # AWS's answer to expired caller credentials: the caller's own calls are not recognized,
+    # in every Region its STS calls may go to (those scanned and the partition's default).
+    sb.options.disabled_regions = {**disabled, caller: {EU, OPT_IN, "us-east-1"}}
     try:
         done = run(env_for(sb, info, tmp_path), "ls", "vaults", "--region", f"{EU},{OPT_IN}")
     finally:

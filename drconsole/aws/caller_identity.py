@@ -11,11 +11,21 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from drconsole.aws.answers import required_text
 from drconsole.aws.credential_errors import resolve_credentials
-from drconsole.aws.errors import UNRECOGNIZED_CREDENTIAL_CODES, classify
+from drconsole.aws.errors import UNRECOGNIZED_CREDENTIAL_CODES, classify, error_code
+from drconsole.aws.partition_guard import credentials_in_use, other_partition_regions
 from drconsole.aws.readonly import install_read_only_guard
 from drconsole.config import Settings
-from drconsole.errors import AwsError
+from drconsole.errors import AwsError, ConfigurationError
 from drconsole.models import CauseCode
+from drconsole.partitions import default_region, of_region
+
+
+def refused_credentials(exc: BaseException) -> bool:
+    """True when AWS did not recognize the credentials of a call: invalid or expired ones, or
+    a Region their account has not enabled ("The security token included in the request is
+    invalid")."""
+    return isinstance(exc, ClientError) and error_code(exc) in UNRECOGNIZED_CREDENTIAL_CODES
+
 
 # How long the caller's credentials, once seen taken, are not asked about again when a member
 # account or Region refuses its own (one GetCallerIdentity, not one per refused read).
@@ -34,6 +44,10 @@ class CallerIdentity:
     _recheck_lock: threading.Lock
     _caller: dict[str, str] | None
     _caller_recognized_at: float
+    # The Region whose STS last answered the caller (None: not asked yet).
+    _sts_region: str | None
+    # The line refusing the Regions scanned of another partition than the caller's, if any.
+    _partition_refusal: str | None
     _profile_accounts: dict[str, str] | None
 
     if TYPE_CHECKING:  # what `AwsSessions` provides
@@ -54,26 +68,46 @@ class CallerIdentity:
             self, exc: BaseException, context: str = "", profile: str | None = None
         ) -> AwsError: ...
 
-    def _first_contact_identity(self, session: Any) -> dict[str, Any]:
-        """sts:GetCallerIdentity through `session`: fast failure on a dead endpoint.
+        def credentials_from_environment(self) -> bool: ...
 
-        A client with few attempts and a short connect timeout asks first; when it fails for
-        any other reason than the network (throttling, say), the shared client with the full
-        adaptive retries asks again, so throttling is still absorbed.
-        """
-        home = self.settings.home_region
+    def _first_contact_identity(self, session: Any) -> dict[str, Any]:
+        """sts:GetCallerIdentity through `session`, in the first of `sts_regions` whose STS
+        takes its credentials: an opt-in Region the account has not enabled refuses them as if
+        they were invalid, so the next Region is asked; only when every one refuses are they.
+        The caller's Region that answered is where its STS calls go from then on."""
         # Resolved first and once: asking again mends no credential failure, and botocore
         # offers a role's MFA prompt only once.
         resolve_credentials(session)
-        quick = self._create_client(session, "sts", home, self._first_contact_config)
+        regions = self.sts_regions()
+        for index, region in enumerate(regions):
+            try:
+                answer = self._identity_in(session, region)
+            except ClientError as exc:
+                if index == len(regions) - 1 or not refused_credentials(exc):
+                    raise
+                continue
+            if session is self._base:
+                self._sts_region = region
+            return answer
+        raise AssertionError("no Region to ask")  # sts_regions is never empty
+
+    def _identity_in(self, session: Any, region: str) -> dict[str, Any]:
+        """sts:GetCallerIdentity in `region`: fast failure on a dead endpoint.
+
+        A client with few attempts and a short connect timeout asks first; when it fails for
+        any other reason than the network or a refusal of the credentials (throttling, say),
+        the shared client with the full adaptive retries asks again, so throttling is still
+        absorbed.
+        """
+        quick = self._create_client(session, "sts", region, self._first_contact_config)
         self._prepare_identity_client(quick)
         try:
             answer: dict[str, Any] = quick.get_caller_identity()
             return answer
         except (ClientError, BotoCoreError) as exc:
-            if classify(exc) is CauseCode.NETWORK:
+            if classify(exc) is CauseCode.NETWORK or refused_credentials(exc):
                 raise
-        patient = self._create_client(session, "sts", home, self._config)
+        patient = self._create_client(session, "sts", region, self._config)
         self._prepare_identity_client(patient)
         answer = patient.get_caller_identity()
         return answer
@@ -88,12 +122,23 @@ class CallerIdentity:
         if self._caller is None:
             try:
                 answer = self._first_contact_identity(self._base)
-                self._caller = {
+                caller = {
                     "Account": required_text(answer, "Account", "GetCallerIdentity"),
                     "Arn": required_text(answer, "Arn", "GetCallerIdentity"),
                 }
             except (ClientError, BotoCoreError) as exc:
                 raise self.error_for(exc, "cannot read the caller identity") from None
+            # Known as soon as the caller is: no account is asked in a Region of another
+            # partition, where its credentials cannot hold.
+            self._partition_refusal = other_partition_regions(
+                self.settings,
+                caller["Arn"].split(":")[1],
+                credentials_in_use(self, caller["Account"]),
+            )
+            self._caller = caller
+        if self._partition_refusal is not None:
+            # A setting these credentials cannot use (the console's setup screen names it).
+            raise ConfigurationError(self._partition_refusal)
         return self._caller
 
     def caller_still_recognized(self) -> bool:
@@ -112,23 +157,53 @@ class CallerIdentity:
             self._caller_recognized_at = time.monotonic()
             return True
 
-    def reachable_sts(self, operation: str, **request: Any) -> dict[str, Any]:
-        """An STS call of the caller in the home Region, else, while that Region's endpoint
-        cannot be reached, in each other Region of the settings: the home Region is usually
-        the workload Region, the very one an outage takes down, and STS answers in every
-        Region with credentials that hold in all of them (AssumeRole, GetCallerIdentity)."""
+    def sts_regions(self) -> list[str]:
+        """Where the caller's STS calls go, best first, whatever the order of the Regions
+        scanned: the Region whose STS last answered; AWS_REGION's or the profile's Region
+        when it is scanned (its account has it enabled); the Regions scanned; that configured
+        Region when it is not (Regions of its partition before any other); then each of their
+        partitions' default Region (us-east-1...), which no account can disable. STS is
+        Regional: an opt-in Region the caller's account has not enabled refuses its
+        credentials, a Region in an outage does not answer."""
         settings = self.settings
-        regions = list(dict.fromkeys([settings.home_region, *settings.regions]))
+        scanned = list(settings.regions) or [settings.home_region]
+        configured = settings.configured_region
+        named = [configured, *scanned] if configured in scanned else [*scanned, configured]
+        if configured:
+            # Its partition is the credentials' own, most likely: a Region of another one
+            # (listed by mistake) cannot take them, and is asked last.
+            named.sort(key=lambda region: of_region(region or configured) != of_region(configured))
+        defaults = [default_region(region) for region in named if region]
+        ordered = [self._sts_region, *named, *defaults]
+        return list(dict.fromkeys(region for region in ordered if region))
+
+    def global_region(self) -> str:
+        """The Region of the caller's global calls (STS, Organizations, IAM): where its STS
+        answered (asked first when it has not been yet)."""
+        if self._sts_region is None:
+            self._caller_identity()
+        return self._sts_region or self.sts_regions()[0]
+
+    def reachable_sts(self, operation: str, **request: Any) -> dict[str, Any]:
+        """An STS call of the caller in the first of `sts_regions` that answers it: the next
+        is asked while a Region's endpoint cannot be reached (the Region in an outage is
+        usually the workload Region, the first scanned) or refuses the caller's credentials
+        (an opt-in Region its account has not enabled). AssumeRole and GetCallerIdentity hold
+        in any Region of the partition."""
+        regions = self.sts_regions()
         for index, region in enumerate(regions):
             try:
                 answer: dict[str, Any] = getattr(self.client("sts", region=region), operation)(
                     **request
                 )
-                return answer
-            except BotoCoreError as exc:
-                if index == len(regions) - 1 or classify(exc) is not CauseCode.NETWORK:
+            except (ClientError, BotoCoreError) as exc:
+                unreachable = isinstance(exc, BotoCoreError) and classify(exc) is CauseCode.NETWORK
+                if index == len(regions) - 1 or not (unreachable or refused_credentials(exc)):
                     raise
-        raise AssertionError("no Region to ask")  # the home Region is always in the list
+                continue
+            self._sts_region = region
+            return answer
+        raise AssertionError("no Region to ask")  # sts_regions is never empty
 
     def refused_here(self, code: str) -> bool:
         """True when AWS refusing a call's credentials with `code` is that account's and

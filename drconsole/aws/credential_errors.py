@@ -28,7 +28,8 @@ class CredentialErrors:
         section = profiles.get(profile or "default", {})
         return any(key in section for key in ("sso_start_url", "sso_session", "sso_account_id"))
 
-    def _credentials_from_environment(self) -> bool:
+    def credentials_from_environment(self) -> bool:
+        """True when the caller's credentials are AWS_ACCESS_KEY_ID and its secret."""
         if self.settings.static_credentials is not None or self.settings.profile:
             return False
         try:
@@ -53,7 +54,7 @@ class CredentialErrors:
                 exc,
                 profile,
                 is_sso=self._is_sso_profile(profile),
-                from_environment=profile is None and self._credentials_from_environment(),
+                from_environment=profile is None and self.credentials_from_environment(),
             )
         return aws_error(exc, context)
 

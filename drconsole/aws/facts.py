@@ -198,7 +198,7 @@ class FactReader(KeyReader, AccessReader):
         """GetRole with its trust policy and attached policies; None when it does not exist."""
         account = role_arn.split(":")[4]
         name = role_arn.rsplit("/", 1)[-1]
-        iam = self.client("iam", account, self.sessions.settings.home_region)
+        iam = self.client("iam", account, self.sessions.global_region())
         got = self.read(
             "iam:GetRole",
             lambda: identified(
@@ -232,7 +232,7 @@ class FactReader(KeyReader, AccessReader):
 
     def role_exists(self, account_id: str, name: str) -> bool | Unreadable:
         """True when the account has a role of exactly that name."""
-        iam = self.client("iam", account_id, self.sessions.settings.home_region)
+        iam = self.client("iam", account_id, self.sessions.global_region())
         got = self.read(
             "iam:GetRole",
             lambda: required(iam.get_role(RoleName=name), "Role", "GetRole"),

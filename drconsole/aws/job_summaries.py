@@ -254,7 +254,7 @@ def _monitoring_task(sessions: AwsSessions) -> Task:
                 if not token:
                     return _Monitoring(BACKUP_SERVICE in enabled)
         except (ClientError, BotoCoreError) as exc:
-            region = sessions.settings.home_region
+            region = sessions.global_region()
             caller = sessions.caller_account_id()
             return _Monitoring(
                 account_error(caller, region, "ListAWSServiceAccessForOrganization", exc)

@@ -19,7 +19,7 @@ class OrgReader(BaseReader):
     def organization_account_names(self) -> dict[str, str]:
         """Every active account of the organization by id, with its name ('' when it has
         none); empty when the organization cannot be listed."""
-        orgs = self.management_client("organizations", self.sessions.settings.home_region)
+        orgs = self.management_client("organizations", self.sessions.global_region())
         listed = self.read(
             "organizations:ListAccounts",
             lambda: {
@@ -33,7 +33,7 @@ class OrgReader(BaseReader):
 
     def membership(self, account_id: str) -> OrgMembership | Unreadable:
         """The account's organization (DescribeOrganization) and, if readable, its OU path."""
-        orgs = self.client("organizations", account_id, self.sessions.settings.home_region)
+        orgs = self.client("organizations", account_id, self.sessions.global_region())
         answer = self.read(
             "organizations:DescribeOrganization",
             lambda: identified(
@@ -59,7 +59,7 @@ class OrgReader(BaseReader):
 
     def parents(self, target_id: str) -> list[str] | Unreadable:
         """The account's parents, nearest first, up to and including the root."""
-        orgs = self.management_client("organizations", self.sessions.settings.home_region)
+        orgs = self.management_client("organizations", self.sessions.global_region())
         chain: list[str] = []
         node = target_id
         while not node.startswith("r-") and len(chain) < 10:
@@ -83,7 +83,7 @@ class OrgReader(BaseReader):
             return membership
         if membership.org_id is None or membership.management_account_id == account_id:
             return None  # SCPs never restrict the management account
-        orgs = self.management_client("organizations", self.sessions.settings.home_region)
+        orgs = self.management_client("organizations", self.sessions.global_region())
         roots = self.roots()
         if not isinstance(roots, list):
             return roots if isinstance(roots, Unreadable) else None
@@ -107,7 +107,7 @@ class OrgReader(BaseReader):
 
     def roots(self) -> list[dict[str, Any]] | Unreadable | None:
         """ListRoots from the management account (the roots and their enabled policy types)."""
-        orgs = self.management_client("organizations", self.sessions.settings.home_region)
+        orgs = self.management_client("organizations", self.sessions.global_region())
         return self.read(
             "organizations:ListRoots", lambda: required(orgs.list_roots(), "Roots", "ListRoots")
         )

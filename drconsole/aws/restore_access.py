@@ -66,7 +66,7 @@ class AccessReader(OrgReader):
         caller = str(who)
         if caller.endswith(":root"):
             return caller, None
-        iam = self.client("iam", account, self.sessions.settings.home_region)
+        iam = self.client("iam", account, self.sessions.global_region())
         source = caller
         if ":assumed-role/" in caller:
             role_name = caller.split(":assumed-role/", 1)[1].split("/", 1)[0]
@@ -106,7 +106,7 @@ class AccessReader(OrgReader):
     def instance_profile(self, account: str, name: str, restore_role: str) -> InstanceProfileFacts:
         """The instance profile `name` in `account` (iam:GetInstanceProfile) and, for each of
         its roles, whether the restore role may pass it to EC2."""
-        iam = self.client("iam", account, self.sessions.settings.home_region)
+        iam = self.client("iam", account, self.sessions.global_region())
         got = self.read(
             "iam:GetInstanceProfile",
             lambda: required(

@@ -77,6 +77,8 @@ class AwsSessions(CallerIdentity, CredentialErrors):
         self._clients: dict[tuple[Identity, str, str], Any] = {}
         self._caller: dict[str, str] | None = None
         self._caller_recognized_at = float("-inf")  # monotonic time of the last check
+        self._sts_region: str | None = None
+        self._partition_refusal: str | None = None
         self._recheck_lock = threading.Lock()
         self._profile_accounts: dict[str, str] | None = None
         # "service:Operation" -> HTTP requests sent (retries included); for benchmarks.
@@ -191,8 +193,9 @@ class AwsSessions(CallerIdentity, CredentialErrors):
     def _credential_provider_sts(self, session: boto3.Session) -> Any:
         """An STS client that obtains the caller's own credentials (GetSessionToken): like
         botocore's credential providers, it carries no read-only guard (see break_glass.py)."""
+        # The caller's own STS Region (GetSessionToken comes before any other call).
         client = self._create_client(
-            session, "sts", self.settings.home_region, self._first_contact_config
+            session, "sts", self.sts_regions()[0], self._first_contact_config
         )
         client.meta.events.register("before-send.*.*", self._count_request)
         return client
@@ -309,9 +312,11 @@ class AwsSessions(CallerIdentity, CredentialErrors):
     # Clients ------------------------------------------------------------------------------
 
     def client(self, service: str, account_id: str | None = None, region: str | None = None) -> Any:
-        """The shared client for `service` in `account_id` (None: the caller's) and `region`."""
-        region = region or self.settings.home_region
+        """The shared client for `service` in `account_id` (None: the caller's) and `region`
+        (None: the Region of the caller's global calls, for STS, Organizations and IAM)."""
         identity = self._identity_for(account_id)
+        # Where the caller's STS answered, once it has; no call is made to find out.
+        region = region or self._sts_region or self.sts_regions()[0]
         key = (identity, service, region)
         found = self._clients.get(key)
         if found is not None:

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
+from drconsole.aws.partition_guard import refuse_other_partition
 from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
 from drconsole.checks.copy import COPY_CHECK_GROUPS
 from drconsole.checks.facts import CopyFacts, RestoreFacts, VaultFacts
@@ -117,6 +118,8 @@ def run_copy_checks(
 
     rp_arn = parse_recovery_point_arn(recovery_point)
     dest = parse_vault_arn(destination)
+    refuse_other_partition(sessions, rp_arn.partition, "--recovery-point")
+    refuse_other_partition(sessions, dest.partition, "--to")
     reader = FactReader(sessions)
     base = base_copy_facts(reader, rp_arn, dest, role_arn, delete_after_days, account_hint)
     facts, checks = _judged(reader, base, on_group)
@@ -206,6 +209,9 @@ def run_restore_checks(
 
     rp_arn = parse_recovery_point_arn(recovery_point)
     dest = parse_vault_arn(after_copy_to, "--to") if after_copy_to else None
+    refuse_other_partition(sessions, rp_arn.partition, "--recovery-point")
+    if dest is not None:
+        refuse_other_partition(sessions, dest.partition, "--to")
     reader = RestoreFactReader(sessions)
     facts = gather_restore_facts(
         reader, rp_arn, restoring_account, role_arn, metadata, account_hint, dest

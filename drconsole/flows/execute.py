@@ -100,6 +100,7 @@ class FlowEngine(CopySteps):
         role_flags: tuple[str, str],
     ) -> Prepared:
         self.refuse_read_only()
+        from drconsole.aws.partition_guard import refuse_other_partition
         from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
 
         # ARNs are parsed once, here at the latest (the CLI hands them over parsed).
@@ -114,6 +115,10 @@ class FlowEngine(CopySteps):
         roles = (copy_role, restore_role, role_flags)
         use = RoleUse.of(rp_arn, account_hint, destination, restore=restore, route_mode=route_mode)
         refuse_foreign_roles(use, *roles)  # before any AWS call
+        # Before any call there: the caller's credentials hold in its own partition only.
+        refuse_other_partition(self.sessions, rp_arn.partition, "--recovery-point")
+        if destination is not None:
+            refuse_other_partition(self.sessions, destination.partition, "--to")
         source = pl.read_source(self.sessions, rp_arn, account_hint)
         where = (dest.account_id, dest.region) if dest is not None else None
         use = RoleUse(

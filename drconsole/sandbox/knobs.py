@@ -190,9 +190,9 @@ class KnobsMiddleware:
         if options.latency_ms > 0:
             time.sleep(options.latency_ms / 1000.0)
         access_key, service = request_identity(environ)
-        seen = self.log.record(environ, access_key, service)
-        protocol = protocol_of(environ, service)
         region = request_region(environ)
+        seen = self.log.record(environ, access_key, service, region)
+        protocol = protocol_of(environ, service)
         # Real AWS has no endpoint there (a DNS failure); moto would answer 500 and log a
         # KeyError traceback, which botocore retries.
         if region is not None and region not in known_regions():

@@ -22,13 +22,15 @@ SERVICE_BY_SIGNING_NAME = {"elasticfilesystem": "efs"}
 
 @dataclass(frozen=True)
 class SeenRequest:
-    """One request as it arrived: `service:Operation`, the caller's access key id and, for
-    sts:AssumeRole, the role asked for (tests count the calls into one account)."""
+    """One request as it arrived: `service:Operation`, the caller's access key id, for
+    sts:AssumeRole the role asked for (tests count the calls into one account), and the Region
+    it was signed for (tests check where each call went)."""
 
     service: str
     operation: str
     access_key: str | None
     role_arn: str | None = None
+    region: str | None = None
 
     @property
     def name(self) -> str:
@@ -120,12 +122,16 @@ class RequestLog:
         self._seen: list[SeenRequest] = []
 
     def record(
-        self, environ: dict[str, Any], access_key: str | None, signing_name: str | None
+        self,
+        environ: dict[str, Any],
+        access_key: str | None,
+        signing_name: str | None,
+        region: str | None = None,
     ) -> SeenRequest:
-        """Name and keep one request; returns it."""
+        """Name and keep one request (signed for `region`); returns it."""
         service, operation = operation_of(environ, signing_name)
         role_arn = _role_asked(environ) if operation == "AssumeRole" else None
-        seen = SeenRequest(service, operation, access_key, role_arn)
+        seen = SeenRequest(service, operation, access_key, role_arn, region)
         with self._lock:
             self._seen.append(seen)
         return seen
