@@ -15,18 +15,21 @@ def _d(cause: CauseCode, explanation: str, remediation: str) -> Diagnosis:
 
 def aws_managed_resource_key(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     key = fill(facts.key_arn, "CUSTOMER_MANAGED_KEY_ARN")
-    region = fill(facts.region(), "REGION")
+    # The snapshot is re-encrypted where it is: the source account and Region, where the copy
+    # job runs (not where the copy was going).
+    region = fill(facts.region(), "SOURCE_REGION")
     return _d(
         CauseCode.AWS_MANAGED_RESOURCE_KEY,
         "The recovery point is encrypted with an AWS managed key (aws/ebs, aws/rds...). AWS"
         " managed keys cannot be shared with other accounts, so it can never be copied across"
         " accounts as it is.",
-        "Re-encrypt with a customer managed key inside the source account, then back up or copy"
-        " the re-encrypted snapshot:\n"
+        "Re-encrypt with a customer managed key inside the source account <SOURCE_ACCOUNT_ID>,"
+        f" Region {region}, then back up or copy the re-encrypted snapshot:\n"
         f"  EBS: aws ec2 copy-snapshot --source-region {region} --source-snapshot-id <SNAPSHOT_ID>"
-        f" --encrypted --kms-key-id {key}\n"
+        f" --encrypted --kms-key-id {key} --region {region}\n"
         "  RDS: aws rds copy-db-snapshot --source-db-snapshot-identifier <SNAPSHOT>"
-        f" --target-db-snapshot-identifier <SNAPSHOT>-cmk --kms-key-id {key}\n"
+        f" --target-db-snapshot-identifier <NEW_SNAPSHOT_NAME> --kms-key-id {key}"
+        f" --region {region}\n"
         "Going forward, encrypt the resource itself with a customer managed key whose policy lets"
         " the destination account's AWSServiceRoleForBackup create grants.",
     )
