@@ -80,6 +80,7 @@ class Sandbox:
             engine,
             key_accounts,
             moto_dispatch,
+            org_reads,
             rds_api,
             restore_access,
             sts_mfa,
@@ -90,6 +91,7 @@ class Sandbox:
         backup_api.install()
         key_accounts.install()
         moto_dispatch.install()
+        org_reads.install()
         sts_mfa.install()
         rds_api.install()
         restore_access.install()
