@@ -181,3 +181,24 @@ def test_a_flow_fills_every_placeholder_it_answers_for_each_hop() -> None:
     assert f"RESTORE_REGION={NORTH} " in said, said
     restore = _filled(Diagnosis(CauseCode.UNKNOWN, every, every), state, "restore").remediation
     assert "SNAPSHOT=awsbackup:job-3" in restore and f"RESTORE_ACCOUNT_ID={backup}" in restore
+
+
+def test_explain_fills_the_fix_from_the_job_it_is_told_of() -> None:
+    """`explain --recovery-point ARN --to VAULT_ARN` fills what a flow would: the snapshot and
+    the Region of the source, where the copy job ran, not the destination's."""
+    point = f"arn:aws:ec2:{EU}::snapshot/snap-0123456789abcdef0"
+    vault = f"arn:aws:backup:{NORTH}:222233334444:backup-vault:dr-{NORTH}"
+    done = subprocess.run(
+        [sys.executable, "-m", "drconsole", "explain", "--json", "--recovery-point", point,
+         "--to", vault, "Encrypted snapshots with Amazon EBS default key cannot be shared"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    fix = json.loads(done.stdout)["remediation"]
+    assert f"--source-region {EU} --source-snapshot-id snap-0123456789abcdef0" in fix, fix
+    refused = subprocess.run(
+        [sys.executable, "-m", "drconsole", "explain", "--to", "dr-vault", "message"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert refused.returncode == 2 and refused.stdout == "", refused
+    assert refused.stderr.count("\n") == 1 and "--to" in refused.stderr, refused.stderr
