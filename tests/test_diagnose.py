@@ -465,7 +465,11 @@ def test_diagnosis_modules_are_pure() -> None:
     allowed_local |= {"drconsole.diagnose.network_remedies", "drconsole.diagnose.messages"}
     allowed_local |= {"drconsole.diagnose.jobs", "drconsole.diagnose.limit_remedies"}
     allowed_local |= {"drconsole.diagnose.s3_restore_remedies", "drconsole.diagnose.route_remedies"}
-    allowed_local |= {"drconsole.diagnose.copy_access", "drconsole.diagnose.job_remedies"}
+    allowed_local |= {
+        "drconsole.diagnose.copy_access",
+        "drconsole.diagnose.job_remedies",
+        "drconsole.diagnose.placeholders",
+    }
     allowed_local.add("drconsole.partitions")  # ARN text alone (its botocore use is not theirs)
     allowed_local.add("drconsole.redact")  # text alone: a quoted URL without its password
     allowed_std = {"__future__", "re", "json", "dataclasses", "collections", "typing"}

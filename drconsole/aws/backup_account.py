@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from drconsole.aws.errors import AWS_FAILURES
+from drconsole.aws.org_reads_account import organization_account
 from drconsole.aws.organization import account_role
 from drconsole.errors import AwsError
 
@@ -31,12 +32,10 @@ def is_backup_account(sessions: Any, candidate: str) -> bool | None:
 
 def account_name(sessions: Any, account_id: str) -> str | None:
     """The account's name in the organization (asked where the organization is read: the
-    management account), or None when it cannot be read."""
-    management = sessions.settings.management_account_id
+    caller's own account when it may, else the management account), or None when it cannot be
+    read."""
     try:
-        if management is not None and management == sessions.caller_account_id():
-            management = None
-        client = sessions.client("organizations", management)
+        client = sessions.client("organizations", organization_account(sessions))
         answer = client.describe_account(AccountId=account_id)
     except (*AWS_FAILURES, AwsError):
         return None

@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from drconsole.aws.answers import first, required, required_text, skipped_records, text_of
 from drconsole.aws.errors import account_error, error_code
+from drconsole.aws.org_reads_account import organization_account
 from drconsole.aws.runner import Step, Task, run_tasks
 from drconsole.aws.session import AwsSessions
 from drconsole.errors import AwsError
@@ -110,9 +111,7 @@ class OrganizationWalk:
         # (operation, parent's path) of each OU or account listed without its id (left out)
         self._skipped: list[tuple[str, str]] = []
         self._pending = 0  # the walk's tasks not yet answered
-        account = sessions.settings.management_account_id
-        if account is not None and account == sessions.caller_account_id():
-            account = None
+        account = organization_account(sessions)
         self._account = account
         self._client = client = sessions.client("organizations", account)
         self._where = f"account {account or sessions.caller_account_id()}"

@@ -93,8 +93,12 @@ class BaseReader:
         return self.sessions.refused_here(error_code(exc))
 
     def management_client(self, service: str, region: str) -> Any:
-        """A client in the organization's management account (the configured one or caller)."""
-        account = self.sessions.settings.management_account_id or self.sessions.caller_account_id()
+        """A client for the organization's reads: the caller's own when it may make them (the
+        management account or a delegated administrator), else the configured management
+        account's (aws/org_reads_account.py)."""
+        from drconsole.aws.org_reads_account import organization_account
+
+        account = organization_account(self.sessions) or self.sessions.caller_account_id()
         return self.client(service, account, region)
 
 

@@ -136,7 +136,9 @@ def configure(args: argparse.Namespace, environ: Mapping[str, str], asker: Asker
         regions=regions,
         dr_regions=dr,
         role_name=role,
-        management_account_id=management(asker, organization, old("management_account_id")),
+        management_account_id=management(
+            asker, organization, old("management_account_id"), identity.account_id
+        ),
         backup_account_id=backup,
         read_only=read_only,
         # Only the old file's own endpoint is kept: AWS_ENDPOINT_URL is this shell's (a
@@ -194,10 +196,15 @@ def choose_backup(
     return chosen or None
 
 
-def management(asker: Asker, organization: Organization | None, old: str | None) -> str | None:
-    """The management account: the flag, else the old value, else the organization's."""
+def management(
+    asker: Asker, organization: Organization | None, old: str | None, caller: str
+) -> str | None:
+    """The management account: the flag, else the old value, else the organization's when the
+    caller is it. A delegated administrator reads the organization from its own account (the
+    organization was just read from it): naming the management account would only send those
+    reads through a member role the management account normally lacks."""
     found = organization.management_account_id if organization else None
-    default = old or found or ""
+    default = old or (found if found == caller else "") or ""
 
     def parse(text: str, where: str) -> str:
         return values.account_id(text, organization, where) if text.strip() else ""

@@ -34,6 +34,18 @@ def register(subparsers: Any) -> None:
         help="the message (several words are joined with spaces); '-' reads standard input",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--recovery-point",
+        metavar="ARN",
+        help="the recovery point the failed job was given: fills the fix's source account and"
+        " Region (where a copy job runs), snapshot id and recovery point",
+    )
+    parser.add_argument(
+        "--to",
+        metavar="VAULT_ARN",
+        help="the vault the failed copy went to: fills the fix's destination account, Region"
+        " and vault",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -53,14 +65,34 @@ def read_message(words: list[str]) -> str:
     return text
 
 
+def job_context(point_arn: str | None, vault_arn: str | None) -> dict[str, str]:
+    """The placeholders `--recovery-point` and `--to` answer, as a flow's own record would: a
+    copy job runs in the recovery point's account and Region; a restore runs where the copy
+    went, else where the point is."""
+    from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
+    from drconsole.diagnose.placeholders import copy_values, restore_values
+
+    point = parse_recovery_point_arn(point_arn) if point_arn is not None else None
+    vault = parse_vault_arn(vault_arn) if vault_arn is not None else None
+    known = copy_values(point.arn if point else "", "", vault.arn if vault else "")
+    if point is not None:
+        known |= {"SOURCE_REGION": point.region, "SOURCE_ACCOUNT_ID": point.account_id or ""}
+    where = (vault.account_id, vault.region) if vault else ("", "")
+    if point is not None and vault is None:
+        where = (point.account_id or "", point.region)
+    return {**known, **restore_values(point.arn if point else "", *where)}
+
+
 def run(args: argparse.Namespace) -> int:
     """Diagnose the message and print it for people or as JSON."""
     from drconsole.diagnose import diagnose, parse_error
+    from drconsole.diagnose.placeholders import filled_in
     from drconsole.models import CauseCode
 
+    known = job_context(args.recovery_point, args.to)
     message = read_message(list(args.message))
     parsed = parse_error(message)
-    diagnosis = diagnose(message)
+    diagnosis = filled_in(diagnose(message), known)
     if args.json:
         payload = {
             "cause": diagnosis.cause.value,

@@ -48,7 +48,7 @@ def copy_into_vault_denied(match: re.Match[str] | None, facts: Facts) -> Diagnos
         "Action": COPY_INTO,
         "Resource": "*",
     }
-    region = fill(f.arn_region(vault) if vault else None, "REGION")
+    region = fill(f.arn_region(vault) if vault else None, "DESTINATION_REGION")
     name = fill(f.vault_name(vault), "VAULT_NAME")
     vault_text = fill(vault, "DESTINATION_VAULT_ARN")
     return Diagnosis(

@@ -12,7 +12,8 @@ from drconsole.models import CauseCode, Diagnosis
 
 def running_job_same_resource(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     """AWS Backup ended a job because another job of the same resource was running."""
-    region = fill(facts.region(), "REGION")
+    # Copy jobs run, and are listed, in the source vault's account and Region.
+    region = fill(facts.region(), "SOURCE_REGION")
     resource = fill(next((a for a in facts.arns if ":backup:" not in a), None), "RESOURCE_ARN")
     return Diagnosis(
         CauseCode.TOO_MANY_JOBS,
@@ -34,7 +35,7 @@ def vault_does_not_exist(match: re.Match[str] | None, facts: Facts) -> Diagnosis
     vault = facts.vault_arn
     name = fill(f.vault_name(vault), "VAULT_NAME")
     account = f.arn_account(vault) if vault else None
-    region = fill(f.arn_region(vault) if vault else facts.region(), "REGION")
+    region = fill(f.arn_region(vault) if vault else facts.region(), "DESTINATION_REGION")
     where = f"account {account}, Region {region}" if account else f"Region {region}"
     return Diagnosis(
         CauseCode.UNKNOWN,

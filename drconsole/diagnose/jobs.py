@@ -4,6 +4,7 @@ restore AWS ended COMPLETED with a message saying it restored only part, or noth
 from __future__ import annotations
 
 from drconsole.diagnose.messages import diagnose
+from drconsole.diagnose.placeholders import copy_values, filled_in, restore_values
 from drconsole.diagnose.restore_rules import INCOMPLETE_RESTORE_RULES
 from drconsole.models import BackupJob, CauseCode, CopyJob, Diagnosis, RestoreJob
 
@@ -56,6 +57,19 @@ def job_diagnosis(job: BackupJob | CopyJob | RestoreJob) -> Diagnosis | None:
     if not is_problem(job):
         return None
     if job.status_message.strip():
-        return diagnose(job.status_message)
+        return filled_in(diagnose(job.status_message), _known(job))
     explanation, remediation = _SILENT_STATES.get(job.state, _SILENT_STATES["FAILED"])
     return Diagnosis(CauseCode.UNKNOWN, explanation, remediation, matched=f"state {job.state}")
+
+
+def _known(job: BackupJob | CopyJob | RestoreJob) -> dict[str, str]:
+    """The placeholders the job's own record answers: a copy job runs in its source vault's
+    account and Region, whatever account it was listed from."""
+    if isinstance(job, CopyJob):
+        values = {"SOURCE_ACCOUNT_ID": job.account_id, "SOURCE_REGION": job.region}
+        return values | copy_values(
+            job.source_recovery_point_arn, job.source_vault_arn, job.destination_vault_arn
+        )
+    if isinstance(job, RestoreJob):
+        return restore_values(job.recovery_point_arn, job.account_id, job.region)
+    return {}

@@ -15,18 +15,21 @@ def _d(cause: CauseCode, explanation: str, remediation: str) -> Diagnosis:
 
 def aws_managed_resource_key(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     key = fill(facts.key_arn, "CUSTOMER_MANAGED_KEY_ARN")
-    region = fill(facts.region(), "REGION")
+    # The snapshot is re-encrypted where it is: the source account and Region, where the copy
+    # job runs (not where the copy was going).
+    region = fill(facts.region(), "SOURCE_REGION")
     return _d(
         CauseCode.AWS_MANAGED_RESOURCE_KEY,
         "The recovery point is encrypted with an AWS managed key (aws/ebs, aws/rds...). AWS"
         " managed keys cannot be shared with other accounts, so it can never be copied across"
         " accounts as it is.",
-        "Re-encrypt with a customer managed key inside the source account, then back up or copy"
-        " the re-encrypted snapshot:\n"
+        "Re-encrypt with a customer managed key inside the source account <SOURCE_ACCOUNT_ID>,"
+        f" Region {region}, then back up or copy the re-encrypted snapshot:\n"
         f"  EBS: aws ec2 copy-snapshot --source-region {region} --source-snapshot-id <SNAPSHOT_ID>"
-        f" --encrypted --kms-key-id {key}\n"
+        f" --encrypted --kms-key-id {key} --region {region}\n"
         "  RDS: aws rds copy-db-snapshot --source-db-snapshot-identifier <SNAPSHOT>"
-        f" --target-db-snapshot-identifier <SNAPSHOT>-cmk --kms-key-id {key}\n"
+        f" --target-db-snapshot-identifier <NEW_SNAPSHOT_NAME> --kms-key-id {key}"
+        f" --region {region}\n"
         "Going forward, encrypt the resource itself with a customer managed key whose policy lets"
         " the destination account's AWSServiceRoleForBackup create grants.",
     )
@@ -158,7 +161,9 @@ def rds_target_key(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     destination vault's key, not the recovery point's."""
     key = fill(facts.key_arn, "DESTINATION_VAULT_KEY_ARN")
     owner = f.arn_account(facts.key_arn) if facts.key_arn else None
-    region = fill(f.arn_region(facts.key_arn) if facts.key_arn else facts.region(), "REGION")
+    region = fill(
+        f.arn_region(facts.key_arn) if facts.key_arn else facts.region(), "DESTINATION_REGION"
+    )
     statements = f.key_grant_statements(fill(owner, "DESTINATION_ACCOUNT_ID"), facts.partition)
     return _d(
         CauseCode.KMS_KEY_UNUSABLE,
@@ -168,7 +173,7 @@ def rds_target_key(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         " destination Region, is not enabled, or its key policy does not let the destination"
         " account's AWS Backup use it.",
         "In the destination account, read the vault's key and its state:\n"
-        f"  aws backup describe-backup-vault --backup-vault-name <DESTINATION_VAULT> --region"
+        f"  aws backup describe-backup-vault --backup-vault-name <VAULT_NAME> --region"
         f" {region} --query EncryptionKeyArn\n"
         f"  aws kms describe-key --key-id {key} --query KeyMetadata.KeyState\n"
         f"Enable it if Disabled (aws kms enable-key --key-id {key}), and make sure its key"

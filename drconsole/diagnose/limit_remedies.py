@@ -8,7 +8,8 @@ from drconsole.diagnose.facts import Facts
 from drconsole.diagnose.network_remedies import region_of
 from drconsole.models import CauseCode, Diagnosis
 
-# (words of the message, service, what is limited, scope, the call that lists what is in flight)
+# (words of the message, service, what is limited, scope, the call that lists what is in flight,
+# the Region that call is for: where the copies arrive, or where the restore runs)
 LIMITS = (
     (
         "snapshot copies",
@@ -17,6 +18,7 @@ LIMITS = (
         "per destination Region",
         "aws ec2 describe-snapshots --owner-ids self --filters Name=status,Values=pending"
         " --region {region} --query 'Snapshots[].[SnapshotId,Progress,Description]'",
+        "DESTINATION_REGION",
     ),
     (
         "snapshots across regions",
@@ -26,6 +28,7 @@ LIMITS = (
         "aws rds describe-db-snapshots --region {region}"
         " --query \"DBSnapshots[?Status!='available']"
         '.[DBSnapshotIdentifier,Status,PercentProgress]"',
+        "DESTINATION_REGION",
     ),
     (
         "tables can be created",
@@ -33,6 +36,7 @@ LIMITS = (
         "tables created, updated or deleted at once (a restore creates a table)",
         "per account and Region",
         "aws backup list-restore-jobs --by-status RUNNING --region {region}",
+        "RESTORE_REGION",
     ),
 )
 
@@ -45,10 +49,9 @@ def _limit(match: re.Match[str] | None) -> str | None:
 def service_concurrency_limit(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     """The service under the job refused one more concurrent copy or table creation."""
     text = facts.text.lower()
-    _words, service, what, scope, listing = next(
+    _words, service, what, scope, listing, listed_in = next(
         (limit for limit in LIMITS if limit[0] in text), LIMITS[0]
     )
-    region = region_of(facts)
     limit = _limit(match)
     at_most = f"at most {limit}" if limit else "a limited number of"
     return Diagnosis(
@@ -57,8 +60,10 @@ def service_concurrency_limit(match: re.Match[str] | None, facts: Facts) -> Diag
         " copy or restore AWS Backup started on your behalf was refused, not misconfigured.",
         "Let the running ones finish, then start this job again (scheduled copies: run fewer"
         " resources or plans in the same window):\n"
-        f"  {listing.format(region=region)}\n"
-        f"  aws backup list-copy-jobs --by-state RUNNING --region {region}\n"
+        f"  {listing.format(region=region_of(facts, listed_in))}\n"
+        # Copy jobs run, and are listed, in the source account's Region.
+        "  aws backup list-copy-jobs --by-state RUNNING --region"
+        f" {region_of(facts, 'SOURCE_REGION')}\n"
         f"If {f'a limit of {limit}' if limit else 'the limit'} is too low for your backup window,"
         f" ask for more in Service"
         f" Quotas ({service}) or through AWS Support.",
@@ -67,7 +72,7 @@ def service_concurrency_limit(match: re.Match[str] | None, facts: Facts) -> Diag
 
 def rds_manual_snapshot_quota(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     """RDS refused one more manual snapshot: an AWS Backup copy of a database is one."""
-    region = region_of(facts)
+    region = region_of(facts, "DESTINATION_REGION")
     limit = _limit(match)
     return Diagnosis(
         CauseCode.TOO_MANY_JOBS,
@@ -84,7 +89,8 @@ def rds_manual_snapshot_quota(match: re.Match[str] | None, facts: Facts) -> Diag
         " --query 'DBClusterSnapshots[].[DBClusterSnapshotIdentifier,SnapshotCreateTime]'\n"
         f"  aws rds describe-db-snapshots --snapshot-type manual --region {region}"
         " --query 'DBSnapshots[].[DBSnapshotIdentifier,SnapshotCreateTime]'\n"
-        "  aws rds delete-db-cluster-snapshot --db-cluster-snapshot-identifier <SNAPSHOT_ID>"
+        "  aws rds delete-db-cluster-snapshot --db-cluster-snapshot-identifier"
+        " <UNNEEDED_SNAPSHOT_ID>"
         f" --region {region}   (instances: aws rds delete-db-snapshot --db-snapshot-identifier)\n"
         "Quota: Service Quotas > Amazon RDS > 'Manual DB cluster snapshots' or 'Manual DB"
         " instance snapshots':\n"

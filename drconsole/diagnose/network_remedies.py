@@ -27,12 +27,13 @@ def _ids(pattern: re.Pattern[str], text: str) -> list[str]:
     return list(dict.fromkeys(m.group(0).lower() for m in pattern.finditer(text)))
 
 
-def region_of(facts: Facts) -> str:
-    """The Region named in the message, or the one an Availability Zone belongs to."""
+def region_of(facts: Facts, placeholder: str = "RESTORE_REGION") -> str:
+    """The Region named in the message, or the one an Availability Zone belongs to; else the
+    placeholder saying which Region the command is for (a restore's, by default)."""
     if facts.region():
-        return fill(facts.region(), "REGION")
+        return fill(facts.region(), placeholder)
     zone = ZONE_RE.search(facts.text)
-    return zone.group(1).lower() if zone else "<REGION>"
+    return zone.group(1).lower() if zone else f"<{placeholder}>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +190,7 @@ ZONE_NOT_HERE_RE = re.compile(
 
 def _zone_not_here(n: Network) -> Explained:
     asked = n.zones[0] if n.zones else "the Availability Zone in the metadata"
-    region = fill(n.facts.region(), "REGION_OF_THE_RESTORE")
+    region = fill(n.facts.region(), "RESTORE_REGION")
     why = (
         f"The restore asks for Availability Zone {asked}, which this account does not have in the"
         " Region where the restore runs: a zone of another Region (a copy restored in another"

@@ -84,7 +84,7 @@ def not_same_org(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
 def dest_vault_aws_managed(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     vault = facts.vault_arn
     account = fill(f.arn_account(vault) if vault else None, "DESTINATION_ACCOUNT_ID")
-    region = fill(f.arn_region(vault) if vault else facts.region(), "REGION")
+    region = fill(f.arn_region(vault) if vault else facts.region(), "DESTINATION_REGION")
     return _d(
         CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
         "The vault is encrypted with the AWS managed key aws/backup (the Default vault always is)."
@@ -134,12 +134,14 @@ def vault_lock(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
 
 
 def too_many_jobs(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
-    region = fill(facts.region(), "REGION")
+    # Copy jobs run, and are listed, in the source account's Region.
+    region = fill(facts.region(), "SOURCE_REGION")
     return _d(
         CauseCode.TOO_MANY_JOBS,
         "AWS Backup's limit on concurrent copy jobs was reached: at most 100 concurrent copy jobs"
         " per account per destination Region, and one copy at a time per resource.",
-        "Wait for running copies to finish, then start this one again:\n"
+        "Wait for running copies to finish, then start this one again. In the source account"
+        " <SOURCE_ACCOUNT_ID>, where copy jobs run:\n"
         f"  aws backup list-copy-jobs --by-state RUNNING --region {region}\n"
         f"  aws backup list-copy-jobs --by-state CREATED --region {region}\n"
         "(drconsole jobs --watch follows drconsole's own in-flight copies.)",
@@ -258,7 +260,7 @@ def not_authorized(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
 
 def _read_resource_policy(resource: str) -> str:
     """The call that prints the resource-based policy of a vault, key or bucket."""
-    region = fill(f.arn_region(resource), "REGION")
+    region = fill(f.arn_region(resource), "RESOURCE_REGION")
     vault = re.match(r"arn:[\w-]+:backup:[\w-]+:[^:]*:backup-vault:(.+)$", resource)
     if vault:
         return (

@@ -106,52 +106,45 @@ class FlowEndings(EngineBase):
 
 
 def _filled(diagnosis: Any, state: jr.FlowState, step: str) -> Any:
-    """The diagnosis with the placeholders the flow can answer filled in (the failed hop's
-    source account and destination vault, or where the restore runs), since a job's message
-    rarely names them."""
-    from dataclasses import replace
+    """The diagnosis with the placeholders the flow can answer filled in, since a job's message
+    rarely names them: for a copy step, the failed hop's source (where its job runs), its
+    destination and the recovery point it copies; and where the restore runs."""
+    from drconsole.diagnose import placeholders as ph
 
     source = state.plan.get("source") or {}
+    point = str(state.plan.get("recovery_point") or "")
+    destination = str(state.plan.get("destination") or "")
+    restore_account = str(source.get("account", ""))
+    restore_region = str(source.get("region", ""))
+    if destination:  # the restore runs where the last copy went
+        restore_region, restore_account, _ = ph.vault_parts(destination)
     known = {
         "SOURCE_ACCOUNT_ID": str(source.get("account", "")),
         "SOURCE_REGION": str(source.get("region", "")),
     }
-    vault = ""
-    if (
-        step.startswith("hop")
-        and step[3:].isascii()
-        and step[3:].isdigit()
-        and int(step[3:]) <= len(state.hops)
-    ):
-        hop = state.hops[int(step[3:]) - 1]
-        vault = hop["destination"]
-        known["SOURCE_ACCOUNT_ID"] = hop["source"].split(":")[4]
-        known["SOURCE_REGION"] = hop["source"].split(":")[3]
-    elif state.plan.get("destination"):
-        vault = str(state.plan["destination"])
-    if vault:
-        _, _, _, region, account, _, name = vault.split(":", 6)
-        known.update(
-            DESTINATION_VAULT_ARN=vault,
-            VAULT_ARN=vault,
-            VAULT_NAME=name,
-            DESTINATION_ACCOUNT_ID=account,
-            DESTINATION_REGION=region,
-            REGION=region,
-        )
-    else:  # a restore in place: the source's account and Region
-        known.update(
-            DESTINATION_ACCOUNT_ID=known["SOURCE_ACCOUNT_ID"],
-            DESTINATION_REGION=known["SOURCE_REGION"],
-            REGION=known["SOURCE_REGION"],
-        )
+    hop = _hop_number(step, len(state.hops))
+    if hop:
+        if hop > 1:  # the point this hop copies is what the hop before it made
+            point = _made_by(state, hop - 1)
+        vaults = state.hops[hop - 1]
+        known |= ph.copy_values(point, vaults["source"], vaults["destination"])
+    else:
+        if step == "restore" and state.hops:  # it restores what the last copy made
+            point = _made_by(state, len(state.hops))
+        known |= ph.copy_values(point, "", destination)
+    known |= {"RESTORE_ACCOUNT_ID": restore_account, "RESTORE_REGION": restore_region}
+    return ph.filled_in(diagnosis, known)
 
-    def fill(text: str) -> str:
-        for placeholder, value in known.items():
-            if value:
-                text = text.replace(f"<{placeholder}>", value)
-        return text
 
-    return replace(
-        diagnosis, explanation=fill(diagnosis.explanation), remediation=fill(diagnosis.remediation)
-    )
+def _hop_number(step: str, hops: int) -> int:
+    """N for step `hopN` of a route of `hops` copies; 0 for any other step."""
+    number = step[3:]
+    if step.startswith("hop") and number.isascii() and number.isdigit() and int(number) <= hops:
+        return int(number)
+    return 0
+
+
+def _made_by(state: jr.FlowState, hop: int) -> str:
+    """The recovery point copy step `hopN` made ('' while it has made none)."""
+    made = state.steps.get(f"{state.generation}:hop{hop}")
+    return (made.result_arn or "") if made else ""

@@ -81,6 +81,7 @@ class Sandbox:
             key_accounts,
             kms_cross_account,
             moto_dispatch,
+            org_reads,
             rds_api,
             restore_access,
             sts_mfa,
@@ -92,6 +93,7 @@ class Sandbox:
         key_accounts.install()
         kms_cross_account.install()
         moto_dispatch.install()
+        org_reads.install()
         sts_mfa.install()
         rds_api.install()
         restore_access.install()
