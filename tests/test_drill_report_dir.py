@@ -37,8 +37,10 @@ def test_the_report_folder_is_journaled_absolute(
         folders["cwd"], env, "run", str(runbook), "--yes", "--json", f"--report-dir={given}"
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr
-    expected = folders[under] / "rel" / "out"
-    assert Path(result_of(done)["report_dir"]) == expected
+    # The run's own folder under the one given: `<runbook>/<run id>/`.
+    result = result_of(done)
+    expected = folders[under] / "rel" / "out" / "edge" / result["run"]
+    assert Path(result["report_dir"]) == expected
     assert (expected / "report.json").is_file()
 
     listed = drill_in(folders["elsewhere"], env, "history", "--json")

@@ -95,13 +95,16 @@ def _run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", action="store_true", help="headless: manual steps not performed")
     parser.add_argument("--json", action="store_true", help="JSON lines of events, then a result")
     parser.add_argument(
-        "--junit", metavar="FILE", help="write JUnit XML (one test case per target)"
+        "--junit",
+        metavar="FILE",
+        help="write JUnit XML (one test case per target); drill resume defaults to the run's",
     )
     parser.add_argument(
         "--report-dir",
         metavar="DIR",
-        help="where report.json and report.html go (default: the state dir's "
-        "drills/<runbook>/<run id>/)",
+        help="the folder whose <runbook>/<run id>/ gets the run's report.json and report.html "
+        "(default: the state dir's drills/<runbook>/<run id>/); drill resume defaults to the "
+        "run's own",
     )
     parser.add_argument(
         "--poll-interval",

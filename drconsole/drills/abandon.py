@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from drconsole.drills.cleanup import clean_up, created_by
-from drconsole.drills.finish import journaled_run, publish, report_dir_for
+from drconsole.drills.finish import destinations, journaled_run, publish
 from drconsole.drills.journal import DrillJournal, DrillState
 from drconsole.drills.parse import format_duration
 from drconsole.drills.report import ABANDONED, build_report
@@ -119,7 +119,9 @@ def clean_up_run(
             or len(unresolved) < len(starts)
         )
         rewritten = abandoning or results or stale
-        if state.end is not None and state.end.get(ABANDONED) and rewritten:
+        # A finished drill's report is written again too once its clean-up tried a delete:
+        # the evidence says what the drill left and what was deleted after.
+        if state.end is not None and ((state.end.get(ABANDONED) and rewritten) or results):
             report = _write_report(sessions, state_dir, run_id, directory)
     created = created_by(state, journaled_flows(state_dir, state))
     left = [item for item in created if item["arn"] not in state.settled()]
@@ -129,11 +131,7 @@ def clean_up_run(
 def _end_abandoned(state_dir: Path, state: DrillState) -> Path:
     """Journal the drill's unfinished flows failed and its end abandoned; its report folder."""
     run_id = state.run_id
-    runbook_name = str(state.start.get("runbook", ""))
-    directory = Path(
-        str((state.reported or {}).get("report_dir") or "")
-        or report_dir_for(state_dir, runbook_name, run_id)
-    )
+    directory, _ = destinations(state_dir, state, None, None)
     flows = Journal(state_dir)
     with _unfinished_flows_locked(flows, state, "nothing was abandoned") as unfinished:
         # Its flows are ended too: `jobs --resume` would otherwise carry one on without its copy.
@@ -205,15 +203,17 @@ def _unfinished_flows_locked(
 
 
 def _write_report(sessions: Any, state_dir: Path, run_id: str, directory: Path) -> str:
-    """report.json and report.html written again, abandoned; or why they could not be."""
+    """report.json, report.html and the run's JUnit file written again as the journal now
+    says (abandoned, or what clean-up deleted); or why they could not be."""
     try:
         runbook, state = runbook_to_resume(state_dir, run_id)
     except (DrConsoleError, OSError, ValueError) as exc:
         # The journal still says abandoned (history, readiness), only the files are stale.
         return f"report not written again: {exc}"
     report = build_report(sessions, state_dir, runbook, state, interrupted_seconds(state))
+    _, junit = destinations(state_dir, state, None, None)
     try:
-        publish(DrillJournal(state_dir), state_dir, runbook.name, report, directory, None)
+        publish(DrillJournal(state_dir), state_dir, runbook.name, report, directory, junit)
     except OSError as exc:  # the folder cannot be written (a file in its place, no room)
         return f"report not written again: {safe_line(str(exc))}"
     return f"report in {directory}"

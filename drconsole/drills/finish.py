@@ -22,24 +22,52 @@ def report_dir_for(state_dir: Path, runbook: str, run_id: str) -> Path:
     return Path(state_dir) / "drills" / runbook / run_id
 
 
+def run_report_dir(root: Path, runbook: str, run_id: str) -> Path:
+    """A run's own folder under `--report-dir ROOT`: `ROOT/<runbook>/<run id>/`. Each run keeps
+    its own place, so a second drill into the same folder (two runbooks in one CI job, a weekly
+    job with a fixed folder) never replaces an earlier run's evidence."""
+    return Path(os.path.abspath(root)) / runbook / run_id
+
+
+def destinations(
+    state_dir: Path, state: DrillState, report_root: Path | None, junit: Path | None
+) -> tuple[Path, Path | None]:
+    """Where the run's report folder and JUnit file are: as given now, else where the run's
+    last report went, else as the run was started with (journaled at its start, so that `drill
+    resume RUN_ID` as printed writes where the run began writing, a killed run's too), else the
+    state dir's folder."""
+    runbook = str(state.start.get("runbook", ""))
+    reported = state.reported or {}
+    if junit is None:
+        junit = _journaled_path(reported, "junit") or _journaled_path(state.start, "junit")
+    if report_root is not None:
+        return run_report_dir(report_root, runbook, state.run_id), junit
+    if directory := _journaled_path(reported, "report_dir"):
+        return directory, junit
+    if root := _journaled_path(state.start, "report_root"):
+        return run_report_dir(root, runbook, state.run_id), junit
+    return report_dir_for(state_dir, runbook, state.run_id), junit
+
+
+def _journaled_path(record: dict[str, Any], key: str) -> Path | None:
+    value = record.get(key)
+    return Path(value) if isinstance(value, str) and value else None
+
+
 def finish(
     sessions: Any,
     state_dir: Path,
     runbook: Runbook,
     run_id: str,
-    report_dir: Path | None,
+    report_root: Path | None,
     junit: Path | None,
 ) -> dict[str, Any]:
-    """Clean up as the runbook says, write the evidence, journal the end; return the report."""
+    """Clean up as the runbook says, write the evidence, journal the end; return the report.
+    `report_root` and `junit` as given (None: as the run was started with)."""
     journal = DrillJournal(state_dir)
     state = journaled_run(journal, run_id)
     report = rp.build_report(sessions, state_dir, runbook, state, interrupted_seconds(state))
-    # Absolute: the journal keeps it for readers in other working folders.
-    directory = (
-        Path(os.path.abspath(report_dir))
-        if report_dir
-        else report_dir_for(state_dir, runbook.name, run_id)
-    )
+    directory, junit = destinations(state_dir, state, report_root, junit)
     if not state.interrupted_targets():
         # (an interrupted drill is not finished: nothing is cleaned up — a resumed flow still
         # needs its copy — and no end is journaled, so `drill resume` carries it on; the
@@ -67,7 +95,11 @@ def publish(
     """Journal the report's verdict and write its evidence in `directory`."""
     report["report_dir"] = str(directory)
     journal.append(
-        report["run_id"], "drill-verdict", verdict=report["verdict"], report_dir=str(directory)
+        report["run_id"],
+        "drill-verdict",
+        verdict=report["verdict"],
+        report_dir=str(directory),
+        junit=str(junit) if junit is not None else None,
     )
     write_evidence(report, directory, history(state_dir, runbook_name), junit)
 

@@ -40,6 +40,7 @@ def build_report(
         (parse_time(m["answered"]) - parse_time(m["asked"])).total_seconds() for m in before
     )
     abandoned = is_abandoned(state)
+    left = left_items(state_dir, state, runbook.cleanup)
     targets = []
     for target in runbook.targets:
         record = state.target(target.name)
@@ -184,7 +185,7 @@ def build_report(
             or bool((record.blocked or {}).get("aws_error"))
             or bool(restored.get("aws_error"))
         )
-        item["cleanup"] = [c for c in state.cleanups if c.get("target") == target.name]
+        item["cleanup"] = [c for c in [*state.cleanups, *left] if c.get("target") == target.name]
         targets.append(item)
     required_missed = [m["step"] for m in manual if m.get("required") and not m.get("performed")]
     passed = all(t["verdict"] == "passed" for t in targets) and not required_missed
@@ -215,6 +216,30 @@ def build_report(
         # How an interrupted drill is carried on (None once nothing waits for it).
         "resume": resume_command(state.run_id) if unfinished else None,
     }
+
+
+def left_items(state_dir: Path, state: DrillState, policy: str) -> list[dict[str, Any]]:
+    """What a finished drill created that no clean-up has tried to delete (its policy kept
+    it), each as a clean-up entry saying why it is still there: the evidence names a
+    restored copy of production data left in the recovery account, not "nothing deleted"."""
+    from drconsole.drills.cleanup import created_by
+    from drconsole.drills.resume import journaled_flows
+
+    if state.end is None:
+        return []  # unfinished: nothing is cleaned up yet, and the report says so
+    tried = {str(c.get("arn")) for c in state.cleanups}
+    if policy == "never":
+        why = "kept: the runbook's clean-up is never"
+    elif policy == "on-success":
+        why = "kept: the runbook's clean-up is on-success and the drill did not pass"
+    else:
+        why = "not deleted yet"
+    reason = f"{why}; `drconsole drill cleanup {state.run_id}` deletes it"
+    return [
+        {**item, "deleted": False, "reason": reason, "cause": None, "not_ours": False, "left": True}
+        for item in created_by(state, journaled_flows(state_dir, state))
+        if item["arn"] not in tried
+    ]
 
 
 def is_abandoned(state: DrillState) -> bool:

@@ -13,6 +13,7 @@ unfinished, and resuming carries that target on from its planning, its flow or i
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,7 +53,7 @@ class DrillRunner(DrillRunBase):
                 refuse_if_finished(self.state())
             else:
                 self.refuse_backup_account_restores()
-            self._run_locked()
+            self._run_locked(report_dir, junit)
             self.refuse_if_stopped("its clean-up and report")
             return finish(
                 self.sessions, self.state_dir, self.runbook, self.run_id, report_dir, junit
@@ -72,7 +73,7 @@ class DrillRunner(DrillRunBase):
             self._backup_restores = backup_account_restores(self.sessions, self.runbook)
         return self._backup_restores
 
-    def _run_locked(self) -> DrillState:
+    def _run_locked(self, report_dir: Path | None, junit: Path | None) -> DrillState:
         if self.resuming:
             self.journal.append(self.run_id, "drill-resume")
             self.emit("drill-resumed", runbook=self.runbook.name)
@@ -87,6 +88,9 @@ class DrillRunner(DrillRunBase):
                 operator=self._operator(),
                 cleanup=self.runbook.cleanup,
                 targets=[t.name for t in self.runbook.targets],
+                # Where its evidence goes: `drill resume RUN_ID` writes there too.
+                report_root=os.path.abspath(report_dir) if report_dir else None,
+                junit=os.path.abspath(junit) if junit else None,
             )
             self.emit("drill-started", runbook=self.runbook.name)
         self._manual_steps("before")

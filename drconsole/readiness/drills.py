@@ -12,7 +12,8 @@ from drconsole.readiness.model import DrillCoverage
 
 
 def drill_coverage(state_dir: Path) -> dict[str, DrillCoverage]:
-    """Resource ARN -> the newest finished drill whose target restoring it passed.
+    """Resource ARN -> the newest finished drill whose target restoring it passed, in a
+    drill that missed no required manual step (a step fails the whole drill, every target).
 
     Read from the drill journal under the state dir and each run's report.json; a run whose
     report cannot be read, or whose `finished` is not a time with its zone, counts as no
@@ -33,6 +34,10 @@ def drill_coverage(state_dir: Path) -> dict[str, DrillCoverage]:
         runbook = str(book.get("name", "")) if isinstance(book, dict) else ""
         if not is_report_of(report, state.run_id, state.start.get("runbook")):
             continue  # another run's report in this run's place: no evidence of this run
+        if report.get("required_manual_steps_not_performed", []) != []:
+            # A required manual step (the team's application check, often) failed the whole
+            # drill: no target of it passed as a drill, whatever its own verdict says.
+            continue
         for target in targets:
             if not isinstance(target, dict) or target.get("verdict") != "passed":
                 continue
