@@ -44,8 +44,17 @@ def test_cleanup_of_a_finished_drill_holds_the_lock_of_the_flow_whose_job_it_wai
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
 ) -> None:
     sb, info = sandbox
-    # A restore of about 30 s: long enough to resume, then clean up while it runs.
-    killed = killed_drill_mid_restore(sb, info, tmp_path, "finished-waited-table", 5)
+    # The restore runs until released: resumed, then cleaned up while it runs, however slow
+    # the machine (a slow clock alone let it end first on a loaded one).
+    sb.hold_jobs("restore")
+    try:
+        held_restore_cleaned_up(sb, info, tmp_path)
+    finally:
+        sb.release_jobs()
+
+
+def held_restore_cleaned_up(sb: Sandbox, info: ScenarioInfo, tmp_path: Path) -> None:
+    killed = killed_drill_mid_restore(sb, info, tmp_path, "finished-waited-table", 20)
     env, run_id = killed.env, killed.run_id
     state_dir = tmp_path / "state" / "drconsole"
     (flow_id,) = [f.flow_id for f in Journal(state_dir).unfinished()]
@@ -87,6 +96,7 @@ def test_cleanup_of_a_finished_drill_holds_the_lock_of_the_flow_whose_job_it_wai
             f"flow {flow_id} is being run by another drconsole process",
         )
         assert restore_job(sb, info, killed.job_id)["Status"] in ("PENDING", "RUNNING")
+        sb.release_jobs()
         out, err = cleanup.communicate(timeout=180)
     finally:
         if cleanup.poll() is None:

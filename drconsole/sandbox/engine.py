@@ -41,6 +41,9 @@ _after_create: dict[str, deque[str]] = {}
 _completion_messages: dict[str, deque[str]] = {}
 _due: list[tuple[float, int, Job]] = []
 _order = itertools.count()
+# Kinds of job ("restore", ...) kept RUNNING past their end until released: a test that must
+# act while a job runs does not race the clock, however slow the machine.
+_held: set[str] = set()
 
 JOB_ID_MEMBER = {"backup": "BackupJobId", "copy": "CopyJobId", "restore": "RestoreJobId"}
 FINISHED = frozenset({"COMPLETED", "FAILED", "ABORTED", "PARTIAL", "EXPIRED"})
@@ -74,6 +77,19 @@ def reset() -> None:
         _after_create.clear()
         _completion_messages.clear()
         _due.clear()
+        _held.clear()
+
+
+def hold(kind: str) -> None:
+    """Keep every job of `kind` running past its end until `release()`."""
+    with store.LOCK:
+        _held.add(kind)
+
+
+def release() -> None:
+    """Let held jobs end: each one due settles at the next request."""
+    with store.LOCK:
+        _held.clear()
 
 
 def inject_failure(resource_arn: str, message: str) -> None:
@@ -163,7 +179,7 @@ class Job:
         now = time.time() if now is None else now
         if self.settled:
             return
-        if now >= self.end_at:
+        if now >= self.end_at and self.kind not in _held:
             self.settle()
         elif now >= self.start_at:
             self.state = "RUNNING"
@@ -282,9 +298,15 @@ def advance_due() -> None:
         return
     with store.LOCK:
         now = time.time()
+        kept: list[tuple[float, int, Job]] = []
         while _due and _due[0][0] <= now:
-            _, _, job = heapq.heappop(_due)
-            job.settle()
+            entry = heapq.heappop(_due)
+            if entry[2].kind in _held:
+                kept.append(entry)
+            else:
+                entry[2].settle()
+        for entry in kept:
+            heapq.heappush(_due, entry)
 
 
 def seed_finished_job(

@@ -197,6 +197,19 @@ class Sandbox:
         if self.middleware is not None:
             self.middleware.reset_fault_counts()
 
+    def hold_jobs(self, kind: str) -> None:
+        """Keep every job of `kind` ("copy", "restore", "backup") RUNNING past its end until
+        `release_jobs()`: a test acts while a job runs without racing the clock."""
+        from . import engine
+
+        engine.hold(kind)
+
+    def release_jobs(self) -> None:
+        """Let held jobs end (each one past its end settles at the next request)."""
+        from . import engine
+
+        engine.release()
+
     def inject_job_failure(self, resource_arn: str, message: str) -> None:
         """Make the next copy or restore job of that resource fail with `message`."""
         from . import engine

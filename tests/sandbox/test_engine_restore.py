@@ -254,3 +254,21 @@ def test_list_restore_jobs_filters_created_after_parent_and_testing_plan(world: 
     plan = f"arn:aws:backup:{REGION}:{PROD}:restore-testing-plan:nightly-abc"
     assert world.backup.list_restore_jobs(ByRestoreTestingPlanArn=plan)["RestoreJobs"] == []
     assert world.raw.check("ListRestoreJobs") == []
+
+
+def test_a_held_restore_runs_past_its_end_until_released(world: World) -> None:
+    metadata = {**world.metadata(world.table_point), "targetTableName": "orders-held"}
+    world.sandbox.hold_jobs("restore")
+    try:
+        job_id = world.restore(world.table_point, metadata)
+        time.sleep(0.5)  # at 3,000x its end passed long ago
+        job = world.backup.describe_restore_job(RestoreJobId=job_id)
+        assert job["Status"] == "RUNNING"
+        tables = world.sandbox.client("dynamodb", PROD, REGION).list_tables()["TableNames"]
+        assert "orders-held" not in tables
+    finally:
+        world.sandbox.release_jobs()
+    job = world.finished(job_id)
+    assert job["Status"] == "COMPLETED"
+    tables = world.sandbox.client("dynamodb", PROD, REGION).list_tables()["TableNames"]
+    assert "orders-held" in tables
