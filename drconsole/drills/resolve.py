@@ -99,7 +99,6 @@ def resolve_target(sessions: Any, target: Target, not_after: datetime | None = N
 
     reader = DrillReader(sessions)
     account, region = source_of(target, sessions.settings)
-    _refuse_unknown_region(region)
     try:
         vaults = (
             [target.source.vault] if target.source.vault else reader.vault_names(account, region)
@@ -114,6 +113,7 @@ def resolve_target(sessions: Any, target: Target, not_after: datetime | None = N
             )
         data_time, basis = _data_time(reader, point)
     except AWS_ERRORS as exc:
+        _refuse_unknown_region(region)
         if error_code(exc) == "ResourceNotFoundException" and target.source.vault:
             # AWS answered that the runbook's vault is not there: a typo, or the vault is in
             # another account or Region than the one the recovery points are read in.
@@ -195,8 +195,10 @@ def _choose(
 
 
 def _refuse_unknown_region(region: str) -> None:
-    """ResolveError when the source Region is no AWS Region (a misspelling): there is no
-    endpoint to answer, which would otherwise read as the network failing."""
+    """ResolveError when the source Region, whose reads failed, is no AWS Region botocore
+    knows (a misspelling): there is no endpoint to answer, which would otherwise read as the
+    network failing. (Asked only once a read failed: a Region newer than botocore that
+    answers is read as any.)"""
     from drconsole.checks.unreadable import known_regions
 
     if region not in known_regions():
