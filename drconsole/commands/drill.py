@@ -1,7 +1,8 @@
 """`drconsole drill plan|run|resume|cleanup|history`: restore drills from runbook files.
 
 Exit codes: 0 the drill passed (plan: every target can start); 1 a target failed, missed an
-objective or cannot start; 2 bad runbook or flags, or --read-only for run; 3 AWS failure.
+objective or cannot start; 2 bad runbook or flags, or --read-only for run; 3 AWS failure (plan:
+the targets that cannot start are held back only by AWS not answering).
 """
 
 from __future__ import annotations
@@ -141,7 +142,11 @@ def run_plan(args: argparse.Namespace) -> int:
     else:
         # The runbook's text (steps, names) and AWS's messages, never a raw control character.
         print(escape_controls_lines("\n".join(plan_lines(plan))))
-    return 0 if plan.ok else 1
+    if plan.ok:
+        return 0
+    # AWS did not answer (throttled past the retries...): an AWS failure, not a target that
+    # cannot start; a CI gate tells the two apart by the exit code.
+    return 3 if plan.unanswered else 1
 
 
 def run_run(args: argparse.Namespace) -> int:

@@ -15,7 +15,11 @@ from drconsole import limits
 from drconsole.bounded_read import TooLarge, read_bounded
 from drconsole.checks.arns import is_vault_name
 from drconsole.drills import runbook as rb
-from drconsole.drills.ownership import into_existing
+from drconsole.drills.runbook_checks import (
+    refuse_compare_of_nothing,
+    refuse_into_existing,
+    refuse_shared_restore_names,
+)
 from drconsole.drills.yaml_nodes import Node, RunbookError, load
 from drconsole.errors import UsageError
 from drconsole.flows.ids import NAME
@@ -162,6 +166,7 @@ def parse_runbook(text: str, file: str, sha256: str = "") -> rb.Runbook:
     )
     targets = tuple(_target(node, defaults) for node in target_nodes)
     _unique(top["targets"], [t.name for t in targets], "target")
+    refuse_shared_restore_names(target_nodes, targets)
     return rb.Runbook(
         name=name,
         path=file,
@@ -352,6 +357,11 @@ def _validation(node: Node) -> rb.Validation:
     compare = fields["compare_with_source"].flag() if "compare_with_source" in fields else False
     if compare and not builtin:
         raise fields["compare_with_source"].error("compare_with_source needs builtin: true")
+    if "tolerance" in fields and not compare:
+        # Nothing would be compared, yet the runbook reads as if the restore were measured.
+        raise fields["tolerance"].error(
+            "tolerance applies to compare_with_source: add compare_with_source: true"
+        )
     if not builtin and command is None:
         # Nothing would check the restored resource, yet the target would pass and count as
         # readiness's drill evidence: a drill that validates nothing proves nothing.
@@ -458,8 +468,8 @@ def _target(node: Node, defaults: TargetDefaults) -> rb.Target:
             text = str(value.node.value)
             _checked(value, limits.metadata_pair, key, text, "")
             metadata.append((key, text))
-        _refuse_into_existing(values, dict(metadata))
-    return rb.Target(
+        refuse_into_existing(values, dict(metadata))
+    target = rb.Target(
         name=_name(fields["name"]),
         resource=_resource(fields["resource"]),
         source=rb.SourceSpec(source.get("account"), source.get("region"), source.get("vault")),
@@ -475,18 +485,9 @@ def _target(node: Node, defaults: TargetDefaults) -> rb.Target:
         allow_backup_account_restore=_allow_backup(fields, defaults.allow_backup_account_restore),
         copy_retention_days=_copy_retention(fields, defaults.copy_retention_days),
     )
-
-
-def _refuse_into_existing(values: dict[str, Node], metadata: dict[str, str]) -> None:
-    """A drill restores only into a resource it creates: a restore into an existing bucket or
-    file system writes into someone's data, which its clean-up can neither undo nor delete."""
-    found = into_existing(metadata)
-    if found is not None:
-        flag, what = found
-        raise values[flag].error(
-            f"a drill restores only into a new resource it can delete, not into {what}: "
-            f'remove {flag} (or set it to "true") and give a new name'
-        )
+    if "validate" in fields:
+        refuse_compare_of_nothing(fields["validate"], target)
+    return target
 
 
 def _role(node: Node) -> str:

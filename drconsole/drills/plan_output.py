@@ -71,6 +71,10 @@ def plan_json(plan: DrillPlan) -> dict[str, Any]:
             for m in runbook.manual_steps
         ],
         "targets": [target_plan_json(plan, item) for item in plan.targets],
+        "aws_unanswered": plan.unanswered,
+        "copied_in_turn": [
+            {"resource_arn": arn, "targets": list(names)} for arn, names in plan.copy_turns()
+        ],
     }
 
 
@@ -141,5 +145,18 @@ def plan_lines(plan: DrillPlan) -> list[str]:
         for gone in item.cleanup_deletes:
             lines.append(f"  clean-up deletes {gone}")
     lines.append("")
-    lines.append("Every target can start." if plan.ok else "A target cannot start: see above.")
+    for arn, names in plan.copy_turns():
+        lines.append(
+            f"Targets {', '.join(names)} copy the same resource {arn}: their copies run one "
+            "after another (AWS Backup copies a resource once at a time)."
+        )
+    if plan.ok:
+        lines.append("Every target can start.")
+    elif plan.unanswered:
+        lines.append(
+            "AWS did not answer every read (see above): nothing says a target cannot start; "
+            "plan again."
+        )
+    else:
+        lines.append("A target cannot start: see above.")
     return lines

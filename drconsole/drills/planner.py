@@ -15,6 +15,7 @@ from typing import Any
 from drconsole.checks.facts import copied_from_region
 from drconsole.checks.runner import CheckReport, run_copy_checks, run_restore_checks
 from drconsole.drills.backup_account import REFUSED, accepted, backup_account_restores
+from drconsole.drills.interruption import INTERRUPTING_CAUSES, unreadable_only
 from drconsole.drills.ownership import drill_metadata
 from drconsole.drills.resolve import Resolved, ResolveError, resolve_target
 from drconsole.drills.runbook import Runbook, Target
@@ -55,6 +56,22 @@ class TargetPlan:
             self.cause is None and not self.refused and all(report.ok for _, report in self.reports)
         )
 
+    @property
+    def unanswered(self) -> bool:
+        """True when the target cannot start only because AWS did not answer (throttled, the
+        network, expired credentials, an AWS internal error): nothing about it is decided."""
+        if self.ok or self.refused:
+            return False
+        if self.cause is not None:
+            return self.cause in INTERRUPTING_CAUSES
+        failing = [
+            {"status": check.status.value, "cause": check.cause.value if check.cause else None}
+            for _, report in self.reports
+            for check in report.checks
+            if check.status.value in ("FAIL", "UNKNOWN")
+        ]
+        return unreadable_only(failing) is not None
+
     def first_failure(self) -> tuple[str, str]:
         """(cause, message) of what stops the target."""
         if self.cause is not None:
@@ -81,6 +98,23 @@ class DrillPlan:
     def ok(self) -> bool:
         """True when every target can start."""
         return all(t.ok for t in self.targets)
+
+    def copy_turns(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(resource ARN, targets) of each resource that several targets copy: `drill run`
+        copies it for one target after another (`drills.copy_turns`)."""
+        copying: dict[str, list[str]] = {}
+        for item in self.targets:
+            if item.resolved and item.flow and item.flow.route.hops:
+                arn = item.resolved.point.resource_arn
+                copying.setdefault(arn, []).append(item.target.name)
+        return [(arn, tuple(names)) for arn, names in copying.items() if arn and len(names) > 1]
+
+    @property
+    def unanswered(self) -> bool:
+        """True when the targets that cannot start are held back only by AWS not answering
+        (`drill plan` exits 3, as for an AWS failure: nothing says a target cannot start)."""
+        blocked = [t for t in self.targets if not t.ok]
+        return bool(blocked) and all(t.unanswered for t in blocked)
 
 
 def destination_of(target: Target, resolved: Resolved) -> VaultRef | None:

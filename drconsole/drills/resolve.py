@@ -14,6 +14,11 @@ from drconsole.models import CauseCode, RecoveryPoint
 # The resources a type and name may match, named in the one line that refuses them.
 MAX_ARNS_SHOWN = 5
 
+# Drill causes of a runbook that names what is not there: AWS answered, the runbook is wrong
+# (the target fails, exit 1; never "AWS did not answer", exit 3).
+SOURCE_NOT_FOUND = "SOURCE_NOT_FOUND"  # the source vault or Region does not exist
+POINT_OF_ANOTHER_RESOURCE = "POINT_OF_ANOTHER_RESOURCE"  # a pinned point of another resource
+
 
 class ResolveError(Exception):
     """A target whose recovery point cannot be found; `cause` is a cause code. `from_aws`:
@@ -108,6 +113,15 @@ def resolve_target(sessions: Any, target: Target, not_after: datetime | None = N
             )
         data_time, basis = _data_time(reader, point)
     except AWS_ERRORS as exc:
+        _refuse_unknown_region(region)
+        if error_code(exc) == "ResourceNotFoundException" and target.source.vault:
+            # AWS answered that the runbook's vault is not there: a typo, or the vault is in
+            # another account or Region than the one the recovery points are read in.
+            raise ResolveError(
+                f"source vault {target.source.vault} not found in account {account}, {region} "
+                f"(AWS: {exc}); check source.vault, source.account and source.region",
+                SOURCE_NOT_FOUND,
+            ) from None
         cause = diagnose_exception(exc).cause.value
         raise ResolveError(
             f"reading the recovery points of account {account} in {region}: "
@@ -132,7 +146,7 @@ def _choose(
         assert choice.arn is not None
         for vault in vaults:
             try:
-                return reader.point(account, region, vault, choice.arn)
+                return _pinned_of_target(target, reader.point(account, region, vault, choice.arn))
             except AWS_ERRORS as exc:
                 if error_code(exc) in (
                     "ResourceNotFoundException",
@@ -178,6 +192,36 @@ def _choose(
             f"{passed_over}{_skipped(reader)}"
         )
     return max(candidates, key=lambda p: p.created)
+
+
+def _refuse_unknown_region(region: str) -> None:
+    """ResolveError when the source Region, whose reads failed, is no AWS Region botocore
+    knows (a misspelling): there is no endpoint to answer, which would otherwise read as the
+    network failing. (Asked only once a read failed: a Region newer than botocore that
+    answers is read as any.)"""
+    from drconsole.checks.unreadable import known_regions
+
+    if region not in known_regions():
+        raise ResolveError(
+            f"source Region {region} is not an AWS Region; check source.region in the runbook "
+            "(or dr_regions in the config)",
+            SOURCE_NOT_FOUND,
+        )
+
+
+def _pinned_of_target(target: Target, point: RecoveryPoint) -> RecoveryPoint:
+    """The pinned recovery point, when it is a backup (or a copy of one) of the target's
+    resource; ResolveError naming both when it is another resource's: restoring it would pass
+    the target with another resource's data."""
+    if _matches(target, point):
+        return point
+    of = f"{point.resource_type or 'a resource of unknown type'} {point.resource_arn or '?'}"
+    raise ResolveError(
+        f"recovery point {point.arn} is a backup of {of}, not of the target's resource "
+        f"{target.resource.describe()}: pin a recovery point of that resource (drconsole ls "
+        "recovery-points), or name the resource it is a backup of",
+        POINT_OF_ANOTHER_RESOURCE,
+    )
 
 
 def _refuse_two_resources(target: Target, matched: list[RecoveryPoint], where: str) -> None:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from drconsole.drills.copy_turns import CopyTurns
 from drconsole.drills.journal import DrillJournal, DrillState, new_run_id
 from drconsole.drills.runbook import ManualStep, Runbook
 from drconsole.errors import UsageError
@@ -44,6 +45,8 @@ class DrillRunBase:
         self.stopping = threading.Event()
         self._engines: list[Any] = []
         self._backup_restores: dict[str, str] | None = None
+        # Targets copying the same resource take turns (AWS copies a resource once at a time).
+        self._copy_turns = CopyTurns()
 
     def stop(self) -> None:
         """End every wait (job watchers, validations, a validation command, which is killed):

@@ -183,8 +183,11 @@ class DrillRunner(DrillRunBase):
         else:
             resolved = record.resolved
         self.emit("target-resolved", target=target.name, recovery_point=resolved["recovery_point"])
+        turn = self._copy_turns.turn(self._copied_resource(target, resolved, record.restored))
 
         def forward(event: ev.FlowEvent) -> None:
+            if isinstance(event, ev.RequestReady | ev.JobStarted) and event.step == "restore":
+                turn.end()  # its copies are done: another target of the resource may copy it
             self.emit("flow", target=target.name, flow_event=event.to_json())
 
         engine = FlowEngine(
@@ -192,6 +195,9 @@ class DrillRunner(DrillRunBase):
         )
         self._engines.append(engine)
         try:
+            # Its checks and copies wait while another target of the drill copies the same
+            # resource (`drills.copy_turns`); the restores still run side by side.
+            turn.wait(self.stopping)
             self.refuse_if_stopped("its flows")
             flow_id = record.flow_id
             if flow_id is not None and engine.journal.flow(flow_id) is None:
@@ -232,6 +238,7 @@ class DrillRunner(DrillRunBase):
                     )
                     return
         finally:
+            turn.end()
             self._engines.remove(engine)
             engine.close()
         self.refuse_if_stopped("its validation")
@@ -240,6 +247,20 @@ class DrillRunner(DrillRunBase):
         except ValidationInterrupted as exc:
             # Nothing was judged (no validation journaled): `drill resume` validates again.
             self._interrupt(target, exc.cause, str(exc), "validation")
+
+    @staticmethod
+    def _copied_resource(
+        target: Target, resolved: dict[str, Any], restored: dict[str, Any] | None
+    ) -> str | None:
+        """The resource the target's flow copies (None: its restore is done, or the recovery
+        point already sits in the vault it is restored from)."""
+        from drconsole.flows.routes import VaultRef
+
+        if restored is not None:
+            return None
+        dest = VaultRef.from_arn(target.restore_to.vault_arn)
+        here = VaultRef(resolved["account"], resolved["region"], resolved["vault"], dest.partition)
+        return None if dest == here else str(resolved.get("resource_arn") or "") or None
 
     def _interrupting_cause(self, outcome: Any) -> str | None:
         """The cause when the flow stopped on AWS (an interrupting error, or a step whose only

@@ -137,20 +137,35 @@ def _compare(
         _raise_if_interrupting(exc, "reading the source resource")
         return False, {"message": f"cannot read the source {restored.source_resource_arn}: {exc}"}
     if not source.exists:
-        return True, {"message": "the source no longer exists: nothing to compare"}
+        return True, {
+            "message": "not compared with its source: the source no longer exists",
+            "compared": False,
+        }
+    common = [key for key in state.measures if key in source.measures]
+    if not common:
+        # Nothing measured on both sides (an EC2 instance has no size or count): saying it
+        # "matches" would claim a comparison that never happened.
+        return True, {
+            "message": f"not compared with its source: a {restored.resource_type} resource has "
+            "no measure to compare",
+            "compared": False,
+        }
     differences = []
-    for key, value in state.measures.items():
-        if key not in source.measures:
-            continue
+    for key in common:
+        value = state.measures[key]
         expected = source.measures[key]
         allowed = abs(expected) * tolerance / 100
         if abs(value - expected) > allowed:
             differences.append(f"{key} {value:g} vs source {expected:g} (tolerance {tolerance:g}%)")
     if differences:
-        return False, {"message": "differs from its source: " + "; ".join(differences)}
+        return False, {
+            "message": "differs from its source: " + "; ".join(differences),
+            "compared": True,
+        }
     return True, {
         "message": f"matches its source within {tolerance:g}%",
         "measures": source.measures,
+        "compared": True,
     }
 
 
