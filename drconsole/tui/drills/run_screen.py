@@ -269,7 +269,7 @@ class DrillScreen(BrowseScreen):
         )
         self.runner = runner
         if self._stopping.is_set():
-            runner.stop()
+            runner.stop("console quit")
         try:
             report = runner.run_to_end(None, None)
         except (DrillBusy, DrillFinished) as refused:
@@ -438,7 +438,7 @@ class DrillScreen(BrowseScreen):
         """The console stops: end the drill's waits, so that its thread ends (resumably)."""
         self._stopping.set()
         if self.runner is not None:
-            self.runner.stop()
+            self.runner.stop("console quit")
 
 
 def keep_alive(app: Any, screen: DrillScreen) -> None:
