@@ -15,8 +15,13 @@ from drconsole import __version__
 from drconsole.commands import command_module_names
 from drconsole.errors import AwsError, DrConsoleError, UsageError
 from drconsole.redact import exception_text, install_log_redaction, safe_line
+from drconsole.stop_signals import interrupt_exit_code, stop_signals_as_interrupt
 
 MAX_ERROR_LINE = 2000
+# The commands that start and watch jobs: SIGTERM and SIGHUP (systemd's stop, a CI timeout, a
+# closed SSH session) stop them as Ctrl+C does, leaving the journal for `drill resume` or
+# `jobs --resume` and the validation command killed; others end at once, as before.
+STOPPED_AS_CTRL_C = frozenset({"copy", "restore", "jobs", "drill"})
 
 
 # Flags whose empty value says something: `init --dr-regions ""` is "no DR Regions".
@@ -218,8 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except DrConsoleError as error:
         return report(error)
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as stop:  # Ctrl+C, or SIGTERM/SIGHUP for the commands that stop
+        return interrupt_exit_code(stop)  # on them as on Ctrl+C (_run)
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
     except BrokenPipeError:
@@ -305,6 +310,9 @@ def _run(argv: list[str]) -> int:
         require_terminal("drconsole")
         return run_tui(args)
     show_warnings_on_stderr()
+    if args.command in STOPPED_AS_CTRL_C:
+        with stop_signals_as_interrupt():
+            return int(handler(args))
     return int(handler(args))
 
 

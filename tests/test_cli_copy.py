@@ -751,3 +751,39 @@ def test_a_full_disk_mid_flow_still_ends_the_json_stream_with_its_result(
     else:  # the flow was journaled before its job started: `jobs` offers it to carry on
         listed = json.loads(drconsole(sandbox, tmp_path, "jobs", "--json").stdout)["flows"]
         assert [f["flow"] for f in listed] == [result["flow"]]
+
+
+def test_sigterm_stops_copy_and_jobs_resume_as_ctrl_c_does(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """systemd's stop or a CI timeout (SIGTERM): the flow stops where it is, journaled, exit
+    143; `jobs --resume` carries it on without starting a job twice."""
+    rp = newest(sandbox, "dr-eu-north-1", NORTH, "EFS", n=1)
+    poll = ["--poll-interval", "0.2"]
+    copy = ["copy", "--recovery-point", rp, "--to", prod_vault(sandbox), "--restore", "--yes"]
+
+    def stopped_when(args: list[str], kind: str, step: str) -> None:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "drconsole", *args, *poll],
+            env=sandbox.env(tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + TIMEOUT
+        while not has(journal(tmp_path), kind, step):
+            assert time.monotonic() < deadline and process.poll() is None, f"no {kind} {step}"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 128 + signal.SIGTERM, err
+        assert "Traceback" not in err, err
+
+    stopped_when(copy, "job", "hop1")
+    listed = json.loads(drconsole(sandbox, tmp_path, "jobs", "--json").stdout)["flows"]
+    assert len(listed) == 1 and "drconsole jobs --resume" in listed[0]["hint"]
+    stopped_when(["jobs", "--resume"], "job", "restore")
+    last = drconsole(sandbox, tmp_path, "jobs", "--resume", "--json", *poll)
+    assert last.returncode == 0, last.stdout + last.stderr
+    assert json.loads(last.stdout.splitlines()[-1])["status"] == "completed"
+    assert len(copy_jobs(sandbox, "backup", NORTH, rp)) == 1

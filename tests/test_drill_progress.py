@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from drconsole.drills.progress import DrillProgress, breakdown_text
+from drconsole.drills.progress import DrillProgress, Job, breakdown_text
 
 T0 = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
 
@@ -80,3 +80,32 @@ def test_a_target_from_the_manual_step_to_its_last_validation() -> None:
     progress.apply(failed, at(7))
     assert files.failed and files.state == "FAILED [VAULT_POLICY_DENIES_COPY]"
     assert progress.elapsed(files, at(60)) == 7.0
+
+
+def test_a_resumed_drill_shows_its_restore_after_the_journaled_copy() -> None:
+    progress = DrillProgress.of(["db"], before_steps=0)
+    db = progress.targets["db"]
+    progress.apply({"event": "drill-started"}, at(0))
+    # As `resume_from` leaves it: the copy the journal says was started before the stop.
+    db.jobs = [Job("hop1", at(2), created=at(2))]
+    progress.apply({"event": "drill-resumed"}, at(30))
+    # The resumed flow describes its copy job again, then goes on to the restore.
+    progress.apply(flow("db", "job-started", step="hop1", resumed=True), at(31))
+    progress.apply(flow("db", "job-finished", step="hop1", job=job("COMPLETED", 2, 8)), at(32))
+    progress.apply(flow("db", "job-started", step="restore"), at(33))
+    progress.apply(flow("db", "job-finished", step="restore", job=job("COMPLETED", 33, 36)), at(37))
+    progress.apply(flow("db", "flow-finished", status="completed"), at(37))
+    progress.apply(
+        {"event": "validation", "target": "db", "kind": "builtin", "passed": True}, at(38)
+    )
+    progress.apply({"event": "target-validated", "target": "db"}, at(38))
+    phases = progress.breakdown(db, at(60))
+    assert [label for label, _, _ in phases] == [
+        "checks",
+        "hop1",
+        "wait",
+        "restore",
+        "wait",
+        "validation",
+    ]
+    assert [job.step for job in db.jobs] == ["hop1", "restore"]

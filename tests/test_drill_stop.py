@@ -166,3 +166,67 @@ def test_ctrl_c_on_drill_run_during_the_validation_command_judges_nothing(
     assert state.end is None and not state.cleanups
     record = state.target("table")
     assert [v["kind"] for v in record.validations] == ["builtin"] and not record.validated
+
+
+def test_sigterm_stops_drill_run_and_drill_resume_as_ctrl_c_does(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """systemd's stop and a CI job's timeout send SIGTERM to drconsole alone: the validation
+    command (in a group of its own) is killed with every process it started, the stop is
+    journaled, and `drill resume` carries the drill on (and stops the same way)."""
+    sb, info = sandbox
+    marker = "sleep 377.25"  # found by its command line below: this test's alone
+    validate = f"{{builtin: true, command: '{marker}; true', timeout: 5m}}"
+    runbook = table_runbook(tmp_path, info, "sigterm-table", validate)
+    state_dir = tmp_path / "state" / "drconsole"
+    env = env_for(sb, info, tmp_path)
+    run = [*DRILL, "run", str(runbook), "--yes", "--poll-interval", "0.1"]
+    run_id = stopped_by_sigterm(run, env, marker, state_dir)
+    resume = [*DRILL, "resume", run_id, "--yes", "--poll-interval", "0.1"]
+    assert stopped_by_sigterm(resume, env, marker, state_dir) == run_id
+    history = subprocess.run(
+        [*DRILL, "history"], env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert run_id in history.stdout and "stopped by SIGTERM" in history.stdout
+
+
+def stopped_by_sigterm(command: list[str], env: dict[str, str], marker: str, state: Path) -> str:
+    """Run `command` until its validation command runs, SIGTERM it; check the orderly stop and
+    return the drill's run id."""
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not processes_running(marker):
+        assert time.monotonic() < deadline and process.poll() is None, "the command never ran"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err, err
+    deadline = time.monotonic() + 10
+    while processes_running(marker):  # the command and its `sleep` child
+        assert time.monotonic() < deadline, f"still running: {processes_running(marker)}"
+        time.sleep(0.1)
+    (drill,) = DrillJournal(state).runs()
+    assert drill.end is None and not drill.cleanups  # unfinished: resumable
+    assert drill.stopped is not None and drill.stopped["by"] == "SIGTERM"
+    assert f"stopped (SIGTERM): `drconsole drill resume {drill.run_id}`" in out, out
+    record = drill.target("table")
+    assert not record.validated and all(v["kind"] == "builtin" for v in record.validations)
+    return drill.run_id
+
+
+def processes_running(marker: str) -> list[str]:
+    """Command lines of the processes whose command line holds `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if marker in line:
+            found.append(line)
+    return found

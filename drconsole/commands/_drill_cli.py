@@ -92,6 +92,11 @@ class DrillPrinter:
         if name == "validation":
             verdict = "passed" if event["passed"] else "FAILED"
             return f"[{target}] validation {event['kind']} {verdict}: {event['message']}"
+        if name == "drill-stopped":
+            return (
+                f"drill {event['run']} stopped ({event['by']}): `drconsole drill resume "
+                f"{event['run']}` carries it on"
+            )
         if name == "manual-step":
             done = "performed" if event["performed"] else "NOT performed"
             return f"manual step {event['step']}: {done} {event['note']}".rstrip()
@@ -184,6 +189,7 @@ def _drive(args: argparse.Namespace, runbook: Any, run_id: str | None, settings:
     if interactive and run_id is None and not confirm_start(runbook):
         say("Nothing was started.")
         return EXIT_FAILED
+    # Ctrl+C, SIGTERM or SIGHUP (cli.STOPPED_AS_CTRL_C) stop it where it is, resumably.
     report = runner.run_to_end(
         Path(args.report_dir) if args.report_dir else None,
         Path(args.junit) if args.junit else None,
@@ -406,6 +412,7 @@ def show_history(args: argparse.Namespace, runbook: str | None) -> int:
             f"RPO {format_duration(run['rpo_seconds']):>10}  RTO "
             f"{format_duration(run['rto_seconds']):>10}"
             + ("  (interrupted)" if run["interrupted"] else "")
+            + (f"  (stopped by {run['stopped']})" if run.get("stopped") else "")
             + (f"  {run['left']} left" if run["left"] and run["verdict"] != "unfinished" else "")
         )
     return EXIT_OK

@@ -14,6 +14,7 @@ from typing import Any
 from drconsole.commands._flow_cli import continued, say
 from drconsole.commands._flow_flags import add_poll_flag
 from drconsole.redact import escape_controls
+from drconsole.stop_signals import interrupt_exit_code
 
 
 def register(subparsers: Any) -> None:
@@ -486,6 +487,6 @@ def _watch(args: argparse.Namespace, settings: Any, flows: list[Any]) -> int:
             watcher.watch(JobRef(kind, account, region, job_id), on_update)
         try:
             done.wait()
-        except KeyboardInterrupt:
-            return 130
+        except KeyboardInterrupt as stop:
+            return interrupt_exit_code(stop)
     return 1 if failed else 0

@@ -200,6 +200,8 @@ def history(state_dir: Path, runbook: str | None = None) -> list[dict[str, Any]]
                     "rpo_seconds": None,
                     "targets": _target_count(state.start.get("targets")),
                     "interrupted": bool(state.resumes),
+                    # Stopped by Ctrl+C, SIGTERM, SIGHUP or the console's quit (else None).
+                    "stopped": state.stopped.get("by") if state.stopped else None,
                     # An AWS error interrupted it: the report of how it stood then.
                     "report": _report_of(state.reported),
                     "left": left_by(state, flows),

@@ -75,6 +75,8 @@ class DrillState:
     end: dict[str, Any] | None = None
     last_time: str = ""
     reported: dict[str, Any] | None = None  # the last report written (of an unfinished drill too)
+    # Its last stop (Ctrl+C, SIGTERM, SIGHUP, the console's quit) not yet resumed: `by` says which.
+    stopped: dict[str, Any] | None = None
 
     def target(self, name: str) -> TargetRecord:
         """The target's record (created empty on first use)."""
@@ -85,6 +87,7 @@ class DrillState:
         kind = record["type"]
         if kind == "drill-resume":
             self.resumes.append({**record, "last_before": self.last_time})
+            self.stopped = None
             for target in self.targets.values():
                 target.interrupted = None  # a resume carries every interrupted target on
         self.last_time = str(record.get("time", self.last_time))
@@ -114,6 +117,8 @@ class DrillState:
             self.end = dict(record)
         elif kind == "drill-verdict":
             self.reported = dict(record)
+        elif kind == "drill-stopped":
+            self.stopped = dict(record)
 
     @property
     def started_at(self) -> datetime:

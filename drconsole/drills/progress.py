@@ -143,7 +143,12 @@ class DrillProgress:
             verdict = "pass" if flow["ok"] else "FAIL"
             target.state = f"checks {flow['step']} {verdict}"
         elif kind == "job-started":
-            target.jobs.append(Job(str(flow["step"]), now))
+            if flow.get("resumed"):
+                # A job found again from the journal: `resume_from` put it in the breakdown
+                # already, and a second one, never finished, would stop the breakdown there.
+                self._job(target, str(flow["step"]), now)
+            else:
+                target.jobs.append(Job(str(flow["step"]), now))
             target.state = f"{flow['step']} started"
         elif kind in ("job-progress", "job-finished"):
             job_json = flow.get("job") or {}

@@ -43,15 +43,18 @@ class DrillRunBase:
         self.resuming = run_id is not None
         # stop(): the waits end and the drill stops where it is, resumably (the console quits).
         self.stopping = threading.Event()
+        self.stopped_by = "stop"  # what stop() was called for, as journaled
         self._engines: list[Any] = []
         self._backup_restores: dict[str, str] | None = None
         # Targets copying the same resource take turns (AWS copies a resource once at a time).
         self._copy_turns = CopyTurns()
 
-    def stop(self) -> None:
+    def stop(self, by: str | None = None) -> None:
         """End every wait (job watchers, validations, a validation command, which is killed):
         the drill's threads stop where they are, with everything journaled, for `drill resume`.
         No job is started, nothing validated and nothing cleaned up after this."""
+        if by is not None and not self.stopping.is_set():
+            self.stopped_by = by
         self.stopping.set()
         for engine in list(self._engines):
             engine.close()

@@ -33,6 +33,7 @@ from drconsole.drills.run_base import DrillRunBase
 from drconsole.drills.runbook import Target
 from drconsole.errors import AwsError, UsageError
 from drconsole.flows import events as ev
+from drconsole.stop_signals import stop_name
 
 
 class DrillRunner(DrillRunBase):
@@ -53,11 +54,28 @@ class DrillRunner(DrillRunBase):
                 refuse_if_finished(self.state())
             else:
                 self.refuse_backup_account_restores()
-            self._run_locked(report_dir, junit)
-            self.refuse_if_stopped("its clean-up and report")
+            try:
+                self._run_locked(report_dir, junit)
+                self.refuse_if_stopped("its clean-up and report")
+            except KeyboardInterrupt as stop:  # Ctrl+C, SIGTERM, SIGHUP (drconsole/stop_signals.py)
+                self.stop()
+                self._journal_stop(stop_name(stop))
+                raise
+            except InterruptedError:
+                if self.stopping.is_set():
+                    self._journal_stop(self.stopped_by)
+                raise
             return finish(
                 self.sessions, self.state_dir, self.runbook, self.run_id, report_dir, junit
             )
+
+    def _journal_stop(self, by: str) -> None:
+        """Journal that the drill was stopped, and by what: it stays unfinished and
+        `drill resume` carries it on. (Once its threads have ended: nothing runs after it.)"""
+        if self.journal.run(self.run_id) is None:
+            return  # stopped before it was journaled: nothing to carry on
+        self.journal.append(self.run_id, "drill-stopped", by=by)
+        self.emit("drill-stopped", by=by)
 
     def refuse_backup_account_restores(self) -> None:
         """UsageError, before anything is journaled, when a target restores into the central

@@ -8,18 +8,14 @@ from dataclasses import replace
 
 from drconsole.aws.facts import COPY_GROUPS, base_copy_facts, gather_group, merge_groups
 from drconsole.aws.reader import FATAL_CAUSES
-from drconsole.checks import remedies
 from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
 from drconsole.checks.common import unknown_check
 from drconsole.checks.copy import copy_verdicts
-from drconsole.checks.copy_destination import check_destination_slr
 from drconsole.checks.facts import (
-    SERVICE_LINKED_ROLE_NAME,
     RestoreFacts,
     Unreadable,
     VaultFacts,
     default_role_arn,
-    slr_arn,
 )
 from drconsole.checks.restore import check_restore_key, check_restore_role
 from drconsole.checks.restore_network import (
@@ -112,9 +108,12 @@ def restore_run(
     copy back (else, when no copy comes back into it, of the account's own newest recovery
     point there, from the facts of its DR copy run): the default restore role (with S3's extra
     policy when S3 is protected), the key the restored data is encrypted with (the vault's, or
-    the recovery point's own), AWS Backup's service-linked role, and — when a networked type
-    (EC2, a database) is protected — the default VPC with default subnets that a restore naming
-    no network lands in."""
+    the recovery point's own), and — when a networked type (EC2, a database) is protected — the
+    default VPC with default subnets that a restore naming no network lands in. These are
+    `check restore`'s own checks on the same facts, so both judge a restore alike. AWS Backup's
+    service-linked role is not one of them: a restore runs as the restore role (AWS's
+    AWSServiceRoleForBackup backs up and copies), and a copy back into the account is judged on
+    it already (`dest.service-linked-role`)."""
     run = next(
         (r for r in copy_back if r.destination_vault_arn == destination_vault_arn and r.facts),
         None,
@@ -129,11 +128,9 @@ def restore_run(
         if own is None or own.facts is None:
             return RestoreCheckRun(destination_vault_arn, ())
         rp, key, region = own.facts.recovery_point, own.facts.source_key, ""
-        slr = own_slr_check(account_id, rp.partition, reader)
     else:
         rp, vault, region = run.facts.recovery_point, run.facts.dest_vault, run.facts.dest_region
         key = vault.key if isinstance(vault, VaultFacts) else vault
-        slr = check_destination_slr(run.facts)
     # S3 needs the most of the role: judge the role for it when S3 is protected here.
     kind = "S3" if "S3" in resource_types else (resource_types[0] if resource_types else "")
     point = replace(rp, resource_type=kind or rp.resource_type)
@@ -152,39 +149,7 @@ def restore_run(
     networked = [t for t in resource_types if t in NETWORKED_TYPES]
     if networked:
         checks.append(default_network_check(reader, facts, networked[0]))
-    checks.append(
-        Check(
-            "restore.service-linked-role",
-            "AWS Backup's service-linked role exists",
-            slr.status,
-            slr.evidence,
-            slr.cause,
-            # drconsole's own fix is offered on the copy-back check (when there is one),
-            # which holds the facts it needs.
-            slr.remediation,
-        )
-    )
     return RestoreCheckRun(destination_vault_arn, tuple(checks), facts)
-
-
-def own_slr_check(account_id: str, partition: str, reader: SharedFacts) -> Check:
-    """AWS Backup's service-linked role in the restoring account, which a restore of its own
-    recovery points needs as much as a copy into it does."""
-    role = slr_arn(account_id, partition)
-    exists = reader.role_exists(account_id, SERVICE_LINKED_ROLE_NAME)
-    cid, title = "dest.service-linked-role", "Service-linked role exists"
-    if isinstance(exists, Unreadable):
-        return unknown_check(cid, title, exists, f"role {role}")
-    if exists:
-        return Check(cid, title, CheckStatus.PASS, f"{role} exists")
-    return Check(
-        cid,
-        title,
-        CheckStatus.FAIL,
-        f"{role} does not exist (AWS Backup was never used in account {account_id})",
-        CauseCode.SERVICE_LINKED_ROLE_MISSING,
-        f"In account {account_id} run: {remedies.slr_cli()}",
-    )
 
 
 def default_network_check(reader: SharedFacts, facts: RestoreFacts, resource_type: str) -> Check:

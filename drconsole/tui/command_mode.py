@@ -251,6 +251,9 @@ class CommandPrompt(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("tab", "complete", "Complete", show=False),
+        # Run while the key is read: Input's own Enter posts a message handled later, and the
+        # keys typed right behind it (`:drills` Enter `/web`) went into the prompt, lost with it.
+        Binding("enter", "run", "Run", show=False, priority=True),
     ]
     DEFAULT_CSS = """
     CommandPrompt { align: center bottom; background: $background 30%; }
@@ -276,20 +279,18 @@ class CommandPrompt(ModalScreen[str | None]):
         prompt = self.query_one(Input)
         if self.focused is prompt:
             return
-        if event.key == "enter":
-            event.stop()
-            self.dismiss(prompt.value)
-        elif event.is_printable and event.character is not None:
+        if event.is_printable and event.character is not None:
             event.stop()
             prompt.insert_text_at_cursor(event.character)
+
+    def action_run(self) -> None:
+        """Enter: run the command typed (the screen it opens takes the keys typed next)."""
+        self.dismiss(self.query_one(Input).value)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         # A `:` typed twice (or pasted with the command) is not part of it.
         if event.value.startswith(":"):
             event.input.value = event.value.lstrip(":")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
 
     def action_complete(self) -> None:
         """Accept the suggested command name."""

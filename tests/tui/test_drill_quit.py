@@ -39,7 +39,8 @@ async def test_quitting_during_the_validation_command_leaves_the_drill_resumable
     async with app.run_test(size=SIZE) as pilot:
         drill = DrillScreen(runbook)
         await app.push_screen(drill)
-        await pilot.press("R")
+        await wait_until(pilot, lambda: drill.plan is not None, what="plan", timeout=60)
+        await pilot.press("R")  # asked once the plan is shown
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked")
         await pilot.press("y")
         await wait_until(
@@ -58,6 +59,7 @@ async def test_quitting_during_the_validation_command_leaves_the_drill_resumable
     time.sleep(COMMAND_SECONDS + 2)  # had it gone on, the drill would have ended by now
     state = DrillJournal(tmp_path / "state" / "drconsole").run(run_id)
     assert state is not None and state.end is None and not state.cleanups
+    assert state.stopped is not None and state.stopped["by"] == "console quit"
     record = state.target("table")
     assert not record.validated and [v["kind"] for v in record.validations] == ["builtin"]
     assert "tui-quit-table" in tables(sb, info)  # not cleaned up

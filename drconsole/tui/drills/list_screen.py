@@ -118,6 +118,7 @@ class DrillsScreen(BrowseScreen):
         self.catalog: Catalog | None = None
         self.shown: list[RunbookEntry] = []
         self.initial_query = query
+        self.load_failed = False
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="drills-folder")
@@ -137,10 +138,20 @@ class DrillsScreen(BrowseScreen):
         self.query_one("#runs", DataTable).add_columns(
             "Past runs (UTC)", "Verdict", "RPO", "RTO", "Run id"
         )
-        self.main_widget().focus()
+        self.set_focus(self.main_widget())  # now, not after a refresh: see TableScreen
         if self.initial_query:
             self.filter_for(self.initial_query)
         self.action_refresh()
+
+    @property
+    def keys_wait(self) -> bool:
+        """Keys typed ahead (`:drills` Enter `/name` Enter Enter) wait for the runbooks to be
+        listed, so that the filter and Enter find them (tui/key_order.py)."""
+        return self.catalog is None and not self.load_failed
+
+    def loading_failed(self) -> None:
+        self.load_failed = True
+        super().loading_failed()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()

@@ -42,3 +42,28 @@ def progress_text(progress: DrillProgress, now: datetime) -> Text:
         phases = breakdown_text(progress.breakdown(target, now))
         text.append(f"  {phases or 'waiting for the drill to start'}\n", style="dim")
     return text
+
+
+def summary_text(progress: DrillProgress, verdict: str | None) -> Text:
+    """One line: the drill's verdict once it has one, how many targets are where, and the
+    targets that failed, by name (the progress below may be scrolled past them)."""
+    targets = list(progress.targets.values())
+    stopped = [t for t in targets if t.failed and t.state.startswith("interrupted")]
+    failed = [t for t in targets if t.failed and t not in stopped]
+    done = sum(1 for t in targets if t.finished and not t.failed)
+    text = Text()
+    if verdict is not None:
+        style = "bold green" if verdict == "passed" else "bold red"
+        text.append(f"drill {verdict}", style=style)
+        text.append(" · ")
+    text.append(f"{len(targets)} targets: {done} validated")
+    if failed:
+        text.append(" · ")
+        names = ", ".join(f"{t.name} [{t.cause}]" if t.cause else t.name for t in failed)
+        text.append(f"{len(failed)} FAILED: {names}", style="bold red")
+    if stopped:
+        text.append(f" · {len(stopped)} interrupted: {', '.join(t.name for t in stopped)}")
+    running = len(targets) - done - len(failed) - len(stopped)
+    if running:
+        text.append(f" · {running} running")
+    return text

@@ -28,7 +28,7 @@ from textual.widget import Widget
 from drconsole.drills.progress import DrillProgress
 from drconsole.drills.resume import journaled_flows
 from drconsole.tui.drills.list_screen import DrillsScreen
-from drconsole.tui.drills.render import plan_text, progress_text
+from drconsole.tui.drills.render import plan_text, progress_text, summary_text
 from drconsole.tui.screens.base import BrowseScreen
 from drconsole.tui.widgets.plain import Static
 from drconsole.tui.widgets.wrapped_log import WrappedLog
@@ -61,9 +61,15 @@ class DrillScreen(BrowseScreen):
         Binding("pageup", "scroll_body(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_body(1)", "Scroll down", show=False),
     ]
+    # The progress is bounded and scrolls: with many targets (two lines each) it pushed the
+    # report, the log and the status line off an 80x24 screen. The summary line above it names
+    # the verdict and what failed, however many targets there are.
     DEFAULT_CSS = """
-    DrillScreen #drill-body { height: 1fr; padding: 0 1; }
+    DrillScreen #drill-summary { height: 1; padding: 0 1; text-wrap: nowrap;
+        text-overflow: ellipsis; }
+    DrillScreen #drill-progress-box { height: auto; max-height: 8; }
     DrillScreen #drill-progress { height: auto; padding: 0 1; }
+    DrillScreen #drill-body { height: 1fr; min-height: 3; padding: 0 1; }
     DrillScreen #drill-log { height: 8; border: round $accent; }
     """
     MIN_POLL = 1.0  # seconds between the first polls of a job, as `drill run`'s default
@@ -123,6 +129,7 @@ class DrillScreen(BrowseScreen):
         self.report: dict[str, Any] | None = None
         self.log_lines: list[str] = []
         self.running = False
+        self.planning = False  # the plan is being read (R waits for it)
         self._answers: queue.Queue[tuple[bool, str]] = queue.Queue(maxsize=1)
         self._stopping = threading.Event()
         self._ticker: Timer | None = None
@@ -133,7 +140,9 @@ class DrillScreen(BrowseScreen):
         return str(Path(self.runbook.path).resolve())
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", id="drill-progress")
+        yield Static("", id="drill-summary")
+        with VerticalScroll(id="drill-progress-box"):
+            yield Static("", id="drill-progress")
         with VerticalScroll(id="drill-body"):
             yield Static("", id="drill-text")
         yield WrappedLog(id="drill-log")
@@ -143,8 +152,8 @@ class DrillScreen(BrowseScreen):
 
     def on_mount(self) -> None:
         self.query_one("#drill-log").display = False
-        self.query_one("#drill-progress").display = False
-        self.main_widget().focus()
+        self.show_run_parts(False)
+        self.set_focus(self.main_widget())  # now, not after a refresh: see TableScreen
         if self.resume_run is None:
             self.action_refresh()
             return
@@ -164,6 +173,7 @@ class DrillScreen(BrowseScreen):
         self.query_one("#drill-text", Static).update(
             Text(f"Drill {self.runbook.name}: reading recovery points and checking…")
         )
+        self.planning = True
         self.make_plan()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="drill-plan")
@@ -174,6 +184,7 @@ class DrillScreen(BrowseScreen):
         self.post_message(self.Planned(plan_drill(self.drapp.sessions, self.runbook)))
 
     def on_drill_screen_planned(self, message: Planned) -> None:
+        self.planning = False
         if self.report is not None:
             return
         self.plan = message.plan
@@ -210,6 +221,14 @@ class DrillScreen(BrowseScreen):
         if self.drapp.settings.read_only:  # the binding is hidden; the runner refuses too
             self.notify("Read-only mode: a drill starts copy and restore jobs.", severity="warning")
             return
+        if self.planning:
+            # Asked before the plan is read, the question would lack its warning that a target
+            # cannot start (and a `y` typed ahead would answer it unread).
+            self.notify(
+                f"The plan of {self.runbook.name} is still being read: R asks once it is shown.",
+                timeout=4,
+            )
+            return
         runbook = self.runbook
         destinations = sorted({t.restore_to.vault_arn for t in runbook.targets})
         detail = (
@@ -218,7 +237,9 @@ class DrillScreen(BrowseScreen):
             f"{runbook.cleanup}. The drill is journaled: `drconsole drill resume` carries it on "
             "if this console stops."
         )
-        if self.plan is not None and not self.plan.ok:
+        if self.plan is None:  # planning failed: the drill's own checks still run
+            detail += " The plan could not be read (r plans again): nothing says what can start."
+        elif not self.plan.ok:
             blocked = [t.target.name for t in self.plan.targets if not t.ok]
             detail += f" The plan says {', '.join(blocked)} cannot start: it will fail."
 
@@ -236,7 +257,7 @@ class DrillScreen(BrowseScreen):
         self.running = True
         keep_alive(app, self)
         app.drill_screens[self.key] = self
-        self.query_one("#drill-progress").display = True
+        self.show_run_parts(True)
         self.query_one("#drill-log").display = True
         self._ticker = self.set_interval(0.5, self.show_progress)
         self.set_status("drill starting │ Esc leaves it running here")
@@ -269,7 +290,7 @@ class DrillScreen(BrowseScreen):
         )
         self.runner = runner
         if self._stopping.is_set():
-            runner.stop()
+            runner.stop("console quit")
         try:
             report = runner.run_to_end(None, None)
         except (DrillBusy, DrillFinished) as refused:
@@ -285,7 +306,7 @@ class DrillScreen(BrowseScreen):
         """Another drconsole holds the drill, or it has finished: this view did nothing and
         says so."""
         self.end_run()
-        self.query_one("#drill-progress").display = False
+        self.show_run_parts(False)
         self.query_one("#drill-log").display = False
         line = f"Not resumed: {message.reason}; nothing was done here."
         self.query_one("#drill-text", Static).update(Text(line, style="bold red"))
@@ -334,10 +355,18 @@ class DrillScreen(BrowseScreen):
         self.log_lines.append(line)
         self.query_one("#drill-log", WrappedLog).write(line)
 
+    def show_run_parts(self, shown: bool) -> None:
+        """The summary line and the progress: shown once the drill runs."""
+        self.query_one("#drill-summary").display = shown
+        self.query_one("#drill-progress-box").display = shown
+
     def show_progress(self) -> None:
-        """Redraw the per-target progress (every half second while the drill runs)."""
+        """Redraw the per-target progress and its summary line (every half second while the
+        drill runs)."""
         if self.runner is not None:
             self.query_one("#drill-progress", Static).update(progress_text(self.progress, utcnow()))
+            verdict = str(self.report["verdict"]) if self.report is not None else None
+            self.query_one("#drill-summary", Static).update(summary_text(self.progress, verdict))
 
     def on_drill_screen_finished(self, message: Finished) -> None:
         from drconsole.tui.drills.report_screen import report_text
@@ -396,6 +425,7 @@ class DrillScreen(BrowseScreen):
             self.log_line(f"the drill stopped; `drconsole drill resume {run_id}` carries it on")
             self.set_status(f"drill {run_id} stopped │ drconsole drill resume {run_id}")
         else:
+            self.planning = False
             self.set_status("planning failed (r to retry)")
 
     # Leaving -------------------------------------------------------------------------------
@@ -438,7 +468,7 @@ class DrillScreen(BrowseScreen):
         """The console stops: end the drill's waits, so that its thread ends (resumably)."""
         self._stopping.set()
         if self.runner is not None:
-            self.runner.stop()
+            self.runner.stop("console quit")
 
 
 def keep_alive(app: Any, screen: DrillScreen) -> None:

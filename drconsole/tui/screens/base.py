@@ -155,7 +155,7 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
         filter_bar.value = text
         filter_bar.display = False
         self._filter_typed(text)  # the bar's value may have been `text` already
-        self.main_widget().focus()
+        self.set_focus(self.main_widget())  # now: a `/` typed next must keep the filter's focus
 
     def clear_filter(self) -> None:
         """Drop the filter and hide its bar."""
