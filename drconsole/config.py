@@ -402,7 +402,8 @@ def load_settings(
         return config.top.get(key, default)
 
     flag_regions = getattr(args, "regions", None)
-    configured_region = _configured_region(environ, profile)
+    configured_region: str | None = None
+    read_configured = False  # the environment's or profile's Region read already
     if "regions" in overrides:
         regions = _unique(list(overrides.pop("regions")))
         regions_source = "given"
@@ -414,11 +415,16 @@ def load_settings(
         regions_source = "config file regions"
     else:
         env_home = _env_region(environ)
-        home = env_home or profile_region(profile)
+        home = configured_region = env_home or profile_region(profile)
+        read_configured = True
         regions = _unique(([home] if home else []) + list(pick("dr_regions", [])))
         regions_source = "AWS_REGION" if env_home else "the profile's Region"
         if pick("dr_regions"):
             regions_source += " and dr_regions"
+    if not read_configured:
+        # The Regions came from elsewhere: the environment's or profile's Region still says
+        # where the caller's STS calls go first.
+        configured_region = _configured_region(environ, profile)
     role_name = limits.role(getattr(args, "role_name", None), "--role-name")
     # Checked here, used by botocore; AWS_ENDPOINT_URL_<SERVICE> too, before any request (the
     # AWS config file's endpoints are checked as each client is made: aws/endpoints.py).

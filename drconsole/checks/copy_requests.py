@@ -9,6 +9,7 @@ from drconsole.checks.request_context import (
     ContextValues,
     RequestContext,
     UnknownKey,
+    account_of,
     path_unknown,
     region_of,
     request_context,
@@ -79,18 +80,30 @@ def copy_into_request(facts: CopyFacts) -> RequestContext:
 
 
 def source_key_request(facts: CopyFacts, key: KeyFacts) -> RequestContext:
-    """The destination's AWSServiceRoleForBackup using the source key, in the key's Region.
-    kms:CallerAccount is in every KMS request; key policies sharing a key with "Principal": "*"
-    are usually conditioned on it."""
-    key_account = key.arn.split(":")[4] if key.arn.count(":") >= 5 else ""
+    """The destination's AWSServiceRoleForBackup using the source key, in the key's Region."""
     owner: OrgMembership | Unreadable | None = (
-        facts.source_org if key_account == facts.recovery_point.account_id else None
+        facts.source_org if account_of(key.arn) == facts.recovery_point.account_id else None
     )
+    rp = facts.recovery_point
+    return key_use_request(facts, key, owner, rp.region, rp.account_id)
+
+
+def key_use_request(
+    facts: CopyFacts,
+    key: KeyFacts,
+    owner: OrgMembership | Unreadable | None,
+    default_region: str,
+    default_account: str,
+) -> RequestContext:
+    """The destination's AWS Backup using `key` (the source's, or the destination vault's), in
+    the key's Region and account (`default_*` for an ARN without them). kms:CallerAccount is in
+    every KMS request; key policies sharing a key with "Principal": "*" are usually conditioned
+    on it."""
     return request_context(
-        region=region_of(key.arn) or facts.recovery_point.region,
+        region=region_of(key.arn) or default_region,
         principal_account=facts.dest_account_id,
         principal_org=facts.dest_org,
-        resource_account=key_account or facts.recovery_point.account_id,
+        resource_account=account_of(key.arn) or default_account,
         resource_org=owner,
     ).adding(
         {"kms:CallerAccount": facts.dest_account_id},

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 from drconsole.checks import remedies
 from drconsole.checks.common import unknown_check
-from drconsole.checks.copy_requests import COPY_VIA_SERVICE
+from drconsole.checks.copy_requests import key_use_request
 from drconsole.checks.evaluation import with_policy_warnings
 from drconsole.checks.facts import CopyFacts, KeyFacts, OrgMembership, Unreadable, slr_arn
-from drconsole.checks.request_context import RequestContext, region_of, request_context
+from drconsole.checks.request_context import RequestContext, account_of
 from drconsole.checks.undetermined import decide_in, undetermined_check
 from drconsole.checks.unreadable import entry_refused
 from drconsole.models import CauseCode, Check, CheckStatus
@@ -79,21 +79,15 @@ def key_use_gaps(
     return gaps
 
 
-def key_user_request(facts: CopyFacts, key: KeyFacts, principal_account: str) -> RequestContext:
-    """AWS Backup of `principal_account` (the destination) using `key`, in the key's Region."""
-    key_account = key.arn.split(":")[4] if key.arn.count(":") >= 5 else ""
+def vault_key_request(facts: CopyFacts, key: KeyFacts) -> RequestContext:
+    """The destination's AWS Backup using the destination vault's key, in the key's Region."""
+    key_account = account_of(key.arn)
     owner: OrgMembership | Unreadable | None = None
     if key_account == facts.dest_account_id:
         owner = facts.dest_org
     elif key_account == facts.recovery_point.account_id:
         owner = facts.source_org
-    return request_context(
-        region=region_of(key.arn) or facts.dest_region,
-        principal_account=principal_account,
-        principal_org=facts.dest_org,
-        resource_account=key_account or principal_account,
-        resource_org=owner,
-    ).adding({"kms:CallerAccount": principal_account}, {"kms:ViaService": COPY_VIA_SERVICE})
+    return key_use_request(facts, key, owner, facts.dest_region, facts.dest_account_id)
 
 
 def key_in_closed_account(
@@ -101,7 +95,7 @@ def key_in_closed_account(
 ) -> Check | None:
     """UNKNOWN for a key (or its policy) drconsole could not read because its account does
     not let drconsole in, naming what to verify there; None for any other failed read."""
-    account = key_arn.split(":")[4] if key_arn.count(":") >= 5 else ""
+    account = account_of(key_arn)
     if not account or not entry_refused(fact, account):
         return None
     cid, title = check
@@ -147,7 +141,7 @@ def vault_key_verdict(check: tuple[str, str], facts: CopyFacts, key: KeyFacts) -
     if isinstance(policy, Unreadable):
         closed = key_in_closed_account(check, key.arn, policy, principal, statements)
         return closed or unknown_check(*check, policy, f"the policy of key {key.arn}")
-    context = key_user_request(facts, key, facts.dest_account_id)
+    context = vault_key_request(facts, key)
     gaps = key_use_gaps(check, policy, principal, key.arn, context, VAULT_KEY_USE_ACTIONS)
     name = f"the policy of key {key.arn}"
     cid, title = check
@@ -157,7 +151,7 @@ def vault_key_verdict(check: tuple[str, str], facts: CopyFacts, key: KeyFacts) -
         if gaps.undetermined is not None:
             return with_policy_warnings(gaps.undetermined, gaps.warnings, name)
         return None
-    account = key.arn.split(":")[4]
+    account = account_of(key.arn)
     fix = (
         f"remove or narrow the deny statement ({'; '.join(dict.fromkeys(gaps.denying))}) in "
         f"the key policy of {key.arn}"

@@ -135,3 +135,9 @@ def region_of(arn: str) -> str:
     """The Region field of an ARN ("" when it has none)."""
     parts = arn.split(":")
     return parts[3] if len(parts) > 5 else ""
+
+
+def account_of(arn: str) -> str:
+    """The account field of an ARN ("" when it has none)."""
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from drconsole.diagnose.facts import arn_account, arn_region, vault_name
 from drconsole.models import Diagnosis
 
 # What a copy's or restore's own record knows, whatever the message says. A command run where
@@ -111,10 +112,10 @@ _RDS_SNAPSHOT = re.compile(r"^arn:[\w-]+:rds:[\w-]+:\d{12}:(?:cluster-)?snapshot
 
 def vault_parts(vault_arn: str) -> tuple[str, str, str]:
     """The Region, account and name of a backup vault ARN ('' for each it lacks)."""
-    parts = vault_arn.split(":", 6)
-    if len(parts) < 7 or parts[5] != "backup-vault":
+    name = vault_name(vault_arn)
+    if name is None:
         return "", "", ""
-    return parts[3], parts[4], parts[6]
+    return arn_region(vault_arn) or "", arn_account(vault_arn) or "", name
 
 
 def point_values(point_arn: str) -> dict[str, str]:
