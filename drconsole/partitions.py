@@ -23,9 +23,9 @@ def of_arn(arn: str) -> str:
 
 @functools.cache
 def _botocore_session() -> Any:
-    import botocore.session
+    from drconsole.aws.model_loader import core_session
 
-    return botocore.session.get_session()
+    return core_session()
 
 
 @functools.cache

@@ -23,7 +23,7 @@ from drconsole.aws.session import AwsSessions
 from drconsole.config import DEFAULT_ROLE_NAME, Settings
 from drconsole.errors import AwsError, UsageError
 from drconsole.models import AccountError, CauseCode, Organization
-from drconsole.partitions import account_root, of_arn
+from drconsole.partitions import account_root, known_partition, of_arn
 
 # Role names that give the management account access to members, most common first: the one
 # AWS Organizations creates, and the one AWS Control Tower creates.
@@ -79,21 +79,16 @@ def enabled_regions(sessions: AwsSessions) -> tuple[tuple[str, ...], str]:
     Only the caller's partition, and no Region that is not opted in: AWS leaves them out of
     this answer anyway, and an emulator that lists them would have every one of them read.
     """
-    import botocore.session
-    from botocore.exceptions import UnknownRegionError
-
     try:
         answer = sessions.client("ec2").describe_regions()
         partition = sessions.partition()
     except AWS_FAILURES as exc:
         return (), describe(exc)
-    core = botocore.session.get_session()
 
     def in_partition(name: str) -> bool:
-        try:
-            return bool(core.get_partition_for_region(name) == partition)
-        except UnknownRegionError:  # a Region newer than botocore: AWS listed it, keep it
-            return True
+        known = known_partition(name)
+        # A Region newer than botocore (None): AWS listed it, keep it.
+        return known is None or known == partition
 
     names = [
         name

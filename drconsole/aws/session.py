@@ -34,7 +34,7 @@ from drconsole.aws.credential_errors import (
 )
 from drconsole.aws.endpoints import configured_endpoint
 from drconsole.aws.fastparse import utc_parser_factory
-from drconsole.aws.loader_lock import serialize_reads
+from drconsole.aws.model_loader import shared_loader
 from drconsole.aws.pacing import FOREGROUND
 from drconsole.aws.readonly import install_read_only_guard
 from drconsole.aws.refused_roles import RefusedRoles
@@ -113,7 +113,7 @@ class AwsSessions(CallerIdentity, CredentialErrors):
         self._sessions[CALLER] = self._base
         self._base._session.register_component("response_parser_factory", utc_parser_factory())
         # Every identity shares one model loader: service models are parsed once per process.
-        self._loader = serialize_reads(self._base._session.get_component("data_loader"))
+        self._loader = shared_loader(self._base._session)
 
     @property
     def read_only(self) -> bool:
