@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from drconsole import limits
@@ -98,7 +98,8 @@ def add_scope_flags(parser: argparse.ArgumentParser, account_help: str) -> None:
 
 
 def parse_since(value: str, now: datetime | None = None) -> datetime:
-    """`7d` / `24h` / `30m` / `2w` ago, or an ISO date or date-time (UTC unless it says)."""
+    """`7d` / `24h` / `30m` / `2w` ago, an ISO date (that UTC day), or an ISO date-time with
+    its zone (Z or an offset): a time without one is refused, not guessed."""
     now = now or datetime.now(UTC)
     text = value.strip()
     match = DURATION.match(text)
@@ -117,11 +118,26 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
             f"--since {limits.shown(value)}: expected a duration (30m, 24h, 7d, 2w) "
             "or a date (2026-11-01 or 2026-11-01T08:00:00Z)"
         ) from None
+    if moment.tzinfo is None and not _is_date(text):
+        # 14:32 of whose clock? A guess is an hour or more off for most of the world.
+        raise UsageError(
+            f"--since {limits.shown(value)}: a time needs its zone, e.g. "
+            f"{moment:%Y-%m-%dT%H:%M}Z (UTC) or {moment:%Y-%m-%dT%H:%M}+05:30"
+        )
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+        moment = moment.replace(tzinfo=UTC)  # a date alone: that UTC day, as AWS counts days
     if moment > now:
         raise UsageError(f"--since {limits.shown(value)} is in the future")
     return moment
+
+
+def _is_date(text: str) -> bool:
+    """True for a date without a time of day (2026-11-01)."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_resource_type(value: str | None) -> str | None:
