@@ -1,0 +1,133 @@
+"""Point-in-time restore: `--metadata RestoreTime=...` names a moment with its zone, inside the
+continuous backup's window, and is sent in UTC to the second; anything else is one line, exit 2,
+and no restore job is started. Against the real CLI and the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from drconsole.flows import restore_time
+from drconsole.sandbox.scenarios import start_sandbox
+from drconsole.sandbox.server import SandboxOptions
+from drconsole.sandbox.store import seed_recovery_point
+from tests.cli_box import EU, Box
+
+POLL = ("--poll-interval", "0.1")
+KOLKATA = timezone(timedelta(hours=5, minutes=30))
+
+
+@pytest.fixture(scope="module")
+def box() -> Iterator[Box]:
+    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=3600.0))
+    try:
+        yield Box(sandbox, info)
+    finally:
+        sandbox.stop()
+
+
+def prod_s3_snapshot(box: Box) -> dict[str, object]:
+    points = box.backup("prod").list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    s3 = [p for p in points["RecoveryPoints"] if p["ResourceType"] == "S3"]
+    return dict(max(s3, key=lambda p: p["CreationDate"]))
+
+
+def continuous_point(box: Box, began: datetime) -> str:
+    """A continuous backup of prod's bucket in prod-vault, begun at `began`."""
+    snapshot = prod_s3_snapshot(box)
+    return seed_recovery_point(
+        box.accounts["prod"],
+        EU,
+        "prod-vault",
+        resource_arn=str(snapshot["ResourceArn"]),
+        resource_type="S3",
+        resource_name=str(snapshot.get("ResourceName") or ""),
+        created=began,
+        encryption_key_arn=None,
+        size_bytes=2**20,
+        continuous=True,
+    )
+
+
+def restore(box: Box, state: Path, rp: str, when: str) -> tuple[int, str]:
+    done = box.cli(
+        state, "restore", "--recovery-point", rp, "--source-account", box.accounts["prod"],
+        "--metadata", f"RestoreTime={when}", "--yes", "--json", *POLL,
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, done.stderr
+
+
+def test_a_time_with_its_offset_is_sent_in_utc(box: Box, tmp_path: Path) -> None:
+    rp = continuous_point(box, datetime.now(UTC) - timedelta(days=3))
+    moment = (datetime.now(UTC) - timedelta(hours=5)).replace(microsecond=0)
+    code, stderr = restore(box, tmp_path, rp, moment.astimezone(KOLKATA).isoformat())
+    assert code == 0, stderr
+    (job,) = box.restore_jobs("prod", EU, rp)
+    sent = box.backup("prod").get_restore_job_metadata(RestoreJobId=job["RestoreJobId"])
+    assert sent["Metadata"]["RestoreTime"] == f"{moment:%Y-%m-%dT%H:%M:%S}Z"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        # 14:32 of whose clock: AWS would read UTC, the operator may have meant local time.
+        (lambda now: f"{now - timedelta(hours=2):%Y-%m-%dT%H:%M}", "needs its zone"),
+        (lambda now: f"{now - timedelta(hours=2):%Y-%m-%d %H:%M:%S}", "needs its zone"),
+        (lambda now: f"{now - timedelta(days=1):%Y-%m-%d}", "needs a time of day"),
+        (lambda now: "yesterday 14:32", "must be a date and time"),
+        (lambda now: f"{now - timedelta(hours=2):%Y-%m-%dT%H:%M:%S}.250Z", "to the second"),
+        (lambda now: f"{now + timedelta(hours=1):%Y-%m-%dT%H:%M:%S}Z", "is in the future"),
+        # Before the continuous backup began (3 days ago): nothing to replay.
+        (
+            lambda now: f"{now - timedelta(days=4):%Y-%m-%dT%H:%M:%S}Z",
+            "the earliest time this recovery point can restore to (its continuous backup began)",
+        ),
+    ],
+)
+def test_a_restore_time_that_cannot_be_meant_is_refused_before_anything_starts(
+    box: Box, tmp_path: Path, given: object, expected: str
+) -> None:
+    rp = continuous_point(box, datetime.now(UTC) - timedelta(days=3))
+    code, stderr = restore(box, tmp_path, rp, given(datetime.now(UTC)))  # type: ignore[operator]
+    assert code == 2, stderr
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert "RestoreTime" in stderr and expected in stderr
+    assert box.restore_jobs("prod", EU, rp) == []
+
+
+def test_a_restore_time_for_a_snapshot_is_refused(box: Box, tmp_path: Path) -> None:
+    """A snapshot restores as it was taken: a time given would be silently ignored, and the
+    operator would take its data for that moment's."""
+    rp = str(prod_s3_snapshot(box)["RecoveryPointArn"])
+    before = len(box.restore_jobs("prod", EU, rp))
+    when = f"{datetime.now(UTC) - timedelta(hours=1):%Y-%m-%dT%H:%M:%S}Z"
+    code, stderr = restore(box, tmp_path, rp, when)
+    assert code == 2, stderr
+    assert "applies to a continuous backup (point-in-time recovery) only" in stderr
+    assert len(box.restore_jobs("prod", EU, rp)) == before
+
+
+def test_check_restore_fails_the_metadata_check_on_it(box: Box, tmp_path: Path) -> None:
+    rp = continuous_point(box, datetime.now(UTC) - timedelta(days=3))
+    when = f"{datetime.now(UTC) - timedelta(hours=2):%Y-%m-%dT%H:%M}"
+    done = box.cli(
+        tmp_path, "check", "restore", "--recovery-point", rp,
+        "--source-account", box.accounts["prod"], "--metadata", f"RestoreTime={when}",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "RestoreTime needs its zone" in done.stdout
+
+
+def test_the_window_goes_back_35_days_at_most() -> None:
+    now = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    began = now - timedelta(days=60)
+    problem = restore_time.problem("2026-10-20T12:00:00Z", True, began, now)
+    assert problem is not None and "AWS goes back 35 days" in problem
+    assert restore_time.problem("2026-11-01T12:00:00+01:00", True, began, now) is None
+    # Across a DST change the offset given is what counts: 01:30-04:00 (EDT) is 05:30Z.
+    assert restore_time.sent_as("2026-11-01T01:30:00-04:00") == "2026-11-01T05:30:00Z"
+    assert restore_time.sent_as("2026-11-01T01:30:00-05:00") == "2026-11-01T06:30:00Z"
