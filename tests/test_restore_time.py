@@ -4,6 +4,7 @@ and no restore job is started. Against the real CLI and the sandbox."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -131,3 +132,37 @@ def test_the_window_goes_back_35_days_at_most() -> None:
     # Across a DST change the offset given is what counts: 01:30-04:00 (EDT) is 05:30Z.
     assert restore_time.sent_as("2026-11-01T01:30:00-04:00") == "2026-11-01T05:30:00Z"
     assert restore_time.sent_as("2026-11-01T01:30:00-05:00") == "2026-11-01T06:30:00Z"
+
+
+def test_a_drill_measures_the_rpo_of_a_point_in_time_restore_from_its_restore_time(
+    box: Box, tmp_path: Path
+) -> None:
+    """A continuous backup begun 3 days ago, restored to 2 hours ago: the data is of 2 hours
+    ago (not of 3 days ago, which would fail a 24h RPO objective wrongly)."""
+    rp = continuous_point(box, datetime.now(UTC) - timedelta(days=4))
+    moment = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
+    prod = box.accounts["prod"]
+    bucket = str(prod_s3_snapshot(box)["ResourceArn"])
+    runbook = tmp_path / "pitr.yaml"
+    runbook.write_text(
+        f"""
+name: pitr
+objectives: {{rpo: 24h}}
+source: {{account: "{prod}", region: {EU}, vault: prod-vault}}
+targets:
+  - name: bucket
+    resource: {bucket}
+    recovery_point: {rp}
+    restore_to: {{account: "{prod}", region: {EU}, vault: prod-vault}}
+    metadata:
+      RestoreTime: "{moment.astimezone(KOLKATA).isoformat()}"
+"""
+    )
+    done = box.cli(tmp_path, "drill", "plan", str(runbook), "--json")
+    assert "Traceback" not in done.stderr, done.stderr
+    document = json.loads(done.stdout)
+    (target,) = document["targets"]
+    resolved = target["resolved"]
+    assert resolved["recovery_point"] == rp
+    assert resolved["data_time_basis"] == "restore-time"
+    assert datetime.fromisoformat(resolved["data_time"]) == moment
