@@ -420,6 +420,9 @@ def test_job_states_are_botocores() -> None:
         # A time of day without its zone is not guessed to be UTC (nor local).
         (["jobs", "--since", "2026-12-01T08:00"], "'2026-12-01T08:00': a time needs its zone"),
         (["recovery-points", "--since", "2026-12-01 08:00:00"], "a time needs its zone"),
+        (["recovery-points", "--before", "2026-12-01T08:00"], "--before '2026-12-01T08:00': a"),
+        (["jobs", "--before", "2h"], "ls jobs: --before applies to recovery-points"),
+        (["recovery-points", "--since", "1h", "--before", "2h"], "no recovery point can be in"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -441,6 +444,24 @@ def test_since_with_an_offset_is_the_same_moment_in_utc(env: dict[str, str]) -> 
     utc = ls_json(env, "jobs", "--account", "prod", "--since", f"{moment:%Y-%m-%dT%H:%M}Z")
     assert given["scope"]["since"] == utc["scope"]["since"] == f"{moment:%Y-%m-%dT%H:%M:%S}Z"
     assert given["items"] == utc["items"]
+
+
+def test_before_gives_the_last_recovery_point_before_a_moment_first(env: dict[str, str]) -> None:
+    """ "The last recovery point before the corruption at 14:32 (Kolkata)": strictly before,
+    the moment given with its offset, newest first."""
+    points = ls_json(env, "recovery-points", "--account", "prod", "--resource-type", "S3")["items"]
+    newest, older = points[0], points[1]
+    created = datetime.fromisoformat(newest["created"])
+    at_corruption = created.astimezone(timezone(timedelta(hours=5, minutes=30)))
+    in_st_johns = {**env, "TZ": "America/St_Johns"}
+    args = ("recovery-points", "--account", "prod", "--resource-type", "S3", "--before")
+    found = ls_json(in_st_johns, *args, at_corruption.isoformat())
+    assert found["items"][0]["arn"] == older["arn"]  # the point made at that very second is not
+    assert found["scope"]["created_before"] == newest["created"]
+    a_second_later = (at_corruption + timedelta(seconds=1)).isoformat()
+    assert ls_json(env, *args, a_second_later)["items"][0]["arn"] == newest["arn"]
+    table = drconsole(env, "ls", *args, "2h")
+    assert table.returncode == 0 and "; created before " in table.stderr
 
 
 def test_expired_sso_login_is_named(env: dict[str, str], tmp_path: Path) -> None:
