@@ -166,3 +166,37 @@ targets:
     assert resolved["recovery_point"] == rp
     assert resolved["data_time_basis"] == "restore-time"
     assert datetime.fromisoformat(resolved["data_time"]) == moment
+
+
+def test_drill_plan_refuses_a_runbook_restore_time_without_its_zone(
+    box: Box, tmp_path: Path
+) -> None:
+    rp = continuous_point(box, datetime.now(UTC) - timedelta(days=2))
+    prod = box.accounts["prod"]
+    bucket = str(prod_s3_snapshot(box)["ResourceArn"])
+    naive = f"{datetime.now(UTC) - timedelta(hours=3):%Y-%m-%dT%H:%M:%S}"
+    runbook = tmp_path / "pitr.yaml"
+    runbook.write_text(
+        f"""
+name: pitr-naive
+source: {{account: "{prod}", region: {EU}, vault: prod-vault}}
+targets:
+  - name: bucket
+    resource: {bucket}
+    recovery_point: {rp}
+    restore_to: {{account: "{prod}", region: {EU}, vault: prod-vault}}
+    metadata:
+      RestoreTime: "{naive}"
+"""
+    )
+    done = box.cli(tmp_path, "drill", "plan", str(runbook), "--json")
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr
+    document = json.loads(done.stdout)
+    (target,) = document["targets"]
+    assert target["resolved"]["data_time_basis"] == "backup"  # not taken for the data's time
+    failed = [
+        check for step in target["checks"] for check in step["checks"] if check["status"] == "FAIL"
+    ]
+    assert [c["id"] for c in failed] == ["restore.metadata"]
+    assert "RestoreTime needs its zone" in failed[0]["evidence"]
