@@ -24,7 +24,10 @@ SIGNATURE_TIME = re.compile(
     re.IGNORECASE,
 )
 SKEW_TEXT = re.compile(
+    # EC2's RequestExpired says "Request has expired.": "more than 15 minutes after the date
+    # stamp on the request [...] or more than 15 minutes in the future" (AWS's common errors).
     r"signature expired: \d{8}T|signature not yet current|request time too skewed"
+    r"|\brequest has expired\b"
     r"|difference between the request time and the (?:current|server's) time is too large",
     re.IGNORECASE,
 )

@@ -84,7 +84,12 @@ def test_a_clock_within_aws_tolerance_works(box: Box, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("message", "offset"),
-    [(EXPIRED, "15 min behind"), (NOT_YET, "20 min ahead of"), (S3_SKEW, "too far from")],
+    [
+        (EXPIRED, "15 min behind"),
+        (NOT_YET, "20 min ahead of"),
+        (S3_SKEW, "too far from"),
+        ("Request has expired.", "too far from"),  # EC2's RequestExpired, pasted alone
+    ],
 )
 def test_explain_names_the_clock(message: str, offset: str) -> None:
     diagnosis = diagnose(message)
