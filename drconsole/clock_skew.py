@@ -35,7 +35,7 @@ FIX = (
     "Set this machine's clock right, then retry: `timedatectl set-ntp true` (systemd), "
     "`sudo chronyc makestep` (chrony) or `sudo ntpdate pool.ntp.org`; check with `date -u`. "
     "Fresh credentials do not help: AWS refuses any request signed more than 5 minutes "
-    "away from its clock."
+    "(S3, EC2: 15) away from its clock."
 )
 
 
@@ -79,7 +79,7 @@ def explanation(message: str) -> str:
         offset = f"this machine's clock is {_span(seconds)} {way} AWS's"
     return (
         f"AWS refused the request for its time, not its credentials: {offset} (AWS accepts "
-        "a request signed at most 5 minutes away from its own clock)."
+        "a request signed at most 5 minutes away from its own clock; S3 and EC2, 15)."
     )
 
 

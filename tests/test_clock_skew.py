@@ -105,3 +105,19 @@ def test_a_wrong_secret_key_is_still_the_credentials() -> None:
         "operation: The security token included in the request is expired"
     )
     assert diagnose(expired_token).cause.value == "CREDENTIALS_EXPIRED"
+
+
+def test_the_sandbox_allows_s3_and_ec2_fifteen_minutes_and_the_others_five(box: Box) -> None:
+    from botocore.exceptions import ClientError
+
+    prod = box.accounts["prod"]
+    box.sandbox.options.clock_skew_seconds = 600
+    assert "Buckets" in box.sandbox.client("s3", prod).list_buckets()
+    box.sandbox.client("ec2", prod).describe_volumes()
+    with pytest.raises(ClientError, match=r"InvalidSignatureException.*Signature expired"):
+        box.backup("prod").list_backup_vaults()
+    box.sandbox.options.clock_skew_seconds = 1200
+    with pytest.raises(ClientError, match="RequestTimeTooSkewed"):
+        box.sandbox.client("s3", prod).list_buckets()
+    with pytest.raises(ClientError, match="RequestExpired"):
+        box.sandbox.client("ec2", prod).describe_volumes()

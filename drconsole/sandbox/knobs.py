@@ -152,14 +152,18 @@ def region_not_enabled_error(protocol: str) -> tuple[int, str, str]:
     return 403, "InvalidClientTokenId", message
 
 
-# AWS refuses a SigV4 request signed more than 5 minutes away from its own clock.
+# AWS refuses a SigV4 request signed more than 5 minutes away from its own clock ("Signature
+# expired: ... (... - 5 min.)"); S3 allows 15 (its RequestTimeTooSkewed answer says
+# MaxAllowedSkewMilliseconds 900000), EC2 too (RequestExpired: "more than 15 minutes").
 MAX_SKEW_SECONDS = 300
+MAX_SKEW_SECONDS_S3_EC2 = 900
 AMZ_DATE = "%Y%m%dT%H%M%SZ"
 
 
 def skew_error(environ: dict[str, Any], protocol: str, skew: float) -> tuple[int, str, str] | None:
     """(status, code, message) refusing a request signed too far from AWS's clock, which runs
-    `skew` seconds ahead of the caller's; None when the request is in time or not signed.
+    `skew` seconds ahead of the caller's; None when the request is in time (5 minutes, S3's
+    and EC2's 15) or not signed.
     The JSON and query services' texts are AWS's own ("Signature expired: ... is now earlier
     than ... (... - 5 min.)"); S3 answers RequestTimeTooSkewed and EC2 RequestExpired."""
     signed = environ.get("HTTP_X_AMZ_DATE", "")
@@ -168,7 +172,8 @@ def skew_error(environ: dict[str, Any], protocol: str, skew: float) -> tuple[int
     except ValueError:
         return None
     now = datetime.now(UTC) + timedelta(seconds=skew)
-    window = timedelta(seconds=MAX_SKEW_SECONDS)
+    wide = protocol in ("rest-xml", "ec2")
+    window = timedelta(seconds=MAX_SKEW_SECONDS_S3_EC2 if wide else MAX_SKEW_SECONDS)
     if now - window <= sent <= now + window:
         return None
     if protocol == "rest-xml":
