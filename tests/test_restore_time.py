@@ -5,7 +5,7 @@ and no restore job is started. Against the real CLI and the sandbox."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -90,10 +90,10 @@ def test_a_time_with_its_offset_is_sent_in_utc(box: Box, tmp_path: Path) -> None
     ],
 )
 def test_a_restore_time_that_cannot_be_meant_is_refused_before_anything_starts(
-    box: Box, tmp_path: Path, given: object, expected: str
+    box: Box, tmp_path: Path, given: Callable[[datetime], str], expected: str
 ) -> None:
     rp = continuous_point(box, datetime.now(UTC) - timedelta(days=3))
-    code, stderr = restore(box, tmp_path, rp, given(datetime.now(UTC)))  # type: ignore[operator]
+    code, stderr = restore(box, tmp_path, rp, given(datetime.now(UTC)))
     assert code == 2, stderr
     assert len(stderr.strip().splitlines()) == 1, stderr
     assert "RestoreTime" in stderr and expected in stderr
