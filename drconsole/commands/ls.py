@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from drconsole import limits
 from drconsole.errors import UsageError
+from drconsole.flows.restore_time import is_date_alone
 
 KINDS = ("accounts", "vaults", "recovery-points", "jobs")
 RESOURCE_TYPES = (
@@ -124,7 +125,7 @@ def parse_since(value: str, now: datetime | None = None, flag: str = "--since") 
             f"{flag} {limits.shown(value)}: expected a duration (30m, 24h, 7d, 2w) "
             "or a date (2026-11-01 or 2026-11-01T08:00:00Z)"
         ) from None
-    if moment.tzinfo is None and not _is_date(text):
+    if moment.tzinfo is None and not is_date_alone(text):
         # 14:32 of whose clock? A guess is an hour or more off for most of the world.
         raise UsageError(
             f"{flag} {limits.shown(value)}: a time needs its zone, e.g. "
@@ -135,15 +136,6 @@ def parse_since(value: str, now: datetime | None = None, flag: str = "--since") 
     if moment > now:
         raise UsageError(f"{flag} {limits.shown(value)} is in the future")
     return moment
-
-
-def _is_date(text: str) -> bool:
-    """True for a date without a time of day (2026-11-01)."""
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def parse_resource_type(value: str | None) -> str | None:

@@ -31,7 +31,7 @@ def parse(text: str) -> datetime:
         raise ValueError(
             f"must be a date and time such as 2026-12-05T14:32:00Z, not {value!r}"
         ) from None
-    if _is_date(value):
+    if is_date_alone(value):
         raise ValueError(f"needs a time of day and its zone, e.g. {value}T14:32:00Z, not {value!r}")
     if moment.tzinfo is None:
         raise ValueError(
@@ -43,7 +43,8 @@ def parse(text: str) -> datetime:
     return moment
 
 
-def _is_date(text: str) -> bool:
+def is_date_alone(text: str) -> bool:
+    """True for a date without a time of day (2026-11-01)."""
     try:
         date.fromisoformat(text)
     except ValueError:
