@@ -13,6 +13,7 @@ from drconsole.checks.facts import (
     restore_policy_arns,
 )
 from drconsole.checks.recovery_point import check_restore_status
+from drconsole.checks.resource_types import not_restored_here, restorable, restore_by_hand
 from drconsole.checks.restore_access import check_pass_role, check_restore_key
 from drconsole.checks.restore_engine import check_engine_version
 from drconsole.checks.restore_network import check_restore_network
@@ -27,17 +28,15 @@ PASS, FAIL, WARN, UNKNOWN = (
     CheckStatus.UNKNOWN,
 )
 
-# Restore metadata keys without which StartRestoreJob cannot create the resource. A DB
-# cluster's restore needs its engine: RestoreDBClusterFromSnapshot requires Engine in Aurora,
-# DocumentDB and Neptune alike
+# Restore metadata keys without which StartRestoreJob cannot create the resource, for the types
+# drconsole restores (the others are judged UNKNOWN). A DB cluster's restore needs its engine:
+# RestoreDBClusterFromSnapshot requires Engine
 # (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html).
 REQUIRED_METADATA: dict[str, tuple[str, ...]] = {
     "EBS": ("availabilityZone",),
     "EC2": ("InstanceType",),
     "RDS": ("DBInstanceIdentifier",),
     "Aurora": ("DBClusterIdentifier", "Engine"),
-    "DocumentDB": ("DBClusterIdentifier", "Engine"),
-    "Neptune": ("DBClusterIdentifier", "Engine"),
     "DynamoDB": ("targetTableName",),
     "EFS": ("file-system-id", "newFileSystem"),
     # "Mandatory metadata: DestinationBucketName" (the AWS CLI section of
@@ -170,6 +169,17 @@ def check_restore_metadata(facts: RestoreFacts) -> Check:
             CauseCode.SERVICE_ERROR,
             "Describe the recovery point again (aws backup describe-recovery-point); if "
             "ResourceType stays empty, ask AWS Support.",
+        )
+    if not restorable(resource_type):
+        # No vacuous PASS: with no form, nothing says what AWS requires or refuses for the type.
+        rp = facts.recovery_point
+        return Check(
+            cid,
+            title,
+            UNKNOWN,
+            f"{not_restored_here(resource_type)}; drconsole restore refuses it",
+            CauseCode.UNKNOWN,
+            restore_by_hand(rp.arn, rp.vault_name, rp.region, resource_type, facts.role_arn),
         )
     required = REQUIRED_METADATA.get(resource_type, ())
     # AWS Backup matches metadata keys without regard to case.
