@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from drconsole.checks.resource_types import COPYABLE_TYPES, FEATURE_TABLE, RESTORABLE_TYPES
 from drconsole.flows import restore_forms as forms
+from drconsole.resource_types import COPYABLE_TYPES, FEATURE_TABLE, RESTORABLE_TYPES
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.sandbox.store import seed_recovery_point

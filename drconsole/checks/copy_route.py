@@ -5,8 +5,8 @@ from __future__ import annotations
 from drconsole.checks.arns import is_continuous
 from drconsole.checks.common import fully_managed, unknown_check
 from drconsole.checks.facts import RDS_FAMILY_TYPES, CopyFacts, Unreadable
-from drconsole.checks.resource_types import FEATURE_TABLE, copy_support_known, shown_type
 from drconsole.models import CauseCode, Check, CheckStatus
+from drconsole.resource_types import FEATURE_TABLE, copy_support_known, shown_type
 
 PASS, FAIL, WARN, UNKNOWN = (
     CheckStatus.PASS,

@@ -13,13 +13,13 @@ from drconsole.checks.facts import (
     restore_policy_arns,
 )
 from drconsole.checks.recovery_point import check_restore_status
-from drconsole.checks.resource_types import not_restored_here, restorable, restore_by_hand
 from drconsole.checks.restore_access import check_pass_role, check_restore_key
 from drconsole.checks.restore_engine import check_engine_version
 from drconsole.checks.restore_network import check_restore_network
 from drconsole.checks.restore_profile import check_instance_profile
 from drconsole.models import CauseCode, Check, CheckStatus
 from drconsole.partitions import backup_vault
+from drconsole.resource_types import not_restored_here, restorable, restore_by_hand
 
 PASS, FAIL, WARN, UNKNOWN = (
     CheckStatus.PASS,

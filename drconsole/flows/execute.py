@@ -15,7 +15,6 @@ from drconsole.aws.audit import redact
 from drconsole.aws.backup_account import is_backup_account
 from drconsole.aws.errors import AWS_FAILURES
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
-from drconsole.checks.resource_types import not_restored_here, restorable, restore_by_hand
 from drconsole.checks.runner import CheckReport
 from drconsole.errors import AwsError, UsageError
 from drconsole.flows import cautions, hop_checks, metadata_keys, restore_answers
@@ -40,6 +39,7 @@ from drconsole.job_request import JobRequest
 from drconsole.models import CauseCode
 from drconsole.partitions import iam_role, of_arn
 from drconsole.redact import REDACTED, is_secret_name
+from drconsole.resource_types import not_restored_here, restorable, restore_by_hand
 
 __all__ = ["FlowBusy", "FlowEngine", "FlowOutcome", "OtherOrigin", "Prepared", "SecretNeeded"]
 

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from drconsole.checks.arns import KMS_KEY_ARN
-from drconsole.checks.resource_types import RESTORABLE_TYPES
 from drconsole.flows import restore_metadata_rules as rules
 from drconsole.flows import s3_restore_rules as s3
+from drconsole.resource_types import RESTORABLE_TYPES
 
 BOOL = ("true", "false")
 EBS_VOLUME_TYPES = ("gp2", "gp3", "io1", "io2", "st1", "sc1", "standard")
