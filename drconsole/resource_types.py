@@ -52,8 +52,18 @@ def copy_support_known(resource_type: str) -> bool:
     return resource_type in COPYABLE_TYPES
 
 
-def restorable(resource_type: str) -> bool:
-    """True when drconsole can build, check and send this type's restore."""
+def multi_az_cluster_snapshot(resource_type: str, recovery_point_arn: str) -> bool:
+    """True for an RDS recovery point that is a DB cluster snapshot: a Multi-AZ DB cluster's
+    (Aurora, DocumentDB and Neptune have resource types of their own)."""
+    return resource_type == "RDS" and ":cluster-snapshot:" in recovery_point_arn
+
+
+def restorable(resource_type: str, recovery_point_arn: str = "") -> bool:
+    """True when drconsole can build, check and send this recovery point's restore. The RDS
+    form restores a DB instance (DBInstanceIdentifier): a Multi-AZ DB cluster snapshot, which
+    restores as a DB cluster, has no form."""
+    if multi_az_cluster_snapshot(resource_type, recovery_point_arn):
+        return False
     return resource_type in RESTORABLE_TYPES
 
 
@@ -62,8 +72,14 @@ def shown_type(resource_type: str) -> str:
     return repr(resource_type) if resource_type.strip() else "(no ResourceType in AWS's answer)"
 
 
-def not_restored_here(resource_type: str) -> str:
-    """Why drconsole does not restore the type, in one sentence."""
+def not_restored_here(resource_type: str, recovery_point_arn: str = "") -> str:
+    """Why drconsole does not restore the recovery point, in one sentence."""
+    if multi_az_cluster_snapshot(resource_type, recovery_point_arn):
+        return (
+            "the recovery point is an RDS Multi-AZ DB cluster snapshot, and drconsole's RDS "
+            "restore form restores a DB instance only: the DB cluster metadata AWS requires or "
+            "refuses for it cannot be checked before the restore is sent"
+        )
     return (
         f"drconsole restores {', '.join(RESTORABLE_TYPES)}, not {shown_type(resource_type)}: "
         "it has no restore form for that type, so the metadata AWS requires or refuses for it "

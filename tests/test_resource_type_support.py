@@ -65,7 +65,7 @@ def drconsole(demo: Env, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def seed(demo: Env, resource_type: str, name: str) -> str:
+def seed(demo: Env, resource_type: str, name: str, resource_arn: str = "") -> str:
     """A prod recovery point of `resource_type` in prod-vault, on the prod key shared with the
     backup account: every other copy and restore rule is met."""
     prod, region = demo.info.accounts["prod"], demo.info.region
@@ -74,7 +74,7 @@ def seed(demo: Env, resource_type: str, name: str) -> str:
         prod,
         region,
         "prod-vault",
-        resource_arn=f"arn:aws:quantum:{region}:{prod}:ledger/{name}",
+        resource_arn=resource_arn or f"arn:aws:quantum:{region}:{prod}:ledger/{name}",
         resource_type=resource_type,
         resource_name=name,
         created=datetime.now(UTC) - timedelta(hours=3),
@@ -160,3 +160,39 @@ def test_restore_of_a_type_without_a_restore_form_is_refused_in_one_line(demo: E
     assert "role/service-role/AWSBackupDefaultServiceRole" in line
     jobs = demo.backup("prod").list_restore_jobs()["RestoreJobs"]
     assert [j for j in jobs if j["RecoveryPointArn"] == rp] == []
+
+
+def test_an_rds_multi_az_db_cluster_snapshot_is_not_restored_as_a_db_instance(demo: Env) -> None:
+    # A Multi-AZ DB cluster (resource type RDS) is backed up as a DB cluster snapshot; the RDS
+    # form restores a DB instance (DBInstanceIdentifier), which is not what AWS restores it as.
+    prod, region = demo.info.accounts["prod"], demo.info.region
+    cluster = f"arn:aws:rds:{region}:{prod}:cluster:orders-maz"
+    rp = seed(demo, "RDS", "orders-maz", resource_arn=cluster)
+    assert ":cluster-snapshot:" in rp
+    checked = drconsole(demo, "check", "restore", "--recovery-point", rp, "--json")
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    metadata = checks_of(checked)["restore.metadata"]
+    assert metadata["status"] == "UNKNOWN", metadata
+    assert "Multi-AZ DB cluster snapshot" in metadata["evidence"]
+    restored = drconsole(demo, "restore", "--recovery-point", rp, "--yes", "--json")
+    assert restored.returncode == 2, restored.stdout + restored.stderr
+    assert "Multi-AZ DB cluster snapshot" in restored.stderr
+    jobs = demo.backup("prod").list_restore_jobs()["RestoreJobs"]
+    assert [j for j in jobs if j["RecoveryPointArn"] == rp] == []
+    rds = demo.sandbox.client("rds", prod, region)
+    made = [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]]
+    assert not [name for name in made if name.startswith("orders-maz")], made
+
+
+def test_ls_refuses_a_type_filter_it_does_not_know_with_a_way_to_list_it(demo: Env) -> None:
+    seed(demo, "EKS", "cluster-backup")
+    refused = drconsole(demo, "ls", "recovery-points", "--resource-type", "EKS", "--json")
+    assert refused.returncode == 2 and refused.stdout == ""
+    (line,) = refused.stderr.strip().splitlines()
+    assert "--resource-type 'EKS': unknown resource type" in line
+    assert "jq '.items[] | select(.resource_type == \"TYPE\")'" in line
+    # The way it names works: the listing carries the type as AWS gives it.
+    listed = drconsole(demo, "ls", "recovery-points", "--account", "prod", "--json")
+    assert listed.returncode == 0, listed.stderr
+    items = json.loads(listed.stdout)["items"]
+    assert [i["resource_name"] for i in items if i["resource_type"] == "EKS"] == ["cluster-backup"]

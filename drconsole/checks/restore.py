@@ -170,14 +170,14 @@ def check_restore_metadata(facts: RestoreFacts) -> Check:
             "Describe the recovery point again (aws backup describe-recovery-point); if "
             "ResourceType stays empty, ask AWS Support.",
         )
-    if not restorable(resource_type):
+    rp = facts.recovery_point
+    if not restorable(resource_type, rp.arn):
         # No vacuous PASS: with no form, nothing says what AWS requires or refuses for the type.
-        rp = facts.recovery_point
         return Check(
             cid,
             title,
             UNKNOWN,
-            f"{not_restored_here(resource_type)}; drconsole restore refuses it",
+            f"{not_restored_here(resource_type, rp.arn)}; drconsole restore refuses it",
             CauseCode.UNKNOWN,
             restore_by_hand(rp.arn, rp.vault_name, rp.region, resource_type, facts.role_arn),
         )

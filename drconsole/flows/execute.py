@@ -127,7 +127,7 @@ class FlowEngine(CopySteps):
             source.account_id, source.region, source.resource_type, where, restore, route_mode
         )
         refuse_foreign_roles(use, *roles)  # now that the account and type are read
-        if restore and not restorable(source.resource_type):
+        if restore and not restorable(source.resource_type, source.arn):
             raise UsageError(self._not_restorable(source, dest, restore_role))
         plan = pl.plan_flow(
             source,
@@ -195,7 +195,7 @@ class FlowEngine(CopySteps):
     def _not_restorable(source: pl.SourcePoint, dest: VaultRef | None, role: str | None) -> str:
         """The one line refusing the restore of a type drconsole has no restore form for, with
         the AWS CLI commands that restore it (after the copy, when one is asked for)."""
-        why = not_restored_here(source.resource_type)
+        why = not_restored_here(source.resource_type, source.arn)
         if dest is None:
             role_arn = role or "service-role/AWSBackupDefaultServiceRole"
             if not role_arn.startswith("arn:"):
