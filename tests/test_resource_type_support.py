@@ -196,3 +196,52 @@ def test_ls_refuses_a_type_filter_it_does_not_know_with_a_way_to_list_it(demo: E
     assert listed.returncode == 0, listed.stderr
     items = json.loads(listed.stdout)["items"]
     assert [i["resource_name"] for i in items if i["resource_type"] == "EKS"] == ["cluster-backup"]
+
+
+def test_a_drill_of_a_type_drconsole_does_not_restore_is_not_ready(
+    demo: Env, tmp_path: Path
+) -> None:
+    # `drill plan` shares the restore checks: it must not call ready a target `drill run` fails.
+    prod, recovery = demo.info.accounts["prod"], demo.info.accounts["recovery"]
+    backup, region = demo.info.accounts["backup"], demo.info.region
+    resource = f"arn:aws:fsx:{region}:{prod}:file-system/fs-0123456789abcdef1"
+    # The DR copy in the backup account, on its vault key (shared with the recovery account).
+    vault = demo.backup("backup").describe_backup_vault(BackupVaultName="central-eu-central-1")
+    seed_recovery_point(
+        backup,
+        region,
+        "central-eu-central-1",
+        resource_arn=resource,
+        resource_type="FSx",
+        resource_name="team-shares",
+        created=datetime.now(UTC) - timedelta(hours=3),
+        encryption_key_arn=vault["EncryptionKeyArn"],
+        size_bytes=2**30,
+    )
+    runbook = tmp_path / "shares.yaml"
+    runbook.write_text(
+        "name: shares\n"
+        "objectives: {rpo: 36h, rto: 2h}\n"
+        f'source: {{account: "{backup}", region: {region}, vault: central-eu-central-1}}\n'
+        f'restore_to: {{account: "{recovery}", region: {demo.info.region}, '
+        "vault: recovery-vault}\n"
+        "targets:\n"
+        "  - name: shares\n"
+        f'    resource: "{resource}"\n'
+    )
+    planned = drconsole(demo, "drill", "plan", str(runbook))
+    assert planned.returncode == 1, planned.stdout + planned.stderr
+    assert "checks of hop1: 15 pass, 0 not" in planned.stdout  # the copy itself is fine
+    assert "UNKNOWN restore.metadata" in planned.stdout and "not 'FSx'" in planned.stdout
+
+
+def test_copy_with_restore_of_a_type_drconsole_does_not_restore_starts_nothing(
+    demo: Env,
+) -> None:
+    rp = seed(demo, "Timestream", "metrics-restore")
+    dest = demo.vault("backup", "central-eu-central-1")
+    copied = drconsole(demo, "copy", "--recovery-point", rp, "--to", dest, "--restore", "--yes")
+    assert copied.returncode == 2, copied.stdout + copied.stderr
+    (line,) = copied.stderr.strip().splitlines()
+    assert "not 'Timestream'" in line and "Only its copy can be made here" in line
+    assert demo.backup("prod").list_copy_jobs(BySourceRecoveryPointArn=rp)["CopyJobs"] == []

@@ -204,9 +204,11 @@ class FlowEngine(CopySteps):
                 source.arn, source.vault_name, source.region, source.resource_type, role_arn
             )
             return f"--recovery-point {source.arn}: {why}. {by_hand}"
+        # Said alike to `copy --restore` and to a drill's target (no flag of the drill's to name).
         return (
-            f"--restore: {why}. Copy it without --restore, then restore the copy in "
-            f"{dest.arn} with AWS Backup's console or aws backup start-restore-job"
+            f"recovery point {source.arn}: {why}. Only its copy can be made here (drconsole copy "
+            f"without --restore; in a drill, leave the target out): restore the copy in {dest.arn}"
+            " with AWS Backup's console or aws backup start-restore-job"
         )
 
     def _cautions(self, plan: pl.FlowPlan) -> tuple[cautions.Caution, ...]:
