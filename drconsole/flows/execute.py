@@ -207,7 +207,8 @@ class FlowEngine(CopySteps):
         # Said alike to `copy --restore` and to a drill's target (no flag of the drill's to name).
         return (
             f"recovery point {source.arn}: {why}. Only its copy can be made here (drconsole copy "
-            f"without --restore; in a drill, leave the target out): restore the copy in {dest.arn}"
+            "without --restore; in the console, 'Restore after the copy' off; in a drill, leave "
+            f"the target out): restore the copy in {dest.arn}"
             " with AWS Backup's console or aws backup start-restore-job"
         )
 
