@@ -90,11 +90,19 @@ def not_restored_here(resource_type: str, recovery_point_arn: str = "") -> str:
 def restore_by_hand(
     recovery_point_arn: str, vault_name: str, region: str, resource_type: str, role_arn: str
 ) -> str:
-    """The AWS CLI commands that restore a recovery point of a type drconsole does not restore."""
+    """How to restore a recovery point of a type drconsole does not restore."""
+    return "Restore it with AWS Backup's console, or with the AWS CLI in its account: " + (
+        restore_commands(recovery_point_arn, vault_name, region, resource_type, role_arn)
+    )
+
+
+def restore_commands(
+    recovery_point_arn: str, vault_name: str, region: str, resource_type: str, role_arn: str
+) -> str:
+    """The AWS CLI commands that restore a recovery point: its metadata, then the restore."""
     where = f"--region {region}"
     typed = f" --resource-type '{resource_type}'" if resource_type.strip() else ""
     return (
-        "Restore it with AWS Backup's console, or with the AWS CLI in its account: "
         f"aws backup get-recovery-point-restore-metadata --backup-vault-name {vault_name} "
         f"--recovery-point-arn {recovery_point_arn} {where} (edit the metadata as the type's "
         "restore page in the AWS Backup Developer Guide says), then aws backup "

@@ -245,3 +245,20 @@ def test_copy_with_restore_of_a_type_drconsole_does_not_restore_starts_nothing(
     (line,) = copied.stderr.strip().splitlines()
     assert "not 'Timestream'" in line and "Only its copy can be made here" in line
     assert demo.backup("prod").list_copy_jobs(BySourceRecoveryPointArn=rp)["CopyJobs"] == []
+
+
+def test_check_copy_with_restore_names_the_restore_of_the_copy(demo: Env) -> None:
+    # Before a copy with a restore, the by-hand restore is the copy's, in the destination vault.
+    rp = seed(demo, "FSx", "shares-copied")
+    dest = demo.vault("backup", "central-eu-central-1")
+    checked = drconsole(
+        demo, "check", "copy", "--recovery-point", rp, "--to", dest, "--restore", "--json"
+    )
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    restore = json.loads(checked.stdout)["restore"]["checks"]
+    (metadata,) = [c for c in restore if c["id"] == "restore.metadata"]
+    assert metadata["status"] == "UNKNOWN", metadata
+    fix = metadata["remediation"]
+    assert fix.startswith("Copy it without --restore, then restore the copy"), fix
+    assert "--backup-vault-name central-eu-central-1 --recovery-point-arn COPY_ARN" in fix
+    assert f"--recovery-point-arn {rp}" not in fix
