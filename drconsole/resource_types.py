@@ -41,6 +41,10 @@ COPYABLE_TYPES = frozenset(
         "VirtualMachine",
     }
 )
+# Database engines that historically cannot copy across account AND Region in one job: two hops
+# ("For Amazon RDS and Aurora snapshots, AWS Backup only supports automating either
+# cross-account or cross-Region copies", recov-point-create-a-copy; DocumentDB and Neptune alike).
+DATABASE_TYPES = frozenset({"RDS", "Aurora", "DocumentDB", "Neptune"})
 # The types drconsole has a restore form for (`flows.restore_forms`): what AWS requires and
 # refuses in their restore metadata is checked before StartRestoreJob. Any other type is restored
 # with AWS Backup's console or CLI.
