@@ -51,6 +51,8 @@ class CauseCode(StrEnum):
     DR_COPY_STALE = "DR_COPY_STALE"
     THROTTLED = "THROTTLED"
     CREDENTIALS_EXPIRED = "CREDENTIALS_EXPIRED"
+    # AWS refused a request signed too far from its clock: this machine's clock is wrong.
+    CLOCK_SKEW = "CLOCK_SKEW"
     NETWORK = "NETWORK"
     SERVICE_ERROR = "SERVICE_ERROR"
     UNKNOWN = "UNKNOWN"

@@ -8,9 +8,17 @@ other finishes them). Longest-first is the classic greedy schedule for parallel 
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import pytest
+
+# A worker holds moto's state, the Textual apps of the tests it ran and every module they
+# imported: the collector's full passes over all of it took 6.3 s of the 45 s of CPU of
+# tests/tui/test_wizard.py and test_read_only.py run together. One full pass per 100 middle ones
+# (CPython's default: 10) took 2.7 s of 41 s. The product's own thresholds (tui/collector.py) are
+# set relative to the process's, so its tests hold.
+gc.set_threshold(700, 10, 100)
 
 # Seconds each module's tests took in a whole run on a 2-core machine (`pytest -n 4 --dist
 # loadfile --durations=0`, summed per module; those of 3 s or more). Only the order matters: a

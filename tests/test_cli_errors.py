@@ -114,8 +114,9 @@ def test_dead_endpoint_is_reported_within_seconds(tmp_path: Path) -> None:
     line = one_line_of_ls_accounts(env_with_endpoint(tmp_path, "http://127.0.0.1:1"))
     elapsed = time.monotonic() - started
     assert line.endswith("[NETWORK]")
-    # Every adaptive retry spent on "connection refused" took 8 to 15 s.
-    assert elapsed < 3, f"took {elapsed:.1f} s"
+    # Every adaptive retry spent on "connection refused" took 8 to 15 s; at once it takes under
+    # a second, and a start-up on a loaded machine took up to 3.5 s.
+    assert elapsed < 6, f"took {elapsed:.1f} s"
 
 
 def test_a_proxy_that_cannot_be_reached_is_a_network_failure(tmp_path: Path) -> None:

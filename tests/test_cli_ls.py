@@ -417,6 +417,12 @@ def test_job_states_are_botocores() -> None:
         (["vaults", "--account", "nobody"], "--account 'nobody': no such account"),
         (["recovery-points", "--resource-type", "floppy"], "--resource-type 'floppy': unknown"),
         (["recovery-points", "--since", "2999-01-01"], "is in the future"),
+        # A time of day without its zone is not guessed to be UTC (nor local).
+        (["jobs", "--since", "2026-12-01T08:00"], "'2026-12-01T08:00': a time needs its zone"),
+        (["recovery-points", "--since", "2026-12-01 08:00:00"], "a time needs its zone"),
+        (["recovery-points", "--before", "2026-12-01T08:00"], "--before '2026-12-01T08:00': a"),
+        (["jobs", "--before", "2h"], "ls jobs: --before applies to recovery-points"),
+        (["recovery-points", "--since", "1h", "--before", "2h"], "no recovery point can be in"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -427,6 +433,35 @@ def test_bad_input_is_one_line_and_exit_2(
     assert done.stdout == ""
     assert expected in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_since_with_an_offset_is_the_same_moment_in_utc(env: dict[str, str]) -> None:
+    """A time in Kolkata (+05:30) is that moment in UTC, whatever TZ this machine runs with."""
+    moment = (datetime.now(UTC) - timedelta(hours=30)).replace(second=0, microsecond=0)
+    kolkata = moment.astimezone(timezone(timedelta(hours=5, minutes=30)))
+    in_st_johns = {**env, "TZ": "America/St_Johns"}
+    given = ls_json(in_st_johns, "jobs", "--account", "prod", "--since", kolkata.isoformat())
+    utc = ls_json(env, "jobs", "--account", "prod", "--since", f"{moment:%Y-%m-%dT%H:%M}Z")
+    assert given["scope"]["since"] == utc["scope"]["since"] == f"{moment:%Y-%m-%dT%H:%M:%S}Z"
+    assert given["items"] == utc["items"]
+
+
+def test_before_gives_the_last_recovery_point_before_a_moment_first(env: dict[str, str]) -> None:
+    """ "The last recovery point before the corruption at 14:32 (Kolkata)": strictly before,
+    the moment given with its offset, newest first."""
+    points = ls_json(env, "recovery-points", "--account", "prod", "--resource-type", "S3")["items"]
+    newest, older = points[0], points[1]
+    created = datetime.fromisoformat(newest["created"])
+    at_corruption = created.astimezone(timezone(timedelta(hours=5, minutes=30)))
+    in_st_johns = {**env, "TZ": "America/St_Johns"}
+    args = ("recovery-points", "--account", "prod", "--resource-type", "S3", "--before")
+    found = ls_json(in_st_johns, *args, at_corruption.isoformat())
+    assert found["items"][0]["arn"] == older["arn"]  # the point made at that very second is not
+    assert found["scope"]["created_before"] == newest["created"]
+    a_second_later = (at_corruption + timedelta(seconds=1)).isoformat()
+    assert ls_json(env, *args, a_second_later)["items"][0]["arn"] == newest["arn"]
+    table = drconsole(env, "ls", *args, "2h")
+    assert table.returncode == 0 and "; created before " in table.stderr
 
 
 def test_expired_sso_login_is_named(env: dict[str, str], tmp_path: Path) -> None:

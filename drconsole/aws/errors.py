@@ -20,6 +20,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from botocore.parsers import ResponseParserError
 
+from drconsole import clock_skew
 from drconsole.aws.answers import INCOMPLETE_ANSWER, IncompleteAnswer
 from drconsole.aws.mfa_prompt import MfaCodeUnavailable
 from drconsole.errors import AwsError
@@ -119,6 +120,10 @@ def error_code(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _message(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Message") or "")
+
+
 def _status(exc: ClientError) -> int:
     return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
 
@@ -132,6 +137,8 @@ def classify(exc: BaseException) -> CauseCode:
         code = error_code(exc)
         if code in THROTTLING_CODES:
             return CauseCode.THROTTLED
+        if clock_skew.is_clock_skew(code, _message(exc)):
+            return CauseCode.CLOCK_SKEW
         if code in CREDENTIAL_CODES:
             return CauseCode.CREDENTIALS_EXPIRED
         if code in ACCESS_DENIED_CODES:
@@ -236,4 +243,8 @@ def credentials_error(
 def aws_error(exc: BaseException, context: str = "") -> AwsError:
     """An AwsError (exit code 3) carrying the cause code and the one-line description."""
     prefix = f"{context}: " if context else ""
-    return AwsError(prefix + describe(exc), cause=classify(exc))
+    cause = classify(exc)
+    if cause is CauseCode.CLOCK_SKEW and isinstance(exc, ClientError):
+        # Said first: the line would otherwise read as a credentials problem.
+        return AwsError(f"{clock_skew.one_line(_message(exc))} ({prefix}{describe(exc)})", cause)
+    return AwsError(prefix + describe(exc), cause=cause)

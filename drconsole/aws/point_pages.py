@@ -28,6 +28,8 @@ class PointFilter:
 
     resource_type: str | None = None
     created_after: datetime | None = None
+    # Strictly before: "the last recovery point before 14:32" must not be the 14:32 one.
+    created_before: datetime | None = None
 
     def params(self) -> dict[str, Any]:
         """The API parameters for these filters."""
@@ -36,6 +38,8 @@ class PointFilter:
             params["ByResourceType"] = self.resource_type
         if self.created_after is not None:
             params["ByCreatedAfter"] = self.created_after
+        if self.created_before is not None:
+            params["ByCreatedBefore"] = self.created_before
         return params
 
     def keep(self, point: RecoveryPoint) -> bool:
@@ -44,6 +48,8 @@ class PointFilter:
             return False
         if point.status == UNREADABLE:  # its date is unknown: shown rather than hidden
             return True
+        if self.created_before is not None and point.created >= self.created_before:
+            return False
         return self.created_after is None or point.created >= self.created_after
 
 

@@ -18,7 +18,7 @@ from drconsole.redact import safe_line
 T = TypeVar("T")
 # Failures that would make every fact unreadable: they stop the checks (exit 3) instead, unless
 # the caller's own credentials are still taken (then the refusal is one account's or Region's).
-FATAL_CAUSES = (CauseCode.CREDENTIALS_EXPIRED, CauseCode.NETWORK)
+FATAL_CAUSES = (CauseCode.CREDENTIALS_EXPIRED, CauseCode.CLOCK_SKEW, CauseCode.NETWORK)
 NETWORK_NAMES = {cls.__name__ for cls in NETWORK_EXCEPTIONS}  # the codes cause_of_code knows
 
 

@@ -27,13 +27,14 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drconsole.aws.errors import classify, error_code
+from drconsole.aws.errors import classify
 from drconsole.models import CauseCode
 
-# Answers that the next call may not receive: asked again.
-PASSING_CAUSES = frozenset({CauseCode.THROTTLED, CauseCode.SERVICE_ERROR, CauseCode.NETWORK})
-# A clock out of step with AWS's is corrected without drconsole knowing: asked again too.
-CLOCK_SKEW_CODES = frozenset({"RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture"})
+# Answers that the next call may not receive: asked again. A clock out of step with AWS's
+# (CLOCK_SKEW) is corrected without drconsole knowing: asked again too.
+PASSING_CAUSES = frozenset(
+    {CauseCode.THROTTLED, CauseCode.SERVICE_ERROR, CauseCode.NETWORK, CauseCode.CLOCK_SKEW}
+)
 # How long a refusal is answered from memory. Long enough that one load of a thousand accounts
 # (some 17 s on the accounts screen; each account's reads follow its AssumeRole within seconds)
 # asks each refused account once; short enough that a trust policy or role fixed meanwhile, which
@@ -47,8 +48,6 @@ FROM_MEMORY = "drconsole_from_memory"
 def lasting(exc: BaseException) -> bool:
     """True when AssumeRole's failure `exc` is AWS's answer and the next call would get it too."""
     if not isinstance(exc, ClientError):
-        return False
-    if error_code(exc) in CLOCK_SKEW_CODES or "Signature expired" in str(exc):
         return False
     return classify(exc) not in PASSING_CAUSES
 

@@ -27,6 +27,7 @@ def unknown_check(check_id: str, title: str, fact: Unreadable, what: str) -> Che
 
 def cause_of_code(code: str) -> CauseCode:
     """The cause code of an AWS error code (the code of a read that failed)."""
+    from drconsole import clock_skew
     from drconsole.aws import errors
 
     if code in CauseCode.__members__:  # a failure already classified (readiness's own reads)
@@ -35,6 +36,8 @@ def cause_of_code(code: str) -> CauseCode:
         return CauseCode.ROLE_PERMISSIONS
     if code in errors.THROTTLING_CODES:
         return CauseCode.THROTTLED
+    if code.lower() in clock_skew.SKEW_CODES:
+        return CauseCode.CLOCK_SKEW
     if code in errors.UNRECOGNIZED_CREDENTIAL_CODES:
         # A read keeps such a failure only while the caller's own credentials are taken
         # (aws/reader.py): not expired credentials, and AWS does not say which cause it is.

@@ -55,6 +55,7 @@ class Listing:
     as_json: bool
     job_kinds: tuple[str, ...] = ()
     job_states: tuple[str, ...] = ()
+    before: datetime | None = None
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -203,6 +204,9 @@ def scope_line(scope: dict[str, Any], labels: dict[str, str] | None = None) -> s
         line += f"; {'/'.join(scope['kinds'])} jobs listed {scope['listing']}"
         if scope.get("since"):
             line += f", created or completed since {scope['since']}"
+    for key, said in (("created_since", "created since"), ("created_before", "created before")):
+        if scope.get(key):
+            line += f"; {said} {scope[key]}"
     return line
 
 
@@ -253,7 +257,7 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
     inventory = Inventory(sessions, max_workers=settings.max_workers)
     regions = settings.regions
     refuse_unscanned_regions(listing.vaults, regions, settings.regions_source)
-    point_filter = PointFilter(listing.resource_type, listing.since)
+    point_filter = PointFilter(listing.resource_type, listing.since, listing.before)
     # Recovery points in JSON, vault by vault as each account is known: as the organization's
     # walk lists it, or (--account) once the walk has confirmed the accounts named.
     as_listed = listing.kind == "recovery-points" and listing.as_json
@@ -340,6 +344,8 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
     total = None if walk_failed else len(org.accounts)  # unknown: the walk did not end
     scope = scope_json(accounts, total, regions, settings.regions_source)
     scope.update(job_extra)
+    if listing.kind == "recovery-points":
+        scope.update(created_since=iso(listing.since), created_before=iso(listing.before))
     try:
         if streamed is not None:
             from drconsole.commands._ls_stream import finish

@@ -214,6 +214,7 @@ def _run_app(args: argparse.Namespace, state_dir: Path, settings: Any, starting:
     from drconsole.commands import _demo_process as proc
     from drconsole.config import load_settings
     from drconsole.tui.app import DrConsoleApp
+    from drconsole.tui.launch import run_until_stopped
 
     if starting is None:
         app: DrConsoleApp = DrConsoleApp(settings)
@@ -228,7 +229,7 @@ def _run_app(args: argparse.Namespace, state_dir: Path, settings: Any, starting:
             )
         )
         app = _starting_app_class()(provisional, _ReadySettings(args, state_dir, starting))
-    app.run()
+    run_until_stopped(app)
     return app.return_code or 0
 
 

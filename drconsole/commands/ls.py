@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from drconsole import limits
@@ -60,6 +60,12 @@ def register(subparsers: Any) -> None:
         help="only items created since: 30m, 24h, 7d, 2w, or 2026-11-01[T08:00:00Z]",
     )
     parser.add_argument(
+        "--before",
+        metavar="TIME|DURATION",
+        help="only recovery points created before: 2026-12-05T14:32+05:30, 2026-12-05T09:02Z, "
+        "or 2h (ago); the table is newest first: its first line is the last one before it",
+    )
+    parser.add_argument(
         "--state",
         action="append",
         metavar="STATE",
@@ -97,31 +103,47 @@ def add_scope_flags(parser: argparse.ArgumentParser, account_help: str) -> None:
     )
 
 
-def parse_since(value: str, now: datetime | None = None) -> datetime:
-    """`7d` / `24h` / `30m` / `2w` ago, or an ISO date or date-time (UTC unless it says)."""
+def parse_since(value: str, now: datetime | None = None, flag: str = "--since") -> datetime:
+    """`7d` / `24h` / `30m` / `2w` ago, an ISO date (that UTC day), or an ISO date-time with
+    its zone (Z or an offset): a time without one is refused, not guessed."""
     now = now or datetime.now(UTC)
     text = value.strip()
     match = DURATION.match(text)
     if match:
         seconds = int(match.group(1)) * UNIT_SECONDS[match.group(2)]
         if seconds > MAX_SINCE_SECONDS:
-            raise UsageError(f"--since {limits.shown(value)}: at most 100 years back")
+            raise UsageError(f"{flag} {limits.shown(value)}: at most 100 years back")
         return now - timedelta(seconds=seconds)
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         moment.astimezone(UTC)  # an offset that pushes it past year 1 or 9999 fails here
     except OverflowError:
-        raise UsageError(f"--since {limits.shown(value)}: before year 1 or after 9999") from None
+        raise UsageError(f"{flag} {limits.shown(value)}: before year 1 or after 9999") from None
     except ValueError:
         raise UsageError(
-            f"--since {limits.shown(value)}: expected a duration (30m, 24h, 7d, 2w) "
+            f"{flag} {limits.shown(value)}: expected a duration (30m, 24h, 7d, 2w) "
             "or a date (2026-11-01 or 2026-11-01T08:00:00Z)"
         ) from None
+    if moment.tzinfo is None and not _is_date(text):
+        # 14:32 of whose clock? A guess is an hour or more off for most of the world.
+        raise UsageError(
+            f"{flag} {limits.shown(value)}: a time needs its zone, e.g. "
+            f"{moment:%Y-%m-%dT%H:%M}Z (UTC) or {moment:%Y-%m-%dT%H:%M}+05:30"
+        )
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+        moment = moment.replace(tzinfo=UTC)  # a date alone: that UTC day, as AWS counts days
     if moment > now:
-        raise UsageError(f"--since {limits.shown(value)} is in the future")
+        raise UsageError(f"{flag} {limits.shown(value)} is in the future")
     return moment
+
+
+def _is_date(text: str) -> bool:
+    """True for a date without a time of day (2026-11-01)."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_resource_type(value: str | None) -> str | None:
@@ -183,9 +205,17 @@ def parse_job_filters(
 
 def run(args: argparse.Namespace) -> int:
     """Handler of `drconsole ls`."""
+    if args.before is not None and (args.summary or args.kind != "recovery-points"):
+        raise UsageError(f"ls {args.kind}: --before applies to recovery-points")
     if args.summary:
         return run_summary(args)
     since = parse_since(args.since) if args.since else None
+    before = parse_since(args.before, flag="--before") if args.before else None
+    if before is not None and since is not None and since >= before:
+        raise UsageError(
+            f"--since {limits.shown(args.since)} is not before --before "
+            f"{limits.shown(args.before)}: no recovery point can be in between"
+        )
     resource_type = parse_resource_type(args.resource_type)
     accounts = check_account_flags(args.account)
     if args.kind != "jobs" and (args.state or args.job_kind):
@@ -209,6 +239,7 @@ def run(args: argparse.Namespace) -> int:
         vaults=checked_vault_flags(args.vault),
         resource_type=resource_type,
         since=since,
+        before=before,
         as_json=bool(args.json),
         job_kinds=job_kinds,
         job_states=job_states,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+import drconsole.clock_skew as clock_skew
 from drconsole.diagnose.facts import Facts, fill
 from drconsole.diagnose.restore_rules import RESTORE_CODES
 from drconsole.diagnose.rule import Rule
@@ -292,6 +293,11 @@ def credentials(facts: Facts) -> Diagnosis:
     )
 
 
+def clock(facts: Facts) -> Diagnosis:
+    """AWS refused the request's signing time: this machine's clock is wrong."""
+    return Diagnosis(CauseCode.CLOCK_SKEW, clock_skew.explanation(facts.text), clock_skew.FIX)
+
+
 def network(facts: Facts) -> Diagnosis:
     """The AWS endpoint could not be reached."""
     url = fill(facts.endpoint_url, "ENDPOINT_URL")
@@ -323,6 +329,7 @@ def for_cause(cause: CauseCode, facts: Facts) -> Diagnosis | None:
         CauseCode.THROTTLED: throttled,
         CauseCode.NETWORK: lambda: network(facts),
         CauseCode.CREDENTIALS_EXPIRED: lambda: credentials(facts),
+        CauseCode.CLOCK_SKEW: lambda: clock(facts),
         CauseCode.SERVICE_ERROR: service_error,
     }
     build = builders.get(cause)
@@ -348,6 +355,10 @@ def diagnose(
     parsed = parse_error(message, error_code)
     facts = Facts.read(parsed.text, operation or parsed.operation)
     code = parsed.error_code
+    if clock_skew.is_clock_skew(code, parsed.text):
+        # Before the credential codes: the same codes name a wrong key, this text a clock.
+        by_code = (code or "").lower() in clock_skew.SKEW_CODES
+        return replace(clock(facts), matched=f"error code {code}" if by_code else "clock text")
     early = _by_code(code, facts)
     if early is not None:
         return replace(early, matched=f"error code {code}")

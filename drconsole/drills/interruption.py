@@ -9,7 +9,13 @@ from drconsole.errors import AwsError
 # They say nothing about the target's recoverability, only about AWS that minute: a drill's
 # verdict judges the recovery, so such a target waits for `drill resume` instead of failing.
 # AccessDenied and the like are verdicts (the role cannot do it), not interruptions.
-INTERRUPTING_CAUSES = ("THROTTLED", "NETWORK", "CREDENTIALS_EXPIRED", "SERVICE_ERROR")
+INTERRUPTING_CAUSES = (
+    "THROTTLED",
+    "NETWORK",
+    "CREDENTIALS_EXPIRED",
+    "CLOCK_SKEW",
+    "SERVICE_ERROR",
+)
 
 
 class ValidationInterrupted(AwsError):

@@ -9,6 +9,7 @@ from typing import Any
 from drconsole.aws.drill_reads import AWS_ERRORS, DrillReader, error_code
 from drconsole.checks.arns import is_continuous
 from drconsole.drills.runbook import Target
+from drconsole.flows import restore_time
 from drconsole.models import CauseCode, RecoveryPoint
 
 # The resources a type and name may match, named in the one line that refuses them.
@@ -39,7 +40,7 @@ class Resolved:
 
     point: RecoveryPoint
     data_time: datetime
-    data_time_basis: str  # "backup" | "original-backup" | "copy-creation"
+    data_time_basis: str  # "backup" | "original-backup" | "copy-creation" | "restore-time"
 
     def to_json(self) -> dict[str, Any]:
         """The journal and report form."""
@@ -111,7 +112,7 @@ def resolve_target(sessions: Any, target: Target, not_after: datetime | None = N
                 CauseCode.SERVICE_ERROR.value,
                 from_aws=True,
             )
-        data_time, basis = _data_time(reader, point)
+        data_time, basis = _restore_time_of(target, point) or _data_time(reader, point)
     except AWS_ERRORS as exc:
         _refuse_unknown_region(region)
         if error_code(exc) == "ResourceNotFoundException" and target.source.vault:
@@ -249,6 +250,20 @@ def _skipped(reader: DrillReader) -> str:
         f"; not searched, the answer from AWS lacked their name or ARN: {places} vault or "
         f"recovery point record(s) [{CauseCode.SERVICE_ERROR}]"
     )
+
+
+def _restore_time_of(target: Target, point: RecoveryPoint) -> tuple[datetime, str] | None:
+    """A continuous backup restored to the runbook's RestoreTime holds the data of that
+    moment, not of when its continuous backup began."""
+    if not is_continuous(point.arn):
+        return None
+    for key, value in target.metadata:
+        if key.lower() == restore_time.KEY.lower():
+            try:
+                return restore_time.parse(value), "restore-time"
+            except ValueError:
+                return None  # the restore's metadata check refuses it, with the reason
+    return None
 
 
 def _data_time(reader: DrillReader, point: RecoveryPoint) -> tuple[datetime, str]:

@@ -160,6 +160,8 @@ class EngineBase(SecretValues):
             vault.region,
             suffix,
             copied_from=plan.restored_copied_from_region,
+            # A continuous backup is never copied: the point restored is then the source.
+            point=(arn, plan.source.created if arn == plan.source.arn else None),
         )
         return form, forms.with_overrides(form, overrides)
 

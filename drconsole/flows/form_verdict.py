@@ -33,7 +33,15 @@ def with_form_verdict(report: CheckReport, given: Mapping[str, str] | None) -> C
         copied_from = point.copied_from_region
     # The form as the flow builds it, from AWS's own metadata (the floor of a volume's size).
     aws = facts.aws_metadata if facts.aws_metadata is not None else facts.metadata
-    form = forms.build_form(point.resource_type, aws, region, "check", copied_from)
+    form = forms.build_form(
+        point.resource_type,
+        aws,
+        region,
+        "check",
+        copied_from,
+        # A copy of a snapshot is a snapshot; the copy's window is not this point's.
+        (point.arn, None if facts.after_copy_to else point.creation_date),
+    )
     problems = forms.problems_of_given(form, forms.with_overrides(form, given), given)
     if not problems:
         return report

@@ -13,9 +13,11 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from drconsole.checks.arns import KMS_KEY_ARN
 from drconsole.flows import restore_metadata_rules as rules
+from drconsole.flows import restore_time
 from drconsole.flows import s3_restore_rules as s3
 from drconsole.resource_types import RESTORABLE_TYPES
 
@@ -85,6 +87,9 @@ class RestoreForm:
     passthrough: dict[str, str] = field(default_factory=dict)
     # The Region the recovery point was copied from, when it is a copy from another Region.
     copied_from: str = ""
+    # The point restored and its creation (a continuous one's RestoreTime window), when known.
+    point_arn: str = ""
+    point_created: datetime | None = None
 
     def field_for(self, key: str) -> FormField | None:
         """The field whose key matches (without regard to case)."""
@@ -304,6 +309,7 @@ def build_form(
     region: str,
     suffix: str,
     copied_from: str = "",
+    point: tuple[str, datetime | None] = ("", None),
 ) -> RestoreForm:
     """The form for a recovery point, prefilled from AWS's restore metadata (`copied_from`:
     the Region it was copied from, when it is a copy from another Region)."""
@@ -345,7 +351,7 @@ def build_form(
             defaults.get("EncryptionType", ""), copied_from
         )
     passthrough = {key: value for key, value in by_lower.values()}
-    return RestoreForm(resource_type, region, fields, defaults, passthrough, copied_from)
+    return RestoreForm(resource_type, region, fields, defaults, passthrough, copied_from, *point)
 
 
 def with_overrides(
@@ -430,6 +436,7 @@ def validate(form: RestoreForm, values: Mapping[str, str]) -> list[str]:
         problems.extend(_rds_problems({**passed, **lowered}, wrong))
     if form.resource_type == "S3":
         problems.extend(s3.problems(lowered, form.copied_from, form.region))
+    problems.extend(restore_time.problems(values, form.point_arn, form.point_created))
     # A key already said to be wrong is not judged again.
     wrong |= {problem.split(" ", 1)[0].lower() for problem in problems}
     problems.extend(rules.problems(form.resource_type, form.defaults, values, wrong))
@@ -481,6 +488,8 @@ def metadata_for(form: RestoreForm, values: Mapping[str, str]) -> dict[str, str]
             text = text.lower()
         if known is not None and known.kind == "json-list" and text:
             text = _json_list(text)
+        if key.lower() == restore_time.KEY.lower() and text:
+            text = restore_time.sent_as(text)
         if text:
             metadata[key] = text
         else:

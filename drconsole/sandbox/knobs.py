@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -151,6 +152,52 @@ def region_not_enabled_error(protocol: str) -> tuple[int, str, str]:
     return 403, "InvalidClientTokenId", message
 
 
+# AWS refuses a SigV4 request signed more than 5 minutes away from its own clock ("Signature
+# expired: ... (... - 5 min.)"); S3 allows 15 (its RequestTimeTooSkewed answer says
+# MaxAllowedSkewMilliseconds 900000), EC2 too (RequestExpired: "more than 15 minutes").
+MAX_SKEW_SECONDS = 300
+MAX_SKEW_SECONDS_S3_EC2 = 900
+AMZ_DATE = "%Y%m%dT%H%M%SZ"
+
+
+def skew_error(environ: dict[str, Any], protocol: str, skew: float) -> tuple[int, str, str] | None:
+    """(status, code, message) refusing a request signed too far from AWS's clock, which runs
+    `skew` seconds ahead of the caller's; None when the request is in time (5 minutes, S3's
+    and EC2's 15) or not signed.
+    The JSON and query services' texts are AWS's own ("Signature expired: ... is now earlier
+    than ... (... - 5 min.)"); S3 answers RequestTimeTooSkewed and EC2 RequestExpired."""
+    signed = environ.get("HTTP_X_AMZ_DATE", "")
+    try:
+        sent = datetime.strptime(signed, AMZ_DATE).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    now = datetime.now(UTC) + timedelta(seconds=skew)
+    wide = protocol in ("rest-xml", "ec2")
+    window = timedelta(seconds=MAX_SKEW_SECONDS_S3_EC2 if wide else MAX_SKEW_SECONDS)
+    if now - window <= sent <= now + window:
+        return None
+    if protocol == "rest-xml":
+        return (
+            403,
+            "RequestTimeTooSkewed",
+            ("The difference between the request time and the current time is too large."),
+        )
+    if protocol == "ec2":
+        return 400, "RequestExpired", "Request has expired."
+    if sent < now:
+        message = (
+            f"Signature expired: {signed} is now earlier than {now - window:{AMZ_DATE}} "
+            f"({now:{AMZ_DATE}} - 5 min.)"
+        )
+    else:
+        message = (
+            f"Signature not yet current: {signed} is still later than "
+            f"{now + window:{AMZ_DATE}} ({now:{AMZ_DATE}} + 5 min.)"
+        )
+    code = "SignatureDoesNotMatch" if protocol == "query" else "InvalidSignatureException"
+    return 403, code, message
+
+
 def fault_error(
     fault: str, protocol: str, access_key: str | None, service: str | None
 ) -> tuple[int, str, str]:
@@ -198,6 +245,9 @@ class KnobsMiddleware:
         if region is not None and region not in known_regions():
             status, code, message = unknown_region_error(region)
             return self._reply(start_response, protocol, status, code, message)
+        skewed = skew_error(environ, protocol, options.clock_skew_seconds)
+        if skewed is not None:
+            return self._reply(start_response, protocol, *skewed)
         if options.throttle_rate > 0 and random.random() < options.throttle_rate:
             status, code, message = throttling_error(protocol)
             return self._reply(start_response, protocol, status, code, message)

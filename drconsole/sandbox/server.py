@@ -30,6 +30,9 @@ class SandboxOptions:
     region: str = DEFAULT_REGION
     # The one code STS GetSessionToken accepts with an MFA device (None: any 6 digits).
     mfa_code: str | None = None
+    # How far AWS's clock is ahead of the caller's (negative: behind). A request signed more
+    # than 5 minutes away from the sandbox's clock is refused as AWS refuses it.
+    clock_skew_seconds: float = 0.0
 
 
 class Sandbox:

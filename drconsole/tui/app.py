@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
 from collections.abc import Callable, Iterable
@@ -90,6 +91,9 @@ class DrConsoleApp(App[None]):
         # runbook file -> the live view of its drill running in this console.
         self.drill_screens: dict[str, Screen[None]] = {}
         self._jobs_key_shown = False
+        # The signals that end the console as a confirmed quit does (set by tui/launch.py for a
+        # console on a terminal; none in tests, whose process is not the console's).
+        self.stop_signals: tuple[int, ...] = ()
         from drconsole.tui.readiness_feed import ReadinessFeed
 
         # Every account and Region's readiness, decided once the accounts are listed.
@@ -164,6 +168,12 @@ class DrConsoleApp(App[None]):
         from drconsole.tui.read_only import badge_every_screen
         from drconsole.tui.screens.accounts import AccountsScreen
 
+        loop = asyncio.get_running_loop()
+        for signum in self.stop_signals:
+            # Ended inside the event loop as `q` then "leave" ends it: Textual puts the terminal
+            # back (killed at once, it stayed in the console's screen with echo off), flows stay
+            # in the journal, `drconsole demo` decides about its sandbox; exit 128 + signal.
+            loop.add_signal_handler(signum, self.exit, None, 128 + signum)
         if self.settings.read_only:
             self.sub_title = "read-only"
         badge_every_screen(self)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+# AWS refuses a request signed more than 5 minutes from its clock: while it answers, this
+# machine's clock is at most that far from AWS's, and a time that far ahead is just now.
+CLOCK_TOLERANCE_SECONDS = 300
 # Staleness bands of a resource's newest recovery point (its current RPO).
 FRESH = timedelta(days=1)
 STALE = timedelta(days=3)
@@ -27,7 +30,8 @@ def human_age(delta: timedelta | None) -> str:
         return "-"
     seconds = int(delta.total_seconds())
     if seconds < 0:
-        return "future"
+        # A point AWS made a minute ago reads as ahead of a clock a few minutes behind.
+        return "0s" if seconds >= -CLOCK_TOLERANCE_SECONDS else "future"
     if seconds < 60:
         return f"{seconds}s"
     if seconds < 3600:

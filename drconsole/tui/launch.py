@@ -96,7 +96,19 @@ def run_tui(args: argparse.Namespace, settings: Settings | None = None) -> int:
     app = build_app(args, settings)
     console_on_screen(True)
     try:
-        app.run()
+        run_until_stopped(app)
     finally:
         console_on_screen(False)
     return app.return_code or 0
+
+
+def run_until_stopped(app: DrConsoleApp) -> None:
+    """`app.run()`, SIGTERM and SIGHUP (systemd's stop, `kill`, a closed SSH session) ending
+    it as a confirmed quit does, with exit code 128 + the signal's number. A signal ignored
+    when drconsole started (`nohup`) stays ignored."""
+    import signal
+
+    from drconsole.stop_signals import STOP_SIGNALS
+
+    app.stop_signals = tuple(s for s in STOP_SIGNALS if signal.getsignal(s) is not signal.SIG_IGN)
+    app.run()

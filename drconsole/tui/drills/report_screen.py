@@ -81,7 +81,7 @@ def target_text(target: dict[str, Any]) -> Text:
     if point:
         text.append(
             f"  recovery point {point.get('recovery_point')} (data of "
-            f"{run_time(point.get('data_time'))}, {point.get('data_time_basis')})\n"
+            f"{run_time(point.get('data_time'))} UTC, {point.get('data_time_basis')})\n"
         )
     for job in target.get("jobs") or []:
         text.append(
@@ -144,7 +144,7 @@ def report_text(report: dict[str, Any]) -> Text:
         done = "performed" if step.get("performed") else "NOT performed"
         text.append(f"manual step {step['step']} ({step.get('when')}): ")
         text.append(done, style=GOOD if step.get("performed") else "bold yellow")
-        text.append(f" at {run_time(step.get('answered'))}")
+        text.append(f" at {run_time(step.get('answered'))} UTC")
         text.append(f" — {step['note']}\n" if step.get("note") else "\n")
     for missed in report.get("required_manual_steps_not_performed") or []:
         text.append(f"✗ required manual step {missed} was not performed\n", style=BAD)
