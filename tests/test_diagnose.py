@@ -475,6 +475,7 @@ def test_diagnosis_modules_are_pure() -> None:
     }
     allowed_local.add("drconsole.partitions")  # ARN text alone (its botocore use is not theirs)
     allowed_local.add("drconsole.redact")  # text alone: a quoted URL without its password
+    allowed_local.add("drconsole.resource_types")  # constants: what each type supports
     allowed_local.add("drconsole.clock_skew")  # text alone: AWS's signature-time refusals
     allowed_std = {"__future__", "re", "json", "dataclasses", "collections", "typing"}
     for path in sorted((package / "diagnose").glob("*.py")):

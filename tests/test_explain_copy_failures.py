@@ -30,8 +30,23 @@ def test_route_refusal_of_a_type_that_is_not_a_database_is_final(kind: str) -> N
     assert d.cause is CauseCode.UNSUPPORTED_COPY_ROUTE
     assert d.remediation.startswith("Do not retry in two hops"), d.remediation
     assert "drconsole copy" not in d.remediation
-    assert "drconsole restore --recovery-point" in d.remediation
+    # drconsole restores EFS, EBS, EC2 and S3; FSx it does not: AWS Backup's own restore then.
+    restore = "aws backup start-restore-job" if kind == "FSx" else "drconsole restore"
+    assert f"  {restore} --recovery-point" in d.remediation, d.remediation
     assert kind in d.remediation
+
+
+@pytest.mark.parametrize("kind", ["EKS", "Redshift", "Quantum Ledger"])
+def test_route_refusal_of_a_type_drconsole_does_not_restore_offers_aws_backups_restore(
+    kind: str,
+) -> None:
+    # `drconsole restore` refuses a type it has no restore form for: explain must not offer it.
+    result = explain("--json", REFUSAL.format(src="us-east-1", dst="us-west-2", kind=kind))
+    assert result.returncode == 0, result.stderr
+    remediation = json.loads(result.stdout)["remediation"]
+    assert "drconsole restore" not in remediation
+    assert "aws backup start-restore-job --recovery-point-arn" in remediation
+    assert "get-recovery-point-restore-metadata" in remediation
 
 
 def test_route_refusal_names_the_service_copy_of_its_type() -> None:

@@ -6,8 +6,14 @@ from drconsole.checks.arns import is_continuous
 from drconsole.checks.common import fully_managed, unknown_check
 from drconsole.checks.facts import RDS_FAMILY_TYPES, CopyFacts, Unreadable
 from drconsole.models import CauseCode, Check, CheckStatus
+from drconsole.resource_types import FEATURE_TABLE, copy_support_known, shown_type
 
-PASS, FAIL, WARN = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.WARN
+PASS, FAIL, WARN, UNKNOWN = (
+    CheckStatus.PASS,
+    CheckStatus.FAIL,
+    CheckStatus.WARN,
+    CheckStatus.UNKNOWN,
+)
 # AWS Backup's quotas (https://docs.aws.amazon.com/aws-backup/latest/devguide/aws-backup-limits.html):
 # "Concurrent backup copies per account outbound to a destination Region 100", then "Concurrent
 # copies per destination backup vault in account after the limit ... has been reached 5". Past
@@ -31,6 +37,8 @@ def check_route(facts: CopyFacts) -> Check:
     refusal = _never_copied(cid, title, shape, facts)
     if refusal is not None:
         return refusal
+    if not copy_support_known(rp.resource_type):
+        return _copy_support_unknown(cid, title, shape, facts)
     # AWS Backup copies a DynamoDB backup only when it was made with advanced features, which
     # its ARN tells (arn:aws:backup with them, the DynamoDB-native table/.../backup/...
     # without), whatever the setting is now. Without them it copies it to no vault at all: "If
@@ -126,6 +134,29 @@ def _never_copied(cid: str, title: str, shape: str, facts: CopyFacts) -> Check |
             details=(("hops", "0"),),
         )
     return None
+
+
+def _copy_support_unknown(cid: str, title: str, shape: str, facts: CopyFacts) -> Check:
+    """UNKNOWN for a type drconsole cannot vouch AWS Backup copies: never guessed to work, as
+    AWS would refuse it (or fail it hours later) where the type is not copied."""
+    rp = facts.recovery_point
+    role = facts.copy_role_arn or "ROLE_ARN"
+    return Check(
+        cid,
+        title,
+        UNKNOWN,
+        f"{shape}: drconsole does not know whether AWS Backup copies {shown_type(rp.resource_type)}"
+        " recovery points (a type missing from its copy table is not copied in any scenario, "
+        "not even within its own account and Region), so it does not start this copy",
+        CauseCode.UNSUPPORTED_COPY_ROUTE,
+        f"Look the type up in AWS Backup's 'Feature availability by resource' table "
+        f"({FEATURE_TABLE}). If it is copied there, copy it by hand in account {rp.account_id}: "
+        f"aws backup start-copy-job --source-backup-vault-name {rp.vault_name} "
+        f"--recovery-point-arn {rp.arn} --destination-backup-vault-arn {facts.dest_vault_arn} "
+        f"--iam-role-arn {role} --region {rp.region}; if it is not, restore it where it is "
+        f"(account {rp.account_id}, Region {rp.region}).",
+        details=(("hops", "0"),),
+    )
 
 
 def _dynamodb_without_advanced_features(

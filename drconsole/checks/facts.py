@@ -20,6 +20,7 @@ from drconsole.partitions import (
     managed_policy,
     of_arn,
 )
+from drconsole.resource_types import DATABASE_TYPES
 
 T = TypeVar("T")
 
@@ -31,7 +32,7 @@ FULLY_MANAGED_TYPES = frozenset(
     {"S3", "EFS", "Timestream", "VirtualMachine", "CloudFormation", "SAP HANA on Amazon EC2"}
 )
 # Database engines that historically cannot copy across account AND Region in one job.
-RDS_FAMILY_TYPES = frozenset({"RDS", "Aurora", "DocumentDB", "Neptune"})
+RDS_FAMILY_TYPES = DATABASE_TYPES
 
 SERVICE_LINKED_ROLE_NAME = BACKUP_SLR_NAME
 # DescribeBackupVault's and DescribeRecoveryPoint's EncryptionKeyType of an AWS owned key, and

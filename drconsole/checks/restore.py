@@ -19,6 +19,12 @@ from drconsole.checks.restore_network import check_restore_network
 from drconsole.checks.restore_profile import check_instance_profile
 from drconsole.models import CauseCode, Check, CheckStatus
 from drconsole.partitions import backup_vault
+from drconsole.resource_types import (
+    not_restored_here,
+    restorable,
+    restore_by_hand,
+    restore_commands,
+)
 
 PASS, FAIL, WARN, UNKNOWN = (
     CheckStatus.PASS,
@@ -27,17 +33,15 @@ PASS, FAIL, WARN, UNKNOWN = (
     CheckStatus.UNKNOWN,
 )
 
-# Restore metadata keys without which StartRestoreJob cannot create the resource. A DB
-# cluster's restore needs its engine: RestoreDBClusterFromSnapshot requires Engine in Aurora,
-# DocumentDB and Neptune alike
+# Restore metadata keys without which StartRestoreJob cannot create the resource, for the types
+# drconsole restores (the others are judged UNKNOWN). A DB cluster's restore needs its engine:
+# RestoreDBClusterFromSnapshot requires Engine
 # (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html).
 REQUIRED_METADATA: dict[str, tuple[str, ...]] = {
     "EBS": ("availabilityZone",),
     "EC2": ("InstanceType",),
     "RDS": ("DBInstanceIdentifier",),
     "Aurora": ("DBClusterIdentifier", "Engine"),
-    "DocumentDB": ("DBClusterIdentifier", "Engine"),
-    "Neptune": ("DBClusterIdentifier", "Engine"),
     "DynamoDB": ("targetTableName",),
     "EFS": ("file-system-id", "newFileSystem"),
     # "Mandatory metadata: DestinationBucketName" (the AWS CLI section of
@@ -171,6 +175,17 @@ def check_restore_metadata(facts: RestoreFacts) -> Check:
             "Describe the recovery point again (aws backup describe-recovery-point); if "
             "ResourceType stays empty, ask AWS Support.",
         )
+    rp = facts.recovery_point
+    if not restorable(resource_type, rp.arn):
+        # No vacuous PASS: with no form, nothing says what AWS requires or refuses for the type.
+        return Check(
+            cid,
+            title,
+            UNKNOWN,
+            f"{not_restored_here(resource_type, rp.arn)}; drconsole restore refuses it",
+            CauseCode.UNKNOWN,
+            _restore_by_hand(facts),
+        )
     required = REQUIRED_METADATA.get(resource_type, ())
     # AWS Backup matches metadata keys without regard to case.
     lowered = {key.lower(): value for key, value in metadata.items()}
@@ -202,6 +217,23 @@ def check_restore_metadata(facts: RestoreFacts) -> Check:
         )
     shown = ", ".join(f"{k}={lowered[k.lower()]}" for k in required) or "no required keys"
     return Check(cid, title, PASS, f"{resource_type}: {shown}")
+
+
+def _restore_by_hand(facts: RestoreFacts) -> str:
+    """The AWS CLI restore of a recovery point drconsole does not restore: of the point itself,
+    or, when it is to be copied first, of its copy (whose ARN the copy job gives)."""
+    rp = facts.recovery_point
+    if not facts.after_copy_to:
+        return restore_by_hand(rp.arn, rp.vault_name, rp.region, rp.resource_type, facts.role_arn)
+    vault = facts.after_copy_to.rsplit(":", 1)[-1]
+    commands = restore_commands(
+        "COPY_ARN", vault, region_of(facts), rp.resource_type, facts.role_arn
+    )
+    return (
+        f"Copy it without --restore, then restore the copy (COPY_ARN: the copy job's "
+        f"DestinationRecoveryPointArn) in {facts.after_copy_to} with AWS Backup's console or the "
+        f"AWS CLI in account {facts.restoring_account_id}: {commands}"
+    )
 
 
 def _s3_original_on_copy(facts: RestoreFacts, lowered: dict[str, str]) -> str:

@@ -146,8 +146,11 @@ def parse_resource_type(value: str | None) -> str | None:
         if known.lower() == value.strip().lower():
             return known
     known_types = ", ".join(RESOURCE_TYPES)
+    # A type AWS added after this list is listed all the same, only not filtered by this flag.
     raise UsageError(
-        f"--resource-type {limits.shown(value)}: unknown resource type (known: {known_types})"
+        f"--resource-type {limits.shown(value)}: unknown resource type (known: {known_types}); "
+        "for a type added since, list without --resource-type and keep its rows: "
+        "drconsole ls recovery-points --json | jq '.items[] | select(.resource_type == \"TYPE\")'"
     )
 
 

@@ -6,6 +6,7 @@ import re
 
 from drconsole.diagnose.facts import Facts, fill
 from drconsole.models import CauseCode, Diagnosis
+from drconsole.resource_types import restorable
 
 # Only these engines cross account AND Region in two hops where one job is refused ("For Amazon
 # RDS and Aurora snapshots, AWS Backup only supports automating either cross-account or
@@ -84,12 +85,20 @@ def _final(kind: str, source: str, dest: str) -> str:
         (text for word, text in _SERVICE_COPIES if word in kind.lower().split()),
         "Use the service's own copy or export to move the data.",
     )
+    # drconsole restores only the types it has a restore form for: AWS Backup restores the rest.
+    restore = (
+        "drconsole restore --recovery-point <RECOVERY_POINT_ARN>"
+        if restorable(kind)
+        else "aws backup start-restore-job --recovery-point-arn <RECOVERY_POINT_ARN>"
+        " --iam-role-arn <ROLE_ARN> --metadata file://metadata.json (from aws backup"
+        " get-recovery-point-restore-metadata; drconsole has no restore form for this type)"
+    )
     return (
         f"Do not retry in two hops: AWS Backup does not copy {kind} recovery points on this"
         " route, and a type it cannot copy across Regions or accounts it copies in no scenario,"
         " so a second hop meets the same refusal after a full intermediate copy. Restore the"
         " recovery point where it is (its own account and Region):\n"
-        "  drconsole restore --recovery-point <RECOVERY_POINT_ARN>\n"
+        f"  {restore}\n"
         f"or move the data outside AWS Backup. {own.format(source=source, dest=dest)}\n"
         "AWS Backup's 'Feature availability by resource' table lists the copies each type"
         " supports in each Region."

@@ -37,7 +37,9 @@ from drconsole.flows.routes import VaultRef, two_hop_route
 from drconsole.flows.secret_values import SecretNeeded, refuse_unfaithful
 from drconsole.job_request import JobRequest
 from drconsole.models import CauseCode
+from drconsole.partitions import iam_role, of_arn
 from drconsole.redact import REDACTED, is_secret_name
+from drconsole.resource_types import not_restored_here, restorable, restore_by_hand
 
 __all__ = ["FlowBusy", "FlowEngine", "FlowOutcome", "OtherOrigin", "Prepared", "SecretNeeded"]
 
@@ -125,11 +127,8 @@ class FlowEngine(CopySteps):
             source.account_id, source.region, source.resource_type, where, restore, route_mode
         )
         refuse_foreign_roles(use, *roles)  # now that the account and type are read
-        if restore and source.resource_type not in forms.RESTORABLE_TYPES:
-            raise UsageError(
-                f"--restore: drconsole restores {', '.join(forms.RESTORABLE_TYPES)}, "
-                f"not {source.resource_type}"
-            )
+        if restore and not restorable(source.resource_type, source.arn):
+            raise UsageError(self._not_restorable(source, dest, restore_role))
         plan = pl.plan_flow(
             source,
             dest,
@@ -190,6 +189,27 @@ class FlowEngine(CopySteps):
             values,
             self._cautions(plan),
             warnings=tuple(warnings),
+        )
+
+    @staticmethod
+    def _not_restorable(source: pl.SourcePoint, dest: VaultRef | None, role: str | None) -> str:
+        """The one line refusing the restore of a type drconsole has no restore form for, with
+        the AWS CLI commands that restore it (after the copy, when one is asked for)."""
+        why = not_restored_here(source.resource_type, source.arn)
+        if dest is None:
+            role_arn = role or "service-role/AWSBackupDefaultServiceRole"
+            if not role_arn.startswith("arn:"):
+                role_arn = iam_role(source.account_id, role_arn, of_arn(source.arn))
+            by_hand = restore_by_hand(
+                source.arn, source.vault_name, source.region, source.resource_type, role_arn
+            )
+            return f"--recovery-point {source.arn}: {why}. {by_hand}"
+        # Said alike to `copy --restore` and to a drill's target (no flag of the drill's to name).
+        return (
+            f"recovery point {source.arn}: {why}. Only its copy can be made here (drconsole copy "
+            "without --restore; in the console, 'Restore after the copy' off; in a drill, leave "
+            f"the target out): restore the copy in {dest.arn}"
+            " with AWS Backup's console or aws backup start-restore-job"
         )
 
     def _cautions(self, plan: pl.FlowPlan) -> tuple[cautions.Caution, ...]:

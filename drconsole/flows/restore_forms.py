@@ -19,8 +19,8 @@ from drconsole.checks.arns import KMS_KEY_ARN
 from drconsole.flows import restore_metadata_rules as rules
 from drconsole.flows import restore_time
 from drconsole.flows import s3_restore_rules as s3
+from drconsole.resource_types import RESTORABLE_TYPES
 
-RESTORABLE_TYPES = ("EBS", "EC2", "RDS", "Aurora", "DynamoDB", "EFS", "S3")
 BOOL = ("true", "false")
 EBS_VOLUME_TYPES = ("gp2", "gp3", "io1", "io2", "st1", "sc1", "standard")
 # Per volume type, CreateVolume's valid sizes (GiB) and IOPS; IOPS are required for io1 and

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from drconsole.partitions import backup_vault
+from drconsole.resource_types import DATABASE_TYPES
 
 if TYPE_CHECKING:
     from drconsole.checks.arns import VaultArn
 
-DB_FAMILY = frozenset({"RDS", "Aurora", "DocumentDB", "Neptune"})
+DB_FAMILY = DATABASE_TYPES
 UNSUPPORTED_ROUTE_TEXT = "Feature is not supported for provided resource type"
 
 

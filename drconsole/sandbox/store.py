@@ -276,9 +276,12 @@ def recovery_point_arn(
         return f"arn:aws:ec2:{region}::snapshot/snap-{_IDS.getrandbits(68):017x}"
     if resource_type == "EC2":
         return f"arn:aws:ec2:{region}::image/ami-{_IDS.getrandbits(68):017x}"
-    if resource_type == "RDS":
+    # An RDS resource that is a DB cluster (a Multi-AZ DB cluster: arn:aws:rds:...:cluster:ID)
+    # is backed up as a DB cluster snapshot, as Aurora, DocumentDB and Neptune are.
+    multi_az_cluster = resource_type == "RDS" and ":cluster:" in resource_arn
+    if resource_type == "RDS" and not multi_az_cluster:
         return f"arn:aws:rds:{region}:{account_id}:snapshot:awsbackup:job-{_uuid()}"
-    if resource_type in RDS_CLUSTER_TYPES:
+    if resource_type in RDS_CLUSTER_TYPES or multi_az_cluster:
         return f"arn:aws:rds:{region}:{account_id}:cluster-snapshot:awsbackup:job-{_uuid()}"
     if resource_type == "FSx":
         return f"arn:aws:fsx:{region}:{account_id}:backup/backup-{_IDS.getrandbits(68):017x}"
@@ -315,8 +318,10 @@ def seed_recovery_point(
     (made with CreateBackupVault); KeyError otherwise. A copy keeps its source's `created` (as
     AWS does) and gets its own `completed`.
     """
-    if resource_type not in RESOURCE_TYPES:
-        raise ValueError(f"unknown resource type {resource_type!r}")
+    # AWS adds resource types over the years and its answers carry them as they are: a point of
+    # any named type can be seeded (RESOURCE_TYPES are those the Region settings opt in to).
+    if not resource_type.strip():
+        raise ValueError("a recovery point needs a resource type")
     backend = backend_for(account_id, region)
     vault = backend.vaults.get(vault_name)
     if vault is None:

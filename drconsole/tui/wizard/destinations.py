@@ -17,6 +17,7 @@ from textual.worker import get_current_worker
 
 from drconsole import limits
 from drconsole.models import AccountError, VaultBatch
+from drconsole.resource_types import restorable
 from drconsole.tui.widgets.fitted_table import FittedTable
 from drconsole.tui.widgets.plain import Checkbox, Static
 from drconsole.tui.widgets.typed_input import TypedInput
@@ -258,8 +259,14 @@ class DestinationPane(Vertical):
         yield DestinationList(id="dest-list")
         yield Static("listing vaults…", id="dest-status")
         yield TypedInput(placeholder="or type a destination vault ARN", id="dest-arn", compact=True)
+        # A type drconsole has no restore form for is copied only, unless asked otherwise (the
+        # plan then refuses the restore and says how to do it by hand).
+        point = self.point
+        restores = point is None or restorable(point.resource_type, point.arn)
         with Horizontal(id="dest-options"):
-            yield Checkbox(toggle_label(RESTORE_LABEL, True), True, id="restore", compact=True)
+            yield Checkbox(
+                toggle_label(RESTORE_LABEL, restores), restores, id="restore", compact=True
+            )
             yield Checkbox(toggle_label(IN_PLACE_LABEL, False), False, id="in-place", compact=True)
         yield TypedInput(placeholder=RETENTION_PLACEHOLDER, id="dest-retention", compact=True)
         yield Static(id="dest-chosen")
