@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from drconsole.drills.planner import TargetPlan
 from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
 from tests.demo_cli import demo_cli_env
@@ -173,3 +174,62 @@ def test_a_one_hop_copy_plans_as_before(demo: Env, tmp_path: Path) -> None:
     assert target["route"]["fall_back"] is None and len(target["route"]["hops"]) == 1
     assert target["checked_before_their_step"] == ["restore"]
     assert "fall-back" not in text.stdout and "refuses it in one job" not in text.stdout
+
+
+def test_a_fall_back_without_any_candidate_vault_is_said_with_the_vaults_to_create(
+    demo: Env, tmp_path: Path
+) -> None:
+    """qa's RDS backup in eu-central-1 into a vault of the management account in eu-north-1:
+    neither qa has a vault in eu-north-1 nor management one in eu-central-1, so a refused
+    single job has nothing to fall back through."""
+    from datetime import UTC, datetime
+
+    from drconsole.sandbox.store import seed_recovery_point
+
+    info = demo.info
+    qa, management = info.accounts["qa"], info.accounts["management"]
+    lonely = "drill-lonely-vault"
+    demo.sandbox.client("backup", management, info.dr_region).create_backup_vault(
+        BackupVaultName=lonely
+    )
+    resource = f"arn:aws:rds:{info.region}:{qa}:db:qa-lonely-db"
+    point = seed_recovery_point(
+        qa,
+        info.region,
+        "qa-vault",
+        resource_arn=resource,
+        resource_type="RDS",
+        resource_name="qa-lonely-db",
+        created=datetime.now(UTC),
+        encryption_key_arn=None,
+        size_bytes=2**30,
+    )
+    path = tmp_path / "lonely.yaml"
+    path.write_text(
+        f"""
+name: lonely
+source: {{account: "{qa}", region: {info.region}, vault: qa-vault}}
+restore_to: {{account: "{management}", region: {info.dr_region}, vault: {lonely}}}
+targets:
+  - name: lonely-db
+    resource: {resource}
+    recovery_point: {point}
+"""
+    )
+    planned = drill(demo, "plan", str(path), "--json")
+    text = drill(demo, "plan", str(path))
+    assert planned.returncode == 1, planned.stdout + planned.stderr
+    target = only_target(planned)
+    assert target["ok"] is False
+    missing = target["route"]["fall_back"]["no_intermediate"]
+    assert target["route"]["fall_back"]["intermediate"] is None
+    assert missing.startswith("no intermediate vault for a two-hop copy: create a vault in ")
+    assert f"account {management} in {info.region}" in missing
+    assert f"account {qa} in {info.dr_region}" in missing
+    assert not [c for c in target["checks"] if c["step"].startswith("fall-back")]
+    assert f"if AWS refuses it in one job: {missing} [UNSUPPORTED_COPY_ROUTE]" in text.stdout
+    # Its first failure is the single job's (into a vault with the AWS managed key); with that
+    # one passing, the missing fall-back is what the plan names:
+    alone = TargetPlan(None, fall_back=(None, missing))  # type: ignore[arg-type]
+    assert (alone.ok, alone.unanswered) == (False, False)
+    assert alone.first_failure() == ("UNSUPPORTED_COPY_ROUTE", missing)
