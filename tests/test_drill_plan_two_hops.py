@@ -157,6 +157,10 @@ def test_a_fall_back_that_passes_is_ready_with_its_second_hop_listed(
     assert {"hop2.source.key", "hop2.source.vault-policy", "hop2.dest.access-policy"} <= set(hop2)
     assert all(c.startswith("hop2.") for c in hop2)
     assert all(s["ok"] for s in steps.values())
+    # The fall-back's first hop makes a copy in the intermediate vault, which clean-up deletes.
+    made = f"if AWS refuses the single copy job: a copy of the recovery point in {intermediate}"
+    assert made in target["creates"][1]
+    assert target["cleanup_deletes"][1].startswith(made)
     assert text.returncode == 0, text.stdout + text.stderr
     assert f"if AWS refuses it in one job: two hops through {intermediate}" in text.stdout
     assert "checks of fall-back hop2: " in text.stdout
@@ -173,6 +177,7 @@ def test_a_one_hop_copy_plans_as_before(demo: Env, tmp_path: Path) -> None:
     assert [c["step"] for c in target["checks"]] == ["hop1", "restore"]
     assert target["route"]["fall_back"] is None and len(target["route"]["hops"]) == 1
     assert target["checked_before_their_step"] == ["restore"]
+    assert len(target["creates"]) == 2 and "refuses" not in " ".join(target["creates"])
     assert "fall-back" not in text.stdout and "refuses it in one job" not in text.stdout
 
 

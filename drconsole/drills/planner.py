@@ -230,7 +230,8 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
     except (AwsError, UsageError) as exc:
         cause = getattr(exc, "cause", CauseCode.UNKNOWN.value)
         return TargetPlan(target, resolved, flow, cause=str(cause), message=str(exc))
-    creates, deletes = _effects(flow, runbook.cleanup)
+    intermediate = fall_back[0] if fall_back is not None else None
+    creates, deletes = _effects(flow, runbook.cleanup, intermediate)
     return TargetPlan(
         target,
         resolved,
@@ -259,9 +260,17 @@ def _fall_back(
     return chosen, missing
 
 
-def _effects(flow: pl.FlowPlan, cleanup: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """What the drill will create, and what clean-up will delete of it."""
+def _effects(
+    flow: pl.FlowPlan, cleanup: str, intermediate: VaultRef | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What the drill will create, and what clean-up will delete of it (the copy in the
+    intermediate vault of the fall-back too: clean-up deletes every hop's copy)."""
     creates = [f"a copy of the recovery point in {hop.destination.arn}" for hop in flow.route.hops]
+    if intermediate is not None:
+        creates.append(
+            f"if AWS refuses the single copy job: a copy of the recovery point in "
+            f"{intermediate.arn} (the two hops' first)"
+        )
     creates.append(
         f"a restored {flow.source.resource_type} (new name, from {flow.source.resource_name}) "
         f"in account {flow.final_account} {flow.final_region}"
