@@ -85,7 +85,16 @@ def test_plan_resolves_and_checks_every_target_read_only(
     assert db["route"]["hops"][0]["destination"].endswith(
         f"{EU}:{info.accounts['recovery']}:backup-vault:recovery-vault"
     )
-    assert [c["step"] for c in db["checks"]] == ["hop1", "restore"]
+    # Aurora across account and Region: the single job, and the two hops `drill run` falls
+    # back to when AWS refuses it, through the vault the flow would choose.
+    assert [c["step"] for c in db["checks"]] == [
+        "hop1",
+        "restore",
+        "fall-back hop1",
+        "fall-back hop2",
+    ]
+    assert db["route"]["fall_back"]["intermediate"] is not None
+    assert [c["step"] for c in by_name["receipts"]["checks"]] == ["hop1", "restore"]
     assert all(c["ok"] for c in db["checks"])
     assert db["checked_before_their_step"] == ["restore"]
     assert db["creates"] and db["cleanup_deletes"]

@@ -7,12 +7,22 @@ from typing import Any
 from drconsole.checks.runner import check_to_json
 from drconsole.drills.backup_account import REFUSED, accepted
 from drconsole.drills.parse import format_duration
-from drconsole.drills.planner import DrillPlan, TargetPlan
+from drconsole.drills.planner import FALL_BACK, DrillPlan, TargetPlan
 
 
 def objectives_json(rpo: float | None, rto: float | None) -> dict[str, Any]:
     """Objectives in seconds (null when not stated)."""
     return {"rpo_seconds": rpo, "rto_seconds": rto}
+
+
+def fall_back_json(item: TargetPlan) -> dict[str, Any] | None:
+    """The two-hop route `drill run` falls back to when AWS refuses the single copy: the
+    intermediate vault chosen (null when none passes both hops' checks) and, when there is no
+    vault to try at all, why (null when the copy needs no fall-back)."""
+    if item.fall_back is None:
+        return None
+    chosen, missing = item.fall_back
+    return {"intermediate": chosen.arn if chosen else None, "no_intermediate": missing or None}
 
 
 def target_plan_json(plan: DrillPlan, item: TargetPlan) -> dict[str, Any]:
@@ -34,6 +44,7 @@ def target_plan_json(plan: DrillPlan, item: TargetPlan) -> dict[str, Any]:
             "hops": [
                 {"source": h.source.arn, "destination": h.destination.arn} for h in flow.route.hops
             ],
+            "fall_back": fall_back_json(item),
         }
         if flow
         else None,
@@ -124,6 +135,7 @@ def plan_lines(plan: DrillPlan) -> list[str]:
             lines.append(f"  route: {item.flow.route.reason}")
             for hop in item.flow.route.hops:
                 lines.append(f"    copy {hop.source.arn} -> {hop.destination.arn}")
+            lines.extend(_fall_back_lines(item))
         for step, report in item.reports:
             bad = [c for c in report.checks if c.status.value in ("FAIL", "UNKNOWN")]
             lines.append(
@@ -160,3 +172,21 @@ def plan_lines(plan: DrillPlan) -> list[str]:
     else:
         lines.append("A target cannot start: see above.")
     return lines
+
+
+def _fall_back_lines(item: TargetPlan) -> list[str]:
+    """The route's lines about the two hops a refused single copy falls back to."""
+    if item.fall_back is None:
+        return []
+    chosen, missing = item.fall_back
+    if chosen is not None:
+        return [
+            f"    if AWS refuses it in one job: two hops through {chosen.arn} "
+            f"(checks of {FALL_BACK} hop1 and hop2 below)"
+        ]
+    if missing:
+        return [f"    if AWS refuses it in one job: {missing} [UNSUPPORTED_COPY_ROUTE]"]
+    return [
+        "    if AWS refuses it in one job: no intermediate vault passes both hops' checks "
+        f"(checks of {FALL_BACK} below)"
+    ]

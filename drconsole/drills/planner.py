@@ -1,8 +1,10 @@
 """`drill plan`: every target resolved, routed and checked, with nothing changed (read-only).
 
 The copy checks of the first hop and the restore checks (where the restore will run) run now;
-the checks of a later hop need the copy the hop before creates, and the restore is checked again
-with the copy's own metadata, so the plan says that the flow runs those right before their step.
+so do those of the two hops `drill run` falls back to when AWS refuses a database copy across
+account and Region in one job (the intermediate vault chosen as the flow chooses it, the second
+hop foreseen: `hop_checks.fall_back`). The restore is checked again with the copy's own
+metadata, so the plan says that the flow runs it again right before its step.
 """
 
 from __future__ import annotations
@@ -13,17 +15,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from drconsole.checks.facts import copied_from_region
-from drconsole.checks.runner import CheckReport, run_copy_checks, run_restore_checks
+from drconsole.checks.runner import CheckReport, run_restore_checks
 from drconsole.drills.backup_account import REFUSED, accepted, backup_account_restores
 from drconsole.drills.interruption import INTERRUPTING_CAUSES, unreadable_only
 from drconsole.drills.ownership import drill_metadata
 from drconsole.drills.resolve import Resolved, ResolveError, resolve_target
 from drconsole.drills.runbook import Runbook, Target
 from drconsole.errors import AwsError, UsageError
+from drconsole.flows import hop_checks
 from drconsole.flows import plan as pl
 from drconsole.flows.form_verdict import with_form_verdict
-from drconsole.flows.routes import VaultRef
+from drconsole.flows.routes import VaultRef, may_fall_back
 from drconsole.models import CauseCode
+
+# The steps of the two-hop route a refused single copy falls back to ("fall-back hop2").
+FALL_BACK = "fall-back"
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,15 @@ class TargetPlan:
     creates: tuple[str, ...] = ()
     cleanup_deletes: tuple[str, ...] = ()
     caution: str = ""  # why the restore would be in the central backup account
+    # The two-hop route `drill run` falls back to when AWS refuses the single copy: its
+    # intermediate vault (None when no candidate passes both hops' checks), and why there is
+    # none to try at all ("": there is a candidate, or no fall-back).
+    fall_back: tuple[VaultRef | None, str] | None = None
+
+    @property
+    def no_fall_back(self) -> str:
+        """Why the copy has no vault to fall back through ("" when it has one, or needs none)."""
+        return self.fall_back[1] if self.fall_back is not None else ""
 
     @property
     def refused(self) -> bool:
@@ -53,14 +68,17 @@ class TargetPlan:
         """True when the target resolved, every check that could run passed, and its restore
         is not in the backup account unless the runbook says so."""
         return (
-            self.cause is None and not self.refused and all(report.ok for _, report in self.reports)
+            self.cause is None
+            and not self.refused
+            and not self.no_fall_back
+            and all(report.ok for _, report in self.reports)
         )
 
     @property
     def unanswered(self) -> bool:
         """True when the target cannot start only because AWS did not answer (throttled, the
         network, expired credentials, an AWS internal error): nothing about it is decided."""
-        if self.ok or self.refused:
+        if self.ok or self.refused or self.no_fall_back:
             return False
         if self.cause is not None:
             return self.cause in INTERRUPTING_CAUSES
@@ -83,6 +101,8 @@ class TargetPlan:
                 if check.status.value in ("FAIL", "UNKNOWN"):
                     cause = check.cause.value if check.cause else CauseCode.UNKNOWN.value
                     return cause, f"{step} check {check.id} {check.status.value}: {check.evidence}"
+        if self.no_fall_back:
+            return CauseCode.UNSUPPORTED_COPY_ROUTE.value, self.no_fall_back
         return "", ""
 
 
@@ -180,23 +200,14 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
     )
     reports: list[tuple[str, CheckReport]] = []
     deferred: list[str] = []
+    fall_back: tuple[VaultRef | None, str] | None = None
     try:
         after_copy_to = None
         if flow.route.hops:
+            # The first hop judged as the flow judges it before starting it.
             hop = flow.route.hops[0]
-            reports.append(
-                (
-                    "hop1",
-                    run_copy_checks(
-                        sessions,
-                        source.arn,
-                        hop.destination.arn,
-                        role_arn=pl.role_arn(source.account_id, flow.copy_role, flow.partition),
-                        delete_after_days=flow.delete_after_days,
-                        account_hint=source.account_id,
-                    ),
-                )
-            )
+            first_hop = hop_checks.first_hop_runner(sessions, flow)
+            reports.append(("hop1", first_hop(source.arn, hop.destination, source.account_id)))
             # The restore checks run now where the restore will run (the destination's account
             # and Region); the flow runs them again with the copy's own metadata once it exists.
             assert flow.destination is not None
@@ -212,10 +223,15 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
             after_copy_to=after_copy_to,
         )
         reports.append(("restore", with_form_verdict(restore_checks, metadata)))
+        # After the restore's: `drill run` judges the fall-back only once AWS has refused the
+        # single copy, after the restore checks that block a target before its copy.
+        if may_fall_back(source.resource_type, flow.route, flow.route_mode):
+            fall_back = _fall_back(sessions, flow, reports)
     except (AwsError, UsageError) as exc:
         cause = getattr(exc, "cause", CauseCode.UNKNOWN.value)
         return TargetPlan(target, resolved, flow, cause=str(cause), message=str(exc))
-    creates, deletes = _effects(flow, runbook.cleanup)
+    intermediate = fall_back[0] if fall_back is not None else None
+    creates, deletes = _effects(flow, runbook.cleanup, intermediate)
     return TargetPlan(
         target,
         resolved,
@@ -225,12 +241,36 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
         rpo_now_seconds=(now - resolved.data_time).total_seconds(),
         creates=creates,
         cleanup_deletes=deletes,
+        fall_back=fall_back,
     )
 
 
-def _effects(flow: pl.FlowPlan, cleanup: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """What the drill will create, and what clean-up will delete of it."""
+def _fall_back(
+    sessions: Any, flow: pl.FlowPlan, reports: list[tuple[str, CheckReport]]
+) -> tuple[VaultRef | None, str]:
+    """The two hops `drill run` falls back to when AWS refuses `flow`'s single database copy
+    (where AWS offers no single-action copy across account and Region), judged now as the flow
+    judges them then: their reports join `reports` as steps `fall-back hop1` and `fall-back
+    hop2`. Returns the intermediate vault (None when none passes) and why there is no vault
+    to try at all ("" when there is one)."""
+    assert flow.destination is not None
+    chosen, judged = hop_checks.fall_back(sessions, flow)
+    reports.extend((f"{FALL_BACK} {step}", report) for step, report in judged)
+    missing = "" if judged else hop_checks.no_intermediate(flow.source, flow.destination)
+    return chosen, missing
+
+
+def _effects(
+    flow: pl.FlowPlan, cleanup: str, intermediate: VaultRef | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What the drill will create, and what clean-up will delete of it (the copy in the
+    intermediate vault of the fall-back too: clean-up deletes every hop's copy)."""
     creates = [f"a copy of the recovery point in {hop.destination.arn}" for hop in flow.route.hops]
+    if intermediate is not None:
+        creates.append(
+            f"if AWS refuses the single copy job: a copy of the recovery point in "
+            f"{intermediate.arn} (the two hops' first)"
+        )
     creates.append(
         f"a restored {flow.source.resource_type} (new name, from {flow.source.resource_name}) "
         f"in account {flow.final_account} {flow.final_region}"

@@ -12,7 +12,7 @@ from drconsole.flows import events as ev
 from drconsole.flows import hop_checks
 from drconsole.flows import journal as jr
 from drconsole.flows import plan as pl
-from drconsole.flows.engine_base import FlowOutcome, no_intermediate
+from drconsole.flows.engine_base import FlowOutcome
 from drconsole.flows.restore_step import RestoreSteps
 from drconsole.flows.routes import is_route_refusal, may_fall_back, two_hop_route
 from drconsole.job_request import START_COPY, JobRequest
@@ -154,7 +154,7 @@ class CopySteps(RestoreSteps):
             return self._fail(
                 state,
                 "hop1",
-                no_intermediate(plan.source, plan.destination),
+                hop_checks.no_intermediate(plan.source, plan.destination),
                 job_failed=False,
                 cause=CauseCode.UNSUPPORTED_COPY_ROUTE.value,
             )

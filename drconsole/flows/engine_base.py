@@ -369,11 +369,3 @@ def _principal(arn: str) -> str:
     if ":assumed-role/" in arn:
         return arn.rsplit("/", 1)[0]
     return arn
-
-
-def no_intermediate(source: pl.SourcePoint, dest: VaultRef) -> str:
-    return (
-        f"no intermediate vault for a two-hop copy: create a vault in account {dest.account_id} "
-        f"in {source.region}, or in account {source.account_id} in {dest.region}, with an "
-        "access policy and a customer managed key, then retry"
-    )

@@ -30,7 +30,6 @@ from drconsole.flows.engine_base import (
     FormAsker,
     OtherOrigin,
     Prepared,
-    no_intermediate,
 )
 from drconsole.flows.role_accounts import RoleUse, refuse_foreign_roles
 from drconsole.flows.routes import VaultRef, two_hop_route
@@ -143,14 +142,14 @@ class FlowEngine(CopySteps):
         reports: list[tuple[str, CheckReport]] = []
         if pl.wants_two_hops(plan):
             assert dest is not None
-            chosen, tried = hop_checks.choose_intermediate(self.sessions, plan)
-            if chosen is None:
-                reports.extend(pl.why_no_intermediate(tried))
-                if not tried:
-                    raise AwsError(no_intermediate(source, dest), CauseCode.UNSUPPORTED_COPY_ROUTE)
-            else:
+            chosen, judged = hop_checks.fall_back(self.sessions, plan)
+            if not judged:
+                raise AwsError(
+                    hop_checks.no_intermediate(source, dest), CauseCode.UNSUPPORTED_COPY_ROUTE
+                )
+            if chosen is not None:
                 plan = pl.with_route(plan, two_hop_route(source.vault, chosen, dest))
-                reports.extend(tried[-1].reports)
+            reports.extend(judged)
         elif plan.route.hops:
             hop = plan.route.hops[0]
             reports.append(

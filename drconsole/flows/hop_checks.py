@@ -63,6 +63,17 @@ def choose_intermediate(
     )
 
 
+def fall_back(
+    sessions: Any, plan: pl.FlowPlan
+) -> tuple[VaultRef | None, list[tuple[str, CheckReport]]]:
+    """The two-hop route the flow takes for `plan`'s copy (up front, or when AWS refuses the
+    single job): the intermediate vault `choose_intermediate` chooses and the reports of both
+    its hops (`hop1`, `hop2`); when none is chosen, None and the reports that say why
+    (`plan.why_no_intermediate`), empty when there is no candidate vault at all."""
+    chosen, tried = choose_intermediate(sessions, plan)
+    return chosen, tried[-1].reports if chosen is not None else pl.why_no_intermediate(tried)
+
+
 def with_second_hop(
     sessions: Any, report: CheckReport, copy_role: str | None, delete_after_days: int | None
 ) -> CheckReport:
@@ -85,11 +96,19 @@ def with_second_hop(
         copy_role=copy_role,
         delete_after_days=delete_after_days,
     )
-    chosen, tried = choose_intermediate(sessions, plan)
-    shown = dict(tried[-1].reports if chosen is not None else pl.why_no_intermediate(tried))
+    shown = dict(fall_back(sessions, plan)[1])
     second = shown.get("hop2")
     if second is None:
         return report
     assert isinstance(second.facts, CopyFacts)
     route = {**report.route, "intermediate": second.facts.recovery_point.vault_arn}
     return replace(report, route=route, second_hop=second)
+
+
+def no_intermediate(source: pl.SourcePoint, dest: VaultRef) -> str:
+    """Why a copy has no two-hop route: no candidate vault, and which vault would be one."""
+    return (
+        f"no intermediate vault for a two-hop copy: create a vault in account {dest.account_id} "
+        f"in {source.region}, or in account {source.account_id} in {dest.region}, with an "
+        "access policy and a customer managed key, then retry"
+    )
