@@ -144,7 +144,8 @@ def report_text(report: dict[str, Any]) -> Text:
         done = "performed" if step.get("performed") else "NOT performed"
         text.append(f"manual step {step['step']} ({step.get('when')}): ")
         text.append(done, style=GOOD if step.get("performed") else "bold yellow")
-        text.append(f" at {run_time(step.get('answered'))} UTC")
+        # In the zone the header names (UTC): said again here, a note wrapped at 80 columns.
+        text.append(f" at {run_time(step.get('answered'))}")
         text.append(f" — {step['note']}\n" if step.get("note") else "\n")
     for missed in report.get("required_manual_steps_not_performed") or []:
         text.append(f"✗ required manual step {missed} was not performed\n", style=BAD)
