@@ -76,16 +76,18 @@ def test_every_screen_at_80x24_over_a_slow_network(
         term.press("Escape", then=r"recovery points · \d{12}")
 
         # The checks: what they judge said in words, rows and the highlighted row's evidence
-        # all visible. (Five checks answered and the pane under them filled: a loaded CI run
-        # once captured the checks over an empty pane.)
+        # all visible. (Four checks answered and the pane under them filled: a loaded CI run
+        # once captured the checks over an empty pane. Four rows is what 24 lines leave beside
+        # the four lines saying why no destination is assumed for a copy in the backup account,
+        # the largest point of the demo: the rest scroll.)
         screen = term.press(
             "c",
-            then=r"(?s)Status +Group +Check(\n (PASS|FAIL|WARN) [^\n]*){5}"
+            then=r"(?s)Status +Group +Check(\n (PASS|FAIL|WARN) [^\n]*){4}"
             r".*─{20}.*(PASS|FAIL|WARN|UNKNOWN) \S",
         )
         assert re.search(r"Copy to \S+ \(\d{12}\) eu-\S+ \S+|No destination chosen", screen)
         rows = re.findall(r"(?m)^ (PASS|FAIL|WARN|UNKNOWN) ", screen)
-        assert len(rows) >= 5, screen
+        assert len(rows) >= 4, screen
         pane = screen.split("─" * 20, 1)[1]
         assert re.search(r"(PASS|FAIL|WARN|UNKNOWN) \S", pane), screen
         assert "f Fix" in footer(screen) and "? Keys" in footer(screen)
