@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import importlib
 import io
 import os
@@ -22,6 +23,9 @@ MAX_ERROR_LINE = 2000
 # closed SSH session) stop them as Ctrl+C does, leaving the journal for `drill resume` or
 # `jobs --resume` and the validation command killed; others end at once, as before.
 STOPPED_AS_CTRL_C = frozenset({"copy", "restore", "jobs", "drill"})
+
+# Allocations between young garbage collections in a command (CPython's default: 700).
+YOUNG_COLLECTION_EVERY = 10_000
 
 
 # Flags whose empty value says something: `init --dr-regions ""` is "no DR Regions".
@@ -310,6 +314,10 @@ def _run(argv: list[str]) -> int:
         require_terminal("drconsole")
         return run_tui(args)
     show_warnings_on_stderr()
+    # A command is short-lived and mostly imports: at CPython's default (a young collection
+    # every 700 allocations) `check copy` made 200 collections, 0.04 s of its 0.47 s of CPU;
+    # at 10,000, 14 (0.02 s). The console keeps the default (tui/collector.py tunes its own).
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
     if args.command in STOPPED_AS_CTRL_C:
         with stop_signals_as_interrupt():
             return int(handler(args))

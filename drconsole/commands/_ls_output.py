@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from drconsole.commands._ls_vault_flags import VaultFlags
 
 T = TypeVar("T")
-YOUNG_COLLECTION_EVERY = 10_000  # allocations (Python's default: 700)
 
 
 @dataclass(frozen=True)
@@ -220,10 +219,9 @@ def collect_less() -> None:
 
     What is alive now (modules, botocore's models and clients) lives until the command ends:
     frozen, the full collections need not walk it again. The records of a page die by reference
-    counting, not by the collector: young collections every 10,000 allocations, not 700.
+    counting, not by the collector (young collections are rare in every command: cli.py).
     """
     gc.freeze()
-    gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
 
 
 def in_background(work: Callable[[], T]) -> Callable[[], T]:
