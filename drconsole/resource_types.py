@@ -41,6 +41,9 @@ COPYABLE_TYPES = frozenset(
         "VirtualMachine",
     }
 )
+# The types `ls --resource-type` filters by: the copyable ones and Redshift, which drconsole
+# lists but whose copies it does not vouch for.
+LISTED_TYPES = tuple(sorted(COPYABLE_TYPES | {"Redshift"}))
 # Database engines that historically cannot copy across account AND Region in one job: two hops
 # ("For Amazon RDS and Aurora snapshots, AWS Backup only supports automating either
 # cross-account or cross-Region copies", recov-point-create-a-copy; DocumentDB and Neptune alike).

@@ -16,26 +16,9 @@ from typing import Any
 from drconsole import limits
 from drconsole.errors import UsageError
 from drconsole.flows.restore_time import is_date_alone
+from drconsole.resource_types import LISTED_TYPES
 
 KINDS = ("accounts", "vaults", "recovery-points", "jobs")
-RESOURCE_TYPES = (
-    "Aurora",
-    "CloudFormation",
-    "DocumentDB",
-    "DynamoDB",
-    "EBS",
-    "EC2",
-    "EFS",
-    "FSx",
-    "Neptune",
-    "RDS",
-    "Redshift",
-    "S3",
-    "SAP HANA on Amazon EC2",
-    "Storage Gateway",
-    "Timestream",
-    "VirtualMachine",
-)
 DURATION = re.compile(r"^(\d{1,15})\s*([mhdw])$", re.ASCII)
 MAX_SINCE_SECONDS = 100 * 366 * 86400
 MAX_ACCOUNT_NAME = 50  # AWS Organizations: account names are 1 to 50 characters
@@ -142,10 +125,10 @@ def parse_resource_type(value: str | None) -> str | None:
     """The canonical AWS Backup resource type for `value` (case-insensitive)."""
     if value is None:
         return None
-    for known in RESOURCE_TYPES:
+    for known in LISTED_TYPES:
         if known.lower() == value.strip().lower():
             return known
-    known_types = ", ".join(RESOURCE_TYPES)
+    known_types = ", ".join(LISTED_TYPES)
     # A type AWS added after this list is listed all the same, only not filtered by this flag.
     raise UsageError(
         f"--resource-type {limits.shown(value)}: unknown resource type (known: {known_types}); "
