@@ -257,12 +257,11 @@ def _restore_time_of(target: Target, point: RecoveryPoint) -> tuple[datetime, st
     moment, not of when its continuous backup began."""
     if not is_continuous(point.arn):
         return None
-    for key, value in target.metadata:
-        if key.lower() == restore_time.KEY.lower():
-            try:
-                return restore_time.parse(value), "restore-time"
-            except ValueError:
-                return None  # the restore's metadata check refuses it, with the reason
+    for value in restore_time.given(target.metadata)[:1]:
+        try:
+            return restore_time.parse(value), "restore-time"
+        except ValueError:
+            return None  # the restore's metadata check refuses it, with the reason
     return None
 
 

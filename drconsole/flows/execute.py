@@ -36,7 +36,7 @@ from drconsole.flows.routes import VaultRef, two_hop_route
 from drconsole.flows.secret_values import SecretNeeded, refuse_unfaithful
 from drconsole.job_request import JobRequest
 from drconsole.models import CauseCode
-from drconsole.partitions import iam_role, of_arn
+from drconsole.partitions import of_arn
 from drconsole.redact import REDACTED, is_secret_name
 from drconsole.resource_types import not_restored_here, restorable, restore_by_hand
 
@@ -196,9 +196,9 @@ class FlowEngine(CopySteps):
         the AWS CLI commands that restore it (after the copy, when one is asked for)."""
         why = not_restored_here(source.resource_type, source.arn)
         if dest is None:
-            role_arn = role or "service-role/AWSBackupDefaultServiceRole"
-            if not role_arn.startswith("arn:"):
-                role_arn = iam_role(source.account_id, role_arn, of_arn(source.arn))
+            role_arn = pl.role_arn(
+                source.account_id, role or pl.DEFAULT_RESTORE_ROLE, of_arn(source.arn)
+            )
             by_hand = restore_by_hand(
                 source.arn, source.vault_name, source.region, source.resource_type, role_arn
             )

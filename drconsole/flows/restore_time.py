@@ -12,7 +12,7 @@ have meant local time: the restore would hold the data of another moment, so it 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 
 KEY = "RestoreTime"
@@ -91,12 +91,14 @@ def problems(values: Mapping[str, str], point_arn: str, created: datetime | None
     from drconsole.checks.arns import is_continuous
 
     continuous = is_continuous(point_arn) if point_arn else None
-    found = [
-        problem(str(value), continuous, created)
-        for key, value in values.items()
-        if key.lower() == KEY.lower() and str(value).strip()
-    ]
+    found = [problem(value, continuous, created) for value in given(values.items())]
     return [line for line in found if line is not None]
+
+
+def given(pairs: Iterable[tuple[str, object]]) -> list[str]:
+    """The RestoreTime values among restore metadata's (key, value) pairs, the key matched
+    without regard to case (as AWS Backup matches it); empty ones left out."""
+    return [str(value) for key, value in pairs if key.lower() == KEY.lower() and str(value).strip()]
 
 
 def sent_as(text: str) -> str:
