@@ -217,8 +217,10 @@ def copy_back_and_restore(
     term: Terminal, sandbox: Sandbox, info: ScenarioInfo, target: Target, *, while_loading: bool
 ) -> list[str]:
     """One flow with the keyboard; returns the text of the two requests as confirmed."""
-    # The previous filter, if any, is cleared first.
-    term.press("Escape", then=r"(?m)\d+ recovery points · .*\n.*r Refresh", gone=r"match '")
+    # The previous flow's filter is cleared first. Only then: with no filter Escape leaves the
+    # vault (a lone Escape; one typed just before `/` is read with it as Alt+/, which hid this).
+    if not while_loading:
+        term.press("Escape", then=r"(?m)\d+ recovery points · .*\n.*r Refresh", gone=r"match '")
     term.press("/", then=r"filter \(Enter keeps")
     term.press(target.search, then=rf"match '{target.search}'")
     # The vault's points may still be arriving: wait for the first one that matches.
