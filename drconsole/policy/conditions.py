@@ -30,7 +30,8 @@ SET_PREFIXES = {"forallvalues": "ForAllValues", "foranyvalue": "ForAnyValue"}
 
 
 class UnresolvedVariable(Exception):
-    """A policy variable has no value in the request context and no default."""
+    """A policy variable whose key's value drconsole could not read (the statement may or may
+    not apply)."""
 
     def __init__(self, name: str) -> None:
         super().__init__(name)
@@ -50,8 +51,21 @@ class Template:
         """True when resolving depends on the request context."""
         return any(kind == "var" for kind, _, _ in self.parts)
 
-    def resolve(self, context: Context) -> Chars:
-        """Substitute variables from the context; raise UnresolvedVariable when one is missing."""
+    def missing(self, context: Context) -> str | None:
+        """The first policy variable with neither a value in the context nor a default, as the
+        policy spells it."""
+        for kind, text, default in self.parts:
+            if kind == "var" and default == "\0" and len(context.get(text, ())) != 1:
+                spelled = re.search(re.escape(text), self.raw, re.IGNORECASE)
+                return spelled.group(0) if spelled else text
+        return None
+
+    def resolve(self, context: Context) -> Chars | None:
+        """Substitute variables from the context; None when one has no value and no default.
+
+        AWS: such a variable's value "is effectively null. There is no equal or like value"
+        (IAM User Guide, "Policy variables with no value"): the caller lets it match nothing.
+        """
         chars: list[tuple[str, bool]] = []
         for kind, text, default in self.parts:
             if kind == "text":
@@ -64,7 +78,7 @@ class Template:
                 elif default != "\0":
                     text = default
                 else:
-                    raise UnresolvedVariable(text)
+                    return None
             chars.extend((c, False) for c in text)
         return tuple(chars)
 
@@ -293,7 +307,7 @@ class ConditionTest:
         return f"{self.operator} {self.key} [{shown}]"
 
     def evaluate(self, context: Context) -> tuple[bool, str]:
-        """Whether the test holds, and why. May raise UnresolvedVariable."""
+        """Whether the test holds, and why."""
         request = context.get(self.key.lower())
         if self.set_operator and request is not None:
             # AWS: for the set operators an empty string is a null data set, like no key.
@@ -313,11 +327,15 @@ class ConditionTest:
             if self.base.negated:
                 return True, f"{self.describe()}: key absent, a negated operator holds"
             return False, f"{self.describe()}: key absent from the request context"
+        # A value whose variable has no value is null: it equals and is like nothing, so a
+        # positive operator does not match it and a negated one does (AWS: "Inverted
+        # condition operators like StringNotEquals or StringNotLike do match against a null
+        # value").
         patterns = [v.resolve(context) for v in self.values]
         base = self.base
 
         def value_ok(value: str) -> bool:
-            hit = any(base.compare(p, value) for p in patterns)
+            hit = any(p is not None and base.compare(p, value) for p in patterns)
             return not hit if base.negated else hit
 
         results = [value_ok(v) for v in request]
@@ -331,7 +349,9 @@ class ConditionTest:
             held = any(results)
         shown = request[0] if len(request) == 1 else list(request)
         verdict = "holds" if held else "fails"
-        return held, f"{self.describe()}: {verdict} for request value {shown!r}"
+        nulls = [v.missing(context) for v in self.values if v.missing(context)]
+        null_note = "".join(f" (${{{name}}} has no value: it matches nothing)" for name in nulls)
+        return held, f"{self.describe()}: {verdict} for request value {shown!r}{null_note}"
 
 
 def parse_operator(name: str, where: str) -> tuple[BaseOperator | None, str, bool]:

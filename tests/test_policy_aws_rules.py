@@ -1,0 +1,102 @@
+"""The evaluator against rules of AWS's IAM policy reference that it once read otherwise."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from drconsole.policy import Request, evaluate
+
+ACCT = "111122223333"
+ROLE = f"arn:aws:iam::{ACCT}:role/Operator"
+ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+
+
+def decide(statements: list[dict[str, Any]], request: Request) -> str:
+    """The decision of a 2012-10-17 policy made of `statements`."""
+    return evaluate({"Version": "2012-10-17", "Statement": statements}, request).decision
+
+
+def simulate(
+    tmp_path: Path, policy: dict[str, Any], *args: str
+) -> subprocess.CompletedProcess[str]:
+    """`drconsole policy simulate` on `policy`, run as a user runs it."""
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(policy))
+    return subprocess.run(
+        [sys.executable, "-m", "drconsole", "policy", "simulate", "--policy", str(path), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+# --- policy variables with no value ----------------------------------------------------------
+# IAM User Guide, "Policy variables with no value": the value "is effectively null. There is
+# no equal or like value"; "Inverted condition operators like StringNotEquals or StringNotLike
+# do match against a null value"; in Resource or NotResource "the resource that includes a
+# policy variable with no value will not match any resource".
+
+
+def test_a_negated_operator_matches_a_variable_with_no_value(tmp_path: Path) -> None:
+    # AWS's own example: "Access is explicitly denied when aws:principaltag/Team is not set."
+    deny = {
+        "Effect": "Deny",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*",
+        "Condition": {"StringNotEquals": {"s3:ExistingObjectTag/Team": "${aws:PrincipalTag/Team}"}},
+    }
+    policy = {"Version": "2012-10-17", "Statement": [ALLOW_ALL, deny]}
+    run = simulate(
+        tmp_path, policy,
+        "--action", "s3:GetObject",
+        "--principal", ROLE,
+        "--resource", "arn:aws:s3:::amzn-s3-demo-bucket/report",
+        "--context", "s3:ExistingObjectTag/Team=red",
+    )  # fmt: skip
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.stdout.startswith("EXPLICIT-DENY s3:GetObject")
+    assert "${aws:PrincipalTag/Team} has no value" in run.stdout
+    tagged = Request(
+        "s3:GetObject",
+        ROLE,
+        "arn:aws:s3:::amzn-s3-demo-bucket/report",
+        {"s3:ExistingObjectTag/Team": "red", "aws:PrincipalTag/Team": "red"},
+    )
+    assert decide([ALLOW_ALL, deny], tagged) == "allow"
+    # A role has no aws:username: StringNotLike on it matches, a positive operator does not.
+    home = {"StringNotLike": {"s3:prefix": "home/${aws:username}/*"}}
+    request = Request("s3:ListBucket", ROLE, "arn:aws:s3:::b", {"s3:prefix": "home/bob/"})
+    assert decide([ALLOW_ALL, {**ALLOW_ALL, "Effect": "Deny", "Condition": home}], request) == (
+        "explicit-deny"
+    )
+    like = {**ALLOW_ALL, "Condition": {"StringLike": {"s3:prefix": "home/${aws:username}/*"}}}
+    assert decide([like], request) == "implicit-deny"
+
+
+def test_a_value_with_no_value_leaves_the_other_values_of_the_condition_in_force() -> None:
+    either = {"StringEquals": {"aws:ResourceAccount": ["${aws:PrincipalTag/home}", ACCT]}}
+    request = Request("backup:StartCopyJob", ROLE, None, {"aws:ResourceAccount": ACCT})
+    assert decide([{**ALLOW_ALL, "Condition": either}], request) == "allow"
+    other = Request("backup:StartCopyJob", ROLE, None, {"aws:ResourceAccount": "444455556666"})
+    assert decide([{**ALLOW_ALL, "Condition": either}], other) == "implicit-deny"
+
+
+def test_a_resource_entry_with_no_value_matches_nothing_in_resource_and_not_resource() -> None:
+    team = "arn:aws:s3:::shared/${aws:PrincipalTag/team}/*"
+    public = "arn:aws:s3:::shared/public/*"
+    request = Request("s3:GetObject", ROLE, "arn:aws:s3:::shared/public/readme")
+    # The other entry of the list still matches.
+    assert decide([{**ALLOW_ALL, "Resource": [team, public]}], request) == "allow"
+    assert decide([{**ALLOW_ALL, "Resource": team}], request) == "implicit-deny"
+    # Outside a NotResource entry that matches nothing: a Deny with it applies to everything.
+    deny_elsewhere = {"Effect": "Deny", "Action": "s3:*", "NotResource": team}
+    assert decide([ALLOW_ALL, deny_elsewhere], request) == "explicit-deny"
+    tagged = Request(
+        "s3:GetObject", ROLE, "arn:aws:s3:::shared/red/x", {"aws:PrincipalTag/team": "red"}
+    )
+    assert decide([ALLOW_ALL, deny_elsewhere], tagged) == "allow"
