@@ -100,3 +100,37 @@ def test_a_resource_entry_with_no_value_matches_nothing_in_resource_and_not_reso
         "s3:GetObject", ROLE, "arn:aws:s3:::shared/red/x", {"aws:PrincipalTag/team": "red"}
     )
     assert decide([ALLOW_ALL, deny_elsewhere], tagged) == "allow"
+
+
+# --- BinaryEquals ------------------------------------------------------------------------------
+# IAM User Guide, condition operators: "The BinaryEquals condition operator ... compares the
+# value of the specified key byte for byte against a base-64 encoded representation of the
+# binary value in the policy. If the specified condition key is not present in the request
+# context, the key is evaluated as false."
+
+
+def test_binary_equals_is_an_operator_not_bad_input(tmp_path: Path) -> None:
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": {
+            **ALLOW_ALL,
+            "Condition": {"BinaryEquals": {"test:Blob": "QmluYXJ5VmFsdWVJbkJhc2U2NA=="}},
+        },
+    }
+    base = ("--action", "s3:GetObject", "--principal", ROLE)
+    same = simulate(tmp_path, policy, *base, "--context", "test:Blob=QmluYXJ5VmFsdWVJbkJhc2U2NA==")
+    assert same.returncode == 0, same.stdout + same.stderr
+    other = simulate(tmp_path, policy, *base, "--context", "test:Blob=QmluYXJ5")
+    assert other.returncode == 1, other.stdout + other.stderr
+    absent = simulate(tmp_path, policy, *base)
+    assert absent.returncode == 1 and absent.stdout.startswith("IMPLICIT-DENY")
+    if_exists = {
+        **policy["Statement"],
+        "Condition": {"BinaryEqualsIfExists": {"test:Blob": "AA=="}},
+    }
+    assert decide([if_exists], Request("s3:GetObject", ROLE)) == "allow"
+    policy["Statement"]["Condition"] = {"BinaryEquals": {"test:Blob": "not base-64!"}}
+    bad = simulate(tmp_path, policy, *base)
+    assert bad.returncode == 2 and bad.stdout == "", bad.stdout
+    assert "Statement.Condition.BinaryEquals.test:Blob: 'not base-64!' is not a valid" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -228,6 +230,21 @@ def _bool_equal(pattern: Chars, value: str) -> bool:
     return wanted is not None and parse_bool(value) == wanted
 
 
+def parse_binary(text: str) -> bytes | None:
+    """A BinaryEquals value: the base-64 encoding of the bytes, else None."""
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _binary_equal(pattern: Chars, value: str) -> bool:
+    # AWS compares the request's bytes "byte for byte against a base-64 encoded representation
+    # of the binary value in the policy"; a request value is given base-64 encoded too.
+    wanted = parse_binary(plain(pattern))
+    return wanted is not None and parse_binary(value) == wanted
+
+
 def _ip_in(pattern: Chars, value: str) -> bool:
     network = parse_network(plain(pattern))
     try:
@@ -269,6 +286,7 @@ def _operators() -> dict[str, BaseOperator]:
         BaseOperator("ArnNotEquals", "Arn", True, arn_like),
         BaseOperator("ArnNotLike", "Arn", True, arn_like),
         BaseOperator("Bool", "Bool", False, _bool_equal, parse_bool),
+        BaseOperator("BinaryEquals", "Binary", False, _binary_equal, parse_binary),
         BaseOperator("IpAddress", "IpAddress", False, _ip_in, parse_network),
         BaseOperator("NotIpAddress", "IpAddress", True, _ip_in, parse_network),
     ]
