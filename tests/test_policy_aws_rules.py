@@ -134,3 +134,31 @@ def test_binary_equals_is_an_operator_not_bad_input(tmp_path: Path) -> None:
     assert bad.returncode == 2 and bad.stdout == "", bad.stdout
     assert "Statement.Condition.BinaryEquals.test:Blob: 'not base-64!' is not a valid" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+# --- keys AWS puts in every request -------------------------------------------------------------
+# Global condition keys: aws:CurrentTime and aws:EpochTime, "This key is always included in the
+# request context."
+
+
+def test_simulate_gives_the_request_the_time_it_is_made(tmp_path: Path) -> None:
+    expired = {
+        "Effect": "Deny",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {
+            "DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"},
+            "NumericGreaterThan": {"aws:EpochTime": "1577836800"},
+        },
+    }
+    policy = {"Version": "2012-10-17", "Statement": [ALLOW_ALL, expired]}
+    base = ("--action", "backup:StartCopyJob", "--principal", ROLE)
+    now = simulate(tmp_path, policy, *base)
+    assert now.returncode == 1 and now.stdout.startswith("EXPLICIT-DENY"), now.stdout
+    # A time given (any case) is the request's, for both keys independently.
+    before = simulate(
+        tmp_path, policy, *base,
+        "--context", "AWS:CURRENTTIME=2019-06-01T00:00:00Z",
+        "--context", "aws:EpochTime=1559347200",
+    )  # fmt: skip
+    assert before.returncode == 0 and before.stdout.startswith("ALLOW"), before.stdout
