@@ -162,3 +162,39 @@ def test_simulate_gives_the_request_the_time_it_is_made(tmp_path: Path) -> None:
         "--context", "aws:EpochTime=1559347200",
     )  # fmt: skip
     assert before.returncode == 0 and before.stdout.startswith("ALLOW"), before.stdout
+
+
+# --- where policy variables are substituted ----------------------------------------------------
+# IAM User Guide, policy variables, Condition element: "You can use a policy variable for
+# Condition values in any condition that involves the string operators or the ARN operators
+# ... You can't use a policy variable with other operators, such as Numeric, Date, Boolean,
+# Binary, IP Address, or Null operators."
+
+
+def test_a_variable_in_a_numeric_date_bool_ip_or_null_value_is_bad_input(tmp_path: Path) -> None:
+    base = ("--action", "s3:ListBucket", "--principal", ROLE)
+    tagged = ("--context", "aws:PrincipalTag/limit=100", "--context", "s3:max-keys=10")
+    for operator, key in (
+        ("NumericLessThanEquals", "s3:max-keys"),
+        ("DateLessThan", "aws:CurrentTime"),
+        ("Bool", "aws:SecureTransport"),
+        ("IpAddress", "aws:SourceIp"),
+        ("Null", "s3:max-keys"),
+    ):
+        condition = {operator: {key: "${aws:PrincipalTag/limit}"}}
+        policy = {"Version": "2012-10-17", "Statement": {**ALLOW_ALL, "Condition": condition}}
+        run = simulate(tmp_path, policy, *base, *tagged)
+        assert run.returncode == 2 and run.stdout == "", (operator, run.stdout)
+        assert (
+            f"Statement.Condition.{operator}.{key}: '${{aws:PrincipalTag/limit}}' is not a valid"
+            f" {operator} value (policy variables are substituted only in String and Arn"
+            " conditions)"
+        ) in run.stderr, run.stderr
+        assert "Traceback" not in run.stderr
+    # In String and Arn conditions they are substituted.
+    arn = {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::${aws:PrincipalTag/limit}-*"}}
+    policy = {"Version": "2012-10-17", "Statement": {**ALLOW_ALL, "Condition": arn}}
+    run = simulate(
+        tmp_path, policy, *base, *tagged, "--context", "aws:SourceArn=arn:aws:s3:::100-b"
+    )
+    assert run.returncode == 0, run.stdout + run.stderr

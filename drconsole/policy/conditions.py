@@ -426,10 +426,19 @@ def parse_condition(block: object, where: str, variables: bool) -> tuple[Conditi
             if not items:
                 raise PolicyError(f"{at}: no values")
             texts = [_value_text(v, at) for v in items]
-            values = tuple(compile_template(t, at, variables) for t in texts)
+            # AWS: "You can't use a policy variable with other operators, such as Numeric,
+            # Date, Boolean, Binary, IP Address, or Null operators": only String and Arn
+            # values are templates; elsewhere `${...}` is text, which no such value may hold.
+            substituted = variables and base is not None and base.family in ("String", "Arn")
+            values = tuple(compile_template(t, at, substituted) for t in texts)
             check = parse_bool if base is None else base.validate
             for value in values:
                 if check is not None and not value.has_variables and check(value.raw) is None:
-                    raise PolicyError(f"{at}: '{value.raw}' is not a valid {operator} value")
+                    why = ""
+                    if variables and "${" in value.raw:
+                        why = (
+                            " (policy variables are substituted only in String and Arn conditions)"
+                        )
+                    raise PolicyError(f"{at}: '{value.raw}' is not a valid {operator} value{why}")
             tests.append(ConditionTest(str(operator), base, set_operator, if_exists, key, values))
     return tuple(tests)
