@@ -198,3 +198,28 @@ def test_a_variable_in_a_numeric_date_bool_ip_or_null_value_is_bad_input(tmp_pat
         tmp_path, policy, *base, *tagged, "--context", "aws:SourceArn=arn:aws:s3:::100-b"
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+# --- a statement needs Resource or NotResource -------------------------------------------------
+# IAM policy reference, Resource: "Statements must include either a Resource or a NotResource
+# element"; a role's trust policy, whose statements name a Principal, goes without.
+
+
+def test_an_identity_statement_without_resource_is_bad_input(tmp_path: Path) -> None:
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "backup:*"}]}
+    run = simulate(tmp_path, policy, "--action", "backup:StartCopyJob", "--principal", ROLE)
+    assert run.returncode == 2 and run.stdout == "", run.stdout
+    assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+    assert "Statement[0]: needs Resource or NotResource" in run.stderr
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": {
+            "Effect": "Allow",
+            "Principal": {"Service": "backup.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        },
+    }
+    assumed = simulate(
+        tmp_path, trust, "--action", "sts:AssumeRole", "--principal", "backup.amazonaws.com"
+    )
+    assert assumed.returncode == 0, assumed.stdout + assumed.stderr

@@ -139,6 +139,14 @@ def _parse_statement(raw: object, index: int, where: str, variables: bool) -> St
     conditions: tuple[ConditionTest, ...] = ()
     if "Condition" in raw:
         conditions = parse_condition(raw["Condition"], f"{where}.Condition", variables)
+    if resources is None and principal is None:
+        # AWS: "Statements must include either a Resource or a NotResource element"; only a
+        # role's trust policy (with a Principal) goes without. IAM refuses such an identity
+        # policy ("Policy statement must contain resources").
+        raise PolicyError(
+            f"{where}: needs Resource or NotResource (only a trust policy, with a Principal,"
+            " goes without)"
+        )
     return Statement(
         index,
         sid or None,
