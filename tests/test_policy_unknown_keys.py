@@ -86,3 +86,25 @@ def test_a_family_of_unknown_keys_and_policy_variables_are_unknown_too() -> None
         frozenset({"aws:PrincipalOrgID"}),
     )
     assert evaluate(document, request).bounds == ("implicit-deny", "allow")
+
+
+def test_a_resource_entry_with_an_unknown_variable_leaves_a_matching_entry_in_force() -> None:
+    # Resource entries are ORed: another entry that matches decides, whatever the unknown holds.
+    vault = f"arn:aws:backup:eu-north-1:{ACCT}:backup-vault:central"
+    either = {
+        **ALLOW_ALL,
+        "Resource": ["arn:aws:backup:*:*:backup-vault:${aws:PrincipalOrgID}", vault],
+    }
+    document = {"Version": "2012-10-17", "Statement": [either]}
+    request = Request(
+        "backup:CopyIntoBackupVault", ROLE, vault, {}, frozenset({"aws:PrincipalOrgID"})
+    )
+    assert evaluate(document, request).decision == "allow"
+    other = Request(
+        "backup:CopyIntoBackupVault",
+        ROLE,
+        f"arn:aws:backup:eu-north-1:{ACCT}:backup-vault:other",
+        {},
+        frozenset({"aws:PrincipalOrgID"}),
+    )
+    assert evaluate(document, other).bounds == ("implicit-deny", "allow")

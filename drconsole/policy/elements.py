@@ -36,7 +36,7 @@ def match_resource(
     An entry with a policy variable that has no value matches no resource (AWS: "the resource
     that includes a policy variable with no value will not match any resource"), in Resource
     and NotResource alike; one whose variable's value could not be read raises
-    UnresolvedVariable, as the statement may or may not apply.
+    UnresolvedVariable when no other entry matches, as the statement may or may not apply.
     """
     if statement.resources is None:
         return True, ""
@@ -44,16 +44,20 @@ def match_resource(
     target = resource if resource is not None else "*"
     hit: str | None = None
     nulls: list[str] = []
+    unread: str | None = None
     for entry in statement.resources:
         chars = entry.resolve(context)
         if chars is None:
             name = entry.missing(context) or ""
             if is_unknown(name, unknown):
-                raise UnresolvedVariable(name)
-            nulls.append(f" ('{entry.raw}' matches no resource: ${{{name}}} has no value)")
+                unread = unread or name
+            else:
+                nulls.append(f" ('{entry.raw}' matches no resource: ${{{name}}} has no value)")
         elif wildcard_match(chars, target):
             hit = entry.raw
             break
+    if hit is None and unread is not None:
+        raise UnresolvedVariable(unread)
     note = "".join(nulls)
     if statement.not_resource:
         if hit is None:
