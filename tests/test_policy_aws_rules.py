@@ -223,3 +223,26 @@ def test_an_identity_statement_without_resource_is_bad_input(tmp_path: Path) -> 
         tmp_path, trust, "--action", "sts:AssumeRole", "--principal", "backup.amazonaws.com"
     )
     assert assumed.returncode == 0, assumed.stdout + assumed.stderr
+
+
+def test_a_variable_may_name_any_tag_key_aws_allows(tmp_path: Path) -> None:
+    # AWS tag keys may hold spaces and `_ . : / = + - @`; such a key is a valid variable.
+    statement = {
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::shared/${aws:PrincipalTag/cost center}/*",
+        "Condition": {
+            "StringEquals": {"s3:ExistingObjectTag/owner": "${aws:PrincipalTag/team@corp}"}
+        },
+    }
+    policy = {"Version": "2012-10-17", "Statement": statement}
+    run = simulate(
+        tmp_path, policy,
+        "--action", "s3:GetObject",
+        "--principal", ROLE,
+        "--resource", "arn:aws:s3:::shared/cc-42/report",
+        "--context", "aws:PrincipalTag/cost center=cc-42",
+        "--context", "aws:PrincipalTag/team@corp=red",
+        "--context", "s3:ExistingObjectTag/owner=red",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr

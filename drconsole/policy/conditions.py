@@ -26,7 +26,10 @@ Chars = tuple[tuple[str, bool], ...]
 Context = Mapping[str, tuple[str, ...]]
 
 VARIABLE = re.compile(r"\$\{([^}]*)\}")
-VARIABLE_BODY = re.compile(r"^\s*([A-Za-z0-9_.:/\-]+)\s*(?:,\s*'((?:[^']|'')*)'\s*)?$")
+# A key name, then an optional default `, 'text'`. Tag keys (`${aws:PrincipalTag/cost center}`)
+# may hold letters, digits, spaces and `_ . : / = + - @` (AWS tagging rules): any character but
+# the comma and quote that start a default.
+VARIABLE_BODY = re.compile(r"^\s*([^,'\s](?:[^,']*[^,'\s])?)\s*(?:,\s*'((?:[^']|'')*)'\s*)?$")
 ESCAPES = {"*": "*", "?": "?", "$": "$"}
 SET_PREFIXES = {"forallvalues": "ForAllValues", "foranyvalue": "ForAnyValue"}
 
