@@ -108,3 +108,25 @@ def test_a_resource_entry_with_an_unknown_variable_leaves_a_matching_entry_in_fo
         frozenset({"aws:PrincipalOrgID"}),
     )
     assert evaluate(document, other).bounds == ("implicit-deny", "allow")
+
+
+def test_a_condition_value_with_an_unknown_variable_is_moot_when_another_value_decides() -> None:
+    unknown = frozenset({"aws:PrincipalOrgID"})
+    either = ["${aws:PrincipalOrgID}", ORG]
+    # A positive operator that holds on the other value holds whatever the unknown one is.
+    allow = {**ALLOW_ALL, "Condition": {"StringEquals": {"aws:ResourceOrgID": either}}}
+    assert _decide(allow, unknown=unknown, aws__ResourceOrgID=ORG).decision == "allow"
+    undecided = _decide(allow, unknown=unknown, aws__ResourceOrgID="o-other")
+    assert undecided.bounds == ("implicit-deny", "allow")
+    # A negated one that fails on the other value fails whatever the unknown one is.
+    deny = {**DENY_OUTSIDE_ORG, "Condition": {"StringNotEquals": {"aws:ResourceOrgID": either}}}
+    assert _decide(ALLOW_ALL, deny, unknown=unknown, aws__ResourceOrgID=ORG).decision == "allow"
+    assert _decide(ALLOW_ALL, deny, unknown=unknown, aws__ResourceOrgID="o-x").bounds == (
+        "explicit-deny",
+        "allow",
+    )
+    # The set operators alike; a key the request lacks is judged without the values.
+    any_of = {**ALLOW_ALL, "Condition": {"ForAnyValue:StringLike": {"aws:TagKeys": either}}}
+    assert _decide(any_of, unknown=unknown, aws__TagKeys=["x", ORG]).decision == "allow"
+    absent = {**DENY_OUTSIDE_ORG, "Condition": {"StringNotEqualsIfExists": {"k:k": either}}}
+    assert _decide(ALLOW_ALL, absent, unknown=unknown).decision == "explicit-deny"

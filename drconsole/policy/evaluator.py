@@ -33,7 +33,7 @@ from drconsole.policy.principals import (
     request_context,
     show_identity,
 )
-from drconsole.policy.unknown_keys import unknown_tested
+from drconsole.policy.unknown_keys import settled_without_unknown_values, unknown_tested
 
 __all__ = [
     "Decision",
@@ -369,10 +369,13 @@ def _judge(
         untested: list[str] = []
         for test in statement.conditions:
             key = unknown_tested(test, unknown)
+            settled = None
             if key is not None:
-                untested.append(key)
-                continue
-            ok, why = test.evaluate(context)
+                settled = settled_without_unknown_values(test, context, unknown)
+                if settled is None:
+                    untested.append(key)
+                    continue
+            ok, why = settled or test.evaluate(context)
             if not ok:
                 return result(False, f"condition {why}")
             reasons.append(f"condition {why}")
