@@ -370,7 +370,7 @@ class ConditionTest:
             held = any(results)
         shown = request[0] if len(request) == 1 else list(request)
         verdict = "holds" if held else "fails"
-        nulls = [v.missing(context) for v in self.values if v.missing(context)]
+        nulls = [name for value in self.values if (name := value.missing(context))]
         null_note = "".join(f" (${{{name}}} has no value: it matches nothing)" for name in nulls)
         return held, f"{self.describe()}: {verdict} for request value {shown!r}{null_note}"
 
