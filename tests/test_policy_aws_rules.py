@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from drconsole.checks.copy import copy_verdicts
 from drconsole.policy import Request, evaluate
+from tests.test_checks_copy import good_facts, with_vault
 
 ACCT = "111122223333"
 ROLE = f"arn:aws:iam::{ACCT}:role/Operator"
@@ -246,3 +248,42 @@ def test_a_variable_may_name_any_tag_key_aws_allows(tmp_path: Path) -> None:
         "--context", "s3:ExistingObjectTag/owner=red",
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+# --- set operators on single-valued keys ------------------------------------------------------
+# IAM User Guide, single-valued vs. multivalued context keys: "Do not use condition set
+# operators ForAllValues or ForAnyValue with single-valued context keys. Using condition set
+# operators with single-valued context keys can lead to overly permissive policies."
+
+
+def test_a_set_operator_on_a_single_valued_key_is_warned(tmp_path: Path) -> None:
+    org_only = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "backup:CopyIntoBackupVault",
+        "Resource": "*",
+        "Condition": {"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-abc123defg"}},
+    }
+    policy = {"Version": "2012-10-17", "Statement": [org_only]}
+    run = simulate(
+        tmp_path, policy,
+        "--action", "backup:CopyIntoBackupVault",
+        "--principal", "arn:aws:iam::444455556666:role/Outsider",
+        "--json",
+    )  # fmt: skip
+    document = json.loads(run.stdout)
+    # AWS evaluates it so: the request without the key is allowed. The decision says so, and
+    # the warning names the trap.
+    assert document["decision"] == "allow"
+    assert document["warnings"][0] == (
+        "Statement[0].Condition: ForAllValues:StringEquals on aws:PrincipalOrgID, a single-valued"
+        ' key: AWS advises against set operators on single-valued keys ("can lead to overly'
+        ' permissive policies"); with ForAllValues the condition holds when the request lacks'
+        " the key, whatever the operator; probably meant StringEquals"
+    )
+    # The copy check that judges such a vault policy warns instead of passing.
+    facts = with_vault(good_facts(), access_policy=json.dumps(policy))
+    check = {c.id: c for c in copy_verdicts(facts)}["dest.access-policy"]
+    assert check.status.value == "WARN", check
+    assert "a single-valued key" in check.evidence
+    assert "without the set operator" in check.remediation
