@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from drconsole.checks.copy import copy_verdicts
+from drconsole.checks.facts import ScpLevel
 from drconsole.policy import Request, evaluate
 from tests.test_checks_copy import good_facts, with_vault
 
@@ -287,3 +288,14 @@ def test_a_set_operator_on_a_single_valued_key_is_warned(tmp_path: Path) -> None
     assert check.status.value == "WARN", check
     assert "a single-valued key" in check.evidence
     assert "without the set operator" in check.remediation
+
+
+def test_an_scp_statement_without_resource_is_read_as_every_resource() -> None:
+    # Whether Organizations stores such an SCP statement is not documented; the SCP check
+    # reads it as `"Resource": "*"` rather than refusing the level.
+    no_resource = json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "backup:*"}]}
+    )
+    facts = good_facts(source_scps=(ScpLevel("r-ab12", (("BackupOnly", no_resource),)),))
+    check = {c.id: c for c in copy_verdicts(facts)}["source.scps"]
+    assert check.status.value == "PASS", check
