@@ -12,6 +12,7 @@ from drconsole.aws.audit import REDACTED, AuditLog
 from drconsole.checks import fixes, remedies
 from drconsole.checks import restore as checks
 from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
+from drconsole.checks.copy import copy_verdicts
 from drconsole.checks.facts import (
     KeyFacts,
     RecoveryPointFacts,
@@ -292,3 +293,31 @@ def test_a_trust_policy_allowing_with_not_principal_is_unknown() -> None:
     result = checks.check_restore_role(facts)
     assert result.status is CheckStatus.UNKNOWN, result
     assert "NotPrincipal" in result.evidence
+
+
+@pytest.mark.parametrize("key", ["aws:SourceAccount", "aws:SourceArn"])
+def test_a_trust_policy_hinging_on_a_confused_deputy_condition_is_unknown(key: str) -> None:
+    """Whether AWS Backup sends aws:SourceAccount/aws:SourceArn when it assumes a role is not
+    documented: a trust policy allowing it only under such a condition earns no PASS and no
+    FAIL, in restore.role and source.copy-role alike."""
+    value = SRC if key == "aws:SourceAccount" else f"arn:aws:backup:*:{SRC}:*"
+    operator = "StringEquals" if key == "aws:SourceAccount" else "ArnLike"
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": {
+                "Effect": "Allow",
+                "Principal": {"Service": "backup.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {operator: {key: value}},
+            },
+        }
+    )
+    role = RoleFacts(ROLE, trust, (RESTORE_POLICY_ARN, S3_RESTORE_POLICY_ARN))
+    restore_role = checks.check_restore_role(good_restore(role=role))
+    copy_role = {c.id: c for c in copy_verdicts(good_facts(copy_role=role))}["source.copy-role"]
+    for result in (restore_role, copy_role):
+        assert result.status is CheckStatus.UNKNOWN, result
+        assert result.cause is CauseCode.UNKNOWN
+        assert f"statement #0, which tests {key}" in result.evidence
+        assert "AWS does not document whether AWS Backup sends that key" in result.evidence

@@ -266,10 +266,11 @@ def test_every_sandbox_restore_refusal_is_explained_with_the_checks_cause() -> N
 
 
 def test_key_policy_that_cannot_be_judged_gives_unknown_not_fail() -> None:
-    # BinaryEquals is a real IAM operator the evaluator does not judge: no verdict either way.
+    # NotPrincipal in an Allow is not supported by AWS and refused by the evaluator: no
+    # verdict either way.
     unjudged = (
-        '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:*",'
-        ' "Resource": "*", "Condition": {"BinaryEquals": {"x:blob": "QmluYXJ5"}}}]}'
+        '{"Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": "111122223333"},'
+        ' "Action": "kms:*", "Resource": "*"}]}'
     )
     access = key_policy_allows(KeyFacts(KEY, "CUSTOMER", "Enabled", unjudged), ROLE, SRC)
     assert isinstance(access.allowed, Unreadable)

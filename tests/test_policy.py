@@ -82,7 +82,8 @@ def test_implicit_deny_explains_every_statement() -> None:
 
 
 def test_statement_may_be_a_single_object() -> None:
-    policy = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*"}}
+    statement = {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+    policy = {"Version": "2012-10-17", "Statement": statement}
     assert decide(policy, "s3:GetObject") == "allow"
     assert parse_policy(json.dumps(policy)).statements[0].index == 0
 
@@ -586,13 +587,19 @@ def test_resource_policy_fills_resource_account() -> None:
         (
             {
                 "Statement": [
-                    {"Effect": "Allow", "Action": "*"},
+                    {"Effect": "Allow", "Action": "*", "Resource": "*"},
                     {"Effect": "Permit", "Action": "*"},
                 ]
             },
             "Statement[1].Effect",
         ),
         ({"Statement": [{"Effect": "Allow"}]}, "Statement[0]: needs Action or NotAction"),
+        (
+            # AWS: "Statements must include either a Resource or a NotResource element".
+            {"Statement": [{"Effect": "Deny", "Action": "*"}]},
+            "Statement[0]: needs Resource or NotResource (only a trust policy, with a Principal,"
+            " goes without)",
+        ),
         ({"Statement": [{"Effect": "Allow", "Action": "*", "Actions": "*"}]}, "'Actions'"),
         ({"Statement": [{"Effect": "Allow", "Action": "*", "NotAction": "*"}]}, "both"),
         ({"Statement": [{"Effect": "Allow", "Action": "CopyIntoBackupVault"}]}, "invalid action"),
@@ -623,7 +630,7 @@ def test_resource_policy_fills_resource_account() -> None:
         (
             {
                 "Statement": [
-                    {"Effect": "Allow", "Action": "*"},
+                    {"Effect": "Allow", "Action": "*", "Resource": "*"},
                     {"Effect": "Allow", "Action": "*", "Condition": {"StringEqualz": {"a:b": "c"}}},
                 ]
             },

@@ -86,3 +86,47 @@ def test_a_family_of_unknown_keys_and_policy_variables_are_unknown_too() -> None
         frozenset({"aws:PrincipalOrgID"}),
     )
     assert evaluate(document, request).bounds == ("implicit-deny", "allow")
+
+
+def test_a_resource_entry_with_an_unknown_variable_leaves_a_matching_entry_in_force() -> None:
+    # Resource entries are ORed: another entry that matches decides, whatever the unknown holds.
+    vault = f"arn:aws:backup:eu-north-1:{ACCT}:backup-vault:central"
+    either = {
+        **ALLOW_ALL,
+        "Resource": ["arn:aws:backup:*:*:backup-vault:${aws:PrincipalOrgID}", vault],
+    }
+    document = {"Version": "2012-10-17", "Statement": [either]}
+    request = Request(
+        "backup:CopyIntoBackupVault", ROLE, vault, {}, frozenset({"aws:PrincipalOrgID"})
+    )
+    assert evaluate(document, request).decision == "allow"
+    other = Request(
+        "backup:CopyIntoBackupVault",
+        ROLE,
+        f"arn:aws:backup:eu-north-1:{ACCT}:backup-vault:other",
+        {},
+        frozenset({"aws:PrincipalOrgID"}),
+    )
+    assert evaluate(document, other).bounds == ("implicit-deny", "allow")
+
+
+def test_a_condition_value_with_an_unknown_variable_is_moot_when_another_value_decides() -> None:
+    unknown = frozenset({"aws:PrincipalOrgID"})
+    either = ["${aws:PrincipalOrgID}", ORG]
+    # A positive operator that holds on the other value holds whatever the unknown one is.
+    allow = {**ALLOW_ALL, "Condition": {"StringEquals": {"aws:ResourceOrgID": either}}}
+    assert _decide(allow, unknown=unknown, aws__ResourceOrgID=ORG).decision == "allow"
+    undecided = _decide(allow, unknown=unknown, aws__ResourceOrgID="o-other")
+    assert undecided.bounds == ("implicit-deny", "allow")
+    # A negated one that fails on the other value fails whatever the unknown one is.
+    deny = {**DENY_OUTSIDE_ORG, "Condition": {"StringNotEquals": {"aws:ResourceOrgID": either}}}
+    assert _decide(ALLOW_ALL, deny, unknown=unknown, aws__ResourceOrgID=ORG).decision == "allow"
+    assert _decide(ALLOW_ALL, deny, unknown=unknown, aws__ResourceOrgID="o-x").bounds == (
+        "explicit-deny",
+        "allow",
+    )
+    # The set operators alike; a key the request lacks is judged without the values.
+    any_of = {**ALLOW_ALL, "Condition": {"ForAnyValue:StringLike": {"aws:TagKeys": either}}}
+    assert _decide(any_of, unknown=unknown, aws__TagKeys=["x", ORG]).decision == "allow"
+    absent = {**DENY_OUTSIDE_ORG, "Condition": {"StringNotEqualsIfExists": {"k:k": either}}}
+    assert _decide(ALLOW_ALL, absent, unknown=unknown).decision == "explicit-deny"

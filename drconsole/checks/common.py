@@ -68,18 +68,38 @@ def role_elsewhere(cid: str, title: str, sent_arn: str, found_arn: str) -> Check
     )
 
 
+# The keys of AWS's cross-service confused-deputy conditions. Which services send them when
+# they assume a role is not documented for AWS Backup ("There is no public documentation which
+# lists all the services which supports the aws:SourceAccount and aws:SourceArn", AWS Support).
+SOURCE_KEYS = ("aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths")
+
+
 def trust_verdict(cid: str, title: str, role_arn: str, trust_policy: str) -> Check:
-    """Whether a role's trust policy lets AWS Backup assume it."""
+    """Whether a role's trust policy lets AWS Backup assume it; UNKNOWN when that hinges on a
+    confused-deputy condition (aws:SourceAccount...) whose value AWS Backup may not send."""
     outcome = decide(
         trust_policy,
         principal="backup.amazonaws.com",
         action="sts:AssumeRole",
         resource=role_arn,
         context={},
+        unknown=SOURCE_KEYS,
     )
     if outcome.error:
         return Check(
             cid, title, CheckStatus.UNKNOWN, f"the trust policy could not be read: {outcome.error}"
+        )
+    if outcome.settled({"allow"}) is None:
+        return Check(
+            cid,
+            title,
+            CheckStatus.UNKNOWN,
+            f"whether the trust policy of {role_arn} lets backup.amazonaws.com assume it hinges"
+            f" on {outcome.statements_text}, which tests {outcome.unknown_text}: AWS does not"
+            " document whether AWS Backup sends that key when it assumes a role",
+            CauseCode.UNKNOWN,
+            f"Confirm that AWS Backup can assume {role_arn} (a recent job with this role "
+            "COMPLETED), or trust backup.amazonaws.com without that condition.",
         )
     if outcome.decision == "allow":
         return Check(

@@ -372,10 +372,17 @@ def check_copy_pass_role(facts: CopyFacts) -> Check:
 
 
 def _merge_documents(policies: tuple[tuple[str, str], ...]) -> str:
+    """The SCPs of one level as one document. A statement Organizations stored without
+    Resource or NotResource is read as `"Resource": "*"`, as drconsole always read it: the
+    evaluator refuses such an identity-policy statement (IAM does), and whether Organizations
+    accepts one in an SCP is not documented."""
     statements: list[object] = []
     for _, text in policies:
         document = remedies.load_policy(text)
-        statements.extend(document["Statement"])
+        statements.extend(
+            s if "Resource" in s or "NotResource" in s else {**s, "Resource": "*"}
+            for s in document["Statement"]
+        )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 

@@ -119,6 +119,12 @@ def _rewrite_advice(warnings: Sequence[str], policy_name: str) -> str:
     """How to rewrite a policy so that AWS evaluates it as it is read here."""
     if all("repeats the key" in warning for warning in warnings):
         return f"Rewrite {policy_name} with each key written once in each object."
+    if all("a single-valued key" in warning for warning in warnings):
+        return (
+            f"Rewrite the condition of {policy_name} without the set operator (ForAnyValue: or"
+            " ForAllValues:) on the single-valued key, so a request without the key is judged"
+            " as the plain operator judges it."
+        )
     return (
         f"Rewrite the condition of {policy_name} with the set operator it means"
         " (ForAnyValue: or ForAllValues: before the operator), so AWS evaluates it as it is"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from drconsole import limits
@@ -84,6 +85,21 @@ def parse_context(pairs: list[str]) -> dict[str, str | list[str]]:
     return context
 
 
+def with_request_time(
+    context: dict[str, str | list[str]], now: datetime | None = None
+) -> dict[str, str | list[str]]:
+    """The context with aws:CurrentTime and aws:EpochTime of a request made now, unless given:
+    AWS puts both in every request ("This key is always included in the request context"),
+    so a policy's time bound applies without --context."""
+    moment = (now or datetime.now(UTC)).replace(microsecond=0)
+    given = {key.strip().lower() for key in context}
+    derived = {
+        "aws:CurrentTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:EpochTime": str(int(moment.timestamp())),
+    }
+    return context | {k: v for k, v in derived.items() if k.lower() not in given}
+
+
 def read_policy(source: str) -> tuple[str, str]:
     """The policy text and a name for messages, from a file or `-` (stdin)."""
     shown = limits.shown_path(source)
@@ -132,7 +148,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     and says so: `needs_identity_allow` in JSON, `ALLOW, IF …` and a WARN line in text."""
     from drconsole.policy import PolicyError, Request
 
-    context = parse_context(args.context)
+    context = with_request_time(parse_context(args.context))
     text, name = read_policy(args.policy)
     request = Request(args.action, args.principal, args.resource, context)
     policy_text = unwrap_cli_output(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -24,13 +26,17 @@ Chars = tuple[tuple[str, bool], ...]
 Context = Mapping[str, tuple[str, ...]]
 
 VARIABLE = re.compile(r"\$\{([^}]*)\}")
-VARIABLE_BODY = re.compile(r"^\s*([A-Za-z0-9_.:/\-]+)\s*(?:,\s*'((?:[^']|'')*)'\s*)?$")
+# A key name, then an optional default `, 'text'`. Tag keys (`${aws:PrincipalTag/cost center}`)
+# may hold letters, digits, spaces and `_ . : / = + - @` (AWS tagging rules): any character but
+# the comma and quote that start a default.
+VARIABLE_BODY = re.compile(r"^\s*([^,'\s](?:[^,']*[^,'\s])?)\s*(?:,\s*'((?:[^']|'')*)'\s*)?$")
 ESCAPES = {"*": "*", "?": "?", "$": "$"}
 SET_PREFIXES = {"forallvalues": "ForAllValues", "foranyvalue": "ForAnyValue"}
 
 
 class UnresolvedVariable(Exception):
-    """A policy variable has no value in the request context and no default."""
+    """A policy variable whose key's value drconsole could not read (the statement may or may
+    not apply)."""
 
     def __init__(self, name: str) -> None:
         super().__init__(name)
@@ -50,8 +56,21 @@ class Template:
         """True when resolving depends on the request context."""
         return any(kind == "var" for kind, _, _ in self.parts)
 
-    def resolve(self, context: Context) -> Chars:
-        """Substitute variables from the context; raise UnresolvedVariable when one is missing."""
+    def missing(self, context: Context) -> str | None:
+        """The first policy variable with neither a value in the context nor a default, as the
+        policy spells it."""
+        for kind, text, default in self.parts:
+            if kind == "var" and default == "\0" and len(context.get(text, ())) != 1:
+                spelled = re.search(re.escape(text), self.raw, re.IGNORECASE)
+                return spelled.group(0) if spelled else text
+        return None
+
+    def resolve(self, context: Context) -> Chars | None:
+        """Substitute variables from the context; None when one has no value and no default.
+
+        AWS: such a variable's value "is effectively null. There is no equal or like value"
+        (IAM User Guide, "Policy variables with no value"): the caller lets it match nothing.
+        """
         chars: list[tuple[str, bool]] = []
         for kind, text, default in self.parts:
             if kind == "text":
@@ -64,7 +83,7 @@ class Template:
                 elif default != "\0":
                     text = default
                 else:
-                    raise UnresolvedVariable(text)
+                    return None
             chars.extend((c, False) for c in text)
         return tuple(chars)
 
@@ -214,6 +233,21 @@ def _bool_equal(pattern: Chars, value: str) -> bool:
     return wanted is not None and parse_bool(value) == wanted
 
 
+def parse_binary(text: str) -> bytes | None:
+    """A BinaryEquals value: the base-64 encoding of the bytes, else None."""
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _binary_equal(pattern: Chars, value: str) -> bool:
+    # AWS compares the request's bytes "byte for byte against a base-64 encoded representation
+    # of the binary value in the policy"; a request value is given base-64 encoded too.
+    wanted = parse_binary(plain(pattern))
+    return wanted is not None and parse_binary(value) == wanted
+
+
 def _ip_in(pattern: Chars, value: str) -> bool:
     network = parse_network(plain(pattern))
     try:
@@ -255,6 +289,7 @@ def _operators() -> dict[str, BaseOperator]:
         BaseOperator("ArnNotEquals", "Arn", True, arn_like),
         BaseOperator("ArnNotLike", "Arn", True, arn_like),
         BaseOperator("Bool", "Bool", False, _bool_equal, parse_bool),
+        BaseOperator("BinaryEquals", "Binary", False, _binary_equal, parse_binary),
         BaseOperator("IpAddress", "IpAddress", False, _ip_in, parse_network),
         BaseOperator("NotIpAddress", "IpAddress", True, _ip_in, parse_network),
     ]
@@ -293,7 +328,7 @@ class ConditionTest:
         return f"{self.operator} {self.key} [{shown}]"
 
     def evaluate(self, context: Context) -> tuple[bool, str]:
-        """Whether the test holds, and why. May raise UnresolvedVariable."""
+        """Whether the test holds, and why."""
         request = context.get(self.key.lower())
         if self.set_operator and request is not None:
             # AWS: for the set operators an empty string is a null data set, like no key.
@@ -313,11 +348,15 @@ class ConditionTest:
             if self.base.negated:
                 return True, f"{self.describe()}: key absent, a negated operator holds"
             return False, f"{self.describe()}: key absent from the request context"
+        # A value whose variable has no value is null: it equals and is like nothing, so a
+        # positive operator does not match it and a negated one does (AWS: "Inverted
+        # condition operators like StringNotEquals or StringNotLike do match against a null
+        # value").
         patterns = [v.resolve(context) for v in self.values]
         base = self.base
 
         def value_ok(value: str) -> bool:
-            hit = any(base.compare(p, value) for p in patterns)
+            hit = any(p is not None and base.compare(p, value) for p in patterns)
             return not hit if base.negated else hit
 
         results = [value_ok(v) for v in request]
@@ -331,7 +370,9 @@ class ConditionTest:
             held = any(results)
         shown = request[0] if len(request) == 1 else list(request)
         verdict = "holds" if held else "fails"
-        return held, f"{self.describe()}: {verdict} for request value {shown!r}"
+        nulls = [name for value in self.values if (name := value.missing(context))]
+        null_note = "".join(f" (${{{name}}} has no value: it matches nothing)" for name in nulls)
+        return held, f"{self.describe()}: {verdict} for request value {shown!r}{null_note}"
 
 
 def parse_operator(name: str, where: str) -> tuple[BaseOperator | None, str, bool]:
@@ -388,10 +429,19 @@ def parse_condition(block: object, where: str, variables: bool) -> tuple[Conditi
             if not items:
                 raise PolicyError(f"{at}: no values")
             texts = [_value_text(v, at) for v in items]
-            values = tuple(compile_template(t, at, variables) for t in texts)
+            # AWS: "You can't use a policy variable with other operators, such as Numeric,
+            # Date, Boolean, Binary, IP Address, or Null operators": only String and Arn
+            # values are templates; elsewhere `${...}` is text, which no such value may hold.
+            substituted = variables and base is not None and base.family in ("String", "Arn")
+            values = tuple(compile_template(t, at, substituted) for t in texts)
             check = parse_bool if base is None else base.validate
             for value in values:
                 if check is not None and not value.has_variables and check(value.raw) is None:
-                    raise PolicyError(f"{at}: '{value.raw}' is not a valid {operator} value")
+                    why = ""
+                    if variables and "${" in value.raw:
+                        why = (
+                            " (policy variables are substituted only in String and Arn conditions)"
+                        )
+                    raise PolicyError(f"{at}: '{value.raw}' is not a valid {operator} value{why}")
             tests.append(ConditionTest(str(operator), base, set_operator, if_exists, key, values))
     return tuple(tests)

@@ -17,8 +17,8 @@ from drconsole.policy.conditions import (
     UnresolvedVariable,
     compile_template,
     parse_condition,
-    wildcard_match,
 )
+from drconsole.policy.elements import match_action, match_resource
 from drconsole.policy.multivalued import (
     multi_valued_warnings,
     principal_warnings,
@@ -33,7 +33,7 @@ from drconsole.policy.principals import (
     request_context,
     show_identity,
 )
-from drconsole.policy.unknown_keys import is_unknown, unknown_tested
+from drconsole.policy.unknown_keys import settled_without_unknown_values, unknown_tested
 
 __all__ = [
     "Decision",
@@ -139,6 +139,14 @@ def _parse_statement(raw: object, index: int, where: str, variables: bool) -> St
     conditions: tuple[ConditionTest, ...] = ()
     if "Condition" in raw:
         conditions = parse_condition(raw["Condition"], f"{where}.Condition", variables)
+    if resources is None and principal is None:
+        # AWS: "Statements must include either a Resource or a NotResource element"; only a
+        # role's trust policy (with a Principal) goes without. IAM refuses such an identity
+        # policy ("Policy statement must contain resources").
+        raise PolicyError(
+            f"{where}: needs Resource or NotResource (only a trust policy, with a Principal,"
+            " goes without)"
+        )
     return Statement(
         index,
         sid or None,
@@ -315,42 +323,6 @@ class Decision:
         return self.decision, self.decision
 
 
-def _match_action(statement: Statement, action: str) -> tuple[bool, str]:
-    hit = next((a for a in statement.actions if wildcard_match(_live(a), action, True)), None)
-    word = "NotAction" if statement.not_action else "Action"
-    if statement.not_action:
-        if hit is None:
-            return True, f"{action} is outside NotAction"
-        return False, f"{action} is excluded by NotAction '{hit}'"
-    if hit is None:
-        return False, f"{action} is not in {word} {list(statement.actions)}"
-    return True, f"{action} matches '{hit}'"
-
-
-def _live(text: str) -> tuple[tuple[str, bool], ...]:
-    return tuple((c, True) for c in text)
-
-
-def _match_resource(
-    statement: Statement, resource: str | None, context: Context
-) -> tuple[bool, str]:
-    if statement.resources is None:
-        return True, ""
-    # A request without a resource is an action without resource-level permissions: "*".
-    target = resource if resource is not None else "*"
-    hit = next(
-        (r.raw for r in statement.resources if wildcard_match(r.resolve(context), target)), None
-    )
-    if statement.not_resource:
-        if hit is None:
-            return True, f"resource {target} is outside NotResource"
-        return False, f"resource {target} is excluded by NotResource '{hit}'"
-    if hit is None:
-        shown = [r.raw for r in statement.resources]
-        return False, f"resource {target} does not match Resource {shown}"
-    return True, f"resource {target} matches '{hit}'"
-
-
 def _judge(
     statement: Statement,
     principal: Principal,
@@ -384,12 +356,12 @@ def _judge(
                 return result(False, f"principal {who} is not in Principal {shown}")
             reasons.append(f"principal {who} matches {shown}")
             grant = statement.principal.grant_kind(principal)
-    ok, why = _match_action(statement, action)
+    ok, why = match_action(statement, action)
     if not ok:
         return result(False, why)
     reasons.append(why)
     try:
-        ok, why = _match_resource(statement, resource, context)
+        ok, why = match_resource(statement, resource, context, unknown)
         if not ok:
             return result(False, why)
         if why:
@@ -397,19 +369,20 @@ def _judge(
         untested: list[str] = []
         for test in statement.conditions:
             key = unknown_tested(test, unknown)
+            settled = None
             if key is not None:
-                untested.append(key)
-                continue
-            ok, why = test.evaluate(context)
+                settled = settled_without_unknown_values(test, context, unknown)
+                if settled is None:
+                    untested.append(key)
+                    continue
+            ok, why = settled or test.evaluate(context)
             if not ok:
                 return result(False, f"condition {why}")
             reasons.append(f"condition {why}")
     except UnresolvedVariable as unresolved:
         name = unresolved.name
-        if is_unknown(name, unknown):
-            why = f"policy variable ${{{name}}} has a value drconsole could not read"
-            return result(False, why, grant, (name,))
-        return result(False, f"policy variable ${{{name}}} has no value in the request context")
+        why = f"policy variable ${{{name}}} has a value drconsole could not read"
+        return result(False, why, grant, (name,))
     if untested:
         keys = tuple(dict.fromkeys(untested))
         reasons.append(f"condition tests {', '.join(keys)}, whose value drconsole could not read")

@@ -1,5 +1,6 @@
 """Warnings for conditions AWS may not evaluate as written: single-valued operators on
-multivalued keys (aws:PrincipalOrgPaths, backup:CopyTargets...), a session role's unknown path."""
+multivalued keys (aws:PrincipalOrgPaths, backup:CopyTargets...), set operators on single-valued
+keys (aws:PrincipalOrgID...), a session role's unknown path."""
 
 from __future__ import annotations
 
@@ -25,8 +26,34 @@ MULTI_VALUED_KEYS = frozenset(
         "backup:copytargetorgpaths",
         "kms:encryptioncontextkeys",
         "kms:grantoperations",
+        "aws:principalservicenameslist",
     }
 )
+# Global keys AWS documents as single-valued that policies of cross-account backup test, and
+# the tag-key families (one value per tag key). AWS: "Do not use condition set operators
+# ForAllValues or ForAnyValue with single-valued context keys. Using condition set operators
+# with single-valued context keys can lead to overly permissive policies."
+SINGLE_VALUED_KEYS = frozenset(
+    {
+        "aws:principalorgid",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:principaltype",
+        "aws:principalservicename",
+        "aws:resourceaccount",
+        "aws:resourceorgid",
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourceorgid",
+        "aws:requestedregion",
+        "aws:sourceip",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:username",
+        "aws:userid",
+    }
+)
+SINGLE_VALUED_FAMILIES = ("aws:principaltag/", "aws:resourcetag/", "aws:requesttag/")
 
 
 def set_operator_warning(test: ConditionTest, effect: str, where: str, why: str) -> str | None:
@@ -51,15 +78,34 @@ def set_operator_warning(test: ConditionTest, effect: str, where: str, why: str)
     )
 
 
+def single_valued_warning(test: ConditionTest, where: str) -> str | None:
+    """A WARN for a set operator on a single-valued key, saying how it treats a request that
+    lacks the key, which is where it departs from the plain operator."""
+    key = test.key.strip().lower()
+    single = key in SINGLE_VALUED_KEYS or key.startswith(SINGLE_VALUED_FAMILIES)
+    if not test.set_operator or not single:
+        return None
+    plain = test.operator.split(":", 1)[1]
+    absent = "holds" if test.set_operator == "ForAllValues" else "fails"
+    return (
+        f"{where}: {test.operator} on {test.key}, a single-valued key: AWS advises against set"
+        ' operators on single-valued keys ("can lead to overly permissive policies");'
+        f" with {test.set_operator} the condition {absent} when the request lacks the key,"
+        f" whatever the operator; probably meant {plain}"
+    )
+
+
 def multi_valued_warnings(statements: Sequence[Statement]) -> tuple[str, ...]:
     warnings = []
     for statement in statements:
         for test in statement.conditions:
+            where = f"{statement.where}.Condition"
             if test.key.strip().lower() in MULTI_VALUED_KEYS:
-                where = f"{statement.where}.Condition"
                 warning = set_operator_warning(test, statement.effect, where, "a multivalued key")
-                if warning:
-                    warnings.append(warning)
+            else:
+                warning = single_valued_warning(test, where)
+            if warning:
+                warnings.append(warning)
     return tuple(warnings)
 
 
