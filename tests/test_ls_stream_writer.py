@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drconsole.aws.inventory import Inventory
@@ -71,6 +71,8 @@ POINTS = st.builds(
 )
 
 
+# No deadline: a loaded 2-core machine makes a pass slow, not wrong.
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
 @given(page=st.lists(POINTS, max_size=8), named=st.booleans())
 def test_a_page_is_written_as_each_point_alone(page: list[RecoveryPoint], named: bool) -> None:
     """Whatever the page mixes (partitions, vaults, accounts, zones), `page_json` gives the
@@ -86,6 +88,7 @@ def stream_text(pages: list[list[RecoveryPoint]], out: Any) -> None:
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "UTF8", "utf-16", "latin-1"])
+@settings(max_examples=50, deadline=None, derandomize=True, database=None)
 @given(pages=st.lists(st.lists(POINTS, min_size=1, max_size=3), max_size=3))
 def test_the_stream_holds_the_text_whatever_its_encoding(
     encoding: str, pages: list[list[RecoveryPoint]]
