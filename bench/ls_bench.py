@@ -6,6 +6,13 @@ Run: .venv/bin/python bench/ls_bench.py [--accounts 100] [--recovery-points 3000
 With `--first-record-runs N` only the first record is timed, over N runs of the command each
 stopped at its first recovery point (the median is printed); the rest is skipped.
 
+With `--cpu-runs N` the whole listing is run N times and its CPU is measured instead (wall times
+mean little on a shared machine): the command's user+sys CPU (from the kernel's accounting of
+the finished process) and the sandbox's, with their medians. Each `--checkout DIR` (a second
+checkout of older code, as `PYTHONPATH`) is run in turn with this one, alternated, so that
+both see the same load; the digest of each run's items (sorted) tells whether the documents
+are the same.
+
 The CLI runs in a subprocess, as a user runs it, against the sandbox (a child process that
 counts the requests it receives). Measured: the time from starting the command until its first
 recovery point is on stdout, until its end, and its peak resident memory (from the kernel's
@@ -25,14 +32,17 @@ accounts, scaled by calls).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import math
 import os
+import statistics
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from _baselines import recovery_points_of
 from _baselines import run as run_baseline
@@ -54,21 +64,34 @@ class CliRun:
     records: int
     exit_code: int
     stderr: str
+    cpu: float = math.nan  # user + sys of the command's process
+    digest: str = ""  # of its items' lines, sorted
 
 
-def start_cli(sandbox: ChildSandbox, args: tuple[str, ...], stderr: int) -> subprocess.Popen[bytes]:
-    """`drconsole ARGS` started in a subprocess on the sandbox, both Regions, stdout piped."""
+def start_cli(
+    sandbox: ChildSandbox, args: tuple[str, ...], stderr: int, checkout: str | None = None
+) -> subprocess.Popen[bytes]:
+    """`drconsole ARGS` started in a subprocess on the sandbox, both Regions, stdout piped;
+    the drconsole of `checkout` (as PYTHONPATH) when given."""
     regions = f"{sandbox.info['region']},{sandbox.info['dr_region']}"
     command = [sys.executable, "-m", "drconsole", "--regions", regions, *args]
-    return subprocess.Popen(command, env=sandbox.env(), stdout=subprocess.PIPE, stderr=stderr)
+    env = sandbox.env()
+    cwd = None
+    if checkout is not None:
+        env["PYTHONPATH"] = checkout
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # each checkout compiled once, not each run
+        cwd = "/"  # `-m` puts the working directory first on the path, ahead of PYTHONPATH
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=stderr, cwd=cwd)
 
 
-def run_cli(sandbox: ChildSandbox, *args: str) -> CliRun:
+def run_cli(sandbox: ChildSandbox, *args: str, checkout: str | None = None) -> CliRun:
     """`drconsole ARGS` in a subprocess; times its first recovery point and its end."""
     began = time.perf_counter()
-    process = start_cli(sandbox, args, subprocess.PIPE)
+    process = start_cli(sandbox, args, subprocess.PIPE, checkout)
     first = math.nan
     records = 0
+    items = hashlib.sha256()
+    lines: list[bytes] = []
     errors: list[bytes] = []
     drain = threading.Thread(target=lambda: errors.append(process.stderr.read()))  # type: ignore[union-attr]
     drain.start()
@@ -78,12 +101,42 @@ def run_cli(sandbox: ChildSandbox, *args: str) -> CliRun:
             if records == 0:
                 first = time.perf_counter() - began
             records += line.count(b'"arn"')
+            lines.append(line.rstrip(b",\n"))
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - began
     process.returncode = os.waitstatus_to_exitcode(status)
     drain.join()
     stderr = b"".join(errors).decode(errors="replace")
-    return CliRun(first, wall, usage.ru_maxrss / 1024, records, process.returncode, stderr)
+    for line in sorted(lines):
+        items.update(line + b"\n")
+    cpu = usage.ru_utime + usage.ru_stime
+    peak = usage.ru_maxrss / 1024
+    return CliRun(first, wall, peak, records, process.returncode, stderr, cpu, items.hexdigest())
+
+
+def print_cpu_runs(sandbox: ChildSandbox, runs: int, checkouts: list[str]) -> int:
+    """Run the listing `runs` times with this checkout and each of `checkouts` in turn; print
+    each run's CPU, the sandbox's, and their medians."""
+    this = str(Path(__file__).resolve().parent.parent)
+    paths = [this, *checkouts]
+    measured: dict[str, list[tuple[float, float, float]]] = {path: [] for path in paths}
+    for _ in range(runs):
+        for path in paths:
+            before = sandbox.cpu_seconds()
+            cli = run_cli(sandbox, "ls", "recovery-points", "--json", checkout=path)
+            served = sandbox.cpu_seconds() - before
+            measured[path].append((cli.cpu, served, cli.wall))
+            print(
+                f"  {path}: command CPU {cli.cpu:.2f} s, sandbox CPU {served:.2f} s, "
+                f"wall {cli.wall:.2f} s, {cli.records:,} items {cli.digest[:12]}, "
+                f"exit {cli.exit_code}, load {load_average():.1f}",
+                flush=True,
+            )
+    print("  medians:")
+    for path, values in measured.items():
+        cpu, served, wall = (statistics.median(column) for column in zip(*values, strict=True))
+        print(f"  {path}: command CPU {cpu:.2f} s, sandbox CPU {served:.2f} s, wall {wall:.2f} s")
+    return 0
 
 
 def first_record(sandbox: ChildSandbox, *args: str) -> float:
@@ -137,6 +190,19 @@ def main() -> int:
         help="only time the first record, over this many runs of the command (each stopped "
         "there), and print their median",
     )
+    parser.add_argument(
+        "--cpu-runs",
+        type=int,
+        default=0,
+        help="only measure the CPU of the whole listing, over this many runs (and the "
+        "sandbox's), alternated with each --checkout",
+    )
+    parser.add_argument(
+        "--checkout",
+        action="append",
+        default=[],
+        help="another checkout to alternate with (its drconsole as PYTHONPATH), for --cpu-runs",
+    )
     args = parser.parse_args()
 
     params = {"accounts": args.accounts, "recovery_points": args.recovery_points}
@@ -150,6 +216,8 @@ def main() -> int:
         print(f"  built in {sandbox.info['build_seconds']:.1f} s; load {load_average():.1f}")
         if args.first_record_runs:
             return print_first_records(sandbox, args.first_record_runs)
+        if args.cpu_runs:
+            return print_cpu_runs(sandbox, args.cpu_runs, args.checkout)
         mark = sandbox.mark()
         cli = run_cli(sandbox, "ls", "recovery-points", "--json")
         calls = sandbox.calls_since(mark)
