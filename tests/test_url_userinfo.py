@@ -166,13 +166,15 @@ def test_a_megabyte_line_is_masked_fast(name: str) -> None:
     """The masking `redact_text` and the journal's `without_userinfo` share reads a line
     once, whatever it holds (the other redactions are bounded on their own)."""
     line = HOSTILE_LINES[name]
-    started = time.perf_counter()
+    # This thread's CPU, not the clock: a loaded machine must not fail it, a pattern that goes
+    # back over the line (seconds of CPU) must.
+    started = time.thread_time()
     without_userinfo(line)
-    assert time.perf_counter() - started < 0.5, name
+    assert time.thread_time() - started < 0.5, name
 
 
 def test_a_megabyte_password_in_an_error_line_is_masked_fast() -> None:
-    started = time.perf_counter()
+    started = time.thread_time()
     cleaned = redact_text(f'endpoint URL: "http://u:{"p" * MEGABYTE}@host:1/"')
-    assert time.perf_counter() - started < 1.0
+    assert time.thread_time() - started < 1.0
     assert cleaned == 'endpoint URL: "http://***:***@host:1/"'
