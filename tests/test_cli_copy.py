@@ -787,3 +787,42 @@ def test_sigterm_stops_copy_and_jobs_resume_as_ctrl_c_does(
     assert last.returncode == 0, last.stdout + last.stderr
     assert json.loads(last.stdout.splitlines()[-1])["status"] == "completed"
     assert len(copy_jobs(sandbox, "backup", NORTH, rp)) == 1
+
+
+def test_a_db_cluster_copied_to_another_region_is_restored_without_its_sources_zones(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """The DR copy of prod's eu-central-1 Aurora cluster, copied into prod's eu-north-1 vault
+    and restored there: its metadata names eu-central-1's zones, which the restore in
+    eu-north-1 does not send (said before the copy starts); the cluster is made."""
+    rp = newest(sandbox, "dr-eu-north-1", NORTH, "Aurora")
+    backup = sandbox.client("backup", "backup", NORTH)
+    aws = backup.get_recovery_point_restore_metadata(
+        BackupVaultName="dr-eu-north-1", RecoveryPointArn=rp
+    )["RestoreMetadata"]
+    assert json.loads(aws["AvailabilityZones"])[0].startswith(EU)
+    north_vault = f"arn:aws:backup:{NORTH}:{sandbox.accounts['prod']}:backup-vault:prod-vault"
+    done = drconsole(
+        sandbox,
+        tmp_path,
+        "copy",
+        "--recovery-point",
+        rp,
+        "--to",
+        north_vault,
+        "--restore",
+        "--yes",
+        "--json",
+        "--poll-interval",
+        "0.2",
+    )
+    assert done.returncode == 0, done.stderr + done.stdout[-2000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert lines[-1]["status"] == "completed", lines[-1]
+    restore = [e for e in audit_requests(tmp_path) if e["operation"] == "backup:StartRestoreJob"]
+    assert [e["region"] for e in restore] == [NORTH]
+    assert "AvailabilityZones" not in restore[0]["parameters"]["Metadata"]
+    assert "AvailabilityZones of the recovery point is not sent" in done.stdout + done.stderr
+    rds = sandbox.client("rds", "prod", NORTH)
+    made = restore[0]["parameters"]["Metadata"]["DBClusterIdentifier"]
+    assert rds.describe_db_clusters(DBClusterIdentifier=made)["DBClusters"]

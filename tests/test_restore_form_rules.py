@@ -255,3 +255,93 @@ def test_a_copy_from_another_region_is_never_offered_the_original_s3_encryption(
     (problem,) = forms.validate(copy, forms.with_overrides(copy, {"EncryptionType": "original"}))
     assert problem.startswith("EncryptionType (Encryption) must not be original")
     assert "copied from eu-north-1" in problem and problem.endswith("choose SSE-S3 or SSE-KMS")
+
+
+NORTH = "eu-north-1"
+# Aurora's restore metadata as AWS Backup documents it, for a cluster of eu-central-1: a copy of
+# it in another Region may carry these zones.
+AURORA_OF_EU = {
+    "DBClusterIdentifier": "payments",
+    "Engine": "aurora-postgresql",
+    "Port": "5432",
+    "AvailabilityZones": '["eu-central-1a", "eu-central-1b", "eu-central-1c"]',
+}
+
+
+def test_a_db_clusters_zones_of_another_region_are_not_sent() -> None:
+    """RestoreDBClusterFromSnapshot's AvailabilityZones are where the cluster's instances may
+    be made, zones of the Region restored in; the key is optional. Restored in eu-north-1,
+    the source's eu-central-1 zones are left out, with a note, and the request is one the
+    service takes."""
+    form = forms.build_form("Aurora", AURORA_OF_EU, NORTH, "ab12cd")
+    assert forms.validate(form, form.defaults) == []
+    sent = forms.metadata_for(form, form.defaults)
+    assert "AvailabilityZones" not in sent
+    (note,) = forms.dropped_notes(form, form.defaults)
+    assert note.startswith("AvailabilityZones of the recovery point is not sent: it names ")
+    assert "eu-central-1a, eu-central-1b, eu-central-1c, not zones of eu-north-1" in note
+    assert validate_metadata("Aurora", sent, NORTH) is None
+    # Sent as they were, the service refuses them.
+    assert validate_metadata("Aurora", {**sent, **AURORA_OF_EU}, NORTH) is not None
+    # Restored in its own Region, they are sent unchanged.
+    own = forms.build_form("Aurora", AURORA_OF_EU, EU, "ab12cd")
+    assert forms.dropped_notes(own, own.defaults) == []
+    assert (
+        forms.metadata_for(own, own.defaults)["AvailabilityZones"]
+        == (AURORA_OF_EU["AvailabilityZones"])
+    )
+
+
+@pytest.mark.parametrize(
+    "zones", ['["eu-central-1a"]', "eu-north-1a,eu-central-1b", '["eu-north-10a"]', '["x"]']
+)
+def test_db_cluster_zones_given_for_another_region_are_refused(zones: str) -> None:
+    form = forms.build_form("Aurora", AURORA_OF_EU, NORTH, "ab12cd")
+    given = {"AvailabilityZones": zones}
+    (problem,) = forms.problems_of_given(form, forms.with_overrides(form, given), given)
+    assert problem.startswith("AvailabilityZones must list Availability Zones of eu-north-1, not")
+    ok = {"AvailabilityZones": '["eu-north-1a", "eu-north-1b"]'}
+    assert forms.problems_of_given(form, forms.with_overrides(form, ok), ok) == []
+    assert (
+        forms.metadata_for(form, forms.with_overrides(form, ok))["AvailabilityZones"]
+        == (ok["AvailabilityZones"])
+    )
+
+
+def test_a_db_instances_zone_of_another_region_is_not_offered() -> None:
+    """An RDS copy's metadata naming its source's zone: the form offers none (RDS picks one
+    in the Region restored in), and a zone typed must be of that Region."""
+    rds = {**BASE["RDS"], "AvailabilityZone": "eu-central-1b", "MultiAZ": "false"}
+    form = forms.build_form("RDS", rds, NORTH, "ab12cd")
+    assert form.defaults["AvailabilityZone"] == ""
+    assert forms.validate(form, form.defaults) == []
+    assert "AvailabilityZone" not in forms.metadata_for(form, form.defaults)
+    for zone, refused in (("eu-central-1b", True), ("eu-north-1b", False), ("eu-north-1", True)):
+        problems = _problems_in(form, AvailabilityZone=zone)
+        assert bool(problems) is refused, (zone, problems)
+    assert forms.build_form("RDS", rds, EU, "ab12cd").defaults["AvailabilityZone"] == (
+        "eu-central-1b"
+    )
+
+
+def _problems_in(form: forms.RestoreForm, **overrides: str) -> list[str]:
+    return forms.validate(form, forms.with_overrides(form, overrides))
+
+
+@pytest.mark.parametrize(
+    ("zone", "region", "inside"),
+    [
+        ("eu-north-1a", "eu-north-1", True),
+        ("us-west-2-lax-1a", "us-west-2", True),  # a Local Zone
+        ("us-east-1-wl1-bos-wlz-1", "us-east-1", True),  # a Wavelength Zone
+        ("eu-north-1", "eu-north-1", False),
+        ("eu-north-1ab", "eu-north-1", False),
+        ("eu-central-1a", "eu-north-1", False),
+        ("us-east-11a", "us-east-1", False),
+        ("eu-north-1A", "eu-north-1", False),
+    ],
+)
+def test_a_zone_is_of_its_region(zone: str, region: str, inside: bool) -> None:
+    from drconsole.flows.restore_metadata_rules import zone_in_region
+
+    assert zone_in_region(zone, region) is inside

@@ -342,6 +342,11 @@ def build_form(
     # not offered.
     if resource_type == "RDS" and defaults.get("MultiAZ") == "true":
         defaults["AvailabilityZone"] = ""
+    # Nor a zone of another Region (a copy's metadata may carry its source's): RDS then picks
+    # one of the Region restored in.
+    zone = defaults.get("AvailabilityZone", "")
+    if resource_type == "RDS" and zone and not rules.zone_in_region(zone, region):
+        defaults["AvailabilityZone"] = ""
     if resource_type == "EFS" and not defaults.get("newFileSystem"):
         defaults["newFileSystem"] = "true"
     if resource_type == "S3" and not defaults.get("NewBucket"):
@@ -400,7 +405,7 @@ def field_problem(form_field: FormField, value: str, region: str) -> str | None:
         return f"must be {form_field.expectation or 'valid'}, not {text!r}"
     if form_field.pattern == _BUCKET.pattern:
         return s3.bucket_name_problem(text)
-    if form_field.key.lower() in ("availabilityzone",) and not text.startswith(region):
+    if form_field.key.lower() == "availabilityzone" and not rules.zone_in_region(text, region):
         return f"must be an Availability Zone of {region}, not {text!r}"
     return None
 
@@ -439,7 +444,7 @@ def validate(form: RestoreForm, values: Mapping[str, str]) -> list[str]:
     problems.extend(restore_time.problems(values, form.point_arn, form.point_created))
     # A key already said to be wrong is not judged again.
     wrong |= {problem.split(" ", 1)[0].lower() for problem in problems}
-    problems.extend(rules.problems(form.resource_type, form.defaults, values, wrong))
+    problems.extend(rules.problems(form.resource_type, form.defaults, values, wrong, form.region))
     return problems
 
 
@@ -465,7 +470,9 @@ def _json_list(text: str) -> str:
 
 def dropped_notes(form: RestoreForm, values: Mapping[str, str]) -> list[str]:
     """One line per key of AWS's metadata that `metadata_for` leaves out for these values."""
-    return rules.dropped_notes(form.resource_type, form.passthrough, form.defaults, values)
+    return rules.dropped_notes(
+        form.resource_type, form.passthrough, form.defaults, values, form.region
+    )
 
 
 def emptied(overrides: Mapping[str, str]) -> dict[str, str]:
@@ -478,7 +485,9 @@ def emptied(overrides: Mapping[str, str]) -> dict[str, str]:
 def metadata_for(form: RestoreForm, values: Mapping[str, str]) -> dict[str, str]:
     """The StartRestoreJob Metadata: passed-through keys (but those the values rule out, see
     `dropped_notes`) plus every non-empty form value."""
-    dropped = rules.dropped_keys(form.resource_type, form.passthrough, form.defaults, values)
+    dropped = rules.dropped_keys(
+        form.resource_type, form.passthrough, form.defaults, values, form.region
+    )
     metadata = {k: v for k, v in form.passthrough.items() if k not in dropped}
     for key, value in values.items():
         text = str(value).strip()

@@ -20,6 +20,10 @@ MULTI_ATTACH_TYPES = ("io1", "io2")
 # StartRestoreJob's ItemsToRestore: "An array of one to five strings where each string is a
 # file path" (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_StartRestoreJob.html).
 ITEMS_LIMIT = 5
+# A DB cluster's zones ("AvailabilityZones: A list of Availability Zones (AZs) where instances
+# in the restored DB cluster can be created", RestoreDBClusterFromSnapshot). Optional: without
+# it the service places the instances in zones of the Region it restores in.
+ZONES_KEY = "AvailabilityZones"
 
 
 def _get(values: Mapping[str, str], key: str) -> str:
@@ -32,16 +36,52 @@ def _given(values: Mapping[str, str], key: str) -> bool:
     return any(k.lower() == lowered for k in values)
 
 
+def zone_in_region(zone: str, region: str) -> bool:
+    """Whether `zone` names an Availability Zone of `region`: the Region's name and a letter
+    (eu-north-1a), or one of its Local or Wavelength Zones (us-west-2-lax-1a)."""
+    zone = zone.strip()
+    if not zone.startswith(region):
+        return False
+    rest = zone[len(region) :]
+    return (len(rest) == 1 and rest.isalpha() and rest.islower()) or rest.startswith("-")
+
+
+def _zones(text: str) -> list[str]:
+    """The zones of an AvailabilityZones value (JSON text, as AWS Backup's metadata carries
+    lists, or comma-separated); [] when it lists none or does not parse."""
+    text = text.strip()
+    try:
+        items = json.loads(text) if text.startswith("[") else text.split(",")
+    except ValueError:
+        return []
+    return [str(i).strip() for i in items if str(i).strip()] if isinstance(items, list) else []
+
+
+def zones_elsewhere(text: str, region: str) -> list[str]:
+    """The zones an AvailabilityZones value names outside `region`."""
+    return [zone for zone in _zones(text) if not zone_in_region(zone, region)]
+
+
 def dropped_keys(
     resource_type: str,
     passthrough: Mapping[str, str],
     defaults: Mapping[str, str],
     values: Mapping[str, str],
+    region: str = "",
 ) -> dict[str, str]:
     """The keys of AWS's metadata (passed through, not given in `values`) the restore does not
     send with these values, each with why (one phrase)."""
     dropped: dict[str, str] = {}
     kept = {k: v for k, v in passthrough.items() if v and not _given(values, k)}
+    zones = next((k for k in kept if k.lower() == ZONES_KEY.lower()), None)
+    elsewhere = zones_elsewhere(str(kept[zones]), region) if zones and region else []
+    if zones is not None and elsewhere:
+        # A copy from another Region may carry its source's zones: sent, the restore would
+        # fail in the service; left out, the service picks zones of the Region restored in.
+        dropped[zones] = (
+            f"it names {', '.join(elsewhere)}, not zones of {region} (without it the service "
+            f"places the cluster in zones of {region})"
+        )
     if resource_type == "EC2":
         named = [key for key in EC2_OWN_NETWORK_KEYS if _get(values, key)]
         interfaces = next((k for k in kept if k.lower() == "networkinterfaces"), None)
@@ -73,11 +113,12 @@ def dropped_notes(
     passthrough: Mapping[str, str],
     defaults: Mapping[str, str],
     values: Mapping[str, str],
+    region: str = "",
 ) -> list[str]:
     """One line per key of AWS's metadata that the restore does not send."""
     return [
         f"{key} of the recovery point is not sent: {why}"
-        for key, why in dropped_keys(resource_type, passthrough, defaults, values).items()
+        for key, why in dropped_keys(resource_type, passthrough, defaults, values, region).items()
     ]
 
 
@@ -86,10 +127,18 @@ def problems(
     defaults: Mapping[str, str],
     values: Mapping[str, str],
     wrong: set[str],
+    region: str = "",
 ) -> list[str]:
     """One line per value the service refuses given another key or AWS's own metadata
     (`wrong`: the lower-case keys already said to be wrong, not judged again)."""
     found: list[str] = []
+    zones = _get(values, ZONES_KEY)
+    elsewhere = zones_elsewhere(zones, region) if zones and region else []
+    if elsewhere and ZONES_KEY.lower() not in wrong:
+        found.append(
+            f"{ZONES_KEY} must list Availability Zones of {region}, not "
+            f"{', '.join(elsewhere)} (or leave it out: the service then picks them)"
+        )
     if resource_type == "EBS":
         found += _ebs_problems(defaults, values, wrong)
     if resource_type == "EFS":

@@ -194,10 +194,13 @@ def _aurora_metadata(
     }
     if cluster is not None and cluster.database_name:
         metadata["DatabaseName"] = cluster.database_name
-    if cluster is not None and source_region == region:
+    if cluster is not None:
+        # A copy in another Region carries its source's zones too: AWS does not document that
+        # it adapts them, and a restore that sends them there fails (the worse case, modelled).
         metadata["AvailabilityZones"] = json.dumps(list(cluster.availability_zones))
-        if cluster.vpc_security_group_ids:
-            metadata["VpcSecurityGroupIds"] = json.dumps(list(cluster.vpc_security_group_ids))
+    # Security groups belong to a VPC of the source's Region: a copy elsewhere has none.
+    if cluster is not None and source_region == region and cluster.vpc_security_group_ids:
+        metadata["VpcSecurityGroupIds"] = json.dumps(list(cluster.vpc_security_group_ids))
     if key:
         metadata["KmsKeyId"] = key
     return metadata
@@ -376,6 +379,13 @@ def _validate_aurora(metadata: Metadata, region: str) -> None:
         _check(ok, metadata, "Engine", f"must be one of {', '.join(engines)}")
     _check_int(metadata, "Port", 1150, 65535)
     _check_json_list(metadata, "VpcSecurityGroupIds", "sg-")
+    if metadata.has("AvailabilityZones"):
+        try:
+            zones = metadata.json_list("AvailabilityZones")
+        except ValueError:
+            zones = [""]
+        ok = all(_in_region(zone, region) for zone in zones)
+        _check(ok, metadata, "AvailabilityZones", f"must be Availability Zones of {region}")
 
 
 def _validate_dynamodb(metadata: Metadata, region: str) -> None:
