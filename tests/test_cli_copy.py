@@ -197,24 +197,19 @@ def wait_finished(sb: SandboxProcess, role: str, region: str, job_id: str) -> st
     pytest.fail(f"copy job {job_id} did not finish")
 
 
+def copy_and_restore_headless(sb: SandboxProcess, state: Path, rp: str, vault: str) -> Any:
+    """`drconsole copy --restore --yes --json` of `rp` into `vault`, polling every 0.2 s."""
+    return drconsole(
+        sb, state, "copy", "--recovery-point", rp, "--to", vault, "--restore", "--yes", "--json",
+        "--poll-interval", "0.2",
+    )  # fmt: skip
+
+
 def test_copy_and_restore_headless_with_json_events(
     sandbox: SandboxProcess, tmp_path: Path
 ) -> None:
     rp = newest(sandbox, "dr-eu-north-1", NORTH, "EFS")
-    done = drconsole(
-        sandbox,
-        tmp_path,
-        "copy",
-        "--recovery-point",
-        rp,
-        "--to",
-        prod_vault(sandbox),
-        "--restore",
-        "--yes",
-        "--json",
-        "--poll-interval",
-        "0.2",
-    )
+    done = copy_and_restore_headless(sandbox, tmp_path, rp, prod_vault(sandbox))
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     names = [line["event"] for line in lines]
@@ -802,20 +797,7 @@ def test_a_db_cluster_copied_to_another_region_is_restored_without_its_sources_z
     )["RestoreMetadata"]
     assert json.loads(aws["AvailabilityZones"])[0].startswith(EU)
     north_vault = f"arn:aws:backup:{NORTH}:{sandbox.accounts['prod']}:backup-vault:prod-vault"
-    done = drconsole(
-        sandbox,
-        tmp_path,
-        "copy",
-        "--recovery-point",
-        rp,
-        "--to",
-        north_vault,
-        "--restore",
-        "--yes",
-        "--json",
-        "--poll-interval",
-        "0.2",
-    )
+    done = copy_and_restore_headless(sandbox, tmp_path, rp, north_vault)
     assert done.returncode == 0, done.stderr + done.stdout[-2000:]
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert lines[-1]["status"] == "completed", lines[-1]
