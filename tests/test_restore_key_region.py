@@ -106,3 +106,29 @@ def test_a_restore_after_a_copy_needs_a_key_of_the_destination_region(
     assert key["status"] == "FAIL" and key["cause"] == "KMS_KEY_UNUSABLE", key
     assert f"is in {EU}; the restore runs in {NORTH}" in key["evidence"]
     assert done.returncode == 1
+
+
+def test_a_key_named_by_alias_or_id_is_judged_as_the_restores_account_and_region_read_it(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """`check restore` with a key given by alias or id (not an ARN, which the form refuses)
+    judged restore.key as if no key were involved: PASS "no KMS key involved". The key is the
+    one of that name in the restoring account and Region, as the service resolves it."""
+    rp = prod_point(sandbox, "DynamoDB")
+    key_arn = prod_key(sandbox, EU)
+
+    def restore_key(named: str) -> dict[str, str]:
+        done = drconsole(
+            sandbox, tmp_path, "check", "restore", "--recovery-point", rp, "--metadata",
+            "encryptionType=KMS", "--metadata", f"kmsMasterKeyArn={named}", "--json",
+        )  # fmt: skip
+        checks = {c["id"]: c for c in json.loads(done.stdout)["checks"]}
+        assert checks["restore.metadata"]["status"] == "FAIL"  # the form wants an ARN
+        return checks["restore.key"]
+
+    for named in ("alias/prod-data", key_arn.rsplit("/", 1)[1]):
+        key = restore_key(named)
+        assert key["status"] == "PASS" and key_arn in key["evidence"], key
+    missing = restore_key("alias/no-such-key")
+    assert missing["status"] != "PASS" and "no KMS key involved" not in missing["evidence"]
+    assert f"arn:aws:kms:{EU}:{sandbox.accounts['prod']}:alias/no-such-key" in missing["evidence"]

@@ -235,7 +235,7 @@ def gather_restore_facts(
     with ThreadPoolExecutor(max_workers=7) as pool:
         role_read = pool.submit(reader.role, role)
         names_read = pool.submit(_names, reader, rp.resource_type, where, judged, elsewhere, merged)
-        key_read = pool.submit(_restore_key, reader, rp, merged, given, after_copy_to)
+        key_read = pool.submit(_restore_key, reader, rp, merged, given, after_copy_to, where)
         network_read = pool.submit(_network, reader, rp.resource_type, where, named, elsewhere)
         engine_read = pool.submit(_engine, reader, rp.resource_type, where, metadata, merged)
         pass_read = pool.submit(reader.pass_role, account, region, role)
@@ -366,13 +366,18 @@ def _restore_key(
     merged: dict[str, str] | Unreadable,
     given: dict[str, str],
     after_copy_to: VaultArn | None,
+    where: tuple[str, str],
 ) -> KeyFacts | Unreadable | None:
     """The key the restored resource will use: the metadata's (after a copy: only a given
     one, AWS's names a key of the source account), else the recovery point's (after a copy:
-    the destination vault's, which encrypts the copy)."""
+    the destination vault's, which encrypts the copy). A key named by its id or alias is the
+    one of that name where the restore runs (`where`: account, Region), as the service reads
+    it."""
     source = given if after_copy_to is not None else merged
     lowered = {k.lower(): v for k, v in source.items()} if isinstance(source, dict) else {}
     key_arn = next((lowered[k.lower()] for k in KEY_METADATA if lowered.get(k.lower())), None)
+    if key_arn is not None and not key_arn.strip().startswith("arn:"):
+        key_arn = qualified_key(key_arn.strip(), rp.partition, *where)
     if key_arn is None and after_copy_to is not None:
         vault = reader.vault(after_copy_to)
         if isinstance(vault, Unreadable):
@@ -381,3 +386,10 @@ def _restore_key(
     elif key_arn is None:
         key_arn = rp.encryption_key_arn
     return reader.key(key_arn, with_policy=True) if key_arn else None
+
+
+def qualified_key(named: str, partition: str, account: str, region: str) -> str:
+    """The ARN of a KMS key named by its id (`1234abcd-…`, `mrk-…`) or an alias (`alias/NAME`)
+    in `account` and `region`."""
+    resource = named if named.startswith("alias/") else f"key/{named}"
+    return f"arn:{partition}:kms:{region}:{account}:{resource}"
