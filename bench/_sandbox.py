@@ -58,7 +58,16 @@ class ChildSandbox:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=serve, args=(params, latency_ms, child, scenario))
         self.process.start()
-        self.info: dict[str, Any] = self.conn.recv()
+        # Only the child writes to its end: closed here, a child that fails to build its
+        # scenario ends the wait below (its traceback is on stderr) instead of hanging it.
+        child.close()
+        try:
+            self.info: dict[str, Any] = self.conn.recv()
+        except EOFError:
+            self.process.join(timeout=30)
+            raise SystemExit(
+                f"the sandbox process ended before serving (exit {self.process.exitcode})"
+            ) from None
         self.latency = latency_ms / 1000
 
     def cpu_seconds(self) -> float:

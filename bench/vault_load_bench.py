@@ -56,8 +56,14 @@ class GeneratedPages:
     def __init__(self, rows: int) -> None:
         self.rows = rows
 
-    def iter_recovery_points(self, vault: Vault, *_: Any) -> Iterator[list[RecoveryPoint]]:
+    def iter_recovery_points(
+        self, vault: Vault, *_: Any, **__: Any
+    ) -> Iterator[list[RecoveryPoint]]:
         yield from pages(self.rows, newest_first=True)
+
+    def vault_details(self, vault: Vault) -> Vault:
+        """The vault as given: its key and policy are what the bench made it with."""
+        return vault
 
 
 async def run(rows: int) -> dict[str, Any]:
@@ -101,6 +107,8 @@ async def run(rows: int) -> dict[str, Any]:
         screen = app.screen
         rp_list = screen.query_one(RecoveryPointList)
         while rp_list.count == 0:
+            if screen.loading_done:  # its worker failed: say so rather than wait for ever
+                raise SystemExit("the vault screen's load failed before its first page")
             await asyncio.sleep(0.002)
         drawn = asyncio.Event()
         screen.call_after_refresh(drawn.set)
