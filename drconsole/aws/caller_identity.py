@@ -27,6 +27,13 @@ def refused_credentials(exc: BaseException) -> bool:
     return isinstance(exc, ClientError) and error_code(exc) in UNRECOGNIZED_CREDENTIAL_CODES
 
 
+def region_unavailable(exc: BaseException) -> bool:
+    """True when a call's Region did not answer it: its endpoint cannot be reached (connection
+    refused, reset, timed out) or it failed on AWS's side (500, 503 ServiceUnavailable): what a
+    Regional outage looks like, when another Region may well answer the same call."""
+    return classify(exc) in (CauseCode.NETWORK, CauseCode.SERVICE_ERROR)
+
+
 # How long the caller's credentials, once seen taken, are not asked about again when a member
 # account or Region refuses its own (one GetCallerIdentity, not one per refused read).
 CALLER_RECHECK_SECONDS = 30.0
@@ -73,7 +80,9 @@ class CallerIdentity:
     def _first_contact_identity(self, session: Any) -> dict[str, Any]:
         """sts:GetCallerIdentity through `session`, in the first of `sts_regions` whose STS
         takes its credentials: an opt-in Region the account has not enabled refuses them as if
-        they were invalid, so the next Region is asked; only when every one refuses are they.
+        they were invalid, and a Region in an outage does not answer (AWS_REGION names the
+        workload Region on most machines, the one that is down), so the next Region is asked;
+        only when every one refuses (or fails) are they (or is the network) reported.
         The caller's Region that answered is where its STS calls go from then on."""
         # Resolved first and once: asking again mends no credential failure, and botocore
         # offers a role's MFA prompt only once.
@@ -82,8 +91,10 @@ class CallerIdentity:
         for index, region in enumerate(regions):
             try:
                 answer = self._identity_in(session, region)
-            except ClientError as exc:
-                if index == len(regions) - 1 or not refused_credentials(exc):
+            except (ClientError, BotoCoreError) as exc:
+                if index == len(regions) - 1 or not (
+                    refused_credentials(exc) or region_unavailable(exc)
+                ):
                     raise
                 continue
             if session is self._base:
@@ -105,7 +116,7 @@ class CallerIdentity:
             answer: dict[str, Any] = quick.get_caller_identity()
             return answer
         except (ClientError, BotoCoreError) as exc:
-            if classify(exc) is CauseCode.NETWORK or refused_credentials(exc):
+            if region_unavailable(exc) or refused_credentials(exc):
                 raise
         patient = self._create_client(session, "sts", region, self._config)
         self._prepare_identity_client(patient)
@@ -197,7 +208,7 @@ class CallerIdentity:
                     **request
                 )
             except (ClientError, BotoCoreError) as exc:
-                unreachable = isinstance(exc, BotoCoreError) and classify(exc) is CauseCode.NETWORK
+                unreachable = region_unavailable(exc)
                 if index == len(regions) - 1 or not (unreachable or refused_credentials(exc)):
                     raise
                 continue
