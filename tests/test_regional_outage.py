@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -197,6 +198,27 @@ def test_listings_keep_the_dr_region_and_name_the_region_down(
     assert f"dr-{DR}" in {v["name"] for v in answer["items"]}
     failed = {(e["account_id"], e["region"], e["cause"]) for e in answer["errors"]}
     assert failed == {(account, DOWN, "NETWORK") for account in info.accounts.values()}, failed
+
+
+def test_the_region_down_is_reported_in_seconds_not_after_every_accounts_retries(
+    sandbox: tuple[Sandbox, ScenarioInfo], outage: str, tmp_path: Path
+) -> None:
+    """With botocore's full retries (AWS_MAX_ATTEMPTS unset: 10 attempts, backing off), each
+    account's call into the Region down waited out its own retries (60 calls, 17 s on the
+    sandbox; minutes on AWS, where each attempt can wait out the connect timeout)."""
+    sb, info = sandbox
+    env = {k: v for k, v in env_for(sb, info, tmp_path).items() if k != "AWS_MAX_ATTEMPTS"}
+    mark = sb.request_log.mark()
+    started = time.monotonic()
+    listed = run(env, "ls", "vaults", "--json")
+    took = time.monotonic() - started
+    assert listed.returncode == 0, (listed.returncode, listed.stderr[-800:])
+    errors = json.loads(listed.stdout)["errors"]
+    assert {(e["region"], e["cause"]) for e in errors} == {(DOWN, "NETWORK")}, errors
+    assert all("eu-central-1 could not be reached" in e["message"] for e in errors), errors
+    sent = calls_into(sb, mark, DOWN)["backup:ListBackupVaults"]
+    assert sent <= 2 * len(info.accounts), sent  # was 10 per account
+    assert took < 10, took
 
 
 @pytest.mark.parametrize("outage", ["unavailable"], indirect=True)

@@ -38,6 +38,7 @@ from drconsole.aws.model_loader import shared_loader
 from drconsole.aws.pacing import FOREGROUND
 from drconsole.aws.readonly import install_read_only_guard
 from drconsole.aws.refused_roles import RefusedRoles
+from drconsole.aws.region_health import RegionHealth
 from drconsole.aws.role_credentials import role_credentials
 from drconsole.aws.shared_clients import (
     AccountClient,
@@ -97,6 +98,8 @@ class AwsSessions(CallerIdentity, CredentialErrors):
         self._role_creds: dict[str, DeferredRefreshableCredentials] = {}
         # Roles AWS refused for good: not asked again by each of the account's reads.
         self.refused_roles = RefusedRoles()
+        # Services and Regions that could not be reached: not waited for again by each call.
+        self.region_health = RegionHealth()
         self._shared_config = self._config.merge(
             Config(
                 retries={"mode": "legacy", "total_max_attempts": settings.retry_max_attempts},
@@ -374,6 +377,7 @@ class AwsSessions(CallerIdentity, CredentialErrors):
         client.meta.events.register("before-send.*.*", self._count_request)
         client.meta.events.register("before-send.*.*", FOREGROUND.wait)
         client.meta.events.register("before-parse.*.*", FOREGROUND.wait)
+        self.region_health.watch(client)
 
     def _count_request(self, event_name: str = "", **_: Any) -> None:
         # event_name is "before-send.<service id>.<Operation>".

@@ -109,6 +109,7 @@ NETWORK_CLASSES = frozenset(
         "HTTPClientError",
         "ConnectionError",
         "TimeoutError",
+        "RegionUnreachable",  # drconsole's own: a Region whose endpoint just failed (aws/)
     }
 )
 CREDENTIAL_CLASSES = frozenset(

@@ -411,6 +411,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         # The memory of the sessions this screen reads through (they may no longer be the
         # app's, after the setup screen's retry); RefusedRoles takes its own lock.
         self.sessions.refused_roles.forget()
+        self.sessions.region_health.forget()
         self.start_checks()
 
     def action_back(self) -> None:
