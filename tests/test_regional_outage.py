@@ -219,6 +219,12 @@ def test_the_region_down_is_reported_in_seconds_not_after_every_accounts_retries
     sent = calls_into(sb, mark, DOWN)["backup:ListBackupVaults"]
     assert sent <= 2 * len(info.accounts), sent  # was 10 per account
     assert took < 10, took
+    # What it means and what to do, as `explain` tells it from the line shown.
+    explained = run(env, "explain", errors[0]["message"], "--json")
+    assert explained.returncode == 0, explained.stderr
+    diagnosis = json.loads(explained.stdout)
+    assert diagnosis["cause"] == "NETWORK", diagnosis
+    assert "--region DR_REGION" in json.dumps(diagnosis), diagnosis
 
 
 @pytest.mark.parametrize("outage", ["unavailable"], indirect=True)
