@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
@@ -32,6 +33,28 @@ def region_unavailable(exc: BaseException) -> bool:
     refused, reset, timed out) or it failed on AWS's side (500, 503 ServiceUnavailable): what a
     Regional outage looks like, when another Region may well answer the same call."""
     return classify(exc) in (CauseCode.NETWORK, CauseCode.SERVICE_ERROR)
+
+
+class FirstAnsweringSts:
+    """An STS client whose calls are asked in each of `regions` in turn while a Region does
+    not answer (cannot be reached, or fails on AWS's side): the credential providers' calls
+    (break-glass GetSessionToken) during a Regional outage of the first."""
+
+    def __init__(self, make_client: Callable[[str], Any], regions: list[str]) -> None:
+        self._make_client = make_client
+        self._regions = regions
+
+    def __getattr__(self, operation: str) -> Callable[..., Any]:
+        def in_first_answering(**request: Any) -> Any:
+            for index, region in enumerate(self._regions):
+                try:
+                    return getattr(self._make_client(region), operation)(**request)
+                except (ClientError, BotoCoreError) as exc:
+                    if index == len(self._regions) - 1 or not region_unavailable(exc):
+                        raise
+            raise AssertionError("no Region to ask")  # never empty
+
+        return in_first_answering
 
 
 # How long the caller's credentials, once seen taken, are not asked about again when a member

@@ -25,7 +25,7 @@ from botocore.credentials import DeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from drconsole.aws import mfa_prompt, process_credentials, signing_secrets
-from drconsole.aws.caller_identity import CallerIdentity
+from drconsole.aws.caller_identity import CallerIdentity, FirstAnsweringSts
 from drconsole.aws.config_errors import where_set
 from drconsole.aws.credential_errors import (
     CredentialErrors,
@@ -196,12 +196,15 @@ class AwsSessions(CallerIdentity, CredentialErrors):
     def _credential_provider_sts(self, session: boto3.Session) -> Any:
         """An STS client that obtains the caller's own credentials (GetSessionToken): like
         botocore's credential providers, it carries no read-only guard (see break_glass.py)."""
-        # The caller's own STS Region (GetSessionToken comes before any other call).
-        client = self._create_client(
-            session, "sts", self.sts_regions()[0], self._first_contact_config
-        )
-        client.meta.events.register("before-send.*.*", self._count_request)
-        return client
+        # The caller's own STS Regions, in turn while one does not answer (GetSessionToken
+        # comes before any other call; in an outage AWS_REGION's is often down).
+
+        def in_region(region: str) -> Any:
+            client = self._create_client(session, "sts", region, self._first_contact_config)
+            client.meta.events.register("before-send.*.*", self._count_request)
+            return client
+
+        return FirstAnsweringSts(in_region, self.sts_regions())
 
     def _share_loader(self, core: botocore.session.Session) -> None:
         core.register_component("data_loader", self._loader)
