@@ -5,10 +5,17 @@ Region failed, and the backup account's DR vault in the other Region is browsed.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from textual.widgets import DataTable
 
+from drconsole.aws.session import AwsSessions
+from drconsole.models import RecoveryPoint
+from drconsole.tui.checks_screen import ChecksScreen
 from drconsole.tui.screens.vaults import VaultsScreen
+from tests.test_checks_screen import Host
 from tests.tui.conftest import Demo, table_text, wait_until
 from tests.tui.test_screens import SIZE, accounts_loaded, open_account
 
@@ -43,3 +50,52 @@ async def test_the_console_opens_and_browses_the_dr_vault_while_aws_region_is_do
         assert f"{DOWN}: {cause}" in errors, errors
         shown = {(row[0], row[1]) for row in table_text(app)}
         assert (DR, f"dr-{DR}") in shown, shown
+
+
+async def test_check_groups_that_cannot_reach_the_region_down_are_unknown_not_pending(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """The checks panel of a DR copy, its destination (by default the vault the copy came
+    from) in the Region down: the groups whose reads met the outage showed `…` (as if still
+    reading) with their checks gone; they say UNKNOWN with the cause, the others their
+    verdicts."""
+    sandbox, info = demo.sandbox, demo.info
+    backup = info.accounts["backup"]
+    points = sandbox.client("backup", backup, DR).list_recovery_points_by_backup_vault(
+        BackupVaultName=f"dr-{DR}"
+    )["RecoveryPoints"]
+    found = max((p for p in points if p["ResourceType"] == "EFS"), key=lambda p: p["CreationDate"])
+    rp = RecoveryPoint(
+        arn=found["RecoveryPointArn"],
+        vault_name=f"dr-{DR}",
+        account_id=backup,
+        region=DR,
+        resource_arn=found["ResourceArn"],
+        resource_type=found["ResourceType"],
+        resource_name=found.get("ResourceName", ""),
+        created=found["CreationDate"],
+        status=found["Status"],
+        size_bytes=None,
+        encryption_key_arn=found.get("EncryptionKeyArn", ""),
+        is_encrypted=True,
+        source_vault_arn=found.get("SourceBackupVaultArn"),
+        expires=None,
+    )
+    destination = f"arn:aws:backup:{DOWN}:{info.accounts['prod']}:backup-vault:prod-vault"
+    settings = replace(demo.settings, state_dir=tmp_path)
+    screen = ChecksScreen(rp, settings, AwsSessions(settings), destination=destination)
+    demo.sandbox.options.regions_down = {DOWN: "reset"}
+    try:
+        app = Host(screen)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: not screen.pending, what="checks", timeout=60)
+            assert screen.failed, screen.rows
+            for group, note in screen.failed.items():
+                assert note.startswith("could not run: NETWORK: "), (group, note)
+            table = screen.query_one("#checks-table", DataTable)
+            statuses = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+            assert "…" not in statuses, statuses
+            assert statuses.count("UNKNOWN") >= len(screen.failed), statuses
+            assert screen.rows["source"], "the source's checks, in the DR Region, are judged"
+    finally:
+        demo.sandbox.options.regions_down = {}
