@@ -163,7 +163,9 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
     @work(thread=True, exit_on_error=False, group="destinations")
     def load_destinations(self) -> None:
         """Vaults the recovery point could be copied to, for the destination picker."""
+        from drconsole.aws.errors import AWS_FAILURES
         from drconsole.aws.facts import FactReader
+        from drconsole.errors import AwsError
 
         reader = FactReader(self.sessions)
         rp = self.recovery_point
@@ -174,7 +176,12 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         found: list[str] = []
         for account in dict.fromkeys(accounts):
             for region in dict.fromkeys(regions):
-                found.extend(reader.vault_arns(account, region))
+                try:
+                    found.extend(reader.vault_arns(account, region))
+                except (AwsError, *AWS_FAILURES):
+                    # A Region that cannot be reached (an outage) leaves its vaults out, not
+                    # the picker empty: the DR Region's are the ones wanted that day.
+                    continue
         if rp.source_vault_arn and rp.source_vault_arn not in found:
             found.insert(0, rp.source_vault_arn)
         self.app.call_from_thread(

@@ -97,5 +97,10 @@ async def test_check_groups_that_cannot_reach_the_region_down_are_unknown_not_pe
             assert "…" not in statuses, statuses
             assert statuses.count("UNKNOWN") >= len(screen.failed), statuses
             assert screen.rows["source"], "the source's checks, in the DR Region, are judged"
+            # The destination picker lists the vaults of the Regions that answer (it stayed
+            # empty: one unreachable Region failed the whole listing).
+            dr_vault = f"arn:aws:backup:{DR}:{info.accounts['prod']}:backup-vault:prod-vault"
+            await wait_until(pilot, lambda: dr_vault in screen.listed, what="the picker")
+            assert all(f":{DOWN}:" not in arn for arn in screen.listed if arn != destination)
     finally:
         demo.sandbox.options.regions_down = {}
