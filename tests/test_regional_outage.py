@@ -20,6 +20,10 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
+from drconsole.aws.errors import RegionUnreachable, classify
+from drconsole.aws.refused_roles import from_memory
+from drconsole.aws.session import AwsSessions
+from drconsole.config import Credentials, Settings
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
 from tests.test_drill_run import demo_sandbox
@@ -225,6 +229,39 @@ def test_the_region_down_is_reported_in_seconds_not_after_every_accounts_retries
     diagnosis = json.loads(explained.stdout)
     assert diagnosis["cause"] == "NETWORK", diagnosis
     assert "--region DR_REGION" in json.dumps(diagnosis), diagnosis
+
+
+def test_a_call_refused_without_being_sent_is_not_counted_as_a_failed_poll(
+    sandbox: tuple[Sandbox, ScenarioInfo], outage: str, tmp_path: Path
+) -> None:
+    """Once the Region is marked down its calls fail without being sent; a job watcher that
+    gives up after five failed polls in a row must not count those (one blip of three failed
+    attempts would otherwise end a flow's watch within seconds)."""
+    sb, info = sandbox
+    settings = Settings(
+        regions=(DOWN, DR),
+        endpoint_url=sb.endpoint_url,
+        static_credentials=Credentials.from_mapping(
+            sb.credentials_for(info.accounts["management"])
+        ),
+        state_dir=tmp_path,
+        retry_max_attempts=2,
+    )
+    sessions = AwsSessions(settings)
+    backup = sessions.client("backup", region=DOWN)
+    with pytest.raises(ConnectionClosedError) as sent:
+        backup.list_backup_vaults()
+    assert not from_memory(sent.value)
+    with pytest.raises(RegionUnreachable):  # its third failed attempt marks the Region down
+        backup.list_backup_vaults()
+    mark = sb.request_log.mark()
+    with pytest.raises(RegionUnreachable) as refused:
+        backup.list_backup_vaults()
+    assert not sb.request_log.since(mark), "refused without being sent"
+    assert from_memory(refused.value) and classify(refused.value).value == "NETWORK"
+    sessions.region_health.forget()  # the console's `r`: asked again at once
+    with pytest.raises(ConnectionClosedError):
+        backup.list_backup_vaults()
 
 
 @pytest.mark.parametrize("outage", ["unavailable"], indirect=True)

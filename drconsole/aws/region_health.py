@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from drconsole.aws.errors import NETWORK_EXCEPTIONS, RegionUnreachable
+from drconsole.aws.refused_roles import FROM_MEMORY
 
 # Failed attempts in a row (connection failures, timeouts, 5xx) that mark a service and Region
 # down: three is past a dropped connection's retry and reached within seconds of backoff.
@@ -81,13 +82,17 @@ class RegionHealth:
                 self._failures[key] = FAILURES_TO_OPEN - 1
                 return
             failures, last = self._failures.get(key, FAILURES_TO_OPEN), self._last.get(key, "")
-        raise RegionUnreachable(
+        refusal = RegionUnreachable(
             service=service,
             region=region,
             failures=failures,
             last=last,
             seconds=until - self._clock(),
         )
+        # Not a new answer from AWS: a job watcher that gives up after a few failed polls in a
+        # row does not count it (else one blip of a few seconds would end its watch).
+        setattr(refusal, FROM_MEMORY, True)
+        raise refusal
 
     def _failed(self, service: str, region: str, last: str) -> None:
         key = (service, region)
