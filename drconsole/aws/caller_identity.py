@@ -113,7 +113,7 @@ class CallerIdentity:
         regions = self.sts_regions()
         for index, region in enumerate(regions):
             try:
-                answer = self._identity_in(session, region)
+                answer = self._identity_in(session, region, last=index == len(regions) - 1)
             except (ClientError, BotoCoreError) as exc:
                 if index == len(regions) - 1 or not (
                     refused_credentials(exc) or region_unavailable(exc)
@@ -125,7 +125,7 @@ class CallerIdentity:
             return answer
         raise AssertionError("no Region to ask")  # sts_regions is never empty
 
-    def _identity_in(self, session: Any, region: str) -> dict[str, Any]:
+    def _identity_in(self, session: Any, region: str, last: bool = True) -> dict[str, Any]:
         """sts:GetCallerIdentity in `region`: fast failure on a dead endpoint.
 
         A client with few attempts and a short connect timeout asks first; when it fails for
@@ -139,7 +139,10 @@ class CallerIdentity:
             answer: dict[str, Any] = quick.get_caller_identity()
             return answer
         except (ClientError, BotoCoreError) as exc:
-            if region_unavailable(exc) or refused_credentials(exc):
+            network = classify(exc) is CauseCode.NETWORK
+            # A Region failing on AWS's side is left for the next one, if any; the last one
+            # gets the full retries (a passing 503 is absorbed, as before).
+            if network or refused_credentials(exc) or (region_unavailable(exc) and not last):
                 raise
         patient = self._create_client(session, "sts", region, self._config)
         self._prepare_identity_client(patient)
