@@ -289,6 +289,27 @@ def test_break_glass_with_mfa_lists_copies_audits_and_leaks_nothing(
             assert secret not in text
 
 
+def test_break_glass_mfa_session_is_asked_of_the_next_region_when_aws_regions_is_down(
+    box: Box, breakglass_user: dict[str, str], tmp_path: Path
+) -> None:
+    """A Regional outage of AWS_REGION's Region: GetSessionToken was asked there only, and
+    break-glass (the way in when SSO is down too) could not be used at all."""
+    env = environment(box, tmp_path)
+    run(env, "credentials", "set", "ops", stdin=answers(breakglass_user))
+    box.sandbox.options.regions_down = {"eu-central-1": "reset"}
+    try:
+        mark = box.sandbox.request_log.mark()
+        listed = run(
+            {**env, "DRCONSOLE_MFA_CODE": MFA_CODE}, "--break-glass", "ops", "ls", "accounts"
+        )
+        sent = [(r.name, r.region) for r in box.sandbox.request_log.since(mark)]
+    finally:
+        box.sandbox.options.regions_down = {}
+    assert listed.returncode == 0, listed.stderr
+    asked = [region for name, region in sent if name == "sts:GetSessionToken"]
+    assert asked[0] == "eu-central-1" and asked[-1] == "us-east-1", sent
+
+
 def issued_session_secrets(box: Box) -> list[str]:
     """The secret keys of the sessions the sandbox's GetSessionToken issued (read in moto)."""
     from moto.iam.models import iam_backends

@@ -18,12 +18,16 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 
 STARTUP_TIMEOUT = 60.0
 # A stop that never ends fails on this; how much work stopping does is measured in CPU time, which
 # a loaded machine does not stretch the way it stretches wall-clock time.
 STOP_TIMEOUT = 60.0
 STOP_CPU_SECONDS = 3.0
+
+
+DOWN = "ap-southeast-2"  # the Region the shared sandbox plays an outage of
 
 
 def launch(*flags: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -113,8 +117,11 @@ def running() -> Iterator[Running]:
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[Running]:
-    """One sandbox, refusing the qa account, shared by the tests that only read from it."""
-    server = start_running("--access-denied", "qa", "--time-scale", "3600")
+    """One sandbox, refusing the qa account, with a Region down nothing else uses, shared by
+    the tests that only read from it."""
+    server = start_running(
+        "--access-denied", "qa", "--region-down", f"{DOWN}:unavailable", "--time-scale", "3600"
+    )
     try:
         yield server
         code, _, _, stderr = server.stop(signal.SIGTERM)
@@ -158,6 +165,25 @@ def test_sigint_stops_cleanly(running: Running) -> None:
     assert cpu_seconds < STOP_CPU_SECONDS
     assert stdout == ""
     assert "Traceback" not in stderr
+
+
+def test_region_down_answers_503_there_and_nowhere_else(served: Running) -> None:
+    info = served.info
+    keys = info["credentials"]
+    for region, down in ((DOWN, True), (info["region"], False)):
+        backup = boto3.client(
+            "backup",
+            region_name=region,
+            endpoint_url=info["endpoint_url"],
+            config=Config(retries={"mode": "standard", "max_attempts": 1}),
+            **keys,
+        )
+        if down:
+            with pytest.raises(backup.exceptions.ClientError) as caught:
+                backup.list_backup_vaults()
+            assert caught.value.response["Error"]["Code"] == "ServiceUnavailable"
+        else:
+            backup.list_backup_vaults()
 
 
 def test_access_denied_account_by_role(served: Running) -> None:

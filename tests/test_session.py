@@ -272,7 +272,13 @@ def test_clients_are_created_once_and_shared_across_threads(moto_url: str) -> No
     # The shared client itself retries nothing: its one needs-retry handler forwards the event
     # to the calling account's retry state (no second retry loop around it).
     shared = seen[0]._shared.meta.events._emitter._handlers
-    assert len(list(shared.prefix_search("needs-retry.backup.ListX"))) == 1
+    retry_loops = [
+        handler
+        for handler in shared.prefix_search("needs-retry.backup.ListX")
+        # region_health.py only counts the attempts that could not connect, and returns None.
+        if not handler.__qualname__.startswith("RegionHealth.")
+    ]
+    assert len(retry_loops) == 1
     config = seen[0].meta.config
     assert config.retries["total_max_attempts"] == 10
     assert sessions.client("backup").meta.config.retries == {

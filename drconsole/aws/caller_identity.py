@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
@@ -25,6 +26,35 @@ def refused_credentials(exc: BaseException) -> bool:
     a Region their account has not enabled ("The security token included in the request is
     invalid")."""
     return isinstance(exc, ClientError) and error_code(exc) in UNRECOGNIZED_CREDENTIAL_CODES
+
+
+def region_unavailable(exc: BaseException) -> bool:
+    """True when a call's Region did not answer it: its endpoint cannot be reached (connection
+    refused, reset, timed out) or it failed on AWS's side (500, 503 ServiceUnavailable): what a
+    Regional outage looks like, when another Region may well answer the same call."""
+    return classify(exc) in (CauseCode.NETWORK, CauseCode.SERVICE_ERROR)
+
+
+class FirstAnsweringSts:
+    """An STS client whose calls are asked in each of `regions` in turn while a Region does
+    not answer (cannot be reached, or fails on AWS's side): the credential providers' calls
+    (break-glass GetSessionToken) during a Regional outage of the first."""
+
+    def __init__(self, make_client: Callable[[str], Any], regions: list[str]) -> None:
+        self._make_client = make_client
+        self._regions = regions
+
+    def __getattr__(self, operation: str) -> Callable[..., Any]:
+        def in_first_answering(**request: Any) -> Any:
+            for index, region in enumerate(self._regions):
+                try:
+                    return getattr(self._make_client(region), operation)(**request)
+                except (ClientError, BotoCoreError) as exc:
+                    if index == len(self._regions) - 1 or not region_unavailable(exc):
+                        raise
+            raise AssertionError("no Region to ask")  # never empty
+
+        return in_first_answering
 
 
 # How long the caller's credentials, once seen taken, are not asked about again when a member
@@ -73,7 +103,9 @@ class CallerIdentity:
     def _first_contact_identity(self, session: Any) -> dict[str, Any]:
         """sts:GetCallerIdentity through `session`, in the first of `sts_regions` whose STS
         takes its credentials: an opt-in Region the account has not enabled refuses them as if
-        they were invalid, so the next Region is asked; only when every one refuses are they.
+        they were invalid, and a Region in an outage does not answer (AWS_REGION names the
+        workload Region on most machines, the one that is down), so the next Region is asked;
+        only when every one refuses (or fails) are they (or is the network) reported.
         The caller's Region that answered is where its STS calls go from then on."""
         # Resolved first and once: asking again mends no credential failure, and botocore
         # offers a role's MFA prompt only once.
@@ -81,9 +113,11 @@ class CallerIdentity:
         regions = self.sts_regions()
         for index, region in enumerate(regions):
             try:
-                answer = self._identity_in(session, region)
-            except ClientError as exc:
-                if index == len(regions) - 1 or not refused_credentials(exc):
+                answer = self._identity_in(session, region, last=index == len(regions) - 1)
+            except (ClientError, BotoCoreError) as exc:
+                if index == len(regions) - 1 or not (
+                    refused_credentials(exc) or region_unavailable(exc)
+                ):
                     raise
                 continue
             if session is self._base:
@@ -91,7 +125,7 @@ class CallerIdentity:
             return answer
         raise AssertionError("no Region to ask")  # sts_regions is never empty
 
-    def _identity_in(self, session: Any, region: str) -> dict[str, Any]:
+    def _identity_in(self, session: Any, region: str, last: bool = True) -> dict[str, Any]:
         """sts:GetCallerIdentity in `region`: fast failure on a dead endpoint.
 
         A client with few attempts and a short connect timeout asks first; when it fails for
@@ -105,7 +139,10 @@ class CallerIdentity:
             answer: dict[str, Any] = quick.get_caller_identity()
             return answer
         except (ClientError, BotoCoreError) as exc:
-            if classify(exc) is CauseCode.NETWORK or refused_credentials(exc):
+            network = classify(exc) is CauseCode.NETWORK
+            # A Region failing on AWS's side is left for the next one, if any; the last one
+            # gets the full retries (a passing 503 is absorbed, as before).
+            if network or refused_credentials(exc) or (region_unavailable(exc) and not last):
                 raise
         patient = self._create_client(session, "sts", region, self._config)
         self._prepare_identity_client(patient)
@@ -197,7 +234,7 @@ class CallerIdentity:
                     **request
                 )
             except (ClientError, BotoCoreError) as exc:
-                unreachable = isinstance(exc, BotoCoreError) and classify(exc) is CauseCode.NETWORK
+                unreachable = region_unavailable(exc)
                 if index == len(regions) - 1 or not (unreachable or refused_credentials(exc)):
                     raise
                 continue

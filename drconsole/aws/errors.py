@@ -102,7 +102,20 @@ CREDENTIAL_EXCEPTIONS = (
 )
 # Every failure that comes from talking to AWS (or the endpoint standing in for it).
 AWS_FAILURES = (ClientError, BotoCoreError, ResponseParserError)
+
+
+class RegionUnreachable(BotoCoreError):
+    """A call not sent: its service's endpoint in its Region could not be reached by the last
+    attempts of any account (region_health.py); not retried."""
+
+    fmt = (
+        "{service} in {region} could not be reached: the last {failures} attempts there "
+        "failed ({last}); not asked again for {seconds:.0f} s (a Regional outage?)"
+    )
+
+
 NETWORK_EXCEPTIONS = (
+    RegionUnreachable,
     # botocore's ConnectionError also covers a proxy that cannot be reached and a TLS failure.
     BotocoreConnectionError,
     EndpointConnectionError,

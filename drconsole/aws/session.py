@@ -25,7 +25,7 @@ from botocore.credentials import DeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from drconsole.aws import mfa_prompt, process_credentials, signing_secrets
-from drconsole.aws.caller_identity import CallerIdentity
+from drconsole.aws.caller_identity import CallerIdentity, FirstAnsweringSts
 from drconsole.aws.config_errors import where_set
 from drconsole.aws.credential_errors import (
     CredentialErrors,
@@ -38,6 +38,7 @@ from drconsole.aws.model_loader import shared_loader
 from drconsole.aws.pacing import FOREGROUND
 from drconsole.aws.readonly import install_read_only_guard
 from drconsole.aws.refused_roles import RefusedRoles
+from drconsole.aws.region_health import RegionHealth
 from drconsole.aws.role_credentials import role_credentials
 from drconsole.aws.shared_clients import (
     AccountClient,
@@ -97,6 +98,8 @@ class AwsSessions(CallerIdentity, CredentialErrors):
         self._role_creds: dict[str, DeferredRefreshableCredentials] = {}
         # Roles AWS refused for good: not asked again by each of the account's reads.
         self.refused_roles = RefusedRoles()
+        # Services and Regions that could not be reached: not waited for again by each call.
+        self.region_health = RegionHealth()
         self._shared_config = self._config.merge(
             Config(
                 retries={"mode": "legacy", "total_max_attempts": settings.retry_max_attempts},
@@ -193,12 +196,15 @@ class AwsSessions(CallerIdentity, CredentialErrors):
     def _credential_provider_sts(self, session: boto3.Session) -> Any:
         """An STS client that obtains the caller's own credentials (GetSessionToken): like
         botocore's credential providers, it carries no read-only guard (see break_glass.py)."""
-        # The caller's own STS Region (GetSessionToken comes before any other call).
-        client = self._create_client(
-            session, "sts", self.sts_regions()[0], self._first_contact_config
-        )
-        client.meta.events.register("before-send.*.*", self._count_request)
-        return client
+        # The caller's own STS Regions, in turn while one does not answer (GetSessionToken
+        # comes before any other call; in an outage AWS_REGION's is often down).
+
+        def in_region(region: str) -> Any:
+            client = self._create_client(session, "sts", region, self._first_contact_config)
+            client.meta.events.register("before-send.*.*", self._count_request)
+            return client
+
+        return FirstAnsweringSts(in_region, self.sts_regions())
 
     def _share_loader(self, core: botocore.session.Session) -> None:
         core.register_component("data_loader", self._loader)
@@ -374,6 +380,7 @@ class AwsSessions(CallerIdentity, CredentialErrors):
         client.meta.events.register("before-send.*.*", self._count_request)
         client.meta.events.register("before-send.*.*", FOREGROUND.wait)
         client.meta.events.register("before-parse.*.*", FOREGROUND.wait)
+        self.region_health.watch(client)
 
     def _count_request(self, event_name: str = "", **_: Any) -> None:
         # event_name is "before-send.<service id>.<Operation>".

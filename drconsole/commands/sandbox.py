@@ -31,6 +31,17 @@ def register(subparsers: Any) -> None:
         metavar="DIGITS",
         help="the one MFA code STS GetSessionToken accepts (default: any 6 digits)",
     )
+    parser.add_argument(
+        "--region-down",
+        action="append",
+        default=[],
+        metavar="REGION[:MODE]",
+        help=(
+            "a Regional outage: every call signed for REGION has its connection closed "
+            "without an answer (MODE reset, the default) or is answered 503 ServiceUnavailable "
+            "(MODE unavailable); IAM, Organizations and STS's global endpoint keep answering"
+        ),
+    )
     parser.set_defaults(handler=run)
 
 
@@ -96,6 +107,7 @@ def validate_flags(args: argparse.Namespace) -> None:
         raise UsageError(
             f"--throttle-rate must be at least 0 and below 1, not {args.throttle_rate:g}"
         )
+    regions_down(getattr(args, "region_down", []))
     known = ("demo", "large")
     if args.scenario not in known:
         raise UsageError(f"--scenario must be one of {', '.join(known)}, not {args.scenario!r}")
@@ -106,6 +118,24 @@ def validate_flags(args: argparse.Namespace) -> None:
                 f"--access-denied takes a 12-digit account id or a role ({', '.join(roles)}), "
                 f"not {account!r}"
             )
+
+
+def regions_down(values: list[str]) -> dict[str, str]:
+    """`--region-down REGION[:MODE]` values as Region -> outage mode; one line for a bad one."""
+    from drconsole import limits
+
+    modes = ("reset", "unavailable")
+    down: dict[str, str] = {}
+    for value in values:
+        region, _, mode = value.partition(":")
+        mode = mode or "reset"
+        limits.region(region, "--region-down")
+        if mode not in modes:
+            raise UsageError(
+                f"--region-down {value}: the mode must be {' or '.join(modes)}, not {mode!r}"
+            )
+        down[region] = mode
+    return down
 
 
 def ensure_port_free(port: int) -> None:
@@ -142,6 +172,8 @@ def start_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
         single_action_db_copy=args.single_action_db_copy,
         mfa_code=getattr(args, "mfa_code", None),
     )
+    # Set once the scenario is built (which signs its set-up calls in both Regions).
+    outage = regions_down(getattr(args, "region_down", []))
     port = getattr(args, "port", 0)
     ensure_port_free(port)
     # Latency and throttling apply once the scenario is built (start_sandbox), AccessDenied too.
@@ -152,6 +184,7 @@ def start_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
             sandbox.stop()
             raise UsageError(f"--access-denied: the scenario has no account {account!r}")
         options.access_denied_accounts.add(account_id)
+    options.regions_down.update(outage)
     return sandbox, info
 
 

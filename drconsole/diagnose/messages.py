@@ -109,6 +109,7 @@ NETWORK_CLASSES = frozenset(
         "HTTPClientError",
         "ConnectionError",
         "TimeoutError",
+        "RegionUnreachable",  # drconsole's own: a Region whose endpoint just failed (aws/)
     }
 )
 CREDENTIAL_CLASSES = frozenset(
@@ -304,10 +305,13 @@ def network(facts: Facts) -> Diagnosis:
     return Diagnosis(
         CauseCode.NETWORK,
         f"The AWS endpoint {url} could not be reached or did not answer in time: network, proxy,"
-        " DNS, or a wrong endpoint (a misspelt Region or AWS_ENDPOINT_URL).",
+        " DNS, a wrong endpoint (a misspelt Region or AWS_ENDPOINT_URL), or an outage of the"
+        " Region.",
         "Check the Region name and AWS_ENDPOINT_URL, then the network path:\n"
         f"  curl -sS -o /dev/null -w '%{{http_code}}\\n' {url}\n"
-        "Check HTTPS_PROXY / NO_PROXY, and retry.",
+        "Check HTTPS_PROXY / NO_PROXY, and retry.\n"
+        "If https://health.aws.amazon.com/health/status shows the Region down, work in another"
+        " one: --region DR_REGION, a destination vault there (other Regions keep answering).",
     )
 
 
@@ -318,7 +322,8 @@ def service_error() -> Diagnosis:
         "AWS reported an internal error or is temporarily unavailable; it is not caused by your"
         " configuration.",
         "Retry later (copy jobs retry by themselves for up to 2 hours while CREATED). Check the"
-        " Region on https://health.aws.amazon.com/health/status.",
+        " Region on https://health.aws.amazon.com/health/status; if it is down, work in another"
+        " one: --region DR_REGION, a destination vault there.",
     )
 
 

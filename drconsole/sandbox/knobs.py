@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import random
 import re
@@ -198,6 +199,29 @@ def skew_error(environ: dict[str, Any], protocol: str, skew: float) -> tuple[int
     return 403, code, message
 
 
+# Services that answer from outside any one Region (signed for us-east-1 or any Region).
+GLOBAL_SERVICES = frozenset({"iam", "organizations"})
+GLOBAL_STS_REGION = "us-east-1"  # what the global endpoint sts.amazonaws.com is signed for
+OUTAGE_MODES = ("reset", "unavailable")
+
+
+def outage_of(options: SandboxOptions, service: str | None, region: str | None) -> str | None:
+    """The outage mode ("reset", "unavailable") that meets a request for `service` signed for
+    `region`, or None when its Region is up or the service is global (and spared)."""
+    mode = options.regions_down.get(region or "") if options.regions_down else None
+    if mode is None:
+        return None
+    spared = service in GLOBAL_SERVICES or (service == "sts" and region == GLOBAL_STS_REGION)
+    return None if spared and not options.outage_global else mode
+
+
+def close_without_answer() -> None:
+    """Drop the connection with nothing sent, as a Region whose front door is gone does: the
+    server (cheroot) closes a connection quietly on a connection reset, and botocore sees
+    "Connection was closed before we received a valid response"."""
+    raise ConnectionResetError(errno.ECONNRESET, "Regional outage (sandbox)")
+
+
 def fault_error(
     fault: str, protocol: str, access_key: str | None, service: str | None
 ) -> tuple[int, str, str]:
@@ -245,6 +269,12 @@ class KnobsMiddleware:
         if region is not None and region not in known_regions():
             status, code, message = unknown_region_error(region)
             return self._reply(start_response, protocol, status, code, message)
+        outage = outage_of(options, service, region)
+        if outage == "reset":
+            close_without_answer()
+        elif outage is not None:
+            message = "Service Unavailable"
+            return self._reply(start_response, protocol, 503, "ServiceUnavailable", message)
         skewed = skew_error(environ, protocol, options.clock_skew_seconds)
         if skewed is not None:
             return self._reply(start_response, protocol, *skewed)

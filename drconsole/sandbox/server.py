@@ -33,6 +33,12 @@ class SandboxOptions:
     # How far AWS's clock is ahead of the caller's (negative: behind). A request signed more
     # than 5 minutes away from the sandbox's clock is refused as AWS refuses it.
     clock_skew_seconds: float = 0.0
+    # Region -> "reset" | "unavailable": a Regional outage. Every request signed for that Region
+    # has its connection closed without an answer ("reset") or is answered 503
+    # ServiceUnavailable ("unavailable"); IAM, Organizations and STS signed for us-east-1 (its
+    # global endpoint) keep answering unless `outage_global` is set.
+    regions_down: dict[str, str] = field(default_factory=dict)
+    outage_global: bool = False
 
 
 class Sandbox:

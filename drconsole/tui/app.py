@@ -112,11 +112,13 @@ class DrConsoleApp(App[None]):
             return self._sessions
 
     def forget_refused_roles(self) -> None:
-        """A reload the person asked for: roles AWS refused are asked again at the next read
-        (aws/refused_roles.py); nothing when AWS was not reached yet."""
+        """A reload the person asked for: roles AWS refused, and Regions that could not be
+        reached, are asked again at the next read (aws/refused_roles.py, aws/region_health.py);
+        nothing when AWS was not reached yet."""
         with self._aws_lock:
             if self._sessions is not None:
                 self._sessions.refused_roles.forget()
+                self._sessions.region_health.forget()
 
     def new_inventory(self, max_workers: int | None = None) -> Inventory:
         """An inventory reader for one worker (Inventory keeps per-scan state; sessions and

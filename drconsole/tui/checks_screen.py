@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Input
 
-from drconsole.models import Check, RecoveryPoint
+from drconsole.models import Check, CheckStatus, RecoveryPoint
 from drconsole.tui.check_destination import KnownAccounts, default_destination, destination_words
 from drconsole.tui.check_views import SEVERITY, STYLES, remediation_text
 from drconsole.tui.column_sort import ColumnSort, keep_cursor_on, sort_bindings
@@ -116,6 +116,8 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         self.listed: frozenset[str] = frozenset()  # the vaults of the picker
         self.rows: dict[str, list[Check]] = {}
         self.pending: dict[str, str] = {}
+        # group -> why it could not run: UNKNOWN, not "…" (still reading) nor gone
+        self.failed: dict[str, str] = {}
         self.group_facts: dict[str, Any] = {}
         self.run_id = 0
         # Copy groups then restore, until the operator sorts by a column (Shift+letter).
@@ -161,7 +163,9 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
     @work(thread=True, exit_on_error=False, group="destinations")
     def load_destinations(self) -> None:
         """Vaults the recovery point could be copied to, for the destination picker."""
+        from drconsole.aws.errors import AWS_FAILURES
         from drconsole.aws.facts import FactReader
+        from drconsole.errors import AwsError
 
         reader = FactReader(self.sessions)
         rp = self.recovery_point
@@ -172,7 +176,12 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         found: list[str] = []
         for account in dict.fromkeys(accounts):
             for region in dict.fromkeys(regions):
-                found.extend(reader.vault_arns(account, region))
+                try:
+                    found.extend(reader.vault_arns(account, region))
+                except (AwsError, *AWS_FAILURES):
+                    # A Region that cannot be reached (an outage) leaves its vaults out, not
+                    # the picker empty: the DR Region's are the ones wanted that day.
+                    continue
         if rp.source_vault_arn and rp.source_vault_arn not in found:
             found.insert(0, rp.source_vault_arn)
         self.app.call_from_thread(
@@ -243,6 +252,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         self.run_id += 1
         self.rows.clear()
         self.group_facts.clear()
+        self.failed.clear()
         self.pending = {"restore": "restore checks: reading facts"}
         self.show_destination()
         if self.destination:
@@ -320,7 +330,8 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         """A group that could not run stays visible with its error."""
         if message.run != self.run_id:
             return
-        self.pending[message.group] = f"could not run: {message.error}"
+        self.pending.pop(message.group, None)
+        self.failed[message.group] = f"could not run: {message.error}"
         self.refresh_table()
 
     # Display --------------------------------------------------------------------------------
@@ -352,6 +363,9 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
                 check.title,
             ]
             table.add_row(*cells, *([check.evidence] if wide else []), key=f"{group}:{check.id}")
+        unknown = Text(CheckStatus.UNKNOWN.value, style=STYLES[CheckStatus.UNKNOWN])
+        for group, note in self.failed.items():
+            table.add_row(unknown, group, note, *([""] if wide else []), key=f"failed:{group}")
         for group, note in self.pending.items():
             table.add_row(Text("…"), group, note, *([""] if wide else []), key=f"pending:{group}")
         keep_cursor_on(table, key, row)
@@ -411,6 +425,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         # The memory of the sessions this screen reads through (they may no longer be the
         # app's, after the setup screen's retry); RefusedRoles takes its own lock.
         self.sessions.refused_roles.forget()
+        self.sessions.region_health.forget()
         self.start_checks()
 
     def action_back(self) -> None:
@@ -437,7 +452,8 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
 
 
 def describe(error: BaseException) -> str:
-    """One safe line saying what went wrong."""
+    """One safe line saying what went wrong, after its cause code (DESIGN.md section 6)."""
+    from drconsole.aws.errors import classify
     from drconsole.tui.screens.dialogs import report_for
 
-    return report_for(error, "").description
+    return f"{classify(error).value}: {report_for(error, '').description}"
