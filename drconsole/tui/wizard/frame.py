@@ -58,6 +58,8 @@ class WizardFrame(Screen[None]):
         self.plan_attempt = 0
         # button -> when it starts answering (see _arm)
         self._armed_at: dict[str, float] = {}
+        # Panes whose body was scrolled to its end since they appeared (see whole_request_seen)
+        self._end_seen: set[str] = set()
 
     @property
     def drapp(self) -> DrConsoleApp:

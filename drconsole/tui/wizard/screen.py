@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.widgets import ContentSwitcher
 
 from drconsole.errors import UsageError
@@ -64,6 +66,9 @@ class CopyRestoreWizard(WizardFrame):
     def on_mount(self) -> None:
         self.query_one("#restore-bar").display = False
         self.query_one("#accept-cautions").display = False
+        for pane in ARMED_BUTTONS:
+            body = self.query_one(f"#{pane}-body", VerticalScroll)
+            self.watch(body, "scroll_y", self._end_watcher(pane), init=False)
         if self.flow_id:
             register_flow(self.drapp, self, self.flow_id)
             self._run(self.flow_id)
@@ -82,6 +87,7 @@ class CopyRestoreWizard(WizardFrame):
         focused widget must be one the operator can see)."""
         self.query_one(ContentSwitcher).current = pane
         self.query_one(StepsBar).current = step or PANE_STEP[pane]
+        self._end_seen.discard(pane)  # what this pane shows now has not been read yet
         if focus is not None:
             self.query_one(focus).focus()
         self._arm_pane(pane)
@@ -111,6 +117,32 @@ class CopyRestoreWizard(WizardFrame):
     def armed(self, selector: str) -> bool:
         """True once the button's pane has been on screen long enough to be read."""
         return time.monotonic() >= self._armed_at.get(selector, 0.0)
+
+    def _end_watcher(self, pane: str) -> Callable[[], None]:
+        return lambda: self._note_end_seen(pane)
+
+    def _note_end_seen(self, pane: str) -> None:
+        body = self.query_one(f"#{pane}-body", VerticalScroll)
+        if body.max_scroll_y > 0 and body.scroll_y >= body.max_scroll_y:
+            self._end_seen.add(pane)
+
+    def whole_request_seen(self, pane: str, button: str) -> bool:
+        """True once the end of what `pane` will send has been on screen (it fits, or the
+        operator scrolled to it since the pane appeared). If not, show the next page and say
+        why `button` did nothing: a click (or Enter) on a button that is always on screen must
+        not send a request whose end — a terminal shrunk mid-flow, a tmux pane split — nobody
+        could see."""
+        body = self.query_one(f"#{pane}-body", VerticalScroll)
+        self._note_end_seen(pane)
+        if pane in self._end_seen or body.max_scroll_y <= 0:
+            return True
+        body.scroll_to(y=body.scroll_y + max(1, body.size.height - 1), animate=False)
+        self.notify(
+            f"Nothing was sent: the request goes on below what is on screen. Read it to its "
+            f"end (PgDn, or the mouse wheel), then {button}.",
+            severity="warning",
+        )
+        return False
 
     # Destination ------------------------------------------------------------------------------
 
@@ -239,6 +271,8 @@ class CopyRestoreWizard(WizardFrame):
             return
         if not self.armed("#start"):
             return  # pressed before the requests could be read
+        if not self.whole_request_seen("confirm", "Start"):
+            return
         self.query_one("#start", Button).disabled = True
         self.flow_unfinished = True
         keep_alive(self.drapp, self)
@@ -326,6 +360,9 @@ class CopyRestoreWizard(WizardFrame):
     @on(Button.Pressed, "#send-final")
     def _send_final(self) -> None:
         if not self.armed("#send-final"):
+            return
+        label = str(self.query_one("#send-final", Button).label)
+        if not self.whole_request_seen("final", label):
             return
         copy = self.asked_request is not None and self.asked_request.kind == "copy"
         self.show("progress", "Copy" if copy else "Restore", focus="#progress-log")
