@@ -94,3 +94,43 @@ async def test_start_clicked_when_the_request_fits_starts_once_armed(
         await pilot.click("#start")
         await wait_until(pilot, lambda: started(tmp_path), what="the copy", timeout=30)
     assert len(Journal(tmp_path).flows()) == 1
+
+
+async def test_the_focused_form_field_stays_on_screen_when_the_terminal_shrinks(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """The restore form at 80x24 with the focus on Port; the terminal shrinks to 40x12 (a
+    tmux pane split): the field being typed into stays on screen with its value, instead of
+    taking keys below the body's edge where nobody sees them."""
+    from tests.tui.test_typed_ahead import dr_vault
+    from tests.tui.test_wizard import read_to_end
+
+    backup, prod = demo.info.accounts["backup"], demo.info.accounts["prod"]
+    app = demo.app(state_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await dr_vault(pilot, backup)
+        await pilot.press("slash", *"prod aurora", "enter", "w")
+        wizard = app.screen
+        assert isinstance(wizard, CopyRestoreWizard)
+        wizard.query_one("#dest-arn", Input).focus()
+        await pilot.press(*f"arn:aws:backup:{EU}:{prod}:backup-vault:prod-vault", "enter")
+        await wait_until(pilot, lambda: wizard.prepared is not None, what="plan", timeout=30)
+        await pilot.press("enter")
+        if wizard.prepared is not None and wizard.prepared.cautions:  # copied by another test
+            await pilot.pause(ARMING_SECONDS)
+            await pilot.press("enter")  # ticks "Go on anyway"
+            wizard.query_one("#start").focus()
+        await read_to_end(pilot, wizard)
+        await pilot.pause(ARMING_SECONDS)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane(app) == "form", what="restore form", timeout=60)
+        await pilot.press("enter", "enter", "ctrl+u", *"5433")
+        port = app.screen.focused
+        assert isinstance(port, Input) and port.name == "Port" and port.value == "5433"
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause(0.3)
+        body = wizard.query_one("#form-body", VerticalScroll).region
+        assert app.screen.focused is port and port.value == "5433"
+        assert body.contains_region(port.region), (body, port.region)
+        assert "5433" in "\n".join(screen_lines(app))
+        await pilot.press("escape", "l")  # leave the flow waiting; nothing sent

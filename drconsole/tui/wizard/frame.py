@@ -80,6 +80,13 @@ class WizardFrame(Screen[None]):
             return Text(f"Resuming flow {self.flow_id}")
         return point_summary(self.point, self.drapp.organization)
 
+    def on_resize(self) -> None:
+        # Laid out at its new size (a tmux pane split, a window shrunk mid-flow): the field or
+        # button that takes the keys must not be left below a scrolled body's edge, unseen.
+        focused = self.focused
+        if focused is not None:
+            focused.scroll_visible(animate=False)
+
     def action_scroll_body(self, direction: int) -> None:
         """Page Up/Down scroll the current pane's body, wherever the focus is."""
         pane = self.query_one(ContentSwitcher).current
