@@ -155,10 +155,19 @@ class RecoveryPointList(ScrollView, can_focus=True):
         return len(self.rows.visible)
 
     def data_changed(self) -> None:
-        """Sort what arrived, then resize and repaint; call after adding rows."""
+        """Sort what arrived, then resize and repaint; call after adding rows. The highlighted
+        recovery point stays highlighted, on the same line of the screen, when rows arriving
+        sort in above it (sorted by another column than Created, or an older page first): the
+        cursor kept its index, so Enter, `w` or a click acted on a point nobody chose."""
+        current = self.highlighted_row
+        line = self.cursor - round(self.scroll_y)
         if self.rows.needs_sort:
             self.rows.sort()
         self._resize()
+        index = self.rows.line_of(current) if current is not None else None
+        if index is not None and index != self.cursor:
+            self.scroll_to(y=max(0, index - line), animate=False, immediate=True)
+            self.cursor = index
 
     def apply_filter(self, query: str) -> int:
         """Show only rows matching `query`; returns how many match."""
