@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, ProgressBar
 
 from drconsole.models import CopyJob, RestoreJob
+from drconsole.tui.seen_to_end import SeenToEnd
 from drconsole.tui.widgets.key_footer import KeyFooter
 from drconsole.tui.widgets.plain import Static
 from drconsole.tui.widgets.wrapped_log import WrappedLog
@@ -58,8 +59,8 @@ class WizardFrame(Screen[None]):
         self.plan_attempt = 0
         # button -> when it starts answering (see _arm)
         self._armed_at: dict[str, float] = {}
-        # Panes whose body was scrolled to its end since they appeared (see whole_request_seen)
-        self._end_seen: set[str] = set()
+        # pane -> whether the end of its request was on screen (see whole_request_seen)
+        self._seen_to_end: dict[str, SeenToEnd] = {}
 
     @property
     def drapp(self) -> DrConsoleApp:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
@@ -18,6 +17,7 @@ from drconsole.flows import events as ev
 from drconsole.flows import restore_forms as forms
 from drconsole.flows.cautions import Acceptance
 from drconsole.tui import arming
+from drconsole.tui.seen_to_end import SeenToEnd
 from drconsole.tui.widgets.plain import Button, Checkbox, Static
 from drconsole.tui.wizard import discard, keep_alive, messages, register_flow, render, unregister
 from drconsole.tui.wizard.chrome import StepsBar
@@ -68,7 +68,7 @@ class CopyRestoreWizard(WizardFrame):
         self.query_one("#accept-cautions").display = False
         for pane in ARMED_BUTTONS:
             body = self.query_one(f"#{pane}-body", VerticalScroll)
-            self.watch(body, "scroll_y", self._end_watcher(pane), init=False)
+            self._seen_to_end[pane] = SeenToEnd(self, body)
         if self.flow_id:
             register_flow(self.drapp, self, self.flow_id)
             self._run(self.flow_id)
@@ -87,7 +87,8 @@ class CopyRestoreWizard(WizardFrame):
         focused widget must be one the operator can see)."""
         self.query_one(ContentSwitcher).current = pane
         self.query_one(StepsBar).current = step or PANE_STEP[pane]
-        self._end_seen.discard(pane)  # what this pane shows now has not been read yet
+        if pane in self._seen_to_end:
+            self._seen_to_end[pane].reset()  # what this pane shows now has not been read yet
         if focus is not None:
             self.query_one(focus).focus()
         self._arm_pane(pane)
@@ -118,31 +119,11 @@ class CopyRestoreWizard(WizardFrame):
         """True once the button's pane has been on screen long enough to be read."""
         return time.monotonic() >= self._armed_at.get(selector, 0.0)
 
-    def _end_watcher(self, pane: str) -> Callable[[], None]:
-        return lambda: self._note_end_seen(pane)
-
-    def _note_end_seen(self, pane: str) -> None:
-        body = self.query_one(f"#{pane}-body", VerticalScroll)
-        if body.max_scroll_y > 0 and body.scroll_y >= body.max_scroll_y:
-            self._end_seen.add(pane)
-
     def whole_request_seen(self, pane: str, button: str) -> bool:
-        """True once the end of what `pane` will send has been on screen (it fits, or the
-        operator scrolled to it since the pane appeared). If not, show the next page and say
-        why `button` did nothing: a click (or Enter) on a button that is always on screen must
-        not send a request whose end — a terminal shrunk mid-flow, a tmux pane split — nobody
-        could see."""
-        body = self.query_one(f"#{pane}-body", VerticalScroll)
-        self._note_end_seen(pane)
-        if pane in self._end_seen or body.max_scroll_y <= 0:
-            return True
-        body.scroll_to(y=body.scroll_y + max(1, body.size.height - 1), animate=False)
-        self.notify(
-            f"Nothing was sent: the request goes on below what is on screen. Read it to its "
-            f"end (PgDn, or the mouse wheel), then {button}.",
-            severity="warning",
-        )
-        return False
+        """True once the end of what `pane` will send has been on screen (see SeenToEnd): a
+        click (or Enter) on a button that is always on screen must not send a request whose
+        end nobody could see (a terminal shrunk mid-flow, a tmux pane split)."""
+        return self._seen_to_end[pane].ask(self, "the request", button)
 
     # Destination ------------------------------------------------------------------------------
 
