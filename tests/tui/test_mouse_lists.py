@@ -8,6 +8,7 @@ from typing import Any
 from textual.widgets import DataTable
 
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
+from drconsole.tui.widgets.recovery_point_list import RecoveryPointList
 from drconsole.tui.wizard.destinations import DestinationList
 from drconsole.tui.wizard.screen import CopyRestoreWizard
 from tests.tui.conftest import Demo, table_text, wait_until
@@ -71,3 +72,29 @@ async def test_the_first_click_in_the_destination_list_highlights_the_vault_clic
         await click_row(pilot, listing, 2)  # the vault highlighted, clicked again: picked
         await wait_until(pilot, lambda: pane(app) == "plan", what="the plan")
         assert wizard.destinations.destination == third.arn
+
+
+async def test_a_click_below_the_last_recovery_point_chooses_nothing(demo: Demo) -> None:
+    """qa-legacy-vault holds 4 recovery points: a click on the empty lines below them moved the
+    cursor to the last one, and `w` opened the wizard on a point nobody clicked."""
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_account(pilot, demo.info.accounts["qa"])
+        names = [row[1] for row in table_text(app)]
+        await pilot.press(*["down"] * names.index("qa-legacy-vault"), "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RecoveryPointsScreen))
+        await wait_until(pilot, lambda: app.screen.loading_done, what="recovery points")
+        points = app.screen.query_one(RecoveryPointList)
+        assert points.count == 4 and points.cursor == 0
+        first = points.highlighted_row
+        await pilot.click(points, offset=(5, 12))  # line 11 of the list: no row there
+        await pilot.pause(0.1)
+        assert points.highlighted_row == first
+        await pilot.click(points, offset=(5, 3))  # the third point
+        await pilot.pause(0.1)
+        assert points.cursor == 2
+        third = points.rows.arns[points.highlighted_row or 0]
+        await pilot.press("w")
+        wizard = app.screen
+        assert isinstance(wizard, CopyRestoreWizard) and wizard.point is not None
+        assert wizard.point.arn == third

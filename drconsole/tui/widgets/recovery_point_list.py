@@ -233,8 +233,11 @@ class RecoveryPointList(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         line = event.y - 1
-        if line >= 0:
-            self.cursor = round(self.scroll_y) + line
+        index = round(self.scroll_y) + line
+        # A click on the header, or below the last row, chooses nothing (it chose the last row,
+        # which `w` then opened the wizard on).
+        if line >= 0 and index < self.count:
+            self.cursor = index
             if event.chain >= 2:
                 self.action_select()
 
