@@ -3,15 +3,20 @@ the row clicked, as the keys do, and a sort or rows arriving keep the cursor on 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual.widgets import DataTable
 
+from drconsole.flows.journal import Journal
+from drconsole.tui.arming import ARMING_SECONDS
+from drconsole.tui.screens.confirm import ConfirmDialog
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.widgets.recovery_point_list import RecoveryPointList
 from drconsole.tui.wizard.destinations import DestinationList
 from drconsole.tui.wizard.screen import CopyRestoreWizard
 from tests.tui.conftest import Demo, table_text, wait_until
+from tests.tui.test_jobs_shared_state import open_jobs, plan
 from tests.tui.test_screens import open_account
 from tests.tui.test_wizard import pane
 
@@ -98,3 +103,31 @@ async def test_a_click_below_the_last_recovery_point_chooses_nothing(demo: Demo)
         wizard = app.screen
         assert isinstance(wizard, CopyRestoreWizard) and wizard.point is not None
         assert wizard.point.arn == third
+
+
+async def test_a_click_on_abandon_as_the_question_appears_abandons_nothing(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """`x` on a flow asks `Abandon flow …?`; a click landing on `Abandon (y)` as the dialog
+    appears (meant for the jobs screen under it) abandoned the flow at once. The button now
+    answers once it has been on screen a moment, as the wizard's Start does."""
+    flow_id = "00000000c001"
+    plan(tmp_path, flow_id)
+    app = demo.app(state_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_jobs(app, pilot)
+        await wait_until(pilot, lambda: bool(screen.flows), what="flows", timeout=30)
+        await pilot.press("x")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        await pilot.click("#yes")
+        await pilot.pause(0.1)
+        assert app.screen is dialog
+        state = Journal(tmp_path).flow(flow_id)
+        assert state is not None and state.status != "failed"
+        await pilot.pause(ARMING_SECONDS)
+        await pilot.click("#yes")
+        await pilot.pause(0.5)
+        assert app.screen is not dialog
+    state = Journal(tmp_path).flow(flow_id)
+    assert state is not None and state.status == "failed"
