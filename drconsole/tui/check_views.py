@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 
 from drconsole.models import Check, CheckStatus
+from drconsole.tui.seen_to_end import SeenToEnd
 from drconsole.tui.widgets.cell_width import escaped_lines
 from drconsole.tui.widgets.plain import Button, Static
 
@@ -68,14 +69,20 @@ class FixDialog(ModalScreen[bool]):
                 yield Button("Apply (y)", id="apply", variant="warning")
                 yield Button("Cancel (n)", id="cancel")
 
+    def on_mount(self) -> None:
+        self._diff_read = SeenToEnd(self, self.query_one("#fix-diff", VerticalScroll))
+
     def action_answer(self, apply: bool) -> None:
-        """Close with the answer."""
+        """Close with the answer; Apply only once the diff's end has been on screen (a key
+        policy's diff runs below the dialog at 80x24, the statement it adds last)."""
+        if apply and not self._diff_read.ask(self, "the change", "y", "Nothing was applied"):
+            return
         self.dismiss(apply)
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
         """Buttons answer like the keys."""
-        self.dismiss(event.button.id == "apply")
+        self.action_answer(event.button.id == "apply")
 
 
 def remediation_text(check: Check, read_only: bool) -> Text:

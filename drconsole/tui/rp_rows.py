@@ -15,6 +15,7 @@ window is looked up at once, the rest only if the user scrolls there.
 
 from __future__ import annotations
 
+import bisect
 import math
 import operator
 from array import array
@@ -350,6 +351,16 @@ class RecoveryPointRows:
     def row_at(self, index: int) -> int:
         """The row number shown at line `index` of the (filtered) list."""
         return self.order[self.visible[index]]
+
+    def line_of(self, row: int) -> int | None:
+        """The line of the (filtered) list that shows store row `row`; None if not shown."""
+        try:
+            position = self.order.index(row)
+        except ValueError:
+            return None
+        visible = self.visible  # positions in the order, ascending
+        line = bisect.bisect_left(visible, position)
+        return line if line < len(visible) and visible[line] == position else None
 
     def record(self, row: int) -> RecoveryPoint:
         """Rebuild the full record of row `row` (for the detail pane and checks)."""

@@ -70,7 +70,7 @@ def test_a_wrong_form_value_is_shown_and_focused_then_the_fixed_restore_is_sent(
     term.press("Enter")
     term.wait_for(r"Checks before hop1[\s\S]*PASS", timeout=90)
     term.press("Enter", then=r"These requests will be sent")
-    copy_text = read_whole_body(term, r"backup:StartRestoreJob as")
+    copy_text = read_whole_body(term, r"only\s+when\s+you\s+confirm\s+it")
     time.sleep(0.7)  # reading the requests
     screen = term.press("Enter", then=r"Restore form", gone=r"These requests will be sent")
     term.wait_for(r"Port — Port", timeout=90)

@@ -253,7 +253,7 @@ def copy_back_and_restore(
     term.wait_for(r"PASS", timeout=30)
     screen = term.press("Enter", then=r"These requests will be sent")
     assert "Start" in screen.splitlines()[HEIGHT - 2]  # the buttons are on screen
-    copy_text = read_whole_body(term, r"backup:StartRestoreJob as")
+    copy_text = read_whole_body(term, r"only\s+when\s+you\s+confirm\s+it")
     time.sleep(0.7)  # reading the requests
     term.press("Enter", then=r"Restore form", gone=r"These requests will be sent")
     # Enter through the prefilled form, field by field; the last one submits it.

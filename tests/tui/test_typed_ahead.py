@@ -25,7 +25,7 @@ from drconsole.tui.wizard.restore_form import RestoreFormPane
 from drconsole.tui.wizard.screen import ARMING_SECONDS, CopyRestoreWizard
 from tests.tui.conftest import Demo, wait_until
 from tests.tui.test_screens import accounts_loaded, newest_recovery_point, open_account
-from tests.tui.test_wizard import EU, NORTH, pane, restore_jobs_in, text_of
+from tests.tui.test_wizard import EU, NORTH, pane, read_to_end, restore_jobs_in, text_of
 
 CHARACTERS = {"space": " ", "slash": "/"}
 
@@ -104,6 +104,7 @@ async def test_a_burst_in_the_restore_form_sends_what_was_typed(demo: Demo, tmp_
         await pilot.press(*dest, "enter")
         await wait_until(pilot, lambda: wizard.prepared is not None, what="plan", timeout=30)
         await pilot.press("enter")
+        await read_to_end(pilot, wizard)
         await pilot.pause(ARMING_SECONDS)
         await pilot.press("enter")  # Start the copy
         await wait_until(pilot, lambda: pane(app) == "form", what="restore form", timeout=60)
@@ -131,6 +132,7 @@ async def test_a_burst_in_the_restore_form_sends_what_was_typed(demo: Demo, tmp_
         form.post_message(RestoreFormPane.Submitted())
         await pilot.pause(0.3)
         assert pane(app) == "final" and wizard.asked_request is request
+        await read_to_end(pilot, wizard)
         await pilot.pause(ARMING_SECONDS)
         await pilot.press("enter")  # Send the restore
         await wait_until(pilot, lambda: pane(app) == "result", what="result", timeout=60)

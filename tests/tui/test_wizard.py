@@ -36,6 +36,18 @@ def pane(app: Any) -> str:
     return str(app.screen.query_one("ContentSwitcher").current)
 
 
+async def read_to_end(pilot: Any, wizard: Any) -> None:
+    """Page through the current pane's body to its end, as a person reads a request longer
+    than the terminal: Start and Send answer only once its end has been on screen."""
+    body = wizard.query_one(f"#{pane(wizard.app)}-body")
+    for _ in range(20):
+        if body.scroll_y >= body.max_scroll_y:
+            return
+        await pilot.press("pagedown")
+        await pilot.pause(0.1)
+    raise AssertionError("the body never scrolled to its end")
+
+
 def text_of(app: Any, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
@@ -305,6 +317,7 @@ async def test_leaving_a_running_flow_asks_and_the_jobs_screen_brings_it_back(
         for button in ("#start", "#back-plan"):
             region = wizard.query_one(button).region
             assert region.bottom <= 23, f"{button} below the fold: {region}"
+        await read_to_end(pilot, wizard)
         await pilot.pause(ARMING_SECONDS)
         await pilot.press("enter")  # Start
         # The copy is done and the flow waits for the restore form: leaving it asks first.
@@ -345,6 +358,7 @@ async def test_leaving_a_running_flow_asks_and_the_jobs_screen_brings_it_back(
         await pilot.press("enter")
         await wait_until(pilot, lambda: pane(app) == "final", what="final request", timeout=60)
         assert wizard.query_one("#send-final").region.bottom <= 23
+        await read_to_end(pilot, wizard)
         await pilot.pause(ARMING_SECONDS)
         await pilot.press("enter")  # Send the restore
         await wait_until(pilot, lambda: pane(app) == "result", what="result", timeout=60)
@@ -380,6 +394,7 @@ async def test_a_wizard_brought_back_by_a_double_enter_sends_nothing_until_it_wa
         if wizard.prepared.cautions:  # another test of this module copied it there already
             wizard.query_one("#accept-cautions", Checkbox).value = True
             wizard.query_one("#start").focus()
+        await read_to_end(pilot, wizard)
         await pilot.pause(ARMING_SECONDS)
         await pilot.press("enter")  # Start
         await wait_until(pilot, lambda: pane(app) == "form", what="restore form", timeout=60)
@@ -390,6 +405,7 @@ async def test_a_wizard_brought_back_by_a_double_enter_sends_nothing_until_it_wa
         wizard.query_one("#submit-form", Button).focus()
         await pilot.press("enter")
         await wait_until(pilot, lambda: pane(app) == "final", what="final request", timeout=60)
+        await read_to_end(pilot, wizard)
         await pilot.pause(ARMING_SECONDS)
         await pilot.press("escape", "l", "j")  # leave it, then the jobs screen
         jobs_screen = app.screen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from textual import on
@@ -10,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 
+from drconsole.tui import arming
 from drconsole.tui.widgets.plain import Button, Static
 
 
@@ -25,6 +27,7 @@ class ConfirmDialog(ModalScreen[bool]):
     ConfirmDialog #confirm { width: 70; max-width: 95%; height: auto; border: thick $warning;
         padding: 1 2; background: $surface; }
     ConfirmDialog #confirm-buttons { height: 3; margin-top: 1; }
+    ConfirmDialog Button.-arming { text-style: dim; }
     """
 
     def __init__(self, question: str, detail: str = "", yes: str = "Yes") -> None:
@@ -32,6 +35,7 @@ class ConfirmDialog(ModalScreen[bool]):
         self.question = question
         self.detail = detail
         self.yes = yes
+        self._yes_from = float("inf")  # the Yes button answers from then on (see on_mount)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):
@@ -45,6 +49,8 @@ class ConfirmDialog(ModalScreen[bool]):
     def on_mount(self) -> None:
         # Enter on the focused button must not say yes by accident.
         self.query_one("#no", Button).focus()
+        # Nor a click meant for the screen below, landing where the Yes button appears.
+        self._yes_from = arming.arm(self, self.query_one("#yes", Button), arming.ARMING_SECONDS)
 
     def action_answer(self, yes: bool) -> None:
         """Close with the answer."""
@@ -52,5 +58,9 @@ class ConfirmDialog(ModalScreen[bool]):
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
-        """Buttons answer like the keys."""
-        self.dismiss(event.button.id == "yes")
+        """Buttons answer like the keys; Yes once it has been on screen a moment (a click or
+        a double click's second half meant for what was there before must not answer)."""
+        yes = event.button.id == "yes"
+        if yes and time.monotonic() < self._yes_from:
+            return
+        self.dismiss(yes)

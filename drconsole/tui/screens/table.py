@@ -134,8 +134,8 @@ class Table(FittedTable[Cell]):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.headers: set[str] = set()  # keys of rows the cursor never rests on
-        # True once the user moved the cursor with a key (even back onto the row the screen
-        # put it on): from then on rebuilds keep it on their row.
+        # True once the user moved the cursor with a key or a click (even back onto the row
+        # the screen put it on): from then on rebuilds keep it on their row.
         self.moved_by_user = False
 
     def action_cursor_up(self) -> None:
@@ -161,6 +161,11 @@ class Table(FittedTable[Cell]):
     def action_scroll_bottom(self) -> None:
         self.moved_by_user = True
         super().action_scroll_bottom()
+
+    def on_click(self) -> None:
+        # A click chooses a row as ↑ ↓ do: rows that arrive or a sort then keep the cursor on
+        # it (it went back to the top row when the row clicked was the one the screen chose).
+        self.moved_by_user = True
 
     def is_header(self, row: int) -> bool:
         """True when row `row` is a group header."""

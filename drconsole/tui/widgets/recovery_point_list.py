@@ -155,10 +155,19 @@ class RecoveryPointList(ScrollView, can_focus=True):
         return len(self.rows.visible)
 
     def data_changed(self) -> None:
-        """Sort what arrived, then resize and repaint; call after adding rows."""
+        """Sort what arrived, then resize and repaint; call after adding rows. The highlighted
+        recovery point stays highlighted, on the same line of the screen, when rows arriving
+        sort in above it (sorted by another column than Created, or an older page first): the
+        cursor kept its index, so Enter, `w` or a click acted on a point nobody chose."""
+        current = self.highlighted_row
+        line = self.cursor - round(self.scroll_y)
         if self.rows.needs_sort:
             self.rows.sort()
         self._resize()
+        index = self.rows.line_of(current) if current is not None else None
+        if index is not None and index != self.cursor:
+            self.scroll_to(y=max(0, index - line), animate=False, immediate=True)
+            self.cursor = index
 
     def apply_filter(self, query: str) -> int:
         """Show only rows matching `query`; returns how many match."""
@@ -224,8 +233,11 @@ class RecoveryPointList(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         line = event.y - 1
-        if line >= 0:
-            self.cursor = round(self.scroll_y) + line
+        index = round(self.scroll_y) + line
+        # A click on the header, or below the last row, chooses nothing (it chose the last row,
+        # which `w` then opened the wizard on).
+        if line >= 0 and index < self.count:
+            self.cursor = index
             if event.chain >= 2:
                 self.action_select()
 

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, ProgressBar
 
 from drconsole.models import CopyJob, RestoreJob
+from drconsole.tui.seen_to_end import SeenToEnd
 from drconsole.tui.widgets.key_footer import KeyFooter
 from drconsole.tui.widgets.plain import Static
 from drconsole.tui.widgets.wrapped_log import WrappedLog
@@ -58,6 +59,8 @@ class WizardFrame(Screen[None]):
         self.plan_attempt = 0
         # button -> when it starts answering (see _arm)
         self._armed_at: dict[str, float] = {}
+        # pane -> whether the end of its request was on screen (see whole_request_seen)
+        self._seen_to_end: dict[str, SeenToEnd] = {}
 
     @property
     def drapp(self) -> DrConsoleApp:
@@ -77,6 +80,13 @@ class WizardFrame(Screen[None]):
         if self.point is None:
             return Text(f"Resuming flow {self.flow_id}")
         return point_summary(self.point, self.drapp.organization)
+
+    def on_resize(self) -> None:
+        # Laid out at its new size (a tmux pane split, a window shrunk mid-flow): the field or
+        # button that takes the keys must not be left below a scrolled body's edge, unseen.
+        focused = self.focused
+        if focused is not None:
+            focused.scroll_visible(animate=False)
 
     def action_scroll_body(self, direction: int) -> None:
         """Page Up/Down scroll the current pane's body, wherever the focus is."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.widgets import ContentSwitcher
 
 from drconsole.errors import UsageError
@@ -16,6 +17,7 @@ from drconsole.flows import events as ev
 from drconsole.flows import restore_forms as forms
 from drconsole.flows.cautions import Acceptance
 from drconsole.tui import arming
+from drconsole.tui.seen_to_end import SeenToEnd
 from drconsole.tui.widgets.plain import Button, Checkbox, Static
 from drconsole.tui.wizard import discard, keep_alive, messages, register_flow, render, unregister
 from drconsole.tui.wizard.chrome import StepsBar
@@ -64,6 +66,9 @@ class CopyRestoreWizard(WizardFrame):
     def on_mount(self) -> None:
         self.query_one("#restore-bar").display = False
         self.query_one("#accept-cautions").display = False
+        for pane in ARMED_BUTTONS:
+            body = self.query_one(f"#{pane}-body", VerticalScroll)
+            self._seen_to_end[pane] = SeenToEnd(self, body)
         if self.flow_id:
             register_flow(self.drapp, self, self.flow_id)
             self._run(self.flow_id)
@@ -82,6 +87,8 @@ class CopyRestoreWizard(WizardFrame):
         focused widget must be one the operator can see)."""
         self.query_one(ContentSwitcher).current = pane
         self.query_one(StepsBar).current = step or PANE_STEP[pane]
+        if pane in self._seen_to_end:
+            self._seen_to_end[pane].reset()  # what this pane shows now has not been read yet
         if focus is not None:
             self.query_one(focus).focus()
         self._arm_pane(pane)
@@ -111,6 +118,12 @@ class CopyRestoreWizard(WizardFrame):
     def armed(self, selector: str) -> bool:
         """True once the button's pane has been on screen long enough to be read."""
         return time.monotonic() >= self._armed_at.get(selector, 0.0)
+
+    def whole_request_seen(self, pane: str, button: str) -> bool:
+        """True once the end of what `pane` will send has been on screen (see SeenToEnd): a
+        click (or Enter) on a button that is always on screen must not send a request whose
+        end nobody could see (a terminal shrunk mid-flow, a tmux pane split)."""
+        return self._seen_to_end[pane].ask(self, "the request", button)
 
     # Destination ------------------------------------------------------------------------------
 
@@ -239,6 +252,8 @@ class CopyRestoreWizard(WizardFrame):
             return
         if not self.armed("#start"):
             return  # pressed before the requests could be read
+        if not self.whole_request_seen("confirm", "Start"):
+            return
         self.query_one("#start", Button).disabled = True
         self.flow_unfinished = True
         keep_alive(self.drapp, self)
@@ -326,6 +341,9 @@ class CopyRestoreWizard(WizardFrame):
     @on(Button.Pressed, "#send-final")
     def _send_final(self) -> None:
         if not self.armed("#send-final"):
+            return
+        label = str(self.query_one("#send-final", Button).label)
+        if not self.whole_request_seen("final", label):
             return
         copy = self.asked_request is not None and self.asked_request.kind == "copy"
         self.show("progress", "Copy" if copy else "Restore", focus="#progress-log")

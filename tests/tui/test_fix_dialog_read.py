@@ -1,0 +1,105 @@
+"""A fix's diff is applied only once its end has been on screen: at 80x24 a vault access
+policy's diff runs below the dialog, the statement it adds last."""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable
+
+from drconsole.aws.session import AwsSessions
+from drconsole.models import CheckStatus
+from drconsole.sandbox.scenarios import ScenarioInfo
+from drconsole.sandbox.server import Sandbox
+from drconsole.tui.check_views import FixDialog
+from drconsole.tui.checks_screen import ChecksScreen
+from tests.test_checks_screen import Host, demo, recovery_point, settings_for, settle
+
+__all__ = ["demo"]
+
+
+def vault_policy(sandbox: Sandbox, info: ScenarioInfo) -> str | None:
+    vault_arn = info.faults["vault_without_access_policy"]
+    _, _, _, region, account, _, name = vault_arn.split(":", 6)
+    backup = sandbox.client("backup", account, region)
+    try:
+        return str(backup.get_backup_vault_access_policy(BackupVaultName=name)["Policy"])
+    except ClientError:
+        return None
+
+
+async def test_y_applies_a_fix_only_once_its_diff_was_read(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object
+) -> None:
+    """`f` then `y` (or a click on Apply) at 80x24 put a vault access policy the operator saw
+    only the first lines of. Now `y` shows the next page and applies nothing; read to its
+    end, `y` applies it."""
+    sandbox, info = demo
+    settings = settings_for(sandbox, info, tmp_path)
+    rp = recovery_point(sandbox, info, info.fault_recovery_points["vault_without_access_policy"])
+    screen = ChecksScreen(
+        rp, settings, AwsSessions(settings), destination=info.faults["vault_without_access_policy"]
+    )
+    app = Host(screen)
+    assert vault_policy(sandbox, info) is None
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(screen, pilot)
+        ordered = screen.ordered()
+        failing = next(i for i, (_, c) in enumerate(ordered) if c.status is CheckStatus.FAIL)
+        screen.query_one("#checks-table", DataTable).move_cursor(row=failing)
+        await pilot.pause()
+        await pilot.press("f")
+        await pilot.pause(0.2)
+        dialog = app.screen
+        assert isinstance(dialog, FixDialog)
+        diff = dialog.query_one("#fix-diff", VerticalScroll)
+        assert diff.max_scroll_y > 0 and diff.scroll_y == 0
+        await pilot.click("#apply")
+        await pilot.press("y")
+        await pilot.pause(0.3)
+        assert app.screen is dialog, "the fix was applied unread"
+        assert vault_policy(sandbox, info) is None
+        assert diff.scroll_y > 0  # the next page of the diff is shown
+        for _ in range(10):
+            if diff.scroll_y >= diff.max_scroll_y:
+                break
+            await pilot.press("pagedown")
+            await pilot.pause(0.1)
+        await pilot.press("y")
+        await pilot.pause(0.3)
+        assert app.screen is not dialog
+        for _ in range(100):
+            if vault_policy(sandbox, info) is not None:
+                break
+            await pilot.pause(0.05)
+    policy = vault_policy(sandbox, info)
+    assert policy is not None and "backup:CopyIntoBackupVault" in policy
+
+
+async def test_a_diff_that_fits_is_applied_at_once(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object
+) -> None:
+    """On a terminal tall enough for the whole diff, `y` applies at once (nothing to read
+    further)."""
+    sandbox, info = demo
+    settings = settings_for(sandbox, info, tmp_path)
+    rp = recovery_point(sandbox, info, info.fault_recovery_points["service_linked_role_missing"])
+    dest = f"arn:aws:backup:{info.region}:{info.accounts['dev']}:backup-vault:dev-vault"
+    screen = ChecksScreen(rp, settings, AwsSessions(settings), destination=dest)
+    app = Host(screen)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(screen, pilot)
+        ordered = screen.ordered()
+        failing = next(
+            i for i, (_, c) in enumerate(ordered) if c.fix_id and c.status is CheckStatus.FAIL
+        )
+        screen.query_one("#checks-table", DataTable).move_cursor(row=failing)
+        await pilot.pause()
+        await pilot.press("f")
+        await pilot.pause(0.2)
+        dialog = app.screen
+        assert isinstance(dialog, FixDialog)
+        assert dialog.query_one("#fix-diff", VerticalScroll).max_scroll_y == 0
+        await pilot.press("y")
+        await pilot.pause(0.3)
+        assert app.screen is not dialog
