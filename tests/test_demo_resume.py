@@ -199,7 +199,14 @@ def test_closed_terminal_mid_copy_then_jobs_resume_finishes_the_flow(
         time.sleep(1.0)  # the button takes focus once the plan is shown
         term.keys("Enter")
         term.wait_for(r"StartCopyJob")
-        time.sleep(1.0)  # Start ignores a key typed before its pane could be read
+        # Read to the end of the requests (Start acts only once it has been on screen), as a
+        # person does at 80x24; Start ignores a key typed before its pane could be read.
+        for _ in range(10):
+            if re.search(r"only\s+when\s+you\s+confirm\s+it", term.text()):
+                break
+            term.keys("PageDown")
+            time.sleep(0.5)
+        time.sleep(1.0)
         term.keys("Enter")
         term.wait_for(r"hop1\s+RUNNING", timeout=30)
         # Close the terminal mid-copy: the console dies with it, the sandbox does not.
