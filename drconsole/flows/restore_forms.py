@@ -371,12 +371,6 @@ def with_overrides(
     return values
 
 
-def _typed_list(text: str) -> object:
-    """A json-list field's value as typed: JSON when it starts with '[' (which may be other
-    than a list), else its comma-separated parts; ValueError when the JSON does not parse."""
-    return json.loads(text) if text.startswith("[") else text.split(",")
-
-
 def field_problem(form_field: FormField, value: str, region: str) -> str | None:
     """What is wrong with one value, in a few words, or None."""
     text = value.strip()
@@ -392,7 +386,7 @@ def field_problem(form_field: FormField, value: str, region: str) -> str | None:
         return f"must be one of {', '.join(form_field.choices)}, not {text!r}"
     if form_field.kind == "json-list":
         try:
-            items = _typed_list(text)
+            items = rules.typed_list(text)
         except ValueError:
             return f'must be a JSON list such as ["{form_field.prefix}0123"], not {text!r}'
         # A security group ID is sg- and hexadecimal digits (sg-0123456789abcdef0).
@@ -460,7 +454,7 @@ def problems_of_given(
 def _json_list(text: str) -> str:
     """A list typed as JSON or with commas, as the JSON text AWS Backup's metadata carries."""
     try:
-        items = _typed_list(text)
+        items = rules.typed_list(text)
     except ValueError:
         return text  # not a list: sent as typed, validate has said so
     if not isinstance(items, list):

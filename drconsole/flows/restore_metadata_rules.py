@@ -46,12 +46,17 @@ def zone_in_region(zone: str, region: str) -> bool:
     return (len(rest) == 1 and rest.isalpha() and rest.islower()) or rest.startswith("-")
 
 
+def typed_list(text: str) -> object:
+    """A list value as typed: JSON when it starts with '[' (which may be other than a list),
+    else its comma-separated parts; ValueError when the JSON does not parse."""
+    return json.loads(text) if text.startswith("[") else text.split(",")
+
+
 def _zones(text: str) -> list[str]:
     """The zones of an AvailabilityZones value (JSON text, as AWS Backup's metadata carries
     lists, or comma-separated); [] when it lists none or does not parse."""
-    text = text.strip()
     try:
-        items = json.loads(text) if text.startswith("[") else text.split(",")
+        items = typed_list(text.strip())
     except ValueError:
         return []
     return [str(i).strip() for i in items if str(i).strip()] if isinstance(items, list) else []

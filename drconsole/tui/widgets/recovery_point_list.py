@@ -164,7 +164,9 @@ class RecoveryPointList(ScrollView, can_focus=True):
         if self.rows.needs_sort:
             self.rows.sort()
         self._resize()
-        index = self.rows.line_of(current) if current is not None else None
+        if current is None or self.highlighted_row == current:
+            return  # still on its line: no search through the order (a million rows)
+        index = self.rows.line_of(current)
         if index is not None and index != self.cursor:
             self.scroll_to(y=max(0, index - line), animate=False, immediate=True)
             self.cursor = index
