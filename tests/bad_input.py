@@ -18,7 +18,6 @@ import contextlib
 import io
 import os
 import resource
-import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -26,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hypothesis import strategies as st
+
+from tests import forked_cli
 
 # Nothing answers here: a case that wrongly got past validation fails as NETWORK (exit 3) at
 # once, and nothing can reach a real AWS.
@@ -151,7 +152,7 @@ def run_process(
             resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
 
     with prepared(case, home) as env:
-        done = subprocess.run(
+        done = forked_cli.run(
             [sys.executable, "-m", "drconsole", *case.args_for(home)],
             input=case.stdin,
             capture_output=True,

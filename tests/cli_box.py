@@ -13,6 +13,7 @@ from typing import Any
 
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from tests import forked_cli
 
 EU, NORTH = "eu-central-1", "eu-north-1"
 TIMEOUT = 120
@@ -47,7 +48,7 @@ class Box:
 
     def cli(self, state: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         """Run `drconsole ARGS` to its end."""
-        return subprocess.run(
+        return forked_cli.run(
             [sys.executable, "-m", "drconsole", *args],
             env=self.env(state, **env),
             capture_output=True,

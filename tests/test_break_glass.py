@@ -18,6 +18,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
+from tests import forked_cli
 from tests.bad_input import Case, Outcome, run_in_process
 from tests.cli_box import NORTH, TIMEOUT, Box, audit_path, json_lines
 
@@ -88,7 +89,7 @@ def environment(box: Box, home: Path, **extra: str) -> dict[str, str]:
 
 
 def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         env=env,
         input=stdin,

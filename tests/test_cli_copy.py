@@ -20,6 +20,7 @@ import boto3
 import pytest
 
 from drconsole.job_request import canonical_json
+from tests import forked_cli
 
 EU, NORTH = "eu-central-1", "eu-north-1"
 TIMEOUT = 90
@@ -109,7 +110,7 @@ def sandbox_process() -> Iterator[SandboxProcess]:
 
 
 def drconsole(sb: SandboxProcess, state: Path, *args: str, endpoint: str | None = None) -> Any:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         env=sb.env(state, endpoint),
         capture_output=True,
@@ -721,7 +722,7 @@ def test_a_full_disk_mid_flow_still_ends_the_json_stream_with_its_result(
         resource.setrlimit(resource.RLIMIT_FSIZE, (room, room))
 
     args = ["copy", "--recovery-point", rp, "--to", prod_vault(sandbox), "--yes", "--json"]
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", *args, "--allow-duplicate-copy"],
         env=sandbox.env(tmp_path),
         capture_output=True,

@@ -6,7 +6,6 @@ StartCopyJob's IamRoleArn); the sandbox's StartCopyJob refuses a caller that may
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 from tests.demo_cli import demo_cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +74,7 @@ def operator_everywhere(demo: Env, deny_pass_role_in: str) -> None:
 
 def check_copy(demo: Env, rp: str, dest: str) -> tuple[int, dict[str, Any]]:
     args = ["--role-name", OPERATOR, "check", "copy", "--recovery-point", rp, "--to", dest]
-    result = subprocess.run(
+    result = forked_cli.run(
         [sys.executable, "-m", "drconsole", *args, "--json"],
         capture_output=True,
         text=True,
@@ -144,7 +144,7 @@ def test_a_caller_that_may_not_pass_the_copy_role_fails_before_the_copy_as_aws_d
         )
     message = refused.value.response["Error"]["Message"]
     assert "iam:PassRole" in message
-    explained = subprocess.run(
+    explained = forked_cli.run(
         [sys.executable, "-m", "drconsole", "explain", "--json", message],
         capture_output=True,
         text=True,

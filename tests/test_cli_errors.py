@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import http.server
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -18,6 +17,7 @@ from botocore.exceptions import EndpointConnectionError
 from drconsole.aws.errors import aws_error
 from drconsole.cli import cause_suffix
 from drconsole.errors import AwsError, UsageError
+from tests import forked_cli
 from tests.bad_input import Case, assert_one_line_usage_error, run_in_process
 
 SSO_CONFIG = """\
@@ -59,7 +59,7 @@ def test_expired_sso_login_is_one_line_with_cause_and_exit_3(tmp_path: Path) -> 
         # A closed port: if anything were sent, it would fail as NETWORK instead.
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
     }
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", "--profile", "incident", "ls", "accounts"],
         capture_output=True,
         text=True,
@@ -95,7 +95,7 @@ def env_with_endpoint(home: Path, endpoint: str, **more: str) -> dict[str, str]:
 
 def one_line_of_ls_accounts(env: dict[str, str]) -> str:
     """`drconsole ls accounts` in `env` ending with exit 3: its one line on stderr."""
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", "ls", "accounts"],
         capture_output=True,
         text=True,

@@ -8,13 +8,15 @@ import subprocess
 import sys
 import time
 
+from tests import forked_cli
+
 SEED = "Copy job failed. Cross-account copy feature is not enabled for the current organization."
 KEY = "arn:aws:kms:eu-central-1:111111111111:key/159f9as4-697q-f354-a448-example"
 
 
 def explain(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", "explain", *args],
         input=stdin,
         capture_output=True,

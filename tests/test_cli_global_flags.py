@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from tests import forked_cli
+
 RECOVERY_POINT = "arn:aws:backup:eu-north-1:111122223333:recovery-point:abc"
 VAULT = "arn:aws:backup:eu-central-1:444455556666:backup-vault:prod-vault"
 
@@ -16,7 +18,7 @@ def run(*argv: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AWS_REGION": "eu-central-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE"}
     env["AWS_SECRET_ACCESS_KEY"] = "example"
     env.pop("AWS_PROFILE", None)
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *argv],
         capture_output=True,
         text=True,

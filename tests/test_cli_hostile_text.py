@@ -16,6 +16,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 
 # Organizations accepts any character in a policy's name: this one retitles the window.
 POLICY_NAME = "deny[/x] \x1b]0;PWNED\x07[bold]"
@@ -55,7 +56,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sandbox, Sc
 
 
 def drconsole(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         capture_output=True,
         text=True,
@@ -190,7 +191,7 @@ def test_explain_prints_the_names_it_quotes_with_their_escapes_escaped() -> None
         "authorized to perform: backup:StartCopyJob on resource: "
         "arn:aws:backup:eu-central-1:123456789012:backup-vault:v\x1b[2J"
     )
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", "explain", message],
         capture_output=True,
         text=True,
@@ -207,7 +208,7 @@ def test_policy_simulate_prints_a_statement_s_sid_as_written(tmp_path: Path) -> 
     statement = {"Sid": "ops:smile:[b]\x1b[2J", "Effect": "Allow", "Action": "*", "Resource": "*"}
     policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
     request = ["--action", "backup:StartCopyJob", "--principal", "arn:aws:iam::123456789012:role/x"]
-    done = subprocess.run(
+    done = forked_cli.run(
         [
             sys.executable,
             "-m",

@@ -16,6 +16,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,7 @@ def new_home(root: Path, demo: tuple[Sandbox, ScenarioInfo]) -> dict[str, str]:
 
 
 def drconsole(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         env=env,
         capture_output=True,

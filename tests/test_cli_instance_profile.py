@@ -18,6 +18,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 from tests.demo_cli import demo_cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +60,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
 
 
 def drconsole(demo: Env, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         capture_output=True,
         text=True,

@@ -28,6 +28,7 @@ from drconsole.commands._ls_stream import finish, stream_points
 from drconsole.models import RecoveryPoint
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 
 VAULT_FIELDS = {
     "arn",
@@ -108,7 +109,7 @@ def env(
 
 
 def drconsole(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         env=env,
         capture_output=True,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import forked_cli
 from tests.bad_input import Case, assert_one_line_usage_error, base_env, run_in_process
 
 RP = "arn:aws:backup:eu-central-1:111122223333:recovery-point:1b2c3d4e-aaaa-bbbb-cccc-0123456789ab"
@@ -46,7 +47,7 @@ def test_a_policy_and_a_config_file_with_a_byte_order_mark_are_read(tmp_path: Pa
 
 
 def closed_stdin(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         stdin=subprocess.DEVNULL,
         capture_output=True,
@@ -85,7 +86,7 @@ def test_demo_stop_with_a_huge_pid_in_the_record(tmp_path: Path) -> None:
 @pytest.mark.parametrize("argv", [("--read-only",), ("demo",)], ids=["console", "demo"])
 def test_the_console_without_a_terminal_is_one_line(tmp_path: Path, argv: tuple[str, ...]) -> None:
     """Cron, `ssh host drconsole` without -t: the console drew into the file and never ended."""
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", *argv],
         stdin=subprocess.DEVNULL,
         capture_output=True,

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import forked_cli
+
 POLICIES = Path(__file__).parent / "data" / "policies"
 ORG_PATHS = POLICIES / "docs-share-vault-org-paths.json"
 KEY_POLICY = POLICIES / "blog-key-policy-shared-with-backup-account-slr.json"
@@ -19,7 +21,7 @@ SLR_SESSION = "arn:aws:sts::222222222222:assumed-role/AWSServiceRoleForBackup/AW
 
 def simulate(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run `drconsole policy simulate ARGS` and capture its output."""
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", "policy", "simulate", *args],
         input=stdin,
         capture_output=True,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 from tests.policies import trusting
 
 ROLE = "DrReader"  # in every member account but dev
@@ -66,7 +66,7 @@ def test_a_listing_asks_a_refused_role_once(
     regions = [info.region, info.dr_region]
     mark = sandbox.request_log.mark()
     flags = ["--role-name", ROLE, "--region", ",".join(regions)]
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", *flags, "ls", kind, "--json"],
         env=env,
         capture_output=True,

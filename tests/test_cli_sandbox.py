@@ -20,6 +20,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests import forked_cli
+
 STARTUP_TIMEOUT = 60.0
 # A stop that never ends fails on this; how much work stopping does is measured in CPU time, which
 # a loaded machine does not stretch the way it stretches wall-clock time.
@@ -228,7 +230,7 @@ def test_access_denied_account_by_role(served: Running) -> None:
     ],
 )
 def test_bad_flags_give_one_line_and_exit_2(flags: list[str], expected: str) -> None:
-    result = subprocess.run(
+    result = forked_cli.run(
         [sys.executable, "-m", "drconsole", "sandbox", *flags],
         capture_output=True,
         text=True,
@@ -246,7 +248,7 @@ def test_port_in_use_gives_one_line_and_exit_2() -> None:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        result = subprocess.run(
+        result = forked_cli.run(
             [sys.executable, "-m", "drconsole", "sandbox", "--port", str(port)],
             capture_output=True,
             text=True,
@@ -323,7 +325,7 @@ def test_demo_opens_the_console_and_quits(tmp_path: Path) -> None:
             pass
         os.close(fd)
         # The demo's sandbox runs in a background process of its own: never leave one behind.
-        stopped_demo = subprocess.run(
+        stopped_demo = forked_cli.run(
             [sys.executable, "-m", "drconsole", "demo", "--stop"],
             env={**os.environ, **dirs},
             capture_output=True,
@@ -358,7 +360,7 @@ def test_each_fault_names_a_copy_that_meets_it(running: Running, tmp_path: Path)
         "AWS_SECRET_ACCESS_KEY": credentials["aws_secret_access_key"],
     }
     for fault, cause in EXPECTED_FAULT_CAUSES.items():
-        done = subprocess.run(
+        done = forked_cli.run(
             [
                 sys.executable, "-m", "drconsole", "check", "copy", "--json",
                 "--recovery-point", info["fault_recovery_points"][fault],

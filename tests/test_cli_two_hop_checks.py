@@ -16,6 +16,7 @@ import pytest
 from drconsole.aws.audit import AuditLog
 from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
+from tests import forked_cli
 from tests.demo_cli import demo_cli_env
 from tests.test_cli_check import Env
 
@@ -35,7 +36,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
 
 
 def drconsole(demo: Env, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         capture_output=True,
         text=True,

@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 from tests.demo_cli import demo_cli_env
 
 ROLE = "OrganizationAccountAccessRole"
@@ -79,7 +80,7 @@ def _env(sb: Sandbox, info: ScenarioInfo, home: Path, config: str | None) -> dic
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip

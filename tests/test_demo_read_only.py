@@ -11,13 +11,14 @@ from pathlib import Path
 
 from drconsole.commands._demo_flows import abandon_orphans
 from drconsole.flows.journal import FlowLock, Journal
+from tests import forked_cli
 from tests.bad_input import base_env
 from tests.test_demo_stop import write_record
 from tests.tui.test_read_only import unfinished_flow
 
 
 def demo(env: dict[str, str], *flags: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *flags],
         env=env,
         stdin=subprocess.DEVNULL,

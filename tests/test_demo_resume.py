@@ -24,6 +24,8 @@ from typing import Any
 import boto3
 import pytest
 
+from tests import forked_cli
+
 ROOT = Path(__file__).resolve().parents[1]
 EU, NORTH = "eu-central-1", "eu-north-1"
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -94,7 +96,7 @@ class Terminal:
 def drconsole(
     env: dict[str, str], *args: str, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         capture_output=True,
         text=True,

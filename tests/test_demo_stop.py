@@ -15,6 +15,7 @@ import pytest
 
 from drconsole.commands._demo_liveness import process_identity
 from drconsole.commands._demo_process import DEMO_PROCESS_MODULE
+from tests import forked_cli
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)", DEMO_PROCESS_MODULE]
 
@@ -55,7 +56,7 @@ def write_record(state: Path, pid: int, process: str | None) -> Path:
 def demo_stop(state: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
     env["XDG_STATE_HOME"] = str(state)
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", "demo", "--stop"],
         env=env,
         capture_output=True,

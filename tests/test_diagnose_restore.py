@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 
 from drconsole.diagnose import diagnose
 from drconsole.models import CauseCode
+from tests import forked_cli
 
 MESSAGES = json.loads((Path(__file__).parent / "data" / "restore_messages.json").read_text())
 NEW_CODES = ("RESTORE_NETWORK", "RESOURCE_ALREADY_EXISTS", "ENGINE_VERSION")
@@ -263,7 +263,7 @@ def test_explain_cli_prints_the_cause_and_the_filled_fix() -> None:
         " group sg-0d595415951402832 and subnet subnet-008c094dfe760bda4 belong to different"
         " networks."
     )
-    result = subprocess.run(
+    result = forked_cli.run(
         [sys.executable, "-m", "drconsole", "explain", "--json", message],
         capture_output=True,
         text=True,

@@ -24,6 +24,7 @@ from drconsole.flows.journal import FlowLock, Journal
 from drconsole.readiness.drills import drill_coverage
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from tests import forked_cli
 from tests.test_drill_interrupted import (
     history_of,
     recovery_points,
@@ -198,7 +199,7 @@ def test_cleanup_yes_abandons_an_interrupted_drill_and_resume_then_refuses_it(
 
     # Its flow was ended with it: `drconsole jobs --resume` carries nothing on, starts nothing.
     assert flow_id not in {f.flow_id for f in Journal(state_dir).unfinished()}
-    jobs = subprocess.run(
+    jobs = forked_cli.run(
         [*JOBS, "--resume", "--json"], capture_output=True, text=True, env=env, timeout=180
     )
     assert jobs.returncode == 0, jobs.stdout + jobs.stderr

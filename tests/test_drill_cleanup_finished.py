@@ -16,6 +16,7 @@ import pytest
 from drconsole.flows.journal import FlowLock, Journal
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from tests import forked_cli
 from tests.test_drill_abandon import (
     JOBS,
     ended_restore,
@@ -85,7 +86,7 @@ def held_restore_cleaned_up(sb: Sandbox, info: ScenarioInfo, tmp_path: Path) -> 
         line = cleanup.stdout.readline()
         assert line.startswith(f"Waiting for restore job {killed.job_id}"), line
         # While clean-up waits for the job, `jobs --resume` does not drive its flow: busy.
-        driven = subprocess.run(
+        driven = forked_cli.run(
             [*JOBS, "--resume", "--json"], capture_output=True, text=True, env=env, timeout=180
         )
         assert driven.returncode == 0, driven.stdout + driven.stderr

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from drconsole.drills.runbook import (
 )
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from tests import forked_cli
 from tests.demo_sessions import demo_sessions
 from tests.test_drill_run import (
     DRILL,
@@ -182,7 +182,7 @@ def test_a_hostile_aws_message_reaches_report_html_without_a_control_character(
     # Its line break starts no line of drconsole's own: each such line is the target's.
     forged = [line for line in done.stdout.splitlines() if "FORGED" in line]
     assert forged and all("\\r\\nFORGED" in line for line in forged), forged
-    listed = subprocess.run(
+    listed = forked_cli.run(
         [*DRILL[:-1], "jobs", "--all"], capture_output=True, text=True, env=env, timeout=120
     )
     forged = [line for line in listed.stdout.splitlines() if "FORGED" in line]

@@ -6,7 +6,6 @@ passed. Real `drconsole` processes against the demo sandbox."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from tests import forked_cli
 from tests.test_drill_interrupted import history_of
 from tests.test_drill_run import _runbook, demo_sandbox, drill, env_for, gone, result_of
 
@@ -173,7 +173,7 @@ def test_readiness_never_counts_a_drill_failed_by_a_required_manual_step(
     (target,) = result_of(failed)["targets"]
     assert target["verdict"] == "passed"  # its restore passed: the drill failed on the step
 
-    judged = subprocess.run(
+    judged = forked_cli.run(
         [sys.executable, "-m", "drconsole", "readiness", "--json", "--account", "prod",
          "--region", "eu-central-1"],
         capture_output=True, text=True, env=env, timeout=300, check=False,

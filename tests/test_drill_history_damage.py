@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 from drconsole.drills.finish import history
 from drconsole.drills.journal import DrillJournal
 from drconsole.readiness.drills import drill_coverage
+from tests import forked_cli
 
 DAMAGED_REPORTS = [
     "",
@@ -66,14 +66,14 @@ def test_drill_history_lists_a_damaged_report_as_unreadable(tmp_path: Path) -> N
     env = local_env(tmp_path)
     # No Region: history reads local files only.
     command = [sys.executable, "-m", "drconsole", "drill", "history"]
-    listed = subprocess.run(
+    listed = forked_cli.run(
         [*command, "--json"], capture_output=True, text=True, env=env, timeout=60
     )
     assert listed.returncode == 0, listed.stderr
     runs = json.loads(listed.stdout)["runs"]
     assert [run["run_id"] for run in runs] == run_ids
     assert {run["verdict"] for run in runs} == {"unreadable"}
-    shown = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    shown = forked_cli.run(command, capture_output=True, text=True, env=env, timeout=60)
     assert shown.returncode == 0 and shown.stderr == "", shown.stderr
     assert shown.stdout.count("unreadable") == len(DAMAGED_REPORTS)
 
@@ -85,7 +85,7 @@ def test_a_fifo_in_place_of_a_report_is_unreadable_not_a_hang(tmp_path: Path) ->
     report.unlink()
     os.mkfifo(report)
     env = local_env(tmp_path)
-    listed = subprocess.run(
+    listed = forked_cli.run(
         [sys.executable, "-m", "drconsole", "drill", "history", "--json"],
         capture_output=True,
         text=True,
@@ -107,7 +107,7 @@ def test_a_drill_journal_line_nested_too_deeply_is_skipped_with_a_warning(
     with (state_home / "drconsole" / "drills" / "journal.jsonl").open("a") as journal:
         journal.write(deep)
     env = local_env(tmp_path)
-    listed = subprocess.run(
+    listed = forked_cli.run(
         [sys.executable, "-m", "drconsole", "drill", "history", "--json"],
         capture_output=True,
         text=True,
@@ -167,14 +167,14 @@ def test_durations_that_are_no_numbers_never_stop_drill_history(tmp_path: Path) 
     journal_with_reports(state_home / "drconsole", texts)
     env = local_env(tmp_path)
     command = [sys.executable, "-m", "drconsole", "drill", "history"]
-    listed = subprocess.run(
+    listed = forked_cli.run(
         [*command, "--json"], capture_output=True, text=True, env=env, timeout=60
     )
     assert listed.returncode == 0, listed.stderr
     runs = json.loads(listed.stdout)["runs"]
     assert [run["verdict"] for run in runs] == ["unreadable"] * 3 + ["passed"] * 2
     assert all(run["rto_seconds"] is None and run["rpo_seconds"] is None for run in runs)
-    shown = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    shown = forked_cli.run(command, capture_output=True, text=True, env=env, timeout=60)
     assert shown.returncode == 0 and shown.stderr == "", shown.stderr
     assert shown.stdout.count("unreadable") == 3
 
@@ -192,13 +192,13 @@ def test_a_damaged_start_record_is_named_by_resume_and_counts_no_targets(tmp_pat
     env = local_env(tmp_path)
     env |= {"AWS_REGION": "eu-central-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
     command = [sys.executable, "-m", "drconsole", "drill"]
-    resumed = subprocess.run(
+    resumed = forked_cli.run(
         [*command, "resume", run_id, "--yes"], capture_output=True, text=True, env=env, timeout=60
     )
     assert resumed.returncode == 2, resumed.stdout + resumed.stderr
     assert "names no runbook file (the record is damaged)" in resumed.stderr, resumed.stderr
     assert len(resumed.stderr.splitlines()) == 1
-    listed = subprocess.run(
+    listed = forked_cli.run(
         [*command, "history", "--json"], capture_output=True, text=True, env=env, timeout=60
     )
     (run,) = json.loads(listed.stdout)["runs"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 
 EU, NORTH = "eu-central-1", "eu-north-1"
 CHECK = "restore.instance-profile"
@@ -38,7 +38,7 @@ def drill(sb: Sandbox, info: ScenarioInfo, home: Path, *args: str) -> Any:
         XDG_STATE_HOME=str(home / "state"),
         XDG_CONFIG_HOME=str(home / "config"),
     )
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", "drill", *args],
         capture_output=True,
         text=True,

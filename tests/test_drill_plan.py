@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from drconsole.drills.plan_output import plan_json
 from drconsole.drills.planner import plan_drill
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 
 EU, NORTH = "eu-central-1", "eu-north-1"
 DRILL = [sys.executable, "-m", "drconsole", "--read-only", "drill"]
@@ -144,7 +144,7 @@ def test_drill_plan_on_the_command_line(
         XDG_STATE_HOME=str(tmp_path / "state"),
         XDG_CONFIG_HOME=str(tmp_path / "config"),
     )
-    done = subprocess.run(
+    done = forked_cli.run(
         [*DRILL, "plan", str(PAYMENTS), "--json"],
         capture_output=True,
         text=True,
@@ -158,7 +158,7 @@ def test_drill_plan_on_the_command_line(
         "receipts",
         "sessions",
     ]
-    text = subprocess.run(
+    text = forked_cli.run(
         [*DRILL, "plan", str(PAYMENTS)],
         capture_output=True,
         text=True,

@@ -16,6 +16,7 @@ import pytest
 from drconsole.drills.planner import TargetPlan
 from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
+from tests import forked_cli
 from tests.demo_cli import demo_cli_env
 from tests.test_cli_check import Env
 from tests.test_cli_two_hop_checks import (
@@ -40,7 +41,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
 
 def drill(demo: Env, *args: str, read_only: bool = True) -> subprocess.CompletedProcess[str]:
     flags = ["--read-only"] if read_only else []
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *flags, "drill", *args],
         capture_output=True,
         text=True,

@@ -12,13 +12,14 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from tests import forked_cli
 from tests.test_drill_run import DRILL, TIMEOUT, demo_sandbox, env_for, result_of, table_runbook
 
 sandbox = pytest.fixture(scope="module", name="sandbox")(demo_sandbox)
 
 
 def drill_in(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [*DRILL, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=TIMEOUT
     )
 

@@ -20,6 +20,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 
 EU, NORTH = "eu-central-1", "eu-north-1"
 PAYMENTS = Path(__file__).resolve().parent.parent / "examples" / "runbooks" / "payments.yaml"
@@ -150,7 +151,7 @@ def env_for(sb: Sandbox, info: ScenarioInfo, home: Path) -> dict[str, str]:
 
 
 def drill(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [*DRILL, *args], capture_output=True, text=True, env=env, timeout=TIMEOUT, check=False
     )
 
@@ -549,7 +550,7 @@ def test_a_drill_killed_mid_copy_resumes_through_jobs_and_drill_resume_with_no_j
     drills = tmp_path / "state" / "drconsole" / "drills" / "journal.jsonl"
     run_id = json.loads(drills.read_text().splitlines()[0])["flow"]
     # `jobs --resume` finishes the drill's flows and says how the drill itself goes on.
-    jobs = subprocess.run(
+    jobs = forked_cli.run(
         [sys.executable, "-m", "drconsole", "jobs", "--resume", "--poll-interval", "0.1"],
         capture_output=True,
         text=True,

@@ -4,7 +4,6 @@ and nothing is written."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from drconsole.drills.parse import format_duration, load_runbook, parse_duration, parse_runbook
 from drconsole.drills.yaml_nodes import RunbookError
+from tests import forked_cli
 
 DRILL = [sys.executable, "-m", "drconsole", "drill"]
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "runbooks"
@@ -352,7 +352,7 @@ def test_the_cli_says_one_line_exits_2_and_writes_nothing(
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",  # never reached: the runbook is read first
     }
     for command in (["plan"], ["run", "--yes"]):
-        done = subprocess.run(
+        done = forked_cli.run(
             [sys.executable, "-m", "drconsole", "drill", *command, str(bad)],
             capture_output=True,
             text=True,
@@ -392,7 +392,7 @@ def test_a_drill_driven_by_another_process_is_not_resumed_twice(tmp_path: Path) 
     lock = FlowLock(state / "drills", "20261203T000000Z-abcdef")
     assert lock.acquire()
     try:
-        done = subprocess.run(
+        done = forked_cli.run(
             [*DRILL, "resume", "20261203T000000Z-abcdef", "--yes"],
             capture_output=True,
             text=True,
@@ -405,7 +405,7 @@ def test_a_drill_driven_by_another_process_is_not_resumed_twice(tmp_path: Path) 
     assert done.stderr == (
         "drconsole: drill 20261203T000000Z-abcdef is being run by another drconsole process\n"
     )
-    unknown = subprocess.run(
+    unknown = forked_cli.run(
         [*DRILL, "resume", "20261203T000000Z-000000", "--yes"],
         capture_output=True,
         text=True,

@@ -22,6 +22,7 @@ from drconsole.drills.parse import load_runbook
 from drconsole.drills.runner import DrillRunner
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from tests import forked_cli
 from tests.test_drill_run import (
     DRILL,
     PAYMENTS,
@@ -184,7 +185,7 @@ def test_sigterm_stops_drill_run_and_drill_resume_as_ctrl_c_does(
     run_id = stopped_by_sigterm(run, env, marker, state_dir)
     resume = [*DRILL, "resume", run_id, "--yes", "--poll-interval", "0.1"]
     assert stopped_by_sigterm(resume, env, marker, state_dir) == run_id
-    history = subprocess.run(
+    history = forked_cli.run(
         [*DRILL, "history"], env=env, capture_output=True, text=True, timeout=60, check=True
     )
     assert run_id in history.stdout and "stopped by SIGTERM" in history.stdout

@@ -7,7 +7,6 @@ agree: a target that cannot start is exit 1 with a cause saying why (not an AWS 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from tests import forked_cli
 from tests.test_drill_run import (
     EU,
     _runbook,
@@ -122,7 +122,7 @@ def refused(env: dict[str, str], path: Path) -> list[str]:
     """`drill plan` and `drill run` of a runbook both refused with one line, exit 2."""
     lines = []
     for command in (["plan"], ["run", "--yes", "--json"]):
-        done = subprocess.run(
+        done = forked_cli.run(
             [sys.executable, "-m", "drconsole", "drill", *command, str(path)],
             capture_output=True,
             text=True,

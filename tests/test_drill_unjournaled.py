@@ -12,7 +12,6 @@ until then the call counts as left; a finished drill's flow is ended by its clea
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -24,6 +23,7 @@ import pytest
 from drconsole.flows.journal import FlowLock, Journal
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from tests import forked_cli
 from tests.test_drill_abandon import (
     HOUR,
     JOBS,
@@ -369,7 +369,7 @@ def test_cleanup_of_a_finished_drill_ends_its_flow_so_no_start_is_sent_after_it_
     assert "it never started a job" in done.stdout
     # `jobs --resume` then carries nothing on: no restore is started (plain boto3).
     assert flow_id not in {f.flow_id for f in Journal(state_dir).unfinished()}
-    jobs = subprocess.run(
+    jobs = forked_cli.run(
         [*JOBS, "--resume", "--json"], capture_output=True, text=True, env=drill_.env, timeout=180
     )
     assert jobs.returncode == 0, jobs.stdout + jobs.stderr

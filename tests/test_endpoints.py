@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
+from tests import forked_cli
 from tests.cli_box import EU, NORTH, Box, journal, json_lines
 
 DEAD = "http://127.0.0.1:1"
@@ -78,7 +78,7 @@ def test_the_config_files_endpoint_comes_below_the_aws_ones(box: Box, tmp_path: 
     config.write_text(f'endpoint_url = "{box.sandbox.endpoint_url}"\n')
     env = box.env(tmp_path, AWS_ENDPOINT_URL_BACKUP=DEAD)
     del env["AWS_ENDPOINT_URL"]
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", "ls", "vaults"],
         env=env,
         capture_output=True,
@@ -99,7 +99,7 @@ def test_a_password_in_the_endpoint_never_reaches_the_terminal(tmp_path: Path) -
         "AWS_DEFAULT_REGION": EU,
         "AWS_ENDPOINT_URL": with_userinfo(DEAD),
     }
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", "ls", "accounts"],
         env=env,
         capture_output=True,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import json
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from drconsole.flows.journal import FlowState
 from drconsole.models import CauseCode, Diagnosis
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from tests import forked_cli
 from tests.test_drill_run import demo_sandbox, env_for
 
 EU, NORTH = "eu-central-1", "eu-north-1"
@@ -48,7 +48,7 @@ def _failed_copy(
     )
     sb.inject_job_failure(point["ResourceArn"], message)
     to = f"arn:aws:backup:{NORTH}:{backup}:backup-vault:dr-{NORTH}"
-    done = subprocess.run(
+    done = forked_cli.run(
         [
             sys.executable, "-m", "drconsole", "copy", "--recovery-point",
             point["RecoveryPointArn"], "--to", to, "--allow-duplicate-copy", "--yes", "--json",
@@ -95,7 +95,7 @@ def test_fix_for_too_many_copy_jobs_lists_them_where_they_run(
     assert f"source account {info.accounts['prod']}" in fix, fix
     # The same job as AWS lists it (the console's jobs screen and `ls jobs` explain it alike).
     env = env_for(sb, info, tmp_path)
-    listed = subprocess.run(
+    listed = forked_cli.run(
         [sys.executable, "-m", "drconsole", "ls", "jobs", "--state", "FAILED", "--json",
          "--account", "prod", "--regions", EU],
         env=env, capture_output=True, text=True, timeout=300,
@@ -188,7 +188,7 @@ def test_explain_fills_the_fix_from_the_job_it_is_told_of() -> None:
     the Region of the source, where the copy job ran, not the destination's."""
     point = f"arn:aws:ec2:{EU}::snapshot/snap-0123456789abcdef0"
     vault = f"arn:aws:backup:{NORTH}:222233334444:backup-vault:dr-{NORTH}"
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", "explain", "--json", "--recovery-point", point,
          "--to", vault, "Encrypted snapshots with Amazon EBS default key cannot be shared"],
         capture_output=True, text=True, timeout=60,
@@ -196,7 +196,7 @@ def test_explain_fills_the_fix_from_the_job_it_is_told_of() -> None:
     assert done.returncode == 0, done.stderr
     fix = json.loads(done.stdout)["remediation"]
     assert f"--source-region {EU} --source-snapshot-id snap-0123456789abcdef0" in fix, fix
-    refused = subprocess.run(
+    refused = forked_cli.run(
         [sys.executable, "-m", "drconsole", "explain", "--to", "dr-vault", "message"],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip

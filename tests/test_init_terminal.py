@@ -12,7 +12,6 @@ import json
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 import tomllib
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 from tests.test_cli_init import aws_config
 from tests.tui.test_tmux import ROOT, Terminal, terminal
 
@@ -99,7 +99,7 @@ def test_a_new_user_runs_init_in_a_terminal_then_lists_the_organization(
     assert written["dr_regions"] == ["eu-north-1"]
     assert written["role_name"] == "OrganizationAccountAccessRole"
     assert path.stat().st_mode & 0o777 == 0o600
-    listed = subprocess.run(
+    listed = forked_cli.run(
         [sys.executable, "-m", "drconsole", "ls", "accounts", "--json"],
         env={**env, "PATH": "/usr/bin:/bin"},
         capture_output=True,

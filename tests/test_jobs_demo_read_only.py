@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests import forked_cli
 from tests.bad_input import base_env
 from tests.tui.test_read_only import unfinished_flow
 
@@ -18,7 +19,7 @@ CONFIGS = {
 
 
 def abandon(env: dict[str, str], *flags: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *flags, "jobs", "--abandon", "00000000ad01"],
         env=env,
         capture_output=True,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import forked_cli
 from tests.bad_input import base_env
 from tests.flow_plans import sample_plan
 
@@ -25,7 +26,7 @@ GOOD_RUN = "20261201T000000Z-abcdef"
 
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         env=base_env(home),
         capture_output=True,

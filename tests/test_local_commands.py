@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests import forked_cli
+
 
 def run(home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
@@ -18,7 +20,7 @@ def run(home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
         "XDG_CONFIG_HOME": str(home / "config"),
         "AWS_CONFIG_FILE": str(home / "no-aws-config"),
     }
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *argv],
         capture_output=True,
         text=True,

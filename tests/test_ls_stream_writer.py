@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -30,6 +29,7 @@ from drconsole.config import Credentials, Settings
 from drconsole.models import RecoveryPoint, VaultBatch
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 
 OFFSETS = st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23))
 ZONES = st.one_of(st.just(UTC), st.builds(timezone, OFFSETS))
@@ -140,7 +140,7 @@ def test_the_listing_is_each_point_as_the_per_point_writer_gives_it(
         "AWS_SECRET_ACCESS_KEY": creds["aws_secret_access_key"],
     }
     listing = ("ls", "recovery-points", "--json")
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", "--region", ",".join(regions), *listing],
         env=env,
         capture_output=True,

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from drconsole.aws import mfa_prompt
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 from tests.tui.test_tmux import ROOT, Terminal
 
 CODE = "246810"
@@ -63,7 +64,7 @@ def test_without_a_terminal_one_line_says_the_code_cannot_be_typed(
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
 ) -> None:
     sb, info = sandbox
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", "ls", "vaults"],
         env=mfa_home(sb, info, tmp_path),
         stdin=subprocess.DEVNULL,

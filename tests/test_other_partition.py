@@ -16,6 +16,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from tests import forked_cli
 from tests.test_drill_run import demo_sandbox, env_for
 
 EU = "eu-central-1"
@@ -37,7 +38,7 @@ def run_logged(
 ) -> tuple[subprocess.CompletedProcess[str], list[tuple[str, str | None]]]:
     """The command's outcome and every (call, signing Region) the sandbox received for it."""
     mark = sb.request_log.mark()
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         env=env,
         capture_output=True,

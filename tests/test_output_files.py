@@ -17,13 +17,14 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 from tests.bad_input import base_env
 
 EU = "eu-central-1"
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         env=env,
         capture_output=True,

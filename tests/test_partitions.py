@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import subprocess
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +25,7 @@ from drconsole.drills.runbook import RestoreTarget
 from drconsole.flows.plan import SourcePoint, plan_flow, planned_requests, restore_request
 from drconsole.flows.routes import VaultRef
 from drconsole.models import CheckStatus, RecoveryPoint
+from tests import forked_cli
 from tests.test_checks_copy import DEST, OWNER, SRC, good_facts, policy
 from tests.test_checks_restore import good_restore
 from tests.test_diagnose import SEEDS
@@ -190,7 +190,7 @@ def test_explain_on_the_command_line_in_china() -> None:
         " authorized to perform: backup:CopyIntoBackupVault on resource:"
         " arn:aws-cn:backup:cn-north-1:222222222222:backup-vault:central"
     )
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", "explain", message],
         capture_output=True,
         text=True,

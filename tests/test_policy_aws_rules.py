@@ -11,6 +11,7 @@ from typing import Any
 from drconsole.checks.copy import copy_verdicts
 from drconsole.checks.facts import ScpLevel
 from drconsole.policy import Request, evaluate
+from tests import forked_cli
 from tests.test_checks_copy import good_facts, with_vault
 
 ACCT = "111122223333"
@@ -29,7 +30,7 @@ def simulate(
     """`drconsole policy simulate` on `policy`, run as a user runs it."""
     path = tmp_path / "policy.json"
     path.write_text(json.dumps(policy))
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", "policy", "simulate", "--policy", str(path), *args],
         capture_output=True,
         text=True,

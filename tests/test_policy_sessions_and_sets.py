@@ -14,6 +14,7 @@ import pytest
 from drconsole.checks import copy as checks
 from drconsole.models import CheckStatus
 from drconsole.policy import Request, evaluate
+from tests import forked_cli
 from tests.test_checks_copy import DEST, SRC, good_facts, policy, with_vault
 
 SLR = f"arn:aws:iam::{DEST}:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup"
@@ -170,7 +171,7 @@ def test_copy_checks_warn_on_vault_policies_with_a_plain_operator_on_a_multivalu
 
 
 def simulate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", "policy", "simulate", *args],
         capture_output=True,
         text=True,

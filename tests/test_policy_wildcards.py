@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from hypothesis import strategies as st
 
 from drconsole.policy import Request, arn_like, evaluate, wildcard_match
 from drconsole.sandbox.access import _like as sandbox_like
+from tests import forked_cli
 
 PATHOLOGICAL = "arn:" + "*?" * 10 + "Z"
 LONG_ARN = "arn:aws:backup:eu-central-1:123456789012:backup-vault:" + "a" * 2000
@@ -87,7 +87,7 @@ def test_policy_simulate_answers_the_backtracking_policy_at_once(tmp_path: Path)
     statement = {"Effect": "Allow", "Action": "backup:*", "Resource": PATHOLOGICAL}
     policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
     started = time.monotonic()
-    done = subprocess.run(
+    done = forked_cli.run(
         [
             sys.executable,
             "-m",

@@ -43,6 +43,7 @@ from drconsole.readiness.engine import objectives_of
 from drconsole.readiness.objectives import runbook_objectives
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 
 # The demo backs Non-Prod up every two or three days (its own config says 3d too).
 OBJECTIVES = RpoObjectives(timedelta(hours=24), (("Non-Prod", timedelta(days=3)),))
@@ -263,7 +264,7 @@ def test_cli_json_and_html(demo: Any, tmp_path: Path) -> None:
         XDG_STATE_HOME=str(tmp_path / "state"),
     )
     page = tmp_path / "readiness.html"
-    done = subprocess.run(
+    done = forked_cli.run(
         [
             sys.executable,
             "-m",

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from drconsole.models import Account, Organization, OrgUnit
 from drconsole.readiness.objectives import ResourceObjective, RpoObjectives
+from tests import forked_cli
 from tests.demo_cli import demo_cli_env
 from tests.demo_sessions import fast_demo
 
@@ -77,7 +77,7 @@ def test_cli_objectives_by_root_any_case_and_a_warning(demo: Any, tmp_path: Path
         f'regions = ["{info.region}", "{info.dr_region}"]\n[rpo_objectives]\n'
         '"Root" = "1h"\n"PROD" = "2h"\n"root/non-prod/qa" = "3d"\n"Non-Prod/Nope" = "5m"\n'
     )
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", "readiness", "--json"],
         env=demo_cli_env(sandbox, info, tmp_path),
         capture_output=True,

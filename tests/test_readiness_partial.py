@@ -28,6 +28,7 @@ from drconsole.readiness.export_html import render
 from drconsole.readiness.export_json import report_to_json
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from tests import forked_cli
 from tests.demo_cli import demo_cli_env
 from tests.demo_sessions import demo_sessions, fast_demo
 
@@ -154,7 +155,7 @@ def run_readiness(demo: Any, home: Path, *args: str) -> subprocess.CompletedProc
         f'regions = ["{info.region}", "{info.dr_region}"]\n'
         f'dr_regions = ["{info.dr_region}"]\n[rpo_objectives]\n"Non-Prod" = "3d"\n'
     )
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", "readiness", *args],
         env=demo_cli_env(sandbox, info, home),
         capture_output=True,

@@ -5,7 +5,6 @@ restore runs as the restore role), so neither fails the restore on that role."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 
 from drconsole.readiness import evaluate_readiness
+from tests import forked_cli
 from tests.demo_cli import demo_cli_env
 from tests.demo_sessions import demo_sessions, fast_demo
 from tests.test_readiness_partial import OBJECTIVES
@@ -58,7 +58,7 @@ def test_readiness_and_check_restore_judge_devs_own_restore_alike(
         judged: dict[str, set[str]] = {}
         for point in newest_per_type(demo, dev, run.destination_vault_arn).values():
             command = ["check", "restore", "--recovery-point", point, "--json"]
-            done = subprocess.run(
+            done = forked_cli.run(
                 [sys.executable, "-m", "drconsole", *command],
                 env=env,
                 capture_output=True,

@@ -26,6 +26,7 @@ import pytest
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.scenarios.iam_roles import BACKUP_TRUST, SERVICE_ROLE_POLICIES
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 RESTORE_ROLE = "matrix-restore-role"
@@ -100,7 +101,7 @@ class Env:
         env = {**self.base_env, **(way.env if way else {})}
         argv = [sys.executable, "-m", "drconsole", "--config", str(config)]
         argv += list(way.args) if way else []
-        return subprocess.run(
+        return forked_cli.run(
             argv + args, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
         )
 

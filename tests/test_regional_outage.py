@@ -26,6 +26,7 @@ from drconsole.aws.session import AwsSessions
 from drconsole.config import Credentials, Settings
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from tests import forked_cli
 from tests.test_drill_run import demo_sandbox
 
 DOWN, DR = "eu-central-1", "eu-north-1"
@@ -75,7 +76,7 @@ def env_for(sb: Sandbox, info: ScenarioInfo, home: Path) -> dict[str, str]:
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         env=env,
         capture_output=True,
@@ -143,7 +144,7 @@ def test_sandbox_region_down_flag_refuses_a_bad_value_in_one_line(tmp_path: Path
         ("eu-central-1:flaky", "the mode must be reset or unavailable, not 'flaky'"),
         ("Frankfurt", "'Frankfurt' is not a Region name"),
     ):
-        done = subprocess.run(
+        done = forked_cli.run(
             [sys.executable, "-m", "drconsole", "sandbox", "--region-down", value],
             capture_output=True,
             text=True,

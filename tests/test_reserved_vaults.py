@@ -17,6 +17,7 @@ from drconsole.sandbox import store
 from drconsole.sandbox.point_records import RecoveryPoint
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from tests import forked_cli
 from tests.test_drill_run import EU, env_for, sandbox
 
 __all__ = ["sandbox"]
@@ -48,7 +49,7 @@ def efs_automatic_vault(sb: Sandbox, info: ScenarioInfo) -> tuple[str, str]:
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         capture_output=True, text=True, env=env, timeout=300, check=False,
     )  # fmt: skip

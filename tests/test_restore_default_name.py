@@ -6,7 +6,6 @@ the checks screen, against the sandbox."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from drconsole.models import CauseCode, CheckStatus, RecoveryPoint
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.tui.checks_screen import ChecksScreen
+from tests import forked_cli
 from tests.demo_cli import demo_cli_env
 from tests.test_checks_screen import Host, settings_for, settle
 
@@ -59,7 +59,7 @@ def sessions_point(sandbox: Sandbox, info: ScenarioInfo) -> dict[str, Any]:
 def check_restore(
     sandbox: Sandbox, info: ScenarioInfo, home: Path, *args: str
 ) -> tuple[int, dict[str, Any]]:
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", "check", "restore", *args, "--json"],
         capture_output=True,
         text=True,

@@ -5,7 +5,6 @@ named josé, Ölaf or 用户 reaches every member account."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from tests import forked_cli
 from tests.test_cli_copy import EU, TIMEOUT, SandboxProcess, sandbox_process
 
 
@@ -39,7 +39,7 @@ def test_a_non_ascii_login_name_reaches_member_accounts(
     sandbox: SandboxProcess, tmp_path: Path, login: str
 ) -> None:
     env = sandbox.env(tmp_path) | {"LOGNAME": login, "USER": login}
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", "ls", "vaults", "--account", "prod", "--json"],
         env=env,
         capture_output=True,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import forked_cli
 from tests.test_cli_copy import TIMEOUT, Prompted, SandboxProcess, journal, sandbox_process
 from tests.test_cli_flow_requests import only, prod_point, restore_jobs, sent_with
 
@@ -32,7 +33,7 @@ def restore_reading_stdin(
     sb: SandboxProcess, state: Path, rp: str, stdin: str
 ) -> subprocess.CompletedProcess[str]:
     argv = ["restore", "--recovery-point", rp, "--metadata", "MasterUserPassword=-"]
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *argv, "--yes", "--json", *POLL],
         input=stdin,
         env=sb.env(state),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import forked_cli
 from tests.bad_input import base_env
 from tests.tui.conftest import wait_until
 
@@ -44,7 +45,7 @@ def unusable(tmp_path: Path) -> list[tuple[str, str, Path]]:
 
 
 def run(home: Path, state: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         env=base_env(home) | {"XDG_STATE_HOME": state},
         capture_output=True,
@@ -79,7 +80,7 @@ def test_home_named_when_xdg_state_home_is_unset(tmp_path: Path) -> None:
     home.write_text("")
     env = base_env(tmp_path) | {"HOME": str(home)}
     env.pop("XDG_STATE_HOME")
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", "jobs"],
         env=env,
         capture_output=True,

@@ -16,6 +16,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from tests import forked_cli
 from tests.test_drill_run import demo_sandbox, env_for
 from tests.test_region_not_enabled import vault_arns
 
@@ -31,7 +32,7 @@ def sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         env=env,
         capture_output=True,

@@ -38,6 +38,7 @@ from drconsole.tui.drills.list_screen import DrillsScreen
 from drconsole.tui.drills.manual_dialog import ManualStepDialog
 from drconsole.tui.drills.run_screen import DrillScreen, utcnow
 from drconsole.tui.screens.confirm import ConfirmDialog
+from tests import forked_cli
 from tests.test_drill_run import env_for, killed_mid_copy
 from tests.tui.conftest import sandbox_settings, screen_lines, wait_until
 
@@ -366,7 +367,7 @@ async def test_a_drill_interrupted_by_throttling_is_listed_unfinished_and_r_fini
     restores_before = {j["RestoreJobId"] for j in restore_jobs(sb, recovery)}
     sb.fail_operation("backup:StartRestoreJob", "throttle")
     try:
-        ran = subprocess.run(
+        ran = forked_cli.run(
             [*DRILL, "run", str(folder / "tables.yaml"), "--yes", "--json"],
             env={**cli_env(sb, info, tmp_path), "AWS_MAX_ATTEMPTS": "2"},
             capture_output=True,

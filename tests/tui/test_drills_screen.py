@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from drconsole.tui.drills.report_screen import DrillReportScreen
 from drconsole.tui.drills.run_screen import DrillScreen
 from drconsole.tui.screens.confirm import ConfirmDialog
 from drconsole.tui.wizard.leave import LeaveFlowDialog
+from tests import forked_cli
 from tests.tui.conftest import sandbox_settings, screen_lines, wait_until
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "runbooks"
@@ -235,10 +235,10 @@ async def test_a_drill_runs_live_asks_its_manual_steps_and_reports(
     env = cli_env(sb, info, tmp_path)
     cleanup = [sys.executable, "-m", "drconsole", "drill", "cleanup", report["run_id"]]
     with drill_lock(state_dir, report["run_id"]):
-        held = subprocess.run(cleanup, env=env, capture_output=True, text=True, check=False)
+        held = forked_cli.run(cleanup, env=env, capture_output=True, text=True, check=False)
     assert held.returncode == 2, held.stderr
     assert "is being run by another drconsole process" in held.stderr
-    free = subprocess.run(cleanup, env=env, capture_output=True, text=True, check=False)
+    free = forked_cli.run(cleanup, env=env, capture_output=True, text=True, check=False)
     assert free.returncode == 0 and "nothing the drill created is left" in free.stdout
 
 

@@ -27,6 +27,7 @@ from drconsole.aws.session import AwsSessions
 from drconsole.cli import report, unexpected_error
 from drconsole.redact import install_log_redaction
 from drconsole.tui.screens.dialogs import ErrorDialog
+from tests import forked_cli
 from tests.tui.conftest import Demo, wait_until
 from tests.tui.test_screens import SIZE, accounts_loaded
 
@@ -70,7 +71,7 @@ def cli_env(demo: Demo, home: Path) -> dict[str, str]:
 
 
 def drconsole(demo: Demo, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         capture_output=True,
         text=True,

@@ -12,6 +12,7 @@ from drconsole.config import Settings
 from drconsole.tui.app import DrConsoleApp
 from drconsole.tui.launch import build_app
 from drconsole.tui.screens.setup_needed import SetupNeededScreen
+from tests import forked_cli
 from tests.tui.conftest import wait_until
 
 SIZE = (80, 24)
@@ -130,10 +131,9 @@ async def test_break_glass_not_stored_or_no_keyring_names_the_fix(
 def cli_line(bare: Path, command: str = "ls") -> str:
     """The one line `drconsole ls accounts` prints in this environment (exit 2)."""
     import os
-    import subprocess
     import sys
 
-    done = subprocess.run(
+    done = forked_cli.run(
         [sys.executable, "-m", "drconsole", command, "accounts"],
         env=dict(os.environ),
         capture_output=True,
