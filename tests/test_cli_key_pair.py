@@ -296,3 +296,32 @@ def test_drill_plan_blocks_the_target_before_its_copy(demo: Env, tmp_path: Path)
     assert ran.returncode != 0, ran.stdout[-2000:] + ran.stderr[-2000:]
     assert "Traceback" not in ran.stderr
     assert demo.client("backup", "prod").list_copy_jobs()["CopyJobs"] == copies
+
+
+def test_copy_then_restore_into_another_region_stops_before_the_restore(
+    demo: Env, tmp_path: Path
+) -> None:
+    """The operator's case: the recovery point copied into prod's vault of the other Region and
+    restored there. `copy --restore` shows the FAIL with its plan and sends no StartRestoreJob
+    in that Region (RunInstances would have failed the job late)."""
+    prod, north = demo.info.accounts["prod"], demo.info.dr_region
+    dest = f"arn:aws:backup:{north}:{prod}:backup-vault:prod-vault"
+    args = ["copy", "--recovery-point", demo.point, "--to", dest, "--restore", "--yes"]
+    args += ["--source-account", prod, "--poll-interval", "0.2"]
+    env = dict(demo.env, XDG_STATE_HOME=str(tmp_path / "state"))
+    before = restore_jobs(demo, "prod", north)
+
+    stopped = subprocess.run(
+        [sys.executable, "-m", "drconsole", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
+
+    assert stopped.returncode == 1, stopped.stdout[-3000:] + stopped.stderr[-2000:]
+    assert "Traceback" not in stopped.stderr
+    assert f"check {CHECK} FAIL: key pair {KEY}" in stopped.stdout, stopped.stdout[-3000:]
+    assert restore_jobs(demo, "prod", north) == before
