@@ -39,13 +39,14 @@ def check_key_pair(facts: RestoreFacts) -> Check:
         )
     # No cause code of the shared list names a missing key pair, and `explain` gives EC2's
     # message for it UNKNOWN (rule key-pair-missing): the two agree.
-    given = any(key.lower() == KEY_PAIR_KEY.lower() for key in facts.user_metadata_keys)
-    named = "as given" if given else "the recovery point's restore metadata"
+    # The form sends AWS's own KeyName back: "as given" only when the restore names another.
+    backed_up = key_pair_named(facts.aws_metadata) == key_pair.name
+    named = f"the recovery point's {KEY_PAIR_KEY}" if backed_up else f"{KEY_PAIR_KEY}, as given"
     return Check(
         CHECK_ID,
         TITLE,
         CheckStatus.FAIL,
-        f"key pair {key_pair.name} ({KEY_PAIR_KEY}, {named}) does not exist in {where}: "
+        f"key pair {key_pair.name} ({named}) does not exist in {where}: "
         f"EC2 key pairs belong to one account and Region, and RunInstances would refuse the "
         f"launch late in the job (The key pair '{key_pair.name}' does not exist)",
         CauseCode.UNKNOWN,
@@ -61,16 +62,15 @@ def import_key_pair_fix(facts: RestoreFacts, name: str, region: str) -> str:
     source = facts.recovery_point.resource_arn.split(":")
     source_region, source_account = (source[3], source[4]) if len(source) > 5 else ("", "")
     read = (
-        f"the public key from where the instance was backed up (account {source_account}): "
+        f"read its public key where the instance was backed up (account {source_account}: "
         f"aws ec2 describe-key-pairs --key-names {name} --include-public-key --query "
-        f"'KeyPairs[0].PublicKey' --output text --region {source_region} > {name}.pub, "
-        "or the public key file you keep"
+        f"'KeyPairs[0].PublicKey' --output text --region {source_region} > {name}.pub) or "
+        "take the public key file you keep"
         if source_region and source_account
-        else "the public key file you keep"
+        else "take the public key file you keep"
     )
     return (
         f"Create key pair {name} in account {facts.restoring_account_id}, Region {region}, "
-        f"before the restore, from {read}; then: aws ec2 import-key-pair --key-name {name} "
-        f"--public-key-material fileb://{name}.pub --region {region} (in account "
-        f"{facts.restoring_account_id})."
+        f"before the restore: {read}, then import it there: aws ec2 import-key-pair "
+        f"--key-name {name} --public-key-material fileb://{name}.pub --region {region}."
     )
