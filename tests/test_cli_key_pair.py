@@ -325,3 +325,26 @@ def test_copy_then_restore_into_another_region_stops_before_the_restore(
     assert "Traceback" not in stopped.stderr
     assert f"check {CHECK} FAIL: key pair {KEY}" in stopped.stdout, stopped.stdout[-3000:]
     assert restore_jobs(demo, "prod", north) == before
+
+
+def test_a_key_name_left_out_is_judged_on_the_backed_up_key_pair_never_passed_blindly(
+    demo: Env,
+) -> None:
+    """`--metadata KeyName=` drops the key from the request, and no AWS document says whether
+    AWS Backup then launches without a key pair or with the backed-up one: the backed-up one
+    is still looked up where the restore runs — WARN when it is missing there, not PASS."""
+    prod, region, north = demo.info.accounts["prod"], demo.info.region, demo.info.dr_region
+    _, here = check_restore(demo, demo.point, "--metadata", "KeyName=")
+    assert (here["status"], here["evidence"]) == (
+        "PASS",
+        f"KeyName left out; the backed-up key pair {KEY} exists in account {prod} ({region})",
+    ), here
+
+    dest = f"arn:aws:backup:{north}:{prod}:backup-vault:prod-vault"
+    _, check = check_restore(demo, demo.point, "--to", dest, "--metadata", "KeyName=")
+    assert (check["status"], check["cause"]) == ("WARN", "UNKNOWN"), check
+    assert (
+        f"backed-up key pair {KEY} does not exist in account {prod} ({north})"
+        in (check["evidence"])
+    )
+    assert f"aws ec2 import-key-pair --key-name {KEY}" in check["remediation"]

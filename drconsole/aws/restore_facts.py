@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from drconsole.aws.answers import required
@@ -258,7 +259,7 @@ def gather_restore_facts(
         profile_read = pool.submit(
             _instance_profile, reader, rp.resource_type, account, merged, metadata, role
         )
-        key_pair_read = pool.submit(_key_pair, reader, rp.resource_type, where, merged)
+        key_pair_read = pool.submit(_key_pair, reader, rp.resource_type, where, merged, metadata)
         key = key_read.result()
         # Who uses the key: the restore role and AWS Backup's service-linked role.
         access = [
@@ -324,16 +325,21 @@ def _key_pair(
     resource_type: str,
     where: tuple[str, str],
     merged: dict[str, str] | Unreadable,
+    backed_up: dict[str, str] | Unreadable,
 ) -> KeyPairFacts | Unreadable | None:
     """The key pair an EC2 restore names, read in the restoring account and Region. After a
     copy AWS's value is kept: it is the source's name, which the destination may well lack
-    (EC2 key pairs are per account and Region)."""
+    (EC2 key pairs are per account and Region). A KeyName left out of the restore reads the
+    backed-up one all the same (`left_out`)."""
     if resource_type != "EC2":
         return None
     if isinstance(merged, Unreadable):
         return merged
     name = key_pair_named(merged)
-    return reader.key_pair(*where, name) if name else None
+    if name:
+        return reader.key_pair(*where, name)
+    original = key_pair_named(backed_up) if isinstance(backed_up, dict) else ""
+    return replace(reader.key_pair(*where, original), left_out=True) if original else None
 
 
 def _names(

@@ -341,6 +341,9 @@ class KeyPairFacts:
 
     name: str
     exists: bool | Unreadable  # ec2:DescribeKeyPairs in the restoring account and Region
+    # The restore leaves KeyName out (`--metadata KeyName=`) and `name` is the backed-up one:
+    # what AWS Backup launches with then is not documented.
+    left_out: bool = False
 
 
 @dataclass(frozen=True, slots=True)

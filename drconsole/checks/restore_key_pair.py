@@ -34,8 +34,26 @@ def check_key_pair(facts: RestoreFacts) -> Check:
             CHECK_ID, TITLE, key_pair.exists, f"key pair {key_pair.name} in {where}"
         )
     if key_pair.exists:
+        left_out = f"{KEY_PAIR_KEY} left out; the backed-up " if key_pair.left_out else ""
         return Check(
-            CHECK_ID, TITLE, CheckStatus.PASS, f"key pair {key_pair.name} exists in {where}"
+            CHECK_ID,
+            TITLE,
+            CheckStatus.PASS,
+            f"{left_out}key pair {key_pair.name} exists in {where}",
+        )
+    if key_pair.left_out:
+        # No AWS document says whether AWS Backup launches without a key pair or with the
+        # backed-up one when the restore leaves KeyName out: neither PASS nor FAIL.
+        return Check(
+            CHECK_ID,
+            TITLE,
+            CheckStatus.WARN,
+            f"{KEY_PAIR_KEY} left out, and the backed-up key pair {key_pair.name} does not "
+            f"exist in {where}: no AWS document says whether AWS Backup then launches the "
+            "instance without a key pair or with the backed-up one, which RunInstances would "
+            f"refuse (The key pair '{key_pair.name}' does not exist)",
+            CauseCode.UNKNOWN,
+            import_key_pair_fix(facts, key_pair.name, region),
         )
     # No cause code of the shared list names a missing key pair, and `explain` gives EC2's
     # message for it UNKNOWN (rule key-pair-missing): the two agree.
