@@ -1058,6 +1058,18 @@ def without_an_instance_profile(world: World, setup: RestoreSetup) -> RestoreSet
     return RestoreSetup(setup.recovery_point, metadata={"IamInstanceProfileName": ""})
 
 
+def meet_missing_key_pair(world: World) -> RestoreSetup:
+    """prod-web-1's restore naming a key pair prod does not have in its Region."""
+    rp = newest(world, "prod", "prod-vault", "EC2", "prod-web-1")
+    return RestoreSetup(rp, metadata={"KeyName": "dr-web-key-gone"})
+
+
+def import_the_key_pair(world: World, setup: RestoreSetup) -> RestoreSetup:
+    """By hand, as the check's fix says: the key pair imported under that name there."""
+    world.client("ec2", world.account("prod")).create_key_pair(KeyName="dr-web-key-gone")
+    return setup
+
+
 def meet_profile_role_not_passable(world: World) -> RestoreSetup:
     """A restore role that may not pass prod-web-profile's role (an explicit Deny)."""
     role = backup_role(world, "prod", "restore-no-pass", (RESTORE_POLICY_ARN,))
@@ -1141,6 +1153,8 @@ RESTORE_CASES = [
     RestoreCase("restore: profile's role not passable", "restore.instance-profile",
                 CauseCode.ROLE_PERMISSIONS, meet_profile_role_not_passable, drop_the_deny,
                 "by hand: the Deny removed"),
+    RestoreCase("restore: key pair missing", "restore.key-pair", CauseCode.UNKNOWN,
+                meet_missing_key_pair, import_the_key_pair, "by hand: key pair imported"),
     # No cause code fits a point being deleted, and AWS publishes no wording for the refusal.
     RestoreCase("restore: point DELETING", "restore.status", None, meet_point_being_deleted,
                 newest_completed_restore, "the resource's newest COMPLETED point",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from drconsole.aws.answers import required
@@ -16,6 +17,7 @@ from drconsole.checks.facts import (
     EngineVersions,
     InstanceProfileFacts,
     KeyFacts,
+    KeyPairFacts,
     RecoveryPointFacts,
     RestoreFacts,
     RestoreNetwork,
@@ -25,6 +27,7 @@ from drconsole.checks.facts import (
     slr_arn,
 )
 from drconsole.checks.restore_engine import engine_versions
+from drconsole.checks.restore_key_pair import key_pair_named
 from drconsole.checks.restore_network import network_request
 from drconsole.checks.restore_profile import profile_named
 
@@ -51,6 +54,20 @@ class RestoreFactReader(FactReader, NetworkReader, AccessReader):
         if answer is None:
             return {}
         return answer if isinstance(answer, Unreadable) else {k: str(v) for k, v in answer.items()}
+
+    def key_pair(self, account: str, region: str, name: str) -> KeyPairFacts:
+        """Whether the EC2 key pair `name` exists in the account and Region (DescribeKeyPairs,
+        which answers InvalidKeyPair.NotFound for a name it does not have)."""
+        ec2 = self.client("ec2", account, region)
+        found = self.read(
+            "ec2:DescribeKeyPairs",
+            lambda: [
+                str(pair.get("KeyName", ""))
+                for pair in ec2.describe_key_pairs(KeyNames=[name]).get("KeyPairs") or []
+            ],
+            ("InvalidKeyPair.NotFound",),
+        )
+        return KeyPairFacts(name, found if isinstance(found, Unreadable) else name in (found or []))
 
     def engine_offered(
         self, account: str, region: str, engine: str, version: str
@@ -232,7 +249,7 @@ def gather_restore_facts(
     # key use are judged on the copy, where the restore can run.
     elsewhere = after_copy_to is None and account != rp.account_id
     where = (account, region)
-    with ThreadPoolExecutor(max_workers=7) as pool:
+    with ThreadPoolExecutor(max_workers=8) as pool:
         role_read = pool.submit(reader.role, role)
         names_read = pool.submit(_names, reader, rp.resource_type, where, judged, elsewhere, merged)
         key_read = pool.submit(_restore_key, reader, rp, merged, given, after_copy_to, where)
@@ -242,6 +259,7 @@ def gather_restore_facts(
         profile_read = pool.submit(
             _instance_profile, reader, rp.resource_type, account, merged, metadata, role
         )
+        key_pair_read = pool.submit(_key_pair, reader, rp.resource_type, where, merged, metadata)
         key = key_read.result()
         # Who uses the key: the restore role and AWS Backup's service-linked role.
         access = [
@@ -252,7 +270,7 @@ def gather_restore_facts(
         caller, may_pass = pass_read.result()
         results = (role_read.result(), names_read.result(), network_read.result())
         engine, key_access = engine_read.result(), tuple(a.result() for a in access)
-        profile = profile_read.result()
+        profile, key_pair = profile_read.result(), key_pair_read.result()
     role_facts, names, network = results
     return RestoreFacts(
         recovery_point=rp,
@@ -278,6 +296,7 @@ def gather_restore_facts(
         pass_role=may_pass,
         caller_arn=caller,
         instance_profile=profile,
+        key_pair=key_pair,
     )
 
 
@@ -299,6 +318,28 @@ def _instance_profile(
         return merged
     name = profile_named(merged, backed_up if isinstance(backed_up, dict) else None)
     return reader.instance_profile(account, name, role) if name else None
+
+
+def _key_pair(
+    reader: RestoreFactReader,
+    resource_type: str,
+    where: tuple[str, str],
+    merged: dict[str, str] | Unreadable,
+    backed_up: dict[str, str] | Unreadable,
+) -> KeyPairFacts | Unreadable | None:
+    """The key pair an EC2 restore names, read in the restoring account and Region. After a
+    copy AWS's value is kept: it is the source's name, which the destination may well lack
+    (EC2 key pairs are per account and Region). A KeyName left out of the restore reads the
+    backed-up one all the same (`left_out`)."""
+    if resource_type != "EC2":
+        return None
+    if isinstance(merged, Unreadable):
+        return merged
+    name = key_pair_named(merged)
+    if name:
+        return reader.key_pair(*where, name)
+    original = key_pair_named(backed_up) if isinstance(backed_up, dict) else ""
+    return replace(reader.key_pair(*where, original), left_out=True) if original else None
 
 
 def _names(

@@ -336,6 +336,17 @@ class InstanceProfileFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyPairFacts:
+    """The EC2 key pair an EC2 restore names, as the restoring account and Region have it."""
+
+    name: str
+    exists: bool | Unreadable  # ec2:DescribeKeyPairs in the restoring account and Region
+    # The restore leaves KeyName out (`--metadata KeyName=`) and `name` is the backed-up one:
+    # what AWS Backup launches with then is not documented.
+    left_out: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class RestoreFacts:
     """Everything the restore checks judge."""
 
@@ -362,3 +373,5 @@ class RestoreFacts:
     caller_arn: str = ""  # the identity that calls StartRestoreJob (for iam:PassRole)
     # None: the restore names no instance profile (or the type has none)
     instance_profile: InstanceProfileFacts | Unreadable | None = None
+    # None: the restore names no key pair (or the type has none)
+    key_pair: KeyPairFacts | Unreadable | None = None

@@ -15,6 +15,7 @@ from drconsole.checks.facts import (
 from drconsole.checks.recovery_point import check_restore_status
 from drconsole.checks.restore_access import check_pass_role, check_restore_key
 from drconsole.checks.restore_engine import check_engine_version
+from drconsole.checks.restore_key_pair import check_key_pair
 from drconsole.checks.restore_network import check_restore_network
 from drconsole.checks.restore_profile import check_instance_profile
 from drconsole.models import CauseCode, Check, CheckStatus
@@ -370,6 +371,7 @@ RESTORE_CHECK_GROUPS: dict[str, tuple[Callable[[RestoreFacts], Check], ...]] = {
         check_restore_key,
         check_pass_role,
         check_instance_profile,
+        check_key_pair,
     ),
 }
 

@@ -368,6 +368,26 @@ def instance_profile_missing(match: re.Match[str] | None, facts: Facts) -> Diagn
     )
 
 
+def key_pair_missing(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """The EC2 restore names a key pair that the restoring account and Region do not have."""
+    name = fill(_group(match, "key_pair"), "KEY_NAME")
+    region = region_of(facts)
+    return _d(
+        CauseCode.UNKNOWN,
+        "No cause code covers this, but the message is clear: the EC2 restore's KeyName names a"
+        " key pair that the account and Region of the restore do not have. EC2 key pairs belong"
+        " to one account and one Region, and a recovery point copied into another account or"
+        " Region keeps the backed-up instance's key pair name.",
+        "Import the key pair's public key under that name where the restore runs, then restore"
+        " again (read the public key in the account and Region the instance was backed up in,"
+        " or use the public key file you keep):\n"
+        f"  aws ec2 describe-key-pairs --key-names {name} --include-public-key --query"
+        f" 'KeyPairs[0].PublicKey' --output text --region <SOURCE_REGION> > {name}.pub\n"
+        f"  aws ec2 import-key-pair --key-name {name} --public-key-material fileb://{name}.pub"
+        f" --region {region}",
+    )
+
+
 def new_instance_profile_refused(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     """AWS Backup refuses an EC2 restore naming another instance profile than the backed-up one."""
     return _d(

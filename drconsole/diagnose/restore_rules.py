@@ -9,6 +9,7 @@ from drconsole.diagnose.restore_remedies import (
     ebs_volume_settings,
     engine_version,
     instance_profile_missing,
+    key_pair_missing,
     new_instance_profile_refused,
     pass_role_denied,
     resource_exists,
@@ -239,6 +240,18 @@ LAST_RULES: tuple[Rule, ...] = (
         " invalid. Invalid IAM Instance Profile name",
         "EC2 RunInstances error, https://github.com/CiscoDevNet/cloud-cml/issues/4",
         instance_profile_missing,
+    ),
+    Rule(
+        "key-pair-missing",
+        CauseCode.UNKNOWN,
+        any_of(
+            r"the key ?pair '(?P<key_pair>[^']+)' does not exist",
+            r"invalidkeypair\.notfound",
+        ),
+        "An error occurred (InvalidKeyPair.NotFound) when calling the RunInstances operation: The"
+        " key pair 'aws-key-fast-ai' does not exist",
+        "EC2 RunInstances error, https://github.com/fastai/courses/issues/54",
+        key_pair_missing,
     ),
     Rule(
         "new-instance-profile-refused",

@@ -9,7 +9,8 @@ from drconsole.models import Check, CheckStatus
 
 # Restore checks read where the restore will run (the restoring account and Region) from what
 # the runbook names there: the new names, the roles, the network, the engine version, the key
-# that will encrypt the copy, the instance profile (the copy's metadata names the same one). A
+# that will encrypt the copy, the instance profile and the key pair (the copy's metadata names
+# the same ones). A
 # copy leaves all of them as they are, so one that FAILs before the copy FAILs on it too: the
 # drill starts no copy for a restore it already knows is blocked.
 # Not among them: restore.metadata (judged again on the copy's own restore metadata) and
@@ -23,6 +24,7 @@ COPY_CANNOT_CHANGE = frozenset(
         "restore.engine-version",
         "restore.key",
         "restore.instance-profile",
+        "restore.key-pair",
     }
 )
 

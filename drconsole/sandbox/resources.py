@@ -110,9 +110,10 @@ def ec2_instance(
     image_id: str | None = None,
     name: str = "",
     instance_profile: str = "",
+    key_name: str = "",
 ) -> str:
-    """A running EC2 instance (with the account's instance profile of that name, if given);
-    returns arn:aws:ec2:REGION:ACCOUNT:instance/i-..."""
+    """A running EC2 instance (with the account's instance profile and key pair of those names,
+    if given); returns arn:aws:ec2:REGION:ACCOUNT:instance/i-..."""
     backend = _ec2(account_id, region)
     subnet = backend.get_subnet(subnet_id) if subnet_id else default_subnet(account_id, region)
     groups = list(security_group_ids) or [default_security_group(account_id, region).id]
@@ -127,6 +128,7 @@ def ec2_instance(
         security_group_ids=groups,
         region_name=region,
         tags={"instance": {"Name": name}} if name else {},
+        key_name=key_name or None,
     )
     instance = reservation.instances[0]
     if instance_profile:
@@ -394,6 +396,11 @@ def instance_profile_of(account_id: str, region: str, instance_id: str) -> str:
     association = _ec2(account_id, region).iam_instance_profile_associations.get(instance_id)
     profile = association.iam_instance_profile if association is not None else None
     return str(profile.name) if profile is not None else ""
+
+
+def key_pair_exists(account_id: str, region: str, name: str) -> bool:
+    """Whether the account has an EC2 key pair of that name in the Region."""
+    return name in _ec2(account_id, region).key_pairs
 
 
 def find_instance_profile(account_id: str, name: str) -> Any | None:

@@ -134,6 +134,10 @@ def _ec2_metadata(
     profile = resources.instance_profile_of(account, source_region, instance_id)
     if profile:
         metadata["IamInstanceProfileName"] = profile
+    # And the key pair by name too, though EC2 key pairs are per account and Region: a copy
+    # restored in another account or Region names the source's key pair.
+    if instance.key_name:
+        metadata["KeyName"] = str(instance.key_name)
     if source_region == region:
         metadata["SubnetId"] = instance.subnet_id or ""
         metadata["SecurityGroupIds"] = json.dumps([group.id for group in instance.security_groups])

@@ -60,6 +60,8 @@ MSG_INSTANCE_PROFILE_MISSING = (
     "Value ({name}) for parameter iamInstanceProfile.name is invalid. "
     "Invalid IAM Instance Profile name"
 )
+# EC2 RunInstances' InvalidKeyPair.NotFound for a key pair the account and Region do not have.
+MSG_KEY_PAIR_MISSING = "The key pair '{name}' does not exist"
 # AWS Backup's StatusMessage when its role is denied a call of the restore (for an EC2 restore,
 # most often iam:PassRole on the instance profile's role); the encoded part is made up here.
 MSG_ROLE_NOT_AUTHORIZED = (
@@ -180,11 +182,17 @@ def restore_failure(
 
 def _ec2_failure(account_id: str, region: str, metadata: Metadata, role_arn: str) -> str | None:
     refused = restore_network.ec2_network_failure(account_id, region, metadata)
-    return (
-        refused
-        if refused is not None
-        else _instance_profile_failure(account_id, metadata, role_arn)
-    )
+    if refused is None:
+        refused = _instance_profile_failure(account_id, metadata, role_arn)
+    return refused if refused is not None else _key_pair_failure(account_id, region, metadata)
+
+
+def _key_pair_failure(account_id: str, region: str, metadata: Metadata) -> str | None:
+    """EC2's refusal of a key pair the restoring account and Region do not have."""
+    name = metadata.get("KeyName").strip()
+    if not name or resources.key_pair_exists(account_id, region, name):
+        return None
+    return MSG_KEY_PAIR_MISSING.format(name=name)
 
 
 def _instance_profile_failure(account_id: str, metadata: Metadata, role_arn: str) -> str | None:
@@ -370,6 +378,7 @@ def _build_ec2(account_id: str, region: str, metadata: Metadata, source: str) ->
         security_group_ids=groups,
         image_id=image_id,
         instance_profile=metadata.get("IamInstanceProfileName").strip(),
+        key_name=metadata.get("KeyName").strip(),
     )
 
 
