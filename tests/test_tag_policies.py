@@ -1,0 +1,317 @@
+"""AWS Organizations tag policies of the destination account against the recovery point's tags:
+`dest.tag-policy` in `drconsole check copy` and `drconsole copy` (CLI in a subprocess), and the
+sandbox's copy job, which a tag policy enforced for `backup:recovery-point` refuses."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from drconsole.sandbox.scenarios import start_sandbox
+from drconsole.sandbox.server import SandboxOptions
+from tests.demo_cli import demo_cli_env
+from tests.test_cli_check import Env, as_json, drconsole
+
+CENTRAL = "central-eu-central-1"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
+    home = tmp_path_factory.mktemp("home")
+    env = demo_cli_env(sandbox, info, home)
+    try:
+        yield Env(sandbox, info, env, home / "state")
+    finally:
+        sandbox.stop()
+        sandbox.reset()
+
+
+def cost_center(values: list[str], enforced_for: list[str], key: str = "CostCenter") -> str:
+    return json.dumps(
+        {
+            "tags": {
+                key.lower(): {
+                    "tag_key": {"@@assign": key},
+                    "tag_value": {"@@assign": values},
+                    "enforced_for": {"@@assign": enforced_for},
+                }
+            }
+        }
+    )
+
+
+@contextmanager
+def tag_policies(demo: Env, *attached: tuple[str, str]) -> Iterator[None]:
+    """Tag policies enabled at the root, each (target, content) attached; all undone after."""
+    orgs = demo.sandbox.client("organizations", demo.info.accounts["management"], demo.info.region)
+    root = orgs.list_roots()["Roots"][0]["Id"]
+    orgs.enable_policy_type(RootId=root, PolicyType="TAG_POLICY")
+    made: list[tuple[str, str]] = []
+    try:
+        for n, (target, content) in enumerate(attached):
+            policy = orgs.create_policy(
+                Name=f"tags-{n}", Description="", Type="TAG_POLICY", Content=content
+            )["Policy"]["PolicySummary"]["Id"]
+            orgs.attach_policy(PolicyId=policy, TargetId=root if target == "root" else target)
+            made.append((policy, root if target == "root" else target))
+        yield
+    finally:
+        for policy, target in made:
+            orgs.detach_policy(PolicyId=policy, TargetId=target)
+            orgs.delete_policy(PolicyId=policy)
+        orgs.disable_policy_type(RootId=root, PolicyType="TAG_POLICY")
+
+
+@contextmanager
+def tagged(demo: Env, rp: str, tags: dict[str, str]) -> Iterator[str]:
+    backup = demo.sandbox.client("backup", demo.info.accounts["prod"], demo.info.region)
+    backup.tag_resource(ResourceArn=rp, Tags=tags)
+    try:
+        yield rp
+    finally:
+        backup.untag_resource(ResourceArn=rp, TagKeyList=list(tags))
+
+
+def prod_point(demo: Env, resource_type: str, name: str | None = None) -> str:
+    backup = demo.sandbox.client("backup", demo.info.accounts["prod"], demo.info.region)
+    points = backup.list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    return str(
+        next(
+            p["RecoveryPointArn"]
+            for p in points["RecoveryPoints"]
+            if p["ResourceType"] == resource_type and name in (None, p.get("ResourceName"))
+        )
+    )
+
+
+def ebs_point(demo: Env) -> str:
+    return prod_point(demo, "EBS", "prod-web-data")
+
+
+def check(demo: Env, rp: str, *extra: str) -> tuple[int, dict[str, dict[str, Any]]]:
+    dest = demo.vault("backup", CENTRAL)
+    result = drconsole(
+        demo, "check", "copy", "--recovery-point", rp, "--to", dest,
+        "--delete-after-days", "30", "--json", *extra,
+    )  # fmt: skip
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    return result.returncode, {c["id"]: c for c in as_json(result)["checks"]}
+
+
+def copy_jobs(demo: Env, rp: str) -> list[dict[str, Any]]:
+    backup = demo.sandbox.client("backup", demo.info.accounts["prod"], demo.info.region)
+    jobs: list[dict[str, Any]] = backup.list_copy_jobs()["CopyJobs"]
+    return [j for j in jobs if j["SourceRecoveryPointArn"] == rp]
+
+
+def test_an_enforced_value_the_tag_breaks_fails_before_the_copy_starts(demo: Env) -> None:
+    backup_account = demo.info.accounts["backup"]
+    policy = cost_center(["100", "200*"], ["backup:recovery-point"])
+    with (
+        tag_policies(demo, ("root", policy)),
+        tagged(demo, ebs_point(demo), {"CostCenter": "999"}) as rp,
+    ):
+        code, checks = check(demo, rp)
+        verdict = checks["dest.tag-policy"]
+        assert code == 1
+        assert verdict["status"] == "FAIL", verdict
+        assert verdict["cause"] == "ROLE_PERMISSIONS"
+        assert "CostCenter=999" in verdict["evidence"]
+        assert "100, 200*" in verdict["evidence"]
+        assert backup_account in verdict["evidence"]
+        assert "backup:recovery-point" in verdict["evidence"]
+        snapshot = rp.rsplit("/", 1)[-1]
+        assert (
+            f"aws ec2 create-tags --region {demo.info.region} --resources {snapshot} "
+            "--tags Key=CostCenter,Value=100" in verdict["remediation"]
+        )
+        # Every other check passes: the tag policy alone stops the copy.
+        assert {c["status"] for k, c in checks.items() if k != "dest.tag-policy"} == {"PASS"}
+        before = len(copy_jobs(demo, rp))
+        copied = drconsole(
+            demo, "copy", "--recovery-point", rp, "--to", demo.vault("backup", CENTRAL),
+            "--delete-after-days", "30", "--yes", "--json", "--poll-interval", "0.2",
+        )  # fmt: skip
+        assert copied.returncode == 1, copied.stdout + copied.stderr
+        assert "dest.tag-policy" in copied.stdout + copied.stderr
+        assert len(copy_jobs(demo, rp)) == before  # nothing was started
+
+
+def test_a_compliant_tag_and_an_untagged_point_pass(demo: Env) -> None:
+    policy = cost_center(["100", "200*"], ["backup:*"])
+    with tag_policies(demo, ("root", policy)):
+        with tagged(demo, ebs_point(demo), {"CostCenter": "2001", "Team": "web"}) as rp:
+            code, checks = check(demo, rp)
+            verdict = checks["dest.tag-policy"]
+            assert verdict["status"] == "PASS", verdict
+            assert "comply" in verdict["evidence"] and "backup:*" in verdict["evidence"]
+            assert code == 0, checks
+        # "Enforcement has no effect on resources that are created without tags"
+        code, checks = check(demo, ebs_point(demo))
+        assert checks["dest.tag-policy"]["status"] == "PASS", checks["dest.tag-policy"]
+
+
+def test_a_policy_not_enforced_for_recovery_points_passes(demo: Env) -> None:
+    unenforced = json.dumps(
+        {
+            "tags": {
+                "costcenter": {
+                    "tag_key": {"@@assign": "CostCenter"},
+                    "tag_value": {"@@assign": ["100"]},
+                }
+            }
+        }
+    )
+    others = cost_center(["100"], ["secretsmanager:*", "ec2:instance"], key="Owner")
+    with (
+        tag_policies(demo, ("root", unenforced), ("root", others)),
+        tagged(demo, ebs_point(demo), {"CostCenter": "999", "Owner": "nobody"}) as rp,
+    ):
+        code, checks = check(demo, rp)
+        verdict = checks["dest.tag-policy"]
+        assert verdict["status"] == "PASS", verdict
+        assert "enforces no tag for backup:recovery-point or ec2:snapshot" in verdict["evidence"]
+        assert code == 0
+
+
+def test_tag_policies_disabled_pass(demo: Env) -> None:
+    with tagged(demo, ebs_point(demo), {"CostCenter": "999"}) as rp:
+        _code, checks = check(demo, rp)
+    verdict = checks["dest.tag-policy"]
+    assert verdict["status"] == "PASS", verdict
+    assert "no tag policy applies" in verdict["evidence"]
+
+
+def test_a_tag_key_in_another_case_fails(demo: Env) -> None:
+    policy = cost_center(["100"], ["backup:recovery-point"])
+    with (
+        tag_policies(demo, ("root", policy)),
+        tagged(demo, ebs_point(demo), {"costcenter": "100"}) as rp,
+    ):
+        code, checks = check(demo, rp)
+        verdict = checks["dest.tag-policy"]
+        assert (code, verdict["status"]) == (1, "FAIL"), verdict
+        assert "costcenter=100" in verdict["evidence"] and "case CostCenter" in verdict["evidence"]
+        remedy = verdict["remediation"]
+        assert "delete-tags" in remedy and "Key=costcenter" in remedy
+        assert "Key=CostCenter,Value=100" in remedy
+
+
+def test_the_effective_policy_merges_the_root_and_the_account(demo: Env) -> None:
+    """The root locks the key's case and lists 100; the destination account's own policy
+    appends 300: a 300 passes into the backup account, a 999 does not."""
+    root = json.dumps(
+        {
+            "tags": {
+                "costcenter": {
+                    "tag_key": {
+                        "@@assign": "CostCenter",
+                        "@@operators_allowed_for_child_policies": ["@@none"],
+                    },
+                    "tag_value": {"@@assign": ["100"]},
+                    "enforced_for": {"@@assign": ["backup:recovery-point"]},
+                }
+            }
+        }
+    )
+    account = json.dumps(
+        {
+            "tags": {
+                "CostCenter": {
+                    "tag_key": {"@@assign": "costCENTER"},  # refused by the root's control
+                    "tag_value": {"@@append": ["300"]},
+                }
+            }
+        }
+    )
+    with tag_policies(demo, ("root", root), (demo.info.accounts["backup"], account)):
+        with tagged(demo, ebs_point(demo), {"CostCenter": "300"}) as rp:
+            assert check(demo, rp)[1]["dest.tag-policy"]["status"] == "PASS"
+        with tagged(demo, ebs_point(demo), {"CostCenter": "999"}) as rp:
+            verdict = check(demo, rp)[1]["dest.tag-policy"]
+            assert verdict["status"] == "FAIL" and "100, 300" in verdict["evidence"], verdict
+
+
+def test_an_unreadable_effective_policy_is_unknown_never_pass(demo: Env) -> None:
+    policy = cost_center(["100"], ["backup:recovery-point"])
+    with (
+        tag_policies(demo, ("root", policy)),
+        tagged(demo, ebs_point(demo), {"CostCenter": "100"}) as rp,
+    ):
+        demo.sandbox.fail_operation("organizations:DescribeEffectivePolicy", "denied")
+        try:
+            code, checks = check(demo, rp)
+        finally:
+            demo.sandbox.clear_faults()
+    verdict = checks["dest.tag-policy"]
+    assert (code, verdict["status"]) == (1, "UNKNOWN"), verdict
+    assert "DescribeEffectivePolicy" in verdict["evidence"]
+    assert demo.info.accounts["backup"] in verdict["evidence"]
+
+
+def wait_for(backup: Any, job_id: str) -> dict[str, Any]:
+    for _ in range(200):
+        job: dict[str, Any] = backup.describe_copy_job(CopyJobId=job_id)["CopyJob"]
+        if job["State"] in ("COMPLETED", "FAILED", "PARTIAL"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"copy job {job_id} did not end")
+
+
+def test_the_sandbox_copy_job_fails_on_an_enforced_tag_policy(demo: Env) -> None:
+    """Forced with boto3 past the checks, the copy job FAILS with the tag policy's message;
+    with a compliant tag it completes and the copy keeps the tags."""
+    prod, backup_account, region = (
+        demo.info.accounts["prod"],
+        demo.info.accounts["backup"],
+        demo.info.region,
+    )
+    backup = demo.sandbox.client("backup", prod, region)
+    role = f"arn:aws:iam::{prod}:role/service-role/AWSBackupDefaultServiceRole"
+    dest = demo.vault("backup", CENTRAL)
+    policy = cost_center(["100"], ["backup:recovery-point"])
+    rp = ebs_point(demo)
+    with tag_policies(demo, ("root", policy)):
+        own = demo.sandbox.client("organizations", backup_account, region)
+        effective = own.describe_effective_policy(PolicyType="TAG_POLICY")["EffectivePolicy"]
+        assert json.loads(effective["PolicyContent"]) == {
+            "tags": {
+                "costcenter": {
+                    "tag_key": "CostCenter",
+                    "tag_value": ["100"],
+                    "enforced_for": ["backup:recovery-point"],
+                }
+            }
+        }
+        for tags, state in (
+            ({"CostCenter": "999"}, "FAILED"),
+            ({"CostCenter": "100"}, "COMPLETED"),
+        ):
+            with tagged(demo, rp, tags):
+                started = backup.start_copy_job(
+                    RecoveryPointArn=rp,
+                    SourceBackupVaultName="prod-vault",
+                    DestinationBackupVaultArn=dest,
+                    IamRoleArn=role,
+                    Lifecycle={"DeleteAfterDays": 30},
+                )
+                job = wait_for(backup, started["CopyJobId"])
+            assert job["State"] == state, job
+        failed = [j for j in copy_jobs(demo, rp) if j["State"] == "FAILED"]
+        assert failed[-1]["StatusMessage"] == (
+            "The tag policy does not allow the specified value for the following tag key: "
+            "'CostCenter'."
+        )
+    made = job["DestinationRecoveryPointArn"]
+    central = demo.sandbox.client("backup", backup_account, region)
+    assert central.list_tags(ResourceArn=made)["Tags"] == {"CostCenter": "100"}
+    with pytest.raises(central.exceptions.ClientError, match="EffectivePolicyNotFoundException"):
+        demo.sandbox.client("organizations", backup_account, region).describe_effective_policy(
+            PolicyType="TAG_POLICY"
+        )
