@@ -308,6 +308,8 @@ def test_the_sandbox_copy_job_fails_on_an_enforced_tag_policy(demo: Env) -> None
             "The tag policy does not allow the specified value for the following tag key: "
             "'CostCenter'."
         )
+    explained = drconsole(demo, "explain", failed[-1]["StatusMessage"], "--json")
+    assert json.loads(explained.stdout)["cause"] == "ROLE_PERMISSIONS", explained.stdout
     made = job["DestinationRecoveryPointArn"]
     central = demo.sandbox.client("backup", backup_account, region)
     assert central.list_tags(ResourceArn=made)["Tags"] == {"CostCenter": "100"}
@@ -315,3 +317,35 @@ def test_the_sandbox_copy_job_fails_on_an_enforced_tag_policy(demo: Env) -> None
         demo.sandbox.client("organizations", backup_account, region).describe_effective_policy(
             PolicyType="TAG_POLICY"
         )
+
+
+def test_a_two_hop_routes_second_hop_judges_the_final_accounts_tag_policy(demo: Env) -> None:
+    """backup eu-north-1 -> backup eu-central-1 -> qa: qa's tag policy refuses the tag the
+    copies carry, so the second hop (whose recovery point, not made yet, will carry its
+    source's tags) FAILs as the copy does; the backup account's hop is free of it."""
+    backup_account, dr = demo.info.accounts["backup"], demo.info.dr_region
+    source = demo.sandbox.client("backup", backup_account, dr)
+    points = source.list_recovery_points_by_backup_vault(BackupVaultName="dr-eu-north-1")
+    rds = sorted(
+        (p for p in points["RecoveryPoints"] if p["ResourceType"] == "RDS"),
+        key=lambda p: p["CreationDate"],
+    )
+    rp = rds[-1]["RecoveryPointArn"]
+    policy = cost_center(["100"], ["backup:recovery-point"])
+    source.tag_resource(ResourceArn=rp, Tags={"CostCenter": "999"})
+    try:
+        with tag_policies(demo, (demo.info.accounts["qa"], policy)):
+            result = drconsole(
+                demo, "check", "copy", "--recovery-point", rp, "--to",
+                demo.vault("qa", "qa-vault"), "--json",
+            )  # fmt: skip
+    finally:
+        source.untag_resource(ResourceArn=rp, TagKeyList=["CostCenter"])
+    document = as_json(result)
+    assert document["route"]["hops"] == 2, document["route"]
+    checks = {c["id"]: c for c in document["checks"]}
+    assert checks["dest.tag-policy"]["status"] == "FAIL", checks["dest.tag-policy"]
+    second = checks["hop2.dest.tag-policy"]
+    assert second["status"] == "FAIL", second
+    assert "CostCenter=999" in second["evidence"] and demo.info.accounts["qa"] in second["evidence"]
+    assert result.returncode == 1
