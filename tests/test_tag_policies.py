@@ -349,3 +349,40 @@ def test_a_two_hop_routes_second_hop_judges_the_final_accounts_tag_policy(demo: 
     assert second["status"] == "FAIL", second
     assert "CostCenter=999" in second["evidence"] and demo.info.accounts["qa"] in second["evidence"]
     assert result.returncode == 1
+
+
+def test_drill_plan_names_the_tag_policy_that_stops_a_target(demo: Env, tmp_path: Any) -> None:
+    backup_account, prod, dr = (
+        demo.info.accounts["backup"],
+        demo.info.accounts["prod"],
+        demo.info.dr_region,
+    )
+    source = demo.sandbox.client("backup", backup_account, dr)
+    points = [
+        p["RecoveryPointArn"]
+        for p in source.list_recovery_points_by_backup_vault(BackupVaultName="dr-eu-north-1")[
+            "RecoveryPoints"
+        ]
+        if p.get("ResourceName") == "prod-payments-cluster"
+    ]
+    assert points
+    runbook = tmp_path / "tags.yaml"
+    runbook.write_text(
+        "name: tags\n"
+        "objectives: {rpo: 36h, rto: 2h}\n"
+        f'source: {{account: "{backup_account}", region: {dr}}}\n'
+        f'restore_to: {{account: "{prod}", region: {demo.info.region}, vault: prod-vault}}\n'
+        "targets:\n"
+        f'  - name: db\n    resource: {{account: "{prod}", type: Aurora, '
+        "name: prod-payments-cluster}\n"
+    )
+    for point in points:
+        source.tag_resource(ResourceArn=point, Tags={"CostCenter": "999"})
+    try:
+        with tag_policies(demo, (prod, cost_center(["100"], ["backup:*"]))):
+            planned = drconsole(demo, "drill", "plan", str(runbook))
+    finally:
+        for point in points:
+            source.untag_resource(ResourceArn=point, TagKeyList=["CostCenter"])
+    assert planned.returncode == 1, planned.stdout + planned.stderr
+    assert "dest.tag-policy" in planned.stdout, planned.stdout
