@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from drconsole.checks.facts import Unreadable
+from drconsole.checks.tag_policy import check_tag_policy
 from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
 from tests.demo_cli import demo_cli_env
@@ -386,3 +388,58 @@ def test_drill_plan_names_the_tag_policy_that_stops_a_target(demo: Env, tmp_path
             source.untag_resource(ResourceArn=point, TagKeyList=["CostCenter"])
     assert planned.returncode == 1, planned.stdout + planned.stderr
     assert "dest.tag-policy" in planned.stdout, planned.stdout
+
+
+def judged(policy: str | Unreadable | None, tags: Any, point: str | None = None) -> Any:
+    from dataclasses import replace
+
+    from tests.test_checks_copy import good_facts
+
+    facts = good_facts(dest_tag_policy=policy, recovery_point_tags=tags)
+    if point is not None:
+        facts = replace(facts, recovery_point=replace(facts.recovery_point, arn=point))
+    return check_tag_policy(facts)
+
+
+def effective(values: list[str] | None, enforced_for: list[str], key: str = "CostCenter") -> str:
+    rule: dict[str, Any] = {"tag_key": key, "enforced_for": enforced_for}
+    if values is not None:
+        rule["tag_value"] = values
+    return json.dumps({"tags": {key.lower(): rule}})
+
+
+@pytest.mark.parametrize(
+    ("values", "enforced_for", "tags", "status"),
+    [
+        (["*@example.com"], ["backup:recovery-point"], {"CostCenter": "ops@example.com"}, "PASS"),
+        (["*@example.com"], ["backup:recovery-point"], {"CostCenter": "ops@example.org"}, "FAIL"),
+        (["100"], ["backup:ALL_SUPPORTED"], {"CostCenter": "200"}, "FAIL"),
+        (["100"], ["backup:backup-vault"], {"CostCenter": "200"}, "PASS"),
+        (None, ["backup:*"], {"CostCenter": "anything"}, "PASS"),
+        (None, ["backup:*"], {"COSTCENTER": "anything"}, "FAIL"),
+        (["100"], ["backup:*"], {"Owner": "x"}, "PASS"),
+    ],
+)
+def test_the_verdict_follows_aws_tag_policy_syntax(
+    values: list[str] | None, enforced_for: list[str], tags: dict[str, str], status: str
+) -> None:
+    verdict = judged(effective(values, enforced_for), tuple(tags.items()))
+    assert verdict.status.value == status, verdict
+
+
+def test_an_ebs_copy_is_judged_as_an_ec2_snapshot_too() -> None:
+    point = "arn:aws:ec2:eu-central-1::snapshot/snap-0123456789abcdef0"
+    policy = effective(["100"], ["ec2:snapshot"])
+    assert judged(policy, (("CostCenter", "200"),), point).status.value == "FAIL"
+    managed = "arn:aws:backup:eu-central-1:111111111111:recovery-point:abc"
+    assert judged(policy, (("CostCenter", "200"),), managed).status.value == "PASS"
+
+
+def test_what_cannot_be_read_is_unknown_never_pass() -> None:
+    refused = Unreadable("backup:ListTags", "AccessDeniedException", "no")
+    policy = effective(["100"], ["backup:recovery-point"])
+    assert judged(policy, refused).status.value == "UNKNOWN"
+    assert judged("{not json", ()).status.value == "UNKNOWN"
+    assert judged(json.dumps({"plans": {}}), ()).status.value == "UNKNOWN"
+    # No rule enforced for the copy: the tags are not needed.
+    assert judged(effective(["100"], ["ec2:instance"]), refused).status.value == "PASS"
