@@ -186,8 +186,14 @@ class FactReader(KeyReader, AccessReader):
         return self.once(("vault-tags", arn.arn), lambda: self._read_vault_tags(arn))
 
     def _read_vault_tags(self, arn: VaultArn) -> tuple[tuple[str, str], ...] | Unreadable:
-        backup = self.client("backup", arn.account_id, arn.region)
-        tags = self.read("backup:ListTags", lambda: backup.list_tags(ResourceArn=arn.arn))
+        return self.resource_tags(arn.account_id, arn.region, arn.arn)
+
+    def resource_tags(
+        self, account_id: str, region: str, arn: str
+    ) -> tuple[tuple[str, str], ...] | Unreadable:
+        """backup:ListTags of a vault or recovery point, in its account and Region."""
+        backup = self.client("backup", account_id, region)
+        tags = self.read("backup:ListTags", lambda: backup.list_tags(ResourceArn=arn))
         if isinstance(tags, Unreadable):
             return tags  # unknown, not untagged: an SCP testing them cannot be judged
         if not isinstance(tags, dict):
@@ -379,6 +385,8 @@ def copy_facts_of(
         dest_vault_name=dest.name,
         copy_role_arn=role_arn or default_role_arn(rp.account_id, rp.partition),
         cross_account_enabled=NOT_GATHERED,
+        dest_tag_policy=NOT_GATHERED,
+        recovery_point_tags=NOT_GATHERED,
         source_org=source,
         dest_org=destination,
         dest_vault=NOT_GATHERED,
@@ -417,6 +425,7 @@ def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
             cross_account_enabled=reader.cross_account_enabled(rp.region),
             source_scps=reader.service_control_policies(rp.account_id, base.source_org),
             dest_vault_tags=reader.vault_tags(dest),
+            **tag_policy_facts(reader, base),
         )
     if group == "destination":
         return replace(
@@ -461,10 +470,28 @@ def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
     raise ValueError(f"unknown check group {group!r}")
 
 
+def tag_policy_facts(reader: FactReader, base: CopyFacts) -> dict[str, Any]:
+    """The destination account's effective tag policy and, when one applies, the tags the
+    copy carries there: the recovery point's, read now unless known already (a two-hop
+    route's foreseen copy carries its source's)."""
+    rp = base.recovery_point
+    policy = reader.effective_tag_policy(base.dest_account_id)
+    tags = base.recovery_point_tags
+    if isinstance(policy, str) and not isinstance(tags, tuple):
+        tags = reader.resource_tags(rp.account_id, rp.region, rp.arn)
+    return {"dest_tag_policy": policy, "recovery_point_tags": tags}
+
+
 def merge_groups(base: CopyFacts, gathered: dict[str, CopyFacts]) -> CopyFacts:
     """One CopyFacts holding every group's facts."""
     fields = {
-        "organization": ("cross_account_enabled", "source_scps", "dest_vault_tags"),
+        "organization": (
+            "cross_account_enabled",
+            "source_scps",
+            "dest_vault_tags",
+            "dest_tag_policy",
+            "recovery_point_tags",
+        ),
         "destination": ("dest_vault", "dest_slr_exists"),
         "source": ("source_vault_policy", "source_key", "copy_role", "caller_arn", "pass_role"),
         "route": (

@@ -3,6 +3,8 @@ point that the second one copies."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from drconsole.aws.facts import FactReader, copy_facts_of
 from drconsole.checks.arns import VaultArn
 from drconsole.checks.facts import CopyFacts, RecoveryPointFacts, VaultFacts
@@ -54,5 +56,14 @@ def second_hop_facts(
     `dest` (every other fact NOT_GATHERED). Both hops send the same retention: the one the
     first hop's checks judged."""
     days = first_hop.lifecycle_delete_after_days
-    copy = foreseen_copy(first_hop.recovery_point, intermediate, days)
-    return copy_facts_of(reader, copy, dest, role_arn, days)
+    source = first_hop.recovery_point
+    copy = foreseen_copy(source, intermediate, days)
+    # The copy carries its source's tags ("AWS Backup copies all tags of the original
+    # backup"): the first hop's reading of them, else the source's, read once the second
+    # hop's destination has a tag policy that needs them.
+    tags = first_hop.recovery_point_tags
+    if not isinstance(tags, tuple) and isinstance(
+        reader.effective_tag_policy(dest.account_id), str
+    ):
+        tags = reader.resource_tags(source.account_id, source.region, source.arn)
+    return replace(copy_facts_of(reader, copy, dest, role_arn, days), recovery_point_tags=tags)

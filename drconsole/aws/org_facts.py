@@ -1,10 +1,18 @@
-"""Organization facts: membership, OU paths, service control policies, the global setting."""
+"""Organization facts: membership, OU paths, service control and tag policies, the global
+setting."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from drconsole.aws.answers import INCOMPLETE_ANSWER, first, identified, required, text_of
+from drconsole.aws.answers import (
+    INCOMPLETE_ANSWER,
+    first,
+    identified,
+    required,
+    required_text,
+    text_of,
+)
 from drconsole.aws.reader import BaseReader, pages
 from drconsole.checks.facts import OrgMembership, ScpLevel, Unreadable
 
@@ -139,6 +147,40 @@ class OrgReader(BaseReader):
                 return policy or Unreadable("organizations:DescribePolicy", "Empty", "")
             documents.append((summary.get("Name", summary["Id"]), policy["Content"]))
         return ScpLevel(target, tuple(documents))
+
+    def effective_tag_policy(self, account_id: str) -> str | Unreadable | None:
+        """The account's effective tag policy (JSON), read once; None when none applies (tag
+        policies disabled, or none attached above or at the account)."""
+        return self.once(("tag-policy", account_id), lambda: self._read_tag_policy(account_id))
+
+    def _read_tag_policy(self, account_id: str) -> str | Unreadable | None:
+        # The management account (or a delegated administrator) reads any account's; a member
+        # account reads its own, which drconsole's role in it allows when the former is refused.
+        region = self.sessions.global_region()
+        orgs = self.management_client("organizations", region)
+        answer = self._effective_tag_policy(orgs, TargetId=account_id)
+        if isinstance(answer, Unreadable):
+            own = self._effective_tag_policy(self.client("organizations", account_id, region))
+            if not isinstance(own, Unreadable):
+                return own
+        return answer
+
+    def _effective_tag_policy(self, orgs: Any, **target: str) -> str | Unreadable | None:
+        return self.read(
+            "organizations:DescribeEffectivePolicy",
+            lambda: required_text(
+                required(
+                    orgs.describe_effective_policy(PolicyType="TAG_POLICY", **target),
+                    "EffectivePolicy",
+                    "DescribeEffectivePolicy",
+                ),
+                "PolicyContent",
+                "DescribeEffectivePolicy",
+            ),
+            # No tag policy applies: tag policies disabled, or none attached at the account,
+            # its OUs or the root.
+            missing=("EffectivePolicyNotFoundException", "AWSOrganizationsNotInUseException"),
+        )
 
     def cross_account_enabled(self, region: str) -> bool | Unreadable:
         """isCrossAccountBackupEnabled, from the organization's management account."""

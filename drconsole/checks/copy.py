@@ -44,6 +44,7 @@ from drconsole.checks.key_policy import (
 from drconsole.checks.key_use import with_ebs_use
 from drconsole.checks.pass_role import pass_role_verdict
 from drconsole.checks.recovery_point import check_copy_retention, check_source_status
+from drconsole.checks.tag_policy import check_tag_policy
 from drconsole.checks.undetermined import decide_in, undetermined_check
 from drconsole.models import CauseCode, Check, CheckStatus
 
@@ -387,7 +388,12 @@ def _merge_documents(policies: tuple[tuple[str, str], ...]) -> str:
 
 
 COPY_CHECK_GROUPS: dict[str, tuple[Callable[[CopyFacts], Check], ...]] = {
-    "organization": (check_cross_account_setting, check_same_organization, check_scps),
+    "organization": (
+        check_cross_account_setting,
+        check_same_organization,
+        check_scps,
+        check_tag_policy,
+    ),
     "destination": (
         check_destination_vault,
         check_destination_access_policy,

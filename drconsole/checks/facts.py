@@ -227,6 +227,11 @@ class CopyFacts:
     dynamodb_advanced: bool | Unreadable = False
     # The destination vault's tags, for SCP aws:ResourceTag conditions on CopyIntoBackupVault.
     dest_vault_tags: tuple[tuple[str, str], ...] | Unreadable = ()
+    # The destination account's effective tag policy (DescribeEffectivePolicy's PolicyContent,
+    # JSON; None: no tag policy applies) and the recovery point's tags, which the copy carries
+    # into that account.
+    dest_tag_policy: str | Unreadable | None = None
+    recovery_point_tags: tuple[tuple[str, str], ...] | Unreadable = ()
     intermediate_vaults: tuple[str, ...] = ()  # candidate vault ARNs for a two-hop route
     lifecycle_delete_after_days: int | None = None  # the copy's retention (None: kept forever)
     # The identity that starts the copy in the source account, and whether it may pass the copy

@@ -1,5 +1,6 @@
 """Fixes for AWS Backup's own job messages: a job of the same resource running, a vault that
-does not exist, and a job role that may not read the resource's tags."""
+does not exist, a job role that may not read the resource's tags, and tags a tag policy
+refuses."""
 
 from __future__ import annotations
 
@@ -70,4 +71,23 @@ def list_tags_denied(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         "or attach AWS's managed policy that carries them"
         " (AWSBackupServiceRolePolicyForBackup for backups and copies), then start the job"
         " again.",
+    )
+
+
+def tag_policy_refused(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """An enforced tag policy of the destination account refused the copy's tags."""
+    key = fill(match.group("key") if match is not None else None, "TAG_KEY")
+    return Diagnosis(
+        CauseCode.ROLE_PERMISSIONS,
+        "A copy carries its recovery point's tags into the destination account, and an AWS"
+        " Organizations tag policy there, enforced for backup:recovery-point (or backup:*),"
+        f" does not allow the tag {key} as the recovery point has it (its value, or the case"
+        " of its key).",
+        "Read the destination account's effective tag policy (from the management account):\n"
+        "  aws organizations describe-effective-policy --policy-type TAG_POLICY"
+        " --target-id <DESTINATION_ACCOUNT_ID>\n"
+        f"then retag the recovery point in the source account with an allowed {key} value"
+        " and key case (aws backup tag-resource, or aws ec2 create-tags for an EBS or EC2"
+        " backup), or allow the value in the tag policy, and copy again."
+        " drconsole check copy judges it beforehand (dest.tag-policy).",
     )

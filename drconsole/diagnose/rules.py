@@ -6,6 +6,7 @@ from drconsole.diagnose.copy_access import copy_into_vault_denied
 from drconsole.diagnose.job_remedies import (
     list_tags_denied,
     running_job_same_resource,
+    tag_policy_refused,
     vault_does_not_exist,
 )
 from drconsole.diagnose.key_remedies import (
@@ -209,6 +210,19 @@ COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
         "AWS Backup's EventBridge guide, Copy Job FAILED example (EC2)"
         " (https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html)",
         list_tags_denied,
+    ),
+    Rule(
+        "tag-policy-refused",
+        CauseCode.ROLE_PERMISSIONS,
+        _p(
+            r"tag policy does not allow the specified (?:value|case) for the following tag key:"
+            r" '(?P<key>[^']*)'",
+        ),
+        "The tag policy does not allow the specified value for the following tag key:"
+        " 'CostCenter'.",
+        "EC2's TagPolicyViolation in field reports (runs-on/runs-on#485); AWS Backup's own copy"
+        " job wording for it is not published",
+        tag_policy_refused,
     ),
     Rule(
         "service-concurrency-limit",

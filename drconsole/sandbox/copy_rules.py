@@ -26,6 +26,7 @@ from drconsole.sandbox.access import (
     service_linked_role_arn,
     service_linked_role_exists,
 )
+from drconsole.sandbox.tag_policies import copy_refusal
 
 RDS_FAMILY = frozenset({"RDS", "Aurora", "DocumentDB", "Neptune"})
 # Resource types whose backups AWS Backup encrypts itself with the vault key ("full AWS Backup
@@ -113,6 +114,10 @@ class CopyAttempt:
     delete_after_days: int | None = None
     dest_vault_min_retention_days: int | None = None
     dest_vault_max_retention_days: int | None = None
+    # The recovery point's ARN and tags: a copy carries its tags into the destination account,
+    # whose enforced tag policies judge them.
+    recovery_point_arn: str = ""
+    recovery_point_tags: tuple[tuple[str, str], ...] = ()
 
     @property
     def cross_account(self) -> bool:
@@ -200,8 +205,14 @@ def copy_failure(attempt: CopyAttempt) -> str | None:
     if not retention_fits_vault_lock(attempt):
         return MSG_RETENTION_OUT_OF_RANGE
     if attempt.cross_account:
-        return _source_key_failure(attempt, managed)
-    return None
+        refusal = _source_key_failure(attempt, managed)
+        if refusal is not None:
+            return refusal
+    # The copy is created, with its tags, in the destination account: an enforced tag policy
+    # there refuses tags it does not allow (same account or not).
+    return copy_refusal(
+        attempt.dest_account_id, attempt.recovery_point_arn, dict(attempt.recovery_point_tags)
+    )
 
 
 def _cross_account_refusal(attempt: CopyAttempt, managed: bool) -> str | None:

@@ -94,6 +94,7 @@ class Sandbox:
             rds_api,
             restore_access,
             sts_mfa,
+            tag_policies,
         )
         from .knobs import KnobsMiddleware
 
@@ -104,6 +105,7 @@ class Sandbox:
         moto_dispatch.install()
         org_reads.install()
         sts_mfa.install()
+        tag_policies.install()
         rds_api.install()
         restore_access.install()
         engine.configure(self.options)

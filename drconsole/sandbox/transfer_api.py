@@ -130,6 +130,8 @@ class TransferApiMixin(JobsApiMixin):
                 delete_after_days=lifecycle.get("DeleteAfterDays"),
                 dest_vault_min_retention_days=_lock_bound(dest_vault, "min_retention_days"),
                 dest_vault_max_retention_days=_lock_bound(dest_vault, "max_retention_days"),
+                recovery_point_arn=point.arn,
+                recovery_point_tags=tuple(sorted(self._point_tags(point.arn).items())),
             )
             refusal = rules("copy_rules").copy_start_error(attempt)
             if refusal is not None:
@@ -158,11 +160,21 @@ class TransferApiMixin(JobsApiMixin):
                     "IamRoleArn": role_arn,
                     "IsParent": False,
                 },
-                self._copy_completion(point, dest_account, dest_region, dest_vault_name, lifecycle),
+                self._copy_completion(
+                    point,
+                    (dest_account, dest_region, dest_vault_name),
+                    lifecycle,
+                    dict(attempt.recovery_point_tags),
+                ),
                 failure,
             )
             self._remember("copy", inputs, job)
             return self._copy_started(job)
+
+    def _point_tags(self, point_arn: str) -> dict[str, str]:
+        """The recovery point's tags (TagResource on its ARN), which its copy carries."""
+        tags: dict[str, str] = self.sandbox.tagger.get_tag_dict_for_resource(point_arn)
+        return tags
 
     def _check_copy_quota(self, dest_region: str) -> None:
         running = [
@@ -183,12 +195,14 @@ class TransferApiMixin(JobsApiMixin):
     @staticmethod
     def _copy_completion(
         source: point_records.RecoveryPoint,
-        dest_account: str,
-        dest_region: str,
-        dest_vault_name: str,
+        destination: tuple[str, str, str],
         lifecycle: dict[str, Any],
+        tags: dict[str, str],
     ) -> Callable[[engine.Job], None]:
-        """The side effect of a completed copy: the destination recovery point."""
+        """The side effect of a completed copy: the destination recovery point, with the
+        source's tags ("AWS Backup copies all tags of the original backup", Copying tags onto
+        backups)."""
+        dest_account, dest_region, dest_vault_name = destination
 
         def complete(job: engine.Job) -> None:
             backend = store.backend_for(dest_account, dest_region)
@@ -223,6 +237,10 @@ class TransferApiMixin(JobsApiMixin):
                 move_to_cold_after_days=lifecycle.get("MoveToColdStorageAfterDays"),
             )
             backend.add_point(copy)
+            if tags:
+                backend.tagger.tag_resource(
+                    copy.arn, [{"Key": k, "Value": v} for k, v in tags.items()]
+                )
             job.results["DestinationRecoveryPointArn"] = copy.arn
 
         return complete
