@@ -26,6 +26,7 @@ from drconsole.sandbox.access import (
     service_linked_role_arn,
     service_linked_role_exists,
 )
+from drconsole.sandbox.option_groups import MSG_TARGET_OPTION_GROUP
 
 RDS_FAMILY = frozenset({"RDS", "Aurora", "DocumentDB", "Neptune"})
 # Resource types whose backups AWS Backup encrypts itself with the vault key ("full AWS Backup
@@ -113,6 +114,9 @@ class CopyAttempt:
     delete_after_days: int | None = None
     dest_vault_min_retention_days: int | None = None
     dest_vault_max_retention_days: int | None = None
+    # The persistent or permanent options of an RDS DB snapshot's option group that the
+    # destination Region has no option group of that name holding (sandbox/option_groups.py).
+    missing_options: tuple[str, ...] = ()
 
     @property
     def cross_account(self) -> bool:
@@ -199,6 +203,8 @@ def copy_failure(attempt: CopyAttempt) -> str | None:
             return MSG_KMS_KEY_UNUSABLE
     if not retention_fits_vault_lock(attempt):
         return MSG_RETENTION_OUT_OF_RANGE
+    if attempt.cross_region and attempt.missing_options:
+        return MSG_TARGET_OPTION_GROUP.format(options=", ".join(attempt.missing_options))
     if attempt.cross_account:
         return _source_key_failure(attempt, managed)
     return None

@@ -130,6 +130,9 @@ class TransferApiMixin(JobsApiMixin):
                 delete_after_days=lifecycle.get("DeleteAfterDays"),
                 dest_vault_min_retention_days=_lock_bound(dest_vault, "min_retention_days"),
                 dest_vault_max_retention_days=_lock_bound(dest_vault, "max_retention_days"),
+                missing_options=rules("option_groups").missing_lasting_options(
+                    point, dest_account, dest_region
+                ),
             )
             refusal = rules("copy_rules").copy_start_error(attempt)
             if refusal is not None:
@@ -221,6 +224,7 @@ class TransferApiMixin(JobsApiMixin):
                 iam_role_arn=job.fields["IamRoleArn"],
                 delete_after_days=lifecycle.get("DeleteAfterDays"),
                 move_to_cold_after_days=lifecycle.get("MoveToColdStorageAfterDays"),
+                option_group=rules("option_groups").copied_option_group(source, dest_region),
             )
             backend.add_point(copy)
             job.results["DestinationRecoveryPointArn"] = copy.arn
