@@ -59,17 +59,16 @@ def check_option_group(facts: CopyFacts) -> Check:
     missing = tuple(option for option in lasting if there is None or option not in there)
     if missing:
         return _copy_fails(facts, group, (lasting, missing), there is not None)
+    # Prepared: the copy works. It carries the default option group all the same, so its
+    # restore names the prepared one (the restore form's OptionGroupName).
     return Check(
         cid,
         title,
-        CheckStatus.WARN,
+        CheckStatus.PASS,
         f"option group {group.name} holds persistent or permanent option(s) "
-        f"{', '.join(group.lasting_options)}, and account {facts.dest_account_id} has an "
-        f"option group {group.name} holding them in {facts.dest_region}: the copy works, but "
-        "AWS Backup gives it the default option group",
-        CauseCode.RDS_OPTION_GROUP,
-        f"Restore the copy with that option group: drconsole restore --recovery-point "
-        f"<COPY_ARN> --metadata OptionGroupName={group.name}",
+        f"{', '.join(lasting)}, and account {facts.dest_account_id} has an option group "
+        f"{group.name} holding them in {facts.dest_region}; AWS Backup gives the copy the "
+        f"default option group: restore it with OptionGroupName={group.name}",
     )
 
 
