@@ -643,7 +643,7 @@ CASES = [
          create_the_vault, repair_is="by hand: vault created with CMK and policy"),
     Case("source key disabled", CauseCode.KMS_KEY_UNUSABLE, meet_disabled_source_key,
          enable_source_key, repair_is="by hand: kms enable-key"),
-    Case("RDS option group with a persistent option across Regions", CauseCode.RDS_OPTION_GROUP,
+    Case("RDS option group across Regions", CauseCode.RDS_OPTION_GROUP,
          meet_option_group_across_regions, option_group_in_destination,
          repair_is="by hand: option group made in the destination Region"),
     # AWS publishes no wording for StartCopyJob's refusal of an EXPIRED point: explain says
