@@ -172,3 +172,22 @@ def test_an_option_group_made_in_the_destination_region_lets_the_copy_complete(
     assert the_check(report)["status"] == "PASS" and code == 0, the_check(report)
     result = drconsole(demo, "copy", "--recovery-point", rp, "--to", prod_dr_vault(demo), "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_drill_plan_stops_the_target_before_anything_starts(
+    demo: Env, timezone_point: str, tmp_path: Path
+) -> None:
+    prod, region, dr = demo.info.accounts["prod"], demo.info.region, demo.info.dr_region
+    runbook = tmp_path / "ledger.yaml"
+    runbook.write_text(
+        f"""name: ledger
+source: {{account: "{prod}", region: {region}, vault: prod-vault}}
+restore_to: {{account: "{prod}", region: {dr}, vault: prod-vault}}
+targets:
+  - name: ledger
+    resource: {{account: "{prod}", type: RDS, name: ledger}}
+"""
+    )
+    result = drconsole(demo, "--read-only", "drill", "plan", str(runbook), "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "RDS_OPTION_GROUP" in result.stdout and CHECK_ID in result.stdout, result.stdout
