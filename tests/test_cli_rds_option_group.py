@@ -172,6 +172,14 @@ def test_an_option_group_made_in_the_destination_region_lets_the_copy_complete(
     assert the_check(report)["status"] == "PASS" and code == 0, the_check(report)
     result = drconsole(demo, "copy", "--recovery-point", rp, "--to", prod_dr_vault(demo), "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
+    # As AWS documents it, the copy carries the engine's default option group, not vault-tz.
+    backup = demo.sandbox.client("backup", prod, demo.info.dr_region)
+    listed = backup.list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    copy = next(p for p in listed["RecoveryPoints"] if p["ResourceName"] == "vault-db")
+    snapshot_id = copy["RecoveryPointArn"].split(":snapshot:")[1]
+    rds = demo.sandbox.client("rds", prod, demo.info.dr_region)
+    described = rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot_id)["DBSnapshots"][0]
+    assert described["OptionGroupName"].startswith("default:oracle-ee-"), described
 
 
 def test_drill_plan_stops_the_target_before_anything_starts(

@@ -218,7 +218,7 @@ class JobsApiMixin:
                         iam_role_arn=role_arn,
                         delete_after_days=lifecycle.get("DeleteAfterDays"),
                         option_group=store.option_group_of(
-                            account, region, resource_type, point_arn, resource_arn
+                            region, resource_type, point_arn, resource_arn
                         ),
                     )
                 )

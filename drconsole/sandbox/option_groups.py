@@ -40,19 +40,27 @@ def _instance_of(resource_arn: str) -> Any | None:
     return resources.find_db_instance(parts[4], parts[3], _db_identifier(resource_arn))
 
 
-def snapshot_option_group(account_id: str, region: str, resource_arn: str) -> str | None:
-    """The option group a DB snapshot of the DB instance `resource_arn` carries: the instance's
-    (None: not a DB instance of the sandbox)."""
-    database = resources.find_db_instance(account_id, region, _db_identifier(resource_arn))
-    return str(database.option_group_name) if database is not None else None
+def snapshot_option_group(region: str, resource_arn: str) -> str | None:
+    """The option group of a DB snapshot of the DB instance `resource_arn` held in `region`:
+    the instance's in its own Region, the engine's default one in another (a copy: AWS Backup
+    passes no option group across Regions). None: not a DB instance of the sandbox."""
+    if resource_arn.split(":")[3:4] == [region]:
+        database = _instance_of(resource_arn)
+        return str(database.option_group_name) if database is not None else None
+    return _default_group(resource_arn)
 
 
 def copied_option_group(source: RecoveryPoint, dest_region: str) -> str | None:
     """The option group of a copy of `source` made in `dest_region`: its own within the Region,
-    the engine's default one across Regions (AWS Backup passes no option group)."""
+    the engine's default one across Regions."""
     if source.option_group is None or source.region == dest_region:
         return source.option_group
-    database = _instance_of(source.resource_arn)
+    return _default_group(source.resource_arn)
+
+
+def _default_group(resource_arn: str) -> str | None:
+    """The engine's default option group of the DB instance `resource_arn` (None: unknown)."""
+    database = _instance_of(resource_arn)
     if database is None:
         return None
     semantic = str(database.engine_version).split(".")
