@@ -132,7 +132,9 @@ def test_a_forced_copy_job_fails_with_rds_message_that_explain_classifies(
     message = "The snapshot requires a target option group with the following options: [Timezone]"
     assert (job["State"], job["StatusMessage"]) == ("FAILED", message)
     explained = drconsole(demo, "explain", message, "--json")
-    assert json.loads(explained.stdout)["cause"] == "RDS_OPTION_GROUP", explained.stdout
+    diagnosis = json.loads(explained.stdout)
+    assert diagnosis["cause"] == "RDS_OPTION_GROUP", explained.stdout
+    assert "--options OptionName=Timezone" in diagnosis["remediation"], diagnosis
 
 
 def test_an_unreadable_snapshot_is_unknown_never_pass(demo: Env, timezone_point: str) -> None:
