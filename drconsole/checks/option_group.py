@@ -73,8 +73,15 @@ def check_option_group(facts: CopyFacts) -> Check:
 
 
 def _source(facts: CopyFacts) -> str:
+    """The DB snapshot judged: the recovery point's own, or a foreseen copy's original."""
     rp = facts.recovery_point
     return rp.copied_from or rp.arn
+
+
+def _source_place(facts: CopyFacts) -> tuple[str, str]:
+    """The account and Region of the DB snapshot judged."""
+    parts = _source(facts).split(":")
+    return parts[4] or facts.recovery_point.account_id, parts[3]
 
 
 def _copy_fails(
@@ -87,7 +94,7 @@ def _copy_fails(
     lacks."""
     cid, title = CHECK
     lasting, missing = options
-    rp = facts.recovery_point
+    source_account, source_region = _source_place(facts)
     account, region = facts.dest_account_id, facts.dest_region
     where = (
         f"account {account}'s option group {group.name} in {region} lacks {', '.join(missing)}"
@@ -105,17 +112,13 @@ def _copy_fails(
         CauseCode.RDS_OPTION_GROUP,
         f"{_create_there(facts, group, missing, partial)}\nthen start the copy, and "
         f"restore the copy with --metadata OptionGroupName={group.name}. Or restore the "
-        f"snapshot where it is (account {rp.account_id}, Region {rp.region}), or copy it with "
+        f"snapshot where it is (account {source_account}, Region {source_region}), or copy it with "
         f"RDS itself: aws rds copy-db-snapshot --source-db-snapshot-identifier {_source(facts)} "
         f"--target-db-snapshot-identifier <NAME> --option-group-name {group.name} "
-        f"--source-region {_source_region(facts)} --region {region} (in account {account}, "
+        f"--source-region {source_region} --region {region} (in account {account}, "
         "with the option group made first).",
         details=(("option_group", group.name), ("missing_options", ",".join(missing))),
     )
-
-
-def _source_region(facts: CopyFacts) -> str:
-    return _source(facts).split(":")[3]
 
 
 def _create_there(
@@ -124,14 +127,14 @@ def _create_there(
     """The commands that make the option group (or add its missing options) in the destination
     account and Region, run there."""
     account, region = facts.dest_account_id, facts.dest_region
-    source = _source(facts).split(":")
-    partition, source_account = source[1], source[4]
+    source_account, source_region = _source_place(facts)
+    partition = _source(facts).split(":")[1]
     adds = " ".join(f"OptionName={option}" for option in missing)
     add = (
         f"  aws rds add-option-to-option-group --option-group-name {group.name} --options "
         f"{adds} --apply-immediately --region {region}  (with the settings the source group's "
         f"options have: aws rds describe-option-groups --option-group-name {group.name} "
-        f"--region {source[3]} in account {source_account})"
+        f"--region {source_region} in account {source_account})"
     )
     if partial:
         return f"In account {account}, add the missing option(s) to {group.name}:\n{add}"
@@ -139,7 +142,7 @@ def _create_there(
         return (
             f"In account {account}, copy the option group into {region}:\n"
             f"  aws rds copy-option-group --source-option-group-identifier "
-            f"arn:{partition}:rds:{source[3]}:{source_account}:og:{group.name} "
+            f"arn:{partition}:rds:{source_region}:{source_account}:og:{group.name} "
             f"--target-option-group-identifier {group.name} --target-option-group-description "
             f"'DR copy of {group.name}' --region {region}"
         )
