@@ -35,6 +35,7 @@ from drconsole.sandbox.scenarios.vaults import create_vault, org_wide_access_pol
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.sandbox.store import seed_recovery_point
 from tests.policies import trusting
+from tests.rds_option_groups import TIMEZONE, backed_up_database, option_group
 
 # The AWS managed restore policies in the `aws` partition (the sandbox's).
 RESTORE_POLICY_ARN, S3_RESTORE_POLICY_ARN = restore_policy_arns("S3", "aws")
@@ -568,6 +569,22 @@ def meet_expired_point(world: World) -> tuple[str, str]:
     return not_ready("EXPIRED")(world), world.vault_arn("backup", "central-eu-central-1")
 
 
+def meet_option_group_across_regions(world: World) -> tuple[str, str]:
+    """An Oracle DB snapshot whose option group holds Timezone (persistent), copied into prod's
+    vault in the DR Region, where prod has no such option group."""
+    prod = world.account("prod")
+    option_group(world.client("rds", prod), "agreement-tz", TIMEZONE)
+    rp = backed_up_database(world.sandbox, prod, world.info.region, "agreement-db", "agreement-tz")
+    return rp, world.vault_arn("prod", "prod-vault", world.info.dr_region)
+
+
+def option_group_in_destination(world: World, report: CheckReport) -> tuple[str, str]:
+    """The remedy: the same option group made in the destination account and Region."""
+    rds = world.client("rds", report.facts.dest_account_id, report.facts.dest_region)
+    option_group(rds, "agreement-tz", TIMEZONE)
+    return report.recovery_point_arn, str(report.destination)
+
+
 def newest_completed(world: World, report: CheckReport) -> tuple[str, str]:
     """The remedy: the resource's newest COMPLETED recovery point."""
     return newest(world, "prod", "prod-vault", "EBS", "prod-web-data"), str(report.destination)
@@ -626,6 +643,9 @@ CASES = [
          create_the_vault, repair_is="by hand: vault created with CMK and policy"),
     Case("source key disabled", CauseCode.KMS_KEY_UNUSABLE, meet_disabled_source_key,
          enable_source_key, repair_is="by hand: kms enable-key"),
+    Case("RDS option group across Regions", CauseCode.RDS_OPTION_GROUP,
+         meet_option_group_across_regions, option_group_in_destination,
+         repair_is="by hand: option group made in the destination Region"),
     # AWS publishes no wording for StartCopyJob's refusal of an EXPIRED point: explain says
     # UNKNOWN rather than guess at the sandbox's own.
     Case("recovery point EXPIRED", CauseCode.UNSUPPORTED_COPY_ROUTE, meet_expired_point,

@@ -140,6 +140,7 @@ SANDBOX_CAUSES = {
     "MSG_RETENTION_OUT_OF_RANGE": CauseCode.VAULT_LOCK_RETENTION,
     "MSG_ROLE_CANNOT_BE_ASSUMED": CauseCode.ROLE_PERMISSIONS,
     "MSG_SLR_CANNOT_BE_ASSUMED": CauseCode.SERVICE_LINKED_ROLE_MISSING,
+    "MSG_TARGET_OPTION_GROUP": CauseCode.RDS_OPTION_GROUP,
     # The sandbox marks this wording as unconfirmed; no cause code covers a missing vault.
     "MSG_DEST_VAULT_NOT_FOUND": CauseCode.UNKNOWN,
 }
@@ -151,6 +152,7 @@ SANDBOX_FILL = {
     "role_arn": "arn:aws:iam::444444444444:role/aws-service-role/backup.amazonaws.com/"
     "AWSServiceRoleForBackup",
     "vault_name": "dr-vault",
+    "options": "TDE, Timezone",
 }
 
 

@@ -26,6 +26,7 @@ from drconsole.aws.answers import (
 )
 from drconsole.aws.fastparse import utc_timestamp
 from drconsole.aws.key_reader import KeyReader
+from drconsole.aws.option_groups import OptionGroupReader
 from drconsole.aws.reader import pages
 from drconsole.aws.restore_access import AccessReader
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
@@ -50,7 +51,7 @@ IN_FLIGHT_STATES = ("CREATED", "RUNNING")
 COPY_GROUPS = ("organization", "destination", "source", "route")
 
 
-class FactReader(KeyReader, AccessReader):
+class FactReader(KeyReader, AccessReader, OptionGroupReader):
     """Every read the copy and restore checks need."""
 
     # Both accounts' memberships are read at once (two calls); a reader that already knows
@@ -457,6 +458,13 @@ def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
             base,
             job_load=reader.job_load(rp, base.dest_region),
             marketplace_product_codes=reader.marketplace_codes(rp),
+            # What a copy into another Region needs of the DB snapshot's option group; not
+            # asked of a copy that stays in the Region (the snapshot keeps its group).
+            snapshot_option_group=(
+                reader.snapshot_option_group(rp, base.dest_account_id, base.dest_region)
+                if base.cross_region
+                else None
+            ),
             # As drconsole copy chooses: the destination account in the source Region first
             # (the cross-account hop stays in one Region), else the source account in the
             # destination Region.
@@ -497,6 +505,7 @@ def merge_groups(base: CopyFacts, gathered: dict[str, CopyFacts]) -> CopyFacts:
         "route": (
             "job_load",
             "marketplace_product_codes",
+            "snapshot_option_group",
             "intermediate_vaults",
         ),
     }

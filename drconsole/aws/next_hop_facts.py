@@ -42,6 +42,10 @@ def foreseen_copy(
         storage_class="WARM",
         source_vault_arn=source.vault_arn,
         creation_date=source.creation_date,
+        # The copy's DB snapshot is read where it comes from: RDS names no snapshot before the
+        # first hop ends. A copy within one Region keeps its option group (what AWS Backup
+        # does with it across accounts is not documented).
+        copied_from=source.copied_from or source.arn,
     )
 
 

@@ -101,7 +101,7 @@ READ_OPERATIONS: dict[str, frozenset[str]] = {
         DescribeDBClusters DescribeDBClusterSnapshots DescribeDBInstances DescribeDBSnapshots
         DescribeDBSubnetGroups DescribeOptionGroups DescribeDBParameterGroups
         DescribeDBClusterParameterGroups DescribeOrderableDBInstanceOptions
-        DescribeDBEngineVersions ListTagsForResource
+        DescribeDBEngineVersions DescribeOptionGroupOptions ListTagsForResource
         """
     ),
     "dynamodb": _names(

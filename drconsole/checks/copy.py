@@ -42,6 +42,7 @@ from drconsole.checks.key_policy import (
     key_use_gaps,
 )
 from drconsole.checks.key_use import with_ebs_use
+from drconsole.checks.option_group import check_option_group
 from drconsole.checks.pass_role import pass_role_verdict
 from drconsole.checks.recovery_point import check_copy_retention, check_source_status
 from drconsole.checks.tag_policy import check_tag_policy
@@ -408,7 +409,7 @@ COPY_CHECK_GROUPS: dict[str, tuple[Callable[[CopyFacts], Check], ...]] = {
         check_copy_role,
         check_copy_pass_role,
     ),
-    "route": (check_route, check_running_jobs),
+    "route": (check_route, check_option_group, check_running_jobs),
 }
 
 

@@ -103,6 +103,10 @@ class RecoveryPointFacts:
     # without a key ARN (an AMI, whose snapshots each have their own key).
     encryption_key_type: str = ""
     is_encrypted: bool | None = None
+    # A foreseen copy (a two-hop route's second hop, before the first has made it): the ARN of
+    # the recovery point it will be copied from, whose DB snapshot is the one read for what
+    # the copy carries ("" : the point exists and is read itself).
+    copied_from: str = ""
 
     @property
     def copied_from_region(self) -> str:
@@ -194,6 +198,30 @@ class ScpLevel:
 
 
 @dataclass(frozen=True, slots=True)
+class SnapshotOptionGroup:
+    """The option group an RDS DB snapshot carries, and what a copy into another Region needs
+    of it: its persistent or permanent options, and the option group of the same name where
+    the copy is made."""
+
+    name: str
+    # The persistent or permanent options of the group (TDE, Timezone, OLS...), which a DB
+    # snapshot copied into another Region needs a target option group to hold.
+    lasting_options: tuple[str, ...] | Unreadable = ()
+    other_options: tuple[str, ...] = ()
+    engine: str = ""
+    major_engine_version: str = ""
+    # The options of the option group of that name in the destination account and Region
+    # (None: there is none; also None, unasked, when the group has no lasting option).
+    destination_options: tuple[str, ...] | Unreadable | None = None
+
+    @property
+    def default(self) -> bool:
+        """True for an engine's default option group (default:<engine>-<major version>), which
+        every Region has."""
+        return self.name.startswith("default:")
+
+
+@dataclass(frozen=True, slots=True)
 class CopyJobLoad:
     """Copy jobs already in flight that this copy competes with."""
 
@@ -222,6 +250,9 @@ class CopyFacts:
     copy_role: RoleFacts | Unreadable | None  # None: the role does not exist
     job_load: CopyJobLoad | Unreadable
     marketplace_product_codes: tuple[str, ...] | Unreadable = ()
+    # The option group of the RDS DB snapshot, read for a copy into another Region only (None:
+    # not read, or the recovery point is no DB instance snapshot or carries no option group).
+    snapshot_option_group: SnapshotOptionGroup | Unreadable | None = None
     # The source Region's DynamoDB advanced-features setting: not read for the verdicts, which
     # rest on the recovery point's ARN (a backup keeps the features it was made with).
     dynamodb_advanced: bool | Unreadable = False

@@ -31,19 +31,32 @@ def marketplace_ami(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     )
 
 
+# RDS's list of the options a DB snapshot needs where it is copied: "...options: [Timezone]".
+NEEDED_OPTIONS = re.compile(r"following options:\s*\[([^\]]*)\]")
+
+
 def rds_option_group(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     region = fill(facts.region(1) or facts.region(0), "DESTINATION_REGION")
+    listed = NEEDED_OPTIONS.search(facts.text)
+    needed = [name.strip() for name in listed.group(1).split(",") if name.strip()] if listed else []
+    options = " ".join(f"OptionName={name}" for name in needed) or "OptionName=<OPTION>"
     return _d(
         CauseCode.RDS_OPTION_GROUP,
         "The DB snapshot uses a custom option group, and RDS option groups are not copied across"
-        " Regions, so the copy (or a restore of it) cannot bring the option group along.",
+        " Regions, so the copy (or a restore of it) cannot bring the option group along."
+        + (
+            f" Its persistent option(s) {', '.join(needed)} must be in an option group of the"
+            " same name in the destination Region before the copy can succeed."
+            if needed
+            else ""
+        ),
         f"Create an equivalent option group in the destination Region {region}, then name it when"
         " restoring:\n"
         "  aws rds create-option-group --option-group-name <NAME> --engine-name <ENGINE>"
         " --major-engine-version <VERSION> --option-group-description 'DR copy'"
         f" --region {region}\n"
-        "  aws rds add-option-to-option-group --option-group-name <NAME> --options"
-        f" OptionName=<OPTION> --region {region}\n"
+        f"  aws rds add-option-to-option-group --option-group-name <NAME> --options {options}"
+        f" --region {region}\n"
         "  drconsole restore --recovery-point <COPY_ARN> --metadata OptionGroupName=<NAME>",
     )
 

@@ -25,6 +25,7 @@ from drconsole.checks.facts import (
     RecoveryPointFacts,
     RoleFacts,
     ScpLevel,
+    SnapshotOptionGroup,
     Unreadable,
     VaultFacts,
 )
@@ -261,4 +262,13 @@ class SharedFacts(RestoreFactReader):
         """The AMI's Marketplace product codes, read once per recovery point."""
         return self.once(
             ("marketplace", rp.arn), lambda: super(SharedFacts, self).marketplace_codes(rp)
+        )
+
+    def snapshot_option_group(
+        self, rp: RecoveryPointFacts, dest_account: str, dest_region: str
+    ) -> SnapshotOptionGroup | Unreadable | None:
+        """The DB snapshot's option group, read once per recovery point and destination."""
+        return self.once(
+            ("option-group", rp.copied_from or rp.arn, dest_account, dest_region),
+            lambda: super(SharedFacts, self).snapshot_option_group(rp, dest_account, dest_region),
         )

@@ -27,6 +27,7 @@ from drconsole.sandbox.access import (
     service_linked_role_exists,
 )
 from drconsole.sandbox.tag_policies import copy_refusal
+from drconsole.sandbox.option_groups import MSG_TARGET_OPTION_GROUP
 
 RDS_FAMILY = frozenset({"RDS", "Aurora", "DocumentDB", "Neptune"})
 # Resource types whose backups AWS Backup encrypts itself with the vault key ("full AWS Backup
@@ -118,6 +119,9 @@ class CopyAttempt:
     # whose enforced tag policies judge them.
     recovery_point_arn: str = ""
     recovery_point_tags: tuple[tuple[str, str], ...] = ()
+    # The persistent or permanent options of an RDS DB snapshot's option group that the
+    # destination Region has no option group of that name holding (sandbox/option_groups.py).
+    missing_options: tuple[str, ...] = ()
 
     @property
     def cross_account(self) -> bool:
@@ -204,6 +208,8 @@ def copy_failure(attempt: CopyAttempt) -> str | None:
             return MSG_KMS_KEY_UNUSABLE
     if not retention_fits_vault_lock(attempt):
         return MSG_RETENTION_OUT_OF_RANGE
+    if attempt.cross_region and attempt.missing_options:
+        return MSG_TARGET_OPTION_GROUP.format(options=", ".join(attempt.missing_options))
     if attempt.cross_account:
         refusal = _source_key_failure(attempt, managed)
         if refusal is not None:

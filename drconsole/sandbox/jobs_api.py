@@ -217,6 +217,9 @@ class JobsApiMixin:
                         size_bytes=size,
                         iam_role_arn=role_arn,
                         delete_after_days=lifecycle.get("DeleteAfterDays"),
+                        option_group=store.option_group_of(
+                            region, resource_type, point_arn, resource_arn
+                        ),
                     )
                 )
 

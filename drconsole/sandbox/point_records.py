@@ -42,6 +42,8 @@ class RecoveryPoint:
     vault_type: str = "BACKUP_VAULT"
     encryption_key_type: str | None = None
     is_encrypted: bool | None = None
+    # An RDS DB snapshot's OptionGroupName (None: not a DB instance snapshot of the sandbox).
+    option_group: str | None = None
     # (the mutable fields it was made from, the JSON of this point in a list page)
     _listed: tuple[tuple[Any, ...], str] | None = field(
         default=None, init=False, repr=False, compare=False

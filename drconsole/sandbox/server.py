@@ -90,6 +90,7 @@ class Sandbox:
             key_accounts,
             kms_cross_account,
             moto_dispatch,
+            option_groups,
             org_reads,
             rds_api,
             restore_access,
@@ -107,6 +108,7 @@ class Sandbox:
         sts_mfa.install()
         tag_policies.install()
         rds_api.install()
+        option_groups.install()
         restore_access.install()
         engine.configure(self.options)
         sts_mfa.configure(self.options)

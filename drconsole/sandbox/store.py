@@ -356,9 +356,19 @@ def seed_recovery_point(
         iam_role_arn=iam_role_arn,
         delete_after_days=delete_after_days,
         is_encrypted=is_encrypted,
+        option_group=option_group_of(region, resource_type, arn, resource_arn),
     )
     backend.add_point(point)
     return point.arn
+
+
+def option_group_of(region: str, resource_type: str, arn: str, resource_arn: str) -> str | None:
+    """The option group an RDS DB snapshot made now of `resource_arn` carries (None: none)."""
+    if resource_type != "RDS" or ":snapshot:" not in arn:
+        return None
+    from .option_groups import snapshot_option_group
+
+    return snapshot_option_group(region, resource_arn)
 
 
 def find_point(account_id: str, region: str, arn: str) -> RecoveryPoint | None:

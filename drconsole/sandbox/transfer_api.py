@@ -132,6 +132,9 @@ class TransferApiMixin(JobsApiMixin):
                 dest_vault_max_retention_days=_lock_bound(dest_vault, "max_retention_days"),
                 recovery_point_arn=point.arn,
                 recovery_point_tags=tuple(sorted(self._point_tags(point.arn).items())),
+                missing_options=rules("option_groups").missing_lasting_options(
+                    point, dest_account, dest_region
+                ),
             )
             refusal = rules("copy_rules").copy_start_error(attempt)
             if refusal is not None:
@@ -235,6 +238,7 @@ class TransferApiMixin(JobsApiMixin):
                 iam_role_arn=job.fields["IamRoleArn"],
                 delete_after_days=lifecycle.get("DeleteAfterDays"),
                 move_to_cold_after_days=lifecycle.get("MoveToColdStorageAfterDays"),
+                option_group=rules("option_groups").copied_option_group(source, dest_region),
             )
             backend.add_point(copy)
             if tags:
