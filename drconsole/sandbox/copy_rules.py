@@ -26,8 +26,8 @@ from drconsole.sandbox.access import (
     service_linked_role_arn,
     service_linked_role_exists,
 )
-from drconsole.sandbox.tag_policies import copy_refusal
 from drconsole.sandbox.option_groups import MSG_TARGET_OPTION_GROUP
+from drconsole.sandbox.tag_policies import copy_refusal
 
 RDS_FAMILY = frozenset({"RDS", "Aurora", "DocumentDB", "Neptune"})
 # Resource types whose backups AWS Backup encrypts itself with the vault key ("full AWS Backup
