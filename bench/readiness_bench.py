@@ -24,6 +24,9 @@ never the number of recovery points:
           + 3 (M+1)                  whether the caller may pass each account's copy role
                                      (GetCallerIdentity, GetRole, SimulatePrincipalPolicy)
           + R + 1                    the cross-account setting per Region; ListRoots (SCPs)
+          + (M+1)                    the effective tag policy of each account a copy goes
+                                     into (DescribeEffectivePolicy; a recovery point's tags
+                                     are read only where a tag policy enforces a rule)
           + M R T (V+1)              DescribeRecoveryPoint: a recovery point per resource type
                                      in each member vault (DR copy) and in the backup vault
                                      holding the row's copies (copy-back)
@@ -95,6 +98,7 @@ def predicted_calls(shape: Shape) -> dict[str, int]:
         "roles per account": 4 * accounts,
         "caller may pass the copy role, per account": 3 * accounts,
         "cross-account setting per Region, roots": r + 1,
+        "effective tag policy per account": accounts,
         "recovery point per vault and type": m * r * t * (v + 1),
         "Marketplace codes per EC2 recovery point": m * r * (v + 1),
         "default VPC and its default subnets per account-Region": 2 * m * r,

@@ -133,7 +133,7 @@ def with_vault(facts: CopyFacts, **changes: object) -> CopyFacts:
 def test_every_check_passes_on_good_facts() -> None:
     results = checks.copy_verdicts(good_facts())
     assert [c.status for c in results if c.status is not CheckStatus.PASS] == []
-    assert len({c.id for c in results}) == len(results) == 16
+    assert len({c.id for c in results}) == len(results) == 17
 
 
 @pytest.mark.parametrize(

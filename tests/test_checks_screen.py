@@ -110,7 +110,7 @@ async def test_fault_shows_then_fix_from_the_dialog_makes_it_pass(
         groups = {group for group, _ in ordered}
         assert groups == {"organization", "destination", "source", "route", "restore"}
         table = screen.query_one("#checks-table", DataTable)
-        assert table.row_count == len(ordered) == 26
+        assert table.row_count == len(ordered) == 28
         table.move_cursor(row=failing[0])
         await pilot.pause()
         remediation = str(screen.query_one("#remediation-text", Static).render())

@@ -96,7 +96,7 @@ def test_healthy_copy_exits_0_and_people_get_a_table(demo: Env) -> None:
     dest = demo.vault("backup", "central-eu-central-1")
     result = drconsole(demo, "check", "copy", "--recovery-point", rp, "--to", dest)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("│ PASS ") == 16
+    assert result.stdout.count("│ PASS ") == 17
     assert "copy ready" in result.stdout
     assert "FAIL" not in result.stdout
 

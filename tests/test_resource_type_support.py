@@ -232,7 +232,7 @@ def test_a_drill_of_a_type_drconsole_does_not_restore_is_not_ready(
     )
     planned = drconsole(demo, "drill", "plan", str(runbook))
     assert planned.returncode == 1, planned.stdout + planned.stderr
-    assert "checks of hop1: 16 pass, 0 not" in planned.stdout  # the copy itself is fine
+    assert "checks of hop1: 17 pass, 0 not" in planned.stdout  # the copy itself is fine
     assert "UNKNOWN restore.metadata" in planned.stdout and "not 'FSx'" in planned.stdout
 
 
