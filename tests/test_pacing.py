@@ -48,10 +48,14 @@ def test_a_request_waits_until_the_key_is_answered(sandbox: Sandbox, sessions: A
     client.list_backup_vaults()  # credentials and connection made beforehand
     mark = sandbox.request_log.mark()
     FOREGROUND.hold()
+    held_at = time.monotonic()
     call = threading.Thread(target=client.list_backup_vaults)
     call.start()
     time.sleep(LONGEST_HOLD / 2)
-    assert listings_since(sandbox, mark) == 0  # held before sending
+    sent = listings_since(sandbox, mark)
+    # Held before sending, unless this thread was kept off the CPU past the longest hold (a
+    # loaded machine), after which the request may rightly go.
+    assert sent == 0 or time.monotonic() - held_at >= LONGEST_HOLD
     FOREGROUND.answered()
     call.join(timeout=10)
     assert listings_since(sandbox, mark) == 1
