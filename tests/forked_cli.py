@@ -26,12 +26,14 @@ from typing import Any
 from tests.forked_cli_server import HEADER
 
 DRCONSOLE = [sys.executable, "-m", "drconsole"]
-# Environment variables that only a running command reads (botocore, drconsole): a command
-# given other values than this process's can be forked. Any other difference (PYTHON*, the
-# locale, TZ, TERM, NO_COLOR, TEXTUAL_*: read by the interpreter or at an import) runs it anew.
-READ_WHILE_RUNNING = ("AWS_", "XDG_", "DRCONSOLE_")
+# Environment variables that only a running command reads (botocore, rich, drconsole; pytest's
+# own): a command given other values than this process's can be forked. Any other difference
+# (PYTHON*, the locale, TZ, TEXTUAL_*, ESCDELAY: read by the interpreter or at an import) runs
+# it anew.
+READ_WHILE_RUNNING = ("AWS_", "XDG_", "DRCONSOLE_", "PYTEST_")
 READ_WHILE_RUNNING_EXACTLY = frozenset(
     {"HOME", "PATH", "USER", "LOGNAME", "TMPDIR", "CI"}
+    | {"NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "TERM", "COLORTERM"}
     | {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"}
 )
 STREAM_OPTIONS = frozenset({"input", "stdin", "stdout", "stderr", "capture_output"})

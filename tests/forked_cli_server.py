@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -131,6 +132,9 @@ def run_as_command(request: Request) -> None:
 def main() -> None:
     """Preload, then serve on the listening socket and lifeline given by descriptor number."""
     preload()
+    # What was imported is never collected: the forked commands' collections then skip it and
+    # do not copy its pages (gc's documented use before fork).
+    gc.freeze()
     request = serve(int(sys.argv[1]), int(sys.argv[2]))
     # Only a forked child gets here; its exit is the command's (SystemExit from drconsole).
     run_as_command(request)
