@@ -519,11 +519,14 @@ async def test_checks_and_fixes_of_an_in_place_restore_are_judged_in_place(
 
 
 async def test_an_enter_typed_ahead_never_ticks_the_caution_box_and_the_box_is_on_screen(
-    demo: Demo, tmp_path: Path
+    demo: Demo, tmp_path: Path, monkeypatch: Any
 ) -> None:
     """`Next: confirm` then an Enter typed ahead for Start, in one burst: the confirm pane
     opens on the caution's box, which the second Enter must not tick (it did, unseen, below
     the requests at 80x24, and Start then sent what the operator never accepted)."""
+    # Pilot presses the second Enter once the first is handled: on a loaded machine that can
+    # come later than the usual arming; a longer one keeps it typed ahead.
+    monkeypatch.setattr(wizard_screen, "ARMING_SECONDS", SLOW_ARMING)
     app = demo.app(state_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         wizard = await planned_in_place_on_a_backup_copy(demo, app, pilot)
@@ -536,7 +539,7 @@ async def test_an_enter_typed_ahead_never_ticks_the_caution_box_and_the_box_is_o
         # The box and the caution it accepts are on screen at 80x24, not below the requests.
         assert "central backup account" in "\n".join(screen_lines(app))
         assert accept.region.y >= 0 and accept.region.bottom <= 23, accept.region
-        await pilot.pause(ARMING_SECONDS)
+        await pilot.pause(SLOW_ARMING)
         await pilot.press("enter")  # read, then ticked
         assert accept.value is True
     assert Journal(tmp_path).flows() == []  # and nothing was started
