@@ -63,6 +63,7 @@ LEFT_TO_THE_OPERATOR = frozenset(
         "JOB_ROLE_NAME",
         "KEY",
         "KEY_ARN",
+        "KEY_NAME",  # the key pair EC2's message names, when a wording leaves it out
         "MIB_PER_S",
         "N",
         "NAME",
@@ -94,6 +95,7 @@ LEFT_TO_THE_OPERATOR = frozenset(
         "SOURCE_KEY_ARN",
         "SUBNET_ID",
         "SUBNET_IN_ANOTHER_ZONE",
+        "TAG_KEY",  # the tag key a tag policy's refusal names, when a wording leaves it out
         "UNNEEDED_SNAPSHOT_ID",
         "VAULT",
         "VAULT_ARN_IN_TARGET_ACCOUNT",
