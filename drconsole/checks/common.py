@@ -44,7 +44,7 @@ def cause_of_code(code: str) -> CauseCode:
         return CauseCode.UNKNOWN
     if code in errors.CREDENTIAL_CODES:
         return CauseCode.CREDENTIALS_EXPIRED
-    if code in errors.SERVICE_ERROR_CODES:
+    if code in errors.SERVICE_ERROR_CODES or code in errors.SERVICE_ERROR_NAMES:
         return CauseCode.SERVICE_ERROR
     if code in {cls.__name__ for cls in errors.NETWORK_EXCEPTIONS}:
         return CauseCode.NETWORK
