@@ -206,6 +206,50 @@ def test_copy_back_and_restore_in_the_dr_region_while_aws_region_is_down(
     assert calls_into(sb, mark, DR)["sts:AssumeRole"] >= 1
 
 
+@pytest.mark.parametrize("outage", MODES, indirect=True)
+def test_check_copy_into_the_region_down_lists_every_check(
+    sandbox: tuple[Sandbox, ScenarioInfo], outage: str, tmp_path: Path
+) -> None:
+    """`check copy` of a DR copy into a vault of the Region down stopped at its first read
+    that could not reach it (exit 3, one line): every check is listed, those whose reads did
+    not reach the Region UNKNOWN with the cause and where (account, Region); an unreachable
+    Region is still exit 3 (an AWS failure, one line on stderr), a 503 an UNKNOWN (exit 1)."""
+    sb, info = sandbox
+    env = env_for(sb, info, tmp_path)
+    prod = info.accounts["prod"]
+    source = newest_dr_copy(sb, info, "EBS")
+    into_dr = run(
+        env, "check", "copy", "--recovery-point", source, "--to",
+        f"arn:aws:backup:{DR}:{prod}:backup-vault:prod-vault", "--json",
+    )  # fmt: skip
+    assert into_dr.returncode == 0, into_dr.stderr[-800:]
+    every = [c["id"] for c in json.loads(into_dr.stdout)["checks"]]
+    done = run(
+        env, "check", "copy", "--recovery-point", source, "--to",
+        f"arn:aws:backup:{DOWN}:{prod}:backup-vault:prod-vault", "--json", "--restore",
+    )  # fmt: skip
+    cause = "NETWORK" if outage == "reset" else "SERVICE_ERROR"
+    assert done.returncode == (3 if outage == "reset" else 1), (done.returncode, done.stderr)
+    document = json.loads(done.stdout)
+    checks = {c["id"]: c for c in document["checks"]}
+    assert list(checks) == every, (list(checks), every)
+    unknown = {i: c for i, c in checks.items() if c["status"] == "UNKNOWN"}
+    assert {"dest.vault", "dest.access-policy"} <= set(unknown), checks
+    assert all(c["status"] == "PASS" for i, c in checks.items() if i not in unknown), checks
+    for check in unknown.values():
+        assert check["cause"] == cause, check
+        assert f"in account {prod}, {DOWN}:" in check["evidence"], check
+        assert "health.aws.amazon.com" in check["remediation"], check
+    restore = document["restore"]["checks"]
+    assert any(c["status"] == "UNKNOWN" and c["cause"] == cause for c in restore), restore
+    if outage == "reset":
+        (line,) = done.stderr.strip().splitlines()
+        assert line.startswith("drconsole: ") and line.endswith("[NETWORK]"), line
+        assert f"account {prod}, {DOWN} could not be reached" in line, line
+    else:
+        assert not done.stderr.strip(), done.stderr
+
+
 def test_listings_keep_the_dr_region_and_name_the_region_down(
     sandbox: tuple[Sandbox, ScenarioInfo], outage: str, tmp_path: Path
 ) -> None:
