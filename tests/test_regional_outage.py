@@ -250,6 +250,68 @@ def test_check_copy_into_the_region_down_lists_every_check(
         assert not done.stderr.strip(), done.stderr
 
 
+def dr_drill(info: ScenarioInfo, home: Path) -> Path:
+    """A drill of the DR copies in the DR Region, restored in the recovery account there: an
+    EFS file system validated against its source (in the workload Region), a volume not."""
+    path = home / "drill.yaml"
+    path.write_text(
+        "name: outage\ncleanup: always\n"
+        f'source: {{account: "{info.accounts["backup"]}", region: {DR}, vault: dr-{DR}}}\n'
+        f'restore_to: {{account: "{info.accounts["recovery"]}", region: {DR}, '
+        "vault: recovery-vault}\n"
+        "targets:\n"
+        f'  - name: files\n    resource: {{account: "{info.accounts["prod"]}", type: EFS, '
+        "name: prod-shared-files}\n"
+        "    validate: {builtin: true, compare_with_source: true}\n"
+        f'  - name: volume\n    resource: {{account: "{info.accounts["prod"]}", type: EBS, '
+        "name: prod-web-data}\n"
+    )
+    return path
+
+
+@pytest.mark.parametrize("outage", MODES, indirect=True)
+def test_drill_plan_foresees_a_validation_that_reads_the_region_down(
+    sandbox: tuple[Sandbox, ScenarioInfo], outage: str, tmp_path: Path
+) -> None:
+    """`compare_with_source` reads the source resource in its own Region: with that Region
+    down `drill run` ends the target INTERRUPTED after its restore. `drill plan` says so (a
+    WARN naming the validation and the Region); the target can still start (exit 0)."""
+    sb, info = sandbox
+    env = env_for(sb, info, tmp_path)
+    prod = info.accounts["prod"]
+    path = dr_drill(info, tmp_path)
+    cause = "NETWORK" if outage == "reset" else "SERVICE_ERROR"
+    text = run(env, "drill", "plan", str(path))
+    assert text.returncode == 0, (text.returncode, text.stdout[-1500:], text.stderr[-800:])
+    warned_lines = [line for line in text.stdout.splitlines() if line.startswith("  WARN")]
+    assert len(warned_lines) == 1, text.stdout
+    (warned,) = warned_lines
+    assert warned.startswith(f"  WARN compare_with_source [{cause}]: "), warned
+    assert f"in account {prod}, {DOWN}, which does not answer" in warned, warned
+    assert "INTERRUPTED" in warned and "drill resume" in warned, warned
+    assert "the validation of files would be interrupted" in text.stdout.splitlines()[-1]
+    data = run(env, "drill", "plan", str(path), "--json")
+    assert data.returncode == 0, data.stderr[-800:]
+    targets = {t["target"]: t for t in json.loads(data.stdout)["targets"]}
+    (warning,) = targets["files"]["warnings"]
+    assert (warning["validation"], warning["cause"], warning["region"]) == (
+        "compare_with_source",
+        cause,
+        DOWN,
+    )
+    assert targets["files"]["ok"] and targets["volume"]["warnings"] == []
+
+
+def test_drill_plan_warns_of_nothing_while_the_source_region_answers(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    sb, info = sandbox
+    env = env_for(sb, info, tmp_path)
+    data = run(env, "drill", "plan", str(dr_drill(info, tmp_path)), "--json")
+    assert data.returncode == 0, data.stderr[-800:]
+    assert all(t["warnings"] == [] for t in json.loads(data.stdout)["targets"])
+
+
 def test_listings_keep_the_dr_region_and_name_the_region_down(
     sandbox: tuple[Sandbox, ScenarioInfo], outage: str, tmp_path: Path
 ) -> None:
