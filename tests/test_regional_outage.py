@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -310,6 +311,102 @@ def test_drill_plan_warns_of_nothing_while_the_source_region_answers(
     data = run(env, "drill", "plan", str(dr_drill(info, tmp_path)), "--json")
     assert data.returncode == 0, data.stderr[-800:]
     assert all(t["warnings"] == [] for t in json.loads(data.stdout)["targets"])
+
+
+def spawn(env: dict[str, str], out: Path, *args: str) -> subprocess.Popen[str]:
+    """`drconsole ARGS` started in the background, its stdout into `out`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "drconsole", *args],
+        env=env,
+        stdout=out.open("w"),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def journaled_job(env: dict[str, str], home: Path, *args: str) -> None:
+    """Start a flow (`copy` or `restore` ARGS) with its jobs held running, and stop it with
+    SIGTERM once its job is journaled: a flow in flight, as after a dropped session."""
+    started = spawn(env, home / "flow.out", *args, "--yes", "--json")
+    path = home / "state" / "drconsole" / "journal.jsonl"
+    deadline = time.monotonic() + TIMEOUT
+    while not (path.exists() and '"type": "job"' in path.read_text()):
+        assert started.poll() is None, (home / "flow.out").read_text()[-800:]
+        assert time.monotonic() < deadline, "no job journaled"
+        time.sleep(0.1)
+    started.send_signal(signal.SIGTERM)
+    assert started.wait(TIMEOUT) == 128 + signal.SIGTERM
+
+
+@pytest.mark.parametrize("outage", MODES, indirect=True)
+def test_jobs_watch_follows_a_job_in_the_dr_region_and_says_the_region_down_once(
+    sandbox: tuple[Sandbox, ScenarioInfo], outage: str, tmp_path: Path
+) -> None:
+    """A copy in the DR Region watched while the workload Region is down: the organization-
+    wide listing of the Region down is one `not-listed` (it was then asked of every account
+    there, one failure each, and `--json` said none of them); the copy is followed to its
+    end, exit 0."""
+    sb, info = sandbox
+    env = env_for(sb, info, tmp_path)
+    prod = info.accounts["prod"]
+    source = newest_dr_copy(sb, info, "S3")
+    sb.options.regions_down = {}
+    sb.hold_jobs("copy")
+    try:
+        journaled_job(
+            env, tmp_path, "copy", "--recovery-point", source, "--to",
+            f"arn:aws:backup:{DR}:{prod}:backup-vault:prod-vault",
+        )  # fmt: skip
+        sb.options.regions_down = {DOWN: outage}
+        watch = spawn(env, tmp_path / "watch.out", "jobs", "--watch", "--json")
+        time.sleep(2)
+    finally:
+        sb.release_jobs()
+    assert watch.wait(TIMEOUT) == 0, watch.stderr.read() if watch.stderr else ""
+    events = [json.loads(line) for line in (tmp_path / "watch.out").read_text().splitlines()]
+    unlisted = [e for e in events if e["event"] == "not-listed"]
+    cause = "NETWORK" if outage == "reset" else "SERVICE_ERROR"
+    assert [(e["account"], e["region"], e["cause"]) for e in unlisted] == [(None, DOWN, cause)]
+    (finished,) = [e for e in events if e["event"] == "job-finished"]
+    assert finished["job"]["state"] == "COMPLETED" and finished["job"]["region"] == DR
+
+
+def test_jobs_watch_says_a_job_in_the_region_down_cannot_be_read_and_follows_it_back(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """A restore in the workload Region, in flight when the Region went down: `jobs --watch`
+    polled it without a word (failed polls were dropped), for as long as the outage lasted.
+    It says once that the job cannot be read and is still watched, and once the Region
+    answers, follows it to its end."""
+    sb, info = sandbox
+    env = env_for(sb, info, tmp_path)
+    prod = info.accounts["prod"]
+    points = sb.client("backup", prod, DOWN).list_recovery_points_by_backup_vault(
+        BackupVaultName="prod-vault"
+    )["RecoveryPoints"]
+    point = max((p for p in points if p["ResourceType"] == "EBS"), key=lambda p: p["CreationDate"])
+    sb.options.regions_down = {}
+    sb.hold_jobs("restore")
+    try:
+        journaled_job(env, tmp_path, "restore", "--recovery-point", point["RecoveryPointArn"])
+        sb.options.regions_down = {DOWN: "reset"}
+        out = tmp_path / "watch.out"
+        watch = spawn(env, out, "jobs", "--watch", "--poll-interval", "0.2")
+        deadline = time.monotonic() + 60
+        while "cannot be read" not in out.read_text():
+            assert watch.poll() is None and time.monotonic() < deadline, out.read_text()
+            time.sleep(0.2)
+        time.sleep(2)  # more failed polls: said once
+    finally:
+        sb.options.regions_down = {}
+        sb.release_jobs()
+    assert watch.wait(TIMEOUT) == 0, out.read_text()
+    lines = out.read_text().splitlines()
+    unreadable = [line for line in lines if "cannot be read" in line]
+    assert len(unreadable) == 1, lines
+    assert "restore job " in unreadable[0] and f"in {prod} {DOWN}" in unreadable[0]
+    assert unreadable[0].endswith("[NETWORK]") and "still watched" in unreadable[0]
+    assert lines[-1].startswith("  restore: COMPLETED"), lines
 
 
 def test_listings_keep_the_dr_region_and_name_the_region_down(
