@@ -95,13 +95,16 @@ def version_pages(s3: Any, bucket: str) -> Iterator[list[dict[str, str]]]:
 class DrillReader:
     """Read-only calls a drill makes, through the shared sessions."""
 
-    def __init__(self, sessions: Any) -> None:
+    def __init__(self, sessions: Any, quick: bool = False) -> None:
         self.sessions = sessions
+        self._quick = quick  # each call tries twice (asking whether a Region answers)
         # (account, Region) -> how many records of its vaults and recovery points AWS sent
         # without what identifies them (left out; a target not found says so).
         self.skipped: dict[tuple[str, str], int] = {}
 
     def _client(self, service: str, account: str, region: str) -> Any:
+        if self._quick:
+            return self.sessions.quick_client(service, account, region)
         return self.sessions.client(service, account_id=account, region=region)
 
     def vault_names(self, account: str, region: str) -> list[str]:
@@ -192,6 +195,30 @@ class DrillReader:
             if error_code(exc) in NOT_FOUND_CODES:
                 return ResourceState(arn, resource_type, exists=False, status="not found")
             raise
+
+    def ask(self, account: str, region: str, resource_type: str, arn: str) -> None:
+        """Ask the resource's service in its Region for the resource, with the first call
+        `resource_state` makes (a describe; no scan, no listing): raises what AWS failures
+        that raises, except not-found. For telling whether that Region answers."""
+        calls: dict[str, tuple[str, str, dict[str, Any]]] = {
+            "Aurora": ("rds", "describe_db_clusters", {"DBClusterIdentifier": last_part(arn)}),
+            "RDS": ("rds", "describe_db_instances", {"DBInstanceIdentifier": last_part(arn)}),
+            "DynamoDB": ("dynamodb", "describe_table", {"TableName": last_part(arn)}),
+            "S3": ("s3", "head_bucket", {"Bucket": last_part(arn)}),
+            "EBS": ("ec2", "describe_volumes", {"VolumeIds": [last_part(arn)]}),
+            "EFS": ("efs", "describe_file_systems", {"FileSystemId": last_part(arn)}),
+            "EC2": ("ec2", "describe_instances", {"InstanceIds": [last_part(arn)]}),
+        }
+        first_call = calls.get(resource_type)
+        if first_call is None:
+            return
+        service, operation, params = first_call
+        client = self._client(service, account, arn_region(arn) or region)
+        try:
+            getattr(client, operation)(**params)
+        except AWS_ERRORS as exc:
+            if error_code(exc) not in NOT_FOUND_CODES:
+                raise
 
     def _aurora(self, account: str, region: str, arn: str) -> ResourceState:
         name = last_part(arn)

@@ -104,9 +104,13 @@ CREDENTIAL_EXCEPTIONS = (
 AWS_FAILURES = (ClientError, BotoCoreError, ResponseParserError)
 
 
-class RegionUnreachable(BotoCoreError):
-    """A call not sent: its service's endpoint in its Region could not be reached by the last
-    attempts of any account (region_health.py); not retried."""
+class RegionDown(BotoCoreError):
+    """A call not sent: its service's endpoint in its Region failed the last attempts of any
+    account (region_health.py); not retried."""
+
+
+class RegionUnreachable(RegionDown):
+    """Refused because the endpoint could not be reached (cause NETWORK)."""
 
     fmt = (
         "{service} in {region} could not be reached: the last {failures} attempts there "
@@ -114,6 +118,18 @@ class RegionUnreachable(BotoCoreError):
     )
 
 
+class RegionFailing(RegionDown):
+    """Refused because the endpoint answered server errors (cause SERVICE_ERROR)."""
+
+    fmt = (
+        "{service} in {region} is failing: the last {failures} attempts there were answered "
+        "with server errors ({last}); not asked again for {seconds:.0f} s (a Regional outage?)"
+    )
+
+
+# drconsole's own failures that stand for AWS's server errors.
+SERVICE_ERROR_EXCEPTIONS = (RegionFailing,)
+SERVICE_ERROR_NAMES = frozenset(cls.__name__ for cls in SERVICE_ERROR_EXCEPTIONS)
 NETWORK_EXCEPTIONS = (
     RegionUnreachable,
     # botocore's ConnectionError also covers a proxy that cannot be reached and a TLS failure.
@@ -164,6 +180,8 @@ def classify(exc: BaseException) -> CauseCode:
         return CauseCode.UNKNOWN
     if isinstance(exc, CREDENTIAL_EXCEPTIONS):
         return CauseCode.CREDENTIALS_EXPIRED
+    if isinstance(exc, SERVICE_ERROR_EXCEPTIONS):
+        return CauseCode.SERVICE_ERROR
     if isinstance(exc, NETWORK_EXCEPTIONS):
         return CauseCode.NETWORK
     if isinstance(exc, ResponseParserError | IncompleteAnswer):

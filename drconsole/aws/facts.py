@@ -291,14 +291,19 @@ class FactReader(KeyReader, AccessReader, OptionGroupReader):
 
     def vault_arns(self, account_id: str, region: str) -> tuple[str, ...]:
         """ARNs of the account's vaults in the Region other than the default vault."""
+        found = self.vault_arns_or_why(account_id, region)
+        return () if isinstance(found, Unreadable) else found
+
+    def vault_arns_or_why(self, account_id: str, region: str) -> tuple[str, ...] | Unreadable:
+        """`vault_arns`, or why they could not be read (a Region that does not answer)."""
         backup = self.client("backup", account_id, region)
         vaults = self.read(
             "backup:ListBackupVaults",
             lambda: list(pages(backup, "list_backup_vaults", "BackupVaultList")),
         )
-        if not isinstance(vaults, list):
-            return ()
-        return vault_arns_of(vaults)
+        if isinstance(vaults, Unreadable):
+            return vaults
+        return vault_arns_of(vaults) if isinstance(vaults, list) else ()
 
 
 def skipped_vaults(account_id: str, region: str, skipped: int) -> Unreadable:

@@ -34,6 +34,9 @@ class BaseReader:
         self.sessions = sessions
         self._lock = threading.Lock()
         self._memo: dict[Hashable, Future[Any]] = {}
+        # The account and Region of the client this thread asked for last: those of its next
+        # read, which names them when its Region does not answer.
+        self._asked = threading.local()
 
     def once(self, key: Hashable, read: Callable[[], T]) -> T:
         """The remembered value of `key`, reading it with `read` the first time; concurrent
@@ -53,6 +56,7 @@ class BaseReader:
 
     def client(self, service: str, account_id: str, region: str) -> Any:
         """The client for `service` in `account_id` and `region`."""
+        self._asked.where = (account_id, region)
         return self.sessions.client(service, account_id=account_id, region=region)
 
     def read(
@@ -65,9 +69,10 @@ class BaseReader:
             if error_code(exc) in missing:
                 return None
             message = safe_line(str(exc.response.get("Error", {}).get("Message") or ""))
-            if classify(exc) in FATAL_CAUSES and not self._local_refusal(exc):
+            cause = classify(exc)
+            if cause in FATAL_CAUSES and not self._local_refusal(exc):
                 raise self.sessions.error_for(exc, operation) from None
-            return Unreadable(operation, error_code(exc), message)
+            return Unreadable(operation, error_code(exc), message, self._where(cause))
         except BotoCoreError as exc:
             cause = classify(exc)
             if cause in FATAL_CAUSES and not self.failure_is_local(cause):
@@ -75,7 +80,14 @@ class BaseReader:
             code = type(exc).__name__
             if cause is CauseCode.NETWORK and code not in NETWORK_NAMES:
                 code = CauseCode.NETWORK.name  # a subclass (ProxyConnectionError...): its cause
-            return Unreadable(operation, code, safe_line(str(exc)))
+            return Unreadable(operation, code, safe_line(str(exc)), self._where(cause))
+
+    def _where(self, cause: CauseCode) -> str:
+        """ "account ID, REGION" of this thread's read, when its Region did not answer."""
+        if cause not in (CauseCode.NETWORK, CauseCode.SERVICE_ERROR):
+            return ""
+        account, region = getattr(self._asked, "where", ("", ""))
+        return f"account {account}, {region}" if account and region else ""
 
     def failure_is_local(self, cause: CauseCode | str) -> bool:
         """True when a failure with `cause` is one account's or Region's, not the caller's: a

@@ -342,6 +342,23 @@ class AwsSessions(CallerIdentity, CredentialErrors):
                 self._clients[key] = found
         return found
 
+    def quick_client(self, service: str, account_id: str | None, region: str) -> Any:
+        """A client of `service` whose calls try twice, with a short connect timeout (as the
+        caller's first STS call): to ask whether an endpoint answers without waiting out every
+        retry of an outage. Made at each call, not kept."""
+        identity = self._identity_for(account_id)
+        if identity[0] == "role":
+            with self._lock:
+                shared = self._shared_client(service, region)
+                credentials = self._credentials_of(identity[1])
+            return AccountClient(shared, credentials, retry_state(shared, FIRST_CONTACT_ATTEMPTS))
+        session = self._session_for(identity)
+        client = self._create_client(session, service, region, self._first_contact_config)
+        if self._guarded(identity):
+            install_read_only_guard(client)
+        self._instrument(client)
+        return client
+
     def _create_client(self, session: Any, service: str, region: str, config: Config) -> Any:
         """A new client; botocore's complaints about the endpoint URL are the user's input."""
         create = session.client if isinstance(session, boto3.Session) else session.create_client

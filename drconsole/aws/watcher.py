@@ -266,13 +266,33 @@ def wait_for(
 
 
 @dataclass(frozen=True, slots=True)
+class Unlisted:
+    """Jobs that could not be listed: in one account of a Region, or ("" account) in the whole
+    Region (organization-wide)."""
+
+    account_id: str
+    region: str
+    cause: CauseCode
+    message: str
+
+    def __str__(self) -> str:
+        where = self.account_id or "organization-wide listing in"
+        return f"{where} {self.region}: {self.message} [{self.cause.value}]"
+
+
+@dataclass(frozen=True, slots=True)
 class Discovered:
     """Jobs in flight found by listing, and the accounts/Regions that could not be listed."""
 
     copy_jobs: tuple[CopyJob, ...]
     restore_jobs: tuple[RestoreJob, ...]
-    errors: tuple[str, ...]
+    errors: tuple[Unlisted, ...]
     organization_wide: bool
+
+
+# Failures of the organization-wide listing that say its Region does not answer: asking each
+# account there instead would meet the same outage, once per account.
+REGION_DOWN = (CauseCode.NETWORK, CauseCode.SERVICE_ERROR)
 
 
 def discover(
@@ -283,24 +303,28 @@ def discover(
     include_finished: bool = False,
 ) -> Discovered:
     """Copy and restore jobs in flight in the Regions: organization-wide when AWS allows it
-    (ListCopyJobs ByAccountId="*" from the management account), else in each account."""
+    (ListCopyJobs ByAccountId="*" from the management account), else in each account. A
+    Region that does not answer is one error, not one per account."""
     copies: dict[str, CopyJob] = {}
     restores: dict[str, RestoreJob] = {}
-    errors: list[str] = []
+    errors: list[Unlisted] = []
     org_wide = True
     for region in regions:
         try:
             _collect(jobs, None, region, {"ByAccountId": "*"}, include_finished, copies, restores)
         except (ClientError, BotoCoreError) as exc:
+            if classify(exc) in REGION_DOWN:
+                errors.append(Unlisted("", region, classify(exc), describe(exc)))
+                continue
             org_wide = False
             targets = list(accounts) or [jobs.sessions.caller_account_id()]
             for account in targets:
                 try:
                     _collect(jobs, account, region, {}, include_finished, copies, restores)
                 except (ClientError, BotoCoreError) as inner:
-                    errors.append(f"{account} {region}: {describe(inner)}")
+                    errors.append(Unlisted(account, region, classify(inner), describe(inner)))
             if not accounts:
-                errors.append(f"organization-wide listing in {region}: {describe(exc)}")
+                errors.append(Unlisted("", region, classify(exc), describe(exc)))
     return Discovered(tuple(copies.values()), tuple(restores.values()), tuple(errors), org_wide)
 
 

@@ -10,6 +10,9 @@ from drconsole.checks.evaluation import decide
 from drconsole.checks.facts import FULLY_MANAGED_TYPES, CopyFacts, KeyFacts, Unreadable
 from drconsole.models import CauseCode, Check, CheckStatus
 
+# The detail of an UNKNOWN check naming the account and Region that did not answer its read.
+WHERE = "unanswered_in"
+
 
 def unknown_check(check_id: str, title: str, fact: Unreadable, what: str) -> Check:
     """The UNKNOWN verdict for a fact that could not be read, with the cause of the failed
@@ -22,6 +25,7 @@ def unknown_check(check_id: str, title: str, fact: Unreadable, what: str) -> Che
         evidence=f"could not read {what}: {fact.describe()}",
         remediation=unreadable.remedy(fact, cause, what),
         cause=cause,
+        details=((WHERE, fact.where),) if fact.where else (),
     )
 
 
@@ -44,7 +48,7 @@ def cause_of_code(code: str) -> CauseCode:
         return CauseCode.UNKNOWN
     if code in errors.CREDENTIAL_CODES:
         return CauseCode.CREDENTIALS_EXPIRED
-    if code in errors.SERVICE_ERROR_CODES:
+    if code in errors.SERVICE_ERROR_CODES or code in errors.SERVICE_ERROR_NAMES:
         return CauseCode.SERVICE_ERROR
     if code in {cls.__name__ for cls in errors.NETWORK_EXCEPTIONS}:
         return CauseCode.NETWORK

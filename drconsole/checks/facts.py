@@ -57,10 +57,14 @@ class Unreadable:
     operation: str
     code: str
     message: str
+    # Where the call was sent ("account 336580474362, eu-central-1"), said when its Region did
+    # not answer (NETWORK, SERVICE_ERROR): which Region is down, and for whom.
+    where: str = ""
 
     def describe(self) -> str:
         """One line for evidence: which call failed and how."""
-        return f"{self.operation} failed: {self.code}: {self.message}"
+        where = f" in {self.where}" if self.where else ""
+        return f"{self.operation} failed{where}: {self.code}: {self.message}"
 
 
 def slr_arn(account_id: str, partition: str) -> str:

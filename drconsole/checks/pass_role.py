@@ -23,7 +23,9 @@ def pass_role_verdict(
     if allowed is None:
         return Check(cid, title, CheckStatus.PASS, "not judged: the caller is the account's root")
     if isinstance(allowed, Unreadable):
-        return unknown_check(cid, title, allowed, f"whether {caller_arn} may pass {role_arn}")
+        # The caller itself may be what could not be read (its Region did not answer).
+        who = caller_arn or "the identity that starts the job"
+        return unknown_check(cid, title, allowed, f"whether {who} may pass {role_arn}")
     if allowed:
         return Check(
             cid,

@@ -108,11 +108,14 @@ def run_copy_checks(
     delete_after_days: int | None = None,
     account_hint: str | None = None,
     on_group: GroupCallback | None = None,
+    regions_down_unknown: bool = False,
 ) -> CheckReport:
     """Every copy check for one recovery point and destination vault ARN.
 
     Arguments are validated first (UsageError); the base facts are read, then each check
     group's facts concurrently; `on_group` hears each group's verdicts as they resolve.
+    `regions_down_unknown`: a read whose Region cannot be reached while the caller's STS
+    answers makes its checks UNKNOWN (NETWORK) instead of stopping them all (`check copy`).
     """
     from drconsole.aws.facts import FactReader, base_copy_facts
 
@@ -121,6 +124,7 @@ def run_copy_checks(
     refuse_other_partition(sessions, rp_arn.partition, "--recovery-point")
     refuse_other_partition(sessions, dest.partition, "--to")
     reader = FactReader(sessions)
+    reader.network_failures_local = regions_down_unknown
     base = base_copy_facts(reader, rp_arn, dest, role_arn, delete_after_days, account_hint)
     facts, checks = _judged(reader, base, on_group)
     return CheckReport(
@@ -202,9 +206,11 @@ def run_restore_checks(
     metadata: dict[str, str] | None = None,
     account_hint: str | None = None,
     after_copy_to: str | None = None,
+    regions_down_unknown: bool = False,
 ) -> CheckReport:
     """Every restore check for one recovery point, read where the restore runs: its own
-    account and Region, or after a copy into `after_copy_to` (a vault ARN), that vault's."""
+    account and Region, or after a copy into `after_copy_to` (a vault ARN), that vault's.
+    `regions_down_unknown`: as for `run_copy_checks`."""
     from drconsole.aws.restore_facts import RestoreFactReader, gather_restore_facts
 
     rp_arn = parse_recovery_point_arn(recovery_point)
@@ -213,6 +219,7 @@ def run_restore_checks(
     if dest is not None:
         refuse_other_partition(sessions, dest.partition, "--to")
     reader = RestoreFactReader(sessions)
+    reader.network_failures_local = regions_down_unknown
     facts = gather_restore_facts(
         reader, rp_arn, restoring_account, role_arn, metadata, account_hint, dest
     )

@@ -13,7 +13,7 @@ from rich.text import Text
 from drconsole.checks.facts import CopyFacts
 from drconsole.checks.runner import CheckReport
 from drconsole.errors import DrConsoleError, UsageError
-from drconsole.models import CheckStatus
+from drconsole.models import CauseCode, CheckStatus
 from drconsole.redact import escape_controls, escape_controls_lines
 
 STYLES = {
@@ -35,6 +35,28 @@ def print_json(
     if restore is not None:
         document["restore"] = restore.to_json()
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
+
+
+def exit_code(*reports: CheckReport | None) -> int:
+    """0 every check PASS or WARN, 1 any FAIL or UNKNOWN; 3 (an AWS failure, said in one line
+    on stderr) when a check is UNKNOWN because its Region could not be reached: the checks
+    are all listed first."""
+    from drconsole.checks.common import WHERE
+
+    checks = [check for report in reports if report for check in report.all_checks]
+    unreached = [
+        check
+        for check in checks
+        if check.status is CheckStatus.UNKNOWN and check.cause is CauseCode.NETWORK
+    ]
+    if unreached:
+        places = sorted({dict(check.details).get(WHERE, "") for check in unreached} - {""})
+        where = "; ".join(places) or "their Region"
+        count = f"{len(unreached)} check{'s' if len(unreached) > 1 else ''}"
+        line = f"drconsole: {count} UNKNOWN: {where} could not be reached [NETWORK]"
+        print(line, file=sys.stderr)
+        return 3
+    return 0 if all(report.ok for report in reports if report) else 1
 
 
 def print_report(report: CheckReport, console: Console | None = None) -> None:

@@ -85,6 +85,16 @@ class EventPrinter:
                 return ""
             self._last[key] = state
             return f"  {data['step']}: {progress_text(job)} after {data['elapsed_seconds']:.0f}s"
+        if name == "job-unreadable":
+            where = f"{data['kind']} job {data['job_id']} in {data['account']} {data['region']}"
+            self._last[(data["flow"], data["step"])] = ("unreadable", data["cause"])
+            return (
+                f"  {data['step']}: {where} cannot be read, still watched: {data['message']} "
+                f"[{data['cause']}]"
+            )
+        if name == "not-listed":
+            where = data["account"] or "organization-wide listing in"
+            return f"not listed: {where} {data['region']}: {data['message']} [{data['cause']}]"
         if name == "job-finished":
             job = data["job"]
             tail = job.get("destination_recovery_point") or job.get("created_resource") or ""

@@ -147,6 +147,7 @@ def run_check_copy(args: argparse.Namespace) -> int:
             role_arn=args.role_arn,
             delete_after_days=args.delete_after_days,
             account_hint=source_account,
+            regions_down_unknown=True,
         )
         # A route that needs two hops: the second hop too, as `drconsole copy` judges it.
         role_name = args.role_arn.split(":role/", 1)[1] if args.role_arn else None
@@ -163,7 +164,11 @@ def run_check_copy(args: argparse.Namespace) -> int:
         from drconsole.checks.runner import run_restore_checks
 
         restore = run_restore_checks(
-            sessions, args.recovery_point, account_hint=source_account, after_copy_to=args.to
+            sessions,
+            args.recovery_point,
+            account_hint=source_account,
+            after_copy_to=args.to,
+            regions_down_unknown=True,
         )
     if args.json:
         check_output.print_json(report, fixes if args.fix else None, restore)
@@ -172,7 +177,7 @@ def run_check_copy(args: argparse.Namespace) -> int:
         if restore is not None:
             print()
             check_output.print_report(restore)
-    return 0 if report.ok and (restore is None or restore.ok) else 1
+    return check_output.exit_code(report, restore)
 
 
 def run_check_restore(args: argparse.Namespace) -> int:
@@ -203,10 +208,11 @@ def run_check_restore(args: argparse.Namespace) -> int:
         metadata=metadata,
         account_hint=source_account,
         after_copy_to=args.to,
+        regions_down_unknown=True,
     )
     report = with_form_verdict(report, metadata)
     if args.json:
         check_output.print_json(report, None)
     else:
         check_output.print_report(report)
-    return 0 if report.ok else 1
+    return check_output.exit_code(report)

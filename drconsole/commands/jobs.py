@@ -428,6 +428,7 @@ def _watch(args: argparse.Namespace, settings: Any, flows: list[Any]) -> int:
     from drconsole.commands._flow_events import EventPrinter
     from drconsole.commands._flow_flags import poll_interval
     from drconsole.flows import events as ev
+    from drconsole.models import CauseCode
 
     sessions = AwsSessions(settings)
     jobs = JobsApi(sessions)
@@ -445,8 +446,7 @@ def _watch(args: argparse.Namespace, settings: Any, flows: list[Any]) -> int:
     accounts = FactReader(sessions).organization_account_ids()
     found = discover(jobs, settings.regions or (settings.home_region,), accounts)
     for error in found.errors:
-        if not args.json:
-            say(f"not listed: {error}")
+        printer(ev.NotListed("", error.account_id, error.region, error.cause.value, error.message))
     for copy in found.copy_jobs:
         ref = JobRef("copy", copy.account_id, copy.region, copy.id)
         refs.setdefault(ref.key, ("", copy.id))
@@ -461,11 +461,25 @@ def _watch(args: argparse.Namespace, settings: Any, flows: list[Any]) -> int:
     done = threading.Event()
     failed: list[str] = []
     lock = threading.Lock()
+    # Job key -> the cause of the polls that could not read it, said once until it changes
+    # (a job in a Region that does not answer stays watched: it said nothing at all).
+    unreadable: dict[str, str] = {}
 
     def on_update(update: JobUpdate) -> None:
         flow_id, step = refs[update.ref.key]
         if update.job is None:
+            cause = (update.cause or CauseCode.UNKNOWN).value
+            if update.error and unreadable.get(update.ref.key) != cause:
+                unreadable[update.ref.key] = cause
+                ref = update.ref
+                printer(
+                    ev.JobUnreadable(
+                        flow_id, step, ref.kind, ref.job_id, ref.account_id, ref.region,
+                        cause, update.error, update.polls,
+                    )
+                )  # fmt: skip
             return
+        read_again = unreadable.pop(update.ref.key, None) is not None
         if update.finished:
             done_at = update.job.completed.timestamp() if update.job.completed else None
             delay = update.seen_at - done_at if done_at else None
@@ -476,7 +490,7 @@ def _watch(args: argparse.Namespace, settings: Any, flows: list[Any]) -> int:
                     failed.append(update.ref.key)
                 if not remaining:
                     done.set()
-        elif update.changed:
+        elif update.changed or read_again:
             created = update.job.created.timestamp() if update.job.created else update.seen_at
             elapsed = update.seen_at - created
             printer(ev.JobProgress(flow_id, step, update.job, elapsed, update.polls))

@@ -75,6 +75,7 @@ SERVICE_CODES = frozenset(
         "serviceunavailable",
         "serviceunavailableexception",
         "serviceexception",
+        "regionfailing",  # drconsole's own: a Region whose endpoint just answered 5xx (aws/)
     }
 )
 ACCESS_CODES = frozenset(
@@ -405,4 +406,6 @@ def diagnose_exception(exc: BaseException) -> Diagnosis:
         return replace(credentials(Facts.read(message)), matched=type(exc).__name__)
     if names & NETWORK_CLASSES:
         return replace(network(Facts.read(message)), matched=type(exc).__name__)
+    if {name.lower() for name in names} & SERVICE_CODES:
+        return replace(service_error(), matched=type(exc).__name__)
     return diagnose(message)

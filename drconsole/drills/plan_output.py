@@ -63,6 +63,10 @@ def target_plan_json(plan: DrillPlan, item: TargetPlan) -> dict[str, Any]:
         "caution": {"message": item.caution, "accepted_by": accepted(item.target) or None}
         if item.caution
         else None,
+        "warnings": [
+            {"validation": w.validation, "cause": w.cause, "region": w.region, "message": w.message}
+            for w in item.warnings
+        ],
     }
 
 
@@ -150,6 +154,8 @@ def plan_lines(plan: DrillPlan) -> list[str]:
             lines.append(
                 f"  checked by the flow just before their step: {', '.join(item.deferred)}"
             )
+        for warning in item.warnings:
+            lines.append(f"  WARN {warning.validation} [{warning.cause}]: {warning.message}")
         if item.cause is not None:
             lines.append(f"  cannot check: {item.message} [{item.cause}]")
         for made in item.creates:
@@ -162,7 +168,13 @@ def plan_lines(plan: DrillPlan) -> list[str]:
             f"Targets {', '.join(names)} copy the same resource {arn}: their copies run one "
             "after another (AWS Backup copies a resource once at a time)."
         )
-    if plan.ok:
+    warned = [item.target.name for item in plan.targets if item.warnings]
+    if plan.ok and warned:
+        lines.append(
+            f"Every target can start; the validation of {', '.join(warned)} would be "
+            "interrupted (WARN above)."
+        )
+    elif plan.ok:
         lines.append("Every target can start.")
     elif plan.unanswered:
         lines.append(

@@ -19,6 +19,7 @@ from drconsole.checks.runner import CheckReport, run_restore_checks
 from drconsole.drills.backup_account import REFUSED, accepted, backup_account_restores
 from drconsole.drills.interruption import INTERRUPTING_CAUSES, unreadable_only
 from drconsole.drills.ownership import drill_metadata
+from drconsole.drills.plan_validation import ValidationWarning, source_unanswered
 from drconsole.drills.resolve import Resolved, ResolveError, resolve_target
 from drconsole.drills.runbook import Runbook, Target
 from drconsole.errors import AwsError, UsageError
@@ -51,6 +52,9 @@ class TargetPlan:
     # intermediate vault (None when no candidate passes both hops' checks), and why there is
     # none to try at all ("": there is a candidate, or no fall-back).
     fall_back: tuple[VaultRef | None, str] | None = None
+    # What `drill run` will not be able to validate (a source in a Region that does not answer):
+    # said, not blocking the start (the drill stops INTERRUPTED there, and resumes).
+    warnings: tuple[ValidationWarning, ...] = ()
 
     @property
     def no_fall_back(self) -> str:
@@ -232,6 +236,7 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
         return TargetPlan(target, resolved, flow, cause=str(cause), message=str(exc))
     intermediate = fall_back[0] if fall_back is not None else None
     creates, deletes = _effects(flow, runbook.cleanup, intermediate)
+    unanswered = source_unanswered(sessions, target, resolved, flow.final_region)
     return TargetPlan(
         target,
         resolved,
@@ -242,6 +247,7 @@ def plan_target(sessions: Any, runbook: Runbook, target: Target, now: datetime) 
         creates=creates,
         cleanup_deletes=deletes,
         fall_back=fall_back,
+        warnings=(unanswered,) if unanswered else (),
     )
 
 

@@ -390,7 +390,6 @@ class DrillRunner(DrillRunBase):
             flow_state = Journal(self.state_dir).flow(record.flow_id)
         restore_step = flow_state.step("restore") if flow_state else None
         source_arn = str(resolved.get("resource_arn") or "")
-        parts = source_arn.split(":")
         restored = vd.Restored(
             target=target.name,
             run_id=self.run_id,
@@ -400,9 +399,7 @@ class DrillRunner(DrillRunBase):
             region=restore_step.region if restore_step else target.restore_to.region,
             recovery_point=str(restored_record.get("recovery_point") or ""),
             source_resource_arn=source_arn,
-            source_account=(parts[4] if len(parts) > 4 and parts[4] else None)
-            or target.resource.account
-            or "",
+            source_account=vd.source_account_of(source_arn, target),
         )
         validation = target.validation
         endpoint = ""

@@ -14,7 +14,7 @@ from typing import Any
 from drconsole.aws.drill_reads import AWS_ERRORS, DrillReader, ResourceState
 from drconsole.drills.command_process import run_command
 from drconsole.drills.interruption import ValidationInterrupted
-from drconsole.drills.runbook import CommandValidation, Validation
+from drconsole.drills.runbook import CommandValidation, Target, Validation
 from drconsole.redact import exception_text
 
 OUTPUT_LIMIT = 4000
@@ -35,6 +35,13 @@ class Restored:
     recovery_point: str
     source_resource_arn: str
     source_account: str
+
+
+def source_account_of(source_resource_arn: str, target: Target) -> str:
+    """The account of the resource a target restores: its ARN's, else (an S3 bucket's ARN names
+    none) the runbook's."""
+    parts = source_resource_arn.split(":")
+    return (parts[4] if len(parts) > 4 and parts[4] else None) or target.resource.account or ""
 
 
 def now_iso() -> str:

@@ -193,6 +193,52 @@ class JobFinished(FlowEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class JobUnreadable(FlowEvent):
+    """A watched job that a poll could not read (its Region not answering, say): still
+    watched; said when it starts and when its cause changes (`jobs --watch`)."""
+
+    step: str = ""
+    kind: str = ""
+    job_id: str = ""
+    account: str = ""
+    region: str = ""
+    cause: str = ""
+    message: str = ""
+    polls: int = 0
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "kind": self.kind,
+            "job_id": self.job_id,
+            "account": self.account,
+            "region": self.region,
+            "cause": self.cause,
+            "message": self.message,
+            "polls": self.polls,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NotListed(FlowEvent):
+    """Jobs in flight that `jobs --watch` could not list: in one account of a Region, or in
+    the whole Region (`account` "")."""
+
+    account: str = ""
+    region: str = ""
+    cause: str = ""
+    message: str = ""
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "account": self.account or None,
+            "region": self.region,
+            "cause": self.cause,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RestoreFormReady(FlowEvent):
     """The restore form, prefilled from GetRecoveryPointRestoreMetadata."""
 
@@ -270,6 +316,8 @@ _EVENT_NAMES = {
     "JobStarted": "job-started",
     "JobProgress": "job-progress",
     "JobFinished": "job-finished",
+    "JobUnreadable": "job-unreadable",
+    "NotListed": "not-listed",
     "RestoreFormReady": "restore-form",
     "CleanupDone": "cleanup",
     "FlowFinished": "flow-finished",

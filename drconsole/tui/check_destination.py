@@ -1,8 +1,9 @@
 """The checks screen's destination in words (account, Region, vault; where the restore runs),
-and the destination it judges by default."""
+and the destination it judges by default (moved out of a Region that does not answer)."""
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -17,11 +18,25 @@ from drconsole.tui.wizard.destinations import Destination
 
 if TYPE_CHECKING:
     from drconsole.checks.arns import VaultArn
+    from drconsole.checks.facts import Unreadable
     from drconsole.config import Settings
     from drconsole.models import Organization, RecoveryPoint
 
 # Said of a restore in the backup account, as the flows caution before one.
 IN_BACKUP_ACCOUNT = "the backup account: a restore there is rarely what is meant"
+# The causes of a read that say its Region does not answer (an outage), not that a vault is
+# wrong.
+OUTAGE_CAUSES = frozenset({"NETWORK", "SERVICE_ERROR"})
+
+
+@dataclass(frozen=True)
+class SourceRegionDown:
+    """The vault a copy came from (the default destination) is in a Region that does not
+    answer: `cause` is NETWORK or SERVICE_ERROR."""
+
+    source: str
+    region: str
+    cause: str
 
 
 @dataclass
@@ -85,11 +100,87 @@ def default_destination(point: RecoveryPoint, known: KnownAccounts) -> str:
     return "" if known.is_backup(point, vault.account_id) else source
 
 
+def outage_cause(failure: BaseException | Unreadable) -> str | None:
+    """NETWORK or SERVICE_ERROR when a read's failure says its Region does not answer (an
+    outage), else None."""
+    from drconsole.aws.errors import classify
+    from drconsole.checks.common import cause_of_code
+    from drconsole.checks.facts import Unreadable
+    from drconsole.errors import AwsError
+
+    if isinstance(failure, Unreadable):
+        cause = cause_of_code(failure.code).value
+    elif isinstance(failure, AwsError):
+        cause = failure.cause
+    else:
+        cause = classify(failure).value
+    return cause if cause in OUTAGE_CAUSES else None
+
+
+def out_of_region_down(
+    point: RecoveryPoint,
+    destination: str,
+    listed: Iterable[str],
+    down: dict[str, str],
+    settings: Settings,
+) -> tuple[SourceRegionDown | None, str]:
+    """When `destination` is the vault the copy came from and its Region is one of `down`
+    (Region -> cause): what to say of it, and the vault to check instead ("" when there is
+    none, see `answering_vault`); (None, "") otherwise."""
+    source = point.source_vault_arn or ""
+    if not source or destination != source:
+        return None, ""
+    try:
+        region = parse_vault_arn(source, "source vault").region
+    except UsageError:
+        return None, ""
+    if region not in down:
+        return None, ""
+    return SourceRegionDown(source, region, down[region]), answering_vault(
+        point, listed, down, settings
+    )
+
+
+def answering_vault(
+    point: RecoveryPoint, listed: Iterable[str], down: Container[str], settings: Settings
+) -> str:
+    """In place of the vault the copy came from, whose Region is in `down`: a vault of the
+    same account in a Region that answers, one of `listed` (the picker's). The recovery
+    point's own Region first (a DR copy's Region answers: it was read there), then the DR
+    Regions, then the others; in each, a vault of the same name first. "" when there is none."""
+    try:
+        source = parse_vault_arn(point.source_vault_arn or "", "source vault")
+    except UsageError:
+        return ""
+    vaults = []
+    for arn in listed:
+        with suppress(UsageError):
+            vaults.append(parse_vault_arn(arn, "vault"))
+    usable = [
+        v
+        for v in vaults
+        if v.account_id == source.account_id and v.region not in down and v.arn != source.arn
+    ]
+    order = list(dict.fromkeys([point.region, *settings.dr_regions, *settings.regions]))
+
+    def rank(vault: VaultArn) -> tuple[int, bool]:
+        region = order.index(vault.region) if vault.region in order else len(order)
+        return region, vault.name != source.name
+
+    best = min(usable, key=rank, default=None)
+    return best.arn if best is not None else ""
+
+
 def destination_words(
-    point: RecoveryPoint, destination: str, known: KnownAccounts, withheld: bool
+    point: RecoveryPoint,
+    destination: str,
+    known: KnownAccounts,
+    withheld: bool,
+    source_down: SourceRegionDown | None = None,
 ) -> Text:
     """What the verdicts below are for, in words: the copy's destination and where the
-    restore runs. `withheld`: the vault the copy came from was not taken as the default."""
+    restore runs. `withheld`: the vault the copy came from was not taken as the default;
+    `source_down`: its Region does not answer (the default moved, or could not)."""
     if not destination:
         return _in_place(point, known, withheld)
     try:
@@ -100,7 +191,23 @@ def destination_words(
     text.append(", then restore there")
     if known.is_backup(point, vault.account_id):
         text.append(f" — {IN_BACKUP_ACCOUNT}", style="yellow")
+    if source_down is not None:
+        text.append(_why_not_the_source(source_down, destination, known), style="yellow")
     return text
+
+
+def _why_not_the_source(down: SourceRegionDown, destination: str, known: KnownAccounts) -> str:
+    """Why the vault the copy came from is not the destination (or is, though unanswering)."""
+    where = f"{down.region} does not answer ({down.cause})"
+    if destination == down.source:
+        name = known.names.get(down.source.split(":")[4], "its account")
+        return f" — {where}; {name} has no vault in a Region that answers: d to type one"
+    source = down.source
+    with suppress(UsageError):
+        source = known.label(parse_vault_arn(source, "source vault"))
+    return (
+        f". Not the vault it came from, {source}: {where}. d: choose another (it is still listed)"
+    )
 
 
 def _in_place(point: RecoveryPoint, known: KnownAccounts, withheld: bool) -> Text:

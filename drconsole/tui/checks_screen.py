@@ -14,7 +14,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input
 
 from drconsole.models import Check, CheckStatus, RecoveryPoint
-from drconsole.tui.check_destination import KnownAccounts, default_destination, destination_words
+from drconsole.tui.check_destination import (
+    KnownAccounts,
+    SourceRegionDown,
+    default_destination,
+    destination_words,
+    out_of_region_down,
+    outage_cause,
+)
 from drconsole.tui.check_views import SEVERITY, STYLES, remediation_text
 from drconsole.tui.column_sort import ColumnSort, keep_cursor_on, sort_bindings
 from drconsole.tui.read_only import ReadOnlyActions
@@ -114,6 +121,8 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         self.withheld = False  # the vault the copy came from was not taken as the default
         self.chosen = False  # the destination is the operator's (typed or picked), no default
         self.listed: frozenset[str] = frozenset()  # the vaults of the picker
+        # The default (the vault the copy came from) is in a Region that does not answer.
+        self.source_down: SourceRegionDown | None = None
         self.rows: dict[str, list[Check]] = {}
         self.pending: dict[str, str] = {}
         # group -> why it could not run: UNKNOWN, not "…" (still reading) nor gone
@@ -165,6 +174,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         """Vaults the recovery point could be copied to, for the destination picker."""
         from drconsole.aws.errors import AWS_FAILURES
         from drconsole.aws.facts import FactReader
+        from drconsole.checks.facts import Unreadable
         from drconsole.errors import AwsError
 
         reader = FactReader(self.sessions)
@@ -174,18 +184,27 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         accounts = [rp.account_id, *names]
         regions = [rp.region, *self.settings.regions]
         found: list[str] = []
+        down: dict[str, str] = {}  # Region -> the cause of its reads that met an outage
         for account in dict.fromkeys(accounts):
             for region in dict.fromkeys(regions):
+                # A Region that cannot be reached (an outage) leaves its vaults out, not the
+                # picker empty: the DR Region's are the ones wanted that day.
                 try:
-                    found.extend(reader.vault_arns(account, region))
-                except (AwsError, *AWS_FAILURES):
-                    # A Region that cannot be reached (an outage) leaves its vaults out, not
-                    # the picker empty: the DR Region's are the ones wanted that day.
-                    continue
+                    listed: tuple[str, ...] | Unreadable | Exception = reader.vault_arns_or_why(
+                        account, region
+                    )
+                except (AwsError, *AWS_FAILURES) as error:
+                    listed = error
+                if isinstance(listed, tuple):
+                    found.extend(listed)
+                elif (cause := outage_cause(listed)) is not None:
+                    down.setdefault(region, cause)
+        # Those the breaker knows down, though no read of this screen met them.
+        down = {**self.sessions.region_health.regions_down("backup"), **down}
         if rp.source_vault_arn and rp.source_vault_arn not in found:
             found.insert(0, rp.source_vault_arn)
         self.app.call_from_thread(
-            self.set_destinations, [arn for arn in found if arn != rp.vault_arn]
+            self.set_destinations, [arn for arn in found if arn != rp.vault_arn], down
         )
 
     def learn_names(self, names: dict[str, str]) -> None:
@@ -203,13 +222,32 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
                 return
         self.show_destination()
 
-    def set_destinations(self, arns: list[str]) -> None:
-        """Fill the destination picker, showing the destination when it is one of them."""
+    def set_destinations(self, arns: list[str], down: dict[str, str]) -> None:
+        """Fill the destination picker, showing the destination when it is one of them;
+        `down`: Region -> cause of the Regions that did not answer."""
         choice = self.query_one("#destination-choice", Select)
         with choice.prevent(Select.Changed):
             choice.set_options([(self.vault_label(arn), arn) for arn in arns])
         self.listed = frozenset(arns)
-        self.show_destination()
+        if not self.leave_the_region_down(arns, down):
+            self.show_destination()
+
+    def leave_the_region_down(self, arns: list[str], down: dict[str, str]) -> bool:
+        """When the default destination, the vault the copy came from, is in a Region that
+        does not answer (the day of a Regional outage, the workload Region): check a vault of
+        the same account in a Region that answers instead, saying why. A destination the
+        operator gave, typed or picked is theirs: kept. True when the checks were restarted."""
+        if self.given_destination is not None or self.chosen:
+            return False
+        self.source_down, instead = out_of_region_down(
+            self.recovery_point, self.destination, arns, down, self.settings
+        )
+        if not instead:
+            return False  # said on the destination line when there is no vault to take
+        self.destination = instead
+        self.query_one("#destination", Input).value = instead
+        self.start_checks()
+        return True
 
     def vault_label(self, arn: str) -> str:
         """A vault of the picker, by account name and id, Region and name."""
@@ -225,7 +263,9 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
 
     def show_destination(self) -> None:
         """Say what the verdicts are for, and show the chosen vault in the picker."""
-        words = destination_words(self.recovery_point, self.destination, self.known, self.withheld)
+        words = destination_words(
+            self.recovery_point, self.destination, self.known, self.withheld, self.source_down
+        )
         self.query_one("#destination-words", Static).update(words)
         choice = self.query_one("#destination-choice", Select)
         # Shown, not chosen: no Changed, which would re-run the checks.
@@ -243,6 +283,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
             self.destination = event.value
             self.withheld = False
             self.chosen = True
+            self.source_down = None  # the operator's choice, said as it is
             self.start_checks()
 
     # Running --------------------------------------------------------------------------------
@@ -406,6 +447,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         self.destination = event.value.strip()
         self.withheld = False
         self.chosen = True
+        self.source_down = None  # the operator's choice, said as it is
         self.start_checks()
         self.query_one("#checks-table", DataTable).focus()
 

@@ -9,15 +9,17 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input, Select
 
 from drconsole.aws.session import AwsSessions
 from drconsole.models import RecoveryPoint
 from drconsole.tui.checks_screen import ChecksScreen
+from drconsole.tui.screens.detail import DetailScreen
+from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.screens.vaults import VaultsScreen
 from tests.test_checks_screen import Host
 from tests.tui.conftest import Demo, table_text, wait_until
-from tests.tui.test_screens import SIZE, accounts_loaded, open_account
+from tests.tui.test_screens import SIZE, accounts_loaded, newest_recovery_point, open_account
 
 DOWN, DR = "eu-central-1", "eu-north-1"
 
@@ -104,3 +106,53 @@ async def test_check_groups_that_cannot_reach_the_region_down_are_unknown_not_pe
             assert all(f":{DOWN}:" not in arn for arn in screen.listed if arn != destination)
     finally:
         demo.sandbox.options.regions_down = {}
+
+
+async def test_the_checks_panel_moves_its_default_destination_out_of_the_region_down(
+    demo: Demo, workload_region_down: str
+) -> None:
+    """`c` on a DR copy: the destination it defaults to, the vault the copy came from, is in
+    the Region down. The panel checks the same account's vault in a Region that answers
+    instead and says why; the vault it came from stays in the picker, and once the operator
+    picks it, it is theirs (not moved again)."""
+    cause = "NETWORK" if workload_region_down == "reset" else "SERVICE_ERROR"
+    backup, prod = demo.info.accounts["backup"], demo.info.accounts["prod"]
+    newest = newest_recovery_point(demo, backup, DR, f"dr-{DR}", ResourceType="EFS")
+    source = f"arn:aws:backup:{DOWN}:{prod}:backup-vault:prod-vault"
+    assert newest["SourceBackupVaultArn"] == source
+    instead = f"arn:aws:backup:{DR}:{prod}:backup-vault:prod-vault"
+    app = demo.app(configured_region=DOWN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_account(pilot, backup)
+        names = [row[1] for row in table_text(app)]
+        await pilot.press(*["down"] * names.index(f"dr-{DR}"), "enter")
+        assert isinstance(app.screen, RecoveryPointsScreen)
+        await wait_until(pilot, lambda: app.screen.loading_done, what="recovery points")
+        await pilot.press("slash", *"prod efs", "enter", "enter")
+        assert isinstance(app.screen, DetailScreen)
+        assert dict(app.screen.fields)["Recovery point"] == newest["RecoveryPointArn"]
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, ChecksScreen)
+        await wait_until(pilot, lambda: screen.destination == instead, what="moved", timeout=60)
+        await wait_until(pilot, lambda: not screen.pending, what="checks", timeout=60)
+        assert screen.query_one("#destination", Input).value == instead
+        words = " ".join(str(screen.query_one("#destination-words").render()).split())
+        assert f"Copy to prod ({prod}) {DR} prod-vault" in words, words
+        assert f"Not the vault it came from, prod ({prod}) {DOWN} prod-vault" in words, words
+        assert f"{DOWN} does not answer ({cause})" in words, words
+        # Judged where the copy will go: nothing met the outage.
+        assert not screen.failed, screen.failed
+        assert not [c for g in screen.rows.values() for c in g if c.cause in (cause,)]
+        assert source in screen.listed and instead in screen.listed
+        # The operator picks the vault it came from: kept, said as it is.
+        choice = screen.query_one("#destination-choice", Select)
+        choice.value = source
+        await wait_until(pilot, lambda: screen.destination == source, what="picked")
+        await wait_until(pilot, lambda: not screen.pending, what="checks", timeout=60)
+        words = " ".join(str(screen.query_one("#destination-words").render()).split())
+        assert f"Copy to prod ({prod}) {DOWN} prod-vault" in words, words
+        assert "Not the vault it came from" not in words, words
+        await pilot.pause(0.5)
+        assert screen.destination == source
+        assert screen.query_one("#destination", Input).value == source
