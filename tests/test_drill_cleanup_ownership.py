@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from drconsole.drills.ownership import drill_metadata
+from drconsole.drills.ownership import CLOCK_SLACK, drill_metadata
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
 from tests.test_drill_interrupted import history_of
@@ -140,6 +141,9 @@ def test_cleanup_of_an_old_run_keeps_what_a_later_run_created_under_the_same_nam
     assert "reuse-fixed-bucket" in buckets(sb, recovery)
     sb.client("dynamodb", recovery, EU).delete_table(TableName="reuse-fixed-table")
     drop_bucket(sb, recovery, "reuse-fixed-bucket")
+    # Run 2's restores are told from run 1's by their creation times, which may differ from a
+    # job's times by the clocks' rounding: keep run 2 past it, as minutes between runs would.
+    time.sleep(CLOCK_SLACK.total_seconds() + 1)
 
     second = drill(env, "run", str(path), "--yes", "--json")
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr
