@@ -140,6 +140,21 @@ def test_the_demo_profile_exists_and_may_be_passed(demo: Env) -> None:
     assert (state, message) == ("COMPLETED", ""), message
 
 
+def test_read_only_mode_judges_the_profile_as_read_write_mode_does(demo: Env) -> None:
+    """`--read-only check restore` (browsing) reads the profile: it stopped whole, refusing
+    iam:GetInstanceProfile as no read."""
+    rp = web_point(demo)
+    code, check, report = check_restore(demo, rp)
+    result = drconsole(demo, "--read-only", "check", "restore", "--recovery-point", rp, "--json")
+    assert result.stdout, result.stderr
+    read_only = json.loads(result.stdout)
+    assert result.returncode == code == 0, result.stderr
+    assert [(c["id"], c["status"]) for c in read_only["checks"]] == [
+        (c["id"], c["status"]) for c in report["checks"]
+    ]
+    assert [c for c in read_only["checks"] if c["id"] == CHECK] == [check]
+
+
 def test_a_missing_profile_fails_the_check_and_the_job_late_as_explain_says(demo: Env) -> None:
     rp = web_point(demo)
     code, check, _ = check_restore(demo, rp, "--metadata", "IamInstanceProfileName=dr-web-gone")

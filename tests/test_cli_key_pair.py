@@ -157,6 +157,26 @@ def test_the_recovery_point_names_its_key_pair_and_restores_with_it_in_place(dem
     assert described["Reservations"][0]["Instances"][0]["KeyName"] == KEY
 
 
+def test_read_only_mode_reads_the_key_pair(demo: Env) -> None:
+    """`--read-only` (browsing, `drill plan`) judges the key pair as a read, not UNKNOWN."""
+    code, check = check_restore(demo, demo.point, "--metadata", "KeyName=dr-gone-key")
+    result = drconsole(
+        demo,
+        "--read-only",
+        "check",
+        "restore",
+        "--recovery-point",
+        demo.point,
+        "--metadata",
+        "KeyName=dr-gone-key",
+        "--json",
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    read_only = key_pair_check(json.loads(result.stdout)["checks"])
+    assert (read_only["status"], read_only["evidence"]) == ("FAIL", check["evidence"]), read_only
+    assert result.returncode == code == 1
+
+
 def test_an_instance_without_a_key_pair_passes(demo: Env) -> None:
     backup = demo.client("backup", "prod")
     points = backup.list_recovery_points_by_backup_vault(

@@ -77,7 +77,7 @@ READ_OPERATIONS: dict[str, frozenset[str]] = {
     "iam": _names(
         """
         GetRole GetRolePolicy GetPolicy GetPolicyVersion ListRoles ListRolePolicies
-        ListAttachedRolePolicies ListRoleTags ListPolicies ListAccountAliases
+        ListAttachedRolePolicies ListRoleTags ListPolicies ListAccountAliases GetInstanceProfile
         SimulatePrincipalPolicy SimulateCustomPolicy
         """
     ),
@@ -92,8 +92,8 @@ READ_OPERATIONS: dict[str, frozenset[str]] = {
     "ec2": _names(
         """
         DescribeAvailabilityZones DescribeImages DescribeInstances DescribeInstanceTypes
-        DescribeRegions DescribeSecurityGroups DescribeSnapshots DescribeSubnets DescribeVolumes
-        DescribeVpcs DescribeTags
+        DescribeKeyPairs DescribeRegions DescribeSecurityGroups DescribeSnapshots DescribeSubnets
+        DescribeVolumes DescribeVpcs DescribeTags
         """
     ),
     "rds": _names(
@@ -113,8 +113,8 @@ READ_OPERATIONS: dict[str, frozenset[str]] = {
     ),
     "s3": _names(
         """
-        HeadBucket ListBuckets ListObjectsV2 GetBucketLocation GetBucketEncryption
-        GetBucketVersioning GetBucketTagging GetBucketPolicy
+        HeadBucket ListBuckets ListObjectsV2 ListObjectVersions GetBucketLocation
+        GetBucketEncryption GetBucketVersioning GetBucketTagging GetBucketPolicy
         """
     ),
 }
