@@ -177,6 +177,19 @@ def test_read_only_mode_reads_the_key_pair(demo: Env) -> None:
     assert result.returncode == code == 1
 
 
+def test_a_hostile_key_pair_name_stays_one_argument_in_the_fix(demo: Env) -> None:
+    """EC2 allows any ASCII in a key pair's name: the fix's commands, pasted into a shell, keep
+    it one argument (it was written bare: `--key-name x;touch /tmp/pwn`)."""
+    from tests.test_remedy_shell_words import arguments_after
+
+    name = 'x;touch /tmp/pwn $(id) "d" >out'
+    _, check = check_restore(demo, demo.point, "--metadata", f"KeyName={name}")
+
+    assert check["status"] == "FAIL", check
+    assert arguments_after(check["remediation"], "--key-name") == [name], check["remediation"]
+    assert arguments_after(check["remediation"], "--key-names") == [name], check["remediation"]
+
+
 def test_an_instance_without_a_key_pair_passes(demo: Env) -> None:
     backup = demo.client("backup", "prod")
     points = backup.list_recovery_points_by_backup_vault(

@@ -443,3 +443,29 @@ def test_what_cannot_be_read_is_unknown_never_pass() -> None:
     assert judged(json.dumps({"plans": {}}), ()).status.value == "UNKNOWN"
     # No rule enforced for the copy: the tags are not needed.
     assert judged(effective(["100"], ["ec2:instance"]), refused).status.value == "PASS"
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        "arn:aws:backup:eu-central-1:111111111111:recovery-point:abc",
+        "arn:aws:ec2:eu-central-1::snapshot/snap-0123456789abcdef0",
+        "arn:aws:rds:eu-central-1:111111111111:snapshot:awsbackup:job-abc",
+    ],
+)
+def test_the_retag_commands_keep_a_key_with_spaces_one_argument(point: str) -> None:
+    """Tag keys and values may hold spaces (`Cost Center`): each command's tag argument stays
+    one shell word, for each service's command."""
+    from tests.test_remedy_shell_words import shell_words
+
+    policy = effective(["100"], ["backup:recovery-point", "ec2:snapshot", "rds:snapshot"])
+    policy = policy.replace("CostCenter", "Cost Center")
+    verdict = judged(policy, (("cost center", "2 00"),), point)
+    assert verdict.status.value == "FAIL", verdict
+    commands = [line for line in verdict.remediation.splitlines() if line.startswith("aws ")]
+    assert len(commands) == 2, verdict.remediation  # the key's case: drop, then tag again
+    for command in commands:
+        words = shell_words(command)
+        assert not {";", "|", ">", "<", "&"} & set(words), words
+        tag_arguments = [w for w in words if "ost" in w.lower() and "center" in w.lower()]
+        assert len(tag_arguments) == 1, words

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drconsole.checks.common import unknown_check
 from drconsole.checks.facts import RestoreFacts, Unreadable
 from drconsole.models import CauseCode, Check, CheckStatus
+from drconsole.shell_words import shell_word
 
 CHECK_ID, TITLE = "restore.key-pair", "EC2 key pair exists where the instance is restored"
 # The EC2 restore metadata key that names the restored instance's key pair (RunInstances'
@@ -77,6 +78,7 @@ def import_key_pair_fix(facts: RestoreFacts, name: str, region: str) -> str:
     read where the instance was backed up. AWS Backup's console offers no other key pair for an
     EC2 restore and no AWS document says StartRestoreJob takes another one (or none): the
     named one is made to exist rather than changed."""
+    name = shell_word(name)
     source = facts.recovery_point.resource_arn.split(":")
     source_region, source_account = (source[3], source[4]) if len(source) > 5 else ("", "")
     read = (

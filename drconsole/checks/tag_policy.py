@@ -21,6 +21,7 @@ from typing import Any
 from drconsole.checks.common import unknown_check
 from drconsole.checks.facts import CopyFacts, Unreadable
 from drconsole.models import CauseCode, Check, CheckStatus
+from drconsole.shell_words import shell_word
 
 PASS, FAIL, UNKNOWN = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.UNKNOWN
 CHECK = ("dest.tag-policy", "Destination tag policies allow the recovery point's tags")
@@ -184,31 +185,33 @@ def _retag(arn: str, region: str, key: str, value: str, rule: TagRule) -> str:
     if service == "ec2":
         resource = parts[5].split("/")[-1]
         drop = (
-            f"aws ec2 delete-tags --region {region} --resources {resource} --tags Key={key}\n"
+            f"aws ec2 delete-tags --region {region} --resources {resource} "
+            f"--tags {shell_word('Key=' + key)}\n"
             if key != rule.tag_key
             else ""
         )
         return (
             f"{drop}aws ec2 create-tags --region {region} --resources {resource} "
-            f"--tags Key={rule.tag_key},Value={good}"
+            f"--tags {shell_word(f'Key={rule.tag_key},Value={good}')}"
         )
     if service == "rds":
         drop = (
             f"aws rds remove-tags-from-resource --region {region} --resource-name {arn} "
-            f"--tag-keys {key}\n"
+            f"--tag-keys {shell_word(key)}\n"
             if key != rule.tag_key
             else ""
         )
         return (
             f"{drop}aws rds add-tags-to-resource --region {region} --resource-name {arn} "
-            f"--tags Key={rule.tag_key},Value={good}"
+            f"--tags {shell_word(f'Key={rule.tag_key},Value={good}')}"
         )
     drop = (
-        f"aws backup untag-resource --region {region} --resource-arn {arn} --tag-key-list {key}\n"
+        f"aws backup untag-resource --region {region} --resource-arn {arn} "
+        f"--tag-key-list {shell_word(key)}\n"
         if key != rule.tag_key
         else ""
     )
     return (
         f"{drop}aws backup tag-resource --region {region} --resource-arn {arn} "
-        f"--tags {rule.tag_key}={good}"
+        f"--tags {shell_word(f'{rule.tag_key}={good}')}"
     )

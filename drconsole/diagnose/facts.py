@@ -15,6 +15,7 @@ from drconsole.partitions import (
     managed_policy,
 )
 from drconsole.redact import masked_url
+from drconsole.shell_words import shell_word
 
 ARN_RE = re.compile(
     r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12})?:[A-Za-z0-9_+=,.@:/*-]+", re.IGNORECASE
@@ -146,8 +147,9 @@ class Facts:
 
 
 def fill(value: str | None, placeholder: str) -> str:
-    """The value read from the message, or a clearly marked placeholder."""
-    return value if value else f"<{placeholder}>"
+    """The value read from the message (quoted where a shell would not read it as one word:
+    remedies are pasted), or a clearly marked placeholder."""
+    return shell_word(value) if value else f"<{placeholder}>"
 
 
 def policy_json(*statements: dict[str, Any]) -> str:
