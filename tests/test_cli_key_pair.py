@@ -19,6 +19,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from tests import forked_cli
 from tests.demo_cli import demo_cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +94,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
 
 
 def drconsole(demo: Env, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         capture_output=True,
         text=True,
@@ -300,7 +301,7 @@ def test_drill_plan_blocks_the_target_before_its_copy(demo: Env, tmp_path: Path)
         f'  - name: web\n    resource: {{account: "{prod}", type: EC2, name: {demo.instance}}}\n'
     )
     env = dict(demo.env, XDG_STATE_HOME=str(tmp_path / "state"))
-    plan = subprocess.run(
+    plan = forked_cli.run(
         [sys.executable, "-m", "drconsole", "drill", "plan", str(runbook), "--json"],
         capture_output=True,
         text=True,
@@ -316,7 +317,7 @@ def test_drill_plan_blocks_the_target_before_its_copy(demo: Env, tmp_path: Path)
     assert KEY in failing[0]["evidence"] and north in failing[0]["evidence"]
     copies = demo.client("backup", "prod").list_copy_jobs()["CopyJobs"]
 
-    ran = subprocess.run(
+    ran = forked_cli.run(
         [sys.executable, "-m", "drconsole", "drill", "run", str(runbook), "--yes", "--json"],
         capture_output=True,
         text=True,
@@ -344,7 +345,7 @@ def test_copy_then_restore_into_another_region_stops_before_the_restore(
     env = dict(demo.env, XDG_STATE_HOME=str(tmp_path / "state"))
     before = restore_jobs(demo, "prod", north)
 
-    stopped = subprocess.run(
+    stopped = forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         capture_output=True,
         text=True,

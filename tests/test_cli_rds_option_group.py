@@ -16,6 +16,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
+from tests import forked_cli
 from tests.demo_cli import demo_cli_env
 from tests.rds_option_groups import TIMEZONE, backed_up_database, option_group, wait
 from tests.test_cli_check import Env
@@ -44,7 +45,7 @@ def timezone_point(demo: Env) -> str:
 
 
 def drconsole(demo: Env, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return forked_cli.run(
         [sys.executable, "-m", "drconsole", *args],
         capture_output=True,
         text=True,
