@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from drconsole.diagnose.facts import Facts, fill
 from drconsole.models import CauseCode, Diagnosis
+from drconsole.shell_words import shell_word
 
 VPC_RE = re.compile(r"\bvpc-[0-9a-z]{3,}\b", re.IGNORECASE)
 SUBNET_RE = re.compile(r"\bsubnet-[0-9a-z]{3,}\b", re.IGNORECASE)
@@ -129,7 +130,7 @@ def _different_vpcs(n: Network) -> Explained:
 def _zone_coverage(n: Network) -> Explained:
     covered = ", ".join(n.zones) or "one Availability Zone"
     quoted = QUOTED_RE.search(n.facts.text)
-    name = quoted.group(1) if quoted else "<DB_SUBNET_GROUP>"
+    name = shell_word(quoted.group(1)) if quoted else "<DB_SUBNET_GROUP>"
     why = (
         f"The DB subnet group covers only {covered}; RDS needs subnets in at least two"
         " Availability Zones of the Region (Aurora Serverless: subnets in different zones)."

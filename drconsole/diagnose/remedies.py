@@ -7,6 +7,7 @@ import re
 from drconsole.diagnose import facts as f
 from drconsole.diagnose.facts import Facts, fill, policy_json
 from drconsole.models import CauseCode, Diagnosis
+from drconsole.shell_words import shell_word
 
 
 def _d(cause: CauseCode, explanation: str, remediation: str) -> Diagnosis:
@@ -277,14 +278,18 @@ def _read_resource_policy(resource: str) -> str:
     vault = re.match(r"arn:[\w-]+:backup:[\w-]+:[^:]*:backup-vault:(.+)$", resource)
     if vault:
         return (
-            f"aws backup get-backup-vault-access-policy --backup-vault-name {vault.group(1)}"
+            "aws backup get-backup-vault-access-policy --backup-vault-name "
+            f"{shell_word(vault.group(1))}"
             f" --region {region}"
         )
     if ":kms:" in resource:
-        return f"aws kms get-key-policy --key-id {resource} --policy-name default --region {region}"
+        return (
+            f"aws kms get-key-policy --key-id {shell_word(resource)} --policy-name default"
+            f" --region {region}"
+        )
     bucket = re.match(r"arn:[\w-]+:s3:::([^/]+)", resource)
     if bucket:
-        return f"aws s3api get-bucket-policy --bucket {bucket.group(1)}"
+        return f"aws s3api get-bucket-policy --bucket {shell_word(bucket.group(1))}"
     return f"(the resource policy of {resource})"
 
 
