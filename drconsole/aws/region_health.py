@@ -32,7 +32,14 @@ from typing import Any
 
 from botocore.retries.standard import RetryEventAdapter, ThrottlingErrorDetector
 
-from drconsole.aws.errors import NETWORK_EXCEPTIONS, RegionDown, RegionFailing, RegionUnreachable
+from drconsole.aws.errors import (
+    INCOMPLETE_ANSWER,
+    NETWORK_EXCEPTIONS,
+    SERVICE_ERROR_CODES,
+    RegionDown,
+    RegionFailing,
+    RegionUnreachable,
+)
 from drconsole.aws.refused_roles import FROM_MEMORY
 from drconsole.redact import safe_line
 
@@ -40,21 +47,10 @@ from drconsole.redact import safe_line
 # down: three is past a dropped connection's retry and reached within seconds of backoff.
 FAILURES_TO_OPEN = 3
 OPEN_SECONDS = 30.0
-# What AWS answers when it fails on its own side (botocore's transient statuses and codes).
+# What AWS answers when it fails on its own side: botocore's transient statuses, and the codes
+# drconsole classifies SERVICE_ERROR (not its own code for an answer that lacks a field).
 SERVER_ERROR_STATUSES = frozenset({500, 502, 503, 504})
-SERVER_ERROR_CODES = frozenset(
-    {
-        "InternalFailure",
-        "InternalError",
-        "InternalServerError",
-        "InternalServerException",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "ServiceFailure",
-        "ServiceException",
-        "Unavailable",
-    }
-)
+SERVER_ERROR_CODES = SERVICE_ERROR_CODES - {INCOMPLETE_ANSWER}
 # Different callers whose server errors in a row mark the endpoint down (see the docstring).
 CALLERS_TO_OPEN = 2
 # The request context's entry naming the access key that signed an attempt.
