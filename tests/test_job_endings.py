@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -186,3 +188,70 @@ def test_an_aborted_restore_fails_the_restore_and_watch_ends(
     assert resumed.returncode in (0, 1), resumed.stdout + resumed.stderr
     assert len(restore_jobs(sandbox, info, prod)) == restores
     assert [j["Status"] for j in restore_jobs(sandbox, info, prod)].count("ABORTED") == 1
+
+
+def test_watch_ends_on_a_partial_copy_and_resume_stops_before_the_restore(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """The flow is killed while its copy runs; `jobs --watch` ends when the copy ends PARTIAL,
+    and `jobs --resume` journals the ending and fails the flow, starting no copy or restore."""
+    sandbox, info = demo
+    env = cli_env(sandbox, info, tmp_path)
+    point = point_of(sandbox, info, "prod-web-data")
+    dest = f"arn:aws:backup:{info.region}:{info.accounts['prod']}:backup-vault:prod-vault"
+    copies = len(copy_jobs(sandbox, info, point["RecoveryPointArn"]))
+    restores = len(restore_jobs(sandbox, info, info.accounts["prod"]))
+    sandbox.inject_job_ending(point["ResourceArn"], "PARTIAL", PARTIAL_MESSAGE)
+    sandbox.hold_jobs("copy")
+    try:
+        flow = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "drconsole", "copy", "--to", dest, "--restore"),
+                *("--recovery-point", point["RecoveryPointArn"], "--allow-duplicate-copy"),
+                *("--yes", "--poll-interval", "0.2"),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        while not any(r["type"] == "job" for r in journal_if_any(tmp_path)):
+            assert flow.poll() is None and time.monotonic() < deadline, "no copy job journaled"
+            time.sleep(0.05)
+        flow.send_signal(signal.SIGKILL)
+        flow.wait(10)
+        watch = subprocess.Popen(
+            [sys.executable, "-m", "drconsole", "jobs", "--watch"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(1.0)
+        assert watch.poll() is None, watch.communicate()
+    finally:
+        sandbox.release_jobs()
+    out, err = watch.communicate(timeout=120)
+    assert watch.returncode == 1, out + err
+    assert "hop1: PARTIAL" in out, out + err
+    resumed = drconsole(env, "jobs", "--resume", "--poll-interval", "0.2")
+    said = resumed.stdout + resumed.stderr
+    assert resumed.returncode == 1, said
+    assert "ended PARTIAL: " + PARTIAL_MESSAGE in said, said
+    assert len(copy_jobs(sandbox, info, point["RecoveryPointArn"])) == copies + 1
+    assert len(restore_jobs(sandbox, info, info.accounts["prod"])) == restores
+    finished = [r for r in journal(tmp_path) if r["type"] in ("finished", "failed")]
+    assert [(r["type"], r.get("state")) for r in finished] == [
+        ("finished", "PARTIAL"),
+        ("failed", None),
+    ], finished
+    # Resumed again: the journaled ending is final, nothing is started.
+    again = drconsole(env, "jobs", "--resume", "--poll-interval", "0.2")
+    assert again.returncode in (0, 1), again.stdout + again.stderr
+    assert len(copy_jobs(sandbox, info, point["RecoveryPointArn"])) == copies + 1
+    assert len(restore_jobs(sandbox, info, info.accounts["prod"])) == restores
+
+
+def journal_if_any(home: Path) -> list[dict[str, Any]]:
+    path = home / "state" / "drconsole" / "journal.jsonl"
+    return journal(home) if path.exists() else []
