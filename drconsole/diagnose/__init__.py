@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from drconsole.diagnose.jobs import incomplete_restore, is_problem, job_diagnosis
+from drconsole.diagnose.jobs import (
+    ended_message,
+    incomplete_restore,
+    is_problem,
+    job_diagnosis,
+    with_state_meaning,
+)
 from drconsole.diagnose.messages import diagnose, diagnose_exception, parse_error
 from drconsole.diagnose.rules import RULES
 
@@ -10,8 +16,10 @@ __all__ = [
     "RULES",
     "diagnose",
     "diagnose_exception",
+    "ended_message",
     "incomplete_restore",
     "is_problem",
     "job_diagnosis",
     "parse_error",
+    "with_state_meaning",
 ]

@@ -36,6 +36,43 @@ _SILENT_STATES = {
 }
 
 
+# A restore stopped before it finished made nothing to rely on (what it made, if anything, is
+# named by the job's CreatedResourceArn).
+_ABORTED_RESTORE = (
+    "The restore was stopped before it finished (by someone, or because its recovery point or"
+    " role went away): nothing was restored that can be relied on.",
+    "Look in CloudTrail for who stopped it, then start the restore again.",
+)
+
+
+def state_meaning(kind: str, state: str) -> tuple[str, str] | None:
+    """What a job of `kind` ("copy", "restore") that ended in `state` means and what to do
+    (None for COMPLETED and FAILED, which AWS's message explains)."""
+    if state in ("COMPLETED", "FAILED"):
+        return None
+    if kind == "restore" and state == "ABORTED":
+        return _ABORTED_RESTORE
+    return _SILENT_STATES.get(state)
+
+
+def with_state_meaning(diagnosis: Diagnosis, kind: str, state: str) -> Diagnosis:
+    """The diagnosis of a job's message, explained by its state where the message is not
+    recognised (a PARTIAL copy says more than UNKNOWN does)."""
+    meaning = state_meaning(kind, state)
+    if meaning is None or diagnosis.cause is not CauseCode.UNKNOWN:
+        return diagnosis
+    return Diagnosis(CauseCode.UNKNOWN, *meaning, matched=f"state {state}")
+
+
+def ended_message(kind: str, job_id: str | None, state: str, message: str) -> str:
+    """What a job that did not complete said: AWS's message, after its kind, id and state when
+    that state is not FAILED (a PARTIAL or ABORTED job's message may not say how it ended)."""
+    if state == "FAILED":
+        return message
+    said = f"{kind} job {job_id or '(unknown id)'} ended {state}"
+    return f"{said}: {message}" if message.strip() else said
+
+
 def incomplete_restore(state: str, status_message: str | None) -> bool:
     """True for a restore AWS ended COMPLETED with a message it documents for a restore that
     left objects out or found none to restore (S3): not a recovery, whatever the state says."""

@@ -8,6 +8,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from drconsole.aws.answers import IncompleteAnswer
 from drconsole.aws.errors import describe
 from drconsole.aws.jobs import JobRef
+from drconsole.diagnose import ended_message
 from drconsole.flows import events as ev
 from drconsole.flows import hop_checks
 from drconsole.flows import journal as jr
@@ -29,7 +30,14 @@ class CopySteps(RestoreSteps):
             self._at_step[state.flow_id] = name
             step = state.step(name)
             if step.finished and step.state != "COMPLETED":
-                return self._fail(state, name, step.status_message, job_failed=True)
+                ended = step.state or "FAILED"
+                return self._fail(
+                    state,
+                    name,
+                    ended_message("copy", step.job_id, ended, step.status_message),
+                    job_failed=True,
+                    ended=("copy", ended),
+                )
             if step.finished and step.result_arn:
                 arn = step.result_arn
                 continue
@@ -76,7 +84,15 @@ class CopySteps(RestoreSteps):
             if job.state != "COMPLETED" or not made:
                 if self._can_fall_back(plan, index) and is_route_refusal(job.status_message):
                     return self._fall_back(state, plan, job.status_message)
-                return self._fail(state, name, job.status_message, job_failed=True)
+                # Whatever a PARTIAL copy made is not the whole recovery point: nothing is
+                # restored from it.
+                return self._fail(
+                    state,
+                    name,
+                    ended_message("copy", job.id, job.state, job.status_message),
+                    job_failed=True,
+                    ended=("copy", job.state),
+                )
             arn = made
         return None
 

@@ -29,15 +29,18 @@ class FlowEndings(EngineBase):
         cause: str | None = None,
         aws_error: bool = False,
         result: dict[str, Any] | None = None,
+        ended: tuple[str, str] | None = None,
     ) -> FlowOutcome:
         """End the flow failed at `step`; `result` is what it made all the same (a restore AWS
-        completed with objects missing), so the operator knows where it is."""
-        from drconsole.diagnose import diagnose
+        completed with objects missing), so the operator knows where it is; `ended` is the
+        (kind, state) of the job that ended it, whose state explains a message not recognised."""
+        from drconsole.diagnose import diagnose, with_state_meaning
         from drconsole.flows.failure_facts import copy_failure
 
-        diagnosis = _filled(
-            copy_failure(diagnose(message), self._state(state.flow_id), step), state, step
-        )
+        diagnosis = diagnose(message)
+        if ended is not None:
+            diagnosis = with_state_meaning(diagnosis, *ended)
+        diagnosis = _filled(copy_failure(diagnosis, self._state(state.flow_id), step), state, step)
         code = cause or diagnosis.cause.value
         made = dict(result or {})
         self.journal.append(

@@ -46,7 +46,12 @@ class RestoreSteps(FlowEndings):
         account, region = plan.final_account, plan.final_region
         if step.finished:
             return self._restore_end(
-                state, step.state or "", step.status_message, step.result_arn, step.request
+                state,
+                step.state or "",
+                step.status_message,
+                step.result_arn,
+                step.request,
+                job_id=step.job_id,
             )
         job_id = step.job_id
         sent = step.request
@@ -99,7 +104,7 @@ class RestoreSteps(FlowEndings):
             result_arn=job.created_resource_arn,
         )
         return self._restore_end(
-            state, job.state, job.status_message, job.created_resource_arn, sent
+            state, job.state, job.status_message, job.created_resource_arn, sent, job_id=job.id
         )
 
     def _restore_request(
@@ -198,12 +203,20 @@ class RestoreSteps(FlowEndings):
         message: str,
         created: str | None,
         sent: dict[str, Any] | None = None,
+        *,
+        job_id: str | None = None,
     ) -> FlowOutcome:
-        from drconsole.diagnose import incomplete_restore
+        from drconsole.diagnose import ended_message, incomplete_restore
         from drconsole.flows.after_restore import next_step
 
         if job_state != "COMPLETED":
-            return self._fail(state, "restore", message, job_failed=True)
+            return self._fail(
+                state,
+                "restore",
+                ended_message("restore", job_id, job_state, message),
+                job_failed=True,
+                ended=("restore", job_state),
+            )
         result: dict[str, Any] = {
             "recovery_point": self._final_arn(state, pl.FlowPlan.from_json(state.plan)),
             "created_resource": created,

@@ -39,6 +39,13 @@ _injected: dict[str, deque[str]] = {}
 _after_create: dict[str, deque[str]] = {}
 # StatusMessages AWS gives with a restore it ends COMPLETED (S3: some or no objects restored)
 _completion_messages: dict[str, deque[str]] = {}
+# resource ARN -> (state, StatusMessage) its next copy or restore job ends in, other than
+# COMPLETED or FAILED: a PARTIAL copy (a composite whose nested copies did not all finish) or an
+# ABORTED restore
+_endings: dict[str, deque[tuple[str, str | None]]] = {}
+# The endings AWS gives each kind of job besides COMPLETED and FAILED (CopyJobState;
+# RestoreJobStatus in the AWS Backup API reference).
+INJECTABLE_ENDINGS = {"copy": frozenset({"PARTIAL"}), "restore": frozenset({"ABORTED"})}
 _due: list[tuple[float, int, Job]] = []
 _order = itertools.count()
 # Kinds of job ("restore", ...) kept RUNNING past their end until released: a test that must
@@ -76,6 +83,7 @@ def reset() -> None:
         _injected.clear()
         _after_create.clear()
         _completion_messages.clear()
+        _endings.clear()
         _due.clear()
         _held.clear()
 
@@ -127,6 +135,29 @@ def take_injected_completion_message(resource_arn: str) -> str | None:
     return _take(_completion_messages, resource_arn)
 
 
+def inject_ending(resource_arn: str, state: str, message: str | None = None) -> None:
+    """The next copy or restore job of the resource ends in `state` (PARTIAL for a copy,
+    ABORTED for a restore) with `message` as its StatusMessage."""
+    if state not in INJECTABLE_ENDINGS["copy"] | INJECTABLE_ENDINGS["restore"]:
+        raise ValueError(f"no job ending {state!r}: copies end PARTIAL, restores ABORTED")
+    with store.LOCK:
+        _endings.setdefault(resource_arn, deque()).append((state, message))
+
+
+def take_injected_ending(kind: str, resource_arn: str) -> tuple[str, str | None] | None:
+    """Consume the ending injected for the resource's next job of `kind`, if it is one that
+    kind of job has (a copy's PARTIAL waits for the next copy, a restore's ABORTED for the
+    next restore)."""
+    with store.LOCK:
+        queue = _endings.get(resource_arn)
+        if not queue or queue[0][0] not in INJECTABLE_ENDINGS[kind]:
+            return None
+        ending = queue.popleft()
+        if not queue:
+            _endings.pop(resource_arn, None)
+        return ending
+
+
 def _take(queues: dict[str, deque[str]], resource_arn: str) -> str | None:
     with store.LOCK:
         queue = queues.get(resource_arn)
@@ -160,6 +191,8 @@ class Job:
     on_complete: Callable[[Job], None]
     failure: str | None = None
     completion_message: str | None = None  # the StatusMessage of a COMPLETED end
+    # An injected end other than COMPLETED or FAILED: (state, StatusMessage)
+    ending: tuple[str, str | None] | None = None
     expected_minutes: int = 1
     settled: bool = False
     state: str = ""
@@ -196,6 +229,10 @@ class Job:
             if self.failure is not None:
                 self.state, self.status_message = "FAILED", self.failure
                 return
+            if self.ending is not None and self.ending[0] == "ABORTED":
+                # stopped before it finished: nothing made
+                self.state, self.status_message = self.ending
+                return
             try:
                 self.on_complete(self)
             except JobFailed as exc:
@@ -209,6 +246,8 @@ class Job:
             # it completes now, as on AWS, where a job's resource is created before it completes.
             self.completed = max(self.end_at, time.time())
             self.state, self.status_message = "COMPLETED", self.completion_message
+            if self.ending is not None:  # PARTIAL: it made what it made (its side effect)
+                self.state, self.status_message = self.ending
 
     def percent_done(self, now: float) -> str:
         """PercentDone as AWS reports it (a string such as "42.00%")."""
@@ -257,6 +296,7 @@ def schedule(
     on_complete: Callable[[Job], None],
     failure: str | None,
     completion_message: str | None = None,
+    ending: tuple[str, str | None] | None = None,
 ) -> Job:
     """Create a job starting now and register it for settling when due."""
     queued, running = {
@@ -280,6 +320,7 @@ def schedule(
         on_complete=on_complete,
         failure=failure,
         completion_message=completion_message,
+        ending=ending,
         expected_minutes=max(1, round(sandbox_total / 60)),
     )
     job.state = job.queued_state

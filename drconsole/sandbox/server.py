@@ -236,6 +236,13 @@ class Sandbox:
 
         engine.inject_failure_after_create(resource_arn, message)
 
+    def inject_job_ending(self, resource_arn: str, state: str, message: str | None = None) -> None:
+        """Make the next copy of that resource end PARTIAL (its copy made, marked PARTIAL), or
+        its next restore end ABORTED (nothing made), with `message` as the StatusMessage."""
+        from . import engine
+
+        engine.inject_ending(resource_arn, state, message)
+
     def inject_restore_message(self, resource_arn: str, message: str) -> None:
         """Make the next restore job of that resource end COMPLETED with `message` as its
         StatusMessage (AWS's wording for an S3 restore that left objects out, or found none)."""

@@ -142,6 +142,9 @@ class TransferApiMixin(JobsApiMixin):
             failure = engine.take_injected_failure(point.resource_arn)
             if failure is None:
                 failure = rules("copy_rules").copy_failure(attempt)
+            ending = (
+                engine.take_injected_ending("copy", point.resource_arn) if failure is None else None
+            )
             job = engine.schedule(
                 "copy",
                 new_job_id(),
@@ -170,6 +173,7 @@ class TransferApiMixin(JobsApiMixin):
                     dict(attempt.recovery_point_tags),
                 ),
                 failure,
+                ending=ending,
             )
             self._remember("copy", inputs, job)
             return self._copy_started(job)
@@ -240,6 +244,10 @@ class TransferApiMixin(JobsApiMixin):
                 move_to_cold_after_days=lifecycle.get("MoveToColdStorageAfterDays"),
                 option_group=rules("option_groups").copied_option_group(source, dest_region),
             )
+            if job.ending is not None and job.ending[0] == "PARTIAL":
+                # A composite copied in part: AWS marks the copy PARTIAL ("a composite
+                # recovery point with nested recovery points missing").
+                copy.status, copy.status_message = "PARTIAL", job.ending[1]
             backend.add_point(copy)
             if tags:
                 backend.tagger.tag_resource(
@@ -381,6 +389,11 @@ class TransferApiMixin(JobsApiMixin):
                 failure,
                 completion_message=(
                     engine.take_injected_completion_message(point.resource_arn)
+                    if failure is None
+                    else None
+                ),
+                ending=(
+                    engine.take_injected_ending("restore", point.resource_arn)
                     if failure is None
                     else None
                 ),
