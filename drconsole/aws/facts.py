@@ -279,6 +279,8 @@ class FactReader(KeyReader, AccessReader, OptionGroupReader):
         images = self.read(
             "ec2:DescribeImages",
             lambda: required(ec2.describe_images(ImageIds=[image_id]), "Images", "DescribeImages"),
+            # An AMI that no longer exists carries no codes (AWS fails its copy otherwise).
+            missing=("InvalidAMIID.NotFound", "InvalidAMIID.Unavailable"),
         )
         if not isinstance(images, list):
             return images or ()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from drconsole.checks.arns import is_continuous
 from drconsole.checks.common import fully_managed, unknown_check
 from drconsole.checks.facts import RDS_FAMILY_TYPES, CopyFacts, Unreadable
@@ -48,6 +50,19 @@ def check_route(facts: CopyFacts) -> Check:
     if rp.resource_type == "DynamoDB" and not fully_managed(facts):
         return _dynamodb_without_advanced_features(cid, title, shape, facts)
     codes = facts.marketplace_product_codes
+    # Only a copy into another account is refused for them ("Amazon EC2 does not allow
+    # cross-account copies of AWS Marketplace AMIs", create-cross-account-backup); one that
+    # stays in its account copies, into another Region too. Unread codes are never taken as
+    # none: AWS fails such a copy hours after it started.
+    if facts.cross_account and isinstance(codes, Unreadable):
+        ami = rp.arn.rsplit("/", 1)[-1]
+        found = unknown_check(
+            cid,
+            title,
+            codes,
+            f"the AWS Marketplace product codes of AMI {ami} (ec2:DescribeImages)",
+        )
+        return replace(found, evidence=f"{shape}: {found.evidence}")
     if facts.cross_account and isinstance(codes, tuple) and codes:
         return Check(
             cid,

@@ -201,6 +201,12 @@ class JobsApiMixin:
                 backend = store.backend_for(account, region)
                 if vault_name not in backend.vaults:
                     raise engine.JobFailed(f"Backup vault {vault_name} does not exist")
+                if resource_type == "EC2":
+                    # The backup is an AMI of the instance: it keeps the Marketplace codes of
+                    # the AMI the instance was launched from.
+                    images = rules("marketplace_images")
+                    codes = images.instance_codes(account, region, resource_arn)
+                    images.register_point_image(account, region, point_arn, codes)
                 backend.add_point(
                     point_records.RecoveryPoint(
                         arn=point_arn,

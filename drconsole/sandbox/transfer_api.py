@@ -127,6 +127,11 @@ class TransferApiMixin(JobsApiMixin):
                 # Whether the backup was made with advanced DynamoDB features is in its ARN
                 # (arn:aws:backup, not arn:aws:dynamodb), whatever the setting is now.
                 dynamodb_advanced_features=":recovery-point:" in point.arn,
+                marketplace_ami=bool(
+                    rules("marketplace_images").point_codes(
+                        self.current_account, self.region, point.arn
+                    )
+                ),
                 delete_after_days=lifecycle.get("DeleteAfterDays"),
                 dest_vault_min_retention_days=_lock_bound(dest_vault, "min_retention_days"),
                 dest_vault_max_retention_days=_lock_bound(dest_vault, "max_retention_days"),
@@ -249,6 +254,11 @@ class TransferApiMixin(JobsApiMixin):
                 # recovery point with nested recovery points missing").
                 copy.status, copy.status_message = "PARTIAL", job.ending[1]
             backend.add_point(copy)
+            # A copy that completes stays in its account (a Marketplace AMI's copy into another
+            # fails), and keeps the source AMI's Marketplace codes.
+            images = rules("marketplace_images")
+            codes = images.point_codes(source.account_id, source.region, source.arn)
+            images.register_point_image(dest_account, dest_region, copy.arn, codes)
             if tags:
                 backend.tagger.tag_resource(
                     copy.arn, [{"Key": k, "Value": v} for k, v in tags.items()]
