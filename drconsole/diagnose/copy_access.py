@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from drconsole.diagnose import facts as f
-from drconsole.diagnose.facts import Facts, fill, policy_json
+from drconsole.diagnose.facts import Facts, command_word, fill, policy_json
 from drconsole.models import CauseCode, Diagnosis
 from drconsole.partitions import account_root
 
@@ -29,7 +29,8 @@ def _role_fix(role_arn: str | None, vault_arn: str) -> str:
         f" the source account{' ' + account if account else ''}), add to its IAM policy:\n"
         f"{policy_json(_role_statement(vault_arn))}\n"
         "  aws iam put-role-policy --role-name"
-        f" {fill(f.role_name(role_arn), 'COPY_ROLE_NAME')} --policy-name CopyIntoBackupVault"
+        f" {command_word(f.role_name(role_arn), 'COPY_ROLE_NAME')}"
+        " --policy-name CopyIntoBackupVault"
         " --policy-document file://copy-role-policy.json"
     )
 
@@ -49,7 +50,7 @@ def copy_into_vault_denied(match: re.Match[str] | None, facts: Facts) -> Diagnos
         "Resource": "*",
     }
     region = fill(f.arn_region(vault) if vault else None, "DESTINATION_REGION")
-    name = fill(f.vault_name(vault), "VAULT_NAME")
+    name = command_word(f.vault_name(vault), "VAULT_NAME")
     vault_text = fill(vault, "DESTINATION_VAULT_ARN")
     return Diagnosis(
         cause=CauseCode.VAULT_POLICY_DENIES_COPY,

@@ -147,8 +147,13 @@ class Facts:
 
 
 def fill(value: str | None, placeholder: str) -> str:
-    """The value read from the message (quoted where a shell would not read it as one word:
-    remedies are pasted), or a clearly marked placeholder."""
+    """The value read from the message, or a clearly marked placeholder (as text: a command
+    that holds it writes it with `command_word`)."""
+    return value if value else f"<{placeholder}>"
+
+
+def command_word(value: str | None, placeholder: str) -> str:
+    """`fill` for a command a person pastes: the value as one shell word."""
     return shell_word(value) if value else f"<{placeholder}>"
 
 
@@ -238,7 +243,7 @@ BACKUP_ROLE_POLICIES = (
 
 def backup_role_fix(role_arn: str | None, partition: str) -> str:
     """Commands that create (or repair) a service role AWS Backup can assume for jobs."""
-    name = fill(role_name(role_arn), "ROLE_NAME")
+    name = command_word(role_name(role_arn), "ROLE_NAME")
     account = arn_account(role_arn) if role_arn else None
     where = f" in account {account}" if account else ""
     lines = [

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from drconsole.diagnose import facts as f
-from drconsole.diagnose.facts import Facts, fill
+from drconsole.diagnose.facts import Facts, command_word, fill
 from drconsole.models import CauseCode, Diagnosis
 
 
@@ -65,7 +65,7 @@ def list_tags_denied(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         " dynamodb:ListTagsOfResource, backup:ListTags).",
         "Give the job role the tag read of the resource's service, for example (EC2):\n"
         "  aws iam put-role-policy --role-name"
-        f" {fill(f.role_name(role), 'JOB_ROLE_NAME')} --policy-name ReadResourceTags"
+        f" {command_word(f.role_name(role), 'JOB_ROLE_NAME')} --policy-name ReadResourceTags"
         ' --policy-document \'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",'
         ' "Action": ["ec2:DescribeTags", "backup:ListTags"], "Resource": "*"}]}\'\n'
         "or attach AWS's managed policy that carries them"

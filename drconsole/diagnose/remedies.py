@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from drconsole.diagnose import facts as f
-from drconsole.diagnose.facts import Facts, fill, policy_json
+from drconsole.diagnose.facts import Facts, command_word, fill, policy_json
 from drconsole.models import CauseCode, Diagnosis
 from drconsole.shell_words import shell_word
 
@@ -262,7 +262,7 @@ def not_authorized(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         fix = (
             f"Add to a policy of the role {fill(role, 'ROLE_ARN')}:\n{policy_json(statement)}\n"
             "  aws iam put-role-policy --role-name"
-            f" {fill(f.role_name(f.role_of_session(principal)), 'ROLE_NAME')}"
+            f" {command_word(f.role_name(f.role_of_session(principal)), 'ROLE_NAME')}"
             " --policy-name drconsole-fix --policy-document file://policy.json"
         )
     return _d(

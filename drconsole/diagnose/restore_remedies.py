@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from drconsole.diagnose import facts as f
-from drconsole.diagnose.facts import Facts, fill, policy_json
+from drconsole.diagnose.facts import Facts, command_word, fill, policy_json
 from drconsole.diagnose.network_remedies import QUOTED_RE, RESTORE_CMD, region_of
 from drconsole.models import CauseCode, Diagnosis
 from drconsole.partitions import managed_policy
@@ -184,7 +184,7 @@ def pass_role_denied(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         )
     if role:
         apply = (
-            f"  aws iam put-role-policy --role-name {fill(f.role_name(role), 'ROLE_NAME')}"
+            f"  aws iam put-role-policy --role-name {command_word(f.role_name(role), 'ROLE_NAME')}"
             " --policy-name drconsole-pass-role --policy-document file://policy.json"
         )
     elif ":user/" in principal:
@@ -364,13 +364,14 @@ def instance_profile_missing(match: re.Match[str] | None, facts: Facts) -> Diagn
         " profile to the instance later), or create it in the restoring account first and let the"
         " restore role pass its role (iam:PassRole):\n"
         f"  {RESTORE_CMD} --metadata IamInstanceProfileName=\n"
-        f"  aws iam get-instance-profile --instance-profile-name {fill(name, 'PROFILE_NAME')}",
+        "  aws iam get-instance-profile --instance-profile-name"
+        f" {command_word(name, 'PROFILE_NAME')}",
     )
 
 
 def key_pair_missing(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     """The EC2 restore names a key pair that the restoring account and Region do not have."""
-    name = fill(_group(match, "key_pair"), "KEY_NAME")
+    name = command_word(_group(match, "key_pair"), "KEY_NAME")
     region = region_of(facts)
     return _d(
         CauseCode.UNKNOWN,

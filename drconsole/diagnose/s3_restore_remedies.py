@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from drconsole.diagnose import facts as f
-from drconsole.diagnose.facts import Facts, fill, policy_json
+from drconsole.diagnose.facts import Facts, command_word, fill, policy_json
 from drconsole.diagnose.network_remedies import RESTORE_CMD, region_of
 from drconsole.models import CauseCode, Diagnosis
 from drconsole.partitions import managed_policy
@@ -114,6 +114,6 @@ def s3_nothing_to_restore(match: re.Match[str] | None, facts: Facts) -> Diagnosi
         " S3 URI of an object in it (s3://<BUCKET>/<KEY>, at most 5), or restore the whole"
         " bucket by leaving ItemsToRestore out:\n"
         f"  aws backup describe-recovery-point --backup-vault-name <VAULT_NAME>"
-        f" --recovery-point-arn {point} --region {region}\n"
+        f" --recovery-point-arn {command_word(point, 'RECOVERY_POINT_ARN')} --region {region}\n"
         f"  {RESTORE_CMD}",
     )
