@@ -7,8 +7,6 @@ be read is UNKNOWN, never PASS (real CLI against the demo sandbox over HTTP)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,14 +14,17 @@ from typing import Any
 import pytest
 
 from drconsole.sandbox.marketplace_images import marketplace_image
-from drconsole.sandbox.scenarios import start_sandbox
-from drconsole.sandbox.server import SandboxOptions
-from tests import forked_cli
-from tests.demo_cli import demo_cli_env
+from tests.copy_check_cli import (
+    check_named,
+    checked,
+    copy_jobs,
+    demo_env,
+    drconsole,
+    prod_dr_vault,
+)
 from tests.rds_option_groups import wait
 from tests.test_cli_check import Env
 
-ROOT = Path(__file__).resolve().parent.parent
 CHECK_ID = "route"
 PRODUCT_CODE = "cbhxbm3xdmzvqwtmk2xlpd3sk"
 MESSAGE = "Images from AWS Marketplace cannot be copied to another AWS account."
@@ -31,13 +32,7 @@ MESSAGE = "Images from AWS Marketplace cannot be copied to another AWS account."
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
-    home = tmp_path_factory.mktemp("home")
-    try:
-        yield Env(sandbox, info, demo_cli_env(sandbox, info, home), home / "state")
-    finally:
-        sandbox.stop()
-        sandbox.reset()
+    yield from demo_env(tmp_path_factory)
 
 
 def backed_up_instance(demo: Env, image_id: str, name: str) -> str:
@@ -70,41 +65,12 @@ def marketplace_point(demo: Env) -> str:
     return backed_up_instance(demo, image_id, "firewall")
 
 
-def drconsole(demo: Env, *args: str) -> subprocess.CompletedProcess[str]:
-    return forked_cli.run(
-        [sys.executable, "-m", "drconsole", *args],
-        capture_output=True,
-        text=True,
-        env=demo.env,
-        cwd=ROOT,
-        timeout=180,
-    )
-
-
-def checked(demo: Env, rp: str, dest: str) -> tuple[int, dict[str, Any]]:
-    result = drconsole(demo, "check", "copy", "--recovery-point", rp, "--to", dest, "--json")
-    assert result.stderr == "", result.stderr
-    return result.returncode, json.loads(result.stdout)
-
-
 def the_check(report: dict[str, Any], check_id: str = CHECK_ID) -> dict[str, Any]:
-    found: dict[str, Any] = next(c for c in report["checks"] if c["id"] == check_id)
-    return found
+    return check_named(report, check_id)
 
 
 def central(demo: Env) -> str:
     return demo.vault("backup", "central-eu-central-1")
-
-
-def prod_dr_vault(demo: Env) -> str:
-    return (
-        f"arn:aws:backup:{demo.info.dr_region}:{demo.info.accounts['prod']}:backup-vault:prod-vault"
-    )
-
-
-def copy_jobs(demo: Env) -> list[dict[str, Any]]:
-    backup = demo.sandbox.client("backup", demo.info.accounts["prod"], demo.info.region)
-    return list(backup.list_copy_jobs()["CopyJobs"])
 
 
 def test_the_recovery_point_ami_answers_its_marketplace_codes(

@@ -6,34 +6,29 @@ which `explain` classifies the same way (real CLI against the demo sandbox over 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from drconsole.sandbox.scenarios import start_sandbox
-from drconsole.sandbox.server import SandboxOptions
-from tests import forked_cli
-from tests.demo_cli import demo_cli_env
+from tests.copy_check_cli import (
+    check_named,
+    checked,
+    copy_jobs,
+    demo_env,
+    drconsole,
+    prod_dr_vault,
+)
 from tests.rds_option_groups import TIMEZONE, backed_up_database, option_group, wait
 from tests.test_cli_check import Env
 
-ROOT = Path(__file__).resolve().parent.parent
 CHECK_ID = "route.option-group"
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
-    home = tmp_path_factory.mktemp("home")
-    try:
-        yield Env(sandbox, info, demo_cli_env(sandbox, info, home), home / "state")
-    finally:
-        sandbox.stop()
-        sandbox.reset()
+    yield from demo_env(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -44,37 +39,8 @@ def timezone_point(demo: Env) -> str:
     return backed_up_database(demo.sandbox, prod, demo.info.region, "ledger", "ledger-tz")
 
 
-def drconsole(demo: Env, *args: str) -> subprocess.CompletedProcess[str]:
-    return forked_cli.run(
-        [sys.executable, "-m", "drconsole", *args],
-        capture_output=True,
-        text=True,
-        env=demo.env,
-        cwd=ROOT,
-        timeout=180,
-    )
-
-
-def checked(demo: Env, rp: str, dest: str) -> tuple[int, dict[str, Any]]:
-    result = drconsole(demo, "check", "copy", "--recovery-point", rp, "--to", dest, "--json")
-    assert result.stderr == "", result.stderr
-    return result.returncode, json.loads(result.stdout)
-
-
 def the_check(report: dict[str, Any], check_id: str = CHECK_ID) -> dict[str, Any]:
-    found: dict[str, Any] = next(c for c in report["checks"] if c["id"] == check_id)
-    return found
-
-
-def prod_dr_vault(demo: Env) -> str:
-    return (
-        f"arn:aws:backup:{demo.info.dr_region}:{demo.info.accounts['prod']}:backup-vault:prod-vault"
-    )
-
-
-def copy_jobs(demo: Env) -> list[dict[str, Any]]:
-    backup = demo.sandbox.client("backup", demo.info.accounts["prod"], demo.info.region)
-    return list(backup.list_copy_jobs()["CopyJobs"])
+    return check_named(report, check_id)
 
 
 def test_check_copy_into_another_region_fails_with_rds_option_group(
