@@ -58,6 +58,10 @@ class CauseCode(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
+# The causes that say a Region did not answer (an outage), not what was asked of it.
+OUTAGE_CAUSES = frozenset({CauseCode.NETWORK, CauseCode.SERVICE_ERROR})
+
+
 class KeyType(StrEnum):
     """Who manages a KMS key."""
 

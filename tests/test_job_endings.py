@@ -5,7 +5,6 @@ starts nothing again, `restore` fails, `jobs --watch` ends (one sandbox, CLI in 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import pytest
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from tests import forked_cli
+from tests.demo_cli import demo_cli_env
 
 CENTRAL = "central-eu-central-1"
 PARTIAL_MESSAGE = "Copy job completed with 1 of 3 nested recovery points not copied"
@@ -36,22 +36,7 @@ def demo() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
 
 
 def cli_env(sandbox: Sandbox, info: ScenarioInfo, home: Path) -> dict[str, str]:
-    creds = sandbox.credentials_for(info.accounts["management"])
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "XDG_"))}
-    env.update(
-        AWS_ENDPOINT_URL=sandbox.endpoint_url,
-        AWS_ACCESS_KEY_ID=creds["aws_access_key_id"],
-        AWS_SECRET_ACCESS_KEY=creds["aws_secret_access_key"],
-        AWS_REGION=info.region,
-        AWS_CONFIG_FILE=str(home / "aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(home / "aws-credentials"),
-        HOME=str(home),
-        XDG_STATE_HOME=str(home / "state"),
-        XDG_CONFIG_HOME=str(home / "config"),
-        NO_COLOR="1",
-        COLUMNS="200",
-    )
-    return env
+    return {**demo_cli_env(sandbox, info, home), "COLUMNS": "200"}
 
 
 def drconsole(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -17,7 +17,7 @@ from drconsole.aws.partition_guard import credentials_in_use, other_partition_re
 from drconsole.aws.readonly import install_read_only_guard
 from drconsole.config import Settings
 from drconsole.errors import AwsError, ConfigurationError
-from drconsole.models import CauseCode
+from drconsole.models import OUTAGE_CAUSES, CauseCode
 from drconsole.partitions import default_region, of_region
 
 
@@ -32,7 +32,7 @@ def region_unavailable(exc: BaseException) -> bool:
     """True when a call's Region did not answer it: its endpoint cannot be reached (connection
     refused, reset, timed out) or it failed on AWS's side (500, 503 ServiceUnavailable): what a
     Regional outage looks like, when another Region may well answer the same call."""
-    return classify(exc) in (CauseCode.NETWORK, CauseCode.SERVICE_ERROR)
+    return classify(exc) in OUTAGE_CAUSES
 
 
 class FirstAnsweringSts:

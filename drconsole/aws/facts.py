@@ -487,14 +487,26 @@ def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
 
 def tag_policy_facts(reader: FactReader, base: CopyFacts) -> dict[str, Any]:
     """The destination account's effective tag policy and, when one applies, the tags the
-    copy carries there: the recovery point's, read now unless known already (a two-hop
-    route's foreseen copy carries its source's)."""
+    copy carries there (a two-hop route's foreseen copy: its source's, see next_hop_facts)."""
     rp = base.recovery_point
-    policy = reader.effective_tag_policy(base.dest_account_id)
-    tags = base.recovery_point_tags
-    if isinstance(policy, str) and not isinstance(tags, tuple):
-        tags = reader.resource_tags(rp.account_id, rp.region, rp.arn)
-    return {"dest_tag_policy": policy, "recovery_point_tags": tags}
+    return {
+        "dest_tag_policy": reader.effective_tag_policy(base.dest_account_id),
+        "recovery_point_tags": tags_a_copy_carries(
+            reader, base.dest_account_id, base.recovery_point_tags, rp
+        ),
+    }
+
+
+def tags_a_copy_carries(
+    reader: FactReader, dest_account_id: str, known: Any, point: RecoveryPointFacts
+) -> Any:
+    """The tags a copy of `point` carries into `dest_account_id`: `known` when read already,
+    else `point`'s, read only when that account has a tag policy that would judge them."""
+    if isinstance(known, tuple) or not isinstance(
+        reader.effective_tag_policy(dest_account_id), str
+    ):
+        return known
+    return reader.resource_tags(point.account_id, point.region, point.arn)
 
 
 def merge_groups(base: CopyFacts, gathered: dict[str, CopyFacts]) -> CopyFacts:

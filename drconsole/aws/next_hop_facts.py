@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from drconsole.aws.facts import FactReader, copy_facts_of
+from drconsole.aws.facts import FactReader, copy_facts_of, tags_a_copy_carries
 from drconsole.checks.arns import VaultArn
 from drconsole.checks.facts import CopyFacts, RecoveryPointFacts, VaultFacts
 
@@ -65,9 +65,5 @@ def second_hop_facts(
     # The copy carries its source's tags ("AWS Backup copies all tags of the original
     # backup"): the first hop's reading of them, else the source's, read once the second
     # hop's destination has a tag policy that needs them.
-    tags = first_hop.recovery_point_tags
-    if not isinstance(tags, tuple) and isinstance(
-        reader.effective_tag_policy(dest.account_id), str
-    ):
-        tags = reader.resource_tags(source.account_id, source.region, source.arn)
+    tags = tags_a_copy_carries(reader, dest.account_id, first_hop.recovery_point_tags, source)
     return replace(copy_facts_of(reader, copy, dest, role_arn, days), recovery_point_tags=tags)

@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from drconsole.aws.errors import NETWORK_EXCEPTIONS, classify, error_code
 from drconsole.aws.session import AwsSessions
 from drconsole.checks.facts import Unreadable
-from drconsole.models import CauseCode
+from drconsole.models import OUTAGE_CAUSES, CauseCode
 from drconsole.redact import safe_line
 
 T = TypeVar("T")
@@ -84,7 +84,7 @@ class BaseReader:
 
     def _where(self, cause: CauseCode) -> str:
         """ "account ID, REGION" of this thread's read, when its Region did not answer."""
-        if cause not in (CauseCode.NETWORK, CauseCode.SERVICE_ERROR):
+        if cause not in OUTAGE_CAUSES:
             return ""
         account, region = getattr(self._asked, "where", ("", ""))
         return f"account {account}, {region}" if account and region else ""

@@ -24,7 +24,7 @@ from drconsole.aws.errors import classify, describe
 from drconsole.aws.jobs import JobRef, JobsApi, is_finished
 from drconsole.aws.refused_roles import from_memory
 from drconsole.errors import AwsError, DrConsoleError
-from drconsole.models import CauseCode, CopyJob, RestoreJob
+from drconsole.models import OUTAGE_CAUSES, CauseCode, CopyJob, RestoreJob
 
 DEFAULT_MIN_INTERVAL = 1.0
 DEFAULT_MAX_INTERVAL = 30.0
@@ -292,7 +292,7 @@ class Discovered:
 
 # Failures of the organization-wide listing that say its Region does not answer: asking each
 # account there instead would meet the same outage, once per account.
-REGION_DOWN = (CauseCode.NETWORK, CauseCode.SERVICE_ERROR)
+REGION_DOWN = OUTAGE_CAUSES
 
 
 def discover(

@@ -10,9 +10,7 @@ from drconsole.aws.errors import classify, describe
 from drconsole.drills.resolve import Resolved
 from drconsole.drills.runbook import Target
 from drconsole.drills.validate import source_account_of
-
-# Causes of a read that say its Region does not answer (an outage), not what the resource is.
-OUTAGE_CAUSES = ("NETWORK", "SERVICE_ERROR")
+from drconsole.models import OUTAGE_CAUSES
 
 
 @dataclass(frozen=True)

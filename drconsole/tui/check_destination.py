@@ -24,9 +24,6 @@ if TYPE_CHECKING:
 
 # Said of a restore in the backup account, as the flows caution before one.
 IN_BACKUP_ACCOUNT = "the backup account: a restore there is rarely what is meant"
-# The causes of a read that say its Region does not answer (an outage), not that a vault is
-# wrong.
-OUTAGE_CAUSES = frozenset({"NETWORK", "SERVICE_ERROR"})
 
 
 @dataclass(frozen=True)
@@ -107,6 +104,7 @@ def outage_cause(failure: BaseException | Unreadable) -> str | None:
     from drconsole.checks.common import cause_of_code
     from drconsole.checks.facts import Unreadable
     from drconsole.errors import AwsError
+    from drconsole.models import OUTAGE_CAUSES
 
     if isinstance(failure, Unreadable):
         cause = cause_of_code(failure.code).value
