@@ -71,7 +71,9 @@ class RestoreFormPane(Vertical):
         the first can take the focus and a second load cannot meet the first's ids)."""
         self.form = form
         await self.remove_children()
-        widgets: list[Widget] = [Label(f"Restore a {form.resource_type} in {form.region}")]
+        widgets: list[Widget] = [
+            Label(f"Restore the {form.resource_type} recovery point in {form.region}")
+        ]
         for index, form_field in enumerate(form.fields):
             hint = f" ({', '.join(form_field.choices)})" if form_field.choices else ""
             widgets.append(Label(f"{form_field.label} — {form_field.key}{hint}"))
