@@ -3,6 +3,7 @@ that shows a fix's diff and asks before applying it."""
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -13,6 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 
 from drconsole.models import Check, CheckStatus
+from drconsole.tui import arming
 from drconsole.tui.seen_to_end import SeenToEnd
 from drconsole.tui.widgets.cell_width import escaped_lines
 from drconsole.tui.widgets.plain import Button, Static
@@ -41,6 +43,9 @@ class FixDialog(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Apply"),
         Binding("n,escape", "answer(False)", "Cancel"),
+        # The diff pages on whatever has the focus (a click on a button takes it).
+        Binding("pagedown", "page_diff(1)", "Read on", show=False),
+        Binding("pageup", "page_diff(-1)", "Read back", show=False),
     ]
     DEFAULT_CSS = """
     FixDialog { align: center middle; }
@@ -48,11 +53,13 @@ class FixDialog(ModalScreen[bool]):
         background: $surface; }
     FixDialog #fix-diff { height: 1fr; }
     FixDialog #fix-buttons { height: 3; }
+    FixDialog Button.-arming { text-style: dim; }
     """
 
     def __init__(self, plan: FixPlan) -> None:
         super().__init__()
         self.plan = plan
+        self._apply_from = float("inf")  # the Apply button answers from then on (see on_mount)
 
     def compose(self) -> ComposeResult:
         plan = self.plan
@@ -71,6 +78,19 @@ class FixDialog(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self._diff_read = SeenToEnd(self, self.query_one("#fix-diff", VerticalScroll))
+        # The diff takes the keys (Page Down reads on; Enter typed ahead presses nothing).
+        self.query_one("#fix-diff", VerticalScroll).focus()
+        # Nor a click (or a double click's second half) meant for the row below, landing where
+        # the Apply button appears: the button arms as the yes/no dialogs' Yes does.
+        self._apply_from = arming.arm(self, self.query_one("#apply", Button), arming.ARMING_SECONDS)
+
+    def action_page_diff(self, pages: int) -> None:
+        """Scroll the diff a page down (1) or up (-1)."""
+        diff = self.query_one("#fix-diff", VerticalScroll)
+        if pages > 0:
+            diff.scroll_page_down(animate=False)
+        else:
+            diff.scroll_page_up(animate=False)
 
     def action_answer(self, apply: bool) -> None:
         """Close with the answer; Apply only once the diff's end has been on screen (a key
@@ -81,8 +101,11 @@ class FixDialog(ModalScreen[bool]):
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
-        """Buttons answer like the keys."""
-        self.action_answer(event.button.id == "apply")
+        """Buttons answer like the keys; Apply once it has been on screen a moment."""
+        apply = event.button.id == "apply"
+        if apply and time.monotonic() < self._apply_from:
+            return
+        self.action_answer(apply)
 
 
 def remediation_text(check: Check, read_only: bool) -> Text:

@@ -18,6 +18,14 @@ from tests.test_checks_screen import Host, demo, recovery_point, settings_for, s
 __all__ = ["demo"]
 
 
+def remove_vault_policy(sandbox: Sandbox, info: ScenarioInfo) -> None:
+    """The demo's fault back as built (the module shares one sandbox)."""
+    vault_arn = info.faults["vault_without_access_policy"]
+    _, _, _, region, account, _, name = vault_arn.split(":", 6)
+    backup = sandbox.client("backup", account, region)
+    backup.delete_backup_vault_access_policy(BackupVaultName=name)
+
+
 def vault_policy(sandbox: Sandbox, info: ScenarioInfo) -> str | None:
     vault_arn = info.faults["vault_without_access_policy"]
     _, _, _, region, account, _, name = vault_arn.split(":", 6)
@@ -103,3 +111,52 @@ async def test_a_diff_that_fits_is_applied_at_once(
         await pilot.press("y")
         await pilot.pause(0.3)
         assert app.screen is not dialog
+
+
+async def test_a_click_on_apply_as_the_dialog_appears_applies_nothing(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object, monkeypatch: object
+) -> None:
+    """A click meant for the checks table (or a double click's second half) that lands where
+    Apply appears applied the fix at once when its diff fitted. Apply now arms as the yes/no
+    dialogs' Yes does: clicked before, nothing; clicked once armed, the fix is applied."""
+    from drconsole.tui import arming
+
+    monkeypatch.setattr(arming, "ARMING_SECONDS", 3.0)  # type: ignore[attr-defined]
+    sandbox, info = demo
+    if vault_policy(sandbox, info) is not None:
+        remove_vault_policy(sandbox, info)
+    settings = settings_for(sandbox, info, tmp_path)
+    rp = recovery_point(sandbox, info, info.fault_recovery_points["vault_without_access_policy"])
+    screen = ChecksScreen(
+        rp, settings, AwsSessions(settings), destination=info.faults["vault_without_access_policy"]
+    )
+    app = Host(screen)
+    assert vault_policy(sandbox, info) is None
+    async with app.run_test(size=(160, 60)) as pilot:
+        await settle(screen, pilot)
+        ordered = screen.ordered()
+        failing = next(i for i, (_, c) in enumerate(ordered) if c.status is CheckStatus.FAIL)
+        screen.query_one("#checks-table", DataTable).move_cursor(row=failing)
+        await pilot.pause()
+        await pilot.press("f")
+        await pilot.pause(0.2)
+        dialog = app.screen
+        assert isinstance(dialog, FixDialog)
+        assert dialog.query_one("#fix-diff", VerticalScroll).max_scroll_y == 0  # read whole
+        await pilot.click("#apply")
+        await pilot.pause(0.3)
+        assert app.screen is dialog, "a click as the dialog appeared applied the fix"
+        assert vault_policy(sandbox, info) is None
+        await pilot.press("enter")  # Enter typed ahead presses no button either
+        await pilot.pause(0.3)
+        assert app.screen is dialog
+        await pilot.pause(3.0)
+        await pilot.click("#apply")
+        await pilot.pause(0.3)
+        assert app.screen is not dialog
+        for _ in range(100):
+            if vault_policy(sandbox, info) is not None:
+                break
+            await pilot.pause(0.05)
+    assert vault_policy(sandbox, info) is not None
+    remove_vault_policy(sandbox, info)
