@@ -84,8 +84,6 @@ class AwsSessions(CallerIdentity, CredentialErrors):
         self._profile_accounts: dict[str, str] | None = None
         # "service:Operation" -> HTTP requests sent (retries included); for benchmarks.
         self.requests_sent: Counter[str] = Counter()
-        # Set once the first request of the process is on its way (see `first_request_sent`).
-        self.first_request_sent = threading.Event()
         self._config = Config(
             retries={"mode": "adaptive", "total_max_attempts": settings.retry_max_attempts},
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
@@ -406,4 +404,3 @@ class AwsSessions(CallerIdentity, CredentialErrors):
         name = ":".join(event_name.split(".")[1:3])
         with self._count_lock:
             self.requests_sent[name] += 1
-        self.first_request_sent.set()

@@ -14,7 +14,6 @@ import gc
 import json
 import sys
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
@@ -38,14 +37,10 @@ if TYPE_CHECKING:
     from drconsole.aws.account_feed import AccountFeed
     from drconsole.aws.inventory import Inventory
     from drconsole.aws.organization import WalkFailed
-    from drconsole.aws.session import AwsSessions
     from drconsole.commands._ls_stream import Streamed
     from drconsole.commands._ls_vault_flags import VaultFlags
 
 T = TypeVar("T")
-# How long `ls` waits for the organization's walk to send its first request before making the
-# member accounts' clients anyway (the walk's first call usually leaves within 0.1 s).
-FIRST_REQUEST_WAIT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -274,11 +269,10 @@ def collect_less() -> None:
     gc.freeze()
 
 
-def in_background(work: Callable[[], T]) -> tuple[Callable[[], T], Callable[[], bool]]:
-    """Start `work` in a thread; the first function returned waits for its result or raises
-    its error, the second tells whether it has ended. A daemon thread: Ctrl+C while waiting
-    ends the command at once, as it did when the work ran in the caller's thread (only calls
-    already sent are waited for)."""
+def in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """Start `work` in a thread; the function returned waits for its result or raises its
+    error. A daemon thread: Ctrl+C while waiting ends the command at once, as it did when the
+    work ran in the caller's thread (only calls already sent are waited for)."""
     outcome: Future[T] = Future()
 
     def run() -> None:
@@ -288,17 +282,7 @@ def in_background(work: Callable[[], T]) -> tuple[Callable[[], T], Callable[[], 
             outcome.set_exception(error)
 
     threading.Thread(target=run, name="drconsole-background", daemon=True).start()
-    return outcome.result, outcome.done
-
-
-def wait_for_first_request(sessions: AwsSessions, ended: Callable[[], bool]) -> None:
-    """Return once `sessions` has sent its first request, or the work that would send it has
-    ended without (it failed before: its error is reported as it was), or after
-    FIRST_REQUEST_WAIT_SECONDS (an endpoint slow to connect: the clients are made meanwhile)."""
-    deadline = time.monotonic() + FIRST_REQUEST_WAIT_SECONDS
-    while not ended() and time.monotonic() < deadline:
-        if sessions.first_request_sent.wait(0.005):
-            return
+    return outcome.result
 
 
 def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
@@ -322,14 +306,11 @@ def list_inventory(args: argparse.Namespace, listing: Listing) -> int:
     as_listed = listing.kind == "recovery-points" and listing.as_json
     feed = AccountFeed() if as_listed and not listing.vaults.values else None
     walk_feed = feed if not listing.accounts else None
-    organization, walk_ended = in_background(lambda: walk(inventory, walk_feed))
+    organization = in_background(lambda: walk(inventory, walk_feed))
     # The organization's walk is mostly waiting for AWS's answers; meanwhile this thread makes
     # the member accounts' Backup clients (loading the service model), which would otherwise
-    # wait for the walk's first accounts. Once the walk's first request is out, not before:
-    # made at once, they took the interpreter and the model loader from the walk's own first
-    # clients, and every call of the listing waited behind them.
+    # wait for the walk's first accounts.
     if listing.kind in ("vaults", "recovery-points"):
-        wait_for_first_request(sessions, walk_ended)
         for region in settings.regions:  # as the first member account's call would
             sessions.prepare_member_client("backup", region)
     streamed: Streamed | None = None  # recovery points in JSON: written as they arrived
