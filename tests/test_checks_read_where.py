@@ -257,13 +257,19 @@ def test_each_copy_check_group_reads_where_its_facts_live(
     involved = {route.source.account, route.dest.account, management, route.source_key.account}
     regions = {route.source.region, route.dest.region}
     strays: list[str] = []
+    judged = {}
     for group, verdicts in COPY_CHECK_GROUPS.items():
         facts, reads = read_during(sandbox, lambda g=group: gather_group(reader, g, base))
         wrong[group] = misplaced(reads, allowed[group])
         assert reads or group == "organization", f"{group} read nothing"
-        strays += evidence_strays([v(facts) for v in verdicts], involved, regions)
+        judged.update({check.id: check for check in (v(facts) for v in verdicts)})
+    strays = evidence_strays(judged.values(), involved, regions)
     assert not any(wrong.values()), wrong
     assert not strays, strays
+    # Checks whose evidence named no place say the one they read in.
+    assert f"true in {route.source.region}" in judged["org.cross-account"].evidence
+    assert f"account {route.source.account}" in judged["source.scps"].evidence
+    assert f"vault {route.dest_vault.rsplit(':', 1)[1]}" in judged["dest.vault"].evidence
 
 
 @pytest.mark.parametrize("kind", TYPES)
