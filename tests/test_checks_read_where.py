@@ -518,3 +518,57 @@ async def test_the_checks_panel_reads_in_the_destination_the_operator_picks(
         assert "recovery-vault" in rows["dest.vault"].evidence
         strays = evidence_strays(rows.values(), {backup, recovery, management}, {eu, dr})
         assert not strays
+
+
+NAMED_IN_METADATA = {
+    "EC2": {
+        "SubnetId": "subnet-0a1b2c3d4e5f60718",
+        "SecurityGroupIds": '["sg-0a1b2c3d4e5f60718"]',
+        "KeyName": "dr-web-key",
+        "IamInstanceProfileName": "dr-web-profile",
+    },
+    "RDS": {
+        "DBSubnetGroupName": "dr-db-subnets",
+        "VpcSecurityGroupIds": '["sg-0a1b2c3d4e5f60718"]',
+        "OptionGroupName": "dr-options",
+        "DBInstanceIdentifier": "dr-orders-db",
+        "KmsKeyId": "alias/recovery-data",
+    },
+}
+# Where each metadata name above must be looked up: the restore's own account and Region.
+LOOKED_UP = {
+    "EC2": ("ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeKeyPairs"),
+    "RDS": (
+        "rds:DescribeDBSubnetGroups",
+        "rds:DescribeOptionGroups",
+        "rds:DescribeDBInstances",
+        "kms:DescribeKey",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(NAMED_IN_METADATA))
+def test_names_given_for_a_restore_after_a_copy_are_looked_up_in_the_destination(
+    demo: tuple[Sandbox, ScenarioInfo, Any], kind: str
+) -> None:
+    """A subnet, security group, key pair, instance profile, DB subnet group, option group, DB
+    name or key alias given for the restore names the destination's: looked up there."""
+    sandbox, info, sessions = demo
+    route = dict(routes(sandbox, info))[f"out-{kind}"]
+    management = info.accounts["management"]
+    _, reads = read_during(
+        sandbox,
+        lambda: run_restore_checks(
+            sessions,
+            route.rp_arn,
+            metadata=NAMED_IN_METADATA[kind],
+            after_copy_to=route.dest_vault,
+            account_hint=route.source.account,
+        ),
+    )
+    assert not misplaced(reads, restore_places(route.source, route.dest, route.dest, management))
+    signed = {(r.name, r.account, r.region) for r in reads}
+    for name in LOOKED_UP[kind]:
+        assert (name, route.dest.account, route.dest.region) in signed, name
+    if kind == "EC2":
+        assert ("iam:GetInstanceProfile", route.dest.account) in {(n, a) for n, a, _ in signed}
