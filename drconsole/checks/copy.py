@@ -59,13 +59,15 @@ def check_cross_account_setting(facts: CopyFacts) -> Check:
         return not_cross_account(cid, title)
     if isinstance(facts.cross_account_enabled, Unreadable):
         return unknown_check(cid, title, facts.cross_account_enabled, "the Backup global settings")
+    # Said where it was read: the management account's setting in the point's Region.
+    where = f"in {facts.recovery_point.region}, read from the organization's management account"
     if facts.cross_account_enabled:
-        return Check(cid, title, PASS, "isCrossAccountBackupEnabled is true")
+        return Check(cid, title, PASS, f"isCrossAccountBackupEnabled is true {where}")
     return Check(
         cid,
         title,
         FAIL,
-        "isCrossAccountBackupEnabled is false in the organization's management account",
+        f"isCrossAccountBackupEnabled is false {where}",
         CauseCode.CROSS_ACCOUNT_DISABLED,
         f"In the management account, Region {facts.recovery_point.region} (the setting is kept "
         "per Region): AWS Backup console > Settings > Cross-account backup > Enable, or run: "
@@ -157,7 +159,8 @@ def check_scps(facts: CopyFacts) -> Check:
             cid, title, levels, "the service control policies of the source account"
         )
     if levels is None:
-        return Check(cid, title, PASS, "no service control policies apply to this account")
+        account = facts.recovery_point.account_id
+        return Check(cid, title, PASS, f"no service control policies apply to account {account}")
     # One context per request: CopyFromBackupVault is on the recovery point, in its Region.
     requests = (
         ("backup:CopyFromBackupVault", facts.recovery_point.arn, copy_from_request(facts)),
