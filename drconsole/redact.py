@@ -91,9 +91,11 @@ _AUTH_SCHEME = re.compile(
     r"(?P<value>[A-Za-z0-9._~+/=-]{8,})"
 )
 # A command line's secret flag with its value after a space (`--master-user-password VALUE`,
-# `--secret-access-key VALUE`); the `--flag=VALUE` form is a `key=value`.
+# `--secret-access-key VALUE`); the `--flag=VALUE` form is a `key=value`. A value read from a
+# file or a shell variable (`--import-token fileb://token.bin`, `"$PASSWORD"`) is no secret.
 _SECRET_FLAG = re.compile(
-    r"(?<![\w-])--(?P<key>[A-Za-z][\w-]{0,80})(?P<sep>[ \t]+)(?P<value>[^\s-]\S*)"
+    r"(?<![\w-])--(?P<key>[A-Za-z][\w-]{0,80})(?P<sep>[ \t]+)"
+    r"(?!fileb?://|[\"']?\$)(?P<value>[^\s-]\S*)"
 )
 # A SigV4 canonical request's header line, as S3's SignatureDoesNotMatch quotes it:
 # `x-amz-security-token:VALUE` (no space after the colon, so not a `key: value`).
@@ -296,13 +298,18 @@ def _redact_encoded(text: str, keep: frozenset[str]) -> str:
         decoded = run
         for _ in range(2):
             decoded = unquote(decoded)
-            redacted = redact_text(decoded, keep)
+            redacted = _redact_plain(decoded, keep)
             if redacted != decoded:
                 return redacted
             if not _ENCODED.search(decoded):
                 break
         return run
 
+    # Most percent signs hide nothing: the whole text decoded and redacted once says so, and
+    # only then is each run decoded and redacted on its own.
+    decoded = unquote(unquote(text))
+    if _redact_plain(decoded, keep) == decoded:
+        return text
     return re.sub(r"\S+", clean, text)
 
 
@@ -314,9 +321,15 @@ def redact_text(text: str, keep: Iterable[str] = ()) -> str:
     if not text:
         return text
     keep = frozenset(keep)
-    text = _redact_known(text)
     if "%" in text:
         text = _redact_encoded(text, keep)
+    return _redact_plain(text, keep)
+
+
+def _redact_plain(text: str, keep: frozenset[str]) -> str:
+    """`redact_text` but for percent-encoded text (which is decoded once, not again and again:
+    `%252525...` would otherwise decode one level a call, as deep as it is long)."""
+    text = _redact_known(text)
     text = _replace_userinfo(text, _masked_userinfo)
     text = _XML_FIELD.sub(lambda m: _keep_named(m, keep), text)
     text = _QUOTED_FIELD.sub(lambda m: _keep_named(m, keep), text)
