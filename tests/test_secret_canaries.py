@@ -397,10 +397,13 @@ def test_credential_shaped_text_never_reaches_an_error_line(
     before: str, after: str, shaped: str, body: str
 ) -> None:
     """Whatever surrounds it, a credential-shaped substring is gone from the one line an AWS
-    error becomes (`describe` of a ClientError, the command line's line)."""
+    error becomes (`describe` of a ClientError, the command line's line) and from what
+    `explain` prints of it (its explanation and fix quote the message's names)."""
     from botocore.exceptions import ClientError
 
     from drconsole.aws.errors import describe
+    from drconsole.commands.explain import redacted
+    from drconsole.diagnose import diagnose
 
     secret = "Qv9" + body  # mixed case and digits, like every key and token AWS issues
     value = {
@@ -416,7 +419,15 @@ def test_credential_shaped_text_never_reaches_an_error_line(
     # A separator keeps the shape a shape (a letter glued to it makes a longer word).
     message = f"{before} {value} {after}"
     error = ClientError({"Error": {"Code": "AccessDenied", "Message": message}}, "GetObject")
-    line = describe(error)
-    assert secret[:24] not in line, line
+    # explain quotes the principal and the resource of a "not authorized" message back.
+    denied = (
+        "User: arn:aws:iam::123456789012:role/ops is not authorized to perform: s3:GetObject "
+        f"on resource: {value}"
+    )
+    explained = [redacted(diagnose(text)) for text in (message, denied)]
+    assert explained[1].cause.value == "ROLE_PERMISSIONS", explained[1]
     encoded_head = base64.b64encode(f"ops:{secret}".encode()).decode()[:24]
-    assert encoded_head not in line, line
+    said = [describe(error)] + [t for e in explained for t in (e.explanation, e.remediation)]
+    for text in said:
+        assert secret[:24] not in text, text
+        assert encoded_head not in text, text
