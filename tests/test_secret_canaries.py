@@ -333,6 +333,26 @@ def test_no_canary_in_any_output_or_file(box: Box) -> None:
         finally:
             box.sandbox.clear_faults()
 
+    # The facts checks read, answered the same way.
+    for operation in ("backup:GetBackupVaultAccessPolicy", "kms:GetKeyPolicy"):
+        box.sandbox.fail_operation(operation, "echo")
+    try:
+        once = box.env(AWS_MAX_ATTEMPTS="1")
+        for args in (
+            ("check", "copy", "--recovery-point", ebs["RecoveryPointArn"], "--to", central),
+            ("check", "copy", "--recovery-point", ebs["RecoveryPointArn"], "--to", central,
+             "--json"),
+            ("check", "restore", "--recovery-point", rds, "--json"),
+            ("readiness", "--json"),
+        ):  # fmt: skip
+            done = box.run(*args, env=once)
+            # A refused signature is the caller's credentials: one line, not AWS's words.
+            assert done.returncode == 3, (args, done.stdout[-2000:], done.stderr)
+            assert "are expired or invalid" in done.stderr, (args, done.stderr)
+            signatures += [f"{args}: {m}" for m in ECHOED.findall(done.stdout + done.stderr)]
+    finally:
+        box.sandbox.clear_faults()
+
     # A dead endpoint and a dead proxy, each with a password in its URL.
     dead = box.env(
         AWS_ENDPOINT_URL=f"http://ops:{CANARIES['endpoint-password']}@127.0.0.1:9",
