@@ -80,7 +80,29 @@ MIN_COLON_VALUE = 8
 _ACCESS_KEY_ID = re.compile(
     r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,28}(?![A-Za-z0-9])"
 )
-_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9/+=_-])[A-Za-z0-9/+]{40,}={0,2}(?![A-Za-z0-9/+=_-])")
+# A run may follow `=` (`key=wJalr...`: a value whose key is not named like a secret); it may
+# not follow another base64 or base64url character, so a longer run is not cut into pieces.
+_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9/+_-])[A-Za-z0-9/+]{40,}={0,2}(?![A-Za-z0-9/+=_-])")
+# The credentials of an HTTP Authorization or Proxy-Authorization header (`Bearer <JWT>`,
+# `Basic <base64 of user:password>`), as a proxy or a pasted curl command shows them: the scheme
+# word is shorter than the `key: value` rule's least value, so it is matched on its own.
+_AUTH_SCHEME = re.compile(
+    r"(?i)(?<![\w-])(?P<scheme>Bearer|Basic|Digest|Negotiate|NTLM)(?P<sep>\s+)"
+    r"(?P<value>[A-Za-z0-9._~+/=-]{8,})"
+)
+# A command line's secret flag with its value after a space (`--master-user-password VALUE`,
+# `--secret-access-key VALUE`); the `--flag=VALUE` form is a `key=value`. A value read from a
+# file or a shell variable (`--import-token fileb://token.bin`, `"$PASSWORD"`) is no secret.
+_SECRET_FLAG = re.compile(
+    r"(?<![\w-])--(?P<key>[A-Za-z][\w-]{0,80})(?P<sep>[ \t]+)"
+    r"(?!fileb?://|[\"']?\$)(?P<value>[^\s-]\S*)"
+)
+# A SigV4 canonical request's header line, as S3's SignatureDoesNotMatch quotes it:
+# `x-amz-security-token:VALUE` (no space after the colon, so not a `key: value`).
+_TOKEN_HEADER = re.compile(r"(?i)(?<![\w-])(?P<key>x-amz-security-token):(?P<value>[^\s<&\"']+)")
+# Percent-encoded text (a presigned URL inside another URL's query, a redirect target): the
+# same secrets, written `X-Amz-Signature%3D...` or `https%3A%2F%2Fuser%3Apass%40host`.
+_ENCODED = re.compile(r"%[0-9A-Fa-f]{2}")
 # scheme://user:password@ (an endpoint or proxy URL): everything between `://` and the last `@`
 # of the same run of non-space characters, whatever its length. A password may hold an
 # unencoded `#`, `?`, `/` or quote (the very reason such a URL does not parse), so no character
@@ -250,6 +272,47 @@ def _redact_bare(text: str, keep: frozenset[str]) -> str:
     return "".join(out) + text[position:]
 
 
+def _redact_value(match: re.Match[str]) -> str:
+    start, end = match.span("value")
+    whole, offset = match.group(0), match.start()
+    return whole[: start - offset] + REDACTED + whole[end - offset :]
+
+
+def _redact_credentials(match: re.Match[str]) -> str:
+    # A word after the scheme is prose ("Basic authentication failed"); credentials (base64,
+    # a JWT, a token) hold a digit or a sign.
+    return match.group(0) if match.group("value").isalpha() else _redact_value(match)
+
+
+def _redact_encoded(text: str, keep: frozenset[str]) -> str:
+    """Each run of non-space characters that holds percent escapes, decoded and redacted in
+    place when its decoded form holds a secret (and left as it is otherwise): what is removed
+    from `a=b&X-Amz-Signature=...` is removed from `a%3Db%26X-Amz-Signature%3D...` too. Two
+    rounds of decoding cover a URL encoded twice."""
+    from urllib.parse import unquote
+
+    def clean(match: re.Match[str]) -> str:
+        run = match.group(0)
+        if not _ENCODED.search(run):
+            return run
+        decoded = run
+        for _ in range(2):
+            decoded = unquote(decoded)
+            redacted = _redact_plain(decoded, keep)
+            if redacted != decoded:
+                return redacted
+            if not _ENCODED.search(decoded):
+                break
+        return run
+
+    # Most percent signs hide nothing: the whole text decoded and redacted once says so, and
+    # only then is each run decoded and redacted on its own.
+    decoded = unquote(unquote(text))
+    if _redact_plain(decoded, keep) == decoded:
+        return text
+    return re.sub(r"\S+", clean, text)
+
+
 def redact_text(text: str, keep: Iterable[str] = ()) -> str:
     """`text` with the values of secret-named fields and credential-shaped values redacted.
 
@@ -258,11 +321,22 @@ def redact_text(text: str, keep: Iterable[str] = ()) -> str:
     if not text:
         return text
     keep = frozenset(keep)
+    if "%" in text:
+        text = _redact_encoded(text, keep)
+    return _redact_plain(text, keep)
+
+
+def _redact_plain(text: str, keep: frozenset[str]) -> str:
+    """`redact_text` but for percent-encoded text (which is decoded once, not again and again:
+    `%252525...` would otherwise decode one level a call, as deep as it is long)."""
     text = _redact_known(text)
     text = _replace_userinfo(text, _masked_userinfo)
     text = _XML_FIELD.sub(lambda m: _keep_named(m, keep), text)
     text = _QUOTED_FIELD.sub(lambda m: _keep_named(m, keep), text)
     text = _redact_bare(text, keep)
+    text = _AUTH_SCHEME.sub(_redact_credentials, text)
+    text = _TOKEN_HEADER.sub(_redact_value, text)
+    text = _SECRET_FLAG.sub(lambda m: _keep_named(m, keep), text)
     text = _ACCESS_KEY_ID.sub(REDACTED, text)
     return _BASE64_RUN.sub(_scrub_base64, text)
 

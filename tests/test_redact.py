@@ -210,3 +210,45 @@ def test_a_request_s_metadata_key_named_like_prose_is_still_data() -> None:
     kept = redact_fields(record)
     assert kept["request"] == {"Metadata": {"note": shaped}}
     assert shaped not in kept["message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (f"key={SECRET_KEY}", SECRET_KEY),  # a 40-character key after `=`, whatever the name
+        ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "eyJhbGciOiJIUzI1NiJ9"),
+        ("Proxy-Authorization: Basic b3BzOmh1bnRlcjIy", "b3BzOmh1bnRlcjIy"),
+        ("next=https%3A%2F%2Fh%2F%3FX-Amz-Security-Token%3DFwoGZXIv%252Bx%26a%3Db", "FwoGZXIv"),
+        ("next=https%3A%2F%2Fops%3Ahunter22%40proxy%3A3128%2F", "hunter22"),
+        ("x-amz-security-token:FwoGZXIvYXdzEBY\nhost:backup", "FwoGZXIvYXdzEBY"),
+        ("aws rds restore-db-cluster --master-user-password hunter22 --x y", "hunter22"),
+    ],
+    ids=["key-after-equals", "bearer", "basic", "encoded-query", "encoded-userinfo",
+         "canonical-header", "cli-flag"],
+)  # fmt: skip
+def test_credentials_in_headers_encoded_urls_and_flags_are_redacted(text: str, secret: str) -> None:
+    out = redact_text(text)
+    assert secret not in out, out
+    assert REDACTED in out or "***:***@" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Basic authentication failed",
+        "aws kms import-key-material k --import-token fileb://token.bin --expiration-model X",
+        'aws rds restore-db-cluster --master-user-password "$PASSWORD"',
+        "The idempotency token 9f1c2d3e-4b5a-6789-abcd-ef0123456789 was already used",
+        "100% done, name%3Dvalue%26other",
+    ],
+)
+def test_what_only_resembles_those_forms_is_kept(text: str) -> None:
+    assert redact_text(text) == text
+
+
+def test_percent_encoding_nested_deep_is_read_in_time() -> None:
+    import time
+
+    started = time.monotonic()
+    redact_text("%" + "25" * 200_000)  # each decoding peels one level
+    assert time.monotonic() - started < 5

@@ -17,6 +17,7 @@ from drconsole.models import (
     RestoreJob,
     Vault,
 )
+from drconsole.redact import redact_text
 
 # Sort key for a missing time (aware, so it compares with AWS's aware datetimes).
 EPOCH = datetime.min.replace(tzinfo=UTC)
@@ -218,6 +219,12 @@ def newest_per_resource(points: Iterable[RecoveryPoint]) -> list[ProtectedResour
     return resources
 
 
+def status_message_of(item: Mapping[str, Any]) -> str:
+    """A job's StatusMessage, redacted: AWS's words may quote what the job was given (a
+    presigned URL, a bearer token), and every screen, listing and `--json` shows them."""
+    return redact_text(text_of(item, "StatusMessage"))
+
+
 def copy_job_from(item: Mapping[str, Any], account_id: str, region: str) -> CopyJob:
     """A CopyJob from a ListCopyJobs / DescribeCopyJob member."""
     return CopyJob(
@@ -225,7 +232,7 @@ def copy_job_from(item: Mapping[str, Any], account_id: str, region: str) -> Copy
         account_id=text_of(item, "AccountId") or account_id,
         region=region,
         state=text_of(item, "State"),
-        status_message=text_of(item, "StatusMessage"),
+        status_message=status_message_of(item),
         source_recovery_point_arn=text_of(item, "SourceRecoveryPointArn"),
         source_vault_arn=text_of(item, "SourceBackupVaultArn"),
         destination_vault_arn=text_of(item, "DestinationBackupVaultArn"),
@@ -251,7 +258,7 @@ def restore_job_from(item: Mapping[str, Any], account_id: str, region: str) -> R
         account_id=text_of(item, "AccountId") or account_id,
         region=region,
         state=text_of(item, "Status"),
-        status_message=text_of(item, "StatusMessage"),
+        status_message=status_message_of(item),
         recovery_point_arn=text_of(item, "RecoveryPointArn"),
         resource_type=text_of(item, "ResourceType"),
         percent_done=_percent(item.get("PercentDone")),
@@ -280,7 +287,7 @@ def backup_job_from(item: Mapping[str, Any], account_id: str, region: str) -> Ba
         account_id=text_of(item, "AccountId") or account_id,
         region=region,
         state=text_of(item, "State"),
-        status_message=text_of(item, "StatusMessage"),
+        status_message=status_message_of(item),
         resource_arn=text_of(item, "ResourceArn"),
         resource_type=text_of(item, "ResourceType"),
         resource_name=text_of(item, "ResourceName"),

@@ -8,9 +8,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drconsole.errors import UsageError
+
+if TYPE_CHECKING:
+    from drconsole.models import Diagnosis
 
 # An AWS error or job StatusMessage is a few hundred characters; a whole log is not a message.
 MAX_MESSAGE_CHARACTERS = 64 * 1024
@@ -92,7 +95,10 @@ def run(args: argparse.Namespace) -> int:
     known = job_context(args.recovery_point, args.to)
     message = read_message(list(args.message))
     parsed = parse_error(message)
-    diagnosis = filled_in(diagnose(message), known)
+    # The fix quotes the message's names (a principal, a resource, an endpoint) back: a secret
+    # pasted with the message (a presigned URL's signature, a proxy's password, a bearer token)
+    # is removed from what is printed, as from every other text drconsole shows.
+    diagnosis = redacted(filled_in(diagnose(message), known))
     if args.json:
         payload = {
             "cause": diagnosis.cause.value,
@@ -111,6 +117,20 @@ def run(args: argparse.Namespace) -> int:
             parsed.error_code,
         )
     return 1 if diagnosis.cause is CauseCode.UNKNOWN else 0
+
+
+def redacted(diagnosis: Diagnosis) -> Diagnosis:
+    """`diagnosis` with its explanation, remediation and matched text redacted."""
+    import dataclasses
+
+    from drconsole.redact import redact_text
+
+    return dataclasses.replace(
+        diagnosis,
+        explanation=redact_text(diagnosis.explanation),
+        remediation=redact_text(diagnosis.remediation),
+        matched=redact_text(diagnosis.matched),
+    )
 
 
 def print_for_people(

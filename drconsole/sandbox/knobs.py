@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
 
 from .request_log import RequestLog
 from .sts_rules import assume_role_refusal
@@ -95,25 +96,27 @@ def error_response(
     request_id = str(uuid.uuid4())
     reason = {400: "Bad Request", 403: "Forbidden", 503: "Service Unavailable"}[status]
     headers = [("x-amzn-RequestId", request_id)]
+    # The XML protocols' messages are escaped: one may quote a URL's `&` (the "echo" fault).
+    xml_message = escape(message)
     if protocol in ("json", "rest-json"):
         body = json.dumps({"__type": code, "message": message}).encode()
         headers += [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]
     elif protocol == "ec2":
         body = (
-            f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error>"
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{xml_message}</Message></Error>"
             f"</Errors><RequestID>{request_id}</RequestID></Response>"
         ).encode()
         headers.append(("Content-Type", "text/xml"))
     elif protocol == "rest-xml":
         body = (
-            f"<Error><Code>{code}</Code><Message>{message}</Message>"
+            f"<Error><Code>{code}</Code><Message>{xml_message}</Message>"
             f"<RequestId>{request_id}</RequestId></Error>"
         ).encode()
         headers.append(("Content-Type", "application/xml"))
     else:
         body = (
             f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
-            f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId>"
+            f"<Message>{xml_message}</Message></Error><RequestId>{request_id}</RequestId>"
             "</ErrorResponse>"
         ).encode()
         headers.append(("Content-Type", "text/xml"))
@@ -222,12 +225,47 @@ def close_without_answer() -> None:
     raise ConnectionResetError(errno.ECONNRESET, "Regional outage (sandbox)")
 
 
+def echoed_signature_error(environ: dict[str, Any], protocol: str) -> tuple[int, str, str]:
+    """(status, code, message) of a refused signature whose message quotes the request's own
+    signing back, as S3's SignatureDoesNotMatch and a signing proxy's error pages do: its
+    Authorization header, its X-Amz-Security-Token, and the same as a presigned URL's query,
+    plain and percent-encoded inside another URL. What a caller must never show or write."""
+    from urllib.parse import quote
+
+    authorization = environ.get("HTTP_AUTHORIZATION", "")
+    token = environ.get("HTTP_X_AMZ_SECURITY_TOKEN", "")
+    credential = re.search(r"Credential=([^,\s]+)", authorization)
+    signature = re.search(r"Signature=([0-9a-f]+)", authorization)
+    host = environ.get("HTTP_HOST", "localhost")
+    presigned = (
+        f"https://{host}/?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        f"&X-Amz-Credential={quote(credential.group(1) if credential else '', safe='')}"
+        f"&X-Amz-Date={environ.get('HTTP_X_AMZ_DATE', '')}&X-Amz-SignedHeaders=host"
+        f"&X-Amz-Signature={signature.group(1) if signature else ''}"
+        f"&X-Amz-Security-Token={quote(token, safe='')}"
+    )
+    message = (
+        "The request signature we calculated does not match the signature you provided. "
+        f"Authorization: {authorization} X-Amz-Security-Token: {token} "
+        f"Presigned: {presigned} Sign-in: https://signin.example/?next={quote(presigned, safe='')}"
+    )
+    json_protocol = protocol in ("json", "rest-json")
+    code = "InvalidSignatureException" if json_protocol else "SignatureDoesNotMatch"
+    return 403, code, message
+
+
 def fault_error(
-    fault: str, protocol: str, access_key: str | None, service: str | None
+    fault: str,
+    protocol: str,
+    access_key: str | None,
+    service: str | None,
+    environ: dict[str, Any] | None = None,
 ) -> tuple[int, str, str]:
     """(status, code, message) of an injected fault."""
     if fault == "throttle":
         return throttling_error(protocol)
+    if fault == "echo":
+        return echoed_signature_error(environ or {}, protocol)
     if fault == "denied":
         account = account_of_access_key(access_key) if access_key else "123456789012"
         principal = principal_of_access_key(account, access_key) if access_key else "unknown"
@@ -287,7 +325,7 @@ class KnobsMiddleware:
         elif fault == "hold":
             self._hold(options.faults, seen.name)
         elif fault is not None and fault != "late":
-            status, code, message = fault_error(fault, protocol, access_key, service)
+            status, code, message = fault_error(fault, protocol, access_key, service, environ)
             return self._reply(start_response, protocol, status, code, message)
         disabled = options.disabled_regions
         account = account_of_access_key(access_key) if disabled and access_key else None

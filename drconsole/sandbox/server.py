@@ -22,7 +22,7 @@ class SandboxOptions:
     # refuses it ("The security token included in the request is invalid")
     disabled_regions: dict[str, set[str]] = field(default_factory=dict)
     single_action_db_copy: bool = True  # False: RDS-family cross-account+cross-Region fails
-    # "service:Operation" -> "throttle" | "denied" | "error" | "slow" | "late" | "hold",
+    # "service:Operation" -> "throttle" | "denied" | "error" | "echo" | "slow" | "late" | "hold",
     # optionally "+N": every such call (after the first N) fails that way ("late": carried out,
     # answered 3 s later; "hold": answered once the fault is cleared); a test fails one precise
     # step, then clears it (`Sandbox.fail_operation` counts the calls from then on)
@@ -197,9 +197,10 @@ class Sandbox:
 
     def fail_operation(self, operation: str, kind: str, after: int = 0) -> None:
         """Answer every call of `operation` ("backup:StartCopyJob") with a fault ("throttle",
-        "denied", "error"; "slow" answers after 3 s; "late" carries the call out at once and
-        answers 3 s later; "hold" answers once the fault is cleared) once `after` calls went
-        through, counted from now."""
+        "denied", "error"; "echo" is a refused signature whose message quotes the request's
+        Authorization header and security token; "slow" answers after 3 s; "late" carries the
+        call out at once and answers 3 s later; "hold" answers once the fault is cleared) once
+        `after` calls went through, counted from now."""
         if self.middleware is not None:
             self.middleware.reset_fault_counts()
         self.options.faults[operation] = f"{kind}+{after}" if after else kind
