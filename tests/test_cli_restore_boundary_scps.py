@@ -308,3 +308,49 @@ def test_a_boundary_on_the_copy_role_is_judged_by_the_copy_role_check(demo: Env)
     assert "backup:CopyIntoBackupVault" in narrow["evidence"] and arn in narrow["evidence"]
     assert "CopyFromBackupVault (" not in narrow["evidence"]
     assert wide["status"] == "PASS" and wide_arn in wide["evidence"], wide
+
+
+def test_a_copy_role_boundary_on_the_vaults_tags_is_judged_with_them(demo: Env) -> None:
+    """A boundary allowing CopyIntoBackupVault only into vaults tagged tier=dr: the destination
+    vault's tags are read for it, so the tagged vault passes and the untagged one fails."""
+    rp = ebs_point(demo)
+    dest = (
+        f"arn:aws:backup:{demo.info.region}:{demo.info.accounts['backup']}"
+        ":backup-vault:central-eu-central-1"
+    )
+    iam = demo.client("iam", "prod")
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "backup:CopyFromBackupVault", "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": "backup:CopyIntoBackupVault",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:ResourceTag/tier": "dr"}},
+            },
+        ],
+    }
+    arn = iam.create_policy(PolicyName="OnlyDrVaults", PolicyDocument=json.dumps(document))
+    arn = arn["Policy"]["Arn"]
+    iam.put_role_permissions_boundary(
+        RoleName="AWSBackupDefaultServiceRole", PermissionsBoundary=arn
+    )
+    central = demo.client("backup", "backup")
+    verdicts = []
+    try:
+        for tagged in (False, True):
+            if tagged:
+                central.tag_resource(ResourceArn=dest, Tags={"tier": "dr"})
+            result = drconsole(
+                demo, "check", "copy", "--recovery-point", rp, "--to", dest, "--json"
+            )
+            checks = json.loads(result.stdout)["checks"]
+            verdicts.append(next(c for c in checks if c["id"] == "source.copy-role"))
+    finally:
+        central.untag_resource(ResourceArn=dest, TagKeyList=["tier"])
+        iam.delete_role_permissions_boundary(RoleName="AWSBackupDefaultServiceRole")
+        iam.delete_policy(PolicyArn=arn)
+    untagged, tagged_verdict = verdicts
+    assert untagged["status"] == "FAIL" and "CopyIntoBackupVault" in untagged["evidence"], untagged
+    assert tagged_verdict["status"] == "PASS", tagged_verdict

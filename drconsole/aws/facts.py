@@ -454,13 +454,18 @@ def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
             else None
         )
         caller, may_pass = reader.pass_role(rp.account_id, rp.region, base.copy_role_arn)
+        role = reader.role(base.copy_role_arn)
+        # A boundary is judged on CopyIntoBackupVault with the destination vault's tags (read
+        # once per reader, with the organization group's).
+        bounded = isinstance(role, RoleFacts) and role.boundary is not None
         return replace(
             base,
             source_vault_policy=reader.vault_policy(rp.account_id, rp.region, rp.vault_name),
             source_key=key,
-            copy_role=reader.role(base.copy_role_arn),
+            copy_role=role,
             caller_arn=caller,
             pass_role=may_pass,
+            dest_vault_tags=reader.vault_tags(dest) if bounded else base.dest_vault_tags,
         )
     if group == "route":
         needs_two_hops = base.cross_account and base.cross_region
