@@ -1068,6 +1068,67 @@ def let_it_pass_the_role(world: World, setup: RestoreSetup) -> RestoreSetup:
     return setup
 
 
+BOUNDED_ROLE = "BoundedRestoreRole"
+
+
+def meet_boundary_without_create_volume(world: World) -> RestoreSetup:
+    """A restore role of prod with the restore policy, bounded by a policy that allows AWS
+    Backup's calls but not EC2's: its EBS restore cannot create the volume."""
+    role = backup_role(world, "prod", BOUNDED_ROLE, (RESTORE_POLICY_ARN,))
+    iam = world.client("iam", world.account("prod"))
+    bound = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["backup:*", "kms:*"], "Resource": "*"}],
+    }
+    arn = iam.create_policy(PolicyName="NoVolumes", PolicyDocument=json.dumps(bound))
+    iam.put_role_permissions_boundary(
+        RoleName=BOUNDED_ROLE, PermissionsBoundary=arn["Policy"]["Arn"]
+    )
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return RestoreSetup(rp, role_arn=role, metadata={"availabilityZone": f"{world.info.region}b"})
+
+
+def remove_the_boundary(world: World, setup: RestoreSetup) -> RestoreSetup:
+    iam = world.client("iam", world.account("prod"))
+    iam.delete_role_permissions_boundary(RoleName=BOUNDED_ROLE)
+    return setup
+
+
+SCP_NAME = "NoRestoresInProd"
+
+
+def meet_scp_denying_restores(world: World) -> RestoreSetup:
+    """An SCP on prod's OU denying StartRestoreJob (SCPs enabled at the root)."""
+    orgs = world.client("organizations", world.account("management"))
+    root = orgs.list_roots()["Roots"][0]["Id"]
+    with contextlib.suppress(orgs.exceptions.PolicyTypeAlreadyEnabledException):
+        orgs.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    ou = orgs.list_parents(ChildId=world.account("prod"))["Parents"][0]["Id"]
+    deny = {"Effect": "Deny", "Action": "backup:StartRestoreJob", "Resource": "*"}
+    policy = orgs.create_policy(
+        Name=SCP_NAME,
+        Description="no restores in prod",
+        Type="SERVICE_CONTROL_POLICY",
+        Content=json.dumps({"Version": "2012-10-17", "Statement": [deny]}),
+    )["Policy"]["PolicySummary"]["Id"]
+    orgs.attach_policy(PolicyId=policy, TargetId=ou)
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return RestoreSetup(rp, metadata={"availabilityZone": f"{world.info.region}b"})
+
+
+def detach_the_scp(world: World, setup: RestoreSetup) -> RestoreSetup:
+    orgs = world.client("organizations", world.account("management"))
+    policy = next(
+        p
+        for p in orgs.list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"]
+        if p["Name"] == SCP_NAME
+    )
+    for target in orgs.list_targets_for_policy(PolicyId=policy["Id"])["Targets"]:
+        orgs.detach_policy(PolicyId=policy["Id"], TargetId=target["TargetId"])
+    orgs.delete_policy(PolicyId=policy["Id"])
+    return setup
+
+
 def meet_missing_instance_profile(world: World) -> RestoreSetup:
     """prod-web-1's restore naming an instance profile prod does not have."""
     rp = newest(world, "prod", "prod-vault", "EC2", "prod-web-1")
@@ -1173,6 +1234,12 @@ RESTORE_CASES = [
     RestoreCase("restore: profile's role not passable", "restore.instance-profile",
                 CauseCode.ROLE_PERMISSIONS, meet_profile_role_not_passable, drop_the_deny,
                 "by hand: the Deny removed"),
+    RestoreCase("restore: boundary bars the volume", "restore.role", CauseCode.ROLE_PERMISSIONS,
+                meet_boundary_without_create_volume, remove_the_boundary,
+                "by hand: the boundary removed"),
+    RestoreCase("restore: SCP denies StartRestoreJob", "restore.scps",
+                CauseCode.ROLE_PERMISSIONS, meet_scp_denying_restores, detach_the_scp,
+                "by hand: the SCP detached"),
     RestoreCase("restore: key pair missing", "restore.key-pair", CauseCode.UNKNOWN,
                 meet_missing_key_pair, import_the_key_pair, "by hand: key pair imported"),
     # No cause code fits a point being deleted, and AWS publishes no wording for the refusal.

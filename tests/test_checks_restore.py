@@ -60,6 +60,7 @@ def good_restore(resource_type: str = "DynamoDB", **changes: object) -> RestoreF
         },
         target_names=(TargetName("DynamoDB table", "orders-restored", False),),
         restore_key=KeyFacts(KEY, "CUSTOMER", "Enabled"),
+        restoring_scps=None,  # no SCPs apply
     )
     return replace(facts, **changes)
 

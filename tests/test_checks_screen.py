@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -110,7 +112,7 @@ async def test_fault_shows_then_fix_from_the_dialog_makes_it_pass(
         groups = {group for group, _ in ordered}
         assert groups == {"organization", "destination", "source", "route", "restore"}
         table = screen.query_one("#checks-table", DataTable)
-        assert table.row_count == len(ordered) == 28
+        assert table.row_count == len(ordered) == 29
         table.move_cursor(row=failing[0])
         await pilot.pause()
         remediation = str(screen.query_one("#remediation-text", Static).render())
@@ -245,6 +247,58 @@ async def test_restore_rows_are_checked_where_the_restore_runs(
             assert f"arn:aws:iam::{backup}:role/" in restore["restore.role"].evidence
     finally:
         iam.attach_role_policy(RoleName=role, PolicyArn=RESTORE_POLICY_ARN)
+
+
+async def test_restore_scps_are_those_of_the_ou_path_where_the_restore_runs(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object
+) -> None:
+    """An SCP on prod's OU denying StartRestoreJob: the copy back to prod shows restore.scps
+    FAIL naming the OU; in place, in the backup account (not under that OU), it PASSes."""
+    sandbox, info = demo
+    prod, backup = info.accounts["prod"], info.accounts["backup"]
+    central = sandbox.client("backup", backup, info.region)
+    points = central.list_recovery_points_by_backup_vault(BackupVaultName="central-eu-central-1")
+    copied = next(
+        p
+        for p in points["RecoveryPoints"]
+        if p["ResourceType"] == "DynamoDB"
+        and (p.get("SourceBackupVaultArn") or "").split(":")[4:5] == [prod]
+    )
+    rp = recovery_point(sandbox, info, copied["RecoveryPointArn"])
+    settings = settings_for(sandbox, info, tmp_path)
+    orgs = sandbox.client("organizations", info.accounts["management"], info.region)
+    root = orgs.list_roots()["Roots"][0]["Id"]
+    with contextlib.suppress(orgs.exceptions.PolicyTypeAlreadyEnabledException):
+        orgs.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    ou = orgs.list_parents(ChildId=prod)["Parents"][0]["Id"]
+    deny = {"Effect": "Deny", "Action": "backup:StartRestoreJob", "Resource": "*"}
+    policy = orgs.create_policy(
+        Name="NoProdRestores",
+        Description="no restores in prod",
+        Type="SERVICE_CONTROL_POLICY",
+        Content=json.dumps({"Version": "2012-10-17", "Statement": [deny]}),
+    )["Policy"]["PolicySummary"]["Id"]
+    orgs.attach_policy(PolicyId=policy, TargetId=ou)
+    try:
+        screen = ChecksScreen(rp, settings, AwsSessions(settings))
+        app = Host(screen)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(screen, pilot)
+            restore = {c.id: c for c in screen.rows["restore"]}
+            scps = restore["restore.scps"]
+            assert scps.status is CheckStatus.FAIL, scps
+            assert "NoProdRestores" in scps.evidence and ou in scps.evidence
+            field = screen.query_one("#destination", Input)
+            field.value = ""
+            field.focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            await settle(screen, pilot)
+            restore = {c.id: c for c in screen.rows["restore"]}
+            assert restore["restore.scps"].status is CheckStatus.PASS, restore["restore.scps"]
+    finally:
+        orgs.detach_policy(PolicyId=policy, TargetId=ou)
+        orgs.delete_policy(PolicyId=policy)
 
 
 async def test_sort_by_verdict_keeps_the_highlighted_check_at_80x24(

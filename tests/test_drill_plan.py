@@ -3,6 +3,7 @@ target that cannot resolve or check said with its cause."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -222,3 +223,42 @@ targets:
     # Given as an ARN, the same name is the one resource meant.
     assert by_arn.resolved is not None
     assert by_arn.resolved.point.resource_arn == original
+
+
+def test_an_scp_denying_restores_in_the_recovery_account_blocks_the_plan(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path
+) -> None:
+    """An SCP on the recovery account's OU that denies StartRestoreJob: `drill plan`
+    (read-only) judges it as `restore.scps` for every target restored there."""
+    sb, info = sandbox
+    recovery = info.accounts["recovery"]
+    orgs = sb.client("organizations", info.accounts["management"], EU)
+    root = orgs.list_roots()["Roots"][0]["Id"]
+    with contextlib.suppress(orgs.exceptions.PolicyTypeAlreadyEnabledException):
+        orgs.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    ou = orgs.list_parents(ChildId=recovery)["Parents"][0]["Id"]
+    deny = {"Effect": "Deny", "Action": "backup:StartRestoreJob", "Resource": "*"}
+    policy = orgs.create_policy(
+        Name="NoDrillRestores",
+        Description="no restores",
+        Type="SERVICE_CONTROL_POLICY",
+        Content=json.dumps({"Version": "2012-10-17", "Statement": [deny]}),
+    )["Policy"]["PolicySummary"]["Id"]
+    orgs.attach_policy(PolicyId=policy, TargetId=ou)
+    try:
+        plan = plan_drill(sessions_for(sb, info, tmp_path, read_only=True), load_runbook(PAYMENTS))
+    finally:
+        orgs.detach_policy(PolicyId=policy, TargetId=ou)
+        orgs.delete_policy(PolicyId=policy)
+    data = plan_json(plan)
+    assert data["ok"] is False
+    for target in data["targets"]:
+        scps = [
+            check
+            for step in target["checks"]
+            for check in step["checks"]
+            if check["id"] == "restore.scps"
+        ]
+        assert scps and scps[0]["status"] == "FAIL", (target["target"], scps)
+        assert "NoDrillRestores" in scps[0]["evidence"] and ou in scps[0]["evidence"]
+        assert not target["ok"] and target["cause"] == "ROLE_PERMISSIONS", target

@@ -29,6 +29,7 @@ from drconsole.aws.key_reader import KeyReader
 from drconsole.aws.option_groups import OptionGroupReader
 from drconsole.aws.reader import pages
 from drconsole.aws.restore_access import AccessReader
+from drconsole.aws.role_boundary import boundary_of
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.facts import (
     AWS_OWNED_KEY_TYPE,
@@ -202,7 +203,8 @@ class FactReader(KeyReader, AccessReader, OptionGroupReader):
         return tuple(sorted(tags.get("Tags", {}).items()))
 
     def role(self, role_arn: str) -> RoleFacts | Unreadable | None:
-        """GetRole with its trust policy and attached policies; None when it does not exist."""
+        """GetRole with its trust policy, attached policies and permissions boundary; None when
+        it does not exist."""
         account = role_arn.split(":")[4]
         name = role_arn.rsplit("/", 1)[-1]
         iam = self.client("iam", account, self.sessions.global_region())
@@ -235,6 +237,7 @@ class FactReader(KeyReader, AccessReader, OptionGroupReader):
             trust_policy=_policy_text(got.get("AssumeRolePolicyDocument")),
             attached_policy_arns=attached if isinstance(attached, tuple) else (),
             inline_policy_names=inline if isinstance(inline, tuple) else (),
+            boundary=boundary_of(self, iam, got),
         )
 
     def role_exists(self, account_id: str, name: str) -> bool | Unreadable:
@@ -451,13 +454,18 @@ def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
             else None
         )
         caller, may_pass = reader.pass_role(rp.account_id, rp.region, base.copy_role_arn)
+        role = reader.role(base.copy_role_arn)
+        # A boundary is judged on CopyIntoBackupVault with the destination vault's tags (read
+        # once per reader, with the organization group's).
+        bounded = isinstance(role, RoleFacts) and role.boundary is not None
         return replace(
             base,
             source_vault_policy=reader.vault_policy(rp.account_id, rp.region, rp.vault_name),
             source_key=key,
-            copy_role=reader.role(base.copy_role_arn),
+            copy_role=role,
             caller_arn=caller,
             pass_role=may_pass,
+            dest_vault_tags=reader.vault_tags(dest) if bounded else base.dest_vault_tags,
         )
     if group == "route":
         needs_two_hops = base.cross_account and base.cross_region

@@ -18,9 +18,11 @@ from drconsole.checks.facts import (
     InstanceProfileFacts,
     KeyFacts,
     KeyPairFacts,
+    OrgMembership,
     RecoveryPointFacts,
     RestoreFacts,
     RestoreNetwork,
+    ScpLevel,
     TargetName,
     Unreadable,
     default_role_arn,
@@ -260,6 +262,7 @@ def gather_restore_facts(
             _instance_profile, reader, rp.resource_type, account, merged, metadata, role
         )
         key_pair_read = pool.submit(_key_pair, reader, rp.resource_type, where, merged, metadata)
+        org_read = pool.submit(_organization, reader, account)
         key = key_read.result()
         # Who uses the key: the restore role and AWS Backup's service-linked role.
         access = [
@@ -271,6 +274,7 @@ def gather_restore_facts(
         results = (role_read.result(), names_read.result(), network_read.result())
         engine, key_access = engine_read.result(), tuple(a.result() for a in access)
         profile, key_pair = profile_read.result(), key_pair_read.result()
+        restoring_org, scps = org_read.result()
     role_facts, names, network = results
     return RestoreFacts(
         recovery_point=rp,
@@ -297,7 +301,17 @@ def gather_restore_facts(
         caller_arn=caller,
         instance_profile=profile,
         key_pair=key_pair,
+        restoring_org=restoring_org,
+        restoring_scps=scps,
     )
+
+
+def _organization(
+    reader: RestoreFactReader, account: str
+) -> tuple[OrgMembership | Unreadable, tuple[ScpLevel, ...] | Unreadable | None]:
+    """The restoring account's organization and the SCPs on its OU path (None: none apply)."""
+    membership = reader.membership(account)
+    return membership, reader.service_control_policies(account, membership)
 
 
 def _instance_profile(

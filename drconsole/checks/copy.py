@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from drconsole.checks import remedies
@@ -45,6 +44,8 @@ from drconsole.checks.key_use import with_ebs_use
 from drconsole.checks.option_group import check_option_group
 from drconsole.checks.pass_role import pass_role_verdict
 from drconsole.checks.recovery_point import check_copy_retention, check_source_status
+from drconsole.checks.role_boundary import RoleRequest, boundary_verdict
+from drconsole.checks.scp import ScpRequest, scp_verdict
 from drconsole.checks.tag_policy import check_tag_policy
 from drconsole.checks.undetermined import decide_in, undetermined_check
 from drconsole.models import CauseCode, Check, CheckStatus
@@ -59,15 +60,13 @@ def check_cross_account_setting(facts: CopyFacts) -> Check:
         return not_cross_account(cid, title)
     if isinstance(facts.cross_account_enabled, Unreadable):
         return unknown_check(cid, title, facts.cross_account_enabled, "the Backup global settings")
-    # Said where it was read: the management account's setting in the point's Region.
-    where = f"in {facts.recovery_point.region}, read from the organization's management account"
     if facts.cross_account_enabled:
-        return Check(cid, title, PASS, f"isCrossAccountBackupEnabled is true {where}")
+        return Check(cid, title, PASS, "isCrossAccountBackupEnabled is true")
     return Check(
         cid,
         title,
         FAIL,
-        f"isCrossAccountBackupEnabled is false {where}",
+        "isCrossAccountBackupEnabled is false in the organization's management account",
         CauseCode.CROSS_ACCOUNT_DISABLED,
         f"In the management account, Region {facts.recovery_point.region} (the setting is kept "
         "per Region): AWS Backup console > Settings > Cross-account backup > Enable, or run: "
@@ -152,72 +151,21 @@ def _source_policy_verdict(cid: str, title: str, facts: CopyFacts, outcome: Outc
 
 def check_scps(facts: CopyFacts) -> Check:
     """No service control policy on the source account denies the copy."""
-    cid, title = "source.scps", "Service control policies allow the copy"
+    check = ("source.scps", "Service control policies allow the copy")
     levels = facts.source_scps
     if isinstance(levels, Unreadable):
-        return unknown_check(
-            cid, title, levels, "the service control policies of the source account"
-        )
-    if levels is None:
-        account = facts.recovery_point.account_id
-        return Check(cid, title, PASS, f"no service control policies apply to account {account}")
+        return unknown_check(*check, levels, "the service control policies of the source account")
     # One context per request: CopyFromBackupVault is on the recovery point, in its Region.
+    role = facts.copy_role_arn
     requests = (
-        ("backup:CopyFromBackupVault", facts.recovery_point.arn, copy_from_request(facts)),
-        ("backup:CopyIntoBackupVault", facts.dest_vault_arn, copy_into_request(facts)),
+        ScpRequest(
+            role, "backup:CopyFromBackupVault", facts.recovery_point.arn, copy_from_request(facts)
+        ),
+        ScpRequest(
+            role, "backup:CopyIntoBackupVault", facts.dest_vault_arn, copy_into_request(facts)
+        ),
     )
-    undetermined: Check | None = None
-    for level in levels:
-        if not level.policies:
-            return Check(
-                cid,
-                title,
-                FAIL,
-                f"no SCP is attached at {level.target_id}: every action is implicitly denied",
-                CauseCode.ROLE_PERMISSIONS,
-                "In the management account, attach an SCP (e.g. FullAWSAccess) to "
-                f"{level.target_id}.",
-            )
-        try:
-            document = _merge_documents(level.policies)
-        except remedies.UnreadablePolicy as error:
-            names = ", ".join(name for name, _ in level.policies)
-            return Check(
-                cid, title, UNKNOWN, f"SCP at {level.target_id} ({names}) is unreadable: {error}"
-            )
-        for action, resource, context in requests:
-            outcome = decide_in(
-                document,
-                principal=facts.copy_role_arn,
-                action=action,
-                resource=resource,
-                context=context,
-            )
-            if outcome.error:
-                return Check(cid, title, UNKNOWN, f"SCP at {level.target_id}: {outcome.error}")
-            allowed = outcome.settled({"allow"})
-            if allowed is None:  # a certain denial at another level or request still FAILs
-                names = ", ".join(name for name, _ in level.policies)
-                where = f"SCPs at {level.target_id} ({names}) for {action}"
-                undetermined = undetermined or undetermined_check(
-                    (cid, title), outcome, context, where
-                )
-            elif not allowed:
-                names = ", ".join(name for name, _ in level.policies) or "none"
-                how = "denies" if outcome.decision == "explicit-deny" else "does not allow"
-                return Check(
-                    cid,
-                    title,
-                    FAIL,
-                    f"SCPs at {level.target_id} ({names}) {how} {action}",
-                    CauseCode.ROLE_PERMISSIONS,
-                    f"In the management account, change the SCP {names} attached to "
-                    f"{level.target_id} so that it allows {action} for this copy "
-                    f"({outcome.statements_text or 'no allowing statement'}).",
-                )
-    if undetermined is not None:
-        return undetermined
-    return Check(cid, title, PASS, f"{len(levels)} SCP levels allow the copy")
+    return scp_verdict(check, levels, requests, "copy", facts.recovery_point.account_id)
 
 
 def check_source_key(facts: CopyFacts) -> Check:
@@ -360,7 +308,15 @@ def check_copy_role(facts: CopyFacts) -> Check:
     elsewhere = role_elsewhere(cid, title, facts.copy_role_arn, role.arn)
     if elsewhere is not None:
         return elsewhere
-    return trust_verdict(cid, title, role.arn, role.trust_policy)
+    trust = trust_verdict(cid, title, role.arn, role.trust_policy)
+    # What the copy role does: the same two requests the SCP check judges.
+    requests = [
+        RoleRequest(
+            "backup:CopyFromBackupVault", facts.recovery_point.arn, copy_from_request(facts)
+        ),
+        RoleRequest("backup:CopyIntoBackupVault", facts.dest_vault_arn, copy_into_request(facts)),
+    ]
+    return boundary_verdict((cid, title), role, requests, trust)
 
 
 def check_copy_pass_role(facts: CopyFacts) -> Check:
@@ -374,21 +330,6 @@ def check_copy_pass_role(facts: CopyFacts) -> Check:
         facts.pass_role,
         "PassBackupCopyRole",
     )
-
-
-def _merge_documents(policies: tuple[tuple[str, str], ...]) -> str:
-    """The SCPs of one level as one document. A statement Organizations stored without
-    Resource or NotResource is read as `"Resource": "*"`, as drconsole always read it: the
-    evaluator refuses such an identity-policy statement (IAM does), and whether Organizations
-    accepts one in an SCP is not documented."""
-    statements: list[object] = []
-    for _, text in policies:
-        document = remedies.load_policy(text)
-        statements.extend(
-            s if "Resource" in s or "NotResource" in s else {**s, "Resource": "*"}
-            for s in document["Statement"]
-        )
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 COPY_CHECK_GROUPS: dict[str, tuple[Callable[[CopyFacts], Check], ...]] = {

@@ -67,6 +67,11 @@ class Unreadable:
         return f"{self.operation} failed{where}: {self.code}: {self.message}"
 
 
+# A fact a builder of facts did not read (readiness judges no SCP of a restore): UNKNOWN, never
+# a vacuous PASS.
+NOT_READ = Unreadable("not read", "NotRead", "this fact was not read")
+
+
 def slr_arn(account_id: str, partition: str) -> str:
     """The ARN of AWS Backup's service-linked role in an account."""
     return backup_service_linked_role(account_id, partition)
@@ -174,13 +179,24 @@ class VaultFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class BoundaryFacts:
+    """A role's permissions boundary (GetRole's PermissionsBoundaryArn) and the document of the
+    policy's default version (GetPolicy, GetPolicyVersion), or why it could not be read."""
+
+    arn: str
+    document: str | Unreadable
+
+
+@dataclass(frozen=True, slots=True)
 class RoleFacts:
-    """An IAM role: its trust policy and the managed policies attached to it."""
+    """An IAM role: its trust policy, the managed policies attached to it, and its permissions
+    boundary (None: the role has none)."""
 
     arn: str
     trust_policy: str
     attached_policy_arns: tuple[str, ...] = ()
     inline_policy_names: tuple[str, ...] = ()
+    boundary: BoundaryFacts | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,3 +431,7 @@ class RestoreFacts:
     instance_profile: InstanceProfileFacts | Unreadable | None = None
     # None: the restore names no key pair (or the type has none)
     key_pair: KeyPairFacts | Unreadable | None = None
+    # The restoring account's organization (its OU path), and the SCPs on that path (None: no
+    # SCPs apply, as to the management account); not read until gathered.
+    restoring_org: OrgMembership | Unreadable | None = None
+    restoring_scps: tuple[ScpLevel, ...] | Unreadable | None = NOT_READ

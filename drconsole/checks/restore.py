@@ -8,6 +8,7 @@ from drconsole.checks.common import role_elsewhere, trust_verdict, unknown_check
 from drconsole.checks.facts import (
     EXISTING_FILE_SYSTEM,
     RestoreFacts,
+    RoleFacts,
     TargetName,
     Unreadable,
     restore_policy_arns,
@@ -18,6 +19,8 @@ from drconsole.checks.restore_engine import check_engine_version
 from drconsole.checks.restore_key_pair import check_key_pair
 from drconsole.checks.restore_network import check_restore_network
 from drconsole.checks.restore_profile import check_instance_profile
+from drconsole.checks.restore_scps import check_restore_scps
+from drconsole.checks.role_boundary import boundary_verdict, restore_role_requests
 from drconsole.models import CauseCode, Check, CheckStatus
 from drconsole.partitions import backup_vault
 from drconsole.resource_types import (
@@ -133,6 +136,13 @@ def check_restore_role(facts: RestoreFacts) -> Check:
     trust = trust_verdict(cid, title, role.arn, role.trust_policy)
     if trust.status != PASS:
         return trust
+    verdict = _identity_verdict(cid, title, role, needed)
+    return boundary_verdict((cid, title), role, restore_role_requests(facts), verdict)
+
+
+def _identity_verdict(cid: str, title: str, role: RoleFacts, needed: list[str]) -> Check:
+    """The role's identity policies: the restore policies attached, or others that may grant
+    the same."""
     missing = [arn for arn in needed if arn not in role.attached_policy_arns]
     if not missing:
         return Check(cid, title, PASS, f"{role.arn} trusts AWS Backup and has {', '.join(needed)}")
@@ -364,6 +374,7 @@ RESTORE_CHECK_GROUPS: dict[str, tuple[Callable[[RestoreFacts], Check], ...]] = {
         check_restore_account,
         check_restore_status,
         check_restore_role,
+        check_restore_scps,
         check_restore_metadata,
         check_target_names,
         check_restore_network,

@@ -9,16 +9,17 @@ from drconsole.models import Check, CheckStatus
 
 # Restore checks read where the restore will run (the restoring account and Region) from what
 # the runbook names there: the new names, the roles, the network, the engine version, the key
-# that will encrypt the copy, the instance profile and the key pair (the copy's metadata names
-# the same ones). A
-# copy leaves all of them as they are, so one that FAILs before the copy FAILs on it too: the
-# drill starts no copy for a restore it already knows is blocked.
+# that will encrypt the copy, the instance profile, the key pair (the copy's metadata names the
+# same ones) and the restoring account's SCPs. A copy leaves all of them as they are, so one
+# that FAILs before the copy FAILs on it too: the drill starts no copy for a restore it
+# already knows is blocked.
 # Not among them: restore.metadata (judged again on the copy's own restore metadata) and
 # restore.account (the copy into the restoring account is what satisfies it).
 COPY_CANNOT_CHANGE = frozenset(
     {
         "restore.target-name",
         "restore.role",
+        "restore.scps",
         "restore.pass-role",
         "restore.network",
         "restore.engine-version",

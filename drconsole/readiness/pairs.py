@@ -144,6 +144,8 @@ def restore_run(
         restore_key=key,
         restoring_region=region or rp.region,
         after_copy_to=destination_vault_arn if region else "",
+        # The organization keys a permissions boundary of the role may test.
+        restoring_org=reader.membership(account_id),
     )
     checks: list[Check] = [check_restore_role(facts), check_restore_key(facts)]
     networked = [t for t in resource_types if t in NETWORKED_TYPES]

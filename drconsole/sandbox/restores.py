@@ -145,9 +145,12 @@ def restore_failure(
     metadata: dict[str, str],
     iam_role_arn: str | None,
     snapshot_metadata: dict[str, str] | None = None,
+    point_arn: str = "",
 ) -> str | None:
     """The StatusMessage AWS gives when this restore job FAILS, else None (it completes).
-    `snapshot_metadata` is the recovery point's own restore metadata (its engine version)."""
+    `snapshot_metadata` is the recovery point's own restore metadata (its engine version);
+    `point_arn` the recovery point's ARN (a DynamoDB backup with advanced features is
+    AWS Backup's own)."""
     values = Metadata(metadata)
     from drconsole.sandbox.restore_access import key_admits_restore
 
@@ -174,10 +177,38 @@ def restore_failure(
         )
         if refused is not None:
             return refused
+    refused = _guarded_call(account_id, region, resource_type, metadata, iam_role_arn, point_arn)
+    if refused is not None:
+        return refused
     check = _FAILURES.get(resource_type)
     if check is None:
         return None
     return check(account_id, region, values, iam_role_arn or "")
+
+
+def _guarded_call(
+    account_id: str,
+    region: str,
+    resource_type: str,
+    metadata: dict[str, str],
+    role_arn: str | None,
+    point_arn: str,
+) -> str | None:
+    """AWS Backup's StatusMessage when the restore role's permissions boundary, or an SCP on
+    the account's path, does not allow the call creating the resource (else None)."""
+    from drconsole.sandbox import restore_guards
+
+    advanced = point_arn.split(":")[2:3] == ["backup"]
+    call = restore_guards.creating_call(account_id, region, resource_type, metadata, advanced)
+    if call is None or not role_arn:
+        return None
+    action, resource = call
+    request = restore_guards.role_request(account_id, region, action, resource)
+    if not restore_guards.boundary_allows(role_arn, request) or restore_guards.scp_refusal(
+        account_id, region, role_arn, action, resource
+    ):
+        return MSG_ROLE_NOT_AUTHORIZED.format(encoded=uuid.uuid4().hex + uuid.uuid4().hex)
+    return None
 
 
 def _ec2_failure(account_id: str, region: str, metadata: Metadata, role_arn: str) -> str | None:
@@ -282,7 +313,8 @@ def role_allows(
     role_arn: str, action: str, resource: str, context: dict[str, str] | None = None
 ) -> bool:
     """True when one of the role's policies (inline or attached) allows the action (with the
-    request's `context`, e.g. iam:PassedToService) and none denies it."""
+    request's `context`, e.g. iam:PassedToService), none denies it, and the role's permissions
+    boundary, if it has one, allows it."""
     role = find_role_by_arn(role_arn)
     if role is None:
         return False
@@ -292,6 +324,10 @@ def role_allows(
             v.document for v in policy.versions if v.version_id == policy.default_version_id
         ]
     request = Request(caller=Caller(), action=action, resource=resource, context=context or {})
+    from drconsole.sandbox.restore_guards import boundary_allows
+
+    if not boundary_allows(role_arn, request):
+        return False  # IAM allows only what the boundary allows too
     allowed = False
     for document in documents:
         parsed = json.loads(document) if isinstance(document, str) else document

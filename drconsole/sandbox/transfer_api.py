@@ -324,9 +324,14 @@ class TransferApiMixin(JobsApiMixin):
             restores = rules("restores")
             from .knobs import principal_of_access_key
             from .restore_access import pass_role_refusal
+            from .restore_guards import restore_scp_refusal
 
             caller = principal_of_access_key(self.current_account, self.get_access_key())
             denied = pass_role_refusal(self.current_account, caller, role_arn)
+            if denied is None:
+                denied = restore_scp_refusal(
+                    self.current_account, self.region, caller, point_arn, role_arn
+                )
             if denied is not None:
                 raise BackupError("AccessDeniedException", denied, 403)
             own = restores.restore_metadata(
@@ -350,7 +355,13 @@ class TransferApiMixin(JobsApiMixin):
             failure = engine.take_injected_failure(point.resource_arn)
             if failure is None:
                 failure = restores.restore_failure(
-                    self.current_account, self.region, resource_type, metadata, role_arn, own
+                    self.current_account,
+                    self.region,
+                    resource_type,
+                    metadata,
+                    role_arn,
+                    own,
+                    point_arn=point.arn,
                 )
             account, region = self.current_account, self.region
             failed_after = (

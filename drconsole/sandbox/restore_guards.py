@@ -1,0 +1,189 @@
+"""What stops a sandbox restore above the restore role's own policies: its permissions boundary
+and the service control policies on the restoring account's OU path.
+
+IAM allows a role's request only when its identity policies and its permissions boundary both
+allow it; every SCP level (root, each OU, the account) must allow a member account's request,
+and none limits the management account. The sandbox reads both with its own policy matcher
+(access.py), sharing nothing with drconsole's checks or evaluator.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from drconsole.sandbox.access import (
+    Caller,
+    ContextValue,
+    Request,
+    allows,
+    denies,
+    find_role_by_arn,
+    request_keys,
+)
+
+# IAM's AccessDenied wording for an SCP (IAM User Guide, "Troubleshooting access denied error
+# messages"): "with an explicit deny in a service control policy", or "because no service
+# control policy allows the ACTION action".
+MSG_SCP_DENIED = (
+    "User: {caller} is not authorized to perform: {action} on resource: {resource} with an "
+    "explicit deny in a service control policy"
+)
+MSG_SCP_NOT_ALLOWED = (
+    "User: {caller} is not authorized to perform: {action} on resource: {resource} because no "
+    "service control policy allows the {action} action"
+)
+
+
+def boundary_allows(role_arn: str, request: Request) -> bool:
+    """True when the role has no permissions boundary, or its boundary (the default version
+    of the managed policy it names) allows the request."""
+    role = find_role_by_arn(role_arn)
+    boundary = getattr(role, "permissions_boundary_arn", None) if role is not None else None
+    if not boundary:
+        return True
+    document = _managed_policy_document(role_arn.split(":")[4], boundary)
+    return document is not None and allows(document, request)
+
+
+def _managed_policy_document(account_id: str, policy_arn: str) -> Any | None:
+    """The default version's document of a managed policy (None: IAM does not have it)."""
+    from moto.iam.models import iam_backends
+
+    try:
+        policy = iam_backends[account_id]["global"].get_policy(policy_arn)
+    except Exception:  # moto's NotFound: a boundary naming no policy allows nothing
+        return None
+    for version in policy.versions:
+        if version.version_id == policy.default_version_id:
+            document = version.document
+            return json.loads(document) if isinstance(document, str) else document
+    return None
+
+
+# The call the restore role makes to create each type's resource (AWSBackupServiceRolePolicy-
+# ForRestores); S3's are judged where its bucket is (restores._s3_failure).
+CREATING_CALLS = {
+    "EBS": ("ec2:CreateVolume", "volume/*"),
+    "EC2": ("ec2:RunInstances", "instance/*"),
+    "RDS": ("rds:RestoreDBInstanceFromDBSnapshot", "db:{DBInstanceIdentifier}"),
+    "Aurora": ("rds:RestoreDBClusterFromSnapshot", "cluster:{DBClusterIdentifier}"),
+    "DynamoDB": ("dynamodb:RestoreTableFromBackup", "table/{targetTableName}"),
+    "EFS": ("elasticfilesystem:Restore", "*"),
+}
+
+
+def creating_call(
+    account_id: str, region: str, resource_type: str, metadata: dict[str, str], advanced: bool
+) -> tuple[str, str] | None:
+    """(action, resource ARN) of the call creating the restored resource, else None."""
+    call = CREATING_CALLS.get(resource_type)
+    if call is None:
+        return None
+    action, tail = call
+    if resource_type == "DynamoDB" and advanced:
+        action = "dynamodb:RestoreTableFromAwsBackup"
+    lowered = {key.lower(): value for key, value in metadata.items()}
+    for key in ("DBInstanceIdentifier", "DBClusterIdentifier", "targetTableName"):
+        tail = tail.replace("{" + key + "}", lowered.get(key.lower(), "") or "*")
+    service = action.split(":")[0]
+    return action, f"arn:aws:{service}:{region}:{account_id}:{tail}"
+
+
+def role_request(account_id: str, region: str, action: str, resource: str) -> Request:
+    """The restore role's request in the restoring account and Region."""
+    context: dict[str, ContextValue] = dict(request_keys(region, account_id, account_id))
+    return Request(caller=Caller(), action=action, resource=resource, context=context)
+
+
+def scp_refusal(
+    account_id: str,
+    region: str,
+    principal: str,
+    action: str,
+    resource: str,
+    extra: dict[str, str] | None = None,
+) -> str | None:
+    """IAM's AccessDenied message when the SCPs on the account's path do not allow `principal`'s
+    request, else None (no organization, SCPs not enabled, or the management account)."""
+    levels = scp_levels(account_id)
+    if not levels:
+        return None
+    context: dict[str, ContextValue] = {
+        **request_keys(region, account_id, account_id),
+        "aws:PrincipalArn": principal,
+        **(extra or {}),
+    }
+    request = Request(
+        caller=Caller(account_id=account_id, arn=principal),
+        action=action,
+        resource=resource,
+        context=context,
+    )
+    for documents in levels:
+        statements = [s for d in documents for s in _statements(d)]
+        merged = {"Statement": statements}
+        if denies(merged, request):
+            return MSG_SCP_DENIED.format(caller=principal, action=action, resource=resource)
+        if not allows(merged, request):
+            return MSG_SCP_NOT_ALLOWED.format(caller=principal, action=action, resource=resource)
+    return None
+
+
+def _statements(document: Any) -> list[dict[str, Any]]:
+    parsed = json.loads(document) if isinstance(document, str) else document
+    statements = parsed.get("Statement", [])
+    statements = [statements] if isinstance(statements, dict) else statements
+    # An SCP statement may leave Resource out: it then covers every resource.
+    return [
+        s if "Resource" in s or "NotResource" in s else {**s, "Resource": "*"} for s in statements
+    ]
+
+
+def scp_levels(account_id: str) -> list[list[Any]]:
+    """The SCP documents at each level of a member account's path (root first), empty when
+    SCPs do not apply to it."""
+    from moto.organizations.models import organizations_backends
+
+    if account_id not in organizations_backends.master_accounts:
+        return []
+    management_id, _partition = organizations_backends.master_accounts[account_id]
+    if management_id == account_id:
+        return []  # SCPs never limit the management account
+    backend = organizations_backends[management_id]["aws"]
+    org = backend.org
+    if org is None:
+        return []
+    root = next((ou for ou in backend.ou if ou.id == org.root_id), None)
+    types = getattr(root, "policy_types", [])
+    if not any(t.get("Type") == "SERVICE_CONTROL_POLICY" for t in types):
+        return []
+    account = next((a for a in backend.accounts if a.id == account_id), None)
+    if account is None:
+        return []
+    parents = {ou.id: getattr(ou, "parent_id", None) for ou in backend.ou}
+    chain: list[str] = [account_id]
+    node: str | None = account.parent_id
+    while node and node not in chain:
+        chain.append(node)
+        node = parents.get(node) if node != org.root_id else None
+    return [
+        [
+            p.content
+            for p in backend.policies
+            if p.type == "SERVICE_CONTROL_POLICY" and any(a.id == target for a in p.attachments)
+        ]
+        for target in reversed(chain)
+    ]
+
+
+def restore_scp_refusal(
+    account_id: str, region: str, caller: str, point_arn: str, role_arn: str | None
+) -> str | None:
+    """IAM's AccessDenied for StartRestoreJob, or for passing the restore role, when an SCP on
+    the account's path does not allow the caller's request (else None)."""
+    refused = scp_refusal(account_id, region, caller, "backup:StartRestoreJob", point_arn)
+    if refused is None and role_arn:
+        passed = {"iam:PassedToService": "backup.amazonaws.com"}
+        refused = scp_refusal(account_id, region, caller, "iam:PassRole", role_arn, passed)
+    return refused
