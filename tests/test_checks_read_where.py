@@ -143,6 +143,10 @@ def copy_places(route: Route, management: str) -> dict[str, dict[str, set[Place]
             "iam:ListAttachedRolePolicies": {anywhere(s.account)},
             "iam:ListRolePolicies": {anywhere(s.account)},
             "iam:SimulatePrincipalPolicy": {anywhere(s.account)},
+            # The copy role's permissions boundary, and the destination vault's tags it may test.
+            "iam:GetPolicy": {anywhere(s.account)},
+            "iam:GetPolicyVersion": {anywhere(s.account)},
+            "backup:ListTags": {d},
             "sts:GetCallerIdentity": {s},
         },
         "route": {
@@ -178,11 +182,17 @@ def restore_places(
         "kms:ListGrants": {key},
         "sts:GetCallerIdentity": {where, anywhere(management)},
         "organizations:DescribeOrganization": {anywhere(where.account), anywhere(source.account)},
+        # restore.scps: the SCPs on the restoring account's OU path, from the management account.
         "organizations:ListParents": {anywhere(management)},
+        "organizations:ListRoots": {anywhere(management)},
+        "organizations:ListPoliciesForTarget": {anywhere(management)},
+        "organizations:DescribePolicy": {anywhere(management)},
         **{
             name: {anywhere(where.account)}
             for name in (
                 "iam:GetRole",
+                "iam:GetPolicy",  # the restore role's permissions boundary
+                "iam:GetPolicyVersion",
                 "iam:ListAttachedRolePolicies",
                 "iam:ListRolePolicies",
                 "iam:SimulatePrincipalPolicy",

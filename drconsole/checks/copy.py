@@ -60,13 +60,15 @@ def check_cross_account_setting(facts: CopyFacts) -> Check:
         return not_cross_account(cid, title)
     if isinstance(facts.cross_account_enabled, Unreadable):
         return unknown_check(cid, title, facts.cross_account_enabled, "the Backup global settings")
+    # Said where it was read: the management account's setting in the point's Region.
+    where = f"in {facts.recovery_point.region}, read from the organization's management account"
     if facts.cross_account_enabled:
-        return Check(cid, title, PASS, "isCrossAccountBackupEnabled is true")
+        return Check(cid, title, PASS, f"isCrossAccountBackupEnabled is true {where}")
     return Check(
         cid,
         title,
         FAIL,
-        "isCrossAccountBackupEnabled is false in the organization's management account",
+        f"isCrossAccountBackupEnabled is false {where}",
         CauseCode.CROSS_ACCOUNT_DISABLED,
         f"In the management account, Region {facts.recovery_point.region} (the setting is kept "
         "per Region): AWS Backup console > Settings > Cross-account backup > Enable, or run: "
