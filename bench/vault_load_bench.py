@@ -74,6 +74,11 @@ async def run(rows: int) -> dict[str, Any]:
 
     sent: collections.deque[float] = collections.deque()
     keys: list[float] = []
+    # The UI thread's CPU time when it took each typed key, and from then until the key's
+    # frame was drawn: unlike the wall time, not lengthened by other processes of the machine.
+    taken: collections.deque[float] = collections.deque()
+    keys_cpu: list[float] = []
+    seen: list[events.Key] = []  # a key held back behind the one before it comes here twice
 
     class LoadApp(DrConsoleApp):
         """The console with the vault screen open on generated pages."""
@@ -89,10 +94,22 @@ async def run(rows: int) -> dict[str, Any]:
             event.prevent_default()  # not the accounts screen: the vault's, at once
             self.push_screen(RecoveryPointsScreen(VAULT, ("Organization",)))
 
+        async def on_event(self, event: events.Event) -> None:
+            if isinstance(event, events.Key) and event.key != "slash" and event not in seen:
+                seen.append(event)
+                taken.append(time.thread_time())
+            await super().on_event(event)
+
         def on_input_changed(self, event: Input.Changed) -> None:
             if sent:
                 started = sent.popleft()
-                self.call_after_refresh(lambda: keys.append(time.perf_counter() - started))
+                cpu_started = taken.popleft() if taken else time.thread_time()
+
+                def drawn() -> None:
+                    keys.append(time.perf_counter() - started)
+                    keys_cpu.append(time.thread_time() - cpu_started)
+
+                self.call_after_refresh(drawn)
 
     app = LoadApp(Settings(), now=lambda: NOW)
     stop = threading.Event()
@@ -128,6 +145,7 @@ async def run(rows: int) -> dict[str, Any]:
         await pilot.pause(0.3)
         result["rows"] = len(rp_list.rows)
     result["keys"] = keys
+    result["keys_cpu"] = keys_cpu
     return result
 
 
@@ -138,6 +156,7 @@ def main() -> int:
     args = parser.parse_args()
     result = asyncio.run(run(args.rows))
     keys = sorted(result["keys"])
+    keys_cpu = sorted(result["keys_cpu"])
     print(
         f"vault screen loading {result['rows']:,} rows (load average {os.getloadavg()[0]:.1f}, "
         f"{os.cpu_count()} cores)"
@@ -158,6 +177,12 @@ def main() -> int:
             f"  filter keystroke during the load ({len(keys)} keys): p50 "
             f"{statistics.median(keys) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max "
             f"{keys[-1] * 1000:.0f} ms  [budget 100 ms: {verdict}]"
+        )
+        cpu_p99 = keys_cpu[min(len(keys_cpu) - 1, int(len(keys_cpu) * 0.99))]
+        print(
+            f"  UI thread CPU per keystroke (key taken to drawn): p50 "
+            f"{statistics.median(keys_cpu) * 1000:.0f} ms, p99 {cpu_p99 * 1000:.0f} ms, max "
+            f"{keys_cpu[-1] * 1000:.0f} ms"
         )
     return 0
 
