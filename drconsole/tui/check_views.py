@@ -3,6 +3,7 @@ that shows a fix's diff and asks before applying it."""
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -13,8 +14,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 
 from drconsole.models import Check, CheckStatus
+from drconsole.tui import arming
 from drconsole.tui.seen_to_end import SeenToEnd
 from drconsole.tui.widgets.cell_width import escaped_lines
+from drconsole.tui.widgets.notice_bar import NoticeBar
 from drconsole.tui.widgets.plain import Button, Static
 
 if TYPE_CHECKING:
@@ -41,6 +44,9 @@ class FixDialog(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Apply"),
         Binding("n,escape", "answer(False)", "Cancel"),
+        # What the refusal says to press: the diff scrolls wherever the focus is.
+        Binding("pageup", "scroll_diff(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_diff(1)", "Scroll down", show=False),
     ]
     DEFAULT_CSS = """
     FixDialog { align: center middle; }
@@ -48,6 +54,7 @@ class FixDialog(ModalScreen[bool]):
         background: $surface; }
     FixDialog #fix-diff { height: 1fr; }
     FixDialog #fix-buttons { height: 3; }
+    FixDialog Button.-arming { text-style: dim; }
     """
 
     def __init__(self, plan: FixPlan) -> None:
@@ -65,17 +72,35 @@ class FixDialog(ModalScreen[bool]):
             )
             with VerticalScroll(id="fix-diff"):
                 yield Static(_diff_text(plan.diff or "(no document change)"))
+            # Its notices (read the diff to its end) in lines of its own, not over the diff.
+            yield NoticeBar(id="fix-notices")
             with Horizontal(id="fix-buttons"):
                 yield Button("Apply (y)", id="apply", variant="warning")
                 yield Button("Cancel (n)", id="cancel")
 
     def on_mount(self) -> None:
         self._diff_read = SeenToEnd(self, self.query_one("#fix-diff", VerticalScroll))
+        self._arm()
+
+    def _arm(self) -> None:
+        """Apply answers only once what is on screen has been there a moment: an `f y` typed
+        together, or a held `y` paging through the diff, must not apply what nobody read."""
+        self._apply_from = arming.arm(self, self.query_one("#apply", Button), arming.ARMING_SECONDS)
+
+    def action_scroll_diff(self, direction: int) -> None:
+        """Page Up/Down scroll the diff (the focus rests on the buttons)."""
+        diff = self.query_one("#fix-diff", VerticalScroll)
+        diff.scroll_to(y=diff.scroll_y + direction * max(1, diff.size.height - 1), animate=False)
 
     def action_answer(self, apply: bool) -> None:
-        """Close with the answer; Apply only once the diff's end has been on screen (a key
-        policy's diff runs below the dialog at 80x24, the statement it adds last)."""
+        """Close with the answer; Apply only once armed and once the diff's end has been on
+        screen (a key policy's diff runs below the dialog at 80x24, the statement it adds
+        last)."""
+        if apply and time.monotonic() < self._apply_from:
+            self._arm()  # keys in a burst: wait until they stop
+            return
         if apply and not self._diff_read.ask(self, "the change", "y", "Nothing was applied"):
+            self._arm()  # the next page, too, is read before Apply answers
             return
         self.dismiss(apply)
 
