@@ -251,3 +251,26 @@ async def test_a_burst_of_enters_does_not_page_a_request_to_its_end_and_send_it(
         await pilot.press("enter")
         await wait_until(pilot, lambda: wizard.flow_id is not None, what="started", timeout=30)
     assert [r["operation"] for r in sent(tmp_path)][:1] == ["backup:StartCopyJob"]
+
+
+async def test_a_copy_alone_sends_what_was_read_whole_at_80x24(demo: Demo, tmp_path: Path) -> None:
+    prod = demo.info.accounts["prod"]
+    app = demo.app(state_dir=tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        wizard = await open_point(pilot, demo, "prod-shared-files")
+        dest = f"arn:aws:backup:{NORTH}:{prod}:backup-vault:prod-vault"
+        wizard.query_one("#dest-arn", Input).value = dest
+        wizard.query_one("#restore", Checkbox).value = False
+        wizard.query_one("#dest-retention", Input).value = "40"
+        await pilot.pause()
+        confirmed = await plan_and_start(pilot, wizard)
+        await wait_until(pilot, lambda: pane(app) == "result", what="result", timeout=60)
+    (copy,) = sent(tmp_path)
+    assert copy["operation"] == "backup:StartCopyJob"
+    assert (copy["account"], copy["region"]) == (prod, EU)
+    assert copy["parameters"]["Lifecycle"] == {"DeleteAfterDays": 40}
+    assert_shown_whole(copy, confirmed)
+    job = demo.sandbox.client("backup", prod, EU).describe_copy_job(
+        CopyJobId=copy["result"]["CopyJobId"]
+    )["CopyJob"]
+    assert job["DestinationBackupVaultArn"] == dest
