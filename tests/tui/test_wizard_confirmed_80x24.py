@@ -157,12 +157,18 @@ def jobs_in_sandbox(demo: Demo, request: dict[str, Any]) -> list[dict[str, Any]]
     return list(client.list_copy_jobs()["CopyJobs"])
 
 
-@pytest.mark.parametrize("resource_type", sorted(PROD_POINTS))
-async def test_each_restore_in_place_sends_what_was_read_whole_at_80x24(
-    demo: Demo, tmp_path: Path, resource_type: str
+# Every type at 80x24; EC2 (its form's notice about the interfaces it leaves out) at 120x40 too.
+IN_PLACE_CASES = [(kind, SIZE) for kind in sorted(PROD_POINTS)] + [("EC2", (120, 40))]
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "size"), IN_PLACE_CASES, ids=[f"{k}-{w}x{h}" for k, (w, h) in IN_PLACE_CASES]
+)
+async def test_each_restore_in_place_sends_what_was_read_whole(
+    demo: Demo, tmp_path: Path, resource_type: str, size: tuple[int, int]
 ) -> None:
     app = demo.app(state_dir=tmp_path)
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:
         wizard = await open_point(pilot, demo, PROD_POINTS[resource_type])
         wizard.query_one("#in-place", Checkbox).value = True
         await pilot.pause()
