@@ -19,6 +19,7 @@ from drconsole.config import Credentials, Settings
 from drconsole.models import CauseCode, CheckStatus, RecoveryPoint
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from drconsole.tui.arming import ARMING_SECONDS
 from drconsole.tui.check_views import FixDialog
 from drconsole.tui.checks_screen import ChecksScreen
 
@@ -121,6 +122,7 @@ async def test_fault_shows_then_fix_from_the_dialog_makes_it_pass(
         await pilot.pause()
         assert isinstance(app.screen, FixDialog)
         assert "CopyIntoBackupVault" in app.screen.plan.diff
+        await pilot.pause(ARMING_SECONDS)  # Apply answers once the dialog was on screen
         await pilot.press("y")
         for _ in range(100):
             await pilot.pause()

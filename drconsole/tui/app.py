@@ -20,6 +20,7 @@ from drconsole.tui import paste_guard
 from drconsole.tui.commands import DrConsoleCommands
 from drconsole.tui.key_order import TYPED, KeysInOrder
 from drconsole.tui.widgets.cell_width import escaped_lines
+from drconsole.tui.widgets.notice_bar import NoticeBar
 
 if TYPE_CHECKING:
     from textual.driver import Driver
@@ -82,6 +83,8 @@ class DrConsoleApp(App[None]):
         # ids of the keys and clicks holding background AWS work until they are answered.
         self._held_inputs: set[int] = set()
         self.keys_in_order = KeysInOrder(self)
+        # Notices said in a screen's own lines instead of a toast (see notify), in order.
+        self.notices_in_screens: list[str] = []
         # What the screens have loaded so far, for the command palette's jumps.
         self.organization: Organization | None = None
         self.vaults_by_account: dict[str, dict[str, Vault]] = {}
@@ -198,6 +201,14 @@ class DrConsoleApp(App[None]):
         default): notifications carry ARNs, AWS messages and what the operator typed, and
         `:[/x]` typed in command mode made one that could not be drawn. Their control
         characters are written as escapes, their line breaks kept."""
+        timeout = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+        bars = list(self.screen.query(NoticeBar).results()) if self.screen_stack else []
+        if bars:
+            # A screen that sends requests says its notices in lines of its own: a toast
+            # would cover what the operator must read there (see NoticeBar).
+            bars[0].say(escaped_lines(message), escaped_lines(title), severity, timeout)
+            self.notices_in_screens.append(escaped_lines(message))
+            return
         super().notify(
             escaped_lines(message),
             title=escaped_lines(title),

@@ -17,6 +17,7 @@ from drconsole.models import Check, CheckStatus
 from drconsole.tui import arming
 from drconsole.tui.seen_to_end import SeenToEnd
 from drconsole.tui.widgets.cell_width import escaped_lines
+from drconsole.tui.widgets.notice_bar import NoticeBar
 from drconsole.tui.widgets.plain import Button, Static
 
 if TYPE_CHECKING:
@@ -43,9 +44,9 @@ class FixDialog(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Apply"),
         Binding("n,escape", "answer(False)", "Cancel"),
-        # The diff pages on whatever has the focus (a click on a button takes it).
-        Binding("pagedown", "page_diff(1)", "Read on", show=False),
-        Binding("pageup", "page_diff(-1)", "Read back", show=False),
+        # What the refusal says to press: the diff scrolls wherever the focus is.
+        Binding("pageup", "scroll_diff(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_diff(1)", "Scroll down", show=False),
     ]
     DEFAULT_CSS = """
     FixDialog { align: center middle; }
@@ -59,7 +60,6 @@ class FixDialog(ModalScreen[bool]):
     def __init__(self, plan: FixPlan) -> None:
         super().__init__()
         self.plan = plan
-        self._apply_from = float("inf")  # the Apply button answers from then on (see on_mount)
 
     def compose(self) -> ComposeResult:
         plan = self.plan
@@ -72,40 +72,42 @@ class FixDialog(ModalScreen[bool]):
             )
             with VerticalScroll(id="fix-diff"):
                 yield Static(_diff_text(plan.diff or "(no document change)"))
+            # Its notices (read the diff to its end) in lines of its own, not over the diff.
+            yield NoticeBar(id="fix-notices")
             with Horizontal(id="fix-buttons"):
                 yield Button("Apply (y)", id="apply", variant="warning")
                 yield Button("Cancel (n)", id="cancel")
 
     def on_mount(self) -> None:
         self._diff_read = SeenToEnd(self, self.query_one("#fix-diff", VerticalScroll))
-        # The diff takes the keys (Page Down reads on; Enter typed ahead presses nothing).
-        self.query_one("#fix-diff", VerticalScroll).focus()
-        # Nor a click (or a double click's second half) meant for the row below, landing where
-        # the Apply button appears: the button arms as the yes/no dialogs' Yes does.
+        self._arm()
+
+    def _arm(self) -> None:
+        """Apply answers only once what is on screen has been there a moment: an `f y` typed
+        together, or a held `y` paging through the diff, must not apply what nobody read."""
         self._apply_from = arming.arm(self, self.query_one("#apply", Button), arming.ARMING_SECONDS)
 
-    def action_page_diff(self, pages: int) -> None:
-        """Scroll the diff a page down (1) or up (-1)."""
+    def action_scroll_diff(self, direction: int) -> None:
+        """Page Up/Down scroll the diff (the focus rests on the buttons)."""
         diff = self.query_one("#fix-diff", VerticalScroll)
-        if pages > 0:
-            diff.scroll_page_down(animate=False)
-        else:
-            diff.scroll_page_up(animate=False)
+        diff.scroll_to(y=diff.scroll_y + direction * max(1, diff.size.height - 1), animate=False)
 
     def action_answer(self, apply: bool) -> None:
-        """Close with the answer; Apply only once the diff's end has been on screen (a key
-        policy's diff runs below the dialog at 80x24, the statement it adds last)."""
+        """Close with the answer; Apply only once armed and once the diff's end has been on
+        screen (a key policy's diff runs below the dialog at 80x24, the statement it adds
+        last)."""
+        if apply and time.monotonic() < self._apply_from:
+            self._arm()  # keys in a burst: wait until they stop
+            return
         if apply and not self._diff_read.ask(self, "the change", "y", "Nothing was applied"):
+            self._arm()  # the next page, too, is read before Apply answers
             return
         self.dismiss(apply)
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
-        """Buttons answer like the keys; Apply once it has been on screen a moment."""
-        apply = event.button.id == "apply"
-        if apply and time.monotonic() < self._apply_from:
-            return
-        self.action_answer(apply)
+        """Buttons answer like the keys."""
+        self.action_answer(event.button.id == "apply")
 
 
 def remediation_text(check: Check, read_only: bool) -> Text:

@@ -107,3 +107,9 @@ def table_text(app: DrConsoleApp) -> list[list[str]]:
     """Every row of the current screen's table, as plain text."""
     table = app.screen.query_one("#table")
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]  # type: ignore[attr-defined]
+
+
+def notices(app: DrConsoleApp) -> list[str]:
+    """Every notice the console said: as toasts, and in the lines of screens that keep their
+    notices off the pane (the wizard's NoticeBar)."""
+    return [str(n.message) for n in app._notifications] + app.notices_in_screens

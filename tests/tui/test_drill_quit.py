@@ -14,6 +14,7 @@ from drconsole.drills.journal import DrillJournal
 from drconsole.drills.parse import load_runbook
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from drconsole.tui.arming import ARMING_SECONDS
 from drconsole.tui.drills.run_screen import DrillScreen
 from drconsole.tui.screens.confirm import ConfirmDialog
 from drconsole.tui.screens.dialogs import ConfirmQuit
@@ -42,6 +43,7 @@ async def test_quitting_during_the_validation_command_leaves_the_drill_resumable
         await wait_until(pilot, lambda: drill.plan is not None, what="plan", timeout=60)
         await pilot.press("R")  # asked once the plan is shown
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked")
+        await pilot.pause(ARMING_SECONDS)  # yes answers once the question was on screen
         await pilot.press("y")
         await wait_until(
             pilot,

@@ -21,6 +21,7 @@ from drconsole.drills.run_base import drill_lock
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
 from drconsole.tui.app import DrConsoleApp
+from drconsole.tui.arming import ARMING_SECONDS
 from drconsole.tui.drills.abandon_screen import DrillAbandonScreen
 from drconsole.tui.drills.list_screen import DrillsScreen
 from drconsole.tui.screens.confirm import ConfirmDialog
@@ -130,6 +131,7 @@ async def test_x_abandons_a_drill_killed_mid_restore_and_deletes_what_it_created
         with drill_lock(tmp_path / "state" / "drconsole", run_id):
             await pilot.press("x")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked")
+            await pilot.pause(ARMING_SECONDS)  # yes answers once the question was on screen
             await pilot.press("y")
             await wait_until(pilot, lambda: "Not abandoned" in text_of(app), what="refused")
             assert f"drill {run_id} is being run by another drconsole process" in text_of(app)
@@ -149,6 +151,7 @@ async def test_x_abandons_a_drill_killed_mid_restore_and_deletes_what_it_created
 
         await pilot.press("x")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked")
+        await pilot.pause(ARMING_SECONDS)  # yes answers once the question was on screen
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, DrillAbandonScreen), what="view")
         await wait_until(
@@ -214,6 +217,7 @@ async def test_esc_while_it_waits_stops_waiting_and_drill_cleanup_deletes_the_re
         listing = await open_drills(app, pilot)
         await pilot.press("x")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked")
+        await pilot.pause(ARMING_SECONDS)  # yes answers once the question was on screen
         await pilot.press("y")
         await wait_until(
             pilot, lambda: f"Waiting for restore job {job_id}" in log_of(app), what="waiting"

@@ -12,6 +12,7 @@ import pytest
 
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from drconsole.tui.arming import ARMING_SECONDS
 from drconsole.tui.drills.abandon_screen import DrillAbandonScreen
 from drconsole.tui.screens.accounts import AccountsScreen
 from drconsole.tui.screens.confirm import ConfirmDialog
@@ -47,6 +48,7 @@ async def test_a_jump_waits_for_the_abandon_to_end_and_its_outcome_is_shown(
         await open_drills(app, pilot)
         await pilot.press("x")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked")
+        await pilot.pause(ARMING_SECONDS)  # yes answers once the question was on screen
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, DrillAbandonScreen), what="view")
         view = app.screen

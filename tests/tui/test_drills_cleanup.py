@@ -20,6 +20,7 @@ from drconsole.drills.run_base import drill_lock
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
 from drconsole.tui.app import DrConsoleApp
+from drconsole.tui.arming import ARMING_SECONDS
 from drconsole.tui.drills.abandon_screen import DrillAbandonScreen
 from drconsole.tui.drills.list_screen import DrillsScreen
 from drconsole.tui.screens.confirm import ConfirmDialog
@@ -73,6 +74,7 @@ async def ask_and_clean_up(app: DrConsoleApp, pilot: Any, run_id: str) -> None:
     dialog = app.screen
     assert isinstance(dialog, ConfirmDialog)
     assert dialog.question == f"Clean up drill {run_id}: delete what it left?"
+    await pilot.pause(ARMING_SECONDS)  # yes answers once the question was on screen
     await pilot.press("y")
     await wait_until(pilot, lambda: isinstance(app.screen, DrillAbandonScreen), what="the view")
 

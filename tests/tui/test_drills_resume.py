@@ -34,6 +34,7 @@ from drconsole.drills.journal import DrillJournal
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.tui.app import DrConsoleApp
+from drconsole.tui.arming import ARMING_SECONDS
 from drconsole.tui.drills.list_screen import DrillsScreen
 from drconsole.tui.drills.manual_dialog import ManualStepDialog
 from drconsole.tui.drills.run_screen import DrillScreen, utcnow
@@ -152,6 +153,7 @@ async def test_a_drill_killed_mid_copy_is_resumed_from_the_drills_screen_with_no
         assert "R Resume drill" in footer(app)
         await pilot.press("R")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked")
+        await pilot.pause(ARMING_SECONDS)  # yes answers once the question was on screen
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, DrillScreen), what="run view")
         drill = app.screen
@@ -294,6 +296,7 @@ async def test_a_drill_held_elsewhere_is_refused_and_read_only_never_resumes(
             await wait_until(pilot, lambda: "R Resume drill" in footer(app), what="offered")
             await pilot.press("R")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked")
+            await pilot.pause(ARMING_SECONDS)  # yes answers once the question was on screen
             await pilot.press("y")
             await wait_until(pilot, lambda: isinstance(app.screen, DrillScreen), what="view")
             drill = app.screen
@@ -387,6 +390,7 @@ async def test_a_drill_interrupted_by_throttling_is_listed_unfinished_and_r_fini
         assert f"unfinished run {run_id}: R resumes it" in detail_of(listing)
         await pilot.press("R")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked")
+        await pilot.pause(ARMING_SECONDS)  # yes answers once the question was on screen
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, DrillScreen), what="run view")
         drill = app.screen

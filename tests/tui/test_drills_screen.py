@@ -20,6 +20,7 @@ from drconsole.drills.run_base import drill_lock
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.tui.app import DrConsoleApp
+from drconsole.tui.arming import ARMING_SECONDS
 from drconsole.tui.commands import DrConsoleCommands
 from drconsole.tui.drills.list_screen import DrillsScreen
 from drconsole.tui.drills.manual_dialog import ManualStepDialog
@@ -138,6 +139,7 @@ async def test_a_drill_runs_live_asks_its_manual_steps_and_reports(
         assert "R Run drill" in screen_text(app)
         await pilot.press("R")
         assert isinstance(app.screen, ConfirmDialog)
+        await pilot.pause(ARMING_SECONDS)  # yes answers once the question was on screen
         await pilot.press("y")
 
         # The `before` step is asked in a dialog; the note is typed and Enter confirms.

@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from drconsole.tui import arming
+from drconsole.tui.arming import ARMING_SECONDS
 from drconsole.tui.drills.list_screen import DrillsScreen
 from drconsole.tui.drills.run_screen import DrillScreen
 from drconsole.tui.screens.confirm import ConfirmDialog
@@ -66,6 +68,7 @@ async def test_a_drill_of_many_targets_shows_its_verdict_and_failures_at_80x24(
         await wait_until(pilot, lambda: drill.plan is not None, what="plan", timeout=90)
         await pilot.press("R")
         assert isinstance(app.screen, ConfirmDialog)
+        await pilot.pause(ARMING_SECONDS)  # yes answers once the question was on screen
         await pilot.press("y")
         await wait_until(pilot, lambda: drill.report is not None, what="the end", timeout=180)
         await pilot.pause(0.3)
@@ -128,3 +131,24 @@ async def test_keys_typed_with_colon_drills_are_taken_in_order(
         assert isinstance(app.screen, DrillScreen) and app.screen.runbook.name == "web"
         listing = next(s for s in app.screen_stack if isinstance(s, DrillsScreen))
         assert listing.query_text == "web"
+
+
+async def test_r_and_y_typed_together_run_nothing_until_the_question_was_read(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`R y` in one burst once the plan is shown: the `y` came before the question (which
+    targets, where, what cannot start) could be read, so it answers nothing."""
+    _, info = sandbox
+    # Longer than any pause a loaded machine puts between the two keys.
+    monkeypatch.setattr(arming, "ARMING_SECONDS", 3.0)
+    many_targets(tmp_path, info)
+    app = app_on(sandbox, tmp_path, runbooks_dir=tmp_path / "runbooks")
+    async with app.run_test(size=SIZE) as pilot:
+        drill = await open_drill(pilot)
+        await wait_until(pilot, lambda: drill.plan is not None, what="plan", timeout=90)
+        await pilot.press("R", "y")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ConfirmDialog), "the drill ran on a y typed ahead"
+        assert drill.runner is None and not drill.running
+        await pilot.press("n")
+        assert app.screen is drill and drill.runner is None

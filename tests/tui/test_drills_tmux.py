@@ -36,6 +36,7 @@ def test_the_example_drill_from_the_demo_in_80x24_without_colour(
         screen = term.press("Enter", then=r"plan: 3 of 3 targets can start")
         assert "R Run drill" in screen.splitlines()[-1]
         term.press("R", then=r"Run drill payments\?")
+        time.sleep(ARMING_SECONDS + 0.3)  # yes answers once the question was on screen
         term.press("y", then=r"Manual step announce")
         # A manual step takes no key until it has been on screen for a moment (an Enter typed
         # for the screen below must not answer it): the operator reads it first.

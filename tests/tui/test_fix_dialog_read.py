@@ -3,6 +3,7 @@ policy's diff runs below the dialog, the statement it adds last."""
 
 from __future__ import annotations
 
+import pytest
 from botocore.exceptions import ClientError
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable
@@ -11,11 +12,14 @@ from drconsole.aws.session import AwsSessions
 from drconsole.models import CheckStatus
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
+from drconsole.tui import arming
 from drconsole.tui.check_views import FixDialog
 from drconsole.tui.checks_screen import ChecksScreen
 from tests.test_checks_screen import Host, demo, recovery_point, settings_for, settle
 
 __all__ = ["demo"]
+
+SLOW_ARMING = 3.0
 
 
 def remove_vault_policy(sandbox: Sandbox, info: ScenarioInfo) -> None:
@@ -36,13 +40,25 @@ def vault_policy(sandbox: Sandbox, info: ScenarioInfo) -> str | None:
         return None
 
 
+def slr_missing(sandbox: Sandbox, info: ScenarioInfo) -> bool:
+    """Whether the dev account still lacks AWS Backup's service-linked role (plain boto3)."""
+    iam = sandbox.client("iam", info.accounts["dev"], info.region)
+    try:
+        iam.get_role(RoleName="AWSServiceRoleForBackup")
+    except ClientError:
+        return True
+    return False
+
+
 async def test_y_applies_a_fix_only_once_its_diff_was_read(
-    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`f` then `y` (or a click on Apply) at 80x24 put a vault access policy the operator saw
     only the first lines of. Now `y` shows the next page and applies nothing; read to its
     end, `y` applies it."""
     sandbox, info = demo
+    # Longer than any pause a loaded machine puts between the dialog appearing and a key.
+    monkeypatch.setattr(arming, "ARMING_SECONDS", SLOW_ARMING)
     settings = settings_for(sandbox, info, tmp_path)
     rp = recovery_point(sandbox, info, info.fault_recovery_points["vault_without_access_policy"])
     screen = ChecksScreen(
@@ -62,17 +78,19 @@ async def test_y_applies_a_fix_only_once_its_diff_was_read(
         assert isinstance(dialog, FixDialog)
         diff = dialog.query_one("#fix-diff", VerticalScroll)
         assert diff.max_scroll_y > 0 and diff.scroll_y == 0
+        await pilot.pause(SLOW_ARMING)  # the dialog has been on screen: only the diff stops it
         await pilot.click("#apply")
         await pilot.press("y")
         await pilot.pause(0.3)
         assert app.screen is dialog, "the fix was applied unread"
         assert vault_policy(sandbox, info) is None
         assert diff.scroll_y > 0  # the next page of the diff is shown
-        for _ in range(10):
+        for _ in range(30):
             if diff.scroll_y >= diff.max_scroll_y:
                 break
             await pilot.press("pagedown")
-            await pilot.pause(0.1)
+            await pilot.pause(0.2)
+        await pilot.pause(SLOW_ARMING)
         await pilot.press("y")
         await pilot.pause(0.3)
         assert app.screen is not dialog
@@ -84,12 +102,14 @@ async def test_y_applies_a_fix_only_once_its_diff_was_read(
     assert policy is not None and "backup:CopyIntoBackupVault" in policy
 
 
-async def test_a_diff_that_fits_is_applied_at_once(
-    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object
+async def test_a_diff_that_fits_is_applied_once_the_dialog_was_on_screen(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On a terminal tall enough for the whole diff, `y` applies at once (nothing to read
-    further)."""
+    """On a terminal tall enough for the whole diff, `y` applies once the dialog has been on
+    screen a moment (nothing to read further); a `y` typed with the `f` applies nothing."""
     sandbox, info = demo
+    # Longer than any pause a loaded machine puts between the dialog appearing and a key.
+    monkeypatch.setattr(arming, "ARMING_SECONDS", SLOW_ARMING)
     settings = settings_for(sandbox, info, tmp_path)
     rp = recovery_point(sandbox, info, info.fault_recovery_points["service_linked_role_missing"])
     dest = f"arn:aws:backup:{info.region}:{info.accounts['dev']}:backup-vault:dev-vault"
@@ -108,9 +128,20 @@ async def test_a_diff_that_fits_is_applied_at_once(
         dialog = app.screen
         assert isinstance(dialog, FixDialog)
         assert dialog.query_one("#fix-diff", VerticalScroll).max_scroll_y == 0
+        # `f y` typed together: the `y` came before the dialog could be read.
+        await pilot.press("y")
+        await pilot.pause(0.1)
+        assert app.screen is dialog, "the fix was applied before its dialog could be read"
+        assert slr_missing(sandbox, info)
+        await pilot.pause(SLOW_ARMING)
         await pilot.press("y")
         await pilot.pause(0.3)
         assert app.screen is not dialog
+        for _ in range(100):
+            if not slr_missing(sandbox, info):
+                break
+            await pilot.pause(0.05)
+    assert not slr_missing(sandbox, info)
 
 
 async def test_a_click_on_apply_as_the_dialog_appears_applies_nothing(
@@ -121,7 +152,7 @@ async def test_a_click_on_apply_as_the_dialog_appears_applies_nothing(
     dialogs' Yes does: clicked before, nothing; clicked once armed, the fix is applied."""
     from drconsole.tui import arming
 
-    monkeypatch.setattr(arming, "ARMING_SECONDS", 3.0)  # type: ignore[attr-defined]
+    monkeypatch.setattr(arming, "ARMING_SECONDS", SLOW_ARMING)  # type: ignore[attr-defined]
     sandbox, info = demo
     if vault_policy(sandbox, info) is not None:
         remove_vault_policy(sandbox, info)
@@ -150,7 +181,7 @@ async def test_a_click_on_apply_as_the_dialog_appears_applies_nothing(
         await pilot.press("enter")  # Enter typed ahead presses no button either
         await pilot.pause(0.3)
         assert app.screen is dialog
-        await pilot.pause(3.0)
+        await pilot.pause(SLOW_ARMING + 0.5)  # (a refused press arms it again)
         await pilot.click("#apply")
         await pilot.pause(0.3)
         assert app.screen is not dialog

@@ -18,6 +18,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Input
 
 from drconsole.sandbox.store import seed_recovery_point
+from drconsole.tui.arming import ARMING_SECONDS
 from drconsole.tui.checks_screen import ChecksScreen
 from drconsole.tui.readiness_checks import ReadinessChecksScreen
 from drconsole.tui.screens.dialogs import ErrorDialog
@@ -378,6 +379,7 @@ async def test_a_drill_s_steps_and_notes_are_shown_as_written_from_plan_to_repor
         assert_no_control_character(app)
         await pilot.press("R")
         assert isinstance(app.screen, ConfirmDialog)
+        await pilot.pause(ARMING_SECONDS)  # yes answers once the question was on screen
         await pilot.press("y")
 
         await wait_until(pilot, lambda: isinstance(app.screen, ManualStepDialog), what="step")

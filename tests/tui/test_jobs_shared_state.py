@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 
 from drconsole.flows.journal import Journal
 from drconsole.tui.app import DrConsoleApp
+from drconsole.tui.arming import ARMING_SECONDS
 from drconsole.tui.jobs_screen import JobsScreen
 from drconsole.tui.screens.confirm import ConfirmDialog
 from tests.flow_plans import sample_plan
@@ -76,6 +77,7 @@ async def test_abandon_refused_for_a_flow_completed_while_the_question_was_open(
             "done",
             result={"created_resource": "arn:aws:rds:eu-central-1:222222222222:db:orders"},
         )
+        await pilot.pause(ARMING_SECONDS)  # yes answers once the question was on screen
         await pilot.press("y")
         await pilot.pause(0.5)
         state = Journal(tmp_path).flow(flow_id)

@@ -19,6 +19,7 @@ import drconsole.tui
 from drconsole.config import load_settings
 from drconsole.flows.journal import Journal
 from drconsole.tui.app import DrConsoleApp
+from drconsole.tui.arming import ARMING_SECONDS
 from drconsole.tui.check_views import FixDialog
 from drconsole.tui.checks_screen import ChecksScreen
 from drconsole.tui.commands import DrConsoleCommands
@@ -176,7 +177,9 @@ async def test_abandoning_a_flow_asks_first(demo: Demo, tmp_path: Path) -> None:
         assert state is not None and state.status == "running"
         await pilot.press("x", "n")
         assert Journal(tmp_path).flow(flow_id).status == "running"  # type: ignore[union-attr]
-        await pilot.press("x", "y")
+        await pilot.press("x")
+        await pilot.pause(ARMING_SECONDS)  # yes answers once the question was on screen
+        await pilot.press("y")
         await wait_until(
             pilot,
             lambda: Journal(tmp_path).flow(flow_id).status == "failed",  # type: ignore[union-attr]

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from textual.widgets import Static
 
 from drconsole.commands._demo_process import DEMO_RPO_OBJECTIVES
+from drconsole.tui.arming import ARMING_SECONDS
 from drconsole.tui.check_views import FixDialog
 from drconsole.tui.readiness_checks import ReadinessChecksScreen
 from drconsole.tui.screens.readiness import ReadinessScreen
@@ -128,6 +129,7 @@ async def test_fix_from_the_readiness_screen_turns_the_row_ready(demo: Demo) -> 
         await wait_until(pilot, lambda: isinstance(app.screen, FixDialog), what="the fix's diff")
         said = " ".join(str(text.render()) for text in app.screen.query(Static))
         assert "CreateServiceLinkedRole" in said, said
+        await pilot.pause(ARMING_SECONDS)  # Apply answers once the dialog was on screen
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, ReadinessChecksScreen))
         key = app.screen.key

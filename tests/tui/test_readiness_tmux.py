@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
+from drconsole.tui.arming import ARMING_SECONDS
 from tests.tui.test_tmux import Terminal, demo_command, stop_demo_sandbox, terminal
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -37,6 +39,7 @@ def test_readiness_journey_at_80x24(terminal: type[Terminal], tmp_path: Path) ->
         assert re.search(r"FAIL +copy-back \S+ \+\d +Destination service-linked role", screen)
         screen = term.press("f", then=r"Apply \(y\)")
         assert "CreateServiceLinkedRole" in screen
+        time.sleep(ARMING_SECONDS + 0.3)  # Apply answers once the dialog was on screen
         screen = term.press("y", then=r"dev \(\d{12}\) eu-central-1: READY", gone=r"Apply \(y\)")
         assert "Every copy-back and restore check passed." in screen
         term.press("Escape", then=r"1 READY, 2 NOT READY")

@@ -18,7 +18,7 @@ from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.wizard import screen as wizard_screen
 from drconsole.tui.wizard.restore_form import RestoreFormPane
 from drconsole.tui.wizard.screen import ARMING_SECONDS, CopyRestoreWizard
-from tests.tui.conftest import Demo, screen_lines, wait_until
+from tests.tui.conftest import Demo, notices, screen_lines, wait_until
 from tests.tui.test_screens import newest_recovery_point, open_account
 
 SIZE = (120, 40)
@@ -462,7 +462,7 @@ async def test_restore_in_the_backup_account_is_said_and_asked(demo: Demo, tmp_p
         wizard.query_one("#start", Button).press()
         await pilot.pause(0.3)
         assert pane(app) == "confirm", "Start does nothing until the caution is accepted"
-        assert any("central backup account" in n.message for n in app._notifications)
+        assert any("central backup account" in n for n in notices(app))
         assert Journal(tmp_path).flows() == []
         assert not restore_jobs_in(demo, backup)
         accept.focus()

@@ -11,7 +11,7 @@ from drconsole.aws.audit import AuditLog
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.wizard.restore_form import RestoreFormPane
 from drconsole.tui.wizard.screen import ARMING_SECONDS, CopyRestoreWizard
-from tests.tui.conftest import Demo, wait_until
+from tests.tui.conftest import Demo, notices, wait_until
 from tests.tui.test_screens import open_account
 from tests.tui.test_wizard import SIZE, SLOW_ARMING, pane, text_of
 
@@ -51,11 +51,11 @@ async def test_the_form_says_the_interfaces_it_leaves_out_and_sends_without_them
             await pilot.pause(SLOW_ARMING)
             await pilot.press("enter")
         await wait_until(pilot, lambda: pane(app) == "result", what="result", timeout=60)
-        notices = [n.message for n in app._notifications]
+        said = notices(app)
         result = text_of(app, "#result-text")
-    assert any(
-        n.startswith("NetworkInterfaces of the recovery point is not sent") for n in notices
-    ), notices
+    assert any(n.startswith("NetworkInterfaces of the recovery point is not sent") for n in said), (
+        said
+    )
     assert "Done." in result and "created resource" in result, result
     sent = [c for c in AuditLog(tmp_path).calls() if c["operation"] == "backup:StartRestoreJob"]
     assert len(sent) == 1 and "NetworkInterfaces" not in sent[0]["parameters"]["Metadata"]

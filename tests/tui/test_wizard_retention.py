@@ -13,7 +13,7 @@ from drconsole.flows.journal import Journal
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.wizard import screen as wizard_screen
 from drconsole.tui.wizard.screen import CopyRestoreWizard
-from tests.tui.conftest import Demo, wait_until
+from tests.tui.conftest import Demo, notices, wait_until
 from tests.tui.test_screens import newest_recovery_point, open_account
 
 SIZE = (80, 24)
@@ -96,7 +96,7 @@ async def test_a_retention_aws_would_refuse_is_refused_before_planning(
             await pilot.pause()
             assert str(wizard.query_one("ContentSwitcher").current) == "destination"
             assert wizard.prepared is None and wizard.plan_attempt == 0
-            assert any(n.message.startswith(said) for n in app._notifications), said
+            assert any(n.startswith(said) for n in notices(app)), said
         # In place there is no copy: the field is off and not read.
         wizard.query_one("#in-place", Checkbox).value = True
         await pilot.pause()

@@ -50,17 +50,22 @@ class ConfirmDialog(ModalScreen[bool]):
         # Enter on the focused button must not say yes by accident.
         self.query_one("#no", Button).focus()
         # Nor a click meant for the screen below, landing where the Yes button appears.
+        self._arm()
+
+    def _arm(self) -> None:
         self._yes_from = arming.arm(self, self.query_one("#yes", Button), arming.ARMING_SECONDS)
 
     def action_answer(self, yes: bool) -> None:
-        """Close with the answer."""
+        """Close with the answer; yes (the `y` key or the button) once the question has been
+        on screen a moment: an `R y` typed together started a drill nobody had read about, and
+        a click or a double click's second half meant for what was there before must not
+        answer. A yes while arming arms again, so a burst of keys waits until it stops."""
+        if yes and time.monotonic() < self._yes_from:
+            self._arm()
+            return
         self.dismiss(yes)
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
-        """Buttons answer like the keys; Yes once it has been on screen a moment (a click or
-        a double click's second half meant for what was there before must not answer)."""
-        yes = event.button.id == "yes"
-        if yes and time.monotonic() < self._yes_from:
-            return
-        self.dismiss(yes)
+        """Buttons answer like the keys."""
+        self.action_answer(event.button.id == "yes")

@@ -15,6 +15,7 @@ from textual.widgets import ContentSwitcher, ProgressBar
 from drconsole.models import CopyJob, RestoreJob
 from drconsole.tui.seen_to_end import SeenToEnd
 from drconsole.tui.widgets.key_footer import KeyFooter
+from drconsole.tui.widgets.notice_bar import NoticeBar
 from drconsole.tui.widgets.plain import Static
 from drconsole.tui.widgets.wrapped_log import WrappedLog
 from drconsole.tui.wizard import messages, render
@@ -74,6 +75,7 @@ class WizardFrame(Screen[None]):
         yield StepsBar(PANE_STEP[first], id="wizard-steps")
         yield Static(self._point_text(), id="wizard-rp")
         yield from compose_panes(self.point, first)
+        yield NoticeBar(id="wizard-notices")
         yield KeyFooter()
 
     def _point_text(self) -> Text:

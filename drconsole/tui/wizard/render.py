@@ -146,7 +146,8 @@ def request_text(request: JobRequest) -> Text:
 
 
 def job_status(step: str, job: CopyJob | RestoreJob, elapsed: float) -> str:
-    """`hop1 RUNNING 12s 22.0 GiB` / `restore RUNNING 40% ~3 min 12s`."""
+    """`hop1 RUNNING 12s 22.0 GiB in 111122223333 eu-north-1` / `restore RUNNING 40% ~3 min
+    in 111122223333 eu-central-1`."""
     parts = [step, job.state, f"{elapsed:.0f}s"]
     if isinstance(job, CopyJob):
         if job.size_bytes:
@@ -158,6 +159,8 @@ def job_status(step: str, job: CopyJob | RestoreJob, elapsed: float) -> str:
             parts.append(f"{job.percent_done:.0f}%")
         if job.expected_minutes:
             parts.append(f"~{job.expected_minutes} min")
+    # Where the job runs, on the line the operator watches (the log scrolls it away).
+    parts.append(f"in {job.account_id} {job.region}")
     return "  ".join(parts)
 
 

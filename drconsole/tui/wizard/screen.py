@@ -123,7 +123,12 @@ class CopyRestoreWizard(WizardFrame):
         """True once the end of what `pane` will send has been on screen (see SeenToEnd): a
         click (or Enter) on a button that is always on screen must not send a request whose
         end nobody could see (a terminal shrunk mid-flow, a tmux pane split)."""
-        return self._seen_to_end[pane].ask(self, "the request", button)
+        if self._seen_to_end[pane].ask(self, "the request", button):
+            return True
+        # The refusal showed the next page: that page too must be on screen a moment before
+        # the button answers, or a burst of Enters would page to the end and send unread.
+        self._arm(ARMED_BUTTONS[pane])
+        return False
 
     # Destination ------------------------------------------------------------------------------
 
@@ -251,6 +256,7 @@ class CopyRestoreWizard(WizardFrame):
             self.query_one("#accept-cautions").focus()
             return
         if not self.armed("#start"):
+            self._arm("#start")  # a burst of keys (a held Enter) waits until it stops
             return  # pressed before the requests could be read
         if not self.whole_request_seen("confirm", "Start"):
             return
@@ -341,6 +347,7 @@ class CopyRestoreWizard(WizardFrame):
     @on(Button.Pressed, "#send-final")
     def _send_final(self) -> None:
         if not self.armed("#send-final"):
+            self._arm("#send-final")  # a burst of keys (a held Enter) waits until it stops
             return
         label = str(self.query_one("#send-final", Button).label)
         if not self.whole_request_seen("final", label):
