@@ -116,6 +116,9 @@ class CopyCheckRun:
     checks: tuple[Check, ...]
     facts: CopyFacts | None = None
     hops: int = 1  # 2: a two-hop route through an intermediate vault; 0: no route
+    # The intermediate vault whose hops were judged (`hop1.`/`hop2.` checks), for a copy back
+    # that may take two hops; None otherwise, or when there is no candidate vault.
+    intermediate: str | None = None
 
     @property
     def worst(self) -> CheckStatus:
