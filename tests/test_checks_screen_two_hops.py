@@ -3,17 +3,20 @@ judges the second hop as `check copy` does (`hop2.` rows), live against the demo
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from textual.widgets import DataTable
 
 from drconsole.aws.session import AwsSessions
 from drconsole.models import CauseCode, CheckStatus, RecoveryPoint
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from drconsole.tui.check_views import FixDialog
 from drconsole.tui.checks_screen import ChecksScreen
 from tests.test_checks_screen import Host, settings_for, settle
 from tests.tui.test_narrow import screen_lines
@@ -98,6 +101,51 @@ async def test_the_second_hop_blocked_by_the_intermediate_key_shows_hop2_fail(
             said = on_screen(app)
             assert "Two hops if AWS refuses one job: through" in said, said
             assert INTERMEDIATE in said and "Hop 2: Source key usable by the destination" in said
+
+            # `f` on it plans the fix on hop 2's key, the intermediate vault's (not the
+            # recovery point's), and applying it makes the second hop pass.
+            table = screen.query_one("#checks-table", DataTable)
+            row = next(i for i, (_, c) in enumerate(screen.shown) if c.id == "hop2.source.key")
+            table.move_cursor(row=row)
+            await pilot.pause()
+            await pilot.press("f")
+            for _ in range(100):
+                await pilot.pause()
+                if isinstance(app.screen, FixDialog):
+                    break
+                await asyncio.sleep(0.05)
+            assert isinstance(app.screen, FixDialog)
+            plan = app.screen.plan
+            assert (plan.account_id, plan.region, plan.target) == (
+                backup,
+                info.region,
+                f"key policy of {key}",
+            ), plan
+            runs_before = screen.run_id
+            # `y` applies once the end of the diff has been on screen; before, it pages on.
+            for _ in range(20):
+                if not isinstance(app.screen, FixDialog):
+                    break
+                await pilot.press("y")
+                await pilot.pause()
+            for _ in range(100):
+                await pilot.pause()
+                if screen.run_id > runs_before:
+                    break
+                await asyncio.sleep(0.05)
+            assert screen.run_id > runs_before, "the fix was not applied"
+            await settle(screen, pilot)
+            for _ in range(400):  # the hops are judged once the route group has resolved
+                await pilot.pause()
+                if "hop2" in screen.rows and "hop2" not in screen.pending:
+                    break
+                await asyncio.sleep(0.05)
+            bad = [
+                (c.id, c.status, c.evidence)
+                for c in screen.rows["hop2"]
+                if c.status is not CheckStatus.PASS
+            ]
+            assert not bad, bad
 
 
 async def test_a_healthy_second_hop_passes_in_the_panel(

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from drconsole.readiness.model import CopyCheckRun
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.tui.app import DrConsoleApp
@@ -62,9 +63,11 @@ def second_hops_blocked(stack: ExitStack, sandbox: Sandbox, info: ScenarioInfo) 
     )
 
 
-def readiness_json(sandbox: Sandbox, info: ScenarioInfo, home: Path) -> dict[str, Any]:
+def readiness(sandbox: Sandbox, info: ScenarioInfo, home: Path, *args: str) -> str:
+    """`drconsole readiness --account prod` over both Regions (its DR copies are in the DR
+    Region); its stdout."""
     result: subprocess.CompletedProcess[str] = forked_cli.run(
-        [sys.executable, "-m", "drconsole", "readiness", "--account", "prod", "--json"]
+        [sys.executable, "-m", "drconsole", "readiness", "--account", "prod", *args]
         + [arg for region in (info.region, info.dr_region) for arg in ("--region", region)],
         capture_output=True,
         text=True,
@@ -73,7 +76,11 @@ def readiness_json(sandbox: Sandbox, info: ScenarioInfo, home: Path) -> dict[str
         timeout=300,
     )
     assert result.returncode in (0, 1), result.stderr
-    document: dict[str, Any] = json.loads(result.stdout)
+    return result.stdout
+
+
+def readiness_json(sandbox: Sandbox, info: ScenarioInfo, home: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(readiness(sandbox, info, home, "--json"))
     return document
 
 
@@ -100,6 +107,13 @@ def test_a_blocked_second_hop_makes_the_row_not_ready(demo: Any, tmp_path: Path)
     with ExitStack() as stack:
         second_hops_blocked(stack, sandbox, info)
         row = prod_row(readiness_json(sandbox, info, tmp_path), info)
+        text = " ".join(readiness(sandbox, info, tmp_path).split())
+    prod = info.accounts["prod"]
+    # The people's output names the hop, its check and the vault it goes through.
+    assert "FAIL Hop 2: Source vault policy does not deny the copy [VAULT_POLICY_DENIES_COPY]" in (
+        text
+    ), text
+    assert f"through prod-vault ({prod} {info.dr_region})" in text, text
     assert row["verdict"] == "NOT READY", row
     assert row["causes"] == ["VAULT_POLICY_DENIES_COPY"]
     assert "Hop 2: " in row["explanation"][0]
@@ -140,5 +154,15 @@ async def test_the_readiness_screen_agrees(demo: Any, tmp_path: Path) -> None:
             prod = rows["prod", info.region]
             assert prod.verdict.value == "NOT READY"
             assert [c.value for c in prod.causes] == ["VAULT_POLICY_DENIES_COPY"]
-            found = {f.check.id for f in prod.findings()}
-            assert found == {"hop2.source.vault-policy"}, found
+            (finding,) = prod.findings()
+            assert finding.check.id == "hop2.source.vault-policy"
+            # Its fix would be planned on the intermediate vault, where the hop starts.
+            run = finding.runs[0]
+            assert isinstance(run, CopyCheckRun)
+            facts = run.facts_for(finding.check)
+            assert facts is not None
+            assert (facts.recovery_point.vault_name, facts.recovery_point.region) == (
+                "prod-vault",
+                info.dr_region,
+            )
+            assert finding.intermediate == run.intermediate

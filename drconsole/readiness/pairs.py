@@ -12,6 +12,7 @@ from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
 from drconsole.checks.common import unknown_check
 from drconsole.checks.copy import copy_verdicts
 from drconsole.checks.facts import (
+    CopyFacts,
     RestoreFacts,
     Unreadable,
     VaultFacts,
@@ -77,6 +78,7 @@ def copy_run(
     route = copy_route(facts, checks)
     hop_checks: tuple[Check, ...] = ()
     intermediate = None
+    hop_facts: tuple[tuple[str, CopyFacts], ...] = ()
     if direction == "copy-back" and route["hops"] == 2:
         # A database across account AND Region: AWS may refuse the single job, and drconsole
         # then copies in two hops. Both are judged as `drconsole copy` judges them before it
@@ -84,7 +86,7 @@ def copy_run(
         report = CheckReport(
             "copy", facts.recovery_point.arn, destination_vault_arn, tuple(checks), facts, route
         )
-        hop_checks, intermediate = two_hop_checks(reader, report)
+        hop_checks, intermediate, hop_facts = two_hop_checks(reader, report)
     return CopyCheckRun(
         direction,
         resource_type,
@@ -95,18 +97,20 @@ def copy_run(
         facts,
         int(route["hops"]),
         intermediate,
+        hop_facts,
     )
 
 
 def two_hop_checks(
     reader: SharedFacts, report: CheckReport
-) -> tuple[tuple[Check, ...], str | None]:
+) -> tuple[tuple[Check, ...], str | None, tuple[tuple[str, CopyFacts], ...]]:
     """The checks of both hops of the two-hop route of `report`'s copy (`hop1.<id>` into the
     intermediate vault, `hop2.<id>` on from it, as `check copy` names the second hop's), read
     through the evaluation's shared facts: what they add is read once per intermediate vault
     (its key, access policy, the role of its account, the vaults listed), not per recovery
     point. Returns them with the intermediate vault judged (None when there is no candidate:
-    the route check, which counts against the row then, says which vault to create)."""
+    the route check, which counts against the row then, says which vault to create) and the
+    facts each hop's checks judged (its fixes are planned on them)."""
     from drconsole.flows.hop_checks import route_hops
 
     try:
@@ -118,10 +122,13 @@ def two_hop_checks(
         code = str(exc.cause) if isinstance(exc, AwsError) else "UNKNOWN"
         fact = Unreadable("two-hop route", code, str(exc))
         what = f"the two-hop route to {report.destination}"
-        return (unknown_check(TWO_HOP_CHECK, "Two-hop route judged", fact, what),), None
+        return (unknown_check(TWO_HOP_CHECK, "Two-hop route judged", fact, what),), None, ()
     found: list[Check] = []
     intermediate = None
+    facts: list[tuple[str, CopyFacts]] = []
     for step, hop in hops:
+        if isinstance(hop.facts, CopyFacts):
+            facts.append((step, hop.facts))
         if step == FIRST_HOP:
             intermediate = hop.destination
             found += [
@@ -130,7 +137,7 @@ def two_hop_checks(
             ]
         else:
             found += hop.checks  # already `hop2.<id>`, "Hop 2: …"
-    return tuple(found), intermediate
+    return tuple(found), intermediate, tuple(facts)
 
 
 def representatives(

@@ -274,7 +274,11 @@ class ReadinessChecksScreen(ReadOnlyActions, Screen[None]):
         line = self.selected()
         if line is None:
             return
-        facts = getattr(line.run, "facts", None)
+        from drconsole.readiness.model import CopyCheckRun
+
+        run = line.run
+        # A hop's check is fixed on its hop's facts (hop 2: the intermediate vault's key).
+        facts = run.facts_for(line.check) if isinstance(run, CopyCheckRun) else None
         # drconsole's fixes are planned from copy facts
         usable = facts if isinstance(facts, CopyFacts) else None
         offer_fix(self, line.check, usable, self.drapp.settings.read_only, self.apply)
