@@ -23,6 +23,7 @@ from drconsole.tui.screens.readiness import ReadinessScreen
 from tests import forked_cli
 from tests.demo_cli import demo_cli_env
 from tests.tui.conftest import sandbox_settings, wait_until
+from tests.tui.test_readiness_screen import open_readiness_row
 from tests.two_hop_faults import denies_copy_in_to, denies_copy_out
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,3 +167,8 @@ async def test_the_readiness_screen_agrees(demo: Any, tmp_path: Path) -> None:
                 info.dr_region,
             )
             assert finding.intermediate == run.intermediate
+            # Its checks screen says the hop and the vault it goes through.
+            await open_readiness_row(pilot, "prod")
+            said = " ".join(str(app.screen.query_one("#remediation-text").render()).split())
+            assert "Hop 2: " in " ".join(line.check.title for line in app.screen.shown)
+            assert f"in two hops through {run.intermediate}" in said, said
