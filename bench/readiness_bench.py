@@ -34,6 +34,10 @@ never the number of recovery points:
           + 2 M R                    the default VPC and its default subnets (DescribeVpcs,
                                      DescribeSubnets) where EC2 or databases are restored
 
+(`large` copies each backup within its Region, so no copy back takes two hops: where one may,
+a database's copy in another Region, readiness also judges both hops and reads each candidate
+intermediate vault, its key and the copy jobs where it lies once, not per recovery point.)
+
 with M workload accounts, R Regions, V vaults per account and Region, T resource types per
 vault (7 when each vault holds at least 7 resources), and fewer than 1,000 protected resources
 per member account and Region (one page each). `tests/test_readiness_large.py` checks the

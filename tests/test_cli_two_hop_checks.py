@@ -19,6 +19,7 @@ from drconsole.sandbox.server import SandboxOptions
 from tests import forked_cli
 from tests.demo_cli import demo_cli_env
 from tests.test_cli_check import Env
+from tests.two_hop_faults import key_not_shared
 
 ROOT = Path(__file__).resolve().parent.parent
 INTERMEDIATE = "central-eu-central-1"
@@ -82,27 +83,8 @@ def intermediate_key_not_shared_with_qa(demo: Env) -> Iterator[str]:
     """The intermediate vault's key policy without qa's account (as the reviewer had it); the
     policy is put back afterwards. Yields the key's ARN."""
     backup_account, qa = demo.info.accounts["backup"], demo.info.accounts["qa"]
-    vaults = demo.sandbox.client("backup", backup_account, demo.info.region)
-    key = vaults.describe_backup_vault(BackupVaultName=INTERMEDIATE)["EncryptionKeyArn"]
-    kms = demo.sandbox.client("kms", backup_account, demo.info.region)
-    before = kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"]
-    policy = json.loads(before)
-    removed = 0
-    for statement in policy["Statement"]:
-        principals = statement.get("Principal", {}).get("AWS")
-        if isinstance(principals, list):
-            kept = [p for p in principals if qa not in p]
-            removed += len(principals) - len(kept)
-            statement["Principal"]["AWS"] = kept
-        elif isinstance(principals, str) and qa in principals:
-            statement["Principal"]["AWS"] = f"arn:aws:iam::{backup_account}:root"
-            removed += 1
-    assert removed, "the demo's intermediate key policy no longer shares with qa"
-    kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(policy))
-    try:
+    with key_not_shared(demo.sandbox, backup_account, demo.info.region, INTERMEDIATE, qa) as key:
         yield key
-    finally:
-        kms.put_key_policy(KeyId=key, PolicyName="default", Policy=before)
 
 
 def test_check_copy_reports_the_second_hops_key_not_shared(demo: Env) -> None:

@@ -109,6 +109,7 @@ def run_copy_checks(
     account_hint: str | None = None,
     on_group: GroupCallback | None = None,
     regions_down_unknown: bool = False,
+    reader: Any = None,
 ) -> CheckReport:
     """Every copy check for one recovery point and destination vault ARN.
 
@@ -116,6 +117,8 @@ def run_copy_checks(
     group's facts concurrently; `on_group` hears each group's verdicts as they resolve.
     `regions_down_unknown`: a read whose Region cannot be reached while the caller's STS
     answers makes its checks UNKNOWN (NETWORK) instead of stopping them all (`check copy`).
+    `reader`: the fact reader to read through (readiness's, which reads each fact once for a
+    whole evaluation); a new one when None.
     """
     from drconsole.aws.facts import FactReader, base_copy_facts
 
@@ -123,8 +126,9 @@ def run_copy_checks(
     dest = parse_vault_arn(destination)
     refuse_other_partition(sessions, rp_arn.partition, "--recovery-point")
     refuse_other_partition(sessions, dest.partition, "--to")
-    reader = FactReader(sessions)
-    reader.network_failures_local = regions_down_unknown
+    if reader is None:
+        reader = FactReader(sessions)
+        reader.network_failures_local = regions_down_unknown
     base = base_copy_facts(reader, rp_arn, dest, role_arn, delete_after_days, account_hint)
     facts, checks = _judged(reader, base, on_group)
     return CheckReport(
@@ -151,7 +155,12 @@ def _judged(
 
 
 def run_second_hop_checks(
-    sessions: Any, first_hop: CheckReport, destination: str, *, role_arn: str | None = None
+    sessions: Any,
+    first_hop: CheckReport,
+    destination: str,
+    *,
+    role_arn: str | None = None,
+    reader: Any = None,
 ) -> CheckReport:
     """The checks of a two-hop route's second hop (the intermediate vault, the first hop's
     destination, on to `destination`), before the first hop has made the copy it sends.
@@ -160,7 +169,7 @@ def run_second_hop_checks(
     vault's key (the copy's key) and access policy, the role of its account, the destination
     vault and its policy, the route. `role_arn` is the copy role in the intermediate vault's
     account. The copy's status and the copy jobs in flight then are judged once the first hop
-    has made it. Ids read `hop2.<id>`, titles "Hop 2: ...".
+    has made it. Ids read `hop2.<id>`, titles "Hop 2: ...". `reader`: as for `run_copy_checks`.
     """
     from drconsole.aws.facts import FactReader
     from drconsole.aws.next_hop_facts import second_hop_facts
@@ -171,7 +180,7 @@ def run_second_hop_checks(
     if not isinstance(intermediate, VaultFacts):
         raise ValueError("the second hop is judged once the first hop's checks have passed")
     dest = parse_vault_arn(destination)
-    reader = FactReader(sessions)
+    reader = reader if reader is not None else FactReader(sessions)
     base = second_hop_facts(reader, first, intermediate, dest, role_arn)
     facts, checks = _judged(reader, base)
     foreseen = tuple(

@@ -135,6 +135,8 @@ def row_details(row: ReadinessRow) -> list[RenderableType]:
                 f"{finding.direction} {', '.join(finding.resource_types)}: "
                 f"{_vault(finding.source_vault_arn)} -> {_vault(finding.destination_vault_arn)}"
             )
+            if finding.intermediate:
+                where += f" through {_vault(finding.intermediate)}"
         fix = [(f"Fix: {short_fix(check.remediation)}", "dim")] if check.remediation else []
         if finding.apply_command:
             fix.append((f"drconsole applies it: {finding.apply_command}", ""))

@@ -12,9 +12,10 @@ from drconsole.flows import plan as pl
 from drconsole.flows.routes import VaultRef
 
 
-def first_hop_runner(sessions: Any, plan: pl.FlowPlan) -> pl.CheckRunner:
+def first_hop_runner(sessions: Any, plan: pl.FlowPlan, reader: Any = None) -> pl.CheckRunner:
     """The copy checks of one hop of `plan` from an existing recovery point: its copy role (in
-    the hop's source account) and the retention StartCopyJob will be given."""
+    the hop's source account) and the retention StartCopyJob will be given. `reader`: the fact
+    reader to read through (a new one per run when None)."""
     from drconsole.checks.runner import run_copy_checks
 
     def run(recovery_point: str, dest: VaultRef, account: str | None) -> CheckReport:
@@ -25,12 +26,13 @@ def first_hop_runner(sessions: Any, plan: pl.FlowPlan) -> pl.CheckRunner:
             role_arn=pl.role_arn(account or plan.source.account_id, plan.copy_role, plan.partition),
             delete_after_days=pl.copy_retention_days(plan),
             account_hint=account,
+            reader=reader,
         )
 
     return run
 
 
-def second_hop_runner(sessions: Any, plan: pl.FlowPlan) -> pl.SecondHopRunner:
+def second_hop_runner(sessions: Any, plan: pl.FlowPlan, reader: Any = None) -> pl.SecondHopRunner:
     """The checks of the second hop of a two-hop route of `plan`, from the first hop's report,
     before the first hop starts: with the copy role of the intermediate vault's account, which
     starts it."""
@@ -43,13 +45,13 @@ def second_hop_runner(sessions: Any, plan: pl.FlowPlan) -> pl.SecondHopRunner:
         facts = first_hop.facts
         assert isinstance(facts, CopyFacts)
         role = pl.role_arn(facts.dest_account_id, plan.copy_role, plan.partition)
-        return run_second_hop_checks(sessions, first_hop, destination, role_arn=role)
+        return run_second_hop_checks(sessions, first_hop, destination, role_arn=role, reader=reader)
 
     return run
 
 
 def choose_intermediate(
-    sessions: Any, plan: pl.FlowPlan
+    sessions: Any, plan: pl.FlowPlan, reader: Any = None
 ) -> tuple[VaultRef | None, list[pl.Candidate]]:
     """`plan.choose_intermediate` for `plan`'s source and destination, each hop checked as the
     flow will start it."""
@@ -58,19 +60,20 @@ def choose_intermediate(
         sessions,
         plan.source,
         plan.destination,
-        first_hop_runner(sessions, plan),
-        second_hop_runner(sessions, plan),
+        first_hop_runner(sessions, plan, reader),
+        second_hop_runner(sessions, plan, reader),
+        reader,
     )
 
 
 def fall_back(
-    sessions: Any, plan: pl.FlowPlan
+    sessions: Any, plan: pl.FlowPlan, reader: Any = None
 ) -> tuple[VaultRef | None, list[tuple[str, CheckReport]]]:
     """The two-hop route the flow takes for `plan`'s copy (up front, or when AWS refuses the
     single job): the intermediate vault `choose_intermediate` chooses and the reports of both
     its hops (`hop1`, `hop2`); when none is chosen, None and the reports that say why
     (`plan.why_no_intermediate`), empty when there is no candidate vault at all."""
-    chosen, tried = choose_intermediate(sessions, plan)
+    chosen, tried = choose_intermediate(sessions, plan, reader)
     return chosen, tried[-1].reports if chosen is not None else pl.why_no_intermediate(tried)
 
 
@@ -84,10 +87,32 @@ def with_second_hop(
 
     `copy_role` is the copy role's name (path/name), as the flow gives it to every hop's
     account."""
+    second = dict(route_hops(sessions, report, copy_role, delete_after_days)).get("hop2")
+    if second is None:
+        return report
+    assert isinstance(second.facts, CopyFacts)
+    route = {**report.route, "intermediate": second.facts.recovery_point.vault_arn}
+    return replace(report, route=route, second_hop=second)
+
+
+def route_hops(
+    sessions: Any,
+    report: CheckReport,
+    copy_role: str | None,
+    delete_after_days: int | None,
+    reader: Any = None,
+) -> list[tuple[str, CheckReport]]:
+    """The hops of the two-hop route a copy may take (its route check says `hops` 2: a
+    database across account AND Region, up front or when AWS refuses the single job), judged
+    as the flow judges them before it starts: `hop1` into the intermediate vault the flow
+    would choose and `hop2` on from it (`hop2.` ids), or those of the furthest candidate when
+    none passes both (`hop1` alone when no candidate's first hop passes). Empty for a copy in
+    one job, or when there is no candidate vault at all (the route check says which to create).
+    `reader`: the fact reader to read through (readiness's, shared by a whole evaluation)."""
     facts = report.facts
     assert isinstance(facts, CopyFacts) and report.destination is not None
     if report.route.get("hops") != 2:
-        return report
+        return []
     plan = pl.plan_flow(
         pl.source_of(facts.recovery_point),
         VaultRef.from_arn(report.destination),
@@ -96,13 +121,7 @@ def with_second_hop(
         copy_role=copy_role,
         delete_after_days=delete_after_days,
     )
-    shown = dict(fall_back(sessions, plan)[1])
-    second = shown.get("hop2")
-    if second is None:
-        return report
-    assert isinstance(second.facts, CopyFacts)
-    route = {**report.route, "intermediate": second.facts.recovery_point.vault_arn}
-    return replace(report, route=route, second_hop=second)
+    return fall_back(sessions, plan, reader)[1]
 
 
 def no_intermediate(source: pl.SourcePoint, dest: VaultRef) -> str:

@@ -284,11 +284,12 @@ def source_of(facts: RecoveryPointFacts) -> SourcePoint:
     )
 
 
-def vault_names(sessions: Any, account_id: str, region: str) -> list[str]:
-    """The names of an account's vaults in a Region (empty when they cannot be listed)."""
+def vault_names(sessions: Any, account_id: str, region: str, reader: Any = None) -> list[str]:
+    """The names of an account's vaults in a Region (empty when they cannot be listed), read
+    through `reader` when given (readiness's, which lists them once)."""
     from drconsole.aws.facts import FactReader
 
-    arns = FactReader(sessions).vault_arns(account_id, region)
+    arns = (reader if reader is not None else FactReader(sessions)).vault_arns(account_id, region)
     return [arn.rsplit(":", 1)[-1] for arn in arns]
 
 
@@ -324,18 +325,20 @@ def choose_intermediate(
     destination: VaultRef,
     run_checks: CheckRunner,
     run_second_hop: SecondHopRunner,
+    reader: Any = None,
 ) -> tuple[VaultRef | None, list[Candidate]]:
     """The first candidate intermediate vault through which both hops' checks pass: hop 1 into
     it, then hop 2 from it to `destination` (its key and access policy, foreseen before hop 1
     makes the copy), so that a route whose second hop would fail is never started.
 
-    Returns the chosen vault (None when none passes) and every candidate tried.
+    Returns the chosen vault (None when none passes) and every candidate tried. `reader`
+    lists the candidate vaults (a new fact reader when None).
     """
     candidates = intermediate_candidates(
         source.vault,
         destination,
-        vault_names(sessions, destination.account_id, source.region),
-        vault_names(sessions, source.account_id, destination.region),
+        vault_names(sessions, destination.account_id, source.region, reader),
+        vault_names(sessions, source.account_id, destination.region, reader),
     )
     tried: list[Candidate] = []
     for vault in candidates:

@@ -150,6 +150,7 @@ def copy_run_to_json(run: CopyCheckRun) -> dict[str, Any]:
         "source_vault": run.source_vault_arn,
         "destination_vault": run.destination_vault_arn,
         "hops": run.hops,
+        "intermediate": run.intermediate,
         "status": run.worst.value,
         **checks_to_json(run.checks),
     }

@@ -116,11 +116,31 @@ class CopyCheckRun:
     checks: tuple[Check, ...]
     facts: CopyFacts | None = None
     hops: int = 1  # 2: a two-hop route through an intermediate vault; 0: no route
+    # The intermediate vault whose hops were judged (`hop1.`/`hop2.` checks), for a copy back
+    # that may take two hops; None otherwise, or when there is no candidate vault.
+    intermediate: str | None = None
+    # (hop, the facts its checks judged): ("hop1", …), ("hop2", …) of those hops. A hop's
+    # check is fixed on its own facts (hop 2's key is the intermediate vault's, not the
+    # recovery point's).
+    hop_facts: tuple[tuple[str, CopyFacts], ...] = ()
 
     @property
     def worst(self) -> CheckStatus:
         """The worst status among the checks."""
         return worst_status(self.checks)
+
+    def facts_for(self, check: Check) -> CopyFacts | None:
+        """The facts `check` judged: its hop's for a `hop1.`/`hop2.` check, else the run's."""
+        hop = hop_of(check)
+        if hop is None:
+            return self.facts
+        return next((facts for step, facts in self.hop_facts if step == hop), None)
+
+
+def hop_of(check: Check) -> str | None:
+    """ "hop1"/"hop2" for a check of one hop of a two-hop route, None for the copy in one job."""
+    step = check.id.split(".", 1)[0]
+    return step if step in ("hop1", "hop2") else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,10 +286,20 @@ class Finding:
         run = self.runs[0]
         if not self.check.fix_id or not isinstance(run, CopyCheckRun):
             return None
-        return (
-            f"drconsole check copy --recovery-point {run.recovery_point_arn} "
-            f"--to {run.destination_vault_arn} --fix"
-        )
+        # `check copy` shows (and fixes) the second hop with the copy; the first hop is a copy
+        # into the intermediate vault of its own.
+        to = run.destination_vault_arn
+        if hop_of(self.check) == "hop1" and run.intermediate:
+            to = run.intermediate
+        return f"drconsole check copy --recovery-point {run.recovery_point_arn} --to {to} --fix"
+
+    @property
+    def intermediate(self) -> str | None:
+        """The intermediate vault of the hop this finding's check is of (None: one job)."""
+        run = self.runs[0] if self.runs else None
+        if hop_of(self.check) is None or not isinstance(run, CopyCheckRun):
+            return None
+        return run.intermediate
 
 
 def handled_by_drconsole(check: Check) -> bool:

@@ -12,6 +12,7 @@ from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
 from drconsole.checks.common import unknown_check
 from drconsole.checks.copy import copy_verdicts
 from drconsole.checks.facts import (
+    CopyFacts,
     RestoreFacts,
     Unreadable,
     VaultFacts,
@@ -23,7 +24,7 @@ from drconsole.checks.restore_network import (
     check_restore_network,
     network_request,
 )
-from drconsole.checks.runner import copy_route
+from drconsole.checks.runner import CheckReport, copy_route
 from drconsole.errors import AwsError, UsageError
 from drconsole.models import CauseCode, Check, CheckStatus, ProtectedResource
 from drconsole.partitions import of_arn
@@ -31,6 +32,8 @@ from drconsole.readiness.facts import SharedFacts
 from drconsole.readiness.model import CopyCheckRun, RestoreCheckRun
 
 RECOVERY_POINT_CHECK = "readiness.recovery-point"
+TWO_HOP_CHECK = "readiness.two-hop-route"
+FIRST_HOP = "hop1"
 
 
 def copy_run(
@@ -72,16 +75,69 @@ def copy_run(
         )
     facts = merge_groups(base, {group: gather_group(reader, group, base) for group in COPY_GROUPS})
     checks = copy_verdicts(facts)
+    route = copy_route(facts, checks)
+    hop_checks: tuple[Check, ...] = ()
+    intermediate = None
+    hop_facts: tuple[tuple[str, CopyFacts], ...] = ()
+    if direction == "copy-back" and route["hops"] == 2:
+        # A database across account AND Region: AWS may refuse the single job, and drconsole
+        # then copies in two hops. Both are judged as `drconsole copy` judges them before it
+        # starts, so a blocked hop is this row's, not a surprise on the day.
+        report = CheckReport(
+            "copy", facts.recovery_point.arn, destination_vault_arn, tuple(checks), facts, route
+        )
+        hop_checks, intermediate, hop_facts = two_hop_checks(reader, report)
     return CopyCheckRun(
         direction,
         resource_type,
         recovery_point_arn,
         source_vault_arn,
         destination_vault_arn,
-        tuple(checks),
+        (*checks, *hop_checks),
         facts,
-        int(copy_route(facts, checks)["hops"]),
+        int(route["hops"]),
+        intermediate,
+        hop_facts,
     )
+
+
+def two_hop_checks(
+    reader: SharedFacts, report: CheckReport
+) -> tuple[tuple[Check, ...], str | None, tuple[tuple[str, CopyFacts], ...]]:
+    """The checks of both hops of the two-hop route of `report`'s copy (`hop1.<id>` into the
+    intermediate vault, `hop2.<id>` on from it, as `check copy` names the second hop's), read
+    through the evaluation's shared facts: what they add is read once per intermediate vault
+    (its key, access policy, the role of its account, the vaults listed), not per recovery
+    point. Returns them with the intermediate vault judged (None when there is no candidate:
+    the route check, which counts against the row then, says which vault to create) and the
+    facts each hop's checks judged (its fixes are planned on them)."""
+    from drconsole.flows.hop_checks import route_hops
+
+    try:
+        hops = route_hops(reader.sessions, report, None, None, reader)
+    except (AwsError, UsageError) as exc:
+        fatal = isinstance(exc, AwsError) and exc.cause in FATAL_CAUSES
+        if fatal and isinstance(exc, AwsError) and not reader.failure_is_local(exc.cause):
+            raise
+        code = str(exc.cause) if isinstance(exc, AwsError) else "UNKNOWN"
+        fact = Unreadable("two-hop route", code, str(exc))
+        what = f"the two-hop route to {report.destination}"
+        return (unknown_check(TWO_HOP_CHECK, "Two-hop route judged", fact, what),), None, ()
+    found: list[Check] = []
+    intermediate = None
+    facts: list[tuple[str, CopyFacts]] = []
+    for step, hop in hops:
+        if isinstance(hop.facts, CopyFacts):
+            facts.append((step, hop.facts))
+        if step == FIRST_HOP:
+            intermediate = hop.destination
+            found += [
+                replace(check, id=f"{FIRST_HOP}.{check.id}", title=f"Hop 1: {check.title}")
+                for check in hop.checks
+            ]
+        else:
+            found += hop.checks  # already `hop2.<id>`, "Hop 2: …"
+    return tuple(found), intermediate, tuple(facts)
 
 
 def representatives(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -35,9 +36,14 @@ if TYPE_CHECKING:
     from drconsole.aws.session import AwsSessions
     from drconsole.checks.facts import CopyFacts
     from drconsole.checks.remedies import FixPlan
+    from drconsole.checks.runner import CheckReport
     from drconsole.config import Settings
 
 COPY_GROUPS = ("organization", "destination", "source", "route")
+# The hops of a two-hop route (a database across account AND Region), judged once the route
+# group says the copy may need them, as `check copy` judges them (`hop1` shown only when no
+# intermediate vault's first hop passes: the flow is then blocked there).
+HOP_GROUPS = ("hop1", "hop2")
 # Below this width the evidence is read in the pane under the table, not in a column.
 WIDE_ENOUGH_FOR_EVIDENCE = 140
 # (key, header) of the checks table; Evidence only from WIDE_ENOUGH_FOR_EVIDENCE columns.
@@ -132,6 +138,8 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         # Copy groups then restore, until the operator sorts by a column (Shift+letter).
         self.sort = ColumnSort(high_first=frozenset({"status"}))
         self.shown: list[tuple[str, Check]] = []  # the checks on the table, in its order
+        # The intermediate vault of a two-hop route whose hops are shown (None: one hop).
+        self.intermediate: str | None = None
 
     def compose(self) -> ComposeResult:
         rp = self.recovery_point
@@ -266,6 +274,8 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         words = destination_words(
             self.recovery_point, self.destination, self.known, self.withheld, self.source_down
         )
+        if self.intermediate:
+            words.append(self.hops_words(self.intermediate))
         self.query_one("#destination-words", Static).update(words)
         choice = self.query_one("#destination-choice", Select)
         # Shown, not chosen: no Changed, which would re-run the checks.
@@ -274,6 +284,21 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
                 choice.value = self.destination
             elif self.destination not in self.listed and choice.value != Select.BLANK:
                 choice.clear()
+
+    def hops_words(self, intermediate: str) -> str:
+        """The two-hop route whose hops the table shows, through `intermediate`."""
+        from drconsole.checks.arns import parse_vault_arn
+        from drconsole.errors import UsageError
+
+        label = intermediate
+        with suppress(UsageError):  # from AWS, as AWS wrote it
+            label = self.known.label(parse_vault_arn(intermediate, "vault"))
+        if "hop2" in self.rows:
+            return f". Two hops if AWS refuses one job: through {label} (rows hop2)"
+        return (
+            f". Two hops if AWS refuses one job: no intermediate vault's first hop passes "
+            f"(rows hop1, into {label})"
+        )
 
     @on(Select.Changed, "#destination-choice")
     def destination_chosen(self, event: Select.Changed) -> None:
@@ -293,6 +318,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         self.run_id += 1
         self.rows.clear()
         self.group_facts.clear()
+        self.intermediate = None
         self.failed.clear()
         self.pending = {"restore": "restore checks: reading facts"}
         self.show_destination()
@@ -364,6 +390,73 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         self.pending.pop(message.group, None)
         self.rows[message.group] = message.checks
         self.group_facts[message.group] = message.facts
+        if message.group == "route":
+            self.judge_hops_if_two(message.run, message.checks, message.facts)
+        self.refresh_table()
+
+    def judge_hops_if_two(self, run: int, checks: list[Check], facts: Any) -> None:
+        """When the route says the copy may go in two hops, judge them (`run_hops`)."""
+        from drconsole.checks.facts import CopyFacts
+        from drconsole.checks.runner import copy_route
+
+        if not isinstance(facts, CopyFacts) or copy_route(facts, checks)["hops"] != 2:
+            return
+        self.pending["hop2"] = "second hop checks: choosing the intermediate vault"
+        self.run_hops(run, self.destination, checks, facts)
+
+    @work(thread=True, exit_on_error=False, group="checks-hops")
+    def run_hops(self, run: int, destination: str, checks: list[Check], facts: CopyFacts) -> None:
+        """Both hops of the two-hop route, by `check copy`'s own code (`route_hops`): the
+        second hop through the intermediate vault the flow would choose (`hop2.` ids), or the
+        first hop when no candidate's first hop passes."""
+        from drconsole.checks.runner import CheckReport, copy_route
+        from drconsole.flows.hop_checks import route_hops
+
+        report = CheckReport(
+            "copy",
+            facts.recovery_point.arn,
+            destination,
+            tuple(checks),
+            facts,
+            copy_route(facts, checks),
+        )
+        try:
+            hops = dict(route_hops(self.sessions, report, None, None))
+        except Exception as error:
+            self.post_message(self.GroupFailed(run, "hop2", describe(error)))
+            return
+        self.post_message(self.HopsResolved(run, hops.get("hop1"), hops.get("hop2")))
+
+    class HopsResolved(Message):
+        """The reports of a two-hop route's hops: both, or the first's alone when no
+        intermediate vault's first hop passes (neither: no candidate vault at all, which the
+        route check says)."""
+
+        def __init__(self, run: int, first: CheckReport | None, second: CheckReport | None) -> None:
+            super().__init__()
+            self.run = run
+            self.first = first
+            self.second = second
+
+    @on(HopsResolved)
+    def hops_resolved(self, message: HopsResolved) -> None:
+        """Show the second hop's checks (group `hop2`), or the blocked first hop's."""
+        from dataclasses import replace
+
+        if message.run != self.run_id:
+            return
+        self.pending.pop("hop2", None)
+        self.intermediate = message.first.destination if message.first else None
+        if message.second is not None:
+            self.rows["hop2"] = list(message.second.checks)
+            self.group_facts["hop2"] = message.second.facts
+        elif message.first is not None:
+            self.rows["hop1"] = [
+                replace(check, id=f"hop1.{check.id}", title=f"Hop 1: {check.title}")
+                for check in message.first.checks
+            ]
+            self.group_facts["hop1"] = message.first.facts
+        self.show_destination()
         self.refresh_table()
 
     @on(GroupFailed)
@@ -381,7 +474,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         """Resolved checks in display order: copy groups, then restore."""
         return [
             (group, check)
-            for group in (*COPY_GROUPS, "restore")
+            for group in (*COPY_GROUPS, *HOP_GROUPS, "restore")
             for check in self.rows.get(group, [])
         ]
 

@@ -50,6 +50,7 @@ class Line:
     types: tuple[str, ...] = ()
     source_vault_arn: str = ""
     destination_vault_arn: str = ""
+    intermediate: str | None = None  # the vault of the hop its check is of (two hops)
 
 
 def vault_name(arn: str) -> str:
@@ -84,6 +85,7 @@ def lines_of(row: ReadinessRow, now: datetime) -> list[Line]:
             found.resource_types,
             found.source_vault_arn,
             found.destination_vault_arn,
+            found.intermediate,
         )
         for found in row.findings()
     ]
@@ -252,6 +254,8 @@ class ReadinessChecksScreen(ReadOnlyActions, Screen[None]):
                 into = vault_name(line.destination_vault_arn)
                 source = vault_name(line.source_vault_arn)
                 asked = f"a copy from {source} into {into}" if source else f"a restore in {into}"
+                if line.intermediate:  # a check of one hop of a two-hop route
+                    asked += f", in two hops through {line.intermediate}"
                 kinds = f" of {', '.join(line.types)}" if line.types else ""
                 text.append(f"\nFound for {asked}{kinds}.", style="dim")
         self.query_one("#remediation-text", Static).update(text)
@@ -274,7 +278,11 @@ class ReadinessChecksScreen(ReadOnlyActions, Screen[None]):
         line = self.selected()
         if line is None:
             return
-        facts = getattr(line.run, "facts", None)
+        from drconsole.readiness.model import CopyCheckRun
+
+        run = line.run
+        # A hop's check is fixed on its hop's facts (hop 2: the intermediate vault's key).
+        facts = run.facts_for(line.check) if isinstance(run, CopyCheckRun) else None
         # drconsole's fixes are planned from copy facts
         usable = facts if isinstance(facts, CopyFacts) else None
         offer_fix(self, line.check, usable, self.drapp.settings.read_only, self.apply)
