@@ -16,6 +16,7 @@ from drconsole.aws.session import AwsSessions
 from drconsole.models import CauseCode, CheckStatus, RecoveryPoint
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
+from drconsole.tui import arming
 from drconsole.tui.check_views import FixDialog
 from drconsole.tui.checks_screen import ChecksScreen
 from tests.test_checks_screen import Host, settings_for, settle
@@ -122,10 +123,12 @@ async def test_the_second_hop_blocked_by_the_intermediate_key_shows_hop2_fail(
                 f"key policy of {key}",
             ), plan
             runs_before = screen.run_id
-            # `y` applies once the end of the diff has been on screen; before, it pages on.
+            # `y` applies once the dialog has been on screen a moment (arming, which a refused
+            # press starts again) and the end of the diff has; before, it pages on.
             for _ in range(20):
                 if not isinstance(app.screen, FixDialog):
                     break
+                await pilot.pause(arming.ARMING_SECONDS + 0.1)
                 await pilot.press("y")
                 await pilot.pause()
             for _ in range(100):
