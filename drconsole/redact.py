@@ -74,18 +74,21 @@ _QUOTED_FIELD = re.compile(
 # token=value, aws_secret_access_key = value, password: longvalue (a colon needs 8+ characters,
 # so that an error code such as `ExpiredToken: The security token...` keeps its words)
 _BARE_KEY = re.compile(rf"(?P<key>{_NAME})(?P<sep>\s*=\s*|\s*:\s+)")
+_COLON_SPACE = re.compile(r":\s")  # the colon of a `_BARE_KEY` separator
 _BARE_VALUE = re.compile(r"[^\s,;&\"'<>)}\]]+")
 MIN_COLON_VALUE = 8
 # Credential-shaped values: access key ids, 40-character secret keys, long session tokens.
 _ACCESS_KEY_ID = re.compile(
     r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,28}(?![A-Za-z0-9])"
 )
+_ACCESS_KEY_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA")
 # A run may follow `=` (`key=wJalr...`: a value whose key is not named like a secret); it may
 # not follow another base64 or base64url character, so a longer run is not cut into pieces.
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9/+_-])[A-Za-z0-9/+]{40,}={0,2}(?![A-Za-z0-9/+=_-])")
 # The credentials of an HTTP Authorization or Proxy-Authorization header (`Bearer <JWT>`,
 # `Basic <base64 of user:password>`), as a proxy or a pasted curl command shows them: the scheme
 # word is shorter than the `key: value` rule's least value, so it is matched on its own.
+_AUTH_SCHEME_WORDS = ("bearer", "basic", "digest", "negotiate", "ntlm")
 _AUTH_SCHEME = re.compile(
     r"(?i)(?<![\w-])(?P<scheme>Bearer|Basic|Digest|Negotiate|NTLM)(?P<sep>\s+)"
     r"(?P<value>[A-Za-z0-9._~+/=-]{8,})"
@@ -332,12 +335,22 @@ def _redact_plain(text: str, keep: frozenset[str]) -> str:
     text = _redact_known(text)
     text = _replace_userinfo(text, _masked_userinfo)
     text = _XML_FIELD.sub(lambda m: _keep_named(m, keep), text)
-    text = _QUOTED_FIELD.sub(lambda m: _keep_named(m, keep), text)
-    text = _redact_bare(text, keep)
-    text = _AUTH_SCHEME.sub(_redact_credentials, text)
-    text = _TOKEN_HEADER.sub(_redact_value, text)
-    text = _SECRET_FLAG.sub(lambda m: _keep_named(m, keep), text)
-    text = _ACCESS_KEY_ID.sub(REDACTED, text)
+    if ('"' in text or "'" in text) and ("=" in text or ":" in text):
+        text = _QUOTED_FIELD.sub(lambda m: _keep_named(m, keep), text)
+    if "=" in text or _COLON_SPACE.search(text):
+        text = _redact_bare(text, keep)
+    # Each pattern below tests every position of the text (a look-behind, a case-insensitive
+    # alternation): run only where its literal part occurs (a job's status message is redacted
+    # for every job listed).
+    lowered = text.lower()
+    if any(scheme in lowered for scheme in _AUTH_SCHEME_WORDS):
+        text = _AUTH_SCHEME.sub(_redact_credentials, text)
+    if "x-amz-security-token:" in lowered:
+        text = _TOKEN_HEADER.sub(_redact_value, text)
+    if "--" in text:
+        text = _SECRET_FLAG.sub(lambda m: _keep_named(m, keep), text)
+    if any(prefix in text for prefix in _ACCESS_KEY_PREFIXES):
+        text = _ACCESS_KEY_ID.sub(REDACTED, text)
     return _BASE64_RUN.sub(_scrub_base64, text)
 
 
