@@ -147,10 +147,11 @@ def _identity_verdict(
 ) -> Check:
     """The role's identity policies: none may deny the call creating the resource; AWS's
     restore policies attached, else another policy allowing that call."""
-    judged = judge_identity((cid, title), role, requests)
+    missing = [arn for arn in needed if arn not in role.attached_policy_arns]
+    # With AWS's restore policies held, their Allow is taken as written: only a Deny counts.
+    judged = judge_identity((cid, title), role, requests, allow_judged=bool(missing))
     if isinstance(judged, Check):
         return judged
-    missing = [arn for arn in needed if arn not in role.attached_policy_arns]
     actions = ", ".join(dict.fromkeys(r.action for r in requests))
     if not missing:
         denies = f"; none of its policies denies {actions}" if judged is not None else ""
