@@ -21,6 +21,11 @@ never the number of recovery points:
           + 3 (M+1) R V              each vault: DescribeBackupVault, ListTags, its access policy
           + 4 (M+1)                  the default service role (GetRole, its policies) and
                                      AWSServiceRoleForBackup (GetRole) of each account
+          + 2 P                      the documents of the P managed policies those roles
+                                     hold (GetPolicy, GetPolicyVersion), once per run: AWS's
+                                     are the same in every account (`large`: AWS Backup's
+                                     four, P = 4; each inline policy would add a
+                                     GetRolePolicy per role)
           + 3 (M+1)                  whether the caller may pass each account's copy role
                                      (GetCallerIdentity, GetRole, SimulatePrincipalPolicy)
           + R + 1                    the cross-account setting per Region; ListRoots (SCPs)
@@ -83,6 +88,8 @@ class Shape:
     types: int  # T, per vault
     organization_calls: int  # O
     copied: tuple[int, ...] = ()  # C_r: resources with a copy in the backup account, per Region
+    # P: the managed policies the default service roles hold (AWS Backup's four in `large`).
+    role_policies: int = 4
 
 
 def predicted_calls(shape: Shape) -> dict[str, int]:
@@ -100,6 +107,7 @@ def predicted_calls(shape: Shape) -> dict[str, int]:
         "key per account-Region": 3 * accounts * r,
         "vault (description, tags, access policy)": 3 * accounts * r * v,
         "roles per account": 4 * accounts,
+        "the roles' managed policy documents, once per run": 2 * shape.role_policies,
         "caller may pass the copy role, per account": 3 * accounts,
         "cross-account setting per Region, roots": r + 1,
         "effective tag policy per account": accounts,

@@ -1094,6 +1094,30 @@ def remove_the_boundary(world: World, setup: RestoreSetup) -> RestoreSetup:
     return setup
 
 
+DENIED_ROLE = "VolumeDeniedRestoreRole"
+
+
+def meet_inline_deny_of_create_volume(world: World) -> RestoreSetup:
+    """A restore role of prod with the restore policy and an inline policy denying
+    ec2:CreateVolume: its EBS restore cannot create the volume, whatever AWS's policy allows."""
+    role = backup_role(world, "prod", DENIED_ROLE, (RESTORE_POLICY_ARN,))
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "ec2:CreateVolume", "Resource": "*"}],
+    }
+    world.client("iam", world.account("prod")).put_role_policy(
+        RoleName=DENIED_ROLE, PolicyName="NoVolumes", PolicyDocument=json.dumps(deny)
+    )
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return RestoreSetup(rp, role_arn=role, metadata={"availabilityZone": f"{world.info.region}b"})
+
+
+def delete_the_inline_deny(world: World, setup: RestoreSetup) -> RestoreSetup:
+    iam = world.client("iam", world.account("prod"))
+    iam.delete_role_policy(RoleName=DENIED_ROLE, PolicyName="NoVolumes")
+    return setup
+
+
 SCP_NAME = "NoRestoresInProd"
 
 
@@ -1237,6 +1261,9 @@ RESTORE_CASES = [
     RestoreCase("restore: boundary bars the volume", "restore.role", CauseCode.ROLE_PERMISSIONS,
                 meet_boundary_without_create_volume, remove_the_boundary,
                 "by hand: the boundary removed"),
+    RestoreCase("restore: inline Deny of the volume", "restore.role",
+                CauseCode.ROLE_PERMISSIONS, meet_inline_deny_of_create_volume,
+                delete_the_inline_deny, "by hand: the inline Deny deleted"),
     RestoreCase("restore: SCP denies StartRestoreJob", "restore.scps",
                 CauseCode.ROLE_PERMISSIONS, meet_scp_denying_restores, detach_the_scp,
                 "by hand: the SCP detached"),

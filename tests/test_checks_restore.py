@@ -14,6 +14,7 @@ from drconsole.checks import restore as checks
 from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
 from drconsole.checks.copy import copy_verdicts
 from drconsole.checks.facts import (
+    IdentityPolicy,
     KeyFacts,
     RecoveryPointFacts,
     RestoreFacts,
@@ -322,3 +323,41 @@ def test_a_trust_policy_hinging_on_a_confused_deputy_condition_is_unknown(key: s
         assert result.cause is CauseCode.UNKNOWN
         assert f"statement #0, which tests {key}" in result.evidence
         assert "AWS does not document whether AWS Backup sends that key" in result.evidence
+
+
+ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+
+
+def _with_policies(*policies: IdentityPolicy, attached: tuple[str, ...] = ()) -> RestoreFacts:
+    role = RoleFacts(ROLE, TRUST, attached, identity_policies=policies)
+    return good_restore(role=role)
+
+
+def test_a_deny_hinging_on_an_organization_not_read_is_unknown() -> None:
+    # restoring_org None: the organization was not read, so aws:PrincipalOrgID is not known.
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "OutsideOrg", "Effect": "Deny", "Action": "dynamodb:*",
+                       "Resource": "*", "Condition": {"StringNotEquals":
+                                                      {"aws:PrincipalOrgID": "o-abc"}}}],
+    }  # fmt: skip
+    facts = _with_policies(
+        IdentityPolicy(RESTORE_POLICY_ARN, False, json.dumps({"Statement": [ALLOW_ALL]})),
+        IdentityPolicy("fence", True, json.dumps(deny)),
+        attached=(RESTORE_POLICY_ARN,),
+    )
+    verdict = checks.check_restore_role(facts)
+    assert verdict.status is CheckStatus.UNKNOWN, verdict
+    assert "inline policy fence" in verdict.evidence and "aws:PrincipalOrgID" in verdict.evidence
+
+
+def test_a_malformed_identity_policy_is_unknown_and_a_refused_list_too() -> None:
+    broken = _with_policies(IdentityPolicy("odd", True, '{"Statement": "nope"'))
+    verdict = checks.check_restore_role(broken)
+    assert verdict.status is CheckStatus.UNKNOWN, verdict
+    assert "inline policy odd" in verdict.evidence and "could not be judged" in verdict.evidence
+    refused = Unreadable("iam:ListRolePolicies", "AccessDenied", "not authorized")
+    role = RoleFacts(ROLE, TRUST, (RESTORE_POLICY_ARN,), identity_policies=refused)
+    listed = checks.check_restore_role(good_restore(role=role))
+    assert (listed.status, listed.cause) == (CheckStatus.UNKNOWN, CauseCode.ROLE_PERMISSIONS)
+    assert "iam:ListRolePolicies" in listed.evidence, listed

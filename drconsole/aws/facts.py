@@ -30,6 +30,7 @@ from drconsole.aws.option_groups import OptionGroupReader
 from drconsole.aws.reader import pages
 from drconsole.aws.restore_access import AccessReader
 from drconsole.aws.role_boundary import boundary_of
+from drconsole.aws.role_policies import identity_policies
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.facts import (
     AWS_OWNED_KEY_TYPE,
@@ -203,8 +204,8 @@ class FactReader(KeyReader, AccessReader, OptionGroupReader):
         return tuple(sorted(tags.get("Tags", {}).items()))
 
     def role(self, role_arn: str) -> RoleFacts | Unreadable | None:
-        """GetRole with its trust policy, attached policies and permissions boundary; None when
-        it does not exist."""
+        """GetRole with its trust policy, attached policies, permissions boundary and the
+        documents of its identity policies; None when it does not exist."""
         account = role_arn.split(":")[4]
         name = role_arn.rsplit("/", 1)[-1]
         iam = self.client("iam", account, self.sessions.global_region())
@@ -238,6 +239,13 @@ class FactReader(KeyReader, AccessReader, OptionGroupReader):
             attached_policy_arns=attached if isinstance(attached, tuple) else (),
             inline_policy_names=inline if isinstance(inline, tuple) else (),
             boundary=boundary_of(self, iam, got),
+            identity_policies=identity_policies(
+                self,
+                lambda: self.client("iam", account, self.sessions.global_region()),
+                name,
+                attached,
+                inline,
+            ),
         )
 
     def role_exists(self, account_id: str, name: str) -> bool | Unreadable:

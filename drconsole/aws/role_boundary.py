@@ -18,17 +18,21 @@ def boundary_of(reader: Any, iam: Any, role: dict[str, Any]) -> BoundaryFacts | 
     arn = text_of(boundary, "PermissionsBoundaryArn")
     if not arn:
         return None
+    return BoundaryFacts(arn, managed_policy_document(reader, iam, arn))
+
+
+def managed_policy_document(reader: Any, iam: Any, arn: str) -> str | Unreadable:
+    """The document of a managed policy's default version (GetPolicy, then GetPolicyVersion),
+    or why it could not be read."""
     policy = reader.read(
         "iam:GetPolicy",
         lambda: required(iam.get_policy(PolicyArn=arn), "Policy", "GetPolicy"),
     )
     if not isinstance(policy, dict):
-        return BoundaryFacts(arn, policy or _gone("iam:GetPolicy", arn))
+        return policy or _gone("iam:GetPolicy", arn)
     version_id = text_of(policy, "DefaultVersionId")
     if not version_id:
-        return BoundaryFacts(
-            arn, Unreadable("iam:GetPolicy", INCOMPLETE_ANSWER, "no DefaultVersionId")
-        )
+        return Unreadable("iam:GetPolicy", INCOMPLETE_ANSWER, "no DefaultVersionId")
     version = reader.read(
         "iam:GetPolicyVersion",
         lambda: required(
@@ -38,17 +42,19 @@ def boundary_of(reader: Any, iam: Any, role: dict[str, Any]) -> BoundaryFacts | 
         ),
     )
     if not isinstance(version, dict):
-        return BoundaryFacts(arn, version or _gone("iam:GetPolicyVersion", arn))
+        return version or _gone("iam:GetPolicyVersion", arn)
     document = version.get("Document")
     if not document:
-        return BoundaryFacts(
-            arn, Unreadable("iam:GetPolicyVersion", INCOMPLETE_ANSWER, "no Document")
-        )
-    # IAM sends the document URL-encoded; botocore may already have decoded it into a dict.
-    text = unquote(document) if isinstance(document, str) else json.dumps(document)
-    return BoundaryFacts(arn, text)
+        return Unreadable("iam:GetPolicyVersion", INCOMPLETE_ANSWER, "no Document")
+    return policy_text(document)
+
+
+def policy_text(document: Any) -> str:
+    """IAM sends a policy document URL-encoded; botocore may already have decoded it into a
+    dict."""
+    return unquote(document) if isinstance(document, str) else json.dumps(document)
 
 
 def _gone(operation: str, arn: str) -> Unreadable:
-    """A boundary GetRole names whose policy IAM no longer finds: nothing to judge it by."""
+    """A policy IAM no longer finds: nothing to judge it by."""
     return Unreadable(operation, "NoSuchEntity", f"policy {arn} not found")

@@ -45,6 +45,7 @@ from drconsole.checks.option_group import check_option_group
 from drconsole.checks.pass_role import pass_role_verdict
 from drconsole.checks.recovery_point import check_copy_retention, check_source_status
 from drconsole.checks.role_boundary import RoleRequest, boundary_verdict
+from drconsole.checks.role_identity import judge_identity
 from drconsole.checks.scp import ScpRequest, scp_verdict
 from drconsole.checks.tag_policy import check_tag_policy
 from drconsole.checks.undetermined import decide_in, undetermined_check
@@ -318,6 +319,12 @@ def check_copy_role(facts: CopyFacts) -> Check:
         ),
         RoleRequest("backup:CopyIntoBackupVault", facts.dest_vault_arn, copy_into_request(facts)),
     ]
+    if trust.status is PASS:
+        # Only a Deny is judged: what allows the copy role's requests is not settled by its
+        # identity policies alone (the vault access policies take part).
+        judged = judge_identity((cid, title), role, requests, allow_judged=False)
+        if isinstance(judged, Check):
+            return judged
     return boundary_verdict((cid, title), role, requests, trust)
 
 

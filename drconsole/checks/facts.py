@@ -188,15 +188,33 @@ class BoundaryFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class IdentityPolicy:
+    """One identity policy of a role: an attached managed policy (its ARN, the document of its
+    default version) or an inline one (its name, GetRolePolicy's document), or why its
+    document could not be read."""
+
+    name: str  # the managed policy's ARN, or the inline policy's name
+    inline: bool
+    document: str | Unreadable
+
+    @property
+    def described(self) -> str:
+        """How evidence names it."""
+        return f"inline policy {self.name}" if self.inline else f"policy {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
 class RoleFacts:
-    """An IAM role: its trust policy, the managed policies attached to it, and its permissions
-    boundary (None: the role has none)."""
+    """An IAM role: its trust policy, the managed policies attached to it, its permissions
+    boundary (None: the role has none), and the documents of its identity policies (None: not
+    read; Unreadable: the lists of its policies could not be read)."""
 
     arn: str
     trust_policy: str
     attached_policy_arns: tuple[str, ...] = ()
     inline_policy_names: tuple[str, ...] = ()
     boundary: BoundaryFacts | None = None
+    identity_policies: tuple[IdentityPolicy, ...] | Unreadable | None = None
 
 
 @dataclass(frozen=True, slots=True)

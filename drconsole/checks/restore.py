@@ -20,7 +20,8 @@ from drconsole.checks.restore_key_pair import check_key_pair
 from drconsole.checks.restore_network import check_restore_network
 from drconsole.checks.restore_profile import check_instance_profile
 from drconsole.checks.restore_scps import check_restore_scps
-from drconsole.checks.role_boundary import boundary_verdict, restore_role_requests
+from drconsole.checks.role_boundary import RoleRequest, boundary_verdict, restore_role_requests
+from drconsole.checks.role_identity import IdentityAllows, judge_identity
 from drconsole.models import CauseCode, Check, CheckStatus
 from drconsole.partitions import backup_vault
 from drconsole.resource_types import (
@@ -136,22 +137,35 @@ def check_restore_role(facts: RestoreFacts) -> Check:
     trust = trust_verdict(cid, title, role.arn, role.trust_policy)
     if trust.status != PASS:
         return trust
-    verdict = _identity_verdict(cid, title, role, needed)
-    return boundary_verdict((cid, title), role, restore_role_requests(facts), verdict)
+    requests = restore_role_requests(facts)
+    verdict = _identity_verdict(cid, title, role, needed, requests)
+    return boundary_verdict((cid, title), role, requests, verdict)
 
 
-def _identity_verdict(cid: str, title: str, role: RoleFacts, needed: list[str]) -> Check:
-    """The role's identity policies: the restore policies attached, or others that may grant
-    the same."""
+def _identity_verdict(
+    cid: str, title: str, role: RoleFacts, needed: list[str], requests: list[RoleRequest]
+) -> Check:
+    """The role's identity policies: none may deny the call creating the resource; AWS's
+    restore policies attached, else another policy allowing that call."""
     missing = [arn for arn in needed if arn not in role.attached_policy_arns]
+    # With AWS's restore policies held, their Allow is taken as written: only a Deny counts.
+    judged = judge_identity((cid, title), role, requests, allow_judged=bool(missing))
+    if isinstance(judged, Check):
+        return judged
+    actions = ", ".join(dict.fromkeys(r.action for r in requests))
     if not missing:
-        return Check(cid, title, PASS, f"{role.arn} trusts AWS Backup and has {', '.join(needed)}")
+        denies = f"; none of its policies denies {actions}" if judged is not None else ""
+        return Check(
+            cid, title, PASS, f"{role.arn} trusts AWS Backup and has {', '.join(needed)}{denies}"
+        )
     commands = "; ".join(
         f"aws iam attach-role-policy --role-name {role.arn.rsplit('/', 1)[-1]} --policy-arn {arn}"
         for arn in missing
     )
-    # A customer managed policy (arn:aws:iam::ACCOUNT:policy/...) or an inline one may grant the
-    # same permissions, and AWS judges the permissions, not the policy names: WARN, not FAIL.
+    if judged is not None:
+        return _judged_without_aws_policies(cid, title, role, missing, judged, commands)
+    # Facts without the documents (built by hand): a customer managed policy or an inline one
+    # may grant the same permissions, and AWS judges the permissions, not the names: WARN.
     own = [arn for arn in role.attached_policy_arns if ":iam::aws:policy/" not in arn]
     others = [*role.inline_policy_names, *own]
     status = WARN if others else FAIL
@@ -161,6 +175,41 @@ def _identity_verdict(cid: str, title: str, role: RoleFacts, needed: list[str]) 
         title,
         status,
         f"{role.arn} lacks {', '.join(missing)}{inline}",
+        CauseCode.ROLE_PERMISSIONS,
+        f"Attach the restore policies: {commands}",
+    )
+
+
+def _judged_without_aws_policies(
+    cid: str,
+    title: str,
+    role: RoleFacts,
+    missing: list[str],
+    judged: IdentityAllows,
+    commands: str,
+) -> Check:
+    """A role without AWS's restore policies, judged by its documents: PASS when its own
+    policies allow the call creating the resource, FAIL when none does (IAM denies a request
+    no policy allows)."""
+    if not judged.not_allowed:
+        allowing = "; ".join(f"{by} allows {action}" for action, by in judged.allowed_by.items())
+        return Check(
+            cid,
+            title,
+            PASS,
+            f"{role.arn} trusts AWS Backup and, without {', '.join(missing)}, {allowing} "
+            "(the call creating the resource is judged; the restore's other calls, such as "
+            "tagging, are not)",
+        )
+    policies = role.identity_policies
+    read = [p.described for p in policies] if isinstance(policies, tuple) else []
+    held = f"; none of {', '.join(read)} allows it" if read else "; it has no identity policy"
+    return Check(
+        cid,
+        title,
+        FAIL,
+        f"{role.arn} lacks {', '.join(missing)} and may not call "
+        f"{', '.join(judged.not_allowed)}{held}: IAM denies a request no policy allows",
         CauseCode.ROLE_PERMISSIONS,
         f"Attach the restore policies: {commands}",
     )

@@ -1,10 +1,11 @@
-"""What stops a sandbox restore above the restore role's own policies: its permissions boundary
-and the service control policies on the restoring account's OU path.
+"""What stops a sandbox restore's creating call: a Deny in the restore role's own policies, its
+permissions boundary, and the service control policies on the restoring account's OU path.
 
 IAM allows a role's request only when its identity policies and its permissions boundary both
-allow it; every SCP level (root, each OU, the account) must allow a member account's request,
-and none limits the management account. The sandbox reads both with its own policy matcher
-(access.py), sharing nothing with drconsole's checks or evaluator.
+allow it, and an explicit Deny in any of them denies it; every SCP level (root, each OU, the
+account) must allow a member account's request, and none limits the management account. The
+sandbox reads them with its own policy matcher (access.py), sharing nothing with drconsole's
+checks or evaluator.
 """
 
 from __future__ import annotations
@@ -44,6 +45,23 @@ def boundary_allows(role_arn: str, request: Request) -> bool:
         return True
     document = _managed_policy_document(role_arn.split(":")[4], boundary)
     return document is not None and allows(document, request)
+
+
+def identity_denies(role_arn: str, request: Request) -> bool:
+    """True when one of the role's identity policies (inline, or an attached managed policy at
+    its default version) explicitly denies the request: a Deny overrides every Allow."""
+    role = find_role_by_arn(role_arn)
+    if role is None:
+        return False
+    documents: list[Any] = list(role.policies.values())
+    for policy in role.managed_policies.values():
+        documents += [
+            v.document for v in policy.versions if v.version_id == policy.default_version_id
+        ]
+    return any(
+        denies(json.loads(document) if isinstance(document, str) else document, request)
+        for document in documents
+    )
 
 
 def _managed_policy_document(account_id: str, policy_arn: str) -> Any | None:

@@ -194,8 +194,9 @@ def _guarded_call(
     role_arn: str | None,
     point_arn: str,
 ) -> str | None:
-    """AWS Backup's StatusMessage when the restore role's permissions boundary, or an SCP on
-    the account's path, does not allow the call creating the resource (else None)."""
+    """AWS Backup's StatusMessage when an identity policy of the restore role denies the call
+    creating the resource, or its permissions boundary or an SCP on the account's path does
+    not allow it (else None)."""
     from drconsole.sandbox import restore_guards
 
     advanced = point_arn.split(":")[2:3] == ["backup"]
@@ -204,8 +205,10 @@ def _guarded_call(
         return None
     action, resource = call
     request = restore_guards.role_request(account_id, region, action, resource)
-    if not restore_guards.boundary_allows(role_arn, request) or restore_guards.scp_refusal(
-        account_id, region, role_arn, action, resource
+    if (
+        restore_guards.identity_denies(role_arn, request)
+        or not restore_guards.boundary_allows(role_arn, request)
+        or restore_guards.scp_refusal(account_id, region, role_arn, action, resource)
     ):
         return MSG_ROLE_NOT_AUTHORIZED.format(encoded=uuid.uuid4().hex + uuid.uuid4().hex)
     return None
