@@ -13,19 +13,17 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from drconsole.sandbox.scenarios import start_sandbox
-from drconsole.sandbox.server import SandboxOptions
-from tests.demo_cli import demo_cli_env
 from tests.test_cli_restore_boundary_scps import (
     FINISHED,
     ZONE,
     Env,
     checks_of,
+    demo,
     ebs_point,
     forced_restore,
 )
+
+__all__ = ["demo"]  # the module's own demo sandbox, made by the same fixture
 
 ROLE = "AWSBackupDefaultServiceRole"
 DENY_VOLUMES = {
@@ -46,17 +44,6 @@ BACKUP_TRUST = json.dumps(
         ],
     }
 )
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
-    home = tmp_path_factory.mktemp("home")
-    try:
-        yield Env(sandbox, info, demo_cli_env(sandbox, info, home))
-    finally:
-        sandbox.stop()
-        sandbox.reset()
 
 
 @contextlib.contextmanager

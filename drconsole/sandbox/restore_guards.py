@@ -47,17 +47,24 @@ def boundary_allows(role_arn: str, request: Request) -> bool:
     return document is not None and allows(document, request)
 
 
+def identity_documents(role: Any) -> list[Any]:
+    """A moto role's identity policies: its inline ones, and each attached managed policy at its
+    default version (a JSON text or an already parsed document)."""
+    documents: list[Any] = list(role.policies.values())
+    for policy in role.managed_policies.values():
+        documents += [
+            v.document for v in policy.versions if v.version_id == policy.default_version_id
+        ]
+    return documents
+
+
 def identity_denies(role_arn: str, request: Request) -> bool:
     """True when one of the role's identity policies (inline, or an attached managed policy at
     its default version) explicitly denies the request: a Deny overrides every Allow."""
     role = find_role_by_arn(role_arn)
     if role is None:
         return False
-    documents: list[Any] = list(role.policies.values())
-    for policy in role.managed_policies.values():
-        documents += [
-            v.document for v in policy.versions if v.version_id == policy.default_version_id
-        ]
+    documents = identity_documents(role)
     return any(
         denies(json.loads(document) if isinstance(document, str) else document, request)
         for document in documents

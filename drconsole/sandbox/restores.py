@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 from drconsole.sandbox import rds_api, resources, restore_network
 from drconsole.sandbox.access import (
@@ -318,17 +317,13 @@ def role_allows(
     """True when one of the role's policies (inline or attached) allows the action (with the
     request's `context`, e.g. iam:PassedToService), none denies it, and the role's permissions
     boundary, if it has one, allows it."""
+    from drconsole.sandbox.restore_guards import boundary_allows, identity_documents
+
     role = find_role_by_arn(role_arn)
     if role is None:
         return False
-    documents: list[Any] = list(role.policies.values())
-    for policy in role.managed_policies.values():
-        documents += [
-            v.document for v in policy.versions if v.version_id == policy.default_version_id
-        ]
+    documents = identity_documents(role)
     request = Request(caller=Caller(), action=action, resource=resource, context=context or {})
-    from drconsole.sandbox.restore_guards import boundary_allows
-
     if not boundary_allows(role_arn, request):
         return False  # IAM allows only what the boundary allows too
     allowed = False
