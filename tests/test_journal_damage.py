@@ -22,6 +22,7 @@ from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
 from drconsole.tui.app import DrConsoleApp
 from tests.cli_box import EU, NORTH, Box, journal, journal_path, json_lines, kill_when
+from tests.tui.conftest import notices as notices_said
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ async def test_the_console_starts_and_names_the_damaged_line(
     app = DrConsoleApp(settings)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        notices = [n.message for n in app._notifications]
+        notices = notices_said(app)
         named = [n for n in notices if f"journal.jsonl:{number}: " in n]
         assert len(named) == 1 and variant.says in named[0], notices
         assert any("1 unfinished copy/restore flow" in n for n in notices), notices

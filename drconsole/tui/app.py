@@ -202,11 +202,11 @@ class DrConsoleApp(App[None]):
         `:[/x]` typed in command mode made one that could not be drawn. Their control
         characters are written as escapes, their line breaks kept."""
         timeout = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
-        bars = list(self.screen.query(NoticeBar).results()) if self.screen_stack else []
-        if bars:
-            # A screen that sends requests says its notices in lines of its own: a toast
-            # would cover what the operator must read there (see NoticeBar).
-            bars[0].say(escaped_lines(message), escaped_lines(title), severity, timeout)
+        bar = self.notice_bar()
+        if bar is not None:
+            # Screens say their notices in lines of their own: a toast would cover what the
+            # operator must read there (see NoticeBar).
+            bar.say(escaped_lines(message), escaped_lines(title), severity, timeout)
             self.notices_in_screens.append(escaped_lines(message))
             return
         super().notify(
@@ -216,6 +216,16 @@ class DrConsoleApp(App[None]):
             timeout=timeout,
             markup=False,
         )
+
+    def notice_bar(self) -> NoticeBar | None:
+        """Where a notice is said: the top screen's notice lines, else those of the screen
+        under its dialog (a notice said while a dialog or the command line is up would
+        otherwise be a toast that stays over the screen below once the dialog closes)."""
+        for screen in reversed(self.screen_stack):
+            bars = list(screen.query(NoticeBar).results())
+            if bars:
+                return bars[0]
+        return None
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this terminal, with pasted escapes kept out of key presses."""

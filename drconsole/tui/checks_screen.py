@@ -29,6 +29,7 @@ from drconsole.tui.read_only import ReadOnlyActions
 from drconsole.tui.screens.table import cursor_key
 from drconsole.tui.widgets.fitted_table import FittedTable
 from drconsole.tui.widgets.key_footer import KeyFooter
+from drconsole.tui.widgets.notice_bar import NoticeBar
 from drconsole.tui.widgets.plain import Select, Static
 from drconsole.tui.widgets.typed_input import TypedInput
 
@@ -162,6 +163,8 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         )
         yield table
         yield VerticalScroll(Static(id="remediation-text"), id="remediation")
+        # Its notices (a fix refused, a read-only refusal) under the remediation, not over it.
+        yield NoticeBar(id="screen-notices")
         yield KeyFooter()
 
     def on_mount(self) -> None:

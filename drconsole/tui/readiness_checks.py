@@ -25,6 +25,7 @@ from drconsole.tui.readiness_feed import VERDICT_STYLES, RowKey
 from drconsole.tui.widgets.chrome import TopBar
 from drconsole.tui.widgets.fitted_table import FittedTable
 from drconsole.tui.widgets.key_footer import KeyFooter
+from drconsole.tui.widgets.notice_bar import NoticeBar
 from drconsole.tui.widgets.plain import Static
 
 if TYPE_CHECKING:
@@ -171,6 +172,8 @@ class ReadinessChecksScreen(ReadOnlyActions, Screen[None]):
         yield Static("", id="readiness-title")
         yield FittedTable(id="checks-table", cursor_type="row", zebra_stripes=True)
         yield VerticalScroll(Static(id="remediation-text"), id="remediation")
+        # Its notices (a fix refused, readiness not re-evaluated) under the remediation.
+        yield NoticeBar(id="screen-notices")
         yield KeyFooter()
 
     def on_mount(self) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import threading
 
-from textual.widgets._toast import Toast
-
 from drconsole.tui import command_mode
 from drconsole.tui.jobs_screen import JobsScreen
 from drconsole.tui.screens.accounts import AccountsScreen
@@ -14,7 +12,9 @@ from drconsole.tui.screens.org_protected import OrgProtectedScreen
 from drconsole.tui.screens.protected import ProtectedResourcesScreen
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.screens.vaults import VaultsScreen
+from drconsole.tui.widgets.notice_bar import NoticeBar
 from tests.tui.conftest import Demo, screen_lines, status_of, wait_until
+from tests.tui.conftest import notices as notices_said
 from tests.tui.test_screens import accounts_loaded
 
 SIZE = (100, 30)
@@ -77,7 +77,7 @@ async def test_colon_aliases_jump_between_screens(demo: Demo) -> None:
         await pilot.press("colon", *"bogus", "enter")
         await pilot.pause()
         assert isinstance(app.screen, AccountsScreen)
-        assert any("no such command" in str(n.message) for n in app._notifications)
+        assert any("no such command" in n for n in notices_said(app))
 
 
 async def test_ctrl_c_quits(demo: Demo) -> None:
@@ -135,14 +135,14 @@ async def test_after_every_back_the_list_has_the_focus(demo: Demo) -> None:
 
 
 async def test_a_mistyped_command_with_markup_is_said_as_typed(demo: Demo) -> None:
-    """The notification echoes what was typed: `[/x]` is text, not a closing tag (a toast
-    read as markup could not be drawn)."""
+    """The notice echoes what was typed: `[/x]` is text, not a closing tag (a notice read
+    as markup could not be drawn)."""
     app = demo.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
         await pilot.press("colon", *"[/x] [b]ops", "enter")
-        await wait_until(pilot, lambda: bool(app.screen.query(Toast)), what="a notification")
+        bar = app.screen.query_one(NoticeBar)
+        await wait_until(pilot, lambda: bool(bar.notices), what="a notice")
         await pilot.pause(0.2)
-        shown = "\n".join(str(toast.render()) for toast in app.screen.query(Toast))
-        assert ":[/x]: no such command" in shown
+        assert ":[/x]: no such command" in str(bar.render())
         assert ":[/x]: no such command" in "\n".join(screen_lines(app))

@@ -13,6 +13,7 @@ from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.tui.drills.list_screen import DrillsScreen
 from tests.test_drill_history_damage import journal_with_reports
+from tests.tui.conftest import notices as notices_said
 from tests.tui.conftest import wait_until
 from tests.tui.test_drills_screen import EXAMPLES, SIZE, app_on
 
@@ -52,5 +53,5 @@ async def test_a_damaged_report_is_a_notice_and_the_console_goes_on(
         await pilot.press("o")
         await pilot.pause(0.2)
         assert app.screen is listing and app.is_running
-        notices = [n.message for n in app._notifications]
+        notices = notices_said(app)
         assert any("report.json" in message for message in notices), notices

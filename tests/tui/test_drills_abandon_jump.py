@@ -17,6 +17,7 @@ from drconsole.tui.drills.abandon_screen import DrillAbandonScreen
 from drconsole.tui.screens.accounts import AccountsScreen
 from drconsole.tui.screens.confirm import ConfirmDialog
 from tests.test_drill_run import demo_sandbox
+from tests.tui.conftest import notices as notices_said
 from tests.tui.conftest import wait_until
 from tests.tui.test_drills_abandon import (
     SIZE,
@@ -59,7 +60,7 @@ async def test_a_jump_waits_for_the_abandon_to_end_and_its_outcome_is_shown(
         await pilot.press("colon", *"accounts", "enter")  # the operator jumps elsewhere
         await pilot.pause(0.3)
         assert app.screen is view and not view.stop.is_set()
-        said = [str(n.message) for n in app._notifications]
+        said = notices_said(app)
         assert any(f"Drill {run_id} is being abandoned" in m for m in said), said
 
         # It goes on waiting for AWS's job, then deletes what the drill made, and says so.

@@ -41,6 +41,7 @@ from drconsole.tui.drills.run_screen import DrillScreen, utcnow
 from drconsole.tui.screens.confirm import ConfirmDialog
 from tests import forked_cli
 from tests.test_drill_run import env_for, killed_mid_copy
+from tests.tui.conftest import notices as notices_said
 from tests.tui.conftest import sandbox_settings, screen_lines, wait_until
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "runbooks"
@@ -347,7 +348,7 @@ async def test_a_drill_held_elsewhere_is_refused_and_read_only_never_resumes(
 
 
 def notified(app: DrConsoleApp, text: str) -> bool:
-    return any(text in str(n.message) for n in app._notifications)
+    return any(text in n for n in notices_said(app))
 
 
 async def test_a_drill_interrupted_by_throttling_is_listed_unfinished_and_r_finishes_it(

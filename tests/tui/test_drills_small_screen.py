@@ -18,6 +18,7 @@ from drconsole.tui.drills.list_screen import DrillsScreen
 from drconsole.tui.drills.run_screen import DrillScreen
 from drconsole.tui.screens.confirm import ConfirmDialog
 from tests.test_drill_run import _runbook, demo_sandbox
+from tests.tui.conftest import notices as notices_said
 from tests.tui.conftest import wait_until
 from tests.tui.test_drills_screen import SIZE, app_on, runbooks, screen_text
 from tests.tui.test_typed_ahead import burst
@@ -102,7 +103,7 @@ async def test_r_typed_before_the_plan_is_read_does_not_ask(
             drill = await open_drill(pilot, "R", "y")  # Enter R y typed together
             assert drill.plan is None  # still being read
             assert not isinstance(app.screen, ConfirmDialog)
-            notices = [str(n.message) for n in app._notifications]
+            notices = notices_said(app)
             assert any("still being read: R asks once it is shown" in n for n in notices)
         finally:
             sb.clear_faults()

@@ -16,6 +16,7 @@ from drconsole.tui.jobs_screen import JobsScreen
 from drconsole.tui.screens.confirm import ConfirmDialog
 from tests.flow_plans import sample_plan
 from tests.tui.conftest import Demo, status_of, wait_until
+from tests.tui.conftest import notices as notices_said
 
 SIZE = (120, 40)
 
@@ -83,7 +84,7 @@ async def test_abandon_refused_for_a_flow_completed_while_the_question_was_open(
         state = Journal(tmp_path).flow(flow_id)
         assert state is not None
         assert state.status == "completed", f"turned into {state.status!r}: {state.failure}"
-        notices = [str(n.message) for n in app._notifications]
+        notices = notices_said(app)
         assert any("completed meanwhile" in n for n in notices), notices
 
 

@@ -15,6 +15,7 @@ from drconsole.flows.journal import Journal
 from drconsole.tui.wizard.screen import CopyRestoreWizard
 from drconsole.tui.wizard.secret_prompt import SecretPrompt
 from tests.tui.conftest import Demo, wait_until
+from tests.tui.conftest import notices as notices_said
 from tests.tui.test_screens import newest_recovery_point
 from tests.tui.test_wizard import EU, SIZE, pane
 
@@ -86,7 +87,7 @@ async def test_escape_at_the_secret_prompt_sends_nothing(demo: Demo, tmp_path: P
         await wait_until(
             pilot,
             lambda: (
-                any("MasterUserPassword" in str(n.message) for n in app._notifications)
+                any("MasterUserPassword" in n for n in notices_said(app))
                 or "MasterUserPassword" in app.export_screenshot()
             ),
             what="the refusal",

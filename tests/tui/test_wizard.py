@@ -189,8 +189,8 @@ async def test_unfinished_flow_is_offered_at_start_and_resumed_from_the_jobs_scr
     app = demo.app(state_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        notices = [n.message for n in app._notifications]
-        assert any("1 unfinished copy/restore flow" in m for m in notices)
+        said = notices(app)
+        assert any("1 unfinished copy/restore flow" in m for m in said)
         await pilot.press("j")
         assert isinstance(app.screen, JobsScreen)
         jobs_screen = app.screen
@@ -249,7 +249,7 @@ async def test_read_only_mode_does_not_offer_the_wizard(demo: Demo, tmp_path: Pa
         open_wizard(app, point)
         await pilot.pause()
         assert not isinstance(app.screen, CopyRestoreWizard)
-        assert any("Read-only mode" in n.message for n in app._notifications)
+        assert any("Read-only mode" in n for n in notices(app))
     assert not (tmp_path / "journal.jsonl").exists()
 
 

@@ -17,6 +17,7 @@ from drconsole.drills.parse import format_duration
 from drconsole.tui.drills.list_cells import run_time
 from drconsole.tui.widgets.chrome import StatusLine, TopBar
 from drconsole.tui.widgets.key_footer import KeyFooter
+from drconsole.tui.widgets.notice_bar import NoticeBar
 from drconsole.tui.widgets.plain import Static
 
 GOOD, BAD = "bold green", "bold red"
@@ -194,6 +195,7 @@ class DrillReportScreen(Screen[None]):
         with VerticalScroll(id="report-body"):
             yield Static(report_text(self.report), id="report-text")
         yield StatusLine()
+        yield NoticeBar(id="screen-notices")  # below the report, not over its last lines
         yield KeyFooter()
 
     def on_mount(self) -> None:

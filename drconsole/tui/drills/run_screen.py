@@ -70,7 +70,9 @@ class DrillScreen(BrowseScreen):
     DrillScreen #drill-progress-box { height: auto; max-height: 8; }
     DrillScreen #drill-progress { height: auto; padding: 0 1; }
     DrillScreen #drill-body { height: 1fr; min-height: 3; padding: 0 1; }
-    DrillScreen #drill-log { height: 8; border: round $accent; }
+    /* Up to 8 lines, as many as the plan above gets twice over: a notice said under the
+       status line takes its lines from the log too, not from below the footer. */
+    DrillScreen #drill-log { height: 2fr; max-height: 8; min-height: 4; border: round $accent; }
     """
     MIN_POLL = 1.0  # seconds between the first polls of a job, as `drill run`'s default
 

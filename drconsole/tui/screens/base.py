@@ -15,6 +15,7 @@ from textual.worker import Worker, WorkerState
 from drconsole.tui.read_only import ReadOnlyActions
 from drconsole.tui.widgets.chrome import FilterBar, StatusLine, TopBar
 from drconsole.tui.widgets.key_footer import KeyFooter
+from drconsole.tui.widgets.notice_bar import NoticeBar
 
 if TYPE_CHECKING:
     from drconsole.models import AccountError
@@ -84,6 +85,9 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
         filter_bar.display = False
         yield filter_bar
         yield StatusLine()
+        # Notices (a job resumed, a drill refused, nothing under the cursor) in lines of their
+        # own above the footer: a toast over the lower right hid table rows and progress lines.
+        yield NoticeBar(id="screen-notices")
         yield KeyFooter()
 
     def on_resize(self, event: events.Resize) -> None:

@@ -19,6 +19,7 @@ from drconsole.tui import formatting as fmt
 from drconsole.tui.read_only import ReadOnlyActions
 from drconsole.tui.widgets.chrome import TopBar
 from drconsole.tui.widgets.key_footer import KeyFooter
+from drconsole.tui.widgets.notice_bar import NoticeBar
 from drconsole.tui.widgets.plain import Static
 
 if TYPE_CHECKING:
@@ -113,6 +114,7 @@ class DetailScreen(ReadOnlyActions, Screen[None]):
             table.add_row(Text(label), Text(escape_controls(value)))  # values from AWS, as text
         with VerticalScroll(id="detail"):
             yield Static(table, id="fields")
+        yield NoticeBar(id="screen-notices")  # a copied ARN said below the fields, not on them
         yield KeyFooter()
 
     def on_mount(self) -> None:
