@@ -16,6 +16,7 @@ from drconsole.models import Check, CheckStatus
 
 GroupCallback = Callable[[str, list[Check]], None]
 BLOCKING = (CheckStatus.FAIL, CheckStatus.UNKNOWN)
+FIRST_HOP = "hop1"
 SECOND_HOP = "hop2"
 # Of a second hop's checks, those judged only once the first hop has made its copy: the copy's
 # status, and the copy jobs in flight when the second hop starts (hours after the first).
@@ -154,6 +155,12 @@ def _judged(
     return facts, [check for _, _, verdicts in results for check in verdicts]
 
 
+def of_hop(check: Check, hop: str) -> Check:
+    """`check` as one of a two-hop route's hops (`hop` FIRST_HOP or SECOND_HOP): its id
+    `hop2.<id>`, its title "Hop 2: ...", as `check copy`, the checks panel and readiness show it."""
+    return replace(check, id=f"{hop}.{check.id}", title=f"Hop {hop[-1]}: {check.title}")
+
+
 def run_second_hop_checks(
     sessions: Any,
     first_hop: CheckReport,
@@ -184,9 +191,7 @@ def run_second_hop_checks(
     base = second_hop_facts(reader, first, intermediate, dest, role_arn)
     facts, checks = _judged(reader, base)
     foreseen = tuple(
-        replace(check, id=f"{SECOND_HOP}.{check.id}", title=f"Hop 2: {check.title}")
-        for check in checks
-        if check.id not in JUDGED_ONCE_COPIED
+        of_hop(check, SECOND_HOP) for check in checks if check.id not in JUDGED_ONCE_COPIED
     )
     return CheckReport(
         "copy",

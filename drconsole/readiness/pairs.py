@@ -24,7 +24,7 @@ from drconsole.checks.restore_network import (
     check_restore_network,
     network_request,
 )
-from drconsole.checks.runner import CheckReport, copy_route
+from drconsole.checks.runner import FIRST_HOP, CheckReport, copy_route, of_hop
 from drconsole.errors import AwsError, UsageError
 from drconsole.models import CauseCode, Check, CheckStatus, ProtectedResource
 from drconsole.partitions import of_arn
@@ -33,7 +33,6 @@ from drconsole.readiness.model import CopyCheckRun, RestoreCheckRun
 
 RECOVERY_POINT_CHECK = "readiness.recovery-point"
 TWO_HOP_CHECK = "readiness.two-hop-route"
-FIRST_HOP = "hop1"
 
 
 def copy_run(
@@ -131,10 +130,7 @@ def two_hop_checks(
             facts.append((step, hop.facts))
         if step == FIRST_HOP:
             intermediate = hop.destination
-            found += [
-                replace(check, id=f"{FIRST_HOP}.{check.id}", title=f"Hop 1: {check.title}")
-                for check in hop.checks
-            ]
+            found += [of_hop(check, FIRST_HOP) for check in hop.checks]
         else:
             found += hop.checks  # already `hop2.<id>`, "Hop 2: …"
     return tuple(found), intermediate, tuple(facts)

@@ -444,7 +444,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
     @on(HopsResolved)
     def hops_resolved(self, message: HopsResolved) -> None:
         """Show the second hop's checks (group `hop2`), or the blocked first hop's."""
-        from dataclasses import replace
+        from drconsole.checks.runner import FIRST_HOP, of_hop
 
         if message.run != self.run_id:
             return
@@ -454,10 +454,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
             self.rows["hop2"] = list(message.second.checks)
             self.group_facts["hop2"] = message.second.facts
         elif message.first is not None:
-            self.rows["hop1"] = [
-                replace(check, id=f"hop1.{check.id}", title=f"Hop 1: {check.title}")
-                for check in message.first.checks
-            ]
+            self.rows["hop1"] = [of_hop(check, FIRST_HOP) for check in message.first.checks]
             self.group_facts["hop1"] = message.first.facts
         self.show_destination()
         self.refresh_table()
