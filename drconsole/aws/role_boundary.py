@@ -23,7 +23,14 @@ def boundary_of(reader: Any, iam: Any, role: dict[str, Any]) -> BoundaryFacts | 
 
 def managed_policy_document(reader: Any, iam: Any, arn: str) -> str | Unreadable:
     """The document of a managed policy's default version (GetPolicy, then GetPolicyVersion),
-    or why it could not be read."""
+    or why it could not be read; read once per run (`reader.once`, by ARN), whether the policy
+    is a role's boundary or attached to it: AWS's own are the same in every account."""
+    return reader.once(
+        ("managed-policy-document", arn), lambda: _read_managed_policy(reader, iam, arn)
+    )
+
+
+def _read_managed_policy(reader: Any, iam: Any, arn: str) -> str | Unreadable:
     policy = reader.read(
         "iam:GetPolicy",
         lambda: required(iam.get_policy(PolicyArn=arn), "Policy", "GetPolicy"),

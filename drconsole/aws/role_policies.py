@@ -28,8 +28,8 @@ def identity_policies(
     gives the role's account's IAM client, asked for in the thread that reads with it (so that
     a failure names where it happened).
 
-    A managed policy is read once per run (`reader.once`, by ARN): AWS's own are the same in
-    every account, so readiness reads each once however many accounts attach it."""
+    A managed policy is read once per run (see managed_policy_document): readiness reads each of
+    AWS's own once however many accounts attach it."""
     if isinstance(attached, Unreadable):
         return attached
     if isinstance(inline, Unreadable):
@@ -43,11 +43,7 @@ def identity_policies(
         iam = iam_client()
         if is_inline:
             return IdentityPolicy(name, True, _inline_document(reader, iam, role_name, name))
-        document = reader.once(
-            ("managed-policy-document", name),
-            lambda: managed_policy_document(reader, iam, name),
-        )
-        return IdentityPolicy(name, False, document)
+        return IdentityPolicy(name, False, managed_policy_document(reader, iam, name))
 
     if len(wanted) == 1:
         return (one(wanted[0]),)

@@ -134,15 +134,20 @@ def boundary_verdict(
     )
 
 
+def role_fix_words(role: RoleFacts) -> tuple[str, str]:
+    """The role's name as one shell word, and "In account ID, " to begin its fix with ("" when
+    its ARN names no account)."""
+    account = role.arn.split(":")[4] if role.arn.count(":") >= 5 else ""
+    return shell_word(role.arn.rsplit("/", 1)[-1]), f"In account {account}, " if account else ""
+
+
 def _boundary_fails(check: tuple[str, str], role: RoleFacts, refused: list[str]) -> Check:
     """FAIL: the boundary does not allow what the role must do, with the commands that widen
     the boundary (a boundary policy allowing them) or remove it."""
     cid, title = check
     boundary = role.boundary
     assert boundary is not None
-    name = shell_word(role.arn.rsplit("/", 1)[-1])
-    account = role.arn.split(":")[4] if role.arn.count(":") >= 5 else ""
-    where = f"In account {account}, " if account else ""
+    name, where = role_fix_words(role)
     return Check(
         cid,
         title,

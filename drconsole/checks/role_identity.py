@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from drconsole.checks.common import unknown_check
 from drconsole.checks.facts import RoleFacts, Unreadable
-from drconsole.checks.role_boundary import RoleRequest
+from drconsole.checks.role_boundary import RoleRequest, role_fix_words
 from drconsole.checks.undetermined import decide_in, undetermined_check
 from drconsole.models import CauseCode, Check, CheckStatus
 from drconsole.shell_words import shell_word
@@ -105,9 +105,7 @@ def _denied(
     """FAIL: an identity policy denies what the role must do, with the commands that take the
     Deny away (narrowing the statement, or removing the policy from the role)."""
     cid, title = check
-    role_name = shell_word(role.arn.rsplit("/", 1)[-1])
-    account = role.arn.split(":")[4] if role.arn.count(":") >= 5 else ""
-    where = f"In account {account}, " if account else ""
+    role_name, where = role_fix_words(role)
     commands: list[str] = []
     for described, _ in denied:
         if described.startswith("inline policy "):
