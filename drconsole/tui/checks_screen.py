@@ -141,6 +141,10 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         self.shown: list[tuple[str, Check]] = []  # the checks on the table, in its order
         # The intermediate vault of a two-hop route whose hops are shown (None: one hop).
         self.intermediate: str | None = None
+        # (run, the fact reader its copy groups read through): a two-hop route's hops read
+        # through it too, so what the groups read already (organization, roles, keys, vaults
+        # listed) is not asked of AWS again.
+        self.copy_reader: tuple[int, Any] | None = None
 
     def compose(self) -> ComposeResult:
         rp = self.recovery_point
@@ -370,6 +374,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
             for group in COPY_GROUPS:
                 self.post_message(self.GroupFailed(run, group, describe(error)))
             return
+        self.copy_reader = (run, reader)
         for group in COPY_GROUPS:
             self.app.call_from_thread(self.run_copy_group, run, reader, group, base)
 
@@ -400,31 +405,29 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
     def judge_hops_if_two(self, run: int, checks: list[Check], facts: Any) -> None:
         """When the route says the copy may go in two hops, judge them (`run_hops`)."""
         from drconsole.checks.facts import CopyFacts
-        from drconsole.checks.runner import copy_route
+        from drconsole.checks.runner import CheckReport, copy_route
 
-        if not isinstance(facts, CopyFacts) or copy_route(facts, checks)["hops"] != 2:
+        if not isinstance(facts, CopyFacts):
+            return
+        route = copy_route(facts, checks)
+        if route["hops"] != 2:
             return
         self.pending["hop2"] = "second hop checks: choosing the intermediate vault"
-        self.run_hops(run, self.destination, checks, facts)
+        report = CheckReport(
+            "copy", facts.recovery_point.arn, self.destination, tuple(checks), facts, route
+        )
+        shared = self.copy_reader
+        self.run_hops(run, report, shared[1] if shared and shared[0] == run else None)
 
     @work(thread=True, exit_on_error=False, group="checks-hops")
-    def run_hops(self, run: int, destination: str, checks: list[Check], facts: CopyFacts) -> None:
+    def run_hops(self, run: int, report: CheckReport, reader: Any) -> None:
         """Both hops of the two-hop route, by `check copy`'s own code (`route_hops`): the
         second hop through the intermediate vault the flow would choose (`hop2.` ids), or the
         first hop when no candidate's first hop passes."""
-        from drconsole.checks.runner import CheckReport, copy_route
         from drconsole.flows.hop_checks import route_hops
 
-        report = CheckReport(
-            "copy",
-            facts.recovery_point.arn,
-            destination,
-            tuple(checks),
-            facts,
-            copy_route(facts, checks),
-        )
         try:
-            hops = dict(route_hops(self.sessions, report, None, None))
+            hops = dict(route_hops(self.sessions, report, None, None, reader))
         except Exception as error:
             self.post_message(self.GroupFailed(run, "hop2", describe(error)))
             return
