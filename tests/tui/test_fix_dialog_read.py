@@ -3,6 +3,9 @@ policy's diff runs below the dialog, the statement it adds last."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from botocore.exceptions import ClientError
 from textual.containers import VerticalScroll
@@ -22,18 +25,21 @@ __all__ = ["demo"]
 SLOW_ARMING = 3.0
 
 
-def remove_vault_policy(sandbox: Sandbox, info: ScenarioInfo) -> None:
-    """The demo's fault back as built (the module shares one sandbox)."""
+def policy_less_vault(sandbox: Sandbox, info: ScenarioInfo) -> tuple[Any, str]:
+    """The Backup client and name of the demo's vault without an access policy."""
     vault_arn = info.faults["vault_without_access_policy"]
     _, _, _, region, account, _, name = vault_arn.split(":", 6)
-    backup = sandbox.client("backup", account, region)
+    return sandbox.client("backup", account, region), name
+
+
+def remove_vault_policy(sandbox: Sandbox, info: ScenarioInfo) -> None:
+    """The demo's fault back as built (the module shares one sandbox)."""
+    backup, name = policy_less_vault(sandbox, info)
     backup.delete_backup_vault_access_policy(BackupVaultName=name)
 
 
 def vault_policy(sandbox: Sandbox, info: ScenarioInfo) -> str | None:
-    vault_arn = info.faults["vault_without_access_policy"]
-    _, _, _, region, account, _, name = vault_arn.split(":", 6)
-    backup = sandbox.client("backup", account, region)
+    backup, name = policy_less_vault(sandbox, info)
     try:
         return str(backup.get_backup_vault_access_policy(BackupVaultName=name)["Policy"])
     except ClientError:
@@ -50,6 +56,41 @@ def slr_missing(sandbox: Sandbox, info: ScenarioInfo) -> bool:
     return False
 
 
+def checks_host(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object, fault: str, destination: str
+) -> tuple[ChecksScreen, Host]:
+    """The checks screen of the demo's recovery point for `fault`, copied to `destination`."""
+    sandbox, info = demo
+    settings = settings_for(sandbox, info, tmp_path)
+    rp = recovery_point(sandbox, info, info.fault_recovery_points[fault])
+    screen = ChecksScreen(rp, settings, AwsSessions(settings), destination=destination)
+    return screen, Host(screen)
+
+
+async def open_fix(pilot: Any, screen: ChecksScreen, app: Host) -> FixDialog:
+    """`f` on the first failing check that drconsole can fix: its dialog."""
+    await settle(screen, pilot)
+    ordered = screen.ordered()
+    failing = next(
+        i for i, (_, c) in enumerate(ordered) if c.fix_id and c.status is CheckStatus.FAIL
+    )
+    screen.query_one("#checks-table", DataTable).move_cursor(row=failing)
+    await pilot.pause()
+    await pilot.press("f")
+    await pilot.pause(0.2)
+    dialog = app.screen
+    assert isinstance(dialog, FixDialog)
+    return dialog
+
+
+async def until(pilot: Any, done: Callable[[], bool]) -> None:
+    """Wait (up to 5 s) for what a fix applies to reach the sandbox."""
+    for _ in range(100):
+        if done():
+            return
+        await pilot.pause(0.05)
+
+
 async def test_y_applies_a_fix_only_once_its_diff_was_read(
     demo: tuple[Sandbox, ScenarioInfo], tmp_path: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -59,23 +100,11 @@ async def test_y_applies_a_fix_only_once_its_diff_was_read(
     sandbox, info = demo
     # Longer than any pause a loaded machine puts between the dialog appearing and a key.
     monkeypatch.setattr(arming, "ARMING_SECONDS", SLOW_ARMING)
-    settings = settings_for(sandbox, info, tmp_path)
-    rp = recovery_point(sandbox, info, info.fault_recovery_points["vault_without_access_policy"])
-    screen = ChecksScreen(
-        rp, settings, AwsSessions(settings), destination=info.faults["vault_without_access_policy"]
-    )
-    app = Host(screen)
+    fault = "vault_without_access_policy"
+    screen, app = checks_host(demo, tmp_path, fault, info.faults[fault])
     assert vault_policy(sandbox, info) is None
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(screen, pilot)
-        ordered = screen.ordered()
-        failing = next(i for i, (_, c) in enumerate(ordered) if c.status is CheckStatus.FAIL)
-        screen.query_one("#checks-table", DataTable).move_cursor(row=failing)
-        await pilot.pause()
-        await pilot.press("f")
-        await pilot.pause(0.2)
-        dialog = app.screen
-        assert isinstance(dialog, FixDialog)
+        dialog = await open_fix(pilot, screen, app)
         diff = dialog.query_one("#fix-diff", VerticalScroll)
         assert diff.max_scroll_y > 0 and diff.scroll_y == 0
         await pilot.pause(SLOW_ARMING)  # the dialog has been on screen: only the diff stops it
@@ -94,10 +123,7 @@ async def test_y_applies_a_fix_only_once_its_diff_was_read(
         await pilot.press("y")
         await pilot.pause(0.3)
         assert app.screen is not dialog
-        for _ in range(100):
-            if vault_policy(sandbox, info) is not None:
-                break
-            await pilot.pause(0.05)
+        await until(pilot, lambda: vault_policy(sandbox, info) is not None)
     policy = vault_policy(sandbox, info)
     assert policy is not None and "backup:CopyIntoBackupVault" in policy
 
@@ -110,23 +136,10 @@ async def test_a_diff_that_fits_is_applied_once_the_dialog_was_on_screen(
     sandbox, info = demo
     # Longer than any pause a loaded machine puts between the dialog appearing and a key.
     monkeypatch.setattr(arming, "ARMING_SECONDS", SLOW_ARMING)
-    settings = settings_for(sandbox, info, tmp_path)
-    rp = recovery_point(sandbox, info, info.fault_recovery_points["service_linked_role_missing"])
     dest = f"arn:aws:backup:{info.region}:{info.accounts['dev']}:backup-vault:dev-vault"
-    screen = ChecksScreen(rp, settings, AwsSessions(settings), destination=dest)
-    app = Host(screen)
+    screen, app = checks_host(demo, tmp_path, "service_linked_role_missing", dest)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(screen, pilot)
-        ordered = screen.ordered()
-        failing = next(
-            i for i, (_, c) in enumerate(ordered) if c.fix_id and c.status is CheckStatus.FAIL
-        )
-        screen.query_one("#checks-table", DataTable).move_cursor(row=failing)
-        await pilot.pause()
-        await pilot.press("f")
-        await pilot.pause(0.2)
-        dialog = app.screen
-        assert isinstance(dialog, FixDialog)
+        dialog = await open_fix(pilot, screen, app)
         assert dialog.query_one("#fix-diff", VerticalScroll).max_scroll_y == 0
         # `f y` typed together: the `y` came before the dialog could be read.
         await pilot.press("y")
@@ -137,42 +150,25 @@ async def test_a_diff_that_fits_is_applied_once_the_dialog_was_on_screen(
         await pilot.press("y")
         await pilot.pause(0.3)
         assert app.screen is not dialog
-        for _ in range(100):
-            if not slr_missing(sandbox, info):
-                break
-            await pilot.pause(0.05)
+        await until(pilot, lambda: not slr_missing(sandbox, info))
     assert not slr_missing(sandbox, info)
 
 
 async def test_a_click_on_apply_as_the_dialog_appears_applies_nothing(
-    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object, monkeypatch: object
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A click meant for the checks table (or a double click's second half) that lands where
     Apply appears applied the fix at once when its diff fitted. Apply now arms as the yes/no
     dialogs' Yes does: clicked before, nothing; clicked once armed, the fix is applied."""
-    from drconsole.tui import arming
-
-    monkeypatch.setattr(arming, "ARMING_SECONDS", SLOW_ARMING)  # type: ignore[attr-defined]
+    monkeypatch.setattr(arming, "ARMING_SECONDS", SLOW_ARMING)
     sandbox, info = demo
     if vault_policy(sandbox, info) is not None:
         remove_vault_policy(sandbox, info)
-    settings = settings_for(sandbox, info, tmp_path)
-    rp = recovery_point(sandbox, info, info.fault_recovery_points["vault_without_access_policy"])
-    screen = ChecksScreen(
-        rp, settings, AwsSessions(settings), destination=info.faults["vault_without_access_policy"]
-    )
-    app = Host(screen)
+    fault = "vault_without_access_policy"
+    screen, app = checks_host(demo, tmp_path, fault, info.faults[fault])
     assert vault_policy(sandbox, info) is None
     async with app.run_test(size=(160, 60)) as pilot:
-        await settle(screen, pilot)
-        ordered = screen.ordered()
-        failing = next(i for i, (_, c) in enumerate(ordered) if c.status is CheckStatus.FAIL)
-        screen.query_one("#checks-table", DataTable).move_cursor(row=failing)
-        await pilot.pause()
-        await pilot.press("f")
-        await pilot.pause(0.2)
-        dialog = app.screen
-        assert isinstance(dialog, FixDialog)
+        dialog = await open_fix(pilot, screen, app)
         assert dialog.query_one("#fix-diff", VerticalScroll).max_scroll_y == 0  # read whole
         await pilot.click("#apply")
         await pilot.pause(0.3)
@@ -185,9 +181,6 @@ async def test_a_click_on_apply_as_the_dialog_appears_applies_nothing(
         await pilot.click("#apply")
         await pilot.pause(0.3)
         assert app.screen is not dialog
-        for _ in range(100):
-            if vault_policy(sandbox, info) is not None:
-                break
-            await pilot.pause(0.05)
+        await until(pilot, lambda: vault_policy(sandbox, info) is not None)
     assert vault_policy(sandbox, info) is not None
     remove_vault_policy(sandbox, info)
