@@ -4,47 +4,23 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from drconsole.aws.audit import AuditLog
-from drconsole.sandbox.scenarios import start_sandbox
-from drconsole.sandbox.server import SandboxOptions
-from tests import forked_cli
-from tests.demo_cli import demo_cli_env
+from tests.copy_check_cli import demo_env, drconsole
 from tests.test_cli_check import Env
 from tests.two_hop_faults import key_not_shared
 
-ROOT = Path(__file__).resolve().parent.parent
 INTERMEDIATE = "central-eu-central-1"
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
-    home = tmp_path_factory.mktemp("home")
-    try:
-        yield Env(sandbox, info, demo_cli_env(sandbox, info, home), home / "state")
-    finally:
-        sandbox.stop()
-        sandbox.reset()
-
-
-def drconsole(demo: Env, *args: str) -> subprocess.CompletedProcess[str]:
-    return forked_cli.run(
-        [sys.executable, "-m", "drconsole", *args],
-        capture_output=True,
-        text=True,
-        env=demo.env,
-        cwd=ROOT,
-        timeout=180,
-    )
+    yield from demo_env(tmp_path_factory)
 
 
 def dr_rds_point(demo: Env) -> str:
