@@ -52,20 +52,24 @@ class MsgspecJsonFileLoader(botocore.loaders.JSONFileLoader):
 
 
 _lock = threading.Lock()
-_loader: Any = None
+# One loader per data path (AWS_DATA_PATH, or `data_path` in the config file): the sessions of
+# one process normally share one, and a session configured with other model folders must not be
+# handed the models read from the first one's.
+_loaders: dict[str | None, Any] = {}
 
 
 def shared_loader(core: botocore.session.Session) -> Any:
-    """The process's model loader, made from the first session that asks (its data path, such as
-    AWS_DATA_PATH) and registered on `core`; safe to share between threads (loader_lock.py)."""
-    global _loader
+    """The process's model loader for `core`'s data path, made from the first session that asks
+    and registered on `core`; safe to share between threads (loader_lock.py)."""
+    data_path = core.get_config_variable("data_path")
     with _lock:
-        if _loader is None:
+        loader = _loaders.get(data_path)
+        if loader is None:
             loader = core.get_component("data_loader")
             loader.file_loader = MsgspecJsonFileLoader()
-            _loader = serialize_reads(loader)
-    core.register_component("data_loader", _loader)
-    return _loader
+            loader = _loaders[data_path] = serialize_reads(loader)
+    core.register_component("data_loader", loader)
+    return loader
 
 
 def core_session() -> botocore.session.Session:
