@@ -1,22 +1,26 @@
 """`restore.key` on keys drconsole cannot read in their own account: a customer managed key in
 an account drconsole has no role in (described from the restoring account, its policy left to
 verify there) and an AWS owned key (a logically air-gapped vault's, which needs no key policy
-from the operator). Real `drconsole check restore` and `check copy --restore` processes on the
-embedded sandbox."""
+from the operator). Real `drconsole check restore` and `check copy --restore` processes, and
+readiness, on the embedded sandbox."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from drconsole.models import CauseCode, CheckStatus
+from drconsole.readiness import RpoObjectives, evaluate_readiness
 from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
 from drconsole.sandbox.store import seed_recovery_point
 from tests.demo_cli import demo_cli_env
+from tests.demo_sessions import demo_sessions
 from tests.test_cli_check import Env, as_json, drconsole
 
 CLOSED_ACCOUNT = "999999999999"  # an account drconsole has no role in
@@ -206,3 +210,32 @@ def test_a_restore_after_a_copy_into_a_vault_keyed_in_a_closed_account(demo: Env
     remedy = check["remediation"]
     assert remedy.startswith(f"In account {CLOSED_ACCOUNT} (the key's owner), check that"), remedy
     assert f"AllowRestoreInAccount{backup_account}" in remedy
+
+
+def test_readiness_names_what_to_verify_for_a_vault_key_in_a_closed_account(
+    demo: Env, tmp_path: Path
+) -> None:
+    """Readiness's restore into a member vault keyed in an account drconsole cannot enter, and
+    whose key policy does not let the member describe it either: the same remedy as
+    `check restore`, not a role to create in someone else's account."""
+    qa, region = demo.info.accounts["qa"], demo.info.region
+    key = closed_key(demo)
+    backup = demo.sandbox.client("backup", qa, region)
+    backup.create_backup_vault(BackupVaultName="qa-key-elsewhere", EncryptionKeyArn=key["Arn"])
+    report = evaluate_readiness(
+        demo_sessions(demo.sandbox, demo.info, tmp_path),
+        accounts=["qa"],
+        objectives=RpoObjectives(timedelta(hours=24), ()),
+    )
+    runs = [
+        run
+        for row in report.rows
+        for run in row.restore
+        if run.destination_vault_arn.endswith(":backup-vault:qa-key-elsewhere")
+    ]
+    (check,) = [c for run in runs for c in run.checks if c.id == "restore.key"]
+    assert (check.status, check.cause) == (CheckStatus.UNKNOWN, CauseCode.ROLE_PERMISSIONS)
+    assert f"key {key['Arn']} could not be judged" in check.evidence
+    assert f"from account {qa}" in check.evidence
+    assert check.remediation.startswith(f"In account {CLOSED_ACCOUNT} (the key's owner)")
+    assert f"AllowRestoreInAccount{qa}" in check.remediation
