@@ -165,6 +165,15 @@ def test_a_recovery_point_on_an_aws_owned_key_passes_without_a_key_policy(demo: 
     assert check["status"] == "PASS", json.dumps(check)
     assert f"AWS owned key {key_arn} (EncryptionKeyType AWS_OWNED_KMS_KEY)" in check["evidence"]
     assert "no key policy" in check["evidence"]
+    # The check predicts the sandbox: the restore, AWS's metadata naming the same key, completes.
+    restored = drconsole(
+        demo, "restore", "--recovery-point", rp, "--metadata", "targetTableName=ledger-restored",
+        "--allow-backup-account-restore", "--yes", "--json", "--poll-interval", "0.2",
+    )  # fmt: skip
+    assert restored.returncode == 0, restored.stdout[-800:] + restored.stderr
+    assert json.loads(restored.stdout.splitlines()[-1])["status"] == "completed"
+    dynamodb = demo.sandbox.client("dynamodb", backup_account, region)
+    assert dynamodb.describe_table(TableName="ledger-restored")["Table"]["TableStatus"]
 
 
 def test_a_restore_after_a_copy_into_an_air_gapped_vault_passes_its_aws_owned_key(
