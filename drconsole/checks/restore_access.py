@@ -165,10 +165,8 @@ def check_restore_key(facts: RestoreFacts) -> Check:
                 (KEY_ID, KEY_TITLE), key.arn, access.allowed, *_what_to_verify(facts)
             )
             if closed is not None:
-                return replace(
-                    closed, evidence=f"key {key_label(key)} is {key.state}{described}; "
-                    + closed.evidence
-                )  # fmt: skip
+                state = f"key {key_label(key)} is {key.state}{described}"
+                return replace(closed, evidence=f"{state}; {closed.evidence}")
             return unknown_check(
                 KEY_ID, KEY_TITLE, access.allowed, f"whether {access.principal} may use {key.arn}"
             )
