@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from drconsole.aws.answers import required, required_text, text_of
+from drconsole.aws.key_reader import POLICY_IN_CLOSED_ACCOUNT
 from drconsole.aws.org_facts import OrgReader
 from drconsole.aws.reader import pages
 from drconsole.checks.facts import (
@@ -33,6 +34,10 @@ class AccessReader(OrgReader):
         if isinstance(by_policy.allowed, Unreadable) and by_policy.decision:
             by_policy = key_policy_allows(key, principal, account, self.membership(account))
         if by_policy.allowed is True or by_policy.decision == "explicit-deny":
+            return by_policy
+        if isinstance(key.policy, Unreadable) and key.policy.code == POLICY_IN_CLOSED_ACCOUNT:
+            # The key's account refused drconsole's role: its grants are not listed there
+            # either (ListGrants from the restoring account is not tried).
             return by_policy
         parts = key.arn.split(":")
         kms = self.client("kms", parts[4], parts[3])

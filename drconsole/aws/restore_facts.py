@@ -12,6 +12,7 @@ from drconsole.aws.restore_access import AccessReader
 from drconsole.aws.restore_network import NetworkReader
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.facts import (
+    AWS_OWNED_KEY_TYPE,
     EXISTING_FILE_SYSTEM,
     NAMED_ANEW_ON_RESTORE,
     EngineVersions,
@@ -263,12 +264,13 @@ def gather_restore_facts(
         )
         key_pair_read = pool.submit(_key_pair, reader, rp.resource_type, where, merged, metadata)
         org_read = pool.submit(_organization, reader, account)
-        key = key_read.result()
-        # Who uses the key: the restore role and AWS Backup's service-linked role.
+        key_arn, key = key_read.result()
+        # Who uses the key: the restore role and AWS Backup's service-linked role (an AWS owned
+        # key has no policy for them: AWS Backup manages its use).
         access = [
             pool.submit(reader.key_access, key, who, account)
             for who in (role, slr_arn(account, partition))
-            if isinstance(key, KeyFacts) and key.usable and not elsewhere
+            if isinstance(key, KeyFacts) and key.usable and not key.aws_owned and not elsewhere
         ]
         caller, may_pass = pass_read.result()
         results = (role_read.result(), names_read.result(), network_read.result())
@@ -287,6 +289,7 @@ def gather_restore_facts(
         target_names=names,
         new_names=() if elsewhere else new_names,
         restore_key=key,
+        restore_key_arn=key_arn,
         copy_back_vaults=(
             reader.vault_arns(account, rp.region)
             if account != rp.account_id and after_copy_to is None
@@ -422,25 +425,36 @@ def _restore_key(
     given: dict[str, str],
     after_copy_to: VaultArn | None,
     where: tuple[str, str],
-) -> KeyFacts | Unreadable | None:
-    """The key the restored resource will use: the metadata's (after a copy: only a given
-    one, AWS's names a key of the source account), else the recovery point's (after a copy:
-    the destination vault's, which encrypts the copy). A key named by its id or alias is the
-    one of that name where the restore runs (`where`: account, Region), as the service reads
-    it."""
+) -> tuple[str, KeyFacts | Unreadable | None]:
+    """The key the restored resource will use, with its ARN: the metadata's (after a copy:
+    only a given one, AWS's names a key of the source account), else the recovery point's
+    (after a copy: the destination vault's, which encrypts the copy). A key named by its id or
+    alias is the one of that name where the restore runs (`where`: account, Region), as the
+    service reads it. A key in an account drconsole cannot enter is described from the
+    restoring account; an AWS owned one (EncryptionKeyType) is taken unread."""
     source = given if after_copy_to is not None else merged
     lowered = {k.lower(): v for k, v in source.items()} if isinstance(source, dict) else {}
     key_arn = next((lowered[k.lower()] for k in KEY_METADATA if lowered.get(k.lower())), None)
     if key_arn is not None and not key_arn.strip().startswith("arn:"):
         key_arn = qualified_key(key_arn.strip(), rp.partition, *where)
-    if key_arn is None and after_copy_to is not None:
+    if key_arn is not None:
+        # AWS's metadata names the recovery point's own key: its EncryptionKeyType tells an
+        # AWS owned one (a logically air-gapped vault's), which no customer account may read.
+        own = key_arn == rp.encryption_key_arn and after_copy_to is None
+        return key_arn, reader.key(key_arn, True, where[0], rp.encryption_key_type if own else "")
+    if after_copy_to is not None:
         vault = reader.vault(after_copy_to)
         if isinstance(vault, Unreadable):
-            return vault
-        key_arn = vault.encryption_key_arn if vault is not None else None
-    elif key_arn is None:
-        key_arn = rp.encryption_key_arn
-    return reader.key(key_arn, with_policy=True) if key_arn else None
+            return "", vault
+        # Read with the vault: its EncryptionKeyType, and from the vault's account (where
+        # the restore runs) when the key's own cannot be entered.
+        return (vault.encryption_key_arn, vault.key) if vault is not None else ("", None)
+    key_type = rp.encryption_key_type
+    if not rp.encryption_key_arn and key_type != AWS_OWNED_KEY_TYPE:
+        return "", None
+    return rp.encryption_key_arn or "", reader.key(
+        rp.encryption_key_arn or "", True, where[0], key_type
+    )
 
 
 def qualified_key(named: str, partition: str, account: str, region: str) -> str:

@@ -437,6 +437,8 @@ class RestoreFacts:
     # because none was given: judged free, not AWS's default.
     new_names: tuple[tuple[str, str], ...] = ()
     restore_key: KeyFacts | Unreadable | None = None  # None: nothing encrypted with a KMS key
+    # The ARN of that key, kept for a key that could not be read (to name it in the remedy).
+    restore_key_arn: str = ""
     copy_back_vaults: tuple[str, ...] = field(default_factory=tuple)  # vaults to copy into first
     restoring_region: str = ""  # where the restore runs ("" : the recovery point's Region)
     after_copy_to: str = ""  # the vault ARN the recovery point is copied into before the restore

@@ -112,7 +112,7 @@ def key_in_closed_account(
         f"{fact.describe()}",
         CauseCode.ROLE_PERMISSIONS,
         f"In account {account} (the key's owner), check that the policy of key {key_arn} "
-        f"allows {principal} kms:CreateGrant with kms:GrantIsForAWSResource and denies it "
+        f"allows {principal} kms:CreateGrant with kms:GrantIsForAWSResource, and denies "
         f"none of the key's use, as these statements do:\n{statements}\n"
         f"Then either let drconsole read that account (a role it may assume there, named with "
         f"--role-name or role_name in the config) and re-run the check, or judge it from what "

@@ -4,6 +4,7 @@ service-linked role) and the restore role itself (iam:PassRole by the caller).""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from drconsole.checks.common import cause_of_code, key_label, key_state_fix, unknown_check
 from drconsole.checks.facts import (
@@ -14,14 +15,17 @@ from drconsole.checks.facts import (
     Unreadable,
     slr_arn,
 )
+from drconsole.checks.key_policy import aws_owned_evidence, key_in_closed_account
 from drconsole.checks.pass_role import pass_role_verdict
 from drconsole.checks.request_context import (
     RequestContext,
     UnknownKey,
+    account_of,
     region_of,
     request_context,
 )
 from drconsole.checks.undetermined import decide_in
+from drconsole.checks.unreadable import entry_refused
 from drconsole.models import CauseCode, Check, CheckStatus
 
 KEY_ID, KEY_TITLE = "restore.key", "Key for the restored resource usable"
@@ -111,22 +115,36 @@ def check_restore_key(facts: RestoreFacts) -> Check:
     AWSServiceRoleForBackup may use it (key policy or grants)."""
     key = facts.restore_key
     if isinstance(key, Unreadable):
-        return unknown_check(KEY_ID, KEY_TITLE, key, "the key for the restored resource")
+        closed = key_in_closed_account(
+            (KEY_ID, KEY_TITLE), facts.restore_key_arn, key, *_what_to_verify(facts)
+        )
+        return closed or unknown_check(KEY_ID, KEY_TITLE, key, "the key for the restored resource")
     if key is None:
         return Check(KEY_ID, KEY_TITLE, CheckStatus.PASS, "no KMS key involved")
+    if key.aws_owned:
+        copy = facts.after_copy_to
+        holder = f"the copy in vault {copy}" if copy else "the recovery point"
+        return Check(
+            KEY_ID,
+            KEY_TITLE,
+            CheckStatus.PASS,
+            aws_owned_evidence(holder, key) + "; no key policy statement is needed for the "
+            "restore role or AWSServiceRoleForBackup",
+        )
     elsewhere = key_in_another_region(facts, key)
     if elsewhere is not None:
         return elsewhere
+    described = _described_from_here(facts, key)
     if not key.usable:
         return Check(
             KEY_ID,
             KEY_TITLE,
             CheckStatus.FAIL,
-            f"key {key.arn} is {key.state}",
+            f"key {key.arn} is {key.state}{described}",
             CauseCode.KMS_KEY_UNUSABLE,
-            "Make the key usable ("
-            + key_state_fix(key.arn, key.state)
-            + ") or restore with another key (--metadata KmsKeyId=ARN).",
+            f"In account {account_of(key.arn) or facts.restoring_account_id}, make the key "
+            f"usable ({key_state_fix(key.arn, key.state, region_of(key.arn))}) or restore "
+            "with another key (--metadata KmsKeyId=ARN).",
         )
     for access in facts.key_access:
         if isinstance(access.allowed, Unreadable) and access.how:
@@ -143,6 +161,12 @@ def check_restore_key(facts: RestoreFacts) -> Check:
                 "organizations:DescribeOrganization in the restoring account).",
             )
         if isinstance(access.allowed, Unreadable):
+            closed = key_in_closed_account(
+                (KEY_ID, KEY_TITLE), key.arn, access.allowed, *_what_to_verify(facts)
+            )
+            if closed is not None:
+                state = f"key {key_label(key)} is {key.state}{described}"
+                return replace(closed, evidence=f"{state}; {closed.evidence}")
             return unknown_check(
                 KEY_ID, KEY_TITLE, access.allowed, f"whether {access.principal} may use {key.arn}"
             )
@@ -153,15 +177,9 @@ def check_restore_key(facts: RestoreFacts) -> Check:
             KEY_ID,
             KEY_TITLE,
             CheckStatus.PASS,
-            f"key {key_label(key)} is enabled" + (f" ({how})" if how else ""),
+            f"key {key_label(key)} is enabled{described}" + (f" ({how})" if how else ""),
         )
-    statement = {
-        "Sid": "AllowRestoreInAccount" + facts.restoring_account_id,
-        "Effect": "Allow",
-        "Principal": {"AWS": [a.principal for a in denied]},
-        "Action": ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*"],
-        "Resource": "*",
-    }
+    statement = _restore_statement(facts, [a.principal for a in denied])
     return Check(
         KEY_ID,
         KEY_TITLE,
@@ -173,6 +191,37 @@ def check_restore_key(facts: RestoreFacts) -> Check:
         f" or restore with a key of account {facts.restoring_account_id} (--metadata "
         f"KmsKeyId=ARN):\n{json.dumps(statement, indent=2)}",
     )
+
+
+def _restore_statement(facts: RestoreFacts, principals: list[str]) -> dict[str, object]:
+    """The key policy statement that lets `principals` use the key for the restore."""
+    return {
+        "Sid": "AllowRestoreInAccount" + facts.restoring_account_id,
+        "Effect": "Allow",
+        "Principal": {"AWS": principals},
+        "Action": ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*"],
+        "Resource": "*",
+    }
+
+
+def _what_to_verify(facts: RestoreFacts) -> tuple[str, str]:
+    """Who must be let use a key whose policy drconsole cannot read, and the statement that
+    does it, for the remedy to verify in the key's account."""
+    role, slr = restore_key_principals(facts)
+    statement = _restore_statement(facts, [role, slr])
+    return f"the restore role {role} and {slr}", json.dumps(statement, indent=2)
+
+
+def _described_from_here(facts: RestoreFacts, key: KeyFacts) -> str:
+    """Which account's DescribeKey gave the key's state, when not the key's own: its account
+    refused drconsole's role, and the restoring account described it ("" otherwise)."""
+    owner = account_of(key.arn)
+    policy = key.policy
+    if owner == facts.restoring_account_id or not isinstance(policy, Unreadable):
+        return ""
+    if not entry_refused(policy, owner):
+        return ""
+    return f", as account {facts.restoring_account_id}'s DescribeKey answers"
 
 
 def key_in_another_region(facts: RestoreFacts, key: KeyFacts) -> Check | None:

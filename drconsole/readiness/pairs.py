@@ -180,9 +180,11 @@ def restore_run(
         if own is None or own.facts is None:
             return RestoreCheckRun(destination_vault_arn, ())
         rp, key, region = own.facts.recovery_point, own.facts.source_key, ""
+        key_arn = rp.encryption_key_arn or ""
     else:
         rp, vault, region = run.facts.recovery_point, run.facts.dest_vault, run.facts.dest_region
         key = vault.key if isinstance(vault, VaultFacts) else vault
+        key_arn = vault.encryption_key_arn if isinstance(vault, VaultFacts) else ""
     # S3 needs the most of the role: judge the role for it when S3 is protected here.
     kind = "S3" if "S3" in resource_types else (resource_types[0] if resource_types else "")
     point = replace(rp, resource_type=kind or rp.resource_type)
@@ -194,6 +196,7 @@ def restore_run(
         role=reader.role(role_arn),
         metadata={},
         restore_key=key,
+        restore_key_arn=key_arn,  # named in the remedy when the key could not be read
         restoring_region=region or rp.region,
         after_copy_to=destination_vault_arn if region else "",
         # The organization keys a permissions boundary of the role may test.

@@ -20,6 +20,7 @@ from drconsole.sandbox.access import (
     Request,
     allows,
     find_role_by_arn,
+    is_aws_owned_key,
     key_is_usable,
     role_trusts_service,
 )
@@ -155,6 +156,8 @@ def restore_failure(
 
     for key_name in ("kmsKeyId", "KmsKeyId", "kmsMasterKeyArn", "KMSKey"):
         key = values.get(key_name)
+        if is_aws_owned_key(key) and key.split(":")[3] == region:
+            continue  # AWS Backup manages its use, as in copies (a logically air-gapped vault's)
         # A key of another Region: the services encrypt only with a key of the resource's
         # own Region. AWS's exact message for it is not documented; the job is taken to fail
         # with AWS Backup's message for a key it cannot use.

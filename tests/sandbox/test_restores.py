@@ -17,6 +17,7 @@ from drconsole.sandbox.restores import (
     restore_start_error,
 )
 from drconsole.sandbox.server import Sandbox
+from drconsole.sandbox.store import aws_owned_key_arn
 from tests.sandbox.conftest import empty_sandbox
 
 ACCOUNT = "111111111111"
@@ -397,6 +398,21 @@ def test_unusable_key_fails_the_restore(sandbox: Sandbox, role: str) -> None:
     assert restore_failure(ACCOUNT, REGION, "EBS", metadata, role) is None
     kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
     assert restore_failure(ACCOUNT, REGION, "EBS", metadata, role) == (
+        "KMS key is either disabled or pending deletion or access to KMS key is denied"
+    )
+
+
+def test_an_aws_owned_key_of_the_restore_region_does_not_fail_the_restore(role: str) -> None:
+    """A logically air-gapped vault's AWS owned key, which its points' metadata names: AWS
+    Backup manages its use, in restores as in copies; KMS keys stay Regional all the same."""
+    metadata = {
+        "targetTableName": "ledger-restored",
+        "encryptionType": "KMS",
+        "kmsMasterKeyArn": aws_owned_key_arn(REGION),
+    }
+    assert restore_failure(ACCOUNT, REGION, "DynamoDB", metadata, role) is None
+    elsewhere = {**metadata, "kmsMasterKeyArn": aws_owned_key_arn("eu-north-1")}
+    assert restore_failure(ACCOUNT, REGION, "DynamoDB", elsewhere, role) == (
         "KMS key is either disabled or pending deletion or access to KMS key is denied"
     )
 
