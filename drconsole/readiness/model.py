@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from drconsole.checks.facts import CopyFacts, RestoreFacts
 from drconsole.models import Account, AccountError, CauseCode, Check, CheckStatus
+from drconsole.readiness.copy_rules import CopyRule
 
 
 class Verdict(StrEnum):
@@ -123,6 +124,9 @@ class CopyCheckRun:
     # check is fixed on its own facts (hop 2's key is the intermediate vault's, not the
     # recovery point's).
     hop_facts: tuple[tuple[str, CopyFacts], ...] = ()
+    # A DR copy run into a destination of the copy rule that made its recovery point (AWS
+    # makes those copies, in one job each); None for a destination no copy rule names.
+    copy_rule: CopyRule | None = None
 
     @property
     def worst(self) -> CheckStatus:
