@@ -194,6 +194,57 @@ def test_a_copy_rule_aws_makes_in_one_job_stays_ready(demo: Any, tmp_path: Path)
         assert run["intermediate"] is None
 
 
+def test_a_deleted_plan_copies_nothing_and_is_not_judged(demo: Any, tmp_path: Path) -> None:
+    sandbox, info = demo
+    with copy_rule_to_dr_region(sandbox, info, "FAILED") as made:
+        backup = sandbox.client("backup", info.accounts["prod"], info.region)
+        backup.delete_backup_plan(BackupPlanId=made["plan_id"])
+        # AWS still answers GetBackupPlan for it, with its DeletionDate.
+        assert backup.get_backup_plan(BackupPlanId=made["plan_id"]).get("DeletionDate")
+        row = prod_row(readiness_json(sandbox, info, tmp_path), info)
+    assert (row["verdict"], row["causes"]) == ("READY", []), row["explanation"]
+    assert rule_runs(row, made["destination"]) == []
+
+
+def test_a_copy_rule_that_cannot_be_read_is_unknown(demo: Any, tmp_path: Path) -> None:
+    sandbox, info = demo
+    with copy_rule_to_dr_region(sandbox, info, "FAILED"):
+        sandbox.fail_operation("backup:GetBackupPlan", "denied")
+        try:
+            row = prod_row(readiness_json(sandbox, info, tmp_path), info)
+        finally:
+            sandbox.clear_faults()
+    # Where the rule sends the copies is not known: never READY, and no route guessed.
+    assert (row["verdict"], row["causes"]) == ("UNKNOWN", ["ROLE_PERMISSIONS"]), row
+    unknown = [
+        (run["resource_type"], check["id"])
+        for run in row["dr_copy"]
+        for check in run["checks"]
+        if check["status"] == "UNKNOWN"
+    ]
+    assert sorted(unknown) == sorted((kind, RULE_CHECK) for kind in DATABASES)
+    assert "GetBackupPlan" in " ".join(row["explanation"])
+
+
+def test_copy_jobs_that_cannot_be_read_leave_the_route_unknown(demo: Any, tmp_path: Path) -> None:
+    sandbox, info = demo
+    with copy_rule_to_dr_region(sandbox, info, "FAILED") as made:
+        # Every copy job listing refused (those of the jobs in flight too): the rule's route
+        # is then UNKNOWN, not guessed from AWS's guide.
+        sandbox.fail_operation("backup:ListCopyJobs", "denied")
+        try:
+            row = prod_row(readiness_json(sandbox, info, tmp_path), info)
+        finally:
+            sandbox.clear_faults()
+    assert row["verdict"] == "UNKNOWN", row
+    runs = rule_runs(row, made["destination"])
+    assert {run["resource_type"] for run in runs} == set(DATABASES)
+    for run in runs:
+        (check,) = [c for c in run["checks"] if c["id"] == RULE_CHECK]
+        assert check["status"] == "UNKNOWN"
+        assert made["destination"] in check["evidence"]
+
+
 async def test_the_readiness_screen_agrees(demo: Any, tmp_path: Path) -> None:
     sandbox, info = demo
     settings = sandbox_settings(sandbox, info, tmp_path, retry_max_attempts=2)

@@ -13,7 +13,7 @@ for the rule tell which: their newest outcome decides the check.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -21,27 +21,17 @@ from drconsole.aws.reader import pages
 from drconsole.checks.common import unknown_check
 from drconsole.checks.facts import RDS_FAMILY_TYPES, RecoveryPointFacts, Unreadable
 from drconsole.models import CauseCode, Check, CheckStatus
+from drconsole.readiness.model import CopyCheckRun, CopyRule
 
 COPY_RULE_CHECK = "readiness.copy-rule-route"
 COPY_RULE_TITLE = "Copy rule's route"
 
 
-@dataclass(frozen=True, slots=True)
-class CopyRule:
-    """A backup plan rule (in the recovery point's account and Region) and its copy actions'
-    destination vaults."""
-
-    plan_id: str
-    plan_name: str
-    rule_id: str
-    rule_name: str
-    destinations: tuple[str, ...]
-
-
 def copy_rule_of(reader: Any, rp: RecoveryPointFacts) -> CopyRule | Unreadable | None:
     """The rule that made `rp` (its CreatedBy) as its plan is now, read once per plan (one
     GetBackupPlan); None for a type whose copy rule takes any route in one job, a point made on
-    demand, or a plan or rule since deleted (no copy rule makes copies of it any more)."""
+    demand, or a plan or rule since deleted (no copy rule makes copies of it any more);
+    Unreadable when the plan cannot be read."""
     if rp.resource_type not in RDS_FAMILY_TYPES or not rp.created_by_plan:
         return None
     plan = reader.once(
@@ -50,6 +40,8 @@ def copy_rule_of(reader: Any, rp: RecoveryPointFacts) -> CopyRule | Unreadable |
     )
     if plan is None or isinstance(plan, Unreadable):
         return plan
+    if plan.get("DeletionDate"):  # AWS still answers a deleted plan, which copies nothing
+        return None
     body = plan.get("BackupPlan") or {}
     for rule in body.get("Rules") or ():
         if rule.get("RuleId") == rp.created_by_rule:
@@ -66,6 +58,14 @@ def copy_rule_of(reader: Any, rp: RecoveryPointFacts) -> CopyRule | Unreadable |
                 ),
             )
     return None
+
+
+def unread_copy_rule(kind: str, point: str, vault: str, fact: Unreadable) -> CopyCheckRun:
+    """A DR copy run of one UNKNOWN check: the plan that made `point` could not be read, so
+    where its copy rule sends the copies (and whether AWS can) is not known."""
+    what = f"the backup plan that made {point} (its copy rule)"
+    check = unknown_check(COPY_RULE_CHECK, COPY_RULE_TITLE, fact, what)
+    return CopyCheckRun("dr-copy", kind, point, vault, "", (check,), None, 0)
 
 
 def _read_plan(reader: Any, account: str, region: str, plan_id: str) -> Any:

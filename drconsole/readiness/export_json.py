@@ -7,9 +7,9 @@ from typing import Any
 
 from drconsole.checks.runner import check_to_json
 from drconsole.models import Check, CheckStatus
-from drconsole.readiness.copy_rules import CopyRule
 from drconsole.readiness.model import (
     CopyCheckRun,
+    CopyRule,
     ReadinessReport,
     ReadinessRow,
     ResourceReadiness,

@@ -14,7 +14,6 @@ from enum import StrEnum
 
 from drconsole.checks.facts import CopyFacts, RestoreFacts
 from drconsole.models import Account, AccountError, CauseCode, Check, CheckStatus
-from drconsole.readiness.copy_rules import CopyRule
 
 
 class Verdict(StrEnum):
@@ -96,6 +95,18 @@ class ResourceReadiness:
         if self.dr_copy is None or self.dr_copy.data_time is None:
             return None
         return now - self.dr_copy.data_time
+
+
+@dataclass(frozen=True, slots=True)
+class CopyRule:
+    """A backup plan rule (in the recovery point's account and Region) and its copy actions'
+    destination vaults."""
+
+    plan_id: str
+    plan_name: str
+    rule_id: str
+    rule_name: str
+    destinations: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

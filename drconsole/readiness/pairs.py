@@ -28,9 +28,9 @@ from drconsole.checks.runner import FIRST_HOP, CheckReport, copy_route, of_hop
 from drconsole.errors import AwsError, UsageError
 from drconsole.models import CauseCode, Check, CheckStatus, ProtectedResource
 from drconsole.partitions import of_arn
-from drconsole.readiness.copy_rules import CopyRule, copy_rule_check
+from drconsole.readiness.copy_rules import copy_rule_check
 from drconsole.readiness.facts import SharedFacts
-from drconsole.readiness.model import CopyCheckRun, RestoreCheckRun
+from drconsole.readiness.model import CopyCheckRun, CopyRule, RestoreCheckRun
 
 RECOVERY_POINT_CHECK = "readiness.recovery-point"
 TWO_HOP_CHECK = "readiness.two-hop-route"

@@ -14,10 +14,11 @@ from drconsole.checks.facts import RDS_FAMILY_TYPES, Unreadable
 from drconsole.checks.unreadable import remedy
 from drconsole.errors import AwsError, UsageError
 from drconsole.models import Account, CauseCode, ProtectedResource
-from drconsole.readiness.copy_rules import CopyRule, copy_rule_of
+from drconsole.readiness.copy_rules import copy_rule_of, unread_copy_rule
 from drconsole.readiness.facts import SharedFacts
 from drconsole.readiness.model import (
     CopyCheckRun,
+    CopyRule,
     DrCopy,
     DrillCoverage,
     ReadinessRow,
@@ -343,7 +344,11 @@ def _dr_copy(
     runs = []
     for (vault, kind), resource in sorted(chosen.items()):
         point = resource.last_recovery_point_arn or ""
-        rule = _copy_rule(ctx.reader, point, vault, kind)
+        found = _copy_rule(ctx.reader, point, vault, kind)
+        if isinstance(found, Unreadable):
+            # Where the rule sends the copies is not known: never taken as nowhere.
+            runs.append(unread_copy_rule(kind, point, vault, found))
+        rule = found if isinstance(found, CopyRule) else None
         # The copy rule's own destinations are where AWS sends the copies: each is judged
         # (a database's into another account AND Region is one AWS may not make in one job).
         ruled = () if rule is None else rule.destinations
@@ -353,9 +358,11 @@ def _dr_copy(
     return runs
 
 
-def _copy_rule(reader: SharedFacts, point: str, vault: str, kind: str) -> CopyRule | None:
-    """The copy rule that made a database's recovery point, when it has one and it can be
-    read (a point or plan that cannot be read: its run's own checks say so)."""
+def _copy_rule(
+    reader: SharedFacts, point: str, vault: str, kind: str
+) -> CopyRule | Unreadable | None:
+    """The copy rule that made a database's recovery point, when it has one; Unreadable when
+    its plan cannot be read (a point that cannot be read: its run's own checks say so)."""
     if kind not in RDS_FAMILY_TYPES or not point:
         return None
     try:
@@ -365,4 +372,4 @@ def _copy_rule(reader: SharedFacts, point: str, vault: str, kind: str) -> CopyRu
         if fatal and isinstance(exc, AwsError) and not reader.failure_is_local(exc.cause):
             raise
         return None
-    return rule if isinstance(rule, CopyRule) else None
+    return rule
