@@ -153,14 +153,18 @@ def copy_rule_check(
             CheckStatus.PASS,
             f"{where}: AWS made it in one job ({said}): single-action copy is offered here",
         )
-    seen = f"its newest, {said}" + (f": {message}" if message else "") if job else "no copy job"
+    seen = (
+        f"its newest copy job there ({said}{': ' + message if message else ''}) does not say"
+        if job
+        else "no copy job of it there says yet"
+    )
     return Check(
         COPY_RULE_CHECK,
         COPY_RULE_TITLE,
         CheckStatus.WARN,
         f"{where}: AWS Backup copies these databases across accounts or across Regions, not "
         "both, in one job except where it offers single-action copy, and a copy rule never "
-        f"goes in two hops; {seen} of the rule says whether AWS takes it",
+        f"goes in two hops; {seen} whether AWS takes it",
         CauseCode.UNSUPPORTED_COPY_ROUTE,
         remedy,
     )
