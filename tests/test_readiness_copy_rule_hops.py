@@ -22,6 +22,7 @@ from drconsole.tui.app import DrConsoleApp
 from drconsole.tui.screens.readiness import ReadinessScreen
 from tests.test_readiness_two_hops import demo, prod_row, readiness, readiness_json
 from tests.tui.conftest import sandbox_settings, wait_until
+from tests.tui.test_readiness_screen import open_readiness_row
 
 __all__ = ["demo"]  # the module's sandbox: the demo with prod READY
 DATABASES = ("RDS", "Aurora")
@@ -272,3 +273,10 @@ async def test_the_readiness_screen_agrees(demo: Any, tmp_path: Path) -> None:
             assert {f.direction for f in findings} == {"dr-copy"}
             assert {f.destination_vault_arn for f in findings} == {made["destination"]}
             assert {t for f in findings for t in f.resource_types} == set(DATABASES)
+            # Its checks screen lists the rule's check first (a FAIL) with AWS's two steps.
+            await open_readiness_row(pilot, "prod")
+            await pilot.pause(0.3)
+            assert app.screen.shown[0].check.id == RULE_CHECK
+            said = " ".join(str(app.screen.query_one("#remediation-text").render()).split())
+            assert "Copy in two steps" in said, said
+            assert made["destination"] in said, said
