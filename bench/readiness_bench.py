@@ -41,7 +41,11 @@ never the number of recovery points:
 
 (`large` copies each backup within its Region, so no copy back takes two hops: where one may,
 a database's copy in another Region, readiness also judges both hops and reads each candidate
-intermediate vault, its key and the copy jobs where it lies once, not per recovery point.)
+intermediate vault, its key and the copy jobs where it lies once, not per recovery point.
+A database's recovery point made by a backup plan (its CreatedBy) adds GetBackupPlan once per
+plan, and where the plan's rule copies it into another account AND Region, ListCopyJobs once
+per resource standing for its type and destination, that destination's DR copy run and the two
+hops of its remedy; `large`'s recovery points name no plan, so its formula is unchanged.)
 
 with M workload accounts, R Regions, V vaults per account and Region, T resource types per
 vault (7 when each vault holds at least 7 resources), and fewer than 1,000 protected resources

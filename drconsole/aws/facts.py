@@ -339,6 +339,7 @@ def _recovery_point_facts(
 ) -> RecoveryPointFacts:
     """The facts of a DescribeRecoveryPoint answer, asked of `vault`."""
     lifecycle = answer.get("Lifecycle") or {}
+    created_by = answer.get("CreatedBy")  # text_of reads nothing from a non-mapping
     return RecoveryPointFacts(
         arn=arn.arn,
         account_id=account,
@@ -357,6 +358,8 @@ def _recovery_point_facts(
         is_encrypted=(
             answer["IsEncrypted"] if isinstance(answer.get("IsEncrypted"), bool) else None
         ),
+        created_by_plan=text_of(created_by, "BackupPlanId"),
+        created_by_rule=text_of(created_by, "BackupRuleId"),
     )
 
 

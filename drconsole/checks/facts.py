@@ -116,6 +116,10 @@ class RecoveryPointFacts:
     # the recovery point it will be copied from, whose DB snapshot is the one read for what
     # the copy carries ("" : the point exists and is read itself).
     copied_from: str = ""
+    # DescribeRecoveryPoint's CreatedBy: the backup plan and rule that made it ("" : made on
+    # demand, or a copy). The rule's copy actions are the DR copies AWS makes of it.
+    created_by_plan: str = ""
+    created_by_rule: str = ""
 
     @property
     def copied_from_region(self) -> str:

@@ -9,6 +9,7 @@ from drconsole.checks.runner import check_to_json
 from drconsole.models import Check, CheckStatus
 from drconsole.readiness.model import (
     CopyCheckRun,
+    CopyRule,
     ReadinessReport,
     ReadinessRow,
     ResourceReadiness,
@@ -151,8 +152,20 @@ def copy_run_to_json(run: CopyCheckRun) -> dict[str, Any]:
         "destination_vault": run.destination_vault_arn,
         "hops": run.hops,
         "intermediate": run.intermediate,
+        "copy_rule": None if run.copy_rule is None else copy_rule_to_json(run.copy_rule),
         "status": run.worst.value,
         **checks_to_json(run.checks),
+    }
+
+
+def copy_rule_to_json(rule: CopyRule) -> dict[str, Any]:
+    """The backup plan rule whose copy action a DR copy run judges."""
+    return {
+        "plan_id": rule.plan_id,
+        "plan_name": rule.plan_name,
+        "rule_id": rule.rule_id,
+        "rule_name": rule.rule_name,
+        "destinations": list(rule.destinations),
     }
 
 

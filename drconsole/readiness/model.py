@@ -98,6 +98,18 @@ class ResourceReadiness:
 
 
 @dataclass(frozen=True, slots=True)
+class CopyRule:
+    """A backup plan rule (in the recovery point's account and Region) and its copy actions'
+    destination vaults."""
+
+    plan_id: str
+    plan_name: str
+    rule_id: str
+    rule_name: str
+    destinations: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CopyCheckRun:
     """Every copy check (the same as `drconsole check copy`, route included) of one
     representative recovery point into one vault.
@@ -123,6 +135,9 @@ class CopyCheckRun:
     # check is fixed on its own facts (hop 2's key is the intermediate vault's, not the
     # recovery point's).
     hop_facts: tuple[tuple[str, CopyFacts], ...] = ()
+    # A DR copy run into a destination of the copy rule that made its recovery point (AWS
+    # makes those copies, in one job each); None for a destination no copy rule names.
+    copy_rule: CopyRule | None = None
 
     @property
     def worst(self) -> CheckStatus:

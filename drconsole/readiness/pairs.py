@@ -28,8 +28,9 @@ from drconsole.checks.runner import FIRST_HOP, CheckReport, copy_route, of_hop
 from drconsole.errors import AwsError, UsageError
 from drconsole.models import CauseCode, Check, CheckStatus, ProtectedResource
 from drconsole.partitions import of_arn
+from drconsole.readiness.copy_rules import copy_rule_check
 from drconsole.readiness.facts import SharedFacts
-from drconsole.readiness.model import CopyCheckRun, RestoreCheckRun
+from drconsole.readiness.model import CopyCheckRun, CopyRule, RestoreCheckRun
 
 RECOVERY_POINT_CHECK = "readiness.recovery-point"
 TWO_HOP_CHECK = "readiness.two-hop-route"
@@ -42,8 +43,10 @@ def copy_run(
     recovery_point_arn: str,
     source_vault_arn: str,
     destination_vault_arn: str,
+    rule: CopyRule | None = None,
 ) -> CopyCheckRun:
-    """Every copy check of one recovery point (in its known vault) into one vault."""
+    """Every copy check of one recovery point (in its known vault) into one vault; `rule`:
+    the copy rule that sends its copies there (a DR copy AWS makes in one job)."""
     try:
         reader.locate(recovery_point_arn, source_vault_arn)
         base = base_copy_facts(
@@ -86,6 +89,13 @@ def copy_run(
             "copy", facts.recovery_point.arn, destination_vault_arn, tuple(checks), facts, route
         )
         hop_checks, intermediate, hop_facts = two_hop_checks(reader, report)
+    elif rule is not None and route["hops"] == 2:
+        # AWS runs a copy rule's copy in one job and never in two hops: whether it takes this
+        # one is the rule's, and the two hops of its remedy are judged as a copy back's are.
+        report = CheckReport(
+            "copy", facts.recovery_point.arn, destination_vault_arn, tuple(checks), facts, route
+        )
+        hop_checks, intermediate, hop_facts = copy_rule_checks(reader, report, rule)
     return CopyCheckRun(
         direction,
         resource_type,
@@ -97,7 +107,24 @@ def copy_run(
         int(route["hops"]),
         intermediate,
         hop_facts,
+        rule,
     )
+
+
+def copy_rule_checks(
+    reader: SharedFacts, report: CheckReport, rule: CopyRule
+) -> tuple[tuple[Check, ...], str | None, tuple[tuple[str, CopyFacts], ...]]:
+    """The copy rule's route check of `report`'s copy and, unless AWS is seen to make it in one
+    job, the checks of the two hops its remedy takes (`two_hop_checks`)."""
+    facts = report.facts
+    assert isinstance(facts, CopyFacts) and report.destination is not None
+    rp, destination = facts.recovery_point, report.destination
+    judged = copy_rule_check(reader, rp, rule, destination, None)
+    if judged.status is CheckStatus.PASS:
+        return (judged,), None, ()
+    hops, intermediate, hop_facts = two_hop_checks(reader, report)
+    judged = copy_rule_check(reader, rp, rule, destination, intermediate)
+    return (judged, *hops), intermediate, hop_facts
 
 
 def two_hop_checks(

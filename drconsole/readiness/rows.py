@@ -8,14 +8,17 @@ from typing import Any
 
 from drconsole.aws.answers import VAULT_IDENTITY, identified_vaults, skipped_line, text_of
 from drconsole.aws.convert import protected_resource_from
-from drconsole.aws.reader import pages
+from drconsole.aws.reader import FATAL_CAUSES, pages
 from drconsole.checks.common import cause_of_code
-from drconsole.checks.facts import Unreadable
+from drconsole.checks.facts import RDS_FAMILY_TYPES, Unreadable
 from drconsole.checks.unreadable import remedy
+from drconsole.errors import AwsError, UsageError
 from drconsole.models import Account, CauseCode, ProtectedResource
+from drconsole.readiness.copy_rules import copy_rule_of, unread_copy_rule
 from drconsole.readiness.facts import SharedFacts
 from drconsole.readiness.model import (
     CopyCheckRun,
+    CopyRule,
     DrCopy,
     DrillCoverage,
     ReadinessRow,
@@ -338,8 +341,35 @@ def _dr_copy(
             if other != region
             for arn in ctx.reader.vault_arns(backup, other)
         )
-    return [
-        copy_run(ctx.reader, "dr-copy", kind, resource.last_recovery_point_arn or "", vault, dest)
-        for (vault, kind), resource in sorted(chosen.items())
-        for dest in targets
-    ]
+    runs = []
+    for (vault, kind), resource in sorted(chosen.items()):
+        point = resource.last_recovery_point_arn or ""
+        found = _copy_rule(ctx.reader, point, vault, kind)
+        if isinstance(found, Unreadable):
+            # Where the rule sends the copies is not known: never taken as nowhere.
+            runs.append(unread_copy_rule(kind, point, vault, found))
+        rule = found if isinstance(found, CopyRule) else None
+        # The copy rule's own destinations are where AWS sends the copies: each is judged
+        # (a database's into another account AND Region is one AWS may not make in one job).
+        ruled = () if rule is None else rule.destinations
+        for dest in dict.fromkeys((*targets, *ruled)):
+            chosen_rule = rule if dest in ruled else None
+            runs.append(copy_run(ctx.reader, "dr-copy", kind, point, vault, dest, chosen_rule))
+    return runs
+
+
+def _copy_rule(
+    reader: SharedFacts, point: str, vault: str, kind: str
+) -> CopyRule | Unreadable | None:
+    """The copy rule that made a database's recovery point, when it has one; Unreadable when
+    its plan cannot be read (a point that cannot be read: its run's own checks say so)."""
+    if kind not in RDS_FAMILY_TYPES or not point:
+        return None
+    try:
+        rule = copy_rule_of(reader, reader.recovery_point_at(point, vault))
+    except (AwsError, UsageError) as exc:
+        fatal = isinstance(exc, AwsError) and exc.cause in FATAL_CAUSES
+        if fatal and isinstance(exc, AwsError) and not reader.failure_is_local(exc.cause):
+            raise
+        return None
+    return rule
