@@ -246,6 +246,9 @@ def copy_back_and_restore(
         screen = term.wait_for(rf"{DESTINATIONS} vaults in 6 accounts", timeout=30)
         assert len(re.findall(ROW, screen)) == DESTINATIONS
         assert f"Destination: {label}" in screen
+        # Reading the Destination line: an Enter right behind moves over rows that arrived
+        # meanwhile would be held (see test_wizard_dest_typed_ahead.py).
+        time.sleep(0.7)
     term.press("Enter")
     screen = term.wait_for(r"Checks before hop1[\s\S]*Next: confirm", timeout=60)
     # The plan names the destination the operator saw when pressing Enter, whatever arrived.

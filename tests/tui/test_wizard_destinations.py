@@ -151,3 +151,18 @@ async def test_keys_typed_after_the_rows_came_pick_at_once() -> None:
         await pilot.pause()
         assert [d.vault_name for d in app.picked] == ["dev-dr"]
         assert app.held == []
+
+
+async def test_a_shorter_list_keeps_the_highlighted_vault_in_view() -> None:
+    """The line that says an Enter was held takes one line from the list: the highlighted row,
+    on the list's last line, was left below its edge, where Enter would pick it unseen."""
+    app = ListApp()
+    async with app.run_test(size=(80, 10)) as pilot:
+        listing = app.query_one(DestinationList)
+        listing.add_destinations([vault("qa", "eu-north-1", f"qa-dr-{n}") for n in range(9)])
+        await pilot.press(*["down"] * 5)  # the cursor on the list's last line (under the header)
+        assert shown(listing) == (vault("qa", "eu-north-1", "qa-dr-4").arn, 4)
+        listing.styles.height = 5
+        await pilot.pause()
+        arn, line = shown(listing)
+        assert arn == vault("qa", "eu-north-1", "qa-dr-4").arn and line == 3
