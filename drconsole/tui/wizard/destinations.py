@@ -3,6 +3,7 @@ Region answers, with a loading count, and a cursor that never moves under the op
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -136,30 +137,26 @@ class DestinationList(FittedTable[str]):
         self.post_message(DataTable.RowHighlighted(self, 0, row_key))
         return True
 
-    def action_cursor_down(self) -> None:
+    def _key_move(self, move: Callable[[], None]) -> None:
+        """A moving key: part of a burst (see SettledPick); the first only shows the cursor."""
         self._moved()
         if not self._reveal():
-            super().action_cursor_down()
+            move()
+
+    def action_cursor_down(self) -> None:
+        self._key_move(super().action_cursor_down)
 
     def action_cursor_up(self) -> None:
-        self._moved()
-        if not self._reveal():
-            super().action_cursor_up()
+        self._key_move(super().action_cursor_up)
 
     def action_page_down(self) -> None:
-        self._moved()
-        if not self._reveal():
-            super().action_page_down()
+        self._key_move(super().action_page_down)
 
     def action_page_up(self) -> None:
-        self._moved()
-        if not self._reveal():
-            super().action_page_up()
+        self._key_move(super().action_page_up)
 
     def action_scroll_top(self) -> None:
-        self._moved()
-        if not self._reveal():
-            super().action_scroll_top()
+        self._key_move(super().action_scroll_top)
 
     def action_scroll_bottom(self) -> None:
         self._moved()
