@@ -246,6 +246,9 @@ def copy_back_and_restore(
         screen = term.wait_for(rf"{DESTINATIONS} vaults in 6 accounts", timeout=30)
         assert len(re.findall(ROW, screen)) == DESTINATIONS
         assert f"Destination: {label}" in screen
+        # Reading the Destination line: an Enter right behind moves over rows that arrived
+        # meanwhile would be held (see test_wizard_dest_typed_ahead.py).
+        time.sleep(0.7)
     term.press("Enter")
     screen = term.wait_for(r"Checks before hop1[\s\S]*Next: confirm", timeout=60)
     # The plan names the destination the operator saw when pressing Enter, whatever arrived.
@@ -311,3 +314,65 @@ def check_in_sandbox(
     created = restored["CreatedResourceArn"]
     if not created.startswith("arn:aws:s3:::"):  # bucket ARNs name neither
         assert f":{target.region}:{account_id}:" in created
+
+
+HELD = r"Nothing picked: vaults arrived as you moved"
+
+
+def test_down_keys_typed_while_destinations_arrive_pick_nothing_until_enter_again(
+    terminal: type[Terminal], tmp_path: Path, sandbox: tuple[Sandbox, ScenarioInfo]
+) -> None:
+    """Down tapped as a person taps it while accounts answer, then Enter: the vault reached
+    was decided by which account answered first, and Enter planned with it at once. Now that
+    Enter plans nothing and says so over the vault highlighted; Enter again plans with that
+    vault; and the copy confirmed afterwards goes where the screen said (plain boto3)."""
+    running, info = sandbox
+    term = terminal("wizdest80x24", WIDTH, HEIGHT, console_command(tmp_path, running, info))
+    term.wait_for(r"6 accounts · ", timeout=120)
+    open_backup_dr_vault(term)
+    term.press("/", then=r"filter \(Enter keeps")
+    term.press("prod s3", then=r"match 'prod s3'")
+    term.press("Enter", then=r"(?m)^\s*\d{4}-\d\d-\d\d [\s\S]*match 'prod s3'.*\n.*r Refresh")
+
+    # Some vaults listed, the rest held back (3 s a call) until the operator has begun to move.
+    open_while_loading(term, running, ROW)
+    rows_before = len(re.findall(ROW, term.text()))
+    term.press("Down")
+    running.options.latency_ms = LATENCY_MS
+    for _ in range(30):  # a Down every 0.2 s until rows arrived under the keys, then Enter
+        time.sleep(0.2)
+        if len(re.findall(ROW, term.text())) > rows_before:
+            break
+        term.press("Down")
+    term.press("Down")
+    term.press("Enter")
+    screen = term.wait_for(HELD)
+    held = destination_line(screen)
+    assert "Destination: none" not in held and "Checks before" not in screen
+    time.sleep(0.5)
+    assert "Checks before" not in term.text()  # the Enter planned nothing
+
+    term.wait_for(rf"{DESTINATIONS} vaults in 6 accounts", timeout=30)
+    time.sleep(0.7)  # reading the vault named
+    screen = term.press("Enter", then=r"Checks before hop1[\s\S]*(Next: confirm|Re-check)")
+    assert held in screen  # the plan is for the vault the screen named
+
+    # Out of the wizard (nothing started) and back: the copy goes to prod's eu-central-1 vault.
+    term.press("Escape", then=r"match '.*\n.*r Refresh", gone=r"Destination:")
+    term.press("w", then=r"Destination:")
+    term.wait_for(rf"{DESTINATIONS} vaults in 6 accounts", timeout=30)
+    prod = info.accounts["prod"]
+    move_to_destination(term, f"prod ({prod}) eu-central-1 prod-vault")
+    screen = term.press("Enter", then=r"Checks before hop1[\s\S]*Next: confirm")
+    term.wait_for(r"PASS", timeout=30)
+    term.press("Enter", then=r"These requests will be sent")
+    confirmed = read_whole_body(term, r"only\s+when\s+you\s+confirm\s+it")
+    time.sleep(0.7)  # reading the requests
+    term.press("Enter", then=r"Restore form", gone=r"These requests will be sent")
+
+    sent = [c for c in audit_calls(tmp_path) if c["operation"] == "backup:StartCopyJob"]
+    assert len(sent) == 1 and squeeze(shown_request(sent[0])) in squeeze(confirmed)
+    vault_arn = f"arn:aws:backup:eu-central-1:{prod}:backup-vault:prod-vault"
+    source = running.client("backup", sent[0]["account"], sent[0]["region"])
+    job = source.describe_copy_job(CopyJobId=sent[0]["result"]["CopyJobId"])["CopyJob"]
+    assert job["DestinationBackupVaultArn"] == vault_arn and job["State"] == "COMPLETED"

@@ -3,6 +3,7 @@ Region answers, with a loading count, and a cursor that never moves under the op
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -18,6 +19,7 @@ from textual.worker import get_current_worker
 from drconsole import limits
 from drconsole.models import AccountError, VaultBatch
 from drconsole.resource_types import restorable
+from drconsole.tui.settled_pick import SettledPick
 from drconsole.tui.widgets.fitted_table import FittedTable
 from drconsole.tui.widgets.plain import Checkbox, Static
 from drconsole.tui.widgets.typed_input import TypedInput
@@ -80,7 +82,9 @@ class DestinationList(FittedTable[str]):
     (by its ARN) and on the same line of the screen, so Enter picks what the operator saw.
 
     No vault is highlighted until the operator moves in the list (the first key shows the
-    cursor on the top row): which vault answered first must never decide the choice.
+    cursor on the top row): which vault answered first must never decide the choice. For the
+    same reason an Enter typed ahead while rows arrived under the keys before it picks nothing
+    (see SettledPick): the list says so (`Held`) and the next Enter, once settled, picks.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -95,10 +99,31 @@ class DestinationList(FittedTable[str]):
             super().__init__()
             self.destination = destination
 
+    class Held(Message):
+        """An Enter picked nothing because the list changed while the operator moved in it
+        (`held`: the vault highlighted then), or that is no longer so (None)."""
+
+        def __init__(self, held: Destination | None) -> None:
+            super().__init__()
+            self.held = held
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_cursor=False)
         self.destinations: dict[str, Destination] = {}
         self.errors: list[AccountError] = []
+        self.settle = SettledPick(self)
+        # The vault an Enter was refused on, said under the list until the next move or pick.
+        self.held: Destination | None = None
+
+    def _moved(self) -> None:
+        """A key moves the cursor (or shows it): part of a burst; a refused Enter is past."""
+        self.settle.moved()
+        self._hold(None)
+
+    def _hold(self, held: Destination | None) -> None:
+        if held != self.held:
+            self.held = held
+            self.post_message(self.Held(held))
 
     def _reveal(self) -> bool:
         """Show the cursor on the top row if it is hidden; True when this key only did that."""
@@ -112,33 +137,48 @@ class DestinationList(FittedTable[str]):
         self.post_message(DataTable.RowHighlighted(self, 0, row_key))
         return True
 
-    def action_cursor_down(self) -> None:
+    def _key_move(self, move: Callable[[], None]) -> None:
+        """A moving key: part of a burst (see SettledPick); the first only shows the cursor."""
+        self._moved()
         if not self._reveal():
-            super().action_cursor_down()
+            move()
+
+    def action_cursor_down(self) -> None:
+        self._key_move(super().action_cursor_down)
 
     def action_cursor_up(self) -> None:
-        if not self._reveal():
-            super().action_cursor_up()
+        self._key_move(super().action_cursor_up)
 
     def action_page_down(self) -> None:
-        if not self._reveal():
-            super().action_page_down()
+        self._key_move(super().action_page_down)
 
     def action_page_up(self) -> None:
-        if not self._reveal():
-            super().action_page_up()
+        self._key_move(super().action_page_up)
 
     def action_scroll_top(self) -> None:
-        if not self._reveal():
-            super().action_scroll_top()
+        self._key_move(super().action_scroll_top)
 
     def action_scroll_bottom(self) -> None:
+        self._moved()
         self.show_cursor = bool(self.row_count)
         super().action_scroll_bottom()
 
     def action_select_cursor(self) -> None:
-        if not self._reveal():
+        if not self.show_cursor or not self.row_count:
+            self._moved()  # this Enter only shows the cursor: a move like the first Down
+            self._reveal()
+        elif self.settle.may_pick():
+            self._hold(None)
             super().action_select_cursor()
+        else:
+            self._hold(self.highlighted)
+            self.app.bell()
+
+    def on_resize(self) -> None:
+        # Shorter (a notice, a line more under it, a smaller terminal): the highlighted row
+        # must not be left below the edge, where Enter would pick a vault nobody sees.
+        if self.show_cursor and self.row_count:
+            self.move_cursor(row=self.cursor_row, animate=False)
 
     def on_click(self) -> None:
         self._reveal()
@@ -163,6 +203,7 @@ class DestinationList(FittedTable[str]):
         fresh = [d for d in found if d.arn not in self.destinations]
         if not fresh:
             return
+        self.settle.changed()
         current = self.highlighted
         line = self.cursor_row - round(self.scroll_y) if current is not None else 0
         for destination in fresh:
@@ -195,6 +236,8 @@ class DestinationList(FittedTable[str]):
 
 
 RESTORE_LABEL = "Restore after the copy"
+# Said above the destination when an Enter picked nothing (see DestinationList.Held).
+HELD_LINE = "⚠ Nothing picked: vaults arrived as you moved. Enter again picks this one:"
 RETENTION_PLACEHOLDER = (
     "keep the copy N days (empty: the source's retention, at least a week from now)"
 )
@@ -211,6 +254,8 @@ class DestinationPane(Vertical):
     DestinationPane #dest-status, DestinationPane #dest-chosen {
         height: 1; text-wrap: nowrap; text-overflow: ellipsis;
     }
+    /* Two lines while an Enter is held (HELD_LINE above the destination): the list gives one. */
+    DestinationPane #dest-chosen { height: auto; max-height: 2; }
     DestinationPane #dest-options { height: 1; }
     DestinationPane #dest-options Checkbox { margin-right: 2; }
     DestinationPane #dest-arn { margin: 1 0 0 0; }
@@ -417,6 +462,11 @@ class DestinationPane(Vertical):
         self._show_chosen()
         self.post_message(self.PlanRequested())
 
+    @on(DestinationList.Held)
+    def _held(self, event: DestinationList.Held) -> None:
+        event.stop()
+        self._show_chosen()
+
     @on(Checkbox.Changed, "#restore")
     def _restore_toggled(self, event: Checkbox.Changed) -> None:
         event.checkbox.label = toggle_label(RESTORE_LABEL, event.value)
@@ -441,4 +491,9 @@ class DestinationPane(Vertical):
         else:
             listed = self.destination in self.listing.destinations
             typed = "" if listed else " (typed)"
-            chosen.update(f"Destination: {self.label_of(self.destination)}{typed}")
+            held = self.listing.held
+            # The vault the held Enter was on, while it is still the destination (not a move
+            # since, nor an ARN typed) and the line under the warning names it.
+            warn = held is not None and held.arn == self.destination
+            head = f"{HELD_LINE}\n" if warn else ""
+            chosen.update(f"{head}Destination: {self.label_of(self.destination)}{typed}")
