@@ -163,3 +163,36 @@ def test_unencrypted_and_aws_managed_key_restores_are_not_judged_on_kms_calls(
             assert checks[cid]["status"] == "PASS", checks[cid]
             assert "kms:" not in checks[cid]["evidence"], checks[cid]
     assert job["Status"] == "COMPLETED", json.dumps(job, default=str)
+
+
+def test_a_role_without_a_kms_allow_warns_unless_the_key_policy_names_it(demo: Env) -> None:
+    """A role of its own allowing the volume but no KMS call: the key policy naming only the
+    account leaves the decision to IAM policies (WARN); naming the role allows it (PASS)."""
+    from tests.test_cli_restore_role_documents import _checks, customer_policy, own_role
+
+    rp, key = customer_key_point(demo)
+    volumes = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "ec2:CreateVolume", "Resource": "*"}],
+    }
+    kms = demo.client("kms", "prod")
+    original = kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"]
+    with (
+        own_role(demo, "VolumesOnlyRole") as arn,
+        customer_policy(demo, "VolumesOnly", volumes, "VolumesOnlyRole"),
+    ):
+        warned = _checks(demo, rp, arn)["restore.role"]
+        document = json.loads(original)
+        document["Statement"].append(
+            {"Sid": "RestoreRoleUse", "Effect": "Allow", "Principal": {"AWS": arn},
+             "Action": ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey",
+                        "kms:GenerateDataKey*", "kms:ReEncrypt*"], "Resource": "*"}
+        )  # fmt: skip
+        kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(document))
+        try:
+            named = _checks(demo, rp, arn)["restore.role"]
+        finally:
+            kms.put_key_policy(KeyId=key, PolicyName="default", Policy=original)
+    assert (warned["status"], warned["cause"]) == ("WARN", "ROLE_PERMISSIONS"), warned
+    assert "allows kms:CreateGrant" in warned["evidence"] and key in warned["evidence"], warned
+    assert named["status"] == "PASS", named
