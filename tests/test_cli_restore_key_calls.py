@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -196,3 +197,38 @@ def test_a_role_without_a_kms_allow_warns_unless_the_key_policy_names_it(demo: E
     assert (warned["status"], warned["cause"]) == ("WARN", "ROLE_PERMISSIONS"), warned
     assert "allows kms:CreateGrant" in warned["evidence"] and key in warned["evidence"], warned
     assert named["status"] == "PASS", named
+
+
+def test_an_ec2_restore_is_judged_on_its_key_as_the_job_is(demo: Env) -> None:
+    """An EC2 instance's volumes are EBS's too: the same boundary FAILs its restore and its job."""
+    from tests.test_cli_restore_boundary_scps import drconsole
+
+    backup = demo.client("backup", "prod")
+    points = backup.list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
+    point = max(
+        (p for p in points["RecoveryPoints"] if p["ResourceType"] == "EC2"),
+        key=lambda p: p["CreationDate"],
+    )
+    rp, key = point["RecoveryPointArn"], point["EncryptionKeyArn"]
+    assert demo.client("kms", "prod").describe_key(KeyId=key)["KeyMetadata"]["KeyManager"] == (
+        "CUSTOMER"
+    )
+    with boundary(demo, NO_GRANTS):
+        result = drconsole(demo, "check", "restore", "--recovery-point", rp, "--json")
+        started = backup.start_restore_job(
+            RecoveryPointArn=rp,
+            IamRoleArn=demo.role_arn("prod"),
+            Metadata={"InstanceType": "t3.micro"},
+            ResourceType="EC2",
+        )
+        for _ in range(2400):
+            job = backup.describe_restore_job(RestoreJobId=started["RestoreJobId"])
+            if job["Status"] in ("COMPLETED", "FAILED", "ABORTED"):
+                break
+            time.sleep(0.05)
+    role = next(c for c in json.loads(result.stdout)["checks"] if c["id"] == "restore.role")
+    assert (
+        role["status"] == "FAIL"
+        and f"kms:CreateGrant (does not allow it on {key})" in (role["evidence"])
+    ), role
+    assert job["Status"] == "FAILED" and job["StatusMessage"] == KEY_UNUSABLE, job
