@@ -13,7 +13,7 @@ resource (`kms:GrantIsForAWSResource`).
 from __future__ import annotations
 
 from drconsole.checks.facts import KeyFacts, RestoreFacts
-from drconsole.checks.request_context import account_of, request_context
+from drconsole.checks.request_context import UnknownKey, account_of, request_context
 from drconsole.checks.role_boundary import RoleRequest
 
 KEY_ACTIONS = (
@@ -27,6 +27,20 @@ KEY_ACTIONS = (
 # The types whose restore creates EBS volumes, which EBS's documented permissions cover. The
 # other types' KMS calls are not documented per call for a restore role: not judged.
 EBS_TYPES = ("EBS", "EC2")
+# Keys KMS puts in these requests whose values drconsole does not know: a policy that tests one
+# is UNKNOWN, never a verdict. EBS's encryption context and grants are not documented to the
+# value for a restore, and drconsole does not read the key's tags.
+NOT_KNOWN = UnknownKey("EBS does not document its value for a restore's KMS requests")
+KEY_TAGS = UnknownKey("drconsole does not read the key's tags")
+UNKNOWN_KEY_KEYS = {
+    "kms:EncryptionContext:aws:ebs:id": NOT_KNOWN,
+    "kms:EncryptionContextKeys": NOT_KNOWN,
+    "kms:GrantOperations": NOT_KNOWN,
+    "kms:GranteePrincipal": NOT_KNOWN,
+    "kms:RetiringPrincipal": NOT_KNOWN,
+    "kms:GrantConstraintType": NOT_KNOWN,
+    "aws:ResourceTag/": KEY_TAGS,
+}
 
 
 def customer_managed_key(facts: RestoreFacts) -> KeyFacts | None:
@@ -53,7 +67,10 @@ def restore_key_requests(facts: RestoreFacts) -> list[RoleRequest]:
         principal_org=facts.restoring_org,
         resource_account=key_account,
         resource_org=facts.restoring_org if key_account == account else None,
-    ).adding({"kms:ViaService": f"ec2.{region}.amazonaws.com", "kms:CallerAccount": account})
+    ).adding(
+        {"kms:ViaService": f"ec2.{region}.amazonaws.com", "kms:CallerAccount": account},
+        UNKNOWN_KEY_KEYS,
+    )
     # EBS creates its grant for the volume it makes: a grant for an AWS resource.
     grant = context.adding({"kms:GrantIsForAWSResource": "true"})
     return [
