@@ -181,8 +181,9 @@ def _key_identity_verdict(
         verdict.title,
         WARN,
         f"{verdict.evidence}; but none of its identity policies allows {missing} on {key.arn}, "
-        "and the key policy does not name the role: unless the key policy grants the role's "
-        "account these calls for IAM policies to allow, EBS cannot use the key",
+        "and the key policy does not name the role: a key policy naming only the account "
+        "leaves these calls to IAM policies, so EBS cannot use the key unless a statement or "
+        "grant not read here allows the role",
         CauseCode.ROLE_PERMISSIONS,
         f"Allow the role {missing} on {key.arn} (an identity policy statement, with "
         "kms:GrantIsForAWSResource for kms:CreateGrant), or name the role in the key policy.",
