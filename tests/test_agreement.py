@@ -1094,6 +1094,35 @@ def remove_the_boundary(world: World, setup: RestoreSetup) -> RestoreSetup:
     return setup
 
 
+GRANTLESS_ROLE = "GrantlessRestoreRole"
+
+
+def meet_boundary_without_key_grant(world: World) -> RestoreSetup:
+    """A restore role of prod with the restore policy, bounded by a policy that allows EC2's
+    and AWS Backup's calls and every KMS call but kms:CreateGrant: EBS cannot make the grant on
+    the customer managed key of the volume it restores."""
+    role = backup_role(world, "prod", GRANTLESS_ROLE, (RESTORE_POLICY_ARN,))
+    iam = world.client("iam", world.account("prod"))
+    actions = ["backup:*", "ec2:*", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*",
+               "kms:ReEncrypt*"]  # fmt: skip
+    bound = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}],
+    }
+    arn = iam.create_policy(PolicyName="NoGrants", PolicyDocument=json.dumps(bound))
+    iam.put_role_permissions_boundary(
+        RoleName=GRANTLESS_ROLE, PermissionsBoundary=arn["Policy"]["Arn"]
+    )
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return RestoreSetup(rp, role_arn=role, metadata={"availabilityZone": f"{world.info.region}b"})
+
+
+def remove_the_grantless_boundary(world: World, setup: RestoreSetup) -> RestoreSetup:
+    iam = world.client("iam", world.account("prod"))
+    iam.delete_role_permissions_boundary(RoleName=GRANTLESS_ROLE)
+    return setup
+
+
 DENIED_ROLE = "VolumeDeniedRestoreRole"
 
 
@@ -1261,6 +1290,11 @@ RESTORE_CASES = [
     RestoreCase("restore: boundary bars the volume", "restore.role", CauseCode.ROLE_PERMISSIONS,
                 meet_boundary_without_create_volume, remove_the_boundary,
                 "by hand: the boundary removed"),
+    # AWS Backup's message for it is inferred (README): the key's, so explain says more.
+    RestoreCase("restore: boundary bars the key's grant", "restore.role",
+                CauseCode.ROLE_PERMISSIONS, meet_boundary_without_key_grant,
+                remove_the_grantless_boundary, "by hand: the boundary removed",
+                CauseCode.KMS_KEY_UNUSABLE),
     RestoreCase("restore: inline Deny of the volume", "restore.role",
                 CauseCode.ROLE_PERMISSIONS, meet_inline_deny_of_create_volume,
                 delete_the_inline_deny, "by hand: the inline Deny deleted"),

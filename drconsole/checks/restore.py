@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from drconsole.checks.common import role_elsewhere, trust_verdict, unknown_check
 from drconsole.checks.facts import (
@@ -16,6 +17,11 @@ from drconsole.checks.facts import (
 from drconsole.checks.recovery_point import check_restore_status
 from drconsole.checks.restore_access import check_pass_role, check_restore_key
 from drconsole.checks.restore_engine import check_engine_version
+from drconsole.checks.restore_key_calls import (
+    customer_managed_key,
+    names_role,
+    restore_key_requests,
+)
 from drconsole.checks.restore_key_pair import check_key_pair
 from drconsole.checks.restore_network import check_restore_network
 from drconsole.checks.restore_profile import check_instance_profile
@@ -138,8 +144,50 @@ def check_restore_role(facts: RestoreFacts) -> Check:
     if trust.status != PASS:
         return trust
     requests = restore_role_requests(facts)
+    key_requests = restore_key_requests(facts)
     verdict = _identity_verdict(cid, title, role, needed, requests)
-    return boundary_verdict((cid, title), role, requests, verdict)
+    verdict = _key_identity_verdict(facts, role, key_requests, verdict)
+    return boundary_verdict((cid, title), role, [*requests, *key_requests], verdict)
+
+
+def _key_identity_verdict(
+    facts: RestoreFacts, role: RoleFacts, key_requests: list[RoleRequest], verdict: Check
+) -> Check:
+    """`verdict` unless an identity policy denies the role a KMS call on the restored
+    resource's customer managed key (FAIL), or, without AWS's restore policies, no identity
+    policy allows one and the key policy does not name the role itself (WARN: a key policy
+    naming only the account leaves the decision to IAM policies, one naming the role allows it
+    alone; which of its statements AWS applies is for restore.key to judge)."""
+    if verdict.status in (FAIL, UNKNOWN) or not key_requests:
+        return verdict
+    judged = judge_identity((verdict.id, verdict.title), role, key_requests, allow_judged=False)
+    if isinstance(judged, Check):
+        return judged
+    key = customer_managed_key(facts)
+    if judged is None or key is None:
+        return verdict
+    actions = ", ".join(dict.fromkeys(r.action for r in key_requests))
+    held = all(arn in role.attached_policy_arns for arn in restore_policy_arns(
+        facts.recovery_point.resource_type, facts.recovery_point.partition
+    ))  # fmt: skip
+    if held or not judged.not_allowed or names_role(key, role.arn):
+        return replace(
+            verdict,
+            evidence=f"{verdict.evidence}; none of its policies denies {actions} on {key.arn}",
+        )
+    missing = ", ".join(dict.fromkeys(a.split(" on ")[0] for a in judged.not_allowed))
+    return Check(
+        verdict.id,
+        verdict.title,
+        WARN,
+        f"{verdict.evidence}; but none of its identity policies allows {missing} on {key.arn}, "
+        "and the key policy does not name the role: a key policy naming only the account "
+        "leaves these calls to IAM policies, so EBS cannot use the key unless a statement or "
+        "grant not read here allows the role",
+        CauseCode.ROLE_PERMISSIONS,
+        f"Allow the role {missing} on {key.arn} (an identity policy statement, with "
+        "kms:GrantIsForAWSResource for kms:CreateGrant), or name the role in the key policy.",
+    )
 
 
 def _identity_verdict(

@@ -1,12 +1,13 @@
 """`restore.scps`: the service control policies on the restoring account's OU path allow the
 restore: StartRestoreJob and iam:PassRole by the identity that starts it, and the calls the
-restore role makes to create the resource."""
+restore role makes to create the resource and to use its customer managed key."""
 
 from __future__ import annotations
 
 from drconsole.checks.common import unknown_check
 from drconsole.checks.facts import RestoreFacts, Unreadable
 from drconsole.checks.request_context import UnknownKey, request_context
+from drconsole.checks.restore_key_calls import restore_key_requests
 from drconsole.checks.role_boundary import restore_role_requests
 from drconsole.checks.scp import ScpRequest, scp_verdict
 from drconsole.models import Check
@@ -52,6 +53,11 @@ def check_restore_scps(facts: RestoreFacts) -> Check:
         *(
             ScpRequest(facts.role_arn, r.action, r.resource, r.context)
             for r in restore_role_requests(facts)
+        ),
+        # The KMS calls on the customer managed key the restored volume is encrypted with.
+        *(
+            ScpRequest(facts.role_arn, r.action, r.resource, r.context, named_resource=True)
+            for r in restore_key_requests(facts)
         ),
     ]
     return scp_verdict(CHECK, levels, requests, "restore", account)

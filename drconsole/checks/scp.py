@@ -29,6 +29,8 @@ class ScpRequest:
     action: str
     resource: str
     context: RequestContext
+    # The evidence names the resource too (a key the restore uses, say), not only the action.
+    named_resource: bool = False
 
 
 def scp_verdict(
@@ -87,7 +89,8 @@ def scp_verdict(
                     cid,
                     title,
                     FAIL,
-                    f"SCPs at {level.target_id} ({names or 'none'}) {how} {request.action}",
+                    f"SCPs at {level.target_id} ({names or 'none'}) {how} {request.action}"
+                    + (f" on {request.resource}" if request.named_resource else ""),
                     CauseCode.ROLE_PERMISSIONS,
                     f"In the management account, change the SCP {names or 'none'} attached to "
                     f"{level.target_id} so that it allows {request.action} for this {job} "

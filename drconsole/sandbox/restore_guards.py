@@ -212,3 +212,49 @@ def restore_scp_refusal(
         passed = {"iam:PassedToService": "backup.amazonaws.com"}
         refused = scp_refusal(account_id, region, caller, "iam:PassRole", role_arn, passed)
     return refused
+
+
+# The KMS calls a principal makes to use a customer managed key for EBS encryption ("Permissions
+# for users" in "Requirements for Amazon EBS encryption"; `kms:ReEncrypt*` is ReEncryptFrom and
+# ReEncryptTo), made through EC2 when it creates the restored volume or instance's volumes.
+EBS_KEY_ACTIONS = (
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+)
+
+
+def key_use_refused(account_id: str, region: str, role_arn: str, key_arn: str) -> bool:
+    """True when the restore role may not use the customer managed key `key_arn` for the EBS
+    volumes it restores: one of its identity policies denies a call of EBS_KEY_ACTIONS on the
+    key, its permissions boundary does not allow one, or an SCP on the account's path does not.
+    AWS managed keys and keys the sandbox does not know are left to the key checks."""
+    from drconsole.sandbox.access import find_key, is_aws_managed_key
+
+    key = find_key(key_arn)
+    if key is None or is_aws_managed_key(key_arn):
+        return False
+    arn = str(key.arn)
+    extra: dict[str, str] = {
+        "kms:ViaService": f"ec2.{region}.amazonaws.com",
+        "kms:CallerAccount": account_id,
+    }
+    for action in EBS_KEY_ACTIONS:
+        keys = dict(extra)
+        if action == "kms:CreateGrant":
+            keys["kms:GrantIsForAWSResource"] = "true"  # EBS's grant is for the volume it makes
+        context: dict[str, ContextValue] = {
+            **request_keys(region, account_id, arn.split(":")[4]),
+            **keys,
+        }
+        request = Request(caller=Caller(), action=action, resource=arn, context=context)
+        if (
+            identity_denies(role_arn, request)
+            or not boundary_allows(role_arn, request)
+            or scp_refusal(account_id, region, role_arn, action, arn, keys)
+        ):
+            return True
+    return False

@@ -146,6 +146,7 @@ def restore_failure(
     iam_role_arn: str | None,
     snapshot_metadata: dict[str, str] | None = None,
     point_arn: str = "",
+    point_key: str = "",
 ) -> str | None:
     """The StatusMessage AWS gives when this restore job FAILS, else None (it completes).
     `snapshot_metadata` is the recovery point's own restore metadata (its engine version);
@@ -182,6 +183,8 @@ def restore_failure(
     refused = _guarded_call(account_id, region, resource_type, metadata, iam_role_arn, point_arn)
     if refused is not None:
         return refused
+    if _key_use_refused(account_id, region, resource_type, values, iam_role_arn, point_key):
+        return MSG_KMS_KEY_UNUSABLE
     check = _FAILURES.get(resource_type)
     if check is None:
         return None
@@ -214,6 +217,28 @@ def _guarded_call(
     ):
         return MSG_ROLE_NOT_AUTHORIZED.format(encoded=uuid.uuid4().hex + uuid.uuid4().hex)
     return None
+
+
+def _key_use_refused(
+    account_id: str,
+    region: str,
+    resource_type: str,
+    metadata: Metadata,
+    role_arn: str | None,
+    point_key: str,
+) -> bool:
+    """True when the restore role may not use the customer managed key an EBS volume (or an EC2
+    instance's volumes) is restored with: the metadata's key, else the recovery point's.
+    AWS Backup's StatusMessage for it is not documented; the job is taken to fail with its
+    message for a key it cannot use (MSG_KMS_KEY_UNUSABLE)."""
+    from drconsole.sandbox import restore_guards
+
+    if resource_type not in ("EBS", "EC2") or not role_arn:
+        return False
+    key = (metadata.get("kmsKeyId").strip() or point_key).strip()  # any case, as AWS reads it
+    if not key.startswith("arn:"):
+        return False
+    return restore_guards.key_use_refused(account_id, region, role_arn, key)
 
 
 def _ec2_failure(account_id: str, region: str, metadata: Metadata, role_arn: str) -> str | None:

@@ -362,6 +362,7 @@ class TransferApiMixin(JobsApiMixin):
                     role_arn,
                     own,
                     point_arn=point.arn,
+                    point_key=point.encryption_key_arn or "",
                 )
             account, region = self.current_account, self.region
             failed_after = (
