@@ -21,7 +21,6 @@ from tests.test_cli_restore_boundary_scps import (
     boundary,
     checks_of,
     demo,
-    ebs_point,
     forced_restore,
     prod_ou,
     scp,
@@ -52,8 +51,22 @@ def key_of(demo: Env, rp: str) -> str:
 
 
 def customer_key_point(demo: Env) -> tuple[str, str]:
-    """The newest EBS point of prod-vault and its customer managed key."""
-    rp = ebs_point(demo)
+    """The newest EBS point of prod-vault with a KMS key (a test's unencrypted point, made an
+    hour ago, can be newer than the demo's) and its customer managed key."""
+    points = demo.client("backup", "prod").list_recovery_points_by_backup_vault(
+        BackupVaultName="prod-vault"
+    )["RecoveryPoints"]
+    newest = max(
+        (
+            p
+            for p in points
+            if p["ResourceType"] == "EBS"
+            and "legacy" not in p.get("ResourceName", "")
+            and p.get("EncryptionKeyArn")
+        ),
+        key=lambda p: p["CreationDate"],
+    )
+    rp = str(newest["RecoveryPointArn"])
     key = key_of(demo, rp)
     manager = demo.client("kms", "prod").describe_key(KeyId=key)["KeyMetadata"]["KeyManager"]
     assert manager == "CUSTOMER", key
