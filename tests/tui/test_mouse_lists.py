@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import DataTable
 
 from drconsole.flows.journal import Journal
-from drconsole.tui.arming import ARMING_SECONDS
+from drconsole.tui import arming
 from drconsole.tui.screens.confirm import ConfirmDialog
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.widgets.recovery_point_list import RecoveryPointList
@@ -18,7 +19,7 @@ from drconsole.tui.wizard.screen import CopyRestoreWizard
 from tests.tui.conftest import Demo, table_text, wait_until
 from tests.tui.test_jobs_shared_state import open_jobs, plan
 from tests.tui.test_screens import open_account
-from tests.tui.test_wizard import pane
+from tests.tui.test_wizard import SLOW_ARMING, pane
 
 SIZE = (120, 40)
 
@@ -106,11 +107,14 @@ async def test_a_click_below_the_last_recovery_point_chooses_nothing(demo: Demo)
 
 
 async def test_a_click_on_abandon_as_the_question_appears_abandons_nothing(
-    demo: Demo, tmp_path: Path
+    demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`x` on a flow asks `Abandon flow …?`; a click landing on `Abandon (y)` as the dialog
     appears (meant for the jobs screen under it) abandoned the flow at once. The button now
     answers once it has been on screen a moment, as the wizard's Start does."""
+    # A longer arming than the console's: on a loaded machine the click could come later than
+    # the console's 0.6 s after the dialog, and this test is about a click within it.
+    monkeypatch.setattr(arming, "ARMING_SECONDS", SLOW_ARMING)
     flow_id = "00000000c001"
     plan(tmp_path, flow_id)
     app = demo.app(state_dir=tmp_path)
@@ -125,7 +129,7 @@ async def test_a_click_on_abandon_as_the_question_appears_abandons_nothing(
         assert app.screen is dialog
         state = Journal(tmp_path).flow(flow_id)
         assert state is not None and state.status != "failed"
-        await pilot.pause(ARMING_SECONDS)
+        await pilot.pause(SLOW_ARMING)
         await pilot.click("#yes")
         await pilot.pause(0.5)
         assert app.screen is not dialog

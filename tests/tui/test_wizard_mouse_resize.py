@@ -6,15 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.containers import VerticalScroll
 from textual.widgets import Input
 
 from drconsole.aws.audit import AuditLog
 from drconsole.flows.journal import Journal
+from drconsole.tui.wizard import screen as wizard_screen
 from drconsole.tui.wizard.screen import ARMING_SECONDS, CopyRestoreWizard
 from tests.tui.conftest import Demo, screen_lines, wait_until
 from tests.tui.test_screens import open_account
-from tests.tui.test_wizard import EU, pane
+from tests.tui.test_wizard import EU, SLOW_ARMING, pane
 
 
 def copies_sent(state_dir: Path) -> list[dict[str, Any]]:
@@ -78,10 +80,13 @@ async def test_start_clicked_after_a_shrink_sends_nothing_until_the_request_was_
 
 
 async def test_start_clicked_when_the_request_fits_starts_once_armed(
-    demo: Demo, tmp_path: Path
+    demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Grown to 200x60, the whole request is on screen: a click before the arming delay does
     nothing, one after it starts the copy (no scrolling asked for)."""
+    # Longer than the console's 0.6 s: on a loaded machine the resize alone can take that long,
+    # and this test is about a click within the delay.
+    monkeypatch.setattr(wizard_screen, "ARMING_SECONDS", SLOW_ARMING)
     app = demo.app(state_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         wizard = await confirm_pane(demo, app, pilot, 1)
@@ -90,7 +95,7 @@ async def test_start_clicked_when_the_request_fits_starts_once_armed(
         await pilot.pause(0.1)
         assert pane(app) == "confirm" and copies_sent(tmp_path) == []
         assert wizard.query_one("#confirm-body", VerticalScroll).max_scroll_y == 0
-        await pilot.pause(ARMING_SECONDS)
+        await pilot.pause(SLOW_ARMING)
         await pilot.click("#start")
         await wait_until(pilot, lambda: started(tmp_path), what="the copy", timeout=30)
     assert len(Journal(tmp_path).flows()) == 1
