@@ -590,6 +590,117 @@ def newest_completed(world: World, report: CheckReport) -> tuple[str, str]:
     return newest(world, "prod", "prod-vault", "EBS", "prod-web-data"), str(report.destination)
 
 
+COPY_SCP_NAME = "CopyGuardInProd"
+
+
+def attach_scp_to_prods_ou(world: World, name: str, statement: dict[str, Any]) -> None:
+    """An SCP holding `statement` on prod's OU (SCPs enabled at the root)."""
+    orgs = world.client("organizations", world.account("management"))
+    root = orgs.list_roots()["Roots"][0]["Id"]
+    with contextlib.suppress(orgs.exceptions.PolicyTypeAlreadyEnabledException):
+        orgs.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    ou = orgs.list_parents(ChildId=world.account("prod"))["Parents"][0]["Id"]
+    policy = orgs.create_policy(
+        Name=name,
+        Description="copy guard",
+        Type="SERVICE_CONTROL_POLICY",
+        Content=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+    )["Policy"]["PolicySummary"]["Id"]
+    orgs.attach_policy(PolicyId=policy, TargetId=ou)
+
+
+def meet_scp_denying_start_copy_job(world: World) -> tuple[str, str]:
+    deny = {"Effect": "Deny", "Action": "backup:StartCopyJob", "Resource": "*"}
+    attach_scp_to_prods_ou(world, COPY_SCP_NAME, deny)
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return rp, world.vault_arn("backup", "central-eu-central-1")
+
+
+def meet_scp_limiting_copy_targets(world: World) -> tuple[str, str]:
+    """AWS's own example (seeds/aws-backup-docs-cross-account.txt): copies out of prod only to
+    accounts of the Non-Prod OU path, by backup:CopyTargetOrgPaths; the backup account is not
+    in it."""
+    orgs = world.client("organizations", world.account("management"))
+    qa_ou = orgs.list_parents(ChildId=world.account("qa"))["Parents"][0]["Id"]
+    root = orgs.list_roots()["Roots"][0]["Id"]
+    deny = {
+        "Effect": "Deny",
+        "Action": "backup:CopyFromBackupVault",
+        "Resource": "*",
+        "Condition": {
+            "ForAllValues:StringNotLike": {
+                "backup:CopyTargetOrgPaths": [f"{world.info.org_id}/{root}/*/{qa_ou}/*"]
+            }
+        },
+    }
+    attach_scp_to_prods_ou(world, COPY_SCP_NAME, deny)
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return rp, world.vault_arn("backup", "central-eu-central-1")
+
+
+def detach_the_copy_scp(world: World, report: CheckReport) -> tuple[str, str]:
+    orgs = world.client("organizations", world.account("management"))
+    policy = next(
+        p
+        for p in orgs.list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"]
+        if p["Name"] == COPY_SCP_NAME
+    )
+    for target in orgs.list_targets_for_policy(PolicyId=policy["Id"])["Targets"]:
+        orgs.detach_policy(PolicyId=policy["Id"], TargetId=target["TargetId"])
+    orgs.delete_policy(PolicyId=policy["Id"])
+    return report.recovery_point_arn, str(report.destination)
+
+
+BOUNDED_COPY_ROLE = "BoundedCopyRole"
+DENIED_COPY_ROLE = "CopyIntoDeniedRole"
+
+
+def meet_copy_boundary_without_copy_into(world: World) -> tuple[str, str]:
+    """prod's copy role bounded by a policy allowing CopyFromBackupVault but not
+    CopyIntoBackupVault."""
+    backup_role(world, "prod", BOUNDED_COPY_ROLE)
+    iam = world.client("iam", world.account("prod"))
+    bound = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["backup:CopyFromBackupVault", "ec2:*", "kms:*"],
+             "Resource": "*"},
+        ],
+    }  # fmt: skip
+    arn = iam.create_policy(PolicyName="NoCopiesInto", PolicyDocument=json.dumps(bound))
+    iam.put_role_permissions_boundary(
+        RoleName=BOUNDED_COPY_ROLE, PermissionsBoundary=arn["Policy"]["Arn"]
+    )
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return rp, world.vault_arn("backup", "central-eu-central-1")
+
+
+def remove_the_copy_boundary(world: World, report: CheckReport) -> tuple[str, str]:
+    iam = world.client("iam", world.account("prod"))
+    iam.delete_role_permissions_boundary(RoleName=BOUNDED_COPY_ROLE)
+    return report.recovery_point_arn, str(report.destination)
+
+
+def meet_inline_deny_of_copy_into(world: World) -> tuple[str, str]:
+    """prod's copy role with an inline policy denying CopyIntoBackupVault."""
+    backup_role(world, "prod", DENIED_COPY_ROLE)
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "backup:CopyIntoBackupVault", "Resource": "*"}],
+    }
+    world.client("iam", world.account("prod")).put_role_policy(
+        RoleName=DENIED_COPY_ROLE, PolicyName="NoCopiesInto", PolicyDocument=json.dumps(deny)
+    )
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return rp, world.vault_arn("backup", "central-eu-central-1")
+
+
+def delete_the_copy_deny(world: World, report: CheckReport) -> tuple[str, str]:
+    iam = world.client("iam", world.account("prod"))
+    iam.delete_role_policy(RoleName=DENIED_COPY_ROLE, PolicyName="NoCopiesInto")
+    return report.recovery_point_arn, str(report.destination)
+
+
 CASES = [
     Case("demo: vault_aws_managed_key", CauseCode.DEST_VAULT_AWS_MANAGED_KEY,
          fault_pair("vault_aws_managed_key"), to_vault("qa", "qa-vault"),
@@ -646,6 +757,28 @@ CASES = [
     Case("RDS option group across Regions", CauseCode.RDS_OPTION_GROUP,
          meet_option_group_across_regions, option_group_in_destination,
          repair_is="by hand: option group made in the destination Region"),
+    Case("copy: SCP denies StartCopyJob", CauseCode.ROLE_PERMISSIONS,
+         meet_scp_denying_start_copy_job, detach_the_copy_scp,
+         repair_is="by hand: the SCP detached"),
+    # The job's message is the one AWS gives a copy denied CopyIntoBackupVault, by the vault's
+    # policy or the role's: explain, reading it alone, names the vault first; a flow whose
+    # dest.access-policy passed narrows it to the role (tests/test_cli_copy_role_guards.py).
+    Case("copy: SCP limits CopyTargetOrgPaths", CauseCode.ROLE_PERMISSIONS,
+         meet_scp_limiting_copy_targets, detach_the_copy_scp,
+         explained=CauseCode.VAULT_POLICY_DENIES_COPY,
+         repair_is="by hand: the SCP detached"),
+    Case("copy: boundary bars CopyIntoBackupVault", CauseCode.ROLE_PERMISSIONS,
+         meet_copy_boundary_without_copy_into, remove_the_copy_boundary,
+         explained=CauseCode.VAULT_POLICY_DENIES_COPY,
+         before_options={"role_arn": f"arn:aws:iam::{{prod}}:role/{BOUNDED_COPY_ROLE}"},
+         after_options={"role_arn": f"arn:aws:iam::{{prod}}:role/{BOUNDED_COPY_ROLE}"},
+         repair_is="by hand: the boundary removed"),
+    Case("copy: inline Deny of CopyIntoBackupVault", CauseCode.ROLE_PERMISSIONS,
+         meet_inline_deny_of_copy_into, delete_the_copy_deny,
+         explained=CauseCode.VAULT_POLICY_DENIES_COPY,
+         before_options={"role_arn": f"arn:aws:iam::{{prod}}:role/{DENIED_COPY_ROLE}"},
+         after_options={"role_arn": f"arn:aws:iam::{{prod}}:role/{DENIED_COPY_ROLE}"},
+         repair_is="by hand: the inline Deny deleted"),
     # AWS publishes no wording for StartCopyJob's refusal of an EXPIRED point: explain says
     # UNKNOWN rather than guess at the sandbox's own.
     Case("recovery point EXPIRED", CauseCode.UNSUPPORTED_COPY_ROUTE, meet_expired_point,

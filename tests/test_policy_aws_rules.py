@@ -293,10 +293,10 @@ def test_a_set_operator_on_a_single_valued_key_is_warned(tmp_path: Path) -> None
 
 def test_an_scp_statement_without_resource_is_read_as_every_resource() -> None:
     # Whether Organizations stores such an SCP statement is not documented; the SCP check
-    # reads it as `"Resource": "*"` rather than refusing the level.
-    no_resource = json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "backup:*"}]}
-    )
+    # reads it as `"Resource": "*"` rather than refusing the level. (StartCopyJob passes the
+    # copy role: the SCP must allow iam:PassRole too.)
+    allow = {"Effect": "Allow", "Action": ["backup:*", "iam:PassRole"]}
+    no_resource = json.dumps({"Version": "2012-10-17", "Statement": [allow]})
     facts = good_facts(source_scps=(ScpLevel("r-ab12", (("BackupOnly", no_resource),)),))
     check = {c.id: c for c in copy_verdicts(facts)}["source.scps"]
     assert check.status.value == "PASS", check

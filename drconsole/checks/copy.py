@@ -23,7 +23,9 @@ from drconsole.checks.copy_destination import (
 from drconsole.checks.copy_requests import (
     copy_from_request,
     copy_into_request,
+    pass_copy_role_request,
     source_key_request,
+    start_copy_request,
 )
 from drconsole.checks.copy_route import check_route, check_running_jobs
 from drconsole.checks.evaluation import Outcome, with_policy_warnings
@@ -160,7 +162,13 @@ def check_scps(facts: CopyFacts) -> Check:
         return unknown_check(*check, levels, "the service control policies of the source account")
     # One context per request: CopyFromBackupVault is on the recovery point, in its Region.
     role = facts.copy_role_arn
+    # The identity that starts the copy; the account's root when drconsole does not know it
+    # (SCPs restrict a member account's root user too).
+    rp = facts.recovery_point
+    caller = facts.caller_arn or f"arn:{rp.partition}:iam::{rp.account_id}:root"
     requests = (
+        ScpRequest(caller, "backup:StartCopyJob", rp.arn, start_copy_request(facts)),
+        ScpRequest(caller, "iam:PassRole", role, pass_copy_role_request(facts)),
         ScpRequest(
             role, "backup:CopyFromBackupVault", facts.recovery_point.arn, copy_from_request(facts)
         ),

@@ -41,6 +41,32 @@ def copy_targets(facts: CopyFacts) -> RequestContext:
     return RequestContext(values)
 
 
+def start_copy_request(facts: CopyFacts) -> RequestContext:
+    """StartCopyJob by the caller on the recovery point, in the source account and Region; its
+    aws:ResourceTag/* are the recovery point's, which drconsole does not read for SCPs. AWS does
+    not document that it sends the copy targets with StartCopyJob: they are not sent."""
+    rp = facts.recovery_point
+    return request_context(
+        region=rp.region,
+        principal_account=rp.account_id,
+        principal_org=facts.source_org,
+        resource_account=rp.account_id,
+        resource_org=facts.source_org,
+    ).adding(unknown={"aws:ResourceTag/": RECOVERY_POINT_TAGS})
+
+
+def pass_copy_role_request(facts: CopyFacts) -> RequestContext:
+    """iam:PassRole of the copy role by the caller, passed to AWS Backup."""
+    rp = facts.recovery_point
+    return request_context(
+        region=rp.region,
+        principal_account=rp.account_id,
+        principal_org=facts.source_org,
+        resource_account=rp.account_id,
+        resource_org=facts.source_org,
+    ).adding({"iam:PassedToService": "backup.amazonaws.com"})
+
+
 def copy_from_request(facts: CopyFacts) -> RequestContext:
     """backup:CopyFromBackupVault by the copy role on the recovery point, in the source Region;
     its aws:ResourceTag/* are the recovery point's, which drconsole does not read."""

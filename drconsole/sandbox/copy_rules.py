@@ -122,6 +122,8 @@ class CopyAttempt:
     # The persistent or permanent options of an RDS DB snapshot's option group that the
     # destination Region has no option group of that name holding (sandbox/option_groups.py).
     missing_options: tuple[str, ...] = ()
+    # The destination vault's tags (aws:ResourceTag/* of the copy role's CopyIntoBackupVault).
+    dest_vault_tags: tuple[tuple[str, str], ...] = ()
 
     @property
     def cross_account(self) -> bool:
@@ -201,6 +203,10 @@ def copy_failure(attempt: CopyAttempt) -> str | None:
         # vault's access policy still refuses it (IAM: an explicit deny overrides any allow);
         # AWS's wording for it is not published: the cross-account one is given.
         return MSG_VAULT_POLICY_DENIES
+    if copy_role_refused(attempt):
+        # AWS names this message for a copy role whose IAM policy does not allow
+        # CopyIntoBackupVault; for a boundary or SCP, or for CopyFromBackupVault, it is inferred.
+        return MSG_VAULT_POLICY_DENIES
     for key_arn in (attempt.source_key_arn, attempt.dest_vault_key_arn):
         if is_aws_owned_key(key_arn):
             continue  # AWS Backup manages its use
@@ -246,6 +252,22 @@ def _cross_account_refusal(attempt: CopyAttempt, managed: bool) -> str | None:
             role_arn=service_linked_role_arn(attempt.dest_account_id)
         )
     return None
+
+
+def copy_role_refused(attempt: CopyAttempt) -> bool:
+    """True when the copy role may not make its CopyFromBackupVault or CopyIntoBackupVault
+    request: an identity policy of the role denies it, its permissions boundary or an SCP on
+    the source account's path does not allow it (copy_guards.py)."""
+    from drconsole.sandbox import copy_guards
+
+    requests = copy_guards.role_requests(
+        (attempt.source_account_id, attempt.source_region),
+        (attempt.dest_account_id, attempt.dest_region, attempt.dest_vault_arn),
+        attempt.iam_role_arn,
+        (attempt.recovery_point_arn, dict(attempt.recovery_point_tags)),
+        dict(attempt.dest_vault_tags),
+    )
+    return copy_guards.role_refused(attempt.source_account_id, attempt.iam_role_arn, requests)
 
 
 def retention_fits_vault_lock(attempt: CopyAttempt) -> bool:

@@ -145,6 +145,13 @@ def scp_refusal(
         resource=resource,
         context=context,
     )
+    return levels_refusal(levels, request)
+
+
+def levels_refusal(levels: list[list[Any]], request: Request) -> str | None:
+    """IAM's AccessDenied message when a level of `levels` (scp_levels) denies `request` or
+    does not allow it, else None."""
+    principal, action, resource = request.caller.arn, request.action, request.resource
     for documents in levels:
         statements = [s for d in documents for s in _statements(d)]
         merged = {"Statement": statements}

@@ -81,6 +81,15 @@ class TransferApiMixin(JobsApiMixin):
             # StartCopyJob passes IamRoleArn to AWS Backup: the caller needs iam:PassRole on it.
             caller = principal_of_access_key(self.current_account, self.get_access_key())
             denied = pass_role_refusal(self.current_account, caller, role_arn)
+            if denied is None:
+                denied = rules("copy_guards").start_refusal(
+                    self.current_account,
+                    self.region,
+                    caller,
+                    point_arn,
+                    role_arn,
+                    self._point_tags(point_arn),
+                )
             if denied is not None:
                 raise BackupError("AccessDeniedException", denied, 403)
             source_vault = self.vault(source_vault_name)
@@ -137,6 +146,9 @@ class TransferApiMixin(JobsApiMixin):
                 dest_vault_max_retention_days=_lock_bound(dest_vault, "max_retention_days"),
                 recovery_point_arn=point.arn,
                 recovery_point_tags=tuple(sorted(self._point_tags(point.arn).items())),
+                dest_vault_tags=tuple(
+                    sorted(dest_backend.tagger.get_tag_dict_for_resource(dest_vault_arn).items())
+                ),
                 missing_options=rules("option_groups").missing_lasting_options(
                     point, dest_account, dest_region
                 ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -12,6 +13,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from drconsole.sandbox import copy_guards
 from drconsole.sandbox import copy_rules as rules
 from drconsole.sandbox.access import (
     Caller,
@@ -707,3 +709,125 @@ def test_same_account_copy_is_refused_by_an_explicit_deny(world: World) -> None:
         ]
     )
     assert outcome(attempt(world, dest_vault_access_policy=other, **same)) is None
+
+
+@contextmanager
+def scp_on_prod_ou(
+    world: World, statements: list[dict[str, Any]], full_access: bool = True
+) -> Iterator[None]:
+    """An SCP of `statements` on prod's OU (SCPs enabled at the root), with or without
+    FullAWSAccess left beside it there; everything undone after."""
+    orgs = world.client("organizations", MANAGEMENT, "us-east-1")
+    orgs.enable_policy_type(RootId=world.root_id, PolicyType="SERVICE_CONTROL_POLICY")
+    policy = orgs.create_policy(
+        Name="CopyGuard",
+        Description="copy guard",
+        Type="SERVICE_CONTROL_POLICY",
+        Content=_policy(statements),
+    )["Policy"]["PolicySummary"]["Id"]
+    orgs.attach_policy(PolicyId=policy, TargetId=world.prod_ou)
+    if not full_access:
+        orgs.detach_policy(PolicyId="p-FullAWSAccess", TargetId=world.prod_ou)
+    try:
+        yield
+    finally:
+        if not full_access:
+            orgs.attach_policy(PolicyId="p-FullAWSAccess", TargetId=world.prod_ou)
+        orgs.detach_policy(PolicyId=policy, TargetId=world.prod_ou)
+        orgs.delete_policy(PolicyId=policy)
+        orgs.disable_policy_type(RootId=world.root_id, PolicyType="SERVICE_CONTROL_POLICY")
+
+
+def test_an_scp_judges_the_copy_roles_calls_with_the_copy_targets(world: World) -> None:
+    """AWS's examples (seeds/aws-backup-docs-cross-account.txt): copies out only to vaults named
+    `dr-*` of the backup account (backup:CopyTargets), and only to accounts at the root
+    (backup:CopyTargetOrgPaths): a copy into prod's own vault is refused by the second."""
+    targets = {
+        "Effect": "Deny",
+        "Action": "backup:CopyFromBackupVault",
+        "Resource": "*",
+        "Condition": {
+            "ForAllValues:ArnNotLike": {
+                "backup:CopyTargets": [f"arn:aws:backup:*:{world.backup}:backup-vault:dr-*"]
+            }
+        },
+    }
+    with scp_on_prod_ou(world, [targets]):
+        assert outcome(attempt(world)) is None
+        other = attempt(world, dest_vault_name="archive")
+        assert outcome(other) == MSG_VAULT_POLICY_DENIES
+    paths = {
+        "Effect": "Deny",
+        "Action": "backup:CopyFromBackupVault",
+        "Resource": "*",
+        "Condition": {
+            "ForAllValues:StringNotLike": {
+                "backup:CopyTargetOrgPaths": [f"{world.org_id}/{world.root_id}/"]
+            }
+        },
+    }
+    same = {"dest_account_id": world.prod, "source_key_arn": world.ebs_default_key}
+    with scp_on_prod_ou(world, [paths]):
+        assert outcome(attempt(world)) is None
+        assert outcome(attempt(world, **same)) == MSG_VAULT_POLICY_DENIES
+    assert outcome(attempt(world, **same)) is None
+
+
+def test_an_scp_refuses_start_copy_job_and_passing_the_role_at_once(world: World) -> None:
+    caller = f"arn:aws:sts::{world.prod}:assumed-role/Operator/me"
+    point = f"arn:aws:ec2:{SRC_REGION}::snapshot/snap-0123456789abcdef0"
+
+    def refusal() -> str | None:
+        return copy_guards.start_refusal(world.prod, SRC_REGION, caller, point, world.copy_role, {})
+
+    assert refusal() is None  # SCPs not enabled
+    deny = {"Effect": "Deny", "Action": "backup:StartCopyJob", "Resource": "*"}
+    with scp_on_prod_ou(world, [deny]):
+        refused = refusal()
+    assert refused == (
+        f"User: {caller} is not authorized to perform: backup:StartCopyJob on resource: {point} "
+        "with an explicit deny in a service control policy"
+    )
+    backup_only = {"Effect": "Allow", "Action": "backup:*", "Resource": "*"}
+    with scp_on_prod_ou(world, [backup_only], full_access=False):
+        refused = refusal()
+    assert refused is not None and refused.endswith(
+        f"iam:PassRole on resource: {world.copy_role} because no service control policy "
+        "allows the iam:PassRole action"
+    )
+
+
+def test_the_copy_roles_boundary_and_denies_fail_the_copy(world: World) -> None:
+    iam = world.client("iam", world.prod)
+    role = iam.create_role(
+        RoleName="GuardedCopyRole", AssumeRolePolicyDocument=json.dumps(BACKUP_TRUST)
+    )
+    role_arn = role["Role"]["Arn"]
+    narrow = iam.create_policy(
+        PolicyName="CopyFromOnly",
+        PolicyDocument=_policy(
+            [{"Effect": "Allow", "Action": "backup:CopyFromBackupVault", "Resource": "*"}]
+        ),
+    )["Policy"]["Arn"]
+    wide = iam.create_policy(
+        PolicyName="AllBackup",
+        PolicyDocument=_policy([{"Effect": "Allow", "Action": "backup:*", "Resource": "*"}]),
+    )["Policy"]["Arn"]
+    guarded = attempt(world, iam_role_arn=role_arn)
+    assert outcome(guarded) is None
+    iam.put_role_permissions_boundary(RoleName="GuardedCopyRole", PermissionsBoundary=narrow)
+    assert outcome(guarded) == MSG_VAULT_POLICY_DENIES
+    iam.put_role_permissions_boundary(RoleName="GuardedCopyRole", PermissionsBoundary=wide)
+    assert outcome(guarded) is None
+    # A Deny of CopyIntoBackupVault into one vault only, by the copy targets.
+    deny = {
+        "Effect": "Deny",
+        "Action": "backup:CopyIntoBackupVault",
+        "Resource": "*",
+        "Condition": {"ForAnyValue:ArnLike": {"backup:CopyTargets": ["*:backup-vault:archive"]}},
+    }
+    iam.put_role_policy(
+        RoleName="GuardedCopyRole", PolicyName="NoArchive", PolicyDocument=_policy([deny])
+    )
+    assert outcome(guarded) is None
+    assert outcome(replace(guarded, dest_vault_name="archive")) == MSG_VAULT_POLICY_DENIES
