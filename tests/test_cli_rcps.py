@@ -117,3 +117,23 @@ def test_the_destinations_service_linked_role_is_not_judged_by_rcps(demo: Env) -
     source_key = next(c for c in report["checks"] if c["id"] == "source.key")
     assert source_key["status"] in ("PASS", "WARN"), source_key
     assert key in source_key["evidence"] and "KeyPerimeter" not in source_key["evidence"]
+
+
+def test_explain_names_the_rcp_when_iam_says_one_denied_the_key(demo: Env) -> None:
+    """IAM's form for a denial by a policy type ("... with an explicit deny in a <type>"), with
+    a resource control policy: the fix is the RCP, not the key policy."""
+    prod = demo.info.accounts["prod"]
+    key = f"arn:aws:kms:{demo.info.region}:{prod}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    message = (
+        f"User: {demo.role_arn('prod')} is not authorized to perform: kms:CreateGrant on "
+        f"resource: {key} with an explicit deny in a resource control policy"
+    )
+    result = drconsole(demo, "explain", message, "--json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["cause"] == "KMS_KEY_UNUSABLE", document
+    assert "resource control policy" in document["explanation"], document
+    assert f"--target-id {prod} --filter RESOURCE_CONTROL_POLICY" in document["remediation"], (
+        document
+    )
+    assert "put-key-policy" not in document["remediation"], document
