@@ -6,9 +6,12 @@ Organizations attaches to every root, OU and account and which cannot be detache
 https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html).
 So only a Deny at some level can refuse a request: an RCP level is judged for explicit denies,
 never for a missing Allow. RCPs don't affect resources in the management account (its facts are
-None), AWS managed keys, or requests made by service-linked roles ("Resource control policies
-(RCPs)", https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html):
-AWSServiceRoleForBackup's use of a key is not judged here.
+None) nor AWS managed keys ("Resource control policies (RCPs)",
+https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html, and
+"Resource control policies in AWS KMS"); that page's section on what RCPs do not restrict is
+read as exempting requests by service-linked roles, so AWSServiceRoleForBackup's use of a key
+is not judged here (README, "Known limitations (not done yet)", says how sure that reading
+is).
 """
 
 from __future__ import annotations
