@@ -1,5 +1,5 @@
-"""Organization facts: membership, OU paths, service control and tag policies, the global
-setting."""
+"""Organization facts: membership, OU paths, service control, resource control and tag
+policies, the global setting."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from drconsole.aws.answers import (
 )
 from drconsole.aws.reader import BaseReader, pages
 from drconsole.checks.facts import OrgMembership, ScpLevel, Unreadable
+
+RCP = "RESOURCE_CONTROL_POLICY"
 
 
 class OrgReader(BaseReader):
@@ -120,15 +122,56 @@ class OrgReader(BaseReader):
             "organizations:ListRoots", lambda: required(orgs.list_roots(), "Roots", "ListRoots")
         )
 
+    def resource_control_policies(
+        self, account_id: str, membership: OrgMembership | Unreadable
+    ) -> tuple[ScpLevel, ...] | Unreadable | None:
+        """RCPs attached at the root, each OU and `account_id` (the account owning a resource;
+        `membership`: of an account of the same organization); None when none apply. RCPs
+        "don't affect resources in the management account" ("Resource control policies
+        (RCPs)", https://docs.aws.amazon.com/organizations/latest/userguide/
+        orgs_manage_policies_rcps.html). Each level is read once per run."""
+        if isinstance(membership, Unreadable):
+            return membership
+        if membership.org_id is None or membership.management_account_id == account_id:
+            return None
+        roots = self.once(("rcp-roots",), self.roots)
+        if not isinstance(roots, list):
+            return roots if isinstance(roots, Unreadable) else None
+        enabled = any(
+            kind.get("Type") == RCP and kind.get("Status") == "ENABLED"
+            for root in roots
+            for kind in root.get("PolicyTypes", [])
+        )
+        if not enabled:
+            return None
+        chain = self.parents(account_id)
+        if isinstance(chain, Unreadable):
+            return chain
+        orgs = self.management_client("organizations", self.sessions.global_region())
+        levels: list[ScpLevel] = []
+        for target in [*reversed(chain), account_id]:
+            level = self.once(
+                ("rcp-level", target),
+                lambda t=target: self.policy_level(orgs, t, RCP),  # type: ignore[misc]
+            )
+            if isinstance(level, Unreadable):
+                return level
+            levels.append(level)
+        return tuple(levels)
+
     def scp_level(self, orgs: Any, target: str) -> ScpLevel | Unreadable:
         """The SCP documents attached to one target."""
+        return self.policy_level(orgs, target, "SERVICE_CONTROL_POLICY")
+
+    def policy_level(self, orgs: Any, target: str, kind: str) -> ScpLevel | Unreadable:
+        """The documents of the policies of type `kind` attached to one target."""
         listed = self.read(
             "organizations:ListPoliciesForTarget",
             lambda: [
                 identified(summary, "Id", operation="ListPoliciesForTarget")
-                for summary in orgs.list_policies_for_target(
-                    TargetId=target, Filter="SERVICE_CONTROL_POLICY"
-                ).get("Policies", [])
+                for summary in orgs.list_policies_for_target(TargetId=target, Filter=kind).get(
+                    "Policies", []
+                )
             ],
         )
         if not isinstance(listed, list):

@@ -277,6 +277,7 @@ def gather_restore_facts(
         engine, key_access = engine_read.result(), tuple(a.result() for a in access)
         profile, key_pair = profile_read.result(), key_pair_read.result()
         restoring_org, scps = org_read.result()
+        key_rcps = _key_rcps(reader, rp.resource_type, key, restoring_org, account, elsewhere)
     role_facts, names, network = results
     return RestoreFacts(
         recovery_point=rp,
@@ -306,6 +307,7 @@ def gather_restore_facts(
         key_pair=key_pair,
         restoring_org=restoring_org,
         restoring_scps=scps,
+        key_rcps=key_rcps,
     )
 
 
@@ -315,6 +317,30 @@ def _organization(
     """The restoring account's organization and the SCPs on its OU path (None: none apply)."""
     membership = reader.membership(account)
     return membership, reader.service_control_policies(account, membership)
+
+
+def _key_rcps(
+    reader: RestoreFactReader,
+    resource_type: str,
+    key: KeyFacts | Unreadable | None,
+    membership: OrgMembership | Unreadable,
+    account: str,
+    elsewhere: bool,
+) -> tuple[ScpLevel, ...] | Unreadable | None:
+    """The RCPs on the OU path of the account owning the customer managed key the restore role
+    uses for EBS volumes; None when the restore makes no such call (other types' KMS calls are
+    not documented per call, and RCPs "do not apply to AWS managed keys": "Resource control
+    policies in AWS KMS", https://docs.aws.amazon.com/kms/latest/developerguide/
+    resource-control-policies.html)."""
+    if (
+        elsewhere
+        or resource_type not in ("EBS", "EC2")
+        or not isinstance(key, KeyFacts)
+        or key.manager != "CUSTOMER"
+    ):
+        return None
+    key_account = key.arn.split(":")[4] if key.arn.count(":") >= 5 else account
+    return reader.resource_control_policies(key_account or account, membership)
 
 
 def _instance_profile(

@@ -233,7 +233,8 @@ class OrgMembership:
 
 @dataclass(frozen=True, slots=True)
 class ScpLevel:
-    """The service control policies attached at one level (root, an OU, the account)."""
+    """The service (or resource) control policies attached at one level (root, an OU, the
+    account)."""
 
     target_id: str
     policies: tuple[tuple[str, str], ...]  # (policy name, JSON document)
@@ -459,3 +460,7 @@ class RestoreFacts:
     # SCPs apply, as to the management account); not read until gathered.
     restoring_org: OrgMembership | Unreadable | None = None
     restoring_scps: tuple[ScpLevel, ...] | Unreadable | None = NOT_READ
+    # The RCPs on the OU path of the account owning the restore's customer managed key (None:
+    # none apply, or the restore role makes no KMS call drconsole judges, or not gathered:
+    # readiness does not read them).
+    key_rcps: tuple[ScpLevel, ...] | Unreadable | None = None

@@ -15,7 +15,8 @@ from drconsole.checks.facts import (
     restore_policy_arns,
 )
 from drconsole.checks.recovery_point import check_restore_status
-from drconsole.checks.restore_access import check_pass_role, check_restore_key
+from drconsole.checks.restore_access import check_pass_role
+from drconsole.checks.restore_access import check_restore_key as check_restore_key
 from drconsole.checks.restore_engine import check_engine_version
 from drconsole.checks.restore_key_calls import (
     customer_managed_key,
@@ -25,6 +26,7 @@ from drconsole.checks.restore_key_calls import (
 from drconsole.checks.restore_key_pair import check_key_pair
 from drconsole.checks.restore_network import check_restore_network
 from drconsole.checks.restore_profile import check_instance_profile
+from drconsole.checks.restore_rcps import check_restore_key_and_rcps
 from drconsole.checks.restore_scps import check_restore_scps
 from drconsole.checks.role_boundary import RoleRequest, boundary_verdict, restore_role_requests
 from drconsole.checks.role_identity import IdentityAllows, judge_identity
@@ -476,7 +478,7 @@ RESTORE_CHECK_GROUPS: dict[str, tuple[Callable[[RestoreFacts], Check], ...]] = {
         check_target_names,
         check_restore_network,
         check_engine_version,
-        check_restore_key,
+        check_restore_key_and_rcps,
         check_pass_role,
         check_instance_profile,
         check_key_pair,

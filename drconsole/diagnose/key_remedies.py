@@ -100,6 +100,8 @@ def kms_not_authorized(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     key = facts.key_arn
     key_account = f.arn_account(key) if key else None
     principal = facts.principal_arn
+    if "resource control policy" in facts.text.lower():
+        return _rcp_denies_key(facts, key, key_account)
     caller_account = facts.principal_account
     is_slr = principal is not None and "awsserviceroleforbackup" in principal.lower()
     if key is None and not is_slr:
@@ -120,6 +122,24 @@ def kms_not_authorized(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         " policies allow it.",
         "Add to the key policy (or an IAM policy of the role) a statement such as:\n"
         f"{policy_json(statement)}\n{f.key_policy_commands(fill(key, 'KEY_ARN'))}",
+    )
+
+
+def _rcp_denies_key(facts: Facts, key: str | None, key_account: str | None) -> Diagnosis:
+    """A resource control policy on the key account's OU path denies the call. The wording is
+    inferred: IAM's messages name the policy type that denied ("... with an explicit deny in a
+    service control policy"), and an RCP is read here the same way."""
+    principal = fill(facts.principal_arn, "PRINCIPAL_ARN")
+    action = fill(facts.action, "kms:ACTION")
+    return _d(
+        CauseCode.KMS_KEY_UNUSABLE,
+        f"A resource control policy (RCP) of the organization denies {principal} {action} on the"
+        f" KMS key {fill(key, 'KEY_ARN')}: RCPs limit what any principal may do with the"
+        " resources of member accounts, whatever the key policy allows.",
+        "In the management account, find the RCP with the Deny for"
+        f" {action} (aws organizations list-policies-for-target --target-id"
+        f" {fill(key_account, 'KEY_ACCOUNT_ID')} --filter RESOURCE_CONTROL_POLICY, and the same"
+        " for each OU above the account and the root) and exempt this principal or its account.",
     )
 
 

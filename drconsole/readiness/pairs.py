@@ -18,7 +18,8 @@ from drconsole.checks.facts import (
     VaultFacts,
     default_role_arn,
 )
-from drconsole.checks.restore import check_restore_key, check_restore_role
+from drconsole.checks.restore import check_restore_role
+from drconsole.checks.restore_access import check_restore_key
 from drconsole.checks.restore_network import (
     NETWORKED_TYPES,
     check_restore_network,

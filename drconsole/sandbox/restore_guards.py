@@ -172,9 +172,42 @@ def _statements(document: Any) -> list[dict[str, Any]]:
     ]
 
 
-def scp_levels(account_id: str) -> list[list[Any]]:
-    """The SCP documents at each level of a member account's path (root first), empty when
-    SCPs do not apply to it."""
+def rcp_denies(
+    key_account: str,
+    account_id: str,
+    region: str,
+    principal: str,
+    action: str,
+    resource: str,
+    extra: dict[str, str],
+) -> bool:
+    """True when an RCP on the path of `key_account` (the key's owner) explicitly denies
+    `principal`'s (a role of `account_id`) request. RCPs only deny: RCPFullAWSAccess, the only
+    RCP that may Allow, sits at every level and cannot be detached. They don't affect the
+    management account's resources."""
+    levels = scp_levels(key_account, "RESOURCE_CONTROL_POLICY")
+    if not levels:
+        return False
+    context: dict[str, ContextValue] = {
+        **request_keys(region, account_id, key_account),
+        "aws:PrincipalArn": principal,
+        "aws:PrincipalIsAWSService": "false",
+        **extra,
+    }
+    request = Request(
+        caller=Caller(account_id=account_id, arn=principal),
+        action=action,
+        resource=resource,
+        context=context,
+    )
+    return any(
+        denies({"Statement": [s for d in docs for s in _statements(d)]}, request) for docs in levels
+    )
+
+
+def scp_levels(account_id: str, policy_type: str = "SERVICE_CONTROL_POLICY") -> list[list[Any]]:
+    """The SCP (or `policy_type`) documents at each level of a member account's path (root
+    first), empty when such policies do not apply to it."""
     from moto.organizations.models import organizations_backends
 
     if account_id not in organizations_backends.master_accounts:
@@ -188,7 +221,7 @@ def scp_levels(account_id: str) -> list[list[Any]]:
         return []
     root = next((ou for ou in backend.ou if ou.id == org.root_id), None)
     types = getattr(root, "policy_types", [])
-    if not any(t.get("Type") == "SERVICE_CONTROL_POLICY" for t in types):
+    if not any(t.get("Type") == policy_type for t in types):
         return []
     account = next((a for a in backend.accounts if a.id == account_id), None)
     if account is None:
@@ -203,7 +236,7 @@ def scp_levels(account_id: str) -> list[list[Any]]:
         [
             p.content
             for p in backend.policies
-            if p.type == "SERVICE_CONTROL_POLICY" and any(a.id == target for a in p.attachments)
+            if p.type == policy_type and any(a.id == target for a in p.attachments)
         ]
         for target in reversed(chain)
     ]
@@ -237,8 +270,10 @@ EBS_KEY_ACTIONS = (
 def key_use_refused(account_id: str, region: str, role_arn: str, key_arn: str) -> bool:
     """True when the restore role may not use the customer managed key `key_arn` for the EBS
     volumes it restores: one of its identity policies denies a call of EBS_KEY_ACTIONS on the
-    key, its permissions boundary does not allow one, or an SCP on the account's path does not.
-    AWS managed keys and keys the sandbox does not know are left to the key checks."""
+    key, its permissions boundary does not allow one, an SCP on the account's path does not, or
+    an RCP on the path of the key's account denies one (the restore role is no service-linked
+    role, which RCPs would not affect). AWS managed keys and keys the sandbox does not know are
+    left to the key checks."""
     from drconsole.sandbox.access import find_key, is_aws_managed_key
 
     key = find_key(key_arn)
@@ -262,6 +297,7 @@ def key_use_refused(account_id: str, region: str, role_arn: str, key_arn: str) -
             identity_denies(role_arn, request)
             or not boundary_allows(role_arn, request)
             or scp_refusal(account_id, region, role_arn, action, arn, keys)
+            or rcp_denies(arn.split(":")[4], account_id, region, role_arn, action, arn, keys)
         ):
             return True
     return False
