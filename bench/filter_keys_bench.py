@@ -7,8 +7,9 @@ served from a child process, every account's posture loaded first (no latency: o
 are timed). Then, round after round: `/`, the characters of `--text` one by one (each narrows
 the list), and Escape (back to every row). Each key is timed from just before Pilot sends it to
 the end of the frame that shows it: the UI thread's CPU time (what the key costs the console,
-steady on a shared machine) and the wall time. Headless, Escape is taken at once: a terminal
-adds Textual's `ESCDELAY` (100 ms by default) before it.
+steady on a shared machine) and the wall time. A key bound to nothing (F12) is timed the same
+way: what Pilot's press and a frame cost alone, included in every other figure. Headless,
+Escape is taken at once: a terminal adds Textual's `ESCDELAY` (100 ms by default) before it.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ async def time_keys(info: dict[str, Any], rounds: int, text: str) -> dict[str, l
 
         rows = screen.table.row_count
         for _ in range(rounds):
+            await timed("none", "f12")  # bound to nothing: what Pilot and a frame cost alone
             await timed("slash", "slash")
             for char in text:
                 await timed("char", char)
@@ -90,7 +92,7 @@ def main() -> int:
         f"{args.text!r} Escape (load average {before:.1f} -> {load_average():.1f}; "
         f"console CPU {cpu:.1f} s)"
     )
-    for kind in ("slash", "char", "escape"):
+    for kind in ("none", "slash", "char", "escape"):
         for measure in ("cpu", "wall"):
             values = timings[f"{kind} {measure}"]
             print(
