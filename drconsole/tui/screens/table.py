@@ -22,7 +22,7 @@ from drconsole.aws.pacing import FOREGROUND
 from drconsole.tui.ranking import Rank, rank
 from drconsole.tui.screens.base import BrowseScreen
 from drconsole.tui.widgets.cell_width import one_line_width
-from drconsole.tui.widgets.fitted_table import FittedTable
+from drconsole.tui.widgets.fitted_table import FittedTable, TakenRows
 
 # While results stream in, rebuild the table at most this often (seconds).
 REBUILD_INTERVAL = 0.2
@@ -229,6 +229,12 @@ class TableScreen(BrowseScreen):
         # rebuild that changes cells but not rows updates those cells in place.
         self._shown: list[TableRow] = []
         self._widths: dict[str, list[int]] = {}
+        # The filter the rows on the table were chosen by ("" for none).
+        self._shown_query = ""
+        # Every row as the table showed it before a filter narrowed it (the rows, the table's
+        # own, their cells' widths): Escape puts them back rather than adding and measuring a
+        # thousand rows again (most of its time at 1,000 accounts).
+        self._unfiltered: tuple[list[TableRow], TakenRows, dict[str, list[int]]] | None = None
         # Columns left out for now (a narrow terminal); their cells stay in the rows.
         self.hidden_columns: frozenset[str] = frozenset()
 
@@ -334,11 +340,21 @@ class TableScreen(BrowseScreen):
         rows = self.sorted_rows(self.table_rows())
         shown = self.filter_rows(rows, query) if query else rows
         same_columns = not self.sync_columns()
-        if same_columns and [row.key for row in shown] == [row.key for row in self._shown]:
+        if not same_columns:  # the table was emptied: what it showed is gone
+            self._unfiltered = None
+        keys = [row.key for row in shown]
+        if same_columns and keys == [row.key for row in self._shown]:
             self._update_in_place(shown)
+        elif same_columns and not query and self._unfiltered_keys() == keys:
+            self._put_back_unfiltered(shown)
         else:
+            if same_columns and query and not self._shown_query and self._shown:
+                self._unfiltered = (self._shown, table.take_rows(), self._widths)
+            elif not query:
+                self._unfiltered = None  # other rows now: made again from the new ones
             self._refill(shown)
         self._shown = shown
+        self._shown_query = query
         restored = False
         chosen = current != self._placed_key or table.moved_by_user
         if current is not None and chosen and not self._new_filter:
@@ -352,6 +368,22 @@ class TableScreen(BrowseScreen):
             self._placed_key = shown[first].key if shown else None
         self._new_filter = False
         self.update_status(len(shown), len(rows))
+
+    def _unfiltered_keys(self) -> list[str] | None:
+        """The keys of the rows kept from before the filter, in order (None: none kept)."""
+        return None if self._unfiltered is None else [row.key for row in self._unfiltered[0]]
+
+    def _put_back_unfiltered(self, shown: list[TableRow]) -> None:
+        """Show again the rows the filter took off (the same keys in the same order as
+        `shown`), then update the cells of those made again since."""
+        assert self._unfiltered is not None
+        rows, taken, widths = self._unfiltered
+        self._unfiltered = None
+        table = self.table
+        table.put_back(taken)
+        table.headers = {row.key for row in rows if not row.selectable}
+        self._shown, self._widths = rows, widths
+        self._update_in_place(shown)
 
     def _refill(self, shown: list[TableRow]) -> None:
         """Clear the table and add `shown` (the rows themselves changed)."""
@@ -376,8 +408,6 @@ class TableScreen(BrowseScreen):
         in costs time in proportion to the rows, for every batch)."""
         table = self.table
         keys = [key for key, _ in self.COLUMNS]
-        if not self._widths:
-            self._widths = {row.key: [cell_width(c) for c in row.cells] for row in self._shown}
         changed: set[int] = set()
         visible = set(self.visible_indexes())
         # Only the rows made again since the last rebuild (found in C: at a thousand rows this
@@ -386,6 +416,8 @@ class TableScreen(BrowseScreen):
         for old, new in differ:
             if old.cells == new.cells:
                 continue
+            if not self._widths:  # measured on first need (rows put back unchanged need none)
+                self._widths = {row.key: [cell_width(c) for c in row.cells] for row in self._shown}
             widths = self._widths[new.key]
             for index, (before, after) in enumerate(zip(old.cells, new.cells, strict=False)):
                 if before != after and index in visible:

@@ -4,12 +4,14 @@ changed when others are updated, and measures new rows from their text."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import zip_longest
 from typing import Any, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import TextType
+from textual import events
 from textual.cache import LRUCache
 from textual.geometry import Region
 from textual.strip import Strip
@@ -33,6 +35,20 @@ OTHER_PARTS = (
     "datatable--even-row",
     "datatable--odd-row",
 )
+
+
+@dataclass(frozen=True)
+class TakenRows:
+    """Rows taken off a table whole, with the widths their columns had, to be put back as
+    they were (`FittedTable.take_rows`, `put_back`)."""
+
+    data: dict[RowKey, dict[ColumnKey, Any]]
+    rows: dict[RowKey, Row]
+    locations: Any  # DataTable's TwoWayDict of row keys and positions
+    widths: dict[ColumnKey, int]
+    # DataTable's rows in order and each line's row, when it had them (found again otherwise).
+    ordered: list[Row] | None
+    offsets: list[tuple[RowKey, int]] | None
 
 
 def cell_token(value: object) -> object:
@@ -153,6 +169,53 @@ class FittedTable(DataTable[CellT]):
             self._highlight_cursor()  # (as add_row does for a table's first row)
         self._measure_new_rows()
         self.check_idle()
+
+    def _on_resize(self, _: events.Resize) -> None:
+        # DataTable's own handler (called next: Textual calls each class's) bumps the counter
+        # that keys its rows in order and each line's row, which a resize leaves as they were:
+        # both were found again for a thousand rows at each `/` and Escape (the filter bar
+        # showing or hiding resizes the table). Kept under the counter it is about to take.
+        ordered = self._ordered_row_cache.get((self.row_count, self._update_count))
+        offsets = self._offset_cache.get(self._update_count)
+        if ordered is not None:
+            self._ordered_row_cache[(self.row_count, self._update_count + 1)] = ordered
+        if offsets is not None:
+            self._offset_cache[self._update_count + 1] = offsets
+
+    def take_rows(self) -> TakenRows:
+        """Empty the table, keeping its rows for `put_back` (clear() empties them in place)."""
+        taken = TakenRows(
+            self._data,
+            self.rows,
+            self._row_locations,
+            {column.key: column.content_width for column in self.ordered_columns},
+            self._ordered_row_cache.get((self.row_count, self._update_count)),
+            self._offset_cache.get(self._update_count),
+        )
+        self._data, self.rows = {}, {}
+        self._offset_cache.clear()  # (clear() empties the list of offsets in place)
+        self.clear()
+        return taken
+
+    def put_back(self, taken: TakenRows) -> None:
+        """Show again the rows `take_rows` took, as they were: the same columns, widths and
+        cells (whose drawn lines are still kept), without adding and measuring each row again.
+        """
+        self.clear()
+        self._data, self.rows, self._row_locations = taken.data, taken.rows, taken.locations
+        for column in self.ordered_columns:
+            column.content_width = taken.widths.get(column.key, column.content_width)
+        self._update_count += 1
+        # Finding these again puts a thousand rows in order: the ones taken are still right.
+        if taken.ordered is not None:
+            self._ordered_row_cache[(self.row_count, self._update_count)] = taken.ordered
+        if taken.offsets is not None:
+            self._offset_cache[self._update_count] = taken.offsets
+        self._require_update_dimensions = False
+        self._update_dimensions(())  # the virtual size, now: a frame may come before the idle
+        self.cursor_coordinate = self.cursor_coordinate
+        if self.row_count and self.columns and self.show_cursor and self.cursor_type != "none":
+            self._highlight_cursor()  # (as add_keyed_rows does for a table filled from empty)
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         columns = self.ordered_columns
