@@ -63,6 +63,7 @@ LEFT_TO_THE_OPERATOR = frozenset(
         "JOB_ROLE_NAME",
         "KEY",
         "KEY_ARN",
+        "KEY_ACCOUNT_ID",  # the key's account, when the message names no key ARN
         "KEY_NAME",  # the key pair EC2's message names, when a wording leaves it out
         "MIB_PER_S",
         "N",
