@@ -3,6 +3,7 @@ policies, the global setting."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drconsole.aws.answers import (
@@ -94,26 +95,12 @@ class OrgReader(BaseReader):
         if membership.org_id is None or membership.management_account_id == account_id:
             return None  # SCPs never restrict the management account
         orgs = self.management_client("organizations", self.sessions.global_region())
-        roots = self.roots()
-        if not isinstance(roots, list):
-            return roots if isinstance(roots, Unreadable) else None
-        enabled = any(
-            kind.get("Type") == "SERVICE_CONTROL_POLICY" and kind.get("Status") == "ENABLED"
-            for root in roots
-            for kind in root.get("PolicyTypes", [])
+        return self._levels(
+            account_id,
+            "SERVICE_CONTROL_POLICY",
+            self.roots(),
+            lambda target: self.scp_level(orgs, target),
         )
-        if not enabled:
-            return None
-        chain = self.parents(account_id)
-        if isinstance(chain, Unreadable):
-            return chain
-        levels: list[ScpLevel] = []
-        for target in [*reversed(chain), account_id]:
-            level = self.scp_level(orgs, target)
-            if isinstance(level, Unreadable):
-                return level
-            levels.append(level)
-        return tuple(levels)
 
     def roots(self) -> list[dict[str, Any]] | Unreadable | None:
         """ListRoots from the management account (the roots and their enabled policy types)."""
@@ -134,26 +121,40 @@ class OrgReader(BaseReader):
             return membership
         if membership.org_id is None or membership.management_account_id == account_id:
             return None
-        roots = self.once(("rcp-roots",), self.roots)
+        orgs = self.management_client("organizations", self.sessions.global_region())
+        return self._levels(
+            account_id,
+            RCP,
+            self.once(("rcp-roots",), self.roots),
+            lambda target: self.once(
+                ("rcp-level", target), lambda: self.policy_level(orgs, target, RCP)
+            ),
+        )
+
+    def _levels(
+        self,
+        account_id: str,
+        kind: str,
+        roots: list[dict[str, Any]] | Unreadable | None,
+        level_of: Callable[[str], ScpLevel | Unreadable],
+    ) -> tuple[ScpLevel, ...] | Unreadable | None:
+        """The policies of type `kind` at the root, each OU and `account_id` (`level_of` reads
+        one target's); None when `roots` say the type is not enabled."""
         if not isinstance(roots, list):
             return roots if isinstance(roots, Unreadable) else None
         enabled = any(
-            kind.get("Type") == RCP and kind.get("Status") == "ENABLED"
+            policy_type.get("Type") == kind and policy_type.get("Status") == "ENABLED"
             for root in roots
-            for kind in root.get("PolicyTypes", [])
+            for policy_type in root.get("PolicyTypes", [])
         )
         if not enabled:
             return None
         chain = self.parents(account_id)
         if isinstance(chain, Unreadable):
             return chain
-        orgs = self.management_client("organizations", self.sessions.global_region())
         levels: list[ScpLevel] = []
         for target in [*reversed(chain), account_id]:
-            level = self.once(
-                ("rcp-level", target),
-                lambda t=target: self.policy_level(orgs, t, RCP),  # type: ignore[misc]
-            )
+            level = level_of(target)
             if isinstance(level, Unreadable):
                 return level
             levels.append(level)

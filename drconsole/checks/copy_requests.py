@@ -41,30 +41,28 @@ def copy_targets(facts: CopyFacts) -> RequestContext:
     return RequestContext(values)
 
 
+def _by_the_caller(facts: CopyFacts) -> RequestContext:
+    """A request by the caller on something of the source account, in the source Region."""
+    rp = facts.recovery_point
+    return request_context(
+        region=rp.region,
+        principal_account=rp.account_id,
+        principal_org=facts.source_org,
+        resource_account=rp.account_id,
+        resource_org=facts.source_org,
+    )
+
+
 def start_copy_request(facts: CopyFacts) -> RequestContext:
     """StartCopyJob by the caller on the recovery point, in the source account and Region; its
     aws:ResourceTag/* are the recovery point's, which drconsole does not read for SCPs. AWS does
     not document that it sends the copy targets with StartCopyJob: they are not sent."""
-    rp = facts.recovery_point
-    return request_context(
-        region=rp.region,
-        principal_account=rp.account_id,
-        principal_org=facts.source_org,
-        resource_account=rp.account_id,
-        resource_org=facts.source_org,
-    ).adding(unknown={"aws:ResourceTag/": RECOVERY_POINT_TAGS})
+    return _by_the_caller(facts).adding(unknown={"aws:ResourceTag/": RECOVERY_POINT_TAGS})
 
 
 def pass_copy_role_request(facts: CopyFacts) -> RequestContext:
     """iam:PassRole of the copy role by the caller, passed to AWS Backup."""
-    rp = facts.recovery_point
-    return request_context(
-        region=rp.region,
-        principal_account=rp.account_id,
-        principal_org=facts.source_org,
-        resource_account=rp.account_id,
-        resource_org=facts.source_org,
-    ).adding({"iam:PassedToService": "backup.amazonaws.com"})
+    return _by_the_caller(facts).adding({"iam:PassedToService": "backup.amazonaws.com"})
 
 
 def copy_from_request(facts: CopyFacts) -> RequestContext:
