@@ -29,7 +29,9 @@ from drconsole.checks.facts import (
     default_role_arn,
     slr_arn,
 )
+from drconsole.checks.request_context import account_of
 from drconsole.checks.restore_engine import engine_versions
+from drconsole.checks.restore_key_calls import EBS_TYPES
 from drconsole.checks.restore_key_pair import key_pair_named
 from drconsole.checks.restore_network import network_request
 from drconsole.checks.restore_profile import profile_named
@@ -334,13 +336,12 @@ def _key_rcps(
     resource-control-policies.html)."""
     if (
         elsewhere
-        or resource_type not in ("EBS", "EC2")
+        or resource_type not in EBS_TYPES
         or not isinstance(key, KeyFacts)
         or key.manager != "CUSTOMER"
     ):
         return None
-    key_account = key.arn.split(":")[4] if key.arn.count(":") >= 5 else account
-    return reader.resource_control_policies(key_account or account, membership)
+    return reader.resource_control_policies(account_of(key.arn) or account, membership)
 
 
 def _instance_profile(

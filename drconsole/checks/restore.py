@@ -148,12 +148,16 @@ def check_restore_role(facts: RestoreFacts) -> Check:
     requests = restore_role_requests(facts)
     key_requests = restore_key_requests(facts)
     verdict = _identity_verdict(cid, title, role, needed, requests)
-    verdict = _key_identity_verdict(facts, role, key_requests, verdict)
+    verdict = _key_identity_verdict(facts, role, needed, key_requests, verdict)
     return boundary_verdict((cid, title), role, [*requests, *key_requests], verdict)
 
 
 def _key_identity_verdict(
-    facts: RestoreFacts, role: RoleFacts, key_requests: list[RoleRequest], verdict: Check
+    facts: RestoreFacts,
+    role: RoleFacts,
+    needed: list[str],
+    key_requests: list[RoleRequest],
+    verdict: Check,
 ) -> Check:
     """`verdict` unless an identity policy denies the role a KMS call on the restored
     resource's customer managed key (FAIL), or, without AWS's restore policies, no identity
@@ -169,9 +173,7 @@ def _key_identity_verdict(
     if judged is None or key is None:
         return verdict
     actions = ", ".join(dict.fromkeys(r.action for r in key_requests))
-    held = all(arn in role.attached_policy_arns for arn in restore_policy_arns(
-        facts.recovery_point.resource_type, facts.recovery_point.partition
-    ))  # fmt: skip
+    held = all(arn in role.attached_policy_arns for arn in needed)  # AWS's restore policies
     if held or not judged.not_allowed or names_role(key, role.arn):
         return replace(
             verdict,

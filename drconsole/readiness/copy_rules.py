@@ -132,7 +132,7 @@ def copy_rule_check(
     if isinstance(job, Unreadable):
         found = unknown_check(COPY_RULE_CHECK, COPY_RULE_TITLE, job, f"the copy jobs of {where}")
         return replace(found, evidence=f"{where}; {found.evidence}")
-    remedy = _remedy(rp, rule, destination, intermediate)
+    remedy = copy_rule_remedy(rp, rule, destination, intermediate)
     state = str((job or {}).get("State") or "")
     message = str((job or {}).get("StatusMessage") or "")
     said = f"copy job {(job or {}).get('CopyJobId', '?')} {state}"
@@ -170,7 +170,7 @@ def copy_rule_check(
     )
 
 
-def _remedy(
+def copy_rule_remedy(
     rp: RecoveryPointFacts, rule: CopyRule, destination: str, intermediate: str | None
 ) -> str:
     """AWS's documented workaround: one copy changing only the account or only the Region,

@@ -29,7 +29,7 @@ from drconsole.checks.runner import FIRST_HOP, CheckReport, copy_route, of_hop
 from drconsole.errors import AwsError, UsageError
 from drconsole.models import CauseCode, Check, CheckStatus, ProtectedResource
 from drconsole.partitions import of_arn
-from drconsole.readiness.copy_rules import copy_rule_check
+from drconsole.readiness.copy_rules import copy_rule_check, copy_rule_remedy
 from drconsole.readiness.facts import SharedFacts
 from drconsole.readiness.model import CopyCheckRun, CopyRule, RestoreCheckRun
 
@@ -124,7 +124,10 @@ def copy_rule_checks(
     if judged.status is CheckStatus.PASS:
         return (judged,), None, ()
     hops, intermediate, hop_facts = two_hop_checks(reader, report)
-    judged = copy_rule_check(reader, rp, rule, destination, intermediate)
+    if judged.remediation and judged.status is not CheckStatus.UNKNOWN:
+        # The remedy's first step names the intermediate vault the hops were judged through.
+        remedy = copy_rule_remedy(rp, rule, destination, intermediate)
+        judged = replace(judged, remediation=remedy)
     return (judged, *hops), intermediate, hop_facts
 
 
