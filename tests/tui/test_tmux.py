@@ -69,6 +69,11 @@ class Terminal:
         expected = f"{pattern!r}" + (f" without {gone!r}" if gone else "")
         raise AssertionError(f"{expected} never appeared; the screen shows:\n{screen}")
 
+    def wait_for_row(self, row: int, pattern: str, timeout: float = 30.0) -> str:
+        """Wait until the screen's row `row` (0 at the top) matches `pattern`; return the screen.
+        A screen is drawn in pieces: text found further up does not mean this row is drawn."""
+        return self.wait_for(rf"\A(?:.*\n){{{row}}}.*(?:{pattern})", timeout)
+
     def alive(self) -> bool:
         return self.target in self.tmux("list-sessions", "-F", "#{session_name}")
 

@@ -81,7 +81,7 @@ def test_a_wrong_form_value_is_shown_and_focused_then_the_fixed_restore_is_sent(
     screen = term.wait_for(r"Port \(Port\) must be a whole number from 1150 to 65535, not '70000'")
     assert "6 Restore form" in screen  # nothing was sent
     assert re.search(r"(?m)^ aurora-postgresql$", screen)  # the other fields kept their values
-    assert "Restore" in screen.splitlines()[HEIGHT - 2]  # the error sits above the buttons
+    term.wait_for_row(HEIGHT - 2, "Restore")  # the error sits above the buttons
     # The cursor is on the wrong value: what is typed next replaces it there.
     burst(term, "C-u", "5433", "Enter", "Enter")
     term.wait_for(r"Send the restore", timeout=90)

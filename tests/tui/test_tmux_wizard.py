@@ -254,8 +254,8 @@ def copy_back_and_restore(
     # The plan names the destination the operator saw when pressing Enter, whatever arrived.
     assert f"Destination: {label}" in screen
     term.wait_for(r"PASS", timeout=30)
-    screen = term.press("Enter", then=r"These requests will be sent")
-    assert "Start" in screen.splitlines()[HEIGHT - 2]  # the buttons are on screen
+    term.press("Enter", then=r"These requests will be sent")
+    term.wait_for_row(HEIGHT - 2, "Start")  # the buttons are on screen
     copy_text = read_whole_body(term, r"only\s+when\s+you\s+confirm\s+it")
     time.sleep(0.7)  # reading the requests
     term.press("Enter", then=r"Restore form", gone=r"These requests will be sent")
