@@ -8,10 +8,9 @@ So only a Deny at some level can refuse a request: an RCP level is judged for ex
 never for a missing Allow. RCPs don't affect resources in the management account (its facts are
 None) nor AWS managed keys ("Resource control policies (RCPs)",
 https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html, and
-"Resource control policies in AWS KMS"); that page's section on what RCPs do not restrict is
-read as exempting requests by service-linked roles, so AWSServiceRoleForBackup's use of a key
-is not judged here (README, "Known limitations (not done yet)", says how sure that reading
-is).
+"Resource control policies in AWS KMS"), nor calls made by service-linked roles ("RCPs do not
+apply to calls made by service-linked roles", the same page's "Resources and entities not
+restricted by RCPs"), so AWSServiceRoleForBackup's use of a key is not judged here.
 """
 
 from __future__ import annotations

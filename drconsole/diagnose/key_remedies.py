@@ -126,9 +126,8 @@ def kms_not_authorized(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
 
 
 def _rcp_denies_key(facts: Facts, key: str | None, key_account: str | None) -> Diagnosis:
-    """A resource control policy on the key account's OU path denies the call. The wording is
-    inferred: IAM's messages name the policy type that denied ("... with an explicit deny in a
-    service control policy"), and an RCP is read here the same way."""
+    """A resource control policy on the key account's OU path denies the call: IAM names the
+    policy type that denied ("... with an explicit deny in a resource control policy")."""
     principal = fill(facts.principal_arn, "PRINCIPAL_ARN")
     action = fill(facts.action, "kms:ACTION")
     return _d(
