@@ -202,8 +202,10 @@ def _jobs(app: DrConsoleApp, argument: str) -> None:
 
 
 def _help(app: DrConsoleApp, argument: str) -> None:
-    lines = [f":{' :'.join(c.names)} {c.argument}".rstrip() + f" — {c.help}" for c in commands()]
-    app.notify("\n".join(lines), title="Commands", timeout=12)
+    from drconsole.tui.screens.dialogs import HelpScreen
+
+    lines = [(f":{' :'.join(c.names)} {c.argument}".rstrip(), c.help) for c in commands()]
+    app.push_screen(HelpScreen.for_commands(lines))
 
 
 def _quit(app: DrConsoleApp, argument: str) -> None:

@@ -146,3 +146,31 @@ async def test_a_mistyped_command_with_markup_is_said_as_typed(demo: Demo) -> No
         await pilot.pause(0.2)
         assert ":[/x]: no such command" in str(bar.render())
         assert ":[/x]: no such command" in "\n".join(screen_lines(app))
+
+
+async def test_help_lists_every_command_in_a_dialog_read_whole_at_80x24(demo: Demo) -> None:
+    """`:help` was a notice of a dozen lines: cut at 80x24 where a screen has few lines to give
+    (the drill run view), and gone after 12 s. Now a dialog that scrolls, on every screen."""
+    from drconsole.tui.screens.dialogs import HelpScreen
+
+    app = demo.app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        await pilot.press("colon", *"help", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        help_screen = app.screen
+        assert not notices_said(app)
+        seen: list[str] = []
+        for _ in range(10):  # page through it as an operator would
+            seen += screen_lines(app)
+            await pilot.press("pagedown")
+            await pilot.pause()
+        text = "\n".join(seen)
+        assert "Commands" in text
+        for command in command_mode.commands():
+            assert f":{command.names[0]}" in text, command.names
+            assert command.help[:30] in text, command.help
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is not help_screen
+        assert isinstance(app.screen, AccountsScreen)

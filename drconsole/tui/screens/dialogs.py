@@ -98,15 +98,30 @@ class BindingRow:
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every binding active on the screen below: its own, its widgets' and the app's."""
+    """Every binding active on the screen below (its own, its widgets' and the app's), or
+    every `:` command: a dialog that scrolls, so the whole list is readable at 80x24 on any
+    screen (a notice would take that many lines from the screen, or be cut)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "dismiss", "Close"),
     ]
+    # The list has the focus, so ↑ ↓ PgUp PgDn scroll it.
+    AUTO_FOCUS = "VerticalScroll"
 
-    def __init__(self, rows: list[BindingRow]) -> None:
+    def __init__(self, rows: list[BindingRow], title: str = "Keys", stacked: bool = False) -> None:
         super().__init__()
         self.rows = rows
+        self.title_text = title
+        # A description under its names instead of beside them: commands' names are long, and
+        # a description wrapped beside them runs under the names at 80 columns.
+        self.stacked = stacked
+
+    @classmethod
+    def for_commands(cls, lines: list[tuple[str, str]]) -> HelpScreen:
+        """The `:` commands, each as (its names and argument, what it does)."""
+        where = "Typed after : (Tab completes a name)"
+        rows = [BindingRow(names, description, where) for names, description in lines]
+        return cls(rows, title="Commands", stacked=True)
 
     @classmethod
     def for_screen(cls, screen: Screen[object]) -> HelpScreen:
@@ -148,9 +163,12 @@ class HelpScreen(ModalScreen[None]):
                     lines.append("")
                 lines.append(row.where)
                 current = row.where
-            lines.append(f"  {row.keys.ljust(width)}{row.description}")
+            if self.stacked:
+                lines += [f"  {row.keys}", f"      {row.description}"]
+            else:
+                lines.append(f"  {row.keys.ljust(width)}{row.description}")
         with Vertical(id="dialog", classes="help"):
-            yield Static("Keys", classes="dialog-title")
+            yield Static(self.title_text, classes="dialog-title")
             with VerticalScroll():
                 yield Static("\n".join(lines), id="help-keys")
             yield Static(
