@@ -1,6 +1,6 @@
 """Escape clears the filter and shows every account again exactly as before: the same rows in
-the same order, the cursor on the first account, the same screen; rows made again while the
-filter was on show their new cells."""
+the same order, the cursor on the account the filter found, the same screen; rows made again
+while the filter was on show their new cells."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def shown_accounts(app: Any) -> list[str]:
     return [row[1] for row in table_text(app) if row[1]]
 
 
-async def test_escape_shows_every_row_as_before_with_the_cursor_on_the_first_account(
+async def test_escape_shows_every_row_as_before_with_the_cursor_on_the_account_found(
     demo: Demo,
 ) -> None:
     app = demo.app()
@@ -32,20 +32,21 @@ async def test_escape_shows_every_row_as_before_with_the_cursor_on_the_first_acc
         table = screen.query_one(DataTable)
         await pilot.press("R")  # sorted by RPs within each OU
         await pilot.pause()
-        rows, cursor, lines = table_text(app), screen.highlighted_key(), screen_lines(app)
+        rows, lines = table_text(app), screen_lines(app)
         first = shown_accounts(app)[0]
-        assert cursor == first
+        assert screen.highlighted_key() == first
         widths = [column.content_width for column in table.columns.values()]
         kept = {key: table.rows[key] for key in table.rows}
 
         await pilot.press("slash", *"dev")
         assert len(table_text(app)) < len(rows)  # narrowed
-        assert screen.highlighted_key() != first  # on the best match
+        dev = screen.highlighted_key()
+        assert dev != first  # on the best match
         await pilot.press("escape")
         await pilot.pause()
 
         assert table_text(app) == rows  # every row, in the same order, the same cells
-        assert screen.highlighted_key() == cursor
+        assert screen.highlighted_key() == dev
         assert [column.content_width for column in table.columns.values()] == widths
         assert "filter" not in status_of(app)
         assert screen_lines(app) == lines  # the same screen, footer and status line included
@@ -53,14 +54,26 @@ async def test_escape_shows_every_row_as_before_with_the_cursor_on_the_first_acc
         # refilled were most of Escape's time).
         assert all(table.rows[key] is row for key, row in kept.items())
 
-        # The cursor moved by hand before the filter: Escape still puts it on the first
-        # account (a cleared filter starts the list again, as it always has).
+        # The account the filter found stays under the cursor among all of them (it went to
+        # the first account, wherever the operator had looked).
         await pilot.press("down", "down", "down")
         assert screen.highlighted_key() != first
-        await pilot.press("slash", *"prod", "escape")
+        await pilot.press("slash", *"prod")
+        found = screen.highlighted_key()
+        assert found is not None and found != first
+        await pilot.press("escape")
         await pilot.pause()
-        assert table_text(app) == rows and screen.highlighted_key() == first
-        assert screen_lines(app) == lines
+        assert table_text(app) == rows and screen.highlighted_key() == found
+        # Moved by hand within the filtered rows: Escape keeps that one.
+        await pilot.press("slash", *"o", "enter", "down")  # kept, then the list
+        moved = screen.highlighted_key()
+        assert moved is not None and moved != found
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table_text(app) == rows and screen.highlighted_key() == moved
+        # Kept as a row the operator chose: the next rebuild (rows made again) leaves it there.
+        screen.rebuild()
+        assert screen.highlighted_key() == moved
 
 
 async def test_rows_made_again_while_filtered_show_their_new_cells_after_escape(

@@ -123,6 +123,8 @@ async def test_organization_to_recovery_point_detail_and_back(demo: Demo) -> Non
         await pilot.press("escape")  # clears the filter
         assert isinstance(app.screen, RecoveryPointsScreen)
         assert rp_list.count == len(rp_list.rows)
+        # The point the filter found stays under the cursor among all of them.
+        assert app.screen.highlighted().arn == newest["RecoveryPointArn"]  # type: ignore[attr-defined]
         await pilot.press("escape")
         assert isinstance(app.screen, VaultsScreen)
         await pilot.press("escape")

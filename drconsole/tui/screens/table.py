@@ -225,6 +225,8 @@ class TableScreen(BrowseScreen):
         # have moved it, it stays on their row.
         self._placed_key: str | None = None
         self._new_filter = False
+        # A filter cleared (Escape): the cursor stays on the row it is on.
+        self._keep_cursor = False
         # The rows on the table now, and their cells' widths (filled on first need), so that a
         # rebuild that changes cells but not rows updates those cells in place.
         self._shown: list[TableRow] = []
@@ -356,17 +358,19 @@ class TableScreen(BrowseScreen):
         self._shown = shown
         self._shown_query = query
         restored = False
-        chosen = current != self._placed_key or table.moved_by_user
+        chosen = current != self._placed_key or table.moved_by_user or self._keep_cursor
         if current is not None and chosen and not self._new_filter:
             with contextlib.suppress(RowDoesNotExist):
                 table.move_cursor(row=table.get_row_index(current), animate=False)
                 restored = True
+                if self._keep_cursor:  # kept from now on, as a row the user chose
+                    self._placed_key = None
         if not restored:
             first = next((i for i, row in enumerate(shown) if row.selectable), 0)
             table.move_cursor(row=first, animate=False)
             table.moved_by_user = False
             self._placed_key = shown[first].key if shown else None
-        self._new_filter = False
+        self._new_filter = self._keep_cursor = False
         self.update_status(len(shown), len(rows))
 
     def _unfiltered_keys(self) -> list[str] | None:
@@ -443,7 +447,10 @@ class TableScreen(BrowseScreen):
         """Refresh the status line after a rebuild."""
 
     def apply_filter(self, query: str) -> None:
-        self._new_filter = True
+        # A filter puts the cursor on its best match; clearing it keeps the cursor where it is:
+        # the account the filter found, shown again among all the others, not the first row.
+        self._new_filter = bool(query.strip())
+        self._keep_cursor = not self._new_filter
         self.rebuild()
 
     def highlighted_key(self) -> str | None:

@@ -172,10 +172,18 @@ class RecoveryPointList(ScrollView, can_focus=True):
             self.cursor = index
 
     def apply_filter(self, query: str) -> int:
-        """Show only rows matching `query`; returns how many match."""
+        """Show only rows matching `query`; returns how many match. A filter puts the cursor
+        on its first row; clearing it keeps the cursor on the recovery point it is on (the one
+        the filter found, shown again among all the others), on the same line of the screen."""
+        current = self.highlighted_row if not query.strip() else None
+        line = self.cursor - round(self.scroll_y)
         count = self.rows.filter(query)
         self.cursor = 0
         self._resize()
+        index = None if current is None else self.rows.line_of(current)
+        if index is not None:
+            self.scroll_to(y=max(0, index - line), animate=False, immediate=True)
+            self.cursor = index
         return count
 
     def _resize(self) -> None:
