@@ -117,6 +117,9 @@ _SCHEME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "+.-")
 _SPACE = re.compile(r"\s")
 SECRET_KEY_LENGTH = 40
 SESSION_TOKEN_MIN_LENGTH = 100
+# A run of token characters (base64, base64url, a Vault token's dots) long enough to be a
+# secret of any shape: used only on a credential program's own words (`hide_token_runs`).
+_TOKEN_RUN = re.compile(r"(?<![A-Za-z0-9/+=_.~-])[A-Za-z0-9/+=_.~-]{16,}(?![A-Za-z0-9/+=_.~-])")
 # Values known to be secret in this process (`register_secret`); replaced as a whole tuple so
 # that a reader in another thread always sees a complete one.
 _KNOWN_SECRETS: tuple[str, ...] = ()
@@ -316,6 +319,19 @@ def _redact_encoded(text: str, keep: frozenset[str]) -> str:
     return re.sub(r"\S+", clean, text)
 
 
+def hide_token_runs(text: str) -> str:
+    """`redact_text`, and every random-looking run of 16 or more token characters hidden too.
+
+    For what a credential program printed when it failed: it may quote the very secret it holds
+    (a password, a vault or SSO token) unlabelled and of no AWS shape, where `redact_text` can
+    only tell AWS's shapes and labelled values from prose. There a run mixing lower case,
+    upper case and digits is taken for a secret; words, paths, ids and ARNs are kept, a role
+    name such as `AWSReservedSSO_Admin_0a1b2c3d` is not.
+    """
+    text = redact_text(text)
+    return _TOKEN_RUN.sub(lambda m: REDACTED if _random_looking(m.group(0)) else m.group(0), text)
+
+
 def redact_text(text: str, keep: Iterable[str] = ()) -> str:
     """`text` with the values of secret-named fields and credential-shaped values redacted.
 
@@ -492,5 +508,15 @@ def exception_text(error: BaseException) -> str:
         message = str(error)
     except Exception:  # a broken __str__ must not hide the original failure
         message = ""
+    if _quotes_a_credential_program(error):
+        message = hide_token_runs(message)
     name = type(error).__name__
     return safe_line(f"{name}: {message}" if message else name)
+
+
+def _quotes_a_credential_program(error: BaseException) -> bool:
+    """botocore's CredentialRetrievalError from a `credential_process` program, which quotes
+    the program's standard error whole (that of a profile's own program is cleaned where it is
+    run, aws/process_credentials.py; a source profile's program is run by botocore itself)."""
+    kwargs = getattr(error, "kwargs", None)
+    return isinstance(kwargs, dict) and kwargs.get("provider") == "custom-process"

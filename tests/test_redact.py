@@ -252,3 +252,30 @@ def test_percent_encoding_nested_deep_is_read_in_time() -> None:
     started = time.monotonic()
     redact_text("%" + "25" * 200_000)  # each decoding peels one level
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "arn:aws:iam::123456789012:role/DrConsoleReadOnly",
+        "/home/sre/.aws/cli/cache/2f1c0e6a.json",
+        "request 0f3e2d1c-4b5a-6978-8a9b-0c1d2e3f4a5b failed",
+        "python3.11 helper.py --profile prod-eu-central-1",
+        "could not reach https://vault.example.com:8200/v1/auth",
+    ],
+)
+def test_a_credential_programs_words_keep_ids_paths_and_arns(kept: str) -> None:
+    from drconsole.redact import hide_token_runs
+
+    assert hide_token_runs(kept) == kept
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["hvs.CAESIJx7Qz9Lk2mPq8Rt4VwYb", "Zq8pW2mN4xR7tK1vB3nM", "s3cretPassw0rdThatIsLong_x"],
+)
+def test_a_credential_programs_unlabelled_secret_is_hidden(secret: str) -> None:
+    from drconsole.redact import hide_token_runs
+
+    shown = hide_token_runs(f"vault: login failed for token {secret}; try again")
+    assert secret not in shown and "login failed for token" in shown and "try again" in shown

@@ -48,6 +48,8 @@ CANARIES = {
     "process-secret": "QvPrcSk4-from-credential-process",
     "process-token": "QvPrcTk6-from-credential-process",
     "expired-secret": "QvExpSk8-expired-process-secret",
+    # Printed unlabelled, in no AWS shape, by a credential_process program that fails.
+    "failing-process": "QvFalTk2-vault-session-token",
     "sso-token": "QvSsoTk1-sso-cache-access-token",
     "external-id": "QvExtId5-role-external-id",
     "proxy-password": "QvPxyPw2-proxy-password",
@@ -188,6 +190,13 @@ def write_aws_files(box: Box) -> None:
         " 'SessionToken': token, 'Expiration': expires}))\n"
     )
     process = f"{sys.executable} {helper}"
+    failing = inputs / "failing.py"
+    failing.write_text(
+        "import sys\n"
+        f"sys.stderr.write('vault: session {CANARIES['failing-process']} expired, '\n"
+        "                 'log in again\\n')\n"
+        "sys.exit(1)\n"
+    )
     start_url = "https://canary.awsapps.com/start"
     (aws / "credentials").write_text(
         "[filed]\n"
@@ -202,6 +211,10 @@ def write_aws_files(box: Box) -> None:
         f"{CANARIES['process-token']} 2099-01-01T00:00:00Z\n"
         "[profile expired]\n"
         f"credential_process = {process} {CANARIES['expired-secret']} tok 2020-01-01T00:00:00Z\n"
+        f"[profile failing]\ncredential_process = {sys.executable} {failing}\n"
+        "[profile failing-chain]\n"
+        f"role_arn = arn:aws:iam::{box.info.accounts['prod']}:role/OrganizationAccountAccessRole\n"
+        "source_profile = failing\n"
         "[profile sso]\n"
         f"sso_start_url = {start_url}\n"
         "sso_region = eu-central-1\n"
@@ -310,11 +323,15 @@ def test_no_canary_in_any_output_or_file(box: Box) -> None:
         ("filed", (0,)),
         ("process", (0,)),
         ("expired", (3,)),
+        ("failing", (3,)),
+        ("failing-chain", (3,)),
         ("sso", (3,)),
         ("external", (0, 1, 3)),
     ):
         done = box.run("--profile", profile, "ls", "vaults", env=profile_env)
         assert done.returncode in codes, (profile, done.stdout, done.stderr)
+        if profile.startswith("failing"):  # its words, all but the secret, are said
+            assert "expired, log in again" in done.stderr, done.stderr
 
     # AWS failures: AccessDenied, throttling, an answer that quotes the request's signing.
     signatures: list[str] = []  # the request signatures an "echo" answer quoted, if shown
@@ -451,3 +468,25 @@ def test_credential_shaped_text_never_reaches_an_error_line(
     for text in said:
         assert secret[:24] not in text, text
         assert encoded_head not in text, text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30),
+    after=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30),
+    body=st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-", min_size=13,
+                 max_size=80),
+)  # fmt: skip
+def test_a_failing_credential_programs_secret_never_reaches_its_error_line(
+    before: str, after: str, body: str
+) -> None:
+    """Whatever a `credential_process` program prints around it, a token of its own (no AWS
+    shape, no label) is gone from the line its failure becomes."""
+    from botocore.exceptions import CredentialRetrievalError
+
+    from drconsole.aws.errors import describe
+
+    secret = "Qv9" + body  # mixed case and digits
+    said = f"{before} {secret} {after}"
+    line = describe(CredentialRetrievalError(provider="custom-process", error_msg=said))
+    assert secret not in line and secret not in line.replace("\\", "")
