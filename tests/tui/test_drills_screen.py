@@ -116,6 +116,40 @@ async def test_the_list_the_plan_and_read_only(
         assert isinstance(app.screen, DrillsScreen)
 
 
+async def test_the_highlighted_runbook_stays_the_same_runbook(
+    sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path, runbooks: Path
+) -> None:
+    """A filter highlights its first match; Escape, or the folder read again with a runbook
+    added above, keeps that runbook highlighted (it kept the line: another runbook, which `R`
+    would then run)."""
+    app = app_on(sandbox, tmp_path, runbooks_dir=runbooks, read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon", *"drills", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DrillsScreen), what="drills")
+        screen = app.screen
+        assert isinstance(screen, DrillsScreen)
+        await wait_until(pilot, lambda: screen.catalog is not None, what="runbooks")
+        listing = screen.query_one("#runbooks", ListView)
+        listing.index = 2
+        await pilot.pause()
+        await pilot.press("slash", *"pay")
+        await pilot.pause()
+        assert [e.name for e in screen.shown] == ["payments"]
+        assert screen.highlighted().name == "payments"  # type: ignore[union-attr]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert [e.name for e in screen.shown] == ["broken.yaml", "payments", "web"]
+        assert screen.highlighted().name == "payments"  # type: ignore[union-attr]
+        # A runbook sorted above it appears; the folder is read again (r).
+        shutil.copy(runbooks / "web.yaml", runbooks / "aaa.yaml")
+        (runbooks / "aaa.yaml").write_text(
+            (runbooks / "aaa.yaml").read_text().replace("name: web", "name: aaa", 1)
+        )
+        await pilot.press("r")
+        await wait_until(pilot, lambda: len(screen.shown) == 4, what="the new runbook")
+        assert screen.highlighted().name == "payments"  # type: ignore[union-attr]
+
+
 async def test_a_drill_runs_live_asks_its_manual_steps_and_reports(
     sandbox: tuple[Sandbox, ScenarioInfo], tmp_path: Path, runbooks: Path, monkeypatch: Any
 ) -> None:

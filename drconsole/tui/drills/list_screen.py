@@ -119,6 +119,9 @@ class DrillsScreen(BrowseScreen):
         self.shown: list[RunbookEntry] = []
         self.initial_query = query
         self.load_failed = False
+        # A filter just typed: its first match is highlighted (else the runbook highlighted
+        # before stays so, wherever the list puts it).
+        self._new_filter = False
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="drills-folder")
@@ -199,6 +202,7 @@ class DrillsScreen(BrowseScreen):
             return
         listing = self.query_one("#runbooks", ListView)
         index = listing.index or 0
+        before = self.highlighted()
         query = self.query_text.lower().strip()
         self.shown = [
             e
@@ -208,7 +212,13 @@ class DrillsScreen(BrowseScreen):
         listing.clear()
         listing.extend(RunbookItem(entry, self.running(entry)) for entry in self.shown)
         if self.shown:
-            listing.index = min(index, len(self.shown) - 1)
+            # The same runbook, not the same line: a runbook added above it (the folder read
+            # again) or the filter cleared would otherwise put another under the cursor.
+            kept = None if before is None or self._new_filter else before.path
+            same = next((i for i, e in enumerate(self.shown) if e.path == kept), None)
+            first = 0 if self._new_filter else min(index, len(self.shown) - 1)
+            listing.index = first if same is None else same
+        self._new_filter = False
         broken = sum(1 for e in catalog.entries if e.runbook is None)
         if catalog.problem:
             text = f"{catalog.problem}: put runbook files (*.yaml) there, or pass --runbooks DIR"
@@ -235,6 +245,7 @@ class DrillsScreen(BrowseScreen):
         self.show_detail()
 
     def apply_filter(self, query: str) -> None:
+        self._new_filter = bool(query.strip())
         self.show_runbooks()
 
     # The highlighted runbook ---------------------------------------------------------------
