@@ -137,3 +137,26 @@ def test_explain_names_the_rcp_when_iam_says_one_denied_the_key(demo: Env) -> No
         document
     )
     assert "put-key-policy" not in document["remediation"], document
+
+
+def test_readiness_reads_the_rcps_of_the_key_a_restore_would_use(demo: Env) -> None:
+    """Readiness judges a restore of prod's EBS volumes and EC2 instances as `check restore`
+    does: an RCP denying the restore role the customer managed key makes the row NOT READY with
+    `KMS_KEY_UNUSABLE` naming the RCP (its `restore.key` read the key's state alone)."""
+    prod = demo.info.accounts["prod"]
+    ou = prod_ou(demo)
+
+    def prod_row() -> dict[str, Any]:
+        result = drconsole(demo, "readiness", "--json")
+        assert "Traceback" not in result.stderr, result.stderr
+        rows = json.loads(result.stdout)["rows"]
+        return next(r for r in rows if r["account_id"] == prod and r["region"] == "eu-central-1")
+
+    document = deny_key_use({"StringEquals": {"aws:PrincipalAccount": prod}})
+    with rcp(demo, ou, document):
+        denied = prod_row()
+    assert denied["verdict"] == "NOT READY" and "KMS_KEY_UNUSABLE" in denied["causes"], denied
+    said = next(e for e in denied["explanation"] if e.startswith("KMS_KEY_UNUSABLE"))
+    assert f"the resource control policy KeyPerimeter attached to {ou} denies kms:" in said
+    assert demo.role_arn("prod") in said and '(statement "KeyUseInPerimeter")' in said
+    assert "KMS_KEY_UNUSABLE" not in prod_row()["causes"]  # detached: the key is usable again

@@ -18,13 +18,16 @@ from drconsole.checks.facts import (
     VaultFacts,
     default_role_arn,
 )
+from drconsole.checks.request_context import account_of
 from drconsole.checks.restore import check_restore_role
 from drconsole.checks.restore_access import check_restore_key
+from drconsole.checks.restore_key_calls import EBS_TYPES, customer_managed_key
 from drconsole.checks.restore_network import (
     NETWORKED_TYPES,
     check_restore_network,
     network_request,
 )
+from drconsole.checks.restore_rcps import check_restore_key_and_rcps
 from drconsole.checks.runner import FIRST_HOP, CheckReport, copy_route, of_hop
 from drconsole.errors import AwsError, UsageError
 from drconsole.models import CauseCode, Check, CheckStatus, ProtectedResource
@@ -233,11 +236,32 @@ def restore_run(
         # The organization keys a permissions boundary of the role may test.
         restoring_org=reader.membership(account_id),
     )
-    checks: list[Check] = [check_restore_role(facts), check_restore_key(facts)]
+    checks: list[Check] = [
+        check_restore_role(facts),
+        restore_key_check(reader, facts, resource_types),
+    ]
     networked = [t for t in resource_types if t in NETWORKED_TYPES]
     if networked:
         checks.append(default_network_check(reader, facts, networked[0]))
     return RestoreCheckRun(destination_vault_arn, tuple(checks), facts)
+
+
+def restore_key_check(
+    reader: SharedFacts, facts: RestoreFacts, resource_types: Sequence[str]
+) -> Check:
+    """`restore.key`; when an EBS volume or EC2 instance is protected here and the key is
+    customer managed, judged as `check restore` judges such a restore: with the resource
+    control policies of the key's account against the restore role's KMS calls on it (an RCP
+    denying them fails every such restore, whatever the key policy says)."""
+    ebs = next((kind for kind in resource_types if kind in EBS_TYPES), None)
+    key = customer_managed_key(facts)
+    if ebs is None or key is None:
+        return check_restore_key(facts)
+    point = replace(facts.recovery_point, resource_type=ebs)
+    owner = account_of(key.arn) or facts.restoring_account_id
+    membership = facts.restoring_org
+    rcps = None if membership is None else reader.resource_control_policies(owner, membership)
+    return check_restore_key_and_rcps(replace(facts, recovery_point=point, key_rcps=rcps))
 
 
 def default_network_check(reader: SharedFacts, facts: RestoreFacts, resource_type: str) -> Check:
