@@ -285,6 +285,9 @@ class Diagnosis:
     explanation: str
     remediation: str
     matched: str = ""  # the pattern or error code that matched, for transparency
+    # Other causes AWS's text fits as well: the message alone cannot tell them from `cause`
+    # (a flow that knows which check passed narrows it).
+    also: tuple[CauseCode, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

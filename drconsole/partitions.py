@@ -71,9 +71,10 @@ def managed_policy(path_and_name: str, partition: str) -> str:
     return f"arn:{partition}:iam::aws:policy/{path_and_name}"
 
 
-# AWS Backup's own role and the AWS managed policies its restore roles carry (the checks judge
-# them, `explain`'s fixes name them).
+# AWS Backup's own role and the AWS managed policies its copy and restore roles carry (the
+# checks judge them, `explain`'s fixes name them).
 BACKUP_SLR_NAME = "AWSServiceRoleForBackup"
+BACKUP_POLICY = "service-role/AWSBackupServiceRolePolicyForBackup"
 RESTORE_POLICY = "service-role/AWSBackupServiceRolePolicyForRestores"
 S3_RESTORE_POLICY = "AWSBackupServiceRolePolicyForS3Restore"
 

@@ -30,6 +30,7 @@ from drconsole.diagnose import diagnose
 from drconsole.flows import restore_forms as forms
 from drconsole.flows import restore_metadata_rules as metadata_rules
 from drconsole.models import CauseCode, CheckStatus
+from drconsole.partitions import BACKUP_POLICY, managed_policy
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.scenarios.vaults import create_vault, org_wide_access_policy
 from drconsole.sandbox.server import Sandbox, SandboxOptions
@@ -37,8 +38,10 @@ from drconsole.sandbox.store import seed_recovery_point
 from tests.policies import trusting
 from tests.rds_option_groups import TIMEZONE, backed_up_database, option_group
 
-# The AWS managed restore policies in the `aws` partition (the sandbox's).
+# The AWS managed restore policies in the `aws` partition (the sandbox's), and the one whose
+# statements allow a copy role its two Backup actions.
 RESTORE_POLICY_ARN, S3_RESTORE_POLICY_ARN = restore_policy_arns("S3", "aws")
+COPY_POLICY_ARN = managed_policy(BACKUP_POLICY, "aws")
 
 OUTSIDER = "999988887777"
 FINISHED = ("COMPLETED", "FAILED", "ABORTED", "PARTIAL")
@@ -188,7 +191,9 @@ class Case:
     copies_after_repair: int = 1
     before_options: dict[str, Any] = field(default_factory=dict)
     after_options: dict[str, Any] = field(default_factory=dict)
-    explained: CauseCode | None = None  # what `explain` says, when it knows less than the check
+    # What `explain` says, when it knows less than the check (then its `also` names the
+    # check's cause where AWS's text fits both).
+    explained: CauseCode | None = None
 
 
 def fault_pair(name: str) -> Callable[[World], tuple[str, str]]:
@@ -499,9 +504,9 @@ def meet_untrusted_copy_role(world: World) -> tuple[str, str]:
             }
         ],
     }
-    world.client("iam", world.account("prod")).create_role(
-        RoleName=UNTRUSTING_ROLE, AssumeRolePolicyDocument=json.dumps(trust)
-    )
+    iam = world.client("iam", world.account("prod"))
+    iam.create_role(RoleName=UNTRUSTING_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+    iam.attach_role_policy(RoleName=UNTRUSTING_ROLE, PolicyArn=COPY_POLICY_ARN)
     rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
     return rp, world.vault_arn("backup", "central-eu-central-1")
 
@@ -656,9 +661,9 @@ DENIED_COPY_ROLE = "CopyIntoDeniedRole"
 
 
 def meet_copy_boundary_without_copy_into(world: World) -> tuple[str, str]:
-    """prod's copy role bounded by a policy allowing CopyFromBackupVault but not
-    CopyIntoBackupVault."""
-    backup_role(world, "prod", BOUNDED_COPY_ROLE)
+    """prod's copy role with AWS's copy policy, bounded by a policy allowing
+    CopyFromBackupVault but not CopyIntoBackupVault."""
+    backup_role(world, "prod", BOUNDED_COPY_ROLE, (COPY_POLICY_ARN,))
     iam = world.client("iam", world.account("prod"))
     bound = {
         "Version": "2012-10-17",
@@ -682,8 +687,9 @@ def remove_the_copy_boundary(world: World, report: CheckReport) -> tuple[str, st
 
 
 def meet_inline_deny_of_copy_into(world: World) -> tuple[str, str]:
-    """prod's copy role with an inline policy denying CopyIntoBackupVault."""
-    backup_role(world, "prod", DENIED_COPY_ROLE)
+    """prod's copy role with AWS's copy policy and an inline policy denying
+    CopyIntoBackupVault."""
+    backup_role(world, "prod", DENIED_COPY_ROLE, (COPY_POLICY_ARN,))
     deny = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Deny", "Action": "backup:CopyIntoBackupVault", "Resource": "*"}],
@@ -698,6 +704,31 @@ def meet_inline_deny_of_copy_into(world: World) -> tuple[str, str]:
 def delete_the_copy_deny(world: World, report: CheckReport) -> tuple[str, str]:
     iam = world.client("iam", world.account("prod"))
     iam.delete_role_policy(RoleName=DENIED_COPY_ROLE, PolicyName="NoCopiesInto")
+    return report.recovery_point_arn, str(report.destination)
+
+
+ALLOWLESS_COPY_ROLE = "CopyRoleAllowingNothing"
+
+
+def meet_copy_role_allowing_nothing(world: World) -> tuple[str, str]:
+    """prod's copy role trusted by AWS Backup whose only policy allows no Backup action: IAM
+    denies its CopyFromBackupVault and CopyIntoBackupVault for want of an Allow."""
+    backup_role(world, "prod", ALLOWLESS_COPY_ROLE)
+    unrelated = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "ec2:DescribeSnapshots", "Resource": "*"}],
+    }
+    world.client("iam", world.account("prod")).put_role_policy(
+        RoleName=ALLOWLESS_COPY_ROLE, PolicyName="ReadSnapshots",
+        PolicyDocument=json.dumps(unrelated),
+    )  # fmt: skip
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return rp, world.vault_arn("backup", "central-eu-central-1")
+
+
+def attach_the_copy_policy(world: World, report: CheckReport) -> tuple[str, str]:
+    iam = world.client("iam", world.account("prod"))
+    iam.attach_role_policy(RoleName=ALLOWLESS_COPY_ROLE, PolicyArn=COPY_POLICY_ARN)
     return report.recovery_point_arn, str(report.destination)
 
 
@@ -779,6 +810,12 @@ CASES = [
          before_options={"role_arn": f"arn:aws:iam::{{prod}}:role/{DENIED_COPY_ROLE}"},
          after_options={"role_arn": f"arn:aws:iam::{{prod}}:role/{DENIED_COPY_ROLE}"},
          repair_is="by hand: the inline Deny deleted"),
+    Case("copy: role allows nothing", CauseCode.ROLE_PERMISSIONS,
+         meet_copy_role_allowing_nothing, attach_the_copy_policy,
+         explained=CauseCode.VAULT_POLICY_DENIES_COPY,
+         before_options={"role_arn": f"arn:aws:iam::{{prod}}:role/{ALLOWLESS_COPY_ROLE}"},
+         after_options={"role_arn": f"arn:aws:iam::{{prod}}:role/{ALLOWLESS_COPY_ROLE}"},
+         repair_is="by hand: AWSBackupServiceRolePolicyForBackup attached"),
     # AWS publishes no wording for StartCopyJob's refusal of an EXPIRED point: explain says
     # UNKNOWN rather than guess at the sandbox's own.
     Case("recovery point EXPIRED", CauseCode.UNSUPPORTED_COPY_ROUTE, meet_expired_point,
@@ -807,9 +844,13 @@ def test_checks_agree_with_the_sandbox(world: World, case: Case) -> None:
 
     outcome = copy_in_sandbox(world, before)
     assert outcome.state in ("FAILED", "REFUSED"), outcome
-    explained = diagnose(outcome.message).cause
+    diagnosis = diagnose(outcome.message)
+    explained = diagnosis.cause
     expected = case.explained or case.cause
     assert explained is expected, f"explain({outcome.message!r}) -> {explained}"
+    if explained is not CauseCode.UNKNOWN:
+        # Where AWS's text cannot tell the check's cause from explain's, explain names both.
+        assert case.cause in (explained, *diagnosis.also), diagnosis
 
     rp_after, dest_after = case.repair(world, before)
     after = check(world, rp_after, dest_after, **fill(case.after_options, accounts))
@@ -1280,6 +1321,30 @@ def delete_the_inline_deny(world: World, setup: RestoreSetup) -> RestoreSetup:
     return setup
 
 
+ALLOWLESS_ROLE = "RestoreRoleAllowingNothing"
+
+
+def meet_restore_role_allowing_nothing(world: World) -> RestoreSetup:
+    """A restore role of prod trusted by AWS Backup whose only policy allows no EC2 call: IAM
+    denies its ec2:CreateVolume for want of an Allow."""
+    role = backup_role(world, "prod", ALLOWLESS_ROLE)
+    unrelated = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "backup:DescribeRestoreJob", "Resource": "*"}],
+    }
+    world.client("iam", world.account("prod")).put_role_policy(
+        RoleName=ALLOWLESS_ROLE, PolicyName="WatchRestores", PolicyDocument=json.dumps(unrelated)
+    )
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return RestoreSetup(rp, role_arn=role, metadata={"availabilityZone": f"{world.info.region}b"})
+
+
+def attach_the_restore_policy(world: World, setup: RestoreSetup) -> RestoreSetup:
+    iam = world.client("iam", world.account("prod"))
+    iam.attach_role_policy(RoleName=ALLOWLESS_ROLE, PolicyArn=RESTORE_POLICY_ARN)
+    return setup
+
+
 SCP_NAME = "NoRestoresInProd"
 
 
@@ -1431,6 +1496,9 @@ RESTORE_CASES = [
     RestoreCase("restore: inline Deny of the volume", "restore.role",
                 CauseCode.ROLE_PERMISSIONS, meet_inline_deny_of_create_volume,
                 delete_the_inline_deny, "by hand: the inline Deny deleted"),
+    RestoreCase("restore: role allows nothing", "restore.role", CauseCode.ROLE_PERMISSIONS,
+                meet_restore_role_allowing_nothing, attach_the_restore_policy,
+                "by hand: AWSBackupServiceRolePolicyForRestores attached"),
     RestoreCase("restore: SCP denies StartRestoreJob", "restore.scps",
                 CauseCode.ROLE_PERMISSIONS, meet_scp_denying_restores, detach_the_scp,
                 "by hand: the SCP detached"),
@@ -1454,9 +1522,13 @@ def test_restore_checks_agree_with_the_sandbox(world: World, case: RestoreCase) 
 
     outcome = restore_in_sandbox(world, before, setup.operator)
     assert outcome.state in ("FAILED", "REFUSED"), outcome
-    explained = diagnose(outcome.message).cause
+    diagnosis = diagnose(outcome.message)
+    explained = diagnosis.cause
     expected = case.explained or case.cause
     assert explained is expected, f"explain({outcome.message!r}) -> {explained}"
+    if explained is not CauseCode.UNKNOWN and case.cause is not None:
+        # Where AWS's text cannot tell the check's cause from explain's, explain names both.
+        assert case.cause in (explained, *diagnosis.also), diagnosis
 
     repaired_setup = case.repair(world, setup)
     after = check_restore(world, repaired_setup)

@@ -16,6 +16,7 @@ from drconsole.checks import copy_route, remedies
 from drconsole.checks.facts import (
     CopyFacts,
     CopyJobLoad,
+    IdentityPolicy,
     KeyFacts,
     OrgMembership,
     RecoveryPointFacts,
@@ -929,3 +930,98 @@ def test_a_policy_allowing_with_not_principal_is_unknown_never_pass(
     assert result.status is CheckStatus.UNKNOWN, result
     assert 'Statement[0]: NotPrincipal with "Effect": "Allow"' in result.evidence
     assert result.fix_id is None
+
+
+ROLE = f"arn:aws:iam::{SRC}:role/service-role/AWSBackupDefaultServiceRole"
+COPY_ACTIONS = ["backup:CopyFromBackupVault", "backup:CopyIntoBackupVault"]
+UNRELATED = policy({"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"})
+
+
+def with_role_policies(facts: CopyFacts, *documents: str) -> CopyFacts:
+    """The copy role holding inline policies of these documents (read, as `check copy` reads
+    them)."""
+    policies = tuple(IdentityPolicy(f"p{i}", True, d) for i, d in enumerate(documents))
+    return replace(facts, copy_role=RoleFacts(ROLE, TRUST, identity_policies=policies))
+
+
+def same_account(facts: CopyFacts, dest_policy: str | None) -> CopyFacts:
+    """`facts` copied into a vault of the source account in the DR Region."""
+    vault = f"arn:aws:backup:{DR}:{SRC}:backup-vault:prod-vault"
+    return replace(
+        facts,
+        dest_vault_arn=vault,
+        dest_account_id=SRC,
+        dest_vault_name="prod-vault",
+        dest_org=facts.source_org,
+        dest_vault=VaultFacts(
+            vault,
+            "prod-vault",
+            SRC,
+            DR,
+            SRC_KEY,
+            KeyFacts(SRC_KEY, "CUSTOMER", "Enabled"),
+            access_policy=dest_policy,
+        ),
+        dest_vault_policy=dest_policy,
+    )
+
+
+def test_a_copy_role_whose_policies_allow_the_copy_passes_naming_them() -> None:
+    allowing = policy({"Effect": "Allow", "Action": COPY_ACTIONS, "Resource": "*"})
+    verdict = checks.check_copy_role(with_role_policies(good_facts(), allowing))
+    assert verdict.status is CheckStatus.PASS, verdict
+    assert "inline policy p0 allows backup:CopyIntoBackupVault" in verdict.evidence
+
+
+def test_a_copy_role_whose_policies_allow_nothing_of_the_copy_fails() -> None:
+    verdict = checks.check_copy_role(with_role_policies(good_facts(), UNRELATED))
+    assert (verdict.status, verdict.cause) == (CheckStatus.FAIL, CauseCode.ROLE_PERMISSIONS)
+    assert f"backup:CopyIntoBackupVault on {DEST_VAULT}" in verdict.evidence
+    assert "needs the role's own Allow besides the vault's" in verdict.evidence
+    assert (
+        "aws iam attach-role-policy --role-name AWSBackupDefaultServiceRole --policy-arn "
+        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
+    ) in verdict.remediation
+
+
+def test_a_cross_account_vault_policy_does_not_stand_in_for_the_roles_allow() -> None:
+    """The destination vault's policy names the role, but across accounts IAM needs both."""
+    from_only = policy({"Effect": "Allow", "Action": COPY_ACTIONS[0], "Resource": "*"})
+    facts = with_vault(with_role_policies(good_facts(), from_only), access_policy=policy(
+        {"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": COPY_ACTIONS[1], "Resource": "*"}
+    ))  # fmt: skip
+    verdict = checks.check_copy_role(facts)
+    assert verdict.status is CheckStatus.FAIL, verdict
+
+
+@pytest.mark.parametrize(
+    ("principal", "status"),
+    [
+        ({"AWS": ROLE}, CheckStatus.WARN),
+        ("*", CheckStatus.WARN),
+        # The account as principal delegates to IAM policies: it allows nothing by itself.
+        ({"AWS": f"arn:aws:iam::{SRC}:root"}, CheckStatus.FAIL),
+    ],
+)
+def test_a_same_account_vault_policy_naming_the_role_only_warns(
+    principal: object, status: CheckStatus
+) -> None:
+    naming = policy({"Effect": "Allow", "Principal": principal, "Action": COPY_ACTIONS,
+                     "Resource": "*"})  # fmt: skip
+    facts = same_account(with_role_policies(good_facts(), UNRELATED), naming)
+    verdict = checks.check_copy_role(replace(facts, source_vault_policy=naming))
+    assert (verdict.status, verdict.cause) == (status, CauseCode.ROLE_PERMISSIONS), verdict
+
+
+def test_an_unreadable_same_account_vault_policy_is_unknown_never_pass() -> None:
+    facts = same_account(with_role_policies(good_facts(), UNRELATED), None)
+    verdict = checks.check_copy_role(replace(facts, dest_vault_policy=DENIED))
+    assert verdict.status is CheckStatus.UNKNOWN, verdict
+
+
+def test_an_allow_hinging_on_an_unknown_key_is_unknown() -> None:
+    """The recovery point's tags (aws:ResourceTag of CopyFromBackupVault) are not read."""
+    hinging = policy({"Effect": "Allow", "Action": COPY_ACTIONS, "Resource": "*",
+                      "Condition": {"StringEquals": {"aws:ResourceTag/team": "dr"}}})  # fmt: skip
+    verdict = checks.check_copy_role(with_role_policies(good_facts(), hinging))
+    assert verdict.status is CheckStatus.UNKNOWN, verdict

@@ -161,3 +161,121 @@ def test_a_boundary_barring_copy_into_fails_the_job_and_names_the_copy_role(demo
     # dest.access-policy passed before the job: the copy role's policies are the fix.
     assert f"role/service-role/{DEFAULT_ROLE}" in finished["remediation"], finished
     assert "put-backup-vault-access-policy" not in finished["remediation"], finished
+
+
+COPY_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
+
+
+def check_copy(
+    demo: tuple[Sandbox, ScenarioInfo, dict], rp: str, dest: str
+) -> tuple[int, dict[str, Any]]:
+    """`drconsole check copy --json` (a real process): its exit code and source.copy-role."""
+    _, _, env = demo
+    command = [sys.executable, "-m", "drconsole", "check", "copy", "--recovery-point", rp,
+               "--to", dest, "--json"]  # fmt: skip
+    result = forked_cli.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert result.stderr == "", result.stderr
+    report = json.loads(result.stdout)
+    return result.returncode, next(c for c in report["checks"] if c["id"] == "source.copy-role")
+
+
+@contextlib.contextmanager
+def copy_policy_detached(sandbox: Sandbox, info: ScenarioInfo) -> Iterator[Any]:
+    """prod's default service role without AWSBackupServiceRolePolicyForBackup (its only
+    policy allowing the copy's two Backup actions), attached again after."""
+    iam = sandbox.client("iam", info.accounts["prod"], info.region)
+    iam.detach_role_policy(RoleName=DEFAULT_ROLE, PolicyArn=COPY_POLICY)
+    try:
+        yield iam
+    finally:
+        iam.attach_role_policy(RoleName=DEFAULT_ROLE, PolicyArn=COPY_POLICY)
+
+
+def test_a_copy_role_allowing_no_copy_fails_the_check_and_the_job(demo) -> None:
+    sandbox, info, _ = demo
+    rp = ebs_point(sandbox, info)
+    dest = (
+        f"arn:aws:backup:{info.region}:{info.accounts['backup']}:backup-vault:central-eu-central-1"
+    )
+    role = f"arn:aws:iam::{info.accounts['prod']}:role/service-role/{DEFAULT_ROLE}"
+    with copy_policy_detached(sandbox, info) as iam:
+        code, verdict = check_copy(demo, rp, dest)
+        assert code == 1, verdict
+        assert (verdict["status"], verdict["cause"]) == ("FAIL", "ROLE_PERMISSIONS"), verdict
+        assert "may not call backup:CopyFromBackupVault" in verdict["evidence"], verdict
+        assert "backup:CopyIntoBackupVault on " + dest in verdict["evidence"], verdict
+        assert (
+            f"aws iam attach-role-policy --role-name {DEFAULT_ROLE} --policy-arn {COPY_POLICY}"
+            in verdict["remediation"]
+        ), verdict
+        # The policy taken away once every check passed: AWS's job fails, and the flow, whose
+        # dest.access-policy passed, names the copy role's fix.
+        iam.attach_role_policy(RoleName=DEFAULT_ROLE, PolicyArn=COPY_POLICY)
+        result, events = copy_changed_at_start(
+            demo, lambda: iam.detach_role_policy(RoleName=DEFAULT_ROLE, PolicyArn=COPY_POLICY)
+        )
+    assert result.returncode == 1, result.stdout + result.stderr
+    final = events[-1]
+    assert (final["status"], final["cause"]) == ("failed", "ROLE_PERMISSIONS"), final
+    assert final["message"].endswith("Access Denied trying to call AWS Backup service."), final
+    finished = next(e for e in events if e.get("event") == "flow-finished")
+    assert role.split(":role/")[1] in finished["remediation"], finished
+    assert "put-backup-vault-access-policy" not in finished["remediation"], finished
+    code, verdict = check_copy(demo, rp, dest)  # the policy attached again
+    assert (code, verdict["status"]) == (0, "PASS"), verdict
+    assert (
+        "AWSBackupServiceRolePolicyForBackup allows backup:CopyIntoBackupVault"
+        in (verdict["evidence"])
+    ), verdict
+
+
+def test_a_same_account_copy_allowed_by_vault_policies_naming_the_role_warns(demo) -> None:
+    """Within one account IAM lets a resource policy naming the role allow what its identity
+    policies do not: the check WARNs (AWS does not document that AWS Backup's copy relies on
+    it) and the sandbox, following IAM's rule, completes the copy."""
+    sandbox, info, _ = demo
+    prod = info.accounts["prod"]
+    rp = ebs_point(sandbox, info)
+    dest = f"arn:aws:backup:{info.dr_region}:{prod}:backup-vault:prod-vault"
+    role = f"arn:aws:iam::{prod}:role/service-role/{DEFAULT_ROLE}"
+    naming = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": role},
+         "Action": ["backup:CopyFromBackupVault", "backup:CopyIntoBackupVault"], "Resource": "*"},
+    ]}  # fmt: skip
+    vaults = [sandbox.client("backup", prod, region) for region in (info.region, info.dr_region)]
+    # The demo's own policies (the backup account may copy back), with the role named beside.
+    kept = [
+        v.get_backup_vault_access_policy(BackupVaultName="prod-vault")["Policy"] for v in vaults
+    ]
+    with copy_policy_detached(sandbox, info):
+        code, verdict = check_copy(demo, rp, dest)
+        assert code == 1, verdict
+        assert (verdict["status"], verdict["cause"]) == ("FAIL", "ROLE_PERMISSIONS"), verdict
+        for backup, policy in zip(vaults, kept, strict=True):
+            document = json.loads(policy)
+            document["Statement"] = [*document["Statement"], *naming["Statement"]]
+            backup.put_backup_vault_access_policy(
+                BackupVaultName="prod-vault", Policy=json.dumps(document)
+            )
+        try:
+            code, verdict = check_copy(demo, rp, dest)
+            assert code == 0, verdict  # a WARN fails nothing
+            assert (verdict["status"], verdict["cause"]) == ("WARN", "ROLE_PERMISSIONS"), verdict
+            assert "only the access policy of vault prod-vault allows it" in verdict["evidence"]
+            job = vaults[0].start_copy_job(
+                RecoveryPointArn=rp,
+                SourceBackupVaultName="prod-vault",
+                DestinationBackupVaultArn=dest,
+                IamRoleArn=role,
+            )["CopyJobId"]
+            deadline = time.monotonic() + 60
+            while (state := vaults[0].describe_copy_job(CopyJobId=job)["CopyJob"])["State"] not in (
+                "COMPLETED",
+                "FAILED",
+            ):
+                assert time.monotonic() < deadline, state
+                time.sleep(0.05)
+            assert state["State"] == "COMPLETED", state
+        finally:
+            for backup, policy in zip(vaults, kept, strict=True):
+                backup.put_backup_vault_access_policy(BackupVaultName="prod-vault", Policy=policy)

@@ -30,11 +30,37 @@ def test_json_output_is_the_documented_object() -> None:
     result = explain("--json", SEED)
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
-    assert set(payload) == {"cause", "explanation", "remediation", "matched", "error_code"}
+    assert set(payload) == {
+        "cause",
+        "explanation",
+        "remediation",
+        "matched",
+        "error_code",
+        "also_possible",
+    }
     assert payload["cause"] == "CROSS_ACCOUNT_DISABLED"
     assert payload["matched"] == "cross-account-disabled"
     assert "isCrossAccountBackupEnabled=true" in payload["remediation"]
     assert payload["error_code"] is None
+    assert payload["also_possible"] == []
+
+
+def test_a_message_aws_gives_for_two_causes_names_both() -> None:
+    """AWS's message for a copy refused CopyIntoBackupVault is the same whether the vault's
+    policy or the copy role's refused it: explain names the other cause, and the role's fix
+    names AWS's managed policy for the copy role."""
+    result = explain("--json", "Access Denied trying to call AWS Backup service.")
+    payload = json.loads(result.stdout)
+    assert (payload["cause"], payload["also_possible"]) == (
+        "VAULT_POLICY_DENIES_COPY",
+        ["ROLE_PERMISSIONS"],
+    )
+    assert (
+        "aws iam attach-role-policy --role-name <COPY_ROLE_NAME> --policy-arn "
+        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
+    ) in payload["remediation"]
+    shown = explain("Access Denied trying to call AWS Backup service.").stdout
+    assert "Also possible: ROLE_PERMISSIONS" in shown
 
 
 def test_words_are_joined_and_the_wrapper_gives_the_error_code() -> None:

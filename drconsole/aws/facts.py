@@ -151,6 +151,14 @@ class FactReader(KeyReader, AccessReader, OptionGroupReader):
             missing=("ResourceNotFoundException",),
         )
 
+    def dest_vault_policy(self, arn: VaultArn) -> str | Unreadable | None:
+        """The vault's access policy, read once per reader: a same-account copy's source group
+        judges it for the copy role while its destination group reads the vault."""
+        return self.once(
+            ("vault-policy", arn.arn),
+            lambda: self.vault_policy(arn.account_id, arn.region, arn.name),
+        )
+
     def vault(self, arn: VaultArn) -> VaultFacts | Unreadable | None:
         """DescribeBackupVault with its key and access policy; None when it does not exist."""
         backup = self.client("backup", arn.account_id, arn.region)
@@ -176,7 +184,7 @@ class FactReader(KeyReader, AccessReader, OptionGroupReader):
             region=arn.region,
             encryption_key_arn=key_arn,
             key=key,
-            access_policy=self.vault_policy(arn.account_id, arn.region, arn.name),
+            access_policy=self.dest_vault_policy(arn),
             locked=bool(described.get("Locked")),
             min_retention_days=described.get("MinRetentionDays"),
             max_retention_days=described.get("MaxRetentionDays"),
@@ -472,6 +480,9 @@ def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
         return replace(
             base,
             source_vault_policy=reader.vault_policy(rp.account_id, rp.region, rp.vault_name),
+            # Within one account the destination vault's policy may allow the copy role's
+            # CopyIntoBackupVault (read once, with the destination group's).
+            dest_vault_policy=None if base.cross_account else reader.dest_vault_policy(dest),
             source_key=key,
             copy_role=role,
             caller_arn=caller,
@@ -539,7 +550,14 @@ def merge_groups(base: CopyFacts, gathered: dict[str, CopyFacts]) -> CopyFacts:
             "recovery_point_tags",
         ),
         "destination": ("dest_vault", "dest_slr_exists"),
-        "source": ("source_vault_policy", "source_key", "copy_role", "caller_arn", "pass_role"),
+        "source": (
+            "source_vault_policy",
+            "dest_vault_policy",
+            "source_key",
+            "copy_role",
+            "caller_arn",
+            "pass_role",
+        ),
         "route": (
             "job_load",
             "marketplace_product_codes",

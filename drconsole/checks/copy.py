@@ -27,6 +27,7 @@ from drconsole.checks.copy_requests import (
     source_key_request,
     start_copy_request,
 )
+from drconsole.checks.copy_role_allow import allow_verdict
 from drconsole.checks.copy_route import check_route, check_running_jobs
 from drconsole.checks.evaluation import Outcome, with_policy_warnings
 from drconsole.checks.facts import (
@@ -327,13 +328,16 @@ def check_copy_role(facts: CopyFacts) -> Check:
         ),
         RoleRequest("backup:CopyIntoBackupVault", facts.dest_vault_arn, copy_into_request(facts)),
     ]
+    verdict = trust
     if trust.status is PASS:
-        # Only a Deny is judged: what allows the copy role's requests is not settled by its
-        # identity policies alone (the vault access policies take part).
-        judged = judge_identity((cid, title), role, requests, allow_judged=False)
+        judged = judge_identity((cid, title), role, requests)
         if isinstance(judged, Check):
             return judged
-    return boundary_verdict((cid, title), role, requests, trust)
+        if judged is not None:
+            # What allows each request: the role's identity policies, or on a vault of its own
+            # account that vault's policy naming the role (copy_role_allow.py).
+            verdict = allow_verdict(facts, role, requests, judged, trust)
+    return boundary_verdict((cid, title), role, requests, verdict)
 
 
 def check_copy_pass_role(facts: CopyFacts) -> Check:

@@ -312,6 +312,10 @@ class CopyFacts:
     # role to AWS Backup (iam:PassRole); None: not judged (the account's root).
     caller_arn: str = ""
     pass_role: bool | Unreadable | None = None
+    # The destination vault's access policy as the source group reads it for a same-account
+    # copy, where it may allow the copy role's CopyIntoBackupVault (None: no policy, or a
+    # cross-account copy, where it does not stand in for the role's own Allow).
+    dest_vault_policy: str | Unreadable | None = None
 
     @property
     def cross_account(self) -> bool:

@@ -55,16 +55,22 @@ def restore_role_actions(facts: RestoreFacts) -> list[tuple[str, str]]:
         resource = f"arn:{p}:rds:{region}:{account}:cluster:{cluster}"
         return [("rds:RestoreDBClusterFromSnapshot", resource)]
     if kind == "DynamoDB":
-        # A backup with advanced features is AWS Backup's own (arn:...:backup:...); the other
-        # is DynamoDB's (arn:...:dynamodb:...).
-        advanced = rp.arn.split(":")[2:3] == ["backup"]
-        action = "RestoreTableFromAwsBackup" if advanced else "RestoreTableFromBackup"
+        # A backup with advanced features is AWS Backup's own (arn:...:backup:...), restored
+        # on the new table; DynamoDB's own (arn:...:dynamodb:...table/T/backup/ID) is restored
+        # with "permissions ... on the source backup" (DynamoDB Developer Guide, "Using IAM
+        # with DynamoDB backup and restore").
+        if rp.arn.split(":")[2:3] != ["backup"]:
+            return [("dynamodb:RestoreTableFromBackup", rp.arn)]
         table = named("targetTableName")
-        return [(f"dynamodb:{action}", f"arn:{p}:dynamodb:{region}:{account}:table/{table}")]
+        resource = f"arn:{p}:dynamodb:{region}:{account}:table/{table}"
+        return [("dynamodb:RestoreTableFromAwsBackup", resource)]
     if kind == "EFS":
-        return [
-            ("elasticfilesystem:Restore", f"arn:{p}:elasticfilesystem:{region}:{account}:*"),
-        ]
+        # On a file system (AWSBackupServiceRolePolicyForRestores' EFSPermissions): the one
+        # restored into, or, for a new one, any of the account's.
+        new = lowered.get("newfilesystem", "").lower() == "true"
+        system = "*" if new else named("file-system-id")
+        resource = f"arn:{p}:elasticfilesystem:{region}:{account}:file-system/{system}"
+        return [("elasticfilesystem:Restore", resource)]
     if kind == "S3":
         bucket = named("DestinationBucketName")
         wanted = [("s3:PutObject", f"arn:{p}:s3:::{bucket}/*")]

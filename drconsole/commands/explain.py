@@ -106,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
             "remediation": diagnosis.remediation,
             "matched": diagnosis.matched or None,
             "error_code": parsed.error_code,
+            "also_possible": [cause.value for cause in diagnosis.also],
         }
         print(json.dumps(payload, indent=2))
     else:
@@ -115,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
             diagnosis.remediation,
             diagnosis.matched,
             parsed.error_code,
+            tuple(cause.value for cause in diagnosis.also),
         )
     return 1 if diagnosis.cause is CauseCode.UNKNOWN else 0
 
@@ -134,7 +136,12 @@ def redacted(diagnosis: Diagnosis) -> Diagnosis:
 
 
 def print_for_people(
-    cause: str, explanation: str, remediation: str, matched: str, error_code: str | None
+    cause: str,
+    explanation: str,
+    remediation: str,
+    matched: str,
+    error_code: str | None,
+    also: tuple[str, ...] = (),
 ) -> None:
     """Cause, explanation and fix, styled when the output is a terminal."""
     from rich.console import Console
@@ -157,6 +164,11 @@ def print_for_people(
     if details:
         heading.append(escape_controls(f"  ({'; '.join(details)})"), style="dim")
     console.print(heading)
+    if also:
+        console.print(
+            Text(f"Also possible: {', '.join(also)} (AWS's message is the same for them)"),
+            style="bold",
+        )
     console.print(Text(explanation))
     console.print()
     console.print(Text("Fix:", style="bold"))

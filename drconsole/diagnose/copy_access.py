@@ -12,7 +12,7 @@ import re
 from drconsole.diagnose import facts as f
 from drconsole.diagnose.facts import Facts, command_word, fill, policy_json
 from drconsole.models import CauseCode, Diagnosis
-from drconsole.partitions import account_root
+from drconsole.partitions import BACKUP_POLICY, account_root, managed_policy, of_arn
 
 COPY_INTO = "backup:CopyIntoBackupVault"
 
@@ -21,17 +21,22 @@ def _role_statement(vault_arn: str) -> dict[str, str]:
     return {"Effect": "Allow", "Action": COPY_INTO, "Resource": vault_arn}
 
 
-def _role_fix(role_arn: str | None, vault_arn: str) -> str:
-    """The identity-policy statement for the role passed to StartCopyJob, and the call."""
+def _role_fix(role_arn: str | None, vault_arn: str, partition: str) -> str:
+    """The identity-policy statement for the role passed to StartCopyJob, and the call; or
+    AWS's managed policy allowing both of the copy role's Backup actions."""
     account = f.arn_account(role_arn) if role_arn else None
+    name = command_word(f.role_name(role_arn), "COPY_ROLE_NAME")
     return (
         f"On the copy role {fill(role_arn, 'COPY_ROLE_ARN')} (the IamRoleArn of the copy job, in"
         f" the source account{' ' + account if account else ''}), add to its IAM policy:\n"
         f"{policy_json(_role_statement(vault_arn))}\n"
-        "  aws iam put-role-policy --role-name"
-        f" {command_word(f.role_name(role_arn), 'COPY_ROLE_NAME')}"
+        f"  aws iam put-role-policy --role-name {name}"
         " --policy-name CopyIntoBackupVault"
-        " --policy-document file://copy-role-policy.json"
+        " --policy-document file://copy-role-policy.json\n"
+        "or attach AWS's managed policy, which allows backup:CopyFromBackupVault and"
+        " backup:CopyIntoBackupVault:\n"
+        f"  aws iam attach-role-policy --role-name {name}"
+        f" --policy-arn {managed_policy(BACKUP_POLICY, partition)}"
     )
 
 
@@ -67,7 +72,10 @@ def copy_into_vault_denied(match: re.Match[str] | None, facts: Facts) -> Diagnos
         f" --region {region}\n"
         f"  aws backup put-backup-vault-access-policy --backup-vault-name {name}"
         f" --policy file://vault-policy.json --region {region}\n"
-        f"2. {_role_fix(facts.role_arn, vault_text)}",
+        f"2. {_role_fix(facts.role_arn, vault_text, facts.partition)}",
+        # AWS's message is the same for the vault's policy and the copy role's: the check
+        # judging the role (source.copy-role) says ROLE_PERMISSIONS.
+        also=(CauseCode.ROLE_PERMISSIONS,),
     )
 
 
@@ -79,5 +87,5 @@ def copy_role_denied(role_arn: str | None, vault_arn: str) -> Diagnosis:
         " destination vault's access policy allows this copy (its check passed before the job"
         " started), so it is the IAM policy of the copy role that does not allow the action on"
         " the destination vault.",
-        remediation=_role_fix(role_arn, vault_arn),
+        remediation=_role_fix(role_arn, vault_arn, of_arn(role_arn or vault_arn)),
     )

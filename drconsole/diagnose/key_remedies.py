@@ -80,19 +80,28 @@ def kms_key_state(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         "  Deleted: data encrypted with it cannot be recovered; use a recovery point encrypted"
         " with another key."
     )
-    if "denied" in text or "access" in text:
+    denied = "denied" in text or "access" in text
+    if denied:
         grants, _ = f.key_grant_statements("<DESTINATION_ACCOUNT_ID>", facts.partition)
         lines.append(
             "If the key is Enabled, access is what is missing: for a cross-account copy the key"
             " policy must let the destination account's AWSServiceRoleForBackup create grants:\n"
-            f"{policy_json(grants)}\n{f.key_policy_commands(key)}"
+            f"{policy_json(grants)}\n{f.key_policy_commands(key)}\n"
+            "For a restore of an EBS volume or EC2 instance the restore role itself uses the key"
+            " through EC2: its IAM policies (or the key policy) must allow it kms:CreateGrant,"
+            " kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext and"
+            " kms:ReEncrypt* on the key (AWSBackupServiceRolePolicyForRestores allows them with"
+            " kms:ViaService ec2.*.amazonaws.com), and no policy on its path may deny them."
         )
-    return _d(
-        CauseCode.KMS_KEY_UNUSABLE,
-        f"The KMS key {key} cannot be used: it is disabled, pending deletion, unavailable or"
-        " missing, or the principal AWS Backup acts as may not use it, so AWS cannot decrypt or"
-        " encrypt with it.",
-        "\n".join(lines),
+    return Diagnosis(
+        cause=CauseCode.KMS_KEY_UNUSABLE,
+        explanation=f"The KMS key {key} cannot be used: it is disabled, pending deletion,"
+        " unavailable or missing, or the principal AWS Backup acts as may not use it, so AWS"
+        " cannot decrypt or encrypt with it.",
+        remediation="\n".join(lines),
+        # "access to KMS key is denied" does not say whose: a restore role's own permissions
+        # (restore.key's ROLE_PERMISSIONS) read the same.
+        also=(CauseCode.ROLE_PERMISSIONS,) if denied else (),
     )
 
 

@@ -1,7 +1,8 @@
 """What stops a sandbox copy for want of permission: the service control policies on the source
 account's OU path (for StartCopyJob and iam:PassRole by the caller, and for the copy role's
 backup:CopyFromBackupVault and backup:CopyIntoBackupVault), and the copy role's own permissions
-boundary and identity-policy Denies.
+boundary, identity-policy Denies, and the Allow its identity policies (AWS managed ones
+included) or a vault policy of its own account naming it must give.
 
 StartCopyJob refused by an SCP answers AccessDeniedException at once, in IAM's documented
 wording; the copy role refused its own calls makes the job FAIL with "Access Denied trying to
@@ -12,15 +13,21 @@ inferred). Every rule is read with the sandbox's own policy matcher (access.py).
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from drconsole.sandbox.access import (
     Caller,
     ContextValue,
     Request,
+    allows,
+    denies,
     organization_of,
     request_keys,
 )
 from drconsole.sandbox.restore_guards import (
     boundary_allows,
+    identity_allows,
     identity_denies,
     levels_refusal,
     scp_levels,
@@ -92,14 +99,47 @@ def role_requests(
     ]
 
 
-def role_refused(source_account: str, role_arn: str, requests: list[Request]) -> bool:
+def role_refused(
+    source_account: str,
+    role_arn: str,
+    requests: list[Request],
+    vault_policies: tuple[str | None, str | None] = (None, None),
+) -> bool:
     """True when one of the copy role's requests is explicitly denied by one of its identity
-    policies, not allowed by its permissions boundary, or refused by an SCP on the source
-    account's path (the role is the source account's: its SCPs judge both requests)."""
+    policies, allowed by none of them (nor by the vault policy of `vault_policies` — source
+    vault's, then a same-account destination vault's — naming the role), not allowed by its
+    permissions boundary, or refused by an SCP on the source account's path (the role is the
+    source account's: its SCPs judge both requests)."""
     levels = scp_levels(source_account)
     return any(
         identity_denies(role_arn, request)
+        or not (identity_allows(role_arn, request) or names_role_allowing(policy, request))
         or not boundary_allows(role_arn, request)
         or (bool(levels) and levels_refusal(levels, request) is not None)
-        for request in requests
+        for request, policy in zip(requests, vault_policies, strict=True)
     )
+
+
+def names_role_allowing(policy: str | None, request: Request) -> bool:
+    """True when a vault policy of the role's own account allows the request by a statement
+    naming the role (or every principal) and denies it nowhere. IAM allows a request within
+    one account when the identity OR the resource policy allows it; a statement naming only
+    the account delegates to IAM policies and grants nothing by itself."""
+    if policy is None:
+        return False
+    try:
+        document = json.loads(policy)
+    except ValueError:
+        return False  # a malformed policy allows nothing
+    statements = document.get("Statement", [])
+    statements = [statements] if isinstance(statements, dict) else statements
+    naming = [s for s in statements if _names_role(s.get("Principal"), request.caller.arn)]
+    return not denies(document, request) and allows({"Statement": naming}, request)
+
+
+def _names_role(principal: Any, role_arn: str) -> bool:
+    if principal == "*":
+        return True
+    values = principal.get("AWS", []) if isinstance(principal, dict) else []
+    values = [values] if isinstance(values, str) else values
+    return any(value in ("*", role_arn) for value in values)

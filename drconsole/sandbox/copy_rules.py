@@ -124,6 +124,9 @@ class CopyAttempt:
     missing_options: tuple[str, ...] = ()
     # The destination vault's tags (aws:ResourceTag/* of the copy role's CopyIntoBackupVault).
     dest_vault_tags: tuple[tuple[str, str], ...] = ()
+    # The source vault's access policy (JSON text or None): on the role's own account, a
+    # statement naming the copy role may allow its CopyFromBackupVault.
+    source_vault_access_policy: str | None = None
 
     @property
     def cross_account(self) -> bool:
@@ -205,7 +208,7 @@ def copy_failure(attempt: CopyAttempt) -> str | None:
         return MSG_VAULT_POLICY_DENIES
     if copy_role_refused(attempt):
         # AWS names this message for a copy role whose IAM policy does not allow
-        # CopyIntoBackupVault; for a boundary or SCP, or for CopyFromBackupVault, it is inferred.
+        # CopyIntoBackupVault; for a Deny, a boundary or SCP, or CopyFromBackupVault, inferred.
         return MSG_VAULT_POLICY_DENIES
     for key_arn in (attempt.source_key_arn, attempt.dest_vault_key_arn):
         if is_aws_owned_key(key_arn):
@@ -256,8 +259,9 @@ def _cross_account_refusal(attempt: CopyAttempt, managed: bool) -> str | None:
 
 def copy_role_refused(attempt: CopyAttempt) -> bool:
     """True when the copy role may not make its CopyFromBackupVault or CopyIntoBackupVault
-    request: an identity policy of the role denies it, its permissions boundary or an SCP on
-    the source account's path does not allow it (copy_guards.py)."""
+    request: an identity policy of the role denies it, nothing allows it (its identity
+    policies, or a vault policy of its own account naming it), its permissions boundary or an
+    SCP on the source account's path does not allow it (copy_guards.py)."""
     from drconsole.sandbox import copy_guards
 
     requests = copy_guards.role_requests(
@@ -267,7 +271,13 @@ def copy_role_refused(attempt: CopyAttempt) -> bool:
         (attempt.recovery_point_arn, dict(attempt.recovery_point_tags)),
         dict(attempt.dest_vault_tags),
     )
-    return copy_guards.role_refused(attempt.source_account_id, attempt.iam_role_arn, requests)
+    vault_policies = (
+        attempt.source_vault_access_policy,
+        None if attempt.cross_account else attempt.dest_vault_access_policy,
+    )
+    return copy_guards.role_refused(
+        attempt.source_account_id, attempt.iam_role_arn, requests, vault_policies
+    )
 
 
 def retention_fits_vault_lock(attempt: CopyAttempt) -> bool:

@@ -1,5 +1,6 @@
-"""What stops a sandbox restore's creating call: a Deny in the restore role's own policies, its
-permissions boundary, and the service control policies on the restoring account's OU path.
+"""What stops a sandbox restore's creating call: a Deny in the restore role's own policies, or
+none of them allowing it, its permissions boundary, and the service control policies on the
+restoring account's OU path.
 
 IAM allows a role's request only when its identity policies and its permissions boundary both
 allow it, and an explicit Deny in any of them denies it; every SCP level (root, each OU, the
@@ -71,6 +72,20 @@ def identity_denies(role_arn: str, request: Request) -> bool:
     )
 
 
+def identity_allows(role_arn: str, request: Request) -> bool:
+    """True when one of the role's identity policies (inline, or an attached managed policy at
+    its default version, AWS managed ones included) allows the request: without an Allow IAM
+    denies it implicitly. A role the sandbox does not have is left to the checks made when the
+    job starts (True)."""
+    role = find_role_by_arn(role_arn)
+    if role is None:
+        return True
+    return any(
+        allows(json.loads(document) if isinstance(document, str) else document, request)
+        for document in identity_documents(role)
+    )
+
+
 def _managed_policy_document(account_id: str, policy_arn: str) -> Any | None:
     """The default version's document of a managed policy (None: IAM does not have it)."""
     from moto.iam.models import iam_backends
@@ -87,31 +102,47 @@ def _managed_policy_document(account_id: str, policy_arn: str) -> Any | None:
 
 
 # The call the restore role makes to create each type's resource (AWSBackupServiceRolePolicy-
-# ForRestores); S3's are judged where its bucket is (restores._s3_failure).
+# ForRestores), on the resource IAM authorizes it on: DynamoDB's RestoreTableFromBackup on the
+# source backup ("permissions are necessary on the source backup", DynamoDB Developer Guide,
+# "Using IAM with DynamoDB backup and restore"), EFS's Restore on a file system (the policy's
+# EFSPermissions). S3's are judged where its bucket is (restores._s3_failure).
 CREATING_CALLS = {
     "EBS": ("ec2:CreateVolume", "volume/*"),
     "EC2": ("ec2:RunInstances", "instance/*"),
     "RDS": ("rds:RestoreDBInstanceFromDBSnapshot", "db:{DBInstanceIdentifier}"),
     "Aurora": ("rds:RestoreDBClusterFromSnapshot", "cluster:{DBClusterIdentifier}"),
-    "DynamoDB": ("dynamodb:RestoreTableFromBackup", "table/{targetTableName}"),
-    "EFS": ("elasticfilesystem:Restore", "*"),
+    "DynamoDB": ("dynamodb:RestoreTableFromBackup", "{backup}"),
+    "EFS": ("elasticfilesystem:Restore", "file-system/{file-system-id}"),
 }
 
 
 def creating_call(
-    account_id: str, region: str, resource_type: str, metadata: dict[str, str], advanced: bool
+    account_id: str,
+    region: str,
+    resource_type: str,
+    metadata: dict[str, str],
+    point_arn: str,
 ) -> tuple[str, str] | None:
-    """(action, resource ARN) of the call creating the restored resource, else None."""
+    """(action, resource ARN) of the call creating the restored resource, else None. A
+    DynamoDB backup with advanced features (an arn:aws:backup recovery point) is restored by
+    RestoreTableFromAwsBackup on the new table."""
     call = CREATING_CALLS.get(resource_type)
     if call is None:
         return None
     action, tail = call
-    if resource_type == "DynamoDB" and advanced:
-        action = "dynamodb:RestoreTableFromAwsBackup"
-    lowered = {key.lower(): value for key, value in metadata.items()}
-    for key in ("DBInstanceIdentifier", "DBClusterIdentifier", "targetTableName"):
-        tail = tail.replace("{" + key + "}", lowered.get(key.lower(), "") or "*")
     service = action.split(":")[0]
+    lowered = {key.lower(): value for key, value in metadata.items()}
+    if resource_type == "DynamoDB":
+        if point_arn.split(":")[2:3] == ["dynamodb"]:
+            return action, point_arn  # DynamoDB's own backup: its ARN is the table's backup
+        if point_arn.split(":")[2:3] == ["backup"]:
+            action, tail = "dynamodb:RestoreTableFromAwsBackup", "table/{targetTableName}"
+        else:  # no recovery point given: a backup of the original table
+            tail = f"table/{lowered.get('originaltablename') or '*'}/backup/*"
+    if resource_type == "EFS" and lowered.get("newfilesystem", "").lower() == "true":
+        lowered.pop("file-system-id", None)  # a new file system: its id is not known yet
+    for key in ("DBInstanceIdentifier", "DBClusterIdentifier", "targetTableName", "file-system-id"):
+        tail = tail.replace("{" + key + "}", lowered.get(key.lower(), "") or "*")
     return action, f"arn:aws:{service}:{region}:{account_id}:{tail}"
 
 

@@ -200,18 +200,18 @@ def _guarded_call(
     point_arn: str,
 ) -> str | None:
     """AWS Backup's StatusMessage when an identity policy of the restore role denies the call
-    creating the resource, or its permissions boundary or an SCP on the account's path does
-    not allow it (else None)."""
+    creating the resource or none allows it, or its permissions boundary or an SCP on the
+    account's path does not allow it (else None)."""
     from drconsole.sandbox import restore_guards
 
-    advanced = point_arn.split(":")[2:3] == ["backup"]
-    call = restore_guards.creating_call(account_id, region, resource_type, metadata, advanced)
+    call = restore_guards.creating_call(account_id, region, resource_type, metadata, point_arn)
     if call is None or not role_arn:
         return None
     action, resource = call
     request = restore_guards.role_request(account_id, region, action, resource)
     if (
         restore_guards.identity_denies(role_arn, request)
+        or not restore_guards.identity_allows(role_arn, request)
         or not restore_guards.boundary_allows(role_arn, request)
         or restore_guards.scp_refusal(account_id, region, role_arn, action, resource)
     ):

@@ -127,6 +127,9 @@ class TransferApiMixin(JobsApiMixin):
                 dest_vault_name=dest_vault_name,
                 dest_vault_key_arn=None if dest_vault is None else dest_vault.encryption_key_arn,
                 dest_vault_access_policy=dest_backend.extras.access_policies.get(dest_vault_name),
+                source_vault_access_policy=store.backend_for(
+                    self.current_account, self.region
+                ).extras.access_policies.get(source_vault_name),
                 cross_account_enabled=store.cross_account_backup_enabled(self.current_account),
                 single_action_db_copy=engine.options().single_action_db_copy,
                 resource_type=point.resource_type,

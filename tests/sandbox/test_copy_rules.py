@@ -29,7 +29,9 @@ from drconsole.sandbox.copy_rules import (
     copy_start_error,
 )
 from drconsole.sandbox.resources import aws_managed_key
+from drconsole.sandbox.scenarios.iam_roles import ensure_aws_managed_policies
 
+COPY_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
 MANAGEMENT = "123456789012"
 OUTSIDER = "210987654321"  # an account in no organization
 SRC_REGION = "eu-central-1"
@@ -171,6 +173,10 @@ def _build(endpoint: str) -> World:
         Path="/service-role/",
         AssumeRolePolicyDocument=json.dumps(BACKUP_TRUST),
     )["Role"]["Arn"]
+    # AWS's policy for backups and copies: without an Allow of its two Backup actions, the
+    # copy role's job fails.
+    ensure_aws_managed_policies(w.prod)
+    iam.attach_role_policy(RoleName="AWSBackupDefaultServiceRole", PolicyArn=COPY_POLICY_ARN)
     ec2_trust = json.loads(json.dumps(BACKUP_TRUST))
     ec2_trust["Statement"][0]["Principal"] = {"Service": "ec2.amazonaws.com"}
     w.untrusted_role = iam.create_role(
@@ -803,6 +809,7 @@ def test_the_copy_roles_boundary_and_denies_fail_the_copy(world: World) -> None:
         RoleName="GuardedCopyRole", AssumeRolePolicyDocument=json.dumps(BACKUP_TRUST)
     )
     role_arn = role["Role"]["Arn"]
+    iam.attach_role_policy(RoleName="GuardedCopyRole", PolicyArn=COPY_POLICY_ARN)
     narrow = iam.create_policy(
         PolicyName="CopyFromOnly",
         PolicyDocument=_policy(

@@ -14,6 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from drconsole.sandbox import copy_rules as rules
+from drconsole.sandbox.scenarios.iam_roles import SERVICE_ROLE_POLICIES, ensure_aws_managed_policies
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.sandbox.store import seed_recovery_point
 
@@ -105,6 +106,13 @@ class World:
             Path="/service-role/",
             AssumeRolePolicyDocument=BACKUP_TRUST,
         )["Role"]["Arn"]
+        # AWS's policies of the default service role: without an Allow of what a job does, the
+        # job fails.
+        ensure_aws_managed_policies(self.prod)
+        for policy in SERVICE_ROLE_POLICIES:
+            self.iam(self.prod).attach_role_policy(
+                RoleName="AWSBackupDefaultServiceRole", PolicyArn=policy
+            )
         for account in (self.backup, OUTSIDER, self.prod):
             self.create_slr(account)
 

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from drconsole.sandbox import restores
 from drconsole.sandbox.resources import create_source_resource
+from drconsole.sandbox.scenarios.iam_roles import SERVICE_ROLE_POLICIES, ensure_aws_managed_policies
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.sandbox.store import seed_recovery_point
 
@@ -46,6 +47,13 @@ class World:
             Path="/service-role/",
             AssumeRolePolicyDocument=TRUST,
         )["Role"]["Arn"]
+        # AWS's policies of the default service role: without an Allow of what a job does, the
+        # job fails.
+        ensure_aws_managed_policies(PROD)
+        for policy in SERVICE_ROLE_POLICIES:
+            sandbox.client("iam", PROD, "us-east-1").attach_role_policy(
+                RoleName="AWSBackupDefaultServiceRole", PolicyArn=policy
+            )
         self.backup = sandbox.client("backup", PROD, REGION)
         self.raw = RawAnswers(self.backup)
         self.backup.create_backup_vault(BackupVaultName="vault")

@@ -16,6 +16,7 @@ from drconsole.sandbox.restores import (
     restore_metadata,
     restore_start_error,
 )
+from drconsole.sandbox.scenarios.iam_roles import ensure_aws_managed_policies
 from drconsole.sandbox.server import Sandbox
 from drconsole.sandbox.store import aws_owned_key_arn
 from tests.sandbox.conftest import empty_sandbox
@@ -72,9 +73,19 @@ def s3_policy(sandbox: Sandbox) -> str:
     return s3_restore_policy(sandbox, ACCOUNT)
 
 
+RESTORE_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
+
+
 @pytest.fixture(scope="module")
 def role(sandbox: Sandbox) -> str:
-    return make_role(sandbox, ACCOUNT, "AWSBackupDefaultServiceRole")
+    """The default service role with AWS's restore policy: without an Allow of the call that
+    creates the resource, a restore fails."""
+    arn = make_role(sandbox, ACCOUNT, "AWSBackupDefaultServiceRole")
+    ensure_aws_managed_policies(ACCOUNT)
+    sandbox.client("iam", ACCOUNT).attach_role_policy(
+        RoleName="AWSBackupDefaultServiceRole", PolicyArn=RESTORE_POLICY_ARN
+    )
+    return arn
 
 
 def restored_visible(sandbox: Sandbox, account: str, resource_type: str, arn: str) -> Any:
