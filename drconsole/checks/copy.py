@@ -287,7 +287,7 @@ def _key_policy_verdict(cid: str, title: str, facts: CopyFacts, key: KeyFacts) -
 
 def check_copy_role(facts: CopyFacts) -> Check:
     """The role passed to StartCopyJob exists in the source account and trusts AWS Backup."""
-    cid, title = "source.copy-role", "Copy role exists and trusts AWS Backup"
+    cid, title = "source.copy-role", "Copy role exists, trusts AWS Backup and may copy"
     role = facts.copy_role
     account = facts.recovery_point.account_id
     role_account = facts.copy_role_arn.split(":")[4] if facts.copy_role_arn.count(":") >= 5 else ""
