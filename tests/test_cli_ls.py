@@ -320,6 +320,7 @@ JOB_FIELDS = {
     "cause",
     "explanation",
     "remediation",
+    "also_possible",
     "resource_type",
     "resource_name",
     "resource_arn",
@@ -353,6 +354,10 @@ def test_what_failed_overnight_across_the_organization(env: dict[str, str], demo
     assert night_failures(items) == NIGHT_FAILURES
     assert all(item["state"] == "FAILED" and item["status_message"] for item in items)
     assert all(item["explanation"] and item["remediation"] for item in items)
+    # AWS's copy "Access Denied" is its answer for the vault's policy and the copy role's alike.
+    also = {(item["resource_name"], item["cause"]): item["also_possible"] for item in items}
+    assert also.pop(("qa-orders-db", "VAULT_POLICY_DENIES_COPY")) == ["ROLE_PERMISSIONS"]
+    assert all(others == [] for others in also.values()), also
     created = [item["created"] for item in items]
     assert created == sorted(created, reverse=True)
     assert document["scope"]["listing"] == "organization-wide"

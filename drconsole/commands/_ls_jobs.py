@@ -110,6 +110,9 @@ def job_json(job: Job, names: dict[str, str]) -> dict[str, Any]:
         "cause": str(diagnosis.cause) if diagnosis else None,
         "explanation": diagnosis.explanation if diagnosis else None,
         "remediation": diagnosis.remediation if diagnosis else None,
+        # Causes AWS's same text fits too (its copy "Access Denied": the vault's policy or the
+        # copy role's); only a run that knows which check passed can tell them apart.
+        "also_possible": [cause.value for cause in diagnosis.also] if diagnosis else [],
         "resource_type": job.resource_type,
         "resource_name": resource_name,
         "resource_arn": resource_arn or None,

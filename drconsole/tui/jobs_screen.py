@@ -381,7 +381,11 @@ class JobsScreen(BrowseScreen):
             detail.update(Text(f"{job.id}  {where}  {message}".strip(), style="dim"))
             return
         fix = diagnosis.remediation.splitlines()[0] if diagnosis.remediation else ""
-        detail.update(f"{where}: {message}\nfix: {fix}\n{diagnosis.explanation}")
+        # AWS gives this text for more than one cause: said before the fix, which the detail's
+        # few lines at 80x24 may cut.
+        also = ", ".join(cause.value for cause in diagnosis.also)
+        also = f"\nalso possible: {also} (AWS's message is the same for it)" if also else ""
+        detail.update(f"{where}: {message}{also}\nfix: {fix}\n{diagnosis.explanation}")
 
     def apply_filter(self, query: str) -> None:
         if self.loaded:

@@ -69,6 +69,12 @@ async def test_filter_and_all_jobs(demo: Demo) -> None:
         assert screen.shown[0].account_id == demo.info.accounts["dev"]
         lines = screen_lines(app)
         assert any("dev-assets" in line or "ROLE_PERMISSIONS" in line for line in lines)
+        assert "also possible" not in "\n".join(lines)  # its message has one cause
+        # The copy AWS refused with "Access Denied": the vault's policy, or the copy role's.
+        await pilot.press("escape", "slash", *"VAULT_POLICY", "enter")
+        await wait_until(pilot, lambda: len(screen.shown) == 1, what="the refused copy")
+        text = "\n".join(screen_lines(app))
+        assert "also possible: ROLE_PERMISSIONS" in text, text
         await pilot.press("escape")  # clears the filter
         await pilot.press("a")  # every job of the night, completed ones too
         await wait_until(pilot, lambda: len(screen.shown) > len(NIGHT), what="all jobs")
