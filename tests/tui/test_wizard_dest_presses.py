@@ -325,3 +325,40 @@ async def test_a_first_click_on_the_top_row_highlights_it_and_plans_nothing(
 def row_arn(listing: DestinationList, row: int) -> str:
     """The ARN of the vault on the list's `row`."""
     return str(listing.coordinate_to_cell_key((row, 0))[0].value)
+
+
+async def test_keys_right_behind_vaults_arriving_are_held_and_keys_after_a_read_pick(
+    demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dev's vault sorts in on the top line an instant before `↓ ↓ Enter`: the keys were typed
+    for the list as it was (↓ showed the top row, now dev-vault), and Enter picked at once. Now
+    it is held. The backup account's vault arriving and read a moment before the next keys
+    holds nothing: they pick at once, and the copy goes to the vault they reached."""
+    # Both windows longer than the console's, in proportion, so that a loaded machine's pauses
+    # between the test's own steps never decide the outcome.
+    monkeypatch.setattr(settled_pick, "UNSEEN_SECONDS", 2.0)
+    monkeypatch.setattr(settled_pick, "SETTLE_SECONDS", 2.0)
+    reading = 3.0
+    prod = f"arn:aws:backup:{EU}:{demo.info.accounts['prod']}:backup-vault:prod-vault"
+
+    async def scenario(
+        pilot: Pilot[Any], wizard: CopyRestoreWizard, first: list[Destination], later: list[Any]
+    ) -> None:
+        listing = wizard.destinations.listing
+        listing.add_destinations(first)
+        await pilot.pause(reading)
+        dev = [d for d in later if d.account_name == "dev"]
+        listing.add_destinations(dev)
+        await pilot.press("down", "down", "enter")
+        await pilot.pause(0.2)
+        assert pane(wizard.app) == "destination" and wizard.plan_attempt == 0
+        assert listing.highlighted is not None and listing.highlighted.arn == prod
+        assert listing.held == listing.highlighted
+
+        await pilot.pause(reading)
+        listing.add_destinations([d for d in later if d.account_name == "backup"])
+        await pilot.pause(reading)
+        await pilot.press("up", "down", "enter")
+        assert pane(wizard.app) == "plan" and wizard.plan_attempt == 1
+
+    assert await clicks_with_vaults_held_back(demo, tmp_path, 7, scenario) == prod
