@@ -87,8 +87,9 @@ class DestinationList(FittedTable[str]):
             self.destination = destination
 
     class Held(Message):
-        """An Enter picked nothing because the list changed while the operator moved in it
-        (`held`: the vault highlighted then), or that is no longer so (None)."""
+        """A pick (Enter, a click on the vault, `Plan and check`) picked nothing because the
+        list changed while the operator moved in it (`held`: the vault highlighted then), or
+        that is no longer so (None)."""
 
         def __init__(self, held: Destination | None) -> None:
             super().__init__()
@@ -99,7 +100,7 @@ class DestinationList(FittedTable[str]):
         self.destinations: dict[str, Destination] = {}
         self.errors: list[AccountError] = []
         self.settle = SettledPick(self)
-        # The vault an Enter was refused on, said under the list until the next move or pick.
+        # The vault a pick was refused on, said under the list until the next move or pick.
         self.held: Destination | None = None
 
     def _moved(self) -> None:

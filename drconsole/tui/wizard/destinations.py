@@ -40,7 +40,7 @@ class Loading:
 
 
 RESTORE_LABEL = "Restore after the copy"
-# Said above the destination when an Enter picked nothing (see DestinationList.Held).
+# Said above the destination when a pick picked nothing (see DestinationList.Held).
 HELD_LINE = "⚠ Nothing picked: vaults arrived as you moved. Enter again picks this one:"
 RETENTION_PLACEHOLDER = (
     "keep the copy N days (empty: the source's retention, at least a week from now)"
