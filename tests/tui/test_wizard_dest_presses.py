@@ -1,5 +1,5 @@
 """The wizard's destination list at 80x24, picked away from its own Enter: `Plan and check` (by
-Shift+Tab and Enter, space or a click) and Enter in a field after keys that moved over vaults
+Shift+Tab and Enter, or a click) and Enter in a field after keys that moved over vaults
 arriving plan nothing until pressed again, and a click on a row takes the vault drawn where it
 landed, never the row's index. What counts is the copy that reached the sandbox (plain boto3).
 """
@@ -126,7 +126,7 @@ async def test_shift_tab_to_plan_and_check_after_moves_over_arriving_vaults_plan
 ) -> None:
     """`↓ … Home Shift+Tab Enter`, vaults arriving under the moves: `Plan and check` planned
     with the vault reached at once (only the list's own Enter was held). Now it plans nothing,
-    a space right behind plans nothing either, and Enter once settled copies to that vault."""
+    an Enter right behind plans nothing either, and Enter once settled copies to that vault."""
     monkeypatch.setattr(settled_pick, "SETTLE_SECONDS", SLOW_SETTLE)
     own = f"arn:aws:backup:{NORTH}:{demo.info.accounts['backup']}:backup-vault:dr-eu-north-1"
     top = sandbox_destinations(demo, own)[0]
@@ -139,7 +139,7 @@ async def test_shift_tab_to_plan_and_check_after_moves_over_arriving_vaults_plan
         await pilot.press("enter")
         await pilot.pause(0.2)
         assert_held(app, listing, top)
-        await pilot.press("space")  # pressed again right behind: it waits too
+        await pilot.press("enter")  # pressed again right behind: it waits too
         await pilot.pause(0.2)
         assert_held(app, listing, top)
 

@@ -134,7 +134,7 @@ class CopyRestoreWizard(WizardFrame):
 
     @on(Button.Pressed, "#plan-button")
     def _plan_pressed(self) -> None:
-        """`Plan and check` (Enter, space or a click): plans as an Enter on the vault would, so
+        """`Plan and check` (Enter or a click): plans as an Enter on the vault would, so
         a press at the end of keys that moved over vaults arriving plans nothing yet."""
         if self.destinations.may_plan():
             self.plan()
