@@ -189,6 +189,7 @@ def test_closed_terminal_mid_copy_then_jobs_resume_finishes_the_flow(
         term.type("prod aurora")
         term.keys("Enter", "w")
         term.wait_for(r"vaults in \d+ accounts", timeout=40)  # the whole list, focused
+        time.sleep(0.5)  # read: keys right behind vaults arriving pick nothing (settled_pick)
         chosen = f"Destination: prod ({prod}) {EU} prod-vault"
         for _ in range(12):  # Down until the Destination line names prod's eu-central-1 vault
             if chosen in term.text():

@@ -14,7 +14,7 @@ from drconsole.aws.organization import account_role
 from drconsole.checks.arns import parse_vault_arn
 from drconsole.errors import UsageError
 from drconsole.flows.cautions import in_backup_account, resource_account
-from drconsole.tui.wizard.destinations import Destination
+from drconsole.tui.wizard.destination_list import Destination
 
 if TYPE_CHECKING:
     from drconsole.checks.arns import VaultArn

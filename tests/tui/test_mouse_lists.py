@@ -14,12 +14,13 @@ from drconsole.tui import arming
 from drconsole.tui.screens.confirm import ConfirmDialog
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
 from drconsole.tui.widgets.recovery_point_list import RecoveryPointList
-from drconsole.tui.wizard.destinations import DestinationList
+from drconsole.tui.wizard.destination_list import DestinationList
 from drconsole.tui.wizard.screen import CopyRestoreWizard
 from tests.tui.conftest import Demo, table_text, wait_until
 from tests.tui.test_jobs_shared_state import open_jobs, plan
 from tests.tui.test_screens import open_account
 from tests.tui.test_wizard import SLOW_ARMING, pane
+from tests.tui.test_wizard_dest_typed_ahead import READING_SECONDS
 
 SIZE = (120, 40)
 
@@ -67,6 +68,7 @@ async def test_the_first_click_in_the_destination_list_highlights_the_vault_clic
         assert isinstance(wizard, CopyRestoreWizard)
         listing = wizard.query_one(DestinationList)
         await wait_until(pilot, lambda: wizard.destinations.progress.done, what="destinations")
+        await pilot.pause(READING_SECONDS)  # the list read before the click
         assert listing.row_count > 3 and listing.highlighted is None
         await click_row(pilot, listing, 2)
         third = listing.destinations[str(listing.coordinate_to_cell_key((2, 0))[0].value)]

@@ -18,6 +18,7 @@ from drconsole.sandbox.server import Sandbox, SandboxOptions
 from tests.tui.test_tmux import Terminal, terminal
 from tests.tui.test_tmux_wizard import (
     HEIGHT,
+    READING_SECONDS,
     WIDTH,
     audit_calls,
     console_command,
@@ -66,6 +67,7 @@ def test_a_wrong_form_value_is_shown_and_focused_then_the_fixed_restore_is_sent(
     screen = term.wait_for(r"Destination:", timeout=60)
     assert "prod-payments-cluster" in screen
     term.wait_for(r"\d+ vaults in 6 accounts", timeout=60)
+    time.sleep(READING_SECONDS)
     move_to_destination(term, f"prod ({prod}) eu-central-1 prod-vault")
     term.press("Enter")
     term.wait_for(r"Checks before hop1[\s\S]*PASS", timeout=90)

@@ -54,6 +54,9 @@ TARGETS = (
     Target("prod rds", "RDS", "prod", "eu-central-1", "prod-vault"),
 )
 DESTINATIONS = 9  # vaults the demo offers a dr-eu-north-1 recovery point
+# A person's pause between `9 vaults in …` appearing and their first key: keys right behind vaults
+# arriving were typed for the list before them, and pick nothing (tui/settled_pick.py).
+READING_SECONDS = 0.5
 # While the first destination list loads, every call takes this long (two workers); once the
 # picked row is there, the rest is held back until the operator's cursor is on it.
 LOADING_LATENCY_MS = 400
@@ -237,6 +240,7 @@ def copy_back_and_restore(
     else:
         term.press("w", then=r"Destination:")
         term.wait_for(rf"{DESTINATIONS} vaults in 6 accounts", timeout=30)
+        time.sleep(READING_SECONDS)
     screen = move_to_destination(term, label)
     if while_loading:
         assert "listing vaults…" in screen
@@ -361,6 +365,7 @@ def test_down_keys_typed_while_destinations_arrive_pick_nothing_until_enter_agai
     term.press("Escape", then=r"match '.*\n.*r Refresh", gone=r"Destination:")
     term.press("w", then=r"Destination:")
     term.wait_for(rf"{DESTINATIONS} vaults in 6 accounts", timeout=30)
+    time.sleep(READING_SECONDS)
     prod = info.accounts["prod"]
     move_to_destination(term, f"prod ({prod}) eu-central-1 prod-vault")
     screen = term.press("Enter", then=r"Checks before hop1[\s\S]*Next: confirm")

@@ -6,7 +6,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from drconsole.tui import settled_pick
-from drconsole.tui.wizard.destinations import Destination, DestinationList
+from drconsole.tui.wizard.destination_list import Destination, DestinationList
 
 SLOW_SETTLE = 2.0
 

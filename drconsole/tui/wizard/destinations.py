@@ -1,67 +1,30 @@
-"""The wizard's destination list: vaults of the organization streamed in as each account and
-Region answers, with a loading count, and a cursor that never moves under the operator."""
+"""The wizard's destination pane: the organization's vaults streamed in as each account and
+Region answers (destination_list), a loading count, an ARN field, the restore options, and the
+line that says which destination `Plan and check` will use."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 from textual.worker import get_current_worker
 
 from drconsole import limits
 from drconsole.models import AccountError, VaultBatch
 from drconsole.resource_types import restorable
-from drconsole.tui.settled_pick import SettledPick
-from drconsole.tui.widgets.fitted_table import FittedTable
 from drconsole.tui.widgets.plain import Checkbox, Static
 from drconsole.tui.widgets.typed_input import TypedInput
+from drconsole.tui.wizard.destination_list import Destination, DestinationList
 from drconsole.tui.wizard.render import toggle_label
 
 if TYPE_CHECKING:
-    from drconsole.models import Account, RecoveryPoint, Vault
+    from drconsole.models import Account, RecoveryPoint
     from drconsole.tui.app import DrConsoleApp
-
-COLUMNS = (
-    ("account", "Account"),
-    ("id", "Account id"),
-    ("region", "Region"),
-    ("vault", "Vault"),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Destination:
-    """One vault a recovery point could be copied to, named by account and Region."""
-
-    arn: str
-    account_name: str
-    account_id: str
-    region: str
-    vault_name: str
-
-    @classmethod
-    def of(cls, vault: Vault, accounts: dict[str, Account]) -> Destination:
-        """The row for `vault`; an account the organization does not list shows its id."""
-        account = accounts.get(vault.account_id)
-        name = account.name if account is not None else vault.account_id
-        return cls(vault.arn, name, vault.account_id, vault.region, vault.name)
-
-    @property
-    def sort_key(self) -> tuple[str, str, str, str]:
-        """Account name, Region, vault name: the order the list shows."""
-        return (self.account_name.lower(), self.account_id, self.region, self.vault_name)
-
-    def label(self) -> str:
-        """`prod (336580474362) eu-central-1 prod-vault`."""
-        return f"{self.account_name} ({self.account_id}) {self.region} {self.vault_name}"
 
 
 @dataclass
@@ -76,167 +39,8 @@ class Loading:
     failed: str = ""
 
 
-class DestinationList(FittedTable[str]):
-    """Destination vaults sorted by account, Region and vault; rows that arrive later are put
-    in their place without moving the highlighted vault: the cursor stays on the same vault
-    (by its ARN) and on the same line of the screen, so Enter picks what the operator saw.
-
-    No vault is highlighted until the operator moves in the list (the first key shows the
-    cursor on the top row): which vault answered first must never decide the choice. For the
-    same reason an Enter typed ahead while rows arrived under the keys before it picks nothing
-    (see SettledPick): the list says so (`Held`) and the next Enter, once settled, picks.
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("home", "scroll_top", "First row", show=False),
-        Binding("end", "scroll_bottom", "Last row", show=False),
-    ]
-
-    class Picked(Message):
-        """Enter on a vault."""
-
-        def __init__(self, destination: Destination) -> None:
-            super().__init__()
-            self.destination = destination
-
-    class Held(Message):
-        """An Enter picked nothing because the list changed while the operator moved in it
-        (`held`: the vault highlighted then), or that is no longer so (None)."""
-
-        def __init__(self, held: Destination | None) -> None:
-            super().__init__()
-            self.held = held
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_cursor=False)
-        self.destinations: dict[str, Destination] = {}
-        self.errors: list[AccountError] = []
-        self.settle = SettledPick(self)
-        # The vault an Enter was refused on, said under the list until the next move or pick.
-        self.held: Destination | None = None
-
-    def _moved(self) -> None:
-        """A key moves the cursor (or shows it): part of a burst; a refused Enter is past."""
-        self.settle.moved()
-        self._hold(None)
-
-    def _hold(self, held: Destination | None) -> None:
-        if held != self.held:
-            self.held = held
-            self.post_message(self.Held(held))
-
-    def _reveal(self) -> bool:
-        """Show the cursor on the top row if it is hidden; True when this key only did that."""
-        if self.show_cursor or not self.row_count:
-            return not self.show_cursor
-        self.show_cursor = True
-        self.move_cursor(row=0, animate=False)
-        self.scroll_to(y=0, animate=False)
-        # move_cursor to the row it is already on posts no highlight: say it here.
-        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        self.post_message(DataTable.RowHighlighted(self, 0, row_key))
-        return True
-
-    def _key_move(self, move: Callable[[], None]) -> None:
-        """A moving key: part of a burst (see SettledPick); the first only shows the cursor."""
-        self._moved()
-        if not self._reveal():
-            move()
-
-    def action_cursor_down(self) -> None:
-        self._key_move(super().action_cursor_down)
-
-    def action_cursor_up(self) -> None:
-        self._key_move(super().action_cursor_up)
-
-    def action_page_down(self) -> None:
-        self._key_move(super().action_page_down)
-
-    def action_page_up(self) -> None:
-        self._key_move(super().action_page_up)
-
-    def action_scroll_top(self) -> None:
-        self._key_move(super().action_scroll_top)
-
-    def action_scroll_bottom(self) -> None:
-        self._moved()
-        self.show_cursor = bool(self.row_count)
-        super().action_scroll_bottom()
-
-    def action_select_cursor(self) -> None:
-        if not self.show_cursor or not self.row_count:
-            self._moved()  # this Enter only shows the cursor: a move like the first Down
-            self._reveal()
-        elif self.settle.may_pick():
-            self._hold(None)
-            super().action_select_cursor()
-        else:
-            self._hold(self.highlighted)
-            self.app.bell()
-
-    def on_resize(self) -> None:
-        # Shorter (a notice, a line more under it, a smaller terminal): the highlighted row
-        # must not be left below the edge, where Enter would pick a vault nobody sees.
-        if self.show_cursor and self.row_count:
-            self.move_cursor(row=self.cursor_row, animate=False)
-
-    def on_click(self) -> None:
-        self._reveal()
-
-    def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
-
-    @property
-    def highlighted(self) -> Destination | None:
-        """The vault under the cursor (None while it is hidden or the list is empty)."""
-        if not self.row_count or not self.show_cursor:
-            return None
-        try:
-            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        except CellDoesNotExist:
-            return None
-        return self.destinations.get(str(row_key.value))
-
-    def add_destinations(self, found: list[Destination]) -> None:
-        """Put newly listed vaults in their sorted place; the highlighted vault keeps its line."""
-        fresh = [d for d in found if d.arn not in self.destinations]
-        if not fresh:
-            return
-        self.settle.changed()
-        current = self.highlighted
-        line = self.cursor_row - round(self.scroll_y) if current is not None else 0
-        for destination in fresh:
-            self.destinations[destination.arn] = destination
-            self.add_row(
-                destination.account_name,
-                destination.account_id,
-                destination.region,
-                destination.vault_name,
-                key=destination.arn,
-            )
-        # Cells are (account name, account id, Region, vault): the sort key of a Destination.
-        # (A name holding `[` or `:` is stored as a Text: `as_typed`.)
-        self.sort(key=lambda cells: (str(cells[0]).lower(), *map(str, cells[1:4])))
-        if current is None:
-            return
-        try:
-            index = self.get_row_index(current.arn)
-        except RowDoesNotExist:
-            return
-        self.move_cursor(row=index, animate=False, scroll=False)
-        # Keep the highlighted row on the same screen line: scroll by the rows put above it.
-        self.scroll_to(y=max(0, index - line), animate=False, immediate=True)
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        destination = self.destinations.get(str(event.row_key.value))
-        if destination is not None:
-            self.post_message(self.Picked(destination))
-
-
 RESTORE_LABEL = "Restore after the copy"
-# Said above the destination when an Enter picked nothing (see DestinationList.Held).
+# Said above the destination when a pick picked nothing (see DestinationList.Held).
 HELD_LINE = "⚠ Nothing picked: vaults arrived as you moved. Enter again picks this one:"
 RETENTION_PLACEHOLDER = (
     "keep the copy N days (empty: the source's retention, at least a week from now)"
@@ -451,7 +255,32 @@ class DestinationPane(Vertical):
     @on(Input.Submitted, "#dest-retention")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.post_message(self.PlanRequested())
+        if self.may_plan():
+            self.post_message(self.PlanRequested())
+
+    def may_plan(self) -> bool:
+        """Whether a press away from the list (`Plan and check`, Enter in a field) may plan
+        now: at once with a typed ARN or in place; with the list's vault only as an Enter on
+        it would (see DestinationList.may_plan_with), else the list says the pick is held."""
+        if self.in_place or self.query_one("#dest-arn", Input).value.strip():
+            return True
+        if self.listing.may_plan_with(self.destination):
+            return True
+        # The Destination line names the vault highlighted, the one the next press plans with.
+        highlighted = self.listing.highlighted
+        self.destination = highlighted.arn if highlighted is not None else None
+        self._show_chosen()
+        return False
+
+    def on_key(self, event: events.Key) -> None:
+        # Every key in the list and the fields around it (Tab, Shift+Tab to `Plan and check`,
+        # a checkbox's space) is part of the operator's burst, whatever widget it went to.
+        self.listing.settle.typed()
+
+    @on(Input.Changed, "#dest-retention")
+    def _retention_typed(self) -> None:
+        # A field keeps its printable keys to itself: their Changed is how the pane sees them.
+        self.listing.settle.typed()
 
     @on(DestinationList.Picked)
     def _picked(self, event: DestinationList.Picked) -> None:

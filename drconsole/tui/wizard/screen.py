@@ -130,11 +130,15 @@ class CopyRestoreWizard(WizardFrame):
         self._arm(ARMED_BUTTONS[pane])
         return False
 
-    # Destination ------------------------------------------------------------------------------
-
     # Destination and plan ---------------------------------------------------------------------
 
     @on(Button.Pressed, "#plan-button")
+    def _plan_pressed(self) -> None:
+        """`Plan and check` (Enter or a click): plans as an Enter on the vault would, so
+        a press at the end of keys that moved over vaults arriving plans nothing yet."""
+        if self.destinations.may_plan():
+            self.plan()
+
     @on(DestinationPane.PlanRequested)
     def plan(self) -> None:
         """Plan and check with the chosen destination."""
