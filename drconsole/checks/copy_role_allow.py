@@ -116,23 +116,19 @@ def _names_role_allowing(policy: str, role_arn: str, request: RoleRequest) -> bo
     if not naming:
         return False
     kept = json.dumps({"Version": "2012-10-17", "Statement": naming})
-    whole = decide_in(
-        policy,
-        principal=role_arn,
-        action=request.action,
-        resource=request.resource,
-        context=request.context,
-    )
-    if whole.settled({"explicit-deny"}) is not False:
+
+    def decide(document: str) -> Any:
+        return decide_in(
+            document,
+            principal=role_arn,
+            action=request.action,
+            resource=request.resource,
+            context=request.context,
+        )
+
+    if decide(policy).settled({"explicit-deny"}) is not False:
         return False
-    outcome = decide_in(
-        kept,
-        principal=role_arn,
-        action=request.action,
-        resource=request.resource,
-        context=request.context,
-    )
-    return outcome.settled({"allow"}) is True
+    return decide(kept).settled({"allow"}) is True
 
 
 def _names(principal: Any, role_arn: str) -> bool:
