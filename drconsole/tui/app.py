@@ -16,7 +16,7 @@ from textual.message import Message
 
 import drconsole.tui.drills  # noqa: F401  (registers :drills in command mode)
 from drconsole.aws.pacing import FOREGROUND
-from drconsole.tui import paste_guard
+from drconsole.tui import paste_guard, terminal_watch
 from drconsole.tui.commands import DrConsoleCommands
 from drconsole.tui.key_order import TYPED, KeysInOrder
 from drconsole.tui.widgets.cell_width import escaped_lines
@@ -178,7 +178,10 @@ class DrConsoleApp(App[None]):
             # Ended inside the event loop as `q` then "leave" ends it: Textual puts the terminal
             # back (killed at once, it stayed in the console's screen with echo off), flows stay
             # in the journal, `drconsole demo` decides about its sandbox; exit 128 + signal.
-            loop.add_signal_handler(signum, self.exit, None, 128 + signum)
+            loop.add_signal_handler(signum, self.stop_for, 128 + signum)
+        fd = terminal_watch.terminal_fd()
+        if not self.is_headless and fd is not None and not terminal_watch.terminal_gone(fd):
+            self.set_interval(terminal_watch.CHECK_SECONDS, self.check_terminal)
         if self.settings.read_only:
             self.sub_title = "read-only"
         badge_every_screen(self)
@@ -187,6 +190,19 @@ class DrConsoleApp(App[None]):
             return
         self.push_screen(AccountsScreen())
         self.offer_unfinished_flows()
+
+    def stop_for(self, code: int) -> None:
+        """End as a confirmed quit does, with exit code `code` (a stop signal, the terminal
+        gone); never left waiting on a terminal that is gone (tui/terminal_watch.py)."""
+        terminal_watch.end_if_stuck(code, terminal_watch.terminal_fd())
+        self.exit(None, code)
+
+    def check_terminal(self) -> None:
+        """The terminal hung up without a stop signal reaching the console: end it."""
+        fd = terminal_watch.terminal_fd()
+        if fd is not None and terminal_watch.terminal_gone(fd):
+            # Nothing is said: there is nobody to read it (and stderr is that terminal).
+            self.stop_for(terminal_watch.TERMINAL_GONE_EXIT)
 
     def notify(
         self,
