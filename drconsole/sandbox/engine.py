@@ -88,6 +88,12 @@ def reset() -> None:
         _held.clear()
 
 
+def has_state() -> bool:
+    """Whether any job is scheduled or any failure, ending or hold is waiting."""
+    with store.LOCK:
+        return bool(_due or _injected or _after_create or _completion_messages or _endings or _held)
+
+
 def hold(kind: str) -> None:
     """Keep every job of `kind` running past its end until `release()`."""
     with store.LOCK:

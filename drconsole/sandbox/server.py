@@ -171,6 +171,16 @@ class Sandbox:
                 self._credentials[account_id] = known
             return dict(known)
 
+    def known_credentials(self) -> dict[str, dict[str, str]]:
+        """A copy of the access keys handed out so far, by account id."""
+        return {account: dict(keys) for account, keys in self._credentials.items()}
+
+    def adopt_credentials(self, credentials: dict[str, dict[str, str]]) -> None:
+        """Hand out these access keys (already in moto's IAM state) from now on: a restored
+        scenario's copy keeps the keys its build made."""
+        self._credentials = {account: dict(keys) for account, keys in credentials.items()}
+        self._sessions.clear()
+
     def client(self, service: str, account_id: str, region: str | None = None) -> Any:
         """A boto3 client over HTTP acting as the account (standard retries)."""
         import boto3

@@ -51,6 +51,18 @@ def seed_ids(seed: int) -> None:
         _IDS.seed(seed)
 
 
+def id_generator_state() -> Any:
+    """The recovery point id generator's state (a built scenario's copy keeps it)."""
+    with LOCK:
+        return _IDS.getstate()
+
+
+def set_id_generator_state(state: Any) -> None:
+    """Put the recovery point id generator back where `id_generator_state` found it."""
+    with LOCK:
+        _IDS.setstate(state)
+
+
 def _uuid() -> uuid.UUID:
     """A random (version 4) UUID drawn from the seedable id generator."""
     return uuid.UUID(int=_IDS.getrandbits(128), version=4)

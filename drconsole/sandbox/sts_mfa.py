@@ -40,6 +40,12 @@ def reset() -> None:
         _session_keys.clear()
 
 
+def has_sessions() -> bool:
+    """Whether any session was issued since the last reset."""
+    with _lock:
+        return bool(_session_keys)
+
+
 def _refuse(code: str, message: str) -> Exception:
     from moto.sts.exceptions import STSClientError
 

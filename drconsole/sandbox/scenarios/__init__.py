@@ -50,7 +50,9 @@ def build_scenario(sandbox: Sandbox, name: str = "demo", **params: Any) -> Scena
     if name not in builders:
         known = ", ".join(sorted(builders))
         raise ValueError(f"unknown scenario {name!r} (known: {known})")
-    return builders[name](sandbox, **params)
+    from drconsole.sandbox.scenarios.built_copies import build_or_restore
+
+    return build_or_restore(sandbox, name, params, lambda: builders[name](sandbox, **params))
 
 
 def start_sandbox(
