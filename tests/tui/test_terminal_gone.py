@@ -19,6 +19,7 @@ import pytest
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from tests.tui.test_tmux import ROOT, Terminal, pytestmark  # noqa: F401  (tmux installed)
+from tests.tui.test_tmux_read_only import console_exports
 
 
 @pytest.fixture(scope="module")
@@ -34,19 +35,7 @@ def sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
 def console_command(sb: Sandbox, info: ScenarioInfo, home: Path) -> str:
     """The console on the sandbox, under a shell that ignores SIGHUP (and so the console does:
     an ignored signal stays ignored) and writes the console's exit code once it ends."""
-    creds = sb.credentials_for(info.accounts["management"])
-    env = {
-        "AWS_ENDPOINT_URL": sb.endpoint_url,
-        "AWS_ACCESS_KEY_ID": creds["aws_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": creds["aws_secret_access_key"],
-        "AWS_REGION": info.region,
-        "AWS_CONFIG_FILE": str(home / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
-        "XDG_STATE_HOME": str(home / "state"),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "TERM": "xterm-256color",
-    }
-    exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+    exports = console_exports(sb, info, home)
     console = f"env -u AWS_PROFILE {exports} {sys.executable} -m drconsole --read-only"
     script = f"trap '' HUP; echo $$ > {home}/shell.pid; {console}; echo $? > {home}/exit-code"
     return f"cd {ROOT} && bash -c {shlex.quote(script)}"

@@ -39,6 +39,17 @@ def slow_sandbox() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
 
 def console_command(sandbox: Sandbox, info: ScenarioInfo, home: Path) -> str:
     """`drconsole --read-only` on the sandbox, with a journal holding one unfinished flow."""
+    regions = f"{info.region},{info.dr_region}"
+    return (
+        f"cd {ROOT} && env -u NO_COLOR -u AWS_PROFILE -u AWS_DEFAULT_PROFILE "
+        f"{console_exports(sandbox, info, home)} "
+        f"{sys.executable} -m drconsole --read-only --regions {regions}; sleep 5"
+    )
+
+
+def console_exports(sandbox: Sandbox, info: ScenarioInfo, home: Path) -> str:
+    """The environment of a console on the sandbox as the management account, its files under
+    `home`, as `NAME=value` words for `env`."""
     creds = sandbox.credentials_for(info.accounts["management"])
     env = {
         "AWS_ENDPOINT_URL": sandbox.endpoint_url,
@@ -51,12 +62,7 @@ def console_command(sandbox: Sandbox, info: ScenarioInfo, home: Path) -> str:
         "XDG_CONFIG_HOME": str(home / "config"),
         "TERM": "xterm-256color",
     }
-    exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
-    regions = f"{info.region},{info.dr_region}"
-    return (
-        f"cd {ROOT} && env -u NO_COLOR -u AWS_PROFILE -u AWS_DEFAULT_PROFILE {exports} "
-        f"{sys.executable} -m drconsole --read-only --regions {regions}; sleep 5"
-    )
+    return " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
 
 
 def journal_with_an_unfinished_flow(home: Path) -> None:
