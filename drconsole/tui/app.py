@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from textual.driver import Driver
     from textual.notifications import SeverityLevel
     from textual.screen import Screen
+    from textual.timer import Timer
 
     from drconsole.aws.inventory import Inventory
     from drconsole.aws.session import AwsSessions
@@ -97,6 +98,7 @@ class DrConsoleApp(App[None]):
         # The signals that end the console as a confirmed quit does (set by tui/launch.py for a
         # console on a terminal; none in tests, whose process is not the console's).
         self.stop_signals: tuple[int, ...] = ()
+        self.terminal_check: Timer | None = None  # looks for the terminal gone (on a real one)
         from drconsole.tui.readiness_feed import ReadinessFeed
 
         # Every account and Region's readiness, decided once the accounts are listed.
@@ -181,7 +183,9 @@ class DrConsoleApp(App[None]):
             loop.add_signal_handler(signum, self.stop_for, 128 + signum)
         fd = terminal_watch.terminal_fd()
         if not self.is_headless and fd is not None and not terminal_watch.terminal_gone(fd):
-            self.set_interval(terminal_watch.CHECK_SECONDS, self.check_terminal)
+            self.terminal_check = self.set_interval(
+                terminal_watch.CHECK_SECONDS, self.check_terminal
+            )
         if self.settings.read_only:
             self.sub_title = "read-only"
         badge_every_screen(self)
@@ -201,7 +205,10 @@ class DrConsoleApp(App[None]):
         """The terminal hung up without a stop signal reaching the console: end it."""
         fd = terminal_watch.terminal_fd()
         if fd is not None and terminal_watch.terminal_gone(fd):
-            # Nothing is said: there is nobody to read it (and stderr is that terminal).
+            # Once: the stop is under way. Nothing is said: there is nobody to read it (and
+            # stderr is that terminal).
+            if self.terminal_check is not None:
+                self.terminal_check.stop()
             self.stop_for(terminal_watch.TERMINAL_GONE_EXIT)
 
     def notify(
