@@ -515,8 +515,8 @@ def exception_text(error: BaseException) -> str:
 
 
 def _quotes_a_credential_program(error: BaseException) -> bool:
-    """botocore's CredentialRetrievalError from a `credential_process` program, which quotes
-    the program's standard error whole (that of a profile's own program is cleaned where it is
-    run, aws/process_credentials.py; a source profile's program is run by botocore itself)."""
+    """botocore's CredentialRetrievalError from a `credential_process` program (a profile's own,
+    or a source profile's, which botocore runs itself), which quotes the program's standard
+    error whole."""
     kwargs = getattr(error, "kwargs", None)
     return isinstance(kwargs, dict) and kwargs.get("provider") == "custom-process"

@@ -19,7 +19,7 @@ from botocore.exceptions import CredentialRetrievalError
 # The parser botocore itself reads an Expiration with.
 from dateutil.parser import parse as parse_date  # type: ignore[import-untyped]
 
-from drconsole import limits, redact
+from drconsole import limits
 
 
 class CheckedProcessProvider(ProcessProvider):
@@ -28,13 +28,8 @@ class CheckedProcessProvider(ProcessProvider):
     def _retrieve_credentials_using(self, credential_process: str) -> dict[str, Any]:
         try:
             found = super()._retrieve_credentials_using(credential_process)
-        except CredentialRetrievalError as error:
-            # botocore quotes a failing program's standard error whole: the program may print
-            # the secret it holds there, in a shape of its own (redact.hide_token_runs).
-            said = str(error.kwargs.get("error_msg", ""))
-            raise CredentialRetrievalError(
-                provider=self.METHOD, error_msg=redact.hide_token_runs(said)
-            ) from None
+        except CredentialRetrievalError:
+            raise
         except (ValueError, AttributeError, TypeError):
             # Not UTF-8, not JSON, or JSON but not an object (a list, a number).
             raise self._refused("an answer that is not a JSON object") from None

@@ -279,7 +279,11 @@ def gather_restore_facts(
         engine, key_access = engine_read.result(), tuple(a.result() for a in access)
         profile, key_pair = profile_read.result(), key_pair_read.result()
         restoring_org, scps = org_read.result()
-        key_rcps = _key_rcps(reader, rp.resource_type, key, restoring_org, account, elsewhere)
+        key_rcps = (
+            None
+            if elsewhere
+            else key_rcps_of(reader, rp.resource_type, key, restoring_org, account)
+        )
     role_facts, names, network = results
     return RestoreFacts(
         recovery_point=rp,
@@ -321,25 +325,19 @@ def _organization(
     return membership, reader.service_control_policies(account, membership)
 
 
-def _key_rcps(
+def key_rcps_of(
     reader: RestoreFactReader,
     resource_type: str,
     key: KeyFacts | Unreadable | None,
     membership: OrgMembership | Unreadable,
     account: str,
-    elsewhere: bool,
 ) -> tuple[ScpLevel, ...] | Unreadable | None:
     """The RCPs on the OU path of the account owning the customer managed key the restore role
     uses for EBS volumes; None when the restore makes no such call (other types' KMS calls are
     not documented per call, and RCPs "do not apply to AWS managed keys": "Resource control
     policies in AWS KMS", https://docs.aws.amazon.com/kms/latest/developerguide/
     resource-control-policies.html)."""
-    if (
-        elsewhere
-        or resource_type not in EBS_TYPES
-        or not isinstance(key, KeyFacts)
-        or key.manager != "CUSTOMER"
-    ):
+    if resource_type not in EBS_TYPES or not isinstance(key, KeyFacts) or key.manager != "CUSTOMER":
         return None
     return reader.resource_control_policies(account_of(key.arn) or account, membership)
 

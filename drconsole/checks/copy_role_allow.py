@@ -15,17 +15,16 @@ the role's own Allow is not documented: such a copy is a WARN, not a PASS.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
-from typing import Any
 
 from drconsole.checks.common import unknown_check
 from drconsole.checks.facts import CopyFacts, RoleFacts, Unreadable
 from drconsole.checks.role_boundary import RoleRequest, role_fix_words
 from drconsole.checks.role_identity import IdentityAllows
-from drconsole.checks.undetermined import decide_in
+from drconsole.errors import UsageError
 from drconsole.models import CauseCode, Check, CheckStatus
 from drconsole.partitions import BACKUP_POLICY, managed_policy
+from drconsole.policy import PolicyError, Request, evaluate_resource_policy
 
 
 def allow_verdict(
@@ -48,7 +47,8 @@ def allow_verdict(
         policy, vault = _vault_policy_of(facts, request)
         if isinstance(policy, Unreadable):
             return unknown_check(verdict.id, verdict.title, policy, f"the access policy of {vault}")
-        if policy is not None and _names_role_allowing(policy, role.arn, request):
+        owner = facts.recovery_point.account_id  # both vaults counted are in the role's account
+        if policy is not None and _vault_allows_on_its_own(policy, role.arn, request, owner):
             by_vault.append(f"{request.action} (only the access policy of {vault} allows it)")
         else:
             refused.append(f"{request.action} on {request.resource}")
@@ -103,40 +103,18 @@ def _vault_policy_of(facts: CopyFacts, request: RoleRequest) -> tuple[str | Unre
     return facts.dest_vault_policy, f"vault {facts.dest_vault_name}"
 
 
-def _names_role_allowing(policy: str, role_arn: str, request: RoleRequest) -> bool:
-    """True when the statements of `policy` naming the role (or every principal) allow the
-    request and the whole policy does not deny it."""
+def _vault_allows_on_its_own(
+    policy: str, role_arn: str, request: RoleRequest, account: str
+) -> bool:
+    """True when the access policy of a vault of `account` (the role's own) allows the request
+    on its own: evaluated as AWS evaluates a resource policy, an Allow that names only the
+    account delegates to its IAM policies and does not count (`needs_identity_allow`)."""
+    context = request.context
+    asked = Request(
+        request.action, role_arn, request.resource, dict(context.values), frozenset(context.unknown)
+    )
     try:
-        document = json.loads(policy)
-    except ValueError:
+        decision = evaluate_resource_policy(policy, asked, account)
+    except (PolicyError, UsageError):
         return False  # a malformed policy allows nothing; dest.access-policy names it
-    statements = document.get("Statement", []) if isinstance(document, dict) else []
-    statements = [statements] if isinstance(statements, dict) else statements
-    naming = [s for s in statements if isinstance(s, dict) and _names(s.get("Principal"), role_arn)]
-    if not naming:
-        return False
-    kept = json.dumps({"Version": "2012-10-17", "Statement": naming})
-
-    def decide(document: str) -> Any:
-        return decide_in(
-            document,
-            principal=role_arn,
-            action=request.action,
-            resource=request.resource,
-            context=request.context,
-        )
-
-    if decide(policy).settled({"explicit-deny"}) is not False:
-        return False
-    return decide(kept).settled({"allow"}) is True
-
-
-def _names(principal: Any, role_arn: str) -> bool:
-    """True when a statement's Principal names the role itself or every principal."""
-    if principal == "*":
-        return True
-    if not isinstance(principal, dict):
-        return False
-    values = principal.get("AWS", [])
-    values = [values] if isinstance(values, str) else values
-    return any(value in ("*", role_arn) for value in values)
+    return decision.allowed and not decision.needs_identity_allow

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from drconsole.aws.facts import COPY_GROUPS, base_copy_facts, gather_group, merge_groups
 from drconsole.aws.reader import FATAL_CAUSES
+from drconsole.aws.restore_facts import key_rcps_of
 from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
 from drconsole.checks.common import unknown_check
 from drconsole.checks.copy import copy_verdicts
@@ -18,10 +19,9 @@ from drconsole.checks.facts import (
     VaultFacts,
     default_role_arn,
 )
-from drconsole.checks.request_context import account_of
 from drconsole.checks.restore import check_restore_role
 from drconsole.checks.restore_access import check_restore_key
-from drconsole.checks.restore_key_calls import EBS_TYPES, customer_managed_key
+from drconsole.checks.restore_key_calls import EBS_TYPES
 from drconsole.checks.restore_network import (
     NETWORKED_TYPES,
     check_restore_network,
@@ -254,13 +254,12 @@ def restore_key_check(
     control policies of the key's account against the restore role's KMS calls on it (an RCP
     denying them fails every such restore, whatever the key policy says)."""
     ebs = next((kind for kind in resource_types if kind in EBS_TYPES), None)
-    key = customer_managed_key(facts)
-    if ebs is None or key is None:
+    membership = facts.restoring_org
+    if ebs is None or membership is None:
         return check_restore_key(facts)
     point = replace(facts.recovery_point, resource_type=ebs)
-    owner = account_of(key.arn) or facts.restoring_account_id
-    membership = facts.restoring_org
-    rcps = None if membership is None else reader.resource_control_policies(owner, membership)
+    account = facts.restoring_account_id
+    rcps = key_rcps_of(reader, ebs, facts.restore_key, membership, account)
     return check_restore_key_and_rcps(replace(facts, recovery_point=point, key_rcps=rcps))
 
 

@@ -164,10 +164,15 @@ class RecoveryPointList(ScrollView, can_focus=True):
         if self.rows.needs_sort:
             self.rows.sort()
         self._resize()
-        if current is None or self.highlighted_row == current:
-            return  # still on its line: no search through the order (a million rows)
-        index = self.rows.line_of(current)
-        if index is not None and index != self.cursor:
+        if current is not None and self.highlighted_row != current:
+            # Not on its line: found again (a search through the order: a million rows).
+            self._keep_on_line(current, line)
+
+    def _keep_on_line(self, row: int, line: int) -> None:
+        """Put the cursor on store row `row`, on screen line `line`, wherever the list now
+        shows it (nothing when it is not shown)."""
+        index = self.rows.line_of(row)
+        if index is not None:
             self.scroll_to(y=max(0, index - line), animate=False, immediate=True)
             self.cursor = index
 
@@ -180,10 +185,8 @@ class RecoveryPointList(ScrollView, can_focus=True):
         count = self.rows.filter(query)
         self.cursor = 0
         self._resize()
-        index = None if current is None else self.rows.line_of(current)
-        if index is not None:
-            self.scroll_to(y=max(0, index - line), animate=False, immediate=True)
-            self.cursor = index
+        if current is not None:
+            self._keep_on_line(current, line)
         return count
 
     def _resize(self) -> None:
