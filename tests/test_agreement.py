@@ -32,6 +32,7 @@ from drconsole.flows import restore_metadata_rules as metadata_rules
 from drconsole.models import CauseCode, CheckStatus
 from drconsole.partitions import BACKUP_POLICY, managed_policy
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
+from drconsole.sandbox.scenarios.keys import key_policy
 from drconsole.sandbox.scenarios.vaults import create_vault, org_wide_access_policy
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.sandbox.store import seed_recovery_point
@@ -248,6 +249,65 @@ def reencrypt_with_customer_key(world: World, report: CheckReport) -> tuple[str,
         time.sleep(0.05)
     assert job["State"] == "COMPLETED", job
     return started["RecoveryPointArn"], str(report.destination)
+
+
+def backed_up_instance(world: World, volumes: dict[str, str | None]) -> str:
+    """prod's instance with a volume per device on the key named ("aws/ebs": the account's
+    default EBS key; None: not encrypted), backed up into prod-vault; the point's ARN."""
+    prod = world.account("prod")
+    ec2, backup = world.client("ec2", prod), world.client("backup", prod)
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    mappings = []
+    for device, key in volumes.items():
+        ebs: dict[str, Any] = {"VolumeSize": 8, "Encrypted": key is not None}
+        if key not in (None, "aws/ebs"):
+            ebs["KmsKeyId"] = key
+        mappings.append({"DeviceName": device, "Ebs": ebs})
+    instance = ec2.run_instances(
+        ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", BlockDeviceMappings=mappings
+    )["Instances"][0]
+    started = backup.start_backup_job(
+        BackupVaultName="prod-vault",
+        ResourceArn=f"arn:aws:ec2:{world.info.region}:{prod}:instance/{instance['InstanceId']}",
+        IamRoleArn=f"arn:aws:iam::{prod}:role/service-role/AWSBackupDefaultServiceRole",
+    )
+    for _ in range(600):
+        job = backup.describe_backup_job(BackupJobId=started["BackupJobId"])
+        if job["State"] in FINISHED:
+            break
+        time.sleep(0.05)
+    assert job["State"] == "COMPLETED", job
+    return str(started["RecoveryPointArn"])
+
+
+def meet_ami_data_volume_on_aws_ebs(world: World) -> tuple[str, str]:
+    rp = backed_up_instance(world, {"/dev/xvda": "alias/prod-data", "/dev/sdf": "aws/ebs"})
+    return rp, world.vault_arn("backup", "central-eu-central-1")
+
+
+def reencrypt_the_instance(world: World, report: CheckReport) -> tuple[str, str]:
+    """Repair by hand: the instance's data on the customer managed key, backed up anew."""
+    rp = backed_up_instance(world, {"/dev/xvda": "alias/prod-data", "/dev/sdf": "alias/prod-data"})
+    return rp, str(report.destination)
+
+
+def meet_ami_data_volume_on_unshared_key(world: World) -> tuple[str, str]:
+    prod = world.account("prod")
+    kms = world.client("kms", prod)
+    key = kms.create_key(Description="app data", Policy=key_policy(prod, []))["KeyMetadata"]
+    kms.create_alias(AliasName="alias/prod-app-data", TargetKeyId=key["KeyId"])
+    rp = backed_up_instance(world, {"/dev/xvda": "alias/prod-data", "/dev/sdf": key["Arn"]})
+    return rp, world.vault_arn("backup", "central-eu-central-1")
+
+
+def share_the_app_data_key(world: World, report: CheckReport) -> tuple[str, str]:
+    kms = world.client("kms", world.account("prod"))
+    key_id = kms.describe_key(KeyId="alias/prod-app-data")["KeyMetadata"]["Arn"]
+    current = kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
+    statements = remedies.key_policy_statements(world.account("backup"), "aws")
+    shared = remedies.add_statements(current, statements)
+    kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=json.dumps(shared))
+    return report.recovery_point_arn, str(report.destination)
 
 
 def meet_cross_account_disabled(world: World) -> tuple[str, str]:
@@ -785,6 +845,12 @@ CASES = [
          create_the_vault, repair_is="by hand: vault created with CMK and policy"),
     Case("source key disabled", CauseCode.KMS_KEY_UNUSABLE, meet_disabled_source_key,
          enable_source_key, repair_is="by hand: kms enable-key"),
+    Case("EC2: an AMI snapshot on aws/ebs", CauseCode.AWS_MANAGED_RESOURCE_KEY,
+         meet_ami_data_volume_on_aws_ebs, reencrypt_the_instance,
+         repair_is="by hand: the data volume on a customer managed key, backed up anew"),
+    Case("EC2: an AMI snapshot on an unshared key", CauseCode.SOURCE_KEY_NOT_SHARED,
+         meet_ami_data_volume_on_unshared_key, share_the_app_data_key,
+         repair_is="by hand: that key's policy shared with the backup account"),
     Case("RDS option group across Regions", CauseCode.RDS_OPTION_GROUP,
          meet_option_group_across_regions, option_group_in_destination,
          repair_is="by hand: option group made in the destination Region"),
@@ -1082,7 +1148,7 @@ def zone(world: World, letter: str) -> str:
 
 def meet_subnet_of_another_vpc(world: World) -> RestoreSetup:
     """The instance's own security group (default VPC) with a subnet of prod-isolated."""
-    rp = newest(world, "prod", "prod-vault", "EC2")
+    rp = newest(world, "prod", "prod-vault", "EC2", "prod-web-1")
     return RestoreSetup(rp, metadata={"SubnetId": isolated(world)["a"]})
 
 
@@ -1096,7 +1162,7 @@ def with_its_security_group(world: World, setup: RestoreSetup) -> RestoreSetup:
 def meet_zone_of_another_subnet(world: World) -> RestoreSetup:
     """Subnet prod-isolated-b, but the instance's own placement (zone a)."""
     net = isolated(world)
-    rp = newest(world, "prod", "prod-vault", "EC2")
+    rp = newest(world, "prod", "prod-vault", "EC2", "prod-web-1")
     groups = json.dumps([net["sg"]])
     return RestoreSetup(rp, metadata={"SubnetId": net["b"], "SecurityGroupIds": groups})
 

@@ -136,6 +136,9 @@ def copy_places(route: Route, management: str) -> dict[str, dict[str, set[Place]
         },
         "source": {
             "backup:GetBackupVaultAccessPolicy": {s},
+            # An EC2 point's AMI and the keys of its snapshots (read once, with the route's).
+            "ec2:DescribeImages": {s},
+            "ec2:DescribeSnapshots": {s},
             "kms:DescribeKey": {route.source_key, s},
             "kms:ListAliases": {route.source_key},
             "kms:GetKeyPolicy": {route.source_key},

@@ -25,7 +25,7 @@ from drconsole.aws.answers import (
     vault_arns_of,
 )
 from drconsole.aws.fastparse import utc_timestamp
-from drconsole.aws.key_reader import KeyReader
+from drconsole.aws.image_reader import ImageReader
 from drconsole.aws.option_groups import OptionGroupReader
 from drconsole.aws.reader import pages
 from drconsole.aws.restore_access import AccessReader
@@ -53,7 +53,7 @@ IN_FLIGHT_STATES = ("CREATED", "RUNNING")
 COPY_GROUPS = ("organization", "destination", "source", "route")
 
 
-class FactReader(KeyReader, AccessReader, OptionGroupReader):
+class FactReader(ImageReader, AccessReader, OptionGroupReader):
     """Every read the copy and restore checks need."""
 
     # Both accounts' memberships are read at once (two calls); a reader that already knows
@@ -289,27 +289,6 @@ class FactReader(KeyReader, AccessReader, OptionGroupReader):
                     into_region += 1
         return CopyJobLoad(tuple(mine), into_region)
 
-    def marketplace_codes(self, rp: RecoveryPointFacts) -> tuple[str, ...] | Unreadable:
-        """AWS Marketplace product codes of an EC2 recovery point's AMI."""
-        if rp.resource_type != "EC2" or ":image/" not in rp.arn:
-            return ()
-        ec2 = self.client("ec2", rp.account_id, rp.region)
-        image_id = rp.arn.rsplit("/", 1)[-1]
-        images = self.read(
-            "ec2:DescribeImages",
-            lambda: required(ec2.describe_images(ImageIds=[image_id]), "Images", "DescribeImages"),
-            # An AMI that no longer exists carries no codes (AWS fails its copy otherwise).
-            missing=("InvalidAMIID.NotFound", "InvalidAMIID.Unavailable"),
-        )
-        if not isinstance(images, list):
-            return images or ()
-        return tuple(
-            text_of(code, "ProductCodeId")
-            for image in images
-            for code in image.get("ProductCodes", [])
-            if code.get("ProductCodeType") == "marketplace"
-        )
-
     def vault_arns(self, account_id: str, region: str) -> tuple[str, ...]:
         """ARNs of the account's vaults in the Region other than the default vault."""
         found = self.vault_arns_or_why(account_id, region)
@@ -477,6 +456,7 @@ def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
         # A boundary is judged on CopyIntoBackupVault with the destination vault's tags (read
         # once per reader, with the organization group's).
         bounded = isinstance(role, RoleFacts) and role.boundary is not None
+        known_keys = {rp.encryption_key_arn: key} if rp.encryption_key_arn else {}
         return replace(
             base,
             source_vault_policy=reader.vault_policy(rp.account_id, rp.region, rp.vault_name),
@@ -484,6 +464,7 @@ def gather_group(reader: FactReader, group: str, base: CopyFacts) -> CopyFacts:
             # CopyIntoBackupVault (read once, with the destination group's).
             dest_vault_policy=None if base.cross_account else reader.dest_vault_policy(dest),
             source_key=key,
+            image_snapshots=reader.image_snapshots(rp, known_keys),
             copy_role=role,
             caller_arn=caller,
             pass_role=may_pass,
@@ -554,6 +535,7 @@ def merge_groups(base: CopyFacts, gathered: dict[str, CopyFacts]) -> CopyFacts:
             "source_vault_policy",
             "dest_vault_policy",
             "source_key",
+            "image_snapshots",
             "copy_role",
             "caller_arn",
             "pass_role",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 
 from drconsole.checks import remedies
 from drconsole.checks.common import (
@@ -37,6 +39,7 @@ from drconsole.checks.facts import (
     Unreadable,
     slr_arn,
 )
+from drconsole.checks.image_keys import image_keys_check
 from drconsole.checks.key_policy import (
     aws_owned_evidence,
     encrypted_without_key,
@@ -54,7 +57,12 @@ from drconsole.checks.tag_policy import check_tag_policy
 from drconsole.checks.undetermined import decide_in, undetermined_check
 from drconsole.models import CauseCode, Check, CheckStatus
 
-PASS, FAIL, UNKNOWN = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.UNKNOWN
+PASS, FAIL, UNKNOWN, WARN = (
+    CheckStatus.PASS,
+    CheckStatus.FAIL,
+    CheckStatus.UNKNOWN,
+    CheckStatus.WARN,
+)
 
 
 def check_cross_account_setting(facts: CopyFacts) -> Check:
@@ -181,20 +189,54 @@ def check_scps(facts: CopyFacts) -> Check:
 
 
 def check_source_key(facts: CopyFacts) -> Check:
-    """The recovery point's key can be used by the destination's AWS Backup."""
+    """The recovery point's key, and each key of an EC2 point's AMI snapshots, can be used by
+    the destination's AWS Backup."""
     cid, title = "source.key", "Source key usable by the destination"
     key = facts.source_key
     rp = facts.recovery_point
+    if key is None and not rp.is_encrypted:
+        judged = Check(cid, title, PASS, "the recovery point is not encrypted with a KMS key")
+    elif key is None and not (isinstance(facts.image_snapshots, tuple) and facts.image_snapshots):
+        judged = encrypted_without_key(cid, title, facts)
+    elif key is None:
+        judged = Check(cid, title, PASS, "DescribeRecoveryPoint names no key")
+    else:
+        judged = _judge_key(cid, title, facts, key, rp.encryption_key_arn or "")
+    snapshots = facts.image_snapshots
+    if isinstance(snapshots, tuple) and snapshots:
+        judge = partial(_judge_key, cid, title, facts)
+        return image_keys_check((cid, title), facts, snapshots, judge, judged if key else None)
+    if isinstance(snapshots, Unreadable) and judged.status is PASS and facts.cross_account:
+        image = rp.arn.rsplit("/", 1)[-1]
+        return replace(
+            judged,
+            status=WARN,
+            evidence=f"{judged.evidence}; but the keys of AMI {image}'s EBS snapshots, which "
+            f"are copied too, could not be read ({snapshots.describe()})",
+            remediation=f"In account {rp.account_id}, list them: aws ec2 describe-images "
+            f"--region {rp.region} --image-ids {image} --query "
+            "'Images[].BlockDeviceMappings[].Ebs.SnapshotId', then aws ec2 describe-snapshots "
+            f"--region {rp.region} --snapshot-ids <ids> --query 'Snapshots[].KmsKeyId'; each "
+            "must be a customer managed key whose policy lets the destination account's AWS "
+            "Backup use it, as the recovery point's key does.",
+        )
+    return judged
+
+
+def _judge_key(
+    cid: str,
+    title: str,
+    facts: CopyFacts,
+    key: KeyFacts | Unreadable,
+    key_arn: str,
+    holder: str = "the recovery point",
+) -> Check:
+    """The verdict on one key the copy's source (`holder`) is encrypted with."""
     if isinstance(key, Unreadable):
-        key_arn = rp.encryption_key_arn or ""
         closed = _source_key_in_closed_account((cid, title), facts, key_arn, key)
         return closed or unknown_check(cid, title, key, f"key {key_arn}")
-    if key is None:
-        if rp.is_encrypted:
-            return encrypted_without_key(cid, title, facts)
-        return Check(cid, title, PASS, "the recovery point is not encrypted with a KMS key")
     if key.aws_owned:
-        return Check(cid, title, PASS, aws_owned_evidence("the recovery point", key))
+        return Check(cid, title, PASS, aws_owned_evidence(holder, key))
     if not key.usable:
         return Check(
             cid,
@@ -221,7 +263,7 @@ def check_source_key(facts: CopyFacts) -> Check:
             cid,
             title,
             FAIL,
-            f"the recovery point is encrypted with the AWS managed key {key_label(key)}, "
+            f"{holder} is encrypted with the AWS managed key {key_label(key)}, "
             "which cannot be shared with another account",
             CauseCode.AWS_MANAGED_RESOURCE_KEY,
             "Re-encrypt the resource with a customer managed key (for EBS: copy the snapshot "

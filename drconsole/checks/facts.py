@@ -166,6 +166,17 @@ class KeyFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageSnapshot:
+    """One EBS snapshot of an EC2 recovery point's AMI and the key it is encrypted with: an
+    AMI's snapshots each keep their volume's key, and every one of them is copied."""
+
+    snapshot_id: str
+    device_name: str
+    key_arn: str  # "" when the snapshot is not encrypted
+    key: KeyFacts | Unreadable | None  # None: not encrypted
+
+
+@dataclass(frozen=True, slots=True)
 class VaultFacts:
     """A destination (or intermediate) vault and what guards it."""
 
@@ -316,6 +327,9 @@ class CopyFacts:
     # copy, where it may allow the copy role's CopyIntoBackupVault (None: no policy, or a
     # cross-account copy, where it does not stand in for the role's own Allow).
     dest_vault_policy: str | Unreadable | None = None
+    # The EBS snapshots of an EC2 recovery point's AMI with their keys (None: not an AMI, not
+    # read, or the AMI no longer exists).
+    image_snapshots: tuple[ImageSnapshot, ...] | Unreadable | None = None
 
     @property
     def cross_account(self) -> bool:

@@ -108,6 +108,9 @@ class CopyAttempt:
     # The DynamoDB recovery point was made with advanced DynamoDB features (its ARN is an
     # arn:aws:backup one): the setting at backup time decides, not the setting now.
     dynamodb_advanced_features: bool = False
+    # The keys of an EC2 recovery point's AMI snapshots ("" for one not encrypted; empty when
+    # the sandbox made no AMI with snapshots for it): each is copied on its own key.
+    image_key_arns: tuple[str, ...] = ()
     # The EC2 recovery point is an AMI from AWS Marketplace.
     marketplace_ami: bool = False
     # The copy's retention (Lifecycle.DeleteAfterDays; None: kept forever) and the destination
@@ -210,8 +213,8 @@ def copy_failure(attempt: CopyAttempt) -> str | None:
         # AWS names this message for a copy role whose IAM policy does not allow
         # CopyIntoBackupVault; for a Deny, a boundary or SCP, or CopyFromBackupVault, inferred.
         return MSG_VAULT_POLICY_DENIES
-    for key_arn in (attempt.source_key_arn, attempt.dest_vault_key_arn):
-        if is_aws_owned_key(key_arn):
+    for key_arn in (attempt.source_key_arn, *attempt.image_key_arns, attempt.dest_vault_key_arn):
+        if is_aws_owned_key(key_arn) or key_arn == "":
             continue  # AWS Backup manages its use
         if key_arn is not None and not is_aws_managed_key(key_arn) and not key_is_usable(key_arn):
             return MSG_KMS_KEY_UNUSABLE
@@ -343,7 +346,15 @@ def source_key_shared(key_arn: str, dest_account_id: str) -> bool:
 
 
 def _source_key_failure(attempt: CopyAttempt, managed: bool) -> str | None:
-    key_arn = attempt.source_key_arn
+    """Why the source's key, or any key of an EC2 point's AMI snapshots, fails the copy."""
+    for key_arn in (attempt.source_key_arn, *attempt.image_key_arns):
+        refusal = _key_failure(attempt, key_arn or None, managed)
+        if refusal is not None:
+            return refusal
+    return None
+
+
+def _key_failure(attempt: CopyAttempt, key_arn: str | None, managed: bool) -> str | None:
     if key_arn is None or is_aws_owned_key(key_arn):
         return None  # unencrypted, or on an AWS owned key AWS Backup manages: nothing to share
     if is_aws_managed_key(key_arn):

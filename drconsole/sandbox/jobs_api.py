@@ -202,11 +202,11 @@ class JobsApiMixin:
                 if vault_name not in backend.vaults:
                     raise engine.JobFailed(f"Backup vault {vault_name} does not exist")
                 if resource_type == "EC2":
-                    # The backup is an AMI of the instance: it keeps the Marketplace codes of
-                    # the AMI the instance was launched from.
-                    images = rules("marketplace_images")
-                    codes = images.instance_codes(account, region, resource_arn)
-                    images.register_point_image(account, region, point_arn, codes)
+                    # The backup is an AMI of the instance: a snapshot of each volume on its
+                    # key, and the Marketplace codes of the AMI the instance was launched from.
+                    rules("backup_images").register_backup_image(
+                        account, region, point_arn, resource_arn
+                    )
                 backend.add_point(
                     point_records.RecoveryPoint(
                         arn=point_arn,

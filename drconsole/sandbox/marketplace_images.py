@@ -59,16 +59,6 @@ def point_codes(account_id: str, region: str, point_arn: str) -> tuple[str, ...]
     return image_codes(account_id, region, point_arn.rsplit("/", 1)[-1])
 
 
-def register_point_image(
-    account_id: str, region: str, point_arn: str, codes: tuple[str, ...]
-) -> None:
-    """Make the AMI of an EC2 recovery point carrying Marketplace codes answer DescribeImages
-    with them where the point lives. Points without codes keep no AMI: moto would make a volume
-    and a snapshot for each, and an AMI that does not exist carries no codes either."""
-    if codes and ":image/" in point_arn:
-        _register(account_id, region, point_arn.rsplit("/", 1)[-1], codes, "AwsBackup")
-
-
 def _register(
     account_id: str, region: str, image_id: str, codes: tuple[str, ...], name: str
 ) -> None:

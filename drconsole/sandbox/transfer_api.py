@@ -135,6 +135,10 @@ class TransferApiMixin(JobsApiMixin):
                 resource_type=point.resource_type,
                 resource_arn=point.resource_arn,
                 source_key_arn=point.encryption_key_arn,
+                image_key_arns=rules("backup_images").image_key_arns(
+                    self.current_account, self.region, point.arn
+                )
+                or (),
                 iam_role_arn=role_arn,
                 # Whether the backup was made with advanced DynamoDB features is in its ARN
                 # (arn:aws:backup, not arn:aws:dynamodb), whatever the setting is now.
@@ -270,10 +274,12 @@ class TransferApiMixin(JobsApiMixin):
                 copy.status, copy.status_message = "PARTIAL", job.ending[1]
             backend.add_point(copy)
             # A copy that completes stays in its account (a Marketplace AMI's copy into another
-            # fails), and keeps the source AMI's Marketplace codes.
-            images = rules("marketplace_images")
-            codes = images.point_codes(source.account_id, source.region, source.arn)
-            images.register_point_image(dest_account, dest_region, copy.arn, codes)
+            # fails), and keeps the source AMI's devices and Marketplace codes.
+            rules("backup_images").register_copy_image(
+                (source.account_id, source.region, source.arn),
+                (dest_account, dest_region, copy.arn),
+                vault.encryption_key_arn,
+            )
             if tags:
                 backend.tagger.tag_resource(
                     copy.arn, [{"Key": k, "Value": v} for k, v in tags.items()]

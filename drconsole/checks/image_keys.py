@@ -1,0 +1,70 @@
+"""The source key check of an EC2 recovery point: every key of its AMI's EBS snapshots.
+
+A copy copies each of the AMI's snapshots, and each keeps the key of the volume it was taken of:
+one on the AWS managed key aws/ebs, or on a key not shared with the destination, fails the copy
+("AMI snapshot copy failed with error: Given key ID is not accessible…") whatever the key the
+recovery point names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from drconsole.checks.facts import CopyFacts, ImageSnapshot, KeyFacts, Unreadable
+from drconsole.models import Check, CheckStatus
+
+PASS = CheckStatus.PASS
+_SEVERITY = {
+    CheckStatus.PASS: 0,
+    CheckStatus.WARN: 1,
+    CheckStatus.UNKNOWN: 2,
+    CheckStatus.FAIL: 3,
+}
+
+
+def image_keys_check(
+    check: tuple[str, str],
+    facts: CopyFacts,
+    snapshots: tuple[ImageSnapshot, ...],
+    judge: Callable[[KeyFacts | Unreadable, str, str], Check],
+    point_key: Check | None,
+) -> Check:
+    """The verdict on every key of an AMI's snapshots (and the key the recovery point names):
+    the worst of them, naming the snapshots it is about."""
+    cid, title = check
+    rp = facts.recovery_point
+    image = rp.arn.rsplit("/", 1)[-1]
+    by_key: dict[str, list[ImageSnapshot]] = {}
+    for snapshot in snapshots:
+        if snapshot.key_arn:
+            by_key.setdefault(snapshot.key_arn, []).append(snapshot)
+    verdicts: list[tuple[str, Check]] = []  # (the snapshots named, the verdict on their key)
+    for key_arn, sharing in by_key.items():
+        key = sharing[0].key
+        assert key is not None  # an encrypted snapshot's key is read or unreadable
+        named = ", ".join(f"{s.snapshot_id} ({s.device_name})" for s in sharing)
+        judged = judge(key, key_arn, "it")
+        source_key = facts.source_key
+        own = isinstance(source_key, KeyFacts) and source_key.arn == key_arn
+        # drconsole's key policy fix edits the key the recovery point names.
+        verdicts.append((named, replace(judged, fix_id=judged.fix_id if own else None)))
+    if point_key is not None and rp.encryption_key_arn not in by_key:
+        verdicts.append(("", point_key))  # the key the recovery point names
+    named, worst = max(verdicts, key=lambda v: _SEVERITY[v[1].status], default=("", None))
+    if worst is not None and worst.status is not PASS:
+        prefix = f"snapshot {named} of AMI {image}: " if named else ""
+        return replace(worst, evidence=prefix + worst.evidence)
+    described = [f"{named or 'the recovery point'}: {check.evidence}" for named, check in verdicts]
+    plain = [s for s in snapshots if not s.key_arn]
+    if plain:
+        described.append(
+            ", ".join(f"{s.snapshot_id} ({s.device_name})" for s in plain) + " not encrypted"
+        )
+    return Check(
+        cid,
+        title,
+        PASS,
+        f"each of the {len(snapshots)} EBS snapshots of AMI {image} can be copied: "
+        + "; ".join(described),
+    )
