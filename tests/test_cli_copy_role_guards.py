@@ -53,10 +53,11 @@ def ebs_point(sandbox: Sandbox, info: ScenarioInfo) -> str:
 
 
 def copy_changed_at_start(
-    demo: tuple[Sandbox, ScenarioInfo, dict], change: Any
+    demo: tuple[Sandbox, ScenarioInfo, dict], change: Any, output: str = "--json"
 ) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
     """`drconsole copy --yes --json` of prod's volume into the central vault, with `change()`
-    made while its StartCopyJob (sent once every check passed) is held by the sandbox."""
+    made while its StartCopyJob (sent once every check passed) is held by the sandbox
+    (`output` "": the text output, and no events)."""
     sandbox, info, env = demo
     rp = ebs_point(sandbox, info)
     dest = (
@@ -66,7 +67,8 @@ def copy_changed_at_start(
     sandbox.fail_operation("backup:StartCopyJob", "hold")
     finished: list[subprocess.CompletedProcess[str]] = []
     command = [sys.executable, "-m", "drconsole", "copy", "--recovery-point", rp, "--to", dest,
-               "--yes", "--allow-duplicate-copy", "--json", "--poll-interval", "0.05"]  # fmt: skip
+               "--yes", "--allow-duplicate-copy", "--poll-interval", "0.05"]  # fmt: skip
+    command += [output] if output else []
     runner = threading.Thread(
         target=lambda: finished.append(
             forked_cli.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
@@ -84,6 +86,8 @@ def copy_changed_at_start(
         runner.join(150)
     result = finished[0]
     assert "Traceback" not in result.stderr, result.stderr
+    if not output:
+        return result, []
     return result, [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
 
@@ -161,6 +165,34 @@ def test_a_boundary_barring_copy_into_fails_the_job_and_names_the_copy_role(demo
     # dest.access-policy passed before the job: the copy role's policies are the fix.
     assert f"role/service-role/{DEFAULT_ROLE}" in finished["remediation"], finished
     assert "put-backup-vault-access-policy" not in finished["remediation"], finished
+
+
+@pytest.mark.parametrize("output", ("--json", ""))
+def test_a_key_disabled_as_the_copy_starts_names_what_else_aws_message_fits(
+    demo, output: str
+) -> None:
+    # Every check passed; the source key is disabled while StartCopyJob is on its way. AWS's
+    # message ("… or access to KMS key is denied") does not say whose access: the flow keeps
+    # explain's cause and names the other one its text fits, as `explain` and `ls jobs` do.
+    sandbox, info, _ = demo
+    kms = sandbox.client("kms", info.accounts["prod"], info.region)
+    key = kms.describe_key(KeyId="alias/prod-data")["KeyMetadata"]["KeyId"]
+    try:
+        result, events = copy_changed_at_start(demo, lambda: kms.disable_key(KeyId=key), output)
+    finally:
+        kms.enable_key(KeyId=key)
+    assert result.returncode == 1, result.stdout + result.stderr
+    if not output:
+        assert "  cause: KMS_KEY_UNUSABLE\n" in result.stdout, result.stdout
+        also = "  also possible: ROLE_PERMISSIONS (AWS's message is the same for it)\n"
+        assert also in result.stdout, result.stdout
+        return
+    finished = next(e for e in events if e.get("event") == "flow-finished")
+    assert finished["message"].endswith("access to KMS key is denied"), finished
+    assert (finished["cause"], finished["also_possible"]) == (
+        "KMS_KEY_UNUSABLE",
+        ["ROLE_PERMISSIONS"],
+    ), finished
 
 
 COPY_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"

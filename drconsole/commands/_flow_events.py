@@ -124,6 +124,10 @@ class EventPrinter:
             lines = [f"flow {data['flow']} {data['status']} at {data['step']}: {data['message']}"]
             if data.get("cause"):
                 lines.append(f"  cause: {data['cause']}")
+            if data.get("also_possible"):
+                from drconsole.diagnose import also_possible_text
+
+                lines.append(f"  also possible: {also_possible_text(data['also_possible'])}")
             if data.get("explanation"):
                 lines.append(f"  why: {data['explanation']}")
             if data.get("remediation"):

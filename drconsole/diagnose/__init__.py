@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from drconsole.diagnose.jobs import (
+    also_possible_text,
     ended_message,
     incomplete_restore,
     is_problem,
@@ -14,6 +15,7 @@ from drconsole.diagnose.rules import RULES
 
 __all__ = [
     "RULES",
+    "also_possible_text",
     "diagnose",
     "diagnose_exception",
     "ended_message",

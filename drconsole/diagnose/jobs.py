@@ -3,6 +3,8 @@ restore AWS ended COMPLETED with a message saying it restored only part, or noth
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from drconsole.diagnose.messages import diagnose
 from drconsole.diagnose.placeholders import copy_values, filled_in, restore_values
 from drconsole.diagnose.restore_rules import INCOMPLETE_RESTORE_RULES
@@ -110,3 +112,9 @@ def _known(job: BackupJob | CopyJob | RestoreJob) -> dict[str, str]:
     if isinstance(job, RestoreJob):
         return restore_values(job.recovery_point_arn, job.account_id, job.region)
     return {}
+
+
+def also_possible_text(causes: Iterable[str]) -> str:
+    """The other causes AWS's message fits (a Diagnosis's `also`), as the screens and flows
+    say them: the message alone cannot tell them from the cause given."""
+    return f"{', '.join(causes)} (AWS's message is the same for it)"

@@ -42,6 +42,8 @@ class FlowEndings(EngineBase):
             diagnosis = with_state_meaning(diagnosis, *ended)
         diagnosis = _filled(copy_failure(diagnosis, self._state(state.flow_id), step), state, step)
         code = cause or diagnosis.cause.value
+        # A cause given by the flow (a check's) is known; AWS's text alone may fit others.
+        also = () if cause else tuple(other.value for other in diagnosis.also)
         made = dict(result or {})
         self.journal.append(
             state.flow_id,
@@ -51,6 +53,7 @@ class FlowEndings(EngineBase):
             message=message,
             explanation=diagnosis.explanation,
             remediation=diagnosis.remediation,
+            **({"also_possible": list(also)} if also else {}),
             **({"result": made} if made else {}),
         )
         self.emit(
@@ -63,6 +66,7 @@ class FlowEndings(EngineBase):
                 message=message,
                 explanation=diagnosis.explanation,
                 remediation=diagnosis.remediation,
+                also_possible=also,
             )
         )
         return FlowOutcome(

@@ -294,6 +294,9 @@ class FlowFinished(FlowEvent):
     message: str = ""
     explanation: str = ""
     remediation: str = ""
+    # Other causes AWS's message fits as well (explain's `also_possible`): the flow could not
+    # tell them from `cause`.
+    also_possible: tuple[str, ...] = ()
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -304,6 +307,7 @@ class FlowFinished(FlowEvent):
             "message": self.message,
             "explanation": self.explanation,
             "remediation": self.remediation,
+            "also_possible": list(self.also_possible),
         }
 
 

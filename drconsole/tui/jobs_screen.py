@@ -383,8 +383,10 @@ class JobsScreen(BrowseScreen):
         fix = diagnosis.remediation.splitlines()[0] if diagnosis.remediation else ""
         # AWS gives this text for more than one cause: said before the fix, which the detail's
         # few lines at 80x24 may cut.
-        also = ", ".join(cause.value for cause in diagnosis.also)
-        also = f"\nalso possible: {also} (AWS's message is the same for it)" if also else ""
+        from drconsole.diagnose import also_possible_text
+
+        causes = [cause.value for cause in diagnosis.also]
+        also = f"\nalso possible: {also_possible_text(causes)}" if causes else ""
         detail.update(f"{where}: {message}{also}\nfix: {fix}\n{diagnosis.explanation}")
 
     def apply_filter(self, query: str) -> None:

@@ -178,6 +178,11 @@ def result_text(outcome: Any, failure: dict[str, Any]) -> Text:
     text.append(f"{outcome.message}\n")
     if outcome.cause:
         text.append(f"cause: {outcome.cause}\n", style="bold")
+    if failure.get("also_possible"):
+        from drconsole.diagnose import also_possible_text
+
+        causes = (str(cause) for cause in failure["also_possible"])
+        text.append(f"also possible: {also_possible_text(causes)}\n")
     for label in ("explanation", "remediation"):
         if failure.get(label):
             text.append(f"{label}: {failure[label]}\n")
