@@ -382,3 +382,32 @@ async def test_a_copy_back_into_an_account_without_its_instance_profile_shows_th
         remediation = str(screen.query_one("#remediation-text", Static).render())
         assert "--metadata IamInstanceProfileName=" in remediation
         assert "prod-web-profile" in failing[0][1].evidence and qa in failing[0][1].evidence
+
+
+async def test_the_counts_are_seen_when_a_fail_is_out_of_view_at_80x24(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object
+) -> None:
+    """At 80x24 the table shows a few checks: with the cursor on the last one (as it stays on
+    its check when the destination changes), the FAIL above is out of view, and the line over
+    the remediation still says how many checks fail."""
+    from tests.tui.test_narrow import screen_lines
+
+    sandbox, info = demo
+    settings = settings_for(sandbox, info, tmp_path)
+    rp = recovery_point(sandbox, info, info.fault_recovery_points["service_linked_role_missing"])
+    dest = f"arn:aws:backup:{info.region}:{info.accounts['dev']}:backup-vault:dev-vault"
+    screen = ChecksScreen(rp, settings, AwsSessions(settings), destination=dest)
+    app = Host(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(screen, pilot)
+        table = screen.query_one("#checks-table", DataTable)
+        table.move_cursor(row=table.row_count - 1)
+        await pilot.pause()
+        lines = screen_lines(app)
+        shown = "\n".join(lines)
+        assert not any(line.lstrip().startswith("FAIL") for line in lines), shown
+        statuses = [c.status for _, c in screen.shown]
+        passes = statuses.count(CheckStatus.PASS)
+        assert statuses.count(CheckStatus.FAIL) == 1
+        counts = next((line for line in lines if "1 FAIL · " in line), "")
+        assert f"1 FAIL · {passes} PASS" in counts, shown

@@ -507,6 +507,22 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
             table.add_row(Text("…"), group, note, *([""] if wide else []), key=f"pending:{group}")
         keep_cursor_on(table, key, row)
         self.show_remediation()
+        # At 80x24 the table shows a few rows: the cursor kept on its check can leave a FAIL
+        # out of view, so the counts are said where they are always seen.
+        self.query_one("#remediation").border_title = self.verdict_counts()
+
+    def verdict_counts(self) -> str:
+        """`1 FAIL · 22 PASS · 2 reading`: the worst first, then the groups still read."""
+        statuses = [check.status for _, check in self.shown]
+        statuses += [CheckStatus.UNKNOWN] * len(self.failed)
+        counted = [
+            f"{statuses.count(status)} {status.value}"
+            for status in sorted(SEVERITY, key=SEVERITY.__getitem__, reverse=True)
+            if status in statuses
+        ]
+        if self.pending:
+            counted.append(f"{len(self.pending)} reading")
+        return " · ".join(counted)
 
     def on_resize(self) -> None:
         self.refresh_table()
