@@ -411,3 +411,10 @@ async def test_the_counts_are_seen_when_a_fail_is_out_of_view_at_80x24(
         assert statuses.count(CheckStatus.FAIL) == 1
         counts = next((line for line in lines if "1 FAIL · " in line), "")
         assert f"1 FAIL · {passes} PASS" in counts, shown
+        # Shift+S puts it first and Home goes there, one key each.
+        await pilot.press("S", "home")
+        await pilot.pause()
+        chosen = screen.selected()
+        assert chosen is not None and chosen[1].status is CheckStatus.FAIL, chosen
+        await pilot.press("end")
+        assert table.cursor_row == table.row_count - 1

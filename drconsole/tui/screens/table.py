@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable
@@ -122,14 +122,8 @@ def best_first(rows: list[TableRow], query: str) -> list[TableRow]:
 
 
 class Table(FittedTable[Cell]):
-    """A row-cursor table where Home and End go to the first and last row (DataTable's own
-    Home/End scroll sideways, which a row cursor never needs) and the cursor skips group
-    headers, whichever key or click moved it."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("home", "scroll_top", "First row", show=False),
-        Binding("end", "scroll_bottom", "Last row", show=False),
-    ]
+    """A row-cursor table (Home and End go to the first and last row, as in every
+    FittedTable) whose cursor skips group headers, whichever key or click moved it."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import zip_longest
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import TextType
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region
 from textual.strip import Strip
@@ -93,6 +94,13 @@ class FittedTable(DataTable[CellT]):
 
     Every cell put in it is shown as written, never read as markup (`as_typed`).
     """
+
+    # Home and End go to the first and last row: DataTable's own scroll sideways, which a row
+    # cursor never needs (an operator on a long list at 80x24 reaches its top in one key).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
