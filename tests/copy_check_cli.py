@@ -64,3 +64,24 @@ def prod_dr_vault(demo: Env) -> str:
 def copy_jobs(demo: Env) -> list[dict[str, Any]]:
     backup = demo.sandbox.client("backup", demo.info.accounts["prod"], demo.info.region)
     return list(backup.list_copy_jobs()["CopyJobs"])
+
+
+def backed_up_instance(demo: Env, image_id: str, **launch: Any) -> str:
+    """prod's EC2 instance launched from `image_id` (`launch`: more of RunInstances'
+    parameters), backed up by AWS Backup into prod-vault; the recovery point's ARN."""
+    from tests.rds_option_groups import wait
+
+    prod, region = demo.info.accounts["prod"], demo.info.region
+    ec2 = demo.sandbox.client("ec2", prod, region)
+    instance = ec2.run_instances(
+        ImageId=image_id, MinCount=1, MaxCount=1, InstanceType="t3.micro", **launch
+    )["Instances"][0]
+    backup = demo.sandbox.client("backup", prod, region)
+    started = backup.start_backup_job(
+        BackupVaultName="prod-vault",
+        ResourceArn=f"arn:aws:ec2:{region}:{prod}:instance/{instance['InstanceId']}",
+        IamRoleArn=f"arn:aws:iam::{prod}:role/service-role/AWSBackupDefaultServiceRole",
+    )
+    job = wait(lambda: backup.describe_backup_job(BackupJobId=started["BackupJobId"]))
+    assert job["State"] == "COMPLETED", job
+    return str(started["RecoveryPointArn"])

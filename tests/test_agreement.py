@@ -229,14 +229,10 @@ def to_vault(role: str, vault: str) -> Callable[[World, CheckReport], tuple[str,
     return repair
 
 
-def reencrypt_with_customer_key(world: World, report: CheckReport) -> tuple[str, str]:
-    """Repair by hand: a volume on a customer managed key, backed up anew."""
+def backed_up_in_prod(world: World, resource: str) -> str:
+    """`resource` backed up by AWS Backup into prod's prod-vault; the recovery point's ARN."""
     prod = world.account("prod")
-    ec2, backup = world.client("ec2", prod), world.client("backup", prod)
-    volume = ec2.create_volume(
-        AvailabilityZone=f"{world.info.region}a", Size=8, Encrypted=True, KmsKeyId="alias/prod-data"
-    )
-    resource = f"arn:aws:ec2:{world.info.region}:{prod}:volume/{volume['VolumeId']}"
+    backup = world.client("backup", prod)
     started = backup.start_backup_job(
         BackupVaultName="prod-vault",
         ResourceArn=resource,
@@ -248,14 +244,25 @@ def reencrypt_with_customer_key(world: World, report: CheckReport) -> tuple[str,
             break
         time.sleep(0.05)
     assert job["State"] == "COMPLETED", job
-    return started["RecoveryPointArn"], str(report.destination)
+    return str(started["RecoveryPointArn"])
+
+
+def reencrypt_with_customer_key(world: World, report: CheckReport) -> tuple[str, str]:
+    """Repair by hand: a volume on a customer managed key, backed up anew."""
+    prod = world.account("prod")
+    ec2 = world.client("ec2", prod)
+    volume = ec2.create_volume(
+        AvailabilityZone=f"{world.info.region}a", Size=8, Encrypted=True, KmsKeyId="alias/prod-data"
+    )
+    resource = f"arn:aws:ec2:{world.info.region}:{prod}:volume/{volume['VolumeId']}"
+    return backed_up_in_prod(world, resource), str(report.destination)
 
 
 def backed_up_instance(world: World, volumes: dict[str, str | None]) -> str:
     """prod's instance with a volume per device on the key named ("aws/ebs": the account's
     default EBS key; None: not encrypted), backed up into prod-vault; the point's ARN."""
     prod = world.account("prod")
-    ec2, backup = world.client("ec2", prod), world.client("backup", prod)
+    ec2 = world.client("ec2", prod)
     image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     mappings = []
     for device, key in volumes.items():
@@ -266,18 +273,9 @@ def backed_up_instance(world: World, volumes: dict[str, str | None]) -> str:
     instance = ec2.run_instances(
         ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", BlockDeviceMappings=mappings
     )["Instances"][0]
-    started = backup.start_backup_job(
-        BackupVaultName="prod-vault",
-        ResourceArn=f"arn:aws:ec2:{world.info.region}:{prod}:instance/{instance['InstanceId']}",
-        IamRoleArn=f"arn:aws:iam::{prod}:role/service-role/AWSBackupDefaultServiceRole",
+    return backed_up_in_prod(
+        world, f"arn:aws:ec2:{world.info.region}:{prod}:instance/{instance['InstanceId']}"
     )
-    for _ in range(600):
-        job = backup.describe_backup_job(BackupJobId=started["BackupJobId"])
-        if job["State"] in FINISHED:
-            break
-        time.sleep(0.05)
-    assert job["State"] == "COMPLETED", job
-    return str(started["RecoveryPointArn"])
 
 
 def meet_ami_data_volume_on_aws_ebs(world: World) -> tuple[str, str]:
@@ -463,18 +461,7 @@ def back_up_prod_dynamodb(world: World) -> str:
         BackupVaultName="prod-vault",
         RecoveryPointArn=newest(world, "prod", "prod-vault", "DynamoDB"),
     )["ResourceArn"]
-    started = backup.start_backup_job(
-        BackupVaultName="prod-vault",
-        ResourceArn=table,
-        IamRoleArn=f"arn:aws:iam::{prod}:role/service-role/AWSBackupDefaultServiceRole",
-    )
-    for _ in range(600):
-        job = backup.describe_backup_job(BackupJobId=started["BackupJobId"])
-        if job["State"] in FINISHED:
-            break
-        time.sleep(0.05)
-    assert job["State"] == "COMPLETED", job
-    return str(started["RecoveryPointArn"])
+    return backed_up_in_prod(world, table)
 
 
 def dynamodb_setting(world: World, advanced: bool) -> None:

@@ -303,6 +303,19 @@ async def test_restore_scps_are_those_of_the_ou_path_where_the_restore_runs(
         orgs.delete_policy(PolicyId=policy)
 
 
+def into_dev_vault(
+    demo: tuple[Sandbox, ScenarioInfo], tmp_path: object
+) -> tuple[ChecksScreen, Host]:
+    """The checks of the demo's copy into dev-vault (whose account lacks AWS Backup's
+    service-linked role: one FAIL), and the app that shows them."""
+    sandbox, info = demo
+    settings = settings_for(sandbox, info, tmp_path)
+    rp = recovery_point(sandbox, info, info.fault_recovery_points["service_linked_role_missing"])
+    dest = f"arn:aws:backup:{info.region}:{info.accounts['dev']}:backup-vault:dev-vault"
+    screen = ChecksScreen(rp, settings, AwsSessions(settings), destination=dest)
+    return screen, Host(screen)
+
+
 async def test_sort_by_verdict_keeps_the_highlighted_check_at_80x24(
     demo: tuple[Sandbox, ScenarioInfo], tmp_path: object
 ) -> None:
@@ -312,12 +325,7 @@ async def test_sort_by_verdict_keeps_the_highlighted_check_at_80x24(
     from drconsole.tui.screens.dialogs import HelpScreen
     from tests.tui.test_narrow import screen_lines
 
-    sandbox, info = demo
-    settings = settings_for(sandbox, info, tmp_path)
-    rp = recovery_point(sandbox, info, info.fault_recovery_points["service_linked_role_missing"])
-    dest = f"arn:aws:backup:{info.region}:{info.accounts['dev']}:backup-vault:dev-vault"
-    screen = ChecksScreen(rp, settings, AwsSessions(settings), destination=dest)
-    app = Host(screen)
+    screen, app = into_dev_vault(demo, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(screen, pilot)
         table = screen.query_one("#checks-table", DataTable)
@@ -392,12 +400,7 @@ async def test_the_counts_are_seen_when_a_fail_is_out_of_view_at_80x24(
     the remediation still says how many checks fail."""
     from tests.tui.test_narrow import screen_lines
 
-    sandbox, info = demo
-    settings = settings_for(sandbox, info, tmp_path)
-    rp = recovery_point(sandbox, info, info.fault_recovery_points["service_linked_role_missing"])
-    dest = f"arn:aws:backup:{info.region}:{info.accounts['dev']}:backup-vault:dev-vault"
-    screen = ChecksScreen(rp, settings, AwsSessions(settings), destination=dest)
-    app = Host(screen)
+    screen, app = into_dev_vault(demo, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(screen, pilot)
         table = screen.query_one("#checks-table", DataTable)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from drconsole.sandbox.scenarios.keys import key_policy
+from tests.copy_check_cli import backed_up_instance as backed_up
 from tests.copy_check_cli import check_named, checked, copy_jobs, demo_env, drconsole
 from tests.rds_option_groups import wait
 from tests.test_cli_check import Env
@@ -53,8 +54,7 @@ def unshared_prod_key(demo: Env) -> str:
 def backed_up_instance(demo: Env, volumes: dict[str, str | None]) -> str:
     """prod's instance with a volume per device (on the key named; "aws/ebs": the account's
     default EBS key), backed up into prod-vault by AWS Backup; the recovery point's ARN."""
-    prod, region = demo.info.accounts["prod"], demo.info.region
-    ec2 = demo.sandbox.client("ec2", prod, region)
+    ec2 = demo.sandbox.client("ec2", demo.info.accounts["prod"], demo.info.region)
     image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     mappings: list[dict[str, Any]] = []
     for device, key in volumes.items():
@@ -62,18 +62,7 @@ def backed_up_instance(demo: Env, volumes: dict[str, str | None]) -> str:
         if key is not None and key != "aws/ebs":
             ebs["KmsKeyId"] = key
         mappings.append({"DeviceName": device, "Ebs": ebs})
-    instance = ec2.run_instances(
-        ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", BlockDeviceMappings=mappings
-    )["Instances"][0]
-    backup = demo.sandbox.client("backup", prod, region)
-    started = backup.start_backup_job(
-        BackupVaultName="prod-vault",
-        ResourceArn=f"arn:aws:ec2:{region}:{prod}:instance/{instance['InstanceId']}",
-        IamRoleArn=f"arn:aws:iam::{prod}:role/service-role/AWSBackupDefaultServiceRole",
-    )
-    job = wait(lambda: backup.describe_backup_job(BackupJobId=started["BackupJobId"]))
-    assert job["State"] == "COMPLETED", job
-    return str(started["RecoveryPointArn"])
+    return backed_up(demo, image, BlockDeviceMappings=mappings)
 
 
 def forced_copy(demo: Env, rp: str) -> dict[str, Any]:

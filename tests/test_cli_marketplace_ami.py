@@ -15,6 +15,9 @@ import pytest
 
 from drconsole.sandbox.marketplace_images import marketplace_image
 from tests.copy_check_cli import (
+    backed_up_instance as backed_up,
+)
+from tests.copy_check_cli import (
     check_named,
     checked,
     copy_jobs,
@@ -37,24 +40,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
 
 def backed_up_instance(demo: Env, image_id: str, name: str) -> str:
     """prod's EC2 instance launched from `image_id`, backed up into prod-vault; the point's ARN."""
-    prod, region = demo.info.accounts["prod"], demo.info.region
-    ec2 = demo.sandbox.client("ec2", prod, region)
-    instance = ec2.run_instances(
-        ImageId=image_id,
-        MinCount=1,
-        MaxCount=1,
-        InstanceType="t3.micro",
-        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": name}]}],
-    )["Instances"][0]
-    backup = demo.sandbox.client("backup", prod, region)
-    started = backup.start_backup_job(
-        BackupVaultName="prod-vault",
-        ResourceArn=f"arn:aws:ec2:{region}:{prod}:instance/{instance['InstanceId']}",
-        IamRoleArn=f"arn:aws:iam::{prod}:role/service-role/AWSBackupDefaultServiceRole",
-    )
-    job = wait(lambda: backup.describe_backup_job(BackupJobId=started["BackupJobId"]))
-    assert job["State"] == "COMPLETED", job
-    return str(started["RecoveryPointArn"])
+    tags = [{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": name}]}]
+    return backed_up(demo, image_id, TagSpecifications=tags)
 
 
 @pytest.fixture(scope="module")

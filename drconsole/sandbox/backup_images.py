@@ -22,7 +22,7 @@ from drconsole.sandbox.access import find_key
 _IDS = random.Random()
 
 
-class BackupImage(Ami):
+class DeviceImage(Ami):
     """An AMI whose block device mappings are the snapshots it was made with (moto's own AMI
     answers one unencrypted snapshot of its making)."""
 
@@ -91,7 +91,7 @@ def register_backup_image(account_id: str, region: str, point_arn: str, instance
         snapshot.encrypted = bool(volume.encrypted)
         snapshots.append((device, snapshot.id, snapshot.encrypted))
     codes = marketplace_images.instance_codes(account_id, region, instance_arn)
-    _register(backend, region, image_id, tuple(snapshots), codes)
+    register_image(backend, region, image_id, f"AwsBackup_{image_id}", codes, tuple(snapshots))
 
 
 def register_copy_image(
@@ -130,7 +130,8 @@ def register_copy_image(
             from_ami=copy_arn.rsplit("/", 1)[-1],
         )
         devices.append((mapping["DeviceName"], copy_id, encrypted))
-    _register(backend, dest_region, copy_arn.rsplit("/", 1)[-1], tuple(devices), codes)
+    copy_id = copy_arn.rsplit("/", 1)[-1]
+    register_image(backend, dest_region, copy_id, f"AwsBackup_{copy_id}", codes, tuple(devices))
 
 
 def image_key_arns(account_id: str, region: str, point_arn: str) -> tuple[str, ...] | None:
@@ -140,7 +141,7 @@ def image_key_arns(account_id: str, region: str, point_arn: str) -> tuple[str, .
         return None
     backend = _ec2(account_id, region)
     image = backend.amis.get(point_arn.rsplit("/", 1)[-1])
-    if not isinstance(image, BackupImage):
+    if not isinstance(image, DeviceImage):
         return None
     keys = []
     for _, snapshot_id, encrypted in image.devices:
@@ -149,17 +150,20 @@ def image_key_arns(account_id: str, region: str, point_arn: str) -> tuple[str, .
     return tuple(keys)
 
 
-def _register(
+def register_image(
     backend: Any,
     region: str,
     image_id: str,
-    devices: tuple[tuple[str, str, bool], ...],
+    name: str,
     codes: tuple[str, ...],
+    devices: tuple[tuple[str, str, bool], ...] = (),
 ) -> None:
-    image = BackupImage(
+    """An AMI answering DescribeImages in `backend`: its snapshots (`devices`: device name,
+    snapshot id, encrypted) and the Marketplace product codes it carries."""
+    image = DeviceImage(
         backend,
         image_id,
-        name=f"AwsBackup_{image_id}",
+        name=name,
         region_name=region,
         root_device_type="ebs",
         architecture="x86_64",
@@ -169,7 +173,8 @@ def _register(
     # moto's AMI made a snapshot of its own making; this one is made of the devices given.
     backend.snapshots.pop(image.ebs_snapshot.id, None)
     image.devices = devices
-    # moto answers ProductCodes from these records as they are.
+    # moto answers ProductCodes from these records as they are (a set of bare codes would be
+    # answered as an empty list).
     image.product_codes = [  # type: ignore[assignment]
         {"ProductCodeId": code, "ProductCodeType": marketplace_images.MARKETPLACE} for code in codes
     ]

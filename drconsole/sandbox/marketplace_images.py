@@ -26,8 +26,12 @@ def marketplace_image(
     account_id: str, region: str, product_code: str, name: str = "marketplace-product"
 ) -> str:
     """A new AMI of the account and Region carrying the Marketplace product code; its ID."""
+    from drconsole.sandbox.backup_images import register_image
+
     image_id = f"ami-{_IDS.getrandbits(68):017x}"
-    _register(account_id, region, image_id, (product_code,), name)
+    register_image(
+        _ec2(account_id, region), region, image_id, f"{name}-{image_id}", (product_code,)
+    )
     return image_id
 
 
@@ -57,27 +61,3 @@ def point_codes(account_id: str, region: str, point_arn: str) -> tuple[str, ...]
     if ":image/" not in point_arn:
         return ()
     return image_codes(account_id, region, point_arn.rsplit("/", 1)[-1])
-
-
-def _register(
-    account_id: str, region: str, image_id: str, codes: tuple[str, ...], name: str
-) -> None:
-    from moto.ec2.models.amis import Ami
-
-    backend = _ec2(account_id, region)
-    image = Ami(
-        backend,
-        image_id,
-        name=f"{name}-{image_id}",
-        region_name=region,
-        root_device_type="ebs",
-        architecture="x86_64",
-        virtualization_type="hvm",
-        hypervisor="xen",
-    )
-    # moto answers ProductCodes from these records as they are (a set of bare codes would be
-    # answered as an empty list).
-    image.product_codes = [  # type: ignore[assignment]
-        {"ProductCodeId": code, "ProductCodeType": MARKETPLACE} for code in codes
-    ]
-    backend.amis[image_id] = image
