@@ -8,6 +8,7 @@ read WARN rather than PASS (real CLI against the demo sandbox over HTTP)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -191,3 +192,101 @@ def test_within_its_account_an_aws_ebs_volume_copies(demo: Env) -> None:
     dr = f"arn:aws:backup:{demo.info.dr_region}:{prod}:backup-vault:prod-vault"
     _, report = checked(demo, rp, dr)
     assert check_named(report, "source.key")["status"] == "PASS"
+
+
+KEY_UNUSABLE = "KMS key is either disabled or pending deletion or access to KMS key is denied"
+
+
+def closed_prod_key(demo: Env) -> str:
+    """A key of prod's whose policy lets one administrator role use it, and no one else (not
+    the account's IAM policies: the restore role may not use it)."""
+    prod = demo.info.accounts["prod"]
+    admins = {
+        "Sid": "Administrators",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{prod}:role/OrganizationAccountAccessRole"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    kms = demo.sandbox.client("kms", prod, demo.info.region)
+    created = kms.create_key(
+        Description="app data (closed)",
+        Policy=json.dumps({"Version": "2012-10-17", "Statement": [admins]}),
+        BypassPolicyLockoutSafetyCheck=True,
+    )
+    return str(created["KeyMetadata"]["Arn"])
+
+
+def restore_check(demo: Env, rp: str) -> dict[str, Any]:
+    result = drconsole(demo, "check", "restore", "--recovery-point", rp, "--json")
+    assert result.stderr == "", result.stderr
+    return check_named(json.loads(result.stdout), "restore.key")
+
+
+def forced_restore(demo: Env, rp: str) -> dict[str, Any]:
+    """The restore job of `rp` in place, started with plain boto3, once it ended."""
+    prod = demo.info.accounts["prod"]
+    backup = demo.sandbox.client("backup", prod, demo.info.region)
+    started = backup.start_restore_job(
+        RecoveryPointArn=rp,
+        IamRoleArn=f"arn:aws:iam::{prod}:role/service-role/AWSBackupDefaultServiceRole",
+        Metadata={"InstanceType": "t3.micro"},
+        ResourceType="EC2",
+    )
+    for _ in range(2400):
+        job: dict[str, Any] = backup.describe_restore_job(RestoreJobId=started["RestoreJobId"])
+        if job["Status"] in ("COMPLETED", "FAILED", "ABORTED"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"the restore job did not end: {job}")
+
+
+def test_a_restore_fails_restore_key_on_a_data_volume_the_role_may_not_use(demo: Env) -> None:
+    closed = closed_prod_key(demo)
+    rp = backed_up_instance(demo, {"/dev/xvda": prod_key(demo), "/dev/sdf": closed})
+    check = restore_check(demo, rp)
+    assert (check["status"], check["cause"]) == ("FAIL", "KMS_KEY_UNUSABLE"), check
+    assert snapshot_of(demo, rp, "/dev/sdf") in check["evidence"] and closed in check["evidence"]
+    job = forced_restore(demo, rp)
+    assert (job["Status"], job["StatusMessage"]) == ("FAILED", KEY_UNUSABLE), job
+
+
+def test_a_restore_fails_restore_key_on_a_disabled_data_volume_key(demo: Env) -> None:
+    other = unshared_prod_key(demo)  # its policy lets the account's IAM policies allow it
+    rp = backed_up_instance(demo, {"/dev/xvda": prod_key(demo), "/dev/sdf": other})
+    assert restore_check(demo, rp)["status"] == "PASS"
+    kms = demo.sandbox.client("kms", demo.info.accounts["prod"], demo.info.region)
+    kms.disable_key(KeyId=other.rsplit("/", 1)[-1])
+    try:
+        check = restore_check(demo, rp)
+        job = forced_restore(demo, rp)
+    finally:
+        kms.enable_key(KeyId=other.rsplit("/", 1)[-1])
+    assert (check["status"], check["cause"]) == ("FAIL", "KMS_KEY_UNUSABLE"), check
+    assert "/dev/sdf" in check["evidence"] and "Disabled" in check["evidence"], check
+    assert job["Status"] == "FAILED", job
+
+
+def test_a_restore_whose_every_snapshot_key_may_be_used_passes_and_completes(
+    demo: Env,
+) -> None:
+    other = unshared_prod_key(demo)
+    rp = backed_up_instance(demo, {"/dev/xvda": prod_key(demo), "/dev/sdf": other})
+    check = restore_check(demo, rp)
+    assert check["status"] == "PASS", check
+    # The other key is named as judged, after the recovery point's own.
+    assert snapshot_of(demo, rp, "/dev/sdf") in check["evidence"], check
+    assert forced_restore(demo, rp)["Status"] == "COMPLETED"
+
+
+def test_unreadable_snapshots_warn_restore_key_rather_than_pass(demo: Env) -> None:
+    rp = backed_up_instance(demo, {"/dev/xvda": prod_key(demo), "/dev/sdf": closed_prod_key(demo)})
+    demo.sandbox.fail_operation("ec2:DescribeImages", "denied")
+    try:
+        check = restore_check(demo, rp)
+    finally:
+        demo.sandbox.clear_faults()
+    assert check["status"] == "WARN", check
+    assert (
+        "ec2:DescribeImages" in check["evidence"] and "describe-snapshots" in check["remediation"]
+    )

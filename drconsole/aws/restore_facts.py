@@ -9,6 +9,7 @@ from typing import Any
 from drconsole.aws.answers import required
 from drconsole.aws.facts import FactReader
 from drconsole.aws.restore_access import AccessReader
+from drconsole.aws.restore_image_keys import image_keys
 from drconsole.aws.restore_network import NetworkReader
 from drconsole.checks.arns import RecoveryPointArn, VaultArn
 from drconsole.checks.facts import (
@@ -269,9 +270,10 @@ def gather_restore_facts(
         key_arn, key = key_read.result()
         # Who uses the key: the restore role and AWS Backup's service-linked role (an AWS owned
         # key has no policy for them: AWS Backup manages its use).
+        users = (role, slr_arn(account, partition))
         access = [
             pool.submit(reader.key_access, key, who, account)
-            for who in (role, slr_arn(account, partition))
+            for who in users
             if isinstance(key, KeyFacts) and key.usable and not key.aws_owned and not elsewhere
         ]
         caller, may_pass = pass_read.result()
@@ -283,6 +285,13 @@ def gather_restore_facts(
             None
             if elsewhere
             else key_rcps_of(reader, rp.resource_type, key, restoring_org, account)
+        )
+        # In place, on the recovery point's own key: the AMI's other snapshot keys as well.
+        on_own_key = after_copy_to is None and key_arn == (rp.encryption_key_arn or "")
+        other_keys = (
+            image_keys(reader, rp, (key_arn, key), users, (account, restoring_org))
+            if on_own_key and not elsewhere and rp.resource_type == "EC2"
+            else ()
         )
     role_facts, names, network = results
     return RestoreFacts(
@@ -314,6 +323,7 @@ def gather_restore_facts(
         restoring_org=restoring_org,
         restoring_scps=scps,
         key_rcps=key_rcps,
+        image_keys=other_keys,
     )
 
 

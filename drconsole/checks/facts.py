@@ -444,6 +444,18 @@ class KeyPairFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageKey:
+    """Another key of an EC2 recovery point's AMI snapshots, with what a restore needs of it
+    (the restore role's and AWSServiceRoleForBackup's use, the RCPs on its account)."""
+
+    snapshots: str  # the snapshots on it, as `snap-… (/dev/sdf)`
+    key_arn: str
+    key: KeyFacts | Unreadable
+    key_access: tuple[KeyAccess, ...] = ()
+    key_rcps: tuple[ScpLevel, ...] | Unreadable | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RestoreFacts:
     """Everything the restore checks judge."""
 
@@ -482,3 +494,7 @@ class RestoreFacts:
     # none apply, or the restore role makes no KMS call drconsole judges, or not gathered:
     # readiness does not read them).
     key_rcps: tuple[ScpLevel, ...] | Unreadable | None = None
+    # An EC2 restore in place: the other keys of its AMI's snapshots, each judged as the
+    # restore's key is (empty: one key, not an AMI, or after a copy, whose snapshots are all
+    # on its vault's key), or why the snapshots could not be read.
+    image_keys: tuple[ImageKey, ...] | Unreadable = ()

@@ -1,9 +1,10 @@
-"""The source key check of an EC2 recovery point: every key of its AMI's EBS snapshots.
+"""The key checks of an EC2 recovery point: every key of its AMI's EBS snapshots.
 
 A copy copies each of the AMI's snapshots, and each keeps the key of the volume it was taken of:
 one on the AWS managed key aws/ebs, or on a key not shared with the destination, fails the copy
 ("AMI snapshot copy failed with error: Given key ID is not accessible…") whatever the key the
-recovery point names.
+recovery point names. A restore in place makes each volume with its snapshot's key, through the
+restore role: each key is judged as the restore's own key is.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from drconsole.checks.facts import CopyFacts, ImageSnapshot, KeyFacts, Unreadable
+from drconsole.checks.facts import CopyFacts, ImageSnapshot, KeyFacts, RestoreFacts, Unreadable
 from drconsole.models import Check, CheckStatus
 
 PASS = CheckStatus.PASS
@@ -67,4 +68,64 @@ def image_keys_check(
         PASS,
         f"each of the {len(snapshots)} EBS snapshots of AMI {image} can be copied: "
         + "; ".join(described),
+    )
+
+
+def restore_checks_with_image_keys(
+    facts: RestoreFacts, judge: Callable[[RestoreFacts], list[Check]]
+) -> list[Check]:
+    """`judge`'s restore checks, each the worst of its verdict on the restore's key and on
+    every other key of the AMI's snapshots (`facts.image_keys`), naming the snapshots."""
+    checks = judge(facts)
+    others = facts.image_keys
+    image = facts.recovery_point.arn.rsplit("/", 1)[-1]
+    if isinstance(others, Unreadable):
+        return [_unread(check, others, image) for check in checks]
+    passed: list[str] = []
+    for other in others:
+        variant = replace(
+            facts,
+            restore_key=other.key,
+            restore_key_arn=other.key_arn,
+            key_access=other.key_access,
+            key_rcps=other.key_rcps,
+            image_keys=(),
+        )
+        label = f"snapshot {other.snapshots} of AMI {image}"
+        theirs = judge(variant)
+        passed += [f"{label}: {c.evidence}" for c in theirs if c.id == _KEY and c.status is PASS]
+        checks = [_worse(mine, their, label) for mine, their in zip(checks, theirs, strict=True)]
+    return [
+        replace(check, evidence="; ".join((check.evidence, *passed)))
+        if check.id == _KEY and check.status is PASS and passed
+        else check
+        for check in checks
+    ]
+
+
+_KEY = "restore.key"
+
+
+def _worse(mine: Check, theirs: Check, label: str) -> Check:
+    """The worse verdict; another key's, naming its snapshots (drconsole's fixes edit the
+    restore's own key: none is offered for it)."""
+    if _SEVERITY[theirs.status] <= _SEVERITY[mine.status]:
+        return mine
+    return replace(theirs, evidence=f"{label}: {theirs.evidence}", fix_id=None)
+
+
+def _unread(check: Check, why: Unreadable, image: str) -> Check:
+    """restore.key PASSed on the recovery point's key, but the AMI's other snapshots' keys,
+    which the restore uses as well, could not be read: WARN, with how to list them."""
+    if check.id != _KEY or check.status is not PASS:
+        return check
+    return replace(
+        check,
+        status=CheckStatus.WARN,
+        evidence=f"{check.evidence}; but the keys of AMI {image}'s EBS snapshots, which the "
+        f"restore uses too, could not be read ({why.describe()})",
+        remediation=f"List them: aws ec2 describe-images --image-ids {image} --query "
+        "'Images[].BlockDeviceMappings[].Ebs.SnapshotId', then aws ec2 describe-snapshots "
+        "--snapshot-ids <ids> --query 'Snapshots[].KmsKeyId'; each must be enabled and usable "
+        "by the restore role, as the recovery point's key is.",
     )

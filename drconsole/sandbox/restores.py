@@ -20,6 +20,7 @@ from drconsole.sandbox.access import (
     Request,
     allows,
     find_role_by_arn,
+    is_aws_managed_key,
     is_aws_owned_key,
     key_is_usable,
     role_trusts_service,
@@ -185,6 +186,8 @@ def restore_failure(
         return refused
     if _key_use_refused(account_id, region, resource_type, values, iam_role_arn, point_key):
         return MSG_KMS_KEY_UNUSABLE
+    if resource_type == "EC2" and _image_key_refused(account_id, region, point_arn, iam_role_arn):
+        return MSG_KMS_KEY_UNUSABLE
     check = _FAILURES.get(resource_type)
     if check is None:
         return None
@@ -239,6 +242,24 @@ def _key_use_refused(
     if not key.startswith("arn:"):
         return False
     return restore_guards.key_use_refused(account_id, region, role_arn, key)
+
+
+def _image_key_refused(account_id: str, region: str, point_arn: str, role_arn: str | None) -> bool:
+    """True when a key of the EC2 recovery point's AMI snapshots (each volume is made with its
+    snapshot's key) is disabled, or its policy or the restore role's may not let the role use
+    it. AWS's message for it is taken to be its message for a key it cannot use."""
+    from drconsole.sandbox import restore_guards
+    from drconsole.sandbox.backup_images import image_key_arns
+    from drconsole.sandbox.restore_access import key_admits_restore
+
+    for key in image_key_arns(account_id, region, point_arn) or ():
+        if not key or is_aws_managed_key(key):
+            continue
+        if not key_is_usable(key) or not key_admits_restore(key, account_id, role_arn or ""):
+            return True
+        if role_arn and restore_guards.key_use_refused(account_id, region, role_arn, key):
+            return True
+    return False
 
 
 def _ec2_failure(account_id: str, region: str, metadata: Metadata, role_arn: str) -> str | None:
