@@ -1,9 +1,10 @@
 """Readiness's `restore.key` judges the key policy and grants of the key a restore would use, as
 `drconsole check restore` does: a customer managed key whose policy no longer lets the restore
-role use it makes the row NOT READY with `check restore`'s cause (and the sandbox's restore
-job fails), a grant or a policy statement for the role makes it PASS again, a key in an
-account drconsole cannot enter stays UNKNOWN, and the key's grants are listed once per run.
-Real `drconsole readiness --json` and `check restore` processes against the embedded sandbox."""
+role use it makes prod's READY row NOT READY with `check restore`'s cause (and the sandbox's
+restore job fails), a grant or a policy statement for the role makes `restore.key` PASS and
+the row READY again, a key in an account drconsole cannot enter stays UNKNOWN, and the key's
+grants are listed once per run. Real `drconsole readiness --json`, `check restore` and `check
+copy --restore` processes against the embedded sandbox."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from typing import Any
 
 import pytest
 
-from tests.test_cli_restore_boundary_scps import FINISHED, ZONE, Env, checks_of, demo, drconsole
+from drconsole.sandbox.scenarios import start_sandbox
+from drconsole.sandbox.server import SandboxOptions
+from tests.demo_cli import demo_cli_env
+from tests.test_cli_restore_boundary_scps import FINISHED, ZONE, Env, checks_of, drconsole
 from tests.test_cli_restore_key_calls import KEY_UNUSABLE, customer_key_point
 from tests.test_cli_restore_key_reach import CLOSED_ACCOUNT
-
-__all__ = ["demo"]  # the module's own demo sandbox, made by the same fixture
+from tests.test_readiness_two_hops import retire_prod_fault
 
 REGION = "eu-central-1"
 # The key administrators' actions of AWS's default key policy for a console-made key, spelled
@@ -32,6 +35,22 @@ ADMINISTRATION = [
 ]  # fmt: skip
 USE = ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*"]
 SLR = "role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup"
+# The demo's statements sharing a member's key with the backup account (keys.py).
+SHARING = ("Allow use of the key", "Allow attachment of persistent resources")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    """The demo with prod's deliberate fault retired, so that prod's row is READY but for
+    what a test breaks."""
+    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
+    home = tmp_path_factory.mktemp("home")
+    try:
+        retire_prod_fault(sandbox, info)
+        yield Env(sandbox, info, demo_cli_env(sandbox, info, home))
+    finally:
+        sandbox.stop()
+        sandbox.reset()
 
 
 def administration_only(account: str, *users: str) -> list[dict[str, Any]]:
@@ -51,13 +70,16 @@ def administration_only(account: str, *users: str) -> list[dict[str, Any]]:
 
 @contextlib.contextmanager
 def key_policy(demo: Env, role: str, alias: str, statements: list[dict[str, Any]]) -> Iterator[str]:
-    """The key `alias` of `role`'s account with a policy of `statements`; its ARN. The policy
-    it had, and no grant made meanwhile, after."""
+    """The key `alias` of `role`'s account with a policy of `statements` and the demo's
+    statements sharing it with the backup account (its copies there still work), in place of
+    its account root's `kms:*`; its ARN. The policy it had, and no grant made meanwhile,
+    after."""
     kms = demo.client("kms", role)
     key = str(kms.describe_key(KeyId=alias)["KeyMetadata"]["Arn"])
     original = kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"]
     before = {g["GrantId"] for g in kms.list_grants(KeyId=key)["Grants"]}
-    document = {"Version": "2012-10-17", "Statement": statements}
+    sharing = [s for s in json.loads(original)["Statement"] if s.get("Sid") in SHARING]
+    document = {"Version": "2012-10-17", "Statement": [*statements, *sharing]}
     kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(document))
     try:
         yield key
@@ -120,7 +142,7 @@ def test_readiness_fails_a_key_whose_policy_no_longer_lets_the_restore_role_use_
     says NOT READY with the same cause (it said READY's PASS on the key's state alone)."""
     prod = demo.info.accounts["prod"]
     before = readiness_row(demo, "prod")
-    assert "KMS_KEY_UNUSABLE" not in before["causes"], before
+    assert (before["verdict"], before["causes"]) == ("READY", []), before["explanation"]
     rp, key = customer_key_point(demo)
     with key_policy(demo, "prod", key, administration_only(prod, f"arn:aws:iam::{prod}:{SLR}")):
         row = readiness_row(demo, "prod")
@@ -132,7 +154,7 @@ def test_readiness_fails_a_key_whose_policy_no_longer_lets_the_restore_role_use_
     assert code == 1
     assert job["Status"] == "FAILED" and KEY_UNUSABLE in job["StatusMessage"], job
     assert (judged["status"], judged["cause"]) == (said["status"], said["cause"]), judged
-    assert row["verdict"] == "NOT READY" and "KMS_KEY_UNUSABLE" in row["causes"], row
+    assert (row["verdict"], row["causes"]) == ("NOT READY", ["KMS_KEY_UNUSABLE"]), row
     role = demo.role_arn("prod")
     assert (
         f"{role} may not use it (key policy: implicit-deny, and no grant to it)"
@@ -143,16 +165,16 @@ def test_readiness_fails_a_key_whose_policy_no_longer_lets_the_restore_role_use_
     # Nothing else in the row blamed the key: the copies back into prod-vault still work.
     said_by_row = [e for e in row["explanation"] if e.startswith("KMS_KEY_UNUSABLE")]
     assert said_by_row and all("Key for the restored resource usable" in e for e in said_by_row)
-    # The policy back, the row is as it was and the same restore completes: the key policy
+    # The policy back, the row is READY again and the same restore completes: the key policy
     # alone failed it.
-    assert readiness_row(demo, "prod")["causes"] == before["causes"]
+    assert readiness_row(demo, "prod")["verdict"] == "READY"
     assert restore_job(demo, rp)["Status"] == "COMPLETED"
 
 
 def test_a_grant_to_the_restore_role_makes_the_key_usable_again(demo: Env) -> None:
     """Under the same policy, a grant to the restore role (CreateGrant, Decrypt) lets it use
     the key: readiness's `restore.key`, FAILed without it, PASSes again, as `check
-    restore`'s does."""
+    restore`'s does, and the row is READY."""
     prod = demo.info.accounts["prod"]
     rp, key = customer_key_point(demo)
     role = demo.role_arn("prod")
@@ -166,7 +188,7 @@ def test_a_grant_to_the_restore_role_makes_the_key_usable_again(demo: Env) -> No
     assert (without["status"], without["cause"]) == ("FAIL", "KMS_KEY_UNUSABLE"), without
     assert checks["restore.key"]["status"] == "PASS", checks["restore.key"]
     assert restore_key_of(row, "prod-vault")["status"] == "PASS", row["restore"]
-    assert "KMS_KEY_UNUSABLE" not in row["causes"], row
+    assert (row["verdict"], row["causes"]) == ("READY", []), row["explanation"]
 
 
 @pytest.mark.parametrize(
