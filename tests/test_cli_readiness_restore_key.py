@@ -4,7 +4,7 @@ role use it makes prod's READY row NOT READY with `check restore`'s cause (and t
 restore job fails), a grant or a policy statement for the role makes `restore.key` PASS and
 the row READY again, a key in an account drconsole cannot enter stays UNKNOWN, and the key's
 grants are listed once per run. Real `drconsole readiness --json`, `check restore` and `check
-copy --restore` processes against the embedded sandbox."""
+copy --restore` processes, and the console's Readiness screen, against the embedded sandbox."""
 
 from __future__ import annotations
 
@@ -12,17 +12,22 @@ import contextlib
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
+from drconsole.tui.app import DrConsoleApp
+from drconsole.tui.screens.readiness import ReadinessScreen
 from tests.demo_cli import demo_cli_env
 from tests.test_cli_restore_boundary_scps import FINISHED, ZONE, Env, checks_of, drconsole
 from tests.test_cli_restore_key_calls import KEY_UNUSABLE, customer_key_point
 from tests.test_cli_restore_key_reach import CLOSED_ACCOUNT
 from tests.test_readiness_two_hops import retire_prod_fault
+from tests.tui.conftest import sandbox_settings, wait_until
+from tests.tui.test_readiness_screen import open_readiness_row
 
 REGION = "eu-central-1"
 # The key administrators' actions of AWS's default key policy for a console-made key, spelled
@@ -283,3 +288,39 @@ def test_a_key_in_an_account_drconsole_cannot_enter_stays_unknown(demo: Env) -> 
     assert result.returncode in (0, 1), result.stdout[-800:] + result.stderr
     said = {c["id"]: c for c in json.loads(result.stdout)["restore"]["checks"]}["restore.key"]
     assert (judged["status"], judged["cause"]) == (said["status"], said["cause"]), said
+
+
+async def test_the_readiness_screen_fails_the_key_too(demo: Env, tmp_path: Path) -> None:
+    """The console's Readiness screen (the same evaluation, in the app) under the policy
+    without the restore role: prod's row NOT READY on `restore.key` in prod-vault, its
+    checks screen showing the statement to add."""
+    prod = demo.info.accounts["prod"]
+    _, key = customer_key_point(demo)
+    settings = sandbox_settings(demo.sandbox, demo.info, tmp_path, retry_max_attempts=2)
+    with key_policy(demo, "prod", key, administration_only(prod, f"arn:aws:iam::{prod}:{SLR}")):
+        app = DrConsoleApp(settings)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: app.organization is not None, what="organization")
+            app.action_command_palette()
+            await pilot.pause()
+            await pilot.press(*"readiness")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ReadinessScreen), what="screen")
+            await wait_until(
+                pilot,
+                lambda: app.readiness.state == "done" and not app.readiness.rechecking,
+                timeout=180,
+                what="readiness",
+            )
+            rows = {(r.account_name, r.region): r for r in app.readiness.rows.values()}
+            row = rows["prod", REGION]
+            assert row.verdict.value == "NOT READY"
+            assert [cause.value for cause in row.causes] == ["KMS_KEY_UNUSABLE"]
+            (finding,) = row.findings()
+            assert (finding.check.id, finding.direction) == ("restore.key", "restore")
+            assert finding.destination_vault_arn.endswith(":backup-vault:prod-vault")
+            await open_readiness_row(pilot, "prod")
+            await pilot.pause(0.3)
+            said = " ".join(str(app.screen.query_one("#remediation-text").render()).split())
+            assert f"AllowRestoreInAccount{prod}" in said, said
