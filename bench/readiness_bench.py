@@ -45,7 +45,10 @@ intermediate vault, its key and the copy jobs where it lies once, not per recove
 A database's recovery point made by a backup plan (its CreatedBy) adds GetBackupPlan once per
 plan, and where the plan's rule copies it into another account AND Region, ListCopyJobs once
 per resource standing for its type and destination, that destination's DR copy run and the two
-hops of its remedy; `large`'s recovery points name no plan, so its formula is unchanged.)
+hops of its remedy; `large`'s recovery points name no plan, so its formula is unchanged.
+A restore's customer managed key whose policy does not itself let the restore role or
+AWSServiceRoleForBackup create grants (`restore.key`) adds kms:ListGrants once per such key;
+`large`'s keys let their account's root use them, so its formula is unchanged.)
 
 with M workload accounts, R Regions, V vaults per account and Region, T resource types per
 vault (7 when each vault holds at least 7 resources), and fewer than 1,000 protected resources

@@ -35,19 +35,24 @@ def demo() -> Iterator[tuple[Sandbox, ScenarioInfo]]:
     deleted by hand), so that prod's row is READY but for what a test breaks."""
     sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
     try:
-        prod = sandbox.client("backup", info.accounts["prod"], info.region)
-        resources = prod.list_protected_resources()["Results"]
-        legacy = next(r for r in resources if r.get("ResourceName") == "prod-legacy-data")
-        for point in prod.list_recovery_points_by_resource(ResourceArn=legacy["ResourceArn"])[
-            "RecoveryPoints"
-        ]:
-            prod.delete_recovery_point(
-                BackupVaultName=point["BackupVaultName"], RecoveryPointArn=point["RecoveryPointArn"]
-            )
+        retire_prod_fault(sandbox, info)
         yield sandbox, info
     finally:
         sandbox.stop()
         sandbox.reset()
+
+
+def retire_prod_fault(sandbox: Sandbox, info: ScenarioInfo) -> None:
+    """Delete the backups of prod's aws/ebs volume (the demo's deliberate fault in prod)."""
+    prod = sandbox.client("backup", info.accounts["prod"], info.region)
+    resources = prod.list_protected_resources()["Results"]
+    legacy = next(r for r in resources if r.get("ResourceName") == "prod-legacy-data")
+    for point in prod.list_recovery_points_by_resource(ResourceArn=legacy["ResourceArn"])[
+        "RecoveryPoints"
+    ]:
+        prod.delete_recovery_point(
+            BackupVaultName=point["BackupVaultName"], RecoveryPointArn=point["RecoveryPointArn"]
+        )
 
 
 def second_hops_blocked(stack: ExitStack, sandbox: Sandbox, info: ScenarioInfo) -> None:

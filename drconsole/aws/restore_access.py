@@ -39,15 +39,10 @@ class AccessReader(OrgReader):
             # The key's account refused drconsole's role: its grants are not listed there
             # either (ListGrants from the restoring account is not tried).
             return by_policy
-        parts = key.arn.split(":")
-        kms = self.client("kms", parts[4], parts[3])
-        grants = self.read(
-            "kms:ListGrants",
-            lambda: list(pages(kms, "list_grants", "Grants", KeyId=key.arn)),
-        )
+        grants = self.key_grants(key.arn)
         if isinstance(grants, Unreadable):
             return KeyAccess(principal, grants)
-        for grant in grants or []:
+        for grant in grants:
             grantee = str(grant.get("GranteePrincipal", ""))
             if grantee in (principal, account, account_root(account, of_arn(key.arn))) and any(
                 op in grant.get("Operations", []) for op in GRANT_OPERATIONS
@@ -56,6 +51,16 @@ class AccessReader(OrgReader):
         if isinstance(by_policy.allowed, Unreadable):
             return by_policy  # no grant, and the key policy could not be judged
         return KeyAccess(principal, False, f"{by_policy.how}, and no grant to it")
+
+    def key_grants(self, key_arn: str) -> list[dict[str, Any]] | Unreadable:
+        """The key's grants (kms:ListGrants in the key's own account and Region)."""
+        parts = key_arn.split(":")
+        kms = self.client("kms", parts[4], parts[3])
+        grants = self.read(
+            "kms:ListGrants",
+            lambda: list(pages(kms, "list_grants", "Grants", KeyId=key_arn)),
+        )
+        return grants if isinstance(grants, Unreadable) else grants or []
 
     def pass_role(
         self, account: str, region: str, role_arn: str

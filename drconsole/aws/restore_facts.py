@@ -28,9 +28,9 @@ from drconsole.checks.facts import (
     TargetName,
     Unreadable,
     default_role_arn,
-    slr_arn,
 )
 from drconsole.checks.request_context import account_of
+from drconsole.checks.restore_access import key_uses
 from drconsole.checks.restore_engine import engine_versions
 from drconsole.checks.restore_key_calls import EBS_TYPES
 from drconsole.checks.restore_key_pair import key_pair_named
@@ -268,14 +268,9 @@ def gather_restore_facts(
         key_pair_read = pool.submit(_key_pair, reader, rp.resource_type, where, merged, metadata)
         org_read = pool.submit(_organization, reader, account)
         key_arn, key = key_read.result()
-        # Who uses the key: the restore role and AWS Backup's service-linked role (an AWS owned
-        # key has no policy for them: AWS Backup manages its use).
-        users = (role, slr_arn(account, partition))
-        access = [
-            pool.submit(reader.key_access, key, who, account)
-            for who in users
-            if isinstance(key, KeyFacts) and key.usable and not key.aws_owned and not elsewhere
-        ]
+        # Who uses the key: the restore role and AWS Backup's service-linked role.
+        uses = () if elsewhere else key_uses(key, role, account, partition)
+        access = [pool.submit(reader.key_access, used, who, account) for used, who in uses]
         caller, may_pass = pass_read.result()
         results = (role_read.result(), names_read.result(), network_read.result())
         engine, key_access = engine_read.result(), tuple(a.result() for a in access)
@@ -289,7 +284,7 @@ def gather_restore_facts(
         # In place, on the recovery point's own key: the AMI's other snapshot keys as well.
         on_own_key = after_copy_to is None and key_arn == (rp.encryption_key_arn or "")
         other_keys = (
-            image_keys(reader, rp, (key_arn, key), users, (account, restoring_org))
+            image_keys(reader, rp, (key_arn, key), role, (account, restoring_org))
             if on_own_key and not elsewhere and rp.resource_type == "EC2"
             else ()
         )

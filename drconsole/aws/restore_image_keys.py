@@ -7,7 +7,6 @@ the one the recovery point names must (`restore.key`, the role's KMS calls, the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from drconsole.checks.facts import (
@@ -18,6 +17,7 @@ from drconsole.checks.facts import (
     RecoveryPointFacts,
     Unreadable,
 )
+from drconsole.checks.restore_access import key_uses
 
 if TYPE_CHECKING:
     from drconsole.aws.restore_facts import RestoreFactReader
@@ -27,12 +27,12 @@ def image_keys(
     reader: RestoreFactReader,
     rp: RecoveryPointFacts,
     restore_key: tuple[str, KeyFacts | Unreadable | None],
-    users: Sequence[str],
+    role: str,
     where: tuple[str, OrgMembership | Unreadable],
 ) -> tuple[ImageKey, ...] | Unreadable:
     """The keys of `rp`'s AMI snapshots other than `restore_key` (its ARN and facts), each with
-    `users`' access (the restore role, AWSServiceRoleForBackup) and the RCPs on its account;
-    `where`: the restoring account and its organization."""
+    the uses `check_restore_key` judges (the restore `role`'s, AWSServiceRoleForBackup's) and
+    the RCPs on its account; `where`: the restoring account and its organization."""
     from drconsole.aws.restore_facts import key_rcps_of
 
     key_arn, key = restore_key
@@ -48,11 +48,8 @@ def image_keys(
     for other_arn, sharing in on_key.items():
         other = sharing[0].key
         assert other is not None  # an encrypted snapshot's key is read or unreadable
-        access = (
-            tuple(reader.key_access(other, who, account) for who in users)
-            if isinstance(other, KeyFacts) and other.usable and not other.aws_owned
-            else ()
-        )
+        uses = key_uses(other, role, account, rp.partition)
+        access = tuple(reader.key_access(used, who, account) for used, who in uses)
         rcps = key_rcps_of(reader, rp.resource_type, other, membership, account)
         named = ", ".join(f"{s.snapshot_id} ({s.device_name})" for s in sharing)
         found.append(ImageKey(named, other_arn, other, access, rcps))

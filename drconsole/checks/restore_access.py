@@ -110,6 +110,18 @@ def restore_key_principals(facts: RestoreFacts) -> tuple[str, str]:
     return facts.role_arn, slr_arn(facts.restoring_account_id, facts.recovery_point.partition)
 
 
+def key_uses(
+    key: KeyFacts | Unreadable | None, role_arn: str, account: str, partition: str
+) -> tuple[tuple[KeyFacts, str], ...]:
+    """(key, principal) of each use of the restored resource's key that `check_restore_key`
+    judges (`RestoreFacts.key_access`): by the restore role and by AWS Backup's service-linked
+    role of the restoring account; none when the key is not read, not usable (its state
+    decides), or AWS owned (AWS Backup manages its use, no key policy names them)."""
+    if not isinstance(key, KeyFacts) or not key.usable or key.aws_owned:
+        return ()
+    return (key, role_arn), (key, slr_arn(account, partition))
+
+
 def check_restore_key(facts: RestoreFacts) -> Check:
     """The KMS key the restored resource will use is enabled, and the restore role and
     AWSServiceRoleForBackup may use it (key policy or grants)."""

@@ -1,12 +1,13 @@
 """Facts read once and shared by every readiness verdict.
 
 `SharedFacts` is the copy and restore checks' own reader (`RestoreFactReader`) with every read
-remembered: a key, a vault, a vault policy, a role, an account's organization membership and
-service control policies, the organization's cross-account setting, an account and Region's
-vaults, copy jobs and DynamoDB setting are each read once, however many copy-back pairs judge
-them. Concurrent askers of one fact wait for the first read instead of sending their own, so
-the number of calls depends on the organization (accounts, Regions, vaults, keys), never on
-the order threads run in, nor on the number of recovery points.
+remembered: a key (with its policy), a key's grants, a vault, a vault policy, a role, an
+account's organization membership and service control policies, the organization's
+cross-account setting, an account and Region's vaults, copy jobs and DynamoDB setting are each
+read once, however many copy-back pairs judge them. Concurrent askers of one fact wait for the
+first read instead of sending their own, so the number of calls depends on the organization
+(accounts, Regions, vaults, keys), never on the order threads run in, nor on the number of
+recovery points.
 """
 
 from __future__ import annotations
@@ -103,6 +104,10 @@ class SharedFacts(RestoreFactReader):
             ("key", key_arn, key_type),
             lambda: super(SharedFacts, self).key(key_arn, True, used_in, key_type),
         )
+
+    def key_grants(self, key_arn: str) -> list[dict[str, Any]] | Unreadable:
+        """The key's grants, listed once (whichever principal's use of it is judged)."""
+        return self.once(("grants", key_arn), lambda: super(SharedFacts, self).key_grants(key_arn))
 
     def vault_policy(self, account_id: str, region: str, name: str) -> str | Unreadable | None:
         """The vault's access policy, read once."""

@@ -20,7 +20,7 @@ from drconsole.checks.facts import (
     default_role_arn,
 )
 from drconsole.checks.restore import check_restore_role
-from drconsole.checks.restore_access import check_restore_key
+from drconsole.checks.restore_access import check_restore_key, key_uses
 from drconsole.checks.restore_key_calls import EBS_TYPES
 from drconsole.checks.restore_network import (
     NETWORKED_TYPES,
@@ -222,7 +222,11 @@ def restore_run(
     # S3 needs the most of the role: judge the role for it when S3 is protected here.
     kind = "S3" if "S3" in resource_types else (resource_types[0] if resource_types else "")
     point = replace(rp, resource_type=kind or rp.resource_type)
-    role_arn = default_role_arn(account_id, of_arn(destination_vault_arn))
+    partition = of_arn(destination_vault_arn)
+    role_arn = default_role_arn(account_id, partition)
+    # Who must be let use the key, judged on its policy (read with the key) and its grants
+    # (listed once per key), as `check restore` judges them.
+    uses = key_uses(key, role_arn, account_id, partition)
     facts = RestoreFacts(
         recovery_point=point,
         restoring_account_id=account_id,
@@ -231,6 +235,7 @@ def restore_run(
         metadata={},
         restore_key=key,
         restore_key_arn=key_arn,  # named in the remedy when the key could not be read
+        key_access=tuple(reader.key_access(used, who, account_id) for used, who in uses),
         restoring_region=region or rp.region,
         after_copy_to=destination_vault_arn if region else "",
         # The organization keys a permissions boundary of the role may test.
@@ -249,10 +254,12 @@ def restore_run(
 def restore_key_check(
     reader: SharedFacts, facts: RestoreFacts, resource_types: Sequence[str]
 ) -> Check:
-    """`restore.key`; when an EBS volume or EC2 instance is protected here and the key is
-    customer managed, judged as `check restore` judges such a restore: with the resource
-    control policies of the key's account against the restore role's KMS calls on it (an RCP
-    denying them fails every such restore, whatever the key policy says)."""
+    """`restore.key`: the key's state and its use by the restore role and AWS Backup's
+    service-linked role (`facts.key_access`: key policy, else grants); when an EBS volume or
+    EC2 instance is protected here and the key is customer managed, judged as `check
+    restore` judges such a restore: with the resource control policies of the key's account
+    against the restore role's KMS calls on it (an RCP denying them fails every such restore,
+    whatever the key policy says)."""
     ebs = next((kind for kind in resource_types if kind in EBS_TYPES), None)
     membership = facts.restoring_org
     if ebs is None or membership is None:
