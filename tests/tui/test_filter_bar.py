@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 
 from drconsole.tui.screens.accounts import AccountsScreen
 from drconsole.tui.screens.table import REBUILD_INTERVAL, TableScreen
-from drconsole.tui.widgets.chrome import FilterBar
+from drconsole.tui.widgets.chrome import FilterBar, FilterLine
 from tests.tui.conftest import Demo, screen_lines, wait_until
 from tests.tui.test_screens import accounts_loaded
 
@@ -56,7 +56,7 @@ async def test_a_long_query_scrolls_and_each_key_is_drawn_without_a_layout(
         await pilot.press(*("x" * 90), "y", "z")
         await pilot.pause()
         bar = app.screen.query_one(FilterBar)
-        line = screen_lines(app)[bar.region.y + 1]
+        line = screen_lines(app)[bar.region.y]
         assert "xxyz" in line and bar.cursor_position == len(bar.value), line
 
 
@@ -87,7 +87,7 @@ async def test_escape_rebuilds_the_list_once(demo: Demo, rebuilds: list[int]) ->
         await pilot.press("escape")
         await pilot.pause(0.2)
         table = app.screen.query_one(DataTable)
-        assert table.row_count > narrowed and not app.screen.query_one(FilterBar).display
+        assert table.row_count > narrowed and not app.screen.query_one(FilterLine).display
         assert rebuilds == [narrowed], rebuilds
 
 
@@ -110,3 +110,64 @@ async def test_a_key_rebuilding_the_list_takes_the_place_of_the_rebuild_due(
         await pilot.pause(REBUILD_INTERVAL + 0.3)
         assert len(rebuilds) == 1, rebuilds
         assert "filter 'p'" in screen_lines(app)[-2]
+
+
+@pytest.mark.parametrize(
+    ("size", "no_color"), [((120, 40), False), ((80, 24), False), ((80, 24), True)]
+)
+async def test_the_filter_line_opens_over_the_footer_and_leaves_the_list_alone(
+    demo: Demo,
+    layouts: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    size: tuple[int, int],
+    no_color: bool,
+) -> None:
+    """`/` opens the filter's line over the footer and Escape closes it: the list keeps its
+    size and every line it drew (the highlighted row among them), the status line stays, and
+    each key lays the screen out once at most. The bar used to take three lines from the list:
+    every visible row was drawn again at `/` and at Escape, and the screen laid out twice for a
+    long list (its scrollbar resized)."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    app = demo.app()
+    async with app.run_test(size=size) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        screen = app.screen
+        assert isinstance(screen, AccountsScreen)
+        table = screen.query_one(DataTable)
+        # Opened once before: the first opening lays out the line's own parts a second time.
+        await pilot.press("slash", "escape", "end")  # the cursor on the row nearest the bar
+        await pilot.pause(0.2)
+        region, before = table.region, screen_lines(app)
+        last = screen.highlighted_key()
+        assert any(last in line for line in before[region.y : region.bottom]), before
+
+        layouts.clear()
+        await pilot.press("slash")
+        await pilot.pause(0.2)
+        lines = screen_lines(app)
+        bar = screen.query_one(FilterBar)
+        assert app.focused is bar and table.region == region
+        assert lines[:-1] == before[:-1]  # the list, its highlighted row and the status line
+        assert lines[-1].startswith(" / ") and "Enter keeps · Esc clears" in lines[-1], lines
+        assert len(layouts) <= 1, layouts
+
+        await pilot.press(*"prod")
+        await pilot.pause(0.2)
+        lines = screen_lines(app)
+        assert lines[-1].startswith(" / prod ") and "Enter keeps · Esc clears" in lines[-1]
+        assert bar.cursor_position == len("prod")
+        assert "filter 'prod'" in lines[-2]  # the status line, still shown, says the filter
+        highlighted = screen.highlighted_key()
+        assert any(highlighted in line for line in lines[region.y : region.bottom]), lines
+
+        layouts.clear()
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        lines = screen_lines(app)
+        assert table.region == region and not screen.query_one(FilterLine).display
+        assert lines[-1] == before[-1]  # the footer's keys again
+        assert "filter" not in lines[-2]
+        assert len(layouts) <= 1, layouts

@@ -115,7 +115,7 @@ def browse(term: Terminal, sandbox: Sandbox, mark: int) -> None:
     # The organization-wide list says "6 accounts" too once loaded: wait for it to be gone.
     term.press("Escape", then=r"6 accounts", gone=r"(?i)protected resources, all accounts")
     # The backup account's vaults, its protected resources, a vault's recovery points.
-    term.press("/", then=r"filter \(Enter keeps")
+    term.press("/", then=r"Enter keeps · Esc clears")
     term.press("backup", then=r"filter 'backup'")
     term.press("Enter", then=r"filter 'backup'.*\n.*r Refresh")
     screen = term.press("Enter", then=VAULTS)
