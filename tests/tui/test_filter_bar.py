@@ -1,12 +1,14 @@
 """The `/` filter at 80x24: a query wider than the bar scrolls to what is typed, the status line
 shows each key's filter as drawn, and typing never lays out the whole screen (a layout per key
-redrew every table's scrollbar and kept keys waiting while accounts loaded)."""
+redrew every table's scrollbar and kept keys waiting while accounts loaded); the filter's line
+opens over the footer and leaves the list as drawn, and the cursor still shows the focus."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from textual.app import App
 from textual.screen import Screen
 from textual.widgets import DataTable
 
@@ -171,3 +173,44 @@ async def test_the_filter_line_opens_over_the_footer_and_leaves_the_list_alone(
         assert lines[-1] == before[-1]  # the footer's keys again
         assert "filter" not in lines[-2]
         assert len(layouts) <= 1, layouts
+
+
+def styled_line(app: App[None], y: int) -> list[tuple[str, str]]:
+    """Line `y` of the screen as drawn: each piece of text with its style."""
+    strip = app.screen._compositor.render_strips()[y]
+    return [(segment.text, str(segment.style)) for segment in strip]
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_the_cursor_shows_where_the_focus_is_as_a_whole_repaint_would(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch, no_color: bool
+) -> None:
+    """The screen is no longer repainted whole when the focus moves (`/`, Escape): the list's
+    cursor row, drawn otherwise without the focus, must still change, and be what a repaint
+    of everything from scratch draws."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        table = app.screen.query_one(DataTable)
+        await pilot.press("down", "down", "down")
+        await pilot.pause(0.2)
+        y = table.region.y + 1 + table.cursor_row - round(table.scroll_y)  # under the header
+        focused = styled_line(app, y)
+
+        await pilot.press("slash")
+        await pilot.pause(0.2)
+        blurred = styled_line(app, y)
+        assert blurred != focused
+        for widget in app.screen.walk_children(with_self=True):  # forget every drawn line
+            widget._styles_cache.clear()
+        table.notify_style_update()
+        await pilot.pause(0.2)
+        assert styled_line(app, y) == blurred
+
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert styled_line(app, y) == focused
