@@ -6,17 +6,21 @@ opens over the footer and leaves the list as drawn, and the cursor still shows t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from textual.app import App
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable
 
 from drconsole.tui.screens.accounts import AccountsScreen
 from drconsole.tui.screens.table import REBUILD_INTERVAL, TableScreen
 from drconsole.tui.widgets.chrome import FilterBar, FilterLine
+from drconsole.tui.widgets.recovery_point_list import RecoveryPointList
 from tests.tui.conftest import Demo, screen_lines, wait_until
 from tests.tui.test_screens import accounts_loaded
+from tests.tui.test_snapshots import backup_dr_vault
 
 SIZE = (80, 24)
 
@@ -181,13 +185,33 @@ def styled_line(app: App[None], y: int) -> list[tuple[str, str]]:
     return [(segment.text, str(segment.style)) for segment in strip]
 
 
+async def cursor_row_through_a_filter(pilot: Any, widget: Widget, y: int) -> None:
+    """`/` then Escape: line `y` (the list's cursor row) changes with the focus, and is what a
+    repaint of everything from scratch draws."""
+    app = pilot.app
+    focused = styled_line(app, y)
+    await pilot.press("slash")
+    await pilot.pause(0.2)
+    blurred = styled_line(app, y)
+    assert blurred != focused
+    for each in app.screen.walk_children(with_self=True):  # forget every drawn line
+        each._styles_cache.clear()
+    widget.notify_style_update()
+    widget.refresh()
+    await pilot.pause(0.2)
+    assert styled_line(app, y) == blurred
+    await pilot.press("escape")
+    await pilot.pause(0.2)
+    assert styled_line(app, y) == focused
+
+
 @pytest.mark.parametrize("no_color", [False, True])
 async def test_the_cursor_shows_where_the_focus_is_as_a_whole_repaint_would(
     demo: Demo, monkeypatch: pytest.MonkeyPatch, no_color: bool
 ) -> None:
-    """The screen is no longer repainted whole when the focus moves (`/`, Escape): the list's
-    cursor row, drawn otherwise without the focus, must still change, and be what a repaint
-    of everything from scratch draws."""
+    """The screen is no longer repainted whole when the focus moves (`/`, Escape): the cursor
+    row of a list, drawn otherwise without the focus, must still change, and be what a repaint
+    of everything from scratch draws. The accounts table, then a vault's recovery points."""
     if no_color:
         monkeypatch.setenv("NO_COLOR", "1")
     else:
@@ -199,18 +223,11 @@ async def test_the_cursor_shows_where_the_focus_is_as_a_whole_repaint_would(
         await pilot.press("down", "down", "down")
         await pilot.pause(0.2)
         y = table.region.y + 1 + table.cursor_row - round(table.scroll_y)  # under the header
-        focused = styled_line(app, y)
+        await cursor_row_through_a_filter(pilot, table, y)
 
-        await pilot.press("slash")
+        await backup_dr_vault(pilot, demo)
+        points = app.screen.query_one(RecoveryPointList)
+        await pilot.press("down", "down")
         await pilot.pause(0.2)
-        blurred = styled_line(app, y)
-        assert blurred != focused
-        for widget in app.screen.walk_children(with_self=True):  # forget every drawn line
-            widget._styles_cache.clear()
-        table.notify_style_update()
-        await pilot.pause(0.2)
-        assert styled_line(app, y) == blurred
-
-        await pilot.press("escape")
-        await pilot.pause(0.2)
-        assert styled_line(app, y) == focused
+        y = points.region.y + 1 + points.cursor - round(points.scroll_y)
+        await cursor_row_through_a_filter(pilot, points, y)
