@@ -1,20 +1,26 @@
 """The `/` filter at 80x24: a query wider than the bar scrolls to what is typed, the status line
 shows each key's filter as drawn, and typing never lays out the whole screen (a layout per key
-redrew every table's scrollbar and kept keys waiting while accounts loaded)."""
+redrew every table's scrollbar and kept keys waiting while accounts loaded); the filter's line
+opens over the footer and leaves the list as drawn, and the cursor still shows the focus."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from textual.app import App
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable
 
 from drconsole.tui.screens.accounts import AccountsScreen
 from drconsole.tui.screens.table import REBUILD_INTERVAL, TableScreen
-from drconsole.tui.widgets.chrome import FilterBar
+from drconsole.tui.widgets.chrome import FilterBar, FilterLine
+from drconsole.tui.widgets.recovery_point_list import RecoveryPointList
 from tests.tui.conftest import Demo, screen_lines, wait_until
 from tests.tui.test_screens import accounts_loaded
+from tests.tui.test_snapshots import backup_dr_vault
 
 SIZE = (80, 24)
 
@@ -56,7 +62,7 @@ async def test_a_long_query_scrolls_and_each_key_is_drawn_without_a_layout(
         await pilot.press(*("x" * 90), "y", "z")
         await pilot.pause()
         bar = app.screen.query_one(FilterBar)
-        line = screen_lines(app)[bar.region.y + 1]
+        line = screen_lines(app)[bar.region.y]
         assert "xxyz" in line and bar.cursor_position == len(bar.value), line
 
 
@@ -87,7 +93,7 @@ async def test_escape_rebuilds_the_list_once(demo: Demo, rebuilds: list[int]) ->
         await pilot.press("escape")
         await pilot.pause(0.2)
         table = app.screen.query_one(DataTable)
-        assert table.row_count > narrowed and not app.screen.query_one(FilterBar).display
+        assert table.row_count > narrowed and not app.screen.query_one(FilterLine).display
         assert rebuilds == [narrowed], rebuilds
 
 
@@ -110,3 +116,118 @@ async def test_a_key_rebuilding_the_list_takes_the_place_of_the_rebuild_due(
         await pilot.pause(REBUILD_INTERVAL + 0.3)
         assert len(rebuilds) == 1, rebuilds
         assert "filter 'p'" in screen_lines(app)[-2]
+
+
+@pytest.mark.parametrize(
+    ("size", "no_color"), [((120, 40), False), ((80, 24), False), ((80, 24), True)]
+)
+async def test_the_filter_line_opens_over_the_footer_and_leaves_the_list_alone(
+    demo: Demo,
+    layouts: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    size: tuple[int, int],
+    no_color: bool,
+) -> None:
+    """`/` opens the filter's line over the footer and Escape closes it: the list keeps its
+    size and every line it drew (the highlighted row among them), the status line stays, and
+    each key lays the screen out once at most. The bar used to take three lines from the list:
+    every visible row was drawn again at `/` and at Escape, and the screen laid out twice for a
+    long list (its scrollbar resized)."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    app = demo.app()
+    async with app.run_test(size=size) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        screen = app.screen
+        assert isinstance(screen, AccountsScreen)
+        table = screen.query_one(DataTable)
+        # Opened once before: the first opening lays out the line's own parts a second time.
+        await pilot.press("slash", "escape", "end")  # the cursor on the row nearest the bar
+        await pilot.pause(0.2)
+        region, before = table.region, screen_lines(app)
+        last = screen.highlighted_key()
+        assert any(last in line for line in before[region.y : region.bottom]), before
+
+        layouts.clear()
+        await pilot.press("slash")
+        await pilot.pause(0.2)
+        lines = screen_lines(app)
+        bar = screen.query_one(FilterBar)
+        assert app.focused is bar and table.region == region
+        assert lines[:-1] == before[:-1]  # the list, its highlighted row and the status line
+        assert lines[-1].startswith(" / ") and "Enter keeps · Esc clears" in lines[-1], lines
+        assert len(layouts) <= 1, layouts
+
+        await pilot.press(*"prod")
+        await pilot.pause(0.2)
+        lines = screen_lines(app)
+        assert lines[-1].startswith(" / prod ") and "Enter keeps · Esc clears" in lines[-1]
+        assert bar.cursor_position == len("prod")
+        assert "filter 'prod'" in lines[-2]  # the status line, still shown, says the filter
+        highlighted = screen.highlighted_key()
+        assert any(highlighted in line for line in lines[region.y : region.bottom]), lines
+
+        layouts.clear()
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        lines = screen_lines(app)
+        assert table.region == region and not screen.query_one(FilterLine).display
+        assert lines[-1] == before[-1]  # the footer's keys again
+        assert "filter" not in lines[-2]
+        assert len(layouts) <= 1, layouts
+
+
+def styled_line(app: App[None], y: int) -> list[tuple[str, str]]:
+    """Line `y` of the screen as drawn: each piece of text with its style."""
+    strip = app.screen._compositor.render_strips()[y]
+    return [(segment.text, str(segment.style)) for segment in strip]
+
+
+async def cursor_row_through_a_filter(pilot: Any, widget: Widget, y: int) -> None:
+    """`/` then Escape: line `y` (the list's cursor row) changes with the focus, and is what a
+    repaint of everything from scratch draws."""
+    app = pilot.app
+    focused = styled_line(app, y)
+    await pilot.press("slash")
+    await pilot.pause(0.2)
+    blurred = styled_line(app, y)
+    assert blurred != focused
+    for each in app.screen.walk_children(with_self=True):  # forget every drawn line
+        each._styles_cache.clear()
+    widget.notify_style_update()
+    widget.refresh()
+    await pilot.pause(0.2)
+    assert styled_line(app, y) == blurred
+    await pilot.press("escape")
+    await pilot.pause(0.2)
+    assert styled_line(app, y) == focused
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_the_cursor_shows_where_the_focus_is_as_a_whole_repaint_would(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch, no_color: bool
+) -> None:
+    """The screen is no longer repainted whole when the focus moves (`/`, Escape): the cursor
+    row of a list, drawn otherwise without the focus, must still change, and be what a repaint
+    of everything from scratch draws. The accounts table, then a vault's recovery points."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    app = demo.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: accounts_loaded(app), what="accounts")
+        table = app.screen.query_one(DataTable)
+        await pilot.press("down", "down", "down")
+        await pilot.pause(0.2)
+        y = table.region.y + 1 + table.cursor_row - round(table.scroll_y)  # under the header
+        await cursor_row_through_a_filter(pilot, table, y)
+
+        await backup_dr_vault(pilot, demo)
+        points = app.screen.query_one(RecoveryPointList)
+        await pilot.press("down", "down")
+        await pilot.pause(0.2)
+        y = points.region.y + 1 + points.cursor - round(points.scroll_y)
+        await cursor_row_through_a_filter(pilot, points, y)

@@ -46,7 +46,7 @@ def test_what_failed_overnight_in_80x24(terminal: type[Terminal], tmp_path: Path
         footer = screen.rstrip().splitlines()[-1]
         assert "Filter" in footer and "? Keys" in footer, footer
         # Only the copies, then every job of the night (completed ones too).
-        term.press("/", then=r"filter \(Enter keeps")
+        term.press("/", then=r"Enter keeps · Esc clears")
         screen = term.press("copy", then=r"filter 'copy'")
         assert {kind for kind, _, _ in failures(screen)} == {"copy"}
         term.press("Enter", then=r"filter 'copy'[^\n]*\n.*Refresh")

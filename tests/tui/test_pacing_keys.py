@@ -7,7 +7,7 @@ from textual import events
 
 from drconsole.aws.pacing import FOREGROUND
 from drconsole.tui.screens.accounts import AccountsScreen
-from drconsole.tui.widgets.chrome import FilterBar
+from drconsole.tui.widgets.chrome import FilterLine
 from tests.tui.conftest import Demo, wait_until
 from tests.tui.test_screens import accounts_loaded
 
@@ -22,7 +22,7 @@ async def test_a_key_holds_aws_work_until_its_frame_is_drawn(demo: Demo) -> None
         await wait_until(pilot, lambda: not FOREGROUND.held, what="the key answered")
         screen = app.screen
         assert isinstance(screen, AccountsScreen)
-        assert screen.query_one(FilterBar).display  # answered, then the hold ended
+        assert screen.query_one(FilterLine).display  # answered, then the hold ended
 
         app.post_message(events.MouseMove(None, 3, 3, 0, 0, 0, False, False, False))
         assert not FOREGROUND.held

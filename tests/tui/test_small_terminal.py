@@ -93,8 +93,8 @@ def test_every_screen_at_80x24_over_a_slow_network(
         assert "f Fix" in footer(screen) and "? Keys" in footer(screen)
         term.press("Escape", then=r"recovery points · \d{12}")
         # Back gave the list the focus: j/k and / answer at once.
-        term.press("/", then=r"filter \(Enter keeps")
-        term.press("Escape", gone=r"filter \(Enter keeps")
+        term.press("/", then=r"Enter keeps · Esc clears")
+        term.press("Escape", gone=r"Enter keeps · Esc clears")
 
         # Protected resources of one account, then of all of them.
         term.press(":protected prod")

@@ -175,7 +175,7 @@ def drive_the_demo(
     assert "/Prod" in screen and "backup (b" in screen
     assert re.search(r"(⚠|NOT READY) SERVICE_LINKED_ROLE_MISSING", screen)
     assert re.search(r"backup \(b\S*\s+(\d{12}\s+)?2\s", screen)  # the backup account's 2 vaults
-    term.press("/", then=r"filter \(Enter keeps")
+    term.press("/", then=r"Enter keeps · Esc clears")
     # Pasted as copied from a coloured log line: its escapes are text to drop, not keys.
     term.paste("\x1b[1mbackup\x1b[0m", then=r"filter 'backup'")
     # Enter keeps the filter: its bar closes and the list (with its keys) has the focus again.
@@ -185,7 +185,7 @@ def drive_the_demo(
     term.press("Down")
     screen = term.press("Enter", then=r"(?m)^ [\d,]+ recovery points · \d{12} eu-north-1 *$")
     assert "Created (UTC)" in screen and "Resource" in screen
-    term.press("/", then=r"filter \(Enter keeps")
+    term.press("/", then=r"Enter keeps · Esc clears")
     term.press("prod rds", then=r"of \d+ match 'prod rds'")
     screen = term.press("Enter", then=r"of \d+ match 'prod rds' · \d{12} eu-north-1 *\n.*r Refresh")
     first_row = next(

@@ -115,7 +115,7 @@ def browse(term: Terminal, sandbox: Sandbox, mark: int) -> None:
     # The organization-wide list says "6 accounts" too once loaded: wait for it to be gone.
     term.press("Escape", then=r"6 accounts", gone=r"(?i)protected resources, all accounts")
     # The backup account's vaults, its protected resources, a vault's recovery points.
-    term.press("/", then=r"filter \(Enter keeps")
+    term.press("/", then=r"Enter keeps · Esc clears")
     term.press("backup", then=r"filter 'backup'")
     term.press("Enter", then=r"filter 'backup'.*\n.*r Refresh")
     screen = term.press("Enter", then=VAULTS)
@@ -186,7 +186,7 @@ def test_keys_typed_at_launch_stay_in_the_filter(
         term.tmux("send-keys", "-t", term.target, "/", "b", "a")
         term.wait_for(r"6 accounts · Regions", timeout=120)
         term.tmux("send-keys", "-t", term.target, "c", "k")
-        screen = term.wait_for(r"(?m)^▊\s+back\s+▎$", timeout=30)
+        screen = term.wait_for(r"(?m)^ / back +Enter keeps · Esc clears *$", timeout=30)
         time.sleep(0.5)  # what the list shows for it
         screen = term.text()
         assert info.accounts["backup"] in screen and info.accounts["qa"] not in screen, screen

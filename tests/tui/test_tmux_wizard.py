@@ -121,7 +121,7 @@ def destination_line(screen: str) -> str:
 
 def open_backup_dr_vault(term: Terminal) -> None:
     """From the accounts screen, the backup account's second vault (dr-eu-north-1)."""
-    term.press("/", then=r"filter \(Enter keeps")
+    term.press("/", then=r"Enter keeps · Esc clears")
     term.press("backup", then=r"filter 'backup'")
     term.press("Enter", then=r"filter 'backup'.*\n.*r Refresh")
     term.press("Enter", then=r"2 vaults")
@@ -224,7 +224,7 @@ def copy_back_and_restore(
     # vault (a lone Escape; one typed just before `/` is read with it as Alt+/, which hid this).
     if not while_loading:
         term.press("Escape", then=r"(?m)\d+ recovery points · .*\n.*r Refresh", gone=r"match '")
-    term.press("/", then=r"filter \(Enter keeps")
+    term.press("/", then=r"Enter keeps · Esc clears")
     term.press(target.search, then=rf"match '{target.search}'")
     # The vault's points may still be arriving: wait for the first one that matches.
     screen = term.press(
@@ -334,7 +334,7 @@ def test_down_keys_typed_while_destinations_arrive_pick_nothing_until_enter_agai
     term = terminal("wizdest80x24", WIDTH, HEIGHT, console_command(tmp_path, running, info))
     term.wait_for(r"6 accounts · ", timeout=120)
     open_backup_dr_vault(term)
-    term.press("/", then=r"filter \(Enter keeps")
+    term.press("/", then=r"Enter keeps · Esc clears")
     term.press("prod s3", then=r"match 'prod s3'")
     term.press("Enter", then=r"(?m)^\s*\d{4}-\d\d-\d\d [\s\S]*match 'prod s3'.*\n.*r Refresh")
 

@@ -20,7 +20,7 @@ from drconsole.tui.app import DrConsoleApp
 from drconsole.tui.key_order import LOST_KEY_SECONDS
 from drconsole.tui.screens.accounts import AccountsScreen
 from drconsole.tui.screens.recovery_points import RecoveryPointsScreen
-from drconsole.tui.widgets.chrome import FilterBar
+from drconsole.tui.widgets.chrome import FilterBar, FilterLine
 from drconsole.tui.wizard.restore_form import RestoreFormPane
 from drconsole.tui.wizard.screen import ARMING_SECONDS, CopyRestoreWizard
 from tests.tui.conftest import Demo, wait_until
@@ -80,7 +80,7 @@ async def test_a_burst_of_filter_keys_then_w_opens_the_point_the_filter_kept(dem
         await wait_until(pilot, lambda: app.screen.focused is screen.rp_list, what="the list")
         await pilot.pause(0.3)
         assert screen.query_text == "" and screen.query_one(FilterBar).value == ""
-        assert not screen.query_one(FilterBar).display
+        assert not screen.query_one(FilterLine).display
 
         burst(app, "slash", *typed("prod auroxa"), "left", "backspace", "r", "enter", "w")
         await wait_until(pilot, lambda: isinstance(app.screen, CopyRestoreWizard), what="wizard")

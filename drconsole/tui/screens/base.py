@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
 from drconsole.tui.read_only import ReadOnlyActions
-from drconsole.tui.widgets.chrome import FilterBar, StatusLine, TopBar
+from drconsole.tui.widgets.chrome import FilterBar, FilterLine, StatusLine, TopBar
 from drconsole.tui.widgets.key_footer import KeyFooter
 from drconsole.tui.widgets.notice_bar import NoticeBar
 
@@ -64,6 +65,12 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
         Binding("r", "reload", "Refresh"),
     ]
 
+    # Textual's Screen repaints itself whole, every widget's every line, whenever the focus
+    # moves: `/` and Escape each paid a full frame of a thousand-account list for it. The two
+    # widgets the focus leaves and reaches restyle and repaint themselves (and the footer its
+    # keys), so the rest of the screen, unchanged, is left as drawn.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+
     def __init__(self, trail: tuple[str, ...]) -> None:
         super().__init__()
         self.trail = trail
@@ -81,9 +88,11 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
             break_glass=self.drapp.settings.break_glass,
         )
         yield from self.compose_body()
-        filter_bar = FilterBar(lambda: self.set_focus(self.main_widget()), self._filter_typed)
-        filter_bar.display = False
-        yield filter_bar
+        filter_line = FilterLine(
+            FilterBar(lambda: self.set_focus(self.main_widget()), self._filter_typed)
+        )
+        filter_line.display = False
+        yield filter_line
         yield StatusLine()
         # Notices (a job resumed, a drill refused, nothing under the cursor) in lines of their
         # own above the footer: a toast over the lower right hid table rows and progress lines.
@@ -136,7 +145,7 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
 
     def action_start_filter(self) -> None:
         filter_bar = self.query_one(FilterBar)
-        filter_bar.display = True
+        self.query_one(FilterLine).display = True
         # Focus now, not after a refresh (Widget.focus): the letters typed right after `/`
         # are already read and must reach the filter.
         self.set_focus(filter_bar)
@@ -151,13 +160,13 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
     @on(FilterBar.Kept)
     def _filter_kept(self, event: FilterBar.Kept) -> None:
         # The filter stays applied (the status line says so); the bar made room for the list.
-        self.query_one(FilterBar).display = False
+        self.query_one(FilterLine).display = False
 
     def filter_for(self, text: str) -> None:
         """Apply `text` as the filter, as if typed after `/` and kept with Enter."""
         filter_bar = self.query_one(FilterBar)
         filter_bar.value = text
-        filter_bar.display = False
+        self.query_one(FilterLine).display = False
         self._filter_typed(text)  # the bar's value may have been `text` already
         self.set_focus(self.main_widget())  # now: a `/` typed next must keep the filter's focus
 
@@ -165,14 +174,13 @@ class BrowseScreen(ReadOnlyActions, Screen[None]):
         """Drop the filter and hide its bar."""
         filter_bar = self.query_one(FilterBar)
         filter_bar.value = ""
-        filter_bar.display = False
+        self.query_one(FilterLine).display = False
         self._filter_typed("")
         self.main_widget().focus()
 
     def action_back(self) -> None:
         """Escape: first clear the filter, then go back one screen."""
-        filter_bar = self.query_one(FilterBar)
-        if filter_bar.display or self.query_text:
+        if self.query_one(FilterLine).display or self.query_text:
             self.clear_filter()
         elif len(self.app.screen_stack) > 2:
             self.app.pop_screen()

@@ -1,4 +1,4 @@
-"""The top bar (breadcrumbs and the read-only badge), the filter bar and the status line."""
+"""The top bar (breadcrumbs and the read-only badge), the filter line and the status line."""
 
 from __future__ import annotations
 
@@ -80,11 +80,15 @@ class FilterBar(TypedInput):
     # bar's size never depends on its text (its width is the screen's), so a repaint will do.
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
+    # Its line lies over the footer: the footer leaves its keys as they are while it has the
+    # focus (`KeyFooter`).
+    covers_footer: ClassVar[bool] = True
+
     class Kept(Message):
         """Enter: the filter stays applied and the bar hides."""
 
     def __init__(self, give_focus_back: Callable[[], None], apply: Callable[[str], None]) -> None:
-        super().__init__(placeholder="filter (Enter keeps it, Esc clears it)", id="filter")
+        super().__init__(placeholder="type to filter", id="filter", compact=True)
         self._give_focus_back = give_focus_back
         self._apply = apply
 
@@ -95,9 +99,31 @@ class FilterBar(TypedInput):
 
     def action_keep(self) -> None:
         """Hide the bar and give the list the focus, now."""
-        self.display = False
+        if isinstance(self.parent, FilterLine):
+            self.parent.display = False
         self._give_focus_back()
         self.post_message(self.Kept())
+
+
+class FilterLine(Horizontal):
+    """The filter bar's line: `/`, the bar, and the keys that matter while typing.
+
+    It lies over the footer, on a layer of its own, instead of taking lines from the list:
+    opening or closing it then leaves the list's size alone, so neither `/` nor Escape redraws
+    every visible row for that, nor lays the screen out a second time for the list's scrollbar.
+    The footer it hides offers nothing else while the filter has the focus (Escape, said here).
+    """
+
+    KEYS_HINT = "Enter keeps · Esc clears"
+
+    def __init__(self, bar: FilterBar) -> None:
+        super().__init__(id="filter-line")
+        self.bar = bar
+
+    def compose(self) -> ComposeResult:
+        yield Static("/", classes="filter-prompt")
+        yield self.bar
+        yield Static(self.KEYS_HINT, classes="filter-keys")
 
 
 class StatusLine(Static):

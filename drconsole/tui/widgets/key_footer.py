@@ -25,6 +25,12 @@ class KeyFooter(Footer):
     """
 
     def bindings_changed(self, screen: Screen) -> None:
+        if screen is self.screen and getattr(screen.focused, "covers_footer", False):
+            # The focused widget's line lies over the footer (the `/` filter's): its keys are
+            # not seen until the focus leaves it, and the keys drawn are most likely those
+            # wanted then. Hiding them and showing them again cost `/` and Escape each a
+            # layout of the footer and its keys restyled.
+            return
         if screen is self.screen and self.is_attached and self._show_in_place(screen):
             return
         super().bindings_changed(screen)
