@@ -30,7 +30,7 @@ from drconsole.tui.screens.table import cursor_key
 from drconsole.tui.widgets.fitted_table import FittedTable
 from drconsole.tui.widgets.key_footer import KeyFooter
 from drconsole.tui.widgets.notice_bar import NoticeBar
-from drconsole.tui.widgets.plain import Select, Static
+from drconsole.tui.widgets.plain import Select, Static, as_written
 from drconsole.tui.widgets.typed_input import TypedInput
 
 if TYPE_CHECKING:
@@ -509,7 +509,7 @@ class ChecksScreen(ReadOnlyActions, Screen[None]):
         self.show_remediation()
         # At 80x24 the table shows a few rows: the cursor kept on its check can leave a FAIL
         # out of view, so the counts are said where they are always seen.
-        self.query_one("#remediation").border_title = self.verdict_counts()
+        self.query_one("#remediation").border_title = as_written(self.verdict_counts())
 
     def verdict_counts(self) -> str:
         """`1 FAIL · 22 PASS · 2 reading`: the worst first, then the groups still read."""
