@@ -8,7 +8,6 @@ read WARN rather than PASS (real CLI against the demo sandbox over HTTP)."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from drconsole.sandbox.scenarios.keys import key_policy
 from tests.copy_check_cli import backed_up_instance as backed_up
 from tests.copy_check_cli import check_named, checked, copy_jobs, demo_env, drconsole
 from tests.rds_option_groups import wait
+from tests.restore_jobs import restore_ended
 from tests.test_cli_check import Env
 
 AMI_AWS_MANAGED = (
@@ -227,18 +227,13 @@ def forced_restore(demo: Env, rp: str) -> dict[str, Any]:
     """The restore job of `rp` in place, started with plain boto3, once it ended."""
     prod = demo.info.accounts["prod"]
     backup = demo.sandbox.client("backup", prod, demo.info.region)
-    started = backup.start_restore_job(
+    return restore_ended(
+        backup,
         RecoveryPointArn=rp,
         IamRoleArn=f"arn:aws:iam::{prod}:role/service-role/AWSBackupDefaultServiceRole",
         Metadata={"InstanceType": "t3.micro"},
         ResourceType="EC2",
     )
-    for _ in range(2400):
-        job: dict[str, Any] = backup.describe_restore_job(RestoreJobId=started["RestoreJobId"])
-        if job["Status"] in ("COMPLETED", "FAILED", "ABORTED"):
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"the restore job did not end: {job}")
 
 
 def test_a_restore_fails_restore_key_on_a_data_volume_the_role_may_not_use(demo: Env) -> None:

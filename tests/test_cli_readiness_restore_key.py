@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,14 +19,14 @@ import pytest
 from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
 from drconsole.tui.app import DrConsoleApp
-from drconsole.tui.screens.readiness import ReadinessScreen
 from tests.demo_cli import demo_cli_env
-from tests.test_cli_restore_boundary_scps import FINISHED, ZONE, Env, checks_of, drconsole
+from tests.restore_jobs import restore_ended
+from tests.test_cli_restore_boundary_scps import ZONE, Env, checks_of, drconsole
 from tests.test_cli_restore_key_calls import KEY_UNUSABLE, customer_key_point
 from tests.test_cli_restore_key_reach import CLOSED_ACCOUNT
 from tests.test_readiness_two_hops import retire_prod_fault
-from tests.tui.conftest import sandbox_settings, wait_until
-from tests.tui.test_readiness_screen import open_readiness_row
+from tests.tui.conftest import sandbox_settings
+from tests.tui.test_readiness_screen import open_readiness_row, readiness_decided
 
 REGION = "eu-central-1"
 # The key administrators' actions of AWS's default key policy for a console-made key, spelled
@@ -103,18 +102,13 @@ def restore_job(demo: Env, rp: str) -> dict[str, Any]:
     metadata = backup.get_recovery_point_restore_metadata(
         BackupVaultName="prod-vault", RecoveryPointArn=rp
     )["RestoreMetadata"]
-    started = backup.start_restore_job(
+    return restore_ended(
+        backup,
         RecoveryPointArn=rp,
         IamRoleArn=demo.role_arn("prod"),
         Metadata={**metadata, "availabilityZone": ZONE},
         ResourceType="EBS",
     )
-    for _ in range(2400):
-        job: dict[str, Any] = backup.describe_restore_job(RestoreJobId=started["RestoreJobId"])
-        if job["Status"] in FINISHED:
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"{job} did not end")
 
 
 def readiness_row(demo: Env, role: str) -> dict[str, Any]:
@@ -300,19 +294,7 @@ async def test_the_readiness_screen_fails_the_key_too(demo: Env, tmp_path: Path)
     with key_policy(demo, "prod", key, administration_only(prod, f"arn:aws:iam::{prod}:{SLR}")):
         app = DrConsoleApp(settings)
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_until(pilot, lambda: app.organization is not None, what="organization")
-            app.action_command_palette()
-            await pilot.pause()
-            await pilot.press(*"readiness")
-            await pilot.pause(0.3)
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, ReadinessScreen), what="screen")
-            await wait_until(
-                pilot,
-                lambda: app.readiness.state == "done" and not app.readiness.rechecking,
-                timeout=180,
-                what="readiness",
-            )
+            await readiness_decided(pilot)
             rows = {(r.account_name, r.region): r for r in app.readiness.rows.values()}
             row = rows["prod", REGION]
             assert row.verdict.value == "NOT READY"

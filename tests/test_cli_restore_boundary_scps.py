@@ -10,7 +10,6 @@ import contextlib
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,9 +24,9 @@ from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.sandbox.store import seed_recovery_point
 from tests import forked_cli
 from tests.demo_cli import demo_cli_env
+from tests.restore_jobs import restore_ended
 
 ROOT = Path(__file__).resolve().parent.parent
-FINISHED = ("COMPLETED", "FAILED", "ABORTED", "EXPIRED")
 ZONE = "eu-central-1a"
 
 
@@ -97,18 +96,13 @@ def checks_of(demo: Env, rp: str, *extra: str) -> tuple[int, dict[str, dict[str,
 def forced_restore(demo: Env, rp: str, role: str = "prod") -> dict[str, Any]:
     """The sandbox's restore job of `rp`, started with boto3 past drconsole's checks."""
     backup = demo.client("backup", role)
-    started = backup.start_restore_job(
+    return restore_ended(
+        backup,
         RecoveryPointArn=rp,
         IamRoleArn=demo.role_arn(role),
         Metadata={"availabilityZone": ZONE},
         ResourceType="EBS",
     )
-    for _ in range(2400):
-        job: dict[str, Any] = backup.describe_restore_job(RestoreJobId=started["RestoreJobId"])
-        if job["Status"] in FINISHED:
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"{job} did not end")
 
 
 def explained(demo: Env, message: str) -> dict[str, Any]:

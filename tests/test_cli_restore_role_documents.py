@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
+from tests.restore_jobs import restore_ended
 from tests.test_cli_restore_boundary_scps import (
-    FINISHED,
     ZONE,
     Env,
     checks_of,
@@ -83,18 +82,13 @@ def own_role(demo: Env, name: str) -> Iterator[str]:
 
 def restore_as(demo: Env, rp: str, role_arn: str) -> dict[str, Any]:
     backup = demo.client("backup", "prod")
-    started = backup.start_restore_job(
+    return restore_ended(
+        backup,
         RecoveryPointArn=rp,
         IamRoleArn=role_arn,
         Metadata={"availabilityZone": ZONE},
         ResourceType="EBS",
     )
-    for _ in range(2400):
-        job: dict[str, Any] = backup.describe_restore_job(RestoreJobId=started["RestoreJobId"])
-        if job["Status"] in FINISHED:
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"{job} did not end")
 
 
 def test_an_inline_deny_of_the_creating_call_fails_the_role_check_and_the_job(demo: Env) -> None:

@@ -19,10 +19,9 @@ from drconsole.sandbox.copy_rules import MSG_UNSUPPORTED_ROUTE
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
 from drconsole.tui.app import DrConsoleApp
-from drconsole.tui.screens.readiness import ReadinessScreen
 from tests.test_readiness_two_hops import demo, prod_row, readiness, readiness_json
-from tests.tui.conftest import sandbox_settings, wait_until
-from tests.tui.test_readiness_screen import open_readiness_row
+from tests.tui.conftest import sandbox_settings
+from tests.tui.test_readiness_screen import open_readiness_row, readiness_decided
 
 __all__ = ["demo"]  # the module's sandbox: the demo with prod READY
 DATABASES = ("RDS", "Aurora")
@@ -252,19 +251,7 @@ async def test_the_readiness_screen_agrees(demo: Any, tmp_path: Path) -> None:
     with copy_rule_to_dr_region(sandbox, info, "FAILED") as made:
         app = DrConsoleApp(settings)
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_until(pilot, lambda: app.organization is not None, what="organization")
-            app.action_command_palette()
-            await pilot.pause()
-            await pilot.press(*"readiness")
-            await pilot.pause(0.3)
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, ReadinessScreen), what="screen")
-            await wait_until(
-                pilot,
-                lambda: app.readiness.state == "done" and not app.readiness.rechecking,
-                timeout=180,
-                what="readiness",
-            )
+            await readiness_decided(pilot)
             rows = {(r.account_name, r.region): r for r in app.readiness.rows.values()}
             prod = rows["prod", info.region]
             assert prod.verdict.value == "NOT READY"

@@ -19,11 +19,10 @@ from drconsole.readiness.model import CopyCheckRun
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 from drconsole.tui.app import DrConsoleApp
-from drconsole.tui.screens.readiness import ReadinessScreen
 from tests import forked_cli
 from tests.demo_cli import demo_cli_env
-from tests.tui.conftest import sandbox_settings, wait_until
-from tests.tui.test_readiness_screen import open_readiness_row
+from tests.tui.conftest import sandbox_settings
+from tests.tui.test_readiness_screen import open_readiness_row, readiness_decided
 from tests.two_hop_faults import denies_copy_in_to, denies_copy_out
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,19 +142,7 @@ async def test_the_readiness_screen_agrees(demo: Any, tmp_path: Path) -> None:
         second_hops_blocked(stack, sandbox, info)
         app = DrConsoleApp(settings)
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_until(pilot, lambda: app.organization is not None, what="organization")
-            app.action_command_palette()
-            await pilot.pause()
-            await pilot.press(*"readiness")
-            await pilot.pause(0.3)
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, ReadinessScreen), what="screen")
-            await wait_until(
-                pilot,
-                lambda: app.readiness.state == "done" and not app.readiness.rechecking,
-                timeout=180,
-                what="readiness",
-            )
+            await readiness_decided(pilot)
             rows = {(r.account_name, r.region): r for r in app.readiness.rows.values()}
             prod = rows["prod", info.region]
             assert prod.verdict.value == "NOT READY"

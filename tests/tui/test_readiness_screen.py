@@ -49,6 +49,20 @@ def evidence_of(app: Any) -> str:
     )
 
 
+async def readiness_decided(pilot: Any) -> None:
+    """The Readiness screen opened from the command palette once the organization is read,
+    and every row decided."""
+    app = pilot.app
+    await wait_until(pilot, lambda: app.organization is not None, what="organization")
+    app.action_command_palette()
+    await pilot.pause()
+    await pilot.press(*"readiness")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, ReadinessScreen), what="screen")
+    await wait_until(pilot, lambda: decided(app), timeout=180, what="readiness")
+
+
 async def open_readiness_row(pilot: Any, name: str) -> None:
     """Filter the readiness rows to an account name and open the best match's checks."""
     app = pilot.app
@@ -111,14 +125,7 @@ async def test_fix_from_the_readiness_screen_turns_the_row_ready(demo: Demo) -> 
     # dev's only problem.
     app = demo.app(rpo_objectives=DEMO_RPO_OBJECTIVES)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.organization is not None, what="organization")
-        app.action_command_palette()
-        await pilot.pause()
-        await pilot.press(*"readiness")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ReadinessScreen), what="screen")
-        await wait_until(pilot, lambda: decided(app), timeout=120, what="readiness")
+        await readiness_decided(pilot)
         await open_readiness_row(pilot, "dev")
         first = app.screen.shown[0].check
         assert (str(first.cause), first.fix_id) == (
