@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from functools import partial
 
 from drconsole.checks import remedies
@@ -39,7 +38,7 @@ from drconsole.checks.facts import (
     Unreadable,
     slr_arn,
 )
-from drconsole.checks.image_keys import image_keys_check
+from drconsole.checks.image_keys import image_keys_check, snapshots_unread
 from drconsole.checks.key_policy import (
     aws_owned_evidence,
     encrypted_without_key,
@@ -57,12 +56,7 @@ from drconsole.checks.tag_policy import check_tag_policy
 from drconsole.checks.undetermined import decide_in, undetermined_check
 from drconsole.models import CauseCode, Check, CheckStatus
 
-PASS, FAIL, UNKNOWN, WARN = (
-    CheckStatus.PASS,
-    CheckStatus.FAIL,
-    CheckStatus.UNKNOWN,
-    CheckStatus.WARN,
-)
+PASS, FAIL, UNKNOWN = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.UNKNOWN
 
 
 def check_cross_account_setting(facts: CopyFacts) -> Check:
@@ -194,32 +188,24 @@ def check_source_key(facts: CopyFacts) -> Check:
     cid, title = "source.key", "Source key usable by the destination"
     key = facts.source_key
     rp = facts.recovery_point
-    if key is None and not rp.is_encrypted:
-        judged = Check(cid, title, PASS, "the recovery point is not encrypted with a KMS key")
-    elif key is None and not (isinstance(facts.image_snapshots, tuple) and facts.image_snapshots):
-        judged = encrypted_without_key(cid, title, facts)
-    elif key is None:
-        judged = Check(cid, title, PASS, "DescribeRecoveryPoint names no key")
-    else:
-        judged = _judge_key(cid, title, facts, key, rp.encryption_key_arn or "")
     snapshots = facts.image_snapshots
+    point_key = (
+        None if key is None else _judge_key(cid, title, facts, key, rp.encryption_key_arn or "")
+    )
     if isinstance(snapshots, tuple) and snapshots:
         judge = partial(_judge_key, cid, title, facts)
-        return image_keys_check((cid, title), facts, snapshots, judge, judged if key else None)
-    if isinstance(snapshots, Unreadable) and judged.status is PASS and facts.cross_account:
-        image = rp.arn.rsplit("/", 1)[-1]
-        return replace(
-            judged,
-            status=WARN,
-            evidence=f"{judged.evidence}; but the keys of AMI {image}'s EBS snapshots, which "
-            f"are copied too, could not be read ({snapshots.describe()})",
-            remediation=f"In account {rp.account_id}, list them: aws ec2 describe-images "
-            f"--region {rp.region} --image-ids {image} --query "
-            "'Images[].BlockDeviceMappings[].Ebs.SnapshotId', then aws ec2 describe-snapshots "
-            f"--region {rp.region} --snapshot-ids <ids> --query 'Snapshots[].KmsKeyId'; each "
-            "must be a customer managed key whose policy lets the destination account's AWS "
-            "Backup use it, as the recovery point's key does.",
+        return image_keys_check((cid, title), facts, snapshots, judge, point_key)
+    if point_key is not None:
+        judged = point_key
+    elif rp.is_encrypted:
+        judged = encrypted_without_key(cid, title, facts)
+    else:
+        judged = Check(cid, title, PASS, "the recovery point is not encrypted with a KMS key")
+    if isinstance(snapshots, Unreadable) and facts.cross_account:
+        need = (
+            "a customer managed key whose policy lets the destination account's AWS Backup use it"
         )
+        return snapshots_unread(judged, snapshots, rp, ("are copied too", need))
     return judged
 
 

@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from drconsole.checks.facts import CopyFacts, ImageSnapshot, KeyFacts, RestoreFacts, Unreadable
+from drconsole.checks.facts import (
+    CopyFacts,
+    ImageSnapshot,
+    KeyFacts,
+    RecoveryPointFacts,
+    RestoreFacts,
+    Unreadable,
+)
 from drconsole.models import Check, CheckStatus
 
 PASS = CheckStatus.PASS
@@ -80,7 +87,14 @@ def restore_checks_with_image_keys(
     others = facts.image_keys
     image = facts.recovery_point.arn.rsplit("/", 1)[-1]
     if isinstance(others, Unreadable):
-        return [_unread(check, others, image) for check in checks]
+        need = "enabled and usable by the restore role"
+        said = ("the restore uses too", need)
+        return [
+            snapshots_unread(check, others, facts.recovery_point, said)
+            if check.id == _KEY
+            else check
+            for check in checks
+        ]
     passed: list[str] = []
     for other in others:
         variant = replace(
@@ -114,18 +128,24 @@ def _worse(mine: Check, theirs: Check, label: str) -> Check:
     return replace(theirs, evidence=f"{label}: {theirs.evidence}", fix_id=None)
 
 
-def _unread(check: Check, why: Unreadable, image: str) -> Check:
-    """restore.key PASSed on the recovery point's key, but the AMI's other snapshots' keys,
-    which the restore uses as well, could not be read: WARN, with how to list them."""
-    if check.id != _KEY or check.status is not PASS:
+def snapshots_unread(
+    check: Check, why: Unreadable, rp: RecoveryPointFacts, said: tuple[str, str]
+) -> Check:
+    """A key check that PASSed on the recovery point's key while its AMI's snapshots, whose keys
+    are used as well, could not be read: WARN, with the commands that list those keys. `said`:
+    how the snapshots are used, and what each key must be."""
+    if check.status is not PASS:
         return check
+    used, need = said
+    image = rp.arn.rsplit("/", 1)[-1]
     return replace(
         check,
         status=CheckStatus.WARN,
-        evidence=f"{check.evidence}; but the keys of AMI {image}'s EBS snapshots, which the "
-        f"restore uses too, could not be read ({why.describe()})",
-        remediation=f"List them: aws ec2 describe-images --image-ids {image} --query "
+        evidence=f"{check.evidence}; but the keys of AMI {image}'s EBS snapshots, which {used}, "
+        f"could not be read ({why.describe()})",
+        remediation=f"In account {rp.account_id}, list them: aws ec2 describe-images --region "
+        f"{rp.region} --image-ids {image} --query "
         "'Images[].BlockDeviceMappings[].Ebs.SnapshotId', then aws ec2 describe-snapshots "
-        "--snapshot-ids <ids> --query 'Snapshots[].KmsKeyId'; each must be enabled and usable "
-        "by the restore role, as the recovery point's key is.",
+        f"--region {rp.region} --snapshot-ids <ids> --query 'Snapshots[].KmsKeyId'; each must "
+        f"be {need}, as the recovery point's key is.",
     )
