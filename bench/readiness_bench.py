@@ -35,7 +35,11 @@ never the number of recovery points:
           + M R T (V+1)              DescribeRecoveryPoint: a recovery point per resource type
                                      in each member vault (DR copy) and in the backup vault
                                      holding the row's copies (copy-back)
-          + M R (V+1)                ec2:DescribeImages for those of EC2 (Marketplace codes)
+          + 2 M R                    ec2:DescribeImages of EC2 recovery points (Marketplace
+                                     codes, snapshot keys): one for every protected
+                                     instance's newest of a member account and Region
+                                     (filtered by id, 199 a call), one for the copy back's
+                                     (the newest copy standing for EC2 in the backup vault)
           + 2 M R                    the default VPC and its default subnets (DescribeVpcs,
                                      DescribeSubnets) where EC2 or databases are restored
 
@@ -48,7 +52,9 @@ per resource standing for its type and destination, that destination's DR copy r
 hops of its remedy; `large`'s recovery points name no plan, so its formula is unchanged.
 A restore's customer managed key whose policy does not itself let the restore role or
 AWSServiceRoleForBackup create grants (`restore.key`) adds kms:ListGrants once per such key;
-`large`'s keys let their account's root use them, so its formula is unchanged.)
+`large`'s keys let their account's root use them, so its formula is unchanged. The AMIs
+found add one ec2:DescribeSnapshots per account and Region (199 snapshots a call), and the
+keys of their snapshots; `large`'s seeded EC2 recovery points have no AMI.)
 
 with M workload accounts, R Regions, V vaults per account and Region, T resource types per
 vault (7 when each vault holds at least 7 resources), and fewer than 1,000 protected resources
@@ -119,7 +125,7 @@ def predicted_calls(shape: Shape) -> dict[str, int]:
         "cross-account setting per Region, roots": r + 1,
         "effective tag policy per account": accounts,
         "recovery point per vault and type": m * r * t * (v + 1),
-        "Marketplace codes per EC2 recovery point": m * r * (v + 1),
+        "EC2 recovery points' AMIs, per account-Region and copy back": 2 * m * r,
         "default VPC and its default subnets per account-Region": 2 * m * r,
     }
 

@@ -54,6 +54,20 @@ class BaseReader:
         result: T = future.result()
         return result
 
+    def remember(self, key: Hashable, value: Any) -> None:
+        """Give `key` the value `value` unless it is known (or being read) already: what a
+        batched read answered for each of its items, so that `once` answers from it."""
+        with self._lock:
+            if key not in self._memo:
+                future: Future[Any] = Future()
+                future.set_result(value)
+                self._memo[key] = future
+
+    def remembered(self, key: Hashable) -> bool:
+        """Whether `key` is known or being read."""
+        with self._lock:
+            return key in self._memo
+
     def client(self, service: str, account_id: str, region: str) -> Any:
         """The client for `service` in `account_id` and `region`."""
         self._asked.where = (account_id, region)

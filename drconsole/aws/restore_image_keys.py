@@ -7,6 +7,8 @@ the one the recovery point names must (`restore.key`, the role's KMS calls, the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from drconsole.checks.facts import (
@@ -54,3 +56,32 @@ def image_keys(
         named = ", ".join(f"{s.snapshot_id} ({s.device_name})" for s in sharing)
         found.append(ImageKey(named, other_arn, other, access, rcps))
     return tuple(found)
+
+
+def vault_image_keys(
+    reader: RestoreFactReader,
+    points: Sequence[RecoveryPointFacts],
+    restore_key: tuple[str, KeyFacts | Unreadable | None],
+    role: str,
+    where: tuple[str, OrgMembership | Unreadable],
+) -> tuple[tuple[ImageKey, ...] | Unreadable, RecoveryPointFacts | None]:
+    """`image_keys` of several EC2 recovery points of one vault (readiness judges every
+    protected instance's newest), each other key once, its label naming every snapshot on it
+    with its AMI; with the point to name when they could not be read (else the first)."""
+    by_key: dict[str, list[tuple[ImageKey, str]]] = {}
+    for rp in points:
+        found = image_keys(reader, rp, restore_key, role, where)
+        if isinstance(found, Unreadable):
+            return found, rp
+        for other in found:
+            by_key.setdefault(other.key_arn, []).append((other, rp.arn.rsplit("/", 1)[-1]))
+    merged = []
+    for sharing in by_key.values():
+        named = [f"{other.snapshots} of AMI {image}" for other, image in sharing]
+        more = f" and {len(named) - SHOWN} more" if len(named) > SHOWN else ""
+        label = f"snapshot{'s' if len(named) > 1 else ''} {', '.join(named[:SHOWN])}{more}"
+        merged.append(replace(sharing[0][0], label=label))
+    return tuple(merged), (points[0] if points else None)
+
+
+SHOWN = 3  # snapshots named on one key; the rest counted

@@ -453,6 +453,9 @@ class ImageKey:
     key: KeyFacts | Unreadable
     key_access: tuple[KeyAccess, ...] = ()
     key_rcps: tuple[ScpLevel, ...] | Unreadable | None = None
+    # How a verdict names them, when on the snapshots of several AMIs (readiness judges every
+    # protected instance's newest); "": `snapshot … of AMI <the recovery point's>`.
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,20 +79,22 @@ def image_keys_check(
 
 
 def restore_checks_with_image_keys(
-    facts: RestoreFacts, judge: Callable[[RestoreFacts], list[Check]]
+    facts: RestoreFacts,
+    judge: Callable[[RestoreFacts], list[Check]],
+    image_point: RecoveryPointFacts | None = None,
 ) -> list[Check]:
     """`judge`'s restore checks, each the worst of its verdict on the restore's key and on
-    every other key of the AMI's snapshots (`facts.image_keys`), naming the snapshots."""
+    every other key of the AMI's snapshots (`facts.image_keys`), naming the snapshots.
+    `image_point`: the EC2 recovery point whose AMI is named, when not `facts`' own."""
     checks = judge(facts)
     others = facts.image_keys
-    image = facts.recovery_point.arn.rsplit("/", 1)[-1]
+    point = image_point or facts.recovery_point
+    image = point.arn.rsplit("/", 1)[-1]
     if isinstance(others, Unreadable):
         need = "enabled and usable by the restore role"
         said = ("the restore uses too", need)
         return [
-            snapshots_unread(check, others, facts.recovery_point, said)
-            if check.id == _KEY
-            else check
+            snapshots_unread(check, others, point, said) if check.id == _KEY else check
             for check in checks
         ]
     passed: list[str] = []
@@ -105,7 +107,7 @@ def restore_checks_with_image_keys(
             key_rcps=other.key_rcps,
             image_keys=(),
         )
-        label = f"snapshot {other.snapshots} of AMI {image}"
+        label = other.label or f"snapshot {other.snapshots} of AMI {image}"
         theirs = judge(variant)
         passed += [f"{label}: {c.evidence}" for c in theirs if c.id == _KEY and c.status is PASS]
         checks = [_worse(mine, their, label) for mine, their in zip(checks, theirs, strict=True)]

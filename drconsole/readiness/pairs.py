@@ -9,6 +9,7 @@ from dataclasses import replace
 from drconsole.aws.facts import COPY_GROUPS, base_copy_facts, gather_group, merge_groups
 from drconsole.aws.reader import FATAL_CAUSES
 from drconsole.aws.restore_facts import key_rcps_of
+from drconsole.aws.restore_image_keys import vault_image_keys
 from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
 from drconsole.checks.common import unknown_check
 from drconsole.checks.copy import copy_verdicts
@@ -19,6 +20,7 @@ from drconsole.checks.facts import (
     VaultFacts,
     default_role_arn,
 )
+from drconsole.checks.image_keys import restore_checks_with_image_keys
 from drconsole.checks.restore import check_restore_role
 from drconsole.checks.restore_access import check_restore_key, key_uses
 from drconsole.checks.restore_key_calls import EBS_TYPES
@@ -189,13 +191,16 @@ def restore_run(
     resource_types: Sequence[str],
     copy_back: Sequence[CopyCheckRun],
     dr_copy: Sequence[CopyCheckRun] = (),
+    instance_points: Sequence[str] = (),
 ) -> RestoreCheckRun:
     """The form-independent restore checks for a restore in `destination_vault_arn` after a
     copy back (else, when no copy comes back into it, of the account's own newest recovery
     point there, from the facts of its DR copy run): the default restore role (with S3's extra
     policy when S3 is protected), the key the restored data is encrypted with (the vault's, or
-    the recovery point's own), and — when a networked type (EC2, a database) is protected — the
-    default VPC with default subnets that a restore naming no network lands in. These are
+    the recovery point's own, and in place each other key of the AMI snapshots of
+    `instance_points`, the newest EC2 recovery points there), and — when a networked type
+    (EC2, a database) is protected — the default VPC with default subnets that a restore naming
+    no network lands in. These are
     `check restore`'s own checks on the same facts, so both judge a restore alike. AWS Backup's
     service-linked role is not one of them: a restore runs as the restore role (AWS's
     AWSServiceRoleForBackup backs up and copies), and a copy back into the account is judged on
@@ -241,10 +246,22 @@ def restore_run(
         # The organization keys a permissions boundary of the role may test.
         restoring_org=reader.membership(account_id),
     )
-    checks: list[Check] = [
-        check_restore_role(facts),
-        restore_key_check(reader, facts, resource_types),
-    ]
+
+    def judged(judged_facts: RestoreFacts) -> list[Check]:
+        return [
+            check_restore_role(judged_facts),
+            restore_key_check(reader, judged_facts, resource_types),
+        ]
+
+    if run is None and instance_points:
+        # In place, each instance's volumes are made with its snapshots' keys.
+        points = [replace(rp, arn=arn, resource_type="EC2") for arn in instance_points]
+        where = (account_id, reader.membership(account_id))
+        others, named = vault_image_keys(reader, points, (key_arn, key), role_arn, where)
+        facts = replace(facts, image_keys=others)
+        checks = restore_checks_with_image_keys(facts, judged, named)
+    else:
+        checks = judged(facts)
     networked = [t for t in resource_types if t in NETWORKED_TYPES]
     if networked:
         checks.append(default_network_check(reader, facts, networked[0]))

@@ -196,6 +196,12 @@ def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow
     unreadable: list[Unread] = list(index.unreadable) if unknown_copies else []
     if skipped is not None:
         unreadable.append(skipped)
+    # Every protected instance's newest AMI and its snapshots, read in one batch for the row:
+    # a restore in place uses each snapshot's key (its DR copy run reads them as well).
+    instances = _instance_points(listed)
+    if instances:
+        images = (arn.rsplit("/", 1)[-1] for arns in instances.values() for arn in arns)
+        ctx.reader.read_images(account.id, region, images)
     destinations = _vaults(ctx.reader, account.id, region, unreadable)
     copy_back = _copy_back(ctx, listed, index, destinations, account.id, region)
     dr_copy = _dr_copy(ctx, listed, index, region, unreadable)
@@ -205,7 +211,9 @@ def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow
     # plans put them (it is no copy-back destination: it is on aws/backup).
     restore_vaults = sorted({*destinations, *(run.source_vault_arn for run in dr_copy)})
     restore = [
-        restore_run(ctx.reader, account.id, dest, types, copy_back, dr_copy)
+        restore_run(
+            ctx.reader, account.id, dest, types, copy_back, dr_copy, instances.get(dest, ())
+        )
         for dest in restore_vaults
     ]
     runs: list[CopyCheckRun | RestoreCheckRun] = [*copy_back, *dr_copy, *restore]
@@ -222,6 +230,16 @@ def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow
         unreadable=tuple(message for message, _ in unreadable),
         explanation=lines,
     )
+
+
+def _instance_points(listed: list[ProtectedResource]) -> dict[str, list[str]]:
+    """vault ARN -> the newest recovery points (AMIs) of the EC2 instances protected there."""
+    found: dict[str, list[str]] = {}
+    for resource in listed:
+        point = resource.last_recovery_point_arn or ""
+        if resource.resource_type == "EC2" and resource.last_vault_arn and ":image/" in point:
+            found.setdefault(resource.last_vault_arn, []).append(point)
+    return found
 
 
 def _resource(
