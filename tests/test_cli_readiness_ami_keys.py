@@ -13,12 +13,16 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
+from drconsole.readiness.facts import SharedFacts
 from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
 from tests.demo_cli import demo_cli_env
+from tests.demo_sessions import demo_sessions
 from tests.rds_option_groups import wait
 from tests.test_cli_ami_snapshot_keys import (
     KEY_UNUSABLE,
@@ -183,3 +187,35 @@ def test_amis_that_cannot_be_read_warn_the_key_rather_than_pass(demo: Env) -> No
     assert judged["status"] == "WARN", judged
     assert "ec2:DescribeImages" in judged["evidence"], judged
     assert "describe-snapshots" in judged["remediation"], judged
+
+
+def test_the_amis_are_asked_199_at_a_time_as_ec2_refuses_more_than_200(
+    demo: Env, tmp_path: Path
+) -> None:
+    """EC2 (the sandbox as AWS) refuses a Describe call with more than 200 filter values; the
+    reader asks 301 AMIs in two calls, and then answers the real one and its snapshots from
+    what those read, with no call of its own."""
+    prod, region = demo.info.accounts["prod"], demo.info.region
+    missing = [f"ami-{n:017x}" for n in range(300)]
+    with pytest.raises(ClientError) as refused:
+        demo.client("ec2", "prod").describe_images(
+            Filters=[{"Name": "image-id", "Values": missing[:201]}]
+        )
+    assert refused.value.response["Error"]["Code"] == "FilterLimitExceeded"
+    log = demo.sandbox.request_log
+    with instance(demo, {"/dev/xvda": prod_key(demo), "/dev/sdf": prod_key(demo)}) as rp:
+        reader = SharedFacts(demo_sessions(demo.sandbox, demo.info, tmp_path))
+        point = reader.recovery_point_at(rp, f"arn:aws:backup:{region}:{prod}:backup-vault:Default")
+        mark = log.mark()
+        reader.read_images(prod, region, [*missing, rp.rsplit("/", 1)[-1]])
+        batched = [r.name for r in log.since(mark)]
+        mark = log.mark()
+        image = reader.image(point)
+        snapshots = reader.image_snapshots(point, {})
+        after = [r.name for r in log.since(mark) if r.name.startswith("ec2:")]
+    assert batched.count("ec2:DescribeImages") == 2, batched
+    assert batched.count("ec2:DescribeSnapshots") == 1, batched
+    assert isinstance(image, dict) and image["ImageId"] == rp.rsplit("/", 1)[-1], image
+    assert isinstance(snapshots, tuple), snapshots
+    assert [s.device_name for s in snapshots] == ["/dev/xvda", "/dev/sdf"], snapshots
+    assert after == [], after

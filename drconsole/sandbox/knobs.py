@@ -15,6 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
+from .ec2_rules import filter_limit_refusal
 from .request_log import RequestLog
 from .sts_rules import assume_role_refusal
 
@@ -347,6 +348,10 @@ class KnobsMiddleware:
         if seen.name == "sts:AssumeRole" and access_key is not None:
             caller = principal_of_access_key(account_of_access_key(access_key), access_key)
             refusal = assume_role_refusal(environ, caller)
+            if refusal is not None:
+                return self._reply(start_response, protocol, *refusal)
+        if service == "ec2":
+            refusal = filter_limit_refusal(environ)
             if refusal is not None:
                 return self._reply(start_response, protocol, *refusal)
         if self.before_request is not None:
