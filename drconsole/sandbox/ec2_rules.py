@@ -15,7 +15,7 @@ _FILTER_VALUE = re.compile(r"Filter\.\d+\.Value\.\d+")
 def filter_limit_refusal(environ: dict[str, Any]) -> tuple[int, str, str] | None:
     """(status, code, message) with which EC2 refuses this request's filters, or None. The
     form body was put back by the request log."""
-    stream = environ.get("wsgi.input")
+    stream = environ["wsgi.input"]
     body = stream.getvalue() if hasattr(stream, "getvalue") else b""
     form = parse_qs(body.decode("utf-8", "replace"))
     values = sum(len(v) for key, v in form.items() if _FILTER_VALUE.fullmatch(key))
