@@ -36,6 +36,8 @@ bench: $(STAMP)
 	$(PY) bench/startup_bench.py
 	$(PY) bench/accounts_bench.py --accounts $(ACCOUNTS)
 	$(PY) bench/filter_keys_bench.py --accounts $(ACCOUNTS)
+	@scripts/ensure-system-tools.sh
+	$(PY) bench/terminal_keys_bench.py --accounts $(ACCOUNTS)
 	$(PY) bench/ls_bench.py
 	$(PY) bench/vault_load_bench.py
 	$(PY) bench/recovery_point_list_bench.py
