@@ -480,9 +480,21 @@ def test_a_backup_vault_denial_without_a_message_also_points_at_a_missing_vault(
     )
     diagnosis = diagnose(VARIANTS[variant](message))
     assert diagnosis.cause is CauseCode.ROLE_PERMISSIONS, diagnosis.matched
-    assert "backup vault that does not exist" in diagnosis.explanation
+    assert "for a backup vault that does not exist" in diagnosis.explanation
     assert diagnosis.remediation.startswith("First check that the vault exists")
     assert "aws backup list-backup-vaults" in diagnosis.remediation
+    # AWS Backup's "Insufficient privileges" answer to a call on a vault that does not exist
+    # (boto/boto3#2269) reads as the caller's, not as a job role's.
+    listed = diagnose(
+        "An error occurred (AccessDeniedException) when calling the"
+        " ListRecoveryPointsByBackupVault operation: Insufficient privileges to perform this"
+        " action."
+    )
+    assert listed.cause is CauseCode.ROLE_PERMISSIONS
+    assert "aws backup list-backup-vaults" in listed.remediation
+    assert "given to the job" not in listed.explanation
+    job = diagnose("Insufficient privileges to perform this action.")
+    assert "given to the job" in job.explanation
     # Creating a vault is refused for permissions only: no vault to look for.
     created = diagnose(
         "error creating Backup Vault (): AccessDeniedException: status code: 403, request id: x"

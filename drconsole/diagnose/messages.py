@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import drconsole.clock_skew as clock_skew
 from drconsole.diagnose.facts import Facts, fill
+from drconsole.diagnose.remedies import access_denied
 from drconsole.diagnose.restore_rules import RESTORE_CODES
 from drconsole.diagnose.rule import Rule
 from drconsole.diagnose.rules import RULES
@@ -283,37 +284,6 @@ def _by_code_late(code: str | None, facts: Facts) -> Diagnosis | None:
 
         return not_same_org(None, facts)
     return None
-
-
-# AWS Backup answers a call on a vault that does not exist (deleted, misspelt, another Region)
-# with AccessDenied and no message: hashicorp/terraform-provider-aws#11840, #26347, #8821.
-BACKUP_VAULT_TEXT = re.compile(r"backup ?vault|recoverypointsbybackupvault", re.IGNORECASE)
-
-
-def access_denied(facts: Facts) -> Diagnosis:
-    """A denial whose message does not say which permission is missing."""
-    explanation = "AWS denied the call and the message does not say which permission is missing."
-    fix = (
-        "See who you are and which call was denied, then grant that action to the role:\n"
-        "  aws sts get-caller-identity\n"
-        "  aws cloudtrail lookup-events --lookup-attributes"
-        f" AttributeKey=EventName,AttributeValue={fill(facts.operation, 'OPERATION')}"
-        " --max-results 5\n"
-        "Look for errorCode AccessDenied in the event; also check SCPs and permission"
-        " boundaries."
-    )
-    about = f"{facts.text} {facts.operation or ''}"
-    if BACKUP_VAULT_TEXT.search(about) and not re.search(r"\bcreat", about, re.IGNORECASE):
-        explanation += (
-            " AWS Backup gives the same denial, without a message, for a backup vault that does"
-            " not exist in that account and Region (deleted, misspelt, or in another Region)."
-        )
-        fix = (
-            "First check that the vault exists in the account and Region of the call:\n"
-            "  aws backup list-backup-vaults --query 'BackupVaultList[].BackupVaultName'\n"
-            f"If it does: {fix[0].lower()}{fix[1:]}"
-        )
-    return Diagnosis(CauseCode.ROLE_PERMISSIONS, explanation, fix)
 
 
 NETWORK_CLASSES_LOWER = frozenset(n.lower() for n in NETWORK_CLASSES)

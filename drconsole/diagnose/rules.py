@@ -25,6 +25,7 @@ from drconsole.diagnose.remedies import (
     cross_account_disabled,
     cross_account_restore,
     dest_vault_aws_managed,
+    insufficient_privileges,
     invalid_principal,
     marketplace_ami,
     not_authorized,
@@ -452,8 +453,9 @@ COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
         CauseCode.ROLE_PERMISSIONS,
         _p(r"\binsufficient privileges to perform this action"),
         "Insufficient privileges to perform this action.",
-        "AWS Backup backup job StatusMessage (job role lacking the resource's permissions)",
-        role_insufficient,
+        "AWS Backup backup job StatusMessage (job role lacking the resource's permissions); an"
+        " API call's answer (boto/boto3#2797, #2269)",
+        insufficient_privileges,
     ),
     Rule(
         "unshare-snapshot-failed",
