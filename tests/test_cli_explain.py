@@ -76,6 +76,28 @@ def test_words_are_joined_and_the_wrapper_gives_the_error_code() -> None:
     assert "eu-north-1" in payload["remediation"]
 
 
+def test_rds_source_key_message_names_the_aws_managed_key_as_also_possible() -> None:
+    """RDS gives the same words for an unshared customer managed key and for aws/rds, which no
+    key policy can share (awslabs/aurora-snapshot-tool#26): explain names both, and the fix
+    gives the key policy statement and the copy with a customer managed key."""
+    message = (
+        f"The source snapshot KMS key [{KEY}] does not exist, is not enabled or you do not have"
+        " permissions to access it."
+    )
+    result = explain("--json", message)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert (payload["cause"], payload["also_possible"]) == (
+        "SOURCE_KEY_NOT_SHARED",
+        ["AWS_MANAGED_RESOURCE_KEY"],
+    )
+    assert f"aws kms put-key-policy --key-id {KEY}" in payload["remediation"]
+    assert "--kms-key-id <CUSTOMER_MANAGED_KEY_ARN>" in payload["remediation"]
+    assert f"describe-key --key-id {KEY} --query KeyMetadata.KeyManager" in (payload["remediation"])
+    text = explain(message).stdout
+    assert "Also possible: AWS_MANAGED_RESOURCE_KEY" in text
+
+
 def test_stdin_with_dash_and_readable_output_for_people() -> None:
     message = f"The source snapshot KMS key [{KEY}]\n does not exist, is not enabled or you do"
     result = explain("-", stdin=message + " not have permissions to access it.\n")

@@ -465,3 +465,68 @@ def test_ebs_and_ec2_refusals_of_restore_metadata_name_the_key_to_change(variant
         if variant not in ("upper", "lower"):
             assert explained in diagnosis.explanation, (variant, diagnosis.explanation)
         assert fix in diagnosis.remediation + "\n", (variant, diagnosis.remediation)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_a_backup_vault_denial_without_a_message_also_points_at_a_missing_vault(
+    variant: str,
+) -> None:
+    """AWS Backup answers a call on a vault that does not exist with AccessDenied and no
+    message (hashicorp/terraform-provider-aws#11840): the fix checks the vault first; a tool's
+    "Error:" before the message is not taken for the error code."""
+    message = (
+        "Error: error reading Backup Vault (sandbox-backup-vault): AccessDeniedException:\n"
+        "        status code: 403, request id: 580e7358-35dd-4c72-b8b0-c0293bbc236b"
+    )
+    diagnosis = diagnose(VARIANTS[variant](message))
+    assert diagnosis.cause is CauseCode.ROLE_PERMISSIONS, diagnosis.matched
+    assert "for a backup vault that does not exist" in diagnosis.explanation
+    assert diagnosis.remediation.startswith("First check that the vault exists")
+    assert "aws backup list-backup-vaults" in diagnosis.remediation
+    # AWS Backup's "Insufficient privileges" answer to a call on a vault that does not exist
+    # (boto/boto3#2269) reads as the caller's, not as a job role's.
+    listed = diagnose(
+        "An error occurred (AccessDeniedException) when calling the"
+        " ListRecoveryPointsByBackupVault operation: Insufficient privileges to perform this"
+        " action."
+    )
+    assert listed.cause is CauseCode.ROLE_PERMISSIONS
+    assert "aws backup list-backup-vaults" in listed.remediation
+    assert "given to the job" not in listed.explanation
+    job = diagnose("Insufficient privileges to perform this action.")
+    assert "given to the job" in job.explanation
+    # Creating a vault is refused for permissions only: no vault to look for.
+    created = diagnose(
+        "error creating Backup Vault (): AccessDeniedException: status code: 403, request id: x"
+    )
+    assert created.cause is CauseCode.ROLE_PERMISSIONS
+    assert "list-backup-vaults" not in created.remediation
+
+
+@pytest.mark.parametrize(
+    ("message", "cause"),
+    [
+        # a tool's wrapper around botocore's: the inner code decides
+        (
+            "An error occurred (InvalidParameterValueException) when calling the StartRestoreJob"
+            " operation: botocore.errorfactory.ExpiredTokenException: An error occurred"
+            " (ExpiredTokenException) when calling the AssumeRoleWithWebIdentity operation:"
+            " Token expired: current date/time 1624482533 must be before the expiration"
+            " date/time1624482335",
+            CauseCode.CREDENTIALS_EXPIRED,
+        ),
+        # EC2's denial inside a gRPC log line, its code neither first nor ending in Exception
+        (
+            "rpc error: code = Unknown desc = UnauthorizedOperation: You are not authorized to"
+            " perform this operation.\n\tstatus code: 403, request id: 9d884399",
+            CauseCode.ROLE_PERMISSIONS,
+        ),
+        # EC2's client-side launch failure stays not AWS's fault, whatever its case
+        (
+            "CLIENT.INTERNALERROR: A CLIENT ERROR CAUSED THE INSTANCE TO TERMINATE DURING LAUNCH.",
+            CauseCode.UNKNOWN,
+        ),
+    ],
+)
+def test_error_codes_found_inside_other_words(message: str, cause: CauseCode) -> None:
+    assert diagnose(message).cause is cause, diagnose(message).matched

@@ -1,6 +1,6 @@
 """Fixes for AWS Backup's own job messages: a job of the same resource running, a vault that
-does not exist, a job role that may not read the resource's tags, and tags a tag policy
-refuses."""
+does not exist, a job role that may not read the resource's tags, tags a tag policy refuses,
+and an AMI whose snapshots the copying account may not read."""
 
 from __future__ import annotations
 
@@ -90,4 +90,30 @@ def tag_policy_refused(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         " and key case (aws backup tag-resource, or aws ec2 create-tags for an EBS or EC2"
         " backup), or allow the value in the tag policy, and copy again."
         " drconsole check copy judges it beforehand (dest.tag-policy).",
+    )
+
+
+AMI_ID_RE = re.compile(r"\bami-[0-9a-f]{8,17}\b", re.IGNORECASE)
+
+
+def ami_storage_not_shared(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """EC2 refused to copy an AMI whose snapshots the copying account may not read."""
+    ami = AMI_ID_RE.search(facts.text)
+    image = ami.group(0).lower() if ami else "<AMI_ID>"
+    return Diagnosis(
+        CauseCode.UNKNOWN,
+        f"No cause code covers this, but EC2's message is clear: the image {image} may be"
+        " launched by the copying account, but the EBS snapshots behind it are not shared with"
+        " that account, so EC2 cannot read them to copy (sharing an AMI does not share its"
+        " snapshots). It is not the IAM policy of the caller: granting it more permissions does"
+        " not help.",
+        "In the account that owns the image, share each of its snapshots with the copying"
+        " account:\n"
+        f"  aws ec2 describe-images --image-ids {image}"
+        " --query 'Images[].BlockDeviceMappings[].Ebs.SnapshotId'\n"
+        "  aws ec2 modify-snapshot-attribute --snapshot-id <SNAPSHOT_ID> --attribute"
+        " createVolumePermission --operation-type add --user-ids <DESTINATION_ACCOUNT_ID>\n"
+        "If the snapshots are encrypted, the key policy of their customer managed key must let"
+        " that account use it too (an AWS managed key such as aws/ebs cannot be shared: see"
+        " AWS_MANAGED_RESOURCE_KEY). Then copy the image again.",
     )

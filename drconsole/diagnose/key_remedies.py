@@ -61,6 +61,54 @@ def source_key_not_shared(match: re.Match[str] | None, facts: Facts) -> Diagnosi
     )
 
 
+def rds_source_snapshot_key(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """RDS's words for a source key the destination cannot use: an unshared customer managed
+    key, or an AWS managed aws/rds key, which no key policy can share (AWS's text is the same:
+    awslabs/aurora-snapshot-tool#26)."""
+    shared = source_key_not_shared(match, facts)
+    key = fill(facts.key_arn, "SOURCE_KEY_ARN")
+    region = fill(facts.region(), "SOURCE_REGION")
+    return Diagnosis(
+        cause=shared.cause,
+        explanation=f"The recovery point is encrypted with the key {key}, which the destination"
+        " account's AWS Backup service-linked role cannot use. RDS says so in the same words for"
+        " a customer managed key whose policy does not let that role create a grant (during a"
+        " cross-account copy it must; less often the key is disabled or scheduled for deletion)"
+        " and for an AWS managed key (aws/rds), which no key policy can share: see"
+        " AWS_MANAGED_RESOURCE_KEY.",
+        remediation=f"{shared.remediation}\n"
+        "If the key is AWS managed (aws/rds: describe-key says KeyManager AWS), no key policy"
+        " can share it: in the source account, copy the snapshot with a customer managed key"
+        " and back up or copy that one:\n"
+        f"  aws kms describe-key --key-id {key} --query KeyMetadata.KeyManager\n"
+        "  aws rds copy-db-snapshot --source-db-snapshot-identifier <SNAPSHOT>"
+        " --target-db-snapshot-identifier <NEW_SNAPSHOT_NAME> --kms-key-id"
+        f" <CUSTOMER_MANAGED_KEY_ARN> --region {region}",
+        also=(CauseCode.AWS_MANAGED_RESOURCE_KEY,),
+    )
+
+
+def kms_alias_missing(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """KMS found no key under the alias it was given."""
+    alias = facts.key_arn or (match.group("alias") if match is not None else None)
+    named = fill(alias, "KEY_ARN")
+    in_arn = f.arn_region(alias) if alias and alias.startswith("arn:") else None
+    region = fill(in_arn, "KEY_REGION")
+    return Diagnosis(
+        cause=CauseCode.KMS_KEY_UNUSABLE,
+        explanation=f"KMS has no alias {named} where it was asked: the alias was deleted or"
+        " misspelt, or it is in another account or Region (aliases, like keys, are per Region;"
+        " another account's key must be named by its key ARN, not by an alias). No key could be"
+        " used.",
+        remediation="List the aliases where the key should be and use the key's ARN (or an"
+        " alias that exists):\n"
+        f"  aws kms list-aliases --region {region} --query"
+        " 'Aliases[].[AliasName,TargetKeyId]' --output table\n"
+        "Then give that key ARN where the alias was named (the vault's encryption key, the"
+        " restore's KmsKeyId metadata, or the tool's key setting).",
+    )
+
+
 def kms_key_state(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     key = fill(facts.key_arn, "KEY_ARN")
     owner = f.arn_account(facts.key_arn) if facts.key_arn else None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import drconsole.clock_skew as clock_skew
 from drconsole.diagnose.facts import Facts, fill
+from drconsole.diagnose.remedies import access_denied
 from drconsole.diagnose.restore_rules import RESTORE_CODES
 from drconsole.diagnose.rule import Rule
 from drconsole.diagnose.rules import RULES
@@ -28,6 +29,11 @@ INLINE_CODE_RE = re.compile(
     r"\b(?P<code>(?:[A-Z][a-z]+\.)?[A-Z][A-Za-z0-9]*(?:Exception|Error|Fault))\s*(?:-|:)\s"
 )
 LEADING_CODE_RE = re.compile(r"^\s*(?P<code>[A-Z][A-Za-z0-9.]+)\s*:\s")
+# Words tools print before a message ("Error: error reading Backup Vault ...: AccessDenied...")
+# name no error: read as a code, they would hide the code that follows.
+GENERIC_WORDS = frozenset({"error", "exception", "fault", "warning", "failed", "failure"})
+# A known code anywhere in the text (a log line's "desc = UnauthorizedOperation: You are ...").
+ANY_CODE_RE = re.compile(r"(?<![\w.])(?P<code>(?:[A-Z][a-z]+\.)?[A-Z][A-Za-z0-9]+)\s*:\s")
 # The code as other SDKs print it: Java "(Service: AmazonRDS; ...; Error Code: X; ...)",
 # Go v2 "https response error StatusCode: 400, ..., api error X: message".
 SDK_CODE_RE = re.compile(r"\b(?:error code:|api error)\s*(?P<code>[A-Za-z][\w.]*[A-Za-z])\b", re.I)
@@ -99,6 +105,14 @@ KMS_OPERATIONS = frozenset(
     {"decrypt", "encrypt", "reencrypt", "generatedatakey", "creategrant", "describekey"}
 )
 KMS_TEXT = re.compile(r"\bkms\b|customer master key|\bkms:", re.IGNORECASE)
+LISTED_CODES = (
+    THROTTLE_CODES
+    | CREDENTIAL_CODES
+    | SERVICE_CODES
+    | ACCESS_CODES
+    | KMS_STATE_CODES
+    | KMS_ACCESS_CODES
+)
 NETWORK_CLASSES = frozenset(
     {
         "EndpointConnectionError",
@@ -126,6 +140,13 @@ CREDENTIAL_CLASSES = frozenset(
     }
 )
 
+# A denial named by its code in a log line the SDK cut or cased otherwise ("ACCESSDENIEDEXCEPTION:
+# STATUS CODE: 403"), or EC2's UnauthorizedOperation wording without its code.
+ACCESS_TEXT = re.compile(
+    r"\baccess ?denied(?:exception)?\b|\bunauthorized ?operation\b"
+    r"|\bnot authorized to perform this operation\b",
+    re.IGNORECASE,
+)
 # Generic transport and service texts, tried after the specific rules (their sources: botocore's
 # exception messages and the AWS general error responses).
 THROTTLE_TEXT = re.compile(
@@ -134,7 +155,8 @@ THROTTLE_TEXT = re.compile(
 CREDENTIAL_TEXT = re.compile(
     r"security token included in the request is (?:expired|invalid)|unable to locate credentials"
     r"|token has expired|sso session .{0,40}(?:expired|invalid)|request has expired"
-    r"|signature expired|security token .{0,40}expired|credentials? .{0,30}(?:expired|not valid)",
+    r"|signature expired|security token .{0,40}expired|credentials? .{0,30}(?:expired|not valid)"
+    r"|\btoken expired\b",
     re.IGNORECASE,
 )
 NETWORK_TEXT = re.compile(
@@ -180,11 +202,25 @@ def parse_error(message: str, error_code: str | None = None) -> ParsedError:
     if not error_code:
         leading = LEADING_CODE_RE.match(text)
         inline = INLINE_CODE_RE.search(text)
-        if leading and _is_known_code(leading.group("code")):
+        if leading and _is_known_code(leading.group("code")) and not _generic(leading):
             error_code = leading.group("code")
-        elif inline:
+        elif inline and not _generic(inline):
             error_code = inline.group("code")
+        else:
+            error_code = _listed_code(text)
     return ParsedError(text=text, error_code=error_code, operation=operation)
+
+
+def _generic(match: re.Match[str]) -> bool:
+    return match.group("code").lower() in GENERIC_WORDS
+
+
+def _listed_code(text: str) -> str | None:
+    """The first code of drconsole's lists the text names before a colon, wherever it is."""
+    for found in ANY_CODE_RE.finditer(text):
+        if found.group("code").lower().rsplit(".", 1)[-1] in LISTED_CODES:
+            return found.group("code")
+    return None
 
 
 def _is_known_code(code: str) -> bool:
@@ -232,17 +268,7 @@ def _by_code_late(code: str | None, facts: Facts) -> Diagnosis | None:
 
         return kms_key_access(None, facts)
     if name in ACCESS_CODES:
-        return Diagnosis(
-            CauseCode.ROLE_PERMISSIONS,
-            "AWS denied the call and the message does not say which permission is missing.",
-            "See who you are and which call was denied, then grant that action to the role:\n"
-            "  aws sts get-caller-identity\n"
-            "  aws cloudtrail lookup-events --lookup-attributes"
-            f" AttributeKey=EventName,AttributeValue={fill(facts.operation, 'OPERATION')}"
-            " --max-results 5\n"
-            "Look for errorCode AccessDenied in the event; also check SCPs and permission"
-            " boundaries.",
-        )
+        return access_denied(facts)
     if name in KMS_STATE_CODES:
         from drconsole.diagnose.key_remedies import kms_key_state
 
@@ -375,6 +401,12 @@ def diagnose(
     late = _by_code_late(code, facts)
     if late is not None:
         return replace(late, matched=f"error code {code}")
+    # A message wrapped twice (a tool's wrapper around botocore's) names the real code inside.
+    inner = _listed_code(parsed.text)
+    if inner and inner != code:
+        named = _by_code(inner, facts) or _by_code_late(inner, facts)
+        if named is not None:
+            return replace(named, matched=f"error code {inner}")
     for pattern, build, name in (
         (THROTTLE_TEXT, lambda: throttled(), "throttling text"),
         (CREDENTIAL_TEXT, lambda: credentials(facts), "credentials text"),
@@ -383,7 +415,7 @@ def diagnose(
     ):
         if pattern.search(parsed.text):
             return replace(build(), matched=name)
-    if re.search(r"\baccess denied\b", parsed.text, re.IGNORECASE):
+    if ACCESS_TEXT.search(parsed.text):
         denied = _by_code_late("AccessDenied", facts)
         if denied is not None:
             return replace(denied, matched="access denied text")

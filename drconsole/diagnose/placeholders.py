@@ -65,6 +65,7 @@ LEFT_TO_THE_OPERATOR = frozenset(
         "KEY_ARN",
         "KEY_ACCOUNT_ID",  # the key's account, when the message names no key ARN
         "KEY_NAME",  # the key pair EC2's message names, when a wording leaves it out
+        "KEY_REGION",  # the Region of a KMS alias a message names without its ARN
         "MIB_PER_S",
         "N",
         "NAME",

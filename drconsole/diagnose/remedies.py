@@ -192,6 +192,37 @@ def invalid_principal(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     )
 
 
+# AWS Backup answers a call on a vault that does not exist (deleted, misspelt, another Region)
+# with AccessDenied and no message: hashicorp/terraform-provider-aws#11840, #26347, #8821.
+BACKUP_VAULT_TEXT = re.compile(r"backup ?vault|recoverypointsbybackupvault", re.IGNORECASE)
+
+
+def access_denied(facts: Facts) -> Diagnosis:
+    """A denial whose message does not say which permission is missing."""
+    explanation = "AWS denied the call and the message does not say which permission is missing."
+    fix = (
+        "See who you are and which call was denied, then grant that action to the role:\n"
+        "  aws sts get-caller-identity\n"
+        "  aws cloudtrail lookup-events --lookup-attributes"
+        f" AttributeKey=EventName,AttributeValue={fill(facts.operation, 'OPERATION')}"
+        " --max-results 5\n"
+        "Look for errorCode AccessDenied in the event; also check SCPs and permission"
+        " boundaries."
+    )
+    about = f"{facts.text} {facts.operation or ''}"
+    if BACKUP_VAULT_TEXT.search(about) and not re.search(r"\bcreat", about, re.IGNORECASE):
+        explanation += (
+            " AWS Backup gives the same denial (often without a message) for a backup vault that"
+            " does not exist in that account and Region (deleted, misspelt, or in another Region)."
+        )
+        fix = (
+            "First check that the vault exists in the account and Region of the call:\n"
+            "  aws backup list-backup-vaults --query 'BackupVaultList[].BackupVaultName'\n"
+            f"If it does: {fix[0].lower()}{fix[1:]}"
+        )
+    return Diagnosis(CauseCode.ROLE_PERMISSIONS, explanation, fix)
+
+
 def role_insufficient(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     role = _group(match, "role") or facts.role_arn
     return _d(
@@ -201,6 +232,12 @@ def role_insufficient(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
         " role the same way). The default role cannot back up or restore S3.",
         f.backup_role_fix(role, facts.partition),
     )
+
+
+def insufficient_privileges(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
+    """AWS Backup's "Insufficient privileges": a job's role in a job's message, the caller in
+    an API call's answer (where a vault that does not exist reads the same: boto/boto3#2269)."""
+    return access_denied(facts) if facts.operation else role_insufficient(match, facts)
 
 
 def unshare_failed(match: re.Match[str] | None, facts: Facts) -> Diagnosis:

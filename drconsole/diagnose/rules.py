@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drconsole.diagnose.copy_access import copy_into_vault_denied
 from drconsole.diagnose.job_remedies import (
+    ami_storage_not_shared,
     list_tags_denied,
     running_job_same_resource,
     tag_policy_refused,
@@ -11,9 +12,11 @@ from drconsole.diagnose.job_remedies import (
 )
 from drconsole.diagnose.key_remedies import (
     aws_managed_resource_key,
+    kms_alias_missing,
     kms_key_access,
     kms_key_state,
     kms_not_authorized,
+    rds_source_snapshot_key,
     rds_target_key,
     source_key_not_shared,
 )
@@ -22,6 +25,7 @@ from drconsole.diagnose.remedies import (
     cross_account_disabled,
     cross_account_restore,
     dest_vault_aws_managed,
+    insufficient_privileges,
     invalid_principal,
     marketplace_ami,
     not_authorized,
@@ -55,6 +59,15 @@ COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
         " BillingProduct codes cannot be copied to another AWS account.",
         "AWS Backup job status messages, EC2 CopyImage; seeds/aws-backup-docs-cross-account.txt",
         marketplace_ami,
+    ),
+    Rule(
+        "ami-storage-not-shared",
+        CauseCode.UNKNOWN,
+        _p(r"(?:do not|don't) have permission to access the storage of (?:this|the) ami"),
+        "You do not have permission to access the storage of this ami",
+        "EC2 CopyImage of an AMI whose snapshots are not shared"
+        " (privacysandbox/aggregation-service#12, clong/DetectionLab#422)",
+        ami_storage_not_shared,
     ),
     Rule(
         "rds-option-group",
@@ -330,8 +343,9 @@ COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
         "The source snapshot KMS key [arn:aws:kms:eu-central-1:111111111111:key/159f9as4-697q-"
         "f354-a448-example] does not exist, is not enabled or you do not have permissions to"
         " access it.",
-        "seeds/blog-automating-cross-account-cross-region.txt (RDS)",
-        source_key_not_shared,
+        "seeds/blog-automating-cross-account-cross-region.txt (RDS); the same words for an AWS"
+        " managed aws/rds key: https://github.com/awslabs/aurora-snapshot-tool/issues/26",
+        rds_source_snapshot_key,
     ),
     Rule(
         "ebs-key-not-accessible",
@@ -340,6 +354,16 @@ COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
         "Given key ID is not accessible",
         "seeds/blog-automating-cross-account-cross-region.txt (EBS)",
         source_key_not_shared,
+    ),
+    Rule(
+        "kms-alias-not-found",
+        CauseCode.KMS_KEY_UNUSABLE,
+        _p(r"\balias (?P<alias>\S+) is not found"),
+        "NotFoundException: Alias arn:aws:kms:us-east-1:<aws_account_id_hidden>:alias/"
+        "cosign_key_test is not found. / InvalidKeyId: Alias arn:aws:kms:us-west-2:"
+        "271462348125:alias/parameter_store_key is not found.",
+        "AWS KMS NotFoundException (sigstore/cosign#1474, cloudposse/docs#152)",
+        kms_alias_missing,
     ),
     Rule(
         "kms-key-state",
@@ -429,8 +453,9 @@ COPY_AND_ACCESS_RULES: tuple[Rule, ...] = (
         CauseCode.ROLE_PERMISSIONS,
         _p(r"\binsufficient privileges to perform this action"),
         "Insufficient privileges to perform this action.",
-        "AWS Backup backup job StatusMessage (job role lacking the resource's permissions)",
-        role_insufficient,
+        "AWS Backup backup job StatusMessage (job role lacking the resource's permissions); an"
+        " API call's answer (boto/boto3#2797, #2269)",
+        insufficient_privileges,
     ),
     Rule(
         "unshare-snapshot-failed",
