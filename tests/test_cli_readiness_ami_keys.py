@@ -39,7 +39,7 @@ from tests.test_cli_readiness_restore_key import (
     readiness_row,
     restore_key_of,
 )
-from tests.test_cli_restore_boundary_scps import Env
+from tests.test_cli_restore_boundary_scps import Env, checks_of, drconsole
 from tests.test_readiness_two_hops import retire_prod_fault
 
 
@@ -58,12 +58,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
 
 
 @contextlib.contextmanager
-def instance(demo: Env, volumes: dict[str, str]) -> Iterator[str]:
+def instance(demo: Env, volumes: dict[str, str], vault: str = "Default") -> Iterator[str]:
     """prod's instance with a volume per device on the key named, backed up by AWS Backup into
-    prod's Default vault (no copy comes back into it: its own restore is judged); the recovery
-    point's ARN. The recovery point deleted after: the row is as it was."""
+    `vault` (Default: no copy comes back into it); the recovery point's ARN. The recovery point
+    deleted after: the row is as it was."""
     ec2, backup = demo.client("ec2", "prod"), demo.client("backup", "prod")
-    if "Default" not in {
+    if vault == "Default" and "Default" not in {
         v["BackupVaultName"] for v in backup.list_backup_vaults()["BackupVaultList"]
     }:
         backup.create_backup_vault(BackupVaultName="Default")
@@ -78,7 +78,7 @@ def instance(demo: Env, volumes: dict[str, str]) -> Iterator[str]:
     )["Instances"][0]  # fmt: skip
     prod, region = demo.info.accounts["prod"], demo.info.region
     started = backup.start_backup_job(
-        BackupVaultName="Default",
+        BackupVaultName=vault,
         ResourceArn=f"arn:aws:ec2:{region}:{prod}:instance/{launched['InstanceId']}",
         IamRoleArn=demo.role_arn("prod"),
     )
@@ -88,7 +88,7 @@ def instance(demo: Env, volumes: dict[str, str]) -> Iterator[str]:
     try:
         yield rp
     finally:
-        backup.delete_recovery_point(BackupVaultName="Default", RecoveryPointArn=rp)
+        backup.delete_recovery_point(BackupVaultName=vault, RecoveryPointArn=rp)
 
 
 def shared_key_closed_to_restores(demo: Env) -> str:
@@ -122,6 +122,31 @@ def test_readiness_fails_an_instance_whose_data_volume_key_the_restore_role_may_
     assert (job["Status"], job["StatusMessage"]) == ("FAILED", KEY_UNUSABLE), job
     # The recovery point gone, nothing blames the key: that instance alone failed it.
     assert "KMS_KEY_UNUSABLE" not in readiness_row(demo, "prod")["causes"]
+
+
+def test_a_vault_copies_come_back_into_is_judged_in_place_as_well(demo: Env) -> None:
+    """prod-vault receives copies back (restored on its key): the restore after a copy back
+    passes `restore.key`, but the everyday restore in place of the instance's own recovery
+    point uses its snapshots' keys, and fails on the one the restore role may not use, as
+    `check restore` and the sandbox's job say. `readiness` names it `restore in place`."""
+    closed = shared_key_closed_to_restores(demo)
+    with instance(demo, {"/dev/xvda": prod_key(demo), "/dev/sdf": closed}, "prod-vault") as rp:
+        row = readiness_row(demo, "prod")
+        said = restore_check(demo, rp)
+        job = forced_restore(demo, rp)
+        text = drconsole(demo, "readiness", "--account", "prod", "--region", demo.info.region)
+    runs = [r for r in row["restore"] if r["destination_vault"].endswith(":prod-vault")]
+    assert [r["in_place"] for r in runs] == [False, True], runs
+    after_copy, in_place = runs
+    assert "restore.key" in after_copy["passed"], after_copy
+    (judged,) = in_place["checks"]
+    assert (judged["id"], judged["status"], judged["cause"]) == (
+        "restore.key", said["status"], said["cause"]
+    ), judged  # fmt: skip
+    assert said["status"] == "FAIL" and closed in judged["evidence"], said
+    assert row["verdict"] == "NOT READY" and "KMS_KEY_UNUSABLE" in row["causes"], row["causes"]
+    assert (job["Status"], job["StatusMessage"]) == ("FAILED", KEY_UNUSABLE), job
+    assert "restore in place from prod-vault" in text.stdout, text.stdout
 
 
 def test_an_instance_whose_every_key_may_be_used_passes_and_restores(demo: Env) -> None:
@@ -219,3 +244,38 @@ def test_the_amis_are_asked_199_at_a_time_as_ec2_refuses_more_than_200(
     assert isinstance(snapshots, tuple), snapshots
     assert [s.device_name for s in snapshots] == ["/dev/xvda", "/dev/sdf"], snapshots
     assert after == [], after
+
+
+def test_an_ebs_backup_on_a_key_the_restore_role_may_not_use_fails_in_place(demo: Env) -> None:
+    """An EBS snapshot keeps its volume's key: a volume on a key the restore role may not use,
+    backed up into prod-vault (copies come back into it on its own key), fails the restore
+    in place there, naming the recovery point, as `check restore` does; the restore after a
+    copy back still passes."""
+    closed = shared_key_closed_to_restores(demo)
+    ec2, backup = demo.client("ec2", "prod"), demo.client("backup", "prod")
+    prod, region = demo.info.accounts["prod"], demo.info.region
+    volume = ec2.create_volume(
+        AvailabilityZone=f"{region}a", Size=8, Encrypted=True, KmsKeyId=closed
+    )["VolumeId"]
+    started = backup.start_backup_job(
+        BackupVaultName="prod-vault",
+        ResourceArn=f"arn:aws:ec2:{region}:{prod}:volume/{volume}",
+        IamRoleArn=demo.role_arn("prod"),
+    )
+    assert (
+        wait(lambda: backup.describe_backup_job(BackupJobId=started["BackupJobId"]))["State"]
+        == "COMPLETED"
+    )
+    rp = str(started["RecoveryPointArn"])
+    try:
+        row = readiness_row(demo, "prod")
+        said = checks_of(demo, rp)[1]["restore.key"]
+    finally:
+        backup.delete_recovery_point(BackupVaultName="prod-vault", RecoveryPointArn=rp)
+    runs = [r for r in row["restore"] if r["destination_vault"].endswith(":prod-vault")]
+    after_copy, in_place = runs
+    assert "restore.key" in after_copy["passed"], after_copy
+    (judged,) = in_place["checks"]
+    assert (judged["status"], judged["cause"]) == (said["status"], said["cause"]), judged
+    assert said["status"] == "FAIL", said
+    assert f"the EBS recovery point {rp}" in judged["evidence"] and closed in judged["evidence"]

@@ -85,3 +85,30 @@ def vault_image_keys(
 
 
 SHOWN = 3  # snapshots named on one key; the rest counted
+
+
+def point_keys(
+    reader: RestoreFactReader,
+    points: Sequence[tuple[RecoveryPointFacts, KeyFacts | Unreadable | None]],
+    restore_key_arn: str,
+    role: str,
+    where: tuple[str, OrgMembership | Unreadable],
+) -> tuple[ImageKey, ...]:
+    """The keys of recovery points of one vault (with their keys read) other than the
+    restore's, each once, judged as `image_keys`' are: readiness's restore in place of a vault
+    judges the point standing for each resource type there on its own key (an EBS or RDS
+    snapshot keeps its resource's key, where a copy back is on the vault's)."""
+    from drconsole.aws.restore_facts import key_rcps_of
+
+    account, membership = where
+    found: dict[str, ImageKey] = {}
+    for rp, key in points:
+        key_arn = rp.encryption_key_arn or ""
+        if not key_arn or key_arn == restore_key_arn or key is None or key_arn in found:
+            continue
+        uses = key_uses(key, role, account, rp.partition)
+        access = tuple(reader.key_access(used, who, account) for used, who in uses)
+        rcps = key_rcps_of(reader, rp.resource_type, key, membership, account)
+        label = f"the {rp.resource_type} recovery point {rp.arn}"
+        found[key_arn] = ImageKey("", key_arn, key, access, rcps, label)
+    return tuple(found.values())

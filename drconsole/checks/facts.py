@@ -499,5 +499,6 @@ class RestoreFacts:
     key_rcps: tuple[ScpLevel, ...] | Unreadable | None = None
     # An EC2 restore in place: the other keys of its AMI's snapshots, each judged as the
     # restore's key is (empty: one key, not an AMI, or after a copy, whose snapshots are all
-    # on its vault's key), or why the snapshots could not be read.
+    # on its vault's key), or why the snapshots could not be read. Readiness's restore in place
+    # of a vault puts there the keys of its other resource types' recovery points as well.
     image_keys: tuple[ImageKey, ...] | Unreadable = ()

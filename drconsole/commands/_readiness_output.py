@@ -23,7 +23,7 @@ from drconsole.readiness.export_html import (
     runbook_held,
 )
 from drconsole.readiness.export_json import report_to_json
-from drconsole.readiness.model import ReadinessReport, ReadinessRow, Verdict
+from drconsole.readiness.model import ReadinessReport, ReadinessRow, Verdict, restore_where
 from drconsole.redact import escape_controls, escape_controls_lines
 
 FIX_LINES = 4
@@ -128,8 +128,8 @@ def row_details(row: ReadinessRow) -> list[RenderableType]:
 
     for finding in row.findings():
         check = finding.check
-        if finding.direction == "restore":
-            where = f"restore in {_vault(finding.destination_vault_arn)}"
+        if finding.direction.startswith("restore"):
+            where = restore_where(finding.direction, _vault(finding.destination_vault_arn))
         else:
             where = (
                 f"{finding.direction} {', '.join(finding.resource_types)}: "

@@ -18,6 +18,7 @@ from drconsole.readiness.model import (
     ReadinessRow,
     ResourceReadiness,
     Verdict,
+    restore_where,
 )
 from drconsole.redact import html_lines
 from drconsole.redact import html_text as escape
@@ -254,8 +255,8 @@ def _apply(finding: Finding) -> str:
 
 def where_html(finding: Finding) -> str:
     """Which copy (direction, types, vaults) or restore a finding concerns."""
-    if finding.direction == "restore":
-        return f"restore in {_short(finding.destination_vault_arn)}"
+    if finding.direction.startswith("restore"):
+        return restore_where(finding.direction, _short(finding.destination_vault_arn))
     types = ", ".join(finding.resource_types)
     return (
         f"{finding.direction} {escape(types)}: {_short(finding.source_vault_arn)} &rarr; "

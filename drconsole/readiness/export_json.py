@@ -173,6 +173,7 @@ def restore_run_to_json(run: RestoreCheckRun) -> dict[str, Any]:
     """One restore check run."""
     return {
         "destination_vault": run.destination_vault_arn,
+        "in_place": run.in_place,
         "status": run.worst.value,
         **checks_to_json(run.checks),
     }

@@ -167,6 +167,14 @@ class RestoreCheckRun:
     destination_vault_arn: str
     checks: tuple[Check, ...]
     facts: RestoreFacts | None = None
+    # Of the account's own recovery point there (its everyday restore), not of a copy back.
+    in_place: bool = False
+
+    @property
+    def direction(self) -> str:
+        """How findings and reports name it: 'restore' (after a copy back) or 'restore in
+        place'."""
+        return "restore in place" if self.in_place else "restore"
 
     @property
     def worst(self) -> CheckStatus:
@@ -258,7 +266,7 @@ class ReadinessRow:
             if isinstance(run, CopyCheckRun):
                 where = (run.direction, run.source_vault_arn, run.destination_vault_arn)
             else:
-                where = ("restore", "", run.destination_vault_arn)
+                where = (run.direction, "", run.destination_vault_arn)
             key = (*where, check.id, check.status.value, str(check.cause or ""))
             groups.setdefault(key, []).append((run, check))
         findings = []
@@ -279,6 +287,16 @@ class ReadinessRow:
         return findings
 
 
+def restore_where(direction: str, vault: str) -> str:
+    """How a restore finding names where it is: 'restore in VAULT' after a copy back into it,
+    'restore in place from VAULT' of the account's own recovery point there."""
+    return (
+        f"restore in place from {vault}"
+        if direction == "restore in place"
+        else f"restore in {vault}"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One check that counts against a row, as found for one or more resource types.
@@ -288,7 +306,7 @@ class Finding:
     """
 
     check: Check
-    direction: str  # "copy-back" | "dr-copy" | "restore"
+    direction: str  # "copy-back" | "dr-copy" | "restore" | "restore in place"
     source_vault_arn: str
     destination_vault_arn: str
     resource_types: tuple[str, ...]

@@ -9,7 +9,7 @@ from dataclasses import replace
 from drconsole.aws.facts import COPY_GROUPS, base_copy_facts, gather_group, merge_groups
 from drconsole.aws.reader import FATAL_CAUSES
 from drconsole.aws.restore_facts import key_rcps_of
-from drconsole.aws.restore_image_keys import vault_image_keys
+from drconsole.aws.restore_image_keys import point_keys, vault_image_keys
 from drconsole.checks.arns import parse_recovery_point_arn, parse_vault_arn
 from drconsole.checks.common import unknown_check
 from drconsole.checks.copy import copy_verdicts
@@ -192,6 +192,7 @@ def restore_run(
     copy_back: Sequence[CopyCheckRun],
     dr_copy: Sequence[CopyCheckRun] = (),
     instance_points: Sequence[str] = (),
+    key_in_place: bool = False,
 ) -> RestoreCheckRun:
     """The form-independent restore checks for a restore in `destination_vault_arn` after a
     copy back (else, when no copy comes back into it, of the account's own newest recovery
@@ -204,11 +205,14 @@ def restore_run(
     `check restore`'s own checks on the same facts, so both judge a restore alike. AWS Backup's
     service-linked role is not one of them: a restore runs as the restore role (AWS's
     AWSServiceRoleForBackup backs up and copies), and a copy back into the account is judged on
-    it already (`dest.service-linked-role`)."""
-    run = next(
-        (r for r in copy_back if r.destination_vault_arn == destination_vault_arn and r.facts),
-        None,
-    )
+    it already (`dest.service-linked-role`). `key_in_place`: only `restore.key`, of the
+    account's own recovery points there, whether or not a copy comes back into the vault."""
+    run = None
+    if not key_in_place:
+        run = next(
+            (r for r in copy_back if r.destination_vault_arn == destination_vault_arn and r.facts),
+            None,
+        )
     if run is None or run.facts is None:
         # No copy to bring back (none made, expired, deleted): the everyday restore of the
         # account's own recovery points needs the same role, key and service-linked role.
@@ -217,7 +221,7 @@ def restore_run(
             None,
         )
         if own is None or own.facts is None:
-            return RestoreCheckRun(destination_vault_arn, ())
+            return RestoreCheckRun(destination_vault_arn, (), in_place=True)
         rp, key, region = own.facts.recovery_point, own.facts.source_key, ""
         key_arn = rp.encryption_key_arn or ""
     else:
@@ -248,24 +252,56 @@ def restore_run(
     )
 
     def judged(judged_facts: RestoreFacts) -> list[Check]:
-        return [
-            check_restore_role(judged_facts),
-            restore_key_check(reader, judged_facts, resource_types),
-        ]
+        key_check = restore_key_check(reader, judged_facts, resource_types)
+        return [key_check] if key_in_place else [check_restore_role(judged_facts), key_check]
 
-    if run is None and instance_points:
-        # In place, each instance's volumes are made with its snapshots' keys.
-        points = [replace(rp, arn=arn, resource_type="EC2") for arn in instance_points]
+    if run is None:
+        # In place, each type's recovery points are restored on their own keys, and each
+        # instance's volumes on its snapshots' keys.
         where = (account_id, reader.membership(account_id))
-        others, named = vault_image_keys(reader, points, (key_arn, key), role_arn, where)
-        facts = replace(facts, image_keys=others)
+        mine = [
+            (r.facts.recovery_point, r.facts.source_key)
+            for r in dr_copy
+            if r.source_vault_arn == destination_vault_arn and r.facts
+        ]
+        others = point_keys(reader, mine, key_arn, role_arn, where)
+        points = [replace(rp, arn=arn, resource_type="EC2") for arn in instance_points]
+        amis, named = vault_image_keys(reader, points, (key_arn, key), role_arn, where)
+        facts = replace(facts, image_keys=amis if isinstance(amis, Unreadable) else others + amis)
         checks = restore_checks_with_image_keys(facts, judged, named)
     else:
         checks = judged(facts)
     networked = [t for t in resource_types if t in NETWORKED_TYPES]
-    if networked:
+    if networked and not key_in_place:
         checks.append(default_network_check(reader, facts, networked[0]))
-    return RestoreCheckRun(destination_vault_arn, tuple(checks), facts)
+    return RestoreCheckRun(destination_vault_arn, tuple(checks), facts, in_place=run is None)
+
+
+def restore_runs(
+    reader: SharedFacts,
+    account_id: str,
+    destination_vault_arn: str,
+    resource_types: Sequence[str],
+    copy_back: Sequence[CopyCheckRun],
+    dr_copy: Sequence[CopyCheckRun],
+    instance_points: Sequence[str],
+) -> list[RestoreCheckRun]:
+    """The restore run of a vault (`restore_run`); where it is the restore after a copy back,
+    also the key of the restore in place of the account's own recovery points there (the
+    everyday restore), when that key differs: an EBS snapshot or an RDS snapshot keeps its
+    resource's key, an EC2 instance its snapshots' keys, where the copy back's are the vault's.
+    Its role and network are the copy back's (the same role and the same default VPC)."""
+    args = (reader, account_id, destination_vault_arn, resource_types, copy_back, dr_copy)
+    judged = restore_run(*args, instance_points)
+    if judged.in_place or judged.facts is None:
+        return [judged]
+    own = restore_run(*args, instance_points, key_in_place=True)
+    if own.facts is None:
+        return [judged]
+    others = own.facts.image_keys
+    if own.facts.restore_key_arn == judged.facts.restore_key_arn and others == ():
+        return [judged]  # the same key, judged the same
+    return [judged, own]
 
 
 def restore_key_check(

@@ -31,7 +31,7 @@ from drconsole.readiness.pairs import (
     copy_run,
     no_destination_check,
     representatives,
-    restore_run,
+    restore_runs,
 )
 from drconsole.readiness.verdict import copy_over_objective, decide
 
@@ -211,10 +211,11 @@ def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow
     # plans put them (it is no copy-back destination: it is on aws/backup).
     restore_vaults = sorted({*destinations, *(run.source_vault_arn for run in dr_copy)})
     restore = [
-        restore_run(
+        run
+        for dest in restore_vaults
+        for run in restore_runs(
             ctx.reader, account.id, dest, types, copy_back, dr_copy, instances.get(dest, ())
         )
-        for dest in restore_vaults
     ]
     runs: list[CopyCheckRun | RestoreCheckRun] = [*copy_back, *dr_copy, *restore]
     # A copy not found where the backup account could not be read is unknown (UNKNOWN says

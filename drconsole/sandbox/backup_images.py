@@ -60,6 +60,18 @@ def _key_arn(key_id: str | None, account_id: str, region: str) -> str | None:
     return str(key.arn) if key is not None else key_id
 
 
+def volume_backup_key(account_id: str, region: str, volume_arn: str) -> str | None:
+    """The key an EBS backup of `volume_arn` is encrypted with: its volume's ("inherit the
+    encryption settings from their source resource"), "" when the volume is not encrypted,
+    None when the sandbox does not know the volume."""
+    volume = _ec2(account_id, region).volumes.get(volume_arn.rsplit("/", 1)[-1])
+    if volume is None:
+        return None
+    if not volume.encrypted:
+        return ""
+    return _key_arn(volume.kms_key_id, account_id, region) or ""
+
+
 def register_backup_image(account_id: str, region: str, point_arn: str, instance_arn: str) -> None:
     """Make the AMI of an EC2 backup of `instance_arn` answer DescribeImages where the point
     lives: its volumes' snapshots with their keys, and the Marketplace codes of the AMI the

@@ -196,6 +196,10 @@ class JobsApiMixin:
                 failure = rules("copy_rules").MSG_ROLE_CANNOT_BE_ASSUMED.format(role_arn=role_arn)
             account, region = self.current_account, self.region
             key_arn = vault.encryption_key_arn
+            if resource_type == "EBS":
+                # An EBS snapshot keeps its volume's key (not fully managed by AWS Backup).
+                own = rules("backup_images").volume_backup_key(account, region, resource_arn)
+                key_arn = key_arn if own is None else (own or None)
 
             def complete(job: engine.Job) -> None:
                 backend = store.backend_for(account, region)
@@ -247,7 +251,7 @@ class JobsApiMixin:
                     "IamRoleArn": role_arn,
                     "BackupSizeInBytes": size,
                     "EncryptionKeyArn": key_arn,
-                    "IsEncrypted": True,
+                    "IsEncrypted": key_arn is not None,
                     "IsParent": False,
                     "RecoveryPointLifecycle": lifecycle or None,
                 },

@@ -17,6 +17,7 @@ from textual.widgets import DataTable
 
 from drconsole.checks.facts import CopyFacts
 from drconsole.models import Check, CheckStatus
+from drconsole.readiness.model import restore_where
 from drconsole.tui import formatting as fmt
 from drconsole.tui.check_views import STYLES, remediation_text
 from drconsole.tui.checks_screen import WIDE_ENOUGH_FOR_EVIDENCE
@@ -256,7 +257,11 @@ class ReadinessChecksScreen(ReadOnlyActions, Screen[None]):
             if line.destination_vault_arn:
                 into = vault_name(line.destination_vault_arn)
                 source = vault_name(line.source_vault_arn)
-                asked = f"a copy from {source} into {into}" if source else f"a restore in {into}"
+                asked = (
+                    f"a copy from {source} into {into}"
+                    if source
+                    else f"a {restore_where(line.part, into)}"
+                )
                 if line.intermediate:  # a check of one hop of a two-hop route
                     asked += f", in two hops through {line.intermediate}"
                 kinds = f" of {', '.join(line.types)}" if line.types else ""
