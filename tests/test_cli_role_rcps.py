@@ -126,11 +126,39 @@ def test_an_rcp_refusing_aws_backup_the_restore_role_fails_the_check_and_the_job
     assert "aws:PrincipalIsAWSService" in document["remediation"], document
 
 
+def aws_identity_perimeter(demo: Env) -> dict[str, Any]:
+    """AWS's own identity perimeter RCP (aws-samples/data-perimeter-policy-examples,
+    identity_perimeter_rcp.json) without its third-party accounts and OIDC statements: AWS
+    services exempted from the organization test, and held to the organization by the
+    confused-deputy keys when they send them."""
+    org = demo.info.org_id
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "EnforceOrgIdentities", "Effect": "Deny", "Principal": "*",
+             "Action": ["kms:*", "sts:AssumeRole", "sts:GetSessionToken"], "Resource": "*",
+             "Condition": {
+                 "StringNotEqualsIfExists": {
+                     "aws:PrincipalOrgID": org, "aws:ResourceTag/dp:exclude:identity": "true"},
+                 "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}},
+            {"Sid": "EnforceConfusedDeputyProtection", "Effect": "Deny", "Principal": "*",
+             "Action": ["kms:*", "sts:*"], "Resource": "*",
+             "Condition": {
+                 "StringNotEqualsIfExists": {
+                     "aws:SourceOrgID": org, "aws:ResourceTag/dp:exclude:identity": "true"},
+                 "Null": {"aws:SourceAccount": "false"},
+                 "Bool": {"aws:PrincipalIsAWSService": "true"}}},
+        ],
+    }  # fmt: skip
+
+
 def test_the_perimeter_exempting_aws_services_passes_and_the_restore_completes(
     demo: Env,
 ) -> None:
+    """AWS's own perimeter: whether or not AWS Backup sends aws:SourceAccount, neither
+    statement denies it the role (a confused-deputy key names the job's own account)."""
     rp = ebs_point(demo)
-    with attached_rcp(demo, prod_ou(demo), perimeter(demo, services_exempt=True)):
+    with attached_rcp(demo, prod_ou(demo), aws_identity_perimeter(demo)):
         code, checks = checks_of(demo, rp)
         job = forced_restore(demo, rp)
     assert checks["restore.role"]["status"] == "PASS", checks["restore.role"]
