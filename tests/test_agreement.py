@@ -703,6 +703,61 @@ def detach_the_copy_scp(world: World, report: CheckReport) -> tuple[str, str]:
     return report.recovery_point_arn, str(report.destination)
 
 
+def identity_perimeter(world: World, services_exempt: bool) -> str:
+    """A data perimeter RCP: sts:AssumeRole only by principals of the organization; AWS's own
+    example exempts AWS services (aws:PrincipalIsAWSService), the faulty one does not."""
+    condition: dict[str, Any] = {
+        "StringNotEqualsIfExists": {"aws:PrincipalOrgID": world.info.org_id}
+    }
+    if services_exempt:
+        condition["BoolIfExists"] = {"aws:PrincipalIsAWSService": "false"}
+    statement = {
+        "Sid": "EnforceOrgIdentities", "Effect": "Deny", "Principal": "*",
+        "Action": "sts:AssumeRole", "Resource": "*", "Condition": condition,
+    }  # fmt: skip
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def attach_perimeter_to_prods_ou(world: World, name: str) -> None:
+    """The identity perimeter without the AWS services' exemption, as the RCP `name` on prod's
+    OU (RCPs enabled at the root)."""
+    orgs = world.client("organizations", world.account("management"))
+    root = orgs.list_roots()["Roots"][0]["Id"]
+    with contextlib.suppress(orgs.exceptions.PolicyTypeAlreadyEnabledException):
+        orgs.enable_policy_type(RootId=root, PolicyType="RESOURCE_CONTROL_POLICY")
+    ou = orgs.list_parents(ChildId=world.account("prod"))["Parents"][0]["Id"]
+    policy = orgs.create_policy(
+        Name=name, Description="identity perimeter", Type="RESOURCE_CONTROL_POLICY",
+        Content=identity_perimeter(world, services_exempt=False),
+    )["Policy"]["PolicySummary"]["Id"]  # fmt: skip
+    orgs.attach_policy(PolicyId=policy, TargetId=ou)
+
+
+def exempt_aws_services(world: World, name: str) -> None:
+    """The RCP `name` rewritten as AWS's data perimeter example writes it."""
+    orgs = world.client("organizations", world.account("management"))
+    policy = next(
+        p
+        for p in orgs.list_policies(Filter="RESOURCE_CONTROL_POLICY")["Policies"]
+        if p["Name"] == name
+    )
+    orgs.update_policy(PolicyId=policy["Id"], Content=identity_perimeter(world, True))
+
+
+COPY_RCP_NAME, RESTORE_RCP_NAME = "CopyRolePerimeter", "RestoreRolePerimeter"
+
+
+def meet_rcp_refusing_the_copy_role(world: World) -> tuple[str, str]:
+    attach_perimeter_to_prods_ou(world, COPY_RCP_NAME)
+    rp = newest(world, "prod", "prod-vault", "EBS", "prod-web-data")
+    return rp, world.vault_arn("backup", "central-eu-central-1")
+
+
+def exempt_services_from_the_copy_rcp(world: World, report: CheckReport) -> tuple[str, str]:
+    exempt_aws_services(world, COPY_RCP_NAME)
+    return report.recovery_point_arn, str(report.destination)
+
+
 BOUNDED_COPY_ROLE = "BoundedCopyRole"
 DENIED_COPY_ROLE = "CopyIntoDeniedRole"
 
@@ -841,6 +896,9 @@ CASES = [
     Case("RDS option group across Regions", CauseCode.RDS_OPTION_GROUP,
          meet_option_group_across_regions, option_group_in_destination,
          repair_is="by hand: option group made in the destination Region"),
+    Case("copy: RCP refuses AWS Backup the role", CauseCode.ROLE_PERMISSIONS,
+         meet_rcp_refusing_the_copy_role, exempt_services_from_the_copy_rcp,
+         repair_is="by hand: aws:PrincipalIsAWSService exempted in the RCP"),
     Case("copy: SCP denies StartCopyJob", CauseCode.ROLE_PERMISSIONS,
          meet_scp_denying_start_copy_job, detach_the_copy_scp,
          repair_is="by hand: the SCP detached"),
@@ -1064,6 +1122,16 @@ def meet_untrusted_restore_role(world: World) -> RestoreSetup:
 
 def with_default_role(world: World, setup: RestoreSetup) -> RestoreSetup:
     return RestoreSetup(setup.recovery_point, metadata=setup.metadata)
+
+
+def meet_rcp_refusing_the_restore_role(world: World) -> RestoreSetup:
+    attach_perimeter_to_prods_ou(world, RESTORE_RCP_NAME)
+    return RestoreSetup(newest(world, "prod", "prod-vault", "EBS", "prod-web-data"))
+
+
+def exempt_services_from_the_restore_rcp(world: World, setup: RestoreSetup) -> RestoreSetup:
+    exempt_aws_services(world, RESTORE_RCP_NAME)
+    return setup
 
 
 def meet_s3_role_without_s3_policy(world: World) -> RestoreSetup:
@@ -1493,6 +1561,10 @@ RESTORE_CASES = [
                 meet_cross_account_restore, copy_back_first, "copy back first, then restore"),
     RestoreCase("restore: role not trusted", "restore.role", CauseCode.ROLE_PERMISSIONS,
                 meet_untrusted_restore_role, with_default_role, "default service role"),
+    RestoreCase("restore: RCP refuses AWS Backup the role", "restore.role",
+                CauseCode.ROLE_PERMISSIONS, meet_rcp_refusing_the_restore_role,
+                exempt_services_from_the_restore_rcp,
+                "by hand: aws:PrincipalIsAWSService exempted in the RCP"),
     RestoreCase("restore: S3 without S3 policy", "restore.role", CauseCode.ROLE_PERMISSIONS,
                 meet_s3_role_without_s3_policy, attach_s3_restore_policy,
                 "by hand: S3 restore policy attached"),

@@ -151,6 +151,12 @@ def copy_places(route: Route, management: str) -> dict[str, dict[str, set[Place]
             "iam:GetPolicyVersion": {anywhere(s.account)},
             "backup:ListTags": {d},
             "sts:GetCallerIdentity": {s},
+            # The RCPs on the source account's OU path, which may deny AWS Backup the copy
+            # role: from the management account (ListRoots says whether any apply).
+            "organizations:ListRoots": {anywhere(m)},
+            "organizations:ListParents": {anywhere(m)},
+            "organizations:ListPoliciesForTarget": {anywhere(m)},
+            "organizations:DescribePolicy": {anywhere(m)},
         },
         "route": {
             "backup:ListCopyJobs": {s},

@@ -69,7 +69,11 @@ class OrgReader(BaseReader):
         return "/".join([org_id, *reversed(chain)]) + "/"
 
     def parents(self, target_id: str) -> list[str] | Unreadable:
-        """The account's parents, nearest first, up to and including the root."""
+        """The account's parents, nearest first, up to and including the root; read once per
+        reader (its OU path, its SCP levels and its RCP levels all follow it)."""
+        return self.once(("org-parents", target_id), lambda: self._read_parents(target_id))
+
+    def _read_parents(self, target_id: str) -> list[str] | Unreadable:
         orgs = self.management_client("organizations", self.sessions.global_region())
         chain: list[str] = []
         node = target_id
@@ -98,7 +102,7 @@ class OrgReader(BaseReader):
         return self._levels(
             account_id,
             "SERVICE_CONTROL_POLICY",
-            self.roots(),
+            self.once(("org-roots",), self.roots),
             lambda target: self.scp_level(orgs, target),
         )
 
@@ -125,7 +129,7 @@ class OrgReader(BaseReader):
         return self._levels(
             account_id,
             RCP,
-            self.once(("rcp-roots",), self.roots),
+            self.once(("org-roots",), self.roots),
             lambda target: self.once(
                 ("rcp-level", target), lambda: self.policy_level(orgs, target, RCP)
             ),

@@ -281,6 +281,8 @@ def gather_restore_facts(
             if elsewhere
             else key_rcps_of(reader, rp.resource_type, key, restoring_org, account)
         )
+        # AWS Backup assumes the restore role in the restoring account: its RCPs judge that.
+        role_rcps = reader.resource_control_policies(account, restoring_org)
         # In place, on the recovery point's own key: the AMI's other snapshot keys as well.
         on_own_key = after_copy_to is None and key_arn == (rp.encryption_key_arn or "")
         other_keys = (
@@ -318,6 +320,7 @@ def gather_restore_facts(
         restoring_org=restoring_org,
         restoring_scps=scps,
         key_rcps=key_rcps,
+        role_rcps=role_rcps,
         image_keys=other_keys,
     )
 

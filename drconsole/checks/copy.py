@@ -51,6 +51,7 @@ from drconsole.checks.pass_role import pass_role_verdict
 from drconsole.checks.recovery_point import check_copy_retention, check_source_status
 from drconsole.checks.role_boundary import RoleRequest, boundary_verdict
 from drconsole.checks.role_identity import judge_identity
+from drconsole.checks.role_rcps import with_assumption_rcps
 from drconsole.checks.scp import ScpRequest, scp_verdict
 from drconsole.checks.tag_policy import check_tag_policy
 from drconsole.checks.undetermined import decide_in, undetermined_check
@@ -365,7 +366,9 @@ def check_copy_role(facts: CopyFacts) -> Check:
             # What allows each request: the role's identity policies, or on a vault of its own
             # account that vault's policy naming the role (copy_role_allow.py).
             verdict = allow_verdict(facts, role, requests, judged, trust)
-    return boundary_verdict((cid, title), role, requests, verdict)
+    verdict = boundary_verdict((cid, title), role, requests, verdict)
+    # AWS Backup assumes the role in the source account, whose RCPs may deny it that.
+    return with_assumption_rcps(verdict, facts.copy_role_rcps, role.arn, facts.source_org)
 
 
 def check_copy_pass_role(facts: CopyFacts) -> Check:

@@ -330,6 +330,9 @@ class CopyFacts:
     # The EBS snapshots of an EC2 recovery point's AMI with their keys (None: not an AMI, not
     # read, or the AMI no longer exists).
     image_snapshots: tuple[ImageSnapshot, ...] | Unreadable | None = None
+    # The RCPs on the OU path of the source account, where AWS Backup assumes the copy role
+    # (None: none apply, as in the management account).
+    copy_role_rcps: tuple[ScpLevel, ...] | Unreadable | None = None
 
     @property
     def cross_account(self) -> bool:
@@ -497,6 +500,9 @@ class RestoreFacts:
     # none apply, or the restore role makes no KMS call drconsole judges, or not gathered:
     # readiness does not read them).
     key_rcps: tuple[ScpLevel, ...] | Unreadable | None = None
+    # The RCPs on the OU path of the restoring account, where AWS Backup assumes the restore
+    # role (None: none apply, as in the management account).
+    role_rcps: tuple[ScpLevel, ...] | Unreadable | None = None
     # An EC2 restore in place: the other keys of its AMI's snapshots, each judged as the
     # restore's key is (empty: one key, not an AMI, or after a copy, whose snapshots are all
     # on its vault's key), or why the snapshots could not be read. Readiness's restore in place

@@ -1,5 +1,5 @@
-"""Resource control policies on the OU path of the account owning a KMS key, against the calls a
-principal makes on that key.
+"""Resource control policies on the OU path of the account owning a resource (a KMS key, a job
+role), against the calls a principal makes on that resource.
 
 RCPs never grant: "The effect of Allow is only supported for the RCPFullAWSAccess policy", which
 Organizations attaches to every root, OU and account and which cannot be detached ("RCP syntax",
@@ -31,23 +31,25 @@ def with_rcps(
     judged: Check,
     levels: tuple[ScpLevel, ...] | Unreadable | None,
     requests: Sequence[ScpRequest],
-    key_account: str,
+    resource_account: str,
+    cause: CauseCode = CauseCode.KMS_KEY_UNUSABLE,
 ) -> Check:
-    """`judged` (a key check's verdict) unless an RCP on `key_account`'s path denies one of
-    `requests` (FAIL naming the RCP, its target and statement), or may deny one depending on a
-    key drconsole cannot know, or could not be read (UNKNOWN). A FAIL or UNKNOWN already
-    found is kept: it says more about the key than the RCPs."""
+    """`judged` (the check's verdict on the resource itself) unless an RCP on
+    `resource_account`'s path denies one of `requests` (FAIL with `cause`, naming the RCP, its
+    target and statement), or may deny one depending on a key drconsole cannot know, or could
+    not be read (UNKNOWN). A FAIL or UNKNOWN already found is kept: it says more about the
+    resource than the RCPs."""
     if judged.status in (FAIL, UNKNOWN) or levels is None or not requests:
         return judged
     check = (judged.id, judged.title)
-    where = f"the resource control policies of account {key_account}"
+    where = f"the resource control policies of account {resource_account}"
     if isinstance(levels, Unreadable):
         return unknown_check(*check, levels, where)
     undetermined: Check | None = None
     for level in levels:
         # Deny-only: each RCP is judged on its own, so the evidence names the one that denies.
         for name, text in level.policies:
-            denial = _denial(check, level.target_id, name, text, requests)
+            denial = _denial(check, (level.target_id, name, text), requests, cause)
             if isinstance(denial, Check):
                 return denial
             if denial is not None:
@@ -57,14 +59,14 @@ def with_rcps(
 
 def _denial(
     check: tuple[str, str],
-    target: str,
-    name: str,
-    text: str,
+    rcp: tuple[str, str, str],
     requests: Sequence[ScpRequest],
+    cause: CauseCode,
 ) -> Check | tuple[Check] | None:
-    """A Check when the RCP `name` attached at `target` denies a request (FAIL) or cannot be
+    """A Check when the RCP (target, name, JSON text) denies a request (FAIL) or cannot be
     read (UNKNOWN); (UNKNOWN check,) when a denial hinges on a key drconsole cannot know;
     None when it denies none."""
+    target, name, text = rcp
     try:
         document = merge_documents(((name, text),))
     except remedies.UnreadablePolicy as error:
@@ -93,11 +95,22 @@ def _denial(
                 f"the resource control policy {name} attached to {target} denies "
                 f"{request.action} on {request.resource} to {request.principal} "
                 f"({outcome.statements_text})",
-                CauseCode.KMS_KEY_UNUSABLE,
+                cause,
                 f"In the management account, change the RCP {name} attached to {target} so "
-                f"that {outcome.statements_text} exempts {request.principal} (or its account) "
+                f"that {outcome.statements_text} exempts {_exempted(request.principal)} "
                 f"for {request.action} on {request.resource} (aws organizations "
                 f"list-policies-for-target --target-id {target} --filter "
                 "RESOURCE_CONTROL_POLICY lists them).",
             )
     return undetermined
+
+
+def _exempted(principal: str) -> str:
+    """Who the fix exempts: a role (or its account), or an AWS service the way AWS's own data
+    perimeter RCPs exempt every service principal."""
+    if principal.endswith(".amazonaws.com"):
+        return (
+            f'{principal} (AWS\'s data perimeter RCPs add "BoolIfExists": '
+            '{"aws:PrincipalIsAWSService": "false"} to such a Deny\'s condition)'
+        )
+    return f"{principal} (or its account)"

@@ -31,6 +31,7 @@ from drconsole.checks.restore_rcps import check_restore_key_and_rcps
 from drconsole.checks.restore_scps import check_restore_scps
 from drconsole.checks.role_boundary import RoleRequest, boundary_verdict, restore_role_requests
 from drconsole.checks.role_identity import IdentityAllows, judge_identity
+from drconsole.checks.role_rcps import with_assumption_rcps
 from drconsole.models import CauseCode, Check, CheckStatus
 from drconsole.partitions import backup_vault
 from drconsole.resource_types import (
@@ -150,7 +151,9 @@ def check_restore_role(facts: RestoreFacts) -> Check:
     key_requests = restore_key_requests(facts)
     verdict = _identity_verdict(cid, title, role, needed, requests)
     verdict = _key_identity_verdict(facts, role, needed, key_requests, verdict)
-    return boundary_verdict((cid, title), role, [*requests, *key_requests], verdict)
+    verdict = boundary_verdict((cid, title), role, [*requests, *key_requests], verdict)
+    # AWS Backup assumes the role in the restoring account, whose RCPs may deny it that.
+    return with_assumption_rcps(verdict, facts.role_rcps, role.arn, facts.restoring_org)
 
 
 def _key_identity_verdict(

@@ -260,10 +260,17 @@ def role_not_assumable(match: re.Match[str] | None, facts: Facts) -> Diagnosis:
     return _d(
         CauseCode.ROLE_PERMISSIONS,
         f"The IAM role {fill(role, 'ROLE_ARN')} cannot be used for the job: it does not exist in"
-        " the account that runs the job, does not trust backup.amazonaws.com, or the caller may"
-        " not pass it (iam:PassRole).",
+        " the account that runs the job, does not trust backup.amazonaws.com, a resource"
+        " control policy (RCP) on its account's path denies backup.amazonaws.com"
+        " sts:AssumeRole of it (RCPs apply to AWS services assuming a service role), or the"
+        " caller may not pass it (iam:PassRole).",
         f"{f.backup_role_fix(role, facts.partition)}\n"
-        "The caller also needs iam:PassRole on that role.",
+        "The caller also needs iam:PassRole on that role.\n"
+        "If an RCP denies it, in the management account find the RCP with the Deny for"
+        " sts:AssumeRole (aws organizations list-policies-for-target --target-id"
+        f" {fill(f.arn_account(role) if role else None, 'ACCOUNT_ID')} --filter"
+        " RESOURCE_CONTROL_POLICY, then its OUs and the root) and exempt AWS services in its"
+        ' condition: "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}.',
     )
 
 

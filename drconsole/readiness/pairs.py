@@ -236,6 +236,7 @@ def restore_run(
     # Who must be let use the key, judged on its policy (read with the key) and its grants
     # (listed once per key), as `check restore` judges them.
     uses = key_uses(key, role_arn, account_id, partition)
+    membership = reader.membership(account_id)
     facts = RestoreFacts(
         recovery_point=point,
         restoring_account_id=account_id,
@@ -248,7 +249,9 @@ def restore_run(
         restoring_region=region or rp.region,
         after_copy_to=destination_vault_arn if region else "",
         # The organization keys a permissions boundary of the role may test.
-        restoring_org=reader.membership(account_id),
+        restoring_org=membership,
+        # The RCPs that may deny AWS Backup the role's assumption (each level read once).
+        role_rcps=reader.resource_control_policies(account_id, membership),
     )
 
     def judged(judged_facts: RestoreFacts) -> list[Check]:

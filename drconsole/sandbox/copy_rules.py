@@ -199,6 +199,11 @@ def unsupported_route(attempt: CopyAttempt) -> bool:
 
 def copy_failure(attempt: CopyAttempt) -> str | None:
     """The StatusMessage AWS gives when this copy job FAILS, else None (the copy completes)."""
+    from drconsole.sandbox.role_assumption import rcp_refuses_assumption
+
+    # AWS Backup works as the copy role: an RCP denying it the role fails the job first.
+    if rcp_refuses_assumption(attempt.iam_role_arn, attempt.source_region):
+        return MSG_ROLE_CANNOT_BE_ASSUMED.format(role_arn=attempt.iam_role_arn)
     managed = fully_managed(attempt.resource_type, attempt.dynamodb_advanced_features)
     if attempt.cross_account:
         refusal = _cross_account_refusal(attempt, managed)

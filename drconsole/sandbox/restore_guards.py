@@ -184,7 +184,7 @@ def levels_refusal(levels: list[list[Any]], request: Request) -> str | None:
     does not allow it, else None."""
     principal, action, resource = request.caller.arn, request.action, request.resource
     for documents in levels:
-        statements = [s for d in documents for s in _statements(d)]
+        statements = [s for d in documents for s in policy_statements(d)]
         merged = {"Statement": statements}
         if denies(merged, request):
             return MSG_SCP_DENIED.format(caller=principal, action=action, resource=resource)
@@ -193,7 +193,8 @@ def levels_refusal(levels: list[list[Any]], request: Request) -> str | None:
     return None
 
 
-def _statements(document: Any) -> list[dict[str, Any]]:
+def policy_statements(document: Any) -> list[dict[str, Any]]:
+    """The statements of a policy document (JSON text or parsed), each with a Resource."""
     parsed = json.loads(document) if isinstance(document, str) else document
     statements = parsed.get("Statement", [])
     statements = [statements] if isinstance(statements, dict) else statements
@@ -232,7 +233,8 @@ def rcp_denies(
         context=context,
     )
     return any(
-        denies({"Statement": [s for d in docs for s in _statements(d)]}, request) for docs in levels
+        denies({"Statement": [s for d in docs for s in policy_statements(d)]}, request)
+        for docs in levels
     )
 
 

@@ -153,9 +153,13 @@ def restore_failure(
     `snapshot_metadata` is the recovery point's own restore metadata (its engine version);
     `point_arn` the recovery point's ARN (a DynamoDB backup with advanced features is
     AWS Backup's own)."""
-    values = Metadata(metadata)
     from drconsole.sandbox.restore_access import key_admits_restore
+    from drconsole.sandbox.role_assumption import rcp_refuses_assumption
 
+    # AWS Backup works as the restore role: an RCP denying it the role fails the job first.
+    if iam_role_arn and rcp_refuses_assumption(iam_role_arn, region):
+        return MSG_ROLE_CANNOT_BE_ASSUMED.format(role_arn=iam_role_arn)
+    values = Metadata(metadata)
     for key_name in ("kmsKeyId", "KmsKeyId", "kmsMasterKeyArn", "KMSKey"):
         key = values.get(key_name)
         if is_aws_owned_key(key) and key.split(":")[3] == region:
