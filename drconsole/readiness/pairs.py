@@ -261,7 +261,7 @@ def restore_run(
     if run is None:
         # In place, each type's recovery points are restored on their own keys, and each
         # instance's volumes on its snapshots' keys.
-        where = (account_id, reader.membership(account_id))
+        where = (account_id, membership)
         mine = [
             (r.facts.recovery_point, r.facts.source_key)
             for r in dr_copy
