@@ -1,13 +1,15 @@
 """The accounts screen's filter keys typed in a real terminal (tmux), while accounts load and after.
 
 Run: .venv/bin/python bench/terminal_keys_bench.py [--accounts 1000] [--rounds 8] [--text prod]
+     [--tree CHECKOUT]  (the console from another checkout, to compare codes the same minutes)
 
 The console (`python -m drconsole`, a process of its own, as an operator runs it) opens in a
 tmux pane of 120x40 on the `large` scenario, served from a child process with `--latency-ms`
 (50) on every call. Round after round, as soon as its first screen is up: `/`, the characters
 of `--text` one by one, and Escape, each sent with `tmux send-keys` and timed until the pane
 shows it (polled every `--poll-ms`, 10): the filter's line opening, each character echoed on
-it, the line gone. A round is counted "while loading" when the status line still said `loading
+it, and for Escape the line gone with the list's rows back (as many account rows as before
+`/`). A round is counted "while loading" when the status line still said `loading
 N/M…` as it began. Escape includes Textual's `ESCDELAY` (100 ms by default), as a person's
 Escape does. What is timed is what a person at the terminal waits for; each poll costs a
 `tmux capture-pane` process (a few ms), so figures are at most one poll late.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import shutil
 import statistics
@@ -34,6 +37,8 @@ from _sandbox import ChildSandbox, load_average
 ROOT = Path(__file__).resolve().parent.parent
 SOCKET = "drconsole-terminal-bench"
 FILTER_LINE = "Enter keeps"  # the filter's line, open over the footer
+ACCOUNT_ID = re.compile(r"\b\d{12}\b")  # an account row's id
+BAR_TOP = re.compile(r"▊▔+▎")  # the top border of the filter's bar before it was one line
 
 
 def tmux(*args: str) -> str:
@@ -62,13 +67,21 @@ def wait_for(
 
 
 def filter_line(lines: list[str]) -> str | None:
-    """The filter's line, when it is open."""
-    return next((line for line in lines if FILTER_LINE in line), None)
+    """The filter's line, when it is open: one line over the footer (`/ prod▌ … Enter keeps`),
+    or, in the code before 2026-12-06 (`--tree`), the input of a 3-line bar whose top border
+    is a row of `▔` (`▊  prod   ▎`)."""
+    for number, line in enumerate(lines):
+        if FILTER_LINE in line:
+            return line
+        if BAR_TOP.fullmatch(line) and number + 1 < len(lines):
+            return lines[number + 1]
+    return None
 
 
 def echoed(typed: str, lines: list[str]) -> bool:
     """Whether the filter's line shows `typed`."""
-    return f"/ {typed}" in (filter_line(lines) or "")
+    line = filter_line(lines) or ""
+    return f"/ {typed}" in line or line.startswith(f"▊  {typed}")
 
 
 def loading(lines: list[str]) -> bool:
@@ -90,8 +103,11 @@ def send(key: str) -> float:
 
 
 def one_round(text: str, poll: float) -> dict[str, list[float]]:
-    """`/`, each character of `text`, Escape: seconds until each is shown."""
+    """`/`, each character of `text`, Escape: seconds until each is shown. Escape is shown once
+    the filter's line is gone and the list has its rows back (as many account rows on screen
+    as before `/`, give or take two a load may move)."""
     times: dict[str, list[float]] = defaultdict(list)
+    rows = account_rows(pane())
     sent = send("/")
     times["/"].append(wait_for(lambda lines: filter_line(lines) is not None, poll, sent))
     for count in range(1, len(text) + 1):
@@ -99,8 +115,18 @@ def one_round(text: str, poll: float) -> dict[str, list[float]]:
         sent = send(typed[-1])
         times["char"].append(wait_for(partial(echoed, typed), poll, sent))
     sent = send("Escape")
-    times["Escape"].append(wait_for(lambda lines: filter_line(lines) is None, poll, sent))
+    times["Escape"].append(wait_for(partial(restored, rows - 2), poll, sent))
     return times
+
+
+def account_rows(lines: list[str]) -> int:
+    """How many account rows the pane shows (lines with a 12-digit account id)."""
+    return sum(1 for line in lines if ACCOUNT_ID.search(line))
+
+
+def restored(rows: int, lines: list[str]) -> bool:
+    """Whether the filter's line is gone and at least `rows` account rows are drawn."""
+    return filter_line(lines) is None and account_rows(lines) >= rows
 
 
 def main() -> int:
@@ -111,6 +137,9 @@ def main() -> int:
     parser.add_argument("--text", default="prod")
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--poll-ms", type=float, default=10.0)
+    parser.add_argument(
+        "--tree", type=Path, default=ROOT, help="the drconsole checkout the console runs from"
+    )
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         raise SystemExit("tmux is needed (scripts/ensure-system-tools.sh installs it)")
@@ -124,7 +153,7 @@ def main() -> int:
         "HOME": str(home),
         "XDG_STATE_HOME": str(home / "state"),
         "XDG_CONFIG_HOME": str(home / "config"),
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(args.tree.resolve()),
         "TERM": "xterm-256color",
         "LANG": "C.UTF-8",
     }
