@@ -6,8 +6,6 @@ restoring it there, an identity perimeter RCP on prod's OU without the
 from __future__ import annotations
 
 import contextlib
-import json
-from collections.abc import Iterator
 from typing import Any
 
 from drconsole.aws.session import AwsSessions
@@ -15,21 +13,18 @@ from drconsole.models import CauseCode, CheckStatus
 from drconsole.sandbox.scenarios import ScenarioInfo
 from drconsole.sandbox.server import Sandbox
 from drconsole.tui.checks_screen import ChecksScreen
+from tests.rcp_policies import attached_rcp
 from tests.test_checks_screen import Host, demo, recovery_point, settings_for, settle
 
 __all__ = ["demo"]  # the module's own demo sandbox, made by the same fixture
 
-RCP_TYPE = "RESOURCE_CONTROL_POLICY"
 
-
-@contextlib.contextmanager
 def perimeter_without_service_exclusion(
     sandbox: Sandbox, info: ScenarioInfo, target: str
-) -> Iterator[None]:
+) -> contextlib.AbstractContextManager[str]:
+    """AWS's identity perimeter without its `aws:PrincipalIsAWSService` exclusion, attached at
+    `target` for the length of a `with`."""
     orgs = sandbox.client("organizations", info.accounts["management"], info.region)
-    root = orgs.list_roots()["Roots"][0]["Id"]
-    with contextlib.suppress(orgs.exceptions.PolicyTypeAlreadyEnabledException):
-        orgs.enable_policy_type(RootId=root, PolicyType=RCP_TYPE)
     document: dict[str, Any] = {
         "Version": "2012-10-17",
         "Statement": [
@@ -38,16 +33,7 @@ def perimeter_without_service_exclusion(
              "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": info.org_id}}},
         ],
     }  # fmt: skip
-    policy = orgs.create_policy(
-        Name="IdentityPerimeter", Description="identity perimeter", Type=RCP_TYPE,
-        Content=json.dumps(document),
-    )["Policy"]["PolicySummary"]["Id"]  # fmt: skip
-    orgs.attach_policy(PolicyId=policy, TargetId=target)
-    try:
-        yield
-    finally:
-        orgs.detach_policy(PolicyId=policy, TargetId=target)
-        orgs.delete_policy(PolicyId=policy)
+    return attached_rcp(orgs, target, document, "IdentityPerimeter")
 
 
 async def test_the_checks_panel_fails_the_restore_role_aws_backup_may_not_assume(

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
 from typing import Any
 
+from tests.rcp_policies import attached_rcp
 from tests.test_cli_restore_boundary_scps import (
     Env,
     checks_of,
@@ -24,27 +24,12 @@ from tests.test_cli_restore_key_calls import KEY_UNUSABLE, customer_key_point
 
 __all__ = ["demo"]  # the module's own demo sandbox, made by the same fixture
 
-RCP_TYPE = "RESOURCE_CONTROL_POLICY"
 
-
-@contextlib.contextmanager
-def rcp(demo: Env, target: str, document: dict[str, Any]) -> Iterator[str]:
-    """An RCP named KeyPerimeter attached at `target` (RCPs enabled at the root); detached and
-    deleted after."""
-    orgs = demo.client("organizations", "management")
-    root = orgs.list_roots()["Roots"][0]["Id"]
-    with contextlib.suppress(orgs.exceptions.PolicyTypeAlreadyEnabledException):
-        orgs.enable_policy_type(RootId=root, PolicyType=RCP_TYPE)
-    policy = orgs.create_policy(
-        Name="KeyPerimeter", Description="key perimeter", Type=RCP_TYPE,
-        Content=json.dumps(document),
-    )["Policy"]["PolicySummary"]["Id"]  # fmt: skip
-    orgs.attach_policy(PolicyId=policy, TargetId=target)
-    try:
-        yield str(policy)
-    finally:
-        orgs.detach_policy(PolicyId=policy, TargetId=target)
-        orgs.delete_policy(PolicyId=policy)
+def rcp(demo: Env, target: str, document: dict[str, Any]) -> contextlib.AbstractContextManager[str]:
+    """An RCP named KeyPerimeter attached at `target` for the length of a `with`."""
+    return attached_rcp(
+        demo.client("organizations", "management"), target, document, "KeyPerimeter"
+    )
 
 
 def deny_key_use(condition: dict[str, Any]) -> dict[str, Any]:

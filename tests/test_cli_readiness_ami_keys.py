@@ -19,9 +19,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 from drconsole.readiness.facts import SharedFacts
-from drconsole.sandbox.scenarios import start_sandbox
-from drconsole.sandbox.server import SandboxOptions
-from tests.demo_cli import demo_cli_env
 from tests.demo_sessions import demo_sessions
 from tests.rds_option_groups import wait
 from tests.test_cli_ami_snapshot_keys import (
@@ -36,25 +33,13 @@ from tests.test_cli_readiness_restore_key import (
     SHARING,
     SLR,
     administration_only,
+    demo,
     readiness_row,
     restore_key_of,
 )
 from tests.test_cli_restore_boundary_scps import Env, checks_of, drconsole
-from tests.test_readiness_two_hops import retire_prod_fault
 
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    """The demo with prod's deliberate fault retired: no key of prod's row fails a restore
-    but what a test adds."""
-    sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
-    home = tmp_path_factory.mktemp("home")
-    try:
-        retire_prod_fault(sandbox, info)
-        yield Env(sandbox, info, demo_cli_env(sandbox, info, home))
-    finally:
-        sandbox.stop()
-        sandbox.reset()
+__all__ = ["demo"]  # the module's own demo sandbox (prod's fault retired), by the same fixture
 
 
 @contextlib.contextmanager

@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
+from tests.rcp_policies import attached_rcp as rcp_attached
 from tests.test_cli_restore_boundary_scps import (
     Env,
     checks_of,
@@ -26,28 +26,15 @@ from tests.test_cli_restore_boundary_scps import (
 
 __all__ = ["demo"]  # the module's own demo sandbox, made by the same fixture
 
-RCP_TYPE = "RESOURCE_CONTROL_POLICY"
 ROLE_NOT_ASSUMED = "IAM Role {role} cannot be assumed by AWS Backup"
 
 
-@contextlib.contextmanager
-def attached_rcp(demo: Env, target: str, document: dict[str, Any]) -> Iterator[str]:
-    """An RCP named IdentityPerimeter attached at `target` (RCPs enabled at the root);
-    detached and deleted after."""
+def attached_rcp(
+    demo: Env, target: str, document: dict[str, Any]
+) -> contextlib.AbstractContextManager[str]:
+    """An RCP named IdentityPerimeter attached at `target` for the length of a `with`."""
     orgs = demo.client("organizations", "management")
-    root = orgs.list_roots()["Roots"][0]["Id"]
-    with contextlib.suppress(orgs.exceptions.PolicyTypeAlreadyEnabledException):
-        orgs.enable_policy_type(RootId=root, PolicyType=RCP_TYPE)
-    policy = orgs.create_policy(
-        Name="IdentityPerimeter", Description="identity perimeter", Type=RCP_TYPE,
-        Content=json.dumps(document),
-    )["Policy"]["PolicySummary"]["Id"]  # fmt: skip
-    orgs.attach_policy(PolicyId=policy, TargetId=target)
-    try:
-        yield str(policy)
-    finally:
-        orgs.detach_policy(PolicyId=policy, TargetId=target)
-        orgs.delete_policy(PolicyId=policy)
+    return rcp_attached(orgs, target, document, "IdentityPerimeter")
 
 
 def perimeter(demo: Env, *, services_exempt: bool) -> dict[str, Any]:
