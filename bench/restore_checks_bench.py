@@ -10,10 +10,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from _demo import management_settings, newest_prod_point
+
 import drconsole.aws.restore_facts as restore_facts
 from drconsole.aws.session import AwsSessions
 from drconsole.checks.runner import run_restore_checks
-from drconsole.config import Credentials, Settings
+from drconsole.config import Settings
 from drconsole.sandbox.scenarios import start_sandbox
 from drconsole.sandbox.server import SandboxOptions
 
@@ -36,21 +38,8 @@ def seconds_per_run(settings: Settings, arn: str) -> float:
 def main() -> None:
     sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=1000.0))
     try:
-        settings = Settings(
-            regions=(info.region,),
-            endpoint_url=sandbox.endpoint_url,
-            static_credentials=Credentials.from_mapping(
-                sandbox.credentials_for(info.accounts["management"])
-            ),
-            management_account_id=info.accounts["management"],
-            backup_account_id=info.accounts["backup"],
-        )
-        backup = sandbox.client("backup", info.accounts["prod"], info.region)
-        points = backup.list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
-        database = max(
-            (p for p in points["RecoveryPoints"] if p["ResourceName"] == "prod-orders-db"),
-            key=lambda p: p["CreationDate"],
-        )["RecoveryPointArn"]
+        settings = management_settings(sandbox, info, backup_account_id=info.accounts["backup"])
+        database = newest_prod_point(sandbox, info, lambda p: p["ResourceName"] == "prod-orders-db")
         sandbox.options.latency_ms = LATENCY_MS
         parallel = seconds_per_run(settings, database)
         real = ThreadPoolExecutor

@@ -11,9 +11,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from _demo import management_settings, newest_prod_point
+
 from drconsole.aws.session import AwsSessions
 from drconsole.checks.runner import CheckReport, run_copy_checks, run_restore_checks
-from drconsole.config import Credentials, Settings
 from drconsole.sandbox.scenarios import ScenarioInfo, start_sandbox
 from drconsole.sandbox.server import Sandbox, SandboxOptions
 
@@ -49,21 +50,8 @@ def attach_perimeter(sandbox: Sandbox, info: ScenarioInfo) -> None:
 def main() -> None:
     sandbox, info = start_sandbox("demo", SandboxOptions(time_scale=20000.0))
     try:
-        settings = Settings(
-            regions=(info.region,),
-            endpoint_url=sandbox.endpoint_url,
-            static_credentials=Credentials.from_mapping(
-                sandbox.credentials_for(info.accounts["management"])
-            ),
-            management_account_id=info.accounts["management"],
-            retry_max_attempts=2,
-        )
-        backup = sandbox.client("backup", info.accounts["prod"], info.region)
-        points = backup.list_recovery_points_by_backup_vault(BackupVaultName="prod-vault")
-        point = max(
-            (p for p in points["RecoveryPoints"] if p["ResourceType"] == "EBS"),
-            key=lambda p: p["CreationDate"],
-        )["RecoveryPointArn"]
+        settings = management_settings(sandbox, info, retry_max_attempts=2)
+        point = newest_prod_point(sandbox, info, lambda p: p["ResourceType"] == "EBS")
         central = (
             f"arn:aws:backup:{info.region}:{info.accounts['backup']}:backup-vault:"
             f"central-{info.region}"

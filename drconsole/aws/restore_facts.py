@@ -321,7 +321,7 @@ def gather_restore_facts(
         restoring_scps=scps,
         key_rcps=key_rcps,
         role_rcps=role_rcps,
-        image_keys=other_keys,
+        other_keys=other_keys,
     )
 
 

@@ -12,10 +12,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from drconsole.checks.facts import (
-    ImageKey,
     ImageSnapshot,
     KeyFacts,
     OrgMembership,
+    OtherKey,
     RecoveryPointFacts,
     Unreadable,
 )
@@ -31,11 +31,10 @@ def image_keys(
     restore_key: tuple[str, KeyFacts | Unreadable | None],
     role: str,
     where: tuple[str, OrgMembership | Unreadable],
-) -> tuple[ImageKey, ...] | Unreadable:
+) -> tuple[OtherKey, ...] | Unreadable:
     """The keys of `rp`'s AMI snapshots other than `restore_key` (its ARN and facts), each with
     the uses `check_restore_key` judges (the restore `role`'s, AWSServiceRoleForBackup's) and
     the RCPs on its account; `where`: the restoring account and its organization."""
-    from drconsole.aws.restore_facts import key_rcps_of
 
     key_arn, key = restore_key
     snapshots = reader.image_snapshots(rp, {key_arn: key} if key_arn else {})
@@ -45,17 +44,39 @@ def image_keys(
     for snapshot in snapshots:
         if snapshot.key_arn and snapshot.key_arn != key_arn:
             on_key.setdefault(snapshot.key_arn, []).append(snapshot)
-    account, membership = where
     found = []
     for other_arn, sharing in on_key.items():
         other = sharing[0].key
         assert other is not None  # an encrypted snapshot's key is read or unreadable
-        uses = key_uses(other, role, account, rp.partition)
-        access = tuple(reader.key_access(used, who, account) for used, who in uses)
-        rcps = key_rcps_of(reader, rp.resource_type, other, membership, account)
         named = ", ".join(f"{s.snapshot_id} ({s.device_name})" for s in sharing)
-        found.append(ImageKey(named, other_arn, other, access, rcps))
+        found.append(_judged(reader, rp, (other_arn, other), role, where, snapshots=named))
     return tuple(found)
+
+
+def _judged(
+    reader: RestoreFactReader,
+    rp: RecoveryPointFacts,
+    key: tuple[str, KeyFacts | Unreadable],
+    role: str,
+    where: tuple[str, OrgMembership | Unreadable],
+    *,
+    snapshots: str = "",
+    label: str = "",
+) -> OtherKey:
+    """Another key `rp`'s restore uses, with the uses `check_restore_key` judges (the restore
+    `role`'s, AWSServiceRoleForBackup's) and the RCPs on its account; `where`: the restoring
+    account and its organization."""
+    from drconsole.aws.restore_facts import key_rcps_of
+
+    key_arn, facts = key
+    account, membership = where
+    uses = key_uses(facts, role, account, rp.partition)
+    access = tuple(reader.key_access(used, who, account) for used, who in uses)
+    rcps = key_rcps_of(reader, rp.resource_type, facts, membership, account)
+    return OtherKey(snapshots, key_arn, facts, access, rcps, label)
+
+
+SHOWN = 3  # snapshots named on one key by `vault_image_keys`; the rest counted
 
 
 def vault_image_keys(
@@ -64,11 +85,11 @@ def vault_image_keys(
     restore_key: tuple[str, KeyFacts | Unreadable | None],
     role: str,
     where: tuple[str, OrgMembership | Unreadable],
-) -> tuple[tuple[ImageKey, ...] | Unreadable, RecoveryPointFacts | None]:
+) -> tuple[tuple[OtherKey, ...] | Unreadable, RecoveryPointFacts | None]:
     """`image_keys` of several EC2 recovery points of one vault (readiness judges every
     protected instance's newest), each other key once, its label naming every snapshot on it
     with its AMI; with the point to name when they could not be read (else the first)."""
-    by_key: dict[str, list[tuple[ImageKey, str]]] = {}
+    by_key: dict[str, list[tuple[OtherKey, str]]] = {}
     for rp in points:
         found = image_keys(reader, rp, restore_key, role, where)
         if isinstance(found, Unreadable):
@@ -84,31 +105,22 @@ def vault_image_keys(
     return tuple(merged), (points[0] if points else None)
 
 
-SHOWN = 3  # snapshots named on one key; the rest counted
-
-
 def point_keys(
     reader: RestoreFactReader,
     points: Sequence[tuple[RecoveryPointFacts, KeyFacts | Unreadable | None]],
     restore_key_arn: str,
     role: str,
     where: tuple[str, OrgMembership | Unreadable],
-) -> tuple[ImageKey, ...]:
+) -> tuple[OtherKey, ...]:
     """The keys of recovery points of one vault (with their keys read) other than the
     restore's, each once, judged as `image_keys`' are: readiness's restore in place of a vault
     judges the point standing for each resource type there on its own key (an EBS or RDS
     snapshot keeps its resource's key, where a copy back is on the vault's)."""
-    from drconsole.aws.restore_facts import key_rcps_of
-
-    account, membership = where
-    found: dict[str, ImageKey] = {}
+    found: dict[str, OtherKey] = {}
     for rp, key in points:
         key_arn = rp.encryption_key_arn or ""
         if not key_arn or key_arn == restore_key_arn or key is None or key_arn in found:
             continue
-        uses = key_uses(key, role, account, rp.partition)
-        access = tuple(reader.key_access(used, who, account) for used, who in uses)
-        rcps = key_rcps_of(reader, rp.resource_type, key, membership, account)
         label = f"the {rp.resource_type} recovery point {rp.arn}"
-        found[key_arn] = ImageKey("", key_arn, key, access, rcps, label)
+        found[key_arn] = _judged(reader, rp, (key_arn, key), role, where, label=label)
     return tuple(found.values())

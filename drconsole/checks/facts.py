@@ -447,17 +447,19 @@ class KeyPairFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class ImageKey:
-    """Another key of an EC2 recovery point's AMI snapshots, with what a restore needs of it
-    (the restore role's and AWSServiceRoleForBackup's use, the RCPs on its account)."""
+class OtherKey:
+    """Another key a restore uses besides its own — of an EC2 recovery point's AMI snapshots,
+    or (readiness's restore in place of a vault) of another resource type's recovery point —
+    with what the restore needs of it (the restore role's and AWSServiceRoleForBackup's use,
+    the RCPs on its account)."""
 
-    snapshots: str  # the snapshots on it, as `snap-… (/dev/sdf)`
+    snapshots: str  # the AMI snapshots on it, as `snap-… (/dev/sdf)` ("" for a point's key)
     key_arn: str
     key: KeyFacts | Unreadable
     key_access: tuple[KeyAccess, ...] = ()
     key_rcps: tuple[ScpLevel, ...] | Unreadable | None = None
-    # How a verdict names them, when on the snapshots of several AMIs (readiness judges every
-    # protected instance's newest); "": `snapshot … of AMI <the recovery point's>`.
+    # How a verdict names what is on it, when not `snapshot … of AMI <the recovery point's>`:
+    # the snapshots of several AMIs, or another recovery point.
     label: str = ""
 
 
@@ -503,8 +505,8 @@ class RestoreFacts:
     # The RCPs on the OU path of the restoring account, where AWS Backup assumes the restore
     # role (None: none apply, as in the management account).
     role_rcps: tuple[ScpLevel, ...] | Unreadable | None = None
-    # An EC2 restore in place: the other keys of its AMI's snapshots, each judged as the
-    # restore's key is (empty: one key, not an AMI, or after a copy, whose snapshots are all
-    # on its vault's key), or why the snapshots could not be read. Readiness's restore in place
-    # of a vault puts there the keys of its other resource types' recovery points as well.
-    image_keys: tuple[ImageKey, ...] | Unreadable = ()
+    # The other keys the restore uses, each judged as the restore's key is: an EC2 restore in
+    # place's AMI snapshots' (empty: one key, not an AMI, or after a copy, whose snapshots are
+    # all on its vault's key), or why the snapshots could not be read; readiness's restore in
+    # place of a vault adds its other resource types' recovery points' keys.
+    other_keys: tuple[OtherKey, ...] | Unreadable = ()

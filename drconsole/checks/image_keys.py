@@ -78,16 +78,16 @@ def image_keys_check(
     )
 
 
-def restore_checks_with_image_keys(
+def restore_checks_with_other_keys(
     facts: RestoreFacts,
     judge: Callable[[RestoreFacts], list[Check]],
     image_point: RecoveryPointFacts | None = None,
 ) -> list[Check]:
     """`judge`'s restore checks, each the worst of its verdict on the restore's key and on
-    every other key of the AMI's snapshots (`facts.image_keys`), naming the snapshots.
+    every other key it uses (`facts.other_keys`: the AMI's snapshots'), naming what is on it.
     `image_point`: the EC2 recovery point whose AMI is named, when not `facts`' own."""
     checks = judge(facts)
-    others = facts.image_keys
+    others = facts.other_keys
     point = image_point or facts.recovery_point
     image = point.arn.rsplit("/", 1)[-1]
     if isinstance(others, Unreadable):
@@ -105,7 +105,7 @@ def restore_checks_with_image_keys(
             restore_key_arn=other.key_arn,
             key_access=other.key_access,
             key_rcps=other.key_rcps,
-            image_keys=(),
+            other_keys=(),
         )
         label = other.label or f"snapshot {other.snapshots} of AMI {image}"
         theirs = judge(variant)

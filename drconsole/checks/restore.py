@@ -14,7 +14,7 @@ from drconsole.checks.facts import (
     Unreadable,
     restore_policy_arns,
 )
-from drconsole.checks.image_keys import restore_checks_with_image_keys
+from drconsole.checks.image_keys import restore_checks_with_other_keys
 from drconsole.checks.recovery_point import check_restore_status
 from drconsole.checks.restore_access import check_pass_role
 from drconsole.checks.restore_access import check_restore_key as check_restore_key
@@ -495,7 +495,7 @@ RESTORE_CHECK_GROUPS: dict[str, tuple[Callable[[RestoreFacts], Check], ...]] = {
 def restore_verdicts(facts: RestoreFacts) -> list[Check]:
     """Every restore check, in display order (an EC2 restore's on each of its AMI snapshots'
     keys: see checks/image_keys.py)."""
-    return restore_checks_with_image_keys(facts, _verdicts)
+    return restore_checks_with_other_keys(facts, _verdicts)
 
 
 def _verdicts(facts: RestoreFacts) -> list[Check]:

@@ -20,7 +20,7 @@ from drconsole.checks.facts import (
     VaultFacts,
     default_role_arn,
 )
-from drconsole.checks.image_keys import restore_checks_with_image_keys
+from drconsole.checks.image_keys import restore_checks_with_other_keys
 from drconsole.checks.restore import check_restore_role
 from drconsole.checks.restore_access import check_restore_key, key_uses
 from drconsole.checks.restore_key_calls import EBS_TYPES
@@ -198,7 +198,8 @@ def restore_run(
     copy back (else, when no copy comes back into it, of the account's own newest recovery
     point there, from the facts of its DR copy run): the default restore role (with S3's extra
     policy when S3 is protected), the key the restored data is encrypted with (the vault's, or
-    the recovery point's own, and in place each other key of the AMI snapshots of
+    in place the recovery point's own and each other key the account's own recovery points
+    there are restored on: the other resource types' points', and the AMI snapshots' of
     `instance_points`, the newest EC2 recovery points there), and — when a networked type
     (EC2, a database) is protected — the default VPC with default subnets that a restore naming
     no network lands in. These are
@@ -270,8 +271,8 @@ def restore_run(
         others = point_keys(reader, mine, key_arn, role_arn, where)
         points = [replace(rp, arn=arn, resource_type="EC2") for arn in instance_points]
         amis, named = vault_image_keys(reader, points, (key_arn, key), role_arn, where)
-        facts = replace(facts, image_keys=amis if isinstance(amis, Unreadable) else others + amis)
-        checks = restore_checks_with_image_keys(facts, judged, named)
+        facts = replace(facts, other_keys=amis if isinstance(amis, Unreadable) else others + amis)
+        checks = restore_checks_with_other_keys(facts, judged, named)
     else:
         checks = judged(facts)
     networked = [t for t in resource_types if t in NETWORKED_TYPES]
@@ -301,7 +302,7 @@ def restore_runs(
     own = restore_run(*args, instance_points, key_in_place=True)
     if own.facts is None:
         return [judged]
-    others = own.facts.image_keys
+    others = own.facts.other_keys
     if own.facts.restore_key_arn == judged.facts.restore_key_arn and others == ():
         return [judged]  # the same key, judged the same
     return [judged, own]

@@ -217,9 +217,6 @@ def rcp_denies(
     `principal`'s (a role of `account_id`) request. RCPs only deny: RCPFullAWSAccess, the only
     RCP that may Allow, sits at every level and cannot be detached. They don't affect the
     management account's resources."""
-    levels = scp_levels(key_account, "RESOURCE_CONTROL_POLICY")
-    if not levels:
-        return False
     context: dict[str, ContextValue] = {
         **request_keys(region, account_id, key_account),
         "aws:PrincipalArn": principal,
@@ -232,9 +229,16 @@ def rcp_denies(
         resource=resource,
         context=context,
     )
+    return rcps_deny(key_account, request)
+
+
+def rcps_deny(resource_account: str, request: Request) -> bool:
+    """True when an RCP at some level of `resource_account`'s path explicitly denies
+    `request`: each level's documents judged as one policy (RCPs only deny; RCPFullAWSAccess,
+    the one that may allow, sits at every level). None apply to the management account."""
     return any(
         denies({"Statement": [s for d in docs for s in policy_statements(d)]}, request)
-        for docs in levels
+        for docs in scp_levels(resource_account, "RESOURCE_CONTROL_POLICY")
     )
 
 

@@ -17,12 +17,9 @@ from drconsole.sandbox.access import (
     Caller,
     ContextValue,
     Request,
-    denies,
     organization_of,
 )
-from drconsole.sandbox.restore_guards import policy_statements, scp_levels
-
-RCP_TYPE = "RESOURCE_CONTROL_POLICY"
+from drconsole.sandbox.restore_guards import rcps_deny
 
 
 def rcp_refuses_assumption(role_arn: str, region: str) -> bool:
@@ -36,9 +33,6 @@ def rcp_refuses_assumption(role_arn: str, region: str) -> bool:
     if len(parts) < 6:
         return False
     account = parts[4]
-    levels = scp_levels(account, RCP_TYPE)
-    if not levels:
-        return False
     context: dict[str, ContextValue] = {
         "aws:RequestedRegion": region,
         "aws:ResourceAccount": account,
@@ -55,9 +49,4 @@ def rcp_refuses_assumption(role_arn: str, region: str) -> bool:
         resource=role_arn,
         context=context,
     )
-    # Each level's documents as one policy: RCPs only deny (RCPFullAWSAccess, the one that
-    # may allow, sits at every level).
-    return any(
-        denies({"Statement": [s for d in docs for s in policy_statements(d)]}, request)
-        for docs in levels
-    )
+    return rcps_deny(account, request)

@@ -21,6 +21,8 @@ from drconsole.tui.check_destination import (
 from drconsole.tui.widgets.plain import Select, Static
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from drconsole.aws.session import AwsSessions
     from drconsole.config import Settings
     from drconsole.models import Check, RecoveryPoint
@@ -43,10 +45,8 @@ class DestinationPicker(Screen[None]):
     source_down: SourceRegionDown | None
     rows: dict[str, list[Check]]
     intermediate: str | None
-
-    def start_checks(self) -> None:
-        """Run every check again for `self.destination` (the screen's own)."""
-        raise NotImplementedError
+    # The screen's own: run every check again for `self.destination`.
+    start_checks: Callable[[], None]
 
     @work(thread=True, exit_on_error=False, group="destinations")
     def load_destinations(self) -> None:
