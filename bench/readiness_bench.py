@@ -40,6 +40,10 @@ never the number of recovery points:
                                      instance's newest of a member account and Region
                                      (filtered by id, 199 a call), one for the copy back's
                                      (the newest copy standing for EC2 in the backup vault)
+          + M R                      ec2:DescribeSnapshots of every protected EBS volume's
+                                     newest recovery point (and the AMIs' snapshots) of a
+                                     member account and Region, 199 a call: the keys a
+                                     restore in place uses
           + 2 M R                    the default VPC and its default subnets (DescribeVpcs,
                                      DescribeSubnets) where EC2 or databases are restored
 
@@ -53,8 +57,8 @@ hops of its remedy; `large`'s recovery points name no plan, so its formula is un
 A restore's customer managed key whose policy does not itself let the restore role or
 AWSServiceRoleForBackup create grants (`restore.key`) adds kms:ListGrants once per such key;
 `large`'s keys let their account's root use them, so its formula is unchanged. The AMIs
-found add one ec2:DescribeSnapshots per account and Region (199 snapshots a call), and the
-keys of their snapshots; `large`'s seeded EC2 recovery points have no AMI.)
+found share that ec2:DescribeSnapshots (199 snapshots a call) and add the keys of their
+snapshots; `large`'s seeded EC2 recovery points have no AMI.)
 
 with M workload accounts, R Regions, V vaults per account and Region, T resource types per
 vault (7 when each vault holds at least 7 resources), and fewer than 1,000 protected resources
@@ -126,6 +130,7 @@ def predicted_calls(shape: Shape) -> dict[str, int]:
         "effective tag policy per account": accounts,
         "recovery point per vault and type": m * r * t * (v + 1),
         "EC2 recovery points' AMIs, per account-Region and copy back": 2 * m * r,
+        "EBS recovery points' snapshots, per account-Region": m * r,
         "default VPC and its default subnets per account-Region": 2 * m * r,
     }
 

@@ -231,32 +231,43 @@ def test_the_amis_are_asked_199_at_a_time_as_ec2_refuses_more_than_200(
     assert after == [], after
 
 
-def test_an_ebs_backup_on_a_key_the_restore_role_may_not_use_fails_in_place(demo: Env) -> None:
-    """An EBS snapshot keeps its volume's key: a volume on a key the restore role may not use,
-    backed up into prod-vault (copies come back into it on its own key), fails the restore
-    in place there, naming the recovery point, as `check restore` does; the restore after a
-    copy back still passes."""
-    closed = shared_key_closed_to_restores(demo)
+@contextlib.contextmanager
+def backed_up_volume(demo: Env, key: str) -> Iterator[str]:
+    """A volume of prod's on `key`, backed up by AWS Backup into prod-vault; the recovery
+    point's ARN, deleted after."""
     ec2, backup = demo.client("ec2", "prod"), demo.client("backup", "prod")
     prod, region = demo.info.accounts["prod"], demo.info.region
-    volume = ec2.create_volume(
-        AvailabilityZone=f"{region}a", Size=8, Encrypted=True, KmsKeyId=closed
-    )["VolumeId"]
+    volume = ec2.create_volume(AvailabilityZone=f"{region}a", Size=8, Encrypted=True, KmsKeyId=key)[
+        "VolumeId"
+    ]
     started = backup.start_backup_job(
         BackupVaultName="prod-vault",
         ResourceArn=f"arn:aws:ec2:{region}:{prod}:volume/{volume}",
         IamRoleArn=demo.role_arn("prod"),
     )
-    assert (
-        wait(lambda: backup.describe_backup_job(BackupJobId=started["BackupJobId"]))["State"]
-        == "COMPLETED"
-    )
+    job = wait(lambda: backup.describe_backup_job(BackupJobId=started["BackupJobId"]))
+    assert job["State"] == "COMPLETED", job
     rp = str(started["RecoveryPointArn"])
     try:
-        row = readiness_row(demo, "prod")
-        said = checks_of(demo, rp)[1]["restore.key"]
+        yield rp
     finally:
         backup.delete_recovery_point(BackupVaultName="prod-vault", RecoveryPointArn=rp)
+
+
+def test_an_ebs_backup_on_a_key_the_restore_role_may_not_use_fails_in_place(demo: Env) -> None:
+    """An EBS snapshot keeps its volume's key: a volume on a key the restore role may not use,
+    backed up into prod-vault (copies come back into it on its own key) beside another volume
+    without a copy on a usable key (either may stand for EBS in the DR copy run), fails the
+    restore in place there, naming its recovery point, as `check restore` does; the restore
+    after a copy back still passes."""
+    closed = shared_key_closed_to_restores(demo)
+    with (
+        backed_up_volume(demo, prod_key(demo)),
+        backed_up_volume(demo, closed) as rp,
+        backed_up_volume(demo, prod_key(demo)),
+    ):
+        row = readiness_row(demo, "prod")
+        said = checks_of(demo, rp)[1]["restore.key"]
     runs = [r for r in row["restore"] if r["destination_vault"].endswith(":prod-vault")]
     after_copy, in_place = runs
     assert "restore.key" in after_copy["passed"], after_copy

@@ -74,14 +74,39 @@ class ImageReader(KeyReader):
 
         return self.once(_IMAGES.key(rp.account_id, rp.region, image_id), describe)
 
-    def read_images(self, account: str, region: str, image_ids: Iterable[str]) -> None:
+    def read_images(
+        self,
+        account: str,
+        region: str,
+        image_ids: Iterable[str],
+        snapshot_ids: Iterable[str] = (),
+    ) -> None:
         """Read the AMIs of many EC2 recovery points of one account and Region, and their
-        snapshots, in one DescribeImages and one DescribeSnapshots per 199 (filtered by id: an
-        id that no longer exists is left out of the answer, where naming it in `ImageIds`
-        fails the whole call); `image` and `image_snapshots` then answer from what was read."""
+        snapshots with those of EBS recovery points (`snapshot_ids`), in one DescribeImages
+        and one DescribeSnapshots per 199 (filtered by id: an id that no longer exists is left
+        out of the answer, where naming it in `ImageIds` fails the whole call); `image`,
+        `image_snapshots` and `snapshot_key` then answer from what was read."""
         images = self._read_many(account, region, _IMAGES, image_ids)
         snapshots = [snapshot for image in images for _, snapshot in _devices(image)]
-        self._read_many(account, region, _SNAPSHOTS, snapshots)
+        self._read_many(account, region, _SNAPSHOTS, [*snapshot_ids, *snapshots])
+
+    def snapshot_key(
+        self, rp: RecoveryPointFacts
+    ) -> tuple[str, KeyFacts | Unreadable | None] | Unreadable | None:
+        """The key an EBS recovery point's snapshot is encrypted with (its volume's): its ARN
+        ("" when not encrypted) and facts; Unreadable when the snapshot cannot be read, None
+        when it no longer exists (nothing to restore, as an AMI that no longer exists)."""
+        snapshot_id = rp.arn.rsplit("/", 1)[-1]
+        by_id = self._snapshots(rp, [snapshot_id])
+        if isinstance(by_id, Unreadable):
+            return None if by_id.code == "InvalidSnapshot.NotFound" else by_id
+        snapshot = by_id.get(snapshot_id)
+        if snapshot is None:
+            return None
+        if not snapshot.get("Encrypted"):
+            return "", None
+        key_arn = _key_arn(snapshot, rp)
+        return key_arn, self._snapshot_key(key_arn, rp, {})
 
     def _read_many(
         self, account: str, region: str, batch: _Batch, ids: Iterable[str]

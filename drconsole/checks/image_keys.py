@@ -140,6 +140,16 @@ def snapshots_unread(
         return check
     used, need = said
     image = rp.arn.rsplit("/", 1)[-1]
+    if ":snapshot/" in rp.arn:  # an EBS recovery point: its one snapshot
+        return replace(
+            check,
+            status=CheckStatus.WARN,
+            evidence=f"{check.evidence}; but the key of EBS snapshot {image}, which {used}, "
+            f"could not be read ({why.describe()})",
+            remediation=f"In account {rp.account_id}, read it: aws ec2 describe-snapshots "
+            f"--region {rp.region} --snapshot-ids {image} --query 'Snapshots[].KmsKeyId'; it "
+            f"must be {need}, as the recovery point's key is.",
+        )
     return replace(
         check,
         status=CheckStatus.WARN,

@@ -15,6 +15,7 @@ from drconsole.checks.common import unknown_check
 from drconsole.checks.copy import copy_verdicts
 from drconsole.checks.facts import (
     CopyFacts,
+    RecoveryPointFacts,
     RestoreFacts,
     Unreadable,
     VaultFacts,
@@ -191,7 +192,7 @@ def restore_run(
     resource_types: Sequence[str],
     copy_back: Sequence[CopyCheckRun],
     dr_copy: Sequence[CopyCheckRun] = (),
-    instance_points: Sequence[str] = (),
+    newest: tuple[Sequence[str], Sequence[str]] = ((), ()),
     key_in_place: bool = False,
 ) -> RestoreCheckRun:
     """The form-independent restore checks for a restore in `destination_vault_arn` after a
@@ -199,8 +200,9 @@ def restore_run(
     point there, from the facts of its DR copy run): the default restore role (with S3's extra
     policy when S3 is protected), the key the restored data is encrypted with (the vault's, or
     in place the recovery point's own and each other key the account's own recovery points
-    there are restored on: the other resource types' points', and the AMI snapshots' of
-    `instance_points`, the newest EC2 recovery points there), and — when a networked type
+    there are restored on: the other resource types' points', and of `newest`, the newest
+    recovery points of the EC2 instances (their AMI snapshots') and EBS volumes protected
+    there), and — when a networked type
     (EC2, a database) is protected — the default VPC with default subnets that a restore naming
     no network lands in. These are
     `check restore`'s own checks on the same facts, so both judge a restore alike. AWS Backup's
@@ -263,15 +265,28 @@ def restore_run(
         # In place, each type's recovery points are restored on their own keys, and each
         # instance's volumes on its snapshots' keys.
         where = (account_id, membership)
+        instances, volumes = newest
         mine = [
             (r.facts.recovery_point, r.facts.source_key)
             for r in dr_copy
             if r.source_vault_arn == destination_vault_arn and r.facts
         ]
+        unread: tuple[Unreadable, RecoveryPointFacts] | None = None
+        for arn in volumes:
+            volume = replace(rp, arn=arn, resource_type="EBS")
+            read = reader.snapshot_key(volume)
+            if isinstance(read, Unreadable):
+                unread = unread or (read, volume)
+            elif read is not None:
+                mine.append((replace(volume, encryption_key_arn=read[0] or None), read[1]))
         others = point_keys(reader, mine, key_arn, role_arn, where)
-        points = [replace(rp, arn=arn, resource_type="EC2") for arn in instance_points]
+        points = [replace(rp, arn=arn, resource_type="EC2") for arn in instances]
         amis, named = vault_image_keys(reader, points, (key_arn, key), role_arn, where)
-        facts = replace(facts, other_keys=amis if isinstance(amis, Unreadable) else others + amis)
+        if isinstance(amis, Unreadable) or unread is None:
+            judged_keys = amis if isinstance(amis, Unreadable) else others + amis
+        else:
+            judged_keys, named = unread
+        facts = replace(facts, other_keys=judged_keys)
         checks = restore_checks_with_other_keys(facts, judged, named)
     else:
         checks = judged(facts)
@@ -286,20 +301,20 @@ def restore_runs(
     account_id: str,
     destination_vault_arn: str,
     resource_types: Sequence[str],
-    copy_back: Sequence[CopyCheckRun],
-    dr_copy: Sequence[CopyCheckRun],
-    instance_points: Sequence[str],
+    runs: tuple[Sequence[CopyCheckRun], Sequence[CopyCheckRun]],
+    newest: tuple[Sequence[str], Sequence[str]],
 ) -> list[RestoreCheckRun]:
     """The restore run of a vault (`restore_run`); where it is the restore after a copy back,
     also the key of the restore in place of the account's own recovery points there (the
     everyday restore), when that key differs: an EBS snapshot or an RDS snapshot keeps its
     resource's key, an EC2 instance its snapshots' keys, where the copy back's are the vault's.
-    Its role and network are the copy back's (the same role and the same default VPC)."""
-    args = (reader, account_id, destination_vault_arn, resource_types, copy_back, dr_copy)
-    judged = restore_run(*args, instance_points)
+    Its role and network are the copy back's (the same role and the same default VPC).
+    `runs`: the row's copy-back and DR copy runs; `newest`: see `restore_run`."""
+    args = (reader, account_id, destination_vault_arn, resource_types, *runs)
+    judged = restore_run(*args, newest)
     if judged.in_place or judged.facts is None:
         return [judged]
-    own = restore_run(*args, instance_points, key_in_place=True)
+    own = restore_run(*args, newest, key_in_place=True)
     if own.facts is None:
         return [judged]
     others = own.facts.other_keys

@@ -196,12 +196,12 @@ def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow
     unreadable: list[Unread] = list(index.unreadable) if unknown_copies else []
     if skipped is not None:
         unreadable.append(skipped)
-    # Every protected instance's newest AMI and its snapshots, read in one batch for the row:
-    # a restore in place uses each snapshot's key (its DR copy run reads them as well).
-    instances = _instance_points(listed)
-    if instances:
-        images = (arn.rsplit("/", 1)[-1] for arns in instances.values() for arn in arns)
-        ctx.reader.read_images(account.id, region, images)
+    # Every protected instance's newest AMI and volume's newest snapshot, read in one batch for
+    # the row: a restore in place uses each snapshot's key (the DR copy runs read them too).
+    instances = _newest_points(listed, "EC2", ":image/")
+    volumes = _newest_points(listed, "EBS", ":snapshot/")
+    if instances or volumes:
+        ctx.reader.read_images(account.id, region, _ids(instances), _ids(volumes))
     destinations = _vaults(ctx.reader, account.id, region, unreadable)
     copy_back = _copy_back(ctx, listed, index, destinations, account.id, region)
     dr_copy = _dr_copy(ctx, listed, index, region, unreadable)
@@ -214,7 +214,12 @@ def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow
         run
         for dest in restore_vaults
         for run in restore_runs(
-            ctx.reader, account.id, dest, types, copy_back, dr_copy, instances.get(dest, ())
+            ctx.reader,
+            account.id,
+            dest,
+            types,
+            (copy_back, dr_copy),
+            (instances.get(dest, ()), volumes.get(dest, ())),
         )
     ]
     runs: list[CopyCheckRun | RestoreCheckRun] = [*copy_back, *dr_copy, *restore]
@@ -233,14 +238,22 @@ def evaluate_row(ctx: RowContext, account: Account, region: str) -> ReadinessRow
     )
 
 
-def _instance_points(listed: list[ProtectedResource]) -> dict[str, list[str]]:
-    """vault ARN -> the newest recovery points (AMIs) of the EC2 instances protected there."""
+def _newest_points(
+    listed: list[ProtectedResource], resource_type: str, shape: str
+) -> dict[str, list[str]]:
+    """vault ARN -> the newest recovery points of the resources of `resource_type` protected
+    there (AMIs of EC2 instances, snapshots of EBS volumes: ARNs holding `shape`)."""
     found: dict[str, list[str]] = {}
     for resource in listed:
         point = resource.last_recovery_point_arn or ""
-        if resource.resource_type == "EC2" and resource.last_vault_arn and ":image/" in point:
+        if resource.resource_type == resource_type and resource.last_vault_arn and shape in point:
             found.setdefault(resource.last_vault_arn, []).append(point)
     return found
+
+
+def _ids(points: dict[str, list[str]]) -> list[str]:
+    """The AMI or snapshot ids of recovery point ARNs (their last part)."""
+    return [arn.rsplit("/", 1)[-1] for arns in points.values() for arn in arns]
 
 
 def _resource(

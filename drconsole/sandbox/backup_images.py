@@ -72,6 +72,29 @@ def volume_backup_key(account_id: str, region: str, volume_arn: str) -> str | No
     return _key_arn(volume.kms_key_id, account_id, region) or ""
 
 
+def register_backup_snapshot(account_id: str, region: str, point_arn: str, volume_arn: str) -> None:
+    """Make the EBS snapshot an EBS backup of `volume_arn` is answer DescribeSnapshots where
+    the point lives, on its volume's key (`volume_backup_key`). A volume the sandbox does not
+    know gets none."""
+    from moto.ec2.models.elastic_block_store import Snapshot
+
+    backend = _ec2(account_id, region)
+    volume = backend.volumes.get(volume_arn.rsplit("/", 1)[-1])
+    if volume is None or ":snapshot/" not in point_arn:
+        return
+    snapshot_id = point_arn.rsplit("/", 1)[-1]
+    key = volume_backup_key(account_id, region, volume_arn) or None
+    backend.snapshots[snapshot_id] = Snapshot(
+        backend,
+        snapshot_id,
+        volume=volume,
+        description=f"This snapshot is created by the AWS Backup service. {point_arn}",
+        encrypted=key is not None,
+        kms_key_id=key,
+        owner_id=account_id,
+    )
+
+
 def register_backup_image(account_id: str, region: str, point_arn: str, instance_arn: str) -> None:
     """Make the AMI of an EC2 backup of `instance_arn` answer DescribeImages where the point
     lives: its volumes' snapshots with their keys, and the Marketplace codes of the AMI the

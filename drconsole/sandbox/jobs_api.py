@@ -205,6 +205,11 @@ class JobsApiMixin:
                 backend = store.backend_for(account, region)
                 if vault_name not in backend.vaults:
                     raise engine.JobFailed(f"Backup vault {vault_name} does not exist")
+                if resource_type == "EBS":
+                    # The backup is a snapshot of the volume, on the volume's key.
+                    rules("backup_images").register_backup_snapshot(
+                        account, region, point_arn, resource_arn
+                    )
                 if resource_type == "EC2":
                     # The backup is an AMI of the instance: a snapshot of each volume on its
                     # key, and the Marketplace codes of the AMI the instance was launched from.
